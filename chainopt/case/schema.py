@@ -1,0 +1,301 @@
+"""What a case is: the ``case.yaml`` structure (pydantic) and the table specs.
+
+Tables are described declaratively (:class:`TableSpec`, :class:`Column`) and checked
+column-wise by :mod:`chainopt.case.validate`, so a million-row table costs a few
+vectorised pandas operations, not a million pydantic objects. The case structure and
+its small YAML parts are pydantic models (frozen, ``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+# Units a commodity may be measured in, and their dimension and factor to the base.
+UNITS: dict[str, tuple[str, float]] = {
+    "kg": ("mass", 1e-3),
+    "t": ("mass", 1.0),
+    "kt": ("mass", 1e3),
+    "bbl": ("volume", 0.158987),
+    "m3": ("volume", 1.0),
+    "1000m3": ("volume", 1e3),
+    "mcm": ("volume", 1e6),
+    "GJ": ("energy", 1.0),
+    "TJ": ("energy", 1e3),
+    "MWh": ("energy", 3.6),
+}
+COMMODITY_KINDS = ("raw", "intermediate", "product", "utility", "emission")
+TRANSPORT_MODES = ("pipeline", "rail", "sea", "road", "terminal", "other")
+PROJECT_STATES = ("off", "optional", "forced")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Period(_Frozen):
+    """One planning period: flows inside it are per year, repeated ``length_yr`` times."""
+
+    period: str = Field(pattern=NAME_PATTERN)
+    start_year: int = Field(ge=1900, le=2300)
+    length_yr: int = Field(ge=1, le=100)
+
+
+class SolverDefaults(_Frozen):
+    """Solver settings a case may carry; the CLI can override each."""
+
+    time_limit_s: float = Field(default=600.0, gt=0)
+    threads: int = Field(default=1, ge=1, le=256)
+    method: Literal["auto", "simplex", "ipm"] = "auto"
+    mip_gap: float = Field(default=1e-4, ge=0, le=1)
+
+
+class CaseMeta(_Frozen):
+    """The contents of ``case.yaml``."""
+
+    format_version: Literal[1] = 1
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    currency: Literal["USD"] = "USD"
+    base_year: int = Field(ge=1900, le=2300)
+    discount_rate: float = Field(ge=0, le=1)
+    periods: tuple[Period, ...] = Field(min_length=1)
+    demand_floors: Literal["soft", "hard"] = "soft"
+    shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
+    solver: SolverDefaults = SolverDefaults()
+
+    @field_validator("discount_rate", "shortfall_penalty_usd_per_unit")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+    @model_validator(mode="after")
+    def _periods_contiguous(self) -> CaseMeta:
+        names = [p.period for p in self.periods]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"periods: duplicate period names {dup}")
+        for a, b in zip(self.periods, self.periods[1:], strict=False):
+            if a.start_year + a.length_yr != b.start_year:
+                raise ValueError(
+                    f"periods: {a.period} ends in {a.start_year + a.length_yr - 1} but "
+                    f"{b.period} starts in {b.start_year}; periods must be contiguous "
+                    "and in order (start_year + length_yr of one = start_year of the next)"
+                )
+        if self.periods[0].start_year < self.base_year:
+            raise ValueError(
+                f"periods: first period starts in {self.periods[0].start_year}, before "
+                f"base_year {self.base_year}; set base_year to the first year or earlier"
+            )
+        return self
+
+    @property
+    def period_names(self) -> list[str]:
+        return [p.period for p in self.periods]
+
+
+@dataclass(frozen=True)
+class RawCase:
+    """Unvalidated inputs: the ``case.yaml`` mapping and every table as strings."""
+
+    meta: dict
+    tables: dict[str, pd.DataFrame]
+    origin: str = ""
+
+
+ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``kind``: ``name`` (a snake_case key), ``ref`` (a key of table ``ref``), ``refs``
+    (several such keys separated by ``;``), ``float``, ``int``, ``bool``, ``enum``
+    (one of ``choices``) or free ``text``. ``required`` columns must be present and
+    non-blank; optional ones take ``default`` when absent or blank (``None`` keeps
+    the blank, which for a capacity means "unlimited"). ``period``: may be overridden
+    by period in ``<table>_by_period.csv``.
+    """
+
+    name: str
+    kind: ColumnKind
+    required: bool = False
+    default: object = None
+    ref: str | None = None
+    choices: tuple[str, ...] = ()
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    period: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the case: its file, key columns and value columns."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required: bool = False
+    doc: str = ""
+    by_period: bool = field(default=False)
+
+    @property
+    def column_map(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @property
+    def period_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.period]
+
+
+def _pos(name: str, required: bool = False, default: object = None, period: bool = False,
+         hi: float | None = None, lo_open: bool = False) -> Column:
+    return Column(name, "float", required=required, default=default, lo=0.0, hi=hi,
+                  lo_open=lo_open, period=period)
+
+
+SOURCE = Column("source", "text", default="")
+DESCRIPTION = Column("description", "text", default="")
+PROJECT = Column("project", "ref", ref="projects", default="")
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "commodities", ("commodity",),
+            (Column("commodity", "name", required=True),
+             Column("unit", "enum", required=True, choices=tuple(UNITS)),
+             Column("kind", "enum", required=True, choices=COMMODITY_KINDS),
+             DESCRIPTION, SOURCE),
+            required=True,
+        ),
+        TableSpec(
+            "sites", ("site",),
+            (Column("site", "name", required=True),
+             Column("lat_deg", "float", default=0.0, lo=-90, hi=90),
+             Column("lon_deg", "float", default=0.0, lo=-180, hi=180),
+             DESCRIPTION, SOURCE),
+            required=True,
+        ),
+        TableSpec(
+            "projects", ("project",),
+            (Column("project", "name", required=True), DESCRIPTION,
+             _pos("capex_musd", default=0.0),
+             Column("earliest_period", "ref", ref="periods", default=""),
+             Column("lifetime_yr", "float", default=25.0, lo=0, lo_open=True),
+             Column("all_or_nothing", "bool", default=True),
+             Column("state", "enum", default="optional", choices=PROJECT_STATES),
+             Column("forced_period", "ref", ref="periods", default=""),
+             Column("retires_units", "refs", ref="units", default=""),
+             SOURCE),
+        ),
+        TableSpec(
+            "modes", ("mode",),
+            (Column("mode", "name", required=True),
+             Column("process", "name", required=True),
+             Column("variable_cost_usd_per_unit", "float", default=0.0, period=True),
+             _pos("capacity_use", default=1.0),
+             DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "mode_flows", ("mode", "commodity"),
+            (Column("mode", "ref", required=True, ref="modes"),
+             Column("commodity", "ref", required=True, ref="commodities"),
+             Column("direction", "enum", required=True, choices=("in", "out")),
+             _pos("amount_per_unit", required=True, lo_open=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "units", ("unit",),
+            (Column("unit", "name", required=True),
+             Column("site", "ref", required=True, ref="sites"),
+             Column("process", "ref", required=True, ref="processes"),
+             _pos("capacity_k_per_yr", default=0.0, period=True),
+             _pos("availability", default=1.0, hi=1.0),
+             _pos("fixed_om_usd_per_unit_yr", default=0.0),
+             _pos("capex_usd_per_unit_yr", default=0.0),
+             _pos("max_new_k_per_yr", default=0.0, period=True),
+             Column("lifetime_yr", "float", default=25.0, lo=0, lo_open=True),
+             PROJECT, DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "supplies", ("site", "commodity"),
+            (Column("site", "ref", required=True, ref="sites"),
+             Column("commodity", "ref", required=True, ref="commodities"),
+             Column("cost_usd_per_unit", "float", required=True, period=True),
+             _pos("max_k_per_yr", period=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "markets", ("site", "commodity"),
+            (Column("site", "ref", required=True, ref="sites"),
+             Column("commodity", "ref", required=True, ref="commodities"),
+             Column("price_usd_per_unit", "float", required=True, period=True),
+             _pos("max_k_per_yr", period=True),
+             _pos("min_k_per_yr", default=0.0, period=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "links", ("link",),
+            (Column("link", "name", required=True),
+             Column("from_site", "ref", required=True, ref="sites"),
+             Column("to_site", "ref", required=True, ref="sites"),
+             Column("transport_mode", "enum", default="other", choices=TRANSPORT_MODES),
+             Column("commodities", "refs", required=True, ref="commodities"),
+             _pos("capacity_k_per_yr", period=True),
+             _pos("cost_usd_per_unit", default=0.0, period=True),
+             Column("loss_fraction", "float", default=0.0, lo=0.0, hi=0.999),
+             _pos("capex_usd_per_unit_yr", default=0.0),
+             _pos("max_new_k_per_yr", default=0.0, period=True),
+             Column("lifetime_yr", "float", default=40.0, lo=0, lo_open=True),
+             PROJECT, DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "policies", ("commodity", "site"),
+            (Column("commodity", "ref", required=True, ref="commodities"),
+             Column("site", "ref", ref="sites", default=""),
+             _pos("carbon_price_usd_per_unit", default=0.0, period=True),
+             _pos("cap_k_per_yr", period=True),
+             SOURCE),
+        ),
+    )
+}
+
+# Order in which tables are validated: referenced tables first.
+TABLE_ORDER = tuple(TABLES)
+
+
+class Case(BaseModel):
+    """A validated case: ``case.yaml`` contents plus one normalised frame per table.
+
+    Frames have every spec column (defaults filled, numbers as float, blanks of
+    unlimited quantities as NaN) and a ``_row`` column with the spreadsheet row of
+    the source file, for messages. ``by_period`` holds the long override tables.
+    ``raw`` keeps the unvalidated inputs (YAML dict and string frames) that scenarios
+    overlay. Never mutated: a scenario builds a new Case.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    meta: CaseMeta
+    tables: dict[str, pd.DataFrame]
+    by_period: dict[str, pd.DataFrame]
+    raw: RawCase
+    origin: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]

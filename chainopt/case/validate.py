@@ -1,0 +1,305 @@
+"""Validation: RawCase -> Case, collecting every problem before it stops.
+
+Tables are checked column-wise with vectorised pandas (types, ranges, choices,
+references, duplicate keys); only offending rows are turned into messages, each
+naming file, spreadsheet row (header = row 1), column, value and a hint. Cross-table
+rules (mass balance of modes, processes without modes, project settings) follow.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from chainopt.case.schema import (
+    NAME_PATTERN,
+    TABLES,
+    UNITS,
+    Case,
+    CaseMeta,
+    Column,
+    RawCase,
+    TableSpec,
+)
+from chainopt.errors import InputError, Problem
+
+MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
+MASS_TOLERANCE = 1e-6
+
+
+def closest(value: str, options: Iterable[str]) -> str:
+    """A 'did you mean' hint for ``value`` among ``options`` ('' if none is close)."""
+    match = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else ""
+
+
+class _Collector:
+    """Gathers problems, listing at most MAX_PER_CHECK of one kind."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(where, message, hint))
+
+    def rows(self, file: str, df: pd.DataFrame, mask: pd.Series, column: str, message: str,
+             hint: str | None = None, hints: dict[str, str] | None = None) -> None:
+        """Report every row where ``mask`` holds (up to MAX_PER_CHECK, then a count)."""
+        bad = df.loc[mask.to_numpy(dtype=bool)]
+        for _, r in bad.head(MAX_PER_CHECK).iterrows():
+            value = r.get(column, "")
+            h = hints.get(str(value), "") if hints else (hint or "")
+            self.add(f"{file} row {r['_row']}, column {column}", f"{message} (found '{value}')",
+                     h)
+        if len(bad) > MAX_PER_CHECK:
+            self.add(f"{file}, column {column}",
+                     f"{len(bad) - MAX_PER_CHECK} more rows with the same problem")
+
+
+def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
+    try:
+        return CaseMeta.model_validate(raw)
+    except ValidationError as exc:
+        fields = list(CaseMeta.model_fields)
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            hint = ""
+            if err["type"] == "extra_forbidden":
+                hint = closest(str(err["loc"][-1]), fields) or f"known keys: {', '.join(fields)}"
+            value = err.get("input")
+            shown = "" if isinstance(value, dict | list) else f" (found {value!r})"
+            out.add(f"case.yaml key {loc}", f"{err['msg']}{shown}", hint)
+        return None
+
+
+def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
+               columns: dict[str, Column] | None = None) -> pd.DataFrame:
+    """Check columns and cell types of one table; return it with typed, defaulted columns."""
+    cols = columns if columns is not None else spec.column_map
+    df = df.copy()
+    df["_row"] = np.arange(len(df)) + 2
+    for c in df.columns:
+        if c != "_row" and c not in cols:
+            out.add(f"{file}, column {c}", "unknown column",
+                    closest(c, cols) or f"known columns: {', '.join(cols)}")
+    for name, col in cols.items():
+        if name not in df.columns:
+            if col.required:
+                out.add(f"{file}, column {name}", "required column is missing",
+                        f"add a '{name}' column")
+                df[name] = ""
+            else:
+                df[name] = ""
+        s = df[name].astype(str)
+        blank = s.eq("")
+        if col.required:
+            out.rows(file, df, blank, name, "a value is required here")
+        if col.kind == "name":
+            bad = ~blank & ~s.str.fullmatch(NAME_PATTERN)
+            out.rows(file, df, bad, name, "names must be snake_case: lower-case letters, "
+                     "digits and _, starting with a letter",
+                     hint=f"e.g. '{_snake(s[bad].iloc[0]) if bad.any() else ''}'")
+            df[name] = s
+        elif col.kind in ("float", "int"):
+            num = pd.to_numeric(s.where(~blank), errors="coerce")
+            notnum = ~blank & num.isna()
+            out.rows(file, df, notnum, name, "not a number")
+            inf = ~np.isfinite(num.fillna(0.0))
+            out.rows(file, df, inf, name, "must be a finite number")
+            if col.lo is not None:
+                low = num < col.lo if not col.lo_open else num <= col.lo
+                word = "greater than" if col.lo_open else "at least"
+                out.rows(file, df, low.fillna(False), name, f"must be {word} {col.lo:g}")
+            if col.hi is not None:
+                out.rows(file, df, (num > col.hi).fillna(False), name,
+                         f"must be at most {col.hi:g}")
+            if col.default is not None:
+                num = num.fillna(float(col.default))
+            df[name] = num.astype(float)
+        elif col.kind == "bool":
+            low = s.str.lower()
+            ok = low.isin(["true", "false", "yes", "no", "1", "0", ""])
+            out.rows(file, df, ~ok, name, "must be true or false")
+            val = low.isin(["true", "yes", "1"])
+            df[name] = val.where(~blank, bool(col.default))
+        elif col.kind == "enum":
+            bad = ~blank & ~s.isin(col.choices)
+            hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"
+                     for v in s[bad].unique()}
+            out.rows(file, df, bad, name, "not an allowed value", hints=hints)
+            df[name] = s.where(~blank, str(col.default or ""))
+        else:  # ref, refs, text: checked against other tables later
+            df[name] = s.where(~blank, str(col.default or ""))
+    return df[[*cols, "_row"]]
+
+
+def _snake(text: str) -> str:
+    import re
+
+    t = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+    return t if t and t[0].isalpha() else f"x_{t}"
+
+
+def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
+                key: tuple[str, ...] | None = None) -> None:
+    key = key or spec.key
+    dup = df.duplicated(list(key), keep="first")
+    if dup.any():
+        label = ", ".join(key)
+        shown = df[list(key)].astype(str).agg("/".join, axis=1)
+        tmp = df.assign(_key=shown)
+        out.rows(file, tmp, dup, "_key", f"duplicate key ({label})",
+                 hint="each key may appear once; merge or rename the rows")
+
+
+def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
+                out: _Collector) -> None:
+    s = df[col.name]
+    if col.kind == "refs":
+        parts = s.str.split(";").explode().str.strip()
+        parts = parts[parts != ""]
+        bad_idx = parts.index[~parts.isin(valid)].unique()
+        bad_vals = parts[~parts.isin(valid)]
+        mask = pd.Series(df.index.isin(bad_idx), index=df.index)
+        hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
+                                                       .first(), strict=False)}
+        out.rows(file, df, mask, col.name, f"unknown {col.ref} name in list", hints=hints)
+        return
+    bad = s.ne("") & ~s.isin(valid)
+    hints = {v: closest(v, valid) for v in s[bad].unique()}
+    out.rows(file, df, bad, col.name, f"unknown {col.ref.rstrip('s')} name", hints=hints)
+
+
+def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
+    keys = {name: set(df[TABLES[name].key[0]]) for name, df in tables.items()
+            if len(TABLES[name].key) == 1}
+    keys["periods"] = set(meta.period_names) if meta else set()
+    keys["processes"] = set(tables["modes"]["process"]) if "modes" in tables else set()
+    return keys
+
+
+def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame, periods: set[str],
+               out: _Collector) -> pd.DataFrame:
+    file = f"{parent.name}_by_period.csv"
+    pcols = {c.name: c for c in parent.columns if c.period}
+    cols = {k: parent.column_map[k] for k in parent.key}
+    cols["period"] = Column("period", "ref", required=True, ref="periods")
+    for name, c in pcols.items():
+        cols[name] = Column(name, c.kind, lo=c.lo, hi=c.hi, lo_open=c.lo_open)
+    cols["source"] = Column("source", "text", default="")
+    norm = _normalise(parent, df, file, out, columns=cols)
+    _check_refs(file, norm, cols["period"], periods, out)
+    keys = table[list(parent.key)].astype(str).agg("/".join, axis=1)
+    mine = norm[list(parent.key)].astype(str).agg("/".join, axis=1)
+    bad = ~mine.isin(set(keys))
+    out.rows(file, norm.assign(_key=mine), bad, "_key",
+             f"no row with this key in {parent.name}.csv",
+             hint=f"add the row to {parent.name}.csv first")
+    _duplicates(parent, norm, file, out, key=(*parent.key, "period"))
+    return norm
+
+
+def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    com = t["commodities"].set_index("commodity")
+    if "mode_flows" in t and "modes" in t:
+        mf = t["mode_flows"]
+        no_flow = ~t["modes"]["mode"].isin(set(mf["mode"]))
+        out.rows("modes.csv", t["modes"], no_flow, "mode",
+                 "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
+        unit = mf["commodity"].map(com["unit"])
+        factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1])
+        is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass")
+        is_emis = mf["commodity"].map(com["kind"]).eq("emission")
+        signed = mf["amount_per_unit"] * factor * np.where(mf["direction"] == "out", 1, -1)
+        g = pd.DataFrame({"mode": mf["mode"], "net": signed, "mass": is_mass | is_emis,
+                          "emis": is_emis, "in": mf["direction"].eq("in") & is_mass})
+        # Emissions may come from burnt fuel that is not an input (e.g. fuel gas made inside
+        # the mode), so they are left out of the mass check.
+        g = g[~g["emis"]]
+        grp = g.groupby("mode")
+        all_mass = grp["mass"].all()
+        net = grp["net"].sum()
+        fed = grp["in"].sum()
+        creates = all_mass & (net > MASS_TOLERANCE * grp["net"].apply(lambda x: x.abs().sum()))
+        creates &= fed > 0
+        for mode in creates[creates].index[:MAX_PER_CHECK]:
+            rows = mf.loc[mf["mode"] == mode, "_row"].tolist()
+            out.add(f"mode_flows.csv rows {rows}",
+                    f"mode '{mode}' creates mass: outputs exceed inputs by "
+                    f"{net[mode]:.6g} t per activity unit",
+                    "lower the output amounts or add the missing input (yields are t/t)")
+    if "units" in t and "modes" in t:
+        pass  # unit.process refs already checked against processes defined in modes
+    if "links" in t:
+        lk = t["links"]
+        out.rows("links.csv", lk, lk["from_site"] == lk["to_site"], "to_site",
+                 "a link must join two different sites")
+    if "projects" in t:
+        pj = t["projects"]
+        out.rows("projects.csv", pj, (pj["state"] == "forced") & (pj["forced_period"] == ""),
+                 "forced_period", "a forced project needs forced_period",
+                 hint="name the period in which it is built")
+        used = set()
+        for name in ("units", "links"):
+            if name in t:
+                used |= set(t[name]["project"])
+        out.rows("projects.csv", pj, ~pj["project"].isin(used) & pj["retires_units"].eq(""),
+                 "project", "project brings no unit or link and retires nothing",
+                 hint="set the project column of the units or links it builds")
+    if "policies" in t:
+        pol = t["policies"]
+        kind = pol["commodity"].map(com["kind"])
+        out.rows("policies.csv", pol, kind.ne("emission") & kind.notna(), "commodity",
+                 "policies apply to emission commodities only",
+                 hint="set kind=emission in commodities.csv, or pick the emission commodity")
+    for name, col in (("supplies", "commodity"), ("markets", "commodity")):
+        if name in t:
+            kind = t[name][col].map(com["kind"])
+            out.rows(f"{name}.csv", t[name], kind.eq("emission"), col,
+                     "emission commodities cannot be bought or sold here",
+                     hint="use policies.csv for carbon prices")
+    if "links" in t:
+        lk = t["links"]
+        parts = lk["commodities"].str.split(";").explode().str.strip()
+        emis = parts.map(com["kind"]).eq("emission")
+        mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
+        out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+
+
+def validate(raw: RawCase) -> Case:
+    """Check every part of a raw case and return the validated Case, or raise InputError."""
+    out = _Collector()
+    meta = _meta(raw.meta, out)
+    tables: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        if name in raw.tables:
+            tables[name] = _normalise(spec, raw.tables[name], f"{name}.csv", out)
+            _duplicates(spec, tables[name], f"{name}.csv", out)
+        elif spec.required:
+            out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
+        else:
+            empty = pd.DataFrame({c.name: pd.Series(dtype=str) for c in spec.columns})
+            tables[name] = _normalise(spec, empty, f"{name}.csv", out)
+    keys = _key_sets(meta, tables)
+    for name, spec in TABLES.items():
+        for col in spec.columns:
+            if col.kind in ("ref", "refs") and col.ref in keys:
+                _check_refs(f"{name}.csv", tables[name], col, keys[col.ref], out)
+    by_period: dict[str, pd.DataFrame] = {}
+    for name, df in raw.tables.items():
+        if name.endswith("_by_period"):
+            parent = TABLES[name.removesuffix("_by_period")]
+            if not parent.period_columns:
+                out.add(f"{name}.csv", f"{parent.name} has no values that vary by period")
+                continue
+            by_period[parent.name] = _by_period(parent, df, tables[parent.name],
+                                                keys["periods"], out)
+    if meta is not None and not out.problems:
+        _semantics(meta, tables, out)
+    if out.problems or meta is None:
+        raise InputError(out.problems)
+    return Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)

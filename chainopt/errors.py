@@ -1,0 +1,65 @@
+"""Errors raised by chainopt, each with the CLI exit code that reports it.
+
+The library raises; only :mod:`chainopt.cli` prints a message and exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ChainoptError(Exception):
+    """Base class of every error chainopt raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what was found, what to do."""
+
+    where: str  # file (and row/column) or YAML key
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}"
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class InputError(ChainoptError):
+    """The case, scenario or options are invalid. Holds every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("input", problems)]
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class InfeasibleError(ChainoptError):
+    """No plan satisfies all constraints."""
+
+    exit_code = 3
+
+
+class UnboundedError(ChainoptError):
+    """The objective can grow without limit: a bound or cost is missing."""
+
+    exit_code = 3
+
+
+class SolverError(ChainoptError):
+    """The solver failed or stopped at a limit without a usable plan."""
+
+    exit_code = 4
+
+
+class ResultsExistError(ChainoptError):
+    """A results folder exists and overwriting was not asked for."""
+
+    exit_code = 1

@@ -1,0 +1,250 @@
+"""Extraction: the only reader of solution values and duals -> tidy pandas tables.
+
+Every table is built with whole-array operations over a family's slice of the
+solution, keyed by the family's index frame. Quantities are thousand commodity (or
+activity) units per year (``_k_per_yr``), values in USD per unit of the period
+(undiscounted), money totals in MUSD.
+
+Marginal values. A row's dual is in discounted MUSD per thousand units per year.
+Dividing by ``w_t / 1000`` (the period's discounted years, see
+:mod:`chainopt.case.index`) gives USD per unit in the money of period t:
+
+* ``balances.shadow_price_usd_per_unit``: what one more unit of the commodity at
+  that site and period is worth to the chain (the price at which buying one more
+  unit there breaks even).
+* ``capacity.shadow_price_usd_per_unit_yr``: what one more unit of annual capacity
+  is worth in that period (0 when the capacity does not bind).
+* ``sales.floor_cost_usd_per_unit``: what raising the demand floor by one unit
+  costs the chain (0 when the floor does not bind).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainopt.models import MUSD_PER_KUSD
+from chainopt.models.build import BuiltModel
+from chainopt.solve import SolveOutcome
+
+TOL = 1e-7
+
+
+def _clean(x: np.ndarray) -> np.ndarray:
+    """Round away solver noise (|x| < 1e-9 -> 0) so tables are stable and readable."""
+    x = np.where(np.abs(x) < 1e-9, 0.0, x)
+    return x + 0.0  # no negative zeros
+
+
+def _col(built: BuiltModel, out: SolveOutcome, label: str) -> tuple[pd.DataFrame, np.ndarray,
+                                                                    np.ndarray]:
+    f = built.lp.family(label)
+    return f.keys, out.col_value[f.start:f.stop], out.col_dual[f.start:f.stop]
+
+
+def _row(built: BuiltModel, out: SolveOutcome, label: str):
+    try:
+        f = built.lp.family(label)
+    except KeyError:
+        return None
+    return f.keys, out.row_value[f.start:f.stop], out.row_dual[f.start:f.stop]
+
+
+def _per_unit(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndarray:
+    """Discounted MUSD per k units/yr -> USD per unit in period money (sign: value of +1)."""
+    w = period.map(built.index.periods.set_index("period")["weight"]).to_numpy()
+    return _clean(-dual / (MUSD_PER_KUSD * w))
+
+
+def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """All result tables of a solved model."""
+    ix = built.index
+    tables: dict[str, pd.DataFrame] = {}
+
+    _, x, rc = _col(built, out, "conversion.activity")
+    act = ix.activity.assign(activity_k_per_yr=_clean(x))
+    tables["activity"] = act[["unit", "mode", "period", "site", "process",
+                              "activity_k_per_yr"]].assign(
+        reduced_cost_usd_per_unit=_per_unit(built, act["period"], rc))
+
+    flows = act[["unit", "mode", "period", "site", "activity_k_per_yr"]].merge(
+        ix.mode_flows, on="mode")
+    flows["amount"] = flows["coef"] * flows["activity_k_per_yr"]
+    flows = flows[~flows["commodity"].isin(ix.emission_commodities)]
+    prod = flows.assign(produced_k_per_yr=flows["amount"].clip(lower=0),
+                        consumed_k_per_yr=(-flows["amount"]).clip(lower=0))
+    tables["production"] = _sorted(built, prod.groupby(["site", "commodity", "period"],
+                                                       as_index=False)[
+        ["produced_k_per_yr", "consumed_k_per_yr"]].sum(), ["site", "commodity"])
+
+    _, x, rc = _col(built, out, "transport.flow")
+    f = ix.flow.assign(flow_k_per_yr=_clean(x))
+    f["delivered_k_per_yr"] = _clean(f["flow_k_per_yr"] * (1 - f["loss"]))
+    f["reduced_cost_usd_per_unit"] = _per_unit(built, f["period"], rc)
+    tables["flows"] = f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
+                         "flow_k_per_yr", "delivered_k_per_yr", "cost", "reduced_cost_usd_per_unit"
+                         ]].rename(columns={"cost": "cost_usd_per_unit"})
+
+    _keys, x, rc = _col(built, out, "supply.purchase")
+    tables["purchases"] = ix.purchase.rename(columns={"cost": "cost_usd_per_unit",
+                                                      "max": "max_k_per_yr"}).assign(
+        purchase_k_per_yr=_clean(x),
+        reduced_cost_usd_per_unit=_per_unit(built, ix.purchase["period"], rc))
+
+    _, x, _ = _col(built, out, "market.sales")
+    sales = ix.sales.rename(columns={"price": "price_usd_per_unit", "max": "max_k_per_yr",
+                                     "min": "min_k_per_yr"}).assign(sales_k_per_yr=_clean(x))
+    sales["shortfall_k_per_yr"] = 0.0
+    sales["floor_cost_usd_per_unit"] = 0.0
+    try:
+        skeys, sx, _ = _col(built, out, "market.shortfall")
+        m = sales[["site", "commodity", "period"]].merge(skeys.assign(_v=_clean(sx)), how="left",
+                                                         on=["site", "commodity", "period"])
+        sales["shortfall_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
+    except KeyError:
+        pass
+    dm = _row(built, out, "market.demand_min")
+    if dm is not None:
+        dkeys, _, dd = dm
+        m = sales[["site", "commodity", "period"]].merge(
+            dkeys.assign(_v=_per_unit(built, dkeys["period"], dd)), how="left",
+            on=["site", "commodity", "period"])
+        sales["floor_cost_usd_per_unit"] = _clean(m["_v"].fillna(0.0).to_numpy())
+    sales["revenue_musd_per_yr"] = _clean(sales["sales_k_per_yr"] * sales["price_usd_per_unit"]
+                                          * MUSD_PER_KUSD)
+    tables["sales"] = sales
+
+    tables["capacity"] = _capacity(built, out, tables)
+    bal = _row(built, out, "balance.commodity")
+    bkeys, _, bd = bal
+    tables["balances"] = bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"],
+                                                                          bd))
+    tables["emissions"] = _emissions(built, act)
+    tables["projects"] = _projects(built, out)
+    tables["kpis"] = _kpis(built, out, tables)
+    return {k: v.reset_index(drop=True) for k, v in tables.items()}
+
+
+def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    order = {p: i for i, p in enumerate(built.case.meta.period_names)}
+    return (df.assign(_p=df["period"].map(order)).sort_values([*keys, "_p"], kind="stable")
+            .drop(columns="_p"))
+
+
+def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    ix = built.index
+    uc = ix.unit_cap.copy()
+    _, row_value, dual = _row(built, out, "conversion.capacity_max")
+    # row value = used capacity - availability x capacity added by investment/projects
+    acts = t["activity"].merge(ix.activity[["unit", "mode", "period", "capacity_use"]],
+                               on=["unit", "mode", "period"])
+    used_cap = (acts.assign(u=acts["activity_k_per_yr"] * acts["capacity_use"])
+                .groupby(["unit", "period"])["u"].sum())
+    used = used_cap.reindex(pd.MultiIndex.from_frame(uc[["unit", "period"]])).fillna(0.0)
+    uc["used_k_per_yr"] = _clean(used.to_numpy())
+    avail = uc["availability"].to_numpy()
+    added = np.divide(uc["used_k_per_yr"].to_numpy() - row_value, avail,
+                      out=np.zeros(len(uc)), where=avail > 0)
+    existing = np.where(uc["project"] == "", uc["capacity"], 0.0)
+    uc["existing_k_per_yr"] = existing
+    uc["total_k_per_yr"] = _clean(existing + added)
+    uc["new_k_per_yr"] = 0.0
+    try:
+        nkeys, nx, _ = _col(built, out, "investment.unit_new")
+        m = uc[["unit", "period"]].merge(nkeys.assign(_v=_clean(nx)), how="left",
+                                         on=["unit", "period"])
+        uc["new_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
+    except KeyError:
+        pass
+    uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
+                                         out=np.zeros(len(uc)),
+                                         where=uc["total_k_per_yr"].to_numpy() > TOL))
+    uc["shadow_price_usd_per_unit_yr"] = -_per_unit(built, uc["period"], dual) * avail
+    units = uc.rename(columns={"unit": "name"}).assign(kind="unit")
+
+    lc_rows = _row(built, out, "transport.capacity_max")
+    fl = t["flows"].groupby(["link", "period"])["flow_k_per_yr"].sum()
+    lc = ix.link_cap.copy()
+    lc["used_k_per_yr"] = _clean(fl.reindex(pd.MultiIndex.from_frame(lc[["link", "period"]]))
+                                 .fillna(0.0).to_numpy())
+    lc["existing_k_per_yr"] = np.where(lc["project"] == "", lc["capacity"], 0.0)
+    lc["total_k_per_yr"] = lc["existing_k_per_yr"]
+    lc["new_k_per_yr"] = 0.0
+    lc["shadow_price_usd_per_unit_yr"] = 0.0
+    if lc_rows is not None:
+        lkeys, lval, ldual = lc_rows
+        fam = built.lp.family("transport.capacity_max")
+        rhs = built.arrays.row_ub[fam.start:fam.stop]
+        info = lkeys.assign(_added=_clean(-(lval - fl.reindex(pd.MultiIndex.from_frame(lkeys))
+                                             .fillna(0.0).to_numpy())),
+                            _sp=-_per_unit(built, lkeys["period"], ldual), _rhs=rhs)
+        m = lc[["link", "period"]].merge(info, how="left", on=["link", "period"])
+        has = m["_added"].notna().to_numpy()
+        lc.loc[has, "total_k_per_yr"] = _clean(m["_rhs"].to_numpy()[has]
+                                               + m["_added"].to_numpy()[has])
+        lc.loc[has, "shadow_price_usd_per_unit_yr"] = m["_sp"].to_numpy()[has]
+    try:
+        nkeys, nx, _ = _col(built, out, "investment.link_new")
+        m = lc[["link", "period"]].merge(nkeys.assign(_v=_clean(nx)), how="left",
+                                         on=["link", "period"])
+        lc["new_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
+    except KeyError:
+        pass
+    lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
+                                  out=np.full(len(lc), np.nan),
+                                  where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)
+    links = lc.rename(columns={"link": "name"}).assign(kind="link", site="")
+    cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
+            "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr"]
+    return pd.concat([units[cols], links[cols]], ignore_index=True)
+
+
+def _emissions(built: BuiltModel, act: pd.DataFrame) -> pd.DataFrame:
+    ix = built.index
+    flows = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
+    e = act.merge(flows, on="mode")
+    e["emission_k_per_yr"] = _clean(e["coef"] * e["activity_k_per_yr"])
+    cols = ["site", "unit", "commodity", "period", "emission_k_per_yr"]
+    if e.empty:
+        return pd.DataFrame(columns=cols)
+    return e.groupby(cols[:4], as_index=False, sort=False)["emission_k_per_yr"].sum()
+
+
+def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    frames = []
+    for label in ("investment.project_build", "investment.project_share"):
+        try:
+            keys, x, _ = _col(built, out, label)
+        except KeyError:
+            continue
+        frames.append(keys.assign(built_share=_clean(x)))
+    if not frames:
+        return pd.DataFrame(columns=["project", "period", "built_share"])
+    return _sorted(built, pd.concat(frames, ignore_index=True), ["project"])
+
+
+def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    a = built.arrays
+    rows = [("objective", "", out.objective, "MUSD (NPV, base-year money)")]
+    for category, vec in a.cost_by_category.items():
+        value = float((vec @ out.col_value).sum()) + a.offset.get(category, 0.0)
+        rows.append((f"npv_{category}", "", _clean(np.array([value]))[0], "MUSD discounted"))
+    for category, value in a.offset.items():
+        if category not in a.cost_by_category:
+            rows.append((f"npv_{category}", "", value, "MUSD discounted"))
+    com = built.case.tables["commodities"].set_index("commodity")
+    prod = t["production"]
+    prod = prod[prod["commodity"].map(com["kind"]).eq("product")]
+    by = prod.groupby(["commodity", "period"], sort=False)["produced_k_per_yr"].sum()
+    for (c, p), v in by.items():
+        if v > TOL:
+            rows.append((f"production_{c}", p, float(v), f"k {com.loc[c, 'unit']}/yr"))
+    sales = t["sales"].groupby("period", sort=False)["revenue_musd_per_yr"].sum()
+    for p, v in sales.items():
+        rows.append(("revenue_per_yr", p, float(v), "MUSD/yr"))
+    em = t["emissions"].groupby(["commodity", "period"], sort=False)["emission_k_per_yr"].sum()
+    for (c, p), v in em.items():
+        rows.append((f"emissions_{c}", p, float(v), f"k {com.loc[c, 'unit']}/yr"))
+    short = t["sales"]["shortfall_k_per_yr"].sum()
+    rows.append(("shortfall_total", "", float(short), "k units/yr summed over periods"))
+    return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])

@@ -1,0 +1,43 @@
+"""Conversion: units running modes, sharing the unit's capacity.
+
+Variables ``conversion.activity[u,m,t] >= 0`` (k activity units/yr) for every unit u
+and every mode m of u's process. Each adds ``a_mc`` (out) or ``-a_mc`` (in) to the
+balance of (site(u), c, t) for every flow of m, and costs
+``variable_cost_mt * w_t / 1000`` MUSD.
+
+    conversion.capacity_max[u,t]:
+        sum_m use_m * activity[u,m,t] - avail_u * (new capacity terms) <= avail_u * cap_ut
+
+The new-capacity terms (continuous expansion and projects) are added by
+:mod:`chainopt.models.investment`. Emission commodities are not balanced; see
+:mod:`chainopt.models.emissions`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainopt.case.index import ModelIndex
+from chainopt.models import MUSD_PER_KUSD
+from chainopt.models.lp import LinearProgram
+
+
+def add(lp: LinearProgram, ix: ModelIndex) -> None:
+    a = ix.activity
+    cols = lp.add_vars("conversion", "activity", a[["unit", "mode", "period"]])
+    w = a["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    lp.add_objective(cols, -MUSD_PER_KUSD * a["variable_cost"].to_numpy() * w, "variable_om")
+
+    flows = ix.mode_flows[~ix.mode_flows["commodity"].isin(ix.emission_commodities)]
+    terms = a[["mode", "site", "period"]].assign(col=cols).merge(flows, on="mode")
+    lp.add_balance(terms["site"], terms["commodity"], terms["period"],
+                   terms["col"].to_numpy(), terms["coef"].to_numpy())
+
+    uc = ix.unit_cap
+    rows = lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
+                       ub=(uc["availability"] * np.where(uc["project"] == "", uc["capacity"], 0.0)
+                           ).to_numpy())
+    row_of = dict(zip(zip(uc["unit"], uc["period"], strict=True), rows, strict=True))
+    r = np.fromiter((row_of[k] for k in zip(a["unit"], a["period"], strict=True)),
+                    dtype=np.int64, count=len(a))
+    lp.add_terms(r, cols, a["capacity_use"].to_numpy())

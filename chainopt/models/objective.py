@@ -1,0 +1,36 @@
+"""The objective: maximise the discounted net value of the chain over the horizon.
+
+    max  sum_t w_t * [ revenue_t - supply_t - variable O&M_t - transport_t
+                       - carbon_t - shortfall penalty_t ]
+         - sum (annualised capex + fixed O&M of new capacity, discounted)
+         - fixed O&M of existing capacity (a constant)
+
+in MUSD of the base year; ``w_t`` is the sum of the discount factors of the years
+of period t (see :mod:`chainopt.case.index`). Every family registers its terms with
+a category (``LinearProgram.add_objective``); this module sums them into the cost
+vector and keeps one vector per category so that results can split the objective
+into its parts exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from chainopt.models.lp import CATEGORIES, LinearProgram
+
+
+def vectors(lp: LinearProgram) -> tuple[np.ndarray, dict[str, sp.csr_array]]:
+    """The objective vector and its split by category (sparse, same length)."""
+    cost = np.zeros(lp.num_cols)
+    by: dict[str, sp.csr_array] = {}
+    for category in CATEGORIES:
+        parts = [(c, v) for c, v, cat in lp.objective_terms if cat == category]
+        if not parts:
+            continue
+        cols = np.concatenate([c for c, _ in parts])
+        vals = np.concatenate([v for _, v in parts])
+        part = np.bincount(cols, weights=vals, minlength=lp.num_cols)
+        cost += part
+        by[category] = sp.csr_array(part.reshape(1, -1))
+    return cost, by

@@ -1,0 +1,20 @@
+"""Supply: purchases or extraction of a commodity at a site.
+
+Variables ``supply.purchase[s,c,t] in [0, max_sct]`` (k units/yr; no upper bound
+when ``max`` is blank). Each adds +1 to the balance of (s, c, t) and costs
+``cost_sct * w_t / 1000`` MUSD in the objective.
+"""
+
+from __future__ import annotations
+
+from chainopt.case.index import ModelIndex
+from chainopt.models import MUSD_PER_KUSD
+from chainopt.models.lp import LinearProgram
+
+
+def add(lp: LinearProgram, ix: ModelIndex) -> None:
+    p = ix.purchase
+    cols = lp.add_vars("supply", "purchase", p[["site", "commodity", "period"]], ub=p["max"])
+    lp.add_balance(p["site"], p["commodity"], p["period"], cols, 1.0)
+    w = p["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    lp.add_objective(cols, -MUSD_PER_KUSD * p["cost"].to_numpy() * w, "supply")

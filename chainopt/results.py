@@ -1,0 +1,92 @@
+"""Results: tidy tables plus a manifest; saved atomically as CSV + ``manifest.json``.
+
+A results folder is written to a temporary sibling first and renamed into place
+only when complete, so a failed or interrupted run leaves nothing behind. An
+existing folder is replaced only with ``overwrite=True`` (the old one is moved
+aside and deleted only after the new one is in place).
+
+Tables are written with a fixed float format (``%.10g``) and in a stable row
+order, so the same inputs give byte-identical files; timestamps live only in the
+manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from chainopt.errors import InputError, Problem, ResultsExistError
+
+FLOAT_FORMAT = "%.10g"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Results:
+    """The tables of one run and its manifest (case, hashes, versions, status, timings)."""
+
+    tables: dict[str, pd.DataFrame]
+    manifest: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def objective(self) -> float:
+        return float(self.manifest["objective"])
+
+    def kpi(self, name: str, period: str = "") -> float:
+        k = self.tables["kpis"]
+        hit = k[(k["kpi"] == name) & (k["period"].fillna("") == period)]
+        if hit.empty:
+            raise KeyError(f"no KPI {name!r} for period {period!r}")
+        return float(hit["value"].iloc[0])
+
+    def save(self, folder: str | Path, overwrite: bool = False) -> Path:
+        """Write every table as CSV plus the manifest, atomically."""
+        folder = Path(folder)
+        if folder.exists() and not overwrite:
+            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
+                                    "replace it or --name to write elsewhere")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            for name, df in sorted(self.tables.items()):
+                df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
+                          lineterminator="\n")
+            (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
+                                                   default=str) + "\n")
+            old = None
+            if folder.exists():
+                old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+                folder.rename(old)
+            tmp.rename(folder)
+            if old is not None:
+                shutil.rmtree(old)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        """Read a results folder written by :meth:`save`."""
+        folder = Path(folder)
+        mf = folder / MANIFEST
+        if not mf.is_file():
+            raise InputError([Problem(str(folder), "not a chainopt results folder (no "
+                                      "manifest.json)", "give a folder written by chainopt run")])
+        manifest = json.loads(mf.read_text())
+        tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+                  for p in sorted(folder.glob("*.csv"))}
+        for df in tables.values():
+            for c in ("period", "site", "project"):
+                if c in df.columns:
+                    df[c] = df[c].fillna("").astype(str)
+        return cls(tables=tables, manifest=manifest)
