@@ -356,9 +356,13 @@ def build_tables(sites: int, units_per_site: int, commodities: int, periods: int
 
     # ---- every unit gets a route whose inputs are at hand (bought or made on site, or
     # brought by a link); for the others, the missing inputs of one route are imported
-    delivered = cand[["to", "commodity"]].rename(columns={"to": "site"})
-    at_hand = pd.concat([supplies[["site", "commodity"]], makes, delivered])
-    at_hand = at_hand.drop_duplicates().assign(_h=True)
+    # (by-products do not count: the route making them may never run)
+    main_made = pd.DataFrame({"site": u_site, "commodity": proc["main"].to_numpy()[up]})
+    main_made = pd.concat([main_made, supplies[["site", "commodity"]]]).drop_duplicates()
+    brought = cand.rename(columns={"site": "from"}).merge(
+        main_made.rename(columns={"site": "from"}), on=["from", "commodity"])
+    delivered = brought[["to", "commodity"]].rename(columns={"to": "site"})
+    at_hand = pd.concat([main_made, delivered]).drop_duplicates().assign(_h=True)
     fin = f.loc[f["direction"] == "in", ["mode", "process", "commodity"]]
     um = pd.DataFrame({"ui": np.arange(n_units), "site": u_site,
                        "process": proc["process"].to_numpy()[up]}).merge(fin, on="process")
@@ -379,9 +383,10 @@ def build_tables(sites: int, units_per_site: int, commodities: int, periods: int
     supplies = pd.concat([supplies, imports], ignore_index=True).sort_values(
         ["site", "commodity"], kind="stable")
 
-    # ---- demand floors where the product is made locally or delivered by a link;
-    # a low-value local market for everything a site makes (every output has a sink)
-    reach = pd.concat([makes, cand[["to", "commodity"]].rename(columns={"to": "site"})])
+    # ---- demand floors where a unit on site makes the product as its main output, or a
+    # link brings it from such a site; a low-value local market for everything a site
+    # makes (so every produced commodity has a sink)
+    reach = pd.concat([main_made, delivered])
     reach = reach.drop_duplicates().assign(_r=True)
     reachable = hv.merge(reach, on=["site", "commodity"], how="left")["_r"].eq(True).to_numpy()
     floor = reachable & (rng.random(nh) < 0.5)

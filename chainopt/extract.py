@@ -180,9 +180,9 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
                             _sp=-_per_unit(built, lkeys["period"], ldual), _rhs=rhs)
         m = lc[["link", "period"]].merge(info, how="left", on=["link", "period"])
         has = m["_added"].notna().to_numpy()
-        lc.loc[has, "total_k_per_yr"] = _clean(m["_rhs"].to_numpy()[has]
-                                               + m["_added"].to_numpy()[has])
-        lc.loc[has, "shadow_price_usd_per_unit_yr"] = m["_sp"].to_numpy()[has]
+        lc["total_k_per_yr"] = np.where(has, m["_rhs"].to_numpy() + m["_added"].to_numpy(),
+                                        lc["total_k_per_yr"].to_numpy())
+        lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
     try:
         nkeys, nx, _ = _col(built, out, "investment.link_new")
         m = lc[["link", "period"]].merge(nkeys.assign(_v=_clean(nx)), how="left",

@@ -212,8 +212,8 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
         unit = mf["commodity"].map(com["unit"])
         factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1])
-        is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass")
-        is_emis = mf["commodity"].map(com["kind"]).eq("emission")
+        is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass").astype(bool)
+        is_emis = mf["commodity"].map(com["kind"]).eq("emission").astype(bool)
         signed = mf["amount_per_unit"] * factor * np.where(mf["direction"] == "out", 1, -1)
         g = pd.DataFrame({"mode": mf["mode"], "net": signed, "mass": is_mass | is_emis,
                           "emis": is_emis, "in": mf["direction"].eq("in") & is_mass})

@@ -200,6 +200,8 @@ def to_pyomo(lp: LinearProgram, arrays: LPArrays):
         setattr(blk, fam.name, vl)
         allvars.extend(vl)
     for fam in lp.row_families:
+        if fam.stop == fam.start:
+            continue
         blk = getattr(m, fam.block, None)
         if blk is None:
             blk = pmo.block()

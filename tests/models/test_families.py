@@ -1,0 +1,230 @@
+"""Hand-checkable toy cases, one per constraint family.
+
+Conventions used in the arithmetic: one period of one year and discount rate 0 unless
+stated, so the period weight w = 1; quantities in kt/yr and prices in USD/t, hence
+MUSD = kt x USD/t / 1000.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.toycase import solve_case, value, write_case
+
+COMMODITIES = """
+commodity,unit,kind
+crude,t,raw
+ethane,t,raw
+naphtha,t,raw
+light,t,product
+heavy,t,product
+ethylene,t,product
+fuel,t,product
+co2,t,emission
+"""
+ONE_SITE = "site\nplant\n"
+
+
+def test_conversion_yields_and_binding_capacity(tmp_path):
+    """One refinery mode: 1 t crude -> 0.6 t light + 0.3 t heavy (0.1 t lost).
+
+    Margin per t crude = 0.6*300 + 0.3*200 - 100 (crude) - 10 (variable) = 130 USD.
+    Positive, so the unit runs at its capacity of 8 kt/yr (crude up to 10 kt/yr):
+    objective = 8 * 130 / 1000 = 1.04 MUSD; light = 4.8, heavy = 2.4 kt/yr;
+    capacity value = 130 USD per t/yr; crude is not scarce, so its value at the
+    plant equals its cost, 100 USD/t; light's value is its price, 300.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": ONE_SITE,
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         run,crude,in,1
+                         run,light,out,0.6
+                         run,heavy,out,0.3""",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+    }))
+    assert res.objective == pytest.approx(1.04, rel=1e-9)
+    assert value(res["sales"], commodity="light")["sales_k_per_yr"] == pytest.approx(4.8)
+    assert value(res["sales"], commodity="heavy")["sales_k_per_yr"] == pytest.approx(2.4)
+    cap = value(res["capacity"], name="cdu1")
+    assert cap["utilisation"] == pytest.approx(1.0)
+    assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(130.0)
+    bal = res["balances"]
+    assert value(bal, commodity="crude")["shadow_price_usd_per_unit"] == pytest.approx(100.0)
+    assert value(bal, commodity="light")["shadow_price_usd_per_unit"] == pytest.approx(300.0)
+
+
+def test_two_modes_share_one_capacity(tmp_path):
+    """A cracker of 100 kt/yr feed runs on ethane (A) or naphtha (B).
+
+    A: 1 t ethane (200 USD) -> 0.8 t ethylene (1000 USD): margin 600 per t feed.
+    B: 1 t naphtha (300 USD) -> 0.33 ethylene + 0.6 fuel (100): margin 90.
+    Ethane is limited to 50 kt/yr, so A = 50, B fills the rest: B = 50.
+    objective = (50*600 + 50*90)/1000 = 34.5 MUSD. The capacity is worth B's
+    margin, 90 USD per t/yr. One more free t of ethane replaces 1 t of B:
+    value = 800 - (330 + 60 - 300) = 710 USD/t.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": ONE_SITE,
+        "modes": "mode,process\nethane_feed,cracker\nnaphtha_feed,cracker",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         ethane_feed,ethane,in,1
+                         ethane_feed,ethylene,out,0.8
+                         naphtha_feed,naphtha,in,1
+                         naphtha_feed,ethylene,out,0.33
+                         naphtha_feed,fuel,out,0.6""",
+        "units": "unit,site,process,capacity_k_per_yr\nsc1,plant,cracker,100",
+        "supplies": """site,commodity,cost_usd_per_unit,max_k_per_yr
+                       plant,ethane,200,50
+                       plant,naphtha,300,""",
+        "markets": "site,commodity,price_usd_per_unit\nplant,ethylene,1000\nplant,fuel,100",
+    }))
+    assert res.objective == pytest.approx(34.5, rel=1e-9)
+    act = res["activity"]
+    assert value(act, mode="ethane_feed")["activity_k_per_yr"] == pytest.approx(50)
+    assert value(act, mode="naphtha_feed")["activity_k_per_yr"] == pytest.approx(50)
+    assert value(res["capacity"], name="sc1")["shadow_price_usd_per_unit_yr"] == pytest.approx(90)
+    assert value(res["balances"], commodity="ethane")["shadow_price_usd_per_unit"] == \
+        pytest.approx(710)
+
+
+def test_transport_loss_and_delivered_value(tmp_path):
+    """Ship from A to B on a link losing 10 %, costing 10 USD per t entering it.
+
+    B buys at most 90 kt/yr at 200 USD/t; crude costs 100 at A. To deliver 90,
+    100 must enter the link: objective = (90*200 - 100*100 - 100*10)/1000 = 7 MUSD.
+    The value of one more tonne at B is what it costs to deliver it:
+    (100 + 10) / 0.9 = 122.22 USD/t (the market is capped, so not the price).
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,90",
+        "links": """link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction
+                    ab,a,b,crude,10,0.1""",
+    }))
+    assert res.objective == pytest.approx(7.0, rel=1e-9)
+    f = value(res["flows"], link="ab")
+    assert f["flow_k_per_yr"] == pytest.approx(100)
+    assert f["delivered_k_per_yr"] == pytest.approx(90)
+    assert value(res["balances"], site="b")["shadow_price_usd_per_unit"] == \
+        pytest.approx(110 / 0.9)
+
+
+def test_link_capacity_binds(tmp_path):
+    """The same route limited to 50 kt/yr entering: 45 delivered.
+
+    objective = (45*200 - 50*110)/1000 = 3.5 MUSD; one more t/yr of link capacity
+    delivers 0.9 t worth 200: 180 - 110 = 70 USD per t/yr.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,90",
+        "links": """link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,loss_fraction
+                    ab,a,b,crude,50,10,0.1""",
+    }))
+    assert res.objective == pytest.approx(3.5, rel=1e-9)
+    cap = value(res["capacity"], name="ab")
+    assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(70)
+    assert cap["utilisation"] == pytest.approx(1.0)
+
+
+def test_demand_floor_shortfall_is_penalised(tmp_path):
+    """B must get 50 kt/yr but only 30 can be bought; the floor is soft.
+
+    Shortfall = 20 kt/yr at the penalty of 5000 USD/t:
+    objective = (30*200 - 30*100 - 20*5000)/1000 = -97 MUSD. Raising the floor by
+    one t costs the penalty, 5000 USD.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nb",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nb,crude,100,30",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nb,crude,200,50",
+    }, shortfall_penalty_usd_per_unit=5000))
+    s = value(res["sales"], site="b")
+    assert s["shortfall_k_per_yr"] == pytest.approx(20)
+    assert s["floor_cost_usd_per_unit"] == pytest.approx(5000)
+    assert res.objective == pytest.approx(-97.0, rel=1e-9)
+    assert res.kpi("npv_shortfall_penalty") == pytest.approx(-100.0)
+
+
+def _invest_case(tmp_path, capex: float):
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": ONE_SITE,
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         run,crude,in,1
+                         run,light,out,0.6
+                         run,heavy,out,0.3""",
+        "units": f"""unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr
+                     cdu1,plant,cdu,0,{capex},20,10""",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+    }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 10}])
+
+
+@pytest.mark.parametrize(("capex", "built", "objective"), [(1000.0, 20.0, 6.0),
+                                                            (1500.0, 0.0, 0.0)])
+def test_investment_pays_back_or_not(tmp_path, capex, built, objective):
+    """New capacity (lifetime 10 yr) in one 10-year period, discount rate 0.
+
+    Margin 130 USD/t for 10 years = 1300 USD per t/yr of capacity. Annualised capex
+    capex * CRF(0, 10) = capex / 10 per year, for 10 years = capex. At 1000 USD per
+    t/yr building the full 20 kt/yr pays: objective = 20 * (1300 - 1000)/1000 = 6 MUSD.
+    At 1500 it does not: nothing is built and the objective is 0.
+    """
+    res = solve_case(_invest_case(tmp_path, capex))
+    cap = value(res["capacity"], name="cdu1")
+    assert cap["new_k_per_yr"] == pytest.approx(built)
+    assert cap["total_k_per_yr"] == pytest.approx(built)
+    assert res.objective == pytest.approx(objective, abs=1e-9)
+
+
+def test_investment_discounted_annuity(tmp_path):
+    """The same investment at a 10 % discount rate, capex 700 USD per t/yr.
+
+    Period weight w = sum_{k=0..9} 1.1^-k = (1 - 1.1^-10)/(1 - 1/1.1) = 6.759024;
+    CRF(10 %, 10) = 0.1 / (1 - 1.1^-10) = 0.162745; annuity weight is the same w.
+    Per t/yr: margin 130 * 6.759024 = 878.67; capex 700 * 0.162745 * 6.759024 = 770.00
+    (= 700 * 1.1: annuities are paid at the start of each year, like every other
+    cash flow, so they repay the overnight cost with one year's interest). Net 108.67 per
+    t/yr, times 20 kt/yr: objective = 2.17347 MUSD.
+    """
+    folder = _invest_case(tmp_path, 700.0)
+    import yaml
+
+    doc = yaml.safe_load((folder / "case.yaml").read_text())
+    doc["discount_rate"] = 0.1
+    (folder / "case.yaml").write_text(yaml.safe_dump(doc))
+    res = solve_case(folder)
+    w = (1 - 1.1**-10) / (1 - 1 / 1.1)
+    crf = 0.1 / (1 - 1.1**-10)
+    assert res.objective == pytest.approx(20 * (130 * w - 700 * crf * w) / 1000, rel=1e-9)
+    assert res.objective == pytest.approx(2.17346, rel=1e-5)
+
+
+def test_emissions_reported_and_priced(tmp_path):
+    """A mode emitting 0.5 t CO2 per t crude, carbon price 40 USD/t CO2.
+
+    Margin 130 - 0.5*40 = 110 USD/t: still runs at 8 kt/yr, emits 4 kt/yr;
+    objective = 8*110/1000 = 0.88 MUSD, of which carbon -0.16.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": ONE_SITE,
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         run,crude,in,1
+                         run,light,out,0.6
+                         run,heavy,out,0.3
+                         run,co2,out,0.5""",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+        "policies": "commodity,site,carbon_price_usd_per_unit\nco2,,40",
+    }))
+    assert res.objective == pytest.approx(0.88, rel=1e-9)
+    assert res.kpi("npv_carbon") == pytest.approx(-0.16)
+    assert value(res["emissions"], unit="cdu1")["emission_k_per_yr"] == pytest.approx(4.0)
