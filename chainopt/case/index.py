@@ -87,6 +87,13 @@ class ModelIndex:
     policies: pd.DataFrame  # commodity, site, period, carbon_price, cap
     hard_floors: bool
     shortfall_penalty: float
+    blend_in: pd.DataFrame  # blend, component, period, site, product, to_product, variable_cost
+    blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
+    spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
+    constraints: pd.DataFrame  # constraint, period, sense, rhs
+    constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
+    segments: pd.DataFrame  # unit, segment, size, capex (sorted by unit, segment)
+    link_emissions: pd.DataFrame  # link, commodity (emission), per_unit
 
     def alive(self, builds: pd.DataFrame, life_col: str = "lifetime") -> pd.DataFrame:
         """Pairs (build period -> use period) for rows of ``builds`` (column ``period``).
@@ -128,12 +135,13 @@ def build_index(case: Case) -> ModelIndex:
     ucap = ucap.rename(columns={"capacity_k_per_yr": "capacity", "availability": "availability",
                                 "fixed_om_usd_per_unit_yr": "fixed_om",
                                 "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
-                                "lifetime_yr": "lifetime"})
+                                "lifetime_yr": "lifetime", "min_new_k_per_yr": "min_new",
+                                "build_fixed_musd": "build_fixed"})
     unit_cap = ucap[["unit", "period", "site", "process", "capacity", "availability",
                      "fixed_om", "project"]].reset_index(drop=True)
     unit_new = ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
-                        ["unit", "period", "capex", "max_new", "lifetime", "fixed_om"]
-                        ].reset_index(drop=True)
+                        ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
+                         "min_new", "build_fixed"]].reset_index(drop=True)
 
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
     act = units[["unit", "site", "process"]].merge(
@@ -193,6 +201,20 @@ def build_index(case: Case) -> ModelIndex:
                                    "cap_k_per_yr": "cap"})[
         ["commodity", "site", "period", "carbon_price", "cap"]].reset_index(drop=True)
 
+    blend_in, blend_cap, spec_terms = _blending(case, periods)
+    cons = by_period(case, "constraints", ["rhs"])
+    allowed = cons["periods"].str.split(";")
+    keep = [(p_ in a) if a != [""] else True for p_, a in zip(cons["period"], allowed,
+                                                              strict=True)]
+    constraints = cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
+    seg = t["capex_segments"].sort_values(["unit", "segment"], kind="stable")
+    segments = seg.rename(columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
+        ["unit", "segment", "size", "capex"]].reset_index(drop=True)
+    le = links.loc[links["emission_commodity"] != "", ["link", "emission_commodity",
+                                                       "emission_per_unit"]]
+    link_emissions = le.rename(columns={"emission_commodity": "commodity",
+                                        "emission_per_unit": "per_unit"}).reset_index(drop=True)
+
     return ModelIndex(
         periods=periods, rate=meta.discount_rate, base_year=meta.base_year,
         activity=activity, mode_flows=mode_flows, unit_cap=unit_cap, unit_new=unit_new,
@@ -202,4 +224,45 @@ def build_index(case: Case) -> ModelIndex:
         emission_commodities=emission, policies=policies,
         hard_floors=meta.demand_floors == "hard",
         shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
+        blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
+        constraints=constraints, constraint_terms=t["constraint_terms"].drop(columns="_row"),
+        segments=segments, link_emissions=link_emissions,
     )
+
+
+def _blending(case: Case, periods: pd.DataFrame):
+    """Blend inputs, capacities and spec terms (property x quantity, linear)."""
+    from chainopt.case.units import factor
+
+    t = case.tables
+    bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
+    comp = bl.assign(component=bl["components"].str.split(";")).explode("component")
+    comp["component"] = comp["component"].str.strip()
+    com = t["commodities"].set_index("commodity")
+    conv = [factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
+                   com.at[c, "energy_gj_per_t"]) for c, p in zip(comp["component"],
+                                                                  comp["product"], strict=True)]
+    comp["to_product"] = conv
+    # volume per component unit for volume-basis specs (m3 per unit), 1 for mass basis
+    vol = [factor(com.at[c, "unit"], "m3", com.at[c, "density_t_per_m3"]) if b == "volume"
+           else 1.0 for c, b in zip(comp["component"], comp["basis"], strict=True)]
+    comp["basis_per_unit"] = vol
+    blend_in = comp.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})[
+        ["blend", "component", "period", "site", "product", "to_product", "basis_per_unit",
+         "variable_cost"]].reset_index(drop=True)
+    blend_cap = bl.loc[bl["capacity_k_per_yr"].notna(), ["blend", "period", "capacity_k_per_yr"]
+                       ].rename(columns={"capacity_k_per_yr": "capacity"}).reset_index(drop=True)
+    sp = by_period(case, "specs", ["min_value", "max_value"])
+    rows = []
+    for bound, col in (("min", "min_value"), ("max", "max_value")):
+        s = sp.loc[sp[col].notna(), ["commodity", "property", "period", col]].rename(
+            columns={"commodity": "product", col: "limit"}).assign(bound=bound)
+        rows.append(s)
+    specs = pd.concat(rows, ignore_index=True)
+    q = t["qualities"][["commodity", "property", "value"]].rename(columns={"commodity":
+                                                                           "component"})
+    terms = blend_in.merge(specs, on=["product", "period"]).merge(q, on=["component",
+                                                                        "property"])
+    terms["coef"] = (terms["value"] - terms["limit"]) * terms["basis_per_unit"]
+    spec_terms = terms[["blend", "property", "period", "bound", "limit", "component", "coef"]]
+    return blend_in, blend_cap, spec_terms.reset_index(drop=True)

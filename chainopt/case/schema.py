@@ -33,6 +33,7 @@ UNITS: dict[str, tuple[str, float]] = {
 COMMODITY_KINDS = ("raw", "intermediate", "product", "utility", "emission")
 TRANSPORT_MODES = ("pipeline", "rail", "sea", "road", "terminal", "other")
 PROJECT_STATES = ("off", "optional", "forced")
+TERM_QUANTITIES = ("activity", "production", "consumption", "flow", "sales", "purchase")
 
 
 class _Frozen(BaseModel):
@@ -167,6 +168,9 @@ def _pos(name: str, required: bool = False, default: object = None, period: bool
 SOURCE = Column("source", "text", default="")
 DESCRIPTION = Column("description", "text", default="")
 PROJECT = Column("project", "ref", ref="projects", default="")
+# The unit a row's quantities and prices are stated in (blank: the commodity's unit);
+# converted to the commodity's unit when the case is loaded.
+STATED_UNIT = Column("stated_unit", "enum", choices=tuple(UNITS), default="")
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -176,6 +180,8 @@ TABLES: dict[str, TableSpec] = {
             (Column("commodity", "name", required=True),
              Column("unit", "enum", required=True, choices=tuple(UNITS)),
              Column("kind", "enum", required=True, choices=COMMODITY_KINDS),
+             _pos("density_t_per_m3", lo_open=True),
+             _pos("energy_gj_per_t", lo_open=True),
              DESCRIPTION, SOURCE),
             required=True,
         ),
@@ -213,7 +219,7 @@ TABLES: dict[str, TableSpec] = {
              Column("commodity", "ref", required=True, ref="commodities"),
              Column("direction", "enum", required=True, choices=("in", "out")),
              _pos("amount_per_unit", required=True, lo_open=True),
-             SOURCE),
+             STATED_UNIT, SOURCE),
         ),
         TableSpec(
             "units", ("unit",),
@@ -225,8 +231,18 @@ TABLES: dict[str, TableSpec] = {
              _pos("fixed_om_usd_per_unit_yr", default=0.0),
              _pos("capex_usd_per_unit_yr", default=0.0),
              _pos("max_new_k_per_yr", default=0.0, period=True),
+             _pos("min_new_k_per_yr", default=0.0),
+             _pos("build_fixed_musd", default=0.0),
              Column("lifetime_yr", "float", default=25.0, lo=0, lo_open=True),
              PROJECT, DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "capex_segments", ("unit", "segment"),
+            (Column("unit", "ref", required=True, ref="units"),
+             Column("segment", "int", required=True, lo=1),
+             _pos("size_k_per_yr", required=True, lo_open=True),
+             _pos("capex_usd_per_unit_yr", required=True),
+             SOURCE),
         ),
         TableSpec(
             "supplies", ("site", "commodity"),
@@ -234,7 +250,7 @@ TABLES: dict[str, TableSpec] = {
              Column("commodity", "ref", required=True, ref="commodities"),
              Column("cost_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
-             SOURCE),
+             STATED_UNIT, SOURCE),
         ),
         TableSpec(
             "markets", ("site", "commodity"),
@@ -243,7 +259,7 @@ TABLES: dict[str, TableSpec] = {
              Column("price_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
              _pos("min_k_per_yr", default=0.0, period=True),
-             SOURCE),
+             STATED_UNIT, SOURCE),
         ),
         TableSpec(
             "links", ("link",),
@@ -258,7 +274,56 @@ TABLES: dict[str, TableSpec] = {
              _pos("capex_usd_per_unit_yr", default=0.0),
              _pos("max_new_k_per_yr", default=0.0, period=True),
              Column("lifetime_yr", "float", default=40.0, lo=0, lo_open=True),
+             Column("emission_commodity", "ref", ref="commodities", default=""),
+             _pos("emission_per_unit", default=0.0),
              PROJECT, DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "blends", ("blend",),
+            (Column("blend", "name", required=True),
+             Column("site", "ref", required=True, ref="sites"),
+             Column("product", "ref", required=True, ref="commodities"),
+             Column("components", "refs", required=True, ref="commodities"),
+             Column("basis", "enum", default="mass", choices=("mass", "volume")),
+             _pos("capacity_k_per_yr", period=True),
+             Column("variable_cost_usd_per_unit", "float", default=0.0, period=True),
+             DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "qualities", ("commodity", "property"),
+            (Column("commodity", "ref", required=True, ref="commodities"),
+             Column("property", "name", required=True),
+             Column("value", "float", required=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "specs", ("commodity", "property"),
+            (Column("commodity", "ref", required=True, ref="commodities"),
+             Column("property", "ref", required=True, ref="properties"),
+             Column("min_value", "float", period=True),
+             Column("max_value", "float", period=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "constraints", ("constraint",),
+            (Column("constraint", "name", required=True),
+             Column("sense", "enum", required=True, choices=("<=", ">=", "=")),
+             Column("rhs", "float", default=0.0, period=True),
+             Column("periods", "refs", ref="periods", default=""),
+             DESCRIPTION, SOURCE),
+        ),
+        TableSpec(
+            "constraint_terms", ("constraint", "term"),
+            (Column("constraint", "ref", required=True, ref="constraints"),
+             Column("term", "int", required=True, lo=1),
+             Column("quantity", "enum", required=True, choices=TERM_QUANTITIES),
+             Column("coef", "float", required=True),
+             Column("site", "ref", ref="sites", default=""),
+             Column("commodity", "ref", ref="commodities", default=""),
+             Column("unit", "ref", ref="units", default=""),
+             Column("mode", "ref", ref="modes", default=""),
+             Column("link", "ref", ref="links", default=""),
+             SOURCE),
         ),
         TableSpec(
             "policies", ("commodity", "site"),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from chainopt.case import units
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -179,6 +180,7 @@ def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]) -> dict[st
             if len(TABLES[name].key) == 1}
     keys["periods"] = set(meta.period_names) if meta else set()
     keys["processes"] = set(tables["modes"]["process"]) if "modes" in tables else set()
+    keys["properties"] = set(tables["qualities"]["property"]) if "qualities" in tables else set()
     return keys
 
 
@@ -256,6 +258,7 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         out.rows("policies.csv", pol, kind.ne("emission") & kind.notna(), "commodity",
                  "policies apply to emission commodities only",
                  hint="set kind=emission in commodities.csv, or pick the emission commodity")
+    _blend_semantics(t, out)
     for name, col in (("supplies", "commodity"), ("markets", "commodity")):
         if name in t:
             kind = t[name][col].map(com["kind"])
@@ -268,6 +271,69 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         emis = parts.map(com["kind"]).eq("emission")
         mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+
+
+def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Every spec'd property must be known for every component that may enter the blend."""
+    bl = t["blends"]
+    if bl.empty:
+        return
+    com = t["commodities"].set_index("commodity")
+    comp = bl.assign(component=bl["components"].str.split(";")).explode("component")
+    comp["component"] = comp["component"].str.strip()
+    out.rows("blends.csv", bl, pd.Series(bl.index.isin(comp.index[comp["component"]
+                                                                    == comp["product"]]),
+                                         index=bl.index),
+             "components", "a product cannot be its own component")
+    vol = comp[comp["basis"] == "volume"]
+    no_rho = vol["component"].map(com["density_t_per_m3"]).isna() & vol["component"].map(
+        com["unit"]).map(lambda u: UNITS[u][0] == "mass")
+    for _, r in vol[no_rho].head(MAX_PER_CHECK).iterrows():
+        out.add(f"blends.csv row {r['_row']}, column components",
+                f"blend '{r['blend']}' is on a volume basis but component '{r['component']}' "
+                "has no density", "give density_t_per_m3 in commodities.csv")
+    specs = t["specs"]
+    need = comp[["blend", "product", "component", "_row"]].merge(
+        specs[["commodity", "property"]].rename(columns={"commodity": "product"}), on="product")
+    have = set(zip(t["qualities"]["commodity"], t["qualities"]["property"], strict=True))
+    missing = [r for r in need.itertuples() if (r.component, r.property) not in have]
+    for r in missing[:MAX_PER_CHECK]:
+        out.add(f"blends.csv row {r._4}, column components",
+                f"component '{r.component}' of blend '{r.blend}' has no '{r.property}' value, "
+                f"but {r.product} has a {r.property} spec",
+                f"add the row {r.component},{r.property},<value> to qualities.csv")
+
+
+def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out: _Collector
+                   ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Restate rows given in another unit (``stated_unit``) in the commodity's unit."""
+    t, bp = dict(t), dict(bp)
+    for name in ("mode_flows", "supplies", "markets"):
+        df = t[name]
+        if not df["stated_unit"].ne("").any():
+            continue
+        f = units.conversion_factors(df, t["commodities"])
+        bad = f.isna()
+        com = t["commodities"].set_index("commodity")
+        hints = {}
+        for i in df.index[bad.to_numpy()]:
+            need = "density_t_per_m3" if "volume" in (
+                UNITS[df.at[i, "stated_unit"]][0], UNITS[com.at[df.at[i, "commodity"], "unit"]][0]
+            ) else "energy_gj_per_t"
+            hints[df.at[i, "stated_unit"]] = (f"give {need} for '{df.at[i, 'commodity']}' in "
+                                              "commodities.csv, or state the value in "
+                                              f"{com.at[df.at[i, 'commodity'], 'unit']}")
+        out.rows(f"{name}.csv", df, bad, "stated_unit",
+                 "cannot convert this unit to the commodity's unit", hints=hints)
+        if bad.any():
+            continue
+        t[name] = units.apply(df, name, f)
+        if name in bp and len(bp[name]):
+            key = list(TABLES[name].key)
+            fk = df[key].assign(_f=f.to_numpy())
+            ov = bp[name].merge(fk, on=key, how="left")
+            bp[name] = units.apply(ov, name, ov["_f"].fillna(1.0)).drop(columns="_f")
+    return t, bp
 
 
 def validate(raw: RawCase) -> Case:
@@ -298,6 +364,8 @@ def validate(raw: RawCase) -> Case:
                 continue
             by_period[parent.name] = _by_period(parent, df, tables[parent.name],
                                                 keys["periods"], out)
+    if meta is not None and not out.problems:
+        tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
     if out.problems or meta is None:

@@ -13,10 +13,21 @@ from dataclasses import dataclass, field
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
-from chainopt.models import balance, conversion, emissions, investment, market, supply, transport
+from chainopt.models import (
+    balance,
+    blending,
+    conversion,
+    emissions,
+    investment,
+    market,
+    supply,
+    transport,
+    user_constraints,
+)
 from chainopt.models.lp import LinearProgram, LPArrays, to_pyomo
 
-FAMILIES = (supply, conversion, transport, market, investment, emissions)
+FAMILIES = (supply, conversion, transport, market, blending, investment, emissions,
+            user_constraints)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 Commodities of kind ``emission`` are not balanced. A mode with an ``out`` flow of
 emission commodity e releases ``a_me * activity[u,m,t]`` (an ``in`` flow counts as
-captured, negative). With policies for e (chain-wide when ``site`` is blank, else for
-that site; a site price adds to the chain-wide one):
+captured, negative); a link with an ``emission_commodity`` releases
+``emission_per_unit * flow[l,c,t]`` at its origin. Emissions of burnt fuel are
+written as the burning mode's output. With policies for e (chain-wide when
+``site`` is blank, else for that site; a site price adds to the chain-wide one):
 
 * carbon price: ``-price_et * a_me * w_t / 1000`` MUSD on each activity column;
 * ``emissions.cap_max[e,site,t]: sum a_me * activity[u,m,t] <= cap_et`` over the
@@ -13,40 +15,51 @@ that site; a site price adds to the chain-wide one):
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
 
 
-def emitting_activity(ix: ModelIndex, lp: LinearProgram):
-    """Activity columns that emit: unit, mode, period, site, commodity, coef, col."""
+def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
+    """Columns that emit: activities of emitting modes and flows on emitting links.
+
+    Columns: col, site, commodity (emission), period, coef (emission per unit of the column).
+    """
     fam = lp.family("conversion.activity")
     a = ix.activity.assign(col=np.arange(fam.start, fam.stop))
     flows = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
-    return a.merge(flows, on="mode")
+    act = a.merge(flows, on="mode")[["col", "site", "commodity", "period", "coef"]]
+    fam = lp.family("transport.flow")
+    f = ix.flow.assign(col=np.arange(fam.start, fam.stop))[["col", "link", "from_site",
+                                                             "period"]]
+    f = f.merge(ix.link_emissions, on="link")
+    tr = f.rename(columns={"from_site": "site", "per_unit": "coef"})[
+        ["col", "site", "commodity", "period", "coef"]]
+    return pd.concat([act, tr], ignore_index=True)
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     pol = ix.policies
     if pol.empty or not ix.emission_commodities:
         return
-    em = emitting_activity(ix, lp)
+    em = emitters(ix, lp)
     w = ix.periods.set_index("period")["weight"]
-    chain = pol[pol["site"] == ""]
-    local = pol[pol["site"] != ""]
-    for scope, on in ((chain, ["commodity", "period"]), (local, ["commodity", "site", "period"])):
-        if scope.empty:
-            continue
+    chain = pol["site"] == ""
+    scopes = ((pol[chain], ["commodity", "period"]),
+              (pol[~chain], ["commodity", "site", "period"]))
+    for scope, on in scopes:
         priced = em.merge(scope[[*on, "carbon_price"]], on=on)
         priced = priced[priced["carbon_price"] > 0]
         lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
             priced["carbon_price"] * priced["coef"] * priced["period"].map(w)).to_numpy(),
             "carbon")
-        capped = scope[scope["cap"].notna()].reset_index(drop=True)
-        if capped.empty:
-            continue
-        rows = lp.add_rows("emissions", "cap_max", capped[["commodity", "site", "period"]],
-                           ub=capped["cap"].to_numpy())
-        terms = em.merge(capped[on].assign(_row=rows), on=on)
+    capped = pol[pol["cap"].notna()].reset_index(drop=True)
+    rows = lp.add_rows("emissions", "cap_max", capped[["commodity", "site", "period"]],
+                       ub=capped["cap"].to_numpy())
+    capped = capped.assign(_row=rows)
+    for local, on in ((False, ["commodity", "period"]), (True, ["commodity", "site", "period"])):
+        part = capped[(capped["site"] != "") == local]
+        terms = em.merge(part[[*on, "_row"]], on=on)
         lp.add_terms(terms["_row"].to_numpy(), terms["col"].to_numpy(), terms["coef"].to_numpy())

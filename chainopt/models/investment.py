@@ -44,12 +44,15 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_offset(-MUSD_PER_KUSD * float((uc["fixed_om"] * uc["capacity"] * existing
                                           * uc["period"].map(w)).sum()), "fixed_om")
 
-    # continuous unit expansion
+    # unit expansion: continuous, or lumpy (see _lumpy)
     un = ix.unit_new
     cols = lp.add_vars("investment", "unit_new", un[["unit", "period"]], ub=un["max_new"])
     life_w = ix.years_alive_weight(un["period"], un["lifetime"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * un["capex"].to_numpy() * crf(ix.rate, un["lifetime"])
-                     * life_w, "capex")
+    annuity = crf(ix.rate, un["lifetime"]) * life_w
+    segmented = un["unit"].isin(set(ix.segments["unit"])).to_numpy()
+    lp.add_objective(cols[~segmented], -MUSD_PER_KUSD * (un["capex"].to_numpy() * annuity
+                                                         )[~segmented], "capex")
+    _lumpy(lp, ix, un, cols, annuity)
     lp.add_objective(cols, -MUSD_PER_KUSD * un["fixed_om"].to_numpy() * life_w, "fixed_om")
     pairs = ix.alive(un.assign(col=cols))
     rows = _rows(lp, "conversion.capacity_max",
@@ -72,6 +75,72 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_terms(rows, pairs["col"].to_numpy(), -1.0)
 
     _projects(lp, ix, w)
+
+
+def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray,
+           annuity: np.ndarray) -> None:
+    """Build decisions that are lumpy: minimum sizes, fixed charges, economies of scale.
+
+    For unit u and period t with a minimum size, a fixed charge or capex segments,
+    a binary ``investment.unit_build[u,t]`` (y) is added:
+
+        unit_new_max[u,t]: new - max_new * y <= 0       unit_new_min[u,t]: new - min_new * y >= 0
+
+    and the fixed charge ``build_fixed_musd * CRF * W`` is paid on y. With segments
+    s = 1..S (sizes d_s, capex c_s per unit, normally falling: economies of scale),
+    ``investment.segment[u,t,s] in [0, d_s]`` (z_s) carry the capex and
+
+        segment_sum[u,t]: new - sum_s z_s = 0
+        segment_open[u,t,s]: z_s - d_s * y_s <= 0   (y_1 = y; y_s binary for s >= 2)
+        segment_full[u,t,s]: z_(s-1) - d_(s-1) * y_s >= 0   (s >= 2: fill in order)
+
+    (the incremental formulation of a piecewise-linear concave cost).
+    """
+    seg_units = set(ix.segments["unit"])
+    lumpy = ((un["min_new"] > 0) | (un["build_fixed"] > 0) | un["unit"].isin(seg_units)
+             ).to_numpy()
+    if not lumpy.any():
+        return
+    lk = un[lumpy].reset_index(drop=True)
+    new = cols[lumpy]
+    keys = lk[["unit", "period"]]
+    y = lp.add_vars("investment", "unit_build", keys, ub=1.0, integer=True)
+    rows = lp.add_rows("investment", "unit_new_max", keys, ub=0.0)
+    lp.add_terms(np.r_[rows, rows], np.r_[new, y], np.r_[np.ones(len(y)), -lk["max_new"]])
+    has_min = (lk["min_new"] > 0).to_numpy()
+    rows = lp.add_rows("investment", "unit_new_min", keys[has_min], lb=0.0)
+    lp.add_terms(np.r_[rows, rows], np.r_[new[has_min], y[has_min]],
+                 np.r_[np.ones(len(rows)), -lk["min_new"].to_numpy()[has_min]])
+    lp.add_objective(y, -lk["build_fixed"].to_numpy() * annuity[lumpy], "capex")
+
+    seg = keys.assign(_new=new, _y=y, _ann=annuity[lumpy]).merge(ix.segments, on="unit")
+    if seg.empty:
+        return
+    z = lp.add_vars("investment", "segment", seg[["unit", "period", "segment"]],
+                    ub=seg["size"].to_numpy())
+    lp.add_objective(z, -MUSD_PER_KUSD * (seg["capex"] * seg["_ann"]).to_numpy(), "capex")
+    pairs = seg[["unit", "period"]].drop_duplicates()
+    sums = lp.add_rows("investment", "segment_sum", pairs, lb=0.0, ub=0.0)
+    sum_of = pairs.assign(_row=sums)
+    m = seg.merge(sum_of, on=["unit", "period"])
+    lp.add_terms(sums, pairs.merge(seg.drop_duplicates(["unit", "period"]),
+                                   on=["unit", "period"])["_new"].to_numpy(), 1.0)
+    lp.add_terms(m["_row"].to_numpy(), z, -1.0)
+    first = (seg.groupby(["unit", "period"]).cumcount() == 0).to_numpy()
+    ys = seg["_y"].to_numpy().copy()
+    later = ~first
+    if later.any():
+        ys[later] = lp.add_vars("investment", "segment_open_flag",
+                                seg.loc[later, ["unit", "period", "segment"]], ub=1.0,
+                                integer=True)
+    rows = lp.add_rows("investment", "segment_open", seg[["unit", "period", "segment"]], ub=0.0)
+    lp.add_terms(np.r_[rows, rows], np.r_[z, ys], np.r_[np.ones(len(z)), -seg["size"]])
+    if later.any():
+        idx = np.flatnonzero(later)
+        rows = lp.add_rows("investment", "segment_full",
+                           seg.loc[later, ["unit", "period", "segment"]], lb=0.0)
+        lp.add_terms(np.r_[rows, rows], np.r_[z[idx - 1], ys[idx]],
+                     np.r_[np.ones(len(idx)), -seg["size"].to_numpy()[idx - 1]])
 
 
 def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:

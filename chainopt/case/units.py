@@ -1,0 +1,68 @@
+"""Units of measure: converting values stated in another unit to the commodity's unit.
+
+Every commodity declares its unit. A row of ``mode_flows``, ``supplies`` or
+``markets`` may say ``stated_unit`` (e.g. crude in ``bbl``, gas price per ``mcm``);
+its quantities and prices are converted when the case is loaded, so the model only
+ever sees the commodity's own unit. Within a dimension (mass, volume, energy) the
+factors of :data:`chainopt.case.schema.UNITS` apply; across dimensions the
+commodity's ``density_t_per_m3`` (mass <-> volume) and ``energy_gj_per_t``
+(mass <-> energy) are needed, and a conversion without them is an error naming
+the row.
+
+If one stated unit equals ``f`` commodity units, a quantity ``q`` becomes ``q * f``
+and a price ``p`` (per stated unit) becomes ``p / f``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.schema import UNITS
+
+QUANTITY_COLUMNS = {"mode_flows": ["amount_per_unit"], "supplies": ["max_k_per_yr"],
+                    "markets": ["max_k_per_yr", "min_k_per_yr"]}
+PRICE_COLUMNS = {"supplies": ["cost_usd_per_unit"], "markets": ["price_usd_per_unit"]}
+
+
+def _to_tonnes(dim: str, density: float, energy: float) -> float:
+    """How many t one base unit (t, m3 or GJ) of ``dim`` is; NaN if unknown."""
+    if dim == "mass":
+        return 1.0
+    if dim == "volume":
+        return density
+    return 1.0 / energy if energy else np.nan
+
+
+def factor(stated: str, target: str, density: float = np.nan, energy: float = np.nan) -> float:
+    """Commodity units (``target``) in one ``stated`` unit; NaN when not convertible."""
+    ds, fs = UNITS[stated]
+    dt, ft = UNITS[target]
+    if ds == dt:
+        return fs / ft
+    return fs * _to_tonnes(ds, density, energy) / _to_tonnes(dt, density, energy) / ft
+
+
+def conversion_factors(table: pd.DataFrame, commodities: pd.DataFrame) -> pd.Series:
+    """Per row of ``table``: the factor from its ``stated_unit`` to the commodity's unit."""
+    com = commodities.set_index("commodity")
+    stated = table["stated_unit"]
+    need = stated.ne("") & stated.ne(table["commodity"].map(com["unit"]))
+    out = pd.Series(1.0, index=table.index)
+    for i in table.index[need.to_numpy()]:
+        c = table.at[i, "commodity"]
+        out[i] = factor(stated[i], com.at[c, "unit"], com.at[c, "density_t_per_m3"],
+                        com.at[c, "energy_gj_per_t"])
+    return out
+
+
+def apply(table: pd.DataFrame, name: str, f: pd.Series) -> pd.DataFrame:
+    """``table`` with quantities multiplied and prices divided by ``f``."""
+    out = table.copy()
+    for col in QUANTITY_COLUMNS.get(name, []):
+        if col in out.columns:
+            out[col] = out[col] * f
+    for col in PRICE_COLUMNS.get(name, []):
+        if col in out.columns:
+            out[col] = out[col] / f
+    return out

@@ -1,0 +1,54 @@
+"""Quality blending: components mixed into a product at a site, meeting its specs.
+
+Variables ``blending.blend[b,c,t] >= 0``: k units/yr of component c entering blend b
+(at site s, making product p). Each takes -1 from the balance of (s, c, t) and adds
+``k_cp`` (component units -> product units, 1 when both share a unit) to (s, p, t);
+costs ``variable_cost_bt * w_t / 1000`` MUSD per unit blended.
+
+Specs are linear in property x quantity. With ``v_c`` the basis quantity of one unit
+of c (1 on a mass basis, its volume ``1/density`` on a volume basis) and ``q_ck``
+the value of property k of c:
+
+    blending.spec_min[b,k,t]:  sum_c (q_ck - min_kt) * v_c * blend[b,c,t] >= 0
+    blending.spec_max[b,k,t]:  sum_c (q_ck - max_kt) * v_c * blend[b,c,t] <= 0
+    blending.capacity_max[b,t]: sum_c blend[b,c,t] <= capacity_bt
+
+Which components may enter which product is the ``components`` list of the blend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainopt.case.index import ModelIndex
+from chainopt.models import MUSD_PER_KUSD
+from chainopt.models.lp import LinearProgram
+
+
+def add(lp: LinearProgram, ix: ModelIndex) -> None:
+    b = ix.blend_in
+    cols = lp.add_vars("blending", "blend", b[["blend", "component", "period"]])
+    if b.empty:
+        return
+    lp.add_balance(b["site"], b["component"], b["period"], cols, -1.0)
+    lp.add_balance(b["site"], b["product"], b["period"], cols, b["to_product"].to_numpy())
+    w = b["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy() * w, "variable_om")
+
+    col_of = b[["blend", "component", "period"]].assign(col=cols)
+    for bound, name in (("min", "spec_min"), ("max", "spec_max")):
+        terms = ix.spec_terms[ix.spec_terms["bound"] == bound]
+        keys = terms[["blend", "property", "period", "limit"]].drop_duplicates(
+            ["blend", "property", "period"]).reset_index(drop=True)
+        lo, hi = (0.0, np.inf) if bound == "min" else (-np.inf, 0.0)
+        rows = lp.add_rows("blending", name, keys, lb=lo, ub=hi)
+        t = terms.merge(keys[["blend", "property", "period"]].assign(_row=rows),
+                        on=["blend", "property", "period"]).merge(
+            col_of, on=["blend", "component", "period"])
+        lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), t["coef"].to_numpy())
+
+    cap = ix.blend_cap
+    rows = lp.add_rows("blending", "capacity_max", cap[["blend", "period"]],
+                       ub=cap["capacity"].to_numpy())
+    t = col_of.merge(cap[["blend", "period"]].assign(_row=rows), on=["blend", "period"])
+    lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)
