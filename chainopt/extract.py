@@ -71,6 +71,17 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
         ix.mode_flows, on="mode")
     flows["amount"] = flows["coef"] * flows["activity_k_per_yr"]
     flows = flows[~flows["commodity"].isin(ix.emission_commodities)]
+    _, bx, _ = _col(built, out, "blending.blend")
+    bl = ix.blend_in.assign(blend_k_per_yr=_clean(bx))
+    tables["blending"] = bl[["blend", "component", "period", "site", "product",
+                             "blend_k_per_yr"]]
+    flows = pd.concat([
+        flows[["site", "commodity", "period", "amount"]],
+        bl.assign(commodity=bl["component"], amount=-bl["blend_k_per_yr"])[
+            ["site", "commodity", "period", "amount"]],
+        bl.assign(commodity=bl["product"], amount=bl["blend_k_per_yr"] * bl["to_product"])[
+            ["site", "commodity", "period", "amount"]],
+    ], ignore_index=True)
     prod = flows.assign(produced_k_per_yr=flows["amount"].clip(lower=0),
                         consumed_k_per_yr=(-flows["amount"]).clip(lower=0))
     tables["production"] = _sorted(built, prod.groupby(["site", "commodity", "period"],
@@ -119,7 +130,7 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     bkeys, _, bd = bal
     tables["balances"] = bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"],
                                                                           bd))
-    tables["emissions"] = _emissions(built, act)
+    tables["emissions"] = _emissions(built, act, tables["flows"])
     tables["projects"] = _projects(built, out)
     tables["kpis"] = _kpis(built, out, tables)
     return {k: v.reset_index(drop=True) for k, v in tables.items()}
@@ -199,15 +210,24 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     return pd.concat([units[cols], links[cols]], ignore_index=True)
 
 
-def _emissions(built: BuiltModel, act: pd.DataFrame) -> pd.DataFrame:
+def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
+    """Emissions by site, source (unit or link) and period."""
     ix = built.index
-    flows = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
-    e = act.merge(flows, on="mode")
-    e["emission_k_per_yr"] = _clean(e["coef"] * e["activity_k_per_yr"])
-    cols = ["site", "unit", "commodity", "period", "emission_k_per_yr"]
-    if e.empty:
-        return pd.DataFrame(columns=cols)
-    return e.groupby(cols[:4], as_index=False, sort=False)["emission_k_per_yr"].sum()
+    em = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
+    e = act.merge(em, on="mode")
+    e = e.assign(source=e["unit"], source_kind="unit",
+                 emission_k_per_yr=e["coef"] * e["activity_k_per_yr"])
+    t = flows.merge(ix.link_emissions.rename(columns={"commodity": "emission"}), on="link")
+    t = t.assign(site=t["from_site"], source=t["link"], source_kind="link",
+                 commodity=t["emission"], emission_k_per_yr=t["per_unit"] * t["flow_k_per_yr"])
+    cols = ["site", "source_kind", "source", "commodity", "period"]
+    both = pd.concat([e[[*cols, "emission_k_per_yr"]], t[[*cols, "emission_k_per_yr"]]],
+                     ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=[*cols, "emission_k_per_yr"])
+    g = both.groupby(cols, as_index=False, sort=False)["emission_k_per_yr"].sum()
+    g["emission_k_per_yr"] = _clean(g["emission_k_per_yr"].to_numpy())
+    return _sorted(built, g, ["site", "source_kind", "source", "commodity"])
 
 
 def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:

@@ -287,7 +287,7 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
              "components", "a product cannot be its own component")
     vol = comp[comp["basis"] == "volume"]
     no_rho = vol["component"].map(com["density_t_per_m3"]).isna() & vol["component"].map(
-        com["unit"]).map(lambda u: UNITS[u][0] == "mass")
+        com["unit"]).map(lambda u: UNITS[u][0] == "mass").astype(bool)
     for _, r in vol[no_rho].head(MAX_PER_CHECK).iterrows():
         out.add(f"blends.csv row {r['_row']}, column components",
                 f"blend '{r['blend']}' is on a volume basis but component '{r['component']}' "

@@ -1,0 +1,225 @@
+"""Planning depth on toy cases: blending, user constraints, carbon price, lumpy builds, units.
+
+Conventions as in test_families: one one-year period at a zero discount rate unless
+stated (period weight 1), kt/yr and USD/t, so MUSD = kt x USD/t / 1000.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chainopt.case.load import load_case
+from chainopt.errors import InputError
+from tests.toycase import solve_case, value, write_case
+
+COMMODITIES = """
+commodity,unit,kind,density_t_per_m3
+comp_a,t,raw,0.7
+comp_b,t,raw,0.8
+gasoline,t,product,
+crude,t,raw,0.85
+feed,t,raw,
+regular,t,product,
+premium,t,product,
+light,t,product,
+co2,t,emission,
+"""
+
+
+def _blend_case(tmp_path, basis: str):
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,comp_a,300\nplant,comp_b,400",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,gasoline,500,100",
+        "blends": f"blend,site,product,components,basis\nmix,plant,gasoline,comp_a;comp_b,{basis}",
+        "qualities": "commodity,property,value\ncomp_a,octane,90\ncomp_b,octane,100",
+        "specs": "commodity,property,min_value\ngasoline,octane,95",
+    })
+
+
+def test_two_component_blend_at_binding_spec_mass_basis(tmp_path):
+    """A (octane 90, 300 USD/t) and B (100, 400 USD/t) blend into 100 kt/yr of
+    gasoline (500 USD/t) with octane >= 95 on a mass basis. The cheap A is used as
+    much as the spec allows: 90 a + 100 b = 95 (a + b), a + b = 100 -> a = b = 50.
+    objective = (100*500 - 50*300 - 50*400)/1000 = 15 MUSD.
+    """
+    res = solve_case(_blend_case(tmp_path, "mass"))
+    bl = res["blending"]
+    assert value(bl, component="comp_a")["blend_k_per_yr"] == pytest.approx(50)
+    assert value(bl, component="comp_b")["blend_k_per_yr"] == pytest.approx(50)
+    assert res.objective == pytest.approx(15.0, rel=1e-9)
+
+
+def test_two_component_blend_volume_basis(tmp_path):
+    """The same spec on a volume basis (densities 0.7 and 0.8 t/m3):
+    (90 - 95) a / 0.7 + (100 - 95) b / 0.8 >= 0 -> b = a * (5/0.7)/(5/0.8) = 8/7 a;
+    a + b = 100 -> a = 46.667, b = 53.333;
+    objective = (50000 - 46.667*300 - 53.333*400)/1000 = 14.6667 MUSD.
+    """
+    res = solve_case(_blend_case(tmp_path, "volume"))
+    a = value(res["blending"], component="comp_a")["blend_k_per_yr"]
+    assert a == pytest.approx(700 / 15)
+    assert res.objective == pytest.approx((50000 - 700 / 15 * 300 - 800 / 15 * 400) / 1000)
+
+
+def _ratio_case(tmp_path, with_constraint: bool):
+    tables = {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "modes": "mode,process\nmake_regular,reg\nmake_premium,prem",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         make_regular,feed,in,1
+                         make_regular,regular,out,1
+                         make_premium,feed,in,1
+                         make_premium,premium,out,1""",
+        "units": "unit,site,process,capacity_k_per_yr\nu_reg,plant,reg,100\nu_prem,plant,prem,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,regular,200\nplant,premium,150",
+    }
+    if with_constraint:
+        tables["constraints"] = "constraint,sense,rhs\npremium_share,>=,0"
+        tables["constraint_terms"] = """constraint,term,quantity,coef,commodity
+                                        premium_share,1,production,1,premium
+                                        premium_share,2,production,-0.4,regular"""
+    return write_case(tmp_path, tables)
+
+
+def test_ratio_constraint_binds(tmp_path):
+    """Feed (100 kt/yr at 100 USD/t) makes regular (margin 100) or premium (margin 50).
+    Free choice: all regular, objective 10 MUSD. With premium >= 0.4 x regular:
+    p = 0.4 r, p + r = 100 -> r = 71.43, p = 28.57;
+    objective = (71.43*100 + 28.57*50)/1000 = 8.5714 MUSD.
+    """
+    assert solve_case(_ratio_case(tmp_path / "free", False)).objective == pytest.approx(10.0)
+    res = solve_case(_ratio_case(tmp_path / "ratio", True))
+    assert value(res["activity"], mode="make_premium")["activity_k_per_yr"] == \
+        pytest.approx(100 / 3.5)
+    assert res.objective == pytest.approx((100 / 1.4 * 100 + 40 / 1.4 * 50) / 1000)
+
+
+def test_constraint_term_selecting_nothing_is_an_error(tmp_path):
+    folder = _ratio_case(tmp_path, True)
+    text = (folder / "constraint_terms.csv").read_text().replace("2,production,-0.4,regular",
+                                                                 "2,sales,-0.4,regular")
+    text = text.replace("premium_share,2,sales,-0.4,regular",
+                        "premium_share,2,flow,-0.4,regular")
+    (folder / "constraint_terms.csv").write_text(text)
+    with pytest.raises(InputError, match=r"constraint_terms.csv row 3.*selects no flow"):
+        solve_case(folder)
+
+
+def _carbon_case(tmp_path, price: float):
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "modes": "mode,process\ndirty,cracker\nclean,cracker",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         dirty,feed,in,1
+                         dirty,light,out,1
+                         dirty,co2,out,2
+                         clean,feed,in,1.4
+                         clean,light,out,1
+                         clean,co2,out,0.5""",
+        "units": "unit,site,process,capacity_k_per_yr\nsc,plant,cracker,100",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300",
+        "policies": f"commodity,site,carbon_price_usd_per_unit\nco2,,{price}",
+    })
+
+
+@pytest.mark.parametrize(("price", "runs"), [(20.0, "dirty"), (30.0, "clean")])
+def test_carbon_price_switches_dirty_mode_off(tmp_path, price, runs):
+    """Dirty: margin 300 - 100 = 200 per t, 2 t CO2. Clean: 300 - 140 = 160, 0.5 t CO2.
+    Dirty wins while 200 - 2p > 160 - 0.5p, i.e. below p* = 40/1.5 = 26.67 USD/t CO2.
+    """
+    res = solve_case(_carbon_case(tmp_path, price))
+    act = res["activity"].set_index("mode")["activity_k_per_yr"]
+    assert act[runs] == pytest.approx(100)
+    assert act.drop(runs).sum() == pytest.approx(0)
+
+
+def _lumpy_case(tmp_path, max_new: float, extra: dict | None = None, unit_cols: str = ""):
+    cols = "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr," \
+           "lifetime_yr,build_fixed_musd"
+    tables = {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         run,crude,in,1
+                         run,light,out,0.9""",
+        "units": f"{cols}\nu1,plant,cdu,0,1000,{max_new},10,8" if not unit_cols else unit_cols,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,267",
+    }
+    tables.update(extra or {})
+    return write_case(tmp_path, tables,
+                      periods=[{"period": "p1", "start_year": 2026, "length_yr": 10}])
+
+
+@pytest.mark.parametrize(("max_new", "built", "objective"), [(20, 0.0, 0.0), (50, 50.0, 7.15)])
+def test_fixed_charge_small_build_unattractive_large_attractive(tmp_path, max_new, built,
+                                                                objective):
+    """Margin per t crude 0.9*267 - 100 - 10 = 130.3 USD, over the 10-year period 1303
+    USD per t/yr of capacity, against capex 1000 (rate 0, life 10: paid in full): 303
+    per t/yr. A fixed charge of 8 MUSD kills a 20 kt/yr build (20*303/1000 = 6.06 < 8)
+    but not a 50 kt/yr one: 50*303/1000 - 8 = 7.15 MUSD.
+    """
+    res = solve_case(_lumpy_case(tmp_path, max_new))
+    assert value(res["capacity"], name="u1")["new_k_per_yr"] == pytest.approx(built)
+    assert res.objective == pytest.approx(objective, abs=1e-7)
+
+
+def test_capex_segments_fill_in_order(tmp_path):
+    """Economies of scale: the first 10 kt/yr cost 1500 per t/yr, the next 40 cost 800.
+    Value of capacity over 10 years: 1303 per t/yr. Building all 50 gives
+    50*1303 - 10*1500 - 40*800 = 18150 kUSD = 18.15 MUSD. The LP relaxation would take
+    the cheap segment alone (40*(1303 - 800) = 20.12 MUSD); the ordering binaries
+    forbid that.
+    """
+    cols = "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr"
+    folder = _lumpy_case(tmp_path, 50, extra={
+        "capex_segments": "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\n"
+                          "u1,1,10,1500\nu1,2,40,800"},
+        unit_cols=f"{cols}\nu1,plant,cdu,0,50,10")
+    res = solve_case(folder)
+    margin = 10 * (0.9 * 267 - 110)
+    assert value(res["capacity"], name="u1")["new_k_per_yr"] == pytest.approx(50)
+    assert res.objective == pytest.approx((50 * margin - 15000 - 32000) / 1000, rel=1e-7)
+    assert res.manifest["is_mip"]
+
+
+def test_minimum_build_size(tmp_path):
+    """Crude is limited to 15 kt/yr, so only 15 kt/yr of capacity is useful; with a
+    minimum build of 30 kt/yr the build is 30 (15 idle) if that still pays:
+    15*1303 - 30*1000 < 0, so nothing is built and the objective is 0."""
+    cols = "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr," \
+           "min_new_k_per_yr,lifetime_yr"
+    folder = _lumpy_case(tmp_path, 50, extra={
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,15"},
+        unit_cols=f"{cols}\nu1,plant,cdu,0,1000,50,30,10")
+    res = solve_case(folder)
+    assert value(res["capacity"], name="u1")["new_k_per_yr"] == pytest.approx(0)
+    assert res.objective == pytest.approx(0, abs=1e-9)
+
+
+def test_prices_and_quantities_in_other_units_are_converted(tmp_path):
+    """Crude supplied at 70 USD/bbl, at most 1000 kbbl/yr, density 0.85 t/m3:
+    1 bbl = 0.158987 m3 = 0.135139 t, so 518.0 USD/t and 135.139 kt/yr."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr,stated_unit\n"
+                    "plant,crude,70,1000,bbl",
+        "markets": "site,commodity,price_usd_per_unit\nplant,crude,600",
+    })
+    sup = load_case(folder).tables["supplies"].iloc[0]
+    t_per_bbl = 0.158987 * 0.85
+    assert sup["cost_usd_per_unit"] == pytest.approx(70 / t_per_bbl)
+    assert sup["max_k_per_yr"] == pytest.approx(1000 * t_per_bbl)
+
+
+def test_unconvertible_unit_names_the_row(tmp_path):
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,stated_unit\nplant,feed,70,bbl",
+    })
+    with pytest.raises(InputError, match=r"supplies.csv row 2, column stated_unit.*"
+                                         r"density_t_per_m3"):
+        load_case(folder)
