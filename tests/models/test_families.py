@@ -123,8 +123,8 @@ def test_link_capacity_binds(tmp_path):
         "commodities": COMMODITIES, "sites": "site\na\nb",
         "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
         "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,90",
-        "links": """link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,loss_fraction
-                    ab,a,b,crude,50,10,0.1""",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "loss_fraction\nab,a,b,crude,50,10,0.1",
     }))
     assert res.objective == pytest.approx(3.5, rel=1e-9)
     cap = value(res["capacity"], name="ab")
@@ -159,8 +159,8 @@ def _invest_case(tmp_path, capex: float):
                          run,crude,in,1
                          run,light,out,0.6
                          run,heavy,out,0.3""",
-        "units": f"""unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr
-                     cdu1,plant,cdu,0,{capex},20,10""",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 f"lifetime_yr\ncdu1,plant,cdu,0,{capex},20,10",
         "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
         "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
     }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 10}])
@@ -227,4 +227,4 @@ def test_emissions_reported_and_priced(tmp_path):
     }))
     assert res.objective == pytest.approx(0.88, rel=1e-9)
     assert res.kpi("npv_carbon") == pytest.approx(-0.16)
-    assert value(res["emissions"], unit="cdu1")["emission_k_per_yr"] == pytest.approx(4.0)
+    assert value(res["emissions"], source="cdu1")["emission_k_per_yr"] == pytest.approx(4.0)
