@@ -145,7 +145,7 @@ def _lumpy_case(tmp_path, max_new: float, extra: dict | None = None, unit_cols: 
         "mode_flows": """mode,commodity,direction,amount_per_unit
                          run,crude,in,1
                          run,light,out,0.9""",
-        "units": f"{cols}\nu1,plant,cdu,0,1000,{max_new},10,8" if not unit_cols else unit_cols,
+        "units": unit_cols if unit_cols else f"{cols}\nu1,plant,cdu,0,1000,{max_new},10,8",
         "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
         "markets": "site,commodity,price_usd_per_unit\nplant,light,267",
     }
