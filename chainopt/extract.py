@@ -170,7 +170,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
                                          out=np.zeros(len(uc)),
                                          where=uc["total_k_per_yr"].to_numpy() > TOL))
-    uc["shadow_price_usd_per_unit_yr"] = -_per_unit(built, uc["period"], dual) * avail
+    uc["shadow_price_usd_per_unit_yr"] = _clean(-_per_unit(built, uc["period"], dual) * avail)
     units = uc.rename(columns={"unit": "name"}).assign(kind="unit")
 
     lc_rows = _row(built, out, "transport.capacity_max")
@@ -188,7 +188,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         rhs = built.arrays.row_ub[fam.start:fam.stop]
         info = lkeys.assign(_added=_clean(-(lval - fl.reindex(pd.MultiIndex.from_frame(lkeys))
                                              .fillna(0.0).to_numpy())),
-                            _sp=-_per_unit(built, lkeys["period"], ldual), _rhs=rhs)
+                            _sp=_clean(-_per_unit(built, lkeys["period"], ldual)), _rhs=rhs)
         m = lc[["link", "period"]].merge(info, how="left", on=["link", "period"])
         has = m["_added"].notna().to_numpy()
         lc["total_k_per_yr"] = np.where(has, m["_rhs"].to_numpy() + m["_added"].to_numpy(),
