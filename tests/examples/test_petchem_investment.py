@@ -46,7 +46,7 @@ def _by_period(base: pd.DataFrame, name: str, key: list[str], col: str, periods)
     return out
 
 
-def independent_objective() -> float:  # noqa: PLR0915 - one model, written out
+def independent_objective() -> float:
     meta = yaml.safe_load((CASE / "case.yaml").read_text())
     r, y0 = meta["discount_rate"], meta["base_year"]
     P = [p["period"] for p in meta["periods"]]
