@@ -221,3 +221,51 @@ def _fixed_lp(h: highspy.Highs, built: BuiltModel):
     h.changeColsBounds(len(ints), ints, lo, hi)
     h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger))
     return sol
+
+
+def same_structure(a: BuiltModel, b: BuiltModel) -> bool:
+    """True when two models differ at most in coefficients, costs and bounds."""
+    ma, mb = a.arrays.matrix, b.arrays.matrix
+    return (ma.shape == mb.shape and np.array_equal(ma.indptr, mb.indptr)
+            and np.array_equal(ma.indices, mb.indices)
+            and np.array_equal(a.arrays.integer, b.arrays.integer))
+
+
+def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None = None
+            ) -> SolveOutcome:
+    """Solve ``variant`` re-using ``base``'s HiGHS instance and basis when possible.
+
+    If the two models have the same structure (same sparsity pattern and integer
+    columns), only the changed costs, bounds, row bounds and coefficients are passed
+    to the solver, which then starts from the previous optimal basis (warm start);
+    ``base`` hands its solver over to ``variant``. Otherwise the variant is handed
+    over and solved from scratch. ``variant.timings['warm_start']`` says which.
+    """
+    if base.solver is None or not same_structure(base, variant):
+        handover(variant, options)
+        variant.timings["warm_start"] = 0.0
+        return solve(variant, options)
+    t0 = time.perf_counter()
+    h, a, b = base.solver, base.arrays, variant.arrays
+    idx = np.flatnonzero(a.cost != b.cost)
+    if len(idx):
+        h.changeColsCost(len(idx), idx, b.cost[idx])
+    idx = np.flatnonzero((a.col_lb != b.col_lb) | (a.col_ub != b.col_ub))
+    if len(idx):
+        h.changeColsBounds(len(idx), idx, b.col_lb[idx],
+                           np.where(np.isinf(b.col_ub[idx]), INF, b.col_ub[idx]))
+    idx = np.flatnonzero((a.row_lb != b.row_lb) | (a.row_ub != b.row_ub))
+    if len(idx):
+        h.changeRowsBounds(len(idx), idx, np.where(np.isinf(b.row_lb[idx]), -INF, b.row_lb[idx]),
+                           np.where(np.isinf(b.row_ub[idx]), INF, b.row_ub[idx]))
+    diff = np.flatnonzero(a.matrix.data != b.matrix.data)
+    if len(diff):
+        rows = np.repeat(np.arange(b.matrix.shape[0]), np.diff(b.matrix.indptr))
+        for k in diff.tolist():
+            h.changeCoeff(int(rows[k]), int(b.matrix.indices[k]), float(b.matrix.data[k]))
+    if a.total_offset != b.total_offset:
+        h.changeObjectiveOffset(b.total_offset)
+    base.solver, variant.solver = None, h
+    variant.timings["handover_s"] = time.perf_counter() - t0
+    variant.timings["warm_start"] = 1.0
+    return solve(variant, options)
