@@ -1,0 +1,62 @@
+"""Solver statuses map to outcomes and errors (exit codes in DESIGN.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainopt import api
+from chainopt.errors import InfeasibleError, SolverError, UnboundedError
+from chainopt.solve import SolveOptions
+from tests.toycase import write_case
+
+COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
+
+
+def test_time_limit_without_a_plan_is_a_solver_error(tmp_path):
+    built = api.build_model(api.load_case("small_chain"))
+    with pytest.raises(SolverError, match="Time limit") as exc:
+        api.solve(built, SolveOptions(time_limit_s=1e-9))
+    assert exc.value.exit_code == 4
+
+
+def test_time_limit_writes_nothing(tmp_path):
+    with pytest.raises(SolverError):
+        api.run("small_chain", out=tmp_path, options=SolveOptions(time_limit_s=1e-9))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unbounded_case_is_reported(tmp_path):
+    """Unlimited supply at 100 and unlimited sales at 200: the margin grows forever."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,200",
+    })
+    with pytest.raises(UnboundedError, match="unbounded") as exc:
+        api.solve(api.build_model(api.load_case(folder)))
+    assert exc.value.exit_code == 3
+
+
+def test_hard_floor_out_of_reach_is_infeasible(tmp_path):
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,crude,200,50",
+    }, demand_floors="hard")
+    with pytest.raises(InfeasibleError, match="chainopt explain") as exc:
+        api.solve(api.build_model(api.load_case(folder)))
+    assert exc.value.exit_code == 3
+
+
+def test_pyomo_model_holds_the_solution():
+    """The Pyomo model is real: its blocks, constraint families and variable values."""
+    built = api.build_model(api.load_case("small_chain"))
+    out = api.solve(built)
+    m = built.pyomo
+    fam = built.lp.family("conversion.activity")
+    assert len(m.conversion.activity) == fam.stop - fam.start
+    assert len(m.conversion.capacity_max) == len(built.index.unit_cap)
+    assert m.conversion.activity[0].value == pytest.approx(out.col_value[fam.start])
+    import pyomo.kernel as pmo
+
+    assert pmo.value(m.objective) == pytest.approx(out.objective, rel=1e-9)
