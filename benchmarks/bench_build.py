@@ -188,8 +188,9 @@ def table(rows: list[dict]) -> str:
             "extract/build | peak MiB | build peak MiB | status |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        def n(k: str) -> str:
+        def n(k: str, r: dict = r) -> str:
             return f"{int(r[k]):,}" if r.get(k) is not None else "—"
+
         lines.append(
             f"| {r['size']} | {n('vars')} | {n('rows')} | {n('nnz')} | {_fmt(r['load_s'])} | "
             f"{_fmt(r['build_s'])} | {_fmt(r['solve_s'])} | {_fmt(r['extract_s'])} | "

@@ -307,10 +307,12 @@ def build_tables(sites: int, units_per_site: int, commodities: int, periods: int
     # grid neighbour in the next row (same column)
     nxt = (row + 1) * W + np.where((row + 1) % 2 == 1, W - 1 - col, col)
     ok = (nxt < S) & (rng.random(S) < 0.5)
-    a.append(idx[ok]); b.append(nxt[ok])  # noqa: E702
+    a.append(idx[ok])
+    b.append(nxt[ok])
     d = rng.integers(2, 7, S)
     ok = (idx + d < S) & (rng.random(S) < 0.5)
-    a.append(idx[ok]); b.append((idx + d)[ok])  # noqa: E702
+    a.append(idx[ok])
+    b.append((idx + d)[ok])
     ea, eb = np.concatenate(a), np.concatenate(b)
     flip = rng.random(len(ea)) < 0.5
     ea, eb = np.where(flip, eb, ea), np.where(flip, ea, eb)
@@ -490,7 +492,7 @@ def estimate_vars(sites: int, units_per_site: int, commodities: int, periods: in
     n = min(sites, _SAMPLE_SITES)
     _, tables = build_tables(n, units_per_site, commodities, periods, seed)
     v = count_vars_tables(tables, periods)
-    return int(round(v * sites / n))
+    return round(v * sites / n)
 
 
 def sizes_for_target(target_vars: int, seed: int = 0) -> Sizes:

@@ -52,7 +52,7 @@ def _row(built: BuiltModel, out: SolveOutcome, label: str):
 
 def _per_unit(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndarray:
     """Discounted MUSD per k units/yr -> USD per unit in period money (sign: value of +1)."""
-    w = period.map(built.index.periods.set_index("period")["weight"]).to_numpy()
+    w = built.index.weight(period)
     return _clean(-dual / (MUSD_PER_KUSD * w))
 
 

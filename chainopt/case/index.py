@@ -108,6 +108,11 @@ class ModelIndex:
         keep = (b["_p"] >= b["_p0"]) & (b["_y"] < b["_y0"] + b[life_col])
         return b.loc[keep].drop(columns=["_y0", "_p0", "_y", "_p"]).reset_index(drop=True)
 
+    def weight(self, period: pd.Series) -> np.ndarray:
+        """The discount weight ``w_t`` of each element of ``period`` (float array)."""
+        w = dict(zip(self.periods["period"], self.periods["weight"], strict=True))
+        return np.fromiter((w[p] for p in period), dtype=float, count=len(period))
+
     def years_alive_weight(self, period: pd.Series, lifetime: pd.Series) -> np.ndarray:
         """Discounted years from the start of ``period`` to the end of life or horizon."""
         p = self.periods.set_index("period")
@@ -184,8 +189,8 @@ def build_index(case: Case) -> ModelIndex:
 
     first = live["earliest_period"].replace("", meta.period_names[0]).map(order)
     cand = live[["project"]].merge(periods[["period", "pos"]], how="cross")
-    cand = cand[cand["pos"] >= cand["project"].map(dict(zip(live["project"], first,
-                                                             strict=True)))]
+    earliest = cand["project"].map(dict(zip(live["project"], first, strict=True)))
+    cand = cand[cand["pos"].to_numpy() >= earliest.to_numpy(dtype=float)]
     forced = live.set_index("project")["forced_period"]
     is_forced = cand["project"].map(live.set_index("project")["state"]).eq("forced")
     cand = cand[~is_forced | (cand["period"] == cand["project"].map(forced))]

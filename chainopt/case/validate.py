@@ -207,13 +207,13 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame, periods
 
 def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     com = t["commodities"].set_index("commodity")
-    if "mode_flows" in t and "modes" in t:
+    if "mode_flows" in t and "modes" in t and len(t["mode_flows"]):
         mf = t["mode_flows"]
         no_flow = ~t["modes"]["mode"].isin(set(mf["mode"]))
         out.rows("modes.csv", t["modes"], no_flow, "mode",
                  "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
         unit = mf["commodity"].map(com["unit"])
-        factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1])
+        factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1]).astype(float)
         is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass").astype(bool)
         is_emis = mf["commodity"].map(com["kind"]).eq("emission").astype(bool)
         signed = mf["amount_per_unit"] * factor * np.where(mf["direction"] == "out", 1, -1)

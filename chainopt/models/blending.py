@@ -32,7 +32,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
         return
     lp.add_balance(b["site"], b["component"], b["period"], cols, -1.0)
     lp.add_balance(b["site"], b["product"], b["period"], cols, b["to_product"].to_numpy())
-    w = b["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    w = ix.weight(b["period"])
     lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy() * w, "variable_om")
 
     col_of = b[["blend", "component", "period"]].assign(col=cols)

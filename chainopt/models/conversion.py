@@ -25,7 +25,7 @@ from chainopt.models.lp import LinearProgram
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     a = ix.activity
     cols = lp.add_vars("conversion", "activity", a[["unit", "mode", "period"]])
-    w = a["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    w = ix.weight(a["period"])
     lp.add_objective(cols, -MUSD_PER_KUSD * a["variable_cost"].to_numpy() * w, "variable_om")
 
     flows = ix.mode_flows[~ix.mode_flows["commodity"].isin(ix.emission_commodities)]

@@ -45,7 +45,6 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     if pol.empty or not ix.emission_commodities:
         return
     em = emitters(ix, lp)
-    w = ix.periods.set_index("period")["weight"]
     chain = pol["site"] == ""
     scopes = ((pol[chain], ["commodity", "period"]),
               (pol[~chain], ["commodity", "site", "period"]))
@@ -53,7 +52,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
         priced = em.merge(scope[[*on, "carbon_price"]], on=on)
         priced = priced[priced["carbon_price"] > 0]
         lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
-            priced["carbon_price"] * priced["coef"] * priced["period"].map(w)).to_numpy(),
+            priced["carbon_price"].to_numpy(float) * priced["coef"].to_numpy(float)
+            * ix.weight(priced["period"])),
             "carbon")
     capped = pol[pol["cap"].notna()].reset_index(drop=True)
     rows = lp.add_rows("emissions", "cap_max", capped[["commodity", "site", "period"]],

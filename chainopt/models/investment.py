@@ -42,7 +42,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     uc = ix.unit_cap
     existing = uc["project"] == ""
     lp.add_offset(-MUSD_PER_KUSD * float((uc["fixed_om"] * uc["capacity"] * existing
-                                          * uc["period"].map(w)).sum()), "fixed_om")
+                                          * ix.weight(uc["period"])).sum()), "fixed_om")
 
     # unit expansion: continuous, or lumpy (see _lumpy)
     un = ix.unit_new
@@ -183,7 +183,8 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
         lp.add_terms(rows, brings["col"].to_numpy(),
                      -(brings["availability"] * brings["capacity"]).to_numpy())
         lp.add_objective(brings["col"].to_numpy(), -MUSD_PER_KUSD * (
-            brings["fixed_om"] * brings["capacity"] * brings["use_period"].map(w)).to_numpy(),
+            brings["fixed_om"].to_numpy(float) * brings["capacity"].to_numpy(float)
+            * ix.weight(brings["use_period"])),
             "fixed_om")
     lk = ix.link_cap[ix.link_cap["project"] != ""]
     links = built.merge(lk.rename(columns={"period": "use_period"}), on=["project", "use_period"])

@@ -21,7 +21,7 @@ from chainopt.models.lp import LinearProgram
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     s = ix.sales
     keys = s[["site", "commodity", "period"]]
-    w = s["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    w = ix.weight(s["period"])
     cols = lp.add_vars("market", "sales", keys, ub=s["max"])
     lp.add_balance(s["site"], s["commodity"], s["period"], cols, -1.0)
     lp.add_objective(cols, MUSD_PER_KUSD * s["price"].to_numpy() * w, "revenue")

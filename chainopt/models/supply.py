@@ -16,5 +16,5 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     p = ix.purchase
     cols = lp.add_vars("supply", "purchase", p[["site", "commodity", "period"]], ub=p["max"])
     lp.add_balance(p["site"], p["commodity"], p["period"], cols, 1.0)
-    w = p["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    w = ix.weight(p["period"])
     lp.add_objective(cols, -MUSD_PER_KUSD * p["cost"].to_numpy() * w, "supply")

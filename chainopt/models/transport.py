@@ -34,7 +34,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     cols = lp.add_vars("transport", "flow", f[["link", "commodity", "period"]])
     lp.add_balance(f["from_site"], f["commodity"], f["period"], cols, -1.0)
     lp.add_balance(f["to_site"], f["commodity"], f["period"], cols, 1.0 - f["loss"].to_numpy())
-    w = f["period"].map(ix.periods.set_index("period")["weight"]).to_numpy()
+    w = ix.weight(f["period"])
     lp.add_objective(cols, -MUSD_PER_KUSD * f["cost"].to_numpy() * w, "transport")
 
     lc, limit = capacity_rows(ix)

@@ -1,0 +1,39 @@
+"""Summary statistics of a sweep's KPI table (pandas only).
+
+For the objective and every ``*_musd`` KPI (NPV parts, incremental project NPVs):
+count, mean, standard deviation, min, the 5/10/25/50/75/90/95th percentiles and
+max over the variants that solved; for every ``built_<project>`` column the
+probability that the project is built (share of solved variants with a built
+share above 1e-6) and its mean built share; and the count of variants by status.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PERCENTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+
+
+def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
+    """One row per statistic and measure: columns ``measure``, ``statistic``, ``value``."""
+    rows = []
+    ok = kpis[kpis["status"].isin(["optimal", "feasible"])] if "status" in kpis else kpis
+    for status, n in kpis["status"].value_counts().sort_index().items():
+        rows.append(("variants", f"status={status}", float(n)))
+    measures = [c for c in kpis.columns if c == "objective_musd" or c.endswith("_musd")]
+    for m in measures:
+        x = ok[m].dropna()
+        if x.empty:
+            continue
+        rows += [(m, "count", float(len(x))), (m, "mean", float(x.mean())),
+                 (m, "std", float(x.std(ddof=1)) if len(x) > 1 else 0.0),
+                 (m, "min", float(x.min()))]
+        rows += [(m, f"p{int(q * 100):02d}", float(x.quantile(q))) for q in PERCENTILES]
+        rows.append((m, "max", float(x.max())))
+    for c in [c for c in kpis.columns if c.startswith("built_")]:
+        x = ok[c].fillna(0.0)
+        if len(x):
+            rows.append((c.removeprefix("built_"), "probability_built",
+                         float((x > 1e-6).mean())))
+            rows.append((c.removeprefix("built_"), "mean_built_share", float(x.mean())))
+    return pd.DataFrame(rows, columns=["measure", "statistic", "value"])
