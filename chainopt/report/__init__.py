@@ -1,0 +1,1 @@
+"""Reporting: KPIs, comparisons, explanations and charts from result tables (no Pyomo)."""
