@@ -206,6 +206,26 @@ def apply_variant(raw, changes: list[dict]):
     return apply_changes(raw, sc)
 
 
+def _kpis(built, outcome) -> dict[str, float]:
+    """The sweep's KPIs straight from the solution: NPV parts and project build shares."""
+    a = built.arrays
+    out = {}
+    for category, vec in a.cost_by_category.items():
+        out[f"npv_{category}_musd"] = float((vec @ outcome.col_value).sum()) + a.offset.get(
+            category, 0.0)
+    for category, value in a.offset.items():
+        out.setdefault(f"npv_{category}_musd", value)
+    for label in ("investment.project_build", "investment.project_share"):
+        try:
+            fam = built.lp.family(label)
+        except KeyError:
+            continue
+        shares = pd.Series(outcome.col_value[fam.start:fam.stop]).groupby(
+            fam.keys["project"].to_numpy()).sum()
+        out.update({f"built_{p}": float(v) for p, v in shares.items()})
+    return out
+
+
 def _project_columns(built) -> dict[str, np.ndarray]:
     """The build-decision columns of each optional project of a built model."""
     out: dict[str, list] = {}
@@ -228,7 +248,6 @@ def solve_variant(source: str, variant: Variant, options=None,
     objective minus its objective with the project's build decisions fixed at 0.
     """
     from chainopt.case.validate import validate
-    from chainopt.extract import extract_tables
     from chainopt.models.build import build
     from chainopt.solve import resolve
 
@@ -241,15 +260,9 @@ def solve_variant(source: str, variant: Variant, options=None,
         outcome = resolve(base, built, options)
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
-        tables = extract_tables(built, outcome)
         row.update(status=outcome.status, message="", objective_musd=outcome.objective,
                    warm_start=bool(built.timings.get("warm_start")))
-        k = tables["kpis"]
-        for r in k[k["kpi"].str.startswith("npv_")].itertuples():
-            row[f"{r.kpi}_musd"] = r.value
-        pr = tables["projects"]
-        for project, share in pr.groupby("project")["built_share"].sum().items():
-            row[f"built_{project}"] = float(share)
+        row.update(_kpis(built, outcome))
         if project_npv:
             from chainopt.solve import objective_with_fixed
 

@@ -50,7 +50,10 @@ class _Collector:
     def rows(self, file: str, df: pd.DataFrame, mask: pd.Series, column: str, message: str,
              hint: str | None = None, hints: dict[str, str] | None = None) -> None:
         """Report every row where ``mask`` holds (up to MAX_PER_CHECK, then a count)."""
-        bad = df.loc[mask.to_numpy(dtype=bool)]
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        bad = df.loc[m]
         for _, r in bad.head(MAX_PER_CHECK).iterrows():
             value = r.get(column, "")
             h = hints.get(str(value), "") if hints else (hint or "")
@@ -81,6 +84,8 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                columns: dict[str, Column] | None = None) -> pd.DataFrame:
     """Check columns and cell types of one table; return it with typed, defaulted columns."""
     cols = columns if columns is not None else spec.column_map
+    if df.empty and set(df.columns) <= set(cols):
+        return _empty(cols)
     df = df.copy()
     df["_row"] = np.arange(len(df)) + 2
     for c in df.columns:
@@ -136,6 +141,13 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
         else:  # ref, refs, text: checked against other tables later
             df[name] = s.where(~blank, str(col.default or ""))
     return df[[*cols, "_row"]]
+
+
+def _empty(cols: dict[str, Column]) -> pd.DataFrame:
+    """A typed table with no rows (absent optional tables)."""
+    dtypes = {"float": float, "int": float, "bool": bool}
+    data = {n: pd.Series(dtype=dtypes.get(c.kind, str)) for n, c in cols.items()}
+    return pd.DataFrame({**data, "_row": pd.Series(dtype="int64")})
 
 
 def _snake(text: str) -> str:
