@@ -16,7 +16,7 @@ from chainopt.case.schema import TABLES, Case, RawCase
 from chainopt.case.validate import validate
 from chainopt.errors import InputError, Problem
 
-DEFAULT_CASE = "small_chain"
+DEFAULT_CASE = "ru_eastwest"
 BY_PERIOD_SUFFIX = "_by_period"
 
 
