@@ -42,6 +42,17 @@ def _col(built: BuiltModel, out: SolveOutcome, label: str) -> tuple[pd.DataFrame
     return f.keys, out.col_value[f.start:f.stop], out.col_dual[f.start:f.stop]
 
 
+def _aligned(built: BuiltModel, out: SolveOutcome, label: str, frame: pd.DataFrame,
+             on: list[str]) -> np.ndarray:
+    """Values of variable family ``label`` aligned to the rows of ``frame`` (0 if absent)."""
+    try:
+        keys, x, _ = _col(built, out, label)
+    except KeyError:
+        return np.zeros(len(frame))
+    m = frame[on].merge(keys.assign(_v=_clean(x)), how="left", on=on)
+    return m["_v"].fillna(0.0).to_numpy()
+
+
 def _row(built: BuiltModel, out: SolveOutcome, label: str):
     try:
         f = built.lp.family(label)
@@ -105,15 +116,9 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     _, x, _ = _col(built, out, "market.sales")
     sales = ix.sales.rename(columns={"price": "price_usd_per_unit", "max": "max_k_per_yr",
                                      "min": "min_k_per_yr"}).assign(sales_k_per_yr=_clean(x))
-    sales["shortfall_k_per_yr"] = 0.0
     sales["floor_cost_usd_per_unit"] = 0.0
-    try:
-        skeys, sx, _ = _col(built, out, "market.shortfall")
-        m = sales[["site", "commodity", "period"]].merge(skeys.assign(_v=_clean(sx)), how="left",
-                                                         on=["site", "commodity", "period"])
-        sales["shortfall_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
-    except KeyError:
-        pass
+    sales["shortfall_k_per_yr"] = _aligned(built, out, "market.shortfall", sales,
+                                           ["site", "commodity", "period"])
     dm = _row(built, out, "market.demand_min")
     if dm is not None:
         dkeys, _, dd = dm
@@ -159,14 +164,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     existing = np.where(uc["project"] == "", uc["capacity"], 0.0)
     uc["existing_k_per_yr"] = existing
     uc["total_k_per_yr"] = _clean(existing + added)
-    uc["new_k_per_yr"] = 0.0
-    try:
-        nkeys, nx, _ = _col(built, out, "investment.unit_new")
-        m = uc[["unit", "period"]].merge(nkeys.assign(_v=_clean(nx)), how="left",
-                                         on=["unit", "period"])
-        uc["new_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
-    except KeyError:
-        pass
+    uc["new_k_per_yr"] = _aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
     uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
                                          out=np.zeros(len(uc)),
                                          where=uc["total_k_per_yr"].to_numpy() > TOL))
@@ -194,13 +192,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         lc["total_k_per_yr"] = np.where(has, m["_rhs"].to_numpy() + m["_added"].to_numpy(),
                                         lc["total_k_per_yr"].to_numpy())
         lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
-    try:
-        nkeys, nx, _ = _col(built, out, "investment.link_new")
-        m = lc[["link", "period"]].merge(nkeys.assign(_v=_clean(nx)), how="left",
-                                         on=["link", "period"])
-        lc["new_k_per_yr"] = m["_v"].fillna(0.0).to_numpy()
-    except KeyError:
-        pass
+    lc["new_k_per_yr"] = _aligned(built, out, "investment.link_new", lc, ["link", "period"])
     lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
                                   out=np.full(len(lc), np.nan),
                                   where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)

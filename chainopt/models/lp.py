@@ -185,12 +185,15 @@ def to_pyomo(lp: LinearProgram, arrays: LPArrays):
     import pyomo.kernel as pmo
 
     m = pmo.block()
+
+    def block(name: str):
+        if getattr(m, name, None) is None:
+            setattr(m, name, pmo.block())
+        return getattr(m, name)
+
     allvars: list = []
     for fam in lp.var_families:
-        blk = getattr(m, fam.block, None)
-        if blk is None:
-            blk = pmo.block()
-            setattr(m, fam.block, blk)
+        blk = block(fam.block)
         lb = arrays.col_lb[fam.start:fam.stop]
         ub = arrays.col_ub[fam.start:fam.stop]
         dom = pmo.IntegerSet if arrays.integer[fam.start:fam.stop].any() else pmo.RealSet
@@ -202,10 +205,7 @@ def to_pyomo(lp: LinearProgram, arrays: LPArrays):
     for fam in lp.row_families:
         if fam.stop == fam.start:
             continue
-        blk = getattr(m, fam.block, None)
-        if blk is None:
-            blk = pmo.block()
-            setattr(m, fam.block, blk)
+        blk = block(fam.block)
         rows = arrays.matrix[fam.start:fam.stop]
         lb = arrays.row_lb[fam.start:fam.stop]
         ub = arrays.row_ub[fam.start:fam.stop]
