@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chainopt import __version__
 from chainopt.case.digest import case_hash
-from chainopt.case.load import load_case
+from chainopt.case.scenario import apply_scenario, load_source, scenario_name
 from chainopt.case.schema import Case
 from chainopt.extract import extract_tables
 from chainopt.models.build import BuiltModel, build
@@ -24,9 +24,19 @@ from chainopt.results import Results
 from chainopt.solve import SolveOptions, SolveOutcome, handover
 from chainopt.solve import solve as _solve
 
-__all__ = ["build_model", "extract_results", "load_case", "run", "solve"]
+__all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
+           "run_many", "solve"]
 
 DEFAULT_RESULTS = Path("results")
+
+
+def load_case(source: str | Path | None = None) -> Case:
+    """Load and validate a case folder, embedded case or scenario YAML (None: default case).
+
+    A path ending in ``.yaml``/``.yml`` that is not ``case.yaml`` is a scenario file
+    (see :mod:`chainopt.case.scenario`).
+    """
+    return load_source(source)
 
 
 def build_model(case: Case, options: SolveOptions | None = None) -> BuiltModel:
@@ -69,6 +79,11 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "periods": built.case.meta.period_names,
+        "period_table": [p.model_dump() for p in built.case.meta.periods],
+        "discount_rate": built.case.meta.discount_rate,
+        "base_year": built.case.meta.base_year,
+        "scenario": scenario_name(built.case),
+        "scenario_chain": list(built.case.raw.scenario_chain),
     }
     return Results(tables=tables, manifest=manifest)
 
@@ -86,7 +101,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
     load_s = time.perf_counter() - t0
-    folder = Path(out or DEFAULT_RESULTS) / (name or case.name)
+    folder = Path(out or DEFAULT_RESULTS) / (name or scenario_name(case) or case.name)
     if save and folder.exists() and not overwrite:
         from chainopt.errors import ResultsExistError
 
@@ -104,3 +119,80 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         results.manifest["results_dir"] = str(folder)
         results.save(folder, overwrite=overwrite)
     return results
+
+
+def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,
+          seed: int = 0, distributions: str | Path | None = None, out: str | Path | None = None,
+          name: str | None = None, jobs: int = 1, dask: str | None = None,
+          resume: str | Path | None = None, overwrite: bool = False,
+          options: SolveOptions | None = None, project_npv: bool = True,
+          full: list[str] | tuple[str, ...] = (), progress=None):
+    """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
+
+    Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
+    ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``;
+    ``variants/<id>/`` holds the full results of the variants named in ``full``.
+    Returns ``(kpis, summary, folder)``. With ``resume`` only missing variants run.
+    """
+    import json
+    import os
+    import shutil
+
+    import yaml
+
+    from chainopt import sweep as sw
+    from chainopt.errors import InputError, Problem, ResultsExistError
+    from chainopt.report.sweep_stats import summarise
+
+    if resume is not None:
+        folder = sw.SweepFolder(Path(resume))
+        meta_path = folder.path / "sweep.json"
+        if not meta_path.is_file():
+            raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
+                                      "give a folder written by chainopt sweep")])
+        meta = json.loads(meta_path.read_text())
+    else:
+        base_name = name or f"{Path(str(source)).stem if source else 'default'}"
+        folder = sw.SweepFolder(Path(out or DEFAULT_RESULTS) / f"sweep-{base_name}")
+        if folder.path.exists():
+            if not overwrite:
+                raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
+                                        f"{folder.path} to finish it, or --overwrite")
+            shutil.rmtree(folder.path)
+        dist = yaml.safe_load(Path(distributions).read_text()) if distributions else None
+        if not sets and not samples:
+            raise InputError([Problem("sweep", "nothing to vary",
+                                      "give --set TARGET OP VALUES or --samples N")])
+        if samples and not dist:
+            raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
+                                      "declare the distributions in a YAML file")])
+        meta = {"source": str(source) if source is not None else None,
+                "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
+                else None,
+                "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+                "project_npv": project_npv}
+        sw.save_meta(folder, meta)
+    src = meta.get("source_abs") or meta["source"]
+    if meta["samples"]:
+        variants = sw.draw_samples(meta["distributions"], meta["samples"], meta["seed"])
+    else:
+        variants = sw.grid([sw.parse_set(s) for s in meta["sets"]])
+    load_case(src)  # fail early, once, on a bad base
+    dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
+                           project_npv=meta.get("project_npv", True), progress=progress)
+    summary = summarise(kpis)
+    for table, df in (("kpis", kpis), ("summary", summary)):
+        tmp = folder.path / f".{table}.csv.tmp"
+        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        os.replace(tmp, folder.path / f"{table}.csv")
+    by_id = {v.id: v for v in variants}
+    for vid in full:
+        if vid not in by_id:
+            raise InputError([Problem(f"--full {vid}", "no variant with this id",
+                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
+        from chainopt.case.validate import validate
+
+        case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
+        run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+    return kpis, summary, folder.path

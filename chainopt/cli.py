@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input, 2 usage (typer's own), 3 infeasible or unbounded,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -88,6 +89,19 @@ def run(
     print_summary(results)
 
 
+def period_spans(periods: list[str], order: list[str]) -> str:
+    """'p2026-p2036, p2046' for consecutive runs of periods in the case's order."""
+    pos = sorted(order.index(p) for p in set(periods) if p in order)
+    runs: list[list[int]] = []
+    for i in pos:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(order[r[0]] if len(r) == 1 else f"{order[r[0]]}-{order[r[-1]]}"
+                     for r in runs)
+
+
 def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
     m = results.manifest
@@ -120,8 +134,9 @@ def print_summary(results) -> None:
                     show_edge=False)
         for c in ("kind", "name", "periods", "USD per unit/yr (max)"):
             tab.add_column(c)
+        order = m.get("periods") or list(dict.fromkeys(cap["period"]))
         g = bind.groupby(["kind", "name"], sort=False).agg(
-            periods=("period", lambda s: ", ".join(s)),
+            periods=("period", lambda s: period_spans(list(s), order)),
             value=("shadow_price_usd_per_unit_yr", "max")).sort_values("value", ascending=False)
         for (kind, nm), row in g.head(10).iterrows():
             tab.add_row(kind, nm, row["periods"], f"{row['value']:,.1f}")
@@ -134,6 +149,74 @@ def print_summary(results) -> None:
                       "penalty")
     if m.get("results_dir"):
         console.print(f"results written to [bold]{m['results_dir']}[/]")
+
+
+@app.command()
+def sweep(
+    source: CaseArg = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="TABLE.COLUMN[KEY=VALUE,...]OP VALUES with OP =, *= or +=, VALUES "
+                      "start:stop:count or v1,v2,...; several --set make a grid.")] = None,
+    samples: Annotated[int, typer.Option(help="Monte Carlo draws (needs --distributions).")]
+    = 0,
+    seed: Annotated[int, typer.Option(help="Random seed of the draws.")] = 0,
+    distributions: Annotated[Path | None, typer.Option(help="YAML declaring the "
+                                                            "distributions.")] = None,
+    jobs: Annotated[int, typer.Option(help="Local worker processes.")] = os.cpu_count() or 1,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address (or set "
+                                                  "DASK_SCHEDULER_ADDRESS).")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish an interrupted sweep folder.")]
+    = None,
+    out: Annotated[Path, typer.Option(help="Folder for sweep-<name>/.")] = Path("results"),
+    name: Annotated[str | None, typer.Option(help="Sweep name (default: source name).")]
+    = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing sweep folder.")] = False,
+    full: Annotated[list[str] | None, typer.Option(help="Also save full results of this "
+                                                        "variant id (repeatable).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit per variant.")]
+    = None,
+) -> None:
+    """Run many variants of a case or scenario: a grid or Monte Carlo draws.
+
+    Example: chainopt sweep small_chain --set 'markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:13'
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from chainopt.solve import SolveOptions
+
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("sweep", total=None)
+
+            def tick(i: int, n: int, row: dict) -> None:
+                bar.update(task, total=n, completed=i,
+                           description=f"{row['variant']} {row['status']}")
+
+            kpis, summary, folder = api.sweep(
+                source, sets=set_ or [], samples=samples, seed=seed,
+                distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
+                resume=resume, overwrite=overwrite, full=full or [],
+                options=SolveOptions(time_limit_s=time_limit), progress=tick)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    ok = kpis["status"].isin(["optimal", "feasible"]).sum()
+    console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
+                  f"written to [bold]{folder}[/]")
+    tab = Table(title="Summary", show_edge=False)
+    for c in ("measure", "mean", "p05", "p50", "p95"):
+        tab.add_column(c, justify="right" if c != "measure" else "left")
+    piv = summary.pivot_table(index="measure", columns="statistic", values="value",
+                              aggfunc="first")
+    for measure, row in piv.iterrows():
+        if "mean" in row and row.notna().get("mean", False):
+            tab.add_row(measure, *[f"{row.get(k, float('nan')):,.1f}"
+                                   for k in ("mean", "p05", "p50", "p95")])
+    console.print(tab)
+    prob = summary[summary["statistic"] == "probability_built"]
+    for r in prob.itertuples():
+        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants")
 
 
 def main() -> None:  # pragma: no cover - console script entry point

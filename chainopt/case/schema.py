@@ -110,6 +110,9 @@ class RawCase:
     meta: dict
     tables: dict[str, pd.DataFrame]
     origin: str = ""
+    # The case and scenario overlays this raw case came from, root first (see
+    # chainopt.case.scenario); empty for a plain case.
+    scenario_chain: tuple[dict, ...] = ()
 
 
 ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text"]

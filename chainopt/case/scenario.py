@@ -1,0 +1,663 @@
+"""Scenario overlays: small YAML files that change a case, and the projects they switch.
+
+A scenario names its ``base`` (a case folder, an embedded case name, or another
+scenario file: chains are allowed, cycles are rejected) and a list of ``changes``
+applied in order to the base's RAW inputs (:class:`~chainopt.case.schema.RawCase`:
+the ``case.yaml`` mapping plus string tables). The result is validated from scratch
+into a new :class:`~chainopt.case.schema.Case`; the base is never mutated.
+
+.. code-block:: yaml
+
+    name: small_high_prices           # optional; default: the file name without .yaml
+    description: Polymer prices +20 %, crude +10 %, a carbon price from 2031
+    base: small_chain                 # folder (relative to this file or the working
+                                      # directory), embedded case, or another *.yaml
+    changes:
+      - table: supplies               # value changes in the rows selected by `where`
+        where: {commodity: crude}     # column: value or [values]; omitted: every row
+        scale: {cost_usd_per_unit: 1.1}
+      - table: markets
+        where: {commodity: [hdpe, pp]}
+        add: {price_usd_per_unit: 50}         # add to the value
+      - table: markets
+        where: {site: chn, commodity: hdpe}
+        period: p2036                 # only this period (or a list): -> markets_by_period
+        set: {price_usd_per_unit: 1150}
+      - table: policies
+        where: {commodity: co2}
+        set: {carbon_price_usd_per_unit: {p2031: 25, p2036: 50}}   # a path by period
+      - table: links
+        add_rows:
+          - {link: rail_east_2, from_site: tobolsk, to_site: nakhodka, commodities: hdpe}
+      - table: markets
+        remove_rows: {site: chn, commodity: pp}
+      - project: far_east_port        # switch a model project
+        state: forced                 # off | optional | forced
+        period: p2031                 # the build period of a forced project
+      - case: {discount_rate: 0.08}   # keys of case.yaml
+
+Semantics. ``set``/``scale``/``add`` without ``period`` change the value in every
+period: the table's default column, and for a period-varying column also its
+overrides in ``<table>_by_period`` (``set`` clears them, ``scale``/``add`` apply to
+them too). With ``period`` (or a value given as ``{period: value}``) only those
+periods change, written as overrides. A blank (unlimited) value stays unlimited
+under ``scale`` and ``add``. Values are in the units of the row (``stated_unit``).
+
+Every change must do something: a selector that matches no row, a column or table
+that does not exist, an unknown project or period is an error naming the scenario
+file and the change (``changes[2]``, counted from 0), with a "did you mean" hint.
+All such problems are collected before stopping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from chainopt.case.load import embedded_cases, read_raw
+from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase
+from chainopt.case.validate import closest, validate
+from chainopt.errors import InputError, Problem
+
+SCENARIO_KEYS = ("name", "description", "base", "changes")
+VALUE_OPS = ("set", "scale", "add")
+CHANGE_KEYS = {
+    "table": ("table", "where", "period", "set", "scale", "add", "add_rows", "remove_rows",
+              "note"),
+    "project": ("project", "state", "period", "note"),
+    "case": ("case", "note"),
+}
+BY_PERIOD = "_by_period"
+
+
+def is_scenario_path(source: object) -> bool:
+    """True for a path ending in .yaml/.yml that is not a case's ``case.yaml``."""
+    if source is None or not isinstance(source, str | Path):
+        return False
+    p = Path(source)
+    return p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
+
+
+def shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working directory if inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario file as read (not yet applied)."""
+
+    name: str
+    description: str
+    base: str
+    changes: tuple[dict, ...]
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return shown(self.path)
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """Read and shape-check one scenario YAML file."""
+    path = Path(path)
+    label = shown(path)
+    if not path.is_file():
+        raise InputError([Problem(label, "no such scenario file",
+                                  "give the path of a .yaml scenario file")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(label, f"not valid YAML: {exc}")]) from exc
+    if not isinstance(doc, dict):
+        raise InputError([Problem(label, "a scenario must be a mapping with keys "
+                                  f"{', '.join(SCENARIO_KEYS)}")])
+    problems = [Problem(f"{label} key {k}", "unknown key",
+                        closest(str(k), SCENARIO_KEYS) or f"known keys: {', '.join(SCENARIO_KEYS)}")
+                for k in doc if k not in SCENARIO_KEYS]
+    if not doc.get("base"):
+        problems.append(Problem(f"{label} key base", "missing",
+                                "name the case folder, embedded case or scenario file it "
+                                "changes"))
+    changes = doc.get("changes") or []
+    if not isinstance(changes, list):
+        problems.append(Problem(f"{label} key changes", "must be a list of changes"))
+        changes = []
+    name = str(doc.get("name") or path.stem)
+    if problems:
+        raise InputError(problems)
+    return Scenario(name=name, description=str(doc.get("description") or ""),
+                    base=str(doc["base"]), changes=tuple(changes), path=path)
+
+
+def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
+    """('scenario', path) or ('case', folder or embedded name) for a scenario's base."""
+    base = sc.base
+    here = sc.path.parent / base
+    if is_scenario_path(base):
+        for cand in (here, Path(base)):
+            if cand.is_file():
+                return "scenario", cand
+        raise InputError([Problem(f"{sc.label} key base", f"scenario file '{base}' not found",
+                                  f"looked in {shown(sc.path.parent)} and the working "
+                                  "directory")])
+    for cand in (here, Path(base)):
+        if (cand / "case.yaml").is_file():
+            return "case", cand
+        if cand.name == "case.yaml" and cand.is_file():
+            return "case", cand.parent
+    if base in embedded_cases():
+        return "case", base
+    raise InputError([Problem(f"{sc.label} key base", f"no case folder, embedded case or "
+                              f"scenario file '{base}'",
+                              closest(base, embedded_cases()) or "give a folder holding "
+                              "case.yaml, an embedded case name or a .yaml scenario file")])
+
+
+def _case_entry(source: Path | str) -> dict:
+    if isinstance(source, str):
+        folder = Path(str(resources.files("chainopt.data") / source))
+        return {"kind": "case", "name": source, "path": str(folder), "embedded": True}
+    return {"kind": "case", "name": source.resolve().name, "path": shown(source)}
+
+
+def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
+                  ) -> tuple[RawCase, RawCase, list[dict]]:
+    """Apply a scenario and its bases: (raw of its base, its effective raw, chain root first)."""
+    sc = read_scenario(path)
+    key = sc.path.resolve()
+    if key in _seen:
+        cycle = " -> ".join(shown(p) for p in (*_seen, key))
+        raise InputError([Problem(f"{sc.label} key base", f"scenario bases form a cycle: "
+                                  f"{cycle}", "a chain of bases must end at a case")])
+    kind, base = _resolve_base(sc)
+    if kind == "scenario":
+        _, base_raw, chain = resolve_chain(base, (*_seen, key))
+    else:
+        base_raw = read_raw(base)
+        chain = [_case_entry(base)]
+    effective = apply_changes(base_raw, sc)
+    chain = [*chain, {"kind": "scenario", "name": sc.name, "path": sc.label,
+                      "description": sc.description}]
+    effective = dataclasses.replace(effective, scenario_chain=tuple(chain))
+    return base_raw, effective, chain
+
+
+def apply_scenario(path: str | Path) -> Case:
+    """The validated Case of a scenario file (its chain of bases applied in order)."""
+    _, raw, chain = resolve_chain(path)
+    try:
+        return validate(raw)
+    except InputError as exc:
+        label = chain[-1]["path"]
+        raise InputError([Problem(f"{label} (effective case) {p.where}", p.message, p.hint)
+                          for p in exc.problems]) from None
+
+
+def load_source(source: str | Path | None) -> Case:
+    """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
+    if is_scenario_path(source):
+        return apply_scenario(source)
+    from chainopt.case.load import load_case
+
+    return load_case(source)
+
+
+def scenario_name(case: Case) -> str | None:
+    """The name of the scenario a case came from (None for a plain case)."""
+    chain = case.raw.scenario_chain
+    return chain[-1]["name"] if chain and chain[-1]["kind"] == "scenario" else None
+
+
+# -- applying changes -------------------------------------------------------------------
+
+def _fmt(value: object) -> str:
+    """A YAML scalar as a CSV cell: numbers without float noise, bools as true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{float(value):.15g}"
+    return str(value).strip()
+
+
+def _yaml_inline(d: dict) -> str:
+    parts = []
+    for k, v in d.items():
+        if isinstance(v, list):
+            v = "[" + ", ".join(str(x) for x in v) + "]"
+        parts.append(f"{k}: {v}")
+    return "{" + ", ".join(parts) + "}"
+
+
+class _Overlay:
+    """Applies one scenario's changes to copies of the raw tables, collecting problems."""
+
+    def __init__(self, raw: RawCase, sc: Scenario):
+        self.meta = dict(raw.meta)
+        self.tables = {k: v.copy() for k, v in raw.tables.items()}
+        self.sc = sc
+        self.problems: list[Problem] = []
+        self.where = ""
+        try:
+            self.periods = CaseMeta.model_validate(self.meta).period_names
+        except Exception:  # noqa: BLE001 - the base's own validation reports it
+            self.periods = [str(p.get("period")) for p in self.meta.get("periods", [])
+                            if isinstance(p, dict)]
+
+    def fail(self, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.where, message, hint))
+
+    # one change ------------------------------------------------------------------------
+    def apply(self, i: int, ch: object) -> None:
+        self.where = f"{self.sc.label} changes[{i}]"
+        if not isinstance(ch, dict):
+            self.fail("a change must be a mapping with 'table', 'project' or 'case'")
+            return
+        kinds = [k for k in CHANGE_KEYS if k in ch]
+        if len(kinds) != 1:
+            self.fail(f"a change needs exactly one of 'table', 'project', 'case' (found "
+                      f"{kinds or list(ch)})")
+            return
+        kind = kinds[0]
+        unknown = [k for k in ch if k not in CHANGE_KEYS[kind]]
+        for k in unknown:
+            self.fail(f"unknown key '{k}' in a {kind} change",
+                      closest(str(k), CHANGE_KEYS[kind]) or
+                      f"known keys: {', '.join(CHANGE_KEYS[kind])}")
+        if unknown:
+            return
+        getattr(self, f"_{kind}")(ch)
+
+    def _case(self, ch: dict) -> None:
+        values = ch["case"]
+        if not isinstance(values, dict) or not values:
+            self.fail("'case' must be a mapping of case.yaml keys to new values")
+            return
+        fields = list(CaseMeta.model_fields)
+        for k, v in values.items():
+            if k not in fields:
+                self.fail(f"case.yaml has no key '{k}'", closest(str(k), fields) or
+                          f"known keys: {', '.join(fields)}")
+            elif k == "name":
+                self.fail("the case name cannot be changed by a scenario",
+                          "name the scenario with its own 'name' key")
+            else:
+                self.meta[k] = v
+
+    def _project(self, ch: dict) -> None:
+        name = str(ch["project"])
+        pj = self.tables.get("projects")
+        if pj is None or pj.empty:
+            self.fail(f"project '{name}': the case has no projects.csv",
+                      "add the project to projects.csv first")
+            return
+        hit = pj["project"] == name
+        if not hit.any():
+            self.fail(f"no project '{name}' in projects.csv",
+                      closest(name, pj["project"]) or
+                      f"projects: {', '.join(pj['project'])}")
+            return
+        state = str(ch.get("state", ""))
+        if state not in PROJECT_STATES:
+            self.fail(f"project '{name}': state must be one of {', '.join(PROJECT_STATES)} "
+                      f"(found '{state}')", closest(state, PROJECT_STATES))
+            return
+        period = ch.get("period")
+        if state == "forced":
+            if not period:
+                self.fail(f"project '{name}': a forced project needs 'period' (its build "
+                          "period)", f"periods: {', '.join(self.periods)}")
+                return
+            if str(period) not in self.periods:
+                self.fail(f"project '{name}': unknown period '{period}'",
+                          closest(str(period), self.periods))
+                return
+        elif period:
+            self.fail(f"project '{name}': 'period' is only for state forced",
+                      "leave it out, or set state: forced")
+            return
+        for col in ("state", "forced_period"):
+            if col not in pj.columns:
+                pj[col] = ""
+        pj.loc[hit, "state"] = state
+        pj.loc[hit, "forced_period"] = str(period) if state == "forced" else ""
+        self.tables["projects"] = pj
+
+    def _table(self, ch: dict) -> None:
+        name = str(ch["table"]).removesuffix(".csv")
+        if name not in TABLES:
+            self.fail(f"unknown table '{name}'", closest(name, TABLES) or
+                      f"tables: {', '.join(TABLES)}")
+            return
+        spec = TABLES[name]
+        ops = [k for k in (*VALUE_OPS, "add_rows", "remove_rows") if k in ch]
+        if len(ops) == 0:
+            self.fail(f"change to {name}.csv does nothing", "give set, scale, add, add_rows "
+                      "or remove_rows")
+            return
+        if ("add_rows" in ops or "remove_rows" in ops) and len(ops) > 1:
+            self.fail("add_rows and remove_rows go in a change of their own")
+            return
+        if "add_rows" in ch:
+            self._add_rows(name, ch["add_rows"])
+            return
+        df = self.tables.get(name)
+        if "remove_rows" in ch:
+            sel = ch["remove_rows"]
+            mask = self._select(name, df, sel if isinstance(sel, dict) else None,
+                                bad=not isinstance(sel, dict))
+            if mask is None:
+                return
+            keys = df.loc[mask, list(spec.key)]
+            self.tables[name] = df.loc[~mask].reset_index(drop=True)
+            bp = self.tables.get(name + BY_PERIOD)
+            if bp is not None and len(bp):
+                drop = _key_series(bp, spec.key).isin(set(_key_series(keys, spec.key)))
+                self.tables[name + BY_PERIOD] = bp.loc[~drop].reset_index(drop=True)
+            return
+        where = ch.get("where", {})
+        if where is not None and not isinstance(where, dict):
+            self.fail("'where' must be a mapping of column: value or [values]")
+            return
+        mask = self._select(name, df, where or {})
+        if mask is None:
+            return
+        periods = ch.get("period")
+        if periods is not None:
+            periods = [str(p) for p in (periods if isinstance(periods, list) else [periods])]
+            bad = [p for p in periods if p not in self.periods]
+            if bad:
+                self.fail(f"unknown period '{bad[0]}'", closest(bad[0], self.periods) or
+                          f"periods: {', '.join(self.periods)}")
+                return
+        for op in VALUE_OPS:
+            values = ch.get(op)
+            if values is None:
+                continue
+            if not isinstance(values, dict) or not values:
+                self.fail(f"'{op}' must be a mapping of column: value")
+                continue
+            for col, val in values.items():
+                self._value(name, mask, op, str(col), val, periods)
+
+    # selection -------------------------------------------------------------------------
+    def _select(self, name: str, df: pd.DataFrame | None, where: dict | None,
+                bad: bool = False) -> pd.Series | None:
+        if bad or where is None:
+            self.fail("a selector must be a mapping of column: value or [values]")
+            return None
+        spec = TABLES[name]
+        label = _yaml_inline(where) if where else "{}"
+        ok = True
+        for col in where:
+            if col not in spec.column_map:
+                self.fail(f"selector column '{col}' does not exist in {name}.csv",
+                          closest(str(col), spec.column_map) or
+                          f"columns: {', '.join(spec.column_map)}")
+                ok = False
+        if not ok:
+            return None
+        if df is None or df.empty:
+            self.fail(f"selector {label} matches no row of {name}.csv (the table is empty or "
+                      "absent)")
+            return None
+        mask = pd.Series(True, index=df.index)
+        hints = []
+        for col, want in where.items():
+            wanted = want if isinstance(want, list) else [want]
+            have = df[col] if col in df.columns else pd.Series("", index=df.index)
+            m = pd.Series(False, index=df.index)
+            for w in wanted:
+                if isinstance(w, int | float) and not isinstance(w, bool):
+                    num = pd.to_numeric(have, errors="coerce")
+                    hit = num == float(w)
+                else:
+                    hit = have == _fmt(w)
+                if not hit.any():
+                    h = closest(_fmt(w), sorted(set(have)))
+                    if h:
+                        hints.append(h)
+                m |= hit
+            mask &= m
+        if not mask.any():
+            hint = hints[0] if hints else ("no row has all of these values" if len(where) > 1
+                                           else "")
+            self.fail(f"selector {label} matches no row of {name}.csv", hint)
+            return None
+        return mask
+
+    # value changes ---------------------------------------------------------------------
+    def _value(self, name: str, mask: pd.Series, op: str, col: str, val: object,
+               periods: list[str] | None) -> None:
+        spec = TABLES[name]
+        cols = spec.column_map
+        if col not in cols:
+            self.fail(f"column '{col}' does not exist in {name}.csv",
+                      closest(col, cols) or f"columns: {', '.join(cols)}")
+            return
+        c = cols[col]
+        if col in spec.key:
+            self.fail(f"'{col}' is a key column of {name}.csv and cannot be changed",
+                      "remove the row and add a new one")
+            return
+        numeric = c.kind in ("float", "int")
+        if op in ("scale", "add") and not numeric:
+            self.fail(f"cannot {op} column '{col}' of {name}.csv: it is not a number column")
+            return
+        by_period = isinstance(val, dict)
+        if by_period and periods is not None:
+            self.fail(f"'{col}': give either 'period' or a value by period, not both")
+            return
+        if (by_period or periods is not None) and not c.period:
+            varying = ", ".join(spec.period_columns) or "none"
+            self.fail(f"column '{col}' of {name}.csv does not vary by period",
+                      f"period-varying columns: {varying}")
+            return
+        if by_period:
+            bad = [p for p in val if str(p) not in self.periods]
+            if bad:
+                self.fail(f"'{col}': unknown period '{bad[0]}'",
+                          closest(str(bad[0]), self.periods) or
+                          f"periods: {', '.join(self.periods)}")
+                return
+            for p, v in val.items():
+                if not self._check_value(op, col, c, v):
+                    return
+                self._per_period(name, mask, op, col, v, [str(p)])
+            return
+        if not self._check_value(op, col, c, val):
+            return
+        if periods is not None:
+            self._per_period(name, mask, op, col, val, periods)
+            return
+        df = self.tables[name]
+        if col not in df.columns:
+            df[col] = ""
+        df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
+        bp = self.tables.get(name + BY_PERIOD)
+        if c.period and bp is not None and col in bp.columns and len(bp):
+            mine = _key_series(bp, spec.key).isin(set(_key_series(df.loc[mask], spec.key)))
+            if op == "set":
+                bp.loc[mine, col] = ""
+            else:
+                filled = mine & bp[col].ne("")
+                bp.loc[filled, col] = self._combine(bp.loc[filled, col], op, val, c, name)
+
+    def _check_value(self, op: str, col: str, c, val: object) -> bool:
+        if op in ("scale", "add") or c.kind in ("float", "int"):
+            if val is None and op == "set":
+                return True
+            if isinstance(val, bool) or not isinstance(val, int | float):
+                try:
+                    float(str(val))
+                except ValueError:
+                    self.fail(f"'{col}': {op} needs a number (found {val!r})")
+                    return False
+        return True
+
+    def _combine(self, old: pd.Series, op: str, val: object, c, name: str) -> pd.Series:
+        if op == "set":
+            return pd.Series(_fmt(val), index=old.index)
+        blank = old.eq("")
+        base = old.where(~blank, _fmt(c.default) if c.default is not None else "")
+        num = pd.to_numeric(base, errors="coerce")
+        notnum = base.ne("") & num.isna()
+        if notnum.any():
+            self.fail(f"cannot {op} column '{c.name}' of {name}.csv: the base holds "
+                      f"'{base[notnum].iloc[0]}', not a number")
+            return old
+        new = num * float(val) if op == "scale" else num + float(val)
+        return new.map(lambda v: "" if pd.isna(v) else _fmt(v))
+
+    def _per_period(self, name: str, mask: pd.Series, op: str, col: str, val: object,
+                    periods: list[str]) -> None:
+        spec = TABLES[name]
+        key = list(spec.key)
+        df = self.tables[name]
+        bpname = name + BY_PERIOD
+        bp = self.tables.get(bpname)
+        if bp is None:
+            bp = pd.DataFrame({k: pd.Series(dtype=str) for k in [*key, "period"]})
+        for k in [*key, "period", col]:
+            if k not in bp.columns:
+                bp[k] = ""
+        default = df[col] if col in df.columns else pd.Series("", index=df.index)
+        rows = df.loc[mask, key].assign(_default=default[mask].to_numpy())
+        for p in periods:
+            target = rows.assign(period=p)
+            cur = target.merge(bp.reset_index()[[*key, "period", col, "index"]],
+                               on=[*key, "period"], how="left")
+            old = cur[col].fillna("")
+            old = old.where(old.ne(""), cur["_default"])
+            new = self._combine(old.reset_index(drop=True), op, val, spec.column_map[col], name)
+            have = cur["index"].notna().to_numpy()
+            if have.any():
+                bp.loc[cur.loc[have, "index"].astype(int).to_numpy(), col] = new[have].to_numpy()
+            if (~have).any():
+                add = cur.loc[~have, [*key, "period"]].assign(**{col: new[~have].to_numpy()})
+                bp = pd.concat([bp, add], ignore_index=True).fillna("")
+        self.tables[bpname] = bp.reset_index(drop=True)
+
+    def _add_rows(self, name: str, rows: object) -> None:
+        spec = TABLES[name]
+        if isinstance(rows, dict):
+            rows = [rows]
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            self.fail("'add_rows' must be a list of rows (mappings of column: value)")
+            return
+        cols = spec.column_map
+        for r in rows:
+            for k in r:
+                if k not in cols:
+                    self.fail(f"column '{k}' does not exist in {name}.csv",
+                              closest(str(k), cols) or f"columns: {', '.join(cols)}")
+                    return
+            missing = [k for k in spec.key if k not in r]
+            if missing:
+                self.fail(f"a new row of {name}.csv needs its key column(s) "
+                          f"{', '.join(missing)}")
+                return
+        new = pd.DataFrame([{k: _fmt(v) for k, v in r.items()} for r in rows])
+        df = self.tables.get(name)
+        if df is None:
+            df = pd.DataFrame({k: pd.Series(dtype=str) for k in new.columns})
+        have = set(_key_series(df, spec.key)) if len(df) else set()
+        dup = _key_series(new, spec.key)
+        clash = [k for k in dup if k in have]
+        if clash:
+            self.fail(f"row {clash[0]} already exists in {name}.csv",
+                      "change its values with set, or remove it first")
+            return
+        self.tables[name] = pd.concat([df, new], ignore_index=True).fillna("")
+
+    def result(self, raw: RawCase) -> RawCase:
+        return RawCase(meta=self.meta, tables=self.tables, origin=raw.origin,
+                       scenario_chain=raw.scenario_chain)
+
+
+def _key_series(df: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    parts = [df[k].astype(str) if k in df.columns else pd.Series("", index=df.index)
+             for k in key]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "/" + p
+    return out
+
+
+def apply_changes(raw: RawCase, sc: Scenario) -> RawCase:
+    """A new RawCase with ``sc``'s changes applied to ``raw`` (which is left untouched)."""
+    ov = _Overlay(raw, sc)
+    for i, ch in enumerate(sc.changes):
+        ov.apply(i, ch)
+    if ov.problems:
+        raise InputError(ov.problems)
+    return ov.result(raw)
+
+
+# -- what a scenario changes ------------------------------------------------------------
+
+def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
+    """Cell-by-cell differences between two raw cases, by table and key.
+
+    Columns: ``table``, ``key`` (``a/b`` of the key columns, plus ``/period`` for an
+    override table), ``column``, ``old``, ``new``, ``action`` (``changed``,
+    ``added``, ``removed``). Blank means "default" or "unlimited".
+    """
+    rows: list[dict] = []
+    for k in sorted(set(old.meta) | set(new.meta)):
+        a, b = old.meta.get(k), new.meta.get(k)
+        if a != b:
+            rows.append({"table": "case.yaml", "key": k, "column": "", "old": str(a),
+                         "new": str(b), "action": "changed"})
+    for name in sorted(set(old.tables) | set(new.tables)):
+        base = name.removesuffix(BY_PERIOD)
+        if base not in TABLES:
+            continue
+        key = (*TABLES[base].key, "period") if name.endswith(BY_PERIOD) else TABLES[base].key
+        a = old.tables.get(name, pd.DataFrame())
+        b = new.tables.get(name, pd.DataFrame())
+        ka = _key_series(a, key) if len(a) else pd.Series(dtype=str)
+        kb = _key_series(b, key) if len(b) else pd.Series(dtype=str)
+        a = a.assign(_k=ka.to_numpy()).set_index("_k") if len(a) else a
+        b = b.assign(_k=kb.to_numpy()).set_index("_k") if len(b) else b
+        for k in kb[~kb.isin(set(ka))]:
+            rows.append({"table": name, "key": k, "column": "", "old": "",
+                         "new": _row_text(b.loc[k], key), "action": "added"})
+        for k in ka[~ka.isin(set(kb))]:
+            rows.append({"table": name, "key": k, "column": "", "old": _row_text(a.loc[k], key),
+                         "new": "", "action": "removed"})
+        common = kb[kb.isin(set(ka))]
+        cols = [c for c in dict.fromkeys([*a.columns, *b.columns]) if c not in key]
+        for k in common:
+            for c in cols:
+                va = str(a.at[k, c]) if c in a.columns else ""
+                vb = str(b.at[k, c]) if c in b.columns else ""
+                if va != vb:
+                    rows.append({"table": name, "key": k, "column": c, "old": va, "new": vb,
+                                 "action": "changed"})
+    return pd.DataFrame(rows, columns=["table", "key", "column", "old", "new", "action"])
+
+
+def _row_text(row: pd.Series, key: tuple[str, ...]) -> str:
+    return ", ".join(f"{c}={v}" for c, v in row.items() if c not in key and str(v) != "")
+
+
+def project_states(raw: RawCase) -> pd.DataFrame:
+    """project, state, forced_period of a raw case (defaults filled)."""
+    pj = raw.tables.get("projects")
+    if pj is None or pj.empty:
+        return pd.DataFrame(columns=["project", "state", "forced_period"])
+    out = pd.DataFrame({"project": pj["project"]})
+    out["state"] = pj["state"].replace("", "optional") if "state" in pj else "optional"
+    out["forced_period"] = pj["forced_period"] if "forced_period" in pj else ""
+    return out.reset_index(drop=True)
