@@ -7,6 +7,8 @@ capacity; no link carries more than its capacity; sales stay within caps.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,9 +30,16 @@ def _net(res) -> pd.Series:
     return pd.concat(parts, axis=1).fillna(0.0).sum(axis=1)
 
 
-@pytest.fixture(scope="module", params=["small_chain"])
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SOURCES = ["small_chain", "ru_eastwest", str(EXAMPLES / "refinery_planning"),
+           str(EXAMPLES / "petchem_investment")]
+
+
+@pytest.fixture(scope="module", params=SOURCES)
 def solved(request):
-    return api.run(request.param, save=False)
+    res = api.run(request.param, save=False)
+    res.manifest["_source"] = request.param
+    return res
 
 
 def test_every_balance_closes(solved):
@@ -42,7 +51,7 @@ def test_every_balance_closes(solved):
 def test_no_capacity_exceeded(solved):
     cap = solved["capacity"]
     units = cap[cap["kind"] == "unit"]
-    case = api.load_case("small_chain")
+    case = api.load_case(solved.manifest["_source"])
     avail = case.tables["units"].set_index("unit")["availability"]
     limit = units["total_k_per_yr"] * units["name"].map(avail)
     assert (units["used_k_per_yr"] <= limit + 1e-6).all()
