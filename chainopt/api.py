@@ -55,6 +55,10 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     """Tidy result tables and the manifest of a solved model."""
     t0 = time.perf_counter()
     tables = extract_tables(built, outcome)
+    from chainopt.diagnose import insight_tables
+
+    insight, insight_info = insight_tables(built, outcome)
+    tables.update(insight)
     timings = {**built.timings, **outcome.timings,
                "extract_s": time.perf_counter() - t0}
     import pyomo
@@ -84,17 +88,20 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "base_year": built.case.meta.base_year,
         "scenario": scenario_name(built.case),
         "scenario_chain": list(built.case.raw.scenario_chain),
+        "insight": insight_info,
     }
     return Results(tables=tables, manifest=manifest)
 
 
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         name: str | None = None, overwrite: bool = False, options: SolveOptions | None = None,
-        save: bool = True, progress: Callable[[str], object] | None = None) -> Results:
+        save: bool = True, progress: Callable[[str], object] | None = None,
+        excel: bool = False) -> Results:
     """Load (or take) a case, solve it and save the results under ``out/name``.
 
     Nothing is written unless the run succeeds; an existing results folder is
-    replaced only with ``overwrite``.
+    replaced only with ``overwrite``. ``excel`` also writes ``results.xlsx`` (KPI sheet first).
+    A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
     """
     step = progress or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -117,8 +124,56 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     if save:
         step("saving")
         results.manifest["results_dir"] = str(folder)
-        results.save(folder, overwrite=overwrite)
+        extra = None
+        if excel:  # results.xlsx is written inside the temporary folder, before the rename
+            from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
+
+            def extra(tmp: Path) -> None:
+                write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
+        results.save(folder, overwrite=overwrite, extra=extra)
     return results
+
+
+def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None = None,
+             overwrite: bool = False, options: SolveOptions | None = None, reuse: bool = False,
+             save: bool = True, on_done: Callable[[object], object] | None = None) -> list:
+    """Run several cases or scenarios in ``jobs`` processes (default: one per core).
+
+    Returns one :class:`chainopt.batch.RunOutcome` per source, in order; a failing run
+    carries its error and exit code and does not stop the others. ``reuse`` loads
+    results whose manifest has the same input hash instead of solving again.
+    """
+    from chainopt.batch import run_many as _run_many
+
+    return _run_many([str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
+                     overwrite=overwrite, options=options, reuse=reuse, save=save,
+                     on_done=on_done)
+
+
+def compare(sources: list[str], out: str | Path | None = None, name: str | None = None,
+            jobs: int | None = None, overwrite: bool = False,
+            options: SolveOptions | None = None, save: bool = True,
+            on_done: Callable[[object], object] | None = None) -> tuple[dict, list, Path | None]:
+    """Run (or reuse) several scenarios and compare them against the first.
+
+    Returns (sections, outcomes, folder): the comparison tables of
+    :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
+    the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
+    """
+    from chainopt.report import compare as cmp
+
+    outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
+                        reuse=True, save=save, on_done=on_done)
+    good = {o.name: o.results for o in outcomes if o.ok}
+    if len(good) < 2 or not outcomes[0].ok:
+        return {}, outcomes, None
+    sections = cmp.compare(good)
+    folder = None
+    if save:
+        label = name or "-vs-".join(good)[:120]
+        folder = cmp.save(sections, list(good), Path(out or DEFAULT_RESULTS) /
+                          f"compare-{label}", overwrite=True)
+    return sections, outcomes, folder
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,
@@ -196,3 +251,68 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
         run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
     return kpis, summary, folder.path
+
+
+def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Case folder (or embedded case) -> one ``.xlsx`` workbook, or workbook -> case folder.
+
+    Both give the same input hash (see :mod:`chainopt.case.excel`).
+    """
+    from chainopt.case.excel import convert as _convert
+
+    return _convert(src, dst, overwrite=overwrite)
+
+
+def report(folder: str | Path, out: str | Path | None = None,
+           static: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg') for a
+    results folder or a comparison folder; returns the paths written, the HTML first."""
+    from chainopt.report.html import write_report
+
+    return write_report(folder, out=out, static=static)
+
+
+def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,
+            top: int = 10, period: str | None = None) -> list[str]:
+    """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
+    a case that does not solve (an irreducible infeasible subset, ``elastic``
+    relaxations, or the quantities that run away). Returns lines of text."""
+    from chainopt import diagnose
+    from chainopt.report import explain as ex
+    from chainopt.results import MANIFEST
+
+    if target is not None and (Path(target) / MANIFEST).is_file():
+        res = Results.load(target)
+        if ranging:
+            return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
+        return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+    case = load_case(target)
+    d = diagnose.diagnose(build(case, pyomo=False), relax=elastic)
+    if d.status == "infeasible":
+        return [*ex.infeasible_lines(d.members, d.method), *ex.elastic_lines(d.relaxations)]
+    if d.status == "unbounded":
+        return ex.unbounded_lines(d.runaway)
+    if d.status == "integer_infeasible":
+        return [f"case '{case.name}': its LP relaxation is feasible but no plan meets the "
+                "integer decisions (minimum build sizes, fixed charges, all-or-nothing "
+                "projects): check min_new_k_per_yr and the projects' build periods."]
+    if d.status == "optimal":
+        return [f"case '{case.name}' solves (its LP is feasible and bounded): run `chainopt run` "
+                "and explain the results folder it writes."]
+    return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
+
+
+def export(source: str | Path | None = None, mps: str | Path | None = None,
+           lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
+    """Write the model of a case as MPS and/or LP with readable row and column names;
+    return the files written and the coefficient-range report."""
+    from chainopt import diagnose
+    from chainopt.report.explain import numerics_lines
+
+    built = build(load_case(source), pyomo=False)
+    written = []
+    for path in (mps, lp):
+        if path is not None:
+            diagnose.export_model(built, str(path))
+            written.append(Path(path))
+    return written, numerics_lines(diagnose.coefficient_ranges(built))

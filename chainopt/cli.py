@@ -12,10 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chainopt import api
-from chainopt.errors import ChainoptError, InputError
+from chainopt.errors import ChainoptError
 
 app = typer.Typer(
     add_completion=False,
@@ -27,15 +28,13 @@ console = Console()
 err = Console(stderr=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
-    help="Case folder (with case.yaml) or embedded case name; default: the embedded default "
-         "case.", show_default=False)]
+    help="Case folder (with case.yaml), case workbook (.xlsx) or embedded case name; default: "
+         "the embedded default case.", show_default=False)]
 
 
 def _fail(exc: ChainoptError) -> typer.Exit:
-    if isinstance(exc, InputError):
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-    else:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    # The message quotes user input (e.g. a column 'capacity [kt/yr]'): never read it as markup.
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(exc.exit_code)
 
 
@@ -69,8 +68,12 @@ def run(
     threads: Annotated[int | None, typer.Option(help="Solver threads (default 1: "
                                                      "deterministic).")] = None,
     method: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
+    excel: Annotated[bool, typer.Option(help="Also write results.xlsx (KPI sheet first).")]
+    = False,
 ) -> None:
     """Solve a case and write its results to results/<name>/.
+
+    CASE may also be one .xlsx workbook (see chainopt convert).
 
     Example: chainopt run chainopt/data/small_chain --name demo --overwrite
     """
@@ -83,7 +86,7 @@ def run(
     try:
         with console.status("starting") as status:
             results = api.run(case, out=out, name=name, overwrite=overwrite, options=options,
-                              progress=lambda msg: status.update(msg))
+                              progress=lambda msg: status.update(msg), excel=excel)
     except ChainoptError as exc:
         raise _fail(exc) from None
     print_summary(results)
@@ -149,6 +152,8 @@ def print_summary(results) -> None:
                       "penalty")
     if m.get("results_dir"):
         console.print(f"results written to [bold]{m['results_dir']}[/]")
+        console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
+                      highlight=False, markup=False)
 
 
 @app.command()
@@ -178,7 +183,8 @@ def sweep(
 ) -> None:
     """Run many variants of a case or scenario: a grid or Monte Carlo draws.
 
-    Example: chainopt sweep small_chain --set 'markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:13'
+    Example: chainopt sweep small_chain
+    --set 'markets.price_usd_per_unit\\[commodity=hdpe]*=0.7:1.3:13'
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -217,6 +223,107 @@ def sweep(
     prob = summary[summary["statistic"] == "probability_built"]
     for r in prob.itertuples():
         console.print(f"  project {r.measure}: built in {r.value:.0%} of variants")
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A results folder (chainopt run) or a "
+                                                "comparison folder (chainopt compare).")],
+    png: Annotated[bool, typer.Option("--png", help="Also write the charts as PNG.")] = False,
+    svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+    out: Annotated[Path | None, typer.Option(help="HTML file to write (default: "
+                                                  "FOLDER/report.html).")] = None,
+) -> None:
+    """Write a self-contained HTML report (opens offline), optionally PNG/SVG charts.
+
+    Example: chainopt report results/small_chain --png
+    """
+    static = [f for f, on in (("png", png), ("svg", svg)) if on]
+    try:
+        paths = api.report(folder, out=out, static=static)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    console.print(f"report written to [bold]{paths[0]}[/]")
+    if len(paths) > 1:
+        console.print(f"{len(paths) - 1} chart files written to [bold]{paths[1].parent}[/]")
+
+
+@app.command()
+def convert(
+    source: Annotated[str, typer.Argument(help="A case folder, embedded case name or .xlsx "
+                                               "workbook.")],
+    target: Annotated[Path, typer.Argument(help="OUT.xlsx (from a folder) or OUT_DIR (from "
+                                                "a workbook).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing target.")] = False,
+) -> None:
+    """Turn a case folder into one Excel workbook, or a workbook back into a folder.
+
+    Example: chainopt convert small_chain small_chain.xlsx
+    """
+    try:
+        path = api.convert(source, target, overwrite=overwrite)
+        h = api.load_case(str(path))
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    from chainopt.case.digest import case_hash
+
+    console.print(f"written [bold]{path}[/] (case '{h.name}', input hash "
+                  f"{case_hash(h)[:12]})")
+
+
+@app.command()
+def explain(
+    target: Annotated[str | None, typer.Argument(
+        help="Results folder (with manifest.json) to explain, or a case folder / embedded "
+             "name to diagnose when it does not solve.", show_default=False)] = None,
+    ranging: Annotated[bool, typer.Option(help="Show the most sensitive costs and bounds "
+                                               "(ranging) of a results folder.")] = False,
+    elastic: Annotated[bool, typer.Option(help="For an infeasible case: the smallest "
+                                               "relaxation that makes it feasible.")] = False,
+    top: Annotated[int, typer.Option(help="How many items per list.")] = 10,
+    period: Annotated[str | None, typer.Option(help="Period of the netback chains "
+                                                    "(default: the first with sales).")] = None,
+) -> None:
+    """Why this plan (binding constraints, netbacks, near misses) or why a case fails.
+
+    Example: chainopt explain results/small_chain --ranging
+    """
+    try:
+        lines = api.explain(target, ranging=ranging, elastic=elastic, top=top, period=period)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    case: CaseArg = None,
+    mps: Annotated[Path | None, typer.Option(help="Write the model as MPS to this file.")]
+    = None,
+    lp: Annotated[Path | None, typer.Option(help="Write the model as LP to this file.")] = None,
+    ranges: Annotated[bool, typer.Option(help="Print the coefficient-range report.")] = False,
+) -> None:
+    """Write the model with readable names (MPS/LP) and report its coefficient ranges.
+
+    Example: chainopt export small_chain --lp model.lp --ranges
+    """
+    for path, ext in ((mps, ".mps"), (lp, ".lp")):
+        if path is not None and path.suffix.lower() != ext:
+            err.print(f"[bold red]error:[/] --{ext[1:]} file must end in {ext} (found '{path}')")
+            raise typer.Exit(2)
+    if mps is None and lp is None and not ranges:
+        err.print("[bold red]error:[/] nothing to do: give --mps FILE, --lp FILE or --ranges")
+        raise typer.Exit(2)
+    try:
+        written, report_lines = api.export(case, mps=mps, lp=lp)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    for path in written:
+        console.print(f"model written to [bold]{path}[/]")
+    warn = [x for x in report_lines if x.startswith("warning")]
+    for line in report_lines if ranges else warn:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console script entry point

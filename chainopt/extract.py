@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.index import discounted_years
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.solve import SolveOutcome
@@ -82,6 +83,12 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
         ix.mode_flows, on="mode")
     flows["amount"] = flows["coef"] * flows["activity_k_per_yr"]
     flows = flows[~flows["commodity"].isin(ix.emission_commodities)]
+    uf = flows[flows["activity_k_per_yr"].abs() > 0]
+    tables["unit_flows"] = _sorted(built, uf.assign(
+        direction=np.where(uf["amount"] < 0, "in", "out"),
+        amount_k_per_yr=_clean(uf["amount"].abs().to_numpy()))[
+        ["unit", "mode", "commodity", "period", "site", "direction", "amount_k_per_yr"]],
+        ["unit", "mode", "commodity"])
     _, bx, _ = _col(built, out, "blending.blend")
     bl = ix.blend_in.assign(blend_k_per_yr=_clean(bx))
     tables["blending"] = bl[["blend", "component", "period", "site", "product",
@@ -138,6 +145,8 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["emissions"] = _emissions(built, act, tables["flows"])
     tables["projects"] = _projects(built, out)
     tables["kpis"] = _kpis(built, out, tables)
+    sites = built.case.tables["sites"]
+    tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
     return {k: v.reset_index(drop=True) for k, v in tables.items()}
 
 
@@ -231,8 +240,13 @@ def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             continue
         frames.append(keys.assign(built_share=_clean(x)))
     if not frames:
-        return pd.DataFrame(columns=["project", "period", "built_share"])
-    return _sorted(built, pd.concat(frames, ignore_index=True), ["project"])
+        return pd.DataFrame(columns=["project", "period", "built_share", "capex_musd",
+                                     "lifetime_yr"])
+    df = pd.concat(frames, ignore_index=True)
+    pj = built.index.projects.set_index("project")
+    df["capex_musd"] = df["project"].map(pj["capex_musd"]).astype(float)
+    df["lifetime_yr"] = df["project"].map(pj["lifetime"]).astype(float)
+    return _sorted(built, df, ["project"])
 
 
 def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -259,4 +273,76 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
         rows.append((f"emissions_{c}", p, float(v), f"k {com.loc[c, 'unit']}/yr"))
     short = t["sales"]["shortfall_k_per_yr"].sum()
     rows.append(("shortfall_total", "", float(short), "k units/yr summed over periods"))
+    rows.extend(_cashflows(built, out))
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
+
+
+# Families whose columns pay every year from their build period to the end of their life
+# or of the horizon (annualised capex, fixed O&M of new capacity), with their lifetimes.
+_BUILD_FAMILIES = ("investment.unit_new", "investment.link_new", "investment.unit_build",
+                   "investment.segment", "investment.project_build", "investment.project_share")
+
+
+def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
+    """Undiscounted cash flow per year of each objective category, by period.
+
+    ``cashflow_<category>`` (MUSD/yr, signed like the objective: revenue +, costs -) is
+    the category's discounted contribution in period t divided by w_t, so that
+    ``sum_t w_t * cashflow_<category>_t = npv_<category>`` exactly. Operating terms
+    belong to their own period; a build column (capex annuity, fixed O&M of new
+    capacity) is spread over the periods it pays in, in proportion to the discounted
+    years it stands in each (a period it stands in fully gets exactly its annuity).
+    """
+    ix = built.index
+    per = ix.periods.reset_index(drop=True)
+    pos = dict(zip(per["period"], per.index, strict=True))
+    n = len(per)
+    end = float(per["start_year"].iloc[-1] + per["length_yr"].iloc[-1])
+    life_of = {"unit": ix.unit_new.groupby("unit")["lifetime"].first().to_dict(),
+               "link": ix.link_new.groupby("link")["lifetime"].first().to_dict(),
+               "project": ix.projects.set_index("project")["lifetime"].to_dict()}
+    share = np.zeros((built.lp.num_cols, n))  # column -> fraction of its money per period
+    for fam in built.lp.var_families:
+        if "period" not in fam.keys.columns or fam.stop == fam.start:
+            continue
+        p = fam.keys["period"].map(pos).to_numpy(dtype=np.int64)
+        if fam.label not in _BUILD_FAMILIES:
+            share[np.arange(fam.start, fam.stop), p] = 1.0
+            continue
+        kind = "project" if "project" in fam.keys.columns else (
+            "link" if "link" in fam.keys.columns else "unit")
+        life = fam.keys[kind].map(life_of[kind]).astype(float).to_numpy()
+        y0 = per["start_year"].to_numpy(dtype=float)[p]
+        stop = np.minimum(y0 + life, end)
+        for j in range(n):
+            a = float(per["start_year"].iloc[j])
+            b = a + float(per["length_yr"].iloc[j])
+            lo = np.maximum(a, y0)
+            yrs = np.clip(np.minimum(b, stop) - lo, 0.0, None)
+            share[np.arange(fam.start, fam.stop), j] = discounted_years(
+                ix.rate, ix.base_year, lo, yrs)
+        tot = share[fam.start:fam.stop].sum(axis=1, keepdims=True)
+        share[fam.start:fam.stop] = np.divide(share[fam.start:fam.stop], tot,
+                                              out=np.zeros_like(share[fam.start:fam.stop]),
+                                              where=tot > 0)
+    w = per["weight"].to_numpy()
+    rows = []
+    net = np.zeros(n)
+    uc = ix.unit_cap[ix.unit_cap["project"] == ""]
+    existing_om = (uc["fixed_om"] * uc["capacity"] * MUSD_PER_KUSD).groupby(
+        uc["period"]).sum().reindex(per["period"]).fillna(0.0).to_numpy()
+    for category, vec in built.arrays.cost_by_category.items():
+        money = vec.toarray().ravel() * out.col_value
+        by_period = money @ share / w
+        if category == "fixed_om":
+            by_period = by_period - existing_om
+        net += by_period
+        rows.extend((f"cashflow_{category}", per["period"].iloc[j], float(_clean(
+            np.array([by_period[j]]))[0]), "MUSD/yr undiscounted") for j in range(n))
+    if "fixed_om" not in built.arrays.cost_by_category and existing_om.any():
+        net -= existing_om
+        rows.extend(("cashflow_fixed_om", per["period"].iloc[j], float(-existing_om[j]),
+                     "MUSD/yr undiscounted") for j in range(n))
+    rows.extend(("cashflow_net", per["period"].iloc[j], float(_clean(np.array([net[j]]))[0]),
+                 "MUSD/yr undiscounted") for j in range(n))
+    return rows

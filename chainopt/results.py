@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +49,12 @@ class Results:
             raise KeyError(f"no KPI {name!r} for period {period!r}")
         return float(hit["value"].iloc[0])
 
-    def save(self, folder: str | Path, overwrite: bool = False) -> Path:
-        """Write every table as CSV plus the manifest, atomically."""
+    def save(self, folder: str | Path, overwrite: bool = False,
+             extra: Callable[[Path], object] | None = None) -> Path:
+        """Write every table as CSV plus the manifest, atomically.
+
+        ``extra(tmp_folder)`` may add files (e.g. ``results.xlsx``) before the rename.
+        """
         folder = Path(folder)
         if folder.exists() and not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
@@ -60,6 +65,8 @@ class Results:
             for name, df in sorted(self.tables.items()):
                 df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
                           lineterminator="\n")
+            if extra is not None:
+                extra(tmp)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
             old = None

@@ -43,7 +43,14 @@ def resolve_case_path(source: str | Path | None) -> Path:
 
 
 def read_raw(source: str | Path | None) -> RawCase:
-    """Read ``case.yaml`` and every CSV table of a case folder, all cells as strings."""
+    """Read ``case.yaml`` and every CSV table of a case folder, all cells as strings.
+
+    A path ending in ``.xlsx`` is read as a case workbook (:mod:`chainopt.case.excel`).
+    """
+    from chainopt.case.excel import is_workbook, read_workbook
+
+    if is_workbook(source):
+        return read_workbook(source)
     folder = resolve_case_path(source)
     yaml_path = folder / "case.yaml"
     if not yaml_path.is_file():

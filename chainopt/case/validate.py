@@ -48,8 +48,13 @@ class _Collector:
         self.problems.append(Problem(where, message, hint))
 
     def rows(self, file: str, df: pd.DataFrame, mask: pd.Series, column: str, message: str,
-             hint: str | None = None, hints: dict[str, str] | None = None) -> None:
-        """Report every row where ``mask`` holds (up to MAX_PER_CHECK, then a count)."""
+             hint: str | None = None, hints: dict[str, str] | None = None,
+             label: str | None = None) -> None:
+        """Report every row where ``mask`` holds (up to MAX_PER_CHECK, then a count).
+
+        ``label`` names the place instead of ``column <column>`` (e.g. several key columns).
+        """
+        label = label or f"column {column}"
         m = np.asarray(mask, dtype=bool)
         if not m.any():
             return
@@ -57,10 +62,9 @@ class _Collector:
         for _, r in bad.head(MAX_PER_CHECK).iterrows():
             value = r.get(column, "")
             h = hints.get(str(value), "") if hints else (hint or "")
-            self.add(f"{file} row {r['_row']}, column {column}", f"{message} (found '{value}')",
-                     h)
+            self.add(f"{file} row {r['_row']}, {label}", f"{message} (found '{value}')", h)
         if len(bad) > MAX_PER_CHECK:
-            self.add(f"{file}, column {column}",
+            self.add(f"{file}, {label}",
                      f"{len(bad) - MAX_PER_CHECK} more rows with the same problem")
 
 
@@ -71,12 +75,19 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
         fields = list(CaseMeta.model_fields)
         for err in exc.errors():
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            hint = ""
+            msg, hint = err["msg"].removeprefix("Value error, "), ""
+            head = msg.split(":", 1)[0]
+            if not err["loc"] and head in fields:  # a whole-case rule names its key first
+                loc, msg = head, msg.split(":", 1)[1].strip()
             if err["type"] == "extra_forbidden":
+                msg = "unknown key"
                 hint = closest(str(err["loc"][-1]), fields) or f"known keys: {', '.join(fields)}"
+            elif err["type"] == "missing":
+                msg, hint = "required key is missing", f"add '{loc}' to case.yaml"
             value = err.get("input")
-            shown = "" if isinstance(value, dict | list) else f" (found {value!r})"
-            out.add(f"case.yaml key {loc}", f"{err['msg']}{shown}", hint)
+            shown = ("" if isinstance(value, dict | list) or err["type"] == "missing"
+                     else f" (found {value!r})")
+            out.add(f"case.yaml key {loc}", f"{msg}{shown}", hint)
         return None
 
 
@@ -93,16 +104,15 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             out.add(f"{file}, column {c}", "unknown column",
                     closest(c, cols) or f"known columns: {', '.join(cols)}")
     for name, col in cols.items():
-        if name not in df.columns:
+        present = name in df.columns
+        if not present:
             if col.required:
                 out.add(f"{file}, column {name}", "required column is missing",
                         f"add a '{name}' column")
-                df[name] = ""
-            else:
-                df[name] = ""
+            df[name] = ""
         s = df[name].astype(str)
         blank = s.eq("")
-        if col.required:
+        if col.required and present:
             out.rows(file, df, blank, name, "a value is required here")
         if col.kind == "name":
             bad = ~blank & ~s.str.fullmatch(NAME_PATTERN)
@@ -112,16 +122,18 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             df[name] = s
         elif col.kind in ("float", "int"):
             num = pd.to_numeric(s.where(~blank), errors="coerce")
-            notnum = ~blank & num.isna()
+            nan_text = s.str.lower().isin(["nan", "+nan", "-nan"])
+            notnum = ~blank & num.isna() & ~nan_text
             out.rows(file, df, notnum, name, "not a number")
-            inf = ~np.isfinite(num.fillna(0.0))
-            out.rows(file, df, inf, name, "must be a finite number")
+            finite = np.isfinite(num.fillna(0.0)) & ~nan_text
+            out.rows(file, df, ~finite, name, "must be a finite number")
             if col.lo is not None:
                 low = num < col.lo if not col.lo_open else num <= col.lo
                 word = "greater than" if col.lo_open else "at least"
-                out.rows(file, df, low.fillna(False), name, f"must be {word} {col.lo:g}")
+                out.rows(file, df, low.fillna(False) & finite, name,
+                         f"must be {word} {col.lo:g}")
             if col.hi is not None:
-                out.rows(file, df, (num > col.hi).fillna(False), name,
+                out.rows(file, df, (num > col.hi).fillna(False) & finite, name,
                          f"must be at most {col.hi:g}")
             if col.default is not None:
                 num = num.fillna(float(col.default))
@@ -166,7 +178,17 @@ def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
         shown = df[list(key)].astype(str).agg("/".join, axis=1)
         tmp = df.assign(_key=shown)
         out.rows(file, tmp, dup, "_key", f"duplicate key ({label})",
-                 hint="each key may appear once; merge or rename the rows")
+                 hint="each key may appear once; merge or rename the rows",
+                 label=_columns_label(key))
+
+
+def _columns_label(key: Iterable[str]) -> str:
+    key = list(key)
+    return f"column{'s' if len(key) > 1 else ''} {', '.join(key)}"
+
+
+# What one name of each referenced table is called in messages.
+REF_NOUNS = {"commodities": "commodity", "processes": "process", "properties": "property"}
 
 
 def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
@@ -180,24 +202,27 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
         hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
                                                        .first(), strict=False)}
-        out.rows(file, df, mask, col.name, f"unknown {col.ref} name in list", hints=hints)
+        noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
+        out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("") & ~s.isin(valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
-    out.rows(file, df, bad, col.name, f"unknown {col.ref.rstrip('s')} name", hints=hints)
+    noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
+    out.rows(file, df, bad, col.name, f"unknown {noun} name", hints=hints)
 
 
 def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
     keys = {name: set(df[TABLES[name].key[0]]) for name, df in tables.items()
             if len(TABLES[name].key) == 1}
-    keys["periods"] = set(meta.period_names) if meta else set()
+    if meta is not None:  # else case.yaml is reported and period names are unknown
+        keys["periods"] = set(meta.period_names)
     keys["processes"] = set(tables["modes"]["process"]) if "modes" in tables else set()
     keys["properties"] = set(tables["qualities"]["property"]) if "qualities" in tables else set()
     return keys
 
 
-def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame, periods: set[str],
-               out: _Collector) -> pd.DataFrame:
+def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
+               periods: set[str] | None, out: _Collector) -> pd.DataFrame:
     file = f"{parent.name}_by_period.csv"
     pcols = {c.name: c for c in parent.columns if c.period}
     cols = {k: parent.column_map[k] for k in parent.key}
@@ -206,13 +231,14 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame, periods
         cols[name] = Column(name, c.kind, lo=c.lo, hi=c.hi, lo_open=c.lo_open)
     cols["source"] = Column("source", "text", default="")
     norm = _normalise(parent, df, file, out, columns=cols)
-    _check_refs(file, norm, cols["period"], periods, out)
+    if periods is not None:
+        _check_refs(file, norm, cols["period"], periods, out)
     keys = table[list(parent.key)].astype(str).agg("/".join, axis=1)
     mine = norm[list(parent.key)].astype(str).agg("/".join, axis=1)
     bad = ~mine.isin(set(keys))
     out.rows(file, norm.assign(_key=mine), bad, "_key",
              f"no row with this key in {parent.name}.csv",
-             hint=f"add the row to {parent.name}.csv first")
+             hint=f"add the row to {parent.name}.csv first", label=_columns_label(parent.key))
     _duplicates(parent, norm, file, out, key=(*parent.key, "period"))
     return norm
 
@@ -375,7 +401,7 @@ def validate(raw: RawCase) -> Case:
                 out.add(f"{name}.csv", f"{parent.name} has no values that vary by period")
                 continue
             by_period[parent.name] = _by_period(parent, df, tables[parent.name],
-                                                keys["periods"], out)
+                                                keys.get("periods"), out)
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:

@@ -1,0 +1,104 @@
+"""Running several cases or scenarios, serially or in parallel processes.
+
+Each run is independent: one failing run is reported with its error and exit code
+and does not stop or lose the others. With ``reuse``, a run whose results folder
+already holds a manifest with the same input hash is loaded instead of solved.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainopt.errors import ChainoptError
+
+
+@dataclass
+class RunOutcome:
+    """What became of one run: its results or its error."""
+
+    source: str
+    name: str
+    results: object = None  # Results
+    error: str = ""
+    exit_code: int = 0
+    status: str = ""  # solved | reused | failed
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def run_one(source: str, out: str | Path, overwrite: bool = False, options=None,
+            reuse: bool = False, save: bool = True) -> RunOutcome:
+    """Run (or, with ``reuse``, load up-to-date results of) one case or scenario."""
+    from chainopt import api
+    from chainopt.case.digest import case_hash
+    from chainopt.case.scenario import scenario_name
+    from chainopt.results import MANIFEST, Results
+
+    name = str(source)
+    try:
+        case = api.load_case(source)
+        name = scenario_name(case) or case.name
+        folder = Path(out) / name
+        note = ""
+        do_save, do_over = save, overwrite
+        if reuse and (folder / MANIFEST).is_file():
+            old = Results.load(folder)
+            if old.manifest.get("input_hash") == case_hash(case):
+                return RunOutcome(str(source), name, old, status="reused",
+                                  note=f"reused {folder}")
+            if not overwrite:
+                do_save = False
+                note = (f"{folder} holds results of other inputs; solved again but not "
+                        "replaced (pass --overwrite to replace)")
+            else:
+                do_over = True
+        res = api.run(case, out=out, name=name, overwrite=do_over, options=options,
+                      save=do_save)
+        return RunOutcome(str(source), name, res, status="solved",
+                          note=note or (f"written to {folder}" if do_save else ""))
+    except ChainoptError as exc:
+        return RunOutcome(str(source), name, error=str(exc), exit_code=exc.exit_code,
+                          status="failed")
+    except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
+        return RunOutcome(str(source), name, error=f"{type(exc).__name__}: {exc}\n"
+                          + traceback.format_exc(limit=3), exit_code=4, status="failed")
+
+
+def run_many(sources: list[str], out: str | Path = "results", jobs: int | None = None,
+             overwrite: bool = False, options=None, reuse: bool = False, save: bool = True,
+             on_done: Callable[[RunOutcome], object] | None = None) -> list[RunOutcome]:
+    """Run every source; ``jobs`` processes (default: cores; 1: in this process).
+
+    Returns the outcomes in the order of ``sources``; ``on_done`` is called as each
+    finishes.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs, len(sources)))
+    done: dict[int, RunOutcome] = {}
+    if jobs == 1:
+        for i, src in enumerate(sources):
+            done[i] = run_one(src, out, overwrite, options, reuse, save)
+            if on_done:
+                on_done(done[i])
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futs = {pool.submit(run_one, src, out, overwrite, options, reuse, save): i
+                    for i, src in enumerate(sources)}
+            for fut in as_completed(futs):
+                i = futs[fut]
+                try:
+                    done[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker process
+                    done[i] = RunOutcome(sources[i], sources[i], error=str(exc), exit_code=4,
+                                         status="failed")
+                if on_done:
+                    on_done(done[i])
+    return [done[i] for i in range(len(sources))]

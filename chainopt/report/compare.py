@@ -1,0 +1,266 @@
+"""Side-by-side comparison of several runs, each against the first (the base).
+
+pandas only. :func:`compare` turns ``{name: Results}`` into named section tables; each
+has key columns, one value column per run and a ``Δ <name>`` column per non-base run
+(run minus base). :func:`save` writes them as CSV plus one Markdown file, atomically.
+
+Sections: ``objective`` (NPV and its parts, MUSD), ``cashflow`` (undiscounted net
+cash flow per year by period), ``production`` (by product and period), ``capacity_built``
+(capacity added in the period: expansion or what a project brings), ``utilisation``
+(units and capacity-limited links), ``exports`` (sales by market site, commodity and
+period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values),
+``economics`` (per run against the base: projects switched on, incremental NPV = the
+objective difference, overnight capex, IRR, payback), ``project_cashflows`` (yearly
+incremental flows behind IRR and payback) and ``chain_changes`` (the activities, flows
+and sales that gained or lost most, horizon-average per year, by site).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chainopt.errors import ResultsExistError
+from chainopt.report import economics
+
+TOP = 10
+TOL = 1e-6
+
+
+def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
+          keep_all: bool = False) -> pd.DataFrame:
+    """Outer-join ``value`` of each run on ``keys``; add Δ columns against the first run."""
+    names = list(frames)
+    out = None
+    for n, df in frames.items():
+        part = df[[*keys, value]].groupby(keys, as_index=False, sort=False)[value].sum()
+        part = part.rename(columns={value: n})
+        out = part if out is None else out.merge(part, on=keys, how="outer", sort=False)
+    out = out.fillna({n: 0.0 for n in names})
+    base = names[0]
+    for n in names[1:]:
+        out[f"Δ {n}"] = out[n] - out[base]
+    if not keep_all:
+        out = out[(out[names].abs() > TOL).any(axis=1)]
+    return out.reset_index(drop=True)
+
+
+def _kpis(results: dict, prefix: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    for n, r in results.items():
+        k = r.tables["kpis"]
+        k = k[k["kpi"].str.startswith(prefix)].copy()
+        k["item"] = k["kpi"].str.removeprefix(prefix)
+        k["period"] = k["period"].fillna("").astype(str)
+        out[n] = k
+    return out
+
+
+def _period_order(results: dict) -> dict[str, int]:
+    first = next(iter(results.values()))
+    return {p: i for i, p in enumerate(first.manifest.get("periods", []))}
+
+
+def _sort(df: pd.DataFrame, keys: list[str], order: dict[str, int]) -> pd.DataFrame:
+    if "period" not in df.columns or df.empty:
+        return df
+    other = [k for k in keys if k != "period"]
+    return (df.assign(_p=df["period"].map(order)).sort_values([*other, "_p"], kind="stable")
+            .drop(columns="_p").reset_index(drop=True))
+
+
+def _built(r) -> pd.DataFrame:
+    cap = r.tables["capacity"].copy()
+    cap["period"] = cap["period"].astype(str)
+    added = (cap["total_k_per_yr"].fillna(0.0) - cap["existing_k_per_yr"].fillna(0.0))
+    cap["_added"] = added
+    prev = cap.groupby(["kind", "name"], sort=False)["_added"].shift(1).fillna(0.0)
+    cap["built_k_per_yr"] = (cap["_added"] - prev).clip(lower=0.0)
+    return cap
+
+
+def _top_changes(results: dict, base: str, frames: dict[str, pd.DataFrame], keys: list[str],
+                 value: str, top: int) -> pd.DataFrame:
+    side = _side(frames, keys, value)
+    deltas = [c for c in side.columns if c.startswith("Δ ")]
+    if side.empty or not deltas:
+        return side
+    size = side[deltas].abs().max(axis=1)
+    side = side[size > TOL]
+    return side.loc[size[size > TOL].sort_values(ascending=False).index[:top]].reset_index(
+        drop=True)
+
+
+def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    per = economics.period_table(r).set_index("period")["length_yr"]
+    total = float(per.sum())
+    d = df.assign(_v=df[value] * df["period"].astype(str).map(per).fillna(0.0) / total)
+    return d.groupby(keys, as_index=False, sort=False)["_v"].sum().rename(columns={"_v": value})
+
+
+def compare(results: dict, top: int = TOP) -> dict[str, pd.DataFrame]:
+    """Section tables comparing ``results`` (name -> Results); the first is the base."""
+    if len(results) < 2:
+        raise ValueError("compare needs at least two runs")
+    names = list(results)
+    base = names[0]
+    order = _period_order(results)
+    s: dict[str, pd.DataFrame] = {}
+
+    obj = {}
+    for n, r in results.items():
+        k = r.tables["kpis"]
+        k = k[(k["kpi"] == "objective") | k["kpi"].str.startswith("npv_")]
+        obj[n] = k.assign(item=k["kpi"])
+    s["objective"] = _side(obj, ["item"], "value", keep_all=True).rename(
+        columns={"item": "kpi (MUSD, NPV)"})
+
+    cf = _kpis(results, "cashflow_")
+    cf = {n: k[k["item"] == "net"] for n, k in cf.items()}
+    s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True), ["period"], order)
+    s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value"),
+                            ["item", "period"], order).rename(columns={"item": "product"})
+
+    built = {n: _built(r) for n, r in results.items()}
+    s["capacity_built"] = _sort(_side(built, ["kind", "name", "period"], "built_k_per_yr"),
+                                ["kind", "name", "period"], order)
+    util = {}
+    for n, b in built.items():
+        u = b[b["utilisation"].notna()].copy()
+        util[n] = u
+    s["utilisation"] = _sort(_side(util, ["kind", "name", "period"], "utilisation"),
+                             ["kind", "name", "period"], order)
+    sales = {n: r.tables["sales"].assign(period=lambda d: d["period"].astype(str))
+             for n, r in results.items()}
+    s["exports"] = _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr"),
+                         ["site", "commodity", "period"], order)
+    s["emissions"] = _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value"),
+                           ["item", "period"], order).rename(columns={"item": "emission"})
+    bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
+           for n, r in results.items()}
+    s["shadow_prices"] = _top_changes(results, base, bal, ["site", "commodity", "period"],
+                                      "shadow_price_usd_per_unit", top)
+
+    rows, flows, changes = [], [], []
+    for n in names[1:]:
+        summary, f = economics.project_economics(results[base], results[n])
+        rows.append({"scenario": n, "projects switched on": ", ".join(summary["projects"]),
+                     "incremental NPV (MUSD)": summary["incremental_npv_musd"],
+                     "overnight capex (MUSD)": summary["overnight_capex_musd"],
+                     "build year": summary["build_year"],
+                     "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
+        if summary["projects"]:
+            flows.append(f.assign(scenario=n)[["scenario", *f.columns]])
+        pair = {base: results[base], n: results[n]}
+        for kind, table, keys, value in (
+                ("activity", "activity", ["site", "unit", "mode"], "activity_k_per_yr"),
+                ("flow", "flows", ["from_site", "link", "commodity"], "flow_k_per_yr"),
+                ("sales", "sales", ["site", "commodity"], "sales_k_per_yr")):
+            fr = {m: _horizon_mean(r, r.tables[table], keys, value) for m, r in pair.items()}
+            t = _top_changes(pair, base, fr, keys, value, top // 2 or 1)
+            if t.empty:
+                continue
+            site = t[keys[0]]
+            item = t[keys[1:]].astype(str).agg(" / ".join, axis=1)
+            changes.append(pd.DataFrame({"scenario": n, "kind": kind, "site": site,
+                                         "item": item, "base": t[base], "value": t[n],
+                                         "delta": t[f"Δ {n}"]}))
+    s["economics"] = pd.DataFrame(rows)
+    s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
+        columns=["scenario", "year", "operating_musd", "capex_musd", "net_musd",
+                 "cumulative_musd"]))
+    ch = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(
+        columns=["scenario", "kind", "site", "item", "base", "value", "delta"])
+    if len(ch):
+        ch = ch.assign(_a=ch["delta"].abs()).sort_values(["scenario", "_a"],
+                                                         ascending=[True, False],
+                                                         kind="stable").drop(columns="_a")
+    s["chain_changes"] = ch.reset_index(drop=True)
+    return s
+
+
+TITLES = {
+    "objective": "Objective (NPV, MUSD) and its parts",
+    "cashflow": "Net cash flow (MUSD/yr, undiscounted) by period",
+    "production": "Production by product (k units/yr)",
+    "capacity_built": "Capacity built (k units/yr added in the period)",
+    "utilisation": "Utilisation",
+    "exports": "Sales by market site (k units/yr)",
+    "emissions": "Emissions (k units/yr)",
+    "shadow_prices": "Largest changes in commodity values (USD/unit)",
+    "economics": "Project economics against the base",
+    "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the build "
+                         "year)",
+    "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
+}
+
+
+def fmt(v: object) -> str:
+    """A cell for terminal and Markdown tables."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float | np.floating):
+        if abs(v) < 5e-10:
+            return "0"
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    return str(v)
+
+
+def _cell(section: str, col: str, v: object) -> str:
+    if section == "economics" and col == "IRR" and isinstance(v, float) and not np.isnan(v):
+        return f"{v:.1%}"
+    if section == "utilisation" and isinstance(v, float) and not np.isnan(v):
+        return f"{v:.1%}"
+    return fmt(v)
+
+
+def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
+    """All sections as one Markdown document (pipe tables)."""
+    lines = [f"# Comparison: {', '.join(names)}", "",
+             f"Base: **{names[0]}**; Δ columns are each run minus the base.", ""]
+    for key, df in sections.items():
+        lines += [f"## {TITLES.get(key, key)}", ""]
+        if df.empty:
+            lines += ["(no rows)", ""]
+            continue
+        cols = [str(c) for c in df.columns]
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
+                                    for c in df.columns) + "|")
+        for row in df.itertuples(index=False):
+            lines.append("| " + " | ".join(_cell(key, c, v) for c, v in zip(cols, row,
+                                                                          strict=True)) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
+         overwrite: bool = False) -> Path:
+    """Write ``<section>.csv`` files and ``comparison.md`` to ``folder``, atomically."""
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
+                                "replace it or --name to write elsewhere")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for key, df in sections.items():
+            df.to_csv(tmp / f"{key}.csv", index=False, float_format="%.10g",
+                      lineterminator="\n")
+        (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
+        old = None
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            folder.rename(old)
+        tmp.rename(folder)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -1,0 +1,60 @@
+"""The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS_WORKBOOK = "results.xlsx"
+
+
+def _value(v: object) -> object:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if hasattr(v, "item"):  # numpy scalar
+        v = v.item()
+    return v
+
+
+def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
+                           path: str | Path) -> Path:
+    """Write ``kpis`` first, then every other table (sorted), then the manifest; atomically."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
+    for name in names:
+        df = tables[name]
+        ws = wb.create_sheet(name[:31])
+        ws.append([str(c) for c in df.columns])
+        for row in df.itertuples(index=False):
+            ws.append([_value(v) for v in row])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    ws = wb.create_sheet("manifest")
+    ws.append(["key", "value"])
+    for k, v in sorted(manifest.items()):
+        ws.append([k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
+                   else json.dumps(v, default=str)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,391 @@
+"""Explanations in the user's names: why this plan, how robust it is, why a case fails.
+
+Pandas only: works on saved result tables (``constraints``, ``reduced_costs``,
+``ranging``, ``coefficient_ranges``, ``sales``, ``flows``, ``balances``) and on the
+diagnosis tables of :mod:`chainopt.diagnose` (IIS members, elastic relaxations,
+runaway columns). Every function returns lines of plain text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+RATIO_WARN = 1e8
+# modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
+TECHNICAL = frozenset({"investment.segment_sum", "investment.segment_open",
+                       "investment.segment_full", "investment.segment",
+                       "investment.segment_open_flag", "investment.unit_build"})
+
+PHRASES = {
+    "conversion.capacity_max": "capacity of unit {unit}",
+    "transport.capacity_max": "capacity of link {link}",
+    "blending.capacity_max": "capacity of blend {blend}",
+    "blending.spec_min": "{property} minimum of blend {blend}",
+    "blending.spec_max": "{property} maximum of blend {blend}",
+    "market.demand_min": "demand floor for {commodity} at {site}",
+    "emissions.cap_max": "emission cap on {commodity}{at_site}",
+    "user.relation": "user constraint {constraint}",
+    "balance.commodity": "balance of {commodity} at {site}",
+    "investment.build_once": "project {project} can be built once",
+    "investment.unit_new_max": "expansion limit of unit {unit}",
+    "investment.unit_new_min": "minimum build size of unit {unit}",
+    "supply.purchase": "supply of {commodity} at {site}",
+    "market.sales": "sales of {commodity} at {site}",
+    "market.shortfall": "shortfall of {commodity} at {site}",
+    "conversion.activity": "mode {mode} of unit {unit}",
+    "transport.flow": "flow of {commodity} on link {link}",
+    "blending.blend": "{component} into blend {blend}",
+    "investment.unit_new": "new capacity of unit {unit}",
+    "investment.link_new": "new capacity of link {link}",
+    "investment.project_share": "project {project}",
+    "investment.project_build": "project {project}",
+}
+BOUND_PHRASES = {
+    ("supply.purchase", "upper"): "supply limit of {commodity} at {site}",
+    ("market.sales", "upper"): "sales cap for {commodity} at {site}",
+    ("investment.unit_new", "upper"): "expansion limit of unit {unit}",
+    ("investment.link_new", "upper"): "expansion limit of link {link}",
+    ("investment.project_share", "lower"): "forced project {project}",
+    ("investment.project_build", "lower"): "forced project {project}",
+}
+COST_PHRASES = {
+    "supply.purchase": "supply cost of {commodity} at {site}",
+    "market.sales": "price of {commodity} at {site}",
+    "conversion.activity": "variable cost of mode {mode} of unit {unit}",
+    "transport.flow": "transport cost of {commodity} on link {link}",
+    "blending.blend": "blending cost of {component} into blend {blend}",
+}
+MISSING_BOUND = {
+    "supply.purchase": "supplies.csv gives no max_k_per_yr for {commodity} at {site}",
+    "market.sales": "markets.csv gives no max_k_per_yr (sales cap) for {commodity} at {site}",
+    "transport.flow": "link {link} has no capacity_k_per_yr",
+    "conversion.activity": "unit {unit} can grow without limit (no capacity or "
+                           "max_new_k_per_yr)",
+    "investment.unit_new": "units.csv gives no max_new_k_per_yr for unit {unit}",
+    "investment.link_new": "links.csv gives no max_new_k_per_yr for link {link}",
+    "blending.blend": "blend {blend} has no capacity",
+}
+
+
+def parse_key(text: object) -> dict[str, str]:
+    """``"unit=tob_pe, period=p2026"`` -> ``{"unit": "tob_pe", "period": "p2026"}``."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str) or not text:
+        return out
+    for part in text.split(", "):
+        k, _, v = part.partition("=")
+        out[k] = v
+    return out
+
+
+class _Keys(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def describe(family: str, key: object, kind: str = "row", side: str = "") -> str:
+    """The user's words for one constraint or column (without its period)."""
+    k = _Keys(parse_key(key))
+    k["at_site"] = f" at {k['site']}" if k.get("site") else " (chain-wide)"
+    phrase = BOUND_PHRASES.get((family, side)) if kind == "bound" else None
+    phrase = phrase or PHRASES.get(family)
+    if phrase is None:
+        rest = ", ".join(f"{a}={b}" for a, b in parse_key(key).items() if a != "period")
+        return f"{family}[{rest}]"
+    return phrase.format_map(k)
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 1:
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    return f"{x:.3g}"
+
+
+def _qty(unit: object) -> str:
+    return f"k {unit}/yr" if isinstance(unit, str) and unit else "k units/yr"
+
+
+def _money_unit(value_unit: object, qunit: object) -> str:
+    u = str(value_unit or "")
+    if isinstance(qunit, str) and qunit:
+        u = u.replace("per unit", f"per {qunit}")
+    return u
+
+
+def spans(periods: list[str], order: list[str]) -> list[str]:
+    """Consecutive periods merged: ``["p2026-p2036", "p2046"]``."""
+    pos = sorted({order.index(p) for p in periods if p in order})
+    out, start, prev = [], None, None
+    for i in pos:
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:
+            prev = i
+        else:
+            out.append((start, prev))
+            start = prev = i
+    if start is not None:
+        out.append((start, prev))
+    extra = [p for p in periods if p not in order]
+    return [order[a] if a == b else f"{order[a]}-{order[b]}" for a, b in out] + sorted(
+        set(extra))
+
+
+def _strip_period(key: object) -> str:
+    return ", ".join(f"{a}={b}" for a, b in parse_key(key).items() if a != "period")
+
+
+# -- why this plan ------------------------------------------------------------------------
+def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10) -> list[str]:
+    """The binding constraints that shape the plan, grouped over consecutive periods and
+    ranked by their value."""
+    c = constraints[(constraints["marginal_value"].abs() > 1e-6)
+                    & ~constraints["family"].isin(TECHNICAL)].copy()
+    if c.empty:
+        return ["No constraint binds with a value: the plan is shaped by prices and costs "
+                "alone."]
+    c["_base"] = c["key"].map(_strip_period)
+    groups = []
+    for (fam, _b, kind, side), g in c.groupby(["family", "_base", "kind", "side"],
+                                                sort=False):
+        for span in spans(list(g["period"].astype(str)), order) or [""]:
+            ps = _span_members(span, order)
+            part = g[g["period"].isin(ps)] if ps else g
+            v = part["marginal_value"]
+            groups.append((float(v.abs().max()), fam, kind, side, part.iloc[0], span,
+                           float(v.min()), float(v.max())))
+    groups.sort(key=lambda t: -t[0])
+    lines = []
+    for _, fam, kind, side, row, span, lo, hi in groups[:top]:
+        what = describe(fam, row["key"], kind, side)
+        value = _num(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
+            f"{_num(lo)} to {_num(hi)}"
+        when = f" in {span}" if span else ""
+        q = row.get("quantity_unit", "")
+        q = q if isinstance(q, str) and q else ""
+        unit = str(row["value_unit"])
+        if unit == "USD per unit":
+            unit = f"USD per {q or 'unit'}/yr"
+        qty = f"k {q}/yr" if q else "k units/yr"
+        verb = f"raising it by one {qty}" if side == "equal" else f"each extra {qty}"
+        lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}")
+    if len(groups) > top:
+        lines.append(f"... and {len(groups) - top} more (constraints.csv)")
+    return lines
+
+
+def _span_members(span: str, order: list[str]) -> list[str]:
+    if not span:
+        return []
+    a, _, b = span.partition("-")
+    if a in order and (b or a) in order:
+        return order[order.index(a):order.index(b or a) + 1]
+    return [span]
+
+
+def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
+                  top: int = 10) -> list[str]:
+    """For each product sold (the ``top`` by revenue): its price at each market and its
+    value back along the links that carry it (the balance shadow prices at each site)."""
+    sales, flows, bal = tables.get("sales"), tables.get("flows"), tables.get("balances")
+    if sales is None or flows is None or bal is None:
+        return []
+    sold = sales[sales["sales_k_per_yr"] > 1e-6]
+    if sold.empty:
+        return ["Nothing is sold."]
+    if period is None:
+        period = str(sold["period"].iloc[0])
+    sold = sold[sold["period"] == period]
+    price = bal[bal["period"] == period].set_index(["site", "commodity"])[
+        "shadow_price_usd_per_unit"]
+    used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
+    lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
+             "price):"]
+    rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
+    for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
+        g = sold[sold["commodity"] == c]
+        parts = []
+        for r in g.itertuples():
+            parts.append(f"sold at {r.site} for {_num(r.price_usd_per_unit)}"
+                         f" (worth {_num(price.get((r.site, c), float('nan')))} there)")
+        seen, frontier, back = set(g["site"]), list(g["site"]), []
+        while frontier:
+            site = frontier.pop(0)
+            for f in used[(used["commodity"] == c) & (used["to_site"] == site)].itertuples():
+                v_from = price.get((f.from_site, c), float("nan"))
+                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
+                            f"{_num(f.cost_usd_per_unit)} transport)")
+                if f.from_site not in seen:
+                    seen.add(f.from_site)
+                    frontier.append(f.from_site)
+        lines.append(f"  {c}: " + "; ".join(parts) + ("; back: " + "; ".join(back)
+                                                      if back else ""))
+    return lines
+
+
+def almost_lines(reduced: pd.DataFrame, top: int = 5) -> list[str]:
+    """The unused modes that came closest to being used."""
+    r = reduced[reduced["family"] == "conversion.activity"].copy()
+    if r.empty:
+        return ["Every mode is used somewhere."]
+    r["_base"] = r["key"].map(_strip_period)
+    best = r.sort_values("improvement_needed", kind="stable").groupby("_base", sort=False
+                                                                       ).head(1)
+    best = best.sort_values("improvement_needed", kind="stable").head(top)
+    lines = []
+    for row in best.itertuples():
+        lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
+                     f"{_num(row.improvement_needed)} {row.value_unit} of activity "
+                     f"(closest in {row.period})")
+    return lines
+
+
+def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
+              period: str | None = None) -> list[str]:
+    order = [str(p) for p in manifest.get("periods", [])]
+    out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, objective "
+           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD (NPV)", "",
+           "Binding constraints (value of one more unit of room):"]
+    if "constraints" not in tables:
+        return [*out, "  (these results carry no constraints table: re-run with this "
+                      "chainopt version)"]
+    out += ["  " + s for s in binding_lines(tables["constraints"], order, top)]
+    out += ["", *netback_lines(tables, period, top)]
+    if "reduced_costs" in tables:
+        out += ["", "Modes that almost made it:"]
+        out += ["  " + s for s in almost_lines(tables["reduced_costs"])]
+    if "coefficient_ranges" in tables:
+        out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
+    return out
+
+
+# -- ranging ----------------------------------------------------------------------------------
+def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
+    """The most sensitive costs and bounds first (smallest room relative to their value)."""
+    if ranging is None or ranging.empty:
+        return ["No ranging in these results (the solver gave none)."]
+    r = ranging[ranging["room"].astype(float) < math.inf].sort_values("room", kind="stable")
+    lines = ["Ranging (the current plan stays optimal, or a marginal value holds, while the "
+             "input stays in the interval); most sensitive first:"]
+    for row in r.head(top).itertuples():
+        span = f" in {row.period}" if row.period else ""
+        if row.kind == "cost":
+            what = COST_PHRASES.get(row.family, row.what + " of {x}").format_map(
+                _Keys(parse_key(row.key), x=describe(row.family, row.key)))
+            text = (f"{what}{span}: {_num(row.value)} USD per unit, plan holds "
+                    f"for [{_num(row.lower)}, {_num(row.upper)}]")
+        else:
+            what = describe(row.family, row.key, "bound" if row.family in (
+                "supply.purchase", "market.sales") else "row", "upper")
+            text = (f"{what}{span}: {_num(row.value)} k units/yr, its marginal value "
+                    f"{_num(row.marginal_value)} {row.value_unit} holds for "
+                    f"[{_num(row.lower)}, {_num(row.upper)}]")
+        lines.append(f"  {text} (room {row.room:.1%})")
+    if len(r) > top:
+        lines.append(f"  ... {len(r) - top} more in ranging.csv")
+    return lines
+
+
+# -- infeasible and unbounded cases ----------------------------------------------------------
+def _member_text(row) -> str:
+    if not row.get("key"):  # a whole family (deletion filter)
+        what = "upper bounds" if row.get("kind") == "bound" else "constraints"
+        return f"the {what} of family {row['family']} (some of them)"
+    what = describe(row["family"], row["key"], row.get("kind", "row"), row.get("side", ""))
+    when = f" in {row['period']}" if row.get("period") else ""
+    b = row.get("bound")
+    unit = _qty(row.get("quantity_unit", ""))
+    fam, side = row["family"], row.get("side", "")
+    if fam == "balance.commodity":
+        return f"{what}{when} (what arrives and is made must be used, shipped or sold)"
+    if row.get("kind") == "bound":
+        if side == "lower" and (b is None or b == 0):
+            return f"{what}{when} cannot be negative"
+        if side in ("both", "equal"):
+            return (f"{what}{when} must stay between {_num(row.get('lower'))} and "
+                    f"{_num(row.get('upper'))} {unit}")
+        return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {_num(b)} {unit}"
+    if isinstance(b, float) and math.isnan(b):
+        return f"{what}{when}"
+    rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
+    return f"{what}{when} ({rel} {_num(b)} {unit})"
+
+
+def infeasible_lines(members: pd.DataFrame, method: str) -> list[str]:
+    lines = ["The case is infeasible. These constraints cannot all hold together "
+             f"({method}); relax or remove at least one of them:"]
+    if members.empty:
+        return [*lines, "  (no conflict found)"]
+    main = members[members["family"] != "balance.commodity"]
+    link = members[members["family"] == "balance.commodity"]
+    lines += ["  - " + _member_text(r) for _, r in main.iterrows()]
+    if len(link):
+        lines.append("  linked through:")
+        lines += ["    " + _member_text(r) for _, r in link.iterrows()]
+    lines.append("Run `chainopt explain CASE --elastic` for the smallest relaxation that "
+                 "makes the case feasible.")
+    return lines
+
+
+def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
+    if relax is None:
+        return []
+    if relax.empty:
+        return ["Relaxing demand floors, capacities, emission caps, supply limits and sales "
+                "caps cannot make this case feasible: the conflict lies elsewhere."]
+    lines = ["Smallest relaxation that makes the case feasible (sum of relaxations, "
+             "k units/yr):"]
+    for _, r in relax.iterrows():
+        what = describe(r["family"], r["key"], r["kind"], r["side"])
+        when = f" in {r['period']}" if r.get("period") else ""
+        verb = "lower" if r["side"] == "lower" else "raise"
+        lines.append(f"  - {verb} the {what}{when} from {_num(r['bound'])} to "
+                     f"{_num(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
+                     f"(by {_num(r['relaxation'])})")
+    return lines
+
+
+def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
+    lines = ["The case is unbounded: these quantities grow without limit while adding value "
+             "(solved with an artificial bound of 1e9 k units/yr on every unbounded one):"]
+    if runaway is None or runaway.empty:
+        return [*lines, "  (none found)"]
+    hints = []
+    for _, r in runaway.iterrows():
+        when = f" in {r['period']}" if r.get("period") else ""
+        lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
+                     f"{_num(r['value'])} k units/yr"
+                     + (" (at the artificial bound)" if r.get("at_bound") else ""))
+        hint = MISSING_BOUND.get(r["family"])
+        if hint and r.get("at_bound"):
+            hints.append(hint.format_map(_Keys(parse_key(r["key"]))))
+    if hints:
+        lines.append("Missing bound (add one of these):")
+        lines += [f"  - {h}" for h in dict.fromkeys(hints)]
+    return lines
+
+
+def numerics_lines(ranges: pd.DataFrame, only_warnings: bool = False) -> list[str]:
+    """Smallest and largest coefficients; a warning when their ratio exceeds 1e8."""
+    lines = [] if only_warnings else ["Coefficient ranges (absolute values):"]
+    for r in ranges.itertuples():
+        bad = r.ratio > RATIO_WARN
+        if not only_warnings:
+            lines.append(f"  {r.what}: {r.min_abs:.3g} ({r.min_at}) .. {r.max_abs:.3g} "
+                         f"({r.max_at}), ratio {r.ratio:.3g}")
+        if bad:
+            small = r.min_input or "the smallest coefficient's input"
+            big = r.max_input or "the largest coefficient's input"
+            lines.append(f"warning: {r.what} coefficients span a ratio of {r.ratio:.3g} "
+                         f"(> 1e8): rescale {small} or {big} (e.g. state a commodity in a "
+                         "larger or smaller unit) to avoid numerical trouble")
+    return lines

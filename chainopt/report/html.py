@@ -1,0 +1,380 @@
+"""Self-contained HTML reports of a results folder or a comparison folder.
+
+One file, no network needed to open it: the styles and plotly.js are embedded
+(plotly.js once per file), figures are plotly JSON drawn by ``Plotly.newPlot``.
+Every name from the case is HTML-escaped before it reaches the page or a figure,
+and figure JSON escapes ``<``, ``>`` and ``&`` (as ``\\u003c`` ...) so nothing in
+the data can close the script tag.
+
+No Pyomo, no api, no cli: only pandas, plotly and the files of a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from chainopt import __version__
+from chainopt.report import charts
+from chainopt.report.charts import esc
+
+REPORT_FILE = "report.html"
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
+ color:#222;background:#fafafa}
+header{background:#253858;color:#fff;padding:16px 28px}
+header h1{margin:0;font-size:22px} header p{margin:4px 0 0;opacity:.85;font-size:13px}
+main{padding:10px 28px 40px;max-width:1400px}
+section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:18px 0;padding:12px 18px}
+h2{font-size:17px;margin:6px 0 10px;color:#253858}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}
+th{background:#f0f3f8} td:first-child,th:first-child{text-align:left}
+td.txt{text-align:left}
+.kpi-cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #dde3ee;border-radius:6px;padding:8px 14px;min-width:150px}
+.card .v{font-size:20px;font-weight:600} .card .l{font-size:12px;color:#555}
+.fig{width:100%} .note{font-size:12px;color:#555}
+nav a{color:#fff;margin-right:14px;font-size:13px}
+"""
+
+
+# -- small builders -------------------------------------------------------------------------
+
+def fmt_number(v: object, digits: int = 1) -> str:
+    """A number with thousands separators; text escaped; blank for NaN."""
+    if isinstance(v, bool):
+        return esc(v)
+    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalar
+        v = v.item()
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, int | float):
+        if isinstance(v, float) and not math.isfinite(v):
+            return ""
+        if isinstance(v, float) and v != 0 and abs(v) < 10 ** -digits:
+            return f"{v:.3g}"
+        return f"{v:,.{digits}f}"
+    return esc(v)
+
+
+def table_html(df: pd.DataFrame, digits: int = 1, cls: str = "", max_rows: int = 500) -> str:
+    """An HTML table of ``df``; every header and cell is escaped."""
+    if df is None or df.empty:
+        return '<p class="note">(nothing to show)</p>'
+    d = df.head(max_rows)
+    head = "".join(f"<th>{esc(c)}</th>" for c in d.columns)
+    body = []
+    plain = [("year" in str(c).lower()) for c in d.columns]  # 2026, not 2,026
+    for row in d.itertuples(index=False):
+        cells = []
+        for v, pl in zip(row, plain, strict=False):
+            num = isinstance(v, int | float) and not isinstance(v, bool)
+            if num and pl and float(v).is_integer():
+                cells.append(f"<td>{int(v)}</td>")
+            else:
+                cells.append(f"<td>{fmt_number(v, digits)}</td>" if num
+                             else f'<td class="txt">{fmt_number(v, digits)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f'<p class="note">{len(df) - max_rows} more rows in the CSV</p>'
+            if len(df) > max_rows else "")
+    c = f' class="{esc(cls)}"' if cls else ""
+    return f"<table{c}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def script_json(obj_json: str) -> str:
+    """JSON text made safe inside <script>: no '<', '>' or '&' can end or confuse the tag."""
+    return (obj_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def figure_html(fig_id: str, fig) -> str:
+    """A div plus the script that draws plotly figure ``fig`` into it."""
+    import plotly.io as pio
+
+    payload = script_json(pio.to_json(fig, validate=False))
+    config = json.dumps({"displaylogo": False, "responsive": True,
+                         "toImageButtonOptions": {"filename": fig_id}})
+    return (f'<div id="fig-{esc(fig_id)}" class="fig"></div>\n<script>(function(){{'
+            f'var f={payload};Plotly.newPlot("fig-{esc(fig_id)}",f.data,f.layout,{config});'
+            f'}})();</script>')
+
+
+def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str:
+    """The whole document: (anchor, heading, body html) sections; plotly.js inline once."""
+    from plotly.offline import get_plotlyjs
+
+    nav = "".join(f'<a href="#{esc(a)}">{esc(h)}</a>' for a, h, _ in sections)
+    body = "\n".join(f'<section id="{esc(a)}"><h2>{esc(h)}</h2>\n{b}\n</section>'
+                     for a, h, b in sections)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{esc(title)}</title><style>{CSS}</style>\n"
+        f"<script>{get_plotlyjs()}</script>\n</head><body>"
+        f"<header><h1>{esc(title)}</h1><p>{subtitle}</p><nav>{nav}</nav></header>"
+        f"<main>{body}</main></body></html>\n")
+
+
+def _readable(path: str | Path) -> None:
+    """Give a temporary file (mkstemp: 0600) the usual permissions of a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    _readable(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+# -- run report -----------------------------------------------------------------------------
+
+def _cards(items: list[tuple[str, str]]) -> str:
+    return '<div class="kpi-cards">' + "".join(
+        f'<div class="card"><div class="v">{v}</div><div class="l">{esc(lab)}</div></div>'
+        for lab, v in items) + "</div>"
+
+
+def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict) -> str:
+    """The report of one run as an HTML string."""
+    periods = charts.periods_of(tables, manifest)
+    total, per_period = charts.kpi_summary(tables, periods)
+    obj = manifest.get("objective")
+    if obj is None and len(total) and (total["kpi"] == "objective").any():
+        obj = float(total.loc[total["kpi"] == "objective", "value"].iloc[0])
+    cards = [("objective (NPV, MUSD)", fmt_number(obj)), ("status", esc(manifest.get("status",
+                                                                                      "")))]
+    if len(total):
+        for r in total.itertuples():
+            if r.kpi in ("npv_revenue", "shortfall_total"):
+                cards.append((f"{r.kpi} ({r.unit})", fmt_number(r.value)))
+    kpi_body = (_cards(cards) + '<h3>Whole horizon</h3>'
+                + table_html(total, cls="kpi-table", digits=2)
+                + "<h3>By period</h3>" + table_html(per_period))
+    figs = charts.plotly_figures(tables, periods)
+    sections = [("kpis", "KPI summary", kpi_body),
+                ("sankey", "Value chain", '<p class="note">Supply → commodity at site → units '
+                 "→ links → markets. Band widths are quantities in thousand units per year of "
+                 "each commodity's own unit; hover for quantities and values (MUSD/yr at the "
+                 "commodity's marginal value). Pick the period in the dropdown.</p>"
+                 + figure_html("sankey", figs["sankey"])),
+                ("map", "Sites and routes", '<p class="note">Longitude/latitude axes (no map '
+                 "tiles); line width is the total flow on the link.</p>"
+                 + figure_html("map", figs["map"]))]
+    for key, head in (("capacity", "Capacity build-out"), ("new_capacity", "New capacity"),
+                      ("product_mix", "Product mix"), ("emissions", "Emissions")):
+        if key in figs:
+            sections.append((key, head, figure_html(key, figs[key])))
+    bind = charts.binding_data(tables)
+    body = table_html(bind, digits=2, cls="binding")
+    if "binding" in figs:
+        body += figure_html("binding", figs["binding"])
+    sp = charts.shadow_price_data(tables, periods)
+    if len(sp):
+        body += ("<h3>Commodity values at each site (USD/unit)</h3>"
+                 + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"}),
+                              digits=2))
+    sections.append(("binding", "Binding constraints and shadow prices", body))
+    info = {k: manifest.get(k) for k in ("case", "scenario", "input_hash", "status", "mip_gap",
+                                         "num_vars", "num_rows", "created_utc")}
+    info["versions"] = json.dumps(manifest.get("versions", {}), sort_keys=True)
+    sections.append(("run", "Run", table_html(pd.DataFrame(
+        {"item": list(info), "value": [esc("" if v is None else v) for v in info.values()]}))))
+    name = manifest.get("scenario") or manifest.get("case") or "run"
+    sub = (f"case {esc(manifest.get('case', ''))} · status {esc(manifest.get('status', ''))} · "
+           f"objective {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
+           f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
+    return page(f"chainopt report: {name}", sub, sections)
+
+
+# -- comparison report ----------------------------------------------------------------------
+
+def _read_csvs(folder: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+            for p in sorted(folder.glob("*.csv"))}
+
+
+def _cashflow_figure(df: pd.DataFrame):
+    """Bars of yearly cash flow and a line of the cumulative one, per project/variant."""
+    import plotly.graph_objects as go
+
+    year = next((c for c in df.columns if c in ("year", "period")), None)
+    group = next((c for c in df.columns if c in ("project", "scenario", "variant", "name")),
+                 None)
+    cash = next((c for c in df.columns if "cash" in c and "cum" not in c), None)
+    cum = next((c for c in df.columns if "cum" in c), None)
+    if year is None or cash is None:
+        return None
+    fig = go.Figure()
+    groups = df.groupby(group, sort=False) if group else [("", df)]
+    for g, d in groups:
+        lab = esc(g) if group else "cash flow"
+        fig.add_trace(go.Bar(x=d[year].astype(str).tolist(), y=d[cash].tolist(),
+                             name=f"{lab} {esc(cash)}"))
+        c = d[cum] if cum else d[cash].cumsum()
+        fig.add_trace(go.Scatter(x=d[year].astype(str).tolist(), y=c.tolist(), mode="lines",
+                                 name=f"{lab} cumulative"))
+    fig.update_layout(title="Project cash flow", barmode="group", yaxis_title="MUSD",
+                      height=420)
+    return fig
+
+
+def compare_report_html(folder: Path) -> str:
+    """The report of a ``chainopt compare`` folder: every table it holds, plus charts."""
+    tables = _read_csvs(folder)
+    meta = {}
+    for name in ("compare.json", "manifest.json"):
+        if (folder / name).is_file():
+            meta = json.loads((folder / name).read_text())
+            break
+    sections = []
+    order = sorted(tables, key=lambda n: (not n.startswith("kpi"), "econ" not in n,
+                                          "delta" not in n, n))
+    for name in order:
+        df = tables[name]
+        body = _economics_cards(df) + table_html(df, digits=2)
+        num = df.select_dtypes("number")
+        if "cash" in name or any("cash" in c for c in df.columns):
+            fig = _cashflow_figure(df)
+            if fig is not None:
+                body += figure_html(f"{name}-cash", fig)
+        elif name.startswith(("kpi", "delta")) and len(num.columns) and len(df) <= 60:
+            fig = _compare_bars(df, name)
+            if fig is not None:
+                body += figure_html(name, fig)
+        sections.append((name, name.replace("_", " ").capitalize(), body))
+    md = sorted(folder.glob("*.md"))
+    if md:
+        sections.append(("markdown", "Summary (Markdown)", "<pre>" + esc(
+            md[0].read_text(encoding="utf-8")) + "</pre>"))
+    if meta:
+        sections.append(("about", "About", "<pre>" + esc(json.dumps(meta, indent=2,
+                                                                     default=str)) + "</pre>"))
+    sub = (f"comparison {esc(folder.name)} · chainopt {esc(__version__)} · report "
+           f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
+    return page(f"chainopt comparison: {folder.name}", sub, sections)
+
+
+def _economics_cards(df: pd.DataFrame) -> str:
+    """NPV / IRR / payback cards, one row of cards per project (or variant) row."""
+    cols = {k: next((c for c in df.columns if k in c.lower()), None)
+            for k in ("npv", "irr", "payback")}
+    if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
+        return ""
+    label = next((c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])), None)
+    out = []
+    for _, r in df.iterrows():
+        items = []
+        for k, c in cols.items():
+            if c is None:
+                continue
+            v = r[c]
+            if k == "irr" and isinstance(v, int | float) and math.isfinite(v) and abs(v) < 5:
+                shown = f"{v:.1%}"
+            else:
+                shown = fmt_number(v, 1) or "n/a"
+            items.append((c, shown))
+        out.append((f"<h3>{esc(r[label])}</h3>" if label else "") + _cards(items))
+    return "".join(out)
+
+
+def _compare_bars(df: pd.DataFrame, name: str):
+    """Grouped bars: one group per row label (first text column), one bar per number column."""
+    import plotly.graph_objects as go
+
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    nums = [c for c in df.select_dtypes("number").columns if not c.startswith("_")]
+    if not text or not nums:
+        return None
+    lab = df[text].astype(str).agg(" ".join, axis=1).map(esc).tolist()
+    fig = go.Figure()
+    for c in nums[:8]:
+        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist()))
+    fig.update_layout(title=esc(name.replace("_", " ")), barmode="group", height=420)
+    return fig
+
+
+# -- entry points ---------------------------------------------------------------------------
+
+def is_results_folder(folder: Path) -> bool:
+    """A folder written by ``chainopt run`` (not a comparison folder that has a manifest)."""
+    mf, kp = folder / "manifest.json", folder / "kpis.csv"
+    if not (mf.is_file() and kp.is_file()):
+        return False
+    try:
+        manifest = json.loads(mf.read_text())
+        header = kp.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    except (OSError, ValueError):
+        return False
+    return (isinstance(manifest, dict) and "num_vars" in manifest and "objective" in manifest
+            and header.startswith("kpi,period,value"))
+
+
+def _sites_from_origin(manifest: dict) -> pd.DataFrame:
+    """Site coordinates from the case the run came from (empty if it cannot be read)."""
+    origin = manifest.get("case_origin")
+    empty = pd.DataFrame(columns=["site", "lat_deg", "lon_deg"])
+    if not origin:
+        return empty
+    try:
+        from chainopt.case.load import read_raw
+
+        sites = read_raw(origin).tables.get("sites")
+    except Exception:  # a moved or edited case: the report just has no map
+        return empty
+    if sites is None or not {"site", "lat_deg", "lon_deg"} <= set(sites.columns):
+        return empty
+    out = sites[["site", "lat_deg", "lon_deg"]].copy()
+    for c in ("lat_deg", "lon_deg"):
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    return out.dropna()
+
+
+def write_report(folder: str | Path, out: str | Path | None = None,
+                 static: tuple[str, ...] | list[str] = ()) -> list[Path]:
+    """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
+    results folder or a comparison folder; return the paths written, the HTML first."""
+    from chainopt.errors import InputError, Problem
+    from chainopt.results import Results
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), "no such folder",
+                                  "give a results folder (chainopt run) or a comparison "
+                                  "folder (chainopt compare)")])
+    html_path = Path(out) if out else folder / REPORT_FILE
+    if is_results_folder(folder):
+        res = Results.load(folder)
+        if "sites" not in res.tables:  # results written before the sites table existed
+            res.tables["sites"] = _sites_from_origin(res.manifest)
+        written = [write_atomic(html_path, run_report_html(res.tables, res.manifest))]
+        if static:
+            from chainopt.report.static import write_static
+
+            for fmt in static:
+                written += write_static(res.tables, res.manifest, html_path.parent, fmt)
+        return written
+    if not any(folder.glob("*.csv")):
+        raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
+                                  "kpis.csv) nor a comparison folder (CSV tables)",
+                                  "give a folder written by chainopt run or chainopt compare")])
+    written = [write_atomic(html_path, compare_report_html(folder))]
+    if static:
+        from chainopt.report.static import write_compare_static
+
+        for fmt in static:
+            written += write_compare_static(folder, html_path.parent, fmt)
+    return written

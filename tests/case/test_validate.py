@@ -1,0 +1,332 @@
+"""Validation messages: every kind of bad input says where, what was found and what to do.
+
+Each test copies the embedded small_chain case, breaks one thing in its CSV or YAML
+text and checks the exact place (file, spreadsheet row with the header as row 1,
+column or YAML key), the finding and the hint of the reported problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chainopt.case.load import load_case
+from chainopt.errors import InputError, Problem
+from tests.conftest import edit_csv
+
+
+def problems_of(case_dir: Path) -> list[Problem]:
+    """The problems of the InputError that loading ``case_dir`` must raise."""
+    with pytest.raises(InputError) as info:
+        load_case(case_dir)
+    assert info.value.problems, "an InputError must list at least one problem"
+    # The exception text lists every problem, so the CLI can print it as it is.
+    for p in info.value.problems:
+        assert str(p) in str(info.value)
+    return info.value.problems
+
+
+def only_problem(case_dir: Path) -> Problem:
+    """The single problem reported for ``case_dir`` (one break, one message, no echoes)."""
+    found = problems_of(case_dir)
+    assert len(found) == 1, "expected one problem, got:\n" + "\n".join(map(str, found))
+    return found[0]
+
+
+def test_unbroken_copy_is_valid(small_case_dir: Path) -> None:
+    assert load_case(small_case_dir).name == "small_chain"
+
+
+# -- references ---------------------------------------------------------------------------
+
+def test_unknown_commodity_names_file_row_column_value_and_hint(small_case_dir: Path) -> None:
+    # Row 18 of mode_flows.csv (header = row 1) is the naphtha input of crack_naphtha.
+    edit_csv(small_case_dir / "mode_flows.csv", "crack_naphtha,naphtha,in",
+             "crack_naphtha,naptha,in")
+    p = only_problem(small_case_dir)
+    assert p.where == "mode_flows.csv row 18, column commodity"
+    assert p.message == "unknown commodity name (found 'naptha')"
+    assert p.hint == "did you mean 'naphtha'?"
+    assert str(p) == ("mode_flows.csv row 18, column commodity: unknown commodity name "
+                      "(found 'naptha'); did you mean 'naphtha'?")
+
+
+def test_unknown_name_in_a_list_column(small_case_dir: Path) -> None:
+    # links.csv row 4 is rail_dom, which carries diesel;fuel_oil;lpg;hdpe;pp.
+    edit_csv(small_case_dir / "links.csv", "diesel;fuel_oil;lpg", "diesel;fuel_oi;lpg")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 4, column commodities"
+    assert "unknown commodity name in list" in p.message
+    assert "diesel;fuel_oi;lpg" in p.message
+    assert p.hint == "did you mean 'fuel_oil'?"
+
+
+def test_unknown_process_of_a_unit(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "units.csv", "tob_cracker,tobolsk,cracker",
+             "tob_cracker,tobolsk,craker")
+    p = only_problem(small_case_dir)
+    assert p.where == "units.csv row 4, column process"
+    assert p.message == "unknown process name (found 'craker')"
+    assert p.hint == "did you mean 'cracker'?"
+
+
+def test_unknown_site_without_a_close_name_has_no_hint(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "supplies.csv", "wsib,raw_gas", "yamal,raw_gas")
+    p = only_problem(small_case_dir)
+    assert p.where == "supplies.csv row 3, column site"
+    assert p.message == "unknown site name (found 'yamal')"
+    assert p.hint == ""
+
+
+# -- keys ---------------------------------------------------------------------------------
+
+def test_duplicate_key_names_the_key_column(small_case_dir: Path) -> None:
+    # A second 'chn' row is inserted at row 6; the original moves to row 7 and is the repeat.
+    edit_csv(small_case_dir / "sites.csv", "chn,31.2", "chn,30.0,120.0,copy\nchn,31.2")
+    p = only_problem(small_case_dir)
+    assert p.where == "sites.csv row 7, column site"
+    assert p.message == "duplicate key (site) (found 'chn')"
+    assert "each key may appear once" in p.hint
+
+
+def test_duplicate_two_column_key(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "supplies.csv", "wsib,raw_gas,20,12000",
+             "wsib,raw_gas,20,12000\nwsib,crude,300,100")
+    p = only_problem(small_case_dir)
+    assert p.where == "supplies.csv row 4, columns site, commodity"
+    assert p.message == "duplicate key (site, commodity) (found 'wsib/crude')"
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "message"),
+    [
+        ("supplies.csv", "wsib,crude,340,8000", "wsib,crude,340,-5",
+         "supplies.csv row 2, column max_k_per_yr", "must be at least 0 (found '-5')"),
+        ("units.csv", "tob_pp,tobolsk,pp_plant,250", "tob_pp,tobolsk,pp_plant,-250",
+         "units.csv row 6, column capacity_k_per_yr", "must be at least 0 (found '-250')"),
+        ("mode_flows.csv", "pp_run,pp,out,1", "pp_run,pp,out,0",
+         "mode_flows.csv row 26, column amount_per_unit", "must be greater than 0 (found '0')"),
+        ("links.csv", "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,0.002",
+         "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,-0.1",
+         "links.csv row 2, column loss_fraction", "must be at least 0 (found '-0.1')"),
+        ("units.csv", "tob_cdu,tobolsk,cdu,8000,0.95", "tob_cdu,tobolsk,cdu,8000,1.5",
+         "units.csv row 2, column availability", "must be at most 1 (found '1.5')"),
+    ],
+    ids=["negative_supply_cap", "negative_capacity", "zero_yield", "negative_loss",
+         "availability_above_1"],
+)
+def test_out_of_range_numbers(small_case_dir: Path, file: str, old: str, new: str,
+                              where: str, message: str) -> None:
+    edit_csv(small_case_dir / file, old, new)
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message) == (where, message)
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "NaN", "1e999"])
+def test_non_finite_number_is_reported_once(small_case_dir: Path, text: str) -> None:
+    """Not also as 'must be at least 0' or 'not a number': one cell, one message."""
+    edit_csv(small_case_dir / "units.csv", "tob_pp,tobolsk,pp_plant,250",
+             f"tob_pp,tobolsk,pp_plant,{text}")
+    p = only_problem(small_case_dir)
+    assert p.where == "units.csv row 6, column capacity_k_per_yr"
+    assert p.message == f"must be a finite number (found '{text}')"
+
+
+@pytest.mark.parametrize("text", ["lots", "12 kt", "n/a"])
+def test_text_in_a_number_column(small_case_dir: Path, text: str) -> None:
+    edit_csv(small_case_dir / "markets.csv", "chn,pp,930", f"chn,pp,{text}")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets.csv row 11, column price_usd_per_unit"
+    assert p.message == f"not a number (found '{text}')"
+
+
+def test_blank_required_value(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "markets.csv", "chn,pp,930", "chn,pp,")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets.csv row 11, column price_usd_per_unit"
+    assert p.message.startswith("a value is required here")
+
+
+# -- mass balance of modes ----------------------------------------------------------------
+
+def test_yields_that_create_mass(small_case_dir: Path) -> None:
+    """pe_run turns 1.015 t ethylene into 1.5 t HDPE: 0.485 t per activity unit from nothing."""
+    edit_csv(small_case_dir / "mode_flows.csv", "pe_run,hdpe,out,1", "pe_run,hdpe,out,1.5")
+    p = only_problem(small_case_dir)
+    assert p.where == "mode_flows.csv rows [23, 24]"
+    assert p.message == ("mode 'pe_run' creates mass: outputs exceed inputs by 0.485 t per "
+                         "activity unit")
+    assert "lower the output amounts or add the missing input" in p.hint
+
+
+def test_emissions_do_not_count_as_created_mass(small_case_dir: Path) -> None:
+    """crack_ethane emits 0.8 t CO2 per t ethane (fuel burnt inside): no mass problem."""
+    case = load_case(small_case_dir)
+    flows = case.tables["mode_flows"]
+    assert ((flows["mode"] == "crack_ethane") & (flows["commodity"] == "co2")).any()
+
+
+# -- tables and columns -------------------------------------------------------------------
+
+def test_missing_required_table(small_case_dir: Path) -> None:
+    (small_case_dir / "sites.csv").unlink()
+    found = problems_of(small_case_dir)
+    assert str(found[0]) == "sites.csv: required table is missing; create sites.csv"
+
+
+def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
+    """Not one 'a value is required' per row on top of the missing column."""
+    edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
+    found = problems_of(small_case_dir)
+    assert [str(p) for p in found if "column site" in p.where] == [
+        "units.csv, column site: required column is missing; add a 'site' column"]
+    assert len(found) == 2  # and the unknown 'location' column
+    unknown = next(p for p in found if "location" in p.where)
+    assert unknown.message == "unknown column"
+    assert unknown.hint.startswith("known columns: unit, site, process")
+
+
+def test_unknown_column_with_closest_name(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "units.csv", "availability", "availabilty")
+    p = only_problem(small_case_dir)
+    assert str(p) == ("units.csv, column availabilty: unknown column; "
+                      "did you mean 'availability'?")
+
+
+def test_unknown_table_file(small_case_dir: Path) -> None:
+    (small_case_dir / "suppliers.csv").write_text("site,commodity\n", encoding="utf-8")
+    p = only_problem(small_case_dir)
+    assert str(p) == "suppliers.csv: unknown table; did you mean 'supplies'?"
+
+
+# -- choices and names --------------------------------------------------------------------
+
+def test_wrong_enum_value_with_closest_choice(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "links.csv", "crude_pipe,wsib,tobolsk,pipeline",
+             "crude_pipe,wsib,tobolsk,pipe_line")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 2, column transport_mode"
+    assert p.message == "not an allowed value (found 'pipe_line')"
+    assert p.hint == "did you mean 'pipeline'?"
+
+
+def test_wrong_enum_value_lists_the_choices(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "commodities.csv", "hdpe,t,product", "hdpe,tonne,product")
+    p = only_problem(small_case_dir)
+    assert p.where == "commodities.csv row 13, column unit"
+    assert p.message == "not an allowed value (found 'tonne')"
+    assert p.hint == "one of: kg, t, kt, bbl, m3, 1000m3, mcm, GJ, TJ, MWh"
+
+
+def test_name_not_in_snake_case(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "units.csv", "tob_pp,", "Tob PP,")
+    p = only_problem(small_case_dir)
+    assert p.where == "units.csv row 6, column unit"
+    assert p.message.startswith("names must be snake_case")
+    assert p.message.endswith("(found 'Tob PP')")
+    assert p.hint == "e.g. 'tob_pp'"
+
+
+# -- case.yaml ----------------------------------------------------------------------------
+
+def test_case_yaml_unknown_key_with_hint(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "case.yaml", "discount_rate:", "discount_rat:")
+    found = {p.where: p for p in problems_of(small_case_dir)}
+    assert set(found) == {"case.yaml key discount_rat", "case.yaml key discount_rate"}
+    typo = found["case.yaml key discount_rat"]
+    assert typo.message == "unknown key (found 0.1)"
+    assert typo.hint == "did you mean 'discount_rate'?"
+    assert found["case.yaml key discount_rate"].message == "required key is missing"
+
+
+def test_case_yaml_periods_not_contiguous(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "case.yaml", "start_year: 2031", "start_year: 2032")
+    p = only_problem(small_case_dir)
+    assert p.where == "case.yaml key periods"
+    assert "p2026 ends in 2030 but p2031 starts in 2032" in p.message
+    assert "contiguous" in p.message
+
+
+def test_case_yaml_bad_period_length(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "case.yaml", "start_year: 2036, length_yr: 5",
+             "start_year: 2036, length_yr: 0")
+    p = only_problem(small_case_dir)
+    assert p.where == "case.yaml key periods.2.length_yr"
+    assert "(found 0)" in p.message
+
+
+def test_case_yaml_missing_periods_is_not_echoed_by_every_period_reference(
+        small_case_dir: Path) -> None:
+    """projects.csv and markets_by_period.csv name periods; without periods in case.yaml
+    those names cannot be checked, and must not be reported as unknown."""
+    yaml_path = small_case_dir / "case.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    start = text.index("periods:")
+    end = text.index("demand_floors:")
+    yaml_path.write_text(text[:start] + text[end:], encoding="utf-8")
+    p = only_problem(small_case_dir)
+    assert p.where == "case.yaml key periods"
+    assert p.message == "required key is missing"
+    assert "periods" in p.hint
+
+
+# -- by-period overrides ------------------------------------------------------------------
+
+def test_override_for_unknown_period(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2036", "ru_dom,hdpe,p2041")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 3, column period"
+    assert p.message == "unknown period name (found 'p2041')"
+    assert p.hint == "did you mean 'p2031'?"
+
+
+def test_override_for_unknown_key(small_case_dir: Path) -> None:
+    # chn,lpg are real names, but markets.csv has no such row to override.
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2036", "chn,lpg,p2036")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 3, columns site, commodity"
+    assert p.message == "no row with this key in markets.csv (found 'chn/lpg')"
+    assert p.hint == "add the row to markets.csv first"
+
+
+def test_override_of_a_column_that_does_not_vary_by_period(small_case_dir: Path) -> None:
+    (small_case_dir / "units_by_period.csv").write_text(
+        "unit,period,availability\ntob_cdu,p2031,0.9\n", encoding="utf-8")
+    p = only_problem(small_case_dir)
+    assert p.where == "units_by_period.csv, column availability"
+    assert p.message == "unknown column"
+
+
+def test_duplicate_override(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2036,600,360",
+             "ru_dom,hdpe,p2031,600,360")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 3, columns site, commodity, period"
+    assert p.message == "duplicate key (site, commodity, period) (found 'ru_dom/hdpe/p2031')"
+
+
+# -- everything at once -------------------------------------------------------------------
+
+def test_problems_in_several_files_are_reported_together(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "mode_flows.csv", "crack_naphtha,naphtha,in",
+             "crack_naphtha,naptha,in")
+    edit_csv(small_case_dir / "markets.csv", "chn,pp,930", "chn,pp,lots")
+    edit_csv(small_case_dir / "units.csv", "availability", "availabilty")
+    edit_csv(small_case_dir / "case.yaml", "base_year: 2026", "base_yaer: 2026")
+    with pytest.raises(InputError) as info:
+        load_case(small_case_dir)
+    exc = info.value
+    assert len(exc.problems) >= 3
+    text = str(exc)
+    assert text.startswith(f"{len(exc.problems)} problems in the input:")
+    for expected in (
+        "mode_flows.csv row 18, column commodity: unknown commodity name (found 'naptha'); "
+        "did you mean 'naphtha'?",
+        "markets.csv row 11, column price_usd_per_unit: not a number (found 'lots')",
+        "units.csv, column availabilty: unknown column; did you mean 'availability'?",
+        "case.yaml key base_yaer: unknown key (found 2026); did you mean 'base_year'?",
+    ):
+        assert expected in text

@@ -1,0 +1,144 @@
+"""The ``chainopt`` command line through typer's CliRunner: exit codes and key output.
+
+Exit codes: 0 ok, 1 bad input, 2 usage, 3 infeasible or unbounded, 4 solver failure.
+Rich wraps long lines, so output is compared with its whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from chainopt.cli import app
+from tests.conftest import edit_csv
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def invoke(*args: str | Path):
+    """Run ``chainopt ARGS``; returns the result and its output with whitespace collapsed."""
+    result = runner.invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash, not a reported error: show its traceback
+    return result, " ".join(result.output.split())
+
+
+# -- run ------------------------------------------------------------------------------------
+
+def test_run_small_case_writes_results(small_case_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result, text = invoke("run", small_case_dir, "--out", out)
+    assert result.exit_code == 0, text
+    assert "small_chain: optimal" in text
+    assert "results written to" in text
+    folder = out / "small_chain"
+    assert "".join(str(folder).split()) in "".join(text.split())
+    assert (folder / "manifest.json").is_file()
+    assert [p.name for p in out.iterdir()] == ["small_chain"]  # no temporary folder left
+
+
+def test_rerun_refuses_to_overwrite_without_the_flag(small_case_dir: Path,
+                                                     tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    manifest = out / "small_chain" / "manifest.json"
+    assert invoke("run", small_case_dir, "--out", out)[0].exit_code == 0
+    before = manifest.read_bytes()
+
+    result, text = invoke("run", small_case_dir, "--out", out)
+    assert result.exit_code == 1, text
+    assert "exists" in text
+    assert "--overwrite" in text
+    assert manifest.read_bytes() == before  # the earlier results are untouched
+
+    result, text = invoke("run", small_case_dir, "--out", out, "--overwrite")
+    assert result.exit_code == 0, text
+    assert "optimal" in text
+    assert manifest.is_file()
+    assert [p.name for p in out.iterdir()] == ["small_chain"]
+
+
+def test_infeasible_case_exits_3_and_writes_nothing(small_case_dir: Path,
+                                                    tmp_path: Path) -> None:
+    """A hard demand floor of 50 Mt/yr of PP in China; the chain makes well under 1 Mt/yr
+    (the PP plant has 250 kt/yr), so no plan meets it."""
+    edit_csv(small_case_dir / "case.yaml", "demand_floors: soft", "demand_floors: hard")
+    edit_csv(small_case_dir / "markets.csv", "chn,pp,930,800,0", "chn,pp,930,,50000")
+    out = tmp_path / "out"
+    result, text = invoke("run", small_case_dir, "--out", out)
+    assert result.exit_code == 3, text
+    assert "infeasible" in text
+    assert "chainopt explain" in text
+    assert not (out / "small_chain").exists()
+    assert not out.exists() or not any(out.iterdir())  # no temporary folder either
+
+
+def test_bad_method_is_a_usage_error(small_case_dir: Path, tmp_path: Path) -> None:
+    result, text = invoke("run", small_case_dir, "--out", tmp_path / "out", "--method", "fast")
+    assert result.exit_code == 2, text
+    assert "--method" in text
+    assert "'fast'" in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result, _text = invoke("run", "--no-such-option")
+    assert result.exit_code == 2
+
+
+# -- validate -------------------------------------------------------------------------------
+
+def test_validate_valid_case(small_case_dir: Path) -> None:
+    result, text = invoke("validate", small_case_dir)
+    assert result.exit_code == 0, text
+    assert "case 'small_chain' is valid" in text
+    assert "5 sites" in text
+
+
+def test_validate_broken_case_lists_the_problem(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "mode_flows.csv", "crack_naphtha,naphtha,in",
+             "crack_naphtha,naptha,in")
+    result, text = invoke("validate", small_case_dir)
+    assert result.exit_code == 1, text
+    assert "1 problem in the input" in text
+    assert ("mode_flows.csv row 18, column commodity: unknown commodity name "
+            "(found 'naptha'); did you mean 'naphtha'?") in text
+
+
+def test_validate_prints_bracketed_user_text_verbatim(small_case_dir: Path) -> None:
+    """Column headers like 'capacity [kt/yr]' are user text, not Rich markup."""
+    edit_csv(small_case_dir / "units.csv", "capacity_k_per_yr", "capacity [kt/yr]")
+    result, text = invoke("validate", small_case_dir)
+    assert result.exit_code == 1, text
+    assert ("units.csv, column capacity [kt/yr]: unknown column; "
+            "did you mean 'capacity_k_per_yr'?") in text
+
+
+def test_validate_missing_folder(tmp_path: Path) -> None:
+    result, text = invoke("validate", tmp_path / "no_such_case")
+    assert result.exit_code == 1, text
+    assert "no case folder or embedded case of this name" in text
+
+
+# -- help -----------------------------------------------------------------------------------
+
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_main_commands_exist() -> None:
+    assert {"run", "validate", "explain"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS], ids=lambda c: c or "chainopt")
+def test_help_shows_an_example(command: str | None) -> None:
+    result, text = invoke(*([command] if command else []), "--help")
+    assert result.exit_code == 0, text
+    assert "Example" in text
+
+
+def test_help_example_keeps_its_brackets() -> None:
+    """Rich markup must not swallow the row selector of the sweep example."""
+    _result, text = invoke("sweep", "--help")
+    assert "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:13" in text

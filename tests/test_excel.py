@@ -1,0 +1,75 @@
+"""Cases as Excel workbooks: folder -> workbook -> folder keeps the input hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt.case.digest import case_hash
+from chainopt.case.excel import read_workbook, write_workbook
+from chainopt.case.load import load_case, read_raw
+from chainopt.cli import app
+from chainopt.errors import InputError
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@pytest.mark.parametrize("case", ["small_chain", "ru_eastwest",
+                                  str(EXAMPLES / "refinery_planning"),
+                                  str(EXAMPLES / "petchem_investment")])
+def test_round_trip_keeps_input_hash(case, tmp_path):
+    book = tmp_path / "case.xlsx"
+    r = CliRunner().invoke(app, ["convert", case, str(book)])
+    assert r.exit_code == 0, r.output
+    back = tmp_path / "back"
+    r = CliRunner().invoke(app, ["convert", str(book), str(back)])
+    assert r.exit_code == 0, r.output
+    h = case_hash(load_case(case))
+    assert case_hash(load_case(book)) == h
+    assert case_hash(load_case(back)) == h
+    # the tables, their columns and the case.yaml mapping survive as well
+    a, b = read_raw(case), read_raw(back)
+    assert a.meta == b.meta
+    assert sorted(a.tables) == sorted(b.tables)
+    for name in a.tables:
+        assert list(a.tables[name].columns) == list(b.tables[name].columns), name
+        assert len(a.tables[name]) == len(b.tables[name]), name
+
+
+def test_workbook_layout_and_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "case"
+    assert "sites" in wb.sheetnames and "markets_by_period" in wb.sheetnames
+    keys = {r[0]: r[1] for r in wb["case"].iter_rows(min_row=2, values_only=True)}
+    assert keys["name"] == "small_chain" and keys["periods"].startswith("[{")
+    lat = next(iter(wb["sites"].iter_rows(min_row=2, values_only=True)))[1]
+    assert isinstance(lat, float)  # numbers stay numbers in Excel
+
+
+def test_bad_workbooks_are_input_errors(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "sitez"
+    wb.save(tmp_path / "bad.xlsx")
+    with pytest.raises(InputError) as e:
+        read_workbook(tmp_path / "bad.xlsx")
+    msg = str(e.value)
+    assert "no 'case' sheet" in msg and "unknown table" in msg and "sites" in msg
+    (tmp_path / "junk.xlsx").write_text("not a workbook")
+    with pytest.raises(InputError):
+        read_workbook(tmp_path / "junk.xlsx")
+    r = CliRunner().invoke(app, ["convert", "small_chain", str(tmp_path / "out_dir")])
+    assert r.exit_code == 1
+
+
+def test_run_accepts_a_workbook(tmp_path):
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    r = CliRunner().invoke(app, ["run", str(book), "--out", str(tmp_path / "res"), "--excel"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "res" / "small_chain" / "results.xlsx").is_file()

@@ -1,0 +1,389 @@
+"""Insight: marginal values, ranging, binding constraints and infeasibility diagnosis.
+
+Conventions as in tests/models/test_families.py: one one-year period at a zero
+discount rate (weight w = 1), kt/yr and USD/t, so MUSD = kt x USD/t / 1000 and a
+dual of x MUSD per kt/yr is 1000 x USD per t.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import diagnose
+from chainopt.case.load import load_case
+from chainopt.cli import app
+from chainopt.models.build import build
+from chainopt.report import explain as ex
+from chainopt.results import Results
+from tests.toycase import solve_case, value, write_case
+
+COMMODITIES = """
+commodity,unit,kind
+crude,t,raw
+light,t,product
+heavy,t,product
+co2,t,emission
+"""
+
+REFINERY = {
+    "commodities": COMMODITIES, "sites": "site\nplant",
+    "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+    "mode_flows": """mode,commodity,direction,amount_per_unit
+                     run,crude,in,1
+                     run,light,out,0.6
+                     run,heavy,out,0.3""",
+    "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,10",
+    "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+}
+
+
+def _infeasible(tmp_path):
+    """Hard floor of 50 kt/yr of light at mkt; cdu1 (40 kt/yr of crude, yield 0.5 light)
+    can make only 20."""
+    return write_case(tmp_path / "infeasible", {
+        "commodities": COMMODITIES, "sites": "site\nplant\nmkt",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,40",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\npm,plant,mkt,light,10",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nmkt,light,300,50",
+    }, demand_floors="hard")
+
+
+def _unbounded(tmp_path):
+    """Unlimited crude at 100 and an uncapped market at 200: a margin of 100 per t."""
+    return write_case(tmp_path / "unbounded", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,200",
+    })
+
+
+def _constraint(res, family, **key):
+    c = res["constraints"]
+    c = c[c["family"] == family]
+    for k, v in key.items():
+        c = c[c["key"].str.contains(f"{k}={v}", regex=False)]
+    assert len(c) == 1, c
+    return c.iloc[0]
+
+
+def test_commodity_value_is_supply_cost_plus_transport_and_cap_value_is_margin(tmp_path):
+    """Crude at a costs 100, the link ab costs 10 per t (no loss); b buys at most 90 at
+    200 and must take at least 30 (hard floor, not binding).
+
+    One more t at b is delivered from a: value 100 + 10 = 110 USD/t. The sales cap
+    blocks a margin of 200 - 110 = 90 USD/t: its marginal value is 90 per t/yr.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+                   "b,crude,200,90,30",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nab,a,b,crude,10",
+    }, demand_floors="hard"))
+    assert value(res["balances"], site="b")["shadow_price_usd_per_unit"] == pytest.approx(110)
+    cap = _constraint(res, "market.sales", site="b")
+    assert (cap["kind"], cap["side"]) == ("bound", "upper")
+    assert cap["marginal_value"] == pytest.approx(90)
+    assert "market.demand_min" not in set(res["constraints"]["family"])
+
+
+def test_capacity_value_is_the_margin_it_blocks(tmp_path):
+    """The refinery of test_families: margin 0.6*300 + 0.3*200 - 100 - 10 = 130 USD per t
+    of crude; cdu1 (8 kt/yr) binds, crude (10 kt/yr) does not: capacity worth 130."""
+    res = solve_case(write_case(tmp_path, REFINERY))
+    cap = _constraint(res, "conversion.capacity_max", unit="cdu1")
+    assert cap["marginal_value"] == pytest.approx(130)
+    assert cap["slack"] == pytest.approx(0)
+    assert cap["value_unit"] == "USD per unit"
+    assert res.manifest["insight"]["ranging_source"] == "lp"
+
+
+def test_demand_floor_and_emission_cap_values(tmp_path):
+    """A losing market and an emission cap.
+
+    Floor: b must take 30 kt/yr at 50 USD/t of crude costing 100 + 10 transport: the
+    floor binds and lowering it by one t saves 110 - 50 = 60 USD.
+    Cap: mode run makes 1 t light (300) from 1 t crude (100) and emits 0.5 t co2; co2 is
+    capped at 5 kt/yr, so run = 10 and each t of co2 allowed is worth 200 / 0.5 = 400.
+    Crude is limited to 70 kt/yr (40 used). Ranging: the floor's value holds from 0 up
+    to 70 - 10 = 60 kt/yr; the cap's from 0 up to (70 - 30) x 0.5 = 20 kt/yr.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1\nrun,co2,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,a,cdu,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,70",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nb,crude,50,30\n"
+                   "a,light,300,",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nab,a,b,crude,10",
+        "policies": "commodity,site,cap_k_per_yr\nco2,,5",
+    }, demand_floors="hard"))
+    floor = _constraint(res, "market.demand_min", site="b")
+    assert floor["side"] == "lower"
+    assert floor["marginal_value"] == pytest.approx(60)
+    assert value(res["sales"], site="b")["floor_cost_usd_per_unit"] == pytest.approx(60)
+    cap = _constraint(res, "emissions.cap_max", commodity="co2")
+    assert cap["marginal_value"] == pytest.approx(400)
+    assert cap["quantity_unit"] == "t"
+    r = res["ranging"]
+    fl = value(r, family="market.demand_min")
+    assert (fl["value"], fl["lower"], fl["upper"], fl["marginal_value"]) == \
+        pytest.approx((30, 0, 60, 60))
+    em = value(r, family="emissions.cap_max")
+    assert (em["value"], em["lower"], em["upper"], em["marginal_value"]) == \
+        pytest.approx((5, 0, 20, 400))
+
+
+def test_ranging_on_the_refinery(tmp_path):
+    """Ranging of the refinery (margin 130 per t crude, cdu1 = 8 binding, crude 10 max).
+
+    The plan (run cdu1 full) stays optimal while the margin stays >= 0:
+    crude cost <= 100 + 130 = 230; variable cost <= 10 + 130 = 140;
+    light price >= 300 - 130/0.6 = 83.33; heavy price >= 200 - 130/0.3 = -233.33.
+    The capacity's value 130 holds from 0 up to the crude limit, 10 kt/yr.
+    """
+    res = solve_case(write_case(tmp_path, REFINERY))
+    r = res["ranging"]
+    crude = value(r, family="supply.purchase")
+    assert (crude["value"], crude["upper"]) == pytest.approx((100, 230))
+    assert crude["lower"] == -math.inf
+    assert value(r, family="conversion.activity")["upper"] == pytest.approx(140)
+    light = r[r["key"].str.contains("light")].iloc[0]
+    assert light["lower"] == pytest.approx(300 - 130 / 0.6)
+    heavy = r[r["key"].str.contains("heavy")].iloc[0]
+    assert heavy["lower"] == pytest.approx(200 - 130 / 0.3)
+    cap = value(r, family="conversion.capacity_max")
+    assert (cap["value"], cap["lower"], cap["upper"], cap["marginal_value"]) == \
+        pytest.approx((8, 0, 10, 130))
+    lines = ex.ranging_lines(r)
+    assert "capacity of unit cdu1 in p1: 8 k units/yr" in lines[1]  # room 2/8 = 25 %, first
+
+
+def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
+    built = build(load_case(_infeasible(tmp_path)), pyomo=False)
+    d = diagnose.diagnose(built, relax=True)
+    assert d.status == "infeasible"
+    main = d.members[d.members["family"] != "balance.commodity"]
+    assert sorted(main["family"]) == ["conversion.capacity_max", "market.demand_min"]
+    lines = ex.infeasible_lines(d.members, d.method)
+    text = "\n".join(lines)
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in text
+    assert "capacity of unit cdu1 in p1 (<= 40 k units/yr)" in text
+
+
+def test_elastic_relaxation_is_the_smallest(tmp_path):
+    """cdu1 makes at most 40 x 0.5 = 20 kt/yr of light against a floor of 50. Lowering
+    the floor by 30 costs 30 units of relaxation; raising the capacity instead would
+    need 60 (30 / 0.5): the floor is lowered to 20."""
+    built = build(load_case(_infeasible(tmp_path)), pyomo=False)
+    relax = diagnose.elastic(built)
+    assert len(relax) == 1
+    r = relax.iloc[0]
+    assert r["family"] == "market.demand_min"
+    assert (r["bound"], r["relaxed_to"], r["relaxation"]) == pytest.approx((50, 20, 30))
+    assert "lower the demand floor for light at mkt in p1 from 50 to 20 k t/yr (by 30)" in \
+        ex.elastic_lines(relax)[1]
+
+
+def test_unbounded_case_names_the_runaway_columns(tmp_path):
+    d = diagnose.diagnose(build(load_case(_unbounded(tmp_path)), pyomo=False))
+    assert d.status == "unbounded"
+    assert set(d.runaway["family"]) == {"supply.purchase", "market.sales"}
+    assert d.runaway["at_bound"].all()
+    text = "\n".join(ex.unbounded_lines(d.runaway))
+    assert "supplies.csv gives no max_k_per_yr for crude at a" in text
+    assert "markets.csv gives no max_k_per_yr (sales cap) for crude at a" in text
+
+
+def test_binding_constraints_merge_consecutive_periods():
+    import pandas as pd
+
+    c = pd.DataFrame({
+        "family": "transport.capacity_max", "kind": "row",
+        "key": [f"link=port_sea, period={p}" for p in ("p1", "p2", "p3", "p5")],
+        "period": ["p1", "p2", "p3", "p5"], "side": "upper", "activity": 1.0, "bound": 1.0,
+        "slack": 0.0, "marginal_value": [38.0, 38.0, 38.0, 12.0], "value_unit": "USD per unit",
+        "quantity_unit": "t"})
+    lines = ex.binding_lines(c, ["p1", "p2", "p3", "p4", "p5"])
+    assert lines[0] == ("capacity of link port_sea binds in p1-p3: each extra k t/yr is worth "
+                        "38 USD per t/yr")
+    assert lines[1].startswith("capacity of link port_sea binds in p5")
+
+
+def test_export_names_and_coefficient_ranges(tmp_path):
+    built = build(load_case(write_case(tmp_path / "c", REFINERY)), pyomo=False)
+    path = tmp_path / "m.lp"
+    diagnose.export_model(built, str(path))
+    text = path.read_text()
+    assert "conversion.capacity_max(cdu1,p1): +1 conversion.activity(cdu1,run,p1) <= +8" in text
+    diagnose.export_model(built, str(tmp_path / "m.mps"))
+    assert "supply.purchase(plant,crude,p1)" in (tmp_path / "m.mps").read_text()
+    cr = diagnose.coefficient_ranges(built).set_index("what")
+    # matrix: 0.3 (heavy yield) .. 1; cost: 0.01 (variable cost 10 USD/t) .. 0.3 (light)
+    assert cr.loc["matrix", "min_abs"] == pytest.approx(0.3)
+    assert cr.loc["cost", "ratio"] == pytest.approx(30)
+    assert "conversion.activity(cdu1,run,p1)" in cr.loc["cost", "min_at"]
+
+
+def test_coefficient_ratio_warning(tmp_path):
+    """A yield of 1e-9 next to a yield of 1: the matrix ratio 1e9 exceeds 1e8."""
+    tables = dict(REFINERY)
+    tables["mode_flows"] = ("mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                            "run,light,out,0.6\nrun,heavy,out,0.000000001")
+    built = build(load_case(write_case(tmp_path, tables)), pyomo=False)
+    lines = ex.numerics_lines(diagnose.coefficient_ranges(built), only_warnings=True)
+    assert len(lines) == 1 and "matrix coefficients span a ratio of 1e+09" in lines[0]
+    assert "mode_flows.csv" in lines[0]
+
+
+runner = CliRunner()
+
+
+def test_cli_run_then_explain_saved_results(tmp_path):
+    folder = write_case(tmp_path / "case", REFINERY)
+    done = runner.invoke(app, ["run", str(folder), "--out", str(tmp_path / "res"),
+                               "--name", "r"])
+    assert done.exit_code == 0, done.output
+    res = Results.load(tmp_path / "res" / "r")
+    assert {"constraints", "reduced_costs", "ranging", "coefficient_ranges"} <= set(res.tables)
+    assert res.manifest["insight"]["binding_constraints"] == 1
+    done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r")])
+    assert done.exit_code == 0, done.output
+    assert "capacity of unit cdu1 binds in p1: each extra k units/yr is worth 130 USD per " \
+           "unit/yr" in done.output
+    assert "light: sold at plant for 300" in done.output
+    done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
+    assert done.exit_code == 0, done.output
+    assert "supply cost of crude at plant in p1: 100 USD per unit, plan holds for [-inf, 230]" \
+        in done.output
+
+
+def test_cli_infeasible_run_points_to_explain_which_names_the_conflict(tmp_path):
+    folder = _infeasible(tmp_path)
+    done = runner.invoke(app, ["run", str(folder), "--out", str(tmp_path / "res")])
+    assert done.exit_code == 3
+    assert "chainopt explain" in " ".join(done.output.split())
+    done = runner.invoke(app, ["explain", str(folder), "--elastic"])
+    assert done.exit_code == 0, done.output
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in done.output
+    assert "from 50 to 20" in done.output
+
+
+def test_cli_export(tmp_path):
+    folder = write_case(tmp_path / "case", REFINERY)
+    done = runner.invoke(app, ["export", str(folder), "--lp", str(tmp_path / "m.lp"),
+                               "--ranges"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "m.lp").is_file()
+    assert "Coefficient ranges" in done.output
+    done = runner.invoke(app, ["export", str(folder), "--lp", str(tmp_path / "m.txt")])
+    assert done.exit_code == 2
+
+
+def test_mip_marginal_values_and_ranging_come_from_the_fixed_lp():
+    """The petchem_investment example is a MIP (fixed charges, minimum sizes): ranging
+    is computed on the LP with the integer decisions fixed, and the objective of that
+    LP equals the MIP's."""
+    from pathlib import Path
+
+    from chainopt import api
+
+    case = Path(__file__).resolve().parents[1] / "examples" / "petchem_investment"
+    res = api.run(case, save=False)
+    assert res.manifest["is_mip"]
+    assert res.manifest["insight"]["ranging_source"] == "fixed_lp"
+    r = res["ranging"]
+    assert len(r[r["kind"] == "cost"]) > 0
+    # every cost interval contains the current value
+    cost = r[r["kind"] == "cost"]
+    assert ((cost["lower"] <= cost["value"] + 1e-6) & (cost["value"] <= cost["upper"] + 1e-6)).all()
+
+
+def test_report_side_imports_no_solver():
+    import subprocess
+    import sys
+
+    code = ("import sys, chainopt.report.explain; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pyomo', 'highspy') "
+            "or m in ('chainopt.api', 'chainopt.cli', 'chainopt.diagnose')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_unused_mode_needs_the_margin_gap(tmp_path):
+    """cdu1 (8 kt/yr) runs 'run' (margin 130 per t crude, as in the refinery) or 'lite':
+    1 t crude -> 0.8 t heavy, margin 0.8*200 - 100 = 60 USD. The capacity is worth 130,
+    so 'lite' would need 130 - 60 = 70 USD per unit more margin before it is used."""
+    tables = dict(REFINERY)
+    tables["modes"] = "mode,process,variable_cost_usd_per_unit\nrun,cdu,10\nlite,cdu,0"
+    tables["mode_flows"] = REFINERY["mode_flows"] + "\n  lite,crude,in,1\n  lite,heavy,out,0.8"
+    res = solve_case(write_case(tmp_path, tables))
+    rc = res["reduced_costs"]
+    lite = rc[(rc["family"] == "conversion.activity") & rc["key"].str.contains("mode=lite")]
+    assert lite["improvement_needed"].iloc[0] == pytest.approx(70)
+    line = ex.almost_lines(rc)[0]
+    assert line.startswith("mode lite of unit cdu1: unused; its margin must improve by 70")
+
+
+def test_family_deletion_filter_fallback(tmp_path):
+    """Without HiGHS's IIS: dropping whole families while the case stays infeasible
+    leaves the capacities, the demand floors and the balances that link them."""
+    built = build(load_case(_infeasible(tmp_path)), pyomo=False)
+    fams = diagnose._family_filter(built)
+    assert set(fams["family"]) == {"conversion.capacity_max", "market.demand_min",
+                                   "balance.commodity"}
+    assert "the constraints of family market.demand_min (some of them)" in "\n".join(
+        ex.infeasible_lines(fams, "deletion filter"))
+
+
+def test_user_constraint_value(tmp_path):
+    """premium >= 0.4 x regular, 100 kt/yr of feed (100 USD/t) shared; regular sells at
+    200 (margin 100), premium at 150 (margin 50). With λ the value of feed and μ that
+    of the relation: regular 100 = λ + 0.4 μ, premium 50 = λ - μ -> μ = 50 / 1.4 =
+    35.71 USD per t/yr of relaxation (premium - 0.4 regular >= -1), λ = 85.71."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nregular,t,product\npremium,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nmake_regular,reg\nmake_premium,prem",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nmake_regular,feed,in,1\n"
+                      "make_regular,regular,out,1\nmake_premium,feed,in,1\n"
+                      "make_premium,premium,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu_reg,plant,reg,100\n"
+                 "u_prem,plant,prem,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,regular,200\nplant,premium,150",
+        "constraints": "constraint,sense,rhs\npremium_share,>=,0",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\n"
+                            "premium_share,1,production,1,premium\n"
+                            "premium_share,2,production,-0.4,regular",
+    }))
+    rel = _constraint(res, "user.relation", constraint="premium_share")
+    assert rel["marginal_value"] == pytest.approx(50 / 1.4)
+    feed = _constraint(res, "supply.purchase", commodity="feed")
+    assert feed["marginal_value"] == pytest.approx(100 - 0.4 * 50 / 1.4)
+    lines = ex.binding_lines(res["constraints"], ["p1"])
+    assert lines[1] == ("user constraint premium_share binds in p1: each extra k units/yr is "
+                        "worth 35.71 USD per unit/yr")
+
+
+def test_cli_explain_unbounded_and_feasible_cases(tmp_path):
+    done = runner.invoke(app, ["run", str(_unbounded(tmp_path)), "--out", str(tmp_path / "r")])
+    assert done.exit_code == 3
+    done = runner.invoke(app, ["explain", str(_unbounded(tmp_path))])
+    assert done.exit_code == 0, done.output
+    assert "supply of crude at a in p1: 1,000,000,000 k units/yr (at the artificial bound)" \
+        in done.output
+    assert "Missing bound" in done.output
+    done = runner.invoke(app, ["explain", str(write_case(tmp_path / "ok", REFINERY))])
+    assert done.exit_code == 0 and "solves" in done.output

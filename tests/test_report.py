@@ -1,0 +1,295 @@
+"""HTML report, static charts and the result workbook, on the small case.
+
+The report is opened in a real headless browser (Debian's ``chromium``): it must
+load without console errors or network requests, show the Sankey and the KPI table
+with the run's objective, and render a hostile site name as text.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.cli import app
+from chainopt.report import charts
+from chainopt.report.html import run_report_html, write_report
+from chainopt.results import Results
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HOSTILE = "<script>alert(1)</script>"
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium); "
+                             "the headless-browser checks of the HTML report need it")
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    api.run("small_chain", out=out, name="small", excel=True)
+    return out / "small"
+
+
+@pytest.fixture(scope="module")
+def hostile(solved, tmp_path_factory) -> Path:
+    """A copy of the results with site 'tobolsk' renamed to a script tag in every table."""
+    folder = tmp_path_factory.mktemp("hostile") / "small"
+    shutil.copytree(solved, folder)
+    for p in folder.glob("*.csv"):
+        p.write_text(p.read_text().replace("tobolsk", HOSTILE))
+    (folder / "report.html").unlink(missing_ok=True)
+    return folder
+
+
+class _Tags(HTMLParser):
+    """Collects (tag, attrs) of every element and the text of <script> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def _parse(text: str) -> _Tags:
+    p = _Tags()
+    p.feed(text)
+    return p
+
+
+def _external(tags: _Tags) -> list[str]:
+    return [f"{t} {k}={v}" for t, a in tags.tags for k, v in a.items()
+            if k in ("src", "href", "srcset", "action", "data") and v
+            and re.match(r"\s*(https?:)?//", v)]
+
+
+def _chromium(html: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp / 'profile'}", "--enable-logging=stderr",
+           "--v=0", *args, html.resolve().as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+def _page_requests(net_log: Path) -> set[str]:
+    """http(s) hosts the page (a file:// origin) asked for, from chromium's net log.
+
+    Chromium's own background requests carry no file:// network key and are ignored.
+    """
+    import json
+
+    events = json.loads(net_log.read_text()).get("events", [])
+    text = [json.dumps(e.get("params", {})) for e in events]
+    return {u for t in text if "file://" in t for u in re.findall(r"https?://[\w.\-]+", t)}
+
+
+def _console_problems(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
+
+
+# -- static checks ------------------------------------------------------------------------
+
+def test_report_is_self_contained_and_small(solved):
+    html = write_report(solved)[0]
+    text = html.read_text(encoding="utf-8")
+    tags = _parse(text)
+    assert _external(tags) == []
+    scripts = [t for t, _ in tags.tags if t == "script"]
+    assert sum("Plotly.newPlot" in s for s in tags.scripts) >= 5
+    assert sum(len(s) > 1_000_000 for s in tags.scripts) == 1, "plotly.js embedded once"
+    assert len(scripts) == len(tags.scripts)
+    assert html.stat().st_size < 8_000_000
+    objective = Results.load(solved).objective
+    assert f"{objective:,.1f}" in text
+
+
+def test_hostile_names_are_escaped(hostile):
+    text = write_report(hostile)[0].read_text(encoding="utf-8")
+    assert HOSTILE not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    tags = _parse(text)
+    assert not any(s.strip() == "alert(1)" for s in tags.scripts)
+    # figure JSON cannot close its script tag
+    assert "\\u003cscript\\u003e" in text or "&lt;script&gt;" in text
+
+
+def test_html_builder_escapes_tables_directly():
+    tables = {"kpis": pd.DataFrame({"kpi": ["objective", f"production_{HOSTILE}"],
+                                    "period": ["", "p1"], "value": [1.0, 2.0],
+                                    "unit": ["MUSD", HOSTILE]}),
+              "sites": pd.DataFrame({"site": [HOSTILE], "lat_deg": [1.0], "lon_deg": [2.0]})}
+    text = run_report_html(tables, {"objective": 1.0, "case": HOSTILE, "periods": ["p1"]})
+    assert HOSTILE not in text
+    body = text.split("<main>")[1]
+    assert len(re.findall(r"<script>", body)) == body.count("Plotly.newPlot")
+
+
+def test_sankey_balances_at_commodity_nodes(solved):
+    res = Results.load(solved)
+    d = charts.sankey_data(res.tables, "p2026")
+    assert {"supply", "commodity", "unit", "link", "market"} <= set(d.nodes["kind"])
+    q_in = d.links.groupby("target")["quantity_k_per_yr"].sum()
+    q_out = d.links.groupby("source")["quantity_k_per_yr"].sum()
+    hubs = d.nodes.index[d.nodes["kind"] == "commodity"]
+    for i in hubs:
+        if i in q_in and i in q_out:
+            assert q_in[i] == pytest.approx(q_out[i], rel=1e-6, abs=1e-6), d.nodes.label[i]
+    sold = res["sales"].query("period == 'p2026'")["sales_k_per_yr"].sum()
+    mk = d.nodes.index[d.nodes["kind"] == "market"]
+    assert d.links[d.links["target"].isin(mk)]["quantity_k_per_yr"].sum() == pytest.approx(sold)
+
+
+def test_static_charts_and_cli(solved, tmp_path):
+    folder = tmp_path / "r"
+    shutil.copytree(solved, folder)
+    r = CliRunner().invoke(app, ["report", str(folder), "--png", "--svg"])
+    assert r.exit_code == 0, r.output
+    pngs = sorted(folder.glob("report-*.png"))
+    names = {p.stem for p in pngs}
+    assert {"report-sankey-p2026", "report-map-p2026", "report-product_mix",
+            "report-capacity"} <= names
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert len(list(folder.glob("report-*.svg"))) == len(pngs)
+    bad = CliRunner().invoke(app, ["report", str(tmp_path / "nothing")])
+    assert bad.exit_code == 1
+
+
+def test_results_workbook_kpi_sheet_first_and_equal(solved):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(solved / "results.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "kpis"
+    rows = list(wb["kpis"].iter_rows(values_only=True))
+    wb.close()
+    sheet = pd.DataFrame(rows[1:], columns=rows[0])
+    kpis = pd.read_csv(solved / "kpis.csv", keep_default_na=False, na_values=[""])
+    assert list(sheet.columns) == list(kpis.columns)
+    assert list(sheet["kpi"]) == list(kpis["kpi"])
+    assert list(sheet["period"].fillna("")) == list(kpis["period"].fillna("").astype(str))
+    assert sheet["value"].astype(float).tolist() == pytest.approx(kpis["value"].tolist(),
+                                                                   rel=1e-9)
+
+
+def test_compare_folder_report(tmp_path):
+    """A comparison folder (CSV tables) gets a report with its tables and a cash-flow chart."""
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    pd.DataFrame({"kpi": ["objective", HOSTILE], "base": [1.0, 2.0], "alt": [1.5, 2.0],
+                  "delta": [0.5, 0.0]}).to_csv(folder / "kpis.csv", index=False)
+    pd.DataFrame({"project": ["port", "port"], "year": [2026, 2027],
+                  "cash_flow_musd": [-10.0, 4.0]}).to_csv(folder / "cash_flows.csv",
+                                                          index=False)
+    pd.DataFrame({"project": ["port"], "npv_musd": [3.2], "irr": [0.12],
+                  "payback_yr": [4.0]}).to_csv(folder / "economics.csv", index=False)
+    paths = write_report(folder, static=["png"])
+    text = paths[0].read_text(encoding="utf-8")
+    assert HOSTILE not in text and "npv_musd" in text and "fig-cash_flows-cash" in text
+    assert _external(_parse(text)) == []
+    assert any(p.suffix == ".png" for p in paths[1:])
+
+
+# -- the real browser ---------------------------------------------------------------------
+
+@needs_chromium
+def test_report_in_headless_chromium(solved, hostile, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    html = write_report(solved)[0]
+    objective = f"{Results.load(solved).objective:,.1f}"
+    net_log = tmp_path / "net.json"
+    done = _chromium(html, tmp_path, "--dump-dom", f"--log-net-log={net_log}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _console_problems(done.stderr) == []
+    assert _page_requests(net_log) == set(), "the report made network requests"
+    dom = done.stdout
+    assert 'class="sankey"' in dom or "sankey-node" in dom, "no Sankey drawn"
+    assert 'class="kpi-table"' in dom and objective in dom
+    assert _external(_parse(dom)) == []
+    shot = ARTIFACTS / "report_small_chain.png"
+    done = _chromium(html, tmp_path, "--window-size=1400,3000", f"--screenshot={shot}")
+    assert done.returncode == 0 and shot.stat().st_size > 10_000
+    assert _console_problems(done.stderr) == []
+
+    bad = write_report(hostile)[0]
+    done = _chromium(bad, tmp_path, "--dump-dom")
+    assert done.returncode == 0
+    assert _console_problems(done.stderr) == []
+    tags = _parse(done.stdout)
+    assert not any(s.strip() == "alert(1)" for s in tags.scripts)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done.stdout
+
+
+@needs_chromium
+def test_net_log_check_catches_a_request(tmp_path):
+    """The network check itself: a page that loads an image from the web is caught."""
+    page = tmp_path / "bad.html"
+    page.write_text('<html><body><img src="https://example.com/x.png"></body></html>')
+    net_log = tmp_path / "net.json"
+    _chromium(page, tmp_path, "--dump-dom", f"--log-net-log={net_log}")
+    assert "https://example.com" in _page_requests(net_log)
+
+
+def test_report_package_imports_no_pyomo_api_or_cli():
+    import subprocess as sp
+    import sys
+
+    code = ("import sys, chainopt.report.html, chainopt.report.charts, chainopt.report.static, "
+            "chainopt.report.excel; bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('pyomo', 'highspy') or m in ('chainopt.api', 'chainopt.cli')]; print(bad); "
+            "sys.exit(1 if bad else 0)")
+    done = sp.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_sankey_cuts_recycle_loops():
+    """naphtha -> cracker -> pygas -> btx -> naphtha: the loop ends at a '(recycled)' node."""
+    uf = pd.DataFrame({
+        "unit": ["crk", "crk", "btx", "btx"], "mode": ["m1", "m1", "m2", "m2"],
+        "commodity": ["naphtha", "pygas", "pygas", "naphtha"], "period": ["p1"] * 4,
+        "site": ["s"] * 4, "direction": ["in", "out", "in", "out"],
+        "amount_k_per_yr": [10.0, 4.0, 4.0, 1.0]})
+    pur = pd.DataFrame({"site": ["s"], "commodity": ["naphtha"], "period": ["p1"],
+                        "cost_usd_per_unit": [500.0], "purchase_k_per_yr": [9.0]})
+    d = charts.sankey_data({"unit_flows": uf, "purchases": pur}, "p1")
+    assert "naphtha @ s (recycled)" in set(d.nodes["label"])
+    layers = charts.sankey_layers(d)
+    lab = dict(zip(d.nodes["label"], layers, strict=False))
+    assert lab["supply naphtha @ s"] < lab["naphtha @ s"] < lab["unit crk"] < lab["pygas @ s"]
+    v = d.links.loc[d.links["source"] == d.nodes.index[d.nodes["label"] == "supply naphtha @ s"]
+                    [0], "value_musd_per_yr"]
+    assert v.iloc[0] == pytest.approx(9.0 * 500 / 1000)
+
+
+def test_map_falls_back_to_case_origin_without_sites_table(solved, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(solved, folder)
+    (folder / "sites.csv").unlink()
+    text = write_report(folder)[0].read_text(encoding="utf-8")
+    assert "nakhodka" in text.split('id="fig-map"')[1]
+
+
+def test_default_case_report_stays_small(tmp_path):
+    api.run(None, out=tmp_path, name="default")
+    html = write_report(tmp_path / "default")[0]
+    assert html.stat().st_size < 6_000_000  # ~4.8 MB of it is plotly.js
