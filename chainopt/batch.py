@@ -67,7 +67,7 @@ def run_one(source: str, out: str | Path, overwrite: bool = False, options=None,
     except ChainoptError as exc:
         return RunOutcome(str(source), name, error=str(exc), exit_code=exc.exit_code,
                           status="failed")
-    except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
+    except Exception as exc:
         return RunOutcome(str(source), name, error=f"{type(exc).__name__}: {exc}\n"
                           + traceback.format_exc(limit=3), exit_code=4, status="failed")
 
@@ -96,7 +96,7 @@ def run_many(sources: list[str], out: str | Path = "results", jobs: int | None =
                 i = futs[fut]
                 try:
                     done[i] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker process
+                except Exception as exc:
                     done[i] = RunOutcome(sources[i], sources[i], error=str(exc), exit_code=4,
                                          status="failed")
                 if on_done:

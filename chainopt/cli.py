@@ -53,11 +53,17 @@ def validate(case: CaseArg = None) -> None:
                   f"{len(t['commodities'])} commodities, {len(t['units'])} units, "
                   f"{len(t['modes'])} modes, {len(t['links'])} links, "
                   f"{len(c.meta.periods)} periods")
+    if c.raw.scenario_chain:
+        console.print("  scenario chain: " + escape(" -> ".join(
+            e["path"] if e["kind"] == "scenario" else e["name"] for e in c.raw.scenario_chain)),
+            highlight=False)
 
 
 @app.command()
 def run(
-    case: CaseArg = None,
+    cases: Annotated[list[str] | None, typer.Argument(
+        help="Case folder, workbook, embedded case name or scenario .yaml; several run in "
+             "parallel. Default: the embedded default case.", show_default=False)] = None,
     out: Annotated[Path, typer.Option(help="Folder under which results/<name> is written.")]
     = Path("results"),
     name: Annotated[str | None, typer.Option(help="Results folder name (default: case name).")]
@@ -70,8 +76,10 @@ def run(
     method: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
     excel: Annotated[bool, typer.Option(help="Also write results.xlsx (KPI sheet first).")]
     = False,
+    jobs: Annotated[int | None, typer.Option(help="Parallel processes for several cases "
+                                                  "(default: number of cores).")] = None,
 ) -> None:
-    """Solve a case and write its results to results/<name>/.
+    """Solve a case (or scenarios) and write its results to results/<name>/.
 
     CASE may also be one .xlsx workbook (see chainopt convert).
 
@@ -83,6 +91,15 @@ def run(
         err.print(f"[bold red]error:[/] --method must be auto, simplex or ipm (found '{method}')")
         raise typer.Exit(2)
     options = SolveOptions(time_limit_s=time_limit, threads=threads, method=method)
+    case = cases[0] if cases else None
+    if cases and len(cases) > 1:
+        if name:
+            err.print("[bold red]error:[/] --name is for a single run; several runs are named "
+                      "after their scenarios")
+            raise typer.Exit(2)
+        outcomes = run_parallel(cases, out=out, jobs=jobs, overwrite=overwrite,
+                                options=options)
+        raise typer.Exit(max(o.exit_code for o in outcomes))
     try:
         with console.status("starting") as status:
             results = api.run(case, out=out, name=name, overwrite=overwrite, options=options,
@@ -109,7 +126,8 @@ def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
     m = results.manifest
     gap = f", MIP gap {m['mip_gap']:.2%}" if m.get("mip_gap") is not None else ""
-    console.print(f"[bold]{m['case']}[/]: {m['status']}{gap}, objective (NPV) "
+    title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
+    console.print(f"[bold]{title}[/]: {m['status']}{gap}, objective (NPV) "
                   f"[bold]{m['objective']:,.1f} MUSD[/]")
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
@@ -324,6 +342,148 @@ def export(
     warn = [x for x in report_lines if x.startswith("warning")]
     for line in report_lines if ranges else warn:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: bool, options,
+                 reuse: bool = False, save: bool = True) -> list:
+    """Run several sources with a progress bar and one status line per run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    def line(o) -> None:
+        if o.ok:
+            obj = o.results.manifest.get("objective")
+            progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: objective "
+                                   f"{obj:,.1f} MUSD" + (f" ({escape(o.note)})" if o.note
+                                                          else ""), highlight=False)
+        else:
+            progress.console.print(f"[bold red]failed[/] {escape(o.name)} (exit "
+                                   f"{o.exit_code}): {escape(o.error)}", highlight=False)
+        progress.advance(task)
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err) as progress:
+        task = progress.add_task(f"running {len(sources)}", total=len(sources))
+        outcomes = api.run_many(sources, out=out, jobs=jobs, overwrite=overwrite,
+                                options=options, reuse=reuse, save=save, on_done=line)
+    bad = [o for o in outcomes if not o.ok]
+    if bad:
+        err.print(f"[bold red]{len(bad)} of {len(outcomes)} runs failed:[/] "
+                  + escape(", ".join(o.name for o in bad)))
+    return outcomes
+
+
+@app.command()
+def show(
+    scenario: Annotated[str, typer.Argument(help="Scenario .yaml file.")],
+    root: Annotated[bool, typer.Option(help="Show the changes against the root case of the "
+                                            "chain instead of the scenario's own base.")]
+    = False,
+) -> None:
+    """Print what a scenario changes against its base: values, rows, project states.
+
+    Example: chainopt show scenarios/small_high_prices.yaml
+    """
+    from chainopt.case import scenario as sc
+
+    try:
+        if not sc.is_scenario_path(scenario):
+            raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
+                                "other than case.yaml)")
+        base, eff, chain = sc.resolve_chain(scenario)
+        if root:
+            from chainopt.case.load import read_raw
+
+            first = chain[0]
+            base = read_raw(first["name"] if first.get("embedded") else first["path"])
+        api.apply_scenario(scenario)  # the effective case must also validate
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    console.print("[bold]chain:[/] " + escape(" -> ".join(
+        e["path"] if e["kind"] == "scenario" else f"{e['name']} (case)" for e in chain)),
+        highlight=False)
+    if chain[-1].get("description"):
+        console.print(escape(chain[-1]["description"]), highlight=False)
+    diff = sc.diff_raw(base, eff)
+    if diff.empty:
+        console.print("no effective changes")
+    else:
+        tab = Table(title="Changes against " + ("the root case" if root else "the base"),
+                    show_edge=False)
+        for c in ("table", "key", "column", "old", "new", "action"):
+            tab.add_column(c)
+        for r in diff.itertuples(index=False):
+            tab.add_row(*(escape(str(v)) for v in (r.table, r.key, r.column, r.old or "(blank)"
+                                                   if r.action == "changed" else r.old,
+                                                   r.new or "(blank)" if r.action == "changed"
+                                                   else r.new, r.action)))
+        console.print(tab)
+    a, b = sc.project_states(base), sc.project_states(eff)
+    if len(b):
+        tab = Table(title="Project states", show_edge=False)
+        for c in ("project", "base", "scenario"):
+            tab.add_column(c)
+        old = a.set_index("project") if len(a) else None
+        for r in b.itertuples(index=False):
+            was = ""
+            if old is not None and r.project in old.index:
+                o = old.loc[r.project]
+                was = o["state"] + (f" {o['forced_period']}" if o["forced_period"] else "")
+            now = r.state + (f" {r.forced_period}" if r.forced_period else "")
+            tab.add_row(r.project, was, now + ("" if was == now else "  (changed)"))
+        console.print(tab)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Cases or scenario .yaml files; the "
+                                                        "first is the base.")],
+    out: Annotated[Path, typer.Option(help="Folder holding results/<name> and "
+                                           "compare-<name>.")] = Path("results"),
+    name: Annotated[str | None, typer.Option(help="Comparison name (default: the run names "
+                                                  "joined by -vs-).")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Parallel processes (default: number of "
+                                                  "cores).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace results folders that hold results "
+                                                 "of other inputs.")] = False,
+    rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal.")] = 12,
+) -> None:
+    """Run (or reuse up-to-date results of) scenarios and compare them with the first.
+
+    Writes CSV and Markdown to results/compare-<name>/.
+
+    Example: chainopt compare small_chain scenarios/small_port_expansion.yaml
+    """
+    from chainopt.report import compare as cmp
+
+    if len(scenarios) < 2:
+        err.print("[bold red]error:[/] compare needs at least two cases or scenarios")
+        raise typer.Exit(2)
+    outcomes = run_parallel(scenarios, out=out, jobs=jobs, overwrite=overwrite, options=None,
+                            reuse=True)
+    good = {o.name: o.results for o in outcomes if o.ok}
+    worst = max(o.exit_code for o in outcomes)
+    if not outcomes[0].ok or len(good) < 2:
+        err.print("[bold red]error:[/] nothing to compare (the base and at least one other run "
+                  "must succeed)")
+        raise typer.Exit(worst or 1)
+    sections = cmp.compare(good)
+    label = name or "-vs-".join(good)[:120]
+    folder = cmp.save(sections, list(good), out / f"compare-{label}", overwrite=True)
+    for key, df in sections.items():
+        tab = Table(title=cmp.TITLES.get(key, key), show_edge=False, title_justify="left")
+        if df.empty:
+            continue
+        for c in df.columns:
+            tab.add_column(escape(str(c)), justify="right" if df[c].dtype.kind in "fi"
+                           else "left")
+        for r in df.head(rows).itertuples(index=False):
+            tab.add_row(*(escape(cmp._cell(key, c, v)) for c, v in zip(df.columns, r,
+                                                                        strict=True)))
+        console.print(tab)
+        if len(df) > rows:
+            console.print(f"  ... {len(df) - rows} more rows in {key}.csv")
+    console.print(f"comparison written to [bold]{escape(str(folder))}[/]")
+    raise typer.Exit(worst)
 
 
 def main() -> None:  # pragma: no cover - console script entry point

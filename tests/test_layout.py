@@ -12,3 +12,12 @@ def test_case_side_imports_no_pyomo_or_solver():
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_report_side_imports_no_pyomo_api_or_cli():
+    code = ("import sys, chainopt.report.compare, chainopt.report.economics, "
+            "chainopt.case.scenario; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pyomo', 'highspy') "
+            "or m in ('chainopt.api', 'chainopt.cli')]; print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -205,9 +205,29 @@ def test_compare_folder_report(tmp_path):
                   "payback_yr": [4.0]}).to_csv(folder / "economics.csv", index=False)
     paths = write_report(folder, static=["png"])
     text = paths[0].read_text(encoding="utf-8")
-    assert HOSTILE not in text and "npv_musd" in text and "fig-cash_flows-cash" in text
+    assert HOSTILE not in text and "npv_musd" in text and "fig-cash_flows-chart" in text
     assert _external(_parse(text)) == []
     assert any(p.suffix == ".png" for p in paths[1:])
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("compare")
+    scen = Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml"
+    _, _, folder = api.compare(["small_chain", str(scen)], out=out, name="port", jobs=1)
+    return folder
+
+
+def test_report_of_a_real_comparison(compared):
+    paths = write_report(compared, static=["png"])
+    text = paths[0].read_text(encoding="utf-8")
+    # side-by-side KPIs with deltas, project economics cards and the cash-flow chart
+    assert 'id="objective"' in text and "Δ small_port_expansion" in text
+    assert "IRR" in text and "payback" in text and 'id="fig-project_cashflows-chart"' in text
+    assert 'id="fig-objective-delta"' in text
+    assert _external(_parse(text)) == []
+    assert {p.name for p in paths[1:]} >= {"report-project_cashflows.png",
+                                           "report-objective.png"}
 
 
 # -- the real browser ---------------------------------------------------------------------
@@ -293,3 +313,11 @@ def test_default_case_report_stays_small(tmp_path):
     api.run(None, out=tmp_path, name="default")
     html = write_report(tmp_path / "default")[0]
     assert html.stat().st_size < 6_000_000  # ~4.8 MB of it is plotly.js
+
+
+@needs_chromium
+def test_comparison_report_in_headless_chromium(compared, tmp_path):
+    html = write_report(compared)[0]
+    done = _chromium(html, tmp_path, "--dump-dom")
+    assert done.returncode == 0 and _console_problems(done.stderr) == []
+    assert "main-svg" in done.stdout  # plotly drew the charts

@@ -250,7 +250,7 @@ class _Overlay:
         self.where = ""
         try:
             self.periods = CaseMeta.model_validate(self.meta).period_names
-        except Exception:  # noqa: BLE001 - the base's own validation reports it
+        except Exception:
             self.periods = [str(p.get("period")) for p in self.meta.get("periods", [])
                             if isinstance(p, dict)]
 
@@ -307,7 +307,10 @@ class _Overlay:
                       closest(name, pj["project"]) or
                       f"projects: {', '.join(pj['project'])}")
             return
-        state = str(ch.get("state", ""))
+        state = ch.get("state", "")
+        if state is False:  # YAML 1.1 reads a bare `off` as false
+            state = "off"
+        state = str(state)
         if state not in PROJECT_STATES:
             self.fail(f"project '{name}': state must be one of {', '.join(PROJECT_STATES)} "
                       f"(found '{state}')", closest(state, PROJECT_STATES))
@@ -659,5 +662,5 @@ def project_states(raw: RawCase) -> pd.DataFrame:
         return pd.DataFrame(columns=["project", "state", "forced_period"])
     out = pd.DataFrame({"project": pj["project"]})
     out["state"] = pj["state"].replace("", "optional") if "state" in pj else "optional"
-    out["forced_period"] = pj["forced_period"] if "forced_period" in pj else ""
+    out["forced_period"] = pj.get("forced_period", "")
     return out.reset_index(drop=True)

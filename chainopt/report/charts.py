@@ -475,3 +475,30 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str]) -> dict[
                           margin={"l": 260, "r": 20, "t": 50, "b": 40})
         figs["binding"] = fig
     return figs
+
+
+# -- comparison tables ----------------------------------------------------------------------
+
+def compare_columns(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """(key columns, value columns of the runs, Δ columns) of a comparison table."""
+    delta = [c for c in df.columns if str(c).startswith("Δ ")]
+    keys = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
+            or str(c).lower() in ("year", "period")]
+    values = [c for c in df.columns if c not in keys and c not in delta]
+    return keys, values, delta
+
+
+def row_labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Row labels 'key1 / key2' (raw text: escape before putting into HTML)."""
+    if not keys:
+        return [str(i) for i in range(len(df))]
+    return df[keys].astype(object).fillna("").astype(str).agg(" / ".join, axis=1).tolist()
+
+
+def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """The rows whose Δ columns changed most."""
+    _, _, delta = compare_columns(df)
+    if not delta or df.empty:
+        return df.iloc[0:0]
+    size = df[delta].abs().max(axis=1)
+    return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]

@@ -207,70 +207,152 @@ def _read_csvs(folder: Path) -> dict[str, pd.DataFrame]:
             for p in sorted(folder.glob("*.csv"))}
 
 
+def _columns(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    return charts.compare_columns(df)
+
+
+def _labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
+    return [esc(x) for x in charts.row_labels(df, keys)]
+
+
 def _cashflow_figure(df: pd.DataFrame):
-    """Bars of yearly cash flow and a line of the cumulative one, per project/variant."""
+    """Bars of the yearly net cash flow and a line of the cumulative one, per scenario."""
     import plotly.graph_objects as go
 
-    year = next((c for c in df.columns if c in ("year", "period")), None)
-    group = next((c for c in df.columns if c in ("project", "scenario", "variant", "name")),
+    cols = {str(c).lower(): c for c in df.columns}
+    year = cols.get("year") or cols.get("period")
+    group = next((cols[k] for k in ("scenario", "project", "variant", "name") if k in cols),
                  None)
-    cash = next((c for c in df.columns if "cash" in c and "cum" not in c), None)
-    cum = next((c for c in df.columns if "cum" in c), None)
-    if year is None or cash is None:
+    cash = next((c for c in df.columns if ("net" in str(c).lower() or "cash" in str(c).lower())
+                 and "cum" not in str(c).lower() and pd.api.types.is_numeric_dtype(df[c])),
+                None)
+    cum = next((c for c in df.columns if "cum" in str(c).lower()), None)
+    if year is None or cash is None or df.empty:
         return None
     fig = go.Figure()
     groups = df.groupby(group, sort=False) if group else [("", df)]
     for g, d in groups:
-        lab = esc(g) if group else "cash flow"
-        fig.add_trace(go.Bar(x=d[year].astype(str).tolist(), y=d[cash].tolist(),
-                             name=f"{lab} {esc(cash)}"))
+        lab = esc(g) if group else ""
+        x = d[year].astype(str).tolist()
+        fig.add_trace(go.Bar(x=x, y=d[cash].tolist(), name=f"{lab} {esc(cash)}".strip()))
         c = d[cum] if cum else d[cash].cumsum()
-        fig.add_trace(go.Scatter(x=d[year].astype(str).tolist(), y=c.tolist(), mode="lines",
-                                 name=f"{lab} cumulative"))
-    fig.update_layout(title="Project cash flow", barmode="group", yaxis_title="MUSD",
-                      height=420)
+        fig.add_trace(go.Scatter(x=x, y=c.tolist(), mode="lines+markers",
+                                 name=f"{lab} cumulative".strip()))
+    fig.update_layout(title="Incremental cash flow by year (bars) and cumulative (line)",
+                      barmode="group", yaxis_title="MUSD", height=420)
     return fig
 
 
+def _values_figure(df: pd.DataFrame, title: str):
+    """Grouped bars: one group per row, one bar per run (at most 40 rows)."""
+    import plotly.graph_objects as go
+
+    keys, values, _ = _columns(df)
+    if not values or df.empty or len(df) > 40:
+        return None
+    lab = _labels(df, keys)
+    fig = go.Figure()
+    for c in values[:8]:
+        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist()))
+    fig.update_layout(title=esc(title), barmode="group", height=420)
+    return fig
+
+
+def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
+    """Horizontal bars of the Δ columns for the rows that changed most."""
+    import plotly.graph_objects as go
+
+    keys, _, delta = _columns(df)
+    d = charts.top_deltas(df, top)
+    if d.empty:
+        return None
+    lab = _labels(d, keys)
+    fig = go.Figure()
+    for c in delta:
+        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h"))
+    fig.update_layout(title=esc(title), barmode="group", height=max(300, 26 * len(d) + 120),
+                      margin={"l": 260, "r": 20, "t": 50, "b": 40})
+    return fig
+
+
+def _titles() -> dict[str, str]:
+    try:
+        from chainopt.report.compare import TITLES
+    except ImportError:  # pragma: no cover - the comparison module is optional here
+        return {}
+    return dict(TITLES)
+
+
 def compare_report_html(folder: Path) -> str:
-    """The report of a ``chainopt compare`` folder: every table it holds, plus charts."""
+    """The report of a ``chainopt compare`` folder: side-by-side KPIs, project economics
+    (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
     tables = _read_csvs(folder)
-    meta = {}
-    for name in ("compare.json", "manifest.json"):
-        if (folder / name).is_file():
-            meta = json.loads((folder / name).read_text())
-            break
+    titles = _titles()
+    first = ["objective", "economics", "project_cashflows", "cashflow"]
+    order = ([n for n in first if n in tables]
+             + [n for n in titles if n in tables and n not in first]
+             + sorted(n for n in tables if n not in titles and n not in first))
     sections = []
-    order = sorted(tables, key=lambda n: (not n.startswith("kpi"), "econ" not in n,
-                                          "delta" not in n, n))
     for name in order:
         df = tables[name]
-        body = _economics_cards(df) + table_html(df, digits=2)
-        num = df.select_dtypes("number")
-        if "cash" in name or any("cash" in c for c in df.columns):
-            fig = _cashflow_figure(df)
-            if fig is not None:
-                body += figure_html(f"{name}-cash", fig)
-        elif name.startswith(("kpi", "delta")) and len(num.columns) and len(df) <= 60:
-            fig = _compare_bars(df, name)
-            if fig is not None:
-                body += figure_html(name, fig)
-        sections.append((name, name.replace("_", " ").capitalize(), body))
-    md = sorted(folder.glob("*.md"))
-    if md:
-        sections.append(("markdown", "Summary (Markdown)", "<pre>" + esc(
-            md[0].read_text(encoding="utf-8")) + "</pre>"))
-    if meta:
-        sections.append(("about", "About", "<pre>" + esc(json.dumps(meta, indent=2,
-                                                                     default=str)) + "</pre>"))
-    sub = (f"comparison {esc(folder.name)} · chainopt {esc(__version__)} · report "
+        title = titles.get(name, name.replace("_", " ").capitalize())
+        body = ""
+        if name == "objective" or name.startswith("kpi"):
+            body += _objective_cards(df)
+        body += _economics_cards(df)
+        body += table_html(df, digits=2)
+        is_cash = "cashflow" in name or "cash_flow" in name
+        fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
+            else None
+        if fig is None and name not in ("economics", "chain_changes"):
+            fig = _values_figure(df, title) if name in ("objective", "cashflow") or \
+                name.startswith("kpi") else None
+        if fig is not None:
+            body += figure_html(f"{name}-chart", fig)
+        dfig = _delta_figure(df, f"{title}: change against the base")
+        if dfig is not None and name != "project_cashflows":
+            body += figure_html(f"{name}-delta", dfig)
+        sections.append((name, title, body))
+    for md in sorted(folder.glob("*.md")):
+        sections.append((f"md-{md.stem}", f"{md.name} (as written by chainopt compare)",
+                         "<pre>" + esc(md.read_text(encoding="utf-8")) + "</pre>"))
+    runs = _objective_runs(tables.get("objective"))
+    sub = (f"comparison {esc(folder.name)}"
+           + (f" · base {esc(runs[0])} · runs {esc(', '.join(runs[1:]))}" if runs else "")
+           + f" · chainopt {esc(__version__)} · report "
            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
     return page(f"chainopt comparison: {folder.name}", sub, sections)
 
 
+def _objective_runs(df: pd.DataFrame | None) -> list[str]:
+    if df is None:
+        return []
+    return [str(c) for c in _columns(df)[1]]
+
+
+def _objective_cards(df: pd.DataFrame) -> str:
+    """One card per run: its objective and the change against the base."""
+    keys, values, _ = _columns(df)
+    if not keys or not values:
+        return ""
+    hit = df[df[keys[0]].astype(str) == "objective"]
+    if hit.empty:
+        return ""
+    row = hit.iloc[0]
+    base = values[0]
+    items = []
+    for c in values:
+        v = row[c]
+        d = row.get(f"Δ {c}")
+        extra = "" if c == base or d is None else f" (Δ {fmt_number(d)})"
+        items.append((f"objective of {c}, MUSD" + (" (base)" if c == base else ""),
+                      fmt_number(v) + extra))
+    return _cards(items)
+
+
 def _economics_cards(df: pd.DataFrame) -> str:
-    """NPV / IRR / payback cards, one row of cards per project (or variant) row."""
-    cols = {k: next((c for c in df.columns if k in c.lower()), None)
+    """NPV / IRR / payback cards, one row of cards per scenario (or project) row."""
+    cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
     if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
         return ""
@@ -286,25 +368,9 @@ def _economics_cards(df: pd.DataFrame) -> str:
                 shown = f"{v:.1%}"
             else:
                 shown = fmt_number(v, 1) or "n/a"
-            items.append((c, shown))
+            items.append((str(c), shown))
         out.append((f"<h3>{esc(r[label])}</h3>" if label else "") + _cards(items))
     return "".join(out)
-
-
-def _compare_bars(df: pd.DataFrame, name: str):
-    """Grouped bars: one group per row label (first text column), one bar per number column."""
-    import plotly.graph_objects as go
-
-    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-    nums = [c for c in df.select_dtypes("number").columns if not c.startswith("_")]
-    if not text or not nums:
-        return None
-    lab = df[text].astype(str).agg(" ".join, axis=1).map(esc).tolist()
-    fig = go.Figure()
-    for c in nums[:8]:
-        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist()))
-    fig.update_layout(title=esc(name.replace("_", " ")), barmode="group", height=420)
-    return fig
 
 
 # -- entry points ---------------------------------------------------------------------------

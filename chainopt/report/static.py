@@ -169,33 +169,71 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
 
 
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") -> list[Path]:
-    """Static charts of a comparison folder: cash flows and KPI/delta bars."""
+    """Static charts of a comparison folder: incremental cash flows, the objective of every
+    run and the largest changes (Δ) of each table, as in the HTML report."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
     written = []
-    for p in sorted(folder.glob("*.csv")):
-        df = pd.read_csv(p)
-        text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-        nums = [c for c in df.select_dtypes("number").columns if not c.startswith("_")]
-        if not text or not nums or len(df) > 60 or df.empty:
-            continue
-        is_cash = "cash" in p.stem or any("cash" in c for c in df.columns)
-        if not (is_cash or p.stem.startswith(("kpi", "delta", "econ"))):
-            continue
-        fig, ax = plt.subplots(figsize=(10, 5))
-        lab = df[text].astype(str).agg(" ".join, axis=1).map(_txt).tolist()
-        x = np.arange(len(df))
-        cols = nums[:6]
-        width = 0.8 / len(cols)
-        for i, c in enumerate(cols):
-            ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
-                   label=_txt(c))
-        ax.set_xticks(x, lab, rotation=45, ha="right", fontsize=7)
-        ax.set_title(_txt(p.stem.replace("_", " ")))
-        ax.legend(fontsize=8)
+
+    def save(fig, key: str) -> None:
+        path = out / f"report-{key}.{fmt}"
         fig.tight_layout()
-        path = out / f"report-{p.stem}.{fmt}"
         fig.savefig(path, dpi=150 if fmt == "png" else None)
         plt.close(fig)
         written.append(path)
+
+    for p in sorted(folder.glob("*.csv")):
+        df = pd.read_csv(p)
+        if df.empty:
+            continue
+        keys, values, delta = charts.compare_columns(df)
+        low = [str(c).lower() for c in df.columns]
+        if ("cashflow" in p.stem or "cash_flow" in p.stem) and "year" in low:
+            group = next((c for c in df.columns if str(c).lower() in ("scenario", "project")),
+                         None)
+            net = next((c for c in df.columns if ("net" in str(c).lower() or "cash" in
+                                                   str(c).lower()) and "cum" not in
+                        str(c).lower() and pd.api.types.is_numeric_dtype(df[c])), None)
+            if net is None:
+                continue
+            year = df.columns[low.index("year")]
+            fig, ax = plt.subplots(figsize=(10, 5))
+            for g, d in (df.groupby(group, sort=False) if group else [("", df)]):
+                ax.bar(d[year].astype(str), d[net], alpha=0.6, label=_txt(f"{g} {net}"))
+                ax.plot(d[year].astype(str), d[net].cumsum(), marker="o",
+                        label=_txt(f"{g} cumulative"))
+            ax.axhline(0, color="#444", lw=0.8)
+            ax.set_ylabel("MUSD")
+            ax.set_title("Incremental cash flow by year and cumulative")
+            ax.tick_params(axis="x", rotation=45)
+            ax.legend(fontsize=8)
+            save(fig, p.stem)
+            continue
+        if (p.stem in ("objective", "cashflow") or p.stem.startswith("kpi")) and values \
+                and len(df) <= 40:
+            fig, ax = plt.subplots(figsize=(10, 5))
+            x = np.arange(len(df))
+            width = 0.8 / len(values)
+            for i, c in enumerate(values):
+                ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
+                       label=_txt(c))
+            ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
+                          ha="right", fontsize=7)
+            ax.set_title(_txt(p.stem.replace("_", " ")))
+            ax.legend(fontsize=8)
+            save(fig, p.stem)
+        d = charts.top_deltas(df)
+        if len(d) and p.stem != "project_cashflows":
+            fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
+            y = np.arange(len(d))
+            h = 0.8 / len(delta)
+            lab = [_txt(v) for v in charts.row_labels(d, keys)]
+            for i, c in enumerate(delta):
+                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c))
+            ax.set_yticks(y, lab, fontsize=7)
+            ax.invert_yaxis()
+            ax.axvline(0, color="#444", lw=0.8)
+            ax.set_title(_txt(f"{p.stem.replace('_', ' ')}: change against the base"))
+            ax.legend(fontsize=8)
+            save(fig, f"{p.stem}-delta")
     return written

@@ -1,0 +1,229 @@
+"""Scenario overlays: set/scale/add, rows, chains, cycles, errors, project states."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chainopt import api
+from chainopt.case.scenario import apply_changes, read_scenario, resolve_chain
+from chainopt.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+SCEN = ROOT / "scenarios"
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    p = folder / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def _overlay(tmp_path: Path, changes: str):
+    p = _write(tmp_path, "s.yaml", "base: small_chain\nchanges:\n" + textwrap.indent(
+        textwrap.dedent(changes), "  "))
+    return resolve_chain(p)
+
+
+def _cell(raw, table, col, **key):
+    df = raw.tables[table]
+    for k, v in key.items():
+        df = df[df[k] == v]
+    assert len(df) == 1, (table, key, len(df))
+    return df.iloc[0][col]
+
+
+def test_set_scale_add_and_period_overrides(tmp_path):
+    """Crude cost 340 x 1.2 = 408; PP prices 880 + 20 = 900 and 930 + 20 = 950;
+    HDPE at chn in p2036 = 1150 written as an override; the ru_dom hdpe floor set to
+    100 everywhere clears its overrides (330, 360) so that 100 holds in every period."""
+    base, eff, chain = _overlay(tmp_path, """
+        - table: supplies
+          where: {commodity: crude}
+          scale: {cost_usd_per_unit: 1.2}
+        - table: markets
+          where: {commodity: pp}
+          add: {price_usd_per_unit: 20}
+        - table: markets
+          where: {site: chn, commodity: hdpe}
+          period: p2036
+          set: {price_usd_per_unit: 1150}
+        - table: markets
+          where: {site: ru_dom, commodity: hdpe}
+          set: {min_k_per_yr: 100}
+        - table: policies
+          where: {commodity: co2}
+          set: {carbon_price_usd_per_unit: {p2031: 25, p2036: 50}}
+    """)
+    assert _cell(eff, "supplies", "cost_usd_per_unit", commodity="crude") == "408"
+    assert _cell(base, "supplies", "cost_usd_per_unit", commodity="crude") == "340"  # untouched
+    assert _cell(eff, "markets", "price_usd_per_unit", site="ru_dom", commodity="pp") == "900"
+    assert _cell(eff, "markets", "price_usd_per_unit", site="chn", commodity="pp") == "950"
+    assert _cell(eff, "markets_by_period", "price_usd_per_unit", site="chn", commodity="hdpe",
+                 period="p2036") == "1150"
+    assert _cell(eff, "markets", "min_k_per_yr", site="ru_dom", commodity="hdpe") == "100"
+    assert _cell(eff, "markets_by_period", "min_k_per_yr", site="ru_dom", commodity="hdpe",
+                 period="p2031") == ""
+    assert _cell(eff, "policies_by_period", "carbon_price_usd_per_unit",
+                 period="p2036") == "50"
+    assert [e["kind"] for e in chain] == ["case", "scenario"]
+    # the effective case validates and the model sees the overrides
+    case = api.apply_scenario(tmp_path / "s.yaml")
+    bp = case.by_period["markets"]
+    assert float(bp.loc[(bp["site"] == "chn") & (bp["period"] == "p2036"),
+                        "price_usd_per_unit"].iloc[0]) == 1150.0
+
+
+def test_scale_applies_to_existing_overrides(tmp_path):
+    """The ru_dom hdpe sales cap 500 (550, 600 by period) x 2 -> 1000 (1100, 1200)."""
+    _, eff, _ = _overlay(tmp_path, """
+        - table: markets
+          where: {site: ru_dom, commodity: hdpe}
+          scale: {max_k_per_yr: 2}
+    """)
+    assert _cell(eff, "markets", "max_k_per_yr", site="ru_dom", commodity="hdpe") == "1000"
+    assert _cell(eff, "markets_by_period", "max_k_per_yr", site="ru_dom", commodity="hdpe",
+                 period="p2036") == "1200"
+
+
+def test_add_and_remove_rows(tmp_path):
+    _, eff, _ = _overlay(tmp_path, """
+        - table: markets
+          add_rows:
+            - {site: chn, commodity: lpg, price_usd_per_unit: 420, max_k_per_yr: 300}
+        - table: markets
+          remove_rows: {site: ru_dom, commodity: hdpe}
+    """)
+    mk = eff.tables["markets"]
+    assert ((mk["site"] == "chn") & (mk["commodity"] == "lpg")).sum() == 1
+    assert not ((mk["site"] == "ru_dom") & (mk["commodity"] == "hdpe")).any()
+    bp = eff.tables["markets_by_period"]  # its overrides went with it
+    assert not ((bp["site"] == "ru_dom") & (bp["commodity"] == "hdpe")).any()
+
+
+def test_chained_bases_apply_in_order():
+    """small_chained builds on small_high_prices: HDPE at chn 950 x 1.2 = 1140 from the
+    parent, plus its own project switch."""
+    _, eff, chain = resolve_chain(SCEN / "small_chained.yaml")
+    assert [e["name"] for e in chain] == ["small_chain", "small_high_prices", "small_chained"]
+    assert _cell(eff, "markets", "price_usd_per_unit", site="chn", commodity="hdpe") == "1140"
+    assert _cell(eff, "projects", "state", project="far_east_port") == "forced"
+    assert _cell(eff, "projects", "forced_period", project="far_east_port") == "p2031"
+
+
+def test_cycle_is_rejected(tmp_path):
+    _write(tmp_path, "a.yaml", "base: b.yaml\nchanges: []\n")
+    _write(tmp_path, "b.yaml", "base: a.yaml\nchanges: []\n")
+    with pytest.raises(InputError, match="cycle"):
+        api.load_case(tmp_path / "a.yaml")
+
+
+def test_selector_matching_nothing_is_an_error(tmp_path):
+    p = _write(tmp_path, "x.yaml", """\
+        base: small_chain
+        changes:
+          - table: supplies
+            where: {commodity: crude}
+            scale: {cost_usd_per_unit: 1.1}
+          - project: far_east_port
+            state: optional
+          - table: markets
+            where: {commodity: hdpx}
+            set: {price_usd_per_unit: 1}
+        """)
+    with pytest.raises(InputError) as e:
+        api.load_case(p)
+    (problem,) = e.value.problems
+    assert str(problem).endswith("x.yaml changes[2]: selector {commodity: hdpx} matches no row "
+                                 "of markets.csv; did you mean 'hdpe'?")
+
+
+def test_unknown_column_and_table_are_errors_all_collected(tmp_path):
+    p = _write(tmp_path, "x.yaml", """\
+        base: small_chain
+        changes:
+          - table: markets
+            where: {commodity: hdpe}
+            set: {prise_usd_per_unit: 1}
+          - table: market
+            where: {commodity: hdpe}
+            set: {price_usd_per_unit: 1}
+          - project: far_east_prt
+            state: optional
+        """)
+    with pytest.raises(InputError) as e:
+        api.load_case(p)
+    text = [str(x) for x in e.value.problems]
+    assert len(text) == 3
+    assert "changes[0]: column 'prise_usd_per_unit' does not exist in markets.csv; did you " \
+           "mean 'price_usd_per_unit'?" in text[0]
+    assert "changes[1]: unknown table 'market'; did you mean 'markets'?" in text[1]
+    assert "changes[2]: no project 'far_east_prt'" in text[2]
+
+
+def test_invalid_effective_case_names_the_scenario(tmp_path):
+    p = _write(tmp_path, "x.yaml", """\
+        base: small_chain
+        changes:
+          - table: markets
+            where: {commodity: hdpe, site: chn}
+            set: {price_usd_per_unit: abc}
+        """)
+    with pytest.raises(InputError, match=r"not a number|needs a number"):
+        api.load_case(p)
+
+
+def test_scenario_name_and_default_results_name(tmp_path):
+    sc = read_scenario(SCEN / "small_port_expansion.yaml")
+    assert sc.name == "small_port_expansion"
+    res = api.run(SCEN / "small_port_expansion.yaml", out=tmp_path)
+    assert (tmp_path / "small_port_expansion" / "manifest.json").is_file()
+    chain = res.manifest["scenario_chain"]
+    assert [e["name"] for e in chain] == ["small_chain", "small_port_expansion"]
+
+
+def test_apply_changes_leaves_base_untouched():
+    base, _, _ = resolve_chain(SCEN / "small_high_prices.yaml")
+    before = base.tables["markets"].copy()
+    apply_changes(base, read_scenario(SCEN / "small_high_prices.yaml"))
+    assert base.tables["markets"].equals(before)
+
+
+# -- project states -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_run():
+    return api.run("small_chain", save=False)
+
+
+def _project(tmp_path, state: str, period: str = "") -> object:
+    extra = f"\n    period: {period}" if period else ""
+    p = _write(tmp_path, f"{state}.yaml", f"base: small_chain\nchanges:\n  - project: "
+               f"far_east_port\n    state: {state}{extra}\n")
+    return api.run(p, save=False)
+
+
+def test_optional_project_that_pays_is_chosen(tmp_path, base_run):
+    """far_east_port (25 MUSD, 30 yr) saves 74 USD/t on the route to China: chosen in
+    p2026 and the objective rises (7780.43 -> 7790.70 MUSD)."""
+    r = _project(tmp_path, "optional")
+    pj = r["projects"].set_index("period")["built_share"]
+    assert pj["p2026"] == pytest.approx(1.0)
+    assert pj.sum() == pytest.approx(1.0)
+    assert r.objective > base_run.objective + 1.0
+    print(f"optional: {base_run.objective:.2f} -> {r.objective:.2f} MUSD")
+
+
+def test_forced_and_off_projects(tmp_path, base_run):
+    forced = _project(tmp_path, "forced", "p2031")
+    pj = forced["projects"]
+    assert list(pj["period"]) == ["p2031"] and pj["built_share"].iloc[0] == pytest.approx(1.0)
+    cap = forced["capacity"]
+    fe = cap[cap["name"] == "fe_port_sea"].set_index("period")["total_k_per_yr"]
+    assert fe["p2026"] == pytest.approx(0.0) and fe["p2031"] == pytest.approx(800.0)
+    off = _project(tmp_path, "off")
+    assert off["projects"].empty
+    assert off.objective == pytest.approx(base_run.objective, rel=1e-12)
+    assert not (off["flows"]["link"] == "fe_port_sea").any()

@@ -1,0 +1,70 @@
+"""chainopt compare / run with several scenarios / show: CLI, reuse, parallel = serial."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.cli import app
+
+SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+runner = CliRunner()
+
+
+def test_compare_writes_tables_and_reuses_results(tmp_path):
+    args = ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"), "--out",
+            str(tmp_path), "--name", "port", "--jobs", "1"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "compare-port"
+    for f in ("objective.csv", "economics.csv", "project_cashflows.csv", "comparison.md"):
+        assert (folder / f).is_file(), f
+    assert "Project economics" in res.output
+    m1 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
+    res = runner.invoke(app, args)  # same inputs: results are reused, not solved again
+    assert res.exit_code == 0, res.output
+    assert "reused" in res.output
+    m2 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
+    assert m1["created_utc"] == m2["created_utc"]
+
+
+def test_run_several_one_failing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: small_chain\nchanges:\n  - table: markets\n    where: {commodity: "
+                   "hdpx}\n    set: {price_usd_per_unit: 1}\n")
+    res = runner.invoke(app, ["run", str(SCEN / "small_high_prices.yaml"), str(bad),
+                              str(SCEN / "small_port_expansion.yaml"), "--out", str(tmp_path),
+                              "--jobs", "2"])
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert "matches no row of markets.csv" in text and "'hdpe'" in text
+    assert (tmp_path / "small_high_prices" / "manifest.json").is_file()
+    assert (tmp_path / "small_port_expansion" / "manifest.json").is_file()
+    assert not (tmp_path / "bad").exists()
+
+
+def test_parallel_equals_serial(tmp_path):
+    src = ["small_chain", str(SCEN / "small_port_expansion.yaml"),
+           str(SCEN / "small_chained.yaml")]
+    par = api.run_many(src, out=tmp_path / "a", jobs=2)
+    ser = api.run_many(src, out=tmp_path / "b", jobs=1)
+    for p, s in zip(par, ser, strict=True):
+        assert p.ok and s.ok
+        assert p.results.objective == pytest.approx(s.results.objective, rel=1e-12)
+        assert p.results["kpis"]["value"].to_numpy() == pytest.approx(
+            s.results["kpis"]["value"].to_numpy(), rel=1e-12)
+
+
+def test_show_and_validate_scenario():
+    res = runner.invoke(app, ["show", str(SCEN / "small_chained.yaml")])
+    assert res.exit_code == 0, res.output
+    assert "small_high_prices" in res.output and "far_east_port" in res.output
+    assert "forced p2031" in res.output
+    assert "added" in res.output and "removed" in res.output
+    res = runner.invoke(app, ["validate", str(SCEN / "small_high_prices.yaml")])
+    assert res.exit_code == 0, res.output
+    assert "scenario chain" in res.output
