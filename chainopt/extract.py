@@ -301,14 +301,17 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
     life_of = {"unit": ix.unit_new.groupby("unit")["lifetime"].first().to_dict(),
                "link": ix.link_new.groupby("link")["lifetime"].first().to_dict(),
                "project": ix.projects.set_index("project")["lifetime"].to_dict()}
-    share = np.zeros((built.lp.num_cols, n))  # column -> fraction of its money per period
+    # per family: the period of each column, or (build families) the fraction of each
+    # column's money that falls in each period
+    parts: list[tuple[int, int, np.ndarray]] = []
     for fam in built.lp.var_families:
         if "period" not in fam.keys.columns or fam.stop == fam.start:
             continue
         p = fam.keys["period"].map(pos).to_numpy(dtype=np.int64)
         if fam.label not in _BUILD_FAMILIES:
-            share[np.arange(fam.start, fam.stop), p] = 1.0
+            parts.append((fam.start, fam.stop, p))
             continue
+        share = np.zeros((fam.stop - fam.start, n))
         kind = "project" if "project" in fam.keys.columns else (
             "link" if "link" in fam.keys.columns else "unit")
         life = fam.keys[kind].map(life_of[kind]).astype(float).to_numpy()
@@ -319,12 +322,10 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
             b = a + float(per["length_yr"].iloc[j])
             lo = np.maximum(a, y0)
             yrs = np.clip(np.minimum(b, stop) - lo, 0.0, None)
-            share[np.arange(fam.start, fam.stop), j] = discounted_years(
-                ix.rate, ix.base_year, lo, yrs)
-        tot = share[fam.start:fam.stop].sum(axis=1, keepdims=True)
-        share[fam.start:fam.stop] = np.divide(share[fam.start:fam.stop], tot,
-                                              out=np.zeros_like(share[fam.start:fam.stop]),
-                                              where=tot > 0)
+            share[:, j] = discounted_years(ix.rate, ix.base_year, lo, yrs)
+        tot = share.sum(axis=1, keepdims=True)
+        parts.append((fam.start, fam.stop, np.divide(share, tot, out=np.zeros_like(share),
+                                                     where=tot > 0)))
     w = per["weight"].to_numpy()
     rows = []
     net = np.zeros(n)
@@ -333,7 +334,12 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
         uc["period"]).sum().reindex(per["period"]).fillna(0.0).to_numpy()
     for category, vec in built.arrays.cost_by_category.items():
         money = vec.toarray().ravel() * out.col_value
-        by_period = money @ share / w
+        by_period = np.zeros(n)
+        for start, stop, how in parts:
+            m = money[start:stop]
+            by_period += (np.bincount(how, weights=m, minlength=n) if how.ndim == 1
+                          else m @ how)
+        by_period = by_period / w
         if category == "fixed_om":
             by_period = by_period - existing_om
         net += by_period

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -25,9 +26,12 @@ def test_compare_writes_tables_and_reuses_results(tmp_path):
         assert (folder / f).is_file(), f
     assert "Project economics" in res.output
     m1 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
+    econ1 = pd.read_csv(folder / "economics.csv")
     res = runner.invoke(app, args)  # same inputs: results are reused, not solved again
     assert res.exit_code == 0, res.output
     assert "reused" in res.output
+    # reused results (read back from CSV at 10 significant digits) give the same numbers
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "economics.csv"), econ1, rtol=1e-7)
     m2 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
     assert m1["created_utc"] == m2["created_utc"]
 

@@ -103,3 +103,13 @@ def test_compare_sections_and_deltas(runs, tmp_path):
     assert (folder / "comparison.md").read_text().startswith("# Comparison: small_chain")
     assert (folder / "economics.csv").is_file()
     assert not list(tmp_path.glob(".compare-x.*"))  # no temporary folder left behind
+
+
+def test_cashflow_kpis_reconcile_on_lumpy_investment_example():
+    """The MIP example (fixed charges, capex segments, minimum sizes) too."""
+    root = Path(__file__).resolve().parents[2]
+    r = api.run(root / "examples" / "petchem_investment", save=False)
+    per = economics.period_table(r).set_index("period")["weight"]
+    cf = economics.cashflows(r)
+    assert float((cf["net"] * per).sum()) == pytest.approx(r.objective, rel=1e-9)
+    assert float((cf["capex"] * per).sum()) == pytest.approx(r.kpi("npv_capex"), abs=1e-6)
