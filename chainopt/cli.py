@@ -374,17 +374,26 @@ def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: boo
 
 @app.command()
 def show(
-    scenario: Annotated[str, typer.Argument(help="Scenario .yaml file.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario .yaml file, or (with --source) a "
+                                                 "case or scenario.")],
     root: Annotated[bool, typer.Option(help="Show the changes against the root case of the "
                                             "chain instead of the scenario's own base.")]
     = False,
+    source: Annotated[str | None, typer.Option(help="Print where the numbers of this table "
+                                                    "come from (its source column).")] = None,
+    key: Annotated[str | None, typer.Option(help="With --source: only rows whose key "
+                                                 "contains this text.")] = None,
 ) -> None:
-    """Print what a scenario changes against its base: values, rows, project states.
+    """Print what a scenario changes against its base, or where a case's numbers come from.
 
     Example: chainopt show scenarios/small_high_prices.yaml
+    Example: chainopt show ru_eastwest --source units --key amur
     """
     from chainopt.case import scenario as sc
 
+    if source is not None:
+        _show_source(scenario, source, key)
+        return
     try:
         if not sc.is_scenario_path(scenario):
             raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
@@ -484,6 +493,36 @@ def compare(
             console.print(f"  ... {len(df) - rows} more rows in {key}.csv")
     console.print(f"comparison written to [bold]{escape(str(folder))}[/]")
     raise typer.Exit(worst)
+
+
+def _show_source(case_source: str, table: str, key: str | None) -> None:
+    """The rows of ``table`` with their values and ``source`` (provenance) column."""
+    from chainopt.case.schema import TABLES
+
+    try:
+        case = api.load_case(case_source)
+        if table not in TABLES:
+            from chainopt.case.validate import closest
+
+            raise ChainoptError(f"--source {table}: no such table; "
+                                f"{closest(table, TABLES) or 'tables: ' + ', '.join(TABLES)}")
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    df = case.tables[table]
+    keys = list(TABLES[table].key)
+    label = df[keys].astype(str).agg("/".join, axis=1) if len(df) else df[keys[0]]
+    if key:
+        df = df[label.str.contains(key, regex=False)]
+        label = label[df.index]
+    values = [c.name for c in TABLES[table].columns
+              if c.kind in ("float", "int") and c.name in df.columns]
+    tab = Table(title=f"{table}: values and their sources", show_edge=False)
+    for c in ("key", "values", "source"):
+        tab.add_column(c)
+    for i, r in df.iterrows():
+        vals = ", ".join(f"{c}={r[c]:g}" for c in values if r[c] == r[c])
+        tab.add_row(escape(label[i]), escape(vals), escape(str(r.get("source", "")) or "-"))
+    console.print(tab)
 
 
 def main() -> None:  # pragma: no cover - console script entry point

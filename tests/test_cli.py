@@ -142,3 +142,17 @@ def test_help_example_keeps_its_brackets() -> None:
     """Rich markup must not swallow the row selector of the sweep example."""
     _result, text = invoke("sweep", "--help")
     assert "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:13" in text
+
+
+def test_show_prints_where_a_number_came_from():
+    """Provenance of the default case: the Amur cracker's capacity cites source s07."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(
+        app, ["show", "ru_eastwest", "--source", "units", "--key", "amur_sc"])
+    assert res.exit_code == 0, res.output
+    assert "capacity_k_per_yr=2300" in res.output and "s07 S" in res.output
+    bad = CliRunner().invoke(app, ["show", "ru_eastwest", "--source", "unitz"])
+    assert bad.exit_code == 1 and "did you mean 'units'" in " ".join(bad.output.split())

@@ -152,7 +152,9 @@ def compare(results: dict, top: int = TOP) -> dict[str, pd.DataFrame]:
         rows.append({"scenario": n, "projects switched on": ", ".join(summary["projects"]),
                      "incremental NPV (MUSD)": summary["incremental_npv_musd"],
                      "overnight capex (MUSD)": summary["overnight_capex_musd"],
-                     "build year": summary["build_year"],
+                     "build year": (str(int(summary["build_year"]))
+                                    if summary["build_year"] is not None
+                                    and summary["build_year"] == summary["build_year"] else ""),
                      "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
         if summary["projects"]:
             flows.append(f.assign(scenario=n)[["scenario", *f.columns]])
