@@ -121,6 +121,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     outcome = solve(built, options)
     step("extracting results")
     results = extract_results(built, outcome)
+    results.manifest["source"] = _rerun_source(source, case)
     if save:
         step("saving")
         results.manifest["results_dir"] = str(folder)
@@ -316,3 +317,109 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             diagnose.export_model(built, str(path))
             written.append(Path(path))
     return written, numerics_lines(diagnose.coefficient_ranges(built))
+
+
+def _rerun_source(source: object, case: Case) -> str:
+    """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
+    paths) or an embedded case's folder."""
+    chain = case.raw.scenario_chain
+    if chain and chain[-1].get("kind") == "scenario":
+        return str(Path(chain[-1]["path"]).resolve())
+    if isinstance(source, str | Path) and Path(str(source)).exists():
+        return str(Path(str(source)).resolve())
+    return case.origin or str(source)
+
+
+def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
+    """Re-run a saved run from its recorded inputs and compare every table.
+
+    Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
+    longer hash to the recorded ``input_hash``, and
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
+    table differs beyond ``rtol``/``atol``. Returns the drift report (empty = same).
+    """
+    from chainopt.errors import InputError, InputsChangedError, Problem, ResultsDifferError
+    from chainopt.report.drift import compare_results, describe
+
+    saved = Results.load(results_dir)
+    m = saved.manifest
+    src = m.get("source") or m.get("case_origin")
+    if not src:
+        raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
+                                  "results written by chainopt 0.1 or later record it")])
+    case = load_case(src)
+    now = case_hash(case)
+    if now != m.get("input_hash"):
+        raise InputsChangedError(
+            f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
+            f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
+            "answer is expected to change (re-run and review the new results)")
+    opts = m.get("solver_options") or {}
+    options = SolveOptions(time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
+                           method=opts.get("method"), mip_gap=opts.get("mip_gap"),
+                           random_seed=opts.get("random_seed", 0))
+    fresh = run(case, save=False, options=options)
+    report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+    if len(report):
+        raise ResultsDifferError(describe(report, rtol=rtol, atol=atol))
+    return report
+
+
+def default_snapshot_sources() -> list[str]:
+    """Every embedded case and every ``scenarios/*.yaml`` below the working directory."""
+    from chainopt.case.load import embedded_cases
+
+    return [*embedded_cases(), *sorted(str(p) for p in Path("scenarios").glob("*.yaml"))]
+
+
+def snapshot_write(sources: list[str] | None = None, directory: str | Path = "snapshots"
+                   ) -> list[Path]:
+    """Write one small, reviewable YAML file of key figures per source."""
+    import yaml
+
+    from chainopt.report.drift import key_figures
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in sources or default_snapshot_sources():
+        res = run(src, save=False)
+        figures = {"rerun": str(src), **key_figures(res)}
+        name = res.manifest.get("scenario") or res.manifest["case"]
+        path = folder / f"{name}.yaml"
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(yaml.safe_dump(figures, sort_keys=True, allow_unicode=True))
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
+                   atol: float = 1e-3) -> dict[str, list[str]]:
+    """Re-run every snapshot's source and compare its key figures with the file.
+
+    Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
+    """
+    import yaml
+
+    from chainopt.errors import InputError, Problem, ResultsDifferError
+    from chainopt.report.drift import compare_figures, key_figures
+
+    files = sorted(Path(directory).glob("*.yaml"))
+    if not files:
+        raise InputError([Problem(str(directory), "no snapshot files here",
+                                  "write them first with chainopt snapshot write")])
+    drift = {}
+    for f in files:
+        golden = yaml.safe_load(f.read_text())
+        current = {"rerun": golden["rerun"], **key_figures(run(golden["rerun"], save=False))}
+        lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+        if lines:
+            drift[f.stem] = lines
+    if drift:
+        text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
+                         for name, lines in drift.items())
+        raise ResultsDifferError(f"{len(drift)} of {len(files)} snapshots drifted beyond "
+                                 f"rtol={rtol:g}, atol={atol:g}:\n{text}")
+    return drift

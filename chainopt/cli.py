@@ -495,6 +495,69 @@ def compare(
     raise typer.Exit(worst)
 
 
+@app.command()
+def verify(
+    results_dir: Annotated[Path, typer.Argument(help="A results folder written by run.")],
+    rtol: Annotated[float, typer.Option(help="Relative tolerance.")] = 1e-6,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance.")] = 1e-6,
+) -> None:
+    """Re-run a saved run from its recorded inputs and compare every table.
+
+    Exit 0 same, 5 results differ (model, solver or a dependency changed the answer),
+    6 inputs changed (someone edited the data).
+
+    Example: chainopt verify results/small_chain --rtol 1e-6
+    """
+    try:
+        api.verify(results_dir, rtol=rtol, atol=atol)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
+                  f"atol={atol:g}")
+
+
+snapshot_app = typer.Typer(help="Golden results: write and check key figures per scenario.\n\n"
+                                "Example: chainopt snapshot check")
+app.add_typer(snapshot_app, name="snapshot")
+
+
+@snapshot_app.command("write")
+def snapshot_write(
+    sources: Annotated[list[str] | None, typer.Argument(
+        help="Cases or scenarios (default: every embedded case and scenarios/*.yaml).")]
+    = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Snapshot folder.")]
+    = Path("snapshots"),
+) -> None:
+    """Write one YAML file of key figures per source (objective, KPIs, builds, production).
+
+    Example: chainopt snapshot write --dir snapshots
+    """
+    try:
+        paths = api.snapshot_write(sources or None, directory)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    console.print(f"wrote {len(paths)} snapshots to {escape(str(directory))}")
+
+
+@snapshot_app.command("check")
+def snapshot_check(
+    directory: Annotated[Path, typer.Option("--dir", help="Snapshot folder.")]
+    = Path("snapshots"),
+    rtol: Annotated[float, typer.Option(help="Relative tolerance.")] = 1e-5,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance.")] = 1e-3,
+) -> None:
+    """Re-run every snapshot's source and print a diff of the figures that drifted (exit 5).
+
+    Example: chainopt snapshot check --rtol 1e-5
+    """
+    try:
+        api.snapshot_check(directory, rtol=rtol, atol=atol)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    console.print(f"[green]ok[/]: every snapshot in {escape(str(directory))} reproduces")
+
+
 def _show_source(case_source: str, table: str, key: str | None) -> None:
     """The rows of ``table`` with their values and ``source`` (provenance) column."""
     from chainopt.case.schema import TABLES

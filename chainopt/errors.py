@@ -63,3 +63,16 @@ class ResultsExistError(ChainoptError):
     """A results folder exists and overwriting was not asked for."""
 
     exit_code = 1
+
+
+class ResultsDifferError(ChainoptError):
+    """A re-run or snapshot check found results beyond tolerance: the model, solver or a
+    dependency changed the answer."""
+
+    exit_code = 5
+
+
+class InputsChangedError(ChainoptError):
+    """The recorded inputs no longer hash to the same value: someone edited the data."""
+
+    exit_code = 6

@@ -1,0 +1,153 @@
+"""Drift between two sets of results: what changed, beyond which tolerance.
+
+``compare_results`` lines up every table of two runs by its key columns (the
+non-numeric columns) and reports each numeric cell whose difference exceeds
+``atol + rtol * |old|``, every row added or removed, and every capacity whose
+binding status changed (shadow price zero <-> non-zero). ``key_figures`` and
+``compare_figures`` do the same for the small golden snapshot files: objective,
+objective parts, capacity built and production by product, rounded to 6
+significant digits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["table", "key", "column", "old", "new", "abs_diff", "rel_diff", "what"]
+SIGNIFICANT = 6
+
+
+def _keys(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def _label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    if not keys:
+        return pd.Series([str(i) for i in range(len(df))], index=df.index)
+    parts = df[keys].astype(str).fillna("")
+    return parts.apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items() if v), axis=1)
+
+
+def _table_drift(name: str, old: pd.DataFrame, new: pd.DataFrame, rtol: float,
+                 atol: float) -> list[tuple]:
+    rows: list[tuple] = []
+    keys = _keys(old)
+    if set(old.columns) != set(new.columns):
+        for c in sorted(set(old.columns) ^ set(new.columns)):
+            rows.append((name, "", c, "", "", np.nan, np.nan,
+                         "column removed" if c in old.columns else "column added"))
+        return rows
+    o = old.assign(_k=_label(old, keys), _n=old.groupby(keys, dropna=False).cumcount()
+                   if keys else 0)
+    n = new.assign(_k=_label(new, keys), _n=new.groupby(keys, dropna=False).cumcount()
+                   if keys else 0)
+    m = o.merge(n, on=["_k", "_n"], how="outer", suffixes=("_old", "_new"), indicator=True)
+    for k in m.loc[m["_merge"] == "left_only", "_k"]:
+        rows.append((name, k, "", "", "", np.nan, np.nan, "row removed"))
+    for k in m.loc[m["_merge"] == "right_only", "_k"]:
+        rows.append((name, k, "", "", "", np.nan, np.nan, "row added"))
+    both = m[m["_merge"] == "both"]
+    for c in [c for c in old.columns if c not in keys]:
+        a = pd.to_numeric(both[f"{c}_old"], errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(both[f"{c}_new"], errors="coerce").to_numpy(dtype=float)
+        nan_change = np.isnan(a) != np.isnan(b)
+        diff = np.abs(np.nan_to_num(a) - np.nan_to_num(b))
+        bad = nan_change | (diff > atol + rtol * np.abs(np.nan_to_num(a)))
+        for i in np.flatnonzero(bad):
+            rel = diff[i] / abs(a[i]) if a[i] == a[i] and a[i] != 0 else np.inf
+            what = "changed"
+            if name == "capacity" and c == "shadow_price_usd_per_unit_yr" and \
+                    (abs(np.nan_to_num(a[i])) > atol) != (abs(np.nan_to_num(b[i])) > atol):
+                what = "binding changed"
+            rows.append((name, both["_k"].iloc[i], c, a[i], b[i], diff[i], rel, what))
+    return rows
+
+
+def compare_results(old, new, rtol: float = 1e-6, atol: float = 1e-6) -> pd.DataFrame:
+    """Every difference beyond tolerance between two Results (objective first)."""
+    rows: list[tuple] = []
+    a, b = float(old.manifest["objective"]), float(new.manifest["objective"])
+    if abs(a - b) > atol + rtol * abs(a):
+        rows.append(("manifest", "", "objective", a, b, abs(a - b),
+                     abs(a - b) / abs(a) if a else np.inf, "changed"))
+    for name in sorted(set(old.tables) | set(new.tables)):
+        if name not in new.tables or name not in old.tables:
+            rows.append((name, "", "", "", "", np.nan, np.nan,
+                         "table removed" if name in old.tables else "table added"))
+            continue
+        rows += _table_drift(name, old.tables[name], new.tables[name], rtol, atol)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return out.sort_values("rel_diff", ascending=False, kind="stable", na_position="first")
+
+
+def describe(report: pd.DataFrame, rtol: float, atol: float, limit: int = 15) -> str:
+    """A readable summary of a drift report: the differences that matter first."""
+    lines = [f"results differ beyond rtol={rtol:g}, atol={atol:g}: {len(report)} differences"]
+    counts = report["what"].value_counts()
+    lines.append("  " + ", ".join(f"{n} {w}" for w, n in counts.items()))
+    for r in report.head(limit).itertuples(index=False):
+        where = f"{r.table} [{r.key}] {r.column}".replace(" []", "")
+        if r.what in ("changed", "binding changed"):
+            tag = " (binding changed)" if r.what == "binding changed" else ""
+            lines.append(f"  {where}: {r.old:.10g} -> {r.new:.10g} "
+                         f"(rel {r.rel_diff:.2e}){tag}")
+        else:
+            lines.append(f"  {where}: {r.what}")
+    if len(report) > limit:
+        lines.append(f"  ... {len(report) - limit} more (see the full list with --report FILE)")
+    return "\n".join(lines)
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.{SIGNIFICANT}g}")
+
+
+def key_figures(results) -> dict:
+    """The figures a golden snapshot keeps, rounded to 6 significant digits."""
+    k = results.tables["kpis"]
+    npv = {r.kpi: _round(r.value) for r in k[k["period"].fillna("") == ""].itertuples()
+           if r.kpi.startswith("npv_")}
+    prod = {f"{r.kpi.removeprefix('production_')}@{r.period}": _round(r.value)
+            for r in k[k["kpi"].str.startswith("production_")].itertuples()}
+    cap = results.tables["capacity"]
+    built = cap[cap["new_k_per_yr"].fillna(0) > 1e-6]
+    capacity = {f"{r.kind}:{r.name}@{r.period}": _round(r.new_k_per_yr)
+                for r in built.itertuples()}
+    pr = results.tables["projects"]
+    projects = {f"{r.project}@{r.period}": _round(r.built_share)
+                for r in pr[pr["built_share"] > 1e-6].itertuples()}
+    m = results.manifest
+    return {"source": m.get("scenario") or m.get("case"), "status": m["status"],
+            "objective_musd": _round(m["objective"]), "npv_parts_musd": npv,
+            "capacity_built_k_per_yr": capacity, "projects_built": projects,
+            "production_k_per_yr": prod}
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def compare_figures(golden: dict, current: dict, rtol: float, atol: float) -> list[str]:
+    """Readable lines for every figure that changed beyond tolerance (empty = same)."""
+    g, c = _flatten(golden), _flatten(current)
+    lines = []
+    for k in sorted(set(g) | set(c)):
+        if k not in c:
+            lines.append(f"- {k}: {g[k]} (gone)")
+        elif k not in g:
+            lines.append(f"+ {k}: {c[k]} (new)")
+        elif isinstance(g[k], int | float) and isinstance(c[k], int | float):
+            if abs(g[k] - c[k]) > atol + rtol * abs(g[k]):
+                rel = abs(g[k] - c[k]) / abs(g[k]) if g[k] else float("inf")
+                lines.append(f"~ {k}: {g[k]} -> {c[k]} (rel {rel:.2e})")
+        elif g[k] != c[k]:
+            lines.append(f"~ {k}: {g[k]} -> {c[k]}")
+    return lines

@@ -1,0 +1,90 @@
+"""Reproducible results for CI: input hash, verify, golden snapshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.case.digest import case_hash
+from chainopt.cli import app
+from chainopt.errors import ResultsDifferError
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "chainopt" / "data" / "small_chain"
+
+
+def _copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SMALL, tmp_path / "case"))
+
+
+def test_hash_ignores_row_and_column_order_and_formatting(tmp_path):
+    folder = _copy(tmp_path)
+    before = case_hash(api.load_case(folder))
+    df = pd.read_csv(folder / "markets.csv", dtype=str, keep_default_na=False)
+    df = df.iloc[::-1][list(reversed(df.columns))]
+    df["price_usd_per_unit"] = df["price_usd_per_unit"].map(lambda v: f"{float(v):.3f}")
+    df.to_csv(folder / "markets.csv", index=False)
+    assert case_hash(api.load_case(folder)) == before
+
+
+def test_editing_one_value_changes_the_hash_and_verify_says_inputs_changed(tmp_path):
+    folder = _copy(tmp_path)
+    api.run(folder, out=tmp_path / "results", name="r")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    ok = runner.invoke(app, ["verify", str(tmp_path / "results" / "r")])
+    assert ok.exit_code == 0, ok.output
+    text = (folder / "supplies.csv").read_text().replace("wsib,crude,340", "wsib,crude,341")
+    (folder / "supplies.csv").write_text(text)
+    res = runner.invoke(app, ["verify", str(tmp_path / "results" / "r")])
+    assert res.exit_code == 6, res.output
+    assert "inputs changed" in " ".join(res.output.split())
+
+
+def test_verify_reports_a_changed_answer(tmp_path):
+    """Tamper with a saved table (as if the model had changed): exit 5, naming the cell."""
+    folder = _copy(tmp_path)
+    api.run(folder, out=tmp_path / "results", name="r")
+    flows = tmp_path / "results" / "r" / "flows.csv"
+    df = pd.read_csv(flows, keep_default_na=False, na_values=[""])
+    df.loc[df["link"] == "gas_pipe", "flow_k_per_yr"] *= 1.01
+    df.to_csv(flows, index=False)
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["verify", str(flows.parent)])
+    assert res.exit_code == 5, res.output
+    out = " ".join(res.output.split())
+    assert "results differ" in out and "flows" in out and "link=gas_pipe" in out
+    loose = CliRunner().invoke(app, ["verify", str(flows.parent), "--rtol", "0.02"])
+    assert loose.exit_code == 0, loose.output
+
+
+def test_perturbed_golden_file_fails_with_a_named_diff_and_tolerance_fixes_it(tmp_path):
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        api.snapshot_write(["small_chain"], tmp_path)
+        path = tmp_path / "small_chain.yaml"
+        doc = yaml.safe_load(path.read_text())
+        golden = doc["objective_musd"]
+        doc["objective_musd"] = golden * 1.001  # 0.1 % off
+        path.write_text(yaml.safe_dump(doc))
+        with pytest.raises(ResultsDifferError, match=r"objective_musd: .* -> "):
+            api.snapshot_check(tmp_path, rtol=1e-5)
+        assert api.snapshot_check(tmp_path, rtol=1.1e-3) == {}
+    finally:
+        os.chdir(cwd)
+
+
+def test_shipped_snapshots_reproduce():
+    """The committed golden files under snapshots/ match a fresh run of every source."""
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert api.snapshot_check(ROOT / "snapshots") == {}
+    finally:
+        os.chdir(cwd)
