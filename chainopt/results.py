@@ -13,15 +13,13 @@ manifest.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from chainopt.atomic import write_folder
 from chainopt.errors import InputError, Problem, ResultsExistError
 
 FLOAT_FORMAT = "%.10g"
@@ -59,9 +57,8 @@ class Results:
         if folder.exists() and not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
                                     "replace it or --name to write elsewhere")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+
+        def fill(tmp: Path) -> None:
             for name, df in sorted(self.tables.items()):
                 df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
                           lineterminator="\n")
@@ -69,16 +66,8 @@ class Results:
                 extra(tmp)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
-            old = None
-            if folder.exists():
-                old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-                folder.rename(old)
-            tmp.rename(folder)
-            if old is not None:
-                shutil.rmtree(old)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+
+        write_folder(folder, fill)
         return folder
 
     @classmethod

@@ -14,7 +14,6 @@ No Pyomo here (case side).
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -73,6 +72,8 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from chainopt.atomic import write_file
+
     path = Path(path)
     wb = Workbook()
     ws = wb.active
@@ -92,18 +93,7 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     for sh in wb.worksheets:
         for cell in sh[1]:
             cell.font = Font(bold=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda tmp: wb.save(tmp))
     return path
 
 

@@ -17,14 +17,12 @@ and sales that gained or lost most, horizon-average per year, by site).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from chainopt.atomic import write_folder
 from chainopt.errors import ResultsExistError
 from chainopt.report import economics
 
@@ -248,21 +246,12 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
     if folder.exists() and not overwrite:
         raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
                                 "replace it or --name to write elsewhere")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         for key, df in sections.items():
             df.to_csv(tmp / f"{key}.csv", index=False, float_format="%.10g",
                       lineterminator="\n")
         (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(old)
-        tmp.rename(folder)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder(folder, fill)
     return folder

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +25,8 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from chainopt.atomic import write_file
+
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
@@ -45,16 +45,5 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     for k, v in sorted(manifest.items()):
         ws.append([k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
                    else json.dumps(v, default=str)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda tmp: wb.save(tmp))
     return path
