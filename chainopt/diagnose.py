@@ -96,6 +96,16 @@ def _names(families: list[Family]) -> list[str]:
     return names
 
 
+def _name_of(families: list[Family], i: int) -> str:
+    """The readable name of column or row ``i`` alone (no full name list needed)."""
+    for f in families:
+        if f.start <= i < f.stop:
+            k = f.keys.iloc[i - f.start]
+            inner = ",".join(str(v) for v in k.to_numpy()) if len(k) else str(i - f.start)
+            return _SAFE.sub("_", f"{f.label}({inner})")
+    return str(i)
+
+
 def column_names(built: BuiltModel) -> list[str]:
     """``conversion.activity(tob_cdu,cdu_run,p2026)`` for every column (HiGHS rejects ``[]``)."""
     return _names(built.lp.var_families)
@@ -611,8 +621,14 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
     """Smallest and largest |coefficient| of the matrix, costs, column bounds and row
     bounds, with the row/column they come from and the input behind them."""
     a = built.arrays
-    cols = np.asarray(column_names(built), dtype=object)
-    rows = np.asarray(row_names(built), dtype=object)
+    vf, rf = built.lp.var_families, built.lp.row_families
+
+    def cols(k: int) -> str:
+        return _name_of(vf, int(k))
+
+    def rows(k: int) -> str:
+        return _name_of(rf, int(k))
+
     out = []
 
     def add(what: str, vals: np.ndarray, where) -> None:
@@ -629,11 +645,11 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
 
     m = a.matrix.tocoo()
     if m.nnz:
-        add("matrix", m.data, lambda k: f"{rows[m.row[k]]} x {cols[m.col[k]]}")
-    add("cost", a.cost, lambda k: cols[k])
+        add("matrix", m.data, lambda k: f"{rows(m.row[k])} x {cols(m.col[k])}")
+    add("cost", a.cost, cols)
     nc, nr = built.num_vars, built.num_rows
-    add("column bound", np.r_[a.col_lb, a.col_ub], lambda k: cols[k % nc])
-    add("row bound", np.r_[a.row_lb, a.row_ub], lambda k: rows[k % nr])
+    add("column bound", np.r_[a.col_lb, a.col_ub], lambda k: cols(k % nc))
+    add("row bound", np.r_[a.row_lb, a.row_ub], lambda k: rows(k % nr))
     return pd.DataFrame(out, columns=["what", "min_abs", "min_at", "min_input", "max_abs",
                                       "max_at", "max_input", "ratio"])
 

@@ -110,8 +110,11 @@ class ModelIndex:
 
     def weight(self, period: pd.Series) -> np.ndarray:
         """The discount weight ``w_t`` of each element of ``period`` (float array)."""
-        w = dict(zip(self.periods["period"], self.periods["weight"], strict=True))
-        return np.fromiter((w[p] for p in period), dtype=float, count=len(period))
+        pos = pd.Index(self.periods["period"].astype(object)).get_indexer(
+            pd.Series(period, dtype=object))
+        if (pos < 0).any():
+            raise KeyError(f"unknown periods: {sorted(set(pd.Series(period)[pos < 0]))}")
+        return self.periods["weight"].to_numpy(dtype=float)[pos]
 
     def years_alive_weight(self, period: pd.Series, lifetime: pd.Series) -> np.ndarray:
         """Discounted years from the start of ``period`` to the end of life or horizon."""
