@@ -573,7 +573,9 @@ def _show_source(case_source: str, table: str, key: str | None) -> None:
         raise _fail(exc) from None
     df = case.tables[table]
     keys = list(TABLES[table].key)
-    label = df[keys].astype(str).agg("/".join, axis=1) if len(df) else df[keys[0]]
+    from chainopt.case.validate import join_keys
+
+    label = join_keys(df, keys)
     if key:
         df = df[label.str.contains(key, regex=False)]
         label = label[df.index]

@@ -7,7 +7,10 @@ aside and deleted only after the new one is in place).
 
 Tables are written with a fixed float format (``%.10g``) and in a stable row
 order, so the same inputs give byte-identical files; timestamps live only in the
-manifest.
+manifest. Before writing, float values are rounded to 9 significant digits, values
+below 1e-10 in magnitude (solver noise, far below HiGHS's 1e-7 feasibility
+tolerance) are written as 0 and -0 as 0, so that noise in the last bits of a
+solution cannot flip a printed digit or a sign.
 """
 
 from __future__ import annotations
@@ -24,6 +27,22 @@ from chainopt.errors import InputError, Problem, ResultsExistError
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
+SIGNIFICANT_DIGITS = 9
+NOISE = 1e-10
+
+
+def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with float columns rounded to 9 significant digits, values
+    below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring)."""
+    cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        vals = [0.0 if abs(x) < NOISE else float(f"{x:.{SIGNIFICANT_DIGITS}g}")
+                for x in out[c].to_numpy(dtype=float)]
+        out[c] = pd.Series(vals, index=out.index, dtype=float)
+    return out
 
 
 @dataclass
@@ -60,8 +79,8 @@ class Results:
 
         def fill(tmp: Path) -> None:
             for name, df in sorted(self.tables.items()):
-                df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
-                          lineterminator="\n")
+                stable_floats(df).to_csv(tmp / f"{name}.csv", index=False,
+                                         float_format=FLOAT_FORMAT, lineterminator="\n")
             if extra is not None:
                 extra(tmp)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,

@@ -88,3 +88,28 @@ def test_shipped_snapshots_reproduce():
         assert api.snapshot_check(ROOT / "snapshots") == {}
     finally:
         os.chdir(cwd)
+
+
+def test_two_runs_give_byte_identical_tables(tmp_path):
+    """Same inputs, version and solver options: every CSV identical to the byte."""
+    for out in ("a", "b"):
+        api.run("small_chain", out=tmp_path / out, name="r")
+    a, b = tmp_path / "a" / "r", tmp_path / "b" / "r"
+    names = sorted(p.name for p in a.glob("*.csv"))
+    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) >= 10
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert b"created_utc" not in b"".join((a / n).read_bytes() for n in names)
+
+
+def test_solver_noise_cannot_flip_a_printed_digit():
+    """9 significant digits, noise below 1e-10 and -0 written as 0."""
+    from chainopt.results import stable_floats
+
+    df = pd.DataFrame({"k": ["x", "y", "z", "w"],
+                       "v": [7780.429541497478, 7780.429541497481, -1e-13, -0.0]})
+    out = stable_floats(df)
+    assert out["v"].tolist() == [7780.42954, 7780.42954, 0.0, 0.0]
+    assert str(out["v"].iloc[3]) == "0.0" and df["v"].iloc[2] == -1e-13  # input untouched
+    assert out.to_csv(index=False, float_format="%.10g").splitlines()[1:] == [
+        "x,7780.42954", "y,7780.42954", "z,0", "w,0"]
