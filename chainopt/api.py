@@ -333,6 +333,29 @@ def _rerun_source(source: object, case: Case) -> str:
     return case.origin or str(source)
 
 
+def _verify_source(manifest: dict) -> str | None:
+    """The recorded source of a run, found again on this machine: the recorded path if
+    it exists, else an embedded case of that name, else the path's tail below the
+    working directory (a results folder committed on one machine and verified in CI on
+    another). The input hash check guards against picking the wrong one."""
+    from chainopt.case.load import embedded_cases
+
+    recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
+    for src in recorded:
+        if Path(src).exists() or src in embedded_cases():
+            return src
+    for src in recorded:
+        parts = Path(src).parts
+        if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
+                parts[-1] in embedded_cases():
+            return parts[-1]
+        for i in range(1, len(parts)):
+            tail = Path(*parts[i:])
+            if tail.exists():
+                return str(tail)
+    return recorded[0] if recorded else None
+
+
 def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     """Re-run a saved run from its recorded inputs and compare every table.
 
@@ -346,7 +369,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
     saved = Results.load(results_dir)
     m = saved.manifest
-    src = m.get("source") or m.get("case_origin")
+    src = _verify_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])

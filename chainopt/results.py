@@ -7,10 +7,14 @@ aside and deleted only after the new one is in place).
 
 Tables are written with a fixed float format (``%.10g``) and in a stable row
 order, so the same inputs give byte-identical files; timestamps live only in the
-manifest. Before writing, float values are rounded to 9 significant digits, values
-below 1e-10 in magnitude (solver noise, far below HiGHS's 1e-7 feasibility
-tolerance) are written as 0 and -0 as 0, so that noise in the last bits of a
-solution cannot flip a printed digit or a sign.
+manifest. Before writing, float values are rounded to the 10 significant digits
+printed, values below 1e-10 in magnitude (solver noise, far below HiGHS's 1e-7
+feasibility tolerance) are written as 0 and -0 as 0, so that noise in the last bits
+of a solution cannot flip a sign or print as a tiny number. With the solver settings
+of :mod:`chainopt.solve` (one thread, fixed seed) HiGHS is deterministic on one
+platform, so the tables are byte-identical; across platforms compare with
+tolerances (``chainopt verify``). Rounding to fewer digits (e.g. 9) would make the
+CSV disagree with ``results.xlsx`` and the in-memory tables beyond 1e-9.
 """
 
 from __future__ import annotations
@@ -27,12 +31,12 @@ from chainopt.errors import InputError, Problem, ResultsExistError
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
-SIGNIFICANT_DIGITS = 9
+SIGNIFICANT_DIGITS = 10
 NOISE = 1e-10
 
 
 def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with float columns rounded to 9 significant digits, values
+    """A copy of ``df`` with float columns rounded to 10 significant digits, values
     below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring)."""
     cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
     if not cols:

@@ -188,8 +188,9 @@ def test_results_workbook_kpi_sheet_first_and_equal(solved):
     assert list(sheet.columns) == list(kpis.columns)
     assert list(sheet["kpi"]) == list(kpis["kpi"])
     assert list(sheet["period"].fillna("")) == list(kpis["period"].fillna("").astype(str))
+    # the CSV keeps 10 significant digits, the workbook full precision
     assert sheet["value"].astype(float).tolist() == pytest.approx(kpis["value"].tolist(),
-                                                                   rel=1e-9)
+                                                                   rel=1e-9, abs=1e-9)
 
 
 def test_compare_folder_report(tmp_path):

@@ -103,13 +103,32 @@ def test_two_runs_give_byte_identical_tables(tmp_path):
 
 
 def test_solver_noise_cannot_flip_a_printed_digit():
-    """9 significant digits, noise below 1e-10 and -0 written as 0."""
+    """10 significant digits, noise below 1e-10 and -0 written as 0."""
     from chainopt.results import stable_floats
 
     df = pd.DataFrame({"k": ["x", "y", "z", "w"],
                        "v": [7780.429541497478, 7780.429541497481, -1e-13, -0.0]})
+    # the first two differ in the 16th digit (solver noise) and print the same
     out = stable_floats(df)
-    assert out["v"].tolist() == [7780.42954, 7780.42954, 0.0, 0.0]
+    assert out["v"].tolist() == [7780.429541, 7780.429541, 0.0, 0.0]
     assert str(out["v"].iloc[3]) == "0.0" and df["v"].iloc[2] == -1e-13  # input untouched
     assert out.to_csv(index=False, float_format="%.10g").splitlines()[1:] == [
-        "x,7780.42954", "y,7780.42954", "z,0", "w,0"]
+        "x,7780.429541", "y,7780.429541", "z,0", "w,0"]
+
+
+def test_verify_finds_the_source_of_a_run_made_on_another_machine(tmp_path, monkeypatch):
+    """A committed results folder records absolute paths of the machine that made it;
+    verify finds the embedded case, or the path's tail below the working directory."""
+    import json
+
+    case = Path(shutil.copytree(SMALL, tmp_path / "proj" / "case"))
+    for src, recorded in (("small_chain", "/ci/old/chainopt/data/small_chain"),
+                          (case, "/home/someone/proj/case")):
+        res = api.run(src, out=tmp_path / "res", name="r", overwrite=True)
+        manifest = tmp_path / "res" / "r" / "manifest.json"
+        m = json.loads(manifest.read_text())
+        m["source"] = m["case_origin"] = recorded
+        manifest.write_text(json.dumps(m))
+        monkeypatch.chdir(tmp_path)
+        assert api.verify(tmp_path / "res" / "r").empty, recorded
+        assert res.manifest["input_hash"] == m["input_hash"]

@@ -96,7 +96,7 @@ def describe(report: pd.DataFrame, rtol: float, atol: float, limit: int = 15) ->
         else:
             lines.append(f"  {where}: {r.what}")
     if len(report) > limit:
-        lines.append(f"  ... {len(report) - limit} more (see the full list with --report FILE)")
+        lines.append(f"  ... {len(report) - limit} more, with smaller relative changes")
     return "\n".join(lines)
 
 
