@@ -34,10 +34,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
                    terms["col"].to_numpy(), terms["coef"].to_numpy())
 
     uc = ix.unit_cap
-    rows = lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
-                       ub=(uc["availability"] * np.where(uc["project"] == "", uc["capacity"], 0.0)
-                           ).to_numpy())
-    row_of = dict(zip(zip(uc["unit"], uc["period"], strict=True), rows, strict=True))
-    r = np.fromiter((row_of[k] for k in zip(a["unit"], a["period"], strict=True)),
-                    dtype=np.int64, count=len(a))
+    lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
+                ub=(uc["availability"] * np.where(uc["project"] == "", uc["capacity"], 0.0)
+                    ).to_numpy())
+    r = lp.row_ids("conversion.capacity_max", a, ["unit", "period"])
     lp.add_terms(r, cols, a["capacity_use"].to_numpy())

@@ -30,13 +30,6 @@ from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
 
 
-def _rows(lp: LinearProgram, label: str, keys: pd.DataFrame, on: list[str]) -> np.ndarray:
-    fam = lp.family(label)
-    ids = fam.keys.assign(_row=np.arange(fam.start, fam.stop))
-    m = keys[on].merge(ids, on=on, how="left")
-    return m["_row"].to_numpy()
-
-
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     w = ix.periods.set_index("period")["weight"]
     uc = ix.unit_cap
@@ -55,7 +48,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     _lumpy(lp, ix, un, cols, annuity)
     lp.add_objective(cols, -MUSD_PER_KUSD * un["fixed_om"].to_numpy() * life_w, "fixed_om")
     pairs = ix.alive(un.assign(col=cols))
-    rows = _rows(lp, "conversion.capacity_max",
+    rows = lp.row_ids("conversion.capacity_max",
                  pairs.rename(columns={"period": "build", "use_period": "period"}),
                  ["unit", "period"])
     avail = pairs[["unit", "use_period"]].rename(columns={"use_period": "period"}).merge(
@@ -69,7 +62,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_objective(cols, -MUSD_PER_KUSD * ln["capex"].to_numpy() * crf(ix.rate, ln["lifetime"])
                      * life_w, "capex")
     pairs = ix.alive(ln.assign(col=cols))
-    rows = _rows(lp, "transport.capacity_max",
+    rows = lp.row_ids("transport.capacity_max",
                  pairs.drop(columns="period").rename(columns={"use_period": "period"}),
                  ["link", "period"])
     lp.add_terms(rows, pairs["col"].to_numpy(), -1.0)
@@ -177,7 +170,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     uc = ix.unit_cap[ix.unit_cap["project"] != ""]
     brings = built.merge(uc.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(brings):
-        rows = _rows(lp, "conversion.capacity_max",
+        rows = lp.row_ids("conversion.capacity_max",
                      brings.drop(columns="period").rename(columns={"use_period": "period"}),
                      ["unit", "period"])
         lp.add_terms(rows, brings["col"].to_numpy(),
@@ -189,7 +182,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     lk = ix.link_cap[ix.link_cap["project"] != ""]
     links = built.merge(lk.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(links):
-        rows = _rows(lp, "transport.capacity_max",
+        rows = lp.row_ids("transport.capacity_max",
                      links.drop(columns="period").rename(columns={"use_period": "period"}),
                      ["link", "period"])
         lp.add_terms(rows, links["col"].to_numpy(), -links["capacity"].fillna(0.0).to_numpy())
@@ -201,7 +194,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
         old = ix.unit_cap.rename(columns={"period": "use_period"})[
             ["unit", "use_period", "capacity", "availability"]]
         after = after.merge(old, on=["unit", "use_period"])
-        rows = _rows(lp, "conversion.capacity_max",
+        rows = lp.row_ids("conversion.capacity_max",
                      after.drop(columns="period").rename(columns={"use_period": "period"}),
                      ["unit", "period"])
         lp.add_terms(rows, after["col"].to_numpy(),

@@ -101,11 +101,13 @@ class LinearProgram:
                     coefs: object) -> None:
         """Contribute ``coefs * x[cols]`` to the balance of (site, commodity, period)."""
         cols = np.asarray(cols, dtype=np.int64)
+
+        def column(v: object) -> pd.Series:  # keep pandas' own string storage (no objects)
+            return v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v)
+
         self._balance.append(pd.DataFrame({
-            "site": np.asarray(site, dtype=object), "commodity": np.asarray(commodity,
-                                                                            dtype=object),
-            "period": np.asarray(period, dtype=object), "col": cols,
-            "coef": np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape),
+            "site": column(site), "commodity": column(commodity), "period": column(period),
+            "col": cols, "coef": np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape),
         }))
 
     def add_objective(self, cols: np.ndarray, coefs: object, category: str) -> None:
@@ -125,6 +127,19 @@ class LinearProgram:
         if not self._balance:
             return pd.DataFrame(columns=["site", "commodity", "period", "col", "coef"])
         return pd.concat(self._balance, ignore_index=True)
+
+    def row_ids(self, label: str, keys: pd.DataFrame, on: list[str]) -> np.ndarray:
+        """Row ids of family ``label`` for each row of ``keys`` (matched on ``on``; -1 if
+        the family has no such row), by one vectorised index lookup."""
+        fam = self.family(label)
+        if len(on) == 1:
+            index = pd.Index(fam.keys[on[0]])
+            wanted = pd.Index(keys[on[0]])
+        else:
+            index = pd.MultiIndex.from_frame(fam.keys[on])
+            wanted = pd.MultiIndex.from_frame(keys[on])
+        pos = index.get_indexer(wanted)
+        return np.where(pos >= 0, pos + fam.start, -1)
 
     # -- finishing ----------------------------------------------------------------------
     def family(self, label: str) -> Family:

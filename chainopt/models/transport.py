@@ -38,9 +38,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_objective(cols, -MUSD_PER_KUSD * f["cost"].to_numpy() * w, "transport")
 
     lc, limit = capacity_rows(ix)
-    rows = lp.add_rows("transport", "capacity_max", lc[["link", "period"]], ub=limit)
-    row_of = dict(zip(zip(lc["link"], lc["period"], strict=True), rows, strict=True))
-    r = np.fromiter((row_of.get(k, -1) for k in zip(f["link"], f["period"], strict=True)),
-                    dtype=np.int64, count=len(f))
+    lp.add_rows("transport", "capacity_max", lc[["link", "period"]], ub=limit)
+    r = lp.row_ids("transport.capacity_max", f, ["link", "period"])
     keep = r >= 0
     lp.add_terms(r[keep], cols[keep], 1.0)
