@@ -48,9 +48,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     _lumpy(lp, ix, un, cols, annuity)
     lp.add_objective(cols, -MUSD_PER_KUSD * un["fixed_om"].to_numpy() * life_w, "fixed_om")
     pairs = ix.alive(un.assign(col=cols))
-    rows = lp.row_ids("conversion.capacity_max",
-                 pairs.rename(columns={"period": "build", "use_period": "period"}),
-                 ["unit", "period"])
+    rows = lp.row_ids("conversion.capacity_max", pairs, ["unit", "period"],
+                      ["unit", "use_period"])
     avail = pairs[["unit", "use_period"]].rename(columns={"use_period": "period"}).merge(
         uc[["unit", "period", "availability"]], on=["unit", "period"], how="left")
     lp.add_terms(rows, pairs["col"].to_numpy(), -avail["availability"].to_numpy())
@@ -62,9 +61,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_objective(cols, -MUSD_PER_KUSD * ln["capex"].to_numpy() * crf(ix.rate, ln["lifetime"])
                      * life_w, "capex")
     pairs = ix.alive(ln.assign(col=cols))
-    rows = lp.row_ids("transport.capacity_max",
-                 pairs.drop(columns="period").rename(columns={"use_period": "period"}),
-                 ["link", "period"])
+    rows = lp.row_ids("transport.capacity_max", pairs, ["link", "period"],
+                      ["link", "use_period"])
     lp.add_terms(rows, pairs["col"].to_numpy(), -1.0)
 
     _projects(lp, ix, w)
@@ -170,9 +168,8 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     uc = ix.unit_cap[ix.unit_cap["project"] != ""]
     brings = built.merge(uc.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(brings):
-        rows = lp.row_ids("conversion.capacity_max",
-                     brings.drop(columns="period").rename(columns={"use_period": "period"}),
-                     ["unit", "period"])
+        rows = lp.row_ids("conversion.capacity_max", brings, ["unit", "period"],
+                          ["unit", "use_period"])
         lp.add_terms(rows, brings["col"].to_numpy(),
                      -(brings["availability"] * brings["capacity"]).to_numpy())
         lp.add_objective(brings["col"].to_numpy(), -MUSD_PER_KUSD * (
@@ -182,9 +179,8 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     lk = ix.link_cap[ix.link_cap["project"] != ""]
     links = built.merge(lk.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(links):
-        rows = lp.row_ids("transport.capacity_max",
-                     links.drop(columns="period").rename(columns={"use_period": "period"}),
-                     ["link", "period"])
+        rows = lp.row_ids("transport.capacity_max", links, ["link", "period"],
+                          ["link", "use_period"])
         lp.add_terms(rows, links["col"].to_numpy(), -links["capacity"].fillna(0.0).to_numpy())
     if len(ix.retire):
         after = pb.assign(col=cols).merge(ix.periods[["period", "pos"]], on="period").merge(
@@ -194,8 +190,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
         old = ix.unit_cap.rename(columns={"period": "use_period"})[
             ["unit", "use_period", "capacity", "availability"]]
         after = after.merge(old, on=["unit", "use_period"])
-        rows = lp.row_ids("conversion.capacity_max",
-                     after.drop(columns="period").rename(columns={"use_period": "period"}),
-                     ["unit", "period"])
+        rows = lp.row_ids("conversion.capacity_max", after, ["unit", "period"],
+                          ["unit", "use_period"])
         lp.add_terms(rows, after["col"].to_numpy(),
                      (after["availability"] * after["capacity"]).to_numpy())

@@ -128,16 +128,19 @@ class LinearProgram:
             return pd.DataFrame(columns=["site", "commodity", "period", "col", "coef"])
         return pd.concat(self._balance, ignore_index=True)
 
-    def row_ids(self, label: str, keys: pd.DataFrame, on: list[str]) -> np.ndarray:
-        """Row ids of family ``label`` for each row of ``keys`` (matched on ``on``; -1 if
-        the family has no such row), by one vectorised index lookup."""
+    def row_ids(self, label: str, keys: pd.DataFrame, on: list[str],
+                columns: list[str] | None = None) -> np.ndarray:
+        """Row ids of family ``label`` for each row of ``keys`` (-1 where the family has
+        no such row), by one vectorised index lookup: the family's key columns ``on``
+        are matched with ``keys``' ``columns`` (default: the same names)."""
         fam = self.family(label)
+        mine = columns or on
         if len(on) == 1:
             index = pd.Index(fam.keys[on[0]])
-            wanted = pd.Index(keys[on[0]])
+            wanted = pd.Index(keys[mine[0]])
         else:
             index = pd.MultiIndex.from_frame(fam.keys[on])
-            wanted = pd.MultiIndex.from_frame(keys[on])
+            wanted = pd.MultiIndex.from_arrays([keys[c] for c in mine])
         pos = index.get_indexer(wanted)
         return np.where(pos >= 0, pos + fam.start, -1)
 
