@@ -161,10 +161,10 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     uc = ix.unit_cap.copy()
     _, row_value, dual = _row(built, out, "conversion.capacity_max")
     # row value = used capacity - availability x capacity added by investment/projects
-    acts = t["activity"].merge(ix.activity[["unit", "mode", "period", "capacity_use"]],
-                               on=["unit", "mode", "period"])
-    used_cap = (acts.assign(u=acts["activity_k_per_yr"] * acts["capacity_use"])
-                .groupby(["unit", "period"])["u"].sum())
+    acts = t["activity"]  # row for row the same order as ix.activity
+    used_cap = (acts[["unit", "period"]].assign(
+        u=acts["activity_k_per_yr"].to_numpy() * ix.activity["capacity_use"].to_numpy())
+        .groupby(["unit", "period"])["u"].sum())
     used = used_cap.reindex(pd.MultiIndex.from_frame(uc[["unit", "period"]])).fillna(0.0)
     uc["used_k_per_yr"] = _clean(used.to_numpy())
     avail = uc["availability"].to_numpy()
