@@ -475,7 +475,8 @@ def compare(
         err.print("[bold red]error:[/] nothing to compare (the base and at least one other run "
                   "must succeed)")
         raise typer.Exit(worst or 1)
-    sections = cmp.compare(good)
+    console.print("valuing each project against its own counterfactual ...")
+    sections = cmp.compare(good, api.counterfactuals(good))
     label = name or "-vs-".join(good)[:120]
     folder = cmp.save(sections, list(good), out / f"compare-{label}", overwrite=True)
     for key, df in sections.items():

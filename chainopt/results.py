@@ -107,5 +107,5 @@ class Results:
         for df in tables.values():
             for c in ("period", "site", "project"):
                 if c in df.columns:
-                    df[c] = df[c].fillna("").astype(str)
+                    df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         return cls(tables=tables, manifest=manifest)
