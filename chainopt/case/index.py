@@ -55,8 +55,9 @@ class ModelIndex:
     disc: Discounting
     activity: pd.DataFrame  # unit, mode, period, site, process, variable_cost, capacity_use
     mode_flows: pd.DataFrame  # mode, commodity, coef (+ out, - in)
-    # unit, period, site, process, capacity, availability, fixed_om, project, alive
-    # (alive: share of the period before the unit's retire_year; 1 for project units)
+    # unit, period, site, process, capacity, availability, fixed_om, project, retire_year,
+    # alive, alive_pv (share of the period before the unit's retire_year and the sum of d(y)
+    # over those years, from the vintage rule; 1 and w_t for project units)
     unit_cap: pd.DataFrame
     # unit, period (construction start), capex, max_new, lifetime, fixed_om, min_new,
     # build_fixed, lead, first_use, ramp (text)
@@ -137,13 +138,11 @@ def build_index(case: Case) -> ModelIndex:
                                 "lifetime_yr": "lifetime", "min_new_k_per_yr": "min_new",
                                 "build_fixed_musd": "build_fixed", "lead_time_yr": "lead",
                                 "ramp_up": "ramp"})
-    start = ucap["period"].map(start_of).astype(float)
-    length = ucap["period"].map(dict(zip(periods["period"], periods["length_yr"],
-                                         strict=True))).astype(float)
-    retire = ucap["retire_year"].fillna(np.inf)
-    ucap["alive"] = np.clip((retire - start) / length, 0.0, 1.0)
+    ucap = ucap.merge(_existing_vintages(units, periods, disc), on=["unit", "period"],
+                      how="left").fillna({"alive": 0.0, "alive_pv": 0.0})
     unit_cap = ucap[["unit", "period", "site", "process", "capacity", "availability",
-                     "fixed_om", "project", "alive"]].reset_index(drop=True)
+                     "fixed_om", "project", "retire_year", "alive", "alive_pv"]
+                    ].reset_index(drop=True)
     unit_new = timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
                               ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
                                "min_new", "build_fixed", "lead", "ramp"]])
@@ -245,6 +244,22 @@ def build_index(case: Case) -> ModelIndex:
         constraints=constraints, constraint_terms=t["constraint_terms"].drop(columns="_row"),
         segments=segments, link_emissions=link_emissions,
     )
+
+
+def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
+                       disc: Discounting) -> pd.DataFrame:
+    """unit, period, alive (share of the period the unit stands), alive_pv (sum of d(y)
+    over those years): an existing unit stands from the horizon start to its
+    ``retire_year`` (a project's unit from the project's build on: alive 1 here)."""
+    end = units["retire_year"].fillna(disc.end_year).clip(upper=disc.end_year).to_numpy(float)
+    existing = (units["project"] == "").to_numpy()
+    life = np.where(existing, np.maximum(end - disc.first_year, 0.0),
+                    disc.end_year - disc.first_year)
+    pairs = Vintages.of(np.full(len(units), disc.first_year), life).by_period(disc)
+    return pd.DataFrame({"unit": units["unit"].to_numpy()[pairs["build"].to_numpy()],
+                         "period": periods["period"].to_numpy()[pairs["pos"].to_numpy()],
+                         "alive": pairs["alive_share"].to_numpy(),
+                         "alive_pv": pairs["pv"].to_numpy()})
 
 
 def _blending(case: Case, periods: pd.DataFrame):

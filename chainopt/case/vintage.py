@@ -83,7 +83,8 @@ class Vintages:
 
     def annuity(self, disc: Discounting) -> np.ndarray:
         """A per unit of overnight cost (see the module docstring)."""
-        return self.spend_pv(disc) / disc.pv(self.first_use, self.first_use + self.life)
+        alive = disc.pv(self.first_use, self.first_use + self.life)
+        return np.divide(self.spend_pv(disc), alive, out=np.zeros(len(self)), where=alive > 0)
 
     def horizon_pv(self, disc: Discounting) -> np.ndarray:
         """Sum of d(y) over the alive years inside the horizon."""

@@ -56,10 +56,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
 def _existing(lp: LinearProgram, ix: ModelIndex) -> None:
     """Fixed O&M of existing capacity in the years before its retire year."""
     uc = ix.unit_cap[ix.unit_cap["project"] == ""]
-    start = uc["period"].map(ix.periods.set_index("period")["start_year"]).to_numpy(float)
-    length = uc["period"].map(ix.periods.set_index("period")["length_yr"]).to_numpy(float)
-    pv = ix.disc.pv(start, start + length * uc["alive"].to_numpy(float))
-    money = MUSD_PER_KUSD * uc["fixed_om"].to_numpy(float) * uc["capacity"].to_numpy(float) * pv
+    money = (MUSD_PER_KUSD * uc["fixed_om"].to_numpy(float) * uc["capacity"].to_numpy(float)
+             * uc["alive_pv"].to_numpy(float))
     lp.add_offset(-np.bincount(ix.pos(uc["period"]), weights=money,
                                minlength=len(ix.periods)), "fixed_om")
 
@@ -283,33 +281,29 @@ def _project_links(lp: LinearProgram, ix: ModelIndex, pairs: pd.DataFrame) -> No
 def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
     """Units a project retires lose capacity and fixed O&M from the project's first use.
 
-    In period t the retired years are those from max(y_t, f_j) to min(end of t, the
-    unit's retire year); the capacity row gets ``+avail * cap * years / L_t`` on the
-    project's column and the objective ``+fom * cap * sum of d(y)`` over those years.
+    The retired span of unit u by a build of project j runs from f_j to u's own retire
+    year (or the horizon end); by the vintage rule it has, in each period t, a share
+    ``s_t`` and discounted years ``pv_t``: the capacity row gets ``+avail * cap * s_t``
+    on the project's column and the objective ``+fom * cap * pv_t`` (fixed O&M saved).
     """
     if ix.retire.empty:
         return
-    per = ix.periods[["period", "start_year", "length_yr", "pos"]].rename(
-        columns={"period": "use_period"})
-    r = pb.merge(ix.retire, on="project").merge(per, how="cross")
+    r = pb.merge(ix.retire, on="project")
+    units = ix.unit_cap.drop_duplicates("unit").set_index("unit")
+    stop = r["unit"].map(units["retire_year"]).astype(float).fillna(ix.disc.end_year)
+    span = r.assign(lifetime=np.maximum(stop.to_numpy() - r["first_use"].to_numpy(float), 0.0),
+                    lead=0.0, ramp="")
+    pairs, _ = _pairs(ix, span, r["col"].to_numpy())
+    pairs["unit"] = r["unit"].to_numpy()[pairs["build"].to_numpy()]
     old = ix.unit_cap.rename(columns={"period": "use_period"})[
-        ["unit", "use_period", "capacity", "availability", "fixed_om", "alive"]]
-    r = r.merge(old, on=["unit", "use_period"])
-    start = r["start_year"].to_numpy(float)
-    length = r["length_yr"].to_numpy(float)
-    lo = np.maximum(start, r["first_use"].to_numpy(float))
-    hi = start + length * r["alive"].to_numpy(float)
-    years = np.maximum(hi - lo, 0.0)
-    r = r[years > 0]
-    lo, hi, years, length = lo[years > 0], hi[years > 0], years[years > 0], length[years > 0]
-    if r.empty:
+        ["unit", "use_period", "capacity", "availability", "fixed_om"]]
+    pairs = pairs.merge(old, on=["unit", "use_period"])
+    if pairs.empty:
         return
-    rows = lp.row_ids("conversion.capacity_max", r, ["unit", "period"], ["unit", "use_period"])
-    cap = r["capacity"].to_numpy(float)
-    lp.add_terms(rows, r["col"].to_numpy(), r["availability"].to_numpy(float) * cap
-                 * years / length)
-    lp.add_objective(r["col"], MUSD_PER_KUSD * r["fixed_om"].to_numpy(float) * cap
-                     * ix.disc.pv(lo, hi), "fixed_om", r["pos"])
+    cap = pairs["capacity"].to_numpy(float)
+    _capacity(lp, ix, "unit", pairs, -pairs["availability"].to_numpy(float) * cap)
+    lp.add_objective(pairs["col"], MUSD_PER_KUSD * pairs["fixed_om"].to_numpy(float) * cap
+                     * pairs["pv"].to_numpy(), "fixed_om", pairs["pos"])
     ext = ix.life_ext
     if ext.empty:
         return
