@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.schema import TABLES, Case
+from chainopt.case.units import factor
 
 
 def crf(rate: float, life: np.ndarray | float) -> np.ndarray:
@@ -94,6 +95,9 @@ class ModelIndex:
     constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
     segments: pd.DataFrame  # unit, segment, size, capex (sorted by unit, segment)
     link_emissions: pd.DataFrame  # link, commodity (emission), per_unit
+    # the validated case itself: a family reads its own tables from it (with by_period)
+    # instead of adding a frame here
+    case: Case | None = None
 
     def alive(self, builds: pd.DataFrame, life_col: str = "lifetime") -> pd.DataFrame:
         """Pairs (build period -> use period) for rows of ``builds`` (column ``period``).
@@ -126,19 +130,53 @@ class ModelIndex:
 
 
 def build_index(case: Case) -> ModelIndex:
-    """Compute the sparse index of ``case``: one vectorised pass per table."""
+    """Compute the sparse index of ``case``: one vectorised pass per table, one named
+    step per group of frames."""
     meta = case.meta
-    t = case.tables
+    periods = _periods(case)
+    projects = case.tables["projects"].copy()
+    off = set(projects.loc[projects["state"] == "off", "project"])
+    live = projects[projects["state"] != "off"].reset_index(drop=True)
+    units = case.tables["units"][~case.tables["units"]["project"].isin(off)]
+    unit_cap, unit_new = _unit_frames(case, units)
+    links = case.tables["links"][~case.tables["links"]["project"].isin(off)]
+    flow, link_cap, link_new = _link_frames(case, links)
+    project_build, retire = _project_frames(case, live, periods)
+    blend_in, blend_cap, spec_terms = _blending(case, periods)
+    com = case.tables["commodities"]
+    return ModelIndex(
+        periods=periods, rate=meta.discount_rate, base_year=meta.base_year,
+        activity=_activity(case, units), mode_flows=_mode_flows(case), unit_cap=unit_cap,
+        unit_new=unit_new, purchase=_purchase(case), sales=_sales(case), flow=flow,
+        link_cap=link_cap, link_new=link_new,
+        projects=live.rename(columns={"lifetime_yr": "lifetime"}).reset_index(drop=True),
+        project_build=project_build, retire=retire,
+        emission_commodities=frozenset(com.loc[com["kind"] == "emission", "commodity"]),
+        policies=_policies(case), hard_floors=meta.demand_floors == "hard",
+        shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
+        blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
+        constraints=_constraints(case),
+        constraint_terms=case.tables["constraint_terms"].drop(columns="_row"),
+        segments=_segments(case), link_emissions=_link_emissions(links), case=case,
+    )
+
+
+def _periods(case: Case) -> pd.DataFrame:
+    """period, start_year, length_yr, pos (0, 1, ...) and the discount weight w_t."""
+    meta = case.meta
     periods = pd.DataFrame([p.model_dump() for p in meta.periods])
     periods["pos"] = np.arange(len(periods))
     periods["weight"] = discounted_years(meta.discount_rate, meta.base_year,
                                          periods["start_year"], periods["length_yr"])
+    return periods
 
-    projects = t["projects"].copy()
-    off = set(projects.loc[projects["state"] == "off", "project"])
-    live = projects[projects["state"] != "off"].reset_index(drop=True)
 
-    units = t["units"][~t["units"]["project"].isin(off)]
+def _period_order(case: Case) -> dict[str, int]:
+    return {p: i for i, p in enumerate(case.meta.period_names)}
+
+
+def _unit_frames(case: Case, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``unit_cap`` (every unit by period) and ``unit_new`` (expansion options)."""
     ucap = by_period(case, "units", ["capacity_k_per_yr", "max_new_k_per_yr"], units)
     ucap = ucap.rename(columns={"capacity_k_per_yr": "capacity", "availability": "availability",
                                 "fixed_om_usd_per_unit_yr": "fixed_om",
@@ -150,33 +188,47 @@ def build_index(case: Case) -> ModelIndex:
     unit_new = ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
                         ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
                          "min_new", "build_fixed"]].reset_index(drop=True)
+    return unit_cap, unit_new
 
+
+def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:
+    """Every (unit, mode of its process, period), sorted by unit, mode and period."""
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
     act = units[["unit", "site", "process"]].merge(
         modes[["mode", "process", "period", "variable_cost_usd_per_unit", "capacity_use"]],
         on="process")
     act = act.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})
-    order = {p: i for i, p in enumerate(meta.period_names)}
-    act = act.assign(_p=act["period"].map(order)).sort_values(["unit", "mode", "_p"],
-                                                               kind="stable")
-    activity = act[["unit", "mode", "period", "site", "process", "variable_cost",
-                    "capacity_use"]].reset_index(drop=True)
+    act = act.assign(_p=act["period"].map(_period_order(case))).sort_values(
+        ["unit", "mode", "_p"], kind="stable")
+    return act[["unit", "mode", "period", "site", "process", "variable_cost",
+                "capacity_use"]].reset_index(drop=True)
 
-    mf = t["mode_flows"]
-    mode_flows = pd.DataFrame({
+
+def _mode_flows(case: Case) -> pd.DataFrame:
+    """mode, commodity, coef (+ out, - in) per unit of activity."""
+    mf = case.tables["mode_flows"]
+    return pd.DataFrame({
         "mode": mf["mode"], "commodity": mf["commodity"],
         "coef": np.where(mf["direction"] == "out", 1.0, -1.0) * mf["amount_per_unit"],
     })
 
+
+def _purchase(case: Case) -> pd.DataFrame:
     sup = by_period(case, "supplies", ["cost_usd_per_unit", "max_k_per_yr"])
-    purchase = sup.rename(columns={"cost_usd_per_unit": "cost", "max_k_per_yr": "max"})[
+    return sup.rename(columns={"cost_usd_per_unit": "cost", "max_k_per_yr": "max"})[
         ["site", "commodity", "period", "cost", "max"]].reset_index(drop=True)
+
+
+def _sales(case: Case) -> pd.DataFrame:
     mk = by_period(case, "markets", ["price_usd_per_unit", "max_k_per_yr", "min_k_per_yr"])
-    sales = mk.rename(columns={"price_usd_per_unit": "price", "max_k_per_yr": "max",
-                               "min_k_per_yr": "min"})[
+    return mk.rename(columns={"price_usd_per_unit": "price", "max_k_per_yr": "max",
+                              "min_k_per_yr": "min"})[
         ["site", "commodity", "period", "price", "max", "min"]].reset_index(drop=True)
 
-    links = t["links"][~t["links"]["project"].isin(off)]
+
+def _link_frames(case: Case, links: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``flow`` (every link x commodity x period), ``link_cap`` and ``link_new``."""
     lk = by_period(case, "links", ["capacity_k_per_yr", "cost_usd_per_unit", "max_new_k_per_yr"],
                    links)
     lk = lk.rename(columns={"capacity_k_per_yr": "capacity", "cost_usd_per_unit": "cost",
@@ -189,8 +241,14 @@ def build_index(case: Case) -> ModelIndex:
     link_cap = lk[["link", "period", "capacity", "project"]].reset_index(drop=True)
     link_new = lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
                       ["link", "period", "capex", "max_new", "lifetime"]].reset_index(drop=True)
+    return flow, link_cap, link_new
 
-    first = live["earliest_period"].replace("", meta.period_names[0]).map(order)
+
+def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``project_build`` (candidate build periods) and ``retire`` (project, unit)."""
+    order = _period_order(case)
+    first = live["earliest_period"].replace("", case.meta.period_names[0]).map(order)
     cand = live[["project"]].merge(periods[["period", "pos"]], how="cross")
     earliest = cand["project"].map(dict(zip(live["project"], first, strict=True)))
     cand = cand[cand["pos"].to_numpy() >= earliest.to_numpy(dtype=float)]
@@ -201,47 +259,40 @@ def build_index(case: Case) -> ModelIndex:
     retire = live.assign(unit=live["retires_units"].str.split(";")).explode("unit")
     retire = retire.loc[retire["unit"].fillna("").str.strip() != "", ["project", "unit"]]
     retire["unit"] = retire["unit"].str.strip()
+    return project_build, retire.reset_index(drop=True)
 
-    com = t["commodities"]
-    emission = frozenset(com.loc[com["kind"] == "emission", "commodity"])
+
+def _policies(case: Case) -> pd.DataFrame:
     pol = by_period(case, "policies", ["carbon_price_usd_per_unit", "cap_k_per_yr"])
-    policies = pol.rename(columns={"carbon_price_usd_per_unit": "carbon_price",
-                                   "cap_k_per_yr": "cap"})[
+    return pol.rename(columns={"carbon_price_usd_per_unit": "carbon_price",
+                               "cap_k_per_yr": "cap"})[
         ["commodity", "site", "period", "carbon_price", "cap"]].reset_index(drop=True)
 
-    blend_in, blend_cap, spec_terms = _blending(case, periods)
+
+def _constraints(case: Case) -> pd.DataFrame:
+    """Every user constraint by the periods it applies in (blank ``periods``: all)."""
     cons = by_period(case, "constraints", ["rhs"])
     allowed = cons["periods"].str.split(";")
     keep = [(p_ in a) if a != [""] else True for p_, a in zip(cons["period"], allowed,
                                                               strict=True)]
-    constraints = cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
-    seg = t["capex_segments"].sort_values(["unit", "segment"], kind="stable")
-    segments = seg.rename(columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
+    return cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
+
+
+def _segments(case: Case) -> pd.DataFrame:
+    seg = case.tables["capex_segments"].sort_values(["unit", "segment"], kind="stable")
+    return seg.rename(columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
         ["unit", "segment", "size", "capex"]].reset_index(drop=True)
+
+
+def _link_emissions(links: pd.DataFrame) -> pd.DataFrame:
     le = links.loc[links["emission_commodity"] != "", ["link", "emission_commodity",
                                                        "emission_per_unit"]]
-    link_emissions = le.rename(columns={"emission_commodity": "commodity",
-                                        "emission_per_unit": "per_unit"}).reset_index(drop=True)
-
-    return ModelIndex(
-        periods=periods, rate=meta.discount_rate, base_year=meta.base_year,
-        activity=activity, mode_flows=mode_flows, unit_cap=unit_cap, unit_new=unit_new,
-        purchase=purchase, sales=sales, flow=flow, link_cap=link_cap, link_new=link_new,
-        projects=live.rename(columns={"lifetime_yr": "lifetime"}).reset_index(drop=True),
-        project_build=project_build, retire=retire.reset_index(drop=True),
-        emission_commodities=emission, policies=policies,
-        hard_floors=meta.demand_floors == "hard",
-        shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
-        blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
-        constraints=constraints, constraint_terms=t["constraint_terms"].drop(columns="_row"),
-        segments=segments, link_emissions=link_emissions,
-    )
+    return le.rename(columns={"emission_commodity": "commodity",
+                              "emission_per_unit": "per_unit"}).reset_index(drop=True)
 
 
 def _blending(case: Case, periods: pd.DataFrame):
     """Blend inputs, capacities and spec terms (property x quantity, linear)."""
-    from chainopt.case.units import factor
-
     t = case.tables
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
     comp = bl.assign(component=bl["components"].str.split(";")).explode("component")

@@ -28,6 +28,7 @@ import pandas as pd
 from chainopt.case.index import ModelIndex, crf
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import Bound, FamilySpec, Row, Var
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -48,8 +49,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     _lumpy(lp, ix, un, cols, annuity)
     lp.add_objective(cols, -MUSD_PER_KUSD * un["fixed_om"].to_numpy() * life_w, "fixed_om")
     pairs = ix.alive(un.assign(col=cols))
-    rows = lp.row_ids("conversion.capacity_max", pairs, ["unit", "period"],
-                      ["unit", "use_period"])
+    rows = lp.unit_capacity.rows(pairs, period="use_period")
     avail = pairs[["unit", "use_period"]].rename(columns={"use_period": "period"}).merge(
         uc[["unit", "period", "availability"]], on=["unit", "period"], how="left")
     lp.add_terms(rows, pairs["col"].to_numpy(), -avail["availability"].to_numpy())
@@ -61,8 +61,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_objective(cols, -MUSD_PER_KUSD * ln["capex"].to_numpy() * crf(ix.rate, ln["lifetime"])
                      * life_w, "capex")
     pairs = ix.alive(ln.assign(col=cols))
-    rows = lp.row_ids("transport.capacity_max", pairs, ["link", "period"],
-                      ["link", "use_period"])
+    rows = lp.link_capacity.rows(pairs, period="use_period")
     lp.add_terms(rows, pairs["col"].to_numpy(), -1.0)
 
     _projects(lp, ix, w)
@@ -168,8 +167,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     uc = ix.unit_cap[ix.unit_cap["project"] != ""]
     brings = built.merge(uc.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(brings):
-        rows = lp.row_ids("conversion.capacity_max", brings, ["unit", "period"],
-                          ["unit", "use_period"])
+        rows = lp.unit_capacity.rows(brings, period="use_period")
         lp.add_terms(rows, brings["col"].to_numpy(),
                      -(brings["availability"] * brings["capacity"]).to_numpy())
         lp.add_objective(brings["col"].to_numpy(), -MUSD_PER_KUSD * (
@@ -179,8 +177,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
     lk = ix.link_cap[ix.link_cap["project"] != ""]
     links = built.merge(lk.rename(columns={"period": "use_period"}), on=["project", "use_period"])
     if len(links):
-        rows = lp.row_ids("transport.capacity_max", links, ["link", "period"],
-                          ["link", "use_period"])
+        rows = lp.link_capacity.rows(links, period="use_period")
         lp.add_terms(rows, links["col"].to_numpy(), -links["capacity"].fillna(0.0).to_numpy())
     if len(ix.retire):
         after = pb.assign(col=cols).merge(ix.periods[["period", "pos"]], on="period").merge(
@@ -190,7 +187,63 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
         old = ix.unit_cap.rename(columns={"period": "use_period"})[
             ["unit", "use_period", "capacity", "availability"]]
         after = after.merge(old, on=["unit", "use_period"])
-        rows = lp.row_ids("conversion.capacity_max", after, ["unit", "period"],
-                          ["unit", "use_period"])
+        rows = lp.unit_capacity.rows(after, period="use_period")
         lp.add_terms(rows, after["col"].to_numpy(),
                      (after["availability"] * after["capacity"]).to_numpy())
+
+
+# -- the family's declaration (see chainopt.models.spec) -------------------------------------
+_NEW = dict(value_unit="USD per unit (NPV)", vintage="build", results="capacity")
+_LUMPY = dict(value_unit="USD per unit (NPV)", vintage="build", results="kpis", technical=True)
+SPEC = FamilySpec(
+    "investment", inputs="units.csv / links.csv / projects.csv (capex, sizes)",
+    variables=(
+        Var("investment", "unit_new", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", noun="new capacity of unit {unit}",
+            categories=("capex", "fixed_om"), reduced_cost=True,
+            bound=Bound("upper", "expansion limit", "expansion limit of unit {unit}"),
+            missing_bound="units.csv gives no max_new_k_per_yr for unit {unit}", **_NEW),
+        Var("investment", "link_new", dims=("link", "period"),
+            unit="k units/yr of new link capacity", noun="new capacity of link {link}",
+            categories=("capex",), reduced_cost=True,
+            bound=Bound("upper", "expansion limit", "expansion limit of link {link}"),
+            missing_bound="links.csv gives no max_new_k_per_yr for link {link}", **_NEW),
+        Var("investment", "unit_build", dims=("unit", "period"),
+            unit="binary: unit u expands in period t", noun="build decision of unit {unit}",
+            categories=("capex",), **_LUMPY),
+        Var("investment", "segment", dims=("unit", "period", "segment"),
+            unit="k units/yr of new capacity in the capex segment",
+            noun="capex segment {segment} of unit {unit}", categories=("capex",), **_LUMPY),
+        Var("investment", "segment_open_flag", dims=("unit", "period", "segment"),
+            unit="binary: the capex segment is used",
+            noun="capex segment {segment} of unit {unit} in use", categories=(), **_LUMPY),
+        *(Var("investment", name, dims=("project", "period"),
+              unit="share of project j built in period t (0-1)", noun="project {project}",
+              categories=("capex", "fixed_om"), value_unit="MUSD (NPV)", vintage="build",
+              results="projects", reduced_cost=True,
+              bound=Bound("lower", "forced project", "forced project {project}"))
+          for name in ("project_share", "project_build")),
+    ),
+    rows=(
+        Row("investment", "build_once", dims=("project",), unit="share of the project",
+            sense="<=", noun="project {project} can be built once", vintage="horizon",
+            results="projects", value_unit="MUSD (NPV)"),
+        Row("investment", "unit_new_max", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense="<=",
+            noun="expansion limit of unit {unit}", vintage="build", results="capacity",
+            value_unit="USD per unit (NPV)"),
+        Row("investment", "unit_new_min", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense=">=",
+            noun="minimum build size of unit {unit}", vintage="build", results="capacity",
+            value_unit="USD per unit (NPV)"),
+        Row("investment", "segment_sum", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense="=",
+            noun="capex segments of unit {unit}", **_LUMPY),
+        Row("investment", "segment_open", dims=("unit", "period", "segment"),
+            unit="k units/yr of new unit capacity", sense="<=",
+            noun="capex segment {segment} of unit {unit} is open", **_LUMPY),
+        Row("investment", "segment_full", dims=("unit", "period", "segment"),
+            unit="k units/yr of new unit capacity", sense=">=",
+            noun="capex segments of unit {unit} fill in order", **_LUMPY),
+    ),
+)
