@@ -5,7 +5,9 @@ Constraint families add whole indexed families at once: ``add_vars`` and
 the new columns or rows; ``add_terms`` adds matrix coefficients in bulk. Families
 contribute to the shared commodity balance with ``add_balance`` and to the
 objective with ``add_objective`` (each term tagged with a cost category, so the
-objective can be split into its parts).
+objective can be split into its parts). Rows one family creates and another adds
+to are handed over as typed handles (:class:`CapacityRows` on ``unit_capacity`` and
+``link_capacity``), not looked up by label.
 
 ``to_pyomo`` turns the finished programme into a Pyomo model (``pyomo.kernel``,
 Pyomo's API for large structured models): one block per family, a

@@ -137,3 +137,5 @@ def test_capacity_rows_are_a_typed_handle(built_models):
     ids = lp.unit_capacity.rows(keys.rename(columns={"period": "use_period"}),
                                 period="use_period")
     assert (ids == np.arange(lp.unit_capacity.family.start, lp.unit_capacity.family.stop)).all()
+    missing = keys.head(1).assign(unit="no_such_unit")
+    assert lp.unit_capacity.rows(missing).tolist() == [-1]
