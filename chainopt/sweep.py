@@ -39,6 +39,7 @@ from chainopt.case.load import load_case
 from chainopt.case.scenario import Scenario, apply_changes
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.models import investment
 from chainopt.models.build import build
 from chainopt.solve import handover, objective_with_fixed, resolve, solve
 
@@ -215,7 +216,7 @@ def _kpis(built, outcome) -> dict[str, float]:
             category, 0.0)
     for category, value in a.offset.items():
         out.setdefault(f"npv_{category}_musd", value)
-    for label in ("investment.project_build", "investment.project_share"):
+    for label in (investment.PROJECT_BUILD.label, investment.PROJECT_SHARE.label):
         try:
             fam = built.lp.family(label)
         except KeyError:
@@ -229,7 +230,7 @@ def _kpis(built, outcome) -> dict[str, float]:
 def _project_columns(built) -> dict[str, np.ndarray]:
     """The build-decision columns of each optional project of a built model."""
     out: dict[str, list] = {}
-    for label in ("investment.project_build", "investment.project_share"):
+    for label in (investment.PROJECT_BUILD.label, investment.PROJECT_SHARE.label):
         try:
             fam = built.lp.family(label)
         except KeyError:

@@ -195,6 +195,14 @@ def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
 # -- the family's declaration (see chainopt.models.spec) -------------------------------------
 _NEW = dict(value_unit="USD per unit (NPV)", vintage="build", results="capacity")
 _LUMPY = dict(value_unit="USD per unit (NPV)", vintage="build", results="kpis", technical=True)
+# a project's build decision: a share (divisible projects) or binary (all or nothing)
+PROJECT_SHARE, PROJECT_BUILD = (
+    Var("investment", name, dims=("project", "period"),
+        unit="share of project j built in period t (0-1)", noun="project {project}",
+        categories=("capex", "fixed_om"), value_unit="MUSD (NPV)", vintage="build",
+        results="projects", reduced_cost=True,
+        bound=Bound("lower", "forced project", "forced project {project}"))
+    for name in ("project_share", "project_build"))
 SPEC = FamilySpec(
     "investment", inputs="units.csv / links.csv / projects.csv (capex, sizes)",
     variables=(
@@ -217,12 +225,7 @@ SPEC = FamilySpec(
         Var("investment", "segment_open_flag", dims=("unit", "period", "segment"),
             unit="binary: the capex segment is used",
             noun="capex segment {segment} of unit {unit} in use", categories=(), **_LUMPY),
-        *(Var("investment", name, dims=("project", "period"),
-              unit="share of project j built in period t (0-1)", noun="project {project}",
-              categories=("capex", "fixed_om"), value_unit="MUSD (NPV)", vintage="build",
-              results="projects", reduced_cost=True,
-              bound=Bound("lower", "forced project", "forced project {project}"))
-          for name in ("project_share", "project_build")),
+        PROJECT_SHARE, PROJECT_BUILD,
     ),
     rows=(
         Row("investment", "build_once", dims=("project",), unit="share of the project",

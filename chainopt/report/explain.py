@@ -14,6 +14,7 @@ import math
 
 import pandas as pd
 
+from chainopt.models import balance, conversion
 from chainopt.models.registry import ROWS, VARIABLES
 
 RATIO_WARN = 1e8
@@ -189,7 +190,7 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5) -> list[str]:
     """The unused modes that came closest to being used."""
-    r = reduced[reduced["family"] == "conversion.activity"].copy()
+    r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
@@ -261,7 +262,7 @@ def _member_text(row) -> str:
     b = row.get("bound")
     unit = _qty(row.get("quantity_unit", ""))
     fam, side = row["family"], row.get("side", "")
-    if fam == "balance.commodity":
+    if fam == balance.COMMODITY.label:
         return f"{what}{when} (what arrives and is made must be used, shipped or sold)"
     if row.get("kind") == "bound":
         if side == "lower" and (b is None or b == 0):
@@ -281,8 +282,8 @@ def infeasible_lines(members: pd.DataFrame, method: str) -> list[str]:
              f"({method}); relax or remove at least one of them:"]
     if members.empty:
         return [*lines, "  (no conflict found)"]
-    main = members[members["family"] != "balance.commodity"]
-    link = members[members["family"] == "balance.commodity"]
+    main = members[members["family"] != balance.COMMODITY.label]
+    link = members[members["family"] == balance.COMMODITY.label]
     lines += ["  - " + _member_text(r) for _, r in main.iterrows()]
     if len(link):
         lines.append("  linked through:")
