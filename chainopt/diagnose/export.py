@@ -14,7 +14,7 @@ import pandas as pd
 from chainopt.diagnose.names import column_names, name_of, row_names
 from chainopt.errors import SolverError
 from chainopt.models.build import BuiltModel
-from chainopt.models.registry import BLOCKS
+from chainopt.models.registry import BLOCKS, ROWS
 from chainopt.solve import new_highs, to_highs_lp
 
 
@@ -74,10 +74,11 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
 
 def _input(name: str) -> str:
     """The input behind a coefficient named ``row x column`` (or a column or row alone):
-    the family of the row for user constraints, blends and emission caps, else of the
-    column."""
-    parts = [p.split("(")[0] for p in str(name).split(" x ")]
-    block = parts[-1].split(".")[0] if parts else ""
-    if parts and parts[0].split(".")[0] in ("user", "blending", "emissions"):
-        block = parts[0].split(".")[0]
+    that of the row's family when the row sets its own coefficients (``Row.own_coefficients``:
+    user constraints, blends, emission caps), else that of the column's family."""
+    labels = [p.split("(")[0] for p in str(name).split(" x ")]
+    label = labels[-1]
+    if labels[0] in ROWS and ROWS[labels[0]].own_coefficients:
+        label = labels[0]
+    block = label.split(".")[0]
     return BLOCKS[block].inputs if block in BLOCKS else ""

@@ -35,16 +35,18 @@ BLEND = Var(
 SPEC_MIN = Row(
     "blending", "spec_min", dims=("blend", "property", "period", "limit"),
     unit="property x basis quantity, k/yr", sense=">=",
-    noun="{property} minimum of blend {blend}", vintage="period", results="constraints")
+    noun="{property} minimum of blend {blend}", vintage="period", results="constraints",
+    own_coefficients=True)
 SPEC_MAX = Row(
     "blending", "spec_max", dims=("blend", "property", "period", "limit"),
     unit="property x basis quantity, k/yr", sense="<=",
-    noun="{property} maximum of blend {blend}", vintage="period", results="constraints")
+    noun="{property} maximum of blend {blend}", vintage="period", results="constraints",
+    own_coefficients=True)
 CAPACITY_MAX = Row(
     "blending", "capacity_max", dims=("blend", "period"),
     unit="k units/yr of components blended", sense="<=",
     noun="capacity of blend {blend}", vintage="period", results="constraints",
-    what="capacity", ranging=True, elastic=True)
+    what="capacity", ranging=True, elastic=True, own_coefficients=True)
 SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
                   variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX))
 

@@ -26,7 +26,7 @@ CAP_MAX = Row(
     "emissions", "cap_max", dims=("commodity", "site", "period"),
     unit="k units/yr of the emission commodity", sense="<=",
     noun="emission cap on {commodity}{at_site}", vintage="period", results="constraints",
-    what="emission cap", ranging=True, elastic=True)
+    what="emission cap", ranging=True, elastic=True, own_coefficients=True)
 SPEC = FamilySpec(
     "emissions", inputs="policies.csv and the emission amounts in mode_flows.csv",
     rows=(CAP_MAX,))  # its carbon price is a cost on conversion and transport columns

@@ -105,6 +105,9 @@ class Row:
     # (ModelIndex frame, column): the row is that many row units per user unit (a unit's
     # capacity row counts capacity x availability); joined on the row's key columns
     scale: tuple[str, str] | None = None
+    # its matrix coefficients come from its own family's inputs (blend specs, emission
+    # amounts, user constraint terms), not from those of the columns' families
+    own_coefficients: bool = False
     technical: bool = False
 
     @property
