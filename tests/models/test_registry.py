@@ -108,7 +108,7 @@ def test_built_families_are_registered_with_their_keys_sense_and_categories(buil
             elif spec.sense == "=":
                 assert (lo == hi).all(), fam.label
         starts = np.array([f.start for f in lp.var_families])
-        for cols, coefs, category in lp.objective_terms:
+        for cols, coefs, category, *_ in lp.objective_terms:  # (+ period, once attributed)
             for i in np.unique(np.searchsorted(starts, cols[coefs != 0], side="right") - 1):
                 fam = lp.var_families[i]
                 assert category in registry.var(fam.label).categories, (fam.label, category)
