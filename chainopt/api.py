@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from chainopt import __version__, batch, diagnose
+from chainopt import __version__, batch
 from chainopt import sweep as sw
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
@@ -28,7 +28,6 @@ from chainopt.case.load import embedded_cases
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
-from chainopt.diagnose import insight_tables
 from chainopt.errors import (
     InputError,
     InputsChangedError,
@@ -39,7 +38,6 @@ from chainopt.errors import (
 from chainopt.extract import extract_tables
 from chainopt.models.build import BuiltModel, build
 from chainopt.report import compare as cmp
-from chainopt.report import explain as ex
 from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
 from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
 from chainopt.report.html import write_report
@@ -80,6 +78,10 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     t0 = time.perf_counter()
     tables = extract_tables(built, outcome)
     t1 = time.perf_counter()
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
+    from chainopt.diagnose import insight_tables
+
     insight, insight_info = insight_tables(built, outcome)
     tables.update(insight)
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
@@ -308,6 +310,11 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
     relaxations, or the quantities that run away). Returns lines of text."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
+    from chainopt import diagnose
+    from chainopt.report import explain as ex
+
     if target is not None and (Path(target) / MANIFEST).is_file():
         res = Results.load(target)
         if ranging:
@@ -333,6 +340,11 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
            lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
+    from chainopt import diagnose
+    from chainopt.report import explain as ex
+
     built = build(load_case(source), pyomo=False)
     written = []
     for path in (mps, lp):

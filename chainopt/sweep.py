@@ -39,9 +39,6 @@ from chainopt.case.load import load_case
 from chainopt.case.scenario import Scenario, apply_changes
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, Problem
-from chainopt.models import investment
-from chainopt.models.build import build
-from chainopt.solve import handover, objective_with_fixed, resolve, solve
 
 SET_PATTERN = re.compile(
     r"^(?P<table>[a-z_]+)\.(?P<column>[a-z0-9_]+)(\[(?P<where>[^\]]*)\])?\s*"
@@ -192,6 +189,11 @@ _BASE: dict[str, object] = {}
 def _base(source: str):
     """The worker's base: raw inputs and the solved base model (built once)."""
     if source not in _BASE:
+        # lazy: the model side loads in the worker that solves, so that importing this
+        # module (the api does) stays light
+        from chainopt.models.build import build
+        from chainopt.solve import handover, solve
+
         case = load_case(source)
         built = build(case)
         handover(built)
@@ -216,25 +218,32 @@ def _kpis(built, outcome) -> dict[str, float]:
             category, 0.0)
     for category, value in a.offset.items():
         out.setdefault(f"npv_{category}_musd", value)
-    for label in (investment.PROJECT_BUILD.label, investment.PROJECT_SHARE.label):
-        try:
-            fam = built.lp.family(label)
-        except KeyError:
-            continue
+    for fam in _project_families(built):
         shares = pd.Series(outcome.col_value[fam.start:fam.stop]).groupby(
             fam.keys["project"].to_numpy()).sum()
         out.update({f"built_{p}": float(v) for p, v in shares.items()})
     return out
 
 
+def _project_families(built) -> list:
+    """The column families of project build decisions in a built model (binary ones
+    first, then shares; see the investment family's spec)."""
+    # lazy: the model side loads in the worker (see _base)
+    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
+
+    out = []
+    for spec in (PROJECT_BUILD, PROJECT_SHARE):
+        try:
+            out.append(built.lp.family(spec.label))
+        except KeyError:
+            continue
+    return out
+
+
 def _project_columns(built) -> dict[str, np.ndarray]:
     """The build-decision columns of each optional project of a built model."""
     out: dict[str, list] = {}
-    for label in (investment.PROJECT_BUILD.label, investment.PROJECT_SHARE.label):
-        try:
-            fam = built.lp.family(label)
-        except KeyError:
-            continue
+    for fam in _project_families(built):
         for i, project in enumerate(fam.keys["project"]):
             out.setdefault(project, []).append(fam.start + i)
     states = built.index.projects.set_index("project")["state"]
@@ -248,6 +257,10 @@ def solve_variant(source: str, variant: Variant, options=None,
     With ``project_npv``, each optional project's incremental NPV is the variant's
     objective minus its objective with the project's build decisions fixed at 0.
     """
+    # lazy: the model side loads in the worker (see _base)
+    from chainopt.models.build import build
+    from chainopt.solve import objective_with_fixed, resolve
+
     t0 = time.perf_counter()
     row: dict = {"variant": variant.id, **variant.values}
     try:
