@@ -7,20 +7,43 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 
 from __future__ import annotations
 
+import json
+import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainopt import __version__
+import pandas as pd
+import yaml
+
+from chainopt import __version__, batch
+from chainopt import sweep as sw
+from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
-from chainopt.case.scenario import apply_scenario, load_source, scenario_name
+from chainopt.case.load import embedded_cases
+from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import Case
+from chainopt.case.validate import validate
+from chainopt.errors import (
+    InputError,
+    InputsChangedError,
+    Problem,
+    ResultsDifferError,
+    ResultsExistError,
+)
 from chainopt.extract import extract_tables
 from chainopt.models.build import BuiltModel, build
-from chainopt.results import Results
+from chainopt.report import compare as cmp
+from chainopt.report import economics
+from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
+from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
+from chainopt.report.html import write_report
+from chainopt.report.sweep_stats import summarise
+from chainopt.results import MANIFEST, Results
 from chainopt.solve import SolveOptions, SolveOutcome, handover
 from chainopt.solve import solve as _solve
 
@@ -56,6 +79,8 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     t0 = time.perf_counter()
     tables = extract_tables(built, outcome)
     t1 = time.perf_counter()
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables
 
     insight, insight_info = insight_tables(built, outcome)
@@ -64,7 +89,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": t1 - t0,
                "insight_s": time.perf_counter() - t1}
-    import pyomo
+    import pyomo  # lazy: Pyomo is slow to import and only its version is needed here
 
     manifest = {
         "case": built.case.name,
@@ -114,8 +139,6 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     load_s = time.perf_counter() - t0
     folder = Path(out or DEFAULT_RESULTS) / (name or scenario_name(case) or case.name)
     if save and folder.exists() and not overwrite:
-        from chainopt.errors import ResultsExistError
-
         raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to replace it "
                                 "or --name to write elsewhere")
     step("building model")
@@ -131,8 +154,6 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         results.manifest["results_dir"] = str(folder)
         extra = None
         if excel:  # results.xlsx is written inside the temporary folder, before the rename
-            from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
-
             def extra(tmp: Path) -> None:
                 write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
         results.save(folder, overwrite=overwrite, extra=extra)
@@ -148,11 +169,9 @@ def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None
     carries its error and exit code and does not stop the others. ``reuse`` loads
     results whose manifest has the same input hash instead of solving again.
     """
-    from chainopt.batch import run_many as _run_many
-
-    return _run_many([str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
-                     overwrite=overwrite, options=options, reuse=reuse, save=save,
-                     on_done=on_done)
+    return batch.run_many(run, [str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
+                          overwrite=overwrite, options=options, reuse=reuse, save=save,
+                          on_done=on_done)
 
 
 def compare(sources: list[str], out: str | Path | None = None, name: str | None = None,
@@ -165,8 +184,6 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
     the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
     """
-    from chainopt.report import compare as cmp
-
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -191,9 +208,6 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
     Returns ``{name: {"projects": {project: Results}, "not_built": [...], "inputs":
     Results | None}}`` for :func:`chainopt.report.compare.compare`.
     """
-    from chainopt.case.scenario import without_projects
-    from chainopt.report import economics
-
     names = list(results)
     base = results[names[0]]
     theirs = set(economics.considered_projects(base))
@@ -229,68 +243,85 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     ``variants/<id>/`` holds the full results of the variants named in ``full``.
     Returns ``(kpis, summary, folder)``. With ``resume`` only missing variants run.
     """
-    import json
-    import os
-    import shutil
-
-    import yaml
-
-    from chainopt import sweep as sw
-    from chainopt.errors import InputError, Problem, ResultsExistError
-    from chainopt.report.sweep_stats import summarise
-
     if resume is not None:
-        folder = sw.SweepFolder(Path(resume))
-        meta_path = folder.path / "sweep.json"
-        if not meta_path.is_file():
-            raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
-                                      "give a folder written by chainopt sweep")])
-        meta = json.loads(meta_path.read_text())
+        folder, meta = _resumed_sweep(resume)
     else:
-        base_name = name or f"{Path(str(source)).stem if source else 'default'}"
-        folder = sw.SweepFolder(Path(out or DEFAULT_RESULTS) / f"sweep-{base_name}")
-        if folder.path.exists():
-            if not overwrite:
-                raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
-                                        f"{folder.path} to finish it, or --overwrite")
-            shutil.rmtree(folder.path)
-        dist = yaml.safe_load(Path(distributions).read_text()) if distributions else None
-        if not sets and not samples:
-            raise InputError([Problem("sweep", "nothing to vary",
-                                      "give --set TARGET OP VALUES or --samples N")])
-        if samples and not dist:
-            raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
-                                      "declare the distributions in a YAML file")])
-        meta = {"source": str(source) if source is not None else None,
-                "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
-                else None,
-                "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
-                "project_npv": project_npv}
-        sw.save_meta(folder, meta)
+        folder, meta = _new_sweep(source, sets, samples, seed, distributions, out, name,
+                                  overwrite, project_npv)
     src = meta.get("source_abs") or meta["source"]
-    if meta["samples"]:
-        variants = sw.draw_samples(meta["distributions"], meta["samples"], meta["seed"])
-    else:
-        variants = sw.grid([sw.parse_set(s) for s in meta["sets"]])
+    variants = _sweep_variants(meta)
     load_case(src)  # fail early, once, on a bad base
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress)
     summary = summarise(kpis)
-    for table, df in (("kpis", kpis), ("summary", summary)):
+    _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
+    _run_full_variants(src, variants, full, folder, options)
+    return kpis, summary, folder.path
+
+
+def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
+    """The folder and recorded request of a sweep to finish."""
+    folder = sw.SweepFolder(Path(resume))
+    meta_path = folder.path / "sweep.json"
+    if not meta_path.is_file():
+        raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
+                                  "give a folder written by chainopt sweep")])
+    return folder, json.loads(meta_path.read_text())
+
+
+def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
+               distributions: str | Path | None, out: str | Path | None, name: str | None,
+               overwrite: bool, project_npv: bool) -> tuple[sw.SweepFolder, dict]:
+    """A fresh sweep folder holding ``sweep.json``: what is asked, enough to resume."""
+    base_name = name or f"{Path(str(source)).stem if source else 'default'}"
+    folder = sw.SweepFolder(Path(out or DEFAULT_RESULTS) / f"sweep-{base_name}")
+    if folder.path.exists():
+        if not overwrite:
+            raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
+                                    f"{folder.path} to finish it, or --overwrite")
+        shutil.rmtree(folder.path)
+    dist = yaml.safe_load(Path(distributions).read_text()) if distributions else None
+    if not sets and not samples:
+        raise InputError([Problem("sweep", "nothing to vary",
+                                  "give --set TARGET OP VALUES or --samples N")])
+    if samples and not dist:
+        raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
+                                  "declare the distributions in a YAML file")])
+    meta = {"source": str(source) if source is not None else None,
+            "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
+            else None,
+            "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+            "project_npv": project_npv}
+    sw.save_meta(folder, meta)
+    return folder, meta
+
+
+def _sweep_variants(meta: dict) -> list:
+    """The variants a sweep request asks for: Monte Carlo draws or the grid."""
+    if meta["samples"]:
+        return sw.draw_samples(meta["distributions"], meta["samples"], meta["seed"])
+    return sw.grid([sw.parse_set(s) for s in meta["sets"]])
+
+
+def _write_sweep_tables(folder: sw.SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
+    """``<table>.csv`` in the sweep folder, each written to a temporary file and renamed."""
+    for table, df in tables.items():
         tmp = folder.path / f".{table}.csv.tmp"
         df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
         os.replace(tmp, folder.path / f"{table}.csv")
+
+
+def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
+                       folder: sw.SweepFolder, options: SolveOptions | None) -> None:
+    """Full results of the variants named in ``full``, under ``variants/<id>/``."""
     by_id = {v.id: v for v in variants}
     for vid in full:
         if vid not in by_id:
             raise InputError([Problem(f"--full {vid}", "no variant with this id",
                                       f"ids run from {variants[0].id} to {variants[-1].id}")])
-        from chainopt.case.validate import validate
-
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
         run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
-    return kpis, summary, folder.path
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
@@ -298,8 +329,6 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
     Both give the same input hash (see :mod:`chainopt.case.excel`).
     """
-    from chainopt.case.excel import convert as _convert
-
     return _convert(src, dst, overwrite=overwrite)
 
 
@@ -307,8 +336,6 @@ def report(folder: str | Path, out: str | Path | None = None,
            static: list[str] | tuple[str, ...] = ()) -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg') for a
     results folder or a comparison folder; returns the paths written, the HTML first."""
-    from chainopt.report.html import write_report
-
     return write_report(folder, out=out, static=static)
 
 
@@ -317,9 +344,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
     relaxations, or the quantities that run away). Returns lines of text."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
     from chainopt.report import explain as ex
-    from chainopt.results import MANIFEST
 
     if target is not None and (Path(target) / MANIFEST).is_file():
         res = Results.load(target)
@@ -346,8 +374,10 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
            lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
-    from chainopt.report.explain import numerics_lines
+    from chainopt.report import explain as ex
 
     built = build(load_case(source), pyomo=False)
     written = []
@@ -355,7 +385,7 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
         if path is not None:
             diagnose.export_model(built, str(path))
             written.append(Path(path))
-    return written, numerics_lines(diagnose.coefficient_ranges(built))
+    return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 
 def _rerun_source(source: object, case: Case) -> str:
@@ -374,8 +404,6 @@ def _verify_source(manifest: dict) -> str | None:
     it exists, else an embedded case of that name, else the path's tail below the
     working directory (a results folder committed on one machine and verified in CI on
     another). The input hash check guards against picking the wrong one."""
-    from chainopt.case.load import embedded_cases
-
     recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
     for src in recorded:
         if Path(src).exists() or src in embedded_cases():
@@ -400,9 +428,6 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
     table differs beyond ``rtol``/``atol``. Returns the drift report (empty = same).
     """
-    from chainopt.errors import InputError, InputsChangedError, Problem, ResultsDifferError
-    from chainopt.report.drift import compare_results, describe
-
     saved = Results.load(results_dir)
     m = saved.manifest
     src = _verify_source(m)
@@ -429,18 +454,12 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
 def default_snapshot_sources() -> list[str]:
     """Every embedded case and every ``scenarios/*.yaml`` below the working directory."""
-    from chainopt.case.load import embedded_cases
-
     return [*embedded_cases(), *sorted(str(p) for p in Path("scenarios").glob("*.yaml"))]
 
 
 def snapshot_write(sources: list[str] | None = None, directory: str | Path = "snapshots"
                    ) -> list[Path]:
     """Write one small, reviewable YAML file of key figures per source."""
-    import yaml
-
-    from chainopt.report.drift import key_figures
-
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -463,11 +482,6 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
     """
-    import yaml
-
-    from chainopt.errors import InputError, Problem, ResultsDifferError
-    from chainopt.report.drift import compare_figures, key_figures
-
     files = sorted(Path(directory).glob("*.yaml"))
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",

@@ -18,11 +18,14 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from zipfile import BadZipFile
 
 import pandas as pd
 import yaml
 
+from chainopt.atomic import write_file
 from chainopt.case.schema import TABLES, RawCase
+from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem
 
 CASE_SHEET = "case"
@@ -69,10 +72,9 @@ def _cell_in(v: object) -> str:
 
 def write_workbook(raw: RawCase, path: str | Path) -> Path:
     """Write a raw case (``case.yaml`` mapping + string tables) as one workbook, atomically."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from chainopt.atomic import write_file
 
     path = Path(path)
     wb = Workbook()
@@ -99,8 +101,7 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 
 def read_workbook(path: str | Path) -> RawCase:
     """Read a case workbook: the ``case`` sheet and one sheet per table, cells as strings."""
-    from zipfile import BadZipFile
-
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -140,8 +141,6 @@ def read_workbook(path: str | Path) -> RawCase:
             if name.startswith("_"):
                 continue
             if name not in known:
-                from chainopt.case.validate import closest
-
                 problems.append(Problem(where, "unknown table", closest(name, sorted(known))))
                 continue
             if not rows:
@@ -180,20 +179,3 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
-
-
-def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Case folder (or embedded case) -> ``.xlsx``, or ``.xlsx`` -> case folder."""
-    from chainopt.case.load import read_raw
-
-    if is_workbook(src):
-        if is_workbook(dst):
-            raise InputError([Problem(str(dst), "both sides are workbooks",
-                                      "convert IN.xlsx OUT_DIR or CASE_DIR OUT.xlsx")])
-        return write_folder(read_workbook(src), dst, overwrite=overwrite)
-    if not is_workbook(dst):
-        raise InputError([Problem(str(dst), "the target of a case folder must end in .xlsx",
-                                  "convert CASE_DIR OUT.xlsx or IN.xlsx OUT_DIR")])
-    if Path(dst).exists() and not overwrite:
-        raise InputError([Problem(str(dst), "exists", "pass --overwrite to replace it")])
-    return write_workbook(read_raw(src), dst)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from chainopt.case.excel import is_workbook, read_workbook
 from chainopt.case.schema import TABLES, Case, RawCase
-from chainopt.case.validate import validate
+from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
 
 DEFAULT_CASE = "ru_eastwest"
@@ -47,8 +48,6 @@ def read_raw(source: str | Path | None) -> RawCase:
 
     A path ending in ``.xlsx`` is read as a case workbook (:mod:`chainopt.case.excel`).
     """
-    from chainopt.case.excel import is_workbook, read_workbook
-
     if is_workbook(source):
         return read_workbook(source)
     folder = resolve_case_path(source)
@@ -68,8 +67,6 @@ def read_raw(source: str | Path | None) -> RawCase:
     for csv in sorted(folder.glob("*.csv")):
         name = csv.stem
         if name not in known:
-            from chainopt.case.validate import closest
-
             problems.append(Problem(csv.name, "unknown table", closest(name, sorted(known))))
             continue
         tables[name] = read_csv(csv)

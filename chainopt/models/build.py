@@ -1,9 +1,9 @@
 """Assembling the model: index -> families -> balance -> objective -> Pyomo + arrays.
 
-The order matters only where a family adds terms to rows another created:
-conversion and transport create the capacity rows that investment fills in;
-emissions reads the activity columns; balance comes last and collects every
-family's balance terms.
+The families and their order come from :mod:`chainopt.models.registry`; balance
+comes last and collects every family's balance terms. A family that adds columns or
+rows its ``SPEC`` does not declare stops the build (a programming error, caught by
+every test that builds a model).
 """
 
 from __future__ import annotations
@@ -13,21 +13,9 @@ from dataclasses import dataclass, field
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
-from chainopt.models import (
-    balance,
-    blending,
-    conversion,
-    emissions,
-    investment,
-    market,
-    supply,
-    transport,
-    user_constraints,
-)
+from chainopt.models import balance, objective
 from chainopt.models.lp import LinearProgram, LPArrays, to_pyomo
-
-FAMILIES = (supply, conversion, transport, market, blending, investment, emissions,
-            user_constraints)
+from chainopt.models.registry import FAMILIES, unregistered
 
 
 @dataclass
@@ -68,7 +56,10 @@ def build(case: Case, pyomo: bool = True) -> BuiltModel:
     for family in FAMILIES:
         family.add(lp, ix)
     balance.add(lp, {p: i for i, p in enumerate(case.meta.period_names)})
-    arrays = lp.arrays()
+    bad = unregistered(lp)
+    if bad:
+        raise RuntimeError("model families not registered: " + "; ".join(bad))
+    arrays = lp.arrays(*objective.vectors(lp))
     t2 = time.perf_counter()
     model = to_pyomo(lp, arrays) if pyomo else None
     t3 = time.perf_counter()
