@@ -6,12 +6,6 @@ the new columns or rows; ``add_terms`` adds matrix coefficients in bulk. Familie
 contribute to the shared commodity balance with ``add_balance`` and to the
 objective with ``add_objective`` (each term tagged with a cost category, so the
 objective can be split into its parts).
-
-``to_pyomo`` turns the finished programme into a Pyomo model (``pyomo.kernel``,
-Pyomo's API for large structured models): one block per family, a
-``variable_list`` per variable family and a ``matrix_constraint`` per constraint
-family, so ``m.conversion.capacity_max`` is a real Pyomo constraint family built
-from the same sparse matrix that is handed to HiGHS.
 """
 
 from __future__ import annotations
@@ -192,50 +186,3 @@ class LPArrays:
     def total_offset(self) -> float:
         return float(sum(self.offset.values()))
 
-
-def to_pyomo(lp: LinearProgram, arrays: LPArrays):
-    """The Pyomo model (``pyomo.kernel``) of the programme: a block per family.
-
-    Variables are ``m.<block>.<name>[i]`` with ``i`` the position in the family's key
-    frame; constraints are ``matrix_constraint`` families over all the model's
-    variables; the objective is ``m.objective`` (maximised).
-    """
-    import pyomo.kernel as pmo
-
-    m = pmo.block()
-
-    def block(name: str):
-        if getattr(m, name, None) is None:
-            setattr(m, name, pmo.block())
-        return getattr(m, name)
-
-    allvars: list = []
-    for fam in lp.var_families:
-        blk = block(fam.block)
-        lb = arrays.col_lb[fam.start:fam.stop]
-        ub = arrays.col_ub[fam.start:fam.stop]
-        dom = pmo.IntegerSet if arrays.integer[fam.start:fam.stop].any() else pmo.RealSet
-        vl = pmo.variable_list(
-            pmo.variable(domain_type=dom, lb=float(a), ub=None if b == INF else float(b))
-            for a, b in zip(lb.tolist(), ub.tolist(), strict=True))
-        setattr(blk, fam.name, vl)
-        allvars.extend(vl)
-    for fam in lp.row_families:
-        if fam.stop == fam.start:
-            continue
-        blk = block(fam.block)
-        rows = arrays.matrix[fam.start:fam.stop]
-        lb = arrays.row_lb[fam.start:fam.stop]
-        ub = arrays.row_ub[fam.start:fam.stop]
-        setattr(blk, fam.name, pmo.matrix_constraint(
-            rows, lb=lb, ub=ub,
-            x=allvars))
-    m._chainopt_vars = allvars  # column order, for loading a solution
-    nz = np.flatnonzero(arrays.cost)
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    m.objective = pmo.objective(
-        LinearExpression(constant=arrays.total_offset, linear_coefs=arrays.cost[nz].tolist(),
-                         linear_vars=[allvars[i] for i in nz.tolist()]),
-        sense=pmo.maximize)
-    return m
