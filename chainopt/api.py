@@ -14,22 +14,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainopt import __version__
 from chainopt.case.digest import case_hash
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name
 from chainopt.case.schema import Case
-from chainopt.extract import extract_tables
-from chainopt.models.build import BuiltModel, build
+from chainopt.lazy import lazy_module
 from chainopt.results import Results
-from chainopt.solve import (
-    SolveOptions,
-    SolveOutcome,
-    handover,
-    pyomo_solver,
-    takes_pyomo_path,
-)
-from chainopt.solve import solve as _solve
+
+if TYPE_CHECKING:
+    from chainopt.models.build import BuiltModel
+    from chainopt.solve import SolveOptions, SolveOutcome
+
+# Deliberately lazy: the model side (scipy.sparse, highspy, the families) loads on the
+# first build, so that `chainopt validate` and `chainopt show` do not pay for it.
+_build = lazy_module("chainopt.models.build")
+_extract = lazy_module("chainopt.extract")
+_solver = lazy_module("chainopt.solve")
 
 __all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
            "run_many", "solve"]
@@ -51,11 +53,11 @@ def build_model(case: Case, options: SolveOptions | None = None,
     """Build the model of ``case``; ``extend(model, built)`` may add Pyomo components to
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
-    built = build(case)
+    built = _build.build(case)
     if extend is not None:
         built.extend(extend)
-    if not takes_pyomo_path(built, options):
-        handover(built, options)
+    if not _solver.takes_pyomo_path(built, options):
+        _solver.handover(built, options)
     return built
 
 
@@ -63,13 +65,13 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     """Solve a built model: the matrix straight to HiGHS, or the Pyomo model with
     ``options.solver`` when one is named or the model was extended (raises
     InfeasibleError, UnboundedError, SolverError; InputError for an unknown solver)."""
-    return _solve(built, options)
+    return _solver.solve(built, options)
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     """Tidy result tables and the manifest of a solved model."""
     t0 = time.perf_counter()
-    tables = extract_tables(built, outcome)
+    tables = _extract.extract_tables(built, outcome)
     t1 = time.perf_counter()
     from chainopt.diagnose import insight_tables
 
@@ -132,7 +134,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     """
     step = progress or (lambda _msg: None)
     if options is not None and options.solver:
-        pyomo_solver(options.solver)  # an unknown or missing solver fails before any work
+        _solver.pyomo_solver(options.solver)  # an unknown or missing solver: fail first
     t0 = time.perf_counter()
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
@@ -317,7 +319,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
             return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
         return ex.why_lines(res.tables, res.manifest, top=top, period=period)
     case = load_case(target)
-    d = diagnose.diagnose(build(case, pyomo=False), relax=elastic)
+    d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
         return [*ex.infeasible_lines(d.members, d.method), *ex.elastic_lines(d.relaxations)]
     if d.status == "unbounded":
@@ -339,7 +341,7 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     from chainopt import diagnose
     from chainopt.report.explain import numerics_lines
 
-    built = build(load_case(source), pyomo=False)
+    built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
         if path is not None:
@@ -407,9 +409,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
     opts = m.get("solver_options") or {}
-    options = SolveOptions(time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
-                           method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-                           random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
+    options = _solver.SolveOptions(
+        time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
+        method=opts.get("method"), mip_gap=opts.get("mip_gap"),
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
     fresh = run(case, save=False, options=options)
     report = compare_results(saved, fresh, rtol=rtol, atol=atol)
     if len(report):

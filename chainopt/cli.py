@@ -15,8 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chainopt import api
 from chainopt.errors import ChainoptError
+from chainopt.lazy import lazy_module
+
+# Deliberately lazy: chainopt.api (pandas, the model) loads on first use, so that
+# `chainopt --help` does not pay for it.
+api = lazy_module("chainopt.api")
 
 app = typer.Typer(
     add_completion=False,

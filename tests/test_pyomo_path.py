@@ -1,12 +1,10 @@
 """The Pyomo hand-over: the model with the case's names, the same answers as the matrix
 hand-over on every shipped case and scenario, second solvers, the ``extend`` hook and
-statuses; and that nothing pays for Pyomo when it is not used."""
+statuses (what the entry points import: ``tests/test_startup.py``)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -264,20 +262,3 @@ def test_cli_solver_option(tmp_path):
     r = runner.invoke(app, ["run", "small_chain", "--solver", "cbc", "--method", "ipm",
                             "--out", str(tmp_path / "x")])
     assert r.exit_code == 2
-
-
-def _modules_after(code: str) -> list[str]:
-    probe = (f"import sys; {code}; print(sorted({{m.split('.')[0] for m in sys.modules}} & "
-             "{'pyomo'}))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
-    return eval(done.stdout.strip().splitlines()[-1])
-
-
-def test_importing_api_and_cli_does_not_import_pyomo():
-    assert _modules_after("import chainopt.api, chainopt.cli; chainopt.api.run") == []
-
-
-def test_a_default_run_never_imports_pyomo():
-    """The matrix path end to end (load, build, solve, extract): no Pyomo."""
-    assert _modules_after("import chainopt.api as a; a.run('small_chain', save=False)") == []

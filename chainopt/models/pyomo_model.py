@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from chainopt.models.lp import Family, LinearProgram, LPArrays
@@ -57,33 +58,41 @@ def _block(m: pyo.ConcreteModel, name: str) -> pyo.Block:
     return blk
 
 
-def _index(fam: Family) -> list:
-    """The family's keys as Pyomo indices: tuples, plain values for one key column,
-    positions when there are no key columns or the keys are not unique."""
-    n = fam.stop - fam.start
+def _key_set(blk: pyo.Block, fam: Family) -> tuple[pyo.Set, list]:
+    """Add the Set ``<NAME>_KEYS`` of the family's keys to ``blk``; return it and its
+    elements in row order: tuples, plain values for one key column, positions
+    ``0..n-1`` when there are no key columns or the keys are not unique."""
     k = fam.keys
     if k.shape[1] == 0 or k.duplicated().any():
-        return list(range(n))
-    cols = [k[c].tolist() for c in k.columns]  # Python scalars, not numpy ones
-    return cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+        index, dimen = list(range(fam.stop - fam.start)), 1
+    else:
+        cols = [k[c].tolist() for c in k.columns]  # Python scalars, not numpy ones
+        index = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+        dimen = len(cols)
+    keys = pyo.Set(initialize=index, ordered=True, dimen=dimen)
+    blk.add_component(f"{fam.name.upper()}_KEYS", keys)
+    return keys, index
 
 
-def _bound(x: float) -> float | None:
-    return None if np.isinf(x) else x
+def _bounds(x: np.ndarray) -> list:
+    """Bounds as Python numbers, None where infinite (no bound)."""
+    return np.where(np.isinf(x), None, x).tolist()
 
 
 def to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
     """The programme as a ``pyomo.environ`` model (see the module docstring)."""
+    with PauseGC():  # hundreds of thousands of new objects, no cycles to collect
+        return _to_pyomo(lp, arrays)
+
+
+def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="chainopt")
     cols: list = []
     for fam in lp.var_families:
         blk = _block(m, fam.block)
-        index = _index(fam)
-        keys = pyo.Set(initialize=index, ordered=True)
-        blk.add_component(f"{fam.name.upper()}_KEYS", keys)
+        keys, index = _key_set(blk, fam)
         sl = slice(fam.start, fam.stop)
-        bounds = dict(zip(index, zip([_bound(x) for x in arrays.col_lb[sl].tolist()],
-                                     [_bound(x) for x in arrays.col_ub[sl].tolist()],
+        bounds = dict(zip(index, zip(_bounds(arrays.col_lb[sl]), _bounds(arrays.col_ub[sl]),
                                      strict=True), strict=True))
         ints = arrays.integer[sl]
         if ints.any() and not ints.all():
@@ -99,19 +108,17 @@ def to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
     by_row: list = [None] * lp.num_rows
     for fam in lp.row_families:
         blk = _block(m, fam.block)
-        index = _index(fam)
-        keys = pyo.Set(initialize=index, ordered=True)
-        blk.add_component(f"{fam.name.upper()}_KEYS", keys)
+        keys, index = _key_set(blk, fam)
         body = {}
-        for key, i, lo, hi in zip(index, range(fam.start, fam.stop),
-                                  arrays.row_lb[fam.start:fam.stop].tolist(),
-                                  arrays.row_ub[fam.start:fam.stop].tolist(), strict=True):
+        lo, hi = arrays.row_lb[fam.start:fam.stop], arrays.row_ub[fam.start:fam.stop]
+        for key, i, eq, lb, ub in zip(index, range(fam.start, fam.stop), (lo == hi).tolist(),
+                                      _bounds(lo), _bounds(hi), strict=True):
             s, e = indptr[i], indptr[i + 1]
             if s == e:
                 continue
             expr = LinearExpression(linear_coefs=data[s:e],
                                     linear_vars=[cols[j] for j in indices[s:e]])
-            body[key] = (expr == lo) if lo == hi else (_bound(lo), expr, _bound(hi))
+            body[key] = (expr == lb) if eq else (lb, expr, ub)
         con = pyo.Constraint(keys, rule=lambda _b, *k, _body=body: _body.get(
             k[0] if len(k) == 1 else k, pyo.Constraint.Skip))
         blk.add_component(fam.name, con)
