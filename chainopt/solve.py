@@ -388,7 +388,9 @@ class _Run:
 
 def _plugin(name: str):
     """The first available Pyomo solver for ``name``, as (plugin name, solver), or None."""
-    # Deliberately lazy: Pyomo is imported only on the Pyomo path.
+    # Deliberately lazy: Pyomo is imported only on the Pyomo path. pyomo.environ
+    # registers the solver plugins (cbc, glpk, ...) with the SolverFactory.
+    import pyomo.environ  # noqa: F401
     from pyomo.common.log import LoggingIntercept
     from pyomo.opt import SolverFactory
 
@@ -465,10 +467,12 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
         return _Run(status, loaded, _finite(res.best_objective_bound))
     res = opt.solve(m, load_solutions=False, options=dict(options))
     status = str(res.solver.termination_condition.name)
-    loaded = len(res.solution) > 0 and status not in ("infeasible", "unbounded",
-                                                      "infeasibleOrUnbounded")
+    loaded = len(res.solution) > 0 and (status in _OPTIMAL or status in _LIMITS)
     if loaded:
-        m.solutions.load_from(res)
+        from pyomo.common.log import LoggingIntercept
+
+        with LoggingIntercept(io.StringIO(), "pyomo"):  # its warning at a limit: we say it
+            m.solutions.load_from(res)
     return _Run(status, loaded, _finite(res.problem.upper_bound if maximize
                                         else res.problem.lower_bound))
 

@@ -5,6 +5,8 @@ statuses (what the entry points import: ``tests/test_startup.py``)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +247,22 @@ def test_unknown_solver_lists_the_solvers_found(tmp_path):
     with pytest.raises(InputError, match="solvers found: highs") as exc:
         api.run("small_chain", save=False, options=SolveOptions(solver="no_such_solver"))
     assert exc.value.exit_code == 1
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_cli_solver_in_a_fresh_process(solver, tmp_path):
+    """The console entry point, with nothing imported beforehand (Pyomo's solver
+    plugins must be registered by chainopt itself)."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+    done = subprocess.run([sys.executable, "-m", "chainopt.cli", "run", "small_chain",
+                           "--solver", solver, "--out", str(tmp_path)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "small_chain" / "manifest.json").read_text())
+    assert manifest["solver"] == solver and manifest["solve_path"] == "pyomo"
+    assert manifest["objective"] == pytest.approx(api.run("small_chain", save=False).objective,
+                                                  rel=1e-6)
 
 
 def test_cli_solver_option(tmp_path):
