@@ -438,15 +438,16 @@ def _solver_options(name: str, opts: dict) -> dict:
     return out
 
 
-def _import_suffixes(m) -> None:
-    """Ask the solver for duals and reduced costs (``m.dual``, ``m.rc``)."""
+def _import_suffixes(m, on: bool = True) -> None:
+    """Ask the solver for duals and reduced costs (``m.dual``, ``m.rc``), or (``on=False``,
+    for a MIP, which has none) do not."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
     for name in ("dual", "rc"):
-        if m.component(name) is None:
+        if m.component(name) is not None:
+            m.del_component(name)
+        if on:
             m.add_component(name, pyo.Suffix(direction=pyo.Suffix.IMPORT))
-        else:
-            m.component(name).clear()
 
 
 def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
@@ -503,8 +504,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
                 if not v.is_continuous()]
     solver_opts = _solver_options(name, opts)
     maximize = objectives[0].sense == pyo.maximize
-    if not integers:
-        _import_suffixes(m)
+    _import_suffixes(m, on=not integers)
     t0 = time.perf_counter()
     run = _run(plugin, opt, m, solver_opts, maximize)
     if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
@@ -548,9 +548,11 @@ def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
     its rounded MIP value and made continuous, the LP solved for duals, then restored."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
-    saved = [(v, v.domain, v.lb, v.ub) for v in integers]
+    saved = [(v, v.domain, v.lower, v.upper) for v in integers]
     for v in integers:
-        x = round(v.value)
+        # a variable no solver saw (in no constraint, not in the objective): its lower
+        # bound, or 0
+        x = round(v.value) if v.value is not None else (v.lb if v.lb is not None else 0)
         v.domain = pyo.Reals
         v.setlb(x)
         v.setub(x)
@@ -561,7 +563,6 @@ def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
             raise SolverError("the LP with the integer decisions fixed did not solve to "
                               "optimality; marginal values are unavailable")
     finally:
-        for v, domain, lb, ub in saved:
+        for v, domain, lower, upper in saved:
             v.domain = domain
-            v.setlb(lb)
-            v.setub(ub)
+            v.lower, v.upper = lower, upper

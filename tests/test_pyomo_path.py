@@ -184,6 +184,43 @@ def test_extend_may_replace_the_objective(tmp_path):
     assert res["purchases"]["purchase_k_per_yr"].tolist() == pytest.approx([10.0])
 
 
+def test_extend_with_a_yes_no_decision(tmp_path):
+    """A user binary: selling needs a licence costing 0.3 MUSD (sales <= 10 x licence).
+    With it 1.0 - 0.3 = 0.7 MUSD, without it 0: the licence is bought. The model is a
+    MIP now; its marginal values come from the LP with the licence fixed at 1, where
+    both the supply limit and the licensed sales bind: crude at the site is worth any
+    price between its cost (100) and its sales price (200)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+        m.objective.expr = m.objective.expr - 0.3 * m.licence
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    assert res.objective == pytest.approx(0.7, rel=1e-9)
+    ext = res["extension"].set_index("name")
+    assert ext.loc["licence", "value"] == pytest.approx(1.0)
+    price = res["balances"]["shadow_price_usd_per_unit"].iloc[0]
+    assert 100.0 - 1e-9 <= price <= 200.0 + 1e-9
+
+
+def test_a_mip_is_restored_after_its_fixed_lp():
+    """After the MIP and the LP with the integer decisions fixed, every integer variable
+    has its domain and bounds back (the model can be solved again)."""
+    from chainopt.models.pyomo_model import columns
+
+    opts = SolveOptions(solver="highs")
+    built = api.build_model(api.load_case(str(ROOT / "examples" / "petchem_investment")), opts)
+    first = api.solve(built, opts)
+    a = built.arrays
+    ints = np.flatnonzero(a.integer)
+    assert len(ints)
+    for j in ints.tolist():
+        v = columns(built.pyomo)[j]
+        assert v.domain is pyo.Integers
+        assert (v.lb, v.ub) == (a.col_lb[j], None if np.isinf(a.col_ub[j]) else a.col_ub[j])
+    assert api.solve(built, opts).objective == pytest.approx(first.objective, rel=1e-9)
+
+
 def test_extend_equals_the_same_cap_written_in_the_case(small_case_dir):
     """small_chain: capping domestic PP sales at 10 kt/yr (22.5 sold) through ``extend``
     gives the objective and plan of the case whose markets.csv says max 10."""
