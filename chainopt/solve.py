@@ -99,8 +99,11 @@ class SolveOutcome:
     tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
 
 
-def new_highs() -> highspy.Highs:
-    """A HiGHS instance without the licence banner its constructor prints to stdout."""
+def new_highs(options: dict | None = None) -> highspy.Highs:
+    """A HiGHS instance without the licence banner its constructor prints to stdout; with
+    ``options`` (resolved :class:`SolveOptions`) set. HiGHS's thread pool belongs to the
+    process: the first run fixes its size and a later instance asking for another
+    number of threads fails, so an instance that solves for a run takes its options."""
     sys.stdout.flush()
     saved = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -112,12 +115,8 @@ def new_highs() -> highspy.Highs:
         os.close(saved)
         os.close(devnull)
     h.setOptionValue("output_flag", False)
-    return h
-
-
-def _new_highs(options: dict) -> highspy.Highs:
-    h = new_highs()
-    _set_options(h, options)
+    if options is not None:
+        _set_options(h, options)
     return h
 
 
@@ -170,7 +169,7 @@ def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.
     """Pass the model to a new HiGHS instance in one call; keep it on ``built.solver``."""
     t0 = time.perf_counter()
     opts = (options or SolveOptions()).resolved(built)
-    h = _new_highs(opts)
+    h = new_highs(opts)
     status = h.passModel(to_highs_lp(built))
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel failed); this is a chainopt bug, "

@@ -302,6 +302,19 @@ def test_cli_solver_in_a_fresh_process(solver, tmp_path):
                                                   rel=1e-6)
 
 
+def test_verify_replays_the_recorded_solver(tmp_path):
+    """A GLPK run reproduces under ``verify`` (which re-runs with GLPK), although its
+    degenerate duals differ from HiGHS's."""
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    from chainopt.report.drift import compare_results
+
+    saved = api.run("small_chain", out=tmp_path, options=SolveOptions(solver="glpk"))
+    assert len(compare_results(saved, api.run("small_chain", save=False), rtol=1e-6,
+                               atol=1e-6)) > 0
+    assert len(api.verify(tmp_path / "small_chain")) == 0
+
+
 def test_cli_solver_option(tmp_path):
     runner = CliRunner()
     solver = "glpk" if "glpk" in HAVE else "highs"
