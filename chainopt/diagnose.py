@@ -284,7 +284,7 @@ def _optimal_lp(built: BuiltModel, out: SolveOutcome) -> highspy.Highs | None:
         lo[ints] = hi[ints] = np.round(out.col_value[ints])
         lp.col_lower_, lp.col_upper_ = lo, hi
         lp.integrality_ = []
-    h = new_highs(out.options)  # the run's options (threads: see new_highs)
+    h = new_highs()
     h.passModel(lp)
     h.run()
     return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None

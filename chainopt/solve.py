@@ -99,11 +99,8 @@ class SolveOutcome:
     tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
 
 
-def new_highs(options: dict | None = None) -> highspy.Highs:
-    """A HiGHS instance without the licence banner its constructor prints to stdout; with
-    ``options`` (resolved :class:`SolveOptions`) set. HiGHS's thread pool belongs to the
-    process: the first run fixes its size and a later instance asking for another
-    number of threads fails, so an instance that solves for a run takes its options."""
+def new_highs() -> highspy.Highs:
+    """A HiGHS instance without the licence banner its constructor prints to stdout."""
     sys.stdout.flush()
     saved = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -115,9 +112,24 @@ def new_highs(options: dict | None = None) -> highspy.Highs:
         os.close(saved)
         os.close(devnull)
     h.setOptionValue("output_flag", False)
-    if options is not None:
-        _set_options(h, options)
     return h
+
+
+def _new_highs(options: dict) -> highspy.Highs:
+    h = new_highs()
+    _set_options(h, options)
+    return h
+
+
+def _run_highs(h: highspy.Highs) -> None:
+    """``h.run()``. HiGHS's thread pool belongs to the process and its first run fixes
+    its size; an instance asking for another number of threads (after, say, a ranging
+    or diagnosis LP solved with HiGHS's default) is refused without a status: then the
+    pool is reset and the run repeated."""
+    if (h.run() == highspy.HighsStatus.kError
+            and h.getModelStatus() == highspy.HighsModelStatus.kNotset):
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
 
 
 def highs_options(options: dict) -> dict[str, object]:
@@ -169,7 +181,7 @@ def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.
     """Pass the model to a new HiGHS instance in one call; keep it on ``built.solver``."""
     t0 = time.perf_counter()
     opts = (options or SolveOptions()).resolved(built)
-    h = new_highs(opts)
+    h = _new_highs(opts)
     status = h.passModel(to_highs_lp(built))
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel failed); this is a chainopt bug, "
@@ -213,7 +225,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
     t0 = time.perf_counter()
-    h.run()
+    _run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")

@@ -63,3 +63,16 @@ def test_pyomo_model_holds_the_solution():
     import pyomo.environ as pyo
 
     assert pyo.value(m.objective) == pytest.approx(out.objective, rel=1e-9)
+
+
+def test_runs_after_a_diagnosis_in_one_process():
+    """HiGHS's thread pool is per process: a diagnosis (HiGHS's default threads) first in
+    a fresh process, then a run (one thread), must not make the run fail."""
+    import subprocess
+    import sys
+
+    code = ("from chainopt import api; api.explain('small_chain'); "
+            "print(api.run('small_chain', save=False).objective)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.split()[-1]) == pytest.approx(7780.4295415, rel=1e-9)
