@@ -467,6 +467,9 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
         opt.config.load_solution = False
         opt.highs_options = dict(options)
         res = opt.solve(m)
+        if res.termination_condition.name == "unknown":  # refused: see _run_highs
+            highspy.Highs.resetGlobalScheduler(True)
+            res = opt.solve(m)
         status = res.termination_condition.name
         loaded = res.best_feasible_objective is not None
         if loaded:

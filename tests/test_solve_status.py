@@ -71,8 +71,10 @@ def test_runs_after_a_diagnosis_in_one_process():
     import subprocess
     import sys
 
-    code = ("from chainopt import api; api.explain('small_chain'); "
-            "print(api.run('small_chain', save=False).objective)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert float(done.stdout.split()[-1]) == pytest.approx(7780.4295415, rel=1e-9)
+    for options in ("None", "SolveOptions(solver='highs')"):
+        code = ("from chainopt import api; from chainopt.solve import SolveOptions; "
+                f"api.explain('small_chain'); print(api.run('small_chain', save=False, "
+                f"options={options}).objective)")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert float(done.stdout.split()[-1]) == pytest.approx(7780.4295415, rel=1e-9)
