@@ -46,6 +46,9 @@ def test_validate_does_not_load_the_model_side():
 
 
 def test_a_default_run_never_imports_pyomo():
-    """The matrix path end to end (load, build, solve, extract): no Pyomo."""
-    assert "pyomo" not in _imported_after("import chainopt.api as a\n"
-                                          "a.run('small_chain', save=False)")
+    """The matrix path end to end (load, build, solve, extract, save): no Pyomo, and
+    none of the report, Excel or Dask libraries."""
+    code = ("import tempfile\nimport chainopt.api as a\n"
+            "a.run('small_chain', out=tempfile.mkdtemp())")
+    assert _imported_after(code) & {"pyomo", "plotly", "matplotlib", "dask",
+                                    "openpyxl"} == set()
