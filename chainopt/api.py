@@ -15,7 +15,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
@@ -35,8 +37,7 @@ from chainopt.errors import (
     ResultsDifferError,
     ResultsExistError,
 )
-from chainopt.extract import extract_tables
-from chainopt.models.build import BuiltModel, build
+from chainopt.lazy import lazy_module
 from chainopt.report import compare as cmp
 from chainopt.report import economics
 from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
@@ -44,8 +45,16 @@ from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
 from chainopt.report.html import write_report
 from chainopt.report.sweep_stats import summarise
 from chainopt.results import MANIFEST, Results
-from chainopt.solve import SolveOptions, SolveOutcome, handover
-from chainopt.solve import solve as _solve
+
+if TYPE_CHECKING:
+    from chainopt.models.build import BuiltModel
+    from chainopt.solve import SolveOptions, SolveOutcome
+
+# Deliberately lazy: the model side (scipy.sparse, highspy, the families) loads on the
+# first build, so that `chainopt validate` and `chainopt show` do not pay for it.
+_build = lazy_module("chainopt.models.build")
+_extract = lazy_module("chainopt.extract")
+_solver = lazy_module("chainopt.solve")
 
 __all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
            "run_many", "solve"]
@@ -62,35 +71,45 @@ def load_case(source: str | Path | None = None) -> Case:
     return load_source(source)
 
 
-def build_model(case: Case, options: SolveOptions | None = None) -> BuiltModel:
-    """Build the Pyomo model of ``case`` and hand it to HiGHS."""
-    built = build(case)
-    handover(built, options)
+def build_model(case: Case, options: SolveOptions | None = None,
+                extend: Callable[[object, BuiltModel], object] | None = None) -> BuiltModel:
+    """Build the model of ``case``; ``extend(model, built)`` may add Pyomo components to
+    ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
+    the model will be solved through Pyomo (a solver named, or extended)."""
+    built = _build.build(case)
+    if extend is not None:
+        built.extend(extend)
+    if not _solver.takes_pyomo_path(built, options):
+        _solver.handover(built, options)
     return built
 
 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
-    """Solve a built model with HiGHS (raises InfeasibleError, UnboundedError, SolverError)."""
-    return _solve(built, options)
+    """Solve a built model: the matrix straight to HiGHS, or the Pyomo model with
+    ``options.solver`` when one is named or the model was extended (raises
+    InfeasibleError, UnboundedError, SolverError; InputError for an unknown solver)."""
+    return _solver.solve(built, options)
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     """Tidy result tables and the manifest of a solved model."""
     t0 = time.perf_counter()
-    tables = extract_tables(built, outcome)
+    tables = _extract.extract_tables(built, outcome)
     t1 = time.perf_counter()
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables
 
     insight, insight_info = insight_tables(built, outcome)
+    if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
+        insight["ranging"] = insight["ranging"].iloc[0:0]
+        insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
     tables.update(insight)
+    tables.update(outcome.tables)
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": t1 - t0,
                "insight_s": time.perf_counter() - t1}
-    import pyomo  # lazy: Pyomo is slow to import and only its version is needed here
-
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
@@ -102,9 +121,11 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "num_vars": built.num_vars,
         "num_rows": built.num_rows,
         "nnz": built.nnz,
+        "solver": outcome.info.get("solver"),
+        "solve_path": outcome.info.get("path"),
         "solver_options": outcome.options,
         "solver_info": outcome.info,
-        "versions": {"chainopt": __version__, "pyomo": pyomo.version.version,
+        "versions": {"chainopt": __version__, "pyomo": package_version("pyomo"),
                      "highs": outcome.info.get("highs_version"),
                      "python": sys.version.split()[0]},
         "platform": platform.platform(),
@@ -125,14 +146,21 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         name: str | None = None, overwrite: bool = False, options: SolveOptions | None = None,
         save: bool = True, progress: Callable[[str], object] | None = None,
-        excel: bool = False) -> Results:
+        excel: bool = False,
+        extend: Callable[[object, BuiltModel], object] | None = None) -> Results:
     """Load (or take) a case, solve it and save the results under ``out/name``.
 
     Nothing is written unless the run succeeds; an existing results folder is
     replaced only with ``overwrite``. ``excel`` also writes ``results.xlsx`` (KPI sheet first).
     A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
+    ``extend(model, built)`` adds Pyomo variables and constraints (or changes the
+    objective) before the solve; the extended model is solved through Pyomo with
+    ``options.solver`` (default ``highs``); the results tables hold chainopt's own
+    columns and rows, the ``extension`` table the values of the added components.
     """
     step = progress or (lambda _msg: None)
+    if options is not None and options.solver:
+        _solver.pyomo_solver(options.solver)  # an unknown or missing solver: fail first
     t0 = time.perf_counter()
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
@@ -142,7 +170,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to replace it "
                                 "or --name to write elsewhere")
     step("building model")
-    built = build_model(case, options)
+    built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
     step("solving")
     outcome = solve(built, options)
@@ -355,7 +383,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
             return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
         return ex.why_lines(res.tables, res.manifest, top=top, period=period)
     case = load_case(target)
-    d = diagnose.diagnose(build(case, pyomo=False), relax=elastic)
+    d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
         return [*ex.infeasible_lines(d.members, d.method), *ex.elastic_lines(d.relaxations)]
     if d.status == "unbounded":
@@ -379,7 +407,7 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     from chainopt import diagnose
     from chainopt.report import explain as ex
 
-    built = build(load_case(source), pyomo=False)
+    built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
         if path is not None:
@@ -442,9 +470,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
     opts = m.get("solver_options") or {}
-    options = SolveOptions(time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
-                           method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-                           random_seed=opts.get("random_seed", 0))
+    options = _solver.SolveOptions(
+        time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
+        method=opts.get("method"), mip_gap=opts.get("mip_gap"),
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
     fresh = run(case, save=False, options=options)
     report = compare_results(saved, fresh, rtol=rtol, atol=atol)
     if len(report):

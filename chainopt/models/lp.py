@@ -12,11 +12,6 @@ construction years and residual value. Rows one family creates and another adds
 to are handed over as typed handles (:class:`CapacityRows` on ``unit_capacity`` and
 ``link_capacity``), not looked up by label.
 
-``to_pyomo`` turns the finished programme into a Pyomo model (``pyomo.kernel``,
-Pyomo's API for large structured models): one block per family, a
-``variable_list`` per variable family and a ``matrix_constraint`` per constraint
-family, so ``m.conversion.capacity_max`` is a real Pyomo constraint family built
-from the same sparse matrix that is handed to HiGHS.
 """
 
 from __future__ import annotations
@@ -256,51 +251,3 @@ class LPArrays:
     def total_offset(self) -> float:
         return float(sum(self.offset.values()))
 
-
-def to_pyomo(lp: LinearProgram, arrays: LPArrays):
-    """The Pyomo model (``pyomo.kernel``) of the programme: a block per family.
-
-    Variables are ``m.<block>.<name>[i]`` with ``i`` the position in the family's key
-    frame; constraints are ``matrix_constraint`` families over all the model's
-    variables; the objective is ``m.objective`` (maximised).
-    """
-    # lazy: Pyomo is slow to import; only the Pyomo model needs it
-    import pyomo.kernel as pmo
-
-    m = pmo.block()
-
-    def block(name: str):
-        if getattr(m, name, None) is None:
-            setattr(m, name, pmo.block())
-        return getattr(m, name)
-
-    allvars: list = []
-    for fam in lp.var_families:
-        blk = block(fam.block)
-        lb = arrays.col_lb[fam.start:fam.stop]
-        ub = arrays.col_ub[fam.start:fam.stop]
-        dom = pmo.IntegerSet if arrays.integer[fam.start:fam.stop].any() else pmo.RealSet
-        vl = pmo.variable_list(
-            pmo.variable(domain_type=dom, lb=float(a), ub=None if b == INF else float(b))
-            for a, b in zip(lb.tolist(), ub.tolist(), strict=True))
-        setattr(blk, fam.name, vl)
-        allvars.extend(vl)
-    for fam in lp.row_families:
-        if fam.stop == fam.start:
-            continue
-        blk = block(fam.block)
-        rows = arrays.matrix[fam.start:fam.stop]
-        lb = arrays.row_lb[fam.start:fam.stop]
-        ub = arrays.row_ub[fam.start:fam.stop]
-        setattr(blk, fam.name, pmo.matrix_constraint(
-            rows, lb=lb, ub=ub,
-            x=allvars))
-    m._chainopt_vars = allvars  # column order, for loading a solution
-    nz = np.flatnonzero(arrays.cost)
-    from pyomo.core.expr.numeric_expr import LinearExpression  # lazy, as above
-
-    m.objective = pmo.objective(
-        LinearExpression(constant=arrays.total_offset, linear_coefs=arrays.cost[nz].tolist(),
-                         linear_vars=[allvars[i] for i in nz.tolist()]),
-        sense=pmo.maximize)
-    return m
