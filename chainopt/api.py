@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from chainopt import __version__, batch
+from chainopt import sensitivity as sens
 from chainopt import sweep as sw
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
@@ -39,7 +40,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.report import compare as cmp
-from chainopt.report import economics
+from chainopt.report import economics, risk
 from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
 from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
 from chainopt.report.html import write_report
@@ -350,6 +351,75 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
                                       f"ids run from {variants[0].id} to {variants[-1].id}")])
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
         run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+
+
+def sensitivity(source: str | Path | None, project: str | None = None,
+                drivers: list[str] | tuple[str, ...] = sens.DRIVERS, swing: float = 0.2,
+                sweep_folder: str | Path | None = None, out: str | Path | None = None,
+                options: SolveOptions | None = None, progress=None) -> dict:
+    """Break-even values and a tornado of ``project``'s incremental NPV in a scenario
+    (see :mod:`chainopt.sensitivity`), and/or the Monte Carlo spread of every project's
+    incremental NPV from a sweep folder. Writes ``breakeven.csv``, ``tornado.csv``,
+    ``tornado.png`` to ``<out>/sensitivity-<scenario>-<project>/`` and ``projects_mc.csv``,
+    ``projects_mc.png`` to the sweep folder. Returns the tables and the files written."""
+    step = progress or (lambda _msg: None)
+    out_tables: dict = {"files": []}
+    plt = None
+    if source is not None and project:
+        bad = [d for d in drivers if d not in sens.DRIVERS]
+        if bad:
+            raise InputError([Problem(f"--drivers {','.join(bad)}", "unknown driver",
+                                      f"use {', '.join(sens.DRIVERS)}")])
+        step(f"solving {source} with {project} held built")
+        st = sens.setup(str(source), project, options)
+        rows = []
+        for d in drivers:
+            step(f"break-even of {d}")
+            rows.append(sens.break_even(st, d, options=options))
+        be = pd.DataFrame(rows)
+        step("tornado")
+        tor = sens.tornado(st, list(drivers), swing, options)
+        label = f"{scenario_name(st.case) or st.case.name}-{project}".replace(" ", "_")
+        folder = Path(out or DEFAULT_RESULTS) / f"sensitivity-{label}"
+        folder.mkdir(parents=True, exist_ok=True)
+        be.to_csv(folder / "breakeven.csv", index=False, float_format="%.10g")
+        tor.to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
+        plt = _pyplot()
+        npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
+        fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
+                                       f"driver (base {npv0:,.1f} MUSD)", plt)
+        fig.savefig(folder / "tornado.png", dpi=120)
+        plt.close(fig)
+        out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
+                          warm=st.warm, period=st.period)
+        out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
+                                folder / "tornado.png"]
+    if sweep_folder is not None:
+        kp = Path(sweep_folder) / "kpis.csv"
+        if not kp.is_file():
+            raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
+                                      "give a folder written by chainopt sweep")])
+        mc = sens.monte_carlo(pd.read_csv(kp))
+        mc.to_csv(Path(sweep_folder) / "projects_mc.csv", index=False, float_format="%.10g")
+        plt = plt or _pyplot()
+        fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
+                                          f"({Path(sweep_folder).name})", plt)
+        fig.savefig(Path(sweep_folder) / "projects_mc.png", dpi=120)
+        plt.close(fig)
+        out_tables["monte_carlo"] = mc
+        out_tables["files"] += [Path(sweep_folder) / "projects_mc.csv",
+                                Path(sweep_folder) / "projects_mc.png"]
+    return out_tables
+
+
+def _pyplot():
+    # lazy: matplotlib is slow to import; only charts need it
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt  # lazy, after choosing the file-only backend
+
+    return plt
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:

@@ -257,6 +257,56 @@ def sweep(
 
 
 @app.command()
+def sensitivity(
+    source: Annotated[str | None, typer.Argument(help="A scenario (or case) that builds "
+                                                      "the project.")] = None,
+    project: Annotated[str | None, typer.Option(help="The project to test (e.g. mp2).")]
+    = None,
+    drivers: Annotated[str, typer.Option(help="Comma-separated: price, feed, capex, carbon, "
+                                              "discount.")] = "price,feed,capex,carbon,discount",
+    swing: Annotated[float, typer.Option(help="Tornado: each driver ± this fraction.")] = 0.2,
+    sweep_dir: Annotated[Path | None, typer.Option("--sweep", help="A Monte Carlo sweep "
+                                                   "folder: P10/P50/P90 of each project's "
+                                                   "incremental NPV and P(built).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for sensitivity-<scenario>-<project>/.")]
+    = Path("results"),
+) -> None:
+    """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
+    each against the project's counterfactual); the Monte Carlo spread from a sweep.
+
+    Example: chainopt sensitivity scenarios/ru_mp2_nakhodka_methanol_urea.yaml --project mp2
+    """
+    if (source is None or project is None) and sweep_dir is None:
+        err.print("[bold red]error:[/] give SCENARIO --project P, or --sweep DIR")
+        raise typer.Exit(2)
+    try:
+        res = api.sensitivity(source if project else None, project,
+                              [d.strip() for d in drivers.split(",") if d.strip()], swing,
+                              sweep_folder=sweep_dir, out=out,
+                              progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
+    except ChainoptError as exc:
+        raise _fail(exc) from None
+    if "breakeven" in res:
+        be = res["breakeven"].copy()
+        be["break-even"] = [("none: " + n) if v is None or v != v else f"{v:.4g}"
+                            for v, n in zip(be["value"], be["note"], strict=True)]
+        _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
+                     f"built from {res['period']})", be[["driver", "meaning", "base",
+                                                        "break-even"]])
+        tor = res["tornado"]
+        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}",
+                     tor[["driver", "low_value", "high_value", "npv_low_musd",
+                          "npv_base_musd", "npv_high_musd"]])
+        console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
+                      f"[bold]{escape(str(res['folder']))}[/]")
+    if "monte_carlo" in res:
+        _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
+                     res["monte_carlo"])
+        console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
+                      "projects_mc.png)")
+
+
+@app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="A results folder (chainopt run) or a "
                                                 "comparison folder (chainopt compare).")],
@@ -468,10 +518,16 @@ def compare(
     overwrite: Annotated[bool, typer.Option(help="Replace results folders that hold results "
                                                  "of other inputs.")] = False,
     rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal.")] = 12,
+    detail: Annotated[list[str] | None, typer.Option(
+        help="Also print this detail table (repeat; 'all' for every one): objective, "
+             "cashflow, production, capacity_built, utilisation, exports, emissions, "
+             "shadow_prices, project_cashflows, project_waterfall, project_constraints, "
+             "chain_changes.")] = None,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.
 
-    Writes CSV and Markdown to results/compare-<name>/.
+    Prints a summary (one line per scenario) and the economics of each effect; detail
+    tables only with --detail. Writes CSV and Markdown to results/compare-<name>/.
 
     Example: chainopt compare small_chain scenarios/small_port_expansion.yaml
     """
@@ -492,21 +548,62 @@ def compare(
     sections = cmp.compare(good, api.counterfactuals(good))
     label = name or "-vs-".join(good)[:120]
     folder = cmp.save(sections, list(good), out / f"compare-{label}", overwrite=True)
-    for key, df in sections.items():
-        tab = Table(title=cmp.TITLES.get(key, key), show_edge=False, title_justify="left")
-        if df.empty:
-            continue
-        for c in df.columns:
-            tab.add_column(escape(str(c)), justify="right" if df[c].dtype.kind in "fi"
-                           else "left")
-        for r in df.head(rows).itertuples(index=False):
-            tab.add_row(*(escape(cmp._cell(key, c, v)) for c, v in zip(df.columns, r,
-                                                                        strict=True)))
-        console.print(tab)
-        if len(df) > rows:
-            console.print(f"  ... {len(df) - rows} more rows in {key}.csv")
+    print_comparison(sections, list(good), detail or [], rows)
     console.print(f"comparison written to [bold]{escape(str(folder))}[/]")
     raise typer.Exit(worst)
+
+
+def _print_frame(key: str, title: str, df, rows: int | None = None) -> None:
+    """One table on the terminal; long cells fold onto the next line, never cut to '…'."""
+    from chainopt.report import compare as cmp
+
+    tab = Table(title=title, show_edge=False, title_justify="left", pad_edge=False,
+                padding=(0, 1))
+    for c in df.columns:
+        tab.add_column(escape(str(c)), justify="right" if df[c].dtype.kind in "fi" else "left",
+                       overflow="fold")
+    for r in (df if rows is None else df.head(rows)).itertuples(index=False):
+        tab.add_row(*(escape(cmp._cell(key, c, v)) for c, v in zip(df.columns, r,
+                                                                    strict=True)))
+    console.print(tab)
+    if rows is not None and len(df) > rows:
+        console.print(f"  ... {len(df) - rows} more rows in {key}.csv")
+
+
+def print_comparison(sections: dict, names: list[str], detail: list[str], rows: int) -> None:
+    """The summary, the economics (without the 'against' column) and the detail tables
+    asked for; a side-by-side table of more than three runs is printed one row per key
+    and run."""
+    from chainopt.report import compare as cmp
+
+    _print_frame("summary", "Summary (objective and Δ against the base in MUSD, NPV; each "
+                 "project against its own counterfactual)", cmp.summary(sections, names))
+    eco = sections.get("economics")
+    if eco is not None and len(eco):
+        shown = eco[eco["built"] != "not built"].drop(columns=["against"]).rename(
+            columns={"incremental NPV (MUSD)": "NPV (MUSD)",
+                     "overnight capex (MUSD)": "capex (MUSD)"})
+        _print_frame("economics", cmp.TITLES["economics"], shown)
+        idle = eco[eco["built"] == "not built"]
+        if len(idle):
+            console.print("not built: " + "; ".join(
+                f"{escape(str(e))} ({escape(str(n))})" for n, e in zip(
+                    idle["scenario"], idle["effect"], strict=True)), overflow="fold")
+    wanted = list(sections) if "all" in detail else detail
+    unknown = [d for d in wanted if d not in sections]
+    if unknown:
+        err.print(f"[yellow]warning:[/] no detail table {', '.join(unknown)}; the tables are "
+                  f"{', '.join(sections)}")
+    for key in wanted:
+        df = sections.get(key)
+        if df is None or key == "economics" or df.empty:
+            continue
+        if len(names) > 3 and any(n in df.columns for n in names):
+            df = cmp.long_form(df, names)
+        _print_frame(key, cmp.TITLES.get(key, key), df, rows)
+    if not detail:
+        console.print("detail tables: --detail " + " | ".join(
+            k for k in sections if k != "economics") + " | all")
 
 
 @app.command()

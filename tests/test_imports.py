@@ -19,6 +19,7 @@ LAYERS = {
     "chainopt.api": 6,
     "chainopt.batch": 5,  # several runs, given the run function by the api
     "chainopt.sweep": 5,  # sweep variants and workers, called by the api
+    "chainopt.sensitivity": 5,  # break-even and tornado re-solves, called by the api
     "chainopt.report": 4,
     "chainopt.extract": 3,
     "chainopt.diagnose": 3,

@@ -128,6 +128,24 @@ def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
         yield "inputs", base, cf["inputs"]
 
 
+CONSTRAINT_COLUMNS = ["constraint", "period", "value without (USD/unit)",
+                      "value with (USD/unit)", "rent change (MUSD/yr)"]
+
+
+def _constraint_words(cc: pd.DataFrame) -> pd.DataFrame:
+    """:func:`economics.constraint_changes` in the user's words."""
+    # lazy: the family registry (explain's words) loads only when a comparison is made,
+    # so that `import chainopt.api` (chainopt validate) stays light
+    from chainopt.report.explain import describe
+
+    return pd.DataFrame({
+        "constraint": [describe(f, k) for f, k in zip(cc["family"], cc["key"], strict=True)],
+        "period": cc["period"].astype(str),
+        "value without (USD/unit)": cc["marginal_value_without"],
+        "value with (USD/unit)": cc["marginal_value_with"],
+        "rent change (MUSD/yr)": cc["rent_change_musd_per_yr"]}, columns=CONSTRAINT_COLUMNS)
+
+
 def _chain_changes(pair: dict, base: str, n: str, effect: str, top: int) -> pd.DataFrame:
     """The activities, flows and sales that gained or lost most between the two runs."""
     out = []
@@ -216,7 +234,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     incremental ``project_cashflows`` and the largest ``chain_changes``."""
     names = list(results)
     s: dict[str, pd.DataFrame] = {}
-    rows, flows, changes = [], [], []
+    rows, flows, changes, falls, binds = [], [], [], [], []
     for n in names[1:]:
         for effect, against, ref in _effects(results, base, n, counterfactuals):
             if ref is None:  # a project the scenario may build but does not
@@ -240,6 +258,13 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 "incremental NPV (MUSD)": summary["incremental_npv_musd"],
                 "overnight capex (MUSD)": summary["overnight_capex_musd"],
                 "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
+            wf = (economics.waterfall(results[base], ref) if effect == "inputs"
+                  else economics.waterfall(ref, results[n]))
+            falls.append(wf.assign(scenario=n, effect=effect)[
+                ["scenario", "effect", "category", "npv_musd"]])
+            cc = (economics.constraint_changes(results[base], ref) if effect == "inputs"
+                  else economics.constraint_changes(ref, results[n]))
+            binds.append(_constraint_words(cc).assign(scenario=n, effect=effect))
             if summary["build_year"] is not None:
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
@@ -250,6 +275,13 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
         columns=["scenario", "effect", "year", *economics.STREAM, "net_musd",
                  "cumulative_musd"]))
+    s["project_waterfall"] = (pd.concat(falls, ignore_index=True) if falls else
+                              pd.DataFrame(columns=["scenario", "effect", "category",
+                                                    "npv_musd"]))
+    bind = pd.concat(binds, ignore_index=True) if binds else pd.DataFrame()
+    s["project_constraints"] = (bind[["scenario", "effect", *CONSTRAINT_COLUMNS]]
+                                if len(bind) else pd.DataFrame(
+                                    columns=["scenario", "effect", *CONSTRAINT_COLUMNS]))
     ch = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
     if ch.empty:
         ch = pd.DataFrame(columns=["scenario", "effect", "kind", "site", "item", "base",
@@ -275,6 +307,10 @@ TITLES = {
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
                          "construction years, residual value after the horizon)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
+    "project_waterfall": "Incremental NPV of each effect by category (MUSD; the bars add "
+                         "to the incremental NPV)",
+    "project_constraints": "The binding constraints that make or break each effect (largest "
+                           "change in rent = marginal value x bound)",
 }
 
 
@@ -297,23 +333,75 @@ def _cell(section: str, col: str, v: object) -> str:
     return fmt(v)
 
 
+SUMMARY_COLUMNS = ["scenario", "objective (MUSD)", "Δ (MUSD)", "projects built",
+                   "incremental NPV (MUSD)"]
+
+
+def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
+    """One line per run: objective, Δ against the base, the projects it builds and each
+    one's incremental NPV against its own counterfactual (``mp2 229.1``)."""
+    obj = sections["objective"]
+    row = obj[obj.iloc[:, 0] == "objective"]
+    eco = sections.get("economics", pd.DataFrame(columns=ECONOMICS_COLUMNS))
+    out = []
+    for n in names:
+        value = float(row[n].iloc[0]) if len(row) and n in row.columns else float("nan")
+        delta = (float(row[f"Δ {n}"].iloc[0]) if len(row) and f"Δ {n}" in row.columns
+                 else None)
+        mine = eco[(eco["scenario"] == n) & ~eco["effect"].isin(["inputs", "all changes"])
+                   & (eco["built"] != "not built")] if len(eco) else eco
+        out.append({"scenario": n, "objective (MUSD)": value, "Δ (MUSD)": delta,
+                    "projects built": ", ".join(mine["effect"].astype(str)) or "-",
+                    "incremental NPV (MUSD)": ", ".join(
+                        f"{e} {fmt(float(v))}" for e, v in zip(
+                            mine["effect"], mine["incremental NPV (MUSD)"], strict=True))
+                    or "-"})
+    return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
+
+
+def long_form(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """A side-by-side table turned on its side: one row per key and run (``run``,
+    ``value``, ``Δ``), so that many runs fit a narrow screen."""
+    runs = [n for n in names if n in df.columns]
+    if not runs:
+        return df
+    keys = [c for c in df.columns if c not in runs and not str(c).startswith("Δ ")]
+    out = []
+    for n in runs:
+        part = df[keys].copy()
+        part["run"] = n
+        part["value"] = df[n]
+        part["Δ"] = df[f"Δ {n}"] if f"Δ {n}" in df.columns else np.nan
+        out.append(part.assign(_k=np.arange(len(part))))
+    return (pd.concat(out, ignore_index=True).sort_values("_k", kind="stable")
+            .drop(columns="_k").reset_index(drop=True))
+
+
+def _md_table(key: str, df: pd.DataFrame) -> list[str]:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |",
+             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
+                            for c in df.columns) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(key, c, v).replace("|", "\\|")
+                                       for c, v in zip(cols, row, strict=True)) + " |")
+    return [*lines, ""]
+
+
 def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
-    """All sections as one Markdown document (pipe tables)."""
+    """The summary (one line per run) and the economics of each effect, then a link to
+    the CSV file of every detail table."""
     lines = [f"# Comparison: {', '.join(names)}", "",
-             f"Base: **{names[0]}**; Δ columns are each run minus the base.", ""]
+             f"Base: **{names[0]}**; Δ is each run minus the base. Each project is valued "
+             "against the same scenario without it.", "", "## Summary", ""]
+    lines += _md_table("summary", summary(sections, names))
+    if "economics" in sections and len(sections["economics"]):
+        lines += [f"## {TITLES['economics']}", ""]
+        lines += _md_table("economics", sections["economics"])
+    lines += ["## Detail tables", ""]
     for key, df in sections.items():
-        lines += [f"## {TITLES.get(key, key)}", ""]
-        if df.empty:
-            lines += ["(no rows)", ""]
-            continue
-        cols = [str(c) for c in df.columns]
-        lines.append("| " + " | ".join(cols) + " |")
-        lines.append("|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
-                                    for c in df.columns) + "|")
-        for row in df.itertuples(index=False):
-            lines.append("| " + " | ".join(_cell(key, c, v) for c, v in zip(cols, row,
-                                                                          strict=True)) + " |")
-        lines.append("")
+        lines.append(f"* [{TITLES.get(key, key)}]({key}.csv): {len(df)} rows")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -208,3 +208,69 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "payback_yr": payback(flows.set_index("year")["operating_musd"], spend),
     }
     return summary, flows
+
+
+#: Waterfall bars of a project's incremental NPV: (label, cash-flow categories it sums).
+#: ``capex`` and ``residual value`` come from the stream (overnight spend, residual).
+WATERFALL = (("revenue", ("revenue",)), ("feed / supply", ("supply",)),
+             ("operating cost", ("variable_om", "fixed_om")), ("transport", ("transport",)),
+             ("carbon", ("carbon",)), ("shortfall penalty", ("shortfall_penalty",)),
+             ("capex", ()), ("residual value", ()))
+
+
+def npv_by_category(results) -> dict[str, float]:
+    """Present value (MUSD) of the run's stream split into the :data:`WATERFALL` bars.
+
+    The operating part of a period is earned in each of its years, so its present value
+    is its per-year value times the period's weight (the sum of its years' discount
+    factors); overnight capex and the residual value are discounted year by year.
+    """
+    cf = cashflows(results)
+    weight = period_table(results).set_index("period")["weight"]
+    pv = cf.mul(weight.reindex(cf.index).to_numpy(float), axis=0).sum()
+    s = stream(results)
+    disc = discounting(results)
+    out = {label: float(sum(pv.get(c, 0.0) for c in cats)) for label, cats in WATERFALL}
+    out["capex"] = present_value(s["capex_musd"], disc)
+    out["residual value"] = present_value(s["residual_musd"], disc)
+    return out
+
+
+def waterfall(counterfactual, scenario) -> pd.DataFrame:
+    """A project's incremental NPV by bar (``category``, ``npv_musd``): the scenario's
+    :func:`npv_by_category` minus its counterfactual's; the bars add to the incremental
+    NPV (= the objective difference)."""
+    a, b = npv_by_category(scenario), npv_by_category(counterfactual)
+    d = pd.DataFrame({"category": [lab for lab, _ in WATERFALL],
+                      "npv_musd": [a[lab] - b[lab] for lab, _ in WATERFALL]})
+    return d.assign(npv_musd=d["npv_musd"].where(d["npv_musd"].abs() > 1e-9, 0.0))
+
+
+def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
+    """The binding constraints whose rent changes most between the counterfactual and the
+    scenario: rent = marginal value x bound (MUSD/yr); one line per constraint (its
+    period with the largest change), the ``top`` largest first."""
+    cols = ["family", "key", "period", "marginal_value_without", "marginal_value_with",
+            "value_unit", "rent_change_musd_per_yr"]
+    ca, cb = scenario.tables.get("constraints"), counterfactual.tables.get("constraints")
+    if ca is None or cb is None or (ca.empty and cb.empty):
+        return pd.DataFrame(columns=cols)
+    keys = ["family", "kind", "key", "period", "side"]
+    m = cb[[*keys, "marginal_value", "bound", "value_unit"]].merge(
+        ca[[*keys, "marginal_value", "bound", "value_unit"]], on=keys, how="outer",
+        suffixes=("_without", "_with"))
+    for s in ("_without", "_with"):
+        m[f"marginal_value{s}"] = m[f"marginal_value{s}"].fillna(0.0)
+        m[f"bound{s}"] = pd.to_numeric(m[f"bound{s}"], errors="coerce").fillna(0.0)
+    m["value_unit"] = m["value_unit_with"].fillna(m["value_unit_without"])
+    m["rent_change_musd_per_yr"] = (m["marginal_value_with"] * m["bound_with"]
+                                    - m["marginal_value_without"] * m["bound_without"]) / 1e3
+    m["_size"] = m["rent_change_musd_per_yr"].abs()
+    m = m[m["_size"] > 1e-6].sort_values("_size", ascending=False, kind="stable")
+    # a degenerate swap (the same rent moving from one constraint to the next on the same
+    # path, e.g. a plant's capacity and the pipeline that feeds it) cancels: left out
+    r = m["rent_change_musd_per_yr"].round(3)
+    m = m[~(r.isin(-r) & (r != 0)) | m["period"].isna()]
+    m["_base"] = m["key"].astype(str).str.replace(r",?\s*period=[^,]*", "", regex=True)
+    m = m.drop_duplicates(["family", "_base"]).head(top)
+    return m[cols].reset_index(drop=True)

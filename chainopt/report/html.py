@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt import __version__
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
-from chainopt.report import charts
+from chainopt.report import charts, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import TITLES
 from chainopt.report.static import write_compare_static, write_static
@@ -322,12 +322,33 @@ def compare_report_html(folder: Path) -> str:
     for md in sorted(folder.glob("*.md")):
         sections.append((f"md-{md.stem}", f"{md.name} (as written by chainopt compare)",
                          "<pre>" + esc(md.read_text(encoding="utf-8")) + "</pre>"))
+    pages = onepager.pages(tables)
+    if pages:
+        at = next((i + 1 for i, (a, _, _) in enumerate(sections) if a == "economics"), 0)
+        sections.insert(at, ("projects", "Project one-pagers", "".join(
+            _onepager_html(i, p) for i, p in enumerate(pages))))
     runs = _objective_runs(tables.get("objective"))
     sub = (f"comparison {esc(folder.name)}"
            + (f" · base {esc(runs[0])} · runs {esc(', '.join(runs[1:]))}" if runs else "")
            + f" · chainopt {esc(__version__)} · report "
            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
     return page(f"chainopt comparison: {folder.name}", sub, sections)
+
+
+def _onepager_html(i: int, p: onepager.Page) -> str:
+    """One project's page: key figures, waterfall and cash flow, parties, constraints."""
+    body = (f'<div class="onepager" id="onepager-{i}"><h3>{esc(p.title)}</h3>'
+            + _cards([(k, esc(v)) for k, v in onepager.key_figures(p)])
+            + figure_html(f"onepager-{i}", onepager.plotly_figure(p)))
+    pr = onepager.party_rows(p)
+    if len(pr):
+        if "IRR" in pr.columns:
+            pr = pr.assign(IRR=[f"{v:.1%}" if isinstance(v, float) and math.isfinite(v)
+                                else "n/a" for v in pr["IRR"]])
+        body += "<h4>NPV and IRR per party</h4>" + table_html(pr, digits=1)
+    body += ("<h4>What makes or breaks it</h4>" + table_html(p.constraints.drop(
+        columns=["scenario", "effect"], errors="ignore"), digits=1))
+    return body + "</div>"
 
 
 def _objective_runs(df: pd.DataFrame | None) -> list[str]:

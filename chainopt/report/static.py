@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainopt.report import charts
+from chainopt.report import charts, onepager
 
 
 def _plt():
@@ -184,6 +184,14 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         plt.close(fig)
         written.append(path)
 
+    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+              for p in sorted(folder.glob("*.csv"))}
+    for i, page in enumerate(onepager.pages(tables)):
+        fig = onepager.static_figure(page, plt)
+        path = out / f"report-onepager-{i}-{page.scenario}-{page.project}.{fmt}"
+        fig.savefig(path, dpi=110 if fmt == "png" else None)
+        plt.close(fig)
+        written.append(path)
     for p in sorted(folder.glob("*.csv")):
         df = pd.read_csv(p)
         if df.empty:

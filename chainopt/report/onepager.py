@@ -1,0 +1,212 @@
+"""Per-project one-pagers: is the project worth it, for whom, and what makes or breaks it.
+
+Built from the tables of a comparison folder (``chainopt compare``): for each project a
+scenario builds, valued against its own counterfactual (the same scenario with only that
+project off), one page holds
+
+* the incremental NPV **waterfall** by category (``project_waterfall``: revenue, feed /
+  supply, operating cost, transport, carbon, capex, residual value; the bars add to the
+  incremental NPV),
+* the **cash-flow profile** by year (``project_cashflows``) with the payback year marked,
+* NPV and IRR **per party** when the comparison has a ``party_economics`` table,
+* the three **binding constraints** whose rent changes most (``project_constraints``).
+
+:func:`pages` gathers the data, :func:`plotly_figure` draws it for the HTML report and
+the deck, :func:`static_figure` with matplotlib for PNG/SVG. pandas, plotly, matplotlib.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from chainopt.report.charts import esc
+
+NOT_PROJECTS = ("inputs", "all changes")
+
+
+@dataclass
+class Page:
+    """Everything one project's page shows."""
+
+    scenario: str
+    project: str
+    summary: dict
+    waterfall: pd.DataFrame  # category, npv_musd
+    cashflows: pd.DataFrame  # year, operating/capex/residual/net/cumulative
+    constraints: pd.DataFrame  # constraint, period, values, rent change
+    parties: pd.DataFrame | None  # party rows of party_economics, when present
+
+    @property
+    def title(self) -> str:
+        return f"{self.project} in {self.scenario}"
+
+    @property
+    def payback_year(self) -> float | None:
+        pb, start = self.summary.get("payback (yr)"), self.build_year
+        if pb is None or start is None or not _finite(pb):
+            return None
+        return start + float(pb)
+
+    @property
+    def build_year(self) -> int | None:
+        cf = self.cashflows
+        spent = cf[cf["capex_musd"] < -1e-9] if len(cf) else cf
+        return int(spent["year"].min()) if len(spent) else None
+
+
+def _finite(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
+    """One page per project built in a scenario of a comparison (tables by CSV stem)."""
+    eco = tables.get("economics")
+    if eco is None or eco.empty or not {"scenario", "effect", "incremental NPV (MUSD)",
+                                         "built"} <= set(eco.columns):
+        return []
+    wf = tables.get("project_waterfall", pd.DataFrame(columns=["scenario", "effect"]))
+    cf = tables.get("project_cashflows", pd.DataFrame(columns=["scenario", "effect"]))
+    cc = tables.get("project_constraints", pd.DataFrame(columns=["scenario", "effect"]))
+    pe = tables.get("party_economics")
+    out = []
+    for r in eco.to_dict("records"):
+        effect, scenario = str(r["effect"]), str(r["scenario"])
+        if effect in NOT_PROJECTS or str(r.get("built", "")) in ("not built", "", "nan"):
+            continue
+
+        def mine(df: pd.DataFrame, key: str = "effect", sc=scenario, ef=effect) -> pd.DataFrame:
+            if df is None or df.empty or key not in df.columns:
+                return pd.DataFrame()
+            return df[(df["scenario"].astype(str) == sc)
+                      & (df[key].astype(str) == ef)].reset_index(drop=True)
+
+        parties = mine(pe, "project") if pe is not None else None
+        out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
+                        cashflows=mine(cf), constraints=mine(cc),
+                        parties=parties if parties is not None and len(parties) else None))
+    return out
+
+
+def key_figures(p: Page) -> list[tuple[str, str]]:
+    """(label, text) of the page's headline numbers."""
+    s = p.summary
+    irr = s.get("IRR")
+    pb = s.get("payback (yr)")
+    return [("incremental NPV", f"{float(s['incremental NPV (MUSD)']):,.1f} MUSD"),
+            ("IRR", f"{irr:.1%}" if _finite(irr) else "n/a"),
+            ("payback", f"{float(pb):.1f} yr" if _finite(pb) else "n/a"),
+            ("overnight capex", f"{float(s['overnight capex (MUSD)']):,.1f} MUSD"),
+            ("built", str(s.get("built", ""))),
+            ("first use", str(s.get("first use", "")).removesuffix(".0"))]
+
+
+def party_rows(p: Page) -> pd.DataFrame:
+    """Party, NPV (MUSD) and IRR of the page's project (empty without parties)."""
+    if p.parties is None:
+        return pd.DataFrame(columns=["party", "NPV (MUSD)", "IRR"])
+    cols = [c for c in ("party", "role", "NPV (MUSD)", "IRR") if c in p.parties.columns]
+    return p.parties[cols].reset_index(drop=True)
+
+
+def plotly_figure(p: Page):
+    """Waterfall (left) and cash-flow profile with payback (right) of one page."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], subplot_titles=(
+        "Incremental NPV by category (MUSD)", "Incremental cash flow by year (MUSD)"))
+    wf = p.waterfall
+    total = float(p.summary["incremental NPV (MUSD)"])
+    fig.add_trace(go.Waterfall(
+        x=[*[esc(c) for c in wf["category"]], "incremental NPV"],
+        y=[*[round(float(v), 3) for v in wf["npv_musd"]], 0.0],
+        measure=[*["relative"] * len(wf), "total"], showlegend=False,
+        texttemplate="%{y:,.0f}", textposition="outside",
+        increasing={"marker": {"color": "#31a354"}}, decreasing={"marker": {"color": "#de2d26"}},
+        totals={"marker": {"color": "#253858"}},
+        hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=1)
+    cf = p.cashflows
+    if len(cf):
+        years = cf["year"].astype(int).tolist()
+        flow = (cf["operating_musd"] + cf["capex_musd"]).round(3).tolist()
+        fig.add_trace(go.Bar(x=years, y=flow, name="net cash flow", marker_color="#6baed6",
+                             hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=2)
+        fig.add_trace(go.Scatter(x=years, y=cf["cumulative_musd"].round(3).tolist(),
+                                 name="cumulative", mode="lines", line={"color": "#253858"},
+                                 hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"),
+                      row=1, col=2)
+        pb = p.payback_year
+        if pb is not None:
+            fig.add_vline(x=pb, line_dash="dash", line_color="#e6550d", row=1, col=2,
+                          annotation_text=f"payback {pb:.1f}", annotation_position="top left")
+    fig.update_layout(title=f"{esc(p.title)}: NPV {total:,.1f} MUSD", height=430,
+                      margin={"l": 50, "r": 20, "t": 80, "b": 90},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def _txt(s: object) -> str:
+    """Plain text for matplotlib: '$' escaped so mathtext never reads a name."""
+    return str(s).replace("$", r"\$")
+
+
+def static_figure(p: Page, plt):
+    """The one-pager as one matplotlib figure (waterfall, cash flow, key figures, parties,
+    constraints), for PNG/SVG and the deck; ``plt`` is :mod:`matplotlib.pyplot`."""
+    fig = plt.figure(figsize=(13.3, 7.0))  # 16:9 slide minus the title
+    grid = fig.add_gridspec(2, 2, height_ratios=[3.4, 1.2], hspace=0.5, wspace=0.22)
+    ax = fig.add_subplot(grid[0, 0])
+    wf = p.waterfall
+    cum, bottoms, heights = 0.0, [], []
+    for v in wf["npv_musd"].astype(float):
+        bottoms.append(cum if v >= 0 else cum + v)
+        heights.append(abs(v))
+        cum += v
+    labels = [*wf["category"].astype(str), "incremental NPV"]
+    colours = ["#31a354" if v >= 0 else "#de2d26" for v in wf["npv_musd"]]
+    ax.bar(range(len(wf)), heights, bottom=bottoms, color=colours)
+    total = float(p.summary["incremental NPV (MUSD)"])
+    ax.bar(len(wf), abs(total), bottom=min(0.0, total), color="#253858")
+    for i, v in enumerate([*wf["npv_musd"].astype(float), total]):
+        top = (bottoms[i] + heights[i]) if i < len(wf) else max(0.0, total)
+        ax.text(i, top, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(labels)), [_txt(lab) for lab in labels], fontsize=8, rotation=30,
+                  ha="right")
+    ax.axhline(0, color="#888", lw=0.6)
+    ax.set_title("Incremental NPV by category (MUSD)", fontsize=10)
+    ax2 = fig.add_subplot(grid[0, 1])
+    cf = p.cashflows
+    if len(cf):
+        ax2.bar(cf["year"], cf["operating_musd"] + cf["capex_musd"], color="#6baed6",
+                label="net cash flow")
+        ax2.plot(cf["year"], cf["cumulative_musd"], color="#253858", label="cumulative")
+        if p.payback_year is not None:
+            ax2.axvline(p.payback_year, color="#e6550d", ls="--",
+                        label=f"payback {p.payback_year:.1f}")
+        ax2.legend(fontsize=8, loc="upper left")
+    ax2.axhline(0, color="#888", lw=0.6)
+    ax2.set_title("Incremental cash flow by year (MUSD, undiscounted)", fontsize=10)
+    ax3 = fig.add_subplot(grid[1, 0])
+    ax3.axis("off")
+    text = [f"{k}: {v}" for k, v in key_figures(p)]
+    pr = party_rows(p)
+    if len(pr):
+        text.append("parties: " + "; ".join(
+            f"{r['party']} NPV {float(r['NPV (MUSD)']):,.1f}"
+            + (f", IRR {float(r['IRR']):.1%}" if "IRR" in pr.columns and _finite(r["IRR"])
+               else "") for _, r in pr.iterrows()))
+    ax3.text(0, 1, _txt("\n".join(text)), va="top", fontsize=10, family="monospace")
+    ax4 = fig.add_subplot(grid[1, 1])
+    ax4.axis("off")
+    lines = ["What makes or breaks it (rent change, MUSD/yr):"]
+    for _, r in p.constraints.head(3).iterrows():
+        lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
+                     f"{float(r['rent change (MUSD/yr)']):+,.1f}")
+    ax4.text(0, 1, "\n".join(lines), va="top", fontsize=9)
+    fig.suptitle(_txt(f"{p.title}: incremental NPV {total:,.1f} MUSD against {p.scenario} "
+                      f"without {p.project}"), fontsize=12)
+    return fig

@@ -1,0 +1,66 @@
+"""Charts of what would change a project's answer: tornado and Monte Carlo spread.
+
+Static (matplotlib) figures of the tables :mod:`chainopt.sensitivity` computes; they go
+into the sensitivity folder and into the deck. No Pyomo, no solver.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _txt(s: object) -> str:
+    """Plain text for matplotlib: '$' escaped so mathtext never reads a name."""
+    return str(s).replace("$", r"\$")
+
+
+def tornado_figure(df: pd.DataFrame, title: str, plt):
+    """Horizontal bars from the base NPV to the NPV at each driver's low and high value,
+    the widest swing on top."""
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
+    if df.empty:
+        ax.axis("off")
+        return fig
+    base = float(df["npv_base_musd"].iloc[0])
+    y = np.arange(len(df))[::-1]
+    for yi, r in zip(y, df.itertuples(), strict=True):
+        for v, col, x in ((r.npv_low_musd, "#de2d26", r.low_value),
+                          (r.npv_high_musd, "#31a354", r.high_value)):
+            ax.barh(yi, v - base, left=base, color=col, height=0.6)
+            ax.text(v, yi, f" {v:,.1f} (at {x:.3g}) ", va="center",
+                    ha="left" if v >= base else "right", fontsize=8)
+    ax.axvline(base, color="#253858", lw=1)
+    ax.axvline(0, color="#888", lw=0.6, ls=":")
+    ax.set_yticks(y, [_txt(f"{r.driver}: {r.meaning}") for r in df.itertuples()], fontsize=9)
+    ax.set_xlabel("incremental NPV (MUSD); red: driver low, green: driver high")
+    ax.set_title(_txt(title), fontsize=11)
+    lo = float(min(df["npv_low_musd"].min(), df["npv_high_musd"].min(), base))
+    hi = float(max(df["npv_low_musd"].max(), df["npv_high_musd"].max(), base))
+    pad = 0.25 * (hi - lo or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
+    fig.tight_layout()
+    return fig
+
+
+def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
+    """Per project: P10-P90 bar with the P50 marked (left axis) and the probability it is
+    built (right panel)."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.6 * len(df) + 1.5)),
+                                  gridspec_kw={"width_ratios": [3, 1]}, sharey=True)
+    y = np.arange(len(df))[::-1]
+    for yi, r in zip(y, df.itertuples(), strict=True):
+        ax.plot([r.p10_musd, r.p90_musd], [yi, yi], color="#6baed6", lw=10,
+                solid_capstyle="butt")
+        ax.plot([r.p50_musd], [yi], "o", color="#253858")
+        ax.text(r.p90_musd, yi, f"  P10 {r.p10_musd:,.0f} / P50 {r.p50_musd:,.0f} / "
+                f"P90 {r.p90_musd:,.0f}", va="center", fontsize=8)
+        ax2.barh(yi, r.p_built, color="#31a354")
+        ax2.text(r.p_built, yi, f" {r.p_built:.0%}", va="center", fontsize=8)
+    ax.set_yticks(y, [_txt(p) for p in df["project"]])
+    ax.set_xlabel("incremental NPV (MUSD): P10-P90, dot = P50")
+    ax2.set_xlim(0, 1.25)
+    ax2.set_xlabel("probability built")
+    fig.suptitle(_txt(title), fontsize=11)
+    fig.tight_layout()
+    return fig

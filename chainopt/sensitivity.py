@@ -1,0 +1,284 @@
+"""What would change a project's answer: break-even values, a tornado, Monte Carlo spread.
+
+A project's **incremental NPV** here is the one of the comparison (README "Scenarios"):
+the scenario's objective minus the objective of the same scenario without the project.
+To ask "at what price does it stop paying", the project is held **built where the
+scenario builds it** (state ``forced`` in that period), so its NPV can go below zero,
+and the counterfactual is the same model with the project's build decisions fixed at 0
+(:func:`chainopt.solve.objective_with_fixed`, on the same HiGHS instance).
+
+Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes`):
+
+* ``price``: the market prices of the project's products (outputs of its units' modes
+  that are sold somewhere), scaled by a factor;
+* ``feed``: the supply costs of the project's inputs, or of every supply when its
+  inputs are all made inside the chain, scaled by a factor;
+* ``capex``: the project's overnight cost, scaled by a factor;
+* ``carbon``: the carbon price, set to a value in USD per t (every ``policies`` row);
+* ``discount``: the case's discount rate, set to a value.
+
+Every variant differs from the base in coefficients only, so it is re-solved warm
+(:func:`chainopt.solve.resolve`). A **break-even** is found by false position
+(Illinois) on NPV(x) = 0 inside the driver's search range; NPV is piecewise linear in
+each driver (an LP's optimal value), so a few re-solves suffice. The **tornado** is
+NPV at the base value x (1 - r) and x (1 + r) of each driver (a carbon price of 0:
+0 and 100 r USD/t).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.scenario import Scenario, apply_changes, load_source
+from chainopt.case.schema import Case
+from chainopt.case.validate import validate
+from chainopt.errors import InputError, Problem
+
+DRIVERS = ("price", "feed", "capex", "carbon", "discount")
+#: (what the value is, search range for the break-even)
+DRIVER_INFO = {
+    "price": ("factor on the product prices", (0.0, 4.0)),
+    "feed": ("factor on the feed costs", (0.0, 10.0)),
+    "capex": ("factor on the overnight cost", (0.0, 20.0)),
+    "carbon": ("carbon price, USD/t", (0.0, 1000.0)),
+    "discount": ("discount rate", (0.0, 1.0)),
+}
+
+
+@dataclass
+class Setup:
+    """A project held built in a scenario, with its base model solved once."""
+
+    case: Case
+    project: str
+    period: str
+    products: list[str]
+    feeds: list[str]
+    base_values: dict[str, float]
+    model: object = None  # the solved BuiltModel whose HiGHS instance variants reuse
+    solves: int = 0
+    warm: int = 0
+
+
+def _project_commodities(case: Case, project: str) -> tuple[list[str], list[str]]:
+    """(products sold somewhere, inputs bought somewhere or every supplied commodity)."""
+    t = case.tables
+    units = t["units"][t["units"]["project"].astype(str) == project]
+    modes = t["modes"][t["modes"]["process"].isin(units["process"])]["mode"]
+    mf = t["mode_flows"][t["mode_flows"]["mode"].isin(modes)]
+    sold = set(t["markets"]["commodity"]) if "markets" in t else set()
+    supplied = set(t["supplies"]["commodity"]) if "supplies" in t else set()
+    products = sorted(set(mf.loc[mf["direction"] == "out", "commodity"]) & sold)
+    feeds = sorted(set(mf.loc[mf["direction"] == "in", "commodity"]) & supplied)
+    return products, feeds or sorted(supplied)
+
+
+def applicable(s: Setup, driver: str) -> str:
+    """'' when ``driver`` can move this project's NPV, else why not."""
+    if driver == "price" and not s.products:
+        return "the project's units sell nothing"
+    if driver == "carbon":
+        pol = s.case.tables.get("policies")
+        if pol is None or pol.empty or "carbon_price_usd_per_unit" not in pol.columns:
+            return "the case has no carbon price (policies.csv)"
+    return ""
+
+
+def changes(setup: Setup, driver: str, x: float) -> list[dict]:
+    """The scenario changes that put ``driver`` at value ``x``."""
+    if driver == "price":
+        return [{"table": "markets", "where": {"commodity": setup.products},
+                 "scale": {"price_usd_per_unit": float(x)}}]
+    if driver == "feed":
+        return [{"table": "supplies", "where": {"commodity": setup.feeds},
+                 "scale": {"cost_usd_per_unit": float(x)}}]
+    if driver == "capex":
+        return [{"table": "projects", "where": {"project": setup.project},
+                 "scale": {"capex_musd": float(x)}}]
+    if driver == "carbon":
+        return [{"table": "policies", "set": {"carbon_price_usd_per_unit": float(x)}}]
+    if driver == "discount":
+        return [{"case": {"discount_rate": float(x)}}]
+    raise InputError([Problem(f"--drivers {driver}", "unknown driver",
+                              f"use {', '.join(DRIVERS)}")])
+
+
+def _apply(raw, chs: list[dict], origin: str):
+    sc = Scenario(name="sensitivity", description="", base="", changes=tuple(chs),
+                  path=Path(origin or "."))
+    return apply_changes(raw, sc)
+
+
+def setup(source: str, project: str, options=None) -> Setup:
+    """Solve the scenario, find where it builds ``project`` and hold it built there."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when something is solved
+    from chainopt.models.build import build
+    from chainopt.solve import handover, solve
+
+    case = load_source(source)
+    pj = case.tables.get("projects")
+    if pj is None or project not in set(pj["project"]):
+        raise InputError([Problem(f"--project {project}", "no such project in "
+                                  f"{case.name}", "projects: " + ", ".join(
+                                      [] if pj is None else pj["project"]))])
+    built = build(case, pyomo=False)
+    handover(built, options)
+    outcome = solve(built, options)
+    period = _built_period(built, outcome, project)
+    if period is None:
+        raise InputError([Problem(f"--project {project}", "the scenario does not build it",
+                                  "force it in a scenario (state: forced, period: ...) to "
+                                  "ask what would make it pay")])
+    products, feeds = _project_commodities(case, project)
+    carbon = case.tables.get("policies")
+    c0 = (float(pd.to_numeric(carbon["carbon_price_usd_per_unit"], errors="coerce")
+                 .fillna(0).max()) if carbon is not None and len(carbon) else 0.0)
+    forced = validate(_apply(case.raw, [{"project": project, "state": "forced",
+                                         "period": period}], case.origin))
+    s = Setup(case=forced, project=project, period=period, products=products, feeds=feeds,
+              base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": c0,
+                           "discount": float(case.meta.discount_rate)})
+    s.model = build(forced, pyomo=False)
+    handover(s.model, options)
+    solve(s.model, options)
+    return s
+
+
+def _build_columns(built, project: str) -> np.ndarray:
+    # lazy: the model side (see setup)
+    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
+
+    cols = []
+    for spec in (PROJECT_BUILD, PROJECT_SHARE):
+        try:
+            fam = built.lp.family(spec.label)
+        except KeyError:
+            continue
+        cols += [fam.start + i for i, p in enumerate(fam.keys["project"]) if p == project]
+    return np.asarray(cols, dtype=int)
+
+
+def _built_period(built, outcome, project: str) -> str | None:
+    # lazy: the model side (see setup)
+    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
+
+    for spec in (PROJECT_BUILD, PROJECT_SHARE):
+        try:
+            fam = built.lp.family(spec.label)
+        except KeyError:
+            continue
+        for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
+            if p == project and outcome.col_value[fam.start + i] > 1e-6:
+                return str(t)
+    return None
+
+
+def npv(s: Setup, driver: str | None = None, x: float | None = None, options=None) -> float:
+    """Incremental NPV (MUSD) of the project held built, with ``driver`` at ``x``
+    (None: the scenario as it is): objective minus the objective with the project's
+    build decisions fixed at 0, both on one warm HiGHS instance."""
+    # lazy: the model side (see setup)
+    from chainopt.models.build import build
+    from chainopt.solve import objective_with_fixed, resolve
+
+    case = s.case if driver is None else validate(_apply(s.case.raw, changes(s, driver, x),
+                                                         s.case.origin))
+    variant = build(case, pyomo=False)
+    outcome = resolve(s.model, variant, options)
+    s.model = variant
+    s.solves += 1
+    s.warm += int(bool(variant.timings.get("warm_start")))
+    off = objective_with_fixed(variant, _build_columns(variant, s.project), 0.0, options)
+    return float(outcome.objective - off)
+
+
+def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
+               max_iter: int = 40) -> dict:
+    """The value of ``driver`` at which the incremental NPV is 0, by false position
+    (Illinois) inside the driver's search range; ``value`` None when NPV keeps its sign
+    there. NPV is within ``tol`` MUSD of 0 at the value returned."""
+    lo, hi = DRIVER_INFO[driver][1]
+    if driver == "discount":
+        lo = 1e-4
+    out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
+           "base": s.base_values[driver], "value": None, "npv_at_low_musd": math.nan,
+           "npv_at_high_musd": math.nan, "range": f"{lo:g}..{hi:g}",
+           "applies_to": {"price": ", ".join(s.products), "feed": ", ".join(s.feeds),
+                          "capex": s.project, "carbon": "every policies row",
+                          "discount": "the case"}[driver],
+           "note": applicable(s, driver)}
+    if out["note"]:
+        return out
+    flo, fhi = npv(s, driver, lo, options), npv(s, driver, hi, options)
+    out.update(npv_at_low_musd=flo, npv_at_high_musd=fhi)
+    if np.sign(flo) == np.sign(fhi):
+        out["note"] = f"NPV {'>' if flo > 0 else '<'} 0 over the whole range"
+        return out
+    side = 0
+    x = lo
+    for _ in range(max_iter):
+        x = (lo * fhi - hi * flo) / (fhi - flo)
+        fx = npv(s, driver, x, options)
+        if abs(fx) <= tol or hi - lo <= 1e-9 * max(1.0, abs(hi)):
+            break
+        if np.sign(fx) == np.sign(flo):
+            lo, flo = x, fx
+            if side == -1:
+                fhi /= 2
+            side = -1
+        else:
+            hi, fhi = x, fx
+            if side == 1:
+                flo /= 2
+            side = 1
+    out["value"] = float(x)
+    return out
+
+
+def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
+            ) -> pd.DataFrame:
+    """NPV at each driver's base value x (1 - swing) and x (1 + swing)."""
+    base = npv(s, options=options)
+    rows = []
+    for d in drivers:
+        if applicable(s, d):
+            continue
+        b = s.base_values[d]
+        low, high = (b * (1 - swing), b * (1 + swing)) if b else (0.0, 100.0 * swing)
+        rows.append({"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
+                     "low_value": low, "high_value": high, "npv_base_musd": base,
+                     "npv_low_musd": npv(s, d, low, options),
+                     "npv_high_musd": npv(s, d, high, options)})
+    df = pd.DataFrame(rows)
+    if len(df):
+        df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
+        df = df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
+    return df
+
+
+def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
+    """P10/P50/P90 of each optional project's incremental NPV and the probability it is
+    built, from a sweep's ``kpis.csv`` (columns ``npv_<p>_incremental_musd``,
+    ``built_<p>``)."""
+    ok = kpis[kpis["status"] == "optimal"] if "status" in kpis.columns else kpis
+    rows = []
+    for c in kpis.columns:
+        if not (c.startswith("npv_") and c.endswith("_incremental_musd")):
+            continue
+        p = c.removeprefix("npv_").removesuffix("_incremental_musd")
+        v = pd.to_numeric(ok[c], errors="coerce").dropna()
+        built = pd.to_numeric(ok.get(f"built_{p}", pd.Series(dtype=float)),
+                              errors="coerce").fillna(0.0)
+        rows.append({"project": p, "samples": len(v),
+                     "p10_musd": float(v.quantile(0.1)) if len(v) else math.nan,
+                     "p50_musd": float(v.quantile(0.5)) if len(v) else math.nan,
+                     "p90_musd": float(v.quantile(0.9)) if len(v) else math.nan,
+                     "mean_musd": float(v.mean()) if len(v) else math.nan,
+                     "p_built": float((built > 0.5).mean()) if len(built) else math.nan})
+    return pd.DataFrame(rows, columns=["project", "samples", "p10_musd", "p50_musd",
+                                       "p90_musd", "mean_musd", "p_built"])

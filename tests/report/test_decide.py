@@ -1,0 +1,214 @@
+"""Decision-ready outputs (issue 18): one-pagers, break-even and tornado, the comparison
+summary. Expected numbers are derived by hand in the docstrings.
+
+The toy chain (as in tests/models/test_investment_economics.py): 1 t feed (100 USD/t)
+makes 1 t product at a unit of the project ``pj`` (10 kt/yr, capex 10 MUSD, life 10);
+the product sells at 300 USD/t; one 10-year period from 2026, r = 10 %, cash flows at
+the start of each year, so w = sum_{k<10} 1.1^-k = 6.759024.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from chainopt import api, cli
+from chainopt import sensitivity as sens
+from chainopt.case.load import load_case
+from chainopt.case.scenario import without_projects
+from chainopt.cli import app
+from chainopt.report import compare, economics, onepager
+from tests.models.test_investment_economics import (
+    FIVE_FIVE,
+    TEN,
+    _project_case,
+    dsum,
+    irr_by_hand,
+)
+
+SCEN = Path(__file__).resolve().parents[2] / "scenarios"
+W = dsum(2026, 2035)
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    """The optional project (it pays: 10 * 200 * w / 1000 - 10 = 3.518 MUSD > 0)."""
+    folder = tmp_path_factory.mktemp("toy")
+    return _project_case(folder, "pj,10,p1,10,0,true,optional,,\n", margin=200.0,
+                         periods=TEN)
+
+
+@pytest.fixture(scope="module")
+def setup(toy):
+    return sens.setup(str(toy), "pj")
+
+
+def test_waterfall_bars_add_to_the_incremental_npv_by_hand(tmp_path):
+    """Project pj with a 3-year lead time in two 5-year periods (the case of
+    test_lead_time_residual_value_and_one_stream): 9 MUSD spent 3/3/3 at the starts of
+    2026-2028, usable 2029-2038, 10 kt/yr (2 of p1's 5 years: 4 kt/yr on average in p1).
+    Bars: revenue = 10 * 300 * (0.4 w1 + w2) / 1000, feed = -10 * 100 * (0.4 w1 + w2) /
+    1000, capex = -3 (d(2026) + d(2027) + d(2028)), residual = A sum_{2036}^{2038} d with
+    A sum_{2029}^{2038} d = the capex PV; nothing else moves. They add to the objective
+    difference."""
+    folder = _project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n", periods=FIVE_FIVE)
+    case = load_case(folder)
+    cf, sc = api.run(without_projects(case, ["pj"]), save=False), api.run(case, save=False)
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    spend = 3 * dsum(2026, 2028)
+    hand = {"revenue": 10 * 300 * (0.4 * w1 + w2) / 1000,
+            "feed / supply": -10 * 100 * (0.4 * w1 + w2) / 1000,
+            "operating cost": 0.0, "transport": 0.0, "carbon": 0.0, "shortfall penalty": 0.0,
+            "capex": -spend, "residual value": spend / dsum(2029, 2038) * dsum(2036, 2038)}
+    wf = economics.waterfall(cf, sc).set_index("category")["npv_musd"]
+    for k, v in hand.items():
+        assert wf[k] == pytest.approx(v, abs=1e-9), k
+    assert wf.sum() == pytest.approx(sc.objective - cf.objective, abs=1e-9)
+    assert sum(hand.values()) == pytest.approx(sc.objective - cf.objective, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def port_compare(tmp_path_factory):
+    """small_chain against three scenarios (the port one builds far_east_port)."""
+    out = tmp_path_factory.mktemp("cmp")
+    names = ["small_chain", str(SCEN / "small_port_expansion.yaml"),
+             str(SCEN / "small_high_prices.yaml"), str(SCEN / "small_chained.yaml")]
+    sections, outcomes, folder = api.compare(names, out=out, name="four", jobs=1)
+    return sections, [o.name for o in outcomes], folder
+
+
+def test_compare_sections_for_one_pagers(port_compare):
+    """The port's waterfall adds to its incremental NPV; its cash flows mark payback."""
+    sections, _names, folder = port_compare
+    eco = sections["economics"]
+    port = eco[(eco["scenario"] == "small_port_expansion")
+               & (eco["effect"] == "far_east_port")].iloc[0]
+    wf = sections["project_waterfall"]
+    bars = wf[(wf["scenario"] == "small_port_expansion") & (wf["effect"] == "far_east_port")]
+    assert list(bars["category"]) == [c for c, _ in economics.WATERFALL]
+    assert bars["npv_musd"].sum() == pytest.approx(port["incremental NPV (MUSD)"], abs=1e-6)
+    cc = sections["project_constraints"]
+    mine = cc[(cc["scenario"] == "small_port_expansion") & (cc["effect"] == "far_east_port")]
+    assert 0 < len(mine) <= 3
+    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+              for p in folder.glob("*.csv")}
+    pages = onepager.pages(tables)
+    page = next(p for p in pages if p.project == "far_east_port"
+                and p.scenario == "small_port_expansion")
+    assert page.build_year == 2026
+    assert page.payback_year == pytest.approx(2026 + port["payback (yr)"])
+    assert page.parties is None  # no party table: the page leaves it out
+    # with a party table (another part of chainopt adds it) the page shows it
+    tables["party_economics"] = pd.DataFrame({
+        "scenario": ["small_port_expansion"] * 2, "project": ["far_east_port"] * 2,
+        "party": ["sponsor", "lender"], "NPV (MUSD)": [10.0, 2.3], "IRR": [0.2, 0.07]})
+    page = next(p for p in onepager.pages(tables) if p.project == "far_east_port")
+    assert list(onepager.party_rows(page)["party"]) == ["sponsor", "lender"]
+
+
+def test_compare_summary_fits_100_columns(port_compare, monkeypatch):
+    """Summary first, one line per scenario; detail only on request and, with four runs,
+    one row per key and run; nothing cut to '…' at 100 columns."""
+    sections, names, folder = port_compare
+    s = compare.summary(sections, names)
+    assert list(s["scenario"]) == names
+    row = s.set_index("scenario").loc["small_port_expansion"]
+    assert row["projects built"] == "far_east_port"
+    obj = sections["objective"].set_index("kpi (MUSD, NPV)")
+    assert row["Δ (MUSD)"] == pytest.approx(obj.loc["objective",
+                                                    "Δ small_port_expansion"])
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=buf, width=100, color_system=None))
+    cli.print_comparison(sections, names, ["production", "economics"], rows=8)
+    text = buf.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert text.lstrip().startswith("Summary")
+    assert "Production by product" in text and " run " in text  # transposed: a run column
+    buf.truncate(0)
+    buf.seek(0)
+    cli.print_comparison(sections, names, [], rows=8)
+    assert "Production by product" not in buf.getvalue()
+    assert "--detail" in buf.getvalue()
+    md = (folder / "comparison.md").read_text()
+    assert md.index("## Summary") < md.index("## Economics")
+    assert "(production.csv)" in md and "(project_waterfall.csv)" in md
+    assert len(md) < 20_000
+
+
+def test_compare_cli_width_100(tmp_path, monkeypatch):
+    """The CLI through CliRunner on a console 100 columns wide: no '…' anywhere."""
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=buf, width=100, color_system=None))
+    res = CliRunner().invoke(app, ["compare", "small_chain",
+                                   str(SCEN / "small_port_expansion.yaml"), "--out",
+                                   str(tmp_path), "--jobs", "1", "--detail", "exports"])
+    assert res.exit_code == 0, res.output
+    text = buf.getvalue()
+    assert "…" not in text and "Summary" in text and "Sales by market site" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_break_even_by_hand(setup):
+    """Held built, NPV(x) = 10 * margin(x) * w / 1000 - 10 (capex scaled: - 10 x):
+    price factor p*: 10 (300 p - 100) w / 1000 = 10 -> p* = (100 + 1000 / w) / 300
+    = 0.826501; feed factor f*: 300 - 100 f = 1000 / w -> f* = 1.520496; capex factor
+    c* = 2 w / 10 = 1.351805; discount rate r*: the IRR of -10 + 2 (start of 2026) and
+    2 in 2027-2035, i.e. of [-8, 2 x 9] = 20.24 %. No carbon price in the case: none."""
+    assert setup.period == "p1" and setup.products == ["product"]
+    assert sens.npv(setup) == pytest.approx(2 * W - 10, abs=1e-9)
+    hand = {"price": (100 + 1000 / W) / 300, "feed": (300 - 1000 / W) / 100,
+            "capex": 2 * W / 10, "discount": irr_by_hand([2 - 10] + [2] * 9)}
+    for driver, value in hand.items():
+        be = sens.break_even(setup, driver)
+        assert be["value"] == pytest.approx(value, rel=1e-6), driver
+    assert sens.break_even(setup, "carbon")["value"] is None
+    assert setup.warm == setup.solves  # every variant re-solved warm
+
+
+def test_tornado_bar_equals_the_npv_of_a_resolved_variant(setup, toy):
+    """The price +20 % bar: NPV = 10 (360 - 100) w / 1000 - 10 = 7.573 MUSD, and the same
+    from two fresh runs (the scenario with the price scaled and pj forced, and with pj
+    off); the capex -20 % bar: 2 w - 8."""
+    tor = sens.tornado(setup, ["price", "capex"], 0.2).set_index("driver")
+    assert tor.loc["price", "npv_high_musd"] == pytest.approx(10 * 260 * W / 1000 - 10,
+                                                             abs=1e-9)
+    assert tor.loc["capex", "npv_high_musd"] == pytest.approx(2 * W - 12, abs=1e-9)
+    assert tor.loc["capex", "npv_low_musd"] == pytest.approx(2 * W - 8, abs=1e-9)
+    case = load_case(toy)
+    high = sens.validate(sens._apply(case.raw, [
+        {"project": "pj", "state": "forced", "period": "p1"},
+        {"table": "markets", "scale": {"price_usd_per_unit": 1.2}}], str(toy)))
+    npv = (api.run(high, save=False).objective
+           - api.run(without_projects(high, ["pj"]), save=False).objective)
+    assert tor.loc["price", "npv_high_musd"] == pytest.approx(npv, abs=1e-9)
+    assert tor.index[0] == "price"  # the widest swing first
+
+
+def test_monte_carlo_percentiles():
+    kp = pd.DataFrame({"variant": [f"s{i}" for i in range(10)], "status": "optimal",
+                       "npv_pj_incremental_musd": np.arange(10.0),
+                       "built_pj": [0, 0, 0, 1, 1, 1, 1, 1, 1, 1]})
+    mc = sens.monte_carlo(kp).set_index("project").loc["pj"]
+    assert mc["p10_musd"] == pytest.approx(0.9)  # numpy's linear rule: 0 + 0.9 (1 - 0)
+    assert mc["p50_musd"] == pytest.approx(4.5)
+    assert mc["p90_musd"] == pytest.approx(8.1)
+    assert mc["p_built"] == pytest.approx(0.7)
+
+
+def test_sensitivity_cli(toy, tmp_path):
+    res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "pj", "--drivers",
+                                   "price,capex", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "Break-even" in res.output and "0.8265" in res.output
+    folder = next(tmp_path.glob("sensitivity-*"))
+    for f in ("breakeven.csv", "tornado.csv", "tornado.png"):
+        assert (folder / f).is_file()
+    res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "nope"])
+    assert res.exit_code == 1 and "no such project" in res.output
