@@ -101,11 +101,19 @@ def _strip_period(key: object) -> str:
 
 
 # -- why this plan ------------------------------------------------------------------------
-def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10) -> list[str]:
+def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
+                  capacity: pd.DataFrame | None = None) -> list[str]:
     """The binding constraints that shape the plan, grouped over consecutive periods and
-    ranked by their value."""
+    ranked by their value; with the ``capacity`` table, the capacity of a unit or link
+    that has none in a period is said to be not available then, not to bind."""
     c = constraints[(constraints["marginal_value"].abs() > 1e-6)
                     & ~constraints["family"].isin(TECHNICAL)].copy()
+    cap = _capacity_by(capacity)
+    zero = _zero_room(c, cap)
+    unavailable = _unavailable_lines(c[zero], cap, order)
+    c = c[~zero]
+    if c.empty and unavailable:
+        return unavailable
     if c.empty:
         return ["No constraint binds with a value: the plan is shaped by prices and costs "
                 "alone."]
@@ -136,6 +144,66 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10) ->
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
+    return lines + unavailable
+
+
+def _capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
+    """(kind, name, period) -> total capacity (existing + built), from ``capacity``."""
+    if capacity is None or not {"kind", "name", "period", "total_k_per_yr"} <= set(
+            capacity.columns):
+        return {}
+    return {(str(k), str(n), str(p)): float(0.0 if pd.isna(v) else v) for k, n, p, v in zip(
+        capacity["kind"], capacity["name"], capacity["period"], capacity["total_k_per_yr"],
+        strict=True)}
+
+
+def _owner(key: object) -> tuple[str, str] | None:
+    """('unit', name) or ('link', name) of a capacity row's key."""
+    k = parse_key(key)
+    for kind in ("unit", "link"):
+        if kind in k and "mode" not in k:
+            return kind, k[kind]
+    return None
+
+
+def _zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
+    """Capacity rows of a unit or link whose capacity (existing plus built) is 0 in the
+    period: a unit before it exists or after it retires does not 'bind'."""
+    out = []
+    for key, per, side in zip(c["key"], c["period"].astype(str), c["side"], strict=True):
+        own = _owner(key) if side == "upper" else None
+        out.append(own is not None and (own[0], own[1], per) in cap
+                   and abs(cap[(own[0], own[1], per)]) <= 1e-9)
+    return pd.Series(out, index=c.index, dtype=bool)
+
+
+def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[str]:
+    """'capacity of unit X: not available until p2031 (...)' for capacity rows of a unit
+    or link that has no capacity in those periods."""
+    if zero.empty:
+        return []
+    lines = []
+    zero = zero.assign(_base=zero["key"].map(_strip_period))
+    for (fam, _b, kind, side), g in zero.groupby(["family", "_base", "kind", "side"],
+                                                 sort=False):
+        what = describe(fam, g.iloc[0]["key"], kind, side)
+        own = _owner(g.iloc[0]["key"])
+        there = [p for p in order if own and cap.get((own[0], own[1], p), 0.0) > 1e-9]
+        for span in spans(list(g["period"].astype(str)), order):
+            ps = _span_members(span, order) or [span]
+            last = order.index(ps[-1]) if ps[-1] in order else -1
+            first = order.index(ps[0]) if ps[0] in order else -1
+            later = [p for p in there if order.index(p) > last]
+            earlier = [p for p in there if order.index(p) < first]
+            if later:
+                state = f"not available until {later[0]}"
+            elif earlier:
+                state = f"no longer available from {ps[0]}"
+            else:
+                state = "never available"
+            v = g[g["period"].isin(ps)]["marginal_value"]
+            lines.append(f"{what}: {state} (no capacity in {span}; one unit there would be "
+                         f"worth {_num(float(v.max()))} {g.iloc[0]['value_unit']})")
     return lines
 
 
@@ -188,9 +256,19 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
     return lines
 
 
-def almost_lines(reduced: pd.DataFrame, top: int = 5) -> list[str]:
-    """The unused modes that came closest to being used."""
+def almost_lines(reduced: pd.DataFrame, top: int = 5,
+                 capacity: pd.DataFrame | None = None) -> list[str]:
+    """The unused modes that came closest to being used (not those of a unit with no
+    capacity in that period: they could not run)."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
+    if capacity is not None and len(r) and {"kind", "name", "period",
+                                            "total_k_per_yr"} <= set(capacity.columns):
+        cap = capacity[capacity["kind"] == "unit"]
+        none = set(zip(cap.loc[cap["total_k_per_yr"].fillna(0.0).abs() <= 1e-9, "name"],
+                       cap.loc[cap["total_k_per_yr"].fillna(0.0).abs() <= 1e-9, "period"]
+                       .astype(str), strict=True))
+        unit = r["key"].map(lambda k: parse_key(k).get("unit", ""))
+        r = r[[(u, str(p)) not in none for u, p in zip(unit, r["period"], strict=True)]]
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
@@ -199,6 +277,10 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5) -> list[str]:
     best = best.sort_values("improvement_needed", kind="stable").head(top)
     lines = []
     for row in best.itertuples():
+        if abs(row.improvement_needed) <= 1e-9:
+            lines.append(f"{describe(row.family, row.key)}: unused, though as good as the "
+                         f"modes in use (a tie, in {row.period})")
+            continue
         lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
                      f"{_num(row.improvement_needed)} {row.value_unit} of activity "
                      f"(closest in {row.period})")
@@ -214,11 +296,13 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     if "constraints" not in tables:
         return [*out, "  (these results carry no constraints table: re-run with this "
                       "chainopt version)"]
-    out += ["  " + s for s in binding_lines(tables["constraints"], order, top)]
+    out += ["  " + s for s in binding_lines(tables["constraints"], order, top,
+                                            capacity=tables.get("capacity"))]
     out += ["", *netback_lines(tables, period, top)]
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
-        out += ["  " + s for s in almost_lines(tables["reduced_costs"])]
+        out += ["  " + s for s in almost_lines(tables["reduced_costs"],
+                                               capacity=tables.get("capacity"))]
     if "coefficient_ranges" in tables:
         out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
     return out

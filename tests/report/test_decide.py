@@ -212,3 +212,41 @@ def test_sensitivity_cli(toy, tmp_path):
         assert (folder / f).is_file()
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "nope"])
     assert res.exit_code == 1 and "no such project" in res.output
+
+
+def test_explain_says_not_available_instead_of_binds(tmp_path):
+    """A unit of 10 kt/yr retiring in 2031 earns its margin of 130 USD/t in p1 (2026-30)
+    and has no capacity in p2: its p2 capacity row has a marginal value (130: what a unit
+    there would earn) but nothing binds there; explain says 'no longer available'."""
+    from chainopt.report import explain as ex
+    from tests.models.test_investment_economics import chain
+    from tests.toycase import solve_case
+
+    folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr,retire_year\n"
+                             "old,plant,make,10,2031\n")
+    r = solve_case(folder)
+    text = "\n".join(ex.why_lines(r.tables, r.manifest))
+    assert "capacity of unit old binds in p1:" in text
+    assert "binds in p1-p2" not in text and "binds in p2" not in text
+    assert "capacity of unit old: no longer available from p2" in text
+    lines = ex.binding_lines(r.tables["constraints"], ["p1", "p2"],
+                             capacity=r.tables["capacity"].assign(
+                                 total_k_per_yr=[0.0, 10.0]))
+    assert any("not available until p2" in ln for ln in lines)
+
+
+def test_near_misses_leave_out_units_without_capacity():
+    """A mode of a unit with no capacity in that period is no near miss; a zero
+    improvement is a tie, said so."""
+    from chainopt.report import explain as ex
+
+    rc = pd.DataFrame({"family": "conversion.activity",
+                       "key": ["unit=a, mode=m1, period=p1", "unit=b, mode=m2, period=p1",
+                               "unit=c, mode=m3, period=p1"],
+                       "period": "p1", "improvement_needed": [0.5, 1.0, 0.0],
+                       "value_unit": "USD per unit"})
+    cap = pd.DataFrame({"kind": "unit", "name": ["a", "b", "c"], "period": "p1",
+                        "total_k_per_yr": [0.0, 5.0, 5.0]})
+    text = "\n".join(ex.almost_lines(rc, capacity=cap))
+    assert "unit a" not in text and "mode m2 of unit b" in text
+    assert "mode m3 of unit c: unused, though as good as the modes in use" in text
