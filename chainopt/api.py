@@ -431,10 +431,11 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
 
 def report(folder: str | Path, out: str | Path | None = None,
-           static: list[str] | tuple[str, ...] = ()) -> list[Path]:
-    """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg') for a
-    results folder or a comparison folder; returns the paths written, the HTML first."""
-    return write_report(folder, out=out, static=static)
+           static: list[str] | tuple[str, ...] = (), pptx: bool = False) -> list[Path]:
+    """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg', and
+    with ``pptx`` a PowerPoint deck) for a results folder or a comparison folder; returns
+    the paths written, the HTML first."""
+    return write_report(folder, out=out, static=static, pptx=pptx)
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,

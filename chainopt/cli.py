@@ -312,6 +312,9 @@ def report(
                                                 "comparison folder (chainopt compare).")],
     png: Annotated[bool, typer.Option("--png", help="Also write the charts as PNG.")] = False,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+    pptx: Annotated[bool, typer.Option("--pptx", help="Also write a PowerPoint deck "
+                                                      "(report.pptx; for a comparison also "
+                                                      "comparison.xlsx).")] = False,
     out: Annotated[Path | None, typer.Option(help="HTML file to write (default: "
                                                   "FOLDER/report.html).")] = None,
 ) -> None:
@@ -321,12 +324,18 @@ def report(
     """
     static = [f for f, on in (("png", png), ("svg", svg)) if on]
     try:
-        paths = api.report(folder, out=out, static=static)
+        paths = api.report(folder, out=out, static=static, pptx=pptx)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"report written to [bold]{paths[0]}[/]")
-    if len(paths) > 1:
-        console.print(f"{len(paths) - 1} chart files written to [bold]{paths[1].parent}[/]")
+    for p in paths[1:]:
+        if p.suffix in (".pptx", ".xlsx", ".html"):
+            what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]
+            console.print(f"{what} written to [bold]{p}[/]")
+    charts_written = [p for p in paths[1:] if p.suffix not in (".pptx", ".xlsx", ".html")]
+    if charts_written:
+        console.print(f"{len(charts_written)} chart files written to "
+                      f"[bold]{charts_written[0].parent}[/]")
 
 
 @app.command()

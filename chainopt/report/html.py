@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt import __version__
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
-from chainopt.report import charts, onepager
+from chainopt.report import charts, deck, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import TITLES
 from chainopt.report.static import write_compare_static, write_static
@@ -435,9 +435,11 @@ def _sites_from_origin(manifest: dict) -> pd.DataFrame:
 
 
 def write_report(folder: str | Path, out: str | Path | None = None,
-                 static: tuple[str, ...] | list[str] = ()) -> list[Path]:
+                 static: tuple[str, ...] | list[str] = (), pptx: bool = False) -> list[Path]:
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
-    results folder or a comparison folder; return the paths written, the HTML first."""
+    results folder or a comparison folder; return the paths written, the HTML first.
+    ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
+    the project table first)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "no such folder",
@@ -452,6 +454,11 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         if static:
             for fmt in static:
                 written += write_static(res.tables, res.manifest, html_path.parent, fmt)
+        if pptx:
+            written.append(deck.run_deck(res.tables, res.manifest,
+                                         html_path.parent / deck.DECK_FILE))
+            written.append(write_atomic(html_path.parent / deck.PREVIEW_FILE,
+                                        deck.preview_html(written[-1])))
         return written
     if not any(folder.glob("*.csv")):
         raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
@@ -461,4 +468,9 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     if static:
         for fmt in static:
             written += write_compare_static(folder, html_path.parent, fmt)
+    if pptx:
+        written.append(deck.compare_deck(folder, html_path.parent / deck.DECK_FILE))
+        written.append(write_atomic(html_path.parent / deck.PREVIEW_FILE,
+                                    deck.preview_html(written[-1])))
+        written.append(deck.workbook(folder, html_path.parent / deck.WORKBOOK_FILE))
     return written

@@ -250,3 +250,41 @@ def test_near_misses_leave_out_units_without_capacity():
     text = "\n".join(ex.almost_lines(rc, capacity=cap))
     assert "unit a" not in text and "mode m2 of unit b" in text
     assert "mode m3 of unit c: unused, though as good as the modes in use" in text
+
+
+def test_deck_and_workbook_of_a_comparison(port_compare):
+    """report --pptx: title, key figures, the project table (the port's NPV as in
+    economics.csv), one slide per one-pager; comparison.xlsx has the same project table
+    first."""
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from chainopt.report.html import write_report
+
+    _sections, _names, folder = port_compare
+    paths = write_report(folder, pptx=True)
+    deck_path = folder / "report.pptx"
+    assert deck_path in paths and (folder / "report-deck.html") in paths
+    prs = Presentation(str(deck_path))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles[0].startswith("chainopt:")
+    assert titles[1:3] == ["Key figures", "Projects"]
+    assert "far_east_port in small_port_expansion" in titles
+    eco = pd.read_csv(folder / "economics.csv")
+    port = eco[(eco["scenario"] == "small_port_expansion")
+               & (eco["effect"] == "far_east_port")].iloc[0]
+    table = next(sh.table for sh in prs.slides[2].shapes if sh.has_table)
+    cells = [[c.text for c in r.cells] for r in table.rows]
+    row = next(r for r in cells if r[:2] == ["small_port_expansion", "far_east_port"])
+    assert row[cells[0].index("NPV (MUSD)")] == f"{port['incremental NPV (MUSD)']:,.1f}"
+    assert row[cells[0].index("IRR")] == f"{port['IRR']:.1%}"
+    pictures = [sh for s in prs.slides for sh in s.shapes if sh.shape_type == 13]
+    assert len(pictures) >= 2
+    wb = load_workbook(folder / "comparison.xlsx", read_only=True)
+    assert wb.sheetnames[:2] == ["projects", "summary"]
+    rows = list(wb["projects"].iter_rows(values_only=True))
+    wb.close()
+    sheet = pd.DataFrame(rows[1:], columns=rows[0])
+    hit = sheet[(sheet["scenario"] == "small_port_expansion")
+                & (sheet["project"] == "far_east_port")].iloc[0]
+    assert hit["NPV (MUSD)"] == pytest.approx(port["incremental NPV (MUSD)"])

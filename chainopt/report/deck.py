@@ -1,0 +1,279 @@
+"""A PowerPoint deck (python-pptx) of a comparison or run folder, readable without edits.
+
+Comparison folder: a title slide, the key figures (one line per scenario: objective,
+Δ, projects built, incremental NPV), the project table (every project a scenario
+builds, valued against its own counterfactual: NPV, IRR, payback, capex), one slide
+per project one-pager (:mod:`chainopt.report.onepager`), the tornado and Monte Carlo
+charts of ``sensitivity-*`` folders next to it, and the comparison charts. Run folder:
+title, key figures, the Sankey and map of the first and last period, capacity and
+product mix. Slides are 16:9; tables are split so that no slide holds more than
+:data:`ROWS` rows. :func:`workbook` writes the same project table as the first sheet
+of ``comparison.xlsx``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from chainopt.atomic import write_file
+from chainopt.report import charts, onepager
+from chainopt.report import compare as cmp
+from chainopt.report.static import write_compare_static, write_static
+
+DECK_FILE = "report.pptx"
+WORKBOOK_FILE = "comparison.xlsx"
+PREVIEW_FILE = "report-deck.html"
+ROWS = 12
+PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
+                   "payback (yr)", "capex (MUSD)"]
+
+
+def _num(v: object, digits: int = 1) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every project a scenario builds, against its own counterfactual (numbers)."""
+    eco = tables.get("economics")
+    if eco is None or eco.empty or "effect" not in eco.columns:
+        return pd.DataFrame(columns=PROJECT_COLUMNS)
+    e = eco[~eco["effect"].isin(onepager.NOT_PROJECTS) & (eco["built"] != "not built")]
+    out = pd.DataFrame({
+        "scenario": e["scenario"], "project": e["effect"], "built": e["built"],
+        "first use": e["first use"].map(lambda v: "" if pd.isna(v) else str(v)
+                                        .removesuffix(".0")),
+        "NPV (MUSD)": e["incremental NPV (MUSD)"], "IRR": e["IRR"],
+        "payback (yr)": e["payback (yr)"], "capex (MUSD)": e["overnight capex (MUSD)"]})
+    return out.reset_index(drop=True)
+
+
+def _shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as slide text: MUSD with one decimal, IRR in %."""
+    d = df.copy()
+    for c in d.columns:
+        if c == "IRR":
+            d[c] = [f"{v:.1%}" if isinstance(v, float) and math.isfinite(v) else ""
+                    for v in d[c]]
+        elif pd.api.types.is_numeric_dtype(d[c]):
+            d[c] = [_num(v) for v in d[c]]
+        else:
+            d[c] = d[c].map(lambda v: "" if v is None or (isinstance(v, float)
+                                                           and math.isnan(v)) else str(v))
+    return d
+
+
+class _Deck:
+    """python-pptx presentation with title, table and picture slides."""
+
+    def __init__(self) -> None:
+        # lazy: python-pptx is needed only for decks
+        from pptx import Presentation
+        from pptx.util import Inches, Pt
+
+        self.Inches, self.Pt = Inches, Pt
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = Inches(13.333), Inches(7.5)
+
+    def title(self, title: str, subtitle: str) -> None:
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[0])
+        s.shapes.title.text = title
+        s.placeholders[1].text = subtitle
+
+    def _blank(self, title: str):
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # title only
+        s.shapes.title.text = title
+        s.shapes.title.text_frame.paragraphs[0].font.size = self.Pt(28)
+        return s
+
+    def table(self, title: str, df: pd.DataFrame, note: str = "") -> None:
+        d = _shown(df)
+        parts = [d.iloc[i:i + ROWS] for i in range(0, max(len(d), 1), ROWS)] or [d]
+        for k, part in enumerate(parts):
+            s = self._blank(title + (f" ({k + 1}/{len(parts)})" if len(parts) > 1 else ""))
+            rows, cols = len(part) + 1, len(part.columns)
+            shape = s.shapes.add_table(rows, cols, self.Inches(0.4), self.Inches(1.5),
+                                       self.Inches(12.5), self.Inches(0.4 * rows))
+            t = shape.table
+            for j, c in enumerate(part.columns):
+                t.cell(0, j).text = str(c)
+            for i, row in enumerate(part.itertuples(index=False), start=1):
+                for j, v in enumerate(row):
+                    t.cell(i, j).text = str(v)
+            for i in range(rows):
+                for j in range(cols):
+                    for p in t.cell(i, j).text_frame.paragraphs:
+                        p.font.size = self.Pt(14 if cols <= 6 else 12)
+            if note:
+                box = s.shapes.add_textbox(self.Inches(0.4), self.Inches(6.8),
+                                           self.Inches(12.5), self.Inches(0.5))
+                box.text_frame.text = note
+                box.text_frame.paragraphs[0].font.size = self.Pt(12)
+
+    def picture(self, title: str, png: Path) -> None:
+        s = self._blank(title)
+        # fit into 12.5 x 5.8 inches below the title, keeping the aspect ratio
+        # lazy: matplotlib (already loaded for the charts) reads the size of the PNG
+        from matplotlib.image import imread
+
+        h, w = imread(png).shape[:2]
+        width, height = 12.5, 12.5 * h / w
+        if height > 5.8:
+            width, height = 5.8 * w / h, 5.8
+        s.shapes.add_picture(str(png), self.Inches((13.333 - width) / 2), self.Inches(1.4),
+                             self.Inches(width), self.Inches(height))
+
+    def save(self, path: Path) -> Path:
+        write_file(path, lambda tmp: self.prs.save(tmp))
+        return path
+
+
+def _plt():
+    # lazy: matplotlib is slow to import; only static charts need it
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt  # lazy, after choosing the file-only backend
+
+    return plt
+
+
+def compare_deck(folder: Path, path: Path) -> Path:
+    """The deck of a ``chainopt compare`` folder."""
+    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+              for p in sorted(folder.glob("*.csv"))}
+    deck = _Deck()
+    obj = tables.get("objective")
+    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
+               f"base {names[0] if names else ''}; {len(names) - 1} scenarios; each project "
+               "valued against the same scenario without it")
+    if obj is not None and names:
+        summary = cmp.summary(tables, names)
+        deck.table("Key figures", summary, "objective and Δ: NPV of the whole chain "
+                   "(MUSD); incremental NPV: each project against its own counterfactual")
+    pt = project_table(tables)
+    if len(pt):
+        deck.table("Projects", pt, "NPV: objective difference to the scenario without the "
+                   "project; IRR and payback from its incremental cash flows")
+    plt = _plt()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, page in enumerate(onepager.pages(tables)):
+            png = Path(tmp) / f"onepager-{i}.png"
+            fig = onepager.static_figure(page, plt)
+            fig.savefig(png, dpi=110)
+            plt.close(fig)
+            deck.picture(f"{page.project} in {page.scenario}", png)
+        for sens in sorted(folder.parent.glob("sensitivity-*")):
+            if (sens / "tornado.png").is_file() and any(n in sens.name for n in names):
+                deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
+                             sens / "tornado.png")
+        for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):
+            deck.picture(f"Monte Carlo: {mc.parent.name.removeprefix('sweep-')}", mc)
+        wanted = {"report-objective-delta": "Objective and its parts: change against the base",
+                  "report-project_cashflows": "Incremental cash flows of the projects by year",
+                  "report-cashflow": "Net cash flow by period"}
+        for png in sorted(write_compare_static(folder, Path(tmp), "png"),
+                          key=lambda p: list(wanted).index(p.stem) if p.stem in wanted else 9):
+            if png.stem in wanted:
+                deck.picture(wanted[png.stem], png)
+        return deck.save(path)
+
+
+def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path) -> Path:
+    """The deck of one run: title, key figures and the main charts."""
+    deck = _Deck()
+    name = manifest.get("scenario") or manifest.get("case") or "run"
+    deck.title(f"chainopt: {name}", f"objective {_num(manifest.get('objective'))} MUSD (NPV); "
+               f"status {manifest.get('status', '')}")
+    total, _ = charts.kpi_summary(tables, charts.periods_of(tables, manifest))
+    if len(total):
+        deck.table("Key figures", total.head(ROWS))
+    periods = charts.periods_of(tables, manifest)
+    keep = {f"report-sankey-{periods[0]}", f"report-map-{periods[-1]}", "report-capacity",
+            "report-product_mix"} if periods else set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for png in write_static(tables, manifest, Path(tmp), "png"):
+            if png.stem in keep:
+                deck.picture(png.stem.removeprefix("report-").replace("_", " "), png)
+        return deck.save(path)
+
+
+def workbook(folder: Path, path: Path) -> Path:
+    """``comparison.xlsx``: the project table first, then the summary and every table of
+    the comparison folder."""
+    # lazy: openpyxl is needed only for workbooks
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
+              for p in sorted(folder.glob("*.csv"))}
+    obj = tables.get("objective")
+    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    sheets = {"projects": project_table(tables)}
+    if names:
+        sheets["summary"] = cmp.summary(tables, names)
+    sheets.update(tables)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        ws.append([str(c) for c in df.columns])
+        for row in df.itertuples(index=False):
+            ws.append([None if isinstance(v, float) and not math.isfinite(v) else
+                       (v.item() if hasattr(v, "item") else v) for v in row])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    write_file(path, lambda tmp: wb.save(tmp))
+    return path
+
+
+def preview_html(pptx_path: Path) -> str:
+    """An HTML page showing every slide of a deck (titles, text, tables, pictures inlined
+    as data: URLs), to look at a deck in a browser without PowerPoint."""
+    # lazy: python-pptx is needed only for decks
+    from pptx import Presentation
+
+    prs = Presentation(str(pptx_path))
+    emu_w = prs.slide_width
+    scale = 960 / emu_w
+    out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+           f'{html.escape(pptx_path.name)}</title><style>body{{background:#ddd;'
+           'font-family:Arial,sans-serif;margin:20px}.slide{position:relative;width:960px;'
+           'height:540px;background:#fff;margin:0 auto 24px;box-shadow:0 1px 4px #999;'
+           'overflow:hidden}.sh{position:absolute;overflow:hidden}table{border-collapse:'
+           'collapse;font-size:11px;width:100%}td{border:1px solid #bbb;padding:2px 4px}'
+           'tr:first-child td{background:#4f81bd;color:#fff;font-weight:bold}'
+           '</style></head><body>']
+    for slide in prs.slides:
+        out.append('<div class="slide">')
+        for sh in slide.shapes:
+            box = (f'left:{sh.left * scale:.0f}px;top:{sh.top * scale:.0f}px;'
+                   f'width:{sh.width * scale:.0f}px;height:{sh.height * scale:.0f}px')
+            if getattr(sh, "has_table", False):
+                rows = "".join("<tr>" + "".join(f"<td>{html.escape(c.text)}</td>"
+                                                for c in r.cells) + "</tr>"
+                               for r in sh.table.rows)
+                out.append(f'<div class="sh" style="{box}"><table>{rows}</table></div>')
+            elif sh.shape_type == 13:  # picture
+                data = base64.b64encode(sh.image.blob).decode()
+                out.append(f'<img class="sh" style="{box}" alt="" '
+                           f'src="data:image/{sh.image.ext};base64,{data}">')
+            elif sh.has_text_frame and sh.text_frame.text:
+                big = sh == slide.shapes.title
+                size = 26 if big else 14
+                out.append(f'<div class="sh" style="{box};font-size:{size}px">'
+                           f'{html.escape(sh.text_frame.text)}</div>')
+        out.append("</div>")
+    out.append("</body></html>")
+    return "\n".join(out)
