@@ -431,11 +431,13 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
 
 def report(folder: str | Path, out: str | Path | None = None,
-           static: list[str] | tuple[str, ...] = (), pptx: bool = False) -> list[Path]:
+           static: list[str] | tuple[str, ...] = (), pptx: bool = False,
+           measure: str = "mass") -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg', and
     with ``pptx`` a PowerPoint deck) for a results folder or a comparison folder; returns
-    the paths written, the HTML first."""
-    return write_report(folder, out=out, static=static, pptx=pptx)
+    the paths written, the HTML first. ``measure``: the Sankey's band widths (mass,
+    energy or value)."""
+    return write_report(folder, out=out, static=static, pptx=pptx, measure=measure)
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,

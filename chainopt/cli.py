@@ -312,6 +312,8 @@ def report(
                                                 "comparison folder (chainopt compare).")],
     png: Annotated[bool, typer.Option("--png", help="Also write the charts as PNG.")] = False,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
+    measure: Annotated[str, typer.Option(help="Sankey band widths: mass (kt/yr), energy "
+                                              "(TJ/yr) or value (MUSD/yr).")] = "mass",
     pptx: Annotated[bool, typer.Option("--pptx", help="Also write a PowerPoint deck "
                                                       "(report.pptx; for a comparison also "
                                                       "comparison.xlsx).")] = False,
@@ -324,7 +326,7 @@ def report(
     """
     static = [f for f, on in (("png", png), ("svg", svg)) if on]
     try:
-        paths = api.report(folder, out=out, static=static, pptx=pptx)
+        paths = api.report(folder, out=out, static=static, pptx=pptx, measure=measure)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"report written to [bold]{paths[0]}[/]")

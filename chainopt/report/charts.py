@@ -21,8 +21,8 @@ TOL = 1e-6
 
 #: Sankey node kinds in the order of the chain, with their colours.
 KIND_COLOURS = {
-    "supply": "#8c6d31", "commodity": "#9ecae1", "unit": "#e6550d", "blend": "#fd8d3c",
-    "link": "#756bb1", "market": "#31a354",
+    "supply": "#8c6d31", "segment": "#253858", "commodity": "#9ecae1", "unit": "#e6550d",
+    "blend": "#fd8d3c", "link": "#756bb1", "market": "#31a354",
 }
 
 
@@ -484,9 +484,10 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     return fig
 
 
-def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str]) -> dict[str, object]:
+def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
+                   measure: str = "mass") -> dict[str, object]:
     """Every chart of the run report, keyed by a stable id (also the static file name)."""
-    figs: dict[str, object] = {"sankey": sankey_figure(tables, periods),
+    figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure),
                                "map": map_figure(tables, periods)}
     for key, data, title, yaxis, mode in (
             ("capacity", capacity_data(tables, periods), "Unit capacity by period",
@@ -542,3 +543,254 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
         return df.iloc[0:0]
     size = df[delta].abs().max(axis=1)
     return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]
+
+
+# -- Sankey by segment, in one measure ------------------------------------------------------
+
+SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics", "markets")
+#: measure -> (label of a band's width, unit)
+MEASURES = {"mass": ("mass", "kt/yr"), "energy": ("energy", "TJ/yr"),
+            "value": ("value", "MUSD/yr")}
+_GAS_WORDS = ("gpp", "gas_proc", "ngl", "frac", "lng", "dehydr", "helium")
+_REFINING_WORDS = ("cdu", "vdu", "refin", "fcc", "hydrocrack", "hydrotreat", "reform",
+                   "coker", "visbreak")
+
+
+def process_segment(process: object) -> str:
+    """The segment of a unit from its process (or unit) name: gas processing, refining or
+    petrochemicals (the rest: crackers, polymers, aromatics, methanol, fertiliser)."""
+    p = str(process).lower()
+    if any(w in p for w in _GAS_WORDS):
+        return "gas processing"
+    if any(w in p for w in _REFINING_WORDS):
+        return "refining"
+    return "petrochemicals"
+
+
+def measure_factors(tables: dict[str, pd.DataFrame], measure: str
+                    ) -> tuple[dict[str, float], list[str], list[str]]:
+    """(commodity -> factor from k units/yr to the measure, commodities with an assumed
+    density, commodities left out). Mass: t as they are, volumes (1000m3) by their
+    density (a volume commodity without one takes the median density of the case's
+    other commodities of that unit: flagged as assumed); energy: mass x energy_gj_per_t
+    (MWh x 3.6 GJ); value needs no factor."""
+    com = _t(tables, "commodities")
+    if measure == "value" or com.empty or "unit" not in com.columns:
+        return {}, [], []
+    com = com.set_index("commodity")
+    nan = pd.Series(np.nan, index=com.index)
+    dens = pd.to_numeric(com["density_t_per_m3"] if "density_t_per_m3" in com.columns
+                         else nan, errors="coerce")
+    energy = pd.to_numeric(com["energy_gj_per_t"] if "energy_gj_per_t" in com.columns
+                           else nan, errors="coerce")
+    factors, assumed, missing = {}, [], []
+    for c, unit in com["unit"].astype(str).items():
+        t_per_unit = None
+        if unit == "t":
+            t_per_unit = 1.0
+        elif unit.endswith("m3"):
+            per_m3 = 1000.0 if unit.startswith("1000") else 1.0
+            d = dens.get(c)
+            if d is None or not np.isfinite(d):
+                same = com.index[com["unit"].astype(str) == unit]
+                pool = dens.reindex(same).dropna()
+                d = float(pool.median()) if len(pool) else np.nan
+                if np.isfinite(d):
+                    assumed.append(c)
+            t_per_unit = d * per_m3 if np.isfinite(d) else None
+        if measure == "mass":
+            if t_per_unit is None:
+                missing.append(c)
+            else:
+                factors[c] = t_per_unit
+        else:
+            gj = energy.get(c)
+            if unit == "MWh":
+                factors[c] = 3.6
+            elif t_per_unit is not None and gj is not None and np.isfinite(gj):
+                factors[c] = t_per_unit * float(gj)
+            else:
+                missing.append(c)
+    return factors, assumed, missing
+
+
+def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
+                   ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The period's bands with their width ``w`` in ``measure`` and the segment of each
+    end (None for a commodity hub); (bands, assumed, left out)."""
+    price = _site_values(tables, period)
+    bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
+             *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
+             *_sales_bands(tables, period)]
+    df = pd.DataFrame(bands, columns=_BAND_COLUMNS)
+    if df.empty:
+        return df.assign(w=[], src_seg=[], dst_seg=[]), [], []
+    factors, assumed, missing = measure_factors(tables, measure)
+    if measure == "value":
+        df["w"] = df["value_musd_per_yr"].where(df["value_musd_per_yr"] > 0)
+        gone = sorted(set(df.loc[df["w"].isna(), "commodity"]))
+    else:
+        f = df["commodity"].map(factors)
+        df["w"] = df["quantity_k_per_yr"] * f
+        gone = sorted(set(missing) & set(df["commodity"]))
+    act = _t(tables, "activity")
+    proc = (dict(zip(act["unit"], act["process"], strict=False))
+            if {"unit", "process"} <= set(act.columns) else {})
+
+    def seg(node: str, kind: str) -> str | None:
+        if kind == "supply":
+            return "upstream"
+        if kind == "link":
+            return "logistics"
+        if kind == "market":
+            return "markets"
+        if kind == "blend":
+            return "refining"
+        if kind == "unit":
+            u = node.removeprefix("unit ")
+            return process_segment(proc.get(u, u))
+        return None
+
+    df["src_seg"] = [seg(n, k) for n, k in zip(df["src"], df["src_kind"], strict=True)]
+    df["dst_seg"] = [seg(n, k) for n, k in zip(df["dst"], df["dst_kind"], strict=True)]
+    df = df[df["w"].notna() & (df["w"] > TOL)].reset_index(drop=True)
+    return df, sorted(set(assumed) & set(df["commodity"])), gone
+
+
+def _hub_split(df: pd.DataFrame) -> pd.DataFrame:
+    """Segment-to-segment flows through the commodity hubs: each hub's inflow from a
+    segment is passed on to the segments it feeds in proportion to its outflows."""
+    rows = []
+    ins = df[df["dst_kind"] == "commodity"].groupby(["dst", "src_seg"])["w"].sum()
+    outs = df[df["src_kind"] == "commodity"].groupby(["src", "dst_seg"])["w"].sum()
+    for hub in set(ins.index.get_level_values(0)) & set(outs.index.get_level_values(0)):
+        i, o = ins.loc[hub], outs.loc[hub]
+        for a, wa in i.items():
+            for b, wb in o.items():
+                if a != b:
+                    rows.append((a, b, wa / i.sum() * wb))
+    out = pd.DataFrame(rows, columns=["src", "dst", "w"])
+    return out.groupby(["src", "dst"], as_index=False)["w"].sum()
+
+
+def _num_map(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> pd.Series:
+    """``values`` looked up by ``keys`` as floats (``missing`` where there is none)."""
+    d = {k: float(v) for k, v in values.items()}
+    return pd.Series([d.get(k, missing) for k in keys], index=keys.index, dtype=float)
+
+
+def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass"
+                 ) -> tuple[dict[str, SankeyData], list[str], list[str]]:
+    """The value chain of one period in one measure: an ``overview`` of the segments
+    (:data:`SEGMENTS`; flows through commodity hubs passed on in proportion) and one
+    drill-down per segment (its units, links, supplies or markets with the commodities
+    around them, the other segments as single 'from ...'/'to ...' nodes). Widths are
+    in :data:`MEASURES` units. Returns (views, commodities with an assumed density,
+    commodities left out for want of a factor or a positive value)."""
+    df, assumed, gone = _segment_bands(tables, period, measure)
+    views: dict[str, SankeyData] = {}
+    if df.empty:
+        return views, assumed, gone
+    ov = _hub_split(df)
+    if len(ov):
+        views["overview"] = _overview_graph(ov[ov["w"] > TOL])
+    for s in SEGMENTS:
+        mine = df[(df["src_seg"] == s) | (df["dst_seg"] == s)]
+        if mine.empty:
+            continue
+        hubs = set(mine.loc[mine["src_kind"] == "commodity", "src"]) | set(
+            mine.loc[mine["dst_kind"] == "commodity", "dst"])
+        # the other segments around the segment's commodity hubs, only the share of each
+        # hub's throughput that the segment takes or gives: a hub's inflow from others
+        # x (its outflow into the segment / its outflow), its outflow to others x (its
+        # inflow from the segment / its inflow)
+        tot_in = df[df["dst_kind"] == "commodity"].groupby("dst")["w"].sum()
+        tot_out = df[df["src_kind"] == "commodity"].groupby("src")["w"].sum()
+        seg_in = df[(df["src_kind"] == "commodity") & (df["dst_seg"] == s)].groupby(
+            "src")["w"].sum()
+        seg_out = df[(df["dst_kind"] == "commodity") & (df["src_seg"] == s)].groupby(
+            "dst")["w"].sum()
+        ctx_in = df[df["dst"].isin(hubs) & (df["src_seg"] != s)].copy()
+        ctx_in["w"] *= (_num_map(ctx_in["dst"], seg_in)
+                        / _num_map(ctx_in["dst"], tot_out, np.nan)).fillna(0.0).clip(upper=1.0)
+        ctx_out = df[df["src"].isin(hubs) & (df["dst_seg"] != s)].copy()
+        ctx_out["w"] *= (_num_map(ctx_out["src"], seg_out)
+                         / _num_map(ctx_out["src"], tot_in, np.nan)).fillna(0.0).clip(upper=1.0)
+        ctx_in = ctx_in[ctx_in["w"] > TOL].assign(
+            src=lambda x: "from " + x["src_seg"].astype(str), src_kind="segment")
+        ctx_out = ctx_out[ctx_out["w"] > TOL].assign(
+            dst=lambda x: "to " + x["dst_seg"].astype(str), dst_kind="segment")
+        parts = pd.concat([mine[(mine["src_seg"] == s) | (mine["dst_seg"] == s)]
+                           .drop_duplicates(), ctx_in, ctx_out], ignore_index=True)
+        parts = parts.drop_duplicates(subset=["src", "dst", "commodity", "w"])
+        parts = (parts.groupby(["src", "src_kind", "dst", "dst_kind", "commodity"],
+                               as_index=False, sort=False)
+                 .agg(quantity_k_per_yr=("w", "sum"), value_musd_per_yr=("value_musd_per_yr",
+                                                                         "sum")))
+        views[s] = _sankey_graph(parts[_BAND_COLUMNS].copy())
+    return views, assumed, gone
+
+
+def _overview_graph(df: pd.DataFrame) -> SankeyData:
+    """Segment nodes in chain order; segment-level loops (gas piped to a plant and its
+    products shipped on) are kept as loops, not cut."""
+    names = [s for s in SEGMENTS if s in set(df["src"]) | set(df["dst"])]
+    idx = {n: i for i, n in enumerate(names)}
+    nodes = pd.DataFrame({"label": names, "kind": "segment"})
+    links = pd.DataFrame({"source": df["src"].map(idx), "target": df["dst"].map(idx),
+                          "commodity": "", "quantity_k_per_yr": df["w"],
+                          "value_musd_per_yr": np.nan})
+    return SankeyData(nodes=nodes, links=links.reset_index(drop=True))
+
+
+def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
+                          measure: str = "mass"):
+    """One Sankey trace per period and view (overview, then each segment's drill-down);
+    two dropdowns (named ``period`` and ``view``) pick one; the report's script shows
+    the trace of the chosen pair. ``layout.meta`` lists the (period, view) of each
+    trace and the notes (assumed densities, commodities left out)."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
+    import plotly.graph_objects as go
+
+    label, unit = MEASURES[measure]
+    fig = go.Figure()
+    keys: list[list[int]] = []
+    view_names = ["overview", *SEGMENTS]
+    notes: dict[str, str] = {}
+    for i, p in enumerate(periods):
+        views, assumed, gone = sankey_views(tables, p, measure)
+        bits = []
+        if assumed:
+            bits.append("assumed density: " + ", ".join(assumed))
+        if gone:
+            bits.append(f"not shown (no {label}): " + ", ".join(gone))
+        notes[p] = "; ".join(bits)
+        for j, v in enumerate(view_names):
+            d = views.get(v)
+            if d is None or d.nodes.empty:
+                continue
+            lk = d.links
+            fig.add_trace(go.Sankey(
+                name=f"{esc(p)} {v}", visible=(i == 0 and j == 0), arrangement="snap",
+                valueformat=",.1f", valuesuffix=f" {unit}",
+                node={"label": [esc(x) for x in d.nodes["label"]], "pad": 10,
+                      "thickness": 14, "color": [KIND_COLOURS[k] for k in d.nodes["kind"]]},
+                link={"source": lk["source"].tolist(), "target": lk["target"].tolist(),
+                      "value": lk["quantity_k_per_yr"].round(3).tolist(),
+                      "label": [esc(c) for c in lk["commodity"]],
+                      "color": "rgba(150,150,150,0.35)"}))
+            keys.append([i, j])
+    title = (f"Value chain by segment, {label} ({unit}), period "
+             f"{esc(periods[0]) if periods else ''}: overview")
+    menus = [{"name": "period", "x": 0.0, "xanchor": "left", "y": 1.1, "yanchor": "top",
+              "buttons": [{"label": esc(p), "method": "skip", "args": [None]}
+                          for p in periods]},
+             {"name": "view", "x": 0.25, "xanchor": "left", "y": 1.1, "yanchor": "top",
+              "buttons": [{"label": v, "method": "skip", "args": [None]}
+                          for v in view_names]}]
+    fig.update_layout(title={"text": title, "y": 0.98}, font={"size": 11}, height=820,
+                      margin={"l": 20, "r": 20, "t": 140, "b": 20}, updatemenus=menus,
+                      meta={"keys": keys, "periods": [esc(p) for p in periods],
+                            "views": view_names, "measure": f"{label} ({unit})",
+                            "notes": {esc(k): esc(v) for k, v in notes.items()}})
+    return fig

@@ -100,17 +100,33 @@ def script_json(obj_json: str) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def figure_html(fig_id: str, fig) -> str:
-    """A div plus the script that draws plotly figure ``fig`` into it."""
+def figure_html(fig_id: str, fig, after: str = "") -> str:
+    """A div plus the script that draws plotly figure ``fig`` into it; ``after`` is more
+    script run once it is drawn (``gd`` is the figure's div)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.io as pio
 
     payload = script_json(pio.to_json(fig, validate=False))
     config = json.dumps({"displaylogo": False, "responsive": True,
                          "toImageButtonOptions": {"filename": fig_id}})
+    then = f".then(function(){{{after}}})" if after else ""
     return (f'<div id="fig-{esc(fig_id)}" class="fig"></div>\n<script>(function(){{'
-            f'var f={payload};Plotly.newPlot("fig-{esc(fig_id)}",f.data,f.layout,{config});'
+            f'var f={payload};var gd=document.getElementById("fig-{esc(fig_id)}");'
+            f'Plotly.newPlot(gd,f.data,f.layout,{config}){then};'
             f'}})();</script>')
+
+
+#: the Sankey's two dropdowns (period, view) pick the one trace of that pair
+SANKEY_JS = """var m=gd.layout.meta,st={period:0,view:0};
+function show(){var vis=m.keys.map(function(k){return k[0]===st.period&&k[1]===st.view;});
+var p=m.periods[st.period],t='Value chain by segment, '+m.measure+', period '+p+': '
++m.views[st.view]+(vis.indexOf(true)<0?' (nothing in this view)':'');
+var n=document.getElementById('sankey-notes');if(n){n.textContent=m.notes[p]||'';}
+Plotly.restyle(gd,{visible:vis});Plotly.relayout(gd,{'title.text':t});}
+gd.on('plotly_buttonclicked',function(e){st[e.menu.name]=e.active;show();});
+var h=(location.hash.match(/sankey=([a-z_]+)/)||[])[1];
+if(h){var k=m.views.indexOf(h.replace(/_/g,' '));if(k>=0){st.view=k;
+Plotly.relayout(gd,{'updatemenus[1].active':k});}}show();"""
 
 
 def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str:
@@ -125,9 +141,16 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)}</title><style>{CSS}</style>\n"
-        f"<script>{get_plotlyjs()}</script>\n</head><body>"
+        f"<script>{get_plotlyjs()}\ndocument.addEventListener('DOMContentLoaded',"
+        f"function(){{{ONLY_JS}}});</script>\n</head><body>"
         f"<header><h1>{esc(title)}</h1><p>{subtitle}</p><nav>{nav}</nav></header>"
         f"<main>{body}</main></body></html>\n")
+
+
+#: ``report.html#only=map`` shows one section (for a screenshot or a link to one chart)
+ONLY_JS = ("var o=(location.hash.match(/only=([A-Za-z0-9_-]+)/)||[])[1];if(o){"
+           "document.querySelectorAll('main>section').forEach(function(s){"
+           "if(s.id!==o){s.style.display='none';}});}")
 
 
 def _readable(path: str | Path) -> None:
@@ -155,8 +178,10 @@ def _cards(items: list[tuple[str, str]]) -> str:
         for lab, v in items) + "</div>"
 
 
-def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict) -> str:
-    """The report of one run as an HTML string."""
+def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
+                    measure: str = "mass") -> str:
+    """The report of one run as an HTML string (the Sankey in ``measure``: mass, energy
+    or value)."""
     periods = charts.periods_of(tables, manifest)
     total, per_period = charts.kpi_summary(tables, periods)
     obj = manifest.get("objective")
@@ -171,13 +196,17 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict) -> str:
     kpi_body = (_cards(cards) + '<h3>Whole horizon</h3>'
                 + table_html(total, cls="kpi-table", digits=2)
                 + "<h3>By period</h3>" + table_html(per_period))
-    figs = charts.plotly_figures(tables, periods)
+    figs = charts.plotly_figures(tables, periods, measure)
     sections = [("kpis", "KPI summary", kpi_body),
-                ("sankey", "Value chain", '<p class="note">Supply → commodity at site → units '
-                 "→ links → markets. Band widths are quantities in thousand units per year of "
-                 "each commodity's own unit; hover for quantities and values (MUSD/yr at the "
-                 "commodity's marginal value). Pick the period in the dropdown.</p>"
-                 + figure_html("sankey", figs["sankey"])),
+                ("sankey", "Value chain", '<p class="note">Band widths in one measure: '
+                 f"{esc(figs['sankey'].layout.meta['measure'])} (chainopt report --measure "
+                 "mass|energy|value). The overview shows the flows between segments "
+                 "(upstream, gas processing, refining, petrochemicals, logistics, markets; "
+                 "what passes through a commodity at a site is passed on in proportion); "
+                 "pick a segment in the second dropdown to drill down into its units, links, "
+                 "supplies or markets, the other segments shown as single 'from'/'to' nodes, "
+                 'so crude and gas do not swamp the petrochemicals. <span id="sankey-notes">'
+                 "</span></p>" + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
                 ("map", "Sites and routes", '<p class="note">Longitude/latitude axes (no map '
                  "tiles); line width is the total flow on the link.</p>"
                  + figure_html("map", figs["map"]))]
@@ -434,8 +463,20 @@ def _sites_from_origin(manifest: dict) -> pd.DataFrame:
     return out.dropna()
 
 
+def _commodities_from_origin(manifest: dict) -> pd.DataFrame:
+    """The commodities table (units, densities, energy contents) of the case the run came
+    from, for the Sankey's measures (empty if it cannot be read)."""
+    origin = manifest.get("case_origin")
+    try:
+        com = read_raw(origin).tables.get("commodities") if origin else None
+    except Exception:  # a moved or edited case: the Sankey falls back to value
+        com = None
+    return com if com is not None else pd.DataFrame(columns=["commodity", "unit"])
+
+
 def write_report(folder: str | Path, out: str | Path | None = None,
-                 static: tuple[str, ...] | list[str] = (), pptx: bool = False) -> list[Path]:
+                 static: tuple[str, ...] | list[str] = (), pptx: bool = False,
+                 measure: str = "mass") -> list[Path]:
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first.
     ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
@@ -450,10 +491,19 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         res = Results.load(folder)
         if "sites" not in res.tables:  # results written before the sites table existed
             res.tables["sites"] = _sites_from_origin(res.manifest)
-        written = [write_atomic(html_path, run_report_html(res.tables, res.manifest))]
+        if measure not in charts.MEASURES:
+            raise InputError([Problem(f"--measure {measure}", "unknown measure",
+                                      "use mass, energy or value")])
+        if "commodities" not in res.tables:
+            res.tables["commodities"] = _commodities_from_origin(res.manifest)
+        if res.tables["commodities"].empty:
+            measure = "value"  # no units or densities to convert with
+        written = [write_atomic(html_path, run_report_html(res.tables, res.manifest,
+                                                           measure))]
         if static:
             for fmt in static:
-                written += write_static(res.tables, res.manifest, html_path.parent, fmt)
+                written += write_static(res.tables, res.manifest, html_path.parent, fmt,
+                                        measure=measure)
         if pptx:
             written.append(deck.run_deck(res.tables, res.manifest,
                                          html_path.parent / deck.DECK_FILE))

@@ -53,19 +53,25 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
     return fig
 
 
-def _sankey(plt, tables: dict[str, pd.DataFrame], period: str):
+SEGMENT_LAYER = {"upstream": 0, "gas processing": 1, "refining": 1, "petrochemicals": 2,
+                 "logistics": 3, "markets": 4}
+
+
+def _sankey(plt, d: charts.SankeyData, title: str):
     """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons."""
     # lazy: matplotlib is slow to import; only static charts need it
     from matplotlib.patches import PathPatch, Rectangle
     from matplotlib.path import Path as MPath
 
-    d = charts.sankey_data(tables, period)
     fig, ax = plt.subplots(figsize=(16, 9))
-    ax.set_title(f"Value chain, period {_txt(period)} (width = k units/yr)")
+    ax.set_title(_txt(title))
     ax.axis("off")
     if d.nodes.empty:
         return fig
-    layer = np.array(charts.sankey_layers(d))
+    if (d.nodes["kind"] == "segment").all() and d.nodes["label"].isin(SEGMENT_LAYER).all():
+        layer = d.nodes["label"].map(SEGMENT_LAYER).to_numpy()
+    else:
+        layer = np.array(charts.sankey_layers(d))
     lk = d.links
     q = lk["quantity_k_per_yr"].to_numpy(dtype=float)
     size_in = np.bincount(lk["target"], weights=q, minlength=len(d.nodes))
@@ -131,14 +137,25 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str):
 
 
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
-                 fmt: str = "png") -> list[Path]:
-    """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``."""
+                 fmt: str = "png", measure: str = "mass") -> list[Path]:
+    """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``: the
+    Sankey overview of each period (``report-sankey-<period>``) and, for the first
+    period, each segment's drill-down (``report-sankey-<period>-<segment>``)."""
     plt = _plt()
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
     figs: list[tuple[str, object]] = []
-    for p in periods:
-        figs.append((f"sankey-{p}", _sankey(plt, tables, p)))
+    label, unit = charts.MEASURES[measure]
+    for i, p in enumerate(periods):
+        views, _assumed, _gone = charts.sankey_views(tables, p, measure)
+        figs.append((f"sankey-{p}", _sankey(plt, views.get("overview", charts.SankeyData()),
+                                            f"Value chain by segment, period {p} "
+                                            f"({label}, {unit})")))
+        if i == 0:
+            for seg, d in views.items():
+                if seg != "overview":
+                    figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
+                        plt, d, f"{seg}, period {p} ({label}, {unit})")))
         figs.append((f"map-{p}", _map(plt, tables, p)))
     for key, data, title, ylabel, stacked in (
             ("capacity", charts.capacity_data(tables, periods), "Unit capacity by period",

@@ -288,3 +288,61 @@ def test_deck_and_workbook_of_a_comparison(port_compare):
     hit = sheet[(sheet["scenario"] == "small_port_expansion")
                 & (sheet["project"] == "far_east_port")].iloc[0]
     assert hit["NPV (MUSD)"] == pytest.approx(port["incremental NPV (MUSD)"])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """small_chain solved and saved, with its commodities table for the measures."""
+    out = tmp_path_factory.mktemp("small")
+    r = api.run("small_chain", out=out, name="small")
+    r.tables["commodities"] = load_case("small_chain").tables["commodities"]
+    return r, out / "small"
+
+
+def test_measure_factors_by_hand():
+    """t -> 1 kt per k t; 1000m3 at 0.72 kg/m3 -> 0.72 kt per k 1000m3; a 1000m3
+    commodity without a density takes the median of the others (assumed); energy: kt x
+    GJ/t = TJ, MWh x 3.6 GJ."""
+    from chainopt.report import charts
+
+    com = pd.DataFrame({"commodity": ["crude", "gas", "raw", "power", "pe"],
+                        "unit": ["t", "1000m3", "1000m3", "MWh", "t"],
+                        "density_t_per_m3": [0.86, 0.00072, None, None, None],
+                        "energy_gj_per_t": [42.0, 47.2, None, None, None]})
+    f, assumed, missing = charts.measure_factors({"commodities": com}, "mass")
+    assert f == pytest.approx({"crude": 1.0, "gas": 0.72, "raw": 0.72, "pe": 1.0})
+    assert assumed == ["raw"] and missing == ["power"]
+    f, _, missing = charts.measure_factors({"commodities": com}, "energy")
+    assert f == pytest.approx({"crude": 42.0, "gas": 0.72 * 47.2, "power": 3.6})
+    assert missing == ["raw", "pe"]
+
+
+def test_segment_sankey_conserves_what_is_bought_and_sold(small):
+    """Mass view: the overview's outflow from upstream is everything bought (purchases x
+    t per unit) and its inflow into markets everything sold: commodity hubs pass their
+    inflows on in proportion, and a hub balances."""
+    from chainopt.report import charts
+
+    r, _ = small
+    f, _, _ = charts.measure_factors(r.tables, "mass")
+    for period in ("p2026", r.manifest["periods"][-1]):
+        views, _, gone = charts.sankey_views(r.tables, period, "mass")
+        ov = views["overview"]
+        lab = ov.nodes["label"]
+        links = ov.links.assign(src=ov.links["source"].map(lab),
+                                dst=ov.links["target"].map(lab))
+        pur = r.tables["purchases"]
+        pur = pur[(pur["period"] == period) & ~pur["commodity"].isin(gone)]
+        bought = float((pur["purchase_k_per_yr"] * pur["commodity"].map(f)).sum())
+        sal = r.tables["sales"]
+        sal = sal[(sal["period"] == period) & ~sal["commodity"].isin(gone)]
+        sold = float((sal["sales_k_per_yr"] * sal["commodity"].map(f)).sum())
+        assert links.loc[links["src"] == "upstream", "quantity_k_per_yr"].sum() == \
+            pytest.approx(bought, rel=1e-9)
+        assert links.loc[links["dst"] == "markets", "quantity_k_per_yr"].sum() == \
+            pytest.approx(sold, rel=1e-9)
+        assert set(views) - {"overview"} <= set(charts.SEGMENTS)
+    fig = charts.segment_sankey_figure(r.tables, list(r.manifest["periods"]), "value")
+    meta = fig.layout.meta
+    assert meta["measure"] == "value (MUSD/yr)"
+    assert len(meta["keys"]) == len(fig.data) and [0, 0] in meta["keys"]
