@@ -12,7 +12,10 @@ No Pyomo, no api, no cli: only pandas, plotly and the tables of a results folder
 from __future__ import annotations
 
 import html
+import itertools
+import json
 from dataclasses import dataclass, field
+from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -434,54 +437,96 @@ def _sankey_height(tables: dict[str, pd.DataFrame], periods: list[str]) -> int:
 
 
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
-    """Sites on lon/lat axes, routes as lines whose width is the flow; a dropdown per period."""
+    """Sites by longitude/latitude over the country outlines (Natural Earth, bundled),
+    labels kept apart, routes as lines: dash = transport mode, colour = utilisation,
+    width = flow; a dropdown per period."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    groups: list[list[int]] = []
     all_routes = [map_data(tables, p) for p in periods]
+    sites = all_routes[0][0] if all_routes else map_data(tables, "")[0]
+    view = map_view(sites)
+    cx, cy = coastlines(view)
+    fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", line={"color": "#9aa5b1",
+                                                            "width": 0.8},
+                             fill="toself", fillcolor="#eef1e6", hoverinfo="skip",
+                             showlegend=False, name="land"))
+    groups: list[list[int]] = []
     max_flow = max((float(r["flow_k_per_yr"].max()) for _, r in all_routes if len(r)),
                    default=0.0)
-    for i, (_sites, routes) in enumerate(all_routes):
+    for i, (p, (_sites, routes)) in enumerate(zip(periods, all_routes, strict=True)):
+        util = link_utilisation(tables, p)
         idx = []
         for r in routes.itertuples():
+            u = util.get(str(r.link), np.nan)
+            used = r.flow_k_per_yr > TOL
             idx.append(len(fig.data))
+            ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
             fig.add_trace(go.Scatter(
-                x=[r.lon0, (r.lon0 + r.lon1) / 2, r.lon1],
-                y=[r.lat0, (r.lat0 + r.lat1) / 2, r.lat1], mode="lines",
+                x=[r.lon0, r.lon1], y=[r.lat0, r.lat1], mode="lines",
                 line={"width": line_width(r.flow_k_per_yr, max_flow),
-                      "color": "#756bb1" if r.flow_k_per_yr > TOL else "#cccccc"},
+                      "color": utilisation_colour(u) if used else "#c8c8c8",
+                      "dash": MODE_DASH.get(str(r.transport_mode), "solid")},
                 visible=(i == 0), showlegend=False, name=esc(r.link),
                 hovertemplate=(f"link {esc(r.link)} ({esc(r.transport_mode)}): "
                                f"{esc(r.from_site)} → {esc(r.to_site)}<br>"
-                               f"{r.flow_k_per_yr:,.1f} k units/yr {esc(r.commodities)}"
-                               "<extra></extra>")))
+                               f"{r.flow_k_per_yr:,.1f} k units/yr, {ut}<br>"
+                               f"{esc(r.commodities)}<extra></extra>")))
         groups.append(idx)
-    sites = all_routes[0][0] if all_routes else map_data(tables, "")[0]
+    modes = sorted({str(m) for _, r in all_routes if len(r) for m in r["transport_mode"]})
+    for m in modes:  # legend: one entry per mode
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=esc(m),
+                                 line={"color": "#444", "dash": MODE_DASH.get(m, "solid")}))
+    fig.add_trace(go.Scatter(  # the utilisation colour bar
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker={"color": [0], "cmin": 0, "cmax": 1, "showscale": True,
+                "colorscale": [[a, "rgb" + str(c)] for a, c in UTIL_COLOURS],
+                "colorbar": {"title": {"text": "utilisation"}, "tickformat": ".0%",
+                             "len": 0.6, "x": 1.02}}))
     fig.add_trace(go.Scatter(
-        x=sites["lon_deg"].tolist(), y=sites["lat_deg"].tolist(), mode="markers+text",
-        text=[esc(s) for s in sites["site"]], textposition="top center",
-        marker={"size": 10, "color": "#e6550d"}, name="sites", showlegend=False,
+        x=sites["lon_deg"].tolist(), y=sites["lat_deg"].tolist(), mode="markers",
+        text=[esc(s) for s in sites["site"]], marker={"size": 8, "color": "#253858"},
+        name="sites", showlegend=False,
         hovertemplate="%{text}<br>lon %{x:.2f}, lat %{y:.2f}<extra></extra>"))
+    width = 1100.0
+    offsets = place_labels(sites, view, width, char_w=6.6, line_h=14.0)
+    fig.update_layout(annotations=[
+        {"x": x, "y": y, "text": esc(name), "showarrow": abs(dx) + abs(dy) > 20,
+         "ax": dx, "ay": -dy, "xshift": 0 if abs(dx) + abs(dy) > 20 else dx,
+         "yshift": 0 if abs(dx) + abs(dy) > 20 else dy, "arrowwidth": 0.7,
+         "arrowcolor": "#888", "arrowhead": 0, "standoff": 3, "font": {"size": 11},
+         "bgcolor": "rgba(255,255,255,0.6)"}
+        for name, x, y, (dx, dy) in zip(sites["site"], sites["lon_deg"], sites["lat_deg"],
+                                        offsets, strict=True)])
     n = len(fig.data)
     buttons = []
     for i, p in enumerate(periods):
-        vis = [False] * n
-        for j in groups[i]:
-            vis[j] = True
-        vis[-1] = True
+        vis = [True] * n
+        for j, g in enumerate(groups):
+            for k in g:
+                vis[k] = j == i
         buttons.append({"label": esc(p), "method": "update",
-                        "args": [{"visible": vis}, {"title": f"Sites and routes, period "
-                                                              f"{esc(p)} (width = flow)"}]})
+                        "args": [{"visible": vis}, {"title": _map_title(p)}]})
+    ratio = lat_ratio(view)
+    height = int(min(900, max(420, width * (view[3] - view[2]) * ratio / (view[1] - view[0])
+                              + 140)))
     fig.update_layout(
-        title=f"Sites and routes, period {esc(periods[0]) if periods else ''} (width = flow)",
-        xaxis_title="longitude (°)", yaxis_title="latitude (°)", height=520,
-        yaxis={"scaleanchor": "x", "scaleratio": 1.0}, plot_bgcolor="#f4f7fb",
+        title=_map_title(periods[0] if periods else ""), height=height,
+        xaxis={"title": "longitude (°)", "range": [view[0], view[1]], "showgrid": False,
+               "zeroline": False},
+        yaxis={"title": "latitude (°)", "range": [view[2], view[3]], "showgrid": False,
+               "zeroline": False, "scaleanchor": "x", "scaleratio": ratio},
+        plot_bgcolor="#dfe9f3", legend={"title": {"text": "mode"}, "x": 1.02, "y": 1.0},
         margin={"l": 60, "r": 20, "t": 80, "b": 40},
         updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
                       "y": 1.12, "yanchor": "top"}] if len(periods) > 1 else [])
     return fig
+
+
+def _map_title(period: str) -> str:
+    return (f"Sites and routes, period {esc(period)}: line width = flow, colour = "
+            "utilisation, dash = mode")
 
 
 def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
@@ -548,6 +593,9 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
 # -- Sankey by segment, in one measure ------------------------------------------------------
 
 SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics", "markets")
+SEGMENT_COLOURS = {"upstream": (140, 109, 49), "gas processing": (49, 130, 189),
+                   "refining": (117, 107, 177), "petrochemicals": (230, 85, 13),
+                   "logistics": (99, 99, 99), "markets": (49, 163, 84)}
 #: measure -> (label of a band's width, unit)
 MEASURES = {"mass": ("mass", "kt/yr"), "energy": ("energy", "TJ/yr"),
             "value": ("value", "MUSD/yr")}
@@ -770,15 +818,20 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
             if d is None or d.nodes.empty:
                 continue
             lk = d.links
+            seg_rgb = [SEGMENT_COLOURS.get(str(x).removeprefix("from ").removeprefix("to "))
+                       for x in d.nodes["label"]]
+            node_col = [f"rgb{c}" if c and k == "segment" else KIND_COLOURS[k]
+                        for c, k in zip(seg_rgb, d.nodes["kind"], strict=True)]
+            link_col = [f"rgba{(*seg_rgb[s_], 0.4)}" if v == "overview" and seg_rgb[s_]
+                        else "rgba(150,150,150,0.35)" for s_ in lk["source"]]
             fig.add_trace(go.Sankey(
                 name=f"{esc(p)} {v}", visible=(i == 0 and j == 0), arrangement="snap",
                 valueformat=",.1f", valuesuffix=f" {unit}",
                 node={"label": [esc(x) for x in d.nodes["label"]], "pad": 10,
-                      "thickness": 14, "color": [KIND_COLOURS[k] for k in d.nodes["kind"]]},
+                      "thickness": 14, "color": node_col},
                 link={"source": lk["source"].tolist(), "target": lk["target"].tolist(),
                       "value": lk["quantity_k_per_yr"].round(3).tolist(),
-                      "label": [esc(c) for c in lk["commodity"]],
-                      "color": "rgba(150,150,150,0.35)"}))
+                      "label": [esc(c) for c in lk["commodity"]], "color": link_col}))
             keys.append([i, j])
     title = (f"Value chain by segment, {label} ({unit}), period "
              f"{esc(periods[0]) if periods else ''}: overview")
@@ -794,3 +847,126 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                             "views": view_names, "measure": f"{label} ({unit})",
                             "notes": {esc(k): esc(v) for k, v in notes.items()}})
     return fig
+
+
+# -- the map: coastlines and borders offline, labels apart, links by mode and utilisation --
+
+#: dash style of each transport mode (plotly names; matplotlib uses MODE_MPL)
+MODE_DASH = {"pipeline": "solid", "rail": "dash", "sea": "dot", "road": "longdash",
+             "terminal": "dashdot", "port": "dashdot"}
+MODE_MPL = {"solid": "-", "dash": "--", "dot": ":", "longdash": (0, (8, 3)),
+            "dashdot": "-."}
+UTIL_COLOURS = ((0.0, (26, 152, 80)), (0.5, (254, 224, 139)), (1.0, (215, 48, 39)))
+NO_LIMIT = "#7f7f7f"
+
+
+def utilisation_colour(u: float | None) -> str:
+    """Green (idle capacity) -> yellow (half) -> red (full); grey without a capacity."""
+    if u is None or not np.isfinite(u):
+        return NO_LIMIT
+    u = min(max(float(u), 0.0), 1.0)
+    for (a, ca), (b, cb) in itertools.pairwise(UTIL_COLOURS):
+        if u <= b:
+            t = (u - a) / (b - a)
+            return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb,
+                                                                               strict=True))
+    return "#" + "".join(f"{x:02x}" for x in UTIL_COLOURS[-1][1])
+
+
+def map_view(sites: pd.DataFrame, margin: float = 4.0) -> tuple[float, float, float, float]:
+    """(lon0, lon1, lat0, lat1) around the sites, with a margin in degrees."""
+    if sites.empty:
+        return -180.0, 180.0, -60.0, 80.0
+    return (float(sites["lon_deg"].min()) - margin, float(sites["lon_deg"].max()) + margin,
+            float(sites["lat_deg"].min()) - margin, float(sites["lat_deg"].max()) + margin)
+
+
+def lat_ratio(view: tuple[float, float, float, float]) -> float:
+    """How much longer a degree of latitude is than one of longitude at the view's middle
+    latitude (an equirectangular map true to scale there)."""
+    mid = (view[2] + view[3]) / 2
+    return 1.0 / max(np.cos(np.radians(mid)), 0.2)
+
+
+_WORLD: list[np.ndarray] = []
+
+
+def world_rings() -> list[np.ndarray]:
+    """The bundled Natural Earth 1:110m country outlines (see geo/NOTICE.md) as arrays
+    of (lon, lat)."""
+    if not _WORLD:
+        doc = json.loads(files("chainopt.report.geo").joinpath("world_110m.json").read_text())
+        _WORLD.extend(np.asarray(r, dtype=float).reshape(-1, 2) / doc["scale"]
+                      for r in doc["rings"])
+    return _WORLD
+
+
+def coastlines(view: tuple[float, float, float, float]) -> tuple[list, list]:
+    """x and y (None between rings) of the country outlines that reach into ``view``."""
+    lon0, lon1, lat0, lat1 = view
+    xs: list = []
+    ys: list = []
+    for r in world_rings():
+        inside = ((r[:, 0] >= lon0) & (r[:, 0] <= lon1) & (r[:, 1] >= lat0)
+                  & (r[:, 1] <= lat1))
+        if not inside.any():
+            continue
+        xs += [*r[:, 0].tolist(), None]
+        ys += [*r[:, 1].tolist(), None]
+    return xs, ys
+
+
+#: label offsets tried in order (dx right, dy up; in character heights)
+_OFFSETS = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1),
+            (0, 2), (0, -2), (2, 1), (-2, 1), (2, -1), (-2, -1), (0, 3), (0, -3),
+            (3, 0), (-3, 0), (3, 2), (-3, 2), (3, -2), (-3, -2)]
+
+
+def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
+                 width: float, char_w: float, line_h: float) -> list[tuple[float, float]]:
+    """A label offset (dx, dy, in the units of ``width``: pixels or points; dy up) for
+    each site so that no two labels and no label and site marker overlap, greedily, the
+    most crowded sites first. ``width`` is the plot's width, ``char_w`` and ``line_h``
+    the size of a character."""
+    lon0, lon1, lat0, _lat1 = view
+    k = width / (lon1 - lon0)
+    px = ((sites["lon_deg"] - lon0) * k).to_numpy()
+    py = ((sites["lat_deg"] - lat0) * k * lat_ratio(view)).to_numpy()
+    names = [str(s) for s in sites["site"]]
+    n = len(names)
+    crowd = [sum(np.hypot(px - px[i], py - py[i]) < 60) for i in range(n)]
+    boxes: list[tuple[float, float, float, float]] = []
+    marks = [(px[i] - 4, py[i] - 4, px[i] + 4, py[i] + 4) for i in range(n)]
+    out: list[tuple[float, float]] = [(0.0, line_h)] * n
+
+    def clash(b) -> float:
+        return sum(max(0.0, min(b[2], o[2]) - max(b[0], o[0]))
+                   * max(0.0, min(b[3], o[3]) - max(b[1], o[1])) for o in [*boxes, *marks])
+
+    for i in sorted(range(n), key=lambda j: (-crowd[j], names[j])):
+        w, h = char_w * len(names[i]) + 4, line_h
+        best = None
+        for ox, oy in _OFFSETS:
+            dx = ox * (w / 2 + 6) if ox else 0.0
+            dy = oy * (h * 0.9)
+            cx, cy = px[i] + dx, py[i] + dy
+            b = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            c = clash(b)
+            if best is None or c < best[0]:
+                best = (c, (dx, dy), b)
+            if c == 0:
+                break
+        out[i] = best[1]
+        boxes.append(best[2])
+    return out
+
+
+def link_utilisation(tables: dict[str, pd.DataFrame], period: str) -> dict[str, float]:
+    """link -> utilisation in ``period`` (capacity table; NaN for links without a limit)."""
+    cap = _t(tables, "capacity")
+    if cap.empty or "utilisation" not in cap.columns:
+        return {}
+    c = cap[(cap["kind"] == "link") & (cap["period"].astype(str) == period)]
+    return {str(n): float(u) for n, u in zip(c["name"], pd.to_numeric(c["utilisation"],
+                                                                      errors="coerce"),
+                                            strict=True)}

@@ -189,7 +189,8 @@ def compare_deck(folder: Path, path: Path) -> Path:
         return deck.save(path)
 
 
-def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path) -> Path:
+def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
+             measure: str = "mass") -> Path:
     """The deck of one run: title, key figures and the main charts."""
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
@@ -199,12 +200,14 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path) -> Pat
     if len(total):
         deck.table("Key figures", total.head(ROWS))
     periods = charts.periods_of(tables, manifest)
-    keep = {f"report-sankey-{periods[0]}", f"report-map-{periods[-1]}", "report-capacity",
-            "report-product_mix"} if periods else set()
+    keep = {f"sankey-{periods[0]}": f"Value chain by segment, {periods[0]}",
+            f"map-{periods[-1]}": f"Sites and routes, {periods[-1]}",
+            "capacity": "Unit capacity by period", "product_mix": "Product mix"} \
+        if periods else {}
     with tempfile.TemporaryDirectory() as tmp:
-        for png in write_static(tables, manifest, Path(tmp), "png"):
-            if png.stem in keep:
-                deck.picture(png.stem.removeprefix("report-").replace("_", " "), png)
+        for png in write_static(tables, manifest, Path(tmp), "png", measure=measure,
+                                only=set(keep)):
+            deck.picture(keep[png.stem.removeprefix("report-")], png)
         return deck.save(path)
 
 

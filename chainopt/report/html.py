@@ -207,8 +207,11 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  "supplies or markets, the other segments shown as single 'from'/'to' nodes, "
                  'so crude and gas do not swamp the petrochemicals. <span id="sankey-notes">'
                  "</span></p>" + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
-                ("map", "Sites and routes", '<p class="note">Longitude/latitude axes (no map '
-                 "tiles); line width is the total flow on the link.</p>"
+                ("map", "Sites and routes", '<p class="note">Sites by longitude and latitude '
+                 "over country outlines (Natural Earth 1:110m, public domain, bundled: no "
+                 "map tiles, no network); a line per link, its width the flow, its colour "
+                 "the utilisation of its capacity (grey: no capacity limit, light grey: "
+                 "unused), its dash the transport mode.</p>"
                  + figure_html("map", figs["map"]))]
     for key, head in (("capacity", "Capacity build-out"), ("new_capacity", "New capacity"),
                       ("product_mix", "Product mix"), ("emissions", "Emissions")):
@@ -506,7 +509,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                         measure=measure)
         if pptx:
             written.append(deck.run_deck(res.tables, res.manifest,
-                                         html_path.parent / deck.DECK_FILE))
+                                         html_path.parent / deck.DECK_FILE, measure))
             written.append(write_atomic(html_path.parent / deck.PREVIEW_FILE,
                                         deck.preview_html(written[-1])))
         return written

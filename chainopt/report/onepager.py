@@ -90,6 +90,13 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     return out
 
 
+def _short(v: float) -> str:
+    """A bar label: 1,234 / 12.3 / 0."""
+    if abs(v) < 5e-4:
+        return "0"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
 def key_figures(p: Page) -> list[tuple[str, str]]:
     """(label, text) of the page's headline numbers."""
     s = p.summary
@@ -125,7 +132,7 @@ def plotly_figure(p: Page):
         x=[*[esc(c) for c in wf["category"]], "incremental NPV"],
         y=[*[round(float(v), 3) for v in wf["npv_musd"]], 0.0],
         measure=[*["relative"] * len(wf), "total"], showlegend=False,
-        texttemplate="%{y:,.0f}", textposition="outside",
+        text=[_short(float(v)) for v in [*wf["npv_musd"], total]], textposition="outside",
         increasing={"marker": {"color": "#31a354"}}, decreasing={"marker": {"color": "#de2d26"}},
         totals={"marker": {"color": "#253858"}},
         hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=1)
@@ -173,7 +180,7 @@ def static_figure(p: Page, plt):
     ax.bar(len(wf), abs(total), bottom=min(0.0, total), color="#253858")
     for i, v in enumerate([*wf["npv_musd"].astype(float), total]):
         top = (bottoms[i] + heights[i]) if i < len(wf) else max(0.0, total)
-        ax.text(i, top, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+        ax.text(i, top, _short(v), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(labels)), [_txt(lab) for lab in labels], fontsize=8, rotation=30,
                   ha="right")
     ax.axhline(0, color="#888", lw=0.6)

@@ -116,59 +116,104 @@ def _sankey(plt, d: charts.SankeyData, title: str):
 
 
 def _map(plt, tables: dict[str, pd.DataFrame], period: str):
+    """Country outlines, routes (dash = mode, colour = utilisation, width = flow) and
+    sites with labels kept apart, as in the HTML report."""
     sites, routes = charts.map_data(tables, period)
-    fig, ax = plt.subplots(figsize=(10, 6))
+    view = charts.map_view(sites)
+    ratio = charts.lat_ratio(view)
+    w_in = 11.0
+    h_in = min(9.0, max(4.0, w_in * (view[3] - view[2]) * ratio / (view[1] - view[0])))
+    fig, ax = plt.subplots(figsize=(w_in + 1.8, h_in + 1.0))
+    ax.set_facecolor("#dfe9f3")
+    for r in charts.world_rings():
+        ax.fill(r[:, 0], r[:, 1], facecolor="#eef1e6", edgecolor="#9aa5b1", lw=0.5,
+                zorder=0)
+    util = charts.link_utilisation(tables, period)
     mx = float(routes["flow_k_per_yr"].max()) if len(routes) else 0.0
     for r in routes.itertuples():
+        used = r.flow_k_per_yr > charts.TOL
+        u = util.get(str(r.link), np.nan)
         ax.plot([r.lon0, r.lon1], [r.lat0, r.lat1],
-                color="#756bb1" if r.flow_k_per_yr > charts.TOL else "#cccccc",
-                lw=charts.line_width(r.flow_k_per_yr, mx) * 0.6, solid_capstyle="round")
-    ax.scatter(sites["lon_deg"], sites["lat_deg"], color="#e6550d", zorder=3)
-    for r in sites.itertuples():
+                color=charts.utilisation_colour(u) if used else "#c8c8c8",
+                ls=charts.MODE_MPL[charts.MODE_DASH.get(str(r.transport_mode), "solid")],
+                lw=charts.line_width(r.flow_k_per_yr, mx) * 0.6, solid_capstyle="round",
+                zorder=2)
+    ax.scatter(sites["lon_deg"], sites["lat_deg"], color="#253858", s=14, zorder=3)
+    offsets = charts.place_labels(sites, view, w_in * 72 * 0.85, char_w=4.6, line_h=10.0)
+    for r, (dx, dy) in zip(sites.itertuples(), offsets, strict=True):
+        far = abs(dx) + abs(dy) > 14
         ax.annotate(_txt(r.site), (r.lon_deg, r.lat_deg), textcoords="offset points",
-                    xytext=(4, 5), fontsize=8)
-    ax.set_aspect("equal", adjustable="datalim")
+                    xytext=(dx, dy), fontsize=7, ha="center", va="center", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.6},
+                    arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.6}
+                    if far else None)
+    for m in sorted({str(x) for x in routes.get("transport_mode", [])}):
+        ax.plot([], [], color="#444", ls=charts.MODE_MPL[charts.MODE_DASH.get(m, "solid")],
+                label=_txt(m))
+    # lazy: matplotlib is slow to import; only static charts need it
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+
+    cmap = LinearSegmentedColormap.from_list("util", [
+        (a, tuple(x / 255 for x in c)) for a, c in charts.UTIL_COLOURS])
+    fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), ax=ax, shrink=0.6,
+                 label="utilisation", format=lambda x, _: f"{x:.0%}")
+    if len(routes):
+        ax.legend(title="mode", fontsize=7, loc="upper left")
+    ax.set_xlim(view[0], view[1])
+    ax.set_ylim(view[2], view[3])
+    ax.set_aspect(ratio)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    ax.set_title(f"Sites and routes, period {_txt(period)} (width = flow)")
-    ax.grid(alpha=0.3)
+    ax.set_title(f"Sites and routes, period {_txt(period)}: width = flow, colour = "
+                 "utilisation, dash = mode (outlines: Natural Earth)")
     fig.tight_layout()
     return fig
 
 
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
-                 fmt: str = "png", measure: str = "mass") -> list[Path]:
+                 fmt: str = "png", measure: str = "mass",
+                 only: set[str] | None = None) -> list[Path]:
     """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``: the
     Sankey overview of each period (``report-sankey-<period>``) and, for the first
-    period, each segment's drill-down (``report-sankey-<period>-<segment>``)."""
+    period, each segment's drill-down (``report-sankey-<period>-<segment>``). ``only``:
+    the chart keys to draw (``sankey-p2026``, ``map-p2046``, ``capacity``, ...)."""
     plt = _plt()
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
     figs: list[tuple[str, object]] = []
     label, unit = charts.MEASURES[measure]
+
+    def want(key: str) -> bool:
+        return only is None or key in only
+
     for i, p in enumerate(periods):
-        views, _assumed, _gone = charts.sankey_views(tables, p, measure)
-        figs.append((f"sankey-{p}", _sankey(plt, views.get("overview", charts.SankeyData()),
-                                            f"Value chain by segment, period {p} "
-                                            f"({label}, {unit})")))
-        if i == 0:
-            for seg, d in views.items():
-                if seg != "overview":
-                    figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                        plt, d, f"{seg}, period {p} ({label}, {unit})")))
-        figs.append((f"map-{p}", _map(plt, tables, p)))
+        if want(f"sankey-{p}") or (i == 0 and only is None):
+            views, _assumed, _gone = charts.sankey_views(tables, p, measure)
+            if want(f"sankey-{p}"):
+                figs.append((f"sankey-{p}", _sankey(
+                    plt, views.get("overview", charts.SankeyData()),
+                    f"Value chain by segment, period {p} ({label}, {unit})")))
+            if i == 0 and only is None:
+                for seg, d in views.items():
+                    if seg != "overview":
+                        figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
+                            plt, d, f"{seg}, period {p} ({label}, {unit})")))
+        if want(f"map-{p}"):
+            figs.append((f"map-{p}", _map(plt, tables, p)))
     for key, data, title, ylabel, stacked in (
-            ("capacity", charts.capacity_data(tables, periods), "Unit capacity by period",
-             "k units/yr", False),
-            ("new_capacity", charts.new_capacity_data(tables, periods), "New capacity built",
-             "k units/yr", True),
-            ("product_mix", charts.product_mix_data(tables, periods), "Product mix",
-             "k units/yr", True),
-            ("emissions", charts.emissions_data(tables, periods), "Emissions by site",
-             "k units/yr", True)):
-        if not data.empty:
-            figs.append((key, _bars(plt, data, title, ylabel, stacked)))
-    b = charts.binding_data(tables)
+            ("capacity", charts.capacity_data, "Unit capacity by period", "k units/yr", False),
+            ("new_capacity", charts.new_capacity_data, "New capacity built", "k units/yr",
+             True),
+            ("product_mix", charts.product_mix_data, "Product mix", "k units/yr", True),
+            ("emissions", charts.emissions_data, "Emissions by site", "k units/yr", True)):
+        if not want(key):
+            continue
+        frame = data(tables, periods)
+        if not frame.empty:
+            figs.append((key, _bars(plt, frame, title, ylabel, stacked)))
+    b = charts.binding_data(tables) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
         lab = [_txt(f"{c} {n} ({p})") for c, n, p in

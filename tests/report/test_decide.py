@@ -10,6 +10,7 @@ the start of each year, so w = sum_{k<10} 1.1^-k = 6.759024.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -346,3 +347,142 @@ def test_segment_sankey_conserves_what_is_bought_and_sold(small):
     meta = fig.layout.meta
     assert meta["measure"] == "value (MUSD/yr)"
     assert len(meta["keys"]) == len(fig.data) and [0, 0] in meta["keys"]
+
+
+# -- the map ----------------------------------------------------------------------------
+
+def test_map_outlines_labels_and_colours():
+    """The bundled outlines are small and cover the default case's region; labels of
+    four sites 0.1° apart do not overlap; utilisation colours run green -> red."""
+    from importlib.resources import files
+
+    from chainopt.report import charts
+
+    geo = files("chainopt.report.geo")
+    assert len(geo.joinpath("world_110m.json").read_bytes()) < 150_000
+    assert "public domain" in geo.joinpath("NOTICE.md").read_text()
+    assert len(charts.world_rings()) == 287
+    sites = load_case("ru_eastwest").tables["sites"][["site", "lat_deg", "lon_deg"]].astype(
+        {"lat_deg": float, "lon_deg": float})
+    view = charts.map_view(sites)
+    xs, _ys = charts.coastlines(view)
+    assert 1_000 < len(xs) < 12_000  # Eurasia's outlines, not the world's
+    close = pd.DataFrame({"site": ["nakhodka", "nakhodka_sea", "vladivostok",
+                                   "vladivostok_sea"], "lon_deg": [132.95, 133.05, 131.89,
+                                                                    131.95],
+                          "lat_deg": [42.8, 42.75, 43.12, 43.08]})
+    for frame in (close, sites):
+        v = charts.map_view(frame)
+        width, cw, lh = 1100.0, 6.6, 14.0
+        offs = charts.place_labels(frame, v, width, cw, lh)
+        k = width / (v[1] - v[0])
+        boxes = []
+        for (_, r), (dx, dy) in zip(frame.iterrows(), offs, strict=True):
+            x = (r["lon_deg"] - v[0]) * k + dx
+            y = (r["lat_deg"] - v[2]) * k * charts.lat_ratio(v) + dy
+            w = cw * len(r["site"]) + 4
+            boxes.append((x - w / 2, y - lh / 2, x + w / 2, y + lh / 2))
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(
+                    a[1], b[1]), (a, b)
+    assert charts.utilisation_colour(0.0) == "#1a9850"
+    assert charts.utilisation_colour(1.0) == "#d73027"
+    assert charts.utilisation_colour(float("nan")) == charts.NO_LIMIT
+
+
+# -- the default case in a real browser ------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    api.run(None, out=out, name="default")
+    paths = api.report(out / "default", pptx=True)
+    return out / "default", paths
+
+
+def test_default_report_data_part_under_1_mb(default_report):
+    """Report size: plotly.js is embedded once (about 4.8 MB); the rest — styles, tables
+    and the figure data of every chart — stays below 1 MB."""
+    from plotly.offline import get_plotlyjs
+
+    folder, paths = default_report
+    html = paths[0].read_bytes()
+    js = get_plotlyjs().encode()
+    assert html.count(js[:2000]) == 1  # plotly.js once
+    data = len(html) - len(js)
+    print(f"default case report: {len(html):,} bytes, data part {data:,} bytes")
+    assert data < 1_000_000
+    prs_path = folder / "report.pptx"
+    from pptx import Presentation
+
+    prs = Presentation(str(prs_path))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles[:2] == ["chainopt: ru_eastwest", "Key figures"]
+    assert any(t.startswith("Value chain by segment") for t in titles)
+    assert any(t.startswith("Sites and routes") for t in titles)
+
+
+def _browser(url: str, tmp: Path, *args: str):
+    import shutil
+    import subprocess
+
+    cmd = [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp / 'profile'}", "--enable-logging=stderr", "--v=0",
+           *args, url]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+def _problems(done) -> list[str]:
+    return [ln for ln in done.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
+
+
+def _requests(net_log: Path) -> set[str]:
+    import json
+
+    events = json.loads(net_log.read_text()).get("events", [])
+    text = [json.dumps(e.get("params", {})) for e in events]
+    return {u for t in text if "file://" in t for u in re.findall(r"https?://[\w.\-]+", t)}
+
+
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None,
+                    reason="Debian's chromium is not installed (apt-get install -y chromium)")
+def test_reports_and_deck_preview_in_headless_chromium(default_report, port_compare,
+                                                       tmp_path):
+    """Each report and deck preview renders without console errors or network requests;
+    screenshots of the one-pager, the Sankey (overview and petrochemicals drill-down) and
+    the map go to tests/artifacts/."""
+    from chainopt.report.html import write_report
+
+    folder, _paths = default_report
+    _s, _n, cmp_folder = port_compare
+    write_report(cmp_folder, pptx=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages = [folder / "report.html", folder / "report-deck.html", cmp_folder / "report.html",
+             cmp_folder / "report-deck.html"]
+    for i, page in enumerate(pages):
+        net = tmp_path / f"net{i}.json"
+        done = _browser(page.resolve().as_uri(), tmp_path, "--dump-dom",
+                        f"--log-net-log={net}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert _problems(done) == [], page
+        assert _requests(net) == set(), page
+        if page.name == "report.html":
+            assert "main-svg" in done.stdout  # plotly drew
+    shots = {"sankey_overview": (folder / "report.html", "#only=sankey", "1400,1000"),
+             "sankey_petrochemicals": (folder / "report.html",
+                                       "#only=sankey&sankey=petrochemicals", "1400,1100"),
+             "map": (folder / "report.html", "#only=map", "1400,1000"),
+             "onepager": (cmp_folder / "report.html", "#only=projects", "1400,1300"),
+             "deck": (cmp_folder / "report-deck.html", "", "1000,1700")}
+    for name, (page, frag, size) in shots.items():
+        shot = ARTIFACTS / f"decide_{name}.png"
+        done = _browser(page.resolve().as_uri() + frag, tmp_path, f"--window-size={size}",
+                        f"--screenshot={shot}")
+        assert done.returncode == 0 and shot.stat().st_size > 20_000, name
+        assert _problems(done) == [], name
