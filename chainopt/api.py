@@ -7,6 +7,7 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
 import time
@@ -20,7 +21,9 @@ from chainopt.case.scenario import apply_scenario, load_source, scenario_name
 from chainopt.case.schema import Case
 from chainopt.extract import extract_tables
 from chainopt.models.build import BuiltModel, build
+from chainopt.names import check_name, child
 from chainopt.results import Results
+from chainopt.safe_yaml import read_mapping
 from chainopt.solve import SolveOptions, SolveOutcome, handover
 from chainopt.solve import solve as _solve
 
@@ -107,16 +110,17 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
     """
     step = progress or (lambda _msg: None)
+    check_options(options)
+    if name is not None:
+        check_name(name, "--name")
     t0 = time.perf_counter()
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
     load_s = time.perf_counter() - t0
-    folder = Path(out or DEFAULT_RESULTS) / (name or scenario_name(case) or case.name)
-    if save and folder.exists() and not overwrite:
-        from chainopt.errors import ResultsExistError
-
-        raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to replace it "
-                                "or --name to write elsewhere")
+    folder = child(Path(out or DEFAULT_RESULTS), name or scenario_name(case) or case.name,
+                   "--name" if name else f"{case.origin or case.name}: name")
+    if save:
+        _check_target(folder, overwrite)
     step("building model")
     built = build_model(case, options)
     built.timings["load_s"] = load_s
@@ -136,6 +140,39 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                 write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
         results.save(folder, overwrite=overwrite, extra=extra)
     return results
+
+
+def check_options(options: SolveOptions | None) -> None:
+    """Reject solver options no solver could take (the CLI already checks its own)."""
+    from chainopt.errors import InputError, Problem
+
+    if options is None:
+        return
+    o = options
+    bad = []
+    if o.time_limit_s is not None and not (math.isfinite(o.time_limit_s) and o.time_limit_s > 0):
+        bad.append(Problem("time limit", f"must be a finite number of seconds > 0 (found "
+                           f"{o.time_limit_s!r})"))
+    if o.threads is not None and not (isinstance(o.threads, int) and 1 <= o.threads <= 256):
+        bad.append(Problem("threads", f"must be a whole number from 1 to 256 (found "
+                           f"{o.threads!r})"))
+    if o.mip_gap is not None and not (math.isfinite(o.mip_gap) and 0 <= o.mip_gap <= 1):
+        bad.append(Problem("MIP gap", f"must be from 0 to 1 (found {o.mip_gap!r})"))
+    if bad:
+        raise InputError(bad)
+
+
+def _check_target(folder: Path, overwrite: bool) -> None:
+    """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``)."""
+    from chainopt.atomic import check_replaceable, check_writable
+    from chainopt.errors import ResultsExistError
+
+    if folder.exists() or folder.is_symlink():
+        if not overwrite:
+            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
+                                    "replace it or --name to write elsewhere")
+        check_replaceable(folder)
+    check_writable(folder.parent)
 
 
 def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None = None,
@@ -166,6 +203,8 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     """
     from chainopt.report import compare as cmp
 
+    if name is not None:
+        check_name(name, "--name")
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -174,10 +213,19 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     sections = cmp.compare(good)
     folder = None
     if save:
-        label = name or "-vs-".join(good)[:120]
-        folder = cmp.save(sections, list(good), Path(out or DEFAULT_RESULTS) /
-                          f"compare-{label}", overwrite=True)
+        folder = cmp.save(sections, list(good), compare_folder(out, name, list(good)),
+                          overwrite=True)
     return sections, outcomes, folder
+
+
+def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) -> Path:
+    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``."""
+    root = Path(out or DEFAULT_RESULTS)
+    if name is not None:
+        return child(root, name, "--name", prefix="compare-")
+    for run_name in runs:  # names of cases and scenarios: checked when they were read
+        check_name(run_name, "run name")
+    return root / ("compare-" + "-vs-".join(runs)[:120])
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,
@@ -193,68 +241,100 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     ``variants/<id>/`` holds the full results of the variants named in ``full``.
     Returns ``(kpis, summary, folder)``. With ``resume`` only missing variants run.
     """
-    import json
     import os
     import shutil
 
-    import yaml
-
     from chainopt import sweep as sw
+    from chainopt.atomic import check_writable
     from chainopt.errors import InputError, Problem, ResultsExistError
     from chainopt.report.sweep_stats import summarise
 
+    check_options(options)
+    created = False
     if resume is not None:
         folder = sw.SweepFolder(Path(resume))
         meta_path = folder.path / "sweep.json"
         if not meta_path.is_file():
             raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
                                       "give a folder written by chainopt sweep")])
-        meta = json.loads(meta_path.read_text())
+        meta = sw.read_meta(meta_path)
+        src = meta.get("source_abs") or meta["source"]
+        variants = _sweep_variants(meta)
+        load_case(src)  # fail early, once, on a bad base
     else:
-        base_name = name or f"{Path(str(source)).stem if source else 'default'}"
-        folder = sw.SweepFolder(Path(out or DEFAULT_RESULTS) / f"sweep-{base_name}")
-        if folder.path.exists():
-            if not overwrite:
-                raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
-                                        f"{folder.path} to finish it, or --overwrite")
-            shutil.rmtree(folder.path)
-        dist = yaml.safe_load(Path(distributions).read_text()) if distributions else None
+        if name is not None:
+            check_name(name, "--name")
         if not sets and not samples:
             raise InputError([Problem("sweep", "nothing to vary",
                                       "give --set TARGET OP VALUES or --samples N")])
-        if samples and not dist:
+        if samples and not distributions:
             raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
                                       "declare the distributions in a YAML file")])
+        dist = read_mapping(distributions, str(distributions), what="distributions file") \
+            if distributions else None
         meta = {"source": str(source) if source is not None else None,
                 "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
                 else None,
                 "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
                 "project_npv": project_npv}
+        src = meta.get("source_abs") or meta["source"]
+        variants = _sweep_variants(meta)
+        base = load_case(src)  # fail early, once, on a bad base
+        sw.check_variants(base.raw, variants)
+        unknown = [v for v in full if v not in {x.id for x in variants}]
+        if unknown:
+            raise InputError([Problem(f"--full {unknown[0]}", "no variant with this id",
+                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
+        folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
+                                      name or scenario_name(base) or base.name, "--name",
+                                      prefix="sweep-"))
+        if folder.path.exists() or folder.path.is_symlink():
+            if not overwrite:
+                raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
+                                        f"{folder.path} to finish it, or --overwrite")
+            if folder.path.is_symlink() or not (folder.path / "sweep.json").is_file():
+                raise InputError([Problem(str(folder.path), "exists and is not a sweep folder "
+                                          "(no sweep.json), so --overwrite will not replace it",
+                                          "give another --name or --out")])
+            shutil.rmtree(folder.path)
+        check_writable(folder.path.parent)
         sw.save_meta(folder, meta)
-    src = meta.get("source_abs") or meta["source"]
-    if meta["samples"]:
-        variants = sw.draw_samples(meta["distributions"], meta["samples"], meta["seed"])
-    else:
-        variants = sw.grid([sw.parse_set(s) for s in meta["sets"]])
-    load_case(src)  # fail early, once, on a bad base
-    dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
-                           project_npv=meta.get("project_npv", True), progress=progress)
-    summary = summarise(kpis)
-    for table, df in (("kpis", kpis), ("summary", summary)):
-        tmp = folder.path / f".{table}.csv.tmp"
-        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-        os.replace(tmp, folder.path / f"{table}.csv")
+        created = True
     by_id = {v.id: v for v in variants}
     for vid in full:
         if vid not in by_id:
             raise InputError([Problem(f"--full {vid}", "no variant with this id",
                                       f"ids run from {variants[0].id} to {variants[-1].id}")])
+    dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
+                           project_npv=meta.get("project_npv", True), progress=progress)
+    failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
+    if len(kpis) and len(failed) == len(kpis):
+        if created:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        raise InputError([Problem("sweep", f"every variant has bad input; the first "
+                                  f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
+                                  "check the --set values or distributions against the case")])
+    summary = summarise(kpis)
+    for table, df in (("kpis", kpis), ("summary", summary)):
+        tmp = folder.path / f".{table}.csv.tmp"
+        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        os.replace(tmp, folder.path / f"{table}.csv")
+    for vid in full:
         from chainopt.case.validate import validate
 
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
         run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
     return kpis, summary, folder.path
+
+
+def _sweep_variants(meta: dict) -> list:
+    """The variants a sweep's recorded settings describe (grid or Monte Carlo draws)."""
+    from chainopt import sweep as sw
+
+    if meta.get("samples"):
+        return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0))
+    return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
@@ -285,11 +365,14 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     from chainopt.report import explain as ex
     from chainopt.results import MANIFEST
 
-    if target is not None and (Path(target) / MANIFEST).is_file():
-        res = Results.load(target)
-        if ranging:
-            return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
-        return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+    if target is not None and (Path(target) / MANIFEST).exists():
+        res = Results.load(target, require=("kpis", "constraints") if not ranging else ())
+        try:
+            if ranging:
+                return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
+            return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise _damaged(target, exc) from None
     case = load_case(target)
     d = diagnose.diagnose(build(case, pyomo=False), relax=elastic)
     if d.status == "infeasible":
@@ -306,13 +389,35 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
 
 
+def _damaged(folder: str | Path, exc: Exception):
+    """The InputError for a results folder whose tables are not what chainopt wrote."""
+    from chainopt.errors import InputError, Problem
+    from chainopt.results import RERUN
+
+    return InputError([Problem(str(folder), f"damaged results ({type(exc).__name__}: "
+                               f"{' '.join(str(exc).split())[:200]})", RERUN)])
+
+
 def export(source: str | Path | None = None, mps: str | Path | None = None,
            lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
-    return the files written and the coefficient-range report."""
+    return the files written and the coefficient-range report. The folder of each file
+    must exist and be writable (checked before the model is built)."""
     from chainopt import diagnose
+    from chainopt.atomic import check_writable
+    from chainopt.errors import InputError, Problem
     from chainopt.report.explain import numerics_lines
 
+    for path in (mps, lp):
+        if path is None:
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise InputError([Problem(str(path), "is a folder", "give a file name")])
+        if not path.parent.is_dir():
+            raise InputError([Problem(str(path), f"the folder {path.parent} does not exist",
+                                      "create it first or write elsewhere")])
+        check_writable(path.parent)
     built = build(load_case(source), pyomo=False)
     written = []
     for path in (mps, lp):
@@ -369,6 +474,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
     saved = Results.load(results_dir)
     m = saved.manifest
+    if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
+        raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
     src = _verify_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
@@ -385,7 +492,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                            method=opts.get("method"), mip_gap=opts.get("mip_gap"),
                            random_seed=opts.get("random_seed", 0))
     fresh = run(case, save=False, options=options)
-    report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+    try:
+        report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise _damaged(results_dir, exc) from None
     if len(report):
         raise ResultsDifferError(describe(report, rtol=rtol, atol=atol))
     return report
@@ -403,19 +513,19 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
     """Write one small, reviewable YAML file of key figures per source."""
     import yaml
 
+    from chainopt.atomic import check_writable, write_file
     from chainopt.report.drift import key_figures
 
-    folder = Path(directory)
+    folder = check_writable(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
         figures = {"rerun": str(src), **key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
-        path = folder / f"{name}.yaml"
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(yaml.safe_dump(figures, sort_keys=True, allow_unicode=True))
-        tmp.replace(path)
+        text = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
+        path = write_file(child(folder, name, f"{src}: name").with_suffix(".yaml"),
+                          lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
         written.append(path)
     return written
 
@@ -427,20 +537,30 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
     """
-    import yaml
-
     from chainopt.errors import InputError, Problem, ResultsDifferError
     from chainopt.report.drift import compare_figures, key_figures
 
     files = sorted(Path(directory).glob("*.yaml"))
+    if not Path(directory).is_dir():
+        raise InputError([Problem(str(directory), "no such snapshot folder",
+                                  "write snapshots first with chainopt snapshot write")])
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])
     drift = {}
     for f in files:
-        golden = yaml.safe_load(f.read_text())
+        golden = read_mapping(f, str(f), what="snapshot file")
+        if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
+            raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
+                                      "re-run", "write the snapshot again with chainopt "
+                                      "snapshot write")])
         current = {"rerun": golden["rerun"], **key_figures(run(golden["rerun"], save=False))}
-        lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+        try:
+            lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
+                                      f"{exc})", "write it again with chainopt snapshot "
+                                      "write")]) from None
         if lines:
             drift[f.stem] = lines
     if drift:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from chainopt import __version__
+from chainopt.atomic import write_file
 from chainopt.report import charts
 from chainopt.report.charts import esc
 
@@ -123,21 +122,9 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str
         f"<main>{body}</main></body></html>\n")
 
 
-def _readable(path: str | Path) -> None:
-    """Give a temporary file (mkstemp: 0600) the usual permissions of a new file."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    _readable(tmp)
-    os.replace(tmp, path)
-    return path
+    """Write ``text`` to ``path`` atomically, with the ordinary permissions of a new file."""
+    return write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 # -- run report -----------------------------------------------------------------------------
@@ -192,7 +179,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict) -> str:
                                          "num_vars", "num_rows", "created_utc")}
     info["versions"] = json.dumps(manifest.get("versions", {}), sort_keys=True)
     sections.append(("run", "Run", table_html(pd.DataFrame(
-        {"item": list(info), "value": [esc("" if v is None else v) for v in info.values()]}))))
+        {"item": list(info), "value": ["" if v is None else str(v) for v in info.values()]}))))
     name = manifest.get("scenario") or manifest.get("case") or "run"
     sub = (f"case {esc(manifest.get('case', ''))} · status {esc(manifest.get('status', ''))} · "
            f"objective {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
