@@ -224,15 +224,37 @@ def read_workbook(path: str | Path) -> RawCase:
             header.pop()
         body_rows = rows[1:]
         body = []
+        stray = None
         for r, cells in body_rows:
             vals = [value(name, r, c) for c in cells[:len(header)]]
             body.append(vals + [""] * (len(header) - len(vals)))
+            if stray is None and len(cells) > len(header):
+                stray = next((f"{name}!{get_column_letter(c.column)}{r}"
+                              for c in cells[len(header):] if value(name, r, c)), None)
+        if stray:
+            problems.append(Problem(stray, "a value in a column without a name in the header "
+                                    "row", "name the column, or delete the value"))
+        keep, seen = [], set()
+        for j, h in enumerate(header):
+            cell = f"{name}!{get_column_letter(j + 1)}{header_row}"
+            if not h:
+                if any(row[j] for row in body):
+                    problems.append(Problem(cell, "a column without a name in the header row",
+                                            "name the column, or delete it"))
+                continue  # an empty spacer column
+            if h in seen:
+                problems.append(Problem(cell, f"column '{h}' appears twice in the header row",
+                                        "keep one of them"))
+            seen.add(h)
+            keep.append(j)
+        letters = {header[j]: get_column_letter(j + 1) for j in keep}
+        header = [header[j] for j in keep]
+        body = [[row[j] for j in keep] for row in body]
         tables[name] = pd.DataFrame(body, columns=header, dtype=str) if body else \
             pd.DataFrame(columns=header, dtype=str)
         locations[name] = {"sheet": name, "header_row": header_row,
                            "rows": [r for r, _ in body_rows],
-                           "columns": {h: get_column_letter(j)
-                                       for j, h in enumerate(header, start=1) if h}}
+                           "columns": letters}
     if problems:
         raise InputError(problems)
     return RawCase(meta=meta, tables=tables, origin=str(path), locations=locations)
@@ -256,8 +278,10 @@ def locate(where: str, locations: dict) -> str:
         return f"{CASE_SHEET}!B{rows[top]} ({key})" if top in rows else \
             f"sheet {CASE_SHEET}, key {key}"
     m = _WHERE.match(where)
-    if not m or m["table"] not in locations:
+    if not m:
         return where
+    if m["table"] not in locations:  # a table the workbook has no sheet for
+        return f"sheet {m['table']}{m['rest']}"
     loc = locations[m["table"]]
     sheet, rest = loc["sheet"], m["rest"]
 

@@ -151,3 +151,34 @@ def test_results_excel_from_the_cli(tmp_path):
     wb = load_workbook(tmp_path / "small_chain" / "results.xlsx")
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows()
                    for c in row)
+
+
+def test_header_slips_are_located(workbook):
+    """A duplicated header (B1 = unit) and a nameless column holding data are errors at
+    their cells; an empty spacer column is ignored and the letters of the columns
+    after it stay right (lat_deg moves from B to C, so a bad latitude is sites!C2)."""
+    wb = load_workbook(workbook)
+    wb["units"]["B1"] = "unit"
+    wb["commodities"]["F1"] = None
+    wb["commodities"]["F2"] = "orphan"
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "units!B1: column 'unit' appears twice" in text
+    assert "commodities!F2: a value in a column without a name" in text
+    api.convert("small_chain", workbook, overwrite=True)
+    wb = load_workbook(workbook)
+    ws = wb["sites"]
+    ws.insert_cols(2)
+    ws["C2"] = "north"
+    del wb["supplies"]
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "sites!C2: not a number (found 'north')" in text
+
+
+def test_a_missing_sheet_is_named_as_a_sheet(workbook):
+    wb = load_workbook(workbook)
+    del wb["sites"]
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "sheet sites: required table is missing" in text
