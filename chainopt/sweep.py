@@ -160,7 +160,12 @@ def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
     targets = []
     for j, var in enumerate(variables):
         symbol = {"set": "=", "scale": "*=", "add": "+="}[var.get("op", "scale")]
-        target, _ = parse_set(f"{var['target']}{symbol}0")
+        try:
+            target, _ = parse_set(f"{var['target']}{symbol}0")
+        except InputError:
+            raise InputError([Problem(f"distributions: variables[{j}].target",
+                                      f"cannot read the target {var['target']!r}",
+                                      "write table.column[key=value,...]")]) from None
         d = var["dist"]
         kind = d["type"]
         if kind == "uniform":
@@ -399,8 +404,21 @@ class SweepFolder:
     def parts(self) -> Path:
         return self.path / "parts"
 
+    def _parts(self) -> dict[str, pd.DataFrame]:
+        """Every readable part by variant id; a damaged part (not one row of this variant)
+        is left out, so ``resume`` solves that variant again and replaces it."""
+        out = {}
+        for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
+            try:
+                df = pd.read_csv(p, encoding="utf-8")
+            except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                continue
+            if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
+                out[p.stem] = df
+        return out
+
     def done(self) -> set[str]:
-        return {p.stem for p in self.parts.glob("*.csv")} if self.parts.exists() else set()
+        return set(self._parts())
 
     def write_part(self, row: dict) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
@@ -412,7 +430,7 @@ class SweepFolder:
         os.replace(tmp, self.parts / f"{row['variant']}.csv")
 
     def collect(self) -> pd.DataFrame:
-        frames = [pd.read_csv(p) for p in sorted(self.parts.glob("*.csv"))]
+        frames = list(self._parts().values())
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True).sort_values("variant", kind="stable")

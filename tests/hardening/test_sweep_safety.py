@@ -57,3 +57,27 @@ def test_some_failing_variants_are_recorded_with_their_message(tmp_path):
     bad = kpis[kpis["status"] == "InputError"]
     assert len(bad) == 1 and "must be at least 0" in bad["message"].iloc[0]
     assert (kpis["status"] == "optimal").sum() == 1
+
+
+def test_resume_solves_a_damaged_part_again(tmp_path):
+    """A part file overwritten with bytes is not a finished variant: --resume solves it
+    again and the kpis hold both variants, as a clean sweep would."""
+    cli("sweep", "small_chain", "--set", "markets.price_usd_per_unit*=1,1.1", "--out",
+        tmp_path, "--jobs", "1", code=0)
+    folder = tmp_path / "sweep-small_chain"
+    clean = pd.read_csv(folder / "kpis.csv")
+    (folder / "parts" / "v00000.csv").write_bytes(b"\x00garbage")
+    (folder / "kpis.csv").unlink()
+    cli("sweep", "--resume", folder, "--jobs", "1", code=0)
+    again = pd.read_csv(folder / "kpis.csv")
+    assert list(again["variant"]) == ["v00000", "v00001"]
+    assert again["objective_musd"].tolist() == pytest.approx(clean["objective_musd"].tolist())
+
+
+def test_distribution_target_is_located(tmp_path):
+    (tmp_path / "d.yaml").write_text(
+        "variables:\n  - {target: 'foo bar', dist: {type: uniform, low: 0, high: 1}}\n")
+    _code, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
+                      tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
+    assert "distributions: variables[0].target: cannot read the target 'foo bar'" in text
+    assert not (tmp_path / "out").exists()
