@@ -6,6 +6,9 @@ Two generators feed ``chainopt run CASE --out OUT --name fz``:
   a blank, which could legally lift a limit), a required column dropped, a row dropped or
   duplicated, a file deleted, truncated to fewer lines or replaced by random bytes,
   a ``case.yaml`` key set to junk;
+* random corruptions of small_chain as a workbook (``chainopt convert``): a cell set to
+  junk, a formula, a date or a boolean, a sheet deleted or renamed, a row or column
+  inserted, a header duplicated, cells merged;
 * random small chains: 1-3 sites, crude bought with a finite limit, optionally refined
   into a product, sold at markets and shipped on links; the numbers are drawn from
   ranges that stray outside the valid ones now and then.
@@ -20,6 +23,7 @@ Examples are derandomized, so CI sees the same ones every time.
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import tempfile
@@ -30,7 +34,9 @@ import pandas as pd
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
+from chainopt import api
 from chainopt.case.schema import TABLES
 from chainopt.results import Results
 from tests.hardening.conftest import SMALL, cli
@@ -49,7 +55,8 @@ def _check_outcome(case: Path, out: Path) -> tuple[int, str]:
     assert code in (0, 1), f"exit {code}: {text}"
     if code == 1:
         assert text.startswith("error:"), text
-        assert re.search(r"\.csv|\.yaml|case|sheet|key", text), f"error not located: {text}"
+        assert re.search(r"\.csv|\.yaml|\.xlsx|case|sheet|key|![A-Z]*\d", text), \
+            f"error not located: {text}"
         assert not out.exists() or list(out.iterdir()) == [], "partial write after an error"
         return code, text
     assert sorted(p.name for p in out.iterdir()) == ["fz"], "stray files next to the results"
@@ -119,6 +126,46 @@ def test_corrupted_small_chain(c):
         shutil.copytree(SMALL, case)
         _corrupt(case, name, kind, params)
         _check_outcome(case, Path(tmp) / "out")
+
+
+CELL_JUNK = [j for j in JUNK if j.isprintable()] + ["=1/0", "=A1*2", True,
+                                                  datetime.datetime(2026, 1, 1), -1.5]
+
+
+@st.composite
+def workbook_corruption(draw):
+    """(kind, sheet index, row, column, junk) of one corruption of small_chain.xlsx."""
+    return (draw(st.sampled_from(["cell", "cell", "cell", "delete_sheet", "rename_sheet",
+                                  "insert_row", "insert_col", "dup_header", "merge"])),
+            draw(st.integers(0, 100)), draw(st.integers(1, 12)), draw(st.integers(1, 12)),
+            draw(st.sampled_from(CELL_JUNK)))
+
+
+@settings(FUZZ, max_examples=20)
+@given(workbook_corruption())
+def test_corrupted_workbook(c):
+    kind, sheet, row, col, junk = c
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "small_chain.xlsx"
+        api.convert(SMALL, path)
+        wb = load_workbook(path)
+        ws = wb.worksheets[sheet % len(wb.worksheets)]
+        if kind == "cell":
+            ws.cell(row, col).value = junk
+        elif kind == "delete_sheet":
+            del wb[ws.title]
+        elif kind == "rename_sheet":
+            ws.title = f"{ws.title}x"
+        elif kind == "insert_row":
+            ws.insert_rows(row)
+        elif kind == "insert_col":
+            ws.insert_cols(col)
+        elif kind == "dup_header" and ws.max_column > 1:
+            ws.cell(1, 2).value = ws.cell(1, 1).value
+        elif kind == "merge":
+            ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=col)
+        wb.save(path)
+        _check_outcome(path, Path(tmp) / "out")
 
 
 @st.composite
