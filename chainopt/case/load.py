@@ -6,6 +6,7 @@ inputs and validate the result from scratch.
 
 from __future__ import annotations
 
+import csv
 import io
 from importlib import resources
 from pathlib import Path
@@ -62,13 +63,13 @@ def read_raw(source: str | Path | None) -> RawCase:
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     known = set(TABLES) | {t + BY_PERIOD_SUFFIX for t in TABLES}
-    for csv in sorted(folder.glob("*.csv")):
-        name = csv.stem
+    for table_path in sorted(folder.glob("*.csv")):
+        name = table_path.stem
         if name not in known:
-            problems.append(Problem(csv.name, "unknown table", closest(name, sorted(known))))
+            problems.append(Problem(table_path.name, "unknown table", closest(name, sorted(known))))
             continue
         try:
-            tables[name] = read_csv(csv)
+            tables[name] = read_csv(table_path)
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -90,6 +91,12 @@ def read_csv(path: Path) -> pd.DataFrame:
     if hint:
         raise InputError([Problem(path.name, hint, "save it as comma-separated CSV (in Excel: "
                                   "'CSV UTF-8 (comma delimited)'), decimals with a point")])
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    twice = sorted({h.strip() for h in header if h.strip() and
+                    [x.strip() for x in header].count(h.strip()) > 1})
+    if twice:
+        raise InputError([Problem(f"{path.name}, column {h}", "appears twice in the header",
+                                  "keep one of them") for h in twice])
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                          skipinitialspace=True, comment=None)

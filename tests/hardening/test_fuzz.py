@@ -1,11 +1,11 @@
 """Item 10 of issue 13: property-based fuzzing of the whole CLI path (hypothesis).
 
-Two generators feed ``chainopt run CASE --out OUT --name fz``:
+Three generators feed ``chainopt run CASE --out OUT --name fz``:
 
 * random corruptions of the shipped ``small_chain`` case: a cell replaced by junk (never
   a blank, which could legally lift a limit), a required column dropped, a row dropped or
-  duplicated, a file deleted, truncated to fewer lines or replaced by random bytes,
-  a ``case.yaml`` key set to junk;
+  duplicated, a header named twice, a file deleted, truncated to fewer lines or
+  replaced by random bytes, a ``case.yaml`` key set to junk;
 * random corruptions of small_chain as a workbook (``chainopt convert``): a cell set to
   junk, a formula, a date or a boolean, a sheet deleted or renamed, a row or column
   inserted, a header duplicated, cells merged;
@@ -78,7 +78,8 @@ def corruption(draw):
                                     "description", "demand_floors", "solver", "bogus"]))
         return name, "yaml", {"key": key, "junk": draw(st.sampled_from(JUNK))}
     kind = draw(st.sampled_from(["cell", "cell", "cell", "drop_required", "drop_row",
-                                 "duplicate_row", "delete", "truncate", "bytes"]))
+                                 "duplicate_row", "dup_header", "delete", "truncate",
+                                 "bytes"]))
     return name, kind, {"i": draw(st.integers(0, 1000)), "j": draw(st.integers(0, 1000)),
                         "junk": draw(st.sampled_from(JUNK)),
                         "bytes": draw(st.binary(min_size=1, max_size=64))}
@@ -114,6 +115,10 @@ def _corrupt(case: Path, name: str, kind: str, p: dict) -> None:
         df = df.drop(index=df.index[p["i"] % len(df)])
     elif kind == "duplicate_row" and len(df):
         df = pd.concat([df, df.iloc[[p["i"] % len(df)]]])
+    elif kind == "dup_header" and len(df.columns) > 1:
+        names = list(df.columns)
+        names[1 + p["j"] % (len(names) - 1)] = names[0]
+        df.columns = names
     df.to_csv(path, index=False)
 
 

@@ -100,6 +100,13 @@ def decimal_comma(t, r):
     return ["validate", c], ["sites.csv row 2, column lat_deg", "decimal comma"]
 
 
+def duplicate_csv_header(t, r):
+    c = _case(t)
+    text = (c / "units.csv").read_text().replace("unit,site,", "unit,site,site,", 1)
+    _write(c / "units.csv", text)
+    return ["validate", c], ["units.csv, column site", "appears twice"]
+
+
 def no_units_csv(t, r):
     c = _case(t)
     (c / "units.csv").unlink()
@@ -294,11 +301,11 @@ def resume_damaged_sweep_json(t, r):
 
 
 CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_folder,
-          semicolon_csv, tab_csv, decimal_comma, no_units_csv, export_into_missing_folder,
-          out_is_a_file, results_folder_is_a_file, verify_manifest_not_json,
-          verify_manifest_a_list, verify_manifest_missing, verify_manifest_without_objective,
-          verify_binary_table, explain_without_kpis, explain_damaged_constraints,
-          explain_manifest_is_a_folder, missing_distributions,
+          semicolon_csv, tab_csv, decimal_comma, duplicate_csv_header, no_units_csv,
+          export_into_missing_folder, out_is_a_file, results_folder_is_a_file,
+          verify_manifest_not_json, verify_manifest_a_list, verify_manifest_missing,
+          verify_manifest_without_objective, verify_binary_table, explain_without_kpis,
+          explain_damaged_constraints, explain_manifest_is_a_folder, missing_distributions,
           correlation_not_positive_definite, correlation_singular_negative,
           correlation_wrong_shape, correlation_not_numbers, distribution_unknown_type,
           distribution_missing_parameter, distributions_not_a_mapping,
