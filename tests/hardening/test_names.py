@@ -116,3 +116,13 @@ def test_symlink_is_never_followed_for_overwrite(tmp_path):
     cli("run", "small_chain", "--out", out, "--overwrite", code=1)
     assert (victim / "manifest.json").read_text() == "{}"
     shutil.rmtree(out)
+
+
+def test_snapshots_are_written_inside_their_folder(tmp_path):
+    """A snapshot file is named after the (checked) scenario name, inside --dir only."""
+    sc = tmp_path / "same.yaml"
+    sc.write_text(yaml.safe_dump({"name": "my_scenario", "base": "small_chain"}))
+    snaps = tmp_path / "snaps"
+    cli("snapshot", "write", sc, "--dir", snaps, code=0)
+    assert sorted(p.name for p in snaps.iterdir()) == ["my_scenario.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.yaml", "snaps"]
