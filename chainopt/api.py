@@ -105,8 +105,11 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         excel: bool = False) -> Results:
     """Load (or take) a case, solve it and save the results under ``out/name``.
 
-    Nothing is written unless the run succeeds; an existing results folder is
-    replaced only with ``overwrite``. ``excel`` also writes ``results.xlsx`` (KPI sheet first).
+    ``name`` (default: the scenario or case name) must be a snake_case name, never a path
+    (:mod:`chainopt.names`). The options and the output location are checked before
+    solving. Nothing is written unless the run succeeds; an existing results folder is
+    replaced only with ``overwrite`` and only if chainopt wrote it (:mod:`chainopt.atomic`).
+    ``excel`` also writes ``results.xlsx`` (KPI sheet first).
     A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
     """
     step = progress or (lambda _msg: None)
@@ -239,7 +242,10 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
     ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``;
     ``variants/<id>/`` holds the full results of the variants named in ``full``.
-    Returns ``(kpis, summary, folder)``. With ``resume`` only missing variants run.
+    Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
+    variants run. Nothing is written before the inputs are valid (source, settings,
+    distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
+    InputError quoting the first variant's message and its new folder is removed.
     """
     import os
     import shutil

@@ -89,8 +89,8 @@ def run(
              "parallel. Default: the embedded default case.", show_default=False)] = None,
     out: Annotated[Path, typer.Option(help="Folder under which results/<name> is written.")]
     = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Results folder name (default: case name).")]
-    = None,
+    name: Annotated[str | None, typer.Option(help="Results folder name, snake_case (default: "
+                                                  "the scenario or case name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit in seconds (> 0).", callback=_positive)] = None,
@@ -219,8 +219,8 @@ def sweep(
     resume: Annotated[Path | None, typer.Option(help="Finish an interrupted sweep folder.")]
     = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep-<name>/.")] = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Sweep name (default: source name).")]
-    = None,
+    name: Annotated[str | None, typer.Option(help="Sweep name, snake_case (default: the "
+                                                  "scenario or case name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing sweep folder.")] = False,
     full: Annotated[list[str] | None, typer.Option(help="Also save full results of this "
                                                         "variant id (repeatable).")] = None,
@@ -477,8 +477,8 @@ def compare(
                                                         "first is the base.")],
     out: Annotated[Path, typer.Option(help="Folder holding results/<name> and "
                                            "compare-<name>.")] = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Comparison name (default: the run names "
-                                                  "joined by -vs-).")] = None,
+    name: Annotated[str | None, typer.Option(help="Comparison name, snake_case (default: the "
+                                                  "run names joined by -vs-).")] = None,
     jobs: Annotated[int | None, typer.Option(
         help="Parallel processes (default: number of cores).",
         callback=_between(1, MAX_JOBS))] = None,
