@@ -174,7 +174,7 @@ def _check_target(folder: Path, overwrite: bool) -> None:
         if not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
                                     "replace it or --name to write elsewhere")
-        check_replaceable(folder)
+        check_replaceable(folder, "results")
     check_writable(folder.parent)
 
 
@@ -223,12 +223,18 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
 
 def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) -> Path:
     """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``."""
+    from chainopt.atomic import check_replaceable
+
     root = Path(out or DEFAULT_RESULTS)
     if name is not None:
-        return child(root, name, "--name", prefix="compare-")
-    for run_name in runs:  # names of cases and scenarios: checked when they were read
-        check_name(run_name, "run name")
-    return root / ("compare-" + "-vs-".join(runs)[:120])
+        folder = child(root, name, "--name", prefix="compare-")
+    else:
+        for run_name in runs:  # names of cases and scenarios: checked when they were read
+            check_name(run_name, "run name")
+        folder = root / ("compare-" + "-vs-".join(runs)[:120])
+    if folder.exists() or folder.is_symlink():
+        check_replaceable(folder, "comparison")
+    return folder
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,
@@ -251,7 +257,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     import shutil
 
     from chainopt import sweep as sw
-    from chainopt.atomic import check_writable
+    from chainopt.atomic import check_replaceable, check_writable
     from chainopt.errors import InputError, Problem, ResultsExistError
     from chainopt.report.sweep_stats import summarise
 
@@ -298,10 +304,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             if not overwrite:
                 raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
                                         f"{folder.path} to finish it, or --overwrite")
-            if folder.path.is_symlink() or not (folder.path / "sweep.json").is_file():
-                raise InputError([Problem(str(folder.path), "exists and is not a sweep folder "
-                                          "(no sweep.json), so --overwrite will not replace it",
-                                          "give another --name or --out")])
+            check_replaceable(folder.path, "sweep")
             shutil.rmtree(folder.path)
         check_writable(folder.path.parent)
         sw.save_meta(folder, meta)

@@ -2,10 +2,12 @@
 
 Everything chainopt writes goes to a temporary sibling first and is renamed into
 place only when complete, so a failed or interrupted run leaves nothing behind. An
-existing folder is replaced only when asked, and only if chainopt wrote it (it
-carries one of :data:`OWNED_MARKERS`: a results ``manifest.json``, a sweep's
-``sweep.json``, a comparison's ``comparison.md`` or a case's ``case.yaml``): it is
-moved aside, and deleted only after the new one is in place.
+existing folder is replaced only when asked, and only if chainopt wrote it — a real
+folder (not a link) carrying the marker of its kind (:data:`KINDS`): a results
+``manifest.json`` with chainopt's keys, a sweep's ``sweep.json``, a comparison's
+``comparison.md`` or a case's ``case.yaml``. A results folder never replaces a case
+folder or anything else. The old folder is moved aside, and deleted only after the new
+one is in place.
 
 Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
@@ -31,7 +33,6 @@ from pathlib import Path
 
 from chainopt.errors import InputError, Problem
 
-OWNED_MARKERS = ("manifest.json", "sweep.json", "comparison.md", "case.yaml")
 TMP_PREFIX = ".chainopt-tmp."
 TMP_MARKER = ".chainopt-tmp"
 STALE_AFTER_S = 24 * 3600
@@ -49,11 +50,40 @@ def readable(path: str | Path) -> None:
     os.chmod(path, mode & ~_umask())
 
 
-def is_chainopt_folder(folder: str | Path) -> bool:
-    """True for a real folder (not a link) holding one of chainopt's marker files."""
+def _json_keys(path: Path, keys: tuple[str, ...]) -> bool:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and all(k in doc for k in keys)
+
+
+def _starts_with(path: Path, text: str) -> bool:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.read(len(text)) == text
+    except (OSError, ValueError):
+        return False
+
+
+# kind -> (marker file, test that the marker is chainopt's)
+KINDS = {
+    "results": ("manifest.json", lambda p: _json_keys(p, ("case", "input_hash", "status"))),
+    "sweep": ("sweep.json", lambda p: _json_keys(p, ("source", "sets"))),
+    "comparison": ("comparison.md", lambda p: _starts_with(p, "# Comparison:")),
+    "case": ("case.yaml", lambda p: p.is_file()),
+}
+
+
+def is_chainopt_folder(folder: str | Path, kind: str | None = None) -> bool:
+    """True for a real folder (not a link) carrying chainopt's marker of ``kind`` (any
+    kind if None)."""
     folder = Path(folder)
-    return (folder.is_dir() and not folder.is_symlink()
-            and any((folder / m).is_file() for m in OWNED_MARKERS))
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    kinds = [kind] if kind else list(KINDS)
+    return any((folder / KINDS[k][0]).is_file() and KINDS[k][1](folder / KINDS[k][0])
+               for k in kinds)
 
 
 def _write_error(where: Path, exc: OSError) -> InputError:
@@ -122,28 +152,27 @@ def clean_leftovers(parent: str | Path) -> list[Path]:
     return removed
 
 
-def check_replaceable(folder: Path) -> None:
-    """An InputError unless ``folder`` is a folder chainopt wrote (which may be replaced)."""
-    if folder.is_symlink() or not folder.is_dir():
-        raise InputError([Problem(str(folder), "exists and is not a folder chainopt wrote",
-                                  "give another name or output folder; chainopt never "
-                                  "replaces it")])
-    if not is_chainopt_folder(folder):
+def check_replaceable(folder: Path, kind: str | None = None) -> None:
+    """An InputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
+    which may be replaced."""
+    if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
+        marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
         raise InputError([Problem(
-            str(folder), "exists and is not a folder chainopt wrote (it holds none of "
-            f"{', '.join(OWNED_MARKERS)}), so --overwrite will not replace it",
+            str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
+            f"chainopt {marker}), so --overwrite will not replace it".replace("  ", " "),
             "give another name or output folder, or move it away yourself")])
 
 
-def write_folder(folder: str | Path, fill: Callable[[Path], None]) -> Path:
+def write_folder(folder: str | Path, fill: Callable[[Path], None],
+                 kind: str | None = None) -> Path:
     """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling.
 
-    An existing ``folder`` is replaced only if chainopt wrote it (see the module
-    docstring); callers decide whether replacing is wanted at all.
+    An existing ``folder`` is replaced only if chainopt wrote it (a folder of ``kind``
+    if given; see the module docstring); callers decide whether replacing is wanted.
     """
     folder = Path(folder)
     if folder.exists() or folder.is_symlink():
-        check_replaceable(folder)
+        check_replaceable(folder, kind)
     check_writable(folder.parent)
     clean_leftovers(folder.parent)
     try:

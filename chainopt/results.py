@@ -92,7 +92,7 @@ class Results:
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
-        write_folder(folder, fill)
+        write_folder(folder, fill, kind="results")
         return folder
 
     @classmethod

@@ -328,7 +328,7 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
         for name, df in sorted(raw.tables.items()):
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
 
-    return atomic_write_folder(folder, fill)
+    return atomic_write_folder(folder, fill, kind="case")
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:

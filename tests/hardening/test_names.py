@@ -81,7 +81,7 @@ def test_overwrite_never_replaces_an_unrelated_folder(tmp_path):
     wb = tmp_path / "small.xlsx"
     cli("convert", "small_chain", wb, code=0)
     _code, text = cli("convert", wb, keep["convert"], "--overwrite", code=1)
-    assert "not a folder chainopt wrote" in text
+    assert "folder chainopt wrote" in text
     for folder in keep.values():
         assert (folder / "precious.txt").read_text() == "mine"
 
@@ -94,7 +94,7 @@ def test_compare_keeps_an_unrelated_folder(tmp_path):
     other.write_text(yaml.safe_dump({"base": "small_chain"}))
     code, text = cli("compare", "small_chain", other, "--out", out, "--name", "keep",
                      "--jobs", "1")
-    assert code == 1 and "not a folder chainopt wrote" in text
+    assert code == 1 and "folder chainopt wrote" in text
     assert (out / "compare-keep" / "precious.txt").read_text() == "mine"
 
 
@@ -126,3 +126,20 @@ def test_snapshots_are_written_inside_their_folder(tmp_path):
     cli("snapshot", "write", sc, "--dir", snaps, code=0)
     assert sorted(p.name for p in snaps.iterdir()) == ["my_scenario.yaml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.yaml", "snaps"]
+
+
+def test_results_never_replace_a_case_folder_or_a_foreign_manifest(tmp_path, small_copy):
+    """Running the case folder 'small' with --out its own parent and --name small would
+    replace the case itself; a folder with another tool's manifest.json is not chainopt's
+    either. Both survive --overwrite (exit 1)."""
+    before = sorted(p.name for p in small_copy.iterdir())
+    _code, text = cli("run", small_copy, "--out", tmp_path, "--name", "small", "--overwrite",
+                     code=1)
+    assert "not a results folder chainopt wrote" in text
+    assert sorted(p.name for p in small_copy.iterdir()) == before
+    web = tmp_path / "out" / "webapp"
+    web.mkdir(parents=True)
+    (web / "manifest.json").write_text('{"name": "My PWA", "start_url": "/"}')
+    cli("run", "small_chain", "--out", tmp_path / "out", "--name", "webapp", "--overwrite",
+        code=1)
+    assert (web / "manifest.json").read_text().startswith('{"name": "My PWA"')

@@ -124,7 +124,7 @@ def out_is_a_file(t, r):
 
 def results_folder_is_a_file(t, r):
     _write(t / "small_chain", "x")
-    return ["run", "small_chain", "--out", t, "--overwrite"], ["not a folder chainopt wrote"]
+    return ["run", "small_chain", "--out", t, "--overwrite"], ["folder chainopt wrote"]
 
 
 def verify_manifest_not_json(t, r):
