@@ -30,6 +30,7 @@ from chainopt.xlsx_text import append_row
 
 CASE_SHEET = "case"
 BY_PERIOD_SUFFIX = "_by_period"
+MAX_UNPACKED = 2_000_000_000  # bytes a case workbook may unpack to (zip bombs)
 FORMULA_WITHOUT_VALUE = ("formula without a saved value: open and save the workbook in Excel, "
                          "or enter the number")
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
@@ -104,12 +105,20 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 
 
 def _open(path: Path, data_only: bool):
-    from zipfile import BadZipFile
+    """The workbook in read-only mode; one that unpacks to more than MAX_UNPACKED bytes (a
+    zip bomb) or cannot be read is an InputError."""
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise InputError([Problem(str(path), f"unpacks to {unpacked:,} bytes, more than "
+                                      f"the {MAX_UNPACKED:,} allowed for a case workbook",
+                                      "is this the right file?")])
         return load_workbook(path, read_only=True, data_only=data_only)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError,
             AttributeError, IndexError) as exc:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+import chainopt.case.excel as excel
 from chainopt import api
 from chainopt.case.digest import case_hash
 from chainopt.case.excel import FORMULA_WITHOUT_VALUE
@@ -182,3 +183,11 @@ def test_a_missing_sheet_is_named_as_a_sheet(workbook):
     wb.save(workbook)
     _code, text = cli("validate", workbook, code=1)
     assert "sheet sites: required table is missing" in text
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused(workbook, monkeypatch):
+    """The limit is 2 GB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
+    stands in for a zip bomb."""
+    monkeypatch.setattr(excel, "MAX_UNPACKED", 1000)
+    _code, text = cli("validate", workbook, code=1)
+    assert "unpacks to" in text and "more than the 1,000 allowed" in text
