@@ -206,8 +206,8 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     """
     from chainopt.report import compare as cmp
 
-    if name is not None:
-        check_name(name, "--name")
+    if name is not None:  # a bad name or a folder in the way: say so before solving
+        compare_folder(out, name, [])
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}

@@ -206,7 +206,7 @@ def sweep(
         "--set", help="TABLE.COLUMN[KEY=VALUE,...]OP VALUES with OP =, *= or +=, VALUES "
                       "start:stop:count or v1,v2,...; several --set make a grid.")] = None,
     samples: Annotated[int, typer.Option(
-        help="Monte Carlo draws, 1 to 100000 (needs --distributions).",
+        help="Monte Carlo draws, 0 (none) to 100000 (needs --distributions).",
         callback=_between(0, 100_000))] = 0,
     seed: Annotated[int, typer.Option(help="Random seed of the draws (>= 0).",
                                       callback=_between(0, 2**63 - 1))] = 0,
@@ -499,8 +499,8 @@ def compare(
         err.print("[bold red]error:[/] compare needs at least two cases or scenarios")
         raise typer.Exit(2)
     try:
-        if name is not None:
-            api.check_name(name, "--name")
+        if name is not None:  # a bad name or a folder in the way: say so before solving
+            api.compare_folder(out, name, [])
     except ChainoptError as exc:
         raise _fail(exc) from None
     outcomes = run_parallel(scenarios, out=out, jobs=jobs, overwrite=overwrite, options=None,

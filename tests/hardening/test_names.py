@@ -95,6 +95,7 @@ def test_compare_keeps_an_unrelated_folder(tmp_path):
     code, text = cli("compare", "small_chain", other, "--out", out, "--name", "keep",
                      "--jobs", "1")
     assert code == 1 and "folder chainopt wrote" in text
+    assert sorted(p.name for p in out.iterdir()) == ["compare-keep"]  # refused before solving
     assert (out / "compare-keep" / "precious.txt").read_text() == "mine"
 
 
