@@ -362,7 +362,10 @@ def report(folder: str | Path, out: str | Path | None = None,
     results folder or a comparison folder; returns the paths written, the HTML first."""
     from chainopt.report.html import write_report
 
-    return write_report(folder, out=out, static=static)
+    try:
+        return write_report(folder, out=out, static=static)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise _damaged(folder, exc) from None
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt import __version__
-from chainopt.atomic import write_file
+from chainopt.atomic import is_chainopt_folder, write_file
 from chainopt.report import charts
 from chainopt.report.charts import esc
 
@@ -401,7 +401,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first."""
     from chainopt.errors import InputError, Problem
-    from chainopt.results import Results
+    from chainopt.results import RERUN, Results
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -420,6 +420,10 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             for fmt in static:
                 written += write_static(res.tables, res.manifest, html_path.parent, fmt)
         return written
+    if is_chainopt_folder(folder, "results"):  # chainopt's manifest, but damaged tables
+        Results.load(folder, require=("kpis",))  # names a missing or unreadable table
+        raise InputError([Problem(str(folder / "kpis.csv"), "damaged results table (not the "
+                                  "kpis table chainopt writes)", RERUN)])
     if not any(folder.glob("*.csv")):
         raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
                                   "kpis.csv) nor a comparison folder (CSV tables)",

@@ -275,6 +275,18 @@ def workbook_is_a_folder(t, r):
     return ["validate", t / "case.xlsx"], ["is a folder"]
 
 
+def report_binary_kpis(t, r):
+    d = _res(t, r)
+    _write(d / "kpis.csv", b"\x00\x01")
+    return ["report", d], ["kpis.csv", "binary"]
+
+
+def report_without_kpis(t, r):
+    d = _res(t, r)
+    (d / "kpis.csv").unlink()
+    return ["report", d], ["kpis.csv is missing"]
+
+
 def report_of_empty_folder(t, r):
     (t / "empty").mkdir()
     return ["report", t / "empty"], ["neither a results folder"]
@@ -312,8 +324,9 @@ CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_f
           samples_without_distributions, set_range_with_zero_points,
           set_range_count_not_whole, set_values_not_finite, scenario_not_utf8,
           scenario_is_a_folder, workbook_not_a_zip, workbook_is_a_folder,
-          report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
-          snapshot_dir_missing, resume_damaged_sweep_json]
+          report_binary_kpis, report_without_kpis, report_of_empty_folder,
+          snapshot_not_a_mapping, snapshot_without_rerun, snapshot_dir_missing,
+          resume_damaged_sweep_json]
 
 
 @pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
