@@ -91,6 +91,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "periods": built.case.meta.period_names,
         "period_table": [p.model_dump() for p in built.case.meta.periods],
         "discount_rate": built.case.meta.discount_rate,
+        "cash_flow_timing": built.case.meta.cash_flow_timing,
         "base_year": built.case.meta.base_year,
         "scenario": scenario_name(built.case),
         "scenario_chain": list(built.case.raw.scenario_chain),
@@ -213,7 +214,7 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     good = {o.name: o.results for o in outcomes if o.ok}
     if len(good) < 2 or not outcomes[0].ok:
         return {}, outcomes, None
-    sections = cmp.compare(good)
+    sections = cmp.compare(good, counterfactuals(good, options))
     folder = None
     if save:
         folder = cmp.save(sections, list(good), compare_folder(out, name, list(good)),
@@ -235,6 +236,41 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) ->
     if folder.exists() or folder.is_symlink():
         check_replaceable(folder, "comparison")
     return folder
+
+
+def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
+    """The runs each scenario's effects are valued against (first run = the base).
+
+    For each other run: the projects it may build that the base may not; for each one
+    it builds, the same scenario with only that project off (and the projects that
+    require it); and, when the scenario also changes other inputs, the scenario with all
+    those projects off (its input effect against the base). Solved in memory, not saved.
+    Returns ``{name: {"projects": {project: Results}, "not_built": [...], "inputs":
+    Results | None}}`` for :func:`chainopt.report.compare.compare`.
+    """
+    from chainopt.case.scenario import without_projects
+    from chainopt.report import economics
+
+    names = list(results)
+    base = results[names[0]]
+    theirs = set(economics.considered_projects(base))
+    out = {}
+    for n in names[1:]:
+        r = results[n]
+        mine = [j for j in economics.considered_projects(r) if j not in theirs]
+        if not mine:
+            continue
+        case = load_case(r.manifest["source"])
+        built = set(economics.built_projects(r)["project"])
+        cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None}
+        for j in mine:
+            if j in built:
+                cf["projects"][j] = run(without_projects(case, [j]), save=False, options=options)
+        rest = without_projects(case, mine)
+        if case_hash(rest) != base.manifest.get("input_hash"):
+            cf["inputs"] = run(rest, save=False, options=options)
+        out[n] = cf
+    return out
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,

@@ -511,8 +511,9 @@ def compare(
         err.print("[bold red]error:[/] nothing to compare (the base and at least one other run "
                   "must succeed)")
         raise typer.Exit(worst or 1)
-    sections = cmp.compare(good)
+    console.print("valuing each project against its own counterfactual ...")
     try:
+        sections = cmp.compare(good, api.counterfactuals(good))
         folder = cmp.save(sections, list(good), api.compare_folder(out, name, list(good)),
                           overwrite=True)
     except ChainoptError as exc:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.index import discounted_years
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.solve import SolveOutcome
@@ -144,6 +143,7 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
                                                                           bd))
     tables["emissions"] = _emissions(built, act, tables["flows"])
     tables["projects"] = _projects(built, out)
+    tables["investments"] = _investments(built, out)
     tables["kpis"] = _kpis(built, out, tables)
     sites = built.case.tables["sites"]
     tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
@@ -170,7 +170,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     avail = uc["availability"].to_numpy()
     added = np.divide(uc["used_k_per_yr"].to_numpy() - row_value, avail,
                       out=np.zeros(len(uc)), where=avail > 0)
-    existing = np.where(uc["project"] == "", uc["capacity"], 0.0)
+    existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0)
     uc["existing_k_per_yr"] = existing
     uc["total_k_per_yr"] = _clean(existing + added)
     uc["new_k_per_yr"] = _aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
@@ -239,14 +239,18 @@ def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         except KeyError:
             continue
         frames.append(keys.assign(built_share=_clean(x)))
+    cols = ["project", "period", "built_share", "capex_musd", "lead_time_yr",
+            "first_use_year", "lifetime_yr"]
     if not frames:
-        return pd.DataFrame(columns=["project", "period", "built_share", "capex_musd",
-                                     "lifetime_yr"])
+        return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
     pj = built.index.projects.set_index("project")
     df["capex_musd"] = df["project"].map(pj["capex_musd"]).astype(float)
+    df["lead_time_yr"] = df["project"].map(pj["lead"]).astype(float)
+    start = df["period"].map(built.index.periods.set_index("period")["start_year"])
+    df["first_use_year"] = start.astype(float) + df["lead_time_yr"]
     df["lifetime_yr"] = df["project"].map(pj["lifetime"]).astype(float)
-    return _sorted(built, df, ["project"])
+    return _sorted(built, df[cols], ["project"])
 
 
 def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -255,7 +259,7 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     for category, vec in a.cost_by_category.items():
         value = float((vec @ out.col_value).sum()) + a.offset.get(category, 0.0)
         rows.append((f"npv_{category}", "", _clean(np.array([value]))[0], "MUSD discounted"))
-    for category, value in a.offset.items():
+    for category, value in built.lp.offset.items():
         if category not in a.cost_by_category:
             rows.append((f"npv_{category}", "", value, "MUSD discounted"))
     com = built.case.tables["commodities"].set_index("commodity")
@@ -277,78 +281,69 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
 
 
-# Families whose columns pay every year from their build period to the end of their life
-# or of the horizon (annualised capex, fixed O&M of new capacity), with their lifetimes.
-_BUILD_FAMILIES = ("investment.unit_new", "investment.link_new", "investment.unit_build",
-                   "investment.segment", "investment.project_build", "investment.project_share")
-
-
 def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
     """Undiscounted cash flow per year of each objective category, by period.
 
     ``cashflow_<category>`` (MUSD/yr, signed like the objective: revenue +, costs -) is
-    the category's discounted contribution in period t divided by w_t, so that
-    ``sum_t w_t * cashflow_<category>_t = npv_<category>`` exactly. Operating terms
-    belong to their own period; a build column (capex annuity, fixed O&M of new
-    capacity) is spread over the periods it pays in, in proportion to the discounted
-    years it stands in each (a period it stands in fully gets exactly its annuity).
+    the category's discounted money attributed to period t (every objective term says
+    which period's cash flow it is: operating terms their own period, a build's
+    annuities and fixed O&M the periods of the years it is alive in) divided by w_t,
+    so that ``sum_t w_t * cashflow_<category>_t = npv_<category>`` exactly.
     """
-    ix = built.index
-    per = ix.periods.reset_index(drop=True)
-    pos = dict(zip(per["period"], per.index, strict=True))
+    per = built.index.periods
     n = len(per)
-    end = float(per["start_year"].iloc[-1] + per["length_yr"].iloc[-1])
-    life_of = {"unit": ix.unit_new.groupby("unit")["lifetime"].first().to_dict(),
-               "link": ix.link_new.groupby("link")["lifetime"].first().to_dict(),
-               "project": ix.projects.set_index("project")["lifetime"].to_dict()}
-    # per family: the period of each column, or (build families) the fraction of each
-    # column's money that falls in each period
-    parts: list[tuple[int, int, np.ndarray]] = []
-    for fam in built.lp.var_families:
-        if "period" not in fam.keys.columns or fam.stop == fam.start:
-            continue
-        p = fam.keys["period"].map(pos).to_numpy(dtype=np.int64)
-        if fam.label not in _BUILD_FAMILIES:
-            parts.append((fam.start, fam.stop, p))
-            continue
-        share = np.zeros((fam.stop - fam.start, n))
-        kind = "project" if "project" in fam.keys.columns else (
-            "link" if "link" in fam.keys.columns else "unit")
-        life = fam.keys[kind].map(life_of[kind]).astype(float).to_numpy()
-        y0 = per["start_year"].to_numpy(dtype=float)[p]
-        stop = np.minimum(y0 + life, end)
-        for j in range(n):
-            a = float(per["start_year"].iloc[j])
-            b = a + float(per["length_yr"].iloc[j])
-            lo = np.maximum(a, y0)
-            yrs = np.clip(np.minimum(b, stop) - lo, 0.0, None)
-            share[:, j] = discounted_years(ix.rate, ix.base_year, lo, yrs)
-        tot = share.sum(axis=1, keepdims=True)
-        parts.append((fam.start, fam.stop, np.divide(share, tot, out=np.zeros_like(share),
-                                                     where=tot > 0)))
-    w = per["weight"].to_numpy()
+    w = per["weight"].to_numpy(float)
+    money = built.lp.money_by_period(out.col_value, n)
     rows = []
     net = np.zeros(n)
-    uc = ix.unit_cap[ix.unit_cap["project"] == ""]
-    existing_om = (uc["fixed_om"] * uc["capacity"] * MUSD_PER_KUSD).groupby(
-        uc["period"]).sum().reindex(per["period"]).fillna(0.0).to_numpy()
-    for category, vec in built.arrays.cost_by_category.items():
-        money = vec.toarray().ravel() * out.col_value
-        by_period = np.zeros(n)
-        for start, stop, how in parts:
-            m = money[start:stop]
-            by_period += (np.bincount(how, weights=m, minlength=n) if how.ndim == 1
-                          else m @ how)
-        by_period = by_period / w
-        if category == "fixed_om":
-            by_period = by_period - existing_om
+    for category, m in money.items():
+        by_period = _clean(np.asarray(m, dtype=float) / w)
         net += by_period
-        rows.extend((f"cashflow_{category}", per["period"].iloc[j], float(_clean(
-            np.array([by_period[j]]))[0]), "MUSD/yr undiscounted") for j in range(n))
-    if "fixed_om" not in built.arrays.cost_by_category and existing_om.any():
-        net -= existing_om
-        rows.extend(("cashflow_fixed_om", per["period"].iloc[j], float(-existing_om[j]),
+        rows.extend((f"cashflow_{category}", per["period"].iloc[j], float(by_period[j]),
                      "MUSD/yr undiscounted") for j in range(n))
-    rows.extend(("cashflow_net", per["period"].iloc[j], float(_clean(np.array([net[j]]))[0]),
-                 "MUSD/yr undiscounted") for j in range(n))
+    net = _clean(net)
+    rows.extend(("cashflow_net", per["period"].iloc[j], float(net[j]), "MUSD/yr undiscounted")
+                for j in range(n))
     return rows
+
+
+def _investments(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """What was built: one row per build (kind, name, construction period).
+
+    ``amount`` is the capacity built (k units/yr; for a project its built share);
+    ``overnight_musd`` its overnight cost (undiscounted), spent evenly over the
+    ``lead_time_yr`` construction years before ``first_use_year`` (in that year when the
+    lead time is 0); ``annuity_musd_per_yr`` what it pays in each alive year;
+    ``capex_npv_musd`` the annuities inside the horizon (discounted, what the objective
+    charges); ``residual_musd`` its residual value at the horizon end (money of that
+    year). See :mod:`chainopt.case.vintage`.
+    """
+    cols = ["kind", "name", "period", "amount", "overnight_musd", "lead_time_yr",
+            "first_use_year", "lifetime_yr", "annuity_musd_per_yr", "capex_npv_musd",
+            "residual_musd"]
+    if not built.lp.builds:
+        return pd.DataFrame(columns=cols)
+    b = pd.concat(built.lp.builds, ignore_index=True)
+    x = _clean(out.col_value[b["col"].to_numpy()])
+    b = b.assign(_x=x)
+    b = b[np.abs(x) > TOL].reset_index(drop=True)
+    if b.empty:
+        return pd.DataFrame(columns=cols)
+    ix = built.index
+    v = ix.vintages(b)
+    spend = b["overnight_musd"].to_numpy(float) * b["_x"].to_numpy()
+    b = b.assign(
+        amount=np.where(b["part"] == "capacity", b["_x"], 0.0), overnight_musd=spend,
+        lead_time_yr=b["lead"], first_use_year=b["first_use"], lifetime_yr=b["lifetime"],
+        annuity_musd_per_yr=spend * v.annuity(ix.disc),
+        capex_npv_musd=spend * v.annuity(ix.disc) * v.horizon_pv(ix.disc),
+        residual_musd=spend * v.residual(ix.disc))
+    keys = ["kind", "name", "period", "lead_time_yr", "first_use_year", "lifetime_yr"]
+    g = b.groupby(keys, sort=False, as_index=False)[
+        ["amount", "overnight_musd", "annuity_musd_per_yr", "capex_npv_musd",
+         "residual_musd"]].sum()
+    g = g[(g["amount"] > TOL) | (g["overnight_musd"] > TOL)]
+    for c in ("amount", "overnight_musd", "annuity_musd_per_yr", "capex_npv_musd",
+              "residual_musd"):
+        g[c] = _clean(g[c].to_numpy(float))
+    return g[cols].reset_index(drop=True)

@@ -126,7 +126,7 @@ class Results:
         for df in tables.values():
             for c in ("period", "site", "project"):
                 if c in df.columns:
-                    df[c] = df[c].astype(str).where(df[c].notna(), "")
+                    df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         return cls(tables=tables, manifest=manifest)
 
 

@@ -186,7 +186,16 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
                           "or try --method ipm")
     gap = float(info.mip_gap) if built.is_mip else None
     objective = float(info.objective_function_value)
-    sol = _fixed_lp(h, built) if built.is_mip else h.getSolution()
+    extra = {}
+    if built.is_mip:
+        # the plan reported is the LP with the integer decisions fixed (its duals are the
+        # marginal values); its objective, which the parts add up to, is the objective
+        sol = _fixed_lp(h, built)
+        extra["mip_objective"] = objective
+        objective = float(built.arrays.cost @ np.asarray(sol.col_value)
+                          + built.arrays.total_offset)
+    else:
+        sol = h.getSolution()
     col_value = np.asarray(sol.col_value)
     outcome = SolveOutcome(
         status=result_status, objective=objective, col_value=col_value,
@@ -195,7 +204,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
         timings={"solve_s": t_solve},
         info={"highs_version": h.version(), "simplex_iterations": int(info.simplex_iteration_count),
               "ipm_iterations": int(info.ipm_iteration_count),
-              "model_status": h.modelStatusToString(status)},
+              "model_status": h.modelStatusToString(status), **extra},
     )
     if built.pyomo is not None:
         for var, value in zip(built.pyomo._chainopt_vars, col_value.tolist(), strict=True):

@@ -24,7 +24,7 @@ def test_compare_writes_tables_and_reuses_results(tmp_path):
     folder = tmp_path / "compare-port"
     for f in ("objective.csv", "economics.csv", "project_cashflows.csv", "comparison.md"):
         assert (folder / f).is_file(), f
-    assert "Project economics" in res.output
+    assert "Economics of each effect" in res.output
     m1 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
     econ1 = pd.read_csv(folder / "economics.csv")
     res = runner.invoke(app, args)  # same inputs: results are reused, not solved again

@@ -7,10 +7,9 @@ default column, overridden by ``<table>_by_period.csv`` where given.
 
 Money here is still in USD per commodity unit; :mod:`chainopt.models` converts.
 
-Discounting. With discount rate r and base year y0, a cash flow of 1 per year during
-period t (years y_t .. y_t + L_t - 1) is worth ``w_t = sum_k (1+r)^-(y_t + k - y0)``.
-Capacity built in period t' is usable in period t when ``t' <= t`` and
-``y_t < y_t' + lifetime``.
+Time and money follow :mod:`chainopt.case.discount` (the discount function d(y) and
+the period weights ``w_t``) and :mod:`chainopt.case.vintage` (when builds are alive,
+usable and paid for).
 """
 
 from __future__ import annotations
@@ -20,26 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.schema import TABLES, Case
-
-
-def crf(rate: float, life: np.ndarray | float) -> np.ndarray:
-    """Capital recovery factor: the annuity per unit of overnight cost over ``life`` years."""
-    life = np.asarray(life, dtype=float)
-    if rate == 0:
-        return 1.0 / life
-    return rate / (1.0 - (1.0 + rate) ** -life)
-
-
-def discounted_years(rate: float, base_year: int, first: np.ndarray, count: np.ndarray
-                     ) -> np.ndarray:
-    """Sum of discount factors of ``count`` consecutive years starting at ``first``."""
-    first = np.asarray(first, dtype=float)
-    count = np.asarray(count, dtype=float)
-    if rate == 0:
-        return count.copy()
-    v = 1.0 / (1.0 + rate)
-    return v ** (first - base_year) * (1 - v**count) / (1 - v)
+from chainopt.case.discount import Discounting
+from chainopt.case.schema import TABLES, Case, split_list
+from chainopt.case.units import factor
+from chainopt.case.vintage import Vintages, parse_ramp
 
 
 def by_period(case: Case, table: str, columns: list[str],
@@ -69,20 +52,27 @@ class ModelIndex:
     """Every set of the model as a frame (one row per element), plus period data."""
 
     periods: pd.DataFrame  # period, start_year, length_yr, pos, weight
-    rate: float
-    base_year: int
+    disc: Discounting
     activity: pd.DataFrame  # unit, mode, period, site, process, variable_cost, capacity_use
     mode_flows: pd.DataFrame  # mode, commodity, coef (+ out, - in)
-    unit_cap: pd.DataFrame  # unit, period, site, capacity, availability, fixed_om, project
-    unit_new: pd.DataFrame  # unit, period (build period), capex, max_new, lifetime, fixed_om
+    # unit, period, site, process, capacity, availability, fixed_om, project, retire_year,
+    # alive, alive_pv (share of the period before the unit's retire_year and the sum of d(y)
+    # over those years, from the vintage rule; 1 and w_t for project units)
+    unit_cap: pd.DataFrame
+    # unit, period (construction start), capex, max_new, lifetime, fixed_om, min_new,
+    # build_fixed, lead, first_use, ramp (text)
+    unit_new: pd.DataFrame
     purchase: pd.DataFrame  # site, commodity, period, cost, max
     sales: pd.DataFrame  # site, commodity, period, price, max, min
     flow: pd.DataFrame  # link, commodity, period, from_site, to_site, cost, loss
     link_cap: pd.DataFrame  # link, period, capacity, project
-    link_new: pd.DataFrame  # link, period, capex, max_new, lifetime
-    projects: pd.DataFrame  # project, state, all_or_nothing, capex_musd, lifetime, ...
-    project_build: pd.DataFrame  # project, period (candidate build periods)
+    link_new: pd.DataFrame  # link, period, capex, max_new, lifetime, lead, first_use, ramp
+    projects: pd.DataFrame  # project, state, all_or_nothing, capex_musd, lifetime, lead, ...
+    project_build: pd.DataFrame  # project, period (construction start), first_use
     retire: pd.DataFrame  # project, unit
+    # unit, capacity, availability, fixed_om, capex, lifetime, first_use (= retire year)
+    life_ext: pd.DataFrame
+    precedence: pd.DataFrame  # project, other, kind (requires | excludes)
     emission_commodities: frozenset[str]
     policies: pd.DataFrame  # commodity, site, period, carbon_price, cap
     hard_floors: bool
@@ -95,48 +85,50 @@ class ModelIndex:
     segments: pd.DataFrame  # unit, segment, size, capex (sorted by unit, segment)
     link_emissions: pd.DataFrame  # link, commodity (emission), per_unit
 
-    def alive(self, builds: pd.DataFrame, life_col: str = "lifetime") -> pd.DataFrame:
-        """Pairs (build period -> use period) for rows of ``builds`` (column ``period``).
+    @property
+    def rate(self) -> float:
+        return self.disc.rate
 
-        Returns ``builds`` rows crossed with the periods in which what they build
-        still stands, the use period in column ``use_period``.
-        """
-        p = self.periods[["period", "start_year", "pos"]]
-        b = builds.merge(p.rename(columns={"start_year": "_y0", "pos": "_p0"}), on="period")
-        b = b.merge(p.rename(columns={"period": "use_period", "start_year": "_y",
-                                      "pos": "_p"}), how="cross")
-        keep = (b["_p"] >= b["_p0"]) & (b["_y"] < b["_y0"] + b[life_col])
-        return b.loc[keep].drop(columns=["_y0", "_p0", "_y", "_p"]).reset_index(drop=True)
+    def pos(self, period: pd.Series) -> np.ndarray:
+        """Position (0-based) of each element of ``period`` in the case's periods."""
+        idx = pd.Index(self.periods["period"].astype(object)).get_indexer(
+            pd.Series(period, dtype=object))
+        if (idx < 0).any():
+            raise KeyError(f"unknown periods: {sorted(set(pd.Series(period)[idx < 0]))}")
+        return idx
 
     def weight(self, period: pd.Series) -> np.ndarray:
         """The discount weight ``w_t`` of each element of ``period`` (float array)."""
-        pos = pd.Index(self.periods["period"].astype(object)).get_indexer(
-            pd.Series(period, dtype=object))
-        if (pos < 0).any():
-            raise KeyError(f"unknown periods: {sorted(set(pd.Series(period)[pos < 0]))}")
-        return self.periods["weight"].to_numpy(dtype=float)[pos]
+        return self.periods["weight"].to_numpy(dtype=float)[self.pos(period)]
 
-    def years_alive_weight(self, period: pd.Series, lifetime: pd.Series) -> np.ndarray:
-        """Discounted years from the start of ``period`` to the end of life or horizon."""
-        p = self.periods.set_index("period")
-        start = p.loc[period, "start_year"].to_numpy()
-        end = self.periods["start_year"].iloc[-1] + self.periods["length_yr"].iloc[-1]
-        years = np.minimum(lifetime.to_numpy(dtype=float), end - start)
-        return discounted_years(self.rate, self.base_year, start, years)
+    def vintages(self, builds: pd.DataFrame) -> Vintages:
+        """The vintages of build rows (columns ``first_use``, ``lifetime``, ``lead``,
+        ``ramp``)."""
+        return Vintages.of(builds["first_use"].to_numpy(float), builds["lifetime"].to_numpy(float),
+                           builds["lead"].to_numpy(float), parse_ramp(builds["ramp"]))
 
 
 def build_index(case: Case) -> ModelIndex:
     """Compute the sparse index of ``case``: one vectorised pass per table."""
     meta = case.meta
     t = case.tables
-    periods = pd.DataFrame([p.model_dump() for p in meta.periods])
+    disc = Discounting.from_meta(meta)
+    periods = pd.DataFrame([{k: v for k, v in p.model_dump().items() if k != "weight"}
+                            for p in meta.periods])
     periods["pos"] = np.arange(len(periods))
-    periods["weight"] = discounted_years(meta.discount_rate, meta.base_year,
-                                         periods["start_year"], periods["length_yr"])
+    periods["weight"] = disc.weights
+    start_of = dict(zip(periods["period"], periods["start_year"], strict=True))
+
+    def timed(builds: pd.DataFrame) -> pd.DataFrame:
+        """Add ``first_use`` (construction start + lead) and keep builds usable in time."""
+        first = builds["period"].map(start_of).astype(float) + builds["lead"].astype(float)
+        return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
 
     projects = t["projects"].copy()
     off = set(projects.loc[projects["state"] == "off", "project"])
     live = projects[projects["state"] != "off"].reset_index(drop=True)
+    live = live.rename(columns={"lifetime_yr": "lifetime", "lead_time_yr": "lead",
+                                "ramp_up": "ramp"})
 
     units = t["units"][~t["units"]["project"].isin(off)]
     ucap = by_period(case, "units", ["capacity_k_per_yr", "max_new_k_per_yr"], units)
@@ -144,12 +136,24 @@ def build_index(case: Case) -> ModelIndex:
                                 "fixed_om_usd_per_unit_yr": "fixed_om",
                                 "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
                                 "lifetime_yr": "lifetime", "min_new_k_per_yr": "min_new",
-                                "build_fixed_musd": "build_fixed"})
+                                "build_fixed_musd": "build_fixed", "lead_time_yr": "lead",
+                                "ramp_up": "ramp"})
+    ucap = ucap.merge(_existing_vintages(units, periods, disc), on=["unit", "period"],
+                      how="left").fillna({"alive": 0.0, "alive_pv": 0.0})
     unit_cap = ucap[["unit", "period", "site", "process", "capacity", "availability",
-                     "fixed_om", "project"]].reset_index(drop=True)
-    unit_new = ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
-                        ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
-                         "min_new", "build_fixed"]].reset_index(drop=True)
+                     "fixed_om", "project", "retire_year", "alive", "alive_pv"]
+                    ].reset_index(drop=True)
+    unit_new = timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
+                              ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
+                               "min_new", "build_fixed", "lead", "ramp"]])
+    ext = units[(units["life_extension_yr"] > 0) & (units["retire_year"] < disc.end_year)]
+    life_ext = pd.DataFrame({
+        "unit": ext["unit"], "capacity": ext["capacity_k_per_yr"],
+        "availability": ext["availability"], "fixed_om": ext["fixed_om_usd_per_unit_yr"],
+        "capex": ext["life_extension_capex_usd_per_unit_yr"],
+        "lifetime": ext["life_extension_yr"],
+        "first_use": np.maximum(ext["retire_year"], disc.first_year), "lead": 0.0, "ramp": "",
+    }).reset_index(drop=True)
 
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
     act = units[["unit", "site", "process"]].merge(
@@ -181,14 +185,14 @@ def build_index(case: Case) -> ModelIndex:
                    links)
     lk = lk.rename(columns={"capacity_k_per_yr": "capacity", "cost_usd_per_unit": "cost",
                             "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
-                            "lifetime_yr": "lifetime", "loss_fraction": "loss"})
-    flow = lk.assign(commodity=lk["commodities"].str.split(";")).explode("commodity")
-    flow["commodity"] = flow["commodity"].str.strip()
+                            "lifetime_yr": "lifetime", "loss_fraction": "loss",
+                            "lead_time_yr": "lead", "ramp_up": "ramp"})
+    flow = lk.join(split_list(lk["commodities"]).rename("commodity"))
     flow = flow[["link", "commodity", "period", "from_site", "to_site", "cost", "loss",
                  "transport_mode"]].reset_index(drop=True)
     link_cap = lk[["link", "period", "capacity", "project"]].reset_index(drop=True)
-    link_new = lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
-                      ["link", "period", "capex", "max_new", "lifetime"]].reset_index(drop=True)
+    link_new = timed(lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
+                            ["link", "period", "capex", "max_new", "lifetime", "lead", "ramp"]])
 
     first = live["earliest_period"].replace("", meta.period_names[0]).map(order)
     cand = live[["project"]].merge(periods[["period", "pos"]], how="cross")
@@ -197,10 +201,14 @@ def build_index(case: Case) -> ModelIndex:
     forced = live.set_index("project")["forced_period"]
     is_forced = cand["project"].map(live.set_index("project")["state"]).eq("forced")
     cand = cand[~is_forced | (cand["period"] == cand["project"].map(forced))]
-    project_build = cand[["project", "period"]].reset_index(drop=True)
-    retire = live.assign(unit=live["retires_units"].str.split(";")).explode("unit")
-    retire = retire.loc[retire["unit"].fillna("").str.strip() != "", ["project", "unit"]]
-    retire["unit"] = retire["unit"].str.strip()
+    cand = cand.assign(lead=cand["project"].map(live.set_index("project")["lead"]))
+    project_build = timed(cand[["project", "period", "lead"]])[["project", "period",
+                                                               "first_use"]]
+    retire = live[["project"]].join(split_list(live["retires_units"]).rename("unit"))
+    retire = retire[retire["unit"].notna()]
+    precedence = pd.concat([
+        live[["project"]].join(split_list(live[col]).rename("other")).dropna().assign(kind=col)
+        for col in ("requires", "excludes")], ignore_index=True)
 
     com = t["commodities"]
     emission = frozenset(com.loc[com["kind"] == "emission", "commodity"])
@@ -211,9 +219,9 @@ def build_index(case: Case) -> ModelIndex:
 
     blend_in, blend_cap, spec_terms = _blending(case, periods)
     cons = by_period(case, "constraints", ["rhs"])
-    allowed = cons["periods"].str.split(";")
-    keep = [(p_ in a) if a != [""] else True for p_, a in zip(cons["period"], allowed,
-                                                              strict=True)]
+    allowed = cons[["period"]].join(split_list(cons["periods"]).rename("_allowed"))
+    keep = allowed["_allowed"].isna() | (allowed["_allowed"] == allowed["period"])
+    keep = keep.groupby(level=0).any().reindex(cons.index).fillna(True)
     constraints = cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
     seg = t["capex_segments"].sort_values(["unit", "segment"], kind="stable")
     segments = seg.rename(columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
@@ -224,11 +232,11 @@ def build_index(case: Case) -> ModelIndex:
                                         "emission_per_unit": "per_unit"}).reset_index(drop=True)
 
     return ModelIndex(
-        periods=periods, rate=meta.discount_rate, base_year=meta.base_year,
+        periods=periods, disc=disc,
         activity=activity, mode_flows=mode_flows, unit_cap=unit_cap, unit_new=unit_new,
         purchase=purchase, sales=sales, flow=flow, link_cap=link_cap, link_new=link_new,
-        projects=live.rename(columns={"lifetime_yr": "lifetime"}).reset_index(drop=True),
-        project_build=project_build, retire=retire.reset_index(drop=True),
+        projects=live, project_build=project_build, retire=retire.reset_index(drop=True),
+        life_ext=life_ext, precedence=precedence,
         emission_commodities=emission, policies=policies,
         hard_floors=meta.demand_floors == "hard",
         shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
@@ -238,22 +246,37 @@ def build_index(case: Case) -> ModelIndex:
     )
 
 
+def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
+                       disc: Discounting) -> pd.DataFrame:
+    """unit, period, alive (share of the period the unit stands), alive_pv (sum of d(y)
+    over those years): an existing unit stands from the horizon start to its
+    ``retire_year`` (a project's unit from the project's build on: alive 1 here)."""
+    end = units["retire_year"].fillna(disc.end_year).clip(upper=disc.end_year).to_numpy(float)
+    existing = (units["project"] == "").to_numpy()
+    life = np.where(existing, np.maximum(end - disc.first_year, 0.0),
+                    disc.end_year - disc.first_year)
+    pairs = Vintages.of(np.full(len(units), disc.first_year), life).by_period(disc)
+    return pd.DataFrame({"unit": units["unit"].to_numpy()[pairs["build"].to_numpy()],
+                         "period": periods["period"].to_numpy()[pairs["pos"].to_numpy()],
+                         "alive": pairs["alive_share"].to_numpy(),
+                         "alive_pv": pairs["pv"].to_numpy()})
+
+
 def _blending(case: Case, periods: pd.DataFrame):
     """Blend inputs, capacities and spec terms (property x quantity, linear)."""
-    from chainopt.case.units import factor
-
     t = case.tables
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
-    comp = bl.assign(component=bl["components"].str.split(";")).explode("component")
-    comp["component"] = comp["component"].str.strip()
+    comp = bl.join(split_list(bl["components"]).rename("component"))
     com = t["commodities"].set_index("commodity")
     conv = [factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
                    com.at[c, "energy_gj_per_t"]) for c, p in zip(comp["component"],
                                                                   comp["product"], strict=True)]
     comp["to_product"] = conv
-    # volume per component unit for volume-basis specs (m3 per unit), 1 for mass basis
-    vol = [factor(com.at[c, "unit"], "m3", com.at[c, "density_t_per_m3"]) if b == "volume"
-           else 1.0 for c, b in zip(comp["component"], comp["basis"], strict=True)]
+    # the basis quantity of one component unit: its mass in t (mass basis) or its volume
+    # in m3 (volume basis), whatever unit the component is measured in
+    vol = [factor(com.at[c, "unit"], "m3" if b == "volume" else "t", com.at[c, "density_t_per_m3"],
+                  com.at[c, "energy_gj_per_t"])
+           for c, b in zip(comp["component"], comp["basis"], strict=True)]
     comp["basis_per_unit"] = vol
     blend_in = comp.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})[
         ["blend", "component", "period", "site", "product", "to_product", "basis_per_unit",

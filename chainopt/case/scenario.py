@@ -63,7 +63,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.case.load import embedded_cases, read_raw
-from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase
+from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase, split_list
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
@@ -616,6 +616,23 @@ def apply_changes(raw: RawCase, sc: Scenario) -> RawCase:
     if ov.problems:
         raise InputError(ov.problems)
     return ov.result(raw)
+
+
+def without_projects(case: Case, projects: list[str]) -> Case:
+    """``case`` with ``projects`` switched off, and every project that requires one of
+    them (directly or not) too: the counterfactual a project is valued against."""
+    pj = case.tables["projects"]
+    needs = pj[["project"]].join(split_list(pj["requires"]).rename("other")).dropna()
+    off = set(projects)
+    while True:
+        more = set(needs.loc[needs["other"].isin(off), "project"]) - off
+        if not more:
+            break
+        off |= more
+    sc = Scenario(name="counterfactual", description="", base="",
+                  changes=tuple({"project": j, "state": "off"} for j in sorted(off)),
+                  path=Path(case.origin or "."))
+    return validate(apply_changes(case.raw, sc))
 
 
 # -- what a scenario changes ------------------------------------------------------------

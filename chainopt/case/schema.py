@@ -46,6 +46,8 @@ class Period(_Frozen):
     period: str = Field(pattern=NAME_PATTERN)
     start_year: int = Field(ge=1900, le=2300)
     length_yr: int = Field(ge=1, le=100)
+    # explicit discount weight of the period (discounted years); blank: from the rate
+    weight: float | None = Field(default=None, gt=0)
 
 
 class SolverDefaults(_Frozen):
@@ -66,6 +68,7 @@ class CaseMeta(_Frozen):
     currency: Literal["USD"] = "USD"
     base_year: int = Field(ge=1900, le=2300)
     discount_rate: float = Field(ge=0, le=1)
+    cash_flow_timing: Literal["start", "mid", "end"] = "start"
     periods: tuple[Period, ...] = Field(min_length=1)
     demand_floors: Literal["soft", "hard"] = "soft"
     shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
@@ -91,6 +94,11 @@ class CaseMeta(_Frozen):
                     f"{b.period} starts in {b.start_year}; periods must be contiguous "
                     "and in order (start_year + length_yr of one = start_year of the next)"
                 )
+        given = [p.weight is not None for p in self.periods]
+        if any(given) and not all(given):
+            missing = [p.period for p in self.periods if p.weight is None]
+            raise ValueError(f"periods: weight is given for some periods but not for "
+                             f"{missing}; give every period a weight or none")
         if self.periods[0].start_year < self.base_year:
             raise ValueError(
                 f"periods: first period starts in {self.periods[0].start_year}, before "
@@ -118,7 +126,8 @@ class RawCase:
     locations: dict = field(default_factory=dict, compare=False)
 
 
-ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text"]
+ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text",
+                     "shares"]
 
 
 @dataclass(frozen=True)
@@ -126,11 +135,13 @@ class Column:
     """One column of a table.
 
     ``kind``: ``name`` (a snake_case key), ``ref`` (a key of table ``ref``), ``refs``
-    (several such keys separated by ``;``), ``float``, ``int``, ``bool``, ``enum``
-    (one of ``choices``) or free ``text``. ``required`` columns must be present and
-    non-blank; optional ones take ``default`` when absent or blank (``None`` keeps
-    the blank, which for a capacity means "unlimited"). ``period``: may be overridden
-    by period in ``<table>_by_period.csv``.
+    (several such keys separated by ``;``), ``float``, ``int`` (a whole number),
+    ``bool``, ``enum`` (one of ``choices``), ``shares`` (numbers in (0, 1] separated by
+    ``;``) or free ``text``. Every ``;``-list is read by :func:`split_list`.
+    ``required`` columns must be present and non-blank; optional ones take ``default``
+    when absent or blank (``None`` keeps the blank, which for a capacity of a supply,
+    market, link or blend means "unlimited"; a unit's capacity is required).
+    ``period``: may be overridden by period in ``<table>_by_period.csv``.
     """
 
     name: str
@@ -165,6 +176,13 @@ class TableSpec:
         return [c.name for c in self.columns if c.period]
 
 
+def split_list(cells: pd.Series) -> pd.Series:
+    """The one parser of ``;``-lists: one row per item (index kept), spaces stripped,
+    empty items dropped. ``"a; b"`` -> ``a``, ``b``; a blank cell gives no row."""
+    items = cells.astype(str).str.split(";").explode().str.strip()
+    return items[items != ""]
+
+
 def _pos(name: str, required: bool = False, default: object = None, period: bool = False,
          hi: float | None = None, lo_open: bool = False) -> Column:
     return Column(name, "float", required=required, default=default, lo=0.0, hi=hi,
@@ -174,6 +192,14 @@ def _pos(name: str, required: bool = False, default: object = None, period: bool
 SOURCE = Column("source", "text", default="")
 DESCRIPTION = Column("description", "text", default="")
 PROJECT = Column("project", "ref", ref="projects", default="")
+# Build timing (see chainopt.case.vintage): whole years of life and of construction, and
+# the share of capacity usable in the first years of use ("0.5;0.8").
+def _life(default: float) -> Column:
+    return Column("lifetime_yr", "int", default=default, lo=1)
+
+
+LEAD_TIME = Column("lead_time_yr", "int", default=0.0, lo=0, hi=50)
+RAMP_UP = Column("ramp_up", "shares", default="")
 # The unit a row's quantities and prices are stated in (blank: the commodity's unit);
 # converted to the commodity's unit when the case is loaded.
 STATED_UNIT = Column("stated_unit", "enum", choices=tuple(UNITS), default="")
@@ -204,11 +230,13 @@ TABLES: dict[str, TableSpec] = {
             (Column("project", "name", required=True), DESCRIPTION,
              _pos("capex_musd", default=0.0),
              Column("earliest_period", "ref", ref="periods", default=""),
-             Column("lifetime_yr", "float", default=25.0, lo=0, lo_open=True),
+             _life(25.0), LEAD_TIME, RAMP_UP,
              Column("all_or_nothing", "bool", default=True),
              Column("state", "enum", default="optional", choices=PROJECT_STATES),
              Column("forced_period", "ref", ref="periods", default=""),
              Column("retires_units", "refs", ref="units", default=""),
+             Column("requires", "refs", ref="projects", default=""),
+             Column("excludes", "refs", ref="projects", default=""),
              SOURCE),
         ),
         TableSpec(
@@ -232,14 +260,17 @@ TABLES: dict[str, TableSpec] = {
             (Column("unit", "name", required=True),
              Column("site", "ref", required=True, ref="sites"),
              Column("process", "ref", required=True, ref="processes"),
-             _pos("capacity_k_per_yr", default=0.0, period=True),
+             _pos("capacity_k_per_yr", required=True, period=True),
              _pos("availability", default=1.0, hi=1.0),
              _pos("fixed_om_usd_per_unit_yr", default=0.0),
              _pos("capex_usd_per_unit_yr", default=0.0),
              _pos("max_new_k_per_yr", default=0.0, period=True),
              _pos("min_new_k_per_yr", default=0.0),
              _pos("build_fixed_musd", default=0.0),
-             Column("lifetime_yr", "float", default=25.0, lo=0, lo_open=True),
+             _life(25.0), LEAD_TIME, RAMP_UP,
+             Column("retire_year", "int", lo=1900, hi=2500),
+             Column("life_extension_yr", "int", default=0.0, lo=0, hi=100),
+             _pos("life_extension_capex_usd_per_unit_yr", default=0.0),
              PROJECT, DESCRIPTION, SOURCE),
         ),
         TableSpec(
@@ -279,7 +310,7 @@ TABLES: dict[str, TableSpec] = {
              Column("loss_fraction", "float", default=0.0, lo=0.0, hi=0.999),
              _pos("capex_usd_per_unit_yr", default=0.0),
              _pos("max_new_k_per_yr", default=0.0, period=True),
-             Column("lifetime_yr", "float", default=40.0, lo=0, lo_open=True),
+             _life(40.0), LEAD_TIME, RAMP_UP,
              Column("emission_commodity", "ref", ref="commodities", default=""),
              _pos("emission_per_unit", default=0.0),
              PROJECT, DESCRIPTION, SOURCE),

@@ -25,6 +25,7 @@ from chainopt.case.schema import (
     Column,
     RawCase,
     TableSpec,
+    split_list,
 )
 from chainopt.errors import InputError, Problem
 
@@ -147,6 +148,9 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             if col.hi is not None:
                 out.rows(file, df, (num > col.hi).fillna(False) & finite, name,
                          f"must be at most {col.hi:g}")
+            if col.kind == "int":
+                frac = num.notna() & (num % 1 != 0) & finite
+                out.rows(file, df, frac, name, "must be a whole number")
             if col.default is not None:
                 num = num.fillna(float(col.default))
             df[name] = num.astype(float)
@@ -162,7 +166,17 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                      for v in s[bad].unique()}
             out.rows(file, df, bad, name, "not an allowed value", hints=hints)
             df[name] = s.where(~blank, str(col.default or ""))
-        else:  # ref, refs, text: checked against other tables later
+        elif col.kind == "shares":
+            items = split_list(s)
+            num = pd.to_numeric(items, errors="coerce")
+            bad_idx = items.index[(num.isna() | (num <= 0) | (num > 1)).to_numpy()].unique()
+            out.rows(file, df, pd.Series(df.index.isin(bad_idx), index=df.index), name,
+                     "must be shares in (0, 1] separated by ;", hint="e.g. 0.5;0.8")
+            df[name] = items.groupby(level=0).agg(";".join).reindex(df.index).fillna("")
+        elif col.kind == "refs":  # canonical "a;b" (spaces stripped); checked later
+            df[name] = split_list(s).groupby(level=0).agg(";".join).reindex(df.index).fillna(
+                str(col.default or ""))
+        else:  # ref, text: checked against other tables later
             df[name] = s.where(~blank, str(col.default or ""))
     return df[[*cols, "_row"]]
 
@@ -207,8 +221,7 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
                 out: _Collector) -> None:
     s = df[col.name]
     if col.kind == "refs":
-        parts = s.str.split(";").explode().str.strip()
-        parts = parts[parts != ""]
+        parts = split_list(s)
         bad_idx = parts.index[~parts.isin(valid)].unique()
         bad_vals = parts[~parts.isin(valid)]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
@@ -292,9 +305,7 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  "a link must join two different sites")
     if "projects" in t:
         pj = t["projects"]
-        out.rows("projects.csv", pj, (pj["state"] == "forced") & (pj["forced_period"] == ""),
-                 "forced_period", "a forced project needs forced_period",
-                 hint="name the period in which it is built")
+        _project_semantics(meta, t, out)
         used = set()
         for name in ("units", "links"):
             if name in t:
@@ -317,10 +328,60 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                      hint="use policies.csv for carbon prices")
     if "links" in t:
         lk = t["links"]
-        parts = lk["commodities"].str.split(";").explode().str.strip()
+        parts = split_list(lk["commodities"])
         emis = parts.map(com["kind"]).eq("emission")
         mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+
+
+def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Forced periods, precedence and what projects bring must make sense."""
+    pj = t["projects"]
+    order = {p: i for i, p in enumerate(meta.period_names)}
+    out.rows("projects.csv", pj, (pj["state"] == "forced") & (pj["forced_period"] == ""),
+             "forced_period", "a forced project needs forced_period",
+             hint="name the period in which its construction starts")
+    early = (pj["forced_period"].map(order).astype(float)
+             < pj["earliest_period"].map(order).astype(float))
+    out.rows("projects.csv", pj, early.fillna(False) & (pj["state"] == "forced"),
+             "forced_period", "forced_period is before earliest_period",
+             hint="force it in earliest_period or later, or move earliest_period")
+    for col in ("requires", "excludes"):
+        pairs = pj[["project", "_row"]].join(split_list(pj[col]).rename("other"))
+        pairs = pairs[pairs["other"].notna()]
+        own = pairs[pairs["project"] == pairs["other"]]
+        for _, r in own.head(MAX_PER_CHECK).iterrows():
+            out.add(f"projects.csv row {r['_row']}, column {col}",
+                    f"project '{r['project']}' names itself", f"remove it from {col}")
+    state = pj.set_index("project")["state"]
+    req = pj[["project", "_row", "state"]].join(split_list(pj["requires"]).rename("other"))
+    req = req[req["other"].notna()]
+    bad = req[(req["state"] == "forced") & (req["other"].map(state) == "off")]
+    for _, r in bad.head(MAX_PER_CHECK).iterrows():
+        out.add(f"projects.csv row {r['_row']}, column requires",
+                f"forced project '{r['project']}' requires '{r['other']}', which is off",
+                f"switch '{r['other']}' on (optional or forced) or '{r['project']}' off")
+    end = meta.periods[-1].start_year + meta.periods[-1].length_yr
+    first = {p.period: p.start_year for p in meta.periods}
+    forced = pj[pj["state"] == "forced"]
+    late = forced["forced_period"].map(first).astype(float) + forced["lead_time_yr"] >= end
+    out.rows("projects.csv", forced, late.fillna(False), "lead_time_yr",
+             "a forced project would come into use after the horizon",
+             hint="force it earlier or shorten lead_time_yr")
+    for name in ("units", "links"):
+        df = t[name]
+        blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
+        out.rows(f"{name}.csv", df, blank, "capacity_k_per_yr",
+                 "a project's unit or link needs the capacity the project brings",
+                 hint="enter the capacity (blank would mean unlimited)")
+    units = t["units"]
+    ext = units["life_extension_yr"] > 0
+    out.rows("units.csv", units, ext & units["retire_year"].isna(), "life_extension_yr",
+             "a life extension needs retire_year (the year the plant would close)",
+             hint="enter retire_year or clear life_extension_yr")
+    out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
+             "retire_year", "a project's unit retires with the project's lifetime",
+             hint="clear retire_year; set lifetime_yr on the project")
 
 
 def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
@@ -329,8 +390,7 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     if bl.empty:
         return
     com = t["commodities"].set_index("commodity")
-    comp = bl.assign(component=bl["components"].str.split(";")).explode("component")
-    comp["component"] = comp["component"].str.strip()
+    comp = bl.join(split_list(bl["components"]).rename("component"))
     out.rows("blends.csv", bl, pd.Series(bl.index.isin(comp.index[comp["component"]
                                                                     == comp["product"]]),
                                          index=bl.index),

@@ -6,12 +6,14 @@ Variables ``blending.blend[b,c,t] >= 0``: k units/yr of component c entering ble
 costs ``variable_cost_bt * w_t / 1000`` MUSD per unit blended.
 
 Specs are linear in property x quantity. With ``v_c`` the basis quantity of one unit
-of c (1 on a mass basis, its volume ``1/density`` on a volume basis) and ``q_ck``
-the value of property k of c:
+of c (its mass in t on a mass basis, its volume in m3 on a volume basis, converted
+from c's own unit) and ``q_ck`` the value of property k of c:
 
     blending.spec_min[b,k,t]:  sum_c (q_ck - min_kt) * v_c * blend[b,c,t] >= 0
     blending.spec_max[b,k,t]:  sum_c (q_ck - max_kt) * v_c * blend[b,c,t] <= 0
-    blending.capacity_max[b,t]: sum_c blend[b,c,t] <= capacity_bt
+    blending.capacity_max[b,t]: sum_c k_cp * blend[b,c,t] <= capacity_bt
+
+(the capacity is in the product's unit, like everything the blend makes).
 
 Which components may enter which product is the ``components`` list of the blend.
 """
@@ -33,9 +35,10 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_balance(b["site"], b["component"], b["period"], cols, -1.0)
     lp.add_balance(b["site"], b["product"], b["period"], cols, b["to_product"].to_numpy())
     w = ix.weight(b["period"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy() * w, "variable_om")
+    lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy() * w, "variable_om",
+                     ix.pos(b["period"]))
 
-    col_of = b[["blend", "component", "period"]].assign(col=cols)
+    col_of = b[["blend", "component", "period", "to_product"]].assign(col=cols)
     for bound, name in (("min", "spec_min"), ("max", "spec_max")):
         terms = ix.spec_terms[ix.spec_terms["bound"] == bound]
         keys = terms[["blend", "property", "period", "limit"]].drop_duplicates(
@@ -51,4 +54,4 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     rows = lp.add_rows("blending", "capacity_max", cap[["blend", "period"]],
                        ub=cap["capacity"].to_numpy())
     t = col_of.merge(cap[["blend", "period"]].assign(_row=rows), on=["blend", "period"])
-    lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)
+    lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), t["to_product"].to_numpy())

@@ -6,8 +6,10 @@ balance of (site(u), c, t) for every flow of m, and costs
 ``variable_cost_mt * w_t / 1000`` MUSD.
 
     conversion.capacity_max[u,t]:
-        sum_m use_m * activity[u,m,t] - avail_u * (new capacity terms) <= avail_u * cap_ut
+        sum_m use_m * activity[u,m,t] - avail_u * (new capacity terms)
+            <= avail_u * cap_ut * alive_ut
 
+(``alive_ut``: the share of period t before the unit's ``retire_year``, 1 if none).
 The new-capacity terms (continuous expansion and projects) are added by
 :mod:`chainopt.models.investment`. Emission commodities are not balanced; see
 :mod:`chainopt.models.emissions`.
@@ -26,7 +28,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     a = ix.activity
     cols = lp.add_vars("conversion", "activity", a[["unit", "mode", "period"]])
     w = ix.weight(a["period"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * a["variable_cost"].to_numpy() * w, "variable_om")
+    lp.add_objective(cols, -MUSD_PER_KUSD * a["variable_cost"].to_numpy() * w, "variable_om",
+                     ix.pos(a["period"]))
 
     flows = ix.mode_flows[~ix.mode_flows["commodity"].isin(ix.emission_commodities)]
     terms = a[["mode", "site", "period"]].assign(col=cols).merge(flows, on="mode")
@@ -35,7 +38,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
 
     uc = ix.unit_cap
     lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
-                ub=(uc["availability"] * np.where(uc["project"] == "", uc["capacity"], 0.0)
-                    ).to_numpy())
+                ub=(uc["availability"] * np.where(uc["project"] == "",
+                                                  uc["capacity"] * uc["alive"], 0.0)).to_numpy())
     r = lp.row_ids("conversion.capacity_max", a, ["unit", "period"])
     lp.add_terms(r, cols, a["capacity_use"].to_numpy())

@@ -54,7 +54,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
         lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
             priced["carbon_price"].to_numpy(float) * priced["coef"].to_numpy(float)
             * ix.weight(priced["period"])),
-            "carbon")
+            "carbon", ix.pos(priced["period"]))
     capped = pol[pol["cap"].notna()].reset_index(drop=True)
     rows = lp.add_rows("emissions", "cap_max", capped[["commodity", "site", "period"]],
                        ub=capped["cap"].to_numpy())

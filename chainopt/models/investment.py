@@ -1,23 +1,35 @@
-"""Investment: continuous capacity expansion of units and links, and model projects.
+"""Investment: capacity expansion of units and links, life extensions and model projects.
 
-Capital cost is **annualised**: capacity costing ``K`` overnight pays
-``K * CRF(r, life)`` every year from the start of its build period until the end of
-its life or of the horizon, whichever comes first, so capacity built late is not
-charged for years beyond the horizon (no salvage value needed).
+Every build follows the one vintage rule of :mod:`chainopt.case.vintage`: built from
+the start of its period t (construction start) with a lead time of ``lead`` years, it
+is usable from year ``f = y_t + lead`` for ``life`` years (with its ramp-up), and it
+pays an annuity ``A`` per unit of overnight cost K in exactly those years, with
+``A * sum_{alive} d(y) = PV of spending K over the construction years``. Per period t
+the build has ``usable_share_t`` (capacity), ``alive_share_t`` (retirements) and
+``pv_t = sum of d(y) over its alive years in t`` (annuity and fixed O&M). Only the
+years inside the horizon are charged; the rest is the build's residual value, which
+results report (``investments`` table) and project cash flows count.
 
-* ``investment.unit_new[u,t] in [0, max_new_ut]`` (k units/yr) adds
-  ``-avail_u`` to ``conversion.capacity_max[u,t']`` for every period t' in which it
-  stands; costs ``(capex_u * CRF + fixed_om_u) * W(t, life_u) / 1000`` MUSD, where
-  ``W`` is the discounted number of years it stands within the horizon.
-* ``investment.link_new[l,t]`` likewise for ``transport.capacity_max``.
-* ``investment.project_build[j,t] in [0, 1]`` (binary when the project is
-  all-or-nothing): project j is built in period t. Its units and links bring their
-  ``capacity_k_per_yr`` in every period it stands; units it retires lose their
-  capacity from then on. ``investment.build_once[j]: sum_t project_build[j,t] <= 1``.
-  A forced project has a single candidate period with ``project_build = 1``. Costs
-  ``capex_musd_j * CRF * W`` plus the fixed O&M of its units.
-* Fixed O&M of existing capacity is a constant in the objective (reported, not
-  decided).
+* ``investment.unit_new[u,t] in [0, max_new_ut]`` (k units/yr): adds
+  ``-avail_ut * usable_share_t'`` to ``conversion.capacity_max[u,t']`` and costs
+  ``(K_u * A + fom_u) * pv_t' / 1000`` MUSD in every period t' it is alive in.
+  Lumpy builds (minimum size, fixed charge, capex segments) add binaries; see
+  :func:`_lumpy`.
+* ``investment.link_new[l,t]`` likewise for ``transport.capacity_max`` (no fixed O&M).
+* ``investment.life_extension[u] in [0, cap_u]``: an existing unit with ``retire_year``
+  and ``life_extension_yr`` may keep running that many more years from its retire
+  year, at ``life_extension_capex`` (annualised over the extension); a project that
+  retires the unit excludes it (``investment.extension_max[u]``).
+* ``investment.project_build[j,t] in [0, 1]`` (binary when all-or-nothing; else
+  ``project_share``): construction of project j starts in period t. Its units and
+  links bring ``capacity_ut * usable_share_t'``; it pays ``capex_musd_j * A * pv_t'``
+  plus the fixed O&M of its units; units it retires lose their capacity and stop
+  paying fixed O&M from its first year of use.
+  ``investment.build_once[j]: sum_t project_build[j,t] <= 1``;
+  ``investment.requires[j,k,t]: sum_{t'<=t} b[j,t'] - sum_{t'<=t} b[k,t'] <= 0``
+  (j may start only once k has started); ``investment.excludes[j,k]:
+  sum_t b[j,t] + sum_t b[k,t] <= 1``.
+* Fixed O&M of existing capacity (up to its ``retire_year``) is a constant.
 """
 
 from __future__ import annotations
@@ -25,51 +37,117 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.index import ModelIndex, crf
+from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
 
+CAPACITY_ROWS = {"unit": ("conversion.capacity_max", "unit"),
+                 "link": ("transport.capacity_max", "link")}
+
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
-    w = ix.periods.set_index("period")["weight"]
-    uc = ix.unit_cap
-    existing = uc["project"] == ""
-    lp.add_offset(-MUSD_PER_KUSD * float((uc["fixed_om"] * uc["capacity"] * existing
-                                          * ix.weight(uc["period"])).sum()), "fixed_om")
+    _existing(lp, ix)
+    _unit_expansion(lp, ix)
+    _link_expansion(lp, ix)
+    _life_extensions(lp, ix)
+    _projects(lp, ix)
 
-    # unit expansion: continuous, or lumpy (see _lumpy)
+
+def _existing(lp: LinearProgram, ix: ModelIndex) -> None:
+    """Fixed O&M of existing capacity in the years before its retire year."""
+    uc = ix.unit_cap[ix.unit_cap["project"] == ""]
+    money = (MUSD_PER_KUSD * uc["fixed_om"].to_numpy(float) * uc["capacity"].to_numpy(float)
+             * uc["alive_pv"].to_numpy(float))
+    lp.add_offset(-np.bincount(ix.pos(uc["period"]), weights=money,
+                               minlength=len(ix.periods)), "fixed_om")
+
+
+def _pairs(ix: ModelIndex, builds: pd.DataFrame, cols: np.ndarray) -> tuple[pd.DataFrame,
+                                                                            np.ndarray]:
+    """(build, use period) pairs of the vintage rule, with the build's column; annuities."""
+    v = ix.vintages(builds)
+    pairs = v.by_period(ix.disc)
+    pairs["col"] = np.asarray(cols)[pairs["build"].to_numpy()]
+    pairs["use_period"] = ix.periods["period"].to_numpy()[pairs["pos"].to_numpy()]
+    return pairs, v.annuity(ix.disc)
+
+
+def _pay(lp: LinearProgram, pairs: pd.DataFrame, annuity: np.ndarray, overnight: np.ndarray,
+         fixed_om: np.ndarray | None = None) -> None:
+    """Charge annuities (capex) and fixed O&M (MUSD per unit of column per year) by pv."""
+    b = pairs["build"].to_numpy()
+    pv = pairs["pv"].to_numpy()
+    lp.add_objective(pairs["col"], -np.asarray(overnight)[b] * annuity[b] * pv, "capex",
+                     pairs["pos"])
+    if fixed_om is not None:
+        lp.add_objective(pairs["col"], -np.asarray(fixed_om)[b] * pv, "fixed_om", pairs["pos"])
+
+
+def _register(lp: LinearProgram, cols: np.ndarray, builds: pd.DataFrame, kind: str,
+              name_col: str, overnight: np.ndarray, part: str) -> None:
+    lp.add_builds(cols, pd.DataFrame({
+        "kind": kind, "name": builds[name_col].to_numpy(), "period": builds["period"].to_numpy()
+        if "period" in builds else "", "part": part,
+        "overnight_musd": np.asarray(overnight, dtype=float),
+        "first_use": builds["first_use"].to_numpy(float),
+        "lifetime": builds["lifetime"].to_numpy(float), "lead": builds["lead"].to_numpy(float),
+        "ramp": builds["ramp"].to_numpy()}))
+
+
+def _capacity(lp: LinearProgram, ix: ModelIndex, kind: str, pairs: pd.DataFrame,
+              per_unit: np.ndarray) -> None:
+    """Add ``-per_unit * usable_share`` of each pair to its capacity row."""
+    label, key = CAPACITY_ROWS[kind]
+    rows = lp.row_ids(label, pairs, [key, "period"], [key, "use_period"])
+    lp.add_terms(rows, pairs["col"].to_numpy(),
+                 -np.asarray(per_unit, dtype=float) * pairs["usable_share"].to_numpy())
+
+
+def _availability(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
+    avail = ix.unit_cap.set_index(["unit", "period"])["availability"]
+    return avail.reindex(pd.MultiIndex.from_arrays([pairs["unit"], pairs["use_period"]])
+                         ).to_numpy(float)
+
+
+def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     un = ix.unit_new
     cols = lp.add_vars("investment", "unit_new", un[["unit", "period"]], ub=un["max_new"])
-    life_w = ix.years_alive_weight(un["period"], un["lifetime"])
-    annuity = crf(ix.rate, un["lifetime"]) * life_w
     segmented = un["unit"].isin(set(ix.segments["unit"])).to_numpy()
-    lp.add_objective(cols[~segmented], -MUSD_PER_KUSD * (un["capex"].to_numpy() * annuity
-                                                         )[~segmented], "capex")
-    _lumpy(lp, ix, un, cols, annuity)
-    lp.add_objective(cols, -MUSD_PER_KUSD * un["fixed_om"].to_numpy() * life_w, "fixed_om")
-    pairs = ix.alive(un.assign(col=cols))
-    rows = lp.row_ids("conversion.capacity_max", pairs, ["unit", "period"],
-                      ["unit", "use_period"])
-    avail = pairs[["unit", "use_period"]].rename(columns={"use_period": "period"}).merge(
-        uc[["unit", "period", "availability"]], on=["unit", "period"], how="left")
-    lp.add_terms(rows, pairs["col"].to_numpy(), -avail["availability"].to_numpy())
+    overnight = np.where(segmented, 0.0, MUSD_PER_KUSD * un["capex"].to_numpy(float))
+    pairs, annuity = _pairs(ix, un, cols)
+    pairs["unit"] = un["unit"].to_numpy()[pairs["build"].to_numpy()]
+    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * un["fixed_om"].to_numpy(float))
+    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    _register(lp, cols, un, "unit", "unit", overnight, "capacity")
+    _lumpy(lp, ix, un, cols, pairs, annuity)
 
-    # continuous link expansion
+
+def _link_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     ln = ix.link_new
     cols = lp.add_vars("investment", "link_new", ln[["link", "period"]], ub=ln["max_new"])
-    life_w = ix.years_alive_weight(ln["period"], ln["lifetime"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * ln["capex"].to_numpy() * crf(ix.rate, ln["lifetime"])
-                     * life_w, "capex")
-    pairs = ix.alive(ln.assign(col=cols))
-    rows = lp.row_ids("transport.capacity_max", pairs, ["link", "period"],
-                      ["link", "use_period"])
-    lp.add_terms(rows, pairs["col"].to_numpy(), -1.0)
+    overnight = MUSD_PER_KUSD * ln["capex"].to_numpy(float)
+    pairs, annuity = _pairs(ix, ln, cols)
+    pairs["link"] = ln["link"].to_numpy()[pairs["build"].to_numpy()]
+    _pay(lp, pairs, annuity, overnight)
+    _capacity(lp, ix, "link", pairs, np.ones(len(pairs)))
+    _register(lp, cols, ln, "link", "link", overnight, "capacity")
 
-    _projects(lp, ix, w)
+
+def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
+    le = ix.life_ext
+    if le.empty:
+        return
+    cols = lp.add_vars("investment", "life_extension", le[["unit"]], ub=le["capacity"])
+    overnight = MUSD_PER_KUSD * le["capex"].to_numpy(float)
+    pairs, annuity = _pairs(ix, le, cols)
+    pairs["unit"] = le["unit"].to_numpy()[pairs["build"].to_numpy()]
+    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * le["fixed_om"].to_numpy(float))
+    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    _register(lp, cols, le.assign(period=""), "extension", "unit", overnight, "capacity")
 
 
 def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray,
-           annuity: np.ndarray) -> None:
+           pairs: pd.DataFrame, annuity: np.ndarray) -> None:
     """Build decisions that are lumpy: minimum sizes, fixed charges, economies of scale.
 
     For unit u and period t with a minimum size, a fixed charge or capex segments,
@@ -77,8 +155,9 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
 
         unit_new_max[u,t]: new - max_new * y <= 0       unit_new_min[u,t]: new - min_new * y >= 0
 
-    and the fixed charge ``build_fixed_musd * CRF * W`` is paid on y. With segments
-    s = 1..S (sizes d_s, capex c_s per unit, normally falling: economies of scale),
+    and the fixed charge ``build_fixed_musd`` is paid on y like any overnight cost (its
+    annuities in the years the build is alive). With segments s = 1..S (sizes d_s,
+    capex c_s per unit, normally falling: economies of scale),
     ``investment.segment[u,t,s] in [0, d_s]`` (z_s) carry the capex and
 
         segment_sum[u,t]: new - sum_s z_s = 0
@@ -92,6 +171,7 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
              ).to_numpy()
     if not lumpy.any():
         return
+    where = np.flatnonzero(lumpy)
     lk = un[lumpy].reset_index(drop=True)
     new = cols[lumpy]
     keys = lk[["unit", "period"]]
@@ -102,20 +182,34 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
     rows = lp.add_rows("investment", "unit_new_min", keys[has_min], lb=0.0)
     lp.add_terms(np.r_[rows, rows], np.r_[new[has_min], y[has_min]],
                  np.r_[np.ones(len(rows)), -lk["min_new"].to_numpy()[has_min]])
-    lp.add_objective(y, -lk["build_fixed"].to_numpy() * annuity[lumpy], "capex")
+    # the same vintage pairs as the unit's expansion column, on the binary's column
+    col_of = dict(zip(new.tolist(), y.tolist(), strict=True))
+    py = pairs[pairs["col"].isin(col_of)].copy()
+    py["col"] = py["col"].map(col_of)
+    fixed = np.zeros(len(un))
+    fixed[where] = lk["build_fixed"].to_numpy(float)
+    _pay(lp, py, annuity, fixed)
+    _register(lp, y, lk, "unit", "unit", lk["build_fixed"].to_numpy(float), "fixed_charge")
 
-    seg = keys.assign(_new=new, _y=y, _ann=annuity[lumpy]).merge(ix.segments, on="unit")
+    seg = keys.assign(_new=new, _y=y, _b=where).merge(ix.segments, on="unit")
     if seg.empty:
         return
     z = lp.add_vars("investment", "segment", seg[["unit", "period", "segment"]],
                     ub=seg["size"].to_numpy())
-    lp.add_objective(z, -MUSD_PER_KUSD * (seg["capex"] * seg["_ann"]).to_numpy(), "capex")
-    pairs = seg[["unit", "period"]].drop_duplicates()
-    sums = lp.add_rows("investment", "segment_sum", pairs, lb=0.0, ub=0.0)
-    sum_of = pairs.assign(_row=sums)
+    # segment z of build b pays K_s * A_b * pv over b's pairs
+    ps = seg[["_b"]].assign(col=z, _k=MUSD_PER_KUSD * seg["capex"].to_numpy(float)).merge(
+        pairs.drop(columns="col"), left_on="_b", right_on="build")
+    lp.add_objective(ps["col"], -ps["_k"].to_numpy() * annuity[ps["build"].to_numpy()]
+                     * ps["pv"].to_numpy(), "capex", ps["pos"])
+    sb = un.iloc[seg["_b"].to_numpy()]
+    _register(lp, z, sb, "unit", "unit", MUSD_PER_KUSD * seg["capex"].to_numpy(float),
+              "segment")
+    pairs_ut = seg[["unit", "period"]].drop_duplicates()
+    sums = lp.add_rows("investment", "segment_sum", pairs_ut, lb=0.0, ub=0.0)
+    sum_of = pairs_ut.assign(_row=sums)
     m = seg.merge(sum_of, on=["unit", "period"])
-    lp.add_terms(sums, pairs.merge(seg.drop_duplicates(["unit", "period"]),
-                                   on=["unit", "period"])["_new"].to_numpy(), 1.0)
+    lp.add_terms(sums, pairs_ut.merge(seg.drop_duplicates(["unit", "period"]),
+                                      on=["unit", "period"])["_new"].to_numpy(), 1.0)
     lp.add_terms(m["_row"].to_numpy(), z, -1.0)
     first = (seg.groupby(["unit", "period"]).cumcount() == 0).to_numpy()
     ys = seg["_y"].to_numpy().copy()
@@ -134,63 +228,137 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
                      np.r_[np.ones(len(idx)), -seg["size"].to_numpy()[idx - 1]])
 
 
-def _projects(lp: LinearProgram, ix: ModelIndex, w: pd.Series) -> None:
+def _projects(lp: LinearProgram, ix: ModelIndex) -> None:
     pb = ix.project_build
     if pb.empty:
         return
     pj = ix.projects.set_index("project")
+    builds = pb.merge(ix.projects[["project", "lifetime", "lead", "ramp", "capex_musd"]],
+                      on="project")
     forced = pb["project"].map(pj["state"]).eq("forced").to_numpy()
-    integer = bool(pj["all_or_nothing"].any())
-    if integer:
-        aon = pb["project"].map(pj["all_or_nothing"]).to_numpy(dtype=bool)
-        cols = np.empty(len(pb), dtype=np.int64)
-        if (~aon).any():
-            cols[~aon] = lp.add_vars("investment", "project_share", pb[~aon], lb=forced[~aon],
-                                     ub=1.0)
-        cols[aon] = lp.add_vars("investment", "project_build", pb[aon], lb=forced[aon], ub=1.0,
-                                integer=True)
-    else:
-        cols = lp.add_vars("investment", "project_share", pb, lb=forced, ub=1.0)
-    life = pb["project"].map(pj["lifetime"])
-    lp.add_objective(cols, -pb["project"].map(pj["capex_musd"]).to_numpy()
-                     * crf(ix.rate, life.to_numpy()) * ix.years_alive_weight(pb["period"], life),
-                     "capex")
+    aon = pb["project"].map(pj["all_or_nothing"]).to_numpy(dtype=bool)
+    cols = np.empty(len(pb), dtype=np.int64)
+    if (~aon).any():
+        cols[~aon] = lp.add_vars("investment", "project_share", pb.loc[~aon, ["project",
+                                                                             "period"]],
+                                 lb=forced[~aon], ub=1.0)
+    if aon.any():
+        cols[aon] = lp.add_vars("investment", "project_build", pb.loc[aon, ["project",
+                                                                           "period"]],
+                                lb=forced[aon], ub=1.0, integer=True)
+    overnight = builds["capex_musd"].to_numpy(float)
+    pairs, annuity = _pairs(ix, builds, cols)
+    pairs["project"] = pb["project"].to_numpy()[pairs["build"].to_numpy()]
+    _pay(lp, pairs, annuity, overnight)
+    _register(lp, cols, builds, "project", "project", overnight, "capacity")
+    _project_units(lp, ix, pairs)
+    _project_links(lp, ix, pairs)
+    _retirements(lp, ix, pb.assign(col=cols))
+    _once_and_precedence(lp, ix, pb.assign(col=cols))
+
+
+def _project_units(lp: LinearProgram, ix: ModelIndex, pairs: pd.DataFrame) -> None:
+    """Capacity a project's units bring (with its ramp-up) and their fixed O&M."""
+    uc = ix.unit_cap[ix.unit_cap["project"] != ""]
+    brings = pairs.merge(uc.rename(columns={"period": "use_period"}),
+                         on=["project", "use_period"])
+    if brings.empty:
+        return
+    _capacity(lp, ix, "unit", brings, (brings["availability"] * brings["capacity"]).to_numpy())
+    lp.add_objective(brings["col"], -MUSD_PER_KUSD * brings["fixed_om"].to_numpy(float)
+                     * brings["capacity"].to_numpy(float) * brings["pv"].to_numpy(),
+                     "fixed_om", brings["pos"])
+
+
+def _project_links(lp: LinearProgram, ix: ModelIndex, pairs: pd.DataFrame) -> None:
+    lk = ix.link_cap[ix.link_cap["project"] != ""]
+    links = pairs.merge(lk.rename(columns={"period": "use_period"}),
+                        on=["project", "use_period"])
+    if len(links):
+        _capacity(lp, ix, "link", links, links["capacity"].to_numpy(float))
+
+
+def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
+    """Units a project retires lose capacity and fixed O&M from the project's first use.
+
+    The retired span of unit u by a build of project j runs from f_j to u's own retire
+    year (or the horizon end); by the vintage rule it has, in each period t, a share
+    ``s_t`` and discounted years ``pv_t``: the capacity row gets ``+avail * cap * s_t``
+    on the project's column and the objective ``+fom * cap * pv_t`` (fixed O&M saved).
+    """
+    if ix.retire.empty:
+        return
+    r = pb.merge(ix.retire, on="project")
+    units = ix.unit_cap.drop_duplicates("unit").set_index("unit")
+    stop = r["unit"].map(units["retire_year"]).astype(float).fillna(ix.disc.end_year)
+    span = r.assign(lifetime=np.maximum(stop.to_numpy() - r["first_use"].to_numpy(float), 0.0),
+                    lead=0.0, ramp="")
+    pairs, _ = _pairs(ix, span, r["col"].to_numpy())
+    pairs["unit"] = r["unit"].to_numpy()[pairs["build"].to_numpy()]
+    old = ix.unit_cap.rename(columns={"period": "use_period"})[
+        ["unit", "use_period", "capacity", "availability", "fixed_om"]]
+    pairs = pairs.merge(old, on=["unit", "use_period"])
+    if pairs.empty:
+        return
+    cap = pairs["capacity"].to_numpy(float)
+    _capacity(lp, ix, "unit", pairs, -pairs["availability"].to_numpy(float) * cap)
+    lp.add_objective(pairs["col"], MUSD_PER_KUSD * pairs["fixed_om"].to_numpy(float) * cap
+                     * pairs["pv"].to_numpy(), "fixed_om", pairs["pos"])
+    ext = ix.life_ext
+    if ext.empty:
+        return
+    ret = pb.merge(ix.retire, on="project")
+    ret = ret[ret["unit"].isin(set(ext["unit"]))]
+    if ret.empty:
+        return
+    fam = lp.family("investment.life_extension")
+    units = ext[ext["unit"].isin(set(ret["unit"]))].reset_index()
+    rows = lp.add_rows("investment", "extension_max", units[["unit"]],
+                       ub=units["capacity"].to_numpy(float))
+    row_of = dict(zip(units["unit"], rows, strict=True))
+    lp.add_terms(rows, fam.start + units["index"].to_numpy(), 1.0)
+    cap_of = dict(zip(units["unit"], units["capacity"], strict=True))
+    lp.add_terms(ret["unit"].map(row_of).to_numpy(), ret["col"].to_numpy(),
+                 ret["unit"].map(cap_of).to_numpy(float))
+
+
+def _once_and_precedence(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
     counts = pb.groupby("project").size()
     multi = counts[counts > 1].index
     if len(multi):
-        keys = pd.DataFrame({"project": multi})
-        rows = lp.add_rows("investment", "build_once", keys, ub=1.0)
+        rows = lp.add_rows("investment", "build_once", pd.DataFrame({"project": multi}),
+                           ub=1.0)
         row_of = dict(zip(multi, rows, strict=True))
         sel = pb["project"].isin(multi).to_numpy()
-        lp.add_terms(pb["project"][sel].map(row_of).to_numpy(), cols[sel], 1.0)
-
-    built = ix.alive(pb.assign(col=cols, lifetime=life.to_numpy()))
-    uc = ix.unit_cap[ix.unit_cap["project"] != ""]
-    brings = built.merge(uc.rename(columns={"period": "use_period"}), on=["project", "use_period"])
-    if len(brings):
-        rows = lp.row_ids("conversion.capacity_max", brings, ["unit", "period"],
-                          ["unit", "use_period"])
-        lp.add_terms(rows, brings["col"].to_numpy(),
-                     -(brings["availability"] * brings["capacity"]).to_numpy())
-        lp.add_objective(brings["col"].to_numpy(), -MUSD_PER_KUSD * (
-            brings["fixed_om"].to_numpy(float) * brings["capacity"].to_numpy(float)
-            * ix.weight(brings["use_period"])),
-            "fixed_om")
-    lk = ix.link_cap[ix.link_cap["project"] != ""]
-    links = built.merge(lk.rename(columns={"period": "use_period"}), on=["project", "use_period"])
-    if len(links):
-        rows = lp.row_ids("transport.capacity_max", links, ["link", "period"],
-                          ["link", "use_period"])
-        lp.add_terms(rows, links["col"].to_numpy(), -links["capacity"].fillna(0.0).to_numpy())
-    if len(ix.retire):
-        after = pb.assign(col=cols).merge(ix.periods[["period", "pos"]], on="period").merge(
-            ix.periods[["period", "pos"]].rename(columns={"period": "use_period", "pos": "_p"}),
-            how="cross")
-        after = after[after["_p"] >= after["pos"]].merge(ix.retire, on="project")
-        old = ix.unit_cap.rename(columns={"period": "use_period"})[
-            ["unit", "use_period", "capacity", "availability"]]
-        after = after.merge(old, on=["unit", "use_period"])
-        rows = lp.row_ids("conversion.capacity_max", after, ["unit", "period"],
-                          ["unit", "use_period"])
-        lp.add_terms(rows, after["col"].to_numpy(),
-                     (after["availability"] * after["capacity"]).to_numpy())
+        lp.add_terms(pb["project"][sel].map(row_of).to_numpy(), pb["col"].to_numpy()[sel], 1.0)
+    prec = ix.precedence
+    if prec.empty:
+        return
+    pos = dict(zip(ix.periods["period"], ix.periods["pos"], strict=True))
+    cand = pb.assign(pos=pb["period"].map(pos))
+    req = prec[prec["kind"] == "requires"]
+    if len(req):
+        # one row per (j, k, t) over the periods in which j may start
+        keys = req[["project", "other"]].merge(cand[["project", "period", "pos"]],
+                                               on="project").reset_index(drop=True)
+        rows = lp.add_rows("investment", "requires", keys[["project", "other", "period"]],
+                           ub=0.0)
+        keys = keys.assign(_row=rows)
+        mine = keys.merge(cand[["project", "pos", "col"]].rename(columns={"pos": "_p"}),
+                          on="project")
+        mine = mine[mine["_p"] <= mine["pos"]]
+        lp.add_terms(mine["_row"].to_numpy(), mine["col"].to_numpy(), 1.0)
+        theirs = keys.merge(cand[["project", "pos", "col"]].rename(
+            columns={"project": "other", "pos": "_p"}), on="other")
+        theirs = theirs[theirs["_p"] <= theirs["pos"]]
+        lp.add_terms(theirs["_row"].to_numpy(), theirs["col"].to_numpy(), -1.0)
+    exc = prec[prec["kind"] == "excludes"]
+    if len(exc):
+        a = np.minimum(exc["project"].to_numpy(dtype=object), exc["other"].to_numpy(dtype=object))
+        b = np.maximum(exc["project"].to_numpy(dtype=object), exc["other"].to_numpy(dtype=object))
+        keys = pd.DataFrame({"project": a, "other": b}).drop_duplicates().reset_index(drop=True)
+        rows = lp.add_rows("investment", "excludes", keys, ub=1.0)
+        for side in ("project", "other"):
+            t = keys.assign(_row=rows).merge(cand[["project", "col"]].rename(
+                columns={"project": side}), on=side)
+            lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)

@@ -4,8 +4,11 @@ Constraint families add whole indexed families at once: ``add_vars`` and
 ``add_rows`` take a key frame (one row per element) and return the integer ids of
 the new columns or rows; ``add_terms`` adds matrix coefficients in bulk. Families
 contribute to the shared commodity balance with ``add_balance`` and to the
-objective with ``add_objective`` (each term tagged with a cost category, so the
-objective can be split into its parts).
+objective with ``add_objective`` (each term tagged with a cost category and the
+period whose cash flow it is, so the objective can be split into its parts and into
+undiscounted cash flows by period exactly). Investment families also register what
+they build (``add_builds``), so results can state each build's overnight cost,
+construction years and residual value.
 
 ``to_pyomo`` turns the finished programme into a Pyomo model (``pyomo.kernel``,
 Pyomo's API for large structured models): one block per family, a
@@ -56,8 +59,12 @@ class LinearProgram:
     _rub: list[np.ndarray] = field(default_factory=list)
     _terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _balance: list[pd.DataFrame] = field(default_factory=list)
-    objective_terms: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
-    offset: dict[str, float] = field(default_factory=dict)
+    # (columns, coefficients, category, period position of each term)
+    objective_terms: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = field(
+        default_factory=list)
+    # category -> constant per period position (MUSD, discounted)
+    offset_by_period: dict[str, np.ndarray] = field(default_factory=dict)
+    builds: list[pd.DataFrame] = field(default_factory=list)
     num_cols: int = 0
     num_rows: int = 0
 
@@ -110,17 +117,50 @@ class LinearProgram:
             "col": cols, "coef": np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape),
         }))
 
-    def add_objective(self, cols: np.ndarray, coefs: object, category: str) -> None:
-        """Add ``coefs * x[cols]`` (MUSD, discounted) to the maximised objective."""
+    def add_objective(self, cols: np.ndarray, coefs: object, category: str,
+                      pos: object) -> None:
+        """Add ``coefs * x[cols]`` (MUSD, discounted) to the maximised objective.
+
+        ``pos``: the position of the period whose cash flow each term is (an array like
+        ``cols``, or one position for all).
+        """
         if category not in CATEGORIES:
             raise ValueError(f"unknown objective category {category!r}")
         cols = np.asarray(cols, dtype=np.int64)
-        self.objective_terms.append((cols, np.broadcast_to(np.asarray(coefs, dtype=float),
-                                                cols.shape).copy(), category))
+        self.objective_terms.append((
+            cols, np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape).copy(), category,
+            np.broadcast_to(np.asarray(pos, dtype=np.int64), cols.shape).copy()))
 
-    def add_offset(self, value: float, category: str) -> None:
-        """Add a constant (MUSD, discounted) to the objective, e.g. existing fixed O&M."""
-        self.offset[category] = self.offset.get(category, 0.0) + float(value)
+    def add_offset(self, by_period: np.ndarray, category: str) -> None:
+        """Add constants (MUSD, discounted; one per period) to the objective, e.g. the
+        fixed O&M of existing capacity."""
+        v = np.asarray(by_period, dtype=float)
+        old = self.offset_by_period.get(category)
+        self.offset_by_period[category] = v.copy() if old is None else old + v
+
+    @property
+    def offset(self) -> dict[str, float]:
+        """The objective's constants by category (MUSD, discounted)."""
+        return {k: float(v.sum()) for k, v in self.offset_by_period.items()}
+
+    def add_builds(self, cols: np.ndarray, records: pd.DataFrame) -> None:
+        """Register what columns ``cols`` build, one record per column.
+
+        ``records``: kind (unit, link, project, extension), name, period (construction
+        start), overnight_musd (overnight cost per unit of the column), first_use, lifetime,
+        lead, ramp — see :mod:`chainopt.case.vintage`.
+        """
+        self.builds.append(records.reset_index(drop=True).assign(col=np.asarray(cols)))
+
+    def money_by_period(self, x: np.ndarray, periods: int) -> dict[str, np.ndarray]:
+        """Each category's discounted MUSD by period at the solution ``x`` (offsets in)."""
+        out: dict[str, np.ndarray] = {}
+        for cols, coefs, category, pos in self.objective_terms:
+            part = np.bincount(pos, weights=coefs * x[cols], minlength=periods)
+            out[category] = out.get(category, 0.0) + part
+        for category, v in self.offset_by_period.items():
+            out[category] = out.get(category, 0.0) + v
+        return out
 
     def balance_terms(self) -> pd.DataFrame:
         """All balance contributions so far, concatenated."""

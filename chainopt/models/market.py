@@ -24,7 +24,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     w = ix.weight(s["period"])
     cols = lp.add_vars("market", "sales", keys, ub=s["max"])
     lp.add_balance(s["site"], s["commodity"], s["period"], cols, -1.0)
-    lp.add_objective(cols, MUSD_PER_KUSD * s["price"].to_numpy() * w, "revenue")
+    lp.add_objective(cols, MUSD_PER_KUSD * s["price"].to_numpy() * w, "revenue",
+                     ix.pos(s["period"]))
     floor = s["min"].to_numpy() > 0
     if not floor.any():
         return
@@ -35,4 +36,4 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
         short = lp.add_vars("market", "shortfall", fk)
         lp.add_terms(rows, short, 1.0)
         lp.add_objective(short, -MUSD_PER_KUSD * ix.shortfall_penalty * w[floor],
-                         "shortfall_penalty")
+                         "shortfall_penalty", ix.pos(s["period"])[floor])

@@ -2,7 +2,7 @@
 
     max  sum_t w_t * [ revenue_t - supply_t - variable O&M_t - transport_t
                        - carbon_t - shortfall penalty_t ]
-         - sum (annualised capex + fixed O&M of new capacity, discounted)
+         - sum (capital annuities + fixed O&M of new capacity, discounted)
          - fixed O&M of existing capacity (a constant)
 
 in MUSD of the base year; ``w_t`` is the sum of the discount factors of the years
@@ -25,7 +25,7 @@ def vectors(lp: LinearProgram) -> tuple[np.ndarray, dict[str, sp.csr_array]]:
     cost = np.zeros(lp.num_cols)
     by: dict[str, sp.csr_array] = {}
     for category in CATEGORIES:
-        parts = [(c, v) for c, v, cat in lp.objective_terms if cat == category]
+        parts = [(c, v) for c, v, cat, _ in lp.objective_terms if cat == category]
         if not parts:
             continue
         cols = np.concatenate([c for c, _ in parts])

@@ -17,4 +17,5 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     cols = lp.add_vars("supply", "purchase", p[["site", "commodity", "period"]], ub=p["max"])
     lp.add_balance(p["site"], p["commodity"], p["period"], cols, 1.0)
     w = ix.weight(p["period"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * p["cost"].to_numpy() * w, "supply")
+    lp.add_objective(cols, -MUSD_PER_KUSD * p["cost"].to_numpy() * w, "supply",
+                     ix.pos(p["period"]))

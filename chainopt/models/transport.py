@@ -35,7 +35,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_balance(f["from_site"], f["commodity"], f["period"], cols, -1.0)
     lp.add_balance(f["to_site"], f["commodity"], f["period"], cols, 1.0 - f["loss"].to_numpy())
     w = ix.weight(f["period"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * f["cost"].to_numpy() * w, "transport")
+    lp.add_objective(cols, -MUSD_PER_KUSD * f["cost"].to_numpy() * w, "transport",
+                     ix.pos(f["period"]))
 
     lc, limit = capacity_rows(ix)
     lp.add_rows("transport", "capacity_max", lc[["link", "period"]], ub=limit)

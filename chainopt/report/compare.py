@@ -9,9 +9,11 @@ cash flow per year by period), ``production`` (by product and period), ``capacit
 (capacity added in the period: expansion or what a project brings), ``utilisation``
 (units and capacity-limited links), ``exports`` (sales by market site, commodity and
 period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values),
-``economics`` (per run against the base: projects switched on, incremental NPV = the
-objective difference, overnight capex, IRR, payback), ``project_cashflows`` (yearly
-incremental flows behind IRR and payback) and ``chain_changes`` (the activities, flows
+``economics`` (per scenario, one line per effect: each project it switches on against
+the same scenario with only that project off, and its other inputs against the base:
+incremental NPV = the objective difference, overnight capex, IRR, payback; see
+:mod:`chainopt.report.economics`), ``project_cashflows`` (the yearly incremental
+flows behind IRR and payback) and ``chain_changes`` (the activities, flows
 and sales that gained or lost most, horizon-average per year, by site).
 """
 
@@ -102,8 +104,58 @@ def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
     return d.groupby(keys, as_index=False, sort=False)["_v"].sum().rename(columns={"_v": value})
 
 
-def compare(results: dict, top: int = TOP) -> dict[str, pd.DataFrame]:
-    """Section tables comparing ``results`` (name -> Results); the first is the base."""
+ECONOMICS_COLUMNS = ["scenario", "effect", "against", "built", "first use",
+                     "incremental NPV (MUSD)", "overnight capex (MUSD)", "IRR", "payback (yr)"]
+
+
+def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
+    """(effect, against, reference run) lines of scenario ``n``'s economics.
+
+    With counterfactuals (see :func:`chainopt.api.counterfactuals`): one line per
+    project the scenario switches on, against the same scenario with only that project
+    off (reference None: not built, nothing to value), and an ``inputs`` line (the
+    scenario with its projects off against the base) when the scenario also changes
+    inputs. Without: one ``all changes`` line against the base.
+    """
+    cf = (counterfactuals or {}).get(n)
+    if cf is None:
+        yield "all changes", base, results[base]
+        return
+    for project, ref in cf["projects"].items():
+        yield project, f"{n} without {project}", ref
+    for project in cf.get("not_built", []):
+        yield project, f"{n} without {project}", None
+    if cf.get("inputs") is not None:
+        yield "inputs", base, cf["inputs"]
+
+
+def _chain_changes(pair: dict, base: str, n: str, effect: str, top: int) -> pd.DataFrame:
+    """The activities, flows and sales that gained or lost most between the two runs."""
+    out = []
+    for kind, table, keys, value in (
+            ("activity", "activity", ["site", "unit", "mode"], "activity_k_per_yr"),
+            ("flow", "flows", ["from_site", "link", "commodity"], "flow_k_per_yr"),
+            ("sales", "sales", ["site", "commodity"], "sales_k_per_yr")):
+        fr = {m: _horizon_mean(r, r.tables[table], keys, value) for m, r in pair.items()}
+        t = _top_changes(pair, base, fr, keys, value, top // 2 or 1)
+        if t.empty:
+            continue
+        item = t[keys[1:]].astype(str).agg(" / ".join, axis=1)
+        out.append(pd.DataFrame({"scenario": n, "effect": effect, "kind": kind,
+                                 "site": t[keys[0]], "item": item, "base": t[base],
+                                 "value": t[n], "delta": t[f"Δ {n}"]}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def compare(results: dict, counterfactuals: dict | None = None,
+            top: int = TOP) -> dict[str, pd.DataFrame]:
+    """Section tables comparing ``results`` (name -> Results); the first is the base.
+
+    ``counterfactuals``: per scenario name, ``{"projects": {project: Results},
+    "not_built": [project, ...], "inputs": Results | None}``: the runs each effect is
+    valued against (:func:`chainopt.api.counterfactuals`). Without them a scenario is valued against
+    the base as a whole.
+    """
     if len(results) < 2:
         raise ValueError("compare needs at least two runs")
     names = list(results)
@@ -147,39 +199,45 @@ def compare(results: dict, top: int = TOP) -> dict[str, pd.DataFrame]:
 
     rows, flows, changes = [], [], []
     for n in names[1:]:
-        summary, f = economics.project_economics(results[base], results[n])
-        rows.append({"scenario": n, "projects switched on": ", ".join(summary["projects"]),
-                     "incremental NPV (MUSD)": summary["incremental_npv_musd"],
-                     "overnight capex (MUSD)": summary["overnight_capex_musd"],
-                     "build year": (str(int(summary["build_year"]))
-                                    if summary["build_year"] is not None
-                                    and summary["build_year"] == summary["build_year"] else ""),
-                     "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
-        if summary["projects"]:
-            flows.append(f.assign(scenario=n)[["scenario", *f.columns]])
-        pair = {base: results[base], n: results[n]}
-        for kind, table, keys, value in (
-                ("activity", "activity", ["site", "unit", "mode"], "activity_k_per_yr"),
-                ("flow", "flows", ["from_site", "link", "commodity"], "flow_k_per_yr"),
-                ("sales", "sales", ["site", "commodity"], "sales_k_per_yr")):
-            fr = {m: _horizon_mean(r, r.tables[table], keys, value) for m, r in pair.items()}
-            t = _top_changes(pair, base, fr, keys, value, top // 2 or 1)
-            if t.empty:
+        for effect, against, ref in _effects(results, base, n, counterfactuals):
+            if ref is None:  # a project the scenario may build but does not
+                rows.append({"scenario": n, "effect": effect, "against": against,
+                             "built": "not built", "first use": "",
+                             "incremental NPV (MUSD)": 0.0, "overnight capex (MUSD)": 0.0,
+                             "IRR": None, "payback (yr)": None})
                 continue
-            site = t[keys[0]]
-            item = t[keys[1:]].astype(str).agg(" / ".join, axis=1)
-            changes.append(pd.DataFrame({"scenario": n, "kind": kind, "site": site,
-                                         "item": item, "base": t[base], "value": t[n],
-                                         "delta": t[f"Δ {n}"]}))
-    s["economics"] = pd.DataFrame(rows)
+            if effect == "inputs":  # the scenario's own inputs, its projects off
+                summary, f = economics.project_economics(results[base], ref)
+            else:
+                summary, f = economics.project_economics(ref, results[n])
+            project = effect not in ("inputs", "all changes")
+            pj = economics.built_projects(results[n])
+            pj = pj[pj["project"] == effect]
+            rows.append({
+                "scenario": n, "effect": effect, "against": against,
+                "built": (", ".join(pj["period"].astype(str)) if project
+                          else ", ".join(summary["projects"])),
+                "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
+                "incremental NPV (MUSD)": summary["incremental_npv_musd"],
+                "overnight capex (MUSD)": summary["overnight_capex_musd"],
+                "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
+            if summary["build_year"] is not None:
+                flows.append(f.assign(scenario=n, effect=effect)[
+                    ["scenario", "effect", *f.columns]])
+            pair = ({base: results[base], n: ref} if effect == "inputs"
+                    else {base: ref, n: results[n]})
+            changes.append(_chain_changes(pair, base, n, effect, top))
+    s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
-        columns=["scenario", "year", "operating_musd", "capex_musd", "net_musd",
+        columns=["scenario", "effect", "year", *economics.STREAM, "net_musd",
                  "cumulative_musd"]))
-    ch = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(
-        columns=["scenario", "kind", "site", "item", "base", "value", "delta"])
-    if len(ch):
-        ch = ch.assign(_a=ch["delta"].abs()).sort_values(["scenario", "_a"],
-                                                         ascending=[True, False],
+    ch = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
+    if ch.empty:
+        ch = pd.DataFrame(columns=["scenario", "effect", "kind", "site", "item", "base",
+                                   "value", "delta"])
+    else:
+        ch = ch.assign(_a=ch["delta"].abs()).sort_values(["scenario", "effect", "_a"],
+                                                         ascending=[True, True, False],
                                                          kind="stable").drop(columns="_a")
     s["chain_changes"] = ch.reset_index(drop=True)
     return s
@@ -194,9 +252,9 @@ TITLES = {
     "exports": "Sales by market site (k units/yr)",
     "emissions": "Emissions (k units/yr)",
     "shadow_prices": "Largest changes in commodity values (USD/unit)",
-    "economics": "Project economics against the base",
-    "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the build "
-                         "year)",
+    "economics": "Economics of each effect against its counterfactual",
+    "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
+                         "construction years, residual value after the horizon)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
 }
 

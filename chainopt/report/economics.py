@@ -1,26 +1,30 @@
-"""Project economics from two runs: incremental NPV, cash flows, IRR and payback.
+"""Project economics from two runs: one incremental cash-flow stream -> NPV, IRR, payback.
 
 pandas/numpy only; works on :class:`~chainopt.results.Results` (in memory or loaded).
 
-Incremental NPV of a scenario against its base is the difference of the objectives.
-Incremental cash flow per period is the difference of the ``cashflow_<category>``
-KPIs (undiscounted MUSD/yr, see :func:`chainopt.extract._cashflows`).
+A run's **yearly cash-flow stream** (MUSD, money of each year):
 
-IRR and payback need cash flows by year with the capital cost *when it is spent*:
-each period's per-year value is repeated for the years of the period, then the
-projects' annualised capex (their annuities in the capex cash flow) is added back and
-their overnight capex (``capex_musd`` x built share) is charged in the first year of
-the build period. Other capex changes (expansions the project triggers) stay
-annualised. Only years inside the horizon count (no residual value), so IRR and
-payback are conservative for projects built late.
+* ``operating_y``: the run's net cash flow per year without capital charges
+  (``cashflow_net - cashflow_capex`` of the period holding y; fixed O&M is in it);
+* ``capex_y``: minus the overnight cost of every build (``investments`` table), spent
+  evenly over its construction years (see :mod:`chainopt.case.vintage`);
+* ``residual_y``: in the year after the horizon (``end``), the residual value of every
+  build (the value then of the annuities it would still pay).
 
-* IRR: the rate i with ``sum_y CF_y (1+i)^-(y - y_first) = 0`` (cash flows at the
-  start of each year, as in the objective); ``None`` when the flows do not change
-  sign or no root lies in (-99 %, 1000 %).
-* Payback: years from the start of the build year until the cumulative undiscounted
-  cash flow reaches 0, with the overnight capex paid at the start of the build year
-  and every other year's flow earned evenly through that year; ``None`` if not
-  within the horizon.
+Its present value with the case's discount function d(y) equals the run's objective:
+the operating part is the objective's operating part, and for each build the spend
+minus the discounted residual is worth exactly the annuities the objective charges.
+A project's incremental stream is the scenario's stream minus its counterfactual's
+(the same scenario with that project off), so
+
+    NPV = sum_y (stream_y^scenario - stream_y^counterfactual) d(y) = objective difference,
+
+and, since d(y) = d(y_first) (1+r)^-(y - y_first) for a rate-based case, its IRR (the
+rate i with ``sum_y flow_y (1+i)^-(y - y_first) = 0``) exceeds r exactly when NPV > 0
+(for a stream that changes sign once). Payback: years from the first year of the
+stream (construction start) until the cumulative undiscounted flow, residual value
+not counted, reaches 0 — construction spend at the start of its year, operating flow
+earned evenly through its year.
 """
 
 from __future__ import annotations
@@ -28,18 +32,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.index import crf, discounted_years
+from chainopt.case.discount import Discounting
+from chainopt.case.vintage import Vintages
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex", "carbon",
               "shortfall_penalty", "net")
+STREAM = ("operating_musd", "capex_musd", "residual_musd")
+
+
+def discounting(results) -> Discounting:
+    """The discount function of a run (from its manifest)."""
+    return Discounting.from_manifest(results.manifest)
 
 
 def period_table(results) -> pd.DataFrame:
     """period, start_year, length_yr, weight (discounted years) of a run."""
-    m = results.manifest
-    per = pd.DataFrame(m["period_table"])
-    per["weight"] = discounted_years(float(m["discount_rate"]), int(m["base_year"]),
-                                     per["start_year"], per["length_yr"])
+    per = pd.DataFrame(results.manifest["period_table"])[["period", "start_year", "length_yr"]]
+    per["weight"] = discounting(results).weights
     return per
 
 
@@ -55,40 +64,58 @@ def cashflows(results) -> pd.DataFrame:
 
 
 def built_projects(results) -> pd.DataFrame:
-    """project, period (build period), built_share, capex_musd, lifetime_yr of built projects."""
+    """Rows of the ``projects`` table with a built share > 0."""
     pj = results.tables.get("projects")
     if pj is None or pj.empty:
         return pd.DataFrame(columns=["project", "period", "built_share", "capex_musd",
-                                     "lifetime_yr"])
-    pj = pj[pj["built_share"] > 1e-6]
-    return pj.reset_index(drop=True)
+                                     "lead_time_yr", "first_use_year", "lifetime_yr"])
+    return pj[pj["built_share"] > 1e-6].reset_index(drop=True)
 
 
-def switched_on(base, scenario) -> list[str]:
-    """Projects built in ``scenario`` but not in ``base``."""
-    b = set(built_projects(base)["project"])
-    return [p for p in dict.fromkeys(built_projects(scenario)["project"]) if p not in b]
+def considered_projects(results) -> list[str]:
+    """Projects the run could build (state optional or forced), in table order."""
+    pj = results.tables.get("projects")
+    return [] if pj is None else list(dict.fromkeys(pj["project"]))
 
 
-def yearly(per_period: pd.Series, periods: pd.DataFrame) -> pd.Series:
-    """Per-year values by period -> one value per calendar year (index: year)."""
-    years, values = [], []
-    for _, p in periods.iterrows():
-        v = float(per_period.get(p["period"], 0.0))
-        for k in range(int(p["length_yr"])):
-            years.append(int(p["start_year"]) + k)
-            values.append(v)
-    return pd.Series(values, index=pd.Index(years, name="year"), dtype=float)
+def stream(results) -> pd.DataFrame:
+    """The run's yearly cash-flow stream (index: year; columns :data:`STREAM`)."""
+    disc = discounting(results)
+    cf = cashflows(results)
+    per = period_table(results)
+    capex = cf["capex"] if "capex" in cf.columns else 0.0
+    op = (cf["net"] - capex) if "net" in cf.columns else pd.Series(0.0, index=cf.index)
+    years = disc.period_years()
+    pos = disc.period_of_year(years)
+    out = pd.DataFrame(0.0, index=pd.Index(np.arange(disc.first_year, disc.end_year + 1),
+                                           name="year"), columns=list(STREAM))
+    out.loc[years, "operating_musd"] = op.reindex(per["period"]).to_numpy(float)[pos]
+    inv = results.tables.get("investments")
+    if inv is not None and len(inv):
+        v = Vintages.of(inv["first_use_year"], inv["lifetime_yr"], inv["lead_time_yr"])
+        spend = v.spend_years()
+        money = inv["overnight_musd"].to_numpy(float)[spend["build"]] * spend["share"]
+        by_year = money.groupby(spend["year"].to_numpy()).sum()
+        out = out.reindex(out.index.union(by_year.index), fill_value=0.0)
+        out.loc[by_year.index, "capex_musd"] -= by_year.to_numpy()
+        out.loc[disc.end_year, "residual_musd"] += float(inv["residual_musd"].sum())
+    out.index.name = "year"
+    return out
+
+
+def present_value(flows: pd.Series, disc: Discounting) -> float:
+    """sum_y flow_y d(y) (index: year)."""
+    return float((flows.to_numpy(float) * disc.factor(flows.index.to_numpy())).sum())
 
 
 def npv(flows: np.ndarray, rate: float) -> float:
-    """Value at the first year's start of flows at the start of each year."""
+    """Value at the first year's slot of yearly flows: ``sum_k flow_k (1+rate)^-k``."""
     flows = np.asarray(flows, dtype=float)
     return float((flows / (1.0 + rate) ** np.arange(len(flows))).sum())
 
 
 def irr(flows: np.ndarray) -> float | None:
-    """Internal rate of return of yearly flows (start of year), by bisection; None if none."""
+    """Internal rate of return of consecutive yearly flows, by bisection; None if none."""
     flows = np.asarray(flows, dtype=float)
     nz = np.flatnonzero(np.abs(flows) > 1e-9)
     if len(nz) == 0:
@@ -112,70 +139,72 @@ def irr(flows: np.ndarray) -> float | None:
     return 0.5 * (lo + hi)
 
 
-def payback(operating: pd.Series, capex: float, build_year: int) -> float | None:
-    """Years from the start of ``build_year`` until the cumulative cash flow reaches 0.
+def payback(operating: pd.Series, capex: pd.Series) -> float | None:
+    """Years from the first year of ``capex`` spend until the cumulative flow is >= 0 for
+    good (its last rise through 0).
 
-    ``operating``: yearly flows (index: year) without the overnight ``capex``, which is
-    paid at the start of ``build_year``; each year's flow accrues evenly over the year.
+    ``capex`` (negative, index: year) is paid at the start of its year; ``operating``
+    (index: year) accrues evenly over its year. None if the cumulative flow is still
+    negative at the end of the stream.
     """
-    cum = float(operating[operating.index < build_year].sum()) - capex
-    if cum >= 0:
-        return 0.0
-    for y, v in operating[operating.index >= build_year].items():
-        if v > 0 and cum + v >= 0:
-            return float(y - build_year) + (-cum / v)
+    spent = capex[capex < -1e-9]
+    if spent.empty:
+        return None
+    first = int(spent.index.min())
+    cum, back = 0.0, None
+    for y in sorted(set(operating.index) | set(capex.index)):
+        cum += float(capex.get(y, 0.0))
+        if y >= first and cum < 0:
+            back = None
+        v = float(operating.get(y, 0.0))
+        if y >= first and cum < 0 <= cum + v:
+            back = float(y - first) + (-cum / v)
         cum += v
-    return None
+        if cum < 0:
+            back = None
+    if cum < 0:
+        return None
+    return 0.0 if back is None else back
 
 
-def project_economics(base, scenario) -> tuple[dict, pd.DataFrame]:
-    """Economics of ``scenario`` against ``base``: a summary and the yearly cash flows.
+def incremental(scenario, counterfactual) -> pd.DataFrame:
+    """The scenario's stream minus the counterfactual's, by year, with net and cumulative."""
+    a, b = stream(scenario), stream(counterfactual)
+    idx = a.index.union(b.index)
+    d = a.reindex(idx, fill_value=0.0) - b.reindex(idx, fill_value=0.0)
+    d = d.where(d.abs() > 1e-9, 0.0)  # solver noise
+    d["net_musd"] = d[list(STREAM)].sum(axis=1)
+    d["cumulative_musd"] = (d["operating_musd"] + d["capex_musd"]).cumsum()
+    d.index.name = "year"
+    return d.reset_index()
 
-    Summary keys: ``projects`` (switched on), ``incremental_npv_musd`` (objective
-    difference), ``overnight_capex_musd``, ``build_year``, ``irr``, ``payback_yr``.
-    The frame has ``year``, ``operating_musd`` (incremental cash flow with the
-    projects' annuities added back), ``capex_musd`` (overnight, negative), ``net_musd``,
-    ``cumulative_musd``.
+
+def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
+    """Economics of ``scenario`` against ``counterfactual`` (the same scenario without the
+    project): a summary and the yearly incremental cash flows.
+
+    Summary keys: ``projects`` (built in the scenario, not in the counterfactual),
+    ``incremental_npv_musd`` (objective difference), ``stream_npv_musd`` (the stream's
+    present value: equal to it), ``overnight_capex_musd``, ``build_year`` (first year of
+    incremental spend), ``first_use_year``, ``irr``, ``payback_yr``. The frame has
+    ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``, ``net_musd``,
+    ``cumulative_musd`` (without residual value).
     """
-    per = period_table(scenario)
-    delta = cashflows(scenario).sub(cashflows(base), fill_value=0.0)
-    projects = switched_on(base, scenario)
+    flows = incremental(scenario, counterfactual)
+    disc = discounting(scenario)
+    base_built = set(built_projects(counterfactual)["project"])
     pj = built_projects(scenario)
-    pj = pj[pj["project"].isin(projects)]
-    rate = float(scenario.manifest["discount_rate"])
-    end = float(per["start_year"].iloc[-1] + per["length_yr"].iloc[-1])
-    start_of = dict(zip(per["period"], per["start_year"], strict=True))
-    addback = pd.Series(0.0, index=per["period"])
-    overnight = pd.Series(dtype=float)
-    for _, r in pj.iterrows():
-        y0 = float(start_of[r["period"]])
-        annuity = float(r["capex_musd"] * r["built_share"] * crf(rate, r["lifetime_yr"]))
-        stop = min(y0 + float(r["lifetime_yr"]), end)
-        for _, p in per.iterrows():
-            lo = max(float(p["start_year"]), y0)
-            yrs = max(0.0, min(float(p["start_year"] + p["length_yr"]), stop) - lo)
-            d = float(discounted_years(rate, int(scenario.manifest["base_year"]), lo, yrs))
-            addback[p["period"]] += annuity * d / float(p["weight"])
-        year = int(y0)
-        overnight[year] = overnight.get(year, 0.0) + float(r["capex_musd"] * r["built_share"])
-    net = delta["net"] if "net" in delta.columns else pd.Series(0.0, index=per["period"])
-    operating = yearly(net + addback, per)
-    operating = operating.where(operating.abs() > 1e-9, 0.0)  # solver noise
-    capex = pd.Series(0.0, index=operating.index)
-    for y, v in overnight.items():
-        capex[y] -= v
-    flows = pd.DataFrame({"year": operating.index, "operating_musd": operating.to_numpy(),
-                          "capex_musd": capex.to_numpy()})
-    flows["net_musd"] = flows["operating_musd"] + flows["capex_musd"]
-    flows["cumulative_musd"] = flows["net_musd"].cumsum()
-    build_year = int(min(overnight.index)) if len(overnight) else None
+    pj = pj[~pj["project"].isin(base_built)]
+    spend = flows.set_index("year")["capex_musd"]
+    spent = spend[spend < -1e-9]
     summary = {
-        "projects": projects,
-        "incremental_npv_musd": scenario.objective - base.objective,
-        "overnight_capex_musd": float(overnight.sum()),
-        "build_year": build_year,
-        "irr": irr(flows["net_musd"].to_numpy()) if projects else None,
-        "payback_yr": (payback(operating, float(overnight.sum()), build_year)
-                       if build_year is not None else None),
+        "projects": list(dict.fromkeys(pj["project"])),
+        "incremental_npv_musd": scenario.objective - counterfactual.objective,
+        "stream_npv_musd": present_value(flows.set_index("year")["net_musd"], disc),
+        "overnight_capex_musd": float(-spent.sum()),
+        "build_year": int(spent.index.min()) if len(spent) else None,
+        "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
+        "irr": irr(flows["net_musd"].to_numpy()) if len(spent) else None,
+        "payback_yr": payback(flows.set_index("year")["operating_musd"], spend),
     }
     return summary, flows

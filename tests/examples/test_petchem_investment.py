@@ -2,9 +2,12 @@
 
 The second formulation is written in ``pyomo.environ`` from the example's CSV files
 (read with pandas), following the conventions stated in the README: period weight
-w_t = sum of discount factors of its years; capex paid as an annuity
-capex * CRF(r, life) in every year from the build period to the end of life or
-horizon; capacity built in t' usable in t when t' <= t and start_t < start_t' + life;
+w_t = sum of discount factors of its years (cash flows at the start of each year);
+capex paid as the annuity A that repays the overnight cost K over the life with
+payments at the start of each year, K = A * sum_{k<life} (1+r)^-k, in every year from
+the build period to the end of life or horizon (the rest is residual value, not
+charged); capacity built in t' usable in t when t' <= t and start_t < start_t' + life
+(every life here outlasts the horizon);
 fixed charge and capex segments with ordering binaries; soft demand floors. Both
 formulations must agree on the optimal objective to 1e-6.
 """
@@ -59,11 +62,12 @@ def independent_objective() -> float:
 
     w = {t: disc(start[t], length[t]) for t in P}
 
-    def crf(life):
-        return r / (1 - (1 + r) ** -life)
+    def annuity_per_k(life):
+        """A per unit of K: K at the start of year 0 = A at the start of years 0..life-1."""
+        return 1 / sum((1 + r) ** -k for k in range(int(life)))
 
     def annuity(t, life):
-        return crf(life) * disc(start[t], min(life, end - start[t]))
+        return annuity_per_k(life) * disc(start[t], min(life, end - start[t]))
 
     def alive(tb, t, life):
         return P.index(t) >= P.index(tb) and start[t] < start[tb] + life

@@ -171,8 +171,8 @@ def _invest_case(tmp_path, capex: float):
 def test_investment_pays_back_or_not(tmp_path, capex, built, objective):
     """New capacity (lifetime 10 yr) in one 10-year period, discount rate 0.
 
-    Margin 130 USD/t for 10 years = 1300 USD per t/yr of capacity. Annualised capex
-    capex * CRF(0, 10) = capex / 10 per year, for 10 years = capex. At 1000 USD per
+    Margin 130 USD/t for 10 years = 1300 USD per t/yr of capacity. The capex is paid
+    back as capex / 10 per year for its 10 years = capex. At 1000 USD per
     t/yr building the full 20 kt/yr pays: objective = 20 * (1300 - 1000)/1000 = 6 MUSD.
     At 1500 it does not: nothing is built and the objective is 0.
     """
@@ -181,29 +181,6 @@ def test_investment_pays_back_or_not(tmp_path, capex, built, objective):
     assert cap["new_k_per_yr"] == pytest.approx(built)
     assert cap["total_k_per_yr"] == pytest.approx(built)
     assert res.objective == pytest.approx(objective, abs=1e-9)
-
-
-def test_investment_discounted_annuity(tmp_path):
-    """The same investment at a 10 % discount rate, capex 700 USD per t/yr.
-
-    Period weight w = sum_{k=0..9} 1.1^-k = (1 - 1.1^-10)/(1 - 1/1.1) = 6.759024;
-    CRF(10 %, 10) = 0.1 / (1 - 1.1^-10) = 0.162745; annuity weight is the same w.
-    Per t/yr: margin 130 * 6.759024 = 878.67; capex 700 * 0.162745 * 6.759024 = 770.00
-    (= 700 * 1.1: annuities are paid at the start of each year, like every other
-    cash flow, so they repay the overnight cost with one year's interest). Net 108.67 per
-    t/yr, times 20 kt/yr: objective = 2.17347 MUSD.
-    """
-    folder = _invest_case(tmp_path, 700.0)
-    import yaml
-
-    doc = yaml.safe_load((folder / "case.yaml").read_text())
-    doc["discount_rate"] = 0.1
-    (folder / "case.yaml").write_text(yaml.safe_dump(doc))
-    res = solve_case(folder)
-    w = (1 - 1.1**-10) / (1 - 1 / 1.1)
-    crf = 0.1 / (1 - 1.1**-10)
-    assert res.objective == pytest.approx(20 * (130 * w - 700 * crf * w) / 1000, rel=1e-9)
-    assert res.objective == pytest.approx(2.17346, rel=1e-5)
 
 
 def test_emissions_reported_and_priced(tmp_path):

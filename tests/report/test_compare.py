@@ -26,55 +26,63 @@ def test_irr_and_payback_by_hand():
     -100 + 60 x + 60 x^2 = 0 with x = 1/(1+i) -> x = (-60 + sqrt(60^2 + 4*60*100)) / 120
     = 0.884426 -> IRR = 1/x - 1 = 13.07 %.
     Payback: 100 paid at the start of year 0, 60 earned evenly in each year:
-    after 1 year -40, the next 40 take 40/60 of year 1 -> 1.667 years."""
+    after 1 year -40, the next 40 take 40/60 of year 1 -> 1.667 years. Spent over two
+    years (50 at the starts of 2030 and 2031): -50 + 60 = +10 after 2030, so the second
+    50 is recovered after 40/60 of 2031: 1.667 years from 2030 too."""
     x = (-60 + np.sqrt(60**2 + 4 * 60 * 100)) / 120
     assert economics.irr(np.array([-100.0, 60.0, 60.0])) == pytest.approx(1 / x - 1, abs=1e-9)
     op = pd.Series([60.0, 60.0, 60.0], index=[2030, 2031, 2032])
-    assert economics.payback(op, 100.0, 2030) == pytest.approx(5 / 3)
-    assert economics.payback(op, 1000.0, 2030) is None
+    assert economics.payback(op, pd.Series({2030: -100.0})) == pytest.approx(5 / 3)
+    assert economics.payback(op, pd.Series({2030: -1000.0})) is None
+    assert economics.payback(op, pd.Series({2030: -50.0, 2031: -50.0})) == pytest.approx(
+        1 + 40 / 60)
     assert economics.irr(np.array([10.0, 5.0])) is None  # no sign change
 
 
 def test_cashflow_kpis_reconcile_with_npv(runs):
-    """sum_t w_t * cashflow_<category>_t = npv_<category>, and the net sums to the objective."""
+    """sum_t w_t * cashflow_<category>_t = npv_<category>, and the net sums to the objective;
+    the yearly stream (operating, overnight spend, residual value) is worth the objective."""
     for r in runs.values():
         per = economics.period_table(r).set_index("period")["weight"]
         cf = economics.cashflows(r)
         assert float((cf["net"] * per).sum()) == pytest.approx(r.objective, rel=1e-9)
         for cat in ("revenue", "capex", "fixed_om"):
             assert float((cf[cat] * per).sum()) == pytest.approx(r.kpi(f"npv_{cat}"), abs=1e-6)
+        flows = economics.stream(r).sum(axis=1)
+        assert economics.present_value(flows, economics.discounting(r)) == pytest.approx(
+            r.objective, rel=1e-9)
 
 
 def test_project_economics_of_the_port(runs):
-    """Incremental NPV = objective difference (+10.27 MUSD). The project's annuity
-    25 x CRF(10 %, 30) = 2.652 MUSD/yr is replaced by 25 MUSD overnight in 2026; the yearly
-    operating gain is 6.219 MUSD in 2026-2030, so the cumulative cash flow -25 + 4 x 6.219
-    = -0.124 after 4 years and payback = 4 + 0.124/6.219 = 4.02 years."""
+    """Incremental NPV = objective difference. The port (25 MUSD, life 30, built 2026) is
+    paid overnight in 2026; the yearly operating gain is the same in each year of a period,
+    6.219 MUSD in 2026-2030, so the cumulative cash flow -25 + 4 x 6.219 = -0.124 after
+    4 years and payback = 4 + 0.124/6.219 = 4.02 years. Its residual value at 2041 (15 of
+    its 30 years left) is A * sum_{k<15} 1.1^-k with A = 25 / sum_{k<30} 1.1^-k."""
     base, scen = runs["small_chain"], runs["small_port_expansion"]
     summary, flows = economics.project_economics(base, scen)
     assert summary["projects"] == ["far_east_port"]
     assert summary["incremental_npv_musd"] == pytest.approx(scen.objective - base.objective)
+    assert summary["stream_npv_musd"] == pytest.approx(summary["incremental_npv_musd"],
+                                                       abs=1e-6)
     assert summary["overnight_capex_musd"] == pytest.approx(25.0)
     assert summary["build_year"] == 2026
-    op = flows.set_index("year")["operating_musd"]
-    gain = op[2026]
-    assert op.loc[2026:2030].to_numpy() == pytest.approx(np.full(5, gain))
-    expected_payback = 4 + (25 - 4 * gain) / gain
-    assert summary["payback_yr"] == pytest.approx(expected_payback)
-    assert economics.npv(flows["net_musd"].to_numpy(), summary["irr"]) == pytest.approx(0.0,
-                                                                                      abs=1e-6)
-    # with annuities instead of the overnight capex the yearly flows discount to the NPV
-    rate = scen.manifest["discount_rate"]
-    delta = economics.cashflows(scen)["net"] - economics.cashflows(base)["net"]
-    yearly = economics.yearly(delta, economics.period_table(scen))
-    assert economics.npv(yearly.to_numpy(), rate) == pytest.approx(
-        summary["incremental_npv_musd"], rel=1e-9)
+    f = flows.set_index("year")
+    gain = f.loc[2026, "operating_musd"]
+    assert f.loc[2026:2030, "operating_musd"].to_numpy() == pytest.approx(np.full(5, gain))
+    assert summary["payback_yr"] == pytest.approx(4 + (25 - 4 * gain) / gain)
+    a = 25 / sum(1.1 ** -k for k in range(30))
+    assert f.loc[2041, "residual_musd"] == pytest.approx(a * sum(1.1 ** -k for k in range(15)),
+                                                         rel=1e-9)
+    assert economics.npv(flows["net_musd"].to_numpy(), summary["irr"]) == pytest.approx(
+        0.0, abs=1e-6)
+    assert (summary["irr"] > 0.1) == (summary["incremental_npv_musd"] > 0)
     print(f"port: dNPV {summary['incremental_npv_musd']:.2f} MUSD, IRR {summary['irr']:.2%}, "
           f"payback {summary['payback_yr']:.2f} yr")
 
 
 def test_compare_sections_and_deltas(runs, tmp_path):
-    s = compare.compare(runs)
+    s = compare.compare(runs, api.counterfactuals(runs))
     names = list(runs)
     for key in ("objective", "cashflow", "production", "capacity_built", "utilisation",
                 "exports", "emissions", "shadow_prices", "economics", "project_cashflows",
@@ -88,8 +96,12 @@ def test_compare_sections_and_deltas(runs, tmp_path):
     port = built[(built["name"] == "fe_port_sea") & (built["period"] == "p2026")].iloc[0]
     assert port["small_chain"] == 0 and port["small_port_expansion"] == pytest.approx(800.0)
     econ = s["economics"].set_index("scenario")
-    assert econ.loc["small_port_expansion", "projects switched on"] == "far_east_port"
-    assert econ.loc["small_high_prices", "projects switched on"] == ""
+    port = econ.loc["small_port_expansion"]
+    assert port["effect"] == "far_east_port"
+    assert port["against"] == "small_port_expansion without far_east_port"
+    assert port["incremental NPV (MUSD)"] == pytest.approx(
+        runs["small_port_expansion"].objective - runs["small_chain"].objective)
+    assert econ.loc["small_high_prices", "effect"] == "all changes"
     ex = s["exports"]
     assert {"site", "commodity", "period", *names}.issubset(ex.columns)
     hp = s["emissions"]

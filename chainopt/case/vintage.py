@@ -1,0 +1,132 @@
+"""The vintage rule: when a build is built, alive and paid for — one function for all.
+
+A build (new capacity of a unit or link, a model project, a life extension) has an
+overnight cost K, a lead time of ``lead`` whole years, a life of ``life`` whole years
+and a first year of use ``f``:
+
+* construction: K is spent evenly, K/lead in each year ``f-lead .. f-1`` (all of K in
+  year f when lead = 0);
+* alive: years ``f .. f+life-1``; in year ``f+k`` the share ``ramp_k`` of its
+  capacity is usable (1 after the ramp-up years);
+* paid for: an annuity A per year in exactly the alive years, with
+
+      A * sum_{alive y} d(y) = (K/lead) * sum_{construction y} d(y)    (K d(f) if lead = 0)
+
+  so the annuities are worth exactly the construction spend, interest during
+  construction included (with no lead time: exactly K at the first year of use).
+  For cash flows at the start of each year and no lead time this is
+  ``A = K / ä_life`` with ``ä_n = sum_{k<n} (1+r)^-k`` (the annuity due).
+
+Inside the horizon the objective charges the annuities of the alive years that fall
+in it; the rest is the build's **residual value** at the horizon end,
+``R = A * sum_{alive y >= end} d(y) / d(end)`` (money of the year ``end``). The
+yearly stream "spend in the construction years, + R in year ``end``" therefore has
+exactly the present value of the annuities the objective charges.
+
+Per period t (years ``y_t .. y_t+L_t-1``) a build has ``alive_share`` (alive years
+in t / L_t: fixed O&M and retirements follow it), ``usable_share`` (the same with the
+ramp-up: capacity follows it) and ``pv`` (the sum of d(y) over its alive years in t:
+annuities and fixed O&M are charged with it). Capacity is therefore never used
+unpaid, nor paid unused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.discount import Discounting
+
+
+def parse_ramp(texts: pd.Series | list[str]) -> np.ndarray:
+    """``ramp_up`` cells (``"0.5;0.8"``: usable share in the first years) -> a padded array.
+
+    Returns shape (n, K), K the longest ramp (at least 1), padded with 1.0.
+    """
+    parts = [[float(x) for x in str(t).split(";") if x.strip() != ""] for t in texts]
+    k = max([1, *(len(p) for p in parts)])
+    out = np.ones((len(parts), k))
+    for i, p in enumerate(parts):
+        out[i, :len(p)] = p
+    return out
+
+
+@dataclass(frozen=True)
+class Vintages:
+    """Builds as arrays: first year of use, life and lead (whole years), ramp-up shares."""
+
+    first_use: np.ndarray
+    life: np.ndarray
+    lead: np.ndarray
+    ramp: np.ndarray  # (n, K), 1.0 where no ramp-up
+
+    @classmethod
+    def of(cls, first_use, life, lead=0, ramp=None) -> Vintages:
+        f = np.asarray(first_use, dtype=float).reshape(-1)
+        n = len(f)
+        life = np.broadcast_to(np.asarray(life, dtype=float), (n,)).copy()
+        lead = np.broadcast_to(np.asarray(lead, dtype=float), (n,)).copy()
+        ramp = np.ones((n, 1)) if ramp is None else np.asarray(ramp, dtype=float)
+        return cls(f, life, lead, ramp)
+
+    def __len__(self) -> int:
+        return len(self.first_use)
+
+    # -- money --------------------------------------------------------------------------
+    def spend_pv(self, disc: Discounting) -> np.ndarray:
+        """Present value of spending 1 (overnight) over the construction years."""
+        lead = self.lead
+        spread = disc.pv(self.first_use - lead, self.first_use) / np.where(lead > 0, lead, 1.0)
+        return np.where(lead > 0, spread, disc.factor(self.first_use))
+
+    def annuity(self, disc: Discounting) -> np.ndarray:
+        """A per unit of overnight cost (see the module docstring)."""
+        alive = disc.pv(self.first_use, self.first_use + self.life)
+        return np.divide(self.spend_pv(disc), alive, out=np.zeros(len(self)), where=alive > 0)
+
+    def horizon_pv(self, disc: Discounting) -> np.ndarray:
+        """Sum of d(y) over the alive years inside the horizon."""
+        return disc.pv(self.first_use, np.minimum(self.first_use + self.life, disc.end_year))
+
+    def residual(self, disc: Discounting) -> np.ndarray:
+        """Residual value per unit of overnight cost, in money of the year ``end``."""
+        end = disc.end_year
+        after = disc.pv(np.maximum(self.first_use, end), self.first_use + self.life)
+        return self.annuity(disc) * after / disc.factor(end)
+
+    def spend_years(self) -> pd.DataFrame:
+        """build (position), year, share (of the overnight cost spent that year)."""
+        lead = self.lead.astype(int)
+        n = np.maximum(lead, 1)
+        build = np.repeat(np.arange(len(self)), n)
+        k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        start = np.repeat(self.first_use - lead, n)
+        return pd.DataFrame({"build": build, "year": (start + k).astype(int),
+                             "share": 1.0 / np.repeat(n, n)})
+
+    # -- per period ---------------------------------------------------------------------
+    def by_period(self, disc: Discounting) -> pd.DataFrame:
+        """build, pos, alive_share, usable_share, pv for every period a build is alive in."""
+        starts = np.asarray(disc.starts, dtype=float)
+        lengths = np.asarray(disc.lengths, dtype=float)
+        n, p = len(self), len(starts)
+        b = np.repeat(np.arange(n), p)
+        pos = np.tile(np.arange(p), n)
+        f, stop = self.first_use[b], (self.first_use + self.life)[b]
+        a, e = starts[pos], starts[pos] + lengths[pos]
+        lo, hi = np.maximum(f, a), np.minimum(stop, e)
+        alive = np.maximum(hi - lo, 0.0)
+        usable = alive.copy()
+        for k in range(self.ramp.shape[1]):
+            y = f + k
+            inside = (y >= a) & (y < e) & (y < stop)
+            usable -= np.where(inside, 1.0 - self.ramp[b, k], 0.0)
+        keep = alive > 0
+        return pd.DataFrame({
+            "build": b[keep], "pos": pos[keep],
+            "alive_share": (alive / lengths[pos])[keep],
+            "usable_share": (usable / lengths[pos])[keep],
+            "pv": disc.pv(lo[keep], hi[keep]),
+        })

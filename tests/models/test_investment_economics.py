@@ -1,0 +1,479 @@
+"""Investment and project economics, derived by hand from year-by-year cash flows.
+
+Every expected number below is computed in the test from explicit year loops with
+the discount factor ``d(y) = 1.1^-(y - 2026)`` (cash flows at the start of each year),
+never from chainopt's annuity or vintage code. The toy chain: 1 t feed (cost 100 USD/t)
+makes 1 t product at a unit; the product sells at ``100 + margin``, so each t/yr of
+usable capacity earns ``margin`` USD per year. Quantities in kt/yr, money in MUSD
+(kt x USD/t / 1000). Periods are 5 years (2026-2030, 2031-2035) unless stated.
+
+The time model (README "Time, money and investment"): flows inside a period are the
+same every year, so capacity usable for n of a period's 5 years counts as n/5 of it
+in every year of that period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainopt import api
+from chainopt.case.load import load_case
+from chainopt.case.scenario import without_projects
+from chainopt.errors import InputError
+from chainopt.report import economics
+from tests.toycase import solve_case, value, write_case
+
+R = 0.1
+FIVE_FIVE = [{"period": "p1", "start_year": 2026, "length_yr": 5},
+             {"period": "p2", "start_year": 2031, "length_yr": 5}]
+TEN = [{"period": "p1", "start_year": 2026, "length_yr": 10}]
+COMMODITIES = "commodity,unit,kind\nfeed,t,raw\nmid,t,intermediate\nproduct,t,product\n"
+
+
+def d(y: int) -> float:
+    """Discount factor of calendar year y (start of year, base 2026, 10 %)."""
+    return 1.1 ** -(y - 2026)
+
+
+def dsum(first: int, last: int) -> float:
+    """sum of d(y) for first <= y <= last, year by year."""
+    return sum(d(y) for y in range(first, last + 1))
+
+
+def chain(tmp_path, units: str, margin: float = 130.0, extra: dict | None = None,
+          periods=FIVE_FIVE, **meta):
+    """Feed -> product chain; ``units`` is the units.csv text (process ``make``)."""
+    tables = {
+        "commodities": COMMODITIES, "sites": "site\nplant\n",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": units,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,product,{100 + margin}",
+    }
+    tables.update(extra or {})
+    return write_case(tmp_path, tables, discount_rate=R, periods=periods, **meta)
+
+
+def irr_by_hand(flows: list[float]) -> float:
+    """The rate i in (-0.9, 1) with sum_k flows[k] (1+i)^-k = 0, by bisection."""
+    f = lambda i: sum(v * (1 + i) ** -k for k, v in enumerate(flows))  # noqa: E731
+    lo, hi = -0.9, 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.sign(f(mid)) == np.sign(f(lo)) else (lo, mid)
+    return (lo + hi) / 2
+
+
+# -- one capital-cost convention -------------------------------------------------------
+
+def test_850_130_unit_is_built_and_costs_exactly_k(tmp_path):
+    """Capex 850 USD per t/yr, 10-year life, margin 130 USD/t, r = 10 %, one 10-year period.
+
+    Year by year per t/yr: -850 at the start of 2026, +130 at the start of 2026..2035:
+    NPV = -850 + 130 * sum_{y=2026}^{2035} d(y) = -850 + 130 * 6.759024 = +28.673 > 0,
+    so all 20 kt/yr allowed are built: objective = 20 * 28.673 / 1000 = 0.57346 MUSD.
+    (An annuity with the end-of-year CRF would have charged 850 * 1.1 = 935 and not built.)
+    """
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,"
+                           "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\n"
+                           "u,plant,make,0,850,20,10", periods=TEN))
+    npv = -850 + 130 * dsum(2026, 2035)
+    assert npv == pytest.approx(28.673, abs=1e-3)
+    assert value(res["capacity"], name="u")["new_k_per_yr"] == pytest.approx(20.0)
+    assert res.objective == pytest.approx(20 * npv / 1000, rel=1e-9)
+    inv = value(res["investments"], name="u")
+    assert inv["overnight_musd"] == pytest.approx(17.0)
+    assert inv["capex_npv_musd"] == pytest.approx(17.0, rel=1e-9)  # exactly K in PV
+    assert inv["residual_musd"] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("life", [1, 5, 6, 7, 12])
+def test_lives_across_five_year_periods(tmp_path, life):
+    """10 kt/yr built in p1 (2026), life L, capex 100 USD per t/yr, fixed O&M 10 USD
+    per t/yr, margin 200 USD/t; no build in p2.
+
+    Alive years: 2026 .. 2026+L-1. Usable share of p1 = min(L, 5)/5, of p2 =
+    clip(L-5, 0, 5)/5; operating value per t/yr = 200 * sum_t share_t * w_t with
+    w_t = sum of d over the period. Fixed O&M per t/yr: 10 * sum of d over the alive
+    years in the horizon. Capex: A per year with A * sum_{alive} d = 100 * d(2026)
+    (exactly K at the first year of use), charged in the alive years up to 2035; the
+    rest (L = 12: years 2036, 2037) is the residual value at 2036,
+    A * (d(2036) + d(2037)) / d(2036).
+    """
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                           "fixed_om_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\n"
+                           f"u,plant,make,0,100,10,10,{life}",
+                           margin=200.0, extra={
+                               "units_by_period": "unit,period,max_new_k_per_yr\nu,p2,0"}))
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    share1, share2 = min(life, 5) / 5, min(max(life - 5, 0), 5) / 5
+    last = 2026 + life - 1
+    annuity = 100 * d(2026) / dsum(2026, last)
+    charged = annuity * dsum(2026, min(last, 2035))
+    per_t = 200 * (share1 * w1 + share2 * w2) - 10 * dsum(2026, min(last, 2035)) - charged
+    assert per_t > 0
+    assert res.objective == pytest.approx(10 * per_t / 1000, rel=1e-9)
+    cap = res["capacity"].set_index("period")
+    cap = cap[cap["name"] == "u"]
+    assert cap.loc["p1", "total_k_per_yr"] == pytest.approx(10 * share1)
+    assert cap.loc["p2", "total_k_per_yr"] == pytest.approx(10 * share2)
+    inv = value(res["investments"], name="u")
+    residual = annuity * dsum(2036, last) / d(2036) if last >= 2036 else 0.0
+    assert inv["residual_musd"] == pytest.approx(10 * residual / 1000, abs=1e-12)
+    assert inv["capex_npv_musd"] == pytest.approx(10 * charged / 1000, rel=1e-9)
+    # spend minus discounted residual = what the objective charges
+    assert 10 * 100 / 1000 - inv["residual_musd"] * d(2036) == pytest.approx(
+        inv["capex_npv_musd"], rel=1e-9)
+
+
+def test_ramp_up_lowers_usable_capacity_not_cost(tmp_path):
+    """Ramp-up 0.5: in 2026 half the capacity is usable, then all of it (10-year life,
+    one 10-year period, capex 100). Usable capacity-years: 9.5 of 10, so the period's
+    average is 0.95 * 10 kt/yr; the cost is still exactly K = 100 per t/yr."""
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                           "max_new_k_per_yr,lifetime_yr,ramp_up\nu,plant,make,0,100,10,10,0.5",
+                           margin=200.0, periods=TEN))
+    w = dsum(2026, 2035)
+    assert res.objective == pytest.approx(10 * (200 * 0.95 * w - 100) / 1000, rel=1e-9)
+    assert value(res["capacity"], name="u")["total_k_per_yr"] == pytest.approx(9.5)
+
+
+# -- projects: lead time, residual value, one cash-flow stream ------------------------
+
+PROJECT_UNIT = ("unit,site,process,capacity_k_per_yr,project\n"
+                "new,plant,make,10,{project}\n")
+
+
+def _project_case(tmp_path, row: str, units: str | None = None, margin: float = 200.0,
+                  extra: dict | None = None, periods=FIVE_FIVE):
+    tables = {"projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                          "all_or_nothing,state,forced_period,retires_units\n" + row}
+    tables.update(extra or {})
+    return chain(tmp_path, units or PROJECT_UNIT.format(project="pj"), margin=margin,
+                 extra=tables, periods=periods)
+
+
+def _pair(folder):
+    """(counterfactual, scenario) runs of a case whose project pj is on."""
+    case = load_case(folder)
+    return (api.run(without_projects(case, ["pj"]), save=False), api.run(case, save=False))
+
+
+def test_lead_time_residual_value_and_one_stream(tmp_path):
+    """Project pj: 9 MUSD overnight, lead time 3 years, life 10, brings 10 kt/yr.
+
+    Year by year: -3 MUSD at the starts of 2026, 2027, 2028 (construction); usable from
+    2029 to 2038. Annuity A with A * sum_{2029}^{2038} d = 3 * (d(2026)+d(2027)+d(2028))
+    (interest during construction included); charged 2029..2035 inside the horizon;
+    residual value at 2036 = A * sum_{2036}^{2038} d / d(2036). Capacity: 2 of p1's 5
+    years (4 kt/yr on average in p1), all of p2: operating value
+    = 10 * 200 * (0.4 * w1 + w2) / 1000. Without the project nothing is made (0).
+
+    The incremental stream (spend, operating 0.8 MUSD/yr in p1 and 2 in p2, residual in
+    2036) has NPV = the objective difference, and IRR > 10 % because NPV > 0.
+    """
+    folder = _project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n")
+    cf, sc = _pair(folder)
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    spend_pv = 3 * dsum(2026, 2028)
+    annuity = spend_pv / dsum(2029, 2038)
+    objective = 10 * 200 * (0.4 * w1 + w2) / 1000 - annuity * dsum(2029, 2035)
+    assert cf.objective == pytest.approx(0.0, abs=1e-9)
+    assert sc.objective == pytest.approx(objective, rel=1e-9)
+    summary, flows = economics.project_economics(cf, sc)
+    assert summary["incremental_npv_musd"] == pytest.approx(objective, rel=1e-9)
+    assert summary["stream_npv_musd"] == pytest.approx(objective, abs=1e-6)
+    assert summary["build_year"] == 2026 and summary["first_use_year"] == 2029
+    hand = ([0.8 - 3] * 3 + [0.8] * 2 + [2.0] * 5
+            + [annuity * dsum(2036, 2038) / d(2036)])
+    f = flows.set_index("year")["net_musd"]
+    assert f.loc[2026:2036].to_numpy() == pytest.approx(hand, abs=1e-9)
+    assert sum(v * d(2026 + k) for k, v in enumerate(hand)) == pytest.approx(objective,
+                                                                             rel=1e-9)
+    assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
+    assert summary["irr"] > R
+
+
+def test_forced_project_whose_irr_is_exactly_r(tmp_path):
+    """A forced project of 10 MUSD, life 10, one 10-year period, bringing 10 kt/yr at a
+    margin m with 10 * m * sum_{2026}^{2035} d / 1000 = 10: NPV 0, so IRR = 10 % exactly.
+    m = 1000 / 6.759024 = 147.951 USD/t."""
+    m = 1000 / dsum(2026, 2035)
+    folder = _project_case(tmp_path, "pj,10,p1,10,0,true,forced,p1,\n", margin=m, periods=TEN)
+    cf, sc = _pair(folder)
+    summary, _flows = economics.project_economics(cf, sc)
+    assert summary["incremental_npv_musd"] == pytest.approx(0.0, abs=1e-9)
+    assert summary["irr"] == pytest.approx(R, abs=1e-7)
+    assert summary["payback_yr"] == pytest.approx(10 / (10 * m / 1000))
+
+
+def test_forced_loser_and_partial_project(tmp_path):
+    """Forced at a margin of 50 USD/t: NPV = 10 * 50 * w / 1000 - 10 < 0 (w over 10 years),
+    built anyway; IRR below 10 %. Optional and divisible (all_or_nothing false) with a
+    sales cap of 6 kt/yr at a margin of 200: building 60 % of it is best (each share of
+    the project adds 10 * 200 * w / 1000 - 10 > 0 until the cap binds): objective
+    = 0.6 * (2 * w - 10)."""
+    w = dsum(2026, 2035)
+    folder = _project_case(tmp_path, "pj,10,p1,10,0,true,forced,p1,\n", margin=50.0,
+                           periods=TEN)
+    cf, sc = _pair(folder)
+    summary, _ = economics.project_economics(cf, sc)
+    assert summary["incremental_npv_musd"] == pytest.approx(0.5 * w - 10, rel=1e-9)
+    assert summary["irr"] < R
+    part = _project_case(tmp_path / "part", "pj,10,p1,10,0,false,optional,,\n", periods=TEN,
+                         extra={"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                           "plant,product,300,6"})
+    res = solve_case(part)
+    assert value(res["projects"], project="pj")["built_share"] == pytest.approx(0.6)
+    assert res.objective == pytest.approx(0.6 * (2 * w - 10), rel=1e-9)
+
+
+def test_retired_unit_stops_paying_fixed_om(tmp_path):
+    """An old unit (10 kt/yr, variable cost 150 USD/t, fixed O&M 20 USD per t/yr) and a
+    renewal project (5 MUSD, earliest p2, life 10) that retires it and brings a new unit
+    (10 kt/yr, no variable cost, fixed O&M 10). Price 300, feed 100.
+
+    Without the project: 10 * (50 - 20) * (w1 + w2) / 1000. With it, built in p2 (2031):
+    p1 as before; p2: the new unit earns 10 * (200 - 10) * w2 / 1000 and the old one
+    neither runs nor pays fixed O&M; capex: 5 MUSD at 2031 repaid by 10 annuities
+    A = 5 d(2031) / sum_{2031}^{2040} d, of which 2031-2035 fall in the horizon.
+    """
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+             "old,plant,make,10,20,\nnew,plant,make2,10,10,pj\n")
+    extra = {"modes": "mode,process,variable_cost_usd_per_unit\nrun,make,150\nrun2,make2,0",
+             "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                           "run,product,out,1\nrun2,feed,in,1\nrun2,product,out,1"}
+    folder = _project_case(tmp_path, "pj,5,p2,10,0,true,optional,,old\n", units=units,
+                           extra=extra)
+    cf, sc = _pair(folder)
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    assert cf.objective == pytest.approx(10 * 30 * (w1 + w2) / 1000, rel=1e-9)
+    capex = 5 * d(2031) * dsum(2031, 2035) / dsum(2031, 2040)
+    expected = 10 * 30 * w1 / 1000 + 10 * 190 * w2 / 1000 - capex
+    assert sc.objective == pytest.approx(expected, rel=1e-9)
+    cap = sc["capacity"]
+    old_p2 = cap[(cap["name"] == "old") & (cap["period"] == "p2")].iloc[0]
+    assert old_p2["total_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_retire_year_and_life_extension(tmp_path):
+    """An existing unit (10 kt/yr, fixed O&M 20) retires at the start of 2029; a life
+    extension of 5 years costs 80 USD per t/yr. Margin 150.
+
+    Without extension: p1 has 3 of 5 years (6 kt/yr average), fixed O&M 2026-2028.
+    The extension runs 2029-2033 (2/5 of p1, 3/5 of p2); its 5 annuities all fall in the
+    horizon, so it costs exactly 80 * d(2029) per t/yr; its fixed O&M is 20 per year
+    alive. Per t/yr it adds 150 * (0.4 w1 + 0.6 w2) - 20 * sum_{2029}^{2033} d - 80 d(2029)
+    > 0: all 10 kt/yr are extended.
+    """
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
+             "old,plant,make,10,20,2029,{ext},80\n")
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    base = 10 * (150 * 0.6 * w1 - 20 * dsum(2026, 2028)) / 1000
+    res = solve_case(chain(tmp_path / "a", units.format(ext=0), margin=150.0))
+    assert res.objective == pytest.approx(base, rel=1e-9)
+    assert value(res["capacity"][res["capacity"]["period"] == "p1"],
+                 name="old")["total_k_per_yr"] == pytest.approx(6.0)
+    res = solve_case(chain(tmp_path / "b", units.format(ext=5), margin=150.0))
+    gain = 150 * (0.4 * w1 + 0.6 * w2) - 20 * dsum(2029, 2033) - 80 * d(2029)
+    assert res.objective == pytest.approx(base + 10 * gain / 1000, rel=1e-9)
+    assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
+
+
+def test_precedence_requires_and_excludes(tmp_path):
+    """Two projects over one 10-year period (w = sum_{2026}^{2035} d = 6.759024):
+    a (1 MUSD) brings an idle unit; b (2 MUSD) brings 10 kt/yr at a margin of 200:
+    b alone is worth 10*200*w/1000 - 2 = 11.518 MUSD. With b requiring a, both are built
+    (11.518 - 1); with a off, b cannot be built (0). With a excluding b instead (and both
+    optional), only b is built (11.518)."""
+    w = dsum(2026, 2035)
+    units = ("unit,site,process,capacity_k_per_yr,project\n"
+             "ua,plant,idle,10,a\nub,plant,make,10,b\n")
+    extra = {"modes": "mode,process\nrun,make\nstay,idle",
+             "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                           "run,product,out,1\nstay,feed,in,1\nstay,mid,out,1"}
+    rows = ("project,capex_musd,lifetime_yr,requires,excludes\n"
+            "a,1,10,,{ex}\nb,2,10,{req},\n")
+    res = solve_case(chain(tmp_path / "r", units, margin=200.0, periods=TEN, extra={
+        **extra, "projects": rows.format(req="a", ex=""),
+        "modes": "mode,process\nrun,make\nstay,idle",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,10"}))
+    assert res.objective == pytest.approx(2 * w - 2 - 1, rel=1e-9)
+    case = load_case(tmp_path / "r")
+    assert api.run(without_projects(case, ["a"]), save=False).objective == pytest.approx(
+        0.0, abs=1e-9)
+    res = solve_case(chain(tmp_path / "x", units, margin=200.0, periods=TEN, extra={
+        **extra, "projects": rows.format(req="", ex="b"),
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,10"}))
+    assert res.objective == pytest.approx(2 * w - 2, rel=1e-9)
+    built = set(economics.built_projects(res)["project"])
+    assert built == {"b"}
+
+
+def test_link_expansion(tmp_path):
+    """Feed at site a (cost 100) sells at b (price 300); a new link costs 900 USD per
+    t/yr, life 10, one 10-year period: per t/yr -900 + 200 * 6.759 = +451.8, so the 5 kt/yr
+    allowed are built: objective = 5 * 451.8 / 1000."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb\n",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nb,feed,300",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 "max_new_k_per_yr,lifetime_yr\nab,a,b,feed,0,900,5,10",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,make,0",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+    }, discount_rate=R, periods=TEN)
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(5 * (-900 + 200 * dsum(2026, 2035)) / 1000,
+                                          rel=1e-9)
+    assert value(res["investments"], kind="link")["amount"] == pytest.approx(5.0)
+
+
+def test_per_site_emission_cap_and_capacity_use(tmp_path):
+    """Two sites make product (margin 100 USD/t, 1 t CO2 per t); site a is capped at
+    3 kt CO2/yr, b is not; each unit has 20 units of capacity and a mode using 2 units
+    of capacity per t (capacity_use 2): 10 kt/yr each at most. So a makes 3, b 10:
+    objective = 13 * 100 / 1000 = 1.3 MUSD per year, one 1-year period, r = 0."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES + "co2,t,emission\n", "sites": "site\na\nb\n",
+        "modes": "mode,process,capacity_use\nrun,make,2",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1\nrun,co2,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nua,a,make,20\nub,b,make,20",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100\nb,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\na,product,200\nb,product,200",
+        "policies": "commodity,site,cap_k_per_yr\nco2,a,3",
+    })
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(1.3, rel=1e-9)
+    act = res["activity"].set_index("unit")["activity_k_per_yr"]
+    assert act["ua"] == pytest.approx(3.0) and act["ub"] == pytest.approx(10.0)
+
+
+# -- discounting conventions -----------------------------------------------------------
+
+@pytest.mark.parametrize(("timing", "shift"), [("start", 0.0), ("mid", 0.5), ("end", 1.0)])
+def test_cash_flow_timing(tmp_path, timing, shift):
+    """An existing 10 kt/yr unit at a margin of 100 over two 5-year periods: the objective
+    is 10 * 100 * sum_{y=2026}^{2035} 1.1^-(y - 2026 + s) / 1000 with s = 0, 0.5, 1."""
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+                           margin=100.0, cash_flow_timing=timing))
+    expected = sum(1.1 ** -(y - 2026 + shift) for y in range(2026, 2036))
+    assert res.objective == pytest.approx(expected, rel=1e-12)
+
+
+def test_explicit_period_weights_port_a_published_objective(tmp_path):
+    """Weights length * 1.1^-(mid-year - base), as some published models use:
+    p1: 5 * 1.1^-2.5, p2: 5 * 1.1^-7.5. A 10 kt/yr unit (margin 100) is worth
+    10 * 100 * (w1 + w2) / 1000; a build in p1 of 5 kt/yr costing 100 per t/yr (life 10,
+    inside the horizon) costs K * d(2026) with d(y) = w1 / 5 in p1's years."""
+    w1, w2 = 5 * 1.1 ** -2.5, 5 * 1.1 ** -7.5
+    periods = [dict(FIVE_FIVE[0], weight=w1), dict(FIVE_FIVE[1], weight=w2)]
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                           "max_new_k_per_yr,lifetime_yr\nu,plant,make,10,100,5,10",
+                           margin=100.0, periods=periods,
+                           extra={"units_by_period": "unit,period,max_new_k_per_yr\nu,p2,0"}))
+    assert res.objective == pytest.approx(15 * 100 * (w1 + w2) / 1000 - 5 * 100 * w1 / 5 / 1000,
+                                          rel=1e-12)
+    per = economics.period_table(res).set_index("period")["weight"]
+    assert per["p1"] == pytest.approx(w1) and per["p2"] == pytest.approx(w2)
+
+
+# -- no silent semantics -----------------------------------------------------------------
+
+def test_forced_period_before_earliest_is_an_error(tmp_path):
+    folder = _project_case(tmp_path, "pj,10,p2,10,0,true,forced,p1,\n")
+    with pytest.raises(InputError, match="forced_period is before earliest_period"):
+        load_case(folder)
+
+
+def test_blank_project_link_capacity_is_an_error(tmp_path):
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb\n",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,make,0",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "projects": "project,capex_musd\nport,10",
+        "links": "link,from_site,to_site,commodities,project\nab,a,b,feed,port",
+    })
+    with pytest.raises(InputError, match="needs the capacity the project brings"):
+        load_case(folder)
+
+
+def test_blank_unit_capacity_is_an_error(tmp_path):
+    folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,")
+    with pytest.raises(InputError, match=r"units.csv row 2, column capacity_k_per_yr"):
+        load_case(folder)
+
+
+def test_period_lists_with_spaces(tmp_path):
+    """A user constraint on 'p1; p2' (with a space) caps production at 3 kt/yr in both
+    periods: objective = 3 * 100 * (w1 + w2) / 1000."""
+    folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+                   margin=100.0, extra={
+                       "constraints": "constraint,sense,rhs,periods\ncap,<=,3,p1; p2",
+                       "constraint_terms": "constraint,term,quantity,coef,unit\n"
+                                           "cap,1,activity,1,u"})
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(3 * 100 * dsum(2026, 2035) / 1000, rel=1e-9)
+
+
+def _blend_case(tmp_path):
+    """Fuel (t) blended from a (t, sulfur 1 %) and b (m3, density 0.8, sulfur 0)."""
+    return write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,\nb,m3,raw,0.8\n"
+                       "fuel,t,product,",
+        "sites": "site\nplant\n",
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,none,0",
+        "modes": "mode,process\nrun,none",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,a,in,1\nrun,fuel,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,a,10,\nplant,b,10,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,fuel,500",
+        "blends": "blend,site,product,components,basis\nmix,plant,fuel,a;b,mass",
+        "qualities": "commodity,property,value\na,sulfur,1.0\nb,sulfur,0.0",
+        "specs": "commodity,property,max_value\nfuel,sulfur,0.5",
+    })
+
+
+def test_mass_blend_converts_a_component_in_m3(tmp_path):
+    """Product (t) from a (t, sulfur 1 %) and b (stated in m3, density 0.8, sulfur 0),
+    mass basis, spec sulfur <= 0.5 %. 1 m3 of b is 0.8 t, so a <= 0.8 b_m3 by mass:
+    with 10 k m3 of b, a = 8 kt and the product is 8 + 8 = 16 kt at 0.5 % exactly.
+    (Counting b's m3 as tonnes would have allowed 10 kt of a: off spec.)"""
+    res = solve_case(_blend_case(tmp_path))
+    bl = res["blending"].set_index("component")["blend_k_per_yr"]
+    assert bl["a"] == pytest.approx(8.0) and bl["b"] == pytest.approx(10.0)
+    sold = value(res["sales"], commodity="fuel")["sales_k_per_yr"]
+    assert sold == pytest.approx(16.0)
+
+
+def test_blend_capacity_is_in_the_products_unit(tmp_path):
+    """The same blend with a capacity of 12 kt of product: a = 0.8 b_m3 (on spec) and
+    a + 0.8 b_m3 = 12 give b = 7.5 k m3, a = 6 kt (a capacity counted in component units
+    would have allowed a + b = 12, i.e. 13.3 kt of product)."""
+    folder = _blend_case(tmp_path)
+    (folder / "blends.csv").write_text("blend,site,product,components,basis,capacity_k_per_yr\n"
+                                       "mix,plant,fuel,a;b,mass,12\n")
+    res = solve_case(folder)
+    bl = res["blending"].set_index("component")["blend_k_per_yr"]
+    assert bl["a"] == pytest.approx(6.0) and bl["b"] == pytest.approx(7.5)
+    assert value(res["sales"], commodity="fuel")["sales_k_per_yr"] == pytest.approx(12.0)
+
+
+def test_mip_parts_add_up_to_the_fixed_lp_objective():
+    """After a MIP the plan is the LP with the integer decisions fixed: its objective is
+    reported, equals the MIP's (gap 0 here) and is the sum of its parts."""
+    from pathlib import Path
+
+    r = api.run(Path(__file__).resolve().parents[2] / "examples" / "petchem_investment",
+                save=False)
+    parts = r["kpis"][r["kpis"]["kpi"].str.startswith("npv_")]["value"].sum()
+    assert parts == pytest.approx(r.objective, rel=1e-9)
+    assert r.manifest["solver_info"]["mip_objective"] == pytest.approx(r.objective, rel=1e-6)
