@@ -260,6 +260,12 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
         mine = [j for j in economics.considered_projects(r) if j not in theirs]
         if not mine:
             continue
+        if not r.manifest.get("source"):
+            from chainopt.errors import InputError, Problem
+
+            raise InputError([Problem(str(r.manifest.get("results_dir") or n),
+                                      "manifest.json records no source to value the projects "
+                                      "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
         built = set(economics.built_projects(r)["project"])
         cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None}

@@ -364,3 +364,16 @@ def test_unwritable_output_is_found_before_solving(tmp_path, monkeypatch):
     monkeypatch.setattr(api, "build_model", no_build)
     _code, text = cli("run", "small_chain", "--out", "/proc/chainopt_hardening", code=1)
     assert "cannot write here" in text
+
+
+def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
+    """compare reuses up-to-date results; one whose manifest lost its 'source' cannot be
+    valued against its counterfactual: exit 1 naming the folder, no traceback."""
+    sc = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
+    cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=0)
+    mf = tmp_path / "small_port_expansion" / "manifest.json"
+    m = json.loads(mf.read_text())
+    del m["source"]
+    mf.write_text(json.dumps(m))
+    _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=1)
+    assert "small_port_expansion" in text and "records no source" in text
