@@ -260,6 +260,15 @@ def scenario_not_utf8(t, r):
     return ["run", t / "s.yaml", "--out", t / "out"], ["s.yaml", "not UTF-8"]
 
 
+def scenario_changes_of_wrong_types(t, r):
+    _write(t / "s.yaml", "base: small_chain\nchanges:\n"
+           "  - {table: markets, where: {commodity: [[1]]}, scale: {price_usd_per_unit: x}}\n"
+           "  - {table: markets, where: [1, 2], set: {price_usd_per_unit: {a: 1}}}\n"
+           "  - {project: [1], state: {a: 1}}\n  - 17\n")
+    return ["run", t / "s.yaml", "--out", t / "out"], ["s.yaml changes[0]", "changes[1]",
+                                                         "changes[2]", "changes[3]"]
+
+
 def scenario_is_a_folder(t, r):
     (t / "s.yaml").mkdir()
     return ["validate", t / "s.yaml"], ["s.yaml", "is a folder"]
@@ -323,10 +332,10 @@ CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_f
           distribution_missing_parameter, distributions_not_a_mapping,
           samples_without_distributions, set_range_with_zero_points,
           set_range_count_not_whole, set_values_not_finite, scenario_not_utf8,
-          scenario_is_a_folder, workbook_not_a_zip, workbook_is_a_folder,
-          report_binary_kpis, report_without_kpis, report_of_empty_folder,
-          snapshot_not_a_mapping, snapshot_without_rerun, snapshot_dir_missing,
-          resume_damaged_sweep_json]
+          scenario_changes_of_wrong_types, scenario_is_a_folder, workbook_not_a_zip,
+          workbook_is_a_folder, report_binary_kpis, report_without_kpis,
+          report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
+          snapshot_dir_missing, resume_damaged_sweep_json]
 
 
 @pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
