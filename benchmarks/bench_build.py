@@ -6,21 +6,26 @@ each repetition runs in a fresh Python process so that imports, caches and memor
 start cold-equal::
 
     load     chainopt.api.load_case(path)          read + validate
-    build    chainopt.api.build_model(case)        index + Pyomo + hand-over to HiGHS
+    build    chainopt.api.build_model(case)        index + matrix + hand-over to HiGHS
+    pyomo    built.pyomo                           with --pyomo: the Pyomo model (import apart)
     solve    chainopt.api.solve(built, options)    skipped above 100k unless --solve
     extract  chainopt.api.extract_results(built, outcome)
     peak     resource.getrusage(RUSAGE_SELF).ru_maxrss of that process
+
+``--solver NAME`` solves through Pyomo with that solver (implies ``--pyomo``).
 
 Medians over the repetitions are printed as a Markdown table and written to
 ``benchmarks/out/build_times.md``.
 
     python benchmarks/bench_build.py                       # 10k,100k,300k,1M, 3 reps
     python benchmarks/bench_build.py --sizes 10k,100k --solve --repeat 5
+    python benchmarks/bench_build.py --sizes 10k,100k --pyomo --no-solve
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -79,18 +84,28 @@ def worker(case_dir: str, solve: bool, options: dict) -> dict:
     case = api.load_case(case_dir)
     res["load_s"] = time.perf_counter() - t0
 
+    from chainopt.solve import SolveOptions
+
+    want_pyomo = bool(options.get("pyomo") or options.get("solver"))
+    opts = SolveOptions(**{k: v for k, v in options.items() if v is not None and k != "pyomo"})
     t0 = time.perf_counter()
-    built = api.build_model(case)
+    built = api.build_model(case, opts)
     res["build_s"] = time.perf_counter() - t0
     res["build_peak_mib"] = _peak_mib()
     res["vars"] = int(built.num_vars)
     res["rows"] = int(built.num_rows)
     res["nnz"] = int(built.nnz)
+    if want_pyomo:
+        t0 = time.perf_counter()
+        importlib.import_module("pyomo.environ")  # its import timed apart from the model
+
+        res["pyomo_import_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _ = built.pyomo
+        res["pyomo_s"] = time.perf_counter() - t0
+        res["pyomo_peak_mib"] = _peak_mib()
 
     if solve:
-        from chainopt.solve import SolveOptions
-
-        opts = SolveOptions(**{k: v for k, v in options.items() if v is not None})
         t0 = time.perf_counter()
         outcome = api.solve(built, opts)
         res["solve_s"] = time.perf_counter() - t0
@@ -174,7 +189,8 @@ def summarise(size: int, info: dict, reps: list[dict], solved: bool) -> dict:
     row = {"size": size_label(size), "target": size, "expected_vars": info.get("expected_vars"),
            "reps": len(ok), "errors": [r["error"] for r in reps if "error" in r]}
     for k in ("vars", "rows", "nnz", "import_s", "load_s", "build_s", "solve_s", "extract_s",
-              "insight_s", "build_peak_mib", "peak_mib", "objective"):
+              "insight_s", "build_peak_mib", "peak_mib", "objective", "pyomo_import_s",
+              "pyomo_s", "pyomo_peak_mib"):
         row[k] = _median(ok, k)
     row["status"] = ",".join(sorted({r.get("status", "") for r in ok} - {""})) or (
         "not solved" if ok and not solved else "")
@@ -186,6 +202,8 @@ def summarise(size: int, info: dict, reps: list[dict], solved: bool) -> dict:
 
 
 def table(rows: list[dict]) -> str:
+    if any(r.get("pyomo_s") is not None for r in rows):
+        return pyomo_table(rows)
     head = ("| size | vars | rows | nnz | load s | build s | solve s | extract s | "
             "extract/build | insight s | peak MiB | build peak MiB | status |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -199,6 +217,22 @@ def table(rows: list[dict]) -> str:
             f"{_fmt(r['extract_ratio'])} | {_fmt(r.get('insight_s'))} | "
             f"{_fmt(r['peak_mib'], 0)} | "
             f"{_fmt(r['build_peak_mib'], 0)} | {r['status'] or ('error' if r['errors'] else '')} |")
+    return "\n".join(lines)
+
+
+def pyomo_table(rows: list[dict]) -> str:
+    head = ("| size | vars | rows | nnz | build s (matrix) | import pyomo s | Pyomo model s | "
+            "Pyomo model peak MiB | solve s | status |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        def n(k: str, r: dict = r) -> str:
+            return f"{int(r[k]):,}" if r.get(k) is not None else "—"
+
+        lines.append(
+            f"| {r['size']} | {n('vars')} | {n('rows')} | {n('nnz')} | {_fmt(r['build_s'])} | "
+            f"{_fmt(r.get('pyomo_import_s'))} | {_fmt(r.get('pyomo_s'))} | "
+            f"{_fmt(r.get('pyomo_peak_mib'), 0)} | {_fmt(r['solve_s'])} | "
+            f"{r['status'] or ('error' if r['errors'] else '')} |")
     return "\n".join(lines)
 
 
@@ -240,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=600.0, help="solver time limit, s")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--method", choices=["auto", "simplex", "ipm"], default=None)
+    ap.add_argument("--pyomo", action="store_true",
+                    help="also time the Pyomo model (built.pyomo), its import apart")
+    ap.add_argument("--solver", default=None,
+                    help="solve through Pyomo with this solver (implies --pyomo)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--regenerate", action="store_true", help="regenerate cases even if present")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per repetition, s")
@@ -253,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
-    options = {"time_limit_s": args.time_limit, "threads": args.threads, "method": args.method}
+    options = {"time_limit_s": args.time_limit, "threads": args.threads, "method": args.method,
+               "pyomo": args.pyomo, "solver": args.solver}
     rows = []
     for text in args.sizes.split(","):
         size = parse_size(text)
@@ -267,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {size_label(size)} rep {i + 1}: FAILED {r['error']}", flush=True)
             else:
                 print(f"  {size_label(size)} rep {i + 1}: load {r['load_s']:.2f} s, build "
-                      f"{r['build_s']:.2f} s, solve {_fmt(r.get('solve_s'))} s, extract "
+                      f"{r['build_s']:.2f} s"
+                      + (f", pyomo {r['pyomo_s']:.2f} s (import {r['pyomo_import_s']:.2f} s)"
+                         if "pyomo_s" in r else "")
+                      + f", solve {_fmt(r.get('solve_s'))} s, extract "
                       f"{_fmt(r.get('extract_s'))} s, peak {r['peak_mib']:,.0f} MiB"
                       + (f", {r['status']} {r['objective']:.6g}" if "status" in r else ""),
                       flush=True)
@@ -279,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
            f"{platform.machine()}, {os.cpu_count()} CPUs, medians of {args.repeat} fresh "
            f"processes, seed {args.seed}")
     doc = ("# chainopt build benchmark\n\n" + env + "\n\n" + md + "\n\n"
-           "load = read + validate; build = index + Pyomo + hand-over to HiGHS; "
+           "load = read + validate; build = index + matrix + hand-over to HiGHS; "
            "peak = max RSS of the process (build peak: right after build).\n\n"
            + ("\n".join(notes) + "\n" if notes else ""))
     (OUT / "build_times.md").write_text(doc, encoding="utf-8")

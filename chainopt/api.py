@@ -8,24 +8,56 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 from __future__ import annotations
 
 import math
+import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chainopt import __version__
+import pandas as pd
+import yaml
+
+from chainopt import __version__, batch
+from chainopt import sweep as sw
+from chainopt.atomic import check_replaceable, check_writable, write_file
+from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
-from chainopt.case.scenario import apply_scenario, load_source, scenario_name
+from chainopt.case.load import embedded_cases
+from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import Case
-from chainopt.extract import extract_tables
-from chainopt.models.build import BuiltModel, build
+from chainopt.case.validate import validate
+from chainopt.errors import (
+    InputError,
+    InputsChangedError,
+    Problem,
+    ResultsDifferError,
+    ResultsExistError,
+)
+from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.results import Results
+from chainopt.report import compare as cmp
+from chainopt.report import economics
+from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
+from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
+from chainopt.report.html import write_report
+from chainopt.report.sweep_stats import summarise
+from chainopt.results import MANIFEST, RERUN, Results
 from chainopt.safe_yaml import read_mapping
-from chainopt.solve import SolveOptions, SolveOutcome, handover
-from chainopt.solve import solve as _solve
+
+if TYPE_CHECKING:
+    from chainopt.models.build import BuiltModel
+    from chainopt.solve import SolveOptions, SolveOutcome
+
+# Deliberately lazy: the model side (scipy.sparse, highspy, the families) loads on the
+# first build, so that `chainopt validate` and `chainopt show` do not pay for it.
+_build = lazy_module("chainopt.models.build")
+_extract = lazy_module("chainopt.extract")
+_solver = lazy_module("chainopt.solve")
 
 __all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
            "run_many", "solve"]
@@ -42,33 +74,45 @@ def load_case(source: str | Path | None = None) -> Case:
     return load_source(source)
 
 
-def build_model(case: Case, options: SolveOptions | None = None) -> BuiltModel:
-    """Build the Pyomo model of ``case`` and hand it to HiGHS."""
-    built = build(case)
-    handover(built, options)
+def build_model(case: Case, options: SolveOptions | None = None,
+                extend: Callable[[object, BuiltModel], object] | None = None) -> BuiltModel:
+    """Build the model of ``case``; ``extend(model, built)`` may add Pyomo components to
+    ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
+    the model will be solved through Pyomo (a solver named, or extended)."""
+    built = _build.build(case)
+    if extend is not None:
+        built.extend(extend)
+    if not _solver.takes_pyomo_path(built, options):
+        _solver.handover(built, options)
     return built
 
 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
-    """Solve a built model with HiGHS (raises InfeasibleError, UnboundedError, SolverError)."""
-    return _solve(built, options)
+    """Solve a built model: the matrix straight to HiGHS, or the Pyomo model with
+    ``options.solver`` when one is named or the model was extended (raises
+    InfeasibleError, UnboundedError, SolverError; InputError for an unknown solver)."""
+    return _solver.solve(built, options)
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
     """Tidy result tables and the manifest of a solved model."""
     t0 = time.perf_counter()
-    tables = extract_tables(built, outcome)
+    tables = _extract.extract_tables(built, outcome)
     t1 = time.perf_counter()
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables
 
     insight, insight_info = insight_tables(built, outcome)
+    if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
+        insight["ranging"] = insight["ranging"].iloc[0:0]
+        insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
     tables.update(insight)
+    tables.update(outcome.tables)
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": t1 - t0,
                "insight_s": time.perf_counter() - t1}
-    import pyomo
-
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
@@ -80,9 +124,11 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "num_vars": built.num_vars,
         "num_rows": built.num_rows,
         "nnz": built.nnz,
+        "solver": outcome.info.get("solver"),
+        "solve_path": outcome.info.get("path"),
         "solver_options": outcome.options,
         "solver_info": outcome.info,
-        "versions": {"chainopt": __version__, "pyomo": pyomo.version.version,
+        "versions": {"chainopt": __version__, "pyomo": package_version("pyomo"),
                      "highs": outcome.info.get("highs_version"),
                      "python": sys.version.split()[0]},
         "platform": platform.platform(),
@@ -103,7 +149,8 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         name: str | None = None, overwrite: bool = False, options: SolveOptions | None = None,
         save: bool = True, progress: Callable[[str], object] | None = None,
-        excel: bool = False) -> Results:
+        excel: bool = False,
+        extend: Callable[[object, BuiltModel], object] | None = None) -> Results:
     """Load (or take) a case, solve it and save the results under ``out/name``.
 
     ``name`` (default: the scenario or case name) must be a snake_case name, never a path
@@ -112,11 +159,17 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     replaced only with ``overwrite`` and only if chainopt wrote it (:mod:`chainopt.atomic`).
     ``excel`` also writes ``results.xlsx`` (KPI sheet first).
     A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
+    ``extend(model, built)`` adds Pyomo variables and constraints (or changes the
+    objective) before the solve; the extended model is solved through Pyomo with
+    ``options.solver`` (default ``highs``); the results tables hold chainopt's own
+    columns and rows, the ``extension`` table the values of the added components.
     """
     step = progress or (lambda _msg: None)
     check_options(options)
     if name is not None:
         check_name(name, "--name")
+    if options is not None and options.solver:
+        _solver.pyomo_solver(options.solver)  # an unknown or missing solver: fail first
     t0 = time.perf_counter()
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
@@ -126,7 +179,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     if save:
         _check_target(folder, overwrite)
     step("building model")
-    built = build_model(case, options)
+    built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
     step("solving")
     outcome = solve(built, options)
@@ -138,8 +191,6 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         results.manifest["results_dir"] = str(folder)
         extra = None
         if excel:  # results.xlsx is written inside the temporary folder, before the rename
-            from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
-
             def extra(tmp: Path) -> None:
                 write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
         results.save(folder, overwrite=overwrite, extra=extra)
@@ -148,8 +199,6 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
 
 def check_options(options: SolveOptions | None) -> None:
     """Reject solver options no solver could take (the CLI already checks its own)."""
-    from chainopt.errors import InputError, Problem
-
     if options is None:
         return
     o = options
@@ -168,9 +217,6 @@ def check_options(options: SolveOptions | None) -> None:
 
 def _check_target(folder: Path, overwrite: bool) -> None:
     """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``)."""
-    from chainopt.atomic import check_replaceable, check_writable
-    from chainopt.errors import ResultsExistError
-
     if folder.exists() or folder.is_symlink():
         if not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
@@ -188,11 +234,9 @@ def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None
     carries its error and exit code and does not stop the others. ``reuse`` loads
     results whose manifest has the same input hash instead of solving again.
     """
-    from chainopt.batch import run_many as _run_many
-
-    return _run_many([str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
-                     overwrite=overwrite, options=options, reuse=reuse, save=save,
-                     on_done=on_done)
+    return batch.run_many(run, [str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
+                          overwrite=overwrite, options=options, reuse=reuse, save=save,
+                          on_done=on_done)
 
 
 def compare(sources: list[str], out: str | Path | None = None, name: str | None = None,
@@ -205,8 +249,6 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
     the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
     """
-    from chainopt.report import compare as cmp
-
     if name is not None:  # a bad name or a folder in the way: say so before solving
         compare_folder(out, name, [])
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
@@ -224,8 +266,6 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
 
 def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) -> Path:
     """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``."""
-    from chainopt.atomic import check_replaceable
-
     root = Path(out or DEFAULT_RESULTS)
     if name is not None:
         folder = child(root, name, "--name", prefix="compare-")
@@ -248,9 +288,6 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
     Returns ``{name: {"projects": {project: Results}, "not_built": [...], "inputs":
     Results | None}}`` for :func:`chainopt.report.compare.compare`.
     """
-    from chainopt.case.scenario import without_projects
-    from chainopt.report import economics
-
     names = list(results)
     base = results[names[0]]
     theirs = set(economics.considered_projects(base))
@@ -261,8 +298,6 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
         if not mine:
             continue
         if not r.manifest.get("source"):
-            from chainopt.errors import InputError, Problem
-
             raise InputError([Problem(str(r.manifest.get("results_dir") or n),
                                       "manifest.json records no source to value the projects "
                                       "against", "run it again (--overwrite)")])
@@ -295,97 +330,114 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
     InputError quoting the first variant's message and its new folder is removed.
     """
-    import os
-    import shutil
-
-    from chainopt import sweep as sw
-    from chainopt.atomic import check_replaceable, check_writable
-    from chainopt.errors import InputError, Problem, ResultsExistError
-    from chainopt.report.sweep_stats import summarise
-
     check_options(options)
-    created = False
     if resume is not None:
-        folder = sw.SweepFolder(Path(resume))
-        meta_path = folder.path / "sweep.json"
-        if not meta_path.is_file():
-            raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
-                                      "give a folder written by chainopt sweep")])
-        meta = sw.read_meta(meta_path)
+        folder, meta = _resumed_sweep(resume)
         src = meta.get("source_abs") or meta["source"]
         variants = _sweep_variants(meta)
         load_case(src)  # fail early, once, on a bad base
     else:
-        if name is not None:
-            check_name(name, "--name")
-        if not sets and not samples:
-            raise InputError([Problem("sweep", "nothing to vary",
-                                      "give --set TARGET OP VALUES or --samples N")])
-        if samples and not distributions:
-            raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
-                                      "declare the distributions in a YAML file")])
-        dist = read_mapping(distributions, str(distributions), what="distributions file") \
-            if distributions else None
-        meta = {"source": str(source) if source is not None else None,
-                "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
-                else None,
-                "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
-                "project_npv": project_npv}
+        folder, meta, variants = _new_sweep(source, sets, samples, seed, distributions, out,
+                                            name, overwrite, project_npv, full)
         src = meta.get("source_abs") or meta["source"]
-        variants = _sweep_variants(meta)
-        base = load_case(src)  # fail early, once, on a bad base
-        sw.check_variants(base.raw, variants)
-        unknown = [v for v in full if v not in {x.id for x in variants}]
-        if unknown:
-            raise InputError([Problem(f"--full {unknown[0]}", "no variant with this id",
-                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
-        folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
-                                      name or scenario_name(base) or base.name, "--name",
-                                      prefix="sweep-"))
-        if folder.path.exists() or folder.path.is_symlink():
-            if not overwrite:
-                raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
-                                        f"{folder.path} to finish it, or --overwrite")
-            check_replaceable(folder.path, "sweep")
-            shutil.rmtree(folder.path)
-        check_writable(folder.path.parent)
-        sw.save_meta(folder, meta)
-        created = True
-    by_id = {v.id: v for v in variants}
-    for vid in full:
-        if vid not in by_id:
-            raise InputError([Problem(f"--full {vid}", "no variant with this id",
-                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
+    _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress)
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
-        if created:
+        if resume is None:
             shutil.rmtree(folder.path, ignore_errors=True)
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
     summary = summarise(kpis)
-    for table, df in (("kpis", kpis), ("summary", summary)):
-        tmp = folder.path / f".{table}.csv.tmp"
-        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-        os.replace(tmp, folder.path / f"{table}.csv")
-    for vid in full:
-        from chainopt.case.validate import validate
-
-        case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
-        run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+    _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
+    _run_full_variants(src, variants, full, folder, options)
     return kpis, summary, folder.path
 
 
-def _sweep_variants(meta: dict) -> list:
-    """The variants a sweep's recorded settings describe (grid or Monte Carlo draws)."""
-    from chainopt import sweep as sw
+def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
+    """The folder and recorded request of a sweep to finish."""
+    folder = sw.SweepFolder(Path(resume))
+    meta_path = folder.path / "sweep.json"
+    if not meta_path.is_file():
+        raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
+                                  "give a folder written by chainopt sweep")])
+    return folder, sw.read_meta(meta_path)
 
+
+def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
+               distributions: str | Path | None, out: str | Path | None, name: str | None,
+               overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
+               ) -> tuple[sw.SweepFolder, dict, list]:
+    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), and
+    its variants. Everything is checked before the folder is written: the name, the
+    settings or distributions (bounded YAML), the base and each setting against it."""
+    if name is not None:
+        check_name(name, "--name")
+    if not sets and not samples:
+        raise InputError([Problem("sweep", "nothing to vary",
+                                  "give --set TARGET OP VALUES or --samples N")])
+    if samples and not distributions:
+        raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
+                                  "declare the distributions in a YAML file")])
+    dist = read_mapping(distributions, str(distributions), what="distributions file") \
+        if distributions else None
+    meta = {"source": str(source) if source is not None else None,
+            "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
+            else None,
+            "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+            "project_npv": project_npv}
+    variants = _sweep_variants(meta)
+    base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
+    sw.check_variants(base.raw, variants)
+    _check_full(variants, full)
+    folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
+                                  name or scenario_name(base) or base.name, "--name",
+                                  prefix="sweep-"))
+    if folder.path.exists() or folder.path.is_symlink():
+        if not overwrite:
+            raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
+                                    f"{folder.path} to finish it, or --overwrite")
+        check_replaceable(folder.path, "sweep")
+        shutil.rmtree(folder.path)
+    check_writable(folder.path.parent)
+    sw.save_meta(folder, meta)
+    return folder, meta, variants
+
+
+def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:
+    """Every id in ``full`` names a variant of the sweep."""
+    ids = {v.id for v in variants}
+    for vid in full:
+        if vid not in ids:
+            raise InputError([Problem(f"--full {vid}", "no variant with this id",
+                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
+
+
+def _sweep_variants(meta: dict) -> list:
+    """The variants a sweep request asks for: Monte Carlo draws or the grid."""
     if meta.get("samples"):
         return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0))
     return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
+
+
+def _write_sweep_tables(folder: sw.SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
+    """``<table>.csv`` in the sweep folder, each written to a temporary file and renamed."""
+    for table, df in tables.items():
+        tmp = folder.path / f".{table}.csv.tmp"
+        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
+        os.replace(tmp, folder.path / f"{table}.csv")
+
+
+def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
+                       folder: sw.SweepFolder, options: SolveOptions | None) -> None:
+    """Full results of the variants named in ``full``, under ``variants/<id>/``."""
+    by_id = {v.id: v for v in variants}
+    for vid in full:
+        case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
+        run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
@@ -393,8 +445,6 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
     Both give the same input hash (see :mod:`chainopt.case.excel`).
     """
-    from chainopt.case.excel import convert as _convert
-
     return _convert(src, dst, overwrite=overwrite)
 
 
@@ -402,8 +452,6 @@ def report(folder: str | Path, out: str | Path | None = None,
            static: list[str] | tuple[str, ...] = ()) -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg') for a
     results folder or a comparison folder; returns the paths written, the HTML first."""
-    from chainopt.report.html import write_report
-
     try:
         return write_report(folder, out=out, static=static)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -415,9 +463,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
     relaxations, or the quantities that run away). Returns lines of text."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
     from chainopt.report import explain as ex
-    from chainopt.results import MANIFEST
 
     if target is not None and (Path(target) / MANIFEST).exists():
         res = Results.load(target, require=("kpis", "constraints") if not ranging else ())
@@ -428,7 +477,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise _damaged(target, exc) from None
     case = load_case(target)
-    d = diagnose.diagnose(build(case, pyomo=False), relax=elastic)
+    d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
         return [*ex.infeasible_lines(d.members, d.method), *ex.elastic_lines(d.relaxations)]
     if d.status == "unbounded":
@@ -443,11 +492,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
 
 
-def _damaged(folder: str | Path, exc: Exception):
+def _damaged(folder: str | Path, exc: Exception) -> InputError:
     """The InputError for a results folder whose tables are not what chainopt wrote."""
-    from chainopt.errors import InputError, Problem
-    from chainopt.results import RERUN
-
     return InputError([Problem(str(folder), f"damaged results ({type(exc).__name__}: "
                                f"{' '.join(str(exc).split())[:200]})", RERUN)])
 
@@ -457,10 +503,10 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
     must exist and be writable (checked before the model is built)."""
+    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
-    from chainopt.atomic import check_writable
-    from chainopt.errors import InputError, Problem
-    from chainopt.report.explain import numerics_lines
+    from chainopt.report import explain as ex
 
     for path in (mps, lp):
         if path is None:
@@ -472,13 +518,13 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             raise InputError([Problem(str(path), f"the folder {path.parent} does not exist",
                                       "create it first or write elsewhere")])
         check_writable(path.parent)
-    built = build(load_case(source), pyomo=False)
+    built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
         if path is not None:
             diagnose.export_model(built, str(path))
             written.append(Path(path))
-    return written, numerics_lines(diagnose.coefficient_ranges(built))
+    return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 
 def _rerun_source(source: object, case: Case) -> str:
@@ -497,8 +543,6 @@ def _verify_source(manifest: dict) -> str | None:
     it exists, else an embedded case of that name, else the path's tail below the
     working directory (a results folder committed on one machine and verified in CI on
     another). The input hash check guards against picking the wrong one."""
-    from chainopt.case.load import embedded_cases
-
     recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
     for src in recorded:
         if Path(src).exists() or src in embedded_cases():
@@ -523,9 +567,6 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
     table differs beyond ``rtol``/``atol``. Returns the drift report (empty = same).
     """
-    from chainopt.errors import InputError, InputsChangedError, Problem, ResultsDifferError
-    from chainopt.report.drift import compare_results, describe
-
     saved = Results.load(results_dir)
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
@@ -542,9 +583,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
     opts = m.get("solver_options") or {}
-    options = SolveOptions(time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
-                           method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-                           random_seed=opts.get("random_seed", 0))
+    options = _solver.SolveOptions(
+        time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
+        method=opts.get("method"), mip_gap=opts.get("mip_gap"),
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
     fresh = run(case, save=False, options=options)
     try:
         report = compare_results(saved, fresh, rtol=rtol, atol=atol)
@@ -557,19 +599,12 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
 def default_snapshot_sources() -> list[str]:
     """Every embedded case and every ``scenarios/*.yaml`` below the working directory."""
-    from chainopt.case.load import embedded_cases
-
     return [*embedded_cases(), *sorted(str(p) for p in Path("scenarios").glob("*.yaml"))]
 
 
 def snapshot_write(sources: list[str] | None = None, directory: str | Path = "snapshots"
                    ) -> list[Path]:
     """Write one small, reviewable YAML file of key figures per source."""
-    import yaml
-
-    from chainopt.atomic import check_writable, write_file
-    from chainopt.report.drift import key_figures
-
     folder = check_writable(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -591,13 +626,10 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
     """
-    from chainopt.errors import InputError, Problem, ResultsDifferError
-    from chainopt.report.drift import compare_figures, key_figures
-
-    files = sorted(Path(directory).glob("*.yaml"))
     if not Path(directory).is_dir():
         raise InputError([Problem(str(directory), "no such snapshot folder",
                                   "write snapshots first with chainopt snapshot write")])
+    files = sorted(Path(directory).glob("*.yaml"))
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])

@@ -3,6 +3,9 @@
 Each run is independent: one failing run is reported with its error and exit code
 and does not stop or lose the others. With ``reuse``, a run whose results folder
 already holds a manifest with the same input hash is loaded instead of solved.
+
+What one run does is passed in (``run``: :func:`chainopt.api.run`), so that this
+module sits below the API and the two do not import each other.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from chainopt.case.digest import case_hash
+from chainopt.case.scenario import load_source, scenario_name
 from chainopt.errors import ChainoptError
+from chainopt.results import MANIFEST, Results
 
 
 @dataclass
@@ -34,17 +40,13 @@ class RunOutcome:
         return self.exit_code == 0
 
 
-def run_one(source: str, out: str | Path, overwrite: bool = False, options=None,
-            reuse: bool = False, save: bool = True) -> RunOutcome:
-    """Run (or, with ``reuse``, load up-to-date results of) one case or scenario."""
-    from chainopt import api
-    from chainopt.case.digest import case_hash
-    from chainopt.case.scenario import scenario_name
-    from chainopt.results import MANIFEST, Results
-
+def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite: bool = False,
+            options=None, reuse: bool = False, save: bool = True) -> RunOutcome:
+    """Run (with ``run``, or with ``reuse`` load up-to-date results of) one case or
+    scenario."""
     name = str(source)
     try:
-        case = api.load_case(source)
+        case = load_source(source)
         name = scenario_name(case) or case.name
         folder = Path(out) / name
         note = ""
@@ -63,8 +65,7 @@ def run_one(source: str, out: str | Path, overwrite: bool = False, options=None,
                         "replaced (pass --overwrite to replace)")
             else:
                 do_over = True
-        res = api.run(case, out=out, name=name, overwrite=do_over, options=options,
-                      save=do_save)
+        res = run(case, out=out, name=name, overwrite=do_over, options=options, save=do_save)
         return RunOutcome(str(source), name, res, status="solved",
                           note=note or (f"written to {folder}" if do_save else ""))
     except ChainoptError as exc:
@@ -75,10 +76,12 @@ def run_one(source: str, out: str | Path, overwrite: bool = False, options=None,
                           + traceback.format_exc(limit=3), exit_code=4, status="failed")
 
 
-def run_many(sources: list[str], out: str | Path = "results", jobs: int | None = None,
-             overwrite: bool = False, options=None, reuse: bool = False, save: bool = True,
-             on_done: Callable[[RunOutcome], object] | None = None) -> list[RunOutcome]:
-    """Run every source; ``jobs`` processes (default: cores; 1: in this process).
+def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = "results",
+             jobs: int | None = None, overwrite: bool = False, options=None, reuse: bool = False,
+             save: bool = True, on_done: Callable[[RunOutcome], object] | None = None
+             ) -> list[RunOutcome]:
+    """Run every source with ``run`` (a module-level function, so that worker processes
+    can receive it); ``jobs`` processes (default: cores; 1: in this process).
 
     Returns the outcomes in the order of ``sources``; ``on_done`` is called as each
     finishes.
@@ -88,12 +91,12 @@ def run_many(sources: list[str], out: str | Path = "results", jobs: int | None =
     done: dict[int, RunOutcome] = {}
     if jobs == 1:
         for i, src in enumerate(sources):
-            done[i] = run_one(src, out, overwrite, options, reuse, save)
+            done[i] = run_one(run, src, out, overwrite, options, reuse, save)
             if on_done:
                 on_done(done[i])
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = {pool.submit(run_one, src, out, overwrite, options, reuse, save): i
+            futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save): i
                     for i, src in enumerate(sources)}
             for fut in as_completed(futs):
                 i = futs[fut]

@@ -16,8 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chainopt import api
 from chainopt.errors import ChainoptError
+from chainopt.lazy import lazy_module
+
+# Deliberately lazy: chainopt.api (pandas, the model) loads on first use, so that
+# `chainopt --help` does not pay for it.
+api = lazy_module("chainopt.api")
 
 app = typer.Typer(
     add_completion=False,
@@ -103,19 +107,28 @@ def run(
     jobs: Annotated[int | None, typer.Option(help="Parallel processes for several cases "
                                                   "(default: number of cores).",
                                              callback=_between(1, MAX_JOBS))] = None,
+    solver: Annotated[str | None, typer.Option(help="Solve through Pyomo with this solver "
+                                                    "(highs, cbc, glpk, gurobi, cplex, ...); "
+                                                    "default: HiGHS directly.")] = None,
 ) -> None:
     """Solve a case (or scenarios) and write its results to results/<name>/.
 
     CASE may also be one .xlsx workbook (see chainopt convert).
 
     Example: chainopt run chainopt/data/small_chain --name demo --overwrite
+    Example: chainopt run small_chain --solver cbc
     """
     from chainopt.solve import SolveOptions
 
     if method not in (None, "auto", "simplex", "ipm"):
         err.print(f"[bold red]error:[/] --method must be auto, simplex or ipm (found '{method}')")
         raise typer.Exit(2)
-    options = SolveOptions(time_limit_s=time_limit, threads=threads, method=method)
+    if solver is not None and solver != "highs" and method not in (None, "auto"):
+        err.print(f"[bold red]error:[/] --method is a HiGHS option; it does not apply to "
+                  f"--solver {escape(solver)}")
+        raise typer.Exit(2)
+    options = SolveOptions(time_limit_s=time_limit, threads=threads, method=method,
+                           solver=solver)
     case = cases[0] if cases else None
     if cases and len(cases) > 1:
         if name:

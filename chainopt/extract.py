@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.models import MUSD_PER_KUSD
+from chainopt.models import MUSD_PER_KUSD, balance, blending, conversion, market, supply, transport
 from chainopt.models.build import BuiltModel
 from chainopt.solve import SolveOutcome
 
@@ -68,64 +68,103 @@ def _per_unit(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndar
 
 
 def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """All result tables of a solved model."""
-    ix = built.index
+    """All result tables of a solved model, one named step per table (or group)."""
     tables: dict[str, pd.DataFrame] = {}
+    tables["activity"] = _activity(built, out)
+    tables["unit_flows"], made = _unit_flows(built, tables["activity"])
+    tables["blending"] = _blending(built, out)
+    tables["production"] = _production(built, made, tables["blending"])
+    tables["flows"] = _flows(built, out)
+    tables["purchases"] = _purchases(built, out)
+    tables["sales"] = _sales(built, out)
+    tables["capacity"] = _capacity(built, out, tables)
+    tables["balances"] = _balances(built, out)
+    tables["emissions"] = _emissions(built, tables["activity"], tables["flows"])
+    tables["projects"] = _projects(built, out)
+    tables["investments"] = _investments(built, out)
+    tables["kpis"] = _kpis(built, out, tables)
+    sites = built.case.tables["sites"]
+    tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
+    return {k: v.reset_index(drop=True) for k, v in tables.items()}
 
-    _, x, rc = _col(built, out, "conversion.activity")
-    act = ix.activity.assign(activity_k_per_yr=_clean(x))
-    tables["activity"] = act[["unit", "mode", "period", "site", "process",
-                              "activity_k_per_yr"]].assign(
+
+def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Activity of every unit and mode by period, with its reduced cost."""
+    _, x, rc = _col(built, out, conversion.ACTIVITY.label)
+    act = built.index.activity.assign(activity_k_per_yr=_clean(x))
+    return act[["unit", "mode", "period", "site", "process", "activity_k_per_yr"]].assign(
         reduced_cost_usd_per_unit=_per_unit(built, act["period"], rc))
 
+
+def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each running unit takes in and puts out (emissions apart), and the signed
+    amounts by (site, commodity, period) for the production table."""
+    ix = built.index
     flows = act[["unit", "mode", "period", "site", "activity_k_per_yr"]].merge(
         ix.mode_flows, on="mode")
     flows["amount"] = flows["coef"] * flows["activity_k_per_yr"]
     flows = flows[~flows["commodity"].isin(ix.emission_commodities)]
     uf = flows[flows["activity_k_per_yr"].abs() > 0]
-    tables["unit_flows"] = _sorted(built, uf.assign(
+    table = _sorted(built, uf.assign(
         direction=np.where(uf["amount"] < 0, "in", "out"),
         amount_k_per_yr=_clean(uf["amount"].abs().to_numpy()))[
         ["unit", "mode", "commodity", "period", "site", "direction", "amount_k_per_yr"]],
         ["unit", "mode", "commodity"])
-    _, bx, _ = _col(built, out, "blending.blend")
-    bl = ix.blend_in.assign(blend_k_per_yr=_clean(bx))
-    tables["blending"] = bl[["blend", "component", "period", "site", "product",
-                             "blend_k_per_yr"]]
+    return table, flows[["site", "commodity", "period", "amount"]]
+
+
+def _blending(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Component quantities entering each blend."""
+    _, bx, _ = _col(built, out, blending.BLEND.label)
+    bl = built.index.blend_in.assign(blend_k_per_yr=_clean(bx))
+    return bl[["blend", "component", "period", "site", "product", "blend_k_per_yr"]]
+
+
+def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.DataFrame:
+    """Produced and consumed by site, commodity and period (units and blends)."""
+    to_product = built.index.blend_in["to_product"].to_numpy()  # row for row as ``bl``
     flows = pd.concat([
-        flows[["site", "commodity", "period", "amount"]],
+        made,
         bl.assign(commodity=bl["component"], amount=-bl["blend_k_per_yr"])[
             ["site", "commodity", "period", "amount"]],
-        bl.assign(commodity=bl["product"], amount=bl["blend_k_per_yr"] * bl["to_product"])[
+        bl.assign(commodity=bl["product"], amount=bl["blend_k_per_yr"] * to_product)[
             ["site", "commodity", "period", "amount"]],
     ], ignore_index=True)
     prod = flows.assign(produced_k_per_yr=flows["amount"].clip(lower=0),
                         consumed_k_per_yr=(-flows["amount"]).clip(lower=0))
-    tables["production"] = _sorted(built, prod.groupby(["site", "commodity", "period"],
-                                                       as_index=False)[
+    return _sorted(built, prod.groupby(["site", "commodity", "period"], as_index=False)[
         ["produced_k_per_yr", "consumed_k_per_yr"]].sum(), ["site", "commodity"])
 
-    _, x, rc = _col(built, out, "transport.flow")
-    f = ix.flow.assign(flow_k_per_yr=_clean(x))
+
+def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Flows entering and delivered by every link, with cost and reduced cost."""
+    _, x, rc = _col(built, out, transport.FLOW.label)
+    f = built.index.flow.assign(flow_k_per_yr=_clean(x))
     f["delivered_k_per_yr"] = _clean(f["flow_k_per_yr"] * (1 - f["loss"]))
     f["reduced_cost_usd_per_unit"] = _per_unit(built, f["period"], rc)
-    tables["flows"] = f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
-                         "flow_k_per_yr", "delivered_k_per_yr", "cost", "reduced_cost_usd_per_unit"
-                         ]].rename(columns={"cost": "cost_usd_per_unit"})
+    return f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
+              "flow_k_per_yr", "delivered_k_per_yr", "cost", "reduced_cost_usd_per_unit"
+              ]].rename(columns={"cost": "cost_usd_per_unit"})
 
-    _keys, x, rc = _col(built, out, "supply.purchase")
-    tables["purchases"] = ix.purchase.rename(columns={"cost": "cost_usd_per_unit",
-                                                      "max": "max_k_per_yr"}).assign(
-        purchase_k_per_yr=_clean(x),
-        reduced_cost_usd_per_unit=_per_unit(built, ix.purchase["period"], rc))
 
-    _, x, _ = _col(built, out, "market.sales")
-    sales = ix.sales.rename(columns={"price": "price_usd_per_unit", "max": "max_k_per_yr",
-                                     "min": "min_k_per_yr"}).assign(sales_k_per_yr=_clean(x))
+def _purchases(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Purchases by site, commodity and period, with cost, limit and reduced cost."""
+    p = built.index.purchase
+    _keys, x, rc = _col(built, out, supply.PURCHASE.label)
+    return p.rename(columns={"cost": "cost_usd_per_unit", "max": "max_k_per_yr"}).assign(
+        purchase_k_per_yr=_clean(x), reduced_cost_usd_per_unit=_per_unit(built, p["period"], rc))
+
+
+def _sales(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Sales, shortfalls against demand floors, the floors' cost and revenue."""
+    _, x, _ = _col(built, out, market.SALES.label)
+    sales = built.index.sales.rename(columns={"price": "price_usd_per_unit",
+                                              "max": "max_k_per_yr", "min": "min_k_per_yr"}
+                                     ).assign(sales_k_per_yr=_clean(x))
     sales["floor_cost_usd_per_unit"] = 0.0
-    sales["shortfall_k_per_yr"] = _aligned(built, out, "market.shortfall", sales,
+    sales["shortfall_k_per_yr"] = _aligned(built, out, market.SHORTFALL.label, sales,
                                            ["site", "commodity", "period"])
-    dm = _row(built, out, "market.demand_min")
+    dm = _row(built, out, market.DEMAND_MIN.label)
     if dm is not None:
         dkeys, _, dd = dm
         m = sales[["site", "commodity", "period"]].merge(
@@ -134,20 +173,13 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
         sales["floor_cost_usd_per_unit"] = _clean(m["_v"].fillna(0.0).to_numpy())
     sales["revenue_musd_per_yr"] = _clean(sales["sales_k_per_yr"] * sales["price_usd_per_unit"]
                                           * MUSD_PER_KUSD)
-    tables["sales"] = sales
+    return sales
 
-    tables["capacity"] = _capacity(built, out, tables)
-    bal = _row(built, out, "balance.commodity")
-    bkeys, _, bd = bal
-    tables["balances"] = bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"],
-                                                                          bd))
-    tables["emissions"] = _emissions(built, act, tables["flows"])
-    tables["projects"] = _projects(built, out)
-    tables["investments"] = _investments(built, out)
-    tables["kpis"] = _kpis(built, out, tables)
-    sites = built.case.tables["sites"]
-    tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
-    return {k: v.reset_index(drop=True) for k, v in tables.items()}
+
+def _balances(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """The value of each commodity at each site and period (balance shadow prices)."""
+    bkeys, _, bd = _row(built, out, balance.COMMODITY.label)
+    return bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"], bd))
 
 
 def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from chainopt.case.schema import NAME_PATTERN
 from chainopt.errors import InputError, Problem
 
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 NAME_RULE = re.compile(NAME_PATTERN)
 MAX_LENGTH = 100
 RULE_TEXT = ("lower-case letters, digits and _, starting with a letter (snake_case), at most "

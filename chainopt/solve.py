@@ -1,9 +1,24 @@
-"""Solving with HiGHS: hand-over, options, status -> outcome or error.
+"""Solving: the matrix straight to HiGHS, or the Pyomo model to any Pyomo solver;
+options; status -> outcome or error.
 
-The model's arrays (the same sparse matrix the Pyomo model is built from) are passed
-to HiGHS in one call (``Highs.passModel``); per-constraint hand-over through a Pyomo
-writer is the known slow path and is avoided. After the solve the primal values
-are loaded into the Pyomo variables.
+Two hand-overs of one model (:func:`takes_pyomo_path` decides which, in one place):
+
+* **matrix** (the default, fast): the model's arrays are passed to HiGHS in one call
+  (``Highs.passModel``); no Pyomo object is made or imported.
+* **pyomo**: the Pyomo model (``BuiltModel.pyomo``, made from the same arrays) is
+  solved with a Pyomo solver: when a solver is named (``SolveOptions.solver``,
+  ``chainopt run --solver``) or the model was extended (``BuiltModel.extend``, or
+  components added to ``built.pyomo`` by hand). ``highs`` goes through Pyomo's own
+  HiGHS interface (appsi, fed the variables in column order so that HiGHS sees the
+  very LP of the matrix path and returns the same vertex and duals); ``cbc``,
+  ``glpk``, ``gurobi``, ``cplex`` ... through their Pyomo plugins. Primal values,
+  duals and reduced costs (Pyomo ``dual``/``rc`` suffixes, where the solver gives
+  them) are mapped back into the column/row arrays of :class:`SolveOutcome`
+  (:func:`chainopt.models.pyomo_model.solution_arrays`), so extraction is the same.
+  Statuses map to the same errors as on the matrix path.
+
+After a matrix solve the primal values are also loaded into the Pyomo variables if
+the Pyomo model has been built.
 
 Method: ``auto`` uses dual simplex below ``IPM_THRESHOLD`` columns and interior
 point with crossover above (measured: simplex needs minutes at 100k+ columns where
@@ -11,11 +26,19 @@ IPM needs seconds); crossover keeps a basis so duals and ranging stay available.
 Runs are deterministic: one thread by default, a fixed random seed.
 
 Mixed-integer models are solved as MIPs; their marginal values come from the LP
-with the integer decisions fixed at their optimal values (``fixed_lp``).
+with the integer decisions fixed at their optimal values (``fixed_lp``), on both
+paths (on the Pyomo path every integer variable, a user's too, is fixed by its
+bounds and made continuous for that LP, then restored).
+
+Options on the Pyomo path: time limit, threads, MIP gap and seed are passed under
+each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`);
+``method`` applies to HiGHS only.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import sys
 import time
@@ -25,7 +48,7 @@ from typing import Literal
 import highspy
 import numpy as np
 
-from chainopt.errors import InfeasibleError, SolverError, UnboundedError
+from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
 
 IPM_THRESHOLD = 100_000
@@ -42,6 +65,7 @@ class SolveOptions:
     method: Literal["auto", "simplex", "ipm"] | None = None
     mip_gap: float | None = None
     random_seed: int = 0
+    solver: str | None = None  # None: the matrix straight to HiGHS; a name: through Pyomo
 
     def resolved(self, built: BuiltModel) -> dict:
         d = built.case.meta.solver
@@ -54,6 +78,7 @@ class SolveOptions:
             "method": method,
             "mip_gap": self.mip_gap if self.mip_gap is not None else d.mip_gap,
             "random_seed": self.random_seed,
+            "solver": self.solver,
         }
 
 
@@ -71,6 +96,7 @@ class SolveOutcome:
     mip_gap: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
 
 
 def new_highs() -> highspy.Highs:
@@ -95,20 +121,35 @@ def _new_highs(options: dict) -> highspy.Highs:
     return h
 
 
-def _set_options(h: highspy.Highs, options: dict) -> None:
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", int(options["random_seed"]))
-    h.setOptionValue("threads", int(options["threads"]))
-    h.setOptionValue("time_limit", float(options["time_limit_s"]))
-    h.setOptionValue("mip_rel_gap", float(options["mip_gap"]))
+def _run_highs(h: highspy.Highs) -> None:
+    """``h.run()``. HiGHS's thread pool belongs to the process and its first run fixes
+    its size; an instance asking for another number of threads (after, say, a ranging
+    or diagnosis LP solved with HiGHS's default) is refused without a status: then the
+    pool is reset and the run repeated."""
+    if (h.run() == highspy.HighsStatus.kError
+            and h.getModelStatus() == highspy.HighsModelStatus.kNotset):
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+
+
+def highs_options(options: dict) -> dict[str, object]:
+    """HiGHS option values for resolved options (the same on both hand-overs)."""
+    o: dict[str, object] = {
+        "output_flag": False, "random_seed": int(options["random_seed"]),
+        "threads": int(options["threads"]), "time_limit": float(options["time_limit_s"]),
+        "mip_rel_gap": float(options["mip_gap"])}
     if options["method"] == "ipm":
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "on")
+        o.update(solver="ipm", run_crossover="on")
     else:
-        h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_strategy", 1)  # dual simplex
+        o.update(solver="simplex", simplex_strategy=1)  # dual simplex
     if int(options["threads"]) == 1:
-        h.setOptionValue("parallel", "off")
+        o["parallel"] = "off"
+    return o
+
+
+def _set_options(h: highspy.Highs, options: dict) -> None:
+    for key, value in highs_options(options).items():
+        h.setOptionValue(key, value)
 
 
 def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
@@ -150,13 +191,41 @@ def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.
     return h
 
 
+def _infeasible(built: BuiltModel, how: str = "") -> InfeasibleError:
+    return InfeasibleError(f"case '{built.case.name}' is infeasible{how}: no plan meets every "
+                           "constraint. Run `chainopt explain` on the case to see which "
+                           "constraints conflict.")
+
+
+def _unbounded(built: BuiltModel) -> UnboundedError:
+    return UnboundedError(f"case '{built.case.name}' is unbounded: some quantity can grow "
+                          "without limit while adding value (a missing capacity, sales cap or "
+                          "supply limit). Run `chainopt explain` on the case.")
+
+
+def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> bool:
+    """True when ``built`` is solved through Pyomo: a solver is named, or the Pyomo
+    model holds components added since it was built (``extend`` or by hand). Otherwise
+    the matrix goes straight to HiGHS."""
+    if (options is not None and options.solver) or built.extension is not None:
+        return True
+    if built.has_pyomo:
+        from chainopt.models.pyomo_model import added_components  # lazy: Pyomo path only
+
+        return bool(added_components(built.pyomo))
+    return False
+
+
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
-    """Solve ``built`` with HiGHS; return the outcome or raise the matching error."""
+    """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
+    return the outcome or raise the matching error."""
+    if takes_pyomo_path(built, options):
+        return solve_pyomo(built, options)
     opts = (options or SolveOptions()).resolved(built)
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
     t0 = time.perf_counter()
-    h.run()
+    _run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")
@@ -168,13 +237,9 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
     S = highspy.HighsModelStatus
     if status == S.kInfeasible:
-        raise InfeasibleError(f"case '{built.case.name}' is infeasible: no plan meets every "
-                              "constraint. Run `chainopt explain` on the case to see which "
-                              "constraints conflict.")
+        raise _infeasible(built)
     if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
-        raise UnboundedError(f"case '{built.case.name}' is unbounded: some quantity can grow "
-                             "without limit while adding value (a missing capacity, sales cap or "
-                             "supply limit). Run `chainopt explain` on the case.")
+        raise _unbounded(built)
     if status == S.kOptimal:
         result_status: Status = "optimal"
     elif built.is_mip and has_sol and status in (S.kTimeLimit, S.kIterationLimit,
@@ -202,13 +267,16 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
         col_dual=np.asarray(sol.col_dual), row_value=np.asarray(sol.row_value),
         row_dual=np.asarray(sol.row_dual), options=opts, mip_gap=gap,
         timings={"solve_s": t_solve},
-        info={"highs_version": h.version(), "simplex_iterations": int(info.simplex_iteration_count),
+        info={"path": "matrix", "solver": "highs", "highs_version": h.version(),
+              "simplex_iterations": int(info.simplex_iteration_count),
               "ipm_iterations": int(info.ipm_iteration_count),
               "model_status": h.modelStatusToString(status), **extra},
     )
-    if built.pyomo is not None:
-        for var, value in zip(built.pyomo._chainopt_vars, col_value.tolist(), strict=True):
-            var.value = value
+    if built.has_pyomo:
+        from chainopt.models.pyomo_model import columns  # lazy: Pyomo path only
+
+        for var, value in zip(columns(built.pyomo), col_value.tolist(), strict=True):
+            var.set_value(value, skip_validation=True)
     return outcome
 
 
@@ -300,3 +368,224 @@ def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0
         a = built.arrays
         h.changeColsBounds(len(cols), cols, a.col_lb[cols],
                            np.where(np.isinf(a.col_ub[cols]), INF, a.col_ub[cols]))
+
+
+# -- the Pyomo hand-over -------------------------------------------------------------------
+# chainopt's solver name -> the Pyomo plugins tried in order (the first available wins);
+# any other name is passed to Pyomo's SolverFactory as it is.
+PYOMO_SOLVERS = {
+    "highs": ("appsi_highs", "highs"),
+    "cbc": ("cbc",),
+    "glpk": ("glpk",),
+    "gurobi": ("gurobi_direct", "gurobi"),
+    "cplex": ("cplex_direct", "cplex"),
+    "scip": ("scip",),
+    "xpress": ("xpress",),
+}
+# chainopt option -> the solver's own option name (HiGHS: highs_options)
+OPTION_NAMES = {
+    "cbc": {"time_limit_s": "sec", "threads": "threads", "mip_gap": "ratioGap"},
+    "glpk": {"time_limit_s": "tmlim", "mip_gap": "mipgap"},
+    "gurobi": {"time_limit_s": "TimeLimit", "threads": "Threads", "mip_gap": "MIPGap",
+               "random_seed": "Seed"},
+    "cplex": {"time_limit_s": "timelimit", "threads": "threads",
+              "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
+}
+_OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
+_LIMITS = {"maxTimeLimit", "maxIterations", "maxEvaluations", "interrupted", "userInterrupt",
+           "resourceInterrupt", "objectiveLimit"}
+
+
+@dataclass
+class _Run:
+    """What one Pyomo solve said: its status (the termination condition's name) and
+    whether a solution was loaded into the model."""
+
+    status: str
+    loaded: bool
+    bound: float | None = None  # the best bound of a MIP, where the solver reports it
+
+
+def _plugin(name: str):
+    """The first available Pyomo solver for ``name``, as (plugin name, solver), or None."""
+    # Deliberately lazy: Pyomo is imported only on the Pyomo path. pyomo.environ
+    # registers the solver plugins (cbc, glpk, ...) with the SolverFactory.
+    import pyomo.environ  # noqa: F401
+    from pyomo.common.log import LoggingIntercept
+    from pyomo.opt import SolverFactory
+
+    for plugin in PYOMO_SOLVERS.get(name, (name,)):
+        # Pyomo logs a traceback for a name it does not know: keep it off the terminal
+        with LoggingIntercept(io.StringIO(), "pyomo"):
+            try:
+                if plugin == "appsi_highs":  # appsi's own API, the model's variables in order
+                    from pyomo.contrib.appsi.solvers import Highs  # lazy: Pyomo path only
+
+                    opt = Highs(only_child_vars=True)
+                    if opt.available():
+                        return plugin, opt
+                elif (opt := SolverFactory(plugin)).available(exception_flag=False):
+                    return plugin, opt
+            except Exception:  # an unknown name or a broken installation: not available
+                continue
+    return None
+
+
+def available_solvers() -> list[str]:
+    """The solvers of :data:`PYOMO_SOLVERS` that are installed here."""
+    return [name for name in PYOMO_SOLVERS if _plugin(name) is not None]
+
+
+def pyomo_solver(name: str):
+    """``(plugin name, Pyomo solver)`` for ``name``; InputError (exit 1) listing the
+    solvers found when it is unknown or not installed."""
+    found = _plugin(name)
+    if found is None:
+        have = available_solvers()
+        raise InputError([Problem("--solver", f"solver '{name}' is not available here",
+                                  "solvers found: " + (", ".join(have) or "none")
+                                  + "; or leave --solver out to use HiGHS directly")])
+    return found
+
+
+def _solver_options(name: str, opts: dict) -> dict:
+    if name == "highs":
+        return highs_options(opts)
+    out = {}
+    for key, option in OPTION_NAMES.get(name, {}).items():
+        value = opts[key]
+        out[option] = math.ceil(value) if option == "tmlim" else value  # glpsol: whole s
+    return out
+
+
+def _import_suffixes(m, on: bool = True) -> None:
+    """Ask the solver for duals and reduced costs (``m.dual``, ``m.rc``), or (``on=False``,
+    for a MIP, which has none) do not."""
+    import pyomo.environ as pyo  # lazy: Pyomo path only
+
+    for name in ("dual", "rc"):
+        if m.component(name) is not None:
+            m.del_component(name)
+        if on:
+            m.add_component(name, pyo.Suffix(direction=pyo.Suffix.IMPORT))
+
+
+def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
+    """One solve of ``m``; load the solution (values and suffixes) where there is one."""
+    if plugin == "appsi_highs":  # appsi's own API: statuses, and duals keyed by component
+        opt.config.load_solution = False
+        opt.highs_options = dict(options)
+        res = opt.solve(m)
+        if res.termination_condition.name == "unknown":  # refused: see _run_highs
+            highspy.Highs.resetGlobalScheduler(True)
+            res = opt.solve(m)
+        status = res.termination_condition.name
+        loaded = res.best_feasible_objective is not None
+        if loaded:
+            res.solution_loader.load_vars()
+            for suffix, get in (("dual", "get_duals"), ("rc", "get_reduced_costs")):
+                target = m.component(suffix)
+                if target is not None and status == "optimal":
+                    for k, v in getattr(res.solution_loader, get)().items():
+                        target[k] = v
+        return _Run(status, loaded, _finite(res.best_objective_bound))
+    res = opt.solve(m, load_solutions=False, options=dict(options))
+    status = str(res.solver.termination_condition.name)
+    loaded = len(res.solution) > 0 and (status in _OPTIMAL or status in _LIMITS)
+    if loaded:
+        from pyomo.common.log import LoggingIntercept  # lazy: Pyomo path only
+
+        with LoggingIntercept(io.StringIO(), "pyomo"):  # its warning at a limit: we say it
+            m.solutions.load_from(res)
+    return _Run(status, loaded, _finite(res.problem.upper_bound if maximize
+                                        else res.problem.lower_bound))
+
+
+def _finite(x: object) -> float | None:
+    try:
+        return float(x) if math.isfinite(float(x)) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
+    """Solve ``built.pyomo`` with the solver named in ``options`` (default ``highs``)."""
+    import pyomo.environ as pyo  # lazy: Pyomo path only
+
+    from chainopt.models.pyomo_model import extension_table, solution_arrays
+
+    opts = (options or SolveOptions()).resolved(built)
+    name = opts["solver"] or "highs"
+    plugin, opt = pyomo_solver(name)
+    m = built.pyomo
+    objectives = list(m.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
+                                  "objectives", "keep exactly one active (deactivate "
+                                  "m.objective before adding your own)")])
+    integers = [v for v in m.component_data_objects(pyo.Var, active=True)
+                if not v.is_continuous()]
+    solver_opts = _solver_options(name, opts)
+    maximize = objectives[0].sense == pyo.maximize
+    _import_suffixes(m, on=not integers)
+    t0 = time.perf_counter()
+    run = _run(plugin, opt, m, solver_opts, maximize)
+    if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
+        run = _run(plugin, opt, m, {**solver_opts, "presolve": "off"}, maximize)
+    if run.status == "infeasible":
+        raise _infeasible(built)
+    if run.status == "unbounded":
+        raise _unbounded(built)
+    if run.status == "infeasibleOrUnbounded":
+        raise _infeasible(built, f" or unbounded ({name} cannot tell which)")
+    if run.status in _OPTIMAL and run.loaded:
+        result_status: Status = "optimal"
+    elif integers and run.loaded and run.status in _LIMITS:
+        result_status = "feasible"
+    else:
+        raise SolverError(f"{name} (through Pyomo) stopped with status '{run.status}' after "
+                          f"{time.perf_counter() - t0:.1f} s without a usable plan; raise "
+                          "--time-limit or try another --solver")
+    objective = float(pyo.value(objectives[0]))
+    gap = None
+    if integers:
+        if run.bound is not None:
+            gap = abs(run.bound - objective) / max(abs(objective), 1e-10)
+        _fixed_lp_pyomo(plugin, opt, m, integers, solver_opts)
+    t_solve = time.perf_counter() - t0
+    col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
+    return SolveOutcome(
+        status=result_status, objective=objective, col_value=col_value, col_dual=col_dual,
+        row_value=row_value, row_dual=row_dual, options=opts, mip_gap=gap,
+        timings={"solve_s": t_solve},
+        info={"path": "pyomo", "solver": name, "pyomo_solver": plugin,
+              "solver_version": ".".join(map(str, opt.version() or ())) or None,
+              "highs_version": new_highs().version() if name == "highs" else None,
+              "model_status": run.status, "extension": built.extension},
+        tables={"extension": extension_table(m)} if built.extension else {},
+    )
+
+
+def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
+    """The Pyomo twin of :func:`_fixed_lp`: every integer variable fixed by its bounds at
+    its rounded MIP value and made continuous, the LP solved for duals, then restored."""
+    import pyomo.environ as pyo  # lazy: Pyomo path only
+
+    saved = [(v, v.domain, v.lower, v.upper) for v in integers]
+    for v in integers:
+        # a variable no solver saw (in no constraint, not in the objective): its lower
+        # bound, or 0
+        x = round(v.value) if v.value is not None else (v.lb if v.lb is not None else 0)
+        v.domain = pyo.Reals
+        v.setlb(x)
+        v.setub(x)
+    _import_suffixes(m)
+    try:
+        run = _run(plugin, opt, m, options)
+        if run.status not in _OPTIMAL or not run.loaded:
+            raise SolverError("the LP with the integer decisions fixed did not solve to "
+                              "optimality; marginal values are unavailable")
+    finally:
+        for v, domain, lower, upper in saved:
+            v.domain = domain
+            v.lower, v.upper = lower, upper

@@ -21,6 +21,7 @@ status and message and does not stop the sweep.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import json
 import os
@@ -35,7 +36,11 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import readable
+from chainopt.case.load import load_case
+from chainopt.case.scenario import Scenario, apply_changes
+from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.textfile import read_text
 
 SET_PATTERN = re.compile(
     r"^(?P<table>[a-z_]+)\.(?P<column>[a-z0-9_]+)(\[(?P<where>[^\]]*)\])?\s*"
@@ -145,7 +150,7 @@ def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
     are mapped to uniforms and then through each variable's inverse CDF. Same seed,
     same draws.
     """
-    from scipy import stats
+    from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
 
     if not isinstance(samples, int) or not 1 <= samples <= MAX_VARIANTS:
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
@@ -298,7 +303,8 @@ _BASE: dict[str, object] = {}
 def _base(source: str):
     """The worker's base: raw inputs and the solved base model (built once)."""
     if source not in _BASE:
-        from chainopt.case.load import load_case
+        # lazy: the model side loads in the worker that solves, so that importing this
+        # module (the api does) stays light
         from chainopt.models.build import build
         from chainopt.solve import handover, solve
 
@@ -312,8 +318,6 @@ def _base(source: str):
 
 def apply_variant(raw, changes: list[dict]):
     """``raw`` with a variant's changes applied (the scenario overlay engine)."""
-    from chainopt.case.scenario import Scenario, apply_changes
-
     sc = Scenario(name="sweep", description="", base="", changes=tuple(changes),
                   path=Path("--set"))
     return apply_changes(raw, sc)
@@ -328,25 +332,32 @@ def _kpis(built, outcome) -> dict[str, float]:
             category, 0.0)
     for category, value in a.offset.items():
         out.setdefault(f"npv_{category}_musd", value)
-    for label in ("investment.project_build", "investment.project_share"):
-        try:
-            fam = built.lp.family(label)
-        except KeyError:
-            continue
+    for fam in _project_families(built):
         shares = pd.Series(outcome.col_value[fam.start:fam.stop]).groupby(
             fam.keys["project"].to_numpy()).sum()
         out.update({f"built_{p}": float(v) for p, v in shares.items()})
     return out
 
 
+def _project_families(built) -> list:
+    """The column families of project build decisions in a built model (binary ones
+    first, then shares; see the investment family's spec)."""
+    # lazy: the model side loads in the worker (see _base)
+    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
+
+    out = []
+    for spec in (PROJECT_BUILD, PROJECT_SHARE):
+        try:
+            out.append(built.lp.family(spec.label))
+        except KeyError:
+            continue
+    return out
+
+
 def _project_columns(built) -> dict[str, np.ndarray]:
     """The build-decision columns of each optional project of a built model."""
     out: dict[str, list] = {}
-    for label in ("investment.project_build", "investment.project_share"):
-        try:
-            fam = built.lp.family(label)
-        except KeyError:
-            continue
+    for fam in _project_families(built):
         for i, project in enumerate(fam.keys["project"]):
             out.setdefault(project, []).append(fam.start + i)
     states = built.index.projects.set_index("project")["state"]
@@ -360,9 +371,9 @@ def solve_variant(source: str, variant: Variant, options=None,
     With ``project_npv``, each optional project's incremental NPV is the variant's
     objective minus its objective with the project's build decisions fixed at 0.
     """
-    from chainopt.case.validate import validate
+    # lazy: the model side loads in the worker (see _base)
     from chainopt.models.build import build
-    from chainopt.solve import resolve
+    from chainopt.solve import objective_with_fixed, resolve
 
     t0 = time.perf_counter()
     row: dict = {"variant": variant.id, **variant.values}
@@ -377,8 +388,6 @@ def solve_variant(source: str, variant: Variant, options=None,
                    warm_start=bool(built.timings.get("warm_start")))
         row.update(_kpis(built, outcome))
         if project_npv:
-            from chainopt.solve import objective_with_fixed
-
             for project, cols in _project_columns(built).items():
                 off = objective_with_fixed(built, cols, 0.0, options)
                 row[f"npv_{project}_incremental_musd"] = outcome.objective - off
@@ -444,6 +453,7 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
     total = len(todo)
     report = progress or (lambda _i, _n, _row: None)
     if dask:
+        # lazy: dask's distributed is an optional dependency, needed only with a scheduler
         from distributed import Client, as_completed
 
         with Client(dask) as client:
@@ -455,11 +465,9 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 folder.write_part(row)
                 report(i, total, row)
     elif jobs > 1 and total > 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
             futs = [pool.submit(solve_variant, source, v, options, project_npv) for v in todo]
-            for i, fut in enumerate(as_completed(futs), 1):
+            for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 row = fut.result()
                 folder.write_part(row)
                 report(i, total, row)
@@ -473,8 +481,6 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
 
 def read_meta(path: Path) -> dict:
     """A sweep folder's ``sweep.json``, or an InputError saying it is damaged."""
-    from chainopt.textfile import read_text
-
     try:
         meta = json.loads(read_text(path, str(path), what="sweep.json"))
     except ValueError as exc:

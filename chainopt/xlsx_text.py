@@ -10,9 +10,6 @@ ones) stay numbers. Characters a workbook cannot hold (control characters) are a
 
 from __future__ import annotations
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 from chainopt.errors import InputError, Problem
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +22,10 @@ def looks_like_formula(value: object) -> bool:
 
 def append_row(ws, values: list) -> None:
     """Append ``values`` to worksheet ``ws``; formula-like text is written as text."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
     row = ws._current_row + 1  # the row ws.append writes next
     for j, v in enumerate(values, start=1):
         if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from chainopt import diagnose
 from chainopt.case.load import load_case
 from chainopt.cli import app
+from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.models.build import build
 from chainopt.report import explain as ex
 from chainopt.results import Results
@@ -340,7 +341,7 @@ def test_family_deletion_filter_fallback(tmp_path):
     """Without HiGHS's IIS: dropping whole families while the case stays infeasible
     leaves the capacities, the demand floors and the balances that link them."""
     built = build(load_case(_infeasible(tmp_path)), pyomo=False)
-    fams = diagnose._family_filter(built)
+    fams = _family_filter(built)
     assert set(fams["family"]) == {"conversion.capacity_max", "market.demand_min",
                                    "balance.commodity"}
     assert "the constraints of family market.demand_min (some of them)" in "\n".join(

@@ -49,14 +49,32 @@ def test_hard_floor_out_of_reach_is_infeasible(tmp_path):
 
 
 def test_pyomo_model_holds_the_solution():
-    """The Pyomo model is real: its blocks, constraint families and variable values."""
+    """The Pyomo model is real: its blocks, constraint families and variable values (a
+    matrix solve loads its values into the Pyomo model once that has been built)."""
     built = api.build_model(api.load_case("small_chain"))
-    out = api.solve(built)
     m = built.pyomo
+    out = api.solve(built)
+    assert out.info["path"] == "matrix"
     fam = built.lp.family("conversion.activity")
     assert len(m.conversion.activity) == fam.stop - fam.start
     assert len(m.conversion.capacity_max) == len(built.index.unit_cap)
-    assert m.conversion.activity[0].value == pytest.approx(out.col_value[fam.start])
-    import pyomo.kernel as pmo
+    first = tuple(fam.keys.iloc[0])
+    assert m.conversion.activity[first].value == pytest.approx(out.col_value[fam.start])
+    import pyomo.environ as pyo
 
-    assert pmo.value(m.objective) == pytest.approx(out.objective, rel=1e-9)
+    assert pyo.value(m.objective) == pytest.approx(out.objective, rel=1e-9)
+
+
+def test_runs_after_a_diagnosis_in_one_process():
+    """HiGHS's thread pool is per process: a diagnosis (HiGHS's default threads) first in
+    a fresh process, then a run (one thread), must not make the run fail."""
+    import subprocess
+    import sys
+
+    for options in ("None", "SolveOptions(solver='highs')"):
+        code = ("from chainopt import api; from chainopt.solve import SolveOptions; "
+                f"api.explain('small_chain'); print(api.run('small_chain', save=False, "
+                f"options={options}).objective)")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert float(done.stdout.split()[-1]) == pytest.approx(7784.9398710, rel=1e-9)

@@ -16,14 +16,15 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from zipfile import BadZipFile, ZipFile
 
 import pandas as pd
 import yaml
-from openpyxl.utils import get_column_letter
 
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import TABLES, RawCase
+from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import parse_yaml
 from chainopt.xlsx_text import append_row
@@ -78,6 +79,7 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 
     Text that a spreadsheet would run as a formula is written as text
     (:mod:`chainopt.xlsx_text`)."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -107,8 +109,7 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 def _open(path: Path, data_only: bool):
     """The workbook in read-only mode; one that unpacks to more than MAX_UNPACKED bytes (a
     zip bomb) or cannot be read is an InputError."""
-    from zipfile import BadZipFile, ZipFile
-
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -169,6 +170,9 @@ def read_workbook(path: str | Path) -> RawCase:
     is an error naming the sheet and cell. The RawCase records where each row and
     column came from (``locations``), so validation messages name cells (``units!D7``).
     """
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.utils import get_column_letter
+
     path = Path(path)
     if path.is_dir() or not path.is_file():
         raise InputError([Problem(str(path), "no such workbook" if not path.is_dir() else
@@ -187,8 +191,6 @@ def read_workbook(path: str | Path) -> RawCase:
             if name.startswith("_"):
                 continue
             if name != CASE_SHEET and name not in known:
-                from chainopt.case.validate import closest
-
                 problems.append(Problem(where, "unknown table", closest(name, sorted(known))))
                 continue
             sheets[name] = _rows(wb[name])
@@ -338,20 +340,3 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
 
     return atomic_write_folder(folder, fill, kind="case")
-
-
-def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Case folder (or embedded case) -> ``.xlsx``, or ``.xlsx`` -> case folder."""
-    from chainopt.case.load import read_raw
-
-    if is_workbook(src):
-        if is_workbook(dst):
-            raise InputError([Problem(str(dst), "both sides are workbooks",
-                                      "convert IN.xlsx OUT_DIR or CASE_DIR OUT.xlsx")])
-        return write_folder(read_workbook(src), dst, overwrite=overwrite)
-    if not is_workbook(dst):
-        raise InputError([Problem(str(dst), "the target of a case folder must end in .xlsx",
-                                  "convert CASE_DIR OUT.xlsx or IN.xlsx OUT_DIR")])
-    if Path(dst).exists() and not overwrite:
-        raise InputError([Problem(str(dst), "exists", "pass --overwrite to replace it")])
-    return write_workbook(read_raw(src), dst)

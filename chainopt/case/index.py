@@ -84,6 +84,7 @@ class ModelIndex:
     constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
     segments: pd.DataFrame  # unit, segment, size, capex (sorted by unit, segment)
     link_emissions: pd.DataFrame  # link, commodity (emission), per_unit
+    case: Case | None = None  # the validated case, for families that read their own table
 
     @property
     def rate(self) -> float:
@@ -242,7 +243,7 @@ def build_index(case: Case) -> ModelIndex:
         shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
         blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
         constraints=constraints, constraint_terms=t["constraint_terms"].drop(columns="_row"),
-        segments=segments, link_emissions=link_emissions,
+        segments=segments, link_emissions=link_emissions, case=case,
     )
 
 

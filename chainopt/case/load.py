@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainopt.case.excel import is_workbook, read_workbook, relocate
 from chainopt.case.schema import TABLES, Case, RawCase
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
@@ -50,8 +51,6 @@ def read_raw(source: str | Path | None) -> RawCase:
 
     A path ending in ``.xlsx`` is read as a case workbook (:mod:`chainopt.case.excel`).
     """
-    from chainopt.case.excel import is_workbook, read_workbook
-
     if is_workbook(source):
         return read_workbook(source)
     folder = resolve_case_path(source)
@@ -133,6 +132,4 @@ def load_case(source: str | Path | None = None) -> Case:
     except InputError as exc:
         if not raw.locations:
             raise
-        from chainopt.case.excel import relocate
-
         raise relocate(exc, raw.locations) from None

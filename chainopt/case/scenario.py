@@ -62,7 +62,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainopt.case.load import embedded_cases, read_raw
+from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase, split_list
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
@@ -217,8 +217,6 @@ def load_source(source: str | Path | None) -> Case:
     """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
     if is_scenario_path(source):
         return apply_scenario(source)
-    from chainopt.case.load import load_case
-
     return load_case(source)
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
 
 # Units a commodity may be measured in, and their dimension and factor to the base.
 UNITS: dict[str, tuple[str, float]] = {

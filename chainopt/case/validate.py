@@ -9,6 +9,7 @@ rules (mass balance of modes, processes without modes, project settings) follow.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -189,8 +190,6 @@ def _empty(cols: dict[str, Column]) -> pd.DataFrame:
 
 
 def _snake(text: str) -> str:
-    import re
-
     t = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
     return t if t and t[0].isalpha() else f"x_{t}"
 

@@ -12,6 +12,14 @@ commodity's value at s in t (see :mod:`chainopt.extract`).
 from __future__ import annotations
 
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import FamilySpec, Row
+
+COMMODITY = Row(
+    "balance", "commodity", dims=("site", "commodity", "period"),
+    unit="k units/yr of the commodity", sense="=",
+    noun="balance of {commodity} at {site}", vintage="period", results="balances")
+SPEC = FamilySpec("balance", inputs="mode_flows.csv amount_per_unit and links.csv loss_fraction",
+                  rows=(COMMODITY,))
 
 
 def add(lp: LinearProgram, period_order: dict[str, int]) -> None:

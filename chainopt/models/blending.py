@@ -25,6 +25,32 @@ import numpy as np
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import Cost, FamilySpec, Row, Var
+
+BLEND = Var(
+    "blending", "blend", dims=("blend", "component", "period"),
+    unit="k units/yr of the component", noun="{component} into blend {blend}",
+    categories=("variable_om",), vintage="period", results="blending",
+    cost=Cost("blending cost", -1.0, "blending cost of {component} into blend {blend}"),
+    reduced_cost=True, missing_bound="blend {blend} has no capacity")
+# spec rows carry the limit in their key (the key text says which limit binds)
+SPEC_MIN = Row(
+    "blending", "spec_min", dims=("blend", "property", "period", "limit"),
+    unit="property x basis quantity, k/yr", sense=">=",
+    noun="{property} minimum of blend {blend}", vintage="period", results="constraints",
+    own_coefficients=True)
+SPEC_MAX = Row(
+    "blending", "spec_max", dims=("blend", "property", "period", "limit"),
+    unit="property x basis quantity, k/yr", sense="<=",
+    noun="{property} maximum of blend {blend}", vintage="period", results="constraints",
+    own_coefficients=True)
+CAPACITY_MAX = Row(
+    "blending", "capacity_max", dims=("blend", "period"),
+    unit="k units/yr of components blended", sense="<=",
+    noun="capacity of blend {blend}", vintage="period", results="constraints",
+    what="capacity", ranging=True, elastic=True, own_coefficients=True)
+SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
+                  variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX))
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:

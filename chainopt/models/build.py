@@ -1,46 +1,67 @@
-"""Assembling the model: index -> families -> balance -> objective -> Pyomo + arrays.
+"""Assembling the model: index -> families -> balance -> objective -> arrays (-> Pyomo).
 
-The order matters only where a family adds terms to rows another created:
-conversion and transport create the capacity rows that investment fills in;
-emissions reads the activity columns; balance comes last and collects every
-family's balance terms.
+The families and their order come from :mod:`chainopt.models.registry`; balance
+comes last and collects every family's balance terms. A family that adds columns or
+rows its ``SPEC`` does not declare stops the build (a programming error, caught by
+every test that builds a model).
+
+The Pyomo model (:mod:`chainopt.models.pyomo_model`) is made from the finished
+arrays only when something asks for it (``BuiltModel.pyomo``): the matrix hand-over
+to HiGHS does not need it, and importing and building it costs about a second.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
-from chainopt.models import (
-    balance,
-    blending,
-    conversion,
-    emissions,
-    investment,
-    market,
-    supply,
-    transport,
-    user_constraints,
-)
-from chainopt.models.lp import LinearProgram, LPArrays, to_pyomo
-
-FAMILIES = (supply, conversion, transport, market, blending, investment, emissions,
-            user_constraints)
+from chainopt.models import balance, objective
+from chainopt.models.lp import LinearProgram, LPArrays
+from chainopt.models.registry import FAMILIES, unregistered
 
 
 @dataclass
 class BuiltModel:
-    """A case's model: its index, the LP in matrix form and the Pyomo model."""
+    """A case's model: its index, the LP in matrix form and (on demand) the Pyomo model."""
 
     case: Case
     index: ModelIndex
     lp: LinearProgram
     arrays: LPArrays
-    pyomo: object
     timings: dict[str, float] = field(default_factory=dict)
     solver: object = None  # the solver's copy of the model, set by chainopt.solve.handover
+    extension: list[str] | None = None  # components added by extend(), None: not extended
+    _pyomo: object = field(default=None, repr=False)
+
+    @property
+    def pyomo(self):
+        """The Pyomo model (``pyomo.environ.ConcreteModel``), built on first access from
+        ``lp`` and ``arrays`` (see :mod:`chainopt.models.pyomo_model`)."""
+        if self._pyomo is None:
+            # Deliberately lazy: Pyomo is imported only when the Pyomo model is asked for.
+            from chainopt.models.pyomo_model import to_pyomo
+
+            t0 = time.perf_counter()
+            self._pyomo = to_pyomo(self.lp, self.arrays)
+            self.timings["pyomo_s"] = time.perf_counter() - t0
+        return self._pyomo
+
+    @property
+    def has_pyomo(self) -> bool:
+        """True once the Pyomo model has been built."""
+        return self._pyomo is not None
+
+    def extend(self, fn: Callable[[object, BuiltModel], object]) -> list[str]:
+        """Let ``fn(model, built)`` add Pyomo components to (or change) the Pyomo model;
+        record and return the names of the components added since it was built."""
+        from chainopt.models.pyomo_model import added_components  # lazy: see ``pyomo``
+
+        fn(self.pyomo, self)
+        self.extension = added_components(self.pyomo)
+        return self.extension
 
     @property
     def num_vars(self) -> int:
@@ -59,8 +80,9 @@ class BuiltModel:
         return self.arrays.is_mip
 
 
-def build(case: Case, pyomo: bool = True) -> BuiltModel:
-    """Build the model of ``case`` (``pyomo=False`` skips the Pyomo objects)."""
+def build(case: Case, pyomo: bool = False) -> BuiltModel:
+    """Build the model of ``case``; ``pyomo=True`` also builds the Pyomo model now
+    (otherwise it is built on first access of ``BuiltModel.pyomo``)."""
     t0 = time.perf_counter()
     ix = build_index(case)
     t1 = time.perf_counter()
@@ -68,9 +90,13 @@ def build(case: Case, pyomo: bool = True) -> BuiltModel:
     for family in FAMILIES:
         family.add(lp, ix)
     balance.add(lp, {p: i for i, p in enumerate(case.meta.period_names)})
-    arrays = lp.arrays()
+    bad = unregistered(lp)
+    if bad:
+        raise RuntimeError("model families not registered: " + "; ".join(bad))
+    arrays = lp.arrays(*objective.vectors(lp))
     t2 = time.perf_counter()
-    model = to_pyomo(lp, arrays) if pyomo else None
-    t3 = time.perf_counter()
-    return BuiltModel(case=case, index=ix, lp=lp, arrays=arrays, pyomo=model,
-                      timings={"index_s": t1 - t0, "matrix_s": t2 - t1, "pyomo_s": t3 - t2})
+    built = BuiltModel(case=case, index=ix, lp=lp, arrays=arrays,
+                       timings={"index_s": t1 - t0, "matrix_s": t2 - t1, "pyomo_s": 0.0})
+    if pyomo:
+        _ = built.pyomo
+    return built

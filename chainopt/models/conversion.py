@@ -21,7 +21,25 @@ import numpy as np
 
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
-from chainopt.models.lp import LinearProgram
+from chainopt.models.lp import CapacityRows, LinearProgram
+from chainopt.models.spec import Cost, FamilySpec, Row, Var
+
+ACTIVITY = Var(
+    "conversion", "activity", dims=("unit", "mode", "period"),
+    unit="k activity units/yr", noun="mode {mode} of unit {unit}",
+    categories=("variable_om", "carbon"), vintage="period", results="activity",
+    cost=Cost("variable cost", -1.0, "variable cost of mode {mode} of unit {unit}"),
+    reduced_cost=True,
+    missing_bound="unit {unit} can grow without limit (no capacity or max_new_k_per_yr)")
+CAPACITY_MAX = Row(
+    "conversion", "capacity_max", dims=("unit", "period"),
+    unit="k units/yr of unit capacity (x availability)", sense="<=",
+    noun="capacity of unit {unit}", vintage="period", results="capacity",
+    what="capacity", ranging=True, elastic=True, scale=("unit_cap", "availability"))
+SPEC = FamilySpec(
+    "conversion",
+    inputs="mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr",
+    variables=(ACTIVITY,), rows=(CAPACITY_MAX,))
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -40,5 +58,5 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
                 ub=(uc["availability"] * np.where(uc["project"] == "",
                                                   uc["capacity"] * uc["alive"], 0.0)).to_numpy())
-    r = lp.row_ids("conversion.capacity_max", a, ["unit", "period"])
-    lp.add_terms(r, cols, a["capacity_use"].to_numpy())
+    lp.unit_capacity = CapacityRows("unit", lp.family(CAPACITY_MAX.label))
+    lp.add_terms(lp.unit_capacity.rows(a), cols, a["capacity_use"].to_numpy())

@@ -18,8 +18,18 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.index import ModelIndex
-from chainopt.models import MUSD_PER_KUSD
+from chainopt.models import MUSD_PER_KUSD, conversion, transport
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import FamilySpec, Row
+
+CAP_MAX = Row(
+    "emissions", "cap_max", dims=("commodity", "site", "period"),
+    unit="k units/yr of the emission commodity", sense="<=",
+    noun="emission cap on {commodity}{at_site}", vintage="period", results="constraints",
+    what="emission cap", ranging=True, elastic=True, own_coefficients=True)
+SPEC = FamilySpec(
+    "emissions", inputs="policies.csv and the emission amounts in mode_flows.csv",
+    rows=(CAP_MAX,))  # its carbon price is a cost on conversion and transport columns
 
 
 def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
@@ -27,11 +37,11 @@ def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
 
     Columns: col, site, commodity (emission), period, coef (emission per unit of the column).
     """
-    fam = lp.family("conversion.activity")
+    fam = lp.family(conversion.ACTIVITY.label)
     a = ix.activity.assign(col=np.arange(fam.start, fam.stop))
     flows = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
     act = a.merge(flows, on="mode")[["col", "site", "commodity", "period", "coef"]]
-    fam = lp.family("transport.flow")
+    fam = lp.family(transport.FLOW.label)
     f = ix.flow.assign(col=np.arange(fam.start, fam.stop))[["col", "link", "from_site",
                                                              "period"]]
     f = f.merge(ix.link_emissions, on="link")

@@ -40,9 +40,7 @@ import pandas as pd
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
-
-CAPACITY_ROWS = {"unit": ("conversion.capacity_max", "unit"),
-                 "link": ("transport.capacity_max", "link")}
+from chainopt.models.spec import Bound, FamilySpec, Row, Var
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -97,8 +95,8 @@ def _register(lp: LinearProgram, cols: np.ndarray, builds: pd.DataFrame, kind: s
 def _capacity(lp: LinearProgram, ix: ModelIndex, kind: str, pairs: pd.DataFrame,
               per_unit: np.ndarray) -> None:
     """Add ``-per_unit * usable_share`` of each pair to its capacity row."""
-    label, key = CAPACITY_ROWS[kind]
-    rows = lp.row_ids(label, pairs, [key, "period"], [key, "use_period"])
+    handle = lp.unit_capacity if kind == "unit" else lp.link_capacity
+    rows = handle.rows(pairs, period="use_period")
     lp.add_terms(rows, pairs["col"].to_numpy(),
                  -np.asarray(per_unit, dtype=float) * pairs["usable_share"].to_numpy())
 
@@ -362,3 +360,79 @@ def _once_and_precedence(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) ->
             t = keys.assign(_row=rows).merge(cand[["project", "col"]].rename(
                 columns={"project": side}), on=side)
             lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)
+
+
+_NEW = dict(value_unit="USD per unit (NPV)", vintage="build", results="capacity")
+_LUMPY = dict(value_unit="USD per unit (NPV)", vintage="build", results="kpis", technical=True)
+# a project's build decision: a share (divisible projects) or binary (all or nothing)
+PROJECT_SHARE, PROJECT_BUILD = (
+    Var("investment", name, dims=("project", "period"),
+        unit="share of project j built in period t (0-1)", noun="project {project}",
+        categories=("capex", "fixed_om"), value_unit="MUSD (NPV)", vintage="build",
+        results="projects", reduced_cost=True,
+        bound=Bound("lower", "forced project", "forced project {project}"))
+    for name in ("project_share", "project_build"))
+SPEC = FamilySpec(
+    "investment", inputs="units.csv / links.csv / projects.csv (capex, sizes)",
+    variables=(
+        Var("investment", "unit_new", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", noun="new capacity of unit {unit}",
+            categories=("capex", "fixed_om"), reduced_cost=True,
+            bound=Bound("upper", "expansion limit", "expansion limit of unit {unit}"),
+            missing_bound="units.csv gives no max_new_k_per_yr for unit {unit}", **_NEW),
+        Var("investment", "link_new", dims=("link", "period"),
+            unit="k units/yr of new link capacity", noun="new capacity of link {link}",
+            categories=("capex",), reduced_cost=True,
+            bound=Bound("upper", "expansion limit", "expansion limit of link {link}"),
+            missing_bound="links.csv gives no max_new_k_per_yr for link {link}", **_NEW),
+        Var("investment", "unit_build", dims=("unit", "period"),
+            unit="binary: unit u expands in period t", noun="build decision of unit {unit}",
+            categories=("capex",), **_LUMPY),
+        Var("investment", "segment", dims=("unit", "period", "segment"),
+            unit="k units/yr of new capacity in the capex segment",
+            noun="capex segment {segment} of unit {unit}", categories=("capex",), **_LUMPY),
+        Var("investment", "segment_open_flag", dims=("unit", "period", "segment"),
+            unit="binary: the capex segment is used",
+            noun="capex segment {segment} of unit {unit} in use", categories=(), **_LUMPY),
+        PROJECT_SHARE, PROJECT_BUILD,
+        Var("investment", "life_extension", dims=("unit",),
+            unit="k units/yr of existing capacity kept beyond its retire year",
+            noun="life extension of unit {unit}", categories=("capex", "fixed_om"),
+            value_unit="USD per unit (NPV)", vintage="build", results="investments",
+            reduced_cost=True,
+            bound=Bound("upper", "extension limit", "life extension limit of unit {unit}")),
+    ),
+    rows=(
+        Row("investment", "build_once", dims=("project",), unit="share of the project",
+            sense="<=", noun="project {project} can be built once", vintage="horizon",
+            results="projects", value_unit="MUSD (NPV)"),
+        Row("investment", "requires", dims=("project", "other", "period"),
+            unit="share of the project", sense="<=",
+            noun="project {project} requires project {other}", vintage="build",
+            results="projects", value_unit="MUSD (NPV)"),
+        Row("investment", "excludes", dims=("project", "other"), unit="share of the project",
+            sense="<=", noun="projects {project} and {other} exclude each other",
+            vintage="horizon", results="projects", value_unit="MUSD (NPV)"),
+        Row("investment", "extension_max", dims=("unit",),
+            unit="k units/yr of existing capacity", sense="<=",
+            noun="life extension of unit {unit} or a project that retires it",
+            vintage="horizon", results="investments", value_unit="USD per unit (NPV)"),
+        Row("investment", "unit_new_max", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense="<=",
+            noun="expansion limit of unit {unit}", vintage="build", results="capacity",
+            value_unit="USD per unit (NPV)"),
+        Row("investment", "unit_new_min", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense=">=",
+            noun="minimum build size of unit {unit}", vintage="build", results="capacity",
+            value_unit="USD per unit (NPV)"),
+        Row("investment", "segment_sum", dims=("unit", "period"),
+            unit="k units/yr of new unit capacity", sense="=",
+            noun="capex segments of unit {unit}", **_LUMPY),
+        Row("investment", "segment_open", dims=("unit", "period", "segment"),
+            unit="k units/yr of new unit capacity", sense="<=",
+            noun="capex segment {segment} of unit {unit} is open", **_LUMPY),
+        Row("investment", "segment_full", dims=("unit", "period", "segment"),
+            unit="k units/yr of new unit capacity", sense=">=",
+            noun="capex segments of unit {unit} fill in order", **_LUMPY),
+    ),
+)

@@ -8,13 +8,10 @@ objective with ``add_objective`` (each term tagged with a cost category and the
 period whose cash flow it is, so the objective can be split into its parts and into
 undiscounted cash flows by period exactly). Investment families also register what
 they build (``add_builds``), so results can state each build's overnight cost,
-construction years and residual value.
+construction years and residual value. Rows one family creates and another adds
+to are handed over as typed handles (:class:`CapacityRows` on ``unit_capacity`` and
+``link_capacity``), not looked up by label.
 
-``to_pyomo`` turns the finished programme into a Pyomo model (``pyomo.kernel``,
-Pyomo's API for large structured models): one block per family, a
-``variable_list`` per variable family and a ``matrix_constraint`` per constraint
-family, so ``m.conversion.capacity_max`` is a real Pyomo constraint family built
-from the same sparse matrix that is handed to HiGHS.
 """
 
 from __future__ import annotations
@@ -45,6 +42,41 @@ class Family:
     def label(self) -> str:
         return f"{self.block}.{self.name}"
 
+    def ids(self, keys: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
+        """Ids of this family's elements matching each row of ``keys`` (-1 where there is
+        none), by one vectorised index lookup: all the family's key columns, matched with
+        ``keys``' ``columns`` (default: the same names)."""
+        on = list(self.keys.columns)
+        mine = columns or on
+        if len(on) == 1:
+            index = pd.Index(self.keys[on[0]])
+            wanted = pd.Index(keys[mine[0]])
+        else:
+            index = pd.MultiIndex.from_frame(self.keys[on])
+            wanted = pd.MultiIndex.from_arrays([keys[c] for c in mine])
+        pos = index.get_indexer(wanted)
+        return np.where(pos >= 0, pos + self.start, -1)
+
+
+@dataclass(frozen=True)
+class CapacityRows:
+    """The capacity rows of one kind of asset, one per (asset, period): a typed handle.
+
+    The family that owns the rows creates them and stores the handle on the
+    :class:`LinearProgram` (``unit_capacity`` by conversion, ``link_capacity`` by
+    transport); families that bring capacity (investment: expansions, projects,
+    retirements) add their terms to the rows it gives, with the convention
+    ``used - added capacity <= existing capacity``.
+    """
+
+    asset: str  # the key column naming the asset: "unit" or "link"
+    family: Family  # the rows, keyed by (asset, period)
+
+    def rows(self, keys: pd.DataFrame, period: str = "period") -> np.ndarray:
+        """Row ids for each row of ``keys`` (columns ``asset`` and ``period``; -1 where
+        the asset has no capacity row in that period)."""
+        return self.family.ids(keys, [self.asset, period])
+
 
 @dataclass
 class LinearProgram:
@@ -67,6 +99,9 @@ class LinearProgram:
     builds: list[pd.DataFrame] = field(default_factory=list)
     num_cols: int = 0
     num_rows: int = 0
+    # typed handles families share (see CapacityRows); None until their owner has run
+    unit_capacity: CapacityRows | None = None
+    link_capacity: CapacityRows | None = None
 
     # -- building ---------------------------------------------------------------------
     def add_vars(self, block: str, name: str, keys: pd.DataFrame, lb: object = 0.0,
@@ -168,22 +203,6 @@ class LinearProgram:
             return pd.DataFrame(columns=["site", "commodity", "period", "col", "coef"])
         return pd.concat(self._balance, ignore_index=True)
 
-    def row_ids(self, label: str, keys: pd.DataFrame, on: list[str],
-                columns: list[str] | None = None) -> np.ndarray:
-        """Row ids of family ``label`` for each row of ``keys`` (-1 where the family has
-        no such row), by one vectorised index lookup: the family's key columns ``on``
-        are matched with ``keys``' ``columns`` (default: the same names)."""
-        fam = self.family(label)
-        mine = columns or on
-        if len(on) == 1:
-            index = pd.Index(fam.keys[on[0]])
-            wanted = pd.Index(keys[mine[0]])
-        else:
-            index = pd.MultiIndex.from_frame(fam.keys[on])
-            wanted = pd.MultiIndex.from_arrays([keys[c] for c in mine])
-        pos = index.get_indexer(wanted)
-        return np.where(pos >= 0, pos + fam.start, -1)
-
     # -- finishing ----------------------------------------------------------------------
     def family(self, label: str) -> Family:
         for f in (*self.var_families, *self.row_families):
@@ -191,8 +210,11 @@ class LinearProgram:
                 return f
         raise KeyError(label)
 
-    def arrays(self) -> LPArrays:
-        """Freeze into matrix form (CSR rows), summing duplicate coefficients."""
+    def arrays(self, cost: np.ndarray, cost_by_category: dict[str, sp.csr_array]) -> LPArrays:
+        """Freeze into matrix form (CSR rows), summing duplicate coefficients, with the
+        objective vector and its split by category (:func:`chainopt.models.objective.vectors`,
+        which reads this programme; passed in so that the two modules do not import each
+        other)."""
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
         r = cat([t[0] for t in self._terms], np.int64)
         c = cat([t[1] for t in self._terms], np.int64)
@@ -200,13 +222,10 @@ class LinearProgram:
         a = sp.csr_matrix((v, (r, c)), shape=(self.num_rows, self.num_cols))
         a.sum_duplicates()
         a.eliminate_zeros()
-        from chainopt.models.objective import vectors
-
-        cost, cost_by = vectors(self)
         return LPArrays(
             cost=cost, col_lb=cat(self._lb), col_ub=cat(self._ub),
             integer=cat(self._int, bool), row_lb=cat(self._rlb), row_ub=cat(self._rub),
-            matrix=a, offset=dict(self.offset), cost_by_category=cost_by,
+            matrix=a, offset=dict(self.offset), cost_by_category=cost_by_category,
         )
 
 
@@ -232,50 +251,3 @@ class LPArrays:
     def total_offset(self) -> float:
         return float(sum(self.offset.values()))
 
-
-def to_pyomo(lp: LinearProgram, arrays: LPArrays):
-    """The Pyomo model (``pyomo.kernel``) of the programme: a block per family.
-
-    Variables are ``m.<block>.<name>[i]`` with ``i`` the position in the family's key
-    frame; constraints are ``matrix_constraint`` families over all the model's
-    variables; the objective is ``m.objective`` (maximised).
-    """
-    import pyomo.kernel as pmo
-
-    m = pmo.block()
-
-    def block(name: str):
-        if getattr(m, name, None) is None:
-            setattr(m, name, pmo.block())
-        return getattr(m, name)
-
-    allvars: list = []
-    for fam in lp.var_families:
-        blk = block(fam.block)
-        lb = arrays.col_lb[fam.start:fam.stop]
-        ub = arrays.col_ub[fam.start:fam.stop]
-        dom = pmo.IntegerSet if arrays.integer[fam.start:fam.stop].any() else pmo.RealSet
-        vl = pmo.variable_list(
-            pmo.variable(domain_type=dom, lb=float(a), ub=None if b == INF else float(b))
-            for a, b in zip(lb.tolist(), ub.tolist(), strict=True))
-        setattr(blk, fam.name, vl)
-        allvars.extend(vl)
-    for fam in lp.row_families:
-        if fam.stop == fam.start:
-            continue
-        blk = block(fam.block)
-        rows = arrays.matrix[fam.start:fam.stop]
-        lb = arrays.row_lb[fam.start:fam.stop]
-        ub = arrays.row_ub[fam.start:fam.stop]
-        setattr(blk, fam.name, pmo.matrix_constraint(
-            rows, lb=lb, ub=ub,
-            x=allvars))
-    m._chainopt_vars = allvars  # column order, for loading a solution
-    nz = np.flatnonzero(arrays.cost)
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    m.objective = pmo.objective(
-        LinearExpression(constant=arrays.total_offset, linear_coefs=arrays.cost[nz].tolist(),
-                         linear_vars=[allvars[i] for i in nz.tolist()]),
-        sense=pmo.maximize)
-    return m

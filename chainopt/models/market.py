@@ -16,6 +16,28 @@ from __future__ import annotations
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import Bound, Cost, FamilySpec, Row, Var
+
+SALES = Var(
+    "market", "sales", dims=("site", "commodity", "period"),
+    unit="k units/yr of the commodity", noun="sales of {commodity} at {site}",
+    categories=("revenue",), vintage="period", results="sales",
+    cost=Cost("price", 1.0, "price of {commodity} at {site}"),
+    bound=Bound("upper", "sales cap", "sales cap for {commodity} at {site}",
+                ranging=True, elastic=True),
+    reduced_cost=True,
+    missing_bound="markets.csv gives no max_k_per_yr (sales cap) for {commodity} at {site}")
+SHORTFALL = Var(
+    "market", "shortfall", dims=("site", "commodity", "period"),
+    unit="k units/yr of the commodity", noun="shortfall of {commodity} at {site}",
+    categories=("shortfall_penalty",), vintage="period", results="sales")
+DEMAND_MIN = Row(
+    "market", "demand_min", dims=("site", "commodity", "period"),
+    unit="k units/yr of the commodity", sense=">=",
+    noun="demand floor for {commodity} at {site}", vintage="period", results="sales",
+    what="demand floor", ranging=True, elastic=True)
+SPEC = FamilySpec("market", inputs="markets.csv (price_usd_per_unit, min/max_k_per_yr)",
+                  variables=(SALES, SHORTFALL), rows=(DEMAND_MIN,))
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:

@@ -10,6 +10,19 @@ from __future__ import annotations
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import Bound, Cost, FamilySpec, Var
+
+PURCHASE = Var(
+    "supply", "purchase", dims=("site", "commodity", "period"),
+    unit="k units/yr of the commodity", noun="supply of {commodity} at {site}",
+    categories=("supply",), vintage="period", results="purchases",
+    cost=Cost("supply cost", -1.0, "supply cost of {commodity} at {site}"),
+    bound=Bound("upper", "supply limit", "supply limit of {commodity} at {site}",
+                ranging=True, elastic=True),
+    reduced_cost=True,
+    missing_bound="supplies.csv gives no max_k_per_yr for {commodity} at {site}")
+SPEC = FamilySpec("supply", inputs="supplies.csv (cost_usd_per_unit, max_k_per_yr)",
+                  variables=(PURCHASE,))
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:

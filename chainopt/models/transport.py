@@ -16,7 +16,24 @@ import numpy as np
 
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
-from chainopt.models.lp import LinearProgram
+from chainopt.models.lp import CapacityRows, LinearProgram
+from chainopt.models.spec import Cost, FamilySpec, Row, Var
+
+FLOW = Var(
+    "transport", "flow", dims=("link", "commodity", "period"),
+    unit="k units/yr of the commodity entering the link",
+    noun="flow of {commodity} on link {link}",
+    categories=("transport", "carbon"), vintage="period", results="flows",
+    cost=Cost("transport cost", -1.0, "transport cost of {commodity} on link {link}"),
+    reduced_cost=True, missing_bound="link {link} has no capacity_k_per_yr")
+CAPACITY_MAX = Row(
+    "transport", "capacity_max", dims=("link", "period"),
+    unit="k units/yr entering the link (all commodities)", sense="<=",
+    noun="capacity of link {link}", vintage="period", results="capacity",
+    what="capacity", ranging=True, elastic=True)
+SPEC = FamilySpec("transport",
+                  inputs="links.csv (capacity_k_per_yr, cost_usd_per_unit, loss_fraction)",
+                  variables=(FLOW,), rows=(CAPACITY_MAX,))
 
 
 def capacity_rows(ix: ModelIndex):
@@ -40,6 +57,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
 
     lc, limit = capacity_rows(ix)
     lp.add_rows("transport", "capacity_max", lc[["link", "period"]], ub=limit)
-    r = lp.row_ids("transport.capacity_max", f, ["link", "period"])
+    lp.link_capacity = CapacityRows("link", lp.family(CAPACITY_MAX.label))
+    r = lp.link_capacity.rows(f)
     keep = r >= 0
     lp.add_terms(r[keep], cols[keep], 1.0)

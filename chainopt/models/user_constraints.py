@@ -21,20 +21,30 @@ import pandas as pd
 
 from chainopt.case.index import ModelIndex
 from chainopt.errors import InputError, Problem
+from chainopt.models import blending, conversion, market, supply, transport
 from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import FamilySpec, Row, Var
+
+RELATION = Row(
+    "user", "relation", dims=("constraint", "period"),
+    unit="the constraint's terms (k units/yr x coef)", sense="per row",
+    noun="user constraint {constraint}", vintage="period", results="constraints",
+    what="right-hand side", ranging=True, own_coefficients=True)
+SPEC = FamilySpec("user", inputs="constraints.csv rhs / constraint_terms.csv coef",
+                  rows=(RELATION,))
 
 SELECTORS = ("site", "commodity", "unit", "mode", "link")
 
 
 def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
     """Per quantity: the columns it sums, with selector columns and a multiplier."""
-    def fam(label: str) -> np.ndarray:
-        f = lp.family(label)
+    def fam(var: Var) -> np.ndarray:
+        f = lp.family(var.label)
         return np.arange(f.start, f.stop)
 
-    act = ix.activity.assign(col=fam("conversion.activity"), mult=1.0)
+    act = ix.activity.assign(col=fam(conversion.ACTIVITY), mult=1.0)
     flows = act.drop(columns="mult").merge(ix.mode_flows, on="mode")
-    bl = ix.blend_in.assign(col=fam("blending.blend"))
+    bl = ix.blend_in.assign(col=fam(blending.BLEND))
     made = pd.concat([
         flows[flows["coef"] > 0].assign(mult=flows["coef"]),
         bl.assign(commodity=bl["product"], mult=bl["to_product"], unit="", mode=""),
@@ -43,11 +53,11 @@ def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
         flows[flows["coef"] < 0].assign(mult=-flows["coef"]),
         bl.assign(commodity=bl["component"], mult=1.0, unit="", mode=""),
     ], ignore_index=True)
-    fl = ix.flow.assign(col=fam("transport.flow"), mult=1.0, site=ix.flow["from_site"])
+    fl = ix.flow.assign(col=fam(transport.FLOW), mult=1.0, site=ix.flow["from_site"])
     return {
         "activity": act, "production": made, "consumption": used, "flow": fl,
-        "sales": ix.sales.assign(col=fam("market.sales"), mult=1.0),
-        "purchase": ix.purchase.assign(col=fam("supply.purchase"), mult=1.0),
+        "sales": ix.sales.assign(col=fam(market.SALES), mult=1.0),
+        "purchase": ix.purchase.assign(col=fam(supply.PURCHASE), mult=1.0),
     }
 
 

@@ -69,79 +69,115 @@ def sankey_data(tables: dict[str, pd.DataFrame], period: str) -> SankeyData:
     value of a band is its quantity at the commodity's marginal value at the site it
     leaves (purchases at cost, sales at their revenue), in MUSD per year.
     """
-    rows: list[tuple[str, str, str, str, str, float, float]] = []
-    bal = _t(tables, "balances")
-    price: dict[tuple[str, str], float] = {}
-    if len(bal):
-        b = bal[bal["period"].astype(str) == period]
-        price = {(s, c): float(v) for s, c, v in
-                 zip(b["site"], b["commodity"], b["shadow_price_usd_per_unit"], strict=False)}
-
-    def hub(site: str, c: str) -> str:
-        return f"{c} @ {site}"
-
-    def val(site: str, c: str, q: float) -> float:
-        return q * price.get((site, c), np.nan) / 1000.0
-
-    pur = _t(tables, "purchases")
-    for r in pur[pur.get("period", pd.Series(dtype=str)).astype(str) == period].itertuples():
-        if r.purchase_k_per_yr > TOL:
-            rows.append((f"supply {r.commodity} @ {r.site}", "supply", hub(r.site, r.commodity),
-                         "commodity", r.commodity, r.purchase_k_per_yr,
-                         r.purchase_k_per_yr * r.cost_usd_per_unit / 1000.0))
-    uf = _t(tables, "unit_flows")
-    if len(uf):
-        uf = uf[uf["period"].astype(str) == period]
-        for r in uf.itertuples():
-            if r.amount_k_per_yr <= TOL:
-                continue
-            if r.direction == "in":
-                rows.append((hub(r.site, r.commodity), "commodity", f"unit {r.unit}", "unit",
-                             r.commodity, r.amount_k_per_yr,
-                             val(r.site, r.commodity, r.amount_k_per_yr)))
-            else:
-                rows.append((f"unit {r.unit}", "unit", hub(r.site, r.commodity), "commodity",
-                             r.commodity, r.amount_k_per_yr,
-                             val(r.site, r.commodity, r.amount_k_per_yr)))
-    bl = _t(tables, "blending")
-    if len(bl):
-        bl = bl[bl["period"].astype(str) == period]
-        for r in bl.itertuples():
-            if r.blend_k_per_yr > TOL:
-                rows.append((hub(r.site, r.component), "commodity", f"blend {r.blend}", "blend",
-                             r.component, r.blend_k_per_yr,
-                             val(r.site, r.component, r.blend_k_per_yr)))
-        out = bl.groupby(["blend", "site", "product"], as_index=False)["blend_k_per_yr"].sum()
-        for r in out.itertuples():
-            if r.blend_k_per_yr > TOL:
-                rows.append((f"blend {r.blend}", "blend", hub(r.site, r.product), "commodity",
-                             r.product, r.blend_k_per_yr,
-                             val(r.site, r.product, r.blend_k_per_yr)))
-    fl = _t(tables, "flows")
-    if len(fl):
-        fl = fl[fl["period"].astype(str) == period]
-        for r in fl.itertuples():
-            if r.flow_k_per_yr <= TOL:
-                continue
-            rows.append((hub(r.from_site, r.commodity), "commodity", f"link {r.link}", "link",
-                         r.commodity, r.flow_k_per_yr,
-                         val(r.from_site, r.commodity, r.flow_k_per_yr)))
-            rows.append((f"link {r.link}", "link", hub(r.to_site, r.commodity), "commodity",
-                         r.commodity, r.delivered_k_per_yr,
-                         val(r.to_site, r.commodity, r.delivered_k_per_yr)))
-    sa = _t(tables, "sales")
-    if len(sa):
-        sa = sa[sa["period"].astype(str) == period]
-        for r in sa.itertuples():
-            if r.sales_k_per_yr > TOL:
-                rows.append((hub(r.site, r.commodity), "commodity", f"market {r.site}", "market",
-                             r.commodity, r.sales_k_per_yr, r.revenue_musd_per_yr))
-    if not rows:
+    price = _site_values(tables, period)
+    bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
+             *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
+             *_sales_bands(tables, period)]
+    if not bands:
         return SankeyData()
-    df = pd.DataFrame(rows, columns=["src", "src_kind", "dst", "dst_kind", "commodity",
-                                     "quantity_k_per_yr", "value_musd_per_yr"])
+    return _sankey_graph(pd.DataFrame(bands, columns=_BAND_COLUMNS))
+
+
+# one band of the diagram: source node and kind, target node and kind, commodity, width
+# (k units/yr) and value (MUSD/yr)
+_Band = tuple[str, str, str, str, str, float, float]
+_BAND_COLUMNS = ["src", "src_kind", "dst", "dst_kind", "commodity", "quantity_k_per_yr",
+                 "value_musd_per_yr"]
+
+
+def _in_period(tables: dict[str, pd.DataFrame], name: str, period: str) -> pd.DataFrame:
+    """Rows of table ``name`` in ``period`` (an empty frame when the table is absent)."""
+    df = _t(tables, name)
+    return df[df["period"].astype(str) == period] if len(df) else df
+
+
+def _site_values(tables: dict[str, pd.DataFrame], period: str) -> dict[tuple[str, str], float]:
+    """(site, commodity) -> its marginal value in ``period`` (balance shadow price)."""
+    b = _in_period(tables, "balances", period)
+    if not len(b):
+        return {}
+    return {(s, c): float(v) for s, c, v in
+            zip(b["site"], b["commodity"], b["shadow_price_usd_per_unit"], strict=False)}
+
+
+def _hub(site: str, commodity: str) -> str:
+    return f"{commodity} @ {site}"
+
+
+def _value(price: dict[tuple[str, str], float], site: str, commodity: str, q: float) -> float:
+    """MUSD/yr of ``q`` k units/yr at the commodity's value at ``site``."""
+    return q * price.get((site, commodity), np.nan) / 1000.0
+
+
+def _supply_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
+    """Purchases into their commodity at the site, valued at cost."""
+    return [(f"supply {r.commodity} @ {r.site}", "supply", _hub(r.site, r.commodity),
+             "commodity", r.commodity, r.purchase_k_per_yr,
+             r.purchase_k_per_yr * r.cost_usd_per_unit / 1000.0)
+            for r in _in_period(tables, "purchases", period).itertuples()
+            if r.purchase_k_per_yr > TOL]
+
+
+def _unit_bands(tables: dict[str, pd.DataFrame], period: str,
+                price: dict[tuple[str, str], float]) -> list[_Band]:
+    """What units take in (commodity -> unit) and put out (unit -> commodity)."""
+    bands = []
+    for r in _in_period(tables, "unit_flows", period).itertuples():
+        if r.amount_k_per_yr <= TOL:
+            continue
+        hub, unit = (_hub(r.site, r.commodity), "commodity"), (f"unit {r.unit}", "unit")
+        (src, src_kind), (dst, dst_kind) = (hub, unit) if r.direction == "in" else (unit, hub)
+        bands.append((src, src_kind, dst, dst_kind, r.commodity, r.amount_k_per_yr,
+                      _value(price, r.site, r.commodity, r.amount_k_per_yr)))
+    return bands
+
+
+def _blend_bands(tables: dict[str, pd.DataFrame], period: str,
+                 price: dict[tuple[str, str], float]) -> list[_Band]:
+    """Components into each blend, and each blend's product out."""
+    bl = _in_period(tables, "blending", period)
+    if not len(bl):
+        return []
+    bands = [(_hub(r.site, r.component), "commodity", f"blend {r.blend}", "blend",
+              r.component, r.blend_k_per_yr, _value(price, r.site, r.component,
+                                                    r.blend_k_per_yr))
+             for r in bl.itertuples() if r.blend_k_per_yr > TOL]
+    out = bl.groupby(["blend", "site", "product"], as_index=False)["blend_k_per_yr"].sum()
+    bands += [(f"blend {r.blend}", "blend", _hub(r.site, r.product), "commodity", r.product,
+               r.blend_k_per_yr, _value(price, r.site, r.product, r.blend_k_per_yr))
+              for r in out.itertuples() if r.blend_k_per_yr > TOL]
+    return bands
+
+
+def _link_bands(tables: dict[str, pd.DataFrame], period: str,
+                price: dict[tuple[str, str], float]) -> list[_Band]:
+    """Flows into each link at its origin and delivered out of it at its destination."""
+    bands = []
+    for r in _in_period(tables, "flows", period).itertuples():
+        if r.flow_k_per_yr <= TOL:
+            continue
+        bands.append((_hub(r.from_site, r.commodity), "commodity", f"link {r.link}", "link",
+                      r.commodity, r.flow_k_per_yr,
+                      _value(price, r.from_site, r.commodity, r.flow_k_per_yr)))
+        bands.append((f"link {r.link}", "link", _hub(r.to_site, r.commodity), "commodity",
+                      r.commodity, r.delivered_k_per_yr,
+                      _value(price, r.to_site, r.commodity, r.delivered_k_per_yr)))
+    return bands
+
+
+def _sales_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
+    """Sales from the commodity at the site to its market, valued at their revenue."""
+    return [(_hub(r.site, r.commodity), "commodity", f"market {r.site}", "market",
+             r.commodity, r.sales_k_per_yr, r.revenue_musd_per_yr)
+            for r in _in_period(tables, "sales", period).itertuples()
+            if r.sales_k_per_yr > TOL]
+
+
+def _sankey_graph(df: pd.DataFrame) -> SankeyData:
+    """Nodes (ordered by kind, then name) and links of the bands; a recycle loop
+    (A -> unit -> B -> unit -> A) ends at a 'recycled' node."""
     back = _back_edges(list(zip(df["src"], df["dst"], strict=False)))
-    if back:  # a recycle loop (A -> unit -> B -> unit -> A): end it at a 'recycled' node
+    if back:
         cut = [(s_, d_) in back for s_, d_ in zip(df["src"], df["dst"], strict=False)]
         df.loc[cut, "dst"] = df.loc[cut, "dst"] + " (recycled)"
     kinds = dict(zip(df["src"], df["src_kind"], strict=False))
@@ -336,6 +372,7 @@ def kpi_summary(tables: dict[str, pd.DataFrame], periods: list[str]) -> tuple[pd
 # -- plotly -------------------------------------------------------------------------------
 
 def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "stack"):
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -350,6 +387,7 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
 
 def sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     """One Sankey trace per period; a dropdown shows one period at a time."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -400,6 +438,7 @@ def _sankey_height(tables: dict[str, pd.DataFrame], periods: list[str]) -> int:
 
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     """Sites on lon/lat axes, routes as lines whose width is the flow; a dropdown per period."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -465,6 +504,7 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str]) -> dict[
             figs[key] = _bar_figure(data, title, yaxis, mode)
     b = binding_data(tables)
     if len(b):
+        # lazy: plotly is slow to import; loaded only when a chart is drawn
         import plotly.graph_objects as go
 
         lab = [f"{esc(c)} {esc(n)} ({esc(p)})" for c, n, p in

@@ -153,16 +153,21 @@ def compare(results: dict, counterfactuals: dict | None = None,
 
     ``counterfactuals``: per scenario name, ``{"projects": {project: Results},
     "not_built": [project, ...], "inputs": Results | None}``: the runs each effect is
-    valued against (:func:`chainopt.api.counterfactuals`). Without them a scenario is valued against
-    the base as a whole.
+    valued against (:func:`chainopt.api.counterfactuals`). Without them a scenario is
+    valued against the base as a whole.
     """
     if len(results) < 2:
         raise ValueError("compare needs at least two runs")
-    names = list(results)
-    base = names[0]
+    base = next(iter(results))
     order = _period_order(results)
-    s: dict[str, pd.DataFrame] = {}
+    return {**_money_sections(results, order), **_capacity_sections(results, order),
+            **_market_sections(results, base, order, top),
+            **_scenario_sections(results, base, counterfactuals, top)}
 
+
+def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
+    """``objective`` (and its parts), net ``cashflow`` by period, ``production``."""
+    s: dict[str, pd.DataFrame] = {}
     obj = {}
     for n, r in results.items():
         k = r.tables["kpis"]
@@ -176,27 +181,42 @@ def compare(results: dict, counterfactuals: dict | None = None,
     s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True), ["period"], order)
     s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value"),
                             ["item", "period"], order).rename(columns={"item": "product"})
+    return s
 
+
+def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
+    """``capacity_built`` and ``utilisation`` by unit or link and period."""
     built = {n: _built(r) for n, r in results.items()}
-    s["capacity_built"] = _sort(_side(built, ["kind", "name", "period"], "built_k_per_yr"),
-                                ["kind", "name", "period"], order)
-    util = {}
-    for n, b in built.items():
-        u = b[b["utilisation"].notna()].copy()
-        util[n] = u
-    s["utilisation"] = _sort(_side(util, ["kind", "name", "period"], "utilisation"),
-                             ["kind", "name", "period"], order)
+    util = {n: b[b["utilisation"].notna()].copy() for n, b in built.items()}
+    keys = ["kind", "name", "period"]
+    return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr"), keys, order),
+            "utilisation": _sort(_side(util, keys, "utilisation"), keys, order)}
+
+
+def _market_sections(results: dict, base: str, order: dict[str, int], top: int
+                     ) -> dict[str, pd.DataFrame]:
+    """``exports`` (sales by market), ``emissions`` and the largest changes in
+    ``shadow_prices``."""
     sales = {n: r.tables["sales"].assign(period=lambda d: d["period"].astype(str))
              for n, r in results.items()}
-    s["exports"] = _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr"),
-                         ["site", "commodity", "period"], order)
-    s["emissions"] = _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value"),
-                           ["item", "period"], order).rename(columns={"item": "emission"})
     bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
            for n, r in results.items()}
-    s["shadow_prices"] = _top_changes(results, base, bal, ["site", "commodity", "period"],
-                                      "shadow_price_usd_per_unit", top)
+    return {
+        "exports": _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr"),
+                         ["site", "commodity", "period"], order),
+        "emissions": _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value"),
+                           ["item", "period"], order).rename(columns={"item": "emission"}),
+        "shadow_prices": _top_changes(results, base, bal, ["site", "commodity", "period"],
+                                      "shadow_price_usd_per_unit", top),
+    }
 
+
+def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
+                       top: int) -> dict[str, pd.DataFrame]:
+    """Each scenario's effects against their counterfactuals: ``economics``, the
+    incremental ``project_cashflows`` and the largest ``chain_changes``."""
+    names = list(results)
+    s: dict[str, pd.DataFrame] = {}
     rows, flows, changes = [], [], []
     for n in names[1:]:
         for effect, against, ref in _effects(results, base, n, counterfactuals):

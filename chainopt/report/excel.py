@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainopt.atomic import write_file
 from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
@@ -27,10 +28,9 @@ def _value(v: object) -> object:
 def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
                            path: str | Path) -> Path:
     """Write ``kpis`` first, then every other table (sorted), then the manifest; atomically."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from chainopt.atomic import write_file
 
     path = Path(path)
     wb = Workbook()

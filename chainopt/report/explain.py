@@ -3,7 +3,9 @@
 Pandas only: works on saved result tables (``constraints``, ``reduced_costs``,
 ``ranging``, ``coefficient_ranges``, ``sales``, ``flows``, ``balances``) and on the
 diagnosis tables of :mod:`chainopt.diagnose` (IIS members, elastic relaxations,
-runaway columns). Every function returns lines of plain text.
+runaway columns). Every function returns lines of plain text. The words for each
+family (its noun, the phrases of its user-set costs and bounds, the hint when it runs
+away) are declared in its spec (:mod:`chainopt.models.registry`).
 """
 
 from __future__ import annotations
@@ -12,61 +14,13 @@ import math
 
 import pandas as pd
 
+from chainopt.models import balance, conversion
+from chainopt.models.registry import ROWS, VARIABLES
+
 RATIO_WARN = 1e8
 # modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
-TECHNICAL = frozenset({"investment.segment_sum", "investment.segment_open",
-                       "investment.segment_full", "investment.segment",
-                       "investment.segment_open_flag", "investment.unit_build"})
-
-PHRASES = {
-    "conversion.capacity_max": "capacity of unit {unit}",
-    "transport.capacity_max": "capacity of link {link}",
-    "blending.capacity_max": "capacity of blend {blend}",
-    "blending.spec_min": "{property} minimum of blend {blend}",
-    "blending.spec_max": "{property} maximum of blend {blend}",
-    "market.demand_min": "demand floor for {commodity} at {site}",
-    "emissions.cap_max": "emission cap on {commodity}{at_site}",
-    "user.relation": "user constraint {constraint}",
-    "balance.commodity": "balance of {commodity} at {site}",
-    "investment.build_once": "project {project} can be built once",
-    "investment.unit_new_max": "expansion limit of unit {unit}",
-    "investment.unit_new_min": "minimum build size of unit {unit}",
-    "supply.purchase": "supply of {commodity} at {site}",
-    "market.sales": "sales of {commodity} at {site}",
-    "market.shortfall": "shortfall of {commodity} at {site}",
-    "conversion.activity": "mode {mode} of unit {unit}",
-    "transport.flow": "flow of {commodity} on link {link}",
-    "blending.blend": "{component} into blend {blend}",
-    "investment.unit_new": "new capacity of unit {unit}",
-    "investment.link_new": "new capacity of link {link}",
-    "investment.project_share": "project {project}",
-    "investment.project_build": "project {project}",
-}
-BOUND_PHRASES = {
-    ("supply.purchase", "upper"): "supply limit of {commodity} at {site}",
-    ("market.sales", "upper"): "sales cap for {commodity} at {site}",
-    ("investment.unit_new", "upper"): "expansion limit of unit {unit}",
-    ("investment.link_new", "upper"): "expansion limit of link {link}",
-    ("investment.project_share", "lower"): "forced project {project}",
-    ("investment.project_build", "lower"): "forced project {project}",
-}
-COST_PHRASES = {
-    "supply.purchase": "supply cost of {commodity} at {site}",
-    "market.sales": "price of {commodity} at {site}",
-    "conversion.activity": "variable cost of mode {mode} of unit {unit}",
-    "transport.flow": "transport cost of {commodity} on link {link}",
-    "blending.blend": "blending cost of {component} into blend {blend}",
-}
-MISSING_BOUND = {
-    "supply.purchase": "supplies.csv gives no max_k_per_yr for {commodity} at {site}",
-    "market.sales": "markets.csv gives no max_k_per_yr (sales cap) for {commodity} at {site}",
-    "transport.flow": "link {link} has no capacity_k_per_yr",
-    "conversion.activity": "unit {unit} can grow without limit (no capacity or "
-                           "max_new_k_per_yr)",
-    "investment.unit_new": "units.csv gives no max_new_k_per_yr for unit {unit}",
-    "investment.link_new": "links.csv gives no max_new_k_per_yr for link {link}",
-    "blending.blend": "blend {blend} has no capacity",
-}
+TECHNICAL = frozenset(label for label, s in (*VARIABLES.items(), *ROWS.items())
+                      if s.technical)
 
 
 def parse_key(text: object) -> dict[str, str]:
@@ -89,8 +43,10 @@ def describe(family: str, key: object, kind: str = "row", side: str = "") -> str
     """The user's words for one constraint or column (without its period)."""
     k = _Keys(parse_key(key))
     k["at_site"] = f" at {k['site']}" if k.get("site") else " (chain-wide)"
-    phrase = BOUND_PHRASES.get((family, side)) if kind == "bound" else None
-    phrase = phrase or PHRASES.get(family)
+    spec = VARIABLES.get(family) or ROWS.get(family)
+    bound = getattr(spec, "bound", None) if kind == "bound" else None
+    phrase = bound.phrase if bound is not None and bound.side == side else None
+    phrase = phrase or (spec.noun if spec is not None else None)
     if phrase is None:
         rest = ", ".join(f"{a}={b}" for a, b in parse_key(key).items() if a != "period")
         return f"{family}[{rest}]"
@@ -234,7 +190,7 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5) -> list[str]:
     """The unused modes that came closest to being used."""
-    r = reduced[reduced["family"] == "conversion.activity"].copy()
+    r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
@@ -279,13 +235,14 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
     for row in r.head(top).itertuples():
         span = f" in {row.period}" if row.period else ""
         if row.kind == "cost":
-            what = COST_PHRASES.get(row.family, row.what + " of {x}").format_map(
+            cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
+            what = (cost.phrase if cost else row.what + " of {x}").format_map(
                 _Keys(parse_key(row.key), x=describe(row.family, row.key)))
             text = (f"{what}{span}: {_num(row.value)} USD per unit, plan holds "
                     f"for [{_num(row.lower)}, {_num(row.upper)}]")
         else:
-            what = describe(row.family, row.key, "bound" if row.family in (
-                "supply.purchase", "market.sales") else "row", "upper")
+            what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
+                            "upper")
             text = (f"{what}{span}: {_num(row.value)} k units/yr, its marginal value "
                     f"{_num(row.marginal_value)} {row.value_unit} holds for "
                     f"[{_num(row.lower)}, {_num(row.upper)}]")
@@ -305,7 +262,7 @@ def _member_text(row) -> str:
     b = row.get("bound")
     unit = _qty(row.get("quantity_unit", ""))
     fam, side = row["family"], row.get("side", "")
-    if fam == "balance.commodity":
+    if fam == balance.COMMODITY.label:
         return f"{what}{when} (what arrives and is made must be used, shipped or sold)"
     if row.get("kind") == "bound":
         if side == "lower" and (b is None or b == 0):
@@ -325,8 +282,8 @@ def infeasible_lines(members: pd.DataFrame, method: str) -> list[str]:
              f"({method}); relax or remove at least one of them:"]
     if members.empty:
         return [*lines, "  (no conflict found)"]
-    main = members[members["family"] != "balance.commodity"]
-    link = members[members["family"] == "balance.commodity"]
+    main = members[members["family"] != balance.COMMODITY.label]
+    link = members[members["family"] == balance.COMMODITY.label]
     lines += ["  - " + _member_text(r) for _, r in main.iterrows()]
     if len(link):
         lines.append("  linked through:")
@@ -365,7 +322,7 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
                      f"{_num(r['value'])} k units/yr"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
-        hint = MISSING_BOUND.get(r["family"])
+        hint = VARIABLES[r["family"]].missing_bound if r["family"] in VARIABLES else ""
         if hint and r.get("at_bound"):
             hints.append(hint.format_map(_Keys(parse_key(r["key"]))))
     if hints:

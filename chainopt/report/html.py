@@ -20,8 +20,13 @@ import pandas as pd
 
 from chainopt import __version__
 from chainopt.atomic import is_chainopt_folder, write_file
+from chainopt.case.load import read_raw
+from chainopt.errors import InputError, Problem
 from chainopt.report import charts
 from chainopt.report.charts import esc
+from chainopt.report.compare import TITLES
+from chainopt.report.static import write_compare_static, write_static
+from chainopt.results import RERUN, Results
 
 REPORT_FILE = "report.html"
 
@@ -96,6 +101,7 @@ def script_json(obj_json: str) -> str:
 
 def figure_html(fig_id: str, fig) -> str:
     """A div plus the script that draws plotly figure ``fig`` into it."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.io as pio
 
     payload = script_json(pio.to_json(fig, validate=False))
@@ -108,6 +114,7 @@ def figure_html(fig_id: str, fig) -> str:
 
 def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str:
     """The whole document: (anchor, heading, body html) sections; plotly.js inline once."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     from plotly.offline import get_plotlyjs
 
     nav = "".join(f'<a href="#{esc(a)}">{esc(h)}</a>' for a, h, _ in sections)
@@ -204,6 +211,7 @@ def _labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
 
 def _cashflow_figure(df: pd.DataFrame):
     """Bars of the yearly net cash flow and a line of the cumulative one, per scenario."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     cols = {str(c).lower(): c for c in df.columns}
@@ -232,6 +240,7 @@ def _cashflow_figure(df: pd.DataFrame):
 
 def _values_figure(df: pd.DataFrame, title: str):
     """Grouped bars: one group per row, one bar per run (at most 40 rows)."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     keys, values, _ = _columns(df)
@@ -247,6 +256,7 @@ def _values_figure(df: pd.DataFrame, title: str):
 
 def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
     """Horizontal bars of the Δ columns for the rows that changed most."""
+    # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     keys, _, delta = _columns(df)
@@ -263,10 +273,6 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
 
 
 def _titles() -> dict[str, str]:
-    try:
-        from chainopt.report.compare import TITLES
-    except ImportError:  # pragma: no cover - the comparison module is optional here
-        return {}
     return dict(TITLES)
 
 
@@ -383,8 +389,6 @@ def _sites_from_origin(manifest: dict) -> pd.DataFrame:
     if not origin:
         return empty
     try:
-        from chainopt.case.load import read_raw
-
         sites = read_raw(origin).tables.get("sites")
     except Exception:  # a moved or edited case: the report just has no map
         return empty
@@ -400,9 +404,6 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                  static: tuple[str, ...] | list[str] = ()) -> list[Path]:
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first."""
-    from chainopt.errors import InputError, Problem
-    from chainopt.results import RERUN, Results
-
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "no such folder",
@@ -415,8 +416,6 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             res.tables["sites"] = _sites_from_origin(res.manifest)
         written = [write_atomic(html_path, run_report_html(res.tables, res.manifest))]
         if static:
-            from chainopt.report.static import write_static
-
             for fmt in static:
                 written += write_static(res.tables, res.manifest, html_path.parent, fmt)
         return written
@@ -430,8 +429,6 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                   "give a folder written by chainopt run or chainopt compare")])
     written = [write_atomic(html_path, compare_report_html(folder))]
     if static:
-        from chainopt.report.static import write_compare_static
-
         for fmt in static:
             written += write_compare_static(folder, html_path.parent, fmt)
     return written

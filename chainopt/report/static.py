@@ -16,10 +16,11 @@ from chainopt.report import charts
 
 
 def _plt():
+    # lazy: matplotlib is slow to import; only static charts need it
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy, after choosing the file-only backend
 
     plt.rcParams["text.usetex"] = False
     return plt
@@ -54,6 +55,7 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
 
 def _sankey(plt, tables: dict[str, pd.DataFrame], period: str):
     """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons."""
+    # lazy: matplotlib is slow to import; only static charts need it
     from matplotlib.patches import PathPatch, Rectangle
     from matplotlib.path import Path as MPath
 

@@ -1,0 +1,29 @@
+"""Converting a case between its two forms: a folder of CSV files and one ``.xlsx`` workbook.
+
+Both give the same input hash (see :mod:`chainopt.case.excel` for the workbook layout).
+Its own module because it needs both sides: reading a folder (:mod:`chainopt.case.load`,
+which reads workbooks too) and writing a workbook or a folder (:mod:`chainopt.case.excel`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chainopt.case.excel import is_workbook, read_workbook, write_folder, write_workbook
+from chainopt.case.load import read_raw
+from chainopt.errors import InputError, Problem
+
+
+def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Case folder (or embedded case) -> ``.xlsx``, or ``.xlsx`` -> case folder."""
+    if is_workbook(src):
+        if is_workbook(dst):
+            raise InputError([Problem(str(dst), "both sides are workbooks",
+                                      "convert IN.xlsx OUT_DIR or CASE_DIR OUT.xlsx")])
+        return write_folder(read_workbook(src), dst, overwrite=overwrite)
+    if not is_workbook(dst):
+        raise InputError([Problem(str(dst), "the target of a case folder must end in .xlsx",
+                                  "convert CASE_DIR OUT.xlsx or IN.xlsx OUT_DIR")])
+    if Path(dst).exists() and not overwrite:
+        raise InputError([Problem(str(dst), "exists", "pass --overwrite to replace it")])
+    return write_workbook(read_raw(src), dst)

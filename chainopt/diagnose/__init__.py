@@ -1,0 +1,35 @@
+"""Looking into a model beyond its plan, in the user's names and units.
+
+One job per module:
+
+* :mod:`~chainopt.diagnose.names`: columns and rows -> user names, duals -> user money;
+* :mod:`~chainopt.diagnose.insight`: marginal-value, reduced-cost and ranging tables of
+  a solved model (``constraints``, ``reduced_costs``, ``ranging``);
+* :mod:`~chainopt.diagnose.infeasibility`: why a case does not solve (IIS, elastic
+  relaxation, runaway columns);
+* :mod:`~chainopt.diagnose.export`: MPS/LP export with readable names and the
+  coefficient-range report.
+
+The functions callers use are re-exported here.
+"""
+
+from chainopt.diagnose.export import coefficient_ranges, export_model, named_highs
+from chainopt.diagnose.infeasibility import (
+    Diagnosis,
+    diagnose,
+    elastic,
+    infeasible_subset,
+    runaway_columns,
+)
+from chainopt.diagnose.insight import (
+    constraints_table,
+    insight_tables,
+    ranging_table,
+    reduced_costs_table,
+)
+from chainopt.diagnose.names import column_names, key_text, row_names
+
+__all__ = ["Diagnosis", "coefficient_ranges", "column_names", "constraints_table", "diagnose",
+           "elastic", "export_model", "infeasible_subset", "insight_tables", "key_text",
+           "named_highs", "ranging_table", "reduced_costs_table", "row_names",
+           "runaway_columns"]

@@ -1,0 +1,84 @@
+"""The model as a file and its numerics: MPS/LP export with readable names, and the
+smallest and largest coefficients with the inputs behind them.
+
+Which input file a family's coefficients come from is its spec's ``inputs``
+(:mod:`chainopt.models.registry`).
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from chainopt.diagnose.names import column_names, name_of, row_names
+from chainopt.errors import SolverError
+from chainopt.models.build import BuiltModel
+from chainopt.models.registry import BLOCKS, ROWS
+from chainopt.solve import new_highs, to_highs_lp
+
+
+def named_highs(built: BuiltModel) -> highspy.Highs:
+    """A HiGHS copy of the model whose rows and columns carry readable names."""
+    lp = to_highs_lp(built)
+    lp.col_names_ = column_names(built)
+    lp.row_names_ = row_names(built)
+    h = new_highs()
+    h.passModel(lp)
+    return h
+
+
+def export_model(built: BuiltModel, path: str) -> None:
+    """Write the model as MPS or LP (by the file's extension) with readable names."""
+    status = named_highs(built).writeModel(str(path))
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS could not write the model to {path}")
+
+
+def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
+    """Smallest and largest |coefficient| of the matrix, costs, column bounds and row
+    bounds, with the row/column they come from and the input behind them."""
+    a = built.arrays
+    vf, rf = built.lp.var_families, built.lp.row_families
+
+    def cols(k: int) -> str:
+        return name_of(vf, int(k))
+
+    def rows(k: int) -> str:
+        return name_of(rf, int(k))
+
+    out = []
+
+    def add(what: str, vals: np.ndarray, where) -> None:
+        vals = np.abs(vals)
+        keep = np.flatnonzero(np.isfinite(vals) & (vals > 0))
+        if not len(keep):
+            return
+        v = vals[keep]
+        i, j = int(keep[np.argmin(v)]), int(keep[np.argmax(v)])
+        wi, wj = where(i), where(j)
+        out.append({"what": what, "min_abs": float(vals[i]), "min_at": wi,
+                    "min_input": _input(wi), "max_abs": float(vals[j]), "max_at": wj,
+                    "max_input": _input(wj), "ratio": float(vals[j] / vals[i])})
+
+    m = a.matrix.tocoo()
+    if m.nnz:
+        add("matrix", m.data, lambda k: f"{rows(m.row[k])} x {cols(m.col[k])}")
+    add("cost", a.cost, cols)
+    nc, nr = built.num_vars, built.num_rows
+    add("column bound", np.r_[a.col_lb, a.col_ub], lambda k: cols(k % nc))
+    add("row bound", np.r_[a.row_lb, a.row_ub], lambda k: rows(k % nr))
+    return pd.DataFrame(out, columns=["what", "min_abs", "min_at", "min_input", "max_abs",
+                                      "max_at", "max_input", "ratio"])
+
+
+def _input(name: str) -> str:
+    """The input behind a coefficient named ``row x column`` (or a column or row alone):
+    that of the row's family when the row sets its own coefficients (``Row.own_coefficients``:
+    user constraints, blends, emission caps), else that of the column's family."""
+    labels = [p.split("(")[0] for p in str(name).split(" x ")]
+    label = labels[-1]
+    if labels[0] in ROWS and ROWS[labels[0]].own_coefficients:
+        label = labels[0]
+    block = label.split(".")[0]
+    return BLOCKS[block].inputs if block in BLOCKS else ""

@@ -1,0 +1,224 @@
+"""Why a case does not solve: an irreducible infeasible subset, the smallest elastic
+relaxation, or the columns that run away in an unbounded case.
+
+Works on the LP relaxation of a built model (no solution needed) and reports in the
+case's names and units (:mod:`chainopt.diagnose.names`). Which bounds ``elastic``
+may relax is declared in the families' specs (``Row.elastic``, ``Var.bound.elastic``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from chainopt.diagnose.names import locate, row_scale
+from chainopt.models.build import BuiltModel
+from chainopt.models.registry import ROWS, VARIABLES
+from chainopt.solve import INF, new_highs, to_highs_lp
+
+BIG = 1e9  # artificial bound (k units/yr) used to find the columns of an unbounded case
+
+
+@dataclass
+class Diagnosis:
+    """What is wrong with a case that does not solve (or that it solves)."""
+
+    case: str
+    status: str  # optimal, infeasible, unbounded, other
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)  # IIS members
+    method: str = ""  # how the members were found
+    relaxations: pd.DataFrame | None = None  # elastic mode
+    runaway: pd.DataFrame | None = None  # unbounded columns
+
+
+def _relaxed_lp(built: BuiltModel) -> highspy.HighsLp:
+    lp = to_highs_lp(built)
+    lp.integrality_ = []
+    return lp
+
+
+def _status(h: highspy.Highs) -> str:
+    st = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    if st == S.kUnboundedOrInfeasible:
+        h.setOptionValue("presolve", "off")
+        h.run()
+        st = h.getModelStatus()
+    return {S.kOptimal: "optimal", S.kInfeasible: "infeasible",
+            S.kUnbounded: "unbounded"}.get(st, "other")
+
+
+def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: bool
+                 ) -> pd.DataFrame:
+    a = built.arrays
+    loc = locate(built.lp.row_families if is_row else built.lp.var_families, idx)
+    lo = (a.row_lb if is_row else a.col_lb)[idx]
+    hi = (a.row_ub if is_row else a.col_ub)[idx]
+    scale = np.ones(len(idx))
+    if is_row:
+        for fam in built.lp.row_families:
+            sel = (idx >= fam.start) & (idx < fam.stop)
+            if sel.any():
+                scale[sel] = row_scale(built, fam)[idx[sel] - fam.start]
+    side = np.select([lo == hi, bound == 2, bound == 3], ["equal", "lower", "upper"], "both")
+    value = np.where(side == "upper", hi, np.where(side == "lower", lo, np.where(
+        side == "equal", lo, np.nan))) / scale
+    loc["kind"] = "row" if is_row else "bound"
+    loc["_scale"] = scale
+    loc["side"] = side
+    loc["bound"] = value
+    loc["lower"], loc["upper"] = lo / scale, hi / scale
+    units = built.case.tables["commodities"].set_index("commodity")["unit"]
+    loc["quantity_unit"] = (loc["commodity"].map(units).fillna("") if "commodity" in loc
+                            else "")
+    return loc
+
+
+def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:
+    """An irreducible infeasible subset of the (LP relaxation of the) model.
+
+    HiGHS's ``getIis`` (strategy: from the LP, irreducible); if it fails, a deletion
+    filter over whole row families. Returns (members, method).
+    """
+    h = new_highs()
+    h.passModel(_relaxed_lp(built))
+    h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
+                     | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
+    h.run()
+    try:
+        status, iis = h.getIis()
+    except Exception:  # pragma: no cover - older highspy
+        status, iis = highspy.HighsStatus.kError, None
+    if status == highspy.HighsStatus.kOk and iis is not None and iis.valid_ and (
+            len(iis.row_index_) or len(iis.col_index_)):
+        rows = np.asarray(iis.row_index_, dtype=np.int64)
+        rb = np.asarray(iis.row_bound_, dtype=np.int64)
+        cols = np.asarray(iis.col_index_, dtype=np.int64)
+        cb = np.asarray(iis.col_bound_, dtype=np.int64)
+        keep = (cb >= 2)  # a column whose bounds matter (lower, upper, boxed)
+        members = pd.concat([_member_rows(built, rows, rb, True),
+                             _member_rows(built, cols[keep], cb[keep], False)],
+                            ignore_index=True)
+        return members.drop(columns=["index", "_scale"]), "HiGHS IIS (irreducible)"
+    return _family_filter(built), "deletion filter over constraint families"
+
+
+def _family_filter(built: BuiltModel) -> pd.DataFrame:
+    """Drop whole row families while the model stays infeasible; what remains conflicts."""
+    a = built.arrays
+    h = new_highs()
+    h.passModel(_relaxed_lp(built))
+    needed = []
+    for fam in built.lp.var_families:  # user-set upper bounds first
+        n = fam.stop - fam.start
+        idx = np.arange(fam.start, fam.stop, dtype=np.int32)
+        if not n or not np.isfinite(a.col_ub[idx]).any() or a.integer[idx].any():
+            continue
+        h.changeColsBounds(n, idx, a.col_lb[idx], np.full(n, INF))
+        h.run()
+        if _status(h) != "infeasible":
+            h.changeColsBounds(n, idx, a.col_lb[idx],
+                               np.where(np.isinf(a.col_ub[idx]), INF, a.col_ub[idx]))
+            needed.append((fam.label, "bound", "upper"))
+    for fam in built.lp.row_families:
+        n = fam.stop - fam.start
+        if not n:
+            continue
+        idx = np.arange(fam.start, fam.stop, dtype=np.int32)
+        h.changeRowsBounds(n, idx, np.full(n, -INF), np.full(n, INF))
+        h.run()
+        if _status(h) != "infeasible":
+            h.changeRowsBounds(n, idx, np.where(np.isinf(a.row_lb[idx]), -INF, a.row_lb[idx]),
+                               np.where(np.isinf(a.row_ub[idx]), INF, a.row_ub[idx]))
+            needed.append((fam.label, "row", ""))
+    return pd.DataFrame({"family": [f for f, _, _ in needed], "key": "", "period": "",
+                         "kind": [k for _, k, _ in needed], "side": [s for _, _, s in needed],
+                         "bound": np.nan})
+
+
+def elastic(built: BuiltModel) -> pd.DataFrame:
+    """The smallest relaxations (sum of k units/yr over every relaxed bound) of demand
+    floors, capacities, emission caps, supply limits and sales caps that make the case
+    feasible; empty with ``relaxed_to`` NaN if relaxing these cannot help."""
+    a = built.arrays
+    h = new_highs()
+    h.passModel(_relaxed_lp(built))
+    rp = np.full(built.num_rows, -1.0)
+    for fam in built.lp.row_families:
+        if ROWS[fam.label].elastic:
+            rp[fam.start:fam.stop] = 1.0 / row_scale(built, fam)
+    up = np.full(built.num_vars, -1.0)
+    for fam in built.lp.var_families:
+        bound = VARIABLES[fam.label].bound
+        if bound is not None and bound.elastic and bound.side == "upper":
+            up[fam.start:fam.stop] = np.where(np.isfinite(a.col_ub[fam.start:fam.stop]), 1.0,
+                                              -1.0)
+    h.feasibilityRelaxation(-1.0, -1.0, -1.0, np.full(built.num_vars, -1.0), up, rp)
+    sol = h.getSolution()
+    if not sol.value_valid:
+        return pd.DataFrame(columns=["family", "key", "period", "kind", "side", "bound",
+                                     "relaxed_to", "relaxation"])
+    frames = []
+    for values, lo, hi, is_row in ((np.asarray(sol.row_value), a.row_lb, a.row_ub, True),
+                                   (np.asarray(sol.col_value), a.col_lb, a.col_ub, False)):
+        over = np.maximum(values - hi, 0.0)
+        under = np.maximum(lo - values, 0.0)
+        viol = np.where(over > under, over, under)
+        idx = np.flatnonzero(viol > 1e-6 * (1 + np.abs(values)))
+        if not len(idx):
+            continue
+        bound = np.where(over[idx] > under[idx], 3, 2)
+        m = _member_rows(built, idx, bound, is_row)
+        m["relaxed_to"] = values[idx] / m["_scale"].to_numpy()
+        m["relaxation"] = np.abs(m["relaxed_to"] - m["bound"])
+        frames.append(m)
+    if not frames:
+        return pd.DataFrame(columns=["family", "key", "period", "kind", "side", "bound",
+                                     "relaxed_to", "relaxation"])
+    return pd.concat(frames, ignore_index=True).drop(columns=["index", "_scale"])
+
+
+def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
+    """Solve with every unbounded column capped at ``big``; the columns that reach it
+    (or come within a factor 1000 of it) are the ones that run away."""
+    lp = _relaxed_lp(built)
+    ub = np.where(np.isinf(built.arrays.col_ub), big, built.arrays.col_ub)
+    lp.col_upper_ = ub
+    h = new_highs()
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
+    x = np.asarray(h.getSolution().col_value)
+    idx = np.flatnonzero((x >= big * 1e-3) & np.isinf(built.arrays.col_ub))
+    loc = locate(built.lp.var_families, idx)
+    loc["value"] = x[idx]
+    loc["at_bound"] = x[idx] >= big * (1 - 1e-9)
+    return loc.drop(columns="index").sort_values("value", ascending=False, kind="stable"
+                                                 ).reset_index(drop=True)
+
+
+def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
+    """Solve the LP relaxation; if infeasible find an IIS (and elastic relaxations), if
+    unbounded the runaway columns."""
+    h = new_highs()
+    h.passModel(_relaxed_lp(built))
+    h.run()
+    status = _status(h)
+    d = Diagnosis(case=built.case.name, status=status)
+    if status == "infeasible":
+        d.members, d.method = infeasible_subset(built)
+        if relax:
+            d.relaxations = elastic(built)
+    elif status == "unbounded":
+        d.runaway = runaway_columns(built)
+    elif status == "optimal" and built.is_mip:
+        h = new_highs()
+        h.passModel(to_highs_lp(built))
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            d.status = "integer_infeasible"
+    return d

@@ -1,0 +1,286 @@
+"""Insight from the solver: marginal values, reduced costs and ranging of a solved model.
+
+The ``constraints``, ``reduced_costs``, ``ranging`` and ``coefficient_ranges``
+tables that ``chainopt explain`` reads, in the case's names and units (see
+:mod:`chainopt.diagnose.names`). Which families take part comes from their specs
+(:mod:`chainopt.models.registry`): user-set costs (``Var.cost``) and bounds
+(``Var.bound``, ``Row.ranging``) are ranged, ``Var.reduced_cost`` families are listed
+when unused.
+
+Signs (HiGHS, maximisation): a row dual is the objective change per unit increase of
+the row's bound; a column dual the change per unit the column is forced up.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from chainopt.diagnose.export import coefficient_ranges
+from chainopt.diagnose.names import clean, key_text, money, quantity_unit, row_scale
+from chainopt.models import MUSD_PER_KUSD, balance
+from chainopt.models.build import BuiltModel
+from chainopt.models.registry import ROWS, VARIABLES
+from chainopt.solve import INF, SolveOutcome, new_highs, to_highs_lp
+
+TOL = 1e-7
+
+
+CONSTRAINT_COLUMNS = ["family", "kind", "key", "period", "side", "activity", "bound", "slack",
+                      "marginal_value", "value_unit", "quantity_unit"]
+
+
+def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """One row per constraint element that binds (rows, and user-set column bounds).
+
+    ``marginal_value``: what one unit more room adds to the objective per year, in
+    the money of its period — the bound moved one unit in the direction that loosens
+    it (>= 0); for an equality, the right-hand side raised by one (either sign).
+    Capacity rows of units are per unit of capacity (the dual times availability).
+    """
+    a = built.arrays
+    frames = []
+    for fam in built.lp.row_families:
+        if fam.label == balance.COMMODITY.label or fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        act, lo, hi, d = out.row_value[sl], a.row_lb[sl], a.row_ub[sl], out.row_dual[sl]
+        div, unit = money(built, fam)
+        s = row_scale(built, fam)
+        eq = np.isfinite(lo) & (lo == hi)
+        at_lo = np.isfinite(lo) & (np.abs(act - lo) <= TOL * (1 + np.abs(np.nan_to_num(lo))))
+        at_hi = np.isfinite(hi) & (np.abs(act - hi) <= TOL * (1 + np.abs(np.nan_to_num(hi))))
+        upper = np.where(d > 1e-12, True, np.where(d < -1e-12, False, at_hi))
+        side = np.where(eq, "equal", np.where(upper, "upper", "lower"))
+        val = d / div * s
+        marginal = np.where(side == "lower", -val, val)
+        bound = np.where(side == "lower", lo, hi)
+        slack = np.where(eq, 0.0, np.where(upper, hi - act, act - lo))
+        keep = at_lo | at_hi | (np.abs(d) > 1e-12)
+        if not keep.any():
+            continue
+        k = fam.keys[keep].reset_index(drop=True)
+        frames.append(pd.DataFrame({
+            "family": fam.label, "kind": "row", "key": key_text(k),
+            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "side": side[keep], "activity": clean(act[keep] / s[keep]),
+            "bound": bound[keep] / s[keep], "slack": clean(slack[keep] / s[keep]),
+            "marginal_value": clean(marginal[keep]), "value_unit": unit,
+            "quantity_unit": quantity_unit(built, k)}))
+    for fam in built.lp.var_families:
+        if fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        x, lo, hi, d = out.col_value[sl], a.col_lb[sl], a.col_ub[sl], out.col_dual[sl]
+        ints = a.integer[sl]
+        div, unit = money(built, fam)
+        at_hi = np.isfinite(hi) & (hi > 0) & (np.abs(x - hi) <= TOL * (1 + np.abs(
+            np.where(np.isfinite(hi), hi, 0.0)))) & ~ints & (lo < hi)
+        at_lo = (lo > 0) & (np.abs(x - lo) <= TOL * (1 + lo)) & ~ints & (lo < hi)
+        keep = at_hi | at_lo
+        if not keep.any():
+            continue
+        k = fam.keys[keep].reset_index(drop=True)
+        up = at_hi[keep]
+        frames.append(pd.DataFrame({
+            "family": fam.label, "kind": "bound", "key": key_text(k),
+            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "side": np.where(up, "upper", "lower"), "activity": clean(x[keep]),
+            "bound": np.where(up, hi[keep], lo[keep]), "slack": 0.0,
+            "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep]),
+            "value_unit": unit, "quantity_unit": quantity_unit(built, k)}))
+    if not frames:
+        return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[CONSTRAINT_COLUMNS]
+
+
+def reduced_costs_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Unused supplies, modes, links, markets and expansions: how much better each must
+    get before it is used (``improvement_needed``, >= 0; 0 = could be used at no loss)."""
+    frames = []
+    for fam in built.lp.var_families:
+        if not VARIABLES[fam.label].reduced_cost or fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        x, d = out.col_value[sl], out.col_dual[sl]
+        unused = (np.abs(x) <= TOL) & (built.arrays.col_lb[sl] == 0)
+        if not unused.any():
+            continue
+        div, unit = money(built, fam)
+        k = fam.keys[unused].reset_index(drop=True)
+        frames.append(pd.DataFrame({
+            "family": fam.label, "key": key_text(k),
+            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "improvement_needed": clean(np.maximum(-d[unused] / div[unused], 0.0)),
+            "value_unit": unit}))
+    if not frames:
+        return pd.DataFrame(columns=["family", "key", "period", "improvement_needed",
+                                     "value_unit"])
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- ranging -----------------------------------------------------------------------------
+RANGING_COLUMNS = ["kind", "family", "key", "period", "what", "level", "value", "lower", "upper",
+                   "marginal_value", "value_unit", "room"]
+
+
+def _optimal_lp(built: BuiltModel, out: SolveOutcome) -> highspy.Highs | None:
+    """A HiGHS instance holding the optimal LP basis: the model's own after an LP solve,
+    else the LP with the integer decisions fixed at their values (solved afresh)."""
+    h = built.solver
+    ok = (h is not None and not built.is_mip
+          and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+          and np.allclose(np.asarray(h.getSolution().col_value), out.col_value, atol=1e-6))
+    if ok:
+        return h
+    lp = to_highs_lp(built)
+    if built.is_mip:
+        ints = np.flatnonzero(built.arrays.integer)
+        lo = np.asarray(built.arrays.col_lb, dtype=float).copy()
+        hi = np.where(np.isinf(built.arrays.col_ub), INF, built.arrays.col_ub).astype(float)
+        lo[ints] = hi[ints] = np.round(out.col_value[ints])
+        lp.col_lower_, lp.col_upper_ = lo, hi
+        lp.integrality_ = []
+    h = new_highs()
+    h.passModel(lp)
+    h.run()
+    return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
+
+
+def _room(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        room = np.minimum(value - lower, upper - value) / np.maximum(np.abs(value), 1e-9)
+    return np.where(np.isnan(room), np.inf, np.maximum(room, 0.0))
+
+
+def ranging_table(built: BuiltModel, out: SolveOutcome) -> tuple[pd.DataFrame, str]:
+    """Cost and bound ranging in the case's units, and where it came from
+    (``lp``, ``fixed_lp`` for a MIP, or ``unavailable``)."""
+    empty = pd.DataFrame(columns=RANGING_COLUMNS)
+    h = _optimal_lp(built, out)
+    if h is None:
+        return empty, "unavailable"
+    status, r = h.getRanging()
+    if status != highspy.HighsStatus.kOk or not r.valid:
+        return empty, "unavailable"
+    source = "fixed_lp" if built.is_mip else "lp"
+    frames = [*_cost_ranging(built, out, r), *_row_bound_ranging(built, h, r),
+              *_column_bound_ranging(built, h, r)]
+    if not frames:
+        return empty, source
+    return _with_room(pd.concat(frames, ignore_index=True)), source
+
+
+def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[pd.DataFrame]:
+    """Objective coefficients the user sets (``Var.cost``): the interval in which the
+    plan stays optimal, in USD per unit of the period."""
+    a = built.arrays
+    frames = []
+    cdn, cup = np.asarray(r.col_cost_dn.value_), np.asarray(r.col_cost_up.value_)
+    for fam in built.lp.var_families:
+        cost = VARIABLES[fam.label].cost
+        if cost is None or fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        div = MUSD_PER_KUSD * built.index.weight(fam.keys["period"])
+        c, dn, up = a.cost[sl], cdn[sl], cup[sl]
+        value = cost.sign * c / div
+        lo, hi = (dn / div, up / div) if cost.sign > 0 else (-up / div, -dn / div)
+        frames.append(pd.DataFrame({
+            "kind": "cost", "family": fam.label, "key": key_text(fam.keys),
+            "period": fam.keys["period"].astype(str).to_numpy(), "what": cost.what,
+            "level": clean(out.col_value[sl]), "value": clean(value), "lower": lo,
+            "upper": hi, "marginal_value": np.nan, "value_unit": "USD per unit"}))
+    return frames
+
+
+def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFrame]:
+    """Row bounds the user sets (``Row.ranging``) that hold the plan (nonbasic rows):
+    the interval in which their marginal value holds."""
+    a = built.arrays
+    frames = []
+    basis = h.getBasis()
+    row_status = np.array([s == highspy.HighsBasisStatus.kBasic for s in basis.row_status])
+    rdn, rup = np.asarray(r.row_bound_dn.value_), np.asarray(r.row_bound_up.value_)
+    sol = h.getSolution()
+    rdual = np.asarray(sol.row_dual)
+    for fam in built.lp.row_families:
+        spec = ROWS[fam.label]
+        if not spec.ranging or fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        nb = ~row_status[sl]
+        if not nb.any():
+            continue
+        s = row_scale(built, fam)[nb]
+        div, unit = money(built, fam)
+        act = np.asarray(sol.row_value)[sl][nb]
+        lo, hi = a.row_lb[sl][nb], a.row_ub[sl][nb]
+        at_lo = np.isfinite(lo) & (np.abs(act - lo) <= np.abs(act - np.where(
+            np.isfinite(hi), hi, np.inf)))
+        value = np.where(at_lo, lo, hi)
+        d = rdual[sl][nb] / div[nb] * s
+        k = fam.keys[nb].reset_index(drop=True)
+        frames.append(pd.DataFrame({
+            "kind": "bound", "family": fam.label, "key": key_text(k),
+            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "what": spec.what, "level": clean(act / s), "value": value / s,
+            "lower": rdn[sl][nb] / s, "upper": rup[sl][nb] / s,
+            "marginal_value": clean(np.where(at_lo, -d, d)), "value_unit": unit}))
+    return frames
+
+
+def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFrame]:
+    """Column bounds the user sets (``Var.bound`` with ``ranging``) at which a column
+    sits: the interval in which their marginal value holds."""
+    a = built.arrays
+    frames = []
+    col_basic = np.array([s == highspy.HighsBasisStatus.kBasic
+                          for s in h.getBasis().col_status])
+    bdn, bup = np.asarray(r.col_bound_dn.value_), np.asarray(r.col_bound_up.value_)
+    sol = h.getSolution()
+    cdual = np.asarray(sol.col_dual)
+    for fam in built.lp.var_families:
+        bound = VARIABLES[fam.label].bound
+        if bound is None or not bound.ranging or fam.stop == fam.start:
+            continue
+        sl = slice(fam.start, fam.stop)
+        x, hi = np.asarray(sol.col_value)[sl], a.col_ub[sl]
+        sel = ~col_basic[sl] & np.isfinite(hi) & (np.abs(x - np.where(np.isfinite(hi), hi, 0))
+                                                  <= TOL * (1 + np.abs(x)))
+        if not sel.any():
+            continue
+        div, unit = money(built, fam)
+        k = fam.keys[sel].reset_index(drop=True)
+        frames.append(pd.DataFrame({
+            "kind": "bound", "family": fam.label, "key": key_text(k),
+            "period": k["period"].astype(str).to_numpy(), "what": bound.what,
+            "level": clean(x[sel]), "value": hi[sel], "lower": bdn[sl][sel],
+            "upper": bup[sl][sel], "marginal_value": clean(cdual[sl][sel] / div[sel]),
+            "value_unit": unit}))
+    return frames
+
+
+def _with_room(df: pd.DataFrame) -> pd.DataFrame:
+    """HiGHS's infinities as inf, noise rounded away, and each row's relative ``room``."""
+    df["lower"] = df["lower"].where(df["lower"] > -INF / 2, -np.inf)
+    df["upper"] = df["upper"].where(df["upper"] < INF / 2, np.inf)
+    df["lower"], df["upper"] = clean(df["lower"].to_numpy(float)), clean(
+        df["upper"].to_numpy(float))
+    df["room"] = _room(df["value"].to_numpy(float), df["lower"].to_numpy(float),
+                       df["upper"].to_numpy(float))
+    return df[RANGING_COLUMNS]
+
+
+def insight_tables(built: BuiltModel, out: SolveOutcome) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The ``constraints``, ``reduced_costs``, ``ranging`` and ``coefficient_ranges``
+    tables of a solved model, and a manifest entry saying how they were made."""
+    ranging, source = ranging_table(built, out)
+    tables = {"constraints": constraints_table(built, out),
+              "reduced_costs": reduced_costs_table(built, out),
+              "ranging": ranging, "coefficient_ranges": coefficient_ranges(built)}
+    worst = tables["coefficient_ranges"]["ratio"].max() if len(
+        tables["coefficient_ranges"]) else 0.0
+    return tables, {"ranging_source": source, "binding_constraints": len(tables["constraints"]),
+                    "max_coefficient_ratio": float(worst)}

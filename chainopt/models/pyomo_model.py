@@ -1,0 +1,200 @@
+"""The Pyomo model of a finished programme, and its solution read back into arrays.
+
+Made from the same arrays that are handed to HiGHS directly (``LPArrays``), with
+the names of the families (``LinearProgram.var_families`` / ``row_families``):
+
+* one ``Block`` per family block: ``m.supply``, ``m.conversion``, ...;
+* per variable family an indexed ``Var`` ``m.<block>.<name>`` over the Set
+  ``m.<block>.<NAME>_KEYS`` of the family's key tuples (one key column: plain
+  values), e.g. ``m.conversion.activity['tob_cdu', 'cdu_run', 'p2026']``; bounds
+  ``col_lb <= x <= col_ub`` (infinite bounds: none), domain ``Integers`` where
+  ``integer`` is set, else ``Reals``;
+* per row family an indexed ``Constraint`` ``m.<block>.<name>`` over
+  ``m.<block>.<NAME>_KEYS``: row i is ``row_lb[i] <= sum_j A[i, j] x_j <= row_ub[i]``
+  (an equality where the bounds are equal, one-sided where one is infinite; a row
+  without coefficients is skipped);
+* ``m.objective``: maximise ``sum_j cost[j] x_j + offset`` (the constant offset
+  included, so its value is the case's objective, MUSD).
+
+A family whose keys are not unique (none today) is indexed by position ``0..n-1``.
+Column j of the matrix is ``columns(m)[j]`` and row i is ``rows(m)[i]``; the
+variables are declared in column order, block by block (the families of a block are
+contiguous), so a solver interface that takes the model's variables in declaration
+order sees the same column order as the matrix hand-over.
+
+Reading back (:func:`solution_arrays`): ``col_value[j]`` is the value of column j
+(a variable no solver saw, being in no constraint and not in the objective, is put
+at the bound nearest 0, which is optimal for it); ``row_value = A @ col_value``;
+``row_dual[i]`` / ``col_dual[j]`` are the ``dual`` / ``rc`` suffix values where the
+solver gave them (else 0). Pyomo's sign convention for a maximisation (a dual is the
+objective's change per unit increase of the row's bound) is HiGHS's, so the arrays
+mean what they mean on the matrix path. Components a user adds to the model are not
+in those arrays: :func:`extension_table` lists their values.
+
+Pyomo builds one Python object per variable, term and constraint, so this is a
+loop over the matrix's CSR rows; everything else is done on whole arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from chainopt.models.lp import Family, LinearProgram, LPArrays
+
+COLUMNS = "_chainopt_columns"  # model attribute: the VarData of each matrix column, in order
+ROWS = "_chainopt_rows"  # model attribute: the ConstraintData of each matrix row (None: skipped)
+BUILT_WITH = "_chainopt_components"  # model attribute: component names as built
+
+
+def _block(m: pyo.ConcreteModel, name: str) -> pyo.Block:
+    blk = m.component(name)
+    if blk is None:
+        blk = pyo.Block()
+        m.add_component(name, blk)
+    return blk
+
+
+def _key_set(blk: pyo.Block, fam: Family) -> tuple[pyo.Set, list]:
+    """Add the Set ``<NAME>_KEYS`` of the family's keys to ``blk``; return it and its
+    elements in row order: tuples, plain values for one key column, positions
+    ``0..n-1`` when there are no key columns or the keys are not unique."""
+    k = fam.keys
+    if k.shape[1] == 0 or k.duplicated().any():
+        index, dimen = list(range(fam.stop - fam.start)), 1
+    else:
+        cols = [k[c].tolist() for c in k.columns]  # Python scalars, not numpy ones
+        index = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+        dimen = len(cols)
+    keys = pyo.Set(initialize=index, ordered=True, dimen=dimen)
+    blk.add_component(f"{fam.name.upper()}_KEYS", keys)
+    return keys, index
+
+
+def _bounds(x: np.ndarray) -> list:
+    """Bounds as Python numbers, None where infinite (no bound)."""
+    return np.where(np.isinf(x), None, x).tolist()
+
+
+def to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
+    """The programme as a ``pyomo.environ`` model (see the module docstring)."""
+    with PauseGC():  # hundreds of thousands of new objects, no cycles to collect
+        return _to_pyomo(lp, arrays)
+
+
+def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel(name="chainopt")
+    cols: list = []
+    for fam in lp.var_families:
+        blk = _block(m, fam.block)
+        keys, index = _key_set(blk, fam)
+        sl = slice(fam.start, fam.stop)
+        bounds = dict(zip(index, zip(_bounds(arrays.col_lb[sl]), _bounds(arrays.col_ub[sl]),
+                                     strict=True), strict=True))
+        ints = arrays.integer[sl]
+        if ints.any() and not ints.all():
+            domain = dict(zip(index, (pyo.Integers if i else pyo.Reals for i in ints.tolist()),
+                              strict=True))
+        else:
+            domain = pyo.Integers if ints.any() else pyo.Reals
+        var = pyo.Var(keys, domain=domain, bounds=bounds, dense=True)
+        blk.add_component(fam.name, var)
+        cols.extend(var.values())
+    a = arrays.matrix
+    indptr, indices, data = a.indptr.tolist(), a.indices.tolist(), a.data.tolist()
+    by_row: list = [None] * lp.num_rows
+    for fam in lp.row_families:
+        blk = _block(m, fam.block)
+        keys, index = _key_set(blk, fam)
+        body = {}
+        lo, hi = arrays.row_lb[fam.start:fam.stop], arrays.row_ub[fam.start:fam.stop]
+        for key, i, eq, lb, ub in zip(index, range(fam.start, fam.stop), (lo == hi).tolist(),
+                                      _bounds(lo), _bounds(hi), strict=True):
+            s, e = indptr[i], indptr[i + 1]
+            if s == e:
+                continue
+            expr = LinearExpression(linear_coefs=data[s:e],
+                                    linear_vars=[cols[j] for j in indices[s:e]])
+            body[key] = (expr == lb) if eq else (lb, expr, ub)
+        con = pyo.Constraint(keys, rule=lambda _b, *k, _body=body: _body.get(
+            k[0] if len(k) == 1 else k, pyo.Constraint.Skip))
+        blk.add_component(fam.name, con)
+        for key, i in zip(index, range(fam.start, fam.stop), strict=True):
+            if key in con:
+                by_row[i] = con[key]
+    nz = np.flatnonzero(arrays.cost)
+    m.objective = pyo.Objective(expr=LinearExpression(
+        constant=arrays.total_offset, linear_coefs=arrays.cost[nz].tolist(),
+        linear_vars=[cols[j] for j in nz.tolist()]), sense=pyo.maximize)
+    setattr(m, COLUMNS, cols)
+    setattr(m, ROWS, by_row)
+    setattr(m, BUILT_WITH, frozenset(component_names(m)))
+    return m
+
+
+def columns(m: pyo.ConcreteModel) -> list:
+    """The model's variables in matrix column order."""
+    return getattr(m, COLUMNS)
+
+
+def rows(m: pyo.ConcreteModel) -> list:
+    """The model's constraints in matrix row order (None for a skipped empty row)."""
+    return getattr(m, ROWS)
+
+
+def component_names(m: pyo.ConcreteModel) -> set[str]:
+    """Full names of every component of the model (variables, constraints, blocks...)."""
+    return {c.name for c in m.component_objects(descend_into=True)}
+
+
+def added_components(m: pyo.ConcreteModel) -> list[str]:
+    """Names of the components added to the model since :func:`to_pyomo` built it."""
+    return sorted(component_names(m) - getattr(m, BUILT_WITH))
+
+
+def solution_arrays(m: pyo.ConcreteModel, arrays: LPArrays
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``col_value, col_dual, row_value, row_dual`` of the loaded solution, in matrix
+    order (see the module docstring)."""
+    cols = columns(m)
+    x = np.fromiter((np.nan if v.value is None else v.value for v in cols), dtype=float,
+                    count=len(cols))
+    unseen = np.isnan(x)
+    x[unseen] = np.clip(0.0, arrays.col_lb[unseen], arrays.col_ub[unseen])
+    rc, dual = m.component("rc"), m.component("dual")
+    col_dual = (np.fromiter((rc.get(v, 0.0) for v in cols), dtype=float, count=len(cols))
+                if isinstance(rc, pyo.Suffix) else np.zeros(len(cols)))
+    rws = rows(m)
+    row_dual = (np.fromiter((0.0 if c is None else dual.get(c, 0.0) for c in rws), dtype=float,
+                            count=len(rws)) if isinstance(dual, pyo.Suffix)
+                else np.zeros(len(rws)))
+    return x, col_dual, arrays.matrix @ x, row_dual
+
+
+def extension_table(m: pyo.ConcreteModel) -> pd.DataFrame:
+    """The variables and constraints a user added (``added_components``): one row per
+    element with its value (a constraint's body), bounds and, where the solver gave
+    it, its dual (constraints) or reduced cost (variables), in the model's units."""
+    dual, rc = m.component("dual"), m.component("rc")
+    found = []
+    for name in added_components(m):
+        comp = m.find_component(name)
+        if isinstance(comp, pyo.Var):
+            for v in comp.values():
+                found.append(("variable", v.name, v.value, v.lb, v.ub,
+                              rc.get(v) if isinstance(rc, pyo.Suffix) else None))
+        elif isinstance(comp, pyo.Constraint):
+            for c in comp.values():
+                found.append(("constraint", c.name, pyo.value(c.body, exception=False),
+                              pyo.value(c.lower), pyo.value(c.upper),
+                              dual.get(c) if isinstance(dual, pyo.Suffix) else None))
+        elif isinstance(comp, pyo.Objective):
+            for o in comp.values():
+                found.append(("objective", o.name, pyo.value(o, exception=False), None, None,
+                              None))
+    return pd.DataFrame(found, columns=["kind", "name", "value", "lower", "upper",
+                                        "marginal"]).astype({"value": float, "lower": float,
+                                                             "upper": float, "marginal": float})

@@ -1,0 +1,75 @@
+"""The registry of constraint families: every family module's ``SPEC``, in build order.
+
+``FAMILIES`` is the order :func:`chainopt.models.build.build` runs the family modules'
+``add`` functions in. The order matters only where a family uses what another
+created: conversion and transport create the capacity rows
+(``LinearProgram.unit_capacity`` / ``link_capacity``) that investment adds new
+capacity to; emissions and user constraints read the activity, flow, sales and
+purchase columns. :mod:`chainopt.models.balance` runs last (it collects every
+family's balance terms) and is registered too.
+
+Everything downstream that needs to know about a family — extraction, the insight
+tables, infeasibility diagnosis, export, explanations — asks :func:`var` / :func:`row`
+(by label, e.g. ``"conversion.capacity_max"``) or loops over :data:`VARIABLES` and
+:data:`ROWS`, instead of keeping a label table of its own.
+"""
+
+from __future__ import annotations
+
+from chainopt.models import (
+    balance,
+    blending,
+    conversion,
+    emissions,
+    investment,
+    market,
+    supply,
+    transport,
+    user_constraints,
+)
+from chainopt.models.lp import LinearProgram
+from chainopt.models.spec import FamilySpec, Row, Var
+
+# build order of the family modules (each has ``add(lp, ix)`` and ``SPEC``)
+FAMILIES = (supply, conversion, transport, market, blending, investment, emissions,
+            user_constraints)
+SPECS: tuple[FamilySpec, ...] = tuple(m.SPEC for m in (*FAMILIES, balance))
+BLOCKS: dict[str, FamilySpec] = {s.block: s for s in SPECS}
+VARIABLES: dict[str, Var] = {v.label: v for s in SPECS for v in s.variables}
+ROWS: dict[str, Row] = {r.label: r for s in SPECS for r in s.rows}
+
+
+def var(label: str) -> Var:
+    """The spec of variable family ``label`` (KeyError names the registry)."""
+    try:
+        return VARIABLES[label]
+    except KeyError:
+        raise KeyError(f"{label!r} is not a registered variable family") from None
+
+
+def row(label: str) -> Row:
+    """The spec of row family ``label``."""
+    try:
+        return ROWS[label]
+    except KeyError:
+        raise KeyError(f"{label!r} is not a registered row family") from None
+
+
+def spec(label: str) -> Var | Row:
+    """The spec of the variable or row family ``label`` (variables first)."""
+    return VARIABLES.get(label) or row(label)
+
+
+def unregistered(lp: LinearProgram) -> list[str]:
+    """What in ``lp`` is not registered as built: families without a spec, or whose key
+    columns differ from their spec's ``dims``. Empty when all is well."""
+    bad = []
+    for families, specs in ((lp.var_families, VARIABLES), (lp.row_families, ROWS)):
+        for f in families:
+            s = specs.get(f.label)
+            if s is None:
+                bad.append(f"{f.label}: no spec (add it to its family module's SPEC)")
+            elif tuple(f.keys.columns) != s.dims:
+                bad.append(f"{f.label}: key columns {tuple(f.keys.columns)} but spec dims "
+                           f"{s.dims}")
+    return bad

@@ -1,0 +1,156 @@
+"""What a constraint family is, declared once: its variables and rows.
+
+Every family module (``supply.py``, ``conversion.py``, ...) exports ``SPEC``, a
+:class:`FamilySpec` listing the variable families (:class:`Var`) and row families
+(:class:`Row`) its ``add`` function creates, with their key columns, units, sense,
+objective cost categories, the noun explanations use, whether ranging and
+``chainopt explain --elastic`` apply, the vintage rule and the results table they feed.
+:mod:`chainopt.models.registry` collects the specs; extraction, diagnosis, explanation
+and export read them instead of keeping label tables of their own, and the build
+checks that every family the programme ends up with is registered.
+
+Nouns and phrases are ``str.format`` templates over the element's key columns
+(``"capacity of unit {unit}"``); ``{at_site}`` reads " at SITE" or " (chain-wide)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from chainopt.models.lp import CATEGORIES
+
+# How an element's money and lifetime relate to the period in its key.
+VINTAGES = {
+    "period": "operates in the period of its key; its money is that period's (weight w_t)",
+    "build": "construction starts in the period of its key; usable, and paying, in the years "
+             "the vintage rule gives (chainopt.case.vintage)",
+    "horizon": "no period of its own: holds over the whole horizon",
+}
+SENSES = ("<=", ">=", "=", "per row")  # "per row": the data give each row its sense
+# The unit of a marginal value (dual) in the constraints, reduced_costs and ranging tables.
+VALUE_UNITS = {
+    "USD per unit": "discounted MUSD per k units/yr divided by w_t / 1000: money of the period",
+    "USD per unit (NPV)": "discounted MUSD per k units/yr x 1000: base-year money",
+    "MUSD (NPV)": "discounted MUSD per unit of the column (a project share)",
+}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """An objective coefficient the user sets (cost ranging applies): what it is called
+    in the ranging table, its sign in the maximised objective, and its phrase."""
+
+    what: str  # "supply cost"
+    sign: float  # -1 for a cost, +1 for a price
+    phrase: str  # "supply cost of {commodity} at {site}"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A column bound the user sets (a supply limit, a sales cap, a forced project)."""
+
+    side: str  # "upper" | "lower"
+    what: str  # "supply limit"
+    phrase: str  # "supply limit of {commodity} at {site}"
+    ranging: bool = False  # bound ranging is reported for it
+    elastic: bool = False  # `explain --elastic` may relax it
+
+
+@dataclass(frozen=True)
+class Var:
+    """A variable family ``block.name[dims]``."""
+
+    block: str
+    name: str
+    dims: tuple[str, ...]  # key columns, in order (the family's key frame)
+    unit: str  # of one column's value
+    noun: str  # explanations' words for one element
+    categories: tuple[str, ...]  # objective cost categories of its terms (() = none)
+    vintage: str  # see VINTAGES
+    results: str  # the results table its values feed
+    value_unit: str = "USD per unit"  # see VALUE_UNITS
+    cost: Cost | None = None  # user-set objective coefficient (cost ranging)
+    bound: Bound | None = None  # user-set column bound
+    reduced_cost: bool = False  # listed in reduced_costs when unused
+    missing_bound: str = ""  # hint when it runs away in an unbounded case ("" = none)
+    technical: bool = False  # a modelling device, not a decision (left out of stories)
+
+    @property
+    def label(self) -> str:
+        return f"{self.block}.{self.name}"
+
+    def __post_init__(self) -> None:
+        _check(self)
+        bad = set(self.categories) - set(CATEGORIES)
+        if bad:
+            raise ValueError(f"{self.label}: unknown cost categories {sorted(bad)}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row (constraint) family ``block.name[dims]``."""
+
+    block: str
+    name: str
+    dims: tuple[str, ...]
+    unit: str  # of the row's activity and bound
+    sense: str  # see SENSES
+    noun: str
+    vintage: str
+    results: str  # the results table its duals feed
+    value_unit: str = "USD per unit"
+    what: str = ""  # the user-set bound it carries ("capacity"; "" = none)
+    ranging: bool = False  # bound ranging is reported (needs ``what``)
+    elastic: bool = False  # `explain --elastic` may relax it (needs ``what``)
+    # (ModelIndex frame, column): the row is that many row units per user unit (a unit's
+    # capacity row counts capacity x availability); joined on the row's key columns
+    scale: tuple[str, str] | None = None
+    # its matrix coefficients come from its own family's inputs (blend specs, emission
+    # amounts, user constraint terms), not from those of the columns' families
+    own_coefficients: bool = False
+    technical: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.block}.{self.name}"
+
+    def __post_init__(self) -> None:
+        _check(self)
+        if self.sense not in SENSES:
+            raise ValueError(f"{self.label}: sense {self.sense!r} is not one of {SENSES}")
+        if (self.ranging or self.elastic) and not self.what:
+            raise ValueError(f"{self.label}: ranging and elastic rows need `what`")
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """One constraint family: its block name, inputs and variable and row families."""
+
+    block: str
+    inputs: str  # where its coefficients come from (named in the coefficient-range report)
+    variables: tuple[Var, ...] = ()
+    rows: tuple[Row, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.block or not self.inputs:
+            raise ValueError(f"family {self.block!r}: block and inputs are required")
+        for part in (*self.variables, *self.rows):
+            if part.block != self.block:
+                raise ValueError(f"{part.label} is declared in family {self.block}")
+
+
+REQUIRED = ("block", "name", "dims", "unit", "noun", "vintage", "results", "value_unit")
+
+
+def _check(part: Var | Row) -> None:
+    """Every required field filled, vintage and value unit known."""
+    names = {f.name for f in fields(part)}
+    empty = [f for f in REQUIRED if f in names and not getattr(part, f)]
+    if empty:
+        raise ValueError(f"{part.block}.{part.name}: empty {', '.join(empty)}")
+    if part.vintage not in VINTAGES:
+        raise ValueError(f"{part.label}: vintage {part.vintage!r} is not one of "
+                         f"{sorted(VINTAGES)}")
+    if part.value_unit not in VALUE_UNITS:
+        raise ValueError(f"{part.label}: value unit {part.value_unit!r} is not one of "
+                         f"{sorted(VALUE_UNITS)}")

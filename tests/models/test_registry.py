@@ -1,0 +1,142 @@
+"""The family registry is complete: every variable and row family the model ends up with
+is declared in its family module's SPEC, with every field filled, and every declared
+family exists (is built on a shipped case, a scenario or the toy case below)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import chainopt.models
+from chainopt import api
+from chainopt.case.scenario import load_source
+from chainopt.models import balance, registry
+from chainopt.models.build import build
+from chainopt.models.spec import REQUIRED, FamilySpec, Row, Var
+from tests.toycase import write_case
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ["small_chain", "ru_eastwest", *sorted(str(p) for p in (ROOT / "examples").iterdir()
+                                                 if (p / "case.yaml").is_file()),
+           *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))]
+# the families no shipped case uses: a blend with a capacity, an emission cap, a
+# project that may be built in part, projects that exclude each other
+TOY = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nfuel,t,product\nco2,t,emission",
+    "sites": "site\nplant",
+    "modes": "mode,process\nburn,boiler",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nburn,feed,in,1\nburn,fuel,out,1\n"
+                  "burn,co2,out,0.5",
+    "projects": "project,capex_musd,all_or_nothing,excludes\nboiler2,1,false,boiler3\n"
+                "boiler3,1,true,",
+    "units": "unit,site,process,capacity_k_per_yr,project\nb1,plant,boiler,10,\n"
+             "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,10",
+    "markets": "site,commodity,price_usd_per_unit\nplant,fuel,100",
+    "blends": "blend,site,product,components,basis,capacity_k_per_yr\nmix,plant,fuel,feed,mass,5",
+    "policies": "commodity,site,cap_k_per_yr\nco2,,4",
+}
+
+
+def _family_modules():
+    """Every module of chainopt.models with an ``add`` function: a constraint family."""
+    for info in pkgutil.iter_modules(chainopt.models.__path__):
+        mod = importlib.import_module(f"chainopt.models.{info.name}")
+        if callable(getattr(mod, "add", None)):
+            yield mod
+
+
+@pytest.fixture(scope="module")
+def built_models(tmp_path_factory):
+    toy = write_case(tmp_path_factory.mktemp("toy"), TOY)
+    return [build(load_source(src), pyomo=False) for src in [*SHIPPED, str(toy)]]
+
+
+def test_every_family_module_is_registered():
+    mods = list(_family_modules())
+    assert {m.__name__ for m in mods} == {m.__name__ for m in (*registry.FAMILIES, balance)}
+    for mod in mods:
+        assert isinstance(mod.SPEC, FamilySpec), mod.__name__
+        assert mod.SPEC in registry.SPECS
+
+
+def test_every_spec_has_its_fields_filled():
+    for spec in registry.SPECS:
+        assert spec.block and spec.inputs
+        for part in (*spec.variables, *spec.rows):
+            for f in REQUIRED:
+                assert getattr(part, f), f"{part.label}: {f} is empty"
+            if isinstance(part, Var) and part.cost is not None:
+                assert all(dataclasses.astuple(part.cost)), part.label
+            if isinstance(part, Var) and part.bound is not None:
+                assert part.bound.side in ("upper", "lower") and part.bound.phrase, part.label
+            if isinstance(part, Row) and (part.ranging or part.elastic):
+                assert part.what, part.label
+
+
+def test_an_incomplete_spec_is_refused():
+    with pytest.raises(ValueError, match="empty noun"):
+        Var("supply", "purchase", dims=("site",), unit="k t/yr", noun="", categories=(),
+            vintage="period", results="purchases")
+    with pytest.raises(ValueError, match="vintage"):
+        Row("supply", "x", dims=("site",), unit="k t/yr", sense="<=", noun="x",
+            vintage="someday", results="constraints")
+    with pytest.raises(ValueError, match="sense"):
+        Row("supply", "x", dims=("site",), unit="k t/yr", sense="<", noun="x",
+            vintage="period", results="constraints")
+    with pytest.raises(ValueError, match="declared in family"):
+        FamilySpec("market", inputs="markets.csv", rows=(balance.COMMODITY,))
+
+
+def test_built_families_are_registered_with_their_keys_sense_and_categories(built_models):
+    """Every family in the programme has a spec whose dims are its key columns, whose sense
+    matches its row bounds and whose cost categories cover its objective terms."""
+    for built in built_models:
+        lp, a = built.lp, built.arrays
+        assert registry.unregistered(lp) == []
+        for fam in lp.row_families:
+            spec = registry.row(fam.label)
+            lo, hi = a.row_lb[fam.start:fam.stop], a.row_ub[fam.start:fam.stop]
+            if spec.sense == "<=":
+                assert np.isneginf(lo).all(), fam.label
+            elif spec.sense == ">=":
+                assert np.isposinf(hi).all(), fam.label
+            elif spec.sense == "=":
+                assert (lo == hi).all(), fam.label
+        starts = np.array([f.start for f in lp.var_families])
+        for cols, coefs, category, *_ in lp.objective_terms:  # (+ period, once attributed)
+            for i in np.unique(np.searchsorted(starts, cols[coefs != 0], side="right") - 1):
+                fam = lp.var_families[i]
+                assert category in registry.var(fam.label).categories, (fam.label, category)
+
+
+def test_every_registered_family_exists(built_models):
+    seen = {f.label for b in built_models for f in (*b.lp.var_families, *b.lp.row_families)
+            if f.stop > f.start}
+    declared = set(registry.VARIABLES) | set(registry.ROWS)
+    assert declared - seen == set(), "declared but never built"
+
+
+def test_results_tables_named_by_specs_exist():
+    res = api.run("small_chain", save=False)
+    for spec in (*registry.VARIABLES.values(), *registry.ROWS.values()):
+        assert spec.results in res.tables, (spec.label, spec.results)
+
+
+def test_capacity_rows_are_a_typed_handle(built_models):
+    """Conversion and transport hand their capacity rows to investment as CapacityRows;
+    a row id looked up through the handle is the row of that (asset, period)."""
+    lp = built_models[0].lp
+    assert lp.unit_capacity.family.label == "conversion.capacity_max"
+    assert lp.link_capacity.family.label == "transport.capacity_max"
+    keys = lp.unit_capacity.family.keys
+    ids = lp.unit_capacity.rows(keys.rename(columns={"period": "use_period"}),
+                                period="use_period")
+    assert (ids == np.arange(lp.unit_capacity.family.start, lp.unit_capacity.family.stop)).all()
+    missing = keys.head(1).assign(unit="no_such_unit")
+    assert lp.unit_capacity.rows(missing).tolist() == [-1]

@@ -1,0 +1,332 @@
+"""The Pyomo hand-over: the model with the case's names, the same answers as the matrix
+hand-over on every shipped case and scenario, second solvers, the ``extend`` hook and
+statuses (what the entry points import: ``tests/test_startup.py``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.case.load import embedded_cases
+from chainopt.cli import app
+from chainopt.errors import InfeasibleError, InputError, SolverError, UnboundedError
+from chainopt.solve import SolveOptions, available_solvers
+from tests.conftest import edit_csv
+from tests.toycase import write_case
+
+pyo = pytest.importorskip("pyomo.environ")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = [*embedded_cases(), *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples")
+                                      .iterdir() if (p / "case.yaml").is_file()),
+           *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").glob("*.yaml"))]
+SMALL = ["small_chain", "examples/refinery_planning", "examples/petchem_investment"]
+HAVE = set(available_solvers())
+COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
+
+
+def _both(source: str):
+    """(built, outcome) of the matrix path and of the Pyomo path with HiGHS."""
+    case = api.load_case(str(ROOT / source) if "/" in source else source)
+    direct = api.build_model(case)
+    via = api.build_model(case, SolveOptions(solver="highs"))
+    return direct, api.solve(direct), via, api.solve(via, SolveOptions(solver="highs"))
+
+
+def test_pyomo_model_carries_the_case_names_and_the_matrix():
+    """Variables and constraints are indexed by the families' key tuples; bounds, the
+    constraint rows and the objective (with its constant) are the arrays'."""
+    built = api.build_model(api.load_case("small_chain"))
+    m = built.pyomo
+    a = built.arrays
+    fam = built.lp.family("conversion.activity")
+    unit, mode, period = fam.keys.iloc[3]
+    v = m.conversion.activity[unit, mode, period]
+    assert v is pyo_columns(m)[fam.start + 3]
+    assert (v.lb, v.ub) == (a.col_lb[fam.start + 3], None if np.isinf(a.col_ub[fam.start + 3])
+                            else a.col_ub[fam.start + 3])
+    assert set(m.conversion.ACTIVITY_KEYS) == set(map(tuple, fam.keys.to_numpy().tolist()))
+    cap = built.lp.family("conversion.capacity_max")
+    unit, period = cap.keys.iloc[0]
+    con = m.conversion.capacity_max[unit, period]
+    row = a.matrix[cap.start]
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(con.body)
+    pos = {id(x): j for j, x in enumerate(pyo_columns(m))}
+    cols = [pos[id(x)] for x in repn.linear_vars]
+    assert sorted(zip(cols, repn.linear_coefs, strict=True)) == sorted(
+        zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    assert pyo.value(con.upper) == pytest.approx(a.row_ub[cap.start])
+    assert m.objective.sense == pyo.maximize
+    repn = generate_standard_repn(m.objective.expr)
+    assert repn.constant == pytest.approx(a.total_offset)
+    assert len(repn.linear_vars) == np.count_nonzero(a.cost)
+    # the variables are declared in column order: appsi's HiGHS sees the matrix's LP
+    assert [id(x) for x in m.component_data_objects(pyo.Var, descend_into=True)] == [
+        id(x) for x in pyo_columns(m)]
+
+
+def pyo_columns(m):
+    from chainopt.models.pyomo_model import columns
+
+    return columns(m)
+
+
+@pytest.mark.parametrize("source", SHIPPED)
+def test_both_hand_overs_give_the_same_plan_and_marginal_values(source):
+    """Matrix -> HiGHS and Pyomo -> HiGHS: same objective (1e-7), plan, balance shadow
+    prices (and every other dual). MIPs: both report the MIP's objective and plan and
+    the duals of the LP with the integer decisions fixed."""
+    direct, out, _, pout = _both(source)
+    assert out.info["path"] == "matrix" and pout.info["path"] == "pyomo"
+    assert not direct.has_pyomo
+    assert pout.objective == pytest.approx(out.objective, rel=1e-7)
+    np.testing.assert_allclose(pout.col_value, out.col_value, rtol=1e-7, atol=1e-6)
+    bal = direct.lp.family("balance.commodity")
+    sl = slice(bal.start, bal.stop)
+    np.testing.assert_allclose(pout.row_dual[sl], out.row_dual[sl], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(pout.row_dual, out.row_dual, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(pout.col_dual, out.col_dual, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(pout.row_value, out.row_value, rtol=1e-7, atol=1e-6)
+    assert pout.status == out.status
+
+
+def test_results_tables_are_the_same_on_both_paths(tmp_path):
+    """Through extraction: every table of a Pyomo run equals the matrix run's."""
+    from chainopt.report.drift import compare_results
+
+    a = api.run("small_chain", save=False)
+    b = api.run("small_chain", save=False, options=SolveOptions(solver="highs"))
+    assert len(compare_results(a, b, rtol=1e-9, atol=1e-9)) == 0
+    assert (a.manifest["solve_path"], b.manifest["solve_path"]) == ("matrix", "pyomo")
+    assert b.manifest["solver"] == "highs"
+
+
+@pytest.mark.parametrize("solver", ["cbc", "glpk"])
+@pytest.mark.parametrize("source", SMALL)
+def test_second_solvers_reach_highs_objective(solver, source):
+    """CBC and GLPK through Pyomo: the objective of HiGHS to 1e-6 (and on the refinery
+    example, whose duals are unique, the same balance shadow prices: one sign
+    convention for every solver)."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed (apt-get install coinor-cbc glpk-utils)")
+    case = api.load_case(str(ROOT / source) if "/" in source else source)
+    built = api.build_model(case)
+    out = api.solve(built)
+    opts = SolveOptions(solver=solver)
+    other = api.solve(api.build_model(case, opts), opts)
+    assert other.objective == pytest.approx(out.objective, rel=1e-6)
+    assert other.info == {**other.info, "path": "pyomo", "solver": solver}
+    if source == "examples/refinery_planning":
+        bal = built.lp.family("balance.commodity")
+        np.testing.assert_allclose(other.row_dual[bal.start:bal.stop],
+                                   out.row_dual[bal.start:bal.stop], rtol=1e-6, atol=1e-7)
+
+
+def _toy(tmp_path: Path) -> Path:
+    """One site, crude bought at 100 USD/t (up to 10 kt/yr) and sold at 200 USD/t, one
+    1-year period, no discounting (weight 1)."""
+    return write_case(tmp_path / "toy", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,200",
+    })
+
+
+def test_extend_caps_a_sale_hand_checked(tmp_path):
+    """Without the cap: 10 kt x (200 - 100) USD/t = 1.0 MUSD. A user constraint
+    ``sales <= 4`` leaves 4 kt x 100 USD/t = 0.4 MUSD; the cap is worth 200 - 100 =
+    100 USD/t = 0.1 MUSD per kt/yr (its dual), crude at the site is then worth what it
+    costs, 100 USD/t (the purchase is between its bounds), and purchases fall to 4."""
+    folder = _toy(tmp_path)
+    assert api.run(folder, save=False).objective == pytest.approx(1.0, rel=1e-9)
+
+    def cap(m, built):
+        m.sales_cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    res = api.run(folder, out=tmp_path / "out", extend=cap)
+    assert res.objective == pytest.approx(0.4, rel=1e-9)
+    assert res["sales"]["sales_k_per_yr"].tolist() == pytest.approx([4.0])
+    assert res["purchases"]["purchase_k_per_yr"].tolist() == pytest.approx([4.0])
+    assert res["balances"]["shadow_price_usd_per_unit"].tolist() == pytest.approx([100.0])
+    ext = res["extension"]
+    assert ext[["kind", "name"]].values.tolist() == [["constraint", "sales_cap"]]
+    assert ext["value"].tolist() == pytest.approx([4.0])
+    assert ext["marginal"].tolist() == pytest.approx([0.1])
+    m = res.manifest
+    assert (m["solve_path"], m["solver"], m["solver_info"]["extension"]) == (
+        "pyomo", "highs", ["sales_cap"])
+    assert m["insight"]["ranging_source"].startswith("unavailable")
+    saved = json.loads((tmp_path / "out" / "toy" / "manifest.json").read_text())
+    assert saved["solve_path"] == "pyomo"
+    assert (tmp_path / "out" / "toy" / "extension.csv").is_file()
+
+
+def test_extend_may_replace_the_objective(tmp_path):
+    """A user objective charging a further 50 USD/t on purchases: the margin is
+    200 - 100 - 50 = 50 USD/t on 10 kt, 0.5 MUSD."""
+    def charge(m, built):
+        m.objective.deactivate()
+        m.charged = pyo.Objective(
+            expr=m.objective.expr - 0.05 * m.supply.purchase["a", "crude", "p1"],
+            sense=pyo.maximize)
+
+    res = api.run(_toy(tmp_path), save=False, extend=charge)
+    assert res.objective == pytest.approx(0.5, rel=1e-9)
+    assert res["purchases"]["purchase_k_per_yr"].tolist() == pytest.approx([10.0])
+
+
+def test_extend_with_a_yes_no_decision(tmp_path):
+    """A user binary: selling needs a licence costing 0.3 MUSD (sales <= 10 x licence).
+    With it 1.0 - 0.3 = 0.7 MUSD, without it 0: the licence is bought. The model is a
+    MIP now; its marginal values come from the LP with the licence fixed at 1, where
+    both the supply limit and the licensed sales bind: crude at the site is worth any
+    price between its cost (100) and its sales price (200)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+        m.objective.expr = m.objective.expr - 0.3 * m.licence
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    assert res.objective == pytest.approx(0.7, rel=1e-9)
+    ext = res["extension"].set_index("name")
+    assert ext.loc["licence", "value"] == pytest.approx(1.0)
+    price = res["balances"]["shadow_price_usd_per_unit"].iloc[0]
+    assert 100.0 - 1e-9 <= price <= 200.0 + 1e-9
+
+
+def test_a_mip_is_restored_after_its_fixed_lp():
+    """After the MIP and the LP with the integer decisions fixed, every integer variable
+    has its domain and bounds back (the model can be solved again)."""
+    from chainopt.models.pyomo_model import columns
+
+    opts = SolveOptions(solver="highs")
+    built = api.build_model(api.load_case(str(ROOT / "examples" / "petchem_investment")), opts)
+    first = api.solve(built, opts)
+    a = built.arrays
+    ints = np.flatnonzero(a.integer)
+    assert len(ints)
+    for j in ints.tolist():
+        v = columns(built.pyomo)[j]
+        assert v.domain is pyo.Integers
+        assert (v.lb, v.ub) == (a.col_lb[j], None if np.isinf(a.col_ub[j]) else a.col_ub[j])
+    assert api.solve(built, opts).objective == pytest.approx(first.objective, rel=1e-9)
+
+
+def test_extend_equals_the_same_cap_written_in_the_case(small_case_dir):
+    """small_chain: capping domestic PP sales at 10 kt/yr (22.5 sold) through ``extend``
+    gives the objective and plan of the case whose markets.csv says max 10."""
+    def cap(m, built):
+        periods = built.case.meta.period_names
+        m.pp_cap = pyo.Constraint(periods, rule=lambda m, t: m.market.sales[
+            "ru_dom", "pp", t] <= 10)
+
+    extended = api.run("small_chain", save=False, extend=cap)
+    edit_csv(small_case_dir / "markets.csv", "ru_dom,pp,880,400,0", "ru_dom,pp,880,10,0")
+    edited = api.run(small_case_dir, save=False)
+    base = api.run("small_chain", save=False)
+    assert edited.objective < base.objective - 1.0  # the cap binds
+    assert extended.objective == pytest.approx(edited.objective, rel=1e-9)
+    pd_ = pytest.importorskip("pandas")
+    pd_.testing.assert_frame_equal(extended["activity"], edited["activity"], atol=1e-6)
+
+
+def test_hand_edits_of_the_pyomo_model_are_solved_through_pyomo(tmp_path):
+    """Components added to ``built.pyomo`` by hand are seen: the default solve then
+    goes through Pyomo, not past them to the matrix."""
+    built = api.build_model(api.load_case(_toy(tmp_path)))
+    built.pyomo.cap = pyo.Constraint(expr=built.pyomo.market.sales["a", "crude", "p1"] <= 4)
+    out = api.solve(built)
+    assert out.info["path"] == "pyomo"
+    assert out.objective == pytest.approx(0.4, rel=1e-9)
+
+
+def test_statuses_map_to_the_same_errors_on_the_pyomo_path(tmp_path):
+    opts = SolveOptions(solver="highs")
+    unbounded = write_case(tmp_path / "u", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,200"})
+    with pytest.raises(UnboundedError, match="unbounded") as exc:
+        api.solve(api.build_model(api.load_case(unbounded), opts), opts)
+    assert exc.value.exit_code == 3
+    infeasible = write_case(tmp_path / "i", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,crude,200,50"},
+        demand_floors="hard")
+    with pytest.raises(InfeasibleError, match="chainopt explain") as exc:
+        api.solve(api.build_model(api.load_case(infeasible), opts), opts)
+    assert exc.value.exit_code == 3
+    with pytest.raises(SolverError, match="maxTimeLimit") as exc:
+        limit = SolveOptions(solver="highs", time_limit_s=1e-9)
+        api.solve(api.build_model(api.load_case("small_chain"), limit), limit)
+    assert exc.value.exit_code == 4
+
+
+def test_an_infeasible_extension_is_reported(tmp_path):
+    def impossible(m, built):
+        m.too_much = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] >= 20)
+
+    with pytest.raises(InfeasibleError):
+        api.run(_toy(tmp_path), save=False, extend=impossible)
+
+
+def test_unknown_solver_lists_the_solvers_found(tmp_path):
+    with pytest.raises(InputError, match="solvers found: highs") as exc:
+        api.run("small_chain", save=False, options=SolveOptions(solver="no_such_solver"))
+    assert exc.value.exit_code == 1
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_cli_solver_in_a_fresh_process(solver, tmp_path):
+    """The console entry point, with nothing imported beforehand (Pyomo's solver
+    plugins must be registered by chainopt itself)."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+    done = subprocess.run([sys.executable, "-m", "chainopt.cli", "run", "small_chain",
+                           "--solver", solver, "--out", str(tmp_path)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "small_chain" / "manifest.json").read_text())
+    assert manifest["solver"] == solver and manifest["solve_path"] == "pyomo"
+    assert manifest["objective"] == pytest.approx(api.run("small_chain", save=False).objective,
+                                                  rel=1e-6)
+
+
+def test_verify_replays_the_recorded_solver(tmp_path):
+    """A GLPK run reproduces under ``verify`` (which re-runs with GLPK), although its
+    degenerate duals differ from HiGHS's."""
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    from chainopt.report.drift import compare_results
+
+    saved = api.run("small_chain", out=tmp_path, options=SolveOptions(solver="glpk"))
+    assert len(compare_results(saved, api.run("small_chain", save=False), rtol=1e-6,
+                               atol=1e-6)) > 0
+    assert len(api.verify(tmp_path / "small_chain")) == 0
+
+
+def test_cli_solver_option(tmp_path):
+    runner = CliRunner()
+    solver = "glpk" if "glpk" in HAVE else "highs"
+    r = runner.invoke(app, ["run", "small_chain", "--solver", solver, "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "small_chain" / "manifest.json").read_text())
+    assert (manifest["solver"], manifest["solve_path"]) == (solver, "pyomo")
+    assert manifest["solver_options"]["solver"] == solver
+    r = runner.invoke(app, ["run", "small_chain", "--solver", "no_such_solver", "--out",
+                            str(tmp_path / "x")])
+    assert r.exit_code == 1
+    assert "solvers found" in r.output and not (tmp_path / "x").exists()
+    r = runner.invoke(app, ["run", "small_chain", "--solver", "cbc", "--method", "ipm",
+                            "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2

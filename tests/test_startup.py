@@ -1,0 +1,54 @@
+"""Pay only for what is used: what each entry point imports (never how long it takes).
+
+Each probe runs in a fresh interpreter and lists which of the heavy top-level
+packages ended up in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pyomo", "pandas", "scipy", "highspy", "plotly", "matplotlib", "dask", "openpyxl")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = (f"import json, sys\n{code}\n"
+             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & "
+             f"set({list(HEAVY)!r}))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_api_and_cli_does_not_import_pyomo():
+    assert "pyomo" not in _imported_after("import chainopt.api, chainopt.cli\n"
+                                          "chainopt.api.run")
+
+
+def test_help_loads_no_data_or_model_library():
+    """``chainopt --help``: typer and rich only (chainopt.api loads on first use)."""
+    code = ("from chainopt.cli import app\ntry:\n    app(['--help'])\n"
+            "except SystemExit:\n    pass")
+    assert _imported_after(code) == set()
+
+
+def test_validate_does_not_load_the_model_side():
+    """``chainopt validate``: pandas for the case, no solver, no sparse matrices."""
+    code = ("from chainopt.cli import app\ntry:\n    app(['validate', 'small_chain'])\n"
+            "except SystemExit:\n    pass")
+    assert _imported_after(code) & {"pyomo", "scipy", "highspy", "plotly", "matplotlib",
+                                    "dask", "openpyxl"} == set()
+
+
+def test_a_default_run_never_imports_pyomo():
+    """The matrix path end to end (load, build, solve, extract, save): no Pyomo, and
+    none of the report, Excel or Dask libraries."""
+    code = ("import tempfile\nimport chainopt.api as a\n"
+            "a.run('small_chain', out=tempfile.mkdtemp())")
+    assert _imported_after(code) & {"pyomo", "plotly", "matplotlib", "dask",
+                                    "openpyxl"} == set()
