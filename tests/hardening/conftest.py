@@ -17,7 +17,8 @@ SMALL = Path(str(resources.files("chainopt.data") / "small_chain"))
 def cli(*args: str, code: int | None = None):
     """Run ``chainopt ARGS``; assert it ended by exit code (never an uncaught exception,
     never a traceback) and, if given, with exit ``code``. Returns (exit code, output)."""
-    res = CliRunner().invoke(app, [str(a) for a in args])
+    # a wide terminal: rich must not break a long path inside a word
+    res = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "2000"})
     text = res.output  # stdout and stderr
     assert res.exception is None or isinstance(res.exception, SystemExit), \
         f"uncaught {type(res.exception).__name__}: {res.exception}\n{text}"
