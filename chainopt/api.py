@@ -17,14 +17,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from chainopt import __version__, batch
 from chainopt import sweep as sw
-from chainopt.atomic import check_replaceable, check_writable, write_file
+from chainopt.atomic import check_replaceable, check_writable, write_text
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
 from chainopt.case.load import embedded_cases
@@ -384,11 +384,12 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                                   "declare the distributions in a YAML file")])
     dist = read_mapping(distributions, str(distributions), what="distributions file") \
         if distributions else None
-    meta = {"source": str(source) if source is not None else None,
-            "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
-            else None,
-            "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
-            "project_npv": project_npv}
+    meta: dict[str, Any] = {
+        "source": str(source) if source is not None else None,
+        "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
+        else None,
+        "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+        "project_npv": project_npv}
     variants = _sweep_variants(meta)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
     sw.check_variants(base.raw, variants)
@@ -612,10 +613,8 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
         res = run(src, save=False)
         figures = {"rerun": str(src), **key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
-        text = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
-        path = write_file(child(folder, name, f"{src}: name").with_suffix(".yaml"),
-                          lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
-        written.append(path)
+        written.append(write_text(child(folder, name, f"{src}: name").with_suffix(".yaml"),
+                                  yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)))
     return written
 
 

@@ -142,7 +142,7 @@ def _stale(tmp: Path) -> bool:
 def clean_leftovers(parent: str | Path) -> list[Path]:
     """Remove temporary folders of killed chainopt runs in ``parent``; return them."""
     parent = Path(parent)
-    removed = []
+    removed: list[Path] = []
     if not parent.is_dir():
         return removed
     for p in parent.glob(f"{TMP_PREFIX}*"):
@@ -203,7 +203,15 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
     return folder
 
 
-def write_file(path: str | Path, fill: Callable[[Path], None]) -> Path:
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, with the ordinary permissions."""
+    def fill(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write_file(path, fill)
+
+
+def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     """Create ``path`` by calling ``fill(tmp_path)``; the file gets the usual mode."""
     path = Path(path)
     if path.is_dir():

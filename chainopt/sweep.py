@@ -139,7 +139,7 @@ def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     return out
 
 
-def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
+def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
     """Monte Carlo variants from a distributions spec (a parsed YAML mapping).
 
     ``spec = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]",
@@ -156,6 +156,7 @@ def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
                                   f"{MAX_VARIANTS:,} (found {samples!r})")])
     variables = _variables(spec)
+    assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
     k = len(variables)
     corr = _correlation(spec.get("correlation"), k)

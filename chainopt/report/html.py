@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt import __version__
-from chainopt.atomic import is_chainopt_folder, write_file
+from chainopt.atomic import is_chainopt_folder, write_text
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts
@@ -127,11 +127,6 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str
         f"<script>{get_plotlyjs()}</script>\n</head><body>"
         f"<header><h1>{esc(title)}</h1><p>{subtitle}</p><nav>{nav}</nav></header>"
         f"<main>{body}</main></body></html>\n")
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically, with the ordinary permissions of a new file."""
-    return write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 # -- run report -----------------------------------------------------------------------------
@@ -414,7 +409,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         res = Results.load(folder)
         if "sites" not in res.tables:  # results written before the sites table existed
             res.tables["sites"] = _sites_from_origin(res.manifest)
-        written = [write_atomic(html_path, run_report_html(res.tables, res.manifest))]
+        written = [write_text(html_path, run_report_html(res.tables, res.manifest))]
         if static:
             for fmt in static:
                 written += write_static(res.tables, res.manifest, html_path.parent, fmt)
@@ -427,7 +422,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
                                   "kpis.csv) nor a comparison folder (CSV tables)",
                                   "give a folder written by chainopt run or chainopt compare")])
-    written = [write_atomic(html_path, compare_report_html(folder))]
+    written = [write_text(html_path, compare_report_html(folder))]
     if static:
         for fmt in static:
             written += write_compare_static(folder, html_path.parent, fmt)
