@@ -19,6 +19,7 @@ and sales that gained or lost most, horizon-average per year, by site).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -377,30 +378,48 @@ def long_form(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             .drop(columns="_k").reset_index(drop=True))
 
 
+_MD_SPECIAL = re.compile(r"([\\`*|\[\]<>~#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def md_text(value: object) -> str:
+    """Text for a Markdown document: pipes, backticks, brackets, emphasis markers and
+    HTML brackets backslash-escaped, line breaks as spaces (``a_b`` stays as it is)."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def _md_table(key: str, df: pd.DataFrame) -> list[str]:
+    """A pipe table; every name and text cell escaped with :func:`md_text`."""
+    if df.empty:
+        return ["(no rows)", ""]
     cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |",
+    lines = ["| " + " | ".join(md_text(c) for c in cols) + " |",
              "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
                             for c in df.columns) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(key, c, v).replace("|", "\\|")
+        lines.append("| " + " | ".join(md_text(_cell(key, c, v))
                                        for c, v in zip(cols, row, strict=True)) + " |")
     return [*lines, ""]
 
 
 def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
-    """The summary (one line per run) and the economics of each effect, then a link to
-    the CSV file of every detail table."""
-    lines = [f"# Comparison: {', '.join(names)}", "",
-             f"Base: **{names[0]}**; Δ is each run minus the base. Each project is valued "
-             "against the same scenario without it.", "", "## Summary", ""]
-    lines += _md_table("summary", summary(sections, names))
-    if "economics" in sections and len(sections["economics"]):
-        lines += [f"## {TITLES['economics']}", ""]
-        lines += _md_table("economics", sections["economics"])
+    """A comparison's Markdown: the summary (one line per run) and the economics of each
+    effect, then a link to the CSV file of every detail table. Sections without the
+    economics (not a full comparison) are written as tables, each in full."""
+    lines = [f"# Comparison: {', '.join(md_text(n) for n in names)}", "",
+             f"Base: **{md_text(names[0])}**; Δ is each run minus the base."]
+    if "economics" not in sections or "objective" not in sections:
+        lines.append("")
+        for key, df in sections.items():
+            lines += [f"## {md_text(TITLES.get(key, key))}", "", *_md_table(key, df)]
+        return "\n".join(lines)
+    lines[-1] += " Each project is valued against the same scenario without it."
+    lines += ["", "## Summary", "", *_md_table("summary", summary(sections, names))]
+    lines += [f"## {md_text(TITLES['economics'])}", "",
+              *_md_table("economics", sections["economics"])]
     lines += ["## Detail tables", ""]
     for key, df in sections.items():
-        lines.append(f"* [{TITLES.get(key, key)}]({key}.csv): {len(df)} rows")
+        lines.append(f"* [{md_text(TITLES.get(key, key))}]({key}.csv): {len(df)} rows")
     lines.append("")
     return "\n".join(lines)
 
