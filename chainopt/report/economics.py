@@ -267,10 +267,13 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
                                     - m["marginal_value_without"] * m["bound_without"]) / 1e3
     m["_size"] = m["rent_change_musd_per_yr"].abs()
     m = m[m["_size"] > 1e-6].sort_values("_size", ascending=False, kind="stable")
-    # a degenerate swap (the same rent moving from one constraint to the next on the same
-    # path, e.g. a plant's capacity and the pipeline that feeds it) cancels: left out
-    r = m["rent_change_musd_per_yr"].round(3)
-    m = m[~(r.isin(-r) & (r != 0)) | m["period"].isna()]
+    # a degenerate swap (the same rent, to 0.1 %, moving from one constraint to the next on
+    # the same path, e.g. a plant's capacity and the pipeline that feeds it) cancels: left
+    # out
+    r = m["rent_change_musd_per_yr"].to_numpy(float)
+    swap = np.abs(r[:, None] + r[None, :]) <= 1e-3 * np.abs(r)[:, None]
+    np.fill_diagonal(swap, False)
+    m = m[~swap.any(axis=1)]
     m["_base"] = m["key"].astype(str).str.replace(r",?\s*period=[^,]*", "", regex=True)
     m = m.drop_duplicates(["family", "_base"]).head(top)
     return m[cols].reset_index(drop=True)

@@ -486,3 +486,22 @@ def test_reports_and_deck_preview_in_headless_chromium(default_report, port_comp
                         f"--screenshot={shot}")
         assert done.returncode == 0 and shot.stat().st_size > 20_000, name
         assert _problems(done) == [], name
+
+
+def test_constraint_changes_rank_rent_and_drop_degenerate_swaps():
+    """Rent = marginal value x bound / 1000 (MUSD/yr). A plant's capacity (100 kt/yr) gains
+    80.04 USD/t while the pipeline feeding it (100 kt/yr) loses 80 (a swap of the same
+    rent to 0.1 %): both left out; a sales cap of 50 kt/yr from 10 to 30 USD/t: +1."""
+    from types import SimpleNamespace
+
+    def run(values):
+        return SimpleNamespace(tables={"constraints": pd.DataFrame({
+            "family": ["conversion.capacity_max", "transport.capacity_max", "market.sales"],
+            "kind": "row", "key": ["unit=plant, period=p1", "link=pipe, period=p1",
+                                   "site=s, commodity=c, period=p1"],
+            "period": "p1", "side": "upper", "bound": [100.0, 100.0, 50.0],
+            "marginal_value": values, "value_unit": "USD per unit"})})
+
+    cc = economics.constraint_changes(run([0.0, 80.0, 10.0]), run([80.04, 0.0, 30.0]))
+    assert list(cc["key"]) == ["site=s, commodity=c, period=p1"]
+    assert cc["rent_change_musd_per_yr"].iloc[0] == pytest.approx(1.0)
