@@ -36,8 +36,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import readable
-from chainopt.case.load import load_case
-from chainopt.case.scenario import Scenario, apply_changes
+from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, Problem
 from chainopt.textfile import read_text
@@ -309,7 +308,7 @@ def _base(source: str):
         from chainopt.models.build import build
         from chainopt.solve import handover, solve
 
-        case = load_case(source)
+        case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
         built = build(case)
         handover(built)
         solve(built)

@@ -505,3 +505,18 @@ def test_constraint_changes_rank_rent_and_drop_degenerate_swaps():
     cc = economics.constraint_changes(run([0.0, 80.0, 10.0]), run([80.04, 0.0, 30.0]))
     assert list(cc["key"]) == ["site=s, commodity=c, period=p1"]
     assert cc["rent_change_musd_per_yr"].iloc[0] == pytest.approx(1.0)
+
+
+def test_monte_carlo_chart_from_a_sweep_of_a_scenario(tmp_path):
+    """A sweep over a scenario file (the port optional) and the spread of the port's
+    incremental NPV from it: two variants, both build the port."""
+    kpis, _summary, folder = api.sweep(SCEN / "small_port_expansion.yaml",
+                                       sets=["markets.price_usd_per_unit[commodity=hdpe]"
+                                             "*=1.0,1.1"], out=tmp_path, jobs=1)
+    assert (kpis["status"] == "optimal").all()
+    res = api.sensitivity(None, sweep_folder=folder)
+    mc = res["monte_carlo"].set_index("project").loc["far_east_port"]
+    assert mc["samples"] == 2 and mc["p_built"] == 1.0
+    npv = kpis["npv_far_east_port_incremental_musd"]
+    assert mc["p10_musd"] == pytest.approx(npv.quantile(0.1))
+    assert (folder / "projects_mc.png").stat().st_size > 10_000
