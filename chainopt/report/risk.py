@@ -15,6 +15,10 @@ def _txt(s: object) -> str:
     return str(s).replace("$", r"\$")
 
 
+def _n(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
 def tornado_figure(df: pd.DataFrame, title: str, plt):
     """Horizontal bars from the base NPV to the NPV at each driver's low and high value,
     the widest swing on top."""
@@ -53,8 +57,8 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
         ax.plot([r.p10_musd, r.p90_musd], [yi, yi], color="#6baed6", lw=10,
                 solid_capstyle="butt")
         ax.plot([r.p50_musd], [yi], "o", color="#253858")
-        ax.text(r.p90_musd, yi, f"  P10 {r.p10_musd:,.0f} / P50 {r.p50_musd:,.0f} / "
-                f"P90 {r.p90_musd:,.0f}", va="center", fontsize=8)
+        ax.text(r.p90_musd, yi, f"  P10 {_n(r.p10_musd)} / P50 {_n(r.p50_musd)} / "
+                f"P90 {_n(r.p90_musd)}", va="center", fontsize=8)
         ax2.barh(yi, r.p_built, color="#31a354")
         ax2.text(r.p_built, yi, f" {r.p_built:.0%}", va="center", fontsize=8)
     ax.set_yticks(y, [_txt(p) for p in df["project"]])
