@@ -422,6 +422,22 @@ def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     lv = t["levies"]
     out.rows("levies.csv", lv, lv["kind"].eq("feed_excise") & lv["sites"].ne(""), "sites",
              "a feed excise applies at every site", hint="leave sites blank")
+    mk, mf = t["markets"], t["mode_flows"]
+    for _, lev in lv[lv["active"].astype(bool)].iterrows():
+        if lev["kind"] == "feed_excise":
+            hit = ((mf["commodity"] == lev["commodity"]) & (mf["direction"] == "in")).any()
+            what = "no mode consumes this commodity"
+        else:
+            sites = set(split_list(pd.Series([lev["sites"]])))
+            sel = mk["commodity"] == lev["commodity"]
+            if sites:
+                sel &= mk["site"].isin(sites)
+            hit = sel.any()
+            what = "no market of this commodity at these sites"
+        if not hit:
+            out.add(f"levies.csv row {lev['_row']}, column commodity",
+                    f"levy '{lev['levy']}' would change nothing: {what}",
+                    "check commodity and sites, or set active to false")
     sh = t["project_shares"]
     if len(sh):
         total = sh.groupby("project")["share"].transform("sum")

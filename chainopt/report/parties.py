@@ -27,7 +27,7 @@ For one project, year by year (MUSD):
   ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
   the lender's drawdowns at the start of their year, other flows through the year,
   residual not counted); peak funding need (most negative cumulative flow); tax paid.
-  DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the years with debt service.
+  DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0).
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
   ``fx_rates`` value of the period holding y (the first or last period outside the
   horizon); ``NPV (M local)`` discounts those at the party's rate.
@@ -219,21 +219,20 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
         tax_total += tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
-        spend_p = s * (capex + draw)
-        rows.append(_summary(terms, project, o.party, "equity", s, y, flow, spend_p,
-                             s * (op - intr - prin) - tax, tax,
+        rows.append(_summary(terms, project, o.party, "equity", s, y, flow,
+                             s * (capex + draw), s * res, tax,
                              float(o.equipment_share) * overnight))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
                               s * draw, s * intr, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, -draw, intr + prin, np.zeros(len(y)), 0.0))
+                             y, lflow, -draw, np.zeros(len(y)), np.zeros(len(y)), 0.0))
         z = np.zeros(len(y))
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
                               z, lflow))
     service = intr + prin
-    has = service > 1e-9
+    has = prin > 1e-9  # the repayment years
     dscr = (op - tax_total)[has] / service[has]
     summary = pd.DataFrame(rows)
     summary["min DSCR"] = float(dscr.min()) if has.any() else np.nan
@@ -252,12 +251,15 @@ def economics_end(f: pd.DataFrame) -> int:
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             spend, through, tax, equipment: float) -> dict:
+             spend, residual, tax, equipment: float) -> dict:
+    """One party's row. Payback: the party's net spend (``spend`` < 0: its capex share
+    net of drawdowns, or a lender's drawdowns) at the start of its year, every other flow
+    but the residual value through the year."""
     p = terms.party(party)
     local = flow / terms.usd_per_unit(p["currency"], y)
     d = terms.factor(p["rate"], y)
-    pay = economics.payback(pd.Series(through, index=y),
-                            pd.Series(np.minimum(spend, 0.0), index=y))
+    paid = np.minimum(spend, 0.0)
+    pay = economics.payback(pd.Series(flow - residual - paid, index=y), pd.Series(paid, index=y))
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": float((flow * d).sum()), "NPV (M local)": float((local * d).sum()),

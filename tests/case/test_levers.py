@@ -126,3 +126,13 @@ def test_lever_errors_are_located(tmp_path):
     msg = str(e.value)
     assert "supplies.csv" in msg and "stated_currency" in msg
     assert "levies.csv" in msg and "sites" in msg
+
+
+def test_a_levy_that_changes_nothing_is_an_error(tmp_path):
+    """An active regulated price for a market that does not exist would silently do
+    nothing: it is reported with its row."""
+    bad = _case(tmp_path, levies="levy,kind,commodity,sites,amount_usd_per_unit\n"
+                                 "p,regulated_price,prod,plant,400")
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    assert "levies.csv row 2" in str(e.value) and "would change nothing" in str(e.value)

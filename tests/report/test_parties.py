@@ -144,3 +144,41 @@ def test_losses_carried_forward_and_implicit_system_party():
     assert y.set_index("year")["tax_musd"].loc[2027:2028].to_numpy() == pytest.approx([0, 2])
     assert sys_["NPV (MUSD)"] == pytest.approx(-100 + 20 / 1.1 + 98 / 1.21)
     assert sys_["discount rate"] == pytest.approx(0.10)
+
+
+def test_compare_writes_party_economics_on_a_case(tmp_path):
+    """End to end on the small chain's port project (25 MUSD, valued at the case's 10 %):
+    owner a (60 %) at 10 % and owner b (40 %) at 10 %, no debt, no tax: each party's
+    yearly flow is its share of the project's incremental flow, so its NPV is its share
+    of the incremental NPV (the objective difference), and the CLI prints the section."""
+    import shutil
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from chainopt import api
+    from chainopt.case.load import resolve_case_path
+    from chainopt.cli import app
+
+    case = tmp_path / "small"
+    shutil.copytree(resolve_case_path("small_chain"), case)
+    (case / "parties.csv").write_text("party,discount_rate,currency\na,0.10,USD\nb,0.10,RUB\n")
+    (case / "fx_rates.csv").write_text("currency,usd_per_unit\nRUB,0.01\n")
+    (case / "project_shares.csv").write_text(
+        "project,party,share\nfar_east_port,a,0.6\nfar_east_port,b,0.4\n")
+    scen = tmp_path / "port.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "far_east_port", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    pe = sections["party_economics"].set_index("party")
+    npv = sections["economics"].set_index("effect").loc["far_east_port",
+                                                        "incremental NPV (MUSD)"]
+    assert npv > 0
+    assert pe.loc["a", "NPV (MUSD)"] == pytest.approx(0.6 * npv, rel=1e-9)
+    assert pe.loc["b", "NPV (MUSD)"] == pytest.approx(0.4 * npv, rel=1e-9)
+    assert pe.loc["b", "NPV (M local)"] == pytest.approx(0.4 * npv / 0.01, rel=1e-9)
+    res = CliRunner().invoke(app, ["compare", str(case), str(scen), "--out",
+                                   str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert "parties" in res.output
+    assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
