@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
@@ -32,7 +33,7 @@ class BuiltModel:
     lp: LinearProgram
     arrays: LPArrays
     timings: dict[str, float] = field(default_factory=dict)
-    solver: object = None  # the solver's copy of the model, set by chainopt.solve.handover
+    solver: Any = None  # the solver's copy of the model, set by chainopt.solve.handover
     extension: list[str] | None = None  # components added by extend(), None: not extended
     _pyomo: object = field(default=None, repr=False)
 
