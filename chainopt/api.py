@@ -42,7 +42,7 @@ from chainopt.errors import (
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
 from chainopt.report import compare as cmp
-from chainopt.report import economics, risk
+from chainopt.report import economics, parties, risk
 from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
 from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
 from chainopt.report.html import write_report
@@ -304,7 +304,8 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                                       "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
         built = set(economics.built_projects(r)["project"])
-        cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None}
+        cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None,
+              "terms": parties.Terms.from_case(case)}
         for j in mine:
             if j in built:
                 cf["projects"][j] = run(without_projects(case, [j]), save=False, options=options)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from chainopt.case import units
+from chainopt.case import levers, units
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -413,6 +413,57 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                 f"add the row {r.component},{r.property},<value> to qualities.csv")
 
 
+def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Currencies need a rate path; a feed excise is national; shares sum to at most 1."""
+    known = set(t["fx_rates"]["currency"]) | {"USD"}
+    for name in levers.MONEY_COLUMNS:
+        df = t[name]
+        cur = df["stated_currency"]
+        out.rows(f"{name}.csv", df, cur.ne("") & ~cur.isin(known), "stated_currency",
+                 "no exchange rate for this currency",
+                 hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+    lv = t["levies"]
+    out.rows("levies.csv", lv, lv["kind"].eq("feed_excise") & lv["sites"].ne(""), "sites",
+             "a feed excise applies at every site", hint="leave sites blank")
+    mk, mf = t["markets"], t["mode_flows"]
+    for _, lev in lv[lv["active"].astype(bool)].iterrows():
+        if lev["kind"] == "feed_excise":
+            hit = ((mf["commodity"] == lev["commodity"]) & (mf["direction"] == "in")).any()
+            what = "no mode consumes this commodity"
+        else:
+            sites = set(split_list(pd.Series([lev["sites"]])))
+            sel = mk["commodity"] == lev["commodity"]
+            if sites:
+                sel &= mk["site"].isin(sites)
+            hit = sel.any()
+            what = "no market of this commodity at these sites"
+        if not hit:
+            out.add(f"levies.csv row {lev['_row']}, column commodity",
+                    f"levy '{lev['levy']}' would change nothing: {what}",
+                    "check commodity and sites, or set active to false")
+    sh = t["project_shares"]
+    if len(sh):
+        total = sh.groupby("project")["share"].transform("sum")
+        out.rows("project_shares.csv", sh, total > 1 + 1e-9, "share",
+                 "the shares of this project sum to more than 1",
+                 hint="lower the shares; the rest (up to 1) is held by no modelled party")
+    pa = t["parties"]
+    out.rows("parties.csv", pa, ~pa["currency"].isin(known), "currency",
+             "no exchange rate for this currency",
+             hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+    tr = t["tax_regimes"]
+    out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
+             "sites", "only one tax regime may leave sites blank (the default regime)",
+             hint="name the sites of this regime")
+    cover = tr[["regime", "_row"]].join(split_list(tr["sites"]).rename("site"))
+    cover = cover[cover["site"].notna()]
+    dup = cover[cover.duplicated("site", keep="first")]
+    for _, r in dup.head(MAX_PER_CHECK).iterrows():
+        out.add(f"tax_regimes.csv row {r['_row']}, column sites",
+                f"site '{r['site']}' is already in another tax regime",
+                "a site belongs to one regime")
+
+
 def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out: _Collector
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Restate rows given in another unit (``stated_unit``) in the commodity's unit."""
@@ -482,6 +533,10 @@ def validate(raw: RawCase) -> Case:
                 "add units.csv, supplies.csv and markets.csv")
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
+    if meta is not None and not out.problems:
+        _lever_semantics(tables, out)
+    if meta is not None and not out.problems:
+        tables, by_period = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
     if out.problems or meta is None:
