@@ -621,9 +621,9 @@ def _print_frame(key: str, title: str, df, rows: int | None = None) -> None:
 
 
 def print_comparison(sections: dict, names: list[str], detail: list[str], rows: int) -> None:
-    """The summary, the economics (without the 'against' column) and the detail tables
-    asked for; a side-by-side table of more than three runs is printed one row per key
-    and run."""
+    """The summary, the economics (without the 'against' column), the parties' NPV and
+    IRR when the case has parties, and the detail tables asked for; a side-by-side table
+    of more than three runs is printed one row per key and run."""
     from chainopt.report import compare as cmp
 
     _print_frame("summary", "Summary (objective and Δ against the base in MUSD, NPV; each "
@@ -639,6 +639,12 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
             console.print("not built: " + "; ".join(
                 f"{escape(str(e))} ({escape(str(n))})" for n, e in zip(
                     idle["scenario"], idle["effect"], strict=True)), overflow="fold")
+    pe = sections.get("party_economics")
+    if pe is not None and len(pe) and "party_economics" not in detail:
+        cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "IRR",
+                            "payback (yr)") if c in pe.columns]
+        _print_frame("party_economics", cmp.TITLES.get("party_economics", "parties"),
+                     pe[cols], rows)
     wanted = list(sections) if "all" in detail else detail
     unknown = [d for d in wanted if d not in sections]
     if unknown:

@@ -104,8 +104,13 @@ def test_compare_sections_for_one_pagers(port_compare):
                 and p.scenario == "small_port_expansion")
     assert page.build_year == 2026
     assert page.payback_year == pytest.approx(2026 + port["payback (yr)"])
+    pe = tables["party_economics"]  # the cooperation economics: the page shows them
+    mine = pe[(pe["scenario"] == "small_port_expansion") & (pe["project"] == "far_east_port")]
+    assert list(onepager.party_rows(page)["NPV (MUSD)"]) == pytest.approx(
+        list(mine["NPV (MUSD)"]))
+    without = {k: v for k, v in tables.items() if k != "party_economics"}
+    page = next(p for p in onepager.pages(without) if p.project == "far_east_port")
     assert page.parties is None  # no party table: the page leaves it out
-    # with a party table (another part of chainopt adds it) the page shows it
     tables["party_economics"] = pd.DataFrame({
         "scenario": ["small_port_expansion"] * 2, "project": ["far_east_port"] * 2,
         "party": ["sponsor", "lender"], "NPV (MUSD)": [10.0, 2.3], "IRR": [0.2, 0.07]})
