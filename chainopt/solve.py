@@ -66,6 +66,7 @@ class SolveOptions:
     mip_gap: float | None = None
     random_seed: int = 0
     solver: str | None = None  # None: the matrix straight to HiGHS; a name: through Pyomo
+    relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
     def resolved(self, built: BuiltModel) -> dict:
         d = built.case.meta.solver
@@ -79,6 +80,7 @@ class SolveOptions:
             "mip_gap": self.mip_gap if self.mip_gap is not None else d.mip_gap,
             "random_seed": self.random_seed,
             "solver": self.solver,
+            "relax": self.relax,
         }
 
 

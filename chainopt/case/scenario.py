@@ -359,7 +359,7 @@ class _Overlay:
                                 bad=not isinstance(sel, dict))
             if mask is None:
                 return
-            keys = df.loc[mask, list(spec.key)]
+            keys = df.loc[mask].reindex(columns=list(spec.key), fill_value="")
             self.tables[name] = df.loc[~mask].reset_index(drop=True)
             bp = self.tables.get(name + BY_PERIOD)
             if bp is not None and len(bp):
@@ -533,7 +533,8 @@ class _Overlay:
             if k not in bp.columns:
                 bp[k] = ""
         default = df[col] if col in df.columns else pd.Series("", index=df.index)
-        rows = df.loc[mask, key].assign(_default=default[mask].to_numpy())
+        rows = df.loc[mask].reindex(columns=key, fill_value="").assign(
+            _default=default[mask].to_numpy())
         for p in periods:
             target = rows.assign(period=p)
             cur = target.merge(bp.reset_index()[[*key, "period", col, "index"]],
@@ -563,7 +564,8 @@ class _Overlay:
                     self.fail(f"column '{k}' does not exist in {name}.csv",
                               closest(str(k), cols) or f"columns: {', '.join(cols)}")
                     return
-            missing = [k for k in spec.key if k not in r]
+            # a key column with a default (a market's tier) may be left out
+            missing = [k for k in spec.key if k not in r and cols[k].default in (None, "")]
             if missing:
                 self.fail(f"a new row of {name}.csv needs its key column(s) "
                           f"{', '.join(missing)}")
