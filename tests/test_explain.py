@@ -374,7 +374,7 @@ def test_user_constraint_value(tmp_path):
     feed = _constraint(res, "supply.purchase", commodity="feed")
     assert feed["marginal_value"] == pytest.approx(100 - 0.4 * 50 / 1.4)
     lines = ex.binding_lines(res["constraints"], ["p1"])
-    assert lines[1] == ("user constraint premium_share binds in p1: each extra t/yr is "
+    assert lines[1] == ("user constraint premium_share binds in p1: each t/yr lower is "
                         "worth 35.71 USD per t a year")
 
 

@@ -78,7 +78,7 @@ class ModelIndex:
     hard_floors: bool
     shortfall_penalty: float
     # blend, component, period, site, product, basis, share (recipe), to_product,
-    # basis_per_unit, product_basis, variable_cost
+    # basis_per_unit, product_basis, spec_unit, variable_cost
     blend_in: pd.DataFrame
     blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
     spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
@@ -338,10 +338,15 @@ def _blending(case: Case, periods: pd.DataFrame):
                                                           strict=True)]
     vp = np.array([basis(p, b) for p, b in zip(comp["product"], comp["basis"], strict=True)],
                   dtype=float)
-    comp["product_basis"] = np.where(np.isfinite(vp) & (vp > 0), vp, 1.0)
+    known = np.isfinite(vp) & (vp > 0)
+    comp["product_basis"] = np.where(known, vp, 1.0)
+    # the unit a spec row counts the blend in: the product's, else the basis's own
+    comp["spec_unit"] = np.where(known, comp["product"].map(com["unit"]).to_numpy(dtype=object),
+                                 np.where(comp["basis"] == "volume", "m3", "t"))
     blend_in = comp.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})[
         ["blend", "component", "period", "site", "product", "basis", "share", "to_product",
-         "basis_per_unit", "product_basis", "variable_cost"]].reset_index(drop=True)
+         "basis_per_unit", "product_basis", "spec_unit", "variable_cost"]
+    ].reset_index(drop=True)
     blend_cap = bl.loc[bl["capacity_k_per_yr"].notna(), ["blend", "period", "capacity_k_per_yr"]
                        ].rename(columns={"capacity_k_per_yr": "capacity"}).reset_index(drop=True)
     sp = by_period(case, "specs", ["min_value", "max_value"])

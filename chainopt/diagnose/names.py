@@ -139,6 +139,9 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
         return keys["commodity"].map(com).fillna("unit").astype(str).to_numpy(dtype=object)
     if "component" in keys:
         return keys["component"].map(com).fillna("unit").astype(str).to_numpy(dtype=object)
+    if "blend" in keys and "property" in keys:  # a spec: per unit of the blend it counts
+        su = built.index.blend_in.drop_duplicates("blend").set_index("blend")["spec_unit"]
+        return keys["blend"].map(su).fillna("unit").astype(str).to_numpy(dtype=object)
     if "blend" in keys:
         bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
         return keys["blend"].map(bl).fillna("unit").astype(str).to_numpy(dtype=object)

@@ -61,7 +61,7 @@ RECIPE = Row(
     "blending", "recipe", dims=("blend", "component", "period"),
     unit="k units/yr of the component", sense="=",
     noun="recipe share of {component} in blend {blend}", vintage="period",
-    results="constraints", own_coefficients=True)
+    results="constraints", own_coefficients=True, technical=True)
 SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
                   variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX, RECIPE))
 

@@ -133,7 +133,13 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10) ->
         q = row.get("quantity_unit", "")
         q = q if isinstance(q, str) and q else "unit"
         unit = _in_units(row["value_unit"], q)
-        verb = f"raising it by one {q}/yr" if side == "equal" else f"each extra {q}/yr"
+        verb = {"equal": f"raising it by one {q}/yr",
+                "lower": f"each {q}/yr lower"}.get(side, f"each extra {q}/yr")
+        prop = parse_key(row["key"]).get("property")
+        if prop:  # a blend spec: per unit of the property, per unit of the blend
+            lines.append(f"{what} binds{when}: relaxing it by one {prop} unit is worth "
+                         f"{value} USD per {q} blended a year")
+            continue
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
@@ -270,7 +276,7 @@ def _ranging_text(row) -> str:
                 f"for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
-    return (f"{what}{span}: {_num(row.value)} k {q}/yr; each extra {q}/yr is worth "
+    return (f"{what}{span}: {_num(row.value)} k {q}/yr; one {q}/yr more room is worth "
             f"{_num(row.marginal_value)} {_in_units(row.value_unit, q)} while it stays in "
             f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr")
 

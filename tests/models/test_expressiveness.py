@@ -248,6 +248,8 @@ def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
     assert (c["quantity_unit"] != "").all()
     lines = binding_lines(c, ["p1"])
     assert any("each extra bbl/yr is worth 35 USD per bbl a year" in x for x in lines), lines
+    assert any("octane minimum of blend mix binds in p1: relaxing it by one octane unit is "
+               "worth 3 USD per bbl blended a year" in x for x in lines), lines
     assert not any("k units" in x or "per unit" in x for x in lines), lines
     # a blending cost of 0 has no relative room: listed apart by its absolute room
     r = res["ranging"]
