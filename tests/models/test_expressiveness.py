@@ -259,3 +259,29 @@ def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
     assert "Inputs at 0" in text and "1e+" not in text
     # no data number (the spec limit 95) in exported names
     assert not any("95" in n for n in row_names(api.build_model(load_case(tmp_path))))
+
+
+# -- validation of the new forms, and the --out help ---------------------------------------
+def test_new_forms_are_validated_with_where_and_what(tmp_path):
+    """A recipe whose shares do not match its components, a cost curve whose total cost
+    falls, and a unit with both a curve and segments: each is reported with file, row and
+    column (all collected before stopping)."""
+    from chainopt.errors import InputError
+
+    folder = _curve_case(tmp_path, "u,1,4,0.4\nu,2,10,0.3")
+    (folder / "capex_segments.csv").write_text(
+        "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\nu,1,5,100\n")
+    (folder / "blends.csv").write_text(
+        "blend,site,product,components,basis,shares\nb,plant,product,feed,recipe,1;2\n")
+    with pytest.raises(InputError) as exc:
+        load_case(folder)
+    text = str(exc.value)
+    assert "capex_curve.csv row 3, column capex_musd" in text
+    assert "capex_curve.csv row 2, column unit" in text and "capex_segments" in text
+    assert "blends.csv row 2, column shares" in text
+
+
+def test_run_out_help_says_where_results_go():
+    """``run --out DIR`` writes DIR/<name>/ (see the --relax test), and its help says so."""
+    result = runner.invoke(app, ["run", "--help"])
+    assert "OUT/<name>/" in " ".join(result.output.split())
