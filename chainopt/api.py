@@ -80,6 +80,8 @@ def build_model(case: Case, options: SolveOptions | None = None,
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
     built = _build.build(case)
+    if options is not None and options.relax:
+        built.relax()
     if extend is not None:
         built.extend(extend)
     if not _solver.takes_pyomo_path(built, options):
@@ -118,7 +120,13 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "case_origin": built.case.origin,
         "input_hash": case_hash(built.case),
         "status": outcome.status,
-        "objective": outcome.objective,
+        # a cost case (objective: cost) reports its total cost, a positive number
+        "objective": (-outcome.objective if built.case.meta.objective == "cost"
+                      else outcome.objective),
+        "objective_sense": built.case.meta.objective,
+        "objective_unit": _extract.objective_unit(built.case),
+        "relaxed": built.relaxed,
+        "capex_curves": _capex_curves(built),
         "mip_gap": outcome.mip_gap,
         "is_mip": built.is_mip,
         "num_vars": built.num_vars,
@@ -144,6 +152,17 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "insight": insight_info,
     }
     return Results(tables=tables, manifest=manifest)
+
+
+def _capex_curves(built: BuiltModel) -> dict[str, str]:
+    """How each unit's capex curve is modelled (stated in the manifest)."""
+    seg = built.index.segments
+    if seg.empty:
+        return {}
+    convex = seg.groupby("unit", sort=True)["convex"].first()
+    return {u: ("convex (unit cost never falls): segments filled in order by the LP, no "
+                "binaries" if c else "unit cost falls (economies of scale): ordering "
+                "binaries") for u, c in convex.items()}
 
 
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
@@ -303,11 +322,13 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                                       "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
         built = set(economics.built_projects(r)["project"])
-        cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None,
-              "terms": parties.Terms.from_case(case)}
+        against: dict[str, Results] = {}
+        cf: dict[str, Any] = {"projects": against,
+                              "not_built": [j for j in mine if j not in built], "inputs": None,
+                              "terms": parties.Terms.from_case(case)}
         for j in mine:
             if j in built:
-                cf["projects"][j] = run(without_projects(case, [j]), save=False, options=options)
+                against[j] = run(without_projects(case, [j]), save=False, options=options)
         rest = without_projects(case, mine)
         if case_hash(rest) != base.manifest.get("input_hash"):
             cf["inputs"] = run(rest, save=False, options=options)
@@ -588,7 +609,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     options = _solver.SolveOptions(
         time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
         method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"),
+        relax=bool(opts.get("relax", False)))
     fresh = run(case, save=False, options=options)
     try:
         report = compare_results(saved, fresh, rtol=rtol, atol=atol)

@@ -91,7 +91,8 @@ def run(
     cases: Annotated[list[str] | None, typer.Argument(
         help="Case folder, workbook, embedded case name or scenario .yaml; several run in "
              "parallel. Default: the embedded default case.", show_default=False)] = None,
-    out: Annotated[Path, typer.Option(help="Folder under which results/<name> is written.")]
+    out: Annotated[Path, typer.Option(help="Folder the results go in, as OUT/<name>/ "
+                                            "(default: results/<name>/).")]
     = Path("results"),
     name: Annotated[str | None, typer.Option(help="Results folder name, snake_case (default: "
                                                   "the scenario or case name).")] = None,
@@ -110,8 +111,11 @@ def run(
     solver: Annotated[str | None, typer.Option(help="Solve through Pyomo with this solver "
                                                     "(highs, cbc, glpk, gurobi, cplex, ...); "
                                                     "default: HiGHS directly.")] = None,
+    relax: Annotated[bool, typer.Option(help="Solve the LP relaxation of a MIP case (integer "
+                                             "decisions continuous); marked in the "
+                                             "manifest (relaxed) and the kpis.")] = False,
 ) -> None:
-    """Solve a case (or scenarios) and write its results to results/<name>/.
+    """Solve a case (or scenarios) and write its results to OUT/<name>/ (results/<name>/).
 
     CASE may also be one .xlsx workbook (see chainopt convert).
 
@@ -128,7 +132,7 @@ def run(
                   f"--solver {escape(solver)}")
         raise typer.Exit(2)
     options = SolveOptions(time_limit_s=time_limit, threads=threads, method=method,
-                           solver=solver)
+                           solver=solver, relax=relax)
     case = cases[0] if cases else None
     if cases and len(cases) > 1:
         if name:
@@ -165,7 +169,10 @@ def print_summary(results) -> None:
     m = results.manifest
     gap = f", MIP gap {m['mip_gap']:.2%}" if m.get("mip_gap") is not None else ""
     title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
-    console.print(f"[bold]{title}[/]: {m['status']}{gap}, objective (NPV) "
+    what = "total cost (NPV)" if m.get("objective_sense") == "cost" else "objective (NPV)"
+    relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
+        "relaxed") else ""
+    console.print(f"[bold]{title}[/]: {m['status']}{gap}{relaxed}, {what} "
                   f"[bold]{m['objective']:,.1f} MUSD[/]")
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
