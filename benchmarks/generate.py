@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from chainopt.safe_yaml import read_mapping
+
 PERIOD_LENGTH_YR = 5
 FIRST_YEAR = 2026
 
@@ -472,7 +474,7 @@ def count_vars_tables(tables: dict[str, pd.DataFrame], periods: int) -> int:
 def count_vars(case_dir: str | Path) -> int:
     """Count the LP variables of a written case folder (reads its CSV files)."""
     case_dir = Path(case_dir)
-    meta = yaml.safe_load((case_dir / "case.yaml").read_text())
+    meta = read_mapping(case_dir / "case.yaml")
     tables = {n: pd.read_csv(case_dir / f"{n}.csv", keep_default_na=True)
               for n in ("modes", "units", "links", "supplies", "markets")}
     return count_vars_tables(tables, len(meta["periods"]))

@@ -7,7 +7,7 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import platform
 import shutil
@@ -17,13 +17,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from chainopt import __version__, batch
 from chainopt import sweep as sw
+from chainopt.atomic import check_replaceable, check_writable, write_text
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
 from chainopt.case.load import embedded_cases
@@ -38,13 +39,15 @@ from chainopt.errors import (
     ResultsExistError,
 )
 from chainopt.lazy import lazy_module
+from chainopt.names import check_name, child
 from chainopt.report import compare as cmp
 from chainopt.report import economics
 from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
 from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
 from chainopt.report.html import write_report
 from chainopt.report.sweep_stats import summarise
-from chainopt.results import MANIFEST, Results
+from chainopt.results import MANIFEST, RERUN, Results
+from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
     from chainopt.models.build import BuiltModel
@@ -169,8 +172,11 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         extend: Callable[[object, BuiltModel], object] | None = None) -> Results:
     """Load (or take) a case, solve it and save the results under ``out/name``.
 
-    Nothing is written unless the run succeeds; an existing results folder is
-    replaced only with ``overwrite``. ``excel`` also writes ``results.xlsx`` (KPI sheet first).
+    ``name`` (default: the scenario or case name) must be a snake_case name, never a path
+    (:mod:`chainopt.names`). The options and the output location are checked before
+    solving. Nothing is written unless the run succeeds; an existing results folder is
+    replaced only with ``overwrite`` and only if chainopt wrote it (:mod:`chainopt.atomic`).
+    ``excel`` also writes ``results.xlsx`` (KPI sheet first).
     A ``.xlsx`` source is a case workbook (see :mod:`chainopt.case.excel`).
     ``extend(model, built)`` adds Pyomo variables and constraints (or changes the
     objective) before the solve; the extended model is solved through Pyomo with
@@ -178,16 +184,19 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     columns and rows, the ``extension`` table the values of the added components.
     """
     step = progress or (lambda _msg: None)
+    check_options(options)
+    if name is not None:
+        check_name(name, "--name")
     if options is not None and options.solver:
         _solver.pyomo_solver(options.solver)  # an unknown or missing solver: fail first
     t0 = time.perf_counter()
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
     load_s = time.perf_counter() - t0
-    folder = Path(out or DEFAULT_RESULTS) / (name or scenario_name(case) or case.name)
-    if save and folder.exists() and not overwrite:
-        raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to replace it "
-                                "or --name to write elsewhere")
+    folder = child(Path(out or DEFAULT_RESULTS), name or scenario_name(case) or case.name,
+                   "--name" if name else f"{case.origin or case.name}: name")
+    if save:
+        _check_target(folder, overwrite)
     step("building model")
     built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
@@ -205,6 +214,34 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                 write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
         results.save(folder, overwrite=overwrite, extra=extra)
     return results
+
+
+def check_options(options: SolveOptions | None) -> None:
+    """Reject solver options no solver could take (the CLI already checks its own)."""
+    if options is None:
+        return
+    o = options
+    bad = []
+    if o.time_limit_s is not None and not (math.isfinite(o.time_limit_s) and o.time_limit_s > 0):
+        bad.append(Problem("time limit", f"must be a finite number of seconds > 0 (found "
+                           f"{o.time_limit_s!r})"))
+    if o.threads is not None and not (isinstance(o.threads, int) and 1 <= o.threads <= 256):
+        bad.append(Problem("threads", f"must be a whole number from 1 to 256 (found "
+                           f"{o.threads!r})"))
+    if o.mip_gap is not None and not (math.isfinite(o.mip_gap) and 0 <= o.mip_gap <= 1):
+        bad.append(Problem("MIP gap", f"must be from 0 to 1 (found {o.mip_gap!r})"))
+    if bad:
+        raise InputError(bad)
+
+
+def _check_target(folder: Path, overwrite: bool) -> None:
+    """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``)."""
+    if folder.exists() or folder.is_symlink():
+        if not overwrite:
+            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
+                                    "replace it or --name to write elsewhere")
+        check_replaceable(folder, "results")
+    check_writable(folder.parent)
 
 
 def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None = None,
@@ -231,6 +268,8 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
     the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
     """
+    if name is not None:  # a bad name or a folder in the way: say so before solving
+        compare_folder(out, name, [])
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -239,10 +278,23 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     sections = cmp.compare(good, counterfactuals(good, options))
     folder = None
     if save:
-        label = name or "-vs-".join(good)[:120]
-        folder = cmp.save(sections, list(good), Path(out or DEFAULT_RESULTS) /
-                          f"compare-{label}", overwrite=True)
+        folder = cmp.save(sections, list(good), compare_folder(out, name, list(good)),
+                          overwrite=True)
     return sections, outcomes, folder
+
+
+def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) -> Path:
+    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``."""
+    root = Path(out or DEFAULT_RESULTS)
+    if name is not None:
+        folder = child(root, name, "--name", prefix="compare-")
+    else:
+        for run_name in runs:  # names of cases and scenarios: checked when they were read
+            check_name(run_name, "run name")
+        folder = root / ("compare-" + "-vs-".join(runs)[:120])
+    if folder.exists() or folder.is_symlink():
+        check_replaceable(folder, "comparison")
+    return folder
 
 
 def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
@@ -264,6 +316,10 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
         mine = [j for j in economics.considered_projects(r) if j not in theirs]
         if not mine:
             continue
+        if not r.manifest.get("source"):
+            raise InputError([Problem(str(r.manifest.get("results_dir") or n),
+                                      "manifest.json records no source to value the projects "
+                                      "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
         built = set(economics.built_projects(r)["project"])
         cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None}
@@ -288,19 +344,32 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
     ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``;
     ``variants/<id>/`` holds the full results of the variants named in ``full``.
-    Returns ``(kpis, summary, folder)``. With ``resume`` only missing variants run.
+    Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
+    variants run. Nothing is written before the inputs are valid (source, settings,
+    distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
+    InputError quoting the first variant's message and its new folder is removed.
     """
+    check_options(options)
     if resume is not None:
         folder, meta = _resumed_sweep(resume)
+        src = meta.get("source_abs") or meta["source"]
+        variants = _sweep_variants(meta)
+        load_case(src)  # fail early, once, on a bad base
     else:
-        folder, meta = _new_sweep(source, sets, samples, seed, distributions, out, name,
-                                  overwrite, project_npv)
-    src = meta.get("source_abs") or meta["source"]
-    variants = _sweep_variants(meta)
-    load_case(src)  # fail early, once, on a bad base
+        folder, meta, variants = _new_sweep(source, sets, samples, seed, distributions, out,
+                                            name, overwrite, project_npv, full)
+        src = meta.get("source_abs") or meta["source"]
+    _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress)
+    failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
+    if len(kpis) and len(failed) == len(kpis):
+        if resume is None:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        raise InputError([Problem("sweep", f"every variant has bad input; the first "
+                                  f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
+                                  "check the --set values or distributions against the case")])
     summary = summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, full, folder, options)
@@ -314,41 +383,64 @@ def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
     if not meta_path.is_file():
         raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
                                   "give a folder written by chainopt sweep")])
-    return folder, json.loads(meta_path.read_text())
+    return folder, sw.read_meta(meta_path)
 
 
 def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
-               overwrite: bool, project_npv: bool) -> tuple[sw.SweepFolder, dict]:
-    """A fresh sweep folder holding ``sweep.json``: what is asked, enough to resume."""
-    base_name = name or f"{Path(str(source)).stem if source else 'default'}"
-    folder = sw.SweepFolder(Path(out or DEFAULT_RESULTS) / f"sweep-{base_name}")
-    if folder.path.exists():
-        if not overwrite:
-            raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
-                                    f"{folder.path} to finish it, or --overwrite")
-        shutil.rmtree(folder.path)
-    dist = yaml.safe_load(Path(distributions).read_text()) if distributions else None
+               overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
+               ) -> tuple[sw.SweepFolder, dict, list]:
+    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), and
+    its variants. Everything is checked before the folder is written: the name, the
+    settings or distributions (bounded YAML), the base and each setting against it."""
+    if name is not None:
+        check_name(name, "--name")
     if not sets and not samples:
         raise InputError([Problem("sweep", "nothing to vary",
                                   "give --set TARGET OP VALUES or --samples N")])
-    if samples and not dist:
+    if samples and not distributions:
         raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
                                   "declare the distributions in a YAML file")])
-    meta = {"source": str(source) if source is not None else None,
-            "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
-            else None,
-            "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
-            "project_npv": project_npv}
+    dist = read_mapping(distributions, str(distributions), what="distributions file") \
+        if distributions else None
+    meta: dict[str, Any] = {
+        "source": str(source) if source is not None else None,
+        "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
+        else None,
+        "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+        "project_npv": project_npv}
+    variants = _sweep_variants(meta)
+    base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
+    sw.check_variants(base.raw, variants)
+    _check_full(variants, full)
+    folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
+                                  name or scenario_name(base) or base.name, "--name",
+                                  prefix="sweep-"))
+    if folder.path.exists() or folder.path.is_symlink():
+        if not overwrite:
+            raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
+                                    f"{folder.path} to finish it, or --overwrite")
+        check_replaceable(folder.path, "sweep")
+        shutil.rmtree(folder.path)
+    check_writable(folder.path.parent)
     sw.save_meta(folder, meta)
-    return folder, meta
+    return folder, meta, variants
+
+
+def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:
+    """Every id in ``full`` names a variant of the sweep."""
+    ids = {v.id for v in variants}
+    for vid in full:
+        if vid not in ids:
+            raise InputError([Problem(f"--full {vid}", "no variant with this id",
+                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
 
 
 def _sweep_variants(meta: dict) -> list:
     """The variants a sweep request asks for: Monte Carlo draws or the grid."""
-    if meta["samples"]:
-        return sw.draw_samples(meta["distributions"], meta["samples"], meta["seed"])
-    return sw.grid([sw.parse_set(s) for s in meta["sets"]])
+    if meta.get("samples"):
+        return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0))
+    return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
 
 
 def _write_sweep_tables(folder: sw.SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
@@ -364,9 +456,6 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
     """Full results of the variants named in ``full``, under ``variants/<id>/``."""
     by_id = {v.id: v for v in variants}
     for vid in full:
-        if vid not in by_id:
-            raise InputError([Problem(f"--full {vid}", "no variant with this id",
-                                      f"ids run from {variants[0].id} to {variants[-1].id}")])
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
         run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
 
@@ -383,7 +472,10 @@ def report(folder: str | Path, out: str | Path | None = None,
            static: list[str] | tuple[str, ...] = ()) -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg') for a
     results folder or a comparison folder; returns the paths written, the HTML first."""
-    return write_report(folder, out=out, static=static)
+    try:
+        return write_report(folder, out=out, static=static)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise _damaged(folder, exc) from None
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,
@@ -396,11 +488,14 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     from chainopt import diagnose
     from chainopt.report import explain as ex
 
-    if target is not None and (Path(target) / MANIFEST).is_file():
-        res = Results.load(target)
-        if ranging:
-            return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
-        return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+    if target is not None and (Path(target) / MANIFEST).exists():
+        res = Results.load(target, require=("kpis", "constraints") if not ranging else ())
+        try:
+            if ranging:
+                return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
+            return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise _damaged(target, exc) from None
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
@@ -417,15 +512,32 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
 
 
+def _damaged(folder: str | Path, exc: Exception) -> InputError:
+    """The InputError for a results folder whose tables are not what chainopt wrote."""
+    return InputError([Problem(str(folder), f"damaged results ({type(exc).__name__}: "
+                               f"{' '.join(str(exc).split())[:200]})", RERUN)])
+
+
 def export(source: str | Path | None = None, mps: str | Path | None = None,
            lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
-    return the files written and the coefficient-range report."""
+    return the files written and the coefficient-range report. The folder of each file
+    must exist and be writable (checked before the model is built)."""
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
     from chainopt.report import explain as ex
 
+    for path in (mps, lp):
+        if path is None:
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise InputError([Problem(str(path), "is a folder", "give a file name")])
+        if not path.parent.is_dir():
+            raise InputError([Problem(str(path), f"the folder {path.parent} does not exist",
+                                      "create it first or write elsewhere")])
+        check_writable(path.parent)
     built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
@@ -477,6 +589,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     """
     saved = Results.load(results_dir)
     m = saved.manifest
+    if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
+        raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
     src = _verify_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
@@ -495,7 +609,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         random_seed=opts.get("random_seed", 0), solver=opts.get("solver"),
         relax=bool(opts.get("relax", False)))
     fresh = run(case, save=False, options=options)
-    report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+    try:
+        report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise _damaged(results_dir, exc) from None
     if len(report):
         raise ResultsDifferError(describe(report, rtol=rtol, atol=atol))
     return report
@@ -509,18 +626,15 @@ def default_snapshot_sources() -> list[str]:
 def snapshot_write(sources: list[str] | None = None, directory: str | Path = "snapshots"
                    ) -> list[Path]:
     """Write one small, reviewable YAML file of key figures per source."""
-    folder = Path(directory)
+    folder = check_writable(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
         figures = {"rerun": str(src), **key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
-        path = folder / f"{name}.yaml"
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(yaml.safe_dump(figures, sort_keys=True, allow_unicode=True))
-        tmp.replace(path)
-        written.append(path)
+        written.append(write_text(child(folder, name, f"{src}: name").with_suffix(".yaml"),
+                                  yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)))
     return written
 
 
@@ -531,15 +645,27 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
     """
+    if not Path(directory).is_dir():
+        raise InputError([Problem(str(directory), "no such snapshot folder",
+                                  "write snapshots first with chainopt snapshot write")])
     files = sorted(Path(directory).glob("*.yaml"))
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])
     drift = {}
     for f in files:
-        golden = yaml.safe_load(f.read_text())
+        golden = read_mapping(f, str(f), what="snapshot file")
+        if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
+            raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
+                                      "re-run", "write the snapshot again with chainopt "
+                                      "snapshot write")])
         current = {"rerun": golden["rerun"], **key_figures(run(golden["rerun"], save=False))}
-        lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+        try:
+            lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
+                                      f"{exc})", "write it again with chainopt snapshot "
+                                      "write")]) from None
         if lines:
             drift[f.stem] = lines
     if drift:

@@ -2,52 +2,234 @@
 
 Everything chainopt writes goes to a temporary sibling first and is renamed into
 place only when complete, so a failed or interrupted run leaves nothing behind. An
-existing folder is replaced only when asked: it is moved aside, and deleted only
-after the new one is in place.
+existing folder is replaced only when asked, and only if chainopt wrote it — a real
+folder (not a link) carrying the marker of its kind (:data:`KINDS`): a results
+``manifest.json`` with chainopt's keys, a sweep's ``sweep.json``, a comparison's
+``comparison.md`` or a case's ``case.yaml``. A results folder never replaces a case
+folder or anything else. The old folder is moved aside, and deleted only after the new
+one is in place.
+
+Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
+(:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
+killed half-way (``kill -9``, power cut) leaves such a folder; the next write in the
+same parent folder removes it — only when both the name prefix and the marker are
+there and the process that made it is gone (or the marker is older than a day).
+
+Folders and files get the ordinary permissions of new files (``0777``/``0666`` minus
+the umask), not the ``0700``/``0600`` of :mod:`tempfile`. Failing to write (no
+permission, disk full) is an :class:`~chainopt.errors.InputError` naming the place.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chainopt.errors import InputError, Problem
 
-def write_folder(folder: str | Path, fill: Callable[[Path], None]) -> Path:
-    """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+TMP_PREFIX = ".chainopt-tmp."
+TMP_MARKER = ".chainopt-tmp"
+STALE_AFTER_S = 24 * 3600
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def readable(path: str | Path) -> None:
+    """Give a file or folder made by :mod:`tempfile` the ordinary permissions."""
+    mode = 0o777 if Path(path).is_dir() else 0o666
+    os.chmod(path, mode & ~_umask())
+
+
+def _json_keys(path: Path, keys: tuple[str, ...]) -> bool:
     try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and all(k in doc for k in keys)
+
+
+def _starts_with(path: Path, text: str) -> bool:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.read(len(text)) == text
+    except (OSError, ValueError):
+        return False
+
+
+# kind -> (marker file, test that the marker is chainopt's)
+KINDS = {
+    "results": ("manifest.json", lambda p: _json_keys(p, ("case", "input_hash", "status"))),
+    "sweep": ("sweep.json", lambda p: _json_keys(p, ("source", "sets"))),
+    "comparison": ("comparison.md", lambda p: _starts_with(p, "# Comparison:")),
+    "case": ("case.yaml", lambda p: p.is_file()),
+}
+
+
+def is_chainopt_folder(folder: str | Path, kind: str | None = None) -> bool:
+    """True for a real folder (not a link) carrying chainopt's marker of ``kind`` (any
+    kind if None)."""
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    kinds = [kind] if kind else list(KINDS)
+    return any((folder / KINDS[k][0]).is_file() and KINDS[k][1](folder / KINDS[k][0])
+               for k in kinds)
+
+
+def _write_error(where: Path, exc: OSError) -> InputError:
+    return InputError([Problem(str(where), f"cannot write here: {exc.strerror or exc}",
+                               "choose an output folder you can write to (and with free "
+                               "space), e.g. --out")])
+
+
+def check_writable(parent: str | Path) -> Path:
+    """Prove that ``parent`` can be created (if missing) and written, before solving.
+
+    Nothing is left behind: the test file goes into the nearest folder that exists."""
+    parent = Path(parent)
+    near = parent
+    while not near.exists() and near != near.parent:
+        near = near.parent
+    if not near.is_dir():
+        raise InputError([Problem(str(near), "is a file, not a folder",
+                                  f"give a folder for the output (not inside {near})")])
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=near)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise _write_error(near, exc) from None
+    return parent
+
+
+def _mark(tmp: Path) -> None:
+    (tmp / TMP_MARKER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                              "created": time.time()}))
+
+
+def _stale(tmp: Path) -> bool:
+    """True if the temporary folder ``tmp`` belongs to a chainopt process that is gone."""
+    try:
+        info = json.loads((tmp / TMP_MARKER).read_text())
+        pid, host, created = int(info["pid"]), str(info["host"]), float(info["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # no readable marker: not provably ours, leave it alone
+    if time.time() - created > STALE_AFTER_S:
+        return True
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def clean_leftovers(parent: str | Path) -> list[Path]:
+    """Remove temporary folders of killed chainopt runs in ``parent``; return them."""
+    parent = Path(parent)
+    removed: list[Path] = []
+    if not parent.is_dir():
+        return removed
+    for p in parent.glob(f"{TMP_PREFIX}*"):
+        if p.is_dir() and not p.is_symlink() and _stale(p):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def check_replaceable(folder: Path, kind: str | None = None) -> None:
+    """An InputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
+    which may be replaced."""
+    if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
+        marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
+        raise InputError([Problem(
+            str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
+            f"chainopt {marker}), so --overwrite will not replace it".replace("  ", " "),
+            "give another name or output folder, or move it away yourself")])
+
+
+def write_folder(folder: str | Path, fill: Callable[[Path], None],
+                 kind: str | None = None) -> Path:
+    """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling.
+
+    An existing ``folder`` is replaced only if chainopt wrote it (a folder of ``kind``
+    if given; see the module docstring); callers decide whether replacing is wanted.
+    """
+    folder = Path(folder)
+    if folder.exists() or folder.is_symlink():
+        check_replaceable(folder, kind)
+    check_writable(folder.parent)
+    clean_leftovers(folder.parent)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.", dir=folder.parent))
+    except OSError as exc:
+        raise _write_error(folder.parent, exc) from None
+    try:
+        _mark(tmp)
         fill(tmp)
+        (tmp / TMP_MARKER).unlink()
+        readable(tmp)
         old = None
         if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.old.",
+                                        dir=folder.parent))
+            old.rmdir()
             folder.rename(old)
+            _mark(old)
         tmp.rename(folder)
         if old is not None:
             shutil.rmtree(old)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _write_error(folder, exc) from None
         raise
     return folder
 
 
-def write_file(path: str | Path, fill: Callable[[Path], None]) -> Path:
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, with the ordinary permissions."""
+    def fill(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return write_file(path, fill)
+
+
+def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     """Create ``path`` by calling ``fill(tmp_path)``; the file gets the usual mode."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    if path.is_dir():
+        raise InputError([Problem(str(path), "is a folder", "give a file name to write")])
+    check_writable(path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _write_error(path.parent, exc) from None
     try:
         fill(Path(tmp))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
+        readable(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
     return path

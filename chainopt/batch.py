@@ -52,7 +52,10 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
         note = ""
         do_save, do_over = save, overwrite
         if reuse and (folder / MANIFEST).is_file():
-            old = Results.load(folder)
+            try:
+                old = Results.load(folder)
+            except ChainoptError:  # damaged: solve again (replaced only with --overwrite)
+                old = Results(tables={}, manifest={})
             if old.manifest.get("input_hash") == case_hash(case):
                 return RunOutcome(str(source), name, old, status="reused",
                                   note=f"reused {folder}")

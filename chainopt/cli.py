@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input, 2 usage (typer's own), 3 infeasible or unbounded,
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated
@@ -34,6 +35,28 @@ err = Console(stderr=True)
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx) or embedded case name; default: "
          "the embedded default case.", show_default=False)]
+
+
+def _positive(value: float | None) -> float | None:
+    """typer callback: a finite number > 0 (exit 2 with the valid range otherwise)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"must be a finite number > 0 (found {value})")
+    return value
+
+
+MAX_JOBS = 1024
+
+
+def _between(lo: int, hi: int | None = None):
+    """typer callback factory: a whole number from ``lo`` to ``hi`` (exit 2 otherwise)."""
+    rng = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
+
+    def check(value: int | None) -> int | None:
+        if value is not None and (value < lo or (hi is not None and value > hi)):
+            raise typer.BadParameter(f"must be a whole number {rng} (found {value})")
+        return value
+
+    return check
 
 
 def _fail(exc: ChainoptError) -> typer.Exit:
@@ -71,18 +94,20 @@ def run(
     out: Annotated[Path, typer.Option(help="Folder the results go in, as OUT/<name>/ "
                                             "(default: results/<name>/).")]
     = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Results folder name (default: case name).")]
-    = None,
+    name: Annotated[str | None, typer.Option(help="Results folder name, snake_case (default: "
+                                                  "the scenario or case name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")]
-    = None,
-    threads: Annotated[int | None, typer.Option(help="Solver threads (default 1: "
-                                                     "deterministic).")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Solver time limit in seconds (> 0).", callback=_positive)] = None,
+    threads: Annotated[int | None, typer.Option(
+        help="Solver threads, 1 to 256 (default 1: deterministic).",
+        callback=_between(1, 256))] = None,
     method: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
     excel: Annotated[bool, typer.Option(help="Also write results.xlsx (KPI sheet first).")]
     = False,
     jobs: Annotated[int | None, typer.Option(help="Parallel processes for several cases "
-                                                  "(default: number of cores).")] = None,
+                                                  "(default: number of cores).",
+                                             callback=_between(1, MAX_JOBS))] = None,
     solver: Annotated[str | None, typer.Option(help="Solve through Pyomo with this solver "
                                                     "(highs, cbc, glpk, gurobi, cplex, ...); "
                                                     "default: HiGHS directly.")] = None,
@@ -200,24 +225,27 @@ def sweep(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="TABLE.COLUMN[KEY=VALUE,...]OP VALUES with OP =, *= or +=, VALUES "
                       "start:stop:count or v1,v2,...; several --set make a grid.")] = None,
-    samples: Annotated[int, typer.Option(help="Monte Carlo draws (needs --distributions).")]
-    = 0,
-    seed: Annotated[int, typer.Option(help="Random seed of the draws.")] = 0,
+    samples: Annotated[int, typer.Option(
+        help="Monte Carlo draws, 0 (none) to 100000 (needs --distributions).",
+        callback=_between(0, 100_000))] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed of the draws (>= 0).",
+                                      callback=_between(0, 2**63 - 1))] = 0,
     distributions: Annotated[Path | None, typer.Option(help="YAML declaring the "
                                                             "distributions.")] = None,
-    jobs: Annotated[int, typer.Option(help="Local worker processes.")] = os.cpu_count() or 1,
+    jobs: Annotated[int, typer.Option(help="Local worker processes (>= 1).",
+                                      callback=_between(1, MAX_JOBS))] = os.cpu_count() or 1,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address (or set "
                                                   "DASK_SCHEDULER_ADDRESS).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish an interrupted sweep folder.")]
     = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep-<name>/.")] = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Sweep name (default: source name).")]
-    = None,
+    name: Annotated[str | None, typer.Option(help="Sweep name, snake_case (default: the "
+                                                  "scenario or case name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing sweep folder.")] = False,
     full: Annotated[list[str] | None, typer.Option(help="Also save full results of this "
                                                         "variant id (repeatable).")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit per variant.")]
-    = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Solver time limit per variant in seconds (> 0).", callback=_positive)] = None,
 ) -> None:
     """Run many variants of a case or scenario: a grid or Monte Carlo draws.
 
@@ -318,7 +346,8 @@ def explain(
                                                "(ranging) of a results folder.")] = False,
     elastic: Annotated[bool, typer.Option(help="For an infeasible case: the smallest "
                                                "relaxation that makes it feasible.")] = False,
-    top: Annotated[int, typer.Option(help="How many items per list.")] = 10,
+    top: Annotated[int, typer.Option(help="How many items per list (>= 1).",
+                                     callback=_between(1))] = 10,
     period: Annotated[str | None, typer.Option(help="Period of the netback chains "
                                                     "(default: the first with sales).")] = None,
 ) -> None:
@@ -468,13 +497,15 @@ def compare(
                                                         "first is the base.")],
     out: Annotated[Path, typer.Option(help="Folder holding results/<name> and "
                                            "compare-<name>.")] = Path("results"),
-    name: Annotated[str | None, typer.Option(help="Comparison name (default: the run names "
-                                                  "joined by -vs-).")] = None,
-    jobs: Annotated[int | None, typer.Option(help="Parallel processes (default: number of "
-                                                  "cores).")] = None,
+    name: Annotated[str | None, typer.Option(help="Comparison name, snake_case (default: the "
+                                                  "run names joined by -vs-).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        help="Parallel processes (default: number of cores).",
+        callback=_between(1, MAX_JOBS))] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace results folders that hold results "
                                                  "of other inputs.")] = False,
-    rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal.")] = 12,
+    rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal (>= 1).",
+                                      callback=_between(1))] = 12,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.
 
@@ -487,6 +518,11 @@ def compare(
     if len(scenarios) < 2:
         err.print("[bold red]error:[/] compare needs at least two cases or scenarios")
         raise typer.Exit(2)
+    try:
+        if name is not None:  # a bad name or a folder in the way: say so before solving
+            api.compare_folder(out, name, [])
+    except ChainoptError as exc:
+        raise _fail(exc) from None
     outcomes = run_parallel(scenarios, out=out, jobs=jobs, overwrite=overwrite, options=None,
                             reuse=True)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -496,9 +532,12 @@ def compare(
                   "must succeed)")
         raise typer.Exit(worst or 1)
     console.print("valuing each project against its own counterfactual ...")
-    sections = cmp.compare(good, api.counterfactuals(good))
-    label = name or "-vs-".join(good)[:120]
-    folder = cmp.save(sections, list(good), out / f"compare-{label}", overwrite=True)
+    try:
+        sections = cmp.compare(good, api.counterfactuals(good))
+        folder = cmp.save(sections, list(good), api.compare_folder(out, name, list(good)),
+                          overwrite=True)
+    except ChainoptError as exc:
+        raise _fail(exc) from None
     for key, df in sections.items():
         tab = Table(title=cmp.TITLES.get(key, key), show_edge=False, title_justify="left")
         if df.empty:
@@ -519,8 +558,10 @@ def compare(
 @app.command()
 def verify(
     results_dir: Annotated[Path, typer.Argument(help="A results folder written by run.")],
-    rtol: Annotated[float, typer.Option(help="Relative tolerance.")] = 1e-6,
-    atol: Annotated[float, typer.Option(help="Absolute tolerance.")] = 1e-6,
+    rtol: Annotated[float, typer.Option(help="Relative tolerance (> 0).",
+                                        callback=_positive)] = 1e-6,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance (> 0).",
+                                        callback=_positive)] = 1e-6,
 ) -> None:
     """Re-run a saved run from its recorded inputs and compare every table.
 
@@ -565,8 +606,10 @@ def snapshot_write(
 def snapshot_check(
     directory: Annotated[Path, typer.Option("--dir", help="Snapshot folder.")]
     = Path("snapshots"),
-    rtol: Annotated[float, typer.Option(help="Relative tolerance.")] = 1e-5,
-    atol: Annotated[float, typer.Option(help="Absolute tolerance.")] = 1e-3,
+    rtol: Annotated[float, typer.Option(help="Relative tolerance (> 0).",
+                                        callback=_positive)] = 1e-5,
+    atol: Annotated[float, typer.Option(help="Absolute tolerance (> 0).",
+                                        callback=_positive)] = 1e-3,
 ) -> None:
     """Re-run every snapshot's source and print a diff of the figures that drifted (exit 5).
 

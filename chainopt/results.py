@@ -19,6 +19,7 @@ CSV disagree with ``results.xlsx`` and the in-memory tables beyond 1e-9.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import pandas as pd
 
 from chainopt.atomic import write_folder
 from chainopt.errors import InputError, Problem, ResultsExistError
+from chainopt.textfile import read_text
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
@@ -99,22 +101,55 @@ class Results:
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
-        write_folder(folder, fill)
+        write_folder(folder, fill, kind="results")
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by :meth:`save`."""
+    def load(cls, folder: str | Path, require: tuple[str, ...] = ()) -> Results:
+        """Read a results folder written by :meth:`save`.
+
+        A missing or damaged ``manifest.json``, a table that cannot be read and a missing
+        table named in ``require`` are :class:`InputError` naming the file."""
         folder = Path(folder)
         mf = folder / MANIFEST
+        if not folder.is_dir():
+            raise InputError([Problem(str(folder), "no such folder",
+                                      "give a results folder written by chainopt run")])
         if not mf.is_file():
             raise InputError([Problem(str(folder), "not a chainopt results folder (no "
                                       "manifest.json)", "give a folder written by chainopt run")])
-        manifest = json.loads(mf.read_text())
-        tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
-                  for p in sorted(folder.glob("*.csv"))}
+        manifest = read_manifest(mf)
+        tables = {}
+        for p in sorted(folder.glob("*.csv")):
+            text = read_text(p, str(p), what="results table")
+            try:
+                tables[p.stem] = pd.read_csv(io.StringIO(text), keep_default_na=False,
+                                             na_values=[""])
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+                raise InputError([Problem(str(p), "damaged results table: "
+                                          f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None
+        missing = [t for t in require if t not in tables]
+        if missing:
+            raise InputError([Problem(str(folder), f"results table {t}.csv is missing", RERUN)
+                              for t in missing])
         for df in tables.values():
             for c in ("period", "site", "project"):
                 if c in df.columns:
                     df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         return cls(tables=tables, manifest=manifest)
+
+
+RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
+
+
+def read_manifest(path: Path) -> dict:
+    """``manifest.json`` as a mapping, or an InputError saying it is damaged."""
+    text = read_text(path, str(path), what="manifest")
+    try:
+        manifest = json.loads(text)
+    except ValueError as exc:
+        raise InputError([Problem(str(path), f"damaged manifest, not valid JSON: {exc}",
+                                  RERUN)]) from None
+    if not isinstance(manifest, dict):
+        raise InputError([Problem(str(path), "damaged manifest, not a JSON object", RERUN)])
+    return manifest

@@ -43,7 +43,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
@@ -503,7 +503,7 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
                                         else res.problem.lower_bound))
 
 
-def _finite(x: object) -> float | None:
+def _finite(x: Any) -> float | None:
     try:
         return float(x) if math.isfinite(float(x)) else None
     except (TypeError, ValueError):

@@ -35,15 +35,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainopt.atomic import readable
 from chainopt.case.load import load_case
 from chainopt.case.scenario import Scenario, apply_changes
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.textfile import read_text
 
 SET_PATTERN = re.compile(
     r"^(?P<table>[a-z_]+)\.(?P<column>[a-z0-9_]+)(\[(?P<where>[^\]]*)\])?\s*"
     r"(?P<op>\*=|\+=|=)\s*(?P<values>.+)$")
 OPS = {"=": "set", "*=": "scale", "+=": "add"}
+MAX_VARIANTS = 100_000  # variants in one sweep (grid points or Monte Carlo draws)
 
 
 @dataclass(frozen=True)
@@ -88,15 +91,25 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
         k, v = part.split("=", 1)
         where.append((k.strip(), v.strip()))
     spec = m["values"].strip()
+    where_text = f"--set {text!r}"
     try:
         if ":" in spec:
             a, b, n = spec.split(":")
-            values = np.linspace(float(a), float(b), int(n)).tolist()
+            count = int(n)
+            if count < 1 or count > MAX_VARIANTS:
+                raise InputError([Problem(where_text, f"the range '{spec}' has {count} points",
+                                          f"the count after the second ':' must be 1 to "
+                                          f"{MAX_VARIANTS:,}")])
+            values = np.linspace(float(a), float(b), count).tolist()
         else:
             values = [float(v) for v in spec.split(",")]
     except ValueError:
-        raise InputError([Problem(f"--set {text!r}", f"cannot read the values '{spec}'",
-                                  "give start:stop:count or v1,v2,...")]) from None
+        raise InputError([Problem(where_text, f"cannot read the values '{spec}'",
+                                  "give start:stop:count (count a whole number >= 1) or "
+                                  "v1,v2,...")]) from None
+    if not all(np.isfinite(values)):
+        raise InputError([Problem(where_text, f"the values '{spec}' are not all finite numbers",
+                                  "give finite numbers (no nan or inf)")])
     return Target(m["table"], m["column"], tuple(where), OPS[m["op"]]), values
 
 
@@ -111,6 +124,10 @@ class Variant:
 
 def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     """The product of all settings' values, one variant per combination."""
+    total = int(np.prod([len(vals) for _, vals in settings], dtype=float))
+    if total > MAX_VARIANTS:
+        raise InputError([Problem("--set", f"the grid has {total:,} variants",
+                                  f"at most {MAX_VARIANTS:,}: use fewer points or settings")])
     out = []
     combos = itertools.product(*[vals for _, vals in settings])
     for i, combo in enumerate(combos):
@@ -122,7 +139,7 @@ def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     return out
 
 
-def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
+def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
     """Monte Carlo variants from a distributions spec (a parsed YAML mapping).
 
     ``spec = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]",
@@ -135,38 +152,37 @@ def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
     """
     from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
 
-    variables = spec.get("variables") or []
-    if not variables:
-        raise InputError([Problem("distributions", "no variables declared",
-                                  "list them under 'variables:'")])
+    if not isinstance(samples, int) or not 1 <= samples <= MAX_VARIANTS:
+        raise InputError([Problem("--samples", f"must be a whole number from 1 to "
+                                  f"{MAX_VARIANTS:,} (found {samples!r})")])
+    variables = _variables(spec)
+    assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
     k = len(variables)
-    corr = np.asarray(spec.get("correlation", np.eye(k)), dtype=float)
-    if corr.shape != (k, k):
-        raise InputError([Problem("distributions: correlation",
-                                  f"must be a {k}x{k} matrix, found shape {corr.shape}")])
+    corr = _correlation(spec.get("correlation"), k)
     z = rng.standard_normal((samples, k)) @ np.linalg.cholesky(corr).T
     u = stats.norm.cdf(z)
     cols = []
     targets = []
     for j, var in enumerate(variables):
-        symbol = {"set": "=", "scale": "*=", "add": "+="}.get(var.get("op", "scale"), "?")
-        target, _ = parse_set(f"{var['target']}{symbol}0")
+        symbol = {"set": "=", "scale": "*=", "add": "+="}[var.get("op", "scale")]
+        try:
+            target, _ = parse_set(f"{var['target']}{symbol}0")
+        except InputError:
+            raise InputError([Problem(f"distributions: variables[{j}].target",
+                                      f"cannot read the target {var['target']!r}",
+                                      "write table.column[key=value,...]")]) from None
         d = var["dist"]
-        kind = d.get("type")
+        kind = d["type"]
         if kind == "uniform":
             x = d["low"] + u[:, j] * (d["high"] - d["low"])
         elif kind == "triangular":
             lo, mo, hi = d["low"], d["mode"], d["high"]
             x = stats.triang.ppf(u[:, j], (mo - lo) / (hi - lo), loc=lo, scale=hi - lo)
-        elif kind == "normal":
+        else:  # normal
             lo = (d.get("low", -np.inf) - d["mean"]) / d["sd"]
             hi = (d.get("high", np.inf) - d["mean"]) / d["sd"]
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
-        else:
-            raise InputError([Problem(f"distributions: variables[{j}].dist.type",
-                                      f"unknown distribution {kind!r}",
-                                      "use uniform, triangular or normal")])
         cols.append(x)
         targets.append(target)
     out = []
@@ -178,6 +194,105 @@ def draw_samples(spec: dict, samples: int, seed: int) -> list[Variant]:
                            changes=tuple(t.change(v) for t, v in zip(targets, vals,
                                                                      strict=True))))
     return out
+
+
+DIST_PARAMS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+               "normal": ("mean", "sd")}
+
+
+def _variables(spec: object) -> list[dict]:
+    """The ``variables`` of a distributions spec, each checked (InputError naming the key)."""
+    where = "distributions"
+    if not isinstance(spec, dict):
+        raise InputError([Problem(where, "must be a mapping with 'variables' (and optionally "
+                                  "'correlation')")])
+    variables = spec.get("variables") or []
+    if not isinstance(variables, list) or not variables:
+        raise InputError([Problem(f"{where}: variables", "no variables declared",
+                                  "list them under 'variables:'")])
+    problems = []
+    for j, var in enumerate(variables):
+        here = f"{where}: variables[{j}]"
+        if not isinstance(var, dict) or not isinstance(var.get("target"), str) \
+                or not isinstance(var.get("dist"), dict):
+            problems.append(Problem(here, "needs 'target' (table.column[key=value]) and "
+                                    "'dist' (a mapping with 'type' and its parameters)"))
+            continue
+        if var.get("op", "scale") not in ("set", "scale", "add"):
+            problems.append(Problem(f"{here}.op", f"unknown op {var.get('op')!r}",
+                                    "use set, scale or add"))
+        d = var["dist"]
+        kind = d.get("type")
+        if kind not in DIST_PARAMS:
+            problems.append(Problem(f"{here}.dist.type", f"unknown distribution {kind!r}",
+                                    "use uniform, triangular or normal"))
+            continue
+        params = [*DIST_PARAMS[kind], *(("low", "high") if kind == "normal" else ())]
+        bad = [p for p in params if (p in DIST_PARAMS[kind] or p in d) and
+               (isinstance(d.get(p), bool) or not isinstance(d.get(p), int | float)
+                or not np.isfinite(d.get(p)))]
+        if bad:
+            problems.append(Problem(f"{here}.dist.{bad[0]}", f"must be a finite number "
+                                    f"(found {d.get(bad[0])!r})"))
+            continue
+        if kind == "uniform" and not d["low"] <= d["high"]:
+            problems.append(Problem(f"{here}.dist", "needs low <= high"))
+        elif kind == "triangular" and not (d["low"] <= d["mode"] <= d["high"]
+                                           and d["low"] < d["high"]):
+            problems.append(Problem(f"{here}.dist", "needs low <= mode <= high and low < high"))
+        elif kind == "normal" and (d["sd"] <= 0 or d.get("low", -np.inf) >= d.get("high",
+                                                                                  np.inf)):
+            problems.append(Problem(f"{here}.dist", "needs sd > 0 (and low < high)"))
+    if problems:
+        raise InputError(problems)
+    return variables
+
+
+def _correlation(value: object, k: int) -> np.ndarray:
+    """The correlation matrix of a distributions spec (identity if absent), checked."""
+    where = "distributions: correlation"
+    if value is None:
+        return np.eye(k)
+    try:
+        corr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError([Problem(where, f"must be a {k}x{k} matrix of numbers")]) from None
+    if corr.shape != (k, k):
+        raise InputError([Problem(where, f"must be a {k}x{k} matrix, found shape "
+                                  f"{corr.shape}")])
+    if not np.isfinite(corr).all() or not np.allclose(corr, corr.T) or \
+            not np.allclose(np.diag(corr), 1.0) or (np.abs(corr) > 1).any():
+        raise InputError([Problem(where, "must be symmetric, with 1 on the diagonal and "
+                                  "entries from -1 to 1")])
+    try:
+        np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        raise InputError([Problem(where, "is not positive definite (no set of variables can "
+                                  "have these correlations)",
+                                  "check the signs and sizes of the entries")]) from None
+    return corr
+
+
+def check_variants(raw, variants: list[Variant]) -> None:
+    """Apply each change of the first variant alone to ``raw``; a change that cannot apply
+    (unknown table, column, selector matching no row) fails every variant, so it is an
+    InputError now, before anything is written, naming the setting."""
+    if not variants:
+        raise InputError([Problem("sweep", "no variants to run")])
+    labels = list(variants[0].values)
+    for label, change in zip(labels, variants[0].changes, strict=True):
+        try:
+            apply_variant(raw, [change])
+        except InputError as exc:
+            raise InputError([Problem(f"--set {label.rsplit(' ', 1)[0]}", p.message, p.hint)
+                              for p in exc.problems]) from None
+
+
+def error_message(exc: ChainoptError) -> str:
+    """The whole message of an error on one line (every problem of an InputError)."""
+    if isinstance(exc, InputError):
+        return "; ".join(str(p) for p in exc.problems)
+    return " ".join(str(exc).split())
 
 
 # ---------------------------------------------------------------------------------------
@@ -278,7 +393,7 @@ def solve_variant(source: str, variant: Variant, options=None,
                 off = objective_with_fixed(built, cols, 0.0, options)
                 row[f"npv_{project}_incremental_musd"] = outcome.objective - off
     except ChainoptError as exc:
-        row.update(status=type(exc).__name__, message=str(exc).splitlines()[0],
+        row.update(status=type(exc).__name__, message=error_message(exc),
                    objective_musd=np.nan)
     row["seconds"] = time.perf_counter() - t0
     return row
@@ -299,8 +414,21 @@ class SweepFolder:
     def parts(self) -> Path:
         return self.path / "parts"
 
+    def _parts(self) -> dict[str, pd.DataFrame]:
+        """Every readable part by variant id; a damaged part (not one row of this variant)
+        is left out, so ``resume`` solves that variant again and replaces it."""
+        out = {}
+        for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
+            try:
+                df = pd.read_csv(p, encoding="utf-8")
+            except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                continue
+            if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
+                out[p.stem] = df
+        return out
+
     def done(self) -> set[str]:
-        return {p.stem for p in self.parts.glob("*.csv")} if self.parts.exists() else set()
+        return set(self._parts())
 
     def write_part(self, row: dict) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
@@ -308,10 +436,11 @@ class SweepFolder:
         with os.fdopen(fd, "w") as f:
             pd.DataFrame([row]).to_csv(f, index=False, float_format="%.10g",
                                        lineterminator="\n")
+        readable(tmp)
         os.replace(tmp, self.parts / f"{row['variant']}.csv")
 
     def collect(self) -> pd.DataFrame:
-        frames = [pd.read_csv(p) for p in sorted(self.parts.glob("*.csv"))]
+        frames = list(self._parts().values())
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True).sort_values("variant", kind="stable")
@@ -349,6 +478,20 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
             folder.write_part(row)
             report(i, total, row)
     return folder.collect()
+
+
+def read_meta(path: Path) -> dict:
+    """A sweep folder's ``sweep.json``, or an InputError saying it is damaged."""
+    try:
+        meta = json.loads(read_text(path, str(path), what="sweep.json"))
+    except ValueError as exc:
+        raise InputError([Problem(str(path), f"damaged, not valid JSON: {exc}",
+                                  "start the sweep again without --resume")]) from None
+    if not isinstance(meta, dict) or "source" not in meta or not isinstance(
+            meta.get("sets", []), list):
+        raise InputError([Problem(str(path), "damaged: not the sweep.json chainopt writes",
+                                  "start the sweep again without --resume")])
+    return meta
 
 
 def save_meta(folder: SweepFolder, meta: dict) -> None:

@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import tempfile
 from pathlib import Path
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 import pandas as pd
 import yaml
 
 from chainopt.atomic import write_file
+from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import TABLES, RawCase
 from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem
+from chainopt.safe_yaml import parse_yaml
+from chainopt.xlsx_text import append_row
 
 CASE_SHEET = "case"
 BY_PERIOD_SUFFIX = "_by_period"
+MAX_UNPACKED = 2_000_000_000  # bytes a case workbook may unpack to (zip bombs)
+FORMULA_WITHOUT_VALUE = ("formula without a saved value: open and save the workbook in Excel, "
+                         "or enter the number")
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
 
 
@@ -71,7 +75,10 @@ def _cell_in(v: object) -> str:
 
 
 def write_workbook(raw: RawCase, path: str | Path) -> Path:
-    """Write a raw case (``case.yaml`` mapping + string tables) as one workbook, atomically."""
+    """Write a raw case (``case.yaml`` mapping + string tables) as one workbook, atomically.
+
+    Text that a spreadsheet would run as a formula is written as text
+    (:mod:`chainopt.xlsx_text`)."""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -80,17 +87,17 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = CASE_SHEET
-    ws.append(["key", "value_yaml"])
+    append_row(ws, ["key", "value_yaml"])
     for key, value in raw.meta.items():
-        ws.append([str(key), _yaml_line(value)])
+        append_row(ws, [str(key), _yaml_line(value)])
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 100
     for name in sorted(raw.tables):
         df = raw.tables[name]
         sh = wb.create_sheet(name)
-        sh.append([str(c) for c in df.columns])
+        append_row(sh, [str(c) for c in df.columns])
         for row in df.itertuples(index=False):
-            sh.append([_cell_out(str(v)) if v is not None else "" for v in row])
+            append_row(sh, [_cell_out(str(v)) if v is not None else "" for v in row])
         sh.freeze_panes = "A2"
     for sh in wb.worksheets:
         for cell in sh[1]:
@@ -99,83 +106,237 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     return path
 
 
-def read_workbook(path: str | Path) -> RawCase:
-    """Read a case workbook: the ``case`` sheet and one sheet per table, cells as strings."""
+def _open(path: Path, data_only: bool):
+    """The workbook in read-only mode; one that unpacks to more than MAX_UNPACKED bytes (a
+    zip bomb) or cannot be read is an InputError."""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), "no such workbook",
-                                  "give an .xlsx written by chainopt convert")])
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError([Problem(str(path), f"cannot be read as an Excel workbook: {exc}")]) \
-            from exc
+        with ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise InputError([Problem(str(path), f"unpacks to {unpacked:,} bytes, more than "
+                                      f"the {MAX_UNPACKED:,} allowed for a case workbook",
+                                      "is this the right file?")])
+        return load_workbook(path, read_only=True, data_only=data_only)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError,
+            AttributeError, IndexError) as exc:
+        raise InputError([Problem(str(path), "cannot be read as an Excel workbook: "
+                                  f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                                  "give an .xlsx written by chainopt convert or saved by "
+                                  "Excel")]) from None
+
+
+def _rows(ws) -> list[tuple[int, list]]:
+    """The non-empty rows of a read-only sheet as (row number, cells), trailing empty cells
+    dropped. The sheet's recorded used range is ignored (``reset_dimensions``), so a sheet
+    claiming A1:XFD1048576 costs only the cells it really holds."""
+    ws.reset_dimensions()
+    out = []
+    for r, row in enumerate(ws.iter_rows(), start=1):
+        cells = list(row)
+        while cells and (cells[-1].value is None or
+                         (isinstance(cells[-1].value, str) and not cells[-1].value.strip())):
+            cells.pop()
+        if cells:
+            out.append((r, cells))
+    return out
+
+
+def _formula_values(path: Path, wanted: dict[str, set[tuple[int, int]]]) -> dict:
+    """The values saved with the formula cells in ``wanted`` ({sheet: {(row, col)}})."""
+    wb = _open(path, data_only=True)
+    try:
+        found = {}
+        for sheet, cells in wanted.items():
+            ws = wb[sheet]
+            ws.reset_dimensions()
+            last = max(r for r, _ in cells)
+            for r, row in enumerate(ws.iter_rows(max_row=last), start=1):
+                for c, cell in enumerate(row, start=1):
+                    if (r, c) in cells:
+                        found[(sheet, r, c)] = cell.value
+        return found
+    finally:
+        wb.close()
+
+
+def read_workbook(path: str | Path) -> RawCase:
+    """Read a case workbook: the ``case`` sheet and one sheet per table, cells as strings.
+
+    A formula cell gives the value Excel saved with it; a formula without a saved value
+    is an error naming the sheet and cell. The RawCase records where each row and
+    column came from (``locations``), so validation messages name cells (``units!D7``).
+    """
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    if path.is_dir() or not path.is_file():
+        raise InputError([Problem(str(path), "no such workbook" if not path.is_dir() else
+                                  "is a folder, not a workbook",
+                                  "give an .xlsx written by chainopt convert")])
+    wb = _open(path, data_only=False)
     problems: list[Problem] = []
     known = set(TABLES) | {t + BY_PERIOD_SUFFIX for t in TABLES}
-    meta: dict = {}
-    tables: dict[str, pd.DataFrame] = {}
+    sheets: dict[str, list[tuple[int, list]]] = {}
     try:
         if CASE_SHEET not in wb.sheetnames:
             problems.append(Problem(f"{path.name}", f"no '{CASE_SHEET}' sheet",
                                     "the first sheet holds case.yaml as key/value_yaml rows"))
         for name in wb.sheetnames:
-            rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
-            rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
             where = f"{path.name}, sheet {name}"
-            if name == CASE_SHEET:
-                for i, r in enumerate(rows[1:], start=2):
-                    key = _cell_in(r[0] if r else None)
-                    text = _cell_in(r[1] if len(r) > 1 else None)
-                    if not key:
-                        continue
-                    try:
-                        meta[key] = yaml.safe_load(text) if text else None
-                    except yaml.YAMLError as exc:
-                        problems.append(Problem(f"{where}, row {i}, column value_yaml",
-                                                f"not valid YAML: {exc}"))
-                continue
             if name.startswith("_"):
                 continue
-            if name not in known:
+            if name != CASE_SHEET and name not in known:
                 problems.append(Problem(where, "unknown table", closest(name, sorted(known))))
                 continue
-            if not rows:
-                continue
-            header = [_cell_in(v) for v in rows[0]]
-            while header and not header[-1]:
-                header.pop()
-            body = [[_cell_in(v) for v in r[:len(header)]] for r in rows[1:]]
-            body = [r + [""] * (len(header) - len(r)) for r in body]
-            tables[name] = pd.DataFrame(body, columns=header, dtype=str) if body else \
-                pd.DataFrame(columns=header, dtype=str)
+            sheets[name] = _rows(wb[name])
     finally:
         wb.close()
+    formulas = {name: {(r, c.column) for r, cells in rows for c in cells if c.data_type == "f"}
+                for name, rows in sheets.items()}
+    formulas = {k: v for k, v in formulas.items() if v}
+    cached = _formula_values(path, formulas) if formulas else {}
+    for (sheet, r, c), v in sorted(cached.items()):
+        if v is None:
+            problems.append(Problem(f"{sheet}!{get_column_letter(c)}{r}", FORMULA_WITHOUT_VALUE))
+
+    def value(sheet: str, r: int, cell) -> str:
+        if cell.data_type == "f":
+            return _cell_in(cached.get((sheet, r, cell.column)))
+        return _cell_in(cell.value)
+
+    meta: dict = {}
+    tables: dict[str, pd.DataFrame] = {}
+    locations: dict[str, dict] = {}
+    for name, rows in sheets.items():
+        if name == CASE_SHEET:
+            meta_rows = {}
+            for r, cells in rows[1:]:
+                key = value(name, r, cells[0]) if cells else ""
+                text = value(name, r, cells[1]) if len(cells) > 1 else ""
+                if not key:
+                    continue
+                meta_rows[key] = r
+                try:
+                    meta[key] = parse_yaml(text, f"{CASE_SHEET}!B{r}") if text else None
+                except InputError as exc:
+                    problems += exc.problems
+            locations[CASE_SHEET] = {"sheet": CASE_SHEET, "meta_rows": meta_rows}
+            continue
+        if not rows:
+            continue
+        header_row, head_cells = rows[0]
+        header = [value(name, header_row, c) for c in head_cells]
+        while header and not header[-1]:
+            header.pop()
+        body_rows = rows[1:]
+        body = []
+        stray = None
+        for r, cells in body_rows:
+            vals = [value(name, r, c) for c in cells[:len(header)]]
+            body.append(vals + [""] * (len(header) - len(vals)))
+            if stray is None and len(cells) > len(header):
+                stray = next((f"{name}!{get_column_letter(c.column)}{r}"
+                              for c in cells[len(header):] if value(name, r, c)), None)
+        if stray:
+            problems.append(Problem(stray, "a value in a column without a name in the header "
+                                    "row", "name the column, or delete the value"))
+        keep, seen = [], set()
+        for j, h in enumerate(header):
+            cell = f"{name}!{get_column_letter(j + 1)}{header_row}"
+            if not h:
+                if any(row[j] for row in body):
+                    problems.append(Problem(cell, "a column without a name in the header row",
+                                            "name the column, or delete it"))
+                continue  # an empty spacer column
+            if h in seen:
+                problems.append(Problem(cell, f"column '{h}' appears twice in the header row",
+                                        "keep one of them"))
+            seen.add(h)
+            keep.append(j)
+        letters = {header[j]: get_column_letter(j + 1) for j in keep}
+        header = [header[j] for j in keep]
+        body = [[row[j] for j in keep] for row in body]
+        tables[name] = pd.DataFrame(body, columns=header, dtype=str) if body else \
+            pd.DataFrame(columns=header, dtype=str)
+        locations[name] = {"sheet": name, "header_row": header_row,
+                           "rows": [r for r, _ in body_rows],
+                           "columns": letters}
     if problems:
         raise InputError(problems)
-    return RawCase(meta=meta, tables=tables, origin=str(path))
+    return RawCase(meta=meta, tables=tables, origin=str(path), locations=locations)
+
+
+_WHERE = re.compile(r"^(?P<table>[a-z_]+)\.csv(?P<rest>.*)$", re.S)
+_ROW_COL = re.compile(r"^ row (?P<row>\d+), column (?P<col>[A-Za-z0-9_]+)$")
+_ROW = re.compile(r"^ row (?P<row>\d+)(?P<tail>,.*)?$", re.S)
+_ROWS = re.compile(r"^ rows (?P<rows>[\d, ]+)$")
+_COL = re.compile(r"^, column (?P<col>[A-Za-z0-9_]+)$")
+
+
+def locate(where: str, locations: dict) -> str:
+    """A validation location for a CSV table (``units.csv row 7, column capacity``) said
+    for the workbook it came from (``units!D8``); other locations are returned as they are.
+    """
+    if where.startswith("case.yaml key ") and CASE_SHEET in locations:
+        key = where.removeprefix("case.yaml key ")
+        rows = locations[CASE_SHEET]["meta_rows"]
+        top = key.split(".", 1)[0]
+        return f"{CASE_SHEET}!B{rows[top]} ({key})" if top in rows else \
+            f"sheet {CASE_SHEET}, key {key}"
+    m = _WHERE.match(where)
+    if not m:
+        return where
+    if m["table"] not in locations:  # a table the workbook has no sheet for
+        return f"sheet {m['table']}{m['rest']}"
+    loc = locations[m["table"]]
+    sheet, rest = loc["sheet"], m["rest"]
+
+    def row(n: str) -> int | str:
+        i = int(n) - 2  # validation counts CSV lines: the header is line 1
+        return loc["rows"][i] if 0 <= i < len(loc["rows"]) else n
+
+    if mm := _ROW_COL.match(rest):
+        letter = loc["columns"].get(mm["col"])
+        r = row(mm["row"])
+        return f"{sheet}!{letter}{r}" if letter else f"{sheet}!{r}:{r} (column {mm['col']})"
+    if mm := _ROW.match(rest):
+        r = row(mm["row"])
+        return f"{sheet}!{r}:{r}{mm['tail'] or ''}"
+    if mm := _ROWS.match(rest):
+        rows = ", ".join(str(row(x.strip())) for x in mm["rows"].split(","))
+        return f"sheet {sheet}, rows {rows}"
+    if mm := _COL.match(rest):
+        letter = loc["columns"].get(mm["col"])
+        return f"{sheet}!{letter}{loc['header_row']}" if letter else \
+            f"sheet {sheet}, column {mm['col']}"
+    return f"sheet {sheet}{rest}"
+
+
+def relocate(exc: InputError, locations: dict) -> InputError:
+    """``exc`` with every location said for the workbook (see :func:`locate`)."""
+    return InputError([Problem(locate(p.where, locations), p.message, p.hint)
+                       for p in exc.problems])
 
 
 def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> Path:
-    """Write a raw case as a case folder (``case.yaml`` + CSV), atomically."""
+    """Write a raw case as a case folder (``case.yaml`` + CSV), atomically.
+
+    An existing folder is replaced only with ``overwrite`` and only if it is a case
+    folder (it holds ``case.yaml``; see :mod:`chainopt.atomic`)."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise InputError([Problem(str(folder), "exists", "pass --overwrite to replace it")])
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         (tmp / "case.yaml").write_text(yaml.safe_dump(raw.meta, sort_keys=False,
                                                       allow_unicode=True, width=100),
                                        encoding="utf-8")
         for name, df in sorted(raw.tables.items()):
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+
+    return atomic_write_folder(folder, fill, kind="case")

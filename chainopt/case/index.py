@@ -117,30 +117,63 @@ class ModelIndex:
 
 
 def build_index(case: Case) -> ModelIndex:
-    """Compute the sparse index of ``case``: one vectorised pass per table."""
-    meta = case.meta
-    t = case.tables
-    disc = Discounting.from_meta(meta)
+    """Compute the sparse index of ``case``: one vectorised pass per table, one named
+    step per group of frames."""
+    disc = Discounting.from_meta(case.meta)
+    periods = _periods(case, disc)
+    projects = case.tables["projects"]
+    off = set(projects.loc[projects["state"] == "off", "project"])
+    live = projects[projects["state"] != "off"].reset_index(drop=True).rename(
+        columns={"lifetime_yr": "lifetime", "lead_time_yr": "lead", "ramp_up": "ramp"})
+    units = case.tables["units"][~case.tables["units"]["project"].isin(off)]
+    unit_cap, unit_new, life_ext = _unit_frames(case, units, periods, disc)
+    links = case.tables["links"][~case.tables["links"]["project"].isin(off)]
+    flow, link_cap, link_new = _link_frames(case, links, periods, disc)
+    project_build, retire, precedence = _project_frames(case, live, periods, disc)
+    blend_in, blend_cap, spec_terms = _blending(case, periods)
+    segments, curve_fixed = _capex_curves(case.tables["capex_segments"],
+                                          case.tables["capex_curve"])
+    com = case.tables["commodities"]
+    return ModelIndex(
+        periods=periods, disc=disc, activity=_activity(case, units),
+        mode_flows=_mode_flows(case), unit_cap=unit_cap, unit_new=unit_new,
+        purchase=_purchases(case), sales=_sales(case), flow=flow, link_cap=link_cap,
+        link_new=link_new, projects=live, project_build=project_build, retire=retire,
+        life_ext=life_ext, precedence=precedence,
+        emission_commodities=frozenset(com.loc[com["kind"] == "emission", "commodity"]),
+        policies=_policies(case), hard_floors=case.meta.demand_floors == "hard",
+        shortfall_penalty=case.meta.shortfall_penalty_usd_per_unit,
+        blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
+        constraints=_constraints(case),
+        constraint_terms=case.tables["constraint_terms"].drop(columns="_row"),
+        segments=segments, curve_fixed=curve_fixed, demand=_demand(case),
+        disposal=_disposal(case), link_emissions=_link_emissions(links), case=case,
+    )
+
+
+def _periods(case: Case, disc: Discounting) -> pd.DataFrame:
+    """period, start_year, length_yr, pos, weight (w_t from the discount function)."""
     periods = pd.DataFrame([{k: v for k, v in p.model_dump().items() if k != "weight"}
-                            for p in meta.periods])
+                            for p in case.meta.periods])
     periods["pos"] = np.arange(len(periods))
     periods["weight"] = disc.weights
+    return periods
+
+
+def _timed(builds: pd.DataFrame, periods: pd.DataFrame, disc: Discounting) -> pd.DataFrame:
+    """Builds (construction starting in ``period``) with ``first_use`` = start + lead,
+    keeping those usable before the horizon ends."""
     start_of = dict(zip(periods["period"], periods["start_year"], strict=True))
+    first = builds["period"].map(start_of).astype(float) + builds["lead"].astype(float)
+    return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
 
-    def timed(builds: pd.DataFrame) -> pd.DataFrame:
-        """Add ``first_use`` (construction start + lead) and keep builds usable in time."""
-        first = builds["period"].map(start_of).astype(float) + builds["lead"].astype(float)
-        return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
 
-    projects = t["projects"].copy()
-    off = set(projects.loc[projects["state"] == "off", "project"])
-    live = projects[projects["state"] != "off"].reset_index(drop=True)
-    live = live.rename(columns={"lifetime_yr": "lifetime", "lead_time_yr": "lead",
-                                "ramp_up": "ramp"})
-
-    units = t["units"][~t["units"]["project"].isin(off)]
+def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """unit_cap (capacity by period, alive shares), unit_new (expansion candidates),
+    life_ext (life-extension options of units with a retire year in the horizon)."""
     ucap = by_period(case, "units", ["capacity_k_per_yr", "max_new_k_per_yr"], units)
-    ucap = ucap.rename(columns={"capacity_k_per_yr": "capacity", "availability": "availability",
+    ucap = ucap.rename(columns={"capacity_k_per_yr": "capacity",
                                 "fixed_om_usd_per_unit_yr": "fixed_om",
                                 "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
                                 "lifetime_yr": "lifetime", "min_new_k_per_yr": "min_new",
@@ -151,9 +184,9 @@ def build_index(case: Case) -> ModelIndex:
     unit_cap = ucap[["unit", "period", "site", "process", "capacity", "availability",
                      "fixed_om", "project", "retire_year", "alive", "alive_pv"]
                     ].reset_index(drop=True)
-    unit_new = timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
-                              ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
-                               "min_new", "build_fixed", "lead", "ramp"]])
+    unit_new = _timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
+                               ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
+                                "min_new", "build_fixed", "lead", "ramp"]], periods, disc)
     ext = units[(units["life_extension_yr"] > 0) & (units["retire_year"] < disc.end_year)]
     life_ext = pd.DataFrame({
         "unit": ext["unit"], "capacity": ext["capacity_k_per_yr"],
@@ -162,40 +195,62 @@ def build_index(case: Case) -> ModelIndex:
         "lifetime": ext["life_extension_yr"],
         "first_use": np.maximum(ext["retire_year"], disc.first_year), "lead": 0.0, "ramp": "",
     }).reset_index(drop=True)
+    return unit_cap, unit_new, life_ext
 
+
+def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per (unit, mode of its process, period), in unit, mode, period order."""
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
     act = units[["unit", "site", "process"]].merge(
         modes[["mode", "process", "period", "variable_cost_usd_per_unit", "capacity_use"]],
         on="process")
     act = act.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})
-    order = {p: i for i, p in enumerate(meta.period_names)}
+    order = {p: i for i, p in enumerate(case.meta.period_names)}
     act = act.assign(_p=act["period"].map(order)).sort_values(["unit", "mode", "_p"],
                                                                kind="stable")
-    activity = act[["unit", "mode", "period", "site", "process", "variable_cost",
-                    "capacity_use"]].reset_index(drop=True)
+    return act[["unit", "mode", "period", "site", "process", "variable_cost",
+                "capacity_use"]].reset_index(drop=True)
 
-    mf = t["mode_flows"]
-    mode_flows = pd.DataFrame({
+
+def _mode_flows(case: Case) -> pd.DataFrame:
+    """mode, commodity, coef (+ out, - in)."""
+    mf = case.tables["mode_flows"]
+    return pd.DataFrame({
         "mode": mf["mode"], "commodity": mf["commodity"],
         "coef": np.where(mf["direction"] == "out", 1.0, -1.0) * mf["amount_per_unit"],
     })
 
-    sup = by_period(case, "supplies", ["cost_usd_per_unit", "max_k_per_yr"])
-    purchase = sup.rename(columns={"cost_usd_per_unit": "cost", "max_k_per_yr": "max"})[
-        ["site", "commodity", "tier", "period", "cost", "max"]].reset_index(drop=True)
-    mk = by_period(case, "markets", ["price_usd_per_unit", "max_k_per_yr", "min_k_per_yr"])
-    sales = mk.rename(columns={"price_usd_per_unit": "price", "max_k_per_yr": "max",
-                               "min_k_per_yr": "min"})[
-        ["site", "commodity", "tier", "period", "price", "max", "min"]].reset_index(drop=True)
-    dm = by_period(case, "demand", ["amount_k_per_yr"])
-    demand = dm.rename(columns={"amount_k_per_yr": "amount"})[
-        ["site", "commodity", "period", "amount"]].reset_index(drop=True)
-    cm = t["commodities"]
-    disposal = cm.loc[cm["disposal"].astype(bool), ["commodity", "disposal_cost_usd_per_unit"]
-                      ].rename(columns={"disposal_cost_usd_per_unit": "cost"}
-                               ).reset_index(drop=True)
 
-    links = t["links"][~t["links"]["project"].isin(off)]
+def _purchases(case: Case) -> pd.DataFrame:
+    sup = by_period(case, "supplies", ["cost_usd_per_unit", "max_k_per_yr"])
+    return sup.rename(columns={"cost_usd_per_unit": "cost", "max_k_per_yr": "max"})[
+        ["site", "commodity", "tier", "period", "cost", "max"]].reset_index(drop=True)
+
+
+def _sales(case: Case) -> pd.DataFrame:
+    mk = by_period(case, "markets", ["price_usd_per_unit", "max_k_per_yr", "min_k_per_yr"])
+    return mk.rename(columns={"price_usd_per_unit": "price", "max_k_per_yr": "max",
+                              "min_k_per_yr": "min"})[
+        ["site", "commodity", "tier", "period", "price", "max", "min"]].reset_index(drop=True)
+
+
+def _demand(case: Case) -> pd.DataFrame:
+    """Hard demand (demand.csv) by period: site, commodity, period, amount."""
+    dm = by_period(case, "demand", ["amount_k_per_yr"])
+    return dm.rename(columns={"amount_k_per_yr": "amount"})[
+        ["site", "commodity", "period", "amount"]].reset_index(drop=True)
+
+
+def _disposal(case: Case) -> pd.DataFrame:
+    """Commodities with free disposal and its cost: commodity, cost."""
+    cm = case.tables["commodities"]
+    return cm.loc[cm["disposal"].astype(bool), ["commodity", "disposal_cost_usd_per_unit"]
+                  ].rename(columns={"disposal_cost_usd_per_unit": "cost"}).reset_index(drop=True)
+
+
+def _link_frames(case: Case, links: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """flow (one row per link, commodity and period), link_cap, link_new."""
     lk = by_period(case, "links", ["capacity_k_per_yr", "cost_usd_per_unit", "max_new_k_per_yr"],
                    links)
     lk = lk.rename(columns={"capacity_k_per_yr": "capacity", "cost_usd_per_unit": "cost",
@@ -206,58 +261,56 @@ def build_index(case: Case) -> ModelIndex:
     flow = flow[["link", "commodity", "period", "from_site", "to_site", "cost", "loss",
                  "transport_mode"]].reset_index(drop=True)
     link_cap = lk[["link", "period", "capacity", "project"]].reset_index(drop=True)
-    link_new = timed(lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
-                            ["link", "period", "capex", "max_new", "lifetime", "lead", "ramp"]])
+    link_new = _timed(lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
+                             ["link", "period", "capex", "max_new", "lifetime", "lead", "ramp"]],
+                      periods, disc)
+    return flow, link_cap, link_new
 
-    first = live["earliest_period"].replace("", meta.period_names[0]).map(order)
+
+def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """project_build (candidate construction periods from the earliest one; the forced
+    period only for a forced project), retire (project, unit), precedence."""
+    order = {p: i for i, p in enumerate(case.meta.period_names)}
+    first = live["earliest_period"].replace("", case.meta.period_names[0]).map(order)
     cand = live[["project"]].merge(periods[["period", "pos"]], how="cross")
     earliest = cand["project"].map(dict(zip(live["project"], first, strict=True)))
     cand = cand[cand["pos"].to_numpy() >= earliest.to_numpy(dtype=float)]
-    forced = live.set_index("project")["forced_period"]
-    is_forced = cand["project"].map(live.set_index("project")["state"]).eq("forced")
-    cand = cand[~is_forced | (cand["period"] == cand["project"].map(forced))]
-    cand = cand.assign(lead=cand["project"].map(live.set_index("project")["lead"]))
-    project_build = timed(cand[["project", "period", "lead"]])[["project", "period",
-                                                               "first_use"]]
+    by = live.set_index("project")
+    is_forced = cand["project"].map(by["state"]).eq("forced")
+    cand = cand[~is_forced | (cand["period"] == cand["project"].map(by["forced_period"]))]
+    cand = cand.assign(lead=cand["project"].map(by["lead"]))
+    project_build = _timed(cand[["project", "period", "lead"]], periods, disc)[
+        ["project", "period", "first_use"]]
     retire = live[["project"]].join(split_list(live["retires_units"]).rename("unit"))
-    retire = retire[retire["unit"].notna()]
+    retire = retire[retire["unit"].notna()].reset_index(drop=True)
     precedence = pd.concat([
         live[["project"]].join(split_list(live[col]).rename("other")).dropna().assign(kind=col)
         for col in ("requires", "excludes")], ignore_index=True)
+    return project_build, retire, precedence
 
-    com = t["commodities"]
-    emission = frozenset(com.loc[com["kind"] == "emission", "commodity"])
+
+def _policies(case: Case) -> pd.DataFrame:
     pol = by_period(case, "policies", ["carbon_price_usd_per_unit", "cap_k_per_yr"])
-    policies = pol.rename(columns={"carbon_price_usd_per_unit": "carbon_price",
-                                   "cap_k_per_yr": "cap"})[
+    return pol.rename(columns={"carbon_price_usd_per_unit": "carbon_price",
+                               "cap_k_per_yr": "cap"})[
         ["commodity", "site", "period", "carbon_price", "cap"]].reset_index(drop=True)
 
-    blend_in, blend_cap, spec_terms = _blending(case, periods)
+
+def _constraints(case: Case) -> pd.DataFrame:
+    """User constraints by period, only in the periods each one lists (blank: all)."""
     cons = by_period(case, "constraints", ["rhs"])
     allowed = cons[["period"]].join(split_list(cons["periods"]).rename("_allowed"))
     keep = allowed["_allowed"].isna() | (allowed["_allowed"] == allowed["period"])
     keep = keep.groupby(level=0).any().reindex(cons.index).fillna(True)
-    constraints = cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
-    segments, curve_fixed = _capex_curves(t["capex_segments"], t["capex_curve"])
+    return cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
+
+
+def _link_emissions(links: pd.DataFrame) -> pd.DataFrame:
     le = links.loc[links["emission_commodity"] != "", ["link", "emission_commodity",
                                                        "emission_per_unit"]]
-    link_emissions = le.rename(columns={"emission_commodity": "commodity",
-                                        "emission_per_unit": "per_unit"}).reset_index(drop=True)
-
-    return ModelIndex(
-        periods=periods, disc=disc,
-        activity=activity, mode_flows=mode_flows, unit_cap=unit_cap, unit_new=unit_new,
-        purchase=purchase, sales=sales, flow=flow, link_cap=link_cap, link_new=link_new,
-        projects=live, project_build=project_build, retire=retire.reset_index(drop=True),
-        life_ext=life_ext, precedence=precedence,
-        emission_commodities=emission, policies=policies,
-        hard_floors=meta.demand_floors == "hard",
-        shortfall_penalty=meta.shortfall_penalty_usd_per_unit,
-        blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
-        constraints=constraints, constraint_terms=t["constraint_terms"].drop(columns="_row"),
-        segments=segments, curve_fixed=curve_fixed, demand=demand, disposal=disposal,
-        link_emissions=link_emissions, case=case,
-    )
+    return le.rename(columns={"emission_commodity": "commodity",
+                              "emission_per_unit": "per_unit"}).reset_index(drop=True)
 
 
 def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,

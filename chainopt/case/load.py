@@ -6,16 +6,19 @@ inputs and validate the result from scratch.
 
 from __future__ import annotations
 
+import csv
+import io
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from chainopt.case.excel import is_workbook, read_workbook
+from chainopt.case.excel import is_workbook, read_workbook, relocate
 from chainopt.case.schema import TABLES, Case, RawCase
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
+from chainopt.safe_yaml import read_mapping
+from chainopt.textfile import read_text
 
 DEFAULT_CASE = "ru_eastwest"
 BY_PERIOD_SUFFIX = "_by_period"
@@ -52,40 +55,81 @@ def read_raw(source: str | Path | None) -> RawCase:
         return read_workbook(source)
     folder = resolve_case_path(source)
     yaml_path = folder / "case.yaml"
-    if not yaml_path.is_file():
+    if not yaml_path.exists():
         raise InputError([Problem(str(folder), "no case.yaml in this folder",
                                   "a case folder needs case.yaml plus CSV tables")])
-    try:
-        meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(str(yaml_path), f"not valid YAML: {exc}")]) from exc
-    if not isinstance(meta, dict):
-        raise InputError([Problem(str(yaml_path), "must be a mapping of keys to values")])
+    meta = read_mapping(yaml_path, str(yaml_path), what="case.yaml")
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     known = set(TABLES) | {t + BY_PERIOD_SUFFIX for t in TABLES}
-    for csv in sorted(folder.glob("*.csv")):
-        name = csv.stem
+    for table_path in sorted(folder.glob("*.csv")):
+        name = table_path.stem
         if name not in known:
-            problems.append(Problem(csv.name, "unknown table", closest(name, sorted(known))))
+            problems.append(Problem(table_path.name, "unknown table", closest(name, sorted(known))))
             continue
-        tables[name] = read_csv(csv)
+        try:
+            tables[name] = read_csv(table_path)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     return RawCase(meta=meta, tables=tables, origin=str(folder))
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read one table with every cell as a stripped string ('' for blank)."""
+    """Read one table with every cell as a stripped string ('' for blank).
+
+    The file must be comma-separated UTF-8 text with a header row; a semicolon- or
+    tab-separated file is an error with a hint (see :func:`delimiter_hint`).
+    """
+    text = read_text(path, path.name, what="CSV file")
+    if not text.strip():
+        raise InputError([Problem(path.name, "is empty",
+                                  "a table needs a header row naming its columns")])
+    hint = delimiter_hint(text)
+    if hint:
+        raise InputError([Problem(path.name, hint, "save it as comma-separated CSV (in Excel: "
+                                  "'CSV UTF-8 (comma delimited)'), decimals with a point")])
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    twice = sorted({h.strip() for h in header if h.strip() and
+                    [x.strip() for x in header].count(h.strip()) > 1})
+    if twice:
+        raise InputError([Problem(f"{path.name}, column {h}", "appears twice in the header",
+                                  "keep one of them") for h in twice])
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                         comment=None, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(path.name, f"cannot be read as CSV: {exc}")]) from exc
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                         skipinitialspace=True, comment=None)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError([Problem(path.name, f"cannot be read as CSV: {_first_line(exc)}",
+                                  "check the quotes and the number of commas per row")]) from None
     df.columns = [str(c).strip() for c in df.columns]
     return df.apply(lambda s: s.str.strip()) if len(df) else df
 
 
+def delimiter_hint(text: str) -> str:
+    """A message if the header of a CSV text looks semicolon- or tab-separated, else ''."""
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if "," in header:
+        return ""
+    for sep, label in ((";", "semicolons"), ("\t", "tabs")):
+        if header.count(sep) >= 1:
+            return (f"looks separated by {label}, not commas (header "
+                    f"'{header[:60]}')")
+    return ""
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def load_case(source: str | Path | None = None) -> Case:
-    """Load and validate a case folder or embedded case (``None``: the default case)."""
-    return validate(read_raw(source))
+    """Load and validate a case folder or embedded case (``None``: the default case).
+
+    Problems in a workbook are located by sheet and cell (``units!D7``)."""
+    raw = read_raw(source)
+    try:
+        return validate(raw)
+    except InputError as exc:
+        if not raw.locations:
+            raise
+        raise relocate(exc, raw.locations) from None

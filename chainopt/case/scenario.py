@@ -8,7 +8,7 @@ into a new :class:`~chainopt.case.schema.Case`; the base is never mutated.
 
 .. code-block:: yaml
 
-    name: small_high_prices           # optional; default: the file name without .yaml
+    name: small_high_prices           # optional, snake_case; default: the file name
     description: Polymer prices +20 %, crude +10 %, a carbon price from 2031
     base: small_chain                 # folder (relative to this file or the working
                                       # directory), embedded case, or another *.yaml
@@ -43,6 +43,10 @@ them too). With ``period`` (or a value given as ``{period: value}``) only those
 periods change, written as overrides. A blank (unlimited) value stays unlimited
 under ``scale`` and ``add``. Values are in the units of the row (``stated_unit``).
 
+Names are names, never paths: the scenario name (or the file name standing in for it)
+must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML reader
+(:mod:`chainopt.safe_yaml`); a chain of bases deeper than :data:`MAX_CHAIN` is an error.
+
 Every change must do something: a selector that matches no row, a column or table
 that does not exist, an unknown project or period is an error naming the scenario
 file and the change (``changes[2]``, counted from 0), with a "did you mean" hint.
@@ -57,14 +61,16 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase, split_list
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
+from chainopt.names import RULE_TEXT, is_name
+from chainopt.safe_yaml import read_yaml
 
 SCENARIO_KEYS = ("name", "description", "base", "changes")
+MAX_CHAIN = 32  # scenario bases followed at most (a longer chain is an error)
 VALUE_OPS = ("set", "scale", "add")
 CHANGE_KEYS = {
     "table": ("table", "where", "period", "set", "scale", "add", "add_rows", "remove_rows",
@@ -110,13 +116,10 @@ def read_scenario(path: str | Path) -> Scenario:
     """Read and shape-check one scenario YAML file."""
     path = Path(path)
     label = shown(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError([Problem(label, "no such scenario file",
                                   "give the path of a .yaml scenario file")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(label, f"not valid YAML: {exc}")]) from exc
+    doc = read_yaml(path, label)
     if not isinstance(doc, dict):
         raise InputError([Problem(label, "a scenario must be a mapping with keys "
                                   f"{', '.join(SCENARIO_KEYS)}")])
@@ -131,10 +134,14 @@ def read_scenario(path: str | Path) -> Scenario:
     if not isinstance(changes, list):
         problems.append(Problem(f"{label} key changes", "must be a list of changes"))
         changes = []
-    name = str(doc.get("name") or path.stem)
+    name = doc.get("name") or path.stem
+    if not is_name(name):
+        field = "key name" if doc.get("name") else "file name (the default scenario name)"
+        problems.append(Problem(f"{label} {field}", f"{name!r} is not a valid scenario name",
+                                f"use {RULE_TEXT}; a name is never a path"))
     if problems:
         raise InputError(problems)
-    return Scenario(name=name, description=str(doc.get("description") or ""),
+    return Scenario(name=str(name), description=str(doc.get("description") or ""),
                     base=str(doc["base"]), changes=tuple(changes), path=path)
 
 
@@ -174,6 +181,10 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
     """Apply a scenario and its bases: (raw of its base, its effective raw, chain root first)."""
     sc = read_scenario(path)
     key = sc.path.resolve()
+    if len(_seen) >= MAX_CHAIN:
+        raise InputError([Problem(f"{sc.label} key base", f"the chain of scenario bases is "
+                                  f"deeper than {MAX_CHAIN}", "base the scenario on a case or a "
+                                  "shorter chain")])
     if key in _seen:
         cycle = " -> ".join(shown(p) for p in (*_seen, key))
         raise InputError([Problem(f"{sc.label} key base", f"scenario bases form a cycle: "

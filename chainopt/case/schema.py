@@ -15,7 +15,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
 
 # Units a commodity may be measured in, and their dimension and factor to the base.
 UNITS: dict[str, tuple[str, float]] = {
@@ -53,17 +53,17 @@ class Period(_Frozen):
 class SolverDefaults(_Frozen):
     """Solver settings a case may carry; the CLI can override each."""
 
-    time_limit_s: float = Field(default=600.0, gt=0)
+    time_limit_s: float = Field(default=600.0, gt=0, allow_inf_nan=False)
     threads: int = Field(default=1, ge=1, le=256)
     method: Literal["auto", "simplex", "ipm"] = "auto"
-    mip_gap: float = Field(default=1e-4, ge=0, le=1)
+    mip_gap: float = Field(default=1e-4, ge=0, le=1, allow_inf_nan=False)
 
 
 class CaseMeta(_Frozen):
     """The contents of ``case.yaml``."""
 
     format_version: Literal[1] = 1
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN, max_length=100)
     description: str = ""
     currency: Literal["USD"] = "USD"
     base_year: int = Field(ge=1900, le=2300)
@@ -124,6 +124,9 @@ class RawCase:
     # The case and scenario overlays this raw case came from, root first (see
     # chainopt.case.scenario); empty for a plain case.
     scenario_chain: tuple[dict, ...] = ()
+    # Where rows and columns came from when read from a workbook (sheet, row numbers,
+    # column letters; see chainopt.case.excel.locate); empty for CSV folders.
+    locations: dict = field(default_factory=dict, compare=False)
 
 
 ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text",

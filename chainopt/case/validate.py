@@ -135,7 +135,10 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             num = pd.to_numeric(s.where(~blank), errors="coerce")
             nan_text = s.str.lower().isin(["nan", "+nan", "-nan"])
             notnum = ~blank & num.isna() & ~nan_text
-            out.rows(file, df, notnum, name, "not a number")
+            comma = s.str.fullmatch(r"[-+]?\d+,\d+")
+            out.rows(file, df, notnum & comma, name, "not a number",
+                     hint="decimal comma? write the decimal point: 1.5, not 1,5")
+            out.rows(file, df, notnum & ~comma, name, "not a number")
             finite = np.isfinite(num.fillna(0.0)) & ~nan_text
             out.rows(file, df, ~finite, name, "must be a finite number")
             if col.lo is not None:
@@ -519,6 +522,13 @@ def validate(raw: RawCase) -> Case:
                 continue
             by_period[parent.name] = _by_period(parent, df, tables[parent.name],
                                                 keys.get("periods"), out)
+    if "units" not in raw.tables and len(tables.get("modes", ())):
+        out.add("units.csv", "required table is missing: modes.csv defines processes "
+                f"({', '.join(sorted(set(tables['modes']['process']))[:5])}) but no unit runs "
+                "them", "create units.csv (unit, site, process, capacity_k_per_yr)")
+    if not any(len(tables.get(n, ())) for n in ("units", "supplies", "markets")):
+        out.add("case", "the chain is empty: no units, supplies or markets",
+                "add units.csv, supplies.csv and markets.csv")
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ class BuiltModel:
     lp: LinearProgram
     arrays: LPArrays
     timings: dict[str, float] = field(default_factory=dict)
-    solver: object = None  # the solver's copy of the model, set by chainopt.solve.handover
+    solver: Any = None  # the solver's copy of the model, set by chainopt.solve.handover
     extension: list[str] | None = None  # components added by extend(), None: not extended
     relaxed: int = 0  # integer decisions made continuous by relax() (chainopt run --relax)
     _pyomo: object = field(default=None, repr=False)

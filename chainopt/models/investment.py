@@ -36,6 +36,8 @@ results report (``investments`` table) and project cash flows count.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -98,6 +100,7 @@ def _capacity(lp: LinearProgram, ix: ModelIndex, kind: str, pairs: pd.DataFrame,
               per_unit: np.ndarray) -> None:
     """Add ``-per_unit * usable_share`` of each pair to its capacity row."""
     handle = lp.unit_capacity if kind == "unit" else lp.link_capacity
+    assert handle is not None, "conversion and transport create the capacity rows first"
     rows = handle.rows(pairs, period="use_period")
     lp.add_terms(rows, pairs["col"].to_numpy(),
                  -np.asarray(per_unit, dtype=float) * pairs["usable_share"].to_numpy())
@@ -389,8 +392,10 @@ def _once_and_precedence(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) ->
             lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)
 
 
-_NEW = dict(value_unit="USD per unit (NPV)", vintage="build", results="capacity")
-_LUMPY = dict(value_unit="USD per unit (NPV)", vintage="build", results="kpis", technical=True)
+_NEW: dict[str, Any] = dict(value_unit="USD per unit (NPV)", vintage="build",
+                            results="capacity")
+_LUMPY: dict[str, Any] = dict(value_unit="USD per unit (NPV)", vintage="build", results="kpis",
+                              technical=True)
 # a project's build decision: a share (divisible projects) or binary (all or nothing)
 PROJECT_SHARE, PROJECT_BUILD = (
     Var("investment", name, dims=("project", "period"),

@@ -18,12 +18,14 @@ shortfall variable and an unmeetable floor makes the case infeasible.
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD, tiers
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import Bound, Cost, FamilySpec, Row, Var
 
-_SALES = dict(
+_SALES: dict[str, Any] = dict(
     unit="k units/yr of the commodity", categories=("revenue",), vintage="period",
     results="sales", reduced_cost=True,
     missing_bound="markets.csv gives no max_k_per_yr (sales cap) for {commodity} at {site}")
@@ -47,7 +49,7 @@ SHORTFALL_TIER = Var(
     "market", "shortfall_tier", dims=("site", "commodity", "tier", "period"),
     unit="k units/yr of the commodity", noun="shortfall of {commodity} at {site} (tier {tier})",
     categories=("shortfall_penalty",), vintage="period", results="sales")
-_FLOOR = dict(unit="k units/yr of the commodity", sense=">=", vintage="period",
+_FLOOR: dict[str, Any] = dict(unit="k units/yr of the commodity", sense=">=", vintage="period",
               results="sales", what="demand floor", ranging=True, elastic=True)
 DEMAND_MIN = Row(
     "market", "demand_min", dims=("site", "commodity", "period"),

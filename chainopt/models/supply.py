@@ -10,12 +10,14 @@ the objective.
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD, tiers
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import Bound, Cost, FamilySpec, Var
 
-_PURCHASE = dict(
+_PURCHASE: dict[str, Any] = dict(
     unit="k units/yr of the commodity", categories=("supply",), vintage="period",
     results="purchases", reduced_cost=True,
     missing_bound="supplies.csv gives no max_k_per_yr for {commodity} at {site}")

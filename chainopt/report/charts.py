@@ -27,8 +27,11 @@ KIND_COLOURS = {
 
 
 def esc(name: object) -> str:
-    """A case name as safe text (HTML-escaped) for labels, hovers and tables."""
-    return html.escape(str(name), quote=True)
+    """A case name as safe text (HTML-escaped once) for labels, hovers and tables.
+
+    Quotes become numeric references (``&#34;``, ``&#39;``), which both browsers and
+    plotly's label renderer decode (plotly shows ``&quot;`` literally)."""
+    return html.escape(str(name), quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
 def _t(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:

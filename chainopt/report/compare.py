@@ -19,6 +19,7 @@ and sales that gained or lost most, horizon-average per year, by site).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -297,22 +298,33 @@ def _cell(section: str, col: str, v: object) -> str:
     return fmt(v)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*|\[\]<>~#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def md_text(value: object) -> str:
+    """Text for a Markdown document: pipes, backticks, brackets, emphasis markers and
+    HTML brackets backslash-escaped, line breaks as spaces (``a_b`` stays as it is)."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
-    """All sections as one Markdown document (pipe tables)."""
-    lines = [f"# Comparison: {', '.join(names)}", "",
-             f"Base: **{names[0]}**; Δ columns are each run minus the base.", ""]
+    """All sections as one Markdown document (pipe tables); every name and text cell is
+    escaped with :func:`md_text`, numbers are written as they are."""
+    lines = [f"# Comparison: {', '.join(md_text(n) for n in names)}", "",
+             f"Base: **{md_text(names[0])}**; Δ columns are each run minus the base.", ""]
     for key, df in sections.items():
-        lines += [f"## {TITLES.get(key, key)}", ""]
+        lines += [f"## {md_text(TITLES.get(key, key))}", ""]
         if df.empty:
             lines += ["(no rows)", ""]
             continue
         cols = [str(c) for c in df.columns]
-        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("| " + " | ".join(md_text(c) for c in cols) + " |")
         lines.append("|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
                                     for c in df.columns) + "|")
         for row in df.itertuples(index=False):
-            lines.append("| " + " | ".join(_cell(key, c, v) for c, v in zip(cols, row,
-                                                                          strict=True)) + " |")
+            lines.append("| " + " | ".join(md_text(_cell(key, c, v)) for c, v in
+                                           zip(cols, row, strict=True)) + " |")
         lines.append("")
     return "\n".join(lines)
 

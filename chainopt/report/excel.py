@@ -1,4 +1,7 @@
-"""The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first."""
+"""The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first.
+
+Text that a spreadsheet would run as a formula is written as text
+(:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
 
@@ -35,16 +39,16 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     for name in names:
         df = tables[name]
         ws = wb.create_sheet(name[:31])
-        ws.append([str(c) for c in df.columns])
+        append_row(ws, [str(c) for c in df.columns])
         for row in df.itertuples(index=False):
-            ws.append([_value(v) for v in row])
+            append_row(ws, [_value(v) for v in row])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
     ws = wb.create_sheet("manifest")
-    ws.append(["key", "value"])
+    append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):
-        ws.append([k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
+        append_row(ws, [k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
                    else json.dumps(v, default=str)])
     write_file(path, lambda tmp: wb.save(tmp))
     return path

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from chainopt import __version__
+from chainopt.atomic import is_chainopt_folder, write_text
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts
 from chainopt.report.charts import esc
 from chainopt.report.compare import TITLES
 from chainopt.report.static import write_compare_static, write_static
-from chainopt.results import Results
+from chainopt.results import RERUN, Results
 
 REPORT_FILE = "report.html"
 
@@ -130,23 +129,6 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str
         f"<main>{body}</main></body></html>\n")
 
 
-def _readable(path: str | Path) -> None:
-    """Give a temporary file (mkstemp: 0600) the usual permissions of a new file."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    _readable(tmp)
-    os.replace(tmp, path)
-    return path
-
-
 # -- run report -----------------------------------------------------------------------------
 
 def _cards(items: list[tuple[str, str]]) -> str:
@@ -199,7 +181,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict) -> str:
                                          "num_vars", "num_rows", "created_utc")}
     info["versions"] = json.dumps(manifest.get("versions", {}), sort_keys=True)
     sections.append(("run", "Run", table_html(pd.DataFrame(
-        {"item": list(info), "value": [esc("" if v is None else v) for v in info.values()]}))))
+        {"item": list(info), "value": ["" if v is None else str(v) for v in info.values()]}))))
     name = manifest.get("scenario") or manifest.get("case") or "run"
     sub = (f"case {esc(manifest.get('case', ''))} · status {esc(manifest.get('status', ''))} · "
            f"objective {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
@@ -427,16 +409,20 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         res = Results.load(folder)
         if "sites" not in res.tables:  # results written before the sites table existed
             res.tables["sites"] = _sites_from_origin(res.manifest)
-        written = [write_atomic(html_path, run_report_html(res.tables, res.manifest))]
+        written = [write_text(html_path, run_report_html(res.tables, res.manifest))]
         if static:
             for fmt in static:
                 written += write_static(res.tables, res.manifest, html_path.parent, fmt)
         return written
+    if is_chainopt_folder(folder, "results"):  # chainopt's manifest, but damaged tables
+        Results.load(folder, require=("kpis",))  # names a missing or unreadable table
+        raise InputError([Problem(str(folder / "kpis.csv"), "damaged results table (not the "
+                                  "kpis table chainopt writes)", RERUN)])
     if not any(folder.glob("*.csv")):
         raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
                                   "kpis.csv) nor a comparison folder (CSV tables)",
                                   "give a folder written by chainopt run or chainopt compare")])
-    written = [write_atomic(html_path, compare_report_html(folder))]
+    written = [write_text(html_path, compare_report_html(folder))]
     if static:
         for fmt in static:
             written += write_compare_static(folder, html_path.parent, fmt)

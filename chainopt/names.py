@@ -1,0 +1,51 @@
+"""Names are names, never paths.
+
+Everything chainopt turns into a file or folder name — a case ``name``, a scenario
+``name`` (or its file name), ``--name`` of run, sweep and compare, snapshot names —
+must match the snake_case rule ``^[a-z][a-z0-9_]*$`` (at most :data:`MAX_LENGTH`
+characters), so no name can hold ``/``, ``..``, a drive letter or an absolute path.
+:func:`child` is the only way a name becomes a path: it checks the name and that the
+result lies directly inside the chosen output folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from chainopt.errors import InputError, Problem
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+NAME_RULE = re.compile(NAME_PATTERN)
+MAX_LENGTH = 100
+RULE_TEXT = ("lower-case letters, digits and _, starting with a letter (snake_case), at most "
+             f"{MAX_LENGTH} characters")
+
+
+def is_name(value: object) -> bool:
+    """True if ``value`` is a valid chainopt name."""
+    return isinstance(value, str) and len(value) <= MAX_LENGTH and bool(NAME_RULE.match(value))
+
+
+def check_name(value: object, where: str) -> str:
+    """``value`` if it is a valid name, else an InputError naming ``where`` (file and field)."""
+    if not is_name(value):
+        raise InputError([Problem(where, f"{value!r} is not a valid name",
+                                  f"use {RULE_TEXT}; a name is never a path")])
+    return str(value)
+
+
+def suggest(value: str) -> str:
+    """``value`` turned into a valid name as far as possible ('' if nothing is left)."""
+    text = re.sub(r"[^a-z0-9_]+", "_", str(value).lower()).strip("_")
+    text = re.sub(r"^[0-9_]+", "", text)[:MAX_LENGTH]
+    return text
+
+
+def child(folder: str | Path, name: str, where: str, prefix: str = "") -> Path:
+    """``folder/<prefix><name>`` after checking ``name``; never outside ``folder``."""
+    check_name(name, where)
+    path = Path(folder) / f"{prefix}{name}"
+    if path.parent != Path(folder):  # cannot happen for a valid name; kept as a guard
+        raise InputError([Problem(where, f"{name!r} would leave the folder {folder}")])
+    return path

@@ -1,0 +1,125 @@
+"""The one YAML reader of chainopt: safe tags only, bounded size, aliases and nesting.
+
+Every YAML chainopt reads (``case.yaml``, scenarios, distributions, snapshots, the
+``case`` sheet of a workbook) goes through :func:`read_yaml` or :func:`parse_yaml`.
+Only plain data is built (``yaml.SafeLoader``: no Python objects). A file larger than
+:data:`MAX_BYTES`, more than :data:`MAX_ALIASES` aliases, nesting deeper than
+:data:`MAX_DEPTH`, or a document that would expand to more than :data:`MAX_NODES`
+values (the "billion laughs" of nested aliases) is an
+:class:`~chainopt.errors.InputError`, found while composing, before anything is
+expanded, so such a file fails in milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from chainopt.errors import InputError, Problem
+from chainopt.textfile import read_text
+
+MAX_BYTES = 5_000_000
+MAX_ALIASES = 100
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000
+
+
+class _TooBig(Exception):
+    """A YAML document beyond the limits."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader counting aliases and nesting while the document is composed."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _TooBig(f"more than {MAX_ALIASES} aliases (*name)")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooBig(f"nested deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: yaml.Node) -> int:
+    """How many values ``node`` stands for once every alias is expanded (memoised, so
+    linear in the composed graph; stops counting past MAX_NODES)."""
+    memo: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        if id(n) in memo:
+            return memo[id(n)]
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for child in n.value:
+                total += size(child)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k) + size(v)
+                if total > MAX_NODES:
+                    break
+        memo[id(n)] = total
+        return total
+
+    return size(node)
+
+
+def parse_yaml(text: str, where: str) -> object:
+    """One YAML document from ``text`` as plain data (None for an empty document)."""
+    if len(text) > MAX_BYTES:
+        raise InputError([Problem(where, f"YAML longer than {MAX_BYTES:,} characters")])
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_NODES:
+            raise _TooBig(f"expands to more than {MAX_NODES:,} values (nested aliases)")
+        return loader.construct_document(node)
+    except _TooBig as exc:
+        raise InputError([Problem(where, f"YAML refused: {exc}",
+                                  "write the values out; chainopt inputs need no aliases")]) \
+            from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(where, f"not valid YAML: {_one_line(exc)}")]) from None
+    except RecursionError:
+        raise InputError([Problem(where, f"YAML refused: nested deeper than {MAX_DEPTH} "
+                                  "levels")]) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path, where: str | None = None) -> object:
+    """Read one YAML file (UTF-8, at most MAX_BYTES) as plain data."""
+    where = where or str(path)
+    return parse_yaml(read_text(path, where, MAX_BYTES, what="YAML file"), where)
+
+
+def read_mapping(path: str | Path, where: str | None = None, what: str = "file") -> dict:
+    """Read a YAML file that must hold a mapping (an empty file is an error)."""
+    where = where or str(path)
+    doc = read_yaml(path, where)
+    if doc is None:
+        raise InputError([Problem(where, "is empty", f"a {what} is a YAML mapping of keys to "
+                                  "values")])
+    if not isinstance(doc, dict):
+        raise InputError([Problem(where, f"must be a YAML mapping of keys to values (found a "
+                                  f"{type(doc).__name__})", f"see the {what} format in the "
+                                  "README")])
+    return doc
+
+
+def _one_line(exc: yaml.YAMLError) -> str:
+    return " ".join(str(exc).split())

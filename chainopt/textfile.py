@@ -1,0 +1,53 @@
+"""Reading a user's text file (CSV, YAML, JSON) safely: one clear error for each way it
+can be wrong.
+
+Every text file chainopt reads is expected to be UTF-8 (a byte-order mark is allowed).
+A folder where a file was expected, a missing or unreadable file, a binary file (NUL
+bytes), bytes that are not UTF-8 and a file larger than the caller's limit each raise
+:class:`~chainopt.errors.InputError` naming the file and saying what to do, never an
+``OSError`` or ``UnicodeDecodeError``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chainopt.errors import InputError, Problem
+
+ENCODING = "utf-8"
+
+
+def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,
+              what: str = "text file") -> str:
+    """The content of ``path`` as text; ``where`` names it in errors (default: the path)."""
+    path = Path(path)
+    where = where or str(path)
+    if path.is_dir():
+        raise InputError([Problem(where, f"is a folder, not a {what}",
+                                  "give the path of the file itself")])
+    if not path.is_file():
+        raise InputError([Problem(where, f"no such {what}", "check the path")])
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputError([Problem(where, f"is {size:,} bytes, more than the {max_bytes:,} "
+                                      f"allowed for a {what}", "is this the right file?")])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(where, f"cannot be read: {exc.strerror or exc}",
+                                  "check that the file exists and is readable")]) from None
+    return decode(data, where, what)
+
+
+def decode(data: bytes, where: str, what: str = "text file") -> str:
+    """``data`` as UTF-8 text, or an InputError for binary or non-UTF-8 content."""
+    if b"\x00" in data[:65536]:
+        raise InputError([Problem(where, f"is a binary file, not a {what}",
+                                  f"expected {ENCODING.upper()} text")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError([Problem(
+            where, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
+            f"expected {ENCODING.upper()}: save it as UTF-8 (in Excel: 'CSV UTF-8')")]) from None

@@ -1,0 +1,39 @@
+"""Writing workbook rows so that no text can run in Excel or LibreOffice.
+
+A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+taken as a formula by spreadsheet programs (CSV/formula injection). :func:`append_row`
+writes such text as a text cell (type ``s``) with Excel's "quote prefix" set, so it
+shows and edits as the text it is and reads back exactly; numbers (also negative
+ones) stay numbers. Characters a workbook cannot hold (control characters) are an
+:class:`~chainopt.errors.InputError` naming the sheet and cell.
+"""
+
+from __future__ import annotations
+
+from chainopt.errors import InputError, Problem
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for text a spreadsheet program would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def append_row(ws, values: list) -> None:
+    """Append ``values`` to worksheet ``ws``; formula-like text is written as text."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    row = ws._current_row + 1  # the row ws.append writes next
+    for j, v in enumerate(values, start=1):
+        if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+            raise InputError([Problem(f"{ws.title}!{get_column_letter(j)}{row}",
+                                      f"text {v[:40]!r} holds a control character that a "
+                                      "workbook cannot store", "remove it from the input")])
+    ws.append(values)
+    for cell in ws[row]:
+        if looks_like_formula(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True

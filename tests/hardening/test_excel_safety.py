@@ -1,0 +1,193 @@
+"""Items 2 and 3 of issue 13: workbooks in (formulas, huge used ranges, cell locations)
+and out (text that would run as a formula is written as text).
+
+Expected values are set by hand in each test: the workbook is the shipped small_chain
+case converted by ``chainopt convert`` (``units`` sheet: header in row 1, ``tob_cdu``
+in row 2 with ``capacity_k_per_yr`` = 8000 in column D)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import chainopt.case.excel as excel
+from chainopt import api
+from chainopt.case.digest import case_hash
+from chainopt.case.excel import FORMULA_WITHOUT_VALUE
+from chainopt.report.excel import write_results_workbook
+from tests.hardening.conftest import cli
+
+HOSTILE_TEXT = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+2", "-2+3", "@SUM(A1)",
+                "=cmd|' /C calc'!A0"]
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    path = tmp_path / "small.xlsx"
+    api.convert("small_chain", path)
+    return path
+
+
+def _patch_sheet(path, sheet: str, edit) -> None:
+    """Rewrite the XML of one sheet inside the .xlsx zip (what Excel would have saved)."""
+    names = load_workbook(path, read_only=True).sheetnames
+    member = f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    items[member] = edit(items[member].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+
+
+def _set(path, sheet: str, cell: str, value) -> None:
+    wb = load_workbook(path)
+    wb[sheet][cell] = value
+    wb.save(path)
+
+
+def test_formula_without_saved_value_names_sheet_and_cell(workbook):
+    _set(workbook, "units", "D2", "=2*4000")  # openpyxl saves no cached value
+    _code, text = cli("validate", workbook, code=1)
+    assert "units!D2" in text and FORMULA_WITHOUT_VALUE in text
+
+
+def test_formula_uses_the_saved_value(workbook):
+    """Formula =2*4000 saved by 'Excel' with the value 7000 (deliberately not 8000, the
+    formula's result, nor the original 8000): the case reads 7000."""
+    _set(workbook, "units", "D2", "=2*4000")
+    _patch_sheet(workbook, "units", lambda x: x.replace("<f>2*4000</f><v />",
+                                                        "<f>2*4000</f><v>7000</v>"))
+    case = api.load_case(workbook)
+    units = case.tables["units"].set_index("unit")
+    assert units.loc["tob_cdu", "capacity_k_per_yr"] == 7000
+
+
+def test_huge_but_empty_used_range_reads_like_the_real_one(workbook):
+    """The sheet claims A1:XFD1048576 and holds one empty styled cell in its last cell:
+    it reads as the same case (same input hash), keeping only the real rows."""
+    before = case_hash(api.load_case(workbook))
+
+    def huge(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576" />', xml)
+        return xml.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" s="0" /></row>'
+                           "</sheetData>")
+
+    _patch_sheet(workbook, "units", huge)
+    assert case_hash(api.load_case(workbook)) == before
+
+
+def test_validation_names_sheet_and_cell(workbook):
+    """tob_cdu's capacity (row 2) is text; after an empty row is inserted above row 3 the
+    second unit sits in row 4, so a bad value there is units!D4; an unknown column
+    header written in J1 is units!J1; a bad discount rate is on its row of the case sheet."""
+    wb = load_workbook(workbook)
+    ws = wb["units"]
+    ws["D2"] = "abc"
+    ws.insert_rows(3)
+    ws["D4"] = "-5"
+    ws["J1"] = "bogus"
+    case_ws = wb["case"]
+    row = next(r for r in range(1, case_ws.max_row + 1)
+               if case_ws.cell(r, 1).value == "discount_rate")
+    case_ws.cell(row, 2).value = "7"
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "units!D2: not a number (found 'abc')" in text
+    assert "units!D4: must be at least 0 (found '-5')" in text
+    assert "units!J1: unknown column" in text
+    assert f"case!B{row} (discount_rate)" in text
+    assert "units.csv" not in text
+
+
+def test_case_round_trip_keeps_formula_like_text_as_text(small_copy, tmp_path):
+    """Descriptions that spreadsheets would run are text cells in the workbook (type s),
+    a negative latitude stays a number, and converting back gives the same CSV text."""
+    sites = pd.read_csv(small_copy / "sites.csv", dtype=str, keep_default_na=False)
+    sites["description"] = (HOSTILE_TEXT * len(sites))[:len(sites)]
+    sites.loc[0, "lat_deg"] = "-5"
+    sites.to_csv(small_copy / "sites.csv", index=False)
+    wb_path = tmp_path / "case.xlsx"
+    cli("convert", small_copy, wb_path, code=0)
+    ws = load_workbook(wb_path)["sites"]
+    header = [c.value for c in ws[1]]
+    desc, lat = header.index("description") + 1, header.index("lat_deg") + 1
+    for r in range(2, len(sites) + 2):
+        cell = ws.cell(r, desc)
+        assert cell.data_type == "s" and cell.value == sites.loc[r - 2, "description"]
+    assert ws.cell(2, lat).data_type == "n" and ws.cell(2, lat).value == -5
+    back = tmp_path / "back"
+    cli("convert", wb_path, back, code=0)
+    again = pd.read_csv(back / "sites.csv", dtype=str, keep_default_na=False)
+    assert list(again["description"]) == list(sites["description"])
+    assert case_hash(api.load_case(back)) == case_hash(api.load_case(small_copy))
+
+
+def test_results_workbook_writes_text_as_text(tmp_path):
+    """Every prefix (=, +, -, @, tab, CR) stays text; -5.5 and 3 stay numbers; the
+    manifest sheet too. (XML reads a carriage return back as a line feed, so "\rx" is
+    compared as "\nx": still text, never a formula.)"""
+    texts = [*HOSTILE_TEXT, "\tx", "\rx"]
+    tables = {"kpis": pd.DataFrame({"kpi": texts, "value": [-5.5] * len(texts)}),
+              "other": pd.DataFrame({"name": ["-abc"], "n": [3]})}
+    path = write_results_workbook(tables, {"note": "=1+1", "case": "@x"}, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    kp = wb["kpis"]
+    for r, t in enumerate(texts, start=2):
+        assert kp.cell(r, 1).data_type == "s" and kp.cell(r, 1).value == t.replace("\r", "\n")
+        assert kp.cell(r, 2).data_type == "n" and kp.cell(r, 2).value == -5.5
+    assert wb["other"]["A2"].value == "-abc" and wb["other"]["A2"].data_type == "s"
+    assert wb["other"]["B2"].value == 3
+    mf = {r[0].value: r[1] for r in wb["manifest"].iter_rows(min_row=2)}
+    assert mf["note"].value == "=1+1" and mf["note"].data_type == "s"
+    assert mf["case"].value == "@x" and mf["case"].data_type == "s"
+
+
+def test_results_excel_from_the_cli(tmp_path):
+    cli("run", "small_chain", "--out", tmp_path, "--excel", code=0)
+    wb = load_workbook(tmp_path / "small_chain" / "results.xlsx")
+    assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows()
+                   for c in row)
+
+
+def test_header_slips_are_located(workbook):
+    """A duplicated header (B1 = unit) and a nameless column holding data are errors at
+    their cells; an empty spacer column is ignored and the letters of the columns
+    after it stay right (lat_deg moves from B to C, so a bad latitude is sites!C2)."""
+    wb = load_workbook(workbook)
+    wb["units"]["B1"] = "unit"
+    wb["commodities"]["F1"] = None
+    wb["commodities"]["F2"] = "orphan"
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "units!B1: column 'unit' appears twice" in text
+    assert "commodities!F2: a value in a column without a name" in text
+    api.convert("small_chain", workbook, overwrite=True)
+    wb = load_workbook(workbook)
+    ws = wb["sites"]
+    ws.insert_cols(2)
+    ws["C2"] = "north"
+    del wb["supplies"]
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "sites!C2: not a number (found 'north')" in text
+
+
+def test_a_missing_sheet_is_named_as_a_sheet(workbook):
+    wb = load_workbook(workbook)
+    del wb["sites"]
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "sheet sites: required table is missing" in text
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused(workbook, monkeypatch):
+    """The limit is 2 GB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
+    stands in for a zip bomb."""
+    monkeypatch.setattr(excel, "MAX_UNPACKED", 1000)
+    _code, text = cli("validate", workbook, code=1)
+    assert "unpacks to" in text and "more than the 1,000 allowed" in text

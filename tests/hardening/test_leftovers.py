@@ -1,0 +1,129 @@
+"""Item 8 of issue 13: leftovers of killed runs, permissions, escaping exactly once.
+
+* A run killed with SIGKILL leaves its ``.chainopt-tmp.*`` folder; the next write in
+  the same folder removes it. Folders that only look similar (no marker, or a marker
+  of a live process) are left alone.
+* Results folders get 0777/0666 minus the umask (0755/0644 under umask 022).
+* The HTML report escapes text once: no ``&amp;quot;`` or ``&amp;#34;`` (which a browser
+  shows as ``&quot;``); ``comparison.md`` escapes pipes, backticks and brackets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from chainopt import api
+from chainopt.atomic import TMP_MARKER, TMP_PREFIX, clean_leftovers, write_folder
+from chainopt.report.compare import markdown, md_text
+from tests.hardening.conftest import cli
+
+KILLED = """
+import sys, time
+from chainopt.atomic import write_folder
+def fill(tmp):
+    (tmp / "started").write_text("x")
+    time.sleep(600)
+write_folder(sys.argv[1], fill)
+"""
+
+
+def test_killed_run_is_cleaned_by_the_next_one(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(out / "small_chain")])
+    try:
+        deadline = time.time() + 60
+        while not list(out.glob(f"{TMP_PREFIX}*/started")) and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+    left = list(out.glob(f"{TMP_PREFIX}*"))
+    assert len(left) == 1 and (left[0] / TMP_MARKER).is_file()
+    (out / f"{TMP_PREFIX}lookalike").mkdir()  # no marker: not provably chainopt's
+    live = out / f"{TMP_PREFIX}live"
+    live.mkdir()
+    (live / TMP_MARKER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                               "created": time.time()}))
+    (out / "user_folder").mkdir()
+    cli("run", "small_chain", "--out", out, code=0)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{TMP_PREFIX}lookalike", f"{TMP_PREFIX}live", "small_chain", "user_folder"])
+
+
+def test_old_markers_are_stale(tmp_path):
+    old = tmp_path / f"{TMP_PREFIX}x.1"
+    old.mkdir()
+    (old / TMP_MARKER).write_text(json.dumps({"pid": os.getpid(), "host": "elsewhere",
+                                              "created": time.time() - 2 * 86400}))
+    assert clean_leftovers(tmp_path) == [old] and not old.exists()
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_results_folders_get_ordinary_permissions(tmp_path, umask_022):
+    cli("run", "small_chain", "--out", tmp_path, "--excel", code=0)
+    folder = tmp_path / "small_chain"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    for f in folder.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o644, f.name
+    cli("report", folder, code=0)
+    assert stat.S_IMODE((folder / "report.html").stat().st_mode) == 0o644
+
+
+def test_write_folder_respects_the_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_folder(tmp_path / "x", lambda t: (t / "manifest.json").write_text("{}"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x").stat().st_mode) == 0o750
+
+
+def test_sweep_parts_are_readable(tmp_path, umask_022):
+    cli("sweep", "small_chain", "--set", "markets.price_usd_per_unit*=1", "--out", tmp_path,
+        "--jobs", "1", code=0)
+    parts = list((tmp_path / "sweep-small_chain" / "parts").glob("*.csv"))
+    assert parts and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in parts)
+
+
+def test_html_report_escapes_exactly_once(tmp_path):
+    """The run table shows the versions as JSON: its quotes must reach the page as one
+    entity each (shown as "), never as &amp;quot; (shown as &quot;)."""
+    api.run("small_chain", out=tmp_path)
+    cli("report", tmp_path / "small_chain", code=0)
+    html = (tmp_path / "small_chain" / "report.html").read_text()
+    assert not re.search(r"&amp;(#\d+|#x[0-9a-f]+|quot|lt|gt|amp|apos);", html)
+    assert "{&#34;chainopt&#34;: &#34;" in html
+
+
+def test_markdown_escapes_names():
+    """A name with a pipe would split a table cell; with backticks or brackets it would
+    render as code or a link. Each is backslash-escaped; a_b stays as it is."""
+    assert md_text("a|b") == r"a\|b"
+    assert md_text("`rm -rf`") == r"\`rm -rf\`"
+    assert md_text("[x](http://e)") == r"\[x\](http://e)"
+    assert md_text("<script>") == r"\<script\>"
+    assert md_text("small_chain") == "small_chain"
+    assert md_text("a\nb") == "a b"
+    df = pd.DataFrame({"kpi": ["x|y", "`z`"], "a|b": [1.0, 2.0]})
+    text = markdown({"objective": df}, ["a|b", "c"])
+    assert text.startswith(r"# Comparison: a\|b, c")
+    rows = [ln for ln in text.splitlines() if ln.startswith("| ")]
+    # unescaped pipes delimit exactly 2 cells in every row (header and body)
+    assert all(len(re.split(r"(?<!\\)\|", ln)) == 4 for ln in rows), rows

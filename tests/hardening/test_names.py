@@ -1,0 +1,146 @@
+"""Item 1 of issue 13: names are names, never paths; --overwrite replaces only chainopt's
+own folders.
+
+Every name that becomes a file or folder must match ``^[a-z][a-z0-9_]*$``; the
+expected outcome of each hostile name below is exit 1 naming the file and field, and
+nothing written anywhere (checked by listing the folders by hand)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from chainopt import api
+from tests.hardening.conftest import cli
+
+HOSTILE = ["../x", "../../etc", "/tmp/chainopt_abs", "a/b", "A", "1x", "x.y", "", "x" * 101]
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_run_name_must_be_a_name(tmp_path, bad):
+    out = tmp_path / "out"
+    _code, text = cli("run", "small_chain", "--out", out, "--name", bad, code=1)
+    assert "--name" in text and "not a valid name" in text
+    assert not out.exists()  # refused before anything was written
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_absolute_name_writes_nothing_there(tmp_path):
+    target = tmp_path / "abs"
+    cli("run", "small_chain", "--out", tmp_path / "out", "--name", str(target), code=1)
+    assert not target.exists()
+
+
+def test_scenario_name_is_checked(tmp_path):
+    sc = tmp_path / "evil.yaml"
+    sc.write_text(yaml.safe_dump({"name": "../../escape", "base": "small_chain"}))
+    _code, text = cli("run", sc, "--out", tmp_path / "out", code=1)
+    assert "evil.yaml key name" in text and "'../../escape' is not a valid" in text
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "escape").exists()
+
+
+def test_scenario_file_name_is_the_default_name_and_is_checked(tmp_path):
+    sc = tmp_path / "High-Prices.yaml"
+    sc.write_text(yaml.safe_dump({"base": "small_chain"}))
+    _code, text = cli("validate", sc, code=1)
+    assert "High-Prices.yaml file name" in text
+
+
+def test_case_name_is_checked(small_copy, tmp_path):
+    meta = yaml.safe_load((small_copy / "case.yaml").read_text())
+    meta["name"] = "../evil"
+    (small_copy / "case.yaml").write_text(yaml.safe_dump(meta))
+    _code, text = cli("run", small_copy, "--out", tmp_path / "out", code=1)
+    assert "case.yaml key name" in text
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["compare", "small_chain", "small_chain"],
+                                     ["sweep", "small_chain", "--set",
+                                      "markets.price_usd_per_unit*=1,2"]])
+def test_compare_and_sweep_names(tmp_path, command):
+    _code, text = cli(*command, "--out", tmp_path / "out", "--name", "../x", code=1)
+    assert "--name" in text
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
+
+
+def test_overwrite_never_replaces_an_unrelated_folder(tmp_path):
+    """A folder without chainopt's manifest survives --overwrite of run, sweep, compare
+    and convert: each exits 1 and the user's file is still there."""
+    out = tmp_path / "out"
+    keep = {"keep": out / "keep", "sweep": out / "sweep-keep", "compare": out / "compare-keep",
+            "convert": tmp_path / "case_out"}
+    for folder in keep.values():
+        folder.mkdir(parents=True)
+        (folder / "precious.txt").write_text("mine")
+    cli("run", "small_chain", "--out", out, "--name", "keep", "--overwrite", code=1)
+    cli("sweep", "small_chain", "--set", "markets.price_usd_per_unit*=1", "--out", out,
+        "--name", "keep", "--overwrite", "--jobs", "1", code=1)
+    wb = tmp_path / "small.xlsx"
+    cli("convert", "small_chain", wb, code=0)
+    _code, text = cli("convert", wb, keep["convert"], "--overwrite", code=1)
+    assert "folder chainopt wrote" in text
+    for folder in keep.values():
+        assert (folder / "precious.txt").read_text() == "mine"
+
+
+def test_compare_keeps_an_unrelated_folder(tmp_path):
+    out = tmp_path / "out"
+    (out / "compare-keep").mkdir(parents=True)
+    (out / "compare-keep" / "precious.txt").write_text("mine")
+    other = tmp_path / "same.yaml"
+    other.write_text(yaml.safe_dump({"base": "small_chain"}))
+    code, text = cli("compare", "small_chain", other, "--out", out, "--name", "keep",
+                     "--jobs", "1")
+    assert code == 1 and "folder chainopt wrote" in text
+    assert sorted(p.name for p in out.iterdir()) == ["compare-keep"]  # refused before solving
+    assert (out / "compare-keep" / "precious.txt").read_text() == "mine"
+
+
+def test_overwrite_replaces_chainopt_results(tmp_path):
+    out = tmp_path / "out"
+    api.run("small_chain", out=out, name="mine")
+    cli("run", "small_chain", "--out", out, "--name", "mine", "--overwrite", code=0)
+    assert (out / "mine" / "manifest.json").is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["mine"]  # nothing left aside
+
+
+def test_symlink_is_never_followed_for_overwrite(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "manifest.json").write_text("{}")  # looks like results, but is reached by a link
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "small_chain").symlink_to(victim)
+    cli("run", "small_chain", "--out", out, "--overwrite", code=1)
+    assert (victim / "manifest.json").read_text() == "{}"
+    shutil.rmtree(out)
+
+
+def test_snapshots_are_written_inside_their_folder(tmp_path):
+    """A snapshot file is named after the (checked) scenario name, inside --dir only."""
+    sc = tmp_path / "same.yaml"
+    sc.write_text(yaml.safe_dump({"name": "my_scenario", "base": "small_chain"}))
+    snaps = tmp_path / "snaps"
+    cli("snapshot", "write", sc, "--dir", snaps, code=0)
+    assert sorted(p.name for p in snaps.iterdir()) == ["my_scenario.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.yaml", "snaps"]
+
+
+def test_results_never_replace_a_case_folder_or_a_foreign_manifest(tmp_path, small_copy):
+    """Running the case folder 'small' with --out its own parent and --name small would
+    replace the case itself; a folder with another tool's manifest.json is not chainopt's
+    either. Both survive --overwrite (exit 1)."""
+    before = sorted(p.name for p in small_copy.iterdir())
+    _code, text = cli("run", small_copy, "--out", tmp_path, "--name", "small", "--overwrite",
+                     code=1)
+    assert "not a results folder chainopt wrote" in text
+    assert sorted(p.name for p in small_copy.iterdir()) == before
+    web = tmp_path / "out" / "webapp"
+    web.mkdir(parents=True)
+    (web / "manifest.json").write_text('{"name": "My PWA", "start_url": "/"}')
+    cli("run", "small_chain", "--out", tmp_path / "out", "--name", "webapp", "--overwrite",
+        code=1)
+    assert (web / "manifest.json").read_text().startswith('{"name": "My PWA"')

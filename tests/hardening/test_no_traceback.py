@@ -1,0 +1,388 @@
+"""Items 5 and 9 of issue 13: every failure a user can cause ends in one clear message
+and the documented exit code (1 bad input, 2 usage), never a traceback.
+
+Each entry of the corpus builds a broken input in a fresh folder and names the command,
+the exit code expected (by the rule: a bad file or option value the CLI parses itself
+is 2, anything found in a file or by the library is 1) and words the message must hold.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from chainopt import api
+from tests.hardening.conftest import SMALL, cli
+
+HDPE = "markets.price_usd_per_unit[commodity=hdpe]*="
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    """One solved small_chain results folder, copied by the tests that damage it."""
+    out = tmp_path_factory.mktemp("res")
+    api.run("small_chain", out=out)
+    return out / "small_chain"
+
+
+def _case(tmp: Path) -> Path:
+    dst = tmp / "case"
+    shutil.copytree(SMALL, dst)
+    return dst
+
+
+def _res(tmp: Path, results: Path) -> Path:
+    dst = tmp / "res"
+    shutil.copytree(results, dst)
+    return dst
+
+
+def _write(path: Path, data: bytes | str) -> Path:
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+# -- builders: (tmp, results folder) -> argv ---------------------------------------------
+
+def empty_case_yaml(t, r):
+    _write(_case(t) / "case.yaml", "")
+    return ["validate", t / "case"], ["case.yaml", "is empty"]
+
+
+def binary_case_yaml(t, r):
+    _write(_case(t) / "case.yaml", b"\x00\x01\x02garbage")
+    return ["validate", t / "case"], ["case.yaml", "binary", "UTF-8"]
+
+
+def latin1_csv(t, r):
+    c = _case(t)
+    _write(c / "sites.csv", "site,lat_deg,lon_deg,description\nwsib,1,2,Zürich\n"
+           .encode("latin-1"))
+    return ["validate", c], ["sites.csv", "not UTF-8", "UTF-8"]
+
+
+def empty_csv(t, r):
+    _write(_case(t) / "units.csv", "")
+    return ["validate", t / "case"], ["units.csv", "is empty"]
+
+
+def table_is_a_folder(t, r):
+    c = _case(t)
+    (c / "units.csv").unlink()
+    (c / "units.csv").mkdir()
+    return ["validate", c], ["units.csv", "is a folder"]
+
+
+def semicolon_csv(t, r):
+    c = _case(t)
+    text = (c / "sites.csv").read_text().replace(",", ";")
+    _write(c / "sites.csv", text)
+    return ["validate", c], ["sites.csv", "semicolons", "comma-separated"]
+
+
+def tab_csv(t, r):
+    c = _case(t)
+    df = pd.read_csv(c / "sites.csv", dtype=str)
+    df.to_csv(c / "sites.csv", sep="\t", index=False)
+    return ["validate", c], ["sites.csv", "tabs"]
+
+
+def decimal_comma(t, r):
+    c = _case(t)
+    text = (c / "sites.csv").read_text().replace("61.25", '"61,25"')
+    _write(c / "sites.csv", text)
+    return ["validate", c], ["sites.csv row 2, column lat_deg", "decimal comma"]
+
+
+def duplicate_csv_header(t, r):
+    c = _case(t)
+    text = (c / "units.csv").read_text().replace("unit,site,", "unit,site,site,", 1)
+    _write(c / "units.csv", text)
+    return ["validate", c], ["units.csv, column site", "appears twice"]
+
+
+def no_units_csv(t, r):
+    c = _case(t)
+    (c / "units.csv").unlink()
+    return ["validate", c], ["units.csv", "required table is missing"]
+
+
+def export_into_missing_folder(t, r):
+    return ["export", "small_chain", "--lp", t / "nope" / "m.lp"], ["does not exist"]
+
+
+def out_is_a_file(t, r):
+    _write(t / "file", "x")
+    return ["run", "small_chain", "--out", t / "file" / "sub"], ["is a file, not a folder"]
+
+
+def results_folder_is_a_file(t, r):
+    _write(t / "small_chain", "x")
+    return ["run", "small_chain", "--out", t, "--overwrite"], ["folder chainopt wrote"]
+
+
+def verify_manifest_not_json(t, r):
+    d = _res(t, r)
+    _write(d / "manifest.json", "{not json")
+    return ["verify", d], ["manifest.json", "damaged manifest"]
+
+
+def verify_manifest_a_list(t, r):
+    d = _res(t, r)
+    _write(d / "manifest.json", "[1, 2]")
+    return ["verify", d], ["not a JSON object"]
+
+
+def verify_manifest_missing(t, r):
+    d = _res(t, r)
+    (d / "manifest.json").unlink()
+    return ["verify", d], ["no manifest.json"]
+
+
+def verify_manifest_without_objective(t, r):
+    d = _res(t, r)
+    m = json.loads((d / "manifest.json").read_text())
+    del m["objective"]
+    _write(d / "manifest.json", json.dumps(m))
+    return ["verify", d], ["damaged results"]
+
+
+def verify_binary_table(t, r):
+    d = _res(t, r)
+    _write(d / "flows.csv", b"\x00\xff\xfe")
+    return ["verify", d], ["flows.csv", "binary"]
+
+
+def explain_without_kpis(t, r):
+    d = _res(t, r)
+    (d / "kpis.csv").unlink()
+    return ["explain", d], ["kpis.csv is missing"]
+
+
+def explain_damaged_constraints(t, r):
+    d = _res(t, r)
+    _write(d / "constraints.csv", "a,b\n1,2\n")
+    return ["explain", d], ["damaged results"]
+
+
+def explain_manifest_is_a_folder(t, r):
+    d = _res(t, r)
+    (d / "manifest.json").unlink()
+    (d / "manifest.json").mkdir()
+    return ["explain", d], ["no manifest.json"]
+
+
+def missing_distributions(t, r):
+    return ["sweep", "small_chain", "--samples", "3", "--distributions", t / "nope.yaml",
+            "--out", t / "out"], ["nope.yaml", "no such"]
+
+
+def _dist(t, **extra):
+    doc = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]", "op": "scale",
+                          "dist": {"type": "uniform", "low": 0.9, "high": 1.1}},
+                         {"target": "supplies.cost_usd_per_unit[commodity=crude]",
+                          "op": "scale", "dist": {"type": "normal", "mean": 1, "sd": 0.1}}]}
+    doc.update(extra)
+    _write(t / "dist.yaml", yaml.safe_dump(doc))
+    return ["sweep", "small_chain", "--samples", "3", "--distributions", t / "dist.yaml",
+            "--out", t / "out"]
+
+
+def correlation_not_positive_definite(t, r):
+    return _dist(t, correlation=[[1, 2], [2, 1]]), ["correlation", "from -1 to 1"]
+
+
+def correlation_singular_negative(t, r):
+    return _dist(t, correlation=[[1, -1.0000001], [-1.0000001, 1]]), ["correlation"]
+
+
+def correlation_wrong_shape(t, r):
+    return _dist(t, correlation=[[1, 0, 0], [0, 1, 0], [0, 0, 1]]), ["2x2 matrix"]
+
+
+def correlation_not_numbers(t, r):
+    return _dist(t, correlation=[["a", 0], [0, 1]]), ["matrix of numbers"]
+
+
+def distribution_unknown_type(t, r):
+    _dist(t)
+    doc = yaml.safe_load((t / "dist.yaml").read_text())
+    doc["variables"][0]["dist"] = {"type": "cauchy"}
+    _write(t / "dist.yaml", yaml.safe_dump(doc))
+    return _dist_argv(t), ["unknown distribution 'cauchy'"]
+
+
+def distribution_missing_parameter(t, r):
+    _dist(t)
+    doc = yaml.safe_load((t / "dist.yaml").read_text())
+    del doc["variables"][1]["dist"]["sd"]
+    _write(t / "dist.yaml", yaml.safe_dump(doc))
+    return _dist_argv(t), ["variables[1].dist.sd", "finite number"]
+
+
+def distributions_not_a_mapping(t, r):
+    _write(t / "dist.yaml", "- just\n- a list\n")
+    return _dist_argv(t), ["dist.yaml", "mapping"]
+
+
+def _dist_argv(t):
+    return ["sweep", "small_chain", "--samples", "3", "--distributions", t / "dist.yaml",
+            "--out", t / "out"]
+
+
+def samples_without_distributions(t, r):
+    return ["sweep", "small_chain", "--samples", "5", "--out", t / "out"], ["--distributions"]
+
+
+def set_range_with_zero_points(t, r):
+    return ["sweep", "small_chain", "--set", HDPE + "0.7:1.3:0", "--out", t / "out"], \
+        ["0 points", "1 to"]
+
+
+def set_range_count_not_whole(t, r):
+    return ["sweep", "small_chain", "--set", HDPE + "0.7:1.3:2.5", "--out", t / "out"], \
+        ["cannot read the values"]
+
+
+def set_values_not_finite(t, r):
+    return ["sweep", "small_chain", "--set", HDPE + "1,nan", "--out", t / "out"], \
+        ["not all finite"]
+
+
+def scenario_not_utf8(t, r):
+    _write(t / "s.yaml", "base: small_chain\ndescription: caf\xe9\n".encode("latin-1"))
+    return ["run", t / "s.yaml", "--out", t / "out"], ["s.yaml", "not UTF-8"]
+
+
+def scenario_changes_of_wrong_types(t, r):
+    _write(t / "s.yaml", "base: small_chain\nchanges:\n"
+           "  - {table: markets, where: {commodity: [[1]]}, scale: {price_usd_per_unit: x}}\n"
+           "  - {table: markets, where: [1, 2], set: {price_usd_per_unit: {a: 1}}}\n"
+           "  - {project: [1], state: {a: 1}}\n  - 17\n")
+    return ["run", t / "s.yaml", "--out", t / "out"], ["s.yaml changes[0]", "changes[1]",
+                                                         "changes[2]", "changes[3]"]
+
+
+def scenario_is_a_folder(t, r):
+    (t / "s.yaml").mkdir()
+    return ["validate", t / "s.yaml"], ["s.yaml", "is a folder"]
+
+
+def workbook_not_a_zip(t, r):
+    _write(t / "case.xlsx", "this is not a workbook")
+    return ["validate", t / "case.xlsx"], ["cannot be read as an Excel workbook"]
+
+
+def workbook_is_a_folder(t, r):
+    (t / "case.xlsx").mkdir()
+    return ["validate", t / "case.xlsx"], ["is a folder"]
+
+
+def report_binary_kpis(t, r):
+    d = _res(t, r)
+    _write(d / "kpis.csv", b"\x00\x01")
+    return ["report", d], ["kpis.csv", "binary"]
+
+
+def report_without_kpis(t, r):
+    d = _res(t, r)
+    (d / "kpis.csv").unlink()
+    return ["report", d], ["kpis.csv is missing"]
+
+
+def report_of_empty_folder(t, r):
+    (t / "empty").mkdir()
+    return ["report", t / "empty"], ["neither a results folder"]
+
+
+def snapshot_not_a_mapping(t, r):
+    _write(t / "snap.yaml", "[1, 2, 3]\n")
+    return ["snapshot", "check", "--dir", t], ["snap.yaml", "mapping"]
+
+
+def snapshot_without_rerun(t, r):
+    _write(t / "snap.yaml", "objective: 1\n")
+    return ["snapshot", "check", "--dir", t], ["key rerun", "missing"]
+
+
+def snapshot_dir_missing(t, r):
+    return ["snapshot", "check", "--dir", t / "nope"], ["no such snapshot folder"]
+
+
+def resume_damaged_sweep_json(t, r):
+    (t / "sw").mkdir()
+    _write(t / "sw" / "sweep.json", "{oops")
+    return ["sweep", "--resume", t / "sw"], ["sweep.json", "damaged"]
+
+
+CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_folder,
+          semicolon_csv, tab_csv, decimal_comma, duplicate_csv_header, no_units_csv,
+          export_into_missing_folder, out_is_a_file, results_folder_is_a_file,
+          verify_manifest_not_json, verify_manifest_a_list, verify_manifest_missing,
+          verify_manifest_without_objective, verify_binary_table, explain_without_kpis,
+          explain_damaged_constraints, explain_manifest_is_a_folder, missing_distributions,
+          correlation_not_positive_definite, correlation_singular_negative,
+          correlation_wrong_shape, correlation_not_numbers, distribution_unknown_type,
+          distribution_missing_parameter, distributions_not_a_mapping,
+          samples_without_distributions, set_range_with_zero_points,
+          set_range_count_not_whole, set_values_not_finite, scenario_not_utf8,
+          scenario_changes_of_wrong_types, scenario_is_a_folder, workbook_not_a_zip,
+          workbook_is_a_folder, report_binary_kpis, report_without_kpis,
+          report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
+          snapshot_dir_missing, resume_damaged_sweep_json]
+
+
+@pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
+def test_bad_input_is_one_clear_message(tmp_path, results, build):
+    argv, words = build(tmp_path, results)
+    _code, text = cli(*argv, code=1)
+    assert text.startswith("error:") or "error:" in text
+    for w in words:
+        assert w in text, f"{w!r} not in: {text}"
+    assert not (tmp_path / "out").exists()  # nothing written by a failed command
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
+    """Writing a table fails with ENOSPC half-way: exit 1 naming the folder, and no
+    results or temporary folder is left behind."""
+    real = pd.DataFrame.to_csv
+
+    def full(self, path_or_buf=None, *a, **k):
+        if path_or_buf is None:  # to a string (the input hash): fine
+            return real(self, path_or_buf, *a, **k)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    _code, text = cli("run", "small_chain", "--out", tmp_path / "out", code=1)
+    assert "No space left on device" in text
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_unwritable_output_is_found_before_solving(tmp_path, monkeypatch):
+    """/proc takes no new files (not even for root): exit 1 before the model is built."""
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before the output was checked")
+
+    monkeypatch.setattr(api, "build_model", no_build)
+    _code, text = cli("run", "small_chain", "--out", "/proc/chainopt_hardening", code=1)
+    assert "cannot write here" in text
+
+
+def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
+    """compare reuses up-to-date results; one whose manifest lost its 'source' cannot be
+    valued against its counterfactual: exit 1 naming the folder, no traceback."""
+    sc = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
+    cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=0)
+    mf = tmp_path / "small_port_expansion" / "manifest.json"
+    m = json.loads(mf.read_text())
+    del m["source"]
+    mf.write_text(json.dumps(m))
+    _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=1)
+    assert "small_port_expansion" in text and "records no source" in text
