@@ -401,7 +401,7 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
     n = len(per)
     w = per["weight"].to_numpy(float)
     money = built.lp.money_by_period(out.col_value, n)
-    rows = []
+    rows: list[tuple] = []
     net = np.zeros(n)
     for category, m in money.items():
         by_period = _clean(np.asarray(m, dtype=float) / w)

@@ -134,9 +134,9 @@ def _run_highs(h: highspy.Highs) -> None:
         h.run()
 
 
-def highs_options(options: dict) -> dict[str, object]:
+def highs_options(options: dict) -> dict[str, Any]:
     """HiGHS option values for resolved options (the same on both hand-overs)."""
-    o: dict[str, object] = {
+    o: dict[str, Any] = {
         "output_flag": False, "random_seed": int(options["random_seed"]),
         "threads": int(options["threads"]), "time_limit": float(options["time_limit_s"]),
         "mip_rel_gap": float(options["mip_gap"])}

@@ -235,14 +235,14 @@ def _sales(case: Case) -> pd.DataFrame:
 
 
 def _demand(case: Case) -> pd.DataFrame:
-    """Hard demand (demand.csv) by period: site, commodity, period, amount."""
+    """Hard demand: site, commodity, period, amount (k units/yr)."""
     dm = by_period(case, "demand", ["amount_k_per_yr"])
     return dm.rename(columns={"amount_k_per_yr": "amount"})[
         ["site", "commodity", "period", "amount"]].reset_index(drop=True)
 
 
 def _disposal(case: Case) -> pd.DataFrame:
-    """Commodities with free disposal and its cost: commodity, cost."""
+    """Commodities that may be disposed of freely (or at a cost): commodity, cost."""
     cm = case.tables["commodities"]
     return cm.loc[cm["disposal"].astype(bool), ["commodity", "disposal_cost_usd_per_unit"]
                   ].rename(columns={"disposal_cost_usd_per_unit": "cost"}).reset_index(drop=True)

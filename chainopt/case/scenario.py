@@ -59,6 +59,7 @@ import dataclasses
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -215,7 +216,7 @@ def apply_scenario(path: str | Path) -> Case:
 
 def load_source(source: str | Path | None) -> Case:
     """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
-    if is_scenario_path(source):
+    if source is not None and is_scenario_path(source):
         return apply_scenario(source)
     return load_case(source)
 
@@ -370,6 +371,7 @@ class _Overlay:
                                 bad=not isinstance(sel, dict))
             if mask is None:
                 return
+            assert df is not None  # _select returns None for a missing table
             keys = df.loc[mask].reindex(columns=list(spec.key), fill_value="")
             self.tables[name] = df.loc[~mask].reset_index(drop=True)
             bp = self.tables.get(name + BY_PERIOD)
@@ -449,7 +451,7 @@ class _Overlay:
         return mask
 
     # value changes ---------------------------------------------------------------------
-    def _value(self, name: str, mask: pd.Series, op: str, col: str, val: object,
+    def _value(self, name: str, mask: pd.Series, op: str, col: str, val: Any,
                periods: list[str] | None) -> None:
         spec = TABLES[name]
         cols = spec.column_map
@@ -528,7 +530,7 @@ class _Overlay:
             self.fail(f"cannot {op} column '{c.name}' of {name}.csv: the base holds "
                       f"'{base[notnum].iloc[0]}', not a number")
             return old
-        new = num * float(val) if op == "scale" else num + float(val)
+        new = num * float(val) if op == "scale" else num + float(val)  # type: ignore[arg-type]
         return new.map(lambda v: "" if pd.isna(v) else _fmt(v))
 
     def _per_period(self, name: str, mask: pd.Series, op: str, col: str, val: object,

@@ -34,6 +34,10 @@ COMMODITY_KINDS = ("raw", "intermediate", "product", "utility", "emission")
 TRANSPORT_MODES = ("pipeline", "rail", "sea", "road", "terminal", "other")
 PROJECT_STATES = ("off", "optional", "forced")
 TERM_QUANTITIES = ("activity", "production", "consumption", "flow", "sales", "purchase")
+# Currencies a row's money may be stated in (converted to USD at load, see fx_rates).
+CURRENCIES = ("USD", "RUB", "JPY", "EUR", "CNY")
+LEVY_KINDS = ("export_duty", "feed_excise", "regulated_price")
+REPAYMENT_PROFILES = ("annuity", "equal_principal")
 
 
 class _Frozen(BaseModel):
@@ -206,6 +210,10 @@ RAMP_UP = Column("ramp_up", "shares", default="")
 # The unit a row's quantities and prices are stated in (blank: the commodity's unit);
 # converted to the commodity's unit when the case is loaded.
 STATED_UNIT = Column("stated_unit", "enum", choices=tuple(UNITS), default="")
+# The currency a row's money columns are stated in (blank: USD); converted to USD when the
+# case is loaded at the fx_rates path (period columns at each period's rate, the others at
+# the first period's rate). Column names keep ``_usd``: after loading they are USD.
+STATED_CURRENCY = Column("stated_currency", "enum", choices=CURRENCIES, default="")
 # A price tier of a market or supply (a step of a demand or supply curve); tier 1 when
 # blank, so that one row per site and commodity needs no tier column.
 TIER = Column("tier", "int", default=1.0, lo=1)
@@ -247,7 +255,7 @@ TABLES: dict[str, TableSpec] = {
              Column("retires_units", "refs", ref="units", default=""),
              Column("requires", "refs", ref="projects", default=""),
              Column("excludes", "refs", ref="projects", default=""),
-             SOURCE),
+             STATED_CURRENCY, SOURCE),
         ),
         TableSpec(
             "modes", ("mode",),
@@ -255,7 +263,7 @@ TABLES: dict[str, TableSpec] = {
              Column("process", "name", required=True),
              Column("variable_cost_usd_per_unit", "float", default=0.0, period=True),
              _pos("capacity_use", default=1.0),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
         ),
         TableSpec(
             "mode_flows", ("mode", "commodity"),
@@ -281,7 +289,7 @@ TABLES: dict[str, TableSpec] = {
              Column("retire_year", "int", lo=1900, hi=2500),
              Column("life_extension_yr", "int", default=0.0, lo=0, hi=100),
              _pos("life_extension_capex_usd_per_unit_yr", default=0.0),
-             PROJECT, DESCRIPTION, SOURCE),
+             PROJECT, STATED_CURRENCY, DESCRIPTION, SOURCE),
         ),
         TableSpec(
             "capex_segments", ("unit", "segment"),
@@ -306,7 +314,7 @@ TABLES: dict[str, TableSpec] = {
              TIER,
              Column("cost_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
-             STATED_UNIT, SOURCE),
+             STATED_UNIT, STATED_CURRENCY, SOURCE),
         ),
         TableSpec(
             "markets", ("site", "commodity", "tier"),
@@ -316,7 +324,7 @@ TABLES: dict[str, TableSpec] = {
              Column("price_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
              _pos("min_k_per_yr", default=0.0, period=True),
-             STATED_UNIT, SOURCE),
+             STATED_UNIT, STATED_CURRENCY, SOURCE),
         ),
         TableSpec(
             "demand", ("site", "commodity"),
@@ -340,7 +348,7 @@ TABLES: dict[str, TableSpec] = {
              _life(40.0), LEAD_TIME, RAMP_UP,
              Column("emission_commodity", "ref", ref="commodities", default=""),
              _pos("emission_per_unit", default=0.0),
-             PROJECT, DESCRIPTION, SOURCE),
+             PROJECT, STATED_CURRENCY, DESCRIPTION, SOURCE),
         ),
         TableSpec(
             "blends", ("blend",),
@@ -399,6 +407,77 @@ TABLES: dict[str, TableSpec] = {
              _pos("carbon_price_usd_per_unit", default=0.0, period=True),
              _pos("cap_k_per_yr", period=True),
              SOURCE),
+        ),
+        # --- policy levers: resolved into prices, costs and caps when the case is loaded
+        # (chainopt.case.levers), so a scenario switches one with one change ---
+        TableSpec(
+            "fx_rates", ("currency",),
+            (Column("currency", "enum", required=True, choices=CURRENCIES),
+             _pos("usd_per_unit", required=True, lo_open=True, period=True),
+             SOURCE),
+            doc="exchange-rate path: USD per unit of each currency, by period",
+        ),
+        TableSpec(
+            "market_groups", ("group",),
+            (Column("group", "name", required=True),
+             Column("sites", "refs", required=True, ref="sites"),
+             Column("access", "enum", default="open", choices=("open", "closed")),
+             Column("price_discount", "float", default=0.0, lo=0.0, hi=1.0, period=True),
+             _pos("freight_premium_usd_per_unit", default=0.0, period=True),
+             DESCRIPTION, SOURCE),
+            doc="market access: closed groups sell nothing; discounts and freight premiums",
+        ),
+        TableSpec(
+            "levies", ("levy",),
+            (Column("levy", "name", required=True),
+             Column("kind", "enum", required=True, choices=LEVY_KINDS),
+             Column("commodity", "ref", required=True, ref="commodities"),
+             Column("sites", "refs", ref="sites", default=""),
+             Column("amount_usd_per_unit", "float", required=True, period=True),
+             Column("active", "bool", default=True),
+             DESCRIPTION, SOURCE),
+            doc="export duties, feed excise (negative: reverse excise), regulated prices",
+        ),
+        # --- cooperation economics: read only by chainopt.report.parties (post-processing
+        # of the yearly cash flows; the optimisation stays one system optimum) ---
+        TableSpec(
+            "tax_regimes", ("regime",),
+            (Column("regime", "name", required=True),
+             Column("profit_tax_rate", "float", required=True, lo=0.0, hi=1.0),
+             Column("sites", "refs", ref="sites", default=""),
+             DESCRIPTION, SOURCE),
+            doc="profit tax by site (blank sites: the default regime)",
+        ),
+        TableSpec(
+            "parties", ("party",),
+            (Column("party", "name", required=True),
+             Column("discount_rate", "float", required=True, lo=0.0, hi=1.0),
+             Column("currency", "enum", default="USD", choices=CURRENCIES),
+             Column("tax_regime", "ref", ref="tax_regimes", default=""),
+             DESCRIPTION, SOURCE),
+            doc="the owners and lenders of projects, with their cost of capital",
+        ),
+        TableSpec(
+            "project_shares", ("project", "party"),
+            (Column("project", "ref", required=True, ref="projects"),
+             Column("party", "ref", required=True, ref="parties"),
+             Column("share", "float", required=True, lo=0.0, hi=1.0, lo_open=True),
+             _pos("equipment_share", default=0.0, hi=1.0),
+             SOURCE),
+            doc="equity shares of each project (a project's shares sum to at most 1)",
+        ),
+        TableSpec(
+            "project_finance", ("project",),
+            (Column("project", "ref", required=True, ref="projects"),
+             Column("debt_share", "float", default=0.0, lo=0.0, hi=1.0),
+             Column("interest_rate", "float", default=0.0, lo=0.0, hi=1.0),
+             Column("tenor_yr", "int", default=10.0, lo=1, hi=50),
+             Column("grace_yr", "int", default=0.0, lo=0, hi=50),
+             Column("repayment", "enum", default="annuity", choices=REPAYMENT_PROFILES),
+             Column("lender", "ref", ref="parties", default=""),
+             Column("tax_regime", "ref", ref="tax_regimes", default=""),
+             SOURCE),
+            doc="debt terms per project (export-credit style) and its tax regime",
         ),
     )
 }

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from chainopt.case import units
+from chainopt.case import levers, units
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -153,7 +153,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                 frac = num.notna() & (num % 1 != 0) & finite
                 out.rows(file, df, frac, name, "must be a whole number")
             if col.default is not None:
-                num = num.fillna(float(col.default))
+                num = num.fillna(float(col.default))  # type: ignore[arg-type]
             df[name] = num.astype(float)
         elif col.kind == "bool":
             low = s.str.lower()
@@ -234,13 +234,18 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
         hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
                                                        .first(), strict=False)}
-        noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
+        noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("") & ~s.isin(valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
-    noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
-    out.rows(file, df, bad, col.name, f"unknown {noun} name", hints=hints)
+    out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
+
+
+def _noun(col: Column) -> str:
+    """What one name of the table a reference column points to is called."""
+    ref = col.ref or ""
+    return REF_NOUNS.get(ref, ref.rstrip("s"))
 
 
 def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
@@ -440,6 +445,57 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                 f"add the row {r.component},{r.property},<value> to qualities.csv")
 
 
+def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Currencies need a rate path; a feed excise is national; shares sum to at most 1."""
+    known = set(t["fx_rates"]["currency"]) | {"USD"}
+    for name in levers.MONEY_COLUMNS:
+        df = t[name]
+        cur = df["stated_currency"]
+        out.rows(f"{name}.csv", df, cur.ne("") & ~cur.isin(known), "stated_currency",
+                 "no exchange rate for this currency",
+                 hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+    lv = t["levies"]
+    out.rows("levies.csv", lv, lv["kind"].eq("feed_excise") & lv["sites"].ne(""), "sites",
+             "a feed excise applies at every site", hint="leave sites blank")
+    mk, mf = t["markets"], t["mode_flows"]
+    for _, lev in lv[lv["active"].astype(bool)].iterrows():
+        if lev["kind"] == "feed_excise":
+            hit = ((mf["commodity"] == lev["commodity"]) & (mf["direction"] == "in")).any()
+            what = "no mode consumes this commodity"
+        else:
+            sites = set(split_list(pd.Series([lev["sites"]])))
+            sel = mk["commodity"] == lev["commodity"]
+            if sites:
+                sel &= mk["site"].isin(sites)
+            hit = sel.any()
+            what = "no market of this commodity at these sites"
+        if not hit:
+            out.add(f"levies.csv row {lev['_row']}, column commodity",
+                    f"levy '{lev['levy']}' would change nothing: {what}",
+                    "check commodity and sites, or set active to false")
+    sh = t["project_shares"]
+    if len(sh):
+        total = sh.groupby("project")["share"].transform("sum")
+        out.rows("project_shares.csv", sh, total > 1 + 1e-9, "share",
+                 "the shares of this project sum to more than 1",
+                 hint="lower the shares; the rest (up to 1) is held by no modelled party")
+    pa = t["parties"]
+    out.rows("parties.csv", pa, ~pa["currency"].isin(known), "currency",
+             "no exchange rate for this currency",
+             hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+    tr = t["tax_regimes"]
+    out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
+             "sites", "only one tax regime may leave sites blank (the default regime)",
+             hint="name the sites of this regime")
+    cover = tr[["regime", "_row"]].join(split_list(tr["sites"]).rename("site"))
+    cover = cover[cover["site"].notna()]
+    dup = cover[cover.duplicated("site", keep="first")]
+    for _, r in dup.head(MAX_PER_CHECK).iterrows():
+        out.add(f"tax_regimes.csv row {r['_row']}, column sites",
+                f"site '{r['site']}' is already in another tax regime",
+                "a site belongs to one regime")
+
+
 def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """A unit's capex is one curve: segments or breakpoints, sizes rising, cost not falling."""
     cv = t["capex_curve"]
@@ -531,6 +587,10 @@ def validate(raw: RawCase) -> Case:
                 "add units.csv, supplies.csv and markets.csv")
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
+    if meta is not None and not out.problems:
+        _lever_semantics(tables, out)
+    if meta is not None and not out.problems:
+        tables, by_period = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
     if out.problems or meta is None:

@@ -19,6 +19,7 @@ from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
 from chainopt.models.registry import spec
+from chainopt.models.spec import Row
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.,()\-]")
 
@@ -38,10 +39,10 @@ def key_text(keys: pd.DataFrame) -> np.ndarray:
     """``"unit=tob_pe, period=p2026"`` for every row of a key frame."""
     if keys.shape[1] == 0:
         return np.full(len(keys), "", dtype=object)
-    out = None
-    for c in keys.columns:
-        part = c + "=" + as_text(keys[c])
-        out = part if out is None else out + ", " + part
+    c0 = keys.columns[0]
+    out = c0 + "=" + as_text(keys[c0])
+    for c in keys.columns[1:]:
+        out = out + ", " + c + "=" + as_text(keys[c])
     return out.to_numpy(dtype=object)
 
 
@@ -54,10 +55,9 @@ def names(families: list[Family]) -> list[str]:
         if f.keys.shape[1] == 0:
             out.extend(f"{f.label}({i})" for i in range(f.stop - f.start))
             continue
-        vals = None
-        for c in f.keys.columns:
-            v = as_text(f.keys[c])
-            vals = v if vals is None else vals + "," + v
+        vals = as_text(f.keys[f.keys.columns[0]])
+        for c in f.keys.columns[1:]:
+            vals = vals + "," + as_text(f.keys[c])
         out.extend(_SAFE.sub("_", f"{f.label}({v})") for v in vals)
     return out
 
@@ -117,7 +117,8 @@ def money(built: BuiltModel, fam: Family) -> tuple[np.ndarray, str]:
 def row_scale(built: BuiltModel, fam: Family) -> np.ndarray:
     """Row units per user unit: the spec's ``scale`` column (a unit's capacity row counts
     capacity x availability), else 1."""
-    scale = spec(fam.label).scale
+    part = spec(fam.label)
+    scale = part.scale if isinstance(part, Row) else None
     if scale is None:
         return np.ones(fam.stop - fam.start)
     frame, column = scale

@@ -27,7 +27,7 @@ import pandas as pd
 
 from chainopt.atomic import write_folder
 from chainopt.errors import ResultsExistError
-from chainopt.report import economics
+from chainopt.report import economics, parties
 
 TOP = 10
 TOL = 1e-6
@@ -217,8 +217,9 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     incremental ``project_cashflows`` and the largest ``chain_changes``."""
     names = list(results)
     s: dict[str, pd.DataFrame] = {}
-    rows, flows, changes = [], [], []
+    rows, flows, changes, party_rows, party_flows = [], [], [], [], []
     for n in names[1:]:
+        terms = (counterfactuals or {}).get(n, {}).get("terms")
         for effect, against, ref in _effects(results, base, n, counterfactuals):
             if ref is None:  # a project the scenario may build but does not
                 rows.append({"scenario": n, "effect": effect, "against": against,
@@ -244,6 +245,12 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
             if summary["build_year"] is not None:
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
+            if project and terms is not None and summary["build_year"] is not None:
+                ps, pf = parties.project_parties(
+                    f, terms, effect, summary["first_use_year"],
+                    float(pj["lifetime_yr"].iloc[0]) if len(pj) else 25.0)
+                party_rows.append(ps.assign(scenario=n))
+                party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"
                     else {base: ref, n: results[n]})
             changes.append(_chain_changes(pair, base, n, effect, top))
@@ -260,6 +267,10 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                                                          ascending=[True, True, False],
                                                          kind="stable").drop(columns="_a")
     s["chain_changes"] = ch.reset_index(drop=True)
+    s["party_economics"] = (pd.concat(party_rows, ignore_index=True)[parties.COLUMNS]
+                            if party_rows else pd.DataFrame(columns=parties.COLUMNS))
+    s["party_cashflows"] = (pd.concat(party_flows, ignore_index=True)[parties.FLOW_COLUMNS]
+                            if party_flows else pd.DataFrame(columns=parties.FLOW_COLUMNS))
     return s
 
 
@@ -276,6 +287,9 @@ TITLES = {
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
                          "construction years, residual value after the horizon)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
+    "party_economics": "Each project's parties: after-tax equity (and lender) flows at "
+                       "each party's cost of capital (MUSD; local currency at the FX path)",
+    "party_cashflows": "Each party's yearly flows by project (MUSD; local currency beside)",
 }
 
 
@@ -291,7 +305,8 @@ def fmt(v: object) -> str:
 
 
 def _cell(section: str, col: str, v: object) -> str:
-    if section == "economics" and col == "IRR" and isinstance(v, float) and not np.isnan(v):
+    if (section in ("economics", "party_economics") and col in ("IRR", "discount rate")
+            and isinstance(v, float) and not np.isnan(v)):
         return f"{v:.1%}"
     if section == "utilisation" and isinstance(v, float) and not np.isnan(v):
         return f"{v:.1%}"

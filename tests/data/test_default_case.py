@@ -43,13 +43,21 @@ def test_existing_plants_run_within_plausible_utilisation(base, case):
     plants 0.80-0.90, gas processing and fractionation 0.90-1.0. One documented
     exception: the Amur PP line is propylene-short without MP5 (ethane cracking makes
     little propylene and Amur propane is worth more exported; see the case README).
+    Since the review of issue 14 a second one: the Ust-Luga complex (gas plant, cracker,
+    PE) once Baltic LNG sales are capped at 3 Mt/yr (EU phase-out, fact sheet 6a): less
+    ethane-rich gas is worth processing when the residue gas only fetches the grid price;
+    it still runs (0.2-0.9).
     """
     u = _utilisation(base, case)
     bounds = {"sc_": (0.80, 0.90), "pe_": (0.80, 0.90), "ldpe": (0.80, 0.90),
               "pp": (0.80, 0.90), "gpp": (0.90, 1.0), "ngl": (0.90, 1.0)}
+    lng_short = u["name"].isin(["ustluga_gpp", "ustluga_sc", "ustluga_pe"]) & (
+        u["utilisation"] > 0)
+    assert u.loc[lng_short, "utilisation"].between(0.2, 0.9).all()
+    assert lng_short.sum() >= 12
     checked = 0
     for prefix, (lo, hi) in bounds.items():
-        sel = u[u["process"].str.startswith(prefix) & (u["name"] != "amur_pp")]
+        sel = u[u["process"].str.startswith(prefix) & (u["name"] != "amur_pp") & ~lng_short]
         checked += len(sel)
         bad = sel[(sel["utilisation"] < lo - 1e-6) | (sel["utilisation"] > hi + 1e-6)]
         assert bad.empty, bad[["name", "period", "utilisation"]]
@@ -109,7 +117,15 @@ def test_mto_not_chosen_at_central_prices(base):
     ("ru_mp4_equipment_renewal.yaml", "mp4", ">0"),   # against retirement in 2036
     ("ru_mp5_far_east_pdh_pp.yaml", "mp5", "=0"),     # propane at export parity: -224
     ("ru_mp6_mto.yaml", "mp6", "not built"),
-    ("ru_mp7_baltic_phase2.yaml", "mp7", ">0"),       # README: full model disagrees
+    # not built since Baltic LNG is capped (fact sheet 6a): less ethane at Ust-Luga; the
+    # fact sheet (5.8) gates MP7 on Europe opening
+    ("ru_mp7_baltic_phase2.yaml", "mp7", "=0"),
+    # issue 14's cooperation projects: LNG with Japanese equity on new Sakhalin gas and
+    # blue ammonia for co-firing pay; the rail expansion does not (the Vladivostok port
+    # binds first)
+    ("proposal_lng_japan.yaml", "jp_lng", ">0"),
+    ("proposal_blue_ammonia.yaml", "jp_blue_ammonia", ">0"),
+    ("proposal_rail_and_ports.yaml", "rail_east", "not built"),
 ])
 def test_project_scenarios_have_the_expected_sign(base, path, project, sign):
     gain, built = _project_gain(path, base)
@@ -140,22 +156,44 @@ def test_equipment_renewal_is_valued_against_retirement(base):
       MUSD/yr of feed net of lost by-products, less 2.3 of reverse excise: 19.9 MUSD/yr,
       in 3 of p2031's 5 years (0.6 x 2.589 discounted years) and all of 2036-2050 (3.226):
       19.9 x 4.78 = 95.1 MUSD.
-    NPV = 95.1 + 55.5 - 128.5 = +22.1 MUSD: built without a carbon price. The full model
-    (which also re-optimises feeds and gains 2 points of availability) must agree within
-    30 %; the project's IRR exceeds 10 % exactly because its NPV is positive.
+    NPV = 95.1 + 55.5 - 128.5 = +22.1 MUSD without the availability gain: a lower bound
+    (more capacity never lowers the optimum).
+    * availability 0.88 -> 0.90: 24 kt/yr more ethylene at most worth the base plan's
+      capacity rent of the legacy crackers (116.56 USD per t/yr of capacity in p2031-p2041,
+      132.48 in p2046, i.e. /0.88 per t made): 24 x (132.45 x (1.553 + 1.6077 + 0.9983)
+      + 150.5 x 0.6198) / 1000 = 15.5 MUSD, an upper bound (a rent is the most a marginal
+      unit of capacity is worth): 22.1 + 15.5 = 37.6 MUSD.
+    The full model (which also re-optimises feeds) must lie between the two within 10 %
+    (before issue 14's data review it gave 23.3, now 28.8: the availability gain is
+    worth more with the smaller domestic PE market); the project's IRR exceeds 10 % exactly
+    because its NPV is positive.
     """
     from chainopt.report import economics
 
     hand = 95.1 + 55.5 - 128.5
+    upper = hand + 24 * (132.45 * (1.553 + 1.6077 + 0.9983) + 150.5 * 0.6198) / 1000
     r = api.run(SCENARIOS / "ru_mp4_equipment_renewal.yaml", save=False)
     summary, _ = economics.project_economics(base, r)
     assert summary["projects"] == ["mp4"]
-    assert summary["incremental_npv_musd"] == pytest.approx(hand, rel=0.3)
+    assert 0.9 * hand <= summary["incremental_npv_musd"] <= 1.1 * upper
     assert summary["irr"] > 0.10
     assert summary["first_use_year"] == 2033
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def _switches_projects(path: Path) -> bool:
+    """Whether a scenario file (or one it is based on) switches a project on; the
+    market-access and policy overlays switch none and have no project stream to check."""
+    import re
+
+    text = path.read_text()
+    if re.search(r"project:", text):
+        return True
+    base = re.search(r"^base:\s*(\S+\.yaml)", text, re.M)
+    return bool(base) and _switches_projects(path.parent / base.group(1))
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in SCENARIOS.glob("*.yaml")
+                                        if _switches_projects(p)))
 def test_every_project_effect_has_one_consistent_stream(path):
     """For every project a shipped scenario switches on, valued against the same scenario
     without it: the yearly stream's NPV equals the objective difference to 1e-6 MUSD, and
@@ -172,3 +210,39 @@ def test_every_project_effect_has_one_consistent_stream(path):
                                                            abs=1e-6), project
         if summary["irr"] is not None and abs(summary["incremental_npv_musd"]) > 1e-6:
             assert (summary["irr"] > rate) == (summary["incremental_npv_musd"] > 0), project
+
+
+def test_levers_move_the_chain_the_expected_way(base):
+    """Closing a market group, discounting prices, adding a freight premium, removing a
+    feed subsidy or adding an export duty each only shrinks what the chain may earn, so
+    none can raise the optimum (each overlay is one change of one lever row)."""
+    assert api.run(SCENARIOS / "proposal_base.yaml", save=False).objective == pytest.approx(
+        base.objective, rel=1e-9)
+    for name in ("proposal_asia_only", "proposal_discounted_cargoes",
+                 "proposal_no_reverse_excise", "proposal_export_duties"):
+        r = api.run(SCENARIOS / f"{name}.yaml", save=False)
+        assert r.objective < base.objective - 1.0, name
+
+
+def test_who_earns_what_on_mp2():
+    """MP2 adds value to the chain at its 10 % (positive incremental NPV) but not to a
+    Russian sponsor with a 14 % cost of capital and rouble debt at 14 %: its equity IRR
+    is below 14 %, so its NPV at 14 % is negative; the Japanese partner at 8 % is near
+    break-even. The flows of all parties, the lender and the tax add up to the project's
+    flow in every year."""
+    sections, _, _ = api.compare(["ru_eastwest",
+                                  str(SCENARIOS / "proposal_nakhodka_methanol_urea.yaml")],
+                                 save=False)
+    econ = sections["economics"].set_index("effect").loc["mp2"]
+    pe = sections["party_economics"].set_index("party")
+    assert econ["incremental NPV (MUSD)"] > 0
+    sponsor = pe.loc["ru_sponsor"]
+    assert sponsor["IRR"] < 0.14 and sponsor["NPV (MUSD)"] < 0
+    assert sponsor["currency"] == "RUB" and pe.loc["jp_consortium", "currency"] == "JPY"
+    assert abs(pe.loc["jp_consortium", "NPV (MUSD)"]) < 0.1 * econ["overnight capex (MUSD)"]
+    flows = sections["party_cashflows"]
+    proj = sections["project_cashflows"].set_index("year")
+    tot = flows.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
+    net = (proj["operating_musd"] + proj["capex_musd"] + proj["residual_musd"]).reindex(
+        tot.index, fill_value=0.0)
+    assert tot.to_numpy() == pytest.approx(net.to_numpy(), abs=1e-6)

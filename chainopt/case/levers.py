@@ -1,0 +1,217 @@
+"""Policy levers and currencies, resolved into the case's own prices, costs and caps.
+
+Applied once when a case is loaded (after unit conversion), so the model, the index and
+every report see plain USD prices and costs, and a scenario switches a lever with one
+change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
+``fx_rates`` path):
+
+* ``stated_currency`` (supplies, markets, modes, links, units, projects): the row's money
+  columns are in that currency; period-varying ones are multiplied by the ``fx_rates``
+  value (USD per unit) of each period, the others (capex, fixed O&M) by the first
+  period's rate.
+* ``levies`` (active rows only; amounts in USD per commodity unit, by period):
+  ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
+  its markets); ``export_duty`` subtracts the amount from that price;
+  ``feed_excise`` adds ``amount x input per activity unit`` to the variable cost of every
+  mode consuming the commodity (a negative amount is a reverse excise, a credit; national,
+  so ``sites`` must be blank).
+* ``market_groups``: ``access: closed`` sets the sales caps and floors of every market at
+  the group's sites to 0; ``price_discount`` (a fraction) lowers their prices;
+  ``freight_premium_usd_per_unit`` is added to the cost of every link into those sites.
+
+Order for one market price: regulated price, then the group discount, then the duty:
+``p' = p (1 - discount) - duty``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.schema import TABLES, split_list
+
+# money columns per table: (column, varies by period)
+MONEY_COLUMNS = {
+    "supplies": ["cost_usd_per_unit"],
+    "markets": ["price_usd_per_unit"],
+    "modes": ["variable_cost_usd_per_unit"],
+    "links": ["cost_usd_per_unit", "capex_usd_per_unit_yr"],
+    "units": ["fixed_om_usd_per_unit_yr", "capex_usd_per_unit_yr", "build_fixed_musd",
+              "life_extension_capex_usd_per_unit_yr"],
+    "projects": ["capex_musd"],
+}
+
+
+def _values(t: dict, bp: dict, table: str, col: str, rows: pd.Index,
+            periods: list[str]) -> pd.DataFrame:
+    """``_i`` (row label of ``t[table]``), ``period``, ``value`` (override or default)."""
+    key = list(TABLES[table].key)
+    base = t[table].loc[rows, [*key, col]].assign(_i=rows)
+    grid = base.merge(pd.DataFrame({"period": periods}), how="cross")
+    ov = bp.get(table)
+    if ov is not None and len(ov) and col in ov.columns:
+        o = ov[[*key, "period", col]].rename(columns={col: "_ov"})
+        grid = grid.merge(o, on=[*key, "period"], how="left")
+        grid[col] = grid["_ov"].where(grid["_ov"].notna(), grid[col])
+    return grid.rename(columns={col: "value"})[["_i", *key, "period", "value"]]
+
+
+def _write(t: dict, bp: dict, table: str, col: str, grid: pd.DataFrame) -> None:
+    """Store per-period values ``grid`` (from :func:`_values`) as overrides of ``col``."""
+    if grid.empty:
+        return
+    key = list(TABLES[table].key)
+    spec = TABLES[table]
+    ov = bp.get(table)
+    if ov is None or ov.empty:
+        ov = pd.DataFrame(columns=[*key, "period", *spec.period_columns, "source", "_row"])
+    new = grid[[*key, "period", "value"]].rename(columns={"value": col})
+    merged = ov.merge(new, on=[*key, "period"], how="outer", suffixes=("", "_new"))
+    if col + "_new" in merged.columns:
+        merged[col] = merged[col + "_new"].where(merged[col + "_new"].notna(), merged[col])
+        merged = merged.drop(columns=col + "_new")
+    for c in spec.period_columns:
+        if c != col:
+            merged[c] = pd.to_numeric(merged[c], errors="coerce")
+    merged["source"] = merged["source"].fillna("")
+    merged["_row"] = merged["_row"].fillna(0)
+    bp[table] = merged.reset_index(drop=True)
+
+
+def _map_period(t, bp, table, col, rows, periods, fn) -> None:
+    """Apply ``fn(grid) -> values`` to ``col`` of ``rows`` in every period."""
+    if len(rows) == 0:
+        return
+    grid = _values(t, bp, table, col, rows, periods)
+    grid["value"] = fn(grid)
+    _write(t, bp, table, col, grid)
+
+
+def _period_value(table: pd.DataFrame, bp: dict, name: str, col: str, periods: list[str]
+                  ) -> pd.DataFrame:
+    """Rows of a lever table crossed with the periods, ``col`` resolved per period."""
+    t = {name: table}
+    return _values(t, bp, name, col, table.index, periods)
+
+
+def fx_path(t: dict, bp: dict, periods: list[str]) -> dict[str, dict[str, float]]:
+    """``{currency: {period: usd_per_unit}}`` (USD is 1 in every period)."""
+    fx = t.get("fx_rates")
+    out = {"USD": dict.fromkeys(periods, 1.0)}
+    if fx is None or fx.empty:
+        return out
+    g = _period_value(fx, bp, "fx_rates", "usd_per_unit", periods)
+    for c, d in g.groupby("currency"):
+        out[str(c)] = dict(zip(d["period"], d["value"].astype(float), strict=True))
+    return out
+
+
+def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
+    """The tables with currencies converted and levers applied (see the module doc)."""
+    t, bp = dict(t), {k: v.copy() for k, v in bp.items()}
+    fx = fx_path(t, bp, periods)
+    for table, cols in MONEY_COLUMNS.items():
+        df = t[table]
+        if "stated_currency" not in df.columns:
+            continue
+        foreign = df["stated_currency"].ne("") & df["stated_currency"].ne("USD")
+        if not foreign.any():
+            continue
+        df = df.copy()
+        rows = df.index[foreign.to_numpy()]
+        period_cols = set(TABLES[table].period_columns)
+        first = {c: fx[c][periods[0]] for c in fx}
+        for col in cols:
+            if col in period_cols:
+                cur = df.loc[rows, "stated_currency"]
+                t[table] = df
+                _map_period(t, bp, table, col, rows, periods,
+                            lambda g, cur=cur: g["value"].to_numpy(float) * np.array(
+                                [fx[cur[i]][p] for i, p in zip(g["_i"], g["period"],
+                                                               strict=True)]))
+                df = t[table]
+            else:
+                df.loc[rows, col] = df.loc[rows, col] * df.loc[rows, "stated_currency"].map(first)
+        t[table] = df
+    _levies(t, bp, periods)
+    _market_groups(t, bp, periods)
+    return t, bp
+
+
+def _market_rows(mk: pd.DataFrame, commodity: str | None, sites: str) -> pd.Index:
+    sel = pd.Series(True, index=mk.index)
+    if commodity is not None:
+        sel &= mk["commodity"].eq(commodity)
+    names = set(split_list(pd.Series([sites])))
+    if names:
+        sel &= mk["site"].isin(names)
+    return mk.index[sel.to_numpy()]
+
+
+def _levies(t: dict, bp: dict, periods: list[str]) -> None:
+    lv = t.get("levies")
+    if lv is None or lv.empty:
+        return
+    lv = lv[lv["active"].astype(bool)]
+    if lv.empty:
+        return
+    amounts = _period_value(lv, bp, "levies", "amount_usd_per_unit", periods)
+    amt = {(r.levy, r.period): float(r.value) for r in amounts.itertuples()}
+    order = {"regulated_price": 0, "export_duty": 2, "feed_excise": 3}
+    for _, lev in sorted(lv.iterrows(), key=lambda x: order[x[1]["kind"]]):
+        a = {p: amt[(lev["levy"], p)] for p in periods}
+        if lev["kind"] == "feed_excise":
+            mf = t["mode_flows"]
+            use = mf[(mf["commodity"] == lev["commodity"]) & (mf["direction"] == "in")]
+            per_mode = use.groupby("mode")["amount_per_unit"].sum()
+            modes = t["modes"]
+            rows = modes.index[modes["mode"].isin(per_mode.index).to_numpy()]
+            _map_period(t, bp, "modes", "variable_cost_usd_per_unit", rows, periods,
+                        lambda g, a=a, m=per_mode: g["value"].to_numpy(float) + g["mode"].map(
+                            m).to_numpy(float) * g["period"].map(a).to_numpy(float))
+            continue
+        rows = _market_rows(t["markets"], lev["commodity"], lev["sites"])
+        if lev["kind"] == "regulated_price":
+            _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+                        lambda g, a=a: g["period"].map(a).to_numpy(float))
+    duties = lv[lv["kind"] == "export_duty"]  # applied after the group discounts
+    t["_duties"] = duties.assign(_amounts=[{p: amt[(n, p)] for p in periods}
+                                           for n in duties["levy"]])
+
+
+def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
+    mg = t.get("market_groups")
+    if mg is not None and len(mg):
+        disc = _period_value(mg, bp, "market_groups", "price_discount", periods)
+        prem = _period_value(mg, bp, "market_groups", "freight_premium_usd_per_unit", periods)
+        for _, g in mg.iterrows():
+            d = dict(zip(disc.loc[disc["_i"] == g.name, "period"],
+                         disc.loc[disc["_i"] == g.name, "value"].astype(float), strict=True))
+            f = dict(zip(prem.loc[prem["_i"] == g.name, "period"],
+                         prem.loc[prem["_i"] == g.name, "value"].astype(float), strict=True))
+            sites = set(split_list(pd.Series([g["sites"]])))
+            mk = t["markets"]
+            rows = mk.index[mk["site"].isin(sites).to_numpy()]
+            if g["access"] == "closed":
+                for col in ("max_k_per_yr", "min_k_per_yr"):
+                    _map_period(t, bp, "markets", col, rows, periods,
+                                lambda gr: np.zeros(len(gr)))
+            if any(d.values()):
+                _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+                            lambda gr, d=d: gr["value"].to_numpy(float) * (
+                                1.0 - gr["period"].map(d).to_numpy(float)))
+            if any(f.values()):
+                lk = t["links"]
+                lrows = lk.index[lk["to_site"].isin(sites).to_numpy()]
+                _map_period(t, bp, "links", "cost_usd_per_unit", lrows, periods,
+                            lambda gr, f=f: gr["value"].to_numpy(float)
+                            + gr["period"].map(f).to_numpy(float))
+    duties = t.pop("_duties", None)
+    if duties is None:
+        return
+    for _, lev in duties.iterrows():
+        rows = _market_rows(t["markets"], lev["commodity"], lev["sites"])
+        a = lev["_amounts"]
+        _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+                    lambda g, a=a: g["value"].to_numpy(float)
+                    - g["period"].map(a).to_numpy(float))

@@ -1,0 +1,278 @@
+"""Cooperation economics: a project's incremental cash flows split among its parties,
+with debt, profit tax and each party's currency.
+
+Post-processing only: the optimisation is one system optimum; this module takes the
+yearly incremental stream of :func:`chainopt.report.economics.project_economics`
+(operating, capex, residual value; MUSD) and the case's ``parties``,
+``project_shares``, ``project_finance``, ``tax_regimes`` and ``fx_rates`` tables.
+pandas/numpy only. All flows at the case's timing (start of year by default).
+
+For one project, year by year (MUSD):
+
+* **Debt** (``project_finance``): drawdown ``D_y = debt_share x capex spend_y``. With
+  B the balance before year y's flows: interest ``I_y = i B``; from year
+  ``y0 + max(grace_yr, 1)`` (y0: first drawdown) ``tenor_yr`` repayments: equal principal
+  ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
+  ``B <- B - P_y + D_y``.
+* **Tax**: party p with equity share s pays ``rate x`` its taxable profit
+  ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
+  tax depreciation is straight-line: overnight capex / lifetime_yr from the first year of
+  use; the residual value at the horizon end is not taxed. The rate: the project's
+  ``tax_regime`` in ``project_finance``, else the regime listing the project's site (its
+  first unit's site, else its first link's ``from_site``), else the party's
+  ``tax_regime``, else the regime with blank sites, else 0.
+* **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``;
+  the **lender** (``project_finance.lender``) gets ``-D + I + P``.
+* Per party: NPV at the party's ``discount_rate`` with the case's timing,
+  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
+  the lender's drawdowns at the start of their year, other flows through the year,
+  residual not counted); peak funding need (most negative cumulative flow); tax paid.
+  DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0).
+* **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
+  ``fx_rates`` value of the period holding y (the first or last period outside the
+  horizon); ``NPV (M local)`` discounts those at the party's rate.
+
+A project without ``project_shares`` rows belongs to one implicit party ``system`` at the
+case's discount rate, so with no debt and no tax its NPV is the project's incremental
+NPV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.discount import TIMING_SHIFT
+from chainopt.case.levers import fx_path
+from chainopt.case.schema import split_list
+from chainopt.report import economics
+
+SYSTEM = "system"
+COLUMNS = ["scenario", "project", "party", "role", "share", "currency", "discount rate",
+           "NPV (MUSD)", "NPV (M local)", "IRR", "payback (yr)", "peak funding (MUSD)",
+           "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR"]
+FLOW_COLUMNS = ["scenario", "project", "party", "year", "operating_musd", "capex_musd",
+                "residual_musd", "drawdown_musd", "interest_musd", "principal_musd",
+                "tax_musd", "flow_musd", "currency", "flow_mlocal"]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the cooperation economics read from a case (plain frames and dicts)."""
+
+    parties: pd.DataFrame  # party, discount_rate, currency, tax_regime
+    shares: pd.DataFrame  # project, party, share, equipment_share
+    finance: pd.DataFrame  # project, debt_share, interest_rate, tenor_yr, grace_yr, ...
+    regimes: pd.DataFrame  # regime, profit_tax_rate, sites
+    fx: dict  # {currency: {period: usd_per_unit}}
+    project_site: dict  # {project: site}
+    discount_rate: float
+    base_year: int
+    timing: str
+    starts: tuple[int, ...]
+    periods: tuple[str, ...]
+
+    @classmethod
+    def from_case(cls, case) -> Terms:
+        t = case.tables
+        periods = case.meta.period_names
+        site = {}
+        for name, col in (("links", "from_site"), ("units", "site")):  # units win
+            df = t[name]
+            df = df[df["project"] != ""].drop_duplicates("project")
+            site.update(zip(df["project"], df[col], strict=True))
+        return cls(parties=t["parties"], shares=t["project_shares"],
+                   finance=t["project_finance"], regimes=t["tax_regimes"],
+                   fx=fx_path(t, case.by_period, periods), project_site=site,
+                   discount_rate=float(case.meta.discount_rate),
+                   base_year=int(case.meta.base_year), timing=case.meta.cash_flow_timing,
+                   starts=tuple(p.start_year for p in case.meta.periods),
+                   periods=tuple(periods))
+
+    def party(self, name: str) -> dict:
+        pa = self.parties.set_index("party")
+        if name in pa.index:
+            r = pa.loc[name]
+            return {"rate": float(r["discount_rate"]), "currency": r["currency"] or "USD",
+                    "regime": r["tax_regime"]}
+        return {"rate": self.discount_rate, "currency": "USD", "regime": ""}
+
+    def owners(self, project: str) -> pd.DataFrame:
+        sh = self.shares[self.shares["project"] == project]
+        if sh.empty:
+            return pd.DataFrame({"party": [SYSTEM], "share": [1.0], "equipment_share": [0.0]})
+        return sh[["party", "share", "equipment_share"]].reset_index(drop=True)
+
+    def tax_rate(self, project: str, party: str) -> float:
+        rg = self.regimes
+        if rg.empty:
+            return 0.0
+        rate = dict(zip(rg["regime"], rg["profit_tax_rate"].astype(float), strict=True))
+        fin = self.finance[self.finance["project"] == project]
+        if len(fin) and fin["tax_regime"].iloc[0]:
+            return rate[fin["tax_regime"].iloc[0]]
+        cover = rg[["regime"]].join(split_list(rg["sites"]).rename("site"))
+        at = cover[cover["site"] == self.project_site.get(project)]
+        if len(at):
+            return rate[at["regime"].iloc[0]]
+        own = self.party(party)["regime"]
+        if own:
+            return rate[own]
+        default = rg[rg["sites"] == ""]
+        return float(default["profit_tax_rate"].iloc[0]) if len(default) else 0.0
+
+    def usd_per_unit(self, currency: str, years: np.ndarray) -> np.ndarray:
+        path = self.fx.get(currency, self.fx["USD"])
+        rates = np.array([path[p] for p in self.periods], dtype=float)
+        pos = np.clip(np.searchsorted(np.asarray(self.starts), years, side="right") - 1, 0,
+                      len(self.starts) - 1)
+        return rates[pos]
+
+    def factor(self, rate: float, years: np.ndarray) -> np.ndarray:
+        """d(y) at ``rate`` with the case's base year and timing."""
+        return (1.0 + rate) ** -(np.asarray(years, float) - self.base_year
+                                 + TIMING_SHIFT[self.timing])
+
+
+def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: int,
+                  grace_yr: int, repayment: str = "annuity") -> pd.DataFrame:
+    """Yearly ``drawdown``, ``interest``, ``principal``, ``balance`` (after the year's flows)
+    of a loan drawn as ``debt_share`` of the construction ``spend`` (positive, by year)."""
+    spend = spend[spend > 1e-12]
+    cols = ["drawdown", "interest", "principal", "balance"]
+    if spend.empty or debt_share <= 0:
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="year"), dtype=float)
+    y0 = int(spend.index.min())
+    first_repay = y0 + max(int(grace_yr), 1)
+    draw = (spend * debt_share).to_dict()
+    rows, balance, paid, y = [], 0.0, 0, y0
+    while y <= max(draw) or (balance > 1e-9 and paid < tenor_yr):
+        interest = rate * balance
+        principal = 0.0
+        if y >= first_repay and balance > 1e-12 and paid < tenor_yr:
+            left = tenor_yr - paid
+            if repayment == "equal_principal" or rate == 0:
+                principal = balance / left
+            else:
+                principal = balance * rate / (1.0 - (1.0 + rate) ** -left) - interest
+            paid += 1
+        d = float(draw.get(y, 0.0))
+        balance = balance - principal + d
+        rows.append((y, d, interest, principal, balance))
+        y += 1
+    out = pd.DataFrame(rows, columns=["year", *cols]).set_index("year")
+    return out
+
+
+def _tax(taxable: np.ndarray, rate: float) -> np.ndarray:
+    """Profit tax on yearly ``taxable`` profit, losses carried forward without limit."""
+    out, carry = np.zeros(len(taxable)), 0.0
+    for k, v in enumerate(taxable):
+        if v < 0:
+            carry -= v
+            continue
+        used = min(carry, v)
+        carry -= used
+        out[k] = rate * (v - used)
+    return out
+
+
+def _peak(flows: np.ndarray) -> float:
+    cum = np.cumsum(flows)
+    return float(min(cum.min(), 0.0)) if len(cum) else 0.0
+
+
+def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
+                    first_use_year: int | None, lifetime_yr: float,
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per party of ``project``: a summary (one row per party and role) and the yearly
+    flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
+    ``capex_musd``, ``residual_musd``; see the module docstring)."""
+    f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
+    spend = -f["capex_musd"]
+    fin = terms.finance[terms.finance["project"] == project]
+    fin = fin.iloc[0] if len(fin) else None
+    if fin is not None and float(fin["debt_share"]) > 0:
+        debt = debt_schedule(spend, float(fin["debt_share"]), float(fin["interest_rate"]),
+                             int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
+    else:
+        debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
+    years = f.index.union(debt.index)
+    f = f.reindex(years, fill_value=0.0)
+    debt = debt.reindex(years, fill_value=0.0)
+    y = years.to_numpy()
+    overnight = float(spend[spend > 0].sum())
+    dep = np.zeros(len(y))
+    if first_use_year is not None and overnight > 0:
+        life = max(float(lifetime_yr), 1.0)
+        end = min(first_use_year + life, economics_end(f))
+        dep = np.where((y >= first_use_year) & (y < end), overnight / life, 0.0)
+    op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
+    draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
+    owners = terms.owners(project)
+    rows, yearly = [], []
+    tax_total = np.zeros(len(y))
+    for o in owners.itertuples(index=False):
+        s = float(o.share)
+        tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
+        tax_total += tax
+        flow = s * (op + capex + res + draw - intr - prin) - tax
+        rows.append(_summary(terms, project, o.party, "equity", s, y, flow,
+                             s * (capex + draw), s * res, tax,
+                             float(o.equipment_share) * overnight))
+        yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
+                              s * draw, s * intr, s * prin, tax, flow))
+    if fin is not None and fin["lender"] and draw.any():
+        lflow = -draw + intr + prin
+        rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
+                             y, lflow, -draw, np.zeros(len(y)), np.zeros(len(y)), 0.0))
+        z = np.zeros(len(y))
+        yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
+                              z, lflow))
+    service = intr + prin
+    has = prin > 1e-9  # the repayment years
+    dscr = (op - tax_total)[has] / service[has]
+    summary = pd.DataFrame(rows)
+    summary["min DSCR"] = float(dscr.min()) if has.any() else np.nan
+    summary["avg DSCR"] = float(dscr.mean()) if has.any() else np.nan
+    return summary, pd.concat(yearly, ignore_index=True)
+
+
+def economics_end(f: pd.DataFrame) -> int:
+    """The first year after the horizon: the year holding the residual value (or after
+    the last operating year)."""
+    res = f.index[f["residual_musd"].abs() > 1e-12]
+    if len(res):
+        return int(res.max())
+    op = f.index[f["operating_musd"].abs() > 1e-12]
+    return int(op.max()) + 1 if len(op) else int(f.index.max()) + 1
+
+
+def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
+             spend, residual, tax, equipment: float) -> dict:
+    """One party's row. Payback: the party's net spend (``spend`` < 0: its capex share
+    net of drawdowns, or a lender's drawdowns) at the start of its year, every other flow
+    but the residual value through the year."""
+    p = terms.party(party)
+    local = flow / terms.usd_per_unit(p["currency"], y)
+    d = terms.factor(p["rate"], y)
+    paid = np.minimum(spend, 0.0)
+    pay = economics.payback(pd.Series(flow - residual - paid, index=y), pd.Series(paid, index=y))
+    return {"project": project, "party": party, "role": role, "share": share,
+            "currency": p["currency"], "discount rate": p["rate"],
+            "NPV (MUSD)": float((flow * d).sum()), "NPV (M local)": float((local * d).sum()),
+            "IRR": economics.irr(flow), "payback (yr)": pay,
+            "peak funding (MUSD)": _peak(flow),
+            "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment}
+
+
+def _yearly(terms, project, party, y, op, capex, res, draw, intr, prin, tax, flow
+            ) -> pd.DataFrame:
+    cur = terms.party(party)["currency"]
+    return pd.DataFrame({"project": project, "party": party, "year": y, "operating_musd": op,
+                         "capex_musd": capex, "residual_musd": res, "drawdown_musd": draw,
+                         "interest_musd": intr, "principal_musd": prin, "tax_musd": tax,
+                         "flow_musd": flow, "currency": cur,
+                         "flow_mlocal": flow / terms.usd_per_unit(cur, y)})

@@ -1,0 +1,138 @@
+"""Policy levers and currencies as data (issue 14 items 3-5): each resolved at load into
+the prices, costs and caps the model reads, and switched by a scenario in one change."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from chainopt.case.index import by_period
+from chainopt.case.load import load_case
+from chainopt.case.scenario import apply_scenario
+from chainopt.errors import InputError
+from tests.toycase import solve_case, write_case
+
+TABLES = {
+    "commodities": """
+        commodity,unit,kind
+        feed,t,raw
+        prod,t,product
+    """,
+    "sites": """
+        site
+        plant
+        home
+        abroad
+    """,
+    "supplies": """
+        site,commodity,cost_usd_per_unit,max_k_per_yr,stated_currency
+        plant,feed,8000,100,RUB
+    """,
+    "modes": """
+        mode,process,variable_cost_usd_per_unit
+        make,crack
+    """,
+    "mode_flows": """
+        mode,commodity,direction,amount_per_unit
+        make,feed,in,2
+        make,prod,out,1
+    """,
+    "units": """
+        unit,site,process,capacity_k_per_yr
+        u1,plant,crack,50
+    """,
+    "links": """
+        link,from_site,to_site,commodities,cost_usd_per_unit
+        to_home,plant,home,prod,10
+        to_abroad,plant,abroad,prod,30
+    """,
+    "markets": """
+        site,commodity,price_usd_per_unit,max_k_per_yr
+        home,prod,500,20
+        abroad,prod,600,
+    """,
+    "fx_rates": """
+        currency,usd_per_unit
+        RUB,0.0125
+    """,
+    "levies": """
+        levy,kind,commodity,sites,amount_usd_per_unit,active
+        reverse_excise,feed_excise,feed,,-50,true
+        duty,export_duty,prod,abroad,20,true
+        home_price,regulated_price,prod,home,400,false
+    """,
+    "market_groups": """
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        west,abroad,open,0.1,5
+    """,
+}
+
+
+def _case(tmp_path, **changes):
+    tables = {**TABLES, **changes}
+    return write_case(tmp_path / "toy", tables)
+
+
+def _price(case, site):
+    mk = by_period(case, "markets", ["price_usd_per_unit"])
+    return float(mk.loc[mk["site"] == site, "price_usd_per_unit"].iloc[0])
+
+
+def test_levers_resolved_by_hand(tmp_path):
+    """feed 8000 RUB/t at 0.0125 USD/RUB = 100 USD/t; the reverse excise -50 USD per t of
+    feed, 2 t per t of product: mode cost 0 - 100 = -100 USD/t; abroad price
+    600 x (1 - 0.1) - 20 = 520; link into 'abroad' 30 + 5 = 35. Plan: 50 kt of product
+    (capacity), 20 kt home at 500 - 10, 30 kt abroad at 520 - 35. Per year (MUSD):
+    sales 20 x 490 + 30 x 485 = 24.35; feed 100 kt x 100 = 10; mode -100 x 50 = -5
+    -> objective 24.35 - 10 + 5 = 19.35 (one year, rate 0)."""
+    case = load_case(_case(tmp_path))
+    sup = by_period(case, "supplies", ["cost_usd_per_unit"])
+    assert float(sup["cost_usd_per_unit"].iloc[0]) == pytest.approx(100.0)
+    mo = by_period(case, "modes", ["variable_cost_usd_per_unit"])
+    assert float(mo["variable_cost_usd_per_unit"].iloc[0]) == pytest.approx(-100.0)
+    assert _price(case, "abroad") == pytest.approx(520.0)
+    assert _price(case, "home") == pytest.approx(500.0)  # regulated price inactive
+    lk = by_period(case, "links", ["cost_usd_per_unit"]).set_index("link")
+    assert lk.loc["to_abroad", "cost_usd_per_unit"] == pytest.approx(35.0)
+    r = solve_case(tmp_path / "toy")
+    assert r.objective == pytest.approx(20 * 490e-3 + 30 * 485e-3 - 10 + 5, rel=1e-9)
+
+
+def test_one_line_switches(tmp_path):
+    """A scenario switches each lever with one change: the reverse excise off (mode cost
+    back to 0), the regulated home price on (400), the 'west' group closed (abroad caps 0)."""
+    _case(tmp_path)
+    for change, check in (
+            ({"table": "levies", "where": {"levy": "reverse_excise"}, "set": {"active": False}},
+             lambda c: float(by_period(c, "modes", ["variable_cost_usd_per_unit"])[
+                 "variable_cost_usd_per_unit"].iloc[0]) == 0.0),
+            ({"table": "levies", "where": {"levy": "home_price"}, "set": {"active": True}},
+             lambda c: _price(c, "home") == pytest.approx(400.0)),
+            ({"table": "market_groups", "where": {"group": "west"}, "set": {"access": "closed"}},
+             lambda c: float(by_period(c, "markets", ["max_k_per_yr"]).set_index("site").loc[
+                 "abroad", "max_k_per_yr"]) == 0.0)):
+        f = tmp_path / "s.yaml"
+        f.write_text(yaml.safe_dump({"base": str(tmp_path / "toy"), "changes": [change]}))
+        assert check(apply_scenario(f))
+
+
+def test_lever_errors_are_located(tmp_path):
+    """A currency without a rate, a feed excise with sites, shares over 1: located errors."""
+    bad = _case(tmp_path, fx_rates="currency,usd_per_unit\nJPY,0.0067",
+                levies="levy,kind,commodity,sites,amount_usd_per_unit\n"
+                       "x,feed_excise,feed,plant,-50")
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    msg = str(e.value)
+    assert "supplies.csv" in msg and "stated_currency" in msg
+    assert "levies.csv" in msg and "sites" in msg
+
+
+def test_a_levy_that_changes_nothing_is_an_error(tmp_path):
+    """An active regulated price for a market that does not exist would silently do
+    nothing: it is reported with its row."""
+    bad = _case(tmp_path, levies="levy,kind,commodity,sites,amount_usd_per_unit\n"
+                                 "p,regulated_price,prod,plant,400")
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    assert "levies.csv row 2" in str(e.value) and "would change nothing" in str(e.value)

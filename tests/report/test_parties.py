@@ -1,0 +1,184 @@
+"""Cooperation economics (issue 14): shares, debt service, profit tax and currencies,
+each checked against year-by-year cash flows worked out by hand in the docstrings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt.report import parties
+from chainopt.report.parties import Terms, debt_schedule, project_parties
+
+
+def _terms(shares=(), finance=(), regimes=(), party_rows=(), site="sez",
+           fx=None) -> Terms:
+    """A hand-made Terms: base year 2026, start-of-year flows, periods p1 = 2026 and
+    p2 = 2027-2028; RUB at 0.0125 USD (80 RUB/USD) in p1 and 0.01 (100 RUB/USD) in p2."""
+    fx = fx or {"USD": {"p1": 1.0, "p2": 1.0}, "RUB": {"p1": 0.0125, "p2": 0.01},
+                "JPY": {"p1": 0.0067, "p2": 0.0067}}
+    return Terms(
+        parties=pd.DataFrame(list(party_rows), columns=["party", "discount_rate", "currency",
+                                                         "tax_regime"]),
+        shares=pd.DataFrame(list(shares), columns=["project", "party", "share",
+                                                   "equipment_share"]),
+        finance=pd.DataFrame(list(finance), columns=["project", "debt_share", "interest_rate",
+                                                     "tenor_yr", "grace_yr", "repayment",
+                                                     "lender", "tax_regime"]),
+        regimes=pd.DataFrame(list(regimes), columns=["regime", "profit_tax_rate", "sites"]),
+        fx=fx, project_site={"j": site}, discount_rate=0.10, base_year=2026, timing="start",
+        starts=(2026, 2027), periods=("p1", "p2"))
+
+
+# capex 100 paid at the start of 2026; +60 operating in 2027 and 2028; horizon ends 2029
+FLOWS = pd.DataFrame({"year": [2026, 2027, 2028, 2029],
+                      "operating_musd": [0.0, 60.0, 60.0, 0.0],
+                      "capex_musd": [-100.0, 0.0, 0.0, 0.0],
+                      "residual_musd": [0.0, 0.0, 0.0, 0.0]})
+PARTIES = [("ru", 0.15, "RUB", ""), ("jp", 0.08, "JPY", ""), ("jbic", 0.08, "JPY", "")]
+REGIMES = [("ru_std", 0.20, ""), ("sez", 0.10, "sez")]
+
+
+def _row(summary, party, role="equity"):
+    s = summary[(summary["party"] == party) & (summary["role"] == role)]
+    assert len(s) == 1
+    return s.iloc[0]
+
+
+def test_debt_schedules_by_hand():
+    """60 drawn at the start of 2026 (60 % of a 100 spend), 10 %, one year of grace, two
+    repayments. Annuity A = 60 x 0.1 / (1 - 1.1^-2) = 6 x 1.21 / 0.21 = 34.5714:
+    2027 interest 6, principal 28.5714, balance 31.4286; 2028 interest 3.14286, principal
+    31.4286. Equal principal: 2027 interest 6 + 30; 2028 interest 3 + 30."""
+    spend = pd.Series({2026: 100.0})
+    a = debt_schedule(spend, 0.6, 0.10, 2, 1, "annuity")
+    assert a.loc[2026, "drawdown"] == pytest.approx(60.0)
+    assert a.loc[2027, "interest"] == pytest.approx(6.0)
+    assert a.loc[2027, "principal"] == pytest.approx(6 * 1.21 / 0.21 - 6)
+    assert a.loc[2028, "interest"] == pytest.approx(0.1 * (60 - (6 * 1.21 / 0.21 - 6)))
+    assert (a["interest"] + a["principal"]).loc[2027:2028].to_numpy() == pytest.approx(
+        [6 * 1.21 / 0.21] * 2)
+    assert a.loc[2028, "balance"] == pytest.approx(0.0, abs=1e-9)
+    e = debt_schedule(spend, 0.6, 0.10, 2, 1, "equal_principal")
+    assert e.loc[2027:2028, "interest"].to_numpy() == pytest.approx([6.0, 3.0])
+    assert e.loc[2027:2028, "principal"].to_numpy() == pytest.approx([30.0, 30.0])
+    # two years of grace: interest only in 2027, repayments in 2028 and 2029
+    g = debt_schedule(spend, 0.6, 0.10, 2, 2, "equal_principal")
+    assert g.loc[2027, "principal"] == 0.0 and g.loc[2027, "interest"] == pytest.approx(6.0)
+    assert g.loc[2028:2029, "principal"].to_numpy() == pytest.approx([30.0, 30.0])
+
+
+def test_shares_tax_and_currency_by_hand():
+    """Shares ru 0.6 (15 %, RUB) and jp 0.4 (8 %, JPY), no debt; the project's site is in
+    the SEZ regime (10 %, although the default regime is 20 %). Tax depreciation 100 / 2
+    = 50 in 2027 and 2028 (life 2 from first use 2027), so taxable profit 60 - 50 = 10 a
+    year and tax 1.0 a year: ru pays 0.6, jp 0.4.
+    ru: -60, 36 - 0.6 = 35.4, 35.4 -> NPV at 15 % = -60 + 35.4/1.15 + 35.4/1.15^2
+    = -2.4499; in RUB: -60/0.0125 = -4800, 3540, 3540 -> -4800 + 3540/1.15 + 3540/1.15^2
+    = +955.0 (the rouble falls from 80 to 100 per USD after 2026).
+    jp: -40, 23.6, 23.6 -> NPV at 8 % = -40 + 23.6/1.08 + 23.6/1.08^2 = 2.0850.
+    Peak funding: -60 and -40. Payback ru: 60 paid at the start of 2026, nothing earned
+    in 2026, 35.4 in 2027 (cumulative -24.6), then 24.6/35.4 of 2028 -> 2 + 24.6/35.4 years."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.5)], regimes=REGIMES,
+                   party_rows=PARTIES)
+    s, y = project_parties(FLOWS, terms, "j", 2027, 2)
+    ru, jp = _row(s, "ru"), _row(s, "jp")
+    assert ru["NPV (MUSD)"] == pytest.approx(-60 + 35.4 / 1.15 + 35.4 / 1.15**2)
+    assert ru["NPV (M local)"] == pytest.approx(-4800 + 3540 / 1.15 + 3540 / 1.15**2)
+    assert ru["currency"] == "RUB" and jp["currency"] == "JPY"
+    assert jp["NPV (MUSD)"] == pytest.approx(-40 + 23.6 / 1.08 + 23.6 / 1.08**2)
+    assert ru["tax paid (MUSD)"] == pytest.approx(1.2) and jp["tax paid (MUSD)"] == (
+        pytest.approx(0.8))
+    assert ru["peak funding (MUSD)"] == pytest.approx(-60) and jp["peak funding (MUSD)"] == (
+        pytest.approx(-40))
+    assert ru["payback (yr)"] == pytest.approx(2 + 24.6 / 35.4)
+    assert jp["equipment supply (MUSD)"] == pytest.approx(50.0)  # half the 100 capex
+    x = 1 / (1 + ru["IRR"])
+    assert -60 + 35.4 * x + 35.4 * x**2 == pytest.approx(0.0, abs=1e-8)
+    # outside the SEZ the default regime (20 %) applies: tax 2.0 a year in all
+    s2, _ = project_parties(FLOWS, _terms(shares=[("j", "ru", 0.6, 0.0)], regimes=REGIMES,
+                                          party_rows=PARTIES, site="elsewhere"), "j", 2027, 2)
+    assert _row(s2, "ru")["tax paid (MUSD)"] == pytest.approx(0.6 * 2 * 0.2 * 10)
+    ry = y[y["party"] == "ru"].set_index("year")
+    assert ry.loc[2026, "flow_mlocal"] == pytest.approx(-4800)
+    assert ry.loc[2027, "flow_mlocal"] == pytest.approx(3540)
+
+
+def test_debt_service_and_dscr_by_hand():
+    """As above with half the capex borrowed from jbic at 8 %, one year of grace, two
+    annuity repayments: D = 50 in 2026; A = 50 x 0.08 / (1 - 1.08^-2) = 28.0385;
+    2027 interest 4, principal 24.0385; 2028 interest 2.0769, principal 25.9615.
+    Tax (SEZ 10 %) on 60 - 50 - interest: 2027 0.1 x 6 = 0.6, 2028 0.1 x 7.9231 = 0.79231.
+    ru (0.6): 2026 0.6 x (-100 + 50) = -30; 2027 0.6 x (60 - 28.0385) - 0.36 = 18.8169;
+    2028 0.6 x 31.9615 - 0.47538 = 18.7015. The lender: -50, +28.0385, +28.0385, worth 0
+    at its own 8 %. DSCR = (60 - tax) / 28.0385: 2.1185 and 2.1117."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    s, y = project_parties(FLOWS, terms, "j", 2027, 2)
+    a = 50 * 0.08 / (1 - 1.08**-2)
+    i2 = 0.08 * (50 - (a - 4))
+    ru = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    assert ru.loc[2026] == pytest.approx(-30.0)
+    assert ru.loc[2027] == pytest.approx(0.6 * (60 - a) - 0.6 * 0.1 * 6)
+    assert ru.loc[2028] == pytest.approx(0.6 * (60 - a) - 0.6 * 0.1 * (10 - i2))
+    lender = _row(s, "jbic", "lender")
+    assert lender["NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert lender["IRR"] == pytest.approx(0.08, abs=1e-9)
+    dscr = [(60 - 0.6) / a, (60 - 0.1 * (10 - i2)) / a]
+    assert _row(s, "ru")["min DSCR"] == pytest.approx(min(dscr))
+    assert _row(s, "ru")["avg DSCR"] == pytest.approx(np.mean(dscr))
+    # every year: the parties' flows + the lender's + the tax = the project's flow
+    tot = y.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
+    assert tot.to_numpy() == pytest.approx((FLOWS["operating_musd"] + FLOWS["capex_musd"])
+                                           .to_numpy())
+
+
+def test_losses_carried_forward_and_implicit_system_party():
+    """Operating 20 then 100 with depreciation 50 a year: taxable -30, then 50 - 30 carried
+    = 20, so tax 0 then 2.0 at 10 %. With no shares the project has one party, 'system',
+    at the case's 10 %: NPV = -100 + 18/1.1 + 98/1.21 (the tax is its only deduction)."""
+    flows = FLOWS.assign(operating_musd=[0.0, 20.0, 100.0, 0.0])
+    s, y = project_parties(flows, _terms(regimes=[("sez", 0.10, "sez")]), "j", 2027, 2)
+    sys_ = _row(s, parties.SYSTEM)
+    assert y.set_index("year")["tax_musd"].loc[2027:2028].to_numpy() == pytest.approx([0, 2])
+    assert sys_["NPV (MUSD)"] == pytest.approx(-100 + 20 / 1.1 + 98 / 1.21)
+    assert sys_["discount rate"] == pytest.approx(0.10)
+
+
+def test_compare_writes_party_economics_on_a_case(tmp_path):
+    """End to end on the small chain's port project (25 MUSD, valued at the case's 10 %):
+    owner a (60 %) at 10 % and owner b (40 %) at 10 %, no debt, no tax: each party's
+    yearly flow is its share of the project's incremental flow, so its NPV is its share
+    of the incremental NPV (the objective difference), and the CLI prints the section."""
+    import shutil
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from chainopt import api
+    from chainopt.case.load import resolve_case_path
+    from chainopt.cli import app
+
+    case = tmp_path / "small"
+    shutil.copytree(resolve_case_path("small_chain"), case)
+    (case / "parties.csv").write_text("party,discount_rate,currency\na,0.10,USD\nb,0.10,RUB\n")
+    (case / "fx_rates.csv").write_text("currency,usd_per_unit\nRUB,0.01\n")
+    (case / "project_shares.csv").write_text(
+        "project,party,share\nfar_east_port,a,0.6\nfar_east_port,b,0.4\n")
+    scen = tmp_path / "port.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "far_east_port", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    pe = sections["party_economics"].set_index("party")
+    npv = sections["economics"].set_index("effect").loc["far_east_port",
+                                                        "incremental NPV (MUSD)"]
+    assert npv > 0
+    assert pe.loc["a", "NPV (MUSD)"] == pytest.approx(0.6 * npv, rel=1e-9)
+    assert pe.loc["b", "NPV (MUSD)"] == pytest.approx(0.4 * npv, rel=1e-9)
+    assert pe.loc["b", "NPV (M local)"] == pytest.approx(0.4 * npv / 0.01, rel=1e-9)
+    res = CliRunner().invoke(app, ["compare", str(case), str(scen), "--out",
+                                   str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert "parties" in res.output
+    assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
