@@ -137,33 +137,37 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     n = len(keys)
     if "commodity" in keys:
-        return keys["commodity"].map(com).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["commodity"].map(com), "unit")
     if "component" in keys:
-        return keys["component"].map(com).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["component"].map(com), "unit")
     if "blend" in keys and "property" in keys:  # a spec: per unit of the blend it counts
         su = built.index.blend_in.drop_duplicates("blend").set_index("blend")["spec_unit"]
-        return keys["blend"].map(su).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["blend"].map(su), "unit")
     if "blend" in keys:
         bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
-        return keys["blend"].map(bl).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["blend"].map(bl), "unit")
     if "link" in keys:
         f = built.index.flow[["link", "commodity"]].drop_duplicates()
         u = f.assign(u=f["commodity"].map(com)).groupby("link")["u"].agg(
             lambda s: s.iloc[0] if s.nunique() == 1 else "unit")
-        return keys["link"].map(u).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["link"].map(u), "unit")
     if "unit" in keys or "mode" in keys:
         act = _activity_units(built)
         col = "unit" if "unit" in keys else "mode"
-        return keys[col].map(act[col]).fillna("activity unit").astype(str).to_numpy(
-            dtype=object)
+        return _filled(keys[col].map(act[col]), "activity unit")
     if "project" in keys:
         return np.full(n, "project share", dtype=object)
     if "constraint" in keys:
         t = built.case.tables["constraint_terms"]
         u = t.assign(u=t["commodity"].map(com)).groupby("constraint")["u"].agg(
             lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else "unit")
-        return keys["constraint"].map(u).fillna("unit").astype(str).to_numpy(dtype=object)
+        return _filled(keys["constraint"].map(u), "unit")
     return np.full(n, "unit", dtype=object)
+
+
+def _filled(units: pd.Series, blank: str) -> np.ndarray:
+    """Units as text, ``blank`` where none is known (whatever dtype the mapping gave)."""
+    return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
 
 
 def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
