@@ -26,13 +26,15 @@ from chainopt import __version__, batch
 from chainopt import sensitivity as sens
 from chainopt import sweep as sw
 from chainopt.atomic import check_replaceable, check_writable, write_text
+from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
-from chainopt.case.load import embedded_cases
+from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
-from chainopt.case.schema import Case
-from chainopt.case.validate import validate
+from chainopt.case.schema import TABLES, Case
+from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
+    ChainoptError,
     InputError,
     InputsChangedError,
     Problem,
@@ -81,6 +83,8 @@ def build_model(case: Case, options: SolveOptions | None = None,
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
     built = _build.build(case)
+    if options is not None and options.relax:
+        built.relax()
     if extend is not None:
         built.extend(extend)
     if not _solver.takes_pyomo_path(built, options):
@@ -119,7 +123,13 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "case_origin": built.case.origin,
         "input_hash": case_hash(built.case),
         "status": outcome.status,
-        "objective": outcome.objective,
+        # a cost case (objective: cost) reports its total cost, a positive number
+        "objective": (-outcome.objective if built.case.meta.objective == "cost"
+                      else outcome.objective),
+        "objective_sense": built.case.meta.objective,
+        "objective_unit": _extract.objective_unit(built.case),
+        "relaxed": built.relaxed,
+        "capex_curves": _capex_curves(built),
         "mip_gap": outcome.mip_gap,
         "is_mip": built.is_mip,
         "num_vars": built.num_vars,
@@ -145,6 +155,17 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
         "insight": insight_info,
     }
     return Results(tables=tables, manifest=manifest)
+
+
+def _capex_curves(built: BuiltModel) -> dict[str, str]:
+    """How each unit's capex curve is modelled (stated in the manifest)."""
+    seg = built.index.segments
+    if seg.empty:
+        return {}
+    convex = seg.groupby("unit", sort=True)["convex"].first()
+    return {u: ("convex (unit cost never falls): segments filled in order by the LP, no "
+                "binaries" if c else "unit cost falls (economies of scale): ordering "
+                "binaries") for u, c in convex.items()}
 
 
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
@@ -304,11 +325,13 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                                       "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
         built = set(economics.built_projects(r)["project"])
-        cf = {"projects": {}, "not_built": [j for j in mine if j not in built], "inputs": None,
-              "terms": parties.Terms.from_case(case)}
+        against: dict[str, Results] = {}
+        cf: dict[str, Any] = {"projects": against,
+                              "not_built": [j for j in mine if j not in built], "inputs": None,
+                              "terms": parties.Terms.from_case(case)}
         for j in mine:
             if j in built:
-                cf["projects"][j] = run(without_projects(case, [j]), save=False, options=options)
+                against[j] = run(without_projects(case, [j]), save=False, options=options)
         rest = without_projects(case, mine)
         if case_hash(rest) != base.manifest.get("input_hash"):
             cf["inputs"] = run(rest, save=False, options=options)
@@ -512,6 +535,66 @@ def _pyplot():
     return plt
 
 
+def solve_options(**settings: Any) -> SolveOptions:
+    """Solver options (``time_limit_s``, ``threads``, ``method``, ``solver``, ``relax``,
+    ...; None keeps the case's default) for :func:`run`, :func:`sweep` and the others."""
+    return _solver.SolveOptions(**settings)
+
+
+def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
+    """What a scenario changes: ``chain`` (its files and cases, root first),
+    ``description``, ``changes`` (table, key, column, old, new, action) against its base
+    (or, with ``root``, the root case of the chain) and ``projects`` (project, base,
+    scenario states). The effective case must validate (else InputError)."""
+    if not sc.is_scenario_path(scenario):
+        raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
+                            "other than case.yaml)")
+    base, eff, chain = sc.resolve_chain(scenario)
+    if root:
+        first = chain[0]
+        base = read_raw(first["name"] if first.get("embedded") else first["path"])
+    apply_scenario(scenario)
+    a, b = sc.project_states(base), sc.project_states(eff)
+    old = a.set_index("project") if len(a) else None
+    rows = []
+    for r in b.itertuples(index=False):
+        was = ""
+        if old is not None and r.project in old.index:
+            o = old.loc[r.project]
+            was = o["state"] + (f" {o['forced_period']}" if o["forced_period"] else "")
+        rows.append({"project": r.project, "base": was,
+                     "scenario": r.state + (f" {r.forced_period}" if r.forced_period else "")})
+    return {"chain": chain, "description": chain[-1].get("description", ""),
+            "changes": sc.diff_raw(base, eff),
+            "projects": pd.DataFrame(rows, columns=["project", "base", "scenario"])}
+
+
+def show_sources(source: str | Path | None, table: str, key: str | None = None
+                 ) -> pd.DataFrame:
+    """The rows of ``table`` of a case or scenario (key containing ``key``, if given):
+    ``key``, ``values`` (its numbers) and ``source`` (its provenance column)."""
+    if table not in TABLES:
+        raise ChainoptError(f"--source {table}: no such table; "
+                            f"{closest(table, TABLES) or 'tables: ' + ', '.join(TABLES)}")
+    df = load_case(source).tables[table]
+    label = join_keys(df, list(TABLES[table].key))
+    if key:
+        df = df[label.str.contains(key, regex=False)]
+        label = label[df.index]
+    numbers = [c.name for c in TABLES[table].columns
+               if c.kind in ("float", "int") and c.name in df.columns]
+    return pd.DataFrame({
+        "key": label.to_numpy(),
+        "values": [", ".join(f"{c}={r[c]:g}" for c in numbers if r[c] == r[c])
+                   for _, r in df.iterrows()],
+        "source": [str(r.get("source", "")) or "-" for _, r in df.iterrows()]})
+
+
+def input_hash(case: Case) -> str:
+    """The canonical hash of a case's effective inputs (see :mod:`chainopt.case.digest`)."""
+    return case_hash(case)
+
+
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
     """Case folder (or embedded case) -> one ``.xlsx`` workbook, or workbook -> case folder.
 
@@ -661,7 +744,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     options = _solver.SolveOptions(
         time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
         method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"))
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"),
+        relax=bool(opts.get("relax", False)))
     fresh = run(case, save=False, options=options)
     try:
         report = compare_results(saved, fresh, rtol=rtol, atol=atol)

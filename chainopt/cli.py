@@ -91,7 +91,8 @@ def run(
     cases: Annotated[list[str] | None, typer.Argument(
         help="Case folder, workbook, embedded case name or scenario .yaml; several run in "
              "parallel. Default: the embedded default case.", show_default=False)] = None,
-    out: Annotated[Path, typer.Option(help="Folder under which results/<name> is written.")]
+    out: Annotated[Path, typer.Option(help="Folder the results go in, as OUT/<name>/ "
+                                            "(default: results/<name>/).")]
     = Path("results"),
     name: Annotated[str | None, typer.Option(help="Results folder name, snake_case (default: "
                                                   "the scenario or case name).")] = None,
@@ -110,16 +111,17 @@ def run(
     solver: Annotated[str | None, typer.Option(help="Solve through Pyomo with this solver "
                                                     "(highs, cbc, glpk, gurobi, cplex, ...); "
                                                     "default: HiGHS directly.")] = None,
+    relax: Annotated[bool, typer.Option(help="Solve the LP relaxation of a MIP case (integer "
+                                             "decisions continuous); marked in the "
+                                             "manifest (relaxed) and the kpis.")] = False,
 ) -> None:
-    """Solve a case (or scenarios) and write its results to results/<name>/.
+    """Solve a case (or scenarios) and write its results to OUT/<name>/ (results/<name>/).
 
     CASE may also be one .xlsx workbook (see chainopt convert).
 
     Example: chainopt run chainopt/data/small_chain --name demo --overwrite
     Example: chainopt run small_chain --solver cbc
     """
-    from chainopt.solve import SolveOptions
-
     if method not in (None, "auto", "simplex", "ipm"):
         err.print(f"[bold red]error:[/] --method must be auto, simplex or ipm (found '{method}')")
         raise typer.Exit(2)
@@ -127,8 +129,8 @@ def run(
         err.print(f"[bold red]error:[/] --method is a HiGHS option; it does not apply to "
                   f"--solver {escape(solver)}")
         raise typer.Exit(2)
-    options = SolveOptions(time_limit_s=time_limit, threads=threads, method=method,
-                           solver=solver)
+    options = api.solve_options(time_limit_s=time_limit, threads=threads, method=method,
+                                solver=solver, relax=relax)
     case = cases[0] if cases else None
     if cases and len(cases) > 1:
         if name:
@@ -165,7 +167,10 @@ def print_summary(results) -> None:
     m = results.manifest
     gap = f", MIP gap {m['mip_gap']:.2%}" if m.get("mip_gap") is not None else ""
     title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
-    console.print(f"[bold]{title}[/]: {m['status']}{gap}, objective (NPV) "
+    what = "total cost (NPV)" if m.get("objective_sense") == "cost" else "objective (NPV)"
+    relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
+        "relaxed") else ""
+    console.print(f"[bold]{title}[/]: {m['status']}{gap}{relaxed}, {what} "
                   f"[bold]{m['objective']:,.1f} MUSD[/]")
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
@@ -245,9 +250,8 @@ def sweep(
     Example: chainopt sweep small_chain
     --set 'markets.price_usd_per_unit\\[commodity=hdpe]*=0.7:1.3:13'
     """
+    # lazy: rich's progress bars only for the commands that show them
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from chainopt.solve import SolveOptions
 
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(),
@@ -263,7 +267,7 @@ def sweep(
                 source, sets=set_ or [], samples=samples, seed=seed,
                 distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
                 resume=resume, overwrite=overwrite, full=full or [],
-                options=SolveOptions(time_limit_s=time_limit), progress=tick)
+                options=api.solve_options(time_limit_s=time_limit), progress=tick)
     except ChainoptError as exc:
         raise _fail(exc) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
@@ -385,10 +389,9 @@ def convert(
         h = api.load_case(str(path))
     except ChainoptError as exc:
         raise _fail(exc) from None
-    from chainopt.case.digest import case_hash
 
     console.print(f"written [bold]{path}[/] (case '{h.name}', input hash "
-                  f"{case_hash(h)[:12]})")
+                  f"{api.input_hash(h)[:12]})")
 
 
 @app.command()
@@ -450,6 +453,7 @@ def export(
 def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: bool, options,
                  reuse: bool = False, save: bool = True) -> list:
     """Run several sources with a progress bar and one status line per run."""
+    # lazy: rich's progress bars only for the commands that show them
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     def line(o) -> None:
@@ -492,30 +496,19 @@ def show(
     Example: chainopt show scenarios/small_high_prices.yaml
     Example: chainopt show ru_eastwest --source units --key amur
     """
-    from chainopt.case import scenario as sc
-
     if source is not None:
         _show_source(scenario, source, key)
         return
     try:
-        if not sc.is_scenario_path(scenario):
-            raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
-                                "other than case.yaml)")
-        base, eff, chain = sc.resolve_chain(scenario)
-        if root:
-            from chainopt.case.load import read_raw
-
-            first = chain[0]
-            base = read_raw(first["name"] if first.get("embedded") else first["path"])
-        api.apply_scenario(scenario)  # the effective case must also validate
+        shown = api.show_changes(scenario, root=root)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print("[bold]chain:[/] " + escape(" -> ".join(
-        e["path"] if e["kind"] == "scenario" else f"{e['name']} (case)" for e in chain)),
-        highlight=False)
-    if chain[-1].get("description"):
-        console.print(escape(chain[-1]["description"]), highlight=False)
-    diff = sc.diff_raw(base, eff)
+        e["path"] if e["kind"] == "scenario" else f"{e['name']} (case)"
+        for e in shown["chain"])), highlight=False)
+    if shown["description"]:
+        console.print(escape(shown["description"]), highlight=False)
+    diff = shown["changes"]
     if diff.empty:
         console.print("no effective changes")
     else:
@@ -524,24 +517,18 @@ def show(
         for c in ("table", "key", "column", "old", "new", "action"):
             tab.add_column(c)
         for r in diff.itertuples(index=False):
-            tab.add_row(*(escape(str(v)) for v in (r.table, r.key, r.column, r.old or "(blank)"
-                                                   if r.action == "changed" else r.old,
-                                                   r.new or "(blank)" if r.action == "changed"
-                                                   else r.new, r.action)))
+            changed = r.action == "changed"
+            tab.add_row(*(escape(str(v)) for v in (
+                r.table, r.key, r.column, (r.old or "(blank)") if changed else r.old,
+                (r.new or "(blank)") if changed else r.new, r.action)))
         console.print(tab)
-    a, b = sc.project_states(base), sc.project_states(eff)
-    if len(b):
+    if len(shown["projects"]):
         tab = Table(title="Project states", show_edge=False)
         for c in ("project", "base", "scenario"):
             tab.add_column(c)
-        old = a.set_index("project") if len(a) else None
-        for r in b.itertuples(index=False):
-            was = ""
-            if old is not None and r.project in old.index:
-                o = old.loc[r.project]
-                was = o["state"] + (f" {o['forced_period']}" if o["forced_period"] else "")
-            now = r.state + (f" {r.forced_period}" if r.forced_period else "")
-            tab.add_row(r.project, was, now + ("" if was == now else "  (changed)"))
+        for r in shown["projects"].itertuples(index=False):
+            tab.add_row(r.project, r.base,
+                        r.scenario + ("" if r.base == r.scenario else "  (changed)"))
         console.print(tab)
 
 
@@ -731,33 +718,15 @@ def snapshot_check(
 
 def _show_source(case_source: str, table: str, key: str | None) -> None:
     """The rows of ``table`` with their values and ``source`` (provenance) column."""
-    from chainopt.case.schema import TABLES
-
     try:
-        case = api.load_case(case_source)
-        if table not in TABLES:
-            from chainopt.case.validate import closest
-
-            raise ChainoptError(f"--source {table}: no such table; "
-                                f"{closest(table, TABLES) or 'tables: ' + ', '.join(TABLES)}")
+        rows = api.show_sources(case_source, table, key)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    df = case.tables[table]
-    keys = list(TABLES[table].key)
-    from chainopt.case.validate import join_keys
-
-    label = join_keys(df, keys)
-    if key:
-        df = df[label.str.contains(key, regex=False)]
-        label = label[df.index]
-    values = [c.name for c in TABLES[table].columns
-              if c.kind in ("float", "int") and c.name in df.columns]
     tab = Table(title=f"{table}: values and their sources", show_edge=False)
     for c in ("key", "values", "source"):
         tab.add_column(c)
-    for i, r in df.iterrows():
-        vals = ", ".join(f"{c}={r[c]:g}" for c in values if r[c] == r[c])
-        tab.add_row(escape(label[i]), escape(vals), escape(str(r.get("source", "")) or "-"))
+    for r in rows.itertuples(index=False):
+        tab.add_row(escape(r.key), escape(r.values), escape(r.source))
     console.print(tab)
 
 

@@ -23,7 +23,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.models import MUSD_PER_KUSD, balance, blending, conversion, market, supply, transport
+from chainopt.models import (
+    MUSD_PER_KUSD,
+    balance,
+    blending,
+    conversion,
+    demand,
+    disposal,
+    market,
+    supply,
+    tiers,
+    transport,
+)
 from chainopt.models.build import BuiltModel
 from chainopt.solve import SolveOutcome
 
@@ -49,7 +60,7 @@ def _aligned(built: BuiltModel, out: SolveOutcome, label: str, frame: pd.DataFra
         keys, x, _ = _col(built, out, label)
     except KeyError:
         return np.zeros(len(frame))
-    m = frame[on].merge(keys.assign(_v=_clean(x)), how="left", on=on)
+    m = frame[on].merge(keys[on].assign(_v=_clean(x)), how="left", on=on)
     return m["_v"].fillna(0.0).to_numpy()
 
 
@@ -67,6 +78,15 @@ def _per_unit(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndar
     return _clean(-dual / (MUSD_PER_KUSD * w))
 
 
+def _reduced(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndarray:
+    """A column's reduced cost in USD per unit of period money, in the one sign convention
+    of marginal values: what one more unit of it (forced in) adds to the objective —
+    negative for an unused activity that would lose money, positive for one held at an
+    upper bound (its limit is worth that much, as in constraints.csv)."""
+    w = built.index.weight(period)
+    return _clean(dual / (MUSD_PER_KUSD * w))
+
+
 def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFrame]:
     """All result tables of a solved model, one named step per table (or group)."""
     tables: dict[str, pd.DataFrame] = {}
@@ -79,6 +99,8 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["sales"] = _sales(built, out)
     tables["capacity"] = _capacity(built, out, tables)
     tables["balances"] = _balances(built, out)
+    tables["demand"] = _demand(built, out)
+    tables["disposal"] = _disposal(built, out)
     tables["emissions"] = _emissions(built, tables["activity"], tables["flows"])
     tables["projects"] = _projects(built, out)
     tables["investments"] = _investments(built, out)
@@ -93,7 +115,7 @@ def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     _, x, rc = _col(built, out, conversion.ACTIVITY.label)
     act = built.index.activity.assign(activity_k_per_yr=_clean(x))
     return act[["unit", "mode", "period", "site", "process", "activity_k_per_yr"]].assign(
-        reduced_cost_usd_per_unit=_per_unit(built, act["period"], rc))
+        reduced_cost_usd_per_unit=_reduced(built, act["period"], rc))
 
 
 def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,7 +163,7 @@ def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     _, x, rc = _col(built, out, transport.FLOW.label)
     f = built.index.flow.assign(flow_k_per_yr=_clean(x))
     f["delivered_k_per_yr"] = _clean(f["flow_k_per_yr"] * (1 - f["loss"]))
-    f["reduced_cost_usd_per_unit"] = _per_unit(built, f["period"], rc)
+    f["reduced_cost_usd_per_unit"] = _reduced(built, f["period"], rc)
     return f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
               "flow_k_per_yr", "delivered_k_per_yr", "cost", "reduced_cost_usd_per_unit"
               ]].rename(columns={"cost": "cost_usd_per_unit"})
@@ -150,27 +172,26 @@ def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 def _purchases(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """Purchases by site, commodity and period, with cost, limit and reduced cost."""
     p = built.index.purchase
-    _keys, x, rc = _col(built, out, supply.PURCHASE.label)
+    ids = tiers.ids(built.lp, supply.PURCHASE.label, p)
+    x, rc = out.col_value[ids], out.col_dual[ids]
     return p.rename(columns={"cost": "cost_usd_per_unit", "max": "max_k_per_yr"}).assign(
-        purchase_k_per_yr=_clean(x), reduced_cost_usd_per_unit=_per_unit(built, p["period"], rc))
+        purchase_k_per_yr=_clean(x), reduced_cost_usd_per_unit=_reduced(built, p["period"], rc))
 
 
 def _sales(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """Sales, shortfalls against demand floors, the floors' cost and revenue."""
-    _, x, _ = _col(built, out, market.SALES.label)
+    x = out.col_value[tiers.ids(built.lp, market.SALES.label, built.index.sales)]
     sales = built.index.sales.rename(columns={"price": "price_usd_per_unit",
                                               "max": "max_k_per_yr", "min": "min_k_per_yr"}
                                      ).assign(sales_k_per_yr=_clean(x))
     sales["floor_cost_usd_per_unit"] = 0.0
-    sales["shortfall_k_per_yr"] = _aligned(built, out, market.SHORTFALL.label, sales,
-                                           ["site", "commodity", "period"])
-    dm = _row(built, out, market.DEMAND_MIN.label)
-    if dm is not None:
-        dkeys, _, dd = dm
-        m = sales[["site", "commodity", "period"]].merge(
-            dkeys.assign(_v=_per_unit(built, dkeys["period"], dd)), how="left",
-            on=["site", "commodity", "period"])
-        sales["floor_cost_usd_per_unit"] = _clean(m["_v"].fillna(0.0).to_numpy())
+    short = tiers.ids(built.lp, market.SHORTFALL.label, sales)
+    sales["shortfall_k_per_yr"] = np.where(short >= 0, _clean(out.col_value[short]), 0.0)
+    floor = tiers.ids(built.lp, market.DEMAND_MIN.label, sales, rows=True)
+    has = floor >= 0
+    if has.any():
+        v = _per_unit(built, sales["period"][has], out.row_dual[floor[has]])
+        sales.loc[has, "floor_cost_usd_per_unit"] = _clean(v)
     sales["revenue_musd_per_yr"] = _clean(sales["sales_k_per_yr"] * sales["price_usd_per_unit"]
                                           * MUSD_PER_KUSD)
     return sales
@@ -180,6 +201,41 @@ def _balances(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """The value of each commodity at each site and period (balance shadow prices)."""
     bkeys, _, bd = _row(built, out, balance.COMMODITY.label)
     return bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"], bd))
+
+
+def _demand(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """Hard demand (demand.csv): what is delivered and what one more unit of demand costs
+    (``marginal_cost_usd_per_unit``, USD per unit in period money, >= 0 when demand
+    costs the chain money to serve)."""
+    d = built.index.demand
+    table = d.rename(columns={"amount": "demand_k_per_yr"}).assign(
+        delivered_k_per_yr=_aligned(built, out, demand.DELIVERY.label, d,
+                                    ["site", "commodity", "period"]),
+        marginal_cost_usd_per_unit=0.0)
+    rows = _row(built, out, demand.REQUIRED.label)
+    if rows is not None and len(d):
+        keys, _, dual = rows
+        m = d[["site", "commodity", "period"]].merge(
+            keys.assign(_v=_per_unit(built, keys["period"], dual)), how="left",
+            on=["site", "commodity", "period"])
+        table["marginal_cost_usd_per_unit"] = _clean(m["_v"].fillna(0.0).to_numpy())
+    return table[["site", "commodity", "period", "demand_k_per_yr", "delivered_k_per_yr",
+                  "marginal_cost_usd_per_unit"]]
+
+
+def _disposal(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """What free disposal discards, by site, commodity and period, and its cost."""
+    cols = ["site", "commodity", "period", "disposed_k_per_yr", "cost_usd_per_unit",
+            "cost_musd_per_yr"]
+    try:
+        keys, x, _ = _col(built, out, disposal.DISPOSE.label)
+    except KeyError:
+        return pd.DataFrame(columns=cols)
+    cost = keys["commodity"].map(built.index.disposal.set_index("commodity")["cost"])
+    t = keys.assign(disposed_k_per_yr=_clean(x), cost_usd_per_unit=cost.to_numpy(float))
+    t["cost_musd_per_yr"] = _clean(t["disposed_k_per_yr"].to_numpy() * t["cost_usd_per_unit"]
+                                   .to_numpy() * MUSD_PER_KUSD)
+    return t[cols]
 
 
 def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -287,13 +343,20 @@ def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 
 def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     a = built.arrays
-    rows = [("objective", "", out.objective, "MUSD (NPV, base-year money)")]
+    cost_case = built.case.meta.objective == "cost"
+    rows = [("objective", "", -out.objective if cost_case else out.objective,
+             objective_unit(built.case))]
+    parts = []
     for category, vec in a.cost_by_category.items():
         value = float((vec @ out.col_value).sum()) + a.offset.get(category, 0.0)
-        rows.append((f"npv_{category}", "", _clean(np.array([value]))[0], "MUSD discounted"))
+        parts.append((category, _clean(np.array([value]))[0]))
     for category, value in built.lp.offset.items():
         if category not in a.cost_by_category:
-            rows.append((f"npv_{category}", "", value, "MUSD discounted"))
+            parts.append((category, value))
+    rows.extend((f"npv_{c}", "", v, "MUSD discounted") for c, v in parts)
+    if cost_case:  # the parts of the total cost, costs positive (revenue a credit)
+        rows.extend((f"cost_{c}", "", _clean(np.array([-v]))[0] + 0.0,
+                     "MUSD discounted, part of the total cost") for c, v in parts)
     com = built.case.tables["commodities"].set_index("commodity")
     prod = t["production"]
     prod = prod[prod["commodity"].map(com["kind"]).eq("product")]
@@ -307,10 +370,22 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     em = t["emissions"].groupby(["commodity", "period"], sort=False)["emission_k_per_yr"].sum()
     for (c, p), v in em.items():
         rows.append((f"emissions_{c}", p, float(v), f"k {com.loc[c, 'unit']}/yr"))
+    if built.relaxed:
+        rows.append(("lp_relaxation", "", float(built.relaxed),
+                     "integer decisions made continuous (run --relax): a bound, not a plan "
+                     "of the MIP"))
     short = t["sales"]["shortfall_k_per_yr"].sum()
     rows.append(("shortfall_total", "", float(short), "k units/yr summed over periods"))
     rows.extend(_cashflows(built, out))
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
+
+
+def objective_unit(case) -> str:
+    """What the objective is and its unit: the chain's NPV (profit cases) or the NPV of
+    its total cost, a positive number (``objective: cost``)."""
+    if case.meta.objective == "cost":
+        return "MUSD (NPV, base-year money): total cost, minimised"
+    return "MUSD (NPV, base-year money): net value, maximised"
 
 
 def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
@@ -326,7 +401,7 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
     n = len(per)
     w = per["weight"].to_numpy(float)
     money = built.lp.money_by_period(out.col_value, n)
-    rows = []
+    rows: list[tuple] = []
     net = np.zeros(n)
     for category, m in money.items():
         by_period = _clean(np.asarray(m, dtype=float) / w)

@@ -63,7 +63,16 @@ class Results:
 
     @property
     def objective(self) -> float:
+        """The reported objective (MUSD, NPV): the net value, or in a cost case
+        (``objective_sense: cost``) the total cost, a positive number."""
         return float(self.manifest["objective"])
+
+    @property
+    def net_value(self) -> float:
+        """The chain's net value (MUSD, NPV) whatever the case optimises: the objective,
+        or minus the total cost of a cost case. Differences of it are a project's NPV."""
+        sign = -1.0 if self.manifest.get("objective_sense") == "cost" else 1.0
+        return sign * self.objective
 
     def kpi(self, name: str, period: str = "") -> float:
         k = self.tables["kpis"]

@@ -66,6 +66,7 @@ class SolveOptions:
     mip_gap: float | None = None
     random_seed: int = 0
     solver: str | None = None  # None: the matrix straight to HiGHS; a name: through Pyomo
+    relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
     def resolved(self, built: BuiltModel) -> dict:
         d = built.case.meta.solver
@@ -79,6 +80,7 @@ class SolveOptions:
             "mip_gap": self.mip_gap if self.mip_gap is not None else d.mip_gap,
             "random_seed": self.random_seed,
             "solver": self.solver,
+            "relax": self.relax,
         }
 
 
@@ -132,9 +134,9 @@ def _run_highs(h: highspy.Highs) -> None:
         h.run()
 
 
-def highs_options(options: dict) -> dict[str, object]:
+def highs_options(options: dict) -> dict[str, Any]:
     """HiGHS option values for resolved options (the same on both hand-overs)."""
-    o: dict[str, object] = {
+    o: dict[str, Any] = {
         "output_flag": False, "random_seed": int(options["random_seed"]),
         "threads": int(options["threads"]), "time_limit": float(options["time_limit_s"]),
         "mip_rel_gap": float(options["mip_gap"])}

@@ -384,7 +384,9 @@ def solve_variant(source: str, variant: Variant, options=None,
         outcome = resolve(base, built, options)
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
-        row.update(status=outcome.status, message="", objective_musd=outcome.objective,
+        # the reported objective: the net value, or a cost case's total cost (positive)
+        sign = -1.0 if case.meta.objective == "cost" else 1.0
+        row.update(status=outcome.status, message="", objective_musd=sign * outcome.objective,
                    warm_start=bool(built.timings.get("warm_start")))
         row.update(_kpis(built, outcome))
         if project_npv:

@@ -103,7 +103,7 @@ def test_capacity_value_is_the_margin_it_blocks(tmp_path):
     cap = _constraint(res, "conversion.capacity_max", unit="cdu1")
     assert cap["marginal_value"] == pytest.approx(130)
     assert cap["slack"] == pytest.approx(0)
-    assert cap["value_unit"] == "USD per unit"
+    assert cap["value_unit"] == "USD per t"  # per t of crude, the unit's activity unit
     assert res.manifest["insight"]["ranging_source"] == "lp"
 
 
@@ -167,7 +167,7 @@ def test_ranging_on_the_refinery(tmp_path):
     assert (cap["value"], cap["lower"], cap["upper"], cap["marginal_value"]) == \
         pytest.approx((8, 0, 10, 130))
     lines = ex.ranging_lines(r)
-    assert "capacity of unit cdu1 in p1: 8 k units/yr" in lines[1]  # room 2/8 = 25 %, first
+    assert "capacity of unit cdu1 in p1: 8 k t/yr" in lines[1]  # room 2/8 = 25 %, first
 
 
 def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
@@ -216,8 +216,8 @@ def test_binding_constraints_merge_consecutive_periods():
         "slack": 0.0, "marginal_value": [38.0, 38.0, 38.0, 12.0], "value_unit": "USD per unit",
         "quantity_unit": "t"})
     lines = ex.binding_lines(c, ["p1", "p2", "p3", "p4", "p5"])
-    assert lines[0] == ("capacity of link port_sea binds in p1-p3: each extra k t/yr is worth "
-                        "38 USD per t/yr")
+    assert lines[0] == ("capacity of link port_sea binds in p1-p3: each extra t/yr is worth "
+                        "38 USD per t a year")
     assert lines[1].startswith("capacity of link port_sea binds in p5")
 
 
@@ -260,12 +260,12 @@ def test_cli_run_then_explain_saved_results(tmp_path):
     assert res.manifest["insight"]["binding_constraints"] == 1
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r")])
     assert done.exit_code == 0, done.output
-    assert "capacity of unit cdu1 binds in p1: each extra k units/yr is worth 130 USD per " \
-           "unit/yr" in done.output
+    assert "capacity of unit cdu1 binds in p1: each extra t/yr is worth 130 USD per t a " \
+           "year" in done.output
     assert "light: sold at plant for 300" in done.output
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     assert done.exit_code == 0, done.output
-    assert "supply cost of crude at plant in p1: 100 USD per unit, plan holds for [-inf, 230]" \
+    assert "supply cost of crude at plant in p1: 100 USD per t, plan holds for [-inf, 230]" \
         in done.output
 
 
@@ -374,8 +374,8 @@ def test_user_constraint_value(tmp_path):
     feed = _constraint(res, "supply.purchase", commodity="feed")
     assert feed["marginal_value"] == pytest.approx(100 - 0.4 * 50 / 1.4)
     lines = ex.binding_lines(res["constraints"], ["p1"])
-    assert lines[1] == ("user constraint premium_share binds in p1: each extra k units/yr is "
-                        "worth 35.71 USD per unit/yr")
+    assert lines[1] == ("user constraint premium_share binds in p1: each t/yr lower is "
+                        "worth 35.71 USD per t a year")
 
 
 def test_cli_explain_unbounded_and_feasible_cases(tmp_path):

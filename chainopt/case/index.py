@@ -77,12 +77,19 @@ class ModelIndex:
     policies: pd.DataFrame  # commodity, site, period, carbon_price, cap
     hard_floors: bool
     shortfall_penalty: float
-    blend_in: pd.DataFrame  # blend, component, period, site, product, to_product, variable_cost
+    # blend, component, period, site, product, basis, share (recipe), to_product,
+    # basis_per_unit, product_basis, spec_unit, variable_cost
+    blend_in: pd.DataFrame
     blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
     spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
     constraints: pd.DataFrame  # constraint, period, sense, rhs
     constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
-    segments: pd.DataFrame  # unit, segment, size, capex (sorted by unit, segment)
+    # unit, segment, size, capex (sorted by unit, segment), convex (the unit's capex per
+    # unit never falls from one segment to the next: filled in order by the LP itself)
+    segments: pd.DataFrame
+    curve_fixed: pd.DataFrame  # unit, fixed (MUSD: a capex curve's cost at size 0)
+    demand: pd.DataFrame  # site, commodity, period, amount (hard demand, k units/yr)
+    disposal: pd.DataFrame  # commodity, cost (USD per unit disposed)
     link_emissions: pd.DataFrame  # link, commodity (emission), per_unit
     case: Case | None = None  # the validated case, for families that read their own table
 
@@ -124,6 +131,8 @@ def build_index(case: Case) -> ModelIndex:
     flow, link_cap, link_new = _link_frames(case, links, periods, disc)
     project_build, retire, precedence = _project_frames(case, live, periods, disc)
     blend_in, blend_cap, spec_terms = _blending(case, periods)
+    segments, curve_fixed = _capex_curves(case.tables["capex_segments"],
+                                          case.tables["capex_curve"])
     com = case.tables["commodities"]
     return ModelIndex(
         periods=periods, disc=disc, activity=_activity(case, units),
@@ -137,7 +146,8 @@ def build_index(case: Case) -> ModelIndex:
         blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
         constraints=_constraints(case),
         constraint_terms=case.tables["constraint_terms"].drop(columns="_row"),
-        segments=_segments(case), link_emissions=_link_emissions(links), case=case,
+        segments=segments, curve_fixed=curve_fixed, demand=_demand(case),
+        disposal=_disposal(case), link_emissions=_link_emissions(links), case=case,
     )
 
 
@@ -214,14 +224,28 @@ def _mode_flows(case: Case) -> pd.DataFrame:
 def _purchases(case: Case) -> pd.DataFrame:
     sup = by_period(case, "supplies", ["cost_usd_per_unit", "max_k_per_yr"])
     return sup.rename(columns={"cost_usd_per_unit": "cost", "max_k_per_yr": "max"})[
-        ["site", "commodity", "period", "cost", "max"]].reset_index(drop=True)
+        ["site", "commodity", "tier", "period", "cost", "max"]].reset_index(drop=True)
 
 
 def _sales(case: Case) -> pd.DataFrame:
     mk = by_period(case, "markets", ["price_usd_per_unit", "max_k_per_yr", "min_k_per_yr"])
     return mk.rename(columns={"price_usd_per_unit": "price", "max_k_per_yr": "max",
                               "min_k_per_yr": "min"})[
-        ["site", "commodity", "period", "price", "max", "min"]].reset_index(drop=True)
+        ["site", "commodity", "tier", "period", "price", "max", "min"]].reset_index(drop=True)
+
+
+def _demand(case: Case) -> pd.DataFrame:
+    """Hard demand: site, commodity, period, amount (k units/yr)."""
+    dm = by_period(case, "demand", ["amount_k_per_yr"])
+    return dm.rename(columns={"amount_k_per_yr": "amount"})[
+        ["site", "commodity", "period", "amount"]].reset_index(drop=True)
+
+
+def _disposal(case: Case) -> pd.DataFrame:
+    """Commodities that may be disposed of freely (or at a cost): commodity, cost."""
+    cm = case.tables["commodities"]
+    return cm.loc[cm["disposal"].astype(bool), ["commodity", "disposal_cost_usd_per_unit"]
+                  ].rename(columns={"disposal_cost_usd_per_unit": "cost"}).reset_index(drop=True)
 
 
 def _link_frames(case: Case, links: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
@@ -282,17 +306,41 @@ def _constraints(case: Case) -> pd.DataFrame:
     return cons.loc[keep, ["constraint", "period", "sense", "rhs"]].reset_index(drop=True)
 
 
-def _segments(case: Case) -> pd.DataFrame:
-    seg = case.tables["capex_segments"].sort_values(["unit", "segment"], kind="stable")
-    return seg.rename(columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
-        ["unit", "segment", "size", "capex"]].reset_index(drop=True)
-
-
 def _link_emissions(links: pd.DataFrame) -> pd.DataFrame:
     le = links.loc[links["emission_commodity"] != "", ["link", "emission_commodity",
                                                        "emission_per_unit"]]
     return le.rename(columns={"emission_commodity": "commodity",
                               "emission_per_unit": "per_unit"}).reset_index(drop=True)
+
+
+def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
+                                                                    pd.DataFrame]:
+    """Capex segments, from ``capex_segments.csv`` (sizes and USD per unit/yr) and from
+    ``capex_curve.csv`` breakpoints (cumulative size, total overnight MUSD; the curve
+    starts at (0, 0) unless it gives a point at size 0, whose cost is a fixed charge):
+    segment s between points s-1 and s has size ``S_s - S_(s-1)`` and capex
+    ``(C_s - C_(s-1)) / (S_s - S_(s-1)) * 1000`` USD per unit/yr. ``convex``: per unit,
+    capex per unit non-decreasing over its segments."""
+    seg = seg.sort_values(["unit", "segment"], kind="stable").rename(
+        columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
+        ["unit", "segment", "size", "capex"]]
+    cv = curve.sort_values(["unit", "size_k_per_yr"], kind="stable")
+    at0 = cv["size_k_per_yr"] <= 0
+    curve_fixed = cv.loc[at0, ["unit", "capex_musd"]].rename(columns={"capex_musd": "fixed"})
+    first = ~cv["unit"].duplicated()
+    prev_size = cv["size_k_per_yr"].shift(1).where(~first, 0.0)
+    prev_cost = cv["capex_musd"].shift(1).where(~first, 0.0)
+    from_curve = pd.DataFrame({
+        "unit": cv["unit"], "size": cv["size_k_per_yr"] - prev_size,
+        "capex": (cv["capex_musd"] - prev_cost) / (cv["size_k_per_yr"] - prev_size).where(
+            ~at0, 1.0) * 1000.0})[~at0.to_numpy()]
+    from_curve["segment"] = (from_curve.groupby("unit").cumcount() + 1).astype(float)
+    out = pd.concat([seg, from_curve[["unit", "segment", "size", "capex"]]],
+                    ignore_index=True)
+    falls = (out.groupby("unit", sort=False)["capex"].diff() < -1e-9).groupby(
+        out["unit"], sort=False).transform("any")
+    out["convex"] = ~falls.astype(bool)
+    return out.reset_index(drop=True), curve_fixed.reset_index(drop=True)
 
 
 def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
@@ -312,24 +360,46 @@ def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
 
 
 def _blending(case: Case, periods: pd.DataFrame):
-    """Blend inputs, capacities and spec terms (property x quantity, linear)."""
+    """Blend inputs, capacities, recipe shares and spec terms (property x quantity, linear).
+
+    Spec rows are stated per unit of the product: a component's term is
+    ``(q_c - limit) * v_c / v_p`` with ``v_c`` (``v_p``) the basis quantity (t on a mass or
+    recipe basis, m3 on a volume basis) of one unit of the component (product), so that a
+    spec's marginal value is in USD per product unit per property unit (``v_p`` = 1 when
+    the product's unit cannot be converted to the basis: then per t or m3).
+    """
     t = case.tables
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
     comp = bl.join(split_list(bl["components"]).rename("component"))
+    sh = _shares(bl["shares"])
+    at = pd.MultiIndex.from_arrays([sh.index, sh.groupby(level=0).cumcount()])
+    want = pd.MultiIndex.from_arrays([comp.index, comp.groupby(level=0).cumcount()])
+    comp["share"] = pd.Series(sh.to_numpy(), index=at).reindex(want).to_numpy(float)
     com = t["commodities"].set_index("commodity")
     conv = [factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
                    com.at[c, "energy_gj_per_t"]) for c, p in zip(comp["component"],
                                                                   comp["product"], strict=True)]
     comp["to_product"] = conv
+
+    def basis(c: str, b: str) -> float:
+        return factor(com.at[c, "unit"], "m3" if b == "volume" else "t",
+                      com.at[c, "density_t_per_m3"], com.at[c, "energy_gj_per_t"])
+
     # the basis quantity of one component unit: its mass in t (mass basis) or its volume
-    # in m3 (volume basis), whatever unit the component is measured in
-    vol = [factor(com.at[c, "unit"], "m3" if b == "volume" else "t", com.at[c, "density_t_per_m3"],
-                  com.at[c, "energy_gj_per_t"])
-           for c, b in zip(comp["component"], comp["basis"], strict=True)]
-    comp["basis_per_unit"] = vol
+    # in m3 (volume basis), whatever unit the component is measured in; per product unit
+    comp["basis_per_unit"] = [basis(c, b) for c, b in zip(comp["component"], comp["basis"],
+                                                          strict=True)]
+    vp = np.array([basis(p, b) for p, b in zip(comp["product"], comp["basis"], strict=True)],
+                  dtype=float)
+    known = np.isfinite(vp) & (vp > 0)
+    comp["product_basis"] = np.where(known, vp, 1.0)
+    # the unit a spec row counts the blend in: the product's, else the basis's own
+    comp["spec_unit"] = np.where(known, comp["product"].map(com["unit"]).to_numpy(dtype=object),
+                                 np.where(comp["basis"] == "volume", "m3", "t"))
     blend_in = comp.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})[
-        ["blend", "component", "period", "site", "product", "to_product", "basis_per_unit",
-         "variable_cost"]].reset_index(drop=True)
+        ["blend", "component", "period", "site", "product", "basis", "share", "to_product",
+         "basis_per_unit", "product_basis", "spec_unit", "variable_cost"]
+    ].reset_index(drop=True)
     blend_cap = bl.loc[bl["capacity_k_per_yr"].notna(), ["blend", "period", "capacity_k_per_yr"]
                        ].rename(columns={"capacity_k_per_yr": "capacity"}).reset_index(drop=True)
     sp = by_period(case, "specs", ["min_value", "max_value"])
@@ -343,6 +413,16 @@ def _blending(case: Case, periods: pd.DataFrame):
                                                                            "component"})
     terms = blend_in.merge(specs, on=["product", "period"]).merge(q, on=["component",
                                                                         "property"])
-    terms["coef"] = (terms["value"] - terms["limit"]) * terms["basis_per_unit"]
+    terms["coef"] = ((terms["value"] - terms["limit"]) * terms["basis_per_unit"]
+                     / terms["product_basis"])
     spec_terms = terms[["blend", "property", "period", "bound", "limit", "component", "coef"]]
     return blend_in, blend_cap, spec_terms.reset_index(drop=True)
+
+
+def _shares(cells: pd.Series) -> pd.Series:
+    """A recipe's ``shares`` (``10;4;3;1``) as fractions of the blend, one per component
+    (index repeated like :func:`split_list`); NaN for blends without a recipe."""
+    items = pd.to_numeric(split_list(cells), errors="coerce")
+    if items.empty:
+        return pd.Series(np.nan, index=cells.index[:0], dtype=float)
+    return items / items.groupby(level=0).transform("sum")

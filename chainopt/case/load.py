@@ -51,7 +51,7 @@ def read_raw(source: str | Path | None) -> RawCase:
 
     A path ending in ``.xlsx`` is read as a case workbook (:mod:`chainopt.case.excel`).
     """
-    if is_workbook(source):
+    if source is not None and is_workbook(source):
         return read_workbook(source)
     folder = resolve_case_path(source)
     yaml_path = folder / "case.yaml"

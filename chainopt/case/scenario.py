@@ -59,6 +59,7 @@ import dataclasses
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -215,7 +216,7 @@ def apply_scenario(path: str | Path) -> Case:
 
 def load_source(source: str | Path | None) -> Case:
     """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
-    if is_scenario_path(source):
+    if source is not None and is_scenario_path(source):
         return apply_scenario(source)
     return load_case(source)
 
@@ -370,7 +371,8 @@ class _Overlay:
                                 bad=not isinstance(sel, dict))
             if mask is None:
                 return
-            keys = df.loc[mask, list(spec.key)]
+            assert df is not None  # _select returns None for a missing table
+            keys = df.loc[mask].reindex(columns=list(spec.key), fill_value="")
             self.tables[name] = df.loc[~mask].reset_index(drop=True)
             bp = self.tables.get(name + BY_PERIOD)
             if bp is not None and len(bp):
@@ -449,7 +451,7 @@ class _Overlay:
         return mask
 
     # value changes ---------------------------------------------------------------------
-    def _value(self, name: str, mask: pd.Series, op: str, col: str, val: object,
+    def _value(self, name: str, mask: pd.Series, op: str, col: str, val: Any,
                periods: list[str] | None) -> None:
         spec = TABLES[name]
         cols = spec.column_map
@@ -528,7 +530,7 @@ class _Overlay:
             self.fail(f"cannot {op} column '{c.name}' of {name}.csv: the base holds "
                       f"'{base[notnum].iloc[0]}', not a number")
             return old
-        new = num * float(val) if op == "scale" else num + float(val)
+        new = num * float(val) if op == "scale" else num + float(val)  # type: ignore[arg-type]
         return new.map(lambda v: "" if pd.isna(v) else _fmt(v))
 
     def _per_period(self, name: str, mask: pd.Series, op: str, col: str, val: object,
@@ -544,7 +546,8 @@ class _Overlay:
             if k not in bp.columns:
                 bp[k] = ""
         default = df[col] if col in df.columns else pd.Series("", index=df.index)
-        rows = df.loc[mask, key].assign(_default=default[mask].to_numpy())
+        rows = df.loc[mask].reindex(columns=key, fill_value="").assign(
+            _default=default[mask].to_numpy())
         for p in periods:
             target = rows.assign(period=p)
             cur = target.merge(bp.reset_index()[[*key, "period", col, "index"]],
@@ -574,7 +577,8 @@ class _Overlay:
                     self.fail(f"column '{k}' does not exist in {name}.csv",
                               closest(str(k), cols) or f"columns: {', '.join(cols)}")
                     return
-            missing = [k for k in spec.key if k not in r]
+            # a key column with a default (a market's tier) may be left out
+            missing = [k for k in spec.key if k not in r and cols[k].default in (None, "")]
             if missing:
                 self.fail(f"a new row of {name}.csv needs its key column(s) "
                           f"{', '.join(missing)}")

@@ -75,6 +75,9 @@ class CaseMeta(_Frozen):
     cash_flow_timing: Literal["start", "mid", "end"] = "start"
     periods: tuple[Period, ...] = Field(min_length=1)
     demand_floors: Literal["soft", "hard"] = "soft"
+    # what the model optimises: profit (maximise the chain's NPV, the default) or cost
+    # (minimise the NPV of the chain's costs, reported as a positive total cost)
+    objective: Literal["profit", "cost"] = "profit"
     shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
     solver: SolverDefaults = SolverDefaults()
 
@@ -211,6 +214,9 @@ STATED_UNIT = Column("stated_unit", "enum", choices=tuple(UNITS), default="")
 # case is loaded at the fx_rates path (period columns at each period's rate, the others at
 # the first period's rate). Column names keep ``_usd``: after loading they are USD.
 STATED_CURRENCY = Column("stated_currency", "enum", choices=CURRENCIES, default="")
+# A price tier of a market or supply (a step of a demand or supply curve); tier 1 when
+# blank, so that one row per site and commodity needs no tier column.
+TIER = Column("tier", "int", default=1.0, lo=1)
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -222,6 +228,10 @@ TABLES: dict[str, TableSpec] = {
              Column("kind", "enum", required=True, choices=COMMODITY_KINDS),
              _pos("density_t_per_m3", lo_open=True),
              _pos("energy_gj_per_t", lo_open=True),
+             # free disposal: the commodity's balance is "made >= used", the excess
+             # discarded at disposal_cost_usd_per_unit (may be negative: a salvage value)
+             Column("disposal", "bool", default=False),
+             Column("disposal_cost_usd_per_unit", "float", default=0.0),
              DESCRIPTION, SOURCE),
             required=True,
         ),
@@ -290,21 +300,38 @@ TABLES: dict[str, TableSpec] = {
              SOURCE),
         ),
         TableSpec(
-            "supplies", ("site", "commodity"),
+            "capex_curve", ("unit", "point"),
+            (Column("unit", "ref", required=True, ref="units"),
+             Column("point", "int", required=True, lo=1),
+             _pos("size_k_per_yr", required=True),
+             _pos("capex_musd", required=True),
+             SOURCE),
+        ),
+        TableSpec(
+            "supplies", ("site", "commodity", "tier"),
             (Column("site", "ref", required=True, ref="sites"),
              Column("commodity", "ref", required=True, ref="commodities"),
+             TIER,
              Column("cost_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
              STATED_UNIT, STATED_CURRENCY, SOURCE),
         ),
         TableSpec(
-            "markets", ("site", "commodity"),
+            "markets", ("site", "commodity", "tier"),
             (Column("site", "ref", required=True, ref="sites"),
              Column("commodity", "ref", required=True, ref="commodities"),
+             TIER,
              Column("price_usd_per_unit", "float", required=True, period=True),
              _pos("max_k_per_yr", period=True),
              _pos("min_k_per_yr", default=0.0, period=True),
              STATED_UNIT, STATED_CURRENCY, SOURCE),
+        ),
+        TableSpec(
+            "demand", ("site", "commodity"),
+            (Column("site", "ref", required=True, ref="sites"),
+             Column("commodity", "ref", required=True, ref="commodities"),
+             _pos("amount_k_per_yr", required=True, period=True),
+             STATED_UNIT, SOURCE),
         ),
         TableSpec(
             "links", ("link",),
@@ -329,7 +356,9 @@ TABLES: dict[str, TableSpec] = {
              Column("site", "ref", required=True, ref="sites"),
              Column("product", "ref", required=True, ref="commodities"),
              Column("components", "refs", required=True, ref="commodities"),
-             Column("basis", "enum", default="mass", choices=("mass", "volume")),
+             Column("basis", "enum", default="mass", choices=("mass", "volume", "recipe")),
+             # recipe: the components' fixed proportions ("10;4;3;1", in their own units)
+             Column("shares", "text", default=""),
              _pos("capacity_k_per_yr", period=True),
              Column("variable_cost_usd_per_unit", "float", default=0.0, period=True),
              DESCRIPTION, SOURCE),
@@ -368,6 +397,7 @@ TABLES: dict[str, TableSpec] = {
              Column("unit", "ref", ref="units", default=""),
              Column("mode", "ref", ref="modes", default=""),
              Column("link", "ref", ref="links", default=""),
+             Column("blend", "ref", ref="blends", default=""),
              SOURCE),
         ),
         TableSpec(

@@ -21,7 +21,7 @@ import pandas as pd
 from chainopt.case.schema import UNITS
 
 QUANTITY_COLUMNS = {"mode_flows": ["amount_per_unit"], "supplies": ["max_k_per_yr"],
-                    "markets": ["max_k_per_yr", "min_k_per_yr"]}
+                    "markets": ["max_k_per_yr", "min_k_per_yr"], "demand": ["amount_k_per_yr"]}
 PRICE_COLUMNS = {"supplies": ["cost_usd_per_unit"], "markets": ["price_usd_per_unit"]}
 
 

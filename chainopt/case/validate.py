@@ -153,7 +153,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                 frac = num.notna() & (num % 1 != 0) & finite
                 out.rows(file, df, frac, name, "must be a whole number")
             if col.default is not None:
-                num = num.fillna(float(col.default))
+                num = num.fillna(float(col.default))  # type: ignore[arg-type]
             df[name] = num.astype(float)
         elif col.kind == "bool":
             low = s.str.lower()
@@ -195,16 +195,24 @@ def _snake(text: str) -> str:
 
 
 def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
-                key: tuple[str, ...] | None = None) -> None:
+                key: tuple[str, ...] | None = None, given: Iterable[str] | None = None
+                ) -> None:
+    """Rows repeating a key. ``given``: the file's columns; a key column with a default
+    that the file leaves out (a market's tier) is not named in the message."""
     key = key or spec.key
     dup = df.duplicated(list(key), keep="first")
     if dup.any():
-        label = ", ".join(key)
-        shown = join_keys(df, key)
+        cols = spec.column_map
+        shown_key = [k for k in key if given is None or k in given or k not in cols
+                     or cols[k].default in (None, "")]
+        label = ", ".join(shown_key)
+        shown = join_keys(df, shown_key)
         tmp = df.assign(_key=shown)
-        out.rows(file, tmp, dup, "_key", f"duplicate key ({label})",
-                 hint="each key may appear once; merge or rename the rows",
-                 label=_columns_label(key))
+        hint = "each key may appear once; merge or rename the rows"
+        if "tier" in key:
+            hint += " (or give each a price tier in a tier column)"
+        out.rows(file, tmp, dup, "_key", f"duplicate key ({label})", hint=hint,
+                 label=_columns_label(shown_key))
 
 
 def _columns_label(key: Iterable[str]) -> str:
@@ -226,13 +234,18 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
         hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
                                                        .first(), strict=False)}
-        noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
+        noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("") & ~s.isin(valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
-    noun = REF_NOUNS.get(col.ref, col.ref.rstrip("s"))
-    out.rows(file, df, bad, col.name, f"unknown {noun} name", hints=hints)
+    out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
+
+
+def _noun(col: Column) -> str:
+    """What one name of the table a reference column points to is called."""
+    ref = col.ref or ""
+    return REF_NOUNS.get(ref, ref.rstrip("s"))
 
 
 def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
@@ -260,10 +273,13 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
     keys = join_keys(table, parent.key)
     mine = join_keys(norm, parent.key)
     bad = ~mine.isin(set(keys))
-    out.rows(file, norm.assign(_key=mine), bad, "_key",
+    # a key column with a default (a market's tier) that the file leaves out is not named
+    named = [k for k in parent.key if k in df.columns or parent.column_map[k].default
+             in (None, "")]
+    out.rows(file, norm.assign(_key=join_keys(norm, named)), bad, "_key",
              f"no row with this key in {parent.name}.csv",
-             hint=f"add the row to {parent.name}.csv first", label=_columns_label(parent.key))
-    _duplicates(parent, norm, file, out, key=(*parent.key, "period"))
+             hint=f"add the row to {parent.name}.csv first", label=_columns_label(named))
+    _duplicates(parent, norm, file, out, key=(*parent.key, "period"), given=list(df.columns))
     return norm
 
 
@@ -319,6 +335,7 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  "policies apply to emission commodities only",
                  hint="set kind=emission in commodities.csv, or pick the emission commodity")
     _blend_semantics(t, out)
+    _curve_semantics(t, out)
     for name, col in (("supplies", "commodity"), ("markets", "commodity")):
         if name in t:
             kind = t[name][col].map(com["kind"])
@@ -394,6 +411,21 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                                                                     == comp["product"]]),
                                          index=bl.index),
              "components", "a product cannot be its own component")
+    recipe = bl["basis"].eq("recipe")
+    out.rows("blends.csv", bl, recipe & bl["shares"].eq(""), "shares",
+             "a recipe blend needs the components' shares",
+             hint="e.g. 10;4;3;1, one number per component, in the components' order")
+    out.rows("blends.csv", bl, ~recipe & bl["shares"].ne(""), "shares",
+             "shares are for blends with basis recipe", hint="set basis to recipe or clear it")
+    sh = split_list(bl.loc[recipe & bl["shares"].ne(""), "shares"])
+    num = pd.to_numeric(sh, errors="coerce")
+    n_sh = sh.groupby(level=0).size()
+    n_c = comp.groupby(level=0).size()
+    bad = set(sh.index[~(num > 0).to_numpy()]) | set(
+        n_sh.index[n_sh.to_numpy() != n_c.reindex(n_sh.index).to_numpy()])
+    out.rows("blends.csv", bl, pd.Series(bl.index.isin(list(bad)), index=bl.index), "shares",
+             "shares must be positive numbers, one per component, separated by ;",
+             hint="e.g. 10;4;3;1 for four components")
     vol = comp[comp["basis"] == "volume"]
     no_rho = vol["component"].map(com["density_t_per_m3"]).isna() & vol["component"].map(
         com["unit"]).map(lambda u: UNITS[u][0] == "mass").astype(bool)
@@ -464,11 +496,32 @@ def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                 "a site belongs to one regime")
 
 
+def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A unit's capex is one curve: segments or breakpoints, sizes rising, cost not falling."""
+    cv = t["capex_curve"]
+    if cv.empty:
+        return
+    both = cv["unit"].isin(set(t["capex_segments"]["unit"]))
+    out.rows("capex_curve.csv", cv, both, "unit",
+             "this unit also has capex_segments.csv rows",
+             hint="give its cost curve in one of the two tables")
+    s = cv.sort_values(["unit", "point"], kind="stable")
+    same = s["unit"].eq(s["unit"].shift())
+    d_size = s["size_k_per_yr"].diff()
+    d_cost = s["capex_musd"].diff()
+    out.rows("capex_curve.csv", s, same & (d_size <= 0), "size_k_per_yr",
+             "sizes must rise from one point to the next",
+             hint="number the points in order of size")
+    out.rows("capex_curve.csv", s, same & (d_cost < 0), "capex_musd",
+             "the total cost of a larger build cannot be lower",
+             hint="give the total overnight cost of a build of this size")
+
+
 def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out: _Collector
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Restate rows given in another unit (``stated_unit``) in the commodity's unit."""
     t, bp = dict(t), dict(bp)
-    for name in ("mode_flows", "supplies", "markets"):
+    for name in ("mode_flows", "supplies", "markets", "demand"):
         df = t[name]
         if not df["stated_unit"].ne("").any():
             continue
@@ -504,7 +557,8 @@ def validate(raw: RawCase) -> Case:
     for name, spec in TABLES.items():
         if name in raw.tables:
             tables[name] = _normalise(spec, raw.tables[name], f"{name}.csv", out)
-            _duplicates(spec, tables[name], f"{name}.csv", out)
+            _duplicates(spec, tables[name], f"{name}.csv", out,
+                        given=list(raw.tables[name].columns))
         elif spec.required:
             out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
         else:

@@ -128,11 +128,13 @@ def _family_filter(built: BuiltModel) -> pd.DataFrame:
         if not n:
             continue
         idx = np.arange(fam.start, fam.stop, dtype=np.int32)
-        h.changeRowsBounds(n, idx, np.full(n, -INF), np.full(n, INF))
+        free = (np.full(n, -INF), np.full(n, INF))
+        h.changeRowsBounds(n, idx, *free)  # type: ignore[attr-defined]
         h.run()
         if _status(h) != "infeasible":
-            h.changeRowsBounds(n, idx, np.where(np.isinf(a.row_lb[idx]), -INF, a.row_lb[idx]),
-                               np.where(np.isinf(a.row_ub[idx]), INF, a.row_ub[idx]))
+            lo = np.where(np.isinf(a.row_lb[idx]), -INF, a.row_lb[idx])
+            hi = np.where(np.isinf(a.row_ub[idx]), INF, a.row_ub[idx])
+            h.changeRowsBounds(n, idx, lo, hi)  # type: ignore[attr-defined]
             needed.append((fam.label, "row", ""))
     return pd.DataFrame({"family": [f for f, _, _ in needed], "key": "", "period": "",
                          "kind": [k for _, k, _ in needed], "side": [s for _, _, s in needed],
@@ -170,8 +172,8 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
         idx = np.flatnonzero(viol > 1e-6 * (1 + np.abs(values)))
         if not len(idx):
             continue
-        bound = np.where(over[idx] > under[idx], 3, 2)
-        m = _member_rows(built, idx, bound, is_row)
+        side = np.where(over[idx] > under[idx], 3, 2)
+        m = _member_rows(built, idx, side, is_row)
         m["relaxed_to"] = values[idx] / m["_scale"].to_numpy()
         m["relaxation"] = np.abs(m["relaxed_to"] - m["bound"])
         frames.append(m)

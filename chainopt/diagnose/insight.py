@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from chainopt.diagnose.export import coefficient_ranges
-from chainopt.diagnose.names import clean, key_text, money, quantity_unit, row_scale
+from chainopt.diagnose.names import (
+    clean,
+    key_text,
+    money,
+    quantity_unit,
+    row_scale,
+    value_unit,
+)
 from chainopt.models import MUSD_PER_KUSD, balance
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
@@ -66,7 +73,8 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "side": side[keep], "activity": clean(act[keep] / s[keep]),
             "bound": bound[keep] / s[keep], "slack": clean(slack[keep] / s[keep]),
-            "marginal_value": clean(marginal[keep]), "value_unit": unit,
+            "marginal_value": clean(marginal[keep]),
+            "value_unit": value_unit(unit, quantity_unit(built, k), k),
             "quantity_unit": quantity_unit(built, k)}))
     for fam in built.lp.var_families:
         if fam.stop == fam.start:
@@ -89,7 +97,8 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             "side": np.where(up, "upper", "lower"), "activity": clean(x[keep]),
             "bound": np.where(up, hi[keep], lo[keep]), "slack": 0.0,
             "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep]),
-            "value_unit": unit, "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, quantity_unit(built, k), k),
+            "quantity_unit": quantity_unit(built, k)}))
     if not frames:
         return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
     return pd.concat(frames, ignore_index=True)[CONSTRAINT_COLUMNS]
@@ -113,16 +122,17 @@ def reduced_costs_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             "family": fam.label, "key": key_text(k),
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "improvement_needed": clean(np.maximum(-d[unused] / div[unused], 0.0)),
-            "value_unit": unit}))
+            "value_unit": value_unit(unit, quantity_unit(built, k), k),
+            "quantity_unit": quantity_unit(built, k)}))
     if not frames:
         return pd.DataFrame(columns=["family", "key", "period", "improvement_needed",
-                                     "value_unit"])
+                                     "value_unit", "quantity_unit"])
     return pd.concat(frames, ignore_index=True)
 
 
 # -- ranging -----------------------------------------------------------------------------
 RANGING_COLUMNS = ["kind", "family", "key", "period", "what", "level", "value", "lower", "upper",
-                   "marginal_value", "value_unit", "room"]
+                   "marginal_value", "value_unit", "quantity_unit", "room", "room_basis"]
 
 
 def _optimal_lp(built: BuiltModel, out: SolveOutcome) -> highspy.Highs | None:
@@ -148,10 +158,18 @@ def _optimal_lp(built: BuiltModel, out: SolveOutcome) -> highspy.Highs | None:
     return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
-def _room(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+def _room(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+    """How far the input may move before the plan (or the marginal value) changes: the
+    nearer end of the interval, relative to the value (``relative``: 0.1 = 10 %); for a
+    value of 0, where a relative room means nothing, the absolute distance in the
+    input's own unit (``absolute``)."""
+    zero = np.abs(value) <= 1e-9
     with np.errstate(invalid="ignore", divide="ignore"):
-        room = np.minimum(value - lower, upper - value) / np.maximum(np.abs(value), 1e-9)
-    return np.where(np.isnan(room), np.inf, np.maximum(room, 0.0))
+        dist = np.minimum(value - lower, upper - value)
+        room = np.where(zero, dist, dist / np.where(zero, 1.0, np.abs(value)))
+    room = np.where(np.isnan(room), np.inf, np.maximum(room, 0.0))
+    return room, np.where(zero, "absolute", "relative")
 
 
 def ranging_table(built: BuiltModel, out: SolveOutcome) -> tuple[pd.DataFrame, str]:
@@ -191,7 +209,9 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[pd.DataFrame]
             "kind": "cost", "family": fam.label, "key": key_text(fam.keys),
             "period": fam.keys["period"].astype(str).to_numpy(), "what": cost.what,
             "level": clean(out.col_value[sl]), "value": clean(value), "lower": lo,
-            "upper": hi, "marginal_value": np.nan, "value_unit": "USD per unit"}))
+            "upper": hi, "marginal_value": np.nan,
+            "value_unit": value_unit("USD per unit", quantity_unit(built, fam.keys)),
+            "quantity_unit": quantity_unit(built, fam.keys)}))
     return frames
 
 
@@ -227,7 +247,9 @@ def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFr
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "what": spec.what, "level": clean(act / s), "value": value / s,
             "lower": rdn[sl][nb] / s, "upper": rup[sl][nb] / s,
-            "marginal_value": clean(np.where(at_lo, -d, d)), "value_unit": unit}))
+            "marginal_value": clean(np.where(at_lo, -d, d)),
+            "value_unit": value_unit(unit, quantity_unit(built, k), k),
+            "quantity_unit": quantity_unit(built, k)}))
     return frames
 
 
@@ -258,7 +280,8 @@ def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.Dat
             "period": k["period"].astype(str).to_numpy(), "what": bound.what,
             "level": clean(x[sel]), "value": hi[sel], "lower": bdn[sl][sel],
             "upper": bup[sl][sel], "marginal_value": clean(cdual[sl][sel] / div[sel]),
-            "value_unit": unit}))
+            "value_unit": value_unit(unit, quantity_unit(built, k), k),
+            "quantity_unit": quantity_unit(built, k)}))
     return frames
 
 
@@ -268,8 +291,9 @@ def _with_room(df: pd.DataFrame) -> pd.DataFrame:
     df["upper"] = df["upper"].where(df["upper"] < INF / 2, np.inf)
     df["lower"], df["upper"] = clean(df["lower"].to_numpy(float)), clean(
         df["upper"].to_numpy(float))
-    df["room"] = _room(df["value"].to_numpy(float), df["lower"].to_numpy(float),
-                       df["upper"].to_numpy(float))
+    df["room"], df["room_basis"] = _room(df["value"].to_numpy(float),
+                                         df["lower"].to_numpy(float),
+                                         df["upper"].to_numpy(float))
     return df[RANGING_COLUMNS]
 
 

@@ -19,18 +19,30 @@ from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
 from chainopt.models.registry import spec
+from chainopt.models.spec import Row
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.,()\-]")
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A key column as text: whole numbers without a decimal point (a segment or tier
+    read as 1.0 prints ``1``), everything else as ``str``."""
+    if values.dtype.kind not in "fi":
+        return values.astype(str)
+    v = values.to_numpy(dtype=float)
+    whole = np.isfinite(v) & (np.mod(v, 1) == 0)
+    ints = pd.Series(np.where(whole, v, 0).astype(np.int64), index=values.index).astype(str)
+    return ints.where(whole, values.astype(str))
 
 
 def key_text(keys: pd.DataFrame) -> np.ndarray:
     """``"unit=tob_pe, period=p2026"`` for every row of a key frame."""
     if keys.shape[1] == 0:
         return np.full(len(keys), "", dtype=object)
-    out = None
-    for c in keys.columns:
-        part = c + "=" + keys[c].astype(str)
-        out = part if out is None else out + ", " + part
+    c0 = keys.columns[0]
+    out = c0 + "=" + as_text(keys[c0])
+    for c in keys.columns[1:]:
+        out = out + ", " + c + "=" + as_text(keys[c])
     return out.to_numpy(dtype=object)
 
 
@@ -43,10 +55,9 @@ def names(families: list[Family]) -> list[str]:
         if f.keys.shape[1] == 0:
             out.extend(f"{f.label}({i})" for i in range(f.stop - f.start))
             continue
-        vals = None
-        for c in f.keys.columns:
-            v = f.keys[c].astype(str)
-            vals = v if vals is None else vals + "," + v
+        vals = as_text(f.keys[f.keys.columns[0]])
+        for c in f.keys.columns[1:]:
+            vals = vals + "," + as_text(f.keys[c])
         out.extend(_SAFE.sub("_", f"{f.label}({v})") for v in vals)
     return out
 
@@ -55,8 +66,9 @@ def name_of(families: list[Family], i: int) -> str:
     """The readable name of column or row ``i`` alone (no full name list needed)."""
     for f in families:
         if f.start <= i < f.stop:
-            k = f.keys.iloc[i - f.start]
-            inner = ",".join(str(v) for v in k.to_numpy()) if len(k) else str(i - f.start)
+            k = f.keys.iloc[[i - f.start]]
+            inner = (",".join(as_text(k[c]).iloc[0] for c in k.columns) if k.shape[1]
+                     else str(i - f.start))
             return _SAFE.sub("_", f"{f.label}({inner})")
     return str(i)
 
@@ -105,7 +117,8 @@ def money(built: BuiltModel, fam: Family) -> tuple[np.ndarray, str]:
 def row_scale(built: BuiltModel, fam: Family) -> np.ndarray:
     """Row units per user unit: the spec's ``scale`` column (a unit's capacity row counts
     capacity x availability), else 1."""
-    scale = spec(fam.label).scale
+    part = spec(fam.label)
+    scale = part.scale if isinstance(part, Row) else None
     if scale is None:
         return np.ones(fam.stop - fam.start)
     frame, column = scale
@@ -116,11 +129,75 @@ def row_scale(built: BuiltModel, fam: Family) -> np.ndarray:
 
 
 def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
-    """The commodity's unit for every row of a key frame ("" where it names none)."""
-    if "commodity" not in keys:
-        return np.full(len(keys), "", dtype=object)
-    units = built.case.tables["commodities"].set_index("commodity")["unit"]
-    return keys["commodity"].map(units).fillna("").astype(str).to_numpy(dtype=object)
+    """The unit one element's quantity is counted in, for every row of a key frame, never
+    blank: the commodity's unit (keys with a commodity or a blend component), a blend's
+    product unit, a link's commodity unit (``unit`` if it carries several of different
+    units), ``activity unit`` for units and modes, ``project share`` for projects and
+    ``constraint unit`` for user constraints."""
+    com = built.case.tables["commodities"].set_index("commodity")["unit"]
+    n = len(keys)
+    if "commodity" in keys:
+        return _filled(keys["commodity"].map(com), "unit")
+    if "component" in keys:
+        return _filled(keys["component"].map(com), "unit")
+    if "blend" in keys and "property" in keys:  # a spec: per unit of the blend it counts
+        su = built.index.blend_in.drop_duplicates("blend").set_index("blend")["spec_unit"]
+        return _filled(keys["blend"].map(su), "unit")
+    if "blend" in keys:
+        bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
+        return _filled(keys["blend"].map(bl), "unit")
+    if "link" in keys:
+        f = built.index.flow[["link", "commodity"]].drop_duplicates()
+        u = f.assign(u=f["commodity"].map(com)).groupby("link")["u"].agg(
+            lambda s: s.iloc[0] if s.nunique() == 1 else "unit")
+        return _filled(keys["link"].map(u), "unit")
+    if "unit" in keys or "mode" in keys:
+        act = _activity_units(built)
+        col = "unit" if "unit" in keys else "mode"
+        return _filled(keys[col].map(act[col]), "activity unit")
+    if "project" in keys:
+        return np.full(n, "project share", dtype=object)
+    if "constraint" in keys:
+        t = built.case.tables["constraint_terms"]
+        u = t.assign(u=t["commodity"].map(com)).groupby("constraint")["u"].agg(
+            lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else "unit")
+        return _filled(keys["constraint"].map(u), "unit")
+    return np.full(n, "unit", dtype=object)
+
+
+def _filled(units: pd.Series, blank: str) -> np.ndarray:
+    """Units as text, ``blank`` where none is known (whatever dtype the mapping gave)."""
+    return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
+
+
+def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
+    """The unit one activity unit is counted in, by unit and by mode: the unit of the
+    commodities its modes take in or put out exactly 1 of (1 t of crude per t of
+    activity), when they agree; else none (``activity unit``)."""
+    com = built.case.tables["commodities"].set_index("commodity")["unit"]
+    mf = built.index.mode_flows
+    one = mf[np.isclose(mf["coef"].abs(), 1.0)]
+    by_mode = one.assign(u=one["commodity"].map(com)).groupby("mode")["u"].agg(
+        lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
+    act = built.index.activity[["unit", "mode"]].drop_duplicates()
+    per = act.assign(u=act["mode"].map(by_mode))
+    by_unit = per.groupby("unit")["u"].agg(
+        lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else None).dropna()
+    return {"unit": by_unit, "mode": by_mode}
+
+
+def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -> np.ndarray:
+    """A marginal value's unit in the user's units, for each element: ``USD per unit``
+    (money of the period, per unit of a yearly quantity, each year) becomes ``USD per
+    bbl``; ``USD per unit (NPV)`` (a one-off value per unit of yearly capacity) becomes
+    ``USD per t/yr (NPV)``; a blend spec's ``per bbl per octane``."""
+    q = pd.Series(qunit, dtype=object).astype(str)
+    if base == "MUSD (NPV)":
+        return np.full(len(q), base, dtype=object)
+    out = "USD per " + q + "/yr (NPV)" if base == "USD per unit (NPV)" else "USD per " + q
+    if keys is not None and "property" in keys:
+        out = out + " per " + keys["property"].astype(str).reset_index(drop=True)
+    return out.to_numpy(dtype=object)
 
 
 def clean(x: np.ndarray) -> np.ndarray:

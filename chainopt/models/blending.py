@@ -6,14 +6,23 @@ Variables ``blending.blend[b,c,t] >= 0``: k units/yr of component c entering ble
 costs ``variable_cost_bt * w_t / 1000`` MUSD per unit blended.
 
 Specs are linear in property x quantity. With ``v_c`` the basis quantity of one unit
-of c (its mass in t on a mass basis, its volume in m3 on a volume basis, converted
-from c's own unit) and ``q_ck`` the value of property k of c:
+of c (its mass in t on a mass or recipe basis, its volume in m3 on a volume basis,
+converted from c's own unit), ``v_p`` that of one unit of the product and ``q_ck`` the
+value of property k of c:
 
-    blending.spec_min[b,k,t]:  sum_c (q_ck - min_kt) * v_c * blend[b,c,t] >= 0
-    blending.spec_max[b,k,t]:  sum_c (q_ck - max_kt) * v_c * blend[b,c,t] <= 0
+    blending.spec_min[b,k,t]:  sum_c (q_ck - min_kt) * v_c / v_p * blend[b,c,t] >= 0
+    blending.spec_max[b,k,t]:  sum_c (q_ck - max_kt) * v_c / v_p * blend[b,c,t] <= 0
     blending.capacity_max[b,t]: sum_c k_cp * blend[b,c,t] <= capacity_bt
 
-(the capacity is in the product's unit, like everything the blend makes).
+(the capacity is in the product's unit, like everything the blend makes; dividing by
+``v_p`` states a spec row in product units x property units, so that its marginal value
+is in USD per product unit per property unit: per bbl and octane point for a blend of
+a product measured in bbl, whatever the basis).
+
+A **recipe** (``basis: recipe``, ``shares`` s_c, e.g. ``10;4;3;1``) fixes the
+proportions of the components (in their own units), with ``f_c = s_c / sum s``:
+
+    blending.recipe[b,c,t]:  blend[b,c,t] - f_c * sum_c' blend[b,c',t] = 0
 
 Which components may enter which product is the ``components`` list of the blend.
 """
@@ -33,15 +42,14 @@ BLEND = Var(
     categories=("variable_om",), vintage="period", results="blending",
     cost=Cost("blending cost", -1.0, "blending cost of {component} into blend {blend}"),
     reduced_cost=True, missing_bound="blend {blend} has no capacity")
-# spec rows carry the limit in their key (the key text says which limit binds)
 SPEC_MIN = Row(
-    "blending", "spec_min", dims=("blend", "property", "period", "limit"),
-    unit="property x basis quantity, k/yr", sense=">=",
+    "blending", "spec_min", dims=("blend", "property", "period"),
+    unit="property x k product units/yr", sense=">=",
     noun="{property} minimum of blend {blend}", vintage="period", results="constraints",
     own_coefficients=True)
 SPEC_MAX = Row(
-    "blending", "spec_max", dims=("blend", "property", "period", "limit"),
-    unit="property x basis quantity, k/yr", sense="<=",
+    "blending", "spec_max", dims=("blend", "property", "period"),
+    unit="property x k product units/yr", sense="<=",
     noun="{property} maximum of blend {blend}", vintage="period", results="constraints",
     own_coefficients=True)
 CAPACITY_MAX = Row(
@@ -49,8 +57,13 @@ CAPACITY_MAX = Row(
     unit="k units/yr of components blended", sense="<=",
     noun="capacity of blend {blend}", vintage="period", results="constraints",
     what="capacity", ranging=True, elastic=True, own_coefficients=True)
+RECIPE = Row(
+    "blending", "recipe", dims=("blend", "component", "period"),
+    unit="k units/yr of the component", sense="=",
+    noun="recipe share of {component} in blend {blend}", vintage="period",
+    results="constraints", own_coefficients=True, technical=True)
 SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
-                  variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX))
+                  variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX, RECIPE))
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -67,8 +80,7 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     col_of = b[["blend", "component", "period", "to_product"]].assign(col=cols)
     for bound, name in (("min", "spec_min"), ("max", "spec_max")):
         terms = ix.spec_terms[ix.spec_terms["bound"] == bound]
-        keys = terms[["blend", "property", "period", "limit"]].drop_duplicates(
-            ["blend", "property", "period"]).reset_index(drop=True)
+        keys = terms[["blend", "property", "period"]].drop_duplicates().reset_index(drop=True)
         lo, hi = (0.0, np.inf) if bound == "min" else (-np.inf, 0.0)
         rows = lp.add_rows("blending", name, keys, lb=lo, ub=hi)
         t = terms.merge(keys[["blend", "property", "period"]].assign(_row=rows),
@@ -81,3 +93,15 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
                        ub=cap["capacity"].to_numpy())
     t = col_of.merge(cap[["blend", "period"]].assign(_row=rows), on=["blend", "period"])
     lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), t["to_product"].to_numpy())
+
+    rec = b[b["basis"] == "recipe"].assign(col=cols[(b["basis"] == "recipe").to_numpy()])
+    if rec.empty:
+        return
+    rows = lp.add_rows("blending", "recipe", rec[["blend", "component", "period"]],
+                       lb=0.0, ub=0.0)
+    lp.add_terms(rows, rec["col"].to_numpy(), 1.0)
+    # -f_c on every component column of the same blend and period
+    pairs = rec[["blend", "period", "share"]].assign(_row=rows).merge(
+        rec[["blend", "period", "col"]], on=["blend", "period"])
+    lp.add_terms(pairs["_row"].to_numpy(), pairs["col"].to_numpy(),
+                 -pairs["share"].to_numpy(float))

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
@@ -35,6 +37,7 @@ class BuiltModel:
     timings: dict[str, float] = field(default_factory=dict)
     solver: Any = None  # the solver's copy of the model, set by chainopt.solve.handover
     extension: list[str] | None = None  # components added by extend(), None: not extended
+    relaxed: int = 0  # integer decisions made continuous by relax() (chainopt run --relax)
     _pyomo: object = field(default=None, repr=False)
 
     @property
@@ -49,6 +52,16 @@ class BuiltModel:
             self._pyomo = to_pyomo(self.lp, self.arrays)
             self.timings["pyomo_s"] = time.perf_counter() - t0
         return self._pyomo
+
+    def relax(self) -> int:
+        """Make every integer decision continuous (within its bounds): the LP relaxation
+        of a MIP. Returns how many were relaxed; the manifest records it (``relaxed``)."""
+        n = int(self.arrays.integer.sum())
+        if n:
+            self.arrays = replace(self.arrays, integer=np.zeros_like(self.arrays.integer))
+            self._pyomo = None
+        self.relaxed += n
+        return n
 
     @property
     def has_pyomo(self) -> bool:

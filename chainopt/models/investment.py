@@ -13,7 +13,9 @@ results report (``investments`` table) and project cash flows count.
 * ``investment.unit_new[u,t] in [0, max_new_ut]`` (k units/yr): adds
   ``-avail_ut * usable_share_t'`` to ``conversion.capacity_max[u,t']`` and costs
   ``(K_u * A + fom_u) * pv_t' / 1000`` MUSD in every period t' it is alive in.
-  Lumpy builds (minimum size, fixed charge, capex segments) add binaries; see
+  Capex segments and breakpoint curves replace the linear capex; lumpy builds
+  (minimum size, fixed charge, a curve whose unit cost falls) add one binary build
+  decision, a falling curve also ordering binaries; a convex curve adds none. See
   :func:`_lumpy`.
 * ``investment.link_new[l,t]`` likewise for ``transport.capacity_max`` (no fixed O&M).
 * ``investment.life_extension[u] in [0, cap_u]``: an existing unit with ``retire_year``
@@ -149,50 +151,68 @@ def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
 
 def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray,
            pairs: pd.DataFrame, annuity: np.ndarray) -> None:
-    """Build decisions that are lumpy: minimum sizes, fixed charges, economies of scale.
+    """Build decisions with a cost curve or that are lumpy: capex segments, minimum
+    sizes, fixed charges.
 
-    For unit u and period t with a minimum size, a fixed charge or capex segments,
-    a binary ``investment.unit_build[u,t]`` (y) is added:
+    With segments s = 1..S of unit u (sizes d_s, capex c_s per unit: from
+    ``capex_segments.csv``, or from the breakpoints of ``capex_curve.csv``),
+    ``investment.segment[u,t,s] in [0, d_s]`` (z_s) carry the capex instead of the
+    unit's linear capex:
+
+        segment_sum[u,t]: new - sum_s z_s = 0
+
+    If c_s never falls (a **convex** curve: marginal cost non-decreasing), the LP fills
+    the cheapest segments first by itself and nothing more is needed: no binary.
+
+    A minimum size, a fixed charge (``build_fixed_musd`` plus a curve's cost at size 0)
+    or a curve whose unit cost falls (economies of scale) needs the binary build
+    decision ``investment.unit_build[u,t]`` (y), one per build:
 
         unit_new_max[u,t]: new - max_new * y <= 0       unit_new_min[u,t]: new - min_new * y >= 0
 
-    and the fixed charge ``build_fixed_musd`` is paid on y like any overnight cost (its
-    annuities in the years the build is alive). With segments s = 1..S (sizes d_s,
-    capex c_s per unit, normally falling: economies of scale),
-    ``investment.segment[u,t,s] in [0, d_s]`` (z_s) carry the capex and
+    and the fixed charge is paid on y like any overnight cost (its annuities in the
+    years the build is alive). With a convex curve that is all (y = 0 forces every z_s
+    to 0 through ``new``). Only a curve whose unit cost falls adds, per segment s >= 2,
+    the incremental formulation of a concave cost:
 
-        segment_sum[u,t]: new - sum_s z_s = 0
         segment_open[u,t,s]: z_s - d_s * y_s <= 0   (y_1 = y; y_s binary for s >= 2)
-        segment_full[u,t,s]: z_(s-1) - d_(s-1) * y_s >= 0   (s >= 2: fill in order)
+        segment_full[u,t,s]: z_(s-1) - d_(s-1) * y_s >= 0   (fill in order)
 
-    (the incremental formulation of a piecewise-linear concave cost).
+    Every segment registers its overnight cost (``lp.add_builds``) and pays its
+    annuities by the one vintage rule, like the unit's linear capex.
     """
-    seg_units = set(ix.segments["unit"])
-    lumpy = ((un["min_new"] > 0) | (un["build_fixed"] > 0) | un["unit"].isin(seg_units)
-             ).to_numpy()
-    if not lumpy.any():
-        return
-    where = np.flatnonzero(lumpy)
-    lk = un[lumpy].reset_index(drop=True)
-    new = cols[lumpy]
-    keys = lk[["unit", "period"]]
-    y = lp.add_vars("investment", "unit_build", keys, ub=1.0, integer=True)
-    rows = lp.add_rows("investment", "unit_new_max", keys, ub=0.0)
-    lp.add_terms(np.r_[rows, rows], np.r_[new, y], np.r_[np.ones(len(y)), -lk["max_new"]])
-    has_min = (lk["min_new"] > 0).to_numpy()
-    rows = lp.add_rows("investment", "unit_new_min", keys[has_min], lb=0.0)
-    lp.add_terms(np.r_[rows, rows], np.r_[new[has_min], y[has_min]],
-                 np.r_[np.ones(len(rows)), -lk["min_new"].to_numpy()[has_min]])
-    # the same vintage pairs as the unit's expansion column, on the binary's column
-    col_of = dict(zip(new.tolist(), y.tolist(), strict=True))
-    py = pairs[pairs["col"].isin(col_of)].copy()
-    py["col"] = py["col"].map(col_of)
-    fixed = np.zeros(len(un))
-    fixed[where] = lk["build_fixed"].to_numpy(float)
-    _pay(lp, py, annuity, fixed)
-    _register(lp, y, lk, "unit", "unit", lk["build_fixed"].to_numpy(float), "fixed_charge")
+    segs = ix.segments
+    convex_units = set(segs.loc[segs["convex"], "unit"]) if len(segs) else set()
+    seg_units = set(segs["unit"])
+    fixed_of = ix.curve_fixed.groupby("unit")["fixed"].sum()
+    fixed_all = (un["build_fixed"].to_numpy(float)
+                 + un["unit"].map(fixed_of).fillna(0.0).to_numpy(float))
+    concave = (un["unit"].isin(seg_units) & ~un["unit"].isin(convex_units)).to_numpy()
+    lumpy = (un["min_new"] > 0).to_numpy() | (fixed_all > 0) | concave
+    y_of = np.full(len(un), -1, dtype=np.int64)
+    if lumpy.any():
+        where = np.flatnonzero(lumpy)
+        lk = un[lumpy].reset_index(drop=True)
+        new = cols[lumpy]
+        keys = lk[["unit", "period"]]
+        y = lp.add_vars("investment", "unit_build", keys, ub=1.0, integer=True)
+        y_of[where] = y
+        rows = lp.add_rows("investment", "unit_new_max", keys, ub=0.0)
+        lp.add_terms(np.r_[rows, rows], np.r_[new, y], np.r_[np.ones(len(y)), -lk["max_new"]])
+        has_min = (lk["min_new"] > 0).to_numpy()
+        rows = lp.add_rows("investment", "unit_new_min", keys[has_min], lb=0.0)
+        lp.add_terms(np.r_[rows, rows], np.r_[new[has_min], y[has_min]],
+                     np.r_[np.ones(len(rows)), -lk["min_new"].to_numpy()[has_min]])
+        # the same vintage pairs as the unit's expansion column, on the binary's column
+        col_of = dict(zip(new.tolist(), y.tolist(), strict=True))
+        py = pairs[pairs["col"].isin(col_of)].copy()
+        py["col"] = py["col"].map(col_of)
+        fixed = np.where(lumpy, fixed_all, 0.0)
+        _pay(lp, py, annuity, fixed)
+        _register(lp, y, lk, "unit", "unit", fixed_all[where], "fixed_charge")
 
-    seg = keys.assign(_new=new, _y=y, _b=where).merge(ix.segments, on="unit")
+    seg = un[["unit", "period"]].assign(_new=cols, _y=y_of, _b=np.arange(len(un))).merge(
+        segs, on="unit")
     if seg.empty:
         return
     z = lp.add_vars("investment", "segment", seg[["unit", "period", "segment"]],
@@ -205,28 +225,35 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
     sb = un.iloc[seg["_b"].to_numpy()]
     _register(lp, z, sb, "unit", "unit", MUSD_PER_KUSD * seg["capex"].to_numpy(float),
               "segment")
-    pairs_ut = seg[["unit", "period"]].drop_duplicates()
-    sums = lp.add_rows("investment", "segment_sum", pairs_ut, lb=0.0, ub=0.0)
-    sum_of = pairs_ut.assign(_row=sums)
-    m = seg.merge(sum_of, on=["unit", "period"])
-    lp.add_terms(sums, pairs_ut.merge(seg.drop_duplicates(["unit", "period"]),
-                                      on=["unit", "period"])["_new"].to_numpy(), 1.0)
+    pairs_ut = seg[["unit", "period", "_new"]].drop_duplicates(["unit", "period"])
+    sums = lp.add_rows("investment", "segment_sum", pairs_ut[["unit", "period"]], lb=0.0,
+                       ub=0.0)
+    m = seg[["unit", "period"]].merge(pairs_ut[["unit", "period"]].assign(_row=sums),
+                                      on=["unit", "period"])
+    lp.add_terms(sums, pairs_ut["_new"].to_numpy(), 1.0)
     lp.add_terms(m["_row"].to_numpy(), z, -1.0)
-    first = (seg.groupby(["unit", "period"]).cumcount() == 0).to_numpy()
-    ys = seg["_y"].to_numpy().copy()
+
+    # ordering binaries only where the unit cost falls somewhere along the curve
+    cc = ~seg["convex"].to_numpy(bool)
+    if not cc.any():
+        return
+    sc = seg[cc].reset_index(drop=True)
+    zc = z[cc]
+    first = (sc.groupby(["unit", "period"]).cumcount() == 0).to_numpy()
+    ys = sc["_y"].to_numpy().copy()
     later = ~first
     if later.any():
         ys[later] = lp.add_vars("investment", "segment_open_flag",
-                                seg.loc[later, ["unit", "period", "segment"]], ub=1.0,
+                                sc.loc[later, ["unit", "period", "segment"]], ub=1.0,
                                 integer=True)
-    rows = lp.add_rows("investment", "segment_open", seg[["unit", "period", "segment"]], ub=0.0)
-    lp.add_terms(np.r_[rows, rows], np.r_[z, ys], np.r_[np.ones(len(z)), -seg["size"]])
+    rows = lp.add_rows("investment", "segment_open", sc[["unit", "period", "segment"]], ub=0.0)
+    lp.add_terms(np.r_[rows, rows], np.r_[zc, ys], np.r_[np.ones(len(zc)), -sc["size"]])
     if later.any():
         idx = np.flatnonzero(later)
         rows = lp.add_rows("investment", "segment_full",
-                           seg.loc[later, ["unit", "period", "segment"]], lb=0.0)
-        lp.add_terms(np.r_[rows, rows], np.r_[z[idx - 1], ys[idx]],
-                     np.r_[np.ones(len(idx)), -seg["size"].to_numpy()[idx - 1]])
+                           sc.loc[later, ["unit", "period", "segment"]], lb=0.0)
+        lp.add_terms(np.r_[rows, rows], np.r_[zc[idx - 1], ys[idx]],
+                     np.r_[np.ones(len(idx)), -sc["size"].to_numpy()[idx - 1]])
 
 
 def _projects(lp: LinearProgram, ix: ModelIndex) -> None:

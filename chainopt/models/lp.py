@@ -25,7 +25,7 @@ import scipy.sparse as sp
 INF = np.inf
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex",
-              "carbon", "shortfall_penalty")
+              "carbon", "shortfall_penalty", "disposal")
 
 
 @dataclass

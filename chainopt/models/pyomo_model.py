@@ -63,6 +63,7 @@ def _key_set(blk: pyo.Block, fam: Family) -> tuple[pyo.Set, list]:
     elements in row order: tuples, plain values for one key column, positions
     ``0..n-1`` when there are no key columns or the keys are not unique."""
     k = fam.keys
+    index: list
     if k.shape[1] == 0 or k.duplicated().any():
         index, dimen = list(range(fam.stop - fam.start)), 1
     else:
@@ -76,7 +77,7 @@ def _key_set(blk: pyo.Block, fam: Family) -> tuple[pyo.Set, list]:
 
 def _bounds(x: np.ndarray) -> list:
     """Bounds as Python numbers, None where infinite (no bound)."""
-    return np.where(np.isinf(x), None, x).tolist()
+    return [None if np.isinf(v) else v for v in x.tolist()]
 
 
 def to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:

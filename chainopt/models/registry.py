@@ -2,7 +2,8 @@
 
 ``FAMILIES`` is the order :func:`chainopt.models.build.build` runs the family modules'
 ``add`` functions in. The order matters only where a family uses what another
-created: conversion and transport create the capacity rows
+created (disposal runs last: it reads every balance term the others added):
+conversion and transport create the capacity rows
 (``LinearProgram.unit_capacity`` / ``link_capacity``) that investment adds new
 capacity to; emissions and user constraints read the activity, flow, sales and
 purchase columns. :mod:`chainopt.models.balance` runs last (it collects every
@@ -20,6 +21,8 @@ from chainopt.models import (
     balance,
     blending,
     conversion,
+    demand,
+    disposal,
     emissions,
     investment,
     market,
@@ -31,8 +34,8 @@ from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import FamilySpec, Row, Var
 
 # build order of the family modules (each has ``add(lp, ix)`` and ``SPEC``)
-FAMILIES = (supply, conversion, transport, market, blending, investment, emissions,
-            user_constraints)
+FAMILIES = (supply, conversion, transport, market, demand, blending, investment, emissions,
+            user_constraints, disposal)
 SPECS: tuple[FamilySpec, ...] = tuple(m.SPEC for m in (*FAMILIES, balance))
 BLOCKS: dict[str, FamilySpec] = {s.block: s for s in SPECS}
 VARIABLES: dict[str, Var] = {v.label: v for s in SPECS for v in s.variables}

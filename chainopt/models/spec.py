@@ -134,7 +134,8 @@ class FamilySpec:
     def __post_init__(self) -> None:
         if not self.block or not self.inputs:
             raise ValueError(f"family {self.block!r}: block and inputs are required")
-        for part in (*self.variables, *self.rows):
+        parts: tuple[Var | Row, ...] = (*self.variables, *self.rows)
+        for part in parts:
             if part.block != self.block:
                 raise ValueError(f"{part.label} is declared in family {self.block}")
 

@@ -2,7 +2,8 @@
 
 ``constraints.csv`` names each relation, its sense and right-hand side (by period);
 ``constraint_terms.csv`` lists its terms: a quantity, a coefficient and selectors
-(site, commodity, unit, mode, link; blank = any). For every period t in which the
+(site, commodity, unit, mode, link, blend; blank = any; ``blend`` selects the
+production and consumption of one blend). For every period t in which the
 constraint applies:
 
     user.relation[k,t]:  sum_terms coef * sum(selected quantity in t)  (<=, >=, =)  rhs_kt
@@ -21,7 +22,7 @@ import pandas as pd
 
 from chainopt.case.index import ModelIndex
 from chainopt.errors import InputError, Problem
-from chainopt.models import blending, conversion, market, supply, transport
+from chainopt.models import blending, conversion, market, supply, tiers, transport
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import FamilySpec, Row, Var
 
@@ -33,7 +34,7 @@ RELATION = Row(
 SPEC = FamilySpec("user", inputs="constraints.csv rhs / constraint_terms.csv coef",
                   rows=(RELATION,))
 
-SELECTORS = ("site", "commodity", "unit", "mode", "link")
+SELECTORS = ("site", "commodity", "unit", "mode", "link", "blend")
 
 
 def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
@@ -43,7 +44,7 @@ def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
         return np.arange(f.start, f.stop)
 
     act = ix.activity.assign(col=fam(conversion.ACTIVITY), mult=1.0)
-    flows = act.drop(columns="mult").merge(ix.mode_flows, on="mode")
+    flows = act.drop(columns="mult").merge(ix.mode_flows, on="mode").assign(blend="")
     bl = ix.blend_in.assign(col=fam(blending.BLEND))
     made = pd.concat([
         flows[flows["coef"] > 0].assign(mult=flows["coef"]),
@@ -56,8 +57,9 @@ def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
     fl = ix.flow.assign(col=fam(transport.FLOW), mult=1.0, site=ix.flow["from_site"])
     return {
         "activity": act, "production": made, "consumption": used, "flow": fl,
-        "sales": ix.sales.assign(col=fam(market.SALES), mult=1.0),
-        "purchase": ix.purchase.assign(col=fam(supply.PURCHASE), mult=1.0),
+        "sales": ix.sales.assign(col=tiers.ids(lp, market.SALES.label, ix.sales), mult=1.0),
+        "purchase": ix.purchase.assign(col=tiers.ids(lp, supply.PURCHASE.label, ix.purchase),
+                                       mult=1.0),
     }
 
 

@@ -36,7 +36,7 @@ from chainopt.case.discount import Discounting
 from chainopt.case.vintage import Vintages
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex", "carbon",
-              "shortfall_penalty", "net")
+              "shortfall_penalty", "disposal", "net")
 STREAM = ("operating_musd", "capex_musd", "residual_musd")
 
 
@@ -199,7 +199,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     spent = spend[spend < -1e-9]
     summary = {
         "projects": list(dict.fromkeys(pj["project"])),
-        "incremental_npv_musd": scenario.objective - counterfactual.objective,
+        "incremental_npv_musd": scenario.net_value - counterfactual.net_value,
         "stream_npv_musd": present_value(flows.set_index("year")["net_musd"], disc),
         "overnight_capex_musd": float(-spent.sum()),
         "build_year": int(spent.index.min()) if len(spent) else None,

@@ -70,10 +70,14 @@ def _qty(unit: object) -> str:
     return f"k {unit}/yr" if isinstance(unit, str) and unit else "k units/yr"
 
 
-def _money_unit(value_unit: object, qunit: object) -> str:
+def _in_units(value_unit: object, qunit: object) -> str:
+    """A saved value unit in the quantity's unit (results of older versions said
+    ``USD per unit``); ``USD per t`` is per t of yearly quantity, each year."""
     u = str(value_unit or "")
     if isinstance(qunit, str) and qunit:
-        u = u.replace("per unit", f"per {qunit}")
+        u = u.replace("per unit/yr", f"per {qunit}/yr").replace("per unit", f"per {qunit}")
+    if u.startswith("USD per ") and "(NPV)" not in u:
+        u += " a year"
     return u
 
 
@@ -135,12 +139,15 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
             f"{_num(lo)} to {_num(hi)}"
         when = f" in {span}" if span else ""
         q = row.get("quantity_unit", "")
-        q = q if isinstance(q, str) and q else ""
-        unit = str(row["value_unit"])
-        if unit == "USD per unit":
-            unit = f"USD per {q or 'unit'}/yr"
-        qty = f"k {q}/yr" if q else "k units/yr"
-        verb = f"raising it by one {qty}" if side == "equal" else f"each extra {qty}"
+        q = q if isinstance(q, str) and q else "unit"
+        unit = _in_units(row["value_unit"], q)
+        verb = {"equal": f"raising it by one {q}/yr",
+                "lower": f"each {q}/yr lower"}.get(side, f"each extra {q}/yr")
+        prop = parse_key(row["key"]).get("property")
+        if prop:  # a blend spec: per unit of the property, per unit of the blend
+            lines.append(f"{what} binds{when}: relaxing it by one {prop} unit is worth "
+                         f"{value} USD per {q} blended a year")
+            continue
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
@@ -281,9 +288,9 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
             lines.append(f"{describe(row.family, row.key)}: unused, though as good as the "
                          f"modes in use (a tie, in {row.period})")
             continue
+        unit = _in_units(row.value_unit, getattr(row, "quantity_unit", "activity unit"))
         lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
-                     f"{_num(row.improvement_needed)} {row.value_unit} of activity "
-                     f"(closest in {row.period})")
+                     f"{_num(row.improvement_needed)} {unit} (closest in {row.period})")
     return lines
 
 
@@ -310,30 +317,52 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
 
 # -- ranging ----------------------------------------------------------------------------------
 def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
-    """The most sensitive costs and bounds first (smallest room relative to their value)."""
+    """The most sensitive costs and bounds first: smallest room relative to their value;
+    inputs whose value is 0 (a free transport leg, an unused limit) have no relative room
+    and are listed apart, by their absolute room in their own unit."""
     if ranging is None or ranging.empty:
         return ["No ranging in these results (the solver gave none)."]
-    r = ranging[ranging["room"].astype(float) < math.inf].sort_values("room", kind="stable")
+    r = ranging[ranging["room"].astype(float) < math.inf]
+    basis = r["room_basis"] if "room_basis" in r else pd.Series("relative", index=r.index)
+    rel = r[basis != "absolute"].sort_values("room", kind="stable")
+    zero = r[basis == "absolute"].sort_values("room", kind="stable")
     lines = ["Ranging (the current plan stays optimal, or a marginal value holds, while the "
              "input stays in the interval); most sensitive first:"]
-    for row in r.head(top).itertuples():
-        span = f" in {row.period}" if row.period else ""
-        if row.kind == "cost":
-            cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
-            what = (cost.phrase if cost else row.what + " of {x}").format_map(
-                _Keys(parse_key(row.key), x=describe(row.family, row.key)))
-            text = (f"{what}{span}: {_num(row.value)} USD per unit, plan holds "
-                    f"for [{_num(row.lower)}, {_num(row.upper)}]")
-        else:
-            what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
-                            "upper")
-            text = (f"{what}{span}: {_num(row.value)} k units/yr, its marginal value "
-                    f"{_num(row.marginal_value)} {row.value_unit} holds for "
-                    f"[{_num(row.lower)}, {_num(row.upper)}]")
-        lines.append(f"  {text} (room {row.room:.1%})")
-    if len(r) > top:
-        lines.append(f"  ... {len(r) - top} more in ranging.csv")
+    for row in rel.head(top).itertuples():
+        lines.append(f"  {_ranging_text(row)} (room {row.room:.1%})")
+    if len(rel) > top:
+        lines.append(f"  ... {len(rel) - top} more in ranging.csv")
+    if len(zero):
+        lines.append("Inputs at 0 (room in their own unit, smallest first):")
+        for row in zero.head(top).itertuples():
+            unit = _q(row)
+            room = (f"{_num(row.room)} USD per {unit}" if row.kind == "cost"
+                    else f"{_num(row.room)} k {unit}/yr")
+            lines.append(f"  {_ranging_text(row)} (room {room})")
+        if len(zero) > top:
+            lines.append(f"  ... {len(zero) - top} more in ranging.csv")
     return lines
+
+
+def _q(row) -> str:
+    q = getattr(row, "quantity_unit", "")
+    return q if isinstance(q, str) and q else "unit"
+
+
+def _ranging_text(row) -> str:
+    span = f" in {row.period}" if row.period else ""
+    q = _q(row)
+    if row.kind == "cost":
+        cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
+        what = (cost.phrase if cost else row.what + " of {x}").format_map(
+            _Keys(parse_key(row.key), x=describe(row.family, row.key)))
+        return (f"{what}{span}: {_num(row.value)} USD per {q}, plan holds "
+                f"for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
+    what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
+                    "upper")
+    return (f"{what}{span}: {_num(row.value)} k {q}/yr; one {q}/yr more room is worth "
+            f"{_num(row.marginal_value)} {_in_units(row.value_unit, q)} while it stays in "
+            f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr")
 
 
 # -- infeasible and unbounded cases ----------------------------------------------------------

@@ -78,7 +78,7 @@ class Terms:
     def from_case(cls, case) -> Terms:
         t = case.tables
         periods = case.meta.period_names
-        site = {}
+        site: dict[str, str] = {}
         for name, col in (("links", "from_site"), ("units", "site")):  # units win
             df = t[name]
             df = df[df["project"] != ""].drop_duplicates("project")

@@ -8,7 +8,8 @@ payments at the start of each year, K = A * sum_{k<life} (1+r)^-k, in every year
 the build period to the end of life or horizon (the rest is residual value, not
 charged); capacity built in t' usable in t when t' <= t and start_t < start_t' + life
 (every life here outlasts the horizon);
-fixed charge and capex segments with ordering binaries; soft demand floors. Both
+fixed charge and capex segments (given as segments or as breakpoints of a cost curve)
+with ordering binaries whatever the curve's shape; soft demand floors. Both
 formulations must agree on the optimal objective to 1e-6.
 """
 
@@ -80,6 +81,16 @@ def independent_objective() -> float:
                                    "capex_usd_per_unit_yr": 0, "max_new_k_per_yr": 0})
     units = units.set_index("unit")
     segs = _read("capex_segments")
+    # a cost curve given as breakpoints (cumulative size, total overnight MUSD, from 0):
+    # segment k spans the sizes between points k-1 and k at their average cost per unit
+    curve = _read("capex_curve")
+    for u, pts in (curve.groupby("unit") if len(curve) else []):
+        pts = pts.sort_values("point")
+        size = np.diff(np.r_[0.0, pts["size_k_per_yr"].to_numpy(float)])
+        musd = np.diff(np.r_[0.0, pts["capex_musd"].to_numpy(float)])
+        segs = pd.concat([segs, pd.DataFrame({
+            "unit": u, "segment": np.arange(1, len(size) + 1), "size_k_per_yr": size,
+            "capex_usd_per_unit_yr": musd / size * 1000.0})], ignore_index=True)
     sup, mk, links = _read("supplies"), _read("markets"), _read("links")
     blends, qual = _read("blends"), _read("qualities").set_index(["commodity", "property"])
     specs, cons, terms = _read("specs"), _read("constraints"), _read("constraint_terms")

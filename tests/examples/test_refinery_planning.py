@@ -1,8 +1,9 @@
 """The refinery planning example against an independent Pyomo formulation.
 
 The second formulation is written directly in ``pyomo.environ`` with the textbook
-algebra (balances per intermediate, capacities, specs as property x volume, the
-premium/regular ratio, lube bounds) from the example's CSV files read with pandas,
+algebra (balances per intermediate, capacities, specs as property x volume, fuel oil
+in the fixed proportions of its recipe, the premium/regular ratio, lube bounds) from
+the example's CSV files read with pandas,
 and solved with HiGHS through Pyomo's own interface. Both must agree to 1e-6.
 """
 
@@ -75,6 +76,14 @@ def independent_objective() -> float:
                 m.spec.add(q >= s.min_value * total)
             if pd.notna(s.max_value):
                 m.spec.add(q <= s.max_value * total)
+    # a recipe: each stream is its share of the whole (10:4:3:1 -> 10/18, 4/18, ...)
+    m.recipe = pyo.ConstraintList()
+    for b in comp:
+        if blends.at[b, "basis"] == "recipe":
+            parts = [float(x) for x in str(blends.at[b, "shares"]).split(";")]
+            whole = sum(m.mix[b, c] for c in comp[b])
+            for c, part in zip(comp[b], parts, strict=True):
+                m.recipe.add(m.mix[b, c] * sum(parts) == part * whole)
     m.ratio = pyo.Constraint(expr=made("premium_petrol") >= 0.4 * made("regular_petrol"))
     m.obj = pyo.Objective(sense=pyo.maximize, expr=(
         sum(mk.at[c, "price_usd_per_unit"] * m.sell[c] for c in mk.index)

@@ -25,9 +25,12 @@ SHIPPED = ["small_chain", "ru_eastwest", *sorted(str(p) for p in (ROOT / "exampl
                                                  if (p / "case.yaml").is_file()),
            *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))]
 # the families no shipped case uses: a blend with a capacity, an emission cap, a
-# project that may be built in part, projects that exclude each other
+# project that may be built in part, projects that exclude each other, free disposal, hard
+# demand, a recipe blend
 TOY = {
-    "commodities": "commodity,unit,kind\nfeed,t,raw\nfuel,t,product\nco2,t,emission",
+    "commodities": "commodity,unit,kind,disposal\nfeed,t,raw,\nfeed2,t,raw,\nfuel,t,product,true\n"
+                   "co2,t,emission,",
+    "demand": "site,commodity,amount_k_per_yr\nplant,fuel,1",
     "sites": "site\nplant",
     "modes": "mode,process\nburn,boiler",
     "mode_flows": "mode,commodity,direction,amount_per_unit\nburn,feed,in,1\nburn,fuel,out,1\n"
@@ -36,9 +39,12 @@ TOY = {
                 "boiler3,1,true,",
     "units": "unit,site,process,capacity_k_per_yr,project\nb1,plant,boiler,10,\n"
              "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3",
-    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,10",
-    "markets": "site,commodity,price_usd_per_unit\nplant,fuel,100",
-    "blends": "blend,site,product,components,basis,capacity_k_per_yr\nmix,plant,fuel,feed,mass,5",
+    "supplies": "site,commodity,tier,cost_usd_per_unit\nplant,feed,1,10\nplant,feed2,1,20\n"
+                "plant,feed,2,30",
+    "markets": "site,commodity,tier,price_usd_per_unit,min_k_per_yr\nplant,fuel,1,100,\n"
+               "plant,fuel,2,50,1",
+    "blends": "blend,site,product,components,basis,capacity_k_per_yr,shares\n"
+              "mix,plant,fuel,feed,mass,5,\nrecipe,plant,fuel,feed;feed2,recipe,,2;1",
     "policies": "commodity,site,cap_k_per_yr\nco2,,4",
 }
 

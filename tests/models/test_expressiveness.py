@@ -1,0 +1,287 @@
+"""Issue 15: porting a planning model exactly and reading its answers in its own units.
+
+Toy cases whose numbers are derived by hand below (one period of one year and discount
+rate 0 unless stated, so w = 1; quantities in k units/yr, prices in USD per unit, hence
+MUSD = k units x USD / 1000). Signs: every marginal value and reduced cost is what one
+more unit adds to the objective (profit), in USD per unit of the commodity.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.case.load import load_case
+from chainopt.cli import app
+from chainopt.diagnose.names import column_names, row_names
+from chainopt.report.explain import binding_lines, ranging_lines
+from tests.toycase import solve_case, value, write_case
+
+ONE_SITE = "site\nplant\n"
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+# -- 1. free disposal ------------------------------------------------------------------------
+SPLITTER = {
+    "sites": ONE_SITE,
+    "modes": "mode,process\nsplit,cdu",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nsplit,crude,in,1\n"
+                  "split,light,out,0.5\nsplit,heavy,out,0.5",
+    "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,10",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+    "markets": "site,commodity,price_usd_per_unit\nplant,light,300",
+}
+
+
+def test_free_disposal_makes_the_balance_an_inequality(tmp_path):
+    """1 t crude (100 USD) -> 0.5 t light (sold at 300) + 0.5 t heavy (no market).
+
+    Without disposal heavy has nowhere to go: its balance (= 0) stops the unit,
+    objective 0. With ``disposal: true`` at 20 USD/t the margin per t crude is
+    0.5 * 300 - 100 - 0.5 * 20 = 40 > 0: the unit runs at 10 kt/yr, objective
+    10 * 40 / 1000 = 0.4 MUSD; 5 kt/yr of heavy are disposed at 5 * 20 / 1000 = 0.1 MUSD
+    (npv_disposal = -0.1); one more t of heavy at the plant is worth -20 USD (it must be
+    disposed of).
+    """
+    com = "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\ncrude,t,raw,,\n" \
+          "light,t,product,,\nheavy,t,intermediate,{d},20"
+    shut = solve_case(write_case(tmp_path / "a", {**SPLITTER, "commodities": com.format(d="")}))
+    assert shut.objective == pytest.approx(0.0, abs=1e-9)
+    res = solve_case(write_case(tmp_path / "b", {**SPLITTER,
+                                                 "commodities": com.format(d="true")}))
+    assert res.objective == pytest.approx(0.4, rel=1e-9)
+    d = value(res["disposal"], commodity="heavy")
+    assert d["disposed_k_per_yr"] == pytest.approx(5.0)
+    assert d["cost_musd_per_yr"] == pytest.approx(0.1)
+    assert res.kpi("npv_disposal") == pytest.approx(-0.1)
+    heavy = value(res["balances"], commodity="heavy")
+    assert heavy["shadow_price_usd_per_unit"] == pytest.approx(-20.0)
+
+
+# -- 2. price tiers: stepwise demand and supply curves ----------------------------------------
+def test_market_and_supply_tiers_are_demand_and_supply_curves(tmp_path):
+    """1 t crude -> 1 t product (capacity 20). Product: tier 1 at 300 USD/t up to 4 kt/yr,
+    tier 2 at 200 unlimited. Crude: tier 1 at 100 up to 5, tier 2 at 250.
+
+    Unit by unit: the first 4 t earn 300 - 100 = 200, the 5th 200 - 100 = 100, a 6th would
+    earn 200 - 250 < 0. So 5 kt/yr: sales 4 (tier 1) + 1 (tier 2), purchases 5 (tier 1);
+    objective (4*300 + 1*200 - 5*100) / 1000 = 0.9 MUSD. The product is worth 200 at the
+    plant (tier 2 price, not at its cap), so crude is worth 200 too: tier-1 crude at its
+    limit has reduced cost +100 (= its marginal value in constraints.csv, same sign), tier-2
+    crude -50 (200 - 250: it would lose 50 per t); tier-1 sales at the cap: +100.
+    """
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nproduct,t,product",
+        "sites": ONE_SITE,
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,p,20",
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+                    "plant,crude,1,100,5\nplant,crude,2,250,",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
+                   "plant,product,1,300,4\nplant,product,2,200,",
+    }))
+    assert res.objective == pytest.approx(0.9, rel=1e-9)
+    assert value(res["sales"], tier=1)["sales_k_per_yr"] == pytest.approx(4.0)
+    assert value(res["sales"], tier=2)["sales_k_per_yr"] == pytest.approx(1.0)
+    p1, p2 = value(res["purchases"], tier=1), value(res["purchases"], tier=2)
+    assert p1["purchase_k_per_yr"] == pytest.approx(5.0)
+    assert p2["purchase_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    assert p1["reduced_cost_usd_per_unit"] == pytest.approx(100.0)
+    assert p2["reduced_cost_usd_per_unit"] == pytest.approx(-50.0)
+    c = res["constraints"]
+    lim = value(c, family="supply.purchase", key="site=plant, commodity=crude, period=p1")
+    assert lim["marginal_value"] == pytest.approx(100.0)
+    assert lim["value_unit"] == "USD per t"
+    cap = value(c, family="market.sales", key="site=plant, commodity=product, period=p1")
+    assert cap["marginal_value"] == pytest.approx(100.0)
+    assert value(res["balances"], commodity="product")["shadow_price_usd_per_unit"] == \
+        pytest.approx(200.0)
+
+
+# -- 3. cost curves ------------------------------------------------------------------------
+def _curve_case(folder, points: str, margin: float = 150.0):
+    """A plant with no capacity that may expand up to 10 kt/yr (lifetime 1 year: built
+    and used in 2026, so its annuity in the one year equals its overnight cost, no
+    residual value); each t/yr of capacity earns ``margin`` USD per year."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": ONE_SITE,
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr\n"
+                 "u,plant,p,0,10,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,product,{100 + margin}",
+        "capex_curve": "unit,point,size_k_per_yr,capex_musd\n" + points,
+    })
+
+
+def test_convex_breakpoint_curve_needs_no_binaries(tmp_path):
+    """Breakpoints (4 kt/yr, 0.4 MUSD), (10, 1.6) from (0, 0): segment 1 is 4 kt/yr at
+    0.4 / 4 = 100 USD per t/yr, segment 2 is 6 kt/yr at 1.2 / 6 = 200: unit cost rises
+    (convex), so no binary. Margin 150 USD per t/yr: only segment 1 pays, build 4 kt/yr;
+    objective 4 * 150 / 1000 - 0.4 = 0.2 MUSD; overnight cost 0.4 MUSD."""
+    folder = _curve_case(tmp_path, "u,1,4,0.4\nu,2,10,1.6")
+    built = api.build_model(load_case(folder))
+    assert not built.is_mip
+    res = api.extract_results(built, api.solve(built))
+    assert res.objective == pytest.approx(0.2, rel=1e-9)
+    assert value(res["capacity"], name="u")["new_k_per_yr"] == pytest.approx(4.0)
+    assert value(res["investments"], name="u")["overnight_musd"] == pytest.approx(0.4)
+    assert res.manifest["capex_curves"]["u"].startswith("convex")
+    # exported names: segment numbers as integers, no data numbers
+    names = column_names(built)
+    assert "investment.segment(u,p1,1)" in names and not any("1.0" in n for n in names)
+
+
+def test_fixed_charge_with_rising_segments_uses_one_binary_and_relax(tmp_path):
+    """The same curve plus a point at size 0 costing 0.1 MUSD: a fixed charge, so one
+    binary build decision (and no ordering binaries: the curve is convex).
+    MIP: build 4 kt/yr, 0.6 - 0.4 - 0.1 = 0.1 MUSD.
+    LP relaxation (``run --relax``): the build flag y may be fractional with
+    new <= 10 y, so the fixed charge costs 0.1 / 10 MUSD per kt/yr = 10 USD per t/yr;
+    segment 1 then costs 110 < 150: new = 4, y = 0.4, objective
+    0.6 - 0.4 - 0.04 = 0.16 MUSD (>= the MIP's 0.1, as a relaxation must be).
+    """
+    folder = _curve_case(tmp_path / "case", "u,1,0,0.1\nu,2,4,0.5\nu,3,10,1.7")
+    built = api.build_model(load_case(folder))
+    assert int(built.arrays.integer.sum()) == 1
+    res = api.extract_results(built, api.solve(built))
+    assert res.objective == pytest.approx(0.1, rel=1e-9)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder), "--relax", "--out", str(out),
+                                 "--name", "rel"])
+    assert result.exit_code == 0, result.output
+    assert "LP relaxation" in " ".join(result.output.split())
+    manifest = json.loads((out / "rel" / "manifest.json").read_text())  # OUT/<name>/
+    assert manifest["relaxed"] == 1 and manifest["is_mip"] is False
+    assert manifest["objective"] == pytest.approx(0.16, rel=1e-9)
+    assert manifest["objective_unit"].startswith("MUSD (NPV")
+    kpis = (out / "rel" / "kpis.csv").read_text()
+    assert "lp_relaxation" in kpis
+
+
+# -- 5. cost objective and hard demand ---------------------------------------------------------
+def test_cost_case_reports_total_cost_with_its_parts(tmp_path):
+    """Demand of 6 kt/yr of fuel at the plant, bought at 100 USD/t (tier 1, up to 4) and
+    150 (tier 2); one period of 2 years from 2026, rate 10 %, cash flows at the start of
+    each year. Each year costs 4 * 100 + 2 * 150 = 700 kUSD = 0.7 MUSD: 0.7 in 2026 and
+    0.7 / 1.1 = 0.636364 in 2027, total cost 1.336364 MUSD (positive). One more t of
+    demand costs 150 USD (the tier-2 price)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfuel,t,product",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+                    "plant,fuel,1,100,4\nplant,fuel,2,150,",
+        "demand": "site,commodity,amount_k_per_yr\nplant,fuel,6",
+    }, objective="cost", discount_rate=0.1,
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 2}]))
+    total = 0.7 + 0.7 / 1.1
+    assert res.manifest["objective_sense"] == "cost"
+    assert res.objective == pytest.approx(total, rel=1e-9)
+    assert res.kpi("objective") == pytest.approx(total, rel=1e-9)
+    assert res.kpi("cost_supply") == pytest.approx(total, rel=1e-9)
+    assert res.net_value == pytest.approx(-total, rel=1e-9)
+    d = value(res["demand"], commodity="fuel")
+    assert d["delivered_k_per_yr"] == pytest.approx(6.0)
+    assert d["marginal_cost_usd_per_unit"] == pytest.approx(150.0)
+
+
+# -- 6. recipes and blend selectors ----------------------------------------------------------
+def test_recipe_blend_and_a_user_constraint_selecting_it(tmp_path):
+    """Fuel oil = a : b in the fixed proportions 3 : 1 (t). a costs 100, b 200, fuel oil
+    sells at 300: margin 300 - (0.75 * 100 + 0.25 * 200) = 175 USD/t. A user constraint
+    selecting the blend (production, blend=fo_mix) caps it at 12 kt/yr: a = 9, b = 3,
+    objective 12 * 175 / 1000 = 2.1 MUSD; the cap is worth 175 USD per t."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,raw\nfuel_oil,t,product",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,100\nplant,b,200",
+        "markets": "site,commodity,price_usd_per_unit\nplant,fuel_oil,300",
+        "blends": "blend,site,product,components,basis,shares\n"
+                  "fo_mix,plant,fuel_oil,a;b,recipe,3;1",
+        "constraints": "constraint,sense,rhs\nfo_cap,<=,12",
+        "constraint_terms": "constraint,term,quantity,coef,blend\n"
+                            "fo_cap,1,production,1,fo_mix",
+    }))
+    assert res.objective == pytest.approx(2.1, rel=1e-9)
+    bl = res["blending"]
+    assert value(bl, component="a")["blend_k_per_yr"] == pytest.approx(9.0)
+    assert value(bl, component="b")["blend_k_per_yr"] == pytest.approx(3.0)
+    cap = value(res["constraints"], family="user.relation")
+    assert cap["marginal_value"] == pytest.approx(175.0)
+
+
+# -- 7. answers in the user's units ----------------------------------------------------------
+def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
+    """Volume-basis petrol in bbl from c1 (octane 90, 50 USD/bbl) and c2 (octane 100,
+    80 USD/bbl), all in bbl; min octane 95; sold at 100 USD/bbl; blend capacity 10 k bbl/yr.
+    The spec binds at a 50/50 mix costing 65: margin 35, objective 10 * 35 / 1000 = 0.35.
+    Loosening the spec to 94 allows 60 % c1: cost 0.6 * 50 + 0.4 * 80 = 62, 3 USD/bbl less,
+    so the spec is worth 3 USD per bbl per octane point (not 3 / 0.159 = 18.9 per m3).
+    The capacity is worth 35 USD per bbl (one more bbl/yr earns 35 a year)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nc1,bbl,raw\nc2,bbl,raw\npetrol,bbl,product",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,c1,50\nplant,c2,80",
+        "markets": "site,commodity,price_usd_per_unit\nplant,petrol,100",
+        "blends": "blend,site,product,components,basis,capacity_k_per_yr\n"
+                  "mix,plant,petrol,c1;c2,volume,10",
+        "qualities": "commodity,property,value\nc1,octane,90\nc2,octane,100",
+        "specs": "commodity,property,min_value\npetrol,octane,95",
+    }))
+    assert res.objective == pytest.approx(0.35, rel=1e-9)
+    c = res["constraints"]
+    spec = value(c, family="blending.spec_min")
+    assert spec["marginal_value"] == pytest.approx(3.0, rel=1e-9)
+    assert spec["value_unit"] == "USD per bbl per octane"
+    assert spec["quantity_unit"] == "bbl"
+    cap = value(c, family="blending.capacity_max")
+    assert cap["marginal_value"] == pytest.approx(35.0, rel=1e-9)
+    assert cap["value_unit"] == "USD per bbl"
+    assert (c["quantity_unit"] != "").all()
+    lines = binding_lines(c, ["p1"])
+    assert any("each extra bbl/yr is worth 35 USD per bbl a year" in x for x in lines), lines
+    assert any("octane minimum of blend mix binds in p1: relaxing it by one octane unit is "
+               "worth 3 USD per bbl blended a year" in x for x in lines), lines
+    assert not any("k units" in x or "per unit" in x for x in lines), lines
+    # a blending cost of 0 has no relative room: listed apart by its absolute room
+    r = res["ranging"]
+    zero = r[(r["kind"] == "cost") & (r["value"] == 0)]
+    assert len(zero) and (zero["room_basis"] == "absolute").all()
+    text = "\n".join(ranging_lines(r))
+    assert "Inputs at 0" in text and "1e+" not in text
+    # no data number (the spec limit 95) in exported names
+    assert not any("95" in n for n in row_names(api.build_model(load_case(tmp_path))))
+
+
+# -- validation of the new forms, and the --out help ---------------------------------------
+def test_new_forms_are_validated_with_where_and_what(tmp_path):
+    """A recipe whose shares do not match its components, a cost curve whose total cost
+    falls, and a unit with both a curve and segments: each is reported with file, row and
+    column (all collected before stopping)."""
+    from chainopt.errors import InputError
+
+    folder = _curve_case(tmp_path, "u,1,4,0.4\nu,2,10,0.3")
+    (folder / "capex_segments.csv").write_text(
+        "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\nu,1,5,100\n")
+    (folder / "blends.csv").write_text(
+        "blend,site,product,components,basis,shares\nb,plant,product,feed,recipe,1;2\n")
+    with pytest.raises(InputError) as exc:
+        load_case(folder)
+    text = str(exc.value)
+    assert "capex_curve.csv row 3, column capex_musd" in text
+    assert "capex_curve.csv row 2, column unit" in text and "capex_segments" in text
+    assert "blends.csv row 2, column shares" in text
+
+
+def test_run_out_help_says_where_results_go():
+    """``run --out DIR`` writes DIR/<name>/ (see the --relax test), and its help says so."""
+    result = runner.invoke(app, ["run", "--help"])
+    assert "OUT/<name>/" in " ".join(result.output.split())
