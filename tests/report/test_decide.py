@@ -254,7 +254,7 @@ def test_near_misses_leave_out_units_without_capacity():
     cap = pd.DataFrame({"kind": "unit", "name": ["a", "b", "c"], "period": "p1",
                         "total_k_per_yr": [0.0, 5.0, 5.0]})
     text = "\n".join(ex.almost_lines(rc, capacity=cap))
-    assert "unit a" not in text and "mode m2 of unit b" in text
+    assert "mode m1 of unit a" not in text and "mode m2 of unit b" in text
     assert "mode m3 of unit c: unused, though as good as the modes in use" in text
 
 
