@@ -450,9 +450,8 @@ def export(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: bool, options,
-                 reuse: bool = False, save: bool = True) -> list:
-    """Run several sources with a progress bar and one status line per run."""
+def _with_progress(n: int, call):
+    """``call(on_done)`` with a progress bar over ``n`` runs and one status line per run."""
     # lazy: rich's progress bars only for the commands that show them
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -469,13 +468,24 @@ def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: boo
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err) as progress:
-        task = progress.add_task(f"running {len(sources)}", total=len(sources))
-        outcomes = api.run_many(sources, out=out, jobs=jobs, overwrite=overwrite,
-                                options=options, reuse=reuse, save=save, on_done=line)
+        task = progress.add_task(f"running {n}", total=n)
+        return call(line)
+
+
+def _say_failures(outcomes: list) -> None:
     bad = [o for o in outcomes if not o.ok]
     if bad:
         err.print(f"[bold red]{len(bad)} of {len(outcomes)} runs failed:[/] "
                   + escape(", ".join(o.name for o in bad)))
+
+
+def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: bool, options,
+                 reuse: bool = False, save: bool = True) -> list:
+    """Run several sources with a progress bar and one status line per run."""
+    outcomes = _with_progress(len(sources), lambda line: api.run_many(
+        sources, out=out, jobs=jobs, overwrite=overwrite, options=options, reuse=reuse,
+        save=save, on_done=line))
+    _say_failures(outcomes)
     return outcomes
 
 
@@ -560,38 +570,29 @@ def compare(
 
     Example: chainopt compare small_chain scenarios/small_port_expansion.yaml
     """
-    from chainopt.report import compare as cmp
-
     if len(scenarios) < 2:
         err.print("[bold red]error:[/] compare needs at least two cases or scenarios")
         raise typer.Exit(2)
     try:
-        if name is not None:  # a bad name or a folder in the way: say so before solving
-            api.compare_folder(out, name, [])
+        sections, outcomes, folder = _with_progress(len(scenarios), lambda line: api.compare(
+            scenarios, out=out, name=name, jobs=jobs, overwrite=overwrite, on_done=line))
     except ChainoptError as exc:
         raise _fail(exc) from None
-    outcomes = run_parallel(scenarios, out=out, jobs=jobs, overwrite=overwrite, options=None,
-                            reuse=True)
-    good = {o.name: o.results for o in outcomes if o.ok}
+    _say_failures(outcomes)
+    good = [o.name for o in outcomes if o.ok]
     worst = max(o.exit_code for o in outcomes)
-    if not outcomes[0].ok or len(good) < 2:
+    if not sections:
         err.print("[bold red]error:[/] nothing to compare (the base and at least one other run "
                   "must succeed)")
         raise typer.Exit(worst or 1)
-    console.print("valuing each project against its own counterfactual ...")
-    try:
-        sections = cmp.compare(good, api.counterfactuals(good))
-        folder = cmp.save(sections, list(good), api.compare_folder(out, name, list(good)),
-                          overwrite=True)
-    except ChainoptError as exc:
-        raise _fail(exc) from None
-    print_comparison(sections, list(good), detail or [], rows)
+    print_comparison(sections, good, detail or [], rows)
     console.print(f"comparison written to [bold]{escape(str(folder))}[/]")
     raise typer.Exit(worst)
 
 
 def _print_frame(key: str, title: str, df, rows: int | None = None) -> None:
     """One table on the terminal; long cells fold onto the next line, never cut to '…'."""
+    # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
 
     tab = Table(title=title, show_edge=False, title_justify="left", pad_edge=False,
@@ -611,6 +612,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     """The summary, the economics (without the 'against' column), the parties' NPV and
     IRR when the case has parties, and the detail tables asked for; a side-by-side table
     of more than three runs is printed one row per key and run."""
+    # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
 
     _print_frame("summary", "Summary (objective and Δ against the base in MUSD, NPV; each "

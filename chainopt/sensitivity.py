@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ class Setup:
     products: list[str]
     feeds: list[str]
     base_values: dict[str, float]
-    model: object = None  # the solved BuiltModel whose HiGHS instance variants reuse
+    model: Any = None  # the solved BuiltModel whose HiGHS instance variants reuse
     solves: int = 0
     warm: int = 0
 
@@ -186,8 +187,10 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     from chainopt.models.build import build
     from chainopt.solve import objective_with_fixed, resolve
 
-    case = s.case if driver is None else validate(_apply(s.case.raw, changes(s, driver, x),
-                                                         s.case.origin))
+    if driver is None or x is None:
+        case = s.case
+    else:
+        case = validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin))
     variant = build(case, pyomo=False)
     outcome = resolve(s.model, variant, options)
     s.model = variant

@@ -16,6 +16,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -533,7 +534,7 @@ def _map_title(period: str) -> str:
 
 
 def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
-                   measure: str = "mass") -> dict[str, object]:
+                   measure: str = "mass") -> dict[str, Any]:
     """Every chart of the run report, keyed by a stable id (also the static file name)."""
     figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure),
                                "map": map_figure(tables, periods)}
@@ -959,6 +960,7 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
                 best = (c, (dx, dy), b)
             if c == 0:
                 break
+        assert best is not None  # at least one offset was tried
         out[i] = best[1]
         boxes.append(best[2])
     return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
         part = df[[*keys, value]].groupby(keys, as_index=False, sort=False)[value].sum()
         part = part.rename(columns={value: n})
         out = part if out is None else out.merge(part, on=keys, how="outer", sort=False)
+    assert out is not None  # at least two runs
     out = out.fillna({n: 0.0 for n in names})
     base = names[0]
     for n in names[1:]:
@@ -330,14 +332,15 @@ TITLES = {
 }
 
 
-def fmt(v: object) -> str:
+def fmt(v: Any) -> str:
     """A cell for terminal and Markdown tables."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, float | np.floating):
-        if abs(v) < 5e-10:
+        x = float(v)
+        if abs(x) < 5e-10:
             return "0"
-        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+        return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
     return str(v)
 
 

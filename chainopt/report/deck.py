@@ -133,7 +133,7 @@ class _Deck:
                              self.Inches(width), self.Inches(height))
 
     def save(self, path: Path) -> Path:
-        write_file(path, lambda tmp: self.prs.save(tmp))
+        write_file(path, lambda tmp: self.prs.save(str(tmp)))
         return path
 
 

@@ -19,8 +19,8 @@ from chainopt.models.registry import ROWS, VARIABLES
 
 RATIO_WARN = 1e8
 # modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
-TECHNICAL = frozenset(label for label, s in (*VARIABLES.items(), *ROWS.items())
-                      if s.technical)
+TECHNICAL = frozenset([label for label, v in VARIABLES.items() if v.technical]
+                      + [label for label, r in ROWS.items() if r.technical])
 
 
 def parse_key(text: object) -> dict[str, str]:
@@ -84,16 +84,17 @@ def _in_units(value_unit: object, qunit: object) -> str:
 def spans(periods: list[str], order: list[str]) -> list[str]:
     """Consecutive periods merged: ``["p2026-p2036", "p2046"]``."""
     pos = sorted({order.index(p) for p in periods if p in order})
-    out, start, prev = [], None, None
+    out: list[tuple[int, int]] = []
+    start = prev = -1
     for i in pos:
-        if start is None:
+        if start < 0:
             start = prev = i
         elif i == prev + 1:
             prev = i
         else:
             out.append((start, prev))
             start = prev = i
-    if start is not None:
+    if start >= 0:
         out.append((start, prev))
     extra = [p for p in periods if p not in order]
     return [order[a] if a == b else f"{order[a]}-{order[b]}" for a, b in out] + sorted(

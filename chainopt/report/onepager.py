@@ -104,7 +104,7 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
     pb = s.get("payback (yr)")
     return [("incremental NPV", f"{float(s['incremental NPV (MUSD)']):,.1f} MUSD"),
             ("IRR", f"{irr:.1%}" if _finite(irr) else "n/a"),
-            ("payback", f"{float(pb):.1f} yr" if _finite(pb) else "n/a"),
+            ("payback", f"{float(pb):.1f} yr" if _finite(pb) else "n/a"),  # type: ignore[arg-type]
             ("overnight capex", f"{float(s['overnight capex (MUSD)']):,.1f} MUSD"),
             ("built", str(s.get("built", ""))),
             ("first use", str(s.get("first use", "")).removesuffix(".0"))]

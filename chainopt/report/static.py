@@ -8,6 +8,7 @@ drawn as plain text (matplotlib's mathtext is switched off for them).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,8 +106,8 @@ def _sankey(plt, d: charts.SankeyData, title: str):
         codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO,
                  MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
         ax.add_patch(PathPatch(MPath(verts, codes), facecolor="#999999", alpha=0.35, lw=0))
-    for i, r in enumerate(d.nodes.itertuples()):
-        ax.add_patch(Rectangle((xs[i], y0[i]), w, max(size[i] * scale, 0.002),
+    for k, r in enumerate(d.nodes.itertuples()):
+        ax.add_patch(Rectangle((xs[k], y0[k]), w, max(size[k] * scale, 0.002),
                                color=charts.KIND_COLOURS[r.kind]))
         ax.text(xs[i] + w * 1.5, y0[i] + size[i] * scale / 2, _txt(r.label), fontsize=6,
                 va="center")
@@ -182,7 +183,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     plt = _plt()
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
-    figs: list[tuple[str, object]] = []
+    figs: list[tuple[str, Any]] = []
     label, unit = charts.MEASURES[measure]
 
     def want(key: str) -> bool:
