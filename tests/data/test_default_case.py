@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -192,6 +193,12 @@ def _switches_projects(path: Path) -> bool:
     return bool(base) and _switches_projects(path.parent / base.group(1))
 
 
+@functools.cache
+def _base_run(name: str):
+    """One solve of a base case for all the scenarios that are compared with it."""
+    return api.run(name, save=False)
+
+
 @pytest.mark.parametrize("path", sorted(p.name for p in SCENARIOS.glob("*.yaml")
                                         if _switches_projects(p)))
 def test_every_project_effect_has_one_consistent_stream(path):
@@ -201,7 +208,7 @@ def test_every_project_effect_has_one_consistent_stream(path):
     from chainopt.report import economics
 
     first = "small_chain" if path.startswith("small") else "ru_eastwest"
-    runs = {first: api.run(first, save=False), path: api.run(SCENARIOS / path, save=False)}
+    runs = {first: _base_run(first), path: api.run(SCENARIOS / path, save=False)}
     cfs = api.counterfactuals(runs).get(path, {"projects": {}})
     rate = runs[path].manifest["discount_rate"]
     for project, ref in cfs["projects"].items():
