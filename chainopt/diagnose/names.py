@@ -148,9 +148,7 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
         return _filled(keys["blend"].map(bl), "unit")
     if "link" in keys:
         f = built.index.flow[["link", "commodity"]].drop_duplicates()
-        u = f.assign(u=f["commodity"].map(com)).groupby("link")["u"].agg(
-            lambda s: s.iloc[0] if s.nunique() == 1 else "unit")
-        return _filled(keys["link"].map(u), "unit")
+        return _filled(keys["link"].map(_agreed(f["link"], f["commodity"].map(com))), "unit")
     if "unit" in keys or "mode" in keys:
         act = _activity_units(built)
         col = "unit" if "unit" in keys else "mode"
@@ -159,8 +157,7 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
         return np.full(n, "project share", dtype=object)
     if "constraint" in keys:
         t = built.case.tables["constraint_terms"]
-        u = t.assign(u=t["commodity"].map(com)).groupby("constraint")["u"].agg(
-            lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else "unit")
+        u = _agreed(t["constraint"], t["commodity"].map(com))
         return _filled(keys["constraint"].map(u), "unit")
     return np.full(n, "unit", dtype=object)
 
@@ -177,13 +174,20 @@ def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     mf = built.index.mode_flows
     one = mf[np.isclose(mf["coef"].abs(), 1.0)]
-    by_mode = one.assign(u=one["commodity"].map(com)).groupby("mode")["u"].agg(
-        lambda s: s.iloc[0] if s.nunique() == 1 else None).dropna()
+    by_mode = _agreed(one["mode"], one["commodity"].map(com))
     act = built.index.activity[["unit", "mode"]].drop_duplicates()
-    per = act.assign(u=act["mode"].map(by_mode))
-    by_unit = per.groupby("unit")["u"].agg(
-        lambda s: s.iloc[0] if s.notna().all() and s.nunique() == 1 else None).dropna()
+    by_unit = _agreed(act["unit"], act["mode"].map(by_mode))
     return {"unit": by_unit, "mode": by_mode}
+
+
+def _agreed(groups: pd.Series, values: pd.Series) -> pd.Series:
+    """Per group, the one value all its rows share, indexed by group; a group whose rows
+    disagree or miss a value is left out (vectorised: no Python call per group)."""
+    df = pd.DataFrame({"g": groups.to_numpy(dtype=object),
+                       "v": values.to_numpy(dtype=object)})
+    by = df.groupby("g", sort=False)["v"]
+    ok = (by.nunique(dropna=False) == 1) & ~df["v"].isna().groupby(df["g"], sort=False).any()
+    return by.first()[ok]
 
 
 def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -> np.ndarray:
