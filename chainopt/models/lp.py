@@ -90,7 +90,11 @@ class LinearProgram:
     _rlb: list[np.ndarray] = field(default_factory=list)
     _rub: list[np.ndarray] = field(default_factory=list)
     _terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    _balance: list[pd.DataFrame] = field(default_factory=list)
+    # balance contributions: (site, commodity, period) as integer codes of _names, cols,
+    # coefs; names are coded once per call (pandas factorize), never compared as text
+    _balance: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    _names: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {"site": {}, "commodity": {}, "period": {}})
     # (columns, coefficients, category, period position of each term)
     objective_terms: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = field(
         default_factory=list)
@@ -143,14 +147,18 @@ class LinearProgram:
                     coefs: object) -> None:
         """Contribute ``coefs * x[cols]`` to the balance of (site, commodity, period)."""
         cols = np.asarray(cols, dtype=np.int64)
+        self._balance.append((
+            self._code("site", site), self._code("commodity", commodity),
+            self._code("period", period), cols,
+            np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape)))
 
-        def column(v: object) -> pd.Series:  # keep pandas' own string storage (no objects)
-            return v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v)
-
-        self._balance.append(pd.DataFrame({
-            "site": column(site), "commodity": column(commodity), "period": column(period),
-            "col": cols, "coef": np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape),
-        }))
+    def _code(self, dim: str, values: object) -> np.ndarray:
+        """Integer codes of ``values`` in dimension ``dim`` (new names get new codes)."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object)
+                                      if not isinstance(values, pd.Series) else values)
+        ids = self._names[dim]
+        lut = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int64)
+        return lut[codes] if len(lut) else np.zeros(len(codes), dtype=np.int64)
 
     def add_objective(self, cols: np.ndarray, coefs: object, category: str,
                       pos: object) -> None:
@@ -197,11 +205,25 @@ class LinearProgram:
             out[category] = out.get(category, 0.0) + v
         return out
 
+    def balance_codes(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """All balance contributions so far: integer codes by dimension, columns and
+        coefficients, plus (in the dict, under ``names:<dim>``) each dimension's names
+        by code."""
+        parts = list(zip(*self._balance, strict=True)) if self._balance else [()] * 5
+        cat = lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
+        codes = {d: cat(parts[i], np.int64) for i, d in enumerate(("site", "commodity",
+                                                                   "period"))}
+        for d, ids in self._names.items():
+            codes[f"names:{d}"] = np.array(list(ids), dtype=object)
+        return codes, cat(parts[3], np.int64), cat(parts[4], float)
+
     def balance_terms(self) -> pd.DataFrame:
-        """All balance contributions so far, concatenated."""
-        if not self._balance:
-            return pd.DataFrame(columns=["site", "commodity", "period", "col", "coef"])
-        return pd.concat(self._balance, ignore_index=True)
+        """All balance contributions so far, with names (site, commodity, period, col,
+        coef)."""
+        codes, cols, coefs = self.balance_codes()
+        return pd.DataFrame({d: codes[f"names:{d}"][codes[d]] if len(codes[d]) else
+                             np.empty(0, dtype=object) for d in ("site", "commodity", "period")}
+                            | {"col": cols, "coef": coefs})
 
     # -- finishing ----------------------------------------------------------------------
     def family(self, label: str) -> Family:
