@@ -19,21 +19,29 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import lookup, positions
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, Case, split_list
 from chainopt.case.units import factor
 from chainopt.case.vintage import Vintages, parse_ramp
 
 
+# Columns no model frame reads (only reports do, from the case tables): not carried into
+# the period-expanded frames.
+NOT_MODELLED = ("description", "source")
+
+
 def by_period(case: Case, table: str, columns: list[str],
               frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows of ``table`` crossed with the periods, period-varying ``columns`` resolved.
 
-    The result has every column of the table plus ``period``; each of ``columns``
-    takes the override from ``<table>_by_period.csv`` where one is given.
+    The result has every column of the table but :data:`NOT_MODELLED`, plus ``period``;
+    each of ``columns`` takes the override from ``<table>_by_period.csv`` where one is
+    given.
     """
     spec = TABLES[table]
     base = case.tables[table] if frame is None else frame
+    base = base.drop(columns=[c for c in NOT_MODELLED if c in base.columns])
     periods = pd.DataFrame({"period": case.meta.period_names})
     out = base.merge(periods, how="cross")
     ov = case.by_period.get(table)
@@ -99,8 +107,7 @@ class ModelIndex:
 
     def pos(self, period: pd.Series) -> np.ndarray:
         """Position (0-based) of each element of ``period`` in the case's periods."""
-        idx = pd.Index(self.periods["period"].astype(object)).get_indexer(
-            pd.Series(period, dtype=object))
+        idx = positions(period, list(self.periods["period"]))
         if (idx < 0).any():
             raise KeyError(f"unknown periods: {sorted(set(pd.Series(period)[idx < 0]))}")
         return idx
@@ -164,7 +171,7 @@ def _timed(builds: pd.DataFrame, periods: pd.DataFrame, disc: Discounting) -> pd
     """Builds (construction starting in ``period``) with ``first_use`` = start + lead,
     keeping those usable before the horizon ends."""
     start_of = dict(zip(periods["period"], periods["start_year"], strict=True))
-    first = builds["period"].map(start_of).astype(float) + builds["lead"].astype(float)
+    first = lookup(builds["period"], start_of) + builds["lead"].to_numpy(dtype=float)
     return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
 
 
@@ -205,9 +212,8 @@ def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:
         modes[["mode", "process", "period", "variable_cost_usd_per_unit", "capacity_use"]],
         on="process")
     act = act.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})
-    order = {p: i for i, p in enumerate(case.meta.period_names)}
-    act = act.assign(_p=act["period"].map(order)).sort_values(["unit", "mode", "_p"],
-                                                               kind="stable")
+    act = act.assign(_p=positions(act["period"], case.meta.period_names)).sort_values(
+        ["unit", "mode", "_p"], kind="stable")
     return act[["unit", "mode", "period", "site", "process", "variable_cost",
                 "capacity_use"]].reset_index(drop=True)
 

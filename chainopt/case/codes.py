@@ -1,0 +1,36 @@
+"""Names to integer codes: look a column of names up once per distinct name.
+
+A model frame repeats a few thousand names (sites, commodities, periods) over millions
+of rows. Mapping or matching the rows one by one costs time per row in the string
+storage; here each column is factorised once (``pandas.factorize``: codes 0..k-1 for
+its k distinct names), the k names are looked up, and the answer is spread back to the
+rows with one integer ``take``:
+
+    lookup(v)[i] = mapping[v[i]] = answer[codes[i]],   answer[j] = mapping[uniques[j]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def positions(values: pd.Series | np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``names`` (``-1`` where it is not one of them)."""
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return np.full(len(codes), -1, dtype=np.int64)
+    at = pd.Index(list(names), dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+    return np.where(codes >= 0, at[codes], -1).astype(np.int64)
+
+
+def lookup(values: pd.Series | np.ndarray, mapping: Mapping | pd.Series,
+           default: float = np.nan) -> np.ndarray:
+    """``mapping[v]`` for each value as floats (``default`` where ``v`` is not a key)."""
+    codes, uniques = pd.factorize(values)
+    m = mapping if isinstance(mapping, pd.Series) else pd.Series(dict(mapping), dtype=float)
+    answer = m.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=float)
+    answer = np.append(np.where(np.isnan(answer), default, answer), default)
+    return answer[codes]  # code -1 (a missing value) takes the last entry: default
