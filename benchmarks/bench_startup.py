@@ -62,7 +62,8 @@ def main() -> None:
     for name in cmds:
         target = TARGETS.get(name)
         wall = statistics.median(walls[name])
-        verdict = "" if target is None else f"<= {target} s ({'OK' if wall <= target else 'MISSED'})"
+        ok = "OK" if target is not None and wall <= target else "MISSED"
+        verdict = "" if target is None else f"<= {target} s ({ok})"
         print(f"| chainopt {name} | {wall:.2f} | {statistics.median(cpus[name]):.2f} | "
               f"{verdict} |")
 

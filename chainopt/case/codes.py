@@ -34,3 +34,25 @@ def lookup(values: pd.Series | np.ndarray, mapping: Mapping | pd.Series,
     answer = m.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=float)
     answer = np.append(np.where(np.isnan(answer), default, answer), default)
     return answer[codes]  # code -1 (a missing value) takes the last entry: default
+
+
+def inner_join(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs ``(i, j)`` with ``left[i] == right[j]``: an inner join on one key column,
+    in the order of ``pandas.merge(how="inner")`` (left rows in order, each with its
+    matches in right order), computed on integer codes.
+
+    With ``k`` = the code of a key in ``right`` and ``n_k`` its number of rows, left row
+    ``i`` yields ``n_k`` pairs; ``right`` sorted stably by code holds key ``k``'s rows at
+    ``start_k .. start_k + n_k - 1``.
+    """
+    codes_r, uniques = pd.factorize(right)
+    at = positions(left, list(uniques))
+    counts = np.bincount(codes_r[codes_r >= 0], minlength=len(uniques))
+    starts = np.cumsum(counts) - counts
+    order_r = np.argsort(codes_r, kind="stable")[int((codes_r < 0).sum()):]
+    n = np.where(at >= 0, counts[np.maximum(at, 0)] if len(counts) else 0, 0)
+    i = np.repeat(np.arange(len(at)), n)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(n) - n, n)
+    j = order_r[np.repeat(starts[np.maximum(at, 0)] if len(starts) else at, n) + offset]
+    return i, j

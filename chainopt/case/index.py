@@ -25,7 +25,6 @@ from chainopt.case.schema import TABLES, Case, split_list
 from chainopt.case.units import factor
 from chainopt.case.vintage import Vintages, parse_ramp
 
-
 # Columns no model frame reads (only reports do, from the case tables): not carried into
 # the period-expanded frames.
 NOT_MODELLED = ("description", "source")

@@ -154,8 +154,9 @@ class LinearProgram:
 
     def _code(self, dim: str, values: object) -> np.ndarray:
         """Integer codes of ``values`` in dimension ``dim`` (new names get new codes)."""
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object)
-                                      if not isinstance(values, pd.Series) else values)
+        if not isinstance(values, pd.Series | pd.Categorical | np.ndarray):
+            values = np.asarray(values, dtype=object)
+        codes, uniques = pd.factorize(values)  # a Categorical is factorised on its codes
         ids = self._names[dim]
         lut = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int64)
         return lut[codes] if len(lut) else np.zeros(len(codes), dtype=np.int64)
