@@ -41,16 +41,21 @@ def by_period(case: Case, table: str, columns: list[str],
     spec = TABLES[table]
     base = case.tables[table] if frame is None else frame
     base = base.drop(columns=[c for c in NOT_MODELLED if c in base.columns])
-    periods = pd.DataFrame({"period": case.meta.period_names})
-    out = base.merge(periods, how="cross")
+    names = pd.Series(case.meta.period_names, dtype="str")
+    n, k = len(base), len(names)  # row i of base x period j -> row i*k + j (a cross merge)
+    out = base.take(np.repeat(np.arange(n), k)).reset_index(drop=True)
+    out["period"] = names.take(np.tile(np.arange(k), n)).reset_index(drop=True)
     ov = case.by_period.get(table)
-    if ov is not None and len(ov):
-        key = [*spec.key, "period"]
-        cols = [c for c in columns if c in ov.columns]
-        out = out.merge(ov[key + cols], on=key, how="left", suffixes=("", "_ov"))
-        for c in cols:
-            out[c] = out[c + "_ov"].where(out[c + "_ov"].notna(), out[c])
-        out = out.drop(columns=[c + "_ov" for c in cols])
+    if ov is not None and len(ov):  # override row -> row i*k + j of its key and period
+        key = list(spec.key)
+        i = pd.MultiIndex.from_frame(base[key]).get_indexer(pd.MultiIndex.from_frame(ov[key]))
+        at = i * k + positions(ov["period"], list(names))
+        found = (i >= 0) & (at >= i * k)
+        for c in (c for c in columns if c in ov.columns):
+            given = found & ov[c].notna().to_numpy()
+            values = out[c].to_numpy(copy=True)
+            values[at[given]] = ov[c].to_numpy()[given]
+            out[c] = values
     return out
 
 
