@@ -15,9 +15,6 @@ import pytest
 
 from chainopt import api
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_invariants")
-
 KEY = ["site", "commodity", "period"]
 
 

@@ -23,9 +23,6 @@ from chainopt.report import charts
 from chainopt.report.html import run_report_html, write_report
 from chainopt.results import Results
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_report")
-
 ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE = "<script>alert(1)</script>"
 CHROMIUM = shutil.which("chromium")

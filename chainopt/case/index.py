@@ -309,6 +309,8 @@ def _policies(case: Case) -> pd.DataFrame:
 
 def _constraints(case: Case) -> pd.DataFrame:
     """User constraints by period, only in the periods each one lists (blank: all)."""
+    if case.tables["constraints"].empty:
+        return _no_rows("constraint period sense", "rhs")
     cons = by_period(case, "constraints", ["rhs"])
     allowed = cons[["period"]].join(split_list(cons["periods"]).rename("_allowed"))
     keep = allowed["_allowed"].isna() | (allowed["_allowed"] == allowed["period"])
@@ -331,6 +333,9 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
     segment s between points s-1 and s has size ``S_s - S_(s-1)`` and capex
     ``(C_s - C_(s-1)) / (S_s - S_(s-1)) * 1000`` USD per unit/yr. ``convex``: per unit,
     capex per unit non-decreasing over its segments."""
+    if seg.empty and curve.empty:
+        return (_no_rows("unit", "segment size capex").assign(convex=np.zeros(0, dtype=bool)),
+                _no_rows("unit", "fixed"))
     seg = seg.sort_values(["unit", "segment"], kind="stable").rename(
         columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
         ["unit", "segment", "size", "capex"]]
@@ -351,6 +356,16 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
         out["unit"], sort=False).transform("any")
     out["convex"] = ~falls.astype(bool)
     return out.reset_index(drop=True), curve_fixed.reset_index(drop=True)
+
+
+def _no_rows(*groups: str) -> pd.DataFrame:
+    """A frame with no rows whose columns are named by space-separated groups that
+    alternate text (str) and numbers (float): ``_no_rows("unit site", "capacity", "note")``."""
+    columns: dict[str, object] = {}
+    for k, group in enumerate(groups):
+        for name in group.split():
+            columns[name] = pd.array([], dtype="str" if k % 2 == 0 else "float64")
+    return pd.DataFrame(columns)
 
 
 def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
@@ -379,6 +394,11 @@ def _blending(case: Case, periods: pd.DataFrame):
     the product's unit cannot be converted to the basis: then per t or m3).
     """
     t = case.tables
+    if t["blends"].empty:  # the usual case: no blending at all
+        return (_no_rows("blend component period site product basis", "share to_product "
+                         "basis_per_unit product_basis", "spec_unit", "variable_cost"),
+                _no_rows("blend period", "capacity"),
+                _no_rows("blend property period bound", "limit", "component", "coef"))
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
     comp = bl.join(split_list(bl["components"]).rename("component"))
     sh = _shares(bl["shares"])

@@ -11,9 +11,6 @@ from chainopt import api
 from chainopt.case.scenario import apply_changes, read_scenario, resolve_chain
 from chainopt.errors import InputError
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_scenario")
-
 ROOT = Path(__file__).resolve().parents[2]
 SCEN = ROOT / "scenarios"
 

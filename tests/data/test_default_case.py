@@ -11,9 +11,6 @@ import pytest
 from chainopt import api
 from chainopt.case.schema import UNITS
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_default_case")
-
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 

@@ -20,9 +20,6 @@ import yaml
 from chainopt import api
 from tests.hardening.conftest import SMALL, cli
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_no_traceback")
-
 HDPE = "markets.price_usd_per_unit[commodity=hdpe]*="
 
 

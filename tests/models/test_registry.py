@@ -20,9 +20,6 @@ from chainopt.models.build import build
 from chainopt.models.spec import REQUIRED, FamilySpec, Row, Var
 from tests.toycase import write_case
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_registry")
-
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["small_chain", "ru_eastwest", *sorted(str(p) for p in (ROOT / "examples").iterdir()
                                                  if (p / "case.yaml").is_file()),

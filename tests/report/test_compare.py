@@ -11,9 +11,6 @@ import pytest
 from chainopt import api
 from chainopt.report import compare, economics
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_compare")
-
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 
 

@@ -33,9 +33,6 @@ from tests.models.test_investment_economics import (
     irr_by_hand,
 )
 
-# its tests share module-scoped fixtures: one parallel worker runs them all
-pytestmark = pytest.mark.xdist_group("test_decide")
-
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 W = dsum(2026, 2035)
 
