@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from chainopt.case.codes import positions
+
 INF = np.inf
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex",
@@ -44,18 +46,27 @@ class Family:
 
     def ids(self, keys: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
         """Ids of this family's elements matching each row of ``keys`` (-1 where there is
-        none), by one vectorised index lookup: all the family's key columns, matched with
-        ``keys``' ``columns`` (default: the same names)."""
+        none): all the family's key columns, matched with ``keys``' ``columns`` (default:
+        the same names), on integer codes. Each key column is factorised over the
+        family's names (codes 0..n_c-1); a row's codes combine into one integer
+        ``(..(k_1 n_2 + k_2) n_3 + ..)``, looked up in one hash index."""
         on = list(self.keys.columns)
         mine = columns or on
-        if len(on) == 1:
-            index = pd.Index(self.keys[on[0]])
-            wanted = pd.Index(keys[mine[0]])
-        else:
-            index = pd.MultiIndex.from_frame(self.keys[on])
-            wanted = pd.MultiIndex.from_arrays([keys[c] for c in mine])
-        pos = index.get_indexer(wanted)
-        return np.where(pos >= 0, pos + self.start, -1)
+        coded = [pd.factorize(self.keys[a]) for a in on]
+        if np.prod([float(len(names)) + 1 for _, names in coded]) > 2.0 ** 62:
+            pos = pd.MultiIndex.from_frame(self.keys[on]).get_indexer(  # would overflow
+                pd.MultiIndex.from_arrays([keys[c] for c in mine]))
+            return np.where(pos >= 0, pos + self.start, -1)
+        own = np.zeros(len(self.keys), dtype=np.int64)
+        want = np.zeros(len(keys), dtype=np.int64)
+        found = np.ones(len(keys), dtype=bool)
+        for (codes, names), b in zip(coded, mine, strict=True):
+            at = positions(keys[b], list(names))
+            found &= at >= 0
+            own = own * max(len(names), 1) + codes
+            want = want * max(len(names), 1) + np.maximum(at, 0)
+        pos = pd.Index(own).get_indexer(want)
+        return np.where(found & (pos >= 0), pos + self.start, -1)
 
 
 @dataclass(frozen=True)
