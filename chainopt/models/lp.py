@@ -117,6 +117,7 @@ class LinearProgram:
     # typed handles families share (see CapacityRows); None until their owner has run
     unit_capacity: CapacityRows | None = None
     link_capacity: CapacityRows | None = None
+    frozen: bool = False  # set by arrays(): the terms are then in the matrix only
 
     # -- building ---------------------------------------------------------------------
     def add_vars(self, block: str, name: str, keys: pd.DataFrame, lb: object = 0.0,
@@ -148,6 +149,7 @@ class LinearProgram:
 
     def add_terms(self, rows: np.ndarray, cols: np.ndarray, coefs: object) -> None:
         """Add coefficients ``A[rows, cols] += coefs`` (arrays of equal length)."""
+        self._check_open()
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
         coefs = np.broadcast_to(np.asarray(coefs, dtype=float), rows.shape)
@@ -157,6 +159,7 @@ class LinearProgram:
     def add_balance(self, site: object, commodity: object, period: object, cols: np.ndarray,
                     coefs: object) -> None:
         """Contribute ``coefs * x[cols]`` to the balance of (site, commodity, period)."""
+        self._check_open()
         cols = np.asarray(cols, dtype=np.int64)
         self._balance.append((
             self._code("site", site), self._code("commodity", commodity),
@@ -237,6 +240,11 @@ class LinearProgram:
                              np.empty(0, dtype=object) for d in ("site", "commodity", "period")}
                             | {"col": cols, "coef": coefs})
 
+    def _check_open(self) -> None:
+        if self.frozen:
+            raise RuntimeError("the programme is already in matrix form (arrays() was "
+                               "called); build a new LinearProgram to add terms")
+
     # -- finishing ----------------------------------------------------------------------
     def family(self, label: str) -> Family:
         for f in (*self.var_families, *self.row_families):
@@ -250,10 +258,14 @@ class LinearProgram:
         which reads this programme; passed in so that the two modules do not import each
         other)."""
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
-        r = cat([t[0] for t in self._terms], np.int64)
-        c = cat([t[1] for t in self._terms], np.int64)
-        v = cat([t[2] for t in self._terms])
+        terms, self._terms, self._balance = self._terms, [], []  # freed once in the matrix
+        self.frozen = True
+        r = cat([t[0] for t in terms], np.int64)
+        c = cat([t[1] for t in terms], np.int64)
+        v = cat([t[2] for t in terms])
+        del terms
         a = sp.csr_matrix((v, (r, c)), shape=(self.num_rows, self.num_cols))
+        del r, c, v
         a.sum_duplicates()
         a.eliminate_zeros()
         return LPArrays(
