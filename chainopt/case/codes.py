@@ -11,7 +11,7 @@ rows with one integer ``take``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,3 +56,9 @@ def inner_join(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray
     offset = np.arange(len(i)) - np.repeat(np.cumsum(n) - n, n)
     j = order_r[np.repeat(starts[np.maximum(at, 0)] if len(starts) else at, n) + offset]
     return i, j
+
+
+def isin(values: pd.Series | np.ndarray, options: Iterable[object]) -> np.ndarray:
+    """Whether each value is one of ``options`` (a missing value never is); each distinct
+    value is hashed once, whatever the string storage."""
+    return positions(values, list(dict.fromkeys(options))) >= 0

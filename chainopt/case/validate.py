@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from chainopt.case import levers, units
+from chainopt.case.codes import isin
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -164,12 +165,27 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                          "must be shares in (0, 1] separated by ;", hint="e.g. 0.5;0.8")
             # canonical "a;b" (spaces stripped); references are checked later
             fill = "" if col.kind == "shares" else str(col.default or "")
-            data[name] = items.groupby(level=0).agg(";".join).reindex(df.index).fillna(
-                fill).to_numpy(dtype=object)
+            data[name] = _rejoin(items, df.index, fill)
         else:  # ref, text: checked against other tables later
             data[name] = np.where(blank, str(col.default or ""), a)
     data["_row"] = rows
     return pd.DataFrame(data, index=df.index)
+
+
+def _rejoin(items: pd.Series, index: pd.Index, fill: str) -> np.ndarray:
+    """Each row's items (from :func:`split_list`, in row order) joined with ``;`` again,
+    ``fill`` for a row without items: ``" a ; b;"`` -> ``"a;b"``. The items of a row are
+    summed as strings in one ``np.add.reduceat`` (no Python loop over rows)."""
+    out = np.full(len(index), fill, dtype=object)
+    if len(items):
+        row = index.get_indexer(items.index)
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        parts = items.to_numpy(dtype=object).copy()
+        more = np.ones(len(parts), dtype=bool)
+        more[np.r_[starts[1:] - 1, len(parts) - 1]] = False  # a row's last item: no ';'
+        parts[more] = parts[more] + ";"
+        out[row[starts]] = np.add.reduceat(parts, starts)
+    return out
 
 
 def _matches(a: np.ndarray, pattern: str) -> np.ndarray:
@@ -268,15 +284,16 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
     s = df[col.name]
     if col.kind == "refs":
         parts = split_list(s)
-        bad_idx = parts.index[~parts.isin(valid)].unique()
-        bad_vals = parts[~parts.isin(valid)]
+        unknown = ~isin(parts, valid)
+        bad_idx = parts.index[unknown].unique()
+        bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
         hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
                                                        .first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
-    bad = s.ne("") & ~s.isin(valid)
+    bad = s.ne("").to_numpy() & ~isin(s, valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
@@ -311,7 +328,7 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
         _check_refs(file, norm, cols["period"], periods, out)
     keys = join_keys(table, parent.key)
     mine = join_keys(norm, parent.key)
-    bad = ~mine.isin(set(keys))
+    bad = ~isin(mine, keys)
     # a key column with a default (a market's tier) that the file leaves out is not named
     named = [k for k in parent.key if k in df.columns or parent.column_map[k].default
              in (None, "")]
@@ -326,7 +343,7 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
     com = t["commodities"].set_index("commodity")
     if "mode_flows" in t and "modes" in t and len(t["mode_flows"]):
         mf = t["mode_flows"]
-        no_flow = ~t["modes"]["mode"].isin(set(mf["mode"]))
+        no_flow = ~isin(t["modes"]["mode"], mf["mode"])
         out.rows("modes.csv", t["modes"], no_flow, "mode",
                  "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
         unit = mf["commodity"].map(com["unit"])
