@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 
-def positions(values: pd.Series | np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``names`` (``-1`` where it is not one of them)."""
+def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
+              ) -> np.ndarray:
+    """Position of each value in ``names`` (distinct; ``-1`` where it is not one of
+    them)."""
     codes, uniques = pd.factorize(values)
     if not len(uniques):
         return np.full(len(codes), -1, dtype=np.int64)
-    at = pd.Index(list(names), dtype=object).get_indexer(pd.Index(uniques, dtype=object))
+    at = pd.Index(np.asarray(names, dtype=object)).get_indexer(pd.Index(uniques, dtype=object))
     return np.where(codes >= 0, at[codes], -1).astype(np.int64)
 
 
@@ -61,4 +63,8 @@ def inner_join(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray
 def isin(values: pd.Series | np.ndarray, options: Iterable[object]) -> np.ndarray:
     """Whether each value is one of ``options`` (a missing value never is); each distinct
     value is hashed once, whatever the string storage."""
-    return positions(values, list(dict.fromkeys(options))) >= 0
+    if isinstance(options, pd.Series | pd.Index | np.ndarray):
+        distinct = pd.unique(np.asarray(options, dtype=object))
+    else:
+        distinct = np.array(list(dict.fromkeys(options)), dtype=object)
+    return positions(values, distinct) >= 0
