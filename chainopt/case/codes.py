@@ -28,6 +28,15 @@ def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
     return np.where(codes >= 0, at[codes], -1).astype(np.int64)
 
 
+def ranks(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values sorted (equal values, equal ranks):
+    sorting rows by it sorts them by the values, on integers."""
+    codes, uniques = pd.factorize(values)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+    return rank[codes]
+
+
 def lookup(values: pd.Series | np.ndarray, mapping: Mapping | pd.Series,
            default: float = np.nan) -> np.ndarray:
     """``mapping[v]`` for each value as floats (``default`` where ``v`` is not a key)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import lookup, positions
+from chainopt.case.codes import inner_join, lookup, positions, ranks
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, Case, split_list
 from chainopt.case.units import factor
@@ -210,16 +210,23 @@ def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: D
 
 
 def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:
-    """One row per (unit, mode of its process, period), in unit, mode, period order."""
+    """One row per (unit, mode of its process, period), in unit, mode, period order:
+    the unit x mode-period pairs of one process joined and sorted on integer codes."""
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
-    act = units[["unit", "site", "process"]].merge(
-        modes[["mode", "process", "period", "variable_cost_usd_per_unit", "capacity_use"]],
-        on="process")
-    act = act.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})
-    act = act.assign(_p=positions(act["period"], case.meta.period_names)).sort_values(
-        ["unit", "mode", "_p"], kind="stable")
-    return act[["unit", "mode", "period", "site", "process", "variable_cost",
-                "capacity_use"]].reset_index(drop=True)
+    i, j = inner_join(units["process"], modes["process"])  # unit i x mode-period j
+    order = np.lexsort((positions(modes["period"], case.meta.period_names)[j],
+                        ranks(modes["mode"])[j], ranks(units["unit"])[i]))
+    i, j = i[order], j[order]
+
+    def pick(frame: pd.DataFrame, rows: np.ndarray, column: str) -> pd.Series:
+        return frame[column].take(rows).reset_index(drop=True)
+
+    return pd.DataFrame({
+        "unit": pick(units, i, "unit"), "mode": pick(modes, j, "mode"),
+        "period": pick(modes, j, "period"), "site": pick(units, i, "site"),
+        "process": pick(units, i, "process"),
+        "variable_cost": pick(modes, j, "variable_cost_usd_per_unit"),
+        "capacity_use": pick(modes, j, "capacity_use")})
 
 
 def _mode_flows(case: Case) -> pd.DataFrame:

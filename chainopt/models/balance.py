@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import ranks
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import FamilySpec, Row
 
@@ -30,7 +31,7 @@ def add(lp: LinearProgram, period_order: dict[str, int]) -> None:
     position) order; terms are grouped on integer codes, never on the names."""
     codes, cols, coefs = lp.balance_codes()
     sites, coms = codes["names:site"], codes["names:commodity"]
-    site_rank, com_rank = _ranks(sites), _ranks(coms)
+    site_rank, com_rank = ranks(sites), ranks(coms)
     pos_of = np.array([period_order[p] for p in codes["names:period"]], dtype=np.int64)
     n_com, n_per = max(len(coms), 1), max(len(period_order), 1)
     key = (site_rank[codes["site"]] * n_com + com_rank[codes["commodity"]]) * n_per \
@@ -47,9 +48,3 @@ def add(lp: LinearProgram, period_order: dict[str, int]) -> None:
     rows = lp.add_rows("balance", "commodity", keys, lb=0.0, ub=0.0)
     lp.add_terms(rows[rank[inverse]], cols, coefs)
 
-
-def _ranks(names: np.ndarray) -> np.ndarray:
-    """Each name's position among the names sorted."""
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
-    return rank

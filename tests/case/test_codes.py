@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, lookup, positions
+from chainopt.case.codes import inner_join, lookup, positions, ranks
 
 
 def test_positions_of_names_with_an_unknown_and_a_missing_one():
@@ -47,3 +47,8 @@ def test_inner_join_with_nothing_in_common_or_empty_sides():
     for left, right in ((["a"], ["b"]), ([], ["b"]), (["a"], []), ([], [])):
         i, j = inner_join(pd.Series(left, dtype="str"), pd.Series(right, dtype="str"))
         assert i.tolist() == [] and j.tolist() == []
+
+
+def test_ranks_order_rows_like_their_names():
+    """b, a, c, a -> ranks 1, 0, 2, 0 (a < b < c)."""
+    assert ranks(pd.Series(["b", "a", "c", "a"], dtype="str")).tolist() == [1, 0, 2, 0]
