@@ -41,10 +41,14 @@ def add(lp: LinearProgram, period_order: dict[str, int]) -> None:
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[order] = np.arange(len(uniq))
     uniq = uniq[order]
-    periods = np.array(sorted(period_order, key=period_order.__getitem__), dtype=object)
-    keys = pd.DataFrame({"site": np.sort(sites)[uniq // (n_com * n_per)],
-                         "commodity": np.sort(coms)[(uniq // n_per) % n_com],
-                         "period": periods[uniq % n_per]})
+    periods = sorted(period_order, key=period_order.__getitem__)
+
+    def names(distinct: object, at: np.ndarray) -> pd.Series:  # strings copied by Arrow
+        return pd.Series(distinct, dtype="str").take(at).reset_index(drop=True)
+
+    keys = pd.DataFrame({"site": names(np.sort(sites), uniq // (n_com * n_per)),
+                         "commodity": names(np.sort(coms), (uniq // n_per) % n_com),
+                         "period": names(periods, uniq % n_per)})
     rows = lp.add_rows("balance", "commodity", keys, lb=0.0, ub=0.0)
     lp.add_terms(rows[rank[inverse]], cols, coefs)
 
