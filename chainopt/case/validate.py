@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from chainopt.case import levers, units
-from chainopt.case.codes import isin
+from chainopt.case.codes import isin, lookup
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -347,8 +347,10 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         out.rows("modes.csv", t["modes"], no_flow, "mode",
                  "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
         unit = mf["commodity"].map(com["unit"])
-        factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1]).astype(float)
-        is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass").astype(bool)
+        factor = pd.Series(lookup(unit, {u: f for u, (_, f) in UNITS.items()}),
+                           index=mf.index)
+        is_mass = pd.Series(isin(unit, [u for u, (d, _) in UNITS.items() if d == "mass"]),
+                            index=mf.index)
         is_emis = mf["commodity"].map(com["kind"]).eq("emission").astype(bool)
         signed = mf["amount_per_unit"] * factor * np.where(mf["direction"] == "out", 1, -1)
         g = pd.DataFrame({"mode": mf["mode"], "net": signed, "mass": is_mass | is_emis,
@@ -360,7 +362,8 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         all_mass = grp["mass"].all()
         net = grp["net"].sum()
         fed = grp["in"].sum()
-        creates = all_mass & (net > MASS_TOLERANCE * grp["net"].apply(lambda x: x.abs().sum()))
+        gross = g["net"].abs().groupby(g["mode"]).sum()
+        creates = all_mass & (net > MASS_TOLERANCE * gross)
         creates &= fed > 0
         for mode in creates[creates].index[:MAX_PER_CHECK]:
             rows = mf.loc[mf["mode"] == mode, "_row"].tolist()
