@@ -104,25 +104,31 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     return _solver.solve(built, options)
 
 
-def extract_results(built: BuiltModel, outcome: SolveOutcome) -> Results:
-    """Tidy result tables and the manifest of a solved model."""
-    t0 = time.perf_counter()
-    tables = _extract.extract_tables(built, outcome)
-    t1 = time.perf_counter()
+def extract_results(built: BuiltModel, outcome: SolveOutcome,
+                    release_solver: bool = False) -> Results:
+    """Tidy result tables and the manifest of a solved model.
+
+    ``release_solver``: drop the model's HiGHS instance once the insight tables (its last
+    use) are made, before the solution tables: the memory peak of a run is then the
+    larger of the solve's and the tables', not their sum (``run`` does; a caller that
+    re-solves the same model, as sweeps do, keeps it)."""
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables
 
+    t0 = time.perf_counter()
     insight, insight_info = insight_tables(built, outcome)
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
-    tables.update(insight)
-    tables.update(outcome.tables)
+    if release_solver:
+        built.solver = None
+    t1 = time.perf_counter()
+    tables = {**_extract.extract_tables(built, outcome), **insight, **outcome.tables}
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
     # tables (chainopt explain), which need extra solver calls
-    timings = {**built.timings, **outcome.timings, "extract_s": t1 - t0,
-               "insight_s": time.perf_counter() - t1}
+    timings = {**built.timings, **outcome.timings, "extract_s": time.perf_counter() - t1,
+               "insight_s": t1 - t0}
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
@@ -211,7 +217,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     step("solving")
     outcome = solve(built, options)
     step("extracting results")
-    results = extract_results(built, outcome)
+    results = extract_results(built, outcome, release_solver=True)
     results.manifest["source"] = _rerun_source(source, case)
     if save:
         step("saving")
