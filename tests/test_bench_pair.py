@@ -177,3 +177,15 @@ def test_mirror_refuses_what_it_does_not_model(small_case, tmp_path):
     (case / "projects.csv").write_text("project,capex_musd\np1,10\n", encoding="utf-8")
     with pytest.raises(NotImplementedError, match="projects"):
         lp_mirror.prepare(case)
+
+
+def test_a_process_past_its_timeout_is_killed():
+    """--timeout: the process group is killed and the failure says so (no timing asserted
+    beyond 'well before the 30 s the child would sleep')."""
+    import sys
+
+    p = pair.run_process([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
+    assert p["timed_out"] and p["rc"] != 0 and p["wall_s"] < 20
+    assert pair._failure(p, 0.5).startswith("timed out after")
+    ok = pair.run_process([sys.executable, "-c", "print('hi')"], timeout=60)
+    assert not ok["timed_out"] and ok["rc"] == 0 and ok["stdout"].strip() == "hi"
