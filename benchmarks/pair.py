@@ -193,11 +193,31 @@ def worker_verify(case: str, opts: dict) -> dict:
 
 
 def worker_cli(case: str, opts: dict) -> None:
-    """`chainopt run` as ``python -m chainopt.cli`` runs it, reporting its own peak memory
-    when it exits (whatever its exit code)."""
+    """`chainopt run` as ``python -m chainopt.cli`` runs it, reporting when it exits
+    (whatever its exit code) its own peak memory, its time inside Python and the time
+    ``Results.save`` took (timed by wrapping it; nothing else changes)."""
     import atexit
 
-    atexit.register(lambda: print(MARK + json.dumps({"peak_mib": _peak_mib()}), flush=True))
+    t0 = time.perf_counter()
+    saved = {"save_s": 0.0}
+
+    def report() -> None:
+        print(MARK + json.dumps({"peak_mib": _peak_mib(), "inproc_s": time.perf_counter() - t0,
+                                 **saved}), flush=True)
+
+    atexit.register(report)
+    from chainopt.results import Results
+
+    save = Results.save
+
+    def timed_save(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return save(self, *a, **k)
+        finally:
+            saved["save_s"] += time.perf_counter() - t
+
+    Results.save = timed_save  # type: ignore[method-assign]
     sys.argv = ["chainopt", *opts["argv"]]
     from chainopt.cli import app
 
@@ -277,12 +297,13 @@ def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "cli", "--case",
            str(case), "--opts", json.dumps({"argv": argv})]
     p = run_process(cmd, timeout)
-    peak = None
+    mine: dict = {}
     for line in p["stdout"].splitlines():
         if line.startswith(MARK):
-            peak = json.loads(line[len(MARK):])["peak_mib"]
-    res = {"wall_s": p["wall_s"], "rc": p["rc"], "peak_mib": peak,
-           "proc_peak_mib": p["proc_peak_mib"]}
+            mine = json.loads(line[len(MARK):])
+    res = {"wall_s": p["wall_s"], "rc": p["rc"], "peak_mib": mine.get("peak_mib"),
+           "proc_peak_mib": p["proc_peak_mib"], "inproc_s": mine.get("inproc_s"),
+           "save_s": mine.get("save_s")}
     if p["rc"] != 0:
         res["error"] = _failure(p, timeout)
         res["message"] = " ".join(p["stderr"].replace("│", " ").split())[-300:]
@@ -364,6 +385,8 @@ def summarise(size: int, rounds: list[dict]) -> dict:
                 if isinstance(r.get("run", {}).get("timings_s"), dict)]
         vals = [v for v in vals if _num(v)]
         s[f"run.{k}"] = statistics.median(vals) if vals else None
+    for k in ("save_s", "inproc_s"):
+        s[f"run.{k}"] = median_of(rounds, "run", k)
     s["vs_linopy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
                                   ("linopy", "load_build_s"))
     s["vs_numpy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
@@ -486,18 +509,24 @@ def medians_table(rows: list[dict]) -> str:
 
 
 def run_parts_table(rows: list[dict]) -> str:
-    """Where a `chainopt run`'s time goes (medians of its manifest's timings_s); the
-    rest of the wall time is start-up (imports) and saving the results."""
+    """Where a `chainopt run`'s time goes (medians): the parts its manifest times
+    (timings_s), ``Results.save``, the interpreter's start (process wall - time inside
+    Python) and the rest (imports, checks, the printed summary)."""
     head = ("| size | run wall s | " + " | ".join(k.removesuffix("_s") + " s" for k in RUN_PARTS)
-            + " | rest (start-up, save) s |")
-    lines = [head, "|" + "---|" * (len(RUN_PARTS) + 3)]
+            + " | save s | interpreter start s | rest (imports, summary) s |")
+    lines = [head, "|" + "---|" * (len(RUN_PARTS) + 5)]
     for r in rows:
         if r.get("run.wall_s") is None:
             continue
         parts = [r.get(f"run.{k}") for k in RUN_PARTS]
-        rest = r["run.wall_s"] - sum(p for p in parts if _num(p))
+        known = sum(p for p in parts if _num(p))
+        save, inproc = r.get("run.save_s"), r.get("run.inproc_s")
+        start = r["run.wall_s"] - inproc if _num(inproc) else None
+        rest = (inproc - known - (save if _num(save) else 0.0)) if _num(inproc) else (
+            r["run.wall_s"] - known)
         lines.append(f"| {r['size']} | {_f(r['run.wall_s'])} | "
-                     + " | ".join(_f(p) for p in parts) + f" | {_f(rest)} |")
+                     + " | ".join(_f(p) for p in parts)
+                     + f" | {_f(save)} | {_f(start)} | {_f(rest)} |")
     return "\n".join(lines) if len(lines) > 2 else ""
 
 
