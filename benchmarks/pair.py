@@ -319,6 +319,11 @@ def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None
     return res
 
 
+def run_name(prefix: str, label: str) -> str:
+    """A results folder name chainopt accepts (snake_case: ``pair_1m``)."""
+    return f"{prefix}_{label}".lower()
+
+
 def rounds_per_size(text: str, n_sizes: int) -> list[int]:
     """``--rounds``: one number for every size, or one per size."""
     vals = [int(x) for x in str(text).split(",") if x.strip()]
@@ -345,8 +350,14 @@ def _num(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _ok(r: dict, who: str) -> dict:
+    """What ``who`` measured in round ``r`` ({} if it did not run or failed)."""
+    got = r.get(who) or {}
+    return {} if "error" in got else got
+
+
 def median_of(rounds: list[dict], who: str, key: str) -> float | None:
-    vals = [r[who][key] for r in rounds if who in r and _num(r[who].get(key))]
+    vals = [_ok(r, who)[key] for r in rounds if _num(_ok(r, who).get(key))]
     return statistics.median(vals) if vals else None
 
 
@@ -356,9 +367,9 @@ def paired_ratio(rounds: list[dict], num: tuple[str, str], den: tuple[str, str],
     value are left out)."""
     vals = []
     for r in rounds:
-        a = r.get(num[0], {}).get(num[1])
-        b = r.get(den[0], {}).get(den[1])
-        c = 0.0 if minus is None else r.get(minus[0], {}).get(minus[1])
+        a = _ok(r, num[0]).get(num[1])
+        b = _ok(r, den[0]).get(den[1])
+        c = 0.0 if minus is None else _ok(r, minus[0]).get(minus[1])
         if _num(a) and _num(b) and _num(c) and b > 0:
             vals.append((a - c) / b)
     return statistics.median(vals) if vals else None
@@ -381,8 +392,8 @@ def summarise(size: int, rounds: list[dict]) -> dict:
         for k in keys:
             s[f"{who}.{k}"] = median_of(rounds, who, k)
     for k in RUN_PARTS:
-        vals = [r["run"]["timings_s"].get(k) for r in rounds
-                if isinstance(r.get("run", {}).get("timings_s"), dict)]
+        vals = [_ok(r, "run")["timings_s"].get(k) for r in rounds
+                if isinstance(_ok(r, "run").get("timings_s"), dict)]
         vals = [v for v in vals if _num(v)]
         s[f"run.{k}"] = statistics.median(vals) if vals else None
     for k in ("save_s", "inproc_s"):
@@ -397,13 +408,12 @@ def summarise(size: int, rounds: list[dict]) -> dict:
     s["run_vs_raw_peak"] = paired_ratio(rounds, ("run", "peak_mib"), ("raw", "peak_mib"))
     s["solver_share"] = paired_ratio(rounds, ("run", "solve_s"), ("run", "wall_s"))
     objs = [(r["run"]["objective"], r["raw"]["objective"]) for r in rounds
-            if _num(r.get("run", {}).get("objective")) and _num(r.get("raw", {}).get("objective"))]
+            if _num(_ok(r, "run").get("objective")) and _num(_ok(r, "raw").get("objective"))]
     s["objective_rel_diff"] = (max(abs(a - b) / max(1.0, abs(b)) for a, b in objs)
                                if objs else None)
     its = {(r["run"].get("simplex_iterations"), r["run"].get("ipm_iterations"),
             r["raw"].get("simplex_iterations"), r["raw"].get("ipm_iterations"))
-           for r in rounds if "error" not in r.get("run", {"error": 1})
-           and "error" not in r.get("raw", {"error": 1})}
+           for r in rounds if _ok(r, "run") and _ok(r, "raw")}
     s["same_iterations"] = (all(a == c and b == d for a, b, c, d in its) if its else None)
     s["errors"] = [f"round {i + 1} {who}: {r[who]['error']}" for i, r in enumerate(rounds)
                    for who in CONTENDERS if "error" in r.get(who, {})]
@@ -571,8 +581,24 @@ def verify_lines(ver: dict | None) -> list[str]:
     return out
 
 
+def code_version() -> str:
+    """The commit chainopt's code (``chainopt/``) is at: the last commit that changed
+    it, HEAD, and whether it has uncommitted changes."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        last = git("log", "-1", "--format=%h", "--", "chainopt")
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "chainopt")
+        return (f"{last} (HEAD {head})" if last != head else head) + (
+            " with uncommitted changes in chainopt/" if dirty else "")
+    return ""
+
+
 def environment(load_before: tuple[float, float, float], load_after: tuple[float, float, float],
-                argv: list[str]) -> dict:
+                argv: list[str], commit: str = "") -> dict:
     def version(pkg: str) -> str:
         try:
             return metadata.version(pkg)
@@ -589,13 +615,7 @@ def environment(load_before: tuple[float, float, float], load_after: tuple[float
     with contextlib.suppress(OSError, ValueError, IndexError):
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f"{kib / 1024**2:.0f} GiB RAM"
-    commit = ""
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, capture_output=True, text=True, timeout=10).stdout
-        commit += " (with uncommitted changes)" if dirty.strip() else ""
+    commit = commit or code_version()
     return {
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu or platform.processor() or platform.machine(), "cores": os.cpu_count(),
@@ -607,32 +627,43 @@ def environment(load_before: tuple[float, float, float], load_after: tuple[float
     }
 
 
-def render(env: dict, rows: list[dict], per_size: dict[str, list[dict]], ver: dict | None,
-           limit_check: dict | None, rounds: str) -> str:
+def _env_lines(env: dict) -> list[str]:
     lb = env["load_before"]
     la = env["load_after"]
+    what = ", ".join(env.get("sizes") or [])
+    extra = [w for w, k in (("the LP check", "verified"), ("the limit check", "limit_checked"))
+             if env.get(k)]
+    what = " and ".join(x for x in (what, " and ".join(extra)) if x) or "nothing"
     busy = max(lb[0], la[0], lb[1], la[1]) > 0.5 * (env["cores"] or 1)
+    return [
+        f"{what[0].upper() + what[1:]}: measured {env['date_utc']} with `{env['command']}` on "
+        f"{env['cpu']}, {env['cores']} cores{', ' + env['memory'] if env['memory'] else ''}; "
+        f"{env['python']}, HiGHS (highspy) {env['highs']}, linopy {env['linopy']} "
+        f"(xarray {env['xarray']}); chainopt at {env['chainopt_commit'] or 'unknown commit'}. "
+        f"Load average (1, 5, 15 min): {lb[0]:.2f}, {lb[1]:.2f}, {lb[2]:.2f} before; "
+        f"{la[0]:.2f}, {la[1]:.2f}, {la[2]:.2f} after"
+        + (" — the machine was shared with other work: absolute times are inflated and "
+           "noisy; the ratios, paired within each round, suffer less." if busy else "."),
+        "",
+    ]
+
+
+def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
+           ver: dict | None, limit_check: dict | None) -> str:
+    """The Markdown report; ``envs``: where and how each part was measured."""
     errors = [e for r in rows for e in r["errors"]]
+    rounds = ", ".join(f"{k}: {len(v)}" for k, v in per_size.items()) or "none"
     parts = [
         "# chainopt paired benchmark (issue 17)",
         "",
-        f"Measured {env['date_utc']} with `{env['command']}` on {env['cpu']}, "
-        f"{env['cores']} cores{', ' + env['memory'] if env['memory'] else ''}; "
-        f"{env['python']}, HiGHS (highspy) {env['highs']}, linopy {env['linopy']} "
-        f"(xarray {env['xarray']}); chainopt at {env['chainopt_commit'] or 'unknown commit'}.",
-        "",
-        f"Load average (1, 5, 15 min): {lb[0]:.2f}, {lb[1]:.2f}, {lb[2]:.2f} before; "
-        f"{la[0]:.2f}, {la[1]:.2f}, {la[2]:.2f} after."
-        + (" The machine was shared with other work during the measurement: absolute "
-           "times are inflated and noisy; the ratios are paired within each round (every "
-           "contender ran once per round, in a rotated order) so they suffer less."
-           if busy else ""),
-        "",
-        f"Rounds per size: {rounds}; each cell is the median over rounds, a ratio is the "
-        "median of the per-round ratios. load + build: from the first read of the case "
-        "files to a model held by HiGHS (imports excluded, timed apart); peak: the "
-        "process's maximum resident memory (`ru_maxrss`). Raw HiGHS: `Highs.readModel` "
-        "of the MPS chainopt exports, chainopt's own HiGHS options, `run()` timed alone.",
+        *(ln for env in envs for ln in _env_lines(env)),
+        f"Rounds per size: {rounds}. Every round runs each contender once, in a fresh "
+        "process, in an order rotated from round to round; each cell is the median over "
+        "rounds, a ratio is the median of the per-round ratios. load + build: from the "
+        "first read of the case files to a model held by HiGHS (imports excluded, timed "
+        "apart); peak: the process's own maximum resident memory (VmHWM). Raw HiGHS: "
+        "`Highs.readModel` of the MPS chainopt exports, chainopt's own HiGHS options, "
+        "`run()` timed alone.",
         "",
         "## Issue 17 table",
         "",
@@ -675,7 +706,7 @@ def limit_check(size: int, seed: int, time_limit: float, timeout: float | None) 
     """Generate the case and `chainopt run` it with a time limit the solve cannot meet:
     it must exit 4 (solver limit) and write no results folder."""
     folder, info = bb.ensure_case(size, seed, False)
-    name = f"limit_{bb.size_label(size)}"
+    name = run_name("limit", bb.size_label(size))
     target = OUT / "runs" / name
     if target.exists():
         shutil.rmtree(target)
@@ -707,6 +738,13 @@ def main(argv: list[str] | None = None) -> int:
                          "cleanly (exit 4, nothing written)")
     ap.add_argument("--limit-time", type=float, default=20.0)
     ap.add_argument("--results", type=Path, default=RESULTS, help="the Markdown report")
+    ap.add_argument("--json", type=Path, default=OUT / "pair.json",
+                    help="every number, for --merge (default benchmarks/out/pair.json)")
+    ap.add_argument("--merge", type=Path, nargs="+", default=[], metavar="JSON",
+                    help="also report the sizes and checks of these earlier --json files "
+                         "(what this run measures replaces them)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure nothing: rewrite the report from the --merge files")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
@@ -717,6 +755,15 @@ def main(argv: list[str] | None = None) -> int:
         print(MARK + json.dumps(res), flush=True)
         return 0
 
+    earlier = load_earlier(args.merge)
+    load_before = os.getloadavg()
+    args.commit = code_version()  # at the start: the code the measurement ran
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        rows = save(args, argv, load_before, earlier, {}, None, None)
+        print(issue_table(rows, earlier["limit_check"]))
+        print(f"\nwritten to {args.results}")
+        return 0
     sizes = [bb.parse_size(t) for t in args.sizes.split(",")]
     try:
         n_rounds = rounds_per_size(args.rounds, len(sizes))
@@ -735,8 +782,6 @@ def main(argv: list[str] | None = None) -> int:
         print("linopy is not installed (pip install -e \".[bench]\"): skipping it", flush=True)
         skip.add("linopy")
     contenders = [c for c in CONTENDERS if c not in skip]
-    load_before = os.getloadavg()
-    OUT.mkdir(parents=True, exist_ok=True)
 
     ver = None
     vsize = bb.parse_size(args.verify_size) if args.verify_size not in ("0", "") else 0
@@ -747,8 +792,7 @@ def main(argv: list[str] | None = None) -> int:
         for ln in verify_lines(ver):
             print(ln, flush=True)
 
-    per_size: dict[str, list[dict]] = {}
-    rows = []
+    measured: dict[str, dict] = {}
     for size, n_round in zip(sizes, n_rounds, strict=True):
         label = bb.size_label(size)
         folder, _ = bb.ensure_case(size, args.seed, False)
@@ -769,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
             for who in r["order"]:
                 if who == "run":
                     res = run_chainopt(folder, size, args.time_limit, args.timeout,
-                                       f"pair_{label}")
+                                       run_name("pair", label))
                 elif who == "raw" and not opts:
                     continue
                 else:
@@ -777,10 +821,9 @@ def main(argv: list[str] | None = None) -> int:
                 r[who] = res
                 print(f"  {label} round {i + 1} {who}: " + _brief(who, res), flush=True)
             rounds.append(r)
-        per_size[label] = rounds
-        rows.append(summarise(size, rounds))
+        measured[label] = {"target": size, "rounds": rounds}
         # written after every size, so that a later size failing or stopped keeps these
-        save(args, argv, load_before, rows, per_size, ver, None)
+        save(args, argv, load_before, earlier, measured, ver, None)
 
     lc = None
     if args.limit_check:
@@ -790,27 +833,70 @@ def main(argv: list[str] | None = None) -> int:
               f"written: {lc['written']} -> {'clean' if lc['clean'] else 'NOT clean'}",
               flush=True)
 
-    save(args, argv, load_before, rows, per_size, ver, lc)
+    rows = save(args, argv, load_before, earlier, measured, ver, lc)
     print()
-    print(issue_table(rows, lc))
+    print(issue_table(rows, lc or earlier["limit_check"]))
     print()
     print(medians_table(rows))
     try:
         shown = args.results.resolve().relative_to(ROOT)
     except ValueError:
         shown = args.results
-    print(f"\nwritten to {shown} and benchmarks/out/pair.json")
+    print(f"\nwritten to {shown} and {args.json}")
     return 0
 
 
+def load_earlier(paths: list[Path]) -> dict:
+    """Sizes, LP check and limit check of earlier runs' ``pair.json`` files (a later file
+    replaces an earlier one's size)."""
+    got: dict = {"envs": [], "sizes": {}, "verify": None, "limit_check": None}
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        targets = {r["size"]: r["target"] for r in data.get("summary", [])}
+        envs = data.get("environments") or [dict(data["environment"], sizes=list(targets),
+                                                 verified=bool(data.get("verify")),
+                                                 limit_checked=bool(data.get("limit_check")))]
+        for label, rounds in data.get("rounds", {}).items():
+            got["sizes"][label] = {"target": targets[label], "rounds": rounds}
+        got["envs"] += envs
+        got["verify"] = data.get("verify") or got["verify"]
+        got["limit_check"] = data.get("limit_check") or got["limit_check"]
+    return got
+
+
+def combine(earlier: dict, env: dict, measured: dict[str, dict], ver: dict | None,
+            lc: dict | None) -> tuple[list[dict], list[dict], dict, dict | None, dict | None]:
+    """(environments, summary rows, rounds per size, LP check, limit check): this run's
+    sizes and checks replace the earlier runs' ones."""
+    sizes = {**earlier["sizes"], **measured}
+    order = sorted(sizes, key=lambda k: sizes[k]["target"])
+    rows = [summarise(sizes[k]["target"], sizes[k]["rounds"]) for k in order]
+    per_size = {k: sizes[k]["rounds"] for k in order}
+    envs = []
+    for e in earlier["envs"]:
+        e = dict(e, sizes=[k for k in e.get("sizes", []) if k not in measured],
+                 verified=e.get("verified") and ver is None,
+                 limit_checked=e.get("limit_checked") and lc is None)
+        if e["sizes"] or e["verified"] or e["limit_checked"]:
+            envs.append(e)
+    env = dict(env, sizes=list(measured), verified=ver is not None, limit_checked=lc is not None)
+    if env["sizes"] or env["verified"] or env["limit_checked"]:
+        envs.append(env)
+    return envs, rows, per_size, ver or earlier["verify"], lc or earlier["limit_check"]
+
+
 def save(args: argparse.Namespace, argv: list[str], load_before: tuple[float, float, float],
-         rows: list[dict], per_size: dict, ver: dict | None, lc: dict | None) -> None:
-    """Write the report (``--results``) and ``benchmarks/out/pair.json``."""
-    env = environment(load_before, os.getloadavg(), argv)
-    write_results(args.results, render(env, rows, per_size, ver, lc, args.rounds))
-    (OUT / "pair.json").write_text(json.dumps(
-        {"environment": env, "summary": rows, "rounds": per_size, "verify": ver,
+         earlier: dict, measured: dict[str, dict], ver: dict | None,
+         lc: dict | None) -> list[dict]:
+    """Write the report (``--results``) and the numbers (``--json``); the rows."""
+    env = environment(load_before, os.getloadavg(), argv, getattr(args, "commit", ""))
+    envs, rows, per_size, ver, lc = combine(earlier, env, measured, ver, lc)
+    write_results(args.results, render(envs, rows, per_size, ver, lc))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(
+        {"environments": envs, "summary": rows, "rounds": per_size, "verify": ver,
          "limit_check": lc}, indent=1, default=str), encoding="utf-8")
+    return rows
 
 
 def _brief(who: str, r: dict) -> str:

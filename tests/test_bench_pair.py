@@ -79,6 +79,51 @@ def test_summary_of_hand_made_rounds():
     assert pair.verdict(1.0, None) == ""
 
 
+def test_a_failed_contender_is_left_out():
+    """A run that failed (exit 1 after 1.6 s) must not count as a 1.6 s run."""
+    bad = _round(2.0, 4.0, 0.5, 10.0, 14.0, 10.2, 300.0, 200.0)
+    bad["run"] = {"wall_s": 1.6, "rc": 1, "peak_mib": 130.0, "error": "exit 1: bad name"}
+    s = pair.summarise(1_000_000, [bad])
+    assert s["overhead"] is None and s["run.wall_s"] is None and s["run_vs_raw_peak"] is None
+    assert s["same_iterations"] is None and s["objective_rel_diff"] is None
+    assert s["vs_linopy"] == pytest.approx(0.5)
+    assert s["errors"] == ["round 1 run: exit 1: bad name"]
+
+
+def test_run_names_are_names_chainopt_accepts():
+    from chainopt.names import check_name
+
+    for label in ("10k", "1M", "2M"):
+        for prefix in ("pair", "limit"):
+            check_name(pair.run_name(prefix, label), "--name")
+
+
+def test_earlier_runs_are_merged(tmp_path):
+    """--merge: an earlier file's sizes are reported unless this run measured them again."""
+    import json
+
+    env = {"date_utc": "2026-12-02 07:00 UTC", "cpu": "c", "cores": 2, "memory": "",
+           "python": "CPython", "highs": "1", "linopy": "0", "xarray": "0",
+           "chainopt_commit": "abc", "load_before": [0, 0, 0], "load_after": [0, 0, 0],
+           "command": "python benchmarks/pair.py --sizes 100k,300k"}
+    old = {"environment": env,
+           "summary": [{"size": "100k", "target": 100_000}, {"size": "300k", "target": 300_000}],
+           "rounds": {"100k": ROUNDS, "300k": ROUNDS}, "verify": {"size": "10k"},
+           "limit_check": None}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    earlier = pair.load_earlier([path])
+    now = dict(env, command="python benchmarks/pair.py --sizes 300k,1M")
+    envs, rows, per_size, ver, lc = pair.combine(
+        earlier, now, {"1M": {"target": 1_000_000, "rounds": ROUNDS[:1]},
+                       "300k": {"target": 300_000, "rounds": ROUNDS[:2]}}, None, None)
+    assert [r["size"] for r in rows] == ["100k", "300k", "1M"]
+    assert [len(v) for v in per_size.values()] == [3, 2, 1]
+    assert [e["sizes"] for e in envs] == [["100k"], ["1M", "300k"]]
+    assert envs[0]["verified"] and not envs[1]["verified"] and ver == {"size": "10k"}
+    assert lc is None
+
+
 def test_rotation_and_rounds_per_size():
     assert pair.rotate(["a", "b", "c"], 0) == ["a", "b", "c"]
     assert pair.rotate(["a", "b", "c"], 1) == ["b", "c", "a"]
@@ -98,18 +143,21 @@ def test_results_markdown_is_written(tmp_path):
            "memory": "8 GiB RAM", "python": "CPython 3.11.7", "highs": "1.16.0",
            "linopy": "0.10.1", "xarray": "2026.9.0", "chainopt_commit": "abc1234",
            "load_before": [3.5, 2.0, 1.0], "load_after": [3.9, 2.5, 1.2],
-           "command": "python benchmarks/pair.py --sizes 300k"}
+           "command": "python benchmarks/pair.py --sizes 300k", "sizes": ["300k"],
+           "verified": True, "limit_checked": True}
     lc = {"size": "2M", "vars": 2_000_000, "time_limit": 20.0, "rc": 4, "wall_s": 95.0,
           "peak_mib": 2500.0, "written": False, "message": "", "clean": True}
     ver = {"size": "10k", "chainopt": {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0},
            "numpy": {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0},
            "linopy": {"vars": 10, "rows": 5, "nnz": 21, "objective": 7.0}}
-    text = pair.render(env, rows, {"300k": rounds}, ver, lc, "3")
+    text = pair.render([env], rows, {"300k": rounds}, ver, lc)
     path = pair.write_results(tmp_path / "sub" / "RESULTS.md", text)
     got = path.read_text(encoding="utf-8")
     assert not (tmp_path / "sub" / "RESULTS.md.tmp").exists()
     assert "2 cores" in got and "HiGHS (highspy) 1.16.0" in got and "linopy 0.10.1" in got
+    assert "300k and the LP check and the limit check: measured 2026-12-02 08:00 UTC" in got
     assert "3.50, 2.00, 1.00 before" in got and "shared with other work" in got
+    assert "Rounds per size: 300k: 4." in got
     assert "| load + build, chainopt / linopy | ≤ 1.5 | 0.75 OK |" in got
     assert "| (chainopt run − raw HiGHS solve) / raw HiGHS solve |" in got
     assert "0.25 MISSED" in got
