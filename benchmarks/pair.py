@@ -636,7 +636,9 @@ def _env_lines(env: dict) -> list[str]:
     what = " and ".join(x for x in (what, " and ".join(extra)) if x) or "nothing"
     busy = max(lb[0], la[0], lb[1], la[1]) > 0.5 * (env["cores"] or 1)
     return [
-        f"{what[0].upper() + what[1:]}: measured {env['date_utc']} with `{env['command']}` on "
+        f"{what[0].upper() + what[1:]}: measured "
+        + (f"{env['started_utc']} to " if env.get("started_utc") else "until ")
+        + f"{env['date_utc']} with `{env['command']}` on "
         f"{env['cpu']}, {env['cores']} cores{', ' + env['memory'] if env['memory'] else ''}; "
         f"{env['python']}, HiGHS (highspy) {env['highs']}, linopy {env['linopy']} "
         f"(xarray {env['xarray']}); chainopt at {env['chainopt_commit'] or 'unknown commit'}. "
@@ -758,6 +760,7 @@ def main(argv: list[str] | None = None) -> int:
     earlier = load_earlier(args.merge)
     load_before = os.getloadavg()
     args.commit = code_version()  # at the start: the code the measurement ran
+    args.started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     OUT.mkdir(parents=True, exist_ok=True)
     if args.report_only:
         rows = save(args, argv, load_before, earlier, {}, None, None)
@@ -858,7 +861,13 @@ def load_earlier(paths: list[Path]) -> dict:
                                                  limit_checked=bool(data.get("limit_check")))]
         for label, rounds in data.get("rounds", {}).items():
             got["sizes"][label] = {"target": targets[label], "rounds": rounds}
-        got["envs"] += envs
+        # what this file measured is no longer an earlier file's
+        for e in got["envs"]:
+            e["sizes"] = [k for k in e.get("sizes", []) if k not in targets]
+            e["verified"] = e.get("verified") and not data.get("verify")
+            e["limit_checked"] = e.get("limit_checked") and not data.get("limit_check")
+        got["envs"] = [e for e in got["envs"]
+                       if e["sizes"] or e["verified"] or e["limit_checked"]] + envs
         got["verify"] = data.get("verify") or got["verify"]
         got["limit_check"] = data.get("limit_check") or got["limit_check"]
     return got
@@ -890,6 +899,7 @@ def save(args: argparse.Namespace, argv: list[str], load_before: tuple[float, fl
          lc: dict | None) -> list[dict]:
     """Write the report (``--results``) and the numbers (``--json``); the rows."""
     env = environment(load_before, os.getloadavg(), argv, getattr(args, "commit", ""))
+    env["started_utc"] = getattr(args, "started", None)
     envs, rows, per_size, ver, lc = combine(earlier, env, measured, ver, lc)
     write_results(args.results, render(envs, rows, per_size, ver, lc))
     args.json.parent.mkdir(parents=True, exist_ok=True)

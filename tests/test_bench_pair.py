@@ -144,7 +144,7 @@ def test_results_markdown_is_written(tmp_path):
            "linopy": "0.10.1", "xarray": "2026.9.0", "chainopt_commit": "abc1234",
            "load_before": [3.5, 2.0, 1.0], "load_after": [3.9, 2.5, 1.2],
            "command": "python benchmarks/pair.py --sizes 300k", "sizes": ["300k"],
-           "verified": True, "limit_checked": True}
+           "verified": True, "limit_checked": True, "started_utc": "2026-12-02 07:50"}
     lc = {"size": "2M", "vars": 2_000_000, "time_limit": 20.0, "rc": 4, "wall_s": 95.0,
           "peak_mib": 2500.0, "written": False, "message": "", "clean": True}
     ver = {"size": "10k", "chainopt": {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0},
@@ -155,7 +155,8 @@ def test_results_markdown_is_written(tmp_path):
     got = path.read_text(encoding="utf-8")
     assert not (tmp_path / "sub" / "RESULTS.md.tmp").exists()
     assert "2 cores" in got and "HiGHS (highspy) 1.16.0" in got and "linopy 0.10.1" in got
-    assert "300k and the LP check and the limit check: measured 2026-12-02 08:00 UTC" in got
+    assert ("300k and the LP check and the limit check: measured 2026-12-02 07:50 to "
+            "2026-12-02 08:00 UTC") in got
     assert "3.50, 2.00, 1.00 before" in got and "shared with other work" in got
     assert "Rounds per size: 300k: 4." in got
     assert "| load + build, chainopt / linopy | ≤ 1.5 | 0.75 OK |" in got
