@@ -391,6 +391,9 @@ def summarise(size: int, rounds: list[dict]) -> dict:
                                "simplex_iterations", "ipm_iterations"))):
         for k in keys:
             s[f"{who}.{k}"] = median_of(rounds, who, k)
+    for k in ("vars", "rows"):  # from the run's manifest when chainopt's build was skipped
+        if s[f"chainopt.{k}"] is None:
+            s[f"chainopt.{k}"] = median_of(rounds, "run", k)
     for k in RUN_PARTS:
         vals = [_ok(r, "run")["timings_s"].get(k) for r in rounds
                 if isinstance(_ok(r, "run").get("timings_s"), dict)]
