@@ -23,8 +23,6 @@ import pandas as pd
 import yaml
 
 from chainopt import __version__, batch
-from chainopt import sensitivity as sens
-from chainopt import sweep as sw
 from chainopt.atomic import check_replaceable, check_writable, write_text
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
@@ -43,24 +41,31 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.report import compare as cmp
-from chainopt.report import economics, parties, risk
-from chainopt.report.drift import compare_figures, compare_results, describe, key_figures
-from chainopt.report.excel import RESULTS_WORKBOOK, write_results_workbook
-from chainopt.report.html import write_report
-from chainopt.report.sweep_stats import summarise
 from chainopt.results import MANIFEST, RERUN, Results
 from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
     from chainopt.models.build import BuiltModel
     from chainopt.solve import SolveOptions, SolveOutcome
+    from chainopt.sweep import SweepFolder
 
 # Deliberately lazy: the model side (scipy.sparse, highspy, the families) loads on the
 # first build, so that `chainopt validate` and `chainopt show` do not pay for it.
 _build = lazy_module("chainopt.models.build")
 _extract = lazy_module("chainopt.extract")
 _solver = lazy_module("chainopt.solve")
+# Deliberately lazy: the report side (comparisons, HTML, sweeps, sensitivity, drift), so
+# that `chainopt validate` and `chainopt run` do not load what only other commands use.
+sens = lazy_module("chainopt.sensitivity")
+sw = lazy_module("chainopt.sweep")
+cmp = lazy_module("chainopt.report.compare")
+economics = lazy_module("chainopt.report.economics")
+parties = lazy_module("chainopt.report.parties")
+risk = lazy_module("chainopt.report.risk")
+_drift = lazy_module("chainopt.report.drift")
+_excel = lazy_module("chainopt.report.excel")
+_html = lazy_module("chainopt.report.html")
+_sweep_stats = lazy_module("chainopt.report.sweep_stats")
 
 __all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
            "run_many", "solve"]
@@ -214,7 +219,8 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         extra = None
         if excel:  # results.xlsx is written inside the temporary folder, before the rename
             def extra(tmp: Path) -> None:
-                write_results_workbook(results.tables, results.manifest, tmp / RESULTS_WORKBOOK)
+                _excel.write_results_workbook(results.tables, results.manifest,
+                                              tmp / _excel.RESULTS_WORKBOOK)
         results.save(folder, overwrite=overwrite, extra=extra)
     return results
 
@@ -376,13 +382,13 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
-    summary = summarise(kpis)
+    summary = _sweep_stats.summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, full, folder, options)
     return kpis, summary, folder.path
 
 
-def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
+def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
     """The folder and recorded request of a sweep to finish."""
     folder = sw.SweepFolder(Path(resume))
     meta_path = folder.path / "sweep.json"
@@ -395,7 +401,7 @@ def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
 def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
-               ) -> tuple[sw.SweepFolder, dict, list]:
+               ) -> tuple[SweepFolder, dict, list]:
     """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), and
     its variants. Everything is checked before the folder is written: the name, the
     settings or distributions (bounded YAML), the base and each setting against it."""
@@ -449,7 +455,7 @@ def _sweep_variants(meta: dict) -> list:
     return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
 
 
-def _write_sweep_tables(folder: sw.SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
+def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
     """``<table>.csv`` in the sweep folder, each written to a temporary file and renamed."""
     for table, df in tables.items():
         tmp = folder.path / f".{table}.csv.tmp"
@@ -458,7 +464,7 @@ def _write_sweep_tables(folder: sw.SweepFolder, tables: dict[str, pd.DataFrame])
 
 
 def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
-                       folder: sw.SweepFolder, options: SolveOptions | None) -> None:
+                       folder: SweepFolder, options: SolveOptions | None) -> None:
     """Full results of the variants named in ``full``, under ``variants/<id>/``."""
     by_id = {v.id: v for v in variants}
     for vid in full:
@@ -467,15 +473,17 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
 
 
 def sensitivity(source: str | Path | None, project: str | None = None,
-                drivers: list[str] | tuple[str, ...] = sens.DRIVERS, swing: float = 0.2,
+                drivers: list[str] | tuple[str, ...] | None = None, swing: float = 0.2,
                 sweep_folder: str | Path | None = None, out: str | Path | None = None,
                 options: SolveOptions | None = None, progress=None) -> dict:
     """Break-even values and a tornado of ``project``'s incremental NPV in a scenario
     (see :mod:`chainopt.sensitivity`), and/or the Monte Carlo spread of every project's
     incremental NPV from a sweep folder. Writes ``breakeven.csv``, ``tornado.csv``,
     ``tornado.png`` to ``<out>/sensitivity-<scenario>-<project>/`` and ``projects_mc.csv``,
-    ``projects_mc.png`` to the sweep folder. Returns the tables and the files written."""
+    ``projects_mc.png`` to the sweep folder. Returns the tables and the files written.
+    ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
+    drivers = sens.DRIVERS if drivers is None else drivers
     out_tables: dict = {"files": []}
     plt = None
     if source is not None and project:
@@ -611,7 +619,7 @@ def report(folder: str | Path, out: str | Path | None = None,
     the paths written, the HTML first. ``measure``: the Sankey's band widths (mass,
     energy or value)."""
     try:
-        return write_report(folder, out=out, static=static, pptx=pptx, measure=measure)
+        return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(folder, exc) from None
 
@@ -748,11 +756,11 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         relax=bool(opts.get("relax", False)))
     fresh = run(case, save=False, options=options)
     try:
-        report = compare_results(saved, fresh, rtol=rtol, atol=atol)
+        report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
     if len(report):
-        raise ResultsDifferError(describe(report, rtol=rtol, atol=atol))
+        raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
     return report
 
 
@@ -769,7 +777,7 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
     written = []
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
-        figures = {"rerun": str(src), **key_figures(res)}
+        figures = {"rerun": str(src), **_drift.key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
         written.append(write_text(child(folder, name, f"{src}: name").with_suffix(".yaml"),
                                   yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)))
@@ -797,9 +805,10 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
             raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
-        current = {"rerun": golden["rerun"], **key_figures(run(golden["rerun"], save=False))}
+        fresh = run(golden["rerun"], save=False)
+        current = {"rerun": golden["rerun"], **_drift.key_figures(fresh)}
         try:
-            lines = compare_figures(golden, current, rtol=rtol, atol=atol)
+            lines = _drift.compare_figures(golden, current, rtol=rtol, atol=atol)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
                                       f"{exc})", "write it again with chainopt snapshot "

@@ -30,7 +30,9 @@ app = typer.Typer(
          "Example: chainopt run   (solves the embedded default case)",
 )
 console = Console()
-err = Console(stderr=True)
+# messages are never broken inside a word (a file path stays whole for copying); the
+# terminal wraps long lines itself
+err = Console(stderr=True, soft_wrap=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx) or embedded case name; default: "

@@ -248,9 +248,10 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
                                                  S.kSolutionLimit, S.kInterrupt):
         result_status = "feasible"
     else:
+        other = "simplex" if opts["method"] == "ipm" else "ipm"
         raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
-                          f"after {t_solve:.1f} s without a usable plan; raise --time-limit "
-                          "or try --method ipm")
+                          f"after {t_solve:.1f} s ({opts['method']}) without a usable plan; "
+                          f"raise --time-limit or try --method {other}")
     gap = float(info.mip_gap) if built.is_mip else None
     objective = float(info.objective_function_value)
     extra = {}

@@ -13,10 +13,14 @@ COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
 
 
 def test_time_limit_without_a_plan_is_a_solver_error(tmp_path):
+    """The message names the method used and suggests the other one."""
     built = api.build_model(api.load_case("small_chain"))
     with pytest.raises(SolverError, match="Time limit") as exc:
         api.solve(built, SolveOptions(time_limit_s=1e-9))
     assert exc.value.exit_code == 4
+    assert "(simplex)" in str(exc.value) and "try --method ipm" in str(exc.value)
+    with pytest.raises(SolverError, match=r"\(ipm\).*try --method simplex"):
+        api.solve(built, SolveOptions(time_limit_s=1e-9, method="ipm"))
 
 
 def test_time_limit_writes_nothing(tmp_path):

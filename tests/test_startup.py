@@ -19,6 +19,17 @@ def _imported_after(code: str) -> set[str]:
     probe = (f"import json, sys\n{code}\n"
              f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & "
              f"set({list(HEAVY)!r}))))")
+    return _probe(probe)
+
+
+def _chainopt_modules_after(code: str) -> set[str]:
+    """chainopt modules whose code ran (a lazy module not yet used is a _LazyModule)."""
+    return _probe(f"import json, sys\n{code}\n"
+                  "print(json.dumps(sorted(m for m, mod in sys.modules.items() if "
+                  "m.startswith('chainopt') and type(mod).__name__ != '_LazyModule')))")
+
+
+def _probe(probe: str) -> set[str]:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
@@ -52,3 +63,17 @@ def test_a_default_run_never_imports_pyomo():
             "a.run('small_chain', out=tempfile.mkdtemp())")
     assert _imported_after(code) & {"pyomo", "plotly", "matplotlib", "dask",
                                     "openpyxl"} == set()
+
+
+REPORT_SIDE = {"chainopt.report.html", "chainopt.report.compare", "chainopt.report.charts",
+               "chainopt.sweep", "chainopt.sensitivity", "chainopt.report.drift"}
+
+
+def test_validate_and_run_do_not_load_the_report_side():
+    """Comparisons, HTML reports, sweeps and sensitivity load only for their commands."""
+    validate = ("from chainopt.cli import app\ntry:\n    app(['validate', 'small_chain'])\n"
+                "except SystemExit:\n    pass")
+    run = ("import tempfile\nimport chainopt.api as a\n"
+           "a.run('small_chain', out=tempfile.mkdtemp())")
+    assert _chainopt_modules_after(validate) & REPORT_SIDE == set()
+    assert _chainopt_modules_after(run) & REPORT_SIDE == set()

@@ -19,31 +19,43 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import inner_join, lookup, positions, ranks
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, Case, split_list
 from chainopt.case.units import factor
 from chainopt.case.vintage import Vintages, parse_ramp
+
+# Columns no model frame reads (only reports do, from the case tables): not carried into
+# the period-expanded frames.
+NOT_MODELLED = ("description", "source")
 
 
 def by_period(case: Case, table: str, columns: list[str],
               frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows of ``table`` crossed with the periods, period-varying ``columns`` resolved.
 
-    The result has every column of the table plus ``period``; each of ``columns``
-    takes the override from ``<table>_by_period.csv`` where one is given.
+    The result has every column of the table but :data:`NOT_MODELLED`, plus ``period``;
+    each of ``columns`` takes the override from ``<table>_by_period.csv`` where one is
+    given.
     """
     spec = TABLES[table]
     base = case.tables[table] if frame is None else frame
-    periods = pd.DataFrame({"period": case.meta.period_names})
-    out = base.merge(periods, how="cross")
+    base = base.drop(columns=[c for c in NOT_MODELLED if c in base.columns])
+    names = pd.Series(case.meta.period_names, dtype="str")
+    n, k = len(base), len(names)  # row i of base x period j -> row i*k + j (a cross merge)
+    out = base.take(np.repeat(np.arange(n), k)).reset_index(drop=True)
+    out["period"] = names.take(np.tile(np.arange(k), n)).reset_index(drop=True)
     ov = case.by_period.get(table)
-    if ov is not None and len(ov):
-        key = [*spec.key, "period"]
-        cols = [c for c in columns if c in ov.columns]
-        out = out.merge(ov[key + cols], on=key, how="left", suffixes=("", "_ov"))
-        for c in cols:
-            out[c] = out[c + "_ov"].where(out[c + "_ov"].notna(), out[c])
-        out = out.drop(columns=[c + "_ov" for c in cols])
+    if ov is not None and len(ov):  # override row -> row i*k + j of its key and period
+        key = list(spec.key)
+        i = pd.MultiIndex.from_frame(base[key]).get_indexer(pd.MultiIndex.from_frame(ov[key]))
+        at = i * k + positions(ov["period"], list(names))
+        found = (i >= 0) & (at >= i * k)
+        for c in (c for c in columns if c in ov.columns):
+            given = found & ov[c].notna().to_numpy()
+            values = out[c].to_numpy(copy=True)
+            values[at[given]] = ov[c].to_numpy()[given]
+            out[c] = values
     return out
 
 
@@ -99,8 +111,7 @@ class ModelIndex:
 
     def pos(self, period: pd.Series) -> np.ndarray:
         """Position (0-based) of each element of ``period`` in the case's periods."""
-        idx = pd.Index(self.periods["period"].astype(object)).get_indexer(
-            pd.Series(period, dtype=object))
+        idx = positions(period, list(self.periods["period"]))
         if (idx < 0).any():
             raise KeyError(f"unknown periods: {sorted(set(pd.Series(period)[idx < 0]))}")
         return idx
@@ -164,7 +175,7 @@ def _timed(builds: pd.DataFrame, periods: pd.DataFrame, disc: Discounting) -> pd
     """Builds (construction starting in ``period``) with ``first_use`` = start + lead,
     keeping those usable before the horizon ends."""
     start_of = dict(zip(periods["period"], periods["start_year"], strict=True))
-    first = builds["period"].map(start_of).astype(float) + builds["lead"].astype(float)
+    first = lookup(builds["period"], start_of) + builds["lead"].to_numpy(dtype=float)
     return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
 
 
@@ -199,17 +210,23 @@ def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: D
 
 
 def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:
-    """One row per (unit, mode of its process, period), in unit, mode, period order."""
+    """One row per (unit, mode of its process, period), in unit, mode, period order:
+    the unit x mode-period pairs of one process joined and sorted on integer codes."""
     modes = by_period(case, "modes", ["variable_cost_usd_per_unit"])
-    act = units[["unit", "site", "process"]].merge(
-        modes[["mode", "process", "period", "variable_cost_usd_per_unit", "capacity_use"]],
-        on="process")
-    act = act.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})
-    order = {p: i for i, p in enumerate(case.meta.period_names)}
-    act = act.assign(_p=act["period"].map(order)).sort_values(["unit", "mode", "_p"],
-                                                               kind="stable")
-    return act[["unit", "mode", "period", "site", "process", "variable_cost",
-                "capacity_use"]].reset_index(drop=True)
+    i, j = inner_join(units["process"], modes["process"])  # unit i x mode-period j
+    order = np.lexsort((positions(modes["period"], case.meta.period_names)[j],
+                        ranks(modes["mode"])[j], ranks(units["unit"])[i]))
+    i, j = i[order], j[order]
+
+    def pick(frame: pd.DataFrame, rows: np.ndarray, column: str) -> pd.Series:
+        return frame[column].take(rows).reset_index(drop=True)
+
+    return pd.DataFrame({
+        "unit": pick(units, i, "unit"), "mode": pick(modes, j, "mode"),
+        "period": pick(modes, j, "period"), "site": pick(units, i, "site"),
+        "process": pick(units, i, "process"),
+        "variable_cost": pick(modes, j, "variable_cost_usd_per_unit"),
+        "capacity_use": pick(modes, j, "capacity_use")})
 
 
 def _mode_flows(case: Case) -> pd.DataFrame:
@@ -299,6 +316,8 @@ def _policies(case: Case) -> pd.DataFrame:
 
 def _constraints(case: Case) -> pd.DataFrame:
     """User constraints by period, only in the periods each one lists (blank: all)."""
+    if case.tables["constraints"].empty:
+        return _no_rows("constraint period sense", "rhs")
     cons = by_period(case, "constraints", ["rhs"])
     allowed = cons[["period"]].join(split_list(cons["periods"]).rename("_allowed"))
     keep = allowed["_allowed"].isna() | (allowed["_allowed"] == allowed["period"])
@@ -321,6 +340,9 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
     segment s between points s-1 and s has size ``S_s - S_(s-1)`` and capex
     ``(C_s - C_(s-1)) / (S_s - S_(s-1)) * 1000`` USD per unit/yr. ``convex``: per unit,
     capex per unit non-decreasing over its segments."""
+    if seg.empty and curve.empty:
+        return (_no_rows("unit", "segment size capex").assign(convex=np.zeros(0, dtype=bool)),
+                _no_rows("unit", "fixed"))
     seg = seg.sort_values(["unit", "segment"], kind="stable").rename(
         columns={"size_k_per_yr": "size", "capex_usd_per_unit_yr": "capex"})[
         ["unit", "segment", "size", "capex"]]
@@ -341,6 +363,16 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
         out["unit"], sort=False).transform("any")
     out["convex"] = ~falls.astype(bool)
     return out.reset_index(drop=True), curve_fixed.reset_index(drop=True)
+
+
+def _no_rows(*groups: str) -> pd.DataFrame:
+    """A frame with no rows whose columns are named by space-separated groups that
+    alternate text (str) and numbers (float): ``_no_rows("unit site", "capacity", "note")``."""
+    columns: dict[str, object] = {}
+    for k, group in enumerate(groups):
+        for name in group.split():
+            columns[name] = pd.array([], dtype="str" if k % 2 == 0 else "float64")
+    return pd.DataFrame(columns)
 
 
 def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
@@ -369,6 +401,11 @@ def _blending(case: Case, periods: pd.DataFrame):
     the product's unit cannot be converted to the basis: then per t or m3).
     """
     t = case.tables
+    if t["blends"].empty:  # the usual case: no blending at all
+        return (_no_rows("blend component period site product basis", "share to_product "
+                         "basis_per_unit product_basis", "spec_unit", "variable_cost"),
+                _no_rows("blend period", "capacity"),
+                _no_rows("blend property period bound", "limit", "component", "coef"))
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
     comp = bl.join(split_list(bl["components"]).rename("component"))
     sh = _shares(bl["shares"])

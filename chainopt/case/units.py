@@ -47,13 +47,17 @@ def conversion_factors(table: pd.DataFrame, commodities: pd.DataFrame) -> pd.Ser
     """Per row of ``table``: the factor from its ``stated_unit`` to the commodity's unit."""
     com = commodities.set_index("commodity")
     stated = table["stated_unit"]
-    need = stated.ne("") & stated.ne(table["commodity"].map(com["unit"]))
-    out = pd.Series(1.0, index=table.index)
-    for i in table.index[need.to_numpy()]:
-        c = table.at[i, "commodity"]
-        out[i] = factor(stated[i], com.at[c, "unit"], com.at[c, "density_t_per_m3"],
-                        com.at[c, "energy_gj_per_t"])
-    return out
+    need = (stated.ne("") & stated.ne(table["commodity"].map(com["unit"]))).to_numpy()
+    out = np.ones(len(table))
+    pairs = table.loc[need, ["stated_unit", "commodity"]]
+    if len(pairs):  # one factor per distinct (stated unit, commodity)
+        distinct = pairs.drop_duplicates()
+        f = [factor(u, com.at[c, "unit"], com.at[c, "density_t_per_m3"],
+                    com.at[c, "energy_gj_per_t"])
+             for u, c in zip(distinct["stated_unit"], distinct["commodity"], strict=True)]
+        at = pd.MultiIndex.from_frame(distinct).get_indexer(pd.MultiIndex.from_frame(pairs))
+        out[need] = np.asarray(f, dtype=float)[at]
+    return pd.Series(out, index=table.index)
 
 
 def apply(table: pd.DataFrame, name: str, f: pd.Series) -> pd.DataFrame:

@@ -9,6 +9,7 @@ rules (mass balance of modes, processes without modes, project settings) follow.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -17,6 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from chainopt.case import levers, units
+from chainopt.case.codes import isin, lookup
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -104,89 +106,140 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
 
 def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                columns: dict[str, Column] | None = None) -> pd.DataFrame:
-    """Check columns and cell types of one table; return it with typed, defaulted columns."""
+    """Check columns and cell types of one table; return it with typed, defaulted columns.
+
+    Each column is checked with whole-array operations on numpy arrays (a pandas string
+    method only where a pattern must match); the typed table is assembled once at the end.
+    """
     cols = columns if columns is not None else spec.column_map
     if df.empty and set(df.columns) <= set(cols):
         return _empty(cols)
-    df = df.copy()
-    df["_row"] = np.arange(len(df)) + 2
+    rows = np.arange(len(df)) + 2
+    shown = df.assign(_row=rows)  # the cells as given, for messages
     for c in df.columns:
-        if c != "_row" and c not in cols:
+        if c not in cols:
             out.add(f"{file}, column {c}", "unknown column",
                     closest(c, cols) or f"known columns: {', '.join(cols)}")
+    data: dict[str, object] = {}
     for name, col in cols.items():
         present = name in df.columns
         if not present:
             if col.required:
                 out.add(f"{file}, column {name}", "required column is missing",
                         f"add a '{name}' column")
-            df[name] = ""
-        s = df[name].astype(str)
-        blank = s.eq("")
+            shown[name] = ""
+            a = np.full(len(df), "", dtype=object)
+        else:
+            a = df[name].astype(str).to_numpy(dtype=object)
+        blank = a == ""
         if col.required and present:
-            out.rows(file, df, blank, name, "a value is required here")
+            out.rows(file, shown, blank, name, "a value is required here")
         if col.kind == "name":
-            bad = ~blank & ~s.str.fullmatch(NAME_PATTERN)
-            out.rows(file, df, bad, name, "names must be snake_case: lower-case letters, "
+            bad = ~blank & ~_matches(a, NAME_PATTERN)
+            out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
                      "digits and _, starting with a letter",
-                     hint=f"e.g. '{_snake(s[bad].iloc[0]) if bad.any() else ''}'")
-            df[name] = s
+                     hint=f"e.g. '{_snake(a[bad][0]) if bad.any() else ''}'")
+            data[name] = a
         elif col.kind in ("float", "int"):
-            num = pd.to_numeric(s.where(~blank), errors="coerce")
-            nan_text = s.str.lower().isin(["nan", "+nan", "-nan"])
-            notnum = ~blank & num.isna() & ~nan_text
-            comma = s.str.fullmatch(r"[-+]?\d+,\d+")
-            out.rows(file, df, notnum & comma, name, "not a number",
-                     hint="decimal comma? write the decimal point: 1.5, not 1,5")
-            out.rows(file, df, notnum & ~comma, name, "not a number")
-            finite = np.isfinite(num.fillna(0.0)) & ~nan_text
-            out.rows(file, df, ~finite, name, "must be a finite number")
-            if col.lo is not None:
-                low = num < col.lo if not col.lo_open else num <= col.lo
-                word = "greater than" if col.lo_open else "at least"
-                out.rows(file, df, low.fillna(False) & finite, name,
-                         f"must be {word} {col.lo:g}")
-            if col.hi is not None:
-                out.rows(file, df, (num > col.hi).fillna(False) & finite, name,
-                         f"must be at most {col.hi:g}")
-            if col.kind == "int":
-                frac = num.notna() & (num % 1 != 0) & finite
-                out.rows(file, df, frac, name, "must be a whole number")
-            if col.default is not None:
-                num = num.fillna(float(col.default))  # type: ignore[arg-type]
-            df[name] = num.astype(float)
+            data[name] = _number(col, a, blank, file, shown, out)
         elif col.kind == "bool":
-            low = s.str.lower()
-            ok = low.isin(["true", "false", "yes", "no", "1", "0", ""])
-            out.rows(file, df, ~ok, name, "must be true or false")
-            val = low.isin(["true", "yes", "1"])
-            df[name] = val.where(~blank, bool(col.default))
+            low = np.strings.lower(a.astype(str))
+            ok = np.isin(low, ["true", "false", "yes", "no", "1", "0", ""])
+            out.rows(file, shown, ~ok, name, "must be true or false")
+            data[name] = np.where(blank, bool(col.default), np.isin(low, ["true", "yes", "1"]))
         elif col.kind == "enum":
-            bad = ~blank & ~s.isin(col.choices)
+            bad = ~blank & ~np.isin(a, list(col.choices))
             hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"
-                     for v in s[bad].unique()}
-            out.rows(file, df, bad, name, "not an allowed value", hints=hints)
-            df[name] = s.where(~blank, str(col.default or ""))
-        elif col.kind == "shares":
-            items = split_list(s)
-            num = pd.to_numeric(items, errors="coerce")
-            bad_idx = items.index[(num.isna() | (num <= 0) | (num > 1)).to_numpy()].unique()
-            out.rows(file, df, pd.Series(df.index.isin(bad_idx), index=df.index), name,
-                     "must be shares in (0, 1] separated by ;", hint="e.g. 0.5;0.8")
-            df[name] = items.groupby(level=0).agg(";".join).reindex(df.index).fillna("")
-        elif col.kind == "refs":  # canonical "a;b" (spaces stripped); checked later
-            df[name] = split_list(s).groupby(level=0).agg(";".join).reindex(df.index).fillna(
-                str(col.default or ""))
+                     for v in set(a[bad])}
+            out.rows(file, shown, bad, name, "not an allowed value", hints=hints)
+            data[name] = np.where(blank, str(col.default or ""), a)
+        elif col.kind in ("shares", "refs") and blank.all():
+            data[name] = np.full(len(a), "" if col.kind == "shares" else str(col.default or ""),
+                                 dtype=object)
+        elif col.kind in ("shares", "refs"):
+            items = split_list(pd.Series(a, index=df.index))
+            if col.kind == "shares":
+                num = pd.to_numeric(items, errors="coerce")
+                bad_idx = items.index[(num.isna() | (num <= 0) | (num > 1)).to_numpy()]
+                out.rows(file, shown, df.index.isin(bad_idx), name,
+                         "must be shares in (0, 1] separated by ;", hint="e.g. 0.5;0.8")
+            # canonical "a;b" (spaces stripped); references are checked later
+            fill = "" if col.kind == "shares" else str(col.default or "")
+            data[name] = _rejoin(items, df.index, fill)
         else:  # ref, text: checked against other tables later
-            df[name] = s.where(~blank, str(col.default or ""))
-    return df[[*cols, "_row"]]
+            data[name] = np.where(blank, str(col.default or ""), a)
+    data["_row"] = rows
+    return pd.DataFrame(data, index=df.index)
+
+
+def _rejoin(items: pd.Series, index: pd.Index, fill: str) -> np.ndarray:
+    """Each row's items (from :func:`split_list`, in row order) joined with ``;`` again,
+    ``fill`` for a row without items: ``" a ; b;"`` -> ``"a;b"``. The items of a row are
+    summed as strings in one ``np.add.reduceat`` (no Python loop over rows)."""
+    out = np.full(len(index), fill, dtype=object)
+    if len(items):
+        row = index.get_indexer(items.index)
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        parts = items.to_numpy(dtype=object).copy()
+        more = np.ones(len(parts), dtype=bool)
+        more[np.r_[starts[1:] - 1, len(parts) - 1]] = False  # a row's last item: no ';'
+        parts[more] = parts[more] + ";"
+        out[row[starts]] = np.add.reduceat(parts, starts)
+    return out
+
+
+def _matches(a: np.ndarray, pattern: str) -> np.ndarray:
+    """Whether each text matches ``pattern`` entirely (vectorised by pandas)."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    return pd.Series(a, dtype=str).str.fullmatch(pattern).to_numpy(dtype=bool)
+
+
+def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.DataFrame,
+            out: _Collector) -> np.ndarray:
+    """A float or int column's values (default where blank), every bad cell reported."""
+    name = col.name
+    num = pd.to_numeric(np.where(blank, np.nan, a), errors="coerce").astype(float)
+    notnum = ~blank & np.isnan(num)
+    if notnum.any():  # a spelled-out NaN is a number, but not a finite one
+        text = pd.Series(a[notnum], dtype=str)
+        nan_text = np.zeros(len(a), dtype=bool)
+        nan_text[notnum] = text.str.lower().isin(["nan", "+nan", "-nan"]).to_numpy()
+        comma = np.zeros(len(a), dtype=bool)
+        comma[notnum] = text.str.fullmatch(r"[-+]?\d+,\d+").to_numpy(dtype=bool)
+        notnum &= ~nan_text
+        out.rows(file, shown, notnum & comma, name, "not a number",
+                 hint="decimal comma? write the decimal point: 1.5, not 1,5")
+        out.rows(file, shown, notnum & ~comma, name, "not a number")
+    else:
+        nan_text = np.zeros(len(a), dtype=bool)
+    finite = np.isfinite(np.where(np.isnan(num), 0.0, num)) & ~nan_text
+    out.rows(file, shown, ~finite, name, "must be a finite number")
+    with np.errstate(invalid="ignore"):
+        if col.lo is not None:
+            low = num <= col.lo if col.lo_open else num < col.lo
+            word = "greater than" if col.lo_open else "at least"
+            out.rows(file, shown, low & finite, name, f"must be {word} {col.lo:g}")
+        if col.hi is not None:
+            out.rows(file, shown, (num > col.hi) & finite, name, f"must be at most {col.hi:g}")
+        if col.kind == "int":
+            frac = ~np.isnan(num) & (num % 1 != 0) & finite
+            out.rows(file, shown, frac, name, "must be a whole number")
+    if col.default is not None:
+        num = np.where(np.isnan(num), float(col.default), num)  # type: ignore[arg-type]
+    return num
 
 
 def _empty(cols: dict[str, Column]) -> pd.DataFrame:
-    """A typed table with no rows (absent optional tables)."""
+    """A typed table with no rows (absent optional tables): a copy of one made once."""
+    return _empty_frame(tuple((n, c.kind) for n, c in cols.items())).copy()
+
+
+@functools.cache
+def _empty_frame(kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     dtypes = {"float": float, "int": float, "bool": bool}
-    data = {n: pd.Series(dtype=dtypes.get(c.kind, str)) for n, c in cols.items()}
-    return pd.DataFrame({**data, "_row": pd.Series(dtype="int64")})
+    data = {n: pd.array([], dtype=dtypes.get(k, "str")) for n, k in kinds}
+    return pd.DataFrame({**data, "_row": pd.array([], dtype="int64")})
 
 
 def _snake(text: str) -> str:
@@ -226,18 +279,21 @@ REF_NOUNS = {"commodities": "commodity", "processes": "process", "properties": "
 
 def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: set[str],
                 out: _Collector) -> None:
+    if not len(df):
+        return
     s = df[col.name]
     if col.kind == "refs":
         parts = split_list(s)
-        bad_idx = parts.index[~parts.isin(valid)].unique()
-        bad_vals = parts[~parts.isin(valid)]
+        unknown = ~isin(parts, valid)
+        bad_idx = parts.index[unknown].unique()
+        bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
         hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
                                                        .first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
-    bad = s.ne("") & ~s.isin(valid)
+    bad = s.ne("").to_numpy() & ~isin(s, valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
@@ -272,7 +328,7 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
         _check_refs(file, norm, cols["period"], periods, out)
     keys = join_keys(table, parent.key)
     mine = join_keys(norm, parent.key)
-    bad = ~mine.isin(set(keys))
+    bad = ~isin(mine, keys)
     # a key column with a default (a market's tier) that the file leaves out is not named
     named = [k for k in parent.key if k in df.columns or parent.column_map[k].default
              in (None, "")]
@@ -287,12 +343,14 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
     com = t["commodities"].set_index("commodity")
     if "mode_flows" in t and "modes" in t and len(t["mode_flows"]):
         mf = t["mode_flows"]
-        no_flow = ~t["modes"]["mode"].isin(set(mf["mode"]))
+        no_flow = ~isin(t["modes"]["mode"], mf["mode"])
         out.rows("modes.csv", t["modes"], no_flow, "mode",
                  "mode has no rows in mode_flows.csv", hint="give it inputs and outputs")
         unit = mf["commodity"].map(com["unit"])
-        factor = unit.map(lambda u: UNITS.get(u, ("", np.nan))[1]).astype(float)
-        is_mass = unit.map(lambda u: UNITS.get(u, ("",))[0] == "mass").astype(bool)
+        factor = pd.Series(lookup(unit, {u: f for u, (_, f) in UNITS.items()}),
+                           index=mf.index)
+        is_mass = pd.Series(isin(unit, [u for u, (d, _) in UNITS.items() if d == "mass"]),
+                            index=mf.index)
         is_emis = mf["commodity"].map(com["kind"]).eq("emission").astype(bool)
         signed = mf["amount_per_unit"] * factor * np.where(mf["direction"] == "out", 1, -1)
         g = pd.DataFrame({"mode": mf["mode"], "net": signed, "mass": is_mass | is_emis,
@@ -304,7 +362,8 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         all_mass = grp["mass"].all()
         net = grp["net"].sum()
         fed = grp["in"].sum()
-        creates = all_mass & (net > MASS_TOLERANCE * grp["net"].apply(lambda x: x.abs().sum()))
+        gross = g["net"].abs().groupby(g["mode"]).sum()
+        creates = all_mass & (net > MASS_TOLERANCE * gross)
         creates &= fed > 0
         for mode in creates[creates].index[:MAX_PER_CHECK]:
             rows = mf.loc[mf["mode"] == mode, "_row"].tolist()
@@ -562,8 +621,7 @@ def validate(raw: RawCase) -> Case:
         elif spec.required:
             out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
         else:
-            empty = pd.DataFrame({c.name: pd.Series(dtype=str) for c in spec.columns})
-            tables[name] = _normalise(spec, empty, f"{name}.csv", out)
+            tables[name] = _empty(spec.column_map)
     keys = _key_sets(meta, tables)
     for name, spec in TABLES.items():
         for col in spec.columns:

@@ -43,14 +43,16 @@ from chainopt.case.discount import Discounting
 def parse_ramp(texts: pd.Series | list[str]) -> np.ndarray:
     """``ramp_up`` cells (``"0.5;0.8"``: usable share in the first years) -> a padded array.
 
-    Returns shape (n, K), K the longest ramp (at least 1), padded with 1.0.
+    Returns shape (n, K), K the longest ramp (at least 1), padded with 1.0. Each distinct
+    text is parsed once; the rows take their text's parsed row.
     """
-    parts = [[float(x) for x in str(t).split(";") if x.strip() != ""] for t in texts]
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object).astype(str))
+    parts = [[float(x) for x in t.split(";") if x.strip() != ""] for t in uniques]
     k = max([1, *(len(p) for p in parts)])
-    out = np.ones((len(parts), k))
-    for i, p in enumerate(parts):
-        out[i, :len(p)] = p
-    return out
+    table = np.ones((len(parts), k))
+    for i, p in enumerate(parts):  # one row per distinct text
+        table[i, :len(p)] = p
+    return table[codes]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ The new-capacity terms (continuous expansion and projects) are added by
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from chainopt.case.codes import inner_join
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import CapacityRows, LinearProgram
@@ -50,9 +52,9 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
                      ix.pos(a["period"]))
 
     flows = ix.mode_flows[~ix.mode_flows["commodity"].isin(ix.emission_commodities)]
-    terms = a[["mode", "site", "period"]].assign(col=cols).merge(flows, on="mode")
-    lp.add_balance(terms["site"], terms["commodity"], terms["period"],
-                   terms["col"].to_numpy(), terms["coef"].to_numpy())
+    i, j = inner_join(a["mode"], flows["mode"])  # activity row i x flow j of its mode
+    lp.add_balance(pd.Categorical(a["site"]).take(i), pd.Categorical(flows["commodity"]).take(j),
+                   pd.Categorical(a["period"]).take(i), cols[i], flows["coef"].to_numpy()[j])
 
     uc = ix.unit_cap
     lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],

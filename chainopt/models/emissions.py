@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import inner_join
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD, conversion, transport
 from chainopt.models.lp import LinearProgram
@@ -38,9 +39,13 @@ def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
     Columns: col, site, commodity (emission), period, coef (emission per unit of the column).
     """
     fam = lp.family(conversion.ACTIVITY.label)
-    a = ix.activity.assign(col=np.arange(fam.start, fam.stop))
     flows = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
-    act = a.merge(flows, on="mode")[["col", "site", "commodity", "period", "coef"]]
+    i, j = inner_join(ix.activity["mode"], flows["mode"])  # activity i x emission j
+    act = pd.DataFrame({
+        "col": fam.start + i, "site": ix.activity["site"].take(i).reset_index(drop=True),
+        "commodity": flows["commodity"].take(j).reset_index(drop=True),
+        "period": ix.activity["period"].take(i).reset_index(drop=True),
+        "coef": flows["coef"].to_numpy(float)[j]})
     fam = lp.family(transport.FLOW.label)
     f = ix.flow.assign(col=np.arange(fam.start, fam.stop))[["col", "link", "from_site",
                                                              "period"]]

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from chainopt.case.codes import positions
+
 INF = np.inf
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex",
@@ -44,18 +46,27 @@ class Family:
 
     def ids(self, keys: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
         """Ids of this family's elements matching each row of ``keys`` (-1 where there is
-        none), by one vectorised index lookup: all the family's key columns, matched with
-        ``keys``' ``columns`` (default: the same names)."""
+        none): all the family's key columns, matched with ``keys``' ``columns`` (default:
+        the same names), on integer codes. Each key column is factorised over the
+        family's names (codes 0..n_c-1); a row's codes combine into one integer
+        ``(..(k_1 n_2 + k_2) n_3 + ..)``, looked up in one hash index."""
         on = list(self.keys.columns)
         mine = columns or on
-        if len(on) == 1:
-            index = pd.Index(self.keys[on[0]])
-            wanted = pd.Index(keys[mine[0]])
-        else:
-            index = pd.MultiIndex.from_frame(self.keys[on])
-            wanted = pd.MultiIndex.from_arrays([keys[c] for c in mine])
-        pos = index.get_indexer(wanted)
-        return np.where(pos >= 0, pos + self.start, -1)
+        coded = [pd.factorize(self.keys[a]) for a in on]
+        if np.prod([float(len(names)) + 1 for _, names in coded]) > 2.0 ** 62:
+            pos = pd.MultiIndex.from_frame(self.keys[on]).get_indexer(  # would overflow
+                pd.MultiIndex.from_arrays([keys[c] for c in mine]))
+            return np.where(pos >= 0, pos + self.start, -1)
+        own = np.zeros(len(self.keys), dtype=np.int64)
+        want = np.zeros(len(keys), dtype=np.int64)
+        found = np.ones(len(keys), dtype=bool)
+        for (codes, names), b in zip(coded, mine, strict=True):
+            at = positions(keys[b], list(names))
+            found &= at >= 0
+            own = own * max(len(names), 1) + codes
+            want = want * max(len(names), 1) + np.maximum(at, 0)
+        pos = pd.Index(own).get_indexer(want)
+        return np.where(found & (pos >= 0), pos + self.start, -1)
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,11 @@ class LinearProgram:
     _rlb: list[np.ndarray] = field(default_factory=list)
     _rub: list[np.ndarray] = field(default_factory=list)
     _terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    _balance: list[pd.DataFrame] = field(default_factory=list)
+    # balance contributions: (site, commodity, period) as integer codes of _names, cols,
+    # coefs; names are coded once per call (pandas factorize), never compared as text
+    _balance: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    _names: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {"site": {}, "commodity": {}, "period": {}})
     # (columns, coefficients, category, period position of each term)
     objective_terms: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = field(
         default_factory=list)
@@ -102,6 +117,7 @@ class LinearProgram:
     # typed handles families share (see CapacityRows); None until their owner has run
     unit_capacity: CapacityRows | None = None
     link_capacity: CapacityRows | None = None
+    frozen: bool = False  # set by arrays(): the terms are then in the matrix only
 
     # -- building ---------------------------------------------------------------------
     def add_vars(self, block: str, name: str, keys: pd.DataFrame, lb: object = 0.0,
@@ -133,6 +149,7 @@ class LinearProgram:
 
     def add_terms(self, rows: np.ndarray, cols: np.ndarray, coefs: object) -> None:
         """Add coefficients ``A[rows, cols] += coefs`` (arrays of equal length)."""
+        self._check_open()
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
         coefs = np.broadcast_to(np.asarray(coefs, dtype=float), rows.shape)
@@ -142,15 +159,21 @@ class LinearProgram:
     def add_balance(self, site: object, commodity: object, period: object, cols: np.ndarray,
                     coefs: object) -> None:
         """Contribute ``coefs * x[cols]`` to the balance of (site, commodity, period)."""
+        self._check_open()
         cols = np.asarray(cols, dtype=np.int64)
+        self._balance.append((
+            self._code("site", site), self._code("commodity", commodity),
+            self._code("period", period), cols,
+            np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape)))
 
-        def column(v: object) -> pd.Series:  # keep pandas' own string storage (no objects)
-            return v.reset_index(drop=True) if isinstance(v, pd.Series) else pd.Series(v)
-
-        self._balance.append(pd.DataFrame({
-            "site": column(site), "commodity": column(commodity), "period": column(period),
-            "col": cols, "coef": np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape),
-        }))
+    def _code(self, dim: str, values: object) -> np.ndarray:
+        """Integer codes of ``values`` in dimension ``dim`` (new names get new codes)."""
+        if not isinstance(values, pd.Series | pd.Categorical | np.ndarray):
+            values = np.asarray(values, dtype=object)
+        codes, uniques = pd.factorize(values)  # a Categorical is factorised on its codes
+        ids = self._names[dim]
+        lut = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int64)
+        return lut[codes] if len(lut) else np.zeros(len(codes), dtype=np.int64)
 
     def add_objective(self, cols: np.ndarray, coefs: object, category: str,
                       pos: object) -> None:
@@ -197,11 +220,30 @@ class LinearProgram:
             out[category] = out.get(category, 0.0) + v
         return out
 
+    def balance_codes(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """All balance contributions so far: integer codes by dimension, columns and
+        coefficients, plus (in the dict, under ``names:<dim>``) each dimension's names
+        by code."""
+        parts = list(zip(*self._balance, strict=True)) if self._balance else [()] * 5
+        cat = lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
+        codes = {d: cat(parts[i], np.int64) for i, d in enumerate(("site", "commodity",
+                                                                   "period"))}
+        for d, ids in self._names.items():
+            codes[f"names:{d}"] = np.array(list(ids), dtype=object)
+        return codes, cat(parts[3], np.int64), cat(parts[4], float)
+
     def balance_terms(self) -> pd.DataFrame:
-        """All balance contributions so far, concatenated."""
-        if not self._balance:
-            return pd.DataFrame(columns=["site", "commodity", "period", "col", "coef"])
-        return pd.concat(self._balance, ignore_index=True)
+        """All balance contributions so far, with names (site, commodity, period, col,
+        coef)."""
+        codes, cols, coefs = self.balance_codes()
+        return pd.DataFrame({d: codes[f"names:{d}"][codes[d]] if len(codes[d]) else
+                             np.empty(0, dtype=object) for d in ("site", "commodity", "period")}
+                            | {"col": cols, "coef": coefs})
+
+    def _check_open(self) -> None:
+        if self.frozen:
+            raise RuntimeError("the programme is already in matrix form (arrays() was "
+                               "called); build a new LinearProgram to add terms")
 
     # -- finishing ----------------------------------------------------------------------
     def family(self, label: str) -> Family:
@@ -216,10 +258,14 @@ class LinearProgram:
         which reads this programme; passed in so that the two modules do not import each
         other)."""
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
-        r = cat([t[0] for t in self._terms], np.int64)
-        c = cat([t[1] for t in self._terms], np.int64)
-        v = cat([t[2] for t in self._terms])
+        terms, self._terms, self._balance = self._terms, [], []  # freed once in the matrix
+        self.frozen = True
+        r = cat([t[0] for t in terms], np.int64)
+        c = cat([t[1] for t in terms], np.int64)
+        v = cat([t[2] for t in terms])
+        del terms
         a = sp.csr_matrix((v, (r, c)), shape=(self.num_rows, self.num_cols))
+        del r, c, v
         a.sum_duplicates()
         a.eliminate_zeros()
         return LPArrays(

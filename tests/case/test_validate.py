@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from chainopt.case.load import load_case
@@ -330,3 +331,14 @@ def test_problems_in_several_files_are_reported_together(small_case_dir: Path) -
         "case.yaml key base_yaer: unknown key (found 2026); did you mean 'base_year'?",
     ):
         assert expected in text
+
+
+def test_lists_are_written_back_in_one_canonical_form():
+    """Items stripped, empty items dropped, joined by ';'; a cell without items takes the
+    column's default."""
+    from chainopt.case.schema import split_list
+    from chainopt.case.validate import _rejoin
+
+    cells = pd.Series([" a ; b;", "", "c", ";;", " x;y ;z "], dtype="str")
+    assert _rejoin(split_list(cells), cells.index, "D").tolist() == [
+        "a;b", "D", "c", "D", "x;y;z"]
