@@ -1,0 +1,932 @@
+"""Paired, interleaved benchmark of chainopt against linopy, raw numpy and raw HiGHS.
+
+For each size (``--sizes 100k,300k,1M``) the case is generated once into
+``benchmarks/out/case_<size>/`` (``benchmarks/bench_build.py`` does it; reused while
+the generator settings match) and exported once as MPS by chainopt
+(``chainopt.diagnose.export_model``, what ``chainopt export --mps`` writes) together
+with the HiGHS options chainopt would solve it with. Then, ``--rounds`` times, every
+contender runs once, each in a fresh Python process, in an order rotated from round to
+round:
+
+    chainopt  load + validate + build to a HiGHS-ready model
+              (chainopt.api.load_case + build_model, timed by bench_build.worker)
+    linopy    the same LP from the same CSVs with linopy, handed to HiGHS
+              (benchmarks/lp_mirror.py: prepare + build_linopy + Model.to_highspy)
+    numpy     the same LP as COO/CSR arrays -> highspy passModel (the floor for build)
+    raw       HiGHS alone on the exported MPS (readModel, chainopt's options, run)
+    run       `python -m chainopt.cli run CASE --time-limit T` end to end
+
+Each process's wall time and peak RSS (``os.wait4``'s ``ru_maxrss``) are recorded;
+medians and paired ratios (the median over rounds of each round's ratio) go to the
+terminal, ``benchmarks/RESULTS.md`` and ``benchmarks/out/pair.json``. Before timing,
+the linopy and numpy LPs are checked to be chainopt's (``--verify-size``, default 10k:
+same numbers of rows, columns and nonzeros; objectives equal to 1e-6 relative).
+
+    python benchmarks/pair.py                              # 100k,300k; 3 rounds
+    python benchmarks/pair.py --sizes 1M --rounds 1 --time-limit 1800
+    python benchmarks/pair.py --only build --sizes 100k,300k,1M
+    python benchmarks/pair.py --sizes 100k --skip linopy --limit-check 2M --limit-time 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.util
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+RESULTS = HERE / "RESULTS.md"
+MARK = "PAIR_RESULT "
+sys.path.insert(0, str(HERE))
+
+import bench_build as bb  # noqa: E402  (same folder; its case generation and worker)
+
+BUILD = ("chainopt", "linopy", "numpy")
+# the parts of a chainopt run its manifest times (timings_s)
+RUN_PARTS = ("load_s", "index_s", "matrix_s", "handover_s", "solve_s", "extract_s",
+             "insight_s")
+RUN = ("raw", "run")
+CONTENDERS = BUILD + RUN
+# issue 17's targets: (what, size or None for every size, limit, the measure's key)
+TARGETS = {
+    "overhead": {100_000: 0.5, 300_000: 0.10},  # (chainopt run - raw solve) / raw solve
+    "vs_linopy": 1.5,  # load + build, chainopt / linopy
+    "vs_numpy": 6.0,  # load + build, chainopt / raw numpy
+    "run_vs_raw_peak": {300_000: 1.5},  # peak memory, full chainopt run / raw HiGHS solve
+    "build_peak_mib": {1_000_000: 1024.0},  # chainopt build peak memory
+}
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory, MiB (VmHWM on Linux: see bench_build)."""
+    return bb._peak_mib()
+
+
+def worker_chainopt(case: str, opts: dict) -> dict:
+    """chainopt load + build (handed to HiGHS): bench_build's own worker."""
+    r = bb.worker(case, False, {})
+    r["load_build_s"] = r["load_s"] + r["build_s"]
+    return r
+
+
+def _mirror_worker(case: str, how: str) -> dict:
+    t0 = time.perf_counter()
+    import highspy  # noqa: F401
+    import lp_mirror as lm
+
+    if how == "linopy":
+        import linopy  # noqa: F401
+    res: dict = {"import_s": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    prep = lm.prepare(case)
+    res["load_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    h = lm.build_linopy(prep).to_highspy() if how == "linopy" else lm.build_numpy(prep)
+    res["build_s"] = time.perf_counter() - t1
+    res["load_build_s"] = time.perf_counter() - t0
+    res["build_peak_mib"] = _peak_mib()
+    res.update(vars=int(h.getNumCol()), rows=int(h.getNumRow()), nnz=int(h.getNumNz()))
+    res["peak_mib"] = _peak_mib()
+    return res
+
+
+def worker_linopy(case: str, opts: dict) -> dict:
+    return _mirror_worker(case, "linopy")
+
+
+def worker_numpy(case: str, opts: dict) -> dict:
+    return _mirror_worker(case, "numpy")
+
+
+def _highs_stats(h, t_solve: float) -> dict:
+    info = h.getInfo()
+    return {"solve_s": t_solve, "status": h.modelStatusToString(h.getModelStatus()),
+            "objective": float(info.objective_function_value),
+            "simplex_iterations": int(info.simplex_iteration_count),
+            "ipm_iterations": int(info.ipm_iteration_count),
+            "crossover_iterations": int(info.crossover_iteration_count)}
+
+
+def worker_raw(case: str, opts: dict) -> dict:
+    """HiGHS alone: read the MPS chainopt exported, set chainopt's options, run."""
+    t0 = time.perf_counter()
+    import highspy
+
+    res: dict = {"import_s": time.perf_counter() - t0}
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    t0 = time.perf_counter()
+    h.readModel(opts["mps"])
+    res["read_s"] = time.perf_counter() - t0
+    for k, v in opts["highs_options"].items():
+        h.setOptionValue(k, v)
+    t0 = time.perf_counter()
+    h.run()
+    res.update(_highs_stats(h, time.perf_counter() - t0))
+    res["peak_mib"] = _peak_mib()
+    return res
+
+
+def worker_export(case: str, opts: dict) -> dict:
+    """Build with chainopt, write the MPS and the HiGHS options chainopt solves it with."""
+    import chainopt.api as api
+    from chainopt.diagnose import export_model
+    from chainopt.solve import SolveOptions, highs_options
+
+    t0 = time.perf_counter()
+    built = api.build_model(api.load_case(case))
+    export_model(built, opts["mps"])
+    o = SolveOptions(time_limit_s=opts.get("time_limit_s"))
+    return {"export_s": time.perf_counter() - t0, "highs_options": highs_options(
+        o.resolved(built)), "vars": built.num_vars, "rows": built.num_rows, "nnz": built.nnz}
+
+
+def worker_verify(case: str, opts: dict) -> dict:
+    """Solve chainopt's, numpy's and (if wanted) linopy's LP of one case; compare."""
+    import lp_mirror as lm
+
+    import chainopt.api as api
+    from chainopt.solve import SolveOptions, highs_options
+
+    built = api.build_model(api.load_case(case))
+    out = api.solve(built)
+    ho = highs_options(SolveOptions().resolved(built))
+    res = {"chainopt": {"vars": built.num_vars, "rows": built.num_rows, "nnz": built.nnz,
+                        "objective": out.objective}}
+    prep = lm.prepare(case)
+    hs = {"numpy": lambda: lm.build_numpy(prep)}
+    if opts.get("linopy", True):
+        hs["linopy"] = lambda: lm.build_linopy(prep).to_highspy()
+    for name, make in hs.items():
+        h = make()
+        for k, v in ho.items():
+            h.setOptionValue(k, v)
+        h.run()
+        # linopy leaves the constant fixed O&M out of its objective
+        obj = float(h.getInfo().objective_function_value)
+        if name == "linopy":
+            obj += prep.offset
+        res[name] = {"vars": int(h.getNumCol()), "rows": int(h.getNumRow()),
+                     "nnz": int(h.getNumNz()), "objective": obj,
+                     "status": h.modelStatusToString(h.getModelStatus())}
+    return res
+
+
+def worker_cli(case: str, opts: dict) -> None:
+    """`chainopt run` as ``python -m chainopt.cli`` runs it, reporting when it exits
+    (whatever its exit code) its own peak memory, its time inside Python and the time
+    ``Results.save`` took (timed by wrapping it; nothing else changes)."""
+    import atexit
+
+    t0 = time.perf_counter()
+    saved = {"save_s": 0.0}
+
+    def report() -> None:
+        print(MARK + json.dumps({"peak_mib": _peak_mib(), "inproc_s": time.perf_counter() - t0,
+                                 **saved}), flush=True)
+
+    atexit.register(report)
+    from chainopt.results import Results
+
+    save = Results.save
+
+    def timed_save(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return save(self, *a, **k)
+        finally:
+            saved["save_s"] += time.perf_counter() - t
+
+    Results.save = timed_save  # type: ignore[method-assign]
+    sys.argv = ["chainopt", *opts["argv"]]
+    from chainopt.cli import app
+
+    app()
+
+
+WORKERS = {"chainopt": worker_chainopt, "linopy": worker_linopy, "numpy": worker_numpy,
+           "raw": worker_raw, "export": worker_export, "verify": worker_verify,
+           "cli": worker_cli}
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def run_process(cmd: list[str], timeout: float | None, cwd: Path = ROOT) -> dict:
+    """Run ``cmd`` in a fresh process group; wall time, exit code, output, and the
+    child's ``ru_maxrss`` from ``os.wait4`` (an upper bound of its peak memory). On
+    timeout the whole process group is killed."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=str(cwd), start_new_session=True)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    # ru_maxrss of a child includes its parent's RSS at spawn (see bench_build._peak_mib):
+    # only an upper bound; the workers report their own peak (VmHWM)
+    rss = ru.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else ru.ru_maxrss / 1024
+    return {"wall_s": wall, "rc": p.returncode, "proc_peak_mib": rss, "timed_out":
+            killed.is_set(), "stdout": stdout, "stderr": stderr}
+
+
+def run_worker(kind: str, case: Path, opts: dict, timeout: float | None) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--case", str(case),
+           "--opts", json.dumps(opts)]
+    p = run_process(cmd, timeout)
+    for line in p["stdout"].splitlines():
+        if line.startswith(MARK):
+            res = json.loads(line[len(MARK):])
+            res.update(wall_s=p["wall_s"], proc_peak_mib=p["proc_peak_mib"])
+            return res
+    return {"error": _failure(p, timeout), "wall_s": p["wall_s"]}
+
+
+def _failure(p: dict, timeout: float | None) -> str:
+    if p["timed_out"]:
+        return f"timed out after {timeout:.0f} s"
+    tail = (p["stderr"] or p["stdout"]).strip().splitlines()[-6:]
+    return f"exit {p['rc']}: " + " | ".join(tail)
+
+
+def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None,
+                 name: str) -> dict:
+    """`chainopt run` end to end (``chainopt.cli.app``, as ``python -m chainopt.cli``
+    runs it, in a fresh process) into benchmarks/out/runs/."""
+    runs = OUT / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    argv = ["run", str(case), "--out", str(runs), "--name", name, "--overwrite",
+            "--time-limit", f"{time_limit:g}"]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "cli", "--case",
+           str(case), "--opts", json.dumps({"argv": argv})]
+    p = run_process(cmd, timeout)
+    mine: dict = {}
+    for line in p["stdout"].splitlines():
+        if line.startswith(MARK):
+            mine = json.loads(line[len(MARK):])
+    res = {"wall_s": p["wall_s"], "rc": p["rc"], "peak_mib": mine.get("peak_mib"),
+           "proc_peak_mib": p["proc_peak_mib"], "inproc_s": mine.get("inproc_s"),
+           "save_s": mine.get("save_s")}
+    if p["rc"] != 0:
+        res["error"] = _failure(p, timeout)
+        res["message"] = " ".join(p["stderr"].replace("│", " ").split())[-300:]
+        return res
+    m = json.loads((runs / name / "manifest.json").read_text(encoding="utf-8"))
+    info = m.get("solver_info", {})
+    res.update(objective=m.get("objective"), status=m.get("status"),
+               timings_s=m.get("timings_s", {}),
+               solve_s=m.get("timings_s", {}).get("solve_s"),
+               simplex_iterations=info.get("simplex_iterations"),
+               ipm_iterations=info.get("ipm_iterations"), method=m.get("solver_options", {})
+               .get("method"), vars=m.get("num_vars"), rows=m.get("num_rows"))
+    return res
+
+
+def run_name(prefix: str, label: str) -> str:
+    """A results folder name chainopt accepts (snake_case: ``pair_1m``)."""
+    return f"{prefix}_{label}".lower()
+
+
+def rounds_per_size(text: str, n_sizes: int) -> list[int]:
+    """``--rounds``: one number for every size, or one per size."""
+    vals = [int(x) for x in str(text).split(",") if x.strip()]
+    if len(vals) == 1:
+        return vals * n_sizes
+    if len(vals) != n_sizes or min(vals) < 1:
+        raise ValueError(f"--rounds {text}: give one number, or one per size ({n_sizes})")
+    return vals
+
+
+def rotate(items: list[str] | tuple[str, ...], i: int) -> list[str]:
+    """The order of round ``i``: ``items`` rotated left by ``i``."""
+    items = list(items)
+    if not items:
+        return items
+    k = i % len(items)
+    return items[k:] + items[:k]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _num(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _ok(r: dict, who: str) -> dict:
+    """What ``who`` measured in round ``r`` ({} if it did not run or failed)."""
+    got = r.get(who) or {}
+    return {} if "error" in got else got
+
+
+def median_of(rounds: list[dict], who: str, key: str) -> float | None:
+    vals = [_ok(r, who)[key] for r in rounds if _num(_ok(r, who).get(key))]
+    return statistics.median(vals) if vals else None
+
+
+def paired_ratio(rounds: list[dict], num: tuple[str, str], den: tuple[str, str],
+                 minus: tuple[str, str] | None = None) -> float | None:
+    """Median over rounds of ``(num - minus) / den`` within each round (rounds missing a
+    value are left out)."""
+    vals = []
+    for r in rounds:
+        a = _ok(r, num[0]).get(num[1])
+        b = _ok(r, den[0]).get(den[1])
+        c = 0.0 if minus is None else _ok(r, minus[0]).get(minus[1])
+        if _num(a) and _num(b) and _num(c) and b > 0:
+            vals.append((a - c) / b)
+    return statistics.median(vals) if vals else None
+
+
+def summarise(size: int, rounds: list[dict]) -> dict:
+    """Medians and paired ratios of one size's rounds."""
+    s: dict = {"size": bb.size_label(size), "target": size, "rounds": len(rounds)}
+    for who, keys in (("chainopt", ("load_build_s", "load_s", "build_s", "import_s",
+                                    "build_peak_mib", "wall_s", "vars", "rows", "nnz")),
+                      ("linopy", ("load_build_s", "load_s", "build_s", "import_s",
+                                  "build_peak_mib", "wall_s", "vars", "rows", "nnz")),
+                      ("numpy", ("load_build_s", "load_s", "build_s", "import_s",
+                                 "build_peak_mib", "wall_s")),
+                      ("raw", ("solve_s", "read_s", "peak_mib", "wall_s", "objective",
+                               "simplex_iterations", "ipm_iterations",
+                               "crossover_iterations")),
+                      ("run", ("wall_s", "solve_s", "peak_mib", "objective",
+                               "simplex_iterations", "ipm_iterations"))):
+        for k in keys:
+            s[f"{who}.{k}"] = median_of(rounds, who, k)
+    for k in ("vars", "rows"):  # from the run's manifest when chainopt's build was skipped
+        if s[f"chainopt.{k}"] is None:
+            s[f"chainopt.{k}"] = median_of(rounds, "run", k)
+    for k in RUN_PARTS:
+        vals = [_ok(r, "run")["timings_s"].get(k) for r in rounds
+                if isinstance(_ok(r, "run").get("timings_s"), dict)]
+        vals = [v for v in vals if _num(v)]
+        s[f"run.{k}"] = statistics.median(vals) if vals else None
+    for k in ("save_s", "inproc_s"):
+        s[f"run.{k}"] = median_of(rounds, "run", k)
+    s["vs_linopy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
+                                  ("linopy", "load_build_s"))
+    s["vs_numpy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
+                                 ("numpy", "load_build_s"))
+    s["solve_vs_raw"] = paired_ratio(rounds, ("run", "solve_s"), ("raw", "solve_s"))
+    s["overhead"] = paired_ratio(rounds, ("run", "wall_s"), ("raw", "solve_s"),
+                                 minus=("raw", "solve_s"))
+    s["run_vs_raw_peak"] = paired_ratio(rounds, ("run", "peak_mib"), ("raw", "peak_mib"))
+    s["solver_share"] = paired_ratio(rounds, ("run", "solve_s"), ("run", "wall_s"))
+    objs = [(r["run"]["objective"], r["raw"]["objective"]) for r in rounds
+            if _num(_ok(r, "run").get("objective")) and _num(_ok(r, "raw").get("objective"))]
+    s["objective_rel_diff"] = (max(abs(a - b) / max(1.0, abs(b)) for a, b in objs)
+                               if objs else None)
+    its = {(r["run"].get("simplex_iterations"), r["run"].get("ipm_iterations"),
+            r["raw"].get("simplex_iterations"), r["raw"].get("ipm_iterations"))
+           for r in rounds if _ok(r, "run") and _ok(r, "raw")}
+    s["same_iterations"] = (all(a == c and b == d for a, b, c, d in its) if its else None)
+    s["errors"] = [f"round {i + 1} {who}: {r[who]['error']}" for i, r in enumerate(rounds)
+                   for who in CONTENDERS if "error" in r.get(who, {})]
+    return s
+
+
+def target_for(key: str, size: int) -> float | None:
+    t = TARGETS.get(key)
+    if isinstance(t, dict):
+        return t.get(size)
+    return t
+
+
+def verdict(value: float | None, limit: float | None) -> str:
+    if value is None or limit is None:
+        return ""
+    return "OK" if value <= limit else "MISSED"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _f(x: object, nd: int = 2, unit: str = "") -> str:
+    if not _num(x):
+        return "—"
+    return f"{x:,.{nd}f}{unit}"
+
+
+def _int(x: object) -> str:
+    return f"{int(x):,}" if _num(x) else "—"
+
+
+def _cell(value: float | None, limit: float | None, nd: int = 2, unit: str = "") -> str:
+    v = verdict(value, limit)
+    return _f(value, nd, unit) + (f" {v}" if v else "")
+
+
+def issue_table(rows: list[dict], limit_check: dict | None) -> str:
+    """Issue 17's table: one column per size."""
+    head = "| measure | target | " + " | ".join(r["size"] for r in rows) + " |"
+    lines = [head, "|" + "---|" * (len(rows) + 2)]
+
+    def line(what: str, target: str, cells: list[str]) -> None:
+        lines.append(f"| {what} | {target} | " + " | ".join(cells) + " |")
+
+    def solve_cell(r: dict) -> str:
+        if r.get("run.solve_s") is None or r.get("raw.solve_s") is None:
+            return "—"
+        it = {True: "same iterations", False: "iterations DIFFER", None: ""}[
+            r["same_iterations"]]
+        rel = r["objective_rel_diff"]
+        return (f"{_f(r['run.solve_s'])} s vs {_f(r['raw.solve_s'])} s "
+                f"(x{_f(r['solve_vs_raw'])}); {it}; objective rel. diff "
+                + ("—" if rel is None else f"{rel:.1e}"))
+
+    line("solve inside chainopt vs raw HiGHS on the exported MPS", "equal",
+         [solve_cell(r) for r in rows])
+    line("(chainopt run − raw HiGHS solve) / raw HiGHS solve", "≤ 0.5 at 100k, ≤ 0.10 at 300k",
+         [_cell(r["overhead"], target_for("overhead", r["target"])) for r in rows])
+    line("load + build, chainopt / linopy", "≤ 1.5",
+         [_cell(r["vs_linopy"], target_for("vs_linopy", r["target"])) for r in rows])
+    line("load + build, chainopt / raw numpy", "≤ 6",
+         [_cell(r["vs_numpy"], target_for("vs_numpy", r["target"])) for r in rows])
+    line("peak memory, chainopt run / raw HiGHS solve", "≤ 1.5 at 300k",
+         [_cell(r["run_vs_raw_peak"], target_for("run_vs_raw_peak", r["target"]))
+          for r in rows])
+    line("chainopt build peak memory (MiB)", "≤ 1024 at 1M",
+         [_cell(r["chainopt.build_peak_mib"], target_for("build_peak_mib", r["target"]), 0)
+          for r in rows])
+    line("`chainopt run` end to end: wall s, solver share, peak MiB", "",
+         [f"{_f(r['run.wall_s'])} s, {_f(r['solver_share'])}, {_f(r['run.peak_mib'], 0)}"
+          if r.get("run.wall_s") is not None else "—" for r in rows])
+    if limit_check:
+        lc = limit_check
+        ok = lc.get("clean")
+        lines.append("")
+        lines.append(f"{lc['size']} case ({_int(lc.get('vars'))} vars) with `chainopt run "
+                     f"--time-limit {lc['time_limit']:g}`: exit code {lc.get('rc')} after "
+                     f"{_f(lc.get('wall_s'), 1)} s wall, peak {_f(lc.get('peak_mib'), 0)} MiB, "
+                     f"results folder written: {'no' if not lc.get('written') else 'YES'} — "
+                     f"{'stops cleanly (OK)' if ok else 'NOT clean (MISSED)'}"
+                     + (f"; message: {lc['message']}" if lc.get("message") else ""))
+    return "\n".join(lines)
+
+
+def medians_table(rows: list[dict]) -> str:
+    head = ("| size | vars | rows | nnz | load+build s chainopt / linopy / numpy | "
+            "build peak MiB chainopt / linopy / numpy | raw HiGHS solve s | raw peak MiB | "
+            "iterations raw (simplex+ipm) | run wall s | run solve s | run peak MiB |")
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        it = (f"{_int(r['raw.simplex_iterations'])} + {_int(r['raw.ipm_iterations'])}"
+              if r.get("raw.solve_s") is not None else "—")
+        lines.append(
+            f"| {r['size']} | {_int(r['chainopt.vars'])} | {_int(r['chainopt.rows'])} | "
+            f"{_int(r['chainopt.nnz'])} | {_f(r['chainopt.load_build_s'])} / "
+            f"{_f(r['linopy.load_build_s'])} / {_f(r['numpy.load_build_s'])} | "
+            f"{_f(r['chainopt.build_peak_mib'], 0)} / {_f(r['linopy.build_peak_mib'], 0)} / "
+            f"{_f(r['numpy.build_peak_mib'], 0)} | {_f(r['raw.solve_s'])} | "
+            f"{_f(r['raw.peak_mib'], 0)} | {it} | {_f(r['run.wall_s'])} | "
+            f"{_f(r['run.solve_s'])} | {_f(r['run.peak_mib'], 0)} |")
+    return "\n".join(lines)
+
+
+def run_parts_table(rows: list[dict]) -> str:
+    """Where a `chainopt run`'s time goes (medians): the parts its manifest times
+    (timings_s), ``Results.save``, the interpreter's start (process wall - time inside
+    Python) and the rest (imports, checks, the printed summary)."""
+    head = ("| size | run wall s | " + " | ".join(k.removesuffix("_s") + " s" for k in RUN_PARTS)
+            + " | save s | interpreter start s | rest (imports, summary) s |")
+    lines = [head, "|" + "---|" * (len(RUN_PARTS) + 5)]
+    for r in rows:
+        if r.get("run.wall_s") is None:
+            continue
+        parts = [r.get(f"run.{k}") for k in RUN_PARTS]
+        known = sum(p for p in parts if _num(p))
+        save, inproc = r.get("run.save_s"), r.get("run.inproc_s")
+        start = r["run.wall_s"] - inproc if _num(inproc) else None
+        rest = (inproc - known - (save if _num(save) else 0.0)) if _num(inproc) else (
+            r["run.wall_s"] - known)
+        lines.append(f"| {r['size']} | {_f(r['run.wall_s'])} | "
+                     + " | ".join(_f(p) for p in parts)
+                     + f" | {_f(save)} | {_f(start)} | {_f(rest)} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def rounds_table(per_size: dict[str, list[dict]]) -> str:
+    head = ("| size | round | order | chainopt l+b s | linopy l+b s | numpy l+b s | "
+            "raw solve s | run wall s | run solve s | run peak MiB | raw peak MiB |")
+    lines = [head, "|" + "---|" * 11]
+    for size, rounds in per_size.items():
+        for i, r in enumerate(rounds):
+            def g(who: str, key: str, nd: int = 2, r: dict = r) -> str:
+                if "error" in r.get(who, {}):
+                    return "failed"
+                return _f(r.get(who, {}).get(key), nd)
+
+            lines.append(f"| {size} | {i + 1} | {', '.join(r.get('order', []))} | "
+                         f"{g('chainopt', 'load_build_s')} | {g('linopy', 'load_build_s')} | "
+                         f"{g('numpy', 'load_build_s')} | {g('raw', 'solve_s')} | "
+                         f"{g('run', 'wall_s')} | {g('run', 'solve_s')} | "
+                         f"{g('run', 'peak_mib', 0)} | {g('raw', 'peak_mib', 0)} |")
+    return "\n".join(lines)
+
+
+def verify_lines(ver: dict | None) -> list[str]:
+    if not ver:
+        return ["LP check: not run (--verify-size 0)."]
+    if "error" in ver:
+        return [f"LP check at {ver.get('size')}: FAILED to run: {ver['error']}"]
+    c = ver["chainopt"]
+    out = [f"LP check at {ver['size']} (each LP solved with chainopt's HiGHS options): "
+           f"chainopt {c['vars']:,} columns, {c['rows']:,} rows, {c['nnz']:,} nonzeros, "
+           f"objective {c['objective']:.6f}."]
+    for name in ("numpy", "linopy"):
+        if name not in ver:
+            continue
+        o = ver[name]
+        rel = abs(o["objective"] - c["objective"]) / max(1.0, abs(c["objective"]))
+        same = (o["vars"], o["rows"], o["nnz"]) == (c["vars"], c["rows"], c["nnz"])
+        ok = same and rel <= 1e-6
+        out.append(f"- {name}: {o['vars']:,} / {o['rows']:,} / {o['nnz']:,}, objective "
+                   f"{o['objective']:.6f} (rel. diff {rel:.1e}) — "
+                   f"{'the same LP (OK)' if ok else 'NOT the same LP (MISMATCH)'}")
+    return out
+
+
+def code_version() -> str:
+    """The commit chainopt's code (``chainopt/``) is at: the last commit that changed
+    it, HEAD, and whether it has uncommitted changes."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        last = git("log", "-1", "--format=%h", "--", "chainopt")
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "chainopt")
+        return (f"{last} (HEAD {head})" if last != head else head) + (
+            " with uncommitted changes in chainopt/" if dirty else "")
+    return ""
+
+
+def environment(load_before: tuple[float, float, float], load_after: tuple[float, float, float],
+                argv: list[str], commit: str = "") -> dict:
+    def version(pkg: str) -> str:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / 1024**2:.0f} GiB RAM"
+    commit = commit or code_version()
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu or platform.processor() or platform.machine(), "cores": os.cpu_count(),
+        "memory": mem, "python": f"{platform.python_implementation()} "
+        f"{platform.python_version()}", "highs": version("highspy"),
+        "linopy": version("linopy"), "xarray": version("xarray"), "chainopt_commit": commit,
+        "load_before": list(load_before), "load_after": list(load_after),
+        "command": "python benchmarks/pair.py " + " ".join(argv),
+    }
+
+
+def _env_lines(env: dict) -> list[str]:
+    lb = env["load_before"]
+    la = env["load_after"]
+    what = ", ".join(env.get("sizes") or [])
+    extra = [w for w, k in (("the LP check", "verified"), ("the limit check", "limit_checked"))
+             if env.get(k)]
+    what = " and ".join(x for x in (what, " and ".join(extra)) if x) or "nothing"
+    busy = max(lb[0], la[0], lb[1], la[1]) > 0.5 * (env["cores"] or 1)
+    return [
+        f"{what[0].upper() + what[1:]}: measured "
+        + (f"{env['started_utc']} to " if env.get("started_utc") else "until ")
+        + f"{env['date_utc']} with `{env['command']}` on "
+        f"{env['cpu']}, {env['cores']} cores{', ' + env['memory'] if env['memory'] else ''}; "
+        f"{env['python']}, HiGHS (highspy) {env['highs']}, linopy {env['linopy']} "
+        f"(xarray {env['xarray']}); chainopt at {env['chainopt_commit'] or 'unknown commit'}. "
+        f"Load average (1, 5, 15 min): {lb[0]:.2f}, {lb[1]:.2f}, {lb[2]:.2f} before; "
+        f"{la[0]:.2f}, {la[1]:.2f}, {la[2]:.2f} after"
+        + (" — the machine was shared with other work: absolute times are inflated and "
+           "noisy; the ratios, paired within each round, suffer less." if busy else "."),
+        "",
+    ]
+
+
+def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
+           ver: dict | None, limit_check: dict | None) -> str:
+    """The Markdown report; ``envs``: where and how each part was measured."""
+    errors = [e for r in rows for e in r["errors"]]
+    rounds = ", ".join(f"{k}: {len(v)}" for k, v in per_size.items()) or "none"
+    parts = [
+        "# chainopt paired benchmark (issue 17)",
+        "",
+        *(ln for env in envs for ln in _env_lines(env)),
+        f"Rounds per size: {rounds}. Every round runs each contender once, in a fresh "
+        "process, in an order rotated from round to round; each cell is the median over "
+        "rounds, a ratio is the median of the per-round ratios. load + build: from the "
+        "first read of the case files to a model held by HiGHS (imports excluded, timed "
+        "apart); peak: the process's own maximum resident memory (VmHWM). Raw HiGHS: "
+        "`Highs.readModel` of the MPS chainopt exports, chainopt's own HiGHS options, "
+        "`run()` timed alone.",
+        "",
+        "## Issue 17 table",
+        "",
+        issue_table(rows, limit_check),
+        "",
+        "## Medians",
+        "",
+        medians_table(rows),
+        "",
+        run_parts_table(rows),
+        "",
+        "## The LPs are the same",
+        "",
+        *verify_lines(ver),
+        "",
+        "## Every round",
+        "",
+        rounds_table(per_size),
+        "",
+    ]
+    if errors:
+        parts += ["## Failures", "", *(f"- {e}" for e in errors), ""]
+    return "\n".join(parts)
+
+
+def write_results(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def limit_check(size: int, seed: int, time_limit: float, timeout: float | None) -> dict:
+    """Generate the case and `chainopt run` it with a time limit the solve cannot meet:
+    it must exit 4 (solver limit) and write no results folder."""
+    folder, info = bb.ensure_case(size, seed, False)
+    name = run_name("limit", bb.size_label(size))
+    target = OUT / "runs" / name
+    if target.exists():
+        shutil.rmtree(target)
+    r = run_chainopt(folder, size, time_limit, timeout, name)
+    msg = r.get("message", "")
+    written = target.exists()
+    return {"size": bb.size_label(size), "vars": info.get("expected_vars"),
+            "time_limit": time_limit, "rc": r["rc"], "wall_s": r["wall_s"],
+            "peak_mib": r["peak_mib"], "written": written, "message": msg,
+            "clean": r["rc"] == 4 and not written}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100k,300k", help="comma-separated (10k, 100k, 1M, ...)")
+    ap.add_argument("--rounds", default="3",
+                    help="rounds per size: one number, or one per size (3,3,1)")
+    ap.add_argument("--skip", default="", help=f"contenders to leave out: {','.join(CONTENDERS)}")
+    ap.add_argument("--only", choices=["build", "run"], default=None,
+                    help="build: chainopt, linopy, numpy; run: raw HiGHS and chainopt run")
+    ap.add_argument("--time-limit", type=float, default=3600.0, help="solver time limit, s")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="per subprocess, s")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--verify-size", default="10k",
+                    help="size at which the LPs are checked to be the same (0: skip)")
+    ap.add_argument("--limit-check", default=None, metavar="SIZE",
+                    help="also run a case of SIZE (e.g. 2M) with --limit-time: it must stop "
+                         "cleanly (exit 4, nothing written)")
+    ap.add_argument("--limit-time", type=float, default=20.0)
+    ap.add_argument("--results", type=Path, default=RESULTS, help="the Markdown report")
+    ap.add_argument("--json", type=Path, default=OUT / "pair.json",
+                    help="every number, for --merge (default benchmarks/out/pair.json)")
+    ap.add_argument("--merge", type=Path, nargs="+", default=[], metavar="JSON",
+                    help="also report the sizes and checks of these earlier --json files "
+                         "(what this run measures replaces them)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure nothing: rewrite the report from the --merge files")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+    ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        res = WORKERS[args.worker](args.case, json.loads(args.opts))
+        print(MARK + json.dumps(res), flush=True)
+        return 0
+
+    earlier = load_earlier(args.merge)
+    load_before = os.getloadavg()
+    args.commit = code_version()  # at the start: the code the measurement ran
+    args.started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        rows = save(args, argv, load_before, earlier, {}, None, None)
+        print(issue_table(rows, earlier["limit_check"]))
+        print(f"\nwritten to {args.results}")
+        return 0
+    sizes = [bb.parse_size(t) for t in args.sizes.split(",")]
+    try:
+        n_rounds = rounds_per_size(args.rounds, len(sizes))
+    except ValueError as exc:
+        ap.error(str(exc))
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(CONTENDERS)
+    if unknown:
+        ap.error(f"--skip: unknown {sorted(unknown)}; choose from {', '.join(CONTENDERS)}")
+    if args.only == "build":
+        skip |= set(RUN)
+    elif args.only == "run":
+        skip |= set(BUILD)
+    # find_spec, not import: this process stays small (its children start from its size)
+    if "linopy" not in skip and importlib.util.find_spec("linopy") is None:
+        print("linopy is not installed (pip install -e \".[bench]\"): skipping it", flush=True)
+        skip.add("linopy")
+    contenders = [c for c in CONTENDERS if c not in skip]
+
+    ver = None
+    vsize = bb.parse_size(args.verify_size) if args.verify_size not in ("0", "") else 0
+    if vsize and ({"linopy", "numpy"} & set(contenders)):
+        folder, _ = bb.ensure_case(vsize, args.seed, False)
+        ver = run_worker("verify", folder, {"linopy": "linopy" in contenders}, args.timeout)
+        ver["size"] = bb.size_label(vsize)
+        for ln in verify_lines(ver):
+            print(ln, flush=True)
+
+    measured: dict[str, dict] = {}
+    for size, n_round in zip(sizes, n_rounds, strict=True):
+        label = bb.size_label(size)
+        folder, _ = bb.ensure_case(size, args.seed, False)
+        opts: dict = {}
+        if "raw" in contenders:
+            mps = folder.parent / f"model_{label}.mps"
+            ex = run_worker("export", folder, {"mps": str(mps), "time_limit_s": args.time_limit},
+                            args.timeout)
+            if "error" in ex:
+                print(f"  {label}: export FAILED {ex['error']}; skipping raw HiGHS", flush=True)
+            else:
+                print(f"  {label}: exported {mps.relative_to(ROOT)} ({ex['export_s']:.1f} s; "
+                      f"HiGHS options {ex['highs_options']})", flush=True)
+                opts = {"mps": str(mps), "highs_options": ex["highs_options"]}
+        rounds = []
+        for i in range(n_round):
+            r: dict = {"order": rotate(contenders, i)}
+            for who in r["order"]:
+                if who == "run":
+                    res = run_chainopt(folder, size, args.time_limit, args.timeout,
+                                       run_name("pair", label))
+                elif who == "raw" and not opts:
+                    continue
+                else:
+                    res = run_worker(who, folder, opts, args.timeout)
+                r[who] = res
+                print(f"  {label} round {i + 1} {who}: " + _brief(who, res), flush=True)
+            rounds.append(r)
+        measured[label] = {"target": size, "rounds": rounds}
+        # written after every size, so that a later size failing or stopped keeps these
+        save(args, argv, load_before, earlier, measured, ver, None)
+
+    lc = None
+    if args.limit_check:
+        lc = limit_check(bb.parse_size(args.limit_check), args.seed, args.limit_time,
+                         args.timeout)
+        print(f"  limit check {lc['size']}: exit {lc['rc']} after {lc['wall_s']:.1f} s, "
+              f"written: {lc['written']} -> {'clean' if lc['clean'] else 'NOT clean'}",
+              flush=True)
+
+    rows = save(args, argv, load_before, earlier, measured, ver, lc)
+    print()
+    print(issue_table(rows, lc or earlier["limit_check"]))
+    print()
+    print(medians_table(rows))
+    try:
+        shown = args.results.resolve().relative_to(ROOT)
+    except ValueError:
+        shown = args.results
+    print(f"\nwritten to {shown} and {args.json}")
+    return 0
+
+
+def load_earlier(paths: list[Path]) -> dict:
+    """Sizes, LP check and limit check of earlier runs' ``pair.json`` files (a later file
+    replaces an earlier one's size)."""
+    got: dict = {"envs": [], "sizes": {}, "verify": None, "limit_check": None}
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        targets = {r["size"]: r["target"] for r in data.get("summary", [])}
+        envs = data.get("environments") or [dict(data["environment"], sizes=list(targets),
+                                                 verified=bool(data.get("verify")),
+                                                 limit_checked=bool(data.get("limit_check")))]
+        for label, rounds in data.get("rounds", {}).items():
+            got["sizes"][label] = {"target": targets[label], "rounds": rounds}
+        # what this file measured is no longer an earlier file's
+        for e in got["envs"]:
+            e["sizes"] = [k for k in e.get("sizes", []) if k not in targets]
+            e["verified"] = e.get("verified") and not data.get("verify")
+            e["limit_checked"] = e.get("limit_checked") and not data.get("limit_check")
+        got["envs"] = [e for e in got["envs"]
+                       if e["sizes"] or e["verified"] or e["limit_checked"]] + envs
+        got["verify"] = data.get("verify") or got["verify"]
+        got["limit_check"] = data.get("limit_check") or got["limit_check"]
+    return got
+
+
+def combine(earlier: dict, env: dict, measured: dict[str, dict], ver: dict | None,
+            lc: dict | None) -> tuple[list[dict], list[dict], dict, dict | None, dict | None]:
+    """(environments, summary rows, rounds per size, LP check, limit check): this run's
+    sizes and checks replace the earlier runs' ones."""
+    sizes = {**earlier["sizes"], **measured}
+    order = sorted(sizes, key=lambda k: sizes[k]["target"])
+    rows = [summarise(sizes[k]["target"], sizes[k]["rounds"]) for k in order]
+    per_size = {k: sizes[k]["rounds"] for k in order}
+    envs = []
+    for e in earlier["envs"]:
+        e = dict(e, sizes=[k for k in e.get("sizes", []) if k not in measured],
+                 verified=e.get("verified") and ver is None,
+                 limit_checked=e.get("limit_checked") and lc is None)
+        if e["sizes"] or e["verified"] or e["limit_checked"]:
+            envs.append(e)
+    env = dict(env, sizes=list(measured), verified=ver is not None, limit_checked=lc is not None)
+    if env["sizes"] or env["verified"] or env["limit_checked"]:
+        envs.append(env)
+    return envs, rows, per_size, ver or earlier["verify"], lc or earlier["limit_check"]
+
+
+def save(args: argparse.Namespace, argv: list[str], load_before: tuple[float, float, float],
+         earlier: dict, measured: dict[str, dict], ver: dict | None,
+         lc: dict | None) -> list[dict]:
+    """Write the report (``--results``) and the numbers (``--json``); the rows."""
+    env = environment(load_before, os.getloadavg(), argv, getattr(args, "commit", ""))
+    env["started_utc"] = getattr(args, "started", None)
+    envs, rows, per_size, ver, lc = combine(earlier, env, measured, ver, lc)
+    write_results(args.results, render(envs, rows, per_size, ver, lc))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(
+        {"environments": envs, "summary": rows, "rounds": per_size, "verify": ver,
+         "limit_check": lc}, indent=1, default=str), encoding="utf-8")
+    return rows
+
+
+def _brief(who: str, r: dict) -> str:
+    if "error" in r:
+        return f"FAILED {r['error']}"
+    if who in BUILD:
+        return (f"load+build {r['load_build_s']:.2f} s (load {r['load_s']:.2f}, build "
+                f"{r['build_s']:.2f}, import {r['import_s']:.2f}), build peak "
+                f"{r['build_peak_mib']:,.0f} MiB")
+    if who == "raw":
+        return (f"solve {r['solve_s']:.2f} s, {r['status']}, objective {r['objective']:.6f}, "
+                f"iterations {r['simplex_iterations']}+{r['ipm_iterations']}, peak "
+                f"{r['peak_mib']:,.0f} MiB")
+    return (f"wall {r['wall_s']:.2f} s, solve {_f(r.get('solve_s'))} s, objective "
+            f"{r.get('objective')}, iterations {r.get('simplex_iterations')}+"
+            f"{r.get('ipm_iterations')}, peak {r['peak_mib']:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

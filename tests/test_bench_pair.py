@@ -1,0 +1,240 @@
+"""benchmarks/pair.py: its pure pieces on hand-made numbers, and its mirror LPs.
+
+Nothing here times anything (timing is measured in benchmarks, never asserted). The
+statistics are checked on rounds whose numbers are written out below; the mirror LPs
+(``benchmarks/lp_mirror.py``, raw numpy and linopy) are checked to be chainopt's LP on
+a small generated case: same numbers of columns, rows and nonzeros, same optimum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks import lp_mirror, pair
+from benchmarks.generate import generate_case
+
+
+def _round(chainopt: float, linopy: float, numpy: float, raw_solve: float, run_wall: float,
+           run_solve: float, run_peak: float, raw_peak: float) -> dict:
+    return {
+        "order": ["chainopt", "linopy", "numpy", "raw", "run"],
+        "chainopt": {"load_build_s": chainopt, "build_peak_mib": 100.0, "vars": 10,
+                     "rows": 5, "nnz": 20},
+        "linopy": {"load_build_s": linopy},
+        "numpy": {"load_build_s": numpy},
+        "raw": {"solve_s": raw_solve, "peak_mib": raw_peak, "objective": 7.0,
+                "simplex_iterations": 12, "ipm_iterations": 0},
+        "run": {"wall_s": run_wall, "solve_s": run_solve, "peak_mib": run_peak,
+                "objective": 7.0 + 7e-12, "simplex_iterations": 12, "ipm_iterations": 0,
+                "timings_s": {"load_s": 0.5, "solve_s": run_solve}},
+    }
+
+
+# three rounds; per-round ratios written out by hand in the test below
+ROUNDS = [
+    _round(2.0, 4.0, 0.5, 10.0, 14.0, 10.2, 300.0, 200.0),
+    _round(3.0, 4.0, 1.0, 8.0, 10.0, 8.1, 330.0, 220.0),
+    _round(2.5, 2.0, 0.5, 12.0, 15.0, 12.3, 280.0, 200.0),
+]
+
+
+def test_paired_ratio_is_the_median_of_per_round_ratios():
+    """chainopt/linopy per round: 2/4 = 0.5, 3/4 = 0.75, 2.5/2 = 1.25 -> median 0.75 (the
+    ratio of the medians, 2.5/4 = 0.625, would be another number)."""
+    assert pair.paired_ratio(ROUNDS, ("chainopt", "load_build_s"),
+                             ("linopy", "load_build_s")) == pytest.approx(0.75)
+    # (run wall - raw solve) / raw solve: 4/10 = 0.4, 2/8 = 0.25, 3/12 = 0.25 -> 0.25
+    assert pair.paired_ratio(ROUNDS, ("run", "wall_s"), ("raw", "solve_s"),
+                             minus=("raw", "solve_s")) == pytest.approx(0.25)
+    # a round without the value is left out; none at all gives None
+    partial = [*ROUNDS, {"chainopt": {"load_build_s": 1.0}, "linopy": {"error": "boom"}}]
+    assert pair.paired_ratio(partial, ("chainopt", "load_build_s"),
+                             ("linopy", "load_build_s")) == pytest.approx(0.75)
+    assert pair.paired_ratio([], ("a", "b"), ("c", "d")) is None
+    assert pair.median_of(ROUNDS, "raw", "solve_s") == 10.0
+
+
+def test_summary_of_hand_made_rounds():
+    """Medians and ratios of ROUNDS, with the issue's targets at 300k."""
+    s = pair.summarise(300_000, ROUNDS)
+    assert s["size"] == "300k" and s["rounds"] == 3
+    assert s["chainopt.load_build_s"] == 2.5
+    assert s["vs_linopy"] == pytest.approx(0.75)
+    assert s["vs_numpy"] == pytest.approx(4.0)  # 4, 3, 5
+    assert s["overhead"] == pytest.approx(0.25)
+    assert s["run_vs_raw_peak"] == pytest.approx(1.5)  # 1.5, 1.5, 1.4
+    assert s["solve_vs_raw"] == pytest.approx(1.02)  # 1.02, 1.0125, 1.025
+    assert s["solver_share"] == pytest.approx(0.81)  # 10.2/14, 8.1/10, 12.3/15
+    assert s["objective_rel_diff"] == pytest.approx(1e-12)
+    assert s["same_iterations"] is True
+    assert s["run.load_s"] == 0.5
+    assert s["errors"] == []
+    assert pair.verdict(s["overhead"], pair.target_for("overhead", 300_000)) == "MISSED"
+    assert pair.verdict(s["run_vs_raw_peak"], pair.target_for("run_vs_raw_peak",
+                                                              300_000)) == "OK"
+    assert pair.verdict(s["vs_linopy"], pair.target_for("vs_linopy", 300_000)) == "OK"
+    assert pair.target_for("overhead", 1_000_000) is None
+    assert pair.verdict(1.0, None) == ""
+
+
+def test_a_failed_contender_is_left_out():
+    """A run that failed (exit 1 after 1.6 s) must not count as a 1.6 s run."""
+    bad = _round(2.0, 4.0, 0.5, 10.0, 14.0, 10.2, 300.0, 200.0)
+    bad["run"] = {"wall_s": 1.6, "rc": 1, "peak_mib": 130.0, "error": "exit 1: bad name"}
+    s = pair.summarise(1_000_000, [bad])
+    assert s["overhead"] is None and s["run.wall_s"] is None and s["run_vs_raw_peak"] is None
+    assert s["same_iterations"] is None and s["objective_rel_diff"] is None
+    assert s["vs_linopy"] == pytest.approx(0.5)
+    assert s["errors"] == ["round 1 run: exit 1: bad name"]
+
+
+def test_run_names_are_names_chainopt_accepts():
+    from chainopt.names import check_name
+
+    for label in ("10k", "1M", "2M"):
+        for prefix in ("pair", "limit"):
+            check_name(pair.run_name(prefix, label), "--name")
+
+
+def test_earlier_runs_are_merged(tmp_path):
+    """--merge: an earlier file's sizes are reported unless this run measured them again."""
+    import json
+
+    env = {"date_utc": "2026-12-02 07:00 UTC", "cpu": "c", "cores": 2, "memory": "",
+           "python": "CPython", "highs": "1", "linopy": "0", "xarray": "0",
+           "chainopt_commit": "abc", "load_before": [0, 0, 0], "load_after": [0, 0, 0],
+           "command": "python benchmarks/pair.py --sizes 100k,300k"}
+    old = {"environment": env,
+           "summary": [{"size": "100k", "target": 100_000}, {"size": "300k", "target": 300_000}],
+           "rounds": {"100k": ROUNDS, "300k": ROUNDS}, "verify": {"size": "10k"},
+           "limit_check": None}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    earlier = pair.load_earlier([path])
+    now = dict(env, command="python benchmarks/pair.py --sizes 300k,1M")
+    envs, rows, per_size, ver, lc = pair.combine(
+        earlier, now, {"1M": {"target": 1_000_000, "rounds": ROUNDS[:1]},
+                       "300k": {"target": 300_000, "rounds": ROUNDS[:2]}}, None, None)
+    assert [r["size"] for r in rows] == ["100k", "300k", "1M"]
+    assert [len(v) for v in per_size.values()] == [3, 2, 1]
+    assert [e["sizes"] for e in envs] == [["100k"], ["1M", "300k"]]
+    assert envs[0]["verified"] and not envs[1]["verified"] and ver == {"size": "10k"}
+    assert lc is None
+
+
+def test_rotation_and_rounds_per_size():
+    assert pair.rotate(["a", "b", "c"], 0) == ["a", "b", "c"]
+    assert pair.rotate(["a", "b", "c"], 1) == ["b", "c", "a"]
+    assert pair.rotate(["a", "b", "c"], 4) == ["b", "c", "a"]
+    assert pair.rounds_per_size("3", 2) == [3, 3]
+    assert pair.rounds_per_size("3,3,1", 3) == [3, 3, 1]
+    with pytest.raises(ValueError):
+        pair.rounds_per_size("3,1", 3)
+
+
+def test_results_markdown_is_written(tmp_path):
+    """The report holds the environment, the issue table with verdicts, every round and
+    the failures; it is written in one rename."""
+    rounds = [*ROUNDS, {"order": ["linopy"], "linopy": {"error": "timed out after 5 s"}}]
+    rows = [pair.summarise(300_000, rounds)]
+    env = {"date_utc": "2026-12-02 08:00 UTC", "cpu": "test cpu", "cores": 2,
+           "memory": "8 GiB RAM", "python": "CPython 3.11.7", "highs": "1.16.0",
+           "linopy": "0.10.1", "xarray": "2026.9.0", "chainopt_commit": "abc1234",
+           "load_before": [3.5, 2.0, 1.0], "load_after": [3.9, 2.5, 1.2],
+           "command": "python benchmarks/pair.py --sizes 300k", "sizes": ["300k"],
+           "verified": True, "limit_checked": True, "started_utc": "2026-12-02 07:50"}
+    lc = {"size": "2M", "vars": 2_000_000, "time_limit": 20.0, "rc": 4, "wall_s": 95.0,
+          "peak_mib": 2500.0, "written": False, "message": "", "clean": True}
+    ver = {"size": "10k", "chainopt": {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0},
+           "numpy": {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0},
+           "linopy": {"vars": 10, "rows": 5, "nnz": 21, "objective": 7.0}}
+    text = pair.render([env], rows, {"300k": rounds}, ver, lc)
+    path = pair.write_results(tmp_path / "sub" / "RESULTS.md", text)
+    got = path.read_text(encoding="utf-8")
+    assert not (tmp_path / "sub" / "RESULTS.md.tmp").exists()
+    assert "2 cores" in got and "HiGHS (highspy) 1.16.0" in got and "linopy 0.10.1" in got
+    assert ("300k and the LP check and the limit check: measured 2026-12-02 07:50 to "
+            "2026-12-02 08:00 UTC") in got
+    assert "3.50, 2.00, 1.00 before" in got and "shared with other work" in got
+    assert "Rounds per size: 300k: 4." in got
+    assert "| load + build, chainopt / linopy | ≤ 1.5 | 0.75 OK |" in got
+    assert "| (chainopt run − raw HiGHS solve) / raw HiGHS solve |" in got
+    assert "0.25 MISSED" in got
+    assert "stops cleanly (OK)" in got
+    assert "- numpy: 10 / 5 / 20, objective 7.000000 (rel. diff 0.0e+00) — the same LP (OK)" \
+        in got
+    assert "linopy: 10 / 5 / 21" in got and "NOT the same LP (MISMATCH)" in got
+    assert "round 4 linopy: timed out after 5 s" in got
+    assert "| 300k | 4 | linopy | — | failed |" in got
+
+
+@pytest.fixture(scope="module")
+def small_case(tmp_path_factory):
+    """A small generated chain using every family the mirror knows (checked below)."""
+    return generate_case(tmp_path_factory.mktemp("pair") / "case", sites=40, units_per_site=4,
+                         commodities=12, periods=3, seed=3)
+
+
+@pytest.fixture(scope="module")
+def chainopt_lp(small_case):
+    """chainopt's model of the small case, its optimum and its HiGHS options."""
+    import chainopt.api as api
+    from chainopt.solve import SolveOptions, highs_options
+
+    built = api.build_model(api.load_case(small_case))
+    out = api.solve(built)
+    return built, out.objective, highs_options(SolveOptions().resolved(built))
+
+
+def _solve(h, options: dict) -> float:
+    for k, v in options.items():
+        h.setOptionValue(k, v)
+    h.run()
+    assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
+    return float(h.getInfo().objective_function_value)
+
+
+def test_numpy_mirror_is_chainopts_lp(small_case, chainopt_lp):
+    built, objective, options = chainopt_lp
+    prep = lp_mirror.prepare(small_case)
+    for fam in ("unit_new", "link_new", "shortfall", "flow", "activity"):
+        assert prep.cols[fam].n > 0, f"the case should exercise {fam}"
+    h = lp_mirror.build_numpy(prep)
+    assert (h.getNumCol(), h.getNumRow(), h.getNumNz()) == (built.num_vars, built.num_rows,
+                                                            built.nnz)
+    assert math.isclose(_solve(h, options), objective, rel_tol=1e-6)
+
+
+def test_linopy_mirror_is_chainopts_lp(small_case, chainopt_lp):
+    pytest.importorskip("linopy", reason="linopy is installed by the bench extra")
+    built, objective, options = chainopt_lp
+    prep = lp_mirror.prepare(small_case)
+    h = lp_mirror.build_linopy(prep).to_highspy()
+    assert (h.getNumCol(), h.getNumRow(), h.getNumNz()) == (built.num_vars, built.num_rows,
+                                                            built.nnz)
+    # linopy's objective leaves out the constant (fixed O&M of existing capacity)
+    assert math.isclose(_solve(h, options) + prep.offset, objective, rel_tol=1e-6)
+
+
+def test_mirror_refuses_what_it_does_not_model(small_case, tmp_path):
+    import shutil
+
+    case = tmp_path / "c"
+    shutil.copytree(small_case, case)
+    (case / "projects.csv").write_text("project,capex_musd\np1,10\n", encoding="utf-8")
+    with pytest.raises(NotImplementedError, match="projects"):
+        lp_mirror.prepare(case)
+
+
+def test_a_process_past_its_timeout_is_killed():
+    """--timeout: the process group is killed and the failure says so (no timing asserted
+    beyond 'well before the 30 s the child would sleep')."""
+    import sys
+
+    p = pair.run_process([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
+    assert p["timed_out"] and p["rc"] != 0 and p["wall_s"] < 20
+    assert pair._failure(p, 0.5).startswith("timed out after")
+    ok = pair.run_process([sys.executable, "-c", "print('hi')"], timeout=60)
+    assert not ok["timed_out"] and ok["rc"] == 0 and ok["stdout"].strip() == "hi"
