@@ -11,7 +11,7 @@ rows with one integer ``take``:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -77,3 +77,17 @@ def isin(values: pd.Series | np.ndarray, options: Iterable[object]) -> np.ndarra
     else:
         distinct = np.array(list(dict.fromkeys(options)), dtype=object)
     return positions(values, distinct) >= 0
+
+
+def per_distinct(fn: Callable[..., float], *columns: pd.Series | np.ndarray) -> np.ndarray:
+    """``fn(a_i, b_i, ...)`` for every row ``i`` of the given columns (floats), calling
+    ``fn`` once per distinct combination of values and spreading the answers back."""
+    frame = pd.DataFrame({k: np.asarray(c, dtype=object) for k, c in enumerate(columns)})
+    if frame.empty:
+        return np.zeros(0)
+    distinct = frame.drop_duplicates()
+    answers = np.array([fn(*row) for row in distinct.itertuples(index=False)], dtype=float)
+    if len(columns) == 1:
+        return answers[positions(frame[0], distinct[0].to_numpy())]
+    at = pd.MultiIndex.from_frame(distinct).get_indexer(pd.MultiIndex.from_frame(frame))
+    return answers[at]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, lookup, positions, ranks
+from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, Case, split_list
 from chainopt.case.units import factor
@@ -413,21 +413,20 @@ def _blending(case: Case, periods: pd.DataFrame):
     want = pd.MultiIndex.from_arrays([comp.index, comp.groupby(level=0).cumcount()])
     comp["share"] = pd.Series(sh.to_numpy(), index=at).reindex(want).to_numpy(float)
     com = t["commodities"].set_index("commodity")
-    conv = [factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
-                   com.at[c, "energy_gj_per_t"]) for c, p in zip(comp["component"],
-                                                                  comp["product"], strict=True)]
-    comp["to_product"] = conv
+
+    def to_product(c: str, p: str) -> float:
+        return factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
+                      com.at[c, "energy_gj_per_t"])
 
     def basis(c: str, b: str) -> float:
         return factor(com.at[c, "unit"], "m3" if b == "volume" else "t",
                       com.at[c, "density_t_per_m3"], com.at[c, "energy_gj_per_t"])
 
+    comp["to_product"] = per_distinct(to_product, comp["component"], comp["product"])
     # the basis quantity of one component unit: its mass in t (mass basis) or its volume
     # in m3 (volume basis), whatever unit the component is measured in; per product unit
-    comp["basis_per_unit"] = [basis(c, b) for c, b in zip(comp["component"], comp["basis"],
-                                                          strict=True)]
-    vp = np.array([basis(p, b) for p, b in zip(comp["product"], comp["basis"], strict=True)],
-                  dtype=float)
+    comp["basis_per_unit"] = per_distinct(basis, comp["component"], comp["basis"])
+    vp = per_distinct(basis, comp["product"], comp["basis"])
     known = np.isfinite(vp) & (vp > 0)
     comp["product_basis"] = np.where(known, vp, 1.0)
     # the unit a spec row counts the blend in: the product's, else the basis's own

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import per_distinct
 from chainopt.case.schema import UNITS
 
 QUANTITY_COLUMNS = {"mode_flows": ["amount_per_unit"], "supplies": ["max_k_per_yr"],
@@ -50,13 +51,10 @@ def conversion_factors(table: pd.DataFrame, commodities: pd.DataFrame) -> pd.Ser
     need = (stated.ne("") & stated.ne(table["commodity"].map(com["unit"]))).to_numpy()
     out = np.ones(len(table))
     pairs = table.loc[need, ["stated_unit", "commodity"]]
-    if len(pairs):  # one factor per distinct (stated unit, commodity)
-        distinct = pairs.drop_duplicates()
-        f = [factor(u, com.at[c, "unit"], com.at[c, "density_t_per_m3"],
-                    com.at[c, "energy_gj_per_t"])
-             for u, c in zip(distinct["stated_unit"], distinct["commodity"], strict=True)]
-        at = pd.MultiIndex.from_frame(distinct).get_indexer(pd.MultiIndex.from_frame(pairs))
-        out[need] = np.asarray(f, dtype=float)[at]
+    out[need] = per_distinct(lambda u, c: factor(u, com.at[c, "unit"],
+                                                 com.at[c, "density_t_per_m3"],
+                                                 com.at[c, "energy_gj_per_t"]),
+                             pairs["stated_unit"], pairs["commodity"])
     return pd.Series(out, index=table.index)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, lookup, positions, ranks
+from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
 
 
 def test_positions_of_names_with_an_unknown_and_a_missing_one():
@@ -52,3 +52,16 @@ def test_inner_join_with_nothing_in_common_or_empty_sides():
 def test_ranks_order_rows_like_their_names():
     """b, a, c, a -> ranks 1, 0, 2, 0 (a < b < c)."""
     assert ranks(pd.Series(["b", "a", "c", "a"], dtype="str")).tolist() == [1, 0, 2, 0]
+
+
+def test_per_distinct_calls_once_per_combination():
+    calls = []
+
+    def f(a, b):
+        calls.append((a, b))
+        return len(a) * 10 + len(b)
+
+    got = per_distinct(f, pd.Series(["x", "yy", "x", "x"]), pd.Series(["p", "q", "p", "qq"]))
+    assert got.tolist() == [11.0, 21.0, 11.0, 12.0]
+    assert sorted(calls) == [("x", "p"), ("x", "qq"), ("yy", "q")]
+    assert per_distinct(f, pd.Series([], dtype=object), pd.Series([], dtype=object)).size == 0
