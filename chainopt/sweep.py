@@ -6,11 +6,14 @@ that define it. Variants come from a grid (``--set TARGET OP VALUES``, the produ
 of all ``--set`` options) or from Monte Carlo draws (``--samples N --seed S`` with
 distributions declared in YAML; see :func:`draw_samples`).
 
-Speed: each worker process builds the base model once (Pyomo + HiGHS) and keeps
-it; a variant is validated and turned into arrays (no Pyomo), and when only
-coefficients, bounds or prices differ the worker's HiGHS instance is updated in
-place and re-solved from the previous basis (:func:`chainopt.solve.resolve`);
-structural changes fall back to a fresh hand-over.
+Speed: each worker process builds the base model once and keeps it with its HiGHS
+instance. When the sweep varies prices, costs, bounds or coefficients, the worker
+also maps, once, how the model's numbers move with the sweep's values over their
+ranges (:class:`Span`, :mod:`chainopt.warm`); a variant's model then comes straight
+from that map (its changed cells validated, nothing rebuilt), only the changed numbers
+go to HiGHS and it re-solves from the previous basis (:func:`chainopt.solve.resolve`).
+Anything else is validated and built in full and then re-solved warm when its
+structure matches; a structural change falls back to a fresh hand-over.
 
 Nothing lost: each finished variant is written atomically as one part file
 (``parts/<variant>.csv``) the moment it completes, so killing a sweep loses only
@@ -316,6 +319,45 @@ def _base(source: str):
     return _BASE[source]
 
 
+@dataclass(frozen=True)
+class Span:
+    """What every variant of a sweep varies and the range of each value: the targets
+    (see :func:`chainopt.warm.target_of`) and the lowest and highest value of each over
+    the variants to run. A worker maps the model over this span once."""
+
+    targets: tuple[tuple[str, str, str, str, str], ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+
+def span_of(variants: list[Variant]) -> Span | None:
+    """The span of ``variants``, or None when they do not all vary the same targets."""
+    if not variants:
+        return None
+    try:
+        targets = tuple(_target(ch) for ch in variants[0].changes)
+        values = []
+        for v in variants:
+            if tuple(_target(ch) for ch in v.changes) != targets:
+                return None
+            values.append([float(next(iter(ch[t[3]].values())))
+                           for ch, t in zip(v.changes, targets, strict=True)])
+    except (KeyError, StopIteration, TypeError, ValueError):
+        return None
+    arr = np.asarray(values, dtype=float).reshape(len(variants), len(targets))
+    if not np.isfinite(arr).all():
+        return None
+    return Span(targets, tuple(arr.min(axis=0).tolist()), tuple(arr.max(axis=0).tolist()))
+
+
+def _target(change: dict) -> tuple[str, str, str, str, str]:
+    """(table, where as JSON, period, op, column) of a sweep change (one op, one column)."""
+    (op,) = [k for k in OPS.values() if k in change]
+    (column,) = change[op]
+    return (str(change["table"]), json.dumps(change.get("where", {}), sort_keys=True),
+            str(change.get("period", "")), op, str(column))
+
+
 def apply_variant(raw, changes: list[dict]):
     """``raw`` with a variant's changes applied (the scenario overlay engine)."""
     sc = Scenario(name="sweep", description="", base="", changes=tuple(changes),
@@ -365,11 +407,15 @@ def _project_columns(built) -> dict[str, np.ndarray]:
 
 
 def solve_variant(source: str, variant: Variant, options=None,
-                  project_npv: bool = False) -> dict:
+                  project_npv: bool = False, span: Span | None = None) -> dict:
     """Solve one variant; return its KPI row (status and message on failure).
 
-    With ``project_npv``, each optional project's incremental NPV is the variant's
-    objective minus its objective with the project's build decisions fixed at 0.
+    With ``span`` (what the sweep varies and over which ranges; :func:`span_of`) the
+    variant's model comes from the worker's map of the sweep when it can be mapped
+    exactly (:mod:`chainopt.warm`; ``mapped`` in the row), else it is validated and
+    built in full. With ``project_npv``, each optional project's incremental NPV is the
+    variant's objective minus its objective with the project's build decisions fixed
+    at 0.
     """
     # lazy: the model side loads in the worker (see _base)
     from chainopt.models.build import build
@@ -379,15 +425,27 @@ def solve_variant(source: str, variant: Variant, options=None,
     row: dict = {"variant": variant.id, **variant.values}
     try:
         raw, base = _base(source)
-        case = validate(apply_variant(raw, list(variant.changes)))
-        built = build(case, pyomo=False)
+        built = None
+        if span is not None and not (options is not None and options.solver):
+            targets = tuple(_target(ch) for ch in variant.changes)
+            if targets == span.targets:
+                # lazy: the model side loads in the worker (see _base)
+                from chainopt.warm import mapped_model
+
+                values = tuple(float(next(iter(ch[t[3]].values())))
+                               for ch, t in zip(variant.changes, targets, strict=True))
+                built = mapped_model(source, raw, variant.changes, values, span)
+        if built is None:
+            built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)
+        case = built.case
         outcome = resolve(base, built, options)
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
         # the reported objective: the net value, or a cost case's total cost (positive)
         sign = -1.0 if case.meta.objective == "cost" else 1.0
         row.update(status=outcome.status, message="", objective_musd=sign * outcome.objective,
-                   warm_start=bool(built.timings.get("warm_start")))
+                   warm_start=bool(built.timings.get("warm_start")),
+                   mapped=bool(built.timings.get("mapped")))
         row.update(_kpis(built, outcome))
         if project_npv:
             for project, cols in _project_columns(built).items():
@@ -453,13 +511,14 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
     """Solve every variant not yet in ``folder``; write each part as it finishes."""
     todo = [v for v in variants if v.id not in folder.done()]
     total = len(todo)
+    span = span_of(todo)
     report = progress or (lambda _i, _n, _row: None)
     if dask:
         # lazy: dask's distributed is an optional dependency, needed only with a scheduler
         from distributed import Client, as_completed
 
         with Client(dask) as client:
-            futures = [client.submit(solve_variant, source, v, options, project_npv,
+            futures = [client.submit(solve_variant, source, v, options, project_npv, span,
                                      pure=False)
                        for v in todo]
             for i, fut in enumerate(as_completed(futures), 1):
@@ -468,14 +527,15 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 report(i, total, row)
     elif jobs > 1 and total > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = [pool.submit(solve_variant, source, v, options, project_npv) for v in todo]
+            futs = [pool.submit(solve_variant, source, v, options, project_npv, span)
+                    for v in todo]
             for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 row = fut.result()
                 folder.write_part(row)
                 report(i, total, row)
     else:
         for i, v in enumerate(todo, 1):
-            row = solve_variant(source, v, options, project_npv)
+            row = solve_variant(source, v, options, project_npv, span)
             folder.write_part(row)
             report(i, total, row)
     return folder.collect()
