@@ -344,7 +344,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
           name: str | None = None, jobs: int = 1, dask: str | None = None,
           resume: str | Path | None = None, overwrite: bool = False,
           options: SolveOptions | None = None, project_npv: bool = True,
-          full: list[str] | tuple[str, ...] = (), progress=None):
+          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False):
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
@@ -354,6 +354,10 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     variants run. Nothing is written before the inputs are valid (source, settings,
     distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
     InputError quoting the first variant's message and its new folder is removed.
+    Each variant is solved from scratch on the worker's re-used model (the plan a cold
+    run finds); ``warm_basis`` starts it from the previous variant's basis instead
+    (faster on big models; where the LP has several optimal plans, the split of the
+    same objective may then depend on the order of the variants).
     """
     check_options(options)
     if resume is not None:
@@ -368,7 +372,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
-                           project_npv=meta.get("project_npv", True), progress=progress)
+                           project_npv=meta.get("project_npv", True), progress=progress,
+                           warm_basis=warm_basis)
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
         if resume is None:

@@ -407,15 +407,20 @@ def _project_columns(built) -> dict[str, np.ndarray]:
 
 
 def solve_variant(source: str, variant: Variant, options=None,
-                  project_npv: bool = False, span: Span | None = None) -> dict:
+                  project_npv: bool = False, span: Span | None = None,
+                  warm_basis: bool = False) -> dict:
     """Solve one variant; return its KPI row (status and message on failure).
 
     With ``span`` (what the sweep varies and over which ranges; :func:`span_of`) the
     variant's model comes from the worker's map of the sweep when it can be mapped
     exactly (:mod:`chainopt.warm`; ``mapped`` in the row), else it is validated and
-    built in full. With ``project_npv``, each optional project's incremental NPV is the
-    variant's objective minus its objective with the project's build decisions fixed
-    at 0.
+    built in full. Either way only the changed numbers go to the worker's HiGHS
+    instance when the structure is the same; it then solves from scratch, so that each
+    variant gets the plan a cold run finds (an LP with several optimal plans, common in
+    chains, would otherwise report the split of the same objective that depends on the
+    order of the variants), or with ``warm_basis`` from the previous variant's basis.
+    With ``project_npv``, each optional project's incremental NPV is the variant's
+    objective minus its objective with the project's build decisions fixed at 0.
     """
     # lazy: the model side loads in the worker (see _base)
     from chainopt.models.build import build
@@ -438,7 +443,7 @@ def solve_variant(source: str, variant: Variant, options=None,
         if built is None:
             built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)
         case = built.case
-        outcome = resolve(base, built, options)
+        outcome = resolve(base, built, options, basis=warm_basis)
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
         # the reported objective: the net value, or a cost case's total cost (positive)
@@ -507,8 +512,10 @@ class SweepFolder:
 
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,
                  dask: str | None = None, options=None, project_npv: bool = False,
-                 progress: Callable[[int, int, dict], None] | None = None) -> pd.DataFrame:
-    """Solve every variant not yet in ``folder``; write each part as it finishes."""
+                 progress: Callable[[int, int, dict], None] | None = None,
+                 warm_basis: bool = False) -> pd.DataFrame:
+    """Solve every variant not yet in ``folder``; write each part as it finishes
+    (``warm_basis``: see :func:`solve_variant`)."""
     todo = [v for v in variants if v.id not in folder.done()]
     total = len(todo)
     span = span_of(todo)
@@ -519,7 +526,7 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
 
         with Client(dask) as client:
             futures = [client.submit(solve_variant, source, v, options, project_npv, span,
-                                     pure=False)
+                                     warm_basis, pure=False)
                        for v in todo]
             for i, fut in enumerate(as_completed(futures), 1):
                 row = fut.result()
@@ -527,7 +534,8 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 report(i, total, row)
     elif jobs > 1 and total > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = [pool.submit(solve_variant, source, v, options, project_npv, span)
+            futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
+                                warm_basis)
                     for v in todo]
             for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 row = fut.result()
@@ -535,7 +543,7 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 report(i, total, row)
     else:
         for i, v in enumerate(todo, 1):
-            row = solve_variant(source, v, options, project_npv, span)
+            row = solve_variant(source, v, options, project_npv, span, warm_basis)
             folder.write_part(row)
             report(i, total, row)
     return folder.collect()
