@@ -364,16 +364,16 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         folder, meta = _resumed_sweep(resume)
         src = meta.get("source_abs") or meta["source"]
         variants = _sweep_variants(meta)
-        load_case(src)  # fail early, once, on a bad base
+        base = load_case(src)  # fail early, once, on a bad base
     else:
-        folder, meta, variants = _new_sweep(source, sets, samples, seed, distributions, out,
-                                            name, overwrite, project_npv, full)
+        folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
+                                                  out, name, overwrite, project_npv, full)
         src = meta.get("source_abs") or meta["source"]
     _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
-                           warm_basis=warm_basis)
+                           warm_basis=warm_basis, case=base)
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
         if resume is None:
@@ -400,9 +400,9 @@ def _resumed_sweep(resume: str | Path) -> tuple[sw.SweepFolder, dict]:
 def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
-               ) -> tuple[sw.SweepFolder, dict, list]:
-    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), and
-    its variants. Everything is checked before the folder is written: the name, the
+               ) -> tuple[sw.SweepFolder, dict, list, Case]:
+    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), its
+    variants and the loaded base. Everything is checked before the folder is written: the name, the
     settings or distributions (bounded YAML), the base and each setting against it."""
     if name is not None:
         check_name(name, "--name")
@@ -435,7 +435,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         shutil.rmtree(folder.path)
     check_writable(folder.path.parent)
     sw.save_meta(folder, meta)
-    return folder, meta, variants
+    return folder, meta, variants, base
 
 
 def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:

@@ -25,6 +25,7 @@ status and message and does not stop the sweep.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import os
@@ -303,15 +304,17 @@ def error_message(exc: ChainoptError) -> str:
 _BASE: dict[str, object] = {}
 
 
-def _base(source: str):
-    """The worker's base: raw inputs and the solved base model (built once)."""
-    if source not in _BASE:
+def _base(source: str, case=None):
+    """The worker's base: raw inputs and the solved base model (built once; again when
+    ``case``, the source just loaded by the caller, is not the one it was built from)."""
+    if source not in _BASE or (case is not None and _BASE[source][0] is not case.raw):
         # lazy: the model side loads in the worker that solves, so that importing this
         # module (the api does) stays light
         from chainopt.models.build import build
         from chainopt.solve import handover, solve
 
-        case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
+        if case is None:
+            case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
         built = build(case)
         handover(built)
         solve(built)
@@ -513,9 +516,10 @@ class SweepFolder:
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,
                  dask: str | None = None, options=None, project_npv: bool = False,
                  progress: Callable[[int, int, dict], None] | None = None,
-                 warm_basis: bool = False) -> pd.DataFrame:
+                 warm_basis: bool = False, case=None) -> pd.DataFrame:
     """Solve every variant not yet in ``folder``; write each part as it finishes
-    (``warm_basis``: see :func:`solve_variant`)."""
+    (``warm_basis``: see :func:`solve_variant`). ``case``: the source as the caller has
+    just loaded it, the base of variants solved in this process (not loaded again)."""
     todo = [v for v in variants if v.id not in folder.done()]
     total = len(todo)
     span = span_of(todo)
@@ -542,6 +546,9 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 folder.write_part(row)
                 report(i, total, row)
     else:
+        if case is not None and todo:
+            with contextlib.suppress(ChainoptError):  # the first variant records it
+                _base(source, case)
         for i, v in enumerate(todo, 1):
             row = solve_variant(source, v, options, project_npv, span, warm_basis)
             folder.write_part(row)

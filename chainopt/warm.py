@@ -24,10 +24,12 @@ cold path (validate, build, then the warm re-solve), as before:
 * no changed cell changes sign inside its range (thresholds such as "a floor > 0 adds a
   row" sit at zero).
 
-Every variant's values are still validated: the tables the sweep changes are checked
-cell by cell with the validator's own checks (same messages, same locations); a column
-that takes part in a rule across tables (:data:`FULL_CHECK`, e.g. the mass balance of a
-mode's yields) has the whole variant validated.
+Every variant's values are still validated: each cell it changes must be a finite
+number in its column's range, and where one is not (or might not be) the tables the
+sweep changes are checked with the validator's own cell checks (the same messages and
+locations as a full validation); a column that takes part in a rule across tables
+(:data:`FULL_CHECK`, e.g. the mass balance of a mode's yields) has the whole variant
+validated.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from chainopt.case.scenario import Scenario, apply_changes
@@ -281,7 +284,35 @@ def check_cells(raw: RawCase, tables, periods: list[str]) -> None:
         raise InputError(out.problems)
 
 
-_MAPS: dict[tuple, WarmMap | str] = {}  # per worker: (source, span) -> map or why not
+def cells_pass(raw: RawCase, variant: RawCase, tables) -> bool:
+    """True when every cell of ``tables`` that ``variant`` changes from ``raw`` (a valid
+    case) is a finite number within its column's range, so that the validator's cell
+    checks (:func:`check_cells`) cannot fail; False when one might (then run them)."""
+    for name in tables:
+        x, b = variant.tables.get(name), raw.tables.get(name)
+        if x is None or b is None or x.shape != b.shape or list(x.columns) != list(b.columns):
+            return False
+        spec = TABLES[name.removesuffix("_by_period")].column_map
+        diff = x.ne(b)
+        for col in diff.columns[diff.any().to_numpy()]:
+            c = spec.get(col)
+            if c is None or c.kind not in ("float", "int"):
+                return False
+            v = pd.to_numeric(x[col][diff[col].to_numpy()], errors="coerce").to_numpy(float)
+            ok = np.isfinite(v)
+            if c.lo is not None:
+                ok &= (v > c.lo) if c.lo_open else (v >= c.lo)
+            if c.hi is not None:
+                ok &= v <= c.hi
+            if c.kind == "int":
+                ok &= v % 1 == 0
+            if not ok.all():
+                return False
+    return True
+
+
+# per worker: (source, span) -> (the raw case it was made from, the map or why not)
+_MAPS: dict[tuple, tuple[RawCase, WarmMap | str]] = {}
 
 
 def mapped_model(source: str, raw: RawCase, changes, values, span) -> BuiltModel | None:
@@ -290,16 +321,17 @@ def mapped_model(source: str, raw: RawCase, changes, values, span) -> BuiltModel
     when the sweep cannot be mapped or the values are outside the span (then the caller
     builds it cold). A variant with bad values raises the validator's InputError."""
     key = (source, span)
-    if key not in _MAPS:
+    if key not in _MAPS or _MAPS[key][0] is not raw:  # new, or the source was loaded again
         try:
-            _MAPS[key] = make_map(raw, changes, span.targets, span.lo, span.hi)
+            _MAPS[key] = (raw, make_map(raw, changes, span.targets, span.lo, span.hi))
         except _NotWarm as why:
-            _MAPS[key] = str(why)
-    wm = _MAPS[key]
+            _MAPS[key] = (raw, str(why))
+    wm = _MAPS[key][1]
     if isinstance(wm, str) or not wm.covers(values):
         return None
     variant = apply(raw, changes)
-    check_cells(variant, wm.tables, wm.template.case.meta.period_names)
+    if not cells_pass(raw, variant, wm.tables):
+        check_cells(variant, wm.tables, wm.template.case.meta.period_names)
     if wm.full_check:
         validate(variant)
     return wm.model(values)
@@ -307,5 +339,5 @@ def mapped_model(source: str, raw: RawCase, changes, values, span) -> BuiltModel
 
 def why_not(source: str, span) -> str:
     """Why this worker's sweep is not mapped ('' if it is, or not tried yet)."""
-    wm = _MAPS.get((source, span))
+    wm = _MAPS.get((source, span), (None, ""))[1]
     return wm if isinstance(wm, str) else ""

@@ -18,6 +18,7 @@ from chainopt.case.validate import validate
 from chainopt.errors import InputError
 from chainopt.models.build import build
 from chainopt.solve import objective_with_fixed, solve
+from tests.toycase import write_case
 
 
 def cold_rows(source: str | None, settings: list[str], project_npv: bool) -> list[dict]:
@@ -116,7 +117,7 @@ FALLBACK = [
 def test_what_cannot_be_mapped_is_built_cold(tmp_path, name, settings, why):
     kpis = sweep(tmp_path, "small_chain", settings, name)
     assert not kpis["mapped"].any()
-    reasons = [w for w in warm._MAPS.values() if isinstance(w, str)]
+    reasons = [w for _, w in warm._MAPS.values() if isinstance(w, str)]
     assert any(why in r for r in reasons), reasons
     ok = kpis[kpis["status"] == "optimal"].index
     raw = api.load_case("small_chain").raw
@@ -144,6 +145,7 @@ def test_cell_checks_raise_what_full_validation_raises(change):
     with pytest.raises(InputError) as full:
         validate(variant)
     tables = {change["table"], change["table"] + "_by_period"}
+    assert not warm.cells_pass(raw, variant, tables)  # so the cell checks run
     with pytest.raises(InputError) as cells:
         warm.check_cells(variant, tables, ["p2026", "p2031", "p2036"])
     assert [str(p) for p in cells.value.problems] == [str(p) for p in full.value.problems]
@@ -158,3 +160,34 @@ def test_span_covers_the_variants_to_run():
     assert [t[0] for t in span.targets] == ["markets", "supplies"]
     mixed = [variants[0], sw.grid([sw.parse_set("markets.max_k_per_yr=1,2")])[0]]
     assert sw.span_of(mixed) is None
+
+
+def test_cells_in_range_pass_without_the_validator():
+    raw = api.load_case("small_chain").raw
+    ok = sw.apply_variant(raw, [{"table": "markets", "where": {"commodity": "hdpe"},
+                                 "scale": {"price_usd_per_unit": 1.1,
+                                           "max_k_per_yr": 0.5}}])
+    assert warm.cells_pass(raw, ok, {"markets", "markets_by_period"})
+
+
+def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
+    """Two sweeps of one case folder in one process, the folder edited in between: the
+    second sweep's answers are the edited case's (the worker's base and map are made
+    again from the case the sweep loaded)."""
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
+    }
+    folder = write_case(tmp_path / "case", tables)
+    settings = ["markets.price_usd_per_unit=200,300"]
+    first, _, _ = api.sweep(str(folder), sets=settings, out=tmp_path, name="one", jobs=1)
+    write_case(tmp_path / "case", {**tables, "supplies": tables["supplies"].replace(
+        "100,50", "150,50")})
+    second, _, _ = api.sweep(str(folder), sets=settings, out=tmp_path, name="two", jobs=1)
+    assert second["mapped"].all()
+    cold = cold_rows(str(folder), settings, project_npv=False)
+    assert list(second["objective_musd"]) == pytest.approx(
+        [c["objective_musd"] for c in cold], rel=1e-9)
+    assert (second["objective_musd"] < first["objective_musd"]).all()
