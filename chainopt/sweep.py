@@ -301,7 +301,7 @@ def error_message(exc: ChainoptError) -> str:
 # ---------------------------------------------------------------------------------------
 # Workers: one base model per process, kept across its share of variants.
 
-_BASE: dict[str, object] = {}
+_BASE: dict[str, tuple] = {}  # source -> (raw case, the model holding the solver)
 
 
 def _base(source: str, case=None):
