@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -302,6 +303,7 @@ def error_message(exc: ChainoptError) -> str:
 # Workers: one base model per process, kept across its share of variants.
 
 _BASE: dict[str, tuple] = {}  # source -> (raw case, the model holding the solver)
+_UNCHANGED: dict[str, Any] = {}  # source -> its own model (no variant applied)
 
 
 def _base(source: str, case=None):
@@ -319,6 +321,7 @@ def _base(source: str, case=None):
         handover(built)
         solve(built)
         _BASE[source] = (case.raw, built)
+        _UNCHANGED[source] = built
     return _BASE[source]
 
 
@@ -442,7 +445,8 @@ def solve_variant(source: str, variant: Variant, options=None,
 
                 values = tuple(float(next(iter(ch[t[3]].values())))
                                for ch, t in zip(variant.changes, targets, strict=True))
-                built = mapped_model(source, raw, variant.changes, values, span)
+                built = mapped_model(source, raw, variant.changes, values, span,
+                                     _UNCHANGED.get(source))
         if built is None:
             built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)
         case = built.case

@@ -191,3 +191,18 @@ def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
     assert list(second["objective_musd"]) == pytest.approx(
         [c["objective_musd"] for c in cold], rel=1e-9)
     assert (second["objective_musd"] < first["objective_musd"]).all()
+
+
+@pytest.mark.parametrize(("setting", "probes"), [
+    ("markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:5", 2),  # x1 inside: no midpoint
+    ("markets.price_usd_per_unit[commodity=hdpe]*=1.1:1.3:5", 3),
+    ("supplies.cost_usd_per_unit[commodity=crude]+=-20:20:3", 2),  # +0 inside
+])
+def test_the_unchanged_model_replaces_the_midpoint_probe(tmp_path, monkeypatch, setting,
+                                                         probes):
+    calls = []
+    real = warm._probe
+    monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))
+    kpis = sweep(tmp_path, "small_chain", [setting], "probes")
+    assert kpis["mapped"].all() and len(calls) == probes
+    assert_same(kpis, cold_rows("small_chain", [setting], project_npv=False))
