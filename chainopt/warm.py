@@ -119,9 +119,12 @@ def _same(a: BuiltModel, b: BuiltModel) -> bool:
 class WarmMap:
     """A sweep's model as an affine function of its values (see the module doc)."""
 
-    template: BuiltModel  # the model at the low ends: structure, families, case
+    # the model at the low ends: its structure, families and index are every variant's;
+    # its case is the low ends' (the meta is the variant's, the tables are not)
+    template: BuiltModel
     layout: _Layout
     lo: np.ndarray
+    hi: np.ndarray
     width: np.ndarray  # hi - lo per target (0: one value)
     v0: np.ndarray  # the model's numbers at the low ends
     moves: list[tuple[np.ndarray, np.ndarray]]  # per target: positions, change lo -> hi
@@ -131,8 +134,7 @@ class WarmMap:
 
     def covers(self, values: tuple[float, ...]) -> bool:
         v = np.asarray(values, dtype=float)
-        return len(v) == len(self.lo) and bool(np.all((v >= self.lo) & (v <= self.lo
-                                                                          + self.width)))
+        return len(v) == len(self.lo) and bool(np.all((v >= self.lo) & (v <= self.hi)))
 
     def vector(self, values: tuple[float, ...]) -> np.ndarray:
         v = self.v0.copy()
@@ -142,7 +144,10 @@ class WarmMap:
         return v
 
     def model(self, values: tuple[float, ...]) -> BuiltModel:
-        """The variant's model: the template with its numbers moved along the map."""
+        """The variant's model: the template with its numbers moved along the map. Its
+        ``arrays`` are the variant's; ``lp``, ``index`` and ``case`` are the template's
+        (read their structure only: the numbers they hold are the low ends'), so it is
+        for solving and the sweep's KPIs, not for extraction."""
         t0 = time.perf_counter()
         v = self.vector(values)
         parts = np.split(v, np.cumsum(self.layout.sizes)[:-1])
@@ -268,7 +273,7 @@ def make_map(raw: RawCase, changes, targets, lo, hi,
             if not _close(v0[finite] + 0.5 * (vj[finite] - v0[finite]), vm[finite],
                           v0[finite], vj[finite]):
                 raise _NotWarm(f"{targets[j][0]}.{targets[j][4]}: not affine")
-    wm = WarmMap(template=b0, layout=layout, lo=lo, width=hi - lo, v0=v0, moves=moves,
+    wm = WarmMap(template=b0, layout=layout, lo=lo, hi=hi, width=hi - lo, v0=v0, moves=moves,
                  tables=tuple(sorted(tables)),
                  full_check=any((t[0], t[4]) in FULL_CHECK for t in targets))
     if sum(w > 0 for w in wm.width) > 1:  # several targets: no interaction
