@@ -402,8 +402,9 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
                ) -> tuple[sw.SweepFolder, dict, list, Case]:
     """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), its
-    variants and the loaded base. Everything is checked before the folder is written: the name, the
-    settings or distributions (bounded YAML), the base and each setting against it."""
+    variants and the loaded base. Everything is checked before the folder is written:
+    the name, the settings or distributions (bounded YAML), the base and each setting
+    against it."""
     if name is not None:
         check_name(name, "--name")
     if not sets and not samples:

@@ -10,10 +10,11 @@ Speed: each worker process builds the base model once and keeps it with its HiGH
 instance. When the sweep varies prices, costs, bounds or coefficients, the worker
 also maps, once, how the model's numbers move with the sweep's values over their
 ranges (:class:`Span`, :mod:`chainopt.warm`); a variant's model then comes straight
-from that map (its changed cells validated, nothing rebuilt), only the changed numbers
-go to HiGHS and it re-solves from the previous basis (:func:`chainopt.solve.resolve`).
-Anything else is validated and built in full and then re-solved warm when its
-structure matches; a structural change falls back to a fresh hand-over.
+from that map (its changed cells validated, nothing rebuilt). Anything else is
+validated and built in full. Only the changed numbers go to the worker's HiGHS
+instance when the structure matches (:func:`chainopt.solve.resolve`), which solves the
+variant from scratch (the plan a cold run finds) or, with ``warm_basis``, from the
+previous variant's basis; a structural change falls back to a fresh hand-over.
 
 Nothing lost: each finished variant is written atomically as one part file
 (``parts/<variant>.csv``) the moment it completes, so killing a sweep loses only
@@ -328,8 +329,8 @@ def _base(source: str, case=None):
 @dataclass(frozen=True)
 class Span:
     """What every variant of a sweep varies and the range of each value: the targets
-    (see :func:`chainopt.warm.target_of`) and the lowest and highest value of each over
-    the variants to run. A worker maps the model over this span once."""
+    (table, where as JSON, period, op, column) and the lowest and highest value of each
+    over the variants to run. A worker maps the model over this span once."""
 
     targets: tuple[tuple[str, str, str, str, str], ...]
     lo: tuple[float, ...]
@@ -346,9 +347,8 @@ def span_of(variants: list[Variant]) -> Span | None:
         for v in variants:
             if tuple(_target(ch) for ch in v.changes) != targets:
                 return None
-            values.append([float(next(iter(ch[t[3]].values())))
-                           for ch, t in zip(v.changes, targets, strict=True)])
-    except (KeyError, StopIteration, TypeError, ValueError):
+            values.append(_values(v.changes, targets))
+    except (KeyError, TypeError, ValueError):
         return None
     arr = np.asarray(values, dtype=float).reshape(len(variants), len(targets))
     if not np.isfinite(arr).all():
@@ -362,6 +362,11 @@ def _target(change: dict) -> tuple[str, str, str, str, str]:
     (column,) = change[op]
     return (str(change["table"]), json.dumps(change.get("where", {}), sort_keys=True),
             str(change.get("period", "")), op, str(column))
+
+
+def _values(changes, targets) -> tuple[float, ...]:
+    """The value each change applies (its one op's one column)."""
+    return tuple(float(ch[t[3]][t[4]]) for ch, t in zip(changes, targets, strict=True))
 
 
 def apply_variant(raw, changes: list[dict]):
@@ -443,9 +448,8 @@ def solve_variant(source: str, variant: Variant, options=None,
                 # lazy: the model side loads in the worker (see _base)
                 from chainopt.warm import mapped_model
 
-                values = tuple(float(next(iter(ch[t[3]].values())))
-                               for ch, t in zip(variant.changes, targets, strict=True))
-                built = mapped_model(source, raw, variant.changes, values, span,
+                built = mapped_model(source, raw, variant.changes,
+                                     _values(variant.changes, targets), span,
                                      _UNCHANGED.get(source))
         if built is None:
             built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)

@@ -59,6 +59,8 @@ SMALL_MAPPED = [
     ("yield", ["mode_flows.amount_per_unit[mode=cdu_run,commodity=naphtha]*=0.8:1:3"]),
     ("capacity", ["units.capacity_k_per_yr[unit=tob_cdu]=6000:8000:3"]),
     ("cost", ["supplies.cost_usd_per_unit[commodity=crude]+=-20:20:3"]),
+    ("period", ["markets.price_usd_per_unit[commodity=hdpe,period=p2031]*=0.8:1.2:3"]),
+    ("carbon", ["policies.carbon_price_usd_per_unit+=0:30:3"]),
     ("grid", ["markets.price_usd_per_unit[commodity=hdpe]*=0.8,1.2",
               "units.capacity_k_per_yr[unit=tob_cdu]=6000,8000"]),
 ]
