@@ -28,9 +28,11 @@ cold path (validate, build, then the warm re-solve), as before:
 Every variant's values are still validated: each cell it changes must be a finite
 number in its column's range, and where one is not (or might not be) the tables the
 sweep changes are checked with the validator's own cell checks (the same messages and
-locations as a full validation); a column that takes part in a rule across tables
-(:data:`FULL_CHECK`, e.g. the mass balance of a mode's yields) has the whole variant
-validated.
+locations as a full validation). The rules across rows and tables on these columns (the
+mass balance of a mode's yields, :data:`FULL_CHECK`) hold on a convex set of values, so
+a variant inside a range whose ends (corners) are valid probes passes them; with three
+or more targets varying, not every corner is probed and such a variant is validated
+whole.
 """
 
 from __future__ import annotations
@@ -73,7 +75,13 @@ WARM_COLUMNS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "market_groups": {"price_discount", "freight_premium_usd_per_unit"},
     "levies": {"amount_usd_per_unit"},
 }.items()}
-# columns in a validation rule across tables: a variant changing them is validated whole
+# columns in a validation rule across rows or tables: the mass balance of a mode's yields
+# ("outputs exceed inputs": net mass - tolerance x gross mass > 0, where net and gross are
+# sums of amounts times fixed unit factors, so affine in the swept values). The variants
+# that pass such a rule form a convex set, so a variant inside the box whose corners
+# were all probed (valid cases) passes too; otherwise (3 or more targets varying) a
+# variant changing them is validated whole. A rule added to the validator that is not
+# convex in these columns must make this check whole always.
 FULL_CHECK = frozenset({("mode_flows", "amount_per_unit")})
 RTOL = 1e-10  # affinity check: relative to the size of the numbers compared
 
@@ -273,10 +281,12 @@ def make_map(raw: RawCase, changes, targets, lo, hi,
             if not _close(v0[finite] + 0.5 * (vj[finite] - v0[finite]), vm[finite],
                           v0[finite], vj[finite]):
                 raise _NotWarm(f"{targets[j][0]}.{targets[j][4]}: not affine")
+    varying = int(sum(w > 0 for w in hi - lo))
     wm = WarmMap(template=b0, layout=layout, lo=lo, hi=hi, width=hi - lo, v0=v0, moves=moves,
                  tables=tuple(sorted(tables)),
-                 full_check=any((t[0], t[4]) in FULL_CHECK for t in targets))
-    if sum(w > 0 for w in wm.width) > 1:  # several targets: no interaction
+                 # every corner of the box is a probe with 1 or 2 targets varying
+                 full_check=varying > 2 and any((t[0], t[4]) in FULL_CHECK for t in targets))
+    if varying > 1:  # several targets: no interaction
         rc, bc = _probe(raw, changes, targets, hi)
         if not _same(b0, bc):
             raise _NotWarm("the structure changes when every value is high")

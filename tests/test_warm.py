@@ -112,6 +112,9 @@ FALLBACK = [
     ("sign", ["supplies.cost_usd_per_unit[commodity=raw_gas]+=-40:0:3"], "sign"),
     # a capacity of -1 is not a valid case: no probe there, every variant built cold
     ("invalid", ["units.capacity_k_per_yr[unit=tob_cdu]=-1,8000"], "not a valid case"),
+    # the CDU's outputs are 0.97 t/t: naphtha x1.2 (0.204) makes more mass than goes in
+    ("mass", ["mode_flows.amount_per_unit[mode=cdu_run,commodity=naphtha]*=0.8:1.4:4"],
+     "not a valid case"),
 ]
 
 
@@ -131,6 +134,9 @@ def test_what_cannot_be_mapped_is_built_cold(tmp_path, name, settings, why):
     if name == "invalid":  # the bad variant is recorded with the validator's message
         assert kpis.loc[0, "status"] == "InputError"
         assert "units.csv row 2, column capacity_k_per_yr" in kpis.loc[0, "message"]
+    if name == "mass":
+        assert list(kpis["status"]) == ["optimal", "optimal", "InputError", "InputError"]
+        assert "mode 'cdu_run' creates mass" in kpis.loc[2, "message"]
 
 
 @pytest.mark.parametrize("change", [
@@ -208,3 +214,17 @@ def test_the_unchanged_model_replaces_the_midpoint_probe(tmp_path, monkeypatch, 
     kpis = sweep(tmp_path, "small_chain", [setting], "probes")
     assert kpis["mapped"].all() and len(calls) == probes
     assert_same(kpis, cold_rows("small_chain", [setting], project_npv=False))
+
+
+def test_yield_variants_are_validated_whole_only_when_not_every_corner_is_probed():
+    """The mass balance holds on a convex set of yields: with one or two targets every
+    corner of the swept box is a validated probe; with three it is not."""
+    raw = api.load_case("small_chain").raw
+    sets = ["mode_flows.amount_per_unit[mode=cdu_run,commodity=naphtha]*=0.8,1",
+            "markets.price_usd_per_unit[commodity=hdpe]*=0.8,1.2",
+            "supplies.cost_usd_per_unit[commodity=crude]*=0.9,1.1"]
+    for k, whole in ((1, False), (2, False), (3, True)):
+        variants = sw.grid([sw.parse_set(s) for s in sets[:k]])
+        span = sw.span_of(variants)
+        wm = warm.make_map(raw, variants[0].changes, span.targets, span.lo, span.hi)
+        assert wm.full_check is whole
