@@ -356,7 +356,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
           name: str | None = None, jobs: int = 1, dask: str | None = None,
           resume: str | Path | None = None, overwrite: bool = False,
           options: SolveOptions | None = None, project_npv: bool = True,
-          full: list[str] | tuple[str, ...] = (), progress=None):
+          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False):
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
@@ -366,21 +366,26 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     variants run. Nothing is written before the inputs are valid (source, settings,
     distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
     InputError quoting the first variant's message and its new folder is removed.
+    Each variant is solved from scratch on the worker's re-used model (the plan a cold
+    run finds); ``warm_basis`` starts it from the previous variant's basis instead
+    (faster on big models; where the LP has several optimal plans, the split of the
+    same objective may then depend on the order of the variants).
     """
     check_options(options)
     if resume is not None:
         folder, meta = _resumed_sweep(resume)
         src = meta.get("source_abs") or meta["source"]
         variants = _sweep_variants(meta)
-        load_case(src)  # fail early, once, on a bad base
+        base = load_case(src)  # fail early, once, on a bad base
     else:
-        folder, meta, variants = _new_sweep(source, sets, samples, seed, distributions, out,
-                                            name, overwrite, project_npv, full)
+        folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
+                                                  out, name, overwrite, project_npv, full)
         src = meta.get("source_abs") or meta["source"]
     _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
-                           project_npv=meta.get("project_npv", True), progress=progress)
+                           project_npv=meta.get("project_npv", True), progress=progress,
+                           warm_basis=warm_basis, case=base)
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
         if resume is None:
@@ -407,10 +412,11 @@ def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
 def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
-               ) -> tuple[SweepFolder, dict, list]:
-    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), and
-    its variants. Everything is checked before the folder is written: the name, the
-    settings or distributions (bounded YAML), the base and each setting against it."""
+               ) -> tuple[SweepFolder, dict, list, Case]:
+    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), its
+    variants and the loaded base. Everything is checked before the folder is written:
+    the name, the settings or distributions (bounded YAML), the base and each setting
+    against it."""
     if name is not None:
         check_name(name, "--name")
     if not sets and not samples:
@@ -442,7 +448,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         shutil.rmtree(folder.path)
     check_writable(folder.path.parent)
     sw.save_meta(folder, meta)
-    return folder, meta, variants
+    return folder, meta, variants, base
 
 
 def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:

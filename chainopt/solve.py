@@ -311,8 +311,8 @@ def same_structure(a: BuiltModel, b: BuiltModel) -> bool:
             and np.array_equal(a.arrays.integer, b.arrays.integer))
 
 
-def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None = None
-            ) -> SolveOutcome:
+def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None = None,
+            basis: bool = True) -> SolveOutcome:
     """Solve ``variant`` re-using ``base``'s HiGHS instance and basis when possible.
 
     If the two models have the same structure (same sparsity pattern and integer
@@ -320,6 +320,9 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
     to the solver, which then starts from the previous optimal basis (warm start);
     ``base`` hands its solver over to ``variant``. Otherwise the variant is handed
     over and solved from scratch. ``variant.timings['warm_start']`` says which.
+    With ``basis=False`` the instance is re-used (no hand-over) but the previous basis
+    is dropped: the variant is solved from scratch, so that where the LP has several
+    optimal plans it gets the one a fresh solve finds (``warm_start`` 0).
     """
     if base.solver is None or not same_structure(base, variant):
         handover(variant, options)
@@ -345,9 +348,11 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
             h.changeCoeff(int(rows[k]), int(b.matrix.indices[k]), float(b.matrix.data[k]))
     if a.total_offset != b.total_offset:
         h.changeObjectiveOffset(b.total_offset)
+    if not basis:
+        h.clearSolver()
     base.solver, variant.solver = None, h
     variant.timings["handover_s"] = time.perf_counter() - t0
-    variant.timings["warm_start"] = 1.0
+    variant.timings["warm_start"] = 1.0 if basis else 0.0
     return solve(variant, options)
 
 

@@ -6,11 +6,15 @@ that define it. Variants come from a grid (``--set TARGET OP VALUES``, the produ
 of all ``--set`` options) or from Monte Carlo draws (``--samples N --seed S`` with
 distributions declared in YAML; see :func:`draw_samples`).
 
-Speed: each worker process builds the base model once (Pyomo + HiGHS) and keeps
-it; a variant is validated and turned into arrays (no Pyomo), and when only
-coefficients, bounds or prices differ the worker's HiGHS instance is updated in
-place and re-solved from the previous basis (:func:`chainopt.solve.resolve`);
-structural changes fall back to a fresh hand-over.
+Speed: each worker process builds the base model once and keeps it with its HiGHS
+instance. When the sweep varies prices, costs, bounds or coefficients, the worker
+also maps, once, how the model's numbers move with the sweep's values over their
+ranges (:class:`Span`, :mod:`chainopt.warm`); a variant's model then comes straight
+from that map (its changed cells validated, nothing rebuilt). Anything else is
+validated and built in full. Only the changed numbers go to the worker's HiGHS
+instance when the structure matches (:func:`chainopt.solve.resolve`), which solves the
+variant from scratch (the plan a cold run finds) or, with ``warm_basis``, from the
+previous variant's basis; a structural change falls back to a fresh hand-over.
 
 Nothing lost: each finished variant is written atomically as one part file
 (``parts/<variant>.csv``) the moment it completes, so killing a sweep loses only
@@ -22,6 +26,7 @@ status and message and does not stop the sweep.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import os
@@ -31,6 +36,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -297,23 +303,70 @@ def error_message(exc: ChainoptError) -> str:
 # ---------------------------------------------------------------------------------------
 # Workers: one base model per process, kept across its share of variants.
 
-_BASE: dict[str, object] = {}
+_BASE: dict[str, tuple] = {}  # source -> (raw case, the model holding the solver)
+_UNCHANGED: dict[str, Any] = {}  # source -> its own model (no variant applied)
 
 
-def _base(source: str):
-    """The worker's base: raw inputs and the solved base model (built once)."""
-    if source not in _BASE:
+def _base(source: str, case=None):
+    """The worker's base: raw inputs and the solved base model (built once; again when
+    ``case``, the source just loaded by the caller, is not the one it was built from)."""
+    if source not in _BASE or (case is not None and _BASE[source][0] is not case.raw):
         # lazy: the model side loads in the worker that solves, so that importing this
         # module (the api does) stays light
         from chainopt.models.build import build
         from chainopt.solve import handover, solve
 
-        case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
+        if case is None:
+            case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
         built = build(case)
         handover(built)
         solve(built)
         _BASE[source] = (case.raw, built)
+        _UNCHANGED[source] = built
     return _BASE[source]
+
+
+@dataclass(frozen=True)
+class Span:
+    """What every variant of a sweep varies and the range of each value: the targets
+    (table, where as JSON, period, op, column) and the lowest and highest value of each
+    over the variants to run. A worker maps the model over this span once."""
+
+    targets: tuple[tuple[str, str, str, str, str], ...]
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+
+def span_of(variants: list[Variant]) -> Span | None:
+    """The span of ``variants``, or None when they do not all vary the same targets."""
+    if not variants:
+        return None
+    try:
+        targets = tuple(_target(ch) for ch in variants[0].changes)
+        values = []
+        for v in variants:
+            if tuple(_target(ch) for ch in v.changes) != targets:
+                return None
+            values.append(_values(v.changes, targets))
+    except (KeyError, TypeError, ValueError):
+        return None
+    arr = np.asarray(values, dtype=float).reshape(len(variants), len(targets))
+    if not np.isfinite(arr).all():
+        return None
+    return Span(targets, tuple(arr.min(axis=0).tolist()), tuple(arr.max(axis=0).tolist()))
+
+
+def _target(change: dict) -> tuple[str, str, str, str, str]:
+    """(table, where as JSON, period, op, column) of a sweep change (one op, one column)."""
+    (op,) = [k for k in OPS.values() if k in change]
+    (column,) = change[op]
+    return (str(change["table"]), json.dumps(change.get("where", {}), sort_keys=True),
+            str(change.get("period", "")), op, str(column))
+
+
+def _values(changes, targets) -> tuple[float, ...]:
+    """The value each change applies (its one op's one column)."""
+    return tuple(float(ch[t[3]][t[4]]) for ch, t in zip(changes, targets, strict=True))
 
 
 def apply_variant(raw, changes: list[dict]):
@@ -365,9 +418,18 @@ def _project_columns(built) -> dict[str, np.ndarray]:
 
 
 def solve_variant(source: str, variant: Variant, options=None,
-                  project_npv: bool = False) -> dict:
+                  project_npv: bool = False, span: Span | None = None,
+                  warm_basis: bool = False) -> dict:
     """Solve one variant; return its KPI row (status and message on failure).
 
+    With ``span`` (what the sweep varies and over which ranges; :func:`span_of`) the
+    variant's model comes from the worker's map of the sweep when it can be mapped
+    exactly (:mod:`chainopt.warm`; ``mapped`` in the row), else it is validated and
+    built in full. Either way only the changed numbers go to the worker's HiGHS
+    instance when the structure is the same; it then solves from scratch, so that each
+    variant gets the plan a cold run finds (an LP with several optimal plans, common in
+    chains, would otherwise report the split of the same objective that depends on the
+    order of the variants), or with ``warm_basis`` from the previous variant's basis.
     With ``project_npv``, each optional project's incremental NPV is the variant's
     objective minus its objective with the project's build decisions fixed at 0.
     """
@@ -379,15 +441,27 @@ def solve_variant(source: str, variant: Variant, options=None,
     row: dict = {"variant": variant.id, **variant.values}
     try:
         raw, base = _base(source)
-        case = validate(apply_variant(raw, list(variant.changes)))
-        built = build(case, pyomo=False)
-        outcome = resolve(base, built, options)
+        built = None
+        if span is not None and not (options is not None and options.solver):
+            targets = tuple(_target(ch) for ch in variant.changes)
+            if targets == span.targets:
+                # lazy: the model side loads in the worker (see _base)
+                from chainopt.warm import mapped_model
+
+                built = mapped_model(source, raw, variant.changes,
+                                     _values(variant.changes, targets), span,
+                                     _UNCHANGED.get(source))
+        if built is None:
+            built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)
+        case = built.case
+        outcome = resolve(base, built, options, basis=warm_basis)
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
         # the reported objective: the net value, or a cost case's total cost (positive)
         sign = -1.0 if case.meta.objective == "cost" else 1.0
         row.update(status=outcome.status, message="", objective_musd=sign * outcome.objective,
-                   warm_start=bool(built.timings.get("warm_start")))
+                   warm_start=bool(built.timings.get("warm_start")),
+                   mapped=bool(built.timings.get("mapped")))
         row.update(_kpis(built, outcome))
         if project_npv:
             for project, cols in _project_columns(built).items():
@@ -449,18 +523,22 @@ class SweepFolder:
 
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,
                  dask: str | None = None, options=None, project_npv: bool = False,
-                 progress: Callable[[int, int, dict], None] | None = None) -> pd.DataFrame:
-    """Solve every variant not yet in ``folder``; write each part as it finishes."""
+                 progress: Callable[[int, int, dict], None] | None = None,
+                 warm_basis: bool = False, case=None) -> pd.DataFrame:
+    """Solve every variant not yet in ``folder``; write each part as it finishes
+    (``warm_basis``: see :func:`solve_variant`). ``case``: the source as the caller has
+    just loaded it, the base of variants solved in this process (not loaded again)."""
     todo = [v for v in variants if v.id not in folder.done()]
     total = len(todo)
+    span = span_of(todo)
     report = progress or (lambda _i, _n, _row: None)
     if dask:
         # lazy: dask's distributed is an optional dependency, needed only with a scheduler
         from distributed import Client, as_completed
 
         with Client(dask) as client:
-            futures = [client.submit(solve_variant, source, v, options, project_npv,
-                                     pure=False)
+            futures = [client.submit(solve_variant, source, v, options, project_npv, span,
+                                     warm_basis, pure=False)
                        for v in todo]
             for i, fut in enumerate(as_completed(futures), 1):
                 row = fut.result()
@@ -468,14 +546,19 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 report(i, total, row)
     elif jobs > 1 and total > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futs = [pool.submit(solve_variant, source, v, options, project_npv) for v in todo]
+            futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
+                                warm_basis)
+                    for v in todo]
             for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 row = fut.result()
                 folder.write_part(row)
                 report(i, total, row)
     else:
+        if case is not None and todo:
+            with contextlib.suppress(ChainoptError):  # the first variant records it
+                _base(source, case)
         for i, v in enumerate(todo, 1):
-            row = solve_variant(source, v, options, project_npv)
+            row = solve_variant(source, v, options, project_npv, span, warm_basis)
             folder.write_part(row)
             report(i, total, row)
     return folder.collect()

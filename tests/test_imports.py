@@ -21,6 +21,7 @@ LAYERS = {
     "chainopt.batch": 5,  # several runs, given the run function by the api
     "chainopt.sweep": 5,  # sweep variants and workers, called by the api
     "chainopt.sensitivity": 5,  # break-even and tornado re-solves, called by the api
+    "chainopt.warm": 5,  # a sweep's model as a map of its values, used by sweep workers
     "chainopt.report": 4,
     "chainopt.extract": 3,
     "chainopt.diagnose": 3,

@@ -37,8 +37,8 @@ def test_sweep_matches_separate_runs(tmp_path):
         change = {"table": "markets", "where": {"commodity": "hdpe"},
                   "scale": {"price_usd_per_unit": factor}}
         case = validate(sw.apply_variant(raw, [change]))
-        assert obj == pytest.approx(api.run(case, save=False).objective, rel=1e-7)
-    assert kpis["warm_start"].iloc[1:].all()
+        assert obj == pytest.approx(api.run(case, save=False).objective, rel=1e-9)
+    assert kpis["mapped"].all()  # each variant's model from the sweep's map (chainopt.warm)
 
 
 def test_monte_carlo_reproducible_across_jobs_and_dask(tmp_path):
