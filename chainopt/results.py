@@ -25,9 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
+from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.textfile import read_text
 
@@ -39,15 +41,19 @@ NOISE = 1e-10
 
 def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with float columns rounded to 10 significant digits, values
-    below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring)."""
+    below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring).
+
+    Vectorised (:func:`chainopt.csvtext.round_significant`): the same values as
+    ``float(f"{x:.10g}")`` value by value."""
     cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
     if not cols:
         return df
     out = df.copy()
     for c in cols:
-        vals = [0.0 if abs(x) < NOISE else float(f"{x:.{SIGNIFICANT_DIGITS}g}")
-                for x in out[c].to_numpy(dtype=float)]
-        out[c] = pd.Series(vals, index=out.index, dtype=float)
+        x = out[c].to_numpy(dtype=float)
+        x = np.where(np.abs(x) < NOISE, 0.0, x)  # also -0 -> 0; NaN stays NaN
+        out[c] = pd.Series(round_significant(x, SIGNIFICANT_DIGITS), index=out.index,
+                           dtype=float)
     return out
 
 
@@ -94,8 +100,7 @@ class Results:
 
         def fill(tmp: Path) -> None:
             for name, df in sorted(self.tables.items()):
-                stable_floats(df).to_csv(tmp / f"{name}.csv", index=False,
-                                         float_format=FLOAT_FORMAT, lineterminator="\n")
+                write_csv(stable_floats(df), tmp / f"{name}.csv", FLOAT_FORMAT)
             if extra is not None:
                 extra(tmp)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
