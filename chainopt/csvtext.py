@@ -106,8 +106,11 @@ def csv_text(df: pd.DataFrame, float_format: str = "%.10g", fast: bool | None = 
 
     ``fast``: True always builds it column by column, False always calls ``to_csv``;
     None (default) the quicker of the two for the table's size (the bytes are the same)."""
+    cols = _columns(df, float_format) if _fast(df, fast) else None
+    if cols is None:
+        return df.to_csv(index=False, float_format=float_format, lineterminator="\n")
     buf = io.StringIO()
-    _write(df, buf, float_format, fast)
+    _write_rows(df, cols, buf)
     return buf.getvalue()
 
 
@@ -115,17 +118,19 @@ def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g",
               fast: bool | None = None) -> None:
     """Write ``df`` to ``path`` (UTF-8) with exactly the bytes of ``df.to_csv(path,
     index=False, float_format=float_format, lineterminator="\\n")``."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        _write(df, fh, float_format, fast)
-
-
-def _write(df: pd.DataFrame, fh, float_format: str, fast: bool | None) -> None:
-    if fast is None:
-        fast = df.size >= SMALL
-    cols = _columns(df, float_format) if fast else None
+    cols = _columns(df, float_format) if _fast(df, fast) else None
     if cols is None:
-        df.to_csv(fh, index=False, float_format=float_format, lineterminator="\n")
+        df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
         return
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        _write_rows(df, cols, fh)
+
+
+def _fast(df: pd.DataFrame, fast: bool | None) -> bool:
+    return df.size >= SMALL if fast is None else fast
+
+
+def _write_rows(df: pd.DataFrame, cols: list[np.ndarray], fh) -> None:
     fh.write(_line(list(df.columns)))
     for start in range(0, len(df), CHUNK_ROWS):
         part = [c[start:start + CHUNK_ROWS] for c in cols]

@@ -332,7 +332,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
     for row in rel.head(top).itertuples():
         lines.append(f"  {_ranging_text(row)} (room {row.room:.1%})")
     if len(rel) > top:
-        lines.append(f"  ... {len(rel) - top} more in ranging.csv")
+        lines.append(f"  ... {len(rel) - top} more in the ranging table (ranging.parquet)")
     if len(zero):
         lines.append("Inputs at 0 (room in their own unit, smallest first):")
         for row in zero.head(top).itertuples():
@@ -341,7 +341,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
                     else f"{_num(row.room)} k {unit}/yr")
             lines.append(f"  {_ranging_text(row)} (room {room})")
         if len(zero) > top:
-            lines.append(f"  ... {len(zero) - top} more in ranging.csv")
+            lines.append(f"  ... {len(zero) - top} more in the ranging table (ranging.parquet)")
     return lines
 
 
