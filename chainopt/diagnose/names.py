@@ -11,6 +11,7 @@ rows scale (``scale``) is declared in its spec (:mod:`chainopt.models.registry`)
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -167,10 +168,23 @@ def _filled(units: pd.Series, blank: str) -> np.ndarray:
     return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
 
 
+_ACTIVITY_UNITS: list = [None, None]  # [weak reference to a ModelIndex, its activity units]
+
+
 def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     """The unit one activity unit is counted in, by unit and by mode: the unit of the
     commodities its modes take in or put out exactly 1 of (1 t of crude per t of
-    activity), when they agree; else none (``activity unit``)."""
+    activity), when they agree; else none (``activity unit``). Kept for the last model
+    index asked about (the insight tables ask once per family)."""
+    ref, units = _ACTIVITY_UNITS
+    if ref is not None and ref() is built.index:
+        return units
+    units = _compute_activity_units(built)
+    _ACTIVITY_UNITS[:] = [weakref.ref(built.index), units]
+    return units
+
+
+def _compute_activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     mf = built.index.mode_flows
     one = mf[np.isclose(mf["coef"].abs(), 1.0)]
