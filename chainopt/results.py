@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,7 @@ class Results:
                                     "replace it or --name to write elsewhere")
 
         def fill(tmp: Path) -> None:
+            t0 = time.perf_counter()
             for name, df in sorted(self.tables.items()):
                 if name in COMPACT:
                     stable_floats(df).to_parquet(tmp / f"{name}.parquet", index=False)
@@ -115,6 +117,8 @@ class Results:
                     write_csv(stable_floats(df), tmp / f"{name}.csv", FLOAT_FORMAT)
             if extra is not None:
                 extra(tmp)
+            if isinstance(self.manifest.get("timings_s"), dict):  # writing the tables
+                self.manifest["timings_s"]["save_s"] = round(time.perf_counter() - t0, 4)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
