@@ -97,3 +97,15 @@ def test_a_damaged_parquet_table_is_named(tmp_path):
     done = runner.invoke(app, ["explain", str(tmp_path / "r"), "--ranging"])
     assert done.exit_code == 1, done.output
     assert "ranging.parquet" in done.output and "damaged" in done.output
+
+
+def test_verify_labels_rows_by_their_keys_leaving_out_empty_ones():
+    """Hand check of the row labels verify prints: key columns (the non-numeric ones) as
+    ``column=value``, empty or missing values left out."""
+    from chainopt.report.drift import _keys, _label
+
+    df = pd.DataFrame({"site": ["a", "b", None, ""], "period": ["p1", "", "p2", ""],
+                       "value": [1.0, 2.0, 3.0, 4.0]})
+    keys = _keys(df)
+    assert keys == ["site", "period"]
+    assert _label(df, keys).tolist() == ["site=a, period=p1", "site=b", "period=p2", ""]

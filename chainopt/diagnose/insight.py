@@ -215,13 +215,20 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[pd.DataFrame]
     return frames
 
 
+def _basic(status: list) -> np.ndarray:
+    """True where a basis status (HiGHS's list of enums) is basic, without a Python
+    comparison per element."""
+    codes = np.fromiter(map(int, status), dtype=np.int64, count=len(status))
+    return codes == int(highspy.HighsBasisStatus.kBasic)
+
+
 def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFrame]:
     """Row bounds the user sets (``Row.ranging``) that hold the plan (nonbasic rows):
     the interval in which their marginal value holds."""
     a = built.arrays
     frames = []
     basis = h.getBasis()
-    row_status = np.array([s == highspy.HighsBasisStatus.kBasic for s in basis.row_status])
+    row_status = _basic(basis.row_status)
     rdn, rup = np.asarray(r.row_bound_dn.value_), np.asarray(r.row_bound_up.value_)
     sol = h.getSolution()
     rdual = np.asarray(sol.row_dual)
@@ -258,8 +265,7 @@ def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.Dat
     sits: the interval in which their marginal value holds."""
     a = built.arrays
     frames = []
-    col_basic = np.array([s == highspy.HighsBasisStatus.kBasic
-                          for s in h.getBasis().col_status])
+    col_basic = _basic(h.getBasis().col_status)
     bdn, bup = np.asarray(r.col_bound_dn.value_), np.asarray(r.col_bound_up.value_)
     sol = h.getSolution()
     cdual = np.asarray(sol.col_dual)
