@@ -126,8 +126,9 @@ class Results:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, require: tuple[str, ...] = ()) -> Results:
-        """Read a results folder written by :meth:`save`.
+    def load(cls, folder: str | Path, require: tuple[str, ...] = (),
+             only: tuple[str, ...] | None = None) -> Results:
+        """Read a results folder written by :meth:`save` (with ``only``, just those tables).
 
         A missing or damaged ``manifest.json``, a table that cannot be read and a missing
         table named in ``require`` are :class:`InputError` naming the file."""
@@ -142,6 +143,8 @@ class Results:
         manifest = read_manifest(mf)
         tables = {}
         for p in sorted(folder.glob("*.csv")):
+            if only is not None and p.stem not in only:
+                continue
             text = read_text(p, str(p), what="results table")
             try:
                 tables[p.stem] = pd.read_csv(io.StringIO(text), keep_default_na=False,
@@ -150,7 +153,7 @@ class Results:
                 raise InputError([Problem(str(p), "damaged results table: "
                                           f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None
         for p in sorted(folder.glob("*.parquet")):
-            if p.stem not in tables:
+            if p.stem not in tables and (only is None or p.stem in only):
                 tables[p.stem] = _read_parquet(p)
         missing = [t for t in require if t not in tables]
         if missing:
