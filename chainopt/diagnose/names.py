@@ -36,15 +36,16 @@ def as_text(values: pd.Series) -> pd.Series:
     return ints.where(whole, values.astype(str))
 
 
-def key_text(keys: pd.DataFrame) -> np.ndarray:
-    """``"unit=tob_pe, period=p2026"`` for every row of a key frame."""
+def key_text(keys: pd.DataFrame) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """``"unit=tob_pe, period=p2026"`` for every row of a key frame, as an array (the
+    strings as pandas made them, not copied into Python objects: a column of a table)."""
     if keys.shape[1] == 0:
         return np.full(len(keys), "", dtype=object)
     c0 = keys.columns[0]
     out = c0 + "=" + as_text(keys[c0])
     for c in keys.columns[1:]:
         out = out + ", " + c + "=" + as_text(keys[c])
-    return out.to_numpy(dtype=object)
+    return out.array if isinstance(out.dtype, pd.StringDtype) else out.to_numpy(dtype=object)
 
 
 def names(families: list[Family]) -> list[str]:
@@ -204,7 +205,8 @@ def _agreed(groups: pd.Series, values: pd.Series) -> pd.Series:
     return by.first()[ok]
 
 
-def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -> np.ndarray:
+def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None
+               ) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """A marginal value's unit in the user's units, for each element: ``USD per unit``
     (money of the period, per unit of a yearly quantity, each year) becomes ``USD per
     bbl``; ``USD per unit (NPV)`` (a one-off value per unit of yearly capacity) becomes
@@ -215,7 +217,7 @@ def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -
     out = "USD per " + q + "/yr (NPV)" if base == "USD per unit (NPV)" else "USD per " + q
     if keys is not None and "property" in keys:
         out = out + " per " + keys["property"].astype(str).reset_index(drop=True)
-    return out.to_numpy(dtype=object)
+    return out.array if isinstance(out.dtype, pd.StringDtype) else out.to_numpy(dtype=object)
 
 
 def clean(x: np.ndarray) -> np.ndarray:
