@@ -647,7 +647,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     from chainopt.report import explain as ex
 
     if target is not None and (Path(target) / MANIFEST).exists():
-        res = Results.load(target, require=("kpis", "constraints") if not ranging else ())
+        res = (Results.load(target, only=("ranging",)) if ranging  # the one table it reads
+               else Results.load(target, require=("kpis", "constraints")))
         try:
             if ranging:
                 return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))

@@ -120,19 +120,32 @@ def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 
 def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each running unit takes in and puts out (emissions apart), and the signed
-    amounts by (site, commodity, period) for the production table."""
+    amounts by (site, commodity, period) for the production table.
+
+    The join of activities with their modes' flows is made on row numbers (the order of
+    ``merge``), and each text column is taken once for the rows that are kept."""
     ix = built.index
-    flows = act[["unit", "mode", "period", "site", "activity_k_per_yr"]].merge(
-        ix.mode_flows, on="mode")
-    flows["amount"] = flows["coef"] * flows["activity_k_per_yr"]
-    flows = flows[~flows["commodity"].isin(ix.emission_commodities)]
-    uf = flows[flows["activity_k_per_yr"].abs() > 0]
-    table = _sorted(built, uf.assign(
-        direction=np.where(uf["amount"] < 0, "in", "out"),
-        amount_k_per_yr=_clean(uf["amount"].abs().to_numpy()))[
-        ["unit", "mode", "commodity", "period", "site", "direction", "amount_k_per_yr"]],
-        ["unit", "mode", "commodity"])
-    return table, flows[["site", "commodity", "period", "amount"]]
+    mf = ix.mode_flows
+    pairs = pd.DataFrame({"mode": act["mode"].to_numpy(), "_i": np.arange(len(act))}).merge(
+        pd.DataFrame({"mode": mf["mode"].to_numpy(), "_j": np.arange(len(mf))}), on="mode")
+    i, j = pairs["_i"].to_numpy(), pairs["_j"].to_numpy()
+    keep = ~mf["commodity"].isin(ix.emission_commodities).to_numpy()[j]
+    i, j = i[keep], j[keep]
+    amount = mf["coef"].to_numpy()[j] * act["activity_k_per_yr"].to_numpy()[i]
+
+    def take(frame: pd.DataFrame, col: str, rows: np.ndarray):
+        return frame[col].array.take(rows)
+
+    made = pd.DataFrame({"site": take(act, "site", i), "commodity": take(mf, "commodity", j),
+                         "period": take(act, "period", i), "amount": amount})
+    run = np.abs(act["activity_k_per_yr"].to_numpy()[i]) > 0
+    ir, jr, ar = i[run], j[run], amount[run]
+    table = _sorted(built, pd.DataFrame({
+        "unit": take(act, "unit", ir), "mode": take(act, "mode", ir),
+        "commodity": take(mf, "commodity", jr), "period": take(act, "period", ir),
+        "site": take(act, "site", ir), "direction": np.where(ar < 0, "in", "out"),
+        "amount_k_per_yr": _clean(np.abs(ar))}), ["unit", "mode", "commodity"])
+    return table, made
 
 
 def _blending(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
@@ -239,8 +252,9 @@ def _disposal(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 
 
 def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    order = {p: i for i, p in enumerate(built.case.meta.period_names)}
-    return (df.assign(_p=df["period"].map(order)).sort_values([*keys, "_p"], kind="stable")
+    pos = pd.Index(built.case.meta.period_names).get_indexer(df["period"])  # vectorised
+    return (df.assign(_p=np.where(pos < 0, np.nan, pos)).sort_values([*keys, "_p"],
+                                                                      kind="stable")
             .drop(columns="_p"))
 
 

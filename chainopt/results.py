@@ -1,5 +1,12 @@
 """Results: tidy tables plus a manifest; saved atomically as CSV + ``manifest.json``.
 
+The two large insight tables that only ``chainopt explain`` reads, ``ranging`` and
+``reduced_costs`` (:data:`COMPACT`), are saved as Parquet (``ranging.parquet``): at
+100k variables they are 60 % of the CSV bytes and of the time spent formatting them,
+as Parquet a fifth of the size, written without formatting a number. Their values are
+rounded as the CSV tables are. :meth:`Results.load` reads both forms, so folders
+written before (``ranging.csv``) still load, explain and verify.
+
 A results folder is written to a temporary sibling first and renamed into place
 only when complete, so a failed or interrupted run leaves nothing behind. An
 existing folder is replaced only with ``overwrite=True`` (the old one is moved
@@ -21,33 +28,41 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
+from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.textfile import read_text
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
+COMPACT = frozenset({"ranging", "reduced_costs"})  # saved as Parquet (see the docstring)
 SIGNIFICANT_DIGITS = 10
 NOISE = 1e-10
 
 
 def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with float columns rounded to 10 significant digits, values
-    below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring)."""
+    below 1e-10 in magnitude set to 0 and -0 written as 0 (see the module docstring).
+
+    Vectorised (:func:`chainopt.csvtext.round_significant`): the same values as
+    ``float(f"{x:.10g}")`` value by value."""
     cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
     if not cols:
         return df
     out = df.copy()
     for c in cols:
-        vals = [0.0 if abs(x) < NOISE else float(f"{x:.{SIGNIFICANT_DIGITS}g}")
-                for x in out[c].to_numpy(dtype=float)]
-        out[c] = pd.Series(vals, index=out.index, dtype=float)
+        x = out[c].to_numpy(dtype=float)
+        x = np.where(np.abs(x) < NOISE, 0.0, x)  # also -0 -> 0; NaN stays NaN
+        out[c] = pd.Series(round_significant(x, SIGNIFICANT_DIGITS), index=out.index,
+                           dtype=float)
     return out
 
 
@@ -83,7 +98,8 @@ class Results:
 
     def save(self, folder: str | Path, overwrite: bool = False,
              extra: Callable[[Path], object] | None = None) -> Path:
-        """Write every table as CSV plus the manifest, atomically.
+        """Write every table as CSV (the :data:`COMPACT` ones as Parquet) plus the manifest,
+        atomically.
 
         ``extra(tmp_folder)`` may add files (e.g. ``results.xlsx``) before the rename.
         """
@@ -93,11 +109,16 @@ class Results:
                                     "replace it or --name to write elsewhere")
 
         def fill(tmp: Path) -> None:
+            t0 = time.perf_counter()
             for name, df in sorted(self.tables.items()):
-                stable_floats(df).to_csv(tmp / f"{name}.csv", index=False,
-                                         float_format=FLOAT_FORMAT, lineterminator="\n")
+                if name in COMPACT:
+                    stable_floats(df).to_parquet(tmp / f"{name}.parquet", index=False)
+                else:
+                    write_csv(stable_floats(df), tmp / f"{name}.csv", FLOAT_FORMAT)
             if extra is not None:
                 extra(tmp)
+            if isinstance(self.manifest.get("timings_s"), dict):  # writing the tables
+                self.manifest["timings_s"]["save_s"] = round(time.perf_counter() - t0, 4)
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
@@ -105,8 +126,9 @@ class Results:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, require: tuple[str, ...] = ()) -> Results:
-        """Read a results folder written by :meth:`save`.
+    def load(cls, folder: str | Path, require: tuple[str, ...] = (),
+             only: tuple[str, ...] | None = None) -> Results:
+        """Read a results folder written by :meth:`save` (with ``only``, just those tables).
 
         A missing or damaged ``manifest.json``, a table that cannot be read and a missing
         table named in ``require`` are :class:`InputError` naming the file."""
@@ -121,6 +143,8 @@ class Results:
         manifest = read_manifest(mf)
         tables = {}
         for p in sorted(folder.glob("*.csv")):
+            if only is not None and p.stem not in only:
+                continue
             text = read_text(p, str(p), what="results table")
             try:
                 tables[p.stem] = pd.read_csv(io.StringIO(text), keep_default_na=False,
@@ -128,9 +152,14 @@ class Results:
             except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
                 raise InputError([Problem(str(p), "damaged results table: "
                                           f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None
+        for p in sorted(folder.glob("*.parquet")):
+            if p.stem not in tables and (only is None or p.stem in only):
+                tables[p.stem] = _read_parquet(p)
         missing = [t for t in require if t not in tables]
         if missing:
-            raise InputError([Problem(str(folder), f"results table {t}.csv is missing", RERUN)
+            raise InputError([Problem(str(folder), f"results table {t}"
+                                      f"{'.parquet' if t in COMPACT else '.csv'} is missing",
+                                      RERUN)
                               for t in missing])
         for df in tables.values():
             for c in ("period", "site", "project"):
@@ -140,6 +169,17 @@ class Results:
 
 
 RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A table saved as Parquet, or an InputError saying that the file is damaged."""
+    if not path.is_file():
+        raise InputError([Problem(str(path), "damaged results table: not a file", RERUN)])
+    try:
+        return pd.read_parquet(path)
+    except (ValueError, OSError, TypeError, NotImplementedError) as exc:  # pyarrow's errors
+        raise InputError([Problem(str(path), "damaged results table: "
+                                  f"{' '.join(str(exc).split())[:200]}", RERUN)]) from None
 
 
 def read_manifest(path: Path) -> dict:

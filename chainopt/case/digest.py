@@ -14,6 +14,7 @@ import json
 import pandas as pd
 
 from chainopt.case.schema import TABLES, Case
+from chainopt.csvtext import csv_text
 
 IGNORED = {"_row", "source", "description"}
 
@@ -23,7 +24,7 @@ def _canonical(df: pd.DataFrame, key: list[str]) -> str:
     if df.empty:
         return ",".join(cols)
     d = df[cols].sort_values(key, kind="stable") if key else df[cols]
-    return d.to_csv(index=False, float_format="%.17g", lineterminator="\n")
+    return csv_text(d, float_format="%.17g")  # the bytes of to_csv, faster
 
 
 def case_hash(case: Case) -> str:

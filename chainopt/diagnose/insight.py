@@ -68,14 +68,14 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         if not keep.any():
             continue
         k = fam.keys[keep].reset_index(drop=True)
+        q = quantity_unit(built, k)  # once per family: it maps keys to units
         frames.append(pd.DataFrame({
             "family": fam.label, "kind": "row", "key": key_text(k),
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "side": side[keep], "activity": clean(act[keep] / s[keep]),
             "bound": bound[keep] / s[keep], "slack": clean(slack[keep] / s[keep]),
             "marginal_value": clean(marginal[keep]),
-            "value_unit": value_unit(unit, quantity_unit(built, k), k),
-            "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
     for fam in built.lp.var_families:
         if fam.stop == fam.start:
             continue
@@ -90,6 +90,7 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         if not keep.any():
             continue
         k = fam.keys[keep].reset_index(drop=True)
+        q = quantity_unit(built, k)  # once per family: it maps keys to units
         up = at_hi[keep]
         frames.append(pd.DataFrame({
             "family": fam.label, "kind": "bound", "key": key_text(k),
@@ -97,8 +98,7 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             "side": np.where(up, "upper", "lower"), "activity": clean(x[keep]),
             "bound": np.where(up, hi[keep], lo[keep]), "slack": 0.0,
             "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep]),
-            "value_unit": value_unit(unit, quantity_unit(built, k), k),
-            "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
     if not frames:
         return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
     return pd.concat(frames, ignore_index=True)[CONSTRAINT_COLUMNS]
@@ -118,12 +118,12 @@ def reduced_costs_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             continue
         div, unit = money(built, fam)
         k = fam.keys[unused].reset_index(drop=True)
+        q = quantity_unit(built, k)  # once per family: it maps keys to units
         frames.append(pd.DataFrame({
             "family": fam.label, "key": key_text(k),
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "improvement_needed": clean(np.maximum(-d[unused] / div[unused], 0.0)),
-            "value_unit": value_unit(unit, quantity_unit(built, k), k),
-            "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
     if not frames:
         return pd.DataFrame(columns=["family", "key", "period", "improvement_needed",
                                      "value_unit", "quantity_unit"])
@@ -204,15 +204,22 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[pd.DataFrame]
         div = MUSD_PER_KUSD * built.index.weight(fam.keys["period"])
         c, dn, up = a.cost[sl], cdn[sl], cup[sl]
         value = cost.sign * c / div
+        q = quantity_unit(built, fam.keys)
         lo, hi = (dn / div, up / div) if cost.sign > 0 else (-up / div, -dn / div)
         frames.append(pd.DataFrame({
             "kind": "cost", "family": fam.label, "key": key_text(fam.keys),
             "period": fam.keys["period"].astype(str).to_numpy(), "what": cost.what,
             "level": clean(out.col_value[sl]), "value": clean(value), "lower": lo,
             "upper": hi, "marginal_value": np.nan,
-            "value_unit": value_unit("USD per unit", quantity_unit(built, fam.keys)),
-            "quantity_unit": quantity_unit(built, fam.keys)}))
+            "value_unit": value_unit("USD per unit", q), "quantity_unit": q}))
     return frames
+
+
+def _basic(status: list) -> np.ndarray:
+    """True where a basis status (HiGHS's list of enums) is basic, without a Python
+    comparison per element."""
+    codes = np.fromiter(map(int, status), dtype=np.int64, count=len(status))
+    return codes == int(highspy.HighsBasisStatus.kBasic)
 
 
 def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFrame]:
@@ -221,7 +228,7 @@ def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFr
     a = built.arrays
     frames = []
     basis = h.getBasis()
-    row_status = np.array([s == highspy.HighsBasisStatus.kBasic for s in basis.row_status])
+    row_status = _basic(basis.row_status)
     rdn, rup = np.asarray(r.row_bound_dn.value_), np.asarray(r.row_bound_up.value_)
     sol = h.getSolution()
     rdual = np.asarray(sol.row_dual)
@@ -242,14 +249,14 @@ def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFr
         value = np.where(at_lo, lo, hi)
         d = rdual[sl][nb] / div[nb] * s
         k = fam.keys[nb].reset_index(drop=True)
+        q = quantity_unit(built, k)  # once per family: it maps keys to units
         frames.append(pd.DataFrame({
             "kind": "bound", "family": fam.label, "key": key_text(k),
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             "what": spec.what, "level": clean(act / s), "value": value / s,
             "lower": rdn[sl][nb] / s, "upper": rup[sl][nb] / s,
             "marginal_value": clean(np.where(at_lo, -d, d)),
-            "value_unit": value_unit(unit, quantity_unit(built, k), k),
-            "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
     return frames
 
 
@@ -258,8 +265,7 @@ def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.Dat
     sits: the interval in which their marginal value holds."""
     a = built.arrays
     frames = []
-    col_basic = np.array([s == highspy.HighsBasisStatus.kBasic
-                          for s in h.getBasis().col_status])
+    col_basic = _basic(h.getBasis().col_status)
     bdn, bup = np.asarray(r.col_bound_dn.value_), np.asarray(r.col_bound_up.value_)
     sol = h.getSolution()
     cdual = np.asarray(sol.col_dual)
@@ -275,13 +281,13 @@ def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.Dat
             continue
         div, unit = money(built, fam)
         k = fam.keys[sel].reset_index(drop=True)
+        q = quantity_unit(built, k)  # once per family: it maps keys to units
         frames.append(pd.DataFrame({
             "kind": "bound", "family": fam.label, "key": key_text(k),
             "period": k["period"].astype(str).to_numpy(), "what": bound.what,
             "level": clean(x[sel]), "value": hi[sel], "lower": bdn[sl][sel],
             "upper": bup[sl][sel], "marginal_value": clean(cdual[sl][sel] / div[sel]),
-            "value_unit": value_unit(unit, quantity_unit(built, k), k),
-            "quantity_unit": quantity_unit(built, k)}))
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
     return frames
 
 

@@ -11,6 +11,7 @@ rows scale (``scale``) is declared in its spec (:mod:`chainopt.models.registry`)
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -35,15 +36,16 @@ def as_text(values: pd.Series) -> pd.Series:
     return ints.where(whole, values.astype(str))
 
 
-def key_text(keys: pd.DataFrame) -> np.ndarray:
-    """``"unit=tob_pe, period=p2026"`` for every row of a key frame."""
+def key_text(keys: pd.DataFrame) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """``"unit=tob_pe, period=p2026"`` for every row of a key frame, as an array (the
+    strings as pandas made them, not copied into Python objects: a column of a table)."""
     if keys.shape[1] == 0:
         return np.full(len(keys), "", dtype=object)
     c0 = keys.columns[0]
     out = c0 + "=" + as_text(keys[c0])
     for c in keys.columns[1:]:
         out = out + ", " + c + "=" + as_text(keys[c])
-    return out.to_numpy(dtype=object)
+    return out.array if isinstance(out.dtype, pd.StringDtype) else out.to_numpy(dtype=object)
 
 
 def names(families: list[Family]) -> list[str]:
@@ -167,10 +169,23 @@ def _filled(units: pd.Series, blank: str) -> np.ndarray:
     return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
 
 
+_ACTIVITY_UNITS: list = [None, None]  # [weak reference to a ModelIndex, its activity units]
+
+
 def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     """The unit one activity unit is counted in, by unit and by mode: the unit of the
     commodities its modes take in or put out exactly 1 of (1 t of crude per t of
-    activity), when they agree; else none (``activity unit``)."""
+    activity), when they agree; else none (``activity unit``). Kept for the last model
+    index asked about (the insight tables ask once per family)."""
+    ref, units = _ACTIVITY_UNITS
+    if ref is not None and ref() is built.index:
+        return units
+    units = _compute_activity_units(built)
+    _ACTIVITY_UNITS[:] = [weakref.ref(built.index), units]
+    return units
+
+
+def _compute_activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     mf = built.index.mode_flows
     one = mf[np.isclose(mf["coef"].abs(), 1.0)]
@@ -190,7 +205,8 @@ def _agreed(groups: pd.Series, values: pd.Series) -> pd.Series:
     return by.first()[ok]
 
 
-def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -> np.ndarray:
+def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None
+               ) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """A marginal value's unit in the user's units, for each element: ``USD per unit``
     (money of the period, per unit of a yearly quantity, each year) becomes ``USD per
     bbl``; ``USD per unit (NPV)`` (a one-off value per unit of yearly capacity) becomes
@@ -201,7 +217,7 @@ def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None) -
     out = "USD per " + q + "/yr (NPV)" if base == "USD per unit (NPV)" else "USD per " + q
     if keys is not None and "property" in keys:
         out = out + " per " + keys["property"].astype(str).reset_index(drop=True)
-    return out.to_numpy(dtype=object)
+    return out.array if isinstance(out.dtype, pd.StringDtype) else out.to_numpy(dtype=object)
 
 
 def clean(x: np.ndarray) -> np.ndarray:

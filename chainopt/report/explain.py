@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from chainopt.models import balance, conversion
@@ -124,17 +125,29 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
                 "alone."]
     c["_base"] = c["key"].map(_strip_period)
     groups = []
-    for (fam, _b, kind, side), g in c.groupby(["family", "_base", "kind", "side"],
-                                                sort=False):
-        for span in spans(list(g["period"].astype(str)), order) or [""]:
-            ps = _span_members(span, order)
-            part = g[g["period"].isin(ps)] if ps else g
-            v = part["marginal_value"]
-            groups.append((float(v.abs().max()), fam, kind, side, part.iloc[0], span,
+    # each (family, constraint without its period, kind, side) in order of appearance, as
+    # positions into c (no sub-frame per group: there are tens of thousands on large cases)
+    gid = c.groupby(["family", "_base", "kind", "side"], sort=False).ngroup().to_numpy(
+        dtype=float, na_value=np.nan)
+    pos = np.flatnonzero(~np.isnan(gid) & (gid >= 0))  # groupby leaves out missing keys
+    pos = pos[np.argsort(gid[pos], kind="stable")]
+    members = np.split(pos, np.flatnonzero(np.diff(gid[pos])) + 1) if len(pos) else []
+    fams, kinds, sides = (c[k].to_numpy(dtype=object) for k in ("family", "kind", "side"))
+    per, per_text = c["period"].to_numpy(dtype=object), c["period"].astype(str).to_numpy(
+        dtype=object)
+    mv = c["marginal_value"].to_numpy(dtype=float)
+    for rows in members:
+        fam, kind, side = fams[rows[0]], kinds[rows[0]], sides[rows[0]]
+        for span in spans(list(per_text[rows]), order) or [""]:
+            ps = set(_span_members(span, order))
+            part = rows[[p in ps for p in per[rows]]] if ps else rows
+            v = mv[part]
+            groups.append((float(np.abs(v).max()), fam, kind, side, part[0], span,
                            float(v.min()), float(v.max())))
     groups.sort(key=lambda t: -t[0])
     lines = []
-    for _, fam, kind, side, row, span, lo, hi in groups[:top]:
+    for _, fam, kind, side, at, span, lo, hi in groups[:top]:
+        row = c.iloc[at]
         what = describe(fam, row["key"], kind, side)
         value = _num(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
             f"{_num(lo)} to {_num(hi)}"
@@ -243,6 +256,9 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
+    # the flows into each (commodity, site), in table order, found once (not one scan of
+    # every flow per site visited)
+    into = {k: g for k, g in used.groupby(["commodity", "to_site"], sort=False)}
     for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
         g = sold[sold["commodity"] == c]
         parts = []
@@ -252,7 +268,8 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
         seen, frontier, back = set(g["site"]), list(g["site"]), []
         while frontier:
             site = frontier.pop(0)
-            for f in used[(used["commodity"] == c) & (used["to_site"] == site)].itertuples():
+            g_in = into.get((c, site))
+            for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = price.get((f.from_site, c), float("nan"))
                 back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
                             f"{_num(f.cost_usd_per_unit)} transport)")
@@ -332,7 +349,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
     for row in rel.head(top).itertuples():
         lines.append(f"  {_ranging_text(row)} (room {row.room:.1%})")
     if len(rel) > top:
-        lines.append(f"  ... {len(rel) - top} more in ranging.csv")
+        lines.append(f"  ... {len(rel) - top} more in the ranging table (ranging.parquet)")
     if len(zero):
         lines.append("Inputs at 0 (room in their own unit, smallest first):")
         for row in zero.head(top).itertuples():
@@ -341,7 +358,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
                     else f"{_num(row.room)} k {unit}/yr")
             lines.append(f"  {_ranging_text(row)} (room {room})")
         if len(zero) > top:
-            lines.append(f"  ... {len(zero) - top} more in ranging.csv")
+            lines.append(f"  ... {len(zero) - top} more in the ranging table (ranging.parquet)")
     return lines
 
 

@@ -1,0 +1,115 @@
+"""The fast CSV writer gives the bytes of ``DataFrame.to_csv`` (the format ``verify``, the
+snapshots and every saved results folder rely on), and vectorised rounding gives the
+values of ``float(f"{x:.10g}")``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt.csvtext import csv_text, round_significant, write_csv
+from chainopt.results import stable_floats
+
+
+def _pandas(df: pd.DataFrame, float_format: str = "%.10g") -> str:
+    return df.to_csv(index=False, float_format=float_format, lineterminator="\n")
+
+
+def _awkward() -> pd.DataFrame:
+    return pd.DataFrame({
+        "name": ["plain", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "", None, "ünïcode",
+                 " spaced ", "x"],
+        "key": pd.array(["site=s1, period=p1", "q", None, "t", '"', ",", "", "e", "f", "g"],
+                        dtype="string"),
+        "value": [1.5, np.nan, -0.0, 0.0, 1e-320, 1.7976931348623157e308, np.inf, -np.inf,
+                  123456789012.0, 0.1 + 0.2],
+        "small": [1e-5, 1.23456789012e-7, -4.5e-11, 5e-324, 99999.999995, 1e16, 2.0, 1e10,
+                  -1e-4, 0.30000000000000004],
+        "f32": np.array([0.1, 1 / 3, np.nan, -0.0, 2.5, 1e30, 7, 8, 9, 10], dtype=np.float32),
+        "count": np.arange(-5, 5, dtype=np.int64),
+        "big": np.array([2**63 - 1, 0, 1, 2, 3, 4, 5, 6, 7, 8], dtype=np.uint64),
+        "flag": [True, False] * 5,
+    })
+
+
+def test_the_writer_is_byte_identical_to_pandas_on_awkward_values():
+    df = _awkward()
+    for ff in ("%.10g", "%.17g"):
+        assert csv_text(df, ff, fast=True) == _pandas(df, ff)
+    assert csv_text(stable_floats(df), fast=True) == _pandas(stable_floats(df))
+    # the same with a column of text in pandas' default string dtype and object dtype
+    both = df.assign(name_obj=df["name"].astype(object), key_str=df["key"].astype("str"))
+    assert csv_text(both, fast=True) == _pandas(both)
+
+
+def test_the_writer_is_byte_identical_on_many_random_values():
+    rng = np.random.default_rng(7)
+    n = 5000
+    df = pd.DataFrame({
+        "site": rng.choice(["a", "b,c", 'd"e', "", "f\ng"], size=n),
+        "x": rng.normal(size=n) * 10.0 ** rng.integers(-15, 15, size=n),
+        "y": np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 1000, size=n) / 8),
+        "z": np.where(rng.random(n) < 0.5, 0.0, -0.0),
+    })
+    assert csv_text(df, fast=True) == _pandas(df)
+    assert csv_text(stable_floats(df), fast=True) == _pandas(stable_floats(df))
+
+
+def test_a_small_table_by_hand(tmp_path):
+    """Hand check: ints and bools as Python prints them, floats with 10 significant
+    digits (1/3 -> 0.3333333333, 1e16 in exponent form), NaN and missing text empty,
+    a comma or a quote quoted (quote doubled), -0 kept (rounding is stable_floats's job)."""
+    df = pd.DataFrame({"name": ["a,b", 'q"', None], "v": [1 / 3, 1e16, np.nan],
+                       "n": [1, -2, 3], "ok": [True, False, True], "z": [-0.0, 0.0, 2.5]})
+    expected = ('name,v,n,ok,z\n"a,b",0.3333333333,1,True,-0\n"q""",1e+16,-2,False,0\n'
+                ',,3,True,2.5\n')
+    assert csv_text(df, fast=True) == expected == _pandas(df)
+    write_csv(df, tmp_path / "t.csv", fast=True)
+    df.to_csv(tmp_path / "p.csv", index=False, float_format="%.10g", lineterminator="\n")
+    assert (tmp_path / "t.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+
+
+@pytest.mark.parametrize("df", [
+    pd.DataFrame({"only": ["", "x", None]}),                       # one column: pandas
+    pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype=str)}),
+    pd.DataFrame({"a": [1.0, 2.0], "when": pd.to_datetime(["2026-01-01", "2027-01-01"])}),
+    pd.DataFrame({"a": [1.0, 2.0], "mixed": ["x", 1.5]}),
+    pd.DataFrame({"a": [1.0, 2.0], "cat": pd.Categorical(["x", "y"])}),
+    pd.DataFrame({"a": [1.0, np.nan], "n": pd.array([1, None], dtype="Int64")}),
+    pd.DataFrame({"a": [1.0, 2.0], "all_missing": [None, np.nan]}),
+])
+def test_unusual_tables_give_the_pandas_bytes(df):
+    assert csv_text(df, fast=True) == _pandas(df)
+
+
+def test_long_tables_are_written_in_chunks(monkeypatch):
+    import chainopt.csvtext as ct
+
+    monkeypatch.setattr(ct, "CHUNK_ROWS", 3)
+    df = _awkward()
+    assert csv_text(df, fast=True) == _pandas(df)
+
+
+def test_vectorised_rounding_gives_the_values_of_python_formatting():
+    rng = np.random.default_rng(3)
+    ties = [0.12345678905, 1.0000000005, 12345678905.0, 999999999.95, 9999999999.5,
+            2.5e-7, 1e22, 1e23, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 123.0, -0.0,
+            np.nan, np.inf, -np.inf]
+    vals = np.concatenate([
+        rng.normal(size=20000) * 10.0 ** rng.integers(-30, 30, size=20000),
+        [round(x, int(d)) for x, d in zip(rng.normal(size=20000) * 1000,
+                                          rng.integers(0, 12, size=20000), strict=True)],
+        ties, -np.array(ties)])
+    expected = np.array([float(f"{x:.10g}") for x in vals])
+    got = round_significant(vals)
+    assert np.array_equal(got, expected, equal_nan=True)
+    num = ~np.isnan(expected)
+    assert np.array_equal(np.signbit(got[num]), np.signbit(expected[num]))
+
+
+def test_stable_floats_rounds_noise_and_negative_zero():
+    df = pd.DataFrame({"a": [4e-11, -4e-11, -0.0, 1.23456789049, np.nan], "b": list("vwxyz")})
+    out = stable_floats(df)
+    assert out["a"].tolist()[:4] == [0.0, 0.0, 0.0, 1.23456789]
+    assert not np.signbit(out["a"].to_numpy()[:3]).any() and np.isnan(out["a"].iloc[4])

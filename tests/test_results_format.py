@@ -1,0 +1,111 @@
+"""The saved results folder: CSV tables with the bytes chainopt always wrote, the two
+large insight tables (``ranging``, ``reduced_costs``) as Parquet, and ``explain`` and
+``verify`` working on the folder without solving — on new folders and on folders written
+before (``ranging.csv``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+import chainopt.csvtext
+from chainopt import api
+from chainopt.cli import app
+from chainopt.report import explain as ex
+from chainopt.results import COMPACT, Results, stable_floats
+
+runner = CliRunner(env={"COLUMNS": "250"})
+
+
+def _stable_as_before(df: pd.DataFrame) -> pd.DataFrame:
+    """The rounding as chainopt did it before it was vectorised: value by value."""
+    out = df.copy()
+    for c in [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]:
+        out[c] = pd.Series([0.0 if abs(x) < 1e-10 else float(f"{x:.10g}")
+                            for x in out[c].to_numpy(dtype=float)], index=out.index, dtype=float)
+    return out
+
+
+def test_saved_csv_tables_have_the_bytes_written_before(tmp_path, monkeypatch):
+    """Every CSV table of a run is byte for byte what the old path wrote (per-value
+    rounding, then ``to_csv(float_format="%.10g")``), with the column-wise writer forced
+    on even for small tables."""
+    monkeypatch.setattr(chainopt.csvtext, "SMALL", 0)
+    res = api.run("small_chain", out=tmp_path, name="r")
+    folder = tmp_path / "r"
+    assert len(res.tables) >= 15
+    for name, df in res.tables.items():
+        if name in COMPACT:
+            assert not (folder / f"{name}.csv").exists()
+            assert (folder / f"{name}.parquet").is_file()
+            continue
+        old = _stable_as_before(df).to_csv(index=False, float_format="%.10g",
+                                           lineterminator="\n")
+        assert (folder / f"{name}.csv").read_bytes() == old.encode(), name
+
+
+def test_compact_tables_load_as_the_rounded_tables_and_are_reproducible(tmp_path):
+    res = api.run("small_chain", out=tmp_path, name="a")
+    res.save(tmp_path / "b")
+    back = Results.load(tmp_path / "a")
+    for name in COMPACT:
+        assert len(res.tables[name]) > 0
+        pd.testing.assert_frame_equal(back.tables[name], stable_floats(res.tables[name]))
+        assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == \
+            (tmp_path / "b" / f"{name}.parquet").read_bytes()
+
+
+def test_explain_and_verify_work_on_the_saved_folder(tmp_path):
+    """``explain`` (and ``--ranging``) on the folder say what they say on the run's own
+    tables; ``verify`` re-runs and finds no difference."""
+    res = api.run("small_chain", out=tmp_path, name="r")
+    folder = tmp_path / "r"
+    tables = {k: stable_floats(v) for k, v in res.tables.items()}
+    assert api.explain(folder, ranging=True) == ex.ranging_lines(tables["ranging"], top=15)
+    why = api.explain(folder)
+    assert why == ex.why_lines(tables, res.manifest)
+    assert "Modes that almost made it:" in why
+    assert any("crack_naphtha" in line and "must improve by" in line for line in why)
+    done = runner.invoke(app, ["explain", str(folder), "--ranging"])
+    assert done.exit_code == 0, done.output
+    assert "supply cost of crude at wsib in p2026: 340 USD per t, plan holds for" in done.output
+    assert "more in the ranging table (ranging.parquet)" in done.output
+    done = runner.invoke(app, ["verify", str(folder)])
+    assert done.exit_code == 0, done.output
+
+
+def test_a_folder_written_before_still_explains_and_verifies(tmp_path):
+    """Migration: a folder with ``ranging.csv`` and ``reduced_costs.csv`` (the format
+    before) explains as the new one does and verifies against a fresh run."""
+    api.run("small_chain", out=tmp_path, name="r")
+    folder = tmp_path / "r"
+    why, ranging = api.explain(folder), api.explain(folder, ranging=True)
+    for name in COMPACT:
+        df = pd.read_parquet(folder / f"{name}.parquet")
+        df.to_csv(folder / f"{name}.csv", index=False, float_format="%.10g",
+                  lineterminator="\n")
+        (folder / f"{name}.parquet").unlink()
+    assert api.explain(folder) == why
+    assert api.explain(folder, ranging=True) == ranging
+    done = runner.invoke(app, ["verify", str(folder)])
+    assert done.exit_code == 0, done.output
+
+
+def test_a_damaged_parquet_table_is_named(tmp_path):
+    api.run("small_chain", out=tmp_path, name="r")
+    (tmp_path / "r" / "ranging.parquet").write_bytes(b"PAR1 not really")
+    done = runner.invoke(app, ["explain", str(tmp_path / "r"), "--ranging"])
+    assert done.exit_code == 1, done.output
+    assert "ranging.parquet" in done.output and "damaged" in done.output
+
+
+def test_verify_labels_rows_by_their_keys_leaving_out_empty_ones():
+    """Hand check of the row labels verify prints: key columns (the non-numeric ones) as
+    ``column=value``, empty or missing values left out."""
+    from chainopt.report.drift import _keys, _label
+
+    df = pd.DataFrame({"site": ["a", "b", None, ""], "period": ["p1", "", "p2", ""],
+                       "value": [1.0, 2.0, 3.0, 4.0]})
+    keys = _keys(df)
+    assert keys == ["site", "period"]
+    assert _label(df, keys).tolist() == ["site=a, period=p1", "site=b", "period=p2", ""]
