@@ -150,8 +150,12 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         "solve_path": outcome.info.get("path"),
         "solver_options": outcome.options,
         "solver_info": outcome.info,
-        "versions": {"chainopt": __version__, "pyomo": package_version("pyomo"),
-                     "highs": outcome.info.get("highs_version"),
+        # what made these numbers: Pyomo only when the solve went through it (looking a
+        # package's version up costs a scan of the installed packages)
+        "versions": {"chainopt": __version__,
+                     "pyomo": (package_version("pyomo") if outcome.info.get("path") == "pyomo"
+                               else None),
+                     "highs": outcome.info.get("highs_version"), "pandas": pd.__version__,
                      "python": sys.version.split()[0]},
         "platform": platform.platform(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},

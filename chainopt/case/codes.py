@@ -24,7 +24,12 @@ def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
     codes, uniques = pd.factorize(values)
     if not len(uniques):
         return np.full(len(codes), -1, dtype=np.int64)
-    at = pd.Index(np.asarray(names, dtype=object)).get_indexer(pd.Index(uniques, dtype=object))
+    if len(names) <= 64:  # a handful of names (periods): a dict beats building an index
+        where = {n: i for i, n in enumerate(names)}
+        at = np.array([where.get(u, -1) for u in uniques], dtype=np.int64)
+    else:
+        at = pd.Index(np.asarray(names, dtype=object)).get_indexer(
+            pd.Index(uniques, dtype=object))
     return np.where(codes >= 0, at[codes], -1).astype(np.int64)
 
 
