@@ -18,16 +18,10 @@ import numpy as np
 import pandas as pd
 
 from chainopt.diagnose.export import coefficient_ranges
-from chainopt.diagnose.names import (
-    clean,
-    key_text,
-    money,
-    quantity_unit,
-    row_scale,
-    value_unit,
-)
+from chainopt.diagnose.names import clean, element_text, money, row_scale, selected
 from chainopt.models import MUSD_PER_KUSD, balance
 from chainopt.models.build import BuiltModel
+from chainopt.models.lp import Family
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import INF, SolveOutcome, new_highs, to_highs_lp
 
@@ -67,15 +61,12 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         keep = at_lo | at_hi | (np.abs(d) > 1e-12)
         if not keep.any():
             continue
-        k = fam.keys[keep].reset_index(drop=True)
-        q = quantity_unit(built, k)  # once per family: it maps keys to units
         frames.append(pd.DataFrame({
-            "family": fam.label, "kind": "row", "key": key_text(k),
-            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "family": fam.label, "kind": "row",
+            **selected(element_text(built, fam, unit), keep),
             "side": side[keep], "activity": clean(act[keep] / s[keep]),
             "bound": bound[keep] / s[keep], "slack": clean(slack[keep] / s[keep]),
-            "marginal_value": clean(marginal[keep]),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
+            "marginal_value": clean(marginal[keep])}))
     for fam in built.lp.var_families:
         if fam.stop == fam.start:
             continue
@@ -89,16 +80,13 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         keep = at_hi | at_lo
         if not keep.any():
             continue
-        k = fam.keys[keep].reset_index(drop=True)
-        q = quantity_unit(built, k)  # once per family: it maps keys to units
         up = at_hi[keep]
         frames.append(pd.DataFrame({
-            "family": fam.label, "kind": "bound", "key": key_text(k),
-            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "family": fam.label, "kind": "bound",
+            **selected(element_text(built, fam, unit), keep),
             "side": np.where(up, "upper", "lower"), "activity": clean(x[keep]),
             "bound": np.where(up, hi[keep], lo[keep]), "slack": 0.0,
-            "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep]),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
+            "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep])}))
     if not frames:
         return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
     return pd.concat(frames, ignore_index=True)[CONSTRAINT_COLUMNS]
@@ -117,13 +105,11 @@ def reduced_costs_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         if not unused.any():
             continue
         div, unit = money(built, fam)
-        k = fam.keys[unused].reset_index(drop=True)
-        q = quantity_unit(built, k)  # once per family: it maps keys to units
+        t = selected(element_text(built, fam, unit), unused)
         frames.append(pd.DataFrame({
-            "family": fam.label, "key": key_text(k),
-            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
+            "family": fam.label, "key": t["key"], "period": t["period"],
             "improvement_needed": clean(np.maximum(-d[unused] / div[unused], 0.0)),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
+            "value_unit": t["value_unit"], "quantity_unit": t["quantity_unit"]}))
     if not frames:
         return pd.DataFrame(columns=["family", "key", "period", "improvement_needed",
                                      "value_unit", "quantity_unit"])
@@ -204,15 +190,21 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[pd.DataFrame]
         div = MUSD_PER_KUSD * built.index.weight(fam.keys["period"])
         c, dn, up = a.cost[sl], cdn[sl], cup[sl]
         value = cost.sign * c / div
-        q = quantity_unit(built, fam.keys)
         lo, hi = (dn / div, up / div) if cost.sign > 0 else (-up / div, -dn / div)
-        frames.append(pd.DataFrame({
-            "kind": "cost", "family": fam.label, "key": key_text(fam.keys),
-            "period": fam.keys["period"].astype(str).to_numpy(), "what": cost.what,
-            "level": clean(out.col_value[sl]), "value": clean(value), "lower": lo,
-            "upper": hi, "marginal_value": np.nan,
-            "value_unit": value_unit("USD per unit", q), "quantity_unit": q}))
+        frames.append(_ranging_frame("cost", fam, element_text(built, fam, "USD per unit"),
+                                     slice(None), cost.what, level=clean(out.col_value[sl]),
+                                     value=clean(value), lower=lo, upper=hi,
+                                     marginal_value=np.nan))
     return frames
+
+
+def _ranging_frame(kind: str, fam: Family, text: dict, mask: np.ndarray | slice, what: str,
+                   **numbers: object) -> pd.DataFrame:
+    """Ranging rows of ``fam``'s elements where ``mask`` holds (a slice for all)."""
+    t = selected(text, mask)
+    return pd.DataFrame({"kind": kind, "family": fam.label, "key": t["key"],
+                         "period": t["period"], "what": what, **numbers,
+                         "value_unit": t["value_unit"], "quantity_unit": t["quantity_unit"]})
 
 
 def _basic(status: list) -> np.ndarray:
@@ -248,15 +240,10 @@ def _row_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.DataFr
             np.isfinite(hi), hi, np.inf)))
         value = np.where(at_lo, lo, hi)
         d = rdual[sl][nb] / div[nb] * s
-        k = fam.keys[nb].reset_index(drop=True)
-        q = quantity_unit(built, k)  # once per family: it maps keys to units
-        frames.append(pd.DataFrame({
-            "kind": "bound", "family": fam.label, "key": key_text(k),
-            "period": k["period"].astype(str).to_numpy() if "period" in k else "",
-            "what": spec.what, "level": clean(act / s), "value": value / s,
-            "lower": rdn[sl][nb] / s, "upper": rup[sl][nb] / s,
-            "marginal_value": clean(np.where(at_lo, -d, d)),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
+        frames.append(_ranging_frame("bound", fam, element_text(built, fam, unit), nb,
+                                     spec.what, level=clean(act / s), value=value / s,
+                                     lower=rdn[sl][nb] / s, upper=rup[sl][nb] / s,
+                                     marginal_value=clean(np.where(at_lo, -d, d))))
     return frames
 
 
@@ -280,14 +267,10 @@ def _column_bound_ranging(built: BuiltModel, h: highspy.Highs, r) -> list[pd.Dat
         if not sel.any():
             continue
         div, unit = money(built, fam)
-        k = fam.keys[sel].reset_index(drop=True)
-        q = quantity_unit(built, k)  # once per family: it maps keys to units
-        frames.append(pd.DataFrame({
-            "kind": "bound", "family": fam.label, "key": key_text(k),
-            "period": k["period"].astype(str).to_numpy(), "what": bound.what,
-            "level": clean(x[sel]), "value": hi[sel], "lower": bdn[sl][sel],
-            "upper": bup[sl][sel], "marginal_value": clean(cdual[sl][sel] / div[sel]),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}))
+        frames.append(_ranging_frame("bound", fam, element_text(built, fam, unit), sel,
+                                     bound.what, level=clean(x[sel]), value=hi[sel],
+                                     lower=bdn[sl][sel], upper=bup[sl][sel],
+                                     marginal_value=clean(cdual[sl][sel] / div[sel])))
     return frames
 
 

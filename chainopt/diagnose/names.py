@@ -164,6 +164,35 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
     return np.full(n, "unit", dtype=object)
 
 
+_TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {(family, unit): columns}]
+
+
+def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]:
+    """The text columns of every element of ``fam``: ``key``, ``period``, ``value_unit``
+    (marginal values in ``unit``) and ``quantity_unit``, as arrays a boolean mask
+    selects from. Made once per family and unit for the last model asked about: the
+    insight tables select from the same family several times (binding rows, reduced
+    costs, ranging)."""
+    ref, memo = _TEXT
+    if ref is None or ref() is not built.lp:
+        memo = {}
+        _TEXT[:] = [weakref.ref(built.lp), memo]
+    if (fam.label, unit) not in memo:
+        k = fam.keys
+        q = quantity_unit(built, k)
+        memo[(fam.label, unit)] = {
+            "key": key_text(k),
+            "period": (k["period"].astype(str).to_numpy() if "period" in k
+                       else np.full(len(k), "", dtype=object)),
+            "value_unit": value_unit(unit, q, k), "quantity_unit": q}
+    return memo[(fam.label, unit)]
+
+
+def selected(columns: dict[str, object], mask: np.ndarray | slice) -> dict[str, object]:
+    """``columns`` (from :func:`element_text`) where ``mask`` holds."""
+    return {name: values[mask] for name, values in columns.items()}  # type: ignore[index]
+
+
 def _filled(units: pd.Series, blank: str) -> np.ndarray:
     """Units as text, ``blank`` where none is known (whatever dtype the mapping gave)."""
     return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
