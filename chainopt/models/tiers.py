@@ -10,6 +10,8 @@ period). The helpers here add both and return ids aligned with the index frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -31,26 +33,26 @@ def _pick(v: object, sel: np.ndarray) -> object:
 def add_vars(lp: LinearProgram, block: str, name: str, frame: pd.DataFrame, lb: object = 0.0,
              ub: object = np.inf) -> np.ndarray:
     """Columns for every row of ``frame`` (tier 1 in ``name``, others in ``name_tier``)."""
-    first = _split(frame)
-    ids = np.empty(len(frame), dtype=np.int64)
-    ids[first] = lp.add_vars(block, name, frame.loc[first, BASE], lb=_pick(lb, first),
-                             ub=_pick(ub, first))
-    if (~first).any():
-        ids[~first] = lp.add_vars(block, f"{name}_tier", frame.loc[~first, TIERED],
-                                  lb=_pick(lb, ~first), ub=_pick(ub, ~first))
-    return ids
+    return _tiered(lp.add_vars, block, name, frame, lb, ub)
 
 
 def add_rows(lp: LinearProgram, block: str, name: str, frame: pd.DataFrame, lb: object = -np.inf,
              ub: object = np.inf) -> np.ndarray:
     """Rows for every row of ``frame`` (tier 1 in ``name``, others in ``name_tier``)."""
+    return _tiered(lp.add_rows, block, name, frame, lb, ub)
+
+
+def _tiered(add: Callable[..., np.ndarray], block: str, name: str, frame: pd.DataFrame,
+            lb: object, ub: object) -> np.ndarray:
+    """Ids from ``add`` (``lp.add_vars`` or ``lp.add_rows``) for every row of ``frame``:
+    tier-1 rows keyed without a tier in ``name``, the others in ``name_tier``."""
     first = _split(frame)
     ids = np.empty(len(frame), dtype=np.int64)
-    ids[first] = lp.add_rows(block, name, frame.loc[first, BASE], lb=_pick(lb, first),
-                             ub=_pick(ub, first))
+    ids[first] = add(block, name, frame.loc[first, BASE], lb=_pick(lb, first),
+                     ub=_pick(ub, first))
     if (~first).any():
-        ids[~first] = lp.add_rows(block, f"{name}_tier", frame.loc[~first, TIERED],
-                                  lb=_pick(lb, ~first), ub=_pick(ub, ~first))
+        ids[~first] = add(block, f"{name}_tier", frame.loc[~first, TIERED],
+                          lb=_pick(lb, ~first), ub=_pick(ub, ~first))
     return ids
 
 
