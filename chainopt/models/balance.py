@@ -29,10 +29,10 @@ SPEC = FamilySpec("balance", inputs="mode_flows.csv amount_per_unit and links.cs
 def add(lp: LinearProgram, period_order: dict[str, int]) -> None:
     """One row per (site, commodity, period) with terms, in (site, commodity, period
     position) order; terms are grouped on integer codes, never on the names."""
-    codes, cols, coefs = lp.balance_codes()
-    sites, coms = codes["names:site"], codes["names:commodity"]
+    codes, names, cols, coefs = lp.balance_codes()
+    sites, coms = names["site"], names["commodity"]
     site_rank, com_rank = ranks(sites), ranks(coms)
-    pos_of = np.array([period_order[p] for p in codes["names:period"]], dtype=np.int64)
+    pos_of = np.array([period_order[p] for p in names["period"]], dtype=np.int64)
     n_com, n_per = max(len(coms), 1), max(len(period_order), 1)
     key = (site_rank[codes["site"]] * n_com + com_rank[codes["commodity"]]) * n_per \
         + pos_of[codes["period"]] if len(cols) else np.empty(0, dtype=np.int64)
@@ -43,12 +43,12 @@ def add(lp: LinearProgram, period_order: dict[str, int]) -> None:
     uniq = uniq[order]
     periods = sorted(period_order, key=period_order.__getitem__)
 
-    def names(distinct: object, at: np.ndarray) -> pd.Series:  # strings copied by Arrow
+    def text(distinct: object, at: np.ndarray) -> pd.Series:  # strings copied by Arrow
         return pd.Series(distinct, dtype="str").take(at).reset_index(drop=True)
 
-    keys = pd.DataFrame({"site": names(np.sort(sites), uniq // (n_com * n_per)),
-                         "commodity": names(np.sort(coms), (uniq // n_per) % n_com),
-                         "period": names(periods, uniq % n_per)})
+    keys = pd.DataFrame({"site": text(np.sort(sites), uniq // (n_com * n_per)),
+                         "commodity": text(np.sort(coms), (uniq // n_per) % n_com),
+                         "period": text(periods, uniq % n_per)})
     rows = lp.add_rows("balance", "commodity", keys, lb=0.0, ub=0.0)
     lp.add_terms(rows[rank[inverse]], cols, coefs)
 

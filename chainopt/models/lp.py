@@ -220,25 +220,25 @@ class LinearProgram:
             out[category] = out.get(category, 0.0) + v
         return out
 
-    def balance_codes(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """All balance contributions so far: integer codes by dimension, columns and
-        coefficients, plus (in the dict, under ``names:<dim>``) each dimension's names
-        by code."""
+    def balance_codes(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray],
+                                     np.ndarray, np.ndarray]:
+        """All balance contributions so far: the integer codes of site, commodity and
+        period of every term, each dimension's names by code, the columns and the
+        coefficients."""
         parts = list(zip(*self._balance, strict=True)) if self._balance else [()] * 5
         cat = lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
-        codes = {d: cat(parts[i], np.int64) for i, d in enumerate(("site", "commodity",
-                                                                   "period"))}
-        for d, ids in self._names.items():
-            codes[f"names:{d}"] = np.array(list(ids), dtype=object)
-        return codes, cat(parts[3], np.int64), cat(parts[4], float)
+        dims = ("site", "commodity", "period")
+        codes = {d: cat(parts[i], np.int64) for i, d in enumerate(dims)}
+        names = {d: np.array(list(self._names[d]), dtype=object) for d in dims}
+        return codes, names, cat(parts[3], np.int64), cat(parts[4], float)
 
     def balance_terms(self) -> pd.DataFrame:
         """All balance contributions so far, with names (site, commodity, period, col,
         coef)."""
-        codes, cols, coefs = self.balance_codes()
-        return pd.DataFrame({d: codes[f"names:{d}"][codes[d]] if len(codes[d]) else
-                             np.empty(0, dtype=object) for d in ("site", "commodity", "period")}
-                            | {"col": cols, "coef": coefs})
+        codes, names, cols, coefs = self.balance_codes()
+        text = {d: names[d][codes[d]] if len(codes[d]) else np.empty(0, dtype=object)
+                for d in codes}
+        return pd.DataFrame(text | {"col": cols, "coef": coefs})
 
     def _check_open(self) -> None:
         if self.frozen:
