@@ -108,21 +108,23 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
                     release_solver: bool = False) -> Results:
     """Tidy result tables and the manifest of a solved model.
 
-    ``release_solver``: drop the model's HiGHS instance once the insight tables (its last
-    use) are made, before the solution tables: the memory peak of a run is then the
+    ``release_solver``: drop the model's HiGHS instance once the ranging numbers (its last
+    use) are taken, before any table is made: the memory peak of a run is then the
     larger of the solve's and the tables', not their sum (``run`` does; a caller that
     re-solves the same model, as sweeps do, keeps it)."""
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
-    from chainopt.diagnose import insight_tables
+    from chainopt.diagnose import insight_tables, ranging_parts
 
     t0 = time.perf_counter()
-    insight, insight_info = insight_tables(built, outcome)
+    ranging = ranging_parts(built, outcome, lean=release_solver)  # the last use of HiGHS
+    if release_solver:
+        _solver.release_solver(built)
+    insight, insight_info = insight_tables(built, outcome, ranging)
+    del ranging
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
-    if release_solver:
-        built.solver = None
     t1 = time.perf_counter()
     tables = {**_extract.extract_tables(built, outcome), **insight, **outcome.tables}
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics

@@ -37,6 +37,7 @@ each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`);
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import os
@@ -47,6 +48,7 @@ from typing import Any, Literal
 
 import highspy
 import numpy as np
+import pyarrow as pa
 
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
@@ -123,7 +125,7 @@ def _new_highs(options: dict) -> highspy.Highs:
     return h
 
 
-def _run_highs(h: highspy.Highs) -> None:
+def run_highs(h: highspy.Highs) -> None:
     """``h.run()``. HiGHS's thread pool belongs to the process and its first run fixes
     its size; an instance asking for another number of threads (after, say, a ranging
     or diagnosis LP solved with HiGHS's default) is refused without a status: then the
@@ -193,6 +195,34 @@ def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.
     return h
 
 
+def release_solver(built: BuiltModel) -> None:
+    """Drop ``built``'s HiGHS instance and hand the memory it held back to the system
+    (:func:`trim_memory`)."""
+    built.solver = None
+    trim_memory()
+
+
+def trim_memory() -> None:
+    """Return the C heap's free pages to the system.
+
+    Freed memory stays mapped in the C heap for later use, but large blocks (HiGHS's
+    solver data, numpy arrays) are mapped afresh rather than placed in those holes: the
+    next step would add to the last one's peak instead of re-using its memory. glibc's
+    ``malloc_trim(0)`` returns every free page (where the C library has none: macOS,
+    Windows, musl, only Arrow's pool is asked)."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+    pa.default_memory_pool().release_unused()  # Arrow's own pool (text columns) likewise
+
+
+def _libc() -> object:
+    try:
+        return ctypes.CDLL(None)  # the C library the process already uses
+    except OSError:  # pragma: no cover - Windows has no process-wide handle
+        return None
+
+
 def _infeasible(built: BuiltModel, how: str = "") -> InfeasibleError:
     return InfeasibleError(f"case '{built.case.name}' is infeasible{how}: no plan meets every "
                            "constraint. Run `chainopt explain` on the case to see which "
@@ -227,7 +257,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
     t0 = time.perf_counter()
-    _run_highs(h)
+    run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")
@@ -484,7 +514,7 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
         opt.config.load_solution = False
         opt.highs_options = dict(options)
         res = opt.solve(m)
-        if res.termination_condition.name == "unknown":  # refused: see _run_highs
+        if res.termination_condition.name == "unknown":  # refused: see run_highs
             highspy.Highs.resetGlobalScheduler(True)
             res = opt.solve(m)
         status = res.termination_condition.name

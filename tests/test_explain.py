@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from chainopt import diagnose
+from chainopt import api, diagnose
 from chainopt.case.load import load_case
 from chainopt.cli import app
+from chainopt.diagnose import names
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.models.build import build
 from chainopt.report import explain as ex
@@ -145,15 +148,21 @@ def test_demand_floor_and_emission_cap_values(tmp_path):
         pytest.approx((5, 0, 20, 400))
 
 
-def test_ranging_on_the_refinery(tmp_path):
+@pytest.mark.parametrize("release", [False, True], ids=["kept", "released"])
+def test_ranging_on_the_refinery(tmp_path, release):
     """Ranging of the refinery (margin 130 per t crude, cdu1 = 8 binding, crude 10 max).
 
     The plan (run cdu1 full) stays optimal while the margin stays >= 0:
     crude cost <= 100 + 130 = 230; variable cost <= 10 + 130 = 140;
     light price >= 300 - 130/0.6 = 83.33; heavy price >= 200 - 130/0.3 = -233.33.
     The capacity's value 130 holds from 0 up to the crude limit, 10 kt/yr.
+
+    ``released``: as ``chainopt run`` makes it, on HiGHS's instance cleared down to the
+    model and its optimal basis (re-factorised, no iteration), then dropped.
     """
-    res = solve_case(write_case(tmp_path, REFINERY))
+    built = api.build_model(load_case(write_case(tmp_path, REFINERY)))
+    res = api.extract_results(built, api.solve(built), release_solver=release)
+    assert (built.solver is None) == release
     r = res["ranging"]
     crude = value(r, family="supply.purchase")
     assert (crude["value"], crude["upper"]) == pytest.approx((100, 230))
@@ -388,3 +397,28 @@ def test_cli_explain_unbounded_and_feasible_cases(tmp_path):
     assert "Missing bound" in done.output
     done = runner.invoke(app, ["explain", str(write_case(tmp_path / "ok", REFINERY))])
     assert done.exit_code == 0 and "solves" in done.output
+
+
+def test_released_solver_gives_the_same_insight_tables():
+    """The default case's insight tables are the same whether HiGHS is kept (sweeps) or
+    cleared to its basis and dropped (``chainopt run``); the released instance is gone."""
+    tables = {}
+    for release in (False, True):
+        built = api.build_model(load_case("ru_eastwest"))
+        res = api.extract_results(built, api.solve(built), release_solver=release)
+        assert (built.solver is None) == release
+        tables[release] = res
+    assert len(tables[True]["ranging"]) > 100
+    for name in ("ranging", "constraints", "reduced_costs", "coefficient_ranges"):
+        pd.testing.assert_frame_equal(tables[False][name], tables[True][name])
+
+
+def test_coded_text_selects_like_the_plain_column():
+    """A ``Coded`` column gives, for any mask or slice, the strings the plain column does."""
+    plain = np.array(["p2026", "p2031", "p2026", "", "p2041", "p2031"], dtype=object)
+    coded = names.Coded(plain)
+    assert len(coded) == 6 and len(coded.values) == 4
+    for mask in (np.array([1, 0, 1, 1, 0, 1], dtype=bool), slice(None), slice(2, 4)):
+        assert list(coded[mask]) == list(plain[mask])
+    spread = names.Coded.spread(np.array([0, 1, 1, 0]), np.array(["a", "a"], dtype=object))
+    assert list(spread[slice(None)]) == ["a"] * 4 and len(spread.values) == 1

@@ -24,6 +24,7 @@ from chainopt.diagnose.infeasibility import (
 from chainopt.diagnose.insight import (
     constraints_table,
     insight_tables,
+    ranging_parts,
     ranging_table,
     reduced_costs_table,
 )
@@ -31,5 +32,5 @@ from chainopt.diagnose.names import column_names, key_text, row_names
 
 __all__ = ["Diagnosis", "coefficient_ranges", "column_names", "constraints_table", "diagnose",
            "elastic", "export_model", "infeasible_subset", "insight_tables", "key_text",
-           "named_highs", "ranging_table", "reduced_costs_table", "row_names",
+           "named_highs", "ranging_parts", "ranging_table", "reduced_costs_table", "row_names",
            "runaway_columns"]

@@ -167,24 +167,55 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
 _TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {(family, unit): columns}]
 
 
+class Coded:
+    """A text column stored as integer codes into its few distinct values; indexing it
+    with a mask (or slice) gives the selected values as a pandas string array. A family
+    of 300k elements repeats a handful of periods and units: 300k codes instead of
+    300k strings."""
+
+    def __init__(self, values: object) -> None:
+        codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+        self.codes = codes.astype(np.int32)
+        self.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
+
+    @classmethod
+    def spread(cls, codes: np.ndarray, values: object) -> Coded:
+        """``values[codes]`` (``values`` per code, not necessarily distinct)."""
+        vcodes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+        out = cls.__new__(cls)
+        out.codes = vcodes[codes].astype(np.int32)
+        out.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
+        return out
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, mask: np.ndarray | slice) -> object:
+        return self.values.take(self.codes[mask])
+
+
 def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]:
     """The text columns of every element of ``fam``: ``key``, ``period``, ``value_unit``
-    (marginal values in ``unit``) and ``quantity_unit``, as arrays a boolean mask
-    selects from. Made once per family and unit for the last model asked about: the
-    insight tables select from the same family several times (binding rows, reduced
-    costs, ranging)."""
+    (marginal values in ``unit``) and ``quantity_unit``, as columns a boolean mask
+    selects from (:func:`selected`). Made once per family and unit for the last model
+    asked about: the insight tables select from the same family several times (binding
+    rows, reduced costs, ranging). Periods and units are :class:`Coded`; a value unit is
+    made once per distinct quantity unit."""
     ref, memo = _TEXT
     if ref is None or ref() is not built.lp:
         memo = {}
         _TEXT[:] = [weakref.ref(built.lp), memo]
     if (fam.label, unit) not in memo:
         k = fam.keys
-        q = quantity_unit(built, k)
+        q = Coded(quantity_unit(built, k))
+        qunits = np.asarray(q.values, dtype=object)
         memo[(fam.label, unit)] = {
             "key": key_text(k),
-            "period": (k["period"].astype(str).to_numpy() if "period" in k
-                       else np.full(len(k), "", dtype=object)),
-            "value_unit": value_unit(unit, q, k), "quantity_unit": q}
+            "period": Coded(k["period"].astype(str) if "period" in k
+                            else np.full(len(k), "", dtype=object)),
+            "value_unit": (Coded(value_unit(unit, q[slice(None)], k)) if "property" in k
+                           else Coded.spread(q.codes, value_unit(unit, qunits))),
+            "quantity_unit": q}
     return memo[(fam.label, unit)]
 
 

@@ -268,11 +268,13 @@ class LinearProgram:
         del r, c, v
         a.sum_duplicates()
         a.eliminate_zeros()
-        return LPArrays(
+        out = LPArrays(
             cost=cost, col_lb=cat(self._lb), col_ub=cat(self._ub),
             integer=cat(self._int, bool), row_lb=cat(self._rlb), row_ub=cat(self._rub),
             matrix=a, offset=dict(self.offset), cost_by_category=cost_by_category,
         )
+        self._lb, self._ub, self._int, self._rlb, self._rub = [], [], [], [], []  # in ``out``
+        return out
 
 
 @dataclass
