@@ -173,15 +173,17 @@ class Coded:
     of 300k elements repeats a handful of periods and units: 300k codes instead of
     300k strings."""
 
-    def __init__(self, values: object) -> None:
-        codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+    def __init__(self, values: np.ndarray | pd.Series | pd.api.extensions.ExtensionArray
+                 ) -> None:
+        codes, uniques = pd.factorize(values)
         self.codes = codes.astype(np.int32)
         self.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
 
     @classmethod
-    def spread(cls, codes: np.ndarray, values: object) -> Coded:
+    def spread(cls, codes: np.ndarray,
+               values: np.ndarray | pd.api.extensions.ExtensionArray) -> Coded:
         """``values[codes]`` (``values`` per code, not necessarily distinct)."""
-        vcodes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+        vcodes, uniques = pd.factorize(values)
         out = cls.__new__(cls)
         out.codes = vcodes[codes].astype(np.int32)
         out.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
@@ -190,7 +192,7 @@ class Coded:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, mask: np.ndarray | slice) -> object:
+    def __getitem__(self, mask: np.ndarray | slice) -> pd.api.extensions.ExtensionArray:
         return self.values.take(self.codes[mask])
 
 
@@ -213,7 +215,8 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
             "key": key_text(k),
             "period": Coded(k["period"].astype(str) if "period" in k
                             else np.full(len(k), "", dtype=object)),
-            "value_unit": (Coded(value_unit(unit, q[slice(None)], k)) if "property" in k
+            "value_unit": (Coded(value_unit(unit, np.asarray(q[slice(None)]), k))
+                           if "property" in k
                            else Coded.spread(q.codes, value_unit(unit, qunits))),
             "quantity_unit": q}
     return memo[(fam.label, unit)]
