@@ -8,9 +8,11 @@ makes the same bytes column by column: each distinct float (by bit pattern, so
 values are empty, integers and booleans are printed as :mod:`csv` prints them, and
 text is quoted exactly as the :mod:`csv` module quotes it (QUOTE_MINIMAL: a field
 holding a comma, a double quote or a line break is enclosed in double quotes, quotes
-doubled). Tables it does not know how to print identically (fewer than two columns,
-non-text labels, a column of dates, categories, nullable integers or mixed objects)
-go through ``to_csv`` itself, so the output is always the same as pandas'.
+doubled). The fields are Arrow strings and Arrow's ``binary_join_element_wise`` joins
+them into rows: no Python string is made per row. Tables it does not know how to
+print identically (fewer than two columns, non-text labels, a column of dates,
+categories, nullable integers or mixed objects) go through ``to_csv`` itself, so the
+output is always the same as pandas'.
 
 :func:`round_significant` rounds to 10 significant digits with numpy, giving exactly
 the values of ``float(f"{x:.10g}")``.
@@ -24,11 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-CHUNK_ROWS = 100_000
 SMALL = 20_000  # cells: below this to_csv itself is quicker (no per-column set-up)
 _POW10 = np.array([float(f"1e{i}") for i in range(23)])  # exact powers of ten
-_QUOTE_PATTERN = r'[,"\r\n]'
+_HARD_PATTERN = r'["\r\n]'  # fields the csv module quotes and escapes (a comma: quoted)
+_TEXT = pa.large_string()  # 64-bit offsets: a table's text may pass 2 GiB
+_COMMA, _EMPTY, _NEWLINE, _QUOTE = (pa.scalar(t, type=_TEXT) for t in (",", "", "\n", '"'))
 
 
 def _line(fields: list[str]) -> str:
@@ -44,51 +49,51 @@ def _quoted(v: str) -> str:
     return _line([v, ""])[:-2]
 
 
-def _floats(a: np.ndarray, float_format: str) -> np.ndarray:
+def _floats(a: np.ndarray, float_format: str) -> pa.Array:
     """``float_format % x`` for each value, '' for NaN; each distinct bit pattern once."""
     a = np.ascontiguousarray(a, dtype=np.float64)  # float32 -> float64 is exact
     codes, uniq = pd.factorize(a.view(np.int64), sort=False)
     vals = uniq.view(np.float64).tolist()
-    return np.array([float_format % x if x == x else "" for x in vals], dtype=object)[codes]
+    text = pa.array([float_format % x if x == x else "" for x in vals], type=_TEXT)
+    return text.take(pa.array(codes))
 
 
-def _text(s: pd.Series) -> np.ndarray | None:
+def _text(s: pd.Series) -> pa.Array | None:
     """Text as csv writes it: missing values empty, quoted where needed; None if the
     column holds anything but text."""
     if not isinstance(s.dtype, pd.StringDtype) and (
             s.dtype != object
             or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")):
         return None
-    na = s.isna().to_numpy(dtype=bool)
-    vals = s.to_numpy(dtype=object, copy=True)
-    if na.any():
-        vals[na] = ""
-    if len(s) and not na.all():
-        need = s.str.contains(_QUOTE_PATTERN, regex=True, na=False).to_numpy(dtype=bool)
-        if need.any():
-            idx = np.flatnonzero(need)
-            sub = s.iloc[idx]
-            quoted = ('"' + sub + '"').to_numpy(dtype=object, copy=True)  # a comma: enclose
-            hard = sub.str.contains(r'["\r\n]', regex=True, na=False).to_numpy(dtype=bool)
-            if hard.any():
-                quoted[hard] = [_quoted(v) for v in vals[idx[hard]]]
-            vals[idx] = quoted
-    return vals
+    arr = pa.array(s.to_numpy(dtype=object) if s.dtype == object else s.array,
+                   from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):  # pandas' Arrow strings may be in chunks
+        arr = arr.combine_chunks()
+    raw = pc.fill_null(arr.cast(_TEXT), "")
+    hard = pc.match_substring_regex(raw, _HARD_PATTERN)
+    comma = pc.and_not(pc.match_substring(raw, ","), hard)
+    out = raw
+    if pc.any(comma).as_py():  # a comma only: enclosed in double quotes
+        out = pc.if_else(comma, pc.binary_join_element_wise(_QUOTE, raw, _QUOTE, _EMPTY), out)
+    if pc.any(hard).as_py():  # a quote or a line break: quoted by the csv module itself
+        quoted = [_quoted(v) for v in pc.filter(raw, hard).to_pylist()]
+        out = pc.replace_with_mask(out, hard, pa.array(quoted, type=_TEXT))
+    return out
 
 
-def _column(s: pd.Series, float_format: str) -> np.ndarray | None:
+def _column(s: pd.Series, float_format: str) -> pa.Array | None:
     dt = s.dtype
     if isinstance(dt, np.dtype):
         if dt.kind == "f":
             return _floats(s.to_numpy(), float_format)
         if dt.kind in "iu":
-            return s.to_numpy().astype(str).astype(object)
+            return pa.array(s.to_numpy()).cast(_TEXT)
         if dt.kind == "b":
-            return np.where(s.to_numpy(), "True", "False").astype(object)
+            return pa.array(np.where(s.to_numpy(), "True", "False"), type=_TEXT)
     return _text(s)
 
 
-def _columns(df: pd.DataFrame, float_format: str) -> list[np.ndarray] | None:
+def _columns(df: pd.DataFrame, float_format: str) -> list[pa.Array] | None:
     if df.shape[1] < 2 or isinstance(df.columns, pd.MultiIndex) or \
             not all(isinstance(c, str) for c in df.columns) or not df.columns.is_unique:
         return None
@@ -109,9 +114,7 @@ def csv_text(df: pd.DataFrame, float_format: str = "%.10g", fast: bool | None = 
     cols = _columns(df, float_format) if _fast(df, fast) else None
     if cols is None:
         return df.to_csv(index=False, float_format=float_format, lineterminator="\n")
-    buf = io.StringIO()
-    _write_rows(df, cols, buf)
-    return buf.getvalue()
+    return _body(df, cols).decode("utf-8")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g",
@@ -122,20 +125,26 @@ def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g",
     if cols is None:
         df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
         return
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        _write_rows(df, cols, fh)
+    with open(path, "wb") as fh:
+        fh.write(_body(df, cols))
 
 
 def _fast(df: pd.DataFrame, fast: bool | None) -> bool:
     return df.size >= SMALL if fast is None else fast
 
 
-def _write_rows(df: pd.DataFrame, cols: list[np.ndarray], fh) -> None:
-    fh.write(_line(list(df.columns)))
-    for start in range(0, len(df), CHUNK_ROWS):
-        part = [c[start:start + CHUNK_ROWS] for c in cols]
-        fh.write("\n".join(map(",".join, zip(*part, strict=True))))
-        fh.write("\n")
+def _body(df: pd.DataFrame, cols: list[pa.Array]) -> bytes:
+    """Header and rows as UTF-8: each row's fields joined by commas and ended by a line
+    break, in Arrow (no Python string per row); the text of all rows is then the data
+    buffer of the joined array, taken as it is."""
+    header = _line(list(df.columns)).encode("utf-8")
+    if not len(df):
+        return header
+    rows = pc.binary_join_element_wise(*cols, _COMMA)
+    rows = pc.binary_join_element_wise(rows, _EMPTY, _NEWLINE)
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    start, stop = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    return header + rows.buffers()[2].to_pybytes()[start:stop]
 
 
 def round_significant(a: np.ndarray, digits: int = 10) -> np.ndarray:

@@ -83,12 +83,14 @@ def test_unusual_tables_give_the_pandas_bytes(df):
     assert csv_text(df, fast=True) == _pandas(df)
 
 
-def test_long_tables_are_written_in_chunks(monkeypatch):
-    import chainopt.csvtext as ct
-
-    monkeypatch.setattr(ct, "CHUNK_ROWS", 3)
-    df = _awkward()
+def test_rows_are_joined_on_sliced_and_chunked_text():
+    """The rows are joined in Arrow: a text column that pandas holds as a slice of a
+    larger Arrow array, or in several chunks, gives the same bytes."""
+    df = pd.concat([_awkward()] * 3, ignore_index=True).iloc[7:23]
     assert csv_text(df, fast=True) == _pandas(df)
+    chunked = pd.concat([_awkward().iloc[:4], _awkward().iloc[4:]])  # two Arrow chunks
+    chunked["key"] = chunked["key"].astype("str")
+    assert csv_text(chunked, fast=True) == _pandas(chunked)
 
 
 def test_vectorised_rounding_gives_the_values_of_python_formatting():
