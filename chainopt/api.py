@@ -108,10 +108,12 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
                     release_solver: bool = False) -> Results:
     """Tidy result tables and the manifest of a solved model.
 
-    ``release_solver``: drop the model's HiGHS instance once the ranging numbers (its last
-    use) are taken, before any table is made: the memory peak of a run is then the
-    larger of the solve's and the tables', not their sum (``run`` does; a caller that
-    re-solves the same model, as sweeps do, keeps it)."""
+    ``release_solver``: drop the model's HiGHS instance before the ranging (a fresh
+    instance holding only the model and the optimal basis is ranged, see
+    :func:`chainopt.diagnose.ranging_parts`) and free what HiGHS held before any table is
+    made: the memory peak of a run is then the larger of the solve's and the tables',
+    not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
+    keeps it)."""
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
@@ -119,7 +121,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     t0 = time.perf_counter()
     ranging = ranging_parts(built, outcome, lean=release_solver)  # the last use of HiGHS
     if release_solver:
-        _solver.release_solver(built)
+        _solver.release_solver(built)  # (if ranging did not) and the pages HiGHS freed
     insight, insight_info = insight_tables(built, outcome, ranging)
     del ranging
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
@@ -225,6 +227,8 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     step("extracting results")
     results = extract_results(built, outcome, release_solver=True)
     results.manifest["source"] = _rerun_source(source, case)
+    del built, outcome, case  # the tables are made: the model's memory goes before writing
+    _solver.trim_memory()
     if save:
         step("saving")
         results.manifest["results_dir"] = str(folder)

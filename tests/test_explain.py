@@ -157,8 +157,8 @@ def test_ranging_on_the_refinery(tmp_path, release):
     light price >= 300 - 130/0.6 = 83.33; heavy price >= 200 - 130/0.3 = -233.33.
     The capacity's value 130 holds from 0 up to the crude limit, 10 kt/yr.
 
-    ``released``: as ``chainopt run`` makes it, on HiGHS's instance cleared down to the
-    model and its optimal basis (re-factorised, no iteration), then dropped.
+    ``released``: as ``chainopt run`` makes it: the solve's HiGHS instance dropped and a
+    fresh one, holding the model and the optimal basis (factorised, no iteration), ranged.
     """
     built = api.build_model(load_case(write_case(tmp_path, REFINERY)))
     res = api.extract_results(built, api.solve(built), release_solver=release)
@@ -400,8 +400,8 @@ def test_cli_explain_unbounded_and_feasible_cases(tmp_path):
 
 
 def test_released_solver_gives_the_same_insight_tables():
-    """The default case's insight tables are the same whether HiGHS is kept (sweeps) or
-    cleared to its basis and dropped (``chainopt run``); the released instance is gone."""
+    """The default case's insight tables are the same whether the solve's HiGHS instance is
+    kept (sweeps) or dropped for a fresh one holding its basis (``chainopt run``)."""
     tables = {}
     for release in (False, True):
         built = api.build_model(load_case("ru_eastwest"))
