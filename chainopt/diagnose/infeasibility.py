@@ -17,7 +17,7 @@ import pandas as pd
 from chainopt.diagnose.names import locate, row_scale
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
-from chainopt.solve import INF, new_highs, to_highs_lp
+from chainopt.solve import INF, new_highs, run_highs, to_highs_lp
 
 BIG = 1e9  # artificial bound (k units/yr) used to find the columns of an unbounded case
 
@@ -45,7 +45,7 @@ def _status(h: highspy.Highs) -> str:
     S = highspy.HighsModelStatus
     if st == S.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")
-        h.run()
+        run_highs(h)
         st = h.getModelStatus()
     return {S.kOptimal: "optimal", S.kInfeasible: "infeasible",
             S.kUnbounded: "unbounded"}.get(st, "other")
@@ -87,7 +87,7 @@ def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:
     h.passModel(_relaxed_lp(built))
     h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
                      | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
-    h.run()
+    run_highs(h)
     try:
         status, iis = h.getIis()
     except Exception:  # pragma: no cover - older highspy
@@ -118,7 +118,7 @@ def _family_filter(built: BuiltModel) -> pd.DataFrame:
         if not n or not np.isfinite(a.col_ub[idx]).any() or a.integer[idx].any():
             continue
         h.changeColsBounds(n, idx, a.col_lb[idx], np.full(n, INF))
-        h.run()
+        run_highs(h)
         if _status(h) != "infeasible":
             h.changeColsBounds(n, idx, a.col_lb[idx],
                                np.where(np.isinf(a.col_ub[idx]), INF, a.col_ub[idx]))
@@ -130,7 +130,7 @@ def _family_filter(built: BuiltModel) -> pd.DataFrame:
         idx = np.arange(fam.start, fam.stop, dtype=np.int32)
         free = (np.full(n, -INF), np.full(n, INF))
         h.changeRowsBounds(n, idx, *free)  # type: ignore[attr-defined]
-        h.run()
+        run_highs(h)
         if _status(h) != "infeasible":
             lo = np.where(np.isinf(a.row_lb[idx]), -INF, a.row_lb[idx])
             hi = np.where(np.isinf(a.row_ub[idx]), INF, a.row_ub[idx])
@@ -191,7 +191,7 @@ def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     lp.col_upper_ = ub
     h = new_highs()
     h.passModel(lp)
-    h.run()
+    run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
     x = np.asarray(h.getSolution().col_value)
@@ -208,7 +208,7 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
     unbounded the runaway columns."""
     h = new_highs()
     h.passModel(_relaxed_lp(built))
-    h.run()
+    run_highs(h)
     status = _status(h)
     d = Diagnosis(case=built.case.name, status=status)
     if status == "infeasible":
@@ -220,7 +220,7 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
     elif status == "optimal" and built.is_mip:
         h = new_highs()
         h.passModel(to_highs_lp(built))
-        h.run()
+        run_highs(h)
         if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             d.status = "integer_infeasible"
     return d
