@@ -296,7 +296,8 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     opts = (options or SolveOptions()).resolved(built)
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
-    t0 = time.perf_counter() - run_interruptible(h)  # solve_s: HiGHS's own time
+    seconds = run_interruptible(h)
+    t0 = time.perf_counter() - seconds  # solve_s: HiGHS's own time (and any re-run)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")

@@ -114,3 +114,14 @@ def test_ctrl_c_stops_the_solve_at_once(tmp_path):
     assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     run_interruptible(h)
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_solve_time_is_the_time_highs_took():
+    """``solve_s`` is HiGHS's own time: positive and within the wall time of the call."""
+    import time
+
+    built = api.build_model(api.load_case("ru_eastwest"))
+    t0 = time.perf_counter()
+    out = api.solve(built)
+    wall = time.perf_counter() - t0
+    assert 0 < out.timings["solve_s"] <= wall
