@@ -42,7 +42,6 @@ import io
 import math
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -129,50 +128,12 @@ def _new_highs(options: dict) -> highspy.Highs:
 def run_highs(h: highspy.Highs) -> None:
     """``h.run()``, the one way chainopt runs HiGHS. HiGHS's thread pool belongs to the
     process and its first run fixes its size; an instance asking for another number of
-    threads (after, say, a ranging or diagnosis LP solved with HiGHS's default), or run
-    on another thread than the last solve (:func:`run_interruptible`), may be refused
-    without a status: then the pool is reset and the run repeated."""
+    threads (after, say, a ranging or diagnosis LP solved with HiGHS's default) is
+    refused without a status: then the pool is reset and the run repeated."""
     if (h.run() == highspy.HighsStatus.kError
             and h.getModelStatus() == highspy.HighsModelStatus.kNotset):
         highspy.Highs.resetGlobalScheduler(True)
         h.run()
-
-
-def run_interruptible(h: highspy.Highs) -> float:
-    """``run_highs(h)`` on a worker thread, waited for in short steps; HiGHS's seconds.
-
-    A solve run on this thread holds Ctrl-C until HiGHS ends (minutes on a large case):
-    HiGHS lets go of the interpreter lock, but Python raises KeyboardInterrupt only
-    between its own steps. Here Ctrl-C is seen at once: HiGHS is asked to stop (its
-    interrupt check is switched on only then, so that an uninterrupted solve never
-    calls back into Python), and KeyboardInterrupt is raised once it has."""
-    done: dict[str, Any] = {}
-    finished = threading.Event()  # waited on, not join(): an interrupted join can leave
-    # the thread looking finished while HiGHS still runs (CPython before 3.13)
-
-    def target() -> None:
-        t0 = time.perf_counter()
-        try:
-            run_highs(h)
-        except BaseException as e:  # raised again on the caller's thread
-            done["error"] = e
-        finally:
-            done["seconds"] = time.perf_counter() - t0
-            finished.set()
-
-    threading.Thread(target=target, name="chainopt-highs", daemon=True).start()
-    try:
-        while not finished.wait(0.1):
-            pass
-    except BaseException:
-        h.HandleUserInterrupt = True
-        h.cancelSolve()
-        finished.wait()
-        h.HandleUserInterrupt = False  # the instance solves normally again
-        raise
-    if "error" in done:
-        raise done["error"]
-    return float(done["seconds"])
 
 
 def highs_options(options: dict) -> dict[str, Any]:
@@ -289,15 +250,14 @@ def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> 
 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
     """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
-    return the outcome or raise the matching error. Ctrl-C stops HiGHS at once
-    (:func:`run_interruptible`)."""
+    return the outcome or raise the matching error."""
     if takes_pyomo_path(built, options):
         return solve_pyomo(built, options)
     opts = (options or SolveOptions()).resolved(built)
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
-    seconds = run_interruptible(h)
-    t0 = time.perf_counter() - seconds  # solve_s: HiGHS's own time (and any re-run)
+    t0 = time.perf_counter()
+    run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")

@@ -84,38 +84,6 @@ def test_runs_after_a_diagnosis_in_one_process():
         assert float(done.stdout.split()[-1]) == pytest.approx(7784.9398710, rel=1e-9)
 
 
-def test_ctrl_c_stops_the_solve_at_once(tmp_path):
-    """Ctrl-C during a solve (here ``interrupt_main``, what the signal does) stops HiGHS
-    at once, not when it would have finished: KeyboardInterrupt is raised with HiGHS
-    interrupted, sooner than the whole solve takes; the same instance then solves
-    normally again. (Before, the interrupt waited for HiGHS to end: 25 s at 300k.)"""
-    import _thread
-    import threading
-    import time
-
-    import highspy
-
-    from benchmarks.generate import generate_case
-    from chainopt.solve import run_interruptible
-
-    case = generate_case(tmp_path / "case", sites=120, units_per_site=8, commodities=30,
-                         periods=4, seed=1)
-    full = run_interruptible(api.build_model(api.load_case(case)).solver)
-    h = api.build_model(api.load_case(case)).solver
-    timer = threading.Timer(0.02, _thread.interrupt_main)
-    timer.start()
-    t0 = time.perf_counter()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_interruptible(h)
-    finally:
-        timer.cancel()
-    assert time.perf_counter() - t0 < full
-    assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
-    run_interruptible(h)
-    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-
-
 def test_solve_time_is_the_time_highs_took():
     """``solve_s`` is HiGHS's own time: positive and within the wall time of the call."""
     import time
