@@ -37,11 +37,16 @@ each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`);
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import math
 import os
+import select
+import signal
+import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -134,6 +139,54 @@ def run_highs(h: highspy.Highs) -> None:
             and h.getModelStatus() == highspy.HighsModelStatus.kNotset):
         highspy.Highs.resetGlobalScheduler(True)
         h.run()
+
+
+def run_interruptible(h: highspy.Highs) -> None:
+    """``run_highs(h)``, stopped at once by Ctrl-C.
+
+    Python raises KeyboardInterrupt only between its own steps, so a solve would hold
+    Ctrl-C until HiGHS ends (minutes on a large case). Here HiGHS still runs on this
+    thread (its memory comes from this thread's C heap), but the signal also wakes a
+    watcher through ``signal.set_wakeup_fd``: the watcher switches on HiGHS's
+    interrupt check and asks it to stop. While HiGHS runs, Ctrl-C is only recorded
+    (HiGHS's check runs Python, where an exception would cross HiGHS's C++ frames);
+    KeyboardInterrupt is raised once HiGHS has returned. Off the main thread, where
+    signals cannot be handled, this is ``run_highs(h)``."""
+    if threading.current_thread() is not threading.main_thread():
+        run_highs(h)
+        return
+    wake, hear = socket.socketpair()
+    wake.setblocking(False)
+    interrupted = threading.Event()
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.is_set():
+            select.select([hear], [], [])
+            if signal.SIGINT in hear.recv(64) and not finished.is_set():
+                h.HandleUserInterrupt = True
+                h.cancelSolve()
+                return
+
+    old_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    old_fd = signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, name="chainopt-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        run_highs(h)
+    finally:
+        finished.set()
+        with contextlib.suppress(OSError):
+            wake.send(b"\0")  # wakes the watcher (not a signal number)
+        watcher.join()
+        signal.set_wakeup_fd(old_fd)
+        signal.signal(signal.SIGINT, old_handler)
+        wake.close()
+        hear.close()
+        if h.HandleUserInterrupt:
+            h.HandleUserInterrupt = False  # the instance solves normally again
+    if interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 def highs_options(options: dict) -> dict[str, Any]:
@@ -250,14 +303,15 @@ def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> 
 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
     """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
-    return the outcome or raise the matching error."""
+    return the outcome or raise the matching error. Ctrl-C stops HiGHS at once
+    (:func:`run_interruptible`)."""
     if takes_pyomo_path(built, options):
         return solve_pyomo(built, options)
     opts = (options or SolveOptions()).resolved(built)
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts)
     t0 = time.perf_counter()
-    run_highs(h)
+    run_interruptible(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         h.setOptionValue("presolve", "off")
