@@ -163,7 +163,8 @@ def run_interruptible(h: highspy.Highs) -> None:
     def watch() -> None:
         while not finished.is_set():
             select.select([hear], [], [])
-            if signal.SIGINT in hear.recv(64) and not finished.is_set():
+            if (signal.SIGINT in hear.recv(64) and not finished.is_set()
+                    and hasattr(h, "cancelSolve")):  # highspy >= 1.8 (else: as before)
                 h.HandleUserInterrupt = True
                 h.cancelSolve()
                 return
@@ -180,10 +181,12 @@ def run_interruptible(h: highspy.Highs) -> None:
             wake.send(b"\0")  # wakes the watcher (not a signal number)
         watcher.join()
         signal.set_wakeup_fd(old_fd)
-        signal.signal(signal.SIGINT, old_handler)
+        # (None: a handler not set from Python, which Python cannot put back)
+        signal.signal(signal.SIGINT, old_handler if old_handler is not None
+                      else signal.default_int_handler)
         wake.close()
         hear.close()
-        if h.HandleUserInterrupt:
+        if getattr(h, "HandleUserInterrupt", False):
             h.HandleUserInterrupt = False  # the instance solves normally again
     if interrupted.is_set():
         raise KeyboardInterrupt
