@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import io
 import math
 import os
@@ -272,6 +273,7 @@ def trim_memory() -> None:
     pa.default_memory_pool().release_unused()  # Arrow's own pool (text columns) likewise
 
 
+@functools.cache
 def _libc() -> object:
     try:
         return ctypes.CDLL(None)  # the C library the process already uses

@@ -420,5 +420,5 @@ def test_coded_text_selects_like_the_plain_column():
     assert len(coded) == 6 and len(coded.values) == 4
     for mask in (np.array([1, 0, 1, 1, 0, 1], dtype=bool), slice(None), slice(2, 4)):
         assert list(coded[mask]) == list(plain[mask])
-    spread = names.Coded.spread(np.array([0, 1, 1, 0]), np.array(["a", "a"], dtype=object))
+    spread = names.Coded(np.array(["a", "a"], dtype=object), np.array([0, 1, 1, 0]))
     assert list(spread[slice(None)]) == ["a"] * 4 and len(spread.values) == 1

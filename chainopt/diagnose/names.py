@@ -171,23 +171,14 @@ class Coded:
     """A text column stored as integer codes into its few distinct values; indexing it
     with a mask (or slice) gives the selected values as a pandas string array. A family
     of 300k elements repeats a handful of periods and units: 300k codes instead of
-    300k strings."""
+    300k strings. ``Coded(values)`` holds ``values``; ``Coded(values, codes)`` holds
+    ``values[codes]`` (a value per code, not necessarily distinct)."""
 
-    def __init__(self, values: np.ndarray | pd.Series | pd.api.extensions.ExtensionArray
-                 ) -> None:
-        codes, uniques = pd.factorize(values)
-        self.codes = codes.astype(np.int32)
-        self.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
-
-    @classmethod
-    def spread(cls, codes: np.ndarray,
-               values: np.ndarray | pd.api.extensions.ExtensionArray) -> Coded:
-        """``values[codes]`` (``values`` per code, not necessarily distinct)."""
+    def __init__(self, values: np.ndarray | pd.Series | pd.api.extensions.ExtensionArray,
+                 codes: np.ndarray | None = None) -> None:
         vcodes, uniques = pd.factorize(values)
-        out = cls.__new__(cls)
-        out.codes = vcodes[codes].astype(np.int32)
-        out.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
-        return out
+        self.codes = (vcodes if codes is None else vcodes[codes]).astype(np.int32)
+        self.values = pd.array(np.asarray(uniques, dtype=object), dtype="str")
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -217,7 +208,7 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
                             else np.full(len(k), "", dtype=object)),
             "value_unit": (Coded(value_unit(unit, np.asarray(q[slice(None)]), k))
                            if "property" in k
-                           else Coded.spread(q.codes, value_unit(unit, qunits))),
+                           else Coded(value_unit(unit, qunits), q.codes)),
             "quantity_unit": q}
     return memo[(fam.label, unit)]
 
