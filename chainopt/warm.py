@@ -315,7 +315,8 @@ def check_cells(raw: RawCase, tables, periods: list[str]) -> None:
             if parent.name not in norm:  # unchanged parent: its typed table, no messages
                 norm[parent.name] = _normalise(parent, raw.tables[parent.name],
                                                f"{parent.name}.csv", _Collector())
-            _by_period(parent, raw.tables[name], norm[parent.name], set(periods), out)
+            _by_period(parent, raw.tables[name], norm[parent.name],
+                       np.asarray(list(periods), dtype=object), out)
     if out.problems:
         raise InputError(out.problems)
 

@@ -24,12 +24,13 @@ def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
     codes, uniques = pd.factorize(values)
     if not len(uniques):
         return np.full(len(codes), -1, dtype=np.int64)
+    names = np.asarray(names, dtype=object)
     if len(names) <= 64:  # a handful of names (periods): a dict beats building an index
-        where = {n: i for i, n in enumerate(names)}
-        at = np.array([where.get(u, -1) for u in uniques], dtype=np.int64)
+        where = {n: i for i, n in enumerate(names.tolist())}
+        at = np.array([where.get(u, -1) for u in np.asarray(uniques, dtype=object).tolist()],
+                      dtype=np.int64)
     else:
-        at = pd.Index(np.asarray(names, dtype=object)).get_indexer(
-            pd.Index(uniques, dtype=object))
+        at = pd.Index(names).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
     return np.where(codes >= 0, at[codes], -1).astype(np.int64)
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chainopt.case.codes import inner_join
 from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
 
 # Units a commodity may be measured in, and their dimension and factor to the base.
@@ -185,9 +186,19 @@ class TableSpec:
 
 def split_list(cells: pd.Series) -> pd.Series:
     """The one parser of ``;``-lists: one row per item (index kept), spaces stripped,
-    empty items dropped. ``"a; b"`` -> ``a``, ``b``; a blank cell gives no row."""
-    items = cells.astype(str).str.split(";").explode().str.strip()
-    return items[items != ""]
+    empty items dropped. ``"a; b"`` -> ``a``, ``b``; a blank cell gives no row.
+
+    A column repeats a few lists over many rows (a link's commodities in every period),
+    so each distinct cell is split once and its items are spread back to its rows: row
+    ``i`` with cell code ``k`` takes the items of distinct cell ``k``, in order.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    items = pd.Series(uniques).astype(str).str.split(";").explode().str.strip()
+    items = items[items != ""]
+    row, item = inner_join(codes, items.index.to_numpy())
+    out = items.iloc[item]
+    out.index = cells.index[row]
+    return out
 
 
 def _pos(name: str, required: bool = False, default: object = None, period: bool = False,

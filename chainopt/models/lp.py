@@ -61,7 +61,7 @@ class Family:
         want = np.zeros(len(keys), dtype=np.int64)
         found = np.ones(len(keys), dtype=bool)
         for (codes, names), b in zip(coded, mine, strict=True):
-            at = positions(keys[b], list(names))
+            at = positions(keys[b], names)
             found &= at >= 0
             own = own * max(len(names), 1) + codes
             want = want * max(len(names), 1) + np.maximum(at, 0)
@@ -104,8 +104,8 @@ class LinearProgram:
     # balance contributions: (site, commodity, period) as integer codes of _names, cols,
     # coefs; names are coded once per call (pandas factorize), never compared as text
     _balance: list[tuple[np.ndarray, ...]] = field(default_factory=list)
-    _names: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {"site": {}, "commodity": {}, "period": {}})
+    _names: dict[str, pd.Index] = field(default_factory=lambda: {
+        d: pd.Index([], dtype=object) for d in ("site", "commodity", "period")})
     # (columns, coefficients, category, period position of each term)
     objective_terms: list[tuple[np.ndarray, np.ndarray, str, np.ndarray]] = field(
         default_factory=list)
@@ -167,12 +167,19 @@ class LinearProgram:
             np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape)))
 
     def _code(self, dim: str, values: object) -> np.ndarray:
-        """Integer codes of ``values`` in dimension ``dim`` (new names get new codes)."""
+        """Integer codes of ``values`` in dimension ``dim``: a name keeps the code it was
+        first given (its position in ``_names[dim]``); names not seen before are appended.
+        The values are factorised once and only their distinct names are looked up."""
         if not isinstance(values, pd.Series | pd.Categorical | np.ndarray):
             values = np.asarray(values, dtype=object)
         codes, uniques = pd.factorize(values)  # a Categorical is factorised on its codes
-        ids = self._names[dim]
-        lut = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int64)
+        known = self._names[dim]
+        uniques = pd.Index(np.asarray(uniques, dtype=object))
+        lut = known.get_indexer(uniques)
+        new = lut < 0
+        if new.any():
+            lut[new] = len(known) + np.arange(int(new.sum()))
+            self._names[dim] = known.append(uniques[new])
         return lut[codes] if len(lut) else np.zeros(len(codes), dtype=np.int64)
 
     def add_objective(self, cols: np.ndarray, coefs: object, category: str,
@@ -229,7 +236,7 @@ class LinearProgram:
         cat = lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
         dims = ("site", "commodity", "period")
         codes = {d: cat(parts[i], np.int64) for i, d in enumerate(dims)}
-        names = {d: np.array(list(self._names[d]), dtype=object) for d in dims}
+        names = {d: np.asarray(self._names[d], dtype=object) for d in dims}
         return codes, names, cat(parts[3], np.int64), cat(parts[4], float)
 
     def balance_terms(self) -> pd.DataFrame:

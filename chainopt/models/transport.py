@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainopt.case.codes import isin
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import CapacityRows, LinearProgram
@@ -39,8 +40,7 @@ SPEC = FamilySpec("transport",
 def capacity_rows(ix: ModelIndex):
     """The (link, period) rows that need a capacity constraint, with their limit."""
     lc = ix.link_cap
-    expandable = set(ix.link_new["link"])
-    need = lc["capacity"].notna() | lc["link"].isin(expandable) | (lc["project"] != "")
+    need = lc["capacity"].notna() | isin(lc["link"], ix.link_new["link"]) | (lc["project"] != "")
     lc = lc[need].reset_index(drop=True)
     limit = np.where(lc["project"] != "", 0.0, lc["capacity"].fillna(0.0).to_numpy())
     return lc, limit

@@ -1,0 +1,72 @@
+"""No Python loop over rows in load, validate, index, matrix, solve hand-over or extract
+(issue 17, item 6).
+
+A loop over rows makes as many Python calls as there are rows; work on whole columns
+(integer codes, one factorisation per column, a lookup per distinct name in a handful of
+names) makes a number of calls that does not depend on the rows. So: run the same
+generated case with 80 and with 160 sites (twice the rows of every site-level table,
+every period-expanded frame and the LP) and count, for each of chainopt's own functions,
+the calls it makes itself. A loop over sites, units, links or (site, period) rows would
+add at least one call per added site (80); the bound below leaves half of that for
+counts that follow the solution (how many families have binding rows), not the rows.
+
+Float text for the input hash is made on the column path (``csvtext.SMALL = 0``), as for
+a large case; below that size pandas' own ``to_csv`` formats cell by cell, by design.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate_case
+from chainopt import api, csvtext
+
+ADDED_SITES = 80
+ALLOWED_GROWTH = ADDED_SITES // 2
+
+
+def _calls_made(folder: Path) -> tuple[dict[tuple, int], int]:
+    """Calls each chainopt function makes directly in one ``api.run`` (no saving), and
+    the LP's number of columns."""
+    api.run(folder, save=False)  # imports and first-call caches out of the count
+    prof = cProfile.Profile()
+    prof.enable()
+    res = api.run(folder, save=False)
+    prof.disable()
+    made: dict[tuple, int] = {}
+    for _callee, (_cc, _nc, _tt, _ct, callers) in pstats.Stats(prof).stats.items():
+        for caller, counts in callers.items():
+            if f"{Path('chainopt')}/" in caller[0].replace("\\", "/"):
+                made[caller] = made.get(caller, 0) + counts[0]
+    return made, int(res.manifest["num_vars"])
+
+
+def test_calls_do_not_grow_with_the_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvtext, "SMALL", 0)
+    small, n_small = _calls_made(generate_case(tmp_path / "a", ADDED_SITES, 6, 15, 4, seed=1))
+    large, n_large = _calls_made(generate_case(tmp_path / "b", 2 * ADDED_SITES, 6, 15, 4,
+                                               seed=1))
+    assert n_large > 1.8 * n_small  # the rows did double
+    growth = {f"{Path(k[0]).name}:{k[1]} {k[2]}": large.get(k, 0) - small.get(k, 0)
+              for k in set(small) | set(large)}
+    loops = {k: g for k, g in growth.items() if g > ALLOWED_GROWTH}
+    assert not loops, (f"calls grow with the rows ({n_small} -> {n_large} columns): a loop "
+                       f"over rows in {loops}")
+
+
+@pytest.mark.parametrize("cells", [["a; b", "", "c", "a; b", " ;d;"], []])
+def test_split_list_splits_each_distinct_cell_the_same_way(cells):
+    """Splitting per distinct cell gives, row by row, what splitting every row gives."""
+    import pandas as pd
+
+    from chainopt.case.schema import split_list
+
+    s = pd.Series(cells, index=range(10, 10 + len(cells)), dtype=object)
+    got = split_list(s)
+    want = {10: ["a", "b"], 12: ["c"], 13: ["a", "b"], 14: ["d"]} if cells else {}
+    assert {i: list(got[got.index == i]) for i in set(got.index)} == want
+    assert list(got.index) == sorted(got.index)  # rows in order, items in order
