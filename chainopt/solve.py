@@ -213,28 +213,61 @@ def _set_options(h: highspy.Highs, options: dict) -> None:
         h.setOptionValue(key, value)
 
 
-def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
-    """The model's arrays as a HiGHS LP (row-wise matrix, maximisation)."""
+def _model_arrays(built: BuiltModel, relaxed: bool = False,
+                  col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None
+                  ) -> dict:
+    """The model's arrays as HiGHS takes them (row-wise matrix, maximisation, HiGHS's
+    infinity for unbounded sides), ``col_lower``/``col_upper`` in place of the model's
+    column bounds where given; ``relaxed``: every column continuous."""
     a = built.arrays
+    ub = a.col_ub if col_upper is None else col_upper
+    return {
+        "cost": np.ascontiguousarray(a.cost, dtype=np.float64),
+        "col_lower": np.ascontiguousarray(a.col_lb if col_lower is None else col_lower,
+                                          dtype=np.float64),
+        "col_upper": np.where(np.isinf(ub), INF, ub).astype(np.float64),
+        "row_lower": np.where(np.isinf(a.row_lb), -INF, a.row_lb).astype(np.float64),
+        "row_upper": np.where(np.isinf(a.row_ub), INF, a.row_ub).astype(np.float64),
+        "start": a.matrix.indptr.astype(np.int32), "index": a.matrix.indices.astype(np.int32),
+        "value": a.matrix.data.astype(np.float64),
+        # HighsVarType: 0 continuous, 1 integer
+        "integrality": (np.zeros(built.num_vars, dtype=np.int32) if relaxed or not a.is_mip
+                        else a.integer.astype(np.int32)),
+    }
+
+
+def pass_model(h: highspy.Highs, built: BuiltModel, relaxed: bool = False,
+               col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None
+               ) -> highspy.HighsStatus:
+    """Hand the model to ``h`` as numpy arrays in one call (HiGHS copies the buffers;
+    setting a ``HighsLp``'s fields instead converts every number one by one, about 0.15 s
+    at 300k columns). Arguments as for :func:`_model_arrays`."""
+    m = _model_arrays(built, relaxed, col_lower, col_upper)
+    return h.passModel(
+        built.num_vars, built.num_rows, len(m["value"]), int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMaximize), float(built.arrays.total_offset), m["cost"],
+        m["col_lower"], m["col_upper"], m["row_lower"], m["row_upper"], m["start"],
+        m["index"], m["value"], m["integrality"])
+
+
+def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
+    """The model as a HiGHS LP object (for a copy that carries names: see
+    :func:`pass_model` to solve it)."""
+    m = _model_arrays(built)
     lp = highspy.HighsLp()
     lp.num_col_ = built.num_vars
     lp.num_row_ = built.num_rows
-    lp.col_cost_ = a.cost
-    lp.col_lower_ = a.col_lb
-    lp.col_upper_ = np.where(np.isinf(a.col_ub), INF, a.col_ub)
-    lp.row_lower_ = np.where(np.isinf(a.row_lb), -INF, a.row_lb)
-    lp.row_upper_ = np.where(np.isinf(a.row_ub), INF, a.row_ub)
-    lp.offset_ = a.total_offset
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m["cost"], m["col_lower"], m["col_upper"]
+    lp.row_lower_, lp.row_upper_ = m["row_lower"], m["row_upper"]
+    lp.offset_ = built.arrays.total_offset
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = a.matrix.indptr
-    lp.a_matrix_.index_ = a.matrix.indices
-    lp.a_matrix_.value_ = a.matrix.data
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+        m["start"], m["index"], m["value"])
     lp.a_matrix_.num_col_ = built.num_vars
     lp.a_matrix_.num_row_ = built.num_rows
-    if a.is_mip:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in a.integer.tolist()]
+    if built.arrays.is_mip:
+        lp.integrality_ = [highspy.HighsVarType(int(i)) for i in m["integrality"].tolist()]
     return lp
 
 
@@ -243,7 +276,7 @@ def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.
     t0 = time.perf_counter()
     opts = (options or SolveOptions()).resolved(built)
     h = _new_highs(opts)
-    status = h.passModel(to_highs_lp(built))
+    status = pass_model(h, built)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel failed); this is a chainopt bug, "
                           "please report it with the case")

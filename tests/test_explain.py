@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import highspy
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from chainopt.case.load import load_case
 from chainopt.cli import app
 from chainopt.diagnose import names
 from chainopt.diagnose.infeasibility import _family_filter
+from chainopt.diagnose.insight import basic_masks
 from chainopt.models.build import build
 from chainopt.report import explain as ex
 from chainopt.results import Results
@@ -411,6 +413,22 @@ def test_released_solver_gives_the_same_insight_tables():
     assert len(tables[True]["ranging"]) > 100
     for name in ("ranging", "constraints", "reduced_costs", "coefficient_ranges"):
         pd.testing.assert_frame_equal(tables[False][name], tables[True][name])
+
+
+@pytest.mark.parametrize("source", ["ru_eastwest", "refinery"])
+def test_basic_masks_are_the_basis_statuses(tmp_path, source):
+    """The basic rows and columns read from HiGHS's list of basic variables are exactly
+    those whose basis status is ``kBasic`` (the statuses listed one by one), and there
+    are as many as rows: on the default case and on the refinery."""
+    folder = "ru_eastwest" if source == "ru_eastwest" else write_case(tmp_path, REFINERY)
+    built = api.build_model(load_case(folder))
+    api.solve(built)
+    rows, cols = basic_masks(built.solver, built.num_rows, built.num_vars)
+    b = built.solver.getBasis()
+    basic = highspy.HighsBasisStatus.kBasic
+    assert rows.tolist() == [s == basic for s in b.row_status]
+    assert cols.tolist() == [s == basic for s in b.col_status]
+    assert rows.sum() + cols.sum() == built.num_rows
 
 
 def test_coded_text_selects_like_the_plain_column():

@@ -17,7 +17,7 @@ import pandas as pd
 from chainopt.diagnose.names import locate, row_scale
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
-from chainopt.solve import INF, new_highs, run_highs, to_highs_lp
+from chainopt.solve import INF, new_highs, pass_model, run_highs
 
 BIG = 1e9  # artificial bound (k units/yr) used to find the columns of an unbounded case
 
@@ -34,10 +34,12 @@ class Diagnosis:
     runaway: pd.DataFrame | None = None  # unbounded columns
 
 
-def _relaxed_lp(built: BuiltModel) -> highspy.HighsLp:
-    lp = to_highs_lp(built)
-    lp.integrality_ = []
-    return lp
+def _relaxed(built: BuiltModel, col_upper: np.ndarray | None = None) -> highspy.Highs:
+    """A new HiGHS instance holding the model's LP relaxation (``col_upper`` in place of
+    the column upper bounds where given)."""
+    h = new_highs()
+    pass_model(h, built, relaxed=True, col_upper=col_upper)
+    return h
 
 
 def _status(h: highspy.Highs) -> str:
@@ -83,8 +85,7 @@ def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:
     HiGHS's ``getIis`` (strategy: from the LP, irreducible); if it fails, a deletion
     filter over whole row families. Returns (members, method).
     """
-    h = new_highs()
-    h.passModel(_relaxed_lp(built))
+    h = _relaxed(built)
     h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
                      | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
     run_highs(h)
@@ -109,8 +110,7 @@ def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:
 def _family_filter(built: BuiltModel) -> pd.DataFrame:
     """Drop whole row families while the model stays infeasible; what remains conflicts."""
     a = built.arrays
-    h = new_highs()
-    h.passModel(_relaxed_lp(built))
+    h = _relaxed(built)
     needed = []
     for fam in built.lp.var_families:  # user-set upper bounds first
         n = fam.stop - fam.start
@@ -146,8 +146,7 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
     floors, capacities, emission caps, supply limits and sales caps that make the case
     feasible; empty with ``relaxed_to`` NaN if relaxing these cannot help."""
     a = built.arrays
-    h = new_highs()
-    h.passModel(_relaxed_lp(built))
+    h = _relaxed(built)
     rp = np.full(built.num_rows, -1.0)
     for fam in built.lp.row_families:
         if ROWS[fam.label].elastic:
@@ -186,11 +185,8 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
 def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     """Solve with every unbounded column capped at ``big``; the columns that reach it
     (or come within a factor 1000 of it) are the ones that run away."""
-    lp = _relaxed_lp(built)
-    ub = np.where(np.isinf(built.arrays.col_ub), big, built.arrays.col_ub)
-    lp.col_upper_ = ub
-    h = new_highs()
-    h.passModel(lp)
+    h = _relaxed(built, col_upper=np.where(np.isinf(built.arrays.col_ub), big,
+                                           built.arrays.col_ub))
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
@@ -206,8 +202,7 @@ def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
 def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
     """Solve the LP relaxation; if infeasible find an IIS (and elastic relaxations), if
     unbounded the runaway columns."""
-    h = new_highs()
-    h.passModel(_relaxed_lp(built))
+    h = _relaxed(built)
     run_highs(h)
     status = _status(h)
     d = Diagnosis(case=built.case.name, status=status)
@@ -219,7 +214,7 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
         d.runaway = runaway_columns(built)
     elif status == "optimal" and built.is_mip:
         h = new_highs()
-        h.passModel(to_highs_lp(built))
+        pass_model(h, built)
         run_highs(h)
         if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             d.status = "integer_infeasible"

@@ -29,9 +29,9 @@ from chainopt.solve import (
     INF,
     SolveOutcome,
     new_highs,
+    pass_model,
     release_solver,
     run_highs,
-    to_highs_lp,
 )
 
 TOL = 1e-7
@@ -150,17 +150,15 @@ def _fresh_lp(built: BuiltModel, out: SolveOutcome, basis: highspy.HighsBasis | 
     """The model's LP (with the integer decisions of a MIP fixed at their values) solved
     in a new HiGHS instance; None if it does not solve to optimality. From an optimal
     ``basis`` HiGHS only factorises it (dual simplex, no presolve: no iteration)."""
-    lp = to_highs_lp(built)
+    h = new_highs()
     if built.is_mip:
         ints = np.flatnonzero(built.arrays.integer)
         lo = np.asarray(built.arrays.col_lb, dtype=float).copy()
         hi = np.where(np.isinf(built.arrays.col_ub), INF, built.arrays.col_ub).astype(float)
         lo[ints] = hi[ints] = np.round(out.col_value[ints])
-        lp.col_lower_, lp.col_upper_ = lo, hi
-        lp.integrality_ = []
-    h = new_highs()
-    h.passModel(lp)
-    del lp
+        pass_model(h, built, relaxed=True, col_lower=lo, col_upper=hi)
+    else:
+        pass_model(h, built)
     if basis is not None:
         h.setBasis(basis)
         h.setOptionValue("solver", "simplex")
@@ -207,15 +205,15 @@ def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> R
     if h is None:
         return RangingParts("unavailable", [])
     own = h is built.solver  # the solve's own basis and solution (numpy arrays already)
-    basis = h.getBasis()
-    row_basic, col_basic = _basic(basis.row_status), _basic(basis.col_status)
     if lean and own:
+        basis = h.getBasis()  # handed over as it is: its statuses are never listed here
         h = None  # the last reference but the model's: released with it
         release_solver(built)
         h = _fresh_lp(built, out, basis)
+        del basis
         if h is None:
             return RangingParts("unavailable", [])
-    del basis
+    row_basic, col_basic = basic_masks(h, built.num_rows, built.num_vars)
     sol = out if own else _solution(h)
     status, r = h.getRanging()
     if status != highspy.HighsStatus.kOk or not r.valid:
@@ -276,11 +274,26 @@ def _ranging_frame(kind: str, fam: Family, text: dict, mask: np.ndarray | slice,
                          "value_unit": t["value_unit"], "quantity_unit": t["quantity_unit"]})
 
 
-def _basic(status: list) -> np.ndarray:
-    """True where a basis status (HiGHS's list of enums) is basic, without a Python
-    comparison per element."""
-    codes = np.fromiter(map(int, status), dtype=np.int64, count=len(status))
-    return codes == int(highspy.HighsBasisStatus.kBasic)
+def basic_masks(h: highspy.Highs, num_rows: int, num_cols: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows and which columns are basic in ``h``'s optimal basis (two bool arrays).
+
+    From HiGHS's list of basic variables, one per row and a numpy array already:
+    entry ``k >= 0`` is column ``k``, ``k < 0`` is row ``-1 - k``. The basis statuses
+    themselves come to Python as one enum object per row and column (about a
+    microsecond each); they are read only if HiGHS has no factored basis to list."""
+    listed = getattr(h, "getBasicVariables", None)  # (not in every highspy's stubs)
+    status, basic = listed() if listed else (highspy.HighsStatus.kError, [])
+    if status == highspy.HighsStatus.kOk and len(basic) == num_rows:
+        k = np.asarray(basic, dtype=np.int64)
+        rows, cols = np.zeros(num_rows, dtype=bool), np.zeros(num_cols, dtype=bool)
+        cols[k[k >= 0]] = True
+        rows[-1 - k[k < 0]] = True
+        return rows, cols
+    b = h.getBasis()
+    kb = int(highspy.HighsBasisStatus.kBasic)
+    return (np.fromiter(map(int, b.row_status), dtype=np.int64, count=num_rows) == kb,
+            np.fromiter(map(int, b.col_status), dtype=np.int64, count=num_cols) == kb)
 
 
 def _row_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarray, r
