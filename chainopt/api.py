@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -105,7 +106,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome,
-                    release_solver: bool = False) -> Results:
+                    release_solver: bool = False, input_hash: str | None = None) -> Results:
     """Tidy result tables and the manifest of a solved model.
 
     ``release_solver``: drop the model's HiGHS instance before the ranging (a fresh
@@ -113,7 +114,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     :func:`chainopt.diagnose.ranging_parts`) and free what HiGHS held before any table is
     made: the memory peak of a run is then the larger of the solve's and the tables',
     not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
-    keeps it)."""
+    keeps it). ``input_hash``: the case's hash if already made (``case_hash``)."""
     # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
@@ -136,7 +137,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
-        "input_hash": case_hash(built.case),
+        "input_hash": input_hash or case_hash(built.case),
         "status": outcome.status,
         # a cost case (objective: cost) reports its total cost, a positive number
         "objective": (-outcome.objective if built.case.meta.objective == "cost"
@@ -223,9 +224,14 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
     step("solving")
-    outcome = solve(built, options)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the input hash needs only the case: made on the core a solve leaves free while
+        # HiGHS runs (it lets go of the interpreter lock)
+        hashing = pool.submit(case_hash, case)
+        outcome = solve(built, options)
+        digest = hashing.result()
     step("extracting results")
-    results = extract_results(built, outcome, release_solver=True)
+    results = extract_results(built, outcome, release_solver=True, input_hash=digest)
     results.manifest["source"] = _rerun_source(source, case)
     del built, outcome, case  # the tables are made: the model's memory goes before writing
     _solver.trim_memory()

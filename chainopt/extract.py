@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import text
 from chainopt.models import (
     MUSD_PER_KUSD,
     balance,
@@ -143,7 +144,7 @@ def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     table = _sorted(built, pd.DataFrame({
         "unit": take(act, "unit", ir), "mode": take(act, "mode", ir),
         "commodity": take(mf, "commodity", jr), "period": take(act, "period", ir),
-        "site": take(act, "site", ir), "direction": np.where(ar < 0, "in", "out"),
+        "site": take(act, "site", ir), "direction": text(("out", "in"), ar < 0),
         "amount_k_per_yr": _clean(np.abs(ar))}), ["unit", "mode", "commodity"])
     return table, made
 

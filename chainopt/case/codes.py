@@ -97,3 +97,10 @@ def per_distinct(fn: Callable[..., float], *columns: pd.Series | np.ndarray) -> 
         return answers[positions(frame[0], distinct[0].to_numpy())]
     at = pd.MultiIndex.from_frame(distinct).get_indexer(pd.MultiIndex.from_frame(frame))
     return answers[at]
+
+
+def text(names: Sequence[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``names[codes[i]]`` for every row, as a pandas string array: the few names are
+    made once and taken by integer (``np.where(c, "in", "out")`` makes a Python string
+    per row instead, then converts them)."""
+    return pd.array(list(names), dtype="str").take(np.asarray(codes, dtype=np.intp))

@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import text
 from chainopt.diagnose.export import coefficient_ranges
 from chainopt.diagnose.names import clean, element_text, money, row_scale, selected
 from chainopt.models import MUSD_PER_KUSD, balance
@@ -62,10 +63,10 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         at_lo = np.isfinite(lo) & (np.abs(act - lo) <= TOL * (1 + np.abs(np.nan_to_num(lo))))
         at_hi = np.isfinite(hi) & (np.abs(act - hi) <= TOL * (1 + np.abs(np.nan_to_num(hi))))
         upper = np.where(d > 1e-12, True, np.where(d < -1e-12, False, at_hi))
-        side = np.where(eq, "equal", np.where(upper, "upper", "lower"))
+        side = np.where(eq, 2, upper.astype(np.intp))  # 0 lower, 1 upper, 2 equal
         val = d / div * s
-        marginal = np.where(side == "lower", -val, val)
-        bound = np.where(side == "lower", lo, hi)
+        marginal = np.where(side == 0, -val, val)
+        bound = np.where(side == 0, lo, hi)
         slack = np.where(eq, 0.0, np.where(upper, hi - act, act - lo))
         keep = at_lo | at_hi | (np.abs(d) > 1e-12)
         if not keep.any():
@@ -73,7 +74,8 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         frames.append(pd.DataFrame({
             "family": fam.label, "kind": "row",
             **selected(element_text(built, fam, unit), keep),
-            "side": side[keep], "activity": clean(act[keep] / s[keep]),
+            "side": text(("lower", "upper", "equal"), side[keep]),
+            "activity": clean(act[keep] / s[keep]),
             "bound": bound[keep] / s[keep], "slack": clean(slack[keep] / s[keep]),
             "marginal_value": clean(marginal[keep])}))
     for fam in built.lp.var_families:
@@ -93,7 +95,7 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         frames.append(pd.DataFrame({
             "family": fam.label, "kind": "bound",
             **selected(element_text(built, fam, unit), keep),
-            "side": np.where(up, "upper", "lower"), "activity": clean(x[keep]),
+            "side": text(("lower", "upper"), up), "activity": clean(x[keep]),
             "bound": np.where(up, hi[keep], lo[keep]), "slack": 0.0,
             "marginal_value": clean(np.where(up, 1.0, -1.0) * d[keep] / div[keep])}))
     if not frames:
@@ -178,7 +180,7 @@ def _room(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.n
         dist = np.minimum(value - lower, upper - value)
         room = np.where(zero, dist, dist / np.where(zero, 1.0, np.abs(value)))
     room = np.where(np.isnan(room), np.inf, np.maximum(room, 0.0))
-    return room, np.where(zero, "absolute", "relative")
+    return room, text(("relative", "absolute"), zero)
 
 
 @dataclass
