@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import text
+from chainopt.case.codes import inner_join, ranks, text
 from chainopt.models import (
     MUSD_PER_KUSD,
     balance,
@@ -124,12 +124,12 @@ def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     amounts by (site, commodity, period) for the production table.
 
     The join of activities with their modes' flows is made on row numbers (the order of
-    ``merge``), and each text column is taken once for the rows that are kept."""
+    ``merge``); the table is put in order (unit, mode, commodity, period) on integer
+    ranks of the joined frames' own columns, and each text column is then taken once,
+    in that order."""
     ix = built.index
     mf = ix.mode_flows
-    pairs = pd.DataFrame({"mode": act["mode"].to_numpy(), "_i": np.arange(len(act))}).merge(
-        pd.DataFrame({"mode": mf["mode"].to_numpy(), "_j": np.arange(len(mf))}), on="mode")
-    i, j = pairs["_i"].to_numpy(), pairs["_j"].to_numpy()
+    i, j = inner_join(act["mode"], mf["mode"])
     keep = ~mf["commodity"].isin(ix.emission_commodities).to_numpy()[j]
     i, j = i[keep], j[keep]
     amount = mf["coef"].to_numpy()[j] * act["activity_k_per_yr"].to_numpy()[i]
@@ -141,11 +141,14 @@ def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.
                          "period": take(act, "period", i), "amount": amount})
     run = np.abs(act["activity_k_per_yr"].to_numpy()[i]) > 0
     ir, jr, ar = i[run], j[run], amount[run]
-    table = _sorted(built, pd.DataFrame({
+    order = np.lexsort((ix.pos(act["period"])[ir], ranks(mf["commodity"])[jr],
+                        ranks(act["mode"])[ir], ranks(act["unit"])[ir]))  # last key first
+    ir, jr, ar = ir[order], jr[order], ar[order]
+    table = pd.DataFrame({
         "unit": take(act, "unit", ir), "mode": take(act, "mode", ir),
         "commodity": take(mf, "commodity", jr), "period": take(act, "period", ir),
         "site": take(act, "site", ir), "direction": text(("out", "in"), ar < 0),
-        "amount_k_per_yr": _clean(np.abs(ar))}), ["unit", "mode", "commodity"])
+        "amount_k_per_yr": _clean(np.abs(ar))})
     return table, made
 
 

@@ -130,38 +130,47 @@ def row_scale(built: BuiltModel, fam: Family) -> np.ndarray:
     return np.where(s > 0, s, 1.0)
 
 
-def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> np.ndarray:
+def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     """The unit one element's quantity is counted in, for every row of a key frame, never
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's
     product unit, a link's commodity unit (``unit`` if it carries several of different
     units), ``activity unit`` for units and modes, ``project share`` for projects and
-    ``constraint unit`` for user constraints."""
+    ``constraint unit`` for user constraints. Looked up once per distinct name
+    (:func:`_per_name`)."""
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     n = len(keys)
     if "commodity" in keys:
-        return _filled(keys["commodity"].map(com), "unit")
+        return _per_name(keys["commodity"], com, "unit")
     if "component" in keys:
-        return _filled(keys["component"].map(com), "unit")
+        return _per_name(keys["component"], com, "unit")
     if "blend" in keys and "property" in keys:  # a spec: per unit of the blend it counts
         su = built.index.blend_in.drop_duplicates("blend").set_index("blend")["spec_unit"]
-        return _filled(keys["blend"].map(su), "unit")
+        return _per_name(keys["blend"], su, "unit")
     if "blend" in keys:
         bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
-        return _filled(keys["blend"].map(bl), "unit")
+        return _per_name(keys["blend"], bl, "unit")
     if "link" in keys:
         f = built.index.flow[["link", "commodity"]].drop_duplicates()
-        return _filled(keys["link"].map(_agreed(f["link"], f["commodity"].map(com))), "unit")
+        return _per_name(keys["link"], _agreed(f["link"], f["commodity"].map(com)), "unit")
     if "unit" in keys or "mode" in keys:
         act = _activity_units(built)
         col = "unit" if "unit" in keys else "mode"
-        return _filled(keys[col].map(act[col]), "activity unit")
+        return _per_name(keys[col], act[col], "activity unit")
     if "project" in keys:
-        return np.full(n, "project share", dtype=object)
+        return Coded(np.array(["project share"], dtype=object), np.zeros(n, dtype=np.intp))
     if "constraint" in keys:
         t = built.case.tables["constraint_terms"]
         u = _agreed(t["constraint"], t["commodity"].map(com))
-        return _filled(keys["constraint"].map(u), "unit")
-    return np.full(n, "unit", dtype=object)
+        return _per_name(keys["constraint"], u, "unit")
+    return Coded(np.array(["unit"], dtype=object), np.zeros(n, dtype=np.intp))
+
+
+def _per_name(names: pd.Series, mapping: pd.Series, blank: str) -> Coded:
+    """``mapping[name]`` for every row (``blank`` where there is none), looked up once per
+    distinct name and kept as codes."""
+    codes, uniques = pd.factorize(names)
+    return Coded(_filled(pd.Series(np.asarray(uniques, dtype=object)).map(mapping), blank),
+                 codes)
 
 
 _TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {(family, unit): columns}]
@@ -200,7 +209,7 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
         _TEXT[:] = [weakref.ref(built.lp), memo]
     if (fam.label, unit) not in memo:
         k = fam.keys
-        q = Coded(quantity_unit(built, k))
+        q = quantity_unit(built, k)
         qunits = np.asarray(q.values, dtype=object)
         memo[(fam.label, unit)] = {
             "key": key_text(k),
