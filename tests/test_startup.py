@@ -77,3 +77,25 @@ def test_validate_and_run_do_not_load_the_report_side():
            "a.run('small_chain', out=tempfile.mkdtemp())")
     assert _chainopt_modules_after(validate) & REPORT_SIDE == set()
     assert _chainopt_modules_after(run) & REPORT_SIDE == set()
+
+
+def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
+    """``chainopt`` runs ``cli.main``: the command's exit code is kept, and every object
+    is frozen out of the interpreter's final garbage collections (``gc.freeze``)."""
+    import gc
+    import tomllib
+
+    from chainopt import cli
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["chainopt"] == "chainopt.cli:main"
+    monkeypatch.setattr(sys, "argv", ["chainopt", "validate", "no_such_case"])
+    gc.unfreeze()
+    try:
+        try:
+            cli.main()
+        except SystemExit as stop:
+            assert stop.code == 1  # an unknown case, as from app() itself
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
