@@ -80,8 +80,9 @@ def test_validate_and_run_do_not_load_the_report_side():
 
 
 def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
-    """``chainopt`` runs ``cli.main``: the command's exit code is kept, and every object
-    is frozen out of the interpreter's final garbage collections (``gc.freeze``)."""
+    """``chainopt`` runs ``cli.main``: the command's exit code is kept, the young
+    generation is collected less often, and every object is frozen out of the
+    interpreter's final garbage collections (``gc.freeze``)."""
     import gc
     import tomllib
 
@@ -91,11 +92,14 @@ def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
     assert scripts["chainopt"] == "chainopt.cli:main"
     monkeypatch.setattr(sys, "argv", ["chainopt", "validate", "no_such_case"])
     gc.unfreeze()
+    threshold = gc.get_threshold()
     try:
         try:
             cli.main()
         except SystemExit as stop:
             assert stop.code == 1  # an unknown case, as from app() itself
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == 10_000
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
