@@ -219,9 +219,9 @@ def worker_cli(case: str, opts: dict) -> None:
 
     Results.save = timed_save  # type: ignore[method-assign]
     sys.argv = ["chainopt", *opts["argv"]]
-    from chainopt.cli import app
+    from chainopt.cli import main
 
-    app()
+    main()  # what the `chainopt` console script and `python -m chainopt.cli` run
 
 
 WORKERS = {"chainopt": worker_chainopt, "linopy": worker_linopy, "numpy": worker_numpy,
@@ -288,8 +288,8 @@ def _failure(p: dict, timeout: float | None) -> str:
 
 def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None,
                  name: str) -> dict:
-    """`chainopt run` end to end (``chainopt.cli.app``, as ``python -m chainopt.cli``
-    runs it, in a fresh process) into benchmarks/out/runs/."""
+    """`chainopt run` end to end (``chainopt.cli.main``, as the console script and
+    ``python -m chainopt.cli`` run it, in a fresh process) into benchmarks/out/runs/."""
     runs = OUT / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     argv = ["run", str(case), "--out", str(runs), "--name", name, "--overwrite",
