@@ -202,11 +202,12 @@ def print_summary(results) -> None:
         for c in ("kind", "name", "periods", "USD per unit/yr (max)"):
             tab.add_column(c)
         order = m.get("periods") or list(dict.fromkeys(cap["period"]))
-        g = bind.groupby(["kind", "name"], sort=False).agg(
-            periods=("period", lambda s: period_spans(list(s), order)),
-            value=("shadow_price_usd_per_unit_yr", "max")).sort_values("value", ascending=False)
-        for (kind, nm), row in g.head(10).iterrows():
-            tab.add_row(kind, nm, row["periods"], f"{row['value']:,.1f}")
+        top = bind.groupby(["kind", "name"], sort=False)["shadow_price_usd_per_unit_yr"].max(
+        ).sort_values(ascending=False).head(10)  # period spans only for the ten shown
+        for (kind, nm), value in top.items():
+            spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
+                                               "period"]), order)
+            tab.add_row(kind, nm, spans, f"{value:,.1f}")
         console.print(tab)
     short = results.tables["sales"]
     short = short[short["shortfall_k_per_yr"] > 1e-6]
