@@ -431,6 +431,27 @@ def test_basic_masks_are_the_basis_statuses(tmp_path, source):
     assert rows.sum() + cols.sum() == built.num_rows
 
 
+def test_basic_masks_without_a_list_of_basic_variables_read_the_statuses(tmp_path):
+    """When HiGHS cannot list its basic variables (no factored basis), the masks come from
+    the basis statuses, the same ones."""
+    built = api.build_model(load_case(write_case(tmp_path, REFINERY)))
+    api.solve(built)
+    listed = basic_masks(built.solver, built.num_rows, built.num_vars)
+
+    class Unlisted:  # the instance, with the list refused
+        def __init__(self, h):
+            self.h = h
+
+        def getBasicVariables(self):
+            return highspy.HighsStatus.kError, np.zeros(0, dtype=np.int32)
+
+        def getBasis(self):
+            return self.h.getBasis()
+
+    read = basic_masks(Unlisted(built.solver), built.num_rows, built.num_vars)
+    assert [m.tolist() for m in read] == [m.tolist() for m in listed]
+
+
 def test_coded_text_selects_like_the_plain_column():
     """A ``Coded`` column gives, for any mask or slice, the strings the plain column does."""
     plain = np.array(["p2026", "p2031", "p2026", "", "p2041", "p2031"], dtype=object)

@@ -70,3 +70,4 @@ def test_split_list_splits_each_distinct_cell_the_same_way(cells):
     want = {10: ["a", "b"], 12: ["c"], 13: ["a", "b"], 14: ["d"]} if cells else {}
     assert {i: list(got[got.index == i]) for i in set(got.index)} == want
     assert list(got.index) == sorted(got.index)  # rows in order, items in order
+

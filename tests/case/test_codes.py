@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
+from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks, text
 
 
 def test_positions_of_names_with_an_unknown_and_a_missing_one():
@@ -65,3 +65,10 @@ def test_per_distinct_calls_once_per_combination():
     assert got.tolist() == [11.0, 21.0, 11.0, 12.0]
     assert sorted(calls) == [("x", "p"), ("x", "qq"), ("yy", "q")]
     assert per_distinct(f, pd.Series([], dtype=object), pd.Series([], dtype=object)).size == 0
+
+
+def test_text_takes_each_row_s_name_from_the_few_names():
+    got = text(("lower", "upper", "equal"), np.array([2, 0, 0, 1]))
+    assert list(got) == ["equal", "lower", "lower", "upper"]
+    assert str(got.dtype) == "str"  # the string dtype a column of names has
+    assert list(text(("out", "in"), np.array([True, False]))) == ["in", "out"]
