@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, ranks, text
+from chainopt.case.codes import inner_join, positions, ranks, text
 from chainopt.models import (
     MUSD_PER_KUSD,
     balance,
@@ -141,8 +141,8 @@ def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.
                          "period": take(act, "period", i), "amount": amount})
     run = np.abs(act["activity_k_per_yr"].to_numpy()[i]) > 0
     ir, jr, ar = i[run], j[run], amount[run]
-    order = np.lexsort((ix.pos(act["period"])[ir], ranks(mf["commodity"])[jr],
-                        ranks(act["mode"])[ir], ranks(act["unit"])[ir]))  # last key first
+    order = np.lexsort((_period_rank(built, act["period"])[ir], ranks(mf["commodity"])[jr],
+                        ranks(act["mode"])[ir], ranks(act["unit"])[ir]))  # as _sorted
     ir, jr, ar = ir[order], jr[order], ar[order]
     table = pd.DataFrame({
         "unit": take(act, "unit", ir), "mode": take(act, "mode", ir),
@@ -255,11 +255,18 @@ def _disposal(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     return t[cols]
 
 
+def _period_rank(built: BuiltModel, period: pd.Series) -> np.ndarray:
+    """Each period's position in the case (an unknown period after all of them)."""
+    names = built.case.meta.period_names
+    pos = positions(period, names)
+    return np.where(pos < 0, len(names), pos)
+
+
 def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    pos = pd.Index(built.case.meta.period_names).get_indexer(df["period"])  # vectorised
-    return (df.assign(_p=np.where(pos < 0, np.nan, pos)).sort_values([*keys, "_p"],
-                                                                      kind="stable")
-            .drop(columns="_p"))
+    """``df`` sorted by the text of ``keys``, then by period in the case's order
+    (stable), on integer ranks (:func:`codes.ranks`)."""
+    ranked = [ranks(df[k]) for k in keys]
+    return df.take(np.lexsort((_period_rank(built, df["period"]), *reversed(ranked))))
 
 
 def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:

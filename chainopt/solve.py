@@ -228,8 +228,9 @@ def _model_arrays(built: BuiltModel, relaxed: bool = False,
         "col_upper": np.where(np.isinf(ub), INF, ub).astype(np.float64),
         "row_lower": np.where(np.isinf(a.row_lb), -INF, a.row_lb).astype(np.float64),
         "row_upper": np.where(np.isinf(a.row_ub), INF, a.row_ub).astype(np.float64),
-        "start": a.matrix.indptr.astype(np.int32), "index": a.matrix.indices.astype(np.int32),
-        "value": a.matrix.data.astype(np.float64),
+        "start": np.asarray(a.matrix.indptr, dtype=np.int32),  # (HiGHS copies them)
+        "index": np.asarray(a.matrix.indices, dtype=np.int32),
+        "value": np.asarray(a.matrix.data, dtype=np.float64),
         # HighsVarType: 0 continuous, 1 integer
         "integrality": (np.zeros(built.num_vars, dtype=np.int32) if relaxed or not a.is_mip
                         else a.integer.astype(np.int32)),

@@ -429,6 +429,16 @@ def test_basic_masks_are_the_basis_statuses(tmp_path, source):
     assert rows.tolist() == [s == basic for s in b.row_status]
     assert cols.tolist() == [s == basic for s in b.col_status]
     assert rows.sum() + cols.sum() == built.num_rows
+    if source == "refinery":  # by hand, from the plan: cdu1 runs at its capacity of 8
+        # a column strictly between its bounds is basic: the activity (8 in [0, inf)) and
+        # the crude bought (8 in [0, 10]); a row with a nonzero dual is not: the
+        # capacity (value 130 per t)
+        for label, basic_expected, mask in (("conversion.activity", True, cols),
+                                            ("supply.purchase", True, cols),
+                                            ("conversion.capacity_max", False, rows)):
+            fam = built.lp.family(label)
+            assert fam.stop > fam.start
+            assert (mask[fam.start:fam.stop] == basic_expected).all(), label
 
 
 def test_basic_masks_without_a_list_of_basic_variables_read_the_statuses(tmp_path):

@@ -35,11 +35,13 @@ def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
 
 
 def ranks(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Each value's rank among the distinct values sorted (equal values, equal ranks):
-    sorting rows by it sorts them by the values, on integers."""
+    """Each value's rank among the distinct values sorted (equal values, equal ranks; a
+    missing value after all of them, as ``sort_values`` puts it): sorting rows by it
+    sorts them by the values, on integers."""
     codes, uniques = pd.factorize(values)
-    rank = np.empty(len(uniques), dtype=np.int64)
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
     rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+    rank[-1] = len(uniques)  # code -1: a missing value
     return rank[codes]
 
 

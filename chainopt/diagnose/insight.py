@@ -155,8 +155,8 @@ def _fresh_lp(built: BuiltModel, out: SolveOutcome, basis: highspy.HighsBasis | 
     h = new_highs()
     if built.is_mip:
         ints = np.flatnonzero(built.arrays.integer)
-        lo = np.asarray(built.arrays.col_lb, dtype=float).copy()
-        hi = np.where(np.isinf(built.arrays.col_ub), INF, built.arrays.col_ub).astype(float)
+        lo = np.array(built.arrays.col_lb, dtype=float)
+        hi = np.array(built.arrays.col_ub, dtype=float)
         lo[ints] = hi[ints] = np.round(out.col_value[ints])
         pass_model(h, built, relaxed=True, col_lower=lo, col_upper=hi)
     else:

@@ -52,6 +52,8 @@ def test_inner_join_with_nothing_in_common_or_empty_sides():
 def test_ranks_order_rows_like_their_names():
     """b, a, c, a -> ranks 1, 0, 2, 0 (a < b < c)."""
     assert ranks(pd.Series(["b", "a", "c", "a"], dtype="str")).tolist() == [1, 0, 2, 0]
+    # a missing value after all names, where sort_values puts it
+    assert ranks(pd.Series(["b", None, "a"], dtype="str")).tolist() == [1, 2, 0]
 
 
 def test_per_distinct_calls_once_per_combination():
