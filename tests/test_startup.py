@@ -103,3 +103,14 @@ def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_arrow_allocates_through_the_c_library_unless_the_user_chose(monkeypatch):
+    """chainopt puts Arrow's pool on the C library's allocator, which ``trim_memory``
+    empties (not mimalloc, which keeps freed memory); a user's own choice is kept."""
+    code = ("import chainopt.cli, pandas, pyarrow as pa\n"
+            "print(json.dumps([pa.default_memory_pool().backend_name]))")
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    assert _probe(f"import json\n{code}") == {"system"}
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    assert _probe(f"import json\n{code}") == {"mimalloc"}
