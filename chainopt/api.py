@@ -224,12 +224,21 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
     step("solving")
+    from chainopt.diagnose.insight import prepare_text  # lazy: the model side (see below)
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the input hash needs only the case: made on the core a solve leaves free while
-        # HiGHS runs (it lets go of the interpreter lock)
+        # the input hash needs only the case, the insight tables' text only the model:
+        # both are made on the core a solve leaves free while HiGHS runs (it lets go of
+        # the interpreter lock)
         hashing = pool.submit(case_hash, case)
-        outcome = solve(built, options)
+        naming = pool.submit(prepare_text, built)
+        try:
+            outcome = solve(built, options)
+        except BaseException:
+            naming.cancel()  # not needed now; the pool waits for what already runs
+            raise
         digest = hashing.result()
+        naming.result()
     step("extracting results")
     results = extract_results(built, outcome, release_solver=True, input_hash=digest)
     results.manifest["source"] = _rerun_source(source, case)

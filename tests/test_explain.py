@@ -471,3 +471,40 @@ def test_coded_text_selects_like_the_plain_column():
         assert list(coded[mask]) == list(plain[mask])
     spread = names.Coded(np.array(["a", "a"], dtype=object), np.array([0, 1, 1, 0]))
     assert list(spread[slice(None)]) == ["a"] * 4 and len(spread.values) == 1
+
+
+@pytest.mark.parametrize("source", ["ru_eastwest", "examples/petchem_investment"])
+def test_text_made_during_the_solve_is_all_the_insight_tables_use(source, monkeypatch):
+    """``prepare_text`` (run on the free core while HiGHS solves) makes the text of every
+    family and unit the insight tables then ask for, so they make none themselves; and
+    the tables are the same as when each makes its own text (a MIP's come from its
+    fixed LP)."""
+    from pathlib import Path
+
+    from chainopt.diagnose.insight import prepare_text
+
+    root = Path(__file__).resolve().parents[1]
+    src = root / source if "/" in source else source
+    tables = {}
+    for ahead in (False, True):
+        built = api.build_model(load_case(src))
+        if ahead:
+            prepare_text(built)
+            made = set(names._TEXT[1])
+            asked: list = []
+            real = names.element_text
+
+            def spy(b, fam, unit, real=real, asked=asked):
+                asked.append((fam.label, unit))
+                return real(b, fam, unit)
+
+            monkeypatch.setattr(diagnose.insight, "element_text", spy)
+        res = api.extract_results(built, api.solve(built), release_solver=True)
+        if ahead:
+            assert set(names._TEXT[1]) == made  # nothing new was made
+            assert asked and set(asked) <= made
+            assert any(unit == diagnose.insight.COST_UNIT for _, unit in asked)
+        tables[ahead] = res
+    for name in ("ranging", "constraints", "reduced_costs"):
+        assert len(tables[True][name]) > 0
+        pd.testing.assert_frame_equal(tables[False][name], tables[True][name])

@@ -36,6 +36,7 @@ from chainopt.solve import (
 )
 
 TOL = 1e-7
+COST_UNIT = "USD per unit"  # the value unit of cost ranging
 
 
 CONSTRAINT_COLUMNS = ["family", "kind", "key", "period", "side", "activity", "bound", "slack",
@@ -125,6 +126,23 @@ def reduced_costs_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         return pd.DataFrame(columns=["family", "key", "period", "improvement_needed",
                                      "value_unit", "quantity_unit"])
     return pd.concat(frames, ignore_index=True)
+
+
+def prepare_text(built: BuiltModel) -> None:
+    """Make the text of every element the insight tables may show, ahead of them
+    (:func:`chainopt.diagnose.names.element_text` keeps it): the binding rows of every
+    family but the commodity balance, the bounds and reduced costs of every column
+    family, and the cost ranging of the families with a user-set cost. The text needs
+    only the model, not the solution: ``chainopt run`` makes it on the core that
+    HiGHS, solving on one thread, leaves free."""
+    for fam in built.lp.row_families:
+        if fam.label != balance.COMMODITY.label and fam.stop > fam.start:
+            element_text(built, fam, money(built, fam)[1])
+    for fam in built.lp.var_families:
+        if fam.stop > fam.start:
+            element_text(built, fam, money(built, fam)[1])
+            if VARIABLES[fam.label].cost is not None:
+                element_text(built, fam, COST_UNIT)
 
 
 # -- ranging -----------------------------------------------------------------------------
@@ -261,7 +279,7 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[tuple]:
         c, dn, up = a.cost[sl], cdn[sl], cup[sl]
         value = cost.sign * c / div
         lo, hi = (dn / div, up / div) if cost.sign > 0 else (-up / div, -dn / div)
-        parts.append(("cost", fam, "USD per unit", slice(None), cost.what, dict(
+        parts.append(("cost", fam, COST_UNIT, slice(None), cost.what, dict(
             level=clean(out.col_value[sl]), value=clean(value), lower=lo, upper=hi,
             marginal_value=np.nan)))
     return parts

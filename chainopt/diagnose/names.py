@@ -173,7 +173,8 @@ def _per_name(names: pd.Series, mapping: pd.Series, blank: str) -> Coded:
                  codes)
 
 
-_TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {(family, unit): columns}]
+_TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {family: columns,
+#                                                               (family, unit): value units}]
 
 
 class Coded:
@@ -199,27 +200,32 @@ class Coded:
 def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]:
     """The text columns of every element of ``fam``: ``key``, ``period``, ``value_unit``
     (marginal values in ``unit``) and ``quantity_unit``, as columns a boolean mask
-    selects from (:func:`selected`). Made once per family and unit for the last model
-    asked about: the insight tables select from the same family several times (binding
-    rows, reduced costs, ranging). Periods and units are :class:`Coded`; a value unit is
-    made once per distinct quantity unit."""
+    selects from (:func:`selected`). Made once per family (the value unit once per
+    family and unit) for the last model asked about: the insight tables select from the
+    same family several times (binding rows, reduced costs, ranging), and ``chainopt
+    run`` makes them all while HiGHS solves (:func:`chainopt.diagnose.insight.prepare_text`).
+    Periods and units are :class:`Coded`; a value unit is made once per distinct
+    quantity unit."""
     ref, memo = _TEXT
     if ref is None or ref() is not built.lp:
         memo = {}
         _TEXT[:] = [weakref.ref(built.lp), memo]
-    if (fam.label, unit) not in memo:
-        k = fam.keys
-        q = quantity_unit(built, k)
-        qunits = np.asarray(q.values, dtype=object)
-        memo[(fam.label, unit)] = {
+    k = fam.keys
+    if fam.label not in memo:
+        memo[fam.label] = {
             "key": key_text(k),
             "period": Coded(k["period"].astype(str) if "period" in k
                             else np.full(len(k), "", dtype=object)),
-            "value_unit": (Coded(value_unit(unit, np.asarray(q[slice(None)]), k))
-                           if "property" in k
-                           else Coded(value_unit(unit, qunits), q.codes)),
-            "quantity_unit": q}
-    return memo[(fam.label, unit)]
+            "quantity_unit": quantity_unit(built, k)}
+    text = memo[fam.label]
+    if (fam.label, unit) not in memo:
+        q = text["quantity_unit"]
+        memo[(fam.label, unit)] = (Coded(value_unit(unit, np.asarray(q[slice(None)]), k))
+                                   if "property" in k
+                                   else Coded(value_unit(unit, np.asarray(q.values, dtype=object)),
+                                              q.codes))
+    return {"key": text["key"], "period": text["period"],
+            "value_unit": memo[(fam.label, unit)], "quantity_unit": text["quantity_unit"]}
 
 
 def selected(columns: dict[str, object], mask: np.ndarray | slice) -> dict[str, object]:
