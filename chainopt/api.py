@@ -224,7 +224,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     built = build_model(case, options, extend=extend)
     built.timings["load_s"] = load_s
     step("solving")
-    from chainopt.diagnose.insight import prepare_text  # lazy: the model side (see below)
+    from chainopt.diagnose.insight import prepare_text  # lazy, as in extract_results
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the input hash needs only the case, the insight tables' text only the model:

@@ -220,10 +220,9 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
     text = memo[fam.label]
     if (fam.label, unit) not in memo:
         q = text["quantity_unit"]
-        memo[(fam.label, unit)] = (Coded(value_unit(unit, np.asarray(q[slice(None)]), k))
-                                   if "property" in k
-                                   else Coded(value_unit(unit, np.asarray(q.values, dtype=object)),
-                                              q.codes))
+        memo[(fam.label, unit)] = (
+            Coded(value_unit(unit, np.asarray(q[slice(None)]), k)) if "property" in k
+            else Coded(value_unit(unit, np.asarray(q.values, dtype=object)), q.codes))
     return {"key": text["key"], "period": text["period"],
             "value_unit": memo[(fam.label, unit)], "quantity_unit": text["quantity_unit"]}
 
