@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_build  # same folder
 import yaml
 
 from chainopt import api
@@ -47,6 +48,7 @@ def main() -> None:
     ap.add_argument("--skip-cli", action="store_true")
     ap.add_argument("--repeat", type=int, default=1, help="median of this many runs")
     args = ap.parse_args()
+    bench_build.cache_bytecode()
     load_before = os.getloadavg()[0]
     setting = f"{args.target}:{args.variants}"
     target, values = sw.parse_set(setting)

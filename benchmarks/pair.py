@@ -754,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    bb.cache_bytecode()
 
     if args.worker:
         res = WORKERS[args.worker](args.case, json.loads(args.opts))

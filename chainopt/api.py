@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from chainopt.solve import SolveOptions, SolveOutcome
     from chainopt.sweep import SweepFolder
 
-# Deliberately lazy: the model side (scipy.sparse, highspy, the families) loads on the
+# Deliberately lazy: the model side (the families, highspy) loads on the
 # first build, so that `chainopt validate` and `chainopt show` do not pay for it.
 _build = lazy_module("chainopt.models.build")
 _extract = lazy_module("chainopt.extract")
@@ -115,7 +115,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     made: the memory peak of a run is then the larger of the solve's and the tables',
     not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
     keeps it). ``input_hash``: the case's hash if already made (``case_hash``)."""
-    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
 
@@ -666,7 +666,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
     relaxations, or the quantities that run away). Returns lines of text."""
-    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
     from chainopt.report import explain as ex
@@ -707,7 +707,7 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
     must exist and be writable (checked before the model is built)."""
-    # lazy: the model side (scipy.sparse, highspy) loads only when a model is built or
+    # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
     from chainopt.report import explain as ex

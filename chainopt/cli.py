@@ -740,7 +740,7 @@ def main() -> None:  # pragma: no cover - console script entry point
     """Run the command line with fewer garbage collections, and leave without the
     interpreter's last ones over everything the command loaded.
 
-    A command allocates its objects mostly while importing pandas, pyarrow and scipy,
+    A command allocates its objects mostly while importing pandas, pyarrow and typer,
     and keeps them: the young generation is collected every 10,000 allocations instead
     of 700 (at the default, a run spends about 0.15 s in collections, most of them
     finding nothing; the data are numpy and Arrow buffers, not Python cycles). At exit

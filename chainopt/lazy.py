@@ -2,7 +2,7 @@
 
 Used where a heavy module is needed by some commands only, so that the others start
 fast: ``chainopt --help`` does not load :mod:`chainopt.api` (pandas), and
-``chainopt validate`` does not load the model side (scipy.sparse, highspy). Pyomo is
+``chainopt validate`` does not load the model side (the families, highspy). Pyomo is
 lazier still: it is imported only inside the functions of the Pyomo path.
 """
 

@@ -117,7 +117,7 @@ def _apply(raw, chs: list[dict], origin: str):
 
 def setup(source: str, project: str, options=None) -> Setup:
     """Solve the scenario, find where it builds ``project`` and hold it built there."""
-    # lazy: the model side (scipy.sparse, highspy) loads only when something is solved
+    # lazy: the model side (the families, highspy) loads only when something is solved
     from chainopt.models.build import build
     from chainopt.solve import handover, solve
 

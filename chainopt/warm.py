@@ -43,13 +43,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from chainopt.case.scenario import Scenario, apply_changes
 from chainopt.case.schema import TABLES, RawCase
 from chainopt.case.validate import _by_period, _Collector, _normalise, validate
 from chainopt.errors import InputError
 from chainopt.models.build import BuiltModel, build
+from chainopt.models.lp import Matrix
 from chainopt.solve import same_structure
 
 # (table, column) whose values enter the LP as prices, costs, bounds or coefficients,
@@ -113,7 +113,7 @@ def _flat(built: BuiltModel) -> tuple[np.ndarray, _Layout]:
     cats = tuple(sorted(a.cost_by_category))
     offs = tuple(sorted(a.offset))
     parts = [a.cost, a.col_lb, a.col_ub, a.row_lb, a.row_ub, a.matrix.data,
-             *(np.asarray(a.cost_by_category[c].todense()).ravel() for c in cats),
+             *(a.cost_by_category[c].toarray().ravel() for c in cats),
              np.array([a.offset[k] for k in offs], dtype=float)]
     return (np.concatenate([np.asarray(p, dtype=float) for p in parts]),
             _Layout(tuple(len(p) for p in parts), cats, offs))
@@ -162,11 +162,9 @@ class WarmMap:
         cost, col_lb, col_ub, row_lb, row_ub, data, *rest = parts
         by_cat, offs = rest[:-1], rest[-1]
         a = self.template.arrays
-        m = a.matrix
-        matrix = sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape)
         arrays = replace(a, cost=cost, col_lb=col_lb, col_ub=col_ub, row_lb=row_lb,
-                         row_ub=row_ub, matrix=matrix,
-                         cost_by_category={c: sp.csr_array(x.reshape(1, -1)) for c, x in
+                         row_ub=row_ub, matrix=replace(a.matrix, data=data),
+                         cost_by_category={c: Matrix.from_row(x) for c, x in
                                            zip(self.layout.categories, by_cat, strict=True)},
                          offset={k: float(x) for k, x in zip(self.layout.offsets, offs,
                                                              strict=True)})

@@ -56,14 +56,14 @@ def test_pyomo_model_carries_the_case_names_and_the_matrix():
     cap = built.lp.family("conversion.capacity_max")
     unit, period = cap.keys.iloc[0]
     con = m.conversion.capacity_max[unit, period]
-    row = a.matrix[cap.start]
+    lo, hi = a.matrix.indptr[cap.start], a.matrix.indptr[cap.start + 1]
     from pyomo.repn import generate_standard_repn
 
     repn = generate_standard_repn(con.body)
     pos = {id(x): j for j, x in enumerate(pyo_columns(m))}
     cols = [pos[id(x)] for x in repn.linear_vars]
     assert sorted(zip(cols, repn.linear_coefs, strict=True)) == sorted(
-        zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        zip(a.matrix.indices[lo:hi].tolist(), a.matrix.data[lo:hi].tolist(), strict=True))
     assert pyo.value(con.upper) == pytest.approx(a.row_ub[cap.start])
     assert m.objective.sense == pyo.maximize
     repn = generate_standard_repn(m.objective.expr)

@@ -61,9 +61,10 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
                     "min_input": _input(wi), "max_abs": float(vals[j]), "max_at": wj,
                     "max_input": _input(wj), "ratio": float(vals[j] / vals[i])})
 
-    m = a.matrix.tocoo()
+    m = a.matrix
     if m.nnz:
-        add("matrix", m.data, lambda k: f"{rows(m.row[k])} x {cols(m.col[k])}")
+        add("matrix", m.data, lambda k: f"{rows(int(np.searchsorted(m.indptr, k, 'right')) - 1)}"
+                                        f" x {cols(int(m.indices[k]))}")
     add("cost", a.cost, cols)
     nc, nr = built.num_vars, built.num_rows
     add("column bound", np.r_[a.col_lb, a.col_ub], lambda k: cols(k % nc))

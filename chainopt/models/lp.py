@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from chainopt.case.codes import positions
 
@@ -259,11 +258,11 @@ class LinearProgram:
                 return f
         raise KeyError(label)
 
-    def arrays(self, cost: np.ndarray, cost_by_category: dict[str, sp.csr_array]) -> LPArrays:
-        """Freeze into matrix form (CSR rows), summing duplicate coefficients, with the
-        objective vector and its split by category (:func:`chainopt.models.objective.vectors`,
-        which reads this programme; passed in so that the two modules do not import each
-        other)."""
+    def arrays(self, cost: np.ndarray, cost_by_category: dict[str, Matrix]) -> LPArrays:
+        """Freeze into matrix form (:class:`Matrix`, rows compressed), summing duplicate
+        coefficients, with the objective vector and its split by category
+        (:func:`chainopt.models.objective.vectors`, which reads this programme; passed in
+        so that the two modules do not import each other)."""
         cat = lambda xs, dt=float: np.concatenate(xs) if xs else np.empty(0, dtype=dt)  # noqa: E731
         terms, self._terms, self._balance = self._terms, [], []  # freed once in the matrix
         self.frozen = True
@@ -271,16 +270,85 @@ class LinearProgram:
         c = cat([t[1] for t in terms], np.int64)
         v = cat([t[2] for t in terms])
         del terms
-        a = sp.csr_matrix((v, (r, c)), shape=(self.num_rows, self.num_cols))
+        a = Matrix.from_triplets(r, c, v, (self.num_rows, self.num_cols))
         del r, c, v
-        a.sum_duplicates()
-        a.eliminate_zeros()
         out = LPArrays(
             cost=cost, col_lb=cat(self._lb), col_ub=cat(self._ub),
             integer=cat(self._int, bool), row_lb=cat(self._rlb), row_ub=cat(self._rub),
             matrix=a, offset=dict(self.offset), cost_by_category=cost_by_category,
         )
         self._lb, self._ub, self._int, self._rlb, self._rub = [], [], [], [], []  # in ``out``
+        return out
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A sparse matrix with its rows compressed (CSR): row ``i`` holds ``data[k]`` in
+    column ``indices[k]`` for ``k`` in ``indptr[i] .. indptr[i+1]-1``, columns ascending,
+    each at most once, no zeros. What HiGHS takes (``passModel``, row-wise).
+
+    Made in numpy, not ``scipy.sparse`` (whose import costs 60-90 ms of every run): one
+    stable sort of the entries by ``row * columns + column``, duplicates summed in the
+    order they were given. Products with a vector sum each row's terms in column order,
+    one after the other (``np.bincount`` with weights adds in input order), as scipy's
+    ``csr_matvec`` does, so the numbers are the same to the last bit.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_triplets(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
+                      shape: tuple[int, int]) -> Matrix:
+        """``A[rows[k], cols[k]] += values[k]`` for every ``k``; sums that come to zero
+        are dropped."""
+        m, n = shape
+        if float(m) * float(n) >= 2.0 ** 63:
+            raise ValueError(f"a {m} x {n} matrix is too large to index")
+        key = np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64)
+        order = np.argsort(key, kind="stable")  # equal keys keep the order they came in
+        key = key[order]
+        values = np.asarray(values, dtype=float)[order]
+        first = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        if not first.all():  # duplicates: add each run of equal keys, in order
+            values = np.bincount(np.cumsum(first) - 1, weights=values)
+            key = key[first]
+        keep = values != 0
+        if not keep.all():
+            key, values = key[keep], values[keep]
+        r = key // n if n else key
+        small = max(m, n, len(key)) < 2 ** 31  # HiGHS's indices are 32-bit
+        it = np.int32 if small else np.int64
+        indptr = np.zeros(m + 1, dtype=it)
+        np.cumsum(np.bincount(r, minlength=m), out=indptr[1:])
+        return cls(indptr, (key - r * n).astype(it), values, (m, n))
+
+    @classmethod
+    def from_row(cls, dense: np.ndarray) -> Matrix:
+        """A one-row matrix holding the nonzeros of the vector ``dense``."""
+        cols = np.flatnonzero(dense)
+        return cls(np.array([0, len(cols)], dtype=np.int64), cols, dense[cols],
+                   (1, len(dense)))
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def row_of_entries(self) -> np.ndarray:
+        """The row of each stored entry (the rows of the triplet form)."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        """``A x``: each row's products added one after the other, in column order."""
+        return np.bincount(self.row_of_entries(), weights=self.data * x[self.indices],
+                           minlength=self.shape[0])
+
+    def toarray(self) -> np.ndarray:
+        out = np.zeros(self.shape)
+        out[self.row_of_entries(), self.indices] = self.data
         return out
 
 
@@ -294,9 +362,9 @@ class LPArrays:
     integer: np.ndarray
     row_lb: np.ndarray
     row_ub: np.ndarray
-    matrix: sp.csr_matrix
+    matrix: Matrix
     offset: dict[str, float]
-    cost_by_category: dict[str, sp.csr_array]
+    cost_by_category: dict[str, Matrix]  # one row each
 
     @property
     def is_mip(self) -> bool:

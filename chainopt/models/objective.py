@@ -15,15 +15,14 @@ into its parts exactly.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
-from chainopt.models.lp import CATEGORIES, LinearProgram
+from chainopt.models.lp import CATEGORIES, LinearProgram, Matrix
 
 
-def vectors(lp: LinearProgram) -> tuple[np.ndarray, dict[str, sp.csr_array]]:
+def vectors(lp: LinearProgram) -> tuple[np.ndarray, dict[str, Matrix]]:
     """The objective vector and its split by category (sparse, same length)."""
     cost = np.zeros(lp.num_cols)
-    by: dict[str, sp.csr_array] = {}
+    by: dict[str, Matrix] = {}
     for category in CATEGORIES:
         parts = [(c, v) for c, v, cat, _ in lp.objective_terms if cat == category]
         if not parts:
@@ -32,5 +31,5 @@ def vectors(lp: LinearProgram) -> tuple[np.ndarray, dict[str, sp.csr_array]]:
         vals = np.concatenate([v for _, v in parts])
         part = np.bincount(cols, weights=vals, minlength=lp.num_cols)
         cost += part
-        by[category] = sp.csr_array(part.reshape(1, -1))
+        by[category] = Matrix.from_row(part)
     return cost, by
