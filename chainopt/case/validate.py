@@ -127,8 +127,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             if col.required:
                 out.add(f"{file}, column {name}", "required column is missing",
                         f"add a '{name}' column")
-            shown[name] = ""
-            a = np.full(len(df), "", dtype=object)
+            a = np.full(len(df), "", dtype=object)  # all blank: no row to report
         else:
             a = df[name].astype(str).to_numpy(dtype=object)
         blank = a == ""
