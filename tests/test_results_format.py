@@ -55,6 +55,22 @@ def test_compact_tables_load_as_the_rounded_tables_and_are_reproducible(tmp_path
             (tmp_path / "b" / f"{name}.parquet").read_bytes()
 
 
+def test_compact_tables_dictionary_encode_only_their_repeated_text(tmp_path):
+    """In the Parquet files, the text columns whose values repeat (family, period, units)
+    are dictionary-encoded; ``key`` (one element per row) and the numbers are not."""
+    import pyarrow.parquet as pq
+
+    api.run("small_chain", out=tmp_path, name="r")
+    for name in COMPACT:
+        group = pq.ParquetFile(tmp_path / "r" / f"{name}.parquet").metadata.row_group(0)
+        cols = [group.column(i) for i in range(group.num_columns)]
+        dictionary = {c.path_in_schema: "RLE_DICTIONARY" in c.encodings for c in cols}
+        assert dictionary["family"] and dictionary["period"], name
+        assert not dictionary["key"], name
+        numbers = [c.path_in_schema for c in cols if c.physical_type == "DOUBLE"]
+        assert numbers and not any(dictionary[c] for c in numbers), name
+
+
 def test_explain_and_verify_work_on_the_saved_folder(tmp_path):
     """``explain`` (and ``--ranging``) on the folder say what they say on the run's own
     tables; ``verify`` re-runs and finds no difference."""
