@@ -281,7 +281,7 @@ class LinearProgram:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compare them with numpy, not ==
 class Matrix:
     """A sparse matrix with its rows compressed (CSR): row ``i`` holds ``data[k]`` in
     column ``indices[k]`` for ``k`` in ``indptr[i] .. indptr[i+1]-1``, columns ascending,
