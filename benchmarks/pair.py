@@ -801,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
 
     measured: dict[str, dict] = {}
     for size, n_round in zip(sizes, n_rounds, strict=True):
+        if not contenders:  # e.g. the limit check alone: no case of this size needed
+            break
         label = bb.size_label(size)
         folder, _ = bb.ensure_case(size, args.seed, False)
         opts: dict = {}
@@ -853,18 +855,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _measured(rounds: list[dict]) -> bool:
+    """Whether any contender ran in these rounds (not so when all were skipped, as in a
+    limit check alone): only then do they replace an earlier run's figures."""
+    return any(set(r) - {"order"} for r in rounds)
+
+
 def load_earlier(paths: list[Path]) -> dict:
     """Sizes, LP check and limit check of earlier runs' ``pair.json`` files (a later file
-    replaces an earlier one's size)."""
+    replaces an earlier one's size, if it measured anything of it)."""
     got: dict = {"envs": [], "sizes": {}, "verify": None, "limit_check": None}
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        targets = {r["size"]: r["target"] for r in data.get("summary", [])}
-        envs = data.get("environments") or [dict(data["environment"], sizes=list(targets),
-                                                 verified=bool(data.get("verify")),
-                                                 limit_checked=bool(data.get("limit_check")))]
-        for label, rounds in data.get("rounds", {}).items():
-            got["sizes"][label] = {"target": targets[label], "rounds": rounds}
+        rounds_of = data.get("rounds", {})
+        targets = {r["size"]: r["target"] for r in data.get("summary", [])
+                   if _measured(rounds_of.get(r["size"], []))}
+        envs = [dict(e, sizes=[k for k in e.get("sizes", []) if k in targets])
+                for e in data.get("environments") or [
+                    dict(data["environment"], sizes=list(targets),
+                         verified=bool(data.get("verify")),
+                         limit_checked=bool(data.get("limit_check")))]]
+        for label in targets:
+            got["sizes"][label] = {"target": targets[label], "rounds": rounds_of[label]}
         # what this file measured is no longer an earlier file's
         for e in got["envs"]:
             e["sizes"] = [k for k in e.get("sizes", []) if k not in targets]
@@ -880,7 +892,9 @@ def load_earlier(paths: list[Path]) -> dict:
 def combine(earlier: dict, env: dict, measured: dict[str, dict], ver: dict | None,
             lc: dict | None) -> tuple[list[dict], list[dict], dict, dict | None, dict | None]:
     """(environments, summary rows, rounds per size, LP check, limit check): this run's
-    sizes and checks replace the earlier runs' ones."""
+    sizes and checks replace the earlier runs' ones. A size this run measured nothing of
+    (every contender skipped, as in a limit check alone) replaces nothing."""
+    measured = {k: v for k, v in measured.items() if _measured(v["rounds"])}
     sizes = {**earlier["sizes"], **measured}
     order = sorted(sizes, key=lambda k: sizes[k]["target"])
     rows = [summarise(sizes[k]["target"], sizes[k]["rounds"]) for k in order]

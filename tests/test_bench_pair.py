@@ -122,6 +122,23 @@ def test_earlier_runs_are_merged(tmp_path):
     assert [e["sizes"] for e in envs] == [["100k"], ["1M", "300k"]]
     assert envs[0]["verified"] and not envs[1]["verified"] and ver == {"size": "10k"}
     assert lc is None
+    # a run that measured nothing of 100k (every contender skipped: a limit check alone)
+    # keeps the earlier 100k figures
+    check = {"size": "2M", "rc": 4}
+    envs, rows, per_size, _, lc = pair.combine(
+        earlier, now, {"100k": {"target": 100_000, "rounds": [{"order": []}] * 3}}, None,
+        check)
+    assert [len(v) for v in per_size.values()] == [3, 3] and rows[0]["size"] == "100k"
+    assert per_size["100k"] == ROUNDS and lc == check
+    assert [e["sizes"] for e in envs] == [["100k", "300k"], []]
+    # the same when such a run's file is merged after the earlier one
+    empty = tmp_path / "check.json"
+    empty.write_text(json.dumps(dict(old, rounds={"100k": [{"order": []}] * 3},
+                                     summary=[{"size": "100k", "target": 100_000}],
+                                     verify=None, limit_check=check)), encoding="utf-8")
+    both = pair.load_earlier([path, empty])
+    assert both["sizes"]["100k"]["rounds"] == ROUNDS and both["limit_check"] == check
+    assert [e["sizes"] for e in both["envs"]] == [["100k", "300k"], []]
 
 
 def test_rotation_and_rounds_per_size():
