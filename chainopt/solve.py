@@ -466,7 +466,7 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
                            np.where(np.isinf(b.row_ub[idx]), INF, b.row_ub[idx]))
     diff = np.flatnonzero(a.matrix.data != b.matrix.data)
     if len(diff):
-        rows = np.repeat(np.arange(b.matrix.shape[0]), np.diff(b.matrix.indptr))
+        rows = b.matrix.row_of_entries()
         for k in diff.tolist():
             h.changeCoeff(int(rows[k]), int(b.matrix.indices[k]), float(b.matrix.data[k]))
     if a.total_offset != b.total_offset:
