@@ -303,11 +303,18 @@ class Matrix:
     def from_triplets(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
                       shape: tuple[int, int]) -> Matrix:
         """``A[rows[k], cols[k]] += values[k]`` for every ``k``; sums that come to zero
-        are dropped."""
+        are dropped. An index outside the shape (e.g. the -1 of a key a family lacks) is
+        an error: folded into ``row * n + column`` it would land in another row."""
         m, n = shape
         if float(m) * float(n) >= 2.0 ** 63:
             raise ValueError(f"a {m} x {n} matrix is too large to index")
-        key = np.asarray(rows, dtype=np.int64) * n + np.asarray(cols, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        for what, ix, size in (("row", rows, m), ("column", cols, n)):
+            if len(ix) and (ix.min() < 0 or ix.max() >= size):
+                raise ValueError(f"matrix {what} index out of range 0..{size - 1}: "
+                                 f"{ix.min()} .. {ix.max()}")
+        key = rows * n + cols
         order = np.argsort(key, kind="stable")  # equal keys keep the order they came in
         key = key[order]
         values = np.asarray(values, dtype=float)[order]
@@ -319,7 +326,7 @@ class Matrix:
         keep = values != 0
         if not keep.all():
             key, values = key[keep], values[keep]
-        r = key // n if n else key
+        r = key // n  # no entry when n == 0: checked above
         small = max(m, n, len(key)) < 2 ** 31  # HiGHS's indices are 32-bit
         it = np.int32 if small else np.int64
         indptr = np.zeros(m + 1, dtype=it)

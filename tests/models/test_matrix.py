@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from chainopt.models.lp import Matrix
@@ -71,6 +72,14 @@ def test_one_row_keeps_the_nonzeros():
     assert (row.indptr.tolist(), row.indices.tolist(), row.data.tolist()) == (
         [0, 2], [1, 3], [2.5, -1.0])
     assert (row @ np.array([9.0, 2.0, 9.0, 3.0])).tolist() == [2.0]  # 2.5*2 - 1*3
+
+
+def test_an_index_outside_the_shape_is_an_error():
+    """In a 3 x 4 matrix, column 4 would fold into row + 1 (key 0*4 + 4 = 1*4 + 0) and
+    column -1 into the row before: both refused, as is row 3."""
+    for r, c in (([0], [4]), ([1], [-1]), ([3], [0])):
+        with pytest.raises(ValueError, match="index out of range"):
+            Matrix.from_triplets(np.array(r), np.array(c), np.array([1.0]), (3, 4))
 
 
 def test_an_empty_matrix():
