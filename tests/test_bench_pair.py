@@ -64,6 +64,8 @@ def test_summary_of_hand_made_rounds():
     assert s["vs_linopy"] == pytest.approx(0.75)
     assert s["vs_numpy"] == pytest.approx(4.0)  # 4, 3, 5
     assert s["overhead"] == pytest.approx(0.25)
+    # (run wall - its own solve) / raw solve: 3.8/10 = 0.38, 1.9/8 = 0.2375, 2.7/12 = 0.225
+    assert s["own_overhead"] == pytest.approx(0.2375)
     assert s["run_vs_raw_peak"] == pytest.approx(1.5)  # 1.5, 1.5, 1.4
     assert s["solve_vs_raw"] == pytest.approx(1.02)  # 1.02, 1.0125, 1.025
     assert s["solver_share"] == pytest.approx(0.81)  # 10.2/14, 8.1/10, 12.3/15
@@ -179,6 +181,8 @@ def test_results_markdown_is_written(tmp_path):
     assert "| load + build, chainopt / linopy | ≤ 1.5 | 0.75 OK |" in got
     assert "| (chainopt run − raw HiGHS solve) / raw HiGHS solve |" in got
     assert "0.25 MISSED" in got
+    assert ("| the same without the solves' noise: (chainopt run − its own solve) / raw solve "
+            "| (for reading) | 0.24 |") in got
     assert "stops cleanly (OK)" in got
     assert "- numpy: 10 / 5 / 20, objective 7.000000 (rel. diff 0.0e+00) — the same LP (OK)" \
         in got
