@@ -161,8 +161,11 @@ def round_significant(a: np.ndarray, digits: int = 10) -> np.ndarray:
     ten (|k| <= 22) each step is one correctly rounded operation, so the result is the
     double nearest to the decimal, as Python's ``float`` gives. Values whose scaled
     fraction lies within 1e-4 of one half (where the first product's rounding could
-    matter), and values out of that range, go through Python's formatting.
+    matter), and values out of that range, go through Python's formatting. ``digits``
+    is 1 to 15: the integer ``n`` must be exact in a double (below 2**53).
     """
+    if not 1 <= digits <= 15:
+        raise ValueError(f"round_significant: digits must be 1 to 15 (found {digits})")
     a = np.asarray(a, dtype=np.float64)
     out = a.copy()
     fin = np.isfinite(a) & (a != 0)

@@ -52,6 +52,17 @@ COMPACT = frozenset({"ranging", "reduced_costs"})  # saved as Parquet (see the d
 DISTINCT_PER_ROW = frozenset({"key"})
 SIGNIFICANT_DIGITS = 10
 NOISE = 1e-10
+# manifest key: the text columns of each CSV table, read back as text. A CSV file does
+# not say which columns are text, and pandas guesses from the values: a column holding
+# only legal names such as ``true`` or ``inf`` would come back as booleans or floats.
+TEXT_COLUMNS = "text_columns"
+
+
+def text_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of ``df`` that hold text (or labels), not numbers nor booleans: what
+    a table's rows are keyed by."""
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
 
 
 def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
@@ -134,6 +145,9 @@ class Results:
                 extra(tmp)
             if isinstance(self.manifest.get("timings_s"), dict):  # writing the tables
                 self.manifest["timings_s"]["save_s"] = round(time.perf_counter() - t0, 4)
+            self.manifest[TEXT_COLUMNS] = {name: text_columns(df)
+                                           for name, df in sorted(self.tables.items())
+                                           if name not in COMPACT}
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
@@ -156,14 +170,18 @@ class Results:
             raise InputError([Problem(str(folder), "not a chainopt results folder (no "
                                       "manifest.json)", "give a folder written by chainopt run")])
         manifest = read_manifest(mf)
+        recorded = manifest.get(TEXT_COLUMNS)
+        recorded = recorded if isinstance(recorded, dict) else {}  # folders before it: guess
         tables = {}
         for p in sorted(folder.glob("*.csv")):
             if only is not None and p.stem not in only:
                 continue
             text = read_text(p, str(p), what="results table")
+            as_text = recorded.get(p.stem)
             try:
-                tables[p.stem] = pd.read_csv(io.StringIO(text), keep_default_na=False,
-                                             na_values=[""])
+                tables[p.stem] = pd.read_csv(
+                    io.StringIO(text), keep_default_na=False, na_values=[""],
+                    dtype={str(c): str for c in as_text} if isinstance(as_text, list) else None)
             except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
                 raise InputError([Problem(str(p), "damaged results table: "
                                           f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None

@@ -110,6 +110,19 @@ def test_vectorised_rounding_gives_the_values_of_python_formatting():
     assert np.array_equal(np.signbit(got[num]), np.signbit(expected[num]))
 
 
+def test_rounding_refuses_more_digits_than_a_double_holds_exactly():
+    """With 16 digits the scaled integer can pass 2**53, where doubles are 2 apart:
+    -921.7253762584195 would come out as -921.7253762584194 (found without this check).
+    Refused; 1 and 15 digits still give Python's values."""
+    with pytest.raises(ValueError, match="1 to 15"):
+        round_significant(np.array([0.1 + 0.2]), digits=16)
+    with pytest.raises(ValueError, match="1 to 15"):
+        round_significant(np.array([1.0]), digits=0)
+    vals = np.array([0.1 + 0.2, 123456.789, 9.5, 2.5e-7])
+    for d in (1, 15):
+        assert round_significant(vals, d).tolist() == [float(f"{x:.{d}g}") for x in vals]
+
+
 def test_stable_floats_rounds_noise_and_negative_zero():
     df = pd.DataFrame({"a": [4e-11, -4e-11, -0.0, 1.23456789049, np.nan], "b": list("vwxyz")})
     out = stable_floats(df)

@@ -5,14 +5,20 @@ before (``ranging.csv``)."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+from pathlib import Path
+
 import pandas as pd
 from typer.testing import CliRunner
 
 import chainopt.csvtext
+import chainopt.data
 from chainopt import api
 from chainopt.cli import app
 from chainopt.report import explain as ex
-from chainopt.results import COMPACT, Results, stable_floats
+from chainopt.results import COMPACT, TEXT_COLUMNS, Results, stable_floats, text_columns
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
@@ -118,10 +124,65 @@ def test_a_damaged_parquet_table_is_named(tmp_path):
 def test_verify_labels_rows_by_their_keys_leaving_out_empty_ones():
     """Hand check of the row labels verify prints: key columns (the non-numeric ones) as
     ``column=value``, empty or missing values left out."""
-    from chainopt.report.drift import _keys, _label
+    from chainopt.report.drift import _label
 
     df = pd.DataFrame({"site": ["a", "b", None, ""], "period": ["p1", "", "p2", ""],
                        "value": [1.0, 2.0, 3.0, 4.0]})
-    keys = _keys(df)
+    keys = text_columns(df)
     assert keys == ["site", "period"]
     assert _label(df, keys).tolist() == ["site=a, period=p1", "site=b", "period=p2", ""]
+
+
+# names chainopt accepts (^[a-z][a-z0-9_]*$) that pandas would read as something else
+LOOKALIKES = ["true", "false", "inf", "infinity", "nan", "null"]
+
+
+def test_text_columns_come_back_as_text_whatever_their_names_look_like(tmp_path):
+    """A CSV file does not say which columns are text: the manifest does. Saved and
+    loaded, a column holding only ``true``/``false`` stays text (pandas alone reads
+    booleans), ``inf``/``infinity`` stay text (pandas: float inf) — while a number
+    column holding inf stays a float and a boolean column stays boolean."""
+    t = pd.DataFrame({"commodity": LOOKALIKES, "flag": ["true", "false"] * 3,
+                      "value": [1.5, float("inf"), -float("inf"), 0.0, 2.0, 3.0],
+                      "binding": [True, False, True, False, True, False]})
+    one = pd.DataFrame({"site": ["inf"], "x": [1.0]})
+    Results(tables={"t": t, "one": one}, manifest={"objective": 1.0}).save(tmp_path / "r")
+    back = Results.load(tmp_path / "r")
+    assert back.manifest[TEXT_COLUMNS] == {"one": ["site"], "t": ["commodity", "flag"]}
+    assert back.tables["t"]["commodity"].tolist() == LOOKALIKES
+    assert back.tables["t"]["flag"].tolist() == ["true", "false"] * 3
+    assert back.tables["t"]["value"].tolist() == [1.5, float("inf"), -float("inf"), 0, 2, 3]
+    assert back.tables["t"]["binding"].dtype == bool
+    assert back.tables["one"]["site"].tolist() == ["inf"]
+    assert text_columns(back.tables["t"]) == ["commodity", "flag"]
+
+
+def test_a_folder_without_the_text_columns_is_read_as_before(tmp_path):
+    """Folders written before the manifest listed text columns: pandas guesses, as it
+    always did (a column of only ``true`` reads as booleans)."""
+    t = pd.DataFrame({"commodity": ["true", "false"], "value": [1.0, 2.0]})
+    Results(tables={"t": t}, manifest={"objective": 1.0}).save(tmp_path / "r")
+    mf = tmp_path / "r" / "manifest.json"
+    m = json.loads(mf.read_text())
+    del m[TEXT_COLUMNS]
+    mf.write_text(json.dumps(m))
+    assert Results.load(tmp_path / "r").tables["t"]["commodity"].tolist() == [True, False]
+
+
+def test_verify_passes_on_a_case_whose_names_look_like_booleans(tmp_path):
+    """small_chain with its emission commodity co2 renamed ``true`` (a legal name): the
+    emissions table's commodity column holds only ``true``. Read back as booleans, verify
+    found 9 differences in the unchanged folder; now it finds none."""
+    case = tmp_path / "case"
+    shutil.copytree(Path(chainopt.data.__file__).parent / "small_chain", case,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for f in case.iterdir():
+        if f.suffix in (".csv", ".yaml"):
+            f.write_text(re.sub(r"\bco2\b", "true", f.read_text()))
+    res = api.run(str(case), out=tmp_path / "out", name="r")
+    assert set(res.tables["emissions"]["commodity"]) == {"true"}
+    saved = Results.load(tmp_path / "out" / "r")
+    assert saved.tables["emissions"]["commodity"].tolist() == \
+        res.tables["emissions"]["commodity"].tolist()
+    done = runner.invoke(app, ["verify", str(tmp_path / "out" / "r")])
+    assert done.exit_code == 0, done.output

@@ -14,13 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.results import text_columns
+
 COLUMNS = ["table", "key", "column", "old", "new", "abs_diff", "rel_diff", "what"]
 SIGNIFICANT = 6
-
-
-def _keys(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
-            and not pd.api.types.is_bool_dtype(df[c])]
 
 
 def _label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -39,7 +36,7 @@ def _label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def _table_drift(name: str, old: pd.DataFrame, new: pd.DataFrame, rtol: float,
                  atol: float) -> list[tuple]:
     rows: list[tuple] = []
-    keys = _keys(old)
+    keys = text_columns(old)
     if set(old.columns) != set(new.columns):
         for c in sorted(set(old.columns) ^ set(new.columns)):
             rows.append((name, "", c, "", "", np.nan, np.nan,
