@@ -397,11 +397,22 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     same objective may then depend on the order of the variants).
     """
     check_options(options)
+    if options is not None and options.relax:
+        raise InputError([Problem("relax", "a sweep solves every variant as the case "
+                                  "states it, integer decisions included",
+                                  "relax one variant with chainopt run --relax")])
     if resume is not None:
         folder, meta = _resumed_sweep(resume)
         src = meta.get("source_abs") or meta["source"]
         variants = _sweep_variants(meta)
         base = load_case(src)  # fail early, once, on a bad base
+        started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
+        if isinstance(started, str) and case_hash(base) != started:
+            raise InputsChangedError(
+                f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
+                f"hash the sweep in {folder.path} was started from; its finished variants "
+                "were solved on the data before the edit: start a new sweep instead of "
+                "resuming")
     else:
         folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
                                                   out, name, overwrite, project_npv, full)
@@ -410,7 +421,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
-                           warm_basis=warm_basis, case=base)
+                           warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
         if resume is None:
@@ -462,6 +473,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
     sw.check_variants(base.raw, variants)
     _check_full(variants, full)
+    meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
                                   name or scenario_name(base) or base.name, "--name",
                                   prefix="sweep-"))

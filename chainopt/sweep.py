@@ -44,7 +44,7 @@ import pandas as pd
 from chainopt.atomic import readable
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
-from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
 from chainopt.textfile import read_text
 
 SET_PATTERN = re.compile(
@@ -305,25 +305,50 @@ def error_message(exc: ChainoptError) -> str:
 
 _BASE: dict[str, tuple] = {}  # source -> (raw case, the model holding the solver)
 _UNCHANGED: dict[str, Any] = {}  # source -> its own model (no variant applied)
+_DIGEST: dict[str, str | None] = {}  # source -> the input hash its base was built from
 
 
-def _base(source: str, case=None):
-    """The worker's base: raw inputs and the solved base model (built once; again when
-    ``case``, the source just loaded by the caller, is not the one it was built from)."""
-    if source not in _BASE or (case is not None and _BASE[source][0] is not case.raw):
+def _base(source: str, case=None, digest: str | None = None):
+    """The worker's base: raw inputs and the solved base model, built once per process
+    and again when it is not the sweep's: when ``case`` (the source just loaded by the
+    caller) is not the one it was built from, or when ``digest`` (the sweep's input hash,
+    :func:`chainopt.case.digest.case_hash`) is not that of the base held. A long-lived
+    worker (Dask) may still hold the base of an earlier sweep of the same file, edited
+    since. A worker that loads the source itself and finds another hash than the sweep's
+    (the file was edited while the sweep ran) raises InputsChangedError for the variant."""
+    stale = (source not in _BASE or (case is not None and _BASE[source][0] is not case.raw)
+             or (digest is not None and _DIGEST.get(source) != digest))
+    if stale:
         # lazy: the model side loads in the worker that solves, so that importing this
         # module (the api does) stays light
+        from chainopt.case.digest import case_hash
         from chainopt.models.build import build
         from chainopt.solve import handover, solve
 
         if case is None:
             case = load_source(source)  # a case or a scenario file (README: sweep a scenario)
+            if digest is not None and case_hash(case) != digest:
+                raise InputsChangedError(
+                    f"inputs changed: {source} no longer hashes to the sweep's input hash "
+                    f"{digest[:12]}... (edited while the sweep ran); start the sweep again")
         built = build(case)
         handover(built)
         solve(built)
         _BASE[source] = (case.raw, built)
         _UNCHANGED[source] = built
+        _DIGEST[source] = digest
     return _BASE[source]
+
+
+def _fresh_worker() -> None:
+    """A pool process starts with no base: one forked from a process that swept before
+    would otherwise hold that sweep's model and HiGHS instance."""
+    from chainopt import warm
+
+    _BASE.clear()
+    _UNCHANGED.clear()
+    _DIGEST.clear()
+    warm.forget()
 
 
 @dataclass(frozen=True)
@@ -419,7 +444,7 @@ def _project_columns(built) -> dict[str, np.ndarray]:
 
 def solve_variant(source: str, variant: Variant, options=None,
                   project_npv: bool = False, span: Span | None = None,
-                  warm_basis: bool = False) -> dict:
+                  warm_basis: bool = False, digest: str | None = None) -> dict:
     """Solve one variant; return its KPI row (status and message on failure).
 
     With ``span`` (what the sweep varies and over which ranges; :func:`span_of`) the
@@ -440,7 +465,7 @@ def solve_variant(source: str, variant: Variant, options=None,
     t0 = time.perf_counter()
     row: dict = {"variant": variant.id, **variant.values}
     try:
-        raw, base = _base(source)
+        raw, base = _base(source, digest=digest)
         built = None
         if span is not None and not (options is not None and options.solver):
             targets = tuple(_target(ch) for ch in variant.changes)
@@ -524,10 +549,17 @@ class SweepFolder:
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,
                  dask: str | None = None, options=None, project_npv: bool = False,
                  progress: Callable[[int, int, dict], None] | None = None,
-                 warm_basis: bool = False, case=None) -> pd.DataFrame:
+                 warm_basis: bool = False, case=None, digest: str | None = None
+                 ) -> pd.DataFrame:
     """Solve every variant not yet in ``folder``; write each part as it finishes
     (``warm_basis``: see :func:`solve_variant`). ``case``: the source as the caller has
-    just loaded it, the base of variants solved in this process (not loaded again)."""
+    just loaded it, the base of variants solved in this process (not loaded again);
+    ``digest``: its input hash (made from ``case`` if not given), which every worker's
+    base must have (see :func:`_base`)."""
+    if digest is None and case is not None:
+        from chainopt.case.digest import case_hash  # lazy, as the model side
+
+        digest = case_hash(case)
     todo = [v for v in variants if v.id not in folder.done()]
     total = len(todo)
     span = span_of(todo)
@@ -538,16 +570,17 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
 
         with Client(dask) as client:
             futures = [client.submit(solve_variant, source, v, options, project_npv, span,
-                                     warm_basis, pure=False)
+                                     warm_basis, digest, pure=False)
                        for v in todo]
             for i, fut in enumerate(as_completed(futures), 1):
                 row = fut.result()
                 folder.write_part(row)
                 report(i, total, row)
     elif jobs > 1 and total > 1:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs,
+                                                    initializer=_fresh_worker) as pool:
             futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
-                                warm_basis)
+                                warm_basis, digest)
                     for v in todo]
             for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 row = fut.result()
@@ -556,9 +589,9 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
     else:
         if case is not None and todo:
             with contextlib.suppress(ChainoptError):  # the first variant records it
-                _base(source, case)
+                _base(source, case, digest)
         for i, v in enumerate(todo, 1):
-            row = solve_variant(source, v, options, project_npv, span, warm_basis)
+            row = solve_variant(source, v, options, project_npv, span, warm_basis, digest)
             folder.write_part(row)
             report(i, total, row)
     return folder.collect()

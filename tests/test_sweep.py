@@ -8,6 +8,7 @@ import pytest
 from chainopt import api
 from chainopt import sweep as sw
 from chainopt.case.validate import validate
+from chainopt.errors import InputError
 from tests.toycase import write_case
 
 HDPE = "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:3"
@@ -103,3 +104,84 @@ def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     assert list(kpis["status"]) == ["optimal", "optimal", "InfeasibleError"]
     assert kpis["objective_musd"].iloc[0] == pytest.approx(5.0)
     assert "infeasible" in kpis["message"].iloc[2]
+
+
+def _trade(folder, supply_cost: int):
+    """Buy up to 50 k t of crude at ``supply_cost``, sell it at 200 (one year, no
+    discounting): the objective is 50,000 t x (price - cost) = 0.05 (price - cost) MUSD."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": f"site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,{supply_cost},50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
+    })
+
+
+PRICES = ["markets.price_usd_per_unit=200,300"]
+
+
+def test_a_sweep_after_editing_the_case_solves_the_edited_case(tmp_path):
+    """Two sweeps in one process, the supply cost edited from 100 to 150 in between:
+    0.05 x (200 - 100, 300 - 100) = 5, 10 MUSD, then 0.05 x (50, 150) = 2.5, 7.5. Pool
+    workers forked from this process used to inherit the first sweep's model and answer
+    5, 10 again."""
+    case = _trade(tmp_path / "case", 100)
+    first, _, _ = api.sweep(str(case), sets=PRICES, out=tmp_path, name="one", jobs=1,
+                            project_npv=False)
+    assert first["objective_musd"].tolist() == pytest.approx([5.0, 10.0])
+    _trade(case, 150)
+    for jobs in (2, 1):
+        again, _, _ = api.sweep(str(case), sets=PRICES, out=tmp_path, name=f"j{jobs}",
+                                jobs=jobs, project_npv=False)
+        assert again["objective_musd"].tolist() == pytest.approx([2.5, 7.5]), jobs
+
+
+def test_a_long_lived_worker_rebuilds_for_a_new_input_hash(tmp_path):
+    """A Dask worker runs variant after variant in one process: given the sweep's input
+    hash, it drops a base of the same file made from other data (5 -> 2.5 MUSD at price
+    200, as above); and a worker that finds the file changed under a running sweep
+    records the variant as InputsChangedError instead of solving other data."""
+    from chainopt.case.digest import case_hash
+
+    case = _trade(tmp_path / "case", 100)
+    variant = sw.grid([sw.parse_set(PRICES[0])])[0]  # price 200
+    sw._fresh_worker()
+    old = case_hash(api.load_case(str(case)))
+    assert sw.solve_variant(str(case), variant, digest=old)["objective_musd"] == \
+        pytest.approx(5.0)
+    _trade(case, 150)
+    new = case_hash(api.load_case(str(case)))
+    assert sw.solve_variant(str(case), variant, digest=new)["objective_musd"] == \
+        pytest.approx(2.5)
+    row = sw.solve_variant(str(case), variant, digest=old)  # the file moved on meanwhile
+    assert row["status"] == "InputsChangedError" and "edited while the sweep ran" in \
+        row["message"]
+    sw._fresh_worker()
+
+
+def test_resuming_a_sweep_of_an_edited_case_is_refused(tmp_path):
+    """The finished variants were solved on the data before the edit: mixing them with
+    new ones would make a table of two cases. The sweep says so (exit 6) and adds
+    nothing."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    case = _trade(tmp_path / "case", 100)
+    api.sweep(str(case), sets=PRICES, out=tmp_path, name="s", jobs=1, project_npv=False)
+    folder = tmp_path / "sweep-s"
+    parts = sorted((folder / "parts").glob("*.csv"))
+    parts[-1].unlink()  # as if interrupted before the last variant
+    _trade(case, 150)
+    done = CliRunner().invoke(app, ["sweep", "--resume", str(folder)])
+    assert done.exit_code == 6, done.output
+    assert "start a new sweep" in done.output
+    assert sorted((folder / "parts").glob("*.csv")) == parts[:-1]
+
+
+def test_a_relaxed_sweep_is_refused(tmp_path):
+    """api.sweep(relax=True) used to solve the MIP and report it as relaxed."""
+    with pytest.raises(InputError, match="relax"):
+        api.sweep("small_chain", sets=[HDPE], out=tmp_path, jobs=1,
+                  options=api.solve_options(relax=True))
+    assert not list(tmp_path.iterdir())
