@@ -343,7 +343,7 @@ def _base(source: str, case=None, digest: str | None = None):
 def _fresh_worker() -> None:
     """A pool process starts with no base: one forked from a process that swept before
     would otherwise hold that sweep's model and HiGHS instance."""
-    from chainopt import warm
+    from chainopt import warm  # lazy: the model side, as in _base
 
     _BASE.clear()
     _UNCHANGED.clear()
