@@ -185,6 +185,9 @@ class Results:
             except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
                 raise InputError([Problem(str(p), "damaged results table: "
                                           f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None
+            if isinstance(as_text, list) and tables[p.stem].empty:  # no row to guess from
+                df = tables[p.stem]
+                tables[p.stem] = df.astype({c: float for c in df.columns if c not in as_text})
         for p in sorted(folder.glob("*.parquet")):
             if p.stem not in tables and (only is None or p.stem in only):
                 tables[p.stem] = _read_parquet(p)

@@ -72,3 +72,27 @@ def test_show_and_validate_scenario():
     res = runner.invoke(app, ["validate", str(SCEN / "small_high_prices.yaml")])
     assert res.exit_code == 0, res.output
     assert "scenario chain" in res.output
+
+
+def test_compare_of_a_chain_without_units_links_or_emissions(tmp_path):
+    """Crude bought at 100 (then 150 in the scenario) and sold at 200, 50 k t a year, one
+    year, no discounting: NPV 0.05 x 100 = 5 against 0.05 x 50 = 2.5 MUSD, the supply
+    cost 50,000 x 100 = 5 against 7.5 MUSD. Tables with no rows (flows, emissions,
+    production) used to crash the comparison."""
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100"})
+    dear = tmp_path / "dear.yaml"
+    dear.write_text(f"name: dear\nbase: {case}\nchanges:\n  - table: supplies\n"
+                    "    set: {cost_usd_per_unit: 150}\n")
+    res = runner.invoke(app, ["compare", str(case), str(dear), "--out", str(tmp_path),
+                              "--name", "c", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    obj = pd.read_csv(tmp_path / "compare-c" / "objective.csv").set_index("kpi (MUSD, NPV)")
+    assert obj.loc["objective", ["toy", "dear", "Δ dear"]].tolist() == [5.0, 2.5, -2.5]
+    assert obj.loc["npv_supply", ["toy", "dear"]].tolist() == [-5.0, -7.5]
+    assert pd.read_csv(tmp_path / "compare-c" / "emissions.csv").empty

@@ -146,9 +146,13 @@ def test_text_columns_come_back_as_text_whatever_their_names_look_like(tmp_path)
                       "value": [1.5, float("inf"), -float("inf"), 0.0, 2.0, 3.0],
                       "binding": [True, False, True, False, True, False]})
     one = pd.DataFrame({"site": ["inf"], "x": [1.0]})
-    Results(tables={"t": t, "one": one}, manifest={"objective": 1.0}).save(tmp_path / "r")
+    none = one.iloc[0:0]  # no row to guess from: its number column still reads as floats
+    Results(tables={"t": t, "one": one, "none": none}, manifest={"objective": 1.0}).save(
+        tmp_path / "r")
     back = Results.load(tmp_path / "r")
-    assert back.manifest[TEXT_COLUMNS] == {"one": ["site"], "t": ["commodity", "flag"]}
+    assert back.manifest[TEXT_COLUMNS] == {"none": ["site"], "one": ["site"],
+                                           "t": ["commodity", "flag"]}
+    assert back.tables["none"]["x"].dtype == float
     assert back.tables["t"]["commodity"].tolist() == LOOKALIKES
     assert back.tables["t"]["flag"].tolist() == ["true", "false"] * 3
     assert back.tables["t"]["value"].tolist() == [1.5, float("inf"), -float("inf"), 0, 2, 3]

@@ -38,13 +38,14 @@ def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
           keep_all: bool = False) -> pd.DataFrame:
     """Outer-join ``value`` of each run on ``keys``; add Δ columns against the first run."""
     names = list(frames)
-    out = None
-    for n, df in frames.items():
-        part = df[[*keys, value]].groupby(keys, as_index=False, sort=False)[value].sum()
-        part = part.rename(columns={value: n})
-        out = part if out is None else out.merge(part, on=keys, how="outer", sort=False)
-    assert out is not None  # at least two runs
-    out = out.fillna({n: 0.0 for n in names})
+    # runs without a row here (no emissions, no links, ...) join as zeros: pandas cannot
+    # outer-merge an empty frame whose text keys are Arrow arrays without chunks
+    parts = [df[[*keys, value]].groupby(keys, as_index=False, sort=False)[value].sum()
+             .rename(columns={value: n}) for n, df in frames.items() if len(df)]
+    out = pd.DataFrame({k: pd.Series(dtype=object) for k in keys})
+    for i, part in enumerate(parts):
+        out = part if i == 0 else out.merge(part, on=keys, how="outer", sort=False)
+    out = out.reindex(columns=[*keys, *names]).fillna({n: 0.0 for n in names})
     base = names[0]
     for n in names[1:]:
         out[f"Δ {n}"] = out[n] - out[base]
@@ -102,7 +103,9 @@ def _top_changes(results: dict, base: str, frames: dict[str, pd.DataFrame], keys
 def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
     per = economics.period_table(r).set_index("period")["length_yr"]
     total = float(per.sum())
-    d = df.assign(_v=df[value] * df["period"].astype(str).map(per).fillna(0.0) / total)
+    # (as floats: an empty table's columns may be text, and the products with them too)
+    years = df["period"].astype(str).map(per).astype(float).fillna(0.0)
+    d = df.assign(_v=df[value].astype(float) * years / total)
     return d.groupby(keys, as_index=False, sort=False)["_v"].sum().rename(columns={"_v": value})
 
 
