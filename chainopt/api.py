@@ -798,12 +798,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
-    opts = m.get("solver_options") or {}
-    options = _solver.SolveOptions(
-        time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
-        method=opts.get("method"), mip_gap=opts.get("mip_gap"),
-        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"),
-        relax=bool(opts.get("relax", False)))
+    options = _recorded_options(m, results_dir)
     fresh = run(case, save=False, options=options)
     try:
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
@@ -812,6 +807,34 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     if len(report):
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
     return report
+
+
+def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
+    """The solver options a results folder records, each of the type chainopt writes
+    (the folder may come from someone else: a text where a number belongs, or a solver
+    that is not a plain name, is a damaged folder, never passed on)."""
+    opts = manifest.get("solver_options") or {}
+    kinds: dict[str, tuple[type, ...]] = {
+        "time_limit_s": (int, float), "threads": (int,), "mip_gap": (int, float),
+        "random_seed": (int,), "method": (str,), "solver": (str,), "relax": (bool,)}
+    bad = [] if isinstance(opts, dict) else ["solver_options is not a mapping"]
+    for key, kind in kinds.items():
+        v = opts.get(key) if isinstance(opts, dict) else None
+        if v is not None and (not isinstance(v, kind) or (isinstance(v, bool)
+                                                          and bool not in kind)):
+            bad.append(f"solver_options.{key} is {v!r}")
+    if not bad and opts.get("method") not in (None, "auto", "simplex", "ipm"):
+        bad.append(f"solver_options.method is {opts['method']!r}")
+    if not bad and opts.get("solver") is not None and not _solver.SOLVER_NAME.fullmatch(
+            opts["solver"]):
+        bad.append(f"solver_options.solver is {opts['solver']!r}, not a solver name")
+    if bad:
+        raise _damaged(folder, ValueError("; ".join(bad)))
+    return _solver.SolveOptions(
+        time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
+        method=opts.get("method"), mip_gap=opts.get("mip_gap"),
+        random_seed=opts.get("random_seed", 0), solver=opts.get("solver"),
+        relax=bool(opts.get("relax", False)))
 
 
 def default_snapshot_sources() -> list[str]:

@@ -43,6 +43,7 @@ import functools
 import io
 import math
 import os
+import re
 import select
 import signal
 import socket
@@ -567,9 +568,19 @@ def available_solvers() -> list[str]:
     return [name for name in PYOMO_SOLVERS if _plugin(name) is not None]
 
 
+SOLVER_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a name, never a path ("asl:./x" runs x)
+
+
 def pyomo_solver(name: str):
     """``(plugin name, Pyomo solver)`` for ``name``; InputError (exit 1) listing the
-    solvers found when it is unknown or not installed."""
+    solvers found when it is unknown or not installed. ``name`` must be a plain name
+    (:data:`SOLVER_NAME`): Pyomo's SolverFactory reads ``asl:PATH`` or a path as a
+    program to run, and a name can come from a results folder someone sent
+    (``chainopt verify`` replays the recorded solver)."""
+    if not isinstance(name, str) or not SOLVER_NAME.fullmatch(name):
+        raise InputError([Problem("--solver", f"{name!r} is not a solver name",
+                                  "give a name such as highs, cbc, glpk, gurobi or cplex "
+                                  "(lower case letters, digits and _), never a path")])
     found = _plugin(name)
     if found is None:
         have = available_solvers()
