@@ -24,7 +24,7 @@ RULE_TEXT = ("lower-case letters, digits and _, starting with a letter (snake_ca
 
 def is_name(value: object) -> bool:
     """True if ``value`` is a valid chainopt name."""
-    return isinstance(value, str) and len(value) <= MAX_LENGTH and bool(NAME_RULE.match(value))
+    return isinstance(value, str) and len(value) <= MAX_LENGTH and bool(NAME_RULE.fullmatch(value))
 
 
 def check_name(value: object, where: str) -> str:

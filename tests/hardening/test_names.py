@@ -15,7 +15,8 @@ import yaml
 from chainopt import api
 from tests.hardening.conftest import cli
 
-HOSTILE = ["../x", "../../etc", "/tmp/chainopt_abs", "a/b", "A", "1x", "x.y", "", "x" * 101]
+HOSTILE = ["../x", "../../etc", "/tmp/chainopt_abs", "a/b", "A", "1x", "x.y", "", "x" * 101,
+           "evil\n"]  # (a final line break: ``$`` alone matches before it)
 
 
 @pytest.mark.parametrize("bad", HOSTILE)
@@ -39,6 +40,15 @@ def test_scenario_name_is_checked(tmp_path):
     _code, text = cli("run", sc, "--out", tmp_path / "out", code=1)
     assert "evil.yaml key name" in text and "'../../escape' is not a valid" in text
     assert not (tmp_path / "out").exists() and not (tmp_path.parent / "escape").exists()
+
+
+def test_a_scenario_name_ending_in_a_line_break_is_refused(tmp_path):
+    """``name: "evil\\n"`` made the folder ``results/evil\\n``."""
+    sc = tmp_path / "evil.yaml"
+    sc.write_text(yaml.safe_dump({"name": "evil\n", "base": "small_chain"}))
+    _code, text = cli("run", sc, "--out", tmp_path / "out", code=1)
+    assert "evil.yaml key name" in text and "is not a valid" in text
+    assert not (tmp_path / "out").exists()
 
 
 def test_scenario_file_name_is_the_default_name_and_is_checked(tmp_path):
