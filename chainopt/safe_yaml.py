@@ -29,6 +29,10 @@ class _TooBig(Exception):
     """A YAML document beyond the limits."""
 
 
+class _Twice(Exception):
+    """A mapping that gives a key twice."""
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader counting aliases and nesting while the document is composed."""
 
@@ -49,6 +53,26 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+    def construct_mapping(self, node, deep=False):
+        """A mapping whose keys are each given once: a second ``changes:`` would silently
+        replace the first (the merge key ``<<`` still overrides as YAML says)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    twice = key in seen
+                except TypeError:  # an unhashable key: SafeLoader says so below
+                    continue
+                if twice:
+                    raise _Twice(f"key {key!r} appears twice (line "
+                                 f"{key_node.start_mark.line + 1})")
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _expanded_size(node: yaml.Node) -> int:
@@ -92,11 +116,19 @@ def parse_yaml(text: str, where: str) -> object:
         raise InputError([Problem(where, f"YAML refused: {exc}",
                                   "write the values out; chainopt inputs need no aliases")]) \
             from None
+    except _Twice as exc:
+        raise InputError([Problem(where, f"YAML refused: {exc}",
+                                  "keep one of them: the second would silently replace the "
+                                  "first")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(where, f"not valid YAML: {_one_line(exc)}")]) from None
     except RecursionError:
         raise InputError([Problem(where, f"YAML refused: nested deeper than {MAX_DEPTH} "
                                   "levels")]) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise InputError([Problem(where, f"YAML refused: {_one_line(exc).split(';')[0]}",
+                                  "write numbers with at most 15 significant digits")]) \
+            from None
     finally:
         loader.dispose()
 

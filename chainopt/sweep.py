@@ -29,6 +29,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import json
+import math
 import os
 import re
 import tempfile
@@ -52,6 +53,7 @@ SET_PATTERN = re.compile(
     r"(?P<op>\*=|\+=|=)\s*(?P<values>.+)$")
 OPS = {"=": "set", "*=": "scale", "+=": "add"}
 MAX_VARIANTS = 100_000  # variants in one sweep (grid points or Monte Carlo draws)
+MAX_DRAWN = 200  # variables of one Monte Carlo sweep (distributions file)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class Variant:
 
 def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     """The product of all settings' values, one variant per combination."""
+    _once_each([f"{t.label} {t.op}" for t, _ in settings], "--set")
     total = int(np.prod([len(vals) for _, vals in settings], dtype=float))
     if total > MAX_VARIANTS:
         raise InputError([Problem("--set", f"the grid has {total:,} variants",
@@ -190,6 +193,7 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
         cols.append(x)
         targets.append(target)
+    _once_each([f"{t.label} {t.op}" for t in targets], "distributions: variables")
     out = []
     for i in range(samples):
         vals = [float(c[i]) for c in cols]
@@ -205,6 +209,26 @@ DIST_PARAMS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high")
                "normal": ("mean", "sd")}
 
 
+def _finite(v: object) -> bool:
+    """A finite int or float (not a bool, not an integer too large for a float)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def _once_each(labels: list[str], where: str) -> None:
+    """Each target and operation is set once in a sweep: the same one twice would be one
+    column of the table holding two values."""
+    twice = sorted({x for x in labels if labels.count(x) > 1})
+    if twice:
+        raise InputError([Problem(where, f"{twice[0]} is set twice",
+                                  "give each target and operation once (several values "
+                                  "go in one setting)")])
+
+
 def _variables(spec: object) -> list[dict]:
     """The ``variables`` of a distributions spec, each checked (InputError naming the key)."""
     where = "distributions"
@@ -215,6 +239,10 @@ def _variables(spec: object) -> list[dict]:
     if not isinstance(variables, list) or not variables:
         raise InputError([Problem(f"{where}: variables", "no variables declared",
                                   "list them under 'variables:'")])
+    if len(variables) > MAX_DRAWN:
+        raise InputError([Problem(f"{where}: variables", f"{len(variables):,} declared, at "
+                                  f"most {MAX_DRAWN} (their correlation matrix is squared)",
+                                  "vary fewer inputs, or group them under one target")])
     problems = []
     for j, var in enumerate(variables):
         here = f"{where}: variables[{j}]"
@@ -234,8 +262,7 @@ def _variables(spec: object) -> list[dict]:
             continue
         params = [*DIST_PARAMS[kind], *(("low", "high") if kind == "normal" else ())]
         bad = [p for p in params if (p in DIST_PARAMS[kind] or p in d) and
-               (isinstance(d.get(p), bool) or not isinstance(d.get(p), int | float)
-                or not np.isfinite(d.get(p)))]
+               not _finite(d.get(p))]
         if bad:
             problems.append(Problem(f"{here}.dist.{bad[0]}", f"must be a finite number "
                                     f"(found {d.get(bad[0])!r})"))

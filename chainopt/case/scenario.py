@@ -72,6 +72,7 @@ from chainopt.safe_yaml import read_yaml
 
 SCENARIO_KEYS = ("name", "description", "base", "changes")
 MAX_CHAIN = 32  # scenario bases followed at most (a longer chain is an error)
+MAX_CHANGES = 2_000  # changes in one scenario file (each is applied in turn)
 VALUE_OPS = ("set", "scale", "add")
 CHANGE_KEYS = {
     "table": ("table", "where", "period", "set", "scale", "add", "add_rows", "remove_rows",
@@ -135,6 +136,12 @@ def read_scenario(path: str | Path) -> Scenario:
     if not isinstance(changes, list):
         problems.append(Problem(f"{label} key changes", "must be a list of changes"))
         changes = []
+    elif len(changes) > MAX_CHANGES:  # each is applied in turn: bound the time a file takes
+        problems.append(Problem(f"{label} key changes", f"{len(changes):,} changes, at most "
+                                f"{MAX_CHANGES:,} in one file",
+                                "change whole columns with one selector, or split the file "
+                                "into a chain of scenarios"))
+        changes = []
     name = doc.get("name") or path.stem
     if not is_name(name):
         field = "key name" if doc.get("name") else "file name (the default scenario name)"
@@ -146,21 +153,30 @@ def read_scenario(path: str | Path) -> Scenario:
                     base=str(doc["base"]), changes=tuple(changes), path=path)
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system cannot even look up (too long, a
+    NUL byte): a base written in a scenario is input, never trusted."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
     """('scenario', path) or ('case', folder or embedded name) for a scenario's base."""
     base = sc.base
     here = sc.path.parent / base
     if is_scenario_path(base):
         for cand in (here, Path(base)):
-            if cand.is_file():
+            if _is_file(cand):
                 return "scenario", cand
         raise InputError([Problem(f"{sc.label} key base", f"scenario file '{base}' not found",
                                   f"looked in {shown(sc.path.parent)} and the working "
                                   "directory")])
     for cand in (here, Path(base)):
-        if (cand / "case.yaml").is_file():
+        if _is_file(cand / "case.yaml"):
             return "case", cand
-        if cand.name == "case.yaml" and cand.is_file():
+        if cand.name == "case.yaml" and _is_file(cand):
             return "case", cand.parent
     if base in embedded_cases():
         return "case", base

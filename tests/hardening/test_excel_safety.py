@@ -186,7 +186,7 @@ def test_a_missing_sheet_is_named_as_a_sheet(workbook):
 
 
 def test_a_workbook_that_unpacks_too_far_is_refused(workbook, monkeypatch):
-    """The limit is 2 GB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
+    """The limit is 200 MB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
     stands in for a zip bomb."""
     monkeypatch.setattr(excel, "MAX_UNPACKED", 1000)
     _code, text = cli("validate", workbook, code=1)

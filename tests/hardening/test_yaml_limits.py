@@ -7,6 +7,7 @@ naming the file; a scenario chain deeper than 32 bases is an error, not a Recurs
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -85,3 +86,63 @@ def test_scenario_chain_depth_is_bounded(tmp_path):
     _code, text = cli("validate", tmp_path / "s39.yaml", code=1)
     assert "deeper than 32" in text
     cli("validate", tmp_path / "s5.yaml", code=0)  # a short chain is fine
+
+
+def test_a_key_given_twice_is_refused():
+    """A second ``changes:`` used to replace the first without a word; a merge key
+    (``<<``) still overrides, as YAML says."""
+    with pytest.raises(InputError, match=r"key 'changes' appears twice \(line 3\)"):
+        parse_yaml("base: x\nchanges: [1]\nchanges: [2]\n", "s.yaml")
+    assert parse_yaml("a: &a {k: 1, j: 2}\nb:\n  <<: *a\n  k: 3\n", "m.yaml") == \
+        {"a": {"k": 1, "j": 2}, "b": {"k": 3, "j": 2}}
+
+
+def test_an_integer_of_thousands_of_digits_is_one_message(tmp_path):
+    sc = tmp_path / "big.yaml"
+    sc.write_text("base: small_chain\nchanges:\n  - table: markets\n    set: "
+                  "{price_usd_per_unit: " + "9" * 5000 + "}\n")
+    _, text = cli("validate", sc, code=1)
+    assert "YAML refused: Exceeds the limit (4300 digits)" in text
+
+
+def test_a_base_too_long_for_the_system_is_not_found(tmp_path):
+    sc = tmp_path / "long.yaml"
+    sc.write_text(yaml.safe_dump({"base": "a" * 5000}))
+    _, text = cli("validate", sc, code=1)
+    assert "no case folder, embedded case or scenario file" in text
+
+
+def test_a_scenario_holds_at_most_2000_changes(tmp_path):
+    change = {"table": "markets", "where": {"commodity": "hdpe"},
+              "scale": {"price_usd_per_unit": 1.0}}
+    sc = tmp_path / "many.yaml"
+    # (written as JSON, which is YAML: a YAML writer would share the repeated mapping
+    # through aliases, refused on their own)
+    sc.write_text(json.dumps({"base": "small_chain", "changes": [change] * 2001}))
+    _, text = cli("validate", sc, code=1)
+    assert "2,001 changes, at most 2,000 in one file" in text
+    sc.write_text(json.dumps({"base": "small_chain", "changes": [change] * 2000}))
+    cli("validate", sc, code=0)
+
+
+def test_sweep_limits_on_the_distributions_and_settings(tmp_path):
+    """201 variables (the correlation matrix grows with the square), a number too large
+    for a float, and the same target and operation twice (in --set or in the file) are
+    each one message; nothing is written."""
+    var = {"target": "markets.price_usd_per_unit[commodity=hdpe]",
+           "dist": {"type": "uniform", "low": 0.9, "high": 1.1}}
+    for spec, words in (
+            ({"variables": [var] * 201}, "201 declared, at most 200"),
+            ({"variables": [{**var, "dist": {"type": "uniform", "low": 1, "high": 10**400}}]},
+             "variables[0].dist.high: must be a finite number"),
+            ({"variables": [var, var]}, "commodity=hdpe] scale is set twice")):
+        dist = tmp_path / "d.yaml"
+        dist.write_text(json.dumps(spec))  # (JSON is YAML, without aliases)
+        _, text = cli("sweep", "small_chain", "--samples", "3", "--distributions", dist,
+                      "--out", tmp_path / "out", code=1)
+        assert words in text, text
+    hdpe = "markets.price_usd_per_unit[commodity=hdpe]*=1,2"
+    _, text = cli("sweep", "small_chain", "--set", hdpe, "--set", hdpe, "--out",
+                  tmp_path / "out", code=1)
+    assert "is set twice" in text
+    assert not (tmp_path / "out").exists()
