@@ -126,7 +126,8 @@ def run(
     Example: chainopt run small_chain --solver cbc
     """
     if method not in (None, "auto", "simplex", "ipm"):
-        err.print(f"[bold red]error:[/] --method must be auto, simplex or ipm (found '{method}')")
+        err.print("[bold red]error:[/] --method must be auto, simplex or ipm (found "
+                  f"'{escape(str(method))}')")
         raise typer.Exit(2)
     if solver is not None and solver != "highs" and method not in (None, "auto"):
         err.print(f"[bold red]error:[/] --method is a HiGHS option; it does not apply to "
@@ -216,7 +217,7 @@ def print_summary(results) -> None:
                       "sales.csv, column shortfall_k_per_yr); the objective includes their "
                       "penalty")
     if m.get("results_dir"):
-        console.print(f"results written to [bold]{m['results_dir']}[/]")
+        console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
                       highlight=False, markup=False)
 
@@ -276,7 +277,7 @@ def sweep(
         raise _fail(exc) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
-                  f"written to [bold]{folder}[/]")
+                  f"written to [bold]{escape(str(folder))}[/]")
     tab = Table(title="Summary", show_edge=False)
     for c in ("measure", "mean", "p05", "p50", "p95"):
         tab.add_column(c, justify="right" if c != "measure" else "left")
@@ -365,15 +366,15 @@ def report(
         paths = api.report(folder, out=out, static=static, pptx=pptx, measure=measure)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print(f"report written to [bold]{paths[0]}[/]")
+    console.print(f"report written to [bold]{escape(str(paths[0]))}[/]")
     for p in paths[1:]:
         if p.suffix in (".pptx", ".xlsx", ".html"):
             what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]
-            console.print(f"{what} written to [bold]{p}[/]")
+            console.print(f"{what} written to [bold]{escape(str(p))}[/]")
     charts_written = [p for p in paths[1:] if p.suffix not in (".pptx", ".xlsx", ".html")]
     if charts_written:
         console.print(f"{len(charts_written)} chart files written to "
-                      f"[bold]{charts_written[0].parent}[/]")
+                      f"[bold]{escape(str(charts_written[0].parent))}[/]")
 
 
 @app.command()
@@ -394,7 +395,7 @@ def convert(
     except ChainoptError as exc:
         raise _fail(exc) from None
 
-    console.print(f"written [bold]{path}[/] (case '{h.name}', input hash "
+    console.print(f"written [bold]{escape(str(path))}[/] (case '{h.name}', input hash "
                   f"{api.input_hash(h)[:12]})")
 
 
@@ -438,7 +439,8 @@ def export(
     """
     for path, ext in ((mps, ".mps"), (lp, ".lp")):
         if path is not None and path.suffix.lower() != ext:
-            err.print(f"[bold red]error:[/] --{ext[1:]} file must end in {ext} (found '{path}')")
+            err.print(f"[bold red]error:[/] --{ext[1:]} file must end in {ext} (found "
+                      f"'{escape(str(path))}')")
             raise typer.Exit(2)
     if mps is None and lp is None and not ranges:
         err.print("[bold red]error:[/] nothing to do: give --mps FILE, --lp FILE or --ranges")
@@ -448,7 +450,7 @@ def export(
     except ChainoptError as exc:
         raise _fail(exc) from None
     for path in written:
-        console.print(f"model written to [bold]{path}[/]")
+        console.print(f"model written to [bold]{escape(str(path))}[/]")
     warn = [x for x in report_lines if x.startswith("warning")]
     for line in report_lines if ranges else warn:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
@@ -641,8 +643,8 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     wanted = list(sections) if "all" in detail else detail
     unknown = [d for d in wanted if d not in sections]
     if unknown:
-        err.print(f"[yellow]warning:[/] no detail table {', '.join(unknown)}; the tables are "
-                  f"{', '.join(sections)}")
+        err.print(f"[yellow]warning:[/] no detail table {escape(', '.join(unknown))}; the "
+                  f"tables are {', '.join(sections)}")
     for key in wanted:
         df = sections.get(key)
         if df is None or key == "economics" or df.empty:

@@ -386,3 +386,15 @@ def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
     mf.write_text(json.dumps(m))
     _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=1)
     assert "small_port_expansion" in text and "records no source" in text
+
+
+def test_paths_and_values_are_printed_as_they_are(tmp_path):
+    """A folder named ``a[/b]`` is rich markup (a closing tag with nothing open): printed
+    as markup it raised MarkupError after the run had been written."""
+    out = tmp_path / "a[/b]"
+    _, text = cli("run", "small_chain", "--out", out, code=0)
+    assert f"results written to {out / 'small_chain'}" in text
+    _, text = cli("report", out / "small_chain", code=0)
+    assert f"report written to {out / 'small_chain' / 'report.html'}" in text
+    _, text = cli("run", "small_chain", "--method", "[/b]", code=2)
+    assert "(found '[/b]')" in text
