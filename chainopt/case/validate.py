@@ -459,6 +459,12 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("units.csv", units, ext & units["retire_year"].isna(), "life_extension_yr",
              "a life extension needs retire_year (the year the plant would close)",
              hint="enter retire_year or clear life_extension_yr")
+    start = meta.periods[0].start_year
+    out.rows("units.csv", units, ext & (units["retire_year"] < start), "retire_year",
+             f"a life extension runs from retire_year, which is before the first period "
+             f"({start}): the plant is closed when the horizon starts",
+             hint=f"enter the year it would close ({start} or later), or model its restart "
+                  "as new capacity (max_new_k_per_yr, capex_usd_per_unit_yr)")
     out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
              "retire_year", "a project's unit retires with the project's lifetime",
              hint="clear retire_year; set lifetime_yr on the project")

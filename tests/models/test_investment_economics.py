@@ -284,6 +284,18 @@ def test_retire_year_and_life_extension(tmp_path):
     assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
 
 
+def test_a_life_extension_of_a_plant_closed_before_the_horizon_is_refused(tmp_path):
+    """The extension runs from retire_year (docs/case_format.md); a plant that closed in
+    2024 is closed when the 2026 horizon starts. It was extended from 2026 with its full
+    5 years instead (2026-2030), worth more than the 2026-2028 the data say."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
+             "old,plant,make,10,20,2024,5,80\n")
+    with pytest.raises(InputError, match="life extension runs from retire_year, which is "
+                                         "before the first period \\(2026\\)"):
+        solve_case(chain(tmp_path / "a", units, margin=150.0))
+
+
 def test_precedence_requires_and_excludes(tmp_path):
     """Two projects over one 10-year period (w = sum_{2026}^{2035} d = 6.759024):
     a (1 MUSD) brings an idle unit; b (2 MUSD) brings 10 kt/yr at a margin of 200:
