@@ -139,13 +139,17 @@ class Terms:
 def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: int,
                   grace_yr: int, repayment: str = "annuity") -> pd.DataFrame:
     """Yearly ``drawdown``, ``interest``, ``principal``, ``balance`` (after the year's flows)
-    of a loan drawn as ``debt_share`` of the construction ``spend`` (positive, by year)."""
+    of a loan drawn as ``debt_share`` of the construction ``spend`` (positive, by year);
+    repaid in ``tenor_yr`` payments from ``grace_yr`` years after the first drawdown, and
+    not before the year after the last one."""
     spend = spend[spend > 1e-12]
     cols = ["drawdown", "interest", "principal", "balance"]
     if spend.empty or debt_share <= 0:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="year"), dtype=float)
     y0 = int(spend.index.min())
-    first_repay = y0 + max(int(grace_yr), 1)
+    # never before the last drawdown: a tenor that ended while the loan was still being
+    # drawn would leave what was drawn after it unpaid
+    first_repay = max(y0 + max(int(grace_yr), 1), int(spend.index.max()) + 1)
     draw = (spend * debt_share).to_dict()
     rows, balance, paid, y = [], 0.0, 0, y0
     while y <= max(draw) or (balance > 1e-9 and paid < tenor_yr):

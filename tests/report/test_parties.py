@@ -68,6 +68,23 @@ def test_debt_schedules_by_hand():
     assert g.loc[2028:2029, "principal"].to_numpy() == pytest.approx([30.0, 30.0])
 
 
+def test_a_loan_is_repaid_only_after_its_last_drawdown():
+    """Drawn 18 a year in 2026-2028 (60 % of 30), 8 %, one year of grace, two repayments.
+    Repaying from 2027 used to end the tenor in 2028 with 18 of the 54 drawn never repaid.
+    Now repayments start in 2029 on the 54 outstanding: interest 2027 0.08 x 18 = 1.44,
+    2028 2.88, 2029 4.32; annuity 54 x 0.08 / (1 - 1.08^-2) = 30.2815, principal 2029
+    25.9615, 2030 28.0385 (interest 2.2431): all 54 repaid."""
+    t = debt_schedule(pd.Series({2026: 30.0, 2027: 30.0, 2028: 30.0}), 0.6, 0.08, 2, 1)
+    annuity = 54 * 0.08 / (1 - 1.08 ** -2)
+    assert t["interest"].loc[2027:2029].to_numpy() == pytest.approx([1.44, 2.88, 4.32])
+    assert t.loc[2026:2028, "principal"].sum() == 0.0
+    assert t.loc[2029, "principal"] == pytest.approx(annuity - 4.32)
+    assert (t["interest"] + t["principal"]).loc[2029:2030].to_numpy() == pytest.approx(
+        [annuity] * 2)
+    assert t["principal"].sum() == pytest.approx(54.0) and t["balance"].iloc[-1] == \
+        pytest.approx(0.0, abs=1e-9)
+
+
 def test_shares_tax_and_currency_by_hand():
     """Shares ru 0.6 (15 %, RUB) and jp 0.4 (8 %, JPY), no debt; the project's site is in
     the SEZ regime (10 %, although the default regime is 20 %). Tax depreciation 100 / 2
