@@ -27,7 +27,8 @@ For one project, year by year (MUSD):
   ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
   the lender's drawdowns at the start of their year, other flows through the year,
   residual not counted); peak funding need (most negative cumulative flow); tax paid.
-  DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0).
+  DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
+  inside the horizon (after it the stream has no operating flow, only the residual).
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
   ``fx_rates`` value of the period holding y (the first or last period outside the
   horizon); ``NPV (M local)`` discounts those at the party's rate.
@@ -236,7 +237,9 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
                               z, lflow))
     service = intr + prin
-    has = prin > 1e-9  # the repayment years
+    # the repayment years inside the horizon: after it the stream holds no operating cash
+    # flow (the residual value stands for it), so a DSCR there would read 0
+    has = (prin > 1e-9) & (y < economics_end(f))
     dscr = (op - tax_total)[has] / service[has]
     summary = pd.DataFrame(rows)
     summary["min DSCR"] = float(dscr.min()) if has.any() else np.nan

@@ -121,6 +121,23 @@ def test_shares_tax_and_currency_by_hand():
     assert ry.loc[2027, "flow_mlocal"] == pytest.approx(3540)
 
 
+def test_dscr_counts_the_repayment_years_inside_the_horizon():
+    """As below but three repayments: A = 50 x 0.08 / (1 - 1.08^-3) = 19.4017 in 2027,
+    2028 and 2029. The horizon ends with 2028 (no operating flow in 2029): the 2029
+    payment has nothing to cover it in the stream, so its DSCR used to read 0. Inside:
+    2027 (60 - 0.1 x (10 - 4)) / A = 3.0616, 2028 interest 0.08 x (50 - (A - 4)) =
+    2.7679, (60 - 0.1 x (10 - 2.7679)) / A = 3.0552."""
+    terms = _terms(shares=[("j", "ru", 1.0, 0.0)],
+                   finance=[("j", 0.5, 0.08, 3, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    s, _ = project_parties(FLOWS, terms, "j", 2027, 2)
+    a = 50 * 0.08 / (1 - 1.08**-3)
+    i2 = 0.08 * (50 - (a - 4))
+    dscr = [(60 - 0.1 * 6) / a, (60 - 0.1 * (10 - i2)) / a]
+    assert _row(s, "ru")["min DSCR"] == pytest.approx(min(dscr))
+    assert _row(s, "ru")["avg DSCR"] == pytest.approx(np.mean(dscr))
+
+
 def test_debt_service_and_dscr_by_hand():
     """As above with half the capex borrowed from jbic at 8 %, one year of grace, two
     annuity repayments: D = 50 in 2026; A = 50 x 0.08 / (1 - 1.08^-2) = 28.0385;
