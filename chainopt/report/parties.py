@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.discount import TIMING_SHIFT
+from chainopt.case.discount import TIMING_SHIFT, Discounting
 from chainopt.case.levers import fx_path
 from chainopt.case.schema import split_list
 from chainopt.report import economics
@@ -74,6 +74,10 @@ class Terms:
     timing: str
     starts: tuple[int, ...]
     periods: tuple[str, ...]
+    # the case's own discounting, for a party at the case's rate (with explicit period
+    # weights d(y) is not (1 + r)^-(y - y0 + s): the system party must discount as the
+    # objective does, so that its NPV is the project's incremental NPV)
+    disc: Discounting | None = None
 
     @classmethod
     def from_case(cls, case) -> Terms:
@@ -90,7 +94,7 @@ class Terms:
                    discount_rate=float(case.meta.discount_rate),
                    base_year=int(case.meta.base_year), timing=case.meta.cash_flow_timing,
                    starts=tuple(p.start_year for p in case.meta.periods),
-                   periods=tuple(periods))
+                   periods=tuple(periods), disc=Discounting.from_meta(case.meta))
 
     def party(self, name: str) -> dict:
         pa = self.parties.set_index("party")
@@ -132,7 +136,10 @@ class Terms:
         return rates[pos]
 
     def factor(self, rate: float, years: np.ndarray) -> np.ndarray:
-        """d(y) at ``rate`` with the case's base year and timing."""
+        """d(y) at ``rate`` with the case's base year and timing; at the case's own rate,
+        the case's discount function itself (its explicit period weights, if any)."""
+        if self.disc is not None and rate == self.discount_rate:
+            return self.disc.factor(np.asarray(years, float))
         return (1.0 + rate) ** -(np.asarray(years, float) - self.base_year
                                  + TIMING_SHIFT[self.timing])
 

@@ -138,6 +138,22 @@ def test_dscr_counts_the_repayment_years_inside_the_horizon():
     assert _row(s, "ru")["avg DSCR"] == pytest.approx(np.mean(dscr))
 
 
+def test_the_system_party_discounts_as_the_case_does():
+    """A case with explicit period weights: p1 = 2026 weighs 0.9, p2 = 2027-2028 weighs
+    1.6, so d(2026) = 0.9 and d(2027) = d(2028) = 0.8. The project (no shares: the
+    system party, no tax, no debt) is worth -100 x 0.9 + 60 x 0.8 x 2 = 6.0, its
+    incremental NPV; at (1 + r)^-(y - y0) it read -100 + 60/1.1 + 60/1.21 = 4.13."""
+    from dataclasses import replace
+
+    from chainopt.case.discount import Discounting
+
+    disc = Discounting(rate=0.10, base_year=2026, timing="start", starts=(2026, 2027),
+                       lengths=(1, 2), explicit=(0.9, 1.6))
+    terms = replace(_terms(), disc=disc)
+    s, _ = project_parties(FLOWS, terms, "j", 2027, 2)
+    assert _row(s, parties.SYSTEM)["NPV (MUSD)"] == pytest.approx(-100 * 0.9 + 60 * 0.8 * 2)
+
+
 def test_debt_service_and_dscr_by_hand():
     """As above with half the capex borrowed from jbic at 8 %, one year of grace, two
     annuity repayments: D = 50 in 2026; A = 50 x 0.08 / (1 - 1.08^-2) = 28.0385;
