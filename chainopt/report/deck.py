@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,8 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.report import charts, onepager
 from chainopt.report import compare as cmp
-from chainopt.report.static import write_compare_static, write_static
+from chainopt.report.static import file_key, write_compare_static, write_static
+from chainopt.xlsx_text import append_row
 
 DECK_FILE = "report.pptx"
 WORKBOOK_FILE = "comparison.xlsx"
@@ -205,15 +207,23 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
             "capacity": "Unit capacity by period", "product_mix": "Product mix"} \
         if periods else {}
     with tempfile.TemporaryDirectory() as tmp:
+        titles = {file_key(k): t for k, t in keep.items()}  # file names are made safe
         for png in write_static(tables, manifest, Path(tmp), "png", measure=measure,
                                 only=set(keep)):
-            deck.picture(keep[png.stem.removeprefix("report-")], png)
+            deck.picture(titles[png.stem.removeprefix("report-")], png)
         return deck.save(path)
+
+
+def _sheet_title(name: str) -> str:
+    """A CSV's stem as a sheet title: Excel forbids ``\\ / * ? : [ ]`` there (openpyxl
+    raises) and allows 31 characters; the stem comes from a folder someone sent."""
+    return re.sub(r"[\\/*?:\[\]]", "_", name)[:31] or "_"
 
 
 def workbook(folder: Path, path: Path) -> Path:
     """``comparison.xlsx``: the project table first, then the summary and every table of
-    the comparison folder."""
+    the comparison folder. Its cells come from CSV text someone may have crafted, so rows
+    go through :func:`chainopt.xlsx_text.append_row`: ``=HYPERLINK(...)`` stays text."""
     # lazy: openpyxl is needed only for workbooks
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -229,11 +239,11 @@ def workbook(folder: Path, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
-        ws.append([str(c) for c in df.columns])
+        ws = wb.create_sheet(_sheet_title(name))
+        append_row(ws, [str(c) for c in df.columns])
         for row in df.itertuples(index=False):
-            ws.append([None if isinstance(v, float) and not math.isfinite(v) else
-                       (v.item() if hasattr(v, "item") else v) for v in row])
+            append_row(ws, [None if isinstance(v, float) and not math.isfinite(v) else
+                            (v.item() if hasattr(v, "item") else v) for v in row])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"

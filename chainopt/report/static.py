@@ -3,18 +3,28 @@
 The data of every chart comes from the same ``*_data`` functions as the HTML
 report (:mod:`chainopt.report.charts`), so both show the same numbers. Names are
 drawn as plain text (matplotlib's mathtext is switched off for them).
+
+File names are built from data (periods, segments, scenario and project names of a
+comparison folder someone sent), so :func:`file_key` keeps only ``[A-Za-z0-9_-]`` and
+every chart is written by :func:`save_figure`: directly inside the output folder,
+atomically, replacing (never writing through) a link in the way.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from chainopt.atomic import write_file
+from chainopt.errors import InputError, Problem
 from chainopt.report import charts, onepager
 
+UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
+MAX_KEY_LENGTH = 150
 
 def _plt():
     # lazy: matplotlib is slow to import; only static charts need it
@@ -30,6 +40,32 @@ def _plt():
 def _txt(s: object) -> str:
     """Plain text for matplotlib: escape '$' so mathtext never interprets a name."""
     return str(s).replace("$", r"\$")
+
+
+def file_key(key: object) -> str:
+    """``key`` as part of a file name: every character outside ``[A-Za-z0-9_-]`` becomes
+    ``_`` and the length is bounded. The keys hold text from the data — a manifest's
+    periods, a comparison CSV's scenario and project names — and ``x/../../escaped``
+    there must not become a path out of the output folder (it becomes
+    ``x_______escaped``); names chainopt accepts (snake_case, ``p2026``) are unchanged."""
+    return UNSAFE_IN_FILE_NAME.sub("_", str(key))[:MAX_KEY_LENGTH] or "_"
+
+
+def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:
+    """Write ``fig`` as ``folder/report-<file_key(key)>.<fmt>`` and close it.
+
+    Rendered into a temporary file in the same folder and renamed over the target
+    (:func:`chainopt.atomic.write_file`), so a link planted as ``report-*.png`` is
+    replaced by the chart instead of the chart overwriting what the link points to."""
+    folder = Path(folder)
+    path = folder / f"report-{file_key(key)}.{fmt}"
+    try:
+        if path.parent != folder:  # cannot happen after file_key; kept as a guard
+            raise InputError([Problem(str(key), f"would leave the folder {folder}")])
+        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+    finally:
+        plt.close(fig)
+    return path
 
 
 def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
@@ -226,10 +262,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
         figs.append(("binding", fig))
     written = []
     for key, fig in figs:
-        path = folder / f"report-{key}.{fmt}"
-        fig.savefig(path, dpi=150 if fmt == "png" else None)
-        plt.close(fig)
-        written.append(path)
+        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None))
     return written
 
 
@@ -241,20 +274,15 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
     written = []
 
     def save(fig, key: str) -> None:
-        path = out / f"report-{key}.{fmt}"
         fig.tight_layout()
-        fig.savefig(path, dpi=150 if fmt == "png" else None)
-        plt.close(fig)
-        written.append(path)
+        written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
 
     tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
               for p in sorted(folder.glob("*.csv"))}
     for i, page in enumerate(onepager.pages(tables)):
         fig = onepager.static_figure(page, plt)
-        path = out / f"report-onepager-{i}-{page.scenario}-{page.project}.{fmt}"
-        fig.savefig(path, dpi=110 if fmt == "png" else None)
-        plt.close(fig)
-        written.append(path)
+        written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
+                                   fmt, 110 if fmt == "png" else None))
     for p in sorted(folder.glob("*.csv")):
         df = pd.read_csv(p)
         if df.empty:

