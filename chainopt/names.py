@@ -42,9 +42,18 @@ def suggest(value: str) -> str:
     return text
 
 
+# names Windows keeps for devices: a folder cannot have them (results copied there)
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
+
+
 def child(folder: str | Path, name: str, where: str, prefix: str = "") -> Path:
-    """``folder/<prefix><name>`` after checking ``name``; never outside ``folder``."""
+    """``folder/<prefix><name>`` after checking ``name``; never outside ``folder``, never
+    a name Windows reserves for a device (``con``, ``nul``, ``com1``, ...)."""
     check_name(name, where)
+    if f"{prefix}{name}" in WINDOWS_DEVICES:
+        raise InputError([Problem(where, f"{name!r} is a device name on Windows, not a "
+                                  "folder name", "choose another name")])
     path = Path(folder) / f"{prefix}{name}"
     if path.parent != Path(folder):  # cannot happen for a valid name; kept as a guard
         raise InputError([Problem(where, f"{name!r} would leave the folder {folder}")])

@@ -28,6 +28,14 @@ def test_run_name_must_be_a_name(tmp_path, bad):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("device", ["con", "nul", "com1", "lpt9"])
+def test_a_windows_device_name_is_no_folder_name(tmp_path, device):
+    """Results written as ``results/con`` cannot be copied to Windows."""
+    _code, text = cli("run", "small_chain", "--out", tmp_path / "out", "--name", device,
+                      code=1)
+    assert "is a device name on Windows" in text and not (tmp_path / "out").exists()
+
+
 def test_absolute_name_writes_nothing_there(tmp_path):
     target = tmp_path / "abs"
     cli("run", "small_chain", "--out", tmp_path / "out", "--name", str(target), code=1)
