@@ -24,7 +24,13 @@ import pandas as pd
 import yaml
 
 from chainopt import __version__, batch
-from chainopt.atomic import check_replaceable, check_writable, write_text
+from chainopt.atomic import (
+    check_replaceable,
+    check_writable,
+    write_file,
+    write_folder,
+    write_text,
+)
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash
@@ -307,9 +313,18 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     Returns (sections, outcomes, folder): the comparison tables of
     :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
     the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
+    ``overwrite`` replaces run folders holding results of other inputs and an existing
+    comparison folder (named or default); without it an existing comparison folder is an
+    error (exit 1), found before solving when the names of the runs can be read.
+    Two sources of the same name are an InputError before anything is solved.
     """
-    if name is not None:  # a bad name or a folder in the way: say so before solving
-        compare_folder(out, name, [])
+    if name is not None:
+        child(Path(out or DEFAULT_RESULTS), name, "--name", prefix="compare-")
+    batch.check_distinct_names(sources, out or DEFAULT_RESULTS)
+    names = [batch.run_name(s) for s in sources]
+    if save and (name is not None or None not in names):
+        # a bad name or a folder in the way: say so before solving
+        compare_folder(out, name, [str(n) for n in names], overwrite)
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -318,13 +333,16 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     sections = cmp.compare(good, counterfactuals(good, options))
     folder = None
     if save:
-        folder = cmp.save(sections, list(good), compare_folder(out, name, list(good)),
-                          overwrite=True)
+        folder = cmp.save(sections, list(good),
+                          compare_folder(out, name, list(good), overwrite),
+                          overwrite=overwrite)
     return sections, outcomes, folder
 
 
-def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) -> Path:
-    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``."""
+def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
+                   overwrite: bool = False) -> Path:
+    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``. An
+    existing folder is an error unless ``overwrite`` and chainopt wrote it."""
     root = Path(out or DEFAULT_RESULTS)
     if name is not None:
         folder = child(root, name, "--name", prefix="compare-")
@@ -333,7 +351,11 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str]) ->
             check_name(run_name, "run name")
         folder = root / ("compare-" + "-vs-".join(runs)[:120])
     if folder.exists() or folder.is_symlink():
-        check_replaceable(folder, "comparison")
+        check_replaceable(folder, "comparison")  # not chainopt's: --overwrite would not help
+        if not overwrite:
+            raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite "
+                                    "to replace it" + ("" if name else " or --name to "
+                                                       "write elsewhere"))
     return folder
 
 
@@ -442,6 +464,12 @@ def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
     if not meta_path.is_file():
         raise InputError([Problem(str(resume), "not a sweep folder (no sweep.json)",
                                   "give a folder written by chainopt sweep")])
+    for sub in ("parts", "variants"):  # chainopt makes them as real folders: a link in
+        p = folder.path / sub  # their place would send the writes outside the sweep folder
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise InputError([Problem(str(p), "is a link or a file, not the folder chainopt "
+                                      "wrote, so the sweep will not write into it",
+                                      "move it away, or start a new sweep")])
     return folder, sw.read_meta(meta_path)
 
 
@@ -505,11 +533,13 @@ def _sweep_variants(meta: dict) -> list:
 
 
 def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
-    """``<table>.csv`` in the sweep folder, each written to a temporary file and renamed."""
+    """``<table>.csv`` in the sweep folder, each written to a new temporary file and
+    renamed (:func:`chainopt.atomic.write_file`): a link planted in a resumed folder is
+    replaced, never written through."""
     for table, df in tables.items():
-        tmp = folder.path / f".{table}.csv.tmp"
-        df.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n")
-        os.replace(tmp, folder.path / f"{table}.csv")
+        write_file(folder.path / f"{table}.csv",
+                   lambda tmp, df=df: df.to_csv(tmp, index=False, float_format="%.10g",
+                                                lineterminator="\n"))
 
 
 def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
@@ -524,12 +554,16 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
 def sensitivity(source: str | Path | None, project: str | None = None,
                 drivers: list[str] | tuple[str, ...] | None = None, swing: float = 0.2,
                 sweep_folder: str | Path | None = None, out: str | Path | None = None,
-                options: SolveOptions | None = None, progress=None) -> dict:
+                options: SolveOptions | None = None, progress=None,
+                overwrite: bool = False) -> dict:
     """Break-even values and a tornado of ``project``'s incremental NPV in a scenario
     (see :mod:`chainopt.sensitivity`), and/or the Monte Carlo spread of every project's
     incremental NPV from a sweep folder. Writes ``breakeven.csv``, ``tornado.csv``,
-    ``tornado.png`` to ``<out>/sensitivity-<scenario>-<project>/`` and ``projects_mc.csv``,
-    ``projects_mc.png`` to the sweep folder. Returns the tables and the files written.
+    ``tornado.png`` to ``<out>/sensitivity-<scenario>-<project>/`` (atomically; an
+    existing folder is replaced only with ``overwrite`` and only if chainopt wrote it,
+    checked before solving) and ``projects_mc.csv``, ``projects_mc.png`` to the sweep
+    folder (each file replaced atomically: they are re-derived from its ``kpis.csv``).
+    Returns the tables and the files written.
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
@@ -537,9 +571,23 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     plt = None
     if source is not None and project:
         bad = [d for d in drivers if d not in sens.DRIVERS]
-        if bad:
-            raise InputError([Problem(f"--drivers {','.join(bad)}", "unknown driver",
+        if bad or not drivers:
+            raise InputError([Problem(f"--drivers {','.join(bad)}",
+                                      "unknown driver" if bad else "no driver given",
                                       f"use {', '.join(sens.DRIVERS)}")])
+        check_name(project, "--project")
+        case = load_case(source)  # the folder's name, to check it before solving
+        scen = scenario_name(case) or case.name
+        folder = child(Path(out or DEFAULT_RESULTS), project, "--project",
+                       prefix=f"sensitivity-{check_name(scen, f'{source}: name')}-")
+        if folder.exists() or folder.is_symlink():
+            check_replaceable(folder, "sensitivity")  # not chainopt's: say so at once
+            if not overwrite:
+                raise ResultsExistError(f"sensitivity folder {folder} exists; pass "
+                                        "--overwrite to replace it or --out to write "
+                                        "elsewhere")
+        check_writable(folder.parent)
+        del case
         step(f"solving {source} with {project} held built")
         st = sens.setup(str(source), project, options)
         rows = []
@@ -549,17 +597,20 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         be = pd.DataFrame(rows)
         step("tornado")
         tor = sens.tornado(st, list(drivers), swing, options)
-        label = f"{scenario_name(st.case) or st.case.name}-{project}".replace(" ", "_")
-        folder = Path(out or DEFAULT_RESULTS) / f"sensitivity-{label}"
-        folder.mkdir(parents=True, exist_ok=True)
-        be.to_csv(folder / "breakeven.csv", index=False, float_format="%.10g")
-        tor.to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
         fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
                                        f"driver (base {npv0:,.1f} MUSD)", plt)
-        fig.savefig(folder / "tornado.png", dpi=120)
-        plt.close(fig)
+
+        def fill(tmp: Path) -> None:
+            be.to_csv(tmp / "breakeven.csv", index=False, float_format="%.10g")
+            tor.to_csv(tmp / "tornado.csv", index=False, float_format="%.10g")
+            fig.savefig(tmp / "tornado.png", dpi=120)
+
+        try:
+            write_folder(folder, fill, kind="sensitivity", overwrite=overwrite)
+        finally:
+            plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
                           warm=st.warm, period=st.period)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
@@ -570,12 +621,18 @@ def sensitivity(source: str | Path | None, project: str | None = None,
             raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
                                       "give a folder written by chainopt sweep")])
         mc = sens.monte_carlo(pd.read_csv(kp))
-        mc.to_csv(Path(sweep_folder) / "projects_mc.csv", index=False, float_format="%.10g")
+        # new temporary files renamed into place: a link planted in the folder is
+        # replaced, never written through
+        write_file(Path(sweep_folder) / "projects_mc.csv",
+                   lambda tmp: mc.to_csv(tmp, index=False, float_format="%.10g"))
         plt = plt or _pyplot()
         fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
                                           f"({Path(sweep_folder).name})", plt)
-        fig.savefig(Path(sweep_folder) / "projects_mc.png", dpi=120)
-        plt.close(fig)
+        try:
+            write_file(Path(sweep_folder) / "projects_mc.png",
+                       lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+        finally:
+            plt.close(fig)
         out_tables["monte_carlo"] = mc
         out_tables["files"] += [Path(sweep_folder) / "projects_mc.csv",
                                 Path(sweep_folder) / "projects_mc.png"]

@@ -2,12 +2,18 @@
 
 Everything chainopt writes goes to a temporary sibling first and is renamed into
 place only when complete, so a failed or interrupted run leaves nothing behind. An
-existing folder is replaced only when asked, and only if chainopt wrote it — a real
-folder (not a link) carrying the marker of its kind (:data:`KINDS`): a results
-``manifest.json`` with chainopt's keys, a sweep's ``sweep.json``, a comparison's
-``comparison.md`` or a case's ``case.yaml``. A results folder never replaces a case
-folder or anything else. The old folder is moved aside, and deleted only after the new
-one is in place.
+existing folder is replaced only when asked (``overwrite``; otherwise
+:func:`write_folder` refuses, also when the folder appears while the new one is being
+filled), and only if chainopt wrote it — a real folder (not a link) carrying the marker
+of its kind (:data:`KINDS`): a results ``manifest.json`` with chainopt's keys, a sweep's
+``sweep.json``, a comparison's ``comparison.md``, a sensitivity's ``breakeven.csv`` or a
+case's ``case.yaml``. A results folder never replaces a case folder or anything else.
+The old folder is moved aside, and deleted only after the new one is in place; if the
+write fails or is interrupted (Ctrl-C) in between, the old folder is moved back.
+
+A single file (:func:`write_file`) is written to a new temporary file (created
+exclusively, so never through a link planted in the folder) and renamed over the target:
+a link in the way is replaced, never written through.
 
 Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
@@ -22,6 +28,8 @@ permission, disk full) is an :class:`~chainopt.errors.InputError` naming the pla
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -31,7 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, ResultsExistError
 
 TMP_PREFIX = ".chainopt-tmp."
 TMP_MARKER = ".chainopt-tmp"
@@ -72,6 +80,7 @@ KINDS = {
     "sweep": ("sweep.json", lambda p: _json_keys(p, ("source", "sets"))),
     "comparison": ("comparison.md", lambda p: _starts_with(p, "# Comparison:")),
     "case": ("case.yaml", lambda p: p.is_file()),
+    "sensitivity": ("breakeven.csv", lambda p: _starts_with(p, "driver,meaning,")),
 }
 
 
@@ -164,14 +173,20 @@ def check_replaceable(folder: Path, kind: str | None = None) -> None:
 
 
 def write_folder(folder: str | Path, fill: Callable[[Path], None],
-                 kind: str | None = None) -> Path:
+                 kind: str | None = None, overwrite: bool = False) -> Path:
     """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling.
 
-    An existing ``folder`` is replaced only if chainopt wrote it (a folder of ``kind``
-    if given; see the module docstring); callers decide whether replacing is wanted.
+    An existing ``folder`` is replaced only with ``overwrite`` and only if chainopt wrote
+    it (a folder of ``kind`` if given; see the module docstring); without ``overwrite``
+    it is a :class:`~chainopt.errors.ResultsExistError`, also when another writer puts
+    the folder there while ``fill`` runs (the final rename never replaces a folder that
+    is not empty). An interruption (Ctrl-C, an error) after the old folder was moved
+    aside puts it back, so the old results stay until the new ones are in place.
     """
     folder = Path(folder)
     if folder.exists() or folder.is_symlink():
+        if not overwrite:
+            raise _exists(folder)
         check_replaceable(folder, kind)
     check_writable(folder.parent)
     clean_leftovers(folder.parent)
@@ -180,27 +195,59 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.", dir=folder.parent))
     except OSError as exc:
         raise _write_error(folder.parent, exc) from None
+    old: Path | None = None
     try:
         _mark(tmp)
         fill(tmp)
         (tmp / TMP_MARKER).unlink()
         readable(tmp)
-        old = None
-        if folder.exists():
+        if overwrite and (folder.exists() or folder.is_symlink()):
+            check_replaceable(folder, kind)  # again: it may have changed while filling
             old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.old.",
                                         dir=folder.parent))
             old.rmdir()
-            folder.rename(old)
-            _mark(old)
-        tmp.rename(folder)
-        if old is not None:
-            shutil.rmtree(old)
+            folder.rename(old)  # unmarked until the new one is in place: if killed now
+            # (kill -9), it is never removed automatically and can be moved back by hand
+        try:
+            tmp.rename(folder)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
+                raise _exists(folder) from None  # another writer was faster
+            raise
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        _put_back(old, folder)
         if isinstance(exc, OSError):
             raise _write_error(folder, exc) from None
         raise
+    if old is not None:
+        _discard(old)
     return folder
+
+
+def _exists(folder: Path) -> ResultsExistError:
+    return ResultsExistError(f"{folder} exists; pass --overwrite to replace it (only a "
+                             "folder chainopt wrote is replaced), or write elsewhere")
+
+
+def _put_back(old: Path | None, folder: Path) -> None:
+    """After a failed or interrupted replace: the moved-aside ``old`` folder back in place
+    (if the new one never got there), else removed as the replace asked."""
+    if old is None or not old.exists():
+        return
+    if folder.exists() or folder.is_symlink():  # the new folder did get in place
+        _discard(old)
+        return
+    with contextlib.suppress(OSError):  # else left unmarked beside it, never cleaned
+        old.rename(folder)               # automatically: nothing is lost
+
+
+def _discard(old: Path) -> None:
+    """Remove the replaced folder; marked first, so that if this is cut short the next
+    write in the same parent removes the rest."""
+    with contextlib.suppress(OSError):
+        _mark(old)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_text(path: str | Path, text: str) -> Path:

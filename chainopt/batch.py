@@ -4,6 +4,10 @@ Each run is independent: one failing run is reported with its error and exit cod
 and does not stop or lose the others. With ``reuse``, a run whose results folder
 already holds a manifest with the same input hash is loaded instead of solved.
 
+Runs of one batch write to ``<out>/<name>/``, named after their scenario or case, so
+two sources of the same name would fight over one folder: :func:`run_many` refuses such
+a batch before anything is solved (:func:`check_distinct_names`).
+
 What one run does is passed in (``run``: :func:`chainopt.api.run`), so that this
 module sits below the API and the two do not import each other.
 """
@@ -18,9 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainopt.case.digest import case_hash
-from chainopt.case.scenario import load_source, scenario_name
-from chainopt.errors import ChainoptError
+from chainopt.case.excel import is_workbook
+from chainopt.case.load import resolve_case_path
+from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
+from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.names import is_name
 from chainopt.results import MANIFEST, Results
+from chainopt.safe_yaml import read_mapping
 
 
 @dataclass
@@ -38,6 +46,48 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+
+def run_name(source: str) -> str | None:
+    """The name a source's results folder gets (its scenario's or case's name), read
+    without solving or validating; None if it cannot be read (the run itself then fails
+    with the reason, and writes nothing)."""
+    try:
+        if is_scenario_path(source):
+            return read_scenario(source).name  # the name: key, or the file name
+        if is_workbook(source):
+            case = load_source(source)
+            return scenario_name(case) or case.name
+        folder = resolve_case_path(source)
+        yml = folder / "case.yaml"
+        name = read_mapping(yml, str(yml), what="case.yaml").get("name")
+    except (ChainoptError, OSError, ValueError):
+        return None
+    return name if is_name(name) else None  # an invalid name fails the run: no folder
+
+
+def check_distinct_names(sources: list[str], out: str | Path) -> None:
+    """An InputError (exit 1) naming both sources if two runs of a batch have the same
+    name: their results would go to the same folder ``<out>/<name>/``, one lost."""
+    seen: dict[str, str] = {}
+    problems = []
+    for src in sources:
+        name = run_name(src)
+        if name is None:
+            continue
+        if name in seen:
+            twice = seen[name] == src
+            problems.append(Problem(
+                str(src), ("is given twice" if twice else f"is named {name!r}, as "
+                           f"{seen[name]} is") + ": both runs would write the results "
+                f"folder {Path(out) / name} and one would be lost",
+                "give it once" if twice else "give each run of a batch its own name: "
+                "change the name: of one scenario (or of its case.yaml), or run it on its "
+                "own with --name (--name names a single run, not the runs of a batch)"))
+        else:
+            seen[name] = src
+    if problems:
+        raise InputError(problems)
 
 
 def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite: bool = False,
@@ -84,8 +134,10 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
     can receive it); ``jobs`` processes (default: cores; 1: in this process).
 
     Returns the outcomes in the order of ``sources``; ``on_done`` is called as each
-    finishes.
+    finishes. Two sources of the same name are an InputError before anything is solved
+    (:func:`check_distinct_names`).
     """
+    check_distinct_names(sources, out)
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(sources)))
     done: dict[int, RunOutcome] = {}

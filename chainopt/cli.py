@@ -141,8 +141,11 @@ def run(
             err.print("[bold red]error:[/] --name is for a single run; several runs are named "
                       "after their scenarios")
             raise typer.Exit(2)
-        outcomes = run_parallel(cases, out=out, jobs=jobs, overwrite=overwrite,
-                                options=options)
+        try:  # two runs of the same name: refused before solving
+            outcomes = run_parallel(cases, out=out, jobs=jobs, overwrite=overwrite,
+                                    options=options)
+        except ChainoptError as exc:
+            raise _fail(exc) from None
         raise typer.Exit(max(o.exit_code for o in outcomes))
     try:
         with console.status("starting") as status:
@@ -307,6 +310,9 @@ def sensitivity(
                                                    "incremental NPV and P(built).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for sensitivity-<scenario>-<project>/.")]
     = Path("results"),
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing "
+                                                 "sensitivity-<scenario>-<project>/ folder.")]
+    = False,
 ) -> None:
     """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
     each against the project's counterfactual); the Monte Carlo spread from a sweep.
@@ -319,7 +325,7 @@ def sensitivity(
     try:
         res = api.sensitivity(source if project else None, project,
                               [d.strip() for d in drivers.split(",") if d.strip()], swing,
-                              sweep_folder=sweep_dir, out=out,
+                              sweep_folder=sweep_dir, out=out, overwrite=overwrite,
                               progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
     except ChainoptError as exc:
         raise _fail(exc) from None
@@ -560,7 +566,8 @@ def compare(
         help="Parallel processes (default: number of cores).",
         callback=_between(1, MAX_JOBS))] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace results folders that hold results "
-                                                 "of other inputs.")] = False,
+                                                 "of other inputs, and an existing "
+                                                 "compare-<name> folder.")] = False,
     rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal (>= 1).",
                                       callback=_between(1))] = 12,
     detail: Annotated[list[str] | None, typer.Option(

@@ -10,7 +10,9 @@ written before (``ranging.csv``) still load, explain and verify.
 A results folder is written to a temporary sibling first and renamed into place
 only when complete, so a failed or interrupted run leaves nothing behind. An
 existing folder is replaced only with ``overwrite=True`` (the old one is moved
-aside and deleted only after the new one is in place).
+aside and deleted only after the new one is in place); without it the write itself
+refuses (:func:`chainopt.atomic.write_folder`), so two runs of the same name racing for
+one folder cannot lose either's results silently.
 
 Tables are written with a fixed float format (``%.10g``) and in a stable row
 order, so the same inputs give byte-identical files; timestamps live only in the
@@ -121,7 +123,7 @@ class Results:
         ``extra(tmp_folder)`` may add files (e.g. ``results.xlsx``) before the rename.
         """
         folder = Path(folder)
-        if folder.exists() and not overwrite:
+        if (folder.exists() or folder.is_symlink()) and not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
                                     "replace it or --name to write elsewhere")
 
@@ -151,7 +153,7 @@ class Results:
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
-        write_folder(folder, fill, kind="results")
+        write_folder(folder, fill, kind="results", overwrite=overwrite)
         return folder
 
     @classmethod

@@ -27,8 +27,10 @@ def test_compare_writes_tables_and_reuses_results(tmp_path):
     assert "Economics of each effect" in res.output
     m1 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
     econ1 = pd.read_csv(folder / "economics.csv")
-    res = runner.invoke(app, args)  # same inputs: results are reused, not solved again
-    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, args)  # the comparison exists: replaced only with --overwrite
+    assert res.exit_code == 1 and "--overwrite" in res.output, res.output
+    res = runner.invoke(app, [*args, "--overwrite"])  # same inputs: results are reused,
+    assert res.exit_code == 0, res.output  # not solved again
     assert "reused" in res.output
     # reused results (read back from CSV at 10 significant digits) give the same numbers
     pd.testing.assert_frame_equal(pd.read_csv(folder / "economics.csv"), econ1, rtol=1e-7)

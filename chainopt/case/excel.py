@@ -341,4 +341,4 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
         for name, df in sorted(raw.tables.items()):
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
 
-    return atomic_write_folder(folder, fill, kind="case")
+    return atomic_write_folder(folder, fill, kind="case", overwrite=overwrite)

@@ -460,5 +460,5 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
                       lineterminator="\n")
         (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
 
-    write_folder(folder, fill)
+    write_folder(folder, fill, kind="comparison", overwrite=overwrite)
     return folder

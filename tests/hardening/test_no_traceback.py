@@ -384,7 +384,8 @@ def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
     m = json.loads(mf.read_text())
     del m["source"]
     mf.write_text(json.dumps(m))
-    _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=1)
+    _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1",
+                      "--overwrite", code=1)  # (the comparison of the first call exists)
     assert "small_port_expansion" in text and "records no source" in text
 
 

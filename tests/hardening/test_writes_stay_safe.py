@@ -1,0 +1,262 @@
+"""Every write goes through the atomic writers (found in review): a link planted in an
+output folder is replaced or refused, never written through; an existing folder is
+replaced only with --overwrite; two runs of one name in a batch are refused before
+solving; and an interrupted replace keeps the old results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainopt import api, atomic
+from chainopt.errors import ResultsExistError
+from tests.hardening.conftest import cli
+
+SCEN = Path(__file__).resolve().parents[2] / "scenarios"
+PORT = SCEN / "small_port_expansion.yaml"
+SENS = "sensitivity-small_port_expansion-far_east_port"
+DECOY = "decoy: not chainopt's\n"
+
+
+def decoys(folder: Path, *names: str) -> list[Path]:
+    """Files outside the output folders that nothing may write."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for n in names:
+        (folder / n).write_text(DECOY)
+        out.append(folder / n)
+    return out
+
+
+def untouched(files: list[Path]) -> bool:
+    return all(f.read_text() == DECOY for f in files)
+
+
+# -- 1. sensitivity: its folder and the files in a --sweep folder --------------------------
+
+def test_sensitivity_does_not_write_through_a_linked_folder(tmp_path):
+    """o/sensitivity-<scenario>-<project> planted as a link to a folder outside: exit 1,
+    with or without --overwrite, and the files outside are untouched."""
+    outside = decoys(tmp_path / "outside", "breakeven.csv", "tornado.csv", "tornado.png")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / SENS).symlink_to(tmp_path / "outside")
+    for extra in ([], ["--overwrite"]):
+        _code, text = cli("sensitivity", PORT, "--project", "far_east_port", "--drivers",
+                          "capex", "--out", tmp_path / "o", *extra, code=1)
+        assert SENS in text
+        assert untouched(outside)
+        assert (tmp_path / "o" / SENS).is_symlink()
+
+
+def test_sensitivity_replaces_its_folder_only_with_overwrite(tmp_path):
+    args = ["sensitivity", PORT, "--project", "far_east_port", "--drivers", "capex",
+            "--out", tmp_path]
+    cli(*args, code=0)
+    folder = tmp_path / SENS
+    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "tornado.csv",
+                                                        "tornado.png"]
+    (folder / "tornado.csv").write_text("mine\n")
+    _code, text = cli(*args, code=1)  # before solving: nothing replaced
+    assert "--overwrite" in text
+    assert (folder / "tornado.csv").read_text() == "mine\n"
+    cli(*args, "--overwrite", code=0)
+    assert "capex" in (folder / "tornado.csv").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == [SENS]  # no temporary folder left
+
+
+def test_sensitivity_refuses_a_project_that_is_not_a_name(tmp_path):
+    _code, text = cli("sensitivity", PORT, "--project", "../x", "--out", tmp_path / "o",
+                      code=1)
+    assert "not a valid name" in text
+    assert not (tmp_path / "o").exists() and not (tmp_path / "x").exists()
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory) -> Path:
+    """A finished sweep of two variants over the port scenario."""
+    out = tmp_path_factory.mktemp("sweep")
+    cli("sweep", PORT, "--set", "markets.price_usd_per_unit[commodity=hdpe]*=1.0,1.1",
+        "--out", out, "--jobs", "1", code=0)
+    return out / "sweep-small_port_expansion"
+
+
+def test_sensitivity_replaces_links_in_the_sweep_folder(tmp_path, sweep_folder):
+    """projects_mc.csv and .png planted as links to files outside: the links are replaced
+    by the new files, the files outside are untouched."""
+    outside = decoys(tmp_path / "outside", "a.csv", "b.png")
+    for name, target in (("projects_mc.csv", outside[0]), ("projects_mc.png", outside[1])):
+        (sweep_folder / name).unlink(missing_ok=True)
+        (sweep_folder / name).symlink_to(target)
+    cli("sensitivity", "--sweep", sweep_folder, code=0)
+    assert untouched(outside)
+    for name in ("projects_mc.csv", "projects_mc.png"):
+        assert not (sweep_folder / name).is_symlink() and (sweep_folder / name).is_file()
+    assert "far_east_port" in (sweep_folder / "projects_mc.csv").read_text()
+
+
+# -- 2. sweep --resume ----------------------------------------------------------------------
+
+def test_resume_replaces_links_never_writes_through_them(tmp_path, sweep_folder):
+    """The temporary names the old code wrote to (.kpis.csv.tmp) and the tables themselves
+    planted as links in a sweep folder to resume: the files outside are untouched."""
+    outside = decoys(tmp_path / "outside", "1", "2", "3", "4")
+    links = {".kpis.csv.tmp": outside[0], ".summary.csv.tmp": outside[1],
+             "kpis.csv": outside[2], "summary.csv": outside[3]}
+    for name, target in links.items():
+        (sweep_folder / name).unlink(missing_ok=True)
+        (sweep_folder / name).symlink_to(target)
+    cli("sweep", "--resume", sweep_folder, code=0)
+    assert untouched(outside)
+    for name in ("kpis.csv", "summary.csv"):
+        assert not (sweep_folder / name).is_symlink()
+    assert len(pd.read_csv(sweep_folder / "kpis.csv")) == 2
+
+
+@pytest.mark.parametrize("sub", ["parts", "variants"])
+def test_resume_refuses_a_linked_parts_or_variants_folder(tmp_path, sweep_folder, sub):
+    """parts/ (or variants/) replaced by a link to a folder outside: exit 1, nothing
+    written there (the part files would otherwise be renamed into it)."""
+    outside = decoys(tmp_path / "outside", "v00000.csv")
+    work = tmp_path / "sw"
+    shutil.copytree(sweep_folder, work, symlinks=True)
+    shutil.rmtree(work / sub, ignore_errors=True)
+    (work / sub).symlink_to(tmp_path / "outside")
+    _code, text = cli("sweep", "--resume", work, code=1)
+    assert sub in text
+    assert untouched(outside) and [p.name for p in (tmp_path / "outside").iterdir()] == [
+        "v00000.csv"]
+
+
+# -- 3. two runs of one name in a batch -----------------------------------------------------
+
+def twins(tmp_path: Path) -> tuple[Path, Path]:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    for f, scale in ((a, 1.1), (b, 0.9)):
+        f.write_text(f"name: twin\nbase: small_chain\nchanges:\n  - table: supplies\n"
+                     f"    scale: {{cost_usd_per_unit: {scale}}}\n")
+    return a, b
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_run_refuses_two_runs_of_one_name(tmp_path, jobs):
+    a, b = twins(tmp_path)
+    _code, text = cli("run", a, b, "--out", tmp_path / "o", "--jobs", jobs, code=1)
+    assert "a.yaml" in text and "b.yaml" in text and "'twin'" in text
+    assert "rename" in text or "name:" in text
+    assert not (tmp_path / "o").exists()  # refused before solving: nothing written
+
+
+def test_run_refuses_one_source_given_twice(tmp_path):
+    a, _b = twins(tmp_path)
+    _code, text = cli("run", a, a, "--out", tmp_path / "o", "--jobs", "1", code=1)
+    assert "given twice" in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_refuses_two_runs_of_one_name(tmp_path):
+    a, b = twins(tmp_path)
+    _code, text = cli("compare", "small_chain", a, b, "--out", tmp_path / "o", "--jobs",
+                      "1", code=1)
+    assert "a.yaml" in text and "b.yaml" in text and "'twin'" in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_write_folder_never_replaces_a_folder_unless_asked(tmp_path):
+    """Another writer puts the folder in place while ours is being filled (two runs of
+    one name racing): without overwrite ours is refused and theirs is kept."""
+    target = tmp_path / "r"
+
+    def theirs(tmp: Path) -> None:
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"case": "c", "input_hash": "h", "status": "optimal", "gen": "THEIRS"}))
+
+    def ours(tmp: Path) -> None:
+        theirs(tmp)
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"case": "c", "input_hash": "h", "status": "optimal", "gen": "OURS"}))
+        atomic.write_folder(target, theirs, kind="results")  # the other run, meanwhile
+
+    with pytest.raises(ResultsExistError):
+        atomic.write_folder(target, ours, kind="results")
+    assert json.loads((target / "manifest.json").read_text())["gen"] == "THEIRS"
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # our temporary folder is gone
+    with pytest.raises(ResultsExistError):  # and found at once when it is already there
+        atomic.write_folder(target, theirs, kind="results")
+    atomic.write_folder(target, lambda t: _gen(t, "ASKED"), kind="results", overwrite=True)
+    assert json.loads((target / "manifest.json").read_text())["gen"] == "ASKED"
+
+
+def test_results_save_without_overwrite_keeps_the_folder(tmp_path):
+    from chainopt.results import Results
+
+    res = Results(tables={"t": pd.DataFrame({"a": [1.0]})},
+                  manifest={"case": "c", "input_hash": "h", "status": "optimal"})
+    res.save(tmp_path / "r")
+    with pytest.raises(ResultsExistError):
+        res.save(tmp_path / "r")
+    res.save(tmp_path / "r", overwrite=True)
+    assert (tmp_path / "r" / "t.csv").is_file()
+
+
+# -- 4. compare honours --overwrite ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", [["--name", "mine"], []])
+def test_compare_replaces_a_comparison_only_with_overwrite(tmp_path, name):
+    args = ["compare", "small_chain", SCEN / "small_high_prices.yaml", "--out", tmp_path,
+            "--jobs", "1", *name]
+    cli(*args, code=0)
+    folder = tmp_path / ("compare-mine" if name else
+                         "compare-small_chain-vs-small_high_prices")
+    md = folder / "comparison.md"
+    md.write_text(md.read_text() + "my notes\n")
+    _code, text = cli(*args, code=1)
+    assert "--overwrite" in text and folder.name in text
+    assert md.read_text().endswith("my notes\n")  # the earlier comparison is kept
+    cli(*args, "--overwrite", code=0)
+    assert not md.read_text().endswith("my notes\n")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(atomic.TMP_PREFIX)]
+
+
+# -- 5. an interrupted replace keeps the old results ----------------------------------------
+
+def _gen(tmp: Path, gen: str) -> None:
+    (tmp / "manifest.json").write_text(json.dumps(
+        {"case": "c", "input_hash": "h", "status": "optimal", "gen": gen}))
+
+
+@pytest.mark.parametrize("signal", [KeyboardInterrupt, OSError])
+def test_interrupted_replace_puts_the_old_folder_back(tmp_path, monkeypatch, signal):
+    """The signal (or an error) lands between the two renames: after moving the old
+    folder aside, before the new one is in place. The old results are back in place, and
+    nothing else is left."""
+    target = tmp_path / "r"
+    atomic.write_folder(target, lambda t: _gen(t, "OLD"), kind="results")
+    orig = Path.rename
+
+    def rename(self, dest):
+        if Path(dest) == target and ".old." not in self.name:
+            raise signal("interrupted")
+        return orig(self, dest)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(Exception if signal is OSError else KeyboardInterrupt):
+        atomic.write_folder(target, lambda t: _gen(t, "NEW"), kind="results", overwrite=True)
+    monkeypatch.setattr(Path, "rename", orig)
+    assert json.loads((target / "manifest.json").read_text())["gen"] == "OLD"
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    atomic.write_folder(target, lambda t: _gen(t, "NEW"), kind="results", overwrite=True)
+    assert json.loads((target / "manifest.json").read_text())["gen"] == "NEW"
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_api_compare_save_false_writes_nothing(tmp_path):
+    """compare without saving still refuses duplicate names (the comparison would show
+    one run twice) and writes nothing."""
+    a, b = twins(tmp_path)
+    with pytest.raises(Exception, match="twin"):
+        api.compare(["small_chain", str(a), str(b)], out=tmp_path / "o", jobs=1, save=False)
+    assert not (tmp_path / "o").exists()
