@@ -243,6 +243,10 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     return out
 
 
+TORNADO_COLUMNS = ["driver", "meaning", "base_value", "low_value", "high_value",
+                   "npv_base_musd", "npv_low_musd", "npv_high_musd", "swing_musd"]
+
+
 def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             ) -> pd.DataFrame:
     """NPV at each driver's base value x (1 - swing) and x (1 + swing)."""
@@ -257,11 +261,10 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
                      "low_value": low, "high_value": high, "npv_base_musd": base,
                      "npv_low_musd": npv(s, d, low, options),
                      "npv_high_musd": npv(s, d, high, options)})
-    df = pd.DataFrame(rows)
-    if len(df):
-        df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
-        df = df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
-    return df
+    # (with its columns when no driver applies: the table is printed and saved all the same)
+    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS[:-1])
+    df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
+    return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:

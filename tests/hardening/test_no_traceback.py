@@ -403,3 +403,17 @@ def test_paths_and_values_are_printed_as_they_are(tmp_path):
     assert bare(f"report written to {out / 'small_chain' / 'report.html'}") in bare(text)
     _, text = cli("run", "small_chain", "--method", "[/b]", code=2)
     assert "(found '[/b]')" in text
+
+
+def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
+    """The port project sells nothing, so the price driver cannot move its NPV: the
+    tornado has no row (it used to have no columns either, and printing it raised a
+    KeyError); the saved table keeps its header."""
+    port = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
+    _, text = cli("sensitivity", port, "--project", "far_east_port", "--drivers", "price",
+                  "--out", tmp_path, code=0)
+    assert "none: the project's units sell nothing" in text
+    tornado = next(tmp_path.glob("sensitivity-*")) / "tornado.csv"
+    assert tornado.read_text().splitlines() == [
+        "driver,meaning,base_value,low_value,high_value,npv_base_musd,npv_low_musd,"
+        "npv_high_musd,swing_musd"]
