@@ -536,10 +536,12 @@ def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) ->
     """``<table>.csv`` in the sweep folder, each written to a new temporary file and
     renamed (:func:`chainopt.atomic.write_file`): a link planted in a resumed folder is
     replaced, never written through."""
+    def writer(df: pd.DataFrame) -> Callable[[Path], object]:
+        return lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g",
+                                     lineterminator="\n")
+
     for table, df in tables.items():
-        write_file(folder.path / f"{table}.csv",
-                   lambda tmp, df=df: df.to_csv(tmp, index=False, float_format="%.10g",
-                                                lineterminator="\n"))
+        write_file(folder.path / f"{table}.csv", writer(df))
 
 
 def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
