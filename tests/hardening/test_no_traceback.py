@@ -411,7 +411,7 @@ def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
     KeyError); the saved table keeps its header."""
     port = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
     cli("sensitivity", port, "--project", "far_east_port", "--drivers", "price",
-                  "--out", tmp_path, code=0)
+        "--out", tmp_path, code=0)
     folder = next(tmp_path.glob("sensitivity-*"))
     assert "the project's units sell nothing" in (folder / "breakeven.csv").read_text()
     tornado = folder / "tornado.csv"
