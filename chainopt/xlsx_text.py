@@ -33,7 +33,8 @@ def append_row(ws, values: list) -> None:
                                       f"text {v[:40]!r} holds a control character that a "
                                       "workbook cannot store", "remove it from the input")])
     ws.append(values)
-    for cell in ws[row]:
-        if looks_like_formula(cell.value):
+    for j, v in enumerate(values, start=1):
+        if looks_like_formula(v):  # (ws.cell: one lookup; ws[row] scans the whole sheet)
+            cell = ws.cell(row=row, column=j)
             cell.data_type = "s"
             cell.quotePrefix = True
