@@ -20,21 +20,45 @@ def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
-def append_row(ws, values: list) -> None:
-    """Append ``values`` to worksheet ``ws``; formula-like text is written as text."""
+def append_row(ws, values: list, bold: bool = False) -> None:
+    """Append ``values`` to worksheet ``ws`` (an ordinary or a write-only one: rows
+    streamed to the file, for large tables); formula-like text is written as text,
+    ``bold`` for a header row."""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    row = ws._current_row + 1  # the row ws.append writes next
+    streamed = bool(getattr(ws.parent, "write_only", False))  # such a sheet keeps no cells
+    if streamed:
+        row = ws._chainopt_rows = getattr(ws, "_chainopt_rows", 0) + 1
+    else:
+        row = ws._current_row + 1  # the row ws.append writes next
     for j, v in enumerate(values, start=1):
         if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
             raise InputError([Problem(f"{ws.title}!{get_column_letter(j)}{row}",
                                       f"text {v[:40]!r} holds a control character that a "
                                       "workbook cannot store", "remove it from the input")])
-    ws.append(values)
-    for j, v in enumerate(values, start=1):
-        if looks_like_formula(v):  # (ws.cell: one lookup; ws[row] scans the whole sheet)
-            cell = ws.cell(row=row, column=j)
+
+    def styled(cell) -> None:
+        if looks_like_formula(cell.value):
             cell.data_type = "s"
             cell.quotePrefix = True
+        if bold:
+            cell.font = Font(bold=True)
+
+    if streamed:
+        cells: list = []
+        for v in values:
+            if bold or looks_like_formula(v):
+                cells.append(WriteOnlyCell(ws, value=v))
+                styled(cells[-1])
+            else:
+                cells.append(v)
+        ws.append(cells)
+        return
+    ws.append(values)
+    for j, v in enumerate(values, start=1):
+        if bold or looks_like_formula(v):  # (ws.cell: one lookup; ws[row] scans the sheet)
+            styled(ws.cell(row=row, column=j))

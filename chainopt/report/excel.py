@@ -30,21 +30,17 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     """Write ``kpis`` first, then every other table (sorted), then the manifest; atomically."""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
     for name in names:
         df = tables[name]
         ws = wb.create_sheet(name[:31])
-        append_row(ws, [str(c) for c in df.columns])
+        ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
+        append_row(ws, [str(c) for c in df.columns], bold=True)
         for row in df.itertuples(index=False):
             append_row(ws, [_value(v) for v in row])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
     ws = wb.create_sheet("manifest")
     append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):

@@ -145,6 +145,10 @@ def test_results_workbook_writes_text_as_text(tmp_path):
     mf = {r[0].value: r[1] for r in wb["manifest"].iter_rows(min_row=2)}
     assert mf["note"].value == "=1+1" and mf["note"].data_type == "s"
     assert mf["case"].value == "@x" and mf["case"].data_type == "s"
+    # written row by row (write-only): the sheets in order, bold headers, frozen top row
+    assert wb.sheetnames == ["kpis", "other", "manifest"]
+    assert kp["A1"].font.bold and kp["B1"].font.bold and not kp["A2"].font.bold
+    assert kp.freeze_panes == "A2" and wb["other"].freeze_panes == "A2"
 
 
 def test_results_excel_from_the_cli(tmp_path):
