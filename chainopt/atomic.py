@@ -261,7 +261,7 @@ def write_text(path: str | Path, text: str) -> Path:
 def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     """Create ``path`` by calling ``fill(tmp_path)``; the file gets the usual mode."""
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():  # (a link to a folder is replaced as a link)
         raise InputError([Problem(str(path), "is a folder", "give a file name to write")])
     check_writable(path.parent)
     try:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from chainopt import api, atomic
-from chainopt.errors import ResultsExistError
+from chainopt.errors import InputError, ResultsExistError
 from tests.hardening.conftest import cli
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
@@ -260,3 +260,21 @@ def test_api_compare_save_false_writes_nothing(tmp_path):
     with pytest.raises(Exception, match="twin"):
         api.compare(["small_chain", str(a), str(b)], out=tmp_path / "o", jobs=1, save=False)
     assert not (tmp_path / "o").exists()
+
+
+def test_write_file_replaces_a_link_to_a_folder(tmp_path):
+    """A file's place taken by a link to a folder outside: the link is replaced by the
+    file and the folder outside is untouched (before, the write stopped with "is a
+    folder"); a real folder in the way is still refused."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    target.symlink_to(outside)
+    atomic.write_file(target, lambda tmp: tmp.write_text("new"))
+    assert not target.is_symlink() and target.read_text() == "new"
+    assert [p.name for p in outside.iterdir()] == ["keep.txt"]
+    (tmp_path / "out" / "dir.html").mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        atomic.write_file(tmp_path / "out" / "dir.html", lambda tmp: tmp.write_text("x"))
