@@ -23,11 +23,23 @@ in it; the rest is the build's **residual value** at the horizon end,
 yearly stream "spend in the construction years, + R in year ``end``" therefore has
 exactly the present value of the annuities the objective charges.
 
-Per period t (years ``y_t .. y_t+L_t-1``) a build has ``alive_share`` (alive years
-in t / L_t: fixed O&M and retirements follow it), ``usable_share`` (the same with the
-ramp-up: capacity follows it) and ``pv`` (the sum of d(y) over its alive years in t:
-annuities and fixed O&M are charged with it). Capacity is therefore never used
-unpaid, nor paid unused.
+Per period t (years ``y_t .. y_t+L_t-1``, weight ``w_t = sum_{y in t} d(y)``) a
+build has
+
+    pv_t           = sum_{alive y in t} d(y)            (annuities and fixed O&M)
+    alive_share_t  = pv_t / w_t                         (retirements of existing units)
+    usable_share_t = sum_{alive y in t} ramp(y) d(y) / w_t          (capacity)
+
+The shares are weighted by the discount factor because a period's quantities in the
+LP are discount-weighted averages of its years: with ``x_t = sum_y d(y) x_y / w_t``
+the objective's ``w_t * c * x_t`` is exactly the present value of the yearly flows
+``c * x_y``, and the yearly limits ``x_y <= cap * ramp(y)`` (0 outside the usable
+years) aggregate to ``x_t <= cap * usable_share_t``. Output is thus valued in the
+years it is made, like the annuities that pay for it: a plant usable from the fourth
+year of a five-year period at 10 % gets 0.344 of that period, not 2/5 (the
+unweighted share, which would credit output to the construction years). With
+explicit period weights (d constant inside a period) or a zero rate the shares are
+the plain ``years / L_t``. Capacity is never used unpaid, nor paid unused.
 """
 
 from __future__ import annotations
@@ -119,16 +131,14 @@ class Vintages:
         f, stop = self.first_use[b], (self.first_use + self.life)[b]
         a, e = starts[pos], starts[pos] + lengths[pos]
         lo, hi = np.maximum(f, a), np.minimum(stop, e)
-        alive = np.maximum(hi - lo, 0.0)
-        usable = alive.copy()
-        for k in range(self.ramp.shape[1]):
+        keep = hi > lo
+        b, pos, f, stop, a, e, lo, hi = (x[keep] for x in (b, pos, f, stop, a, e, lo, hi))
+        pv = disc.pv(lo, hi)
+        usable = pv.copy()
+        for k in range(self.ramp.shape[1]):  # the ramp-up years' missing shares
             y = f + k
             inside = (y >= a) & (y < e) & (y < stop)
-            usable -= np.where(inside, 1.0 - self.ramp[b, k], 0.0)
-        keep = alive > 0
-        return pd.DataFrame({
-            "build": b[keep], "pos": pos[keep],
-            "alive_share": (alive / lengths[pos])[keep],
-            "usable_share": (usable / lengths[pos])[keep],
-            "pv": disc.pv(lo[keep], hi[keep]),
-        })
+            usable -= np.where(inside, (1.0 - self.ramp[b, k]) * disc.factor(y), 0.0)
+        w = disc.weights[pos]
+        return pd.DataFrame({"build": b, "pos": pos, "alive_share": pv / w,
+                             "usable_share": usable / w, "pv": pv})

@@ -362,7 +362,7 @@ SUMMARY_COLUMNS = ["scenario", "objective (MUSD)", "Δ (MUSD)", "projects built"
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """One line per run: objective, Δ against the base, the projects it builds and each
-    one's incremental NPV against its own counterfactual (``mp2 229.1``)."""
+    one's incremental NPV against its own counterfactual (``mp4 26.2``)."""
     obj = sections["objective"]
     row = obj[obj.iloc[:, 0] == "objective"]
     eco = sections.get("economics", pd.DataFrame(columns=ECONOMICS_COLUMNS))

@@ -15,7 +15,9 @@ Its present value with the case's discount function d(y) equals the run's object
 the operating part is the objective's operating part, and for each build the spend
 minus the discounted residual is worth exactly the annuities the objective charges.
 A project's incremental stream is the scenario's stream minus its counterfactual's
-(the same scenario with that project off), so
+(the same scenario with that project off), with each period's operating difference
+placed in the years the project's capacity is usable (a plant usable from a period's
+fourth year earns nothing in its first three: see :func:`incremental`), so
 
     NPV = sum_y (stream_y^scenario - stream_y^counterfactual) d(y) = objective difference,
 
@@ -167,12 +169,50 @@ def payback(operating: pd.Series, capex: pd.Series) -> float | None:
     return 0.0 if back is None else back
 
 
+def _usable_years(projects: pd.DataFrame, years: np.ndarray) -> np.ndarray:
+    """Per year: the built shares of ``projects`` whose capacity is usable that year."""
+    f = projects["first_use_year"].to_numpy(float)
+    stop = f + projects["lifetime_yr"].to_numpy(float)
+    y = np.asarray(years, dtype=float)[:, None]
+    return ((y >= f) & (y < stop)).astype(float) @ projects["built_share"].to_numpy(float)
+
+
+def _in_years_of_use(operating: pd.Series, new: pd.DataFrame, disc: Discounting) -> pd.Series:
+    """The incremental operating flow of each period placed in the years the new
+    projects' capacity is usable.
+
+    A period's flow F_t (per year, as the LP's period average: worth F_t w_t) is earned
+    where the new capacity runs: year y of t gets ``F_t w_t u_y / sum_{y' in t} d(y') u_y'``
+    with u_y the built shares usable in y (ramp-up not counted), so the period's present
+    value is unchanged. A period in which they are never usable keeps F_t in every year.
+    """
+    years = disc.period_years()
+    u = _usable_years(new, years)
+    pos = disc.period_of_year(years)
+    d = disc.factor(years)
+    weighted = np.bincount(pos, weights=d * u, minlength=len(disc.starts))
+    flow = operating.reindex(years, fill_value=0.0).to_numpy(float)
+    spread = np.divide(flow * disc.weights[pos] * u, weighted[pos],
+                       out=flow.copy(), where=weighted[pos] > 0)
+    out = operating.copy()
+    out.loc[years] = spread
+    return out
+
+
 def incremental(scenario, counterfactual) -> pd.DataFrame:
-    """The scenario's stream minus the counterfactual's, by year, with net and cumulative."""
+    """The scenario's stream minus the counterfactual's, by year, with net and cumulative.
+
+    The operating part is placed in the years the scenario's new projects (built in it,
+    not in the counterfactual) are usable: see :func:`_in_years_of_use`."""
     a, b = stream(scenario), stream(counterfactual)
     idx = a.index.union(b.index)
     d = a.reindex(idx, fill_value=0.0) - b.reindex(idx, fill_value=0.0)
     d = d.where(d.abs() > 1e-9, 0.0)  # solver noise
+    new = built_projects(scenario)
+    new = new[~new["project"].isin(set(built_projects(counterfactual)["project"]))]
+    if len(new):
+        d["operating_musd"] = _in_years_of_use(d["operating_musd"], new,
+                                               discounting(scenario))
     d["net_musd"] = d[list(STREAM)].sum(axis=1)
     d["cumulative_musd"] = (d["operating_musd"] + d["capex_musd"]).cumsum()
     d.index.name = "year"

@@ -104,8 +104,8 @@ def _project_gain(path: str, base) -> tuple[float, pd.DataFrame]:
 
 def test_mto_not_chosen_at_central_prices(base):
     """Fact sheet 5.8: MTO pays only if methanol is worth < ~170 USD/t at Nakhodka;
-    at central prices (methanol ~300 CFR China) it is not built, even with MP2 making
-    methanol next door."""
+    at central prices (methanol ~300 CFR China) it is not built, even with MP2 (forced in
+    this scenario) making methanol next door."""
     _, built = _project_gain("ru_mp6_mto.yaml", base)
     assert "mp6" not in set(built["project"])
     assert "mp2" in set(built["project"])
@@ -113,7 +113,9 @@ def test_mto_not_chosen_at_central_prices(base):
 
 @pytest.mark.parametrize(("path", "project", "sign"), [
     ("ru_mp1_amur_gcc_phase2.yaml", "mp1", ">=0"),   # 5.8: marginal (+41 USD/t)
-    ("ru_mp2_nakhodka_methanol_urea.yaml", "mp2", ">0"),  # 5.8: +14 / +91 USD/t
+    # 5.8: +14 / +91 USD/t, "marginal": IRR 9.75 % < 10 % with three years of
+    # construction and output valued in its own years (test_mp2_is_marginal)
+    ("ru_mp2_nakhodka_methanol_urea.yaml", "mp2", "=0"),
     ("ru_mp3_far_east_terminals.yaml", "mp3", "=0"),  # relaxes ports only with MP1
     ("ru_mp4_equipment_renewal.yaml", "mp4", ">0"),   # against retirement in 2036
     ("ru_mp5_far_east_pdh_pp.yaml", "mp5", "=0"),     # propane at export parity: -224
@@ -155,24 +157,25 @@ def test_equipment_renewal_is_valued_against_retirement(base):
       473, propane/butane 433.6, propylene 700, butadiene 900, C4 raffinate 450, benzene
       750, pygas 569.5, PFO 300, fuel gas 78, H2 600 USD/t) the renewed yields save 22.2
       MUSD/yr of feed net of lost by-products, less 2.3 of reverse excise: 19.9 MUSD/yr,
-      in 3 of p2031's 5 years (0.6 x 2.589 discounted years) and all of 2036-2050 (3.226):
-      19.9 x 4.78 = 95.1 MUSD.
-    NPV = 95.1 + 55.5 - 128.5 = +22.1 MUSD without the availability gain: a lower bound
+      in each year of use, 2033-2035 (d = 0.5132 + 0.4665 + 0.4241 = 1.404 discounted
+      years) and 2036-2050 (3.226): 19.9 x 4.630 = 92.1 MUSD.
+    NPV = 92.1 + 55.5 - 128.5 = +19.1 MUSD without the availability gain: a lower bound
     (more capacity never lowers the optimum).
     * availability 0.88 -> 0.90: 24 kt/yr more ethylene at most worth the base plan's
       capacity rent of the legacy crackers (116.56 USD per t/yr of capacity in p2031-p2041,
-      132.48 in p2046, i.e. /0.88 per t made): 24 x (132.45 x (1.553 + 1.6077 + 0.9983)
-      + 150.5 x 0.6198) / 1000 = 15.5 MUSD, an upper bound (a rent is the most a marginal
-      unit of capacity is worth): 22.1 + 15.5 = 37.6 MUSD.
+      132.48 in p2046, i.e. /0.88 per t made): 24 x (132.45 x (1.404 + 1.6077 + 0.9983)
+      + 150.5 x 0.6198) / 1000 = 15.0 MUSD, an upper bound (a rent is the most a marginal
+      unit of capacity is worth): 19.1 + 15.0 = 34.1 MUSD.
     The full model (which also re-optimises feeds) must lie between the two within 10 %
-    (before issue 14's data review it gave 23.3, now 28.8: the availability gain is
-    worth more with the smaller domestic PE market); the project's IRR exceeds 10 % exactly
+    (it gives 26.2; 28.8 while output late in a period was valued at the period's
+    average discount, before 2026-12-03); the project's IRR exceeds 10 % exactly
     because its NPV is positive.
     """
     from chainopt.report import economics
 
-    hand = 95.1 + 55.5 - 128.5
-    upper = hand + 24 * (132.45 * (1.553 + 1.6077 + 0.9983) + 150.5 * 0.6198) / 1000
+    years_of_use = sum(1.1 ** -(y - 2026) for y in range(2033, 2051))  # 1.404 + 3.226
+    hand = 19.9 * years_of_use + 55.5 - 128.5
+    upper = hand + 24 * (132.45 * (1.404 + 1.6077 + 0.9983) + 150.5 * 0.6198) / 1000
     r = api.run(SCENARIOS / "ru_mp4_equipment_renewal.yaml", save=False)
     summary, _ = economics.project_economics(base, r)
     assert summary["projects"] == ["mp4"]
@@ -232,23 +235,29 @@ def test_levers_move_the_chain_the_expected_way(base):
 
 
 def test_who_earns_what_on_mp2():
-    """MP2 adds value to the chain at its 10 % (positive incremental NPV) but not to a
-    Russian sponsor with a 14 % cost of capital and rouble debt at 14 %: its equity IRR
-    is below 14 %, so its NPV at 14 % is negative; the Japanese partner at 8 % is near
-    break-even. The flows of all parties, the lender and the tax add up to the project's
-    flow in every year."""
+    """MP2 built as proposed (forced from 2026) is marginal for the chain: its NPV at
+    10 % is negative and its IRR just below 10 % (9.75 %), and it is worse for a Russian
+    sponsor with a 14 % cost of capital and rouble debt at 14 %: equity IRR below 14 %,
+    NPV at 14 % negative; the Japanese partner at 8 % is near break-even. Nothing is
+    earned in the construction years 2026-2028 (the project is usable from 2029). The
+    flows of all parties, the lender and the tax add up to the project's flow in every
+    year."""
     sections, _, _ = api.compare(["ru_eastwest",
                                   str(SCENARIOS / "proposal_nakhodka_methanol_urea.yaml")],
                                  save=False)
     econ = sections["economics"].set_index("effect").loc["mp2"]
     pe = sections["party_economics"].set_index("party")
-    assert econ["incremental NPV (MUSD)"] > 0
+    assert econ["incremental NPV (MUSD)"] < 0
+    assert 0.09 < econ["IRR"] < 0.10
+    assert econ["first use"] == "2029"
     sponsor = pe.loc["ru_sponsor"]
     assert sponsor["IRR"] < 0.14 and sponsor["NPV (MUSD)"] < 0
     assert sponsor["currency"] == "RUB" and pe.loc["jp_consortium", "currency"] == "JPY"
     assert abs(pe.loc["jp_consortium", "NPV (MUSD)"]) < 0.1 * econ["overnight capex (MUSD)"]
     flows = sections["party_cashflows"]
     proj = sections["project_cashflows"].set_index("year")
+    assert (proj.loc[2026:2028, "operating_musd"] == 0).all()
+    assert (proj.loc[2029:2035, "operating_musd"] > 0).all()
     tot = flows.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
     net = (proj["operating_musd"] + proj["capex_musd"] + proj["residual_musd"]).reindex(
         tot.index, fill_value=0.0)

@@ -7,9 +7,11 @@ makes 1 t product at a unit; the product sells at ``100 + margin``, so each t/yr
 usable capacity earns ``margin`` USD per year. Quantities in kt/yr, money in MUSD
 (kt x USD/t / 1000). Periods are 5 years (2026-2030, 2031-2035) unless stated.
 
-The time model (README "Time, money and investment"): flows inside a period are the
-same every year, so capacity usable for n of a period's 5 years counts as n/5 of it
-in every year of that period.
+Each expected value counts output in the calendar years it is made: capacity usable
+in years Y earns ``margin * sum_{y in Y} d(y)``, whatever the periods. (The model's
+period quantities are discount-weighted averages over the period's years, README "Time,
+money and investment": capacity usable in years Y of period t shows as
+``sum_{y in Y and t} d(y) / w_t`` of it.)
 """
 
 from __future__ import annotations
@@ -95,12 +97,13 @@ def test_lives_across_five_year_periods(tmp_path, life):
     """10 kt/yr built in p1 (2026), life L, capex 100 USD per t/yr, fixed O&M 10 USD
     per t/yr, margin 200 USD/t; no build in p2.
 
-    Alive years: 2026 .. 2026+L-1. Usable share of p1 = min(L, 5)/5, of p2 =
-    clip(L-5, 0, 5)/5; operating value per t/yr = 200 * sum_t share_t * w_t with
-    w_t = sum of d over the period. Fixed O&M per t/yr: 10 * sum of d over the alive
-    years in the horizon. Capex: A per year with A * sum_{alive} d = 100 * d(2026)
-    (exactly K at the first year of use), charged in the alive years up to 2035; the
-    rest (L = 12: years 2036, 2037) is the residual value at 2036,
+    Alive years: 2026 .. 2026+L-1, all usable. Operating value per t/yr: 200 in each
+    usable year inside the horizon, 200 * sum_{2026}^{min(last, 2035)} d. Fixed O&M per
+    t/yr: 10 * sum of d over the same years. Average capacity of period t: 10 kt/yr
+    times sum of d over the usable years in t / w_t. Capex: A per year with
+    A * sum_{alive} d = 100 * d(2026) (exactly K at the first year of use), charged in
+    the alive years up to 2035; the rest (L = 12: years 2036, 2037) is the residual
+    value at 2036,
     A * (d(2036) + d(2037)) / d(2036).
     """
     res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
@@ -109,11 +112,12 @@ def test_lives_across_five_year_periods(tmp_path, life):
                            margin=200.0, extra={
                                "units_by_period": "unit,period,max_new_k_per_yr\nu,p2,0"}))
     w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
-    share1, share2 = min(life, 5) / 5, min(max(life - 5, 0), 5) / 5
     last = 2026 + life - 1
+    share1 = dsum(2026, min(last, 2030)) / w1
+    share2 = dsum(2031, min(last, 2035)) / w2  # 0 when last < 2031 (an empty sum)
     annuity = 100 * d(2026) / dsum(2026, last)
     charged = annuity * dsum(2026, min(last, 2035))
-    per_t = 200 * (share1 * w1 + share2 * w2) - 10 * dsum(2026, min(last, 2035)) - charged
+    per_t = 200 * dsum(2026, min(last, 2035)) - 10 * dsum(2026, min(last, 2035)) - charged
     assert per_t > 0
     assert res.objective == pytest.approx(10 * per_t / 1000, rel=1e-9)
     cap = res["capacity"].set_index("period")
@@ -131,14 +135,18 @@ def test_lives_across_five_year_periods(tmp_path, life):
 
 def test_ramp_up_lowers_usable_capacity_not_cost(tmp_path):
     """Ramp-up 0.5: in 2026 half the capacity is usable, then all of it (10-year life,
-    one 10-year period, capex 100). Usable capacity-years: 9.5 of 10, so the period's
-    average is 0.95 * 10 kt/yr; the cost is still exactly K = 100 per t/yr."""
+    one 10-year period, capex 100). Per t/yr it earns 200 * (0.5 d(2026) + sum_{2027}^{2035}
+    d); the cost is still exactly K = 100 per t/yr. The period's average capacity is
+    10 kt/yr times (0.5 d(2026) + sum_{2027}^{2035} d) / w: 9.5 capacity-years of 10, the
+    missing half year being the first (most valuable) one."""
     res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
                            "max_new_k_per_yr,lifetime_yr,ramp_up\nu,plant,make,0,100,10,10,0.5",
                            margin=200.0, periods=TEN))
     w = dsum(2026, 2035)
-    assert res.objective == pytest.approx(10 * (200 * 0.95 * w - 100) / 1000, rel=1e-9)
-    assert value(res["capacity"], name="u")["total_k_per_yr"] == pytest.approx(9.5)
+    usable = 0.5 * d(2026) + dsum(2027, 2035)
+    assert res.objective == pytest.approx(10 * (200 * usable - 100) / 1000, rel=1e-9)
+    assert value(res["capacity"], name="u")["total_k_per_yr"] == pytest.approx(10 * usable / w)
+    assert 10 * usable / w < 9.5  # the lost half year is the first
 
 
 # -- projects: lead time, residual value, one cash-flow stream ------------------------
@@ -168,33 +176,53 @@ def test_lead_time_residual_value_and_one_stream(tmp_path):
     Year by year: -3 MUSD at the starts of 2026, 2027, 2028 (construction); usable from
     2029 to 2038. Annuity A with A * sum_{2029}^{2038} d = 3 * (d(2026)+d(2027)+d(2028))
     (interest during construction included); charged 2029..2035 inside the horizon;
-    residual value at 2036 = A * sum_{2036}^{2038} d / d(2036). Capacity: 2 of p1's 5
-    years (4 kt/yr on average in p1), all of p2: operating value
-    = 10 * 200 * (0.4 * w1 + w2) / 1000. Without the project nothing is made (0).
+    residual value at 2036 = A * sum_{2036}^{2038} d / d(2036). Output: 10 kt/yr in
+    each of 2029..2035, operating value = 10 * 200 * sum_{2029}^{2035} d / 1000. Without
+    the project nothing is made (0).
 
-    The incremental stream (spend, operating 0.8 MUSD/yr in p1 and 2 in p2, residual in
-    2036) has NPV = the objective difference, and IRR > 10 % because NPV > 0.
+    The incremental stream (spend 2026-2028, operating 2 MUSD in each year of use,
+    nothing in the construction years, residual in 2036) has NPV = the objective
+    difference, and IRR > 10 % because NPV > 0.
     """
     folder = _project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n")
     cf, sc = _pair(folder)
-    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
     spend_pv = 3 * dsum(2026, 2028)
     annuity = spend_pv / dsum(2029, 2038)
-    objective = 10 * 200 * (0.4 * w1 + w2) / 1000 - annuity * dsum(2029, 2035)
+    objective = 10 * 200 * dsum(2029, 2035) / 1000 - annuity * dsum(2029, 2035)
     assert cf.objective == pytest.approx(0.0, abs=1e-9)
     assert sc.objective == pytest.approx(objective, rel=1e-9)
     summary, flows = economics.project_economics(cf, sc)
     assert summary["incremental_npv_musd"] == pytest.approx(objective, rel=1e-9)
     assert summary["stream_npv_musd"] == pytest.approx(objective, abs=1e-6)
     assert summary["build_year"] == 2026 and summary["first_use_year"] == 2029
-    hand = ([0.8 - 3] * 3 + [0.8] * 2 + [2.0] * 5
-            + [annuity * dsum(2036, 2038) / d(2036)])
+    hand = [-3.0] * 3 + [2.0] * 7 + [annuity * dsum(2036, 2038) / d(2036)]
     f = flows.set_index("year")["net_musd"]
     assert f.loc[2026:2036].to_numpy() == pytest.approx(hand, abs=1e-9)
     assert sum(v * d(2026 + k) for k, v in enumerate(hand)) == pytest.approx(objective,
                                                                              rel=1e-9)
     assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
     assert summary["irr"] > R
+
+
+def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
+    """The same project at a margin of 157 USD/t is not worth building.
+
+    Year by year: -3 MUSD in each of 2026-2028, then 10 kt/yr x 157 = 1.57 MUSD in each
+    of 2029-2035, and the residual value in 2036. Its NPV is
+    1.57 * sum_{2029}^{2035} d - A * sum_{2029}^{2035} d = 6.317 - 6.502 < 0 (break-even
+    margin 161.6), so the optimiser builds nothing and the objective is 0. Crediting the
+    2029-2030 output as 2/5 of p1 at p1's average discount (as chainopt did before
+    2026-12-03) valued it at 1.57 * (0.4 w1 + w2) = 6.684 > 6.502 and built it.
+    """
+    annuity = 3 * dsum(2026, 2028) / dsum(2029, 2038)
+    hand = ([-3.0] * 3 + [1.57] * 7 + [annuity * dsum(2036, 2038) / d(2036)])
+    npv = sum(v * d(2026 + k) for k, v in enumerate(hand))
+    assert npv == pytest.approx(1.57 * dsum(2029, 2035) - annuity * dsum(2029, 2035))
+    assert npv < 0 < 1.57 * (0.4 * dsum(2026, 2030) + dsum(2031, 2035)) - annuity * dsum(
+        2029, 2035)
+    res = solve_case(_project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n", margin=157.0))
+    assert res.objective == pytest.approx(0.0, abs=1e-9)
+    assert res["projects"]["built_share"].max() == pytest.approx(0.0, abs=1e-9)
 
 
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):
@@ -263,23 +291,23 @@ def test_retire_year_and_life_extension(tmp_path):
     """An existing unit (10 kt/yr, fixed O&M 20) retires at the start of 2029; a life
     extension of 5 years costs 80 USD per t/yr. Margin 150.
 
-    Without extension: p1 has 3 of 5 years (6 kt/yr average), fixed O&M 2026-2028.
-    The extension runs 2029-2033 (2/5 of p1, 3/5 of p2); its 5 annuities all fall in the
-    horizon, so it costs exactly 80 * d(2029) per t/yr; its fixed O&M is 20 per year
-    alive. Per t/yr it adds 150 * (0.4 w1 + 0.6 w2) - 20 * sum_{2029}^{2033} d - 80 d(2029)
-    > 0: all 10 kt/yr are extended.
+    Without extension: it runs 2026-2028 (p1's average capacity: 10 kt/yr times
+    sum_{2026}^{2028} d / w1), earning 150 and paying 20 per t/yr in each of those years.
+    The extension runs 2029-2033; its 5 annuities all fall in the horizon, so it costs
+    exactly 80 * d(2029) per t/yr; its fixed O&M is 20 per year alive. Per t/yr it adds
+    (150 - 20) * sum_{2029}^{2033} d - 80 d(2029) > 0: all 10 kt/yr are extended.
     """
     units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
              "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
              "old,plant,make,10,20,2029,{ext},80\n")
-    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
-    base = 10 * (150 * 0.6 * w1 - 20 * dsum(2026, 2028)) / 1000
+    w1 = dsum(2026, 2030)
+    base = 10 * (150 - 20) * dsum(2026, 2028) / 1000
     res = solve_case(chain(tmp_path / "a", units.format(ext=0), margin=150.0))
     assert res.objective == pytest.approx(base, rel=1e-9)
     assert value(res["capacity"][res["capacity"]["period"] == "p1"],
-                 name="old")["total_k_per_yr"] == pytest.approx(6.0)
+                 name="old")["total_k_per_yr"] == pytest.approx(10 * dsum(2026, 2028) / w1)
     res = solve_case(chain(tmp_path / "b", units.format(ext=5), margin=150.0))
-    gain = 150 * (0.4 * w1 + 0.6 * w2) - 20 * dsum(2029, 2033) - 80 * d(2029)
+    gain = (150 - 20) * dsum(2029, 2033) - 80 * d(2029)
     assert res.objective == pytest.approx(base + 10 * gain / 1000, rel=1e-9)
     assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
 

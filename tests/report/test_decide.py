@@ -53,18 +53,17 @@ def setup(toy):
 def test_waterfall_bars_add_to_the_incremental_npv_by_hand(tmp_path):
     """Project pj with a 3-year lead time in two 5-year periods (the case of
     test_lead_time_residual_value_and_one_stream): 9 MUSD spent 3/3/3 at the starts of
-    2026-2028, usable 2029-2038, 10 kt/yr (2 of p1's 5 years: 4 kt/yr on average in p1).
-    Bars: revenue = 10 * 300 * (0.4 w1 + w2) / 1000, feed = -10 * 100 * (0.4 w1 + w2) /
-    1000, capex = -3 (d(2026) + d(2027) + d(2028)), residual = A sum_{2036}^{2038} d with
-    A sum_{2029}^{2038} d = the capex PV; nothing else moves. They add to the objective
-    difference."""
+    2026-2028, usable 2029-2038, 10 kt/yr made and sold in each of 2029-2035.
+    Bars: revenue = 10 * 300 * sum_{2029}^{2035} d / 1000, feed = -10 * 100 *
+    sum_{2029}^{2035} d / 1000, capex = -3 (d(2026) + d(2027) + d(2028)), residual =
+    A sum_{2036}^{2038} d with A sum_{2029}^{2038} d = the capex PV; nothing else moves.
+    They add to the objective difference."""
     folder = _project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n", periods=FIVE_FIVE)
     case = load_case(folder)
     cf, sc = api.run(without_projects(case, ["pj"]), save=False), api.run(case, save=False)
-    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    made = dsum(2029, 2035)
     spend = 3 * dsum(2026, 2028)
-    hand = {"revenue": 10 * 300 * (0.4 * w1 + w2) / 1000,
-            "feed / supply": -10 * 100 * (0.4 * w1 + w2) / 1000,
+    hand = {"revenue": 10 * 300 * made / 1000, "feed / supply": -10 * 100 * made / 1000,
             "operating cost": 0.0, "transport": 0.0, "carbon": 0.0, "shortfall penalty": 0.0,
             "capex": -spend, "residual value": spend / dsum(2029, 2038) * dsum(2036, 2038)}
     wf = economics.waterfall(cf, sc).set_index("category")["npv_musd"]
