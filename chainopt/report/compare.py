@@ -19,6 +19,8 @@ and sales that gained or lost most, horizon-average per year, by site).
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
-from chainopt.errors import ResultsExistError
+from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.report import economics, parties
+from chainopt.results import text_columns
+from chainopt.textfile import read_text
 
 TOP = 10
 TOL = 1e-6
@@ -446,9 +450,44 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: A comparison folder's record of each table's text columns (a CSV file does not say
+#: which columns are text: pandas would read a scenario or project named ``true`` or
+#: ``inf`` as a boolean or a float).
+TEXT_FILE = "text_columns.json"
+
+
+def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """The tables of a comparison folder (``<section>.csv``), the text columns recorded in
+    :data:`TEXT_FILE` read as text (older folders: as pandas guesses). Links are not
+    followed: a comparison's files are its own."""
+    folder = Path(folder)
+    recorded: dict = {}
+    spec = folder / TEXT_FILE
+    if spec.is_file() and not spec.is_symlink():
+        try:
+            recorded = json.loads(read_text(spec, str(spec), max_bytes=1 << 20))
+        except ValueError as exc:
+            raise InputError([Problem(str(spec), f"damaged, not valid JSON: {exc}",
+                                      "re-run chainopt compare")]) from None
+        recorded = recorded if isinstance(recorded, dict) else {}
+    tables = {}
+    for p in sorted(folder.glob("*.csv")):
+        if p.is_symlink() or not p.is_file():
+            continue
+        as_text = recorded.get(p.stem)
+        as_text = [str(c) for c in as_text] if isinstance(as_text, list) else None
+        df = pd.read_csv(io.StringIO(read_text(p, str(p))), keep_default_na=False,
+                         na_values=[""], dtype=dict.fromkeys(as_text, str) if as_text else None)
+        if as_text is not None and df.empty:  # no row to guess the numbers from
+            df = df.astype({c: float for c in df.columns if c not in as_text})
+        tables[p.stem] = df
+    return tables
+
+
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
          overwrite: bool = False) -> Path:
-    """Write ``<section>.csv`` files and ``comparison.md`` to ``folder``, atomically."""
+    """Write ``<section>.csv`` files, their text columns (:data:`TEXT_FILE`) and
+    ``comparison.md`` to ``folder``, atomically."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
@@ -458,6 +497,8 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
         for key, df in sections.items():
             df.to_csv(tmp / f"{key}.csv", index=False, float_format="%.10g",
                       lineterminator="\n")
+        (tmp / TEXT_FILE).write_text(json.dumps(
+            {key: text_columns(df) for key, df in sections.items()}, indent=1) + "\n")
         (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
 
     write_folder(folder, fill, kind="comparison", overwrite=overwrite)

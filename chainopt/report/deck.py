@@ -151,8 +151,7 @@ def _plt():
 
 def compare_deck(folder: Path, path: Path) -> Path:
     """The deck of a ``chainopt compare`` folder."""
-    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
-              for p in sorted(folder.glob("*.csv"))}
+    tables = cmp.read_tables(folder)
     deck = _Deck()
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
@@ -175,11 +174,15 @@ def compare_deck(folder: Path, path: Path) -> Path:
             fig.savefig(png, dpi=110)
             plt.close(fig)
             deck.picture(f"{page.project} in {page.scenario}", png)
-        for sens in sorted(folder.parent.glob("sensitivity-*")):
-            if (sens / "tornado.png").is_file() and any(n in sens.name for n in names):
+        for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
+            tornado = sens / "tornado.png"
+            if (not sens.is_symlink() and tornado.is_file() and not tornado.is_symlink()
+                    and any(n in sens.name for n in names)):
                 deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
-                             sens / "tornado.png")
+                             tornado)
         for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):
+            if mc.is_symlink() or mc.parent.is_symlink() or not mc.is_file():
+                continue
             deck.picture(f"Monte Carlo: {mc.parent.name.removeprefix('sweep-')}", mc)
         wanted = {"report-objective-delta": "Objective and its parts: change against the base",
                   "report-project_cashflows": "Incremental cash flows of the projects by year",
@@ -228,8 +231,7 @@ def workbook(folder: Path, path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
-              for p in sorted(folder.glob("*.csv"))}
+    tables = cmp.read_tables(folder)
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
     sheets = {"projects": project_table(tables)}

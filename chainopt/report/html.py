@@ -24,7 +24,7 @@ from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, onepager
 from chainopt.report.charts import esc
-from chainopt.report.compare import TITLES
+from chainopt.report.compare import TITLES, read_tables
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import RERUN, Results
 
@@ -223,11 +223,6 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
 
 # -- comparison report ----------------------------------------------------------------------
 
-def _read_csvs(folder: Path) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
-            for p in sorted(folder.glob("*.csv"))}
-
-
 def _columns(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     return charts.compare_columns(df)
 
@@ -306,7 +301,7 @@ def _titles() -> dict[str, str]:
 def compare_report_html(folder: Path) -> str:
     """The report of a ``chainopt compare`` folder: side-by-side KPIs, project economics
     (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
-    tables = _read_csvs(folder)
+    tables = read_tables(folder)
     titles = _titles()
     first = ["objective", "economics", "project_cashflows", "cashflow"]
     order = ([n for n in first if n in tables]

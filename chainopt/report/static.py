@@ -22,6 +22,7 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, onepager
+from chainopt.report.compare import read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
@@ -277,19 +278,17 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         fig.tight_layout()
         written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
 
-    tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=[""])
-              for p in sorted(folder.glob("*.csv"))}
+    tables = read_tables(folder)
     for i, page in enumerate(onepager.pages(tables)):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
                                    fmt, 110 if fmt == "png" else None))
-    for p in sorted(folder.glob("*.csv")):
-        df = pd.read_csv(p)
+    for stem, df in tables.items():
         if df.empty:
             continue
         keys, values, delta = charts.compare_columns(df)
         low = [str(c).lower() for c in df.columns]
-        if ("cashflow" in p.stem or "cash_flow" in p.stem) and "year" in low:
+        if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
             group = next((c for c in df.columns if str(c).lower() in ("scenario", "project")),
                          None)
             net = next((c for c in df.columns if ("net" in str(c).lower() or "cash" in
@@ -308,9 +307,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.set_title("Incremental cash flow by year and cumulative")
             ax.tick_params(axis="x", rotation=45)
             ax.legend(fontsize=8)
-            save(fig, p.stem)
+            save(fig, stem)
             continue
-        if (p.stem in ("objective", "cashflow") or p.stem.startswith("kpi")) and values \
+        if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
                 and len(df) <= 40:
             fig, ax = plt.subplots(figsize=(10, 5))
             x = np.arange(len(df))
@@ -320,11 +319,11 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                        label=_txt(c))
             ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
                           ha="right", fontsize=7)
-            ax.set_title(_txt(p.stem.replace("_", " ")))
+            ax.set_title(_txt(stem.replace("_", " ")))
             ax.legend(fontsize=8)
-            save(fig, p.stem)
+            save(fig, stem)
         d = charts.top_deltas(df)
-        if len(d) and p.stem != "project_cashflows":
+        if len(d) and stem != "project_cashflows":
             fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
             y = np.arange(len(d))
             h = 0.8 / len(delta)
@@ -334,7 +333,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
-            ax.set_title(_txt(f"{p.stem.replace('_', ' ')}: change against the base"))
+            ax.set_title(_txt(f"{stem.replace('_', ' ')}: change against the base"))
             ax.legend(fontsize=8)
-            save(fig, f"{p.stem}-delta")
+            save(fig, f"{stem}-delta")
     return written

@@ -1,0 +1,62 @@
+"""A comparison folder's tables are read back as written: names stay text.
+
+A CSV file does not say which columns are text, and pandas guesses from the values: a
+scenario named ``true`` (a legal name) came back as the boolean True, so the report of
+the comparison titled the port's one-pager "far_east_port in True". ``compare`` now
+records each table's text columns (``text_columns.json``) and every report reader goes
+through :func:`chainopt.report.compare.read_tables`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chainopt import api
+from chainopt.report.compare import TEXT_FILE, read_tables
+
+PORT = "description: the port, optional\nbase: small_chain\nchanges:\n" \
+       "  - project: far_east_port\n    state: optional\n"
+
+
+def _compare(tmp_path: Path, name: str) -> Path:
+    scenario = tmp_path / f"{name}.yaml"
+    scenario.write_text(f'name: "{name}"\n' + PORT)
+    _, _, folder = api.compare(["small_chain", str(scenario)], out=tmp_path / "out", jobs=1)
+    return Path(folder)
+
+
+def test_a_scenario_named_true_stays_text_in_tables_and_report(tmp_path):
+    folder = _compare(tmp_path, "true")
+    recorded = json.loads((folder / TEXT_FILE).read_text())
+    assert "scenario" in recorded["economics"] and "effect" in recorded["economics"]
+    eco = read_tables(folder)["economics"]
+    assert eco["scenario"].tolist() == ["true"]
+    assert eco["incremental NPV (MUSD)"].dtype == float  # numbers stay numbers
+    api.report(folder)
+    html = (folder / "report.html").read_text()
+    assert "far_east_port in true" in html and "far_east_port in True" not in html
+
+
+def test_empty_tables_and_old_folders_still_read(tmp_path):
+    """Against a price change (no project) the project and party tables are empty: they
+    come back with their columns. A folder written before text_columns.json (removed
+    here) is read as pandas guesses, as before."""
+    scenario = Path(__file__).parents[2] / "scenarios" / "small_high_prices.yaml"
+    _, _, folder = api.compare(["small_chain", str(scenario)], out=tmp_path / "out", jobs=1)
+    tables = read_tables(folder)
+    assert tables["party_economics"].empty and "NPV (MUSD)" in tables["party_economics"]
+    assert tables["project_cashflows"].empty and "year" in tables["project_cashflows"]
+    (Path(folder) / TEXT_FILE).unlink()
+    old = read_tables(folder)
+    assert old["economics"]["scenario"].tolist() == ["small_high_prices"]
+    assert old["objective"].equals(tables["objective"])
+
+
+def test_links_in_a_comparison_folder_are_not_read(tmp_path):
+    """A table that is a link to a file elsewhere is skipped, not followed."""
+    folder = _compare(tmp_path, "port")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("secret,value\nkey,1\n")
+    (folder / "planted.csv").symlink_to(outside)
+    assert "planted" not in read_tables(folder)
