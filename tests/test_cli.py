@@ -60,6 +60,25 @@ def test_rerun_refuses_to_overwrite_without_the_flag(small_case_dir: Path,
     assert [p.name for p in out.iterdir()] == ["small_chain"]
 
 
+def test_results_written_next_to_the_source_name_do_not_shadow_the_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chainopt run small_chain --out .`` writes ./small_chain (results); re-running it,
+    or comparing the case with a scenario there, still means the embedded case, not that
+    folder (it used to stop with "small_chain: no case.yaml in this folder")."""
+    monkeypatch.chdir(tmp_path)
+    assert invoke("run", "small_chain", "--out", ".")[0].exit_code == 0
+    result, text = invoke("run", "small_chain", "--out", ".", "--overwrite")
+    assert result.exit_code == 0, text
+    (tmp_path / "port.yaml").write_text("description: x\nbase: small_chain\nchanges:\n"
+                                        "  - project: far_east_port\n    state: optional\n")
+    result, text = invoke("compare", "small_chain", "port.yaml", "--out", ".")
+    assert result.exit_code == 0, text
+    assert (tmp_path / "compare-small_chain-vs-port" / "economics.csv").is_file()
+    (tmp_path / "mine").mkdir()  # a folder without case.yaml is still an error
+    result, text = invoke("run", "mine", "--out", "out")
+    assert result.exit_code == 1 and "no case.yaml" in text, text
+
+
 def test_infeasible_case_exits_3_and_writes_nothing(small_case_dir: Path,
                                                     tmp_path: Path) -> None:
     """A hard demand floor of 50 Mt/yr of PP in China; the chain makes well under 1 Mt/yr

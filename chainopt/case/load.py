@@ -31,13 +31,20 @@ def embedded_cases() -> list[str]:
 
 
 def resolve_case_path(source: str | Path | None) -> Path:
-    """Turn a folder path, an embedded case name or ``None`` (default case) into a folder."""
+    """Turn a folder path, an embedded case name or ``None`` (default case) into a folder.
+
+    A folder of the given name comes first, except a results folder (``manifest.json``,
+    no ``case.yaml``) named like an embedded case: that is the embedded case."""
     if source is None:
         source = DEFAULT_CASE
     path = Path(source)
-    if path.is_dir():
+    embedded = str(source) in embedded_cases()
+    # a results folder of the same name (``chainopt run small_chain --out .``) is never
+    # the case: the embedded case is meant
+    if path.is_dir() and not (embedded and (path / "manifest.json").is_file()
+                              and not (path / "case.yaml").exists()):
         return path
-    if str(source) in embedded_cases():
+    if embedded:
         return Path(str(resources.files("chainopt.data") / str(source)))
     hint = f"embedded cases: {', '.join(embedded_cases()) or 'none'}"
     if path.is_file() and path.name == "case.yaml":
