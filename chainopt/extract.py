@@ -353,7 +353,7 @@ def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
             continue
         frames.append(keys.assign(built_share=_clean(x)))
     cols = ["project", "period", "built_share", "capex_musd", "lead_time_yr",
-            "first_use_year", "lifetime_yr"]
+            "first_use_year", "lifetime_yr", "ramp_up"]
     if not frames:
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
@@ -363,6 +363,7 @@ def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     start = df["period"].map(built.index.periods.set_index("period")["start_year"])
     df["first_use_year"] = start.astype(float) + df["lead_time_yr"]
     df["lifetime_yr"] = df["project"].map(pj["lifetime"]).astype(float)
+    df["ramp_up"] = df["project"].map(pj["ramp"]).fillna("").astype(str)
     return _sorted(built, df[cols], ["project"])
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.discount import Discounting
-from chainopt.case.vintage import Vintages
+from chainopt.case.vintage import Vintages, parse_ramp
 
 CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex", "carbon",
               "shortfall_penalty", "disposal", "net")
@@ -70,7 +70,8 @@ def built_projects(results) -> pd.DataFrame:
     pj = results.tables.get("projects")
     if pj is None or pj.empty:
         return pd.DataFrame(columns=["project", "period", "built_share", "capex_musd",
-                                     "lead_time_yr", "first_use_year", "lifetime_yr"])
+                                     "lead_time_yr", "first_use_year", "lifetime_yr",
+                                     "ramp_up"])
     return pj[pj["built_share"] > 1e-6].reset_index(drop=True)
 
 
@@ -170,11 +171,17 @@ def payback(operating: pd.Series, capex: pd.Series) -> float | None:
 
 
 def _usable_years(projects: pd.DataFrame, years: np.ndarray) -> np.ndarray:
-    """Per year: the built shares of ``projects`` whose capacity is usable that year."""
+    """Per year: the built shares of ``projects`` usable that year, times their
+    ``ramp_up`` share in their first years of use (results without that column: none)."""
     f = projects["first_use_year"].to_numpy(float)
     stop = f + projects["lifetime_yr"].to_numpy(float)
+    texts = projects["ramp_up"] if "ramp_up" in projects else pd.Series([""] * len(projects))
+    ramp = parse_ramp(texts.fillna("").astype(str).to_numpy())  # (builds, K)
+    full = np.hstack([ramp, np.ones((len(ramp), 1))])  # column K: after the ramp-up
     y = np.asarray(years, dtype=float)[:, None]
-    return ((y >= f) & (y < stop)).astype(float) @ projects["built_share"].to_numpy(float)
+    k = np.clip(y - f, 0, ramp.shape[1]).astype(int)  # year of use (0 = first), at most K
+    share = full[np.arange(len(full))[None, :], k] * ((y >= f) & (y < stop))
+    return share @ projects["built_share"].to_numpy(float)
 
 
 def _in_years_of_use(operating: pd.Series, new: pd.DataFrame, disc: Discounting) -> pd.Series:
@@ -183,8 +190,13 @@ def _in_years_of_use(operating: pd.Series, new: pd.DataFrame, disc: Discounting)
 
     A period's flow F_t (per year, as the LP's period average: worth F_t w_t) is earned
     where the new capacity runs: year y of t gets ``F_t w_t u_y / sum_{y' in t} d(y') u_y'``
-    with u_y the built shares usable in y (ramp-up not counted), so the period's present
-    value is unchanged. A period in which they are never usable keeps F_t in every year.
+    with u_y the built shares usable in y (times their ramp-up shares), so the period's
+    present value is unchanged. A period in which they are never usable keeps F_t in
+    every year. Exact when the new projects' capacity is what changes inside the period;
+    when something else does too (a unit of the counterfactual retiring mid-period, a
+    retirement that outlasts the project, several new projects of different sizes with
+    different first years), the placement is an approximation: it moves IRR, payback and
+    debt cover, never the NPV.
     """
     years = disc.period_years()
     u = _usable_years(new, years)

@@ -204,6 +204,29 @@ def test_lead_time_residual_value_and_one_stream(tmp_path):
     assert summary["irr"] > R
 
 
+def test_ramp_up_shapes_the_yearly_stream(tmp_path):
+    """The same project with ramp_up 0.5;0.8: 10 kt/yr x 200 USD/t makes 1.0 MUSD in 2029,
+    1.6 in 2030, then 2.0 a year. Year by year: -3, -3, -3, 1.0, 1.6, 2.0 x 5, and the
+    residual value in 2036. Its NPV is the objective difference; IRR and payback follow
+    these flows (payback: after 2026-2030, 9 - 1.0 - 1.6 = 6.4 MUSD remain, recovered at
+    2.0 a year: 5 + 3.2 = 8.2 years)."""
+    folder = _project_case(tmp_path, "", extra={
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,ramp_up\npj,9,p1,10,3,true,optional,0.5;0.8\n"})
+    cf, sc = _pair(folder)
+    annuity = 3 * dsum(2026, 2028) / dsum(2029, 2038)
+    made = 0.5 * d(2029) + 0.8 * d(2030) + dsum(2031, 2035)
+    objective = 10 * 200 * made / 1000 - annuity * dsum(2029, 2035)
+    assert sc.objective - cf.objective == pytest.approx(objective, rel=1e-9)
+    summary, flows = economics.project_economics(cf, sc)
+    hand = [-3.0] * 3 + [1.0, 1.6] + [2.0] * 5 + [annuity * dsum(2036, 2038) / d(2036)]
+    assert flows.set_index("year")["net_musd"].loc[2026:2036].to_numpy() == pytest.approx(
+        hand, abs=1e-9)
+    assert summary["stream_npv_musd"] == pytest.approx(objective, abs=1e-9)
+    assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
+    assert summary["payback_yr"] == pytest.approx(8.2, abs=1e-9)
+
+
 def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
     """The same project at a margin of 157 USD/t is not worth building.
 
