@@ -21,7 +21,7 @@ import pandas as pd
 
 from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
 from chainopt.case.discount import Discounting
-from chainopt.case.schema import TABLES, Case, split_list
+from chainopt.case.schema import TABLES, UNITS, Case, split_list
 from chainopt.case.units import factor
 from chainopt.case.vintage import Vintages, parse_ramp
 
@@ -397,8 +397,12 @@ def _blending(case: Case, periods: pd.DataFrame):
     Spec rows are stated per unit of the product: a component's term is
     ``(q_c - limit) * v_c / v_p`` with ``v_c`` (``v_p``) the basis quantity (t on a mass or
     recipe basis, m3 on a volume basis) of one unit of the component (product), so that a
-    spec's marginal value is in USD per product unit per property unit (``v_p`` = 1 when
-    the product's unit cannot be converted to the basis: then per t or m3).
+    spec's marginal value is in USD per product unit per property unit. That needs a
+    ``v_p`` the blend cannot change: the product's unit must measure what the basis
+    measures (bbl or 1000m3 on a volume basis, kg or kt on a mass basis). Across kinds
+    (a product in t on a volume basis) one product unit holds as much basis as the
+    blend's own density gives, not the product's stated density, so there ``v_p`` = 1
+    and the marginal value is per t or m3 of the basis.
     """
     t = case.tables
     if t["blends"].empty:  # the usual case: no blending at all
@@ -427,7 +431,9 @@ def _blending(case: Case, periods: pd.DataFrame):
     # in m3 (volume basis), whatever unit the component is measured in; per product unit
     comp["basis_per_unit"] = per_distinct(basis, comp["component"], comp["basis"])
     vp = per_distinct(basis, comp["product"], comp["basis"])
-    known = np.isfinite(vp) & (vp > 0)
+    kind = comp["product"].map(com["unit"]).map(lambda u: UNITS.get(u, ("", 0.0))[0])
+    same_kind = kind.to_numpy() == np.where(comp["basis"] == "volume", "volume", "mass")
+    known = same_kind & np.isfinite(vp) & (vp > 0)
     comp["product_basis"] = np.where(known, vp, 1.0)
     # the unit a spec row counts the blend in: the product's, else the basis's own
     comp["spec_unit"] = np.where(known, comp["product"].map(com["unit"]).to_numpy(dtype=object),

@@ -23,7 +23,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "kg": ("mass", 1e-3),
     "t": ("mass", 1.0),
     "kt": ("mass", 1e3),
-    "bbl": ("volume", 0.158987),
+    "bbl": ("volume", 0.158987294928),  # 42 US gallons of 3.785411784 l, exactly
     "m3": ("volume", 1.0),
     "1000m3": ("volume", 1e3),
     "mcm": ("volume", 1e6),

@@ -3,7 +3,8 @@
 Variables ``blending.blend[b,c,t] >= 0``: k units/yr of component c entering blend b
 (at site s, making product p). Each takes -1 from the balance of (s, c, t) and adds
 ``k_cp`` (component units -> product units, 1 when both share a unit) to (s, p, t);
-costs ``variable_cost_bt * w_t / 1000`` MUSD per unit blended.
+costs ``variable_cost_bt * k_cp * w_t / 1000`` MUSD: the blend's variable cost is per
+unit of product made, like its capacity.
 
 Specs are linear in property x quantity. With ``v_c`` the basis quantity of one unit
 of c (its mass in t on a mass or recipe basis, its volume in m3 on a volume basis,
@@ -74,8 +75,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_balance(b["site"], b["component"], b["period"], cols, -1.0)
     lp.add_balance(b["site"], b["product"], b["period"], cols, b["to_product"].to_numpy())
     w = ix.weight(b["period"])
-    lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy() * w, "variable_om",
-                     ix.pos(b["period"]))
+    lp.add_objective(cols, -MUSD_PER_KUSD * b["variable_cost"].to_numpy()
+                     * b["to_product"].to_numpy() * w, "variable_om", ix.pos(b["period"]))
 
     col_of = b[["blend", "component", "period", "to_product"]].assign(col=cols)
     for bound, name in (("min", "spec_min"), ("max", "spec_max")):

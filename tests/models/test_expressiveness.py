@@ -219,6 +219,51 @@ def test_recipe_blend_and_a_user_constraint_selecting_it(tmp_path):
 
 
 # -- 7. answers in the user's units ----------------------------------------------------------
+@pytest.mark.parametrize("stated_density", [0.745, 0.60])
+def test_spec_value_across_unit_kinds_is_per_basis_unit_whatever_the_stated_density(
+        tmp_path, stated_density):
+    """Volume-basis petrol measured in t from a (t, 0.70 t/m3, octane 90, 400 USD/t) and b
+    (t, 0.80 t/m3, octane 100, 600 USD/t); min octane 95; sales capped at 10 kt.
+
+    By hand: the spec holds at a volume fraction f = (L - 90)/10 of b, 0.5 at L = 95. A t
+    of petrol costs g(f) = (280 + 200 f) / (0.7 + 0.1 f) USD, g'(f) = 112 / (0.7 + 0.1 f)^2
+    = 199.11 at f = 0.5, so each octane point costs g'/10 = 19.911 USD per t, and the
+    blend holds 0.75 t per m3: 0.75 * 19.911 = 14.933 USD per m3 per octane. A t of
+    petrol holds as many m3 as the blend's density gives (1/0.75), not its stated density,
+    so the value is stated per m3 of the basis. It was scaled by the stated density
+    (20.045 at 0.745, 24.889 at 0.60: a review found it)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.70\nb,t,raw,0.80\n"
+                       f"pet,t,product,{stated_density}",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,400\nplant,b,600",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,pet,900,10",
+        "blends": "blend,site,product,components,basis\nmix,plant,pet,a;b,volume",
+        "qualities": "commodity,property,value\na,octane,90\nb,octane,100",
+        "specs": "commodity,property,min_value\npet,octane,95",
+    }))
+    spec = value(res["constraints"], family="blending.spec_min")
+    assert spec["marginal_value"] == pytest.approx(0.75 * 112 / 0.75**2 / 10, rel=1e-6)
+    assert spec["value_unit"] == "USD per m3 per octane"
+
+
+def test_blend_variable_cost_is_per_unit_of_product(tmp_path):
+    """Fuel in m3 blended (volume basis, no spec) from a (t, 0.70 t/m3, 100 USD/t) alone:
+    10 k m3 sold at 200 USD/m3 (cap) take 7 kt of a. A variable cost of 10 USD per m3 of
+    fuel costs 10 * 10 / 1000 = 0.1 MUSD: objective 10 * 200 / 1000 - 7 * 100 / 1000 -
+    0.1 = 1.2 (one 1-year period, no discounting). It was charged per t of component,
+    7 * 10 / 1000 = 0.07 (objective 1.23)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.70\nfuel,m3,product,",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,fuel,200,10",
+        "blends": "blend,site,product,components,basis,variable_cost_usd_per_unit\n"
+                  "mix,plant,fuel,a,volume,10",
+    }))
+    assert res.objective == pytest.approx(1.2, rel=1e-9)
+
+
 def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
     """Volume-basis petrol in bbl from c1 (octane 90, 50 USD/bbl) and c2 (octane 100,
     80 USD/bbl), all in bbl; min octane 95; sold at 100 USD/bbl; blend capacity 10 k bbl/yr.

@@ -202,7 +202,8 @@ def test_minimum_build_size(tmp_path):
 
 def test_prices_and_quantities_in_other_units_are_converted(tmp_path):
     """Crude supplied at 70 USD/bbl, at most 1000 kbbl/yr, density 0.85 t/m3:
-    1 bbl = 0.158987 m3 = 0.135139 t, so 518.0 USD/t and 135.139 kt/yr."""
+    1 bbl = 42 US gallons = 0.158987294928 m3 = 0.135139 t, so 518.0 USD/t and
+    135.139 kt/yr."""
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\nplant",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr,stated_unit\n"
@@ -210,7 +211,7 @@ def test_prices_and_quantities_in_other_units_are_converted(tmp_path):
         "markets": "site,commodity,price_usd_per_unit\nplant,crude,600",
     })
     sup = load_case(folder).tables["supplies"].iloc[0]
-    t_per_bbl = 0.158987 * 0.85
+    t_per_bbl = 42 * 3.785411784e-3 * 0.85
     assert sup["cost_usd_per_unit"] == pytest.approx(70 / t_per_bbl)
     assert sup["max_k_per_yr"] == pytest.approx(1000 * t_per_bbl)
 
