@@ -508,3 +508,28 @@ def test_text_made_during_the_solve_is_all_the_insight_tables_use(source, monkey
     for name in ("ranging", "constraints", "reduced_costs"):
         assert len(tables[True][name]) > 0
         pd.testing.assert_frame_equal(tables[False][name], tables[True][name])
+
+
+def test_a_value_that_holds_only_for_less_room_is_said_so(tmp_path):
+    """small_chain's PE plant (600 kt/yr, availability 0.9, fixed O&M 40 USD per t/yr)
+    binds in p2026 at 301 USD per t a year, but HiGHS's ranging says that value holds
+    only below 600 (a degenerate optimum). A re-solve with 1 kt/yr more in p2026 earns
+    far less: rent = ΔNPV x 1000 / w_p2026 + 40 (the extra capacity's own fixed O&M) is
+    about 150 USD per t a year, not 301. explain says so instead of "each extra t/yr is
+    worth 301"; the cdu's 25.47, which holds both ways, gets no note."""
+    from chainopt.report import economics
+
+    base = api.run("small_chain", save=False)
+    order = [str(p) for p in base.manifest["periods"]]
+    lines = ex.binding_lines(base["constraints"], order, ranging=base["ranging"])
+    pe = next(x for x in lines if "unit tob_pe" in x)
+    cdu = next(x for x in lines if "unit tob_cdu" in x)
+    assert "worth 301 USD per t a year (only for less room" in pe, pe
+    assert "only for less room" not in cdu, cdu
+    more = tmp_path / "more.yaml"
+    more.write_text("description: 1 kt/yr more PE capacity in p2026\nbase: small_chain\n"
+                    "changes:\n  - {table: units, where: {unit: tob_pe}, period: p2026, "
+                    "add: {capacity_k_per_yr: 1}}\n")
+    w = economics.period_table(base).set_index("period").loc["p2026", "weight"]
+    rent = (api.run(more, save=False).objective - base.objective) * 1000 / w + 40
+    assert 0 < rent < 301 - 100

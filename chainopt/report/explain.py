@@ -107,11 +107,32 @@ def _strip_period(key: object) -> str:
 
 
 # -- why this plan ------------------------------------------------------------------------
+def _no_more_room(ranging: pd.DataFrame | None) -> tuple[set, set]:
+    """(family, key) of the bounds whose marginal value does not hold for one more unit
+    (ranging: the bound's interval ends at its value) upwards, and downwards. Such a
+    value (a degenerate optimum) is what one unit *less* room costs; one unit more is
+    worth less."""
+    if ranging is None or ranging.empty or "upper" not in ranging:
+        return set(), set()
+    b = ranging[ranging["kind"] == "bound"]
+    value = b["value"].to_numpy(float)
+    tol = 1e-9 * np.maximum(1.0, np.abs(value))
+    keys = list(zip(b["family"].astype(str), b["key"].astype(str), strict=True))
+    up = b["upper"].to_numpy(float) - value <= tol
+    down = value - b["lower"].to_numpy(float) <= tol
+    return ({k for k, f in zip(keys, up, strict=True) if f},
+            {k for k, f in zip(keys, down, strict=True) if f})
+
+
 def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
-                  capacity: pd.DataFrame | None = None) -> list[str]:
+                  capacity: pd.DataFrame | None = None,
+                  ranging: pd.DataFrame | None = None) -> list[str]:
     """The binding constraints that shape the plan, grouped over consecutive periods and
     ranked by their value; with the ``capacity`` table, the capacity of a unit or link
-    that has none in a period is said to be not available then, not to bind."""
+    that has none in a period is said to be not available then, not to bind; with the
+    ``ranging`` table, a value that holds only for less room (a degenerate optimum: one
+    more unit is worth less) is said to."""
+    no_up, no_down = _no_more_room(ranging)
     c = constraints[(constraints["marginal_value"].abs() > 1e-6)
                     & ~constraints["family"].isin(TECHNICAL)].copy()
     cap = _capacity_by(capacity)
@@ -142,12 +163,12 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
             ps = set(_span_members(span, order))
             part = rows[[p in ps for p in per[rows]]] if ps else rows
             v = mv[part]
-            groups.append((float(np.abs(v).max()), fam, kind, side, part[0], span,
+            groups.append((float(np.abs(v).max()), fam, kind, side, part, span,
                            float(v.min()), float(v.max())))
     groups.sort(key=lambda t: -t[0])
     lines = []
-    for _, fam, kind, side, at, span, lo, hi in groups[:top]:
-        row = c.iloc[at]
+    for _, fam, kind, side, part, span, lo, hi in groups[:top]:
+        row = c.iloc[part[0]]
         what = describe(fam, row["key"], kind, side)
         value = _num(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
             f"{_num(lo)} to {_num(hi)}"
@@ -162,7 +183,16 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
             lines.append(f"{what} binds{when}: relaxing it by one {prop} unit is worth "
                          f"{value} USD per {q} blended a year")
             continue
-        lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}")
+        blocked = no_down if side == "lower" else no_up
+        flat = [(fams[i], c["key"].iat[i]) in blocked for i in part]
+        note = ""
+        if all(flat):
+            note = " (only for less room: one unit more is worth less)"
+        elif any(flat):
+            where = ", ".join(spans([per_text[i] for i, f in zip(part, flat, strict=True)
+                                     if f], order))
+            note = f" (in {where} only for less room: one unit more is worth less)"
+        lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
     return lines + unavailable
@@ -317,12 +347,14 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     order = [str(p) for p in manifest.get("periods", [])]
     out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, objective "
            f"{_num(float(manifest.get('objective', float('nan'))))} MUSD (NPV)", "",
-           "Binding constraints (value of one more unit of room):"]
+           "Binding constraints (value of one more unit of room; a capacity's is its rent, "
+           "before fixed O&M and capex):"]
     if "constraints" not in tables:
         return [*out, "  (these results carry no constraints table: re-run with this "
                       "chainopt version)"]
     out += ["  " + s for s in binding_lines(tables["constraints"], order, top,
-                                            capacity=tables.get("capacity"))]
+                                            capacity=tables.get("capacity"),
+                                            ranging=tables.get("ranging"))]
     out += ["", *netback_lines(tables, period, top)]
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
