@@ -14,14 +14,17 @@ Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes
 * ``feed``: the supply costs of the project's inputs, or of every supply when its
   inputs are all made inside the chain, scaled by a factor;
 * ``capex``: the project's overnight cost, scaled by a factor;
-* ``carbon``: the carbon price, set to a value in USD per t (every ``policies`` row);
+* ``carbon``: an extra carbon price in USD per t on every emission, wherever and
+  whenever it is emitted, on top of the case's own prices (base 0: the chain-wide
+  ``policies`` row of each emission, its period overrides included, raised by it; a
+  site's price adds to the chain-wide one, so raising every row would count it twice);
 * ``discount``: the case's discount rate, set to a value.
 
 Every variant differs from the base in coefficients only, so it is re-solved warm
 (:func:`chainopt.solve.resolve`). A **break-even** is found by false position
 (Illinois) on NPV(x) = 0 inside the driver's search range; NPV is piecewise linear in
 each driver (an LP's optimal value), so a few re-solves suffice. The **tornado** is
-NPV at the base value x (1 - r) and x (1 + r) of each driver (a carbon price of 0:
+NPV at the base value x (1 - r) and x (1 + r) of each driver (the extra carbon price:
 0 and 100 r USD/t).
 """
 
@@ -39,6 +42,7 @@ from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
 from chainopt.errors import InputError, Problem
+from chainopt.report.sweep_stats import BUILT, SOLVED
 
 DRIVERS = ("price", "feed", "capex", "carbon", "discount")
 #: (what the value is, search range for the break-even)
@@ -46,7 +50,7 @@ DRIVER_INFO = {
     "price": ("factor on the product prices", (0.0, 4.0)),
     "feed": ("factor on the feed costs", (0.0, 10.0)),
     "capex": ("factor on the overnight cost", (0.0, 20.0)),
-    "carbon": ("carbon price, USD/t", (0.0, 1000.0)),
+    "carbon": ("extra carbon price, USD/t", (0.0, 1000.0)),
     "discount": ("discount rate", (0.0, 1.0)),
 }
 
@@ -61,9 +65,22 @@ class Setup:
     products: list[str]
     feeds: list[str]
     base_values: dict[str, float]
+    share: float = 1.0  # the share the scenario builds (a divisible project: may be < 1)
+    # emission commodities (with a chain-wide policies row, without one): the carbon driver
+    emissions: tuple[list[str], list[str]] = ([], [])
     model: Any = None  # the solved BuiltModel whose HiGHS instance variants reuse
     solves: int = 0
     warm: int = 0
+
+    def hold(self, built) -> Any:
+        """``built`` with the project's build decision fixed at :attr:`share` (forcing a
+        project builds all of it; a divisible one the scenario builds in part is held at
+        its part)."""
+        if self.share < 1.0:
+            cols = _build_columns(built, self.project)
+            built.arrays.col_lb[cols] = self.share
+            built.arrays.col_ub[cols] = self.share
+        return built
 
 
 def _project_commodities(case: Case, project: str) -> tuple[list[str], list[str]]:
@@ -83,10 +100,8 @@ def applicable(s: Setup, driver: str) -> str:
     """'' when ``driver`` can move this project's NPV, else why not."""
     if driver == "price" and not s.products:
         return "the project's units sell nothing"
-    if driver == "carbon":
-        pol = s.case.tables.get("policies")
-        if pol is None or pol.empty or "carbon_price_usd_per_unit" not in pol.columns:
-            return "the case has no carbon price (policies.csv)"
+    if driver == "carbon" and not s.emissions:
+        return "the case has no emission commodity"
     return ""
 
 
@@ -102,7 +117,15 @@ def changes(setup: Setup, driver: str, x: float) -> list[dict]:
         return [{"table": "projects", "where": {"project": setup.project},
                  "scale": {"capex_musd": float(x)}}]
     if driver == "carbon":
-        return [{"table": "policies", "set": {"carbon_price_usd_per_unit": float(x)}}]
+        priced, unpriced = setup.emissions
+        out: list[dict] = []
+        if priced:  # the chain-wide rows, and their period overrides with them
+            out.append({"table": "policies", "where": {"site": "", "commodity": priced},
+                        "add": {"carbon_price_usd_per_unit": float(x)}})
+        if unpriced:
+            out.append({"table": "policies", "add_rows": [
+                {"commodity": c, "carbon_price_usd_per_unit": float(x)} for c in unpriced]})
+        return out
     if driver == "discount":
         return [{"case": {"discount_rate": float(x)}}]
     raise InputError([Problem(f"--drivers {driver}", "unknown driver",
@@ -130,21 +153,27 @@ def setup(source: str, project: str, options=None) -> Setup:
     built = build(case, pyomo=False)
     handover(built, options)
     outcome = solve(built, options)
-    period = _built_period(built, outcome, project)
+    period, share = _built_period(built, outcome, project)
     if period is None:
         raise InputError([Problem(f"--project {project}", "the scenario does not build it",
                                   "force it in a scenario (state: forced, period: ...) to "
                                   "ask what would make it pay")])
     products, feeds = _project_commodities(case, project)
-    carbon = case.tables.get("policies")
-    c0 = (float(pd.to_numeric(carbon["carbon_price_usd_per_unit"], errors="coerce")
-                 .fillna(0).max()) if carbon is not None and len(carbon) else 0.0)
+    com = case.tables["commodities"]
+    kinds = com["kind"] if "kind" in com else pd.Series("", index=com.index)
+    emitted = list(com.loc[kinds == "emission", "commodity"])
+    pol = case.tables.get("policies")
+    chain_wide = set() if pol is None or pol.empty else set(
+        pol.loc[pol["site"].fillna("") == "", "commodity"])
+    emissions = ([c for c in emitted if c in chain_wide],
+                 [c for c in emitted if c not in chain_wide])
     forced = validate(_apply(case.raw, [{"project": project, "state": "forced",
                                          "period": period}], case.origin))
     s = Setup(case=forced, project=project, period=period, products=products, feeds=feeds,
-              base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": c0,
-                           "discount": float(case.meta.discount_rate)})
-    s.model = build(forced, pyomo=False)
+              base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": 0.0,
+                           "discount": float(case.meta.discount_rate)},
+              share=share if share < 1.0 - 1e-9 else 1.0, emissions=emissions)
+    s.model = s.hold(build(forced, pyomo=False))
     handover(s.model, options)
     solve(s.model, options)
     return s
@@ -164,7 +193,8 @@ def _build_columns(built, project: str) -> np.ndarray:
     return np.asarray(cols, dtype=int)
 
 
-def _built_period(built, outcome, project: str) -> str | None:
+def _built_period(built, outcome, project: str) -> tuple[str | None, float]:
+    """(the period construction of ``project`` starts in, the share built), or (None, 0)."""
     # lazy: the model side (see setup)
     from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
 
@@ -174,9 +204,10 @@ def _built_period(built, outcome, project: str) -> str | None:
         except KeyError:
             continue
         for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
-            if p == project and outcome.col_value[fam.start + i] > 1e-6:
-                return str(t)
-    return None
+            x = float(outcome.col_value[fam.start + i])
+            if p == project and x > 1e-6:
+                return str(t), x
+    return None, 0.0
 
 
 def npv(s: Setup, driver: str | None = None, x: float | None = None, options=None) -> float:
@@ -191,7 +222,7 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
         case = s.case
     else:
         case = validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin))
-    variant = build(case, pyomo=False)
+    variant = s.hold(build(case, pyomo=False))
     outcome = resolve(s.model, variant, options)
     s.model = variant
     s.solves += 1
@@ -212,13 +243,17 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
            "base": s.base_values[driver], "value": None, "npv_at_low_musd": math.nan,
            "npv_at_high_musd": math.nan, "range": f"{lo:g}..{hi:g}",
            "applies_to": {"price": ", ".join(s.products), "feed": ", ".join(s.feeds),
-                          "capex": s.project, "carbon": "every policies row",
+                          "capex": s.project,
+                          "carbon": "every emission, on top of the case's prices",
                           "discount": "the case"}[driver],
            "note": applicable(s, driver)}
     if out["note"]:
         return out
     flo, fhi = npv(s, driver, lo, options), npv(s, driver, hi, options)
     out.update(npv_at_low_musd=flo, npv_at_high_musd=fhi)
+    if abs(flo) <= tol and abs(fhi) <= tol:
+        out["note"] = "NPV is 0 at both ends of the range: the driver does not move it"
+        return out
     if np.sign(flo) == np.sign(fhi):
         out["note"] = f"NPV {'>' if flo > 0 else '<'} 0 over the whole range"
         return out
@@ -256,7 +291,10 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
         if applicable(s, d):
             continue
         b = s.base_values[d]
-        low, high = (b * (1 - swing), b * (1 + swing)) if b else (0.0, 100.0 * swing)
+        if d != "carbon":
+            low, high = b * (1 - swing), b * (1 + swing)
+        else:  # an extra carbon price of 0 and of 100 x swing USD/t
+            low, high = 0.0, 100.0 * swing
         rows.append({"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
                      "low_value": low, "high_value": high, "npv_base_musd": base,
                      "npv_low_musd": npv(s, d, low, options),
@@ -271,7 +309,7 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     """P10/P50/P90 of each optional project's incremental NPV and the probability it is
     built, from a sweep's ``kpis.csv`` (columns ``npv_<p>_incremental_musd``,
     ``built_<p>``)."""
-    ok = kpis[kpis["status"] == "optimal"] if "status" in kpis.columns else kpis
+    ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
     rows = []
     for c in kpis.columns:
         if not (c.startswith("npv_") and c.endswith("_incremental_musd")):
@@ -285,6 +323,6 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
                      "p50_musd": float(v.quantile(0.5)) if len(v) else math.nan,
                      "p90_musd": float(v.quantile(0.9)) if len(v) else math.nan,
                      "mean_musd": float(v.mean()) if len(v) else math.nan,
-                     "p_built": float((built > 0.5).mean()) if len(built) else math.nan})
+                     "p_built": float((built > BUILT).mean()) if len(built) else math.nan})
     return pd.DataFrame(rows, columns=["project", "samples", "p10_musd", "p50_musd",
                                        "p90_musd", "mean_musd", "p_built"])

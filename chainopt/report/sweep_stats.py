@@ -12,12 +12,16 @@ from __future__ import annotations
 import pandas as pd
 
 PERCENTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+#: statuses whose variants count: a MIP stopped at a limit with a usable plan counts too
+SOLVED = ("optimal", "feasible")
+#: a project is built in a variant when its built share exceeds this
+BUILT = 1e-6
 
 
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """One row per statistic and measure: columns ``measure``, ``statistic``, ``value``."""
     rows = []
-    ok = kpis[kpis["status"].isin(["optimal", "feasible"])] if "status" in kpis else kpis
+    ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis else kpis
     for status, n in kpis["status"].value_counts().sort_index().items():
         rows.append(("variants", f"status={status}", float(n)))
     measures = [c for c in kpis.columns if c == "objective_musd" or c.endswith("_musd")]
@@ -34,6 +38,6 @@ def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
         x = ok[c].fillna(0.0)
         if len(x):
             rows.append((c.removeprefix("built_"), "probability_built",
-                         float((x > 1e-6).mean())))
+                         float((x > BUILT).mean())))
             rows.append((c.removeprefix("built_"), "mean_built_share", float(x.mean())))
     return pd.DataFrame(rows, columns=["measure", "statistic", "value"])

@@ -207,6 +207,83 @@ def test_monte_carlo_percentiles():
     assert mc["p_built"] == pytest.approx(0.7)
 
 
+def test_a_project_built_in_part_is_held_at_its_part(tmp_path):
+    """Divisible pj (capex 10 MUSD for 10 kt/yr, margin 200) and a sales cap of 5 kt/yr:
+    the scenario builds half of it. By hand, held at that half: NPV = 5 * 200 * w / 1000
+    - 5 = 1.759 MUSD (forcing all of it, as before, gave 5 * 200 * w / 1000 - 10 < 0); the
+    price factor that zeroes it: 5 (300 p - 100) w / 1000 = 5, p* = (100 + 1000 / w) / 300.
+    """
+    folder = _project_case(tmp_path, "pj,10,p1,10,0,false,optional,,\n", periods=TEN,
+                           extra={"markets": "site,commodity,price_usd_per_unit,"
+                                             "max_k_per_yr\nplant,product,300,5"})
+    s = sens.setup(str(folder), "pj")
+    assert s.share == pytest.approx(0.5)
+    assert sens.npv(s) == pytest.approx(W - 5, abs=1e-9)
+    assert sens.break_even(s, "price")["value"] == pytest.approx((100 + 1000 / W) / 300,
+                                                                 rel=1e-6)
+
+
+def test_discount_rate_zero_and_a_flat_npv(tmp_path):
+    """At a discount rate of 0 the tornado moves the rate by ±20 % of 0 (both 0: no swing;
+    it asked for 20 = 2000 %/yr and stopped). A project that earns nothing and costs
+    nothing has NPV 0 whatever the capex factor: said so, not "NPV < 0"."""
+    folder = _project_case(tmp_path / "r0", "pj,10,p1,10,0,true,forced,p1,\n", periods=TEN)
+    case_yaml = folder / "case.yaml"
+    case_yaml.write_text(case_yaml.read_text().replace("discount_rate: 0.1",
+                                                       "discount_rate: 0.0"))
+    s = sens.setup(str(folder), "pj")
+    tor = sens.tornado(s, ["discount"], 0.2).set_index("driver")
+    assert tor.loc["discount", ["low_value", "high_value"]].tolist() == [0.0, 0.0]
+    flat = _project_case(tmp_path / "flat", "pj,0,p1,10,0,true,forced,p1,\n", margin=0.0,
+                         periods=TEN)
+    be = sens.break_even(sens.setup(str(flat), "pj"), "capex")
+    assert be["value"] is None and "NPV is 0 at both ends" in be["note"]
+
+
+def test_carbon_driver_adds_one_price_on_top_of_site_and_period_prices(tmp_path):
+    """pj (capex 10 MUSD, margin 200) emits 1 t CO2 per t at its plant. The case has a
+    chain-wide CO2 row (cap only) and the plant's own price of 5 USD/t (site and
+    chain-wide prices add up). The driver is an extra price x on every emission: NPV(x) =
+    10 (200 - 5 - x) w / 1000 - 10, zero at x* = 195 - 1000 / w = 47.05. Setting every
+    row to x, as before, made the plant pay 2x (break-even 97.5, half the true price).
+    With a price path (blank default, 30 USD/t from 2031 by policies_by_period) the base
+    is that path plus 0, not a flat 0."""
+    co2 = {"commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product\n"
+                          "co2,t,emission\n",
+           "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                         "run,product,out,1\nrun,co2,out,1",
+           "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\n"
+                       "co2,,,1000\nco2,plant,5,\n"}
+    folder = _project_case(tmp_path / "a", "pj,10,p1,10,0,true,optional,,\n", periods=TEN,
+                           extra=co2)
+    s = sens.setup(str(folder), "pj")
+    assert sens.npv(s) == pytest.approx(10 * 195 * W / 1000 - 10, abs=1e-9)
+    be = sens.break_even(s, "carbon")
+    assert be["base"] == 0.0 and be["value"] == pytest.approx(195 - 1000 / W, rel=1e-6)
+    path = {**co2, "policies": "commodity,carbon_price_usd_per_unit\nco2,",
+            "policies_by_period": "commodity,period,carbon_price_usd_per_unit\nco2,p2,30"}
+    folder = _project_case(tmp_path / "b", "pj,10,p1,10,0,true,optional,,\n",
+                           periods=FIVE_FIVE, extra=path)
+    s = sens.setup(str(folder), "pj")
+    tor = sens.tornado(s, ["carbon"], 0.2).set_index("driver")
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    hand = 10 * (200 * w1 + (200 - 30) * w2) / 1000 - 10
+    assert tor.loc["carbon", "npv_low_musd"] == pytest.approx(hand, abs=1e-9)
+    assert tor.loc["carbon", "npv_high_musd"] == pytest.approx(hand - 10 * 20 * W / 1000,
+                                                              abs=1e-9)
+
+
+def test_monte_carlo_counts_a_part_built_and_a_feasible_variant():
+    """P(built) counts a built share above 1e-6 (half a project is built) and variants
+    stopped with a usable plan (feasible), as the sweep's summary does."""
+    kp = pd.DataFrame({"variant": ["s0", "s1", "s2", "s3"],
+                       "status": ["optimal", "feasible", "optimal", "infeasible"],
+                       "npv_pj_incremental_musd": [1.0, 2.0, 0.0, np.nan],
+                       "built_pj": [0.5, 1.0, 0.0, np.nan]})
+    mc = sens.monte_carlo(kp).set_index("project").loc["pj"]
+    assert mc["samples"] == 3 and mc["p_built"] == pytest.approx(2 / 3)
+
+
 def test_sensitivity_cli(toy, tmp_path):
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "pj", "--drivers",
                                    "price,capex", "--out", str(tmp_path)])
