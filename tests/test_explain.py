@@ -533,3 +533,20 @@ def test_a_value_that_holds_only_for_less_room_is_said_so(tmp_path):
     w = economics.period_table(base).set_index("period").loc["p2026", "weight"]
     rent = (api.run(more, save=False).objective - base.objective) * 1000 / w + 40
     assert 0 < rent < 301 - 100
+
+
+def test_capacity_of_a_unit_with_capacity_use_is_in_capacity_units(tmp_path):
+    """small_chain's cracker with capacity_use 2 (one t of feed uses 2 capacity units):
+    its capacity's value is per capacity unit, not "per t" (a planner comparing it with a
+    capex per t of feed capacity would be off by 2). The cdu keeps its t."""
+    sc = tmp_path / "cu2.yaml"
+    sc.write_text("description: x\nbase: small_chain\nchanges:\n"
+                  "  - {table: modes, where: {process: cracker}, set: {capacity_use: 2}}\n"
+                  "  - {table: units, where: {unit: tob_cracker}, "
+                  "set: {capacity_k_per_yr: 900}}\n")
+    c = api.run(sc, save=False)["constraints"]
+    cap = c[c["family"] == "conversion.capacity_max"].set_index("key")
+    cracker = cap.loc["unit=tob_cracker, period=p2026"]
+    assert (cracker["quantity_unit"], cracker["value_unit"]) == (
+        "capacity unit", "USD per capacity unit")
+    assert cap.loc["unit=tob_cdu, period=p2026", "value_unit"] == "USD per t"

@@ -135,7 +135,9 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's
     product unit, a link's commodity unit (``unit`` if it carries several of different
     units), ``activity unit`` for units and modes, ``project share`` for projects and
-    ``constraint unit`` for user constraints. Looked up once per distinct name
+    ``constraint unit`` for user constraints; a unit whose modes use other than one
+    unit of capacity per unit of activity (``capacity_use``) counts its capacity in
+    ``capacity unit``. Looked up once per distinct name
     (:func:`_per_name`)."""
     com = built.case.tables["commodities"].set_index("commodity")["unit"]
     n = len(keys)
@@ -258,8 +260,16 @@ def _compute_activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     mf = built.index.mode_flows
     one = mf[np.isclose(mf["coef"].abs(), 1.0)]
     by_mode = _agreed(one["mode"], one["commodity"].map(com))
-    act = built.index.activity[["unit", "mode"]].drop_duplicates()
+    act = built.index.activity[["unit", "mode", "capacity_use"]].drop_duplicates(
+        ["unit", "mode"])
     by_unit = _agreed(act["unit"], act["mode"].map(by_mode))
+    # a unit's own quantities (capacity, new capacity) are in capacity units: one
+    # activity unit of a mode uses capacity_use of them, so only where that is 1 do they
+    # share the activity's unit
+    other = set(act.loc[~np.isclose(act["capacity_use"].to_numpy(float), 1.0), "unit"])
+    by_unit = by_unit.where(~by_unit.index.isin(other), "capacity unit")
+    by_unit = pd.concat([by_unit, pd.Series("capacity unit", index=sorted(
+        other - set(by_unit.index)), dtype=object)])
     return {"unit": by_unit, "mode": by_mode}
 
 
