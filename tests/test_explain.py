@@ -550,3 +550,21 @@ def test_capacity_of_a_unit_with_capacity_use_is_in_capacity_units(tmp_path):
     assert (cracker["quantity_unit"], cracker["value_unit"]) == (
         "capacity unit", "USD per capacity unit")
     assert cap.loc["unit=tob_cdu, period=p2026", "value_unit"] == "USD per t"
+
+
+def test_netback_legs_show_losses_and_capacity_rent():
+    """A netback step is value there x delivered share - transport - rent: small_chain's
+    sales gas, 56 at ru_dom, 1 % lost on the grid, 8 transport: 56 x 0.99 - 8 = 47.44 at
+    tobolsk. A full link keeps the rest as its capacity rent: crude worth 460 at the port,
+    28 transport and 420 at the field leave 12 (ru_eastwest's wsib_ustluga_bps), which
+    the line used to leave out."""
+    from types import SimpleNamespace
+
+    res = api.run("small_chain", save=False)
+    lines = ex.netback_lines(res.tables, "p2026")
+    gas = next(x for x in lines if x.strip().startswith("sales_gas"))
+    assert "47.44 at tobolsk (via gas_grid, 8 transport, 1 % lost)" in gas
+    leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
+                          cost_usd_per_unit=28.0)
+    assert ex._leg(leg, 460.0, 420.0) == "28 transport, 12 capacity rent"
+    assert ex._leg(leg, 448.0, 420.0) == "28 transport"

@@ -322,3 +322,27 @@ def test_comparison_report_in_headless_chromium(compared, tmp_path):
     done = _chromium(html, tmp_path, "--dump-dom")
     assert done.returncode == 0 and _console_problems(done.stderr) == []
     assert "main-svg" in done.stdout  # plotly drew the charts
+
+
+def test_binding_section_covers_every_family(solved):
+    """The report's binding constraints come from constraints.csv, every family: the
+    ru_dom HDPE sales cap (138 USD per t, second in `chainopt explain`) was left out
+    when only capacities and demand floors were listed."""
+    tables = Results.load(solved).tables
+    b = charts.binding_data(tables)
+    cap = b[b["constraint"] == "sales cap for hdpe at ru_dom"]
+    assert len(cap) and cap["value"].round(6).eq(138.0).all()
+    assert set(cap["value_unit"]) == {"USD per t"}
+    pe = b[b["constraint"] == "capacity of unit tob_pe"].iloc[0]
+    assert "before fixed O&M" in pe["meaning"]
+
+
+def test_rates_read_as_percentages_and_no_minus_zero():
+    """The comparison's economics table showed IRR 0.24 beside the cards' 23.8 %; a tiny
+    negative rounded to 0 read "-0.0" in the deck and the tables."""
+    from chainopt.report.html import _rates_as_percent, fmt_number
+
+    df = _rates_as_percent(pd.DataFrame({"IRR": [0.238, float("nan")], "npv": [1.0, 2.0]}))
+    assert df["IRR"].tolist() == ["23.8%", ""] and df["npv"].tolist() == [1.0, 2.0]
+    assert fmt_number(-0.0) == "0.0" and charts.no_minus_zero("-0.00") == "0.00"
+    assert charts.no_minus_zero("-10.0") == "-10.0"

@@ -322,29 +322,38 @@ def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.Da
     return _pivot(e, "label", "emission_k_per_yr", periods)
 
 
+def no_minus_zero(text: str) -> str:
+    """A formatted number without the minus of a tiny negative rounded to 0 (``-0.0``)."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+BINDING_COLUMNS = ["constraint", "period", "value", "value_unit", "meaning"]
+
+
 def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame:
-    """The binding constraints with the largest marginal values."""
-    rows = []
-    cap = _t(tables, "capacity")
-    if len(cap):
-        b = cap[cap["shadow_price_usd_per_unit_yr"].abs() > TOL]
-        rows.append(pd.DataFrame({
-            "constraint": b["kind"] + " capacity", "name": b["name"], "period": b["period"],
-            "value_usd_per_unit": b["shadow_price_usd_per_unit_yr"],
-            "meaning": "one more unit of annual capacity"}))
-    sa = _t(tables, "sales")
-    if len(sa) and "floor_cost_usd_per_unit" in sa.columns:
-        b = sa[sa["floor_cost_usd_per_unit"].abs() > TOL]
-        rows.append(pd.DataFrame({
-            "constraint": "demand floor", "name": b["commodity"] + " @ " + b["site"],
-            "period": b["period"], "value_usd_per_unit": -b["floor_cost_usd_per_unit"],
-            "meaning": "raising the floor by one unit"}))
-    if not rows:
-        return pd.DataFrame(columns=["constraint", "name", "period", "value_usd_per_unit",
-                                     "meaning"])
-    df = pd.concat(rows, ignore_index=True)
-    return (df.reindex(df["value_usd_per_unit"].abs().sort_values(ascending=False).index)
-            .head(top).reset_index(drop=True))
+    """The binding constraints with the largest marginal values, of every family (the
+    ``constraints`` table: capacities, sales caps, supply limits, floors, emission caps,
+    specs, user constraints), described as ``chainopt explain`` does."""
+    # lazy: the family registry (for the descriptions) only when a report is drawn
+    from chainopt.report.explain import TECHNICAL, describe
+
+    c = _t(tables, "constraints")
+    if c.empty or "marginal_value" not in c:
+        return pd.DataFrame(columns=BINDING_COLUMNS)
+    mv = pd.to_numeric(c["marginal_value"], errors="coerce").fillna(0.0)
+    b = c[(mv.abs() > TOL) & ~c["family"].isin(TECHNICAL)]
+    b = b.loc[mv[b.index].abs().sort_values(ascending=False, kind="stable").index].head(top)
+    sides = b["side"] if "side" in b else pd.Series("", index=b.index)
+    return pd.DataFrame({
+        "constraint": [describe(f, k, kd, sd) for f, k, kd, sd in
+                       zip(b["family"], b["key"], b["kind"], sides, strict=True)],
+        "period": b["period"].astype(str).to_numpy(),
+        "value": mv[b.index].to_numpy(),
+        "value_unit": b["value_unit"].astype(str).to_numpy() if "value_unit" in b else "",
+        "meaning": np.where(b["family"].str.endswith("capacity_max").to_numpy(),
+                            "one more unit of capacity a year (its rent, before fixed O&M "
+                            "and capex)", "one more unit of room a year"),
+    }, columns=BINDING_COLUMNS).reset_index(drop=True)
 
 
 def shadow_price_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
@@ -554,13 +563,15 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
         # lazy: plotly is slow to import; loaded only when a chart is drawn
         import plotly.graph_objects as go
 
-        lab = [f"{esc(c)} {esc(n)} ({esc(p)})" for c, n, p in
-               zip(b["constraint"], b["name"], b["period"], strict=False)]
-        fig = go.Figure(go.Bar(x=b["value_usd_per_unit"].tolist()[::-1], y=lab[::-1],
+        lab = [f"{esc(c)} ({esc(p)})" for c, p in
+               zip(b["constraint"], b["period"], strict=False)]
+        fig = go.Figure(go.Bar(x=b["value"].tolist()[::-1], y=lab[::-1],
+                               customdata=[esc(u) for u in b["value_unit"]][::-1],
                                orientation="h", marker_color="#e6550d",
-                               hovertemplate="%{y}: %{x:,.2f} USD/unit<extra></extra>"))
+                               hovertemplate="%{y}: %{x:,.2f} %{customdata} a year"
+                                             "<extra></extra>"))
         fig.update_layout(title="Top binding constraints (marginal value)",
-                          xaxis_title="USD per unit (per yr for capacity)",
+                          xaxis_title="USD per unit of room a year (see each bar's unit)",
                           height=max(300, 28 * len(b) + 100),
                           margin={"l": 260, "r": 20, "t": 50, "b": 40})
         figs["binding"] = fig

@@ -327,7 +327,8 @@ TITLES = {
     "shadow_prices": "Largest changes in commodity values (USD/unit)",
     "economics": "Economics of each effect against its counterfactual",
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
-                         "construction years, residual value after the horizon)",
+                         "construction years, residual value after the horizon; "
+                         "cumulative_musd leaves the residual value out, as payback does)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
     "party_economics": "Each project's parties: after-tax equity (and lender) flows at "
                        "each party's cost of capital (MUSD; local currency at the FX path)",

@@ -40,7 +40,7 @@ def _num(v: object, digits: int = 1) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return ""
     if isinstance(v, int | float) and not isinstance(v, bool):
-        return f"{v:,.{digits}f}"
+        return charts.no_minus_zero(f"{v:,.{digits}f}")
     return str(v)
 
 

@@ -253,7 +253,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "projects": list(dict.fromkeys(pj["project"])),
         "incremental_npv_musd": scenario.net_value - counterfactual.net_value,
         "stream_npv_musd": present_value(flows.set_index("year")["net_musd"], disc),
-        "overnight_capex_musd": float(-spent.sum()),
+        "overnight_capex_musd": 0.0 - float(spent.sum()),  # (no spend: 0, not -0)
         "build_year": int(spent.index.min()) if len(spent) else None,
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": irr(flows["net_musd"].to_numpy()) if len(spent) else None,

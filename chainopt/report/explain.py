@@ -302,13 +302,28 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
             for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = price.get((f.from_site, c), float("nan"))
                 back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
-                            f"{_num(f.cost_usd_per_unit)} transport)")
+                            + _leg(f, price.get((site, c), float("nan")), v_from) + ")")
                 if f.from_site not in seen:
                     seen.add(f.from_site)
                     frontier.append(f.from_site)
         lines.append(f"  {c}: " + "; ".join(parts) + ("; back: " + "; ".join(back)
                                                       if back else ""))
     return lines
+
+
+def _leg(f, v_to: float, v_from: float) -> str:
+    """What one unit loses on a link, value at its end to value at its start: the share
+    lost in transit, the transport cost, and what is left, the link's capacity rent (it
+    runs full), so that v_from = v_to x delivered share - cost - rent."""
+    sent = float(getattr(f, "flow_k_per_yr", float("nan")))
+    kept = float(getattr(f, "delivered_k_per_yr", sent)) / sent if sent > 0 else 1.0
+    parts = [f"{_num(f.cost_usd_per_unit)} transport"]
+    if kept < 1 - 1e-9:
+        parts.append(f"{_num(100 * (1 - kept))} % lost")
+    rent = v_to * kept - f.cost_usd_per_unit - v_from
+    if math.isfinite(rent) and rent > 1e-6 * max(1.0, abs(v_to)):
+        parts.append(f"{_num(rent)} capacity rent")
+    return ", ".join(parts)
 
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5,

@@ -65,7 +65,7 @@ def fmt_number(v: object, digits: int = 1) -> str:
             return ""
         if isinstance(v, float) and v != 0 and abs(v) < 10 ** -digits:
             return f"{v:.3g}"
-        return f"{v:,.{digits}f}"
+        return charts.no_minus_zero(f"{v:,.{digits}f}")
     return esc(v)
 
 
@@ -315,7 +315,7 @@ def compare_report_html(folder: Path) -> str:
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df)
         body += _economics_cards(df)
-        body += table_html(df, digits=2)
+        body += table_html(_rates_as_percent(df), digits=2)
         is_cash = "cashflow" in name or "cash_flow" in name
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
             else None
@@ -384,6 +384,19 @@ def _objective_cards(df: pd.DataFrame) -> str:
         items.append((f"objective of {c}, MUSD" + (" (base)" if c == base else ""),
                       fmt_number(v) + extra))
     return _cards(items)
+
+
+#: columns holding rates (fractions): shown as percentages, as on the cards
+RATE_COLUMNS = frozenset({"IRR", "discount rate", "irr"})
+
+
+def _rates_as_percent(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its rate columns as text percentages (0.238 -> 23.8%)."""
+    cols = [c for c in df.columns if c in RATE_COLUMNS and pd.api.types.is_numeric_dtype(df[c])]
+    if not cols:
+        return df
+    return df.assign(**{c: [f"{100 * v:.1f}%" if pd.notna(v) else "" for v in df[c]]
+                        for c in cols})
 
 
 def _economics_cards(df: pd.DataFrame) -> str:

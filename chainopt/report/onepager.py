@@ -140,10 +140,12 @@ def plotly_figure(p: Page):
     if len(cf):
         years = cf["year"].astype(int).tolist()
         flow = (cf["operating_musd"] + cf["capex_musd"]).round(3).tolist()
-        fig.add_trace(go.Bar(x=years, y=flow, name="net cash flow", marker_color="#6baed6",
+        fig.add_trace(go.Bar(x=years, y=flow, name="cash flow (without residual value)",
+                             marker_color="#6baed6",
                              hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=2)
         fig.add_trace(go.Scatter(x=years, y=cf["cumulative_musd"].round(3).tolist(),
-                                 name="cumulative", mode="lines", line={"color": "#253858"},
+                                 name="cumulative (payback)", mode="lines",
+                                 line={"color": "#253858"},
                                  hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"),
                       row=1, col=2)
         pb = p.payback_year
@@ -189,8 +191,9 @@ def static_figure(p: Page, plt):
     cf = p.cashflows
     if len(cf):
         ax2.bar(cf["year"], cf["operating_musd"] + cf["capex_musd"], color="#6baed6",
-                label="net cash flow")
-        ax2.plot(cf["year"], cf["cumulative_musd"], color="#253858", label="cumulative")
+                label="cash flow (without residual value)")
+        ax2.plot(cf["year"], cf["cumulative_musd"], color="#253858",
+                 label="cumulative (payback)")
         if p.payback_year is not None:
             ax2.axvline(p.payback_year, color="#e6550d", ls="--",
                         label=f"payback {p.payback_year:.1f}")

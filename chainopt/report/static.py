@@ -254,11 +254,11 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     b = charts.binding_data(tables) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
-        lab = [_txt(f"{c} {n} ({p})") for c, n, p in
-               zip(b["constraint"], b["name"], b["period"], strict=False)]
-        ax.barh(lab[::-1], b["value_usd_per_unit"].to_numpy()[::-1], color="#e6550d")
+        lab = [_txt(f"{c} ({p})") for c, p in
+               zip(b["constraint"], b["period"], strict=False)]
+        ax.barh(lab[::-1], b["value"].to_numpy()[::-1], color="#e6550d")
         ax.set_title("Top binding constraints (marginal value)")
-        ax.set_xlabel("USD per unit (per yr for capacity)")
+        ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
         fig.tight_layout()
         figs.append(("binding", fig))
     written = []
