@@ -346,6 +346,7 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     assert lite["improvement_needed"].iloc[0] == pytest.approx(70)
     line = ex.almost_lines(rc)[0]
     assert line.startswith("mode lite of unit cdu1: unused; its margin must improve by 70")
+    assert " a year" not in line  # a margin per unit made, not a yearly value
 
 
 def test_family_deletion_filter_fallback(tmp_path):

@@ -71,13 +71,14 @@ def _qty(unit: object) -> str:
     return f"k {unit}/yr" if isinstance(unit, str) and unit else "k units/yr"
 
 
-def _in_units(value_unit: object, qunit: object) -> str:
+def _in_units(value_unit: object, qunit: object, yearly: bool = True) -> str:
     """A saved value unit in the quantity's unit (results of older versions said
-    ``USD per unit``); ``USD per t`` is per t of yearly quantity, each year."""
+    ``USD per unit``); with ``yearly``, ``USD per t`` is per t of yearly quantity, each
+    year (a marginal value); without, per t (a margin)."""
     u = str(value_unit or "")
     if isinstance(qunit, str) and qunit:
         u = u.replace("per unit/yr", f"per {qunit}/yr").replace("per unit", f"per {qunit}")
-    if u.startswith("USD per ") and "(NPV)" not in u:
+    if yearly and u.startswith("USD per ") and "(NPV)" not in u:
         u += " a year"
     return u
 
@@ -254,7 +255,8 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[
                 state = "never available"
             v = g[g["period"].isin(ps)]["marginal_value"]
             lines.append(f"{what}: {state} (no capacity in {span}; one unit there would be "
-                         f"worth {_num(float(v.max()))} {g.iloc[0]['value_unit']})")
+                         f"worth {_num(float(v.max()))} "
+                         f"{_in_units(g.iloc[0]['value_unit'], g.iloc[0].get('quantity_unit'))})")
     return lines
 
 
@@ -351,7 +353,8 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
             lines.append(f"{describe(row.family, row.key)}: unused, though as good as the "
                          f"modes in use (a tie, in {row.period})")
             continue
-        unit = _in_units(row.value_unit, getattr(row, "quantity_unit", "activity unit"))
+        unit = _in_units(row.value_unit, getattr(row, "quantity_unit", "activity unit"),
+                         yearly=False)  # a margin per unit made, not a yearly value
         lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
                      f"{_num(row.improvement_needed)} {unit} (closest in {row.period})")
     return lines
