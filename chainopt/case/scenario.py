@@ -274,6 +274,10 @@ class _Overlay:
         self.sc = sc
         self.problems: list[Problem] = []
         self.where = ""
+        self._read_periods()
+
+    def _read_periods(self) -> None:
+        """The period names later changes may use (again after a change of periods)."""
         try:
             self.periods = CaseMeta.model_validate(self.meta).period_names
         except Exception:
@@ -319,6 +323,8 @@ class _Overlay:
                           "name the scenario with its own 'name' key")
             else:
                 self.meta[k] = v
+        if "periods" in values:
+            self._read_periods()
 
     def _project(self, ch: dict) -> None:
         name = str(ch["project"])
@@ -392,7 +398,8 @@ class _Overlay:
             self.tables[name] = df.loc[~mask].reset_index(drop=True)
             bp = self.tables.get(name + BY_PERIOD)
             if bp is not None and len(bp):
-                drop = _key_series(bp, spec.key).isin(set(_key_series(keys, spec.key)))
+                drop = _key_series(bp, spec.key, spec.column_map).isin(
+                    set(_key_series(keys, spec.key, spec.column_map)))
                 self.tables[name + BY_PERIOD] = bp.loc[~drop].reset_index(drop=True)
             return
         where = ch.get("where", {})
@@ -446,6 +453,11 @@ class _Overlay:
         for col, want in where.items():
             wanted = want if isinstance(want, list) else [want]
             have = df[col] if col in df.columns else pd.Series("", index=df.index)
+            c = spec.column_map[col]
+            if c.default not in (None, ""):  # a blank (or absent) cell holds the default
+                have = have.where(have.astype(str).str.strip() != "", _fmt(c.default))
+            if c.kind == "bool":
+                have = have.astype(str).str.strip().str.lower()
             m = pd.Series(False, index=df.index)
             for w in wanted:
                 if isinstance(w, int | float) and not isinstance(w, bool):
@@ -488,6 +500,12 @@ class _Overlay:
         if by_period and periods is not None:
             self.fail(f"'{col}': give either 'period' or a value by period, not both")
             return
+        if op == "set" and ((periods is not None and val is None)
+                            or (by_period and any(v is None for v in val.values()))):
+            self.fail(f"'{col}': a blank value for one period would mean the table's own "
+                      "value there, not a blank one",
+                      "leave out 'period' to blank it in every period, or set a number")
+            return
         if (by_period or periods is not None) and not c.period:
             varying = ", ".join(spec.period_columns) or "none"
             self.fail(f"column '{col}' of {name}.csv does not vary by period",
@@ -516,7 +534,8 @@ class _Overlay:
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
         bp = self.tables.get(name + BY_PERIOD)
         if c.period and bp is not None and col in bp.columns and len(bp):
-            mine = _key_series(bp, spec.key).isin(set(_key_series(df.loc[mask], spec.key)))
+            mine = _key_series(bp, spec.key, spec.column_map).isin(
+                set(_key_series(df.loc[mask], spec.key, spec.column_map)))
             if op == "set":
                 bp.loc[mine, col] = ""
             else:
@@ -564,10 +583,12 @@ class _Overlay:
         default = df[col] if col in df.columns else pd.Series("", index=df.index)
         rows = df.loc[mask].reindex(columns=key, fill_value="").assign(
             _default=default[mask].to_numpy())
+        rows["_k"] = _key_series(rows, key, spec.column_map)
         for p in periods:
             target = rows.assign(period=p)
-            cur = target.merge(bp.reset_index()[[*key, "period", col, "index"]],
-                               on=[*key, "period"], how="left")
+            mine = bp.reset_index()[["period", col, "index"]].assign(
+                _k=_key_series(bp, key, spec.column_map).to_numpy())
+            cur = target.merge(mine, on=["_k", "period"], how="left")
             old = cur[col].fillna("")
             old = old.where(old.ne(""), cur["_default"])
             new = self._combine(old.reset_index(drop=True), op, val, spec.column_map[col], name)
@@ -603,8 +624,8 @@ class _Overlay:
         df = self.tables.get(name)
         if df is None:
             df = pd.DataFrame({k: pd.Series(dtype=str) for k in new.columns})
-        have = set(_key_series(df, spec.key)) if len(df) else set()
-        dup = _key_series(new, spec.key)
+        have = set(_key_series(df, spec.key, spec.column_map)) if len(df) else set()
+        dup = _key_series(new, spec.key, spec.column_map)
         clash = [k for k in dup if k in have]
         if clash:
             self.fail(f"row {clash[0]} already exists in {name}.csv",
@@ -617,9 +638,22 @@ class _Overlay:
                        scenario_chain=raw.scenario_chain)
 
 
-def _key_series(df: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
-    parts = [df[k].astype(str) if k in df.columns else pd.Series("", index=df.index)
-             for k in key]
+def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],
+                columns: dict | None = None) -> pd.Series:
+    """Each row's key as one text, ``a/b/c``. With the table's ``columns`` (its
+    :attr:`TableSpec.column_map`), a blank or absent key cell reads as the column's
+    default and a number as its canonical text, so that ``markets.csv`` with a ``tier``
+    of ``1`` and ``markets_by_period.csv`` without the column name the same rows."""
+    parts = []
+    for k in key:
+        part = df[k].astype(str) if k in df.columns else pd.Series("", index=df.index)
+        col = (columns or {}).get(k)
+        if col is not None and col.default not in (None, ""):
+            part = part.where(part.str.strip() != "", _fmt(col.default))
+        if col is not None and col.kind in ("int", "float"):
+            num = pd.to_numeric(part, errors="coerce")
+            part = part.where(num.isna(), num.map(lambda v: _fmt(float(v))))
+        parts.append(part)
     out = parts[0]
     for p in parts[1:]:
         out = out + "/" + p
@@ -675,8 +709,9 @@ def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
         key = (*TABLES[base].key, "period") if name.endswith(BY_PERIOD) else TABLES[base].key
         a = old.tables.get(name, pd.DataFrame())
         b = new.tables.get(name, pd.DataFrame())
-        ka = _key_series(a, key) if len(a) else pd.Series(dtype=str)
-        kb = _key_series(b, key) if len(b) else pd.Series(dtype=str)
+        spec_cols = TABLES[base].column_map
+        ka = _key_series(a, key, spec_cols) if len(a) else pd.Series(dtype=str)
+        kb = _key_series(b, key, spec_cols) if len(b) else pd.Series(dtype=str)
         a = a.assign(_k=ka.to_numpy()).set_index("_k") if len(a) else a
         b = b.assign(_k=kb.to_numpy()).set_index("_k") if len(b) else b
         for k in kb[~kb.isin(set(ka))]:

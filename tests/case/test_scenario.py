@@ -227,3 +227,61 @@ def test_forced_and_off_projects(tmp_path, base_run):
     assert off["projects"].empty
     assert off.objective == pytest.approx(base_run.objective, rel=1e-12)
     assert not (off["flows"]["link"] == "fe_port_sea").any()
+
+
+def _tier_case(tmp_path: Path) -> Path:
+    """markets.csv writes tier 1; markets_by_period.csv leaves the tier out (allowed:
+    docs/case_format.md): price 100, 110 in p2 by override."""
+    from tests.toycase import write_case
+
+    return write_case(tmp_path / "tiers", {
+        "sites": "site\na\n", "commodities": "commodity,unit,kind\nfuel,t,product\n",
+        "supplies": "site,commodity,cost_usd_per_unit\na,fuel,10\n",
+        "markets": "site,commodity,tier,price_usd_per_unit\na,fuel,1,100\n",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit\na,fuel,p2,110\n"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                 {"period": "p2", "start_year": 2031, "length_yr": 5}])
+
+
+@pytest.mark.parametrize(("change", "p1", "p2"), [
+    ("{table: markets, where: {site: a}, scale: {price_usd_per_unit: 2}}", 200, 220),
+    ("{table: markets, where: {site: a}, set: {price_usd_per_unit: 50}}", 50, 50),
+    ("{table: markets, where: {site: a}, period: p2, set: {price_usd_per_unit: 50}}", 100, 50),
+    ("{table: markets, where: {site: a, tier: 1}, add: {price_usd_per_unit: 1}}", 101, 111),
+])
+def test_overrides_match_their_row_whether_or_not_the_tier_is_written(tmp_path, change,
+                                                                       p1, p2):
+    """By hand from the scenario's words. The tier was matched as raw text ("1" against
+    a blank), so scale left p2 at 110, set left it at 110, a change by period added a
+    second override (a duplicate-key error) and where {tier: 1} matched nothing."""
+    from chainopt.case.index import by_period
+    from chainopt.case.scenario import load_source
+
+    folder = _tier_case(tmp_path)
+    sc = _write(tmp_path, "s.yaml", f"base: {folder}\nchanges:\n  - {change}\n")
+    m = by_period(load_source(sc), "markets", ["price_usd_per_unit"])
+    assert m.set_index("period")["price_usd_per_unit"].to_dict() == {"p1": p1, "p2": p2}
+
+
+def test_remove_rows_removes_overrides_written_without_the_tier(tmp_path):
+    folder = _tier_case(tmp_path)
+    sc = _write(tmp_path, "s.yaml", f"base: {folder}\nchanges:\n"
+                "  - {table: markets, remove_rows: {site: a}}\n")
+    _, raw, _ = resolve_chain(sc)
+    assert raw.tables["markets"].empty and raw.tables["markets_by_period"].empty
+
+
+def test_a_blank_for_one_period_is_refused_and_new_periods_are_known(tmp_path):
+    """A blank override means "the table's value" there, so set: null with a period
+    could not make that period blank (it silently kept 80): refused. A case change of
+    the periods is seen by the changes after it."""
+    with pytest.raises(InputError, match="a blank value for one period would mean"):
+        _overlay(tmp_path, "- {table: markets, where: {site: chn, commodity: hdpe}, "
+                           "period: p2036, set: {max_k_per_yr: null}}\n")
+    _, raw, _ = _overlay(tmp_path, """\
+        - case: {periods: [{period: q1, start_year: 2026, length_yr: 15}]}
+        - {table: markets, where: {site: chn, commodity: hdpe}, period: q1,
+           set: {price_usd_per_unit: 1}}
+        """)
+    bp = raw.tables["markets_by_period"]
+    assert "q1" in set(bp["period"])
