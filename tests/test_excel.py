@@ -73,3 +73,33 @@ def test_run_accepts_a_workbook(tmp_path):
     r = CliRunner().invoke(app, ["run", str(book), "--out", str(tmp_path / "res"), "--excel"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "res" / "small_chain" / "results.xlsx").is_file()
+
+
+def test_text_columns_come_back_as_written(tmp_path):
+    """A site's description and source are text: a section number 2.10, 1e5, 3.0, -0 and a
+    20-digit number came back as 2.1, 100000, 3, 0 and 1.234567890123457e+19 (the writer
+    made a number of anything that looked like one). Number columns still become Excel
+    numbers. A text longer than an Excel cell (32,767 characters) is refused, not cut."""
+    import shutil
+
+    src = tmp_path / "case"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "chainopt" / "data" / "small_chain",
+                    src)
+    raw = read_raw(src)
+    texts = ["2.10", "1e5", "3.0", "-0", "12345678901234567890", "007", "1.50"]
+    sites = raw.tables["sites"].copy()
+    sites["description"] = (texts * len(sites))[:len(sites)]
+    raw.tables["sites"] = sites
+    book = write_workbook(raw, tmp_path / "case.xlsx")
+    back = read_workbook(book)
+    assert back.tables["sites"]["description"].tolist() == sites["description"].tolist()
+    from openpyxl import load_workbook
+
+    ws = load_workbook(book, read_only=True)["units"]
+    header = [c.value for c in next(ws.iter_rows(max_row=1))]
+    first = [c.value for c in next(ws.iter_rows(min_row=2, max_row=2))]
+    assert isinstance(first[header.index("capacity_k_per_yr")], int | float)
+    sites["description"] = ["x" * 40_000, *sites["description"][1:]]
+    with pytest.raises(InputError, match=r"sites.csv row 2, column description: 40,000 "
+                                         r"characters, more than the 32,767"):
+        write_workbook(raw, tmp_path / "long.xlsx")

@@ -23,14 +23,13 @@ import yaml
 
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
-from chainopt.case.schema import TABLES, RawCase
+from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
 from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import parse_yaml
 from chainopt.xlsx_text import append_row
 
 CASE_SHEET = "case"
-BY_PERIOD_SUFFIX = "_by_period"
 # bytes a case workbook may unpack to (zip bombs): a 300,000-variable case unpacks to
 # 14 MB, and reading costs about 0.5 s and 3 MB of memory per unpacked MB
 MAX_UNPACKED = 200_000_000
@@ -48,6 +47,18 @@ def _yaml_line(value: object) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, sort_keys=False,
                           width=math.inf)
     return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+#: the most characters an Excel cell holds (longer text would be cut silently)
+MAX_CELL = 32_767
+
+
+def _number_columns(name: str, columns: list[str]) -> list[bool]:
+    """Which columns of table ``name`` (or its by-period table) hold numbers: only those
+    become Excel numbers; text such as a ``source`` of ``2.10`` or ``1e5`` stays text."""
+    spec = TABLES.get(name.removesuffix(BY_PERIOD))
+    kinds = {c: col.kind for c, col in spec.column_map.items()} if spec else {}
+    return [kinds.get(str(c)) in ("float", "int") for c in columns]
 
 
 def _cell_out(s: str) -> object:
@@ -96,16 +107,31 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     ws.column_dimensions["B"].width = 100
     for name in sorted(raw.tables):
         df = raw.tables[name]
+        _check_lengths(name, df)
         sh = wb.create_sheet(name)
         append_row(sh, [str(c) for c in df.columns])
+        numeric = _number_columns(name, list(df.columns))
         for row in df.itertuples(index=False):
-            append_row(sh, [_cell_out(str(v)) if v is not None else "" for v in row])
+            append_row(sh, ["" if v is None else _cell_out(str(v)) if num else str(v)
+                            for v, num in zip(row, numeric, strict=True)])
         sh.freeze_panes = "A2"
     for sh in wb.worksheets:
         for cell in sh[1]:
             cell.font = Font(bold=True)
     write_file(path, lambda tmp: wb.save(tmp))
     return path
+
+
+def _check_lengths(name: str, df: pd.DataFrame) -> None:
+    """An InputError naming the first cell longer than an Excel cell holds."""
+    for c in df.columns:
+        long = df[c].astype(str).str.len() > MAX_CELL
+        if long.any():
+            row = int(long.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)
+            raise InputError([Problem(f"{name}.csv row {row}, column {c}",
+                                      f"{len(str(df[c].iloc[row - 2])):,} characters, more "
+                                      f"than the {MAX_CELL:,} an Excel cell holds",
+                                      "shorten it, or keep this case as CSV files")])
 
 
 def _open(path: Path, data_only: bool):
@@ -182,7 +208,7 @@ def read_workbook(path: str | Path) -> RawCase:
                                   "give an .xlsx written by chainopt convert")])
     wb = _open(path, data_only=False)
     problems: list[Problem] = []
-    known = set(TABLES) | {t + BY_PERIOD_SUFFIX for t in TABLES}
+    known = set(TABLES) | {t + BY_PERIOD for t in TABLES}
     sheets: dict[str, list[tuple[int, list]]] = {}
     try:
         if CASE_SHEET not in wb.sheetnames:

@@ -14,14 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.case.excel import is_workbook, read_workbook, relocate
-from chainopt.case.schema import TABLES, Case, RawCase
+from chainopt.case.schema import BY_PERIOD, TABLES, Case, RawCase
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import read_mapping
 from chainopt.textfile import read_text
 
 DEFAULT_CASE = "ru_eastwest"
-BY_PERIOD_SUFFIX = "_by_period"
 
 
 def embedded_cases() -> list[str]:
@@ -68,7 +67,7 @@ def read_raw(source: str | Path | None) -> RawCase:
     meta = read_mapping(yaml_path, str(yaml_path), what="case.yaml")
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
-    known = set(TABLES) | {t + BY_PERIOD_SUFFIX for t in TABLES}
+    known = set(TABLES) | {t + BY_PERIOD for t in TABLES}
     for table_path in sorted(folder.glob("*.csv")):
         name = table_path.stem
         if name not in known:

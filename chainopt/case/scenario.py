@@ -64,7 +64,15 @@ from typing import Any
 import pandas as pd
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
-from chainopt.case.schema import PROJECT_STATES, TABLES, Case, CaseMeta, RawCase, split_list
+from chainopt.case.schema import (
+    BY_PERIOD,
+    PROJECT_STATES,
+    TABLES,
+    Case,
+    CaseMeta,
+    RawCase,
+    split_list,
+)
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
@@ -80,7 +88,6 @@ CHANGE_KEYS = {
     "project": ("project", "state", "period", "note"),
     "case": ("case", "note"),
 }
-BY_PERIOD = "_by_period"
 
 
 def is_scenario_path(source: object) -> bool:

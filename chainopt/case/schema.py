@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from chainopt.case.codes import inner_join
 from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
 
+# A table's by-period overrides are in ``<table>_by_period.csv``.
+BY_PERIOD = "_by_period"
+
 # Units a commodity may be measured in, and their dimension and factor to the base.
 UNITS: dict[str, tuple[str, float]] = {
     "kg": ("mass", 1e-3),
