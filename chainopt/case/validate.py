@@ -75,7 +75,8 @@ class _Collector:
         for _, r in bad.head(MAX_PER_CHECK).iterrows():
             value = r.get(column, "")
             h = hints.get(str(value), "") if hints else (hint or "")
-            self.add(f"{file} row {r['_row']}, {label}", f"{message} (found '{value}')", h)
+            found = "it is blank" if pd.isna(value) or value == "" else f"found '{value}'"
+            self.add(f"{file} row {r['_row']}, {label}", f"{message} ({found})", h)
         if len(bad) > MAX_PER_CHECK:
             self.add(f"{file}, {label}",
                      f"{len(bad) - MAX_PER_CHECK} more rows with the same problem")
@@ -414,6 +415,23 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
 
 
+def _unlimited_expansion(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
+    """A link with blank (unlimited) capacity cannot also be expanded: the expansion's
+    capacity rows would cap it at what is built (0 when nothing is)."""
+    lk = t.get("links")
+    if lk is None or lk.empty:
+        return
+    grows = lk["max_new_k_per_yr"].fillna(0) > 0
+    bp = by_period.get("links")
+    if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
+        later = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce") > 0
+        grows |= lk["link"].isin(set(bp.loc[later, "link"]))
+    out.rows("links.csv", lk, grows & lk["capacity_k_per_yr"].isna(), "capacity_k_per_yr",
+             "a link that may be expanded (max_new_k_per_yr) needs a capacity: blank means "
+             "unlimited, which no expansion can add to",
+             hint="enter its capacity (0 if it has none yet), or clear max_new_k_per_yr")
+
+
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Forced periods, precedence and what projects bring must make sense."""
     pj = t["projects"]
@@ -448,6 +466,17 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("projects.csv", forced, late.fillna(False), "lead_time_yr",
              "a forced project would come into use after the horizon",
              hint="force it earlier or shorten lead_time_yr")
+    ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
+    ret = ret[ret["unit"].notna()]
+    brought_by = t["units"].set_index("unit")["project"]
+    theirs = ret[ret["unit"].map(brought_by).fillna("") != ""]
+    for _, r in theirs.head(MAX_PER_CHECK).iterrows():
+        out.add(f"projects.csv row {r['_row']}, column retires_units",
+                f"project '{r['project']}' retires unit '{r['unit']}', which project "
+                f"'{brought_by[r['unit']]}' brings: only existing units can be retired "
+                "(retiring it would force that project to be built)",
+                "remove it from retires_units; if the two projects are alternatives, say so "
+                "with excludes")
     for name in ("units", "links"):
         df = t[name]
         blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
@@ -662,6 +691,7 @@ def validate(raw: RawCase) -> Case:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
+        _unlimited_expansion(tables, by_period, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
     return Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)

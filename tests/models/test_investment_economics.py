@@ -470,6 +470,39 @@ def test_blank_project_link_capacity_is_an_error(tmp_path):
         load_case(folder)
 
 
+@pytest.mark.parametrize("expansion", ["default", "by_period"])
+def test_an_unlimited_link_that_may_be_expanded_is_an_error(tmp_path, expansion):
+    """Blank link capacity means unlimited; with an expansion option the capacity rows
+    capped the link at what was built: 10 kt/yr worth 13.518 MUSD carried 5 (4.855), or
+    nothing in p1 when the option was only in p2 (1.486). Now refused, naming the row."""
+    links = ("link,from_site,to_site,commodities,capex_usd_per_unit_yr,lifetime_yr"
+             + (",max_new_k_per_yr\nab,a,b,feed,500,8,5" if expansion == "default"
+                else "\nab,a,b,feed,500,8"))
+    extra = {} if expansion == "default" else {
+        "links_by_period": "link,period,max_new_k_per_yr\nab,p2,5"}
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb\n",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,feed,100,10",
+        "markets": "site,commodity,price_usd_per_unit\nb,feed,300",
+        "links": links, **extra}, discount_rate=R, periods=FIVE_FIVE)
+    with pytest.raises(InputError, match=r"links.csv row 2, column capacity_k_per_yr: a link "
+                                         r"that may be expanded .* \(it is blank\)"):
+        load_case(folder)
+
+
+def test_a_project_cannot_retire_another_projects_unit(tmp_path):
+    """Project b retiring unit ua that project a brings forced a to be built too (b's
+    retirement needs ua's capacity to take away): 10.518 instead of 11.518. Refused."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+             "ua,plant,make,10,50,a\nub,plant,make,10,0,b\n")
+    folder = chain(tmp_path, units, margin=200.0, periods=TEN, extra={
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,retires_units\n"
+                    "a,1,p1,10,\nb,2,p1,10,ua\n"})
+    with pytest.raises(InputError, match="project 'b' retires unit 'ua', which project 'a' "
+                                         "brings"):
+        load_case(folder)
+
+
 def test_blank_unit_capacity_is_an_error(tmp_path):
     folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,")
     with pytest.raises(InputError, match=r"units.csv row 2, column capacity_k_per_yr"):
