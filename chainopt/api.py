@@ -131,9 +131,14 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         _solver.release_solver(built)  # (if ranging did not) and the pages HiGHS freed
     insight, insight_info = insight_tables(built, outcome, ranging)
     del ranging
+    other = str(outcome.info.get("solver") or "highs")
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
+    elif other != "highs":  # HiGHS's basis may be another vertex than the solver's duals
+        insight["ranging"] = insight["ranging"].iloc[0:0]
+        insight_info["ranging_source"] = (f"unavailable: solved by {other}, whose duals the "
+                                          "tables hold; ranging needs HiGHS's own basis")
     t1 = time.perf_counter()
     tables = {**_extract.extract_tables(built, outcome), **insight, **outcome.tables}
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics

@@ -213,12 +213,9 @@ def print_summary(results) -> None:
                                                "period"]), order)
             tab.add_row(kind, nm, spans, f"{value:,.1f}")
         console.print(tab)
-    short = results.tables["sales"]
-    short = short[short["shortfall_k_per_yr"] > 1e-6]
-    if len(short):
-        console.print(f"[yellow]warning:[/] {len(short)} demand floors not met (see "
-                      "sales.csv, column shortfall_k_per_yr); the objective includes their "
-                      "penalty")
+    note = shortfall_note(results)
+    if note:
+        console.print(f"[yellow]warning:[/] {escape(note)}")
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
@@ -462,6 +459,26 @@ def export(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def shortfall_note(results) -> str:
+    """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
+    first one, and what to do."""
+    sales = results.tables.get("sales")
+    if sales is None or "shortfall_k_per_yr" not in sales:
+        return ""
+    short = sales[sales["shortfall_k_per_yr"] > 1e-6]
+    if short.empty:
+        return ""
+    r = short.iloc[0]
+    first = (f"{r['commodity']} at {r['site']} in {r['period']} short by "
+             f"{r['shortfall_k_per_yr']:,.6g} k/yr")
+    n = len(short)
+    return (f"{n} demand floor{'s' if n > 1 else ''} not met ({first}"
+            f"{f', and {n - 1} more' if n > 1 else ''}; sales.csv, column "
+            "shortfall_k_per_yr): the objective pays their penalty. Raise supply or "
+            "capacity, lower the floors, or set demand_floors: hard and run `chainopt "
+            "explain CASE --elastic` to see what would meet them")
+
+
 def _with_progress(n: int, call):
     """``call(on_done)`` with a progress bar over ``n`` runs and one status line per run."""
     # lazy: rich's progress bars only for the commands that show them
@@ -473,6 +490,10 @@ def _with_progress(n: int, call):
             progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: objective "
                                    f"{obj:,.1f} MUSD" + (f" ({escape(o.note)})" if o.note
                                                           else ""), highlight=False)
+            short = shortfall_note(o.results)
+            if short:
+                progress.console.print(f"  [yellow]warning:[/] {escape(short)}",
+                                       highlight=False)
         else:
             progress.console.print(f"[bold red]failed[/] {escape(o.name)} (exit "
                                    f"{o.exit_code}): {escape(o.error)}", highlight=False)

@@ -175,3 +175,23 @@ def test_show_prints_where_a_number_came_from():
     assert "capacity_k_per_yr=2300" in res.output and "s07 S" in res.output
     bad = CliRunner().invoke(app, ["show", "ru_eastwest", "--source", "unitz"])
     assert bad.exit_code == 1 and "did you mean 'units'" in " ".join(bad.output.split())
+
+
+def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> None:
+    """A soft floor of 20 with 2 to sell: the run warns, names the floor and says what to
+    do; a batch run (two sources) warned nothing, and one floor read "1 demand floors"."""
+    from tests.toycase import write_case
+
+    tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,2",
+              "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,crude,150,20"}
+    one = write_case(tmp_path / "one", tables, name="one")
+    two = write_case(tmp_path / "two", tables, name="two")
+    result, text = invoke("run", one, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert ("warning: 1 demand floor not met (crude at a in p1 short by 18 k/yr; sales.csv"
+            in text), text
+    assert "explain CASE --elastic" in text
+    result, text = invoke("run", one, two, "--out", tmp_path / "batch")
+    assert result.exit_code == 0, text
+    assert text.count("demand floor not met") == 2, text

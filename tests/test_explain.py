@@ -569,3 +569,32 @@ def test_netback_legs_show_losses_and_capacity_rent():
                           cost_usd_per_unit=28.0)
     assert ex._leg(leg, 460.0, 420.0) == "28 transport, 12 capacity rent"
     assert ex._leg(leg, 448.0, 420.0) == "28 transport"
+
+
+def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
+    """A sulfur maximum of 5 that components of 50 and 10 cannot meet, against a user
+    constraint pet >= 10: neither may be relaxed, so --elastic must say it cannot help.
+    It printed "lower the demand floor for c1 ... (by 5)" and "lower the user constraint
+    min_pet ... (by 10)", read off HiGHS's infeasible point. A hard demand of 10 behind a
+    link of 8 losing half: lower it to 4 (it said "raise ... from 10 to 4")."""
+    c = "commodity,unit,kind\nc1,t,raw\nc2,t,raw\npet,t,product"
+    spec = write_case(tmp_path / "spec", {
+        "commodities": c, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,c1,100\na,c2,120",
+        "blends": "blend,site,product,components,basis\nb,a,pet,c1;c2,mass",
+        "qualities": "commodity,property,value\nc1,sulfur,50\nc2,sulfur,10",
+        "specs": "commodity,property,max_value\npet,sulfur,5",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,pet,300,\na,c1,150,5",
+        "constraints": "constraint,sense,rhs\nmin_pet,>=,10",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\nmin_pet,1,production,1,pet",
+    }, demand_floors="hard")
+    text = "\n".join(api.explain(spec, elastic=True))
+    assert "cannot make this case feasible" in text and "lower the" not in text, text
+    demand = write_case(tmp_path / "demand", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,capacity_k_per_yr,"
+                 "loss_fraction\nab,a,b,crude,10,8,0.5",
+        "demand": "site,commodity,amount_k_per_yr\nb,crude,10"}, objective="cost")
+    text = "\n".join(api.explain(demand, elastic=True))
+    assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text

@@ -304,15 +304,45 @@ def test_cli_solver_in_a_fresh_process(solver, tmp_path):
 
 def test_verify_replays_the_recorded_solver(tmp_path):
     """A GLPK run reproduces under ``verify`` (which re-runs with GLPK), although its
-    degenerate duals differ from HiGHS's."""
+    degenerate duals differ from HiGHS's. Its ranging is left out and said so: HiGHS's
+    basis is another vertex (the PE plant's value 301 there, 150 in GLPK's duals), so
+    `explain --ranging` contradicted `explain` in one folder."""
     if "glpk" not in HAVE:
         pytest.skip("glpk is not installed")
     from chainopt.report.drift import compare_results
 
     saved = api.run("small_chain", out=tmp_path, options=SolveOptions(solver="glpk"))
+    assert saved["ranging"].empty
+    assert saved.manifest["insight"]["ranging_source"].startswith("unavailable: solved by glpk")
     assert len(compare_results(saved, api.run("small_chain", save=False), rtol=1e-6,
                                atol=1e-6)) > 0
     assert len(api.verify(tmp_path / "small_chain")) == 0
+
+
+def test_terms_that_cancel_into_an_impossible_row_are_infeasible_on_every_path(tmp_path):
+    """A user constraint production(light at plant) - production(light anywhere) >= 1,
+    where only the plant makes light, is 0 >= 1: infeasible. The Pyomo model dropped the
+    empty row and reported the case optimal."""
+    from chainopt.errors import InfeasibleError
+    from tests.toycase import write_case
+
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,cdu,10",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,150",
+        "constraints": "constraint,sense,rhs\nsilly,>=,1",
+        "constraint_terms": "constraint,term,quantity,coef,commodity,site\n"
+                            "silly,1,production,1,light,plant\nsilly,2,production,-1,light,",
+    })
+    for solver in [None, *(s for s in ("highs", "cbc", "glpk") if s in HAVE)]:
+        with pytest.raises(InfeasibleError):
+            api.run(folder, options=SolveOptions(solver=solver) if solver else None,
+                    save=False)
 
 
 def test_cli_solver_option(tmp_path):

@@ -159,7 +159,7 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
                                               -1.0)
     h.feasibilityRelaxation(-1.0, -1.0, -1.0, np.full(built.num_vars, -1.0), up, rp)
     sol = h.getSolution()
-    if not sol.value_valid:
+    if not sol.value_valid or not _only_allowed(sol, a, rp, up):
         return pd.DataFrame(columns=["family", "key", "period", "kind", "side", "bound",
                                      "relaxed_to", "relaxation"])
     frames = []
@@ -180,6 +180,19 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
         return pd.DataFrame(columns=["family", "key", "period", "kind", "side", "bound",
                                      "relaxed_to", "relaxation"])
     return pd.concat(frames, ignore_index=True).drop(columns=["index", "_scale"])
+
+
+def _only_allowed(sol, a, row_penalty: np.ndarray, col_upper_penalty: np.ndarray) -> bool:
+    """Whether the relaxed point violates only what may be relaxed. When nothing that may
+    be relaxed can help, HiGHS still returns a point (its status left unset), whose
+    violations of rows that must hold are no relaxation at all."""
+    x, r = np.asarray(sol.col_value), np.asarray(sol.row_value)
+    tol = 1e-6
+    row_bad = ((r > a.row_ub + tol * (1 + np.abs(r))) | (r < a.row_lb - tol * (1 + np.abs(r))))
+    col_over = x > a.col_ub + tol * (1 + np.abs(x))
+    col_under = x < a.col_lb - tol * (1 + np.abs(x))
+    return not ((row_bad & (row_penalty <= 0)).any() or (col_over & (col_upper_penalty <= 0)).any()
+                or col_under.any())
 
 
 def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:

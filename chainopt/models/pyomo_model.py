@@ -43,6 +43,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from chainopt.errors import InfeasibleError
 from chainopt.models.lp import Family, LinearProgram, LPArrays
 
 COLUMNS = "_chainopt_columns"  # model attribute: the VarData of each matrix column, in order
@@ -115,7 +116,12 @@ def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
         for key, i, eq, lb, ub in zip(index, range(fam.start, fam.stop), (lo == hi).tolist(),
                                       _bounds(lo), _bounds(hi), strict=True):
             s, e = indptr[i], indptr[i + 1]
-            if s == e:
+            if s == e:  # no terms (they cancelled): 0 must lie within the bounds
+                if (lb is not None and lb > 1e-9) or (ub is not None and ub < -1e-9):
+                    raise InfeasibleError(
+                        f"{fam.label}[{key}] has no terms left (its terms cancel out) but "
+                        f"must lie within [{lb}, {ub}]: no plan meets it. Run `chainopt "
+                        "explain` on the case to see the conflict")
                 continue
             expr = LinearExpression(linear_coefs=data[s:e],
                                     linear_vars=[cols[j] for j in indices[s:e]])

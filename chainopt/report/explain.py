@@ -485,7 +485,7 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
     for _, r in relax.iterrows():
         what = describe(r["family"], r["key"], r["kind"], r["side"])
         when = f" in {r['period']}" if r.get("period") else ""
-        verb = "lower" if r["side"] == "lower" else "raise"
+        verb = "lower" if float(r["relaxed_to"]) < float(r["bound"]) else "raise"
         lines.append(f"  - {verb} the {what}{when} from {_num(r['bound'])} to "
                      f"{_num(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
                      f"(by {_num(r['relaxation'])})")
