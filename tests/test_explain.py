@@ -190,7 +190,7 @@ def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
     lines = ex.infeasible_lines(d.members, d.method)
     text = "\n".join(lines)
     assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in text
-    assert "capacity of unit cdu1 in p1 (<= 40 k units/yr)" in text
+    assert "capacity of unit cdu1 in p1 (<= 40 k t/yr)" in text  # t of crude, its unit
 
 
 def test_elastic_relaxation_is_the_smallest(tmp_path):
@@ -598,3 +598,24 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
         "demand": "site,commodity,amount_k_per_yr\nb,crude,10"}, objective="cost")
     text = "\n".join(api.explain(demand, elastic=True))
     assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text
+
+
+def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(tmp_path):
+    """40 kt/yr in units.csv, retiring in 2029: 3 of the 5 years, so 24 on average, below
+    a user minimum of 30 (rate 0: plain shares). The diagnosis showed "<= 24" and asked
+    for 30, which still fails: the stated capacity must reach 50 = 30 / 0.6."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na", "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,retire_year\nu1,a,cdu,40,2029",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,300",
+        "constraints": "constraint,sense,rhs\nmin_prod,>=,30",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\n"
+                            "min_prod,1,production,1,prod",
+    }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5}])
+    text = "\n".join(api.explain(folder, elastic=True))
+    assert "capacity of unit u1 in p1 (<= 40 k t/yr)" in text, text
+    assert "raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10)" in text, text

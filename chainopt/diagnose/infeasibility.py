@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import locate, row_scale
+from chainopt.diagnose.names import locate, quantity_unit, row_scale
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import INF, new_highs, pass_model, run_highs
@@ -64,7 +64,7 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
         for fam in built.lp.row_families:
             sel = (idx >= fam.start) & (idx < fam.stop)
             if sel.any():
-                scale[sel] = row_scale(built, fam)[idx[sel] - fam.start]
+                scale[sel] = row_scale(built, fam, stated=True)[idx[sel] - fam.start]
     side = np.select([lo == hi, bound == 2, bound == 3], ["equal", "lower", "upper"], "both")
     value = np.where(side == "upper", hi, np.where(side == "lower", lo, np.where(
         side == "equal", lo, np.nan))) / scale
@@ -73,9 +73,15 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["side"] = side
     loc["bound"] = value
     loc["lower"], loc["upper"] = lo / scale, hi / scale
-    units = built.case.tables["commodities"].set_index("commodity")["unit"]
-    loc["quantity_unit"] = (loc["commodity"].map(units).fillna("") if "commodity" in loc
-                            else "")
+    unit = np.full(len(loc), "", dtype=object)
+    families = built.lp.row_families if is_row else built.lp.var_families
+    for fam in families:  # the unit each member's quantity is counted in (names)
+        sel = (idx >= fam.start) & (idx < fam.stop)
+        if sel.any():
+            q = quantity_unit(built, fam.keys.iloc[idx[sel] - fam.start].reset_index(
+                drop=True))
+            unit[sel] = np.asarray(q.values, dtype=object)[q.codes]
+    loc["quantity_unit"] = unit
     return loc
 
 
@@ -150,7 +156,7 @@ def elastic(built: BuiltModel) -> pd.DataFrame:
     rp = np.full(built.num_rows, -1.0)
     for fam in built.lp.row_families:
         if ROWS[fam.label].elastic:
-            rp[fam.start:fam.stop] = 1.0 / row_scale(built, fam)
+            rp[fam.start:fam.stop] = 1.0 / row_scale(built, fam, stated=True)
     up = np.full(built.num_vars, -1.0)
     for fam in built.lp.var_families:
         bound = VARIABLES[fam.label].bound

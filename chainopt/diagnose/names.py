@@ -116,18 +116,24 @@ def money(built: BuiltModel, fam: Family) -> tuple[np.ndarray, str]:
     return MUSD_PER_KUSD * built.index.weight(fam.keys["period"]), unit
 
 
-def row_scale(built: BuiltModel, fam: Family) -> np.ndarray:
+def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarray:
     """Row units per user unit: the spec's ``scale`` column (a unit's capacity row counts
-    capacity x availability), else 1."""
+    capacity x availability), else 1; with ``stated``, also times the share of the input
+    value the row holds (``Row.stated``: an existing unit alive for part of the period),
+    so that a diagnosis speaks of the number in the input table."""
     part = spec(fam.label)
-    scale = part.scale if isinstance(part, Row) else None
-    if scale is None:
-        return np.ones(fam.stop - fam.start)
-    frame, column = scale
-    on = list(fam.keys.columns)
-    m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
-    s = m[column].fillna(1.0).to_numpy(dtype=float)
-    return np.where(s > 0, s, 1.0)
+    out = np.ones(fam.stop - fam.start)
+    if not isinstance(part, Row):
+        return out
+    for ref in (part.scale, part.stated if stated else None):
+        if ref is None:
+            continue
+        frame, column = ref
+        on = list(fam.keys.columns)
+        m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
+        s = m[column].fillna(1.0).to_numpy(dtype=float)
+        out = out * np.where(s > 0, s, 1.0)
+    return out
 
 
 def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:

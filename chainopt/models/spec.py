@@ -105,6 +105,10 @@ class Row:
     # (ModelIndex frame, column): the row is that many row units per user unit (a unit's
     # capacity row counts capacity x availability); joined on the row's key columns
     scale: tuple[str, str] | None = None
+    # (ModelIndex frame, column): the share of the input value the bound holds in a period
+    # (an existing unit alive for part of it): what a diagnosis multiplies ``scale`` by
+    # to speak of the number in the input table
+    stated: tuple[str, str] | None = None
     # its matrix coefficients come from its own family's inputs (blend specs, emission
     # amounts, user constraint terms), not from those of the columns' families
     own_coefficients: bool = False
