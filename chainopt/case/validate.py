@@ -432,6 +432,65 @@ def _unlimited_expansion(t: dict[str, pd.DataFrame], by_period: dict, out: _Coll
              hint="enter its capacity (0 if it has none yet), or clear max_new_k_per_yr")
 
 
+# A project's unit or link is built by the project (projects.csv: capex_musd, lead_time_yr,
+# ramp_up): these columns of its own row would be read by nothing.
+_BUILD_COLUMNS = {"units": ("capex_usd_per_unit_yr", "max_new_k_per_yr", "min_new_k_per_yr",
+                            "build_fixed_musd", "lead_time_yr", "ramp_up"),
+                  "links": ("capex_usd_per_unit_yr", "max_new_k_per_yr", "lead_time_yr",
+                            "ramp_up")}
+
+
+def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
+    """What may be built must be buildable: a project's unit or link takes no build
+    options of its own (the project builds it), and a unit's smallest build
+    (``min_new_k_per_yr``) must fit in its largest (``max_new_k_per_yr``) in every period
+    where it may be built, or it could never be built there."""
+    for name, columns in _BUILD_COLUMNS.items():
+        df, key = t.get(name), name[:-1]
+        if df is None or df.empty:
+            continue
+        theirs = df["project"] != ""
+        for col in columns:
+            given = df[col].fillna("").ne("") & df[col].ne(0)
+            out.rows(f"{name}.csv", df, theirs & given, col,
+                     f"this {key} comes with a project, which builds it: {col} is for "
+                     f"{name} outside projects",
+                     hint="clear it (the project's capex_musd, lead_time_yr and ramp_up in "
+                          f"projects.csv apply); to let it grow beyond the project, add a "
+                          f"{key} of its own")
+        bp = by_period.get(name)
+        if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
+            owner = df.set_index(key)["project"]
+            grows = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce") > 0
+            out.rows(f"{name}_by_period.csv", bp, grows & bp[key].map(owner).ne(""),
+                     "max_new_k_per_yr", f"this {key} comes with a project, which builds it: "
+                     f"max_new_k_per_yr is for {name} outside projects",
+                     hint=f"clear it; to let it grow beyond the project, add a {key} of its "
+                          "own")
+    units = t.get("units")
+    if units is None or units.empty:
+        return
+    in_project = set(units.loc[units["project"] != "", "unit"])
+    for curve in ("capex_segments", "capex_curve"):
+        if curve in t and len(t[curve]):
+            out.rows(f"{curve}.csv", t[curve], t[curve]["unit"].isin(in_project), "unit",
+                     "this unit comes with a project, which builds it at the project's "
+                     "capex_musd", hint="remove these rows")
+    low = units["min_new_k_per_yr"]
+    out.rows("units.csv", units, (low > units["max_new_k_per_yr"])
+             & (units["max_new_k_per_yr"] > 0), "min_new_k_per_yr",
+             "the smallest build is larger than max_new_k_per_yr, so the unit could never be "
+             "built", hint="lower min_new_k_per_yr or raise max_new_k_per_yr")
+    bp = by_period.get("units")
+    if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
+        high = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce")
+        smallest = bp["unit"].map(units.set_index("unit")["min_new_k_per_yr"])
+        out.rows("units_by_period.csv", bp, (high > 0) & (high < smallest),
+                 "max_new_k_per_yr", "smaller than the unit's min_new_k_per_yr in units.csv, "
+                 "so the unit could never be built in this period",
+                 hint="raise it to min_new_k_per_yr or more, or 0 to rule out a build here")
+
+
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Forced periods, precedence and what projects bring must make sense."""
     pj = t["projects"]
@@ -692,6 +751,7 @@ def validate(raw: RawCase) -> Case:
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
+        _build_options(tables, by_period, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
     return Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)

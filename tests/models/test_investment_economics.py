@@ -503,6 +503,50 @@ def test_a_project_cannot_retire_another_projects_unit(tmp_path):
         load_case(folder)
 
 
+@pytest.mark.parametrize("where", ["units", "by_period"])
+def test_a_smallest_build_above_the_largest_is_an_error(tmp_path, where):
+    """min_new 8 with max_new 5 made the build's binary 0 (new >= 8 y and new <= 5 y):
+    the unit was silently never built. Refused, naming the row; min_new = max_new is fine
+    (exactly 8 built in each period: a margin of 200 per t against a capex of 100 per t/yr
+    a year pays, so each period's option is taken whole)."""
+    top = "5" if where == "units" else "9"
+    units = ("unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+             f"min_new_k_per_yr,lifetime_yr\nu,plant,make,10,100,{top},8,10")
+    extra = {} if where == "units" else {
+        "units_by_period": "unit,period,max_new_k_per_yr\nu,p2,5"}
+    with pytest.raises(InputError, match=rf"{where.replace('by_period', 'units_by_period')}"
+                                         r".csv row 2, column max_new_k_per_yr: smaller|"
+                                         r"units.csv row 2, column min_new_k_per_yr: the "
+                                         r"smallest build is larger"):
+        load_case(chain(tmp_path, units, margin=200.0, extra=extra))
+    ok = chain(tmp_path / "ok", units.replace(f",{top},8,", ",8,8,"), margin=200.0)
+    res = solve_case(ok)
+    cap = res["capacity"]
+    assert cap.loc[cap["name"] == "u", "new_k_per_yr"].tolist() == pytest.approx([8.0, 8.0])
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("units", "max_new_k_per_yr", "5"), ("units", "capex_usd_per_unit_yr", "100"),
+    ("units", "lead_time_yr", "2"), ("links", "max_new_k_per_yr", "5")])
+def test_build_options_on_a_projects_unit_are_an_error(tmp_path, table, column, value):
+    """A project's unit or link is built by the project (its capex_musd, lead time and
+    ramp-up): max_new 5 on the unit was ignored, so the unit could not grow and its own
+    capex or lead time counted for nothing. Refused, naming the row and column."""
+    units = "unit,site,process,capacity_k_per_yr,project\nu,plant,make,10,pj"
+    links = ""
+    if table == "units":
+        units = units.replace(",project\n", f",project,{column}\n") + f",{value}"
+    else:
+        links = f"link,from_site,to_site,commodities,capacity_k_per_yr,project,{column}\n" \
+                f"l,plant,plant2,product,10,pj,{value}"
+    extra = {"projects": "project,capex_musd\npj,1"}
+    if links:
+        extra |= {"links": links, "sites": "site\nplant\nplant2\n"}
+    with pytest.raises(InputError, match=rf"{table}.csv row 2, column {column}: this "
+                                         rf"{table[:-1]} comes with a project"):
+        load_case(chain(tmp_path, units, extra=extra))
+
+
 def test_blank_unit_capacity_is_an_error(tmp_path):
     folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,")
     with pytest.raises(InputError, match=r"units.csv row 2, column capacity_k_per_yr"):
