@@ -193,6 +193,40 @@ def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
     assert "capacity of unit cdu1 in p1 (<= 40 k t/yr)" in text  # t of crude, its unit
 
 
+def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_path):
+    """Two forced projects that exclude each other: the IIS named each forced build
+    "between 1 and 1 k project share/yr". A blend whose components (octane 90 and 100)
+    cannot reach the spec 101 named the spec row by its right side, "(>= 0 k t/yr)",
+    whatever the spec. Now: "forced", "<= 1 project", and the spec's own limit."""
+    proj = write_case(tmp_path / "proj", {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,cdu,10,a\n"
+                 "ub,plant,cdu,10,b",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "projects": "project,capex_musd,state,forced_period,excludes\n"
+                    "a,1,forced,p1,b\nb,1,forced,p1,"})
+    d = diagnose.diagnose(build(load_case(proj), pyomo=False))
+    text = "\n".join(ex.infeasible_lines(d.members, d.method))
+    assert "projects a and b exclude each other (<= 1 project)" in text
+    assert "project a in p1 is forced (state forced in projects.csv)" in text
+    assert "project b in p1 is forced (state forced in projects.csv)" in text
+    assert "between" not in text and "share/yr" not in text
+    blend = write_case(tmp_path / "blend", {
+        "commodities": "commodity,unit,kind\nc1,t,raw\nc2,t,raw\npetrol,t,product",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,c1,50\nplant,c2,80",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nplant,petrol,100,5",
+        "blends": "blend,site,product,components,basis\nmix,plant,petrol,c1;c2,mass",
+        "qualities": "commodity,property,value\nc1,octane,90\nc2,octane,100",
+        "specs": "commodity,property,min_value\npetrol,octane,101"}, demand_floors="hard")
+    d = diagnose.diagnose(build(load_case(blend), pyomo=False))
+    text = "\n".join(ex.infeasible_lines(d.members, d.method))
+    assert "octane minimum of blend mix in p1 (>= 101, specs.csv)" in text
+    assert "demand floor for petrol at plant in p1 (>= 5 k t/yr)" in text
+
+
 def test_elastic_relaxation_is_the_smallest(tmp_path):
     """cdu1 makes at most 40 x 0.5 = 20 kt/yr of light against a floor of 50. Lowering
     the floor by 30 costs 30 units of relaxation; raising the capacity instead would

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.diagnose.names import locate, quantity_unit, row_scale
+from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import INF, new_highs, pass_model, run_highs
@@ -82,7 +83,29 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
                 drop=True))
             unit[sel] = np.asarray(q.values, dtype=object)[q.codes]
     loc["quantity_unit"] = unit
+    if is_row:
+        _spec_limits(built, loc, idx)
     return loc
+
+
+def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:
+    """A blend spec row reads ``sum_c (q_c - limit) v_c / v_p blend_c >= 0``: its right
+    side is 0 whatever the spec, so such a member states the spec's own limit (specs.csv)
+    instead, with ``quantity_unit`` ``spec``."""
+    terms = built.index.spec_terms
+    for fam in built.lp.row_families:
+        row = ROWS.get(fam.label)
+        if row not in (SPEC_MIN, SPEC_MAX):
+            continue
+        sel = (idx >= fam.start) & (idx < fam.stop)
+        if not sel.any():
+            continue
+        lim = terms[terms["bound"] == ("min" if row is SPEC_MIN else "max")].drop_duplicates(
+            ["blend", "property", "period"]).set_index(["blend", "property", "period"])["limit"]
+        keys = fam.keys.iloc[idx[sel] - fam.start]
+        loc.loc[sel, "bound"] = lim.reindex(pd.MultiIndex.from_frame(
+            keys[["blend", "property", "period"]])).to_numpy()
+        loc.loc[sel, "quantity_unit"] = "spec"
 
 
 def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:

@@ -68,6 +68,10 @@ def _num(x: float) -> str:
 
 
 def _qty(unit: object) -> str:
+    """A quantity's unit as text: ``k t/yr``; a project's build share is counted in
+    projects (0 to 1), not per year."""
+    if unit == "project share":
+        return "project"
     return f"k {unit}/yr" if isinstance(unit, str) and unit else "k units/yr"
 
 
@@ -448,13 +452,20 @@ def _member_text(row) -> str:
     if row.get("kind") == "bound":
         if side == "lower" and (b is None or b == 0):
             return f"{what}{when} cannot be negative"
+        lo, hi = row.get("lower"), row.get("upper")
+        if side in ("both", "equal") and lo == hi:
+            if unit == "project":  # a forced project (1) or a build ruled out (0)
+                state = "forced (state forced in projects.csv)" if lo else "ruled out"
+                return f"{what}{when} is {state}"
+            return f"{what}{when} is fixed at {_num(lo)} {unit}"
         if side in ("both", "equal"):
-            return (f"{what}{when} must stay between {_num(row.get('lower'))} and "
-                    f"{_num(row.get('upper'))} {unit}")
+            return f"{what}{when} must stay between {_num(lo)} and {_num(hi)} {unit}"
         return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {_num(b)} {unit}"
     if isinstance(b, float) and math.isnan(b):
         return f"{what}{when}"
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
+    if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
+        return f"{what}{when} ({rel} {_num(b)}, specs.csv)"
     return f"{what}{when} ({rel} {_num(b)} {unit})"
 
 
