@@ -462,10 +462,9 @@ def export(
 def shortfall_note(results) -> str:
     """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
     first one, and what to do."""
-    sales = results.tables.get("sales")
-    if sales is None or "shortfall_k_per_yr" not in sales:
-        return ""
-    short = sales[sales["shortfall_k_per_yr"] > 1e-6]
+    from chainopt.report.explain import unmet_floors  # lazy: start-up
+
+    short = unmet_floors(results.tables.get("sales"))
     if short.empty:
         return ""
     r = short.iloc[0]

@@ -227,6 +227,30 @@ def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_p
     assert "demand floor for petrol at plant in p1 (>= 5 k t/yr)" in text
 
 
+def test_explain_says_when_values_are_the_shortfall_penalty(tmp_path):
+    """The floor of 50 kt/yr of light is soft (penalty 1,000 USD/t) and cdu1 makes 20:
+    one more t of light at mkt earns its price 300 and saves the penalty 1,000 (worth
+    1,300 there, 1,290 at plant after the 10 of transport), and cdu1's crude capacity
+    0.5 x 1,290 - 100 = 545 USD per t; objective 20 x 300 - 40 x 100 - 20 x 10 -
+    30 x 1,000 = -28.2 MUSD. Explain gave these numbers without a
+    word on where these values come from; now it says first that they include the
+    penalty."""
+    folder = _infeasible(tmp_path)
+    meta = (folder / "case.yaml").read_text().replace("demand_floors: hard",
+                                                      "demand_floors: soft")
+    (folder / "case.yaml").write_text(meta + "shortfall_penalty_usd_per_unit: 1000\n")
+    res = solve_case(folder)
+    assert value(res["sales"], site="mkt")["shortfall_k_per_yr"] == pytest.approx(30.0)
+    text = "\n".join(ex.why_lines(res.tables, res.manifest))
+    assert ("Note: demand floors are not met (light at mkt in p1 short by 30 k/yr; sales "
+            "table, shortfall_k_per_yr). The values below that these floors reach include "
+            "their shortfall penalty (up to 1,000 USD per unit") in text
+    assert res.objective == pytest.approx(-28.2)
+    assert "each extra t/yr is worth 545 USD per t a year" in text
+    met = solve_case(write_case(tmp_path / "met", {**REFINERY}))
+    assert "Note: demand floors" not in "\n".join(ex.why_lines(met.tables, met.manifest))
+
+
 def test_elastic_relaxation_is_the_smallest(tmp_path):
     """cdu1 makes at most 40 x 0.5 = 20 kt/yr of light against a floor of 50. Lowering
     the floor by 30 costs 30 units of relaxation; raising the capacity instead would

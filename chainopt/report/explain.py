@@ -364,11 +364,38 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     return lines
 
 
+def unmet_floors(sales: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the ``sales`` table whose soft demand floor is not met (shortfall
+    above 1e-6 k/yr), in table order; empty when there are none."""
+    if sales is None or "shortfall_k_per_yr" not in sales:
+        return pd.DataFrame()
+    return sales[sales["shortfall_k_per_yr"] > 1e-6]
+
+
+def _penalty_lines(sales: pd.DataFrame | None) -> list[str]:
+    """A run that leaves soft floors unmet pays their penalty on every missing unit, so
+    the values next to them (capacities, commodity values, netbacks) are the penalty's,
+    an assumption of the case, not a market's: said first, with the largest penalty."""
+    short = unmet_floors(sales)
+    if short.empty:
+        return []
+    r = short.iloc[0]
+    more = f" and {len(short) - 1} more" if len(short) > 1 else ""
+    pen = short["floor_cost_usd_per_unit"].max() if "floor_cost_usd_per_unit" in short \
+        else float("nan")
+    return ["", f"Note: demand floors are not met ({r['commodity']} at {r['site']} in "
+                f"{r['period']} short by {_num(r['shortfall_k_per_yr'])} k/yr{more}; sales "
+                f"table, shortfall_k_per_yr). The values below that these floors reach "
+                f"include their shortfall penalty (up to {_num(pen)} USD per unit, "
+                "floor_cost_usd_per_unit): an assumption of the case, not a price."]
+
+
 def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
               period: str | None = None) -> list[str]:
     order = [str(p) for p in manifest.get("periods", [])]
     out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, objective "
-           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD (NPV)", "",
+           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD (NPV)",
+           *_penalty_lines(tables.get("sales")), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
     if "constraints" not in tables:
