@@ -275,6 +275,27 @@ def test_unbounded_case_names_the_runaway_columns(tmp_path):
     assert "markets.csv gives no max_k_per_yr (sales cap) for crude at a" in text
 
 
+def test_unbounded_tiers_and_links_are_each_named_as_a_missing_bound(tmp_path):
+    """Product bought at a (tier 2 unlimited at 150), shipped on a link of blank
+    capacity, sold at b (tier 2 unlimited at 190): any one of the three bounds would
+    end the runaway. Only the link was named (the column at the artificial bound), and
+    the tiers' hints had no tier."""
+    folder = write_case(tmp_path / "tiers", {
+        "commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit,tier,max_k_per_yr\n"
+                    "a,product,100,1,5\na,product,150,2,",
+        "links": "link,from_site,to_site,commodities\nab,a,b,product",
+        "markets": "site,commodity,price_usd_per_unit,tier,max_k_per_yr\n"
+                   "b,product,200,1,5\nb,product,190,2,"})
+    d = diagnose.diagnose(build(load_case(folder), pyomo=False))
+    assert d.status == "unbounded"
+    text = "\n".join(ex.unbounded_lines(d.runaway))
+    assert text.split("Missing bound (add one of these):\n")[1].splitlines() == [
+        "  - link ab has no capacity_k_per_yr",
+        "  - supplies.csv gives no max_k_per_yr for product at a (tier 2)",
+        "  - markets.csv gives no max_k_per_yr (sales cap) for product at b (tier 2)"]
+
+
 def test_binding_constraints_merge_consecutive_periods():
     import pandas as pd
 

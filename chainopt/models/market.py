@@ -40,7 +40,9 @@ SALES_TIER = Var(
     noun="sales of {commodity} at {site} (tier {tier})",
     cost=Cost("price", 1.0, "price of {commodity} at {site} (tier {tier})"),
     bound=Bound("upper", "sales cap", "sales cap for {commodity} at {site} (tier {tier})",
-                ranging=True, elastic=True), **_SALES)
+                ranging=True, elastic=True),
+    **(_SALES | {"missing_bound": "markets.csv gives no max_k_per_yr (sales cap) for "
+                                  "{commodity} at {site} (tier {tier})"}))
 SHORTFALL = Var(
     "market", "shortfall", dims=("site", "commodity", "period"),
     unit="k units/yr of the commodity", noun="shortfall of {commodity} at {site}",

@@ -33,7 +33,9 @@ PURCHASE_TIER = Var(
     cost=Cost("supply cost", -1.0, "supply cost of {commodity} at {site} (tier {tier})"),
     bound=Bound("upper", "supply limit",
                 "supply limit of {commodity} at {site} (tier {tier})",
-                ranging=True, elastic=True), **_PURCHASE)
+                ranging=True, elastic=True),
+    **(_PURCHASE | {"missing_bound": "supplies.csv gives no max_k_per_yr for {commodity} at "
+                                     "{site} (tier {tier})"}))
 SPEC = FamilySpec("supply", inputs="supplies.csv (cost_usd_per_unit, max_k_per_yr)",
                   variables=(PURCHASE, PURCHASE_TIER))
 

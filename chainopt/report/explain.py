@@ -542,7 +542,7 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
                      f"{_num(r['value'])} k units/yr"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
         hint = VARIABLES[r["family"]].missing_bound if r["family"] in VARIABLES else ""
-        if hint and r.get("at_bound"):
+        if hint:  # every runaway column is unbounded in the case: any one bound helps
             hints.append(hint.format_map(_Keys(parse_key(r["key"]))))
     if hints:
         lines.append("Missing bound (add one of these):")
