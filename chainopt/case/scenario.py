@@ -627,7 +627,7 @@ class _Overlay:
                 self.fail(f"a new row of {name}.csv needs its key column(s) "
                           f"{', '.join(missing)}")
                 return
-        new = pd.DataFrame([{k: _fmt(v) for k, v in r.items()} for r in rows])
+        new = pd.DataFrame([{k: _fmt(v) for k, v in r.items()} for r in rows]).fillna("")
         df = self.tables.get(name)
         if df is None:
             df = pd.DataFrame({k: pd.Series(dtype=str) for k in new.columns})
@@ -637,6 +637,12 @@ class _Overlay:
         if clash:
             self.fail(f"row {clash[0]} already exists in {name}.csv",
                       "change its values with set, or remove it first")
+            return
+        twice = dup[dup.duplicated()]
+        if len(twice):
+            self.fail(f"row {twice.iloc[0]} is added twice (key "
+                      f"{', '.join(spec.key)})", "merge the two rows"
+                      + (", or give each its own tier" if "tier" in spec.key else ""))
             return
         self.tables[name] = pd.concat([df, new], ignore_index=True).fillna("")
 

@@ -103,6 +103,24 @@ def test_add_and_remove_rows(tmp_path):
     assert not ((bp["site"] == "ru_dom") & (bp["commodity"] == "hdpe")).any()
 
 
+@pytest.mark.parametrize(("rows", "message"), [
+    (["{site: chn, commodity: lpg, price_usd_per_unit: 420}",
+     "{site: chn, commodity: lpg, tier: 1, price_usd_per_unit: 400}"],
+     r"changes\[0\]: row chn/lpg/1 is added twice \(key site, commodity, tier\); merge "
+     r"the two rows, or give each its own tier"),
+    (["{site: ru_dom, commodity: hdpe, price_usd_per_unit: 1000}",
+      "{site: chn, commodity: lpg, tier: 2, price_usd_per_unit: 400}"],
+     r"changes\[0\]: row ru_dom/hdpe/1 already exists in markets.csv")])
+def test_added_rows_that_clash_name_the_change(tmp_path, rows, message):
+    """Two added rows of one key (the tier left out of one), or a row of an existing
+    key next to a row that gives a tier (the other's blank tier read 'nan'), were
+    reported at the effective case's 'markets.csv row 13', a row the user has no
+    file for."""
+    with pytest.raises(InputError, match=message):
+        _overlay(tmp_path, "- table: markets\n  add_rows:\n"
+                 + "".join(f"    - {r}\n" for r in rows))
+
+
 def test_chained_bases_apply_in_order():
     """small_chained builds on small_high_prices: HDPE at chn 950 x 1.2 = 1140 from the
     parent, plus its own project switch."""
