@@ -251,6 +251,23 @@ def test_explain_says_when_values_are_the_shortfall_penalty(tmp_path):
     assert "Note: demand floors" not in "\n".join(ex.why_lines(met.tables, met.manifest))
 
 
+def test_a_hard_demand_has_one_sign_in_constraints_and_ranging(tmp_path):
+    """Crude bought at 76 USD/t meets a hard demand of 4 kt/yr: one t/yr more demand
+    costs 76, so both tables give -76 (the right side raised by one). The ranging
+    table gave +76 and explain said 'one t/yr more room is worth 76'."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,76",
+        "demand": "site,commodity,amount_k_per_yr\nplant,crude,4"}))
+    assert res.objective == pytest.approx(-4 * 76 / 1000)
+    assert value(res["constraints"], family="demand.required")["marginal_value"] == \
+        pytest.approx(-76.0)
+    rg = res["ranging"]
+    assert value(rg, family="demand.required")["marginal_value"] == pytest.approx(-76.0)
+    text = "\n".join(ex.ranging_lines(rg))
+    assert "demand for crude at plant in p1: 4 k t/yr; one t/yr more is worth -76 USD" in text
+
+
 def test_elastic_relaxation_is_the_smallest(tmp_path):
     """cdu1 makes at most 40 x 0.5 = 20 kt/yr of light against a floor of 50. Lowering
     the floor by 30 costs 30 units of relaxation; raising the capacity instead would

@@ -340,9 +340,12 @@ def _row_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarray, 
             np.isfinite(hi), hi, np.inf)))
         value = np.where(at_lo, lo, hi)
         d = rdual[sl][nb] / div[nb] * s
+        # one unit more room, as the constraints table: a floor lowered, a cap raised;
+        # an equality (a hard demand) raised by one, either sign
+        loosen = np.where(at_lo & (lo != hi), -d, d)
         parts.append(("bound", fam, unit, nb, spec.what, dict(
             level=clean(act / s), value=value / s, lower=rdn[sl][nb] / s,
-            upper=rup[sl][nb] / s, marginal_value=clean(np.where(at_lo, -d, d)))))
+            upper=rup[sl][nb] / s, marginal_value=clean(loosen))))
     return parts
 
 

@@ -459,7 +459,9 @@ def _ranging_text(row) -> str:
                 f"for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
-    return (f"{what}{span}: {_num(row.value)} k {q}/yr; one {q}/yr more room is worth "
+    row_spec = ROWS.get(row.family)
+    more = "more" if row_spec is not None and row_spec.sense == "=" else "more room"
+    return (f"{what}{span}: {_num(row.value)} k {q}/yr; one {q}/yr {more} is worth "
             f"{_num(row.marginal_value)} {_in_units(row.value_unit, q)} while it stays in "
             f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr")
 
