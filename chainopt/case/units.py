@@ -44,6 +44,18 @@ def factor(stated: str, target: str, density: float = np.nan, energy: float = np
     return fs * _to_tonnes(ds, density, energy) / _to_tonnes(dt, density, energy) / ft
 
 
+def missing_inputs(stated: str, commodity: pd.Series) -> list[str]:
+    """The commodity columns a conversion from ``stated`` to the commodity's unit needs
+    and lacks: ``density_t_per_m3`` when volume meets another dimension,
+    ``energy_gj_per_t`` when energy does (volume <-> energy needs both)."""
+    dims = {UNITS[stated][0], UNITS[commodity["unit"]][0]}
+    if len(dims) == 1:
+        return []
+    need = [col for dim, col in (("volume", "density_t_per_m3"), ("energy", "energy_gj_per_t"))
+            if dim in dims]
+    return [col for col in need if not (pd.notna(commodity[col]) and commodity[col] > 0)]
+
+
 def conversion_factors(table: pd.DataFrame, commodities: pd.DataFrame) -> pd.Series:
     """Per row of ``table``: the factor from its ``stated_unit`` to the commodity's unit."""
     com = commodities.set_index("commodity")

@@ -61,20 +61,25 @@ class _Collector:
         self.problems.append(Problem(where, message, hint))
 
     def rows(self, file: str, df: pd.DataFrame, mask: pd.Series, column: str, message: str,
-             hint: str | None = None, hints: dict[str, str] | None = None,
+             hint: str | None = None, hints: dict[str, str] | pd.Series | None = None,
              label: str | None = None) -> None:
         """Report every row where ``mask`` holds (up to MAX_PER_CHECK, then a count).
 
-        ``label`` names the place instead of ``column <column>`` (e.g. several key columns).
+        ``hints``: a hint per value of ``column`` (dict) or per row (a Series on
+        ``df``'s index). ``label`` names the place instead of ``column <column>`` (e.g.
+        several key columns).
         """
         label = label or f"column {column}"
         m = np.asarray(mask, dtype=bool)
         if not m.any():
             return
         bad = df.loc[m]
-        for _, r in bad.head(MAX_PER_CHECK).iterrows():
+        for i, r in bad.head(MAX_PER_CHECK).iterrows():
             value = r.get(column, "")
-            h = hints.get(str(value), "") if hints else (hint or "")
+            if isinstance(hints, pd.Series):
+                h = str(hints.get(i, ""))
+            else:
+                h = hints.get(str(value), "") if hints else (hint or "")
             found = "it is blank" if pd.isna(value) or value == "" else f"found '{value}'"
             self.add(f"{file} row {r['_row']}, {label}", f"{message} ({found})", h)
         if len(bad) > MAX_PER_CHECK:
@@ -686,14 +691,12 @@ def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out:
         f = units.conversion_factors(df, t["commodities"])
         bad = f.isna()
         com = t["commodities"].set_index("commodity")
-        hints = {}
-        for i in df.index[bad.to_numpy()]:
-            need = "density_t_per_m3" if "volume" in (
-                UNITS[df.at[i, "stated_unit"]][0], UNITS[com.at[df.at[i, "commodity"], "unit"]][0]
-            ) else "energy_gj_per_t"
-            hints[df.at[i, "stated_unit"]] = (f"give {need} for '{df.at[i, 'commodity']}' in "
-                                              "commodities.csv, or state the value in "
-                                              f"{com.at[df.at[i, 'commodity'], 'unit']}")
+        rows = df.loc[bad.to_numpy(), ["stated_unit", "commodity"]].head(MAX_PER_CHECK)
+        hints = pd.Series([
+            f"give {' and '.join(units.missing_inputs(u, com.loc[c]))} for '{c}' in "
+            f"commodities.csv, or state the value in {com.at[c, 'unit']}"
+            for u, c in zip(rows["stated_unit"], rows["commodity"], strict=True)],
+            index=rows.index, dtype=object)
         out.rows(f"{name}.csv", df, bad, "stated_unit",
                  "cannot convert this unit to the commodity's unit", hints=hints)
         if bad.any():

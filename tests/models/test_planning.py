@@ -216,6 +216,27 @@ def test_prices_and_quantities_in_other_units_are_converted(tmp_path):
     assert sup["max_k_per_yr"] == pytest.approx(1000 * t_per_bbl)
 
 
+@pytest.mark.parametrize(("commodities", "supplies", "hints"), [
+    ("crude,t,raw,\nlpg,t,raw,", "a,crude,70,bbl\na,lpg,5,bbl",
+     ["give density_t_per_m3 for 'crude'", "give density_t_per_m3 for 'lpg'"]),
+    ("gas,1000m3,raw,0.0007", "a,gas,5,GJ", ["give energy_gj_per_t for 'gas'"]),
+    ("gas,1000m3,raw,", "a,gas,5,GJ", ["give density_t_per_m3 and energy_gj_per_t for 'gas'"]),
+])
+def test_unconvertible_units_say_what_each_row_lacks(tmp_path, commodities, supplies, hints):
+    """Each row's hint names its own commodity (the last row's was given for all of one
+    stated unit: 'for lpg' at crude's row) and the input it lacks (density was asked
+    for a gas priced per GJ that had one; energy_gj_per_t was missing)."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\n" + commodities,
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,stated_unit\n" + supplies})
+    with pytest.raises(InputError) as e:
+        load_case(folder)
+    assert [p.hint.split(" in commodities.csv")[0] for p in e.value.problems] == hints
+    assert [p.where for p in e.value.problems] == [
+        f"supplies.csv row {i + 2}, column stated_unit" for i in range(len(hints))]
+
+
 def test_unconvertible_unit_names_the_row(tmp_path):
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\nplant",
