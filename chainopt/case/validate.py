@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from chainopt.case import levers, units
 from chainopt.case.codes import isin, lookup
+from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
     TABLES,
@@ -710,6 +711,34 @@ def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out:
     return t, bp
 
 
+def _tier_order(case: Case, out: _Collector) -> None:
+    """Price tiers are the steps of a curve: a demand curve's prices fall from tier to
+    tier and a supply curve's costs rise, in every period. A later tier that paid more
+    (cost less) would be filled first by the LP, so the curve would not hold."""
+    for name, col, falls in (("markets", "price_usd_per_unit", True),
+                             ("supplies", "cost_usd_per_unit", False)):
+        df = case.tables[name]
+        if df.empty or df["tier"].nunique() < 2:
+            continue
+        eff = periodic(case, name, [col]).sort_values(
+            ["site", "commodity", "period", "tier"], kind="stable")
+        prev = eff.groupby(["site", "commodity", "period"], sort=False)
+        before, tier_before = prev[col].shift(), prev["tier"].shift()
+        bad = (eff[col] > before) if falls else (eff[col] < before)
+        what = "price" if falls else "cost"
+        for (_, r), b, tb in list(zip(eff[bad].iterrows(), before[bad], tier_before[bad],
+                                      strict=True))[:MAX_PER_CHECK]:
+            out.add(f"{name}.csv row {r['_row']}, column {col}",
+                    f"tier {int(r['tier'])} of {r['commodity']} at {r['site']} "
+                    f"{'pays' if falls else 'costs'} {r[col]:g} in {r['period']}, "
+                    f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
+                    f"are the steps of a {'demand' if falls else 'supply'} curve, whose "
+                    f"{what}s {'fall' if falls else 'rise'} from tier to tier (the LP would "
+                    "fill this tier first)",
+                    "renumber the tiers in the order of their prices, or make a separate "
+                    "market (another site) of what is not a step of this curve")
+
+
 def validate(raw: RawCase) -> Case:
     """Check every part of a raw case and return the validated Case, or raise InputError."""
     out = _Collector()
@@ -757,4 +786,8 @@ def validate(raw: RawCase) -> Case:
         _build_options(tables, by_period, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
-    return Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
+    case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
+    _tier_order(case, out)
+    if out.problems:
+        raise InputError(out.problems)
+    return case

@@ -17,6 +17,7 @@ from chainopt import api
 from chainopt.case.load import load_case
 from chainopt.cli import app
 from chainopt.diagnose.names import column_names, row_names
+from chainopt.errors import InputError
 from chainopt.report.explain import binding_lines, ranging_lines
 from tests.toycase import solve_case, value, write_case
 
@@ -101,6 +102,36 @@ def test_market_and_supply_tiers_are_demand_and_supply_curves(tmp_path):
     assert cap["marginal_value"] == pytest.approx(100.0)
     assert value(res["balances"], commodity="product")["shadow_price_usd_per_unit"] == \
         pytest.approx(200.0)
+
+
+@pytest.mark.parametrize(("table", "rows", "by_period", "message"), [
+    ("markets", "plant,product,1,100,5\nplant,product,2,150,5", "",
+     r"markets.csv row 3, column price_usd_per_unit: tier 2 of product at plant pays 150 "
+     r"in p1, more than tier 1's 100"),
+    ("supplies", "plant,crude,1,100,5\nplant,crude,2,50,5", "",
+     r"supplies.csv row 3, column cost_usd_per_unit: tier 2 of crude at plant costs 50 in "
+     r"p1, less than tier 1's 100"),
+    ("markets", "plant,product,1,300,5\nplant,product,2,200,5",
+     "site,commodity,tier,period,price_usd_per_unit\nplant,product,2,p2,350",
+     r"tier 2 of product at plant pays 350 in p2, more than tier 1's 300")])
+def test_tiers_out_of_order_are_an_error(tmp_path, table, rows, by_period, message):
+    """Crude at 0 (at most 5) sold in tier 1 at 100 (cap 5) and tier 2 at 150 (cap 5):
+    the LP sold the 5 kt in tier 2 first, 0.75 MUSD, where the first 5 kt of a demand
+    curve sell at tier 1's price (0.50). Likewise a cheaper supply tier 2 was bought
+    first. Refused, in every period (a by-period override too)."""
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nproduct,t,product",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,crude,1,0,5",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
+                   "plant,crude,1,100,5"}
+    tables[table] = tables[table].split("\n")[0] + "\n" + rows
+    if by_period:
+        tables[f"{table}_by_period"] = by_period
+    periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    with pytest.raises(InputError, match=message):
+        load_case(write_case(tmp_path, tables, periods=periods))
 
 
 # -- 3. cost curves ------------------------------------------------------------------------
