@@ -286,7 +286,8 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0)
     uc["existing_k_per_yr"] = existing
     uc["total_k_per_yr"] = _clean(existing + added)
-    uc["new_k_per_yr"] = _aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
+    uc["new_k_per_yr"] = (_aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
+                          + _projects_new(built, out, uc, "unit"))
     uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
                                          out=np.zeros(len(uc)),
                                          where=uc["total_k_per_yr"].to_numpy() > TOL))
@@ -314,7 +315,8 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         lc["total_k_per_yr"] = np.where(has, m["_rhs"].to_numpy() + m["_added"].to_numpy(),
                                         lc["total_k_per_yr"].to_numpy())
         lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
-    lc["new_k_per_yr"] = _aligned(built, out, "investment.link_new", lc, ["link", "period"])
+    lc["new_k_per_yr"] = (_aligned(built, out, "investment.link_new", lc, ["link", "period"])
+                          + _projects_new(built, out, lc, "link"))
     lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
                                   out=np.full(len(lc), np.nan),
                                   where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)
@@ -344,19 +346,39 @@ def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.
     return _sorted(built, g, ["site", "source_kind", "source", "commodity"])
 
 
-def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+def _project_builds(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
+    """project, period (construction start), built_share: every candidate build."""
     frames = []
     for label in ("investment.project_build", "investment.project_share"):
         try:
             keys, x, _ = _col(built, out, label)
         except KeyError:
             continue
-        frames.append(keys.assign(built_share=_clean(x)))
+        frames.append(keys[["project", "period"]].assign(built_share=_clean(x)))
+    if not frames:
+        return pd.DataFrame({"project": pd.Series(dtype=str), "period": pd.Series(dtype=str),
+                             "built_share": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _projects_new(built: BuiltModel, out: SolveOutcome, frame: pd.DataFrame, name: str
+                  ) -> np.ndarray:
+    """Capacity that construction starting in each row's period adds to a project's unit
+    or link (``frame``: name, period, project, capacity): its capacity x the share of the
+    project built in that period; 0 outside projects."""
+    b = _project_builds(built, out)
+    m = frame[[name, "period", "project"]].merge(b, how="left", on=["project", "period"])
+    share = m["built_share"].fillna(0.0).to_numpy()
+    return _clean(np.where(frame["project"].to_numpy() != "",
+                           frame["capacity"].fillna(0.0).to_numpy() * share, 0.0))
+
+
+def _projects(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     cols = ["project", "period", "built_share", "capex_musd", "lead_time_yr",
             "first_use_year", "lifetime_yr", "ramp_up"]
-    if not frames:
+    df = _project_builds(built, out)
+    if df.empty:
         return pd.DataFrame(columns=cols)
-    df = pd.concat(frames, ignore_index=True)
     pj = built.index.projects.set_index("project")
     df["capex_musd"] = df["project"].map(pj["capex_musd"]).astype(float)
     df["lead_time_yr"] = df["project"].map(pj["lead"]).astype(float)

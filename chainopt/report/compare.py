@@ -83,12 +83,12 @@ def _sort(df: pd.DataFrame, keys: list[str], order: dict[str, int]) -> pd.DataFr
 
 
 def _built(r) -> pd.DataFrame:
+    """Capacity built, by the period its construction starts: the ``capacity`` table's
+    ``new_k_per_yr`` (expansions and the units and links projects bring). Not the change
+    in total capacity, which also moves when a unit retires, is extended, or ramps up."""
     cap = r.tables["capacity"].copy()
     cap["period"] = cap["period"].astype(str)
-    added = (cap["total_k_per_yr"].fillna(0.0) - cap["existing_k_per_yr"].fillna(0.0))
-    cap["_added"] = added
-    prev = cap.groupby(["kind", "name"], sort=False)["_added"].shift(1).fillna(0.0)
-    cap["built_k_per_yr"] = (cap["_added"] - prev).clip(lower=0.0)
+    cap["built_k_per_yr"] = cap["new_k_per_yr"].fillna(0.0)
     return cap
 
 
@@ -320,7 +320,7 @@ TITLES = {
     "objective": "Objective (NPV, MUSD) and its parts",
     "cashflow": "Net cash flow (MUSD/yr, undiscounted) by period",
     "production": "Production by product (k units/yr)",
-    "capacity_built": "Capacity built (k units/yr added in the period)",
+    "capacity_built": "Capacity built (k units/yr, by the period construction starts)",
     "utilisation": "Utilisation",
     "exports": "Sales by market site (k units/yr)",
     "emissions": "Emissions (k units/yr)",

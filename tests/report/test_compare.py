@@ -81,6 +81,43 @@ def test_project_economics_of_the_port(runs):
           f"payback {summary['payback_yr']:.2f} yr")
 
 
+def test_capacity_built_is_what_construction_adds(tmp_path):
+    """Two 5-year periods. Unit old (10 kt/yr) retires in 2029 and is extended; project pj
+    (20 kt/yr, 3-year lead, ramp 0.5) is built from 2026; unit exp adds 5 in p1 only.
+    Capacity built, by the period construction starts: pj 20 and exp 5 in p1, nothing
+    else. The comparison took the change in total capacity: old's retirement and
+    extension read as builds (the total falls and comes back), and pj's 20 was split
+    across p1 and p2 by its in-period share and ramp-up."""
+    from tests.toycase import write_case
+
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
+                 "life_extension_capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "capex_usd_per_unit_yr,project\n"
+                 "old,plant,make,10,2029,10,1,,,\nnew,plant,make,20,,,,,,pj\n"
+                 "exp,plant,make,0,,,,5,1,",
+        "units_by_period": "unit,period,max_new_k_per_yr\nexp,p2,0",
+        "projects": "project,capex_musd,lead_time_yr,ramp_up,state,forced_period\n"
+                    "pj,1,3,0.5,forced,p1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,300"},
+        discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                    {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    res = api.run(folder, save=False)
+    built = compare._built(res).set_index(["name", "period"])["built_k_per_yr"]
+    assert built.to_dict() == pytest.approx({
+        ("old", "p1"): 0.0, ("old", "p2"): 0.0, ("new", "p1"): 20.0, ("new", "p2"): 0.0,
+        ("exp", "p1"): 5.0, ("exp", "p2"): 0.0})
+    cap = res["capacity"].set_index(["name", "period"])
+    assert cap.loc[("new", "p2"), "total_k_per_yr"] == pytest.approx(20.0)
+    assert 0 < cap.loc[("new", "p1"), "total_k_per_yr"] < 20  # usable from 2029, ramping
+
+
 def test_compare_sections_and_deltas(runs, tmp_path):
     s = compare.compare(runs, api.counterfactuals(runs))
     names = list(runs)
