@@ -11,7 +11,8 @@ cash flow per year by period), ``production`` (by product and period), ``capacit
 period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values),
 ``economics`` (per scenario, one line per effect: each project it switches on against
 the same scenario with only that project off, and its other inputs against the base:
-incremental NPV = the objective difference, overnight capex, IRR, payback; see
+incremental NPV = the objective difference, the projects' overnight capex and the change
+in overnight spend against the counterfactual (Δ capex), IRR, payback; see
 :mod:`chainopt.report.economics`), ``project_cashflows`` (the yearly incremental
 flows behind IRR and payback) and ``chain_changes`` (the activities, flows
 and sales that gained or lost most, horizon-average per year, by site).
@@ -114,7 +115,8 @@ def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
 
 
 ECONOMICS_COLUMNS = ["scenario", "effect", "against", "built", "first use",
-                     "incremental NPV (MUSD)", "overnight capex (MUSD)", "IRR", "payback (yr)"]
+                     "incremental NPV (MUSD)", "overnight capex (MUSD)", "Δ capex (MUSD)",
+                     "IRR", "payback (yr)"]
 
 
 def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
@@ -253,7 +255,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 rows.append({"scenario": n, "effect": effect, "against": against,
                              "built": "not built", "first use": "",
                              "incremental NPV (MUSD)": 0.0, "overnight capex (MUSD)": 0.0,
-                             "IRR": None, "payback (yr)": None})
+                             "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None})
                 continue
             if effect == "inputs":  # the scenario's own inputs, its projects off
                 summary, f = economics.project_economics(results[base], ref)
@@ -269,6 +271,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
                 "incremental NPV (MUSD)": summary["incremental_npv_musd"],
                 "overnight capex (MUSD)": summary["overnight_capex_musd"],
+                "Δ capex (MUSD)": summary["capex_change_musd"],
                 "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
             wf = (economics.waterfall(results[base], ref) if effect == "inputs"
                   else economics.waterfall(ref, results[n]))

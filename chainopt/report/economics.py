@@ -237,8 +237,11 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
 
     Summary keys: ``projects`` (built in the scenario, not in the counterfactual),
     ``incremental_npv_musd`` (objective difference), ``stream_npv_musd`` (the stream's
-    present value: equal to it), ``overnight_capex_musd``, ``build_year`` (first year of
-    incremental spend), ``first_use_year``, ``irr``, ``payback_yr``. The frame has
+    present value: equal to it), ``overnight_capex_musd`` (the new projects' own overnight
+    cost: capex x built share), ``capex_change_musd`` (what the chain spends more overnight
+    than the counterfactual, all years: the projects' capex less what they make
+    unnecessary, such as a life extension), ``build_year`` (first year of incremental
+    spend), ``first_use_year``, ``irr``, ``payback_yr``. The frame has
     ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``, ``net_musd``,
     ``cumulative_musd`` (without residual value).
     """
@@ -253,7 +256,9 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "projects": list(dict.fromkeys(pj["project"])),
         "incremental_npv_musd": scenario.net_value - counterfactual.net_value,
         "stream_npv_musd": present_value(flows.set_index("year")["net_musd"], disc),
-        "overnight_capex_musd": 0.0 - float(spent.sum()),  # (no spend: 0, not -0)
+        "overnight_capex_musd": float((pj["capex_musd"].astype(float)
+                                       * pj["built_share"].astype(float)).sum()),
+        "capex_change_musd": 0.0 - float(spend.sum()),  # (no change: 0, not -0)
         "build_year": int(spent.index.min()) if len(spent) else None,
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": irr(flows["net_musd"].to_numpy()) if len(spent) else None,

@@ -118,6 +118,42 @@ def test_capacity_built_is_what_construction_adds(tmp_path):
     assert 0 < cap.loc[("new", "p1"), "total_k_per_yr"] < 20  # usable from 2029, ramping
 
 
+def test_project_capex_and_the_change_in_spend(tmp_path):
+    """Unit old (10 kt/yr, margin 100 USD/t) closes in 2031 unless extended for 10
+    years at 100 USD per t/yr (1 MUSD, what the chain does without the project); project
+    pj (capex 10 MUSD) retires old and brings 10 kt/yr of its own. Against that
+    counterfactual pj costs 10 MUSD overnight but the chain spends 10 - 1 = 9 more: the
+    economics said 'overnight capex' of the net spend (for MP4, 169 where its own capex
+    is 240)."""
+    from tests.toycase import write_case
+
+    def case(state: str):
+        return write_case(tmp_path / state, {
+            "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+            "sites": "site\nplant",
+            "modes": "mode,process\nrun,make",
+            "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                          "run,product,out,1",
+            "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
+                     "life_extension_capex_usd_per_unit_yr,project\n"
+                     "old,plant,make,10,2031,10,100,\nnew,plant,make,10,,,,pj",
+            "projects": "project,capex_musd,lifetime_yr,retires_units,state,forced_period\n"
+                        f"pj,10,25,old,{state},{'p1' if state == 'forced' else ''}",
+            "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+            "markets": "site,commodity,price_usd_per_unit\nplant,product,200"},
+            discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                        {"period": "p2", "start_year": 2031, "length_yr": 5}])
+
+    without, with_pj = api.run(case("off"), save=False), api.run(case("forced"), save=False)
+    ext = without["investments"]
+    assert ext.loc[ext["kind"] == "extension", "overnight_musd"].sum() == pytest.approx(1.0)
+    summary, flows = economics.project_economics(without, with_pj)
+    assert summary["projects"] == ["pj"]
+    assert summary["overnight_capex_musd"] == pytest.approx(10.0)
+    assert summary["capex_change_musd"] == pytest.approx(9.0)
+    assert -flows["capex_musd"].sum() == pytest.approx(9.0)
+
+
 def test_compare_sections_and_deltas(runs, tmp_path):
     s = compare.compare(runs, api.counterfactuals(runs))
     names = list(runs)
