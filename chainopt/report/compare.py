@@ -195,12 +195,15 @@ def compare(results: dict, counterfactuals: dict | None = None,
 
 
 def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
-    """``objective`` (and its parts), net ``cashflow`` by period, ``production``."""
+    """``objective`` (and its parts: ``npv_*``, or ``cost_*`` in a cost case, so that
+    they add up to the objective as the run states it), net ``cashflow`` by period,
+    ``production``."""
     s: dict[str, pd.DataFrame] = {}
     obj = {}
     for n, r in results.items():
         k = r.tables["kpis"]
-        k = k[(k["kpi"] == "objective") | k["kpi"].str.startswith("npv_")]
+        parts = "cost_" if r.manifest.get("objective_sense") == "cost" else "npv_"
+        k = k[(k["kpi"] == "objective") | k["kpi"].str.startswith(parts)]
         obj[n] = k.assign(item=k["kpi"])
     s["objective"] = _side(obj, ["item"], "value", keep_all=True).rename(
         columns={"item": "kpi (MUSD, NPV)"})

@@ -154,6 +154,26 @@ def test_project_capex_and_the_change_in_spend(tmp_path):
     assert -flows["capex_musd"].sum() == pytest.approx(9.0)
 
 
+def test_a_cost_case_compares_in_its_own_terms(tmp_path):
+    """small_chain as a cost case: the objective is the total cost (minus the net value)
+    and its parts are the cost_* rows, which add up to it. The comparison listed the
+    npv_* parts (adding up to +7,784.9) under an objective of -7,784.9."""
+    cost = tmp_path / "small_cost.yaml"
+    cost.write_text("name: small_cost\nbase: small_chain\nchanges:\n"
+                    "  - case: {objective: cost}\n")
+    port = tmp_path / "small_cost_port.yaml"
+    port.write_text("name: small_cost_port\nbase: small_cost.yaml\nchanges:\n"
+                    "  - project: far_east_port\n    state: optional\n")
+    runs = {"small_cost": api.run(cost, save=False), "small_cost_port": api.run(port, save=False)}
+    obj = compare.compare(runs, api.counterfactuals(runs))["objective"].set_index(
+        "kpi (MUSD, NPV)")
+    parts = obj.drop(index="objective")
+    assert all(k.startswith("cost_") for k in parts.index)
+    for n, r in runs.items():
+        assert obj.loc["objective", n] == pytest.approx(-r.net_value)
+        assert parts[n].sum() == pytest.approx(obj.loc["objective", n], rel=1e-9)
+
+
 def test_compare_sections_and_deltas(runs, tmp_path):
     s = compare.compare(runs, api.counterfactuals(runs))
     names = list(runs)
