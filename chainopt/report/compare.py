@@ -342,7 +342,9 @@ TITLES = {
     "project_waterfall": "Incremental NPV of each effect by category (MUSD; the bars add "
                          "to the incremental NPV)",
     "project_constraints": "The binding constraints that make or break each effect (largest "
-                           "change in rent = marginal value x bound)",
+                           "change in rent = marginal value x what the constraint holds, "
+                           "its capacity or bound: the value accruing to it, not the "
+                           "effect's gain)",
 }
 
 

@@ -303,15 +303,44 @@ def waterfall(counterfactual, scenario) -> pd.DataFrame:
     return d.assign(npv_musd=d["npv_musd"].where(d["npv_musd"].abs() > 1e-9, 0.0))
 
 
+#: capacity rows and the ``capacity`` table's kind of what they limit
+_CAPACITY_ROWS = {"conversion.capacity_max": "unit", "transport.capacity_max": "link"}
+
+
+def _held(results) -> pd.DataFrame:
+    """The binding constraints with the quantity each one holds: its bound, but for a
+    capacity row the capacity there is in that period (the ``capacity`` table's total:
+    existing alive share and what was built or brought), not the row's own right side,
+    which leaves out what investment adds and counts a retiring unit whole."""
+    c = results.tables["constraints"]
+    held = pd.to_numeric(c["bound"], errors="coerce")
+    cap = results.tables.get("capacity")
+    fam = c["family"].astype(str)
+    is_cap = fam.isin(list(_CAPACITY_ROWS))
+    if cap is not None and is_cap.any():
+        name = c["key"].astype(str).str.extract(r"^(?:unit|link)=([^,]*)")[0]
+        total = cap.set_index([cap["kind"].astype(str), cap["name"].astype(str),
+                               cap["period"].astype(str)])["total_k_per_yr"]
+        at = pd.MultiIndex.from_arrays([fam.map(_CAPACITY_ROWS), name,
+                                        c["period"].astype(str)])
+        found = total.reindex(at).to_numpy()
+        held = held.where(~(is_cap & pd.notna(found)).to_numpy(), found)
+    return c.assign(bound=held)
+
+
 def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
     """The binding constraints whose rent changes most between the counterfactual and the
-    scenario: rent = marginal value x bound (MUSD/yr); one line per constraint (its
-    period with the largest change), the ``top`` largest first."""
+    scenario: rent = marginal value x the quantity the constraint holds (its bound; for a
+    capacity, the capacity there is in the period: :func:`_held`), in MUSD/yr: the
+    scarcity value that accrues to the constraint, not the project's gain (rents move
+    between constraints). One line per constraint (its period with the largest change),
+    the ``top`` largest first."""
     cols = ["family", "key", "period", "marginal_value_without", "marginal_value_with",
             "value_unit", "rent_change_musd_per_yr"]
     ca, cb = scenario.tables.get("constraints"), counterfactual.tables.get("constraints")
     if ca is None or cb is None or (ca.empty and cb.empty):
         return pd.DataFrame(columns=cols)
+    ca, cb = _held(scenario), _held(counterfactual)
     keys = ["family", "kind", "key", "period", "side"]
     m = cb[[*keys, "marginal_value", "bound", "value_unit"]].merge(
         ca[[*keys, "marginal_value", "bound", "value_unit"]], on=keys, how="outer",

@@ -588,6 +588,29 @@ def test_constraint_changes_rank_rent_and_drop_degenerate_swaps():
     assert cc["rent_change_musd_per_yr"].iloc[0] == pytest.approx(1.0)
 
 
+def test_a_capacity_rent_counts_the_capacity_there_is():
+    """A capacity row's right side leaves out what investment adds (a new unit's row is
+    'used - new <= 0') and counts a unit retiring mid-period whole. Unit new: 20 kt/yr
+    built, worth 0 then 50 USD/t: rent +1 MUSD/yr (it was 0, from its bound 0). Unit old:
+    1,200 by its row, 549.4 left in the period, worth 100 then 10: rent
+    (10 - 100) x 549.4 / 1000 = -49.45 (it was -108, from the 1,200)."""
+    from types import SimpleNamespace
+
+    def run(values):
+        cons = pd.DataFrame({
+            "family": "conversion.capacity_max", "kind": "row",
+            "key": ["unit=new, period=p1", "unit=old, period=p1"], "period": "p1",
+            "side": "upper", "bound": [0.0, 1200.0], "marginal_value": values,
+            "value_unit": "USD per t"})
+        cap = pd.DataFrame({"kind": "unit", "name": ["new", "old"], "period": "p1",
+                            "total_k_per_yr": [20.0, 549.4]})
+        return SimpleNamespace(tables={"constraints": cons, "capacity": cap})
+
+    cc = economics.constraint_changes(run([0.0, 100.0]), run([50.0, 10.0])).set_index("key")
+    assert cc.loc["unit=old, period=p1", "rent_change_musd_per_yr"] == pytest.approx(-49.446)
+    assert cc.loc["unit=new, period=p1", "rent_change_musd_per_yr"] == pytest.approx(1.0)
+
+
 def test_monte_carlo_chart_from_a_sweep_of_a_scenario(tmp_path):
     """A sweep over a scenario file (the port optional) and the spread of the port's
     incremental NPV from it: two variants, both build the port."""
