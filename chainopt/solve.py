@@ -408,12 +408,18 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
 
 
 def _fixed_lp(h: highspy.Highs, built: BuiltModel):
-    """Fix the integer columns at their MIP values and re-solve the LP for duals."""
+    """Fix the integer columns at their MIP values and re-solve the LP for duals.
+
+    The LP has no time limit: HiGHS's run clock counts on over the runs of one instance,
+    so after a MIP stopped at its time limit the limit is already spent and the LP
+    would stop at once without duals (it is one LP, solved from the MIP's values). Every
+    solve sets its own limit again (:func:`_set_options`)."""
     x = np.asarray(h.getSolution().col_value)
     ints = np.flatnonzero(built.arrays.integer)
     fixed = np.round(x[ints])
     h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
     h.changeColsBounds(len(ints), ints, fixed, fixed)
+    h.setOptionValue("time_limit", INF)
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError("the LP with the integer decisions fixed did not solve to optimality; "
@@ -591,11 +597,15 @@ def pyomo_solver(name: str):
 
 
 def _solver_options(name: str, opts: dict) -> dict:
+    """The solver's own option values for resolved options; an infinite time limit is
+    no option (HiGHS: ``time_limit`` inf)."""
     if name == "highs":
         return highs_options(opts)
     out = {}
     for key, option in OPTION_NAMES.get(name, {}).items():
         value = opts[key]
+        if key == "time_limit_s" and math.isinf(value):
+            continue
         out[option] = math.ceil(value) if option == "tmlim" else value  # glpsol: whole s
     return out
 
@@ -693,7 +703,10 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     if integers:
         if run.bound is not None:
             gap = abs(run.bound - objective) / max(abs(objective), 1e-10)
-        _fixed_lp_pyomo(plugin, opt, m, integers, solver_opts)
+        # the LP has no time limit: the MIP may have spent it (HiGHS's clock counts on
+        # over the runs of one instance; see _fixed_lp)
+        _fixed_lp_pyomo(plugin, opt, m, integers,
+                        _solver_options(name, {**opts, "time_limit_s": math.inf}))
     t_solve = time.perf_counter() - t0
     col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
     return SolveOutcome(
@@ -710,7 +723,8 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
 
 def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
     """The Pyomo twin of :func:`_fixed_lp`: every integer variable fixed by its bounds at
-    its rounded MIP value and made continuous, the LP solved for duals, then restored."""
+    its rounded MIP value and made continuous, the LP solved for duals (with
+    ``options``: the caller's, without the MIP's time limit), then restored."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
     saved = [(v, v.domain, v.lower, v.upper) for v in integers]

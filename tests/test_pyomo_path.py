@@ -360,3 +360,52 @@ def test_cli_solver_option(tmp_path):
     r = runner.invoke(app, ["run", "small_chain", "--solver", "cbc", "--method", "ipm",
                             "--out", str(tmp_path / "x")])
     assert r.exit_code == 2
+
+
+def test_the_fixed_lp_of_a_mip_is_not_stopped_by_a_spent_time_limit():
+    """HiGHS's run clock counts on over the runs of one instance, so after a MIP stopped
+    at its time limit the limit is spent and the LP with the integer decisions fixed
+    stopped at once ('did not solve to optimality', exit 4, for a MIP with a plan).
+    Here the MIP (petchem_investment) runs to optimality, then the limit is set below
+    the time already run, as after a MIP stopped at it: the fixed LP still solves, and
+    with the integers at the MIP's values its optimum is the MIP's objective."""
+    import highspy
+
+    from chainopt.solve import _fixed_lp, _set_options, run_highs
+
+    built = api.build_model(api.load_case(str(ROOT / "examples" / "petchem_investment")))
+    h = built.solver
+    _set_options(h, SolveOptions().resolved(built))
+    run_highs(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    mip = h.getInfo().objective_function_value
+    h.setOptionValue("time_limit", h.getRunTime() / 2)  # already spent
+    sol = _fixed_lp(h, built)
+    a = built.arrays
+    assert a.cost @ np.asarray(sol.col_value) + a.total_offset == pytest.approx(mip, rel=1e-9)
+
+
+def test_the_pyomo_fixed_lp_of_a_mip_has_no_time_limit(monkeypatch):
+    """The Pyomo twin: the MIP gets the run's time limit (HiGHS's ``time_limit``, CBC's
+    ``sec``, GLPK's ``tmlim``), the LP with the integers fixed none (HiGHS: inf), so a
+    MIP stopped at its limit still gets its marginal values."""
+    import chainopt.solve as solve
+
+    seen = []
+    real = solve._run
+
+    def spy(plugin, opt, m, options, *args):
+        seen.append(dict(options))
+        return real(plugin, opt, m, options, *args)
+
+    monkeypatch.setattr(solve, "_run", spy)
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    for solver, key in (("highs", "time_limit"), ("cbc", "sec"), ("glpk", "tmlim")):
+        if solver not in HAVE:
+            continue
+        seen.clear()
+        opts = SolveOptions(solver=solver, time_limit_s=100)
+        api.solve(api.build_model(case, opts), opts)
+        assert len(seen) == 2, solver
+        assert seen[0][key] == 100
+        assert seen[1].get(key, np.inf) == np.inf
