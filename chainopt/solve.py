@@ -664,7 +664,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     """Solve ``built.pyomo`` with the solver named in ``options`` (default ``highs``)."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
-    from chainopt.models.pyomo_model import extension_table, solution_arrays
+    from chainopt.models.pyomo_model import extension_table, sense, solution_arrays
 
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
@@ -698,11 +698,14 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise SolverError(f"{name} (through Pyomo) stopped with status '{run.status}' after "
                           f"{time.perf_counter() - t0:.1f} s without a usable plan; raise "
                           "--time-limit or try another --solver")
-    objective = float(pyo.value(objectives[0]))
+    # in chainopt's sense (maximised): a minimised objective (extend) is negated, as
+    # are its duals (solution_arrays), so minimising -f reports what maximising f does
+    value = float(pyo.value(objectives[0]))  # in the objective's own sense, as the bound
+    objective = sense(m) * value
     gap = None
     if integers:
         if run.bound is not None:
-            gap = abs(run.bound - objective) / max(abs(objective), 1e-10)
+            gap = abs(run.bound - value) / max(abs(value), 1e-10)
         # the LP has no time limit: the MIP may have spent it (HiGHS's clock counts on
         # over the runs of one instance; see _fixed_lp)
         _fixed_lp_pyomo(plugin, opt, m, integers,

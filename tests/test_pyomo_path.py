@@ -409,3 +409,35 @@ def test_the_pyomo_fixed_lp_of_a_mip_has_no_time_limit(monkeypatch):
         assert len(seen) == 2, solver
         assert seen[0][key] == 100
         assert seen[1].get(key, np.inf) == np.inf
+
+
+def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
+    """The toy with sales capped at 4 (as in ``test_extend_caps_a_sale_hand_checked``),
+    its objective replaced by ``minimise -profit``: the same tables as maximising
+    profit. Objective 4 kt x (200 - 100) USD/t = 0.4 MUSD (chainopt's sense, not
+    -0.4); crude at the site worth 100 USD/t (not -100); the cap worth 0.1 MUSD per
+    kt/yr (not -0.1). Pyomo's duals are in the active objective's own sense: they
+    flipped quietly."""
+    def cap(m, built):
+        m.sales_cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    def cap_and_minimise(m, built):
+        cap(m, built)
+        m.objective.deactivate()
+        m.cost = pyo.Objective(expr=-m.objective.expr, sense=pyo.minimize)
+
+    folder = _toy(tmp_path)
+    for solver in ("highs", "cbc", "glpk"):
+        if solver not in HAVE:
+            continue
+        opts = SolveOptions(solver=solver)
+        most = api.run(folder, save=False, extend=cap, options=opts)
+        least = api.run(folder, save=False, extend=cap_and_minimise, options=opts)
+        assert least.objective == pytest.approx(0.4, rel=1e-9), solver
+        assert least["balances"]["shadow_price_usd_per_unit"].tolist() == pytest.approx(
+            [100.0]), solver
+        ext = least["extension"].set_index("name")
+        assert ext.loc["sales_cap", "marginal"] == pytest.approx(0.1), solver
+        for table in ("balances", "purchases", "sales", "constraints"):
+            pd_ = pytest.importorskip("pandas")
+            pd_.testing.assert_frame_equal(least[table], most[table], atol=1e-9)
