@@ -48,9 +48,11 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import highspy
@@ -530,8 +532,21 @@ OPTION_NAMES = {
               "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
 }
 _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
+# stopped with a plan not proven optimal: at a limit, or (GLPK: "feasible", whatever
+# stopped it) at the MIP gap
 _LIMITS = {"maxTimeLimit", "maxIterations", "maxEvaluations", "interrupted", "userInterrupt",
-           "resourceInterrupt", "objectiveLimit"}
+           "resourceInterrupt", "objectiveLimit", "feasible"}
+# Pyomo's plugins read no bound, or a bound of the root LP only, for these: it is read
+# from the solver's own log, the last match of the pattern (group 1), in the model's
+# sense where the solver says so (GLPK's "mip = 3.481818e+03 <= 3.486385e+03 0.1%"),
+# in either sense for CBC (its "Upper bound:"/"Lower bound:", and Pyomo's "best
+# possible", follow how it stopped: see _mip_bound)
+_LOG_BOUND = {
+    "glpk": re.compile(r"^\+\s*\d+: mip =\s*\S+\s*[<>]=\s*(\S+)", re.M),
+    "cbc": re.compile(r"^(?:Lower|Upper) bound:\s*(\S+)\s*$", re.M),
+}
+# solvers whose bound may come in the opposite sense (see _mip_bound)
+_BOUND_EITHER_SENSE = {"cbc"}
 
 
 @dataclass
@@ -542,6 +557,7 @@ class _Run:
     status: str
     loaded: bool
     bound: float | None = None  # the best bound of a MIP, where the solver reports it
+    objective: float | None = None  # the objective's value as the solver reports it
 
 
 def _plugin(name: str):
@@ -640,17 +656,62 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
                 if target is not None and status == "optimal":
                     for k, v in getattr(res.solution_loader, get)().items():
                         target[k] = v
-        return _Run(status, loaded, _finite(res.best_objective_bound))
-    res = opt.solve(m, load_solutions=False, options=dict(options))
+        return _Run(status, loaded, _finite(res.best_objective_bound),
+                    _finite(res.best_feasible_objective))
+    pattern = _LOG_BOUND.get(plugin)
+    with tempfile.TemporaryDirectory(prefix="chainopt-") as tmp:
+        log = os.path.join(tmp, "solver.log")
+        res = opt.solve(m, load_solutions=False, options=dict(options),
+                        **({"logfile": log} if pattern else {}))
+        text = (Path(log).read_text(errors="replace") if pattern and os.path.isfile(log)
+                else "")
     status = str(res.solver.termination_condition.name)
     loaded = len(res.solution) > 0 and (status in _OPTIMAL or status in _LIMITS)
+    reported = None
     if loaded:
         from pyomo.common.log import LoggingIntercept  # lazy: Pyomo path only
 
         with LoggingIntercept(io.StringIO(), "pyomo"):  # its warning at a limit: we say it
             m.solutions.load_from(res)
-    return _Run(status, loaded, _finite(res.problem.upper_bound if maximize
-                                        else res.problem.lower_bound))
+        reported = _finite(next(iter(res.solution(0).objective.values()), {}).get("Value"))
+    bound = _finite(res.problem.upper_bound if maximize else res.problem.lower_bound)
+    found = pattern.findall(text) if pattern else []
+    if found and _finite(found[-1]) is not None:
+        bound = _finite(found[-1])
+    return _Run(status, loaded, bound, reported)
+
+
+def _mip_bound(name: str, bound: float | None, value: float, maximize: bool
+               ) -> tuple[float | None, str]:
+    """The MIP's best bound in the objective's sense and what was done with it.
+
+    A bound lies beyond the incumbent ``value`` z: ``b >= z`` when maximising, ``b <= z``
+    when minimising (to 1e-6 |z| and the 1e-3 CBC prints). CBC minimises internally and
+    reports its bound for a maximisation in either sense depending on how it stopped
+    (at a time limit Pyomo reads "best possible -3757.64" for a maximum of 3757.64).
+    So, maximising, a bound on the wrong side whose negation lies on the right side was
+    reported in the opposite sense and is negated; if both ``b`` and ``-b`` lie beyond
+    z (possible only for a loss, ``z <= -|b|``, as in a cost case), CBC's sense cannot
+    be told and no bound is given. A minimisation is CBC's own sense, and other solvers
+    report their bound in the objective's sense: taken at their word. A bound on the
+    wrong side either way is no bound."""
+    if bound is None:
+        return None, "not reported by the solver"
+    tol = 1e-6 * max(1.0, abs(value)) + 1e-3
+
+    def beyond(b: float) -> bool:
+        return b >= value - tol if maximize else b <= value + tol
+
+    either = name in _BOUND_EITHER_SENSE and maximize
+    if beyond(bound):
+        if either and abs(bound) > tol and beyond(-bound):
+            return None, (f"unavailable: {name} reported {bound:g}, which lies beyond the "
+                          f"plan's {value:g} in either sense")
+        return bound, "the solver's"
+    if either and beyond(-bound):
+        return -bound, (f"the solver's, negated: {name} reported {bound:g}, in its own "
+                        "(minimising) sense")
+    return None, f"unavailable: {name} reported {bound:g}, short of the plan's {value:g}"
 
 
 def _finite(x: Any) -> float | None:
@@ -693,7 +754,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     if run.status in _OPTIMAL and run.loaded:
         result_status: Status = "optimal"
     elif integers and run.loaded and run.status in _LIMITS:
-        result_status = "feasible"
+        result_status = "feasible"  # or optimal within the gap (below)
     else:
         raise SolverError(f"{name} (through Pyomo) stopped with status '{run.status}' after "
                           f"{time.perf_counter() - t0:.1f} s without a usable plan; raise "
@@ -703,9 +764,15 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     value = float(pyo.value(objectives[0]))  # in the objective's own sense, as the bound
     objective = sense(m) * value
     gap = None
+    bound_info = {}
     if integers:
-        if run.bound is not None:
-            gap = abs(run.bound - value) / max(abs(value), 1e-10)
+        bound, how = _mip_bound(name, run.bound, value, maximize)
+        bound_info = {"mip_bound": None if bound is None else sense(m) * bound,
+                      "mip_bound_source": how}
+        if bound is not None:
+            gap = abs(bound - value) / max(abs(value), 1e-10)
+            if result_status == "feasible" and gap <= opts["mip_gap"]:
+                result_status = "optimal"  # within the gap asked for, as HiGHS says
         # the LP has no time limit: the MIP may have spent it (HiGHS's clock counts on
         # over the runs of one instance; see _fixed_lp)
         _fixed_lp_pyomo(plugin, opt, m, integers,
@@ -719,7 +786,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         info={"path": "pyomo", "solver": name, "pyomo_solver": plugin,
               "solver_version": ".".join(map(str, opt.version() or ())) or None,
               "highs_version": new_highs().version() if name == "highs" else None,
-              "model_status": run.status, "extension": built.extension},
+              "model_status": run.status, "extension": built.extension, **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
     )
 

@@ -441,3 +441,71 @@ def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
         for table in ("balances", "purchases", "sales", "constraints"):
             pd_ = pytest.importorskip("pandas")
             pd_.testing.assert_frame_equal(least[table], most[table], atol=1e-9)
+
+
+def test_mip_bound_is_placed_beyond_the_plan():
+    """A MIP's bound lies beyond the incumbent z (>= z when maximising). CBC gave
+    "best possible -3757.6424" (its minimising sense) for a maximum with z = 3481.82:
+    negated, 3757.6424, a gap of (3757.6424 - 3481.82) / 3481.82 = 7.92 % (it said
+    207.9 %). With a loss z = -3239.72, -3000 and 3000 both lie beyond z: CBC's sense
+    cannot be told, no bound (HiGHS's is taken at its word). A bound short of z either
+    way is none."""
+    from chainopt.solve import _mip_bound
+
+    bound, how = _mip_bound("cbc", -3757.6424, 3481.82, True)
+    assert bound == 3757.6424 and "negated" in how
+    assert (bound - 3481.82) / 3481.82 == pytest.approx(0.0792, abs=1e-4)
+    assert _mip_bound("cbc", 3757.6424, 3481.82, True) == (3757.6424, "the solver's")
+    assert _mip_bound("cbc", 3757.6424, -3239.72, True)[0] == 3757.6424  # -3757 is short
+    assert _mip_bound("cbc", -3757.6424, -3239.72, True)[0] == 3757.6424
+    assert _mip_bound("cbc", -3000.0, -3239.72, True)[0] is None
+    assert _mip_bound("highs", -3000.0, -3239.72, True)[0] == -3000.0
+    assert _mip_bound("cbc", 90.0, 100.0, False) == (90.0, "the solver's")  # a minimum
+    assert _mip_bound("glpk", 3000.0, 3481.82, True)[0] is None
+    assert _mip_bound("cbc", None, 3481.82, True)[0] is None
+
+
+def test_cbc_stopped_at_a_limit_reports_a_gap_beyond_its_plan(monkeypatch):
+    """CBC stopped at its node limit (maxNodes 0, cuts off: deterministic) with the
+    optimal plan of petchem_investment and its root bound: the bound lies between the
+    MIP's optimum (HiGHS, 3481.818) and the LP relaxation's (HiGHS --relax), and the
+    gap is (bound - z) / z, 7.9 % (it was 207.9 %: the bound read in CBC's minimising
+    sense, -3757.64)."""
+    if "cbc" not in HAVE:
+        pytest.skip("cbc is not installed")
+    import chainopt.solve as solve
+
+    real = solve._solver_options
+    monkeypatch.setattr(solve, "_solver_options", lambda name, o: {
+        **real(name, o), "maxNodes": 0, "cuts": "off"})
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    best = api.solve(api.build_model(case)).objective
+    relaxed = SolveOptions(relax=True)
+    top = api.solve(api.build_model(case, relaxed), relaxed).objective
+    opts = SolveOptions(solver="cbc")
+    out = api.solve(api.build_model(case, opts), opts)
+    assert out.status == "feasible" and out.info["model_status"] == "maxEvaluations"
+    assert out.objective == pytest.approx(best, rel=1e-6)
+    bound = out.info["mip_bound"]
+    assert best <= bound <= top + 1e-3
+    assert out.mip_gap == pytest.approx((bound - out.objective) / out.objective, rel=1e-12)
+    assert out.mip_gap == pytest.approx(0.0792, abs=1e-3)
+
+
+def test_glpk_stopped_at_its_gap_gives_its_plan(tmp_path):
+    """GLPK stops a MIP at the gap asked for (1 %) with status 'feasible' (Pyomo's name
+    for a plan not proven optimal): that plan is reported, optimal within the gap as
+    HiGHS says, with the gap (bound - z) / z read from GLPK's log (its bound at least
+    the optimum 3481.818 found by HiGHS). It was 'without a usable plan' (exit 4)."""
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    best = api.solve(api.build_model(case)).objective
+    opts = SolveOptions(solver="glpk", mip_gap=0.01)
+    out = api.solve(api.build_model(case, opts), opts)
+    assert out.info["model_status"] == "feasible" and out.status == "optimal"
+    assert best * (1 - 0.01) <= out.objective <= best * (1 + 1e-9)
+    bound = out.info["mip_bound"]
+    assert bound >= best - 1e-6
+    assert out.mip_gap == pytest.approx((bound - out.objective) / out.objective, rel=1e-12)
+    assert out.mip_gap <= 0.01
