@@ -762,6 +762,10 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     # in chainopt's sense (maximised): a minimised objective (extend) is negated, as
     # are its duals (solution_arrays), so minimising -f reports what maximising f does
     value = float(pyo.value(objectives[0]))  # in the objective's own sense, as the bound
+    if run.objective is not None and abs(run.objective - value) <= 1e-6 * max(1.0, abs(value)):
+        # the solver's own value: closer where it writes the plan rounded (CBC: 8
+        # significant digits, its objective to 8 decimals)
+        value = run.objective
     objective = sense(m) * value
     gap = None
     bound_info = {}
