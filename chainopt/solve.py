@@ -790,7 +790,8 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         info={"path": "pyomo", "solver": name, "pyomo_solver": plugin,
               "solver_version": ".".join(map(str, opt.version() or ())) or None,
               "highs_version": new_highs().version() if name == "highs" else None,
-              "model_status": run.status, "extension": built.extension, **bound_info},
+              "model_status": run.status, "extension": built.extension,
+              "is_mip": bool(integers), **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
     )
 

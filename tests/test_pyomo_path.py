@@ -523,3 +523,17 @@ def test_cbc_objective_is_the_one_cbc_reports(source):
     best = api.solve(api.build_model(case)).objective
     opts = SolveOptions(solver="cbc")
     assert abs(api.solve(api.build_model(case, opts), opts).objective - best) < 1e-7
+
+
+def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):
+    """The licence toy (a user binary in a model with none of chainopt's): solved as a
+    MIP, with a gap and the plan of the LP with the licence fixed, so the manifest
+    says ``is_mip: true`` (it said false)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    assert res.manifest["is_mip"] is True
+    assert res.manifest["mip_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert api.run(_toy(tmp_path), save=False).manifest["is_mip"] is False
