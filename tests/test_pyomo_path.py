@@ -537,3 +537,23 @@ def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):
     assert res.manifest["is_mip"] is True
     assert res.manifest["mip_gap"] == pytest.approx(0.0, abs=1e-9)
     assert api.run(_toy(tmp_path), save=False).manifest["is_mip"] is False
+
+
+def test_the_objective_parts_add_up_after_extend(tmp_path):
+    """The licence toy: revenue 10 kt x 200 USD/t = 2.0 MUSD, supply 10 x 100 = -1.0,
+    and the licence's -0.3, which is the extension's: ``npv_extension`` = 0.7 - (2.0
+    - 1.0) = -0.3, and the ``npv_`` parts add up to the objective 0.7 (they added up
+    to 1.0, with no row for the licence)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+        m.objective.expr = m.objective.expr - 0.3 * m.licence
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    kp = res["kpis"].set_index("kpi")["value"]
+    parts = kp[kp.index.str.startswith("npv_")]
+    assert kp["npv_extension"] == pytest.approx(-0.3, abs=1e-9)
+    assert parts.drop("npv_extension").sum() == pytest.approx(1.0, abs=1e-9)
+    assert parts.sum() == pytest.approx(res.objective, abs=1e-9)
+    assert res.objective == pytest.approx(0.7, abs=1e-9)
+    assert "npv_extension" not in set(api.run(_toy(tmp_path), save=False)["kpis"]["kpi"])
