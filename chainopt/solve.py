@@ -673,7 +673,8 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
 
         with LoggingIntercept(io.StringIO(), "pyomo"):  # its warning at a limit: we say it
             m.solutions.load_from(res)
-        reported = _finite(next(iter(res.solution(0).objective.values()), {}).get("Value"))
+        first: dict[str, Any] = next(iter(res.solution(0).objective.values()), {})
+        reported = _finite(first.get("Value"))
     bound = _finite(res.problem.upper_bound if maximize else res.problem.lower_bound)
     found = pattern.findall(text) if pattern else []
     if found and _finite(found[-1]) is not None:
