@@ -401,6 +401,10 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     for category, value in built.lp.offset.items():
         if category not in a.cost_by_category:
             parts.append((category, value))
+    if built.extension is not None:
+        # the extension's terms (a user's costed variable, a replaced objective): the
+        # objective minus chainopt's own parts, so that the parts add up to it
+        parts.append(("extension", out.objective - sum(v for _, v in parts)))
     rows.extend((f"npv_{c}", "", v, "MUSD discounted") for c, v in parts)
     if cost_case:  # the parts of the total cost, costs positive (revenue a credit)
         rows.extend((f"cost_{c}", "", _clean(np.array([-v]))[0] + 0.0,

@@ -48,9 +48,11 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import highspy
@@ -408,12 +410,18 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
 
 
 def _fixed_lp(h: highspy.Highs, built: BuiltModel):
-    """Fix the integer columns at their MIP values and re-solve the LP for duals."""
+    """Fix the integer columns at their MIP values and re-solve the LP for duals.
+
+    The LP has no time limit: HiGHS's run clock counts on over the runs of one instance,
+    so after a MIP stopped at its time limit the limit is already spent and the LP
+    would stop at once without duals (it is one LP, solved from the MIP's values). Every
+    solve sets its own limit again (:func:`_set_options`)."""
     x = np.asarray(h.getSolution().col_value)
     ints = np.flatnonzero(built.arrays.integer)
     fixed = np.round(x[ints])
     h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kContinuous))
     h.changeColsBounds(len(ints), ints, fixed, fixed)
+    h.setOptionValue("time_limit", INF)
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError("the LP with the integer decisions fixed did not solve to optimality; "
@@ -524,8 +532,21 @@ OPTION_NAMES = {
               "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
 }
 _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
+# stopped with a plan not proven optimal: at a limit, or (GLPK: "feasible", whatever
+# stopped it) at the MIP gap
 _LIMITS = {"maxTimeLimit", "maxIterations", "maxEvaluations", "interrupted", "userInterrupt",
-           "resourceInterrupt", "objectiveLimit"}
+           "resourceInterrupt", "objectiveLimit", "feasible"}
+# Pyomo's plugins read no bound, or a bound of the root LP only, for these: it is read
+# from the solver's own log, the last match of the pattern (group 1), in the model's
+# sense where the solver says so (GLPK's "mip = 3.481818e+03 <= 3.486385e+03 0.1%"),
+# in either sense for CBC (its "Upper bound:"/"Lower bound:", and Pyomo's "best
+# possible", follow how it stopped: see _mip_bound)
+_LOG_BOUND = {
+    "glpk": re.compile(r"^\+\s*\d+: mip =\s*\S+\s*[<>]=\s*(\S+)", re.M),
+    "cbc": re.compile(r"^(?:Lower|Upper) bound:\s*(\S+)\s*$", re.M),
+}
+# solvers whose bound may come in the opposite sense (see _mip_bound)
+_BOUND_EITHER_SENSE = {"cbc"}
 
 
 @dataclass
@@ -536,6 +557,7 @@ class _Run:
     status: str
     loaded: bool
     bound: float | None = None  # the best bound of a MIP, where the solver reports it
+    objective: float | None = None  # the objective's value as the solver reports it
 
 
 def _plugin(name: str):
@@ -591,11 +613,15 @@ def pyomo_solver(name: str):
 
 
 def _solver_options(name: str, opts: dict) -> dict:
+    """The solver's own option values for resolved options; an infinite time limit is
+    no option (HiGHS: ``time_limit`` inf)."""
     if name == "highs":
         return highs_options(opts)
     out = {}
     for key, option in OPTION_NAMES.get(name, {}).items():
         value = opts[key]
+        if key == "time_limit_s" and math.isinf(value):
+            continue
         out[option] = math.ceil(value) if option == "tmlim" else value  # glpsol: whole s
     return out
 
@@ -630,17 +656,63 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
                 if target is not None and status == "optimal":
                     for k, v in getattr(res.solution_loader, get)().items():
                         target[k] = v
-        return _Run(status, loaded, _finite(res.best_objective_bound))
-    res = opt.solve(m, load_solutions=False, options=dict(options))
+        return _Run(status, loaded, _finite(res.best_objective_bound),
+                    _finite(res.best_feasible_objective))
+    pattern = _LOG_BOUND.get(plugin)
+    with tempfile.TemporaryDirectory(prefix="chainopt-") as tmp:
+        log = os.path.join(tmp, "solver.log")
+        res = opt.solve(m, load_solutions=False, options=dict(options),
+                        **({"logfile": log} if pattern else {}))
+        text = (Path(log).read_text(errors="replace") if pattern and os.path.isfile(log)
+                else "")
     status = str(res.solver.termination_condition.name)
     loaded = len(res.solution) > 0 and (status in _OPTIMAL or status in _LIMITS)
+    reported = None
     if loaded:
         from pyomo.common.log import LoggingIntercept  # lazy: Pyomo path only
 
         with LoggingIntercept(io.StringIO(), "pyomo"):  # its warning at a limit: we say it
             m.solutions.load_from(res)
-    return _Run(status, loaded, _finite(res.problem.upper_bound if maximize
-                                        else res.problem.lower_bound))
+        first: dict[str, Any] = next(iter(res.solution(0).objective.values()), {})
+        reported = _finite(first.get("Value"))
+    bound = _finite(res.problem.upper_bound if maximize else res.problem.lower_bound)
+    found = pattern.findall(text) if pattern else []
+    if found and _finite(found[-1]) is not None:
+        bound = _finite(found[-1])
+    return _Run(status, loaded, bound, reported)
+
+
+def _mip_bound(name: str, bound: float | None, value: float, maximize: bool
+               ) -> tuple[float | None, str]:
+    """The MIP's best bound in the objective's sense and what was done with it.
+
+    A bound lies beyond the incumbent ``value`` z: ``b >= z`` when maximising, ``b <= z``
+    when minimising (to 1e-6 |z| and the 1e-3 CBC prints). CBC minimises internally and
+    reports its bound for a maximisation in either sense depending on how it stopped
+    (at a time limit Pyomo reads "best possible -3757.64" for a maximum of 3757.64).
+    So, maximising, a bound on the wrong side whose negation lies on the right side was
+    reported in the opposite sense and is negated; if both ``b`` and ``-b`` lie beyond
+    z (possible only for a loss, ``z <= -|b|``, as in a cost case), CBC's sense cannot
+    be told and no bound is given. A minimisation is CBC's own sense, and other solvers
+    report their bound in the objective's sense: taken at their word. A bound on the
+    wrong side either way is no bound."""
+    if bound is None:
+        return None, "not reported by the solver"
+    tol = 1e-6 * max(1.0, abs(value)) + 1e-3
+
+    def beyond(b: float) -> bool:
+        return b >= value - tol if maximize else b <= value + tol
+
+    either = name in _BOUND_EITHER_SENSE and maximize
+    if beyond(bound):
+        if either and abs(bound) > tol and beyond(-bound):
+            return None, (f"unavailable: {name} reported {bound:g}, which lies beyond the "
+                          f"plan's {value:g} in either sense")
+        return bound, "the solver's"
+    if either and beyond(-bound):
+        return -bound, (f"the solver's, negated: {name} reported {bound:g}, in its own "
+                        "(minimising) sense")
+    return None, f"unavailable: {name} reported {bound:g}, short of the plan's {value:g}"
 
 
 def _finite(x: Any) -> float | None:
@@ -654,7 +726,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     """Solve ``built.pyomo`` with the solver named in ``options`` (default ``highs``)."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
-    from chainopt.models.pyomo_model import extension_table, solution_arrays
+    from chainopt.models.pyomo_model import extension_table, sense, solution_arrays
 
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
@@ -683,17 +755,33 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     if run.status in _OPTIMAL and run.loaded:
         result_status: Status = "optimal"
     elif integers and run.loaded and run.status in _LIMITS:
-        result_status = "feasible"
+        result_status = "feasible"  # or optimal within the gap (below)
     else:
         raise SolverError(f"{name} (through Pyomo) stopped with status '{run.status}' after "
                           f"{time.perf_counter() - t0:.1f} s without a usable plan; raise "
                           "--time-limit or try another --solver")
-    objective = float(pyo.value(objectives[0]))
+    # in chainopt's sense (maximised): a minimised objective (extend) is negated, as
+    # are its duals (solution_arrays), so minimising -f reports what maximising f does
+    value = float(pyo.value(objectives[0]))  # in the objective's own sense, as the bound
+    if run.objective is not None and abs(run.objective - value) <= 1e-6 * max(1.0, abs(value)):
+        # the solver's own value: closer where it writes the plan rounded (CBC: 8
+        # significant digits, its objective to 8 decimals)
+        value = run.objective
+    objective = sense(m) * value
     gap = None
+    bound_info = {}
     if integers:
-        if run.bound is not None:
-            gap = abs(run.bound - objective) / max(abs(objective), 1e-10)
-        _fixed_lp_pyomo(plugin, opt, m, integers, solver_opts)
+        bound, how = _mip_bound(name, run.bound, value, maximize)
+        bound_info = {"mip_bound": None if bound is None else sense(m) * bound,
+                      "mip_bound_source": how}
+        if bound is not None:
+            gap = abs(bound - value) / max(abs(value), 1e-10)
+            if result_status == "feasible" and gap <= opts["mip_gap"]:
+                result_status = "optimal"  # within the gap asked for, as HiGHS says
+        # the LP has no time limit: the MIP may have spent it (HiGHS's clock counts on
+        # over the runs of one instance; see _fixed_lp)
+        _fixed_lp_pyomo(plugin, opt, m, integers,
+                        _solver_options(name, {**opts, "time_limit_s": math.inf}))
     t_solve = time.perf_counter() - t0
     col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
     return SolveOutcome(
@@ -703,14 +791,16 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         info={"path": "pyomo", "solver": name, "pyomo_solver": plugin,
               "solver_version": ".".join(map(str, opt.version() or ())) or None,
               "highs_version": new_highs().version() if name == "highs" else None,
-              "model_status": run.status, "extension": built.extension},
+              "model_status": run.status, "extension": built.extension,
+              "is_mip": bool(integers), **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
     )
 
 
 def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
     """The Pyomo twin of :func:`_fixed_lp`: every integer variable fixed by its bounds at
-    its rounded MIP value and made continuous, the LP solved for duals, then restored."""
+    its rounded MIP value and made continuous, the LP solved for duals (with
+    ``options``: the caller's, without the MIP's time limit), then restored."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
     saved = [(v, v.domain, v.lower, v.upper) for v in integers]

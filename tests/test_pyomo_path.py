@@ -360,3 +360,200 @@ def test_cli_solver_option(tmp_path):
     r = runner.invoke(app, ["run", "small_chain", "--solver", "cbc", "--method", "ipm",
                             "--out", str(tmp_path / "x")])
     assert r.exit_code == 2
+
+
+def test_the_fixed_lp_of_a_mip_is_not_stopped_by_a_spent_time_limit():
+    """HiGHS's run clock counts on over the runs of one instance, so after a MIP stopped
+    at its time limit the limit is spent and the LP with the integer decisions fixed
+    stopped at once ('did not solve to optimality', exit 4, for a MIP with a plan).
+    Here the MIP (petchem_investment) runs to optimality, then the limit is set below
+    the time already run, as after a MIP stopped at it: the fixed LP still solves, and
+    with the integers at the MIP's values its optimum is the MIP's objective."""
+    import highspy
+
+    from chainopt.solve import _fixed_lp, _set_options, run_highs
+
+    built = api.build_model(api.load_case(str(ROOT / "examples" / "petchem_investment")))
+    h = built.solver
+    _set_options(h, SolveOptions().resolved(built))
+    run_highs(h)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    mip = h.getInfo().objective_function_value
+    h.setOptionValue("time_limit", h.getRunTime() / 2)  # already spent
+    sol = _fixed_lp(h, built)
+    a = built.arrays
+    assert a.cost @ np.asarray(sol.col_value) + a.total_offset == pytest.approx(mip, rel=1e-9)
+
+
+def test_the_pyomo_fixed_lp_of_a_mip_has_no_time_limit(monkeypatch):
+    """The Pyomo twin: the MIP gets the run's time limit (HiGHS's ``time_limit``, CBC's
+    ``sec``, GLPK's ``tmlim``), the LP with the integers fixed none (HiGHS: inf), so a
+    MIP stopped at its limit still gets its marginal values."""
+    import chainopt.solve as solve
+
+    seen = []
+    real = solve._run
+
+    def spy(plugin, opt, m, options, *args):
+        seen.append(dict(options))
+        return real(plugin, opt, m, options, *args)
+
+    monkeypatch.setattr(solve, "_run", spy)
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    for solver, key in (("highs", "time_limit"), ("cbc", "sec"), ("glpk", "tmlim")):
+        if solver not in HAVE:
+            continue
+        seen.clear()
+        opts = SolveOptions(solver=solver, time_limit_s=100)
+        api.solve(api.build_model(case, opts), opts)
+        assert len(seen) == 2, solver
+        assert seen[0][key] == 100
+        assert seen[1].get(key, np.inf) == np.inf
+
+
+def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
+    """The toy with sales capped at 4 (as in ``test_extend_caps_a_sale_hand_checked``),
+    its objective replaced by ``minimise -profit``: the same tables as maximising
+    profit. Objective 4 kt x (200 - 100) USD/t = 0.4 MUSD (chainopt's sense, not
+    -0.4); crude at the site worth 100 USD/t (not -100); the cap worth 0.1 MUSD per
+    kt/yr (not -0.1). Pyomo's duals are in the active objective's own sense: they
+    flipped quietly."""
+    def cap(m, built):
+        m.sales_cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    def cap_and_minimise(m, built):
+        cap(m, built)
+        m.objective.deactivate()
+        m.cost = pyo.Objective(expr=-m.objective.expr, sense=pyo.minimize)
+
+    folder = _toy(tmp_path)
+    for solver in ("highs", "cbc", "glpk"):
+        if solver not in HAVE:
+            continue
+        opts = SolveOptions(solver=solver)
+        most = api.run(folder, save=False, extend=cap, options=opts)
+        least = api.run(folder, save=False, extend=cap_and_minimise, options=opts)
+        assert least.objective == pytest.approx(0.4, rel=1e-9), solver
+        assert least["balances"]["shadow_price_usd_per_unit"].tolist() == pytest.approx(
+            [100.0]), solver
+        ext = least["extension"].set_index("name")
+        assert ext.loc["sales_cap", "marginal"] == pytest.approx(0.1), solver
+        for table in ("balances", "purchases", "sales", "constraints"):
+            pd_ = pytest.importorskip("pandas")
+            pd_.testing.assert_frame_equal(least[table], most[table], atol=1e-9)
+
+
+def test_mip_bound_is_placed_beyond_the_plan():
+    """A MIP's bound lies beyond the incumbent z (>= z when maximising). CBC gave
+    "best possible -3757.6424" (its minimising sense) for a maximum with z = 3481.82:
+    negated, 3757.6424, a gap of (3757.6424 - 3481.82) / 3481.82 = 7.92 % (it said
+    207.9 %). With a loss z = -3239.72, -3000 and 3000 both lie beyond z: CBC's sense
+    cannot be told, no bound (HiGHS's is taken at its word). A bound short of z either
+    way is none."""
+    from chainopt.solve import _mip_bound
+
+    bound, how = _mip_bound("cbc", -3757.6424, 3481.82, True)
+    assert bound == 3757.6424 and "negated" in how
+    assert (bound - 3481.82) / 3481.82 == pytest.approx(0.0792, abs=1e-4)
+    assert _mip_bound("cbc", 3757.6424, 3481.82, True) == (3757.6424, "the solver's")
+    assert _mip_bound("cbc", 3757.6424, -3239.72, True)[0] == 3757.6424  # -3757 is short
+    assert _mip_bound("cbc", -3757.6424, -3239.72, True)[0] == 3757.6424
+    assert _mip_bound("cbc", -3000.0, -3239.72, True)[0] is None
+    assert _mip_bound("highs", -3000.0, -3239.72, True)[0] == -3000.0
+    assert _mip_bound("cbc", 90.0, 100.0, False) == (90.0, "the solver's")  # a minimum
+    assert _mip_bound("glpk", 3000.0, 3481.82, True)[0] is None
+    assert _mip_bound("cbc", None, 3481.82, True)[0] is None
+
+
+def test_cbc_stopped_at_a_limit_reports_a_gap_beyond_its_plan(monkeypatch):
+    """CBC stopped at its node limit (maxNodes 0, cuts off: deterministic) with the
+    optimal plan of petchem_investment and its root bound: the bound lies between the
+    MIP's optimum (HiGHS, 3481.818) and the LP relaxation's (HiGHS --relax), and the
+    gap is (bound - z) / z, 7.9 % (it was 207.9 %: the bound read in CBC's minimising
+    sense, -3757.64)."""
+    if "cbc" not in HAVE:
+        pytest.skip("cbc is not installed")
+    import chainopt.solve as solve
+
+    real = solve._solver_options
+    monkeypatch.setattr(solve, "_solver_options", lambda name, o: {
+        **real(name, o), "maxNodes": 0, "cuts": "off"})
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    best = api.solve(api.build_model(case)).objective
+    relaxed = SolveOptions(relax=True)
+    top = api.solve(api.build_model(case, relaxed), relaxed).objective
+    opts = SolveOptions(solver="cbc")
+    out = api.solve(api.build_model(case, opts), opts)
+    assert out.status == "feasible" and out.info["model_status"] == "maxEvaluations"
+    assert out.objective == pytest.approx(best, rel=1e-6)
+    bound = out.info["mip_bound"]
+    assert best <= bound <= top + 1e-3
+    assert out.mip_gap == pytest.approx((bound - out.objective) / out.objective, rel=1e-12)
+    assert out.mip_gap == pytest.approx(0.0792, abs=1e-3)
+
+
+def test_glpk_stopped_at_its_gap_gives_its_plan(tmp_path):
+    """GLPK stops a MIP at the gap asked for (1 %) with status 'feasible' (Pyomo's name
+    for a plan not proven optimal): that plan is reported, optimal within the gap as
+    HiGHS says, with the gap (bound - z) / z read from GLPK's log (its bound at least
+    the optimum 3481.818 found by HiGHS). It was 'without a usable plan' (exit 4)."""
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
+    best = api.solve(api.build_model(case)).objective
+    opts = SolveOptions(solver="glpk", mip_gap=0.01)
+    out = api.solve(api.build_model(case, opts), opts)
+    assert out.info["model_status"] == "feasible" and out.status == "optimal"
+    assert best * (1 - 0.01) <= out.objective <= best * (1 + 1e-9)
+    bound = out.info["mip_bound"]
+    assert bound >= best - 1e-6
+    assert out.mip_gap == pytest.approx((bound - out.objective) / out.objective, rel=1e-12)
+    assert out.mip_gap <= 0.01
+
+
+@pytest.mark.parametrize("source", SMALL)
+def test_cbc_objective_is_the_one_cbc_reports(source):
+    """CBC 2.10 writes its plan with 8 significant digits (``%15.8g``; no option writes
+    more), so the objective recomputed from it was off by up to 2.2e-4 MUSD
+    (petchem_investment: 3481.818494 for the optimum 3481.818279). CBC's own objective
+    (8 decimals) is taken: within 1e-7 MUSD of HiGHS's on each small case."""
+    if "cbc" not in HAVE:
+        pytest.skip("cbc is not installed")
+    case = api.load_case(str(ROOT / source) if "/" in source else source)
+    best = api.solve(api.build_model(case)).objective
+    opts = SolveOptions(solver="cbc")
+    assert abs(api.solve(api.build_model(case, opts), opts).objective - best) < 1e-7
+
+
+def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):
+    """The licence toy (a user binary in a model with none of chainopt's): solved as a
+    MIP, with a gap and the plan of the LP with the licence fixed, so the manifest
+    says ``is_mip: true`` (it said false)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    assert res.manifest["is_mip"] is True
+    assert res.manifest["mip_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert api.run(_toy(tmp_path), save=False).manifest["is_mip"] is False
+
+
+def test_the_objective_parts_add_up_after_extend(tmp_path):
+    """The licence toy: revenue 10 kt x 200 USD/t = 2.0 MUSD, supply 10 x 100 = -1.0,
+    and the licence's -0.3, which is the extension's: ``npv_extension`` = 0.7 - (2.0
+    - 1.0) = -0.3, and the ``npv_`` parts add up to the objective 0.7 (they added up
+    to 1.0, with no row for the licence)."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 10 * m.licence)
+        m.objective.expr = m.objective.expr - 0.3 * m.licence
+
+    res = api.run(_toy(tmp_path), save=False, extend=licence)
+    kp = res["kpis"].set_index("kpi")["value"]
+    parts = kp[kp.index.str.startswith("npv_")]
+    assert kp["npv_extension"] == pytest.approx(-0.3, abs=1e-9)
+    assert parts.drop("npv_extension").sum() == pytest.approx(1.0, abs=1e-9)
+    assert parts.sum() == pytest.approx(res.objective, abs=1e-9)
+    assert res.objective == pytest.approx(0.7, abs=1e-9)
+    assert "npv_extension" not in set(api.run(_toy(tmp_path), save=False)["kpis"]["kpi"])

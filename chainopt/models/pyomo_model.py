@@ -26,10 +26,14 @@ Reading back (:func:`solution_arrays`): ``col_value[j]`` is the value of column 
 (a variable no solver saw, being in no constraint and not in the objective, is put
 at the bound nearest 0, which is optimal for it); ``row_value = A @ col_value``;
 ``row_dual[i]`` / ``col_dual[j]`` are the ``dual`` / ``rc`` suffix values where the
-solver gave them (else 0). Pyomo's sign convention for a maximisation (a dual is the
-objective's change per unit increase of the row's bound) is HiGHS's, so the arrays
-mean what they mean on the matrix path. Components a user adds to the model are not
-in those arrays: :func:`extension_table` lists their values.
+solver gave them (else 0), times :func:`sense`. Pyomo's dual is the change of the
+active objective per unit increase of the row's bound, in that objective's own sense;
+chainopt's (HiGHS's on the matrix path) is the change of the value maximised. So for
+a maximisation the suffixes are taken as they are and for a minimisation (an
+extension minimising, say, ``-profit``) negated: ``d(-f)/db = -df/db``. The model
+minimising ``-f`` then gives the arrays of the one maximising ``f``. Components a
+user adds to the model are not in those arrays: :func:`extension_table` lists their
+values.
 
 Pyomo builds one Python object per variable, term and constraint, so this is a
 loop over the matrix's CSR rows; everything else is done on whole arrays.
@@ -162,6 +166,13 @@ def added_components(m: pyo.ConcreteModel) -> list[str]:
     return sorted(component_names(m) - getattr(m, BUILT_WITH))
 
 
+def sense(m: pyo.ConcreteModel) -> float:
+    """+1 when the model's active objective maximises, -1 when it minimises: the factor
+    that turns its value, duals and reduced costs into chainopt's sense (maximised)."""
+    obj = next(m.component_data_objects(pyo.Objective, active=True))
+    return 1.0 if obj.sense == pyo.maximize else -1.0
+
+
 def solution_arrays(m: pyo.ConcreteModel, arrays: LPArrays
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``col_value, col_dual, row_value, row_dual`` of the loaded solution, in matrix
@@ -172,32 +183,38 @@ def solution_arrays(m: pyo.ConcreteModel, arrays: LPArrays
     unseen = np.isnan(x)
     x[unseen] = np.clip(0.0, arrays.col_lb[unseen], arrays.col_ub[unseen])
     rc, dual = m.component("rc"), m.component("dual")
-    col_dual = (np.fromiter((rc.get(v, 0.0) for v in cols), dtype=float, count=len(cols))
+    sign = sense(m)
+    col_dual = (sign * np.fromiter((rc.get(v, 0.0) for v in cols), dtype=float,
+                                   count=len(cols))
                 if isinstance(rc, pyo.Suffix) else np.zeros(len(cols)))
     rws = rows(m)
-    row_dual = (np.fromiter((0.0 if c is None else dual.get(c, 0.0) for c in rws), dtype=float,
-                            count=len(rws)) if isinstance(dual, pyo.Suffix)
-                else np.zeros(len(rws)))
+    row_dual = (sign * np.fromiter((0.0 if c is None else dual.get(c, 0.0) for c in rws),
+                                   dtype=float, count=len(rws))
+                if isinstance(dual, pyo.Suffix) else np.zeros(len(rws)))
     return x, col_dual, arrays.matrix @ x, row_dual
 
 
 def extension_table(m: pyo.ConcreteModel) -> pd.DataFrame:
     """The variables and constraints a user added (``added_components``): one row per
     element with its value (a constraint's body), bounds and, where the solver gave
-    it, its dual (constraints) or reduced cost (variables), in the model's units."""
+    it, its dual (constraints) or reduced cost (variables), in the model's units and
+    chainopt's sense (:func:`sense`: the change of the value maximised)."""
     dual, rc = m.component("dual"), m.component("rc")
+    sign = sense(m)
     found = []
     for name in added_components(m):
         comp = m.find_component(name)
         if isinstance(comp, pyo.Var):
             for v in comp.values():
                 found.append(("variable", v.name, v.value, v.lb, v.ub,
-                              rc.get(v) if isinstance(rc, pyo.Suffix) else None))
+                              _signed(sign, rc.get(v)) if isinstance(rc, pyo.Suffix)
+                              else None))
         elif isinstance(comp, pyo.Constraint):
             for c in comp.values():
                 found.append(("constraint", c.name, pyo.value(c.body, exception=False),
                               pyo.value(c.lower), pyo.value(c.upper),
-                              dual.get(c) if isinstance(dual, pyo.Suffix) else None))
+                              _signed(sign, dual.get(c)) if isinstance(dual, pyo.Suffix)
+                              else None))
         elif isinstance(comp, pyo.Objective):
             for o in comp.values():
                 found.append(("objective", o.name, pyo.value(o, exception=False), None, None,
@@ -205,3 +222,7 @@ def extension_table(m: pyo.ConcreteModel) -> pd.DataFrame:
     return pd.DataFrame(found, columns=["kind", "name", "value", "lower", "upper",
                                         "marginal"]).astype({"value": float, "lower": float,
                                                              "upper": float, "marginal": float})
+
+
+def _signed(sign: float, x: float | None) -> float | None:
+    return None if x is None else sign * x
