@@ -146,7 +146,7 @@ def _sankey(plt, d: charts.SankeyData, title: str):
     for k, r in enumerate(d.nodes.itertuples()):
         ax.add_patch(Rectangle((xs[k], y0[k]), w, max(size[k] * scale, 0.002),
                                color=charts.KIND_COLOURS[r.kind]))
-        ax.text(xs[i] + w * 1.5, y0[i] + size[i] * scale / 2, _txt(r.label), fontsize=6,
+        ax.text(xs[k] + w * 1.5, y0[k] + size[k] * scale / 2, _txt(r.label), fontsize=6,
                 va="center")
     ax.set_xlim(-0.01, 1.08)
     ax.set_ylim(max(y0 + size * scale) + 0.02, -0.02)

@@ -1,0 +1,51 @@
+"""The report's charts show what their tables say: labels at their nodes, one cash-flow
+series per project, cards named for what they show, the capacity projects bring, and
+titles that say what a number is. Every expected value is worked out by hand from the
+small tables written here, not from the charting code."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from chainopt.report import charts, static
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+# -- 1. static Sankey: each label at its node ----------------------------------------------
+
+def test_static_sankey_labels_sit_at_their_nodes():
+    """Upstream sends 30 to gas processing and 70 to refining; both sell to markets.
+
+    Columns (the segment layers): upstream 0, gas processing and refining 1, markets 4;
+    five columns, node width w = 0.012, so x = layer / 4 x 0.988 and a label starts at
+    x + 1.5 w = x + 0.018: 0.018, 0.265, 0.265, 1.006. Heights: column 1 holds 100 in
+    two nodes with one gap of 0.02, so the scale is 0.98 / 100 = 0.0098 (columns 0 and
+    4 would allow 0.01). Column 1: gas processing from 0 to 0.294 (middle 0.147),
+    refining from 0.294 + 0.02 = 0.314 to 1.0 (middle 0.657); upstream and markets from
+    0 to 0.98 (middle 0.49)."""
+    d = charts.SankeyData(
+        nodes=pd.DataFrame({"label": ["upstream", "gas processing", "refining", "markets"],
+                            "kind": "segment"}),
+        links=pd.DataFrame({"source": [0, 0, 1, 2], "target": [1, 2, 3, 3],
+                            "commodity": "", "quantity_k_per_yr": [30.0, 70.0, 30.0, 70.0],
+                            "value_musd_per_yr": float("nan")}))
+    plt = _plt()
+    fig = static._sankey(plt, d, "t")
+    try:
+        at = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
+    finally:
+        plt.close(fig)
+    expected = {"upstream": (0.018, 0.49), "gas processing": (0.265, 0.147),
+                "refining": (0.265, 0.657), "markets": (1.006, 0.49)}
+    assert set(at) == set(expected)
+    for label, (x, y) in expected.items():
+        assert at[label] == pytest.approx((x, y), abs=1e-9), label
