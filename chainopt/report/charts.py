@@ -605,6 +605,60 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]
 
 
+
+#: the columns that together name one cash-flow series, in label order
+SERIES_KEYS = ("scenario", "effect", "project", "party")
+
+
+@dataclass
+class CashflowSeries:
+    """The yearly series of a comparison's cash-flow table, one per scenario and project
+    (effect, party): ``series`` holds (label, rows in year order) pairs; ``net`` is the
+    column of the yearly flow, ``cumulative`` the table's own cumulative column (None
+    when it has none: a cumulative is never summed here, so never across projects or
+    with the residual value that ``cumulative_musd`` leaves out)."""
+
+    year: str
+    net: str
+    cumulative: str | None
+    keys: list[str]
+    series: list[tuple[str, pd.DataFrame]]
+
+    @property
+    def title(self) -> str:
+        what = " / ".join(self.keys) or "table"
+        line = (f", {self.cumulative} (lines"
+                + ("; residual value left out, as payback does)"
+                   if self.cumulative == "cumulative_musd" else ")")
+                if self.cumulative else "")
+        return f"Cash flow by year of each {what}: {self.net} (bars){line}"
+
+
+def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
+    """``df`` (a comparison table with a ``year`` column: ``project_cashflows``) split into
+    one series per combination of its :data:`SERIES_KEYS` columns; None without a year
+    or a numeric net (cash) column."""
+    cols = {str(c).lower(): c for c in df.columns}
+    year = cols.get("year")
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+               and c != year and "cum" not in str(c).lower()]
+    net = cols.get("net_musd") if "net_musd" in cols else next(
+        (c for c in numeric if "net" in str(c).lower() or "cash" in str(c).lower()), None)
+    if year is None or net is None or df.empty:
+        return None
+    cum = cols.get("cumulative_musd") or next(
+        (c for c in df.columns if "cum" in str(c).lower()
+         and pd.api.types.is_numeric_dtype(df[c])), None)
+    keys = [cols[k] for k in SERIES_KEYS if k in cols]
+    groups = df.groupby(keys, sort=False) if keys else [((), df)]
+    series = []
+    for g, d in groups:
+        names = g if isinstance(g, tuple) else (g,)
+        series.append((" / ".join(str(x) for x in names),
+                       d.sort_values(year, kind="stable")))
+    return CashflowSeries(year=year, net=net, cumulative=cum, keys=[str(k) for k in keys],
+                          series=series)
+
 # -- Sankey by segment, in one measure ------------------------------------------------------
 
 SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics", "markets")

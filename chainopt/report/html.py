@@ -232,31 +232,24 @@ def _labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
 
 
 def _cashflow_figure(df: pd.DataFrame):
-    """Bars of the yearly net cash flow and a line of the cumulative one, per scenario."""
+    """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
+    scenario and project (:func:`charts.cashflow_series`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
-    cols = {str(c).lower(): c for c in df.columns}
-    year = cols.get("year") or cols.get("period")
-    group = next((cols[k] for k in ("scenario", "project", "variant", "name") if k in cols),
-                 None)
-    cash = next((c for c in df.columns if ("net" in str(c).lower() or "cash" in str(c).lower())
-                 and "cum" not in str(c).lower() and pd.api.types.is_numeric_dtype(df[c])),
-                None)
-    cum = next((c for c in df.columns if "cum" in str(c).lower()), None)
-    if year is None or cash is None or df.empty:
+    cs = charts.cashflow_series(df)
+    if cs is None:
         return None
     fig = go.Figure()
-    groups = df.groupby(group, sort=False) if group else [("", df)]
-    for g, d in groups:
-        lab = esc(g) if group else ""
-        x = d[year].astype(str).tolist()
-        fig.add_trace(go.Bar(x=x, y=d[cash].tolist(), name=f"{lab} {esc(cash)}".strip()))
-        c = d[cum] if cum else d[cash].cumsum()
-        fig.add_trace(go.Scatter(x=x, y=c.tolist(), mode="lines+markers",
-                                 name=f"{lab} cumulative".strip()))
-    fig.update_layout(title="Incremental cash flow by year (bars) and cumulative (line)",
-                      barmode="group", yaxis_title="MUSD", height=420)
+    for label, d in cs.series:
+        lab = esc(label)
+        x = d[cs.year].astype(str).tolist()
+        fig.add_trace(go.Bar(x=x, y=d[cs.net].tolist(),
+                             name=f"{lab}: {esc(cs.net)}".removeprefix(": ")))
+        if cs.cumulative:
+            fig.add_trace(go.Scatter(x=x, y=d[cs.cumulative].tolist(), mode="lines+markers",
+                                     name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": ")))
+    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420)
     return fig
 
 

@@ -13,6 +13,7 @@ atomically, replacing (never writing through) a link in the way.
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +268,33 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     return written
 
 
+def _cashflow_chart(plt, df: pd.DataFrame):
+    """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
+    scenario and project (:func:`charts.cashflow_series`); None without a year."""
+    cs = charts.cashflow_series(df)
+    if cs is None:
+        return None
+    fig, ax = plt.subplots(figsize=(10, 5))
+    n = len(cs.series)
+    width = 0.8 / n
+    years = list(dict.fromkeys(df.sort_values(cs.year)[cs.year].astype(str)))
+    pos = {y: i for i, y in enumerate(years)}
+    for i, (label, d) in enumerate(cs.series):
+        x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
+        ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
+               alpha=0.6, label=_txt(f"{label}: {cs.net}".removeprefix(": ")))
+        if cs.cumulative:
+            ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o",
+                    label=_txt(f"{label}: {cs.cumulative}".removeprefix(": ")))
+    ax.set_xticks(np.arange(len(years)), years)
+    ax.axhline(0, color="#444", lw=0.8)
+    ax.set_ylabel("MUSD")
+    ax.set_title(_txt(textwrap.fill(cs.title, 100)), fontsize=10)
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(fontsize=7)
+    return fig
+
+
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
     run and the largest changes (Δ) of each table, as in the HTML report."""
@@ -289,25 +317,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         keys, values, delta = charts.compare_columns(df)
         low = [str(c).lower() for c in df.columns]
         if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
-            group = next((c for c in df.columns if str(c).lower() in ("scenario", "project")),
-                         None)
-            net = next((c for c in df.columns if ("net" in str(c).lower() or "cash" in
-                                                   str(c).lower()) and "cum" not in
-                        str(c).lower() and pd.api.types.is_numeric_dtype(df[c])), None)
-            if net is None:
-                continue
-            year = df.columns[low.index("year")]
-            fig, ax = plt.subplots(figsize=(10, 5))
-            for g, d in (df.groupby(group, sort=False) if group else [("", df)]):
-                ax.bar(d[year].astype(str), d[net], alpha=0.6, label=_txt(f"{g} {net}"))
-                ax.plot(d[year].astype(str), d[net].cumsum(), marker="o",
-                        label=_txt(f"{g} cumulative"))
-            ax.axhline(0, color="#444", lw=0.8)
-            ax.set_ylabel("MUSD")
-            ax.set_title("Incremental cash flow by year and cumulative")
-            ax.tick_params(axis="x", rotation=45)
-            ax.legend(fontsize=8)
-            save(fig, stem)
+            fig = _cashflow_chart(plt, df)
+            if fig is not None:
+                save(fig, stem)
             continue
         if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
                 and len(df) <= 40:

@@ -49,3 +49,56 @@ def test_static_sankey_labels_sit_at_their_nodes():
     assert set(at) == set(expected)
     for label, (x, y) in expected.items():
         assert at[label] == pytest.approx((x, y), abs=1e-9), label
+
+
+# -- 2. the comparison's cash-flow chart: one series per scenario and project ---------------
+
+#: two projects of one scenario, three years each. a: capex 15 in 2026, operating 10 in
+#: 2027 and 2028, residual 5 after the horizon (in 2028 here); b: capex 6, operating 4,
+#: residual 2. net = operating + capex + residual; cumulative_musd leaves the residual
+#: out (as payback does): a -15, -5, 5; b -6, -2, 2 (the residual-including running sum
+#: of net would end at 10 and 4).
+PROJECT_FLOWS = pd.DataFrame({
+    "scenario": ["s"] * 6, "effect": ["a", "a", "a", "b", "b", "b"],
+    "year": [2026, 2027, 2028] * 2,
+    "operating_musd": [0.0, 10.0, 10.0, 0.0, 4.0, 4.0],
+    "capex_musd": [-15.0, 0.0, 0.0, -6.0, 0.0, 0.0],
+    "residual_musd": [0.0, 0.0, 5.0, 0.0, 0.0, 2.0],
+    "net_musd": [-15.0, 10.0, 15.0, -6.0, 4.0, 6.0],
+    "cumulative_musd": [-15.0, -5.0, 5.0, -6.0, -2.0, 2.0]})
+
+
+def test_html_cashflow_chart_has_one_series_per_project():
+    from chainopt.report.html import _cashflow_figure
+
+    fig = _cashflow_figure(PROJECT_FLOWS)
+    bars = {t.name: list(t.y) for t in fig.data if t.type == "bar"}
+    lines = {t.name: list(t.y) for t in fig.data if t.type == "scatter"}
+    assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
+                    "s / b: net_musd": [-6.0, 4.0, 6.0]}
+    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
+                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
+    assert all(list(t.x) == ["2026", "2027", "2028"] for t in fig.data)
+
+
+def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch):
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    PROJECT_FLOWS.to_csv(folder / "project_cashflows.csv", index=False)
+    drawn = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        ax = fig.axes[0]
+        drawn[key] = ({ln.get_label(): list(ln.get_ydata()) for ln in ax.get_lines()
+                       if not ln.get_label().startswith("_")},
+                      {c.get_label(): [p.get_height() for p in c] for c in ax.containers})
+        plt.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    lines, bars = drawn["project_cashflows"]
+    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
+                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
+    assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
+                    "s / b: net_musd": [-6.0, 4.0, 6.0]}
