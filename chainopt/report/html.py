@@ -393,12 +393,15 @@ def _rates_as_percent(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _economics_cards(df: pd.DataFrame) -> str:
-    """NPV / IRR / payback cards, one row of cards per scenario (or project) row."""
+    """NPV / IRR / payback cards, one row of cards per table row, headed by what the row
+    is (:func:`_card_heading`: party, project or effect, scenario)."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
     if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
         return ""
-    label = next((c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])), None)
+    named = [c for c in CARD_NAMES if c in df.columns]
+    label = None if named else next(
+        (c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])), None)
     out = []
     for _, r in df.iterrows():
         items = []
@@ -411,8 +414,26 @@ def _economics_cards(df: pd.DataFrame) -> str:
             else:
                 shown = fmt_number(v, 1) or "n/a"
             items.append((str(c), shown))
-        out.append((f"<h3>{esc(r[label])}</h3>" if label else "") + _cards(items))
+        head = _card_heading(r, named) if named else (esc(r[label]) if label else "")
+        out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)
+
+
+#: the columns that say what a row of cards is about: whose flows (party, its role), of
+#: what (project or effect), in which scenario
+CARD_NAMES = ("party", "role", "project", "effect", "scenario")
+
+
+def _card_heading(r: pd.Series, named: list[str]) -> str:
+    """'ru_sponsor (equity) · mp2 · proposal_x': the party and its role, the project or
+    effect, the scenario (each escaped; the ones the table has)."""
+    def text(c: str) -> str:
+        v = r.get(c)
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+    who = text("party") + (f" ({text('role')})" if text("role") else "")
+    parts = [who.strip(), text("project"), text("effect"), text("scenario")]
+    return " · ".join(esc(p) for p in parts if p)
 
 
 # -- entry points ---------------------------------------------------------------------------

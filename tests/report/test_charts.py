@@ -102,3 +102,47 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
                      "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
     assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
                     "s / b: net_musd": [-6.0, 4.0, 6.0]}
+
+
+# -- 3. economics cards say whose and which project's they are -----------------------------
+
+def _card_rows(html_text: str) -> list[tuple[str, str]]:
+    """(heading, value of the first card) of each row of cards."""
+    import re
+
+    return re.findall(r'<h3>(.*?)</h3><div class="kpi-cards"><div class="card">'
+                      r'<div class="v">(.*?)</div>', html_text)
+
+
+def test_party_cards_name_the_party_project_and_scenario():
+    """MP2's three parties (party_economics of the proposal comparison): ru_sponsor's
+    equity NPV -1,341.75, jp_consortium's -8.67, ru_banks' loan -190.96 MUSD."""
+    from chainopt.report.html import _economics_cards
+
+    df = pd.DataFrame({
+        "scenario": ["proposal_mp2"] * 3, "project": ["mp2"] * 3,
+        "party": ["ru_sponsor", "jp_consortium", "ru_banks"],
+        "role": ["equity", "equity", "lender"], "share": [0.8, 0.2, 0.5],
+        "currency": ["RUB", "JPY", "RUB"], "discount rate": [0.14, 0.08, 0.16],
+        "NPV (MUSD)": [-1341.754471, -8.668469398, -190.9586575],
+        "IRR": [0.0790, 0.0790, 0.14], "payback (yr)": [15.6, 15.6, 6.9]})
+    assert _card_rows(_economics_cards(df)) == [
+        ("ru_sponsor (equity) · mp2 · proposal_mp2", "-1,341.8"),
+        ("jp_consortium (equity) · mp2 · proposal_mp2", "-8.7"),
+        ("ru_banks (lender) · mp2 · proposal_mp2", "-191.0")]
+
+
+def test_effect_cards_name_the_effect_and_scenario():
+    """The economics table: each effect's incremental NPV (jp_lng 1,851.6, mp4 26.2 in
+    the portfolio; all changes -799.8 in asia_only)."""
+    from chainopt.report.html import _economics_cards
+
+    df = pd.DataFrame({
+        "scenario": ["portfolio", "portfolio", "asia_only"],
+        "effect": ["jp_lng", "mp4", "all changes"],
+        "against": ["portfolio without jp_lng", "portfolio without mp4", "base"],
+        "incremental NPV (MUSD)": [1851.646068, 26.15643383, -799.7606737],
+        "IRR": [0.163, 0.126, float("nan")], "payback (yr)": [8.76, 6.29, float("nan")]})
+    assert _card_rows(_economics_cards(df)) == [
+        ("jp_lng · portfolio", "1,851.6"), ("mp4 · portfolio", "26.2"),
+        ("all changes · asia_only", "-799.8")]
