@@ -4,9 +4,11 @@ pandas only. :func:`compare` turns ``{name: Results}`` into named section tables
 has key columns, one value column per run and a ``Δ <name>`` column per non-base run
 (run minus base). :func:`save` writes them as CSV plus one Markdown file, atomically.
 
-Sections: ``objective`` (NPV and its parts, MUSD), ``cashflow`` (undiscounted net
-cash flow per year by period), ``production`` (by product and period), ``capacity_built``
-(capacity added in the period: expansion or what a project brings), ``utilisation``
+Sections: ``objective`` (NPV and its parts, MUSD), ``cashflow`` (each period's net
+operating margin per year after capital charged as annuities, undiscounted: not the
+construction spend, which ``project_cashflows`` holds), ``production`` (by product and
+period), ``capacity_built`` (capacity added in the period: expansion or what a project
+brings), ``utilisation``
 (units and capacity-limited links), ``exports`` (sales by market site, commodity and
 period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values),
 ``economics`` (per scenario, one line per effect: each project it switches on against
@@ -196,8 +198,8 @@ def compare(results: dict, counterfactuals: dict | None = None,
 
 def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
     """``objective`` (and its parts: ``npv_*``, or ``cost_*`` in a cost case, so that
-    they add up to the objective as the run states it), net ``cashflow`` by period,
-    ``production``."""
+    they add up to the objective as the run states it), ``cashflow`` (net margin after
+    capital charged as annuities) by period, ``production``."""
     s: dict[str, pd.DataFrame] = {}
     obj = {}
     for n, r in results.items():
@@ -322,9 +324,15 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     return s
 
 
+#: what ``cashflow`` (the ``cashflow_net`` KPI) is: each period's per-year operating margin
+#: with every build's capital charged as its annuity in the years it is alive, not the
+#: construction-year spend (that is in ``project_cashflows``)
+CASHFLOW_TITLE = ("Net operating margin after capital charged as annuities (MUSD/yr, "
+                  "undiscounted, by period; not the construction spend)")
+
 TITLES = {
     "objective": "Objective (NPV, MUSD) and its parts",
-    "cashflow": "Net cash flow (MUSD/yr, undiscounted) by period",
+    "cashflow": CASHFLOW_TITLE,
     "production": "Production by product (k units/yr)",
     "capacity_built": "Capacity built (k units/yr, by the period construction starts)",
     "utilisation": "Utilisation",

@@ -186,7 +186,7 @@ def compare_deck(folder: Path, path: Path) -> Path:
             deck.picture(f"Monte Carlo: {mc.parent.name.removeprefix('sweep-')}", mc)
         wanted = {"report-objective-delta": "Objective and its parts: change against the base",
                   "report-project_cashflows": "Incremental cash flows of the projects by year",
-                  "report-cashflow": "Net cash flow by period"}
+                  "report-cashflow": cmp.CASHFLOW_TITLE}
         for png in sorted(write_compare_static(folder, Path(tmp), "png"),
                           key=lambda p: list(wanted).index(p.stem) if p.stem in wanted else 9):
             if png.stem in wanted:

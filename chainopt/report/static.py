@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, onepager
-from chainopt.report.compare import read_tables
+from chainopt.report.compare import TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
@@ -331,7 +331,8 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                        label=_txt(c))
             ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
                           ha="right", fontsize=7)
-            ax.set_title(_txt(stem.replace("_", " ")))
+            ax.set_title(_txt(textwrap.fill(TITLES.get(stem, stem.replace("_", " ")), 100)),
+                         fontsize=10)
             ax.legend(fontsize=8)
             save(fig, stem)
         d = charts.top_deltas(df)
@@ -345,7 +346,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
-            ax.set_title(_txt(f"{stem.replace('_', ' ')}: change against the base"))
+            ax.set_title(_txt(textwrap.fill(
+                f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base", 100)),
+                fontsize=10)
             ax.legend(fontsize=8)
             save(fig, f"{stem}-delta")
     return written

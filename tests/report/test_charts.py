@@ -146,3 +146,63 @@ def test_effect_cards_name_the_effect_and_scenario():
     assert _card_rows(_economics_cards(df)) == [
         ("jp_lng · portfolio", "1,851.6"), ("mp4 · portfolio", "26.2"),
         ("all changes · asia_only", "-799.8")]
+
+
+# -- 5. the by-period "cashflow" is a margin after annuities, and says so -------------------
+
+#: cashflow.csv of the MP2 comparison, p2026 and p2031: the base 15,716.68 and 15,835.16
+#: MUSD/yr, with MP2 15,665.59 and 15,848.33 (Δ -51.09 and +13.17). MP2 spends 2,000 MUSD
+#: a year in 2026-28; the -51.09 is its capital charged as an annuity, net of margin.
+CASHFLOW = pd.DataFrame({"period": ["p2026", "p2031"], "base": [15716.68189, 15835.16297],
+                         "mp2": [15665.59148, 15848.332],
+                         "Δ mp2": [-51.09041128, 13.16902658]})
+OBJECTIVE = pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "base": [157770.8],
+                          "mp2": [157650.5], "Δ mp2": [-120.3]})
+MARGIN = "Net operating margin after capital charged as annuities"
+
+
+def _comparison(folder):
+    folder.mkdir()
+    OBJECTIVE.to_csv(folder / "objective.csv", index=False)
+    CASHFLOW.to_csv(folder / "cashflow.csv", index=False)
+    return folder
+
+
+def test_cashflow_by_period_is_named_a_margin_after_annuities(tmp_path, monkeypatch):
+    from chainopt.report import compare, deck
+    from chainopt.report.html import compare_report_html
+
+    folder = _comparison(tmp_path / "compare-x")
+    md = compare.markdown({"objective": OBJECTIVE, "cashflow": CASHFLOW}, ["base", "mp2"])
+    assert f"## {MARGIN}" in md and "Net cash flow" not in md
+
+    page = compare_report_html(folder)
+    assert f"<h2>{MARGIN}" in page and "Net cash flow" not in page
+
+    titles = {}
+    real = static.save_figure
+
+    def keep(plt, fig, out, key, fmt, dpi):
+        titles[key] = fig.axes[0].get_title().replace("\n", " ")
+        bars = [p.get_width() if key.endswith("-delta") else p.get_height()
+                for c in fig.axes[0].containers for p in c]
+        titles[f"{key} bars"] = bars
+        return real(plt, fig, out, key, fmt, dpi)
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    assert titles["cashflow"].startswith(MARGIN)
+    assert titles["cashflow-delta"].startswith(MARGIN)
+    # the numbers are the table's, unchanged: base and mp2 per period, then Δ
+    assert titles["cashflow bars"] == pytest.approx([15716.68189, 15835.16297,
+                                                     15665.59148, 15848.332])
+    assert titles["cashflow-delta bars"] == pytest.approx([-51.09041128, 13.16902658])
+
+    pytest.importorskip("pptx")
+    from pptx import Presentation
+
+    path = deck.compare_deck(folder, tmp_path / "report.pptx")
+    slides = [s.shapes.title.text for s in Presentation(str(path)).slides
+              if s.shapes.title is not None]
+    assert any(t.startswith(MARGIN) for t in slides), slides
+    assert not any("Net cash flow" in t for t in slides)
