@@ -84,7 +84,7 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
         else:
             ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name))
     ax.set_xticks(x, [_txt(c) for c in pivot.columns])
-    ax.set_title(title)
+    ax.set_title(textwrap.fill(title, 80))
     ax.set_ylabel(ylabel)
     ax.set_xlabel("period")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
