@@ -206,3 +206,23 @@ def test_cashflow_by_period_is_named_a_margin_after_annuities(tmp_path, monkeypa
               if s.shapes.title is not None]
     assert any(t.startswith(MARGIN) for t in slides), slides
     assert not any("Net cash flow" in t for t in slides)
+
+
+def test_new_capacity_shows_what_projects_bring(tmp_path):
+    """small_port_expansion builds the port (two 800 kt/yr links, construction from 2026,
+    no lead time) and expands tob_pe by 48.9 kt/yr: the run report's New capacity shows
+    all three in p2026. It showed only tob_pe (a project's capacity had new_k_per_yr 0),
+    and a run building MP2 had no New capacity section at all."""
+    from pathlib import Path
+
+    from chainopt import api
+    from chainopt.report.html import run_report_html
+
+    scen = Path(__file__).parents[2] / "scenarios" / "small_port_expansion.yaml"
+    res = api.run(str(scen), out=tmp_path, name="port")
+    got = charts.new_capacity_data(res.tables, res.manifest["periods"])
+    assert got.loc["link fe_port_sea", "p2026"] == pytest.approx(800.0)
+    assert got.loc["link fe_rail", "p2026"] == pytest.approx(800.0)
+    assert got.loc["unit tob_pe", "p2026"] == pytest.approx(48.93267652)
+    assert (got.drop(columns="p2026").to_numpy() == 0).all()
+    assert "link fe_rail" in run_report_html(res.tables, res.manifest)
