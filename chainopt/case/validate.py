@@ -497,6 +497,18 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                  hint="raise it to min_new_k_per_yr or more, or 0 to rule out a build here")
 
 
+def _constraint_terms(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A user constraint needs a term: without one its row reads 0 <= rhs (ignored, or
+    infeasible with nothing to name)."""
+    cons = t.get("constraints")
+    if cons is None or cons.empty:
+        return
+    out.rows("constraints.csv", cons, ~cons["constraint"].isin(
+        set(t["constraint_terms"]["constraint"])), "constraint",
+        "this constraint has no terms in constraint_terms.csv",
+        hint="add its terms (constraint, term, quantity, coef, selectors) or remove it")
+
+
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Forced periods, precedence and what projects bring must make sense."""
     pj = t["projects"]
@@ -784,6 +796,7 @@ def validate(raw: RawCase) -> Case:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _constraint_terms(tables, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)

@@ -166,10 +166,14 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
         return _per_name(keys[col], act[col], "activity unit")
     if "project" in keys:
         return Coded(np.array(["project share"], dtype=object), np.zeros(n, dtype=np.intp))
-    if "constraint" in keys:
+    if "constraint" in keys:  # the unit all its terms share: a term's commodity's, or
+        # (no commodity given) that of the commodities its link carries
         t = built.case.tables["constraint_terms"]
-        u = _agreed(t["constraint"], t["commodity"].map(com))
-        return _per_name(keys["constraint"], u, "unit")
+        f = built.index.flow[["link", "commodity"]].drop_duplicates()
+        by_link = _agreed(f["link"], f["commodity"].map(com))
+        term = t["commodity"].map(com).where(t["commodity"].ne(""),
+                                             t["link"].map(by_link))
+        return _per_name(keys["constraint"], _agreed(t["constraint"], term), "unit")
     return Coded(np.array(["unit"], dtype=object), np.zeros(n, dtype=np.intp))
 
 

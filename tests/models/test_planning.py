@@ -107,6 +107,34 @@ def test_constraint_term_selecting_nothing_is_an_error(tmp_path):
         solve_case(folder)
 
 
+def test_a_constraint_without_terms_is_an_error(tmp_path):
+    """'cap' (<= 12) has no term: its row read 0 <= 12 and was dropped without a word (a
+    '>= 3' made the case infeasible with nothing named). Refused, naming the row."""
+    folder = _ratio_case(tmp_path, True)
+    (folder / "constraints.csv").write_text("constraint,sense,rhs\npremium_share,>=,0\n"
+                                            "cap,<=,12\n")
+    with pytest.raises(InputError, match=r"constraints.csv row 3, column constraint: this "
+                                         r"constraint has no terms"):
+        load_case(folder)
+
+
+def test_a_flow_term_selected_by_link_counts_in_the_links_commodity(tmp_path):
+    """Feed shipped from plant to mkt (t) on link pm, capped by a user constraint on the
+    link's flow (8 kt/yr), sold at mkt for 120 against 100 + 0 transport: the cap is worth
+    20 USD per t. It said 'USD per unit' (the term names the link, not a commodity)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant\nmkt",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "links": "link,from_site,to_site,commodities\npm,plant,mkt,feed",
+        "markets": "site,commodity,price_usd_per_unit\nmkt,feed,120",
+        "constraints": "constraint,sense,rhs\ncap,<=,8",
+        "constraint_terms": "constraint,term,quantity,coef,link\ncap,1,flow,1,pm"}))
+    assert res.objective == pytest.approx(8 * 20 / 1000)
+    cap = value(res["constraints"], family="user.relation")
+    assert cap["marginal_value"] == pytest.approx(20.0)
+    assert (cap["value_unit"], cap["quantity_unit"]) == ("USD per t", "t")
+
+
 def _carbon_case(tmp_path, price: float):
     return write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\nplant",
