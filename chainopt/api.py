@@ -27,6 +27,7 @@ from chainopt import __version__, batch
 from chainopt.atomic import (
     check_replaceable,
     check_writable,
+    held_signals,
     write_file,
     write_folder,
     write_text,
@@ -909,17 +910,26 @@ def default_snapshot_sources() -> list[str]:
 
 def snapshot_write(sources: list[str] | None = None, directory: str | Path = "snapshots"
                    ) -> list[Path]:
-    """Write one small, reviewable YAML file of key figures per source."""
+    """Write one small, reviewable YAML file of key figures per source.
+
+    All or nothing: every source is solved first and the files are written only when all
+    have solved (a failing source or Ctrl-C leaves the folder as it was); two sources of
+    one name are an InputError (one file would overwrite the other)."""
     folder = check_writable(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
         figures = {"rerun": str(src), **_drift.key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
-        written.append(write_text(child(folder, name, f"{src}: name").with_suffix(".yaml"),
-                                  yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)))
-    return written
+        path = child(folder, name, f"{src}: name").with_suffix(".yaml")
+        if path in texts:
+            raise InputError([Problem(str(src), f"a second source named '{name}' (its "
+                                      "snapshot would overwrite the first one's)",
+                                      "give the scenarios distinct names")])
+        texts[path] = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    with held_signals():  # the writing itself is a moment: not cut half-way
+        return [write_text(path, text) for path, text in texts.items()]
 
 
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,

@@ -11,9 +11,11 @@ case's ``case.yaml``. A results folder never replaces a case folder or anything 
 The old folder is moved aside, and deleted only after the new one is in place; if the
 write fails or is interrupted (Ctrl-C) in between, the old folder is moved back.
 
-A single file (:func:`write_file`) is written to a new temporary file (created
-exclusively, so never through a link planted in the folder) and renamed over the target:
-a link in the way is replaced, never written through.
+A single file (:func:`write_file`) is written in a new marked temporary folder beside it
+(so never through a link planted in the folder, and removed like a folder's leftovers if
+the writer is killed) and renamed over the target: a link in the way is replaced, never
+written through. The renames of a replace run with Ctrl-C and SIGTERM held
+(:func:`held_signals`): a signal then arrives after them, never in between.
 
 Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
@@ -33,10 +35,12 @@ import errno
 import json
 import os
 import shutil
+import signal
 import socket
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from chainopt.errors import InputError, Problem, ResultsExistError
@@ -201,19 +205,25 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
         fill(tmp)
         (tmp / TMP_MARKER).unlink()
         readable(tmp)
-        if overwrite and (folder.exists() or folder.is_symlink()):
-            check_replaceable(folder, kind)  # again: it may have changed while filling
-            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.old.",
-                                        dir=folder.parent))
-            old.rmdir()
-            folder.rename(old)  # unmarked until the new one is in place: if killed now
-            # (kill -9), it is never removed automatically and can be moved back by hand
-        try:
-            tmp.rename(folder)
-        except OSError as exc:
-            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
-                raise _exists(folder) from None  # another writer was faster
-            raise
+        with held_signals():  # the swap: never cut between its two renames
+            try:
+                if overwrite and (folder.exists() or folder.is_symlink()):
+                    check_replaceable(folder, kind)  # again: it may have changed meanwhile
+                    old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.old.",
+                                                dir=folder.parent))
+                    old.rmdir()
+                    folder.rename(old)  # unmarked until the new one is in place: if killed
+                    # now (kill -9), it is never removed automatically; moved back by hand
+                try:
+                    tmp.rename(folder)
+                except OSError as exc:
+                    if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR,
+                                     errno.EISDIR):
+                        raise _exists(folder) from None  # another writer was faster
+                    raise
+            except BaseException:
+                _put_back(old, folder)
+                raise
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         _put_back(old, folder)
@@ -223,6 +233,26 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
     if old is not None:
         _discard(old)
     return folder
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (in the main thread) for the duration of the block and
+    deliver them after it: a few renames that must not be cut in between. Elsewhere,
+    where Python cannot handle signals, the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {k: signal.signal(k, lambda n, _f: caught.append(n)) for k in kinds}
+    try:
+        yield
+    finally:
+        for k, h in before.items():
+            signal.signal(k, h if h is not None else signal.SIG_DFL)
+        for n in dict.fromkeys(caught):
+            signal.raise_signal(n)
 
 
 def _exists(folder: Path) -> ResultsExistError:
@@ -264,19 +294,25 @@ def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     if path.is_dir() and not path.is_symlink():  # (a link to a folder is replaced as a link)
         raise InputError([Problem(str(path), "is a folder", "give a file name to write")])
     check_writable(path.parent)
+    clean_leftovers(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
+        # in a marked temporary folder, so that what a killed writer leaves is removed
+        # by the next write here (a bare temporary file could be anyone's)
+        box = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent))
     except OSError as exc:
         raise _write_error(path.parent, exc) from None
+    tmp = box / f"{path.stem}.tmp{path.suffix}"
     try:
-        fill(Path(tmp))
+        _mark(box)
+        tmp.touch(exist_ok=False)
+        fill(tmp)
         readable(tmp)
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise
+    finally:
+        shutil.rmtree(box, ignore_errors=True)
     return path

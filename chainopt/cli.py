@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -777,10 +778,17 @@ def main() -> None:  # pragma: no cover - console script entry point
     collections skip (0.2-0.3 s otherwise). Files are closed and threads joined by
     then; the modules are still torn down as usual."""
     gc.set_threshold(10_000, 10, 10)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     finally:
         gc.freeze()
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    """SIGTERM (a CI job cancelled, ``docker stop``, ``kill``) stops a command as Ctrl-C
+    does: what it was writing is removed and an earlier folder put back (exit 130)."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -147,6 +147,25 @@ def test_snapshots_are_written_inside_their_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.yaml", "snaps"]
 
 
+def test_snapshot_write_is_all_or_nothing(tmp_path):
+    """A failing third source (exit 1) had already rewritten the first two snapshots;
+    two sources of one name wrote 'wrote 2 snapshots' and kept one. Now the folder is
+    left as it was in both cases."""
+    snaps = tmp_path / "snaps"
+    snaps.mkdir()
+    (snaps / "small_chain.yaml").write_text("kept: true\n")
+    cli("snapshot", "write", "small_chain", tmp_path / "missing.yaml", "--dir", snaps, code=1)
+    assert (snaps / "small_chain.yaml").read_text() == "kept: true\n"
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(yaml.safe_dump({"name": "same", "base": "small_chain"}))
+    twin2 = tmp_path / "twin2.yaml"
+    twin2.write_text(yaml.safe_dump({"name": "same", "base": "small_chain",
+                                     "changes": [{"case": {"discount_rate": 0.05}}]}))
+    _code, text = cli("snapshot", "write", twin, twin2, "--dir", snaps, code=1)
+    assert "a second source named 'same'" in text
+    assert sorted(p.name for p in snaps.iterdir()) == ["small_chain.yaml"]
+
+
 def test_results_never_replace_a_case_folder_or_a_foreign_manifest(tmp_path, small_copy):
     """Running the case folder 'small' with --out its own parent and --name small would
     replace the case itself; a folder with another tool's manifest.json is not chainopt's
