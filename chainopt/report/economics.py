@@ -81,6 +81,30 @@ def considered_projects(results) -> list[str]:
     return [] if pj is None else list(dict.fromkeys(pj["project"]))
 
 
+def spend_by_year(overnight, first_use, lifetime, lead) -> pd.Series:
+    """Overnight cost of builds (one value each) spent evenly over their construction
+    years (:meth:`~chainopt.case.vintage.Vintages.spend_years`), summed by year (MUSD,
+    positive; index: year)."""
+    v = Vintages.of(first_use, lifetime, lead)
+    spend = v.spend_years()
+    money = np.asarray(overnight, dtype=float)[spend["build"]] * spend["share"]
+    return money.groupby(spend["year"].to_numpy()).sum().rename_axis("year")
+
+
+def project_spend(counterfactual, scenario) -> pd.Series:
+    """The projects' own overnight spend by year (MUSD, positive): capex x built share of
+    each project built in ``scenario`` and not in ``counterfactual``, spread over its
+    construction years as :func:`stream` spreads it. It differs from the incremental
+    stream's capex when the project makes spend elsewhere in the chain unnecessary (or
+    needed), such as a life extension of the counterfactual."""
+    pj = built_projects(scenario)
+    pj = pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
+    if pj.empty:
+        return pd.Series(dtype=float, index=pd.Index([], name="year", dtype=int))
+    return spend_by_year(pj["capex_musd"].astype(float) * pj["built_share"].astype(float),
+                         pj["first_use_year"], pj["lifetime_yr"], pj["lead_time_yr"])
+
+
 def stream(results) -> pd.DataFrame:
     """The run's yearly cash-flow stream (index: year; columns :data:`STREAM`)."""
     disc = discounting(results)
@@ -95,10 +119,8 @@ def stream(results) -> pd.DataFrame:
     out.loc[years, "operating_musd"] = op.reindex(per["period"]).to_numpy(float)[pos]
     inv = results.tables.get("investments")
     if inv is not None and len(inv):
-        v = Vintages.of(inv["first_use_year"], inv["lifetime_yr"], inv["lead_time_yr"])
-        spend = v.spend_years()
-        money = inv["overnight_musd"].to_numpy(float)[spend["build"]] * spend["share"]
-        by_year = money.groupby(spend["year"].to_numpy()).sum()
+        by_year = spend_by_year(inv["overnight_musd"], inv["first_use_year"],
+                                inv["lifetime_yr"], inv["lead_time_yr"])
         out = out.reindex(out.index.union(by_year.index), fill_value=0.0)
         out.loc[by_year.index, "capex_musd"] -= by_year.to_numpy()
         out.loc[disc.end_year, "residual_musd"] += float(inv["residual_musd"].sum())

@@ -9,20 +9,26 @@ pandas/numpy only. All flows at the case's timing (start of year by default).
 
 For one project, year by year (MUSD):
 
-* **Debt** (``project_finance``): drawdown ``D_y = debt_share x capex spend_y``. With
+* **Capex**: the incremental stream's capex is the project's own overnight spend (capex
+  x built share over its construction years, ``own_y``) plus what it makes the rest of
+  the chain spend or not spend (e.g. a life extension the counterfactual needs). Debt,
+  tax depreciation and equipment supply follow ``own_y``; the rest goes to the owners
+  by share, untaxed, in whatever year it falls.
+* **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown) ``tenor_yr`` repayments: equal principal
   ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
   ``B <- B - P_y + D_y``.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
-  tax depreciation is straight-line: overnight capex / lifetime_yr from the first year of
-  use; the residual value at the horizon end is not taxed. The rate: the project's
-  ``tax_regime`` in ``project_finance``, else the regime listing the project's site (its
-  first unit's site, else its first link's ``from_site``), else the party's
-  ``tax_regime``, else the regime with blank sites, else 0.
-* **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``;
-  the **lender** (``project_finance.lender``) gets ``-D + I + P``.
+  tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
+  from the first year of use; the residual value at the horizon end is not taxed. The
+  rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
+  project's site (its first unit's site, else its first link's ``from_site``), else the
+  party's ``tax_regime``, else the regime with blank sites, else 0.
+* **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
+  (capex: the incremental stream's, own spend and the rest); the **lender**
+  (``project_finance.lender``) gets ``-D + I + P``.
 * Per party: NPV at the party's ``discount_rate`` with the case's timing,
   ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
   the lender's drawdowns at the start of their year, other flows through the year,
@@ -198,12 +204,23 @@ def _peak(flows: np.ndarray) -> float:
 
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     first_use_year: int | None, lifetime_yr: float,
+                    own_capex: pd.Series | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
-    ``capex_musd``, ``residual_musd``; see the module docstring)."""
+    ``capex_musd``, ``residual_musd``; see the module docstring).
+
+    ``own_capex`` (positive, index: year): the project's own overnight spend
+    (:func:`chainopt.report.economics.project_spend`), which the loan, the tax
+    depreciation and the equipment supply follow; the rest of the incremental capex
+    (spend the project avoids or induces elsewhere in the chain) goes to the owners by
+    share, untaxed. None: the incremental capex is all the project's own."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
-    spend = -f["capex_musd"]
+    if own_capex is None:
+        spend = (-f["capex_musd"]).clip(lower=0.0)
+    else:
+        spend = own_capex.astype(float)
+        spend.index = spend.index.astype(int)
     fin = terms.finance[terms.finance["project"] == project]
     fin = fin.iloc[0] if len(fin) else None
     if fin is not None and float(fin["debt_share"]) > 0:
@@ -211,7 +228,7 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                              int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
     else:
         debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
-    years = f.index.union(debt.index)
+    years = f.index.union(debt.index).union(spend.index)
     f = f.reindex(years, fill_value=0.0)
     debt = debt.reindex(years, fill_value=0.0)
     y = years.to_numpy()

@@ -67,6 +67,9 @@ def test_project_economics_of_the_port(runs):
                                                        abs=1e-6)
     assert summary["overnight_capex_musd"] == pytest.approx(25.0)
     assert summary["build_year"] == 2026
+    # its own spend (what its loan, depreciation and equipment follow): 25 in 2026
+    own = economics.project_spend(base, scen)
+    assert own.to_dict() == pytest.approx({2026: 25.0})
     f = flows.set_index("year")
     gain = f.loc[2026, "operating_musd"]
     assert f.loc[2026:2030, "operating_musd"].to_numpy() == pytest.approx(np.full(5, gain))

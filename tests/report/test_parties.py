@@ -232,3 +232,44 @@ def test_compare_writes_party_economics_on_a_case(tmp_path):
     assert res.exit_code == 0, res.output
     assert "parties" in res.output
     assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
+
+
+def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
+    """The project's own capex is 100, spent at the start of 2026; without it the chain
+    would spend 40 on a life extension, so the incremental stream's capex is -60 in 2026
+    (the extension in the same year, as MP4's 71 MUSD under high carbon) or -100 in 2026
+    and +40 in 2028 (in another year, as MP4's 144 MUSD at central prices). Either way:
+    drawdown 0.5 x 100 = 50 in 2026 (not 0.5 x 60 = 30); annuity A = 50 x 0.08 /
+    (1 - 1.08^-2) = 28.0385, interest 4 (2027) and 0.08 x (50 - 24.0385) = 2.0769 (2028);
+    depreciation 100 / 2 = 50 a year (not 30); tax (SEZ 10 %) 0.1 x (60 - 50 - 4) = 0.6
+    and 0.1 x (60 - 50 - 2.0769) = 0.79231; jp supplies 0.5 x 100 = 50 of equipment (not
+    30). The avoided 40 goes to the owners by share, untaxed, in its own year:
+    same year: ru (0.6) 2026 0.6 x (-60 + 50) = -6; 2027 0.6 x (60 - A) - 0.36 = 18.8169;
+    2028 0.6 x (60 - A) - 0.6 x 0.79231 = 18.7015.
+    other year: ru 2026 0.6 x (-100 + 50) = -30; 2027 18.8169; 2028 18.7015 + 0.6 x 40
+    = 42.7015. Parties + lender + tax = the project's flow every year."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.5)],
+                   finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    own = pd.Series({2026: 100.0})
+    a = 50 * 0.08 / (1 - 1.08**-2)
+    i2 = 0.08 * (50 - (a - 4))
+    same = FLOWS.assign(capex_musd=[-60.0, 0.0, 0.0, 0.0])
+    other = FLOWS.assign(capex_musd=[-100.0, 0.0, 40.0, 0.0])
+    for flows, extra in ((same, {2026: 0.6 * 40}), (other, {2028: 0.6 * 40})):
+        s, y = project_parties(flows, terms, "j", 2027, 2, own_capex=own)
+        lend = y[y["party"] == "jbic"].set_index("year")
+        assert lend["drawdown_musd"].loc[2026] == pytest.approx(-50.0)
+        assert -lend["interest_musd"].loc[2027:2028].to_numpy() == pytest.approx([4.0, i2])
+        tax = y[y["party"] != "jbic"].groupby("year")["tax_musd"].sum()
+        assert tax.loc[2027:2028].to_numpy() == pytest.approx([0.6, 0.1 * (10 - i2)])
+        assert _row(s, "jp")["equipment supply (MUSD)"] == pytest.approx(50.0)
+        ru = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+        want = {2026: -30.0, 2027: 0.6 * (60 - a) - 0.36,
+                2028: 0.6 * (60 - a) - 0.6 * 0.1 * (10 - i2), 2029: 0.0}
+        for yr, v in extra.items():
+            want[yr] += v
+        assert ru.loc[2026:2029].to_numpy() == pytest.approx(list(want.values()))
+        tot = y.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
+        proj = (flows["operating_musd"] + flows["capex_musd"]).to_numpy()
+        assert tot.reindex(flows["year"], fill_value=0.0).to_numpy() == pytest.approx(proj)
