@@ -34,7 +34,9 @@ For one project, year by year (MUSD):
   the lender's drawdowns at the start of their year, other flows through the year,
   residual not counted); peak funding need (most negative cumulative flow); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
-  inside the horizon (after it the stream has no operating flow, only the residual).
+  inside the horizon (after it the stream has no operating flow, only the residual),
+  with tax_y the whole project's tax: the parties' and, for a share no listed party
+  holds (shares sum to at most 1), the tax on it at the project's own rate.
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
   ``fx_rates`` value of the period holding y (the first or last period outside the
   horizon); ``NPV (M local)`` discounts those at the party's rate.
@@ -242,11 +244,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
     owners = terms.owners(project)
     rows, yearly = [], []
-    tax_total = np.zeros(len(y))
+    # the whole project's tax (on 100 % of the base), for the debt cover: the listed
+    # parties' taxes and, for a share no modelled party holds, the tax at the project's
+    # own rate (its regime, else its site's, else the default)
+    listed = float(owners["share"].astype(float).sum())
+    tax_total = max(1.0 - listed, 0.0) * _tax(op - dep - intr, terms.tax_rate(project, ""))
     for o in owners.itertuples(index=False):
         s = float(o.share)
         tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
-        tax_total += tax
+        tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow,
                              s * (capex + draw), s * res, tax,

@@ -273,3 +273,34 @@ def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
         tot = y.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
         proj = (flows["operating_musd"] + flows["capex_musd"]).to_numpy()
         assert tot.reindex(flows["year"], fill_value=0.0).to_numpy() == pytest.approx(proj)
+
+
+def test_dscr_deducts_the_whole_projects_tax_whatever_equity_is_listed():
+    """The reviewer's toy v8: capex 100 spent 50 + 50 at the starts of 2026 and 2027,
+    operating 30 a year 2028-2035 (horizon end 2036), life 10 from 2028: depreciation 10
+    a year; the default regime, 20 %. Half borrowed at 8 %, two years of grace, five
+    annuity repayments: D = 25 + 25; interest 2027 0.08 x 25 = 2 (a tax loss, carried
+    forward); A = 50 x 0.08 / (1 - 1.08^-5) = 12.5228 in 2028-2032.
+    year  interest  principal  tax (100 %)                        DSCR = (30 - tax) / A
+    2028  4.0000    8.5228     0.2 x (30 - 10 - 4 - 2) = 2.8000    2.1720
+    2029  3.3182    9.2046     0.2 x (20 - 3.3182)     = 3.3364    2.1292
+    2030  2.5818    9.9410     3.4836                              2.1174
+    2031  1.7865    10.7363    3.6427                              2.1047
+    2032  0.9276    11.5952    3.8145                              2.0910
+    min 2.0910, average 2.1229, whether the equity is listed as 0.6 + 0.4 or, as here,
+    0.6 + 0.2 (the schema allows shares summing to less than 1). Deducting only the listed
+    80 % of the tax read 2.1519 and 2.1774."""
+    flows = pd.DataFrame({"year": range(2026, 2037),
+                          "operating_musd": [0.0, 0.0] + [30.0] * 8 + [0.0],
+                          "capex_musd": [-50.0, -50.0] + [0.0] * 9,
+                          "residual_musd": [0.0] * 10 + [32.623]})
+    a = 50 * 0.08 / (1 - 1.08**-5)
+    want_min, want_avg = (30 - 3.8145) / a, 2.1229
+    for shares in ([("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   [("j", "ru", 0.6, 0.0), ("j", "jp", 0.2, 0.0)]):
+        terms = _terms(shares=shares, finance=[("j", 0.5, 0.08, 5, 2, "annuity", "jbic", "")],
+                       regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+        s, _ = project_parties(flows, terms, "j", 2028, 10)
+        assert _row(s, "ru")["min DSCR"] == pytest.approx(want_min, abs=1e-4)
+        assert _row(s, "ru")["min DSCR"] == pytest.approx(2.0910, abs=1e-4)
+        assert _row(s, "ru")["avg DSCR"] == pytest.approx(want_avg, abs=1e-4)
