@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainopt.report import parties
+from chainopt.report import economics, parties
 from chainopt.report.parties import Terms, debt_schedule, project_parties
 
 
@@ -304,3 +304,40 @@ def test_dscr_deducts_the_whole_projects_tax_whatever_equity_is_listed():
         assert _row(s, "ru")["min DSCR"] == pytest.approx(want_min, abs=1e-4)
         assert _row(s, "ru")["min DSCR"] == pytest.approx(2.0910, abs=1e-4)
         assert _row(s, "ru")["avg DSCR"] == pytest.approx(want_avg, abs=1e-4)
+
+
+# the reviewer's toy v5: capex 100 spent 50 + 50 at the starts of 2026 and 2027, operating
+# 30 a year 2028-2035, residual 32.623 in 2036; half borrowed at 8 % over 15 years
+V5 = pd.DataFrame({"year": range(2026, 2037),
+                   "operating_musd": [0.0, 0.0] + [30.0] * 8 + [0.0],
+                   "capex_musd": [-50.0, -50.0] + [0.0] * 9,
+                   "residual_musd": [0.0] * 10 + [32.623]})
+
+
+def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
+    """The reviewer's v5: ru holds 0.6, jp 0.4, default regime 20 %, life 10
+    (depreciation 10 a year from 2028); D = 25 + 25, interest 2027 2 (a tax loss carried
+    forward), A = 50 x 0.08 / (1 - 1.08^-15) = 5.8415 from 2028 to 2042. ru's flow:
+    2026 0.6 x (-50 + 25) = -15; 2027 0.6 x (-50 + 25 - 2) = -16.2; 2028 0.6 x (30 - A)
+    - 0.6 x 0.2 x (30 - 10 - 4 - 2) = 14.4951 - 1.68 = 12.8151; ... 2035 12.4174; 2036
+    0.6 x (32.623 - A) = 16.0689; 2037-2042 -0.6 A = -3.5049 a year (the loan outlives
+    the horizon). NPV(-50 %) < 0, NPV(0) = +64.0 > 0, NPV(100 %) < 0: two roots, -21.1 %
+    (NPV rising through 0) and 31.7 % (falling). The NPV at -99 % and at 1000 % are both
+    negative, so the bisection on [-0.99, 10] found nothing; the investment-type root,
+    31.7 %, is reported."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+    s, y = project_parties(V5, terms, "j", 2028, 10)
+    flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    a = 50 * 0.08 / (1 - 1.08**-15)
+    assert flow.loc[2026:2028].to_numpy() == pytest.approx(
+        [-15.0, -16.2, 0.6 * (30 - a) - 0.12 * 14])
+    assert flow.loc[2037:2042].to_numpy() == pytest.approx([-0.6 * a] * 6)
+    f = flow.to_numpy()
+    assert economics.npv(f, -0.5) < 0 < economics.npv(f, 0.0)
+    assert economics.npv(f, 0.0) == pytest.approx(64.0, abs=0.1)
+    irr = _row(s, "ru")["IRR"]
+    assert irr == pytest.approx(0.317, abs=5e-4)
+    assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
+    assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
