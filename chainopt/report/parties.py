@@ -30,9 +30,10 @@ For one project, year by year (MUSD):
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
 * Per party: NPV at the party's ``discount_rate`` with the case's timing,
-  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
-  the lender's drawdowns at the start of their year, other flows through the year,
-  residual not counted); peak funding need (most negative cumulative flow); tax paid.
+  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback from the party's own
+  yearly net flow, residual not counted (a year's net outflow at its start, a net inflow
+  through the year; from the first year of net outflow until the cumulative flow is
+  >= 0 for good); peak funding need (most negative cumulative flow); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
   inside the horizon (after it the stream has no operating flow, only the residual),
   with tax_y the whole project's tax: the parties' and, for a share no listed party
@@ -254,15 +255,14 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
-        rows.append(_summary(terms, project, o.party, "equity", s, y, flow,
-                             s * (capex + draw), s * res, tax,
+        rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,
                              float(o.equipment_share) * overnight))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
                               s * draw, s * intr, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, -draw, np.zeros(len(y)), np.zeros(len(y)), 0.0))
+                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0))
         z = np.zeros(len(y))
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
                               z, lflow))
@@ -288,15 +288,17 @@ def economics_end(f: pd.DataFrame) -> int:
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             spend, residual, tax, equipment: float) -> dict:
-    """One party's row. Payback: the party's net spend (``spend`` < 0: its capex share
-    net of drawdowns, or a lender's drawdowns) at the start of its year, every other flow
-    but the residual value through the year."""
+             residual, tax, equipment: float) -> dict:
+    """One party's row. Payback from the party's own yearly net flow without the residual
+    value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
+    (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
+    inflow through the year, counted from the first year of net outflow."""
     p = terms.party(party)
     local = flow / terms.usd_per_unit(p["currency"], y)
     d = terms.factor(p["rate"], y)
-    paid = np.minimum(spend, 0.0)
-    pay = economics.payback(pd.Series(flow - residual - paid, index=y), pd.Series(paid, index=y))
+    net = flow - residual
+    pay = economics.payback(pd.Series(np.maximum(net, 0.0), index=y),
+                            pd.Series(np.minimum(net, 0.0), index=y))
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": float((flow * d).sum()), "NPV (M local)": float((local * d).sum()),

@@ -341,3 +341,35 @@ def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
     assert irr == pytest.approx(0.317, abs=5e-4)
     assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
     assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
+
+
+def test_payback_of_an_equity_party_at_full_debt():
+    """The reviewer's v4: the stream of v5, all of the capex borrowed (D = 50 + 50) at 8 %,
+    two years of grace, five annuity repayments A = 100 x 0.08 / (1 - 1.08^-5) = 25.0456
+    from 2028. ru (0.6, 20 % tax, depreciation 10 a year from 2028):
+    2026 0.6 x (-50 + 50) = 0; 2027 0.6 x (-50 + 50 - 4) = -2.4 (interest on the first
+    50, a tax loss carried forward); 2028 interest 8, tax 0.12 x (30 - 10 - 8 - 4) = 0.96,
+    flow 0.6 x (30 - A) - 0.96 = 2.0126; 2029 interest 0.08 x (100 - 17.0456) = 6.6363,
+    tax 0.12 x (20 - 6.6363) = 1.6036, flow 0.6 x (30 - A) - 1.6036 = 1.3690.
+    Its payback, from its own net flow (a net outflow at the start of its year, an inflow
+    through the year), counted from 2027, the first year it pays out: -2.4 + 2.0126 =
+    -0.3874 after 2028, recovered after 0.3874 / 1.3690 = 0.283 of 2029 -> 2.283 years
+    (3.283 counted from 2026, when the project starts to spend but ru pays nothing). It
+    was None: "spend" was its capex share net of drawdowns, 0. The lender: -50 (2026),
+    -50 + 4 = -46 (2027), then +A a year: -20.8632 after 2030, recovered after
+    20.8632 / A = 0.833 of 2031 -> 5.833 years from 2026, as before."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 1.0, 0.08, 5, 2, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+    s, y = project_parties(V5, terms, "j", 2028, 10)
+    a = 100 * 0.08 / (1 - 1.08**-5)
+    f2028 = 0.6 * (30 - a) - 0.12 * 8
+    f2029 = 0.6 * (30 - a) - 0.12 * (20 - 0.08 * (100 - (a - 8)))
+    flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    assert flow.loc[2026:2029].to_numpy() == pytest.approx([0.0, -2.4, f2028, f2029])
+    assert f2028 == pytest.approx(2.0126, abs=1e-4) and f2029 == pytest.approx(1.3690,
+                                                                                abs=1e-4)
+    assert _row(s, "ru")["payback (yr)"] == pytest.approx(2 + (2.4 - f2028) / f2029)
+    assert _row(s, "ru")["payback (yr)"] == pytest.approx(2.283, abs=1e-3)
+    assert _row(s, "jbic", "lender")["payback (yr)"] == pytest.approx(
+        5 + (96 - 3 * a) / a)
