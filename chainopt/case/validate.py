@@ -622,7 +622,8 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
 
 
 def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Currencies need a rate path; a feed excise is national; shares sum to at most 1."""
+    """Currencies need a rate path; a feed excise is national; shares sum to at most 1;
+    a loan has a lender."""
     known = set(t["fx_rates"]["currency"]) | {"USD"}
     for name in levers.MONEY_COLUMNS:
         df = t[name]
@@ -655,6 +656,10 @@ def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
         out.rows("project_shares.csv", sh, total > 1 + 1e-9, "share",
                  "the shares of this project sum to more than 1",
                  hint="lower the shares; the rest (up to 1) is held by no modelled party")
+    pf = t["project_finance"]
+    out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
+             "lender", "this project borrows (debt_share > 0) but names no lender",
+             hint="name the lending party (a row of parties.csv), or set debt_share to 0")
     pa = t["parties"]
     out.rows("parties.csv", pa, ~pa["currency"].isin(known), "currency",
              "no exchange rate for this currency",

@@ -23,10 +23,11 @@ fourth year earns nothing in its first three: see :func:`incremental`), so
 
 and, since d(y) = d(y_first) (1+r)^-(y - y_first) for a rate-based case, its IRR (the
 rate i with ``sum_y flow_y (1+i)^-(y - y_first) = 0``) exceeds r exactly when NPV > 0
-(for a stream that changes sign once). Payback: years from the first year of the
-stream (construction start) until the cumulative undiscounted flow, residual value
-not counted, reaches 0 — construction spend at the start of its year, operating flow
-earned evenly through its year.
+(for a stream that changes sign once; with several roots :func:`irr` reports the
+largest at which the NPV falls through zero as the rate rises). Payback: years from
+the first year of the stream (construction start) until the cumulative undiscounted
+flow, residual value not counted, reaches 0 — construction spend at the start of its
+year, operating flow earned evenly through its year.
 """
 
 from __future__ import annotations
@@ -81,6 +82,30 @@ def considered_projects(results) -> list[str]:
     return [] if pj is None else list(dict.fromkeys(pj["project"]))
 
 
+def spend_by_year(overnight, first_use, lifetime, lead) -> pd.Series:
+    """Overnight cost of builds (one value each) spent evenly over their construction
+    years (:meth:`~chainopt.case.vintage.Vintages.spend_years`), summed by year (MUSD,
+    positive; index: year)."""
+    v = Vintages.of(first_use, lifetime, lead)
+    spend = v.spend_years()
+    money = np.asarray(overnight, dtype=float)[spend["build"]] * spend["share"]
+    return money.groupby(spend["year"].to_numpy()).sum().rename_axis("year")
+
+
+def project_spend(counterfactual, scenario) -> pd.Series:
+    """The projects' own overnight spend by year (MUSD, positive): capex x built share of
+    each project built in ``scenario`` and not in ``counterfactual``, spread over its
+    construction years as :func:`stream` spreads it. It differs from the incremental
+    stream's capex when the project makes spend elsewhere in the chain unnecessary (or
+    needed), such as a life extension of the counterfactual."""
+    pj = built_projects(scenario)
+    pj = pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
+    if pj.empty:
+        return pd.Series(dtype=float, index=pd.Index([], name="year", dtype=int))
+    return spend_by_year(pj["capex_musd"].astype(float) * pj["built_share"].astype(float),
+                         pj["first_use_year"], pj["lifetime_yr"], pj["lead_time_yr"])
+
+
 def stream(results) -> pd.DataFrame:
     """The run's yearly cash-flow stream (index: year; columns :data:`STREAM`)."""
     disc = discounting(results)
@@ -95,10 +120,8 @@ def stream(results) -> pd.DataFrame:
     out.loc[years, "operating_musd"] = op.reindex(per["period"]).to_numpy(float)[pos]
     inv = results.tables.get("investments")
     if inv is not None and len(inv):
-        v = Vintages.of(inv["first_use_year"], inv["lifetime_yr"], inv["lead_time_yr"])
-        spend = v.spend_years()
-        money = inv["overnight_musd"].to_numpy(float)[spend["build"]] * spend["share"]
-        by_year = money.groupby(spend["year"].to_numpy()).sum()
+        by_year = spend_by_year(inv["overnight_musd"], inv["first_use_year"],
+                                inv["lifetime_yr"], inv["lead_time_yr"])
         out = out.reindex(out.index.union(by_year.index), fill_value=0.0)
         out.loc[by_year.index, "capex_musd"] -= by_year.to_numpy()
         out.loc[disc.end_year, "residual_musd"] += float(inv["residual_musd"].sum())
@@ -117,8 +140,22 @@ def npv(flows: np.ndarray, rate: float) -> float:
     return float((flows / (1.0 + rate) ** np.arange(len(flows))).sum())
 
 
+#: the rates :func:`irr` scans for sign changes of the NPV: steps of 0.001 from -0.99
+#: to 1, then of 0.01 to 10
+IRR_GRID = np.concatenate([np.linspace(-0.99, 1.0, 1991), np.linspace(1.0, 10.0, 901)[1:]])
+
+
 def irr(flows: np.ndarray) -> float | None:
-    """Internal rate of return of consecutive yearly flows, by bisection; None if none."""
+    """Internal rate of return of consecutive yearly flows; None if none.
+
+    The NPV is evaluated on :data:`IRR_GRID` and every sign change refined by bisection.
+    A stream can have several roots (a loan repaid after the horizon: -15, -16.2, +12.8,
+    ..., then -3.5 a year has one at -21.1 % and one at 31.7 %). Reported: the largest
+    root at which the NPV falls through zero as the rate rises (the investment-type
+    root: worth more at lower rates, so IRR > r exactly when the NPV at r is positive
+    near it); if there is none, the only root when there is exactly one (a
+    borrowing-type stream, money received first: the rate it pays); else None.
+    """
     flows = np.asarray(flows, dtype=float)
     nz = np.flatnonzero(np.abs(flows) > 1e-9)
     if len(nz) == 0:
@@ -126,20 +163,31 @@ def irr(flows: np.ndarray) -> float | None:
     flows = flows[nz[0]:]
     if not ((flows > 0).any() and (flows < 0).any()):
         return None
-    lo, hi = -0.99, 10.0
-    flo, fhi = npv(flows, lo), npv(flows, hi)
-    if np.sign(flo) == np.sign(fhi):
-        return None
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        fm = npv(flows, mid)
-        if np.sign(fm) == np.sign(flo):
-            lo, flo = mid, fm
-        else:
-            hi = mid
-        if hi - lo < 1e-12:
-            break
-    return 0.5 * (lo + hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = ((1.0 + IRR_GRID)[:, None] ** -np.arange(len(flows))[None, :]
+                  * flows[None, :]).sum(axis=1)
+    keep = np.flatnonzero(np.isfinite(values) & (values != 0.0))
+    sign = np.sign(values[keep])
+    change = np.flatnonzero(sign[:-1] != sign[1:])
+    roots, falling = [], []
+    for c in change:
+        lo, hi = float(IRR_GRID[keep[c]]), float(IRR_GRID[keep[c + 1]])
+        flo = npv(flows, lo)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            fm = npv(flows, mid)
+            if np.sign(fm) == np.sign(flo):
+                lo, flo = mid, fm
+            else:
+                hi = mid
+            if hi - lo < 1e-12:
+                break
+        roots.append(0.5 * (lo + hi))
+        falling.append(sign[c] > 0)
+    down = [r for r, f in zip(roots, falling, strict=True) if f]
+    if down:
+        return max(down)
+    return roots[0] if len(roots) == 1 else None
 
 
 def payback(operating: pd.Series, capex: pd.Series) -> float | None:

@@ -9,26 +9,35 @@ pandas/numpy only. All flows at the case's timing (start of year by default).
 
 For one project, year by year (MUSD):
 
-* **Debt** (``project_finance``): drawdown ``D_y = debt_share x capex spend_y``. With
+* **Capex**: the incremental stream's capex is the project's own overnight spend (capex
+  x built share over its construction years, ``own_y``) plus what it makes the rest of
+  the chain spend or not spend (e.g. a life extension the counterfactual needs). Debt,
+  tax depreciation and equipment supply follow ``own_y``; the rest goes to the owners
+  by share, untaxed, in whatever year it falls.
+* **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown) ``tenor_yr`` repayments: equal principal
   ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
   ``B <- B - P_y + D_y``.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
-  tax depreciation is straight-line: overnight capex / lifetime_yr from the first year of
-  use; the residual value at the horizon end is not taxed. The rate: the project's
-  ``tax_regime`` in ``project_finance``, else the regime listing the project's site (its
-  first unit's site, else its first link's ``from_site``), else the party's
-  ``tax_regime``, else the regime with blank sites, else 0.
-* **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``;
-  the **lender** (``project_finance.lender``) gets ``-D + I + P``.
+  tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
+  from the first year of use; the residual value at the horizon end is not taxed. The
+  rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
+  project's site (its first unit's site, else its first link's ``from_site``), else the
+  party's ``tax_regime``, else the regime with blank sites, else 0.
+* **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
+  (capex: the incremental stream's, own spend and the rest); the **lender**
+  (``project_finance.lender``) gets ``-D + I + P``.
 * Per party: NPV at the party's ``discount_rate`` with the case's timing,
-  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback (equity spend and
-  the lender's drawdowns at the start of their year, other flows through the year,
-  residual not counted); peak funding need (most negative cumulative flow); tax paid.
+  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback from the party's own
+  yearly net flow, residual not counted (a year's net outflow at its start, a net inflow
+  through the year; from the first year of net outflow until the cumulative flow is
+  >= 0 for good); peak funding need (most negative cumulative flow); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
-  inside the horizon (after it the stream has no operating flow, only the residual).
+  inside the horizon (after it the stream has no operating flow, only the residual),
+  with tax_y the whole project's tax: the parties' and, for a share no listed party
+  holds (shares sum to at most 1), the tax on it at the project's own rate.
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
   ``fx_rates`` value of the period holding y (the first or last period outside the
   horizon); ``NPV (M local)`` discounts those at the party's rate.
@@ -198,12 +207,23 @@ def _peak(flows: np.ndarray) -> float:
 
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     first_use_year: int | None, lifetime_yr: float,
+                    own_capex: pd.Series | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
-    ``capex_musd``, ``residual_musd``; see the module docstring)."""
+    ``capex_musd``, ``residual_musd``; see the module docstring).
+
+    ``own_capex`` (positive, index: year): the project's own overnight spend
+    (:func:`chainopt.report.economics.project_spend`), which the loan, the tax
+    depreciation and the equipment supply follow; the rest of the incremental capex
+    (spend the project avoids or induces elsewhere in the chain) goes to the owners by
+    share, untaxed. None: the incremental capex is all the project's own."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
-    spend = -f["capex_musd"]
+    if own_capex is None:
+        spend = (-f["capex_musd"]).clip(lower=0.0)
+    else:
+        spend = own_capex.astype(float)
+        spend.index = spend.index.astype(int)
     fin = terms.finance[terms.finance["project"] == project]
     fin = fin.iloc[0] if len(fin) else None
     if fin is not None and float(fin["debt_share"]) > 0:
@@ -211,7 +231,7 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                              int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
     else:
         debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
-    years = f.index.union(debt.index)
+    years = f.index.union(debt.index).union(spend.index)
     f = f.reindex(years, fill_value=0.0)
     debt = debt.reindex(years, fill_value=0.0)
     y = years.to_numpy()
@@ -225,21 +245,24 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
     owners = terms.owners(project)
     rows, yearly = [], []
-    tax_total = np.zeros(len(y))
+    # the whole project's tax (on 100 % of the base), for the debt cover: the listed
+    # parties' taxes and, for a share no modelled party holds, the tax at the project's
+    # own rate (its regime, else its site's, else the default)
+    listed = float(owners["share"].astype(float).sum())
+    tax_total = max(1.0 - listed, 0.0) * _tax(op - dep - intr, terms.tax_rate(project, ""))
     for o in owners.itertuples(index=False):
         s = float(o.share)
         tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
-        tax_total += tax
+        tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
-        rows.append(_summary(terms, project, o.party, "equity", s, y, flow,
-                             s * (capex + draw), s * res, tax,
+        rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,
                              float(o.equipment_share) * overnight))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
                               s * draw, s * intr, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, -draw, np.zeros(len(y)), np.zeros(len(y)), 0.0))
+                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0))
         z = np.zeros(len(y))
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
                               z, lflow))
@@ -265,15 +288,17 @@ def economics_end(f: pd.DataFrame) -> int:
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             spend, residual, tax, equipment: float) -> dict:
-    """One party's row. Payback: the party's net spend (``spend`` < 0: its capex share
-    net of drawdowns, or a lender's drawdowns) at the start of its year, every other flow
-    but the residual value through the year."""
+             residual, tax, equipment: float) -> dict:
+    """One party's row. Payback from the party's own yearly net flow without the residual
+    value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
+    (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
+    inflow through the year, counted from the first year of net outflow."""
     p = terms.party(party)
     local = flow / terms.usd_per_unit(p["currency"], y)
     d = terms.factor(p["rate"], y)
-    paid = np.minimum(spend, 0.0)
-    pay = economics.payback(pd.Series(flow - residual - paid, index=y), pd.Series(paid, index=y))
+    net = flow - residual
+    pay = economics.payback(pd.Series(np.maximum(net, 0.0), index=y),
+                            pd.Series(np.minimum(net, 0.0), index=y))
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": float((flow * d).sum()), "NPV (M local)": float((local * d).sum()),

@@ -136,3 +136,26 @@ def test_a_levy_that_changes_nothing_is_an_error(tmp_path):
     with pytest.raises(InputError) as e:
         load_case(bad)
     assert "levies.csv row 2" in str(e.value) and "would change nothing" in str(e.value)
+
+
+def test_debt_without_a_lender_is_an_error(tmp_path):
+    """Half of the project's capex borrowed (debt_share 0.5) from no one: the drawdowns,
+    interest and principal would belong to no party, so the parties' flows and the tax
+    would no longer add up to the project's flow (the equity gets +0.5 x capex in the
+    construction years, repays 0.5 x capex with interest later, and nobody lends it).
+    Reported at project_finance.csv row 2 (the first data row), column lender; with
+    debt_share 0 a blank lender is fine."""
+    tables = dict(
+        projects="project,capex_musd,lifetime_yr,lead_time_yr,state\npj,100,10,1,optional",
+        units="unit,site,process,capacity_k_per_yr,project\nu1,plant,crack,50,\n"
+              "u2,plant,crack,50,pj",
+        parties="party,discount_rate,currency\na,0.10,USD\nbank,0.06,USD",
+        project_shares="project,party,share\npj,a,1.0")
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender\npj,{},0.08,5,1,"
+    bad = _case(tmp_path, **tables, project_finance=fin.format(0.5))
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    msg = str(e.value)
+    assert "project_finance.csv row 2, column lender" in msg and "no lender" in msg
+    ok = _case(tmp_path, **tables, project_finance=fin.format(0.0))
+    assert len(load_case(ok).tables["project_finance"]) == 1

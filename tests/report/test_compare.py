@@ -37,6 +37,25 @@ def test_irr_and_payback_by_hand():
     assert economics.payback(op, pd.Series({2030: -50.0, 2031: -50.0})) == pytest.approx(
         1 + 40 / 60)
     assert economics.irr(np.array([10.0, 5.0])) is None  # no sign change
+    # borrowing-type (money received first), one root: the rate it pays, 1/(1 - 0.5) - 1
+    assert economics.irr(np.array([10.0, -15.0])) == pytest.approx(0.5, abs=1e-9)
+
+
+def test_irr_with_two_roots_reports_the_investment_type_one():
+    """The reviewer's v5 equity flows (-15, -16.2, 12.8151, ..., 16.0689, then -3.5049 a
+    year for six years after the horizon): NPV -> -inf as the rate -> -99 % (the late
+    payments weigh most) and -> -15 as it -> 1000 %, so the old bisection on [-0.99, 10]
+    returned None. NPV rises through 0 at -21.1 % and falls through 0 at 31.7 %: the
+    largest falling root, 31.7 %, is the IRR. Flows -1, +2.3, -1.32 (roots 10 % and 20 %,
+    NPV = -1.32 (x - 1/1.1)(x - 1/1.2) with x = 1/(1+i): rising through 0 at 10 %,
+    falling at 20 %): 20 %. Both ends negative, the old bisection gave None."""
+    v5 = [-15.0, -16.2, 12.815114, 12.557435, 12.538343, 12.517723, 12.495454, 12.471403,
+          12.445428, 12.417375, 16.068946] + [-3.504886] * 6
+    r = economics.irr(np.array(v5))
+    assert r == pytest.approx(0.317, abs=5e-4)
+    assert economics.npv(np.array(v5), r) == pytest.approx(0.0, abs=1e-8)
+    assert economics.npv(np.array(v5), -0.22) < 0 < economics.npv(np.array(v5), -0.20)
+    assert economics.irr(np.array([-1.0, 2.3, -1.32])) == pytest.approx(0.2, abs=1e-9)
 
 
 def test_cashflow_kpis_reconcile_with_npv(runs):
@@ -67,6 +86,9 @@ def test_project_economics_of_the_port(runs):
                                                        abs=1e-6)
     assert summary["overnight_capex_musd"] == pytest.approx(25.0)
     assert summary["build_year"] == 2026
+    # its own spend (what its loan, depreciation and equipment follow): 25 in 2026
+    own = economics.project_spend(base, scen)
+    assert own.to_dict() == pytest.approx({2026: 25.0})
     f = flows.set_index("year")
     gain = f.loc[2026, "operating_musd"]
     assert f.loc[2026:2030, "operating_musd"].to_numpy() == pytest.approx(np.full(5, gain))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainopt.report import parties
+from chainopt.report import economics, parties
 from chainopt.report.parties import Terms, debt_schedule, project_parties
 
 
@@ -232,3 +232,144 @@ def test_compare_writes_party_economics_on_a_case(tmp_path):
     assert res.exit_code == 0, res.output
     assert "parties" in res.output
     assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
+
+
+def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
+    """The project's own capex is 100, spent at the start of 2026; without it the chain
+    would spend 40 on a life extension, so the incremental stream's capex is -60 in 2026
+    (the extension in the same year, as MP4's 71 MUSD under high carbon) or -100 in 2026
+    and +40 in 2028 (in another year, as MP4's 144 MUSD at central prices). Either way:
+    drawdown 0.5 x 100 = 50 in 2026 (not 0.5 x 60 = 30); annuity A = 50 x 0.08 /
+    (1 - 1.08^-2) = 28.0385, interest 4 (2027) and 0.08 x (50 - 24.0385) = 2.0769 (2028);
+    depreciation 100 / 2 = 50 a year (not 30); tax (SEZ 10 %) 0.1 x (60 - 50 - 4) = 0.6
+    and 0.1 x (60 - 50 - 2.0769) = 0.79231; jp supplies 0.5 x 100 = 50 of equipment (not
+    30). The avoided 40 goes to the owners by share, untaxed, in its own year:
+    same year: ru (0.6) 2026 0.6 x (-60 + 50) = -6; 2027 0.6 x (60 - A) - 0.36 = 18.8169;
+    2028 0.6 x (60 - A) - 0.6 x 0.79231 = 18.7015.
+    other year: ru 2026 0.6 x (-100 + 50) = -30; 2027 18.8169; 2028 18.7015 + 0.6 x 40
+    = 42.7015. Parties + lender + tax = the project's flow every year."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.5)],
+                   finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    own = pd.Series({2026: 100.0})
+    a = 50 * 0.08 / (1 - 1.08**-2)
+    i2 = 0.08 * (50 - (a - 4))
+    same = FLOWS.assign(capex_musd=[-60.0, 0.0, 0.0, 0.0])
+    other = FLOWS.assign(capex_musd=[-100.0, 0.0, 40.0, 0.0])
+    for flows, extra in ((same, {2026: 0.6 * 40}), (other, {2028: 0.6 * 40})):
+        s, y = project_parties(flows, terms, "j", 2027, 2, own_capex=own)
+        lend = y[y["party"] == "jbic"].set_index("year")
+        assert lend["drawdown_musd"].loc[2026] == pytest.approx(-50.0)
+        assert -lend["interest_musd"].loc[2027:2028].to_numpy() == pytest.approx([4.0, i2])
+        tax = y[y["party"] != "jbic"].groupby("year")["tax_musd"].sum()
+        assert tax.loc[2027:2028].to_numpy() == pytest.approx([0.6, 0.1 * (10 - i2)])
+        assert _row(s, "jp")["equipment supply (MUSD)"] == pytest.approx(50.0)
+        ru = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+        want = {2026: -30.0, 2027: 0.6 * (60 - a) - 0.36,
+                2028: 0.6 * (60 - a) - 0.6 * 0.1 * (10 - i2), 2029: 0.0}
+        for yr, v in extra.items():
+            want[yr] += v
+        assert ru.loc[2026:2029].to_numpy() == pytest.approx(list(want.values()))
+        tot = y.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
+        proj = (flows["operating_musd"] + flows["capex_musd"]).to_numpy()
+        assert tot.reindex(flows["year"], fill_value=0.0).to_numpy() == pytest.approx(proj)
+
+
+def test_dscr_deducts_the_whole_projects_tax_whatever_equity_is_listed():
+    """The reviewer's toy v8: capex 100 spent 50 + 50 at the starts of 2026 and 2027,
+    operating 30 a year 2028-2035 (horizon end 2036), life 10 from 2028: depreciation 10
+    a year; the default regime, 20 %. Half borrowed at 8 %, two years of grace, five
+    annuity repayments: D = 25 + 25; interest 2027 0.08 x 25 = 2 (a tax loss, carried
+    forward); A = 50 x 0.08 / (1 - 1.08^-5) = 12.5228 in 2028-2032.
+    year  interest  principal  tax (100 %)                        DSCR = (30 - tax) / A
+    2028  4.0000    8.5228     0.2 x (30 - 10 - 4 - 2) = 2.8000    2.1720
+    2029  3.3182    9.2046     0.2 x (20 - 3.3182)     = 3.3364    2.1292
+    2030  2.5818    9.9410     3.4836                              2.1174
+    2031  1.7865    10.7363    3.6427                              2.1047
+    2032  0.9276    11.5952    3.8145                              2.0910
+    min 2.0910, average 2.1229, whether the equity is listed as 0.6 + 0.4 or, as here,
+    0.6 + 0.2 (the schema allows shares summing to less than 1). Deducting only the listed
+    80 % of the tax read 2.1519 and 2.1774."""
+    flows = pd.DataFrame({"year": range(2026, 2037),
+                          "operating_musd": [0.0, 0.0] + [30.0] * 8 + [0.0],
+                          "capex_musd": [-50.0, -50.0] + [0.0] * 9,
+                          "residual_musd": [0.0] * 10 + [32.623]})
+    a = 50 * 0.08 / (1 - 1.08**-5)
+    want_min, want_avg = (30 - 3.8145) / a, 2.1229
+    for shares in ([("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   [("j", "ru", 0.6, 0.0), ("j", "jp", 0.2, 0.0)]):
+        terms = _terms(shares=shares, finance=[("j", 0.5, 0.08, 5, 2, "annuity", "jbic", "")],
+                       regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+        s, _ = project_parties(flows, terms, "j", 2028, 10)
+        assert _row(s, "ru")["min DSCR"] == pytest.approx(want_min, abs=1e-4)
+        assert _row(s, "ru")["min DSCR"] == pytest.approx(2.0910, abs=1e-4)
+        assert _row(s, "ru")["avg DSCR"] == pytest.approx(want_avg, abs=1e-4)
+
+
+# the reviewer's toy v5: capex 100 spent 50 + 50 at the starts of 2026 and 2027, operating
+# 30 a year 2028-2035, residual 32.623 in 2036; half borrowed at 8 % over 15 years
+V5 = pd.DataFrame({"year": range(2026, 2037),
+                   "operating_musd": [0.0, 0.0] + [30.0] * 8 + [0.0],
+                   "capex_musd": [-50.0, -50.0] + [0.0] * 9,
+                   "residual_musd": [0.0] * 10 + [32.623]})
+
+
+def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
+    """The reviewer's v5: ru holds 0.6, jp 0.4, default regime 20 %, life 10
+    (depreciation 10 a year from 2028); D = 25 + 25, interest 2027 2 (a tax loss carried
+    forward), A = 50 x 0.08 / (1 - 1.08^-15) = 5.8415 from 2028 to 2042. ru's flow:
+    2026 0.6 x (-50 + 25) = -15; 2027 0.6 x (-50 + 25 - 2) = -16.2; 2028 0.6 x (30 - A)
+    - 0.6 x 0.2 x (30 - 10 - 4 - 2) = 14.4951 - 1.68 = 12.8151; ... 2035 12.4174; 2036
+    0.6 x (32.623 - A) = 16.0689; 2037-2042 -0.6 A = -3.5049 a year (the loan outlives
+    the horizon). NPV(-50 %) < 0, NPV(0) = +64.0 > 0, NPV(100 %) < 0: two roots, -21.1 %
+    (NPV rising through 0) and 31.7 % (falling). The NPV at -99 % and at 1000 % are both
+    negative, so the bisection on [-0.99, 10] found nothing; the investment-type root,
+    31.7 %, is reported."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+    s, y = project_parties(V5, terms, "j", 2028, 10)
+    flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    a = 50 * 0.08 / (1 - 1.08**-15)
+    assert flow.loc[2026:2028].to_numpy() == pytest.approx(
+        [-15.0, -16.2, 0.6 * (30 - a) - 0.12 * 14])
+    assert flow.loc[2037:2042].to_numpy() == pytest.approx([-0.6 * a] * 6)
+    f = flow.to_numpy()
+    assert economics.npv(f, -0.5) < 0 < economics.npv(f, 0.0)
+    assert economics.npv(f, 0.0) == pytest.approx(64.0, abs=0.1)
+    irr = _row(s, "ru")["IRR"]
+    assert irr == pytest.approx(0.317, abs=5e-4)
+    assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
+    assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
+
+
+def test_payback_of_an_equity_party_at_full_debt():
+    """The reviewer's v4: the stream of v5, all of the capex borrowed (D = 50 + 50) at 8 %,
+    two years of grace, five annuity repayments A = 100 x 0.08 / (1 - 1.08^-5) = 25.0456
+    from 2028. ru (0.6, 20 % tax, depreciation 10 a year from 2028):
+    2026 0.6 x (-50 + 50) = 0; 2027 0.6 x (-50 + 50 - 4) = -2.4 (interest on the first
+    50, a tax loss carried forward); 2028 interest 8, tax 0.12 x (30 - 10 - 8 - 4) = 0.96,
+    flow 0.6 x (30 - A) - 0.96 = 2.0126; 2029 interest 0.08 x (100 - 17.0456) = 6.6363,
+    tax 0.12 x (20 - 6.6363) = 1.6036, flow 0.6 x (30 - A) - 1.6036 = 1.3690.
+    Its payback, from its own net flow (a net outflow at the start of its year, an inflow
+    through the year), counted from 2027, the first year it pays out: -2.4 + 2.0126 =
+    -0.3874 after 2028, recovered after 0.3874 / 1.3690 = 0.283 of 2029 -> 2.283 years
+    (3.283 counted from 2026, when the project starts to spend but ru pays nothing). It
+    was None: "spend" was its capex share net of drawdowns, 0. The lender: -50 (2026),
+    -50 + 4 = -46 (2027), then +A a year: -20.8632 after 2030, recovered after
+    20.8632 / A = 0.833 of 2031 -> 5.833 years from 2026, as before."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 1.0, 0.08, 5, 2, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+    s, y = project_parties(V5, terms, "j", 2028, 10)
+    a = 100 * 0.08 / (1 - 1.08**-5)
+    f2028 = 0.6 * (30 - a) - 0.12 * 8
+    f2029 = 0.6 * (30 - a) - 0.12 * (20 - 0.08 * (100 - (a - 8)))
+    flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    assert flow.loc[2026:2029].to_numpy() == pytest.approx([0.0, -2.4, f2028, f2029])
+    assert f2028 == pytest.approx(2.0126, abs=1e-4) and f2029 == pytest.approx(1.3690,
+                                                                                abs=1e-4)
+    assert _row(s, "ru")["payback (yr)"] == pytest.approx(2 + (2.4 - f2028) / f2029)
+    assert _row(s, "ru")["payback (yr)"] == pytest.approx(2.283, abs=1e-3)
+    assert _row(s, "jbic", "lender")["payback (yr)"] == pytest.approx(
+        5 + (96 - 3 * a) / a)
