@@ -418,7 +418,10 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
     variants run. Nothing is written before the inputs are valid (source, settings,
     distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
-    InputError quoting the first variant's message and its new folder is removed.
+    InputError quoting the first variant's message and its new folder is removed. An
+    existing sweep (``overwrite``) is replaced only when the new one is complete: the new
+    sweep is made in a temporary sibling (:func:`chainopt.atomic.write_folder`), and a
+    failure or interrupt drops it and leaves the old sweep as it was.
     Each variant is solved from scratch on the worker's re-used model (the plan a cold
     run finds); ``warm_basis`` starts it from the previous variant's basis instead
     (faster on big models; where the LP has several optimal plans, the split of the
@@ -441,18 +444,50 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                 f"hash the sweep in {folder.path} was started from; its finished variants "
                 "were solved on the data before the edit: start a new sweep instead of "
                 "resuming")
+        _check_full(variants, full)
     else:
         folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
                                                   out, name, overwrite, project_npv, full)
         src = meta.get("source_abs") or meta["source"]
-    _check_full(variants, full)
     dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+    def solve(into: SweepFolder, drop_if_all_bad: bool = False
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
+                            progress, warm_basis, drop_if_all_bad)
+
+    if resume is None and folder.path.exists():
+        # --overwrite: the new sweep is made in a temporary sibling and replaces the old
+        # one only when complete (chainopt.atomic.write_folder); a failure or interrupt
+        # drops the new one and leaves the old sweep as it was
+        done: dict[str, pd.DataFrame] = {}
+
+        def fill(tmp: Path) -> None:
+            new = sw.SweepFolder(tmp)
+            sw.save_meta(new, meta)
+            done["kpis"], done["summary"] = solve(new)
+
+        write_folder(folder.path, fill, kind="sweep", overwrite=True)
+        return done["kpis"], done["summary"], folder.path
+    if resume is None:
+        sw.save_meta(folder, meta)
+    kpis, summary = solve(folder, drop_if_all_bad=resume is None)
+    return kpis, summary, folder.path
+
+
+def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base: Case,
+                 full: list[str] | tuple[str, ...], jobs: int, dask: str | None,
+                 options: SolveOptions | None, progress, warm_basis: bool,
+                 drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solve the variants not yet in ``folder``, then write its tables and the full
+    results of ``full``; an InputError if every variant has bad input (``folder``
+    removed first with ``drop_if_all_bad``)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
-        if resume is None:
+        if drop_if_all_bad:
             shutil.rmtree(folder.path, ignore_errors=True)
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
@@ -460,7 +495,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     summary = _sweep_stats.summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, full, folder, options)
-    return kpis, summary, folder.path
+    return kpis, summary
 
 
 def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
@@ -483,10 +518,11 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
                ) -> tuple[SweepFolder, dict, list, Case]:
-    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), its
-    variants and the loaded base. Everything is checked before the folder is written:
-    the name, the settings or distributions (bounded YAML), the base and each setting
-    against it."""
+    """The new sweep's folder (not written yet: an existing one, with ``overwrite``, is
+    replaced only when the new sweep is complete), what is asked (``sweep.json``, enough
+    to resume), its variants and the loaded base. Everything is checked before anything
+    is written: the name, the settings or distributions (bounded YAML), the base and each
+    setting against it."""
     if name is not None:
         check_name(name, "--name")
     if not sets and not samples:
@@ -516,9 +552,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
             raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
                                     f"{folder.path} to finish it, or --overwrite")
         check_replaceable(folder.path, "sweep")
-        shutil.rmtree(folder.path)
     check_writable(folder.path.parent)
-    sw.save_meta(folder, meta)
     return folder, meta, variants, base
 
 
