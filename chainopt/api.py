@@ -7,6 +7,7 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
@@ -25,8 +26,10 @@ import yaml
 
 from chainopt import __version__, batch
 from chainopt.atomic import (
+    check_not_held,
     check_replaceable,
     check_writable,
+    held,
     write_file,
     write_folder,
     write_text,
@@ -432,47 +435,55 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         raise InputError([Problem("relax", "a sweep solves every variant as the case "
                                   "states it, integer decisions included",
                                   "relax one variant with chainopt run --relax")])
-    if resume is not None:
-        folder, meta = _resumed_sweep(resume)
-        src = meta.get("source_abs") or meta["source"]
-        variants = _sweep_variants(meta)
-        base = load_case(src)  # fail early, once, on a bad base
-        started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
-        if isinstance(started, str) and case_hash(base) != started:
-            raise InputsChangedError(
-                f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
-                f"hash the sweep in {folder.path} was started from; its finished variants "
-                "were solved on the data before the edit: start a new sweep instead of "
-                "resuming")
-        _check_full(variants, full)
-    else:
-        folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
-                                                  out, name, overwrite, project_npv, full)
-        src = meta.get("source_abs") or meta["source"]
-    dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    with contextlib.ExitStack() as hold:
+        if resume is not None:
+            _resumed_sweep(resume)  # a sweep folder? (said before trying to hold it)
+            # held while it is read and written: a racing resume or replace is refused
+            hold.enter_context(held(Path(resume)))
+            folder, meta = _resumed_sweep(resume)  # read again, now that it is held
+            src = meta.get("source_abs") or meta["source"]
+            variants = _sweep_variants(meta)
+            base = load_case(src)  # fail early, once, on a bad base
+            started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
+            if isinstance(started, str) and case_hash(base) != started:
+                raise InputsChangedError(
+                    f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
+                    f"hash the sweep in {folder.path} was started from; its finished "
+                    "variants were solved on the data before the edit: start a new sweep "
+                    "instead of resuming")
+            _check_full(variants, full)
+        else:
+            folder, meta, variants, base = _new_sweep(source, sets, samples, seed,
+                                                      distributions, out, name, overwrite,
+                                                      project_npv, full)
+            src = meta.get("source_abs") or meta["source"]
+            replacing = folder.path.exists()
+            # a new folder is made and held at once; an old one is held until replaced
+            hold.enter_context(held(folder.path, create=not replacing))
+        dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
-    def solve(into: SweepFolder, drop_if_all_bad: bool = False
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
-                            progress, warm_basis, drop_if_all_bad)
+        def solve(into: SweepFolder, drop_if_all_bad: bool = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+            return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
+                                progress, warm_basis, drop_if_all_bad)
 
-    if resume is None and folder.path.exists():
-        # --overwrite: the new sweep is made in a temporary sibling and replaces the old
-        # one only when complete (chainopt.atomic.write_folder); a failure or interrupt
-        # drops the new one and leaves the old sweep as it was
-        done: dict[str, pd.DataFrame] = {}
+        if resume is None and replacing:
+            # --overwrite: the new sweep is made in a temporary sibling and replaces the
+            # old one only when complete (chainopt.atomic.write_folder); a failure or
+            # interrupt drops the new one and leaves the old sweep as it was
+            done: dict[str, pd.DataFrame] = {}
 
-        def fill(tmp: Path) -> None:
-            new = sw.SweepFolder(tmp)
-            sw.save_meta(new, meta)
-            done["kpis"], done["summary"] = solve(new)
+            def fill(tmp: Path) -> None:
+                new = sw.SweepFolder(tmp)
+                sw.save_meta(new, meta)
+                done["kpis"], done["summary"] = solve(new)
 
-        write_folder(folder.path, fill, kind="sweep", overwrite=True)
-        return done["kpis"], done["summary"], folder.path
-    if resume is None:
-        sw.save_meta(folder, meta)
-    kpis, summary = solve(folder, drop_if_all_bad=resume is None)
-    return kpis, summary, folder.path
+            write_folder(folder.path, fill, kind="sweep", overwrite=True)
+            return done["kpis"], done["summary"], folder.path
+        if resume is None:
+            sw.save_meta(folder, meta)
+        kpis, summary = solve(folder, drop_if_all_bad=resume is None)
+        return kpis, summary, folder.path
 
 
 def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base: Case,
@@ -548,6 +559,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                                   name or scenario_name(base) or base.name, "--name",
                                   prefix="sweep-"))
     if folder.path.exists() or folder.path.is_symlink():
+        check_not_held(folder.path)  # another run is writing it: say so, not "exists"
         if not overwrite:
             raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
                                     f"{folder.path} to finish it, or --overwrite")

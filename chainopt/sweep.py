@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import readable
+from chainopt.atomic import keep_held, readable
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
@@ -565,6 +565,7 @@ class SweepFolder:
                                        lineterminator="\n")
         readable(tmp)
         os.replace(tmp, self.parts / f"{row['variant']}.csv")
+        keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)
 
     def collect(self) -> pd.DataFrame:
         frames = list(self._parts().values())

@@ -3,12 +3,21 @@ beside the old one and swapped in only when complete."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from chainopt import api
 from chainopt import sweep as sw
+from chainopt.atomic import TMP_MARKER
+from chainopt.errors import InputError
 from tests.hardening.conftest import cli
 
 PRICES = "markets.price_usd_per_unit*=1,1.1,1.2"
@@ -75,3 +84,66 @@ def test_completed_overwrite_replaces_the_old_sweep(old_sweep):
                                                                        "v00001.csv"]
     assert "0.5,0.6" in (old_sweep / "sweep.json").read_text()
     assert leftovers(old_sweep.parent) == []
+
+
+def mark(folder: Path, pid: int) -> None:
+    """The marker a chainopt run writing ``folder`` in place keeps there."""
+    (folder / TMP_MARKER).write_text(json.dumps({"pid": pid, "host": socket.gethostname(),
+                                                 "created": time.time()}))
+
+
+def test_a_sweep_folder_being_written_is_refused(old_sweep):
+    """Another live run holds the folder (its marker, as a running sweep keeps it): a
+    replacing sweep, a resume and a new sweep of that name each fail with exit 1 naming
+    the folder, and write nothing into it (a replacing sweep used to delete it)."""
+    mark(old_sweep, os.getppid())  # a live process that is not this one
+    before = files(old_sweep)
+    for args in (["small_chain", "--set", PRICES, "--name", "s2", "--out", old_sweep.parent,
+                  "--overwrite"],
+                 ["--resume", old_sweep],
+                 ["small_chain", "--set", PRICES, "--name", "s2", "--out", old_sweep.parent]):
+        _code, text = cli("sweep", *args, "--jobs", "1", code=1)
+        assert f"{old_sweep}: is being written by another chainopt run (process " \
+               f"{os.getppid()}" in text, text
+        assert files(old_sweep) == before
+    assert leftovers(old_sweep.parent) == []
+
+
+def test_a_second_writer_of_a_running_sweep_fails_and_never_mixes(tmp_path, monkeypatch):
+    """While sweep A solves its variants, sweep B of the same name with --overwrite
+    starts: B fails (it used to delete A's folder and write its own beside A's parts,
+    both exiting 0), and A completes with its own request and variants only."""
+    out = tmp_path / "out"
+    solve = sw.solve_variant
+    second: list[BaseException] = []
+
+    def with_a_second_writer(*args, **kwargs):
+        if not second:  # B starts while A is in its first variant
+            with pytest.raises(InputError) as exc:
+                api.sweep("small_chain", sets=["markets.price_usd_per_unit*=0.5,0.6"],
+                          name="s2", out=out, jobs=1, overwrite=True)
+            second.append(exc.value)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(sw, "solve_variant", with_a_second_writer)
+    kpis, _summary, folder = api.sweep("small_chain", sets=[PRICES], name="s2", out=out,
+                                       jobs=1)
+    assert f"{folder}: is being written by another chainopt run" in str(second[0])
+    assert list(kpis["variant"]) == ["v00000", "v00001", "v00002"]
+    on_disk = pd.read_csv(folder / "kpis.csv")
+    assert on_disk["markets.price_usd_per_unit scale"].tolist() == [1.0, 1.1, 1.2]
+    assert "1,1.1,1.2" in (folder / "sweep.json").read_text()
+    assert not (folder / TMP_MARKER).exists()
+    assert leftovers(out) == []
+
+
+def test_the_marker_of_a_killed_sweep_is_taken_over(old_sweep):
+    """A sweep killed (kill -9) leaves its marker; the process is gone, so --resume
+    takes the folder over and removes the marker at the end."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    mark(old_sweep, gone.pid)
+    (old_sweep / "parts" / "v00001.csv").unlink()
+    cli("sweep", "--resume", old_sweep, "--jobs", "1", code=0)
+    assert len(pd.read_csv(old_sweep / "kpis.csv")) == 3
+    assert not (old_sweep / TMP_MARKER).exists()
