@@ -17,8 +17,9 @@ variant from scratch (the plan a cold run finds) or, with ``warm_basis``, from t
 previous variant's basis; a structural change falls back to a fresh hand-over.
 
 Nothing lost: each finished variant is written atomically as one part file
-(``parts/<variant>.csv``) the moment it completes, so killing a sweep loses only
-the variants in flight; ``resume`` solves only the variants without a part file.
+(``parts/<variant>.csv``, with a check value: :func:`part_text`) the moment it
+completes, so killing a sweep loses only the variants in flight; ``resume`` solves only
+the variants without a complete part file (a damaged one is solved again).
 A variant that fails (infeasible, time limit, bad input) is recorded with its
 status and message and does not stop the sweep.
 """
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import hashlib
+import io
 import itertools
 import json
 import math
@@ -529,6 +532,31 @@ def solve_variant(source: str, variant: Variant, options=None,
 # ---------------------------------------------------------------------------------------
 # The sweep folder: parts written atomically, an index, resumable.
 
+PART_CHECK = "part_check"  # the last column of a part: a check value of the rest
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def part_text(row: dict) -> str:
+    """A variant's KPI row as the CSV of its part file: header and row as kpis.csv has
+    them, plus a last column :data:`PART_CHECK`, the SHA-256 (16 hex digits) of the CSV
+    text without it, so that a part cut short or altered is known as damaged."""
+    text = pd.DataFrame([row]).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    header, body = text.split("\n", 1)
+    return f"{header},{PART_CHECK}\n{body[:-1]},{_digest(text)}\n"
+
+
+def checked_part(text: str) -> str | None:
+    """The CSV of a part without its check column if the check value holds, else None."""
+    header, _, body = text.partition("\n")
+    if not header.endswith(f",{PART_CHECK}") or not body.endswith("\n"):
+        return None
+    row, comma, check = body[:-1].rpartition(",")
+    plain = f"{header[:-len(PART_CHECK) - 1]}\n{row}\n"
+    return plain if comma and _digest(plain) == check else None
+
 @dataclass
 class SweepFolder:
     """``DIR/sweep.json`` (what was asked), ``DIR/parts/<id>.csv`` (one per finished
@@ -542,12 +570,17 @@ class SweepFolder:
         return self.path / "parts"
 
     def _parts(self) -> dict[str, pd.DataFrame]:
-        """Every readable part by variant id; a damaged part (not one row of this variant)
-        is left out, so ``resume`` solves that variant again and replaces it."""
+        """Every complete part by variant id: its check value holds (:func:`part_text`)
+        and it is one row of this variant. A damaged part (cut short, edited, written
+        before parts had a check value) is left out, so ``resume`` solves that variant
+        again and replaces it."""
         out = {}
         for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
             try:
-                df = pd.read_csv(p, encoding="utf-8")
+                text = checked_part(p.read_text(encoding="utf-8"))
+                if text is None:
+                    continue
+                df = pd.read_csv(io.StringIO(text))
             except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
                 continue
             if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
@@ -560,9 +593,8 @@ class SweepFolder:
     def write_part(self, row: dict) -> None:
         self.parts.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.parts, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            pd.DataFrame([row]).to_csv(f, index=False, float_format="%.10g",
-                                       lineterminator="\n")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(part_text(row))
         readable(tmp)
         os.replace(tmp, self.parts / f"{row['variant']}.csv")
         keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)

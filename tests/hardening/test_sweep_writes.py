@@ -147,3 +147,25 @@ def test_the_marker_of_a_killed_sweep_is_taken_over(old_sweep):
     cli("sweep", "--resume", old_sweep, "--jobs", "1", code=0)
     assert len(pd.read_csv(old_sweep / "kpis.csv")) == 3
     assert not (old_sweep / TMP_MARKER).exists()
+
+
+def test_resume_solves_a_part_cut_mid_row_again(old_sweep):
+    """A part cut in the middle of its row (a disk full, a copy stopped) still reads as
+    one row of its variant, with a number cut short and empty cells after it; --resume
+    used to keep it and put its wrong numbers in kpis.csv and the summary. It is damaged:
+    --resume solves the variant again, and the kpis are those of the complete sweep."""
+    clean = pd.read_csv(old_sweep / "kpis.csv")
+    part = old_sweep / "parts" / "v00001.csv"
+    text = part.read_text()
+    header_end = text.index("\n") + 1
+    cut = header_end + (len(text) - header_end) // 2
+    part.write_text(text[:cut])
+    (old_sweep / "kpis.csv").unlink()
+    cli("sweep", "--resume", old_sweep, "--jobs", "1", code=0)
+    again = pd.read_csv(old_sweep / "kpis.csv")
+    numbers = [c for c in clean.columns if c.startswith(("npv_", "objective", "built_"))]
+    assert list(again["variant"]) == ["v00000", "v00001", "v00002"]
+    assert again[numbers].notna().all().all()
+    for c in numbers:
+        assert again[c].tolist() == pytest.approx(clean[c].tolist()), c
+    assert part.read_text().startswith(text[:header_end].rstrip("\n"))
