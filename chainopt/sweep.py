@@ -33,9 +33,7 @@ import io
 import itertools
 import json
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import keep_held, readable
+from chainopt.atomic import keep_held, write_file, write_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
@@ -591,12 +589,12 @@ class SweepFolder:
         return set(self._parts())
 
     def write_part(self, row: dict) -> None:
-        self.parts.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.parts, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(part_text(row))
-        readable(tmp)
-        os.replace(tmp, self.parts / f"{row['variant']}.csv")
+        """Write a variant's part atomically (:func:`chainopt.atomic.write_file`): failing
+        to write (disk full, no permission) is an InputError naming the place, as for
+        ``run``, and leaves no temporary file."""
+        text = part_text(row)
+        write_file(self.parts / f"{row['variant']}.csv",
+                   lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
         keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)
 
     def collect(self) -> pd.DataFrame:
@@ -642,10 +640,15 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
             futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
                                 warm_basis, digest)
                     for v in todo]
-            for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
-                row = fut.result()
-                folder.write_part(row)
-                report(i, total, row)
+            try:
+                for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+                    row = fut.result()
+                    folder.write_part(row)
+                    report(i, total, row)
+            except BaseException:  # a part that cannot be written, Ctrl-C: stop at once,
+                for fut in futs:    # not after solving the variants still waiting
+                    fut.cancel()
+                raise
     else:
         if case is not None and todo:
             with contextlib.suppress(ChainoptError):  # the first variant records it
@@ -672,5 +675,5 @@ def read_meta(path: Path) -> dict:
 
 
 def save_meta(folder: SweepFolder, meta: dict) -> None:
-    folder.path.mkdir(parents=True, exist_ok=True)
-    (folder.path / "sweep.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    """Write ``sweep.json`` atomically (an InputError if it cannot be written)."""
+    write_text(folder.path / "sweep.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -3,6 +3,7 @@ beside the old one and swapped in only when complete."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -169,3 +170,31 @@ def test_resume_solves_a_part_cut_mid_row_again(old_sweep):
     for c in numbers:
         assert again[c].tolist() == pytest.approx(clean[c].tolist()), c
     assert part.read_text().startswith(text[:header_end].rstrip("\n"))
+
+
+def test_a_full_disk_while_writing_a_part_is_exit_1_and_leaves_no_temporary_file(
+        tmp_path, monkeypatch):
+    """The disk fills up as the second part is written: exit 1 with the message of a
+    failed write (it was a traceback ending in OSError: [Errno 28]), no temporary file
+    left in parts/, and the variants written before it are kept: --resume finishes."""
+    real_replace = os.replace
+    writes = []
+
+    def full_disk(src, dst, *args, **kwargs):
+        if Path(dst).parent.name == "parts":
+            writes.append(dst)
+            if len(writes) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    _code, text = cli("sweep", "small_chain", "--set", PRICES, "--name", "s2", "--out",
+                      tmp_path / "out", "--jobs", "1", code=1)
+    folder = tmp_path / "out" / "sweep-s2"
+    assert f"{folder / 'parts' / 'v00001.csv'}: cannot write here: No space left on " \
+           "device" in text
+    assert sorted(p.name for p in (folder / "parts").iterdir()) == ["v00000.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["parts", "sweep.json"]
+    monkeypatch.setattr(os, "replace", real_replace)
+    cli("sweep", "--resume", folder, "--jobs", "1", code=0)
+    assert len(pd.read_csv(folder / "kpis.csv")) == 3
