@@ -7,6 +7,7 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
@@ -25,8 +26,10 @@ import yaml
 
 from chainopt import __version__, batch
 from chainopt.atomic import (
+    check_not_held,
     check_replaceable,
     check_writable,
+    held,
     held_signals,
     write_file,
     write_folder,
@@ -419,7 +422,10 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
     variants run. Nothing is written before the inputs are valid (source, settings,
     distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
-    InputError quoting the first variant's message and its new folder is removed.
+    InputError quoting the first variant's message and its new folder is removed. An
+    existing sweep (``overwrite``) is replaced only when the new one is complete: the new
+    sweep is made in a temporary sibling (:func:`chainopt.atomic.write_folder`), and a
+    failure or interrupt drops it and leaves the old sweep as it was.
     Each variant is solved from scratch on the worker's re-used model (the plan a cold
     run finds); ``warm_basis`` starts it from the previous variant's basis instead
     (faster on big models; where the LP has several optimal plans, the split of the
@@ -430,30 +436,70 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         raise InputError([Problem("relax", "a sweep solves every variant as the case "
                                   "states it, integer decisions included",
                                   "relax one variant with chainopt run --relax")])
-    if resume is not None:
-        folder, meta = _resumed_sweep(resume)
-        src = meta.get("source_abs") or meta["source"]
-        variants = _sweep_variants(meta)
-        base = load_case(src)  # fail early, once, on a bad base
-        started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
-        if isinstance(started, str) and case_hash(base) != started:
-            raise InputsChangedError(
-                f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
-                f"hash the sweep in {folder.path} was started from; its finished variants "
-                "were solved on the data before the edit: start a new sweep instead of "
-                "resuming")
-    else:
-        folder, meta, variants, base = _new_sweep(source, sets, samples, seed, distributions,
-                                                  out, name, overwrite, project_npv, full)
-        src = meta.get("source_abs") or meta["source"]
-    _check_full(variants, full)
-    dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    with contextlib.ExitStack() as hold:
+        if resume is not None:
+            _resumed_sweep(resume)  # a sweep folder? (said before trying to hold it)
+            # held while it is read and written: a racing resume or replace is refused
+            hold.enter_context(held(Path(resume)))
+            folder, meta = _resumed_sweep(resume)  # read again, now that it is held
+            src = meta.get("source_abs") or meta["source"]
+            variants = _sweep_variants(meta)
+            base = load_case(src)  # fail early, once, on a bad base
+            started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
+            if isinstance(started, str) and case_hash(base) != started:
+                raise InputsChangedError(
+                    f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
+                    f"hash the sweep in {folder.path} was started from; its finished "
+                    "variants were solved on the data before the edit: start a new sweep "
+                    "instead of resuming")
+            _check_full(variants, full)
+        else:
+            folder, meta, variants, base = _new_sweep(source, sets, samples, seed,
+                                                      distributions, out, name, overwrite,
+                                                      project_npv, full)
+            src = meta.get("source_abs") or meta["source"]
+            replacing = folder.path.exists()
+            # a new folder is made and held at once; an old one is held until replaced
+            hold.enter_context(held(folder.path, create=not replacing))
+        dask = dask or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+        def solve(into: SweepFolder, drop_if_all_bad: bool = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+            return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
+                                progress, warm_basis, drop_if_all_bad)
+
+        if resume is None and replacing:
+            # --overwrite: the new sweep is made in a temporary sibling and replaces the
+            # old one only when complete (chainopt.atomic.write_folder); a failure or
+            # interrupt drops the new one and leaves the old sweep as it was
+            done: dict[str, pd.DataFrame] = {}
+
+            def fill(tmp: Path) -> None:
+                new = sw.SweepFolder(tmp)
+                sw.save_meta(new, meta)
+                done["kpis"], done["summary"] = solve(new)
+
+            write_folder(folder.path, fill, kind="sweep", overwrite=True)
+            return done["kpis"], done["summary"], folder.path
+        if resume is None:
+            sw.save_meta(folder, meta)
+        kpis, summary = solve(folder, drop_if_all_bad=resume is None)
+        return kpis, summary, folder.path
+
+
+def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base: Case,
+                 full: list[str] | tuple[str, ...], jobs: int, dask: str | None,
+                 options: SolveOptions | None, progress, warm_basis: bool,
+                 drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solve the variants not yet in ``folder``, then write its tables and the full
+    results of ``full``; an InputError if every variant has bad input (``folder``
+    removed first with ``drop_if_all_bad``)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
-        if resume is None:
+        if drop_if_all_bad:
             shutil.rmtree(folder.path, ignore_errors=True)
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
@@ -461,7 +507,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     summary = _sweep_stats.summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, full, folder, options)
-    return kpis, summary, folder.path
+    return kpis, summary
 
 
 def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
@@ -484,10 +530,11 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
                ) -> tuple[SweepFolder, dict, list, Case]:
-    """A fresh sweep folder holding ``sweep.json`` (what is asked, enough to resume), its
-    variants and the loaded base. Everything is checked before the folder is written:
-    the name, the settings or distributions (bounded YAML), the base and each setting
-    against it."""
+    """The new sweep's folder (not written yet: an existing one, with ``overwrite``, is
+    replaced only when the new sweep is complete), what is asked (``sweep.json``, enough
+    to resume), its variants and the loaded base. Everything is checked before anything
+    is written: the name, the settings or distributions (bounded YAML), the base and each
+    setting against it."""
     if name is not None:
         check_name(name, "--name")
     if not sets and not samples:
@@ -513,13 +560,12 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                                   name or scenario_name(base) or base.name, "--name",
                                   prefix="sweep-"))
     if folder.path.exists() or folder.path.is_symlink():
+        check_not_held(folder.path)  # another run is writing it: say so, not "exists"
         if not overwrite:
             raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
                                     f"{folder.path} to finish it, or --overwrite")
         check_replaceable(folder.path, "sweep")
-        shutil.rmtree(folder.path)
     check_writable(folder.path.parent)
-    sw.save_meta(folder, meta)
     return folder, meta, variants, base
 
 

@@ -23,6 +23,14 @@ killed half-way (``kill -9``, power cut) leaves such a folder; the next write in
 same parent folder removes it — only when both the name prefix and the marker are
 there and the process that made it is gone (or the marker is older than a day).
 
+A folder written in place over a long time (a sweep, whose parts are kept as they
+finish so that an interrupted sweep can be resumed) is **held** (:func:`held`) while it
+is written: the same marker, created exclusively in the folder, says which process
+writes it. Another chainopt process refuses a held folder — to hold it too (resume it,
+write a sweep of the same name), or to replace it (:func:`check_replaceable`) — naming
+the folder and the process. The marker of a process that is gone (as above) is taken
+over; the holder refreshes it hourly (:func:`keep_held`) so a long write stays held.
+
 Folders and files get the ordinary permissions of new files (``0777``/``0666`` minus
 the umask), not the ``0700``/``0600`` of :mod:`tempfile`. Failing to write (no
 permission, disk full) is an :class:`~chainopt.errors.InputError` naming the place.
@@ -40,6 +48,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -130,6 +139,123 @@ def _mark(tmp: Path) -> None:
                                               "created": time.time()}))
 
 
+def _ours(folder: Path) -> bool:
+    """True if ``folder``'s marker was written by this process."""
+    try:
+        info = json.loads((folder / TMP_MARKER).read_text())
+        return bool(info["pid"] == os.getpid() and info["host"] == socket.gethostname())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _holder(folder: Path) -> str | None:
+    """Who holds ``folder`` (another live chainopt process: its marker is there, not
+    stale), else None."""
+    marker = folder / TMP_MARKER
+    if not (marker.exists() or marker.is_symlink()) or _ours(folder) or _stale(folder):
+        return None
+    try:
+        info = json.loads(marker.read_text())
+        return f"process {int(info['pid'])} on {info['host']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a process that has not yet said which"
+
+
+def _busy(folder: Path, holder: str) -> InputError:
+    return InputError([Problem(
+        str(folder), f"is being written by another chainopt run ({holder}), so this one "
+        "will not write into it nor replace it",
+        f"wait for that run to finish, or write elsewhere (--name, --out); if no chainopt "
+        f"run is writing it, remove {folder / TMP_MARKER}")])
+
+
+def check_not_held(folder: str | Path) -> None:
+    """An InputError if another chainopt run holds ``folder`` (:func:`held`)."""
+    holder = None if Path(folder).is_symlink() else _holder(Path(folder))
+    if holder is not None:
+        raise _busy(Path(folder), holder)
+
+
+@contextlib.contextmanager
+def held(folder: str | Path, create: bool = False) -> Iterator[Path]:
+    """Hold ``folder`` for writing in place during the block (see the module docstring):
+    its marker is created exclusively, so of two processes only one holds it; the other
+    gets an :class:`~chainopt.errors.InputError` naming the folder and the holder. A
+    marker of a process that is gone is taken over. With ``create`` the folder is made
+    first (exclusively: a folder made meanwhile by another writer is refused too). The
+    marker is removed at the end of the block (also on an error or Ctrl-C)."""
+    folder = Path(folder)
+    if create:
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir()
+        except FileExistsError:
+            holder = _holder(folder)
+            raise (_busy(folder, holder) if holder else _exists(folder)) from None
+        except OSError as exc:
+            raise _write_error(folder, exc) from None
+    _take(folder)
+    try:
+        yield folder
+    finally:
+        if _ours(folder):
+            with contextlib.suppress(OSError):
+                (folder / TMP_MARKER).unlink()
+
+
+def _take(folder: Path) -> None:
+    """Create ``folder``'s marker exclusively, taking over one of a process that is gone."""
+    marker = folder / TMP_MARKER
+    for _ in range(3):
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            holder = _holder(folder)
+            if holder is not None or _ours(folder):
+                raise _busy(folder, holder or "this process") from None
+            _take_over(marker)
+            continue
+        except OSError as exc:
+            raise _write_error(folder, exc) from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "created": time.time()}))
+        return
+    raise _busy(folder, "another process taking it over at the same time")
+
+
+def _take_over(marker: Path) -> None:
+    """Remove the stale ``marker``: moved to a name of this process's own first, and put
+    back if what was moved is not the stale marker (another process took it over in
+    between), so that of two processes taking it over only one holds the folder."""
+    try:
+        seen = marker.read_bytes()
+        aside = marker.with_name(f"{TMP_MARKER}.{os.getpid()}.{uuid.uuid4().hex}")
+        marker.rename(aside)
+    except OSError:
+        return  # gone meanwhile: try to create it again
+    try:
+        if aside.read_bytes() != seen:
+            with contextlib.suppress(OSError):
+                os.link(aside, marker)  # never over a marker made meanwhile
+    finally:
+        aside.unlink(missing_ok=True)
+
+
+def keep_held(folder: str | Path, every_s: float = 3600.0) -> None:
+    """Refresh this process's marker in ``folder`` when older than ``every_s``, so that
+    a write running longer than a day is not taken for a killed one."""
+    marker = Path(folder) / TMP_MARKER
+    try:
+        info = json.loads(marker.read_text())
+        if not _ours(Path(folder)) or time.time() - float(info["created"]) < every_s:
+            return
+        info["created"] = time.time()
+        marker.write_text(json.dumps(info))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+
+
 def _stale(tmp: Path) -> bool:
     """True if the temporary folder ``tmp`` belongs to a chainopt process that is gone."""
     try:
@@ -167,7 +293,8 @@ def clean_leftovers(parent: str | Path) -> list[Path]:
 
 def check_replaceable(folder: Path, kind: str | None = None) -> None:
     """An InputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
-    which may be replaced."""
+    which may be replaced; also when another chainopt run holds it (:func:`held`)."""
+    check_not_held(folder)
     if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
         raise InputError([Problem(

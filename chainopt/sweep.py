@@ -17,8 +17,9 @@ variant from scratch (the plan a cold run finds) or, with ``warm_basis``, from t
 previous variant's basis; a structural change falls back to a fresh hand-over.
 
 Nothing lost: each finished variant is written atomically as one part file
-(``parts/<variant>.csv``) the moment it completes, so killing a sweep loses only
-the variants in flight; ``resume`` solves only the variants without a part file.
+(``parts/<variant>.csv``, with a check value: :func:`part_text`) the moment it
+completes, so killing a sweep loses only the variants in flight; ``resume`` solves only
+the variants without a complete part file (a damaged one is solved again).
 A variant that fails (infeasible, time limit, bad input) is recorded with its
 status and message and does not stop the sweep.
 """
@@ -27,12 +28,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import hashlib
+import io
 import itertools
 import json
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import readable
+from chainopt.atomic import keep_held, write_file, write_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
@@ -529,6 +530,31 @@ def solve_variant(source: str, variant: Variant, options=None,
 # ---------------------------------------------------------------------------------------
 # The sweep folder: parts written atomically, an index, resumable.
 
+PART_CHECK = "part_check"  # the last column of a part: a check value of the rest
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def part_text(row: dict) -> str:
+    """A variant's KPI row as the CSV of its part file: header and row as kpis.csv has
+    them, plus a last column :data:`PART_CHECK`, the SHA-256 (16 hex digits) of the CSV
+    text without it, so that a part cut short or altered is known as damaged."""
+    text = pd.DataFrame([row]).to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    header, body = text.split("\n", 1)
+    return f"{header},{PART_CHECK}\n{body[:-1]},{_digest(text)}\n"
+
+
+def checked_part(text: str) -> str | None:
+    """The CSV of a part without its check column if the check value holds, else None."""
+    header, _, body = text.partition("\n")
+    if not header.endswith(f",{PART_CHECK}") or not body.endswith("\n"):
+        return None
+    row, comma, check = body[:-1].rpartition(",")
+    plain = f"{header[:-len(PART_CHECK) - 1]}\n{row}\n"
+    return plain if comma and _digest(plain) == check else None
+
 @dataclass
 class SweepFolder:
     """``DIR/sweep.json`` (what was asked), ``DIR/parts/<id>.csv`` (one per finished
@@ -542,12 +568,17 @@ class SweepFolder:
         return self.path / "parts"
 
     def _parts(self) -> dict[str, pd.DataFrame]:
-        """Every readable part by variant id; a damaged part (not one row of this variant)
-        is left out, so ``resume`` solves that variant again and replaces it."""
+        """Every complete part by variant id: its check value holds (:func:`part_text`)
+        and it is one row of this variant. A damaged part (cut short, edited, written
+        before parts had a check value) is left out, so ``resume`` solves that variant
+        again and replaces it."""
         out = {}
         for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
             try:
-                df = pd.read_csv(p, encoding="utf-8")
+                text = checked_part(p.read_text(encoding="utf-8"))
+                if text is None:
+                    continue
+                df = pd.read_csv(io.StringIO(text))
             except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
                 continue
             if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
@@ -558,13 +589,13 @@ class SweepFolder:
         return set(self._parts())
 
     def write_part(self, row: dict) -> None:
-        self.parts.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.parts, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            pd.DataFrame([row]).to_csv(f, index=False, float_format="%.10g",
-                                       lineterminator="\n")
-        readable(tmp)
-        os.replace(tmp, self.parts / f"{row['variant']}.csv")
+        """Write a variant's part atomically (:func:`chainopt.atomic.write_file`): failing
+        to write (disk full, no permission) is an InputError naming the place, as for
+        ``run``, and leaves no temporary file."""
+        text = part_text(row)
+        write_file(self.parts / f"{row['variant']}.csv",
+                   lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
+        keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)
 
     def collect(self) -> pd.DataFrame:
         frames = list(self._parts().values())
@@ -609,10 +640,15 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
             futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
                                 warm_basis, digest)
                     for v in todo]
-            for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
-                row = fut.result()
-                folder.write_part(row)
-                report(i, total, row)
+            try:
+                for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+                    row = fut.result()
+                    folder.write_part(row)
+                    report(i, total, row)
+            except BaseException:  # a part that cannot be written, Ctrl-C: stop at once,
+                for fut in futs:    # not after solving the variants still waiting
+                    fut.cancel()
+                raise
     else:
         if case is not None and todo:
             with contextlib.suppress(ChainoptError):  # the first variant records it
@@ -639,5 +675,5 @@ def read_meta(path: Path) -> dict:
 
 
 def save_meta(folder: SweepFolder, meta: dict) -> None:
-    folder.path.mkdir(parents=True, exist_ok=True)
-    (folder.path / "sweep.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    """Write ``sweep.json`` atomically (an InputError if it cannot be written)."""
+    write_text(folder.path / "sweep.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
