@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -176,7 +177,8 @@ class Results:
         """Read a results folder written by :meth:`save` (with ``only``, just those tables).
 
         The one reader of a results folder (run report, explain, verify and the results
-        that compare reuses). A missing or damaged ``manifest.json``, a table that cannot be
+        that compare reuses). A missing or damaged ``manifest.json`` (an objective that is
+        not a finite number: ``1e400`` and ``NaN`` parse as JSON), a table that cannot be
         read, a table whose bytes or row count are not those the manifest records
         (:data:`TABLE_FILES`) and a missing table named in ``require`` are
         :class:`InputError` naming the file.
@@ -191,6 +193,7 @@ class Results:
             raise InputError([Problem(str(folder), "not a chainopt results folder (no "
                                       "manifest.json)", "give a folder written by chainopt run")])
         manifest = read_manifest(mf)
+        _check_objective(manifest, mf)
         recorded = manifest.get(TEXT_COLUMNS)
         recorded = recorded if isinstance(recorded, dict) else {}  # folders before it: guess
         files = _table_files(manifest, mf)
@@ -228,6 +231,22 @@ RERUN = "the results folder is damaged: run the case again (chainopt run ... --o
 
 def _damaged_table(path: Path, what: str) -> InputError:
     return InputError([Problem(str(path), f"damaged results table: {what}", RERUN)])
+
+
+def _check_objective(manifest: dict, path: Path) -> None:
+    """A recorded objective is a finite number (``1e400`` and ``NaN`` parse as JSON)."""
+    v = manifest.get("objective")
+    if v is None:
+        return
+    try:
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError:  # an integer beyond any float
+        ok = False
+    if not ok:
+        shown = v if isinstance(v, int | float) and not isinstance(v, bool) \
+            and len(str(v)) < 40 else type(v).__name__
+        raise InputError([Problem(str(path), f"damaged manifest: objective is {shown}, not "
+                                  "a finite number", RERUN)])
 
 
 def _table_files(manifest: dict, path: Path) -> dict[str, dict] | None:

@@ -168,3 +168,19 @@ def _same_comparison(folder: Path, expected: dict[str, pd.DataFrame]) -> None:
     for name, df in expected.items():
         pd.testing.assert_frame_equal(got[name], df, check_exact=False, rtol=1e-6, atol=1e-4,
                                       check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("objective", ["1e400", "NaN", "-Infinity", "9" * 400, "true"])
+def test_a_non_finite_objective_is_a_damaged_manifest(tmp_path, results, objective):
+    """verify said 'ok' (exit 0) for an objective of 1e400 or NaN in manifest.json (both
+    parse as JSON): it compared infinity or NaN with the fresh run's number."""
+    d = _copy(tmp_path, results)
+    mf = d / "manifest.json"
+    text = mf.read_text()
+    m = json.loads(text)
+    mf.write_text(text.replace(f'"objective": {json.dumps(m["objective"])}',
+                               f'"objective": {objective}'))
+    assert json.loads(mf.read_text(), parse_constant=str)["objective"] != m["objective"]
+    for argv in (["verify", d], ["explain", d], ["report", d, "--out", tmp_path / "r.html"]):
+        _code, text = cli(*argv, code=1)
+        assert "manifest.json" in text and "objective" in text and "damaged" in text, text
