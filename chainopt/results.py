@@ -180,8 +180,9 @@ class Results:
         that compare reuses). A missing or damaged ``manifest.json`` (an objective that is
         not a finite number: ``1e400`` and ``NaN`` parse as JSON), a table that cannot be
         read, a table whose bytes or row count are not those the manifest records
-        (:data:`TABLE_FILES`) and a missing table named in ``require`` are
-        :class:`InputError` naming the file.
+        (:data:`TABLE_FILES`), text in a number column (``abc`` where a number belongs: a
+        folder written before the checksums has no other guard) and a missing table named
+        in ``require`` are :class:`InputError` naming the file.
         Folders written before the manifest recorded the tables' checksums are read as
         before, without that check."""
         folder = Path(folder)
@@ -273,7 +274,8 @@ def _table_files(manifest: dict, path: Path) -> dict[str, dict] | None:
 
 def _read_table(path: Path, entry: dict | None, as_text: list | None) -> pd.DataFrame:
     """One table file, checked against its manifest ``entry`` (if recorded): its bytes'
-    SHA-256 and its row count; a CSV's ``as_text`` columns read as text."""
+    SHA-256 and its row count; a CSV's ``as_text`` columns read as text and the others
+    checked to hold numbers."""
     data = read_bytes(path, str(path), what="results table")
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
@@ -293,11 +295,29 @@ def _read_table(path: Path, entry: dict | None, as_text: list | None) -> pd.Data
                              else None)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             raise _damaged_table(path, str(exc).strip().splitlines()[0]) from None
-        if as_text is not None and df.empty:  # no row to guess from
-            df = df.astype({c: float for c in df.columns if c not in as_text})
+        if as_text is not None:
+            if df.empty:  # no row to guess from
+                df = df.astype({c: float for c in df.columns if c not in as_text})
+            _check_numbers(path, df, as_text)
     if entry is not None and len(df) != entry["rows"]:
         raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}")
     return df
+
+
+def _check_numbers(path: Path, df: pd.DataFrame, as_text: list) -> None:
+    """Every column not recorded as text holds numbers (or booleans, or nothing): a text
+    such as ``abc`` there is a damaged table, named by row and column."""
+    for c in df.columns:
+        if c in as_text or pd.api.types.is_numeric_dtype(df[c]) \
+                or pd.api.types.is_bool_dtype(df[c]):
+            continue
+        s = df[c]
+        bad = s.notna() & ~s.map(lambda v: isinstance(v, bool | int | float))
+        bad &= pd.to_numeric(s.where(bad), errors="coerce").isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _damaged_table(path, f"row {i + 1}, column {c}: {str(s.iloc[i])[:40]!r} "
+                                 "is not a number")
 
 
 def read_manifest(path: Path) -> dict:
