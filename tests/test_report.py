@@ -206,6 +206,7 @@ def test_compare_folder_report(tmp_path):
                                                           index=False)
     pd.DataFrame({"project": ["port"], "npv_musd": [3.2], "irr": [0.12],
                   "payback_yr": [4.0]}).to_csv(folder / "economics.csv", index=False)
+    (folder / "comparison.md").write_text("# Comparison: base, alt\n")  # compare's marker
     paths = write_report(folder, static=["png"])
     text = paths[0].read_text(encoding="utf-8")
     assert HOSTILE not in text and "npv_musd" in text and "fig-cash_flows-chart" in text

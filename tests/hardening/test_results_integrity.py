@@ -202,3 +202,46 @@ def test_text_in_a_number_column_of_an_old_folder_is_named(tmp_path, results, ta
         _code, text = cli(*argv, code=1)
         assert f"{table}: damaged results table: row {row + 1}, column {column}: 'abc' " \
                "is not a number" in text, text
+
+
+def _no_manifest(d: Path) -> None:
+    (d / "manifest.json").unlink()
+
+
+def _sweep_like(d: Path) -> None:
+    _no_manifest(d)
+    (d / "sweep.json").write_text(json.dumps({"source": "small_chain", "sets": []}))
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (_no_manifest, ["no manifest.json", "no comparison.md"]),
+    (lambda d: (d / "manifest.json").write_text("{not json"),
+     ["manifest.json", "damaged manifest"]),
+    (lambda d: (d / "manifest.json").write_text("{}"),
+     ["manifest.json", "not the manifest chainopt run writes"]),
+    (_sweep_like, ["a sweep folder", "no manifest.json"]),
+], ids=["manifest_missing", "manifest_not_json", "manifest_not_chainopts", "sweep_folder"])
+def test_report_takes_a_run_folder_only_by_its_manifest(tmp_path, results, damage, words):
+    """A run folder whose manifest.json is missing or damaged, and any folder of CSV
+    tables (a sweep's), were reported as a 'comparison' of their CSV files (exit 0)."""
+    d = _copy(tmp_path, results)
+    damage(d)
+    _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
+    for w in words:
+        assert w in text, text
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_takes_a_comparison_folder_only_by_its_comparison_md(tmp_path):
+    """compare's folder is recognised by the comparison.md it writes; a damaged one is
+    named, and CSV files alone are not a comparison."""
+    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
+    cli("report", cmp_dir, code=0)
+    (cmp_dir / "comparison.md").write_text("hello\n")
+    _code, text = cli("report", cmp_dir, "--out", tmp_path / "r.html", code=1)
+    assert "comparison.md" in text and "damaged comparison" in text
+    (cmp_dir / "comparison.md").unlink()
+    _code, text = cli("report", cmp_dir, "--out", tmp_path / "r.html", code=1)
+    assert "no comparison.md" in text
+    assert not (tmp_path / "r.html").exists()
