@@ -106,17 +106,21 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
         note = ""
         do_save, do_over = save, overwrite
         if reuse and (folder / MANIFEST).is_file():
+            damaged = ""
             try:
                 old = Results.load(folder)
-            except ChainoptError:  # damaged: solve again (replaced only with --overwrite)
+            except ChainoptError as exc:  # damaged: solve again (replaced only with --overwrite)
                 old = Results(tables={}, manifest={})
-            if old.manifest.get("input_hash") == case_hash(case):
+                damaged = (f"{exc.problems[0].where}: {exc.problems[0].message}"
+                           if isinstance(exc, InputError) and exc.problems else str(exc))
+            if not damaged and old.manifest.get("input_hash") == case_hash(case):
                 return RunOutcome(str(source), name, old, status="reused",
                                   note=f"reused {folder}")
             if not overwrite:
                 do_save = False
-                note = (f"{folder} holds results of other inputs; solved again but not "
-                        "replaced (pass --overwrite to replace)")
+                note = (f"{folder} is damaged ({damaged})"
+                        if damaged else f"{folder} holds results of other inputs")
+                note += "; solved again but not replaced (pass --overwrite to replace)"
             else:
                 do_over = True
         res = run(case, out=out, name=name, overwrite=do_over, options=options, save=do_save)

@@ -21,8 +21,10 @@ the values of ``float(f"{x:.10g}")``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -119,17 +121,35 @@ def csv_text(df: pd.DataFrame, float_format: str = "%.10g", fast: bool | None = 
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.10g",
-              fast: bool | None = None) -> None:
+              fast: bool | None = None) -> str:
     """Write ``df`` to ``path`` (UTF-8) with exactly the bytes of ``df.to_csv(path,
-    index=False, float_format=float_format, lineterminator="\\n")``."""
+    index=False, float_format=float_format, lineterminator="\\n")``; return the SHA-256
+    (hex) of those bytes, hashed as they are written (the file is not read back)."""
     cols = _columns(df, float_format) if _fast(df, fast) else None
-    if cols is None:
-        df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
-        return
+    digest = hashlib.sha256()
     with open(path, "wb") as fh:
-        fh.write(_line(list(df.columns)).encode("utf-8"))
-        if len(df):
-            fh.write(_text_of(_rows(cols)))
+        if cols is None:
+            df.to_csv(_HashingWriter(fh, digest), index=False, float_format=float_format,
+                      lineterminator="\n")
+            return digest.hexdigest()
+        for chunk in (_line(list(df.columns)).encode("utf-8"),
+                      _text_of(_rows(cols)) if len(df) else b""):
+            digest.update(chunk)
+            fh.write(chunk)
+    return digest.hexdigest()
+
+
+class _HashingWriter:
+    """A text sink for ``to_csv``: each piece is encoded as UTF-8, hashed and written."""
+
+    def __init__(self, fh: BinaryIO, digest: hashlib._Hash) -> None:
+        self.fh, self.digest = fh, digest
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.fh.write(data)
+        return len(text)
 
 
 def _fast(df: pd.DataFrame, fast: bool | None) -> bool:

@@ -28,8 +28,11 @@ CSV disagree with ``results.xlsx`` and the in-memory tables beyond 1e-9.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import math
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +45,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.textfile import read_text
+from chainopt.textfile import decode, read_bytes, read_text
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
@@ -58,6 +61,11 @@ NOISE = 1e-10
 # not say which columns are text, and pandas guesses from the values: a column holding
 # only legal names such as ``true`` or ``inf`` would come back as booleans or floats.
 TEXT_COLUMNS = "text_columns"
+# manifest key: each table's file, its row count and the SHA-256 of its bytes, hashed as
+# they are written. Every reader checks them, so a table cut short (a copy interrupted, a
+# full disk) or edited by hand is a damaged folder, never read as a smaller answer.
+TABLE_FILES = "table_files"
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def text_columns(df: pd.DataFrame) -> list[str]:
@@ -127,22 +135,28 @@ class Results:
             raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
                                     "replace it or --name to write elsewhere")
 
-        def write(tmp: Path, name: str) -> None:
+        def write(tmp: Path, name: str) -> tuple[str, dict]:
             df = stable_floats(self.tables[name])
             if name in COMPACT:
                 repeated = [c for c in df.columns if c not in DISTINCT_PER_ROW
                             and not pd.api.types.is_float_dtype(df[c])]
-                df.to_parquet(tmp / f"{name}.parquet", index=False, use_dictionary=repeated)
+                buf = io.BytesIO()  # in memory, to hash the bytes written
+                df.to_parquet(buf, index=False, use_dictionary=repeated)
+                file = f"{name}.parquet"
+                (tmp / file).write_bytes(buf.getbuffer())
+                digest = hashlib.sha256(buf.getbuffer()).hexdigest()
             else:
-                write_csv(df, tmp / f"{name}.csv", FLOAT_FORMAT)
+                file = f"{name}.csv"
+                digest = write_csv(df, tmp / file, FLOAT_FORMAT)
+            return name, {"file": file, "rows": len(df), "sha256": digest}
 
         def fill(tmp: Path) -> None:
             t0 = time.perf_counter()
             # two tables at a time: Parquet, Arrow's joins and numpy's rounding let go of
             # the interpreter lock, so a second core shares the work; largest first
             names = sorted(self.tables, key=lambda n: -self.tables[n].size)
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(lambda name: write(tmp, name), names))  # re-raises an error
+            with ThreadPoolExecutor(max_workers=2) as pool:  # re-raises an error
+                files = dict(pool.map(lambda name: write(tmp, name), names))
             if extra is not None:
                 extra(tmp)
             if isinstance(self.manifest.get("timings_s"), dict):  # writing the tables
@@ -150,6 +164,7 @@ class Results:
             self.manifest[TEXT_COLUMNS] = {name: text_columns(df)
                                            for name, df in sorted(self.tables.items())
                                            if name not in COMPACT}
+            self.manifest[TABLE_FILES] = dict(sorted(files.items()))
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
@@ -161,8 +176,15 @@ class Results:
              only: tuple[str, ...] | None = None) -> Results:
         """Read a results folder written by :meth:`save` (with ``only``, just those tables).
 
-        A missing or damaged ``manifest.json``, a table that cannot be read and a missing
-        table named in ``require`` are :class:`InputError` naming the file."""
+        The one reader of a results folder (run report, explain, verify and the results
+        that compare reuses). A missing or damaged ``manifest.json`` (an objective that is
+        not a finite number: ``1e400`` and ``NaN`` parse as JSON), a table that cannot be
+        read, a table whose bytes or row count are not those the manifest records
+        (:data:`TABLE_FILES`), text in a number column (``abc`` where a number belongs: a
+        folder written before the checksums has no other guard) and a missing table named
+        in ``require`` are :class:`InputError` naming the file.
+        Folders written before the manifest recorded the tables' checksums are read as
+        before, without that check."""
         folder = Path(folder)
         mf = folder / MANIFEST
         if not folder.is_dir():
@@ -172,27 +194,26 @@ class Results:
             raise InputError([Problem(str(folder), "not a chainopt results folder (no "
                                       "manifest.json)", "give a folder written by chainopt run")])
         manifest = read_manifest(mf)
+        _check_objective(manifest, mf)
         recorded = manifest.get(TEXT_COLUMNS)
         recorded = recorded if isinstance(recorded, dict) else {}  # folders before it: guess
+        files = _table_files(manifest, mf)
+        if files is None:  # written before the checksums: every table file there
+            paths = {p.stem: p for p in sorted(folder.glob("*.parquet"))}
+            paths.update({p.stem: p for p in sorted(folder.glob("*.csv"))})  # CSV first
+        else:
+            paths = {name: folder / entry["file"] for name, entry in files.items()}
         tables = {}
-        for p in sorted(folder.glob("*.csv")):
-            if only is not None and p.stem not in only:
+        for name, p in sorted(paths.items()):
+            if only is not None and name not in only:
                 continue
-            text = read_text(p, str(p), what="results table")
-            as_text = recorded.get(p.stem)
-            try:
-                tables[p.stem] = pd.read_csv(
-                    io.StringIO(text), keep_default_na=False, na_values=[""],
-                    dtype={str(c): str for c in as_text} if isinstance(as_text, list) else None)
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-                raise InputError([Problem(str(p), "damaged results table: "
-                                          f"{str(exc).strip().splitlines()[0]}", RERUN)]) from None
-            if isinstance(as_text, list) and tables[p.stem].empty:  # no row to guess from
-                df = tables[p.stem]
-                tables[p.stem] = df.astype({c: float for c in df.columns if c not in as_text})
-        for p in sorted(folder.glob("*.parquet")):
-            if p.stem not in tables and (only is None or p.stem in only):
-                tables[p.stem] = _read_parquet(p)
+            entry = files.get(name) if files is not None else None
+            if entry is not None and not (p.exists() or p.is_symlink()):
+                raise InputError([Problem(str(folder), f"results table {p.name} is missing "
+                                          "(manifest.json records it)", RERUN)])
+            as_text = recorded.get(name)
+            tables[name] = _read_table(p, entry, as_text if isinstance(as_text, list)
+                                       else None)
         missing = [t for t in require if t not in tables]
         if missing:
             raise InputError([Problem(str(folder), f"results table {t}"
@@ -209,15 +230,94 @@ class Results:
 RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """A table saved as Parquet, or an InputError saying that the file is damaged."""
-    if not path.is_file():
-        raise InputError([Problem(str(path), "damaged results table: not a file", RERUN)])
+def _damaged_table(path: Path, what: str) -> InputError:
+    return InputError([Problem(str(path), f"damaged results table: {what}", RERUN)])
+
+
+def _check_objective(manifest: dict, path: Path) -> None:
+    """A recorded objective is a finite number (``1e400`` and ``NaN`` parse as JSON)."""
+    v = manifest.get("objective")
+    if v is None:
+        return
     try:
-        return pd.read_parquet(path)
-    except (ValueError, OSError, TypeError, NotImplementedError) as exc:  # pyarrow's errors
-        raise InputError([Problem(str(path), "damaged results table: "
-                                  f"{' '.join(str(exc).split())[:200]}", RERUN)]) from None
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError:  # an integer beyond any float
+        ok = False
+    if not ok:
+        shown = v if isinstance(v, int | float) and not isinstance(v, bool) \
+            and len(str(v)) < 40 else type(v).__name__
+        raise InputError([Problem(str(path), f"damaged manifest: objective is {shown}, not "
+                                  "a finite number", RERUN)])
+
+
+def _table_files(manifest: dict, path: Path) -> dict[str, dict] | None:
+    """The recorded table files (:data:`TABLE_FILES`), each checked to be
+    ``{"file": "<name>.csv|parquet", "rows": n, "sha256": hex}``; None for a folder
+    written before they were recorded."""
+    files = manifest.get(TABLE_FILES)
+    if files is None:
+        return None
+
+    def good(name: object, e: object) -> bool:
+        return (isinstance(name, str) and _TABLE_NAME.fullmatch(name) is not None
+                and isinstance(e, dict)
+                and e.get("file") in (f"{name}.csv", f"{name}.parquet")
+                and isinstance(e.get("rows"), int) and not isinstance(e.get("rows"), bool)
+                and e["rows"] >= 0 and isinstance(e.get("sha256"), str)
+                and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) is not None)
+
+    if not isinstance(files, dict) or not all(good(n, e) for n, e in files.items()):
+        raise InputError([Problem(str(path), f"damaged manifest: {TABLE_FILES} is not the "
+                                  "record of table files chainopt writes", RERUN)])
+    return files
+
+
+def _read_table(path: Path, entry: dict | None, as_text: list | None) -> pd.DataFrame:
+    """One table file, checked against its manifest ``entry`` (if recorded): its bytes'
+    SHA-256 and its row count; a CSV's ``as_text`` columns read as text and the others
+    checked to hold numbers."""
+    data = read_bytes(path, str(path), what="results table")
+    # a CSV file's text first: binary or not UTF-8 is the more telling message
+    text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
+    if entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
+                             "the one manifest.json records: cut short or edited; chainopt "
+                             f"wrote {entry['rows']} rows)")
+    if text is None:
+        try:
+            df = pd.read_parquet(io.BytesIO(data))
+        except (ValueError, OSError, TypeError, NotImplementedError) as exc:  # pyarrow's
+            raise _damaged_table(path, " ".join(str(exc).split())[:200]) from None
+    else:
+        try:
+            df = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""],
+                             dtype={str(c): str for c in as_text} if as_text is not None
+                             else None)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise _damaged_table(path, str(exc).strip().splitlines()[0]) from None
+        if as_text is not None:
+            if df.empty:  # no row to guess from
+                df = df.astype({c: float for c in df.columns if c not in as_text})
+            _check_numbers(path, df, as_text)
+    if entry is not None and len(df) != entry["rows"]:
+        raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}")
+    return df
+
+
+def _check_numbers(path: Path, df: pd.DataFrame, as_text: list) -> None:
+    """Every column not recorded as text holds numbers (or booleans, or nothing): a text
+    such as ``abc`` there is a damaged table, named by row and column."""
+    for c in df.columns:
+        if c in as_text or pd.api.types.is_numeric_dtype(df[c]) \
+                or pd.api.types.is_bool_dtype(df[c]):
+            continue
+        s = df[c]
+        bad = s.notna() & ~s.map(lambda v: isinstance(v, bool | int | float))
+        bad &= pd.to_numeric(s.where(bad), errors="coerce").isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _damaged_table(path, f"row {i + 1}, column {c}: {str(s.iloc[i])[:40]!r} "
+                                 "is not a number")
 
 
 def read_manifest(path: Path) -> dict:

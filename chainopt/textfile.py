@@ -20,6 +20,13 @@ ENCODING = "utf-8"
 def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,
               what: str = "text file") -> str:
     """The content of ``path`` as text; ``where`` names it in errors (default: the path)."""
+    where = where or str(path)
+    return decode(read_bytes(path, where, max_bytes, what), where, what)
+
+
+def read_bytes(path: str | Path, where: str | None = None, max_bytes: int | None = None,
+               what: str = "text file") -> bytes:
+    """The bytes of ``path``, or an InputError (a folder, missing, unreadable, too large)."""
     path = Path(path)
     where = where or str(path)
     if path.is_dir():
@@ -32,11 +39,10 @@ def read_text(path: str | Path, where: str | None = None, max_bytes: int | None 
         if max_bytes is not None and size > max_bytes:
             raise InputError([Problem(where, f"is {size:,} bytes, more than the {max_bytes:,} "
                                       f"allowed for a {what}", "is this the right file?")])
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(where, f"cannot be read: {exc.strerror or exc}",
                                   "check that the file exists and is readable")]) from None
-    return decode(data, where, what)
 
 
 def decode(data: bytes, where: str, what: str = "text file") -> str:

@@ -21,3 +21,34 @@ def edit_csv(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path.name}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def reseal(folder: Path) -> None:
+    """Record the bytes and row counts of a results folder's tables, as they are now, in
+    its manifest (``table_files``): for a test that edits a table to stand for another
+    answer chainopt wrote, not for a damaged folder."""
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    mf = folder / "manifest.json"
+    manifest = json.loads(mf.read_text(encoding="utf-8"))
+    files = {}
+    for p in sorted([*folder.glob("*.csv"), *folder.glob("*.parquet")]):
+        df = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+        files[p.stem] = {"file": p.name, "rows": len(df),
+                         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+    manifest["table_files"] = files
+    mf.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def as_written_before_checksums(folder: Path) -> None:
+    """Make a results folder one written before the manifest recorded its tables'
+    checksums (``table_files``), to test how such folders are still read."""
+    import json
+
+    mf = folder / "manifest.json"
+    manifest = json.loads(mf.read_text(encoding="utf-8"))
+    manifest.pop("table_files", None)
+    mf.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ from chainopt.cli import app
 from chainopt.report import charts
 from chainopt.report.html import run_report_html, write_report
 from chainopt.results import Results
+from tests.conftest import as_written_before_checksums, reseal
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE = "<script>alert(1)</script>"
@@ -46,6 +47,7 @@ def hostile(solved, tmp_path_factory) -> Path:
     for p in folder.glob("*.csv"):
         p.write_text(p.read_text().replace("tobolsk", HOSTILE))
     (folder / "report.html").unlink(missing_ok=True)
+    reseal(folder)  # as if the site had that name: not a damaged folder
     return folder
 
 
@@ -204,6 +206,7 @@ def test_compare_folder_report(tmp_path):
                                                           index=False)
     pd.DataFrame({"project": ["port"], "npv_musd": [3.2], "irr": [0.12],
                   "payback_yr": [4.0]}).to_csv(folder / "economics.csv", index=False)
+    (folder / "comparison.md").write_text("# Comparison: base, alt\n")  # compare's marker
     paths = write_report(folder, static=["png"])
     text = paths[0].read_text(encoding="utf-8")
     assert HOSTILE not in text and "npv_musd" in text and "fig-cash_flows-chart" in text
@@ -305,6 +308,7 @@ def test_sankey_cuts_recycle_loops():
 def test_map_falls_back_to_case_origin_without_sites_table(solved, tmp_path):
     folder = tmp_path / "old"
     shutil.copytree(solved, folder)
+    as_written_before_checksums(folder)  # and before the sites table
     (folder / "sites.csv").unlink()
     text = write_report(folder)[0].read_text(encoding="utf-8")
     assert "nakhodka" in text.split('id="fig-map"')[1]

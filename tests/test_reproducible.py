@@ -15,6 +15,7 @@ from chainopt import api
 from chainopt.case.digest import case_hash
 from chainopt.cli import app
 from chainopt.errors import ResultsDifferError
+from tests.conftest import reseal
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "chainopt" / "data" / "small_chain"
@@ -55,6 +56,7 @@ def test_verify_reports_a_changed_answer(tmp_path):
     df = pd.read_csv(flows, keep_default_na=False, na_values=[""])
     df.loc[df["link"] == "gas_pipe", "flow_k_per_yr"] *= 1.01
     df.to_csv(flows, index=False)
+    reseal(flows.parent)  # a folder chainopt wrote with that answer, not a damaged one
     res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["verify", str(flows.parent)])
     assert res.exit_code == 5, res.output
     out = " ".join(res.output.split())

@@ -19,6 +19,7 @@ from chainopt import api
 from chainopt.cli import app
 from chainopt.report import explain as ex
 from chainopt.results import COMPACT, TEXT_COLUMNS, Results, stable_floats, text_columns
+from tests.conftest import as_written_before_checksums
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
@@ -102,6 +103,7 @@ def test_a_folder_written_before_still_explains_and_verifies(tmp_path):
     api.run("small_chain", out=tmp_path, name="r")
     folder = tmp_path / "r"
     why, ranging = api.explain(folder), api.explain(folder, ranging=True)
+    as_written_before_checksums(folder)
     for name in COMPACT:
         df = pd.read_parquet(folder / f"{name}.parquet")
         df.to_csv(folder / f"{name}.csv", index=False, float_format="%.10g",

@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt import __version__
-from chainopt.atomic import is_chainopt_folder, write_text
+from chainopt.atomic import KINDS, is_chainopt_folder, write_text
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import TITLES, read_tables
 from chainopt.report.static import write_compare_static, write_static
-from chainopt.results import RERUN, Results
+from chainopt.results import MANIFEST, RERUN, Results
 
 REPORT_FILE = "report.html"
 
@@ -452,6 +452,36 @@ def is_results_folder(folder: Path) -> bool:
             and header.startswith("kpi,period,value"))
 
 
+COMPARISON_MD = KINDS["comparison"][0]  # a comparison folder's marker: comparison.md
+
+
+def _not_a_run(folder: Path) -> InputError:
+    """A folder with a manifest.json that is not the run folder chainopt writes."""
+    if not is_chainopt_folder(folder, "results"):
+        return InputError([Problem(str(folder / MANIFEST), "not the manifest chainopt run "
+                                   "writes (no case, input_hash or status)", RERUN)])
+    return InputError([Problem(str(folder / "kpis.csv"), "damaged results table (not the "
+                               "kpis table chainopt writes)", RERUN)])
+
+
+def _neither(folder: Path) -> InputError:
+    """Neither a run folder (its manifest.json) nor a comparison (its comparison.md)."""
+    md = folder / COMPARISON_MD
+    if md.exists() or md.is_symlink():
+        return InputError([Problem(str(md), "damaged comparison (not the comparison.md "
+                                   "chainopt compare writes)", "run the comparison again "
+                                   "(chainopt compare ... --overwrite)")])
+    if (folder / "sweep.json").exists():
+        return InputError([Problem(str(folder), "a sweep folder, not a results folder (no "
+                                   "manifest.json) nor a comparison folder (no "
+                                   f"{COMPARISON_MD})", "report one run, or compare "
+                                   "scenarios with chainopt compare")])
+    return InputError([Problem(str(folder), "neither a results folder (no manifest.json) "
+                               f"nor a comparison folder (no {COMPARISON_MD})",
+                               "give a folder written by chainopt run or chainopt compare; "
+                               "if it is one, that file is missing: run it again")])
+
+
 def _sites_from_origin(manifest: dict) -> pd.DataFrame:
     """Site coordinates from the case the run came from (empty if it cannot be read)."""
     origin = manifest.get("case_origin")
@@ -494,8 +524,10 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                   "give a results folder (chainopt run) or a comparison "
                                   "folder (chainopt compare)")])
     html_path = Path(out) if out else folder / REPORT_FILE
-    if is_results_folder(folder):
-        res = Results.load(folder)
+    if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():  # a run's folder
+        res = Results.load(folder, require=("kpis",))  # names a damaged manifest or table
+        if not is_results_folder(folder):
+            raise _not_a_run(folder)
         if "sites" not in res.tables:  # results written before the sites table existed
             res.tables["sites"] = _sites_from_origin(res.manifest)
         if measure not in charts.MEASURES:
@@ -517,14 +549,9 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             written.append(write_text(html_path.parent / deck.PREVIEW_FILE,
                                         deck.preview_html(written[-1])))
         return written
-    if is_chainopt_folder(folder, "results"):  # chainopt's manifest, but damaged tables
-        Results.load(folder, require=("kpis",))  # names a missing or unreadable table
-        raise InputError([Problem(str(folder / "kpis.csv"), "damaged results table (not the "
-                                  "kpis table chainopt writes)", RERUN)])
-    if not any(folder.glob("*.csv")):
-        raise InputError([Problem(str(folder), "neither a results folder (manifest.json + "
-                                  "kpis.csv) nor a comparison folder (CSV tables)",
-                                  "give a folder written by chainopt run or chainopt compare")])
+    marker = folder / COMPARISON_MD  # what chainopt compare writes first in it
+    if not (marker.is_file() and KINDS["comparison"][1](marker)):
+        raise _neither(folder)
     written = [write_text(html_path, compare_report_html(folder))]
     if static:
         for fmt in static:

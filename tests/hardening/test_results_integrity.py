@@ -1,0 +1,247 @@
+"""A damaged results folder is found, never read as a smaller or different answer.
+
+``Results.save`` records each table file's SHA-256 and row count in ``manifest.json``
+(``table_files``); ``Results.load``, the one reader of a results folder (run report,
+explain, verify, the results compare reuses), checks them. A table cut mid-row or
+edited by hand is exit 1 naming the file; compare solves such a folder again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainopt import api
+from chainopt.results import Results
+from tests.hardening.conftest import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLE_FILES = "table_files"  # the manifest key
+PORT = ROOT / "scenarios" / "small_port_expansion.yaml"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    """One solved small_chain results folder, copied by the tests that damage it."""
+    out = tmp_path_factory.mktemp("res")
+    api.run("small_chain", out=out)
+    return out / "small_chain"
+
+
+def _copy(tmp: Path, results: Path, checksums: bool = True) -> Path:
+    """A copy of ``results``; without ``checksums`` as a folder written before them."""
+    dst = Path(shutil.copytree(results, tmp / "res"))
+    if not checksums:
+        mf = dst / "manifest.json"
+        m = json.loads(mf.read_text())
+        del m[TABLE_FILES]
+        mf.write_text(json.dumps(m))
+    return dst
+
+
+def _cut(path: Path, frac: float) -> None:
+    """Cut the file at ``frac`` of its bytes, mid-row (as an interrupted copy does)."""
+    data = path.read_bytes()
+    n = int(len(data) * frac)
+    while data[n - 1:n] in (b"\n", b","):  # not at the end of a row or field
+        n -= 1
+    path.write_bytes(data[:n])
+
+
+def _set_cell(path: Path, column: str, value: str, row: int = 0) -> None:
+    """Put ``value`` in ``column`` of data row ``row``, the other bytes unchanged."""
+    lines = path.read_text().split("\n")
+    header = lines[0].split(",")
+    assert '"' not in lines[row + 1]  # no quoted field: split by commas
+    fields = lines[row + 1].split(",")
+    fields[header.index(column)] = value
+    lines[row + 1] = ",".join(fields)
+    path.write_text("\n".join(lines))
+
+
+DAMAGE = {
+    "capacity_cut_mid_row": lambda d: _cut(d / "capacity.csv", 0.61),
+    "sales_cut_mid_row": lambda d: _cut(d / "sales.csv", 0.5),
+    "kpis_cut_mid_row": lambda d: _cut(d / "kpis.csv", 0.7),
+    "constraints_cut_mid_row": lambda d: _cut(d / "constraints.csv", 0.5),
+    "sales_text_in_number": lambda d: _set_cell(d / "sales.csv", "sales_k_per_yr", "abc"),
+    "kpis_text_in_value": lambda d: _set_cell(d / "kpis.csv", "value", "abc", row=1),
+    "capacity_value_edited": lambda d: _set_cell(d / "capacity.csv", "used_k_per_yr", "1"),
+}
+TABLE = {"capacity_cut_mid_row": "capacity.csv", "sales_cut_mid_row": "sales.csv",
+         "kpis_cut_mid_row": "kpis.csv", "constraints_cut_mid_row": "constraints.csv",
+         "sales_text_in_number": "sales.csv", "capacity_value_edited": "capacity.csv",
+         "kpis_text_in_value": "kpis.csv"}
+
+
+def test_save_records_each_table_file_its_sha256_and_rows(results):
+    """The manifest names every table's file with the SHA-256 of its bytes on disk and
+    its row count; the tables themselves are unchanged (CSV byte-identical formatting)."""
+    m = json.loads((results / "manifest.json").read_text())
+    files = m[TABLE_FILES]
+    on_disk = sorted(p.name for p in results.iterdir() if p.suffix in (".csv", ".parquet"))
+    assert sorted(e["file"] for e in files.values()) == on_disk
+    res = Results.load(results)
+    for name, e in files.items():
+        assert hashlib.sha256((results / e["file"]).read_bytes()).hexdigest() == e["sha256"]
+        assert e["rows"] == len(res.tables[name])
+    assert files["ranging"]["file"] == "ranging.parquet"
+
+
+@pytest.mark.parametrize("command", ["explain", "report", "verify"])
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_table_is_exit_1_naming_it(tmp_path, results, damage, command):
+    """Cut mid-row or edited: explain and report refuse it (they printed a plan without
+    the lost rows, exit 0), verify says damaged (exit 1), not 'answer changed' (exit 5)."""
+    d = _copy(tmp_path, results)
+    DAMAGE[damage](d)
+    argv = {"explain": ["explain", d], "report": ["report", d, "--out", tmp_path / "r.html"],
+            "verify": ["verify", d]}[command]
+    _code, text = cli(*argv, code=1)
+    assert TABLE[damage] in text and "damaged results table" in text, text
+    assert "run the case again" in text
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_damaged_parquet_table_and_a_missing_table_are_exit_1(tmp_path, results):
+    d = _copy(tmp_path, results)
+    _cut(d / "ranging.parquet", 0.5)
+    _code, text = cli("explain", d, "--ranging", code=1)
+    assert "ranging.parquet" in text and "damaged results table" in text
+    shutil.copy(results / "ranging.parquet", d / "ranging.parquet")
+    (d / "unit_flows.csv").unlink()
+    _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
+    assert "unit_flows.csv" in text and "missing" in text
+
+
+def test_a_damaged_record_of_table_files_is_a_damaged_manifest(tmp_path, results):
+    """The record names the file of its own table only: never a path elsewhere."""
+    d = _copy(tmp_path, results)
+    mf = d / "manifest.json"
+    m = json.loads(mf.read_text())
+    m[TABLE_FILES]["kpis"]["file"] = "../../kpis.csv"
+    mf.write_text(json.dumps(m))
+    _code, text = cli("explain", d, code=1)
+    assert "manifest.json" in text and TABLE_FILES in text
+
+
+def test_a_folder_written_before_the_checksums_is_read_as_before(tmp_path, results):
+    d = _copy(tmp_path, results, checksums=False)
+    old, new = Results.load(d), Results.load(results)
+    assert sorted(old.tables) == sorted(new.tables)
+    for name, df in new.tables.items():
+        pd.testing.assert_frame_equal(old.tables[name], df)
+    cli("explain", d, code=0)
+
+
+def test_compare_solves_a_damaged_folder_again(tmp_path):
+    """compare --overwrite reused a folder whose capacity.csv was cut ('reused', exit 0)
+    and replaced a good comparison with tables built from the lost rows."""
+    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    run = tmp_path / "small_port_expansion"
+    cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
+    good = {p.name: p.read_bytes() for p in run.glob("*.csv")}
+    comparison = {p.name: pd.read_csv(p) for p in cmp_dir.glob("*.csv")}
+    _cut(run / "capacity.csv", 0.6)
+    _code, text = cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1",
+                      "--overwrite", code=0)
+    assert "reused small_chain" in text
+    assert "solved small_port_expansion" in text and "reused small_port_expansion" not in text
+    assert {p.name: p.read_bytes() for p in run.glob("*.csv")} == good
+    _same_comparison(cmp_dir, comparison)
+    # without --overwrite: solved again, the damaged folder left as it is and named
+    _cut(run / "capacity.csv", 0.6)
+    _code, text = cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1",
+                      "--name", "other", code=0)
+    assert "solved small_port_expansion" in text and "is damaged" in text
+    _same_comparison(tmp_path / "compare-other", comparison)
+
+
+def _same_comparison(folder: Path, expected: dict[str, pd.DataFrame]) -> None:
+    """The same tables (a run reused from its folder differs from a fresh one by the
+    rounding of the saved tables to 10 digits: 4e-6 in a Δ of MUSD)."""
+    got = {p.name: pd.read_csv(p) for p in folder.glob("*.csv")}
+    assert sorted(got) == sorted(expected)
+    for name, df in expected.items():
+        pd.testing.assert_frame_equal(got[name], df, check_exact=False, rtol=1e-6, atol=1e-4,
+                                      check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("objective", ["1e400", "NaN", "-Infinity", "9" * 400, "true"])
+def test_a_non_finite_objective_is_a_damaged_manifest(tmp_path, results, objective):
+    """verify said 'ok' (exit 0) for an objective of 1e400 or NaN in manifest.json (both
+    parse as JSON): it compared infinity or NaN with the fresh run's number."""
+    d = _copy(tmp_path, results)
+    mf = d / "manifest.json"
+    text = mf.read_text()
+    m = json.loads(text)
+    mf.write_text(text.replace(f'"objective": {json.dumps(m["objective"])}',
+                               f'"objective": {objective}'))
+    assert json.loads(mf.read_text(), parse_constant=str)["objective"] != m["objective"]
+    for argv in (["verify", d], ["explain", d], ["report", d, "--out", tmp_path / "r.html"]):
+        _code, text = cli(*argv, code=1)
+        assert "manifest.json" in text and "objective" in text and "damaged" in text, text
+
+
+@pytest.mark.parametrize(("table", "column", "row"), [("kpis.csv", "value", 1),
+                                                      ("capacity.csv", "used_k_per_yr", 2),
+                                                      ("sales.csv", "sales_k_per_yr", 0)])
+def test_text_in_a_number_column_of_an_old_folder_is_named(tmp_path, results, table, column,
+                                                           row):
+    """A folder written before the checksums: `abc` in a number column is refused, named
+    by table, row and column (report printed an ArrowNotImplementedError traceback for
+    kpis.csv; explain and verify read the rest)."""
+    d = _copy(tmp_path, results, checksums=False)
+    _set_cell(d / table, column, "abc", row=row)
+    for argv in (["report", d, "--out", tmp_path / "r.html"], ["explain", d], ["verify", d]):
+        _code, text = cli(*argv, code=1)
+        assert f"{table}: damaged results table: row {row + 1}, column {column}: 'abc' " \
+               "is not a number" in text, text
+
+
+def _no_manifest(d: Path) -> None:
+    (d / "manifest.json").unlink()
+
+
+def _sweep_like(d: Path) -> None:
+    _no_manifest(d)
+    (d / "sweep.json").write_text(json.dumps({"source": "small_chain", "sets": []}))
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (_no_manifest, ["no manifest.json", "no comparison.md"]),
+    (lambda d: (d / "manifest.json").write_text("{not json"),
+     ["manifest.json", "damaged manifest"]),
+    (lambda d: (d / "manifest.json").write_text("{}"),
+     ["manifest.json", "not the manifest chainopt run writes"]),
+    (_sweep_like, ["a sweep folder", "no manifest.json"]),
+], ids=["manifest_missing", "manifest_not_json", "manifest_not_chainopts", "sweep_folder"])
+def test_report_takes_a_run_folder_only_by_its_manifest(tmp_path, results, damage, words):
+    """A run folder whose manifest.json is missing or damaged, and any folder of CSV
+    tables (a sweep's), were reported as a 'comparison' of their CSV files (exit 0)."""
+    d = _copy(tmp_path, results)
+    damage(d)
+    _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
+    for w in words:
+        assert w in text, text
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_takes_a_comparison_folder_only_by_its_comparison_md(tmp_path):
+    """compare's folder is recognised by the comparison.md it writes; a damaged one is
+    named, and CSV files alone are not a comparison."""
+    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
+    cli("report", cmp_dir, code=0)
+    (cmp_dir / "comparison.md").write_text("hello\n")
+    _code, text = cli("report", cmp_dir, "--out", tmp_path / "r.html", code=1)
+    assert "comparison.md" in text and "damaged comparison" in text
+    (cmp_dir / "comparison.md").unlink()
+    _code, text = cli("report", cmp_dir, "--out", tmp_path / "r.html", code=1)
+    assert "no comparison.md" in text
+    assert not (tmp_path / "r.html").exists()
