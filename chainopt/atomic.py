@@ -407,6 +407,9 @@ def _discard(old: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+_CLEANED: set[Path] = set()  # folders write_file has cleaned in this process
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically, with the ordinary permissions."""
     def fill(tmp: Path) -> None:
@@ -421,7 +424,9 @@ def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     if path.is_dir() and not path.is_symlink():  # (a link to a folder is replaced as a link)
         raise InputError([Problem(str(path), "is a folder", "give a file name to write")])
     check_writable(path.parent)
-    clean_leftovers(path.parent)
+    if path.parent not in _CLEANED:  # once per folder and process: a sweep writes
+        clean_leftovers(path.parent)  # thousands of parts into one
+        _CLEANED.add(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # in a marked temporary folder, so that what a killed writer leaves is removed
