@@ -618,7 +618,8 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
         from chainopt.case.digest import case_hash  # lazy, as the model side
 
         digest = case_hash(case)
-    todo = [v for v in variants if v.id not in folder.done()]
+    done = folder.done()  # once: it reads every part
+    todo = [v for v in variants if v.id not in done]
     total = len(todo)
     span = span_of(todo)
     report = progress or (lambda _i, _n, _row: None)
