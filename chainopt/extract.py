@@ -286,8 +286,9 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0)
     uc["existing_k_per_yr"] = existing
     uc["total_k_per_yr"] = _clean(existing + added)
+    builds = _project_builds(built, out)  # once, for units and links
     uc["new_k_per_yr"] = (_aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
-                          + _projects_new(built, out, uc, "unit"))
+                          + _projects_new(builds, uc, "unit"))
     uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
                                          out=np.zeros(len(uc)),
                                          where=uc["total_k_per_yr"].to_numpy() > TOL))
@@ -316,7 +317,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
                                         lc["total_k_per_yr"].to_numpy())
         lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
     lc["new_k_per_yr"] = (_aligned(built, out, "investment.link_new", lc, ["link", "period"])
-                          + _projects_new(built, out, lc, "link"))
+                          + _projects_new(builds, lc, "link"))
     lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
                                   out=np.full(len(lc), np.nan),
                                   where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)
@@ -361,13 +362,13 @@ def _project_builds(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _projects_new(built: BuiltModel, out: SolveOutcome, frame: pd.DataFrame, name: str
-                  ) -> np.ndarray:
+def _projects_new(builds: pd.DataFrame, frame: pd.DataFrame, name: str) -> np.ndarray:
     """Capacity that construction starting in each row's period adds to a project's unit
     or link (``frame``: name, period, project, capacity): its capacity x the share of the
-    project built in that period; 0 outside projects."""
-    b = _project_builds(built, out)
-    m = frame[[name, "period", "project"]].merge(b, how="left", on=["project", "period"])
+    project built in that period (``builds``: :func:`_project_builds`); 0 outside
+    projects."""
+    m = frame[[name, "period", "project"]].merge(builds, how="left",
+                                                 on=["project", "period"])
     share = m["built_share"].fillna(0.0).to_numpy()
     return _clean(np.where(frame["project"].to_numpy() != "",
                            frame["capacity"].fillna(0.0).to_numpy() * share, 0.0))

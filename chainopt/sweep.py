@@ -555,6 +555,7 @@ def checked_part(text: str) -> str | None:
     plain = f"{header[:-len(PART_CHECK) - 1]}\n{row}\n"
     return plain if comma and _digest(plain) == check else None
 
+
 @dataclass
 class SweepFolder:
     """``DIR/sweep.json`` (what was asked), ``DIR/parts/<id>.csv`` (one per finished

@@ -605,7 +605,6 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]
 
 
-
 #: the columns that together name one cash-flow series, in label order
 SERIES_KEYS = ("scenario", "effect", "project", "party")
 
@@ -658,6 +657,7 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
                        d.sort_values(year, kind="stable")))
     return CashflowSeries(year=year, net=net, cumulative=cum, keys=[str(k) for k in keys],
                           series=series)
+
 
 # -- Sankey by segment, in one measure ------------------------------------------------------
 

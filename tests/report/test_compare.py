@@ -10,6 +10,7 @@ import pytest
 
 from chainopt import api
 from chainopt.report import compare, economics
+from tests.toycase import write_case
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -103,6 +104,21 @@ def test_project_economics_of_the_port(runs):
           f"payback {summary['payback_yr']:.2f} yr")
 
 
+def _plant(folder, price: float, tables: dict):
+    """Feed at 100 USD/t made 1:1 into product sold at ``price`` at one plant, over two
+    5-year periods (2026, 2031) at 10 %; ``tables``: units, projects and the like."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,product,{price}", **tables},
+        discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                    {"period": "p2", "start_year": 2031, "length_yr": 5}])
+
+
 def test_capacity_built_is_what_construction_adds(tmp_path):
     """Two 5-year periods. Unit old (10 kt/yr) retires in 2029 and is extended; project pj
     (20 kt/yr, 3-year lead, ramp 0.5) is built from 2026; unit exp adds 5 in p1 only.
@@ -110,14 +126,7 @@ def test_capacity_built_is_what_construction_adds(tmp_path):
     else. The comparison took the change in total capacity: old's retirement and
     extension read as builds (the total falls and comes back), and pj's 20 was split
     across p1 and p2 by its in-period share and ramp-up."""
-    from tests.toycase import write_case
-
-    folder = write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
+    folder = _plant(tmp_path, price=300, tables={
         "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
                  "life_extension_capex_usd_per_unit_yr,max_new_k_per_yr,"
                  "capex_usd_per_unit_yr,project\n"
@@ -125,11 +134,7 @@ def test_capacity_built_is_what_construction_adds(tmp_path):
                  "exp,plant,make,0,,,,5,1,",
         "units_by_period": "unit,period,max_new_k_per_yr\nexp,p2,0",
         "projects": "project,capex_musd,lead_time_yr,ramp_up,state,forced_period\n"
-                    "pj,1,3,0.5,forced,p1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,product,300"},
-        discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
-                                    {"period": "p2", "start_year": 2031, "length_yr": 5}])
+                    "pj,1,3,0.5,forced,p1"})
     res = api.run(folder, save=False)
     built = compare._built(res).set_index(["name", "period"])["built_k_per_yr"]
     assert built.to_dict() == pytest.approx({
@@ -147,24 +152,13 @@ def test_project_capex_and_the_change_in_spend(tmp_path):
     counterfactual pj costs 10 MUSD overnight but the chain spends 10 - 1 = 9 more: the
     economics said 'overnight capex' of the net spend (for MP4, 169 where its own capex
     is 240)."""
-    from tests.toycase import write_case
-
     def case(state: str):
-        return write_case(tmp_path / state, {
-            "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-            "sites": "site\nplant",
-            "modes": "mode,process\nrun,make",
-            "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                          "run,product,out,1",
+        return _plant(tmp_path / state, price=200, tables={
             "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
                      "life_extension_capex_usd_per_unit_yr,project\n"
                      "old,plant,make,10,2031,10,100,\nnew,plant,make,10,,,,pj",
             "projects": "project,capex_musd,lifetime_yr,retires_units,state,forced_period\n"
-                        f"pj,10,25,old,{state},{'p1' if state == 'forced' else ''}",
-            "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-            "markets": "site,commodity,price_usd_per_unit\nplant,product,200"},
-            discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
-                                        {"period": "p2", "start_year": 2031, "length_yr": 5}])
+                        f"pj,10,25,old,{state},{'p1' if state == 'forced' else ''}"})
 
     without, with_pj = api.run(case("off"), save=False), api.run(case("forced"), save=False)
     ext = without["investments"]
