@@ -197,7 +197,7 @@ class Results:
         _check_objective(manifest, mf)
         recorded = manifest.get(TEXT_COLUMNS)
         recorded = recorded if isinstance(recorded, dict) else {}  # folders before it: guess
-        files = _table_files(manifest, mf)
+        files = table_files(manifest, mf)
         if files is None:  # written before the checksums: every table file there
             paths = {p.stem: p for p in sorted(folder.glob("*.parquet"))}
             paths.update({p.stem: p for p in sorted(folder.glob("*.csv"))})  # CSV first
@@ -212,7 +212,7 @@ class Results:
                 raise InputError([Problem(str(folder), f"results table {p.name} is missing "
                                           "(manifest.json records it)", RERUN)])
             as_text = recorded.get(name)
-            tables[name] = _read_table(p, entry, as_text if isinstance(as_text, list)
+            tables[name] = read_table(p, entry, as_text if isinstance(as_text, list)
                                        else None)
         missing = [t for t in require if t not in tables]
         if missing:
@@ -230,8 +230,8 @@ class Results:
 RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
 
 
-def _damaged_table(path: Path, what: str) -> InputError:
-    return InputError([Problem(str(path), f"damaged results table: {what}", RERUN)])
+def _damaged_table(path: Path, what: str, rerun: str = RERUN) -> InputError:
+    return InputError([Problem(str(path), f"damaged results table: {what}", rerun)])
 
 
 def _check_objective(manifest: dict, path: Path) -> None:
@@ -250,10 +250,11 @@ def _check_objective(manifest: dict, path: Path) -> None:
                                   "a finite number", RERUN)])
 
 
-def _table_files(manifest: dict, path: Path) -> dict[str, dict] | None:
-    """The recorded table files (:data:`TABLE_FILES`), each checked to be
+def table_files(manifest: dict, path: Path, rerun: str = RERUN) -> dict[str, dict] | None:
+    """The recorded table files (:data:`TABLE_FILES`) of a results manifest or a
+    comparison's record (``path``), each checked to be
     ``{"file": "<name>.csv|parquet", "rows": n, "sha256": hex}``; None for a folder
-    written before they were recorded."""
+    written before they were recorded. ``rerun``: what the error tells to do."""
     files = manifest.get(TABLE_FILES)
     if files is None:
         return None
@@ -267,44 +268,47 @@ def _table_files(manifest: dict, path: Path) -> dict[str, dict] | None:
                 and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) is not None)
 
     if not isinstance(files, dict) or not all(good(n, e) for n, e in files.items()):
-        raise InputError([Problem(str(path), f"damaged manifest: {TABLE_FILES} is not the "
-                                  "record of table files chainopt writes", RERUN)])
+        raise InputError([Problem(str(path), f"damaged {path.name}: {TABLE_FILES} is not "
+                                  "the record of table files chainopt writes", rerun)])
     return files
 
 
-def _read_table(path: Path, entry: dict | None, as_text: list | None) -> pd.DataFrame:
-    """One table file, checked against its manifest ``entry`` (if recorded): its bytes'
-    SHA-256 and its row count; a CSV's ``as_text`` columns read as text and the others
-    checked to hold numbers."""
+def read_table(path: Path, entry: dict | None, as_text: list | None,
+               rerun: str = RERUN) -> pd.DataFrame:
+    """One table file, checked against its recorded ``entry`` (if any; see
+    :func:`table_files`): its bytes' SHA-256 and its row count; a CSV's ``as_text``
+    columns read as text and the others checked to hold numbers. A damaged table is an
+    InputError naming the file, whose hint is ``rerun``."""
     data = read_bytes(path, str(path), what="results table")
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
     if entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
-                             "the one manifest.json records: cut short or edited; chainopt "
-                             f"wrote {entry['rows']} rows)")
+                             "the one recorded: cut short or edited; chainopt "
+                             f"wrote {entry['rows']} rows)", rerun)
     if text is None:
         try:
             df = pd.read_parquet(io.BytesIO(data))
         except (ValueError, OSError, TypeError, NotImplementedError) as exc:  # pyarrow's
-            raise _damaged_table(path, " ".join(str(exc).split())[:200]) from None
+            raise _damaged_table(path, " ".join(str(exc).split())[:200], rerun) from None
     else:
         try:
             df = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""],
                              dtype={str(c): str for c in as_text} if as_text is not None
                              else None)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            raise _damaged_table(path, str(exc).strip().splitlines()[0]) from None
+            raise _damaged_table(path, str(exc).strip().splitlines()[0], rerun) from None
         if as_text is not None:
             if df.empty:  # no row to guess from
                 df = df.astype({c: float for c in df.columns if c not in as_text})
-            _check_numbers(path, df, as_text)
+            _check_numbers(path, df, as_text, rerun)
     if entry is not None and len(df) != entry["rows"]:
-        raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}")
+        raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}",
+                             rerun)
     return df
 
 
-def _check_numbers(path: Path, df: pd.DataFrame, as_text: list) -> None:
+def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> None:
     """Every column not recorded as text holds numbers (or booleans, or nothing): a text
     such as ``abc`` there is a damaged table, named by row and column."""
     for c in df.columns:
@@ -317,7 +321,7 @@ def _check_numbers(path: Path, df: pd.DataFrame, as_text: list) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise _damaged_table(path, f"row {i + 1}, column {c}: {str(s.iloc[i])[:40]!r} "
-                                 "is not a number")
+                                 "is not a number", rerun)
 
 
 def read_manifest(path: Path) -> dict:

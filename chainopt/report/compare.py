@@ -32,9 +32,17 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
+from chainopt.csvtext import write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.report import economics, parties
-from chainopt.results import text_columns
+from chainopt.results import (
+    FLOAT_FORMAT,
+    TABLE_FILES,
+    TEXT_COLUMNS,
+    read_table,
+    table_files,
+    text_columns,
+)
 from chainopt.textfile import read_text
 
 TOP = 10
@@ -468,16 +476,22 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     return "\n".join(lines)
 
 
-#: A comparison folder's record of each table's text columns (a CSV file does not say
-#: which columns are text: pandas would read a scenario or project named ``true`` or
-#: ``inf`` as a boolean or a float).
+#: A comparison folder's record of its tables: each one's text columns (a CSV file does
+#: not say which columns are text: pandas would read a scenario or project named ``true``
+#: or ``inf`` as a boolean or a float) and, as a results manifest does, each one's file,
+#: row count and SHA-256 (:data:`chainopt.results.TABLE_FILES`), so that a table cut
+#: short or edited is refused, not reported.
 TEXT_FILE = "text_columns.json"
+
+#: What a damaged comparison table's error tells to do.
+RECOMPARE = "the comparison folder is damaged: run chainopt compare again with --overwrite"
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """The tables of a comparison folder (``<section>.csv``), the text columns recorded in
-    :data:`TEXT_FILE` read as text (older folders: as pandas guesses). Links are not
-    followed: a comparison's files are its own."""
+    """The tables of a comparison folder (``<section>.csv``), each checked against the
+    bytes and rows :data:`TEXT_FILE` records and its text columns read as text. Older
+    folders: every CSV there, the text columns as recorded (or as pandas guesses).
+    Links are not followed: a comparison's files are its own."""
     folder = Path(folder)
     recorded: dict = {}
     spec = folder / TEXT_FILE
@@ -486,37 +500,51 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
             recorded = json.loads(read_text(spec, str(spec), max_bytes=1 << 20))
         except ValueError as exc:
             raise InputError([Problem(str(spec), f"damaged, not valid JSON: {exc}",
-                                      "re-run chainopt compare")]) from None
+                                      RECOMPARE)]) from None
         recorded = recorded if isinstance(recorded, dict) else {}
+    files = table_files(recorded, spec, RECOMPARE)
+    text = recorded.get(TEXT_COLUMNS, recorded if files is None else {})
+    text = text if isinstance(text, dict) else {}
+    if files is None:  # written before the checksums: every CSV file there
+        paths = {p.stem: p for p in sorted(folder.glob("*.csv"))
+                 if p.is_file() and not p.is_symlink()}
+    else:
+        paths = {name: folder / entry["file"] for name, entry in files.items()}
     tables = {}
-    for p in sorted(folder.glob("*.csv")):
-        if p.is_symlink() or not p.is_file():
-            continue
-        as_text = recorded.get(p.stem)
+    for name, p in sorted(paths.items()):
+        as_text = text.get(name)
         as_text = [str(c) for c in as_text] if isinstance(as_text, list) else None
-        df = pd.read_csv(io.StringIO(read_text(p, str(p))), keep_default_na=False,
-                         na_values=[""], dtype=dict.fromkeys(as_text, str) if as_text else None)
-        if as_text is not None and df.empty:  # no row to guess the numbers from
-            df = df.astype({c: float for c in df.columns if c not in as_text})
-        tables[p.stem] = df
+        if files is None:
+            df = pd.read_csv(io.StringIO(read_text(p, str(p))), keep_default_na=False,
+                             na_values=[""],
+                             dtype=dict.fromkeys(as_text, str) if as_text else None)
+            if as_text is not None and df.empty:  # no row to guess the numbers from
+                df = df.astype({c: float for c in df.columns if c not in as_text})
+        elif p.is_symlink() or not p.is_file():
+            raise InputError([Problem(str(folder), f"comparison table {p.name} is missing "
+                                      f"({TEXT_FILE} records it)", RECOMPARE)])
+        else:
+            df = read_table(p, files[name], as_text or [], RECOMPARE)
+        tables[name] = df
     return tables
 
 
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
          overwrite: bool = False) -> Path:
-    """Write ``<section>.csv`` files, their text columns (:data:`TEXT_FILE`) and
-    ``comparison.md`` to ``folder``, atomically."""
+    """Write ``<section>.csv`` files, their record (:data:`TEXT_FILE`: text columns, rows
+    and SHA-256) and ``comparison.md`` to ``folder``, atomically."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
                                 "replace it or --name to write elsewhere")
 
     def fill(tmp: Path) -> None:
-        for key, df in sections.items():
-            df.to_csv(tmp / f"{key}.csv", index=False, float_format="%.10g",
-                      lineterminator="\n")
+        files = {key: {"file": f"{key}.csv", "rows": len(df),
+                       "sha256": write_csv(df, tmp / f"{key}.csv", FLOAT_FORMAT)}
+                 for key, df in sections.items()}
         (tmp / TEXT_FILE).write_text(json.dumps(
-            {key: text_columns(df) for key, df in sections.items()}, indent=1) + "\n")
+            {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},
+             TABLE_FILES: files}, indent=1, sort_keys=True) + "\n")
         (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
 
     write_folder(folder, fill, kind="comparison", overwrite=overwrite)

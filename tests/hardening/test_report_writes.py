@@ -10,6 +10,7 @@ decoy a link pointed to unchanged, the link now a regular file, the cell text (t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from chainopt import api
+from chainopt.report.compare import TEXT_FILE
 from tests.hardening.conftest import cli
 
 DECOY = b"decoy: must stay as it is\n"
@@ -47,6 +49,21 @@ def _received(src: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(src, tmp_path / "recv"))
 
 
+def _rerecorded(recv: Path) -> None:
+    """The comparison's record (text_columns.json) rewritten for every CSV now in
+    ``recv``, as a sender can: its checksums catch damage, not a hostile sender, so the
+    report's own defences are tested behind them."""
+    spec = recv / TEXT_FILE
+    record = json.loads(spec.read_text())
+    for p in recv.glob("*.csv"):
+        df = pd.read_csv(p)
+        record["table_files"][p.stem] = {"file": p.name, "rows": len(df), "sha256":
+                                         hashlib.sha256(p.read_bytes()).hexdigest()}
+        record["text_columns"][p.stem] = [c for c in df.columns
+                                         if not pd.api.types.is_numeric_dtype(df[c])]
+    spec.write_text(json.dumps(record))
+
+
 def _nothing_outside(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decoy.png", "recv"]
     assert (tmp_path / "decoy.png").read_bytes() == DECOY
@@ -63,6 +80,7 @@ def test_project_name_of_a_comparison_stays_in_the_folder(compared, tmp_path):
     recv = _received(compared, tmp_path)
     eco = recv / "economics.csv"
     eco.write_text(eco.read_text().replace("far_east_port", ESCAPE))
+    _rerecorded(recv)
     (recv / "report-onepager-0-small_port_expansion-x").mkdir()
     cli("report", recv, "--png", "--svg", code=0)
     _nothing_outside(tmp_path)
@@ -122,6 +140,7 @@ def test_comparison_workbook_cells_are_text(compared, tmp_path):
     recv = _received(compared, tmp_path)
     pd.DataFrame({"name": FORMULAS, "value": [1.0, -2.0, 3.0, 4.0]}).to_csv(
         recv / "evil.csv", index=False)
+    _rerecorded(recv)
     cli("report", recv, "--pptx", code=0)
     ws = load_workbook(recv / "comparison.xlsx")["evil"]
     cells = [ws.cell(row=i, column=1) for i in range(2, 2 + len(FORMULAS))]
@@ -132,8 +151,11 @@ def test_comparison_workbook_cells_are_text(compared, tmp_path):
 
 
 def test_comparison_csv_name_is_a_valid_sheet_title(compared, tmp_path):
-    """A CSV named ``a[b]:c.csv`` in a comparison made openpyxl raise (traceback)."""
+    """A CSV named ``a[b]:c.csv`` in a comparison made openpyxl raise (traceback). (A
+    comparison's record names only tables of plain names; a folder written before the
+    record, as here, reads every CSV in it.)"""
     recv = _received(compared, tmp_path)
     pd.DataFrame({"k": ["a"], "v": [1.0]}).to_csv(recv / "a[b]:c.csv", index=False)
+    (recv / TEXT_FILE).unlink()
     cli("report", recv, "--pptx", code=0)
     assert "a_b__c" in load_workbook(recv / "comparison.xlsx", read_only=True).sheetnames

@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from chainopt import api
+from chainopt.cli import app
+from chainopt.errors import InputError
 from chainopt.report.compare import TEXT_FILE, read_tables
 
 PORT = "description: the port, optional\nbase: small_chain\nchanges:\n" \
@@ -28,7 +33,7 @@ def _compare(tmp_path: Path, name: str) -> Path:
 
 def test_a_scenario_named_true_stays_text_in_tables_and_report(tmp_path):
     folder = _compare(tmp_path, "true")
-    recorded = json.loads((folder / TEXT_FILE).read_text())
+    recorded = json.loads((folder / TEXT_FILE).read_text())["text_columns"]
     assert "scenario" in recorded["economics"] and "effect" in recorded["economics"]
     eco = read_tables(folder)["economics"]
     assert eco["scenario"].tolist() == ["true"]
@@ -60,3 +65,37 @@ def test_links_in_a_comparison_folder_are_not_read(tmp_path):
     outside.write_text("secret,value\nkey,1\n")
     (folder / "planted.csv").symlink_to(outside)
     assert "planted" not in read_tables(folder)
+
+
+def test_a_comparison_table_cut_or_edited_is_refused(tmp_path):
+    """text_columns.json records each table's rows and SHA-256: a table cut mid-row, or
+    a number edited, is refused naming the file (it was read and reported with exit 0:
+    a cut economics.csv lost its last project without a word)."""
+    folder = _compare(tmp_path, "port")
+    recorded = json.loads((folder / TEXT_FILE).read_text())
+    eco = recorded["table_files"]["economics"]
+    assert eco["file"] == "economics.csv" and eco["rows"] == 1
+    assert len(eco["sha256"]) == 64
+    path = folder / "economics.csv"
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"far_east_port", b"far_east_pork", 1))
+    with pytest.raises(InputError, match=r"economics\.csv.*SHA-256 differs") as err:
+        read_tables(folder)
+    assert "chainopt compare again" in str(err.value)
+    path.write_bytes(good[: good.rindex(b"\n", 0, len(good) - 1) + 5])  # cut mid-row
+    r = CliRunner().invoke(app, ["report", str(folder)])
+    assert r.exit_code == 1 and "economics.csv" in r.output
+    path.unlink()
+    with pytest.raises(InputError, match=r"comparison table economics\.csv is missing"):
+        read_tables(folder)
+    path.write_bytes(good)
+    assert read_tables(folder)["economics"]["effect"].tolist() == ["far_east_port"]
+
+
+def test_a_folder_with_the_older_record_reads_its_text_columns(tmp_path):
+    """Folders written before the checksums recorded only the text columns, one list per
+    table: they are read as before (a scenario named true stays text)."""
+    folder = _compare(tmp_path, "true")
+    recorded = json.loads((folder / TEXT_FILE).read_text())
+    (folder / TEXT_FILE).write_text(json.dumps(recorded["text_columns"]))
+    assert read_tables(folder)["economics"]["scenario"].tolist() == ["true"]
