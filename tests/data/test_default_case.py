@@ -262,3 +262,20 @@ def test_who_earns_what_on_mp2():
     net = (proj["operating_musd"] + proj["capex_musd"] + proj["residual_musd"]).reindex(
         tot.index, fill_value=0.0)
     assert tot.to_numpy() == pytest.approx(net.to_numpy(), abs=1e-6)
+
+
+def test_the_lpg_export_duty_covers_every_lpg_commodity():
+    """proposal_export_duties restores 'the LPG export duty of 40 USD/t': LPG is propane
+    and butane (commodities.csv calls both LPG), so both pay it on the same export sites.
+    It covered propane only: butane kept selling at the undutied price (691 kt/yr in
+    p2026) and the scenario overstated the chain's NPV by 183.0 MUSD."""
+    case = api.load_case(SCENARIOS / "proposal_export_duties.yaml")
+    com = case.tables["commodities"]
+    lpg = set(com.loc[com["description"].str.contains("LPG", na=False), "commodity"])
+    assert lpg == {"propane", "butane"}
+    lev = case.tables["levies"]
+    duty = lev[(lev["kind"] == "export_duty") & lev["active"].astype(bool)
+               & lev["commodity"].isin(lpg)]
+    assert set(duty["commodity"]) == lpg
+    assert (duty["amount_usd_per_unit"] == 40).all()
+    assert duty["sites"].nunique() == 1
