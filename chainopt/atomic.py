@@ -33,7 +33,7 @@ over; the holder refreshes it hourly (:func:`keep_held`) so a long write stays h
 
 Folders and files get the ordinary permissions of new files (``0777``/``0666`` minus
 the umask), not the ``0700``/``0600`` of :mod:`tempfile`. Failing to write (no
-permission, disk full) is an :class:`~chainopt.errors.InputError` naming the place.
+permission, disk full) is an :class:`~chainopt.errors.OutputError` naming the place.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from chainopt.errors import InputError, Problem, ResultsExistError
+from chainopt.errors import OutputError, Problem, ResultsExistError
 
 TMP_PREFIX = ".chainopt-tmp."
 TMP_MARKER = ".chainopt-tmp"
@@ -108,8 +108,8 @@ def is_chainopt_folder(folder: str | Path, kind: str | None = None) -> bool:
                for k in kinds)
 
 
-def _write_error(where: Path, exc: OSError) -> InputError:
-    return InputError([Problem(str(where), f"cannot write here: {exc.strerror or exc}",
+def _write_error(where: Path, exc: OSError) -> OutputError:
+    return OutputError([Problem(str(where), f"cannot write here: {exc.strerror or exc}",
                                "choose an output folder you can write to (and with free "
                                "space), e.g. --out")])
 
@@ -123,7 +123,7 @@ def check_writable(parent: str | Path) -> Path:
     while not near.exists() and near != near.parent:
         near = near.parent
     if not near.is_dir():
-        raise InputError([Problem(str(near), "is a file, not a folder",
+        raise OutputError([Problem(str(near), "is a file, not a folder",
                                   f"give a folder for the output (not inside {near})")])
     try:
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=near)
@@ -161,8 +161,8 @@ def _holder(folder: Path) -> str | None:
         return "a process that has not yet said which"
 
 
-def _busy(folder: Path, holder: str) -> InputError:
-    return InputError([Problem(
+def _busy(folder: Path, holder: str) -> OutputError:
+    return OutputError([Problem(
         str(folder), f"is being written by another chainopt run ({holder}), so this one "
         "will not write into it nor replace it",
         f"wait for that run to finish, or write elsewhere (--name, --out); if no chainopt "
@@ -170,7 +170,7 @@ def _busy(folder: Path, holder: str) -> InputError:
 
 
 def check_not_held(folder: str | Path) -> None:
-    """An InputError if another chainopt run holds ``folder`` (:func:`held`)."""
+    """An OutputError if another chainopt run holds ``folder`` (:func:`held`)."""
     holder = None if Path(folder).is_symlink() else _holder(Path(folder))
     if holder is not None:
         raise _busy(Path(folder), holder)
@@ -180,7 +180,7 @@ def check_not_held(folder: str | Path) -> None:
 def held(folder: str | Path, create: bool = False) -> Iterator[Path]:
     """Hold ``folder`` for writing in place during the block (see the module docstring):
     its marker is created exclusively, so of two processes only one holds it; the other
-    gets an :class:`~chainopt.errors.InputError` naming the folder and the holder. A
+    gets an :class:`~chainopt.errors.OutputError` naming the folder and the holder. A
     marker of a process that is gone is taken over. With ``create`` the folder is made
     first (exclusively: a folder made meanwhile by another writer is refused too). The
     marker is removed at the end of the block (also on an error or Ctrl-C)."""
@@ -292,12 +292,12 @@ def clean_leftovers(parent: str | Path) -> list[Path]:
 
 
 def check_replaceable(folder: Path, kind: str | None = None) -> None:
-    """An InputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
+    """An OutputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
     which may be replaced; also when another chainopt run holds it (:func:`held`)."""
     check_not_held(folder)
     if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
-        raise InputError([Problem(
+        raise OutputError([Problem(
             str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
             f"chainopt {marker}), so --overwrite will not replace it".replace("  ", " "),
             "give another name or output folder, or move it away yourself")])
@@ -422,7 +422,7 @@ def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     """Create ``path`` by calling ``fill(tmp_path)``; the file gets the usual mode."""
     path = Path(path)
     if path.is_dir() and not path.is_symlink():  # (a link to a folder is replaced as a link)
-        raise InputError([Problem(str(path), "is a folder", "give a file name to write")])
+        raise OutputError([Problem(str(path), "is a folder", "give a file name to write")])
     check_writable(path.parent)
     if path.parent not in _CLEANED:  # once per folder and process: a sweep writes
         clean_leftovers(path.parent)  # thousands of parts into one

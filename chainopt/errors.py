@@ -31,14 +31,24 @@ class InputError(ChainoptError):
     """The case, scenario or options are invalid. Holds every problem found."""
 
     exit_code = 1
+    #: what the problems are with, in the message's first line
+    about = "in the input"
 
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem("input", problems)]
         self.problems = list(problems)
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the input"
+        head = f"{n} problem{'s' if n != 1 else ''} {self.about}"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class OutputError(InputError):
+    """Where chainopt is to write cannot take it: a folder another chainopt run is
+    writing, one it may not replace, a file where a folder belongs, no permission or no
+    space. (An InputError, as the output location is an input of the command.)"""
+
+    about = "with the output"
 
 
 class InfeasibleError(ChainoptError):

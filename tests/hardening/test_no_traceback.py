@@ -372,7 +372,7 @@ def test_unwritable_output_is_found_before_solving(tmp_path, monkeypatch):
 
     monkeypatch.setattr(api, "build_model", no_build)
     _code, text = cli("run", "small_chain", "--out", "/proc/chainopt_hardening", code=1)
-    assert "cannot write here" in text
+    assert "cannot write here" in text and "1 problem with the output" in text
 
 
 def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):

@@ -106,6 +106,8 @@ def test_a_sweep_folder_being_written_is_refused(old_sweep):
         _code, text = cli("sweep", *args, "--jobs", "1", code=1)
         assert f"{old_sweep}: is being written by another chainopt run (process " \
                f"{os.getppid()}" in text, text
+        # a problem with where to write, not with the case (it read "in the input")
+        assert "1 problem with the output" in text and "in the input" not in text
         assert files(old_sweep) == before
     assert leftovers(old_sweep.parent) == []
 
