@@ -320,7 +320,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
 WATERFALL = (("revenue", ("revenue",)), ("feed / supply", ("supply",)),
              ("operating cost", ("variable_om", "fixed_om")), ("transport", ("transport",)),
              ("carbon", ("carbon",)), ("shortfall penalty", ("shortfall_penalty",)),
-             ("capex", ()), ("residual value", ()))
+             ("disposal", ("disposal",)), ("capex", ()), ("residual value", ()))
 
 
 def npv_by_category(results) -> dict[str, float]:

@@ -73,6 +73,27 @@ def test_waterfall_bars_add_to_the_incremental_npv_by_hand(tmp_path):
     assert sum(hand.values()) == pytest.approx(sc.objective - cf.objective, abs=1e-9)
 
 
+def test_waterfall_has_the_disposal_bar(tmp_path):
+    """The same project, but 1.5 t of feed make 1 t of product and 0.5 t of waste,
+    disposed of at 10 USD/t (the product sells at 400 USD/t: it still pays): the
+    disposal bar is -10 * 0.5 * 10 * sum_{2029}^{2035} d / 1000 MUSD and
+    the bars still add to the objective difference (there was no disposal bar: they
+    missed it by exactly that amount)."""
+    extra = {"commodities": "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\n"
+                            "feed,t,raw,false,0\nproduct,t,product,false,0\n"
+                            "waste,t,intermediate,true,10\n",
+             "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1.5\n"
+                           "run,product,out,1\nrun,waste,out,0.5\n"}
+    folder = _project_case(tmp_path, "pj,9,p1,10,3,true,optional,,\n", margin=300.0,
+                           periods=FIVE_FIVE, extra=extra)
+    case = load_case(folder)
+    cf, sc = api.run(without_projects(case, ["pj"]), save=False), api.run(case, save=False)
+    wf = economics.waterfall(cf, sc).set_index("category")["npv_musd"]
+    assert wf["disposal"] == pytest.approx(-10 * 0.5 * 10 * dsum(2029, 2035) / 1000,
+                                           abs=1e-9)
+    assert wf.sum() == pytest.approx(sc.objective - cf.objective, abs=1e-9)
+
+
 @pytest.fixture(scope="module")
 def port_compare(tmp_path_factory):
     """small_chain against three scenarios (the port one builds far_east_port)."""
