@@ -94,6 +94,13 @@ def test_waterfall_has_the_disposal_bar(tmp_path):
     assert wf.sum() == pytest.approx(sc.objective - cf.objective, abs=1e-9)
 
 
+def test_waterfall_bars_cover_every_category_of_the_objective():
+    """Every cash-flow category but capex (the stream's overnight spend) and net is in
+    exactly one bar: a new objective category cannot be left out again."""
+    cats = [c for _, cs in economics.WATERFALL for c in cs]
+    assert sorted(cats) == sorted(set(economics.CATEGORIES) - {"capex", "net"})
+
+
 @pytest.fixture(scope="module")
 def port_compare(tmp_path_factory):
     """small_chain against three scenarios (the port one builds far_east_port)."""
