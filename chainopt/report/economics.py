@@ -194,9 +194,11 @@ def payback(operating: pd.Series, capex: pd.Series) -> float | None:
     """Years from the first year of ``capex`` spend until the cumulative flow is >= 0 for
     good (its last rise through 0).
 
-    ``capex`` (negative, index: year) is paid at the start of its year; ``operating``
-    (index: year) accrues evenly over its year. None if the cumulative flow is still
-    negative at the end of the stream.
+    ``capex`` (index: year; negative a spend, positive a spend avoided) is paid at the
+    start of its year; ``operating`` (index: year) accrues evenly over its year. The last
+    rise may come at the start of a year, by an avoided spend: payback is then a whole
+    number of years. None if the cumulative flow is still negative at the end of the
+    stream; 0 if it never falls below 0 from the first spend on.
     """
     spent = capex[capex < -1e-9]
     if spent.empty:
@@ -204,9 +206,11 @@ def payback(operating: pd.Series, capex: pd.Series) -> float | None:
     first = int(spent.index.min())
     cum, back = 0.0, None
     for y in sorted(set(operating.index) | set(capex.index)):
-        cum += float(capex.get(y, 0.0))
+        before, cum = cum, cum + float(capex.get(y, 0.0))
         if y >= first and cum < 0:
             back = None
+        elif y > first and before < 0 <= cum:  # back at the start of y
+            back = float(y - first)
         v = float(operating.get(y, 0.0))
         if y >= first and cum < 0 <= cum + v:
             back = float(y - first) + (-cum / v)

@@ -37,6 +37,11 @@ def test_irr_and_payback_by_hand():
     assert economics.payback(op, pd.Series({2030: -1000.0})) is None
     assert economics.payback(op, pd.Series({2030: -50.0, 2031: -50.0})) == pytest.approx(
         1 + 40 / 60)
+    # a review's cost case: +2.78 earned in 2026, 4.94 spent at the start of 2027 (the
+    # cumulative -2.16), a spend of 3.29 avoided at the start of 2028 (+1.13): back at
+    # the start of 2028, 1 year after the first spend (it said 0)
+    op = pd.Series([2.78, 0.0, 0.0, 0.5], index=[2026, 2027, 2028, 2029])
+    assert economics.payback(op, pd.Series({2027: -4.94, 2028: 3.29})) == 1.0
     assert economics.irr(np.array([10.0, 5.0])) is None  # no sign change
     # borrowing-type (money received first), one root: the rate it pays, 1/(1 - 0.5) - 1
     assert economics.irr(np.array([10.0, -15.0])) == pytest.approx(0.5, abs=1e-9)
