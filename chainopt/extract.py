@@ -281,10 +281,12 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     used = used_cap.reindex(pd.MultiIndex.from_frame(uc[["unit", "period"]])).fillna(0.0)
     uc["used_k_per_yr"] = _clean(used.to_numpy())
     avail = uc["availability"].to_numpy()
+    # the capacity there is: existing (less what projects retire) plus what was added
+    retired = np.divide(_retired(built, out), avail, out=np.zeros(len(uc)), where=avail > 0)
     added = np.divide(uc["used_k_per_yr"].to_numpy() - row_value, avail,
-                      out=np.zeros(len(uc)), where=avail > 0)
-    existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0)
-    uc["existing_k_per_yr"] = existing
+                      out=np.zeros(len(uc)), where=avail > 0) + retired
+    existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0) - retired
+    uc["existing_k_per_yr"] = _clean(existing)
     uc["total_k_per_yr"] = _clean(existing + added)
     builds = _project_builds(built, out)  # once, for units and links
     uc["new_k_per_yr"] = (_aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
@@ -325,6 +327,24 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
             "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr"]
     return pd.concat([units[cols], links[cols]], ignore_index=True)
+
+
+def _retired(built: BuiltModel, out: SolveOutcome) -> np.ndarray:
+    """Per unit capacity row: availability x the capacity projects retire there (k
+    units/yr), the sum of the rows' positive project-build terms times the builds (a
+    project's own units get negative ones: capacity added)."""
+    rows = built.lp.family("conversion.capacity_max")
+    try:
+        pb = built.lp.family("investment.project_build")
+    except KeyError:
+        return np.zeros(rows.stop - rows.start)
+    m = built.arrays.matrix
+    ptr = m.indptr[rows.start:rows.stop + 1]
+    cols, vals = m.indices[ptr[0]:ptr[-1]], m.data[ptr[0]:ptr[-1]]
+    row = np.repeat(np.arange(rows.stop - rows.start), np.diff(ptr))
+    on = (cols >= pb.start) & (cols < pb.stop) & (vals > 0)
+    return np.bincount(row[on], weights=vals[on] * out.col_value[cols[on]],
+                       minlength=rows.stop - rows.start)
 
 
 def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:

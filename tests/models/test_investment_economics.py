@@ -308,6 +308,31 @@ def test_retired_unit_stops_paying_fixed_om(tmp_path):
     cap = sc["capacity"]
     old_p2 = cap[(cap["name"] == "old") & (cap["period"] == "p2")].iloc[0]
     assert old_p2["total_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    # retired, it is no existing capacity either (it read 10 with a total of 0)
+    assert old_p2["existing_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    assert old_p2["new_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    old_p1 = cap[(cap["name"] == "old") & (cap["period"] == "p1")].iloc[0]
+    assert old_p1["existing_k_per_yr"] == pytest.approx(10.0, abs=1e-9)
+
+
+def test_a_unit_retired_by_a_project_mid_period_is_existing_until_then(tmp_path):
+    """The renewal forced in p1 with a 2-year lead time: the new unit is usable from 2028
+    and the old one (10 kt/yr) is retired from 2028. Existing capacity of the old unit
+    in p1 = 10 * (d(2026) + d(2027)) / w1 (the discount-weighted share of its years), 0
+    in p2; the new unit's total in p1 = 10 * sum_{2028}^{2030} d / w1, in p2 10."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+             "old,plant,make,10,20,\nnew,plant,make,10,10,pj\n")
+    folder = _project_case(tmp_path, "pj,5,p1,10,2,true,forced,p1,old\n", units=units)
+    cap = api.run(load_case(folder), save=False)["capacity"].set_index(["name", "period"])
+    w1 = dsum(2026, 2030)
+    assert cap.loc[("old", "p1"), "existing_k_per_yr"] == pytest.approx(
+        10 * dsum(2026, 2027) / w1, rel=1e-9)
+    assert cap.loc[("old", "p1"), "total_k_per_yr"] == pytest.approx(
+        10 * dsum(2026, 2027) / w1, rel=1e-9)
+    assert cap.loc[("old", "p2"), "existing_k_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    assert cap.loc[("new", "p1"), "total_k_per_yr"] == pytest.approx(
+        10 * dsum(2028, 2030) / w1, rel=1e-9)
+    assert cap.loc[("new", "p2"), "total_k_per_yr"] == pytest.approx(10.0, rel=1e-9)
 
 
 def test_retire_year_and_life_extension(tmp_path):
