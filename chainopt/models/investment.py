@@ -18,10 +18,13 @@ results report (``investments`` table) and project cash flows count.
   decision, a falling curve also ordering binaries; a convex curve adds none. See
   :func:`_lumpy`.
 * ``investment.link_new[l,t]`` likewise for ``transport.capacity_max`` (no fixed O&M).
-* ``investment.life_extension[u] in [0, cap_u]``: an existing unit with ``retire_year``
-  and ``life_extension_yr`` may keep running that many more years from its retire
-  year, at ``life_extension_capex`` (annualised over the extension); a project that
-  retires the unit excludes it (``investment.extension_max[u]``).
+* ``investment.life_extension[u] in [0, c_u,t(f)]``: an existing unit with
+  ``retire_year`` f and ``life_extension_yr`` may keep running that many more years
+  from f, at ``life_extension_capex`` per unit of the size x (annualised over the
+  extension). x is counted in the unit's capacity of the period holding f, which
+  bounds it; in each period t the extension keeps ``x * c_ut / c_u,t(f)`` of the unit
+  (all of it: the unit's capacity of each period) and pays fixed O&M on what it
+  keeps. A project that retires the unit excludes it (``investment.extension_max[u]``).
 * ``investment.project_build[j,t] in [0, 1]`` (binary when all-or-nothing; else
   ``project_share``): construction of project j starts in period t. Its units and
   links bring ``capacity_ut * usable_share_t'``; it pays ``capex_musd_j * A * pv_t'``
@@ -76,13 +79,15 @@ def _pairs(ix: ModelIndex, builds: pd.DataFrame, cols: np.ndarray) -> tuple[pd.D
 
 def _pay(lp: LinearProgram, pairs: pd.DataFrame, annuity: np.ndarray, overnight: np.ndarray,
          fixed_om: np.ndarray | None = None) -> None:
-    """Charge annuities (capex) and fixed O&M (MUSD per unit of column per year) by pv."""
+    """Charge each (build b, period t) pair ``K_b * A_b * pv_bt`` (capex; ``overnight``
+    K per build) and ``fom_bt * pv_bt`` (``fixed_om``: MUSD per unit of column per year,
+    one per pair), both per unit of the build's column."""
     b = pairs["build"].to_numpy()
     pv = pairs["pv"].to_numpy()
     lp.add_objective(pairs["col"], -np.asarray(overnight)[b] * annuity[b] * pv, "capex",
                      pairs["pos"])
     if fixed_om is not None:
-        lp.add_objective(pairs["col"], -np.asarray(fixed_om)[b] * pv, "fixed_om", pairs["pos"])
+        lp.add_objective(pairs["col"], -np.asarray(fixed_om) * pv, "fixed_om", pairs["pos"])
 
 
 def _register(lp: LinearProgram, cols: np.ndarray, builds: pd.DataFrame, kind: str,
@@ -106,10 +111,23 @@ def _capacity(lp: LinearProgram, ix: ModelIndex, kind: str, pairs: pd.DataFrame,
                  -np.asarray(per_unit, dtype=float) * pairs["usable_share"].to_numpy())
 
 
-def _availability(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
-    avail = ix.unit_cap.set_index(["unit", "period"])["availability"]
-    return avail.reindex(pd.MultiIndex.from_arrays([pairs["unit"], pairs["use_period"]])
-                         ).to_numpy(float)
+def _unit_in_use_period(ix: ModelIndex, pairs: pd.DataFrame, column: str) -> np.ndarray:
+    """``column`` of ``ix.unit_cap`` (availability, capacity) for each pair's unit in its
+    use period."""
+    values = ix.unit_cap.set_index(["unit", "period"])[column]
+    return values.reindex(pd.MultiIndex.from_arrays([pairs["unit"], pairs["use_period"]])
+                          ).to_numpy(float)
+
+
+def _kept(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
+    """Capacity a life extension keeps per k unit/yr of its size, in each pair's use
+    period t: ``c_ut / c_u,t(f)``, the unit's capacity in t over its capacity in the
+    period of the extension's first year f (in which the size is counted: ``life_ext``'s
+    ``capacity``); 0 where that is 0 (nothing to keep). Extending all of a unit keeps
+    its capacity of each period, as ``units_by_period.csv`` states it."""
+    first = ix.life_ext["capacity"].to_numpy(float)[pairs["build"].to_numpy()]
+    return np.divide(_unit_in_use_period(ix, pairs, "capacity"), first,
+                     out=np.zeros(len(pairs)), where=first > 0)
 
 
 def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -119,8 +137,9 @@ def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     overnight = np.where(segmented, 0.0, MUSD_PER_KUSD * un["capex"].to_numpy(float))
     pairs, annuity = _pairs(ix, un, cols)
     pairs["unit"] = un["unit"].to_numpy()[pairs["build"].to_numpy()]
-    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * un["fixed_om"].to_numpy(float))
-    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    _pay(lp, pairs, annuity, overnight,
+         MUSD_PER_KUSD * un["fixed_om"].to_numpy(float)[pairs["build"].to_numpy()])
+    _capacity(lp, ix, "unit", pairs, _unit_in_use_period(ix, pairs, "availability"))
     _register(lp, cols, un, "unit", "unit", overnight, "capacity")
     _lumpy(lp, ix, un, cols, pairs, annuity)
 
@@ -137,15 +156,23 @@ def _link_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
 
 
 def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
+    """``life_extension[u] in [0, c_u,t(f)]`` (x): the unit kept for its extension years
+    from its retire year f. Per use period t it adds ``avail_u * x * k_t *
+    usable_share_t`` to the unit's capacity row and costs ``fom_u * x * k_t * pv_t``
+    (fixed O&M of what stands) and ``K * A * pv_t`` with ``K = capex * x``, k_t from
+    :func:`_kept`."""
     le = ix.life_ext
     if le.empty:
         return
     cols = lp.add_vars("investment", "life_extension", le[["unit"]], ub=le["capacity"])
     overnight = MUSD_PER_KUSD * le["capex"].to_numpy(float)
     pairs, annuity = _pairs(ix, le, cols)
-    pairs["unit"] = le["unit"].to_numpy()[pairs["build"].to_numpy()]
-    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * le["fixed_om"].to_numpy(float))
-    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    b = pairs["build"].to_numpy()
+    pairs["unit"] = le["unit"].to_numpy()[b]
+    kept = _kept(ix, pairs)
+    _pay(lp, pairs, annuity, overnight,
+         MUSD_PER_KUSD * le["fixed_om"].to_numpy(float)[b] * kept)
+    _capacity(lp, ix, "unit", pairs, _unit_in_use_period(ix, pairs, "availability") * kept)
     _register(lp, cols, le.assign(period=""), "extension", "unit", overnight, "capacity")
 
 

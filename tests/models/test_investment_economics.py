@@ -335,6 +335,78 @@ def test_retire_year_and_life_extension(tmp_path):
     assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
 
 
+def _derated(tmp_path, retire: int):
+    """An existing unit of 10 kt/yr (fixed O&M 20 USD per t/yr) whose capacity is 6 kt/yr
+    in p2 (units_by_period.csv), retiring at the start of ``retire``; a 5-year life
+    extension at 100 USD per t/yr. Margin 100 USD/t, so each t/yr standing nets 80."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
+             f"old,plant,make,10,20,{retire},5,100\n")
+    return solve_case(chain(tmp_path, units, margin=100.0, extra={
+        "units_by_period": "unit,period,capacity_k_per_yr\nold,p2,6"}))
+
+
+def test_a_life_extension_keeps_the_capacity_of_its_period(tmp_path):
+    """The unit of :func:`_derated` retires at the start of 2033, inside p2, where its
+    capacity is 6 kt/yr: extending keeps those 6 kt/yr (not the 10 of units.csv).
+
+    Year by year: 10 kt/yr stand in 2026-2030 and 6 in 2031-2032; the extension keeps 6
+    in 2033-2037, of which 2033-2035 fall in the horizon. Its annuity per t/yr:
+    A = 100 d(2033) / sum_{2033}^{2037} d = 23.98 USD, charged for 2033-2035 on 6 kt/yr;
+    each kept t/yr nets 80 - A > 0 a year, so all 6 are kept. Objective
+    [10*80*w1 + 6*80*w2 - 6*A*sum_{2033}^{2035} d] / 1000 = 4.3767 MUSD (chainopt had
+    kept 10 kt/yr: 8.17 kt/yr in p2 and 4.6912). Fixed O&M is paid on what stands:
+    (10*20*w1 + 6*20*w2) / 1000.
+    """
+    res = _derated(tmp_path, 2033)
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    annuity = 100 * d(2033) / dsum(2033, 2037)
+    assert annuity == pytest.approx(23.9816, abs=1e-4)
+    capex = 6 * annuity * dsum(2033, 2035) / 1000
+    expected = (10 * 80 * w1 + 6 * 80 * w2) / 1000 - capex
+    assert expected == pytest.approx(4.3767, abs=1e-4)
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    ext = value(res["investments"], kind="extension")
+    assert ext["amount"] == pytest.approx(6.0)
+    assert ext["overnight_musd"] == pytest.approx(6 * 100 / 1000)
+    assert ext["capex_npv_musd"] == pytest.approx(capex, rel=1e-9)
+    assert ext["residual_musd"] == pytest.approx(
+        6 * annuity * dsum(2036, 2037) / d(2036) / 1000, rel=1e-9)
+    assert res.kpi("npv_capex") == pytest.approx(-capex, rel=1e-9)
+    assert res.kpi("npv_fixed_om") == pytest.approx(-(10 * 20 * w1 + 6 * 20 * w2) / 1000,
+                                                    rel=1e-9)
+    p2 = value(res["capacity"][res["capacity"]["period"] == "p2"], name="old")
+    assert p2["total_k_per_yr"] == pytest.approx(6.0)
+
+
+def test_a_life_extension_follows_the_units_capacity_in_later_periods(tmp_path):
+    """The unit of :func:`_derated` retires at the start of 2029, inside p1, where its
+    capacity is 10 kt/yr: the extension keeps up to 10 kt/yr and pays its capex on them;
+    in p2 the unit (and so what is kept of it) has 6 kt/yr.
+
+    Year by year, all 10 kept: 10 kt/yr stand in 2026-2030, 6 in 2031-2033. Capex: the
+    5 annuities of A = 100 d(2029) / sum_{2029}^{2033} d per t/yr all fall in the
+    horizon, worth 100 d(2029) per t/yr kept, on 10 kt/yr. Each kt/yr kept adds
+    80 * (sum_{2029}^{2030} d + 0.6 * sum_{2031}^{2033} d) - 100 d(2029) > 0 (x 1000 USD),
+    so all 10 are kept. Objective [10*80*sum_{2026}^{2030} d + 6*80*sum_{2031}^{2033} d
+    - 10*100 d(2029)] / 1000; p2's capacity 6 * sum_{2031}^{2033} d / w2 (chainopt had
+    kept 10 kt/yr in p2 too, with their fixed O&M).
+    """
+    res = _derated(tmp_path, 2029)
+    w2 = dsum(2031, 2035)
+    assert 80 * (dsum(2029, 2030) + 0.6 * dsum(2031, 2033)) - 100 * d(2029) > 0
+    capex = 10 * 100 * d(2029) / 1000
+    expected = (10 * 80 * dsum(2026, 2030) + 6 * 80 * dsum(2031, 2033)) / 1000 - capex
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    ext = value(res["investments"], kind="extension")
+    assert ext["amount"] == pytest.approx(10.0)
+    assert ext["capex_npv_musd"] == pytest.approx(capex, rel=1e-9)
+    assert res.kpi("npv_fixed_om") == pytest.approx(
+        -(10 * 20 * dsum(2026, 2030) + 6 * 20 * dsum(2031, 2033)) / 1000, rel=1e-9)
+    p2 = value(res["capacity"][res["capacity"]["period"] == "p2"], name="old")
+    assert p2["total_k_per_yr"] == pytest.approx(6 * dsum(2031, 2033) / w2)
+
+
 def test_a_life_extension_of_a_plant_closed_before_the_horizon_is_refused(tmp_path):
     """The extension runs from retire_year (docs/case_format.md); a plant that closed in
     2024 is closed when the 2026 horizon starts. It was extended from 2026 with its full
