@@ -24,7 +24,9 @@ results report (``investments`` table) and project cash flows count.
   extension). x is counted in the unit's capacity of the period holding f, which
   bounds it; in each period t the extension keeps ``x * c_ut / c_u,t(f)`` of the unit
   (all of it: the unit's capacity of each period) and pays fixed O&M on what it
-  keeps. A project that retires the unit excludes it (``investment.extension_max[u]``).
+  keeps. A build of a project that retires the unit and comes into use before the
+  extension would end excludes it (``investment.extension_max[u]``); one used later
+  does not. See :func:`_extension_exclusion`.
 * ``investment.project_build[j,t] in [0, 1]`` (binary when all-or-nothing; else
   ``project_share``): construction of project j starts in period t. Its units and
   links bring ``capacity_ut * usable_share_t'``; it pays ``capex_musd_j * A * pv_t'``
@@ -309,6 +311,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex) -> None:
     _project_units(lp, ix, pairs)
     _project_links(lp, ix, pairs)
     _retirements(lp, ix, pb.assign(col=cols))
+    _extension_exclusion(lp, ix, pb.assign(col=cols))
     _once_and_precedence(lp, ix, pb.assign(col=cols))
 
 
@@ -359,11 +362,26 @@ def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
     _capacity(lp, ix, "unit", pairs, -pairs["availability"].to_numpy(float) * cap)
     lp.add_objective(pairs["col"], MUSD_PER_KUSD * pairs["fixed_om"].to_numpy(float) * cap
                      * pairs["pv"].to_numpy(), "fixed_om", pairs["pos"])
+
+
+def _extension_exclusion(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
+    """A project build that retires unit u while u's life extension would still run
+    excludes the extension (an extension is not cut short):
+
+        extension_max[u]: life_extension[u] + c_u * sum_{(j,t) in B_u} b[j,t] <= c_u
+
+    with c_u the extension's size limit and B_u the builds of projects retiring u whose
+    first year of use f_jt comes before the extension's end, ``f_jt < f_u + n_u`` (first
+    year f_u = u's retire year, n_u extension years). A build used from the extension's
+    end on retires nothing that is left and leaves the extension open.
+    """
     ext = ix.life_ext
-    if ext.empty:
+    if ext.empty or ix.retire.empty:
         return
+    ends = dict(zip(ext["unit"], ext["first_use"] + ext["lifetime"], strict=True))
     ret = pb.merge(ix.retire, on="project")
-    ret = ret[ret["unit"].isin(set(ext["unit"]))]
+    ret = ret[ret["unit"].isin(ends)]
+    ret = ret[ret["first_use"].to_numpy(float) < ret["unit"].map(ends).to_numpy(float)]
     if ret.empty:
         return
     fam = lp.family("investment.life_extension")

@@ -407,6 +407,60 @@ def test_a_life_extension_follows_the_units_capacity_in_later_periods(tmp_path):
     assert p2["total_k_per_yr"] == pytest.approx(6 * dsum(2031, 2033) / w2)
 
 
+def _renewal(tmp_path, extension_yr: int, project_row: str):
+    """An old unit (10 kt/yr, fixed O&M 20 USD per t/yr) retiring at the start of 2029,
+    extendable ``extension_yr`` years at 80 USD per t/yr; project pj (5 MUSD, life 10, no
+    lead time) retires it and brings a new unit (10 kt/yr, fixed O&M 10). Margin 150:
+    a t/yr of the old unit nets 130 a year, of the new one 140."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+             f"old,plant,make,10,20,2029,{extension_yr},80,\nnew,plant,make,10,10,,,,pj\n")
+    return solve_case(_project_case(tmp_path, project_row, units=units, margin=150.0))
+
+
+def test_a_project_used_after_the_extension_has_ended_leaves_it_open(tmp_path):
+    """A 2-year extension (2029-2030) and pj, which may start in p1 or p2.
+
+    Year by year, per option (MUSD): the old unit in 2026-2028, 1.3 * sum_{2026}^{2028} d;
+    the extension adds 1.3 * sum_{2029}^{2030} d - 0.8 d(2029) (its two annuities both
+    in the horizon); pj from 2031 adds 1.4 * sum_{2031}^{2035} d - 5 d(2031) *
+    sum_{2031}^{2035} d / sum_{2031}^{2040} d; pj from 2026 (retiring the old unit at
+    once) instead earns 1.4 * sum_{2026}^{2035} d - 5 and nothing else. The extension
+    ends before pj's first year 2031, so both can be had, and that is best. chainopt let
+    pj's build in p2 exclude the extension (because its build in p1 retires the old unit
+    early): 5.2657 instead of 6.5293.
+    """
+    res = _renewal(tmp_path, 2, "pj,5,p1,10,0,true,optional,,old\n")
+    old = 1.3 * dsum(2026, 2028)
+    extension = 1.3 * dsum(2029, 2030) - 0.8 * d(2029)
+    late = 1.4 * dsum(2031, 2035) - 5 * d(2031) * dsum(2031, 2035) / dsum(2031, 2040)
+    early = 1.4 * dsum(2026, 2035) - 5
+    best = old + extension + late
+    assert best > max(early, old + late, old + extension)
+    assert best == pytest.approx(6.5293, abs=1e-4)
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
+    assert value(res["projects"], project="pj", period="p2")["built_share"] == pytest.approx(1.0)
+
+
+def test_a_project_used_before_the_extension_ends_excludes_it(tmp_path):
+    """A 5-year extension (2029-2033) and pj forced in p2, used from 2031: the extension
+    would keep the old unit running in 2031-2033, after pj has retired it, so it is
+    excluded (an extension is not cut short). Objective: the old unit in 2026-2028,
+    1.3 * sum_{2026}^{2028} d, plus pj's 1.4 * sum_{2031}^{2035} d - 5 d(2031) *
+    sum_{2031}^{2035} d / sum_{2031}^{2040} d = 5.2657. chainopt added the extension
+    (8.7374): pj's retirement span (2031 to the retire year 2029) was empty, so no
+    exclusion was written.
+    """
+    res = _renewal(tmp_path, 5, "pj,5,p2,10,0,true,forced,p2,old\n")
+    expected = (1.3 * dsum(2026, 2028) + 1.4 * dsum(2031, 2035)
+                - 5 * d(2031) * dsum(2031, 2035) / dsum(2031, 2040))
+    assert expected == pytest.approx(5.2657, abs=1e-4)
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    assert res["investments"].query("kind == 'extension'")["amount"].sum() == pytest.approx(
+        0.0, abs=1e-9)
+
+
 def test_a_life_extension_of_a_plant_closed_before_the_horizon_is_refused(tmp_path):
     """The extension runs from retire_year (docs/case_format.md); a plant that closed in
     2024 is closed when the 2026 horizon starts. It was extended from 2026 with its full
