@@ -171,6 +171,23 @@ def test_convex_breakpoint_curve_needs_no_binaries(tmp_path):
     assert "investment.segment(u,p1,1)" in names and not any("1.0" in n for n in names)
 
 
+def test_a_curve_with_only_a_point_at_size_0_is_refused(tmp_path):
+    """A curve replaces the unit's linear capex; a point at size 0 is its fixed charge.
+    Points (0, 2 MUSD) alone give no cost for any size: chainopt charged the fixed
+    charge plus the linear capex a curve replaces (a 10 kt/yr build at 300 USD per t/yr:
+    overnight 2 + 10 * 300 / 1000 = 5 MUSD). Refused, naming the row and column; the
+    same build as a curve through (0, 2) and (10, 5) is accepted."""
+    folder = _curve_case(tmp_path / "only0", "u,1,0,2")
+    units = folder / "units.csv"
+    units.write_text(units.read_text().replace("lifetime_yr\n", "lifetime_yr,"
+                                               "capex_usd_per_unit_yr\n").replace(
+        "u,plant,p,0,10,1", "u,plant,p,0,10,1,300"))
+    with pytest.raises(InputError, match=r"capex_curve.csv row 2, column size_k_per_yr: "
+                                         r"this unit's curve has no point above size 0"):
+        load_case(folder)
+    load_case(_curve_case(tmp_path / "curve", "u,1,0,2\nu,2,10,5"))
+
+
 def test_fixed_charge_with_rising_segments_uses_one_binary_and_relax(tmp_path):
     """The same curve plus a point at size 0 costing 0.1 MUSD: a fixed charge, so one
     binary build decision (and no ordering binaries: the curve is convex).
