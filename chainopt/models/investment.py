@@ -178,6 +178,25 @@ def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
     _register(lp, cols, le.assign(period=""), "extension", "unit", overnight, "capacity")
 
 
+def lumpy_builds(ix: ModelIndex, un: pd.DataFrame) -> pd.DataFrame:
+    """What makes each expansion candidate (rows of ``un``, a slice of ``ix.unit_new``)
+    lumpy, row for row: unit, ``fixed`` (MUSD per build: ``build_fixed_musd`` plus its
+    capex curve's cost at size 0), ``min_new`` (its minimum size; 0: none), ``falls``
+    (its capex curve's unit cost falls somewhere: economies of scale) and ``binary``
+    (fixed > 0 or min_new > 0 or falls): the build needs the binary build decision
+    ``unit_build``; only ``falls`` adds ordering binaries per segment (:func:`_lumpy`).
+    """
+    segs = ix.segments
+    falling = set(segs.loc[~segs["convex"].to_numpy(bool), "unit"])
+    fixed_of = ix.curve_fixed.groupby("unit")["fixed"].sum()
+    fixed = (un["build_fixed"].to_numpy(float)
+             + un["unit"].map(fixed_of).fillna(0.0).to_numpy(float))
+    min_new = un["min_new"].to_numpy(float)
+    falls = un["unit"].isin(falling).to_numpy()
+    return pd.DataFrame({"unit": un["unit"].to_numpy(), "fixed": fixed, "min_new": min_new,
+                         "falls": falls, "binary": (fixed > 0) | (min_new > 0) | falls})
+
+
 def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray,
            pairs: pd.DataFrame, annuity: np.ndarray) -> None:
     """Build decisions with a cost curve or that are lumpy: capex segments, minimum
@@ -211,13 +230,9 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
     annuities by the one vintage rule, like the unit's linear capex.
     """
     segs = ix.segments
-    convex_units = set(segs.loc[segs["convex"], "unit"]) if len(segs) else set()
-    seg_units = set(segs["unit"])
-    fixed_of = ix.curve_fixed.groupby("unit")["fixed"].sum()
-    fixed_all = (un["build_fixed"].to_numpy(float)
-                 + un["unit"].map(fixed_of).fillna(0.0).to_numpy(float))
-    concave = (un["unit"].isin(seg_units) & ~un["unit"].isin(convex_units)).to_numpy()
-    lumpy = (un["min_new"] > 0).to_numpy() | (fixed_all > 0) | concave
+    why = lumpy_builds(ix, un)
+    fixed_all = why["fixed"].to_numpy()
+    lumpy = why["binary"].to_numpy()
     y_of = np.full(len(un), -1, dtype=np.int64)
     if lumpy.any():
         where = np.flatnonzero(lumpy)
