@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 _build = lazy_module("chainopt.models.build")
 _extract = lazy_module("chainopt.extract")
 _solver = lazy_module("chainopt.solve")
+_investment = lazy_module("chainopt.models.investment")
 # Deliberately lazy: the report side (comparisons, HTML, sweeps, sensitivity, drift), so
 # that `chainopt validate` and `chainopt run` do not load what only other commands use.
 sens = lazy_module("chainopt.sensitivity")
@@ -194,14 +195,38 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
 
 
 def _capex_curves(built: BuiltModel) -> dict[str, str]:
-    """How each unit's capex curve is modelled (stated in the manifest)."""
-    seg = built.index.segments
+    """How each unit's capex curve is modelled (stated in the manifest): the curve's
+    shape from ``index.segments`` and the binaries its builds get by the model's own
+    rule, :func:`chainopt.models.investment.lumpy_builds`."""
+    ix = built.index
+    seg = ix.segments
     if seg.empty:
         return {}
-    convex = seg.groupby("unit", sort=True)["convex"].first()
-    return {u: ("convex (unit cost never falls): segments filled in order by the LP, no "
-                "binaries" if c else "unit cost falls (economies of scale): ordering "
-                "binaries") for u, c in convex.items()}
+    why = _investment.lumpy_builds(ix, ix.unit_new).groupby("unit").agg(
+        fixed=("fixed", "max"), min_new=("min_new", "max"), binary=("binary", "any"))
+    texts = {}
+    for u, convex in seg.groupby("unit", sort=True)["convex"].first().items():
+        shape = ("convex (unit cost never falls): segments filled in order by the LP" if convex
+                 else "unit cost falls (economies of scale)")
+        if u not in why.index:
+            texts[u] = f"{shape}; no build in the horizon (max_new_k_per_yr), no variables"
+            continue
+        w = why.loc[u]
+        reasons = []
+        if w["fixed"] > 0:
+            reasons.append(f"fixed charge {w['fixed']:g} MUSD")
+        if w["min_new"] > 0:
+            reasons.append(f"minimum size {w['min_new']:g} k units/yr")
+        for_what = f" ({', '.join(reasons)})" if reasons else ""
+        if not convex:
+            texts[u] = (f"{shape}: one binary build decision per build{for_what} and "
+                        "ordering binaries per segment")
+        elif w["binary"]:
+            texts[u] = (f"{shape}, no ordering binaries; one binary build decision per "
+                        f"build{for_what}")
+        else:
+            texts[u] = f"{shape}, no binaries"
+    return texts
 
 
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,

@@ -82,7 +82,8 @@ class ModelIndex:
     projects: pd.DataFrame  # project, state, all_or_nothing, capex_musd, lifetime, lead, ...
     project_build: pd.DataFrame  # project, period (construction start), first_use
     retire: pd.DataFrame  # project, unit
-    # unit, capacity, availability, fixed_om, capex, lifetime, first_use (= retire year)
+    # unit, capacity (the unit's in the period of its retire year: the extension's size
+    # limit), availability, fixed_om, capex, lifetime, first_use (= retire year)
     life_ext: pd.DataFrame
     precedence: pd.DataFrame  # project, other, kind (requires | excludes)
     emission_commodities: frozenset[str]
@@ -198,15 +199,34 @@ def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: D
     unit_new = _timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
                                ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
                                 "min_new", "build_fixed", "lead", "ramp"]], periods, disc)
-    ext = units[(units["life_extension_yr"] > 0) & (units["retire_year"] < disc.end_year)]
-    life_ext = pd.DataFrame({
-        "unit": ext["unit"], "capacity": ext["capacity_k_per_yr"],
-        "availability": ext["availability"], "fixed_om": ext["fixed_om_usd_per_unit_yr"],
+    return unit_cap, unit_new, _extension_options(units, unit_cap, periods, disc)
+
+
+def _extension_options(units: pd.DataFrame, unit_cap: pd.DataFrame, periods: pd.DataFrame,
+                       disc: Discounting) -> pd.DataFrame:
+    """Life-extension options of units with a retire year in the horizon: unit,
+    capacity, availability, fixed_om, capex, lifetime, first_use (= retire year), lead,
+    ramp.
+
+    An extension is a build first used in the unit's retire year f. Its size, the
+    capex it pays and its upper limit are in k units/yr of the unit's capacity in the
+    period holding f, ``c_u,t(f)`` (``capacity``, after ``units_by_period.csv``); in
+    each period t it is alive in, a size x keeps ``x * c_ut / c_u,t(f)`` of the unit
+    (:func:`chainopt.models.investment._kept`).
+    """
+    ext = units[(units["life_extension_yr"] > 0) & (units["retire_year"] < disc.end_year)
+                ].reset_index(drop=True)
+    first = np.maximum(ext["retire_year"].to_numpy(float), disc.first_year)
+    start = periods["period"].to_numpy()[disc.period_of_year(first)]
+    capacity = unit_cap.set_index(["unit", "period"])["capacity"].reindex(
+        pd.MultiIndex.from_arrays([ext["unit"], start])).to_numpy(float)
+    return pd.DataFrame({
+        "unit": ext["unit"], "capacity": capacity, "availability": ext["availability"],
+        "fixed_om": ext["fixed_om_usd_per_unit_yr"],
         "capex": ext["life_extension_capex_usd_per_unit_yr"],
         "lifetime": ext["life_extension_yr"],
-        "first_use": np.maximum(ext["retire_year"], disc.first_year), "lead": 0.0, "ramp": "",
-    }).reset_index(drop=True)
-    return unit_cap, unit_new, life_ext
+        "first_use": first, "lead": 0.0, "ramp": "",
+    })
 
 
 def _activity(case: Case, units: pd.DataFrame) -> pd.DataFrame:

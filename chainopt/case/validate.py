@@ -678,7 +678,8 @@ def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
 
 
 def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """A unit's capex is one curve: segments or breakpoints, sizes rising, cost not falling."""
+    """A unit's capex is one curve: segments or breakpoints, sizes rising, cost not falling,
+    at least one point above size 0 (a point at size 0 alone is no curve)."""
     cv = t["capex_curve"]
     if cv.empty:
         return
@@ -696,6 +697,12 @@ def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("capex_curve.csv", s, same & (d_cost < 0), "capex_musd",
              "the total cost of a larger build cannot be lower",
              hint="give the total overnight cost of a build of this size")
+    sized = set(cv.loc[cv["size_k_per_yr"] > 0, "unit"])
+    out.rows("capex_curve.csv", cv, ~cv["unit"].isin(sized), "size_k_per_yr",
+             "this unit's curve has no point above size 0, so it gives no cost for any "
+             "build (a curve replaces capex_usd_per_unit_yr)",
+             hint="add the total overnight cost of a build of some size; for a fixed charge "
+                  "on top of capex_usd_per_unit_yr use build_fixed_musd in units.csv")
 
 
 def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out: _Collector

@@ -18,10 +18,15 @@ results report (``investments`` table) and project cash flows count.
   decision, a falling curve also ordering binaries; a convex curve adds none. See
   :func:`_lumpy`.
 * ``investment.link_new[l,t]`` likewise for ``transport.capacity_max`` (no fixed O&M).
-* ``investment.life_extension[u] in [0, cap_u]``: an existing unit with ``retire_year``
-  and ``life_extension_yr`` may keep running that many more years from its retire
-  year, at ``life_extension_capex`` (annualised over the extension); a project that
-  retires the unit excludes it (``investment.extension_max[u]``).
+* ``investment.life_extension[u] in [0, c_u,t(f)]``: an existing unit with
+  ``retire_year`` f and ``life_extension_yr`` may keep running that many more years
+  from f, at ``life_extension_capex`` per unit of the size x (annualised over the
+  extension). x is counted in the unit's capacity of the period holding f, which
+  bounds it; in each period t the extension keeps ``x * c_ut / c_u,t(f)`` of the unit
+  (all of it: the unit's capacity of each period) and pays fixed O&M on what it
+  keeps. A build of a project that retires the unit and comes into use before the
+  extension would end excludes it (``investment.extension_max[u]``); one used later
+  does not. See :func:`_extension_exclusion`.
 * ``investment.project_build[j,t] in [0, 1]`` (binary when all-or-nothing; else
   ``project_share``): construction of project j starts in period t. Its units and
   links bring ``capacity_ut * usable_share_t'``; it pays ``capex_musd_j * A * pv_t'``
@@ -76,13 +81,15 @@ def _pairs(ix: ModelIndex, builds: pd.DataFrame, cols: np.ndarray) -> tuple[pd.D
 
 def _pay(lp: LinearProgram, pairs: pd.DataFrame, annuity: np.ndarray, overnight: np.ndarray,
          fixed_om: np.ndarray | None = None) -> None:
-    """Charge annuities (capex) and fixed O&M (MUSD per unit of column per year) by pv."""
+    """Charge each (build b, period t) pair ``K_b * A_b * pv_bt`` (capex; ``overnight``
+    K per build) and ``fom_bt * pv_bt`` (``fixed_om``: MUSD per unit of column per year,
+    one per pair), both per unit of the build's column."""
     b = pairs["build"].to_numpy()
     pv = pairs["pv"].to_numpy()
     lp.add_objective(pairs["col"], -np.asarray(overnight)[b] * annuity[b] * pv, "capex",
                      pairs["pos"])
     if fixed_om is not None:
-        lp.add_objective(pairs["col"], -np.asarray(fixed_om)[b] * pv, "fixed_om", pairs["pos"])
+        lp.add_objective(pairs["col"], -np.asarray(fixed_om) * pv, "fixed_om", pairs["pos"])
 
 
 def _register(lp: LinearProgram, cols: np.ndarray, builds: pd.DataFrame, kind: str,
@@ -106,10 +113,23 @@ def _capacity(lp: LinearProgram, ix: ModelIndex, kind: str, pairs: pd.DataFrame,
                  -np.asarray(per_unit, dtype=float) * pairs["usable_share"].to_numpy())
 
 
-def _availability(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
-    avail = ix.unit_cap.set_index(["unit", "period"])["availability"]
-    return avail.reindex(pd.MultiIndex.from_arrays([pairs["unit"], pairs["use_period"]])
-                         ).to_numpy(float)
+def _unit_in_use_period(ix: ModelIndex, pairs: pd.DataFrame, column: str) -> np.ndarray:
+    """``column`` of ``ix.unit_cap`` (availability, capacity) for each pair's unit in its
+    use period."""
+    values = ix.unit_cap.set_index(["unit", "period"])[column]
+    return values.reindex(pd.MultiIndex.from_arrays([pairs["unit"], pairs["use_period"]])
+                          ).to_numpy(float)
+
+
+def _kept(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
+    """Capacity a life extension keeps per k unit/yr of its size, in each pair's use
+    period t: ``c_ut / c_u,t(f)``, the unit's capacity in t over its capacity in the
+    period of the extension's first year f (in which the size is counted: ``life_ext``'s
+    ``capacity``); 0 where that is 0 (nothing to keep). Extending all of a unit keeps
+    its capacity of each period, as ``units_by_period.csv`` states it."""
+    first = ix.life_ext["capacity"].to_numpy(float)[pairs["build"].to_numpy()]
+    return np.divide(_unit_in_use_period(ix, pairs, "capacity"), first,
+                     out=np.zeros(len(pairs)), where=first > 0)
 
 
 def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -119,8 +139,9 @@ def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     overnight = np.where(segmented, 0.0, MUSD_PER_KUSD * un["capex"].to_numpy(float))
     pairs, annuity = _pairs(ix, un, cols)
     pairs["unit"] = un["unit"].to_numpy()[pairs["build"].to_numpy()]
-    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * un["fixed_om"].to_numpy(float))
-    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    _pay(lp, pairs, annuity, overnight,
+         MUSD_PER_KUSD * un["fixed_om"].to_numpy(float)[pairs["build"].to_numpy()])
+    _capacity(lp, ix, "unit", pairs, _unit_in_use_period(ix, pairs, "availability"))
     _register(lp, cols, un, "unit", "unit", overnight, "capacity")
     _lumpy(lp, ix, un, cols, pairs, annuity)
 
@@ -137,16 +158,43 @@ def _link_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
 
 
 def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
+    """``life_extension[u] in [0, c_u,t(f)]`` (x): the unit kept for its extension years
+    from its retire year f. Per use period t it adds ``avail_u * x * k_t *
+    usable_share_t`` to the unit's capacity row and costs ``fom_u * x * k_t * pv_t``
+    (fixed O&M of what stands) and ``K * A * pv_t`` with ``K = capex * x``, k_t from
+    :func:`_kept`."""
     le = ix.life_ext
     if le.empty:
         return
     cols = lp.add_vars("investment", "life_extension", le[["unit"]], ub=le["capacity"])
     overnight = MUSD_PER_KUSD * le["capex"].to_numpy(float)
     pairs, annuity = _pairs(ix, le, cols)
-    pairs["unit"] = le["unit"].to_numpy()[pairs["build"].to_numpy()]
-    _pay(lp, pairs, annuity, overnight, MUSD_PER_KUSD * le["fixed_om"].to_numpy(float))
-    _capacity(lp, ix, "unit", pairs, _availability(ix, pairs))
+    b = pairs["build"].to_numpy()
+    pairs["unit"] = le["unit"].to_numpy()[b]
+    kept = _kept(ix, pairs)
+    _pay(lp, pairs, annuity, overnight,
+         MUSD_PER_KUSD * le["fixed_om"].to_numpy(float)[b] * kept)
+    _capacity(lp, ix, "unit", pairs, _unit_in_use_period(ix, pairs, "availability") * kept)
     _register(lp, cols, le.assign(period=""), "extension", "unit", overnight, "capacity")
+
+
+def lumpy_builds(ix: ModelIndex, un: pd.DataFrame) -> pd.DataFrame:
+    """What makes each expansion candidate (rows of ``un``, a slice of ``ix.unit_new``)
+    lumpy, row for row: unit, ``fixed`` (MUSD per build: ``build_fixed_musd`` plus its
+    capex curve's cost at size 0), ``min_new`` (its minimum size; 0: none), ``falls``
+    (its capex curve's unit cost falls somewhere: economies of scale) and ``binary``
+    (fixed > 0 or min_new > 0 or falls): the build needs the binary build decision
+    ``unit_build``; only ``falls`` adds ordering binaries per segment (:func:`_lumpy`).
+    """
+    segs = ix.segments
+    falling = set(segs.loc[~segs["convex"].to_numpy(bool), "unit"])
+    fixed_of = ix.curve_fixed.groupby("unit")["fixed"].sum()
+    fixed = (un["build_fixed"].to_numpy(float)
+             + un["unit"].map(fixed_of).fillna(0.0).to_numpy(float))
+    min_new = un["min_new"].to_numpy(float)
+    falls = un["unit"].isin(falling).to_numpy()
+    return pd.DataFrame({"unit": un["unit"].to_numpy(), "fixed": fixed, "min_new": min_new,
+                         "falls": falls, "binary": (fixed > 0) | (min_new > 0) | falls})
 
 
 def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray,
@@ -182,13 +230,9 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
     annuities by the one vintage rule, like the unit's linear capex.
     """
     segs = ix.segments
-    convex_units = set(segs.loc[segs["convex"], "unit"]) if len(segs) else set()
-    seg_units = set(segs["unit"])
-    fixed_of = ix.curve_fixed.groupby("unit")["fixed"].sum()
-    fixed_all = (un["build_fixed"].to_numpy(float)
-                 + un["unit"].map(fixed_of).fillna(0.0).to_numpy(float))
-    concave = (un["unit"].isin(seg_units) & ~un["unit"].isin(convex_units)).to_numpy()
-    lumpy = (un["min_new"] > 0).to_numpy() | (fixed_all > 0) | concave
+    why = lumpy_builds(ix, un)
+    fixed_all = why["fixed"].to_numpy()
+    lumpy = why["binary"].to_numpy()
     y_of = np.full(len(un), -1, dtype=np.int64)
     if lumpy.any():
         where = np.flatnonzero(lumpy)
@@ -282,6 +326,7 @@ def _projects(lp: LinearProgram, ix: ModelIndex) -> None:
     _project_units(lp, ix, pairs)
     _project_links(lp, ix, pairs)
     _retirements(lp, ix, pb.assign(col=cols))
+    _extension_exclusion(lp, ix, pb.assign(col=cols))
     _once_and_precedence(lp, ix, pb.assign(col=cols))
 
 
@@ -332,11 +377,26 @@ def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
     _capacity(lp, ix, "unit", pairs, -pairs["availability"].to_numpy(float) * cap)
     lp.add_objective(pairs["col"], MUSD_PER_KUSD * pairs["fixed_om"].to_numpy(float) * cap
                      * pairs["pv"].to_numpy(), "fixed_om", pairs["pos"])
+
+
+def _extension_exclusion(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
+    """A project build that retires unit u while u's life extension would still run
+    excludes the extension (an extension is not cut short):
+
+        extension_max[u]: life_extension[u] + c_u * sum_{(j,t) in B_u} b[j,t] <= c_u
+
+    with c_u the extension's size limit and B_u the builds of projects retiring u whose
+    first year of use f_jt comes before the extension's end, ``f_jt < f_u + n_u`` (first
+    year f_u = u's retire year, n_u extension years). A build used from the extension's
+    end on retires nothing that is left and leaves the extension open.
+    """
     ext = ix.life_ext
-    if ext.empty:
+    if ext.empty or ix.retire.empty:
         return
+    ends = dict(zip(ext["unit"], ext["first_use"] + ext["lifetime"], strict=True))
     ret = pb.merge(ix.retire, on="project")
-    ret = ret[ret["unit"].isin(set(ext["unit"]))]
+    ret = ret[ret["unit"].isin(ends)]
+    ret = ret[ret["first_use"].to_numpy(float) < ret["unit"].map(ends).to_numpy(float)]
     if ret.empty:
         return
     fam = lp.family("investment.life_extension")

@@ -171,6 +171,55 @@ def test_convex_breakpoint_curve_needs_no_binaries(tmp_path):
     assert "investment.segment(u,p1,1)" in names and not any("1.0" in n for n in names)
 
 
+@pytest.mark.parametrize(("points", "min_new", "binaries", "says"), [
+    ("u,1,4,0.4\nu,2,10,1.6", 0, 0, "convex (unit cost never falls): segments filled in "
+                                    "order by the LP, no binaries"),
+    ("u,1,0,2\nu,2,10,5", 0, 1, "convex (unit cost never falls): segments filled in order "
+                                "by the LP, no ordering binaries; one binary build decision "
+                                "per build (fixed charge 2 MUSD)"),
+    ("u,1,4,0.4\nu,2,10,1.6", 2, 1, "convex (unit cost never falls): segments filled in "
+                                    "order by the LP, no ordering binaries; one binary build "
+                                    "decision per build (minimum size 2 k units/yr)"),
+    ("u,1,4,1.2\nu,2,10,1.8", 0, 2, "unit cost falls (economies of scale): one binary build "
+                                    "decision per build and ordering binaries per segment"),
+])
+def test_the_manifest_says_which_binaries_a_curve_gets(tmp_path, points, min_new, binaries,
+                                                        says):
+    """One build (one period, up to 10 kt/yr). Rising unit cost (100 then 200 USD per t/yr)
+    needs no binary; a point at size 0 (2 MUSD, a fixed charge: the reviewer's
+    t2c_curve_fixed) or a minimum size needs the build decision y (1 binary), still with
+    no ordering binaries; falling unit cost (300 then 100) needs y and one ordering flag
+    for segment 2 (2 binaries). The manifest said "no binaries" for the fixed charge
+    while the model had one."""
+    folder = _curve_case(tmp_path, points)
+    if min_new:
+        units = folder / "units.csv"
+        units.write_text(units.read_text().replace("lifetime_yr\n", "lifetime_yr,"
+                                                   "min_new_k_per_yr\n").replace(
+            "u,plant,p,0,10,1", f"u,plant,p,0,10,1,{min_new}"))
+    built = api.build_model(load_case(folder))
+    assert int(built.arrays.integer.sum()) == binaries
+    res = api.extract_results(built, api.solve(built))
+    assert res.manifest["capex_curves"] == {"u": says}
+
+
+def test_a_curve_with_only_a_point_at_size_0_is_refused(tmp_path):
+    """A curve replaces the unit's linear capex; a point at size 0 is its fixed charge.
+    Points (0, 2 MUSD) alone give no cost for any size: chainopt charged the fixed
+    charge plus the linear capex a curve replaces (a 10 kt/yr build at 300 USD per t/yr:
+    overnight 2 + 10 * 300 / 1000 = 5 MUSD). Refused, naming the row and column; the
+    same build as a curve through (0, 2) and (10, 5) is accepted."""
+    folder = _curve_case(tmp_path / "only0", "u,1,0,2")
+    units = folder / "units.csv"
+    units.write_text(units.read_text().replace("lifetime_yr\n", "lifetime_yr,"
+                                               "capex_usd_per_unit_yr\n").replace(
+        "u,plant,p,0,10,1", "u,plant,p,0,10,1,300"))
+    with pytest.raises(InputError, match=r"capex_curve.csv row 2, column size_k_per_yr: "
+                                         r"this unit's curve has no point above size 0"):
+        load_case(folder)
+    load_case(_curve_case(tmp_path / "curve", "u,1,0,2\nu,2,10,5"))
+
+
 def test_fixed_charge_with_rising_segments_uses_one_binary_and_relax(tmp_path):
     """The same curve plus a point at size 0 costing 0.1 MUSD: a fixed charge, so one
     binary build decision (and no ordering binaries: the curve is convex).

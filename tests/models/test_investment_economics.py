@@ -360,6 +360,132 @@ def test_retire_year_and_life_extension(tmp_path):
     assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
 
 
+def _derated(tmp_path, retire: int):
+    """An existing unit of 10 kt/yr (fixed O&M 20 USD per t/yr) whose capacity is 6 kt/yr
+    in p2 (units_by_period.csv), retiring at the start of ``retire``; a 5-year life
+    extension at 100 USD per t/yr. Margin 100 USD/t, so each t/yr standing nets 80."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
+             f"old,plant,make,10,20,{retire},5,100\n")
+    return solve_case(chain(tmp_path, units, margin=100.0, extra={
+        "units_by_period": "unit,period,capacity_k_per_yr\nold,p2,6"}))
+
+
+def test_a_life_extension_keeps_the_capacity_of_its_period(tmp_path):
+    """The unit of :func:`_derated` retires at the start of 2033, inside p2, where its
+    capacity is 6 kt/yr: extending keeps those 6 kt/yr (not the 10 of units.csv).
+
+    Year by year: 10 kt/yr stand in 2026-2030 and 6 in 2031-2032; the extension keeps 6
+    in 2033-2037, of which 2033-2035 fall in the horizon. Its annuity per t/yr:
+    A = 100 d(2033) / sum_{2033}^{2037} d = 23.98 USD, charged for 2033-2035 on 6 kt/yr;
+    each kept t/yr nets 80 - A > 0 a year, so all 6 are kept. Objective
+    [10*80*w1 + 6*80*w2 - 6*A*sum_{2033}^{2035} d] / 1000 = 4.3767 MUSD (chainopt had
+    kept 10 kt/yr: 8.17 kt/yr in p2 and 4.6912). Fixed O&M is paid on what stands:
+    (10*20*w1 + 6*20*w2) / 1000.
+    """
+    res = _derated(tmp_path, 2033)
+    w1, w2 = dsum(2026, 2030), dsum(2031, 2035)
+    annuity = 100 * d(2033) / dsum(2033, 2037)
+    assert annuity == pytest.approx(23.9816, abs=1e-4)
+    capex = 6 * annuity * dsum(2033, 2035) / 1000
+    expected = (10 * 80 * w1 + 6 * 80 * w2) / 1000 - capex
+    assert expected == pytest.approx(4.3767, abs=1e-4)
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    ext = value(res["investments"], kind="extension")
+    assert ext["amount"] == pytest.approx(6.0)
+    assert ext["overnight_musd"] == pytest.approx(6 * 100 / 1000)
+    assert ext["capex_npv_musd"] == pytest.approx(capex, rel=1e-9)
+    assert ext["residual_musd"] == pytest.approx(
+        6 * annuity * dsum(2036, 2037) / d(2036) / 1000, rel=1e-9)
+    assert res.kpi("npv_capex") == pytest.approx(-capex, rel=1e-9)
+    assert res.kpi("npv_fixed_om") == pytest.approx(-(10 * 20 * w1 + 6 * 20 * w2) / 1000,
+                                                    rel=1e-9)
+    p2 = value(res["capacity"][res["capacity"]["period"] == "p2"], name="old")
+    assert p2["total_k_per_yr"] == pytest.approx(6.0)
+
+
+def test_a_life_extension_follows_the_units_capacity_in_later_periods(tmp_path):
+    """The unit of :func:`_derated` retires at the start of 2029, inside p1, where its
+    capacity is 10 kt/yr: the extension keeps up to 10 kt/yr and pays its capex on them;
+    in p2 the unit (and so what is kept of it) has 6 kt/yr.
+
+    Year by year, all 10 kept: 10 kt/yr stand in 2026-2030, 6 in 2031-2033. Capex: the
+    5 annuities of A = 100 d(2029) / sum_{2029}^{2033} d per t/yr all fall in the
+    horizon, worth 100 d(2029) per t/yr kept, on 10 kt/yr. Each kt/yr kept adds
+    80 * (sum_{2029}^{2030} d + 0.6 * sum_{2031}^{2033} d) - 100 d(2029) > 0 (x 1000 USD),
+    so all 10 are kept. Objective [10*80*sum_{2026}^{2030} d + 6*80*sum_{2031}^{2033} d
+    - 10*100 d(2029)] / 1000; p2's capacity 6 * sum_{2031}^{2033} d / w2 (chainopt had
+    kept 10 kt/yr in p2 too, with their fixed O&M).
+    """
+    res = _derated(tmp_path, 2029)
+    w2 = dsum(2031, 2035)
+    assert 80 * (dsum(2029, 2030) + 0.6 * dsum(2031, 2033)) - 100 * d(2029) > 0
+    capex = 10 * 100 * d(2029) / 1000
+    expected = (10 * 80 * dsum(2026, 2030) + 6 * 80 * dsum(2031, 2033)) / 1000 - capex
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    ext = value(res["investments"], kind="extension")
+    assert ext["amount"] == pytest.approx(10.0)
+    assert ext["capex_npv_musd"] == pytest.approx(capex, rel=1e-9)
+    assert res.kpi("npv_fixed_om") == pytest.approx(
+        -(10 * 20 * dsum(2026, 2030) + 6 * 20 * dsum(2031, 2033)) / 1000, rel=1e-9)
+    p2 = value(res["capacity"][res["capacity"]["period"] == "p2"], name="old")
+    assert p2["total_k_per_yr"] == pytest.approx(6 * dsum(2031, 2033) / w2)
+
+
+def _renewal(tmp_path, extension_yr: int, project_row: str):
+    """An old unit (10 kt/yr, fixed O&M 20 USD per t/yr) retiring at the start of 2029,
+    extendable ``extension_yr`` years at 80 USD per t/yr; project pj (5 MUSD, life 10, no
+    lead time) retires it and brings a new unit (10 kt/yr, fixed O&M 10). Margin 150:
+    a t/yr of the old unit nets 130 a year, of the new one 140."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+             f"old,plant,make,10,20,2029,{extension_yr},80,\nnew,plant,make,10,10,,,,pj\n")
+    return solve_case(_project_case(tmp_path, project_row, units=units, margin=150.0))
+
+
+def test_a_project_used_after_the_extension_has_ended_leaves_it_open(tmp_path):
+    """A 2-year extension (2029-2030) and pj, which may start in p1 or p2.
+
+    Year by year, per option (MUSD): the old unit in 2026-2028, 1.3 * sum_{2026}^{2028} d;
+    the extension adds 1.3 * sum_{2029}^{2030} d - 0.8 d(2029) (its two annuities both
+    in the horizon); pj from 2031 adds 1.4 * sum_{2031}^{2035} d - 5 d(2031) *
+    sum_{2031}^{2035} d / sum_{2031}^{2040} d; pj from 2026 (retiring the old unit at
+    once) instead earns 1.4 * sum_{2026}^{2035} d - 5 and nothing else. The extension
+    ends before pj's first year 2031, so both can be had, and that is best. chainopt let
+    pj's build in p2 exclude the extension (because its build in p1 retires the old unit
+    early): 5.2657 instead of 6.5293.
+    """
+    res = _renewal(tmp_path, 2, "pj,5,p1,10,0,true,optional,,old\n")
+    old = 1.3 * dsum(2026, 2028)
+    extension = 1.3 * dsum(2029, 2030) - 0.8 * d(2029)
+    late = 1.4 * dsum(2031, 2035) - 5 * d(2031) * dsum(2031, 2035) / dsum(2031, 2040)
+    early = 1.4 * dsum(2026, 2035) - 5
+    best = old + extension + late
+    assert best > max(early, old + late, old + extension)
+    assert best == pytest.approx(6.5293, abs=1e-4)
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
+    assert value(res["projects"], project="pj", period="p2")["built_share"] == pytest.approx(1.0)
+
+
+def test_a_project_used_before_the_extension_ends_excludes_it(tmp_path):
+    """A 5-year extension (2029-2033) and pj forced in p2, used from 2031: the extension
+    would keep the old unit running in 2031-2033, after pj has retired it, so it is
+    excluded (an extension is not cut short). Objective: the old unit in 2026-2028,
+    1.3 * sum_{2026}^{2028} d, plus pj's 1.4 * sum_{2031}^{2035} d - 5 d(2031) *
+    sum_{2031}^{2035} d / sum_{2031}^{2040} d = 5.2657. chainopt added the extension
+    (8.7374): pj's retirement span (2031 to the retire year 2029) was empty, so no
+    exclusion was written.
+    """
+    res = _renewal(tmp_path, 5, "pj,5,p2,10,0,true,forced,p2,old\n")
+    expected = (1.3 * dsum(2026, 2028) + 1.4 * dsum(2031, 2035)
+                - 5 * d(2031) * dsum(2031, 2035) / dsum(2031, 2040))
+    assert expected == pytest.approx(5.2657, abs=1e-4)
+    assert res.objective == pytest.approx(expected, rel=1e-9)
+    assert res["investments"].query("kind == 'extension'")["amount"].sum() == pytest.approx(
+        0.0, abs=1e-9)
+
+
 def test_a_life_extension_of_a_plant_closed_before_the_horizon_is_refused(tmp_path):
     """The extension runs from retire_year (docs/case_format.md); a plant that closed in
     2024 is closed when the 2026 horizon starts. It was extended from 2026 with its full
