@@ -16,8 +16,10 @@ Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes
 * ``capex``: the project's overnight cost, scaled by a factor;
 * ``carbon``: an extra carbon price in USD per t on every emission, wherever and
   whenever it is emitted, on top of the case's own prices (base 0: the chain-wide
-  ``policies`` row of each emission, its period overrides included, raised by it; a
-  site's price adds to the chain-wide one, so raising every row would count it twice);
+  ``policies`` row of each emission, its period overrides included, raised by it, or
+  such a row added at that price for an emission without one; a site's price adds to
+  the chain-wide one, so raising every row would count it twice); not applicable to a
+  case without emission commodities;
 * ``discount``: the case's discount rate, set to a value.
 
 Every variant differs from the base in coefficients only, so it is re-solved warm
@@ -31,7 +33,7 @@ NPV at the base value x (1 - r) and x (1 + r) of each driver (the extra carbon p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,10 @@ class Setup:
     feeds: list[str]
     base_values: dict[str, float]
     share: float = 1.0  # the share the scenario builds (a divisible project: may be < 1)
-    # emission commodities (with a chain-wide policies row, without one): the carbon driver
-    emissions: tuple[list[str], list[str]] = ([], [])
+    # the case's emission commodities, and those of them with a chain-wide policies row
+    # (the carbon driver raises that row, or adds one)
+    emissions: list[str] = field(default_factory=list)
+    chain_wide: list[str] = field(default_factory=list)
     model: Any = None  # the solved BuiltModel whose HiGHS instance variants reuse
     solves: int = 0
     warm: int = 0
@@ -117,14 +121,16 @@ def changes(setup: Setup, driver: str, x: float) -> list[dict]:
         return [{"table": "projects", "where": {"project": setup.project},
                  "scale": {"capex_musd": float(x)}}]
     if driver == "carbon":
-        priced, unpriced = setup.emissions
+        priced = [c for c in setup.emissions if c in setup.chain_wide]
+        unpriced = [c for c in setup.emissions if c not in setup.chain_wide]
         out: list[dict] = []
         if priced:  # the chain-wide rows, and their period overrides with them
             out.append({"table": "policies", "where": {"site": "", "commodity": priced},
                         "add": {"carbon_price_usd_per_unit": float(x)}})
-        if unpriced:
+        if unpriced:  # a chain-wide row (site blank) at x
             out.append({"table": "policies", "add_rows": [
-                {"commodity": c, "carbon_price_usd_per_unit": float(x)} for c in unpriced]})
+                {"commodity": c, "site": "", "carbon_price_usd_per_unit": float(x)}
+                for c in unpriced]})
         return out
     if driver == "discount":
         return [{"case": {"discount_rate": float(x)}}]
@@ -161,18 +167,17 @@ def setup(source: str, project: str, options=None) -> Setup:
     products, feeds = _project_commodities(case, project)
     com = case.tables["commodities"]
     kinds = com["kind"] if "kind" in com else pd.Series("", index=com.index)
-    emitted = list(com.loc[kinds == "emission", "commodity"])
+    emissions = list(com.loc[kinds == "emission", "commodity"])
     pol = case.tables.get("policies")
     chain_wide = set() if pol is None or pol.empty else set(
         pol.loc[pol["site"].fillna("") == "", "commodity"])
-    emissions = ([c for c in emitted if c in chain_wide],
-                 [c for c in emitted if c not in chain_wide])
     forced = validate(_apply(case.raw, [{"project": project, "state": "forced",
                                          "period": period}], case.origin))
     s = Setup(case=forced, project=project, period=period, products=products, feeds=feeds,
               base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": 0.0,
                            "discount": float(case.meta.discount_rate)},
-              share=share if share < 1.0 - 1e-9 else 1.0, emissions=emissions)
+              share=share if share < 1.0 - 1e-9 else 1.0, emissions=emissions,
+              chain_wide=[c for c in emissions if c in chain_wide])
     s.model = s.hold(build(forced, pyomo=False))
     handover(s.model, options)
     solve(s.model, options)

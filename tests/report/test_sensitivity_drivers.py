@@ -1,0 +1,71 @@
+"""Sensitivity drivers on one-unit cases whose NPV is written out by hand.
+
+The base case ``tiny``: one site ``s``; feed ``a`` bought at 100 USD/t (up to 1000
+kt/yr), product ``b`` sold at 300 USD/t (up to 1000 kt/yr); project ``pj`` (10 MUSD,
+life 1 year, all or nothing, forced in p1) is one unit of 100 kt/yr making 1 t of b
+from 1 t of a. One period p1 of one year (2026, the base year), r = 10 %, cash flows at
+the start of the year, so d(2026) = 1 and the capex annuity over one year is the
+capex itself. Money in MUSD = kt x USD/t / 1000: the unit earns 100 x (300 - 100) /
+1000 = 20 MUSD, so NPV = 20 - 10 = 10 MUSD; without the unit nothing is made (0).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chainopt import sensitivity as sens
+from tests.toycase import write_case
+
+TINY = {
+    "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+    "sites": "site\ns",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,a,100,1000",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,1000",
+    "modes": "mode,process,variable_cost_usd_per_unit\nm,p,0",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nm,a,in,1\nm,b,out,1",
+    "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state,"
+                "forced_period\npj,10,p1,1,true,forced,p1",
+    "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,s,p,100,1,pj",
+}
+ONE_YEAR = [{"period": "p1", "start_year": 2026, "length_yr": 1}]
+# the unit emits 0.5 t CO2 per t of b
+CO2 = {"commodities": TINY["commodities"] + "\nco2,t,emission",
+       "mode_flows": TINY["mode_flows"] + "\nm,co2,out,0.5"}
+
+
+def tiny(folder, periods=ONE_YEAR, **tables):
+    """The tiny case with ``tables`` (name -> CSV text) replaced or added."""
+    return write_case(folder, {**TINY, **tables}, discount_rate=0.1, periods=periods)
+
+
+def test_carbon_does_not_apply_to_a_case_without_emissions(tmp_path):
+    """tiny has no emission commodity: no carbon price can move the NPV, and the carbon
+    driver says why instead of 'NPV > 0 over the whole range'; the tornado has no
+    carbon bar (it had one of swing 0)."""
+    s = sens.setup(str(tiny(tmp_path)), "pj")
+    be = sens.break_even(s, "carbon")
+    assert be["value"] is None and be["note"] == "the case has no emission commodity"
+    assert list(sens.tornado(s, ["price", "carbon"], 0.2)["driver"]) == ["price"]
+
+
+@pytest.mark.parametrize("policies, site_price", [(None, 0.0), ("co2,s,5", 5.0)])
+def test_carbon_prices_an_emission_without_a_chain_wide_row(tmp_path, policies,
+                                                            site_price):
+    """The unit emits 0.5 t CO2 per t; an extra price x USD/t on every emission costs it
+    100 kt x 0.5 x x / 1000 MUSD: NPV(x) = 0.1 (200 - 0.5 (p_s + x)) - 10 with p_s the
+    site's own price. No policies.csv (p_s = 0): base 10, zero at x = 200, 9.0 at x = 20;
+    the site price 5 USD/t at s only (p_s = 5): base 9.75, zero at x = 195, 8.75 at
+    x = 20. (Neither case has a chain-wide CO2 row; the driver failed on both, asking
+    for the key column 'site' of the row it added.)"""
+    extra = dict(CO2)
+    if policies:
+        extra["policies"] = "commodity,site,carbon_price_usd_per_unit\n" + policies
+    s = sens.setup(str(tiny(tmp_path, **extra)), "pj")
+    assert sens.npv(s) == pytest.approx(0.1 * (200 - 0.5 * site_price) - 10, abs=1e-9)
+    be = sens.break_even(s, "carbon")
+    assert be["value"] == pytest.approx(200 - site_price, rel=1e-6)
+    tor = sens.tornado(s, ["carbon"], 0.2).set_index("driver")
+    assert tor.loc["carbon", "npv_low_musd"] == pytest.approx(
+        0.1 * (200 - 0.5 * site_price) - 10, abs=1e-9)
+    assert tor.loc["carbon", "npv_high_musd"] == pytest.approx(
+        0.1 * (200 - 0.5 * (site_price + 20)) - 10, abs=1e-9)
