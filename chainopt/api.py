@@ -667,7 +667,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         finally:
             plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
-                          warm=st.warm, period=st.period)
+                          warm=st.warm, held=st.held)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
                                 folder / "tornado.png"]
     if sweep_folder is not None:

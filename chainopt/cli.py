@@ -332,8 +332,8 @@ def sensitivity(
         be["break-even"] = [("none: " + n) if v is None or v != v else f"{v:.4g}"
                             for v, n in zip(be["value"], be["note"], strict=True)]
         _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
-                     f"built from {res['period']})", be[["driver", "meaning", "base",
-                                                        "break-even"]])
+                     f"built as the scenario builds it: {res['held']})",
+                     be[["driver", "meaning", "base", "break-even"]])
         tor = res["tornado"]
         _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}",
                      tor[["driver", "low_value", "high_value", "npv_low_musd",

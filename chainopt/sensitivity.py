@@ -2,9 +2,11 @@
 
 A project's **incremental NPV** here is the one of the comparison (README "Scenarios"):
 the scenario's objective minus the objective of the same scenario without the project.
-To ask "at what price does it stop paying", the project is held **built where the
-scenario builds it** (state ``forced`` in that period), so its NPV can go below zero,
-and the counterfactual is the same model with the project's build decisions fixed at 0
+To ask "at what price does it stop paying", the project is held **built as the
+scenario builds it**: its build decision of each period t fixed at the scenario's
+value b_t (1 in one period for an all-or-nothing project; the share of each tranche
+of a divisible one, 0 where it builds nothing), so its NPV can go below zero, and the
+counterfactual is the same model with every b_t fixed at 0
 (:func:`chainopt.solve.objective_with_fixed`, on the same HiGHS instance).
 
 Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes`):
@@ -63,11 +65,10 @@ class Setup:
 
     case: Case
     project: str
-    period: str
+    plan: dict[str, float]  # the share of the project the scenario builds in each period
     products: list[str]
     feeds: list[str]
     base_values: dict[str, float]
-    share: float = 1.0  # the share the scenario builds (a divisible project: may be < 1)
     # the case's emission commodities, and those of them with a chain-wide policies row
     # (the carbon driver raises that row, or adds one)
     emissions: list[str] = field(default_factory=list)
@@ -76,14 +77,21 @@ class Setup:
     solves: int = 0
     warm: int = 0
 
+    @property
+    def held(self) -> str:
+        """The plan as text: ``p1`` (all of it built from p1), or ``p1 0.5, p2 0.5``."""
+        if len(self.plan) == 1 and next(iter(self.plan.values())) == 1.0:
+            return next(iter(self.plan))
+        return ", ".join(f"{t} {b:.4g}" for t, b in self.plan.items())
+
     def hold(self, built) -> Any:
-        """``built`` with the project's build decision fixed at :attr:`share` (forcing a
-        project builds all of it; a divisible one the scenario builds in part is held at
-        its part)."""
-        if self.share < 1.0:
-            cols = _build_columns(built, self.project)
-            built.arrays.col_lb[cols] = self.share
-            built.arrays.col_ub[cols] = self.share
+        """``built`` with the project's build decision of each period fixed at the
+        share :attr:`plan` gives it (0 in the periods it does not name)."""
+        cols = _build_columns(built, self.project)
+        fixed = np.array([self.plan.get(t, 0.0) for t in cols], dtype=float)
+        at = np.fromiter(cols.values(), dtype=int, count=len(cols))
+        built.arrays.col_lb[at] = fixed
+        built.arrays.col_ub[at] = fixed
         return built
 
 
@@ -159,8 +167,8 @@ def setup(source: str, project: str, options=None) -> Setup:
     built = build(case, pyomo=False)
     handover(built, options)
     outcome = solve(built, options)
-    period, share = _built_period(built, outcome, project)
-    if period is None:
+    plan = _built_plan(built, outcome, project)
+    if not plan:
         raise InputError([Problem(f"--project {project}", "the scenario does not build it",
                                   "force it in a scenario (state: forced, period: ...) to "
                                   "ask what would make it pay")])
@@ -171,48 +179,46 @@ def setup(source: str, project: str, options=None) -> Setup:
     pol = case.tables.get("policies")
     chain_wide = set() if pol is None or pol.empty else set(
         pol.loc[pol["site"].fillna("") == "", "commodity"])
-    forced = validate(_apply(case.raw, [{"project": project, "state": "forced",
-                                         "period": period}], case.origin))
-    s = Setup(case=forced, project=project, period=period, products=products, feeds=feeds,
+    s = Setup(case=case, project=project, plan=plan, products=products, feeds=feeds,
               base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": 0.0,
                            "discount": float(case.meta.discount_rate)},
-              share=share if share < 1.0 - 1e-9 else 1.0, emissions=emissions,
-              chain_wide=[c for c in emissions if c in chain_wide])
-    s.model = s.hold(build(forced, pyomo=False))
+              emissions=emissions, chain_wide=[c for c in emissions if c in chain_wide])
+    s.model = s.hold(build(case, pyomo=False))
     handover(s.model, options)
     solve(s.model, options)
     return s
 
 
-def _build_columns(built, project: str) -> np.ndarray:
+def _build_columns(built, project: str) -> dict[str, int]:
+    """The column of ``project``'s build decision in each period it may start in."""
     # lazy: the model side (see setup)
     from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
 
-    cols = []
-    for spec in (PROJECT_BUILD, PROJECT_SHARE):
-        try:
-            fam = built.lp.family(spec.label)
-        except KeyError:
-            continue
-        cols += [fam.start + i for i, p in enumerate(fam.keys["project"]) if p == project]
-    return np.asarray(cols, dtype=int)
-
-
-def _built_period(built, outcome, project: str) -> tuple[str | None, float]:
-    """(the period construction of ``project`` starts in, the share built), or (None, 0)."""
-    # lazy: the model side (see setup)
-    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
-
+    cols: dict[str, int] = {}
     for spec in (PROJECT_BUILD, PROJECT_SHARE):
         try:
             fam = built.lp.family(spec.label)
         except KeyError:
             continue
         for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
-            x = float(outcome.col_value[fam.start + i])
-            if p == project and x > 1e-6:
-                return str(t), x
-    return None, 0.0
+            if p == project:
+                cols[str(t)] = fam.start + i
+    return cols
+
+
+def _built_plan(built, outcome, project: str) -> dict[str, float]:
+    """The share b_t of ``project`` whose construction starts in each period t of the
+    solved plan, for the periods with b_t > :data:`BUILT` (rounded to 0 or 1 for an
+    all-or-nothing project, or when within 1e-9 of it; clipped to [0, 1]); empty when
+    it is not built."""
+    plan = {}
+    for t, col in _build_columns(built, project).items():
+        x = min(max(float(outcome.col_value[col]), 0.0), 1.0)
+        if built.arrays.integer[col] or x > 1.0 - 1e-9:
+            x = float(round(x))
+        if x > BUILT:
+            plan[t] = x
+    return plan
 
 
 def npv(s: Setup, driver: str | None = None, x: float | None = None, options=None) -> float:
@@ -232,7 +238,8 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     s.model = variant
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
-    off = objective_with_fixed(variant, _build_columns(variant, s.project), 0.0, options)
+    cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
+    off = objective_with_fixed(variant, cols, 0.0, options)
     return float(outcome.objective - off)
 
 

@@ -69,3 +69,37 @@ def test_carbon_prices_an_emission_without_a_chain_wide_row(tmp_path, policies,
         0.1 * (200 - 0.5 * site_price) - 10, abs=1e-9)
     assert tor.loc["carbon", "npv_high_musd"] == pytest.approx(
         0.1 * (200 - 0.5 * (site_price + 20)) - 10, abs=1e-9)
+
+
+def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
+    """Two 1-year periods (p1 = 2026, p2 = 2027; d = 1 and 1/1.1); b sells up to 50 kt
+    in p1 and 100 kt in p2; pj is divisible (100 kt/yr for 10 MUSD, life 2 years,
+    optional). A share x_t started in t pays an annuity A with A (1 + 1/1.1) = 10 in its
+    two alive years: x_1 pays 10 within the horizon, x_2 only A / 1.1 = 4.7619 (2028 is
+    after it). The plan: x_1 = 0.5 (the 50 kt of p1; more would replace x_2 at 10 >
+    4.76 per share), x_2 = 0.5 (capacity 100 kt in p2). Held at both tranches:
+    NPV(price factor p) = (300 p - 100) (50 + 100 / 1.1) / 1000 - (0.5 x 10 + 0.5 x
+    4.7619) = 28.1818 p' - 7.3810 with p' = (300 p - 100) / 200: 20.801 at p = 1,
+    12.346 at 0.8, 29.255 at 1.2. (Holding only the p1 tranche, as before, gave 14.09.)
+    """
+    tranches = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    folder = tiny(tmp_path, periods=tranches,
+                  markets="site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,50",
+                  markets_by_period="site,commodity,period,max_k_per_yr\ns,b,p2,100",
+                  projects="project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,"
+                           "state\npj,10,p1,2,false,optional",
+                  units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                        "u,s,p,100,2,pj")
+    s = sens.setup(str(folder), "pj")
+    assert s.plan == pytest.approx({"p1": 0.5, "p2": 0.5})
+    annuity = 10 / (1 + 1 / 1.1)
+    capex = 0.5 * 10 + 0.5 * annuity / 1.1
+
+    def npv(p: float) -> float:
+        return (300 * p - 100) * (50 + 100 / 1.1) / 1000 - capex
+
+    assert sens.npv(s) == pytest.approx(npv(1.0), abs=1e-9)
+    tor = sens.tornado(s, ["price"], 0.2).set_index("driver")
+    assert tor.loc["price", "npv_low_musd"] == pytest.approx(npv(0.8), abs=1e-9)
+    assert tor.loc["price", "npv_high_musd"] == pytest.approx(npv(1.2), abs=1e-9)
