@@ -329,7 +329,8 @@ def sensitivity(
         raise _fail(exc) from None
     if "breakeven" in res:
         be = res["breakeven"].copy()
-        be["break-even"] = [("none: " + n) if v is None or v != v else f"{v:.4g}"
+        be["break-even"] = [("none: " + n) if v is None or v != v
+                            else f"{v:.4g}" + (f" ({n})" if n else "")
                             for v, n in zip(be["value"], be["note"], strict=True)]
         _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
                      f"built as the scenario builds it: {res['held']})",

@@ -25,9 +25,10 @@ Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes
 * ``discount``: the case's discount rate, set to a value.
 
 Every variant differs from the base in coefficients only, so it is re-solved warm
-(:func:`chainopt.solve.resolve`). A **break-even** is found by false position
-(Illinois) on NPV(x) = 0 inside the driver's search range; NPV is piecewise linear in
-each driver (an LP's optimal value), so a few re-solves suffice. The **tornado** is
+(:func:`chainopt.solve.resolve`). A **break-even** is a zero of NPV(x) inside the
+driver's search range: NPV is scanned on a grid for sign changes (it need not be
+monotone in the driver) and each is refined by false position (Illinois); see
+:func:`break_even`. The **tornado** is
 NPV at the base value x (1 - r) and x (1 + r) of each driver (the extra carbon price:
 0 and 100 r USD/t).
 """
@@ -243,17 +244,77 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     return float(outcome.objective - off)
 
 
+#: the break-even search evaluates NPV at this many equal steps of a driver's range
+GRID_STEPS = 20
+
+
+def search_range(driver: str) -> tuple[float, float]:
+    """The range a break-even of ``driver`` is searched in (a discount rate from 0.0001:
+    the rate must stay positive for the annuities over a life past the horizon)."""
+    lo, hi = DRIVER_INFO[driver][1]
+    return (1e-4 if driver == "discount" else lo), hi
+
+
+def scan_points(s: Setup, driver: str) -> np.ndarray:
+    """The values of ``driver`` NPV is evaluated at before any refinement:
+    lo + k (hi - lo) / :data:`GRID_STEPS` for k = 0..GRID_STEPS over the search range
+    [lo, hi], and the driver's base value when it lies inside and off that grid."""
+    lo, hi = search_range(driver)
+    grid = np.linspace(lo, hi, GRID_STEPS + 1)
+    base = s.base_values[driver]
+    if lo < base < hi and np.abs(grid - base).min() > 1e-12 * max(1.0, abs(hi)):
+        grid = np.sort(np.append(grid, base))
+    return grid
+
+
+def _false_position(f, a: float, b: float, fa: float, fb: float, tol: float,
+                    max_iter: int) -> tuple[float, float, float, float]:
+    """A zero of ``f`` between ``a`` and ``b`` (fa, fb of opposite signs) by false position
+    with the Illinois rule: x = (a fb - b fa) / (fb - fa) replaces the end whose sign
+    f(x) shares, and an end kept twice in a row has its value halved. Stops when
+    |f(x)| <= ``tol``, when the bracket is narrower than 1e-9 max(1, |b|) (f steps
+    across 0 there), or after ``max_iter`` evaluations. Returns (x, f(x), a, b): the
+    last point evaluated and the last bracket."""
+    side = 0
+    x, fx = a, fa
+    for _ in range(max_iter):
+        x = (a * fb - b * fa) / (fb - fa)
+        fx = f(x)
+        if abs(fx) <= tol or b - a <= 1e-9 * max(1.0, abs(b)):
+            break
+        if np.sign(fx) == np.sign(fa):
+            a, fa = x, fx
+            if side == -1:
+                fb /= 2
+            side = -1
+        else:
+            b, fb = x, fx
+            if side == 1:
+                fa /= 2
+            side = 1
+    return float(x), float(fx), a, b
+
+
 def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                max_iter: int = 40) -> dict:
-    """The value of ``driver`` at which the incremental NPV is 0, by false position
-    (Illinois) inside the driver's search range; ``value`` None when NPV keeps its sign
-    there. NPV is within ``tol`` MUSD of 0 at the value returned."""
-    lo, hi = DRIVER_INFO[driver][1]
-    if driver == "discount":
-        lo = 1e-4
+    """The values of ``driver`` at which the incremental NPV is 0 inside its search range.
+
+    NPV need not be monotone in a driver (a clean unit pays only between the carbon
+    price that makes it cheaper than the dirty one and the price that stops the
+    product), so NPV is evaluated at :func:`scan_points` and every sign change between
+    neighbours is refined by :func:`_false_position` (a value where |NPV| <= ``tol``
+    is a break-even as it is). ``value``: the break-even nearest the driver's base
+    value (None when there is none); ``break_evens``: all of them; ``note`` says when
+    there are several, when NPV keeps one sign at every value scanned (a window
+    narrower than the step between two of them can go unseen), and when the refinement
+    stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
+    """
+    lo, hi = search_range(driver)
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
-           "base": s.base_values[driver], "value": None, "npv_at_low_musd": math.nan,
+           "base": s.base_values[driver], "value": None, "break_evens": "",
+           "npv_at_value_musd": math.nan, "npv_at_low_musd": math.nan,
            "npv_at_high_musd": math.nan, "range": f"{lo:g}..{hi:g}",
+           "scanned": 0,
            "applies_to": {"price": ", ".join(s.products), "feed": ", ".join(s.feeds),
                           "capex": s.project,
                           "carbon": "every emission, on top of the case's prices",
@@ -261,32 +322,43 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
            "note": applicable(s, driver)}
     if out["note"]:
         return out
-    flo, fhi = npv(s, driver, lo, options), npv(s, driver, hi, options)
-    out.update(npv_at_low_musd=flo, npv_at_high_musd=fhi)
-    if abs(flo) <= tol and abs(fhi) <= tol:
-        out["note"] = "NPV is 0 at both ends of the range: the driver does not move it"
+
+    def f(x: float) -> float:
+        return npv(s, driver, x, options)
+
+    xs = scan_points(s, driver)
+    fs = np.array([f(x) for x in xs])
+    out.update(npv_at_low_musd=float(fs[0]), npv_at_high_musd=float(fs[-1]), scanned=len(xs))
+    zero = np.abs(fs) <= tol
+    if zero.all():
+        out["note"] = f"NPV is 0 at all {len(xs)} values scanned: the driver does not move it"
         return out
-    if np.sign(flo) == np.sign(fhi):
-        out["note"] = f"NPV {'>' if flo > 0 else '<'} 0 over the whole range"
+    roots = [(float(x), float(fx), float(x), float(x)) for x, fx in zip(xs[zero], fs[zero],
+                                                                         strict=True)]
+    for i in np.flatnonzero(~zero[:-1] & ~zero[1:] & (np.sign(fs[:-1]) != np.sign(fs[1:]))):
+        roots.append(_false_position(f, float(xs[i]), float(xs[i + 1]), float(fs[i]),
+                                     float(fs[i + 1]), tol, max_iter))
+    if not roots:
+        step = (hi - lo) / GRID_STEPS
+        out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
+                       f"(step {step:.3g})")
         return out
-    side = 0
-    x = lo
-    for _ in range(max_iter):
-        x = (lo * fhi - hi * flo) / (fhi - flo)
-        fx = npv(s, driver, x, options)
-        if abs(fx) <= tol or hi - lo <= 1e-9 * max(1.0, abs(hi)):
-            break
-        if np.sign(fx) == np.sign(flo):
-            lo, flo = x, fx
-            if side == -1:
-                fhi /= 2
-            side = -1
-        else:
-            hi, fhi = x, fx
-            if side == 1:
-                flo /= 2
-            side = 1
-    out["value"] = float(x)
+    roots.sort()
+    base = s.base_values[driver]
+    x, fx, a, b = min(roots, key=lambda r: abs(r[0] - base))
+    out.update(value=x, npv_at_value_musd=fx,
+               break_evens="; ".join(f"{r[0]:.6g}" for r in roots))
+    notes = []
+    if len(roots) > 1:
+        notes.append(f"{len(roots)} break-evens in the range ({out['break_evens']}): the one "
+                     "nearest the base value is given")
+    if abs(fx) > tol:
+        notes.append(f"NPV changes sign within {a:.9g}..{b:.9g} without coming within "
+                     f"{tol:g} MUSD of 0 (a step across 0)" if b - a <= 1e-9 * max(1.0, abs(b))
+                     else
+                     f"not converged: NPV = {fx:.3g} MUSD here after {max_iter} re-solves "
+                     f"(tolerance {tol:g})")
+    out["note"] = "; ".join(notes)
     return out
 
 

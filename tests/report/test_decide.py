@@ -237,7 +237,7 @@ def test_discount_rate_zero_and_a_flat_npv(tmp_path):
     flat = _project_case(tmp_path / "flat", "pj,0,p1,10,0,true,forced,p1,\n", margin=0.0,
                          periods=TEN)
     be = sens.break_even(sens.setup(str(flat), "pj"), "capex")
-    assert be["value"] is None and "NPV is 0 at both ends" in be["note"]
+    assert be["value"] is None and "NPV is 0 at all 21 values scanned" in be["note"]
 
 
 def test_carbon_driver_adds_one_price_on_top_of_site_and_period_prices(tmp_path):

@@ -103,3 +103,61 @@ def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
     tor = sens.tornado(s, ["price"], 0.2).set_index("driver")
     assert tor.loc["price", "npv_low_musd"] == pytest.approx(npv(0.8), abs=1e-9)
     assert tor.loc["price", "npv_high_musd"] == pytest.approx(npv(1.2), abs=1e-9)
+
+
+CLEAN = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product\nco2,t,emission",
+    "sites": "site\ns\nm",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,feed,100,1000",
+    "markets": "site,commodity,price_usd_per_unit\nm,prod,200",
+    "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit,"
+             "emission_commodity,emission_per_unit\nrail,s,m,rail,prod,0,co2,0.05",
+    "modes": "mode,process,variable_cost_usd_per_unit\ndirty_run,dirty,10\n"
+             "clean_run,clean,30",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\ndirty_run,feed,in,1\n"
+                  "dirty_run,prod,out,1\ndirty_run,co2,out,1\nclean_run,feed,in,1\n"
+                  "clean_run,prod,out,1\nclean_run,co2,out,0.2",
+    "policies": "commodity,site,carbon_price_usd_per_unit\nco2,,0",
+    "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state,"
+                "forced_period\ncleanproj,100,p1,10,true,forced,p1",
+    "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+             "u_dirty,s,dirty,1000,100,\nu_clean,s,clean,1000,10,cleanproj",
+}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """A clean unit that pays only in a window of carbon prices. Rate 0, ten years
+    (2 x 5), 1000 kt/yr of feed at 100 USD/t; prod sells at 200 USD/t at m, by rail
+    (0.05 t CO2 per t). Per t and extra carbon price c: the dirty unit (existing)
+    earns 200 - 100 - 10 - c (1 + 0.05) = 90 - 1.05 c, the clean one (cleanproj,
+    100 MUSD, life 10, forced) 70 - 0.25 c. Ten years of 1000 kt: NPV(c) =
+    10 [max(0, 70 - 0.25 c, 90 - 1.05 c) - max(0, 90 - 1.05 c)] - 100:
+    -100 for c <= 25; 8 c - 300 on 25..85.7 (zero at 37.5); 600 - 2.5 c on 85.7..280
+    (350 at 100, zero at 240); -100 from 280. Negative at both ends of 0..1000."""
+    folder = write_case(tmp_path_factory.mktemp("clean"), CLEAN, discount_rate=0.0,
+                        periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                 {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    return sens.setup(str(folder), "cleanproj")
+
+
+def test_break_even_finds_both_ends_of_a_window(clean):
+    """Both zeros of NPV(c) are found (the search compared the signs at 0 and 1000
+    only and said 'NPV < 0 over the whole range'); 37.5, the nearer to the base 0, is
+    the value, and the note says there are two."""
+    assert sens.npv(clean, "carbon", 100.0) == pytest.approx(350.0, abs=1e-6)
+    be = sens.break_even(clean, "carbon")
+    assert be["value"] == pytest.approx(37.5, rel=1e-6)
+    assert [float(v) for v in be["break_evens"].split(";")] == pytest.approx([37.5, 240.0],
+                                                                             rel=1e-5)
+    assert "2 break-evens" in be["note"] and "nearest the base value" in be["note"]
+
+
+def test_break_even_says_when_it_stops_short_of_zero(clean):
+    """Capped at one false-position step, the search of the bracket 0..50 (NPV -100 and
+    +100) stops at c = 25, where NPV = 10 [63.75 - 63.75] - 100 = -100: it says the
+    value is not a zero instead of returning 25 as one."""
+    be = sens.break_even(clean, "carbon", max_iter=1)
+    assert be["value"] == pytest.approx(25.0) and be["npv_at_value_musd"] == pytest.approx(
+        -100.0, abs=1e-6)
+    assert "not converged: NPV = -100 MUSD" in be["note"]
