@@ -248,18 +248,11 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
 GRID_STEPS = 20
 
 
-def search_range(driver: str) -> tuple[float, float]:
-    """The range a break-even of ``driver`` is searched in (a discount rate from 0.0001:
-    the rate must stay positive for the annuities over a life past the horizon)."""
-    lo, hi = DRIVER_INFO[driver][1]
-    return (1e-4 if driver == "discount" else lo), hi
-
-
 def scan_points(s: Setup, driver: str) -> np.ndarray:
     """The values of ``driver`` NPV is evaluated at before any refinement:
     lo + k (hi - lo) / :data:`GRID_STEPS` for k = 0..GRID_STEPS over the search range
     [lo, hi], and the driver's base value when it lies inside and off that grid."""
-    lo, hi = search_range(driver)
+    lo, hi = DRIVER_INFO[driver][1]
     grid = np.linspace(lo, hi, GRID_STEPS + 1)
     base = s.base_values[driver]
     if lo < base < hi and np.abs(grid - base).min() > 1e-12 * max(1.0, abs(hi)):
@@ -309,7 +302,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     narrower than the step between two of them can go unseen), and when the refinement
     stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
     """
-    lo, hi = search_range(driver)
+    lo, hi = DRIVER_INFO[driver][1]
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
            "base": s.base_values[driver], "value": None, "break_evens": "",
            "npv_at_value_musd": math.nan, "npv_at_low_musd": math.nan,
