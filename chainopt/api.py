@@ -625,11 +625,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     out_tables: dict = {"files": []}
     plt = None
     if source is not None and project:
-        bad = [d for d in drivers if d not in sens.DRIVERS]
-        if bad or not drivers:
-            raise InputError([Problem(f"--drivers {','.join(bad)}",
-                                      "unknown driver" if bad else "no driver given",
-                                      f"use {', '.join(sens.DRIVERS)}")])
+        sens.check_request(drivers, swing)
         check_name(project, "--project")
         case = load_case(source)  # the folder's name, to check it before solving
         scen = scenario_name(case) or case.name

@@ -109,6 +109,30 @@ def _project_commodities(case: Case, project: str) -> tuple[list[str], list[str]
     return products, feeds or sorted(supplied)
 
 
+def check_request(drivers: list[str] | tuple[str, ...], swing: object) -> None:
+    """InputError unless ``drivers`` names known drivers, each once, and ``swing`` is a
+    number r with 0 < r <= 1: the tornado's low value x (1 - r) of a price, cost or
+    rate must not go below 0 (r = 1 takes it to 0), and r <= 0 gives no bar or swaps
+    its ends."""
+    problems = []
+    bad = [d for d in drivers if d not in DRIVERS]
+    if bad or not drivers:
+        problems.append(Problem(f"--drivers {','.join(bad)}",
+                                "unknown driver" if bad else "no driver given",
+                                f"use {', '.join(DRIVERS)}"))
+    twice = sorted({d for d in drivers if list(drivers).count(d) > 1})
+    if twice:
+        problems.append(Problem(f"--drivers {','.join(twice)}", "given more than once",
+                                "name each driver once"))
+    if (isinstance(swing, bool) or not isinstance(swing, int | float)
+            or not 0.0 < float(swing) <= 1.0):  # (nan fails the comparison too)
+        problems.append(Problem("--swing", f"must be a number above 0 and at most 1 (found "
+                                f"{swing!r})", "0.2 moves each driver by ±20 %; 1 takes "
+                                "the low end of a price, cost or rate to 0"))
+    if problems:
+        raise InputError(problems)
+
+
 def applicable(s: Setup, driver: str) -> str:
     """'' when ``driver`` can move this project's NPV, else why not."""
     if driver == "price" and not s.products:

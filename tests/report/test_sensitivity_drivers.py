@@ -12,8 +12,10 @@ capex itself. Money in MUSD = kt x USD/t / 1000: the unit earns 100 x (300 - 100
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
 from chainopt import sensitivity as sens
+from chainopt.cli import app
 from tests.toycase import write_case
 
 TINY = {
@@ -161,3 +163,28 @@ def test_break_even_says_when_it_stops_short_of_zero(clean):
     assert be["value"] == pytest.approx(25.0) and be["npv_at_value_musd"] == pytest.approx(
         -100.0, abs=1e-6)
     assert "not converged: NPV = -100 MUSD" in be["note"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--swing", "nan"], "--swing: must be a number above 0 and at most 1 (found nan)"),
+    (["--swing", "inf"], "(found inf)"),
+    (["--swing", "1.5"], "(found 1.5)"),
+    (["--swing", "-0.5"], "(found -0.5)"),
+    (["--swing", "0"], "(found 0.0)"),
+    (["--drivers", "price,capex,price"], "--drivers price: given more than once"),
+])
+def test_a_bad_swing_or_a_driver_twice_is_refused_before_solving(tmp_path, monkeypatch,
+                                                                 args, says):
+    """A swing outside (0, 1] (nan, inf, 1.5 ran every break-even and then blamed
+    markets.csv; -0.5 swapped the bar's ends) and a driver named twice (run twice) are
+    refused naming the option, before anything is solved or written."""
+    def no_solve(*_a, **_k):
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(sens, "setup", no_solve)
+    res = CliRunner().invoke(app, ["sensitivity", str(tiny(tmp_path / "case")), "--project",
+                                   "pj", "--out", str(tmp_path / "out"), *args])
+    assert res.exit_code == 1, res.output
+    assert says in " ".join(res.output.split())
+    assert not (tmp_path / "out").exists()
+
