@@ -543,6 +543,15 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
     if samples and not distributions:
         raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
                                   "declare the distributions in a YAML file")])
+    if sets and samples:
+        raise InputError([Problem("--set with --samples", "a sweep is a grid (--set) or "
+                                  "Monte Carlo draws (--samples), not both",
+                                  "run two sweeps, or declare the varied value as one more "
+                                  "distribution")])
+    if distributions and not samples:
+        raise InputError([Problem("--distributions", "is read only for Monte Carlo draws",
+                                  "add --samples N, or leave --distributions out of a "
+                                  "grid sweep")])
     dist = read_mapping(distributions, str(distributions), what="distributions file") \
         if distributions else None
     meta: dict[str, Any] = {
