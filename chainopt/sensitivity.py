@@ -28,9 +28,8 @@ Every variant differs from the base in coefficients only, so it is re-solved war
 (:func:`chainopt.solve.resolve`). A **break-even** is a zero of NPV(x) inside the
 driver's search range: NPV is scanned on a grid for sign changes (it need not be
 monotone in the driver) and each is refined by false position (Illinois); see
-:func:`break_even`. The **tornado** is
-NPV at the base value x (1 - r) and x (1 + r) of each driver (the extra carbon price:
-0 and 100 r USD/t).
+:func:`break_even`. The **tornado** is NPV at the base value x (1 - r) and x (1 + r)
+of each driver, 0 < r <= 1 (the extra carbon price: 0 and 100 r USD/t).
 """
 
 from __future__ import annotations
