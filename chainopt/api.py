@@ -568,6 +568,15 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
     if samples and not distributions:
         raise InputError([Problem("--samples", "Monte Carlo needs --distributions FILE",
                                   "declare the distributions in a YAML file")])
+    if sets and samples:
+        raise InputError([Problem("--set with --samples", "a sweep is a grid (--set) or "
+                                  "Monte Carlo draws (--samples), not both",
+                                  "run two sweeps, or declare the varied value as one more "
+                                  "distribution")])
+    if distributions and not samples:
+        raise InputError([Problem("--distributions", "is read only for Monte Carlo draws",
+                                  "add --samples N, or leave --distributions out of a "
+                                  "grid sweep")])
     dist = read_mapping(distributions, str(distributions), what="distributions file") \
         if distributions else None
     meta: dict[str, Any] = {
@@ -650,11 +659,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     out_tables: dict = {"files": []}
     plt = None
     if source is not None and project:
-        bad = [d for d in drivers if d not in sens.DRIVERS]
-        if bad or not drivers:
-            raise InputError([Problem(f"--drivers {','.join(bad)}",
-                                      "unknown driver" if bad else "no driver given",
-                                      f"use {', '.join(sens.DRIVERS)}")])
+        sens.check_request(drivers, swing)
         check_name(project, "--project")
         case = load_case(source)  # the folder's name, to check it before solving
         scen = scenario_name(case) or case.name
@@ -692,7 +697,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         finally:
             plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
-                          warm=st.warm, period=st.period)
+                          warm=st.warm, held=st.held)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
                                 folder / "tornado.png"]
     if sweep_folder is not None:

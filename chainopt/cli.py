@@ -329,11 +329,12 @@ def sensitivity(
         raise _fail(exc) from None
     if "breakeven" in res:
         be = res["breakeven"].copy()
-        be["break-even"] = [("none: " + n) if v is None or v != v else f"{v:.4g}"
+        be["break-even"] = [("none: " + n) if v is None or v != v
+                            else f"{v:.4g}" + (f" ({n})" if n else "")
                             for v, n in zip(be["value"], be["note"], strict=True)]
         _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
-                     f"built from {res['period']})", be[["driver", "meaning", "base",
-                                                        "break-even"]])
+                     f"built as the scenario builds it: {res['held']})",
+                     be[["driver", "meaning", "base", "break-even"]])
         tor = res["tornado"]
         _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}",
                      tor[["driver", "low_value", "high_value", "npv_low_musd",

@@ -2,9 +2,11 @@
 
 A project's **incremental NPV** here is the one of the comparison (README "Scenarios"):
 the scenario's objective minus the objective of the same scenario without the project.
-To ask "at what price does it stop paying", the project is held **built where the
-scenario builds it** (state ``forced`` in that period), so its NPV can go below zero,
-and the counterfactual is the same model with the project's build decisions fixed at 0
+To ask "at what price does it stop paying", the project is held **built as the
+scenario builds it**: its build decision of each period t fixed at the scenario's
+value b_t (1 in one period for an all-or-nothing project; the share of each tranche
+of a divisible one, 0 where it builds nothing), so its NPV can go below zero, and the
+counterfactual is the same model with every b_t fixed at 0
 (:func:`chainopt.solve.objective_with_fixed`, on the same HiGHS instance).
 
 Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes`):
@@ -16,22 +18,24 @@ Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes
 * ``capex``: the project's overnight cost, scaled by a factor;
 * ``carbon``: an extra carbon price in USD per t on every emission, wherever and
   whenever it is emitted, on top of the case's own prices (base 0: the chain-wide
-  ``policies`` row of each emission, its period overrides included, raised by it; a
-  site's price adds to the chain-wide one, so raising every row would count it twice);
+  ``policies`` row of each emission, its period overrides included, raised by it, or
+  such a row added at that price for an emission without one; a site's price adds to
+  the chain-wide one, so raising every row would count it twice); not applicable to a
+  case without emission commodities;
 * ``discount``: the case's discount rate, set to a value.
 
 Every variant differs from the base in coefficients only, so it is re-solved warm
-(:func:`chainopt.solve.resolve`). A **break-even** is found by false position
-(Illinois) on NPV(x) = 0 inside the driver's search range; NPV is piecewise linear in
-each driver (an LP's optimal value), so a few re-solves suffice. The **tornado** is
-NPV at the base value x (1 - r) and x (1 + r) of each driver (the extra carbon price:
-0 and 100 r USD/t).
+(:func:`chainopt.solve.resolve`). A **break-even** is a zero of NPV(x) inside the
+driver's search range: NPV is scanned on a grid for sign changes (it need not be
+monotone in the driver) and each is refined by false position (Illinois); see
+:func:`break_even`. The **tornado** is NPV at the base value x (1 - r) and x (1 + r)
+of each driver, 0 < r <= 1 (the extra carbon price: 0 and 100 r USD/t).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,25 +65,33 @@ class Setup:
 
     case: Case
     project: str
-    period: str
+    plan: dict[str, float]  # the share of the project the scenario builds in each period
     products: list[str]
     feeds: list[str]
     base_values: dict[str, float]
-    share: float = 1.0  # the share the scenario builds (a divisible project: may be < 1)
-    # emission commodities (with a chain-wide policies row, without one): the carbon driver
-    emissions: tuple[list[str], list[str]] = ([], [])
+    # the case's emission commodities, and those of them with a chain-wide policies row
+    # (the carbon driver raises that row, or adds one)
+    emissions: list[str] = field(default_factory=list)
+    chain_wide: list[str] = field(default_factory=list)
     model: Any = None  # the solved BuiltModel whose HiGHS instance variants reuse
     solves: int = 0
     warm: int = 0
 
+    @property
+    def held(self) -> str:
+        """The plan as text: ``p1`` (all of it built from p1), or ``p1 0.5, p2 0.5``."""
+        if len(self.plan) == 1 and next(iter(self.plan.values())) == 1.0:
+            return next(iter(self.plan))
+        return ", ".join(f"{t} {b:.4g}" for t, b in self.plan.items())
+
     def hold(self, built) -> Any:
-        """``built`` with the project's build decision fixed at :attr:`share` (forcing a
-        project builds all of it; a divisible one the scenario builds in part is held at
-        its part)."""
-        if self.share < 1.0:
-            cols = _build_columns(built, self.project)
-            built.arrays.col_lb[cols] = self.share
-            built.arrays.col_ub[cols] = self.share
+        """``built`` with the project's build decision of each period fixed at the
+        share :attr:`plan` gives it (0 in the periods it does not name)."""
+        cols = _build_columns(built, self.project)
+        fixed = np.array([self.plan.get(t, 0.0) for t in cols], dtype=float)
+        at = np.fromiter(cols.values(), dtype=int, count=len(cols))
+        built.arrays.col_lb[at] = fixed
+        built.arrays.col_ub[at] = fixed
         return built
 
 
@@ -94,6 +106,30 @@ def _project_commodities(case: Case, project: str) -> tuple[list[str], list[str]
     products = sorted(set(mf.loc[mf["direction"] == "out", "commodity"]) & sold)
     feeds = sorted(set(mf.loc[mf["direction"] == "in", "commodity"]) & supplied)
     return products, feeds or sorted(supplied)
+
+
+def check_request(drivers: list[str] | tuple[str, ...], swing: object) -> None:
+    """InputError unless ``drivers`` names known drivers, each once, and ``swing`` is a
+    number r with 0 < r <= 1: the tornado's low value x (1 - r) of a price, cost or
+    rate must not go below 0 (r = 1 takes it to 0), and r <= 0 gives no bar or swaps
+    its ends."""
+    problems = []
+    bad = [d for d in drivers if d not in DRIVERS]
+    if bad or not drivers:
+        problems.append(Problem(f"--drivers {','.join(bad)}",
+                                "unknown driver" if bad else "no driver given",
+                                f"use {', '.join(DRIVERS)}"))
+    twice = sorted({d for d in drivers if list(drivers).count(d) > 1})
+    if twice:
+        problems.append(Problem(f"--drivers {','.join(twice)}", "given more than once",
+                                "name each driver once"))
+    if (isinstance(swing, bool) or not isinstance(swing, int | float)
+            or not 0.0 < float(swing) <= 1.0):  # (nan fails the comparison too)
+        problems.append(Problem("--swing", f"must be a number above 0 and at most 1 (found "
+                                f"{swing!r})", "0.2 moves each driver by ±20 %; 1 takes "
+                                "the low end of a price, cost or rate to 0"))
+    if problems:
+        raise InputError(problems)
 
 
 def applicable(s: Setup, driver: str) -> str:
@@ -117,14 +153,16 @@ def changes(setup: Setup, driver: str, x: float) -> list[dict]:
         return [{"table": "projects", "where": {"project": setup.project},
                  "scale": {"capex_musd": float(x)}}]
     if driver == "carbon":
-        priced, unpriced = setup.emissions
+        priced = [c for c in setup.emissions if c in setup.chain_wide]
+        unpriced = [c for c in setup.emissions if c not in setup.chain_wide]
         out: list[dict] = []
         if priced:  # the chain-wide rows, and their period overrides with them
             out.append({"table": "policies", "where": {"site": "", "commodity": priced},
                         "add": {"carbon_price_usd_per_unit": float(x)}})
-        if unpriced:
+        if unpriced:  # a chain-wide row (site blank) at x
             out.append({"table": "policies", "add_rows": [
-                {"commodity": c, "carbon_price_usd_per_unit": float(x)} for c in unpriced]})
+                {"commodity": c, "site": "", "carbon_price_usd_per_unit": float(x)}
+                for c in unpriced]})
         return out
     if driver == "discount":
         return [{"case": {"discount_rate": float(x)}}]
@@ -153,61 +191,58 @@ def setup(source: str, project: str, options=None) -> Setup:
     built = build(case, pyomo=False)
     handover(built, options)
     outcome = solve(built, options)
-    period, share = _built_period(built, outcome, project)
-    if period is None:
+    plan = _built_plan(built, outcome, project)
+    if not plan:
         raise InputError([Problem(f"--project {project}", "the scenario does not build it",
                                   "force it in a scenario (state: forced, period: ...) to "
                                   "ask what would make it pay")])
     products, feeds = _project_commodities(case, project)
     com = case.tables["commodities"]
     kinds = com["kind"] if "kind" in com else pd.Series("", index=com.index)
-    emitted = list(com.loc[kinds == "emission", "commodity"])
+    emissions = list(com.loc[kinds == "emission", "commodity"])
     pol = case.tables.get("policies")
     chain_wide = set() if pol is None or pol.empty else set(
         pol.loc[pol["site"].fillna("") == "", "commodity"])
-    emissions = ([c for c in emitted if c in chain_wide],
-                 [c for c in emitted if c not in chain_wide])
-    forced = validate(_apply(case.raw, [{"project": project, "state": "forced",
-                                         "period": period}], case.origin))
-    s = Setup(case=forced, project=project, period=period, products=products, feeds=feeds,
+    s = Setup(case=case, project=project, plan=plan, products=products, feeds=feeds,
               base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": 0.0,
                            "discount": float(case.meta.discount_rate)},
-              share=share if share < 1.0 - 1e-9 else 1.0, emissions=emissions)
-    s.model = s.hold(build(forced, pyomo=False))
+              emissions=emissions, chain_wide=[c for c in emissions if c in chain_wide])
+    s.model = s.hold(build(case, pyomo=False))
     handover(s.model, options)
     solve(s.model, options)
     return s
 
 
-def _build_columns(built, project: str) -> np.ndarray:
+def _build_columns(built, project: str) -> dict[str, int]:
+    """The column of ``project``'s build decision in each period it may start in."""
     # lazy: the model side (see setup)
     from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
 
-    cols = []
-    for spec in (PROJECT_BUILD, PROJECT_SHARE):
-        try:
-            fam = built.lp.family(spec.label)
-        except KeyError:
-            continue
-        cols += [fam.start + i for i, p in enumerate(fam.keys["project"]) if p == project]
-    return np.asarray(cols, dtype=int)
-
-
-def _built_period(built, outcome, project: str) -> tuple[str | None, float]:
-    """(the period construction of ``project`` starts in, the share built), or (None, 0)."""
-    # lazy: the model side (see setup)
-    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
-
+    cols: dict[str, int] = {}
     for spec in (PROJECT_BUILD, PROJECT_SHARE):
         try:
             fam = built.lp.family(spec.label)
         except KeyError:
             continue
         for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
-            x = float(outcome.col_value[fam.start + i])
-            if p == project and x > 1e-6:
-                return str(t), x
-    return None, 0.0
+            if p == project:
+                cols[str(t)] = fam.start + i
+    return cols
+
+
+def _built_plan(built, outcome, project: str) -> dict[str, float]:
+    """The share b_t of ``project`` whose construction starts in each period t of the
+    solved plan, for the periods with b_t > :data:`BUILT` (rounded to 0 or 1 for an
+    all-or-nothing project, or when within 1e-9 of it; clipped to [0, 1]); empty when
+    it is not built."""
+    plan = {}
+    for t, col in _build_columns(built, project).items():
+        x = min(max(float(outcome.col_value[col]), 0.0), 1.0)
+        if built.arrays.integer[col] or x > 1.0 - 1e-9:
+            x = float(round(x))
+        if x > BUILT:
+            plan[t] = x
+    return plan
 
 
 def npv(s: Setup, driver: str | None = None, x: float | None = None, options=None) -> float:
@@ -227,21 +262,75 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     s.model = variant
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
-    off = objective_with_fixed(variant, _build_columns(variant, s.project), 0.0, options)
+    cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
+    off = objective_with_fixed(variant, cols, 0.0, options)
     return float(outcome.objective - off)
+
+
+#: the break-even search evaluates NPV at this many equal steps of a driver's range
+GRID_STEPS = 20
+
+
+def scan_points(s: Setup, driver: str) -> np.ndarray:
+    """The values of ``driver`` NPV is evaluated at before any refinement:
+    lo + k (hi - lo) / :data:`GRID_STEPS` for k = 0..GRID_STEPS over the search range
+    [lo, hi], and the driver's base value when it lies inside and off that grid."""
+    lo, hi = DRIVER_INFO[driver][1]
+    grid = np.linspace(lo, hi, GRID_STEPS + 1)
+    base = s.base_values[driver]
+    if lo < base < hi and np.abs(grid - base).min() > 1e-12 * max(1.0, abs(hi)):
+        grid = np.sort(np.append(grid, base))
+    return grid
+
+
+def _false_position(f, a: float, b: float, fa: float, fb: float, tol: float,
+                    max_iter: int) -> tuple[float, float, float, float]:
+    """A zero of ``f`` between ``a`` and ``b`` (fa, fb of opposite signs) by false position
+    with the Illinois rule: x = (a fb - b fa) / (fb - fa) replaces the end whose sign
+    f(x) shares, and an end kept twice in a row has its value halved. Stops when
+    |f(x)| <= ``tol``, when the bracket is narrower than 1e-9 max(1, |b|) (f steps
+    across 0 there), or after ``max_iter`` evaluations. Returns (x, f(x), a, b): the
+    last point evaluated and the last bracket."""
+    side = 0
+    x, fx = a, fa
+    for _ in range(max_iter):
+        x = (a * fb - b * fa) / (fb - fa)
+        fx = f(x)
+        if abs(fx) <= tol or b - a <= 1e-9 * max(1.0, abs(b)):
+            break
+        if np.sign(fx) == np.sign(fa):
+            a, fa = x, fx
+            if side == -1:
+                fb /= 2
+            side = -1
+        else:
+            b, fb = x, fx
+            if side == 1:
+                fa /= 2
+            side = 1
+    return float(x), float(fx), a, b
 
 
 def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                max_iter: int = 40) -> dict:
-    """The value of ``driver`` at which the incremental NPV is 0, by false position
-    (Illinois) inside the driver's search range; ``value`` None when NPV keeps its sign
-    there. NPV is within ``tol`` MUSD of 0 at the value returned."""
+    """The values of ``driver`` at which the incremental NPV is 0 inside its search range.
+
+    NPV need not be monotone in a driver (a clean unit pays only between the carbon
+    price that makes it cheaper than the dirty one and the price that stops the
+    product), so NPV is evaluated at :func:`scan_points` and every sign change between
+    neighbours is refined by :func:`_false_position` (a value where |NPV| <= ``tol``
+    is a break-even as it is). ``value``: the break-even nearest the driver's base
+    value (None when there is none); ``break_evens``: all of them; ``note`` says when
+    there are several, when NPV keeps one sign at every value scanned (a window
+    narrower than the step between two of them can go unseen), and when the refinement
+    stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
+    """
     lo, hi = DRIVER_INFO[driver][1]
-    if driver == "discount":
-        lo = 1e-4
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
-           "base": s.base_values[driver], "value": None, "npv_at_low_musd": math.nan,
+           "base": s.base_values[driver], "value": None, "break_evens": "",
+           "npv_at_value_musd": math.nan, "npv_at_low_musd": math.nan,
            "npv_at_high_musd": math.nan, "range": f"{lo:g}..{hi:g}",
+           "scanned": 0,
            "applies_to": {"price": ", ".join(s.products), "feed": ", ".join(s.feeds),
                           "capex": s.project,
                           "carbon": "every emission, on top of the case's prices",
@@ -249,32 +338,43 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
            "note": applicable(s, driver)}
     if out["note"]:
         return out
-    flo, fhi = npv(s, driver, lo, options), npv(s, driver, hi, options)
-    out.update(npv_at_low_musd=flo, npv_at_high_musd=fhi)
-    if abs(flo) <= tol and abs(fhi) <= tol:
-        out["note"] = "NPV is 0 at both ends of the range: the driver does not move it"
+
+    def f(x: float) -> float:
+        return npv(s, driver, x, options)
+
+    xs = scan_points(s, driver)
+    fs = np.array([f(x) for x in xs])
+    out.update(npv_at_low_musd=float(fs[0]), npv_at_high_musd=float(fs[-1]), scanned=len(xs))
+    zero = np.abs(fs) <= tol
+    if zero.all():
+        out["note"] = f"NPV is 0 at all {len(xs)} values scanned: the driver does not move it"
         return out
-    if np.sign(flo) == np.sign(fhi):
-        out["note"] = f"NPV {'>' if flo > 0 else '<'} 0 over the whole range"
+    roots = [(float(x), float(fx), float(x), float(x)) for x, fx in zip(xs[zero], fs[zero],
+                                                                         strict=True)]
+    for i in np.flatnonzero(~zero[:-1] & ~zero[1:] & (np.sign(fs[:-1]) != np.sign(fs[1:]))):
+        roots.append(_false_position(f, float(xs[i]), float(xs[i + 1]), float(fs[i]),
+                                     float(fs[i + 1]), tol, max_iter))
+    if not roots:
+        step = (hi - lo) / GRID_STEPS
+        out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
+                       f"(step {step:.3g})")
         return out
-    side = 0
-    x = lo
-    for _ in range(max_iter):
-        x = (lo * fhi - hi * flo) / (fhi - flo)
-        fx = npv(s, driver, x, options)
-        if abs(fx) <= tol or hi - lo <= 1e-9 * max(1.0, abs(hi)):
-            break
-        if np.sign(fx) == np.sign(flo):
-            lo, flo = x, fx
-            if side == -1:
-                fhi /= 2
-            side = -1
-        else:
-            hi, fhi = x, fx
-            if side == 1:
-                flo /= 2
-            side = 1
-    out["value"] = float(x)
+    roots.sort()
+    base = s.base_values[driver]
+    x, fx, a, b = min(roots, key=lambda r: abs(r[0] - base))
+    out.update(value=x, npv_at_value_musd=fx,
+               break_evens="; ".join(f"{r[0]:.6g}" for r in roots))
+    notes = []
+    if len(roots) > 1:
+        notes.append(f"{len(roots)} break-evens in the range ({out['break_evens']}): the one "
+                     "nearest the base value is given")
+    if abs(fx) > tol:
+        notes.append(f"NPV changes sign within {a:.9g}..{b:.9g} without coming within "
+                     f"{tol:g} MUSD of 0 (a step across 0)" if b - a <= 1e-9 * max(1.0, abs(b))
+                     else
+                     f"not converged: NPV = {fx:.3g} MUSD here after {max_iter} re-solves "
+                     f"(tolerance {tol:g})")
+    out["note"] = "; ".join(notes)
     return out
 
 

@@ -197,3 +197,21 @@ def test_a_relaxed_sweep_is_refused(tmp_path):
         api.sweep("small_chain", sets=[HDPE], out=tmp_path, jobs=1,
                   options=api.solve_options(relax=True))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("ask, says", [
+    ({"sets": [HDPE], "samples": 4}, "--set with --samples: a sweep is a grid"),
+    ({"sets": [HDPE]}, "--distributions: is read only for Monte Carlo draws"),
+])
+def test_a_grid_with_draws_or_distributions_is_refused(tmp_path, ask, says):
+    """--set with --samples ran the draws only (sweep.json still recorded the grid), and
+    --distributions without --samples was ignored: both refused, nothing written."""
+    import yaml
+
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump(DISTS))
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep("small_chain", distributions=dist, out=out, jobs=1, **ask)
+    assert says in str(info.value)
+    assert not out.exists()

@@ -194,7 +194,7 @@ def test_break_even_by_hand(setup):
     = 0.826501; feed factor f*: 300 - 100 f = 1000 / w -> f* = 1.520496; capex factor
     c* = 2 w / 10 = 1.351805; discount rate r*: the IRR of -10 + 2 (start of 2026) and
     2 in 2027-2035, i.e. of [-8, 2 x 9] = 20.24 %. No carbon price in the case: none."""
-    assert setup.period == "p1" and setup.products == ["product"]
+    assert setup.plan == {"p1": 1.0} and setup.products == ["product"]
     assert sens.npv(setup) == pytest.approx(2 * W - 10, abs=1e-9)
     hand = {"price": (100 + 1000 / W) / 300, "feed": (300 - 1000 / W) / 100,
             "capex": 2 * W / 10, "discount": irr_by_hand([2 - 10] + [2] * 9)}
@@ -245,7 +245,7 @@ def test_a_project_built_in_part_is_held_at_its_part(tmp_path):
                            extra={"markets": "site,commodity,price_usd_per_unit,"
                                              "max_k_per_yr\nplant,product,300,5"})
     s = sens.setup(str(folder), "pj")
-    assert s.share == pytest.approx(0.5)
+    assert s.plan == pytest.approx({"p1": 0.5})
     assert sens.npv(s) == pytest.approx(W - 5, abs=1e-9)
     assert sens.break_even(s, "price")["value"] == pytest.approx((100 + 1000 / W) / 300,
                                                                  rel=1e-6)
@@ -265,7 +265,7 @@ def test_discount_rate_zero_and_a_flat_npv(tmp_path):
     flat = _project_case(tmp_path / "flat", "pj,0,p1,10,0,true,forced,p1,\n", margin=0.0,
                          periods=TEN)
     be = sens.break_even(sens.setup(str(flat), "pj"), "capex")
-    assert be["value"] is None and "NPV is 0 at both ends" in be["note"]
+    assert be["value"] is None and "NPV is 0 at all 21 values scanned" in be["note"]
 
 
 def test_carbon_driver_adds_one_price_on_top_of_site_and_period_prices(tmp_path):

@@ -1,0 +1,190 @@
+"""Sensitivity drivers on one-unit cases whose NPV is written out by hand.
+
+The base case ``tiny``: one site ``s``; feed ``a`` bought at 100 USD/t (up to 1000
+kt/yr), product ``b`` sold at 300 USD/t (up to 1000 kt/yr); project ``pj`` (10 MUSD,
+life 1 year, all or nothing, forced in p1) is one unit of 100 kt/yr making 1 t of b
+from 1 t of a. One period p1 of one year (2026, the base year), r = 10 %, cash flows at
+the start of the year, so d(2026) = 1 and the capex annuity over one year is the
+capex itself. Money in MUSD = kt x USD/t / 1000: the unit earns 100 x (300 - 100) /
+1000 = 20 MUSD, so NPV = 20 - 10 = 10 MUSD; without the unit nothing is made (0).
+"""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import sensitivity as sens
+from chainopt.cli import app
+from tests.toycase import write_case
+
+TINY = {
+    "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+    "sites": "site\ns",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,a,100,1000",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,1000",
+    "modes": "mode,process,variable_cost_usd_per_unit\nm,p,0",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nm,a,in,1\nm,b,out,1",
+    "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state,"
+                "forced_period\npj,10,p1,1,true,forced,p1",
+    "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,s,p,100,1,pj",
+}
+ONE_YEAR = [{"period": "p1", "start_year": 2026, "length_yr": 1}]
+# the unit emits 0.5 t CO2 per t of b
+CO2 = {"commodities": TINY["commodities"] + "\nco2,t,emission",
+       "mode_flows": TINY["mode_flows"] + "\nm,co2,out,0.5"}
+
+
+def tiny(folder, periods=ONE_YEAR, **tables):
+    """The tiny case with ``tables`` (name -> CSV text) replaced or added."""
+    return write_case(folder, {**TINY, **tables}, discount_rate=0.1, periods=periods)
+
+
+def test_carbon_does_not_apply_to_a_case_without_emissions(tmp_path):
+    """tiny has no emission commodity: no carbon price can move the NPV, and the carbon
+    driver says why instead of 'NPV > 0 over the whole range'; the tornado has no
+    carbon bar (it had one of swing 0)."""
+    s = sens.setup(str(tiny(tmp_path)), "pj")
+    be = sens.break_even(s, "carbon")
+    assert be["value"] is None and be["note"] == "the case has no emission commodity"
+    assert list(sens.tornado(s, ["price", "carbon"], 0.2)["driver"]) == ["price"]
+
+
+@pytest.mark.parametrize("policies, site_price", [(None, 0.0), ("co2,s,5", 5.0)])
+def test_carbon_prices_an_emission_without_a_chain_wide_row(tmp_path, policies,
+                                                            site_price):
+    """The unit emits 0.5 t CO2 per t; an extra price x USD/t on every emission costs it
+    100 kt x 0.5 x x / 1000 MUSD: NPV(x) = 0.1 (200 - 0.5 (p_s + x)) - 10 with p_s the
+    site's own price. No policies.csv (p_s = 0): base 10, zero at x = 200, 9.0 at x = 20;
+    the site price 5 USD/t at s only (p_s = 5): base 9.75, zero at x = 195, 8.75 at
+    x = 20. (Neither case has a chain-wide CO2 row; the driver failed on both, asking
+    for the key column 'site' of the row it added.)"""
+    extra = dict(CO2)
+    if policies:
+        extra["policies"] = "commodity,site,carbon_price_usd_per_unit\n" + policies
+    s = sens.setup(str(tiny(tmp_path, **extra)), "pj")
+    assert sens.npv(s) == pytest.approx(0.1 * (200 - 0.5 * site_price) - 10, abs=1e-9)
+    be = sens.break_even(s, "carbon")
+    assert be["value"] == pytest.approx(200 - site_price, rel=1e-6)
+    tor = sens.tornado(s, ["carbon"], 0.2).set_index("driver")
+    assert tor.loc["carbon", "npv_low_musd"] == pytest.approx(
+        0.1 * (200 - 0.5 * site_price) - 10, abs=1e-9)
+    assert tor.loc["carbon", "npv_high_musd"] == pytest.approx(
+        0.1 * (200 - 0.5 * (site_price + 20)) - 10, abs=1e-9)
+
+
+def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
+    """Two 1-year periods (p1 = 2026, p2 = 2027; d = 1 and 1/1.1); b sells up to 50 kt
+    in p1 and 100 kt in p2; pj is divisible (100 kt/yr for 10 MUSD, life 2 years,
+    optional). A share x_t started in t pays an annuity A with A (1 + 1/1.1) = 10 in its
+    two alive years: x_1 pays 10 within the horizon, x_2 only A / 1.1 = 4.7619 (2028 is
+    after it). The plan: x_1 = 0.5 (the 50 kt of p1; more would replace x_2 at 10 >
+    4.76 per share), x_2 = 0.5 (capacity 100 kt in p2). Held at both tranches:
+    NPV(price factor p) = (300 p - 100) (50 + 100 / 1.1) / 1000 - (0.5 x 10 + 0.5 x
+    4.7619) = 28.1818 p' - 7.3810 with p' = (300 p - 100) / 200: 20.801 at p = 1,
+    12.346 at 0.8, 29.255 at 1.2. (Holding only the p1 tranche, as before, gave 14.09.)
+    """
+    tranches = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    folder = tiny(tmp_path, periods=tranches,
+                  markets="site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,50",
+                  markets_by_period="site,commodity,period,max_k_per_yr\ns,b,p2,100",
+                  projects="project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,"
+                           "state\npj,10,p1,2,false,optional",
+                  units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                        "u,s,p,100,2,pj")
+    s = sens.setup(str(folder), "pj")
+    assert s.plan == pytest.approx({"p1": 0.5, "p2": 0.5})
+    annuity = 10 / (1 + 1 / 1.1)
+    capex = 0.5 * 10 + 0.5 * annuity / 1.1
+
+    def npv(p: float) -> float:
+        return (300 * p - 100) * (50 + 100 / 1.1) / 1000 - capex
+
+    assert sens.npv(s) == pytest.approx(npv(1.0), abs=1e-9)
+    tor = sens.tornado(s, ["price"], 0.2).set_index("driver")
+    assert tor.loc["price", "npv_low_musd"] == pytest.approx(npv(0.8), abs=1e-9)
+    assert tor.loc["price", "npv_high_musd"] == pytest.approx(npv(1.2), abs=1e-9)
+
+
+CLEAN = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product\nco2,t,emission",
+    "sites": "site\ns\nm",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,feed,100,1000",
+    "markets": "site,commodity,price_usd_per_unit\nm,prod,200",
+    "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit,"
+             "emission_commodity,emission_per_unit\nrail,s,m,rail,prod,0,co2,0.05",
+    "modes": "mode,process,variable_cost_usd_per_unit\ndirty_run,dirty,10\n"
+             "clean_run,clean,30",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\ndirty_run,feed,in,1\n"
+                  "dirty_run,prod,out,1\ndirty_run,co2,out,1\nclean_run,feed,in,1\n"
+                  "clean_run,prod,out,1\nclean_run,co2,out,0.2",
+    "policies": "commodity,site,carbon_price_usd_per_unit\nco2,,0",
+    "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state,"
+                "forced_period\ncleanproj,100,p1,10,true,forced,p1",
+    "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+             "u_dirty,s,dirty,1000,100,\nu_clean,s,clean,1000,10,cleanproj",
+}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """A clean unit that pays only in a window of carbon prices. Rate 0, ten years
+    (2 x 5), 1000 kt/yr of feed at 100 USD/t; prod sells at 200 USD/t at m, by rail
+    (0.05 t CO2 per t). Per t and extra carbon price c: the dirty unit (existing)
+    earns 200 - 100 - 10 - c (1 + 0.05) = 90 - 1.05 c, the clean one (cleanproj,
+    100 MUSD, life 10, forced) 70 - 0.25 c. Ten years of 1000 kt: NPV(c) =
+    10 [max(0, 70 - 0.25 c, 90 - 1.05 c) - max(0, 90 - 1.05 c)] - 100:
+    -100 for c <= 25; 8 c - 300 on 25..85.7 (zero at 37.5); 600 - 2.5 c on 85.7..280
+    (350 at 100, zero at 240); -100 from 280. Negative at both ends of 0..1000."""
+    folder = write_case(tmp_path_factory.mktemp("clean"), CLEAN, discount_rate=0.0,
+                        periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                 {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    return sens.setup(str(folder), "cleanproj")
+
+
+def test_break_even_finds_both_ends_of_a_window(clean):
+    """Both zeros of NPV(c) are found (the search compared the signs at 0 and 1000
+    only and said 'NPV < 0 over the whole range'); 37.5, the nearer to the base 0, is
+    the value, and the note says there are two."""
+    assert sens.npv(clean, "carbon", 100.0) == pytest.approx(350.0, abs=1e-6)
+    be = sens.break_even(clean, "carbon")
+    assert be["value"] == pytest.approx(37.5, rel=1e-6)
+    assert [float(v) for v in be["break_evens"].split(";")] == pytest.approx([37.5, 240.0],
+                                                                             rel=1e-5)
+    assert "2 break-evens" in be["note"] and "nearest the base value" in be["note"]
+
+
+def test_break_even_says_when_it_stops_short_of_zero(clean):
+    """Capped at one false-position step, the search of the bracket 0..50 (NPV -100 and
+    +100) stops at c = 25, where NPV = 10 [63.75 - 63.75] - 100 = -100: it says the
+    value is not a zero instead of returning 25 as one."""
+    be = sens.break_even(clean, "carbon", max_iter=1)
+    assert be["value"] == pytest.approx(25.0) and be["npv_at_value_musd"] == pytest.approx(
+        -100.0, abs=1e-6)
+    assert "not converged: NPV = -100 MUSD" in be["note"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--swing", "nan"], "--swing: must be a number above 0 and at most 1 (found nan)"),
+    (["--swing", "inf"], "(found inf)"),
+    (["--swing", "1.5"], "(found 1.5)"),
+    (["--swing", "-0.5"], "(found -0.5)"),
+    (["--swing", "0"], "(found 0.0)"),
+    (["--drivers", "price,capex,price"], "--drivers price: given more than once"),
+])
+def test_a_bad_swing_or_a_driver_twice_is_refused_before_solving(tmp_path, monkeypatch,
+                                                                 args, says):
+    """A swing outside (0, 1] (nan, inf, 1.5 ran every break-even and then blamed
+    markets.csv; -0.5 swapped the bar's ends) and a driver named twice (run twice) are
+    refused naming the option, before anything is solved or written."""
+    def no_solve(*_a, **_k):
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(sens, "setup", no_solve)
+    res = CliRunner().invoke(app, ["sensitivity", str(tiny(tmp_path / "case")), "--project",
+                                   "pj", "--out", str(tmp_path / "out"), *args])
+    assert res.exit_code == 1, res.output
+    assert says in " ".join(res.output.split())
+    assert not (tmp_path / "out").exists()
+
