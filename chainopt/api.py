@@ -463,6 +463,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                                   "relax one variant with chainopt run --relax")])
     with contextlib.ExitStack() as hold:
         if resume is not None:
+            _resume_takes_no_request(source, sets, samples, seed, distributions, name,
+                                     overwrite)
             _resumed_sweep(resume)  # a sweep folder? (said before trying to hold it)
             # held while it is read and written: a racing resume or replace is refused
             hold.enter_context(held(Path(resume)))
@@ -551,6 +553,20 @@ def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
     return folder, sw.read_meta(meta_path)
 
 
+def _resume_takes_no_request(source, sets, samples: int, seed: int, distributions,
+                             name: str | None, overwrite: bool) -> None:
+    """A resumed sweep runs what its sweep.json asks: what to vary, from which case and
+    under which name given again would be ignored, so any of it is an InputError."""
+    given = [opt for opt, v in (("SOURCE", source), ("--set", sets), ("--samples", samples),
+                                ("--seed", seed), ("--distributions", distributions),
+                                ("--name", name), ("--overwrite", overwrite)) if v]
+    if given:
+        raise InputError([Problem("--resume", f"takes what to run from the sweep's "
+                                  f"sweep.json, not from {', '.join(given)}",
+                                  "leave them out to finish the sweep, or start a new one "
+                                  "without --resume")])
+
+
 def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
@@ -573,6 +589,10 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                                   "Monte Carlo draws (--samples), not both",
                                   "run two sweeps, or declare the varied value as one more "
                                   "distribution")])
+    if seed and not samples:
+        raise InputError([Problem("--seed", "seeds the Monte Carlo draws; a grid sweep has "
+                                  "none", "add --samples N and --distributions FILE, or leave "
+                                  "--seed out")])
     if distributions and not samples:
         raise InputError([Problem("--distributions", "is read only for Monte Carlo draws",
                                   "add --samples N, or leave --distributions out of a "

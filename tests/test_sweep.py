@@ -92,6 +92,10 @@ def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
         return read_parts(self)
 
     monkeypatch.setattr(sw.SweepFolder, "_parts", counted)
+    # what to run comes from sweep.json: a request given again (ignored before) is refused
+    for asked in ({"sets": [HDPE]}, {"samples": 5}, {"seed": 3}, {"name": "other"}):
+        with pytest.raises(InputError, match=r"takes what to run from the sweep's sweep\.json"):
+            api.sweep(None, resume=folder, jobs=1, **asked)
     resumed, _, _ = api.sweep(None, resume=folder, jobs=1)
     # the parts are read once to find what is left, not once per variant (a resume of
     # 3,000 variants with 455 done read 1.4 million part files and never finished),
@@ -215,3 +219,10 @@ def test_a_grid_with_draws_or_distributions_is_refused(tmp_path, ask, says):
         api.sweep("small_chain", distributions=dist, out=out, jobs=1, **ask)
     assert says in str(info.value)
     assert not out.exists()
+
+
+def test_a_seed_without_draws_is_refused(tmp_path):
+    """--seed seeds the Monte Carlo draws: on a grid it was silently ignored."""
+    with pytest.raises(InputError, match="--seed: seeds the Monte Carlo draws"):
+        api.sweep("small_chain", sets=[HDPE], seed=7, out=tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()
