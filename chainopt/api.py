@@ -721,27 +721,33 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
                                 folder / "tornado.png"]
     if sweep_folder is not None:
-        kp = Path(sweep_folder) / "kpis.csv"
-        if not kp.is_file():
-            raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
-                                      "give a folder written by chainopt sweep")])
+        _sweep_risk(Path(sweep_folder), out_tables, plt)
+    return out_tables
+
+
+def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
+    """``projects_mc.csv`` and ``projects_mc.png`` of a finished sweep, written into it
+    while it is held (a sweep still writing it, or another writer, is refused)."""
+    kp = sweep_folder / "kpis.csv"
+    if not kp.is_file():
+        raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
+                                  "give a folder written by chainopt sweep")])
+    with held(sweep_folder):
         mc = sens.monte_carlo(pd.read_csv(kp))
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
-        write_file(Path(sweep_folder) / "projects_mc.csv",
+        write_file(sweep_folder / "projects_mc.csv",
                    lambda tmp: mc.to_csv(tmp, index=False, float_format="%.10g"))
         plt = plt or _pyplot()
         fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
-                                          f"({Path(sweep_folder).name})", plt)
+                                          f"({sweep_folder.name})", plt)
         try:
-            write_file(Path(sweep_folder) / "projects_mc.png",
+            write_file(sweep_folder / "projects_mc.png",
                        lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
         finally:
             plt.close(fig)
-        out_tables["monte_carlo"] = mc
-        out_tables["files"] += [Path(sweep_folder) / "projects_mc.csv",
-                                Path(sweep_folder) / "projects_mc.png"]
-    return out_tables
+    out_tables["monte_carlo"] = mc
+    out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
 
 def _pyplot():

@@ -110,6 +110,10 @@ def test_a_sweep_folder_being_written_is_refused(old_sweep):
         assert "1 problem with the output" in text and "in the input" not in text
         assert files(old_sweep) == before
     assert leftovers(old_sweep.parent) == []
+    # sensitivity --sweep writes its Monte Carlo files into the sweep folder: held too
+    _code, text = cli("sensitivity", "--sweep", old_sweep, code=1)
+    assert f"{old_sweep}: is being written by another chainopt run" in text, text
+    assert files(old_sweep) == before
 
 
 def test_a_second_writer_of_a_running_sweep_fails_and_never_mixes(tmp_path, monkeypatch):
