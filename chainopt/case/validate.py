@@ -400,11 +400,8 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  "project", "project brings no unit or link and retires nothing",
                  hint="set the project column of the units or links it builds")
     if "policies" in t:
-        pol = t["policies"]
-        kind = pol["commodity"].map(com["kind"])
-        out.rows("policies.csv", pol, kind.ne("emission") & kind.notna(), "commodity",
-                 "policies apply to emission commodities only",
-                 hint="set kind=emission in commodities.csv, or pick the emission commodity")
+        _emission_kind("policies.csv", t["policies"], "commodity", com,
+                       "policies apply to emission commodities only", out)
     _blend_semantics(t, out)
     _curve_semantics(t, out)
     for name, col in (("supplies", "commodity"), ("markets", "commodity")):
@@ -419,6 +416,29 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         emis = parts.map(com["kind"]).eq("emission")
         mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+        _link_emissions(lk, com, out)
+
+
+def _emission_kind(file: str, df: pd.DataFrame, column: str, com: pd.DataFrame, message: str,
+                   out: _Collector) -> None:
+    """``column`` names an emission commodity (kind ``emission``): another kind would be
+    counted as an emission of its own, outside every carbon price and cap. Blank cells and
+    unknown names are left to the other checks."""
+    kind = df[column].map(com["kind"])
+    out.rows(file, df, kind.ne("emission") & kind.notna(), column, message,
+             hint="set kind=emission in commodities.csv, or pick the emission commodity")
+
+
+def _link_emissions(lk: pd.DataFrame, com: pd.DataFrame, out: _Collector) -> None:
+    """What a link emits is named: ``emission_per_unit`` > 0 needs ``emission_commodity``
+    (without one the emissions vanished, escaping carbon prices and caps), and that is an
+    emission commodity."""
+    out.rows("links.csv", lk, (lk["emission_per_unit"] > 0) & lk["emission_commodity"].eq(""),
+             "emission_commodity", "this link emits (emission_per_unit > 0) but names no "
+             "emission commodity", hint="name what it emits (a commodity of kind emission, "
+             "e.g. co2), or set emission_per_unit to 0")
+    _emission_kind("links.csv", lk, "emission_commodity", com,
+                   "a link's emissions must be of an emission commodity", out)
 
 
 def _unlimited_expansion(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
