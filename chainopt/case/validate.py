@@ -304,6 +304,18 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
 
+def _repeated_items(file: str, df: pd.DataFrame, col: Column, out: _Collector) -> None:
+    """A ``;``-list of names names each once: a link listing ``x;x`` made two flow
+    variables of x (duplicate rows in flows.csv), a blend two of one component."""
+    parts = split_list(df[col.name])
+    again = parts[pd.DataFrame({"row": parts.index, "item": parts.to_numpy()})
+                  .duplicated().to_numpy()]
+    first = again.groupby(level=0).first()
+    hints = pd.Series([f"list '{v}' once" for v in first], index=first.index, dtype=object)
+    out.rows(file, df, pd.Series(df.index.isin(first.index), index=df.index), col.name,
+             f"a {_noun(col)} is named twice in this list", hints=hints)
+
+
 def _noun(col: Column) -> str:
     """What one name of the table a reference column points to is called."""
     ref = col.ref or ""
@@ -795,6 +807,8 @@ def validate(raw: RawCase) -> Case:
         for col in spec.columns:
             if col.kind in ("ref", "refs") and col.ref in keys:
                 _check_refs(f"{name}.csv", tables[name], col, keys[col.ref], out)
+            if col.kind == "refs" and name in tables:
+                _repeated_items(f"{name}.csv", tables[name], col, out)
     by_period: dict[str, pd.DataFrame] = {}
     for name, df in raw.tables.items():
         if name.endswith("_by_period"):

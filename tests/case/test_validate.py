@@ -63,6 +63,18 @@ def test_unknown_name_in_a_list_column(small_case_dir: Path) -> None:
     assert p.hint == "did you mean 'fuel_oil'?"
 
 
+def test_a_name_repeated_in_a_list(small_case_dir: Path) -> None:
+    """rail_dom carrying lpg twice made two flow variables of lpg on it (duplicate rows in
+    flows.csv, an LP export without its names). Refused, naming the repeated one."""
+    edit_csv(small_case_dir / "links.csv", "diesel;fuel_oil;lpg;hdpe;pp",
+             "diesel;fuel_oil;lpg;hdpe; lpg;pp")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 4, column commodities"
+    assert p.message == ("a commodity is named twice in this list "
+                         "(found 'diesel;fuel_oil;lpg;hdpe;lpg;pp')")
+    assert p.hint == "list 'lpg' once"
+
+
 def test_unknown_process_of_a_unit(small_case_dir: Path) -> None:
     edit_csv(small_case_dir / "units.csv", "tob_cracker,tobolsk,cracker",
              "tob_cracker,tobolsk,craker")
