@@ -95,7 +95,8 @@ class ModelIndex:
     blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
     spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
     constraints: pd.DataFrame  # constraint, period, sense, rhs
-    constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
+    # constraint_terms.csv rows (selectors blank = any; _row for messages)
+    constraint_terms: pd.DataFrame
     # unit, segment, size, capex (sorted by unit, segment), convex (the unit's capex per
     # unit never falls from one segment to the next: filled in order by the LP itself)
     segments: pd.DataFrame
@@ -156,7 +157,7 @@ def build_index(case: Case) -> ModelIndex:
         shortfall_penalty=case.meta.shortfall_penalty_usd_per_unit,
         blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
         constraints=_constraints(case),
-        constraint_terms=case.tables["constraint_terms"].drop(columns="_row"),
+        constraint_terms=case.tables["constraint_terms"],
         segments=segments, curve_fixed=curve_fixed, demand=_demand(case),
         disposal=_disposal(case), link_emissions=_link_emissions(links), case=case,
     )

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from chainopt.case import levers, units
+from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
+from chainopt.case.index import build_index
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -31,7 +32,7 @@ from chainopt.case.schema import (
     TableSpec,
     split_list,
 )
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, columns_label
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
 MASS_TOLERANCE = 1e-6
@@ -271,12 +272,7 @@ def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
         if "tier" in key:
             hint += " (or give each a price tier in a tier column)"
         out.rows(file, tmp, dup, "_key", f"duplicate key ({label})", hint=hint,
-                 label=_columns_label(shown_key))
-
-
-def _columns_label(key: Iterable[str]) -> str:
-    key = list(key)
-    return f"column{'s' if len(key) > 1 else ''} {', '.join(key)}"
+                 label=columns_label(shown_key))
 
 
 # What one name of each referenced table is called in messages.
@@ -360,7 +356,7 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
              in (None, "")]
     out.rows(file, norm.assign(_key=join_keys(norm, named)), bad, "_key",
              f"no row with this key in {parent.name}.csv",
-             hint=f"add the row to {parent.name}.csv first", label=_columns_label(named))
+             hint=f"add the row to {parent.name}.csv first", label=columns_label(named))
     _duplicates(parent, norm, file, out, key=(*parent.key, "period"), given=list(df.columns))
     return norm
 
@@ -788,6 +784,15 @@ def _tier_order(case: Case, out: _Collector) -> None:
                     "market (another site) of what is not a step of this curve")
 
 
+def _term_selections(case: Case, out: _Collector) -> None:
+    """Every term of a user constraint selects something in the model, by the one rule
+    the model adds the terms with (:func:`chainopt.case.terms.select`, on the model
+    index, built here only for a case with user constraints)."""
+    if case.tables["constraint_terms"].empty:
+        return
+    out.problems.extend(terms.select(build_index(case))[1])
+
+
 def validate(raw: RawCase) -> Case:
     """Check every part of a raw case and return the validated Case, or raise InputError."""
     out = _Collector()
@@ -840,6 +845,7 @@ def validate(raw: RawCase) -> Case:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
     _tier_order(case, out)
+    _term_selections(case, out)
     if out.problems:
         raise InputError(out.problems)
     return case
