@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
-from chainopt.case.index import build_index
+from chainopt.case.index import build_index, build_timing, may_build
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -82,6 +82,8 @@ class _Collector:
                 h = str(hints.get(i, ""))
             else:
                 h = hints.get(str(value), "") if hints else (hint or "")
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # a whole number read as float: 12, not 12.0
             found = "it is blank" if pd.isna(value) or value == "" else f"found '{value}'"
             self.add(f"{file} row {r['_row']}, {label}", f"{message} ({found})", h)
         if len(bad) > MAX_PER_CHECK:
@@ -564,11 +566,9 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
         out.add(f"projects.csv row {r['_row']}, column requires",
                 f"forced project '{r['project']}' requires '{r['other']}', which is off",
                 f"switch '{r['other']}' on (optional or forced) or '{r['project']}' off")
-    end = meta.periods[-1].start_year + meta.periods[-1].length_yr
-    first = {p.period: p.start_year for p in meta.periods}
-    forced = pj[pj["state"] == "forced"]
-    late = forced["forced_period"].map(first).astype(float) + forced["lead_time_yr"] >= end
-    out.rows("projects.csv", forced, late.fillna(False), "lead_time_yr",
+    forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
+    late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
+    out.rows("projects.csv", forced, late, "lead_time_yr",
              "a forced project would come into use after the horizon",
              hint="force it earlier or shorten lead_time_yr")
     ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
@@ -784,6 +784,38 @@ def _tier_order(case: Case, out: _Collector) -> None:
                     "market (another site) of what is not a step of this curve")
 
 
+def _late_builds(case: Case, out: _Collector) -> None:
+    """A unit or link that may be built (``max_new_k_per_yr`` > 0 in some period) can be
+    built in time: construction starting in the first period it may start in ends before
+    the horizon does. Otherwise no build could ever be used, and the option was dropped
+    without a word (:func:`chainopt.case.index.build_timing`, the model's own rule)."""
+    periods = case.meta.periods
+    last = periods[-1].start_year + periods[-1].length_yr - 1
+    start_of = {p.period: p.start_year for p in periods}
+    for name in ("units", "links"):
+        df = case.tables[name]
+        if df.empty:
+            continue
+        key = name[:-1]
+        rows = periodic(case, name, ["max_new_k_per_yr"])
+        rows = rows[may_build(rows).to_numpy()]
+        usable = build_timing(rows["period"], rows["lead_time_yr"], case.meta)[1]
+        late = pd.Series(isin(df[key], rows[key]) & ~isin(df[key], rows.loc[usable, key]),
+                         index=df.index)
+        first = rows.groupby(key, sort=False)["period"].first().map(start_of)
+        hints = pd.Series([
+            f"started in {first[k]:.0f} (the earliest it may be), it would be usable from "
+            f"{first[k] + lead:.0f}: shorten lead_time_yr to {last - first[k]:.0f} or less"
+            + ("" if first[k] == periods[0].start_year else
+               f", or allow an earlier build ({name}_by_period.csv, max_new_k_per_yr)")
+            + ", or set max_new_k_per_yr to 0 (no build in this horizon)"
+            for k, lead in zip(df.loc[late, key], df.loc[late, "lead_time_yr"], strict=True)],
+            index=df.index[late], dtype=object)
+        out.rows(f"{name}.csv", df, late, "lead_time_yr",
+                 f"no build of this {key} could be used: it would come into use after the "
+                 f"horizon's last year, {last}", hints=hints)
+
+
 def _term_selections(case: Case, out: _Collector) -> None:
     """Every term of a user constraint selects something in the model, by the one rule
     the model adds the terms with (:func:`chainopt.case.terms.select`, on the model
@@ -845,6 +877,7 @@ def validate(raw: RawCase) -> Case:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
     _tier_order(case, out)
+    _late_builds(case, out)
     _term_selections(case, out)
     if out.problems:
         raise InputError(out.problems)
