@@ -385,6 +385,15 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
     return out.reset_index(drop=True), curve_fixed.reset_index(drop=True)
 
 
+def curve_sizes(seg: pd.DataFrame, curve: pd.DataFrame) -> pd.Series:
+    """The largest build each unit's cost curve prices (k units/yr, by unit): the sum of
+    its segments' sizes (:func:`_capex_curves`: ``capex_segments.csv`` sizes, or the
+    largest ``capex_curve.csv`` breakpoint), all that ``investment.segment_sum`` lets a
+    build reach. A unit without segments (no curve, or only a point at size 0: a fixed
+    charge) has no entry."""
+    return _capex_curves(seg, curve)[0].groupby("unit")["size"].sum()
+
+
 def _no_rows(*groups: str) -> pd.DataFrame:
     """A frame with no rows whose columns are named by space-separated groups that
     alternate text (str) and numbers (float): ``_no_rows("unit site", "capacity", "note")``."""

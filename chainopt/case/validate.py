@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
-from chainopt.case.index import build_index, build_timing, may_build
+from chainopt.case.index import build_index, build_timing, curve_sizes, may_build
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -527,6 +527,41 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                  hint="raise it to min_new_k_per_yr or more, or 0 to rule out a build here")
 
 
+def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
+    """A unit's build limits fit its cost curve, which prices builds up to its total size
+    (:func:`chainopt.case.index.curve_sizes`): a larger ``max_new_k_per_yr`` (in
+    ``units.csv`` or a period's override) was silently cut to the curve's size, and a
+    larger ``min_new_k_per_yr`` meant the unit could never be built. A curve does not
+    allow a build by itself: ``max_new_k_per_yr`` blank or 0 is no build, as without one."""
+    units = t["units"]
+    size = curve_sizes(t["capex_segments"], t["capex_curve"])
+    if units.empty or size.empty:
+        return
+    table = np.where(isin(size.index, t["capex_curve"]["unit"]), "capex_curve",
+                     "capex_segments")
+    ends = pd.Series([f"the cost curve of {u} ({f}.csv) ends at a build of {s:g}"
+                      for u, f, s in zip(size.index, table, size, strict=True)],
+                     index=size.index, dtype=object)
+
+    def hints(unit: pd.Series, col: str) -> pd.Series:
+        return unit.map(ends) + f": lower {col} to that or less, or extend the curve"
+
+    own = units[units["project"].eq("") & units["unit"].isin(size.index)]
+    of = own["unit"].map(size)
+    too_big = "larger than the largest build the unit's cost curve prices"
+    out.rows("units.csv", own, own["max_new_k_per_yr"] > of, "max_new_k_per_yr", too_big,
+             hints=hints(own["unit"], "max_new_k_per_yr"))
+    out.rows("units.csv", own, own["min_new_k_per_yr"] > of, "min_new_k_per_yr",
+             "the smallest build is larger than the largest the unit's cost curve prices, "
+             "so the unit could never be built", hints=hints(own["unit"], "min_new_k_per_yr"))
+    bp = by_period.get("units")
+    if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
+        high = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce")
+        mine = pd.Series(isin(bp["unit"], own["unit"]), index=bp.index)
+        out.rows("units_by_period.csv", bp, mine & (high > bp["unit"].map(size)),
+                 "max_new_k_per_yr", too_big, hints=hints(bp["unit"], "max_new_k_per_yr"))
+
+
 def _constraint_terms(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """A user constraint needs a term: without one its row reads 0 <= rhs (ignored, or
     infeasible with nothing to name)."""
@@ -872,6 +907,7 @@ def validate(raw: RawCase) -> Case:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _curve_limits(tables, by_period, out)
         _constraint_terms(tables, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
