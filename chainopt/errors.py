@@ -5,6 +5,7 @@ The library raises; only :mod:`chainopt.cli` prints a message and exits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -25,6 +26,12 @@ class Problem:
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
+
+
+def columns_label(columns: Iterable[str]) -> str:
+    """How a problem's place names its columns: ``column a`` or ``columns a, b``."""
+    cols = list(columns)
+    return f"column{'s' if len(cols) > 1 else ''} {', '.join(cols)}"
 
 
 class InputError(ChainoptError):

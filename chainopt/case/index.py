@@ -21,7 +21,7 @@ import pandas as pd
 
 from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
 from chainopt.case.discount import Discounting
-from chainopt.case.schema import TABLES, UNITS, Case, split_list
+from chainopt.case.schema import TABLES, UNITS, Case, CaseMeta, split_list
 from chainopt.case.units import factor
 from chainopt.case.vintage import Vintages, parse_ramp
 
@@ -96,7 +96,8 @@ class ModelIndex:
     blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
     spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
     constraints: pd.DataFrame  # constraint, period, sense, rhs
-    constraint_terms: pd.DataFrame  # constraint_terms.csv rows (selectors blank = any)
+    # constraint_terms.csv rows (selectors blank = any; _row for messages)
+    constraint_terms: pd.DataFrame
     # unit, segment, size, capex (sorted by unit, segment), convex (the unit's capex per
     # unit never falls from one segment to the next: filled in order by the LP itself)
     segments: pd.DataFrame
@@ -140,8 +141,8 @@ def build_index(case: Case) -> ModelIndex:
     units = case.tables["units"][~case.tables["units"]["project"].isin(off)]
     unit_cap, unit_new, life_ext = _unit_frames(case, units, periods, disc)
     links = case.tables["links"][~case.tables["links"]["project"].isin(off)]
-    flow, link_cap, link_new = _link_frames(case, links, periods, disc)
-    project_build, retire, precedence = _project_frames(case, live, periods, disc)
+    flow, link_cap, link_new = _link_frames(case, links)
+    project_build, retire, precedence = _project_frames(case, live, periods)
     blend_in, blend_cap, spec_terms = _blending(case, periods)
     segments, curve_fixed = _capex_curves(case.tables["capex_segments"],
                                           case.tables["capex_curve"])
@@ -157,7 +158,7 @@ def build_index(case: Case) -> ModelIndex:
         shortfall_penalty=case.meta.shortfall_penalty_usd_per_unit,
         blend_in=blend_in, blend_cap=blend_cap, spec_terms=spec_terms,
         constraints=_constraints(case),
-        constraint_terms=case.tables["constraint_terms"].drop(columns="_row"),
+        constraint_terms=case.tables["constraint_terms"],
         segments=segments, curve_fixed=curve_fixed, demand=_demand(case),
         disposal=_disposal(case), link_emissions=_link_emissions(links), case=case,
     )
@@ -172,12 +173,30 @@ def _periods(case: Case, disc: Discounting) -> pd.DataFrame:
     return periods
 
 
-def _timed(builds: pd.DataFrame, periods: pd.DataFrame, disc: Discounting) -> pd.DataFrame:
-    """Builds (construction starting in ``period``) with ``first_use`` = start + lead,
-    keeping those usable before the horizon ends."""
-    start_of = dict(zip(periods["period"], periods["start_year"], strict=True))
-    first = lookup(builds["period"], start_of) + builds["lead"].to_numpy(dtype=float)
-    return builds.assign(first_use=first)[first < disc.end_year].reset_index(drop=True)
+def build_timing(period: pd.Series, lead: pd.Series, meta: CaseMeta
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """When builds are first usable, and whether that is inside the horizon: a build whose
+    construction starts at the start of ``period`` and takes ``lead`` whole years is first
+    usable in the year start + lead (the vintage rule), and is a build at all only if that
+    year is before the horizon ends. (NaN and outside for a blank period.) The model keeps
+    only such builds (:func:`_timed`); validation refuses a unit, link or forced project
+    none of whose builds is one."""
+    start_of = {p.period: p.start_year for p in meta.periods}
+    first = lookup(period, start_of) + lead.to_numpy(dtype=float)
+    return first, first < Discounting.from_meta(meta).end_year
+
+
+def may_build(frame: pd.DataFrame) -> pd.Series:
+    """Rows of units or links (by period, columns as in their table) in which a build may
+    start: ``max_new_k_per_yr`` > 0 there, outside projects (a project builds its own)."""
+    return (frame["max_new_k_per_yr"] > 0) & (frame["project"] == "")
+
+
+def _timed(builds: pd.DataFrame, meta: CaseMeta) -> pd.DataFrame:
+    """Builds (construction starting in ``period``) with their ``first_use``, keeping
+    those usable before the horizon ends (:func:`build_timing`)."""
+    first, usable = build_timing(builds["period"], builds["lead"], meta)
+    return builds.assign(first_use=first)[usable].reset_index(drop=True)
 
 
 def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
@@ -185,6 +204,7 @@ def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: D
     """unit_cap (capacity by period, alive shares), unit_new (expansion candidates),
     life_ext (life-extension options of units with a retire year in the horizon)."""
     ucap = by_period(case, "units", ["capacity_k_per_yr", "max_new_k_per_yr"], units)
+    grows = may_build(ucap)
     ucap = ucap.rename(columns={"capacity_k_per_yr": "capacity",
                                 "fixed_om_usd_per_unit_yr": "fixed_om",
                                 "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
@@ -196,9 +216,9 @@ def _unit_frames(case: Case, units: pd.DataFrame, periods: pd.DataFrame, disc: D
     unit_cap = ucap[["unit", "period", "site", "process", "capacity", "availability",
                      "fixed_om", "project", "retire_year", "alive", "alive_pv"]
                     ].reset_index(drop=True)
-    unit_new = _timed(ucap.loc[(ucap["max_new"] > 0) & (ucap["project"] == ""),
-                               ["unit", "period", "capex", "max_new", "lifetime", "fixed_om",
-                                "min_new", "build_fixed", "lead", "ramp"]], periods, disc)
+    unit_new = _timed(ucap.loc[grows, ["unit", "period", "capex", "max_new", "lifetime",
+                                       "fixed_om", "min_new", "build_fixed", "lead", "ramp"]],
+                      case.meta)
     return unit_cap, unit_new, _extension_options(units, unit_cap, periods, disc)
 
 
@@ -285,11 +305,12 @@ def _disposal(case: Case) -> pd.DataFrame:
                   ].rename(columns={"disposal_cost_usd_per_unit": "cost"}).reset_index(drop=True)
 
 
-def _link_frames(case: Case, links: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
+def _link_frames(case: Case, links: pd.DataFrame
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """flow (one row per link, commodity and period), link_cap, link_new."""
     lk = by_period(case, "links", ["capacity_k_per_yr", "cost_usd_per_unit", "max_new_k_per_yr"],
                    links)
+    grows = may_build(lk)
     lk = lk.rename(columns={"capacity_k_per_yr": "capacity", "cost_usd_per_unit": "cost",
                             "capex_usd_per_unit_yr": "capex", "max_new_k_per_yr": "max_new",
                             "lifetime_yr": "lifetime", "loss_fraction": "loss",
@@ -298,13 +319,12 @@ def _link_frames(case: Case, links: pd.DataFrame, periods: pd.DataFrame, disc: D
     flow = flow[["link", "commodity", "period", "from_site", "to_site", "cost", "loss",
                  "transport_mode"]].reset_index(drop=True)
     link_cap = lk[["link", "period", "capacity", "project"]].reset_index(drop=True)
-    link_new = _timed(lk.loc[(lk["max_new"] > 0) & (lk["project"] == ""),
-                             ["link", "period", "capex", "max_new", "lifetime", "lead", "ramp"]],
-                      periods, disc)
+    link_new = _timed(lk.loc[grows, ["link", "period", "capex", "max_new", "lifetime", "lead",
+                                     "ramp"]], case.meta)
     return flow, link_cap, link_new
 
 
-def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame, disc: Discounting
+def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """project_build (candidate construction periods from the earliest one; the forced
     period only for a forced project), retire (project, unit), precedence."""
@@ -317,7 +337,7 @@ def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame, disc:
     is_forced = cand["project"].map(by["state"]).eq("forced")
     cand = cand[~is_forced | (cand["period"] == cand["project"].map(by["forced_period"]))]
     cand = cand.assign(lead=cand["project"].map(by["lead"]))
-    project_build = _timed(cand[["project", "period", "lead"]], periods, disc)[
+    project_build = _timed(cand[["project", "period", "lead"]], case.meta)[
         ["project", "period", "first_use"]]
     retire = live[["project"]].join(split_list(live["retires_units"]).rename("unit"))
     retire = retire[retire["unit"].notna()].reset_index(drop=True)
@@ -383,6 +403,15 @@ def _capex_curves(seg: pd.DataFrame, curve: pd.DataFrame) -> tuple[pd.DataFrame,
         out["unit"], sort=False).transform("any")
     out["convex"] = ~falls.astype(bool)
     return out.reset_index(drop=True), curve_fixed.reset_index(drop=True)
+
+
+def curve_sizes(seg: pd.DataFrame, curve: pd.DataFrame) -> pd.Series:
+    """The largest build each unit's cost curve prices (k units/yr, by unit): the sum of
+    its segments' sizes (:func:`_capex_curves`: ``capex_segments.csv`` sizes, or the
+    largest ``capex_curve.csv`` breakpoint), all that ``investment.segment_sum`` lets a
+    build reach. A unit without segments (no curve, or only a point at size 0: a fixed
+    charge) has no entry."""
+    return _capex_curves(seg, curve)[0].groupby("unit")["size"].sum()
 
 
 def _no_rows(*groups: str) -> pd.DataFrame:

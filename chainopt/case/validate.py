@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from chainopt.case import levers, units
+from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
+from chainopt.case.index import build_index, build_timing, curve_sizes, may_build
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -31,7 +32,7 @@ from chainopt.case.schema import (
     TableSpec,
     split_list,
 )
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, columns_label
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
 MASS_TOLERANCE = 1e-6
@@ -81,6 +82,8 @@ class _Collector:
                 h = str(hints.get(i, ""))
             else:
                 h = hints.get(str(value), "") if hints else (hint or "")
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # a whole number read as float: 12, not 12.0
             found = "it is blank" if pd.isna(value) or value == "" else f"found '{value}'"
             self.add(f"{file} row {r['_row']}, {label}", f"{message} ({found})", h)
         if len(bad) > MAX_PER_CHECK:
@@ -271,12 +274,7 @@ def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
         if "tier" in key:
             hint += " (or give each a price tier in a tier column)"
         out.rows(file, tmp, dup, "_key", f"duplicate key ({label})", hint=hint,
-                 label=_columns_label(shown_key))
-
-
-def _columns_label(key: Iterable[str]) -> str:
-    key = list(key)
-    return f"column{'s' if len(key) > 1 else ''} {', '.join(key)}"
+                 label=columns_label(shown_key))
 
 
 # What one name of each referenced table is called in messages.
@@ -302,6 +300,18 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
     bad = s.ne("").to_numpy() & ~isin(s, valid)
     hints = {v: closest(v, valid) for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
+
+
+def _repeated_items(file: str, df: pd.DataFrame, col: Column, out: _Collector) -> None:
+    """A ``;``-list of names names each once: a link listing ``x;x`` made two flow
+    variables of x (duplicate rows in flows.csv), a blend two of one component."""
+    parts = split_list(df[col.name])
+    again = parts[pd.DataFrame({"row": parts.index, "item": parts.to_numpy()})
+                  .duplicated().to_numpy()]
+    first = again.groupby(level=0).first()
+    hints = pd.Series([f"list '{v}' once" for v in first], index=first.index, dtype=object)
+    out.rows(file, df, pd.Series(df.index.isin(first.index), index=df.index), col.name,
+             f"a {_noun(col)} is named twice in this list", hints=hints)
 
 
 def _noun(col: Column) -> str:
@@ -348,7 +358,7 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
              in (None, "")]
     out.rows(file, norm.assign(_key=join_keys(norm, named)), bad, "_key",
              f"no row with this key in {parent.name}.csv",
-             hint=f"add the row to {parent.name}.csv first", label=_columns_label(named))
+             hint=f"add the row to {parent.name}.csv first", label=columns_label(named))
     _duplicates(parent, norm, file, out, key=(*parent.key, "period"), given=list(df.columns))
     return norm
 
@@ -400,11 +410,8 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  "project", "project brings no unit or link and retires nothing",
                  hint="set the project column of the units or links it builds")
     if "policies" in t:
-        pol = t["policies"]
-        kind = pol["commodity"].map(com["kind"])
-        out.rows("policies.csv", pol, kind.ne("emission") & kind.notna(), "commodity",
-                 "policies apply to emission commodities only",
-                 hint="set kind=emission in commodities.csv, or pick the emission commodity")
+        _emission_kind("policies.csv", t["policies"], "commodity", com,
+                       "policies apply to emission commodities only", out)
     _blend_semantics(t, out)
     _curve_semantics(t, out)
     for name, col in (("supplies", "commodity"), ("markets", "commodity")):
@@ -419,6 +426,29 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         emis = parts.map(com["kind"]).eq("emission")
         mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+        _link_emissions(lk, com, out)
+
+
+def _emission_kind(file: str, df: pd.DataFrame, column: str, com: pd.DataFrame, message: str,
+                   out: _Collector) -> None:
+    """``column`` names an emission commodity (kind ``emission``): another kind would be
+    counted as an emission of its own, outside every carbon price and cap. Blank cells and
+    unknown names are left to the other checks."""
+    kind = df[column].map(com["kind"])
+    out.rows(file, df, kind.ne("emission") & kind.notna(), column, message,
+             hint="set kind=emission in commodities.csv, or pick the emission commodity")
+
+
+def _link_emissions(lk: pd.DataFrame, com: pd.DataFrame, out: _Collector) -> None:
+    """What a link emits is named: ``emission_per_unit`` > 0 needs ``emission_commodity``
+    (without one the emissions vanished, escaping carbon prices and caps), and that is an
+    emission commodity."""
+    out.rows("links.csv", lk, (lk["emission_per_unit"] > 0) & lk["emission_commodity"].eq(""),
+             "emission_commodity", "this link emits (emission_per_unit > 0) but names no "
+             "emission commodity", hint="name what it emits (a commodity of kind emission, "
+             "e.g. co2), or set emission_per_unit to 0")
+    _emission_kind("links.csv", lk, "emission_commodity", com,
+                   "a link's emissions must be of an emission commodity", out)
 
 
 def _unlimited_expansion(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
@@ -497,6 +527,41 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                  hint="raise it to min_new_k_per_yr or more, or 0 to rule out a build here")
 
 
+def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
+    """A unit's build limits fit its cost curve, which prices builds up to its total size
+    (:func:`chainopt.case.index.curve_sizes`): a larger ``max_new_k_per_yr`` (in
+    ``units.csv`` or a period's override) was silently cut to the curve's size, and a
+    larger ``min_new_k_per_yr`` meant the unit could never be built. A curve does not
+    allow a build by itself: ``max_new_k_per_yr`` blank or 0 is no build, as without one."""
+    units = t["units"]
+    size = curve_sizes(t["capex_segments"], t["capex_curve"])
+    if units.empty or size.empty:
+        return
+    table = np.where(isin(size.index, t["capex_curve"]["unit"]), "capex_curve",
+                     "capex_segments")
+    ends = pd.Series([f"the cost curve of {u} ({f}.csv) ends at a build of {s:g}"
+                      for u, f, s in zip(size.index, table, size, strict=True)],
+                     index=size.index, dtype=object)
+
+    def hints(unit: pd.Series, col: str) -> pd.Series:
+        return unit.map(ends) + f": lower {col} to that or less, or extend the curve"
+
+    own = units[units["project"].eq("") & units["unit"].isin(size.index)]
+    of = own["unit"].map(size)
+    too_big = "larger than the largest build the unit's cost curve prices"
+    out.rows("units.csv", own, own["max_new_k_per_yr"] > of, "max_new_k_per_yr", too_big,
+             hints=hints(own["unit"], "max_new_k_per_yr"))
+    out.rows("units.csv", own, own["min_new_k_per_yr"] > of, "min_new_k_per_yr",
+             "the smallest build is larger than the largest the unit's cost curve prices, "
+             "so the unit could never be built", hints=hints(own["unit"], "min_new_k_per_yr"))
+    bp = by_period.get("units")
+    if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
+        high = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce")
+        mine = pd.Series(isin(bp["unit"], own["unit"]), index=bp.index)
+        out.rows("units_by_period.csv", bp, mine & (high > bp["unit"].map(size)),
+                 "max_new_k_per_yr", too_big, hints=hints(bp["unit"], "max_new_k_per_yr"))
+
+
 def _constraint_terms(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """A user constraint needs a term: without one its row reads 0 <= rhs (ignored, or
     infeasible with nothing to name)."""
@@ -536,11 +601,9 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
         out.add(f"projects.csv row {r['_row']}, column requires",
                 f"forced project '{r['project']}' requires '{r['other']}', which is off",
                 f"switch '{r['other']}' on (optional or forced) or '{r['project']}' off")
-    end = meta.periods[-1].start_year + meta.periods[-1].length_yr
-    first = {p.period: p.start_year for p in meta.periods}
-    forced = pj[pj["state"] == "forced"]
-    late = forced["forced_period"].map(first).astype(float) + forced["lead_time_yr"] >= end
-    out.rows("projects.csv", forced, late.fillna(False), "lead_time_yr",
+    forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
+    late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
+    out.rows("projects.csv", forced, late, "lead_time_yr",
              "a forced project would come into use after the horizon",
              hint="force it earlier or shorten lead_time_yr")
     ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
@@ -763,6 +826,47 @@ def _tier_order(case: Case, out: _Collector) -> None:
                     "market (another site) of what is not a step of this curve")
 
 
+def _late_builds(case: Case, out: _Collector) -> None:
+    """A unit or link that may be built (``max_new_k_per_yr`` > 0 in some period) can be
+    built in time: construction starting in the first period it may start in ends before
+    the horizon does. Otherwise no build could ever be used, and the option was dropped
+    without a word (:func:`chainopt.case.index.build_timing`, the model's own rule)."""
+    periods = case.meta.periods
+    last = periods[-1].start_year + periods[-1].length_yr - 1
+    start_of = {p.period: p.start_year for p in periods}
+    for name in ("units", "links"):
+        df = case.tables[name]
+        if df.empty:
+            continue
+        key = name[:-1]
+        rows = periodic(case, name, ["max_new_k_per_yr"])
+        rows = rows[may_build(rows).to_numpy()]
+        usable = build_timing(rows["period"], rows["lead_time_yr"], case.meta)[1]
+        late = pd.Series(isin(df[key], rows[key]) & ~isin(df[key], rows.loc[usable, key]),
+                         index=df.index)
+        first = rows.groupby(key, sort=False)["period"].first().map(start_of)
+        hints = pd.Series([
+            f"started in {first[k]:.0f} (the earliest it may be), it would be usable from "
+            f"{first[k] + lead:.0f}: shorten lead_time_yr to {last - first[k]:.0f} or less"
+            + ("" if first[k] == periods[0].start_year else
+               f", or allow an earlier build ({name}_by_period.csv, max_new_k_per_yr)")
+            + ", or set max_new_k_per_yr to 0 (no build in this horizon)"
+            for k, lead in zip(df.loc[late, key], df.loc[late, "lead_time_yr"], strict=True)],
+            index=df.index[late], dtype=object)
+        out.rows(f"{name}.csv", df, late, "lead_time_yr",
+                 f"no build of this {key} could be used: it would come into use after the "
+                 f"horizon's last year, {last}", hints=hints)
+
+
+def _term_selections(case: Case, out: _Collector) -> None:
+    """Every term of a user constraint selects something in the model, by the one rule
+    the model adds the terms with (:func:`chainopt.case.terms.select`, on the model
+    index, built here only for a case with user constraints)."""
+    if case.tables["constraint_terms"].empty:
+        return
+    out.problems.extend(terms.select(build_index(case))[1])
+
+
 def validate(raw: RawCase) -> Case:
     """Check every part of a raw case and return the validated Case, or raise InputError."""
     out = _Collector()
@@ -782,6 +886,8 @@ def validate(raw: RawCase) -> Case:
         for col in spec.columns:
             if col.kind in ("ref", "refs") and col.ref in keys:
                 _check_refs(f"{name}.csv", tables[name], col, keys[col.ref], out)
+            if col.kind == "refs" and name in tables:
+                _repeated_items(f"{name}.csv", tables[name], col, out)
     by_period: dict[str, pd.DataFrame] = {}
     for name, df in raw.tables.items():
         if name.endswith("_by_period"):
@@ -808,11 +914,14 @@ def validate(raw: RawCase) -> Case:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _curve_limits(tables, by_period, out)
         _constraint_terms(tables, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
     _tier_order(case, out)
+    _late_builds(case, out)
+    _term_selections(case, out)
     if out.problems:
         raise InputError(out.problems)
     return case

@@ -11,8 +11,9 @@ constraint applies:
 Quantities (k units/yr): ``activity`` (of units/modes), ``production`` and
 ``consumption`` of a commodity (by modes and blends), ``flow`` (entering links; site
 selects the origin), ``sales`` and ``purchase``. Example: premium >= 0.4 x regular
-is two ``production`` terms, coef 1 and -0.4, sense ``>=``, rhs 0. A term that
-selects nothing is an input error naming its row.
+is two ``production`` terms, coef 1 and -0.4, sense ``>=``, rhs 0. What a term
+selects is :func:`chainopt.case.terms.select`'s answer; a term that selects nothing is
+an input error naming its row, found by ``chainopt validate`` already.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case import terms
 from chainopt.case.index import ModelIndex
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError
 from chainopt.models import blending, conversion, market, supply, tiers, transport
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import FamilySpec, Row, Var
@@ -34,33 +36,23 @@ RELATION = Row(
 SPEC = FamilySpec("user", inputs="constraints.csv rhs / constraint_terms.csv coef",
                   rows=(RELATION,))
 
-SELECTORS = ("site", "commodity", "unit", "mode", "link", "blend")
 
-
-def _candidates(lp: LinearProgram, ix: ModelIndex) -> dict[str, pd.DataFrame]:
-    """Per quantity: the columns it sums, with selector columns and a multiplier."""
+def _columns(lp: LinearProgram, ix: ModelIndex, picked: pd.DataFrame) -> np.ndarray:
+    """The model column of each selected element (its ``source`` frame's row ``pos``)."""
     def fam(var: Var) -> np.ndarray:
         f = lp.family(var.label)
         return np.arange(f.start, f.stop)
 
-    act = ix.activity.assign(col=fam(conversion.ACTIVITY), mult=1.0)
-    flows = act.drop(columns="mult").merge(ix.mode_flows, on="mode").assign(blend="")
-    bl = ix.blend_in.assign(col=fam(blending.BLEND))
-    made = pd.concat([
-        flows[flows["coef"] > 0].assign(mult=flows["coef"]),
-        bl.assign(commodity=bl["product"], mult=bl["to_product"], unit="", mode=""),
-    ], ignore_index=True)
-    used = pd.concat([
-        flows[flows["coef"] < 0].assign(mult=-flows["coef"]),
-        bl.assign(commodity=bl["component"], mult=1.0, unit="", mode=""),
-    ], ignore_index=True)
-    fl = ix.flow.assign(col=fam(transport.FLOW), mult=1.0, site=ix.flow["from_site"])
-    return {
-        "activity": act, "production": made, "consumption": used, "flow": fl,
-        "sales": ix.sales.assign(col=tiers.ids(lp, market.SALES.label, ix.sales), mult=1.0),
-        "purchase": ix.purchase.assign(col=tiers.ids(lp, supply.PURCHASE.label, ix.purchase),
-                                       mult=1.0),
-    }
+    of = {"activity": fam(conversion.ACTIVITY), "blend": fam(blending.BLEND),
+          "flow": fam(transport.FLOW),
+          "sales": tiers.ids(lp, market.SALES.label, ix.sales),
+          "purchase": tiers.ids(lp, supply.PURCHASE.label, ix.purchase)}
+    cols = np.empty(len(picked), dtype=np.int64)
+    source, pos = picked["source"].to_numpy(), picked["pos"].to_numpy(dtype=np.int64)
+    for name, ids in of.items():
+        at = source == name
+        cols[at] = ids[pos[at]]
+    return cols
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -70,30 +62,9 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lo = np.where(cons["sense"] == "<=", -np.inf, cons["rhs"])
     hi = np.where(cons["sense"] == ">=", np.inf, cons["rhs"])
     rows = lp.add_rows("user", "relation", cons[["constraint", "period"]], lb=lo, ub=hi)
-    row_of = cons[["constraint", "period"]].assign(_row=rows)
-    cand = _candidates(lp, ix)
-    problems = []
-    for i, term in ix.constraint_terms.reset_index(drop=True).iterrows():
-        c = cand[term["quantity"]]
-        sel = np.ones(len(c), dtype=bool)
-        for s in SELECTORS:
-            if term[s]:
-                if s not in c.columns:
-                    problems.append(Problem(f"constraint_terms.csv row {i + 2}, column {s}",
-                                            f"a '{term['quantity']}' term cannot be selected "
-                                            f"by {s}", "leave the cell blank"))
-                    sel[:] = False
-                    break
-                sel &= (c[s] == term[s]).to_numpy()
-        picked = c[sel].merge(row_of[row_of["constraint"] == term["constraint"]], on="period")
-        if picked.empty:
-            problems.append(Problem(
-                f"constraint_terms.csv row {i + 2}",
-                f"term {term['term']} of constraint '{term['constraint']}' selects no "
-                f"{term['quantity']} ({', '.join(f'{s}={term[s]}' for s in SELECTORS if term[s])}"
-                ")", "check the selectors: no such quantity exists in the model"))
-            continue
-        lp.add_terms(picked["_row"].to_numpy(), picked["col"].to_numpy(),
-                     term["coef"] * picked["mult"].to_numpy())
+    picked, problems = terms.select(ix)  # validation asked the same: none when validated
     if problems:
         raise InputError(problems)
+    at = picked.merge(cons[["constraint", "period"]].assign(_row=rows),
+                      on=["constraint", "period"], how="left")
+    lp.add_terms(at["_row"].to_numpy(), _columns(lp, ix, at), at["coef"].to_numpy(float))

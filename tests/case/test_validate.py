@@ -14,7 +14,7 @@ import pytest
 
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
-from tests.conftest import edit_csv
+from tests.conftest import SMALL_CHAIN, edit_csv
 
 
 def problems_of(case_dir: Path) -> list[Problem]:
@@ -61,6 +61,18 @@ def test_unknown_name_in_a_list_column(small_case_dir: Path) -> None:
     assert "unknown commodity name in list" in p.message
     assert "diesel;fuel_oi;lpg" in p.message
     assert p.hint == "did you mean 'fuel_oil'?"
+
+
+def test_a_name_repeated_in_a_list(small_case_dir: Path) -> None:
+    """rail_dom carrying lpg twice made two flow variables of lpg on it (duplicate rows in
+    flows.csv, an LP export without its names). Refused, naming the repeated one."""
+    edit_csv(small_case_dir / "links.csv", "diesel;fuel_oil;lpg;hdpe;pp",
+             "diesel;fuel_oil;lpg;hdpe; lpg;pp")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 4, column commodities"
+    assert p.message == ("a commodity is named twice in this list "
+                         "(found 'diesel;fuel_oil;lpg;hdpe;lpg;pp')")
+    assert p.hint == "list 'lpg' once"
 
 
 def test_unknown_process_of_a_unit(small_case_dir: Path) -> None:
@@ -168,6 +180,45 @@ def test_emissions_do_not_count_as_created_mass(small_case_dir: Path) -> None:
     case = load_case(small_case_dir)
     flows = case.tables["mode_flows"]
     assert ((flows["mode"] == "crack_ethane") & (flows["commodity"] == "co2")).any()
+
+
+# -- emissions of links -------------------------------------------------------------------
+
+def _emitting_rail_dom(case_dir: Path, commodity: str, per_unit: str) -> None:
+    """Give links.csv emission columns; rail_dom (row 4) emits ``per_unit`` of ``commodity``
+    per unit shipped, the other links nothing."""
+    path = case_dir / "links.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",emission_commodity,emission_per_unit"
+    lines[1:] = [line + (f",{commodity},{per_unit}" if line.startswith("rail_dom,") else ",,")
+                 for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_link_emitting_no_named_commodity(small_case_dir: Path) -> None:
+    """emission_per_unit 0.05 with a blank emission_commodity: the emissions vanished
+    without a word (no emissions, no carbon price, no cap). Refused at the blank cell."""
+    _emitting_rail_dom(small_case_dir, "", "0.05")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 4, column emission_commodity"
+    assert p.message == ("this link emits (emission_per_unit > 0) but names no emission "
+                         "commodity (it is blank)")
+    assert "set emission_per_unit to 0" in p.hint
+
+
+def test_a_link_emitting_a_commodity_that_is_not_an_emission(small_case_dir: Path) -> None:
+    """emission_commodity diesel (kind product) made a phantom 'emissions_diesel' outside
+    every policy. Refused as policies.csv refuses it; co2 is fine."""
+    _emitting_rail_dom(small_case_dir, "diesel", "0.05")
+    p = only_problem(small_case_dir)
+    assert p.where == "links.csv row 4, column emission_commodity"
+    assert p.message == ("a link's emissions must be of an emission commodity "
+                         "(found 'diesel')")
+    assert p.hint == "set kind=emission in commodities.csv, or pick the emission commodity"
+    (small_case_dir / "links.csv").write_text(
+        (SMALL_CHAIN / "links.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    _emitting_rail_dom(small_case_dir, "co2", "0.05")
+    assert load_case(small_case_dir).tables["links"]["emission_commodity"].eq("co2").sum() == 1
 
 
 # -- tables and columns -------------------------------------------------------------------

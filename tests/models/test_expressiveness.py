@@ -406,6 +406,52 @@ def test_new_forms_are_validated_with_where_and_what(tmp_path):
     assert "blends.csv row 2, column shares" in text
 
 
+UNIT_COLUMNS = "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,min_new_k_per_yr,lifetime_yr"
+
+
+@pytest.mark.parametrize(("curve", "limits", "by_period", "where", "found", "end"), [
+    ("segments", "20,", "", "units.csv row 2, column max_new_k_per_yr", "20",
+     "capex_segments.csv) ends at a build of 5"),
+    ("points", "10,", "", "units.csv row 2, column max_new_k_per_yr", "10",
+     "capex_curve.csv) ends at a build of 4"),
+    ("segments", "5,", "unit,period,max_new_k_per_yr\nu,p1,8",
+     "units_by_period.csv row 2, column max_new_k_per_yr", "8",
+     "capex_segments.csv) ends at a build of 5"),
+    ("points", "4,8", "", "units.csv row 2, column min_new_k_per_yr", "8",
+     "capex_curve.csv) ends at a build of 4"),
+])
+def test_build_limits_beyond_the_cost_curve_are_errors(tmp_path, curve, limits, by_period,
+                                                       where, found, end):
+    """max_new 20 with segments of 5 in all: builds were cut to 5 without a word (the
+    segments sum to the build); so with breakpoints ending at 4 under max_new 10, and a
+    period's max_new of 8 over segments of 5. min_new 8 over a curve ending at 4: the
+    unit could never be built, silently (also refused as a smallest build above the
+    largest). Each refused where the limit is stated, with the curve's size. A limit
+    within the curve is fine, and a blank max_new means no build, curve or not (as
+    documented): the curve prices builds, it does not allow them."""
+    folder = _curve_case(tmp_path, "u,1,4,0.4")
+    (folder / "units.csv").write_text(f"{UNIT_COLUMNS}\nu,plant,p,0,{limits},1\n")
+    if curve == "segments":
+        (folder / "capex_curve.csv").unlink()
+        (folder / "capex_segments.csv").write_text(
+            "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\nu,1,5,100\n")
+    if by_period:
+        (folder / "units_by_period.csv").write_text(by_period + "\n")
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    # min_new 8 over max_new 4 is also the (older) smallest-above-largest problem
+    (p,) = [p for p in info.value.problems if p.where == where and end in p.hint]
+    assert len(info.value.problems) == (2 if "min_new" in where else 1)
+    assert p.message.endswith(f"the unit's cost curve prices (found '{found}')") or \
+        p.message.endswith(f"so the unit could never be built (found '{found}')")
+    assert end in p.hint
+    (folder / "units.csv").write_text(f"{UNIT_COLUMNS}\nu,plant,p,0,4,4,1\n")
+    (folder / "units_by_period.csv").unlink(missing_ok=True)
+    assert api.build_model(load_case(folder)).index.unit_new["max_new"].tolist() == [4.0]
+    (folder / "units.csv").write_text(f"{UNIT_COLUMNS}\nu,plant,p,0,,,1\n")
+    assert api.build_model(load_case(folder)).index.unit_new.empty
+
+
 def test_run_out_help_says_where_results_go():
     """``run --out DIR`` writes DIR/<name>/ (see the --relax test), and its help says so."""
     result = runner.invoke(app, ["run", "--help"])

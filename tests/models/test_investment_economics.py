@@ -641,6 +641,62 @@ def test_an_unlimited_link_that_may_be_expanded_is_an_error(tmp_path, expansion)
         load_case(folder)
 
 
+@pytest.mark.parametrize(("table", "lead", "by_period", "hint", "fits"), [
+    ("units", 12, "", "started in 2026 (the earliest it may be), it would be usable from "
+     "2038: shorten lead_time_yr to 9 or less, or set max_new_k_per_yr to 0", 9),
+    ("units", 5, "unit,period,max_new_k_per_yr\nu,p1,0", "started in 2031 (the earliest it "
+     "may be), it would be usable from 2036: shorten lead_time_yr to 4 or less, or allow an "
+     "earlier build (units_by_period.csv, max_new_k_per_yr)", 4),
+    ("links", 10, "", "shorten lead_time_yr to 9 or less", 9),
+])
+def test_a_build_that_could_only_be_used_after_the_horizon_is_an_error(
+        tmp_path, table, lead, by_period, hint, fits):
+    """Lead time 12 years in a 2026-2035 horizon: no build could be used before it ends,
+    so the option was dropped without a word (objective 0, nothing built). Likewise 5
+    years when the unit may be built only from 2031 on, and a link's 10 years. Refused
+    at the lead time, naming the horizon's last year; the longest lead time that fits
+    (a build usable in 2035, the horizon's last year) is fine."""
+    kind = table[:-1]
+
+    def case(folder, years):
+        unit_lead = years if kind == "unit" else 0
+        units = ("unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 f"max_new_k_per_yr,lifetime_yr,lead_time_yr\nu,plant,make,0,100,10,10,"
+                 f"{unit_lead}")
+        extra = {f"{table}_by_period": by_period} if by_period else {}
+        if kind == "link":
+            extra.update({"sites": "site\nplant\nmkt\n", "markets": "site,commodity,"
+                          "price_usd_per_unit\nmkt,product,300",
+                          "links": "link,from_site,to_site,commodities,capacity_k_per_yr,"
+                                   "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,"
+                                   f"lead_time_yr\nl,plant,mkt,product,0,100,10,10,{years}"})
+        return chain(folder, units, extra=extra)
+
+    with pytest.raises(InputError) as info:
+        load_case(case(tmp_path, lead))
+    (p,) = info.value.problems
+    assert p.where == f"{table}.csv row 2, column lead_time_yr"
+    assert p.message == (f"no build of this {kind} could be used: it would come into use "
+                         f"after the horizon's last year, 2035 (found '{lead}')")
+    assert hint in p.hint
+    assert load_case(case(tmp_path / "ok", fits)).tables[table]["lead_time_yr"].tolist() == [
+        fits]
+
+
+@pytest.mark.parametrize("lead", [5, 4])
+def test_a_forced_project_usable_only_after_the_horizon_is_an_error(tmp_path, lead):
+    """Forced in p2 (2031) with 5 years of construction it comes into use in 2036, after
+    the horizon: refused (the rule the model drops such builds by); 4 years is fine."""
+    folder = _project_case(tmp_path, f"pj,9,p1,10,{lead},true,forced,p2,")
+    if lead == 4:
+        assert load_case(folder).tables["projects"]["state"].tolist() == ["forced"]
+        return
+    with pytest.raises(InputError, match=r"projects.csv row 2, column lead_time_yr: a forced "
+                                         r"project would come into use after the horizon "
+                                         r"\(found '5'\)"):
+        load_case(folder)
+
+
 def test_a_project_cannot_retire_another_projects_unit(tmp_path):
     """Project b retiring unit ua that project a brings forced a to be built too (b's
     retirement needs ua's capacity to take away): 10.518 instead of 11.518. Refused."""

@@ -107,6 +107,43 @@ def test_constraint_term_selecting_nothing_is_an_error(tmp_path):
         solve_case(folder)
 
 
+def _shipped_ratio_case(tmp_path, term: str):
+    """The ratio case with a link plant -> mkt carrying regular, and ``term`` (the CSV
+    line after ``premium_share,2,``) as the constraint's second term, at row 3."""
+    folder = _ratio_case(tmp_path, True)
+    (folder / "sites.csv").write_text("site\nplant\nmkt\n")
+    (folder / "links.csv").write_text("link,from_site,to_site,commodities\n"
+                                      "pm,plant,mkt,regular\n")
+    (folder / "constraint_terms.csv").write_text(
+        "constraint,term,quantity,coef,site,commodity,unit\n"
+        f"premium_share,1,production,1,,premium,\npremium_share,2,{term}\n")
+    return folder
+
+
+@pytest.mark.parametrize(("term", "where", "message", "hint"), [
+    ("flow,-0.4,mkt,regular,", "constraint_terms.csv row 3, columns site, commodity",
+     "this term of constraint 'premium_share' selects no flow (none with site 'mkt', "
+     "commodity 'regular')", "(a flow's site is where its link starts, from_site)"),
+    ("sales,-0.4,,regular,u_reg", "constraint_terms.csv row 3, column unit",
+     "a 'sales' term cannot be selected by unit", "sales is selected by site, commodity"),
+])
+def test_validation_finds_a_term_the_model_would_refuse(tmp_path, term, where, message,
+                                                        hint):
+    """A flow term naming the link's destination (mkt) as its site selects nothing: a
+    flow's site is where it starts. ``chainopt run`` refused it while building the model
+    ('term 2.0 of constraint ...': the term number printed as a float, no column named),
+    but ``chainopt validate`` said ok. Now validation refuses it, at the selectors'
+    columns of the term's row, by the same rule as the model; likewise a selector the
+    quantity does not have. Selecting the origin (plant) is fine."""
+    with pytest.raises(InputError) as info:
+        load_case(_shipped_ratio_case(tmp_path, term))
+    (p,) = info.value.problems
+    assert (p.where, p.message) == (where, message)
+    assert hint in p.hint
+    ok = _shipped_ratio_case(tmp_path / "ok", "flow,-0.4,plant,regular,")
+    assert len(load_case(ok).tables["constraint_terms"]) == 2
+
+
 def test_a_constraint_without_terms_is_an_error(tmp_path):
     """'cap' (<= 12) has no term: its row read 0 <= 12 and was dropped without a word (a
     '>= 3' made the case infeasible with nothing named). Refused, naming the row."""

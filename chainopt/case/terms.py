@@ -1,0 +1,100 @@
+"""What each term of a user constraint selects: one rule for validation and the model.
+
+A term of ``constraint_terms.csv`` sums one quantity (``activity``, ``production``,
+``consumption``, ``flow``, ``sales``, ``purchase``) over the model's elements whose
+selectors (site, commodity, unit, mode, link, blend; blank = any) all match, in the
+periods its constraint applies in. :func:`select` finds them in the model index; a
+term that names a selector its quantity does not have, or that selects nothing, is an
+input error naming its row and the columns of its selectors. ``chainopt validate``
+(:mod:`chainopt.case.validate`) and the model (:mod:`chainopt.models.user_constraints`)
+both ask :func:`select`, so a case that validates never fails here when it is built.
+
+Each candidate names the model column it stands for by ``source`` (``activity``,
+``blend``, ``flow``, ``sales``, ``purchase``: the index frame whose rows are that
+family's columns, in order) and ``pos`` (its row in that frame), times ``mult``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chainopt.case.index import ModelIndex
+from chainopt.errors import Problem, columns_label
+
+SELECTORS = ("site", "commodity", "unit", "mode", "link", "blend")
+
+
+def candidates(ix: ModelIndex) -> dict[str, pd.DataFrame]:
+    """Per quantity: what it sums, with its selector columns, ``period``, ``source``,
+    ``pos`` and ``mult`` (the quantity per unit of the column)."""
+    def rows(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+        return frame.assign(source=source, pos=np.arange(len(frame)), mult=1.0)
+
+    act = rows(ix.activity, "activity")
+    flows = act.drop(columns="mult").merge(ix.mode_flows, on="mode").assign(blend="")
+    bl = rows(ix.blend_in, "blend")
+    made = pd.concat([
+        flows[flows["coef"] > 0].assign(mult=flows["coef"]),
+        bl.assign(commodity=bl["product"], mult=bl["to_product"], unit="", mode=""),
+    ], ignore_index=True)
+    used = pd.concat([
+        flows[flows["coef"] < 0].assign(mult=-flows["coef"]),
+        bl.assign(commodity=bl["component"], mult=1.0, unit="", mode=""),
+    ], ignore_index=True)
+    fl = rows(ix.flow, "flow")
+    return {
+        "activity": act, "production": made, "consumption": used,
+        "flow": fl.assign(site=fl["from_site"]),
+        "sales": rows(ix.sales, "sales"), "purchase": rows(ix.purchase, "purchase"),
+    }
+
+
+def select(ix: ModelIndex) -> tuple[pd.DataFrame, list[Problem]]:
+    """What the terms of ``ix.constraint_terms`` select: one row per (term, element,
+    period of its constraint), in term order, with ``constraint``, ``period``,
+    ``source``, ``pos`` and ``coef`` (the term's coefficient times ``mult``); and a
+    problem for each term whose selectors its quantity does not have, or that selects
+    nothing (its row would read 0, silently)."""
+    terms = ix.constraint_terms
+    periods = ix.constraints[["constraint", "period"]]
+    cand = candidates(ix) if len(terms) else {}
+    picked: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    for term in terms.to_dict("records"):
+        where = f"constraint_terms.csv row {term['_row']}"
+        quantity, given = term["quantity"], [s for s in SELECTORS if term[s]]
+        c = cand[quantity]
+        wrong = [s for s in given if s not in c.columns]
+        if wrong:
+            can = ", ".join(s for s in SELECTORS if s in c.columns)
+            problems.append(Problem(f"{where}, {columns_label(wrong)}",
+                                    f"a '{quantity}' term cannot be selected by "
+                                    f"{' or '.join(wrong)}",
+                                    f"leave the cell blank ({quantity} is selected by {can})"))
+            continue
+        sel = np.ones(len(c), dtype=bool)
+        for s in given:
+            sel &= (c[s] == term[s]).to_numpy()
+        hit = c.loc[sel, ["period", "source", "pos", "mult"]].merge(
+            periods[periods["constraint"] == term["constraint"]], on="period")
+        if hit.empty:
+            problems.append(_selects_nothing(where, term, given))
+            continue
+        picked.append(hit.assign(coef=term["coef"] * hit["mult"]).drop(columns="mult"))
+    if not picked:
+        return pd.DataFrame(columns=["period", "source", "pos", "constraint", "coef"]), problems
+    return pd.concat(picked, ignore_index=True), problems
+
+
+def _selects_nothing(where: str, term: dict, given: list[str]) -> Problem:
+    """The problem of a term that selects nothing: at its selectors' columns (its
+    quantity's when it has none), with what it asked for."""
+    quantity = term["quantity"]
+    asked = ", ".join(f"{s} '{term[s]}'" for s in given)
+    hint = "check the selectors: no such quantity exists in the model"
+    if quantity == "flow" and "site" in given:
+        hint += " (a flow's site is where its link starts, from_site)"
+    return Problem(f"{where}, {columns_label(given or ['quantity'])}",
+                   f"this term of constraint '{term['constraint']}' selects no {quantity}"
+                   f" ({'none with ' + asked if given else 'the case has none'})", hint)
