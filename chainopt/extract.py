@@ -271,18 +271,14 @@ def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFram
 
 def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ix = built.index
-    uc = ix.unit_cap.copy()
-    _, row_value, dual = _row(built, out, "conversion.capacity_max")
-    # row value = used capacity - availability x capacity added by investment/projects
-    acts = t["activity"]  # row for row the same order as ix.activity
-    used_cap = (acts[["unit", "period"]].assign(
-        u=acts["activity_k_per_yr"].to_numpy() * ix.activity["capacity_use"].to_numpy())
-        .groupby(["unit", "period"])["u"].sum())
-    used = used_cap.reindex(pd.MultiIndex.from_frame(uc[["unit", "period"]])).fillna(0.0)
-    uc["used_k_per_yr"] = _clean(used.to_numpy())
+    uc = ix.unit_cap.copy()  # row for row the unit capacity rows
+    _, _, dual = _row(built, out, "conversion.capacity_max")
+    # row = used capacity - availability x capacity added by investment/projects
+    assert built.lp.unit_capacity is not None and built.lp.link_capacity is not None
+    used, added = built.lp.unit_capacity.use_and_added(built.arrays.matrix, out.col_value)
+    uc["used_k_per_yr"] = _clean(used)
     avail = uc["availability"].to_numpy()
-    added = np.divide(uc["used_k_per_yr"].to_numpy() - row_value, avail,
-                      out=np.zeros(len(uc)), where=avail > 0)
+    added = np.divide(added, avail, out=np.zeros(len(uc)), where=avail > 0)
     existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0)
     uc["existing_k_per_yr"] = existing
     uc["total_k_per_yr"] = _clean(existing + added)
@@ -305,11 +301,11 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     lc["new_k_per_yr"] = 0.0
     lc["shadow_price_usd_per_unit_yr"] = 0.0
     if lc_rows is not None:
-        lkeys, lval, ldual = lc_rows
+        lkeys, _, ldual = lc_rows
         fam = built.lp.family("transport.capacity_max")
         rhs = built.arrays.row_ub[fam.start:fam.stop]
-        info = lkeys.assign(_added=_clean(-(lval - fl.reindex(pd.MultiIndex.from_frame(lkeys))
-                                             .fillna(0.0).to_numpy())),
+        _, ladded = built.lp.link_capacity.use_and_added(built.arrays.matrix, out.col_value)
+        info = lkeys.assign(_added=_clean(ladded),
                             _sp=_clean(-_per_unit(built, lkeys["period"], ldual)), _rhs=rhs)
         m = lc[["link", "period"]].merge(info, how="left", on=["link", "period"])
         has = m["_added"].notna().to_numpy()

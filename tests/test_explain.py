@@ -715,3 +715,33 @@ def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(t
     text = "\n".join(api.explain(folder, elastic=True))
     assert "capacity of unit u1 in p1 (<= 40 k t/yr)" in text, text
     assert "raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10)" in text, text
+
+
+def test_a_capacity_row_shows_the_use_and_the_capacity_there_is(tmp_path):
+    """cdu1 (10 kt/yr, availability 0.8) makes light at a, link ab (4 kt/yr) takes it
+    to b, which buys at most 12; both may expand (capex 10 USD per t/yr, 10 years at
+    rate 0: 1 a year, far below the margin). So ab carries 12 on 4 + 8 new, and cdu1
+    runs 12 on 10 + 5 new, 15 x 0.8 = 12 available. The capacity rows read
+    ``use <= capacity``: ab 12 <= 12, cdu1 12 / 0.8 = 15 <= 15 (a unit's row counts
+    available capacity, per unit of capacity). They showed the rows' own algebra,
+    use - new <= existing: 4 <= 4 and 10 <= 10."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability,capex_usd_per_unit_yr,"
+                 "max_new_k_per_yr,lifetime_yr\ncdu1,a,cdu,10,0.8,10,100,10",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\nab,a,b,light,4,10,10,"
+                 "100,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,light,200,12",
+    }))
+    link = _constraint(res, "transport.capacity_max", link="ab")
+    unit = _constraint(res, "conversion.capacity_max", unit="cdu1")
+    assert (link["activity"], link["bound"], link["slack"]) == pytest.approx((12, 12, 0))
+    assert (unit["activity"], unit["bound"], unit["slack"]) == pytest.approx((15, 15, 0))
+    cap = res["capacity"].set_index("name")
+    assert cap.loc["ab", "total_k_per_yr"] == pytest.approx(link["bound"])
+    assert cap.loc["cdu1", "total_k_per_yr"] == pytest.approx(unit["bound"])

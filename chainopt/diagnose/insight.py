@@ -50,14 +50,23 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     the money of its period — the bound moved one unit in the direction that loosens
     it (>= 0); for an equality, the right-hand side raised by one (either sign).
     Capacity rows of units are per unit of capacity (the dual times availability).
+    A capacity row ``use - added <= existing`` is shown as it reads, ``use <= existing
+    + added``: ``activity`` what the unit or link uses, ``bound`` the capacity there is
+    (the ``capacity`` table's total), the new capacity moved to the right-hand side
+    (:meth:`chainopt.models.lp.CapacityRows.use_and_added`).
     """
     a = built.arrays
+    capacity = {h.family.label: h for h in (built.lp.unit_capacity, built.lp.link_capacity)
+                if h is not None}
     frames = []
     for fam in built.lp.row_families:
         if fam.label == balance.COMMODITY.label or fam.stop == fam.start:
             continue
         sl = slice(fam.start, fam.stop)
         act, lo, hi, d = out.row_value[sl], a.row_lb[sl], a.row_ub[sl], out.row_dual[sl]
+        if fam.label in capacity:
+            act, added = capacity[fam.label].use_and_added(a.matrix, out.col_value)
+            lo, hi = lo + added, hi + added
         div, unit = money(built, fam)
         s = row_scale(built, fam)
         eq = np.isfinite(lo) & (lo == hi)
