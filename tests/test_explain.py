@@ -745,3 +745,69 @@ def test_a_capacity_row_shows_the_use_and_the_capacity_there_is(tmp_path):
     cap = res["capacity"].set_index("name")
     assert cap.loc["ab", "total_k_per_yr"] == pytest.approx(link["bound"])
     assert cap.loc["cdu1", "total_k_per_yr"] == pytest.approx(unit["bound"])
+
+
+def _carbon_chain(tmp_path):
+    """Crude at a (100, at most 10 kt/yr) made into light, 1 for 1, by a dirty mode
+    (variable cost 10, 1 t co2 per t) or a clean one (30, 0.2 t), carried to b (5 per t,
+    0.05 t co2 per t) and sold there at 200. co2 costs 10 USD/t chain-wide and is capped
+    at 6 kt/yr.
+
+    Per t: the dirty mode pays 10 carbon, the clean 2, the link 0.5. Crude 10 kt/yr
+    (it earns more than it costs) emits d + 0.2 (10 - d) + 0.05 x 10 <= 6: dirty 4.375,
+    clean 5.625. The dirty mode earns 12 more per t (30 + 2 - 10 - 10) and emits 0.8
+    more: the cap is worth 15 per t co2. Light at b is worth 200; at a, 200 - 5 - 0.5
+    carbon - 0.05 x 15 cap = 193.75; crude 193.75 - 30 - 2 - 0.2 x 15 = 158.75, its
+    limit 58.75 over its cost."""
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process,variable_cost_usd_per_unit\ndirty,pd,10\nclean,pc,30",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         dirty,crude,in,1
+                         dirty,light,out,1
+                         dirty,co2,out,1
+                         clean,crude,in,1
+                         clean,light,out,1
+                         clean,co2,out,0.2""",
+        "units": "unit,site,process,capacity_k_per_yr\nud,a,pd,100\nuc,a,pc,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,emission_commodity,"
+                 "emission_per_unit\nab,a,b,light,5,co2,0.05",
+        "markets": "site,commodity,price_usd_per_unit\nb,light,200",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,,10,6",
+    })
+
+
+def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
+    """_carbon_chain's costs ranged as the user sets them, its carbon price apart.
+
+    Dirty variable cost 10 + x: the cap is worth (12 - x) / 0.8 >= 0, so x <= 12; the
+    crude limit (58.75) gains 0.25 x (15 - that): 58.75 + 0.3125 x >= 0, x >= -188.
+    Interval [-178, 22] (the coefficient's, carbon in: [-168, 32] around 20, as it was
+    shown). Clean 30 + x: cap (12 + x) / 0.8 >= 0, x >= -12; limit 58.75 - x - 0.25 x /
+    0.8 >= 0, x <= 44.76: [18, 74.76]. Transport 5 + x: the limit pays it, x <= 58.75:
+    up to 63.75 (not 5.5 up to 64.25)."""
+    res = solve_case(_carbon_chain(tmp_path))
+    r = res["ranging"]
+    r = r[r["kind"] == "cost"]
+    dirty = value(r, family="conversion.activity", key="unit=ud, mode=dirty, period=p1")
+    clean = value(r, family="conversion.activity", key="unit=uc, mode=clean, period=p1")
+    link = value(r, family="transport.flow")
+    crude = value(r, family="supply.purchase")
+    cols = ["value", "lower", "upper", "carbon_usd_per_unit"]
+    assert list(dirty[cols]) == pytest.approx([10, -178, 22, 10])
+    assert list(clean[cols]) == pytest.approx([30, 18, 30 + 58.75 / 1.3125, 2])
+    assert (link["value"], link["upper"], link["carbon_usd_per_unit"]) == \
+        pytest.approx((5, 63.75, 0.5))
+    assert link["lower"] == -math.inf
+    assert (crude["value"], crude["upper"], crude["carbon_usd_per_unit"]) == \
+        pytest.approx((100, 158.75, 0))
+    text = "\n".join(ex.ranging_lines(res["ranging"]))
+    assert ("variable cost of mode dirty of unit ud in p1: 10 USD per t (plus 10 carbon "
+            "price), plan holds for [-178, 22] USD per t (room 120.0%)") in text, text
+    assert "supply cost of crude at a in p1: 100 USD per t, plan holds" in text, text
+    # a folder written before: the whole cost per unit, said to include the carbon price
+    old = ex.ranging_lines(res["ranging"].drop(columns="carbon_usd_per_unit"))
+    assert any("variable cost of mode dirty of unit ud in p1 (including any carbon price): "
+               "10 USD per t" in x for x in old), old
+    assert not any("crude at a in p1 (including" in x for x in old), old

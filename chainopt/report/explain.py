@@ -448,6 +448,22 @@ def _q(row) -> str:
     return q if isinstance(q, str) and q else "unit"
 
 
+def _carbon_text(row) -> tuple[str, str]:
+    """What a cost's ranging row says of the carbon price (before the value, after it).
+    Its value and interval are the input's, the carbon price its emissions pay kept
+    apart (``carbon_usd_per_unit``): "(plus 10 carbon price)". Folders written before
+    that column ranged the whole cost per unit, carbon price included: the cost of a
+    family that can pay one (a ``carbon`` cost category) is then said to include it."""
+    carbon = getattr(row, "carbon_usd_per_unit", None)
+    if carbon is None:
+        spec = VARIABLES.get(row.family)
+        return (" (including any carbon price)", "") if spec and "carbon" in \
+            spec.categories else ("", "")
+    if isinstance(carbon, float) and (math.isnan(carbon) or abs(carbon) <= 1e-9):
+        return "", ""
+    return "", f" (plus {_num(carbon)} carbon price)"
+
+
 def _ranging_text(row) -> str:
     span = f" in {row.period}" if row.period else ""
     q = _q(row)
@@ -455,8 +471,9 @@ def _ranging_text(row) -> str:
         cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
         what = (cost.phrase if cost else row.what + " of {x}").format_map(
             _Keys(parse_key(row.key), x=describe(row.family, row.key)))
-        return (f"{what}{span}: {_num(row.value)} USD per {q}, plan holds "
-                f"for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
+        with_carbon, plus = _carbon_text(row)
+        return (f"{what}{span}{with_carbon}: {_num(row.value)} USD per {q}{plus}, plan "
+                f"holds for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
     row_spec = ROWS.get(row.family)
