@@ -652,9 +652,9 @@ def test_capacity_of_a_unit_with_capacity_use_is_in_capacity_units(tmp_path):
 def test_netback_legs_show_losses_and_capacity_rent():
     """A netback step is value there x delivered share - transport - rent: small_chain's
     sales gas, 56 at ru_dom, 1 % lost on the grid, 8 transport: 56 x 0.99 - 8 = 47.44 at
-    tobolsk. A full link keeps the rest as its capacity rent: crude worth 460 at the port,
-    28 transport and 420 at the field leave 12 (ru_eastwest's wsib_ustluga_bps), which
-    the line used to leave out."""
+    tobolsk. A full link whose capacity is worth 12 (ru_eastwest's wsib_ustluga_bps:
+    crude worth 460 at the port, 28 transport, 420 at the field) keeps 12 as its rent;
+    12 left on a link whose capacity is worth nothing is not its rent."""
     from types import SimpleNamespace
 
     res = api.run("small_chain", save=False)
@@ -663,8 +663,10 @@ def test_netback_legs_show_losses_and_capacity_rent():
     assert "47.44 at tobolsk (via gas_grid, 8 transport, 1 % lost)" in gas
     leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
                           cost_usd_per_unit=28.0)
-    assert ex._leg(leg, 460.0, 420.0) == "28 transport, 12 capacity rent"
-    assert ex._leg(leg, 448.0, 420.0) == "28 transport"
+    full = ex.LinkValues(capacity_rent=12.0)
+    assert ex._leg(leg, 460.0, 420.0, full) == "28 transport, 12 capacity rent"
+    assert ex._leg(leg, 460.0, 420.0, ex.LinkValues()) == "28 transport, 12 other limits"
+    assert ex._leg(leg, 448.0, 420.0, ex.LinkValues()) == "28 transport"
 
 
 def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
@@ -811,3 +813,63 @@ def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
     assert any("variable cost of mode dirty of unit ud in p1 (including any carbon price): "
                "10 USD per t" in x for x in old), old
     assert not any("crude at a in p1 (including" in x for x in old), old
+
+
+def test_netback_legs_name_carbon_caps_capacity_and_other_limits(tmp_path):
+    """x at src (100, unlimited) is sold at mkt (300, at most 150) over four links; l0
+    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt.
+    What a unit leaves on each other link, 160 x delivered share - transport - 100:
+
+    * l1 (20, 5 % lost, 0.02 t co2 per t, room for 100): 152 - 20 - 100 = 32: carbon
+      0.02 x (10 chain-wide + 100 at src) = 2.2, and the cap of 1 kt co2 at src (l1
+      carries 1 / 0.02 = 50) worth (32 - 2.2) / 0.02 = 1,490 per t co2: 0.02 x 1,490 =
+      29.8. No capacity rent: l1 is half used.
+    * l2 (40, 30 kt/yr, full): 20, its capacity rent.
+    * l3 (10, 100 kt/yr, 20 used): 50, the value of user constraint capf (flow on l3
+      <= 20), not a capacity rent (its capacity is worth 0).
+    explain called all of these "capacity rent" (32, 20, 50)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nsrc\nmkt",
+        "supplies": "site,commodity,cost_usd_per_unit\nsrc,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nmkt,crude,300,150",
+        "links": """link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,\
+loss_fraction,emission_commodity,emission_per_unit
+                    l0,src,mkt,crude,,60,0,,
+                    l1,src,mkt,crude,100,20,0.05,co2,0.02
+                    l2,src,mkt,crude,30,40,0,,
+                    l3,src,mkt,crude,100,10,0,,""",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,,10,\n"
+                    "co2,src,100,1",
+        "constraints": "constraint,sense,rhs\ncapf,<=,20",
+        "constraint_terms": "constraint,term,quantity,coef,link\ncapf,1,flow,1,l3",
+    }))
+    assert list(res["flows"]["carbon_usd_per_unit"]) == pytest.approx([0, 2.2, 0, 0])
+    line = next(x for x in ex.netback_lines(res.tables) if "crude:" in x)
+    assert line == (
+        "  crude: sold at mkt for 300 (worth 160 there); back: 100 at src (via l0, 60 "
+        "transport); 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
+        "emission cap rent); 100 at src (via l2, 40 transport, 20 capacity rent); 100 at "
+        "src (via l3, 10 transport, 50 other limits: user constraint capf)"), line
+    # results saved before flows had carbon_usd_per_unit: the carbon price is unknown
+    old = dict(res.tables, flows=res["flows"].drop(columns="carbon_usd_per_unit"))
+    line = next(x for x in ex.netback_lines(old) if "crude:" in x)
+    assert ("via l1, 20 transport, 5 % lost, 29.8 emission cap rent, 2.2 carbon cost "
+            "and other limits: user constraint capf)") in line, line
+    assert "(via l2, 40 transport, 20 capacity rent)" in line, line
+
+
+def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
+    """_carbon_chain: light worth 200 at b, 193.75 at a = 200 - 5 transport - 0.05 x 10
+    carbon - 0.05 x 15 chain-wide cap; 193.75 shows as 194."""
+    res = solve_case(_carbon_chain(tmp_path))
+    line = next(x for x in ex.netback_lines(res.tables) if "light:" in x)
+    assert line.endswith("back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 "
+                         "emission cap rent)"), line
+
+
+def test_numbers_round_half_away_from_zero():
+    """198.5 (200 less a carbon cost of 1.5) read 198: Python rounds a binary half to
+    even. Halves go away from zero, as written: 199, -199, 1,235; 63.745 (stored just
+    below) 63.75; two decimals below 100, three significant digits below 1."""
+    assert [ex._num(x) for x in (198.5, -198.5, 1234.5, 63.745, 2.5, 0.125, 100.0)] == [
+        "199", "-199", "1,235", "63.75", "2.5", "0.125", "100"]
