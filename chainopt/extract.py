@@ -31,7 +31,6 @@ from chainopt.models import (
     conversion,
     demand,
     disposal,
-    emissions,
     market,
     supply,
     tiers,
@@ -178,14 +177,14 @@ def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.D
 
 def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """Flows entering and delivered by every link, with cost, the carbon price their
-    emissions pay per unit entering (:func:`emissions.carbon_per_unit`) and reduced
+    emissions pay per unit entering (``BuiltModel.carbon_usd_per_unit``) and reduced
     cost."""
     fam = built.lp.family(transport.FLOW.label)
     _, x, rc = _col(built, out, transport.FLOW.label)
     f = built.index.flow.assign(flow_k_per_yr=_clean(x))
     f["delivered_k_per_yr"] = _clean(f["flow_k_per_yr"] * (1 - f["loss"]))
     f["carbon_usd_per_unit"] = _clean(
-        emissions.carbon_per_unit(built.lp, built.index)[fam.start:fam.stop])
+        built.carbon_usd_per_unit[fam.start:fam.stop])
     f["reduced_cost_usd_per_unit"] = _reduced(built, f["period"], rc)
     return f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
               "flow_k_per_yr", "delivered_k_per_yr", "cost", "carbon_usd_per_unit",

@@ -22,7 +22,7 @@ import pandas as pd
 from chainopt.case.codes import text
 from chainopt.diagnose.export import coefficient_ranges
 from chainopt.diagnose.names import clean, element_text, money, row_scale, selected
-from chainopt.models import MUSD_PER_KUSD, balance, emissions
+from chainopt.models import MUSD_PER_KUSD, balance
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
 from chainopt.models.registry import ROWS, VARIABLES
@@ -286,7 +286,7 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[tuple]:
     a = built.arrays
     parts = []
     cdn, cup = np.asarray(r.col_cost_dn.value_), np.asarray(r.col_cost_up.value_)
-    carbon = emissions.carbon_per_unit(built.lp, built.index)
+    carbon = built.carbon_usd_per_unit
     for fam in built.lp.var_families:
         cost = VARIABLES[fam.label].cost
         if cost is None or fam.stop == fam.start:
