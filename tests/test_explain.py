@@ -873,3 +873,16 @@ def test_numbers_round_half_away_from_zero():
     below) 63.75; two decimals below 100, three significant digits below 1."""
     assert [ex._num(x) for x in (198.5, -198.5, 1234.5, 63.745, 2.5, 0.125, 100.0)] == [
         "199", "-199", "1,235", "63.75", "2.5", "0.125", "100"]
+
+
+def test_explain_a_saved_plan_where_nothing_binds(tmp_path):
+    """Crude costs 100 and sells for 50: nothing is bought, no constraint holds the plan
+    and constraints.csv is saved empty. explain stopped with a traceback (the empty
+    table's number columns read back as text)."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,50"})
+    api.run(folder, out=tmp_path / "res", name="r")
+    text = "\n".join(api.explain(tmp_path / "res" / "r"))
+    assert "No constraint binds with a value" in text and "Nothing is sold." in text, text

@@ -146,9 +146,11 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     that has none in a period is said to be not available then, not to bind; with the
     ``ranging`` table, a value that holds only for less room (a degenerate optimum: one
     more unit is worth less) is said to."""
+    # (a table saved empty may read its number columns back as text: not filtered)
+    c = constraints if constraints.empty else constraints[
+        (constraints["marginal_value"].abs() > 1e-6)
+        & ~constraints["family"].isin(TECHNICAL)].copy()
     no_up, no_down = _no_more_room(ranging)
-    c = constraints[(constraints["marginal_value"].abs() > 1e-6)
-                    & ~constraints["family"].isin(TECHNICAL)].copy()
     cap = _capacity_by(capacity)
     zero = _zero_room(c, cap)
     unavailable = _unavailable_lines(c[zero], cap, order)
