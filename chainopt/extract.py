@@ -176,14 +176,19 @@ def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.D
 
 
 def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
-    """Flows entering and delivered by every link, with cost and reduced cost."""
+    """Flows entering and delivered by every link, with cost, the carbon price their
+    emissions pay per unit entering (``BuiltModel.carbon_usd_per_unit``) and reduced
+    cost."""
+    fam = built.lp.family(transport.FLOW.label)
     _, x, rc = _col(built, out, transport.FLOW.label)
     f = built.index.flow.assign(flow_k_per_yr=_clean(x))
     f["delivered_k_per_yr"] = _clean(f["flow_k_per_yr"] * (1 - f["loss"]))
+    f["carbon_usd_per_unit"] = _clean(
+        built.carbon_usd_per_unit[fam.start:fam.stop])
     f["reduced_cost_usd_per_unit"] = _reduced(built, f["period"], rc)
     return f[["link", "commodity", "period", "from_site", "to_site", "transport_mode",
-              "flow_k_per_yr", "delivered_k_per_yr", "cost", "reduced_cost_usd_per_unit"
-              ]].rename(columns={"cost": "cost_usd_per_unit"})
+              "flow_k_per_yr", "delivered_k_per_yr", "cost", "carbon_usd_per_unit",
+              "reduced_cost_usd_per_unit"]].rename(columns={"cost": "cost_usd_per_unit"})
 
 
 def _purchases(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
@@ -271,20 +276,16 @@ def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFram
 
 def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ix = built.index
-    uc = ix.unit_cap.copy()
-    _, row_value, dual = _row(built, out, "conversion.capacity_max")
-    # row value = used capacity - availability x capacity added by investment/projects
-    acts = t["activity"]  # row for row the same order as ix.activity
-    used_cap = (acts[["unit", "period"]].assign(
-        u=acts["activity_k_per_yr"].to_numpy() * ix.activity["capacity_use"].to_numpy())
-        .groupby(["unit", "period"])["u"].sum())
-    used = used_cap.reindex(pd.MultiIndex.from_frame(uc[["unit", "period"]])).fillna(0.0)
-    uc["used_k_per_yr"] = _clean(used.to_numpy())
+    uc = ix.unit_cap.copy()  # row for row the unit capacity rows
+    _, _, dual = _row(built, out, "conversion.capacity_max")
+    # row = used capacity - availability x capacity added by investment/projects
+    assert built.lp.unit_capacity is not None and built.lp.link_capacity is not None
+    used, built_cap, retired = built.lp.unit_capacity.parts(built.arrays.matrix, out.col_value)
+    uc["used_k_per_yr"] = _clean(used)
     avail = uc["availability"].to_numpy()
-    # the capacity there is: existing (less what projects retire) plus what was added
-    retired = np.divide(_retired(built, out), avail, out=np.zeros(len(uc)), where=avail > 0)
-    added = np.divide(uc["used_k_per_yr"].to_numpy() - row_value, avail,
-                      out=np.zeros(len(uc)), where=avail > 0) + retired
+    # the capacity there is: existing (less what projects retire) plus what was built
+    added, retired = (np.divide(v, avail, out=np.zeros(len(uc)), where=avail > 0)
+                      for v in (built_cap, retired))
     existing = np.where(uc["project"] == "", uc["capacity"] * uc["alive"], 0.0) - retired
     uc["existing_k_per_yr"] = _clean(existing)
     uc["total_k_per_yr"] = _clean(existing + added)
@@ -307,11 +308,11 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     lc["new_k_per_yr"] = 0.0
     lc["shadow_price_usd_per_unit_yr"] = 0.0
     if lc_rows is not None:
-        lkeys, lval, ldual = lc_rows
+        lkeys, _, ldual = lc_rows
         fam = built.lp.family("transport.capacity_max")
         rhs = built.arrays.row_ub[fam.start:fam.stop]
-        info = lkeys.assign(_added=_clean(-(lval - fl.reindex(pd.MultiIndex.from_frame(lkeys))
-                                             .fillna(0.0).to_numpy())),
+        _, ladded = built.lp.link_capacity.use_and_added(built.arrays.matrix, out.col_value)
+        info = lkeys.assign(_added=_clean(ladded),
                             _sp=_clean(-_per_unit(built, lkeys["period"], ldual)), _rhs=rhs)
         m = lc[["link", "period"]].merge(info, how="left", on=["link", "period"])
         has = m["_added"].notna().to_numpy()
@@ -327,24 +328,6 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
             "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr"]
     return pd.concat([units[cols], links[cols]], ignore_index=True)
-
-
-def _retired(built: BuiltModel, out: SolveOutcome) -> np.ndarray:
-    """Per unit capacity row: availability x the capacity projects retire there (k
-    units/yr), the sum of the rows' positive project-build terms times the builds (a
-    project's own units get negative ones: capacity added)."""
-    rows = built.lp.family("conversion.capacity_max")
-    try:
-        pb = built.lp.family("investment.project_build")
-    except KeyError:
-        return np.zeros(rows.stop - rows.start)
-    m = built.arrays.matrix
-    ptr = m.indptr[rows.start:rows.stop + 1]
-    cols, vals = m.indices[ptr[0]:ptr[-1]], m.data[ptr[0]:ptr[-1]]
-    row = np.repeat(np.arange(rows.stop - rows.start), np.diff(ptr))
-    on = (cols >= pb.start) & (cols < pb.stop) & (vals > 0)
-    return np.bincount(row[on], weights=vals[on] * out.col_value[cols[on]],
-                       minlength=rows.stop - rows.start)
 
 
 def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:

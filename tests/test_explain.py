@@ -652,9 +652,9 @@ def test_capacity_of_a_unit_with_capacity_use_is_in_capacity_units(tmp_path):
 def test_netback_legs_show_losses_and_capacity_rent():
     """A netback step is value there x delivered share - transport - rent: small_chain's
     sales gas, 56 at ru_dom, 1 % lost on the grid, 8 transport: 56 x 0.99 - 8 = 47.44 at
-    tobolsk. A full link keeps the rest as its capacity rent: crude worth 460 at the port,
-    28 transport and 420 at the field leave 12 (ru_eastwest's wsib_ustluga_bps), which
-    the line used to leave out."""
+    tobolsk. A full link whose capacity is worth 12 (ru_eastwest's wsib_ustluga_bps:
+    crude worth 460 at the port, 28 transport, 420 at the field) keeps 12 as its rent;
+    12 left on a link whose capacity is worth nothing is not its rent."""
     from types import SimpleNamespace
 
     res = api.run("small_chain", save=False)
@@ -663,8 +663,10 @@ def test_netback_legs_show_losses_and_capacity_rent():
     assert "47.44 at tobolsk (via gas_grid, 8 transport, 1 % lost)" in gas
     leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
                           cost_usd_per_unit=28.0)
-    assert ex._leg(leg, 460.0, 420.0) == "28 transport, 12 capacity rent"
-    assert ex._leg(leg, 448.0, 420.0) == "28 transport"
+    full = ex.LinkValues(capacity_rent=12.0)
+    assert ex._leg(leg, 460.0, 420.0, full) == "28 transport, 12 capacity rent"
+    assert ex._leg(leg, 460.0, 420.0, ex.LinkValues()) == "28 transport, 12 other limits"
+    assert ex._leg(leg, 448.0, 420.0, ex.LinkValues()) == "28 transport"
 
 
 def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
@@ -715,3 +717,172 @@ def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(t
     text = "\n".join(api.explain(folder, elastic=True))
     assert "capacity of unit u1 in p1 (<= 40 k t/yr)" in text, text
     assert "raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10)" in text, text
+
+
+def test_a_capacity_row_shows_the_use_and_the_capacity_there_is(tmp_path):
+    """cdu1 (10 kt/yr, availability 0.8) makes light at a, link ab (4 kt/yr) takes it
+    to b, which buys at most 12; both may expand (capex 10 USD per t/yr, 10 years at
+    rate 0: 1 a year, far below the margin). So ab carries 12 on 4 + 8 new, and cdu1
+    runs 12 on 10 + 5 new, 15 x 0.8 = 12 available. The capacity rows read
+    ``use <= capacity``: ab 12 <= 12, cdu1 12 / 0.8 = 15 <= 15 (a unit's row counts
+    available capacity, per unit of capacity). They showed the rows' own algebra,
+    use - new <= existing: 4 <= 4 and 10 <= 10."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability,capex_usd_per_unit_yr,"
+                 "max_new_k_per_yr,lifetime_yr\ncdu1,a,cdu,10,0.8,10,100,10",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\nab,a,b,light,4,10,10,"
+                 "100,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,light,200,12",
+    }))
+    link = _constraint(res, "transport.capacity_max", link="ab")
+    unit = _constraint(res, "conversion.capacity_max", unit="cdu1")
+    assert (link["activity"], link["bound"], link["slack"]) == pytest.approx((12, 12, 0))
+    assert (unit["activity"], unit["bound"], unit["slack"]) == pytest.approx((15, 15, 0))
+    cap = res["capacity"].set_index("name")
+    assert cap.loc["ab", "total_k_per_yr"] == pytest.approx(link["bound"])
+    assert cap.loc["cdu1", "total_k_per_yr"] == pytest.approx(unit["bound"])
+
+
+def _carbon_chain(tmp_path):
+    """Crude at a (100, at most 10 kt/yr) made into light, 1 for 1, by a dirty mode
+    (variable cost 10, 1 t co2 per t) or a clean one (30, 0.2 t), carried to b (5 per t,
+    0.05 t co2 per t) and sold there at 200. co2 costs 10 USD/t chain-wide and is capped
+    at 6 kt/yr.
+
+    Per t: the dirty mode pays 10 carbon, the clean 2, the link 0.5. Crude 10 kt/yr
+    (it earns more than it costs) emits d + 0.2 (10 - d) + 0.05 x 10 <= 6: dirty 4.375,
+    clean 5.625. The dirty mode earns 12 more per t (30 + 2 - 10 - 10) and emits 0.8
+    more: the cap is worth 15 per t co2. Light at b is worth 200; at a, 200 - 5 - 0.5
+    carbon - 0.05 x 15 cap = 193.75; crude 193.75 - 30 - 2 - 0.2 x 15 = 158.75, its
+    limit 58.75 over its cost."""
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process,variable_cost_usd_per_unit\ndirty,pd,10\nclean,pc,30",
+        "mode_flows": """mode,commodity,direction,amount_per_unit
+                         dirty,crude,in,1
+                         dirty,light,out,1
+                         dirty,co2,out,1
+                         clean,crude,in,1
+                         clean,light,out,1
+                         clean,co2,out,0.2""",
+        "units": "unit,site,process,capacity_k_per_yr\nud,a,pd,100\nuc,a,pc,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,emission_commodity,"
+                 "emission_per_unit\nab,a,b,light,5,co2,0.05",
+        "markets": "site,commodity,price_usd_per_unit\nb,light,200",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,,10,6",
+    })
+
+
+def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
+    """_carbon_chain's costs ranged as the user sets them, its carbon price apart.
+
+    Dirty variable cost 10 + x: the cap is worth (12 - x) / 0.8 >= 0, so x <= 12; the
+    crude limit (58.75) gains 0.25 x (15 - that): 58.75 + 0.3125 x >= 0, x >= -188.
+    Interval [-178, 22] (the coefficient's, carbon in: [-168, 32] around 20, as it was
+    shown). Clean 30 + x: cap (12 + x) / 0.8 >= 0, x >= -12; limit 58.75 - x - 0.25 x /
+    0.8 >= 0, x <= 44.76: [18, 74.76]. Transport 5 + x: the limit pays it, x <= 58.75:
+    up to 63.75 (not 5.5 up to 64.25)."""
+    res = solve_case(_carbon_chain(tmp_path))
+    r = res["ranging"]
+    r = r[r["kind"] == "cost"]
+    dirty = value(r, family="conversion.activity", key="unit=ud, mode=dirty, period=p1")
+    clean = value(r, family="conversion.activity", key="unit=uc, mode=clean, period=p1")
+    link = value(r, family="transport.flow")
+    crude = value(r, family="supply.purchase")
+    cols = ["value", "lower", "upper", "carbon_usd_per_unit"]
+    assert list(dirty[cols]) == pytest.approx([10, -178, 22, 10])
+    assert list(clean[cols]) == pytest.approx([30, 18, 30 + 58.75 / 1.3125, 2])
+    assert (link["value"], link["upper"], link["carbon_usd_per_unit"]) == \
+        pytest.approx((5, 63.75, 0.5))
+    assert link["lower"] == -math.inf
+    assert (crude["value"], crude["upper"], crude["carbon_usd_per_unit"]) == \
+        pytest.approx((100, 158.75, 0))
+    text = "\n".join(ex.ranging_lines(res["ranging"]))
+    assert ("variable cost of mode dirty of unit ud in p1: 10 USD per t (plus 10 carbon "
+            "price), plan holds for [-178, 22] USD per t (room 120.0%)") in text, text
+    assert "supply cost of crude at a in p1: 100 USD per t, plan holds" in text, text
+    # a folder written before: the whole cost per unit, said to include the carbon price
+    old = ex.ranging_lines(res["ranging"].drop(columns="carbon_usd_per_unit"))
+    assert any("variable cost of mode dirty of unit ud in p1 (including any carbon price): "
+               "10 USD per t" in x for x in old), old
+    assert not any("crude at a in p1 (including" in x for x in old), old
+
+
+def test_netback_legs_name_carbon_caps_capacity_and_other_limits(tmp_path):
+    """x at src (100, unlimited) is sold at mkt (300, at most 150) over four links; l0
+    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt.
+    What a unit leaves on each other link, 160 x delivered share - transport - 100:
+
+    * l1 (20, 5 % lost, 0.02 t co2 per t, room for 100): 152 - 20 - 100 = 32: carbon
+      0.02 x (10 chain-wide + 100 at src) = 2.2, and the cap of 1 kt co2 at src (l1
+      carries 1 / 0.02 = 50) worth (32 - 2.2) / 0.02 = 1,490 per t co2: 0.02 x 1,490 =
+      29.8. No capacity rent: l1 is half used.
+    * l2 (40, 30 kt/yr, full): 20, its capacity rent.
+    * l3 (10, 100 kt/yr, 20 used): 50, the value of user constraint capf (flow on l3
+      <= 20), not a capacity rent (its capacity is worth 0).
+    explain called all of these "capacity rent" (32, 20, 50)."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nsrc\nmkt",
+        "supplies": "site,commodity,cost_usd_per_unit\nsrc,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nmkt,crude,300,150",
+        "links": """link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,\
+loss_fraction,emission_commodity,emission_per_unit
+                    l0,src,mkt,crude,,60,0,,
+                    l1,src,mkt,crude,100,20,0.05,co2,0.02
+                    l2,src,mkt,crude,30,40,0,,
+                    l3,src,mkt,crude,100,10,0,,""",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,,10,\n"
+                    "co2,src,100,1",
+        "constraints": "constraint,sense,rhs\ncapf,<=,20",
+        "constraint_terms": "constraint,term,quantity,coef,link\ncapf,1,flow,1,l3",
+    }))
+    assert list(res["flows"]["carbon_usd_per_unit"]) == pytest.approx([0, 2.2, 0, 0])
+    line = next(x for x in ex.netback_lines(res.tables) if "crude:" in x)
+    assert line == (
+        "  crude: sold at mkt for 300 (worth 160 there); back: 100 at src (via l0, 60 "
+        "transport); 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
+        "emission cap rent); 100 at src (via l2, 40 transport, 20 capacity rent); 100 at "
+        "src (via l3, 10 transport, 50 other limits: user constraint capf)"), line
+    # results saved before flows had carbon_usd_per_unit: the carbon price is unknown
+    old = dict(res.tables, flows=res["flows"].drop(columns="carbon_usd_per_unit"))
+    line = next(x for x in ex.netback_lines(old) if "crude:" in x)
+    assert ("via l1, 20 transport, 5 % lost, 29.8 emission cap rent, 2.2 carbon cost "
+            "and other limits: user constraint capf)") in line, line
+    assert "(via l2, 40 transport, 20 capacity rent)" in line, line
+
+
+def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
+    """_carbon_chain: light worth 200 at b, 193.75 at a = 200 - 5 transport - 0.05 x 10
+    carbon - 0.05 x 15 chain-wide cap; 193.75 shows as 194."""
+    res = solve_case(_carbon_chain(tmp_path))
+    line = next(x for x in ex.netback_lines(res.tables) if "light:" in x)
+    assert line.endswith("back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 "
+                         "emission cap rent)"), line
+
+
+def test_numbers_round_half_away_from_zero():
+    """198.5 (200 less a carbon cost of 1.5) read 198: Python rounds a binary half to
+    even. Halves go away from zero, as written: 199, -199, 1,235; 63.745 (stored just
+    below) 63.75; two decimals below 100, three significant digits below 1."""
+    assert [ex._num(x) for x in (198.5, -198.5, 1234.5, 63.745, 2.5, 0.125, 100.0)] == [
+        "199", "-199", "1,235", "63.75", "2.5", "0.125", "100"]
+
+
+def test_explain_a_saved_plan_where_nothing_binds(tmp_path):
+    """Crude costs 100 and sells for 50: nothing is bought, no constraint holds the plan
+    and constraints.csv is saved empty. explain stopped with a traceback (the empty
+    table's number columns read back as text)."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,50"})
+    api.run(folder, out=tmp_path / "res", name="r")
+    text = "\n".join(api.explain(tmp_path / "res" / "r"))
+    assert "No constraint binds with a value" in text and "Nothing is sold." in text, text

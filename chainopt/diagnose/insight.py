@@ -50,14 +50,23 @@ def constraints_table(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     the money of its period — the bound moved one unit in the direction that loosens
     it (>= 0); for an equality, the right-hand side raised by one (either sign).
     Capacity rows of units are per unit of capacity (the dual times availability).
+    A capacity row ``use - added <= existing`` is shown as it reads, ``use <= existing
+    + added``: ``activity`` what the unit or link uses, ``bound`` the capacity there is
+    (the ``capacity`` table's total), the new capacity moved to the right-hand side
+    (:meth:`chainopt.models.lp.CapacityRows.use_and_added`).
     """
     a = built.arrays
+    capacity = {h.family.label: h for h in (built.lp.unit_capacity, built.lp.link_capacity)
+                if h is not None}
     frames = []
     for fam in built.lp.row_families:
         if fam.label == balance.COMMODITY.label or fam.stop == fam.start:
             continue
         sl = slice(fam.start, fam.stop)
         act, lo, hi, d = out.row_value[sl], a.row_lb[sl], a.row_ub[sl], out.row_dual[sl]
+        if fam.label in capacity:
+            act, added = capacity[fam.label].use_and_added(a.matrix, out.col_value)
+            lo, hi = lo + added, hi + added
         div, unit = money(built, fam)
         s = row_scale(built, fam)
         eq = np.isfinite(lo) & (lo == hi)
@@ -147,7 +156,8 @@ def prepare_text(built: BuiltModel) -> None:
 
 # -- ranging -----------------------------------------------------------------------------
 RANGING_COLUMNS = ["kind", "family", "key", "period", "what", "level", "value", "lower", "upper",
-                   "marginal_value", "value_unit", "quantity_unit", "room", "room_basis"]
+                   "marginal_value", "value_unit", "quantity_unit", "room", "room_basis",
+                   "carbon_usd_per_unit"]
 
 
 def _optimal_lp(built: BuiltModel, out: SolveOutcome, lean: bool = False
@@ -266,10 +276,17 @@ def ranging_table(built: BuiltModel, out: SolveOutcome,
 
 def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[tuple]:
     """Objective coefficients the user sets (``Var.cost``): the interval in which the
-    plan stays optimal, in USD per unit of the period."""
+    plan stays optimal, in USD per unit of the period, as the input the user sets.
+
+    A column's coefficient is ``sign x (input) x w_t / 1000`` less what the carbon
+    price costs it (``carbon_usd_per_unit``, :func:`chainopt.models.emissions.
+    carbon_per_unit`, from the case's policies): for a cost (``sign`` -1) the
+    coefficient's value per unit is ``input + carbon``, so the input's value and
+    interval are the coefficient's less ``carbon``."""
     a = built.arrays
     parts = []
     cdn, cup = np.asarray(r.col_cost_dn.value_), np.asarray(r.col_cost_up.value_)
+    carbon = built.carbon_usd_per_unit
     for fam in built.lp.var_families:
         cost = VARIABLES[fam.label].cost
         if cost is None or fam.stop == fam.start:
@@ -277,11 +294,12 @@ def _cost_ranging(built: BuiltModel, out: SolveOutcome, r) -> list[tuple]:
         sl = slice(fam.start, fam.stop)
         div = MUSD_PER_KUSD * built.index.weight(fam.keys["period"])
         c, dn, up = a.cost[sl], cdn[sl], cup[sl]
-        value = cost.sign * c / div
+        shift = -cost.sign * carbon[sl]  # the coefficient's value less the input's
+        value = cost.sign * c / div - shift
         lo, hi = (dn / div, up / div) if cost.sign > 0 else (-up / div, -dn / div)
         parts.append(("cost", fam, COST_UNIT, slice(None), cost.what, dict(
-            level=clean(out.col_value[sl]), value=clean(value), lower=lo, upper=hi,
-            marginal_value=np.nan)))
+            level=clean(out.col_value[sl]), value=clean(value), lower=lo - shift,
+            upper=hi - shift, marginal_value=np.nan, carbon_usd_per_unit=clean(carbon[sl]))))
     return parts
 
 
@@ -375,7 +393,10 @@ def _column_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarra
 
 
 def _with_room(df: pd.DataFrame) -> pd.DataFrame:
-    """HiGHS's infinities as inf, noise rounded away, and each row's relative ``room``."""
+    """HiGHS's infinities as inf, noise rounded away, and each row's relative ``room``;
+    a bound has no carbon part (``carbon_usd_per_unit`` blank)."""
+    if "carbon_usd_per_unit" not in df:  # bounds only
+        df["carbon_usd_per_unit"] = np.nan
     df["lower"] = df["lower"].where(df["lower"] > -INF / 2, -np.inf)
     df["upper"] = df["upper"].where(df["upper"] < INF / 2, np.inf)
     df["lower"], df["upper"] = clean(df["lower"].to_numpy(float)), clean(

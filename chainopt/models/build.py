@@ -21,7 +21,7 @@ import numpy as np
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
-from chainopt.models import balance, objective
+from chainopt.models import balance, emissions, objective
 from chainopt.models.lp import LinearProgram, LPArrays
 from chainopt.models.registry import FAMILIES, unregistered
 
@@ -39,6 +39,7 @@ class BuiltModel:
     extension: list[str] | None = None  # components added by extend(), None: not extended
     relaxed: int = 0  # integer decisions made continuous by relax() (chainopt run --relax)
     _pyomo: object = field(default=None, repr=False)
+    _carbon: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def pyomo(self):
@@ -52,6 +53,15 @@ class BuiltModel:
             self._pyomo = to_pyomo(self.lp, self.arrays)
             self.timings["pyomo_s"] = time.perf_counter() - t0
         return self._pyomo
+
+    @property
+    def carbon_usd_per_unit(self) -> np.ndarray:
+        """The carbon part of every column's cost, USD per unit
+        (:func:`chainopt.models.emissions.carbon_per_unit`), made once: the flows table
+        and the cost ranging both read it."""
+        if self._carbon is None:
+            self._carbon = emissions.carbon_per_unit(self.lp, self.index)
+        return self._carbon
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation

@@ -61,5 +61,6 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
     lp.add_rows("conversion", "capacity_max", uc[["unit", "period"]],
                 ub=(uc["availability"] * np.where(uc["project"] == "",
                                                   uc["capacity"] * uc["alive"], 0.0)).to_numpy())
-    lp.unit_capacity = CapacityRows("unit", lp.family(CAPACITY_MAX.label))
+    lp.unit_capacity = CapacityRows("unit", lp.family(CAPACITY_MAX.label),
+                                    lp.family(ACTIVITY.label))
     lp.add_terms(lp.unit_capacity.rows(a), cols, a["capacity_use"].to_numpy())

@@ -55,21 +55,48 @@ def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
     return pd.concat([act, tr], ignore_index=True)
 
 
+def carbon_prices(ix: ModelIndex, em: pd.DataFrame) -> pd.DataFrame:
+    """What the carbon price costs each emitting column of ``em`` (:func:`emitters`), one
+    row per policy pricing it: ``col``, ``period`` and ``usd_per_unit = price_e,t x
+    coef`` (USD per unit of the column, in the money of its period), the chain-wide
+    policy's rows first, then the site policies' (a site price adds to the chain-wide
+    one)."""
+    pol = ix.policies
+    chain = pol["site"] == ""
+    parts = []
+    for scope, on in ((pol[chain], ["commodity", "period"]),
+                      (pol[~chain], ["commodity", "site", "period"])):
+        priced = em.merge(scope[[*on, "carbon_price"]], on=on)
+        priced = priced[priced["carbon_price"] > 0]
+        parts.append(pd.DataFrame({
+            "col": priced["col"].to_numpy(), "period": priced["period"].to_numpy(),
+            "usd_per_unit": priced["carbon_price"].to_numpy(float)
+            * priced["coef"].to_numpy(float)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def carbon_per_unit(lp: LinearProgram, ix: ModelIndex) -> np.ndarray:
+    """The carbon part of every column's cost: ``sum over the policies pricing it of
+    price x emission per unit`` (USD per unit, money of its period; 0 for a column that
+    emits nothing or pays no price). A mode's and a link's objective coefficient is
+    ``-(input cost + this) x w_t / 1000``; from the case's policies, not the LP."""
+    out = np.zeros(lp.num_cols)
+    if ix.policies.empty or not ix.emission_commodities:
+        return out
+    priced = carbon_prices(ix, emitters(ix, lp))
+    np.add.at(out, priced["col"].to_numpy(np.int64), priced["usd_per_unit"].to_numpy(float))
+    return out
+
+
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     pol = ix.policies
     if pol.empty or not ix.emission_commodities:
         return
     em = emitters(ix, lp)
-    chain = pol["site"] == ""
-    scopes = ((pol[chain], ["commodity", "period"]),
-              (pol[~chain], ["commodity", "site", "period"]))
-    for scope, on in scopes:
-        priced = em.merge(scope[[*on, "carbon_price"]], on=on)
-        priced = priced[priced["carbon_price"] > 0]
-        lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
-            priced["carbon_price"].to_numpy(float) * priced["coef"].to_numpy(float)
-            * ix.weight(priced["period"])),
-            "carbon", ix.pos(priced["period"]))
+    priced = carbon_prices(ix, em)
+    lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
+        priced["usd_per_unit"].to_numpy(float) * ix.weight(priced["period"])),
+        "carbon", ix.pos(priced["period"]))
     capped = pol[pol["cap"].notna()].reset_index(drop=True)
     rows = lp.add_rows("emissions", "cap_max", capped[["commodity", "site", "period"]],
                        ub=capped["cap"].to_numpy())

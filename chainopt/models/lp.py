@@ -81,11 +81,38 @@ class CapacityRows:
 
     asset: str  # the key column naming the asset: "unit" or "link"
     family: Family  # the rows, keyed by (asset, period)
+    users: Family  # the columns whose terms are the use (activities of units, link flows)
 
     def rows(self, keys: pd.DataFrame, period: str = "period") -> np.ndarray:
         """Row ids for each row of ``keys`` (columns ``asset`` and ``period``; -1 where
         the asset has no capacity row in that period)."""
         return self.family.ids(keys, [self.asset, period])
+
+    def use_and_added(self, matrix: Matrix, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's two parts at the solution ``x``, in row units: the use,
+        ``sum_j a_ij x_j`` over the columns of ``users`` (a unit's ``capacity_use x
+        activity``, the flows entering a link), and the capacity added, minus the sum of
+        its other terms (expansions and projects add, retirements remove), so that
+        ``row value = use - added`` and the row reads ``use <= bound + added``: what is
+        used against the capacity there is."""
+        use, built, retired = self.parts(matrix, x)
+        return use, built - retired
+
+    def parts(self, matrix: Matrix, x: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                            np.ndarray]:
+        """:meth:`use_and_added` with the capacity added split in two: ``built``, what
+        expansions, extensions and projects' units add (the other terms < 0), and
+        ``retired``, what projects take away from a unit they retire (terms > 0)."""
+        a, b = self.family.start, self.family.stop
+        lo, hi = int(matrix.indptr[a]), int(matrix.indptr[b])
+        row = np.repeat(np.arange(b - a), np.diff(matrix.indptr[a:b + 1]))
+        cols, terms = matrix.indices[lo:hi], matrix.data[lo:hi] * x[matrix.indices[lo:hi]]
+        mine = (cols >= self.users.start) & (cols < self.users.stop)
+        use = np.bincount(row[mine], weights=terms[mine], minlength=b - a)
+        gone = ~mine & (terms > 0)
+        built = -np.bincount(row[~mine & ~gone], weights=terms[~mine & ~gone], minlength=b - a)
+        retired = np.bincount(row[gone], weights=terms[gone], minlength=b - a)
+        return use, built + 0.0, retired
 
 
 @dataclass

@@ -57,7 +57,8 @@ def add(lp: LinearProgram, ix: ModelIndex) -> None:
 
     lc, limit = capacity_rows(ix)
     lp.add_rows("transport", "capacity_max", lc[["link", "period"]], ub=limit)
-    lp.link_capacity = CapacityRows("link", lp.family(CAPACITY_MAX.label))
+    lp.link_capacity = CapacityRows("link", lp.family(CAPACITY_MAX.label),
+                                    lp.family(FLOW.label))
     r = lp.link_capacity.rows(f)
     keep = r >= 0
     lp.add_terms(r[keep], cols[keep], 1.0)

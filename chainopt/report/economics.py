@@ -362,7 +362,8 @@ _CAPACITY_ROWS = {"conversion.capacity_max": "unit", "transport.capacity_max": "
 def _held(results) -> pd.DataFrame:
     """The binding constraints with the quantity each one holds: its bound, but for a
     capacity row the capacity there is in that period (the ``capacity`` table's total:
-    existing alive share and what was built or brought), not the row's own right side,
+    existing alive share and what was built or brought). The constraints table states it
+    as the row's bound; folders written before it showed the row's own right side,
     which leaves out what investment adds and counts a retiring unit whole."""
     c = results.tables["constraints"]
     held = pd.to_numeric(c["bound"], errors="coerce")

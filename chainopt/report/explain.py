@@ -11,11 +11,13 @@ away) are declared in its spec (:mod:`chainopt.models.registry`).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-from chainopt.models import balance, conversion
+from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 
 RATIO_WARN = 1e8
@@ -55,16 +57,23 @@ def describe(family: str, key: object, kind: str = "row", side: str = "") -> str
 
 
 def _num(x: float) -> str:
+    """A number as text: from 100 up whole, from 1 up with at most two decimals, below
+    1 three significant digits; halves rounded away from zero, as the number is written
+    (198.5 -> 199, 63.745 -> 63.75; binary floating point rounds 198.5 to the even 198
+    and 63.745, stored as 63.74499..., down)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     if math.isinf(x):
         return "+inf" if x > 0 else "-inf"
     ax = abs(x)
-    if ax >= 100:
+    if ax < 1:
+        return f"{x:.3g}"
+    if ax >= 1e15:  # beyond the digits a float holds: no halves to round
         return f"{x:,.0f}"
-    if ax >= 1:
-        return f"{x:,.2f}".rstrip("0").rstrip(".")
-    return f"{x:.3g}"
+    places = 0 if ax >= 100 else 2
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{d:,f}"
+    return text.rstrip("0").rstrip(".") if places else text
 
 
 def _qty(unit: object) -> str:
@@ -137,9 +146,11 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     that has none in a period is said to be not available then, not to bind; with the
     ``ranging`` table, a value that holds only for less room (a degenerate optimum: one
     more unit is worth less) is said to."""
+    # (a table saved empty may read its number columns back as text: not filtered)
+    c = constraints if constraints.empty else constraints[
+        (constraints["marginal_value"].abs() > 1e-6)
+        & ~constraints["family"].isin(TECHNICAL)].copy()
     no_up, no_down = _no_more_room(ranging)
-    c = constraints[(constraints["marginal_value"].abs() > 1e-6)
-                    & ~constraints["family"].isin(TECHNICAL)].copy()
     cap = _capacity_by(capacity)
     zero = _zero_room(c, cap)
     unavailable = _unavailable_lines(c[zero], cap, order)
@@ -276,7 +287,8 @@ def _span_members(span: str, order: list[str]) -> list[str]:
 def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
                   top: int = 10) -> list[str]:
     """For each product sold (the ``top`` by revenue): its price at each market and its
-    value back along the links that carry it (the balance shadow prices at each site)."""
+    value back along the links that carry it (the balance shadow prices at each site),
+    each leg split into what a unit pays on the way (:func:`_leg`)."""
     sales, flows, bal = tables.get("sales"), tables.get("flows"), tables.get("balances")
     if sales is None or flows is None or bal is None:
         return []
@@ -289,6 +301,7 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
     price = bal[bal["period"] == period].set_index(["site", "commodity"])[
         "shadow_price_usd_per_unit"]
     used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
+    on_link = link_values(tables, period)
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
@@ -308,7 +321,8 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
             for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = price.get((f.from_site, c), float("nan"))
                 back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
-                            + _leg(f, price.get((site, c), float("nan")), v_from) + ")")
+                            + _leg(f, price.get((site, c), float("nan")), v_from,
+                                   on_link.get(str(f.link), LinkValues())) + ")")
                 if f.from_site not in seen:
                     seen.add(f.from_site)
                     frontier.append(f.from_site)
@@ -317,18 +331,107 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
     return lines
 
 
-def _leg(f, v_to: float, v_from: float) -> str:
-    """What one unit loses on a link, value at its end to value at its start: the share
-    lost in transit, the transport cost, and what is left, the link's capacity rent (it
-    runs full), so that v_from = v_to x delivered share - cost - rent."""
+@dataclass(frozen=True)
+class LinkValues:
+    """What one more unit entering a link pays in a period besides its transport cost
+    and loss, in USD per unit entering: the carbon price of its emissions (``nan``:
+    results saved without it), the link's capacity rent, the rent of the emission caps
+    its emissions count in, and the user constraints binding in the period (names)."""
+
+    carbon: float = 0.0
+    capacity_rent: float = 0.0
+    emission_cap_rent: float = 0.0
+    limits: tuple[str, ...] = ()
+
+
+def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkValues]:
+    """:class:`LinkValues` of every link used in ``period``, from the saved tables.
+
+    * carbon: ``flows.carbon_usd_per_unit`` (emission per unit x the carbon price at
+      the link's origin, chain-wide plus the site's); unknown (``nan``) in results
+      saved before that column, for a link that emits;
+    * capacity rent: the marginal value of the link's capacity row (``constraints``;
+      0 where it does not bind or the link has none);
+    * emission cap rent: ``sum_e f_e x (lambda_e,chain + lambda_e,origin)``, the
+      link's emission per unit entering ``f_e`` (its ``emissions`` over its flows)
+      times the marginal values of the caps on e, chain-wide and at its origin;
+    * limits: the user constraints with a marginal value in the period, which the
+      rest of a leg's value is left to (their terms are not in the results)."""
+    flows, cons = tables.get("flows"), tables.get("constraints")
+    if flows is None:
+        return {}
+    fl = flows[flows["period"].astype(str) == period]
+    fl = fl[fl["flow_k_per_yr"] > 1e-6]
+    if fl.empty:
+        return {}
+    sent = fl.groupby("link", sort=False)["flow_k_per_yr"].sum()
+    carbon = (fl.groupby("link", sort=False)["carbon_usd_per_unit"].max()
+              if "carbon_usd_per_unit" in fl else pd.Series(np.nan, index=sent.index))
+    mv: dict[tuple[str, ...], float] = {}
+    limits: list[str] = []
+    if cons is not None and len(cons):
+        c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
+                 & (cons["marginal_value"].abs() > 1e-9)]
+        for fam, key, v in zip(c["family"], c["key"], c["marginal_value"], strict=True):
+            k = parse_key(key)
+            if fam == transport.CAPACITY_MAX.label:
+                mv[("link", k.get("link", ""))] = float(v)
+            elif fam == emissions.CAP_MAX.label:
+                mv[("cap", k.get("commodity", ""), k.get("site", ""))] = float(v)
+            elif fam == user_constraints.RELATION.label:
+                limits.append(describe(fam, key))
+    em = tables.get("emissions")
+    per_unit: dict[str, list[tuple[str, str, float]]] = {}
+    if em is not None and len(em):
+        e = em[(em["period"].astype(str) == period) & (em["source_kind"] == "link")]
+        for link, com, site, amount in zip(e["source"].astype(str), e["commodity"],
+                                           e["site"], e["emission_k_per_yr"], strict=True):
+            if link in sent.index and sent[link] > 0:
+                per_unit.setdefault(link, []).append(
+                    (str(com), str(site), float(amount) / float(sent[link])))
+    out = {}
+    for link in sent.index:
+        f = per_unit.get(str(link), [])
+        emits = any(x > 1e-12 for _, _, x in f)
+        cap_rent = sum(x * (mv.get(("cap", com, ""), 0.0) + mv.get(("cap", com, site), 0.0))
+                       for com, site, x in f)
+        co2 = float(carbon.get(link, np.nan))
+        out[str(link)] = LinkValues(
+            carbon=co2 if math.isfinite(co2) or emits else 0.0,
+            capacity_rent=mv.get(("link", str(link)), 0.0), emission_cap_rent=cap_rent,
+            limits=tuple(dict.fromkeys(limits)))
+    return out
+
+
+def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
+    """What one unit loses on a link, value at its end to value at its start.
+
+    A unit entering a used link (its column basic: reduced cost 0) gives, by the LP's
+    dual feasibility, ``v_from = v_to x delivered share - transport - carbon -
+    capacity rent - emission cap rent - other limits``: the share lost in transit, the
+    transport cost, the carbon price of its emissions, the link's capacity rent (where
+    its capacity binds), the rent of the emission caps it counts in (:func:`link_values`)
+    and what is left, the value of other limits on it (user constraints, named with
+    those binding in the period). Parts below 1e-6 of the value are left out; with the
+    carbon price unknown (older results) the rest is carbon cost and other limits."""
     sent = float(getattr(f, "flow_k_per_yr", float("nan")))
     kept = float(getattr(f, "delivered_k_per_yr", sent)) / sent if sent > 0 else 1.0
+    tol = 1e-6 * max(1.0, abs(v_to)) if math.isfinite(v_to) else 1e-6
     parts = [f"{_num(f.cost_usd_per_unit)} transport"]
     if kept < 1 - 1e-9:
         parts.append(f"{_num(100 * (1 - kept))} % lost")
-    rent = v_to * kept - f.cost_usd_per_unit - v_from
-    if math.isfinite(rent) and rent > 1e-6 * max(1.0, abs(v_to)):
-        parts.append(f"{_num(rent)} capacity rent")
+    known = math.isfinite(link.carbon)
+    named = [(link.carbon if known else 0.0, "carbon cost"),
+             (link.capacity_rent, "capacity rent"),
+             (link.emission_cap_rent, "emission cap rent")]
+    parts += [f"{_num(v)} {what}" for v, what in named if abs(v) > tol]
+    rest = v_to * kept - f.cost_usd_per_unit - v_from - sum(v for v, _ in named)
+    if math.isfinite(rest) and abs(rest) > tol:
+        what = "other limits" if known else "carbon cost and other limits"
+        if link.limits:
+            what += ": " + ", ".join(link.limits[:3]) + (
+                f" and {len(link.limits) - 3} more" if len(link.limits) > 3 else "")
+        parts.append(f"{_num(rest)} {what}")
     return ", ".join(parts)
 
 
@@ -448,6 +551,22 @@ def _q(row) -> str:
     return q if isinstance(q, str) and q else "unit"
 
 
+def _carbon_text(row) -> tuple[str, str]:
+    """What a cost's ranging row says of the carbon price (before the value, after it).
+    Its value and interval are the input's, the carbon price its emissions pay kept
+    apart (``carbon_usd_per_unit``): "(plus 10 carbon price)". Folders written before
+    that column ranged the whole cost per unit, carbon price included: the cost of a
+    family that can pay one (a ``carbon`` cost category) is then said to include it."""
+    carbon = getattr(row, "carbon_usd_per_unit", None)
+    if carbon is None:
+        spec = VARIABLES.get(row.family)
+        return (" (including any carbon price)", "") if spec and "carbon" in \
+            spec.categories else ("", "")
+    if isinstance(carbon, float) and (math.isnan(carbon) or abs(carbon) <= 1e-9):
+        return "", ""
+    return "", f" (plus {_num(carbon)} carbon price)"
+
+
 def _ranging_text(row) -> str:
     span = f" in {row.period}" if row.period else ""
     q = _q(row)
@@ -455,8 +574,9 @@ def _ranging_text(row) -> str:
         cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
         what = (cost.phrase if cost else row.what + " of {x}").format_map(
             _Keys(parse_key(row.key), x=describe(row.family, row.key)))
-        return (f"{what}{span}: {_num(row.value)} USD per {q}, plan holds "
-                f"for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
+        with_carbon, plus = _carbon_text(row)
+        return (f"{what}{span}{with_carbon}: {_num(row.value)} USD per {q}{plus}, plan "
+                f"holds for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
     row_spec = ROWS.get(row.family)
