@@ -143,7 +143,9 @@ def prepare_text(built: BuiltModel) -> None:
     family but the commodity balance, the bounds and reduced costs of every column
     family, and the cost ranging of the families with a user-set cost. The text needs
     only the model, not the solution: ``chainopt run`` makes it on the core that
-    HiGHS, solving on one thread, leaves free."""
+    HiGHS, solving on one thread, leaves free. So is the carbon part of each column's
+    cost (``BuiltModel.carbon_usd_per_unit``), which the flows and ranging tables read."""
+    _ = built.carbon_usd_per_unit
     for fam in built.lp.row_families:
         if fam.label != balance.COMMODITY.label and fam.stop > fam.start:
             element_text(built, fam, money(built, fam)[1])
