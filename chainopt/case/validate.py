@@ -798,32 +798,65 @@ def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out:
     return t, bp
 
 
-def _tier_order(case: Case, out: _Collector) -> None:
+def _stated_at(case: Case, stated: dict[str, pd.DataFrame], name: str, columns: list[str]
+               ) -> pd.DataFrame:
+    """Rows of ``name`` crossed with the periods, ``columns`` resolved (:func:`periodic`),
+    each with ``<column>_at``: where its value in that period is stated, ``<name>_by_period.csv
+    row N`` if a row there overrides it, else ``<name>.csv row N``. ``stated``: the
+    by-period overrides as read from the files (before the levers add overrides of their
+    own, which restate a file's values, so a message names the file's row)."""
+    eff = periodic(case, name, columns)
+    key = [*TABLES[name].key, "period"]
+    ov = stated.get(name)
+    for col in columns:
+        at = f"{name}.csv row " + eff["_row"].astype(int).astype(str)
+        if ov is not None and len(ov) and col in ov.columns:
+            given = ov.loc[ov[col].notna(), [*key, "_row"]].rename(columns={"_row": "_ov"})
+            row = eff[key].merge(given, on=key, how="left")["_ov"].to_numpy()
+            has = ~pd.isna(row)
+            at = at.mask(has, pd.Series(
+                [f"{name}_by_period.csv row {int(r)}" for r in row[has]], dtype=object,
+                index=at.index[has]))
+        eff[f"{col}_at"] = at
+    return eff
+
+
+def _in_periods(periods: Iterable[str]) -> str:
+    """``p1``, ``p1 and p2``, ``p1, p2 and p3``: the periods a finding holds in."""
+    p = list(periods)
+    return p[0] if len(p) == 1 else f"{', '.join(p[:-1])} and {p[-1]}"
+
+
+def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Price tiers are the steps of a curve: a demand curve's prices fall from tier to
     tier and a supply curve's costs rise, in every period. A later tier that paid more
-    (cost less) would be filled first by the LP, so the curve would not hold."""
+    (cost less) would be filled first by the LP, so the curve would not hold. The
+    problem is reported where the later tier's value is stated (a ``*_by_period.csv``
+    row if one overrides it in that period), once for all periods it holds in."""
     for name, col, falls in (("markets", "price_usd_per_unit", True),
                              ("supplies", "cost_usd_per_unit", False)):
         df = case.tables[name]
         if df.empty or df["tier"].nunique() < 2:
             continue
-        eff = periodic(case, name, [col]).sort_values(
+        eff = _stated_at(case, stated, name, [col]).sort_values(
             ["site", "commodity", "period", "tier"], kind="stable")
         prev = eff.groupby(["site", "commodity", "period"], sort=False)
-        before, tier_before = prev[col].shift(), prev["tier"].shift()
-        bad = (eff[col] > before) if falls else (eff[col] < before)
-        what = "price" if falls else "cost"
-        for (_, r), b, tb in list(zip(eff[bad].iterrows(), before[bad], tier_before[bad],
-                                      strict=True))[:MAX_PER_CHECK]:
-            out.add(f"{name}.csv row {r['_row']}, column {col}",
-                    f"tier {int(r['tier'])} of {r['commodity']} at {r['site']} "
-                    f"{'pays' if falls else 'costs'} {r[col]:g} in {r['period']}, "
+        eff["_before"], eff["_tier_before"] = prev[col].shift(), prev["tier"].shift()
+        bad = eff[(eff[col] > eff["_before"]) if falls else (eff[col] < eff["_before"])]
+        what, curve = ("price", "demand") if falls else ("cost", "supply")
+        other = "market (another site)" if falls else "supply (another site)"
+        groups = bad.groupby([f"{col}_at", "site", "commodity", "tier", col, "_tier_before",
+                              "_before"], sort=False)["period"]
+        for (at, site, com, tier, v, tb, b), periods in list(groups)[:MAX_PER_CHECK]:
+            out.add(f"{at}, column {col}",
+                    f"tier {int(tier)} of {com} at {site} "
+                    f"{'pays' if falls else 'costs'} {v:g} in {_in_periods(periods)}, "
                     f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
-                    f"are the steps of a {'demand' if falls else 'supply'} curve, whose "
-                    f"{what}s {'fall' if falls else 'rise'} from tier to tier (the LP would "
-                    "fill this tier first)",
-                    "renumber the tiers in the order of their prices, or make a separate "
-                    "market (another site) of what is not a step of this curve")
+                    f"are the steps of a {curve} curve, whose {what}s "
+                    f"{'fall' if falls else 'rise'} from tier to tier (the LP would fill "
+                    "this tier first)",
+                    f"renumber the tiers in the order of their {what}s, or make a separate "
+                    f"{other} of what is not a step of this curve")
 
 
 def _late_builds(case: Case, out: _Collector) -> None:
@@ -908,6 +941,7 @@ def validate(raw: RawCase) -> Case:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
         _lever_semantics(tables, out)
+    stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
@@ -919,7 +953,7 @@ def validate(raw: RawCase) -> Case:
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
-    _tier_order(case, out)
+    _tier_order(case, stated, out)
     _late_builds(case, out)
     _term_selections(case, out)
     if out.problems:
