@@ -859,6 +859,58 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
                     f"{other} of what is not a step of this curve")
 
 
+# A lower bound and the upper bound it must not exceed, per table: (table, lower, upper,
+# what the two are called, what follows from a lower bound above the upper one).
+_BOUND_PAIRS = (
+    ("markets", "min_k_per_yr", "max_k_per_yr", "demand floor", "sales cap",
+     "no sales can meet it: a soft floor would pay the shortfall penalty on the "
+     "difference, a hard one make the case infeasible"),
+)
+
+
+def _bound_subjects(name: str, eff: pd.DataFrame) -> pd.Series:
+    """What each row's bounds bound, in a message: a market (with its tier where the
+    site and commodity have several)."""
+    tiers = eff.groupby(["site", "commodity"])["tier"].transform("nunique")
+    return (eff["commodity"] + " at " + eff["site"]).where(
+        tiers < 2, "tier " + eff["tier"].astype(int).astype(str) + " of "
+        + eff["commodity"] + " at " + eff["site"])
+
+
+def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A lower bound is at most its own upper bound in every period (:data:`_BOUND_PAIRS`:
+    a market tier's demand floor at most that tier's sales cap, both bounding that tier's
+    own sales), or it can never be met. Reported
+    where the offending value is stated: at the lower bound, unless only the upper one is
+    overridden in that period (then at the ``*_by_period.csv`` row lowering it), once for
+    all the periods it holds in."""
+    for name, lo, hi, lo_word, hi_word, why in _BOUND_PAIRS:
+        if case.tables[name].empty:
+            continue
+        eff = _stated_at(case, stated, name, [lo, hi])
+        eff["_subject"] = _bound_subjects(name, eff)
+        bad = eff[(eff[lo] > eff[hi]) & eff[hi].notna()]
+        if bad.empty:
+            continue
+        upper = (bad[f"{lo}_at"].str.startswith(f"{name}.csv")
+                 & ~bad[f"{hi}_at"].str.startswith(f"{name}.csv"))
+        bad = bad.assign(_col=np.where(upper, hi, lo),
+                         _at=np.where(upper, bad[f"{hi}_at"], bad[f"{lo}_at"]),
+                         _other=np.where(upper, bad[f"{lo}_at"], bad[f"{hi}_at"]))
+        groups = bad.groupby(["_at", "_col", "_other", "_subject", lo, hi], sort=False)
+        for (at, col, other, subject, low, high), g in list(groups)[:MAX_PER_CHECK]:
+            there = "" if other == at else f" ({other})"
+            when = _in_periods(g["period"])
+            if col == lo:
+                message = (f"the {lo_word} of {subject} is above its {hi_word}, {high:g}"
+                           f"{there}, in {when}: {why} (found {low:g})")
+            else:
+                message = (f"the {hi_word} of {subject} in {when} is below its {lo_word}, "
+                           f"{low:g}{there}: {why} (found {high:g})")
+            out.add(f"{at}, column {col}", message,
+                    f"lower {lo} to {hi} or less, or raise {hi}")
+
+
 def _late_builds(case: Case, out: _Collector) -> None:
     """A unit or link that may be built (``max_new_k_per_yr`` > 0 in some period) can be
     built in time: construction starting in the first period it may start in ends before
@@ -954,6 +1006,7 @@ def validate(raw: RawCase) -> Case:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
     _tier_order(case, stated, out)
+    _crossed_bounds(case, stated, out)
     _late_builds(case, out)
     _term_selections(case, out)
     if out.problems:

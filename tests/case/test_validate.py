@@ -15,6 +15,7 @@ import pytest
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
 from tests.conftest import SMALL_CHAIN, edit_csv
+from tests.toycase import write_case
 
 
 def problems_of(case_dir: Path) -> list[Problem]:
@@ -358,6 +359,59 @@ def test_duplicate_override(small_case_dir: Path) -> None:
     p = only_problem(small_case_dir)
     assert p.where == "markets_by_period.csv row 3, columns site, commodity, period"
     assert p.message == "duplicate key (site, commodity, period) (found 'ru_dom/hdpe/p2031')"
+
+
+# -- demand floors above sales caps ---------------------------------------------------------
+# markets.csv row 6 is ru_dom,hdpe (price 900, cap 500, floor 300); markets_by_period.csv
+# row 2 overrides it in p2031 (cap 550, floor 330), row 3 in p2036 (600, 360).
+FLOOR = ("no sales can meet it: a soft floor would pay the shortfall penalty on the "
+         "difference, a hard one make the case infeasible")
+
+
+def test_demand_floor_above_its_sales_cap(small_case_dir: Path) -> None:
+    # 520 > 500 in p2026 only: both later periods override cap and floor.
+    edit_csv(small_case_dir / "markets.csv", "ru_dom,hdpe,900,500,300", "ru_dom,hdpe,900,500,520")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets.csv row 6, column min_k_per_yr"
+    assert p.message == ("the demand floor of hdpe at ru_dom is above its sales cap, 500, in "
+                         f"p2026: {FLOOR} (found 520)")
+    assert p.hint == "lower min_k_per_yr to max_k_per_yr or less, or raise max_k_per_yr"
+
+
+def test_demand_floor_above_its_sales_cap_by_period(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2036,600,360",
+             "ru_dom,hdpe,p2036,600,650")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 3, column min_k_per_yr"
+    assert p.message == ("the demand floor of hdpe at ru_dom is above its sales cap, 600, in "
+                         f"p2036: {FLOOR} (found 650)")
+
+
+def test_sales_cap_lowered_below_the_floor_by_period(small_case_dir: Path) -> None:
+    # p2031 lowers the cap to 250 and keeps markets.csv's floor, 300: the cap is named.
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2031,550,330",
+             "ru_dom,hdpe,p2031,250,")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 2, column max_k_per_yr"
+    assert p.message == ("the sales cap of hdpe at ru_dom in p2031 is below its demand floor, "
+                         f"300 (markets.csv row 6): {FLOOR} (found 250)")
+
+
+TIERS = {"commodities": "commodity,unit,kind\nproduct,t,product",
+         "sites": "site\nplant", "supplies": "site,commodity,cost_usd_per_unit\nplant,product,1"}
+
+
+def test_a_tier_floor_is_bounded_by_its_own_cap_only(tmp_path: Path) -> None:
+    """Each tier's cap and floor bound that tier's own sales: tier 2's floor 8 may exceed
+    tier 1's cap 5 (it is met by tier 2's sales, up to 10), but not its own cap."""
+    head = "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+    ok = head + "plant,product,1,300,5,0\nplant,product,2,200,10,8"
+    assert load_case(write_case(tmp_path / "ok", {**TIERS, "markets": ok}))
+    bad = head + "plant,product,1,300,5,0\nplant,product,2,200,10,12"
+    p = only_problem(write_case(tmp_path / "bad", {**TIERS, "markets": bad}))
+    assert p.where == "markets.csv row 3, column min_k_per_yr"
+    assert p.message == ("the demand floor of tier 2 of product at plant is above its sales "
+                         f"cap, 10, in p1: {FLOOR} (found 12)")
 
 
 # -- everything at once -------------------------------------------------------------------
