@@ -865,22 +865,26 @@ _BOUND_PAIRS = (
     ("markets", "min_k_per_yr", "max_k_per_yr", "demand floor", "sales cap",
      "no sales can meet it: a soft floor would pay the shortfall penalty on the "
      "difference, a hard one make the case infeasible"),
+    ("specs", "min_value", "max_value", "minimum", "maximum",
+     "no blend can meet both, so none of the product can be blended"),
 )
 
 
 def _bound_subjects(name: str, eff: pd.DataFrame) -> pd.Series:
     """What each row's bounds bound, in a message: a market (with its tier where the
-    site and commodity have several)."""
-    tiers = eff.groupby(["site", "commodity"])["tier"].transform("nunique")
-    return (eff["commodity"] + " at " + eff["site"]).where(
-        tiers < 2, "tier " + eff["tier"].astype(int).astype(str) + " of "
-        + eff["commodity"] + " at " + eff["site"])
+    site and commodity have several), a product's spec."""
+    if name == "markets":
+        tiers = eff.groupby(["site", "commodity"])["tier"].transform("nunique")
+        return (eff["commodity"] + " at " + eff["site"]).where(
+            tiers < 2, "tier " + eff["tier"].astype(int).astype(str) + " of "
+            + eff["commodity"] + " at " + eff["site"])
+    return "the " + eff["property"] + " spec of " + eff["commodity"]
 
 
 def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
     """A lower bound is at most its own upper bound in every period (:data:`_BOUND_PAIRS`:
     a market tier's demand floor at most that tier's sales cap, both bounding that tier's
-    own sales), or it can never be met. Reported
+    own sales; a spec's min_value at most its max_value), or it can never be met. Reported
     where the offending value is stated: at the lower bound, unless only the upper one is
     overridden in that period (then at the ``*_by_period.csv`` row lowering it), once for
     all the periods it holds in."""
