@@ -19,7 +19,14 @@ from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
-from chainopt.case.index import build_index, build_timing, curve_sizes, may_build
+from chainopt.case.discount import Discounting
+from chainopt.case.index import (
+    build_index,
+    build_timing,
+    curve_sizes,
+    may_build,
+    retires_in_horizon,
+)
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -617,6 +624,7 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
                 "(retiring it would force that project to be built)",
                 "remove it from retires_units; if the two projects are alternatives, say so "
                 "with excludes")
+    _retired_twice(meta, t, out)
     for name in ("units", "links"):
         df = t[name]
         blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
@@ -637,6 +645,36 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
              "retire_year", "a project's unit retires with the project's lifetime",
              hint="clear retire_year; set lifetime_yr on the project")
+
+
+def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Two forced projects do not retire the same unit: a unit is retired once (the
+    model's ``investment.retire_once``), so both could not be built and the case would be
+    infeasible. Only builds that retire some of the unit in the horizon count
+    (:func:`chainopt.case.index.retires_in_horizon`, the model's rule); reported at the
+    later project's row, naming the earlier one. Optional projects may name the same unit:
+    the model builds at most one of them."""
+    pj = t["projects"]
+    forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
+    ret = forced[["project", "_row", "forced_period", "lead_time_yr"]].join(
+        split_list(forced["retires_units"]).rename("unit"))
+    ret = ret[ret["unit"].notna()]
+    if ret.empty:
+        return
+    first = build_timing(ret["forced_period"], ret["lead_time_yr"], meta)[0]
+    retire_year = ret["unit"].map(t["units"].set_index("unit")["retire_year"])
+    ret = ret[retires_in_horizon(first, retire_year, Discounting.from_meta(meta).end_year)]
+    again = ret[ret.duplicated("unit", keep="first")]
+    by = ret.drop_duplicates("unit").set_index("unit")
+    for _, r in again.head(MAX_PER_CHECK).iterrows():
+        other = by.loc[r["unit"]]
+        out.add(f"projects.csv row {r['_row']}, column retires_units",
+                f"forced project '{r['project']}' retires unit '{r['unit']}', which forced "
+                f"project '{other['project']}' (row {other['_row']}) retires too: a unit "
+                "is retired once, so the two cannot both be built (the case would be "
+                "infeasible)",
+                f"list '{r['unit']}' in the retires_units of only one of them (the one that "
+                "closes it)")
 
 
 def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
