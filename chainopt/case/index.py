@@ -186,6 +186,17 @@ def build_timing(period: pd.Series, lead: pd.Series, meta: CaseMeta
     return first, first < Discounting.from_meta(meta).end_year
 
 
+def retires_in_horizon(first_use: object, retire_year: object, end_year: float) -> np.ndarray:
+    """Whether a project build first used in ``first_use`` retires some of a unit with
+    ``retire_year`` (NaN: none) inside the horizon: it comes into use before the unit's own
+    retire year and before the horizon ends (``end_year``, exclusive). The retired span
+    runs from ``first_use`` to that end, so two such builds retiring one unit both hold
+    it in the span's last year: a unit can be retired by one of them
+    (``investment.retire_once``; two forced projects are refused at input)."""
+    stop = np.fmin(np.asarray(retire_year, dtype=float), float(end_year))
+    return np.asarray(first_use, dtype=float) < stop
+
+
 def may_build(frame: pd.DataFrame) -> pd.Series:
     """Rows of units or links (by period, columns as in their table) in which a build may
     start: ``max_new_k_per_yr`` > 0 there, outside projects (a project builds its own)."""

@@ -19,7 +19,14 @@ from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup
-from chainopt.case.index import build_index, build_timing, curve_sizes, may_build
+from chainopt.case.discount import Discounting
+from chainopt.case.index import (
+    build_index,
+    build_timing,
+    curve_sizes,
+    may_build,
+    retires_in_horizon,
+)
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     NAME_PATTERN,
@@ -617,6 +624,7 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
                 "(retiring it would force that project to be built)",
                 "remove it from retires_units; if the two projects are alternatives, say so "
                 "with excludes")
+    _retired_twice(meta, t, out)
     for name in ("units", "links"):
         df = t[name]
         blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
@@ -637,6 +645,36 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
              "retire_year", "a project's unit retires with the project's lifetime",
              hint="clear retire_year; set lifetime_yr on the project")
+
+
+def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Two forced projects do not retire the same unit: a unit is retired once (the
+    model's ``investment.retire_once``), so both could not be built and the case would be
+    infeasible. Only builds that retire some of the unit in the horizon count
+    (:func:`chainopt.case.index.retires_in_horizon`, the model's rule); reported at the
+    later project's row, naming the earlier one. Optional projects may name the same unit:
+    the model builds at most one of them."""
+    pj = t["projects"]
+    forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
+    ret = forced[["project", "_row", "forced_period", "lead_time_yr"]].join(
+        split_list(forced["retires_units"]).rename("unit"))
+    ret = ret[ret["unit"].notna()]
+    if ret.empty:
+        return
+    first = build_timing(ret["forced_period"], ret["lead_time_yr"], meta)[0]
+    retire_year = ret["unit"].map(t["units"].set_index("unit")["retire_year"])
+    ret = ret[retires_in_horizon(first, retire_year, Discounting.from_meta(meta).end_year)]
+    again = ret[ret.duplicated("unit", keep="first")]
+    by = ret.drop_duplicates("unit").set_index("unit")
+    for _, r in again.head(MAX_PER_CHECK).iterrows():
+        other = by.loc[r["unit"]]
+        out.add(f"projects.csv row {r['_row']}, column retires_units",
+                f"forced project '{r['project']}' retires unit '{r['unit']}', which forced "
+                f"project '{other['project']}' (row {other['_row']}) retires too: a unit "
+                "is retired once, so the two cannot both be built (the case would be "
+                "infeasible)",
+                f"list '{r['unit']}' in the retires_units of only one of them (the one that "
+                "closes it)")
 
 
 def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
@@ -798,32 +836,121 @@ def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out:
     return t, bp
 
 
-def _tier_order(case: Case, out: _Collector) -> None:
+def _stated_at(case: Case, stated: dict[str, pd.DataFrame], name: str, columns: list[str]
+               ) -> pd.DataFrame:
+    """Rows of ``name`` crossed with the periods, ``columns`` resolved (:func:`periodic`),
+    each with ``<column>_at``: where its value in that period is stated, ``<name>_by_period.csv
+    row N`` if a row there overrides it, else ``<name>.csv row N``. ``stated``: the
+    by-period overrides as read from the files (before the levers add overrides of their
+    own, which restate a file's values, so a message names the file's row)."""
+    eff = periodic(case, name, columns)
+    key = [*TABLES[name].key, "period"]
+    ov = stated.get(name)
+    for col in columns:
+        at = f"{name}.csv row " + eff["_row"].astype(int).astype(str)
+        if ov is not None and len(ov) and col in ov.columns:
+            given = ov.loc[ov[col].notna(), [*key, "_row"]].rename(columns={"_row": "_ov"})
+            row = eff[key].merge(given, on=key, how="left")["_ov"].to_numpy()
+            has = ~pd.isna(row)
+            at = at.mask(has, pd.Series(
+                [f"{name}_by_period.csv row {int(r)}" for r in row[has]], dtype=object,
+                index=at.index[has]))
+        eff[f"{col}_at"] = at
+    return eff
+
+
+def _in_periods(periods: Iterable[str]) -> str:
+    """``p1``, ``p1 and p2``, ``p1, p2 and p3``: the periods a finding holds in."""
+    p = list(periods)
+    return p[0] if len(p) == 1 else f"{', '.join(p[:-1])} and {p[-1]}"
+
+
+def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Price tiers are the steps of a curve: a demand curve's prices fall from tier to
     tier and a supply curve's costs rise, in every period. A later tier that paid more
-    (cost less) would be filled first by the LP, so the curve would not hold."""
+    (cost less) would be filled first by the LP, so the curve would not hold. The
+    problem is reported where the later tier's value is stated (a ``*_by_period.csv``
+    row if one overrides it in that period), once for all periods it holds in."""
     for name, col, falls in (("markets", "price_usd_per_unit", True),
                              ("supplies", "cost_usd_per_unit", False)):
         df = case.tables[name]
         if df.empty or df["tier"].nunique() < 2:
             continue
-        eff = periodic(case, name, [col]).sort_values(
+        eff = _stated_at(case, stated, name, [col]).sort_values(
             ["site", "commodity", "period", "tier"], kind="stable")
         prev = eff.groupby(["site", "commodity", "period"], sort=False)
-        before, tier_before = prev[col].shift(), prev["tier"].shift()
-        bad = (eff[col] > before) if falls else (eff[col] < before)
-        what = "price" if falls else "cost"
-        for (_, r), b, tb in list(zip(eff[bad].iterrows(), before[bad], tier_before[bad],
-                                      strict=True))[:MAX_PER_CHECK]:
-            out.add(f"{name}.csv row {r['_row']}, column {col}",
-                    f"tier {int(r['tier'])} of {r['commodity']} at {r['site']} "
-                    f"{'pays' if falls else 'costs'} {r[col]:g} in {r['period']}, "
+        eff["_before"], eff["_tier_before"] = prev[col].shift(), prev["tier"].shift()
+        bad = eff[(eff[col] > eff["_before"]) if falls else (eff[col] < eff["_before"])]
+        what, curve = ("price", "demand") if falls else ("cost", "supply")
+        other = "market (another site)" if falls else "supply (another site)"
+        groups = bad.groupby([f"{col}_at", "site", "commodity", "tier", col, "_tier_before",
+                              "_before"], sort=False)["period"]
+        for (at, site, com, tier, v, tb, b), periods in list(groups)[:MAX_PER_CHECK]:
+            out.add(f"{at}, column {col}",
+                    f"tier {int(tier)} of {com} at {site} "
+                    f"{'pays' if falls else 'costs'} {v:g} in {_in_periods(periods)}, "
                     f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
-                    f"are the steps of a {'demand' if falls else 'supply'} curve, whose "
-                    f"{what}s {'fall' if falls else 'rise'} from tier to tier (the LP would "
-                    "fill this tier first)",
-                    "renumber the tiers in the order of their prices, or make a separate "
-                    "market (another site) of what is not a step of this curve")
+                    f"are the steps of a {curve} curve, whose {what}s "
+                    f"{'fall' if falls else 'rise'} from tier to tier (the LP would fill "
+                    "this tier first)",
+                    f"renumber the tiers in the order of their {what}s, or make a separate "
+                    f"{other} of what is not a step of this curve")
+
+
+# A lower bound and the upper bound it must not exceed, per table: (table, lower, upper,
+# what the two are called, what follows from a lower bound above the upper one).
+_BOUND_PAIRS = (
+    ("markets", "min_k_per_yr", "max_k_per_yr", "demand floor", "sales cap",
+     "no sales can meet it: a soft floor would pay the shortfall penalty on the "
+     "difference, a hard one make the case infeasible"),
+    ("specs", "min_value", "max_value", "minimum", "maximum",
+     "no blend can meet both, so none of the product can be blended"),
+)
+
+
+def _bound_subjects(name: str, eff: pd.DataFrame) -> pd.Series:
+    """What each row's bounds bound, in a message: a market (with its tier where the
+    site and commodity have several), a product's spec."""
+    if name == "markets":
+        tiers = eff.groupby(["site", "commodity"])["tier"].transform("nunique")
+        return (eff["commodity"] + " at " + eff["site"]).where(
+            tiers < 2, "tier " + eff["tier"].astype(int).astype(str) + " of "
+            + eff["commodity"] + " at " + eff["site"])
+    return "the " + eff["property"] + " spec of " + eff["commodity"]
+
+
+def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A lower bound is at most its own upper bound in every period (:data:`_BOUND_PAIRS`:
+    a market tier's demand floor at most that tier's sales cap, both bounding that tier's
+    own sales; a spec's min_value at most its max_value), or it can never be met. Reported
+    where the offending value is stated: at the lower bound, unless only the upper one is
+    overridden in that period (then at the ``*_by_period.csv`` row lowering it), once for
+    all the periods it holds in."""
+    for name, lo, hi, lo_word, hi_word, why in _BOUND_PAIRS:
+        if case.tables[name].empty:
+            continue
+        eff = _stated_at(case, stated, name, [lo, hi])
+        eff["_subject"] = _bound_subjects(name, eff)
+        bad = eff[(eff[lo] > eff[hi]) & eff[hi].notna()]
+        if bad.empty:
+            continue
+        upper = (bad[f"{lo}_at"].str.startswith(f"{name}.csv")
+                 & ~bad[f"{hi}_at"].str.startswith(f"{name}.csv"))
+        bad = bad.assign(_col=np.where(upper, hi, lo),
+                         _at=np.where(upper, bad[f"{hi}_at"], bad[f"{lo}_at"]),
+                         _other=np.where(upper, bad[f"{lo}_at"], bad[f"{hi}_at"]))
+        groups = bad.groupby(["_at", "_col", "_other", "_subject", lo, hi], sort=False)
+        for (at, col, other, subject, low, high), g in list(groups)[:MAX_PER_CHECK]:
+            there = "" if other == at else f" ({other})"
+            when = _in_periods(g["period"])
+            if col == lo:
+                message = (f"the {lo_word} of {subject} is above its {hi_word}, {high:g}"
+                           f"{there}, in {when}: {why} (found {low:g})")
+            else:
+                message = (f"the {hi_word} of {subject} in {when} is below its {lo_word}, "
+                           f"{low:g}{there}: {why} (found {high:g})")
+            out.add(f"{at}, column {col}", message,
+                    f"lower {lo} to {hi} or less, or raise {hi}")
 
 
 def _late_builds(case: Case, out: _Collector) -> None:
@@ -908,6 +1035,7 @@ def validate(raw: RawCase) -> Case:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
         _lever_semantics(tables, out)
+    stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
@@ -919,7 +1047,8 @@ def validate(raw: RawCase) -> Case:
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
-    _tier_order(case, out)
+    _tier_order(case, stated, out)
+    _crossed_bounds(case, stated, out)
     _late_builds(case, out)
     _term_selections(case, out)
     if out.problems:

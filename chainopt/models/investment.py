@@ -31,7 +31,8 @@ results report (``investments`` table) and project cash flows count.
   ``project_share``): construction of project j starts in period t. Its units and
   links bring ``capacity_ut * usable_share_t'``; it pays ``capex_musd_j * A * pv_t'``
   plus the fixed O&M of its units; units it retires lose their capacity and stop
-  paying fixed O&M from its first year of use.
+  paying fixed O&M from its first year of use, and a unit is retired once
+  (``investment.retire_once[u]``, see :func:`_retire_once`).
   ``investment.build_once[j]: sum_t project_build[j,t] <= 1``;
   ``investment.requires[j,k,t]: sum_{t'<=t} b[j,t'] - sum_{t'<=t} b[k,t'] <= 0``
   (j may start only once k has started); ``investment.excludes[j,k]:
@@ -46,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chainopt.case.index import ModelIndex
+from chainopt.case.index import ModelIndex, retires_in_horizon
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import Bound, FamilySpec, Row, Var
@@ -363,6 +364,7 @@ def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
         return
     r = pb.merge(ix.retire, on="project")
     units = ix.unit_cap.drop_duplicates("unit").set_index("unit")
+    _retire_once(lp, ix, r, r["unit"].map(units["retire_year"]).astype(float))
     stop = r["unit"].map(units["retire_year"]).astype(float).fillna(ix.disc.end_year)
     span = r.assign(lifetime=np.maximum(stop.to_numpy() - r["first_use"].to_numpy(float), 0.0),
                     lead=0.0, ramp="")
@@ -377,6 +379,31 @@ def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
     _capacity(lp, ix, "unit", pairs, -pairs["availability"].to_numpy(float) * cap)
     lp.add_objective(pairs["col"], MUSD_PER_KUSD * pairs["fixed_om"].to_numpy(float) * cap
                      * pairs["pv"].to_numpy(), "fixed_om", pairs["pos"])
+
+
+def _retire_once(lp: LinearProgram, ix: ModelIndex, r: pd.DataFrame,
+                 retire_year: pd.Series) -> None:
+    """A unit is retired at most once: its retired share never exceeds 1.
+
+        retire_once[u]:  sum_{(j,t) in R_u} b[j,t] <= 1
+
+    with R_u the builds of projects retiring u that retire some of it in the horizon
+    (:func:`chainopt.case.index.retires_in_horizon`). Their retired spans all run to the
+    same end (u's retire year or the horizon's), so in its last year the retired share is
+    the sum over R_u: without the row two projects retiring u took its capacity (and
+    saved its fixed O&M) twice, and the unit's own expansion could pay for the phantom.
+    Only units retired by two or more projects need the row (``build_once`` bounds one
+    project's builds).
+    """
+    live = r[retires_in_horizon(r["first_use"], retire_year, ix.disc.end_year)]
+    many = live.groupby("unit")["project"].nunique()
+    many = many[many > 1].index
+    if not len(many):
+        return
+    rows = lp.add_rows("investment", "retire_once", pd.DataFrame({"unit": many}), ub=1.0)
+    row_of = dict(zip(many, rows, strict=True))
+    sel = live[live["unit"].isin(many)]
+    lp.add_terms(sel["unit"].map(row_of).to_numpy(), sel["col"].to_numpy(), 1.0)
 
 
 def _extension_exclusion(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
@@ -509,6 +536,9 @@ SPEC = FamilySpec(
             unit="k units/yr of existing capacity", sense="<=",
             noun="life extension of unit {unit} or a project that retires it",
             vintage="horizon", results="investments", value_unit="USD per unit (NPV)"),
+        Row("investment", "retire_once", dims=("unit",), unit="share of the unit retired",
+            sense="<=", noun="unit {unit} can be retired once", vintage="horizon",
+            results="projects", value_unit="MUSD (NPV)"),
         Row("investment", "unit_new_max", dims=("unit", "period"),
             unit="k units/yr of new unit capacity", sense="<=",
             noun="expansion limit of unit {unit}", vintage="build", results="capacity",

@@ -15,6 +15,7 @@ import pytest
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
 from tests.conftest import SMALL_CHAIN, edit_csv
+from tests.toycase import write_case
 
 
 def problems_of(case_dir: Path) -> list[Problem]:
@@ -358,6 +359,92 @@ def test_duplicate_override(small_case_dir: Path) -> None:
     p = only_problem(small_case_dir)
     assert p.where == "markets_by_period.csv row 3, columns site, commodity, period"
     assert p.message == "duplicate key (site, commodity, period) (found 'ru_dom/hdpe/p2031')"
+
+
+# -- lower bounds above upper bounds --------------------------------------------------------
+# markets.csv row 6 is ru_dom,hdpe (price 900, cap 500, floor 300); markets_by_period.csv
+# row 2 overrides it in p2031 (cap 550, floor 330), row 3 in p2036 (600, 360).
+FLOOR = ("no sales can meet it: a soft floor would pay the shortfall penalty on the "
+         "difference, a hard one make the case infeasible")
+
+
+def test_demand_floor_above_its_sales_cap(small_case_dir: Path) -> None:
+    # 520 > 500 in p2026 only: both later periods override cap and floor.
+    edit_csv(small_case_dir / "markets.csv", "ru_dom,hdpe,900,500,300", "ru_dom,hdpe,900,500,520")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets.csv row 6, column min_k_per_yr"
+    assert p.message == ("the demand floor of hdpe at ru_dom is above its sales cap, 500, in "
+                         f"p2026: {FLOOR} (found 520)")
+    assert p.hint == "lower min_k_per_yr to max_k_per_yr or less, or raise max_k_per_yr"
+
+
+def test_demand_floor_above_its_sales_cap_by_period(small_case_dir: Path) -> None:
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2036,600,360",
+             "ru_dom,hdpe,p2036,600,650")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 3, column min_k_per_yr"
+    assert p.message == ("the demand floor of hdpe at ru_dom is above its sales cap, 600, in "
+                         f"p2036: {FLOOR} (found 650)")
+
+
+def test_sales_cap_lowered_below_the_floor_by_period(small_case_dir: Path) -> None:
+    # p2031 lowers the cap to 250 and keeps markets.csv's floor, 300: the cap is named.
+    edit_csv(small_case_dir / "markets_by_period.csv", "ru_dom,hdpe,p2031,550,330",
+             "ru_dom,hdpe,p2031,250,")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets_by_period.csv row 2, column max_k_per_yr"
+    assert p.message == ("the sales cap of hdpe at ru_dom in p2031 is below its demand floor, "
+                         f"300 (markets.csv row 6): {FLOOR} (found 250)")
+
+
+TIERS = {"commodities": "commodity,unit,kind\nproduct,t,product",
+         "sites": "site\nplant", "supplies": "site,commodity,cost_usd_per_unit\nplant,product,1"}
+
+
+def test_a_tier_floor_is_bounded_by_its_own_cap_only(tmp_path: Path) -> None:
+    """Each tier's cap and floor bound that tier's own sales: tier 2's floor 8 may exceed
+    tier 1's cap 5 (it is met by tier 2's sales, up to 10), but not its own cap."""
+    head = "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+    ok = head + "plant,product,1,300,5,0\nplant,product,2,200,10,8"
+    assert load_case(write_case(tmp_path / "ok", {**TIERS, "markets": ok}))
+    bad = head + "plant,product,1,300,5,0\nplant,product,2,200,10,12"
+    p = only_problem(write_case(tmp_path / "bad", {**TIERS, "markets": bad}))
+    assert p.where == "markets.csv row 3, column min_k_per_yr"
+    assert p.message == ("the demand floor of tier 2 of product at plant is above its sales "
+                         f"cap, 10, in p1: {FLOOR} (found 12)")
+
+
+BLEND = {
+    "commodities": "commodity,unit,kind,density_t_per_m3\nr,t,intermediate,0.75\n"
+                   "h,t,intermediate,0.8\ng,m3,product,",
+    "sites": "site\ns",
+    "supplies": "site,commodity,cost_usd_per_unit\ns,r,500\ns,h,800",
+    "markets": "site,commodity,price_usd_per_unit\ns,g,700",
+    "blends": "blend,site,product,components,basis,capacity_k_per_yr\ngb,s,g,r;h,volume,100",
+    "qualities": "commodity,property,value\nr,octane,90\nh,octane,100",
+}
+TWO_PERIODS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+SPEC = "no blend can meet both, so none of the product can be blended"
+
+
+def test_spec_minimum_above_its_maximum(tmp_path: Path) -> None:
+    specs = "commodity,property,min_value,max_value\ng,octane,96,90"
+    p = only_problem(write_case(tmp_path, {**BLEND, "specs": specs}, periods=TWO_PERIODS))
+    assert p.where == "specs.csv row 2, column min_value"
+    assert p.message == ("the minimum of the octane spec of g is above its maximum, 90, in p1 "
+                         f"and p2: {SPEC} (found 96)")
+    assert p.hint == "lower min_value to max_value or less, or raise max_value"
+
+
+def test_spec_maximum_lowered_below_the_minimum_by_period(tmp_path: Path) -> None:
+    p = only_problem(write_case(tmp_path, {
+        **BLEND, "specs": "commodity,property,min_value,max_value\ng,octane,96,",
+        "specs_by_period": "commodity,property,period,max_value\ng,octane,p2,95"},
+        periods=TWO_PERIODS))
+    assert p.where == "specs_by_period.csv row 2, column max_value"
+    assert p.message == ("the maximum of the octane spec of g in p2 is below its minimum, 96 "
+                         f"(specs.csv row 2): {SPEC} (found 95)")
 
 
 # -- everything at once -------------------------------------------------------------------

@@ -107,18 +107,30 @@ def test_market_and_supply_tiers_are_demand_and_supply_curves(tmp_path):
 @pytest.mark.parametrize(("table", "rows", "by_period", "message"), [
     ("markets", "plant,product,1,100,5\nplant,product,2,150,5", "",
      r"markets.csv row 3, column price_usd_per_unit: tier 2 of product at plant pays 150 "
-     r"in p1, more than tier 1's 100"),
+     r"in p1 and p2, more than tier 1's 100"),
     ("supplies", "plant,crude,1,100,5\nplant,crude,2,50,5", "",
      r"supplies.csv row 3, column cost_usd_per_unit: tier 2 of crude at plant costs 50 in "
-     r"p1, less than tier 1's 100"),
+     r"p1 and p2, less than tier 1's 100"),
     ("markets", "plant,product,1,300,5\nplant,product,2,200,5",
      "site,commodity,tier,period,price_usd_per_unit\nplant,product,2,p2,350",
-     r"tier 2 of product at plant pays 350 in p2, more than tier 1's 300")])
+     r"markets_by_period.csv row 2, column price_usd_per_unit: tier 2 of product at plant "
+     r"pays 350 in p2, more than tier 1's 300"),
+    ("supplies", "plant,crude,1,10,5\nplant,crude,2,20,5\nplant,crude,3,30,5",
+     "site,commodity,tier,period,cost_usd_per_unit\nplant,crude,3,p2,15",
+     r"supplies_by_period.csv row 2, column cost_usd_per_unit: tier 3 of crude at plant "
+     r"costs 15 in p2, less than tier 2's 20: .*or make a separate supply \(another site\)"),
+    ("markets", "plant,product,1,300,5\nplant,product,2,200,5",
+     "site,commodity,tier,period,price_usd_per_unit\nplant,product,1,p2,150",
+     r"markets.csv row 3, column price_usd_per_unit: tier 2 of product at plant pays 200 "
+     r"in p2, more than tier 1's 150")])
 def test_tiers_out_of_order_are_an_error(tmp_path, table, rows, by_period, message):
     """Crude at 0 (at most 5) sold in tier 1 at 100 (cap 5) and tier 2 at 150 (cap 5):
     the LP sold the 5 kt in tier 2 first, 0.75 MUSD, where the first 5 kt of a demand
     curve sell at tier 1's price (0.50). Likewise a cheaper supply tier 2 was bought
-    first. Refused, in every period (a by-period override too)."""
+    first. Refused, in every period, once for all the periods it holds in, at the row
+    stating the later tier's price in that period: a by-period override where one
+    gives it (whether it raises the later tier or, last case, lowers the earlier one,
+    which leaves the later tier's price of markets.csv out of order)."""
     tables = {
         "commodities": "commodity,unit,kind\ncrude,t,raw\nproduct,t,product",
         "sites": ONE_SITE,
@@ -130,8 +142,9 @@ def test_tiers_out_of_order_are_an_error(tmp_path, table, rows, by_period, messa
         tables[f"{table}_by_period"] = by_period
     periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
                {"period": "p2", "start_year": 2027, "length_yr": 1}]
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as info:
         load_case(write_case(tmp_path, tables, periods=periods))
+    assert len(info.value.problems) == 1
 
 
 # -- 3. cost curves ------------------------------------------------------------------------

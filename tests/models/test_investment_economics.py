@@ -710,6 +710,63 @@ def test_a_project_cannot_retire_another_projects_unit(tmp_path):
         load_case(folder)
 
 
+ONE_YEAR = [{"period": "p1", "start_year": 2026, "length_yr": 1}]
+
+
+def test_a_unit_is_retired_once(tmp_path):
+    """One year (2026, d = 1). Unit old: 10 kt/yr existing, fixed O&M 20 USD per t/yr
+    (new capacity too), may add up to 10 at no capex (life 1). Margin 50. Project a
+    (forced, no capex, life 1) retires old; optional project b (0.1 MUSD, life 1) brings
+    unit y (10 kt/yr, no fixed O&M) and retires old as well.
+
+    Old's existing 10 are retired by a (its fixed O&M, 0.2, saved), so old runs on what
+    is added: 10 * (50 - 20) / 1000 = 0.3. Building b would earn 10 * 50 / 1000 - 0.1
+    = 0.4 more, but a unit is retired once: b's retirement cannot come on top of a's
+    (investment.retire_once[old]), so b is not built: objective 0.3. Before, b retired
+    old a second time: old added its 10 only to cancel that (10 * 20 / 1000 = 0.2),
+    paid back by fixed O&M saved twice (0.2), and ran nothing: 0.4 with b built."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+             "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,project\n"
+             "old,plant,make,10,20,0,10,1,\ny,plant,make,10,0,,,,b\n")
+    folder = chain(tmp_path, units, margin=50.0, periods=ONE_YEAR, extra={
+        "projects": "project,capex_musd,lifetime_yr,state,forced_period,retires_units\n"
+                    "a,0,1,forced,p1,old\nb,0.1,1,optional,,old\n"})
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(0.3, rel=1e-9)
+    pj = res["projects"].set_index("project")["built_share"]
+    assert pj["a"] == pytest.approx(1.0) and pj["b"] == pytest.approx(0.0, abs=1e-9)
+    act = res["activity"]
+    assert act.loc[act["unit"] == "old", "activity_k_per_yr"].sum() == pytest.approx(10.0)
+
+
+def test_two_forced_projects_cannot_retire_one_unit(tmp_path):
+    """Both forced in p1 (2026-2035), both retiring old: old's capacity would be taken
+    twice, which retire_once forbids, so the case would be infeasible. Refused at the
+    second project's row, naming the first.
+
+    A forced project in use only after old's own retire year retires nothing of it and
+    may name it too: old (10 kt/yr, fixed O&M 20, retiring at the start of 2030) is
+    retired by a (lead 2) from 2028, b (lead 5) is in use from 2031. Old runs in 2026
+    and 2027 at margin 130 - 20: 10 * 110 * (d(2026) + d(2027)) / 1000."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year\n"
+             "old,plant,make,10,20,{retire}\n")
+    projects = ("project,capex_musd,lifetime_yr,lead_time_yr,state,forced_period,"
+                "retires_units\na,0,10,{a},forced,p1,old\nb,0,10,{b},forced,p1,old\n")
+    folder = chain(tmp_path / "twice", units.format(retire=""), periods=TEN,
+                   extra={"projects": projects.format(a=0, b=0)})
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    assert [str(p) for p in info.value.problems] == [
+        "projects.csv row 3, column retires_units: forced project 'b' retires unit 'old', "
+        "which forced project 'a' (row 2) retires too: a unit is retired once, so the two "
+        "cannot both be built (the case would be infeasible); list 'old' in the "
+        "retires_units of only one of them (the one that closes it)"]
+    late = chain(tmp_path / "late", units.format(retire=2030), periods=TEN,
+                 extra={"projects": projects.format(a=2, b=5)})
+    assert solve_case(late).objective == pytest.approx(
+        10 * 110 * dsum(2026, 2027) / 1000, rel=1e-9)
+
+
 @pytest.mark.parametrize("where", ["units", "by_period"])
 def test_a_smallest_build_above_the_largest_is_an_error(tmp_path, where):
     """min_new 8 with max_new 5 made the build's binary 0 (new >= 8 y and new <= 5 y):

@@ -25,8 +25,8 @@ SHIPPED = ["small_chain", "ru_eastwest", *sorted(str(p) for p in (ROOT / "exampl
                                                  if (p / "case.yaml").is_file()),
            *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))]
 # the families no shipped case uses: a blend with a capacity, an emission cap, a
-# project that may be built in part, projects that exclude each other, free disposal, hard
-# demand, a recipe blend
+# project that may be built in part, projects that exclude each other, two projects
+# retiring one unit, free disposal, hard demand, a recipe blend
 TOY = {
     "commodities": "commodity,unit,kind,disposal\nfeed,t,raw,\nfeed2,t,raw,\nfuel,t,product,true\n"
                    "co2,t,emission,",
@@ -35,8 +35,8 @@ TOY = {
     "modes": "mode,process\nburn,boiler",
     "mode_flows": "mode,commodity,direction,amount_per_unit\nburn,feed,in,1\nburn,fuel,out,1\n"
                   "burn,co2,out,0.5",
-    "projects": "project,capex_musd,all_or_nothing,excludes\nboiler2,1,false,boiler3\n"
-                "boiler3,1,true,",
+    "projects": "project,capex_musd,all_or_nothing,excludes,retires_units\n"
+                "boiler2,1,false,boiler3,b1\nboiler3,1,true,,b1",
     "units": "unit,site,process,capacity_k_per_yr,project\nb1,plant,boiler,10,\n"
              "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3",
     "supplies": "site,commodity,tier,cost_usd_per_unit\nplant,feed,1,10\nplant,feed2,1,20\n"
