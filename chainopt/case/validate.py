@@ -312,13 +312,18 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
 def _repeated_items(file: str, df: pd.DataFrame, col: Column, out: _Collector) -> None:
     """A ``;``-list of names names each once: a link listing ``x;x`` made two flow
     variables of x (duplicate rows in flows.csv), a blend two of one component."""
-    parts = split_list(df[col.name])
-    again = parts[pd.DataFrame({"row": parts.index, "item": parts.to_numpy()})
+    codes, cells = pd.factorize(df[col.name], use_na_sentinel=False)  # each list once
+    cells = pd.Series(cells).astype(str)
+    lists = cells[cells.str.contains(";", regex=False).to_numpy()]  # two names or more
+    parts = split_list(lists)
+    again = parts[pd.DataFrame({"cell": parts.index, "item": parts.to_numpy()})
                   .duplicated().to_numpy()]
-    first = again.groupby(level=0).first()
-    hints = pd.Series([f"list '{v}' once" for v in first], index=first.index, dtype=object)
-    out.rows(file, df, pd.Series(df.index.isin(first.index), index=df.index), col.name,
-             f"a {_noun(col)} is named twice in this list", hints=hints)
+    first = again.groupby(level=0).first()  # by distinct cell: the first name repeated
+    bad = pd.Series(isin(codes, first.index), index=df.index)
+    hints = pd.Series([f"list '{first[c]}' once" for c in codes[bad.to_numpy()]],
+                      index=df.index[bad.to_numpy()], dtype=object)
+    out.rows(file, df, bad, col.name, f"a {_noun(col)} is named twice in this list",
+             hints=hints)
 
 
 def _noun(col: Column) -> str:
@@ -839,24 +844,30 @@ def _convert_units(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame], out:
 def _stated_at(case: Case, stated: dict[str, pd.DataFrame], name: str, columns: list[str]
                ) -> pd.DataFrame:
     """Rows of ``name`` crossed with the periods, ``columns`` resolved (:func:`periodic`),
-    each with ``<column>_at``: where its value in that period is stated, ``<name>_by_period.csv
-    row N`` if a row there overrides it, else ``<name>.csv row N``. ``stated``: the
-    by-period overrides as read from the files (before the levers add overrides of their
-    own, which restate a file's values, so a message names the file's row)."""
+    each with ``<column>_ov``: the ``<name>_by_period.csv`` row that states its value in
+    that period, NaN where the value is the ``<name>.csv`` row's (``_row``); ``stated``:
+    the by-period overrides as read from the files (before the levers add overrides of
+    their own, which restate a file's values, so a message names the file's row). Where
+    a value is stated in words: :func:`_where`, for the rows a message is about."""
     eff = periodic(case, name, columns)
     key = [*TABLES[name].key, "period"]
     ov = stated.get(name)
     for col in columns:
-        at = f"{name}.csv row " + eff["_row"].astype(int).astype(str)
+        row = np.full(len(eff), np.nan)
         if ov is not None and len(ov) and col in ov.columns:
             given = ov.loc[ov[col].notna(), [*key, "_row"]].rename(columns={"_row": "_ov"})
-            row = eff[key].merge(given, on=key, how="left")["_ov"].to_numpy()
-            has = ~pd.isna(row)
-            at = at.mask(has, pd.Series(
-                [f"{name}_by_period.csv row {int(r)}" for r in row[has]], dtype=object,
-                index=at.index[has]))
-        eff[f"{col}_at"] = at
+            row = eff[key].merge(given, on=key, how="left")["_ov"].to_numpy(float)
+        eff[f"{col}_ov"] = row
     return eff
+
+
+def _where(name: str, rows: pd.DataFrame, col: str) -> pd.Series:
+    """Where ``col``'s value of each of ``rows`` (from :func:`_stated_at`) is stated:
+    ``<name>_by_period.csv row N`` if a row there overrides it, else ``<name>.csv row N``."""
+    ov = rows[f"{col}_ov"]
+    return pd.Series([f"{name}_by_period.csv row {int(o)}" if o == o else
+                      f"{name}.csv row {int(r)}" for o, r in zip(ov, rows["_row"], strict=True)],
+                     index=rows.index, dtype=object)
 
 
 def _in_periods(periods: Iterable[str]) -> str:
@@ -881,6 +892,7 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
         prev = eff.groupby(["site", "commodity", "period"], sort=False)
         eff["_before"], eff["_tier_before"] = prev[col].shift(), prev["tier"].shift()
         bad = eff[(eff[col] > eff["_before"]) if falls else (eff[col] < eff["_before"])]
+        bad = bad.assign(**{f"{col}_at": _where(name, bad, col)})
         what, curve = ("price", "demand") if falls else ("cost", "supply")
         other = "market (another site)" if falls else "supply (another site)"
         groups = bad.groupby([f"{col}_at", "site", "commodity", "tier", col, "_tier_before",
@@ -908,15 +920,18 @@ _BOUND_PAIRS = (
 )
 
 
-def _bound_subjects(name: str, eff: pd.DataFrame) -> pd.Series:
-    """What each row's bounds bound, in a message: a market (with its tier where the
-    site and commodity have several), a product's spec."""
+def _bound_subjects(case: Case, name: str, rows: pd.DataFrame) -> pd.Series:
+    """What each of ``rows``'s bounds bound, in a message: a market (with its tier where
+    the site and commodity have several), a product's spec."""
     if name == "markets":
-        tiers = eff.groupby(["site", "commodity"])["tier"].transform("nunique")
-        return (eff["commodity"] + " at " + eff["site"]).where(
-            tiers < 2, "tier " + eff["tier"].astype(int).astype(str) + " of "
-            + eff["commodity"] + " at " + eff["site"])
-    return "the " + eff["property"] + " spec of " + eff["commodity"]
+        table = case.tables[name]
+        tiers = table.groupby(["site", "commodity"])["tier"].nunique()
+        several = tiers.reindex(pd.MultiIndex.from_frame(rows[["site", "commodity"]])
+                                ).to_numpy() > 1
+        return (rows["commodity"] + " at " + rows["site"]).where(
+            ~several, "tier " + rows["tier"].astype(int).astype(str) + " of "
+            + rows["commodity"] + " at " + rows["site"])
+    return "the " + rows["property"] + " spec of " + rows["commodity"]
 
 
 def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
@@ -930,10 +945,11 @@ def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector
         if case.tables[name].empty:
             continue
         eff = _stated_at(case, stated, name, [lo, hi])
-        eff["_subject"] = _bound_subjects(name, eff)
         bad = eff[(eff[lo] > eff[hi]) & eff[hi].notna()]
         if bad.empty:
             continue
+        bad = bad.assign(_subject=_bound_subjects(case, name, bad),
+                         **{f"{c}_at": _where(name, bad, c) for c in (lo, hi)})
         upper = (bad[f"{lo}_at"].str.startswith(f"{name}.csv")
                  & ~bad[f"{hi}_at"].str.startswith(f"{name}.csv"))
         bad = bad.assign(_col=np.where(upper, hi, lo),
@@ -963,7 +979,9 @@ def _late_builds(case: Case, out: _Collector) -> None:
     start_of = {p.period: p.start_year for p in periods}
     for name in ("units", "links"):
         df = case.tables[name]
-        if df.empty:
+        # a lead time shorter than the last period: a build started in any period is
+        # usable in time (the common case, decided without crossing rows and periods)
+        if df.empty or not (df["lead_time_yr"] >= periods[-1].length_yr).any():
             continue
         key = name[:-1]
         rows = periodic(case, name, ["max_new_k_per_yr"])
