@@ -618,6 +618,17 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("projects.csv", forced, late, "lead_time_yr",
              "a forced project would come into use after the horizon",
              hint="force it earlier or shorten lead_time_yr")
+    # an optional one started in its earliest period (the soonest it may be): a build
+    # usable only after the horizon is dropped by the model (it was, without a word)
+    optional = pj[pj["state"] == "optional"]
+    soonest = optional["earliest_period"].replace("", meta.period_names[0])
+    late = ~build_timing(soonest, optional["lead_time_yr"], meta)[1]
+    out.rows("projects.csv", optional, late, "lead_time_yr",
+             "no build of this optional project could be used: started in its earliest "
+             "period, it would come into use after the horizon's last year, "
+             f"{meta.periods[-1].start_year + meta.periods[-1].length_yr - 1}",
+             hint="shorten lead_time_yr or move earliest_period earlier, or set its state "
+                  "to off")
     ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
     ret = ret[ret["unit"].notna()]
     brought_by = t["units"].set_index("unit")["project"]

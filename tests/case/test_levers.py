@@ -146,7 +146,7 @@ def test_debt_without_a_lender_is_an_error(tmp_path):
     Reported at project_finance.csv row 2 (the first data row), column lender; with
     debt_share 0 a blank lender is fine."""
     tables = dict(
-        projects="project,capex_musd,lifetime_yr,lead_time_yr,state\npj,100,10,1,optional",
+        projects="project,capex_musd,lifetime_yr,lead_time_yr,state\npj,100,10,0,optional",
         units="unit,site,process,capacity_k_per_yr,project\nu1,plant,crack,50,\n"
               "u2,plant,crack,50,pj",
         parties="party,discount_rate,currency\na,0.10,USD\nbank,0.06,USD",

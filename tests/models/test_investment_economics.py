@@ -697,6 +697,21 @@ def test_a_forced_project_usable_only_after_the_horizon_is_an_error(tmp_path, le
         load_case(folder)
 
 
+@pytest.mark.parametrize("lead", [9, 10])
+def test_an_optional_project_usable_only_after_the_horizon_is_an_error(tmp_path, lead):
+    """Optional from p1 (2026) in a horizon ending 2035: with 10 years of construction it
+    would come into use in 2036 at the soonest, so no build could be used and the model
+    dropped it without a word; 9 years (in use from 2035) is fine."""
+    folder = _project_case(tmp_path, f"pj,9,p1,10,{lead},true,optional,,")
+    if lead == 9:
+        assert load_case(folder).tables["projects"]["state"].tolist() == ["optional"]
+        return
+    with pytest.raises(InputError, match=r"projects.csv row 2, column lead_time_yr: no build "
+                                         r"of this optional project could be used: .* 2035 "
+                                         r"\(found '10'\)"):
+        load_case(folder)
+
+
 def test_a_project_cannot_retire_another_projects_unit(tmp_path):
     """Project b retiring unit ua that project a brings forced a to be built too (b's
     retirement needs ua's capacity to take away): 10.518 instead of 11.518. Refused."""
