@@ -626,7 +626,7 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     out.rows("projects.csv", optional, late, "lead_time_yr",
              "no build of this optional project could be used: started in its earliest "
              "period, it would come into use after the horizon's last year, "
-             f"{meta.periods[-1].start_year + meta.periods[-1].length_yr - 1}",
+             f"{Discounting.from_meta(meta).end_year - 1}",
              hint="shorten lead_time_yr or move earliest_period earlier, or set its state "
                   "to off")
     ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
@@ -986,7 +986,7 @@ def _late_builds(case: Case, out: _Collector) -> None:
     the horizon does. Otherwise no build could ever be used, and the option was dropped
     without a word (:func:`chainopt.case.index.build_timing`, the model's own rule)."""
     periods = case.meta.periods
-    last = periods[-1].start_year + periods[-1].length_yr - 1
+    last = Discounting.from_meta(case.meta).end_year - 1
     start_of = {p.period: p.start_year for p in periods}
     for name in ("units", "links"):
         df = case.tables[name]

@@ -364,8 +364,9 @@ def _retirements(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) -> None:
         return
     r = pb.merge(ix.retire, on="project")
     units = ix.unit_cap.drop_duplicates("unit").set_index("unit")
-    _retire_once(lp, ix, r, r["unit"].map(units["retire_year"]).astype(float))
-    stop = r["unit"].map(units["retire_year"]).astype(float).fillna(ix.disc.end_year)
+    retire_year = r["unit"].map(units["retire_year"]).astype(float)
+    _retire_once(lp, ix, r, retire_year)
+    stop = retire_year.fillna(ix.disc.end_year)
     span = r.assign(lifetime=np.maximum(stop.to_numpy() - r["first_use"].to_numpy(float), 0.0),
                     lead=0.0, ramp="")
     pairs, _ = _pairs(ix, span, r["col"].to_numpy())
