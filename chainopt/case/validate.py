@@ -566,6 +566,10 @@ def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) 
     out.rows("units.csv", own, own["min_new_k_per_yr"] > of, "min_new_k_per_yr",
              "the smallest build is larger than the largest the unit's cost curve prices, "
              "so the unit could never be built", hints=hints(own["unit"], "min_new_k_per_yr"))
+    out.rows("units.csv", own, own["capex_usd_per_unit_yr"] > 0, "capex_usd_per_unit_yr",
+             "this unit has a cost curve, which replaces its linear capex: this value "
+             "would be ignored", hints=own["unit"].map(ends) + ": leave capex_usd_per_unit_yr "
+             "blank (or 0), or put this cost into the curve")
     bp = by_period.get("units")
     if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
         high = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce")

@@ -465,6 +465,26 @@ def test_build_limits_beyond_the_cost_curve_are_errors(tmp_path, curve, limits, 
     assert api.build_model(load_case(folder)).index.unit_new.empty
 
 
+def test_linear_capex_beside_a_cost_curve_is_refused(tmp_path):
+    """A curve of one point (4 kt/yr for 0.4 MUSD: 100 USD per t/yr) beside a linear
+    capex of 300 USD per t/yr in units.csv. The curve replaces the linear capex, so the
+    300 was dropped without a word: the plan built 4 kt/yr at a margin of 150 per t/yr,
+    objective 4 x 150 / 1000 - 0.4 = 0.2 MUSD, where a user counting both (100 + 300 >
+    150) expects no build. Now refused where the 300 is stated; blank (or 0) runs."""
+    folder = _curve_case(tmp_path, "u,1,4,0.4")
+    columns = "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr"
+    (folder / "units.csv").write_text(f"{columns},capex_usd_per_unit_yr\nu,plant,p,0,4,1,300\n")
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    (p,) = info.value.problems
+    assert p.where == "units.csv row 2, column capex_usd_per_unit_yr"
+    assert "replaces its linear capex" in p.message and "found '300'" in p.message
+    assert "capex_curve.csv) ends at a build of 4" in p.hint
+    (folder / "units.csv").write_text(f"{columns},capex_usd_per_unit_yr\nu,plant,p,0,4,1,0\n")
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(0.2, rel=1e-9)
+
+
 def test_run_out_help_says_where_results_go():
     """``run --out DIR`` writes DIR/<name>/ (see the --relax test), and its help says so."""
     result = runner.invoke(app, ["run", "--help"])
