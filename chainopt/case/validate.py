@@ -789,13 +789,27 @@ def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
              "sites", "only one tax regime may leave sites blank (the default regime)",
              hint="name the sites of this regime")
-    cover = tr[["regime", "_row"]].join(split_list(tr["sites"]).rename("site"))
+    _sites_once("tax_regimes.csv", tr, "regime", "tax regime", out,
+                "a site belongs to one regime")
+    _sites_once("market_groups.csv", t["market_groups"], "group", "market group", out,
+                "a site belongs to one market group: its discounts and freight premiums "
+                "would add up (one price, two discounts); make one group for the site, or "
+                "take it out of the other")
+
+
+def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collector,
+                hint: str) -> None:
+    """Each site in at most one row's ``sites`` list of ``df`` (a group or a regime):
+    every later row naming it again is refused, naming the site."""
+    if df.empty:
+        return
+    cover = df[[key, "_row"]].join(split_list(df["sites"]).rename("site"))
     cover = cover[cover["site"].notna()]
     dup = cover[cover.duplicated("site", keep="first")]
     for _, r in dup.head(MAX_PER_CHECK).iterrows():
-        out.add(f"tax_regimes.csv row {r['_row']}, column sites",
-                f"site '{r['site']}' is already in another tax regime",
-                "a site belongs to one regime")
+        out.add(f"{file} row {r['_row']}, column sites",
+                f"site '{r['site']}' is already in another {noun}",
+                hint)
 
 
 def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:

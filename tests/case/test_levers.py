@@ -159,3 +159,26 @@ def test_debt_without_a_lender_is_an_error(tmp_path):
     assert "project_finance.csv row 2, column lender" in msg and "no lender" in msg
     ok = _case(tmp_path, **tables, project_finance=fin.format(0.0))
     assert len(load_case(ok).tables["project_finance"]) == 1
+
+
+def test_a_site_in_two_market_groups_is_refused(tmp_path):
+    """'abroad' in group west (discount 0.1, premium 5) and in group asia (discount 0.2):
+    both discounts were applied, 600 x 0.9 x 0.8 - 20 = 412, where either group alone
+    gives 520 or 460. A site belongs to one group, as to one tax regime: the second
+    group's row is refused."""
+    bad = _case(tmp_path, market_groups="group,sites,access,price_discount\n"
+                                        "west,abroad,open,0.1\nasia,home;abroad,open,0.2")
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    (p,) = e.value.problems
+    assert p.where == "market_groups.csv row 3, column sites"
+    assert p.message == "site 'abroad' is already in another market group"
+    assert "discounts and freight premiums would add up" in p.hint
+    # the same rule, one function, for tax regimes (a site taxed by one regime)
+    bad = _case(tmp_path, tax_regimes="regime,profit_tax_rate,sites\n"
+                                      "ru,0.2,plant;home\nfez,0.0,plant")
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    (p,) = e.value.problems
+    assert (p.where, p.message) == ("tax_regimes.csv row 3, column sites",
+                                    "site 'plant' is already in another tax regime")
