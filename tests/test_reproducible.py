@@ -25,14 +25,24 @@ def _copy(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SMALL, tmp_path / "case"))
 
 
-def test_hash_ignores_row_and_column_order_and_formatting(tmp_path):
+def test_hash_ignores_column_order_and_formatting_but_not_row_order(tmp_path):
+    """Columns in another order, prices written ``560.000`` and CRLF line endings are the
+    same inputs (same hash). Rows in another order are not: the LP is built in row order,
+    and with every row of small_chain reversed HiGHS lands on another optimal vertex of
+    the same LP: the unused polymer route to China (rail tobolsk -> nakhodka, then sea
+    nakhodka -> chn) costs 138 USD/t more than it earns, and that -138 USD/t reduced cost
+    sits on ``port_sea`` in file order and on ``rail_east`` reversed (either is a valid
+    dual; the objective is the same). So reversed rows must hash differently, else
+    ``verify`` would pass the inputs check and then report a changed answer (exit 5)."""
     folder = _copy(tmp_path)
     before = case_hash(api.load_case(folder))
     df = pd.read_csv(folder / "markets.csv", dtype=str, keep_default_na=False)
-    df = df.iloc[::-1][list(reversed(df.columns))]
+    df = df[list(reversed(df.columns))]
     df["price_usd_per_unit"] = df["price_usd_per_unit"].map(lambda v: f"{float(v):.3f}")
-    df.to_csv(folder / "markets.csv", index=False)
+    df.to_csv(folder / "markets.csv", index=False, lineterminator="\r\n")
     assert case_hash(api.load_case(folder)) == before
+    df.iloc[::-1].to_csv(folder / "markets.csv", index=False)
+    assert case_hash(api.load_case(folder)) != before
 
 
 def test_editing_one_value_changes_the_hash_and_verify_says_inputs_changed(tmp_path):

@@ -1,9 +1,20 @@
 """A canonical hash of a case's effective inputs.
 
-Independent of how the CSVs are formatted and of row and column order: every
-validated table is sorted by its key, its columns by name, numbers written with
-17 significant digits; ``source``/``description`` columns and spreadsheet row
-numbers are left out, since they do not change the model.
+Independent of how the CSVs are formatted and of column order: every validated table
+is hashed with its columns sorted by name and numbers written with 17 significant
+digits (``560``, ``560.00`` and ``5.6e2`` hash alike), so a folder and the workbook
+``chainopt convert`` makes of it hash alike; ``source``/``description`` columns and
+spreadsheet row numbers are left out, since they do not change the model.
+
+Row order counts: the model is built in the rows' order, so rows in another order give
+the same LP with its columns in another order, and at a degenerate optimum the solver
+returns another vertex. ``small_chain`` with every CSV's rows reversed has the same
+objective but puts the -138 USD/t reduced cost of the unused polymer route on
+``rail_east`` instead of ``port_sea``; the shipped ``proposal_asia_only`` with its rows
+sorted by key keeps its objective but moves 30 MUSD from its revenue to its transport
+part. Rows in another order are therefore other inputs: results
+made from them are not reused, and ``verify`` says the inputs changed (exit 6), not that
+the answer did (exit 5).
 """
 
 from __future__ import annotations
@@ -13,18 +24,18 @@ import json
 
 import pandas as pd
 
-from chainopt.case.schema import TABLES, Case
+from chainopt.case.schema import Case
 from chainopt.csvtext import csv_text
 
 IGNORED = {"_row", "source", "description"}
 
 
-def _canonical(df: pd.DataFrame, key: list[str]) -> str:
+def _canonical(df: pd.DataFrame) -> str:
+    """A table's rows, in their order, with its columns sorted by name."""
     cols = sorted(c for c in df.columns if c not in IGNORED)
     if df.empty:
         return ",".join(cols)
-    d = df[cols].sort_values(key, kind="stable") if key else df[cols]
-    return csv_text(d, float_format="%.17g")  # the bytes of to_csv, faster
+    return csv_text(df[cols], float_format="%.17g")  # the bytes of to_csv, faster
 
 
 def case_hash(case: Case) -> str:
@@ -38,11 +49,11 @@ def case_hash(case: Case) -> str:
         if df.empty:
             continue
         h.update(f"\n#{name}\n".encode())
-        h.update(_canonical(df, list(TABLES[name].key)).encode())
+        h.update(_canonical(df).encode())
     for name in sorted(case.by_period):
         df = case.by_period[name]
         if df.empty:
             continue
         h.update(f"\n#{name}_by_period\n".encode())
-        h.update(_canonical(df, [*TABLES[name].key, "period"]).encode())
+        h.update(_canonical(df).encode())
     return h.hexdigest()
