@@ -332,7 +332,8 @@ def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None
 
     Returns one :class:`chainopt.batch.RunOutcome` per source, in order; a failing run
     carries its error and exit code and does not stop the others. ``reuse`` loads
-    results whose manifest has the same input hash instead of solving again.
+    results that hold what a run now would give (:func:`chainopt.batch.stale`: same input
+    hash, chainopt and HiGHS versions and solver options) instead of solving again.
     """
     return batch.run_many(run, [str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
                           overwrite=overwrite, options=options, reuse=reuse, save=save,
