@@ -950,7 +950,9 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
     longer hash to the recorded ``input_hash``, and
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
-    table differs beyond ``rtol``/``atol``. Returns the drift report (empty = same).
+    table differs beyond ``rtol``/``atol``. Returns the drift report: empty, or only notes
+    of tables and columns the saved folder lacks (written by an older chainopt; the
+    columns both have are compared).
     """
     saved = Results.load(results_dir)
     m = saved.manifest
@@ -973,7 +975,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
-    if len(report):
+    if len(_drift.differences(report)):
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
     return report
 
