@@ -914,12 +914,14 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
 
 def _rerun_source(source: object, case: Case) -> str:
     """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
-    paths) or an embedded case's folder."""
+    paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
+    embedded case's folder."""
     chain = case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
         return str(Path(chain[-1]["path"]).resolve())
-    if isinstance(source, str | Path) and Path(str(source)).exists():
-        return str(Path(str(source)).resolve())
+    for path in (source, case.origin):
+        if isinstance(path, str | Path) and str(path) and Path(str(path)).exists():
+            return str(Path(str(path)).resolve())
     return case.origin or str(source)
 
 

@@ -147,3 +147,23 @@ def test_verify_finds_the_source_of_a_run_made_on_another_machine(tmp_path, monk
         monkeypatch.chdir(tmp_path)
         assert api.verify(tmp_path / "res" / "r").empty, recorded
         assert res.manifest["input_hash"] == m["input_hash"]
+
+
+def test_a_case_run_by_compare_records_its_absolute_path(tmp_path, monkeypatch):
+    """``compare`` and ``run A B`` hand the loaded case to the run: the manifest recorded
+    its path as given (``case``, relative), so ``verify`` from another folder did not find
+    it (exit 1: "no case folder or embedded case of this name"). The folder is recorded
+    as an absolute path, as ``run CASE`` records it; verify from elsewhere re-runs it and
+    finds the same answer (the same case, solved twice: no difference)."""
+    import json
+
+    _copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    [outcome] = api.run_many(["case"], out="res", jobs=1)
+    assert outcome.ok, outcome.error
+    m = json.loads((tmp_path / "res" / "small_chain" / "manifest.json").read_text())
+    assert m["source"] == str((tmp_path / "case").resolve())
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    done = CliRunner().invoke(app, ["verify", str(tmp_path / "res" / "small_chain")])
+    assert done.exit_code == 0, done.output
