@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from chainopt import __version__
 from chainopt.case.digest import case_hash
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
@@ -107,7 +108,6 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     a ``--relax``\ ed run holds the LP relaxation, not the plan; a run stopped by a
     shorter ``--time-limit`` or a looser MIP gap may hold a worse one; another method,
     thread count or solver may hold another optimal vertex."""
-    from chainopt import __version__
     from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
 
     if manifest.get("input_hash") != case_hash(case):
