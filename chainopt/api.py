@@ -37,7 +37,7 @@ from chainopt.atomic import (
 )
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
-from chainopt.case.digest import case_hash
+from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
@@ -474,7 +474,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             variants = _sweep_variants(meta)
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
-            if isinstance(started, str) and case_hash(base) != started:
+            if isinstance(started, str) and not same_inputs(base, started):
                 raise InputsChangedError(
                     f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
                     f"hash the sweep in {folder.path} was started from; its finished "
@@ -965,8 +965,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])
     case = load_case(src)
-    now = case_hash(case)
-    if now != m.get("input_hash"):
+    if not same_inputs(case, m.get("input_hash")):
+        now = case_hash(case)
         raise InputsChangedError(
             f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "

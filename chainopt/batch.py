@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainopt import __version__
-from chainopt.case.digest import case_hash
+from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
 from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
@@ -111,7 +111,9 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
 
     if manifest.get("input_hash") != case_hash(case):
-        return "holds results of other inputs"
+        return ("was written by an older chainopt, whose input hash sorted the rows"
+                if same_inputs(case, manifest.get("input_hash"))
+                else "holds results of other inputs")
     versions = manifest.get("versions")
     versions = versions if isinstance(versions, dict) else {}
     if versions.get("chainopt") != __version__:

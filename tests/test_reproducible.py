@@ -45,6 +45,29 @@ def test_hash_ignores_column_order_and_formatting_but_not_row_order(tmp_path):
     assert case_hash(api.load_case(folder)) != before
 
 
+def test_reordered_rows_are_other_inputs_but_folders_written_before_still_verify(tmp_path):
+    """A folder made from the case in file order, verified after markets.csv's rows are
+    reversed: exit 6 (inputs changed), not a re-run that may land on another vertex.
+    A folder written before row order counted records the hash of the rows sorted by key;
+    it still verifies (exit 0), as it did then."""
+    import json
+
+    folder = _copy(tmp_path)
+    api.run(folder, out=tmp_path / "results", name="r")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    mf = tmp_path / "results" / "r" / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["input_hash"] = case_hash(api.load_case(folder), rows_by_key=True)
+    mf.write_text(json.dumps(m))
+    done = runner.invoke(app, ["verify", str(mf.parent)])
+    assert done.exit_code == 0, done.output
+    df = pd.read_csv(folder / "markets.csv", dtype=str, keep_default_na=False)
+    api.run(folder, out=tmp_path / "results", name="r", overwrite=True)
+    df.iloc[::-1].to_csv(folder / "markets.csv", index=False)
+    done = runner.invoke(app, ["verify", str(mf.parent)])
+    assert done.exit_code == 6, done.output
+
+
 def test_editing_one_value_changes_the_hash_and_verify_says_inputs_changed(tmp_path):
     folder = _copy(tmp_path)
     api.run(folder, out=tmp_path / "results", name="r")

@@ -24,22 +24,32 @@ import json
 
 import pandas as pd
 
-from chainopt.case.schema import Case
+from chainopt.case.schema import TABLES, Case
 from chainopt.csvtext import csv_text
 
 IGNORED = {"_row", "source", "description"}
 
 
-def _canonical(df: pd.DataFrame) -> str:
-    """A table's rows, in their order, with its columns sorted by name."""
+def _canonical(df: pd.DataFrame, key: list[str] | None = None) -> str:
+    """A table's rows, in their order (``key``: sorted by it), with its columns sorted by
+    name."""
     cols = sorted(c for c in df.columns if c not in IGNORED)
     if df.empty:
         return ",".join(cols)
-    return csv_text(df[cols], float_format="%.17g")  # the bytes of to_csv, faster
+    d = df[cols].sort_values(key, kind="stable") if key else df[cols]
+    return csv_text(d, float_format="%.17g")  # the bytes of to_csv, faster
 
 
-def case_hash(case: Case) -> str:
-    """SHA-256 of the effective inputs of ``case`` (hex)."""
+def same_inputs(case: Case, recorded: object) -> bool:
+    """``case`` hashes to ``recorded``, or to the hash chainopt recorded before row order
+    counted (rows sorted by key: :func:`case_hash` with ``rows_by_key``), so that results
+    folders and sweeps written before still verify and resume, as they did then."""
+    return recorded in (case_hash(case), case_hash(case, rows_by_key=True))
+
+
+def case_hash(case: Case, rows_by_key: bool = False) -> str:
+    """SHA-256 of the effective inputs of ``case`` (hex); ``rows_by_key``: the hash of
+    chainopt before row order counted (each table's rows sorted by its key)."""
     h = hashlib.sha256()
     meta = case.meta.model_dump(mode="json")
     meta.pop("description", None)
@@ -49,11 +59,12 @@ def case_hash(case: Case) -> str:
         if df.empty:
             continue
         h.update(f"\n#{name}\n".encode())
-        h.update(_canonical(df).encode())
+        h.update(_canonical(df, list(TABLES[name].key) if rows_by_key else None).encode())
     for name in sorted(case.by_period):
         df = case.by_period[name]
         if df.empty:
             continue
         h.update(f"\n#{name}_by_period\n".encode())
-        h.update(_canonical(df).encode())
+        h.update(_canonical(df, [*TABLES[name].key, "period"] if rows_by_key else None
+                            ).encode())
     return h.hexdigest()
