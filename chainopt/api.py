@@ -37,7 +37,7 @@ from chainopt.atomic import (
 )
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
-from chainopt.case.digest import case_hash
+from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
@@ -332,7 +332,8 @@ def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None
 
     Returns one :class:`chainopt.batch.RunOutcome` per source, in order; a failing run
     carries its error and exit code and does not stop the others. ``reuse`` loads
-    results whose manifest has the same input hash instead of solving again.
+    results that hold what a run now would give (:func:`chainopt.batch.stale`: same input
+    hash, chainopt and HiGHS versions and solver options) instead of solving again.
     """
     return batch.run_many(run, [str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
                           overwrite=overwrite, options=options, reuse=reuse, save=save,
@@ -473,7 +474,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             variants = _sweep_variants(meta)
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
-            if isinstance(started, str) and case_hash(base) != started:
+            if isinstance(started, str) and not same_inputs(base, started):
                 raise InputsChangedError(
                     f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
                     f"hash the sweep in {folder.path} was started from; its finished "
@@ -913,12 +914,14 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
 
 def _rerun_source(source: object, case: Case) -> str:
     """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
-    paths) or an embedded case's folder."""
+    paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
+    embedded case's folder."""
     chain = case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
         return str(Path(chain[-1]["path"]).resolve())
-    if isinstance(source, str | Path) and Path(str(source)).exists():
-        return str(Path(str(source)).resolve())
+    for path in (source, case.origin):
+        if isinstance(path, str | Path) and str(path) and Path(str(path)).exists():
+            return str(Path(str(path)).resolve())
     return case.origin or str(source)
 
 
@@ -949,7 +952,9 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
     longer hash to the recorded ``input_hash``, and
     :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
-    table differs beyond ``rtol``/``atol``. Returns the drift report (empty = same).
+    table differs beyond ``rtol``/``atol``. Returns the drift report: empty, or only notes
+    of tables and columns the saved folder lacks (written by an older chainopt; the
+    columns both have are compared).
     """
     saved = Results.load(results_dir)
     m = saved.manifest
@@ -960,8 +965,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])
     case = load_case(src)
-    now = case_hash(case)
-    if now != m.get("input_hash"):
+    if not same_inputs(case, m.get("input_hash")):
+        now = case_hash(case)
         raise InputsChangedError(
             f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
@@ -972,7 +977,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
-    if len(report):
+    if len(_drift.differences(report)):
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
     return report
 

@@ -2,7 +2,8 @@
 
 Each run is independent: one failing run is reported with its error and exit code
 and does not stop or lose the others. With ``reuse``, a run whose results folder
-already holds a manifest with the same input hash is loaded instead of solved.
+already holds what running it now would give is loaded instead of solved
+(:func:`stale`: the same inputs, chainopt and HiGHS versions and solver options).
 
 Runs of one batch write to ``<out>/<name>/``, named after their scenario or case, so
 two sources of the same name would fight over one folder: :func:`run_many` refuses such
@@ -25,10 +26,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainopt.case.digest import case_hash
+from chainopt import __version__
+from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
 from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
+from chainopt.case.schema import Case
 from chainopt.errors import ChainoptError, InputError, Problem
 from chainopt.names import is_name
 from chainopt.results import MANIFEST, Results
@@ -94,6 +97,41 @@ def check_distinct_names(sources: list[str], out: str | Path) -> None:
         raise InputError(problems)
 
 
+def stale(manifest: dict, case: Case, options=None) -> str:
+    r"""Why the results a ``manifest`` records are not what running ``case`` with
+    ``options`` now would give; "" when they are, so that they may be reused.
+
+    They are when the case hashes to the recorded ``input_hash``, the run was made by
+    this chainopt and this HiGHS (another formulation or solver release may give other
+    numbers, or another optimal vertex), and with the solver options a run now resolves
+    to (:meth:`chainopt.solve.SolveOptions.resolved_for`, at the recorded model size):
+    a ``--relax``\ ed run holds the LP relaxation, not the plan; a run stopped by a
+    shorter ``--time-limit`` or a looser MIP gap may hold a worse one; another method,
+    thread count or solver may hold another optimal vertex."""
+    from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
+
+    if manifest.get("input_hash") != case_hash(case):
+        return ("was written by an older chainopt, whose input hash sorted the rows"
+                if same_inputs(case, manifest.get("input_hash"))
+                else "holds results of other inputs")
+    versions = manifest.get("versions")
+    versions = versions if isinstance(versions, dict) else {}
+    if versions.get("chainopt") != __version__:
+        return f"was written by chainopt {versions.get('chainopt')} (this is {__version__})"
+    if versions.get("highs") is not None and versions["highs"] != highs_version():
+        return f"was solved by HiGHS {versions['highs']} (this is {highs_version()})"
+    size, mip = manifest.get("num_vars"), manifest.get("is_mip")
+    if not isinstance(size, int) or not isinstance(mip, bool):
+        return "records no model size"
+    want = (options or SolveOptions()).resolved_for(case.meta.solver, size, mip)
+    have = manifest.get("solver_options")
+    have = have if isinstance(have, dict) else {}
+    other = [f"{k} {have.get(k)!r} (now {v!r})" for k, v in want.items() if have.get(k) != v]
+    if other:
+        return f"was solved with other solver options: {', '.join(other)}"
+    return ""
+
+
 def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite: bool = False,
             options=None, reuse: bool = False, save: bool = True) -> RunOutcome:
     """Run (with ``run``, or with ``reuse`` load up-to-date results of) one case or
@@ -113,13 +151,13 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
                 old = Results(tables={}, manifest={})
                 damaged = (f"{exc.problems[0].where}: {exc.problems[0].message}"
                            if isinstance(exc, InputError) and exc.problems else str(exc))
-            if not damaged and old.manifest.get("input_hash") == case_hash(case):
+            why = "" if damaged else stale(old.manifest, case, options)
+            if not damaged and not why:
                 return RunOutcome(str(source), name, old, status="reused",
                                   note=f"reused {folder}")
             if not overwrite:
                 do_save = False
-                note = (f"{folder} is damaged ({damaged})"
-                        if damaged else f"{folder} holds results of other inputs")
+                note = f"{folder} is damaged ({damaged})" if damaged else f"{folder} {why}"
                 note += "; solved again but not replaced (pass --overwrite to replace)"
             else:
                 do_over = True

@@ -702,11 +702,15 @@ def verify(
     Example: chainopt verify results/small_chain --rtol 1e-6
     """
     try:
-        api.verify(results_dir, rtol=rtol, atol=atol)
+        report = api.verify(results_dir, rtol=rtol, atol=atol)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
                   f"atol={atol:g}")
+    from chainopt.report import drift  # lazy: the report side
+
+    for line in drift.notes(report):
+        console.print(escape(line))
 
 
 snapshot_app = typer.Typer(help="Golden results: write and check key figures per scenario.\n\n"

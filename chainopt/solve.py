@@ -59,6 +59,7 @@ import highspy
 import numpy as np
 import pyarrow as pa
 
+from chainopt.case.schema import SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
 
@@ -80,10 +81,16 @@ class SolveOptions:
     relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
     def resolved(self, built: BuiltModel) -> dict:
-        d = built.case.meta.solver
+        """The options ``built`` is solved with (recorded as ``solver_options``)."""
+        return self.resolved_for(built.case.meta.solver, built.num_vars, built.is_mip)
+
+    def resolved_for(self, d: SolverDefaults, num_vars: int, is_mip: bool) -> dict:
+        """The options a model of ``num_vars`` columns (a MIP or not) is solved with: each
+        option given here, else the case's default ``d``; ``auto`` is interior point from
+        ``IPM_THRESHOLD`` columns on for an LP, else dual simplex."""
         method = self.method or d.method
         if method == "auto":
-            method = "ipm" if built.num_vars >= IPM_THRESHOLD and not built.is_mip else "simplex"
+            method = "ipm" if num_vars >= IPM_THRESHOLD and not is_mip else "simplex"
         return {
             "time_limit_s": self.time_limit_s if self.time_limit_s is not None else d.time_limit_s,
             "threads": self.threads or d.threads,
@@ -110,6 +117,12 @@ class SolveOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
+
+
+@functools.cache
+def highs_version() -> str:
+    """The version of the HiGHS library chainopt solves with (as results record it)."""
+    return new_highs().version()
 
 
 def new_highs() -> highspy.Highs:

@@ -98,3 +98,62 @@ def test_compare_of_a_chain_without_units_links_or_emissions(tmp_path):
     assert obj.loc["objective", ["toy", "dear", "Δ dear"]].tolist() == [5.0, 2.5, -2.5]
     assert obj.loc["npv_supply", ["toy", "dear"]].tolist() == [-5.0, -7.5]
     assert pd.read_csv(tmp_path / "compare-c" / "emissions.csv").empty
+
+
+def _min_build_case(folder: Path) -> Path:
+    """One plant that may build 30 to 50 kt/yr of capacity (a minimum build size, so a
+    binary build decision), crude limited to 15 kt/yr, one 10-year period, rate 0."""
+    from tests.toycase import write_case
+
+    cols = ("unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+            "min_new_k_per_yr,lifetime_yr")
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.9",
+        "units": f"{cols}\nu1,plant,cdu,0,1000,50,30,10",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,15",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,267"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 10}])
+
+
+def test_compare_reuses_only_what_a_run_now_would_give(tmp_path):
+    """Margin per t of crude: 0.9 x 267 - 100 - 10 = 130.3 USD, 1,303 USD per t/yr of
+    capacity over the 10 years, against a capex of 1,000 USD per t/yr (rate 0, life 10:
+    paid in full). The plan (MIP): a build is at least 30 kt/yr of which only 15 can be
+    fed: 15 x 1,303 - 30 x 1,000 < 0, so nothing is built, objective 0. Its LP relaxation
+    (``--relax``) builds 15 kt/yr with half a build decision: 15 x (1,303 - 1,000) =
+    4,545 kUSD = 4.545 MUSD. The scenario ``dear`` (crude 101) builds nothing either: 0.
+
+    compare reused ``toy``'s relaxed folder (same input hash) and showed a base of 4.545
+    and a Δ of -4.545 MUSD for a scenario that changes nothing in the plan (Δ 0). Results
+    made with other solver options, or by another chainopt version, are solved again."""
+    _min_build_case(tmp_path / "toy")
+    (tmp_path / "dear.yaml").write_text(
+        "name: dear\nbase: toy\nchanges:\n  - table: supplies\n    where: {commodity: "
+        "crude}\n    set: {cost_usd_per_unit: 101}\n")
+    out = tmp_path / "res"
+    done = runner.invoke(app, ["run", str(tmp_path / "toy"), "--out", str(out), "--relax"])
+    assert done.exit_code == 0, done.output
+    assert json.loads((out / "toy" / "manifest.json").read_text())["objective"] == \
+        pytest.approx(4.545, abs=1e-9)
+    args = ["compare", str(tmp_path / "toy"), str(tmp_path / "dear.yaml"), "--out", str(out),
+            "--jobs", "1"]
+    sections, outcomes, _ = api.compare(args[1:3], out=out, jobs=1, save=False)
+    toy = outcomes[0]
+    assert toy.status == "solved" and toy.results.objective == pytest.approx(0, abs=1e-9)
+    assert "other solver options: relax True (now False)" in toy.note
+    assert "not replaced" in toy.note  # the relaxed folder is kept without --overwrite
+    obj = sections["objective"]
+    assert obj[obj.columns[-1]].abs().max() == pytest.approx(0, abs=1e-9)  # Δ: 0
+    done = runner.invoke(app, [*args, "--overwrite"])  # replaces the relaxed folder
+    assert done.exit_code == 0, done.output
+    mf = out / "dear" / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["versions"]["chainopt"] = "0.0.1"  # as if written by an older chainopt
+    mf.write_text(json.dumps(m))
+    sections, outcomes, _ = api.compare(args[1:3], out=out, jobs=1, save=False)
+    assert [o.status for o in outcomes] == ["reused", "solved"]
+    assert "was written by chainopt 0.0.1" in outcomes[1].note

@@ -25,14 +25,47 @@ def _copy(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SMALL, tmp_path / "case"))
 
 
-def test_hash_ignores_row_and_column_order_and_formatting(tmp_path):
+def test_hash_ignores_column_order_and_formatting_but_not_row_order(tmp_path):
+    """Columns in another order, prices written ``560.000`` and CRLF line endings are the
+    same inputs (same hash). Rows in another order are not: the LP is built in row order,
+    and with every row of small_chain reversed HiGHS lands on another optimal vertex of
+    the same LP: the unused polymer route to China (rail tobolsk -> nakhodka, then sea
+    nakhodka -> chn) costs 138 USD/t more than it earns, and that -138 USD/t reduced cost
+    sits on ``port_sea`` in file order and on ``rail_east`` reversed (either is a valid
+    dual; the objective is the same). So reversed rows must hash differently, else
+    ``verify`` would pass the inputs check and then report a changed answer (exit 5)."""
     folder = _copy(tmp_path)
     before = case_hash(api.load_case(folder))
     df = pd.read_csv(folder / "markets.csv", dtype=str, keep_default_na=False)
-    df = df.iloc[::-1][list(reversed(df.columns))]
+    df = df[list(reversed(df.columns))]
     df["price_usd_per_unit"] = df["price_usd_per_unit"].map(lambda v: f"{float(v):.3f}")
-    df.to_csv(folder / "markets.csv", index=False)
+    df.to_csv(folder / "markets.csv", index=False, lineterminator="\r\n")
     assert case_hash(api.load_case(folder)) == before
+    df.iloc[::-1].to_csv(folder / "markets.csv", index=False)
+    assert case_hash(api.load_case(folder)) != before
+
+
+def test_reordered_rows_are_other_inputs_but_folders_written_before_still_verify(tmp_path):
+    """A folder made from the case in file order, verified after markets.csv's rows are
+    reversed: exit 6 (inputs changed), not a re-run that may land on another vertex.
+    A folder written before row order counted records the hash of the rows sorted by key;
+    it still verifies (exit 0), as it did then."""
+    import json
+
+    folder = _copy(tmp_path)
+    api.run(folder, out=tmp_path / "results", name="r")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    mf = tmp_path / "results" / "r" / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["input_hash"] = case_hash(api.load_case(folder), rows_by_key=True)
+    mf.write_text(json.dumps(m))
+    done = runner.invoke(app, ["verify", str(mf.parent)])
+    assert done.exit_code == 0, done.output
+    df = pd.read_csv(folder / "markets.csv", dtype=str, keep_default_na=False)
+    api.run(folder, out=tmp_path / "results", name="r", overwrite=True)
+    df.iloc[::-1].to_csv(folder / "markets.csv", index=False)
+    done = runner.invoke(app, ["verify", str(mf.parent)])
+    assert done.exit_code == 6, done.output
 
 
 def test_editing_one_value_changes_the_hash_and_verify_says_inputs_changed(tmp_path):
@@ -137,3 +170,23 @@ def test_verify_finds_the_source_of_a_run_made_on_another_machine(tmp_path, monk
         monkeypatch.chdir(tmp_path)
         assert api.verify(tmp_path / "res" / "r").empty, recorded
         assert res.manifest["input_hash"] == m["input_hash"]
+
+
+def test_a_case_run_by_compare_records_its_absolute_path(tmp_path, monkeypatch):
+    """``compare`` and ``run A B`` hand the loaded case to the run: the manifest recorded
+    its path as given (``case``, relative), so ``verify`` from another folder did not find
+    it (exit 1: "no case folder or embedded case of this name"). The folder is recorded
+    as an absolute path, as ``run CASE`` records it; verify from elsewhere re-runs it and
+    finds the same answer (the same case, solved twice: no difference)."""
+    import json
+
+    _copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    [outcome] = api.run_many(["case"], out="res", jobs=1)
+    assert outcome.ok, outcome.error
+    m = json.loads((tmp_path / "res" / "small_chain" / "manifest.json").read_text())
+    assert m["source"] == str((tmp_path / "case").resolve())
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    done = CliRunner().invoke(app, ["verify", str(tmp_path / "res" / "small_chain")])
+    assert done.exit_code == 0, done.output

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import chainopt.csvtext
@@ -19,7 +20,7 @@ from chainopt import api
 from chainopt.cli import app
 from chainopt.report import explain as ex
 from chainopt.results import COMPACT, TEXT_COLUMNS, Results, stable_floats, text_columns
-from tests.conftest import as_written_before_checksums
+from tests.conftest import as_written_before_checksums, reseal
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
@@ -113,6 +114,44 @@ def test_a_folder_written_before_still_explains_and_verifies(tmp_path):
     assert api.explain(folder, ranging=True) == ranging
     done = runner.invoke(app, ["verify", str(folder)])
     assert done.exit_code == 0, done.output
+
+
+def test_verify_of_a_folder_from_an_older_chainopt_compares_the_columns_it_has(tmp_path):
+    """A folder written before ``flows.carbon_usd_per_unit`` existed (the column dropped)
+    and before ``ranging`` was written (its file dropped; both resealed: a folder that
+    chainopt wrote, not a damaged one) lacks them: a note, not a difference (exit 0; it
+    was exit 5, "column added"). The columns it has are still compared: the gas pipeline
+    carries what the gas plant runs, 10,000 kt/yr x availability 0.95 = 9,500 delivered,
+    over a loss of 0.005: 9,500 / 0.995 = 9,547.738693 kt/yr; the saved flow scaled by
+    1.01 (9,643.21608) is exit 5 naming that cell (before, the column difference hid it:
+    only "1 column added" was said)."""
+    api.run("small_chain", out=tmp_path, name="r")
+    folder = tmp_path / "r"
+    flows = folder / "flows.csv"
+    df = pd.read_csv(flows, keep_default_na=False, na_values=[""])
+    df.drop(columns=["carbon_usd_per_unit"]).to_csv(flows, index=False,
+                                                    float_format="%.10g")
+    (folder / "ranging.parquet").unlink()
+    reseal(folder)
+    done = runner.invoke(app, ["verify", str(folder)])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "note: flows.carbon_usd_per_unit: not in the saved folder (written by an " \
+        "older chainopt)" in said
+    assert "note: ranging: not in the saved folder" in said
+    df = df.drop(columns=["carbon_usd_per_unit"])
+    gas = df["link"] == "gas_pipe"
+    assert df.loc[gas, "flow_k_per_yr"].tolist() == pytest.approx([9500 / 0.995] * 3)
+    df.loc[gas, "flow_k_per_yr"] *= 1.01
+    df.to_csv(flows, index=False, float_format="%.10g")
+    reseal(folder)
+    done = runner.invoke(app, ["verify", str(folder)])
+    assert done.exit_code == 5, done.output
+    said = " ".join(done.output.split())
+    assert "3 differences" in said and "3 changed" in said
+    assert "flows [link=gas_pipe, commodity=raw_gas, period=p2026, from_site=wsib, " \
+        "to_site=tobolsk, transport_mode=pipeline] flow_k_per_yr: 9643.21608 -> " \
+        "9547.738693" in said
 
 
 def test_a_damaged_parquet_table_is_named(tmp_path):

@@ -3,7 +3,10 @@
 ``compare_results`` lines up every table of two runs by its key columns (the
 non-numeric columns) and reports each numeric cell whose difference exceeds
 ``atol + rtol * |old|``, every row added or removed, and every capacity whose
-binding status changed (shadow price zero <-> non-zero). ``key_figures`` and
+binding status changed (shadow price zero <-> non-zero). A table or column the new run
+has and the saved folder lacks was not written by the chainopt that made the folder (an
+older one: ``flows.carbon_usd_per_unit`` came later): it is a note (:data:`NOTE`), not a
+difference, and the columns both have are compared as ever. ``key_figures`` and
 ``compare_figures`` do the same for the small golden snapshot files: objective,
 objective parts, capacity built and production by product, rounded to 6
 significant digits.
@@ -18,6 +21,13 @@ from chainopt.results import text_columns
 
 COLUMNS = ["table", "key", "column", "old", "new", "abs_diff", "rel_diff", "what"]
 SIGNIFICANT = 6
+# ``what`` of a table or column only the new run has: not compared, not a difference
+NOTE = "not in the saved folder (written by an older chainopt): not compared"
+
+
+def differences(report: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a drift report that are differences (all but the notes)."""
+    return report[report["what"] != NOTE]
 
 
 def _label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -36,12 +46,13 @@ def _label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def _table_drift(name: str, old: pd.DataFrame, new: pd.DataFrame, rtol: float,
                  atol: float) -> list[tuple]:
     rows: list[tuple] = []
+    for c in [c for c in old.columns if c not in new.columns]:
+        rows.append((name, "", c, "", "", np.nan, np.nan, "column removed"))
+    for c in [c for c in new.columns if c not in old.columns]:
+        rows.append((name, "", c, "", "", np.nan, np.nan, NOTE))
+    both_cols = [c for c in old.columns if c in new.columns]
+    old, new = old[both_cols], new[both_cols]
     keys = text_columns(old)
-    if set(old.columns) != set(new.columns):
-        for c in sorted(set(old.columns) ^ set(new.columns)):
-            rows.append((name, "", c, "", "", np.nan, np.nan,
-                         "column removed" if c in old.columns else "column added"))
-        return rows
     o = old.assign(_k=_label(old, keys), _n=old.groupby(keys, dropna=False).cumcount()
                    if keys else 0)
     n = new.assign(_k=_label(new, keys), _n=new.groupby(keys, dropna=False).cumcount()
@@ -78,7 +89,7 @@ def compare_results(old, new, rtol: float = 1e-6, atol: float = 1e-6) -> pd.Data
     for name in sorted(set(old.tables) | set(new.tables)):
         if name not in new.tables or name not in old.tables:
             rows.append((name, "", "", "", "", np.nan, np.nan,
-                         "table removed" if name in old.tables else "table added"))
+                         "table removed" if name in old.tables else NOTE))
             continue
         rows += _table_drift(name, old.tables[name], new.tables[name], rtol, atol)
     out = pd.DataFrame(rows, columns=COLUMNS)
@@ -86,21 +97,30 @@ def compare_results(old, new, rtol: float = 1e-6, atol: float = 1e-6) -> pd.Data
 
 
 def describe(report: pd.DataFrame, rtol: float, atol: float, limit: int = 15) -> str:
-    """A readable summary of a drift report: the differences that matter first."""
-    lines = [f"results differ beyond rtol={rtol:g}, atol={atol:g}: {len(report)} differences"]
-    counts = report["what"].value_counts()
+    """A readable summary of a drift report: the differences that matter first, then the
+    notes (:func:`notes`)."""
+    diff = differences(report)
+    lines = [f"results differ beyond rtol={rtol:g}, atol={atol:g}: {len(diff)} differences"]
+    counts = diff["what"].value_counts()
     lines.append("  " + ", ".join(f"{n} {w}" for w, n in counts.items()))
-    for r in report.head(limit).itertuples(index=False):
-        where = f"{r.table} [{r.key}] {r.column}".replace(" []", "")
+    for r in diff.head(limit).itertuples(index=False):
+        where = f"{r.table} [{r.key}] {r.column}".replace(" []", "").strip()
         if r.what in ("changed", "binding changed"):
             tag = " (binding changed)" if r.what == "binding changed" else ""
             lines.append(f"  {where}: {r.old:.10g} -> {r.new:.10g} "
                          f"(rel {r.rel_diff:.2e}){tag}")
         else:
             lines.append(f"  {where}: {r.what}")
-    if len(report) > limit:
-        lines.append(f"  ... {len(report) - limit} more, with smaller relative changes")
-    return "\n".join(lines)
+    if len(diff) > limit:
+        lines.append(f"  ... {len(diff) - limit} more, with smaller relative changes")
+    return "\n".join(lines + notes(report))
+
+
+def notes(report: pd.DataFrame) -> list[str]:
+    """One line per table or column of the new run that the saved folder lacks."""
+    r = report[report["what"] == NOTE]
+    return [f"  note: {t}{'.' + c if c else ''}: {NOTE}"
+            for t, c in zip(r["table"], r["column"], strict=True)]
 
 
 def _round(x: float) -> float:
