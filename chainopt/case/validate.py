@@ -742,10 +742,19 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                 f"add the row {r.component},{r.property},<value> to qualities.csv")
 
 
-def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Currencies need a rate path; a feed excise is national; shares sum to at most 1;
-    a loan has a lender."""
+def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
+                     out: _Collector) -> None:
+    """Currencies need a rate path, and USD's is 1 (the case's currency: a USD row of
+    another rate was ignored by every USD-stated value yet scaled a USD party's flows);
+    a feed excise is national; shares sum to at most 1; a loan has a lender."""
     known = set(t["fx_rates"]["currency"]) | {"USD"}
+    for file, fx in (("fx_rates.csv", t["fx_rates"]), ("fx_rates_by_period.csv",
+                                                      bp.get("fx_rates"))):
+        if fx is not None and len(fx):
+            out.rows(file, fx, fx["currency"].eq("USD") & fx["usd_per_unit"].notna()
+                     & fx["usd_per_unit"].ne(1.0), "usd_per_unit",
+                     "USD is the case's currency: its rate is 1 USD per USD in every period",
+                     hint="delete this row (USD needs no rate) or set usd_per_unit to 1")
     for name in levers.MONEY_COLUMNS:
         df = t[name]
         cur = df["stated_currency"]
@@ -1081,7 +1090,7 @@ def validate(raw: RawCase) -> Case:
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
-        _lever_semantics(tables, out)
+        _lever_semantics(tables, by_period, out)
     stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)

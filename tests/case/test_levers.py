@@ -182,3 +182,25 @@ def test_a_site_in_two_market_groups_is_refused(tmp_path):
     (p,) = e.value.problems
     assert (p.where, p.message) == ("tax_regimes.csv row 3, column sites",
                                     "site 'plant' is already in another tax regime")
+
+
+@pytest.mark.parametrize(("fx", "override", "where"), [
+    ("RUB,0.0125\nUSD,2", None, "fx_rates.csv row 3, column usd_per_unit"),
+    ("RUB,0.0125\nUSD,1", "USD,p1,1.1", "fx_rates_by_period.csv row 2, column usd_per_unit"),
+])
+def test_a_usd_rate_other_than_1_is_refused(tmp_path, fx, override, where):
+    """USD is the case's currency: 1 USD is 1 USD. A USD row of 2 was accepted and did
+    nothing to a value stated in USD (a supply at 100 USD/t stayed 100, since only
+    foreign rows are converted), while a party counting in USD had its flows shown at
+    the rate's inverse (100 USD shown as 50 'USD'): one row, two meanings. Refused at
+    the row and column stating it; a USD row of 1 (harmless) still loads."""
+    extra = {"fx_rates": "currency,usd_per_unit\n" + fx}
+    if override:
+        extra["fx_rates_by_period"] = "currency,period,usd_per_unit\n" + override
+    with pytest.raises(InputError) as e:
+        load_case(_case(tmp_path, **extra))
+    assert [p.where for p in e.value.problems] == [where]
+    assert "1 USD per USD" in e.value.problems[0].message
+    ok = load_case(_case(tmp_path / "ok", fx_rates="currency,usd_per_unit\nRUB,0.0125\nUSD,1"))
+    sup = by_period(ok, "supplies", ["cost_usd_per_unit"])
+    assert float(sup["cost_usd_per_unit"].iloc[0]) == pytest.approx(8000 * 0.0125)
