@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
-from chainopt.case.codes import isin, lookup
+from chainopt.case.codes import isin, lookup, per_distinct
 from chainopt.case.discount import Discounting
 from chainopt.case.index import (
     build_index,
@@ -723,14 +723,27 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("blends.csv", bl, pd.Series(bl.index.isin(list(bad)), index=bl.index), "shares",
              "shares must be positive numbers, one per component, separated by ;",
              hint="e.g. 10;4;3;1 for four components")
-    vol = comp[comp["basis"] == "volume"]
-    no_rho = vol["component"].map(com["density_t_per_m3"]).isna() & vol["component"].map(
-        com["unit"]).map(lambda u: UNITS[u][0] == "mass").astype(bool)
-    for _, r in vol[no_rho].head(MAX_PER_CHECK).iterrows():
-        out.add(f"blends.csv row {r['_row']}, column components",
-                f"blend '{r['blend']}' is on a volume basis but component '{r['component']}' "
-                "has no density", "give density_t_per_m3 in commodities.csv")
     specs = t["specs"]
+    # A unit of a component becomes units of the product (its balance) and, when the
+    # product has a spec, t or m3 of the basis the spec is averaged by: both conversions
+    # need the component's density or energy content across dimensions (without them
+    # the model's coefficients were NaN, and so was the objective).
+    comp = comp.assign(target=comp["product"].map(com["unit"]), what="the product's unit")
+    on_basis = comp[comp["product"].isin(set(specs["commodity"]))]
+    on_basis = on_basis.assign(target=on_basis["basis"].map(units.basis_unit),
+                               what="its " + on_basis["basis"] + " basis (specs of "
+                                    + on_basis["product"] + ")")
+    conv = pd.concat([comp, on_basis])
+    f = per_distinct(lambda c, u: units.of_commodity(com, c, u), conv["component"],
+                     conv["target"])
+    for _, r in conv[np.isnan(f)].drop_duplicates(["blend", "component"]).head(
+            MAX_PER_CHECK).iterrows():
+        c, unit = r["component"], com.at[r["component"], "unit"]
+        out.add(f"blends.csv row {r['_row']}, column components",
+                f"component '{c}' of blend '{r['blend']}' is measured in {unit} and cannot "
+                f"be converted to {r['target']}, {r['what']}",
+                f"give {' and '.join(units.missing_inputs(unit, com.loc[c], r['target']))} "
+                f"for '{c}' in commodities.csv")
     need = comp[["blend", "product", "component", "_row"]].merge(
         specs[["commodity", "property"]].rename(columns={"commodity": "product"}), on="product")
     have = set(zip(t["qualities"]["commodity"], t["qualities"]["property"], strict=True))

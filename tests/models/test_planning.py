@@ -62,6 +62,53 @@ def test_two_component_blend_volume_basis(tmp_path):
     assert res.objective == pytest.approx((50000 - 700 / 15 * 300 - 800 / 15 * 400) / 1000)
 
 
+
+def _converted_blend(tmp_path, commodities: str, basis: str = "mass", spec: bool = False):
+    tables = {
+        "commodities": "commodity,unit,kind,density_t_per_m3\n" + commodities,
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,comp_a,20,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,gasoline,500",
+        "blends": f"blend,site,product,components,basis\nmix,plant,gasoline,comp_a,{basis}"}
+    if spec:
+        tables["qualities"] = "commodity,property,value\ncomp_a,octane,95"
+        tables["specs"] = "commodity,property,min_value\ngasoline,octane,90"
+    return write_case(tmp_path, tables)
+
+
+def test_a_blend_component_in_another_dimension_is_converted_by_its_density(tmp_path):
+    """comp_a bought at 20 USD/bbl, at most 100 kbbl/yr, density 0.8 t/m3, blended into
+    gasoline sold at 500 USD/t: 1 bbl = 0.158987294928 m3 = 0.1271898 t, so 100 kbbl
+    make 12.71898 kt of gasoline; objective = 12.71898 x 500 / 1000 - 100 x 20 / 1000
+    = 6.359492 - 2 = 4.359492 MUSD."""
+    res = solve_case(_converted_blend(tmp_path, "comp_a,bbl,raw,0.8\ngasoline,t,product,"))
+    t_per_bbl = 42 * 3.785411784e-3 * 0.8
+    assert res.objective == pytest.approx(100 * t_per_bbl * 0.5 - 2.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(("commodities", "basis", "spec", "message", "hint"), [
+    ("comp_a,bbl,raw,\ngasoline,t,product,", "mass", False,
+     "measured in bbl and cannot be converted to t, the product's unit", "density_t_per_m3"),
+    ("comp_a,GJ,raw,\ngasoline,GJ,product,", "mass", True,
+     "measured in GJ and cannot be converted to t, its mass basis", "energy_gj_per_t"),
+    ("comp_a,t,raw,\ngasoline,t,product,", "volume", True,
+     "measured in t and cannot be converted to m3, its volume basis", "density_t_per_m3"),
+])
+def test_a_blend_component_that_cannot_be_converted_is_refused(tmp_path, commodities, basis,
+                                                               spec, message, hint):
+    """A component in bbl without a density blended into a product in t: how many t one
+    bbl makes is unknown, so the blend's coefficient was NaN and the run 'optimal' with
+    an objective of NaN. So was a spec averaged by mass over components in GJ without an
+    energy content (GJ -> t needs GJ/t). Each is refused at the blend's row, column
+    components, naming what to give. A basis is needed only by a spec: a volume basis
+    without densities is refused when the product has one (it was refused always)."""
+    with pytest.raises(InputError) as e:
+        load_case(_converted_blend(tmp_path, commodities, basis, spec))
+    (p,) = e.value.problems
+    assert p.where == "blends.csv row 2, column components"
+    assert message in p.message and f"give {hint} for 'comp_a'" in p.hint
+
+
 def _ratio_case(tmp_path, with_constraint: bool):
     tables = {
         "commodities": COMMODITIES, "sites": "site\nplant",
