@@ -5,11 +5,11 @@ or ``demand`` may say ``stated_unit`` (e.g. crude in ``bbl``, gas priced per ``G
 its quantities and prices, and those of its ``<table>_by_period.csv`` overrides, are
 converted when the case is loaded, so the model only ever sees the commodity's own
 unit. A ``mode_flows`` amount is commodity per activity unit: only the commodity side
-is restated, the activity (and so the unit's capacity) keeps its own unit. Within a dimension (mass, volume, energy) the
-factors of :data:`chainopt.case.schema.UNITS` apply; across dimensions the
-commodity's ``density_t_per_m3`` (mass <-> volume) and ``energy_gj_per_t``
-(mass <-> energy) are needed, and a conversion without them is an error naming
-the row.
+is restated, the activity (and so the unit's capacity) keeps its own unit. Within a
+dimension (mass, volume, energy) the factors of :data:`chainopt.case.schema.UNITS`
+apply; across dimensions the commodity's ``density_t_per_m3`` (mass <-> volume) and
+``energy_gj_per_t`` (mass <-> energy) are needed, and a conversion without them is an
+error naming the row.
 
 If one stated unit equals ``f`` commodity units, a quantity ``q`` becomes ``q * f``
 and a price ``p`` (per stated unit) becomes ``p / f``.
