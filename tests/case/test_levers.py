@@ -204,3 +204,29 @@ def test_a_usd_rate_other_than_1_is_refused(tmp_path, fx, override, where):
     ok = load_case(_case(tmp_path / "ok", fx_rates="currency,usd_per_unit\nRUB,0.0125\nUSD,1"))
     sup = by_period(ok, "supplies", ["cost_usd_per_unit"])
     assert float(sup["cost_usd_per_unit"].iloc[0]) == pytest.approx(8000 * 0.0125)
+
+
+@pytest.mark.parametrize("curve", [
+    {"capex_segments": "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\nu2,1,10,50000"},
+    {"capex_curve": "unit,point,size_k_per_yr,capex_musd\nu2,1,10,500"}])
+def test_a_units_capex_curve_is_in_the_units_currency(tmp_path, curve):
+    """Unit u2 states its money in RUB (0.01 USD/RUB) and prices its builds by a curve
+    that replaces its capex: 50,000 RUB per t/yr up to 10 kt/yr (as segments), or 500
+    million RUB for 10 kt/yr (as a breakpoint), i.e. 5 MUSD for the build. One 1-year
+    period at rate 0, lifetime 10: the build's charge in the horizon is 5 / 10 = 0.5
+    MUSD; it makes 10 kt of prod at 100 USD/t from free feed = 1 MUSD, so it is built
+    and the objective is 1 - 0.5 = 0.5. The curve was read as USD (500 MUSD, a charge of
+    50 a year) while the unit's own capex column was converted: nothing was built, 0."""
+    folder = write_case(tmp_path / "toy", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,0,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,prod,100",
+        "modes": "mode,process\nmake,crack",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nmake,feed,in,1\n"
+                      "make,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr,"
+                 "stated_currency\nu2,plant,crack,0,10,10,RUB",
+        "fx_rates": "currency,usd_per_unit\nRUB,0.01", **curve})
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(0.5, rel=1e-9)
