@@ -947,11 +947,18 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
         what, curve = ("price", "demand") if falls else ("cost", "supply")
         other = "market (another site)" if falls else "supply (another site)"
         groups = bad.groupby([f"{col}_at", "site", "commodity", "tier", col, "_tier_before",
-                              "_before"], sort=False)["period"]
-        for (at, site, com, tier, v, tb, b), periods in list(groups)[:MAX_PER_CHECK]:
+                              "_before", "stated_unit", "stated_currency"], sort=False)["period"]
+        unit_of = case.tables["commodities"].set_index("commodity")["unit"]
+        for (at, site, com, tier, v, tb, b, su, sc), periods in list(groups)[:MAX_PER_CHECK]:
+            # compared as loaded, in USD per commodity unit (levers applied); say so when
+            # the row states its price otherwise, as the file's number is not this one
+            unit = f"USD per {unit_of[com]}"
+            if su or sc:
+                unit += (f" (this row's price per {su or unit_of[com]} in {sc or 'USD'}, "
+                         "converted when the case is loaded)")
             out.add(f"{at}, column {col}",
                     f"tier {int(tier)} of {com} at {site} "
-                    f"{'pays' if falls else 'costs'} {v:g} in {_in_periods(periods)}, "
+                    f"{'pays' if falls else 'costs'} {v:g} {unit} in {_in_periods(periods)}, "
                     f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
                     f"are the steps of a {curve} curve, whose {what}s "
                     f"{'fall' if falls else 'rise'} from tier to tier (the LP would fill "
@@ -999,6 +1006,9 @@ def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector
         bad = eff[(eff[lo] > eff[hi]) & eff[hi].notna()]
         if bad.empty:
             continue
+        if "stated_unit" in bad.columns:  # the bounds as the row states them, not as loaded
+            f = units.conversion_factors(bad, case.tables["commodities"]).to_numpy()
+            bad = bad.assign(**{lo: bad[lo] / f, hi: bad[hi] / f})
         bad = bad.assign(_subject=_bound_subjects(case, name, bad),
                          **{f"{c}_at": _where(name, bad, c) for c in (lo, hi)})
         upper = (bad[f"{lo}_at"].str.startswith(f"{name}.csv")

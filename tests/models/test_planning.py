@@ -357,3 +357,24 @@ def test_unconvertible_unit_names_the_row(tmp_path):
     with pytest.raises(InputError, match=r"supplies.csv row 2, column stated_unit.*"
                                          r"density_t_per_m3"):
         load_case(folder)
+
+
+def test_messages_on_rows_in_another_unit_say_the_numbers_of_the_row(tmp_path):
+    """Crude in t (0.85 t/m3) sold in bbl: tier 1 at 70 USD/bbl, cap 100 kbbl, floor 200
+    kbbl; tier 2 at 80 USD/bbl. 1 bbl = 0.158987294928 x 0.85 = 0.1351392 t, so as
+    loaded tier 1 pays 70 / 0.1351392 = 517.984 USD/t and tier 2 591.982 USD/t. The
+    floor message said 'above its sales cap, 13.5139 (found 27.0278)', numbers the file
+    does not hold (it says 100 and 200): now the row's own 100 and 200. The tier message
+    compares as loaded, so it names the unit and that the row states it per bbl."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr,"
+                   "stated_unit\nplant,crude,1,70,100,200,bbl\nplant,crude,2,80,100,0,bbl"})
+    with pytest.raises(InputError) as e:
+        load_case(folder)
+    by_where = {p.where: p.message for p in e.value.problems}
+    floor = by_where["markets.csv row 2, column min_k_per_yr"]
+    assert "above its sales cap, 100, in p1" in floor and "(found 200)" in floor
+    tier = by_where["markets.csv row 3, column price_usd_per_unit"]
+    assert "pays 591.982 USD per t (this row's price per bbl in USD" in tier
+    assert "than tier 1's 517.984" in tier
