@@ -952,13 +952,12 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
         for (at, site, com, tier, v, tb, b, su, sc), periods in list(groups)[:MAX_PER_CHECK]:
             # compared as loaded, in USD per commodity unit (levers applied); say so when
             # the row states its price otherwise, as the file's number is not this one
-            unit = f"USD per {unit_of[com]}"
-            if su or sc:
-                unit += (f" (this row's price per {su or unit_of[com]} in {sc or 'USD'}, "
-                         "converted when the case is loaded)")
+            unit = "" if not (su or sc) else (
+                f" USD per {unit_of[com]} (this row's price per {su or unit_of[com]} in "
+                f"{sc or 'USD'}, converted when the case is loaded)")
             out.add(f"{at}, column {col}",
                     f"tier {int(tier)} of {com} at {site} "
-                    f"{'pays' if falls else 'costs'} {v:g} {unit} in {_in_periods(periods)}, "
+                    f"{'pays' if falls else 'costs'} {v:g}{unit} in {_in_periods(periods)}, "
                     f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
                     f"are the steps of a {curve} curve, whose {what}s "
                     f"{'fall' if falls else 'rise'} from tier to tier (the LP would fill "

@@ -365,7 +365,7 @@ def test_messages_on_rows_in_another_unit_say_the_numbers_of_the_row(tmp_path):
     loaded tier 1 pays 70 / 0.1351392 = 517.984 USD/t and tier 2 591.982 USD/t. The
     floor message said 'above its sales cap, 13.5139 (found 27.0278)', numbers the file
     does not hold (it says 100 and 200): now the row's own 100 and 200. The tier message
-    compares as loaded, so it names the unit and that the row states it per bbl."""
+    compares as loaded, so it names the unit when the row states it per bbl."""
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\nplant",
         "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr,"
