@@ -248,6 +248,11 @@ def read_workbook(path: str | Path) -> RawCase:
                 text = value(name, r, cells[1]) if len(cells) > 1 else ""
                 if not key:
                     continue
+                if key in meta_rows:  # as a key given twice in case.yaml: never the last
+                    problems.append(Problem(f"{CASE_SHEET}!A{r}", f"key '{key}' is given "
+                                            f"twice (also in row {meta_rows[key]})",
+                                            "keep one of them"))
+                    continue
                 meta_rows[key] = r
                 try:
                     meta[key] = parse_yaml(text, f"{CASE_SHEET}!B{r}") if text else None
