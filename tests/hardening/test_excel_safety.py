@@ -205,6 +205,20 @@ def test_a_case_key_given_twice_is_refused(workbook):
             in text)
 
 
+
+def test_a_case_sheet_without_its_header_is_refused(workbook):
+    """A hand-made case sheet starting with the row demand_floors | hard (no key,
+    value_yaml header): its first row was skipped as the header, so the case ran with
+    soft floors, the default, without a word. Refused at case!A1."""
+    wb = load_workbook(workbook)
+    ws = wb["case"]
+    ws["A1"], ws["B1"] = "demand_floors", "hard"
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "case!A1: the case sheet's first row is its header, key and value_yaml (found " \
+           "'demand_floors', 'hard')" in text
+
+
 def test_a_workbook_that_unpacks_too_far_is_refused(workbook, monkeypatch):
     """The limit is 200 MB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
     stands in for a zip bomb."""
