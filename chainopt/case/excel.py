@@ -243,10 +243,21 @@ def read_workbook(path: str | Path) -> RawCase:
     for name, rows in sheets.items():
         if name == CASE_SHEET:
             meta_rows = {}
+            head = [value(name, rows[0][0], c) for c in rows[0][1][:2]] if rows else []
+            if rows and head != ["key", "value_yaml"]:  # else its first key was skipped
+                problems.append(Problem(f"{CASE_SHEET}!A{rows[0][0]}", "the case sheet's "
+                                        f"first row is its header, key and value_yaml "
+                                        f"(found {', '.join(repr(h) for h in head)})",
+                                        "insert the header row above the keys"))
             for r, cells in rows[1:]:
                 key = value(name, r, cells[0]) if cells else ""
                 text = value(name, r, cells[1]) if len(cells) > 1 else ""
                 if not key:
+                    continue
+                if key in meta_rows:  # as a key given twice in case.yaml: never the last
+                    problems.append(Problem(f"{CASE_SHEET}!A{r}", f"key '{key}' is given "
+                                            f"twice (also in row {meta_rows[key]})",
+                                            "keep one of them"))
                     continue
                 meta_rows[key] = r
                 try:

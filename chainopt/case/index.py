@@ -22,7 +22,7 @@ import pandas as pd
 from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, UNITS, Case, CaseMeta, split_list
-from chainopt.case.units import factor
+from chainopt.case.units import basis_unit, of_commodity
 from chainopt.case.vintage import Vintages, parse_ramp
 
 # Columns no model frame reads (only reports do, from the case tables): not carried into
@@ -479,12 +479,10 @@ def _blending(case: Case, periods: pd.DataFrame):
     com = t["commodities"].set_index("commodity")
 
     def to_product(c: str, p: str) -> float:
-        return factor(com.at[c, "unit"], com.at[p, "unit"], com.at[c, "density_t_per_m3"],
-                      com.at[c, "energy_gj_per_t"])
+        return of_commodity(com, c, com.at[p, "unit"])
 
     def basis(c: str, b: str) -> float:
-        return factor(com.at[c, "unit"], "m3" if b == "volume" else "t",
-                      com.at[c, "density_t_per_m3"], com.at[c, "energy_gj_per_t"])
+        return of_commodity(com, c, basis_unit(b))
 
     comp["to_product"] = per_distinct(to_product, comp["component"], comp["product"])
     # the basis quantity of one component unit: its mass in t (mass basis) or its volume

@@ -8,7 +8,8 @@ change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 * ``stated_currency`` (supplies, markets, modes, links, units, projects): the row's money
   columns are in that currency; period-varying ones are multiplied by the ``fx_rates``
   value (USD per unit) of each period, the others (capex, fixed O&M) by the first
-  period's rate.
+  period's rate; a unit's ``capex_segments`` / ``capex_curve`` rows, which replace its
+  capex, are in the unit's currency too.
 * ``levies`` (active rows only; amounts in USD per commodity unit, by period):
   ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
   its markets); ``export_duty`` subtracts the amount from that price;
@@ -40,6 +41,8 @@ MONEY_COLUMNS = {
               "life_extension_capex_usd_per_unit_yr"],
     "projects": ["capex_musd"],
 }
+# a unit's capex curve (it replaces the unit's capex): in the unit's stated_currency
+CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}
 
 
 def _values(t: dict, bp: dict, table: str, col: str, rows: pd.Index,
@@ -110,6 +113,7 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
     """The tables with currencies converted and levers applied (see the module doc)."""
     t, bp = dict(t), {k: v.copy() for k, v in bp.items()}
     fx = fx_path(t, bp, periods)
+    first = {c: fx[c][periods[0]] for c in fx}
     for table, cols in MONEY_COLUMNS.items():
         df = t[table]
         if "stated_currency" not in df.columns:
@@ -120,7 +124,6 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
         df = df.copy()
         rows = df.index[foreign.to_numpy()]
         period_cols = set(TABLES[table].period_columns)
-        first = {c: fx[c][periods[0]] for c in fx}
         for col in cols:
             if col in period_cols:
                 cur = df.loc[rows, "stated_currency"]
@@ -133,6 +136,11 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
             else:
                 df.loc[rows, col] = df.loc[rows, col] * df.loc[rows, "stated_currency"].map(first)
         t[table] = df
+    units_cur = t["units"].set_index("unit")["stated_currency"].replace("", "USD")
+    for table, col in CURVE_MONEY.items():  # a unit's capex curve is in the unit's currency
+        df = t[table]
+        if len(df):
+            t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
     _levies(t, bp, periods)
     _market_groups(t, bp, periods)
     return t, bp

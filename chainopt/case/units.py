@@ -1,13 +1,15 @@
 """Units of measure: converting values stated in another unit to the commodity's unit.
 
-Every commodity declares its unit. A row of ``mode_flows``, ``supplies`` or
-``markets`` may say ``stated_unit`` (e.g. crude in ``bbl``, gas price per ``mcm``);
-its quantities and prices are converted when the case is loaded, so the model only
-ever sees the commodity's own unit. Within a dimension (mass, volume, energy) the
-factors of :data:`chainopt.case.schema.UNITS` apply; across dimensions the
-commodity's ``density_t_per_m3`` (mass <-> volume) and ``energy_gj_per_t``
-(mass <-> energy) are needed, and a conversion without them is an error naming
-the row.
+Every commodity declares its unit. A row of ``mode_flows``, ``supplies``, ``markets``
+or ``demand`` may say ``stated_unit`` (e.g. crude in ``bbl``, gas priced per ``GJ``);
+its quantities and prices, and those of its ``<table>_by_period.csv`` overrides, are
+converted when the case is loaded, so the model only ever sees the commodity's own
+unit. A ``mode_flows`` amount is commodity per activity unit: only the commodity side
+is restated, the activity (and so the unit's capacity) keeps its own unit. Within a
+dimension (mass, volume, energy) the factors of :data:`chainopt.case.schema.UNITS`
+apply; across dimensions the commodity's ``density_t_per_m3`` (mass <-> volume) and
+``energy_gj_per_t`` (mass <-> energy) are needed, and a conversion without them is an
+error naming the row.
 
 If one stated unit equals ``f`` commodity units, a quantity ``q`` becomes ``q * f``
 and a price ``p`` (per stated unit) becomes ``p / f``.
@@ -44,11 +46,24 @@ def factor(stated: str, target: str, density: float = np.nan, energy: float = np
     return fs * _to_tonnes(ds, density, energy) / _to_tonnes(dt, density, energy) / ft
 
 
-def missing_inputs(stated: str, commodity: pd.Series) -> list[str]:
-    """The commodity columns a conversion from ``stated`` to the commodity's unit needs
-    and lacks: ``density_t_per_m3`` when volume meets another dimension,
-    ``energy_gj_per_t`` when energy does (volume <-> energy needs both)."""
-    dims = {UNITS[stated][0], UNITS[commodity["unit"]][0]}
+def of_commodity(com: pd.DataFrame, c: str, target: str) -> float:
+    """``target`` units in one unit of commodity ``c`` (``com``: commodities by name), by
+    c's own density and energy content; NaN when the one needed is missing."""
+    return factor(com.at[c, "unit"], target, com.at[c, "density_t_per_m3"],
+                  com.at[c, "energy_gj_per_t"])
+
+
+def basis_unit(basis: str) -> str:
+    """The unit a blend's specs are averaged in: m3 on a ``volume`` basis, else t (``mass``
+    and ``recipe``)."""
+    return "m3" if basis == "volume" else "t"
+
+
+def missing_inputs(stated: str, commodity: pd.Series, target: str | None = None) -> list[str]:
+    """The commodity columns a conversion between ``stated`` and ``target`` (default: the
+    commodity's unit) needs and lacks: ``density_t_per_m3`` when volume meets another
+    dimension, ``energy_gj_per_t`` when energy does (volume <-> energy needs both)."""
+    dims = {UNITS[stated][0], UNITS[target or commodity["unit"]][0]}
     if len(dims) == 1:
         return []
     need = [col for dim, col in (("volume", "density_t_per_m3"), ("energy", "energy_gj_per_t"))

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from chainopt.case import levers, terms, units
-from chainopt.case.codes import isin, lookup
+from chainopt.case.codes import isin, lookup, per_distinct
 from chainopt.case.discount import Discounting
 from chainopt.case.index import (
     build_index,
@@ -723,14 +723,27 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("blends.csv", bl, pd.Series(bl.index.isin(list(bad)), index=bl.index), "shares",
              "shares must be positive numbers, one per component, separated by ;",
              hint="e.g. 10;4;3;1 for four components")
-    vol = comp[comp["basis"] == "volume"]
-    no_rho = vol["component"].map(com["density_t_per_m3"]).isna() & vol["component"].map(
-        com["unit"]).map(lambda u: UNITS[u][0] == "mass").astype(bool)
-    for _, r in vol[no_rho].head(MAX_PER_CHECK).iterrows():
-        out.add(f"blends.csv row {r['_row']}, column components",
-                f"blend '{r['blend']}' is on a volume basis but component '{r['component']}' "
-                "has no density", "give density_t_per_m3 in commodities.csv")
     specs = t["specs"]
+    # A unit of a component becomes units of the product (its balance) and, when the
+    # product has a spec, t or m3 of the basis the spec is averaged by: both conversions
+    # need the component's density or energy content across dimensions (without them
+    # the model's coefficients were NaN, and so was the objective).
+    comp = comp.assign(target=comp["product"].map(com["unit"]), what="the product's unit")
+    on_basis = comp[comp["product"].isin(set(specs["commodity"]))]
+    on_basis = on_basis.assign(target=on_basis["basis"].map(units.basis_unit),
+                               what="its " + on_basis["basis"] + " basis (specs of "
+                                    + on_basis["product"] + ")")
+    conv = pd.concat([comp, on_basis])
+    f = per_distinct(lambda c, u: units.of_commodity(com, c, u), conv["component"],
+                     conv["target"])
+    for _, r in conv[np.isnan(f)].drop_duplicates(["blend", "component"]).head(
+            MAX_PER_CHECK).iterrows():
+        c, unit = r["component"], com.at[r["component"], "unit"]
+        out.add(f"blends.csv row {r['_row']}, column components",
+                f"component '{c}' of blend '{r['blend']}' is measured in {unit} and cannot "
+                f"be converted to {r['target']}, {r['what']}",
+                f"give {' and '.join(units.missing_inputs(unit, com.loc[c], r['target']))} "
+                f"for '{c}' in commodities.csv")
     need = comp[["blend", "product", "component", "_row"]].merge(
         specs[["commodity", "property"]].rename(columns={"commodity": "product"}), on="product")
     have = set(zip(t["qualities"]["commodity"], t["qualities"]["property"], strict=True))
@@ -742,10 +755,19 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
                 f"add the row {r.component},{r.property},<value> to qualities.csv")
 
 
-def _lever_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Currencies need a rate path; a feed excise is national; shares sum to at most 1;
-    a loan has a lender."""
+def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
+                     out: _Collector) -> None:
+    """Currencies need a rate path, and USD's is 1 (the case's currency: a USD row of
+    another rate was ignored by every USD-stated value yet scaled a USD party's flows);
+    a feed excise is national; shares sum to at most 1; a loan has a lender."""
     known = set(t["fx_rates"]["currency"]) | {"USD"}
+    for file, fx in (("fx_rates.csv", t["fx_rates"]), ("fx_rates_by_period.csv",
+                                                      bp.get("fx_rates"))):
+        if fx is not None and len(fx):
+            out.rows(file, fx, fx["currency"].eq("USD") & fx["usd_per_unit"].notna()
+                     & fx["usd_per_unit"].ne(1.0), "usd_per_unit",
+                     "USD is the case's currency: its rate is 1 USD per USD in every period",
+                     hint="delete this row (USD needs no rate) or set usd_per_unit to 1")
     for name in levers.MONEY_COLUMNS:
         df = t[name]
         cur = df["stated_currency"]
@@ -925,11 +947,17 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
         what, curve = ("price", "demand") if falls else ("cost", "supply")
         other = "market (another site)" if falls else "supply (another site)"
         groups = bad.groupby([f"{col}_at", "site", "commodity", "tier", col, "_tier_before",
-                              "_before"], sort=False)["period"]
-        for (at, site, com, tier, v, tb, b), periods in list(groups)[:MAX_PER_CHECK]:
+                              "_before", "stated_unit", "stated_currency"], sort=False)["period"]
+        unit_of = case.tables["commodities"].set_index("commodity")["unit"]
+        for (at, site, com, tier, v, tb, b, su, sc), periods in list(groups)[:MAX_PER_CHECK]:
+            # compared as loaded, in USD per commodity unit (levers applied); say so when
+            # the row states its price otherwise, as the file's number is not this one
+            unit = "" if not (su or sc) else (
+                f" USD per {unit_of[com]} (this row's price per {su or unit_of[com]} in "
+                f"{sc or 'USD'}, converted when the case is loaded)")
             out.add(f"{at}, column {col}",
                     f"tier {int(tier)} of {com} at {site} "
-                    f"{'pays' if falls else 'costs'} {v:g} in {_in_periods(periods)}, "
+                    f"{'pays' if falls else 'costs'} {v:g}{unit} in {_in_periods(periods)}, "
                     f"{'more' if falls else 'less'} than tier {int(tb)}'s {b:g}: the tiers "
                     f"are the steps of a {curve} curve, whose {what}s "
                     f"{'fall' if falls else 'rise'} from tier to tier (the LP would fill "
@@ -977,6 +1005,9 @@ def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector
         bad = eff[(eff[lo] > eff[hi]) & eff[hi].notna()]
         if bad.empty:
             continue
+        if "stated_unit" in bad.columns:  # the bounds as the row states them, not as loaded
+            f = units.conversion_factors(bad, case.tables["commodities"]).to_numpy()
+            bad = bad.assign(**{lo: bad[lo] / f, hi: bad[hi] / f})
         bad = bad.assign(_subject=_bound_subjects(case, name, bad),
                          **{f"{c}_at": _where(name, bad, c) for c in (lo, hi)})
         upper = (bad[f"{lo}_at"].str.startswith(f"{name}.csv")
@@ -1081,7 +1112,7 @@ def validate(raw: RawCase) -> Case:
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
-        _lever_semantics(tables, out)
+        _lever_semantics(tables, by_period, out)
     stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)

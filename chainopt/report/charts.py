@@ -21,6 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chainopt.case.schema import UNITS
+from chainopt.case.units import factor
+
 TOL = 1e-6
 
 #: Sankey node kinds in the order of the chain, with their colours.
@@ -687,10 +690,13 @@ def process_segment(process: object) -> str:
 def measure_factors(tables: dict[str, pd.DataFrame], measure: str
                     ) -> tuple[dict[str, float], list[str], list[str]]:
     """(commodity -> factor from k units/yr to the measure, commodities with an assumed
-    density, commodities left out). Mass: t as they are, volumes (1000m3) by their
-    density (a volume commodity without one takes the median density of the case's
-    other commodities of that unit: flagged as assumed); energy: mass x energy_gj_per_t
-    (MWh x 3.6 GJ); value needs no factor."""
+    density, commodities left out). The factor is the t (mass: kt/yr) or GJ (energy:
+    TJ/yr) in one commodity unit, by the case's one conversion
+    (:func:`chainopt.case.units.factor`): within a dimension by the unit's size (kt x
+    1000, MWh x 3.6 GJ), across dimensions by the commodity's ``density_t_per_m3`` and
+    ``energy_gj_per_t``. A volume commodity without a density takes the median density of
+    the case's other commodities of that unit (flagged as assumed); one that still cannot
+    be converted is left out. Value needs no factor."""
     com = _t(tables, "commodities")
     if measure == "value" or com.empty or "unit" not in com.columns:
         return {}, [], []
@@ -700,34 +706,24 @@ def measure_factors(tables: dict[str, pd.DataFrame], measure: str
                          else nan, errors="coerce")
     energy = pd.to_numeric(com["energy_gj_per_t"] if "energy_gj_per_t" in com.columns
                            else nan, errors="coerce")
+    target = "t" if measure == "mass" else "GJ"
     factors, assumed, missing = {}, [], []
     for c, unit in com["unit"].astype(str).items():
-        t_per_unit = None
-        if unit == "t":
-            t_per_unit = 1.0
-        elif unit.endswith("m3"):
-            per_m3 = 1000.0 if unit.startswith("1000") else 1.0
-            d = dens.get(c)
-            if d is None or not np.isfinite(d):
-                same = com.index[com["unit"].astype(str) == unit]
-                pool = dens.reindex(same).dropna()
-                d = float(pool.median()) if len(pool) else np.nan
-                if np.isfinite(d):
-                    assumed.append(c)
-            t_per_unit = d * per_m3 if np.isfinite(d) else None
-        if measure == "mass":
-            if t_per_unit is None:
-                missing.append(c)
-            else:
-                factors[c] = t_per_unit
+        if unit not in UNITS:
+            missing.append(c)
+            continue
+        d = dens.get(c)
+        if UNITS[unit][0] == "volume" and not np.isfinite(d):
+            same = com.index[com["unit"].astype(str) == unit]
+            pool = dens.reindex(same).dropna()
+            d = float(pool.median()) if len(pool) else np.nan
+            if np.isfinite(d):
+                assumed.append(c)
+        f = factor(unit, target, d, energy.get(c))
+        if np.isfinite(f):
+            factors[c] = f
         else:
-            gj = energy.get(c)
-            if unit == "MWh":
-                factors[c] = 3.6
-            elif t_per_unit is not None and gj is not None and np.isfinite(gj):
-                factors[c] = t_per_unit * float(gj)
-            else:
-                missing.append(c)
+            missing.append(c)
     return factors, assumed, missing
 
 

@@ -182,3 +182,85 @@ def test_a_site_in_two_market_groups_is_refused(tmp_path):
     (p,) = e.value.problems
     assert (p.where, p.message) == ("tax_regimes.csv row 3, column sites",
                                     "site 'plant' is already in another tax regime")
+
+
+@pytest.mark.parametrize(("fx", "override", "where"), [
+    ("RUB,0.0125\nUSD,2", None, "fx_rates.csv row 3, column usd_per_unit"),
+    ("RUB,0.0125\nUSD,1", "USD,p1,1.1", "fx_rates_by_period.csv row 2, column usd_per_unit"),
+])
+def test_a_usd_rate_other_than_1_is_refused(tmp_path, fx, override, where):
+    """USD is the case's currency: 1 USD is 1 USD. A USD row of 2 was accepted and did
+    nothing to a value stated in USD (a supply at 100 USD/t stayed 100, since only
+    foreign rows are converted), while a party counting in USD had its flows shown at
+    the rate's inverse (100 USD shown as 50 'USD'): one row, two meanings. Refused at
+    the row and column stating it; a USD row of 1 (harmless) still loads."""
+    extra = {"fx_rates": "currency,usd_per_unit\n" + fx}
+    if override:
+        extra["fx_rates_by_period"] = "currency,period,usd_per_unit\n" + override
+    with pytest.raises(InputError) as e:
+        load_case(_case(tmp_path, **extra))
+    assert [p.where for p in e.value.problems] == [where]
+    assert "1 USD per USD" in e.value.problems[0].message
+    ok = load_case(_case(tmp_path / "ok", fx_rates="currency,usd_per_unit\nRUB,0.0125\nUSD,1"))
+    sup = by_period(ok, "supplies", ["cost_usd_per_unit"])
+    assert float(sup["cost_usd_per_unit"].iloc[0]) == pytest.approx(8000 * 0.0125)
+
+
+@pytest.mark.parametrize("curve", [
+    {"capex_segments": "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\nu2,1,10,50000"},
+    {"capex_curve": "unit,point,size_k_per_yr,capex_musd\nu2,1,10,500"}])
+def test_a_units_capex_curve_is_in_the_units_currency(tmp_path, curve):
+    """Unit u2 states its money in RUB (0.01 USD/RUB) and prices its builds by a curve
+    that replaces its capex: 50,000 RUB per t/yr up to 10 kt/yr (as segments), or 500
+    million RUB for 10 kt/yr (as a breakpoint), i.e. 5 MUSD for the build. One 1-year
+    period at rate 0, lifetime 10: the build's charge in the horizon is 5 / 10 = 0.5
+    MUSD; it makes 10 kt of prod at 100 USD/t from free feed = 1 MUSD, so it is built
+    and the objective is 1 - 0.5 = 0.5. The curve was read as USD (500 MUSD, a charge of
+    50 a year) while the unit's own capex column was converted: nothing was built, 0."""
+    folder = write_case(tmp_path / "toy", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,0,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,prod,100",
+        "modes": "mode,process\nmake,crack",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nmake,feed,in,1\n"
+                      "make,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr,"
+                 "stated_currency\nu2,plant,crack,0,10,10,RUB",
+        "fx_rates": "currency,usd_per_unit\nRUB,0.01", **curve})
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(0.5, rel=1e-9)
+
+
+def test_rub_path_by_period_and_capex_at_the_first_rate_by_hand(tmp_path):
+    """Two 1-year periods (2026, 2027), 10 %, start-of-year flows: weights 1 and 1/1.1.
+    RUB at 0.01 USD in p1 and 0.005 in p2 (fx_rates_by_period). Feed 1000 RUB/t: 10 then
+    5 USD/t (at most 10 kt); the mode's 500 RUB/t: 5 then 2.5 USD/t; fixed O&M 200 RUB
+    per t/yr and capex 10,000 RUB per t/yr at the first period's rate in both periods:
+    2 and 100 USD. Prod sells at 100 USD/t. u1 has 5 kt/yr; u2 may add 5 in p1 (life 30):
+    K = 5 x 100 / 1000 = 0.5 MUSD, annuity a = 0.5 / sum_{k<30} 1.1^-k = 0.5 / 10.369605
+    = 0.0482178, paid in the horizon a (1 + 1/1.1) = 0.0920522 (the rest is residual).
+    p1: 10 x (100 - 10 - 5) / 1000 - 10 x 2 / 1000 = 0.83; p2: 10 x (100 - 5 - 2.5) / 1000
+    - 0.02 = 0.905. NPV = 0.83 + 0.905 / 1.1 - 0.0920522 = 1.560675 (without u2: 0.826,
+    so u2 is built). Capex at p2's rate would give 50 USD, fixed O&M 1 USD in p2."""
+    folder = write_case(tmp_path / "toy", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr,stated_currency\n"
+                    "a,feed,1000,10,RUB",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,100",
+        "modes": "mode,process,variable_cost_usd_per_unit,stated_currency\nm1,p,500,RUB",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,feed,in,1\nm1,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                 "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,stated_currency\n"
+                 "u1,a,p,5,200,,,,RUB\nu2,a,p,0,200,10000,5,30,RUB",
+        "units_by_period": "unit,period,max_new_k_per_yr\nu2,p2,0",
+        "fx_rates": "currency,usd_per_unit\nRUB,0.01",
+        "fx_rates_by_period": "currency,period,usd_per_unit\nRUB,p2,0.005",
+    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                   {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    annuity = 0.5 / sum(1.1 ** -k for k in range(30))
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(0.83 + 0.905 / 1.1 - annuity * (1 + 1 / 1.1),
+                                        rel=1e-9)
+    assert r.objective == pytest.approx(1.560675, abs=1e-6)

@@ -189,6 +189,36 @@ def test_a_missing_sheet_is_named_as_a_sheet(workbook):
     assert "sheet sites: required table is missing" in text
 
 
+
+def test_a_case_key_given_twice_is_refused(workbook):
+    """The case sheet of small_chain gives discount_rate 0.1 in one row; a second row
+    discount_rate 0.5 appended below was read silently as the rate (the last row won, an
+    NPV at 50 %), where case.yaml refuses a key given twice. Refused at the second row's
+    key cell, naming the first row."""
+    wb = load_workbook(workbook)
+    ws = wb["case"]
+    first = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "discount_rate")
+    ws.append(["discount_rate", "0.5"])
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert (f"case!A{ws.max_row}: key 'discount_rate' is given twice (also in row {first})"
+            in text)
+
+
+
+def test_a_case_sheet_without_its_header_is_refused(workbook):
+    """A hand-made case sheet starting with the row demand_floors | hard (no key,
+    value_yaml header): its first row was skipped as the header, so the case ran with
+    soft floors, the default, without a word. Refused at case!A1."""
+    wb = load_workbook(workbook)
+    ws = wb["case"]
+    ws["A1"], ws["B1"] = "demand_floors", "hard"
+    wb.save(workbook)
+    _code, text = cli("validate", workbook, code=1)
+    assert "case!A1: the case sheet's first row is its header, key and value_yaml (found " \
+           "'demand_floors', 'hard')" in text
+
+
 def test_a_workbook_that_unpacks_too_far_is_refused(workbook, monkeypatch):
     """The limit is 200 MB; lowered to 1 kB, the small_chain workbook (which unpacks to more)
     stands in for a zip bomb."""

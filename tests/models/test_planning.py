@@ -62,6 +62,53 @@ def test_two_component_blend_volume_basis(tmp_path):
     assert res.objective == pytest.approx((50000 - 700 / 15 * 300 - 800 / 15 * 400) / 1000)
 
 
+
+def _converted_blend(tmp_path, commodities: str, basis: str = "mass", spec: bool = False):
+    tables = {
+        "commodities": "commodity,unit,kind,density_t_per_m3\n" + commodities,
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,comp_a,20,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,gasoline,500",
+        "blends": f"blend,site,product,components,basis\nmix,plant,gasoline,comp_a,{basis}"}
+    if spec:
+        tables["qualities"] = "commodity,property,value\ncomp_a,octane,95"
+        tables["specs"] = "commodity,property,min_value\ngasoline,octane,90"
+    return write_case(tmp_path, tables)
+
+
+def test_a_blend_component_in_another_dimension_is_converted_by_its_density(tmp_path):
+    """comp_a bought at 20 USD/bbl, at most 100 kbbl/yr, density 0.8 t/m3, blended into
+    gasoline sold at 500 USD/t: 1 bbl = 0.158987294928 m3 = 0.1271898 t, so 100 kbbl
+    make 12.71898 kt of gasoline; objective = 12.71898 x 500 / 1000 - 100 x 20 / 1000
+    = 6.359492 - 2 = 4.359492 MUSD."""
+    res = solve_case(_converted_blend(tmp_path, "comp_a,bbl,raw,0.8\ngasoline,t,product,"))
+    t_per_bbl = 42 * 3.785411784e-3 * 0.8
+    assert res.objective == pytest.approx(100 * t_per_bbl * 0.5 - 2.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(("commodities", "basis", "spec", "message", "hint"), [
+    ("comp_a,bbl,raw,\ngasoline,t,product,", "mass", False,
+     "measured in bbl and cannot be converted to t, the product's unit", "density_t_per_m3"),
+    ("comp_a,GJ,raw,\ngasoline,GJ,product,", "mass", True,
+     "measured in GJ and cannot be converted to t, its mass basis", "energy_gj_per_t"),
+    ("comp_a,t,raw,\ngasoline,t,product,", "volume", True,
+     "measured in t and cannot be converted to m3, its volume basis", "density_t_per_m3"),
+])
+def test_a_blend_component_that_cannot_be_converted_is_refused(tmp_path, commodities, basis,
+                                                               spec, message, hint):
+    """A component in bbl without a density blended into a product in t: how many t one
+    bbl makes is unknown, so the blend's coefficient was NaN and the run 'optimal' with
+    an objective of NaN. So was a spec averaged by mass over components in GJ without an
+    energy content (GJ -> t needs GJ/t). Each is refused at the blend's row, column
+    components, naming what to give. A basis is needed only by a spec: a volume basis
+    without densities is refused when the product has one (it was refused always)."""
+    with pytest.raises(InputError) as e:
+        load_case(_converted_blend(tmp_path, commodities, basis, spec))
+    (p,) = e.value.problems
+    assert p.where == "blends.csv row 2, column components"
+    assert message in p.message and f"give {hint} for 'comp_a'" in p.hint
+
+
 def _ratio_case(tmp_path, with_constraint: bool):
     tables = {
         "commodities": COMMODITIES, "sites": "site\nplant",
@@ -310,3 +357,24 @@ def test_unconvertible_unit_names_the_row(tmp_path):
     with pytest.raises(InputError, match=r"supplies.csv row 2, column stated_unit.*"
                                          r"density_t_per_m3"):
         load_case(folder)
+
+
+def test_messages_on_rows_in_another_unit_say_the_numbers_of_the_row(tmp_path):
+    """Crude in t (0.85 t/m3) sold in bbl: tier 1 at 70 USD/bbl, cap 100 kbbl, floor 200
+    kbbl; tier 2 at 80 USD/bbl. 1 bbl = 0.158987294928 x 0.85 = 0.1351392 t, so as
+    loaded tier 1 pays 70 / 0.1351392 = 517.984 USD/t and tier 2 591.982 USD/t. The
+    floor message said 'above its sales cap, 13.5139 (found 27.0278)', numbers the file
+    does not hold (it says 100 and 200): now the row's own 100 and 200. The tier message
+    compares as loaded, so it names the unit when the row states it per bbl."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr,"
+                   "stated_unit\nplant,crude,1,70,100,200,bbl\nplant,crude,2,80,100,0,bbl"})
+    with pytest.raises(InputError) as e:
+        load_case(folder)
+    by_where = {p.where: p.message for p in e.value.problems}
+    floor = by_where["markets.csv row 2, column min_k_per_yr"]
+    assert "above its sales cap, 100, in p1" in floor and "(found 200)" in floor
+    tier = by_where["markets.csv row 3, column price_usd_per_unit"]
+    assert "pays 591.982 USD per t (this row's price per bbl in USD" in tier
+    assert "than tier 1's 517.984" in tier

@@ -427,6 +427,32 @@ def test_measure_factors_by_hand():
     assert missing == ["raw", "pe"]
 
 
+
+def test_measure_factors_in_every_unit():
+    """Every commodity unit a case may use is measured (they were left out of the Sankey
+    but t, m3, 1000m3 and MWh: a polymer in kt, crude in bbl, gas in mcm or GJ vanished
+    from the chart). Mass, kt per k units: kt 1000; kg 0.001; bbl at 0.85 t/m3
+    0.158987294928 x 0.85 = 0.135139; mcm at 0.00072 t/m3 1e6 x 0.00072 = 720; GJ at
+    50 GJ/t 1/50 = 0.02; TJ at 50 GJ/t 1000/50 = 20. Energy, TJ per k units: kt at
+    42 GJ/t 42000; bbl at 0.85 t/m3 and 42.7 GJ/t 0.135139 x 42.7 = 5.77042; GJ 1;
+    TJ 1000; kg without an energy content is left out."""
+    from chainopt.report import charts
+
+    com = pd.DataFrame({"commodity": ["pe", "cat", "crude", "gas", "lng", "heat"],
+                        "unit": ["kt", "kg", "bbl", "mcm", "GJ", "TJ"],
+                        "density_t_per_m3": [None, None, 0.85, 0.00072, None, None],
+                        "energy_gj_per_t": [42.0, None, 42.7, None, 50.0, 50.0]})
+    f, assumed, missing = charts.measure_factors({"commodities": com}, "mass")
+    bbl_t = 0.158987294928 * 0.85
+    assert f == pytest.approx({"pe": 1000.0, "cat": 0.001, "crude": bbl_t, "gas": 720.0,
+                               "lng": 0.02, "heat": 20.0})
+    assert assumed == [] and missing == []
+    f, _, missing = charts.measure_factors({"commodities": com}, "energy")
+    assert f == pytest.approx({"pe": 42000.0, "crude": bbl_t * 42.7, "lng": 1.0,
+                               "heat": 1000.0})
+    assert missing == ["cat", "gas"]
+
+
 def test_segment_sankey_conserves_what_is_bought_and_sold(small):
     """Mass view: the overview's outflow from upstream is everything bought (purchases x
     t per unit) and its inflow into markets everything sold: commodity hubs pass their
