@@ -50,7 +50,12 @@ must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML
 Every change must do something: a selector that matches no row, a column or table
 that does not exist, an unknown project or period is an error naming the scenario
 file and the change (``changes[2]``, counted from 0), with a "did you mean" hint.
-All such problems are collected before stopping.
+Each value a change writes (``set``, the result of ``scale``/``add``, a cell of
+``add_rows``, a ``case`` key) gets the checks a cell of its file gets
+(:func:`~chainopt.case.validate.check_cells`; names against the tables as they are when
+the change applies) and is refused at the change, its row named by its key
+(``markets.csv row chn/hdpe/1``), not at a row of the effective case, which no file
+holds. All such problems are collected before stopping.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
@@ -73,7 +79,7 @@ from chainopt.case.schema import (
     RawCase,
     split_list,
 )
-from chainopt.case.validate import closest, validate
+from chainopt.case.validate import check_cells, check_meta, closest, key_sets, validate
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
@@ -330,6 +336,9 @@ class _Overlay:
                           "name the scenario with its own 'name' key")
             else:
                 self.meta[k] = v
+        for p in check_meta(self.meta):  # a problem of a key this change set
+            if p.where.removeprefix("case.yaml key ").split(".")[0] in values:
+                self.fail(f"{p.where}: {p.message}", p.hint)
         if "periods" in values:
             self._read_periods()
 
@@ -539,15 +548,36 @@ class _Overlay:
         if col not in df.columns:
             df[col] = ""
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
+        self._check(name, col, df.loc[mask, col], _key_series(df.loc[mask], spec.key,
+                                                              spec.column_map))
         bp = self.tables.get(name + BY_PERIOD)
         if c.period and bp is not None and col in bp.columns and len(bp):
-            mine = _key_series(bp, spec.key, spec.column_map).isin(
-                set(_key_series(df.loc[mask], spec.key, spec.column_map)))
+            keys = _key_series(bp, spec.key, spec.column_map)
+            mine = keys.isin(set(_key_series(df.loc[mask], spec.key, spec.column_map)))
             if op == "set":
                 bp.loc[mine, col] = ""
             else:
                 filled = mine & bp[col].ne("")
                 bp.loc[filled, col] = self._combine(bp.loc[filled, col], op, val, c, name)
+                self._check(name, col, bp.loc[filled, col],
+                            keys[filled] + "/" + bp.loc[filled, "period"].astype(str),
+                            BY_PERIOD)
+
+    def _check(self, name: str, col: str, cells: pd.Series, rows: pd.Series,
+               suffix: str = "") -> None:
+        """Refuse, at this change, a value it writes that the file would refuse
+        (:func:`~chainopt.case.validate.check_cells`: a number within the column's
+        bounds, an allowed value, a name that exists in the tables as they are at this
+        change), naming each row by its key (``rows``) rather than a row of the effective
+        case, which no file holds."""
+        c = TABLES[name].column_map[col]
+        names = None
+        if c.kind in ("ref", "refs"):
+            names = key_sets(None, {k: v for k, v in self.tables.items() if k in TABLES})
+            names["periods"] = np.asarray(self.periods, dtype=object)
+        cells = pd.Series(cells.to_numpy(), index=rows.to_numpy())
+        for p in check_cells(TABLES[name], col, cells, f"{name}{suffix}.csv", names):
+            self.fail(f"{p.where}: {p.message}", p.hint)
 
     def _check_value(self, op: str, col: str, c, val: object) -> bool:
         if op in ("scale", "add") or c.kind in ("float", "int"):
@@ -599,6 +629,7 @@ class _Overlay:
             old = cur[col].fillna("")
             old = old.where(old.ne(""), cur["_default"])
             new = self._combine(old.reset_index(drop=True), op, val, spec.column_map[col], name)
+            self._check(name, col, new, cur["_k"] + "/" + p, BY_PERIOD)
             have = cur["index"].notna().to_numpy()
             if have.any():
                 bp.loc[cur.loc[have, "index"].astype(int).to_numpy(), col] = new[have].to_numpy()
@@ -644,6 +675,9 @@ class _Overlay:
                       f"{', '.join(spec.key)})", "merge the two rows"
                       + (", or give each its own tier" if "tier" in spec.key else ""))
             return
+        for col in cols:
+            if col in new.columns or cols[col].required:
+                self._check(name, col, new.get(col, pd.Series("", index=new.index)), dup)
         self.tables[name] = pd.concat([df, new], ignore_index=True).fillna("")
 
     def result(self, raw: RawCase) -> RawCase:

@@ -303,3 +303,76 @@ def test_a_blank_for_one_period_is_refused_and_new_periods_are_known(tmp_path):
         """)
     bp = raw.tables["markets_by_period"]
     assert "q1" in set(bp["period"])
+
+
+# -- every change checked where it is written -------------------------------------------
+
+def _two_markets(tmp_path: Path, changes: str) -> Path:
+    """Sites a, b; fuel bought at a (10 USD/t, 100 kt/yr), sold at a (50 USD/t, cap 30;
+    in p2 60 and 40 by override) and at b (80, no cap; 90 in p3), link ab (50 kt/yr);
+    project pj (its link ab2) written ``all_or_nothing: yes``. Returns the scenario."""
+    from tests.toycase import write_case
+
+    folder = write_case(tmp_path / "two", {
+        "sites": "site\na\nb\n", "commodities": "commodity,unit,kind\nfuel,t,product\n",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,fuel,10,100\n",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,fuel,50,30\n"
+                   "b,fuel,80,\n",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit,max_k_per_yr\n"
+                             "a,fuel,p2,60,40\nb,fuel,p3,90,\n",
+        "projects": "project,capex_musd,lifetime_yr,state,all_or_nothing\npj,3,10,off,yes\n",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "project\nab,a,b,fuel,50,5,\nab2,a,b,fuel,30,5,pj\n"},
+        periods=[{"period": f"p{i}", "start_year": 2025 + i, "length_yr": 1}
+                 for i in (1, 2, 3)])
+    return _write(tmp_path, "s.yaml", f"base: {folder}\nchanges:\n"
+                  + textwrap.indent(textwrap.dedent(changes), "  "))
+
+
+def _problems(scenario: Path) -> list[str]:
+    with pytest.raises(InputError) as e:
+        api.load_case(scenario)
+    return [str(p) for p in e.value.problems]
+
+
+def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
+    """A value a change writes that its file would refuse is refused at the scenario
+    file and change, the row named by its key. They were reported at "(effective case)
+    markets.csv row 2" with no change named, the row counted in the effective table:
+    after the remove_rows below, b's row is row 2 there but row 3 of markets.csv, and an
+    added row is in no file at all.
+
+    By hand: a's cap 30 (40 in p2) plus -100 is -70 (-60 in p2), below 0; b's price set
+    blank leaves a required value blank; the new row names a site 'c' that sites.csv
+    lacks; 'teleport' is no transport mode and 2.5 no whole number of years; a discount
+    rate of 2 is above 1. Adding -30 instead gives 0 and 10: allowed (bounds inclusive)."""
+    text = _problems(_two_markets(tmp_path, """\
+        - {table: markets, where: {site: a}, add: {max_k_per_yr: -100}}
+        - {table: markets, remove_rows: {site: a}}
+        - {table: markets, where: {site: b}, set: {price_usd_per_unit: null}}
+        - {table: markets, add_rows: [{site: c, commodity: fuel, price_usd_per_unit: 1}]}
+        - {table: links, where: {link: ab}, set: {transport_mode: teleport, lifetime_yr: 2.5}}
+        - case: {discount_rate: 2}
+        """))
+    assert [t.split("s.yaml ", 1)[1] for t in text] == [
+        "changes[0]: markets.csv row a/fuel/1, column max_k_per_yr: must be at least 0 "
+        "(found '-70')",
+        "changes[0]: markets_by_period.csv row a/fuel/1/p2, column max_k_per_yr: must be at "
+        "least 0 (found '-60')",
+        "changes[2]: markets.csv row b/fuel/1, column price_usd_per_unit: a value is "
+        "required here (it is blank)",
+        "changes[3]: markets.csv row c/fuel/1, column site: unknown site name (found 'c')",
+        "changes[4]: links.csv row ab, column transport_mode: not an allowed value (found "
+        "'teleport'); one of: pipeline, rail, sea, road, terminal, other",
+        "changes[4]: links.csv row ab, column lifetime_yr: must be a whole number (found "
+        "'2.5')",
+        "changes[5]: case.yaml key discount_rate: Input should be less than or equal to 1 "
+        "(found 2)"]
+    from chainopt.case.index import by_period
+
+    ok = api.load_case(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                              "add: {max_k_per_yr: -30}}\n"))
+    cap = by_period(ok, "markets", ["max_k_per_yr"])
+    assert cap[cap["site"] == "a"].set_index("period")["max_k_per_yr"].to_dict() == {
+        "p1": 0.0, "p2": 10.0, "p3": 0.0}
+
