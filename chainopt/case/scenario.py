@@ -47,10 +47,10 @@ Names are names, never paths: the scenario name (or the file name standing in fo
 must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML reader
 (:mod:`chainopt.safe_yaml`); a chain of bases deeper than :data:`MAX_CHAIN` is an error.
 
-Every change must do something: a selector that matches no row, a column or table
-that does not exist, an unknown project or period is an error naming the scenario
-file and the change (``changes[2]``, counted from 0), with a "did you mean" hint.
-Each value a change writes (``set``, the result of ``scale``/``add``, a cell of
+Every change must do something: a selector that matches no row (or lists a value no
+row holds), a column or table that does not exist, an unknown project or period is an
+error naming the scenario file and the change (``changes[2]``, counted from 0), with a
+"did you mean" hint. Each value a change writes (``set``, the result of ``scale``/``add``, a cell of
 ``add_rows``, a ``case`` key) gets the checks a cell of its file gets
 (:func:`~chainopt.case.validate.check_cells`; names against the tables as they are when
 the change applies) and is refused at the change, its row named by its key
@@ -72,8 +72,10 @@ import pandas as pd
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
+    FALSE_TEXTS,
     PROJECT_STATES,
     TABLES,
+    TRUE_TEXTS,
     Case,
     CaseMeta,
     RawCase,
@@ -269,12 +271,19 @@ def _fmt(value: object) -> str:
     return str(value).strip()
 
 
+def _truth(cells: pd.Series) -> pd.Series:
+    """Bool cells as ``true``/``false`` however the file writes them (``yes``, ``1``,
+    ``TRUE``: :data:`~chainopt.case.schema.TRUE_TEXTS`); other text is kept as it is."""
+    low = cells.astype(str).str.strip().str.lower()
+    return low.mask(low.isin(TRUE_TEXTS), "true").mask(low.isin(FALSE_TEXTS), "false")
+
+
 def _yaml_inline(d: dict) -> str:
     parts = []
     for k, v in d.items():
         if isinstance(v, list):
-            v = "[" + ", ".join(str(x) for x in v) + "]"
-        parts.append(f"{k}: {v}")
+            v = "[" + ", ".join(_fmt(x) for x in v) + "]"
+        parts.append(f"{k}: {_fmt(v) if isinstance(v, bool) else v}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -466,6 +475,7 @@ class _Overlay:
             return None
         mask = pd.Series(True, index=df.index)
         hints = []
+        unmatched = []  # (column, value, hint) of a listed value no row holds
         for col, want in where.items():
             wanted = want if isinstance(want, list) else [want]
             have = df[col] if col in df.columns else pd.Series("", index=df.index)
@@ -473,7 +483,8 @@ class _Overlay:
             if c.default not in (None, ""):  # a blank (or absent) cell holds the default
                 have = have.where(have.astype(str).str.strip() != "", _fmt(c.default))
             if c.kind == "bool":
-                have = have.astype(str).str.strip().str.lower()
+                have = _truth(have)
+                wanted = [_truth(pd.Series([_fmt(w)])).iloc[0] for w in wanted]
             m = pd.Series(False, index=df.index)
             for w in wanted:
                 if isinstance(w, int | float) and not isinstance(w, bool):
@@ -485,12 +496,18 @@ class _Overlay:
                     h = closest(_fmt(w), sorted(set(have)))
                     if h:
                         hints.append(h)
+                    unmatched.append((col, w, h))
                 m |= hit
             mask &= m
         if not mask.any():
             hint = hints[0] if hints else ("no row has all of these values" if len(where) > 1
                                            else "")
             self.fail(f"selector {label} matches no row of {name}.csv", hint)
+            return None
+        if unmatched:  # the others match: a misspelt name in a list would be dropped
+            col, w, h = unmatched[0]
+            self.fail(f"selector {label}: no row of {name}.csv has {col} '{_fmt(w)}'",
+                      h or "leave it out of the list")
             return None
         return mask
 

@@ -29,8 +29,10 @@ from chainopt.case.index import (
 )
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
+    FALSE_TEXTS,
     NAME_PATTERN,
     TABLES,
+    TRUE_TEXTS,
     UNITS,
     Case,
     CaseMeta,
@@ -169,9 +171,9 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = _number(col, a, blank, file, shown, out)
         elif col.kind == "bool":
             low = np.strings.lower(a.astype(str))
-            ok = np.isin(low, ["true", "false", "yes", "no", "1", "0", ""])
+            ok = np.isin(low, [*TRUE_TEXTS, *FALSE_TEXTS, ""])
             out.rows(file, shown, ~ok, name, "must be true or false")
-            data[name] = np.where(blank, bool(col.default), np.isin(low, ["true", "yes", "1"]))
+            data[name] = np.where(blank, bool(col.default), np.isin(low, TRUE_TEXTS))
         elif col.kind == "enum":
             bad = ~blank & ~np.isin(a, list(col.choices))
             hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"

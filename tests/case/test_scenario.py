@@ -376,3 +376,24 @@ def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
     assert cap[cap["site"] == "a"].set_index("period")["max_k_per_yr"].to_dict() == {
         "p1": 0.0, "p2": 10.0, "p3": 0.0}
 
+
+def test_a_listed_selector_value_that_matches_no_row_is_an_error(tmp_path):
+    """``where: {site: [a, bb]}`` scaled a's prices and said nothing of 'bb' (a typo for
+    b): the change did less than it says. Each listed value must match a row."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: [a, bb]}, "
+                                               "scale: {price_usd_per_unit: 2}}\n"))
+    assert text.endswith("s.yaml changes[0]: selector {site: [a, bb]}: no row of "
+                         "markets.csv has site 'bb'; did you mean 'b'?")
+
+
+def test_a_bool_selector_matches_the_ways_a_file_writes_true(tmp_path):
+    """projects.csv writes all_or_nothing as 'yes' (validation reads it as true), so
+    ``where: {all_or_nothing: true}`` selects pj: its capex 3 -> 4 MUSD. It matched no
+    row ('yes' against 'true'), and the message showed the value as Python's 'True'."""
+    case = api.load_case(_two_markets(tmp_path, "- {table: projects, where: "
+                                                "{all_or_nothing: true}, set: {capex_musd: 4}}\n"))
+    assert case.tables["projects"].set_index("project").at["pj", "capex_musd"] == 4.0
+    (text,) = _problems(_two_markets(tmp_path, "- {table: projects, where: "
+                                               "{all_or_nothing: false}, set: {capex_musd: 4}}\n"))
+    assert text.endswith("changes[0]: selector {all_or_nothing: false} matches no row of "
+                         "projects.csv")
