@@ -47,15 +47,16 @@ Names are names, never paths: the scenario name (or the file name standing in fo
 must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML reader
 (:mod:`chainopt.safe_yaml`); a chain of bases deeper than :data:`MAX_CHAIN` is an error.
 
-Every change must do something: a selector that matches no row (or lists a value no
-row holds), a column or table that does not exist, an unknown project or period is an
-error naming the scenario file and the change (``changes[2]``, counted from 0), with a
-"did you mean" hint. Each value a change writes (``set``, the result of ``scale``/``add``, a cell of
-``add_rows``, a ``case`` key) gets the checks a cell of its file gets
+Every change must do something: a selector that matches no row (or lists a value no row
+holds), a column or table that does not exist, an unknown project or period is an error
+naming the scenario file and the change (``changes[2]``, counted from 0), with a "did
+you mean" hint. Each value a change writes (``set``, the result of ``scale``/``add``, a
+cell of ``add_rows``, a ``case`` key) gets the checks a cell of its file gets
 (:func:`~chainopt.case.validate.check_cells`; names against the tables as they are when
 the change applies) and is refused at the change, its row named by its key
 (``markets.csv row chn/hdpe/1``), not at a row of the effective case, which no file
-holds. All such problems are collected before stopping.
+holds. ``add_rows`` and ``remove_rows`` add or remove whole rows in every period: they
+take no ``where`` or ``period``. All such problems are collected before stopping.
 """
 
 from __future__ import annotations
@@ -407,6 +408,12 @@ class _Overlay:
             return
         if ("add_rows" in ops or "remove_rows" in ops) and len(ops) > 1:
             self.fail("add_rows and remove_rows go in a change of their own")
+            return
+        if ("add_rows" in ops or "remove_rows" in ops) and ("where" in ch or "period" in ch):
+            self.fail(f"'{'where' if 'where' in ch else 'period'}' does not go with "
+                      f"{ops[0]}: it adds or removes whole rows, in every period",
+                      "remove_rows takes its selector itself; change values in some periods "
+                      "with set, scale or add and 'period'")
             return
         if "add_rows" in ch:
             self._add_rows(name, ch["add_rows"])

@@ -397,3 +397,16 @@ def test_a_bool_selector_matches_the_ways_a_file_writes_true(tmp_path):
                                                "{all_or_nothing: false}, set: {capex_musd: 4}}\n"))
     assert text.endswith("changes[0]: selector {all_or_nothing: false} matches no row of "
                          "projects.csv")
+
+
+@pytest.mark.parametrize(("change", "word"), [
+    ("{table: markets, period: p2, remove_rows: {site: a}}", "'period' does not go with "
+     "remove_rows"),
+    ("{table: markets, where: {site: b}, add_rows: [{site: a, commodity: fuel, tier: 2, "
+     "price_usd_per_unit: 1}]}", "'where' does not go with add_rows")])
+def test_period_or_where_with_whole_rows_is_refused(tmp_path, change, word):
+    """``period: p2`` next to remove_rows {site: a} removed a's market in p1 and p3 too
+    (its p1-p3 sales of 30, 40, 30 kt gone, not only p2's 40); a ``where`` or
+    ``period`` next to add_rows was ignored."""
+    (text,) = _problems(_two_markets(tmp_path, f"- {change}\n"))
+    assert f"changes[0]: {word}: it adds or removes whole rows, in every period" in text
