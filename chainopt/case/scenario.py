@@ -291,10 +291,11 @@ def _yaml_inline(d: dict) -> str:
 class _Overlay:
     """Applies one scenario's changes to copies of the raw tables, collecting problems."""
 
-    def __init__(self, raw: RawCase, sc: Scenario):
+    def __init__(self, raw: RawCase, sc: Scenario, check_values: bool = True):
         self.meta = dict(raw.meta)
         self.tables = {k: v.copy() for k, v in raw.tables.items()}
         self.sc = sc
+        self.check_values = check_values
         self.problems: list[Problem] = []
         self.where = ""
         self._read_periods()
@@ -346,8 +347,8 @@ class _Overlay:
                           "name the scenario with its own 'name' key")
             else:
                 self.meta[k] = v
-        for p in check_meta(self.meta):  # a problem of a key this change set
-            if p.where.removeprefix("case.yaml key ").split(".")[0] in values:
+        for p in check_meta(self.meta) if self.check_values else ():
+            if p.where.removeprefix("case.yaml key ").split(".")[0] in values:  # this change's
                 self.fail(f"{p.where}: {p.message}", p.hint)
         if "periods" in values:
             self._read_periods()
@@ -594,10 +595,12 @@ class _Overlay:
         bounds, an allowed value, a name that exists in the tables as they are at this
         change), naming each row by its key (``rows``) rather than a row of the effective
         case, which no file holds."""
+        if not self.check_values:
+            return
         c = TABLES[name].column_map[col]
         names = None
         if c.kind in ("ref", "refs"):
-            names = key_sets(None, {k: v for k, v in self.tables.items() if k in TABLES})
+            names = key_sets(None, {k: self.tables.get(k, pd.DataFrame()) for k in TABLES})
             names["periods"] = np.asarray(self.periods, dtype=object)
         cells = pd.Series(cells.to_numpy(), index=rows.to_numpy())
         for p in check_cells(TABLES[name], col, cells, f"{name}{suffix}.csv", names):
@@ -731,9 +734,13 @@ def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],
     return out
 
 
-def apply_changes(raw: RawCase, sc: Scenario) -> RawCase:
-    """A new RawCase with ``sc``'s changes applied to ``raw`` (which is left untouched)."""
-    ov = _Overlay(raw, sc)
+def apply_changes(raw: RawCase, sc: Scenario, check_values: bool = True) -> RawCase:
+    """A new RawCase with ``sc``'s changes applied to ``raw`` (which is left untouched).
+
+    ``check_values``: refuse at its change a value the file would refuse (a scenario
+    file). A sweep leaves values to validation, so that a bad value fails its variant
+    alone (recorded with the validator's message), not the whole sweep."""
+    ov = _Overlay(raw, sc, check_values)
     for i, ch in enumerate(sc.changes):
         ov.apply(i, ch)
     if ov.problems:

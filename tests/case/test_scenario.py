@@ -410,3 +410,14 @@ def test_period_or_where_with_whole_rows_is_refused(tmp_path, change, word):
     ``period`` next to add_rows was ignored."""
     (text,) = _problems(_two_markets(tmp_path, f"- {change}\n"))
     assert f"changes[0]: {word}: it adds or removes whole rows, in every period" in text
+
+
+def test_a_name_of_a_table_the_case_lacks_is_refused_at_the_change(tmp_path):
+    """The tier case has no projects.csv, so no project 'ghost' can exist: an added link
+    naming it is refused at the change, as a link naming an absent site is."""
+    sc = _write(tmp_path, "s.yaml", f"base: {_tier_case(tmp_path)}\nchanges:\n"
+                "  - {table: links, add_rows: [{link: l, from_site: a, to_site: a, "
+                "commodities: fuel, project: ghost}]}\n")
+    (text,) = _problems(sc)
+    assert text.endswith("s.yaml changes[0]: links.csv row l, column project: unknown "
+                         "project name (found 'ghost')")
