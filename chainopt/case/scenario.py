@@ -450,6 +450,10 @@ class _Overlay:
                 self.fail(f"unknown period '{bad[0]}'", closest(bad[0], self.periods) or
                           f"periods: {', '.join(self.periods)}")
                 return
+            twice = [p for i, p in enumerate(periods) if p in periods[:i]]
+            if twice:  # each listed period takes the change: an add or scale would apply twice
+                self.fail(f"period '{twice[0]}' is listed twice", "list each period once")
+                return
         for op in VALUE_OPS:
             values = ch.get(op)
             if values is None:

@@ -421,3 +421,12 @@ def test_a_name_of_a_table_the_case_lacks_is_refused_at_the_change(tmp_path):
     (text,) = _problems(sc)
     assert text.endswith("s.yaml changes[0]: links.csv row l, column project: unknown "
                          "project name (found 'ghost')")
+
+
+def test_a_period_listed_twice_is_refused(tmp_path):
+    """``period: [p2, p2]`` with ``add: {price_usd_per_unit: 5}`` applied the change once
+    per listed period: a's p2 price 60 became 70, not 65. Refused at the change."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, period: "
+                                               "[p2, p2], add: {price_usd_per_unit: 5}}\n"))
+    assert text.endswith("s.yaml changes[0]: period 'p2' is listed twice; list each period "
+                         "once")
