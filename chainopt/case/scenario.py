@@ -454,6 +454,16 @@ class _Overlay:
             if twice:  # each listed period takes the change: an add or scale would apply twice
                 self.fail(f"period '{twice[0]}' is listed twice", "list each period once")
                 return
+        named = [(op, str(col)) for op in VALUE_OPS if isinstance(ch.get(op), dict)
+                 for col in ch[op]]
+        twice = [(op, col) for i, (op, col) in enumerate(named)
+                 if col in [c for _, c in named[:i]]]
+        if twice:  # applied set, scale, add whatever the order written: ambiguous
+            op, col = twice[0]
+            first = next(o for o, c in named if c == col)
+            self.fail(f"column '{col}' is changed by both {first} and {op} in one change",
+                      "give each in a change of its own: changes apply in order")
+            return
         for op in VALUE_OPS:
             values = ch.get(op)
             if values is None:

@@ -430,3 +430,15 @@ def test_a_period_listed_twice_is_refused(tmp_path):
                                                "[p2, p2], add: {price_usd_per_unit: 5}}\n"))
     assert text.endswith("s.yaml changes[0]: period 'p2' is listed twice; list each period "
                          "once")
+
+
+def test_one_column_changed_by_two_operations_of_one_change_is_refused(tmp_path):
+    """``{scale: {price_usd_per_unit: 2}, set: {price_usd_per_unit: 10}}`` applied set
+    then scale whatever the order written: a's price became 10 x 2 = 20 where the file
+    reads as 50 x 2, then 10 = 10. Ambiguous, so refused; two changes apply in order."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, scale: "
+                                               "{price_usd_per_unit: 2}, set: "
+                                               "{price_usd_per_unit: 10}}\n"))
+    assert text.endswith("s.yaml changes[0]: column 'price_usd_per_unit' is changed by both "
+                         "set and scale in one change; give each in a change of its own: "
+                         "changes apply in order")
