@@ -62,6 +62,7 @@ take no ``where`` or ``period``. All such problems are collected before stopping
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -242,8 +243,30 @@ def apply_scenario(path: str | Path) -> Case:
         return validate(raw)
     except InputError as exc:
         label = chain[-1]["path"]
-        raise InputError([Problem(f"{label} (effective case) {p.where}", p.message, p.hint)
+        raise InputError([Problem(f"{label} (effective case) {_by_key(raw, p.where)}",
+                                  _by_key(raw, p.message), _by_key(raw, p.hint))
                           for p in exc.problems]) from None
+
+
+_CSV_ROWS = re.compile(r"\b([a-z_]+)\.csv (rows?) (\d+(?:, \d+)*)")
+
+
+def _by_key(raw: RawCase, text: str) -> str:
+    """``markets.csv row 3`` in a message about the effective case ``raw`` said with the
+    row's key, ``markets.csv row b/fuel/1`` (``/period`` for an override): the effective
+    tables are in no file, so their row numbers (header = row 1) point at no line the
+    user can open once a scenario has added or removed rows."""
+    def by_key(m: re.Match) -> str:
+        name = m[1]
+        base = name.removesuffix(BY_PERIOD)
+        df = raw.tables.get(name)
+        at = [int(n) - 2 for n in m[3].split(", ")]
+        if df is None or base not in TABLES or not all(0 <= i < len(df) for i in at):
+            return m[0]
+        key = (*TABLES[base].key, "period") if name != base else TABLES[base].key
+        keys = _key_series(df.iloc[at], key, TABLES[base].column_map)
+        return f"{name}.csv {m[2]} {', '.join(keys)}"
+    return _CSV_ROWS.sub(by_key, text)
 
 
 def load_source(source: str | Path | None) -> Case:

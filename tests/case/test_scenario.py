@@ -442,3 +442,15 @@ def test_one_column_changed_by_two_operations_of_one_change_is_refused(tmp_path)
     assert text.endswith("s.yaml changes[0]: column 'price_usd_per_unit' is changed by both "
                          "set and scale in one change; give each in a change of its own: "
                          "changes apply in order")
+
+
+def test_effective_case_problems_name_rows_by_key(tmp_path):
+    """A problem only the whole effective case shows (a floor above its cap) named
+    "markets.csv row 2" after a's row was removed: b is row 3 of markets.csv. It is now
+    named by its key. By hand: b's floor 10 above its cap 5 in p1-p3."""
+    (text,) = _problems(_two_markets(tmp_path, """\
+        - {table: markets, remove_rows: {site: a}}
+        - {table: markets, where: {site: b}, set: {min_k_per_yr: 10, max_k_per_yr: 5}}
+        """))
+    assert "s.yaml (effective case) markets.csv row b/fuel/1, column min_k_per_yr: the " \
+           "demand floor of fuel at b is above its sales cap, 5, in p1, p2 and p3" in text
