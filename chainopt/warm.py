@@ -89,7 +89,8 @@ RTOL = 1e-10  # affinity check: relative to the size of the numbers compared
 def apply(raw: RawCase, changes) -> RawCase:
     """``raw`` with sweep changes applied (the scenario overlay engine)."""
     return apply_changes(raw, Scenario(name="sweep", description="", base="",
-                                       changes=tuple(changes), path=Path("--set")))
+                                       changes=tuple(changes), path=Path("--set")),
+                         check_values=False)  # as sweep.apply_variant
 
 
 def _with_values(changes, targets, values) -> list[dict]:

@@ -47,33 +47,43 @@ Names are names, never paths: the scenario name (or the file name standing in fo
 must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML reader
 (:mod:`chainopt.safe_yaml`); a chain of bases deeper than :data:`MAX_CHAIN` is an error.
 
-Every change must do something: a selector that matches no row, a column or table
-that does not exist, an unknown project or period is an error naming the scenario
-file and the change (``changes[2]``, counted from 0), with a "did you mean" hint.
-All such problems are collected before stopping.
+Every change must do something: a selector that matches no row (or lists a value no row
+holds), a column or table that does not exist, an unknown project or period is an error
+naming the scenario file and the change (``changes[2]``, counted from 0), with a "did
+you mean" hint. Each value a change writes (``set``, the result of ``scale``/``add``, a
+cell of ``add_rows``, a ``case`` key) gets the checks a cell of its file gets
+(:func:`~chainopt.case.validate.check_cells`; names against the tables as they are when
+the change applies) and is refused at the change, its row named by its key
+(``markets.csv row chn/hdpe/1``), not at a row of the effective case, which no file
+holds. ``add_rows`` and ``remove_rows`` add or remove whole rows in every period: they
+take no ``where`` or ``period``. All such problems are collected before stopping.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
+    FALSE_TEXTS,
     PROJECT_STATES,
     TABLES,
+    TRUE_TEXTS,
     Case,
     CaseMeta,
     RawCase,
     split_list,
 )
-from chainopt.case.validate import closest, validate
+from chainopt.case.validate import check_cells, check_meta, closest, key_sets, validate
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
@@ -233,8 +243,30 @@ def apply_scenario(path: str | Path) -> Case:
         return validate(raw)
     except InputError as exc:
         label = chain[-1]["path"]
-        raise InputError([Problem(f"{label} (effective case) {p.where}", p.message, p.hint)
+        raise InputError([Problem(f"{label} (effective case) {_by_key(raw, p.where)}",
+                                  _by_key(raw, p.message), _by_key(raw, p.hint))
                           for p in exc.problems]) from None
+
+
+_CSV_ROWS = re.compile(r"\b([a-z_]+)\.csv (rows?) (\d+(?:, \d+)*)")
+
+
+def _by_key(raw: RawCase, text: str) -> str:
+    """``markets.csv row 3`` in a message about the effective case ``raw`` said with the
+    row's key, ``markets.csv row b/fuel/1`` (``/period`` for an override): the effective
+    tables are in no file, so their row numbers (header = row 1) point at no line the
+    user can open once a scenario has added or removed rows."""
+    def by_key(m: re.Match) -> str:
+        name = m[1]
+        base = name.removesuffix(BY_PERIOD)
+        df = raw.tables.get(name)
+        at = [int(n) - 2 for n in m[3].split(", ")]
+        if df is None or base not in TABLES or not all(0 <= i < len(df) for i in at):
+            return m[0]
+        key = (*TABLES[base].key, "period") if name != base else TABLES[base].key
+        keys = _key_series(df.iloc[at], key, TABLES[base].column_map)
+        return f"{name}.csv {m[2]} {', '.join(keys)}"
+    return _CSV_ROWS.sub(by_key, text)
 
 
 def load_source(source: str | Path | None) -> Case:
@@ -263,22 +295,30 @@ def _fmt(value: object) -> str:
     return str(value).strip()
 
 
+def _truth(cells: pd.Series) -> pd.Series:
+    """Bool cells as ``true``/``false`` however the file writes them (``yes``, ``1``,
+    ``TRUE``: :data:`~chainopt.case.schema.TRUE_TEXTS`); other text is kept as it is."""
+    low = cells.astype(str).str.strip().str.lower()
+    return low.mask(low.isin(TRUE_TEXTS), "true").mask(low.isin(FALSE_TEXTS), "false")
+
+
 def _yaml_inline(d: dict) -> str:
     parts = []
     for k, v in d.items():
         if isinstance(v, list):
-            v = "[" + ", ".join(str(x) for x in v) + "]"
-        parts.append(f"{k}: {v}")
+            v = "[" + ", ".join(_fmt(x) for x in v) + "]"
+        parts.append(f"{k}: {_fmt(v) if isinstance(v, bool) else v}")
     return "{" + ", ".join(parts) + "}"
 
 
 class _Overlay:
     """Applies one scenario's changes to copies of the raw tables, collecting problems."""
 
-    def __init__(self, raw: RawCase, sc: Scenario):
+    def __init__(self, raw: RawCase, sc: Scenario, check_values: bool = True):
         self.meta = dict(raw.meta)
         self.tables = {k: v.copy() for k, v in raw.tables.items()}
         self.sc = sc
+        self.check_values = check_values
         self.problems: list[Problem] = []
         self.where = ""
         self._read_periods()
@@ -330,6 +370,9 @@ class _Overlay:
                           "name the scenario with its own 'name' key")
             else:
                 self.meta[k] = v
+        for p in check_meta(self.meta) if self.check_values else ():
+            if p.where.removeprefix("case.yaml key ").split(".")[0] in values:  # this change's
+                self.fail(f"{p.where}: {p.message}", p.hint)
         if "periods" in values:
             self._read_periods()
 
@@ -390,6 +433,12 @@ class _Overlay:
         if ("add_rows" in ops or "remove_rows" in ops) and len(ops) > 1:
             self.fail("add_rows and remove_rows go in a change of their own")
             return
+        if ("add_rows" in ops or "remove_rows" in ops) and ("where" in ch or "period" in ch):
+            self.fail(f"'{'where' if 'where' in ch else 'period'}' does not go with "
+                      f"{ops[0]}: it adds or removes whole rows, in every period",
+                      "remove_rows takes its selector itself; change values in some periods "
+                      "with set, scale or add and 'period'")
+            return
         if "add_rows" in ch:
             self._add_rows(name, ch["add_rows"])
             return
@@ -424,6 +473,20 @@ class _Overlay:
                 self.fail(f"unknown period '{bad[0]}'", closest(bad[0], self.periods) or
                           f"periods: {', '.join(self.periods)}")
                 return
+            twice = [p for i, p in enumerate(periods) if p in periods[:i]]
+            if twice:  # each listed period takes the change: an add or scale would apply twice
+                self.fail(f"period '{twice[0]}' is listed twice", "list each period once")
+                return
+        named = [(op, str(col)) for op in VALUE_OPS if isinstance(ch.get(op), dict)
+                 for col in ch[op]]
+        twice = [(op, col) for i, (op, col) in enumerate(named)
+                 if col in [c for _, c in named[:i]]]
+        if twice:  # applied set, scale, add whatever the order written: ambiguous
+            op, col = twice[0]
+            first = next(o for o, c in named if c == col)
+            self.fail(f"column '{col}' is changed by both {first} and {op} in one change",
+                      "give each in a change of its own: changes apply in order")
+            return
         for op in VALUE_OPS:
             values = ch.get(op)
             if values is None:
@@ -457,6 +520,7 @@ class _Overlay:
             return None
         mask = pd.Series(True, index=df.index)
         hints = []
+        unmatched = []  # (column, value, hint) of a listed value no row holds
         for col, want in where.items():
             wanted = want if isinstance(want, list) else [want]
             have = df[col] if col in df.columns else pd.Series("", index=df.index)
@@ -464,7 +528,8 @@ class _Overlay:
             if c.default not in (None, ""):  # a blank (or absent) cell holds the default
                 have = have.where(have.astype(str).str.strip() != "", _fmt(c.default))
             if c.kind == "bool":
-                have = have.astype(str).str.strip().str.lower()
+                have = _truth(have)
+                wanted = [_truth(pd.Series([_fmt(w)])).iloc[0] for w in wanted]
             m = pd.Series(False, index=df.index)
             for w in wanted:
                 if isinstance(w, int | float) and not isinstance(w, bool):
@@ -476,12 +541,18 @@ class _Overlay:
                     h = closest(_fmt(w), sorted(set(have)))
                     if h:
                         hints.append(h)
+                    unmatched.append((col, w, h))
                 m |= hit
             mask &= m
         if not mask.any():
             hint = hints[0] if hints else ("no row has all of these values" if len(where) > 1
                                            else "")
             self.fail(f"selector {label} matches no row of {name}.csv", hint)
+            return None
+        if unmatched:  # the others match: a misspelt name in a list would be dropped
+            col, w, h = unmatched[0]
+            self.fail(f"selector {label}: no row of {name}.csv has {col} '{_fmt(w)}'",
+                      h or "leave it out of the list")
             return None
         return mask
 
@@ -539,15 +610,38 @@ class _Overlay:
         if col not in df.columns:
             df[col] = ""
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
+        self._check(name, col, df.loc[mask, col], _key_series(df.loc[mask], spec.key,
+                                                              spec.column_map))
         bp = self.tables.get(name + BY_PERIOD)
         if c.period and bp is not None and col in bp.columns and len(bp):
-            mine = _key_series(bp, spec.key, spec.column_map).isin(
-                set(_key_series(df.loc[mask], spec.key, spec.column_map)))
+            keys = _key_series(bp, spec.key, spec.column_map)
+            mine = keys.isin(set(_key_series(df.loc[mask], spec.key, spec.column_map)))
             if op == "set":
                 bp.loc[mine, col] = ""
             else:
                 filled = mine & bp[col].ne("")
                 bp.loc[filled, col] = self._combine(bp.loc[filled, col], op, val, c, name)
+                self._check(name, col, bp.loc[filled, col],
+                            keys[filled] + "/" + bp.loc[filled, "period"].astype(str),
+                            BY_PERIOD)
+
+    def _check(self, name: str, col: str, cells: pd.Series, rows: pd.Series,
+               suffix: str = "") -> None:
+        """Refuse, at this change, a value it writes that the file would refuse
+        (:func:`~chainopt.case.validate.check_cells`: a number within the column's
+        bounds, an allowed value, a name that exists in the tables as they are at this
+        change), naming each row by its key (``rows``) rather than a row of the effective
+        case, which no file holds."""
+        if not self.check_values:
+            return
+        c = TABLES[name].column_map[col]
+        names = None
+        if c.kind in ("ref", "refs"):
+            names = key_sets(None, {k: self.tables.get(k, pd.DataFrame()) for k in TABLES})
+            names["periods"] = np.asarray(self.periods, dtype=object)
+        cells = pd.Series(cells.to_numpy(), index=rows.to_numpy())
+        for p in check_cells(TABLES[name], col, cells, f"{name}{suffix}.csv", names):
+            self.fail(f"{p.where}: {p.message}", p.hint)
 
     def _check_value(self, op: str, col: str, c, val: object) -> bool:
         if op in ("scale", "add") or c.kind in ("float", "int"):
@@ -599,6 +693,7 @@ class _Overlay:
             old = cur[col].fillna("")
             old = old.where(old.ne(""), cur["_default"])
             new = self._combine(old.reset_index(drop=True), op, val, spec.column_map[col], name)
+            self._check(name, col, new, cur["_k"] + "/" + p, BY_PERIOD)
             have = cur["index"].notna().to_numpy()
             if have.any():
                 bp.loc[cur.loc[have, "index"].astype(int).to_numpy(), col] = new[have].to_numpy()
@@ -644,6 +739,9 @@ class _Overlay:
                       f"{', '.join(spec.key)})", "merge the two rows"
                       + (", or give each its own tier" if "tier" in spec.key else ""))
             return
+        for col in cols:
+            if col in new.columns or cols[col].required:
+                self._check(name, col, new.get(col, pd.Series("", index=new.index)), dup)
         self.tables[name] = pd.concat([df, new], ignore_index=True).fillna("")
 
     def result(self, raw: RawCase) -> RawCase:
@@ -673,9 +771,13 @@ def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],
     return out
 
 
-def apply_changes(raw: RawCase, sc: Scenario) -> RawCase:
-    """A new RawCase with ``sc``'s changes applied to ``raw`` (which is left untouched)."""
-    ov = _Overlay(raw, sc)
+def apply_changes(raw: RawCase, sc: Scenario, check_values: bool = True) -> RawCase:
+    """A new RawCase with ``sc``'s changes applied to ``raw`` (which is left untouched).
+
+    ``check_values``: refuse at its change a value the file would refuse (a scenario
+    file). A sweep leaves values to validation, so that a bad value fails its variant
+    alone (recorded with the validator's message), not the whole sweep."""
+    ov = _Overlay(raw, sc, check_values)
     for i, ch in enumerate(sc.changes):
         ov.apply(i, ch)
     if ov.problems:

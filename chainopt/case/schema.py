@@ -37,6 +37,9 @@ UNITS: dict[str, tuple[str, float]] = {
 COMMODITY_KINDS = ("raw", "intermediate", "product", "utility", "emission")
 TRANSPORT_MODES = ("pipeline", "rail", "sea", "road", "terminal", "other")
 PROJECT_STATES = ("off", "optional", "forced")
+# How a bool cell may be written (case-insensitive); blank takes the column's default.
+TRUE_TEXTS = ("true", "yes", "1")
+FALSE_TEXTS = ("false", "no", "0")
 TERM_QUANTITIES = ("activity", "production", "consumption", "flow", "sales", "purchase")
 # Currencies a row's money may be stated in (converted to USD at load, see fx_rates).
 CURRENCIES = ("USD", "RUB", "JPY", "EUR", "CNY")

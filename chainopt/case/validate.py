@@ -29,8 +29,10 @@ from chainopt.case.index import (
 )
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
+    FALSE_TEXTS,
     NAME_PATTERN,
     TABLES,
+    TRUE_TEXTS,
     UNITS,
     Case,
     CaseMeta,
@@ -121,17 +123,26 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
         return None
 
 
+def check_meta(raw: dict) -> list[Problem]:
+    """The problems of a ``case.yaml`` mapping, each at ``case.yaml key <key>``."""
+    out = _Collector()
+    _meta(raw, out)
+    return out.problems
+
+
 def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
-               columns: dict[str, Column] | None = None) -> pd.DataFrame:
+               columns: dict[str, Column] | None = None,
+               rows: np.ndarray | None = None) -> pd.DataFrame:
     """Check columns and cell types of one table; return it with typed, defaulted columns.
 
     Each column is checked with whole-array operations on numpy arrays (a pandas string
     method only where a pattern must match); the typed table is assembled once at the end.
+    ``rows``: what messages call each row (default: its spreadsheet row, header = 1).
     """
     cols = columns if columns is not None else spec.column_map
     if df.empty and set(df.columns) <= set(cols):
         return _empty(cols)
-    rows = np.arange(len(df)) + 2
+    rows = np.arange(len(df)) + 2 if rows is None else rows
     shown = df.assign(_row=rows)  # the cells as given, for messages
     for c in df.columns:
         if c not in cols:
@@ -160,9 +171,9 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = _number(col, a, blank, file, shown, out)
         elif col.kind == "bool":
             low = np.strings.lower(a.astype(str))
-            ok = np.isin(low, ["true", "false", "yes", "no", "1", "0", ""])
+            ok = np.isin(low, [*TRUE_TEXTS, *FALSE_TEXTS, ""])
             out.rows(file, shown, ~ok, name, "must be true or false")
-            data[name] = np.where(blank, bool(col.default), np.isin(low, ["true", "yes", "1"]))
+            data[name] = np.where(blank, bool(col.default), np.isin(low, TRUE_TEXTS))
         elif col.kind == "enum":
             bad = ~blank & ~np.isin(a, list(col.choices))
             hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"
@@ -186,6 +197,24 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = np.where(blank, str(col.default or ""), a)
     data["_row"] = rows
     return pd.DataFrame(data, index=df.index)
+
+
+def check_cells(spec: TableSpec, column: str, cells: pd.Series, file: str,
+                names: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """The problems ``cells`` (text, as a file holds them) would have as values of
+    ``spec``'s ``column``: the checks every cell of ``file`` gets (a number, finite, within
+    the column's bounds, whole for an int; a snake_case name; an allowed value; a value
+    where one is required) and, given ``names`` (the names each referenced table holds,
+    as :func:`key_sets`), a known name. Each problem is at ``<file> row <label>, column
+    <column>``, the label being the cell's index in ``cells`` (e.g. the row's key)."""
+    out = _Collector()
+    col = spec.column_map[column]
+    df = pd.DataFrame({column: cells.astype(str).to_numpy()})
+    typed = _normalise(spec, df, file, out, columns={column: col},
+                       rows=cells.index.to_numpy())
+    if names is not None and col.kind in ("ref", "refs") and col.ref in names:
+        _check_refs(file, typed, col, names[col.ref], out)
+    return out.problems
 
 
 def _rejoin(items: pd.Series, index: pd.Index, fill: str) -> np.ndarray:
@@ -332,12 +361,12 @@ def _noun(col: Column) -> str:
     return REF_NOUNS.get(ref, ref.rstrip("s"))
 
 
-def _key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]
-              ) -> dict[str, np.ndarray]:
+def key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]
+             ) -> dict[str, np.ndarray]:
     """The names each reference may point to, by referenced table: distinct names as an
     array (taken from the column in one step, never a Python set built row by row)."""
     def distinct(table: str, column: str) -> np.ndarray:
-        if table not in tables:
+        if table not in tables or column not in tables[table].columns:
             return np.empty(0, dtype=object)
         return np.asarray(pd.unique(tables[table][column]), dtype=object)
 
@@ -1086,7 +1115,7 @@ def validate(raw: RawCase) -> Case:
             out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
         else:
             tables[name] = _empty(spec.column_map)
-    keys = _key_sets(meta, tables)
+    keys = key_sets(meta, tables)
     for name, spec in TABLES.items():
         for col in spec.columns:
             if col.kind in ("ref", "refs") and col.ref in keys:

@@ -303,3 +303,154 @@ def test_a_blank_for_one_period_is_refused_and_new_periods_are_known(tmp_path):
         """)
     bp = raw.tables["markets_by_period"]
     assert "q1" in set(bp["period"])
+
+
+# -- every change checked where it is written -------------------------------------------
+
+def _two_markets(tmp_path: Path, changes: str) -> Path:
+    """Sites a, b; fuel bought at a (10 USD/t, 100 kt/yr), sold at a (50 USD/t, cap 30;
+    in p2 60 and 40 by override) and at b (80, no cap; 90 in p3), link ab (50 kt/yr);
+    project pj (its link ab2) written ``all_or_nothing: yes``. Returns the scenario."""
+    from tests.toycase import write_case
+
+    folder = write_case(tmp_path / "two", {
+        "sites": "site\na\nb\n", "commodities": "commodity,unit,kind\nfuel,t,product\n",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,fuel,10,100\n",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,fuel,50,30\n"
+                   "b,fuel,80,\n",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit,max_k_per_yr\n"
+                             "a,fuel,p2,60,40\nb,fuel,p3,90,\n",
+        "projects": "project,capex_musd,lifetime_yr,state,all_or_nothing\npj,3,10,off,yes\n",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "project\nab,a,b,fuel,50,5,\nab2,a,b,fuel,30,5,pj\n"},
+        periods=[{"period": f"p{i}", "start_year": 2025 + i, "length_yr": 1}
+                 for i in (1, 2, 3)])
+    return _write(tmp_path, "s.yaml", f"base: {folder}\nchanges:\n"
+                  + textwrap.indent(textwrap.dedent(changes), "  "))
+
+
+def _problems(scenario: Path) -> list[str]:
+    with pytest.raises(InputError) as e:
+        api.load_case(scenario)
+    return [str(p) for p in e.value.problems]
+
+
+def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
+    """A value a change writes that its file would refuse is refused at the scenario
+    file and change, the row named by its key. They were reported at "(effective case)
+    markets.csv row 2" with no change named, the row counted in the effective table:
+    after the remove_rows below, b's row is row 2 there but row 3 of markets.csv, and an
+    added row is in no file at all.
+
+    By hand: a's cap 30 (40 in p2) plus -100 is -70 (-60 in p2), below 0; b's price set
+    blank leaves a required value blank; the new row names a site 'c' that sites.csv
+    lacks; 'teleport' is no transport mode and 2.5 no whole number of years; a discount
+    rate of 2 is above 1. Adding -30 instead gives 0 and 10: allowed (bounds inclusive)."""
+    text = _problems(_two_markets(tmp_path, """\
+        - {table: markets, where: {site: a}, add: {max_k_per_yr: -100}}
+        - {table: markets, remove_rows: {site: a}}
+        - {table: markets, where: {site: b}, set: {price_usd_per_unit: null}}
+        - {table: markets, add_rows: [{site: c, commodity: fuel, price_usd_per_unit: 1}]}
+        - {table: links, where: {link: ab}, set: {transport_mode: teleport, lifetime_yr: 2.5}}
+        - case: {discount_rate: 2}
+        """))
+    assert [t.split("s.yaml ", 1)[1] for t in text] == [
+        "changes[0]: markets.csv row a/fuel/1, column max_k_per_yr: must be at least 0 "
+        "(found '-70')",
+        "changes[0]: markets_by_period.csv row a/fuel/1/p2, column max_k_per_yr: must be at "
+        "least 0 (found '-60')",
+        "changes[2]: markets.csv row b/fuel/1, column price_usd_per_unit: a value is "
+        "required here (it is blank)",
+        "changes[3]: markets.csv row c/fuel/1, column site: unknown site name (found 'c')",
+        "changes[4]: links.csv row ab, column transport_mode: not an allowed value (found "
+        "'teleport'); one of: pipeline, rail, sea, road, terminal, other",
+        "changes[4]: links.csv row ab, column lifetime_yr: must be a whole number (found "
+        "'2.5')",
+        "changes[5]: case.yaml key discount_rate: Input should be less than or equal to 1 "
+        "(found 2)"]
+    from chainopt.case.index import by_period
+
+    ok = api.load_case(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                              "add: {max_k_per_yr: -30}}\n"))
+    cap = by_period(ok, "markets", ["max_k_per_yr"])
+    assert cap[cap["site"] == "a"].set_index("period")["max_k_per_yr"].to_dict() == {
+        "p1": 0.0, "p2": 10.0, "p3": 0.0}
+
+
+def test_a_listed_selector_value_that_matches_no_row_is_an_error(tmp_path):
+    """``where: {site: [a, bb]}`` scaled a's prices and said nothing of 'bb' (a typo for
+    b): the change did less than it says. Each listed value must match a row."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: [a, bb]}, "
+                                               "scale: {price_usd_per_unit: 2}}\n"))
+    assert text.endswith("s.yaml changes[0]: selector {site: [a, bb]}: no row of "
+                         "markets.csv has site 'bb'; did you mean 'b'?")
+
+
+def test_a_bool_selector_matches_the_ways_a_file_writes_true(tmp_path):
+    """projects.csv writes all_or_nothing as 'yes' (validation reads it as true), so
+    ``where: {all_or_nothing: true}`` selects pj: its capex 3 -> 4 MUSD. It matched no
+    row ('yes' against 'true'), and the message showed the value as Python's 'True'."""
+    case = api.load_case(_two_markets(tmp_path, "- {table: projects, where: "
+                                                "{all_or_nothing: true}, set: {capex_musd: 4}}\n"))
+    assert case.tables["projects"].set_index("project").at["pj", "capex_musd"] == 4.0
+    (text,) = _problems(_two_markets(tmp_path, "- {table: projects, where: "
+                                               "{all_or_nothing: false}, set: {capex_musd: 4}}\n"))
+    assert text.endswith("changes[0]: selector {all_or_nothing: false} matches no row of "
+                         "projects.csv")
+
+
+@pytest.mark.parametrize(("change", "word"), [
+    ("{table: markets, period: p2, remove_rows: {site: a}}", "'period' does not go with "
+     "remove_rows"),
+    ("{table: markets, where: {site: b}, add_rows: [{site: a, commodity: fuel, tier: 2, "
+     "price_usd_per_unit: 1}]}", "'where' does not go with add_rows")])
+def test_period_or_where_with_whole_rows_is_refused(tmp_path, change, word):
+    """``period: p2`` next to remove_rows {site: a} removed a's market in p1 and p3 too
+    (its p1-p3 sales of 30, 40, 30 kt gone, not only p2's 40); a ``where`` or
+    ``period`` next to add_rows was ignored."""
+    (text,) = _problems(_two_markets(tmp_path, f"- {change}\n"))
+    assert f"changes[0]: {word}: it adds or removes whole rows, in every period" in text
+
+
+def test_a_name_of_a_table_the_case_lacks_is_refused_at_the_change(tmp_path):
+    """The tier case has no projects.csv, so no project 'ghost' can exist: an added link
+    naming it is refused at the change, as a link naming an absent site is."""
+    sc = _write(tmp_path, "s.yaml", f"base: {_tier_case(tmp_path)}\nchanges:\n"
+                "  - {table: links, add_rows: [{link: l, from_site: a, to_site: a, "
+                "commodities: fuel, project: ghost}]}\n")
+    (text,) = _problems(sc)
+    assert text.endswith("s.yaml changes[0]: links.csv row l, column project: unknown "
+                         "project name (found 'ghost')")
+
+
+def test_a_period_listed_twice_is_refused(tmp_path):
+    """``period: [p2, p2]`` with ``add: {price_usd_per_unit: 5}`` applied the change once
+    per listed period: a's p2 price 60 became 70, not 65. Refused at the change."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, period: "
+                                               "[p2, p2], add: {price_usd_per_unit: 5}}\n"))
+    assert text.endswith("s.yaml changes[0]: period 'p2' is listed twice; list each period "
+                         "once")
+
+
+def test_one_column_changed_by_two_operations_of_one_change_is_refused(tmp_path):
+    """``{scale: {price_usd_per_unit: 2}, set: {price_usd_per_unit: 10}}`` applied set
+    then scale whatever the order written: a's price became 10 x 2 = 20 where the file
+    reads as 50 x 2, then 10 = 10. Ambiguous, so refused; two changes apply in order."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, scale: "
+                                               "{price_usd_per_unit: 2}, set: "
+                                               "{price_usd_per_unit: 10}}\n"))
+    assert text.endswith("s.yaml changes[0]: column 'price_usd_per_unit' is changed by both "
+                         "set and scale in one change; give each in a change of its own: "
+                         "changes apply in order")
+
+
+def test_effective_case_problems_name_rows_by_key(tmp_path):
+    """A problem only the whole effective case shows (a floor above its cap) named
+    "markets.csv row 2" after a's row was removed: b is row 3 of markets.csv. It is now
+    named by its key. By hand: b's floor 10 above its cap 5 in p1-p3."""
+    (text,) = _problems(_two_markets(tmp_path, """\
+        - {table: markets, remove_rows: {site: a}}
+        - {table: markets, where: {site: b}, set: {min_k_per_yr: 10, max_k_per_yr: 5}}
+        """))
+    assert "s.yaml (effective case) markets.csv row b/fuel/1, column min_k_per_yr: the " \
+           "demand floor of fuel at b is above its sales cap, 5, in p1, p2 and p3" in text
