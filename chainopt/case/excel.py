@@ -242,7 +242,7 @@ def read_workbook(path: str | Path) -> RawCase:
     locations: dict[str, dict] = {}
     for name, rows in sheets.items():
         if name == CASE_SHEET:
-            meta_rows = {}
+            meta_rows: dict[str, int] = {}
             head = [value(name, rows[0][0], c) for c in rows[0][1][:2]] if rows else []
             if rows and head != ["key", "value_yaml"]:  # else its first key was skipped
                 problems.append(Problem(f"{CASE_SHEET}!A{rows[0][0]}", "the case sheet's "
