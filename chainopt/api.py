@@ -843,10 +843,11 @@ def report(folder: str | Path, out: str | Path | None = None,
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,
-            top: int = 10, period: str | None = None) -> list[str]:
+            top: int | None = None, period: str | None = None) -> list[str]:
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
-    relaxations, or the quantities that run away). Returns lines of text."""
+    relaxations, or the quantities that run away). Returns lines of text. ``top`` items
+    per list (default 10; 15 for the ranging list)."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -857,8 +858,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                else Results.load(target, require=("kpis", "constraints")))
         try:
             if ranging:
-                return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
-            return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+                return ex.ranging_lines(res.tables.get("ranging"),
+                                        top=15 if top is None else top)
+            return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
+                                period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise _damaged(target, exc) from None
     case = load_case(target)
