@@ -860,6 +860,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
             if ranging:
                 return ex.ranging_lines(res.tables.get("ranging"),
                                         top=15 if top is None else top)
+            periods = [str(p) for p in res.manifest.get("periods") or []]
+            if period is not None and periods and period not in periods:
+                raise InputError([Problem("--period", f"no period '{period}' in {target}",
+                                          f"give one of {', '.join(periods)}")])
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

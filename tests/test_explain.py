@@ -914,3 +914,22 @@ def test_ranging_lists_as_many_items_as_top_asks(tmp_path):
     every = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     rooms = [ln.rsplit("(room ", 1)[1] for ln in every.output.splitlines() if "(room " in ln]
     assert rooms == ["33.3%)", "50.0%)", "100.0%)"], every.output
+
+
+def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
+    """``--period p2`` on results of one period, p1: the netbacks came out empty under
+    "netbacks in p2" with exit 0, as if nothing were sold. Now exit 1 naming the option,
+    the value and the periods there are. With p1: crude bought for 100 and sold for 150
+    at a, so it is worth the price, 150, there."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,150"})
+    api.run(folder, out=tmp_path / "res", name="r")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p2"])
+    assert bad.exit_code == 1, bad.output
+    assert "--period: no period 'p2' in" in bad.output and "give one of p1" in bad.output
+    good = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p1"])
+    assert good.exit_code == 0, good.output
+    assert "crude: sold at a for 150 (worth 150 there)" in good.output, good.output
