@@ -843,10 +843,11 @@ def report(folder: str | Path, out: str | Path | None = None,
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,
-            top: int = 10, period: str | None = None) -> list[str]:
+            top: int | None = None, period: str | None = None) -> list[str]:
     """Explain a results folder (why this plan; ``ranging``: how robust it is) or diagnose
     a case that does not solve (an irreducible infeasible subset, ``elastic``
-    relaxations, or the quantities that run away). Returns lines of text."""
+    relaxations, or the quantities that run away). Returns lines of text. ``top`` items
+    per list (default 10; 15 for the ranging list)."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -857,8 +858,14 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                else Results.load(target, require=("kpis", "constraints")))
         try:
             if ranging:
-                return ex.ranging_lines(res.tables.get("ranging"), top=max(top, 15))
-            return ex.why_lines(res.tables, res.manifest, top=top, period=period)
+                return ex.ranging_lines(res.tables.get("ranging"),
+                                        top=15 if top is None else top)
+            periods = [str(p) for p in res.manifest.get("periods") or []]
+            if period is not None and periods and period not in periods:
+                raise InputError([Problem("--period", f"no period '{period}' in {target}",
+                                          f"give one of {', '.join(periods)}")])
+            return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
+                                period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise _damaged(target, exc) from None
     case = load_case(target)
@@ -929,21 +936,33 @@ def _verify_source(manifest: dict) -> str | None:
     """The recorded source of a run, found again on this machine: the recorded path if
     it exists, else an embedded case of that name, else the path's tail below the
     working directory (a results folder committed on one machine and verified in CI on
-    another). The input hash check guards against picking the wrong one."""
+    another). The source is looked for in all three ways before the case it is based on
+    (``case_origin``): a scenario's base may sit at the same path on both machines (an
+    embedded case in the installed package) while the scenario file does not, and its
+    base alone is not what ran. The input hash check guards against picking the wrong
+    one."""
     recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
     for src in recorded:
-        if Path(src).exists() or src in embedded_cases():
-            return src
-    for src in recorded:
-        parts = Path(src).parts
-        if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
-                parts[-1] in embedded_cases():
-            return parts[-1]
-        for i in range(1, len(parts)):
-            tail = Path(*parts[i:])
-            if tail.exists():
-                return str(tail)
+        found = _found_here(src)
+        if found is not None:
+            return found
     return recorded[0] if recorded else None
+
+
+def _found_here(src: str) -> str | None:
+    """``src`` (a path recorded on some machine) on this one: as recorded, an embedded
+    case of that name, or the path's tail below the working directory; else None."""
+    if Path(src).exists() or src in embedded_cases():
+        return src
+    parts = Path(src).parts
+    if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
+            parts[-1] in embedded_cases():
+        return parts[-1]
+    for i in range(1, len(parts)):
+        tail = Path(*parts[i:])
+        if tail.exists():
+            return str(tail)
+    return None
 
 
 def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):

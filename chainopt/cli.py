@@ -413,8 +413,9 @@ def explain(
                                                "(ranging) of a results folder.")] = False,
     elastic: Annotated[bool, typer.Option(help="For an infeasible case: the smallest "
                                                "relaxation that makes it feasible.")] = False,
-    top: Annotated[int, typer.Option(help="How many items per list (>= 1).",
-                                     callback=_between(1))] = 10,
+    top: Annotated[int | None, typer.Option(
+        help="How many items per list (>= 1; default 10, and 15 for --ranging).",
+        callback=_between(1), show_default=False)] = None,
     period: Annotated[str | None, typer.Option(help="Period of the netback chains "
                                                     "(default: the first with sales).")] = None,
 ) -> None:

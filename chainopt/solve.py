@@ -331,16 +331,27 @@ def _libc() -> object:
         return None
 
 
+def _failed_run(built: BuiltModel) -> tuple[str, str]:
+    """What a failed solve names, and what to give `chainopt explain`: a scenario by its
+    name and file (its base case alone may solve), else the case."""
+    chain = built.case.raw.scenario_chain
+    if chain and chain[-1].get("kind") == "scenario":
+        return (f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')",
+                f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`")
+    return f"case '{built.case.name}'", "Run `chainopt explain` on the case"
+
+
 def _infeasible(built: BuiltModel, how: str = "") -> InfeasibleError:
-    return InfeasibleError(f"case '{built.case.name}' is infeasible{how}: no plan meets every "
-                           "constraint. Run `chainopt explain` on the case to see which "
-                           "constraints conflict.")
+    what, explain = _failed_run(built)
+    return InfeasibleError(f"{what} is infeasible{how}: no plan meets every constraint. "
+                           f"{explain} to see which constraints conflict.")
 
 
 def _unbounded(built: BuiltModel) -> UnboundedError:
-    return UnboundedError(f"case '{built.case.name}' is unbounded: some quantity can grow "
-                          "without limit while adding value (a missing capacity, sales cap or "
-                          "supply limit). Run `chainopt explain` on the case.")
+    what, explain = _failed_run(built)
+    return UnboundedError(f"{what} is unbounded: some quantity can grow without limit while "
+                          "adding value (a missing capacity, sales cap or supply limit). "
+                          f"{explain}.")
 
 
 def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> bool:

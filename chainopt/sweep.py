@@ -484,7 +484,8 @@ def solve_variant(source: str, variant: Variant, options=None,
     chains, would otherwise report the split of the same objective that depends on the
     order of the variants), or with ``warm_basis`` from the previous variant's basis.
     With ``project_npv``, each optional project's incremental NPV is the variant's
-    objective minus its objective with the project's build decisions fixed at 0.
+    objective minus its objective with the project's build decisions fixed at 0 (0
+    without a re-solve for a project the variant does not build).
     """
     # lazy: the model side loads in the worker (see _base)
     from chainopt.models.build import build
@@ -517,7 +518,16 @@ def solve_variant(source: str, variant: Variant, options=None,
                    mapped=bool(built.timings.get("mapped")))
         row.update(_kpis(built, outcome))
         if project_npv:
+            from chainopt.report.sweep_stats import BUILT  # lazy, as the model side
+
             for project, cols in _project_columns(built).items():
+                if row.get(f"built_{project}", 0.0) <= BUILT:
+                    # not built: with its build decisions fixed at 0 this plan is still
+                    # feasible and optimal, so the difference is 0 exactly; a MIP
+                    # re-solve would only add noise within its gap (2.94 MUSD for an
+                    # unbuilt project on the default case)
+                    row[f"npv_{project}_incremental_musd"] = 0.0
+                    continue
                 off = objective_with_fixed(built, cols, 0.0, options)
                 row[f"npv_{project}_incremental_musd"] = outcome.objective - off
     except ChainoptError as exc:

@@ -94,6 +94,25 @@ def test_infeasible_case_exits_3_and_writes_nothing(small_case_dir: Path,
     assert not out.exists() or not any(out.iterdir())  # no temporary folder either
 
 
+def test_an_infeasible_scenario_points_explain_at_the_scenario(tmp_path: Path) -> None:
+    """small_chain itself solves. A scenario with hard floors asks 1,400 kt/yr of HDPE in
+    China, reached only over port_sea: 600 kt/yr plus at most 600 built is 1,200 < 1,400,
+    so no plan meets it. The message named case 'small_chain' and said to explain "the
+    case", which solves; it names the scenario and the file to give explain."""
+    scenario = tmp_path / "china_floor.yaml"
+    scenario.write_text("base: small_chain\nchanges:\n  - case: {demand_floors: hard}\n"
+                        "  - table: markets\n    where: {site: chn, commodity: hdpe}\n"
+                        "    set: {min_k_per_yr: 1400}\n")
+    result, text = invoke("run", scenario, "--out", tmp_path / "out")
+    assert result.exit_code == 3, text
+    assert "scenario 'china_floor' (on case 'small_chain') is infeasible" in text, text
+    assert f"Run `chainopt explain {scenario}`" in text, text
+    result, text = invoke("explain", scenario)
+    assert result.exit_code == 0, text
+    assert "demand floor for hdpe at chn in p2026 (>= 1,400 k t/yr)" in text, text
+    assert "capacity of link port_sea in p2026 (<= 600 k t/yr)" in text, text
+
+
 def test_bad_method_is_a_usage_error(small_case_dir: Path, tmp_path: Path) -> None:
     result, text = invoke("run", small_case_dir, "--out", tmp_path / "out", "--method", "fast")
     assert result.exit_code == 2, text

@@ -886,3 +886,50 @@ def test_explain_a_saved_plan_where_nothing_binds(tmp_path):
     api.run(folder, out=tmp_path / "res", name="r")
     text = "\n".join(api.explain(tmp_path / "res" / "r"))
     assert "No constraint binds with a value" in text and "Nothing is sold." in text, text
+
+
+def test_ranging_lists_as_many_items_as_top_asks(tmp_path):
+    """``explain --ranging --top N`` lists N ranged inputs (it listed at least 15 whatever
+    N was: ``--top 1`` was ignored without a word).
+
+    Crude bought at a for 100 USD/t (at most 10 k t/yr) and sold there for 150, one
+    year at rate 0. All 10 are bought and sold; the ranged inputs and their rooms:
+    the price 150 holds the plan down to the cost, [100, +inf]: room 50 / 150 = 33.3 %;
+    the cost 100 up to the price, [-inf, 150]: room 50 / 100 = 50 %; the supply limit
+    10 keeps its value 150 - 100 = 50 from 0 up: room 10 / 10 = 100 %. So ``--top 1``
+    prints the price alone and "2 more"; the default (15) prints all three."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,150"})
+    api.run(folder, out=tmp_path / "res", name="r")
+    runner = CliRunner()
+    one = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
+                              "--top", "1"])
+    assert one.exit_code == 0, one.output
+    listed = [ln for ln in one.output.splitlines() if "(room " in ln]
+    assert len(listed) == 1 and "price of crude at a in p1: 150 USD per t" in listed[0]
+    assert "(room 33.3%)" in listed[0], listed
+    assert "... 2 more in the ranging table" in one.output, one.output
+    every = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
+    rooms = [ln.rsplit("(room ", 1)[1] for ln in every.output.splitlines() if "(room " in ln]
+    assert rooms == ["33.3%)", "50.0%)", "100.0%)"], every.output
+
+
+def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
+    """``--period p2`` on results of one period, p1: the netbacks came out empty under
+    "netbacks in p2" with exit 0, as if nothing were sold. Now exit 1 naming the option,
+    the value and the periods there are. With p1: crude bought for 100 and sold for 150
+    at a, so it is worth the price, 150, there."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,150"})
+    api.run(folder, out=tmp_path / "res", name="r")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p2"])
+    assert bad.exit_code == 1, bad.output
+    assert "--period: no period 'p2' in" in bad.output and "give one of p1" in bad.output
+    good = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p1"])
+    assert good.exit_code == 0, good.output
+    assert "crude: sold at a for 150 (worth 150 there)" in good.output, good.output

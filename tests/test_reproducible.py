@@ -190,3 +190,44 @@ def test_a_case_run_by_compare_records_its_absolute_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "elsewhere")
     done = CliRunner().invoke(app, ["verify", str(tmp_path / "res" / "small_chain")])
     assert done.exit_code == 0, done.output
+
+
+def test_verify_reruns_the_scenario_not_its_base_found_at_the_same_path(tmp_path,
+                                                                        monkeypatch):
+    """A scenario's results record its file (``source``) and its base case's folder
+    (``case_origin``). Made on another machine, the scenario file is found below the
+    working directory by its tail (scenarios/high.yaml), while the base may sit at the
+    same path on both (an embedded case inside the installed package): verify took the
+    base, which hashed differently, and said the inputs had changed (exit 6).
+
+    Base: crude bought for 100 USD/t (at most 10 k t/yr) and sold for 150, one year at
+    rate 0: 10 x 50 = 0.5 MUSD. The scenario sells at 170: 10 x 70 = 0.7 MUSD. verify
+    re-runs the scenario: same inputs, same 0.7, exit 0."""
+    import json
+
+    base = tmp_path / "base"
+    base.mkdir()
+    for name, text in {
+            "case.yaml": "format_version: 1\nname: base\nbase_year: 2026\n"
+                         "discount_rate: 0\nperiods:\n"
+                         "  - {period: p1, start_year: 2026, length_yr: 1}\n",
+            "commodities.csv": "commodity,unit,kind\ncrude,t,raw\n",
+            "sites.csv": "site\na\n",
+            "supplies.csv": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10\n",
+            "markets.csv": "site,commodity,price_usd_per_unit\na,crude,150\n"}.items():
+        (base / name).write_text(text)
+    (tmp_path / "scenarios").mkdir()
+    scenario = tmp_path / "scenarios" / "high.yaml"
+    scenario.write_text(f"name: high\nbase: {base}\nchanges:\n  - table: markets\n"
+                        "    set: {price_usd_per_unit: 170}\n")
+    assert api.run(base, save=False).manifest["objective"] == pytest.approx(0.5)
+    res = api.run(scenario, out=tmp_path / "res")
+    assert res.manifest["objective"] == pytest.approx(0.7)
+    manifest = tmp_path / "res" / "high" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    assert Path(m["case_origin"]).resolve() == base.resolve()  # exists here too
+    m["source"] = "/home/someone/proj/scenarios/high.yaml"
+    manifest.write_text(json.dumps(m))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "res" / "high")])
+    assert result.exit_code == 0, result.output

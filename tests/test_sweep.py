@@ -226,3 +226,42 @@ def test_a_seed_without_draws_is_refused(tmp_path):
     with pytest.raises(InputError, match="--seed: seeds the Monte Carlo draws"):
         api.sweep("small_chain", sets=[HDPE], seed=7, out=tmp_path / "out", jobs=1)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
+                                                                      monkeypatch):
+    """One year at rate 0; 10 k t/yr of crude at 100 USD/t. Project ``good`` (capex 1
+    MUSD, a one-year life, so its annuity is the 1 MUSD) turns it into prod sold at 250:
+    10 x 150 = 1.5 MUSD, NPV 1.5 - 1 = 0.5. Project ``bad`` (also 1 MUSD) would sell it
+    at 120: 10 x 20 = 0.2 < 1, never built, and the crude goes to ``good``. ``bad``'s
+    incremental NPV is 0 by definition: fixing its build at 0 leaves the plan feasible.
+
+    The counterfactual re-solve is replaced by one that, like a MIP stopping within its
+    gap, finds a plan 2.94 MUSD worse: an unbuilt project of the default case was
+    reported at +2.94 MUSD so (P(built) 0, mean NPV 0.15). Not re-solved, it is 0;
+    ``good`` still is (0.5 + the fake's 2.94)."""
+    import chainopt.solve as solve_mod
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product\nprod2,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\ng_run,pg\nb_run,pb",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\ng_run,crude,in,1\n"
+                      "g_run,prod,out,1\nb_run,crude,in,1\nb_run,prod2,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                 "ug,a,pg,10,1,good\nub,a,pb,10,1,bad",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state\n"
+                    "good,1,p1,1,false,optional\nbad,1,p1,1,false,optional",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,250\na,prod2,120"})
+    real = solve_mod.objective_with_fixed
+    monkeypatch.setattr(solve_mod, "objective_with_fixed",
+                        lambda *a, **k: real(*a, **k) - 2.94)
+    sw._BASE.clear()
+    kpis, _, _ = api.sweep(str(folder), sets=["markets.price_usd_per_unit[commodity=prod]"
+                                              "*=1"], out=tmp_path, name="s", jobs=1)
+    row = kpis.iloc[0]
+    assert row["objective_musd"] == pytest.approx(0.5)
+    assert (row["built_good"], row["built_bad"]) == pytest.approx((1.0, 0.0))
+    assert row["npv_bad_incremental_musd"] == 0.0
+    assert row["npv_good_incremental_musd"] == pytest.approx(0.5 + 2.94)

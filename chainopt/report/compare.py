@@ -40,6 +40,7 @@ from chainopt.results import (
     TABLE_FILES,
     TEXT_COLUMNS,
     read_table,
+    stable_floats,
     table_files,
     text_columns,
 )
@@ -532,7 +533,9 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
          overwrite: bool = False) -> Path:
     """Write ``<section>.csv`` files, their record (:data:`TEXT_FILE`: text columns, rows
-    and SHA-256) and ``comparison.md`` to ``folder``, atomically."""
+    and SHA-256) and ``comparison.md`` to ``folder``, atomically. Numbers are written as
+    the results tables' are (:func:`chainopt.results.stable_floats`): the difference of
+    two runs with the same plan, solved apart, is 0, not 2.9e-11."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
@@ -540,7 +543,8 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
 
     def fill(tmp: Path) -> None:
         files = {key: {"file": f"{key}.csv", "rows": len(df),
-                       "sha256": write_csv(df, tmp / f"{key}.csv", FLOAT_FORMAT)}
+                       "sha256": write_csv(stable_floats(df), tmp / f"{key}.csv",
+                                           FLOAT_FORMAT)}
                  for key, df in sections.items()}
         (tmp / TEXT_FILE).write_text(json.dumps(
             {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},

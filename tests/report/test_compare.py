@@ -239,3 +239,26 @@ def test_cashflow_kpis_reconcile_on_lumpy_investment_example():
     cf = economics.cashflows(r)
     assert float((cf["net"] * per).sum()) == pytest.approx(r.objective, rel=1e-9)
     assert float((cf["capex"] * per).sum()) == pytest.approx(r.kpi("npv_capex"), abs=1e-6)
+
+
+def test_saved_comparison_tables_write_noise_as_zero(tmp_path):
+    """A scenario that builds nothing has its base's plan; solved apart, its objective
+    157,770.8471 MUSD came out 2.9e-11 MUSD off the base's, and ``objective.csv`` wrote
+    the difference as -2.910383046e-11 (its fixed O&M, -1.364242053e-12), a number
+    printed where 0 belongs. Saved as the results tables are: values below 1e-10 in
+    magnitude are 0, and -0 is 0; the rest keeps 10 significant digits (157770.8471,
+    -120.348689)."""
+    base = 157770.84714143575
+    noisy = base - 2.9103830456733704e-11
+    table = pd.DataFrame({"kpi (MUSD, NPV)": ["objective", "npv_fixed_om", "zero"],
+                          "base": [base, -26743.9, 0.0],
+                          "same": [noisy, -26743.9 - 1.3642420526593924e-12, -0.0],
+                          "mp2": [base - 120.348689, -26743.9, 0.0]})
+    table["Δ same"] = table["same"] - table["base"]
+    table["Δ mp2"] = table["mp2"] - table["base"]
+    folder = compare.save({"objective": table}, ["base", "same", "mp2"],
+                          tmp_path / "compare-x")
+    lines = (folder / "objective.csv").read_text().splitlines()
+    assert lines[1].split(",")[-2:] == ["0", "-120.348689"], lines
+    assert lines[2].split(",")[-2:] == ["0", "0"], lines
+    assert lines[3].split(",")[1:] == ["0"] * 5, lines
