@@ -857,13 +857,15 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         res = (Results.load(target, only=("ranging",)) if ranging  # the one table it reads
                else Results.load(target, require=("kpis", "constraints")))
         try:
-            if ranging:
-                return ex.ranging_lines(res.tables.get("ranging"),
-                                        top=15 if top is None else top)
             periods = [str(p) for p in res.manifest.get("periods") or []]
             if period is not None and periods and period not in periods:
                 raise InputError([Problem("--period", f"no period '{period}' in {target}",
                                           f"give one of {', '.join(periods)}")])
+            if ranging:
+                r = res.tables.get("ranging")
+                if period is not None and r is not None and "period" in r:
+                    r = r[r["period"].astype(str) == period]
+                return ex.ranging_lines(r, top=15 if top is None else top)
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

@@ -417,7 +417,9 @@ def explain(
         help="How many items per list (>= 1; default 10, and 15 for --ranging).",
         callback=_between(1), show_default=False)] = None,
     period: Annotated[str | None, typer.Option(help="Period of the netback chains "
-                                                    "(default: the first with sales).")] = None,
+                                                    "(default: the first with sales); with "
+                                                    "--ranging, list that period's inputs "
+                                                    "alone.")] = None,
 ) -> None:
     """Why this plan (binding constraints, netbacks, near misses) or why a case fails.
 

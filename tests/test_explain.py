@@ -933,3 +933,28 @@ def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
     good = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p1"])
     assert good.exit_code == 0, good.output
     assert "crude: sold at a for 150 (worth 150 there)" in good.output, good.output
+
+
+def test_explain_ranging_keeps_to_the_period_asked(tmp_path):
+    """``--ranging --period p2`` listed every period's inputs (the option was ignored with
+    --ranging). Crude bought for 100 (at most 10 kt/yr) and sold for 150 at a in p1 and
+    p2: in each period the price may fall 50 (room 33.3 %), the cost rise 50 (50 %) and
+    the limit fall 10 (100 %) before the plan changes; with p2 asked, those three of p2
+    alone; a period the results lack is refused as without --ranging."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,150"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                 {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    api.run(folder, out=tmp_path / "res", name="r")
+    runner = CliRunner()
+    res = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
+                              "--period", "p2"])
+    assert res.exit_code == 0, res.output
+    listed = [ln for ln in res.output.splitlines() if "(room " in ln]
+    assert len(listed) == 3 and all(" in p2" in ln for ln in listed), res.output
+    assert [ln.rsplit("(room ", 1)[1] for ln in listed] == ["33.3%)", "50.0%)", "100.0%)"]
+    bad = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
+                              "--period", "p3"])
+    assert bad.exit_code == 1 and "no period 'p3'" in bad.output, bad.output
