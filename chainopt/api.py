@@ -803,10 +803,17 @@ def show_sources(source: str | Path | None, table: str, key: str | None = None
         raise ChainoptError(f"--source {table}: no such table; "
                             f"{closest(table, TABLES) or 'tables: ' + ', '.join(TABLES)}")
     df = load_case(source).tables[table]
-    label = join_keys(df, list(TABLES[table].key))
+    key_cols = list(TABLES[table].key)
+    label = join_keys(df.assign(**{c: [f"{v:g}" for v in df[c]] for c in key_cols
+                                   if pd.api.types.is_numeric_dtype(df[c])}), key_cols)
     if key:
-        df = df[label.str.contains(key, regex=False)]
-        label = label[df.index]
+        hit = label.str.contains(key, regex=False)
+        if not hit.any():
+            raise InputError([Problem(f"--key {key}", f"no row of {table}.csv has a key "
+                                      f"containing '{key}'", closest(key, label) or
+                                      f"its keys: {', '.join(label.head(8))}"
+                                      + (", ..." if len(label) > 8 else ""))])
+        df, label = df[hit], label[hit]
     numbers = [c.name for c in TABLES[table].columns
                if c.kind in ("float", "int") and c.name in df.columns]
     return pd.DataFrame({

@@ -196,6 +196,27 @@ def test_show_prints_where_a_number_came_from():
     assert bad.exit_code == 1 and "did you mean 'units'" in " ".join(bad.output.split())
 
 
+def test_show_source_keys_read_as_written_and_a_key_matching_nothing_is_refused():
+    """small_chain's HDPE market in China is tier 1 at 950 USD/t: its key read
+    chn/hdpe/1.0 (the loaded tier, a float), and --key zzz printed an empty table with
+    exit 0, as if the table had no such rows to show. Now chn/hdpe/1, and zzz (or the old
+    1.0 spelling) is exit 1 with the keys there are."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "250"})
+    res = runner.invoke(app, ["show", "small_chain", "--source", "markets", "--key", "chn/hdpe"])
+    assert res.exit_code == 0, res.output
+    assert "chn/hdpe/1 " in res.output and "price_usd_per_unit=950" in res.output
+    bad = runner.invoke(app, ["show", "small_chain", "--source", "markets", "--key", "zzz"])
+    assert bad.exit_code == 1, bad.output
+    assert "no row of markets.csv has a key containing 'zzz'" in " ".join(bad.output.split())
+    old = runner.invoke(app, ["show", "small_chain", "--source", "markets", "--key",
+                              "chn/hdpe/1.0"])
+    assert old.exit_code == 1 and "did you mean 'chn/hdpe/1'" in " ".join(old.output.split())
+
+
 def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> None:
     """A soft floor of 20 with 2 to sell: the run warns, names the floor and says what to
     do; a batch run (two sources) warned nothing, and one floor read "1 demand floors"."""
