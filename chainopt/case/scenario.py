@@ -539,6 +539,9 @@ class _Overlay:
                     hit = have == _fmt(w)
                 if not hit.any():
                     h = closest(_fmt(w), sorted(set(have)))
+                    if isinstance(w, bool) and c.kind != "bool":
+                        h = (f"YAML reads an unquoted yes, no, on, off, true or false as "
+                             f"{_fmt(w)}: quote the name, e.g. {col}: 'no'")
                     if h:
                         hints.append(h)
                     unmatched.append((col, w, h))

@@ -386,6 +386,15 @@ def test_a_listed_selector_value_that_matches_no_row_is_an_error(tmp_path):
                          "markets.csv has site 'bb'; did you mean 'b'?")
 
 
+def test_an_unquoted_yaml_no_in_a_name_selector_says_to_quote_it(tmp_path):
+    """YAML reads ``site: no`` as false, so a site named no was looked for as 'false'
+    with no hint why; the hint now says to quote the name."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: no}, "
+                                               "scale: {price_usd_per_unit: 2}}\n"))
+    assert "matches no row of markets.csv; YAML reads an unquoted yes, no, on, off, true " \
+           "or false as false: quote the name, e.g. site: 'no'" in text, text
+
+
 def test_a_bool_selector_matches_the_ways_a_file_writes_true(tmp_path):
     """projects.csv writes all_or_nothing as 'yes' (validation reads it as true), so
     ``where: {all_or_nothing: true}`` selects pj: its capex 3 -> 4 MUSD. It matched no
