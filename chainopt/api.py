@@ -8,6 +8,7 @@ case folder -> :class:`Case` -> :class:`BuiltModel` -> :class:`SolveOutcome` ->
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import platform
@@ -481,10 +482,12 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                     "variants were solved on the data before the edit: start a new sweep "
                     "instead of resuming")
             _check_full(variants, full)
+            options = _resumed_options(meta, options, folder.path)
         else:
             folder, meta, variants, base = _new_sweep(source, sets, samples, seed,
                                                       distributions, out, name, overwrite,
                                                       project_npv, full)
+            meta.update(_made_by(options))
             src = meta.get("source_abs") or meta["source"]
             replacing = folder.path.exists()
             # a new folder is made and held at once; an old one is held until replaced
@@ -552,6 +555,57 @@ def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
                                       "wrote, so the sweep will not write into it",
                                       "move it away, or start a new sweep")])
     return folder, sw.read_meta(meta_path)
+
+
+def _made_by(options: SolveOptions | None) -> dict:
+    """What a sweep's variants are solved by and with, recorded in ``sweep.json`` for a
+    resume to finish them alike: chainopt's and HiGHS's versions and the solver options
+    given (a variant stopped by a time limit may hold a worse plan)."""
+    from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
+
+    return {"made_by": {"chainopt": __version__, "highs": highs_version()},
+            "solver_options": dataclasses.asdict(options or SolveOptions())}
+
+
+def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
+                     ) -> SolveOptions:
+    """The solver options a resumed sweep finishes with: those it was started with, by the
+    same chainopt and HiGHS, so that its variants are not a mix of two solves. Another
+    version, or options given again that differ, are an InputError; a sweep started before
+    they were recorded takes the options given."""
+    from chainopt.solve import SolveOptions  # lazy: highspy
+
+    given = options or SolveOptions()
+    made, recorded = meta.get("made_by"), meta.get("solver_options")
+    if made is None and recorded is None:
+        return given
+    now = _made_by(None)["made_by"]
+    if made != now:
+        raise InputError([Problem(
+            "--resume", f"the sweep in {folder} was started by chainopt "
+            f"{(made or {}).get('chainopt')} with HiGHS {(made or {}).get('highs')}; this is "
+            f"chainopt {now['chainopt']} with HiGHS {now['highs']}, whose variants could "
+            "differ from those finished", "start a new sweep (--overwrite replaces it)")])
+    try:
+        started = SolveOptions(**recorded)
+    except TypeError:
+        raise InputError([Problem(f"{folder}/sweep.json", "its solver_options are damaged",
+                                  "start a new sweep (--overwrite replaces it)")]) from None
+    if options is not None and given != SolveOptions() and given != started:
+        raise InputError([Problem("--resume", f"the sweep was started with "
+                                  f"{_options_text(started)}, not {_options_text(given)}",
+                                  "leave the solver options out: a resume finishes the "
+                                  "sweep with those it was started with")])
+    return started
+
+
+def _options_text(o: SolveOptions) -> str:
+    """The options set in ``o`` as text (``time_limit_s=5``), or ``the defaults``."""
+    from chainopt.solve import SolveOptions  # lazy: highspy
+
+    set_ = [f"{k}={v}" for k, v in dataclasses.asdict(o).items()
+            if v != getattr(SolveOptions(), k)]
+    return ", ".join(set_) or "the defaults"
 
 
 def _resume_takes_no_request(source, sets, samples: int, seed: int, distributions,

@@ -106,6 +106,41 @@ def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
                                   resumed[cols].reset_index(drop=True), rtol=1e-9)
 
 
+def test_a_resume_finishes_with_the_solver_and_options_the_sweep_started_with(
+        tmp_path, monkeypatch):
+    """A sweep started with a 100 s time limit per variant and interrupted after its
+    first variant: a resume with --time-limit 5 mixed variants solved under two limits
+    (a variant stopped by its limit may hold a worse plan), as would a resume by another
+    chainopt or HiGHS. The options and versions are now in sweep.json: a resume without
+    options finishes with the 100 s, other options or another version are refused."""
+    import json
+
+    from chainopt.solve import SolveOptions
+
+    folder = tmp_path / "sweep-s"
+    api.sweep("small_chain", sets=[HDPE.replace(":3", ":2")], out=tmp_path, name="s",
+              jobs=1, options=SolveOptions(time_limit_s=100.0))
+    meta = json.loads((folder / "sweep.json").read_text())
+    assert meta["solver_options"]["time_limit_s"] == 100.0
+    first = sorted((folder / "parts").glob("*.csv"))[0]
+    first.unlink()  # as if interrupted before it was written
+    with pytest.raises(InputError, match=r"started with time_limit_s=100\.0, not "
+                                         r"time_limit_s=5\.0"):
+        api.sweep(None, resume=folder, jobs=1, options=SolveOptions(time_limit_s=5.0))
+    seen = []
+    real = sw.run_variants
+    monkeypatch.setattr(sw, "run_variants",
+                        lambda *a, **k: seen.append(k["options"]) or real(*a, **k))
+    kpis, _, _ = api.sweep(None, resume=folder, jobs=1, options=SolveOptions())
+    assert seen == [SolveOptions(time_limit_s=100.0)] and first.exists()
+    assert (kpis["status"] == "optimal").all() and len(kpis) == 2
+    meta["made_by"]["chainopt"] = "0.0.1"
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    first.unlink()
+    with pytest.raises(InputError, match=r"started by chainopt 0\.0\.1 with HiGHS"):
+        api.sweep(None, resume=folder, jobs=1)
+
+
 def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     """A hard demand floor of 20/40/60 with 50 available: the 60 variant is infeasible."""
     folder = write_case(tmp_path / "case", {
