@@ -587,6 +587,8 @@ def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
             f"chainopt {now['chainopt']} with HiGHS {now['highs']}, whose variants could "
             "differ from those finished", "start a new sweep (--overwrite replaces it)")])
     try:
+        if not isinstance(recorded, dict):
+            raise TypeError(recorded)
         started = SolveOptions(**recorded)
     except TypeError:
         raise InputError([Problem(f"{folder}/sweep.json", "its solver_options are damaged",
