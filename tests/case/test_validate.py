@@ -311,6 +311,18 @@ def test_case_yaml_bad_period_length(small_case_dir: Path) -> None:
     assert "(found 0)" in p.message
 
 
+def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) -> None:
+    """A one-period case whose period has length_yr 0 was also told "periods: Tuple should
+    have at least 1 item after validation, not 0" (pydantic counts the items that passed),
+    as if the case had no period; the period's own problem says it all."""
+    tables = {"commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\nmkt",
+              "markets": "site,commodity,price_usd_per_unit\nmkt,product,100"}
+    p = only_problem(write_case(tmp_path, tables, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 0}]))
+    assert p.where == "case.yaml key periods.0.length_yr"
+    assert p.message == "Input should be greater than or equal to 1 (found 0)"
+
+
 def test_case_yaml_missing_periods_is_not_echoed_by_every_period_reference(
         small_case_dir: Path) -> None:
     """projects.csv and markets_by_period.csv name periods; without periods in case.yaml
