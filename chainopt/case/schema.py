@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from chainopt.case.codes import inner_join
 from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
@@ -58,7 +58,22 @@ class Period(_Frozen):
     start_year: int = Field(ge=1900, le=2300)
     length_yr: int = Field(ge=1, le=100)
     # explicit discount weight of the period (discounted years); blank: from the rate
-    weight: float | None = Field(default=None, gt=0)
+    weight: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    @field_validator("weight")
+    @classmethod
+    def _at_most_its_years(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """w_t = sum_{y in t} d(y) with d(y) <= 1 (a rate >= 0 from a base year at or before
+        the period), so a weight is at most ``length_yr``: more is another unit (hours,
+        days) or a total, and would multiply the period's value by it without a word."""
+        n = info.data.get("length_yr")
+        if v is not None and n is not None and v > n * (1 + 1e-9):
+            raise ValueError(
+                f"a period's weight is its discounted years, at most its length_yr ({n}): "
+                "each year counts at most 1 at a discount rate >= 0 from a base_year at or "
+                "before the period; give it in years of base-year money, e.g. length_yr x "
+                "(1+r)^-(mid-year - base_year), or leave it out to discount at the rate")
+        return v
 
 
 class SolverDefaults(_Frozen):

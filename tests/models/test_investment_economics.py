@@ -599,6 +599,34 @@ def test_explicit_period_weights_port_a_published_objective(tmp_path):
     assert per["p1"] == pytest.approx(w1) and per["p2"] == pytest.approx(w2)
 
 
+@pytest.mark.parametrize(("weights", "found"), [
+    ((5 * 8760, 5 * 8760), "found 43800"), ((5.0, 5.5), "found 5.5"),
+    ((float("inf"), 4.0), "found inf")])
+def test_a_period_weight_above_its_years_is_an_error(tmp_path, weights, found):
+    """A weight is the period's discounted years, w_t = sum_{y in t} d(y), and every d(y) is
+    at most 1 (rate >= 0, base year at or before the period), so w_t <= L_t. The 10 kt/yr
+    unit at a margin of 100 USD/t makes 10 * 100 / 1000 = 1 MUSD a year: over 2026-2035
+    it is worth at most 10 MUSD (at 0 %). Weights in hours (5 * 8760 per 5-year period)
+    gave 1 * (43800 + 43800) = 87600 MUSD without a word; 5.5 years in a 5-year period
+    1 * (5 + 5.5) = 10.5 > 10; an infinite weight passed and the solver failed (exit 4,
+    'raise --time-limit'). Refused at the weight; w_t = L_t (a 0 % rate: 10 MUSD) is fine."""
+    def case(folder, w):
+        periods = [dict(FIVE_FIVE[0], weight=w[0]), dict(FIVE_FIVE[1], weight=w[1])]
+        return chain(folder, "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+                     margin=100.0, periods=periods)
+
+    with pytest.raises(InputError) as info:
+        load_case(case(tmp_path, weights))
+    bad = [k for k, w in enumerate(weights) if w > 5]
+    assert [p.where for p in info.value.problems] == [f"case.yaml key periods.{k}.weight"
+                                                      for k in bad]
+    for p in info.value.problems:
+        assert p.message.endswith(f"({found})")
+        assert ("finite" in p.message if weights[0] == float("inf")
+                else "at most its length_yr (5)" in p.message)
+    assert solve_case(case(tmp_path / "ok", (5.0, 5.0))).objective == pytest.approx(10.0)
+
+
 # -- no silent semantics -----------------------------------------------------------------
 
 def test_forced_period_before_earliest_is_an_error(tmp_path):
