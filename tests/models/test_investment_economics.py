@@ -126,6 +126,8 @@ def test_lives_across_five_year_periods(tmp_path, life):
     assert cap.loc["p2", "total_k_per_yr"] == pytest.approx(10 * share2)
     inv = value(res["investments"], name="u")
     residual = annuity * dsum(2036, last) / d(2036) if last >= 2036 else 0.0
+    if life == 12:  # README: A = 100 / 7.4951 = 13.342, R = 13.342 * (1 + 1.1^-1) = 25.47
+        assert residual == pytest.approx(25.4713, abs=1e-4)
     assert inv["residual_musd"] == pytest.approx(10 * residual / 1000, abs=1e-12)
     assert inv["capex_npv_musd"] == pytest.approx(10 * charged / 1000, rel=1e-9)
     # spend minus discounted residual = what the objective charges
