@@ -51,6 +51,16 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _not_true_or_false(v: object) -> object:
+    """A number of ``case.yaml`` given as true/false is refused: YAML reads yes, no, on,
+    off, true and false as booleans, which pydantic would take as 1 and 0 (a discount
+    rate of 100 %, a one-year period) without a word."""
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false (YAML reads yes, no, on, off, "
+                         "true and false as true/false)")
+    return v
+
+
 class Period(_Frozen):
     """One planning period: flows inside it are per year, repeated ``length_yr`` times."""
 
@@ -59,6 +69,9 @@ class Period(_Frozen):
     length_yr: int = Field(ge=1, le=100)
     # explicit discount weight of the period (discounted years); blank: from the rate
     weight: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    _numbers = field_validator("start_year", "length_yr", "weight", mode="before")(
+        _not_true_or_false)
 
     @field_validator("weight")
     @classmethod
@@ -84,6 +97,9 @@ class SolverDefaults(_Frozen):
     method: Literal["auto", "simplex", "ipm"] = "auto"
     mip_gap: float = Field(default=1e-4, ge=0, le=1, allow_inf_nan=False)
 
+    _numbers = field_validator("time_limit_s", "threads", "mip_gap", mode="before")(
+        _not_true_or_false)
+
 
 class CaseMeta(_Frozen):
     """The contents of ``case.yaml``."""
@@ -102,6 +118,9 @@ class CaseMeta(_Frozen):
     objective: Literal["profit", "cost"] = "profit"
     shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
     solver: SolverDefaults = SolverDefaults()
+
+    _numbers = field_validator("base_year", "discount_rate", "shortfall_penalty_usd_per_unit",
+                               mode="before")(_not_true_or_false)
 
     @field_validator("discount_rate", "shortfall_penalty_usd_per_unit")
     @classmethod
