@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from chainopt.case.codes import inner_join
 from chainopt.names import NAME_PATTERN  # the one snake_case rule (names are never paths)
@@ -51,6 +51,16 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _not_true_or_false(v: object) -> object:
+    """A number of ``case.yaml`` given as true/false is refused: YAML reads yes, no, on,
+    off, true and false as booleans, which pydantic would take as 1 and 0 (a discount
+    rate of 100 %, a one-year period) without a word."""
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false (YAML reads yes, no, on, off, "
+                         "true and false as true/false)")
+    return v
+
+
 class Period(_Frozen):
     """One planning period: flows inside it are per year, repeated ``length_yr`` times."""
 
@@ -58,7 +68,25 @@ class Period(_Frozen):
     start_year: int = Field(ge=1900, le=2300)
     length_yr: int = Field(ge=1, le=100)
     # explicit discount weight of the period (discounted years); blank: from the rate
-    weight: float | None = Field(default=None, gt=0)
+    weight: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    _numbers = field_validator("start_year", "length_yr", "weight", mode="before")(
+        _not_true_or_false)
+
+    @field_validator("weight")
+    @classmethod
+    def _at_most_its_years(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """w_t = sum_{y in t} d(y) with d(y) <= 1 (a rate >= 0 from a base year at or before
+        the period), so a weight is at most ``length_yr``: more is another unit (hours,
+        days) or a total, and would multiply the period's value by it without a word."""
+        n = info.data.get("length_yr")
+        if v is not None and n is not None and v > n * (1 + 1e-9):
+            raise ValueError(
+                f"a period's weight is its discounted years, at most its length_yr ({n}): "
+                "each year counts at most 1 at a discount rate >= 0 from a base_year at or "
+                "before the period; give it in years of base-year money, e.g. length_yr x "
+                "(1+r)^-(mid-year - base_year), or leave it out to discount at the rate")
+        return v
 
 
 class SolverDefaults(_Frozen):
@@ -68,6 +96,9 @@ class SolverDefaults(_Frozen):
     threads: int = Field(default=1, ge=1, le=256)
     method: Literal["auto", "simplex", "ipm"] = "auto"
     mip_gap: float = Field(default=1e-4, ge=0, le=1, allow_inf_nan=False)
+
+    _numbers = field_validator("time_limit_s", "threads", "mip_gap", mode="before")(
+        _not_true_or_false)
 
 
 class CaseMeta(_Frozen):
@@ -87,6 +118,9 @@ class CaseMeta(_Frozen):
     objective: Literal["profit", "cost"] = "profit"
     shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
     solver: SolverDefaults = SolverDefaults()
+
+    _numbers = field_validator("base_year", "discount_rate", "shortfall_penalty_usd_per_unit",
+                               mode="before")(_not_true_or_false)
 
     @field_validator("discount_rate", "shortfall_penalty_usd_per_unit")
     @classmethod

@@ -105,7 +105,12 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
         return CaseMeta.model_validate(raw)
     except ValidationError as exc:
         fields = list(CaseMeta.model_fields)
-        for err in exc.errors():
+        errors = exc.errors()
+        # a list whose every item is refused is "too short" after validation too (pydantic
+        # counts only the items that passed): the items' own problems say it all
+        inside = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
+        errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inside)]
+        for err in errors:
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
             msg, hint = err["msg"].removeprefix("Value error, "), ""
             head = msg.split(":", 1)[0]

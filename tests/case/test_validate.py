@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
@@ -309,6 +310,49 @@ def test_case_yaml_bad_period_length(small_case_dir: Path) -> None:
     p = only_problem(small_case_dir)
     assert p.where == "case.yaml key periods.2.length_yr"
     assert "(found 0)" in p.message
+
+
+def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) -> None:
+    """A one-period case whose period has length_yr 0 was also told "periods: Tuple should
+    have at least 1 item after validation, not 0" (pydantic counts the items that passed),
+    as if the case had no period; the period's own problem says it all."""
+    tables = {"commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\nmkt",
+              "markets": "site,commodity,price_usd_per_unit\nmkt,product,100"}
+    p = only_problem(write_case(tmp_path, tables, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 0}]))
+    assert p.where == "case.yaml key periods.0.length_yr"
+    assert p.message == "Input should be greater than or equal to 1 (found 0)"
+
+
+@pytest.mark.parametrize(("key", "value", "where"), [
+    ("discount_rate", "yes", "discount_rate"), ("discount_rate", "off", "discount_rate"),
+    ("periods", "[{period: p1, start_year: 2026, length_yr: on}]", "periods.0.length_yr"),
+    ("periods", "[{period: p1, start_year: 2026, length_yr: 1, weight: yes}]",
+     "periods.0.weight"),
+    ("solver", "{mip_gap: true}", "solver.mip_gap"),
+    ("shortfall_penalty_usd_per_unit", "on", "shortfall_penalty_usd_per_unit")])
+def test_case_yaml_numbers_given_as_true_or_false_are_refused(tmp_path: Path, key: str,
+                                                              value: str, where: str) -> None:
+    """YAML reads yes/no/on/off/true/false as booleans, and pydantic took them as 1 and 0:
+    ``discount_rate: yes`` was a rate of 100 %, so a market selling 10 kt/yr at 100 USD/t
+    (1 MUSD a year) over two 5-year periods 2026-2035 was worth sum_{k<10} 2^-k = 1.998 MUSD
+    instead of 6.759 at 10 %; ``length_yr: on`` a one-year period; ``mip_gap: true`` a 100 %
+    gap (any integer plan accepted). Refused at the key, naming what was read."""
+    tables = {"commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\nmkt",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nmkt,product,0,10",
+              "markets": "site,commodity,price_usd_per_unit\nmkt,product,100"}
+    folder = write_case(tmp_path, tables, discount_rate=0.1, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 5},
+        {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    assert load_case(folder).meta.discount_rate == 0.1
+    doc = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    doc.pop(key, None)
+    (folder / "case.yaml").write_text(f"{yaml.safe_dump(doc)}{key}: {value}\n",
+                                      encoding="utf-8")
+    p = only_problem(folder)
+    assert p.where == f"case.yaml key {where}"
+    assert p.message.startswith("must be a number, not true/false")
+    assert p.message.endswith(f"(found {value != 'off'})")
 
 
 def test_case_yaml_missing_periods_is_not_echoed_by_every_period_reference(

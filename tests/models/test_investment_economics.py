@@ -126,6 +126,8 @@ def test_lives_across_five_year_periods(tmp_path, life):
     assert cap.loc["p2", "total_k_per_yr"] == pytest.approx(10 * share2)
     inv = value(res["investments"], name="u")
     residual = annuity * dsum(2036, last) / d(2036) if last >= 2036 else 0.0
+    if life == 12:  # README: A = 100 / 7.4951 = 13.342, R = 13.342 * (1 + 1.1^-1) = 25.47
+        assert residual == pytest.approx(25.4713, abs=1e-4)
     assert inv["residual_musd"] == pytest.approx(10 * residual / 1000, abs=1e-12)
     assert inv["capex_npv_musd"] == pytest.approx(10 * charged / 1000, rel=1e-9)
     # spend minus discounted residual = what the objective charges
@@ -259,6 +261,26 @@ def test_forced_project_whose_irr_is_exactly_r(tmp_path):
     assert summary["incremental_npv_musd"] == pytest.approx(0.0, abs=1e-9)
     assert summary["irr"] == pytest.approx(R, abs=1e-7)
     assert summary["payback_yr"] == pytest.approx(10 / (10 * m / 1000))
+
+
+def test_with_explicit_weights_irr_and_npv_need_not_agree(tmp_path):
+    """One 10-year period of weight 10 (undiscounted: d(y) = 10 / 10 = 1) at a rate of 10 %.
+    A forced project of 10 MUSD, life 10, no lead time, bringing 10 kt/yr at a margin of
+    120 USD/t = 1.2 MUSD a year. Year by year: -10 + 1.2 = -8.8 in 2026, then +1.2 in each
+    of 2027-2035, no residual (the life ends with the horizon): NPV = -10 + 10 * 1.2 = +2.0
+    MUSD, while the IRR, -10 + 1.2 * sum_{k<10} (1+i)^-k = 0, is 4.30 % < 10 % (README:
+    IRR > r exactly when NPV > 0 only in a case discounted at its rate)."""
+    periods = [dict(TEN[0], weight=10.0)]
+    folder = _project_case(tmp_path, "pj,10,p1,10,0,true,forced,p1,\n", margin=120.0,
+                           periods=periods)
+    cf, sc = _pair(folder)
+    summary, flows = economics.project_economics(cf, sc)
+    hand = [-8.8] + [1.2] * 9
+    assert summary["incremental_npv_musd"] == pytest.approx(sum(hand), rel=1e-9)
+    assert sum(hand) == pytest.approx(2.0)
+    assert flows.set_index("year")["net_musd"].loc[2026:2035].to_numpy() == pytest.approx(hand)
+    assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
+    assert summary["irr"] == pytest.approx(0.0430, abs=1e-4) and summary["irr"] < R
 
 
 def test_forced_loser_and_partial_project(tmp_path):
@@ -582,6 +604,29 @@ def test_cash_flow_timing(tmp_path, timing, shift):
     assert res.objective == pytest.approx(expected, rel=1e-12)
 
 
+def test_a_base_year_before_the_first_period_and_after_it(tmp_path):
+    """The existing 10 kt/yr unit at a margin of 100 (1 MUSD a year, 2026-2035). Base year
+    2020: every year is discounted 6 more years, 1 * sum_{y=2026}^{2035} 1.1^-(y - 2020)
+    = 6.759024 * 1.1^-6 = 3.815293 MUSD. Base year 2027, after the first period's start,
+    is refused at the periods key. With explicit weights (3.9 and 2.5) neither the base
+    year nor cash_flow_timing enters d(y) = w_t / L_t: 1 * (3.9 + 2.5) = 6.4 MUSD."""
+    unit = "unit,site,process,capacity_k_per_yr\nu,plant,make,10"
+    res = solve_case(chain(tmp_path / "early", unit, margin=100.0, base_year=2020))
+    expected = sum(1.1 ** -(y - 2020) for y in range(2026, 2036))
+    assert expected == pytest.approx(3.815293, abs=1e-6)
+    assert res.objective == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(InputError) as info:
+        load_case(chain(tmp_path / "late", unit, margin=100.0, base_year=2027))
+    (p,) = info.value.problems
+    assert p.where == "case.yaml key periods"
+    assert p.message.startswith("first period starts in 2026, before base_year 2027")
+    periods = [dict(FIVE_FIVE[0], weight=3.9), dict(FIVE_FIVE[1], weight=2.5)]
+    for base, timing in ((2026, "start"), (2020, "end")):
+        res = solve_case(chain(tmp_path / f"w{base}", unit, margin=100.0, periods=periods,
+                               base_year=base, cash_flow_timing=timing))
+        assert res.objective == pytest.approx(6.4, rel=1e-12)
+
+
 def test_explicit_period_weights_port_a_published_objective(tmp_path):
     """Weights length * 1.1^-(mid-year - base), as some published models use:
     p1: 5 * 1.1^-2.5, p2: 5 * 1.1^-7.5. A 10 kt/yr unit (margin 100) is worth
@@ -597,6 +642,34 @@ def test_explicit_period_weights_port_a_published_objective(tmp_path):
                                           rel=1e-12)
     per = economics.period_table(res).set_index("period")["weight"]
     assert per["p1"] == pytest.approx(w1) and per["p2"] == pytest.approx(w2)
+
+
+@pytest.mark.parametrize(("weights", "found"), [
+    ((5 * 8760, 5 * 8760), "found 43800"), ((5.0, 5.5), "found 5.5"),
+    ((float("inf"), 4.0), "found inf")])
+def test_a_period_weight_above_its_years_is_an_error(tmp_path, weights, found):
+    """A weight is the period's discounted years, w_t = sum_{y in t} d(y), and every d(y) is
+    at most 1 (rate >= 0, base year at or before the period), so w_t <= L_t. The 10 kt/yr
+    unit at a margin of 100 USD/t makes 10 * 100 / 1000 = 1 MUSD a year: over 2026-2035
+    it is worth at most 10 MUSD (at 0 %). Weights in hours (5 * 8760 per 5-year period)
+    gave 1 * (43800 + 43800) = 87600 MUSD without a word; 5.5 years in a 5-year period
+    1 * (5 + 5.5) = 10.5 > 10; an infinite weight passed and the solver failed (exit 4,
+    'raise --time-limit'). Refused at the weight; w_t = L_t (a 0 % rate: 10 MUSD) is fine."""
+    def case(folder, w):
+        periods = [dict(FIVE_FIVE[0], weight=w[0]), dict(FIVE_FIVE[1], weight=w[1])]
+        return chain(folder, "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+                     margin=100.0, periods=periods)
+
+    with pytest.raises(InputError) as info:
+        load_case(case(tmp_path, weights))
+    bad = [k for k, w in enumerate(weights) if w > 5]
+    assert [p.where for p in info.value.problems] == [f"case.yaml key periods.{k}.weight"
+                                                      for k in bad]
+    for p in info.value.problems:
+        assert p.message.endswith(f"({found})")
+        assert ("finite" in p.message if weights[0] == float("inf")
+                else "at most its length_yr (5)" in p.message)
+    assert solve_case(case(tmp_path / "ok", (5.0, 5.0))).objective == pytest.approx(10.0)
 
 
 # -- no silent semantics -----------------------------------------------------------------
