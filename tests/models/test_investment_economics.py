@@ -250,6 +250,39 @@ def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
     assert res["projects"]["built_share"].max() == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize(("periods", "built", "objective"), [
+    ([{"period": "p1", "start_year": 2026, "length_yr": 5}], 12.5, 0.625),
+    ([{"period": "p1", "start_year": 2026, "length_yr": 3},
+      {"period": "p2", "start_year": 2029, "length_yr": 2}], 5.0, 0.25)])
+def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
+        tmp_path, periods, built, objective):
+    """The relaxation the README states (Time model), on a case small enough to see it.
+
+    A plant of capex 150 USD per t/yr, lead time 3, life 2 (usable 2029-2030, dead at the
+    horizon: no residual), margin 100 USD/t, sales capped at 5 kt/yr, rate 0. Year by
+    year the best plant is 5 kt/yr: sales 5 x 2 years x 100 = 1.0 MUSD less capex
+    5 x 150 = 0.75, so 0.25 MUSD; a 12.5 kt/yr plant sells no more (the cap holds each
+    year) and loses 1.0 - 1.875 = -0.875. In one 2026-2030 period the plant counts as
+    2/5 of its capacity and the cap holds for the period's average year: 0.4 x 12.5 = 5,
+    so the model builds 12.5 kt/yr and values it at 5 years x 0.4 x 12.5 x 100 / 1000 -
+    1.875 = 0.625 MUSD. With a period of its own from 2029 (as the README advises) the
+    plant counts fully there and the model finds the year-by-year plan, 5 kt/yr, 0.25."""
+    folder = write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant\n",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,"
+                 "capex_usd_per_unit_yr,lifetime_yr,lead_time_yr\nu,plant,make,0,20,150,2,3",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,0",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,100,5"},
+        periods=periods)
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(objective, abs=1e-9)
+    assert value(res["capacity"], name="u", period="p1")["new_k_per_yr"] == pytest.approx(
+        built, abs=1e-9)
+
+
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):
     """A forced project of 10 MUSD, life 10, one 10-year period, bringing 10 kt/yr at a
     margin m with 10 * m * sum_{2026}^{2035} d / 1000 = 10: NPV 0, so IRR = 10 % exactly.
