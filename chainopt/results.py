@@ -302,6 +302,9 @@ def read_table(path: Path, entry: dict | None, as_text: list | None,
             if df.empty:  # no row to guess from
                 df = df.astype({c: float for c in df.columns if c not in as_text})
             _check_numbers(path, df, as_text, rerun)
+            # a blank text cell was written from "" (run's tables hold no missing text)
+            texts = [c for c in as_text if c in df.columns]
+            df[texts] = df[texts].fillna("")
     if entry is not None and len(df) != entry["rows"]:
         raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}",
                              rerun)

@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -200,6 +201,19 @@ def test_text_columns_come_back_as_text_whatever_their_names_look_like(tmp_path)
     assert back.tables["t"]["binding"].dtype == bool
     assert back.tables["one"]["site"].tolist() == ["inf"]
     assert text_columns(back.tables["t"]) == ["commodity", "flag"]
+
+
+def test_a_blank_text_cell_comes_back_as_the_empty_text_it_was(tmp_path):
+    """The projects table's ``ramp_up`` of a project without a ramp-up is "" in a run;
+    saved and loaded it came back NaN (a blank CSV cell read as missing), so a loaded
+    run differed from the run that wrote it (found by the fuzz: every project without
+    a ramp-up). A blank text cell now reads as "", a blank number still as NaN."""
+    t = pd.DataFrame({"project": ["a", "b"], "ramp_up": ["0.5;0.8", ""],
+                      "built_share": [1.0, float("nan")]})
+    Results(tables={"projects": t}, manifest={"objective": 1.0}).save(tmp_path / "r")
+    back = Results.load(tmp_path / "r").tables["projects"]
+    assert back["ramp_up"].tolist() == ["0.5;0.8", ""]
+    assert back["built_share"].iloc[0] == 1.0 and np.isnan(back["built_share"].iloc[1])
 
 
 def test_a_folder_without_the_text_columns_is_read_as_before(tmp_path):

@@ -466,6 +466,14 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
             out.rows(f"{name}.csv", t[name], kind.eq("emission"), col,
                      "emission commodities cannot be bought or sold here",
                      hint="use policies.csv for carbon prices")
+    # An emission commodity is released, never balanced: nothing could deliver a hard
+    # demand for it, so the case would only come back infeasible, with no word of why.
+    if "demand" in t:
+        kind = t["demand"]["commodity"].map(com["kind"])
+        out.rows("demand.csv", t["demand"], kind.eq("emission"), "commodity",
+                 "an emission commodity is released to the atmosphere, never delivered: "
+                 "no plan could meet a hard demand for it",
+                 hint="remove the row; to bound emissions use cap_k_per_yr in policies.csv")
     if "links" in t:
         lk = t["links"]
         parts = split_list(lk["commodities"])

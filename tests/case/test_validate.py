@@ -223,6 +223,22 @@ def test_a_link_emitting_a_commodity_that_is_not_an_emission(small_case_dir: Pat
     assert load_case(small_case_dir).tables["links"]["emission_commodity"].eq("co2").sum() == 1
 
 
+def test_a_hard_demand_for_an_emission_commodity(small_case_dir: Path) -> None:
+    """demand.csv asking 1 kt/yr of co2 at ru_dom: co2 is released by the cracker, never
+    balanced at a site, so no delivery can come from anywhere and the case came back
+    'infeasible' from the solver, with no word of why. Refused at the row, as
+    supplies.csv and markets.csv refuse an emission commodity; diesel is fine."""
+    demand = small_case_dir / "demand.csv"
+    demand.write_text("site,commodity,amount_k_per_yr\nru_dom,co2,1\n", encoding="utf-8")
+    p = only_problem(small_case_dir)
+    assert p.where == "demand.csv row 2, column commodity"
+    assert p.message == ("an emission commodity is released to the atmosphere, never "
+                         "delivered: no plan could meet a hard demand for it (found 'co2')")
+    assert "cap_k_per_yr in policies.csv" in p.hint
+    demand.write_text("site,commodity,amount_k_per_yr\nru_dom,diesel,1\n", encoding="utf-8")
+    assert load_case(small_case_dir).tables["demand"]["commodity"].tolist() == ["diesel"]
+
+
 # -- tables and columns -------------------------------------------------------------------
 
 def test_missing_required_table(small_case_dir: Path) -> None:
