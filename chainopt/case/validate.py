@@ -410,6 +410,7 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
 
 
 def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    _disposal_semantics(t["commodities"], out)
     com = t["commodities"].set_index("commodity")
     if "mode_flows" in t and "modes" in t and len(t["mode_flows"]):
         mf = t["mode_flows"]
@@ -481,6 +482,26 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
         mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
         out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
         _link_emissions(lk, com, out)
+
+
+def _disposal_semantics(com: pd.DataFrame, out: _Collector) -> None:
+    """Disposal is of a balanced commodity and its cost needs it: only a commodity with
+    ``disposal: true`` gets a disposal variable, priced at ``disposal_cost_usd_per_unit``,
+    so a cost without it prices nothing; an ``emission`` commodity is released, never
+    balanced, so ``disposal: true`` there adds nothing. Either value would be ignored."""
+    disposes = com["disposal"].astype(bool)
+    shown = com.assign(disposal=np.where(disposes, "true", "false"))  # as written
+    out.rows("commodities.csv", shown, disposes & com["kind"].eq("emission"), "disposal",
+             "an emission commodity is released to the atmosphere, never balanced, so it "
+             "has nothing to dispose of: this value would be ignored",
+             hint="leave disposal blank (or false); to price or cap emissions use "
+                  "policies.csv")
+    cost = pd.to_numeric(com["disposal_cost_usd_per_unit"], errors="coerce").fillna(0.0)
+    out.rows("commodities.csv", com, ~disposes & cost.ne(0), "disposal_cost_usd_per_unit",
+             "a disposal cost applies only to a commodity with disposal: true, which this "
+             "one has not: this value would be ignored",
+             hint="set disposal to true to let the excess be discarded at this cost, or "
+                  "leave disposal_cost_usd_per_unit blank")
 
 
 def _emission_kind(file: str, df: pd.DataFrame, column: str, com: pd.DataFrame, message: str,

@@ -540,3 +540,47 @@ def test_lists_are_written_back_in_one_canonical_form():
     cells = pd.Series([" a ; b;", "", "c", ";;", " x;y ;z "], dtype="str")
     assert _rejoin(split_list(cells), cells.index, "D").tolist() == [
         "a;b", "D", "c", "D", "x;y;z"]
+
+
+# free disposal (commodities.csv): a value the model would ignore is refused at its cell
+SPLIT = {
+    "sites": "site\nplant",
+    "modes": "mode,process\nsplit,cdu",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nsplit,crude,in,1\n"
+                  "split,light,out,0.5\nsplit,heavy,out,0.5\nsplit,co2,out,0.1",
+    "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,10",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+    "markets": "site,commodity,price_usd_per_unit\nplant,light,300",
+}
+DISPOSAL = "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\ncrude,t,raw,,\n" \
+           "light,t,product,,\nheavy,t,intermediate,{heavy}\nco2,t,emission,{co2}"
+
+
+def test_a_disposal_cost_without_disposal_is_refused(tmp_path):
+    """heavy (row 4) costs 20 USD/t to dispose of but has no ``disposal: true``: it gets no
+    disposal variable, its balance stays made = used, and with no market for it the unit
+    stays shut (objective 0), the 20 USD/t priced nothing. It was accepted and ignored."""
+    p = only_problem(write_case(tmp_path, {**SPLIT, "commodities": DISPOSAL.format(
+        heavy="false,20", co2=",")}))
+    assert p.where == "commodities.csv row 4, column disposal_cost_usd_per_unit"
+    assert p.message == ("a disposal cost applies only to a commodity with disposal: true, "
+                         "which this one has not: this value would be ignored (found '20')")
+    assert p.hint == ("set disposal to true to let the excess be discarded at this cost, or "
+                      "leave disposal_cost_usd_per_unit blank")
+
+
+def test_disposal_of_an_emission_commodity_is_refused(tmp_path):
+    """co2 (row 5) is released by the mode, never balanced: ``disposal: true`` there made no
+    disposal variable and its 5 USD/t cost nothing (0.1 t co2 per t crude, 10 kt/yr crude:
+    1 kt/yr co2 would have cost 5 kUSD/yr; it cost 0). Accepted and ignored before; one
+    problem now, at the disposal column (the cost goes with it)."""
+    p = only_problem(write_case(tmp_path, {**SPLIT, "commodities": DISPOSAL.format(
+        heavy="true,0", co2="true,5")}))
+    assert p.where == "commodities.csv row 5, column disposal"
+    assert p.message.startswith("an emission commodity is released to the atmosphere, never "
+                                "balanced")
+    assert p.message.endswith("this value would be ignored (found 'true')")
+    assert p.hint == ("leave disposal blank (or false); to price or cap emissions use "
+                      "policies.csv")
+    assert load_case(write_case(tmp_path / "ok", {**SPLIT, "commodities": DISPOSAL.format(
+        heavy="true,20", co2=",")}))

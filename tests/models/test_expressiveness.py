@@ -48,11 +48,12 @@ def test_free_disposal_makes_the_balance_an_inequality(tmp_path):
     disposed of).
     """
     com = "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\ncrude,t,raw,,\n" \
-          "light,t,product,,\nheavy,t,intermediate,{d},20"
-    shut = solve_case(write_case(tmp_path / "a", {**SPLITTER, "commodities": com.format(d="")}))
+          "light,t,product,,\nheavy,t,intermediate,{d}"
+    shut = solve_case(write_case(tmp_path / "a", {**SPLITTER,
+                                                  "commodities": com.format(d=",")}))
     assert shut.objective == pytest.approx(0.0, abs=1e-9)
     res = solve_case(write_case(tmp_path / "b", {**SPLITTER,
-                                                 "commodities": com.format(d="true")}))
+                                                 "commodities": com.format(d="true,20")}))
     assert res.objective == pytest.approx(0.4, rel=1e-9)
     d = value(res["disposal"], commodity="heavy")
     assert d["disposed_k_per_yr"] == pytest.approx(5.0)
