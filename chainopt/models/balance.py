@@ -1,8 +1,10 @@
 """The commodity balance: one equality per (site, commodity, period) that has terms.
 
     balance.commodity[s,c,t]:
-        sum purchases + sum mode outputs - sum mode inputs
-        + sum (1 - loss) inflows - sum outflows - sales = 0
+        sum purchases + sum mode and blend outputs - sum mode and blend inputs
+        + sum (1 - loss) inflows - sum outflows - sales - deliveries - disposal = 0
+
+(emission commodities have no balance: see :mod:`chainopt.models.emissions`).
 
 Every family registers its terms with ``LinearProgram.add_balance``; this module
 turns them into rows. Its dual, scaled to USD per unit in period-t money, is the

@@ -1,7 +1,7 @@
 """The objective: maximise the discounted net value of the chain over the horizon.
 
     max  sum_t w_t * [ revenue_t - supply_t - variable O&M_t - transport_t
-                       - carbon_t - shortfall penalty_t ]
+                       - carbon_t - shortfall penalty_t - disposal_t ]
          - sum (capital annuities + fixed O&M of new capacity, discounted)
          - fixed O&M of existing capacity (a constant)
 
