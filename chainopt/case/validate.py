@@ -477,11 +477,27 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                  hint="remove the row; to bound emissions use cap_k_per_yr in policies.csv")
     if "links" in t:
         lk = t["links"]
-        parts = split_list(lk["commodities"])
-        emis = parts.map(com["kind"]).eq("emission")
-        mask = pd.Series(lk.index.isin(parts.index[emis]), index=lk.index)
-        out.rows("links.csv", lk, mask, "commodities", "emission commodities cannot be shipped")
+        out.rows("links.csv", lk, _lists_emission(lk["commodities"], com), "commodities",
+                 "emission commodities cannot be shipped")
         _link_emissions(lk, com, out)
+    # ... nor blended: the blend's row in a balance the emission does not have (what modes
+    # emit never enters it) could only hold it at 0, the blend making or using none
+    if "blends" in t and len(t["blends"]):
+        bl = t["blends"]
+        out.rows("blends.csv", bl, bl["product"].map(com["kind"]).eq("emission"), "product",
+                 "an emission commodity is released to the atmosphere, never balanced: no "
+                 "blend can make it", hint="name the blended product")
+        out.rows("blends.csv", bl, _lists_emission(bl["components"], com), "components",
+                 "an emission commodity is released to the atmosphere, never balanced: it "
+                 "cannot go into a blend", hint="remove it from the components")
+
+
+def _lists_emission(lists: pd.Series, com: pd.DataFrame) -> pd.Series:
+    """Which ``;``-lists of commodities (a link's ``commodities``, a blend's
+    ``components``) name an emission commodity."""
+    parts = split_list(lists)
+    emis = parts.map(com["kind"]).eq("emission")
+    return pd.Series(lists.index.isin(parts.index[emis]), index=lists.index)
 
 
 def _disposal_semantics(com: pd.DataFrame, out: _Collector) -> None:

@@ -584,3 +584,24 @@ def test_disposal_of_an_emission_commodity_is_refused(tmp_path):
                       "policies.csv")
     assert load_case(write_case(tmp_path / "ok", {**SPLIT, "commodities": DISPOSAL.format(
         heavy="true,20", co2=",")}))
+
+
+def test_an_emission_commodity_cannot_be_blended(tmp_path):
+    """co2 (emission) is released by the mode, never balanced. As a blend component it got
+    a balance row of its own, -blend[b1,co2] = 0 (the 0.1 t co2 per t crude the mode emits
+    never enters it), so the blend took none: crude alone went in (the unit stays shut, its
+    heavy having nowhere to go), objective 5 x (300 - 100) / 1000 = 1.0 MUSD, the co2
+    silently dropped, and balances.csv gave co2 a value of 100 USD/t at plant. As a
+    blend's product the blend made co2 that nothing could take. Both were accepted; now
+    refused (as a link may not ship one)."""
+    tables = {**SPLIT, "commodities": DISPOSAL.format(heavy=",", co2=",")}
+    p = only_problem(write_case(tmp_path / "a", {**tables, "blends": (
+        "blend,site,product,components,basis,capacity_k_per_yr\n"
+        "b1,plant,light,co2;crude,mass,5")}))
+    assert p.where == "blends.csv row 2, column components"
+    assert p.message == ("an emission commodity is released to the atmosphere, never "
+                         "balanced: it cannot go into a blend (found 'co2;crude')")
+    p = only_problem(write_case(tmp_path / "b", {**tables, "blends": (
+        "blend,site,product,components,basis\nb1,plant,co2,crude,mass")}))
+    assert p.where == "blends.csv row 2, column product"
+    assert p.message.endswith("no blend can make it (found 'co2')")
