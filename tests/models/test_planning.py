@@ -378,3 +378,34 @@ def test_messages_on_rows_in_another_unit_say_the_numbers_of_the_row(tmp_path):
     tier = by_where["markets.csv row 3, column price_usd_per_unit"]
     assert "pays 591.982 USD per t (this row's price per bbl in USD" in tier
     assert "than tier 1's 517.984" in tier
+
+
+def _cap_by_period_case(tmp_path, periods: str, overrides: str):
+    """Feed bought at 10 and sold at 30 USD/t (up to 100 kt/yr) at one site over p1
+    (2026, 1 yr) and p2 (2027, 1 yr), undiscounted; a user cap on its sales, 50 kt/yr,
+    holding in ``periods``, with ``overrides`` as constraints_by_period.csv."""
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,10,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,feed,30",
+        "constraints": f"constraint,sense,rhs,periods\ncap,<=,50,{periods}",
+        "constraints_by_period": overrides,
+        "constraint_terms": "constraint,term,quantity,coef,commodity\ncap,1,sales,1,feed"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                 {"period": "p2", "start_year": 2027, "length_yr": 1}])
+
+
+def test_a_right_hand_side_for_a_period_the_constraint_skips_is_an_error(tmp_path):
+    """'cap' holds in p2 only (periods p2), and constraints_by_period.csv gives it 20 in p1.
+    The p1 row was dropped without a word: p1 sold 100 kt (20 USD/t margin: 2 MUSD) where
+    the user asked for at most 20 (0.4 MUSD); objective 2 + 50 x 20 / 1000 = 3 MUSD, not
+    0.4 + 1 = 1.4. Refused at the override's row, column period. An override in p2, a
+    period it holds in, applies: 2 + 30 x 20 / 1000 = 2.6 MUSD."""
+    with pytest.raises(InputError) as info:
+        load_case(_cap_by_period_case(tmp_path / "p1", "p2", "constraint,period,rhs\ncap,p1,20"))
+    (p,) = info.value.problems
+    assert p.where == "constraints_by_period.csv row 2, column period"
+    assert "this constraint does not hold in this period" in p.message and "'p1'" in p.message
+    assert "its periods: p2; add this period there, or remove this row" in p.hint
+    ok = _cap_by_period_case(tmp_path / "p2", "p2", "constraint,period,rhs\ncap,p2,30")
+    assert solve_case(ok).objective == pytest.approx(2 + 30 * 20 / 1000)
