@@ -409,3 +409,30 @@ def test_a_right_hand_side_for_a_period_the_constraint_skips_is_an_error(tmp_pat
     assert "its periods: p2; add this period there, or remove this row" in p.hint
     ok = _cap_by_period_case(tmp_path / "p2", "p2", "constraint,period,rhs\ncap,p2,30")
     assert solve_case(ok).objective == pytest.approx(2 + 30 * 20 / 1000)
+
+
+def test_a_term_summing_commodities_in_different_units_is_an_error(tmp_path):
+    """A cap 'sales at plant <= 50' over feed (t, margin 20 USD/t) and oil (bbl, margin
+    1 USD/bbl, up to 100 k each): the term summed kt and kbbl as one number, so the LP
+    sold 50 kt of feed and no oil (1 MUSD) under a bound that means nothing (50 kt of
+    feed is 50 'thousand units' only because t and bbl were added). Refused at the term's
+    row and its selector's column, listing the commodities by unit. With one commodity
+    selected it is a cap on feed: 50 x 20 + 100 x 1 = 1100 kUSD = 1.1 MUSD."""
+    def case(folder, selectors: str):
+        return write_case(folder, {
+            "commodities": "commodity,unit,kind\nfeed,t,raw\noil,bbl,raw",
+            "sites": "site\nplant",
+            "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                        "plant,feed,10,100\nplant,oil,50,100",
+            "markets": "site,commodity,price_usd_per_unit\nplant,feed,30\nplant,oil,51",
+            "constraints": "constraint,sense,rhs\ncap,<=,50",
+            "constraint_terms": f"constraint,term,quantity,coef,site,commodity\n"
+                                f"cap,1,sales,1,{selectors}"})
+    with pytest.raises(InputError) as info:
+        load_case(case(tmp_path / "mixed", "plant,"))
+    (p,) = info.value.problems
+    assert p.where == "constraint_terms.csv row 2, column site"
+    assert p.message == ("this term of constraint 'cap' sums sales of commodities in "
+                         "different units (t: feed; bbl: oil), which add up to no quantity")
+    assert "select one commodity (column commodity)" in p.hint
+    assert solve_case(case(tmp_path / "feed", "plant,feed")).objective == pytest.approx(1.1)
