@@ -436,3 +436,31 @@ def test_a_term_summing_commodities_in_different_units_is_an_error(tmp_path):
                          "different units (t: feed; bbl: oil), which add up to no quantity")
     assert "select one commodity (column commodity)" in p.hint
     assert solve_case(case(tmp_path / "feed", "plant,feed")).objective == pytest.approx(1.1)
+
+
+def test_a_user_constraints_value_is_per_unit_of_what_its_terms_select(tmp_path):
+    """'sales at plant <= 50' (no commodity named) over feed and x, both in t: feed earns
+    30 - 10 = 20 USD/t, x loses 10, so 50 kt of feed are sold (1 MUSD) and one more t of
+    room is worth 20 USD per t. It said 'USD per unit': only a term's commodity (or its
+    link's) gave the unit. An activity cap on u_reg at 50 in the ratio case (regular
+    earns 100 per activity unit, premium, which takes the rest of the 100 kt of feed, 50):
+    7.5 MUSD, worth 100 - 50 = 50 USD per activity unit (it said 'per unit')."""
+    res = solve_case(write_case(tmp_path / "sales", {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                    "plant,feed,10,100\nplant,light,50,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,feed,30\nplant,light,40",
+        "constraints": "constraint,sense,rhs\ncap,<=,50",
+        "constraint_terms": "constraint,term,quantity,coef,site\ncap,1,sales,1,plant"}))
+    assert res.objective == pytest.approx(1.0)
+    cap = value(res["constraints"], family="user.relation")
+    assert (cap["marginal_value"], cap["value_unit"]) == (pytest.approx(20.0), "USD per t")
+    folder = _ratio_case(tmp_path / "activity", True)
+    (folder / "constraints.csv").write_text("constraint,sense,rhs\nreg_cap,<=,50\n")
+    (folder / "constraint_terms.csv").write_text(
+        "constraint,term,quantity,coef,unit\nreg_cap,1,activity,1,u_reg\n")
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(7.5)
+    cap = value(res["constraints"], family="user.relation")
+    assert (cap["marginal_value"], cap["value_unit"]) == (pytest.approx(50.0),
+                                                          "USD per activity unit")
