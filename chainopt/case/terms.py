@@ -4,8 +4,10 @@ A term of ``constraint_terms.csv`` sums one quantity (``activity``, ``production
 ``consumption``, ``flow``, ``sales``, ``purchase``) over the model's elements whose
 selectors (site, commodity, unit, mode, link, blend; blank = any) all match, in the
 periods its constraint applies in. :func:`select` finds them in the model index; a
-term that names a selector its quantity does not have, or that selects nothing, is an
-input error naming its row and the columns of its selectors. ``chainopt validate``
+term that names a selector its quantity does not have, that selects nothing, or that
+sums commodities in different units (t and bbl add up to no quantity, and one
+coefficient cannot convert both: give a term per unit) is an input error naming its
+row and the columns of its selectors. ``chainopt validate``
 (:mod:`chainopt.case.validate`) and the model (:mod:`chainopt.models.user_constraints`)
 both ask :func:`select`, so a case that validates never fails here when it is built.
 
@@ -76,15 +78,34 @@ def select(ix: ModelIndex) -> tuple[pd.DataFrame, list[Problem]]:
         sel = np.ones(len(c), dtype=bool)
         for s in given:
             sel &= (c[s] == term[s]).to_numpy()
-        hit = c.loc[sel, ["period", "source", "pos", "mult"]].merge(
+        hit = c.loc[sel, ["period", "source", "pos", "mult", *(["commodity"] if "commodity"
+                                                               in c.columns else [])]].merge(
             periods[periods["constraint"] == term["constraint"]], on="period")
         if hit.empty:
             problems.append(_selects_nothing(where, term, given))
+            continue
+        if "commodity" in hit and (mixed := _mixed_units(ix, hit["commodity"])):
+            problems.append(Problem(
+                f"{where}, {columns_label(given or ['quantity'])}",
+                f"this term of constraint '{term['constraint']}' sums {quantity} of "
+                f"commodities in different units ({mixed}), which add up to no quantity",
+                "select one commodity (column commodity), or give one term per unit with "
+                "a coefficient converting it to the constraint's unit"))
             continue
         picked.append(hit.assign(coef=term["coef"] * hit["mult"]).drop(columns="mult"))
     if not picked:
         return pd.DataFrame(columns=["period", "source", "pos", "constraint", "coef"]), problems
     return pd.concat(picked, ignore_index=True), problems
+
+
+def _mixed_units(ix: ModelIndex, commodity: pd.Series) -> str:
+    """The commodities a term sums, by unit (``t: a, c; bbl: b``) when they are in more
+    than one unit, else ``""``."""
+    names = pd.Series(commodity.unique())
+    unit = names.map(ix.case.tables["commodities"].set_index("commodity")["unit"])
+    if unit.nunique() < 2:
+        return ""
+    return "; ".join(f"{u}: {', '.join(sorted(names[unit == u]))}" for u in unit.unique())
 
 
 def _selects_nothing(where: str, term: dict, given: list[str]) -> Problem:

@@ -657,9 +657,11 @@ def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) 
                  "max_new_k_per_yr", too_big, hints=hints(bp["unit"], "max_new_k_per_yr"))
 
 
-def _constraint_terms(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+def _constraint_terms(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
     """A user constraint needs a term: without one its row reads 0 <= rhs (ignored, or
-    infeasible with nothing to name)."""
+    infeasible with nothing to name). A right-hand side given by period
+    (``constraints_by_period.csv``) is for a period the constraint holds in: outside its
+    ``periods`` the row would be dropped, and the bound the user wrote never applied."""
     cons = t.get("constraints")
     if cons is None or cons.empty:
         return
@@ -667,6 +669,20 @@ def _constraint_terms(t: dict[str, pd.DataFrame], out: _Collector) -> None:
         set(t["constraint_terms"]["constraint"])), "constraint",
         "this constraint has no terms in constraint_terms.csv",
         hint="add its terms (constraint, term, quantity, coef, selectors) or remove it")
+    bp = by_period.get("constraints")
+    if bp is None or bp.empty or "rhs" not in bp:
+        return
+    listed = cons.set_index("constraint")["periods"]
+    holds = cons[["constraint"]].join(split_list(cons["periods"]).rename("period")).dropna()
+    inside = pd.MultiIndex.from_frame(bp[["constraint", "period"]]).isin(
+        pd.MultiIndex.from_frame(holds))
+    limited = bp["constraint"].map(listed).fillna("").ne("")
+    given = pd.to_numeric(bp["rhs"], errors="coerce").notna()
+    out.rows("constraints_by_period.csv", bp, limited & ~inside & given, "period",
+             "this constraint does not hold in this period (constraints.csv, column periods, "
+             "lists the periods it holds in), so this right-hand side would never apply",
+             hints=bp["constraint"].map(listed).radd("its periods: ").add(
+                 "; add this period there, or remove this row"))
 
 
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
@@ -1200,7 +1216,7 @@ def validate(raw: RawCase) -> Case:
         _unlimited_expansion(tables, by_period, out)
         _build_options(tables, by_period, out)
         _curve_limits(tables, by_period, out)
-        _constraint_terms(tables, out)
+        _constraint_terms(tables, by_period, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from chainopt.case import terms
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
@@ -141,7 +142,7 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's
     product unit, a link's commodity unit (``unit`` if it carries several of different
     units), ``activity unit`` for units and modes, ``project share`` for projects and
-    ``constraint unit`` for user constraints; a unit whose modes use other than one
+    the unit a user constraint's terms share; a unit whose modes use other than one
     unit of capacity per unit of activity (``capacity_use``) counts its capacity in
     ``capacity unit``. Looked up once per distinct name
     (:func:`_per_name`)."""
@@ -166,14 +167,15 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
         return _per_name(keys[col], act[col], "activity unit")
     if "project" in keys:
         return Coded(np.array(["project share"], dtype=object), np.zeros(n, dtype=np.intp))
-    if "constraint" in keys:  # the unit all its terms share: a term's commodity's, or
-        # (no commodity given) that of the commodities its link carries
-        t = built.case.tables["constraint_terms"]
-        f = built.index.flow[["link", "commodity"]].drop_duplicates()
-        by_link = _agreed(f["link"], f["commodity"].map(com))
-        term = t["commodity"].map(com).where(t["commodity"].ne(""),
-                                             t["link"].map(by_link))
-        return _per_name(keys["constraint"], _agreed(t["constraint"], term), "unit")
+    if "constraint" in keys:  # the unit all its terms share: that of the commodities
+        # each term selects (one unit per term, terms.select sees to it; a term naming
+        # no commodity counts in theirs: sales at a site selling only products in t is
+        # in t), ``activity unit`` for activity terms
+        picked = terms.select(built.index)[0]  # activity alone selects no commodity
+        unit = (picked["commodity"].map(com) if "commodity" in picked
+                else pd.Series(np.nan, index=picked.index, dtype=object))
+        unit = unit.fillna("activity unit")
+        return _per_name(keys["constraint"], _agreed(picked["constraint"], unit), "unit")
     return Coded(np.array(["unit"], dtype=object), np.zeros(n, dtype=np.intp))
 
 

@@ -9,11 +9,13 @@ constraint applies:
     user.relation[k,t]:  sum_terms coef * sum(selected quantity in t)  (<=, >=, =)  rhs_kt
 
 Quantities (k units/yr): ``activity`` (of units/modes), ``production`` and
-``consumption`` of a commodity (by modes and blends), ``flow`` (entering links; site
-selects the origin), ``sales`` and ``purchase``. Example: premium >= 0.4 x regular
-is two ``production`` terms, coef 1 and -0.4, sense ``>=``, rhs 0. What a term
-selects is :func:`chainopt.case.terms.select`'s answer; a term that selects nothing is
-an input error naming its row, found by ``chainopt validate`` already.
+``consumption`` of a commodity (by modes and blends), ``flow`` (entering links, before
+their loss; site selects the origin), ``sales`` (to markets, every tier; not hard
+demand) and ``purchase`` (every tier). Each period's row stands alone. Example:
+premium >= 0.4 x regular is two ``production`` terms, coef 1 and -0.4, sense ``>=``,
+rhs 0. What a term selects is :func:`chainopt.case.terms.select`'s answer; a term that
+selects nothing, or commodities in different units, is an input error naming its row,
+found by ``chainopt validate`` already.
 """
 
 from __future__ import annotations

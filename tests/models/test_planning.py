@@ -378,3 +378,89 @@ def test_messages_on_rows_in_another_unit_say_the_numbers_of_the_row(tmp_path):
     tier = by_where["markets.csv row 3, column price_usd_per_unit"]
     assert "pays 591.982 USD per t (this row's price per bbl in USD" in tier
     assert "than tier 1's 517.984" in tier
+
+
+def _cap_by_period_case(tmp_path, periods: str, overrides: str):
+    """Feed bought at 10 and sold at 30 USD/t (up to 100 kt/yr) at one site over p1
+    (2026, 1 yr) and p2 (2027, 1 yr), undiscounted; a user cap on its sales, 50 kt/yr,
+    holding in ``periods``, with ``overrides`` as constraints_by_period.csv."""
+    return write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,10,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,feed,30",
+        "constraints": f"constraint,sense,rhs,periods\ncap,<=,50,{periods}",
+        "constraints_by_period": overrides,
+        "constraint_terms": "constraint,term,quantity,coef,commodity\ncap,1,sales,1,feed"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                 {"period": "p2", "start_year": 2027, "length_yr": 1}])
+
+
+def test_a_right_hand_side_for_a_period_the_constraint_skips_is_an_error(tmp_path):
+    """'cap' holds in p2 only (periods p2), and constraints_by_period.csv gives it 20 in p1.
+    The p1 row was dropped without a word: p1 sold 100 kt (20 USD/t margin: 2 MUSD) where
+    the user asked for at most 20 (0.4 MUSD); objective 2 + 50 x 20 / 1000 = 3 MUSD, not
+    0.4 + 1 = 1.4. Refused at the override's row, column period. An override in p2, a
+    period it holds in, applies: 2 + 30 x 20 / 1000 = 2.6 MUSD."""
+    with pytest.raises(InputError) as info:
+        load_case(_cap_by_period_case(tmp_path / "p1", "p2", "constraint,period,rhs\ncap,p1,20"))
+    (p,) = info.value.problems
+    assert p.where == "constraints_by_period.csv row 2, column period"
+    assert "this constraint does not hold in this period" in p.message and "'p1'" in p.message
+    assert "its periods: p2; add this period there, or remove this row" in p.hint
+    ok = _cap_by_period_case(tmp_path / "p2", "p2", "constraint,period,rhs\ncap,p2,30")
+    assert solve_case(ok).objective == pytest.approx(2 + 30 * 20 / 1000)
+
+
+def test_a_term_summing_commodities_in_different_units_is_an_error(tmp_path):
+    """A cap 'sales at plant <= 50' over feed (t, margin 20 USD/t) and oil (bbl, margin
+    1 USD/bbl, up to 100 k each): the term summed kt and kbbl as one number, so the LP
+    sold 50 kt of feed and no oil (1 MUSD) under a bound that means nothing (50 kt of
+    feed is 50 'thousand units' only because t and bbl were added). Refused at the term's
+    row and its selector's column, listing the commodities by unit. With one commodity
+    selected it is a cap on feed: 50 x 20 + 100 x 1 = 1100 kUSD = 1.1 MUSD."""
+    def case(folder, selectors: str):
+        return write_case(folder, {
+            "commodities": "commodity,unit,kind\nfeed,t,raw\noil,bbl,raw",
+            "sites": "site\nplant",
+            "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                        "plant,feed,10,100\nplant,oil,50,100",
+            "markets": "site,commodity,price_usd_per_unit\nplant,feed,30\nplant,oil,51",
+            "constraints": "constraint,sense,rhs\ncap,<=,50",
+            "constraint_terms": f"constraint,term,quantity,coef,site,commodity\n"
+                                f"cap,1,sales,1,{selectors}"})
+    with pytest.raises(InputError) as info:
+        load_case(case(tmp_path / "mixed", "plant,"))
+    (p,) = info.value.problems
+    assert p.where == "constraint_terms.csv row 2, column site"
+    assert p.message == ("this term of constraint 'cap' sums sales of commodities in "
+                         "different units (t: feed; bbl: oil), which add up to no quantity")
+    assert "select one commodity (column commodity)" in p.hint
+    assert solve_case(case(tmp_path / "feed", "plant,feed")).objective == pytest.approx(1.1)
+
+
+def test_a_user_constraints_value_is_per_unit_of_what_its_terms_select(tmp_path):
+    """'sales at plant <= 50' (no commodity named) over feed and x, both in t: feed earns
+    30 - 10 = 20 USD/t, x loses 10, so 50 kt of feed are sold (1 MUSD) and one more t of
+    room is worth 20 USD per t. It said 'USD per unit': only a term's commodity (or its
+    link's) gave the unit. An activity cap on u_reg at 50 in the ratio case (regular
+    earns 100 per activity unit, premium, which takes the rest of the 100 kt of feed, 50):
+    7.5 MUSD, worth 100 - 50 = 50 USD per activity unit (it said 'per unit')."""
+    res = solve_case(write_case(tmp_path / "sales", {
+        "commodities": COMMODITIES, "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                    "plant,feed,10,100\nplant,light,50,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,feed,30\nplant,light,40",
+        "constraints": "constraint,sense,rhs\ncap,<=,50",
+        "constraint_terms": "constraint,term,quantity,coef,site\ncap,1,sales,1,plant"}))
+    assert res.objective == pytest.approx(1.0)
+    cap = value(res["constraints"], family="user.relation")
+    assert (cap["marginal_value"], cap["value_unit"]) == (pytest.approx(20.0), "USD per t")
+    folder = _ratio_case(tmp_path / "activity", True)
+    (folder / "constraints.csv").write_text("constraint,sense,rhs\nreg_cap,<=,50\n")
+    (folder / "constraint_terms.csv").write_text(
+        "constraint,term,quantity,coef,unit\nreg_cap,1,activity,1,u_reg\n")
+    res = solve_case(folder)
+    assert res.objective == pytest.approx(7.5)
+    cap = value(res["constraints"], family="user.relation")
+    assert (cap["marginal_value"], cap["value_unit"]) == (pytest.approx(50.0),
+                                                          "USD per activity unit")
