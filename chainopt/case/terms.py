@@ -101,6 +101,7 @@ def select(ix: ModelIndex) -> tuple[pd.DataFrame, list[Problem]]:
 def _mixed_units(ix: ModelIndex, commodity: pd.Series) -> str:
     """The commodities a term sums, by unit (``t: a, c; bbl: b``) when they are in more
     than one unit, else ``""``."""
+    assert ix.case is not None, "select needs the index of a case (build_index sets it)"
     names = pd.Series(commodity.unique())
     unit = names.map(ix.case.tables["commodities"].set_index("commodity")["unit"])
     if unit.nunique() < 2:
