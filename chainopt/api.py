@@ -561,10 +561,9 @@ def _made_by(options: SolveOptions | None) -> dict:
     """What a sweep's variants are solved by and with, recorded in ``sweep.json`` for a
     resume to finish them alike: chainopt's and HiGHS's versions and the solver options
     given (a variant stopped by a time limit may hold a worse plan)."""
-    from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
+    from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
-    return {"made_by": {"chainopt": __version__, "highs": highs_version()},
-            "solver_options": dataclasses.asdict(options or SolveOptions())}
+    return {"made_by": made_by(), "solver_options": dataclasses.asdict(options or SolveOptions())}
 
 
 def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
@@ -573,13 +572,13 @@ def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
     same chainopt and HiGHS, so that its variants are not a mix of two solves. Another
     version, or options given again that differ, are an InputError; a sweep started before
     they were recorded takes the options given."""
-    from chainopt.solve import SolveOptions  # lazy: highspy
+    from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
     given = options or SolveOptions()
     made, recorded = meta.get("made_by"), meta.get("solver_options")
     if made is None and recorded is None:
         return given
-    now = _made_by(None)["made_by"]
+    now = made_by()
     if made != now:
         raise InputError([Problem(
             "--resume", f"the sweep in {folder} was started by chainopt "
@@ -593,7 +592,7 @@ def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
     except TypeError:
         raise InputError([Problem(f"{folder}/sweep.json", "its solver_options are damaged",
                                   "start a new sweep (--overwrite replaces it)")]) from None
-    if options is not None and given != SolveOptions() and given != started:
+    if given not in (SolveOptions(), started):
         raise InputError([Problem("--resume", f"the sweep was started with "
                                   f"{_options_text(started)}, not {_options_text(given)}",
                                   "leave the solver options out: a resume finishes the "

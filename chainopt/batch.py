@@ -26,7 +26,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainopt import __version__
 from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
@@ -108,7 +107,7 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     a ``--relax``\ ed run holds the LP relaxation, not the plan; a run stopped by a
     shorter ``--time-limit`` or a looser MIP gap may hold a worse one; another method,
     thread count or solver may hold another optimal vertex."""
-    from chainopt.solve import SolveOptions, highs_version  # lazy: highspy
+    from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
     if manifest.get("input_hash") != case_hash(case):
         return ("was written by an older chainopt, whose input hash sorted the rows"
@@ -116,10 +115,11 @@ def stale(manifest: dict, case: Case, options=None) -> str:
                 else "holds results of other inputs")
     versions = manifest.get("versions")
     versions = versions if isinstance(versions, dict) else {}
-    if versions.get("chainopt") != __version__:
-        return f"was written by chainopt {versions.get('chainopt')} (this is {__version__})"
-    if versions.get("highs") is not None and versions["highs"] != highs_version():
-        return f"was solved by HiGHS {versions['highs']} (this is {highs_version()})"
+    now = made_by()
+    if versions.get("chainopt") != now["chainopt"]:
+        return f"was written by chainopt {versions.get('chainopt')} (this is {now['chainopt']})"
+    if versions.get("highs") is not None and versions["highs"] != now["highs"]:
+        return f"was solved by HiGHS {versions['highs']} (this is {now['highs']})"
     size, mip = manifest.get("num_vars"), manifest.get("is_mip")
     if not isinstance(size, int) or not isinstance(mip, bool):
         return "records no model size"

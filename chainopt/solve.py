@@ -59,6 +59,7 @@ import highspy
 import numpy as np
 import pyarrow as pa
 
+from chainopt import __version__
 from chainopt.case.schema import SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
@@ -123,6 +124,13 @@ class SolveOutcome:
 def highs_version() -> str:
     """The version of the HiGHS library chainopt solves with (as results record it)."""
     return new_highs().version()
+
+
+def made_by() -> dict[str, str]:
+    """What makes a solve's numbers besides its inputs and options: chainopt's and
+    HiGHS's versions (another formulation or solver release may give other numbers, or
+    another optimal vertex)."""
+    return {"chainopt": __version__, "highs": highs_version()}
 
 
 def new_highs() -> highspy.Highs:

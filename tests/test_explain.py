@@ -888,6 +888,16 @@ def test_explain_a_saved_plan_where_nothing_binds(tmp_path):
     assert "No constraint binds with a value" in text and "Nothing is sold." in text, text
 
 
+def _crude_run(tmp_path, **meta) -> None:
+    """Crude bought at a for 100 USD/t (at most 10 kt/yr) and sold there for 150, rate 0
+    (one 1-year period unless ``meta`` gives others): saved as ``tmp_path/res/r``."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,150"}, **meta)
+    api.run(folder, out=tmp_path / "res", name="r")
+
+
 def test_ranging_lists_as_many_items_as_top_asks(tmp_path):
     """``explain --ranging --top N`` lists N ranged inputs (it listed at least 15 whatever
     N was: ``--top 1`` was ignored without a word).
@@ -898,11 +908,7 @@ def test_ranging_lists_as_many_items_as_top_asks(tmp_path):
     the cost 100 up to the price, [-inf, 150]: room 50 / 100 = 50 %; the supply limit
     10 keeps its value 150 - 100 = 50 from 0 up: room 10 / 10 = 100 %. So ``--top 1``
     prints the price alone and "2 more"; the default (15) prints all three."""
-    folder = write_case(tmp_path / "case", {
-        "commodities": COMMODITIES, "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,150"})
-    api.run(folder, out=tmp_path / "res", name="r")
+    _crude_run(tmp_path)
     runner = CliRunner()
     one = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
                               "--top", "1"])
@@ -921,11 +927,7 @@ def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
     "netbacks in p2" with exit 0, as if nothing were sold. Now exit 1 naming the option,
     the value and the periods there are. With p1: crude bought for 100 and sold for 150
     at a, so it is worth the price, 150, there."""
-    folder = write_case(tmp_path / "case", {
-        "commodities": COMMODITIES, "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,150"})
-    api.run(folder, out=tmp_path / "res", name="r")
+    _crude_run(tmp_path)
     runner = CliRunner()
     bad = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p2"])
     assert bad.exit_code == 1, bad.output
@@ -941,13 +943,8 @@ def test_explain_ranging_keeps_to_the_period_asked(tmp_path):
     p2: in each period the price may fall 50 (room 33.3 %), the cost rise 50 (50 %) and
     the limit fall 10 (100 %) before the plan changes; with p2 asked, those three of p2
     alone; a period the results lack is refused as without --ranging."""
-    folder = write_case(tmp_path / "case", {
-        "commodities": COMMODITIES, "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,150"},
-        periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
-                 {"period": "p2", "start_year": 2027, "length_yr": 1}])
-    api.run(folder, out=tmp_path / "res", name="r")
+    _crude_run(tmp_path, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                  {"period": "p2", "start_year": 2027, "length_yr": 1}])
     runner = CliRunner()
     res = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
                               "--period", "p2"])

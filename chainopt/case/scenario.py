@@ -613,12 +613,12 @@ class _Overlay:
         if col not in df.columns:
             df[col] = ""
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
-        self._check(name, col, df.loc[mask, col], _key_series(df.loc[mask], spec.key,
-                                                              spec.column_map))
+        selected = _key_series(df.loc[mask], spec.key, spec.column_map)
+        self._check(name, col, df.loc[mask, col], selected)
         bp = self.tables.get(name + BY_PERIOD)
         if c.period and bp is not None and col in bp.columns and len(bp):
             keys = _key_series(bp, spec.key, spec.column_map)
-            mine = keys.isin(set(_key_series(df.loc[mask], spec.key, spec.column_map)))
+            mine = keys.isin(set(selected))
             if op == "set":
                 bp.loc[mine, col] = ""
             else:

@@ -461,20 +461,19 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
                        "policies apply to emission commodities only", out)
     _blend_semantics(t, out)
     _curve_semantics(t, out)
-    for name, col in (("supplies", "commodity"), ("markets", "commodity")):
+    for name in ("supplies", "markets"):
         if name in t:
-            kind = t[name][col].map(com["kind"])
-            out.rows(f"{name}.csv", t[name], kind.eq("emission"), col,
-                     "emission commodities cannot be bought or sold here",
-                     hint="use policies.csv for carbon prices")
+            _not_emission(f"{name}.csv", t[name], "commodity", com,
+                          "emission commodities cannot be bought or sold here",
+                          "use policies.csv for carbon prices", out)
     # An emission commodity is released, never balanced: nothing could deliver a hard
     # demand for it, so the case would only come back infeasible, with no word of why.
     if "demand" in t:
-        kind = t["demand"]["commodity"].map(com["kind"])
-        out.rows("demand.csv", t["demand"], kind.eq("emission"), "commodity",
-                 "an emission commodity is released to the atmosphere, never delivered: "
-                 "no plan could meet a hard demand for it",
-                 hint="remove the row; to bound emissions use cap_k_per_yr in policies.csv")
+        _not_emission("demand.csv", t["demand"], "commodity", com,
+                      "an emission commodity is released to the atmosphere, never "
+                      "delivered: no plan could meet a hard demand for it",
+                      "remove the row; to bound emissions use cap_k_per_yr in policies.csv",
+                      out)
     if "links" in t:
         lk = t["links"]
         out.rows("links.csv", lk, _lists_emission(lk["commodities"], com), "commodities",
@@ -484,12 +483,20 @@ def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> N
     # emit never enters it) could only hold it at 0, the blend making or using none
     if "blends" in t and len(t["blends"]):
         bl = t["blends"]
-        out.rows("blends.csv", bl, bl["product"].map(com["kind"]).eq("emission"), "product",
-                 "an emission commodity is released to the atmosphere, never balanced: no "
-                 "blend can make it", hint="name the blended product")
+        _not_emission("blends.csv", bl, "product", com, "an emission commodity is released "
+                      "to the atmosphere, never balanced: no blend can make it",
+                      "name the blended product", out)
         out.rows("blends.csv", bl, _lists_emission(bl["components"], com), "components",
                  "an emission commodity is released to the atmosphere, never balanced: it "
                  "cannot go into a blend", hint="remove it from the components")
+
+
+def _not_emission(file: str, df: pd.DataFrame, column: str, com: pd.DataFrame, message: str,
+                  hint: str, out: _Collector) -> None:
+    """``column`` names no emission commodity (bought, sold, delivered or blended: an
+    emission is released, never balanced); the converse of :func:`_emission_kind`."""
+    out.rows(file, df, df[column].map(com["kind"]).eq("emission"), column, message,
+             hint=hint)
 
 
 def _lists_emission(lists: pd.Series, com: pd.DataFrame) -> pd.Series:
