@@ -657,7 +657,11 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                  "project against its own counterfactual)", cmp.summary(sections, names))
     eco = sections.get("economics")
     if eco is not None and len(eco):
-        shown = eco[eco["built"] != "not built"].drop(columns=["against"]).rename(
+        open_ = cmp.unsettled(sections)
+        # the range only where the gaps leave the value open (else it repeats the NPV)
+        shown = eco[eco["built"] != "not built"].drop(
+            columns=["against"] + ([] if len(open_) else ["NPV low (MUSD)",
+                                                           "NPV high (MUSD)"])).rename(
             columns={"incremental NPV (MUSD)": "NPV (MUSD)",
                      "overnight capex (MUSD)": "capex (MUSD)"})
         _print_frame("economics", cmp.TITLES["economics"], shown)
@@ -666,6 +670,8 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
             console.print("not built: " + "; ".join(
                 f"{escape(str(e))} ({escape(str(n))})" for n, e in zip(
                     idle["scenario"], idle["effect"], strict=True)), overflow="fold")
+        if len(open_):
+            err.print("[yellow]warning:[/] " + escape(cmp.unsettled_text(open_)))
     pe = sections.get("party_economics")
     if pe is not None and len(pe) and "party_economics" not in detail:
         cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "IRR",

@@ -116,6 +116,21 @@ class Results:
         sign = -1.0 if self.manifest.get("objective_sense") == "cost" else 1.0
         return sign * self.objective
 
+    @property
+    def net_value_bound(self) -> float | None:
+        """The best net value (MUSD, NPV) any plan of the case could reach, as far as
+        the solve proved it: the net value itself for an LP; for a MIP, the solver's best
+        bound (``solver_info.mip_bound``, in the net value's sense; a bound a tolerance
+        short of the net value reads as the net value); None when the solver gave no
+        bound (GLPK/CBC at times, a folder written before chainopt recorded it)."""
+        if not self.manifest.get("is_mip"):
+            return self.net_value
+        bound = (self.manifest.get("solver_info") or {}).get("mip_bound")
+        if (not isinstance(bound, int | float) or isinstance(bound, bool)
+                or not math.isfinite(bound)):
+            return None
+        return max(float(bound), self.net_value)
+
     def kpi(self, name: str, period: str = "") -> float:
         k = self.tables["kpis"]
         hit = k[(k["kpi"] == name) & (k["period"].fillna("") == period)]

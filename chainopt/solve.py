@@ -414,10 +414,13 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     objective = float(info.objective_function_value)
     extra = {}
     if built.is_mip:
+        # mip_bound: the best objective any plan could reach (HiGHS maximises: an upper
+        # bound), which project values' ranges read (Results.net_value_bound)
+        extra["mip_objective"] = objective
+        extra["mip_bound"] = float(info.mip_dual_bound)
         # the plan reported is the LP with the integer decisions fixed (its duals are the
         # marginal values); its objective, which the parts add up to, is the objective
         sol = _fixed_lp(h, built)
-        extra["mip_objective"] = objective
         objective = float(built.arrays.cost @ np.asarray(sol.col_value)
                           + built.arrays.total_offset)
     else:

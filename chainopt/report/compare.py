@@ -126,8 +126,8 @@ def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
 
 
 ECONOMICS_COLUMNS = ["scenario", "effect", "against", "built", "first use",
-                     "incremental NPV (MUSD)", "overnight capex (MUSD)", "Δ capex (MUSD)",
-                     "IRR", "payback (yr)"]
+                     "incremental NPV (MUSD)", "NPV low (MUSD)", "NPV high (MUSD)",
+                     "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR", "payback (yr)"]
 
 
 def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
@@ -266,9 +266,15 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
         terms = (counterfactuals or {}).get(n, {}).get("terms")
         for effect, against, ref in _effects(results, base, n, counterfactuals):
             if ref is None:  # a project the scenario may build but does not
+                # its value, opt_s - opt_c, is at least 0 (the option to build) and at
+                # most B_s - F_s: the plan found is feasible without it (opt_c >= F_s)
+                bound = results[n].net_value_bound
                 rows.append({"scenario": n, "effect": effect, "against": against,
                              "built": "not built", "first use": "",
-                             "incremental NPV (MUSD)": 0.0, "overnight capex (MUSD)": 0.0,
+                             "incremental NPV (MUSD)": 0.0, "NPV low (MUSD)": 0.0,
+                             "NPV high (MUSD)": (None if bound is None
+                                                 else bound - results[n].net_value),
+                             "overnight capex (MUSD)": 0.0,
                              "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None})
                 continue
             if effect == "inputs":  # the scenario's own inputs, its projects off
@@ -284,6 +290,8 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                           else ", ".join(summary["projects"])),
                 "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
                 "incremental NPV (MUSD)": summary["incremental_npv_musd"],
+                "NPV low (MUSD)": summary["npv_low_musd"],
+                "NPV high (MUSD)": summary["npv_high_musd"],
                 "overnight capex (MUSD)": summary["overnight_capex_musd"],
                 "Δ capex (MUSD)": summary["capex_change_musd"],
                 "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
@@ -349,7 +357,8 @@ TITLES = {
     "exports": "Sales by market site (k units/yr)",
     "emissions": "Emissions (k units/yr)",
     "shadow_prices": "Largest changes in commodity values (USD/unit)",
-    "economics": "Economics of each effect against its counterfactual",
+    "economics": "Economics of each effect against its counterfactual (NPV low/high: "
+                 "where the true value lies given the solves' MIP gaps)",
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
@@ -389,6 +398,39 @@ def _cell(section: str, col: str, v: object) -> str:
 
 SUMMARY_COLUMNS = ["scenario", "objective (MUSD)", "Δ (MUSD)", "projects built",
                    "incremental NPV (MUSD)"]
+
+
+def unsettled(sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The economics rows whose value the solves leave open: no bound from a MIP solve
+    (NPV low/high empty), or a range [NPV low, NPV high] wider than 1 % of the value and
+    than 1e-6 of the scenario's objective (below that, the solvers' own tolerances)."""
+    eco = sections.get("economics")
+    if eco is None or eco.empty:
+        return pd.DataFrame(columns=ECONOMICS_COLUMNS)
+    obj = sections["objective"]
+    row = obj[obj.iloc[:, 0] == "objective"]
+    scale = eco["scenario"].map(lambda n: abs(float(row[n].iloc[0]))
+                                if len(row) and n in row.columns else 0.0)
+    low = eco["NPV low (MUSD)"].astype(float)
+    high = eco["NPV high (MUSD)"].astype(float)
+    npv = eco["incremental NPV (MUSD)"].astype(float)
+    width = high - low
+    wide = width > np.maximum(0.01 * npv.abs(), 1e-6 * scale.astype(float))
+    return eco[low.isna() | high.isna() | wide]
+
+
+def unsettled_text(rows: pd.DataFrame) -> str:
+    """What :func:`unsettled` found, in one warning."""
+    def one(r: dict) -> str:
+        what = f"{r['effect']} in {r['scenario']}"
+        low, high, npv = (fmt(r[c]) for c in ("NPV low (MUSD)", "NPV high (MUSD)",
+                                               "incremental NPV (MUSD)"))
+        return (f"{what} {npv} (no MIP bound: unknown)" if "" in (low, high)
+                else f"{what} {npv} (anywhere from {low} to {high})")
+
+    return ("the solves stopped within their MIP gaps, which leave these values open "
+            "(MUSD): " + "; ".join(one(r) for r in rows.to_dict("records"))
+            + ". Solve to a smaller gap (in case.yaml, say, solver: {mip_gap: 1e-7})")
 
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:

@@ -263,6 +263,12 @@ def _in_years_of_use(operating: pd.Series, new: pd.DataFrame, disc: Discounting)
     return out
 
 
+def _largest_flow(results) -> float:
+    """The largest yearly cash flow of any category of a run (MUSD/yr, absolute)."""
+    cf = cashflows(results).to_numpy(float)
+    return float(np.abs(cf).max()) if cf.size else 0.0
+
+
 def incremental(scenario, counterfactual) -> pd.DataFrame:
     """The scenario's stream minus the counterfactual's, by year, with net and cumulative.
 
@@ -271,7 +277,13 @@ def incremental(scenario, counterfactual) -> pd.DataFrame:
     a, b = stream(scenario), stream(counterfactual)
     idx = a.index.union(b.index)
     d = a.reindex(idx, fill_value=0.0) - b.reindex(idx, fill_value=0.0)
-    d = d.where(d.abs() > 1e-9, 0.0)  # solver noise
+    # noise: a saved run keeps 10 significant digits of each cash flow (an error of up
+    # to 5e-10 of it), and operating = net - capex: a run saved against one held in
+    # memory (compare reuses folders; counterfactuals are solved in memory) differs by
+    # up to 2e-9 of the largest flow, 2.7e-6 MUSD/yr for MP4 of the default case, which
+    # the party paybacks read as spend years before construction
+    largest = max(_largest_flow(scenario), _largest_flow(counterfactual))
+    d = d.where(d.abs() > 2e-9 * largest + 1e-9, 0.0)
     new = built_projects(scenario)
     new = new[~new["project"].isin(set(built_projects(counterfactual)["project"]))]
     if len(new):
@@ -283,12 +295,28 @@ def incremental(scenario, counterfactual) -> pd.DataFrame:
     return d.reset_index()
 
 
+def value_range(counterfactual, scenario) -> tuple[float | None, float | None]:
+    """Where the true incremental NPV lies, as far as the two solves proved their optima.
+
+    Each solve found a plan of net value F and proved that none beats its bound B (B = F
+    for an LP; a MIP stops within its gap, B - F <= mip_gap x |F|): the optimum lies in
+    [F, B]. The value, opt_s - opt_c, therefore lies in [F_s - B_c, B_s - F_c], about the
+    reported F_s - F_c. (None, None) when a MIP solve gave no bound
+    (``Results.net_value_bound``)."""
+    b_s, b_c = scenario.net_value_bound, counterfactual.net_value_bound
+    if b_s is None or b_c is None:
+        return None, None
+    return scenario.net_value - b_c, b_s - counterfactual.net_value
+
+
 def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     """Economics of ``scenario`` against ``counterfactual`` (the same scenario without the
     project): a summary and the yearly incremental cash flows.
 
     Summary keys: ``projects`` (built in the scenario, not in the counterfactual),
-    ``incremental_npv_musd`` (objective difference), ``stream_npv_musd`` (the stream's
+    ``incremental_npv_musd`` (objective difference), ``npv_low_musd`` and
+    ``npv_high_musd`` (where the true difference lies given the solves' MIP gaps:
+    :func:`value_range`), ``stream_npv_musd`` (the stream's
     present value: equal to it), ``overnight_capex_musd`` (the new projects' own overnight
     cost: capex x built share), ``capex_change_musd`` (what the chain spends more overnight
     than the counterfactual, all years: the projects' capex less what they make
@@ -304,9 +332,11 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     pj = pj[~pj["project"].isin(base_built)]
     spend = flows.set_index("year")["capex_musd"]
     spent = spend[spend < -1e-9]
+    low, high = value_range(counterfactual, scenario)
     summary = {
         "projects": list(dict.fromkeys(pj["project"])),
         "incremental_npv_musd": scenario.net_value - counterfactual.net_value,
+        "npv_low_musd": low, "npv_high_musd": high,
         "stream_npv_musd": present_value(flows.set_index("year")["net_musd"], disc),
         "overnight_capex_musd": float((pj["capex_musd"].astype(float)
                                        * pj["built_share"].astype(float)).sum()),
