@@ -512,6 +512,9 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     lines += ["", "## Summary", "", *_md_table("summary", summary(sections, names))]
     lines += [f"## {md_text(TITLES['economics'])}", "",
               *_md_table("economics", sections["economics"])]
+    open_ = unsettled(sections)
+    if len(open_):
+        lines += [f"**Warning:** {md_text(unsettled_text(open_))}.", ""]
     lines += ["## Detail tables", ""]
     for key, df in sections.items():
         lines.append(f"* [{md_text(TITLES.get(key, key))}]({key}.csv): {len(df)} rows")

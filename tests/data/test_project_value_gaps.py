@@ -72,8 +72,8 @@ def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     res = CliRunner().invoke(app, ["compare", str(case), str(scen), "--out",
                                    str(tmp_path / "out"), "--jobs", "1"])
     assert res.exit_code == 0, res.output
-    eco = pd.read_csv(next((tmp_path / "out").glob("compare-*")) / "economics.csv")
-    eco = eco.set_index("effect")
+    folder = next((tmp_path / "out").glob("compare-*"))
+    eco = pd.read_csv(folder / "economics.csv").set_index("effect")
     low, high = eco.loc["mp4", "NPV low (MUSD)"], eco.loc["mp4", "NPV high (MUSD)"]
     assert low <= eco.loc["mp4", "incremental NPV (MUSD)"] <= high
     assert low <= truth <= high
@@ -84,3 +84,5 @@ def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     if high - low > 0.01 * abs(truth):  # the solves stopped short: the user is told
         assert "leave these values open" in res.output
         assert "mip_gap" in res.output
+        assert "**Warning:** the solves stopped within their MIP gaps" in (
+            folder / "comparison.md").read_text()
