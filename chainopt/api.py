@@ -101,10 +101,10 @@ def build_model(case: Case, options: SolveOptions | None = None,
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
     built = _build.build(case)
-    if options is not None and options.relax:
-        built.relax()
     if extend is not None:
         built.extend(extend)
+    if options is not None and options.relax:
+        built.relax()  # after extend: a user's integer variables are relaxed too
     if not _solver.takes_pyomo_path(built, options):
         _solver.handover(built, options)
     return built
