@@ -101,10 +101,10 @@ def build_model(case: Case, options: SolveOptions | None = None,
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
     built = _build.build(case)
-    if options is not None and options.relax:
-        built.relax()
     if extend is not None:
         built.extend(extend)
+    if options is not None and options.relax:
+        built.relax()  # after extend: a user's integer variables are relaxed too
     if not _solver.takes_pyomo_path(built, options):
         _solver.handover(built, options)
     return built
@@ -459,10 +459,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     same objective may then depend on the order of the variants).
     """
     check_options(options)
-    if options is not None and options.relax:
-        raise InputError([Problem("relax", "a sweep solves every variant as the case "
-                                  "states it, integer decisions included",
-                                  "relax one variant with chainopt run --relax")])
+    _as_stated(options, "a sweep solves every variant")
     with contextlib.ExitStack() as hold:
         if resume is not None:
             _resume_takes_no_request(source, sets, samples, seed, distributions, name,
@@ -539,6 +536,15 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, full, folder, options)
     return kpis, summary
+
+
+def _as_stated(options: SolveOptions | None, what: str) -> None:
+    """Refuse ``relax`` where every model is solved as the case states it (a sweep, a
+    sensitivity): its MIPs were solved anyway and their numbers returned as asked."""
+    if options is not None and options.relax:
+        raise InputError([Problem("relax", f"{what} as the case states it, integer "
+                                  "decisions included",
+                                  "relax one run with chainopt run --relax")])
 
 
 def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
@@ -735,6 +741,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     out_tables: dict = {"files": []}
     plt = None
     if source is not None and project:
+        _as_stated(options, "sensitivity solves the scenario and every re-solve")
         sens.check_request(drivers, swing)
         check_name(project, "--project")
         case = load_case(source)  # the folder's name, to check it before solving

@@ -557,3 +557,25 @@ def test_the_objective_parts_add_up_after_extend(tmp_path):
     assert parts.sum() == pytest.approx(res.objective, abs=1e-9)
     assert res.objective == pytest.approx(0.7, abs=1e-9)
     assert "npv_extension" not in set(api.run(_toy(tmp_path), save=False)["kpis"]["kpi"])
+
+
+def test_relax_relaxes_an_extensions_integer_variables_too(tmp_path):
+    """The toy (10 kt/yr of crude bought at 100 USD/t, sold at 200) with a user's binary
+    licence: sales <= 40 x licence, the licence costing 0.3 MUSD. MIP: licence 1, 10 kt x
+    100 USD/t - 0.3 = 0.7 MUSD. LP relaxation (every integer decision continuous): the
+    licence need only be 10 / 40 = 0.25, 1.0 - 0.25 x 0.3 = 0.925 MUSD, an LP
+    (``is_mip`` false) with one decision relaxed. ``--relax`` relaxed chainopt's
+    integer columns before the extension was added, so the licence stayed binary: 0.7,
+    ``relaxed`` 0 and ``is_mip`` true, reported as the LP relaxation."""
+    def licence(m, built):
+        m.licence = pyo.Var(domain=pyo.Binary)
+        m.licensed = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 40 * m.licence)
+        m.objective.expr = m.objective.expr - 0.3 * m.licence
+
+    folder = _toy(tmp_path)
+    assert api.run(folder, save=False, extend=licence).objective == pytest.approx(0.7, abs=1e-9)
+    res = api.run(folder, save=False, extend=licence, options=SolveOptions(relax=True))
+    assert res.objective == pytest.approx(0.925, abs=1e-9)
+    assert res["extension"].set_index("name").loc["licence", "value"] == pytest.approx(0.25)
+    assert res.manifest["relaxed"] == 1 and res.manifest["is_mip"] is False
+    assert "lp_relaxation" in set(res["kpis"]["kpi"])

@@ -65,11 +65,17 @@ class BuiltModel:
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation
-        of a MIP. Returns how many were relaxed; the manifest records it (``relaxed``)."""
+        of a MIP. Returns how many were relaxed; the manifest records it (``relaxed``).
+        A Pyomo model already built (an extended one) is relaxed in place, a user's
+        integer variables with chainopt's (:func:`~chainopt.models.pyomo_model.relax_integers`),
+        so relax after :meth:`extend`."""
         n = int(self.arrays.integer.sum())
         if n:
             self.arrays = replace(self.arrays, integer=np.zeros_like(self.arrays.integer))
-            self._pyomo = None
+        if self._pyomo is not None:
+            from chainopt.models.pyomo_model import relax_integers  # lazy: see ``pyomo``
+
+            n = relax_integers(self._pyomo)
         self.relaxed += n
         return n
 

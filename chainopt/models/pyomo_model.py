@@ -146,6 +146,20 @@ def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
     return m
 
 
+def relax_integers(m: pyo.ConcreteModel) -> int:
+    """Make every integer variable of ``m`` continuous within its bounds (a user's
+    ``Binary`` keeps [0, 1], its domain's bounds, as explicit bounds): the LP relaxation
+    of the model as it stands, extensions included. Returns how many were relaxed."""
+    ints = [v for v in m.component_data_objects(pyo.Var, descend_into=True)
+            if not v.is_continuous()]
+    for v in ints:
+        lower, upper = v.bounds  # the tighter of the domain's bounds and the variable's
+        v.domain = pyo.Reals
+        v.setlb(lower)
+        v.setub(upper)
+    return len(ints)
+
+
 def columns(m: pyo.ConcreteModel) -> list:
     """The model's variables in matrix column order."""
     return getattr(m, COLUMNS)

@@ -287,6 +287,30 @@ def test_cost_case_reports_total_cost_with_its_parts(tmp_path):
     assert d["marginal_cost_usd_per_unit"] == pytest.approx(150.0)
 
 
+def test_a_cost_cases_lp_relaxation_is_a_lower_bound_on_its_total_cost(tmp_path):
+    """Hard demand of 12 kt/yr of product, made 1:1 from feed at 100 USD/t by a unit built
+    for it: 100 USD per t/yr, a 1 MUSD fixed charge, at most 20 kt/yr, life 1 year (one
+    1-year period, rate 0). MIP: build 12, total cost 1.2 (feed) + 1.2 (capex) + 1 (fixed
+    charge) = 3.4 MUSD. LP relaxation: the build flag need only be 12 / 20 = 0.6, so 0.6 of
+    the fixed charge: 1.2 + 1.2 + 0.6 = 3.0 MUSD, below the MIP's cost (README: in a cost
+    case the relaxation bounds the total cost from below, not above)."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": ONE_SITE,
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
+    }, objective="cost")
+    assert api.run(folder, save=False).objective == pytest.approx(3.4, rel=1e-9)
+    relaxed = api.run(folder, save=False, options=api.solve_options(relax=True))
+    assert relaxed.objective == pytest.approx(3.0, rel=1e-9)
+    assert relaxed.manifest["relaxed"] == 1
+
+
 # -- 6. recipes and blend selectors ----------------------------------------------------------
 def test_recipe_blend_and_a_user_constraint_selecting_it(tmp_path):
     """Fuel oil = a : b in the fixed proportions 3 : 1 (t). a costs 100, b 200, fuel oil

@@ -188,3 +188,30 @@ def test_a_bad_swing_or_a_driver_twice_is_refused_before_solving(tmp_path, monke
     assert says in " ".join(res.output.split())
     assert not (tmp_path / "out").exists()
 
+
+
+def test_a_relaxed_sensitivity_is_refused(tmp_path):
+    """``api.sensitivity(options=relax)`` solved the MIPs anyway and returned their
+    numbers as asked. ``tiny`` with ``pj`` optional (all or nothing, life 2 years) in two
+    1-year periods (d = 1, 1/1.1) and b capped at 50 kt/yr: pj in p1 earns 50 x 200 / 1000
+    = 10 MUSD a year and costs 10 in present value, NPV 10 + 10 / 1.1 - 10 = 9.09 MUSD
+    (in p2 only 10 / 1.1 - (10 / 1.909) / 1.1 = 4.33). The LP relaxation builds half of pj
+    (50 kt/yr for 5 MUSD): 14.09. Asked for the relaxation, the NPV came back 9.09.
+    Refused, like a relaxed sweep, before anything is solved or written."""
+    from chainopt import api
+    from chainopt.errors import InputError
+
+    two = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+           {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    folder = tiny(tmp_path / "case", periods=two,
+                  markets="site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,50",
+                  projects="project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,"
+                           "state\npj,10,p1,2,true,optional",
+                  units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                        "u,s,p,100,2,pj")
+    with pytest.raises(InputError, match="relax"):
+        api.sensitivity(str(folder), "pj", drivers=["capex"], out=tmp_path / "out",
+                        options=api.solve_options(relax=True))
+    assert not (tmp_path / "out").exists()
+    done = api.sensitivity(str(folder), "pj", drivers=["capex"], out=tmp_path / "out")
+    assert done["tornado"]["npv_base_musd"].iloc[0] == pytest.approx(10 + 10 / 1.1 - 10)
