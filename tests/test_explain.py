@@ -343,6 +343,34 @@ def test_export_names_and_coefficient_ranges(tmp_path):
     assert "conversion.activity(cdu1,run,p1)" in cr.loc["cost", "min_at"]
 
 
+def test_export_names_tiers_beyond_64_bit_integers_by_their_digits(tmp_path):
+    """Supply tiers 1, 1e19 and 2e19 (whole numbers, so valid tiers) are three columns:
+    supply.purchase(a,crude,p1) and supply.purchase_tier(a,crude,T,p1) for T =
+    10000000000000000000 and 20000000000000000000. Both large tiers were cast to a 64-bit
+    integer, which wraps beyond 2**63 = 9.22e18 to -9223372036854775808: the two columns
+    had one name, HiGHS wrote the file with c0..c3 instead of any name, and
+    constraints.csv said tier=-9223372036854775808. The marginal value of tier 1e19's
+    limit is what one more t of it saves against tier 2e19: 120 - 110 = 10 USD/t (the
+    market, 12 kt/yr at 200, takes 5 + 5 + 2)."""
+    folder = write_case(tmp_path / "c", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,5\n"
+                    "a,crude,10000000000000000000,110,5\na,crude,20000000000000000000,120,5",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,12"})
+    built = build(load_case(folder), pyomo=False)
+    big = ["supply.purchase_tier(a,crude,10000000000000000000,p1)",
+           "supply.purchase_tier(a,crude,20000000000000000000,p1)"]
+    assert names.column_names(built) == ["supply.purchase(a,crude,p1)", *big,
+                                         "market.sales(a,crude,p1)"]
+    diagnose.export_model(built, str(tmp_path / "m.lp"))
+    text = (tmp_path / "m.lp").read_text()
+    assert all(f" {n} <= 5" in text for n in big), text
+    res = solve_case(folder)
+    tier = _constraint(res, "supply.purchase_tier")
+    assert "tier=10000000000000000000," in tier["key"]
+    assert tier["marginal_value"] == pytest.approx(10)
+
+
 def test_coefficient_ratio_warning(tmp_path):
     """A yield of 1e-9 next to a yield of 1: the matrix ratio 1e9 exceeds 1e8."""
     tables = dict(REFINERY)
