@@ -726,6 +726,47 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
     assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text
 
 
+def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings(tmp_path):
+    """A forced project brings cdu2 (10 kt/yr of crude, yield 0.5 light); a user minimum
+    of 15 kt/yr of light needs 30 of crude: cdu2 must hold 20 more than the 10 the
+    project brings. A project's unit has no capacity of its own in its row (0; the
+    build adds the 10), so the diagnosis said "capacity of unit cdu2 (<= 0 k t/yr)" and
+    "raise ... from 0 to 20", against 10 in units.csv. Now: "at most what project renew
+    brings" and "by 20 ... beyond what project renew brings". The same for a link: the
+    project's link pm brings 10 kt/yr, a user minimum of 15 sold at mkt needs 5 more."""
+    c = "commodity,unit,kind\ncrude,t,raw\nlight,t,product"
+    unit = write_case(tmp_path / "unit", {
+        "commodities": c, "sites": "site\nplant",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr,project\ncdu2,plant,cdu,10,renew",
+        "projects": "project,capex_musd,state,forced_period\nrenew,1,forced,p1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300",
+        "constraints": "constraint,sense,rhs\nmin_light,>=,15",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\n"
+                            "min_light,1,production,1,light"})
+    text = "\n".join(api.explain(unit, elastic=True))
+    assert "capacity of unit cdu2 in p1 (at most what project renew brings)" in text, text
+    assert ("raise the capacity of unit cdu2 in p1 by 20 k t/yr beyond what project renew "
+            "brings") in text, text
+    assert "from 0" not in text and "<= 0" not in text
+    link = write_case(tmp_path / "link", {
+        "commodities": c, "sites": "site\nplant\nmkt",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,light,100",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,project\n"
+                 "pm,plant,mkt,light,10,port",
+        "projects": "project,capex_musd,state,forced_period\nport,1,forced,p1",
+        "markets": "site,commodity,price_usd_per_unit\nmkt,light,300",
+        "constraints": "constraint,sense,rhs\nmin_sales,>=,15",
+        "constraint_terms": "constraint,term,quantity,coef,site\nmin_sales,1,sales,1,mkt"})
+    text = "\n".join(api.explain(link, elastic=True))
+    assert "capacity of link pm in p1 (at most what project port brings)" in text, text
+    assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond what project port "
+            "brings") in text, text
+
+
 def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(tmp_path):
     """40 kt/yr in units.csv, retiring in 2029: 3 of the 5 years, so 24 on average, below
     a user minimum of 30 (rate 0: plain shares). The diagnosis showed "<= 24" and asked

@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import locate, quantity_unit, row_scale
+from chainopt.diagnose.names import brought_by, locate, quantity_unit, row_scale
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
@@ -61,11 +61,13 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     lo = (a.row_lb if is_row else a.col_lb)[idx]
     hi = (a.row_ub if is_row else a.col_ub)[idx]
     scale = np.ones(len(idx))
+    project = np.full(len(idx), "", dtype=object)  # the project bringing a capacity
     if is_row:
         for fam in built.lp.row_families:
             sel = (idx >= fam.start) & (idx < fam.stop)
             if sel.any():
                 scale[sel] = row_scale(built, fam, stated=True)[idx[sel] - fam.start]
+                project[sel] = brought_by(built, fam)[idx[sel] - fam.start]
     side = np.select([lo == hi, bound == 2, bound == 3], ["equal", "lower", "upper"], "both")
     value = np.where(side == "upper", hi, np.where(side == "lower", lo, np.where(
         side == "equal", lo, np.nan))) / scale
@@ -74,6 +76,7 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["side"] = side
     loc["bound"] = value
     loc["lower"], loc["upper"] = lo / scale, hi / scale
+    loc["brought_by"] = project
     unit = np.full(len(loc), "", dtype=object)
     families = built.lp.row_families if is_row else built.lp.var_families
     for fam in families:  # the unit each member's quantity is counted in (names)

@@ -612,6 +612,8 @@ def _member_text(row) -> str:
         return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {_num(b)} {unit}"
     if isinstance(b, float) and math.isnan(b):
         return f"{what}{when}"
+    if row.get("brought_by"):  # its capacity is what the project's build brings (row: 0)
+        return f"{what}{when} (at most what project {row['brought_by']} brings)"
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
     if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
         return f"{what}{when} ({rel} {_num(b)}, specs.csv)"
@@ -646,6 +648,11 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
         what = describe(r["family"], r["key"], r["kind"], r["side"])
         when = f" in {r['period']}" if r.get("period") else ""
         verb = "lower" if float(r["relaxed_to"]) < float(r["bound"]) else "raise"
+        if r.get("brought_by"):  # a project's unit or link: beyond what the project brings
+            lines.append(f"  - raise the {what}{when} by {_num(r['relaxation'])} "
+                         f"{_qty(r.get('quantity_unit', ''))} beyond what project "
+                         f"{r['brought_by']} brings")
+            continue
         lines.append(f"  - {verb} the {what}{when} from {_num(r['bound'])} to "
                      f"{_num(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
                      f"(by {_num(r['relaxation'])})")
