@@ -726,14 +726,21 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
     assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text
 
 
-def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings(tmp_path):
+def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tmp_path):
     """A forced project brings cdu2 (10 kt/yr of crude, yield 0.5 light); a user minimum
     of 15 kt/yr of light needs 30 of crude: cdu2 must hold 20 more than the 10 the
     project brings. A project's unit has no capacity of its own in its row (0; the
     build adds the 10), so the diagnosis said "capacity of unit cdu2 (<= 0 k t/yr)" and
     "raise ... from 0 to 20", against 10 in units.csv. Now: "at most what project renew
     brings" and "by 20 ... beyond what project renew brings". The same for a link: the
-    project's link pm brings 10 kt/yr, a user minimum of 15 sold at mkt needs 5 more."""
+    project's link pm brings 10 kt/yr, a user minimum of 15 sold at mkt needs 5 more.
+
+    When renew also retires cdu1 (40 kt/yr) from 2026 and cdu2 is available half the
+    time (5 of its 10), the 30 of crude take 25 more: on cdu1 25 units of relaxation,
+    on cdu2 50 (each gives 0.5), so cdu1's row is relaxed by 25. It said "raise the
+    capacity of unit cdu1 from 40 to 65", but renew retires all of a unit's
+    capacity_k_per_yr, 65 as well as 40: the case stays infeasible. Now: "by 25 k t/yr
+    beyond 40 k t/yr less what project renew retires"."""
     c = "commodity,unit,kind\ncrude,t,raw\nlight,t,product"
     unit = write_case(tmp_path / "unit", {
         "commodities": c, "sites": "site\nplant",
@@ -765,6 +772,19 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings(tmp_path):
     assert "capacity of link pm in p1 (at most what project port brings)" in text, text
     assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond what project port "
             "brings") in text, text
+    for f in ("units", "projects"):
+        text = (unit / f"{f}.csv").read_text()
+        (unit / f"{f}.csv").write_text(
+            text.replace("capacity_k_per_yr,project\n", "capacity_k_per_yr,project,availability\n"
+                         "cdu1,plant,cdu,40,,1\n").replace("cdu2,plant,cdu,10,renew",
+                                                           "cdu2,plant,cdu,10,renew,0.5")
+            .replace("forced_period\n", "forced_period,retires_units\n")
+            .replace("renew,1,forced,p1", "renew,1,forced,p1,cdu1"))
+    text = "\n".join(api.explain(unit, elastic=True))
+    assert ("capacity of unit cdu1 in p1 (at most 40 k t/yr less what project renew "
+            "retires)") in text, text
+    assert ("raise the capacity of unit cdu1 in p1 by 25 k t/yr beyond 40 k t/yr less what "
+            "project renew retires") in text, text
 
 
 def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(tmp_path):

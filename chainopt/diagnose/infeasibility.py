@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import brought_by, locate, quantity_unit, row_scale
+from chainopt.diagnose.names import locate, quantity_unit, row_scale
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
@@ -61,13 +61,11 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     lo = (a.row_lb if is_row else a.col_lb)[idx]
     hi = (a.row_ub if is_row else a.col_ub)[idx]
     scale = np.ones(len(idx))
-    project = np.full(len(idx), "", dtype=object)  # the project bringing a capacity
     if is_row:
         for fam in built.lp.row_families:
             sel = (idx >= fam.start) & (idx < fam.stop)
             if sel.any():
                 scale[sel] = row_scale(built, fam, stated=True)[idx[sel] - fam.start]
-                project[sel] = brought_by(built, fam)[idx[sel] - fam.start]
     side = np.select([lo == hi, bound == 2, bound == 3], ["equal", "lower", "upper"], "both")
     value = np.where(side == "upper", hi, np.where(side == "lower", lo, np.where(
         side == "equal", lo, np.nan))) / scale
@@ -76,7 +74,8 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["side"] = side
     loc["bound"] = value
     loc["lower"], loc["upper"] = lo / scale, hi / scale
-    loc["brought_by"] = project
+    loc["brought_by"], loc["retired_by"] = (_project_terms(built, idx) if is_row
+                                            else ("", ""))
     unit = np.full(len(loc), "", dtype=object)
     families = built.lp.row_families if is_row else built.lp.var_families
     for fam in families:  # the unit each member's quantity is counted in (names)
@@ -89,6 +88,31 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     if is_row:
         _spec_limits(built, loc, idx)
     return loc
+
+
+def _project_terms(built: BuiltModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For capacity rows (``use - ... <= capacity``, the spec's ``what``), the projects
+    whose build moves the room the row's bound leaves out (';'-joined, '' for none):
+    those whose build adds room, with a negative coefficient (a unit or link a project
+    brings: its row's bound is 0, the build adds the capacity), and those whose build
+    takes room away, with a positive one (a unit a project retires in the period)."""
+    a = built.arrays
+    project = np.full(built.num_vars, "", dtype=object)  # the project of each column
+    for fam in built.lp.var_families:
+        if "project" in fam.keys.columns:
+            project[fam.start:fam.stop] = fam.keys["project"].astype(str).to_numpy()
+    capacity = np.zeros(built.num_rows, dtype=bool)
+    for fam in built.lp.row_families:
+        capacity[fam.start:fam.stop] = ROWS[fam.label].what == "capacity"
+    m = a.matrix
+    brings, retires = [], []
+    for i in rows:
+        s, e = (m.indptr[i], m.indptr[i + 1]) if capacity[i] else (0, 0)
+        names, coef = project[m.indices[s:e]], m.data[s:e]
+        on = names != ""
+        brings.append(";".join(dict.fromkeys(names[on & (coef < 0)])))
+        retires.append(";".join(dict.fromkeys(names[on & (coef > 0)])))
+    return np.array(brings, dtype=object), np.array(retires, dtype=object)
 
 
 def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:

@@ -139,19 +139,6 @@ def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarra
     return out
 
 
-def brought_by(built: BuiltModel, fam: Family) -> np.ndarray:
-    """The project that brings each element of a row family (``Row.brought_by``: a unit or
-    link of a project, whose capacity the project's build adds to its row, the row's own
-    bound being 0), '' for none."""
-    part = spec(fam.label)
-    if not isinstance(part, Row) or part.brought_by is None:
-        return np.full(fam.stop - fam.start, "", dtype=object)
-    frame, column = part.brought_by
-    on = list(fam.keys.columns)
-    m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
-    return m[column].fillna("").astype(str).to_numpy(dtype=object)
-
-
 def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     """The unit one element's quantity is counted in, for every row of a key frame, never
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's

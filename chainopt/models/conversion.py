@@ -38,7 +38,7 @@ CAPACITY_MAX = Row(
     unit="k units/yr of unit capacity (x availability)", sense="<=",
     noun="capacity of unit {unit}", vintage="period", results="capacity",
     what="capacity", ranging=True, elastic=True, scale=("unit_cap", "availability"),
-    stated=("unit_cap", "alive"), brought_by=("unit_cap", "project"))
+    stated=("unit_cap", "alive"))
 SPEC = FamilySpec(
     "conversion",
     inputs="mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr",

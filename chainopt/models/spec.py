@@ -109,10 +109,6 @@ class Row:
     # (an existing unit alive for part of it): what a diagnosis multiplies ``scale`` by
     # to speak of the number in the input table
     stated: tuple[str, str] | None = None
-    # (ModelIndex frame, column): the project that brings the element ('' if none): its
-    # capacity is then a term of the project's build, not the row's bound (which is 0),
-    # so a diagnosis speaks of capacity beyond what the project brings
-    brought_by: tuple[str, str] | None = None
     # its matrix coefficients come from its own family's inputs (blend specs, emission
     # amounts, user constraint terms), not from those of the columns' families
     own_coefficients: bool = False

@@ -31,7 +31,7 @@ CAPACITY_MAX = Row(
     "transport", "capacity_max", dims=("link", "period"),
     unit="k units/yr entering the link (all commodities)", sense="<=",
     noun="capacity of link {link}", vintage="period", results="capacity",
-    what="capacity", ranging=True, elastic=True, brought_by=("link_cap", "project"))
+    what="capacity", ranging=True, elastic=True)
 SPEC = FamilySpec("transport",
                   inputs="links.csv (capacity_k_per_yr, cost_usd_per_unit, loss_fraction)",
                   variables=(FLOW,), rows=(CAPACITY_MAX,))
