@@ -343,6 +343,34 @@ def test_export_names_and_coefficient_ranges(tmp_path):
     assert "conversion.activity(cdu1,run,p1)" in cr.loc["cost", "min_at"]
 
 
+def test_export_names_tiers_beyond_64_bit_integers_by_their_digits(tmp_path):
+    """Supply tiers 1, 1e19 and 2e19 (whole numbers, so valid tiers) are three columns:
+    supply.purchase(a,crude,p1) and supply.purchase_tier(a,crude,T,p1) for T =
+    10000000000000000000 and 20000000000000000000. Both large tiers were cast to a 64-bit
+    integer, which wraps beyond 2**63 = 9.22e18 to -9223372036854775808: the two columns
+    had one name, HiGHS wrote the file with c0..c3 instead of any name, and
+    constraints.csv said tier=-9223372036854775808. The marginal value of tier 1e19's
+    limit is what one more t of it saves against tier 2e19: 120 - 110 = 10 USD/t (the
+    market, 12 kt/yr at 200, takes 5 + 5 + 2)."""
+    folder = write_case(tmp_path / "c", {
+        "commodities": COMMODITIES, "sites": "site\na",
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,5\n"
+                    "a,crude,10000000000000000000,110,5\na,crude,20000000000000000000,120,5",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,12"})
+    built = build(load_case(folder), pyomo=False)
+    big = ["supply.purchase_tier(a,crude,10000000000000000000,p1)",
+           "supply.purchase_tier(a,crude,20000000000000000000,p1)"]
+    assert names.column_names(built) == ["supply.purchase(a,crude,p1)", *big,
+                                         "market.sales(a,crude,p1)"]
+    diagnose.export_model(built, str(tmp_path / "m.lp"))
+    text = (tmp_path / "m.lp").read_text()
+    assert all(f" {n} <= 5" in text for n in big), text
+    res = solve_case(folder)
+    tier = _constraint(res, "supply.purchase_tier")
+    assert "tier=10000000000000000000," in tier["key"]
+    assert tier["marginal_value"] == pytest.approx(10)
+
+
 def test_coefficient_ratio_warning(tmp_path):
     """A yield of 1e-9 next to a yield of 1: the matrix ratio 1e9 exceeds 1e8."""
     tables = dict(REFINERY)
@@ -696,6 +724,67 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
         "demand": "site,commodity,amount_k_per_yr\nb,crude,10"}, objective="cost")
     text = "\n".join(api.explain(demand, elastic=True))
     assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text
+
+
+def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tmp_path):
+    """A forced project brings cdu2 (10 kt/yr of crude, yield 0.5 light); a user minimum
+    of 15 kt/yr of light needs 30 of crude: cdu2 must hold 20 more than the 10 the
+    project brings. A project's unit has no capacity of its own in its row (0; the
+    build adds the 10), so the diagnosis said "capacity of unit cdu2 (<= 0 k t/yr)" and
+    "raise ... from 0 to 20", against 10 in units.csv. Now: "at most what project renew
+    brings" and "by 20 ... beyond what project renew brings". The same for a link: the
+    project's link pm brings 10 kt/yr, a user minimum of 15 sold at mkt needs 5 more.
+
+    When renew also retires cdu1 (40 kt/yr) from 2026 and cdu2 is available half the
+    time (5 of its 10), the 30 of crude take 25 more: on cdu1 25 units of relaxation,
+    on cdu2 50 (each gives 0.5), so cdu1's row is relaxed by 25. It said "raise the
+    capacity of unit cdu1 from 40 to 65", but renew retires all of a unit's
+    capacity_k_per_yr, 65 as well as 40: the case stays infeasible. Now: "by 25 k t/yr
+    beyond 40 k t/yr less what project renew retires"."""
+    c = "commodity,unit,kind\ncrude,t,raw\nlight,t,product"
+    unit = write_case(tmp_path / "unit", {
+        "commodities": c, "sites": "site\nplant",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr,project\ncdu2,plant,cdu,10,renew",
+        "projects": "project,capex_musd,state,forced_period\nrenew,1,forced,p1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300",
+        "constraints": "constraint,sense,rhs\nmin_light,>=,15",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\n"
+                            "min_light,1,production,1,light"})
+    text = "\n".join(api.explain(unit, elastic=True))
+    assert "capacity of unit cdu2 in p1 (at most what project renew brings)" in text, text
+    assert ("raise the capacity of unit cdu2 in p1 by 20 k t/yr beyond what project renew "
+            "brings") in text, text
+    assert "from 0" not in text and "<= 0" not in text
+    link = write_case(tmp_path / "link", {
+        "commodities": c, "sites": "site\nplant\nmkt",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,light,100",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,project\n"
+                 "pm,plant,mkt,light,10,port",
+        "projects": "project,capex_musd,state,forced_period\nport,1,forced,p1",
+        "markets": "site,commodity,price_usd_per_unit\nmkt,light,300",
+        "constraints": "constraint,sense,rhs\nmin_sales,>=,15",
+        "constraint_terms": "constraint,term,quantity,coef,site\nmin_sales,1,sales,1,mkt"})
+    text = "\n".join(api.explain(link, elastic=True))
+    assert "capacity of link pm in p1 (at most what project port brings)" in text, text
+    assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond what project port "
+            "brings") in text, text
+    for f in ("units", "projects"):
+        text = (unit / f"{f}.csv").read_text()
+        (unit / f"{f}.csv").write_text(
+            text.replace("capacity_k_per_yr,project\n", "capacity_k_per_yr,project,availability\n"
+                         "cdu1,plant,cdu,40,,1\n").replace("cdu2,plant,cdu,10,renew",
+                                                           "cdu2,plant,cdu,10,renew,0.5")
+            .replace("forced_period\n", "forced_period,retires_units\n")
+            .replace("renew,1,forced,p1", "renew,1,forced,p1,cdu1"))
+    text = "\n".join(api.explain(unit, elastic=True))
+    assert ("capacity of unit cdu1 in p1 (at most 40 k t/yr less what project renew "
+            "retires)") in text, text
+    assert ("raise the capacity of unit cdu1 in p1 by 25 k t/yr beyond 40 k t/yr less what "
+            "project renew retires") in text, text
 
 
 def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(tmp_path):

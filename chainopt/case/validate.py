@@ -170,7 +170,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
                      "digits and _, starting with a letter",
-                     hint=f"e.g. '{_snake(a[bad][0]) if bad.any() else ''}'")
+                     hints={str(v): f"e.g. '{_snake(v)}'" for v in set(a[bad])})
             data[name] = a
         elif col.kind in ("float", "int"):
             data[name] = _number(col, a, blank, file, shown, out)

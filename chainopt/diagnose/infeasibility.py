@@ -74,6 +74,8 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["side"] = side
     loc["bound"] = value
     loc["lower"], loc["upper"] = lo / scale, hi / scale
+    loc["brought_by"], loc["retired_by"] = (_project_terms(built, idx) if is_row
+                                            else ("", ""))
     unit = np.full(len(loc), "", dtype=object)
     families = built.lp.row_families if is_row else built.lp.var_families
     for fam in families:  # the unit each member's quantity is counted in (names)
@@ -86,6 +88,31 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     if is_row:
         _spec_limits(built, loc, idx)
     return loc
+
+
+def _project_terms(built: BuiltModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For capacity rows (``use - ... <= capacity``, the spec's ``what``), the projects
+    whose build moves the room the row's bound leaves out (';'-joined, '' for none):
+    those whose build adds room, with a negative coefficient (a unit or link a project
+    brings: its row's bound is 0, the build adds the capacity), and those whose build
+    takes room away, with a positive one (a unit a project retires in the period)."""
+    a = built.arrays
+    project = np.full(built.num_vars, "", dtype=object)  # the project of each column
+    for fam in built.lp.var_families:
+        if "project" in fam.keys.columns:
+            project[fam.start:fam.stop] = fam.keys["project"].astype(str).to_numpy()
+    capacity = np.zeros(built.num_rows, dtype=bool)
+    for fam in built.lp.row_families:
+        capacity[fam.start:fam.stop] = ROWS[fam.label].what == "capacity"
+    m = a.matrix
+    brings, retires = [], []
+    for i in rows:
+        s, e = (m.indptr[i], m.indptr[i + 1]) if capacity[i] else (0, 0)
+        names, coef = project[m.indices[s:e]], m.data[s:e]
+        on = names != ""
+        brings.append(";".join(dict.fromkeys(names[on & (coef < 0)])))
+        retires.append(";".join(dict.fromkeys(names[on & (coef > 0)])))
+    return np.array(brings, dtype=object), np.array(retires, dtype=object)
 
 
 def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:

@@ -28,12 +28,14 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.,()\-]")
 
 def as_text(values: pd.Series) -> pd.Series:
     """A key column as text: whole numbers without a decimal point (a segment or tier
-    read as 1.0 prints ``1``), everything else as ``str``."""
-    if values.dtype.kind not in "fi":
+    read as 1.0 prints ``1``, one of 1e19 ``10000000000000000000``: the digits of the
+    number, never a 64-bit integer that wraps around beyond 2**63), everything else as
+    ``str``."""
+    if values.dtype.kind != "f":
         return values.astype(str)
     v = values.to_numpy(dtype=float)
     whole = np.isfinite(v) & (np.mod(v, 1) == 0)
-    ints = pd.Series(np.where(whole, v, 0).astype(np.int64), index=values.index).astype(str)
+    ints = pd.Series(np.char.mod("%.0f", np.where(whole, v, 0.0)), index=values.index)
     return ints.where(whole, values.astype(str))
 
 

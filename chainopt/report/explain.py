@@ -615,7 +615,26 @@ def _member_text(row) -> str:
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
     if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
         return f"{what}{when} ({rel} {_num(b)}, specs.csv)"
+    if row.get("brought_by") or row.get("retired_by"):  # projects' builds move its room
+        return f"{what}{when} (at most {_project_room(row)})"
     return f"{what}{when} ({rel} {_num(b)} {unit})"
+
+
+def _projects(names: str) -> str:
+    """``project a`` or ``projects a, b`` of a ';'-joined list."""
+    p = names.split(";")
+    return f"project{'s' if len(p) > 1 else ''} {', '.join(p)}"
+
+
+def _project_room(row) -> str:
+    """The capacity a row holds when projects' builds move it (see
+    :func:`chainopt.diagnose.infeasibility._project_terms`): what a project brings (the
+    row's own bound is 0), or the row's bound less what a project retires."""
+    base = (f"what {_projects(row['brought_by'])} brings" if row.get("brought_by")
+            else f"{_num(row['bound'])} {_qty(row.get('quantity_unit', ''))}")
+    if row.get("retired_by"):
+        base += f" less what {_projects(row['retired_by'])} retires"
+    return base
 
 
 def infeasible_lines(members: pd.DataFrame, method: str) -> list[str]:
@@ -646,6 +665,10 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
         what = describe(r["family"], r["key"], r["kind"], r["side"])
         when = f" in {r['period']}" if r.get("period") else ""
         verb = "lower" if float(r["relaxed_to"]) < float(r["bound"]) else "raise"
+        if r.get("brought_by") or r.get("retired_by"):  # its bound alone is not the room
+            lines.append(f"  - raise the {what}{when} by {_num(r['relaxation'])} "
+                         f"{_qty(r.get('quantity_unit', ''))} beyond {_project_room(r)}")
+            continue
         lines.append(f"  - {verb} the {what}{when} from {_num(r['bound'])} to "
                      f"{_num(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
                      f"(by {_num(r['relaxation'])})")

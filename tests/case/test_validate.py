@@ -300,6 +300,22 @@ def test_name_not_in_snake_case(small_case_dir: Path) -> None:
     assert p.hint == "e.g. 'tob_pp'"
 
 
+def test_each_name_not_in_snake_case_gets_its_own_suggestion(tmp_path: Path) -> None:
+    """Three bad site names: each row's hint is that name made snake_case ('North Sea'
+    -> 'north_sea', 'Port-2' -> 'port_2', 'Café' -> 'caf'). Every row got the first
+    one's hint: 'found 'Port-2'; e.g. 'north_sea''."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\nNorth Sea\nPort-2\nCafé"})
+    with pytest.raises(InputError) as exc:
+        load_case(folder)
+    got = {p.where: (p.message.rsplit("(found ", 1)[1], p.hint) for p in exc.value.problems
+           if p.where.startswith("sites.csv")}
+    assert got == {"sites.csv row 2, column site": ("'North Sea')", "e.g. 'north_sea'"),
+                   "sites.csv row 3, column site": ("'Port-2')", "e.g. 'port_2'"),
+                   "sites.csv row 4, column site": ("'Café')", "e.g. 'caf'")}
+
+
 # -- case.yaml ----------------------------------------------------------------------------
 
 def test_case_yaml_unknown_key_with_hint(small_case_dir: Path) -> None:
