@@ -190,9 +190,11 @@ def irr(flows: np.ndarray) -> float | None:
     return roots[0] if len(roots) == 1 else None
 
 
-def payback(operating: pd.Series, capex: pd.Series) -> float | None:
-    """Years from the first year of ``capex`` spend until the cumulative flow is >= 0 for
-    good (its last rise through 0).
+def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
+            ) -> float | None:
+    """Years from the first year of ``capex`` spend (or ``start``, the year the project's
+    own construction starts, if earlier) until the cumulative flow is >= 0 for good (its
+    last rise through 0).
 
     ``capex`` (index: year; negative a spend, positive a spend avoided) is paid at the
     start of its year; ``operating`` (index: year) accrues evenly over its year. The last
@@ -203,7 +205,7 @@ def payback(operating: pd.Series, capex: pd.Series) -> float | None:
     spent = capex[capex < -1e-9]
     if spent.empty:
         return None
-    first = int(spent.index.min())
+    first = int(spent.index.min()) if start is None else min(int(spent.index.min()), start)
     cum, back = 0.0, None
     for y in sorted(set(operating.index) | set(capex.index)):
         before, cum = cum, cum + float(capex.get(y, 0.0))
@@ -332,6 +334,8 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     pj = pj[~pj["project"].isin(base_built)]
     spend = flows.set_index("year")["capex_musd"]
     spent = spend[spend < -1e-9]
+    own = project_spend(counterfactual, scenario)
+    own = own[own > 1e-9]
     low, high = value_range(counterfactual, scenario)
     summary = {
         "projects": list(dict.fromkeys(pj["project"])),
@@ -344,7 +348,10 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "build_year": int(spent.index.min()) if len(spent) else None,
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": irr(flows["net_musd"].to_numpy()) if len(spent) else None,
-        "payback_yr": payback(flows.set_index("year")["operating_musd"], spend),
+        # from the project's own first spend: a counterfactual that builds something
+        # else earlier makes the first incremental year a saving, not the start
+        "payback_yr": payback(flows.set_index("year")["operating_musd"], spend,
+                              start=int(own.index.min()) if len(own) else None),
     }
     return summary, flows
 

@@ -47,6 +47,22 @@ def test_irr_and_payback_by_hand():
     assert economics.irr(np.array([10.0, -15.0])) == pytest.approx(0.5, abs=1e-9)
 
 
+def test_payback_counts_from_the_projects_own_first_spend():
+    """A review's case: debottle's own construction spends 5 in 2026, and its
+    counterfactual builds another project in 2026 for 14 that the scenario builds only in
+    2028: the incremental capex is +9 (a saving) in 2026 and -14 in 2028. With nothing
+    earned in 2026-2027 and 10 a year from 2028, the cumulative flow is +9 from 2026,
+    -5 at the start of 2028 and back after half of 2028: 2.5 years from 2026, when the
+    project's construction starts (it said 0.5, from 2028, the first incremental spend).
+    A start after the first spend changes nothing (1 year from 2026: -10, +10 a year)."""
+    op = pd.Series([0.0, 0.0, 10.0, 10.0], index=[2026, 2027, 2028, 2029])
+    capex = pd.Series({2026: 9.0, 2028: -14.0})
+    assert economics.payback(op, capex, start=2026) == pytest.approx(2.5)
+    assert economics.payback(op, capex) == pytest.approx(0.5)
+    op = pd.Series([10.0, 10.0], index=[2026, 2027])
+    assert economics.payback(op, pd.Series({2026: -10.0}), start=2027) == pytest.approx(1.0)
+
+
 def test_irr_with_two_roots_reports_the_investment_type_one():
     """The reviewer's v5 equity flows (-15, -16.2, 12.8151, ..., 16.0689, then -3.5049 a
     year for six years after the horizon): NPV -> -inf as the rate -> -99 % (the late
