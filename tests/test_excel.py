@@ -103,3 +103,16 @@ def test_text_columns_come_back_as_written(tmp_path):
     with pytest.raises(InputError, match=r"sites.csv row 2, column description: 40,000 "
                                          r"characters, more than the 32,767"):
         write_workbook(raw, tmp_path / "long.xlsx")
+
+
+def test_converting_a_scenario_is_refused_by_name(tmp_path):
+    """``convert scenarios/small_port_expansion.yaml x.xlsx`` said "no case folder or
+    embedded case of this name" of a file that is there; now it says it is a scenario and
+    to convert its base (exit 1, nothing written)."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml"
+    r = CliRunner().invoke(app, ["convert", str(scenario), str(tmp_path / "s.xlsx")])
+    assert r.exit_code == 1
+    text = " ".join(r.output.split())
+    assert "is a scenario, a change to a case" in text
+    assert "convert the case the scenario is based on (its base:)" in text
+    assert not (tmp_path / "s.xlsx").exists()

@@ -11,11 +11,20 @@ from pathlib import Path
 
 from chainopt.case.excel import is_workbook, read_workbook, write_folder, write_workbook
 from chainopt.case.load import read_raw
+from chainopt.case.scenario import is_scenario_path
 from chainopt.errors import InputError, Problem
 
 
 def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Case folder (or embedded case) -> ``.xlsx``, or ``.xlsx`` -> case folder."""
+    """Case folder (or embedded case) -> ``.xlsx``, or ``.xlsx`` -> case folder.
+
+    A scenario file is refused by name: it is a change to a case, not a case (read as a
+    folder, it was reported as "no case folder or embedded case of this name", though
+    the file is there)."""
+    if is_scenario_path(src):
+        raise InputError([Problem(str(src), "is a scenario, a change to a case: convert "
+                                  "writes a case folder as a workbook and back",
+                                  "convert the case the scenario is based on (its base:)")])
     if is_workbook(src):
         if is_workbook(dst):
             raise InputError([Problem(str(dst), "both sides are workbooks",

@@ -549,6 +549,36 @@ def _link_emissions(lk: pd.DataFrame, com: pd.DataFrame, out: _Collector) -> Non
                    "a link's emissions must be of an emission commodity", out)
 
 
+def _link_units(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
+    """A link's commodities share its capacity, ``sum_c flow[l,c,t] <= cap``, a sum of
+    k units/yr of each commodity's own unit: commodities in different units (t and kg,
+    t and bbl) add up to no quantity there (10 k kg would fill as much of it as 10 kt),
+    so a link with a capacity in some period (or a project's) carries one unit. A link
+    with a blank capacity everywhere has no such sum and may carry any."""
+    lk = t.get("links")
+    if lk is None or lk.empty:
+        return
+    items = split_list(lk["commodities"])
+    unit = items.map(t["commodities"].set_index("commodity")["unit"])
+    mixed = unit.groupby(level=0).nunique() > 1
+    if not mixed.any():
+        return
+    capped = lk["capacity_k_per_yr"].notna() | lk["project"].ne("")
+    bp = by_period.get("links")
+    if bp is not None and len(bp) and "capacity_k_per_yr" in bp:
+        given = pd.to_numeric(bp["capacity_k_per_yr"], errors="coerce").notna()
+        capped |= lk["link"].isin(set(bp.loc[given, "link"]))
+    bad = capped & mixed.reindex(lk.index, fill_value=False)
+    listed = {i: "; ".join(f"{u}: {', '.join(items[i][unit[i] == u])}"
+                           for u in unit[i].unique()) for i in lk.index[bad]}
+    out.rows("links.csv", lk, bad, "commodities",
+             "the link's commodities share its capacity but are in different units, "
+             "which add up to no quantity", hints=pd.Series({
+                 i: f"its commodities by unit are {text}; give each unit its own link, or "
+                    "state them in one unit (commodities.csv, column unit)"
+                 for i, text in listed.items()}))
+
+
 def _unlimited_expansion(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
     """A link with blank (unlimited) capacity cannot also be expanded: the expansion's
     capacity rows would cap it at what is built (0 when nothing is)."""
@@ -1221,6 +1251,7 @@ def validate(raw: RawCase) -> Case:
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
+        _link_units(tables, by_period, out)
         _build_options(tables, by_period, out)
         _curve_limits(tables, by_period, out)
         _constraint_terms(tables, by_period, out)

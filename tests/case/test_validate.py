@@ -621,3 +621,43 @@ def test_an_emission_commodity_cannot_be_blended(tmp_path):
         "blend,site,product,components,basis\nb1,plant,co2,crude,mass")}))
     assert p.where == "blends.csv row 2, column product"
     assert p.message.endswith("no blend can make it (found 'co2')")
+
+
+def _two_commodity_link(unit_b: str, price_b: float, capacity: str = "10",
+                        supply_max: str = "") -> dict[str, str]:
+    """a (t) and b (``unit_b``) bought free at x, shipped on one link xy to y and sold
+    there (a at 50 USD/t, b at ``price_b`` per its unit)."""
+    return {"commodities": f"commodity,unit,kind\na,t,raw\nb,{unit_b},raw",
+            "sites": "site\nx\ny",
+            "supplies": f"site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                        f"x,a,0,{supply_max}\nx,b,0,{supply_max}",
+            "links": f"link,from_site,to_site,commodities,capacity_k_per_yr\n"
+                     f"xy,x,y,a;b,{capacity}",
+            "markets": f"site,commodity,price_usd_per_unit\ny,a,50\ny,b,{price_b}"}
+
+
+def test_a_capped_link_carrying_commodities_in_different_units_is_refused(tmp_path):
+    """The link's commodities share its 10 k units/yr. With b in t (100 USD/t) the link
+    carries 10 kt of b: 10 x 100 / 1000 = 1.0 MUSD. The same case with b stated in kg
+    (0.1 USD/kg, the same 100 USD/t) summed k kg and kt in one capacity: 10 k kg of b
+    (10 t) filled it as 10 kt of a did, so the plan shipped a: 10 x 50 / 1000 = 0.5 MUSD,
+    half the value, for a change of unit alone. Now refused at the link's commodities;
+    with a blank (unlimited) capacity there is no sum and mixed units stay allowed
+    (5 kt of a and 5 k kg of b: 5 x 50 / 1000 + 5 x 1000 x 0.1 / 1e6 = 0.2505 MUSD)."""
+    from tests.toycase import solve_case
+
+    assert solve_case(write_case(tmp_path / "t", _two_commodity_link("t", 100))
+                      ).objective == pytest.approx(1.0, rel=1e-9)
+    p = only_problem(write_case(tmp_path / "kg", _two_commodity_link("kg", 0.1)))
+    assert p.where == "links.csv row 2, column commodities"
+    assert p.message == ("the link's commodities share its capacity but are in different "
+                         "units, which add up to no quantity (found 'a;b')")
+    assert p.hint == ("its commodities by unit are t: a; kg: b; give each unit its own "
+                      "link, or state them in one unit (commodities.csv, column unit)")
+    # a capacity given only by period is a capacity too
+    by_period = write_case(tmp_path / "bp", {**_two_commodity_link("kg", 0.1, capacity=""),
+                           "links_by_period": "link,period,capacity_k_per_yr\nxy,p1,10"})
+    assert only_problem(by_period).where == "links.csv row 2, column commodities"
+    unlimited = write_case(tmp_path / "blank", _two_commodity_link("kg", 0.1, capacity="",
+                                                                    supply_max="5"))
+    assert solve_case(unlimited).objective == pytest.approx(0.2505, rel=1e-9)
