@@ -796,7 +796,8 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
                                   "give a folder written by chainopt sweep")])
     with held(sweep_folder):
-        mc = sens.monte_carlo(pd.read_csv(kp))
+        kpis = pd.read_csv(kp)
+        mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
         write_file(sweep_folder / "projects_mc.csv",
@@ -810,6 +811,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         finally:
             plt.close(fig)
     out_tables["monte_carlo"] = mc
+    out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
 

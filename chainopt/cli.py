@@ -342,8 +342,12 @@ def sensitivity(
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
                       f"[bold]{escape(str(res['folder']))}[/]")
     if "monte_carlo" in res:
+        note = res.get("monte_carlo_warning")
+        mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
         _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
-                     res["monte_carlo"])
+                     mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
+        if note:
+            err.print("[yellow]warning:[/] " + escape(note))
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
                       "projects_mc.png)")
 

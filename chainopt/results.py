@@ -93,6 +93,18 @@ def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def best_bound(value: float, bound: object, is_mip: bool) -> float | None:
+    """The best objective (maximised) a solve proved no plan beats: ``value`` for an LP;
+    for a MIP its ``bound`` (a bound a tolerance short of ``value`` reads as ``value``:
+    the fixed-LP plan may pass the MIP's bound by 1e-9), None when it is no finite
+    number (a solver that gave none)."""
+    if not is_mip:
+        return value
+    if not isinstance(bound, int | float) or isinstance(bound, bool) or not math.isfinite(bound):
+        return None
+    return max(float(bound), value)
+
+
 @dataclass
 class Results:
     """The tables of one run and its manifest (case, hashes, versions, status, timings)."""
@@ -123,13 +135,8 @@ class Results:
         bound (``solver_info.mip_bound``, in the net value's sense; a bound a tolerance
         short of the net value reads as the net value); None when the solver gave no
         bound (GLPK/CBC at times, a folder written before chainopt recorded it)."""
-        if not self.manifest.get("is_mip"):
-            return self.net_value
-        bound = (self.manifest.get("solver_info") or {}).get("mip_bound")
-        if (not isinstance(bound, int | float) or isinstance(bound, bool)
-                or not math.isfinite(bound)):
-            return None
-        return max(float(bound), self.net_value)
+        return best_bound(self.net_value, (self.manifest.get("solver_info") or {}).get(
+            "mip_bound"), bool(self.manifest.get("is_mip")))
 
     def kpi(self, name: str, period: str = "") -> float:
         k = self.tables["kpis"]

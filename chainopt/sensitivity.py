@@ -405,12 +405,25 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
     return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
 
 
+MC_COLUMNS = ["project", "samples", "p10_musd", "p50_musd", "p90_musd", "mean_musd",
+              "p_built", "p50_low_musd", "p50_high_musd"]
+
+
 def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     """P10/P50/P90 of each optional project's incremental NPV and the probability it is
     built, from a sweep's ``kpis.csv`` (columns ``npv_<p>_incremental_musd``,
-    ``built_<p>``)."""
+    ``built_<p>``), and where the MIP gaps leave the P50: each draw's true value lies in
+    its range [low_i, high_i] (``npv_<p>_low_musd``, ``_high_musd``), so the median of
+    the true values lies between the medians of the lows and of the highs
+    (``p50_low_musd``, ``p50_high_musd``; empty for a sweep without them)."""
     ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
     rows = []
+
+    def median(col: str) -> float:
+        x = (pd.to_numeric(ok[col], errors="coerce") if col in ok.columns
+             else pd.Series(dtype=float))
+        return float(x.median()) if len(x) and x.notna().all() else math.nan
+
     for c in kpis.columns:
         if not (c.startswith("npv_") and c.endswith("_incremental_musd")):
             continue
@@ -423,6 +436,28 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
                      "p50_musd": float(v.quantile(0.5)) if len(v) else math.nan,
                      "p90_musd": float(v.quantile(0.9)) if len(v) else math.nan,
                      "mean_musd": float(v.mean()) if len(v) else math.nan,
-                     "p_built": float((built > BUILT).mean()) if len(built) else math.nan})
-    return pd.DataFrame(rows, columns=["project", "samples", "p10_musd", "p50_musd",
-                                       "p90_musd", "mean_musd", "p_built"])
+                     "p_built": float((built > BUILT).mean()) if len(built) else math.nan,
+                     "p50_low_musd": median(f"npv_{p}_low_musd"),
+                     "p50_high_musd": median(f"npv_{p}_high_musd")})
+    return pd.DataFrame(rows, columns=MC_COLUMNS)
+
+
+def open_medians(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:
+    """A warning when the MIP gaps leave a project's P50 open: its range wider than 1 %
+    of the P50 and of the P10-P90 spread and than 1e-6 of the median objective (the
+    solvers' tolerances); "" when none is."""
+    ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
+    scale = float(pd.to_numeric(ok.get("objective_musd", pd.Series(dtype=float)),
+                                errors="coerce").abs().median())
+    scale = 0.0 if math.isnan(scale) else scale
+    width = mc["p50_high_musd"] - mc["p50_low_musd"]
+    room = np.maximum(0.01 * np.maximum(mc["p50_musd"].abs(),
+                                        mc["p90_musd"] - mc["p10_musd"]), 1e-6 * scale)
+    wide = mc[width > room]
+    if wide.empty:
+        return ""
+    return ("the draws' solves stopped within their MIP gaps, which leave these medians "
+            "open (MUSD): " + "; ".join(
+                f"{r.project} P50 {r.p50_musd:,.1f} (anywhere from {r.p50_low_musd:,.1f} "
+                f"to {r.p50_high_musd:,.1f})" for r in wide.itertuples())
+            + ". Solve to a smaller gap (in case.yaml, say, solver: {mip_gap: 1e-7})")

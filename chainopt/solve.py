@@ -63,6 +63,7 @@ from chainopt import __version__
 from chainopt.case.schema import SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
+from chainopt.results import best_bound
 
 IPM_THRESHOLD = 100_000
 INF = highspy.kHighsInf
@@ -528,6 +529,13 @@ def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0
     """The optimal objective with columns ``cols`` fixed at ``value`` (e.g. a project
     switched off by fixing its build decisions at 0), on the model's own HiGHS
     instance; the columns' bounds are restored afterwards."""
+    return solve_with_fixed(built, cols, value, options)[0]
+
+
+def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
+                     options: SolveOptions | None = None) -> tuple[float, float | None]:
+    """:func:`objective_with_fixed` and the best objective the solve proved no plan
+    beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective)."""
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, (options or SolveOptions()).resolved(built))
     cols = np.asarray(cols, dtype=np.int32)
@@ -538,7 +546,9 @@ def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"re-solve with {len(cols)} columns fixed ended with status "
                               f"'{h.modelStatusToString(h.getModelStatus())}'")
-        return float(h.getInfo().objective_function_value)
+        info = h.getInfo()
+        objective = float(info.objective_function_value)
+        return objective, best_bound(objective, float(info.mip_dual_bound), built.is_mip)
     finally:
         a = built.arrays
         h.changeColsBounds(len(cols), cols, a.col_lb[cols],

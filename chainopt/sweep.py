@@ -47,6 +47,7 @@ from chainopt.atomic import keep_held, write_file, write_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
+from chainopt.results import best_bound
 from chainopt.textfile import read_text
 
 SET_PATTERN = re.compile(
@@ -489,7 +490,7 @@ def solve_variant(source: str, variant: Variant, options=None,
     """
     # lazy: the model side loads in the worker (see _base)
     from chainopt.models.build import build
-    from chainopt.solve import objective_with_fixed, resolve
+    from chainopt.solve import resolve, solve_with_fixed
 
     t0 = time.perf_counter()
     row: dict = {"variant": variant.id, **variant.values}
@@ -520,16 +521,25 @@ def solve_variant(source: str, variant: Variant, options=None,
         if project_npv:
             from chainopt.report.sweep_stats import BUILT  # lazy, as the model side
 
+            # where the true value lies given the MIP gaps (economics.value_range):
+            # [F_s - B_c, B_s - F_c] from each solve's plan F and bound B
+            f_s = outcome.objective
+            b_s = best_bound(f_s, outcome.info.get("mip_bound"), built.is_mip)
             for project, cols in _project_columns(built).items():
+                key = f"npv_{project}"
                 if row.get(f"built_{project}", 0.0) <= BUILT:
                     # not built: with its build decisions fixed at 0 this plan is still
                     # feasible and optimal, so the difference is 0 exactly; a MIP
                     # re-solve would only add noise within its gap (2.94 MUSD for an
-                    # unbuilt project on the default case)
-                    row[f"npv_{project}_incremental_musd"] = 0.0
+                    # unbuilt project on the default case). The option to build it is
+                    # worth 0 to B_s - F_s
+                    row.update({f"{key}_incremental_musd": 0.0, f"{key}_low_musd": 0.0,
+                                f"{key}_high_musd": np.nan if b_s is None else b_s - f_s})
                     continue
-                off = objective_with_fixed(built, cols, 0.0, options)
-                row[f"npv_{project}_incremental_musd"] = outcome.objective - off
+                f_c, b_c = solve_with_fixed(built, cols, 0.0, options)
+                row.update({f"{key}_incremental_musd": f_s - f_c,
+                            f"{key}_low_musd": np.nan if b_c is None else f_s - b_c,
+                            f"{key}_high_musd": np.nan if b_s is None else b_s - f_c})
     except ChainoptError as exc:
         row.update(status=type(exc).__name__, message=error_message(exc),
                    objective_musd=np.nan)

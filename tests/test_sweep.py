@@ -289,9 +289,9 @@ def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
                     "good,1,p1,1,false,optional\nbad,1,p1,1,false,optional",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
         "markets": "site,commodity,price_usd_per_unit\na,prod,250\na,prod2,120"})
-    real = solve_mod.objective_with_fixed
-    monkeypatch.setattr(solve_mod, "objective_with_fixed",
-                        lambda *a, **k: real(*a, **k) - 2.94)
+    real = solve_mod.solve_with_fixed
+    monkeypatch.setattr(solve_mod, "solve_with_fixed",
+                        lambda *a, **k: (real(*a, **k)[0] - 2.94, real(*a, **k)[1]))
     sw._BASE.clear()
     kpis, _, _ = api.sweep(str(folder), sets=["markets.price_usd_per_unit[commodity=prod]"
                                               "*=1"], out=tmp_path, name="s", jobs=1)
@@ -300,3 +300,10 @@ def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
     assert (row["built_good"], row["built_bad"]) == pytest.approx((1.0, 0.0))
     assert row["npv_bad_incremental_musd"] == 0.0
     assert row["npv_good_incremental_musd"] == pytest.approx(0.5 + 2.94)
+    # the range the solves leave (economics.value_range): without good the fake finds
+    # F_c = 0 - 2.94 against its bound B_c = 0 (nothing earns without good), so good
+    # lies in [F_s - B_c, B_s - F_c] = [0.5 - 0, 0.5 + 2.94] = [0.5, 3.44]; bad, not
+    # built, in [0, B_s - F_s] = [0, 0] (an LP: B_s = F_s)
+    assert row["npv_good_low_musd"] == pytest.approx(0.5)
+    assert row["npv_good_high_musd"] == pytest.approx(3.44)
+    assert (row["npv_bad_low_musd"], row["npv_bad_high_musd"]) == (0.0, 0.0)

@@ -55,7 +55,8 @@ def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     so mp4's range [F_s - B_c, B_s - F_c] is at most 1e-4 (|F_s| + |F_c|) ~ 31.6 MUSD
     wide and must hold mp4's value from the tight solves (26.2 MUSD; the tight range is
     within 2 x 1e-7 x 157,797 = 0.03 of it); a project neither run builds is worth 0 to
-    at most B_s - F_s; and compare warns, naming the gap to set."""
+    at most B_s - F_s; and compare warns, naming the gap to set. A sweep's draw of the
+    same scenario carries the same kind of range."""
     fresh, _ = tight
     t = fresh["economics"].set_index("effect")
     assert t.loc["mp4", "NPV high (MUSD)"] - t.loc["mp4", "NPV low (MUSD)"] <= 0.04
@@ -81,6 +82,15 @@ def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     idle = eco[eco["built"] == "not built"]
     assert (idle["NPV low (MUSD)"] == 0.0).all()
     assert (idle["NPV high (MUSD)"].between(0.0, 1e-4 * 157_800)).all()
+    # a sweep's draw carries the same range (its counterfactual is the draw with the
+    # project's build decisions fixed at 0, solved to the same gap)
+    kpis, _, _ = api.sweep(str(scen), sets=["markets.price_usd_per_unit[commodity=hdpe]*=1"],
+                           out=tmp_path / "sweep", name="s", jobs=1)
+    row = kpis.iloc[0]
+    assert row["npv_mp4_low_musd"] <= truth <= row["npv_mp4_high_musd"]
+    assert row["npv_mp4_high_musd"] - row["npv_mp4_low_musd"] <= 1e-4 * 2 * 157_800
+    assert row["npv_mp2_low_musd"] == 0.0
+    assert 0.0 <= row["npv_mp2_high_musd"] <= 1e-4 * 157_800
     if high - low > 0.01 * abs(truth):  # the solves stopped short: the user is told
         assert "leave these values open" in res.output
         assert "mip_gap" in res.output

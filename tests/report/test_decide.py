@@ -235,6 +235,30 @@ def test_monte_carlo_percentiles():
     assert mc["p_built"] == pytest.approx(0.7)
 
 
+def test_monte_carlo_p50_range_from_each_draws_range():
+    """Five draws whose solves left each value in [v - 1, v + 3] (a counterfactual 1
+    short of its bound, a scenario 3 short of its own): values 10, 20, 30, 40, 50, so
+    P50 30, and the true median lies between the median of the lows, 29, and of the
+    highs, 33: 4 wide, more than 1 % of 30 and of the P10-P90 spread (44 - 14 = 32)
+    and than 1e-6 of the objective (1,000): open, and the warning says so. The same
+    draws at [v, v + 0.1]: 0.1 < 0.32, settled. A sweep without the columns (written
+    before): no range, no warning."""
+    v = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    kp = pd.DataFrame({"variant": [f"s{i}" for i in range(5)], "status": "optimal",
+                       "objective_musd": 1000.0, "npv_pj_incremental_musd": v,
+                       "npv_pj_low_musd": v - 1, "npv_pj_high_musd": v + 3,
+                       "built_pj": 1.0})
+    mc = sens.monte_carlo(kp)
+    row = mc.set_index("project").loc["pj"]
+    assert (row["p50_musd"], row["p50_low_musd"], row["p50_high_musd"]) == (30.0, 29.0, 33.0)
+    note = sens.open_medians(mc, kp)
+    assert "pj P50 30.0 (anywhere from 29.0 to 33.0)" in note and "mip_gap" in note
+    kp["npv_pj_low_musd"], kp["npv_pj_high_musd"] = v, v + 0.1
+    assert sens.open_medians(sens.monte_carlo(kp), kp) == ""
+    old = sens.monte_carlo(kp.drop(columns=["npv_pj_low_musd", "npv_pj_high_musd"]))
+    assert np.isnan(old["p50_low_musd"].iloc[0]) and sens.open_medians(old, kp) == ""
+
+
 def test_a_project_built_in_part_is_held_at_its_part(tmp_path):
     """Divisible pj (capex 10 MUSD for 10 kt/yr, margin 200) and a sales cap of 5 kt/yr:
     the scenario builds half of it. By hand, held at that half: NPV = 5 * 200 * w / 1000
