@@ -761,12 +761,25 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     """Solve ``built.pyomo`` with the solver named in ``options`` (default ``highs``)."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
-    from chainopt.models.pyomo_model import extension_table, sense, solution_arrays
+    from chainopt.models.pyomo_model import (
+        added_components,
+        clashes,
+        extension_table,
+        sense,
+        solution_arrays,
+    )
 
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
     plugin, opt = pyomo_solver(name)
     m = built.pyomo
+    broken = clashes(m)
+    if broken:
+        raise InputError([Problem("extend", text, "give your own components other names "
+                                  "(to replace the objective, deactivate m.objective and "
+                                  "add yours)") for text in broken])
+    if built.extension is None and (added := added_components(m)):
+        built.extension = added  # added by hand: an extension as if extend had added it
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
