@@ -654,3 +654,40 @@ def test_a_solve_through_pyomo_adds_no_extension():
     again = api.solve(built)
     assert again.info["path"] == "matrix"
     assert again.objective == pytest.approx(first.objective, rel=1e-9)
+
+
+def test_an_extended_run_is_not_reused_as_the_case(tmp_path):
+    """An extended run of the toy saved where the case's own run goes (``out/toy``):
+    sales capped at 4, 4 kt x (200 - 100) USD/t = 0.4 MUSD. The case itself makes 10 x
+    100 = 1.0 MUSD; ``compare`` and ``run A B`` (``reuse``) took the folder for the
+    case's run and reported 0.4, an answer of a model the case alone does not make. Now
+    the case is solved again (1.0) and the folder is said to hold an extended run (and
+    kept: not replaced without --overwrite)."""
+    def cap(m, built):
+        m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    folder = _toy(tmp_path)
+    api.run(folder, out=tmp_path / "out", extend=cap)
+    (done,) = api.run_many([str(folder)], out=tmp_path / "out", reuse=True)
+    assert done.status == "solved"
+    assert done.results.objective == pytest.approx(1.0, abs=1e-9)
+    assert "extended through Pyomo (added: cap)" in done.note
+    kept = json.loads((tmp_path / "out" / "toy" / "manifest.json").read_text())
+    assert kept["objective"] == pytest.approx(0.4, abs=1e-9)
+
+
+def test_verify_refuses_an_extended_run(tmp_path):
+    """``verify`` re-runs the case from its source, without the extension: on the capped
+    toy (0.4 MUSD; the case alone 1.0) it said "results differ ... 19 differences"
+    (exit 5: the answer changed with the model, solver or a dependency), which is
+    false. Now it says the run was extended and cannot be replayed (exit 1)."""
+    def cap(m, built):
+        m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    api.run(_toy(tmp_path), out=tmp_path / "out", extend=cap)
+    with pytest.raises(InputError, match=r"extended through Pyomo \(added: cap\).*cannot "
+                       "re-run the extension") as exc:
+        api.verify(tmp_path / "out" / "toy")
+    assert exc.value.exit_code == 1
+    done = CliRunner().invoke(app, ["verify", str(tmp_path / "out" / "toy")])
+    assert done.exit_code == 1 and "cannot re-run the extension" in done.output
