@@ -273,11 +273,27 @@ def test_statuses_map_to_the_same_errors_on_the_pyomo_path(tmp_path):
 
 
 def test_an_infeasible_extension_is_reported(tmp_path):
+    """The toy sells at most the 10 kt/yr it can buy; an extension asking for 20 makes
+    it infeasible. The error named the case alone and sent the user to `chainopt
+    explain` on it, which says the case solves; it now names the extension's component
+    and says that explain does not see it (exit 3). So does an unbounded one (a free
+    variable worth 1 MUSD each)."""
     def impossible(m, built):
         m.too_much = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] >= 20)
 
-    with pytest.raises(InfeasibleError):
-        api.run(_toy(tmp_path), save=False, extend=impossible)
+    def endless(m, built):
+        m.z = pyo.Var(bounds=(0, None))
+        m.objective.expr = m.objective.expr + m.z
+
+    folder = _toy(tmp_path)
+    with pytest.raises(InfeasibleError, match=r"case 'toy' extended through Pyomo \(added: "
+                       r"too_much\) is infeasible.*explain` sees no extension") as exc:
+        api.run(folder, save=False, extend=impossible)
+    assert exc.value.exit_code == 3
+    with pytest.raises(UnboundedError, match=r"extended through Pyomo \(added: z\) is "
+                       "unbounded.*sees no extension"):
+        api.run(folder, save=False, extend=endless)
+    assert any("solves" in line for line in api.explain(str(folder)))
 
 
 def test_unknown_solver_lists_the_solvers_found(tmp_path):
