@@ -53,7 +53,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.results import MANIFEST, RERUN, Results
+from chainopt.results import MANIFEST, RERUN, Results, extension_of
 from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
@@ -1052,6 +1052,15 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
         raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
+    added = extension_of(m)
+    if added is not None:
+        raise InputError([Problem(str(results_dir), "was made by a run whose model was "
+                                  "extended through Pyomo (added: "
+                                  f"{', '.join(added) or 'none; chainopt components changed'})"
+                                  ": verify re-runs the case from its source and cannot "
+                                  "re-run the extension, so it has nothing to compare with",
+                                  "re-run it with api.run(..., extend=...) and compare the "
+                                  "two with chainopt.report.drift.compare_results")])
     src = _verify_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",

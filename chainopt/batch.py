@@ -33,7 +33,7 @@ from chainopt.case.scenario import is_scenario_path, load_source, read_scenario,
 from chainopt.case.schema import Case
 from chainopt.errors import ChainoptError, InputError, Problem
 from chainopt.names import is_name
-from chainopt.results import MANIFEST, Results
+from chainopt.results import MANIFEST, Results, extension_of
 from chainopt.safe_yaml import read_mapping
 
 
@@ -100,7 +100,9 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     r"""Why the results a ``manifest`` records are not what running ``case`` with
     ``options`` now would give; "" when they are, so that they may be reused.
 
-    They are when the case hashes to the recorded ``input_hash``, the run was made by
+    They are when the run's model was the case's own (not extended through Pyomo:
+    :func:`~chainopt.results.extension_of`), the case hashes to the recorded
+    ``input_hash``, the run was made by
     this chainopt and this HiGHS (another formulation or solver release may give other
     numbers, or another optimal vertex), and with the solver options a run now resolves
     to (:meth:`chainopt.solve.SolveOptions.resolved_for`, at the recorded model size):
@@ -109,6 +111,10 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     thread count or solver may hold another optimal vertex."""
     from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
+    added = extension_of(manifest)
+    if added is not None:
+        return ("holds a run of the case extended through Pyomo (added: "
+                f"{', '.join(added) or 'none; chainopt components changed'}), not of the case")
     if manifest.get("input_hash") != case_hash(case):
         return ("was written by an older chainopt, whose input hash sorted the rows"
                 if same_inputs(case, manifest.get("input_hash"))

@@ -349,6 +349,16 @@ def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> N
                                  "is not a number", rerun)
 
 
+def extension_of(manifest: dict) -> list[str] | None:
+    """The Pyomo components the model of a run was extended with (``solver_info``'s
+    ``extension``: ``api.run(..., extend=fn)`` or components added by hand); None when it
+    was not extended. Such a run holds the answer of a model its case alone does not
+    make, so it is no run of the case (reuse, ``verify``)."""
+    info = manifest.get("solver_info")
+    added = info.get("extension") if isinstance(info, dict) else None
+    return [str(x) for x in added] if isinstance(added, list) else None
+
+
 def read_manifest(path: Path) -> dict:
     """``manifest.json`` as a mapping, or an InputError saying it is damaged."""
     text = read_text(path, str(path), what="manifest")

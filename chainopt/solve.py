@@ -342,25 +342,39 @@ def _libc() -> object:
 
 def _failed_run(built: BuiltModel) -> tuple[str, str]:
     """What a failed solve names, and what to give `chainopt explain`: a scenario by its
-    name and file (its base case alone may solve), else the case."""
+    name and file (its base case alone may solve), else the case. A model extended
+    through Pyomo is named so, with its components: `chainopt explain` sees the case
+    alone, which may solve (the conflict is then with the extension)."""
     chain = built.case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
-        return (f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')",
-                f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`")
-    return f"case '{built.case.name}'", "Run `chainopt explain` on the case"
+        what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
+        explain = f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`"
+    else:
+        what, explain = f"case '{built.case.name}'", "Run `chainopt explain` on the case"
+    if built.extension is not None:
+        added = ", ".join(built.extension) or "none; chainopt components changed"
+        what += f" extended through Pyomo (added: {added})"
+    return what, explain
+
+
+def _extension_note(built: BuiltModel) -> str:
+    """For a model extended through Pyomo: what `chainopt explain` cannot see."""
+    return ("" if built.extension is None else " `chainopt explain` sees no extension: if "
+            "the case alone solves, the extension is the cause.")
 
 
 def _infeasible(built: BuiltModel, how: str = "") -> InfeasibleError:
     what, explain = _failed_run(built)
     return InfeasibleError(f"{what} is infeasible{how}: no plan meets every constraint. "
-                           f"{explain} to see which constraints conflict.")
+                           f"{explain} to see which constraints conflict."
+                           + _extension_note(built))
 
 
 def _unbounded(built: BuiltModel) -> UnboundedError:
     what, explain = _failed_run(built)
     return UnboundedError(f"{what} is unbounded: some quantity can grow without limit while "
                           "adding value (a missing capacity, sales cap or supply limit). "
-                          f"{explain}.")
+                          f"{explain}." + _extension_note(built))
 
 
 def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> bool:
@@ -771,12 +785,25 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     """Solve ``built.pyomo`` with the solver named in ``options`` (default ``highs``)."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
-    from chainopt.models.pyomo_model import extension_table, sense, solution_arrays
+    from chainopt.models.pyomo_model import (
+        added_components,
+        clashes,
+        extension_table,
+        sense,
+        solution_arrays,
+    )
 
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
     plugin, opt = pyomo_solver(name)
     m = built.pyomo
+    broken = clashes(m)
+    if broken:
+        raise InputError([Problem("extend", text, "give your own components other names "
+                                  "(to replace the objective, deactivate m.objective and "
+                                  "add yours)") for text in broken])
+    if built.extension is None and (added := added_components(m)):
+        built.extension = added  # added by hand: an extension as if extend had added it
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "

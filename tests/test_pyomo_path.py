@@ -273,11 +273,27 @@ def test_statuses_map_to_the_same_errors_on_the_pyomo_path(tmp_path):
 
 
 def test_an_infeasible_extension_is_reported(tmp_path):
+    """The toy sells at most the 10 kt/yr it can buy; an extension asking for 20 makes
+    it infeasible. The error named the case alone and sent the user to `chainopt
+    explain` on it, which says the case solves; it now names the extension's component
+    and says that explain does not see it (exit 3). So does an unbounded one (a free
+    variable worth 1 MUSD each)."""
     def impossible(m, built):
         m.too_much = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] >= 20)
 
-    with pytest.raises(InfeasibleError):
-        api.run(_toy(tmp_path), save=False, extend=impossible)
+    def endless(m, built):
+        m.z = pyo.Var(bounds=(0, None))
+        m.objective.expr = m.objective.expr + m.z
+
+    folder = _toy(tmp_path)
+    with pytest.raises(InfeasibleError, match=r"case 'toy' extended through Pyomo \(added: "
+                       r"too_much\) is infeasible.*explain` sees no extension") as exc:
+        api.run(folder, save=False, extend=impossible)
+    assert exc.value.exit_code == 3
+    with pytest.raises(UnboundedError, match=r"extended through Pyomo \(added: z\) is "
+                       "unbounded.*sees no extension"):
+        api.run(folder, save=False, extend=endless)
+    assert any("solves" in line for line in api.explain(str(folder)))
 
 
 def test_unknown_solver_lists_the_solvers_found(tmp_path):
@@ -579,3 +595,130 @@ def test_relax_relaxes_an_extensions_integer_variables_too(tmp_path):
     assert res["extension"].set_index("name").loc["licence", "value"] == pytest.approx(0.25)
     assert res.manifest["relaxed"] == 1 and res.manifest["is_mip"] is False
     assert "lp_relaxation" in set(res["kpis"]["kpi"])
+
+
+@pytest.mark.parametrize("name", ["dual", "rc"])
+def test_a_component_named_like_a_solver_suffix_is_refused(tmp_path, name):
+    """The toy (10 kt/yr at most, bought at 100 USD/t, sold at 200) with the cap
+    ``sales <= 4`` named ``dual`` (or ``rc``): capped, 4 kt x 100 USD/t = 0.4 MUSD. A solve
+    replaces a component of that name by the suffix the solver's duals (reduced costs)
+    are read into, so the cap was dropped without a word: 10 x 100 = 1.0 MUSD, sales 10.
+    Now refused, naming the component."""
+    def cap(m, built):
+        m.add_component(name, pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4))
+
+    with pytest.raises(InputError, match=f"'{name}' \\(Constraint\\) has the name of the "
+                       "suffix") as exc:
+        api.run(_toy(tmp_path), save=False, extend=cap)
+    assert exc.value.exit_code == 1
+
+
+def test_replacing_or_removing_a_component_of_chainopt_is_refused(tmp_path):
+    """``m.market = ...`` (Pyomo only warns) detaches chainopt's sales variables from the
+    model: the solve stopped with a bare ``KeyError`` of an object id. Replacing
+    ``m.objective`` by assignment solved, but the new objective was no component of the
+    extension (``extension`` [], no row in extension.csv). Both, and a removed block, are
+    refused naming the component (exit 1)."""
+    def market(m, built):
+        m.market = pyo.Var()
+
+    def objective(m, built):
+        m.objective = pyo.Objective(expr=m.objective.expr - 0.05 * m.supply.purchase[
+            "a", "crude", "p1"], sense=pyo.maximize)
+
+    def removed(m, built):
+        m.del_component("supply")
+
+    folder = _toy(tmp_path)
+    for fn, name in ((market, "market"), (objective, "objective"), (removed, "supply")):
+        with pytest.raises(InputError, match=f"chainopt's component '{name}' was replaced "
+                           "or removed") as exc:
+            api.run(folder, save=False, extend=fn)
+        assert exc.value.exit_code == 1
+
+
+def test_components_added_by_hand_are_reported_as_an_extension(tmp_path):
+    """The toy with, added to ``built.pyomo`` by hand (no ``extend``), the cap ``sales
+    <= 4`` and a charge of 0.1 MUSD in the objective: 4 kt x (200 - 100) USD/t - 0.1 =
+    0.3 MUSD. Reported as ``extend`` reports it: ``npv_extension`` = 0.3 - (0.8 - 0.4) =
+    -0.1 so that the parts add up to 0.3 (they added up to 0.4), the cap in the
+    ``extension`` table worth 0.1 MUSD per kt/yr (no table), and no ranging of
+    chainopt's LP without the cap (its 3 rows said the sales price could fall to 100
+    USD/t with sales at 4)."""
+    built = api.build_model(api.load_case(_toy(tmp_path)))
+    m = built.pyomo
+    m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+    m.objective.expr = m.objective.expr - 0.1
+    out = api.solve(built)
+    res = api.extract_results(built, out)
+    assert res.objective == pytest.approx(0.3, abs=1e-9)
+    kp = res["kpis"].set_index("kpi")["value"]
+    assert kp["npv_extension"] == pytest.approx(-0.1, abs=1e-9)
+    assert kp[kp.index.str.startswith("npv_")].sum() == pytest.approx(0.3, abs=1e-9)
+    ext = res["extension"].set_index("name")
+    assert ext.loc["cap", "marginal"] == pytest.approx(0.1)
+    assert len(res["ranging"]) == 0
+    assert res.manifest["solver_info"]["extension"] == ["cap"]
+
+
+def test_a_solve_through_pyomo_adds_no_extension():
+    """The ``dual``/``rc`` suffixes a Pyomo solve adds are chainopt's own: solving the
+    same built model again without a solver named takes the matrix path (it went through
+    Pyomo again, as if extended)."""
+    built = api.build_model(api.load_case("small_chain"), SolveOptions(solver="highs"))
+    first = api.solve(built, SolveOptions(solver="highs"))
+    again = api.solve(built)
+    assert again.info["path"] == "matrix"
+    assert again.objective == pytest.approx(first.objective, rel=1e-9)
+
+
+def test_an_extended_run_is_not_reused_as_the_case(tmp_path):
+    """An extended run of the toy saved where the case's own run goes (``out/toy``):
+    sales capped at 4, 4 kt x (200 - 100) USD/t = 0.4 MUSD. The case itself makes 10 x
+    100 = 1.0 MUSD; ``compare`` and ``run A B`` (``reuse``) took the folder for the
+    case's run and reported 0.4, an answer of a model the case alone does not make. Now
+    the case is solved again (1.0) and the folder is said to hold an extended run (and
+    kept: not replaced without --overwrite)."""
+    def cap(m, built):
+        m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    folder = _toy(tmp_path)
+    api.run(folder, out=tmp_path / "out", extend=cap)
+    (done,) = api.run_many([str(folder)], out=tmp_path / "out", reuse=True)
+    assert done.status == "solved"
+    assert done.results.objective == pytest.approx(1.0, abs=1e-9)
+    assert "extended through Pyomo (added: cap)" in done.note
+    kept = json.loads((tmp_path / "out" / "toy" / "manifest.json").read_text())
+    assert kept["objective"] == pytest.approx(0.4, abs=1e-9)
+
+
+def test_verify_refuses_an_extended_run(tmp_path):
+    """``verify`` re-runs the case from its source, without the extension: on the capped
+    toy (0.4 MUSD; the case alone 1.0) it said "results differ ... 19 differences"
+    (exit 5: the answer changed with the model, solver or a dependency), which is
+    false. Now it says the run was extended and cannot be replayed (exit 1)."""
+    def cap(m, built):
+        m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    api.run(_toy(tmp_path), out=tmp_path / "out", extend=cap)
+    with pytest.raises(InputError, match=r"extended through Pyomo \(added: cap\).*cannot "
+                       "re-run the extension") as exc:
+        api.verify(tmp_path / "out" / "toy")
+    assert exc.value.exit_code == 1
+    done = CliRunner().invoke(app, ["verify", str(tmp_path / "out" / "toy")])
+    assert done.exit_code == 1 and "cannot re-run the extension" in done.output
+
+
+def test_explain_names_the_binding_constraints_of_an_extension(tmp_path):
+    """The toy capped by an extension at 4 kt/yr of sales: one more kt/yr of room is
+    one more kt sold at a margin of 200 - 100 USD/t, 0.1 MUSD a year (weight 1). explain
+    said "No constraint binds with a value: the plan is shaped by prices and costs
+    alone"; it now names the cap and its value."""
+    def cap(m, built):
+        m.cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    api.run(_toy(tmp_path), out=tmp_path / "out", extend=cap)
+    text = "\n".join(api.explain(str(tmp_path / "out" / "toy")))
+    assert ("extension constraint cap binds at 4: raising its bound by one changes the "
+            "objective by 0.1 MUSD (NPV)") in text
+    assert "No constraint binds" not in text

@@ -52,7 +52,8 @@ from chainopt.models.lp import Family, LinearProgram, LPArrays
 
 COLUMNS = "_chainopt_columns"  # model attribute: the VarData of each matrix column, in order
 ROWS = "_chainopt_rows"  # model attribute: the ConstraintData of each matrix row (None: skipped)
-BUILT_WITH = "_chainopt_components"  # model attribute: component names as built
+BUILT_WITH = "_chainopt_components"  # model attribute: name -> component, as built
+SUFFIXES = ("dual", "rc")  # what Pyomo's solver plugins import duals / reduced costs into
 
 
 def _block(m: pyo.ConcreteModel, name: str) -> pyo.Block:
@@ -142,7 +143,7 @@ def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
         linear_vars=[cols[j] for j in nz.tolist()]), sense=pyo.maximize)
     setattr(m, COLUMNS, cols)
     setattr(m, ROWS, by_row)
-    setattr(m, BUILT_WITH, frozenset(component_names(m)))
+    setattr(m, BUILT_WITH, {c.name: c for c in m.component_objects(descend_into=True)})
     return m
 
 
@@ -176,8 +177,35 @@ def component_names(m: pyo.ConcreteModel) -> set[str]:
 
 
 def added_components(m: pyo.ConcreteModel) -> list[str]:
-    """Names of the components added to the model since :func:`to_pyomo` built it."""
-    return sorted(component_names(m) - getattr(m, BUILT_WITH))
+    """Names of the components added to the model since :func:`to_pyomo` built it (not
+    the ``dual``/``rc`` suffixes a solve adds: :data:`SUFFIXES`)."""
+    return sorted(name for name in component_names(m) - getattr(m, BUILT_WITH).keys()
+                  if not (name in SUFFIXES and isinstance(m.component(name), pyo.Suffix)))
+
+
+def clashes(m: pyo.ConcreteModel) -> list[str]:
+    """What a user's changes broke by name, one text each; none: the model may be solved.
+
+    * A component of chainopt's replaced or removed (``m.market = ...``, Pyomo only
+      warns): the tables read chainopt's variables and rows, which the solver would no
+      longer see (only the outermost one is named).
+    * A component named ``dual`` or ``rc`` that is no ``Suffix``: a solve replaces it by
+      the suffix its duals / reduced costs are imported into (:data:`SUFFIXES`, the names
+      Pyomo's solver plugins use), so a constraint of that name would be dropped."""
+    built = getattr(m, BUILT_WITH)
+    gone: list[str] = []
+    for name in sorted(built):
+        if m.find_component(name) is not built[name] and not any(
+                name.startswith(g + ".") for g in gone):
+            gone.append(name)
+    found = [f"chainopt's component '{name}' was replaced or removed" for name in gone]
+    for name in SUFFIXES:
+        comp = m.component(name)
+        if comp is not None and not isinstance(comp, pyo.Suffix):
+            found.append(f"'{name}' ({comp.ctype.__name__}) has the name of the suffix the "
+                         "solver's " + ("duals" if name == "dual" else "reduced costs")
+                         + " are read into")
+    return found
 
 
 def sense(m: pyo.ConcreteModel) -> float:

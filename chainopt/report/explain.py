@@ -158,8 +158,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     if c.empty and unavailable:
         return unavailable
     if c.empty:
-        return ["No constraint binds with a value: the plan is shaped by prices and costs "
-                "alone."]
+        return [NO_BINDING]
     c["_base"] = c["key"].map(_strip_period)
     groups = []
     # each (family, constraint without its period, kind, side) in order of appearance, as
@@ -493,6 +492,26 @@ def _penalty_lines(sales: pd.DataFrame | None) -> list[str]:
                 "floor_cost_usd_per_unit): an assumption of the case, not a price."]
 
 
+NO_BINDING = "No constraint binds with a value: the plan is shaped by prices and costs alone."
+
+
+def extension_lines(ext: pd.DataFrame | None, top: int = 10) -> list[str]:
+    """The constraints of a Pyomo extension (``extension.csv``) with a marginal value,
+    largest first: raising the constraint's bound by one unit of its body changes the
+    objective by ``marginal`` MUSD (NPV; the dual, in chainopt's sense). None for a run
+    not extended or whose extension binds nowhere."""
+    if ext is None or ext.empty or "marginal" not in ext:
+        return []
+    c = ext[(ext["kind"] == "constraint") & (ext["marginal"].abs() > 1e-9)]
+    c = c.reindex(c["marginal"].abs().sort_values(ascending=False, kind="stable").index)
+    lines = [f"extension constraint {row.name} binds at {_num(float(row.value))}: raising "
+             f"its bound by one changes the objective by {_num(float(row.marginal))} MUSD "
+             "(NPV)" for row in c.head(top).itertuples()]
+    if len(c) > top:
+        lines.append(f"... {len(c) - top} more in the extension table (extension.csv)")
+    return lines
+
+
 def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
               period: str | None = None) -> list[str]:
     order = [str(p) for p in manifest.get("periods", [])]
@@ -504,9 +523,12 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     if "constraints" not in tables:
         return [*out, "  (these results carry no constraints table: re-run with this "
                       "chainopt version)"]
-    out += ["  " + s for s in binding_lines(tables["constraints"], order, top,
-                                            capacity=tables.get("capacity"),
-                                            ranging=tables.get("ranging"))]
+    binding = binding_lines(tables["constraints"], order, top,
+                            capacity=tables.get("capacity"), ranging=tables.get("ranging"))
+    ext = extension_lines(tables.get("extension"), top)
+    if ext and binding == [NO_BINDING]:  # the extension's constraints bind
+        binding = []
+    out += ["  " + s for s in [*binding, *ext]]
     out += ["", *netback_lines(tables, period, top)]
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
