@@ -296,8 +296,48 @@ def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
     return lp
 
 
+#: HiGHS's ``small_matrix_value`` and ``large_matrix_value`` (chainopt keeps its defaults):
+#: a matrix coefficient of magnitude at most 1e-9 is dropped as 0, silently with its
+#: output off, and one of 1e15 or more makes ``passModel`` fail.
+MATRIX_RANGE = (1e-9, 1e15)
+
+
+def check_matrix_range(built: BuiltModel) -> None:
+    """Raise InputError naming every matrix coefficient HiGHS cannot take as it is
+    (:data:`MATRIX_RANGE`): a 1e-10 by-product yield would otherwise be solved as 0 and
+    reported as an optimal plan that ignores it."""
+    small, large = MATRIX_RANGE
+    data = built.arrays.matrix.data
+    at = np.flatnonzero(((data != 0) & (np.abs(data) <= small)) | (np.abs(data) >= large))
+    if not len(at):
+        return
+    from chainopt.diagnose.names import input_behind, matrix_entry  # lazy: only to name them
+
+    problems = []
+    for k in at[:10].tolist():
+        name, v = matrix_entry(built, k), float(data[k])
+        tiny = abs(v) <= small
+        problems.append(Problem(
+            input_behind(name) or "the case",
+            f"coefficient {v:.6g} of {name} is " + (
+                f"at most {small:g} in magnitude, which HiGHS drops as 0 (the plan would "
+                "ignore it)" if tiny else
+                f"{large:g} or more in magnitude, beyond what HiGHS accepts"),
+            "state the commodity (or the activity) in a " + (
+                "smaller unit (kg for t, m3 for 1000m3) so that it becomes larger, or leave "
+                "out a flow too small to matter" if tiny else
+                "larger unit (t for kg, 1000m3 for m3) so that it becomes smaller")))
+    if len(at) > 10:
+        problems.append(Problem("the case", f"{len(at) - 10} more coefficients at most "
+                                f"{small:g} or at least {large:g} in magnitude",
+                                "rescale them as those above"))
+    raise InputError(problems)
+
+
 def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.Highs:
-    """Pass the model to a new HiGHS instance in one call; keep it on ``built.solver``."""
+    """Pass the model to a new HiGHS instance in one call (after
+    :func:`check_matrix_range`); keep it on ``built.solver``."""
+    check_matrix_range(built)
     t0 = time.perf_counter()
     opts = (options or SolveOptions()).resolved(built)
     h = _new_highs(opts)

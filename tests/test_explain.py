@@ -382,6 +382,49 @@ def test_coefficient_ratio_warning(tmp_path):
     assert "mode_flows.csv" in lines[0]
 
 
+def _trace_case(tmp_path, unit: str, yield_: str, price: str):
+    """1 t crude (0.05 USD/t, unlimited) -> a trace of tar, 1000 kt/yr of capacity."""
+    return write_case(tmp_path, {
+        "commodities": f"commodity,unit,kind\ncrude,t,raw\ntar,{unit},product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,cdu",
+        "mode_flows": f"mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      f"run,tar,out,{yield_}",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu,plant,cdu,1000",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,0.05",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,tar,{price}"})
+
+
+def test_a_coefficient_highs_would_drop_is_refused_not_solved_as_zero(tmp_path):
+    """Tar is 1e-10 t per t of crude and sells at 1e9 USD/t: each t of crude earns
+    1e-10 x 1e9 - 0.05 = 0.05 USD, so the plan runs the 1000 kt/yr unit (1e6 t) for
+    0.05 MUSD/yr (tar 1e-4 t = 1e-7 kt/yr, worth 0.1 MUSD). HiGHS drops matrix
+    coefficients of at most 1e-9 as 0: the run reported an 'optimal' objective of 0 with
+    the unit idle. Now it is refused with exit 1, naming the coefficient and how to
+    rescale, and nothing is written. Stated in kg (1e-7 kg/t at 1e6 USD/kg) the same
+    chain solves to the hand value, 0.05 MUSD, and a yield of 1e15 m3 per t (HiGHS
+    refuses coefficients of 1e15 or more, which read 'a chainopt bug', exit 4) is
+    refused likewise."""
+    out = tmp_path / "res"
+    done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "t", "t", "1e-10", "1e9")),
+                               "--out", str(out)])
+    assert done.exit_code == 1, done.output
+    text = " ".join(done.output.split())
+    assert ("mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr: "
+            "coefficient 1e-10 of balance.commodity(plant,tar,p1) x "
+            "conversion.activity(cdu,run,p1) is at most 1e-09 in magnitude, which HiGHS "
+            "drops as 0") in text
+    assert "smaller unit (kg for t" in text
+    assert not out.exists() or not any(out.iterdir())
+    res = solve_case(_trace_case(tmp_path / "kg", "kg", "1e-7", "1e6"))
+    assert res.objective == pytest.approx(0.05, rel=1e-9)
+    assert value(res["activity"], mode="run")["activity_k_per_yr"] == pytest.approx(1000)
+    done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "m3", "m3", "1e15", "1e-9")),
+                               "--out", str(out)])
+    assert done.exit_code == 1, done.output
+    assert "1e+15 or more in magnitude, beyond what HiGHS accepts" in " ".join(
+        done.output.split())
+
+
 runner = CliRunner()
 
 
