@@ -300,36 +300,43 @@ def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
 #: a matrix coefficient of magnitude at most 1e-9 is dropped as 0, silently with its
 #: output off, and one of 1e15 or more makes ``passModel`` fail.
 MATRIX_RANGE = (1e-9, 1e15)
+#: HiGHS's ``infinite_cost``: a cost of this magnitude or more is taken as infinite (the
+#: solve ends with status 'Unknown').
+INFINITE_COST = 1e20
 
 
 def check_matrix_range(built: BuiltModel) -> None:
-    """Raise InputError naming every matrix coefficient HiGHS cannot take as it is
-    (:data:`MATRIX_RANGE`): a 1e-10 by-product yield would otherwise be solved as 0 and
-    reported as an optimal plan that ignores it."""
+    """Raise InputError naming every matrix coefficient and cost HiGHS cannot take as it
+    is (:data:`MATRIX_RANGE`, :data:`INFINITE_COST`): a 1e-10 by-product yield would
+    otherwise be solved as 0 and reported as an optimal plan that ignores it."""
     small, large = MATRIX_RANGE
-    data = built.arrays.matrix.data
+    data, cost = built.arrays.matrix.data, built.arrays.cost
     at = np.flatnonzero(((data != 0) & (np.abs(data) <= small)) | (np.abs(data) >= large))
-    if not len(at):
+    costly = np.flatnonzero(np.abs(cost) >= INFINITE_COST)
+    if not len(at) and not len(costly):
         return
-    from chainopt.diagnose.names import input_behind, matrix_entry  # lazy: only to name them
+    from chainopt.diagnose.names import input_behind, matrix_entry, name_of  # lazy: to name them
 
+    bigger = "state the commodity (or the activity) in a larger unit (t for kg, 1000m3 for " \
+             "m3) so that it becomes smaller"
     problems = []
     for k in at[:10].tolist():
         name, v = matrix_entry(built, k), float(data[k])
-        tiny = abs(v) <= small
-        problems.append(Problem(
-            input_behind(name) or "the case",
-            f"coefficient {v:.6g} of {name} is " + (
-                f"at most {small:g} in magnitude, which HiGHS drops as 0 (the plan would "
-                "ignore it)" if tiny else
-                f"{large:g} or more in magnitude, beyond what HiGHS accepts"),
-            "state the commodity (or the activity) in a " + (
-                "smaller unit (kg for t, m3 for 1000m3) so that it becomes larger, or leave "
-                "out a flow too small to matter" if tiny else
-                "larger unit (t for kg, 1000m3 for m3) so that it becomes smaller")))
-    if len(at) > 10:
-        problems.append(Problem("the case", f"{len(at) - 10} more coefficients at most "
-                                f"{small:g} or at least {large:g} in magnitude",
+        problems.append(Problem(input_behind(name) or "the case", (
+            f"coefficient {v:.6g} of {name} is at most {small:g} in magnitude, which HiGHS "
+            "drops as 0 (the plan would ignore it)") if abs(v) <= small else (
+            f"coefficient {v:.6g} of {name} is {large:g} or more in magnitude, beyond what "
+            "HiGHS accepts"), "state the commodity (or the activity) in a smaller unit (kg for "
+            "t, m3 for 1000m3) so that it becomes larger, or leave out a flow too small to "
+            "matter" if abs(v) <= small else bigger))
+    for k in costly[:10].tolist():
+        name = name_of(built.lp.var_families, k)
+        problems.append(Problem(input_behind(name) or "the case", (
+            f"the objective coefficient of {name} is {float(cost[k]):.6g} MUSD per k units/yr, "
+            f"{INFINITE_COST:g} or more in magnitude, which HiGHS takes as infinite"), bigger))
+    more = max(len(at) - 10, 0) + max(len(costly) - 10, 0)
+    if more:
+        problems.append(Problem("the case", f"{more} more coefficients out of HiGHS's range",
                                 "rescale them as those above"))
     raise InputError(problems)
 
