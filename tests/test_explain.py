@@ -382,6 +382,19 @@ def test_coefficient_ratio_warning(tmp_path):
     assert "mode_flows.csv" in lines[0]
 
 
+def test_a_ratio_warning_names_one_input_once(tmp_path):
+    """Capacities of 1e-4 and 1e8 kt/yr: the row bounds span 1e8 / 1e-4 = 1e12 > 1e8, both
+    from units.csv; the warning said "rescale <units.csv input> or <units.csv input>"."""
+    tables = dict(REFINERY)
+    tables["units"] = "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,1e-4\n" \
+                      "cdu2,plant,cdu,1e8"
+    built = build(load_case(write_case(tmp_path, tables)), pyomo=False)
+    (line,) = [x for x in ex.numerics_lines(diagnose.coefficient_ranges(built),
+                                            only_warnings=True) if "row bound" in x]
+    assert "span a ratio of 1e+12" in line
+    assert line.count("units.csv capacity_k_per_yr") == 1, line
+
+
 def _trace_case(tmp_path, unit: str, yield_: str, price: str):
     """1 t crude (0.05 USD/t, unlimited) -> a trace of tar, 1000 kt/yr of capacity."""
     return write_case(tmp_path, {
