@@ -813,6 +813,8 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
     plugin, opt = pyomo_solver(name)
+    if "highs" in name:  # HiGHS through Pyomo drops and refuses as on the matrix path
+        check_matrix_range(built)
     m = built.pyomo
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:

@@ -416,7 +416,8 @@ def test_a_coefficient_highs_would_drop_is_refused_not_solved_as_zero(tmp_path):
     rescale, and nothing is written. Stated in kg (1e-7 kg/t at 1e6 USD/kg) the same
     chain solves to the hand value, 0.05 MUSD, and a yield of 1e15 m3 per t (HiGHS
     refuses coefficients of 1e15 or more, which read 'a chainopt bug', exit 4) is
-    refused likewise."""
+    refused likewise. Through Pyomo, HiGHS read 0 too (GLPK and CBC keep the coefficient
+    and find 0.05: they are not stopped)."""
     out = tmp_path / "res"
     done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "t", "t", "1e-10", "1e9")),
                                "--out", str(out)])
@@ -428,6 +429,9 @@ def test_a_coefficient_highs_would_drop_is_refused_not_solved_as_zero(tmp_path):
             "drops as 0") in text
     assert "smaller unit (kg for t" in text
     assert not out.exists() or not any(out.iterdir())
+    done = runner.invoke(app, ["run", str(tmp_path / "t"), "--out", str(out), "--solver",
+                               "highs"])  # HiGHS through Pyomo: read 0 likewise
+    assert done.exit_code == 1, done.output
     res = solve_case(_trace_case(tmp_path / "kg", "kg", "1e-7", "1e6"))
     assert res.objective == pytest.approx(0.05, rel=1e-9)
     assert value(res["activity"], mode="run")["activity_k_per_yr"] == pytest.approx(1000)
