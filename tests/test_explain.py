@@ -382,6 +382,116 @@ def test_coefficient_ratio_warning(tmp_path):
     assert "mode_flows.csv" in lines[0]
 
 
+def test_a_ratio_warning_names_one_input_once(tmp_path):
+    """Capacities of 1e-4 and 1e8 kt/yr: the row bounds span 1e8 / 1e-4 = 1e12 > 1e8, both
+    from units.csv; the warning said "rescale <units.csv input> or <units.csv input>"."""
+    tables = dict(REFINERY)
+    tables["units"] = "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,1e-4\n" \
+                      "cdu2,plant,cdu,1e8"
+    built = build(load_case(write_case(tmp_path, tables)), pyomo=False)
+    (line,) = [x for x in ex.numerics_lines(diagnose.coefficient_ranges(built),
+                                            only_warnings=True) if "row bound" in x]
+    assert "span a ratio of 1e+12" in line
+    assert line.count("units.csv capacity_k_per_yr") == 1, line
+
+
+def _trace_case(tmp_path, unit: str, yield_: str, price: str):
+    """1 t crude (0.05 USD/t, unlimited) -> a trace of tar, 1000 kt/yr of capacity."""
+    return write_case(tmp_path, {
+        "commodities": f"commodity,unit,kind\ncrude,t,raw\ntar,{unit},product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,cdu",
+        "mode_flows": f"mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      f"run,tar,out,{yield_}",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu,plant,cdu,1000",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,0.05",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,tar,{price}"})
+
+
+def test_a_coefficient_highs_would_drop_is_refused_not_solved_as_zero(tmp_path):
+    """Tar is 1e-10 t per t of crude and sells at 1e9 USD/t: each t of crude earns
+    1e-10 x 1e9 - 0.05 = 0.05 USD, so the plan runs the 1000 kt/yr unit (1e6 t) for
+    0.05 MUSD/yr (tar 1e-4 t = 1e-7 kt/yr, worth 0.1 MUSD). HiGHS drops matrix
+    coefficients of at most 1e-9 as 0: the run reported an 'optimal' objective of 0 with
+    the unit idle. Now, since the dropped yield matters (the tar balance's dual is at
+    least the tar price, 1e6 MUSD per kt, and 1e-10 x 1e6 = 1e-4 > HiGHS's 1e-7 tolerance
+    on a reduced cost), the run is refused with exit 1, naming the coefficient and how to
+    rescale, and nothing is written. Stated in kg (1e-7 kg/t at 1e6 USD/kg) the same
+    chain solves to the hand value, 0.05 MUSD, and a yield of 1e15 m3 per t (HiGHS
+    refuses coefficients of 1e15 or more, which read 'a chainopt bug', exit 4) is
+    refused likewise. Through Pyomo, HiGHS read 0 too (GLPK and CBC keep the coefficient
+    and find 0.05: they are not stopped). A dropped yield that does not matter passes:
+    tar at 1 USD/t beside light at 1 USD/t from 500 kt/yr of crude moves the tar row by
+    1e-10 x 500 = 5e-8 kt/yr and a reduced cost by 1e-10 x 1e-3 MUSD per kt, both within
+    1e-7: the plan, 500 x (1 - 0.05) / 1000 = 0.475 MUSD (+5e-11 of tar), stands."""
+    out = tmp_path / "res"
+    done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "t", "t", "1e-10", "1e9")),
+                               "--out", str(out)])
+    assert done.exit_code == 1, done.output
+    text = " ".join(done.output.split())
+    assert ("mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr: "
+            "coefficient 1e-10 of balance.commodity(plant,tar,p1) x "
+            "conversion.activity(cdu,run,p1) is at most 1e-09 in magnitude, which HiGHS "
+            "drops as 0") in text
+    assert "smaller unit (kg for t" in text
+    assert not out.exists() or not any(out.iterdir())
+    done = runner.invoke(app, ["run", str(tmp_path / "t"), "--out", str(out), "--solver",
+                               "highs"])  # HiGHS through Pyomo: read 0 likewise
+    assert done.exit_code == 1, done.output
+    res = solve_case(_trace_case(tmp_path / "kg", "kg", "1e-7", "1e6"))
+    assert res.objective == pytest.approx(0.05, rel=1e-9)
+    assert value(res["activity"], mode="run")["activity_k_per_yr"] == pytest.approx(1000)
+    done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "m3", "m3", "1e15", "1e-9")),
+                               "--out", str(out)])
+    assert done.exit_code == 1, done.output
+    assert "1e+15 or more in magnitude, beyond what HiGHS accepts" in " ".join(
+        done.output.split())
+    harmless = write_case(tmp_path / "h", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\ntar,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1\nrun,tar,out,1e-10",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu,plant,cdu,500",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,0.05",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,1\nplant,tar,1"})
+    assert solve_case(harmless).objective == pytest.approx(0.475, rel=1e-9)
+
+
+def test_a_tiny_usable_share_of_a_period_is_no_reason_to_refuse(tmp_path):
+    """At r = 99.9 % over one 40-year period (2026-2065), a build started in 2026 with a
+    39-year lead time is usable in 2065 only: its share of the period's capacity is
+    d(2065) / w = 1.999^-39 / sum_{k<40} 1.999^-k = 9.3e-13, a matrix coefficient HiGHS
+    drops. It does not matter: the build (1 USD per t/yr spent 1/39 a year over
+    2026-2064, PV (1/39) sum_{k<39} 1.999^-k = 0.0513) earns 100 x 1.999^-39 = 1.8e-10
+    USD per t/yr and is not built, so the plan is the same with or without it:
+    objective 0, no build."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "lifetime_yr,lead_time_yr\ncdu,plant,cdu,0,1,10,25,39",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,200"},
+        discount_rate=0.999, periods=[{"period": "p1", "start_year": 2026, "length_yr": 40}])
+    res = solve_case(folder)
+    assert res.objective == 0.0
+    assert res["investments"].empty
+
+
+def test_a_cost_highs_would_take_as_infinite_is_refused(tmp_path):
+    """Tar at 1e25 USD/t: its sales column's objective coefficient is 1e25 x 1000 t/kt
+    / 1e6 = 1e22 MUSD per kt, beyond HiGHS's infinite_cost (1e20). The run stopped with
+    "HiGHS stopped with status 'Unknown' ...; raise --time-limit" (exit 4), which no time
+    limit helps; now exit 1 names the column, its input and the way out."""
+    done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "c", "t", "1", "1e25")),
+                               "--out", str(tmp_path / "res")])
+    assert done.exit_code == 1, done.output
+    assert ("markets.csv (price_usd_per_unit, min/max_k_per_yr): the objective coefficient "
+            "of market.sales(plant,tar,p1) is 1e+22 MUSD per k units/yr") in " ".join(
+        done.output.split())
+
+
 runner = CliRunner()
 
 

@@ -11,10 +11,9 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import column_names, name_of, row_names
+from chainopt.diagnose.names import column_names, input_behind, matrix_entry, name_of, row_names
 from chainopt.errors import SolverError
 from chainopt.models.build import BuiltModel
-from chainopt.models.registry import BLOCKS, ROWS
 from chainopt.solve import new_highs, to_highs_lp
 
 
@@ -58,28 +57,15 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
         i, j = int(keep[np.argmin(v)]), int(keep[np.argmax(v)])
         wi, wj = where(i), where(j)
         out.append({"what": what, "min_abs": float(vals[i]), "min_at": wi,
-                    "min_input": _input(wi), "max_abs": float(vals[j]), "max_at": wj,
-                    "max_input": _input(wj), "ratio": float(vals[j] / vals[i])})
+                    "min_input": input_behind(wi), "max_abs": float(vals[j]), "max_at": wj,
+                    "max_input": input_behind(wj), "ratio": float(vals[j] / vals[i])})
 
     m = a.matrix
     if m.nnz:
-        add("matrix", m.data, lambda k: f"{rows(int(np.searchsorted(m.indptr, k, 'right')) - 1)}"
-                                        f" x {cols(int(m.indices[k]))}")
+        add("matrix", m.data, lambda k: matrix_entry(built, k))
     add("cost", a.cost, cols)
     nc, nr = built.num_vars, built.num_rows
     add("column bound", np.r_[a.col_lb, a.col_ub], lambda k: cols(k % nc))
     add("row bound", np.r_[a.row_lb, a.row_ub], lambda k: rows(k % nr))
     return pd.DataFrame(out, columns=["what", "min_abs", "min_at", "min_input", "max_abs",
                                       "max_at", "max_input", "ratio"])
-
-
-def _input(name: str) -> str:
-    """The input behind a coefficient named ``row x column`` (or a column or row alone):
-    that of the row's family when the row sets its own coefficients (``Row.own_coefficients``:
-    user constraints, blends, emission caps), else that of the column's family."""
-    labels = [p.split("(")[0] for p in str(name).split(" x ")]
-    label = labels[-1]
-    if labels[0] in ROWS and ROWS[labels[0]].own_coefficients:
-        label = labels[0]
-    block = label.split(".")[0]
-    return BLOCKS[block].inputs if block in BLOCKS else ""

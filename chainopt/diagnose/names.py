@@ -20,7 +20,7 @@ from chainopt.case import terms
 from chainopt.models import MUSD_PER_KUSD
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
-from chainopt.models.registry import spec
+from chainopt.models.registry import BLOCKS, ROWS, spec
 from chainopt.models.spec import Row
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.,()\-]")
@@ -76,6 +76,26 @@ def name_of(families: list[Family], i: int) -> str:
                      else str(i - f.start))
             return _SAFE.sub("_", f"{f.label}({inner})")
     return str(i)
+
+
+def matrix_entry(built: BuiltModel, k: int) -> str:
+    """``row x column`` of the matrix's ``k``-th stored coefficient (row-wise)."""
+    m = built.arrays.matrix
+    row = int(np.searchsorted(m.indptr, k, "right")) - 1
+    return (f"{name_of(built.lp.row_families, row)} x "
+            f"{name_of(built.lp.var_families, int(m.indices[k]))}")
+
+
+def input_behind(name: str) -> str:
+    """The input behind a coefficient named ``row x column`` (or a column or row alone):
+    that of the row's family when the row sets its own coefficients (``Row.own_coefficients``:
+    user constraints, blends, emission caps), else that of the column's family."""
+    labels = [p.split("(")[0] for p in str(name).split(" x ")]
+    label = labels[-1]
+    if labels[0] in ROWS and ROWS[labels[0]].own_coefficients:
+        label = labels[0]
+    block = label.split(".")[0]
+    return BLOCKS[block].inputs if block in BLOCKS else ""
 
 
 def column_names(built: BuiltModel) -> list[str]:

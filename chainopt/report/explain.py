@@ -728,7 +728,8 @@ def numerics_lines(ranges: pd.DataFrame, only_warnings: bool = False) -> list[st
         if bad:
             small = r.min_input or "the smallest coefficient's input"
             big = r.max_input or "the largest coefficient's input"
+            which = small if small == big else f"{small} or {big}"
             lines.append(f"warning: {r.what} coefficients span a ratio of {r.ratio:.3g} "
-                         f"(> 1e8): rescale {small} or {big} (e.g. state a commodity in a "
+                         f"(> 1e8): rescale {which} (e.g. state a commodity in a "
                          "larger or smaller unit) to avoid numerical trouble")
     return lines

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.discount import TIMING_SHIFT, Discounting
+from chainopt.case.discount import TIMING_SHIFT, Discounting, annuity_due
 from chainopt.case.levers import fx_path
 from chainopt.case.schema import split_list
 from chainopt.report import economics
@@ -177,7 +177,8 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
             if repayment == "equal_principal" or rate == 0:
                 principal = balance / left
             else:
-                principal = balance * rate / (1.0 - (1.0 + rate) ** -left) - interest
+                # the level payment: balance / sum_{k=1}^{left} (1+rate)^-k
+                principal = balance * (1.0 + rate) / float(annuity_due(rate, left)) - interest
             paid += 1
         d = float(draw.get(y, 0.0))
         balance = balance - principal + d

@@ -56,7 +56,7 @@ def chain(tmp_path, units: str, margin: float = 130.0, extra: dict | None = None
         "markets": f"site,commodity,price_usd_per_unit\nplant,product,{100 + margin}",
     }
     tables.update(extra or {})
-    return write_case(tmp_path, tables, discount_rate=R, periods=periods, **meta)
+    return write_case(tmp_path, tables, periods=periods, **{"discount_rate": R, **meta})
 
 
 def irr_by_hand(flows: list[float]) -> float:
@@ -635,6 +635,33 @@ def test_cash_flow_timing(tmp_path, timing, shift):
                            margin=100.0, cash_flow_timing=timing))
     expected = sum(1.1 ** -(y - 2026 + shift) for y in range(2026, 2036))
     assert res.objective == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("rate", [1e-9, 1e-16])
+def test_a_rate_near_zero_discounts_to_full_precision(tmp_path, rate):
+    """An existing 10 kt/yr unit and a 10 kt/yr build in 2026 (capex 5000 USD per t/yr,
+    100-year life) at a margin of 100 over one 10-year period, at r = 1e-9 and 1e-16.
+
+    Year by year, d(y) = (1+r)^-(y - 2026): the build's annuity A = 5000 / sum_{k<100}
+    (1+r)^-k (= 50.0000024750 at 1e-9: the sum is 100 - 4950e-9), and the objective is
+    (10 * 100 + 10 * (100 - A)) * sum_{k<10} (1+r)^-k / 1000 MUSD: 14.999999685 at 1e-9
+    (sum_{k<10} = 10 - 45e-9), 15 - 1e-14 at 1e-16. Summing (1 - v^n) / (1 - v) instead
+    was off by 2e-9 relative at 1e-9 and gave nan at 1e-16, where 1 + r rounds to 1.
+    """
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,"
+                           "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\n"
+                           "u,plant,make,10,5000,10,100", margin=100.0, periods=TEN,
+                           discount_rate=rate))
+    annuity = 5000 / sum((1 + rate) ** -k for k in range(100))
+    years = sum((1 + rate) ** -k for k in range(10))
+    expected = (10 * 100 + 10 * (100 - annuity)) * years / 1000
+    if rate == 1e-9:
+        assert annuity == pytest.approx(50.000002475, abs=1e-9)
+        assert expected == pytest.approx(14.999999685, abs=1e-9)
+    assert value(res["capacity"], name="u")["new_k_per_yr"] == pytest.approx(10.0)
+    assert res.objective == pytest.approx(expected, rel=1e-13)
+    inv = value(res["investments"], name="u")
+    assert inv["annuity_musd_per_yr"] == pytest.approx(10 * annuity / 1000, rel=1e-9)
 
 
 def test_a_base_year_before_the_first_period_and_after_it(tmp_path):

@@ -85,6 +85,22 @@ def test_a_loan_is_repaid_only_after_its_last_drawdown():
         pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("rate", [1e-9, 1e-17])
+def test_a_loan_at_a_rate_near_zero_is_repaid_in_full(rate):
+    """100 drawn in 2026, four level repayments from 2027. At 1e-9 the payment is
+    100 / sum_{k=1}^{4} (1+r)^-k = 100 / (4 - 10e-9) = 25.0000000625; 2027's interest
+    1e-7, so its principal is 24.9999999625, and the four principals add up to 100. At
+    1e-17 (1 + r rounds to 1) every principal is 25. The textbook r / (1 - (1+r)^-n)
+    left 2.1e-6 unpaid at 1e-9 and raised ZeroDivisionError at 1e-17."""
+    t = debt_schedule(pd.Series({2026: 100.0}), 1.0, rate, 4, 1)
+    if rate == 1e-9:
+        assert t.loc[2027, "principal"] == pytest.approx(24.9999999625, abs=1e-12)
+    else:
+        assert t.loc[2027:2030, "principal"].to_numpy() == pytest.approx([25.0] * 4)
+    assert t["principal"].sum() == pytest.approx(100.0, abs=1e-12)
+    assert t["balance"].iloc[-1] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_shares_tax_and_currency_by_hand():
     """Shares ru 0.6 (15 %, RUB) and jp 0.4 (8 %, JPY), no debt; the project's site is in
     the SEZ regime (10 %, although the default regime is 20 %). Tax depreciation 100 / 2
