@@ -510,19 +510,25 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
         raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
                           f"after {t_solve:.1f} s ({opts['method']}) without a usable plan; "
                           f"raise --time-limit or try --method {other}")
-    gap = float(info.mip_gap) if built.is_mip else None
+    gap = None
     objective = float(info.objective_function_value)
     extra = {}
     if built.is_mip:
         # mip_bound: the best objective any plan could reach (HiGHS maximises: an upper
-        # bound), which project values' ranges read (Results.net_value_bound)
+        # bound), which project values' ranges read (Results.net_value_bound); none
+        # (HiGHS's infinity) when it stopped before bounding the MIP
+        bound = _finite(info.mip_dual_bound)
         extra["mip_objective"] = objective
-        extra["mip_bound"] = float(info.mip_dual_bound)
+        extra["mip_bound"] = bound
         # the plan reported is the LP with the integer decisions fixed (its duals are the
-        # marginal values); its objective, which the parts add up to, is the objective
+        # marginal values); its objective, which the parts add up to, is the objective,
+        # and the gap is measured from it (HiGHS's is from its incumbent, which a MIP
+        # stopped early may hold with a worse continuous part)
         sol = _fixed_lp(h, built)
         objective = float(built.arrays.cost @ np.asarray(sol.col_value)
                           + built.arrays.total_offset)
+        gap = mip_gap(bound, objective)
+        result_status = mip_status(result_status, gap, opts["mip_gap"])
     else:
         sol = h.getSolution()
     col_value = np.asarray(sol.col_value)
@@ -543,6 +549,23 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
         for var, value in zip(columns(built.pyomo), col_value.tolist(), strict=True):
             var.set_value(value, skip_validation=True)
     return outcome
+
+
+def mip_gap(bound: float | None, objective: float) -> float | None:
+    """The gap of a MIP's reported plan: |B - F| / |F| (|F| at least 1e-10), F the
+    objective of the plan reported (the LP with the integer decisions fixed: at least the
+    solver's incumbent), B the solver's best bound in the same sense; None without a
+    bound. The optimum lies between F and B."""
+    if bound is None:
+        return None
+    return abs(bound - objective) / max(abs(objective), 1e-10)
+
+
+def mip_status(status: Status, gap: float | None, asked: float) -> Status:
+    """A MIP stopped with a plan (``feasible``) is ``optimal`` once its gap
+    (:func:`mip_gap`) is within the one asked for, as HiGHS says when it stops there;
+    without a bound it stays ``feasible``."""
+    return "optimal" if status == "optimal" or (gap is not None and gap <= asked) else status
 
 
 def _fixed_lp(h: highspy.Highs, built: BuiltModel):
@@ -922,26 +945,24 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
                           "--time-limit or try another --solver")
     # in chainopt's sense (maximised): a minimised objective (extend) is negated, as
     # are its duals (solution_arrays), so minimising -f reports what maximising f does
-    value = float(pyo.value(objectives[0]))  # in the objective's own sense, as the bound
-    if run.objective is not None and abs(run.objective - value) <= 1e-6 * max(1.0, abs(value)):
-        # the solver's own value: closer where it writes the plan rounded (CBC: 8
-        # significant digits, its objective to 8 decimals)
-        value = run.objective
-    objective = sense(m) * value
+    value = _value(objectives[0], run)  # in the objective's own sense, as the bound
     gap = None
     bound_info = {}
     if integers:
         bound, how = _mip_bound(name, run.bound, value, maximize)
-        bound_info = {"mip_bound": None if bound is None else sense(m) * bound,
+        bound_info = {"mip_objective": sense(m) * value,
+                      "mip_bound": None if bound is None else sense(m) * bound,
                       "mip_bound_source": how}
-        if bound is not None:
-            gap = abs(bound - value) / max(abs(value), 1e-10)
-            if result_status == "feasible" and gap <= opts["mip_gap"]:
-                result_status = "optimal"  # within the gap asked for, as HiGHS says
-        # the LP has no time limit: the MIP may have spent it (HiGHS's clock counts on
-        # over the runs of one instance; see _fixed_lp)
-        _fixed_lp_pyomo(plugin, opt, m, integers,
-                        _solver_options(name, {**opts, "time_limit_s": math.inf}))
+        # the plan reported is the LP with the integer decisions fixed, and its objective
+        # the objective (as on the matrix path): at least the incumbent's, more where a
+        # MIP stopped early holds a worse continuous part. The LP has no time limit: the
+        # MIP may have spent it (HiGHS's clock counts on over the runs of one instance;
+        # see _fixed_lp)
+        value = _fixed_lp_pyomo(plugin, opt, m, integers, objectives[0],
+                                _solver_options(name, {**opts, "time_limit_s": math.inf}))
+        gap = mip_gap(bound, value)
+        result_status = mip_status(result_status, gap, opts["mip_gap"])
+    objective = sense(m) * value
     t_solve = time.perf_counter() - t0
     col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
     outcome = SolveOutcome(
@@ -960,10 +981,23 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     return outcome
 
 
-def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
+def _value(objective, run: _Run) -> float:
+    """The value of ``objective`` (in its own sense) at the plan loaded by ``run``: the
+    solver's own value where it agrees to 1e-6, closer where the solver writes the plan
+    rounded (CBC: 8 significant digits, its objective to 8 decimals)."""
+    import pyomo.environ as pyo  # lazy: Pyomo path only
+
+    value = float(pyo.value(objective))
+    if run.objective is not None and abs(run.objective - value) <= 1e-6 * max(1.0, abs(value)):
+        return run.objective
+    return value
+
+
+def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, objective, options: dict) -> float:
     """The Pyomo twin of :func:`_fixed_lp`: every integer variable fixed by its bounds at
     its rounded MIP value and made continuous, the LP solved for duals (with
-    ``options``: the caller's, without the MIP's time limit), then restored."""
+    ``options``: the caller's, without the MIP's time limit), then restored. Returns
+    the LP's value of ``objective`` (:func:`_value`)."""
     import pyomo.environ as pyo  # lazy: Pyomo path only
 
     saved = [(v, v.domain, v.lower, v.upper) for v in integers]
@@ -980,6 +1014,7 @@ def _fixed_lp_pyomo(plugin: str, opt, m, integers: list, options: dict) -> None:
         if run.status not in _OPTIMAL or not run.loaded:
             raise SolverError("the LP with the integer decisions fixed did not solve to "
                               "optimality; marginal values are unavailable")
+        return _value(objective, run)
     finally:
         for v, domain, lower, upper in saved:
             v.domain = domain

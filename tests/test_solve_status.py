@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainopt import api
+from chainopt import api, solve
 from chainopt.errors import InfeasibleError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions
 from tests.toycase import write_case
@@ -129,3 +129,106 @@ def test_ctrl_c_stops_the_solve_at_once(tmp_path):
     assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     run_interruptible(h)
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def _plant(tmp_path):
+    """Feed at 100 USD/t made 1:1 into product sold at 300 USD/t (at most 12 kt/yr) by a
+    unit built for it: 100 USD per t/yr, a 1 MUSD fixed charge (one binary), at most 20
+    kt/yr, life 1 year; one 1-year period, rate 0. Optimum: build 12 and sell 12, 12 x
+    (300 - 100 - 100) / 1000 - 1 = 0.2 MUSD. Its LP relaxation builds 12 with the flag
+    at 12 / 20 = 0.6: 3.6 - 1.2 - 1.2 - 0.6 = 0.6 MUSD, a bound on the MIP."""
+    return write_case(tmp_path / "plant", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 "max_new_k_per_yr,build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,12",
+    })
+
+
+# a poor plan: the unit built at 20 kt/yr (flag 1), 5 kt/yr made and sold: 5 x 300 / 1000
+# - 5 x 100 / 1000 - 20 x 100 / 1000 - 1 = 1.5 - 0.5 - 2.0 - 1.0 = -2.0 MUSD
+POOR = {("supply", "purchase"): 5.0, ("conversion", "activity"): 5.0,
+        ("market", "sales"): 5.0, ("investment", "unit_new"): 20.0,
+        ("investment", "unit_build"): 1.0}
+
+
+def _poor_plan(built) -> list[float]:
+    x = [0.0] * built.num_vars
+    for f in built.lp.var_families:
+        for j in range(f.start, f.stop):
+            x[j] = POOR[(f.block, f.name)]
+    return x
+
+
+def test_a_mip_stopped_before_any_bound_has_no_gap(tmp_path):
+    """HiGHS given the poor plan (-2.0 MUSD) as its start and stopped at once (a time
+    limit of 1e-9 s): a plan but no bound yet. Reported: the LP with the flag fixed at 1,
+    0.2 MUSD (build 12, sell 12), ``feasible``, the incumbent -2.0 as ``mip_objective``,
+    and neither bound nor gap (None: unknown). It recorded HiGHS's infinity for both
+    (``Infinity`` in manifest.json, "MIP gap inf%" on the terminal)."""
+    import highspy
+
+    built = api.build_model(api.load_case(_plant(tmp_path)))
+    opts = SolveOptions(time_limit_s=1e-9)
+    h = solve.handover(built, opts)
+    start = highspy.HighsSolution()
+    start.col_value = _poor_plan(built)
+    start.value_valid = True
+    h.setSolution(start)
+    out = api.solve(built, opts)
+    assert out.status == "feasible"
+    assert out.info["mip_objective"] == pytest.approx(-2.0, abs=1e-9)
+    assert out.objective == pytest.approx(0.2, abs=1e-9)
+    assert out.info["mip_bound"] is None and out.mip_gap is None
+
+
+def test_mip_gap_is_measured_from_the_plan_reported():
+    """ru_all_projects stopped at 0.03 s: HiGHS's incumbent 9,446.69 MUSD, its bound
+    449,196.34; the LP with those builds fixed, the plan reported, is worth 157,770.85.
+    The gap of that plan is (449,196.34 - 157,770.85) / 157,770.85 = 1.847; HiGHS's own,
+    from its incumbent, (449,196.34 - 9,446.69) / 9,446.69 = 46.55, was recorded beside
+    the objective 157,770.85. Within the gap asked for a stopped MIP is optimal; with no
+    bound it stays feasible."""
+    assert solve.mip_gap(449196.337, 157770.847) == pytest.approx(1.8471, abs=1e-4)
+    assert solve.mip_gap(None, 157770.847) is None
+    assert solve.mip_gap(-498.0, -500.0) == pytest.approx(2.0 / 500.0)  # a cost case
+    assert solve.mip_status("feasible", 1e-5, 1e-4) == "optimal"
+    assert solve.mip_status("feasible", 2e-4, 1e-4) == "feasible"
+    assert solve.mip_status("feasible", None, 1e-4) == "feasible"
+    assert solve.mip_status("optimal", None, 1e-4) == "optimal"
+
+
+def test_pyomo_path_reports_the_plan_of_the_fixed_lp(tmp_path, monkeypatch):
+    """HiGHS through Pyomo, made to stop (as at a time limit) with the poor plan, -2.0
+    MUSD, and the LP relaxation's bound 0.6. The plan reported is the LP with the flag
+    fixed at 1, worth 0.2 MUSD, and so is the objective, as on the matrix path (it was
+    the incumbent's -2.0 beside a plan whose parts add up to 0.2); its gap is (0.6 - 0.2)
+    / 0.2 = 2.0 (it was (0.6 + 2.0) / 2.0 = 1.3), status ``feasible``."""
+    from chainopt.models.pyomo_model import columns
+
+    real = solve._run
+    calls = []
+
+    def stopped(plugin, opt, m, options, maximize=True):
+        calls.append(1)
+        if len(calls) > 1:  # the LP with the flag fixed: solved for real
+            return real(plugin, opt, m, options, maximize)
+        for var, x in zip(columns(m), poor, strict=True):
+            var.set_value(x)
+        return solve._Run("maxTimeLimit", True, bound=0.6, objective=-2.0)
+
+    monkeypatch.setattr(solve, "_run", stopped)
+    opts = SolveOptions(solver="highs")
+    built = api.build_model(api.load_case(_plant(tmp_path)), opts)
+    poor = _poor_plan(built)
+    out = api.solve(built, opts)
+    assert out.status == "feasible"
+    assert out.objective == pytest.approx(0.2, abs=1e-9)
+    assert out.mip_gap == pytest.approx(2.0, abs=1e-9)
+    assert out.info["mip_objective"] == pytest.approx(-2.0, abs=1e-9)
+    assert out.col_value.tolist() == pytest.approx([12.0, 12.0, 12.0, 12.0, 1.0])
