@@ -704,6 +704,9 @@ _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
 # stopped it) at the MIP gap
 _LIMITS = {"maxTimeLimit", "maxIterations", "maxEvaluations", "interrupted", "userInterrupt",
            "resourceInterrupt", "objectiveLimit", "feasible"}
+# what a solver says when no plan exists: believed only from a solve that ended before
+# its time limit (see solve_pyomo)
+_VERDICTS = {"infeasible", "unbounded", "infeasibleOrUnbounded"}
 # Pyomo's plugins read no bound, or a bound of the root LP only, for these: it is read
 # from the solver's own log, the last match of the pattern (group 1), in the model's
 # sense where the solver says so (GLPK's "mip = 3.481818e+03 <= 3.486385e+03 0.1%"),
@@ -929,6 +932,14 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     run = _run(plugin, opt, m, solver_opts, maximize)
     if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
         run = _run(plugin, opt, m, {**solver_opts, "presolve": "off"}, maximize)
+    spent = time.perf_counter() - t0
+    if run.status in _VERDICTS and spent >= opts["time_limit_s"]:
+        # no proof: CBC 2.10's preprocessing, stopped by the time limit, says
+        # "infeasible" of a feasible MIP (ru_all_projects at 0.01 s)
+        raise SolverError(f"{name} (through Pyomo) said '{run.status}' after {spent:.2f} s, "
+                          f"its time limit of {opts['time_limit_s']:g} s spent: a solver "
+                          "stopped by its limit proves nothing (CBC's preprocessing then "
+                          "says 'infeasible' of feasible cases); raise --time-limit")
     if run.status == "infeasible":
         raise _infeasible(built)
     if run.status == "unbounded":

@@ -232,3 +232,27 @@ def test_pyomo_path_reports_the_plan_of_the_fixed_lp(tmp_path, monkeypatch):
     assert out.mip_gap == pytest.approx(2.0, abs=1e-9)
     assert out.info["mip_objective"] == pytest.approx(-2.0, abs=1e-9)
     assert out.col_value.tolist() == pytest.approx([12.0, 12.0, 12.0, 12.0, 1.0])
+
+
+@pytest.mark.parametrize(("limit", "took", "error"), [
+    (0.05, 0.06, SolverError), (600.0, 0.0, InfeasibleError)])
+def test_infeasible_said_at_the_time_limit_is_no_proof(tmp_path, monkeypatch, limit, took,
+                                                       error):
+    """CBC 2.10 stopped by its time limit in preprocessing says "Pre-processing says
+    infeasible or unbounded" (Pyomo: 'infeasible') of a feasible MIP: ru_all_projects
+    with --solver cbc --time-limit 0.01 exited 3, "is infeasible". A solver saying so
+    once its limit is spent (here 0.06 s of 0.05) stopped without a plan: exit 4, raise
+    the limit. Said well within the limit, it is believed (exit 3)."""
+    import time
+
+    def says_infeasible(plugin, opt, m, options, maximize=True):
+        time.sleep(took)
+        return solve._Run("infeasible", False)
+
+    monkeypatch.setattr(solve, "_run", says_infeasible)
+    opts = SolveOptions(solver="highs", time_limit_s=limit)
+    built = api.build_model(api.load_case(_plant(tmp_path)), opts)
+    with pytest.raises(error) as exc:
+        api.solve(built, opts)
+    if error is SolverError:
+        assert exc.value.exit_code == 4 and "raise --time-limit" in str(exc.value)
