@@ -505,6 +505,10 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     elif built.is_mip and has_sol and status in (S.kTimeLimit, S.kIterationLimit,
                                                  S.kSolutionLimit, S.kInterrupt):
         result_status = "feasible"
+    elif built.is_mip:  # HiGHS solves a MIP's LPs by simplex whatever --method says
+        raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
+                          f"after {t_solve:.1f} s (MIP) before finding a plan; raise "
+                          "--time-limit (--method does not change how a MIP is solved)")
     else:
         other = "simplex" if opts["method"] == "ipm" else "ipm"
         raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "

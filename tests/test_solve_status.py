@@ -256,3 +256,17 @@ def test_infeasible_said_at_the_time_limit_is_no_proof(tmp_path, monkeypatch, li
         api.solve(built, opts)
     if error is SolverError:
         assert exc.value.exit_code == 4 and "raise --time-limit" in str(exc.value)
+
+
+def test_a_mip_stopped_before_any_plan_is_told_to_raise_the_time_limit(tmp_path):
+    """The plant's MIP stopped at once (1e-9 s, no start plan): exit 4, nothing written,
+    and the message says to raise --time-limit, not to try --method ipm: HiGHS solves a
+    MIP's LPs by dual simplex whatever the method (ru_all_projects: 3,878 simplex
+    iterations and no interior point ones with --method simplex and with ipm alike)."""
+    for method in ("simplex", "ipm"):
+        opts = SolveOptions(time_limit_s=1e-9, method=method)
+        with pytest.raises(SolverError, match=r"\(MIP\) before finding a plan; raise "
+                                              r"--time-limit") as exc:
+            api.run(_plant(tmp_path), out=tmp_path / "out", options=opts)
+        assert exc.value.exit_code == 4 and "try --method" not in str(exc.value)
+    assert not (tmp_path / "out").exists()
