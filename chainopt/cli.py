@@ -170,15 +170,23 @@ def period_spans(periods: list[str], order: list[str]) -> str:
                      for r in runs)
 
 
+def solve_status(m: dict) -> str:
+    """A run's status and, for a MIP, its gap ("feasible, MIP gap 0.09%": stopped at a
+    limit short of the gap asked for; "no MIP bound" when the solver gave none)."""
+    if not m.get("is_mip") or m.get("relaxed"):
+        return str(m["status"])
+    gap = m.get("mip_gap")
+    return f"{m['status']}, " + (f"MIP gap {gap:.2%}" if gap is not None else "no MIP bound")
+
+
 def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
     m = results.manifest
-    gap = f", MIP gap {m['mip_gap']:.2%}" if m.get("mip_gap") is not None else ""
     title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
     what = "total cost (NPV)" if m.get("objective_sense") == "cost" else "objective (NPV)"
     relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
         "relaxed") else ""
-    console.print(f"[bold]{title}[/]: {m['status']}{gap}{relaxed}, {what} "
+    console.print(f"[bold]{title}[/]: {solve_status(m)}{relaxed}, {what} "
                   f"[bold]{m['objective']:,.1f} MUSD[/]")
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
@@ -494,10 +502,14 @@ def _with_progress(n: int, call):
 
     def line(o) -> None:
         if o.ok:
-            obj = o.results.manifest.get("objective")
-            progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: objective "
-                                   f"{obj:,.1f} MUSD" + (f" ({escape(o.note)})" if o.note
-                                                          else ""), highlight=False)
+            m = o.results.manifest
+            # a plan not proven optimal (stopped at a time limit) says so, with its gap
+            stopped = ("" if m.get("status") == "optimal"
+                       else f"[yellow]{escape(solve_status(m))}[/], ")
+            progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
+                                   f"objective {m.get('objective'):,.1f} MUSD"
+                                   + (f" ({escape(o.note)})" if o.note else ""),
+                                   highlight=False)
             short = shortfall_note(o.results)
             if short:
                 progress.console.print(f"  [yellow]warning:[/] {escape(short)}",

@@ -270,3 +270,31 @@ def test_a_mip_stopped_before_any_plan_is_told_to_raise_the_time_limit(tmp_path)
             api.run(_plant(tmp_path), out=tmp_path / "out", options=opts)
         assert exc.value.exit_code == 4 and "try --method" not in str(exc.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_several_runs_say_which_stopped_short(monkeypatch):
+    """``chainopt run A B``: one status line per run. A run stopped at its time limit
+    (``feasible``, gap 1.847 of ru_all_projects at 0.03 s) said only "solved X:
+    objective 157,770.8 MUSD", as an optimal one does; it now gives status and gap. An
+    optimal run's line is as before."""
+    from typer.testing import CliRunner
+
+    from chainopt.batch import RunOutcome
+    from chainopt.cli import app
+    from chainopt.results import Results
+
+    def fake_many(sources, on_done=None, **kw):
+        out = []
+        for name, status, gap in (("stopped", "feasible", 1.8471), ("done", "optimal", 0.0)):
+            r = Results({}, {"objective": 157770.8, "status": status, "is_mip": True,
+                             "mip_gap": gap})
+            out.append(RunOutcome(name, name, r, status="solved"))
+            on_done(out[-1])
+        return out
+
+    monkeypatch.setattr(api, "run_many", fake_many)
+    monkeypatch.setattr("chainopt.cli.shortfall_note", lambda results: "")
+    res = CliRunner().invoke(app, ["run", "a.yaml", "b.yaml", "--jobs", "1"])
+    text = " ".join(res.output.split())
+    assert "solved stopped: feasible, MIP gap 184.71%, objective 157,770.8 MUSD" in text
+    assert "solved done: objective 157,770.8 MUSD" in text

@@ -428,9 +428,11 @@ def unsettled_text(rows: pd.DataFrame) -> str:
         return (f"{what} {npv} (no MIP bound: unknown)" if "" in (low, high)
                 else f"{what} {npv} (anywhere from {low} to {high})")
 
-    return ("the solves stopped within their MIP gaps, which leave these values open "
-            "(MUSD): " + "; ".join(one(r) for r in rows.to_dict("records"))
-            + ". Solve to a smaller gap (in case.yaml, say, solver: {mip_gap: 1e-7})")
+    return ("the solves' MIP gaps (where they stopped: at the gap asked for, or short of it "
+            "at their time limit) leave these values open (MUSD): "
+            + "; ".join(one(r) for r in rows.to_dict("records"))
+            + ". Solve to a smaller gap, with time enough to reach it (in case.yaml, say, "
+            "solver: {mip_gap: 1e-7, time_limit_s: 600})")
 
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:

@@ -94,5 +94,5 @@ def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     if high - low > 0.01 * abs(truth):  # the solves stopped short: the user is told
         assert "leave these values open" in res.output
         assert "mip_gap" in res.output
-        assert "**Warning:** the solves stopped within their MIP gaps" in (
+        assert "**Warning:** the solves' MIP gaps" in (
             folder / "comparison.md").read_text()

@@ -72,3 +72,14 @@ def test_unsettled_rows_are_those_the_gaps_leave_open():
     assert "d in s 12.0 (no MIP bound: unknown)" in text
     assert "mip_gap" in text
     assert compare.unsettled(_eco([("s", "a", 40.0, 40.0, 40.0)])).empty
+
+
+def test_the_warning_names_the_time_limit_too():
+    """A solve stopped at its time limit leaves a range as a loose gap does (ru_eastwest
+    with time_limit_s 0.1 and mip_gap 1e-7: mp4 26.2 anywhere from -74.2 to 165.7); the
+    warning said the solves "stopped within their MIP gaps" and to set mip_gap 1e-7,
+    the gap they already had. It now says where they stopped and asks for time as well."""
+    text = compare.unsettled_text(compare.unsettled(_eco([("s", "mp4", 26.2, -74.2,
+                                                            165.7)])))
+    assert "stopped within their MIP gaps" not in text
+    assert "at their time limit" in text and "time_limit_s" in text and "mip_gap" in text
