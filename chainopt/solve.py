@@ -218,6 +218,36 @@ def run_interruptible(h: highspy.Highs) -> None:
         raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def _ctrl_c(instance):
+    """Ctrl-C during a solve through Pyomo's appsi HiGHS, as :func:`run_interruptible`
+    on the matrix path: the signal is recorded and HiGHS (``instance()``, the highspy
+    instance appsi runs, once it exists) asked to stop at its next interrupt check;
+    KeyboardInterrupt is raised once the solve has returned (yields the record). Left
+    to Python, the KeyboardInterrupt was raised inside highspy's interrupt callback,
+    which HiGHS ends as a solve error: Ctrl-C gave exit 4, "stopped with status
+    'error' ... without a usable plan", instead of exit 130. Off the main thread this
+    only yields."""
+    hit = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield hit
+        return
+
+    def stop(*_) -> None:
+        hit.set()
+        h = instance()
+        if h is not None and hasattr(h, "cancelSolve"):  # highspy >= 1.8
+            h.cancelSolve()
+
+    old = signal.signal(signal.SIGINT, stop)
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+        if hit.is_set():
+            raise KeyboardInterrupt
+
+
 def highs_options(options: dict) -> dict[str, Any]:
     """HiGHS option values for resolved options (the same on both hand-overs)."""
     o: dict[str, Any] = {
@@ -818,10 +848,11 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
     if plugin == "appsi_highs":  # appsi's own API: statuses, and duals keyed by component
         opt.config.load_solution = False
         opt.highs_options = dict(options)
-        res = opt.solve(m)
-        if res.termination_condition.name == "unknown":  # refused: see run_highs
-            highspy.Highs.resetGlobalScheduler(True)
+        with _ctrl_c(lambda: getattr(opt, "_solver_model", None)) as hit:
             res = opt.solve(m)
+            if res.termination_condition.name == "unknown" and not hit.is_set():
+                highspy.Highs.resetGlobalScheduler(True)  # refused: see run_highs
+                res = opt.solve(m)
         status = res.termination_condition.name
         loaded = res.best_feasible_objective is not None
         if loaded:

@@ -298,3 +298,32 @@ def test_several_runs_say_which_stopped_short(monkeypatch):
     text = " ".join(res.output.split())
     assert "solved stopped: feasible, MIP gap 184.71%, objective 157,770.8 MUSD" in text
     assert "solved done: objective 157,770.8 MUSD" in text
+
+
+def test_ctrl_c_stops_a_solve_through_pyomos_highs(tmp_path):
+    """Ctrl-C (``interrupt_main``, as the signal) during a MIP solved by HiGHS through
+    Pyomo (appsi): KeyboardInterrupt (exit 130), sooner than the whole solve takes. It
+    was raised inside highspy's interrupt callback, which HiGHS ends as a solve error:
+    SolverError "stopped with status 'error' ... without a usable plan" (exit 4)."""
+    import _thread
+    import threading
+    import time
+
+    opts = SolveOptions(solver="highs")
+    from pathlib import Path
+
+    case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
+    built = api.build_model(case, opts)
+    t0 = time.perf_counter()
+    api.solve(built, opts)
+    full = time.perf_counter() - t0
+    built = api.build_model(case, opts)
+    timer = threading.Timer(full / 2, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            api.solve(built, opts)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - t0 < full
