@@ -888,8 +888,8 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
     return _Run(status, loaded, bound, reported)
 
 
-def _mip_bound(name: str, bound: float | None, value: float, maximize: bool
-               ) -> tuple[float | None, str]:
+def _mip_bound(name: str, bound: float | None, value: float, maximize: bool,
+               within: float | None = None) -> tuple[float | None, str]:
     """The MIP's best bound in the objective's sense and what was done with it.
 
     A bound lies beyond the incumbent ``value`` z: ``b >= z`` when maximising, ``b <= z``
@@ -899,7 +899,10 @@ def _mip_bound(name: str, bound: float | None, value: float, maximize: bool
     So, maximising, a bound on the wrong side whose negation lies on the right side was
     reported in the opposite sense and is negated; if both ``b`` and ``-b`` lie beyond
     z (possible only for a loss, ``z <= -|b|``, as in a cost case), CBC's sense cannot
-    be told and no bound is given. A minimisation is CBC's own sense, and other solvers
+    be told from the values alone and no bound is given, unless CBC proved its plan
+    optimal within the gap asked (``within``): then the bound is the reading within
+    that gap of z (a cost case's optimum -3.4 with "best possible" -3.4: -3.4, not 3.4,
+    which lies 6.8 away). A minimisation is CBC's own sense, and other solvers
     report their bound in the objective's sense: taken at their word. A bound on the
     wrong side either way is no bound."""
     if bound is None:
@@ -912,6 +915,11 @@ def _mip_bound(name: str, bound: float | None, value: float, maximize: bool
     either = name in _BOUND_EITHER_SENSE and maximize
     if beyond(bound):
         if either and abs(bound) > tol and beyond(-bound):
+            near = [b for b in (bound, -bound) if within is not None
+                    and abs(b - value) <= within * max(abs(value), abs(b)) + tol]
+            if len(near) == 1:
+                return near[0], (f"the solver's, in the sense within the gap asked of its "
+                                 f"optimal plan's {value:g} ({name} reported {bound:g})")
             return None, (f"unavailable: {name} reported {bound:g}, which lies beyond the "
                           f"plan's {value:g} in either sense")
         return bound, "the solver's"
@@ -995,7 +1003,8 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     gap = None
     bound_info = {}
     if integers:
-        bound, how = _mip_bound(name, run.bound, value, maximize)
+        bound, how = _mip_bound(name, run.bound, value, maximize,
+                                opts["mip_gap"] if run.status in _OPTIMAL else None)
         bound_info = {"mip_objective": sense(m) * value,
                       "mip_bound": None if bound is None else sense(m) * bound,
                       "mip_bound_source": how}

@@ -722,3 +722,34 @@ def test_explain_names_the_binding_constraints_of_an_extension(tmp_path):
     assert ("extension constraint cap binds at 4: raising its bound by one changes the "
             "objective by 0.1 MUSD (NPV)") in text
     assert "No constraint binds" not in text
+
+
+def test_cbc_bound_of_an_optimal_loss_is_read_in_the_sense_its_status_allows(tmp_path):
+    """A cost case (maximising -cost) solved to optimality by CBC: z = -3.4, "best
+    possible" -3.4. Both -3.4 and 3.4 lie beyond z, so the values alone cannot tell CBC's
+    sense; but CBC says optimal, i.e. its bound lies within the gap asked (1e-4 x 3.4)
+    of z, which only -3.4 does (3.4 is 6.8 away). So the bound is -3.4 and the gap 0 (it
+    was none: mip_gap empty and compare's NPV range unknown for every project). A bound
+    from a solve stopped short (no status to go by) stays unavailable."""
+    from chainopt.solve import _mip_bound
+
+    assert _mip_bound("cbc", -3.4, -3.4, True, within=1e-4)[0] == -3.4
+    assert _mip_bound("cbc", 3.4, -3.4, True, within=1e-4)[0] == -3.4
+    assert _mip_bound("cbc", -3.4, -3.4, True)[0] is None
+    assert _mip_bound("cbc", -3000.0, -3239.72, True, within=1e-4)[0] is None  # neither
+    if "cbc" not in HAVE:
+        return
+    folder = write_case(tmp_path / "cost", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 "max_new_k_per_yr,build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
+    }, objective="cost")
+    res = api.run(folder, save=False, options=SolveOptions(solver="cbc"))
+    assert res.objective == pytest.approx(3.4, abs=1e-6)  # 1.2 + 1.2 + 1 (hand)
+    assert res.manifest["mip_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert res.net_value_bound == pytest.approx(-3.4, abs=1e-6)
