@@ -1061,6 +1061,15 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                                   "re-run the extension, so it has nothing to compare with",
                                   "re-run it with api.run(..., extend=...) and compare the "
                                   "two with chainopt.report.drift.compare_results")])
+    if m.get("status") == "feasible":  # a MIP stopped at its time limit
+        gap = m.get("mip_gap")
+        raise InputError([Problem(
+            str(results_dir), "the run stopped at its time limit with a plan not proven "
+            "optimal (status 'feasible', MIP gap "
+            + (f"{gap:.2%})" if isinstance(gap, int | float) else "unknown)")
+            + ": a re-run stops wherever its clock lets it, so there is nothing to verify "
+            "against", "solve it to optimality (chainopt run with a larger --time-limit) "
+            "and verify that run")])
     src = _verify_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",

@@ -327,3 +327,31 @@ def test_ctrl_c_stops_a_solve_through_pyomos_highs(tmp_path):
     finally:
         timer.cancel()
     assert time.perf_counter() - t0 < full
+
+
+def test_verify_refuses_a_run_stopped_at_its_time_limit(tmp_path):
+    """The plant stopped at once with the poor start plan: a ``feasible`` run (the LP
+    with the flag fixed, 0.2 MUSD). ``chainopt verify`` re-ran it with the recorded
+    1e-9 s limit, which stops wherever the clock lets it: "HiGHS stopped ... raise
+    --time-limit" (exit 4; verify has no such option), or other tables (exit 5). Now it
+    is refused before solving, exit 1: nothing to verify against; solve to optimality."""
+    import highspy
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    case = api.load_case(_plant(tmp_path))
+    built = api.build_model(case)
+    opts = SolveOptions(time_limit_s=1e-9)
+    start = highspy.HighsSolution()
+    start.col_value = _poor_plan(built)
+    start.value_valid = True
+    solve.handover(built, opts).setSolution(start)
+    res = api.extract_results(built, api.solve(built, opts))
+    assert res.manifest["status"] == "feasible"
+    res.manifest["source"] = str(tmp_path / "plant")
+    folder = res.save(tmp_path / "out" / "plant")
+    out = CliRunner().invoke(app, ["verify", str(folder)])
+    assert out.exit_code == 1, out.output
+    text = " ".join(out.output.split())
+    assert "status 'feasible'" in text and "solve it to optimality" in text
