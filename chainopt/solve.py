@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -168,83 +169,73 @@ def run_highs(h: highspy.Highs) -> None:
 
 
 def run_interruptible(h: highspy.Highs) -> None:
-    """``run_highs(h)``, stopped at once by Ctrl-C.
+    """``run_highs(h)``, stopped at once by Ctrl-C or SIGTERM (:func:`_stoppable`)."""
+    with _stoppable(lambda: h):
+        run_highs(h)
 
-    Python raises KeyboardInterrupt only between its own steps, so a solve would hold
-    Ctrl-C until HiGHS ends (minutes on a large case). Here HiGHS still runs on this
+
+@contextlib.contextmanager
+def _stoppable(instance: Callable[[], highspy.Highs | None]):
+    """Ctrl-C, and SIGTERM where a Python handler takes it (the CLI's), stop at once the
+    HiGHS solve run in the block: ``instance()``, the highspy instance (appsi makes its
+    own when the solve starts: asked for again until it exists).
+
+    Python runs signal handlers only between its own steps, so a solve would hold the
+    signal until HiGHS ends (minutes on a large case). Here HiGHS still runs on this
     thread (its memory comes from this thread's C heap), but the signal also wakes a
     watcher through ``signal.set_wakeup_fd``: the watcher switches on HiGHS's
-    interrupt check and asks it to stop. While HiGHS runs, Ctrl-C is only recorded
-    (HiGHS's check runs Python, where an exception would cross HiGHS's C++ frames);
-    KeyboardInterrupt is raised once HiGHS has returned. Off the main thread, where
-    signals cannot be handled, this is ``run_highs(h)``."""
+    interrupt check and asks it to stop. While HiGHS runs, the signal is only recorded
+    (HiGHS's check runs Python, where an exception would cross HiGHS's C++ frames: appsi
+    HiGHS, whose check is on, ended a Ctrl-C as a solve error, exit 4); once the block
+    has ended, SIGTERM's own handler is called (the CLI's raises KeyboardInterrupt) and
+    Ctrl-C raises KeyboardInterrupt. SIGTERM with Python's default handler ends the
+    process at once anyway. Yields the list of signals received. Off the main thread,
+    where signals cannot be handled, this only yields."""
+    caught: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        run_highs(h)
+        yield caught
         return
+    kinds = [signal.SIGINT] + ([signal.SIGTERM] if callable(signal.getsignal(signal.SIGTERM))
+                               else [])
     wake, hear = socket.socketpair()
     wake.setblocking(False)
-    interrupted = threading.Event()
     finished = threading.Event()
 
     def watch() -> None:
+        pending = False
         while not finished.is_set():
-            select.select([hear], [], [])
-            if (signal.SIGINT in hear.recv(64) and not finished.is_set()
-                    and hasattr(h, "cancelSolve")):  # highspy >= 1.8 (else: as before)
+            if select.select([hear], [], [], 0.05 if pending else None)[0]:
+                got = hear.recv(64)  # the numbers of the signals received
+                pending = pending or any(k in got for k in kinds)
+            h = instance() if pending and not finished.is_set() else None
+            if h is not None and hasattr(h, "cancelSolve"):  # highspy >= 1.8
                 h.HandleUserInterrupt = True
                 h.cancelSolve()
                 return
 
-    old_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    old = {k: signal.signal(k, lambda signum, _frame: caught.append(signum)) for k in kinds}
     old_fd = signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
     watcher = threading.Thread(target=watch, name="chainopt-ctrl-c", daemon=True)
     watcher.start()
     try:
-        run_highs(h)
+        yield caught
     finally:
         finished.set()
         with contextlib.suppress(OSError):
             wake.send(b"\0")  # wakes the watcher (not a signal number)
         watcher.join()
         signal.set_wakeup_fd(old_fd)
-        # (None: a handler not set from Python, which Python cannot put back)
-        signal.signal(signal.SIGINT, old_handler if old_handler is not None
-                      else signal.default_int_handler)
+        for k, handler in old.items():
+            # (None: a handler not set from Python, which Python cannot put back)
+            signal.signal(k, handler if handler is not None else signal.default_int_handler)
         wake.close()
         hear.close()
+        h = instance()
         if getattr(h, "HandleUserInterrupt", False):
             h.HandleUserInterrupt = False  # the instance solves normally again
-    if interrupted.is_set():
-        raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _ctrl_c(instance):
-    """Ctrl-C during a solve through Pyomo's appsi HiGHS, as :func:`run_interruptible`
-    on the matrix path: the signal is recorded and HiGHS (``instance()``, the highspy
-    instance appsi runs, once it exists) asked to stop at its next interrupt check;
-    KeyboardInterrupt is raised once the solve has returned (yields the record). Left
-    to Python, the KeyboardInterrupt was raised inside highspy's interrupt callback,
-    which HiGHS ends as a solve error: Ctrl-C gave exit 4, "stopped with status
-    'error' ... without a usable plan", instead of exit 130. Off the main thread this
-    only yields."""
-    hit = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield hit
-        return
-
-    def stop(*_) -> None:
-        hit.set()
-        h = instance()
-        if h is not None and hasattr(h, "cancelSolve"):  # highspy >= 1.8
-            h.cancelSolve()
-
-    old = signal.signal(signal.SIGINT, stop)
-    try:
-        yield hit
-    finally:
-        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
-        if hit.is_set():
+        if signal.SIGTERM in caught and callable(old[signal.SIGTERM]):
+            old[signal.SIGTERM](signal.SIGTERM, None)
+        if caught:
             raise KeyboardInterrupt
 
 
@@ -848,9 +839,13 @@ def _run(plugin: str, opt, m, options: dict, maximize: bool = True) -> _Run:
     if plugin == "appsi_highs":  # appsi's own API: statuses, and duals keyed by component
         opt.config.load_solution = False
         opt.highs_options = dict(options)
-        with _ctrl_c(lambda: getattr(opt, "_solver_model", None)) as hit:
+        from pyomo.common.log import LoggingIntercept  # lazy: Pyomo path only
+
+        # (appsi warns of HiGHS's status after a Ctrl-C, "unhandled kInterrupt": we say it)
+        with (_stoppable(lambda: getattr(opt, "_solver_model", None)) as caught,
+              LoggingIntercept(io.StringIO(), "pyomo.contrib.appsi.solvers.highs")):
             res = opt.solve(m)
-            if res.termination_condition.name == "unknown" and not hit.is_set():
+            if res.termination_condition.name == "unknown" and not caught:
                 highspy.Highs.resetGlobalScheduler(True)  # refused: see run_highs
                 res = opt.solve(m)
         status = res.termination_condition.name
