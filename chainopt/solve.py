@@ -596,10 +596,11 @@ def mip_status(status: Status, gap: float | None, asked: float) -> Status:
 def _fixed_lp(h: highspy.Highs, built: BuiltModel):
     """Fix the integer columns at their MIP values and re-solve the LP for duals.
 
-    The LP has no time limit: HiGHS's run clock counts on over the runs of one instance,
-    so after a MIP stopped at its time limit the limit is already spent and the LP
-    would stop at once without duals (it is one LP, solved from the MIP's values). Every
-    solve sets its own limit again (:func:`_set_options`)."""
+    The LP has no time limit: it is one LP, solved from the MIP's values, and its duals
+    are the marginal values of any plan reported, a MIP stopped at its limit too (HiGHS
+    1.16 gives each run its own limit, three runs of 0.3 s in a row taking 0.3 s each,
+    while ``getRunTime`` adds them up). Every solve sets its own limit again
+    (:func:`_set_options`)."""
     x = np.asarray(h.getSolution().col_value)
     ints = np.flatnonzero(built.arrays.integer)
     fixed = np.round(x[ints])
@@ -1005,9 +1006,8 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
                       "mip_bound_source": how}
         # the plan reported is the LP with the integer decisions fixed, and its objective
         # the objective (as on the matrix path): at least the incumbent's, more where a
-        # MIP stopped early holds a worse continuous part. The LP has no time limit: the
-        # MIP may have spent it (HiGHS's clock counts on over the runs of one instance;
-        # see _fixed_lp)
+        # MIP stopped early holds a worse continuous part. The LP has no time limit (see
+        # _fixed_lp)
         value = _fixed_lp_pyomo(plugin, opt, m, integers, objectives[0],
                                 _solver_options(name, {**opts, "time_limit_s": math.inf}))
         gap = mip_gap(bound, value)
