@@ -231,10 +231,11 @@ def _stoppable(instance: Callable[[], highspy.Highs | None]):
         wake.close()
         hear.close()
         h = instance()
-        if getattr(h, "HandleUserInterrupt", False):
+        if h is not None and getattr(h, "HandleUserInterrupt", False):
             h.HandleUserInterrupt = False  # the instance solves normally again
-        if signal.SIGTERM in caught and callable(old[signal.SIGTERM]):
-            old[signal.SIGTERM](signal.SIGTERM, None)
+        term = old.get(signal.SIGTERM)
+        if signal.SIGTERM in caught and callable(term):
+            term(signal.SIGTERM, None)
         if caught:
             raise KeyboardInterrupt
 
@@ -537,7 +538,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
                           f"raise --time-limit or try --method {other}")
     gap = None
     objective = float(info.objective_function_value)
-    extra = {}
+    extra: dict[str, float | None] = {}
     if built.is_mip:
         # mip_bound: the best objective any plan could reach (HiGHS maximises: an upper
         # bound), which project values' ranges read (Results.net_value_bound); none
