@@ -287,6 +287,14 @@ def sweep(
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    if len(kpis) and not ok:  # nothing to summarise: the worst of the variants' codes
+        from chainopt import errors  # (a status is the name of the error a variant met)
+
+        code = max(getattr(getattr(errors, str(s), None), "exit_code", 4)
+                   for s in kpis["status"])
+        err.print(f"[bold red]error:[/] no variant solved (see kpis.csv, column message: "
+                  f"{escape(str(kpis['message'].iloc[0]))})")
+        raise typer.Exit(code)
     tab = Table(title="Summary", show_edge=False)
     for c in ("measure", "mean", "p05", "p50", "p95"):
         tab.add_column(c, justify="right" if c != "measure" else "left")

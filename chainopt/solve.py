@@ -683,9 +683,13 @@ def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0
 
 
 def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
-                     options: SolveOptions | None = None) -> tuple[float, float | None]:
+                     options: SolveOptions | None = None, stopped: bool = False
+                     ) -> tuple[float, float | None]:
     """:func:`objective_with_fixed` and the best objective the solve proved no plan
-    beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective)."""
+    beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective).
+    ``stopped``: a MIP stopped at a limit with a plan is taken too (its plan's objective
+    and its bound, which then lie apart: a caller that reports the range the two leave,
+    as sweeps do); otherwise anything but optimal is a SolverError."""
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, (options or SolveOptions()).resolved(built))
     cols = np.asarray(cols, dtype=np.int32)
@@ -693,10 +697,14 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
     h.changeColsBounds(len(cols), cols, fixed, fixed)
     try:
         run_highs(h)
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise SolverError(f"re-solve with {len(cols)} columns fixed ended with status "
-                              f"'{h.modelStatusToString(h.getModelStatus())}'")
-        info = h.getInfo()
+        status, info = h.getModelStatus(), h.getInfo()
+        S = highspy.HighsModelStatus
+        limit = status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit)
+        if status != S.kOptimal and not (stopped and limit and built.is_mip
+                                         and info.primal_solution_status == 2):
+            raise SolverError(f"the re-solve with {len(cols)} columns fixed ended with "
+                              f"status '{h.modelStatusToString(status)}'"
+                              + ("; raise --time-limit" if limit else ""))
         objective = float(info.objective_function_value)
         return objective, best_bound(objective, float(info.mip_dual_bound), built.is_mip)
     finally:

@@ -46,7 +46,13 @@ import pandas as pd
 from chainopt.atomic import keep_held, write_file, write_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
-from chainopt.errors import ChainoptError, InputError, InputsChangedError, Problem
+from chainopt.errors import (
+    ChainoptError,
+    InputError,
+    InputsChangedError,
+    Problem,
+    SolverError,
+)
 from chainopt.results import best_bound
 from chainopt.textfile import read_text
 
@@ -536,7 +542,11 @@ def solve_variant(source: str, variant: Variant, options=None,
                     row.update({f"{key}_incremental_musd": 0.0, f"{key}_low_musd": 0.0,
                                 f"{key}_high_musd": np.nan if b_s is None else b_s - f_s})
                     continue
-                f_c, b_c = solve_with_fixed(built, cols, 0.0, options)
+                try:  # a re-solve stopped at the time limit with a plan: its range
+                    f_c, b_c = solve_with_fixed(built, cols, 0.0, options, stopped=True)
+                except SolverError as exc:
+                    raise SolverError(f"valuing project {project} (the variant without "
+                                      f"it): {exc}") from None
                 row.update({f"{key}_incremental_musd": f_s - f_c,
                             f"{key}_low_musd": np.nan if b_c is None else f_s - b_c,
                             f"{key}_high_musd": np.nan if b_s is None else b_s - f_c})

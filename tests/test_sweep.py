@@ -157,6 +157,75 @@ def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     assert "infeasible" in kpis["message"].iloc[2]
 
 
+def test_a_sweep_in_which_no_variant_solved_fails(tmp_path):
+    """The same hard floor at 60 and 70 with 50 available: both variants infeasible, so
+    the sweep has nothing to summarise and exits 3, as a run of either would (it
+    exited 0, "0 solved, 2 failed"); with one variant solved it exits 0, the failure a
+    row of kpis.csv."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr,max_k_per_yr\n"
+                   "a,crude,200,20,100",
+    }, demand_floors="hard")
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set", "markets.min_k_per_yr=60,70",
+                                   "--out", str(tmp_path), "--name", "none", "--jobs", "1"])
+    assert res.exit_code == 3, res.output
+    assert "no variant solved" in res.output and "infeasible" in res.output
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set", "markets.min_k_per_yr=40,60",
+                                   "--out", str(tmp_path), "--name", "one", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_projects_re_solve_stopped_with_a_plan_gives_its_range(tmp_path):
+    """A sweep values a project by re-solving the variant without it; a MIP re-solve
+    stopped at the time limit with a plan is taken with its range (its plan F_c and its
+    bound B_c lie apart), one stopped without a plan names the project. Here the re-solve
+    of a one-binary toy is made to report 'time limit reached' after solving: taken with
+    stopped=True (F_c = B_c = the true 0, nothing earns without the plant), refused
+    without it."""
+    import highspy
+
+    from chainopt.errors import SolverError
+    from chainopt.models.build import build
+    from chainopt.solve import handover, solve, solve_with_fixed
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p", "mode_flows":
+            "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\nrun,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,a,p,10,1,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state\n"
+                    "pj,1,p1,1,true,optional",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+    built = build(validate(api.load_case(str(folder)).raw))
+    handover(built)
+    assert solve(built).objective == pytest.approx(0.5)  # 10 x 150 / 1000 - 1
+    cols = sw._project_columns(built)["pj"]
+
+    class Stopped:  # the real instance, reporting a stop at the time limit
+        def __init__(self, h):
+            self._h = h
+
+        def __getattr__(self, name):
+            return getattr(self._h, name)
+
+        def getModelStatus(self):
+            return highspy.HighsModelStatus.kTimeLimit
+
+    built.solver = Stopped(built.solver)
+    assert solve_with_fixed(built, cols, 0.0, stopped=True) == pytest.approx((0.0, 0.0))
+    with pytest.raises(SolverError, match=r"Time limit reached.*raise --time-limit"):
+        solve_with_fixed(built, cols, 0.0)
+
+
 def _trade(folder, supply_cost: int):
     """Buy up to 50 k t of crude at ``supply_cost``, sell it at 200 (one year, no
     discounting): the objective is 50,000 t x (price - cost) = 0.05 (price - cost) MUSD."""
