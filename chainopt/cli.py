@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from chainopt import errors
 from chainopt.errors import ChainoptError
 from chainopt.lazy import lazy_module
 
@@ -288,8 +289,7 @@ def sweep(
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
     if len(kpis) and not ok:  # nothing to summarise: the worst of the variants' codes
-        from chainopt import errors  # (a status is the name of the error a variant met)
-
+        # (a variant's status is the name of the error it met)
         code = max(getattr(getattr(errors, str(s), None), "exit_code", 4)
                    for s in kpis["status"])
         err.print(f"[bold red]error:[/] no variant solved (see kpis.csv, column message: "
