@@ -46,6 +46,7 @@ from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
 from chainopt.errors import InputError, Problem
+from chainopt.report import economics
 from chainopt.report.sweep_stats import BUILT, SOLVED
 
 DRIVERS = ("price", "feed", "capex", "carbon", "discount")
@@ -450,14 +451,13 @@ def open_medians(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:
     scale = float(pd.to_numeric(ok.get("objective_musd", pd.Series(dtype=float)),
                                 errors="coerce").abs().median())
     scale = 0.0 if math.isnan(scale) else scale
-    width = mc["p50_high_musd"] - mc["p50_low_musd"]
-    room = np.maximum(0.01 * np.maximum(mc["p50_musd"].abs(),
-                                        mc["p90_musd"] - mc["p10_musd"]), 1e-6 * scale)
-    wide = mc[width > room]
+    wide = mc[economics.range_open(
+        mc["p50_high_musd"] - mc["p50_low_musd"],
+        np.maximum(mc["p50_musd"].abs(), mc["p90_musd"] - mc["p10_musd"]), scale)]
     if wide.empty:
         return ""
     return ("the draws' solves stopped within their MIP gaps, which leave these medians "
             "open (MUSD): " + "; ".join(
                 f"{r.project} P50 {r.p50_musd:,.1f} (anywhere from {r.p50_low_musd:,.1f} "
                 f"to {r.p50_high_musd:,.1f})" for r in wide.itertuples())
-            + ". Solve to a smaller gap (in case.yaml, say, solver: {mip_gap: 1e-7})")
+            + ". " + economics.SMALLER_GAP)

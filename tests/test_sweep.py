@@ -141,15 +141,22 @@ def test_a_resume_finishes_with_the_solver_and_options_the_sweep_started_with(
         api.sweep(None, resume=folder, jobs=1)
 
 
-def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
-    """A hard demand floor of 20/40/60 with 50 available: the 60 variant is infeasible."""
-    folder = write_case(tmp_path / "case", {
+def _hard_floor(folder):
+    """Crude bought at 100 (at most 50 k t/yr) and sold at 200 with a hard floor of 20 k
+    t/yr (one year, no discounting): 50 x 100 / 1000 = 5 MUSD; a floor above 50 is
+    infeasible."""
+    return write_case(folder, {
         "commodities": "commodity,unit,kind\ncrude,t,raw",
         "sites": "site\na",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
         "markets": "site,commodity,price_usd_per_unit,min_k_per_yr,max_k_per_yr\n"
                    "a,crude,200,20,100",
     }, demand_floors="hard")
+
+
+def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
+    """A hard demand floor of 20/40/60 with 50 available: the 60 variant is infeasible."""
+    folder = _hard_floor(tmp_path / "case")
     kpis, _, _ = api.sweep(str(folder), sets=["markets.min_k_per_yr=20,40,60"],
                            out=tmp_path, jobs=1)
     assert list(kpis["status"]) == ["optimal", "optimal", "InfeasibleError"]
@@ -166,13 +173,7 @@ def test_a_sweep_in_which_no_variant_solved_fails(tmp_path):
 
     from chainopt.cli import app
 
-    folder = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw",
-        "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
-        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr,max_k_per_yr\n"
-                   "a,crude,200,20,100",
-    }, demand_floors="hard")
+    folder = _hard_floor(tmp_path / "case")
     res = CliRunner().invoke(app, ["sweep", str(folder), "--set", "markets.min_k_per_yr=60,70",
                                    "--out", str(tmp_path), "--name", "none", "--jobs", "1"])
     assert res.exit_code == 3, res.output

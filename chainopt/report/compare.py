@@ -414,8 +414,7 @@ def unsettled(sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
     low = eco["NPV low (MUSD)"].astype(float)
     high = eco["NPV high (MUSD)"].astype(float)
     npv = eco["incremental NPV (MUSD)"].astype(float)
-    width = high - low
-    wide = width > np.maximum(0.01 * npv.abs(), 1e-6 * scale.astype(float))
+    wide = economics.range_open(high - low, npv, scale.astype(float))
     return eco[low.isna() | high.isna() | wide]
 
 
@@ -430,9 +429,8 @@ def unsettled_text(rows: pd.DataFrame) -> str:
 
     return ("the solves' MIP gaps (where they stopped: at the gap asked for, or short of it "
             "at their time limit) leave these values open (MUSD): "
-            + "; ".join(one(r) for r in rows.to_dict("records"))
-            + ". Solve to a smaller gap, with time enough to reach it (in case.yaml, say, "
-            "solver: {mip_gap: 1e-7, time_limit_s: 600})")
+            + "; ".join(one(r) for r in rows.to_dict("records")) + ". "
+            + economics.SMALLER_GAP)
 
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:

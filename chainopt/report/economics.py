@@ -311,6 +311,18 @@ def value_range(counterfactual, scenario) -> tuple[float | None, float | None]:
     return scenario.net_value - b_c, b_s - counterfactual.net_value
 
 
+#: what to do when the solves leave a value open (:func:`range_open`)
+SMALLER_GAP = ("Solve to a smaller gap, with time enough to reach it (in case.yaml, say, "
+               "solver: {mip_gap: 1e-7, time_limit_s: 600})")
+
+
+def range_open(width, value, objective):
+    """Whether a range of ``width`` about ``value`` leaves the value open: wider than 1 %
+    of |value| and than 1e-6 of |objective| (below that, the solvers' own tolerances).
+    Elementwise on arrays; NaN widths (no bound) are not open here."""
+    return np.asarray(width) > np.maximum(0.01 * np.abs(value), 1e-6 * np.abs(objective))
+
+
 def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     """Economics of ``scenario`` against ``counterfactual`` (the same scenario without the
     project): a summary and the yearly incremental cash flows.
