@@ -496,8 +496,12 @@ TABLES: dict[str, TableSpec] = {
             (Column("regime", "name", required=True),
              Column("profit_tax_rate", "float", required=True, lo=0.0, hi=1.0),
              Column("sites", "refs", ref="sites", default=""),
+             Column("holiday_years", "int", default=0.0, lo=0, hi=50),
+             Column("reduced_rate", "float", lo=0.0, hi=1.0),
+             Column("reduced_years", "int", default=0.0, lo=0, hi=50),
              DESCRIPTION, SOURCE),
-            doc="profit tax by site (blank sites: the default regime)",
+            doc="profit tax by site (blank sites: the default regime), with a tax holiday "
+                "and a reduced rate from the first year of profit",
         ),
         TableSpec(
             "parties", ("party",),

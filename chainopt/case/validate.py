@@ -945,6 +945,14 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
              hint="name the sites of this regime")
     _sites_once("tax_regimes.csv", tr, "regime", "tax regime", out,
                 "a site belongs to one regime")
+    if not tr.empty:
+        out.rows("tax_regimes.csv", tr, (tr["reduced_years"] > 0) & tr["reduced_rate"].isna(),
+                 "reduced_rate", "reduced_years is set but the reduced rate is blank",
+                 hint="give the rate of those years (a fraction), or set reduced_years to 0")
+        out.rows("tax_regimes.csv", tr, (tr["reduced_years"] == 0) & tr["reduced_rate"].notna(),
+                 "reduced_years", "a reduced rate is given for no years",
+                 hint="set reduced_years (how many years after the holiday pay reduced_rate), "
+                      "or leave reduced_rate blank")
     _sites_once("market_groups.csv", t["market_groups"], "group", "market group", out,
                 "a site belongs to one market group: its discounts and freight premiums "
                 "would add up (one price, two discounts); make one group for the site, or "

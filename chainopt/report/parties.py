@@ -25,7 +25,10 @@ For one project, year by year (MUSD):
   from the first year of use; the residual value at the horizon end is not taxed. The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
-  party's ``tax_regime``, else the regime with blank sites, else 0.
+  party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
+  holiday: with y1 the project's first year of taxable profit (> 0), rate 0 in y1 ..
+  y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
+  (:meth:`Terms.tax_rates`); losses carried forward are used in the holiday too.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
@@ -119,23 +122,46 @@ class Terms:
             return pd.DataFrame({"party": [SYSTEM], "share": [1.0], "equipment_share": [0.0]})
         return sh[["party", "share", "equipment_share"]].reset_index(drop=True)
 
-    def tax_rate(self, project: str, party: str) -> float:
+    def regime(self, project: str, party: str) -> str:
+        """The tax regime of ``party``'s share of ``project`` ('' for none): the project's
+        own, else its site's, else the party's, else the default (blank sites)."""
         rg = self.regimes
         if rg.empty:
-            return 0.0
-        rate = dict(zip(rg["regime"], rg["profit_tax_rate"].astype(float), strict=True))
+            return ""
         fin = self.finance[self.finance["project"] == project]
         if len(fin) and fin["tax_regime"].iloc[0]:
-            return rate[fin["tax_regime"].iloc[0]]
+            return str(fin["tax_regime"].iloc[0])
         cover = rg[["regime"]].join(split_list(rg["sites"]).rename("site"))
         at = cover[cover["site"] == self.project_site.get(project)]
         if len(at):
-            return rate[at["regime"].iloc[0]]
+            return str(at["regime"].iloc[0])
         own = self.party(party)["regime"]
         if own:
-            return rate[own]
+            return str(own)
         default = rg[rg["sites"] == ""]
-        return float(default["profit_tax_rate"].iloc[0]) if len(default) else 0.0
+        return str(default["regime"].iloc[0]) if len(default) else ""
+
+    def tax_rates(self, project: str, party: str, years: np.ndarray,
+                  taxable: np.ndarray) -> np.ndarray:
+        """The profit-tax rate of each of ``years`` for ``party``'s share of ``project``
+        (:meth:`regime`), given the project's yearly ``taxable`` profit: with y1 the
+        first year of taxable profit (> 0), rate 0 in years y1 .. y1 + h - 1
+        (``holiday_years`` h), ``reduced_rate`` in the ``reduced_years`` n after them,
+        ``profit_tax_rate`` in every other year (before y1 no profit is taxed anyway)."""
+        name = self.regime(project, party)
+        rates = np.zeros(len(years))
+        if not name:
+            return rates
+        r = self.regimes.set_index("regime").loc[name]
+        rates[:] = float(r["profit_tax_rate"])
+        profit = np.flatnonzero(np.asarray(taxable, float) > 1e-9)
+        if len(profit):
+            k = np.asarray(years) - np.asarray(years)[profit[0]]  # years since the first
+            h, n = int(r["holiday_years"]), int(r["reduced_years"])
+            rates[(k >= 0) & (k < h)] = 0.0
+            if n:
+                rates[(k >= h) & (k < h + n)] = float(r["reduced_rate"])
+        return rates
 
     def usd_per_unit(self, currency: str, years: np.ndarray) -> np.ndarray:
         path = self.fx.get(currency, self.fx["USD"])
@@ -188,8 +214,10 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     return out
 
 
-def _tax(taxable: np.ndarray, rate: float) -> np.ndarray:
-    """Profit tax on yearly ``taxable`` profit, losses carried forward without limit."""
+def _tax(taxable: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Profit tax on yearly ``taxable`` profit at each year's rate, losses carried forward
+    without limit and set against the first profits, in tax holidays too (the
+    conservative reading: a loss never waits for a taxed year)."""
     out, carry = np.zeros(len(taxable)), 0.0
     for k, v in enumerate(taxable):
         if v < 0:
@@ -197,7 +225,7 @@ def _tax(taxable: np.ndarray, rate: float) -> np.ndarray:
             continue
         used = min(carry, v)
         carry -= used
-        out[k] = rate * (v - used)
+        out[k] = rates[k] * (v - used)
     return out
 
 
@@ -250,10 +278,11 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     # parties' taxes and, for a share no modelled party holds, the tax at the project's
     # own rate (its regime, else its site's, else the default)
     listed = float(owners["share"].astype(float).sum())
-    tax_total = max(1.0 - listed, 0.0) * _tax(op - dep - intr, terms.tax_rate(project, ""))
+    base = op - dep - intr  # the project's taxable profit (100 %)
+    tax_total = max(1.0 - listed, 0.0) * _tax(base, terms.tax_rates(project, "", y, base))
     for o in owners.itertuples(index=False):
         s = float(o.share)
-        tax = _tax(s * (op - dep - intr), terms.tax_rate(project, o.party))
+        tax = _tax(s * base, terms.tax_rates(project, o.party, y, base))
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,

@@ -184,6 +184,29 @@ def test_a_site_in_two_market_groups_is_refused(tmp_path):
                                     "site 'plant' is already in another tax regime")
 
 
+@pytest.mark.parametrize(("row", "where", "says"), [
+    ("fez,0.2,plant,5,,3", "row 2, column reduced_rate", "reduced rate is blank"),
+    ("fez,0.2,plant,5,0.1,0", "row 2, column reduced_years", "reduced rate is given for no"),
+    ("fez,0.2,plant,-1,,0", "row 2, column holiday_years", ""),
+    ("fez,0.2,plant,2.5,,0", "row 2, column holiday_years", ""),
+    ("fez,0.2,plant,0,1.5,2", "row 2, column reduced_rate", ""),
+])
+def test_a_tax_holiday_is_stated_whole(tmp_path, row, where, says):
+    """A regime's holiday and reduced years: whole numbers of years from 0, a reduced rate
+    from 0 to 1 given exactly when reduced years are (a rate for no years, or years
+    without a rate, would be silently dropped or read as 0 %)."""
+    bad = _case(tmp_path, tax_regimes="regime,profit_tax_rate,sites,holiday_years,"
+                                      "reduced_rate,reduced_years\n" + row)
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    (p,) = e.value.problems
+    assert p.where == f"tax_regimes.csv {where}" and says in p.message
+    ok = _case(tmp_path / "ok", tax_regimes="regime,profit_tax_rate,sites,holiday_years,"
+                                            "reduced_rate,reduced_years\nfez,0.2,plant,5,0.12,5")
+    r = load_case(ok).tables["tax_regimes"].iloc[0]
+    assert (r["holiday_years"], r["reduced_rate"], r["reduced_years"]) == (5, 0.12, 5)
+
+
 @pytest.mark.parametrize(("fx", "override", "where"), [
     ("RUB,0.0125\nUSD,2", None, "fx_rates.csv row 3, column usd_per_unit"),
     ("RUB,0.0125\nUSD,1", "USD,p1,1.1", "fx_rates_by_period.csv row 2, column usd_per_unit"),

@@ -25,7 +25,10 @@ def _terms(shares=(), finance=(), regimes=(), party_rows=(), site="sez",
         finance=pd.DataFrame(list(finance), columns=["project", "debt_share", "interest_rate",
                                                      "tenor_yr", "grace_yr", "repayment",
                                                      "lender", "tax_regime"]),
-        regimes=pd.DataFrame(list(regimes), columns=["regime", "profit_tax_rate", "sites"]),
+        # a regime without a holiday and reduced years: (regime, rate, sites)
+        regimes=pd.DataFrame([(*r, 0, np.nan, 0)[:6] for r in regimes],
+                             columns=["regime", "profit_tax_rate", "sites", "holiday_years",
+                                      "reduced_rate", "reduced_years"]),
         fx=fx, project_site={"j": site}, discount_rate=0.10, base_year=2026, timing="start",
         starts=(2026, 2027), periods=("p1", "p2"))
 
@@ -210,6 +213,48 @@ def test_losses_carried_forward_and_implicit_system_party():
     assert y.set_index("year")["tax_musd"].loc[2027:2028].to_numpy() == pytest.approx([0, 2])
     assert sys_["NPV (MUSD)"] == pytest.approx(-100 + 20 / 1.1 + 98 / 1.21)
     assert sys_["discount rate"] == pytest.approx(0.10)
+
+
+# capex 100 at the start of 2026; +60 operating a year in 2027-2033; horizon ends 2034
+LONG = pd.DataFrame({"year": list(range(2026, 2035)),
+                     "operating_musd": [0.0, *[60.0] * 7, 0.0],
+                     "capex_musd": [-100.0, *[0.0] * 8],
+                     "residual_musd": [0.0] * 9})
+
+
+def test_a_tax_holiday_and_reduced_years_count_from_the_first_profit():
+    """The SEZ regime: 20 %, but 0 % for 2 years, then 10 % for 3 years, from the first
+    year of taxable profit. Depreciation 100 / 5 = 20 a year 2027-2031, so taxable profit
+    60 - 20 = 40 in 2027-2031 and 60 in 2032-2033; the first profit is in 2027.
+    Tax (100 %): 2027 0, 2028 0 (holiday); 2029-2031 0.1 x 40 = 4 each (reduced);
+    2032-2033 0.2 x 60 = 12 each (the regime's rate): 36 in all, against 0.2 x (5 x 40 +
+    2 x 60) = 64 without the holiday. The system party at 10 %: NPV = -100 + sum of
+    (60 - tax_y) / 1.1^(y - 2026)."""
+    regimes = [("sez", 0.20, "sez", 2, 0.10, 3)]
+    s, y = project_parties(LONG, _terms(regimes=regimes), "j", 2027, 5)
+    tax = y.set_index("year")["tax_musd"].loc[2027:2033].to_numpy()
+    assert tax == pytest.approx([0, 0, 4, 4, 4, 12, 12])
+    sys_ = _row(s, parties.SYSTEM)
+    assert sys_["tax paid (MUSD)"] == pytest.approx(36.0)
+    hand = -100 + sum((60 - t) / 1.1 ** (k + 1) for k, t in enumerate([0, 0, 4, 4, 4, 12, 12]))
+    assert sys_["NPV (MUSD)"] == pytest.approx(hand)
+    # a party at 60 % pays 60 % of each year's tax; its regime has the same schedule
+    s2, _ = project_parties(LONG, _terms(shares=[("j", "ru", 0.6, 0.0)], regimes=regimes,
+                                          party_rows=PARTIES), "j", 2027, 5)
+    assert _row(s2, "ru")["tax paid (MUSD)"] == pytest.approx(0.6 * 36.0)
+
+
+def test_the_holiday_starts_in_the_first_year_of_profit_and_losses_are_used_in_it():
+    """Operating 10 in 2027 (taxable 10 - 20 = -10: a loss carried forward), then 60:
+    the first profit is 2028, so the 2-year holiday is 2028-2029 (not 2027-2028) and the
+    10 % years 2030-2032; the 10 loss is set against 2028's profit of 40, inside the
+    holiday (the conservative reading). Tax: 2027 0, 2028 0, 2029 0, 2030-2031 0.1 x 40
+    = 4, 2032 0.1 x 60 = 6 (depreciation ended in 2031), 2033 0.2 x 60 = 12."""
+    flows = LONG.assign(operating_musd=[0.0, 10.0, *[60.0] * 6, 0.0])
+    _, y = project_parties(flows, _terms(regimes=[("sez", 0.20, "sez", 2, 0.10, 3)]),
+                           "j", 2027, 5)
+    tax = y.set_index("year")["tax_musd"].loc[2027:2033].to_numpy()
+    assert tax == pytest.approx([0, 0, 0, 4, 4, 6, 12])
 
 
 def test_compare_writes_party_economics_on_a_case(tmp_path):
