@@ -530,6 +530,7 @@ TABLES: dict[str, TableSpec] = {
              Column("grace_yr", "int", default=0.0, lo=0, hi=50),
              Column("repayment", "enum", default="annuity", choices=REPAYMENT_PROFILES),
              Column("lender", "ref", ref="parties", default=""),
+             Column("currency", "enum", default="USD", choices=CURRENCIES),
              Column("tax_regime", "ref", ref="tax_regimes", default=""),
              SOURCE),
             doc="debt terms per project (export-credit style) and its tax regime",

@@ -935,10 +935,10 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
     out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
              "lender", "this project borrows (debt_share > 0) but names no lender",
              hint="name the lending party (a row of parties.csv), or set debt_share to 0")
-    pa = t["parties"]
-    out.rows("parties.csv", pa, ~pa["currency"].isin(known), "currency",
-             "no exchange rate for this currency",
-             hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+    for file, df in (("project_finance.csv", pf), ("parties.csv", t["parties"])):
+        out.rows(file, df, ~df["currency"].isin(known), "currency",
+                 "no exchange rate for this currency",
+                 hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
     tr = t["tax_regimes"]
     out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
              "sites", "only one tax regime may leave sites blank (the default regime)",

@@ -19,6 +19,8 @@ For one project, year by year (MUSD):
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown) ``tenor_yr`` repayments: equal principal
   ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
   ``B <- B - P_y + D_y``.
+  A loan in another ``currency`` runs in it (its interest rate is that currency's) and
+  each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`).
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
   tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
@@ -214,6 +216,23 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     return out
 
 
+def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
+    """The loan of ``fin`` (a ``project_finance`` row) on the construction ``spend``
+    (USD, by year), in USD: run in the loan's ``currency`` (its interest rate is a rate
+    in that currency), converted at each year's FX rate. A loan in RUB draws
+    ``debt_share x spend_y / fx_y`` M RUB, pays interest and principal in RUB, and these
+    cost ``x fx_y`` MUSD in the year they fall: a falling rouble makes the later
+    payments cheaper in USD (the drawdowns are unchanged in USD)."""
+    currency = str(fin.get("currency") or "USD")
+    years = spend.index.to_numpy()
+    fx = terms.usd_per_unit(currency, years) if currency != "USD" else np.ones(len(years))
+    local = debt_schedule(spend / fx, float(fin["debt_share"]), float(fin["interest_rate"]),
+                          int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
+    if currency == "USD" or local.empty:
+        return local
+    return local.mul(terms.usd_per_unit(currency, local.index.to_numpy()), axis=0)
+
+
 def _tax(taxable: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """Profit tax on yearly ``taxable`` profit at each year's rate, losses carried forward
     without limit and set against the first profits, in tax holidays too (the
@@ -256,8 +275,7 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     fin = terms.finance[terms.finance["project"] == project]
     fin = fin.iloc[0] if len(fin) else None
     if fin is not None and float(fin["debt_share"]) > 0:
-        debt = debt_schedule(spend, float(fin["debt_share"]), float(fin["interest_rate"]),
-                             int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
+        debt = loan_in_usd(terms, spend, fin)
     else:
         debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
     years = f.index.union(debt.index).union(spend.index)

@@ -274,6 +274,15 @@ def test_who_earns_what_on_mp2():
     assert (sp.loc[2029:2034, "tax_musd"] == 0).all()
     for year, rate in ((2035, 0.12), (2039, 0.12), (2040, 0.25), (2045, 0.25)):
         assert sp.loc[year, "tax_musd"] == pytest.approx(0.8 * rate * taxable.loc[year])
+    # the loan runs in roubles: 50 % of 2,000 MUSD a year of construction in 2026-2028 at
+    # 0.0111 USD/RUB is 3 x 90,090 = 270,270 M RUB, repaid in 10 equal parts of 27,027
+    # M RUB from 2029 (grace 3; the lender's flows carry them as negative principal):
+    # the same in roubles every year while the rouble falls, so fewer dollars later
+    bank = flows[flows["party"] == "ru_banks"].set_index("year")
+    usd_per_rub = bank["flow_musd"] / bank["flow_mlocal"]
+    rub = (bank["principal_musd"] / usd_per_rub).loc[2029:2038]
+    assert rub.to_numpy() == pytest.approx([-3 * 0.5 * 2000 / 0.0111 / 10] * 10)
+    assert -bank.loc[2036, "principal_musd"] < -bank.loc[2029, "principal_musd"]
 
 
 def test_the_lpg_export_duty_covers_every_lpg_commodity():

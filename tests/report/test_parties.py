@@ -3,10 +3,16 @@ each checked against year-by-year cash flows worked out by hand in the docstring
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from chainopt.case.load import load_case
+from chainopt.errors import InputError
 from chainopt.report import economics, parties
 from chainopt.report.parties import Terms, debt_schedule, project_parties
 
@@ -257,6 +263,35 @@ def test_the_holiday_starts_in_the_first_year_of_profit_and_losses_are_used_in_i
     assert tax == pytest.approx([0, 0, 0, 4, 4, 6, 12])
 
 
+def test_a_rouble_loan_runs_in_roubles():
+    """60 % of a 100 MUSD spend in 2026 borrowed in RUB at 10 % (a rouble rate), equal
+    principal, one year of grace, two repayments; 80 RUB/USD in 2026 (0.0125), 100 from
+    2027 (0.01). In roubles: 4,800 M RUB drawn; 2027 interest 480 + principal 2,400;
+    2028 interest 240 + principal 2,400. In USD at each year's rate: drawn 60; 2027
+    4.8 + 24; 2028 2.4 + 24 (a USD loan at 10 % would cost 6 + 30 and 3 + 30).
+    The lender (RUB, 10 %) earns exactly its rate in roubles: NPV in M RUB
+    -4,800 + 2,880 / 1.1 + 2,640 / 1.21 = 0. The owner ('system', 10 %, no tax):
+    -100 + 60 = -40, 60 - 28.8 = 31.2, 60 - 26.4 = 33.6."""
+    terms = _terms(finance=[("j", 0.6, 0.10, 2, 1, "equal_principal", "bank", "")],
+                   party_rows=[("bank", 0.10, "RUB", "")])
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(currency="RUB"))
+    s, y = project_parties(FLOWS, terms, "j", 2027, 2)
+    bank = y[y["party"] == "bank"].set_index("year")
+    assert bank.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx([-60, 28.8, 26.4])
+    assert bank.loc[2026:2028, "flow_mlocal"].to_numpy() == pytest.approx([-4800, 2880, 2640])
+    assert _row(s, "bank", "lender")["NPV (M local)"] == pytest.approx(0.0, abs=1e-9)
+    own = y[y["party"] == parties.SYSTEM].set_index("year")
+    assert own.loc[2027:2028, "interest_musd"].to_numpy() == pytest.approx([4.8, 2.4])
+    assert own.loc[2027:2028, "principal_musd"].to_numpy() == pytest.approx([24, 24])
+    assert _row(s, parties.SYSTEM)["NPV (MUSD)"] == pytest.approx(
+        -40 + 31.2 / 1.1 + 33.6 / 1.21)
+    # the same loan in USD (the default) costs 6 + 30 and 3 + 30
+    usd = dataclasses.replace(terms, finance=terms.finance.assign(currency="USD"))
+    _, yu = project_parties(FLOWS, usd, "j", 2027, 2)
+    bu = yu[yu["party"] == "bank"].set_index("year")
+    assert bu.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx([-60, 36, 33])
+
+
 def test_compare_writes_party_economics_on_a_case(tmp_path):
     """End to end on the small chain's port project (25 MUSD, valued at the case's 10 %):
     owner a (60 %) at 10 % and owner b (40 %) at 10 %, no debt, no tax: each party's
@@ -434,3 +469,24 @@ def test_payback_of_an_equity_party_at_full_debt():
     assert _row(s, "ru")["payback (yr)"] == pytest.approx(2.283, abs=1e-3)
     assert _row(s, "jbic", "lender")["payback (yr)"] == pytest.approx(
         5 + (96 - 3 * a) / a)
+
+
+def test_a_currency_without_an_exchange_rate_is_refused(tmp_path):
+    """The default case has FX rows for RUB, JPY and CNY only: a loan in EUR (its
+    payments could not be converted) and a party counting in EUR are refused at their
+    row and column, naming what to add."""
+    src = Path(__file__).resolve().parents[2] / "chainopt" / "data" / "ru_eastwest"
+    case = tmp_path / "ru"
+    shutil.copytree(src, case)
+    pf = (case / "project_finance.csv").read_text()
+    (case / "project_finance.csv").write_text(pf.replace("jbic,USD,", "jbic,EUR,", 1))
+    pa = (case / "parties.csv").read_text()
+    (case / "parties.csv").write_text(pa.replace("0.09,CNY,", "0.09,EUR,", 1))
+    with pytest.raises(InputError) as e:
+        load_case(case)
+    found = {(p.where, p.message) for p in e.value.problems}
+    assert found == {("project_finance.csv row 3, column currency",
+                      "no exchange rate for this currency (found 'EUR')"),
+                     ("parties.csv row 5, column currency",
+                      "no exchange rate for this currency (found 'EUR')")}
+    assert all("fx_rates.csv" in p.hint for p in e.value.problems)
