@@ -84,8 +84,10 @@ class SolveOptions:
     relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
     def resolved(self, built: BuiltModel) -> dict:
-        """The options ``built`` is solved with (recorded as ``solver_options``)."""
-        return self.resolved_for(built.case.meta.solver, built.num_vars, built.is_mip)
+        """The options ``built`` is solved with (recorded as ``solver_options``); ``relax``
+        is true also for a model relaxed before (``BuiltModel.relaxed``): what was solved."""
+        opts = self.resolved_for(built.case.meta.solver, built.num_vars, built.is_mip)
+        return {**opts, "relax": opts["relax"] or built.relaxed > 0}
 
     def resolved_for(self, d: SolverDefaults, num_vars: int, is_mip: bool) -> dict:
         """The options a model of ``num_vars`` columns (a MIP or not) is solved with: each
@@ -500,7 +502,11 @@ def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
     """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
     return the outcome or raise the matching error. Ctrl-C stops HiGHS at once
-    (:func:`run_interruptible`)."""
+    (:func:`run_interruptible`). ``options.relax`` relaxes a model built without it
+    (:meth:`BuiltModel.relax`; a HiGHS instance it was handed to is dropped and the LP
+    handed over again): the manifest's ``relax`` and ``relaxed`` say what was solved."""
+    if options is not None and options.relax and built.relax():
+        built.solver = None
     if takes_pyomo_path(built, options):
         return solve_pyomo(built, options)
     opts = (options or SolveOptions()).resolved(built)
