@@ -964,10 +964,14 @@ def _damaged(folder: str | Path, exc: Exception) -> InputError:
 
 
 def export(source: str | Path | None = None, mps: str | Path | None = None,
-           lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
+           lp: str | Path | None = None, overwrite: bool = False
+           ) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
-    must exist and be writable (checked before the model is built)."""
+    must exist and be writable, and an existing file is replaced only with ``overwrite``
+    (both checked before the model is built). Each file is written to a temporary file
+    and renamed (:func:`chainopt.atomic.write_file`): a failed or interrupted export
+    leaves no partial file and an existing one as it was."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -983,12 +987,14 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             raise InputError([Problem(str(path), f"the folder {path.parent} does not exist",
                                       "create it first or write elsewhere")])
         check_writable(path.parent)
+        if (path.exists() or path.is_symlink()) and not overwrite:
+            raise ResultsExistError(f"{path} exists; pass --overwrite to replace it or "
+                                    "give another file name")
     built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
         if path is not None:
-            diagnose.export_model(built, str(path))
-            written.append(Path(path))
+            written.append(write_file(path, lambda tmp: diagnose.export_model(built, str(tmp))))
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 
