@@ -353,8 +353,12 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     ``overwrite`` replaces run folders holding results of other inputs and an existing
     comparison folder (named or default); without it an existing comparison folder is an
     error (exit 1), found before solving when the names of the runs can be read.
-    Two sources of the same name are an InputError before anything is solved.
+    Two sources of the same name are an InputError before anything is solved, and so is
+    ``options.relax``: projects are valued on the plans the case states (a relaxation
+    builds fractions of them), as in a sweep or a sensitivity.
     """
+    _as_stated(options, "compare values every run and each project against its "
+               "counterfactual")
     if name is not None:
         child(Path(out or DEFAULT_RESULTS), name, "--name", prefix="compare-")
     batch.check_distinct_names(sources, out or DEFAULT_RESULTS)
