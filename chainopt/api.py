@@ -45,11 +45,13 @@ from chainopt.case.schema import TABLES, Case
 from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
     ChainoptError,
+    InfeasibleError,
     InputError,
     InputsChangedError,
     Problem,
     ResultsDifferError,
     ResultsExistError,
+    UnboundedError,
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
@@ -723,7 +725,10 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
     by_id = {v.id: v for v in variants}
     for vid in full:
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
-        run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+        try:
+            run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+        except (InfeasibleError, UnboundedError) as exc:  # named as the variant, not the base
+            raise type(exc)(sw.variant_failure(exc, src, by_id[vid])) from None
 
 
 def sensitivity(source: str | Path | None, project: str | None = None,

@@ -61,6 +61,7 @@ import numpy as np
 import pyarrow as pa
 
 from chainopt import __version__
+from chainopt.case.load import case_argument
 from chainopt.case.schema import SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
@@ -451,13 +452,18 @@ def _libc() -> object:
 
 def _failed_run(built: BuiltModel) -> tuple[str, str]:
     """What a failed solve names, and what to give `chainopt explain`: a scenario by its
-    name and file (its base case alone may solve), else the case. A model extended
-    through Pyomo is named so, with its components: `chainopt explain` sees the case
-    alone, which may solve (the conflict is then with the extension)."""
+    name and file (its base case alone may solve), else the case by its name and folder
+    (an embedded case by its name). A model extended through Pyomo is named so, with its
+    components: `chainopt explain` sees the case alone, which may solve (the conflict is
+    then with the extension)."""
     chain = built.case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
         what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
         explain = f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`"
+    elif built.case.origin:  # by its folder too: the name is any text in case.yaml
+        where = case_argument(built.case.origin)
+        what = f"case '{built.case.name}'" + ("" if where == built.case.name else f" ({where})")
+        explain = f"Run `chainopt explain {where}`"
     else:
         what, explain = f"case '{built.case.name}'", "Run `chainopt explain` on the case"
     if built.extension is not None:
