@@ -430,3 +430,19 @@ def test_relax_given_to_solve_relaxes_a_model_built_without_it(tmp_path):
     res = api.extract_results(built, api.solve(built))
     assert res.manifest["objective"] == pytest.approx(3.0, rel=1e-9)
     assert res.manifest["relaxed"] == 1 and res.manifest["solver_options"]["relax"] is True
+
+
+def test_a_cost_cases_solver_info_is_in_the_net_value_sense(tmp_path):
+    """The case of :func:`_fixed_charge_cost_case` (a MIP): total cost 3.4 MUSD (see
+    :func:`test_relax_given_to_solve_relaxes_a_model_built_without_it`). The manifest's
+    ``objective`` is that cost, 3.4; ``solver_info`` holds HiGHS's figures in the sense
+    chainopt solves (the net value, maximised), as the README says: ``mip_objective``
+    -3.4 and a ``mip_bound`` no plan beats, at least -3.4 and, solved to the 1e-4 gap,
+    at most -3.4 + 1e-4 x 3.4; ``Results.net_value_bound`` reads it as -3.4."""
+    built = api.build_model(_fixed_charge_cost_case(tmp_path))
+    res = api.extract_results(built, api.solve(built))
+    info = res.manifest["solver_info"]
+    assert res.manifest["objective"] == pytest.approx(3.4, rel=1e-9)
+    assert info["mip_objective"] == pytest.approx(-3.4, rel=1e-9)
+    assert -3.4 - 1e-9 <= info["mip_bound"] <= -3.4 + 1e-4 * 3.4
+    assert res.net_value_bound == pytest.approx(-3.4, rel=1e-4)
