@@ -45,11 +45,13 @@ from chainopt.case.schema import TABLES, Case
 from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
     ChainoptError,
+    InfeasibleError,
     InputError,
     InputsChangedError,
     Problem,
     ResultsDifferError,
     ResultsExistError,
+    UnboundedError,
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
@@ -353,8 +355,12 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     ``overwrite`` replaces run folders holding results of other inputs and an existing
     comparison folder (named or default); without it an existing comparison folder is an
     error (exit 1), found before solving when the names of the runs can be read.
-    Two sources of the same name are an InputError before anything is solved.
+    Two sources of the same name are an InputError before anything is solved, and so is
+    ``options.relax``: projects are valued on the plans the case states (a relaxation
+    builds fractions of them), as in a sweep or a sensitivity.
     """
+    _as_stated(options, "compare values every run and each project against its "
+               "counterfactual")
     if name is not None:
         child(Path(out or DEFAULT_RESULTS), name, "--name", prefix="compare-")
     batch.check_distinct_names(sources, out or DEFAULT_RESULTS)
@@ -719,7 +725,10 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
     by_id = {v.id: v for v in variants}
     for vid in full:
         case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
-        run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+        try:
+            run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+        except (InfeasibleError, UnboundedError) as exc:  # named as the variant, not the base
+            raise type(exc)(sw.variant_failure(exc, src, by_id[vid])) from None
 
 
 def sensitivity(source: str | Path | None, project: str | None = None,
@@ -964,10 +973,14 @@ def _damaged(folder: str | Path, exc: Exception) -> InputError:
 
 
 def export(source: str | Path | None = None, mps: str | Path | None = None,
-           lp: str | Path | None = None) -> tuple[list[Path], list[str]]:
+           lp: str | Path | None = None, overwrite: bool = False
+           ) -> tuple[list[Path], list[str]]:
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
-    must exist and be writable (checked before the model is built)."""
+    must exist and be writable, and an existing file is replaced only with ``overwrite``
+    (both checked before the model is built). Each file is written to a temporary file
+    and renamed (:func:`chainopt.atomic.write_file`): a failed or interrupted export
+    leaves no partial file and an existing one as it was."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -983,12 +996,14 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             raise InputError([Problem(str(path), f"the folder {path.parent} does not exist",
                                       "create it first or write elsewhere")])
         check_writable(path.parent)
+        if (path.exists() or path.is_symlink()) and not overwrite:
+            raise ResultsExistError(f"{path} exists; pass --overwrite to replace it or "
+                                    "give another file name")
     built = _build.build(load_case(source))
     written = []
     for path in (mps, lp):
         if path is not None:
-            diagnose.export_model(built, str(path))
-            written.append(Path(path))
+            written.append(write_file(path, lambda tmp: diagnose.export_model(built, str(tmp))))
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 

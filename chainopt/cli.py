@@ -460,6 +460,7 @@ def export(
     = None,
     lp: Annotated[Path | None, typer.Option(help="Write the model as LP to this file.")] = None,
     ranges: Annotated[bool, typer.Option(help="Print the coefficient-range report.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing MPS/LP file.")] = False,
 ) -> None:
     """Write the model with readable names (MPS/LP) and report its coefficient ranges.
 
@@ -474,7 +475,7 @@ def export(
         err.print("[bold red]error:[/] nothing to do: give --mps FILE, --lp FILE or --ranges")
         raise typer.Exit(2)
     try:
-        written, report_lines = api.export(case, mps=mps, lp=lp)
+        written, report_lines = api.export(case, mps=mps, lp=lp, overwrite=overwrite)
     except ChainoptError as exc:
         raise _fail(exc) from None
     for path in written:

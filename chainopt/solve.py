@@ -61,6 +61,7 @@ import numpy as np
 import pyarrow as pa
 
 from chainopt import __version__
+from chainopt.case.load import case_argument
 from chainopt.case.schema import SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
@@ -84,8 +85,10 @@ class SolveOptions:
     relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
     def resolved(self, built: BuiltModel) -> dict:
-        """The options ``built`` is solved with (recorded as ``solver_options``)."""
-        return self.resolved_for(built.case.meta.solver, built.num_vars, built.is_mip)
+        """The options ``built`` is solved with (recorded as ``solver_options``); ``relax``
+        is true also for a model relaxed before (``BuiltModel.relaxed``): what was solved."""
+        opts = self.resolved_for(built.case.meta.solver, built.num_vars, built.is_mip)
+        return {**opts, "relax": opts["relax"] or built.relaxed > 0}
 
     def resolved_for(self, d: SolverDefaults, num_vars: int, is_mip: bool) -> dict:
         """The options a model of ``num_vars`` columns (a MIP or not) is solved with: each
@@ -449,13 +452,18 @@ def _libc() -> object:
 
 def _failed_run(built: BuiltModel) -> tuple[str, str]:
     """What a failed solve names, and what to give `chainopt explain`: a scenario by its
-    name and file (its base case alone may solve), else the case. A model extended
-    through Pyomo is named so, with its components: `chainopt explain` sees the case
-    alone, which may solve (the conflict is then with the extension)."""
+    name and file (its base case alone may solve), else the case by its name and folder
+    (an embedded case by its name). A model extended through Pyomo is named so, with its
+    components: `chainopt explain` sees the case alone, which may solve (the conflict is
+    then with the extension)."""
     chain = built.case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
         what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
         explain = f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`"
+    elif built.case.origin:  # by its folder too: the name is any text in case.yaml
+        where = case_argument(built.case.origin)
+        what = f"case '{built.case.name}'" + ("" if where == built.case.name else f" ({where})")
+        explain = f"Run `chainopt explain {where}`"
     else:
         what, explain = f"case '{built.case.name}'", "Run `chainopt explain` on the case"
     if built.extension is not None:
@@ -500,7 +508,11 @@ def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> 
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
     """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
     return the outcome or raise the matching error. Ctrl-C stops HiGHS at once
-    (:func:`run_interruptible`)."""
+    (:func:`run_interruptible`). ``options.relax`` relaxes a model built without it
+    (:meth:`BuiltModel.relax`; a HiGHS instance it was handed to is dropped and the LP
+    handed over again): the manifest's ``relax`` and ``relaxed`` say what was solved."""
+    if options is not None and options.relax and built.relax():
+        built.solver = None
     if takes_pyomo_path(built, options):
         return solve_pyomo(built, options)
     opts = (options or SolveOptions()).resolved(built)

@@ -42,16 +42,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from chainopt.atomic import keep_held, write_file, write_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.validate import validate
 from chainopt.errors import (
     ChainoptError,
+    InfeasibleError,
     InputError,
     InputsChangedError,
     Problem,
     SolverError,
+    UnboundedError,
 )
 from chainopt.results import best_bound
 from chainopt.textfile import read_text
@@ -335,6 +338,25 @@ def error_message(exc: ChainoptError) -> str:
     return " ".join(str(exc).split())
 
 
+def variant_failure(exc: InfeasibleError | UnboundedError, source: str, variant: Variant
+                    ) -> str:
+    """The message of a variant of a sweep of ``source`` (a case folder, embedded case or
+    scenario file) that is infeasible or unbounded: the variant by its id and values on
+    ``source``, and how to explain it: a scenario of its changes on ``source`` (the
+    source alone may solve, and did if other variants solved, so `chainopt explain` on
+    it may find nothing)."""
+    infeasible = isinstance(exc, InfeasibleError)
+    what = ("infeasible: no plan meets every constraint" if infeasible else
+            "unbounded: some quantity can grow without limit while adding value")
+    values = ", ".join(f"{k} {v:.10g}" for k, v in variant.values.items())
+    changes = yaml.safe_dump(list(variant.changes), default_flow_style=True,
+                             sort_keys=False, width=10**9).strip()
+    return (f"sweep variant {variant.id} ({values}) of {source} is {what}. To see "
+            + ("which constraints conflict" if infeasible else "what runs away")
+            + f", write a scenario file with base: {source} and changes: {changes} and run "
+            "`chainopt explain` on it.")
+
+
 # ---------------------------------------------------------------------------------------
 # Workers: one base model per process, kept across its share of variants.
 
@@ -515,7 +537,10 @@ def solve_variant(source: str, variant: Variant, options=None,
         if built is None:
             built = build(validate(apply_variant(raw, list(variant.changes))), pyomo=False)
         case = built.case
-        outcome = resolve(base, built, options, basis=warm_basis)
+        try:
+            outcome = resolve(base, built, options, basis=warm_basis)
+        except (InfeasibleError, UnboundedError) as exc:
+            raise type(exc)(variant_failure(exc, source, variant)) from None
         # the worker's solver now belongs to this variant: keep it as the new base
         _BASE[source] = (raw, built)
         # the reported objective: the net value, or a cost case's total cost (positive)

@@ -157,3 +157,21 @@ def test_compare_reuses_only_what_a_run_now_would_give(tmp_path):
     sections, outcomes, _ = api.compare(args[1:3], out=out, jobs=1, save=False)
     assert [o.status for o in outcomes] == ["reused", "solved"]
     assert "was written by chainopt 0.0.1" in outcomes[1].note
+
+
+def test_compare_refuses_relax_before_solving(tmp_path):
+    """``api.compare(..., options=SolveOptions(relax=True))`` valued projects on LP
+    relaxations without saying so: small_port_expansion's far_east_port (a 25 MUSD port,
+    NPV +12.3 MUSD as the case states it) came out at +30.3 MUSD for a capex of 2.6 MUSD
+    — about a tenth of the port, built by a fractional build decision — in the terminal,
+    comparison.md and economics.csv alike. compare now refuses relax as sweeps and
+    sensitivity do (exit 1), before any run is solved or written."""
+    from chainopt.errors import InputError
+    from chainopt.solve import SolveOptions
+
+    out = tmp_path / "res"
+    with pytest.raises(InputError, match="relax") as exc:
+        api.compare(["small_chain", str(SCEN / "small_port_expansion.yaml")], out=out, jobs=1,
+                    options=SolveOptions(relax=True))
+    assert "integer decisions included" in str(exc.value)
+    assert not out.exists()

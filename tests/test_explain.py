@@ -536,6 +536,41 @@ def test_cli_export(tmp_path):
     assert done.exit_code == 2
 
 
+def test_export_replaces_a_file_only_when_asked_and_never_leaves_half_of_one(
+        tmp_path, monkeypatch):
+    """An existing m.lp (the user's notes) is refused without --overwrite (exit 1, kept
+    as it was; it was silently replaced) and replaced with it. An export cut short while
+    HiGHS writes (here after one line, by Ctrl-C) leaves neither a partial file (it left
+    'NAME partial') nor a changed old one."""
+    folder = write_case(tmp_path / "case", REFINERY)
+    target = tmp_path / "m.lp"
+    target.write_text("my notes\n")
+    done = runner.invoke(app, ["export", str(folder), "--lp", str(target)])
+    assert done.exit_code == 1
+    assert "pass --overwrite" in " ".join(done.output.split())
+    assert target.read_text() == "my notes\n"
+    done = runner.invoke(app, ["export", str(folder), "--lp", str(target), "--overwrite"])
+    assert done.exit_code == 0, done.output
+    assert "File written by HiGHS" in target.read_text()
+
+    class CutShort:
+        def writeModel(self, path):
+            with open(path, "w") as f:
+                f.write("NAME partial\n")
+            raise KeyboardInterrupt
+
+    import chainopt.diagnose.export as export
+
+    monkeypatch.setattr(export, "named_highs", lambda built: CutShort())
+    target.write_text("my notes\n")
+    with pytest.raises(KeyboardInterrupt):
+        api.export(folder, mps=tmp_path / "new.mps")
+    with pytest.raises(KeyboardInterrupt):
+        api.export(folder, lp=target, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "m.lp"]
+    assert target.read_text() == "my notes\n"
+
+
 def test_mip_marginal_values_and_ranging_come_from_the_fixed_lp():
     """The petchem_investment example is a MIP (fixed charges, minimum sizes): ranging
     is computed on the LP with the integer decisions fixed, and the objective of that

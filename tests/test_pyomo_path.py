@@ -286,8 +286,8 @@ def test_an_infeasible_extension_is_reported(tmp_path):
         m.objective.expr = m.objective.expr + m.z
 
     folder = _toy(tmp_path)
-    with pytest.raises(InfeasibleError, match=r"case 'toy' extended through Pyomo \(added: "
-                       r"too_much\) is infeasible.*explain` sees no extension") as exc:
+    with pytest.raises(InfeasibleError, match=r"case 'toy' \(\S+toy\) extended through Pyomo "
+                       r"\(added: too_much\) is infeasible.*explain` sees no extension") as exc:
         api.run(folder, save=False, extend=impossible)
     assert exc.value.exit_code == 3
     with pytest.raises(UnboundedError, match=r"extended through Pyomo \(added: z\) is "

@@ -390,3 +390,59 @@ def test_sigterm_stops_the_solve_at_once(tmp_path):
         timer.cancel()
         signal.signal(signal.SIGTERM, old)
     assert time.perf_counter() - t0 < full * 0.9
+
+
+def _fixed_charge_cost_case(tmp_path):
+    """Hard demand of 12 kt/yr of product, made 1:1 from feed at 100 USD/t by a unit built
+    for it at 100 USD per t/yr with a 1 MUSD fixed charge, at most 20 kt/yr, life 1 year
+    (one 1-year period, rate 0), in a cost case."""
+    return api.load_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
+    }, objective="cost"))
+
+
+def test_relax_given_to_solve_relaxes_a_model_built_without_it(tmp_path):
+    """The case of :func:`_fixed_charge_cost_case`: the MIP builds 12 kt/yr, costing
+    12 x 100 (feed) + 12 x 100 (capex) + 1,000 (fixed charge) kUSD = 3.4 MUSD; its LP
+    relaxation needs only 12 / 20 = 0.6 of the build decision: 1.2 + 1.2 + 0.6 = 3.0 MUSD.
+    ``api.solve(built, SolveOptions(relax=True))`` on a model built without relax (and
+    already solved once, so handed to HiGHS with its integer column) solved the MIP: 3.4
+    with ``relax: true`` next to ``relaxed: 0`` in the manifest. A model built relaxed
+    and solved without options recorded ``relax: false`` next to ``relaxed: 1``."""
+    case = _fixed_charge_cost_case(tmp_path)
+    built = api.build_model(case)
+    mip = api.extract_results(built, api.solve(built))
+    assert mip.manifest["objective"] == pytest.approx(3.4, rel=1e-9)
+    relax = SolveOptions(relax=True)
+    res = api.extract_results(built, api.solve(built, relax))
+    assert res.manifest["objective"] == pytest.approx(3.0, rel=1e-9)
+    assert res.manifest["relaxed"] == 1 and res.manifest["solver_options"]["relax"] is True
+    assert res.manifest["is_mip"] is False
+    built = api.build_model(case, relax)
+    res = api.extract_results(built, api.solve(built))
+    assert res.manifest["objective"] == pytest.approx(3.0, rel=1e-9)
+    assert res.manifest["relaxed"] == 1 and res.manifest["solver_options"]["relax"] is True
+
+
+def test_a_cost_cases_solver_info_is_in_the_net_value_sense(tmp_path):
+    """The case of :func:`_fixed_charge_cost_case` (a MIP): total cost 3.4 MUSD (see
+    :func:`test_relax_given_to_solve_relaxes_a_model_built_without_it`). The manifest's
+    ``objective`` is that cost, 3.4; ``solver_info`` holds HiGHS's figures in the sense
+    chainopt solves (the net value, maximised), as the README says: ``mip_objective``
+    -3.4 and a ``mip_bound`` no plan beats, at least -3.4 and, solved to the 1e-4 gap,
+    at most -3.4 + 1e-4 x 3.4; ``Results.net_value_bound`` reads it as -3.4."""
+    built = api.build_model(_fixed_charge_cost_case(tmp_path))
+    res = api.extract_results(built, api.solve(built))
+    info = res.manifest["solver_info"]
+    assert res.manifest["objective"] == pytest.approx(3.4, rel=1e-9)
+    assert info["mip_objective"] == pytest.approx(-3.4, rel=1e-9)
+    assert -3.4 - 1e-9 <= info["mip_bound"] <= -3.4 + 1e-4 * 3.4
+    assert res.net_value_bound == pytest.approx(-3.4, rel=1e-4)

@@ -164,6 +164,52 @@ def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     assert "infeasible" in kpis["message"].iloc[2]
 
 
+def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
+    """The hard floor case with the scenario ``tight`` (at most 45 k t/yr of crude) swept
+    over floors 20 and 60: floor 20 sells all 45, 45 x (200 - 100) / 1000 = 4.5 MUSD;
+    floor 60 > 45 is infeasible. Its message named the base ("scenario 'tight' (on case
+    'toy') is infeasible ... Run `chainopt explain tight.yaml`"), which solves; a plain
+    case's run named it by its name alone ("case 'toy'", any text of case.yaml), not its
+    folder. Now the variant is named by id and value on its source, with the scenario
+    that `chainopt explain` takes to find the conflict (floor 60 against the supply limit),
+    also when it fails as a --full variant."""
+    import re
+
+    import yaml
+
+    from chainopt.errors import InfeasibleError
+
+    folder = _hard_floor(tmp_path / "case")
+    tight = tmp_path / "tight.yaml"
+    tight.write_text(f"name: tight\nbase: {folder}\nchanges:\n  - table: supplies\n"
+                     "    where: {commodity: crude}\n    set: {max_k_per_yr: 45}\n")
+    kpis, _, _ = api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"], out=tmp_path,
+                           jobs=1)
+    assert list(kpis["status"]) == ["optimal", "InfeasibleError"]
+    assert kpis["objective_musd"].iloc[0] == pytest.approx(4.5)
+    msg = kpis["message"].iloc[1]
+    assert msg.startswith(f"sweep variant v00001 (markets.min_k_per_yr set 60) of {tight} is "
+                          "infeasible"), msg
+    assert "scenario 'tight'" not in msg
+    changes = msg.split(" and changes: ")[1].split(" and run `chainopt explain`")[0]
+    (tmp_path / "v1.yaml").write_text(yaml.safe_dump(
+        {"name": "v1", "base": str(tight), "changes": yaml.safe_load(changes)}))
+    why = " ".join(api.explain(str(tmp_path / "v1.yaml")))
+    assert "demand floor for crude at a in p1 (>= 60" in why
+    assert "supply limit of crude at a in p1 must stay <= 45" in why
+    with pytest.raises(InfeasibleError, match=r"^sweep variant v00001 \(markets"):
+        api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"], out=tmp_path, jobs=1,
+                  name="full", full=["v00001"])
+    bad = write_case(tmp_path / "bad", {**{n: (folder / f"{n}.csv").read_text()
+                                           for n in ("commodities", "sites", "supplies")},
+                                        "markets": "site,commodity,price_usd_per_unit,"
+                                                   "min_k_per_yr\na,crude,200,60"},
+                     demand_floors="hard")
+    with pytest.raises(InfeasibleError, match=rf"^case 'toy' \({re.escape(str(bad))}\) is "
+                                              rf"infeasible.*explain {re.escape(str(bad))}`"):
+        api.run(str(bad), save=False)
+
+
 def test_a_sweep_in_which_no_variant_solved_fails(tmp_path):
     """The same hard floor at 60 and 70 with 50 available: both variants infeasible, so
     the sweep has nothing to summarise and exits 3, as a run of either would (it

@@ -29,6 +29,13 @@ def embedded_cases() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "case.yaml").is_file())
 
 
+def case_argument(origin: str) -> str:
+    """What names the case read from folder ``origin`` on chainopt's command line: an
+    embedded case's name (its folder lies inside the package), else the folder."""
+    root = Path(str(resources.files("chainopt.data")))
+    return Path(origin).name if origin and Path(origin).parent == root else origin
+
+
 def resolve_case_path(source: str | Path | None) -> Path:
     """Turn a folder path, an embedded case name or ``None`` (default case) into a folder.
 
