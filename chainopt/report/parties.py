@@ -34,18 +34,22 @@ For one project, year by year (MUSD):
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
-* Per party: NPV at the party's ``discount_rate`` with the case's timing,
-  ``sum_y flow_y (1 + r_p)^-(y - base_year + shift)``; IRR; payback from the party's own
-  yearly net flow, residual not counted (a year's net outflow at its start, a net inflow
-  through the year; from the first year of net outflow until the cumulative flow is
-  >= 0 for good); peak funding need (most negative cumulative flow); tax paid.
+* Per party, in the party's currency (its ``discount_rate`` is a rate in that currency:
+  a rouble cost of capital discounts rouble flows): NPV with the case's timing,
+  ``sum_y local_y (1 + r_p)^-(y - base_year + shift)`` (``local_y = flow_y / fx_y``),
+  shown in MUSD at the base year's FX rate; IRR of ``local_y``; payback from the party's
+  own yearly net flow in its currency, residual not counted (a year's net outflow at
+  its start, a net inflow through the year; from the first year of net outflow until
+  the cumulative flow is >= 0 for good); peak funding need (most negative cumulative
+  flow, MUSD); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
   inside the horizon (after it the stream has no operating flow, only the residual),
   with tax_y the whole project's tax: the parties' and, for a share no listed party
   holds (shares sum to at most 1), the tax on it at the project's own rate.
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
   ``fx_rates`` value of the period holding y (the first or last period outside the
-  horizon); ``NPV (M local)`` discounts those at the party's rate.
+  horizon); ``NPV (M local)`` discounts those at the party's rate and ``NPV (MUSD)`` is
+  it at the base year's rate (one value in two currencies: both columns agree).
 
 A project without ``project_shares`` rows belongs to one implicit party ``system`` at the
 case's discount rate, so with no debt and no tax its NPV is the project's incremental
@@ -342,15 +346,18 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
     inflow through the year, counted from the first year of net outflow."""
     p = terms.party(party)
-    local = flow / terms.usd_per_unit(p["currency"], y)
+    fx = terms.usd_per_unit(p["currency"], y)
+    local = flow / fx
     d = terms.factor(p["rate"], y)
-    net = flow - residual
+    npv_local = float((local * d).sum())
+    spot = float(terms.usd_per_unit(p["currency"], np.array([terms.base_year]))[0])
+    net = (flow - residual) / fx
     pay = economics.payback(pd.Series(np.maximum(net, 0.0), index=y),
                             pd.Series(np.minimum(net, 0.0), index=y))
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
-            "NPV (MUSD)": float((flow * d).sum()), "NPV (M local)": float((local * d).sum()),
-            "IRR": economics.irr(flow), "payback (yr)": pay,
+            "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
+            "IRR": economics.irr(local), "payback (yr)": pay,
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment}
 

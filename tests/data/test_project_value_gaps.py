@@ -36,7 +36,11 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
     cash flow (~16,000 MUSD/yr: a last digit of 1e-5), and against the counterfactual
     solved in memory its 2026-2030 flows came out at -2.7e-6 MUSD/yr: read as spend
     years, ru_sponsor's payback counted from 2026, 15.1 years where the fresh comparison
-    said 10.1 (its equity back during 2041: 10 years and 1.38/14.33 of the next)."""
+    said 10.1 (its equity back during 2041: 10 years and 1.38/14.33 of the next). The
+    paybacks now count in each party's currency: jp_consortium's (a flat yen) is that
+    10.1; ru_sponsor's roubles are back during 2036 for good (-7,770 M RUB by the end of
+    2035, +11,907 in 2036, as the falling rouble makes the later dollar outflows fewer
+    roubles): 5 + 7,770/11,907 = 5.65 years from 2031 (10.65 from 2026)."""
     fresh, reused = tight
     for sections in (fresh, reused):
         flows = sections["party_cashflows"]
@@ -46,7 +50,8 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
     a = fresh["party_economics"][cols].set_index("party")
     b = reused["party_economics"][cols].set_index("party")
     pd.testing.assert_frame_equal(a, b, rtol=1e-6)
-    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(10.1, abs=0.05)
+    assert a.loc["jp_consortium", "payback (yr)"] == pytest.approx(10.1, abs=0.05)
+    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(5 + 7770 / 11907, abs=0.005)
 
 
 def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):

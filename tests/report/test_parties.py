@@ -115,28 +115,30 @@ def test_shares_tax_and_currency_by_hand():
     the SEZ regime (10 %, although the default regime is 20 %). Tax depreciation 100 / 2
     = 50 in 2027 and 2028 (life 2 from first use 2027), so taxable profit 60 - 50 = 10 a
     year and tax 1.0 a year: ru pays 0.6, jp 0.4.
-    ru: -60, 36 - 0.6 = 35.4, 35.4 -> NPV at 15 % = -60 + 35.4/1.15 + 35.4/1.15^2
-    = -2.4499; in RUB: -60/0.0125 = -4800, 3540, 3540 -> -4800 + 3540/1.15 + 3540/1.15^2
-    = +955.0 (the rouble falls from 80 to 100 per USD after 2026).
-    jp: -40, 23.6, 23.6 -> NPV at 8 % = -40 + 23.6/1.08 + 23.6/1.08^2 = 2.0850.
-    Peak funding: -60 and -40. Payback ru: 60 paid at the start of 2026, nothing earned
-    in 2026, 35.4 in 2027 (cumulative -24.6), then 24.6/35.4 of 2028 -> 2 + 24.6/35.4 years."""
+    ru: -60, 36 - 0.6 = 35.4, 35.4 MUSD; in RUB (its currency, whose rate its 15 % is):
+    -60/0.0125 = -4800, 3540, 3540 -> NPV -4800 + 3540/1.15 + 3540/1.15^2 = +955.0 M RUB
+    (the rouble falls from 80 to 100 per USD after 2026), which is 955.0 x 0.0125 =
+    11.94 MUSD at the base year's rate (discounting the USD flows at the rouble rate gave
+    -2.45: a loss in one column, a gain in the other). IRR: -4800 + 3540 x + 3540 x^2 = 0.
+    jp: -40, 23.6, 23.6 (JPY flat) -> NPV at 8 % = -40 + 23.6/1.08 + 23.6/1.08^2 = 2.0850.
+    Peak funding: -60 and -40 MUSD. Payback ru, in RUB: 4800 paid at the start of 2026,
+    3540 in 2027 (cumulative -1260), then 1260/3540 of 2028 -> 2 + 1260/3540 years."""
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.5)], regimes=REGIMES,
                    party_rows=PARTIES)
     s, y = project_parties(FLOWS, terms, "j", 2027, 2)
     ru, jp = _row(s, "ru"), _row(s, "jp")
-    assert ru["NPV (MUSD)"] == pytest.approx(-60 + 35.4 / 1.15 + 35.4 / 1.15**2)
     assert ru["NPV (M local)"] == pytest.approx(-4800 + 3540 / 1.15 + 3540 / 1.15**2)
+    assert ru["NPV (MUSD)"] == pytest.approx(0.0125 * (-4800 + 3540 / 1.15 + 3540 / 1.15**2))
     assert ru["currency"] == "RUB" and jp["currency"] == "JPY"
     assert jp["NPV (MUSD)"] == pytest.approx(-40 + 23.6 / 1.08 + 23.6 / 1.08**2)
     assert ru["tax paid (MUSD)"] == pytest.approx(1.2) and jp["tax paid (MUSD)"] == (
         pytest.approx(0.8))
     assert ru["peak funding (MUSD)"] == pytest.approx(-60) and jp["peak funding (MUSD)"] == (
         pytest.approx(-40))
-    assert ru["payback (yr)"] == pytest.approx(2 + 24.6 / 35.4)
+    assert ru["payback (yr)"] == pytest.approx(2 + 1260 / 3540)
     assert jp["equipment supply (MUSD)"] == pytest.approx(50.0)  # half the 100 capex
     x = 1 / (1 + ru["IRR"])
-    assert -60 + 35.4 * x + 35.4 * x**2 == pytest.approx(0.0, abs=1e-8)
+    assert -4800 + 3540 * x + 3540 * x**2 == pytest.approx(0.0, abs=1e-6)
     # outside the SEZ the default regime (20 %) applies: tax 2.0 a year in all
     s2, _ = project_parties(FLOWS, _terms(shares=[("j", "ru", 0.6, 0.0)], regimes=REGIMES,
                                           party_rows=PARTIES, site="elsewhere"), "j", 2027, 2)
@@ -279,7 +281,12 @@ def test_a_rouble_loan_runs_in_roubles():
     bank = y[y["party"] == "bank"].set_index("year")
     assert bank.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx([-60, 28.8, 26.4])
     assert bank.loc[2026:2028, "flow_mlocal"].to_numpy() == pytest.approx([-4800, 2880, 2640])
-    assert _row(s, "bank", "lender")["NPV (M local)"] == pytest.approx(0.0, abs=1e-9)
+    lender = _row(s, "bank", "lender")
+    assert lender["NPV (M local)"] == pytest.approx(0.0, abs=1e-9)
+    # one value in two currencies: 0 M RUB is 0 MUSD, and the bank's IRR in roubles is
+    # the loan's 10 % (in USD the falling rouble would make it a loss)
+    assert lender["NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert lender["IRR"] == pytest.approx(0.10, abs=1e-9)
     own = y[y["party"] == parties.SYSTEM].set_index("year")
     assert own.loc[2027:2028, "interest_musd"].to_numpy() == pytest.approx([4.8, 2.4])
     assert own.loc[2027:2028, "principal_musd"].to_numpy() == pytest.approx([24, 24])
@@ -420,10 +427,11 @@ def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
     the horizon). NPV(-50 %) < 0, NPV(0) = +64.0 > 0, NPV(100 %) < 0: two roots, -21.1 %
     (NPV rising through 0) and 31.7 % (falling). The NPV at -99 % and at 1000 % are both
     negative, so the bisection on [-0.99, 10] found nothing; the investment-type root,
-    31.7 %, is reported."""
+    31.7 %, is reported. (ru counts in USD here: the IRR of its flows as they are.)"""
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
                    finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
-                   regimes=REGIMES, party_rows=PARTIES, site="elsewhere")
+                   regimes=REGIMES, party_rows=[("ru", 0.15, "USD", ""), *PARTIES[1:]],
+                   site="elsewhere")
     s, y = project_parties(V5, terms, "j", 2028, 10)
     flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
     a = 50 * 0.08 / (1 - 1.08**-15)
