@@ -299,10 +299,18 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     units = uc.rename(columns={"unit": "name"}).assign(kind="unit")
 
     lc_rows = _row(built, out, "transport.capacity_max")
+    # what enters each link, summed over its commodities: blank for a link (with no
+    # capacity, as validation requires) carrying commodities in different units, whose
+    # k t and k bbl add up to no quantity
     fl = t["flows"].groupby(["link", "period"])["flow_k_per_yr"].sum()
+    unit = ix.flow["commodity"].map(built.case.tables["commodities"].set_index("commodity")
+                                    ["unit"])
+    mixed = unit.groupby(ix.flow["link"]).nunique() > 1
     lc = ix.link_cap.copy()
-    lc["used_k_per_yr"] = _clean(fl.reindex(pd.MultiIndex.from_frame(lc[["link", "period"]]))
-                                 .fillna(0.0).to_numpy())
+    lc["used_k_per_yr"] = np.where(
+        lc["link"].map(mixed).fillna(False).to_numpy(bool), np.nan,
+        _clean(fl.reindex(pd.MultiIndex.from_frame(lc[["link", "period"]])).fillna(0.0)
+               .to_numpy()))
     lc["existing_k_per_yr"] = np.where(lc["project"] == "", lc["capacity"], 0.0)
     lc["total_k_per_yr"] = lc["existing_k_per_yr"]
     lc["new_k_per_yr"] = 0.0

@@ -1106,6 +1106,46 @@ def _tier_order(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) ->
                     f"{other} of what is not a step of this curve")
 
 
+def _tiers_after_unlimited(case: Case, stated: dict[str, pd.DataFrame], out: _Collector
+                           ) -> None:
+    """A tier with no ``max_k_per_yr`` (unlimited) is the last step of its curve in that
+    period: a later tier that pays less (costs more) is never used, since the LP sells
+    (buys) every unit at the unlimited tier first, so its price and cap would be ignored
+    without a word. A market tier with a demand floor in that period is exempt (the floor
+    makes it sell). Reported at the row leaving the earlier tier's cap blank, once for all
+    the periods it holds in; tiers at the same price as the unlimited one (a tie) pass."""
+    for name, col, falls in (("markets", "price_usd_per_unit", True),
+                             ("supplies", "cost_usd_per_unit", False)):
+        df = case.tables[name]
+        if df.empty or df["tier"].nunique() < 2:
+            continue
+        cols = [col, "max_k_per_yr", *(["min_k_per_yr"] if falls else [])]
+        eff = _stated_at(case, stated, name, cols)
+        group = ["site", "commodity", "period"]
+        open_ = eff[eff["max_k_per_yr"].isna()].sort_values("tier", kind="stable"
+                                                             ).groupby(group).head(1)
+        if open_.empty:
+            continue
+        open_ = open_.assign(_at=_where(name, open_, "max_k_per_yr"))[
+            [*group, "tier", col, "_at"]].rename(columns={"tier": "_open", col: "_open_v"})
+        later = eff.merge(open_, on=group)
+        worse = later[col] < later["_open_v"] if falls else later[col] > later["_open_v"]
+        bad = later[(later["tier"] > later["_open"]) & worse]
+        if falls:
+            bad = bad[~(bad["min_k_per_yr"].fillna(0.0) > 0)]
+        groups = bad.groupby(["_at", "site", "commodity", "_open", "tier"], sort=False)["period"]
+        for (at, site, com, first, tier), periods in list(groups)[:MAX_PER_CHECK]:
+            does = ("pays less, would never be sold to: the LP sells all it can at tier "
+                    f"{int(first)}'s higher price first" if falls else
+                    "costs more, would never be bought: the LP buys all it needs at tier "
+                    f"{int(first)}'s lower cost first")
+            out.add(f"{at}, column max_k_per_yr",
+                    f"tier {int(first)} of {com} at {site} has no max_k_per_yr (unlimited) in "
+                    f"{_in_periods(periods)}, so tier {int(tier)} after it, which {does}",
+                    f"give tier {int(first)} its max_k_per_yr (the size of that step of the "
+                    f"curve), or remove tier {int(tier)}")
+
+
 # A lower bound and the upper bound it must not exceed, per table: (table, lower, upper,
 # what the two are called, what follows from a lower bound above the upper one).
 _BOUND_PAIRS = (
@@ -1267,6 +1307,7 @@ def validate(raw: RawCase) -> Case:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
     _tier_order(case, stated, out)
+    _tiers_after_unlimited(case, stated, out)
     _crossed_bounds(case, stated, out)
     _late_builds(case, out)
     _term_selections(case, out)

@@ -148,6 +148,62 @@ def test_tiers_out_of_order_are_an_error(tmp_path, table, rows, by_period, messa
     assert len(info.value.problems) == 1
 
 
+@pytest.mark.parametrize(("table", "rows", "by_period", "message"), [
+    ("supplies", "plant,crude,1,50,\nplant,crude,2,80,30",  "",
+     r"- supplies.csv row 2, column max_k_per_yr: tier 1 of crude at plant has no "
+     r"max_k_per_yr \(unlimited\) in p1 and p2, so tier 2 after it, which costs more, would "
+     r"never be bought: the LP buys all it needs at tier 1's lower cost first; give tier 1 "
+     r"its max_k_per_yr \(the size of that step of the curve\), or remove tier 2"),
+    ("markets", "plant,crude,1,200,,0\nplant,crude,2,150,30,0", "",
+     r"- markets.csv row 2, column max_k_per_yr: tier 1 of crude at plant has no "
+     r"max_k_per_yr \(unlimited\) in p1 and p2, so tier 2 after it, which pays less, would "
+     r"never be sold to: the LP sells all it can at tier 1's higher price first"),
+    ("markets", "plant,crude,1,200,,0\nplant,crude,2,150,30,0",
+     "site,commodity,tier,period,min_k_per_yr\nplant,crude,2,p1,10",
+     r"- markets.csv row 2, column max_k_per_yr: tier 1 of crude at plant has no "
+     r"max_k_per_yr \(unlimited\) in p2, so tier 2"),
+    ("supplies", "plant,crude,1,50,\nplant,crude,2,80,30",
+     "site,commodity,period,max_k_per_yr\nplant,crude,p2,20",
+     r"- supplies.csv row 2, column max_k_per_yr: tier 1 of crude at plant has no "
+     r"max_k_per_yr \(unlimited\) in p1, so tier 2")])
+def test_a_tier_after_an_unlimited_tier_is_an_error(tmp_path, table, rows, by_period,
+                                                     message):
+    """Crude bought in tier 1 at 50 USD/t with no limit and tier 2 at 80 (up to 30): every
+    t is bought at 50, so tier 2 was never bought and its cost and limit were ignored
+    without a word (a market tier 2 at 150 below an unlimited tier 1 at 200 was never
+    sold to). Refused at the row leaving tier 1's max_k_per_yr blank, in the periods it is
+    blank: a by-period limit for tier 1 (20 in p2) makes it a step there. A market tier
+    with a demand floor (10 in p1) sells by its floor, so it is refused only in p2."""
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,crude,1,0,5",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+                   "plant,crude,1,100,5,0"}
+    tables[table] = tables[table].split("\n")[0] + "\n" + rows
+    if by_period:
+        tables[f"{table}_by_period"] = by_period
+    periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    with pytest.raises(InputError, match=message) as info:
+        load_case(write_case(tmp_path, tables, periods=periods))
+    assert len(info.value.problems) == 1
+
+
+def test_an_unlimited_last_tier_or_a_tie_is_no_error(tmp_path):
+    """Tier 2 unlimited after a capped tier 1 is the open end of the curve; tier 2 at the
+    unlimited tier 1's own cost (a tie) may be bought as well as tier 1: both load."""
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": ONE_SITE,
+        "markets": "site,commodity,price_usd_per_unit\nplant,crude,100",
+        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+                    "plant,crude,1,50,30\nplant,crude,2,80,"}
+    assert load_case(write_case(tmp_path / "open_end", tables))
+    tables["supplies"] = ("site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+                          "plant,crude,1,50,\nplant,crude,2,50,30")
+    assert load_case(write_case(tmp_path / "tie", tables))
+
+
 # -- 3. cost curves ------------------------------------------------------------------------
 def _curve_case(folder, points: str, margin: float = 150.0):
     """A plant with no capacity that may expand up to 10 kt/yr (lifetime 1 year: built

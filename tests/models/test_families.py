@@ -7,6 +7,7 @@ MUSD = kt x USD/t / 1000.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.toycase import solve_case, value, write_case
@@ -130,6 +131,44 @@ def test_link_capacity_binds(tmp_path):
     cap = value(res["capacity"], name="ab")
     assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(70)
     assert cap["utilisation"] == pytest.approx(1.0)
+
+
+def test_shared_link_capacity_and_what_it_uses(tmp_path):
+    """Crude (100 USD/t at A, sold at B for 200, at most 30) and naphtha (150, sold for
+    300, at most 40 delivered) share a 50 kt/yr link losing 10 %, 10 USD per t entering.
+
+    Per t entering: crude 0.9 x 200 - 100 - 10 = 70, naphtha 0.9 x 300 - 150 - 10 = 110.
+    Naphtha fills its cap first: 40 / 0.9 = 44.44 enter; crude takes the rest, 5.56
+    (5 delivered). Objective = (44.44 x 110 + 5.56 x 70) / 1000 = 5.2778 MUSD; the
+    capacity is worth crude's 70 USD per t/yr; used 50 (t of both).
+
+    The same link without a capacity, carrying crude (t) and oil (bbl, 10 USD/bbl, sold
+    for 20, at most 70): 90 kt and 70 k bbl enter, which add up to no quantity, so its
+    used capacity is blank (it read 160).
+    """
+    res = solve_case(write_case(tmp_path / "shared", {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100\na,naphtha,150",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,30\n"
+                   "b,naphtha,300,40",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+                 "loss_fraction\nab,a,b,crude;naphtha,50,10,0.1",
+    }))
+    assert res.objective == pytest.approx((40 / 0.9 * 110 + (50 - 40 / 0.9) * 70) / 1000)
+    assert value(res["flows"], commodity="crude")["delivered_k_per_yr"] == pytest.approx(5)
+    cap = value(res["capacity"], name="ab")
+    assert cap["used_k_per_yr"] == pytest.approx(50)
+    assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(70)
+    res = solve_case(write_case(tmp_path / "mixed", {
+        "commodities": COMMODITIES + "oil,bbl,raw\n", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100\na,oil,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,90\n"
+                   "b,oil,20,70",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nab,a,b,crude;oil,1",
+    }))
+    assert res.objective == pytest.approx((90 * 99 + 70 * 9) / 1000)
+    assert value(res["flows"], commodity="oil")["flow_k_per_yr"] == pytest.approx(70)
+    assert np.isnan(value(res["capacity"], name="ab")["used_k_per_yr"])
 
 
 def test_demand_floor_shortfall_is_penalised(tmp_path):
