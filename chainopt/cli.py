@@ -352,9 +352,17 @@ def sensitivity(
                      f"built as the scenario builds it: {res['held']})",
                      be[["driver", "meaning", "base", "break-even"]])
         tor = res["tornado"]
-        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}",
-                     tor[["driver", "low_value", "high_value", "npv_low_musd",
-                          "npv_base_musd", "npv_high_musd"]])
+        note = res.get("warning")
+        shown = tor[["driver", "low_value", "high_value", "npv_low_musd", "npv_base_musd",
+                     "npv_high_musd"]].copy()
+        if note:  # the NPVs' ranges only where the MIP gaps leave one open
+            for at in ("low", "high"):
+                shown[f"npv_{at} range"] = [
+                    f"{a:,.3f} to {b:,.3f}" for a, b in zip(
+                        tor[f"npv_{at}_from_musd"], tor[f"npv_{at}_to_musd"], strict=True)]
+        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
+        if note:
+            err.print("[yellow]warning:[/] " + escape(note))
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
                       f"[bold]{escape(str(res['folder']))}[/]")
     if "monte_carlo" in res:
