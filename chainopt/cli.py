@@ -327,6 +327,8 @@ def sensitivity(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing "
                                                  "sensitivity-<scenario>-<project>/ folder.")]
     = False,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Solver time limit per solve in seconds (> 0).", callback=_positive)] = None,
 ) -> None:
     """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
     each against the project's counterfactual); the Monte Carlo spread from a sweep.
@@ -340,6 +342,7 @@ def sensitivity(
         res = api.sensitivity(source if project else None, project,
                               [d.strip() for d in drivers.split(",") if d.strip()], swing,
                               sweep_folder=sweep_dir, out=out, overwrite=overwrite,
+                              options=api.solve_options(time_limit_s=time_limit),
                               progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
     except ChainoptError as exc:
         raise _fail(exc) from None

@@ -54,7 +54,7 @@ import pandas as pd
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, SolverError
 from chainopt.report import economics
 from chainopt.report.sweep_stats import BUILT, SOLVED
 from chainopt.results import best_bound
@@ -271,7 +271,10 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     """(NPV, low, high) in MUSD: :func:`npv`, F_s - F_c, and where the true NPV lies
     given the two solves' bounds, [F_s - B_c, B_s - F_c] (F a solve's plan, B the best
     objective it proved no plan beats: :func:`chainopt.results.best_bound`; an LP's
-    B = F gives low = high = NPV); low or high NaN when a MIP solve gave no bound."""
+    B = F gives low = high = NPV); low or high NaN when a MIP solve gave no bound. A
+    solve stopped at its time limit with a plan is kept with its range, the held one
+    (:func:`chainopt.solve.solve`: ``feasible``) and the one without the project alike
+    (``solve_with_fixed(stopped=True)``, as sweeps do)."""
     # lazy: the model side (see setup)
     from chainopt.models.build import build
     from chainopt.solve import resolve, solve_with_fixed
@@ -286,7 +289,12 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
     cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
-    f_c, b_c = solve_with_fixed(variant, cols, 0.0, options)
+    try:
+        f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
+    except SolverError as exc:
+        at = "" if driver is None or x is None else f" with {driver} at {x:g}"
+        raise SolverError(f"valuing project {s.project}{at} (the model without it): "
+                          f"{exc}") from None
     f_s = float(outcome.objective)
     b_s = best_bound(f_s, outcome.info.get("mip_bound"), variant.is_mip)
     return (f_s - f_c, math.nan if b_c is None else f_s - b_c,

@@ -181,3 +181,54 @@ def test_the_tornado_chart_draws_a_range_only_where_one_is_open():
         assert any("3.0 (3.0 to 9.0) (at 1.2)" in t.get_text() for t in ax.texts)
     finally:
         plt.close(fig)
+
+
+def test_a_re_solve_stopped_at_its_time_limit_is_kept_with_its_range(tmp_path, monkeypatch):
+    """The model without the project, stopped at its time limit with a plan, is taken
+    with its bound (as a sweep takes it): here its bound is stated 1 above its plan, so
+    the base NPV 2 (10 - 8) lies in [10 - 9, 10 - 8] = [1, 2]. (A stopped re-solve
+    failed the whole command, advising --time-limit, an option sensitivity did not
+    have: it now has it.) One stopped without a plan fails naming the project and the
+    driver value."""
+    from chainopt import solve as solve_mod
+    from chainopt.errors import SolverError
+
+    s = sens.setup(str(two(tmp_path, 0.0)), "pj")
+    real = solve_mod.solve_with_fixed
+
+    def stopped(built, cols, value=0.0, options=None, stopped=False):
+        assert stopped, "a re-solve stopped with a plan must be accepted"
+        f, _ = real(built, cols, value, options, stopped=stopped)
+        return f, f + 1.0
+
+    monkeypatch.setattr(solve_mod, "solve_with_fixed", stopped)
+    assert sens.npv_range(s) == pytest.approx((2.0, 1.0, 2.0), abs=1e-9)
+
+    def no_plan(*_a, **_k):
+        raise SolverError("the re-solve with 1 columns fixed ended with status 'Time limit "
+                          "reached'; raise --time-limit")
+
+    monkeypatch.setattr(solve_mod, "solve_with_fixed", no_plan)
+    with pytest.raises(SolverError, match=r"valuing project pj with price at 1\.2 \(the "
+                                          r"model without it\): the re-solve"):
+        sens.npv(s, "price", 1.2)
+
+
+def test_sensitivity_takes_a_time_limit(tmp_path, monkeypatch):
+    """--time-limit reaches every solve (as run's and sweep's do); 0 is refused (exit 2)."""
+    seen = {}
+
+    def fake_setup(source, project, options=None):
+        seen["limit"] = options.time_limit_s
+        raise SolverError("stop here")
+
+    from chainopt.errors import SolverError
+
+    monkeypatch.setattr(sens, "setup", fake_setup)
+    case = two(tmp_path / "case", 0.0)
+    res = CliRunner().invoke(app, ["sensitivity", str(case), "--project", "pj",
+                                   "--time-limit", "7", "--out", str(tmp_path / "o")])
+    assert seen == {"limit": 7.0} and res.exit_code == 4, res.output
+    res = CliRunner().invoke(app, ["sensitivity", str(case), "--project", "pj",
+                                   "--time-limit", "0", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
