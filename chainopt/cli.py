@@ -348,9 +348,10 @@ def sensitivity(
         raise _fail(exc) from None
     if "breakeven" in res:
         be = res["breakeven"].copy()
+        notes = ["; ".join(t for t in r if t) for r in zip(be["note"], be["gaps"], strict=True)]
         be["break-even"] = [("none: " + n) if v is None or v != v
                             else f"{v:.4g}" + (f" ({n})" if n else "")
-                            for v, n in zip(be["value"], be["note"], strict=True)]
+                            for v, n in zip(be["value"], notes, strict=True)]
         _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
                      f"built as the scenario builds it: {res['held']})",
                      be[["driver", "meaning", "base", "break-even"]])

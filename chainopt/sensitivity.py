@@ -361,9 +361,10 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
 
     The MIP gaps: ``npv_low_at_value_musd`` and ``npv_high_at_value_musd`` are where the
     true NPV at the value lies (:func:`npv_range`), and ``bracket_low``,
-    ``bracket_high`` where a true break-even lies (:func:`_bracket`); the note says
-    when the gaps leave the NPV at the value open (:func:`chainopt.report.economics.
-    range_open`: then the search's ``tol`` is finer than the solves can tell).
+    ``bracket_high`` where a true break-even lies (:func:`_bracket`); ``gaps`` says
+    when the gaps leave the NPV at the value open (:func:`is_open`: then the search's
+    ``tol`` is finer than the solves can tell), or, without a break-even, leave the
+    sign of NPV open at values scanned; "" otherwise.
     """
     lo, hi = DRIVER_INFO[driver][1]
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
@@ -377,7 +378,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                           "discount": "the case"}[driver],
            "note": applicable(s, driver), "npv_low_at_value_musd": math.nan,
            "npv_high_at_value_musd": math.nan, "bracket_low": math.nan,
-           "bracket_high": math.nan}
+           "bracket_high": math.nan, "gaps": ""}
     if out["note"]:
         return out
     seen: dict[float, tuple[float, float, float]] = {}  # x -> (NPV, low, high)
@@ -402,6 +403,13 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         step = (hi - lo) / GRID_STEPS
         out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
                        f"(step {step:.3g})")
+        # ... as far as the solves tell: where a range holds 0 the true sign is open
+        unsure = [(v, lo_, hi_) for v, (fv, lo_, hi_) in seen.items()
+                  if not lo_ > 0 and not hi_ < 0 and is_open(fv, lo_, hi_, s.objective)]
+        if unsure:
+            out["gaps"] = (f"the MIP gaps leave the sign of NPV open at {len(unsure)} of them ("
+                           + "; ".join(f"at {v:.4g} {_span(a_, b_)}" for v, a_, b_ in unsure[:3])
+                           + ("; ..." if len(unsure) > 3 else "") + ")")
         return out
     roots.sort()
     base = s.base_values[driver]
@@ -423,7 +431,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                      f"not converged: NPV = {fx:.3g} MUSD here after {max_iter} re-solves "
                      f"(tolerance {tol:g})")
     if is_open(fx, low, high, s.objective):
-        notes.append(gap_note(low, high, b_low, b_high))
+        out["gaps"] = gap_note(low, high, b_low, b_high)
     out["note"] = "; ".join(notes)
     return out
 
@@ -522,12 +530,11 @@ def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
                 where = "base" if at == "base" else f"{r['driver']} at {r[at]:.4g}"
                 parts.append(f"NPV {where} {r[col]:,.3f} ({_span(lo, hi)})")
     parts = list(dict.fromkeys(parts))  # the base NPV once, not once per driver
-    found = breakeven[breakeven["value"].notna()] if len(breakeven) else breakeven
-    for r in found.to_dict("records"):
-        lo, hi = r["npv_low_at_value_musd"], r["npv_high_at_value_musd"]
-        if is_open(r["npv_at_value_musd"], lo, hi, s.objective):
-            parts.append(f"the {r['driver']} break-even {r['value']:.6g} ("
-                         + gap_note(lo, hi, r["bracket_low"], r["bracket_high"]) + ")")
+    for r in breakeven.to_dict("records") if "gaps" in breakeven else []:
+        if r["gaps"]:
+            found = "" if r["value"] is None or r["value"] != r["value"] else (
+                f" {r['value']:.6g}")
+            parts.append(f"the {r['driver']} break-even{found} ({r['gaps']})")
     if not parts:
         return ""
     return ("the solves' MIP gaps (where they stopped: at the gap asked for, or short of it "

@@ -79,7 +79,7 @@ def test_tornado_and_break_evens_by_hand_at_gap_0(tmp_path):
         be = sens.break_even(s, d)
         assert be["value"] == pytest.approx(zero, rel=1e-6), d
         assert (be["bracket_low"], be["bracket_high"]) == (be["value"], be["value"])
-        assert be["note"] == ""
+        assert be["note"] == "" and be["gaps"] == ""
         rows.append(be)
     assert sens.open_values(s, pd.DataFrame(rows), tor.reset_index()) == ""
 
@@ -105,14 +105,15 @@ def test_a_loose_gap_leaves_the_tornado_open_and_says_so(tmp_path):
     assert "NPV base" not in out and "capex at" not in out
 
 
-def _stubbed(monkeypatch, rng):
-    """A Setup whose NPV at capex factor x is F(x) = 4.5 - 2 x with the range ``rng(F)``
-    (no solver): base objective 100, so a range wider than 1e-4 MUSD at NPV 0 is open."""
+def _stubbed(monkeypatch, rng, npv=lambda x: 4.5 - 2.0 * x):
+    """A Setup whose NPV at capex factor x is F = ``npv(x)`` (default 4.5 - 2 x) with the
+    range ``rng(F)`` (no solver): base objective 100, so a range wider than 1e-4 MUSD at
+    NPV 0 is open."""
     s = sens.Setup(case=None, project="pj", plan={"p1": 1.0}, products=["b"], feeds=["a"],
                    base_values={"capex": 1.0}, objective=100.0)
 
     def npv_range(_s, driver, x, options=None):
-        f = 4.5 - 2.0 * x
+        f = npv(x)
         return (f, *rng(f))
 
     monkeypatch.setattr(sens, "npv_range", npv_range)
@@ -133,7 +134,7 @@ def test_break_even_bracket_from_the_values_whose_sign_is_sure(monkeypatch):
     assert (be["npv_low_at_value_musd"], be["npv_high_at_value_musd"]) == pytest.approx(
         (-0.5, 1.5))
     assert (be["bracket_low"], be["bracket_high"]) == (1.0, 4.0)
-    assert be["note"] == ("the MIP gaps leave NPV here anywhere from -0.500 to 1.500 (MUSD): "
+    assert be["gaps"] == ("the MIP gaps leave NPV here anywhere from -0.500 to 1.500 (MUSD): "
                           "a true break-even lies between 1 and 4")
     text = sens.open_values(s, pd.DataFrame([be]), pd.DataFrame(columns=sens.TORNADO_COLUMNS))
     assert "the capex break-even 2.25 (the MIP gaps leave NPV here anywhere from -0.500 " \
@@ -149,13 +150,30 @@ def test_break_even_without_a_bound_or_within_the_solvers_tolerance(monkeypatch)
     s = _stubbed(monkeypatch, lambda f: (math.nan, math.nan))
     be = sens.break_even(s, "capex")
     assert math.isnan(be["bracket_low"]) and math.isnan(be["bracket_high"])
-    assert be["note"] == ("the MIP gaps leave NPV here no MIP bound: unknown (MUSD): no "
+    assert be["gaps"] == ("the MIP gaps leave NPV here no MIP bound: unknown (MUSD): no "
                           "bracket (they leave the NPV's sign open on one side of it)")
     s = _stubbed(monkeypatch, lambda f: (f - 1e-5, f + 1e-5))
     be = sens.break_even(s, "capex")
-    assert be["note"] == "" and (be["bracket_low"], be["bracket_high"]) == (2.0, 3.0)
+    assert be["gaps"] == "" and (be["bracket_low"], be["bracket_high"]) == (2.0, 3.0)
     assert sens.open_values(s, pd.DataFrame([be]),
                             pd.DataFrame(columns=sens.TORNADO_COLUMNS)) == ""
+
+
+def test_no_break_even_but_the_gaps_leave_the_sign_open(monkeypatch):
+    """F(x) = 0.1 (x - 10)^2 + 0.5 > 0 everywhere, each in [F - 1, F + 1]: "NPV > 0 at all
+    21 values scanned" holds for the values found, but the true NPV may be below 0 where
+    F < 1, (x - 10)^2 < 5, i.e. at 8, 9, 10, 11, 12 of the grid (F 0.9, 0.6, 0.5, 0.6,
+    0.9); the gaps column says so and the warning lists it. (Nothing said it.)"""
+    s = _stubbed(monkeypatch, lambda f: (f - 1.0, f + 1.0),
+                 npv=lambda x: 0.1 * (x - 10.0) ** 2 + 0.5)
+    be = sens.break_even(s, "capex")
+    assert be["value"] is None and be["note"].startswith("NPV > 0 at all 21 values scanned")
+    assert be["gaps"] == ("the MIP gaps leave the sign of NPV open at 5 of them (at 8 "
+                          "anywhere from -0.100 to 1.900; at 9 anywhere from -0.400 to 1.600; "
+                          "at 10 anywhere from -0.500 to 1.500; ...)")
+    text = sens.open_values(s, pd.DataFrame([be]), pd.DataFrame(columns=sens.TORNADO_COLUMNS))
+    assert text.startswith("the solves' MIP gaps") and "the capex break-even (the MIP " \
+        "gaps leave the sign of NPV open at 5 of them" in text
 
 
 def test_the_tornado_chart_draws_a_range_only_where_one_is_open():
