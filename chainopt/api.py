@@ -743,7 +743,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     existing folder is replaced only with ``overwrite`` and only if chainopt wrote it,
     checked before solving) and ``projects_mc.csv``, ``projects_mc.png`` to the sweep
     folder (each file replaced atomically: they are re-derived from its ``kpis.csv``).
-    Returns the tables and the files written.
+    Returns the tables, the files written and ``warning``: the values the MIP gaps
+    leave open (:func:`chainopt.sensitivity.open_values`, "" when none is).
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
@@ -789,7 +790,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         finally:
             plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
-                          warm=st.warm, held=st.held)
+                          warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor))
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
                                 folder / "tornado.png"]
     if sweep_folder is not None:

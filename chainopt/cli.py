@@ -327,6 +327,8 @@ def sensitivity(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing "
                                                  "sensitivity-<scenario>-<project>/ folder.")]
     = False,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Solver time limit per solve in seconds (> 0).", callback=_positive)] = None,
 ) -> None:
     """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
     each against the project's counterfactual); the Monte Carlo spread from a sweep.
@@ -340,21 +342,31 @@ def sensitivity(
         res = api.sensitivity(source if project else None, project,
                               [d.strip() for d in drivers.split(",") if d.strip()], swing,
                               sweep_folder=sweep_dir, out=out, overwrite=overwrite,
+                              options=api.solve_options(time_limit_s=time_limit),
                               progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
     except ChainoptError as exc:
         raise _fail(exc) from None
     if "breakeven" in res:
         be = res["breakeven"].copy()
+        notes = ["; ".join(t for t in r if t) for r in zip(be["note"], be["gaps"], strict=True)]
         be["break-even"] = [("none: " + n) if v is None or v != v
                             else f"{v:.4g}" + (f" ({n})" if n else "")
-                            for v, n in zip(be["value"], be["note"], strict=True)]
+                            for v, n in zip(be["value"], notes, strict=True)]
         _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
                      f"built as the scenario builds it: {res['held']})",
                      be[["driver", "meaning", "base", "break-even"]])
         tor = res["tornado"]
-        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}",
-                     tor[["driver", "low_value", "high_value", "npv_low_musd",
-                          "npv_base_musd", "npv_high_musd"]])
+        note = res.get("warning")
+        shown = tor[["driver", "low_value", "high_value", "npv_low_musd", "npv_base_musd",
+                     "npv_high_musd"]].copy()
+        if note:  # the NPVs' ranges only where the MIP gaps leave one open
+            for at in ("low", "high"):
+                shown[f"npv_{at} range"] = [
+                    f"{a:,.3f} to {b:,.3f}" for a, b in zip(
+                        tor[f"npv_{at}_from_musd"], tor[f"npv_{at}_to_musd"], strict=True)]
+        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
+        if note:
+            err.print("[yellow]warning:[/] " + escape(note))
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
                       f"[bold]{escape(str(res['folder']))}[/]")
     if "monte_carlo" in res:

@@ -7,7 +7,15 @@ scenario builds it**: its build decision of each period t fixed at the scenario'
 value b_t (1 in one period for an all-or-nothing project; the share of each tranche
 of a divisible one, 0 where it builds nothing), so its NPV can go below zero, and the
 counterfactual is the same model with every b_t fixed at 0
-(:func:`chainopt.solve.objective_with_fixed`, on the same HiGHS instance).
+(:func:`chainopt.solve.solve_with_fixed`, on the same HiGHS instance).
+
+**The MIP gap.** Each of the two solves finds a plan of net value F and proves that
+none beats its bound B (an LP: B = F), so the NPV, opt_s - opt_c, lies anywhere in
+[F_s - B_c, B_s - F_c] about the F_s - F_c reported (README "A project's value and the
+MIP gap"; :func:`npv_range`). The tornado gives that range for each NPV; the
+break-even the range of NPV at the value found and a **bracket**, the nearest values
+evaluated on either side at which the range excludes 0 with opposite signs: the true
+NPV changes sign between them, so a true break-even lies there (:func:`_bracket`).
 
 Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes`):
 
@@ -34,6 +42,7 @@ of each driver, 0 < r <= 1 (the extra carbon price: 0 and 100 r USD/t).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +54,10 @@ import pandas as pd
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, SolverError
 from chainopt.report import economics
 from chainopt.report.sweep_stats import BUILT, SOLVED
+from chainopt.results import best_bound
 
 DRIVERS = ("price", "feed", "capex", "carbon", "discount")
 #: (what the value is, search range for the break-even)
@@ -75,6 +85,9 @@ class Setup:
     emissions: list[str] = field(default_factory=list)
     chain_wide: list[str] = field(default_factory=list)
     model: Any = None  # the solved BuiltModel whose HiGHS instance variants reuse
+    # the base model's objective (MUSD): the scale of the solvers' tolerances that
+    # economics.range_open compares an NPV's range with
+    objective: float = 0.0
     solves: int = 0
     warm: int = 0
 
@@ -210,7 +223,7 @@ def setup(source: str, project: str, options=None) -> Setup:
               emissions=emissions, chain_wide=[c for c in emissions if c in chain_wide])
     s.model = s.hold(build(case, pyomo=False))
     handover(s.model, options)
-    solve(s.model, options)
+    s.objective = solve(s.model, options).objective
     return s
 
 
@@ -250,9 +263,21 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     """Incremental NPV (MUSD) of the project held built, with ``driver`` at ``x``
     (None: the scenario as it is): objective minus the objective with the project's
     build decisions fixed at 0, both on one warm HiGHS instance."""
+    return npv_range(s, driver, x, options)[0]
+
+
+def npv_range(s: Setup, driver: str | None = None, x: float | None = None, options=None
+              ) -> tuple[float, float, float]:
+    """(NPV, low, high) in MUSD: :func:`npv`, F_s - F_c, and where the true NPV lies
+    given the two solves' bounds, [F_s - B_c, B_s - F_c] (F a solve's plan, B the best
+    objective it proved no plan beats: :func:`chainopt.results.best_bound`; an LP's
+    B = F gives low = high = NPV); low or high NaN when a MIP solve gave no bound. A
+    solve stopped at its time limit with a plan is kept with its range, the held one
+    (:func:`chainopt.solve.solve`: ``feasible``) and the one without the project alike
+    (``solve_with_fixed(stopped=True)``, as sweeps do)."""
     # lazy: the model side (see setup)
     from chainopt.models.build import build
-    from chainopt.solve import objective_with_fixed, resolve
+    from chainopt.solve import resolve, solve_with_fixed
 
     if driver is None or x is None:
         case = s.case
@@ -264,8 +289,16 @@ def npv(s: Setup, driver: str | None = None, x: float | None = None, options=Non
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
     cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
-    off = objective_with_fixed(variant, cols, 0.0, options)
-    return float(outcome.objective - off)
+    try:
+        f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
+    except SolverError as exc:
+        at = "" if driver is None or x is None else f" with {driver} at {x:g}"
+        raise SolverError(f"valuing project {s.project}{at} (the model without it): "
+                          f"{exc}") from None
+    f_s = float(outcome.objective)
+    b_s = best_bound(f_s, outcome.info.get("mip_bound"), variant.is_mip)
+    return (f_s - f_c, math.nan if b_c is None else f_s - b_c,
+            math.nan if b_s is None else b_s - f_c)
 
 
 #: the break-even search evaluates NPV at this many equal steps of a driver's range
@@ -325,6 +358,13 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     there are several, when NPV keeps one sign at every value scanned (a window
     narrower than the step between two of them can go unseen), and when the refinement
     stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
+
+    The MIP gaps: ``npv_low_at_value_musd`` and ``npv_high_at_value_musd`` are where the
+    true NPV at the value lies (:func:`npv_range`), and ``bracket_low``,
+    ``bracket_high`` where a true break-even lies (:func:`_bracket`); ``gaps`` says
+    when the gaps leave the NPV at the value open (:func:`is_open`: then the search's
+    ``tol`` is finer than the solves can tell), or, without a break-even, leave the
+    sign of NPV open at values scanned; "" otherwise.
     """
     lo, hi = DRIVER_INFO[driver][1]
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
@@ -336,12 +376,16 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                           "capex": s.project,
                           "carbon": "every emission, on top of the case's prices",
                           "discount": "the case"}[driver],
-           "note": applicable(s, driver)}
+           "note": applicable(s, driver), "npv_low_at_value_musd": math.nan,
+           "npv_high_at_value_musd": math.nan, "bracket_low": math.nan,
+           "bracket_high": math.nan, "gaps": ""}
     if out["note"]:
         return out
+    seen: dict[float, tuple[float, float, float]] = {}  # x -> (NPV, low, high)
 
     def f(x: float) -> float:
-        return npv(s, driver, x, options)
+        seen[float(x)] = npv_range(s, driver, x, options)
+        return seen[float(x)][0]
 
     xs = scan_points(s, driver)
     fs = np.array([f(x) for x in xs])
@@ -359,12 +403,23 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         step = (hi - lo) / GRID_STEPS
         out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
                        f"(step {step:.3g})")
+        # ... as far as the solves tell: where a range holds 0 the true sign is open
+        unsure = [(v, lo_, hi_) for v, (fv, lo_, hi_) in seen.items()
+                  if not lo_ > 0 and not hi_ < 0 and is_open(fv, lo_, hi_, s.objective)]
+        if unsure:
+            out["gaps"] = (f"the MIP gaps leave the sign of NPV open at {len(unsure)} of them ("
+                           + "; ".join(f"at {v:.4g} {_span(a_, b_)}" for v, a_, b_ in unsure[:3])
+                           + ("; ..." if len(unsure) > 3 else "") + ")")
         return out
     roots.sort()
     base = s.base_values[driver]
     x, fx, a, b = min(roots, key=lambda r: abs(r[0] - base))
+    low, high = seen[x][1:]
+    b_low, b_high = _bracket(seen, x, tol)
     out.update(value=x, npv_at_value_musd=fx,
-               break_evens="; ".join(f"{r[0]:.6g}" for r in roots))
+               break_evens="; ".join(f"{r[0]:.6g}" for r in roots),
+               npv_low_at_value_musd=low, npv_high_at_value_musd=high,
+               bracket_low=b_low, bracket_high=b_high)
     notes = []
     if len(roots) > 1:
         notes.append(f"{len(roots)} break-evens in the range ({out['break_evens']}): the one "
@@ -375,18 +430,71 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                      else
                      f"not converged: NPV = {fx:.3g} MUSD here after {max_iter} re-solves "
                      f"(tolerance {tol:g})")
+    if is_open(fx, low, high, s.objective):
+        out["gaps"] = gap_note(low, high, b_low, b_high)
     out["note"] = "; ".join(notes)
     return out
 
 
+def _bracket(seen: dict[float, tuple[float, float, float]], x: float, tol: float
+             ) -> tuple[float, float]:
+    """Where a true break-even lies, from the values ``seen`` (driver value -> (NPV, low,
+    high), :func:`npv_range`) and the break-even ``x`` found: (x, x) when the range at
+    x lies within ``tol`` of 0; else, of the values seen at which the range excludes 0
+    (low > 0 or high < 0: the true NPV's sign is sure), two neighbours a <= x <= b of
+    opposite signs (the narrower pair when x is one of them and both of its
+    neighbours qualify): the true NPV, continuous in the driver as the optimum of each
+    of the two models is, crosses 0 between them. (NaN, NaN) when there are no such
+    two: the gaps leave the NPV's sign open on one side of x, or the nearest sure signs
+    on its two sides agree."""
+    low, high = seen[x][1:]
+    if -tol <= low and high <= tol:
+        return x, x
+    sure = {v: r[1] > 0 for v, r in seen.items() if r[1] > 0 or r[2] < 0}
+    vs = sorted(sure)
+    pairs = [(a, b) for a, b in itertools.pairwise(vs) if sure[a] != sure[b] and a <= x <= b]
+    if not pairs:
+        return math.nan, math.nan
+    return min(pairs, key=lambda ab: ab[1] - ab[0])
+
+
+def is_open(value, low, high, objective):
+    """Whether the MIP gaps leave a value open: no bound (low or high NaN), or a range
+    :func:`chainopt.report.economics.range_open` calls open. Elementwise."""
+    width = np.asarray(high, float) - np.asarray(low, float)
+    return np.isnan(width) | economics.range_open(width, value, objective)
+
+
+def _span(low: float, high: float) -> str:
+    return ("no MIP bound: unknown" if math.isnan(high - low)
+            else f"anywhere from {low:,.3f} to {high:,.3f}")
+
+
+def gap_note(low: float, high: float, b_low: float, b_high: float) -> str:
+    """What the MIP gaps leave of a break-even: the NPV at it (low to high, MUSD) and
+    the bracket (b_low, b_high) a true break-even lies in (:func:`_bracket`)."""
+    return (f"the MIP gaps leave NPV here {_span(low, high)} (MUSD): " + (
+        f"a true break-even lies between {b_low:.6g} and {b_high:.6g}"
+        if not math.isnan(b_high - b_low) else "no bracket (they leave the NPV's sign "
+        "open on one side of it)"))
+
+
 TORNADO_COLUMNS = ["driver", "meaning", "base_value", "low_value", "high_value",
-                   "npv_base_musd", "npv_low_musd", "npv_high_musd", "swing_musd"]
+                   "npv_base_musd", "npv_low_musd", "npv_high_musd", "swing_musd",
+                   "npv_base_from_musd", "npv_base_to_musd", "npv_low_from_musd",
+                   "npv_low_to_musd", "npv_high_from_musd", "npv_high_to_musd"]
+#: the tornado's NPVs (at the base, low and high value) with the range each lies in
+TORNADO_RANGES = {"npv_base_musd": ("npv_base_from_musd", "npv_base_to_musd"),
+                  "npv_low_musd": ("npv_low_from_musd", "npv_low_to_musd"),
+                  "npv_high_musd": ("npv_high_from_musd", "npv_high_to_musd")}
 
 
 def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             ) -> pd.DataFrame:
-    """NPV at each driver's base value x (1 - swing) and x (1 + swing)."""
-    base = npv(s, options=options)
+    """NPV at each driver's base value x (1 - swing) and x (1 + swing), and where the
+    MIP gaps leave each (``npv_<at>_from_musd`` to ``npv_<at>_to_musd``,
+    :func:`npv_range`; equal to the NPV when both solves are proven optimal)."""
+    base = npv_range(s, options=options)
     rows = []
     for d in drivers:
         if applicable(s, d):
@@ -396,14 +504,42 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             low, high = b * (1 - swing), b * (1 + swing)
         else:  # an extra carbon price of 0 and of 100 x swing USD/t
             low, high = 0.0, 100.0 * swing
-        rows.append({"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
-                     "low_value": low, "high_value": high, "npv_base_musd": base,
-                     "npv_low_musd": npv(s, d, low, options),
-                     "npv_high_musd": npv(s, d, high, options)})
+        row = {"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
+               "low_value": low, "high_value": high}
+        for col, v in (("npv_base_musd", base), ("npv_low_musd", npv_range(s, d, low, options)),
+                       ("npv_high_musd", npv_range(s, d, high, options))):
+            row.update(dict(zip((col, *TORNADO_RANGES[col]), v, strict=True)))
+        rows.append(row)
     # (with its columns when no driver applies: the table is printed and saved all the same)
-    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS[:-1])
+    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
     df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
     return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
+    """A warning naming every tornado NPV and break-even whose range the MIP gaps leave
+    open (:func:`chainopt.report.economics.range_open` against the base objective, or
+    no bound), with the advice :data:`chainopt.report.economics.SMALLER_GAP`; "" when
+    none is."""
+    parts = []
+    for r in tor.to_dict("records"):
+        for col, at in (("npv_base_musd", "base"), ("npv_low_musd", "low_value"),
+                        ("npv_high_musd", "high_value")):
+            lo, hi = (r[c] for c in TORNADO_RANGES[col])
+            if is_open(r[col], lo, hi, s.objective):
+                where = "base" if at == "base" else f"{r['driver']} at {r[at]:.4g}"
+                parts.append(f"NPV {where} {r[col]:,.3f} ({_span(lo, hi)})")
+    parts = list(dict.fromkeys(parts))  # the base NPV once, not once per driver
+    for r in breakeven.to_dict("records") if "gaps" in breakeven else []:
+        if r["gaps"]:
+            found = "" if r["value"] is None or r["value"] != r["value"] else (
+                f" {r['value']:.6g}")
+            parts.append(f"the {r['driver']} break-even{found} ({r['gaps']})")
+    if not parts:
+        return ""
+    return ("the solves' MIP gaps (where they stopped: at the gap asked for, or short of it "
+            "at their time limit) leave these values open (MUSD): " + "; ".join(parts)
+            + ". " + economics.SMALLER_GAP)
 
 
 MC_COLUMNS = ["project", "samples", "p10_musd", "p50_musd", "p90_musd", "mean_musd",

@@ -21,7 +21,9 @@ def _n(v: float) -> str:
 
 def tornado_figure(df: pd.DataFrame, title: str, plt):
     """Horizontal bars from the base NPV to the NPV at each driver's low and high value,
-    the widest swing on top."""
+    the widest swing on top; a black whisker at a bar's end spans the range the MIP gaps
+    leave that NPV in (``npv_low_from_musd`` to ``npv_low_to_musd``, ...; none where the
+    solves are proven optimal)."""
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
     if df.empty:
         ax.axis("off")
@@ -29,19 +31,28 @@ def tornado_figure(df: pd.DataFrame, title: str, plt):
     base = float(df["npv_base_musd"].iloc[0])
     y = np.arange(len(df))[::-1]
     for yi, r in zip(y, df.itertuples(), strict=True):
-        for v, col, x in ((r.npv_low_musd, "#de2d26", r.low_value),
-                          (r.npv_high_musd, "#31a354", r.high_value)):
+        for v, col, x, a, b in ((r.npv_low_musd, "#de2d26", r.low_value,
+                                 r.npv_low_from_musd, r.npv_low_to_musd),
+                                (r.npv_high_musd, "#31a354", r.high_value,
+                                 r.npv_high_from_musd, r.npv_high_to_musd)):
             ax.barh(yi, v - base, left=base, color=col, height=0.6)
-            ax.text(v, yi, f" {v:,.1f} (at {x:.3g}) ", va="center",
+            label, end = f"{v:,.1f}", v
+            if b > a:  # (NaN, no bound, compares False: no whisker)
+                ax.plot([a, b], [yi, yi], color="black", lw=1, marker="|", ms=8)
+                label, end = f"{label} ({a:,.1f} to {b:,.1f})", b if v >= base else a
+            ax.text(end, yi, f" {label} (at {x:.3g}) ", va="center",
                     ha="left" if v >= base else "right", fontsize=8)
     ax.axvline(base, color="#253858", lw=1)
     ax.axvline(0, color="#888", lw=0.6, ls=":")
     ax.set_yticks(y, [_txt(f"{r.driver}: {r.meaning}") for r in df.itertuples()], fontsize=9)
     ax.set_xlabel("incremental NPV (MUSD); red: driver low, green: driver high")
     ax.set_title(_txt(title), fontsize=11)
-    lo = float(min(df["npv_low_musd"].min(), df["npv_high_musd"].min(), base))
-    hi = float(max(df["npv_low_musd"].max(), df["npv_high_musd"].max(), base))
-    pad = 0.25 * (hi - lo or 1.0)
+    ends = df[["npv_low_musd", "npv_high_musd", "npv_low_from_musd", "npv_low_to_musd",
+               "npv_high_from_musd", "npv_high_to_musd"]].to_numpy(float)
+    lo, hi = float(np.nanmin(ends, initial=base)), float(np.nanmax(ends, initial=base))
+    # room for the labels, longer with a range
+    whiskers = bool((ends[:, 3] > ends[:, 2]).any() or (ends[:, 5] > ends[:, 4]).any())
+    pad = (0.45 if whiskers else 0.25) * (hi - lo or 1.0)
     ax.set_xlim(lo - pad, hi + pad)
     fig.tight_layout()
     return fig

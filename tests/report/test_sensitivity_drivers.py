@@ -83,7 +83,8 @@ def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
     NPV(price factor p) = (300 p - 100) (50 + 100 / 1.1) / 1000 - (0.5 x 10 + 0.5 x
     4.7619) = 28.1818 p' - 7.3810 with p' = (300 p - 100) / 200: 20.801 at p = 1,
     12.346 at 0.8, 29.255 at 1.2. (Holding only the p1 tranche, as before, gave 14.09.)
-    """
+    The case is an LP (pj divisible): each solve's bound is its plan, so every NPV's
+    range is the NPV itself and nothing is open."""
     tranches = [{"period": "p1", "start_year": 2026, "length_yr": 1},
                 {"period": "p2", "start_year": 2027, "length_yr": 1}]
     folder = tiny(tmp_path, periods=tranches,
@@ -105,6 +106,11 @@ def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
     tor = sens.tornado(s, ["price"], 0.2).set_index("driver")
     assert tor.loc["price", "npv_low_musd"] == pytest.approx(npv(0.8), abs=1e-9)
     assert tor.loc["price", "npv_high_musd"] == pytest.approx(npv(1.2), abs=1e-9)
+    assert tor.loc["price", ["npv_base_from_musd", "npv_base_to_musd", "npv_low_from_musd",
+                             "npv_low_to_musd", "npv_high_from_musd", "npv_high_to_musd"]
+                   ].tolist() == [tor.loc["price", f"npv_{at}_musd"] for at in (
+                       "base", "base", "low", "low", "high", "high")]
+    assert not s.model.is_mip
 
 
 CLEAN = {
@@ -158,11 +164,15 @@ def test_break_even_finds_both_ends_of_a_window(clean):
 def test_break_even_says_when_it_stops_short_of_zero(clean):
     """Capped at one false-position step, the search of the bracket 0..50 (NPV -100 and
     +100) stops at c = 25, where NPV = 10 [63.75 - 63.75] - 100 = -100: it says the
-    value is not a zero instead of returning 25 as one."""
+    value is not a zero instead of returning 25 as one. The solves are proven optimal
+    (the one binary, cleanproj's build, is fixed), so each NPV's range is the NPV: the
+    bracket of a true break-even is 25 (NPV -100) to 50 (+100)."""
     be = sens.break_even(clean, "carbon", max_iter=1)
     assert be["value"] == pytest.approx(25.0) and be["npv_at_value_musd"] == pytest.approx(
         -100.0, abs=1e-6)
     assert "not converged: NPV = -100 MUSD" in be["note"]
+    assert (be["bracket_low"], be["bracket_high"]) == pytest.approx((25.0, 50.0))
+    assert be["gaps"] == ""
 
 
 @pytest.mark.parametrize("args, says", [
