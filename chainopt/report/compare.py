@@ -383,6 +383,21 @@ TITLES = {
 }
 
 
+def objective_name(cost: bool) -> str:
+    """What a run's or a comparison's objective is, for captions: its total cost (the NPV
+    of its costs, revenue a credit: lower is better) in a cost case, else the chain's net
+    value (NPV: higher is better)."""
+    return "total cost (NPV of costs)" if cost else "objective (NPV)"
+
+
+def is_cost(sections: dict[str, pd.DataFrame]) -> bool:
+    """Whether a comparison states its objective as a total cost: its base is a cost case
+    (:func:`_money_sections`: the parts are ``cost_*`` rows)."""
+    obj = sections.get("objective")
+    return (obj is not None and len(obj.columns) > 0
+            and obj.iloc[:, 0].astype(str).str.startswith("cost_").any())
+
+
 def fmt(v: Any) -> str:
     """A cell for terminal and Markdown tables."""
     if v is None or (isinstance(v, float) and np.isnan(v)):

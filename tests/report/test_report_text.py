@@ -1,0 +1,63 @@
+"""What the reports and decks say about the numbers they show: captions, units, signs.
+Expected numbers are derived by hand in the docstrings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from chainopt import api
+from chainopt.report import compare, deck, html
+
+
+def _slide_texts(path: Path) -> list[str]:
+    """Every text of a deck: text frames and table cells (a row's cells joined by |)."""
+    from pptx import Presentation
+
+    out = []
+    for slide in Presentation(str(path)).slides:
+        for sh in slide.shapes:
+            if getattr(sh, "has_table", False):
+                out += [" | ".join(c.text for c in r.cells) for r in sh.table.rows]
+            elif sh.has_text_frame and sh.text_frame.text:
+                out.append(sh.text_frame.text)
+    return out
+
+
+def test_a_cost_comparison_is_captioned_as_a_total_cost(tmp_path):
+    """A comparison of two cost cases: c costs 150 of supply less 100 of revenue = 50
+    MUSD (NPV of costs), d 140 - 100 = 40: Δ -10 MUSD, a saving. The deck's key figures
+    said 'objective and Δ: NPV of the whole chain', which reads 50 as a net value of +50
+    (it is -50) and the -10 as a loss; the HTML cards said 'objective of c'."""
+    sections = {"objective": pd.DataFrame({
+        "kpi (MUSD, NPV)": ["cost_revenue", "cost_supply", "objective"],
+        "c": [-100.0, 150.0, 50.0], "d": [-100.0, 140.0, 40.0],
+        "Δ d": [0.0, -10.0, -10.0]})}
+    folder = compare.save(sections, ["c", "d"], tmp_path / "compare-cost")
+    assert compare.is_cost(compare.read_tables(folder))
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "cost.pptx"))
+    assert "d | 40.0 | -10.0 | - | -" in texts
+    note = next(t for t in texts if t.startswith("objective and Δ"))
+    assert "total cost" in note and "NPV of the whole chain" not in note
+    page = html.compare_report_html(folder)
+    assert "total cost of c, MUSD (base)" in page and "objective of c" not in page
+
+
+def test_a_cost_run_is_captioned_as_a_total_cost(tmp_path):
+    """small_chain as a cost case: its total cost is minus its net value, -7,784.9 MUSD
+    (it sells more than it spends). The HTML report's card and subtitle and the deck's
+    title slide called -7,784.9 the 'objective (NPV)', the chain's NPV, which is +7,784.9."""
+    scen = tmp_path / "small_cost.yaml"
+    scen.write_text("name: small_cost\nbase: small_chain\nchanges:\n"
+                    "  - case: {objective: cost}\n")
+    res = api.run(scen, out=tmp_path)
+    assert round(res.objective, 1) == -7784.9
+    folder = tmp_path / "small_cost"
+    written = html.write_report(folder, pptx=True)
+    page = written[0].read_text(encoding="utf-8")
+    assert "total cost (NPV of costs), MUSD" in page
+    assert "total cost (NPV of costs) -7,784.9 MUSD" in page
+    assert "objective (NPV" not in page
+    texts = _slide_texts(folder / deck.DECK_FILE)
+    assert any(t.startswith("total cost (NPV of costs) -7,784.9 MUSD") for t in texts)
