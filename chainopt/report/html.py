@@ -411,8 +411,8 @@ def _economics_cards(df: pd.DataFrame) -> str:
             if c is None:
                 continue
             v = r[c]
-            if k == "irr" and isinstance(v, int | float) and math.isfinite(v) and abs(v) < 5:
-                shown = f"{v:.1%}"
+            if k == "irr" and isinstance(v, int | float) and math.isfinite(v):
+                shown = f"{v:.1%}"  # a fraction, however large: 6.0 is 600.0%
             else:
                 shown = fmt_number(v, 1) or "n/a"
             items.append((str(c), shown))

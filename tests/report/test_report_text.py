@@ -61,3 +61,15 @@ def test_a_cost_run_is_captioned_as_a_total_cost(tmp_path):
     assert "objective (NPV" not in page
     texts = _slide_texts(folder / deck.DECK_FILE)
     assert any(t.startswith("total cost (NPV of costs) -7,784.9 MUSD") for t in texts)
+
+
+def test_an_irr_card_is_a_percentage_however_large():
+    """IRRs are fractions (the economics table's 0.238 is 23.8 %). A project that spends 1
+    MUSD and earns 7 in each of the next two years returns i with 1 = 7/(1+i) + 7/(1+i)^2:
+    x = 1/(1+i) = (-7 + sqrt(49 + 28)) / 14 = 0.12679, i = 6.887 = 688.7 %. Its card said
+    '6.9' (no percent sign: every IRR of 500 % or more lost it), the table 688.7%."""
+    x = (-7 + 77 ** 0.5) / 14
+    eco = pd.DataFrame({"scenario": ["s"], "effect": ["pj"], "incremental NPV (MUSD)": [11.1],
+                        "IRR": [1 / x - 1], "payback (yr)": [0.14]})
+    cards = html._economics_cards(eco)
+    assert '<div class="v">688.7%</div><div class="l">IRR</div>' in cards
