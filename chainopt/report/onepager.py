@@ -18,6 +18,7 @@ the deck, :func:`static_figure` with matplotlib for PNG/SVG. pandas, plotly, mat
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
@@ -240,6 +241,8 @@ def static_figure(p: Page, plt):
         lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
                      f"{float(r['rent change (MUSD/yr)']):+,.1f}")
     ax4.text(0, 1, "\n".join(lines), va="top", fontsize=9)
-    fig.suptitle(_txt(f"{p.title}: incremental NPV {total:,.1f} MUSD against {p.scenario} "
-                      f"without {p.project}"), fontsize=12)
+    # wrapped: names have no length limit, and a slide does not scroll
+    fig.suptitle(_txt(textwrap.fill(f"{p.title}: incremental NPV {total:,.1f} MUSD against "
+                                    f"{p.scenario} without {p.project}", 120,
+                                    break_on_hyphens=False)), fontsize=12)
     return fig

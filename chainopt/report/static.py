@@ -268,6 +268,12 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     return written
 
 
+def _legend(text: str) -> str:
+    """A legend entry: wrapped at 60 characters (a scenario and project name can be
+    long; a legend wider than its figure pushes the chart out of it), ``$`` escaped."""
+    return _txt(textwrap.fill(text, 60, break_on_hyphens=False))
+
+
 def _cashflow_chart(plt, df: pd.DataFrame):
     """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
     scenario and project (:func:`charts.cashflow_series`); None without a year."""
@@ -282,10 +288,10 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     for i, (label, d) in enumerate(cs.series):
         x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, label=_txt(f"{label}: {cs.net}".removeprefix(": ")))
+               alpha=0.6, label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
             ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o",
-                    label=_txt(f"{label}: {cs.cumulative}".removeprefix(": ")))
+                    label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks(np.arange(len(years)), years)
     ax.axhline(0, color="#444", lw=0.8)
     ax.set_ylabel("MUSD")

@@ -84,3 +84,40 @@ def test_cumulative_path_steps_at_spend_and_ramps_through_the_year():
     x, y = onepager.cumulative_path(_page().cashflows)
     assert x == [2030, 2030, 2031, 2031, 2032, 2032, 2033, 2033, 2034]
     assert y == [0, -100, -100, -100, -40, -40, 20, 20, 20]
+
+
+LONG_SCENARIO = "scenario_where_the_far_east_port_is_an_option_for_the_optimiser_to_decide"
+LONG_PROJECT = ("far_east_port_with_a_very_long_descriptive_name_for_the_nakhodka_polymer_"
+                "terminal_and_block_trains")
+
+
+def _inside(fig, artist) -> bool:
+    """Whether a drawn artist lies within its figure's width (pixels)."""
+    fig.canvas.draw()
+    box = artist.get_window_extent()
+    return box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+def test_long_names_stay_on_the_slide():
+    """Names have no length limit (a 74-character scenario and a 100-character project
+    are valid). The one-pager's title, '<project> in <scenario>: incremental NPV -77.0
+    MUSD against <scenario> without <project>' (about 370 characters), ran off both sides
+    of the slide; the comparison's cash-flow chart's legend ('<scenario> / <project>:
+    net_musd') ran off its right side and squeezed the chart to a third of the figure."""
+    from chainopt.report.static import _cashflow_chart
+
+    page = _page(LONG_SCENARIO, LONG_PROJECT)
+    fig = onepager.static_figure(page, plt)
+    try:
+        assert "-77.0 MUSD" in fig._suptitle.get_text()
+        assert _inside(fig, fig._suptitle)
+    finally:
+        plt.close(fig)
+    cf = page.cashflows.assign(scenario=LONG_SCENARIO, effect=LONG_PROJECT)
+    fig = _cashflow_chart(plt, cf)
+    try:
+        fig.tight_layout()
+        assert _inside(fig, fig.axes[0].get_legend())
+        assert fig.axes[0].get_window_extent().width > 0.6 * fig.bbox.width
+    finally:
+        plt.close(fig)
