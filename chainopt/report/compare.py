@@ -383,6 +383,12 @@ TITLES = {
 }
 
 
+#: tables without a chart of their Δ columns "against the base": ``economics``' one Δ
+#: column, ``Δ capex (MUSD)``, is each effect against its own counterfactual, and
+#: ``project_cashflows`` has none (its flows are increments already)
+NO_DELTA_CHART = frozenset({"economics", "project_cashflows"})
+
+
 def objective_name(cost: bool) -> str:
     """What a run's or a comparison's objective is, for captions: its total cost (the NPV
     of its costs, revenue a credit: lower is better) in a cost case, else the chain's net

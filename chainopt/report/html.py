@@ -24,7 +24,13 @@ from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, onepager
 from chainopt.report.charts import esc
-from chainopt.report.compare import TITLES, is_cost, objective_name, read_tables
+from chainopt.report.compare import (
+    NO_DELTA_CHART,
+    TITLES,
+    is_cost,
+    objective_name,
+    read_tables,
+)
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, RERUN, Results
 
@@ -318,7 +324,7 @@ def compare_report_html(folder: Path) -> str:
         if fig is not None:
             body += figure_html(f"{name}-chart", fig)
         dfig = _delta_figure(df, f"{title}: change against the base")
-        if dfig is not None and name != "project_cashflows":
+        if dfig is not None and name not in NO_DELTA_CHART:
             body += figure_html(f"{name}-delta", dfig)
         sections.append((name, title, body))
     for md in sorted(folder.glob("*.md")):

@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, onepager
-from chainopt.report.compare import TITLES, read_tables
+from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
@@ -342,7 +342,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.legend(fontsize=8)
             save(fig, stem)
         d = charts.top_deltas(df)
-        if len(d) and stem != "project_cashflows":
+        if len(d) and stem not in NO_DELTA_CHART:
             fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
             y = np.arange(len(d))
             h = 0.8 / len(delta)

@@ -73,3 +73,29 @@ def test_an_irr_card_is_a_percentage_however_large():
                         "IRR": [1 / x - 1], "payback (yr)": [0.14]})
     cards = html._economics_cards(eco)
     assert '<div class="v">688.7%</div><div class="l">IRR</div>' in cards
+
+
+def test_no_change_against_the_base_chart_of_the_economics(tmp_path):
+    """The economics table's one Δ column, 'Δ capex (MUSD)', is each project against its
+    own counterfactual (mp4: 240 MUSD of its own, less 144 of a life extension it makes
+    unnecessary: 96), not a change against the base; it was drawn as 'Economics ...:
+    change against the base' (HTML and PNG). The objective's Δ, 26.2 against the base, is."""
+    from chainopt.report.static import write_compare_static
+
+    sections = {
+        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
+                                   "s": [126.2], "Δ s": [26.2]}),
+        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
+            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
+            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
+            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
+            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}]),
+        "project_waterfall": pd.DataFrame({"scenario": ["s"] * 2, "effect": ["mp4"] * 2,
+                                           "category": ["revenue", "capex"],
+                                           "npv_musd": [112.9, -86.7]})}
+    folder = compare.save(sections, ["b", "s"], tmp_path / "compare-x")
+    page = html.compare_report_html(folder)
+    assert 'id="fig-objective-delta"' in page and "fig-economics-delta" not in page
+    names = {p.name for p in write_compare_static(folder, tmp_path, "png")}
+    assert "report-objective-delta.png" in names
+    assert "report-economics-delta.png" not in names
