@@ -179,8 +179,10 @@ def compare_deck(folder: Path, path: Path) -> Path:
             deck.picture(f"{page.project} in {page.scenario}", png)
         for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
             tornado = sens / "tornado.png"
+            # sensitivity-<scenario>-<project> (names hold no '-'): one of these scenarios
+            scenario = sens.name.removeprefix("sensitivity-").rpartition("-")[0]
             if (not sens.is_symlink() and tornado.is_file() and not tornado.is_symlink()
-                    and any(n in sens.name for n in names)):
+                    and scenario in names):
                 deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
                              tornado)
         for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):

@@ -99,3 +99,30 @@ def test_no_change_against_the_base_chart_of_the_economics(tmp_path):
     names = {p.name for p in write_compare_static(folder, tmp_path, "png")}
     assert "report-objective-delta.png" in names
     assert "report-economics-delta.png" not in names
+
+
+def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
+    """A deck of small_chain against small_port_expansion takes the tornado of
+    sensitivity-small_port_expansion-far_east_port, not that of
+    sensitivity-small_chained-far_east_port (another scenario, whose name merely begins
+    with the base's: it was taken, the match being on any part of the folder name)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    names = ["small_chain", "small_port_expansion"]
+    sections = {"objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"],
+                                           "small_chain": [7784.9],
+                                           "small_port_expansion": [7797.2],
+                                           "Δ small_port_expansion": [12.3]})}
+    folder = compare.save(sections, names, tmp_path / "compare-port")
+    for scen in ("small_chained", "small_port_expansion"):
+        sens = tmp_path / f"sensitivity-{scen}-far_east_port"
+        sens.mkdir()
+        fig = plt.figure(figsize=(2, 1))
+        fig.savefig(sens / "tornado.png")
+        plt.close(fig)
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx"))
+    shown = [t for t in texts if t.startswith("What changes the answer")]
+    assert shown == ["What changes the answer: small_port_expansion-far_east_port"]
