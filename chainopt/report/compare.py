@@ -206,16 +206,24 @@ def compare(results: dict, counterfactuals: dict | None = None,
 
 
 def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
-    """``objective`` (and its parts: ``npv_*``, or ``cost_*`` in a cost case, so that
-    they add up to the objective as the run states it), ``cashflow`` (net margin after
-    capital charged as annuities) by period, ``production``."""
+    """``objective`` (and its parts: ``npv_*``, or ``cost_*`` when the base is a cost
+    case, so that they add up to the objective as the base states it), ``cashflow`` (net
+    margin after capital charged as annuities) by period, ``production``.
+
+    Every run is stated in the base's sense: a run of the other sense has its objective
+    and parts negated (the total cost is minus the net value, ``cost_<part>`` minus
+    ``npv_<part>``), so that Δ compares like with like: a cost case against the same
+    chain as a profit case is Δ 0, not twice its objective."""
     s: dict[str, pd.DataFrame] = {}
     obj = {}
+    cost = next(iter(results.values())).manifest.get("objective_sense") == "cost"
     for n, r in results.items():
         k = r.tables["kpis"]
-        parts = "cost_" if r.manifest.get("objective_sense") == "cost" else "npv_"
-        k = k[(k["kpi"] == "objective") | k["kpi"].str.startswith(parts)]
-        obj[n] = k.assign(item=k["kpi"])
+        k = k[(k["kpi"] == "objective") | k["kpi"].str.startswith("npv_")]
+        net = k["value"].where(k["kpi"] != "objective", r.net_value)  # npv_ parts add to it
+        obj[n] = pd.DataFrame({
+            "item": k["kpi"].str.replace(r"^npv_", "cost_" if cost else "npv_", regex=True),
+            "value": (0.0 - net) if cost else net})
     s["objective"] = _side(obj, ["item"], "value", keep_all=True).rename(
         columns={"item": "kpi (MUSD, NPV)"})
 
@@ -373,6 +381,27 @@ TITLES = {
                            "its capacity or bound: the value accruing to it, not the "
                            "effect's gain)",
 }
+
+
+#: tables without a chart of their Δ columns "against the base": ``economics``' one Δ
+#: column, ``Δ capex (MUSD)``, is each effect against its own counterfactual, and
+#: ``project_cashflows`` has none (its flows are increments already)
+NO_DELTA_CHART = frozenset({"economics", "project_cashflows"})
+
+
+def objective_name(cost: bool) -> str:
+    """What a run's or a comparison's objective is, for captions: its total cost (the NPV
+    of its costs, revenue a credit: lower is better) in a cost case, else the chain's net
+    value (NPV: higher is better)."""
+    return "total cost (NPV of costs)" if cost else "objective (NPV)"
+
+
+def is_cost(sections: dict[str, pd.DataFrame]) -> bool:
+    """Whether a comparison states its objective as a total cost: its base is a cost case
+    (:func:`_money_sections`: the parts are ``cost_*`` rows)."""
+    obj = sections.get("objective")
+    return (obj is not None and len(obj.columns) > 0
+            and obj.iloc[:, 0].astype(str).str.startswith("cost_").any())
 
 
 def fmt(v: Any) -> str:

@@ -160,8 +160,11 @@ def compare_deck(folder: Path, path: Path) -> Path:
                "valued against the same scenario without it")
     if obj is not None and names:
         summary = cmp.summary(tables, names)
-        deck.table("Key figures", summary, "objective and Δ: NPV of the whole chain "
-                   "(MUSD); incremental NPV: each project against its own counterfactual")
+        what = ("objective and Δ: total cost of the whole chain (NPV of its costs, MUSD; Δ "
+                "below 0 is a saving)" if cmp.is_cost(tables) else
+                "objective and Δ: NPV of the whole chain (MUSD)")
+        deck.table("Key figures", summary, f"{what}; incremental NPV: each project against "
+                   "its own counterfactual")
     pt = project_table(tables)
     if len(pt):
         deck.table("Projects", pt, "NPV: objective difference to the scenario without the "
@@ -176,8 +179,10 @@ def compare_deck(folder: Path, path: Path) -> Path:
             deck.picture(f"{page.project} in {page.scenario}", png)
         for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
             tornado = sens / "tornado.png"
+            # sensitivity-<scenario>-<project> (names hold no '-'): one of these scenarios
+            scenario = sens.name.removeprefix("sensitivity-").rpartition("-")[0]
             if (not sens.is_symlink() and tornado.is_file() and not tornado.is_symlink()
-                    and any(n in sens.name for n in names)):
+                    and scenario in names):
                 deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
                              tornado)
         for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):
@@ -199,7 +204,8 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
     """The deck of one run: title, key figures and the main charts."""
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
-    deck.title(f"chainopt: {name}", f"objective {_num(manifest.get('objective'))} MUSD (NPV); "
+    what = cmp.objective_name(manifest.get("objective_sense") == "cost")
+    deck.title(f"chainopt: {name}", f"{what} {_num(manifest.get('objective'))} MUSD; "
                f"status {manifest.get('status', '')}")
     total, _ = charts.kpi_summary(tables, charts.periods_of(tables, manifest))
     if len(total):

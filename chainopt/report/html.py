@@ -24,7 +24,13 @@ from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, onepager
 from chainopt.report.charts import esc
-from chainopt.report.compare import TITLES, read_tables
+from chainopt.report.compare import (
+    NO_DELTA_CHART,
+    TITLES,
+    is_cost,
+    objective_name,
+    read_tables,
+)
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, RERUN, Results
 
@@ -169,8 +175,8 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     obj = manifest.get("objective")
     if obj is None and len(total) and (total["kpi"] == "objective").any():
         obj = float(total.loc[total["kpi"] == "objective", "value"].iloc[0])
-    cards = [("objective (NPV, MUSD)", fmt_number(obj)), ("status", esc(manifest.get("status",
-                                                                                      "")))]
+    what = objective_name(manifest.get("objective_sense") == "cost")
+    cards = [(f"{what}, MUSD", fmt_number(obj)), ("status", esc(manifest.get("status", "")))]
     if len(total):
         for r in total.itertuples():
             if r.kpi in ("npv_revenue", "shortfall_total"):
@@ -216,7 +222,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
         {"item": list(info), "value": ["" if v is None else str(v) for v in info.values()]}))))
     name = manifest.get("scenario") or manifest.get("case") or "run"
     sub = (f"case {esc(manifest.get('case', ''))} · status {esc(manifest.get('status', ''))} · "
-           f"objective {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
+           f"{esc(what)} {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
     return page(f"chainopt report: {name}", sub, sections)
 
@@ -306,7 +312,7 @@ def compare_report_html(folder: Path) -> str:
         title = titles.get(name, name.replace("_", " ").capitalize())
         body = ""
         if name == "objective" or name.startswith("kpi"):
-            body += _objective_cards(df)
+            body += _objective_cards(df, is_cost(tables))
         body += _economics_cards(df)
         body += table_html(_rates_as_percent(df), digits=2)
         is_cash = "cashflow" in name or "cash_flow" in name
@@ -318,7 +324,7 @@ def compare_report_html(folder: Path) -> str:
         if fig is not None:
             body += figure_html(f"{name}-chart", fig)
         dfig = _delta_figure(df, f"{title}: change against the base")
-        if dfig is not None and name != "project_cashflows":
+        if dfig is not None and name not in NO_DELTA_CHART:
             body += figure_html(f"{name}-delta", dfig)
         sections.append((name, title, body))
     for md in sorted(folder.glob("*.md")):
@@ -359,8 +365,9 @@ def _objective_runs(df: pd.DataFrame | None) -> list[str]:
     return [str(c) for c in _columns(df)[1]]
 
 
-def _objective_cards(df: pd.DataFrame) -> str:
-    """One card per run: its objective and the change against the base."""
+def _objective_cards(df: pd.DataFrame, cost: bool = False) -> str:
+    """One card per run: its objective (``cost``: its total cost) and the change against
+    the base."""
     keys, values, _ = _columns(df)
     if not keys or not values:
         return ""
@@ -374,7 +381,8 @@ def _objective_cards(df: pd.DataFrame) -> str:
         v = row[c]
         d = row.get(f"Δ {c}")
         extra = "" if c == base or d is None else f" (Δ {fmt_number(d)})"
-        items.append((f"objective of {c}, MUSD" + (" (base)" if c == base else ""),
+        items.append((f"{'total cost' if cost else 'objective'} of {c}, MUSD"
+                      + (" (base)" if c == base else ""),
                       fmt_number(v) + extra))
     return _cards(items)
 
@@ -409,8 +417,8 @@ def _economics_cards(df: pd.DataFrame) -> str:
             if c is None:
                 continue
             v = r[c]
-            if k == "irr" and isinstance(v, int | float) and math.isfinite(v) and abs(v) < 5:
-                shown = f"{v:.1%}"
+            if k == "irr" and isinstance(v, int | float) and math.isfinite(v):
+                shown = f"{v:.1%}"  # a fraction, however large: 6.0 is 600.0%
             else:
                 shown = fmt_number(v, 1) or "n/a"
             items.append((str(c), shown))

@@ -18,6 +18,7 @@ the deck, :func:`static_figure` with matplotlib for PNG/SVG. pandas, plotly, mat
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
@@ -90,6 +91,28 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     return out
 
 
+def cumulative_path(cf: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The cumulative incremental flow (residual value left out) as payback counts it, as
+    (time, MUSD) points for the cash-flow profile: year y spans [y, y + 1] on the time
+    axis (its bar stands in the middle, at y + 0.5), its spend (capex) is paid at its
+    start and its operating flow earned evenly through it. So year y contributes the
+    points (y, C_y - O_y), after the spend, and (y + 1, C_y), its end, where C_y is the
+    table's ``cumulative_musd`` (end of year y) and O_y its ``operating_musd``; the path
+    starts at (first year, 0). It reaches 0 at the payback time, the first year plus
+    ``payback (yr)``, where the page marks it; the table's end-of-year values plotted at
+    y itself would reach 0 a year early."""
+    if cf.empty:
+        return [], []
+    years = cf["year"].astype(int).to_numpy()
+    end = cf["cumulative_musd"].astype(float).to_numpy()
+    start = end - cf["operating_musd"].astype(float).to_numpy()
+    x, y = [float(years[0])], [0.0]
+    for yr, s0, s1 in zip(years, start, end, strict=True):
+        x += [float(yr), float(yr) + 1.0]
+        y += [round(float(s0), 3), round(float(s1), 3)]
+    return x, y
+
+
 def _short(v: float) -> str:
     """A bar label: 1,234 / 12.3 / 0."""
     if abs(v) < 5e-4:
@@ -140,13 +163,15 @@ def plotly_figure(p: Page):
     if len(cf):
         years = cf["year"].astype(int).tolist()
         flow = (cf["operating_musd"] + cf["capex_musd"]).round(3).tolist()
-        fig.add_trace(go.Bar(x=years, y=flow, name="cash flow (without residual value)",
+        fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=flow, width=0.8,
+                             customdata=years, name="cash flow (without residual value)",
                              marker_color="#6baed6",
-                             hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=2)
-        fig.add_trace(go.Scatter(x=years, y=cf["cumulative_musd"].round(3).tolist(),
-                                 name="cumulative (payback)", mode="lines",
+                             hovertemplate="%{customdata}: %{y:,.1f} MUSD<extra></extra>"),
+                      row=1, col=2)
+        px, py = cumulative_path(cf)
+        fig.add_trace(go.Scatter(x=px, y=py, name="cumulative (payback)", mode="lines",
                                  line={"color": "#253858"},
-                                 hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"),
+                                 hovertemplate="%{x:.2f}: %{y:,.1f} MUSD<extra></extra>"),
                       row=1, col=2)
         pb = p.payback_year
         if pb is not None:
@@ -190,10 +215,9 @@ def static_figure(p: Page, plt):
     ax2 = fig.add_subplot(grid[0, 1])
     cf = p.cashflows
     if len(cf):
-        ax2.bar(cf["year"], cf["operating_musd"] + cf["capex_musd"], color="#6baed6",
-                label="cash flow (without residual value)")
-        ax2.plot(cf["year"], cf["cumulative_musd"], color="#253858",
-                 label="cumulative (payback)")
+        ax2.bar(cf["year"].astype(int) + 0.5, cf["operating_musd"] + cf["capex_musd"],
+                width=0.8, color="#6baed6", label="cash flow (without residual value)")
+        ax2.plot(*cumulative_path(cf), color="#253858", label="cumulative (payback)")
         if p.payback_year is not None:
             ax2.axvline(p.payback_year, color="#e6550d", ls="--",
                         label=f"payback {p.payback_year:.1f}")
@@ -217,6 +241,8 @@ def static_figure(p: Page, plt):
         lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
                      f"{float(r['rent change (MUSD/yr)']):+,.1f}")
     ax4.text(0, 1, "\n".join(lines), va="top", fontsize=9)
-    fig.suptitle(_txt(f"{p.title}: incremental NPV {total:,.1f} MUSD against {p.scenario} "
-                      f"without {p.project}"), fontsize=12)
+    # wrapped: names have no length limit, and a slide does not scroll
+    fig.suptitle(_txt(textwrap.fill(f"{p.title}: incremental NPV {total:,.1f} MUSD against "
+                                    f"{p.scenario} without {p.project}", 120,
+                                    break_on_hyphens=False)), fontsize=12)
     return fig

@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, onepager
-from chainopt.report.compare import TITLES, read_tables
+from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
@@ -268,6 +268,12 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     return written
 
 
+def _legend(text: str) -> str:
+    """A legend entry: wrapped at 60 characters (a scenario and project name can be
+    long; a legend wider than its figure pushes the chart out of it), ``$`` escaped."""
+    return _txt(textwrap.fill(text, 60, break_on_hyphens=False))
+
+
 def _cashflow_chart(plt, df: pd.DataFrame):
     """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
     scenario and project (:func:`charts.cashflow_series`); None without a year."""
@@ -282,10 +288,10 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     for i, (label, d) in enumerate(cs.series):
         x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, label=_txt(f"{label}: {cs.net}".removeprefix(": ")))
+               alpha=0.6, label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
             ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o",
-                    label=_txt(f"{label}: {cs.cumulative}".removeprefix(": ")))
+                    label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks(np.arange(len(years)), years)
     ax.axhline(0, color="#444", lw=0.8)
     ax.set_ylabel("MUSD")
@@ -336,7 +342,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.legend(fontsize=8)
             save(fig, stem)
         d = charts.top_deltas(df)
-        if len(d) and stem != "project_cashflows":
+        if len(d) and stem not in NO_DELTA_CHART:
             fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
             y = np.arange(len(d))
             h = 0.8 / len(delta)

@@ -278,3 +278,47 @@ def test_saved_comparison_tables_write_noise_as_zero(tmp_path):
     assert lines[1].split(",")[-2:] == ["0", "-120.348689"], lines
     assert lines[2].split(",")[-2:] == ["0", "0"], lines
     assert lines[3].split(",")[1:] == ["0"] * 5, lines
+
+
+def _kpi_run(sense: str, revenue: float, supply: float) -> object:
+    """A run's KPI rows as chainopt writes them: npv_ parts adding up to the net value,
+    and in a cost case also cost_ parts (minus them) and an objective = the total cost."""
+    from chainopt.results import Results
+
+    net = revenue + supply
+    rows = [("npv_revenue", revenue), ("npv_supply", supply)]
+    if sense == "cost":
+        rows += [("objective", -net), ("cost_revenue", -revenue), ("cost_supply", -supply)]
+    else:
+        rows += [("objective", net)]
+    kpis = pd.DataFrame({"kpi": [k for k, _ in rows], "period": None,
+                         "value": [v for _, v in rows], "unit": "MUSD"})
+    return Results(tables={"kpis": kpis}, manifest={
+        "objective": -net if sense == "cost" else net, "objective_sense": sense,
+        "periods": []})
+
+
+def test_a_cost_case_against_a_profit_case_is_stated_in_the_base_sense():
+    """The same chain (revenue 100, supply -60 MUSD NPV: net value 40, total cost -40)
+    run as a profit case and as a cost case: every run is stated as the base states it.
+    Base profit: objective 40 and 40, Δ 0 (it was 40 against -40: Δ -80); npv_revenue
+    100 and 100. Base cost: objective -40 and -40, Δ 0; cost_supply 60 and 60 (the
+    profit run had no cost_ rows: 0, Δ -60). A cost case whose supply costs 10 more
+    (net 30, total cost -30) against a cost base: Δ +10, its cost_supply 70."""
+    order: dict[str, int] = {}
+    profit, cost = _kpi_run("profit", 100.0, -60.0), _kpi_run("cost", 100.0, -60.0)
+    obj = compare._money_sections({"p": profit, "c": cost}, order)["objective"].set_index(
+        "kpi (MUSD, NPV)")
+    assert obj.loc["objective", ["p", "c", "Δ c"]].tolist() == pytest.approx([40, 40, 0])
+    assert obj.loc["npv_revenue", ["p", "c", "Δ c"]].tolist() == pytest.approx([100, 100, 0])
+    assert not any(i.startswith("cost_") for i in obj.index)
+    obj = compare._money_sections({"c": cost, "p": profit}, order)["objective"].set_index(
+        "kpi (MUSD, NPV)")
+    assert obj.loc["objective", ["c", "p", "Δ p"]].tolist() == pytest.approx([-40, -40, 0])
+    assert obj.loc["cost_supply", ["c", "p", "Δ p"]].tolist() == pytest.approx([60, 60, 0])
+    assert not any(i.startswith("npv_") for i in obj.index)
+    dearer = _kpi_run("cost", 100.0, -70.0)
+    obj = compare._money_sections({"c": cost, "d": dearer}, order)["objective"].set_index(
+        "kpi (MUSD, NPV)")
+    assert obj.loc["objective", "Δ d"] == pytest.approx(10.0)
+    assert obj.loc["cost_supply", "d"] == pytest.approx(70.0)

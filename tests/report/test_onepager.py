@@ -1,0 +1,123 @@
+"""The one-pager's figures against hand-made pages (no solve): what the charts draw must
+be what the tables say. Expected numbers are derived by hand in the docstrings."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt.report import onepager
+
+
+def _page(scenario: str = "sc", project: str = "pj") -> onepager.Page:
+    """A project spending 100 MUSD at the start of 2030 and earning 60 MUSD in each of
+    2031 and 2032 (residual 10 after the horizon, in 2033). Cumulative flow without the
+    residual value, at the end of each year: 2030 -100, 2031 -40, 2032 +20, 2033 +20.
+    Payback: -40 at the start of 2032, 60 earned evenly through 2032, so 0 is reached
+    40/60 = 0.667 into 2032: 2 + 2/3 = 2.667 years after the start of 2030, at time
+    2032.667. NPV by bars: +30 revenue, -12 feed, -100 capex, +5 residual = -77."""
+    cf = pd.DataFrame({"year": [2030, 2031, 2032, 2033],
+                       "operating_musd": [0.0, 60.0, 60.0, 0.0],
+                       "capex_musd": [-100.0, 0.0, 0.0, 0.0],
+                       "residual_musd": [0.0, 0.0, 0.0, 10.0]})
+    cf["net_musd"] = cf[["operating_musd", "capex_musd", "residual_musd"]].sum(axis=1)
+    cf["cumulative_musd"] = (cf["operating_musd"] + cf["capex_musd"]).cumsum()
+    wf = pd.DataFrame({"category": ["revenue", "feed / supply", "capex", "residual value"],
+                       "npv_musd": [30.0, -12.0, -100.0, 5.0]})
+    summary = {"scenario": scenario, "effect": project, "built": "p2030",
+               "first use": "2031", "incremental NPV (MUSD)": -77.0, "IRR": 0.05,
+               "payback (yr)": 2 + 2 / 3, "overnight capex (MUSD)": 100.0}
+    return onepager.Page(scenario=scenario, project=project, summary=summary, waterfall=wf,
+                         cashflows=cf, constraints=pd.DataFrame(
+                             columns=["constraint", "period", "rent change (MUSD/yr)"]),
+                         parties=None)
+
+
+def _last_rise_through_zero(x, y) -> float:
+    """Where a polyline last rises through 0 (linear between its points)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    at = None
+    for i in range(len(x) - 1):
+        if y[i] < 0 <= y[i + 1]:
+            at = x[i] + (x[i + 1] - x[i]) * (-y[i]) / (y[i + 1] - y[i])
+    return at
+
+
+def test_cumulative_line_reaches_zero_at_the_marked_payback():
+    """The page marks payback at 2030 + 2.667 = 2032.667 (see :func:`_page`); its
+    cumulative line must cross 0 there, in both the HTML (plotly) and the slide
+    (matplotlib) figure. The line drew each end-of-year cumulative at the year itself,
+    (2031, -40) to (2032, +20), and so crossed 0 at 2031.667, a year before the marker.
+    Year y's bar stands in the middle of the year, at y + 0.5."""
+    page = _page()
+    assert page.payback_year == pytest.approx(2032 + 2 / 3)
+    fig = onepager.plotly_figure(page)
+    line = next(t for t in fig.data if t.name == "cumulative (payback)")
+    assert _last_rise_through_zero(line.x, line.y) == pytest.approx(2032 + 2 / 3, abs=1e-3)
+    bars = next(t for t in fig.data if t.type == "bar")
+    assert list(bars.x) == [2030.5, 2031.5, 2032.5, 2033.5]
+    assert list(bars.y) == [-100.0, 60.0, 60.0, 0.0]
+    marker = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [s.x0 for s in marker] == [pytest.approx(2032 + 2 / 3)]
+    sfig = onepager.static_figure(page, plt)
+    try:
+        ax = sfig.axes[1]
+        cum = next(ln for ln in ax.get_lines() if ln.get_label() == "cumulative (payback)")
+        x, y = cum.get_data()
+        assert _last_rise_through_zero(x, y) == pytest.approx(2032 + 2 / 3, abs=1e-3)
+        mark = next(ln for ln in ax.get_lines() if ln.get_label().startswith("payback"))
+        assert mark.get_xdata()[0] == pytest.approx(2032 + 2 / 3)
+    finally:
+        plt.close(sfig)
+
+
+def test_cumulative_path_steps_at_spend_and_ramps_through_the_year():
+    """Points of :func:`_page`'s path: start (2030, 0); 2030: spend 100 at its start ->
+    (2030, -100), nothing earned -> (2031, -100); 2031: (2031, -100) -> (2032, -40);
+    2032: (2032, -40) -> (2033, +20); 2033 (the residual's year, left out): flat to 2034.
+    Each year's end is the table's cumulative_musd."""
+    x, y = onepager.cumulative_path(_page().cashflows)
+    assert x == [2030, 2030, 2031, 2031, 2032, 2032, 2033, 2033, 2034]
+    assert y == [0, -100, -100, -100, -40, -40, 20, 20, 20]
+
+
+LONG_SCENARIO = "scenario_where_the_far_east_port_is_an_option_for_the_optimiser_to_decide"
+LONG_PROJECT = ("far_east_port_with_a_very_long_descriptive_name_for_the_nakhodka_polymer_"
+                "terminal_and_block_trains")
+
+
+def _inside(fig, artist) -> bool:
+    """Whether a drawn artist lies within its figure's width (pixels)."""
+    fig.canvas.draw()
+    box = artist.get_window_extent()
+    return box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+def test_long_names_stay_on_the_slide():
+    """Names have no length limit (a 74-character scenario and a 100-character project
+    are valid). The one-pager's title, '<project> in <scenario>: incremental NPV -77.0
+    MUSD against <scenario> without <project>' (about 370 characters), ran off both sides
+    of the slide; the comparison's cash-flow chart's legend ('<scenario> / <project>:
+    net_musd') ran off its right side and squeezed the chart to a third of the figure."""
+    from chainopt.report.static import _cashflow_chart
+
+    page = _page(LONG_SCENARIO, LONG_PROJECT)
+    fig = onepager.static_figure(page, plt)
+    try:
+        assert "-77.0 MUSD" in fig._suptitle.get_text()
+        assert _inside(fig, fig._suptitle)
+    finally:
+        plt.close(fig)
+    cf = page.cashflows.assign(scenario=LONG_SCENARIO, effect=LONG_PROJECT)
+    fig = _cashflow_chart(plt, cf)
+    try:
+        fig.tight_layout()
+        assert _inside(fig, fig.axes[0].get_legend())
+        assert fig.axes[0].get_window_extent().width > 0.6 * fig.bbox.width
+    finally:
+        plt.close(fig)

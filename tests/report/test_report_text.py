@@ -1,0 +1,128 @@
+"""What the reports and decks say about the numbers they show: captions, units, signs.
+Expected numbers are derived by hand in the docstrings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from chainopt import api
+from chainopt.report import compare, deck, html
+
+
+def _slide_texts(path: Path) -> list[str]:
+    """Every text of a deck: text frames and table cells (a row's cells joined by |)."""
+    from pptx import Presentation
+
+    out = []
+    for slide in Presentation(str(path)).slides:
+        for sh in slide.shapes:
+            if getattr(sh, "has_table", False):
+                out += [" | ".join(c.text for c in r.cells) for r in sh.table.rows]
+            elif sh.has_text_frame and sh.text_frame.text:
+                out.append(sh.text_frame.text)
+    return out
+
+
+def test_a_cost_comparison_is_captioned_as_a_total_cost(tmp_path):
+    """A comparison of two cost cases: c costs 150 of supply less 100 of revenue = 50
+    MUSD (NPV of costs), d 140 - 100 = 40: Δ -10 MUSD, a saving. The deck's key figures
+    said 'objective and Δ: NPV of the whole chain', which reads 50 as a net value of +50
+    (it is -50) and the -10 as a loss; the HTML cards said 'objective of c'."""
+    sections = {"objective": pd.DataFrame({
+        "kpi (MUSD, NPV)": ["cost_revenue", "cost_supply", "objective"],
+        "c": [-100.0, 150.0, 50.0], "d": [-100.0, 140.0, 40.0],
+        "Δ d": [0.0, -10.0, -10.0]})}
+    folder = compare.save(sections, ["c", "d"], tmp_path / "compare-cost")
+    assert compare.is_cost(compare.read_tables(folder))
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "cost.pptx"))
+    assert "d | 40.0 | -10.0 | - | -" in texts
+    note = next(t for t in texts if t.startswith("objective and Δ"))
+    assert "total cost" in note and "NPV of the whole chain" not in note
+    page = html.compare_report_html(folder)
+    assert "total cost of c, MUSD (base)" in page and "objective of c" not in page
+
+
+def test_a_cost_run_is_captioned_as_a_total_cost(tmp_path):
+    """small_chain as a cost case: its total cost is minus its net value, -7,784.9 MUSD
+    (it sells more than it spends). The HTML report's card and subtitle and the deck's
+    title slide called -7,784.9 the 'objective (NPV)', the chain's NPV, which is +7,784.9."""
+    scen = tmp_path / "small_cost.yaml"
+    scen.write_text("name: small_cost\nbase: small_chain\nchanges:\n"
+                    "  - case: {objective: cost}\n")
+    res = api.run(scen, out=tmp_path)
+    assert round(res.objective, 1) == -7784.9
+    folder = tmp_path / "small_cost"
+    written = html.write_report(folder, pptx=True)
+    page = written[0].read_text(encoding="utf-8")
+    assert "total cost (NPV of costs), MUSD" in page
+    assert "total cost (NPV of costs) -7,784.9 MUSD" in page
+    assert "objective (NPV" not in page
+    texts = _slide_texts(folder / deck.DECK_FILE)
+    assert any(t.startswith("total cost (NPV of costs) -7,784.9 MUSD") for t in texts)
+
+
+def test_an_irr_card_is_a_percentage_however_large():
+    """IRRs are fractions (the economics table's 0.238 is 23.8 %). A project that spends 1
+    MUSD and earns 7 in each of the next two years returns i with 1 = 7/(1+i) + 7/(1+i)^2:
+    x = 1/(1+i) = (-7 + sqrt(49 + 28)) / 14 = 0.12679, i = 6.887 = 688.7 %. Its card said
+    '6.9' (no percent sign: every IRR of 500 % or more lost it), the table 688.7%."""
+    x = (-7 + 77 ** 0.5) / 14
+    eco = pd.DataFrame({"scenario": ["s"], "effect": ["pj"], "incremental NPV (MUSD)": [11.1],
+                        "IRR": [1 / x - 1], "payback (yr)": [0.14]})
+    cards = html._economics_cards(eco)
+    assert '<div class="v">688.7%</div><div class="l">IRR</div>' in cards
+
+
+def test_no_change_against_the_base_chart_of_the_economics(tmp_path):
+    """The economics table's one Δ column, 'Δ capex (MUSD)', is each project against its
+    own counterfactual (mp4: 240 MUSD of its own, less 144 of a life extension it makes
+    unnecessary: 96), not a change against the base; it was drawn as 'Economics ...:
+    change against the base' (HTML and PNG). The objective's Δ, 26.2 against the base, is."""
+    from chainopt.report.static import write_compare_static
+
+    sections = {
+        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
+                                   "s": [126.2], "Δ s": [26.2]}),
+        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
+            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
+            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
+            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
+            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}]),
+        "project_waterfall": pd.DataFrame({"scenario": ["s"] * 2, "effect": ["mp4"] * 2,
+                                           "category": ["revenue", "capex"],
+                                           "npv_musd": [112.9, -86.7]})}
+    folder = compare.save(sections, ["b", "s"], tmp_path / "compare-x")
+    page = html.compare_report_html(folder)
+    assert 'id="fig-objective-delta"' in page and "fig-economics-delta" not in page
+    names = {p.name for p in write_compare_static(folder, tmp_path, "png")}
+    assert "report-objective-delta.png" in names
+    assert "report-economics-delta.png" not in names
+
+
+def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
+    """A deck of small_chain against small_port_expansion takes the tornado of
+    sensitivity-small_port_expansion-far_east_port, not that of
+    sensitivity-small_chained-far_east_port (another scenario, whose name merely begins
+    with the base's: it was taken, the match being on any part of the folder name)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    names = ["small_chain", "small_port_expansion"]
+    sections = {"objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"],
+                                           "small_chain": [7784.9],
+                                           "small_port_expansion": [7797.2],
+                                           "Δ small_port_expansion": [12.3]})}
+    folder = compare.save(sections, names, tmp_path / "compare-port")
+    for scen in ("small_chained", "small_port_expansion"):
+        sens = tmp_path / f"sensitivity-{scen}-far_east_port"
+        sens.mkdir()
+        fig = plt.figure(figsize=(2, 1))
+        fig.savefig(sens / "tornado.png")
+        plt.close(fig)
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx"))
+    shown = [t for t in texts if t.startswith("What changes the answer")]
+    assert shown == ["What changes the answer: small_port_expansion-far_east_port"]
