@@ -39,8 +39,8 @@ TOY = {
                 "boiler2,1,false,boiler3,b1\nboiler3,1,true,,b1",
     "units": "unit,site,process,capacity_k_per_yr,project\nb1,plant,boiler,10,\n"
              "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3",
-    "supplies": "site,commodity,tier,cost_usd_per_unit\nplant,feed,1,10\nplant,feed2,1,20\n"
-                "plant,feed,2,30",
+    "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,feed,1,10,5\n"
+                "plant,feed2,1,20,\nplant,feed,2,30,",
     "markets": "site,commodity,tier,price_usd_per_unit,min_k_per_yr\nplant,fuel,1,100,\n"
                "plant,fuel,2,50,1",
     "blends": "blend,site,product,components,basis,capacity_k_per_yr,shares\n"
