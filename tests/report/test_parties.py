@@ -334,6 +334,9 @@ def test_compare_writes_party_economics_on_a_case(tmp_path):
                                    str(tmp_path / "cli")])
     assert res.exit_code == 0, res.output
     assert "parties" in res.output
+    # b's IRR is of its flows in roubles: the printed party table names the currency
+    row = next(ln for ln in res.output.splitlines() if "│ b " in ln)
+    assert "RUB" in row
     assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
 
 
