@@ -711,8 +711,9 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
             err.print("[yellow]warning:[/] " + escape(cmp.unsettled_text(open_)))
     pe = sections.get("party_economics")
     if pe is not None and len(pe) and "party_economics" not in detail:
-        cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "IRR",
-                            "payback (yr)") if c in pe.columns]
+        # a party's IRR and payback are of its flows in its currency: shown beside them
+        cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)",
+                            "currency", "IRR", "payback (yr)") if c in pe.columns]
         _print_frame("party_economics", cmp.TITLES.get("party_economics", "parties"),
                      pe[cols], rows)
     wanted = list(sections) if "all" in detail else detail

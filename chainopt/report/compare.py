@@ -371,8 +371,10 @@ TITLES = {
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
-    "party_economics": "Each project's parties: after-tax equity (and lender) flows at "
-                       "each party's cost of capital (MUSD; local currency at the FX path)",
+    "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
+                       "each party's currency at its cost of capital there (NPV in M "
+                       "local, and in MUSD at the base year's rate; IRR and payback of "
+                       "the flows in that currency)",
     "party_cashflows": "Each party's yearly flows by project (MUSD; local currency beside)",
     "project_waterfall": "Incremental NPV of each effect by category (MUSD; the bars add "
                          "to the incremental NPV)",

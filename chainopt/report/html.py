@@ -353,7 +353,8 @@ def _onepager_html(i: int, p: onepager.Page) -> str:
         if "IRR" in pr.columns:
             pr = pr.assign(IRR=[f"{v:.1%}" if isinstance(v, float) and math.isfinite(v)
                                 else "n/a" for v in pr["IRR"]])
-        body += "<h4>NPV and IRR per party</h4>" + table_html(pr, digits=1)
+        body += ("<h4>NPV and IRR per party (each IRR of the party's flows in its "
+                 "currency)</h4>" + table_html(pr, digits=1))
     body += ("<h4>What makes or breaks it</h4>" + table_html(p.constraints.drop(
         columns=["scenario", "effect"], errors="ignore"), digits=1))
     return body + "</div>"
@@ -402,7 +403,8 @@ def _rates_as_percent(df: pd.DataFrame) -> pd.DataFrame:
 
 def _economics_cards(df: pd.DataFrame) -> str:
     """NPV / IRR / payback cards, one row of cards per table row, headed by what the row
-    is (:func:`_card_heading`: party, project or effect, scenario)."""
+    is (:func:`_card_heading`: party, project or effect, scenario); a row with a
+    ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
     if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
@@ -421,7 +423,10 @@ def _economics_cards(df: pd.DataFrame) -> str:
                 shown = f"{v:.1%}"  # a fraction, however large: 6.0 is 600.0%
             else:
                 shown = fmt_number(v, 1) or "n/a"
-            items.append((str(c), shown))
+            # a party's IRR is of its flows in its own currency (party_economics)
+            cur = r.get("currency")
+            local = k == "irr" and isinstance(cur, str) and cur != ""
+            items.append((f"{c} in {cur}" if local else str(c), shown))
         head = _card_heading(r, named) if named else (esc(r[label]) if label else "")
         out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)

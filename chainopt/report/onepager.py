@@ -8,7 +8,8 @@ project off), one page holds
   supply, operating cost, transport, carbon, capex, residual value; the bars add to the
   incremental NPV),
 * the **cash-flow profile** by year (``project_cashflows``) with the payback year marked,
-* NPV and IRR **per party** when the comparison has a ``party_economics`` table,
+* NPV (MUSD) and IRR **per party** when the comparison has a ``party_economics`` table
+  (each IRR in its party's currency, named beside it),
 * the three **binding constraints** whose rent changes most (``project_constraints``).
 
 :func:`pages` gathers the data, :func:`plotly_figure` draws it for the HTML report and
@@ -134,11 +135,26 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
 
 
 def party_rows(p: Page) -> pd.DataFrame:
-    """Party, NPV (MUSD) and IRR of the page's project (empty without parties)."""
+    """Party, role, currency, NPV (MUSD) and IRR of the page's project (empty without
+    parties). A party's IRR is that of its flows in its own currency (a rouble IRR for a
+    rouble party, :mod:`chainopt.report.parties`), so its currency goes beside it: the
+    page's own IRR, above it, is the project's in USD."""
     if p.parties is None:
-        return pd.DataFrame(columns=["party", "NPV (MUSD)", "IRR"])
-    cols = [c for c in ("party", "role", "NPV (MUSD)", "IRR") if c in p.parties.columns]
+        return pd.DataFrame(columns=["party", "currency", "NPV (MUSD)", "IRR"])
+    cols = [c for c in ("party", "role", "currency", "NPV (MUSD)", "IRR")
+            if c in p.parties.columns]
     return p.parties[cols].reset_index(drop=True)
+
+
+def party_line(r: pd.Series) -> str:
+    """One party of :func:`party_rows` as text: 'ru_sponsor (equity): NPV -961.3 MUSD,
+    IRR 9.9% in RUB' (the IRR in the party's currency)."""
+    role = f" ({r['role']})" if "role" in r.index and str(r["role"]) else ""
+    text = f"{r['party']}{role}: NPV {float(r['NPV (MUSD)']):,.1f} MUSD"
+    if "IRR" in r.index and _finite(r["IRR"]):
+        cur = str(r["currency"]) if "currency" in r.index and str(r["currency"]) else ""
+        text += f", IRR {float(r['IRR']):.1%}" + (f" in {cur}" if cur else "")
+    return text
 
 
 def plotly_figure(p: Page):
@@ -228,11 +244,8 @@ def static_figure(p: Page, plt):
     ax3.axis("off")
     text = [f"{k}: {v}" for k, v in key_figures(p)]
     pr = party_rows(p)
-    if len(pr):
-        text.append("parties: " + "; ".join(
-            f"{r['party']} NPV {float(r['NPV (MUSD)']):,.1f}"
-            + (f", IRR {float(r['IRR']):.1%}" if "IRR" in pr.columns and _finite(r["IRR"])
-               else "") for _, r in pr.iterrows()))
+    if len(pr):  # one party a line (the IRR in its currency, which the line names)
+        text += ["parties:", *(f"  {party_line(r)}" for _, r in pr.iterrows())]
     ax3.text(0, 1, _txt("\n".join(text)), va="top", fontsize=10, family="monospace")
     ax4 = fig.add_subplot(grid[1, 1])
     ax4.axis("off")

@@ -16,19 +16,24 @@ For one project, year by year (MUSD):
   by share, untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
-  ``y0 + max(grace_yr, 1)`` (y0: first drawdown) ``tenor_yr`` repayments: equal principal
+  ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
+  drawdown, ``tenor_yr`` repayments: equal principal
   ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
   ``B <- B - P_y + D_y``.
   A loan in another ``currency`` runs in it (its interest rate is that currency's) and
-  each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`).
+  each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`);
+  the FX gain or loss this makes (a falling rouble repays for fewer dollars than it
+  drew) is not taxed: only the interest, at its year's rate, is deducted.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
   tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
-  from the first year of use; the residual value at the horizon end is not taxed. The
+  from the first year of use; the residual value at the horizon end is not taxed (the
+  tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value). The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
-  holiday: with y1 the project's first year of taxable profit (> 0), rate 0 in y1 ..
+  holiday: with y1 the project's first year of taxable profit (> 0, before losses
+  carried forward; one year for all its parties), rate 0 in y1 ..
   y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
   (:meth:`Terms.tax_rates`); losses carried forward are used in the holiday too.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``

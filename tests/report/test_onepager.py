@@ -3,6 +3,8 @@ be what the tables say. Expected numbers are derived by hand in the docstrings."
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg", force=True)
@@ -121,3 +123,43 @@ def test_long_names_stay_on_the_slide():
         assert fig.axes[0].get_window_extent().width > 0.6 * fig.bbox.width
     finally:
         plt.close(fig)
+
+
+#: MP2's parties (party_economics of the proposal comparison): each IRR is that of the
+#: party's flows in its own currency (ru_sponsor's 9.9 % in roubles, against its 14 %
+#: rouble cost of capital; the project's own IRR on the page, 9.8 %, is in USD)
+MP2_PARTIES = pd.DataFrame({
+    "scenario": ["sc"] * 3, "project": ["pj"] * 3,
+    "party": ["ru_sponsor", "jp_consortium", "ru_banks"],
+    "role": ["equity", "equity", "lender"], "share": [0.8, 0.2, 0.5],
+    "currency": ["RUB", "JPY", "RUB"], "discount rate": [0.14, 0.08, 0.16],
+    "NPV (MUSD)": [-961.2577818, 1.684531426, -190.9586575],
+    "NPV (M local)": [-86599.80016, 251.4226008, -17203.48266],
+    "IRR": [0.09941225581, 0.08019507124, 0.14]})
+
+
+def test_a_partys_irr_names_its_currency():
+    """A party's IRR is of its flows in its currency (chainopt.report.parties), but the
+    one-pager showed 'ru_sponsor NPV -961.3, IRR 9.9%' under the project's 'IRR: 9.8%'
+    (USD), the HTML page and the comparison's party cards an 'IRR' column or card, and
+    the CLI's party table an IRR column (test_parties), none saying which currency:
+    ru_sponsor's 9.9 % and ru_banks' 14.0 % are rouble IRRs. Each now names it:
+    'IRR 9.9% in RUB'."""
+    from chainopt.report import html
+
+    page = dataclasses.replace(_page(), parties=MP2_PARTIES)
+    rows = onepager.party_rows(page)
+    assert list(rows["currency"]) == ["RUB", "JPY", "RUB"]
+    fig = onepager.static_figure(page, plt)
+    try:
+        text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    finally:
+        plt.close(fig)
+    assert "ru_sponsor (equity): NPV -961.3 MUSD, IRR 9.9% in RUB" in text
+    assert "jp_consortium (equity): NPV 1.7 MUSD, IRR 8.0% in JPY" in text
+    assert "ru_banks (lender): NPV -191.0 MUSD, IRR 14.0% in RUB" in text
+    body = html._onepager_html(0, page)
+    assert "<th>currency</th>" in body and '<td class="txt">RUB</td>' in body
+    cards = html._economics_cards(MP2_PARTIES)
+    assert cards.count('<div class="l">IRR in RUB</div>') == 2
+    assert cards.count('<div class="l">IRR in JPY</div>') == 1

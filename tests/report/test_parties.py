@@ -334,6 +334,9 @@ def test_compare_writes_party_economics_on_a_case(tmp_path):
                                    str(tmp_path / "cli")])
     assert res.exit_code == 0, res.output
     assert "parties" in res.output
+    # b's IRR is of its flows in roubles: the printed party table names the currency
+    row = next(ln for ln in res.output.splitlines() if "│ b " in ln)
+    assert "RUB" in row
     assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
 
 
@@ -498,3 +501,42 @@ def test_a_currency_without_an_exchange_rate_is_refused(tmp_path):
                      ("parties.csv row 5, column currency",
                       "no exchange rate for this currency (found 'EUR')")}
     assert all("fx_rates.csv" in p.hint for p in e.value.problems)
+
+
+def test_a_rouble_loan_drawn_across_an_fx_change():
+    """Capex 100 at the starts of 2026 and 2027, operating 80 in 2028 and 2029; half
+    borrowed in RUB at 10 % (80 RUB/USD in 2026, 100 from 2027), equal principal, one
+    year of grace, two repayments (from 2028, the year after the last drawdown).
+    In roubles: drawn 50 / 0.0125 = 4,000 (2026) and 50 / 0.01 = 5,000 (2027); interest
+    2027 400, 2028 900, 2029 450; principal 4,500 in 2028 and 2029. In USD at each
+    year's rate: drawn 50 + 50, interest 4.0, 9.0, 4.5, principal 45 + 45.
+    The owner counts in USD at 10 % (no FX applies to it): -100 + 50 = -50, -100 + 50 - 4
+    = -54, 80 - 9 - 45 = 26, 80 - 4.5 - 45 = 30.5, NPV -50 - 54/1.1 + 26/1.21 + 30.5/1.331
+    in both columns. The bank (RUB, 10 %): -4,000, -5,000 + 400 = -4,600, 5,400, 4,950,
+    worth -4000 - 4181.82 + 4462.81 + 3719.01 = 0 M RUB, IRR 10 %. Owner + bank = the
+    project's flow each year (no tax)."""
+    flows = pd.DataFrame({"year": [2026, 2027, 2028, 2029, 2030],
+                          "operating_musd": [0.0, 0.0, 80.0, 80.0, 0.0],
+                          "capex_musd": [-100.0, -100.0, 0.0, 0.0, 0.0],
+                          "residual_musd": [0.0] * 5})
+    terms = _terms(shares=[("j", "us", 1.0, 0.0)],
+                   finance=[("j", 0.5, 0.10, 2, 1, "equal_principal", "bank", "")],
+                   party_rows=[("us", 0.10, "USD", ""), ("bank", 0.10, "RUB", "")])
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(currency="RUB"))
+    s, y = project_parties(flows, terms, "j", 2028, 2)
+    bank = y[y["party"] == "bank"].set_index("year")
+    assert bank.loc[2026:2029, "flow_mlocal"].to_numpy() == pytest.approx(
+        [-4000, -4600, 5400, 4950])
+    assert -bank.loc[2027:2029, "interest_musd"].to_numpy() == pytest.approx([4.0, 9.0, 4.5])
+    assert -bank.loc[2028:2029, "principal_musd"].to_numpy() == pytest.approx([45, 45])
+    lender = _row(s, "bank", "lender")
+    assert lender["NPV (M local)"] == pytest.approx(0.0, abs=1e-9)
+    assert lender["IRR"] == pytest.approx(0.10, abs=1e-9)
+    us = _row(s, "us")
+    hand = -50 - 54 / 1.1 + 26 / 1.21 + 30.5 / 1.331
+    assert us["NPV (MUSD)"] == pytest.approx(hand) and us["NPV (M local)"] == pytest.approx(hand)
+    own = y[y["party"] == "us"].set_index("year")["flow_musd"]
+    assert own.loc[2026:2029].to_numpy() == pytest.approx([-50, -54, 26, 30.5])
+    tot = y.groupby("year")[["flow_musd", "tax_musd"]].sum().sum(axis=1)
+    assert tot.to_numpy() == pytest.approx((flows["operating_musd"] + flows["capex_musd"])
+                                           .to_numpy())
