@@ -33,7 +33,8 @@ For one project, year by year (MUSD):
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
   holiday: with y1 the project's first year of taxable profit (> 0, before losses
-  carried forward; one year for all its parties), rate 0 in y1 ..
+  carried forward; one year for all its parties) from its first year of use on, rate 0
+  in y1 ..
   y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
   (:meth:`Terms.tax_rates`); losses carried forward are used in the holiday too.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
@@ -153,19 +154,22 @@ class Terms:
         return str(default["regime"].iloc[0]) if len(default) else ""
 
     def tax_rates(self, project: str, party: str, years: np.ndarray,
-                  taxable: np.ndarray) -> np.ndarray:
+                  taxable: np.ndarray, first_use: int | None = None) -> np.ndarray:
         """The profit-tax rate of each of ``years`` for ``party``'s share of ``project``
         (:meth:`regime`), given the project's yearly ``taxable`` profit: with y1 the
-        first year of taxable profit (> 0), rate 0 in years y1 .. y1 + h - 1
-        (``holiday_years`` h), ``reduced_rate`` in the ``reduced_years`` n after them,
-        ``profit_tax_rate`` in every other year (before y1 no profit is taxed anyway)."""
+        first year of taxable profit (> 0) from the project's ``first_use`` year on (a
+        profit the project's effects on the rest of the chain make before its plant runs
+        is no profit of the plant's activity, which the holiday rewards), rate 0 in
+        years y1 .. y1 + h - 1 (``holiday_years`` h), ``reduced_rate`` in the
+        ``reduced_years`` n after them, ``profit_tax_rate`` in every other year."""
         name = self.regime(project, party)
         rates = np.zeros(len(years))
         if not name:
             return rates
         r = self.regimes.set_index("regime").loc[name]
         rates[:] = float(r["profit_tax_rate"])
-        profit = np.flatnonzero(np.asarray(taxable, float) > 1e-9)
+        used = np.asarray(years) >= (first_use if first_use is not None else -np.inf)
+        profit = np.flatnonzero((np.asarray(taxable, float) > 1e-9) & used)
         if len(profit):
             k = np.asarray(years) - np.asarray(years)[profit[0]]  # years since the first
             h, n = int(r["holiday_years"]), int(r["reduced_years"])
@@ -306,10 +310,11 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     # own rate (its regime, else its site's, else the default)
     listed = float(owners["share"].astype(float).sum())
     base = op - dep - intr  # the project's taxable profit (100 %)
-    tax_total = max(1.0 - listed, 0.0) * _tax(base, terms.tax_rates(project, "", y, base))
+    tax_total = max(1.0 - listed, 0.0) * _tax(base, terms.tax_rates(project, "", y, base,
+                                                                     first_use_year))
     for o in owners.itertuples(index=False):
         s = float(o.share)
-        tax = _tax(s * base, terms.tax_rates(project, o.party, y, base))
+        tax = _tax(s * base, terms.tax_rates(project, o.party, y, base, first_use_year))
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,

@@ -299,6 +299,21 @@ def test_a_rouble_loan_runs_in_roubles():
     assert bu.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx([-60, 36, 33])
 
 
+def test_the_holiday_waits_for_the_plant_to_run():
+    """A project whose effect on the rest of the chain earns 30 in 2027 (say, a spend
+    it lets another unit avoid) while its own plant runs from 2028 (first use; then 60 a
+    year, depreciation 100 / 5 = 20 from 2028). Taxable: 2027 30 (no depreciation yet),
+    2028-2032 40, 2033 60. The 2-year holiday rewards the plant's first profit, 2028:
+    0 % in 2028-2029, 10 % in 2030-2032 (4 each), 20 % after (2033: 12); 2027's 30,
+    before the plant runs, pays the regime's 20 %: 6. (Counted from 2027, the holiday
+    would have covered 2027-2028 and the 10 % years 2029-2031.)"""
+    flows = LONG.assign(operating_musd=[0.0, 30.0, *[60.0] * 6, 0.0])
+    _, y = project_parties(flows, _terms(regimes=[("sez", 0.20, "sez", 2, 0.10, 3)]),
+                           "j", 2028, 5)
+    tax = y.set_index("year")["tax_musd"].loc[2027:2033].to_numpy()
+    assert tax == pytest.approx([6, 0, 0, 4, 4, 4, 12])
+
+
 def test_compare_writes_party_economics_on_a_case(tmp_path):
     """End to end on the small chain's port project (25 MUSD, valued at the case's 10 %):
     owner a (60 %) at 10 % and owner b (40 %) at 10 %, no debt, no tax: each party's
