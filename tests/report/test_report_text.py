@@ -126,3 +126,22 @@ def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
     texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx"))
     shown = [t for t in texts if t.startswith("What changes the answer")]
     assert shown == ["What changes the answer: small_port_expansion-far_east_port"]
+
+
+def test_a_difference_within_the_solvers_tolerance_shows_as_0(tmp_path):
+    """Two solves of the same plan: objective 7,784.9 and 7,784.9000044 MUSD, Δ 4.4e-06,
+    a share 4.4e-06 / 7,784.9 = 5.7e-10 of the objective, far below the solvers'
+    tolerance (1e-6 of it): the HTML table showed '4.4e-06' (and its card '(Δ 4.4e-06)').
+    It shows 0.00, as does the Δ of a part, npv_supply, -3e-06. A real Δ of 0.05 MUSD
+    (6.4e-06 of the objective) stays 0.05."""
+    sections = {"objective": pd.DataFrame({
+        "kpi (MUSD, NPV)": ["objective", "npv_supply"], "b": [7784.9, -100.0],
+        "s": [7784.9000044, -100.000003], "Δ s": [4.4e-06, -3e-06],
+        "t": [7784.95, -100.0], "Δ t": [0.05, 0.0]})}
+    folder = compare.save(sections, ["b", "s", "t"], tmp_path / "compare-x")
+    page = html.compare_report_html(folder)
+    assert "e-06" not in page
+    assert "<td>objective</td>" in page or 'class="txt">objective' in page
+    assert "<td>7,784.90</td><td>0.00</td>" in page  # s and its Δ
+    assert "<td>7,784.95</td><td>0.05</td>" in page  # t and its Δ
+    assert "<td>-100.00</td><td>0.00</td>" in page  # npv_supply of s and its Δ
