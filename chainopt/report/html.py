@@ -26,6 +26,7 @@ from chainopt.report import charts, deck, economics, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import (
     NO_DELTA_CHART,
+    RECOMPARE,
     TITLES,
     is_cost,
     objective_name,
@@ -580,13 +581,20 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     marker = folder / COMPARISON_MD  # what chainopt compare writes first in it
     if not (marker.is_file() and KINDS["comparison"][1](marker)):
         raise _neither(folder)
-    written = [write_text(html_path, compare_report_html(folder))]
-    if static:
-        for fmt in static:
-            written += write_compare_static(folder, html_path.parent, fmt)
-    if pptx:
-        written.append(deck.compare_deck(folder, html_path.parent / deck.DECK_FILE))
-        written.append(write_text(html_path.parent / deck.PREVIEW_FILE,
-                                    deck.preview_html(written[-1])))
-        written.append(deck.workbook(folder, html_path.parent / deck.WORKBOOK_FILE))
+    try:
+        written = [write_text(html_path, compare_report_html(folder))]
+        if static:
+            for fmt in static:
+                written += write_compare_static(folder, html_path.parent, fmt)
+        if pptx:
+            written.append(deck.compare_deck(folder, html_path.parent / deck.DECK_FILE))
+            written.append(write_text(html_path.parent / deck.PREVIEW_FILE,
+                                        deck.preview_html(written[-1])))
+            written.append(deck.workbook(folder, html_path.parent / deck.WORKBOOK_FILE))
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        # a comparison's tables not as chainopt compare now writes them: compare again
+        # (not "run the case again", the advice for a results folder)
+        raise InputError([Problem(str(folder), f"damaged comparison ({type(exc).__name__}: "
+                                  f"{' '.join(str(exc).split())[:200]})", RECOMPARE)]
+                         ) from None
     return written
