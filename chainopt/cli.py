@@ -180,11 +180,16 @@ def solve_status(m: dict) -> str:
     return f"{m['status']}, " + (f"MIP gap {gap:.2%}" if gap is not None else "no MIP bound")
 
 
+def _objective_word(m: dict) -> str:
+    """What a run's objective is: a cost case's is its total cost (NPV of its costs)."""
+    return "total cost" if m.get("objective_sense") == "cost" else "objective"
+
+
 def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
     m = results.manifest
     title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
-    what = "total cost (NPV)" if m.get("objective_sense") == "cost" else "objective (NPV)"
+    what = f"{_objective_word(m)} (NPV)"
     relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
         "relaxed") else ""
     console.print(f"[bold]{title}[/]: {solve_status(m)}{relaxed}, {what} "
@@ -528,7 +533,7 @@ def _with_progress(n: int, call):
             stopped = ("" if m.get("status") == "optimal"
                        else f"[yellow]{escape(solve_status(m))}[/], ")
             progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
-                                   f"objective {m.get('objective'):,.1f} MUSD"
+                                   f"{_objective_word(m)} {m.get('objective'):,.1f} MUSD"
                                    + (f" ({escape(o.note)})" if o.note else ""),
                                    highlight=False)
             short = shortfall_note(o.results)
@@ -690,8 +695,10 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
 
-    _print_frame("summary", "Summary (objective and Δ against the base in MUSD, NPV; each "
-                 "project against its own counterfactual)", cmp.summary(sections, names))
+    what = ("total cost and Δ against the base in MUSD, NPV of costs (Δ below 0 a saving)"
+            if cmp.is_cost(sections) else "objective and Δ against the base in MUSD, NPV")
+    _print_frame("summary", f"Summary ({what}; each project against its own "
+                 "counterfactual)", cmp.summary(sections, names))
     eco = sections.get("economics")
     if eco is not None and len(eco):
         open_ = cmp.unsettled(sections)

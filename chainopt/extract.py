@@ -438,10 +438,25 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
         rows.append(("lp_relaxation", "", float(built.relaxed),
                      "integer decisions made continuous (run --relax): a bound, not a plan "
                      "of the MIP"))
-    short = t["sales"]["shortfall_k_per_yr"].sum()
-    rows.append(("shortfall_total", "", float(short), "k units/yr summed over periods"))
+    rows.append(_shortfall_total(t["sales"], com["unit"]))
     rows.extend(_cashflows(built, out))
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
+
+
+def _shortfall_total(sales: pd.DataFrame, unit: pd.Series) -> tuple:
+    """The ``shortfall_total`` KPI: the unmet demand floors (``shortfall_k_per_yr``)
+    summed over floors and periods, in the unit of the commodities short (``k t/yr``).
+    Shortfalls of commodities in different units (t and bbl) do not add up: the value is
+    then NaN and the unit names the units (sales.csv has each shortfall)."""
+    short = sales[sales["shortfall_k_per_yr"] > TOL]
+    units = list(dict.fromkeys(short["commodity"].map(unit).astype(str)))
+    if len(units) > 1:
+        return ("shortfall_total", "", float("nan"),
+                f"not summed: shortfalls in {', '.join(f'k {u}/yr' for u in units)} "
+                "(sales.csv, shortfall_k_per_yr)")
+    what = f"k {units[0]}/yr" if units else "k units/yr"
+    return ("shortfall_total", "", float(short["shortfall_k_per_yr"].sum()),
+            f"{what} summed over periods")
 
 
 def objective_unit(case) -> str:

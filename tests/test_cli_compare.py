@@ -175,3 +175,30 @@ def test_compare_refuses_relax_before_solving(tmp_path):
                     options=SolveOptions(relax=True))
     assert "integer decisions included" in str(exc.value)
     assert not out.exists()
+
+
+def test_a_cost_comparison_summary_says_total_cost(tmp_path):
+    """A cost case: hard demand of 50 kt/yr of crude bought at 100 USD/t (then 150 in the
+    scenario), one year, rate 0: total cost 50 x 100 / 1000 = 5 against 7.5 MUSD, Δ
+    +2.5 (dearer). The summary's title said 'objective and Δ ... in MUSD, NPV', as for
+    a profit case, and each run's line 'solved dear: objective 7.5 MUSD'; they now say
+    total cost."""
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "demand": "site,commodity,amount_k_per_yr\na,crude,50"}, objective="cost")
+    dear = tmp_path / "dear.yaml"
+    dear.write_text(f"name: dear\nbase: {case}\nchanges:\n  - table: supplies\n"
+                    "    set: {cost_usd_per_unit: 150}\n")
+    res = runner.invoke(app, ["compare", str(case), str(dear), "--out", str(tmp_path),
+                              "--name", "c", "--jobs", "1"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    obj = pd.read_csv(tmp_path / "compare-c" / "objective.csv").set_index("kpi (MUSD, NPV)")
+    assert obj.loc["objective", ["toy", "dear", "Δ dear"]].tolist() == [5.0, 7.5, 2.5]
+    text = " ".join(res.output.split())
+    assert "Summary (total cost and Δ against the base in MUSD, NPV of costs" in text
+    assert "objective and Δ" not in text
+    assert "solved dear: total cost 7.5 MUSD" in text  # each run's line too

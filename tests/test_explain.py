@@ -1189,3 +1189,36 @@ def test_explain_ranging_keeps_to_the_period_asked(tmp_path):
     bad = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging",
                               "--period", "p3"])
     assert bad.exit_code == 1 and "no period 'p3'" in bad.output, bad.output
+
+
+def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
+    """Hard demand of 12 kt/yr of fuel at city (cost case, one 1-year period, rate 0).
+    Unit u at refinery makes 1 t of fuel from 1.25 t of crude (bought at 100 USD/t) at a
+    variable cost of 20, at most 10 kt/yr; link l1 ships fuel to city at 15 USD/t,
+    losing 4 %; fuel can also be bought at city for 300. Made and shipped, a t at city
+    costs (1.25 x 100 + 20 + 15) / 0.96 = 166.7 < 300, so u runs full: 10 kt sent, 9.6
+    delivered, 2.4 bought at 300. Total cost 10 x 145 + 10 x 15 + 2.4 x 300 = 2,320 kUSD
+    = 2.32 MUSD. One more t at city is bought: 300 (the delivery's marginal cost). Back
+    at refinery fuel is worth 300 x 0.96 - 15 = 273; made there from 1.25 x 100 = 125 of
+    crude and 20 of variable cost, the rest 273 - 145 = 128 is u's capacity rent. explain
+    said 'Nothing is sold.' and called the total cost 'objective ... (NPV)'."""
+    folder = write_case(tmp_path / "cost", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nfuel,t,product",
+        "sites": "site\nrefinery\ncity",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,p,20",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1.25\n"
+                      "run,fuel,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,refinery,p,10",
+        "supplies": "site,commodity,cost_usd_per_unit\nrefinery,crude,100\ncity,fuel,300",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction\n"
+                 "l1,refinery,city,fuel,15,0.04",
+        "demand": "site,commodity,amount_k_per_yr\ncity,fuel,12"}, objective="cost")
+    res = api.run(folder, out=tmp_path / "out")
+    assert res.objective == pytest.approx(2.32)
+    text = "\n".join(api.explain(tmp_path / "out" / "toy"))
+    assert "toy: optimal, total cost 2.32 MUSD (NPV of costs)" in text
+    assert "Nothing is sold." not in text
+    assert ("  fuel: delivered at city (12 k/yr), one more costs 300; back: 273 at refinery "
+            "(via l1, 15 transport, 4 % lost); bought at city for 300; made at refinery by "
+            "mode run of unit u: 125 inputs (1.25 crude at 100), 20 variable cost, 128 "
+            "capacity rent") in text

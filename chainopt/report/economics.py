@@ -316,11 +316,24 @@ SMALLER_GAP = ("Solve to a smaller gap, with time enough to reach it (in case.ya
                "solver: {mip_gap: 1e-7, time_limit_s: 600})")
 
 
+#: a share of the objective below which two solves' values do not differ: the solvers'
+#: own tolerances (HiGHS's primal and dual feasibility tolerances are 1e-7)
+SOLVER_SHARE = 1e-6
+
+
+def solver_noise(diff, objective):
+    """Whether a difference ``diff`` of objectives (or of their parts) is at most
+    :data:`SOLVER_SHARE` of |objective|, the solvers' tolerance: shown as 0. Elementwise."""
+    return np.abs(np.asarray(diff, dtype=float)) <= SOLVER_SHARE * np.abs(
+        np.asarray(objective, dtype=float))
+
+
 def range_open(width, value, objective):
     """Whether a range of ``width`` about ``value`` leaves the value open: wider than 1 %
-    of |value| and than 1e-6 of |objective| (below that, the solvers' own tolerances).
-    Elementwise on arrays; NaN widths (no bound) are not open here."""
-    return np.asarray(width) > np.maximum(0.01 * np.abs(value), 1e-6 * np.abs(objective))
+    of |value| and than :data:`SOLVER_SHARE` of |objective| (below that, the solvers' own
+    tolerances). Elementwise on arrays; NaN widths (no bound) are not open here."""
+    return np.asarray(width) > np.maximum(0.01 * np.abs(value),
+                                          SOLVER_SHARE * np.abs(objective))
 
 
 def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:

@@ -287,47 +287,220 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
                   top: int = 10) -> list[str]:
     """For each product sold (the ``top`` by revenue): its price at each market and its
     value back along the links that carry it (the balance shadow prices at each site),
-    each leg split into what a unit pays on the way (:func:`_leg`)."""
+    each leg split into what a unit pays on the way (:func:`_leg`); then the marginal
+    cost of each hard demand delivered (:func:`delivery_lines`)."""
     sales, flows, bal = tables.get("sales"), tables.get("flows"), tables.get("balances")
     if sales is None or flows is None or bal is None:
         return []
     sold = sales[sales["sales_k_per_yr"] > 1e-6]
-    if sold.empty:
+    demand = tables.get("demand")
+    delivered = (demand[demand["delivered_k_per_yr"] > 1e-6] if demand is not None
+                 and "delivered_k_per_yr" in demand else pd.DataFrame())
+    if sold.empty and delivered.empty:
         return ["Nothing is sold."]
     if period is None:
-        period = str(sold["period"].iloc[0])
+        period = str((sold if len(sold) else delivered)["period"].iloc[0])
     sold = sold[sold["period"] == period]
-    price = bal[bal["period"] == period].set_index(["site", "commodity"])[
-        "shadow_price_usd_per_unit"]
-    used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
-    on_link = link_values(tables, period)
+    delivered = delivered[delivered["period"] == period] if len(delivered) else delivered
+    lines = [] if sold.empty and len(delivered) else _sold_lines(tables, sold, period, top)
+    if len(delivered):
+        lines += [""] * bool(lines) + delivery_lines(tables, delivered, period, top)
+    return lines
+
+
+def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str,
+                top: int) -> list[str]:
+    walk = _Walk(tables, period)
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
-    # the flows into each (commodity, site), in table order, found once (not one scan of
-    # every flow per site visited)
-    into = {k: g for k, g in used.groupby(["commodity", "to_site"], sort=False)}
     for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
         g = sold[sold["commodity"] == c]
         parts = []
         for r in g.itertuples():
             parts.append(f"sold at {r.site} for {_num(r.price_usd_per_unit)}"
-                         f" (worth {_num(price.get((r.site, c), float('nan')))} there)")
-        seen, frontier, back = set(g["site"]), list(g["site"]), []
-        while frontier:
-            site = frontier.pop(0)
-            g_in = into.get((c, site))
-            for f in (g_in.itertuples() if g_in is not None else ()):
-                v_from = price.get((f.from_site, c), float("nan"))
-                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
-                            + _leg(f, price.get((site, c), float("nan")), v_from,
-                                   on_link.get(str(f.link), LinkValues())) + ")")
-                if f.from_site not in seen:
-                    seen.add(f.from_site)
-                    frontier.append(f.from_site)
+                         f" (worth {_num(walk.value(r.site, c))} there)")
+        back, _ = walk.back(c, list(g["site"]))
         lines.append(f"  {c}: " + "; ".join(parts) + ("; back: " + "; ".join(back)
                                                       if back else ""))
     return lines
+
+
+def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
+                   top: int = 10) -> list[str]:
+    """For each commodity delivered to a hard demand (``demand``; the ``top`` by
+    quantity): its marginal cost at each demand site (``marginal_cost_usd_per_unit``,
+    what one more unit of demand costs: minus the dual of ``demand.required``), its value
+    back along the links that carry it, each leg split as a netback's (:func:`_leg`), and
+    how it is obtained at each site on the way (:func:`_source_parts`): bought, or made
+    by a unit, the value there split into inputs, variable cost and capacity rent."""
+    walk = _Walk(tables, period)
+    qty = delivered.groupby("commodity", sort=False)["delivered_k_per_yr"].sum()
+    lines = [f"marginal costs of deliveries in {period} (USD per unit; value at each site = "
+             "balance shadow price):"]
+    for c in qty.sort_values(ascending=False, kind="stable").index[:top]:
+        g = delivered[delivered["commodity"] == c]
+        parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} k/yr), one more "
+                 f"costs {_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
+        back, sites = walk.back(c, list(g["site"]))
+        made = [x for s in sites for x in walk.sources(c, s)]
+        lines.append(f"  {c}: " + "; ".join(parts)
+                     + ("; back: " + "; ".join(back) if back else "")
+                     + ("; " + "; ".join(made) if made else ""))
+    return lines
+
+
+class _Walk:
+    """The values of one period's commodities at their sites (balance shadow prices) and
+    what the saved tables say of how they got there: links in use (:meth:`back`),
+    purchases and units' modes (:meth:`sources`)."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], period: str):
+        bal, flows = tables["balances"], tables["flows"]
+        self.tables, self.period = tables, period
+        self.price = bal[bal["period"] == period].set_index(["site", "commodity"])[
+            "shadow_price_usd_per_unit"]
+        used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
+        self.on_link = link_values(tables, period)
+        # the flows into each (commodity, site), in table order, found once (not one scan
+        # of every flow per site visited)
+        self.into = {k: g for k, g in used.groupby(["commodity", "to_site"], sort=False)}
+
+    def value(self, site: object, c: object) -> float:
+        return float(self.price.get((site, c), float("nan")))
+
+    def back(self, c: object, sites: list) -> tuple[list[str], list]:
+        """The legs that carry ``c`` to ``sites``, breadth first, and every site reached
+        (``sites`` first)."""
+        seen, frontier, back = list(dict.fromkeys(sites)), list(dict.fromkeys(sites)), []
+        while frontier:
+            site = frontier.pop(0)
+            g_in = self.into.get((c, site))
+            for f in (g_in.itertuples() if g_in is not None else ()):
+                v_from = self.value(f.from_site, c)
+                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
+                            + _leg(f, self.value(site, c), v_from,
+                                   self.on_link.get(str(f.link), LinkValues())) + ")")
+                if f.from_site not in seen:
+                    seen.append(f.from_site)
+                    frontier.append(f.from_site)
+        return back, seen
+
+    def sources(self, c: object, site: object) -> list[str]:
+        """How ``c`` is obtained at ``site`` besides links (:func:`_source_parts`)."""
+        return _source_parts(self.tables, self.period, c, site, self.value)
+
+
+def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site: object,
+                  value) -> list[str]:
+    """Purchases and units' modes that supply ``c`` at ``site`` in ``period``.
+
+    A purchase in use: "bought at s for k" (its cost; the value there above it, where
+    its limit binds, is the supply limit's rent). A mode m of unit u in use (its column
+    basic, reduced cost 0) gives, by the LP's dual feasibility, per unit of its activity
+    ``sum_o y_o v_o = sum_i y_i v_i + variable cost + carbon + use_m x rent_u + other
+    limits``, y the yields (``unit_flows`` over ``activity``), v the values at the site;
+    per unit of ``c`` (divided by y_c): value of c = inputs + variable cost + carbon -
+    credit for its other outputs + the rest, its capacity rent (where the unit's
+    capacity binds: ``constraints``) and other limits (emission caps, user constraints).
+    Variable cost and carbon come from ``ranging`` (the mode's cost row and its
+    ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
+    value are left out."""
+    out: list[str] = []
+    pur = tables.get("purchases")
+    if pur is not None and len(pur):
+        p = pur[(pur["period"].astype(str) == period) & (pur["site"] == site)
+                & (pur["commodity"] == c) & (pur["purchase_k_per_yr"] > 1e-6)]
+        for r in p.itertuples():
+            v = value(site, c)
+            rent = v - float(r.cost_usd_per_unit)
+            tier = f" (tier {r.tier})" if "tier" in p and str(r.tier) not in ("1", "1.0") \
+                else ""
+            note = (f", {_num(rent)} supply limit rent"
+                    if math.isfinite(rent) and abs(rent) > 1e-6 * max(1.0, abs(v)) else "")
+            out.append(f"bought at {site} for {_num(r.cost_usd_per_unit)}{tier}{note}")
+    uf, act = tables.get("unit_flows"), tables.get("activity")
+    if uf is None or act is None or uf.empty:
+        return out
+    uf = uf[(uf["period"].astype(str) == period) & (uf["site"] == site)]
+    makers = uf[(uf["commodity"] == c) & (uf["direction"] == "out")
+                & (uf["amount_k_per_yr"] > 1e-9)]
+    if makers.empty:
+        return out
+    level = {(str(u), str(m)): float(a) for u, m, p_, a in zip(
+        act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
+        strict=True) if p_ == period}
+    cost, carbon = _mode_costs(tables.get("ranging"), period)
+    rents, limits = _unit_rents(tables.get("constraints"), period)
+    for r in makers.itertuples():
+        u, m = str(r.unit), str(r.mode)
+        a = level.get((u, m), float("nan"))
+        if not a > 1e-9:
+            continue
+        y_c = float(r.amount_k_per_yr) / a
+        rows = uf[(uf["unit"] == r.unit) & (uf["mode"] == r.mode)]
+        inputs, credit, names = 0.0, 0.0, []
+        for f in rows.itertuples():
+            if f.commodity == c and f.direction == "out":
+                continue
+            y = float(f.amount_k_per_yr) / a / y_c  # per unit of c
+            v = value(site, f.commodity)
+            if f.direction == "in":
+                inputs += y * v
+                names.append(f"{_num(y)} {f.commodity} at {_num(v)}")
+            else:
+                credit += y * v
+        v_c = value(site, c)
+        tol = 1e-6 * max(1.0, abs(v_c)) if math.isfinite(v_c) else 1e-6
+        parts = [f"{_num(inputs)} inputs ({', '.join(names)})"] if names else []
+        var, co2 = cost.get((u, m), float("nan")), carbon.get((u, m), 0.0)
+        known = math.isfinite(var)
+        if known:
+            parts.append(f"{_num(var / y_c)} variable cost")
+            if abs(co2 / y_c) > tol:
+                parts.append(f"{_num(co2 / y_c)} carbon cost")
+        if abs(credit) > tol:
+            parts.append(f"less {_num(credit)} other outputs")
+        rest = v_c - inputs + credit - ((var + co2) / y_c if known else 0.0)
+        if math.isfinite(rest) and abs(rest) > tol:
+            what = [] if known else ["variable and carbon cost"]
+            what += ["capacity rent"] if abs(rents.get(u, 0.0)) > 1e-9 else []
+            what += ["other limits"] if limits or not what else []
+            parts.append(f"{_num(rest)} " + (", ".join(what[:-1]) + " and " + what[-1]
+                                             if len(what) > 1 else what[0]))
+        out.append(f"made at {site} by mode {m} of unit {u}: " + ", ".join(parts))
+    return out
+
+
+def _mode_costs(ranging: pd.DataFrame | None, period: str
+                ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """(unit, mode) -> variable cost and carbon price per unit of activity in ``period``,
+    from the cost rows of ``ranging`` (none without it)."""
+    if ranging is None or ranging.empty or "kind" not in ranging:
+        return {}, {}
+    r = ranging[(ranging["kind"] == "cost") & (ranging["family"] == conversion.ACTIVITY.label)
+                & (ranging["period"].astype(str) == period)]
+    cost, carbon = {}, {}
+    for key, v, co2 in zip(r["key"], r["value"], r["carbon_usd_per_unit"]
+                           if "carbon_usd_per_unit" in r else [0.0] * len(r), strict=True):
+        k = parse_key(key)
+        cost[(k.get("unit", ""), k.get("mode", ""))] = float(v)
+        carbon[(k.get("unit", ""), k.get("mode", ""))] = 0.0 if pd.isna(co2) else float(co2)
+    return cost, carbon
+
+
+def _unit_rents(cons: pd.DataFrame | None, period: str) -> tuple[dict[str, float], bool]:
+    """unit -> marginal value of its capacity row in ``period``, and whether an emission
+    cap or a user constraint binds then (other limits a mode's value may hold)."""
+    if cons is None or cons.empty:
+        return {}, False
+    c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
+             & (cons["marginal_value"].abs() > 1e-9)]
+    rents = {parse_key(k).get("unit", ""): float(v) for f, k, v in zip(
+        c["family"], c["key"], c["marginal_value"], strict=True)
+        if f == conversion.CAPACITY_MAX.label}
+    other = c["family"].isin([emissions.CAP_MAX.label, user_constraints.RELATION.label]).any()
+    return rents, bool(other)
 
 
 @dataclass(frozen=True)
@@ -515,8 +688,11 @@ def extension_lines(ext: pd.DataFrame | None, top: int = 10) -> list[str]:
 def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
               period: str | None = None) -> list[str]:
     order = [str(p) for p in manifest.get("periods", [])]
-    out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, objective "
-           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD (NPV)",
+    # a cost case's objective is its total cost (the NPV of its costs), as it says
+    what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
+                 else ("objective", "NPV"))
+    out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, {what} "
+           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD ({npv})",
            *_penalty_lines(tables.get("sales")), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]

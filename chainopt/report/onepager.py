@@ -69,7 +69,7 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     if eco is None or eco.empty or not {"scenario", "effect", "incremental NPV (MUSD)",
                                          "built"} <= set(eco.columns):
         return []
-    wf = tables.get("project_waterfall", pd.DataFrame(columns=["scenario", "effect"]))
+    wf = tables.get("project_waterfall")
     cf = tables.get("project_cashflows", pd.DataFrame(columns=["scenario", "effect"]))
     cc = tables.get("project_constraints", pd.DataFrame(columns=["scenario", "effect"]))
     pe = tables.get("party_economics")
@@ -85,6 +85,9 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
             return df[(df["scenario"].astype(str) == sc)
                       & (df[key].astype(str) == ef)].reset_index(drop=True)
 
+        if wf is None:  # each page's waterfall: the one table a page cannot do without
+            raise ValueError("comparison table project_waterfall.csv is missing (a "
+                             "comparison written by an older chainopt has none)")
         parties = mine(pe, "project") if pe is not None else None
         out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
                         cashflows=mine(cf), constraints=mine(cc),

@@ -188,6 +188,25 @@ def test_demand_floor_shortfall_is_penalised(tmp_path):
     assert s["floor_cost_usd_per_unit"] == pytest.approx(5000)
     assert res.objective == pytest.approx(-97.0, rel=1e-9)
     assert res.kpi("npv_shortfall_penalty") == pytest.approx(-100.0)
+    k = value(res["kpis"], kpi="shortfall_total")
+    assert (k["value"], k["unit"]) == (pytest.approx(20.0), "k t/yr summed over periods")
+
+
+def test_shortfalls_in_different_units_are_not_summed(tmp_path):
+    """Floors of 5 kt/yr of light (t) and 3 k bbl/yr of naphtha (bbl) at mkt, nothing to
+    sell: both short in full, objective -(5 + 3) x 10,000 / 1000 = -80 MUSD (default
+    penalty). shortfall_total said 8 'k units/yr', t plus bbl; 5 kt and 3 k bbl have no
+    sum: the value is blank (NaN) and its unit names both units."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nlight,t,product\nnaphtha,bbl,product",
+        "sites": "site\nmkt",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nmkt,light,300,5\n"
+                   "mkt,naphtha,50,3"}))
+    assert res.objective == pytest.approx(-80.0)
+    k = value(res["kpis"], kpi="shortfall_total")
+    assert np.isnan(k["value"])
+    assert k["unit"] == ("not summed: shortfalls in k t/yr, k bbl/yr (sales.csv, "
+                         "shortfall_k_per_yr)")
 
 
 def _invest_case(tmp_path, capex: float):

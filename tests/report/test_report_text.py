@@ -126,3 +126,50 @@ def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
     texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx"))
     shown = [t for t in texts if t.startswith("What changes the answer")]
     assert shown == ["What changes the answer: small_port_expansion-far_east_port"]
+
+
+def test_a_difference_within_the_solvers_tolerance_shows_as_0(tmp_path):
+    """Two solves of the same plan: objective 7,784.9 and 7,784.9000044 MUSD, Δ 4.4e-06,
+    a share 4.4e-06 / 7,784.9 = 5.7e-10 of the objective, far below the solvers'
+    tolerance (1e-6 of it): the HTML table showed '4.4e-06' (and its card '(Δ 4.4e-06)').
+    It shows 0.00, as does the Δ of a part, npv_supply, -3e-06. A real Δ of 0.05 MUSD
+    (6.4e-06 of the objective) stays 0.05."""
+    sections = {"objective": pd.DataFrame({
+        "kpi (MUSD, NPV)": ["objective", "npv_supply"], "b": [7784.9, -100.0],
+        "s": [7784.9000044, -100.000003], "Δ s": [4.4e-06, -3e-06],
+        "t": [7784.95, -100.0], "Δ t": [0.05, 0.0]})}
+    folder = compare.save(sections, ["b", "s", "t"], tmp_path / "compare-x")
+    page = html.compare_report_html(folder)
+    assert "e-06" not in page
+    assert "<td>objective</td>" in page or 'class="txt">objective' in page
+    assert "<td>7,784.90</td><td>0.00</td>" in page  # s and its Δ
+    assert "<td>7,784.95</td><td>0.05</td>" in page  # t and its Δ
+    assert "<td>-100.00</td><td>0.00</td>" in page  # npv_supply of s and its Δ
+
+
+def test_a_comparison_without_its_waterfall_says_to_compare_again(tmp_path):
+    """A comparison folder written by an older chainopt, with no project_waterfall.csv
+    (and none recorded), whose scenario builds mp4: its one-pager has no waterfall. The
+    report failed with 'damaged results (KeyError: 'category') ... run the case again
+    (chainopt run ... --overwrite)', the advice for a results folder; it now names the
+    missing table and says to run chainopt compare again. Nothing is written."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = compare.save({
+        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
+                                   "s": [126.2], "Δ s": [26.2]}),
+        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
+            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
+            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
+            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
+            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}])},
+        ["b", "s"], tmp_path / "compare-old")
+    res = CliRunner().invoke(app, ["report", str(folder)], terminal_width=300)
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert "project_waterfall.csv is missing" in text
+    assert "run chainopt compare again with --overwrite" in text
+    assert "run the case again" not in text
+    assert not (folder / html.REPORT_FILE).exists()
