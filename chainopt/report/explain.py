@@ -434,18 +434,17 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
                 & (uf["amount_k_per_yr"] > 1e-9)]
     if makers.empty:
         return out
-    level = {(str(u), str(m)): float(a) for u, m, p_, a in zip(
+    # (unit, mode) -> activity and capacity use (unknown in results saved without it)
+    level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
         act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
-        strict=True) if p_ == period}
+        act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
+        if p_ == period}
     cost, carbon = _mode_costs(tables.get("ranging"), period)
     rents, limits = _unit_rents(tables.get("constraints"), period)
     per_use = _rent_per_use(rents, tables.get("capacity"), period)
-    use = ({(str(u), str(m)): float(x) for u, m, p_, x in zip(
-        act["unit"], act["mode"], act["period"].astype(str), act["capacity_use"],
-        strict=True) if p_ == period} if "capacity_use" in act else {})
     for r in makers.itertuples():
         u, m = str(r.unit), str(r.mode)
-        a = level.get((u, m), float("nan"))
+        a, use = level.get((u, m), (float("nan"), float("nan")))
         if not a > 1e-9:
             continue
         y_c = float(r.amount_k_per_yr) / a
@@ -475,7 +474,7 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
         rest = v_c - inputs + credit - ((var + co2) / y_c if known else 0.0)
         # the capacity rent per unit of c: use_m x the row's dual per unit of capacity
         # used / y_c; unknown in results saved without capacity_use or availability
-        rent = use.get((u, m), float("nan")) * per_use.get(u, float("nan")) / y_c
+        rent = use * per_use.get(u, float("nan")) / y_c
         if abs(rents.get(u, 0.0)) > 1e-9 and math.isfinite(rent):
             if abs(rent) > tol:
                 parts.append(f"{_num(rent)} capacity rent")
