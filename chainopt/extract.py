@@ -112,11 +112,13 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
 
 
 def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
-    """Activity of every unit and mode by period, with its reduced cost."""
+    """Activity of every unit and mode by period, with its reduced cost and the unit
+    capacity one unit of it uses (``modes.csv`` ``capacity_use``)."""
     _, x, rc = _col(built, out, conversion.ACTIVITY.label)
     act = built.index.activity.assign(activity_k_per_yr=_clean(x))
     return act[["unit", "mode", "period", "site", "process", "activity_k_per_yr"]].assign(
-        reduced_cost_usd_per_unit=_reduced(built, act["period"], rc))
+        reduced_cost_usd_per_unit=_reduced(built, act["period"], rc),
+        capacity_use=act["capacity_use"].to_numpy(float))
 
 
 def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -332,9 +334,11 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
                                   out=np.full(len(lc), np.nan),
                                   where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)
-    links = lc.rename(columns={"link": "name"}).assign(kind="link", site="")
+    # a link's capacity is all usable: no availability
+    links = lc.rename(columns={"link": "name"}).assign(kind="link", site="", availability=np.nan)
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
-            "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr"]
+            "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr",
+            "availability"]
     return pd.concat([units[cols], links[cols]], ignore_index=True)
 
 

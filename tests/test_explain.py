@@ -1083,7 +1083,8 @@ loss_fraction,emission_commodity,emission_per_unit
         "  crude: sold at mkt for 300 (worth 160 there); back: 100 at src (via l0, 60 "
         "transport); 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
         "emission cap rent); 100 at src (via l2, 40 transport, 20 capacity rent); 100 at "
-        "src (via l3, 10 transport, 50 other limits: user constraint capf)"), line
+        "src (via l3, 10 transport, 50 other limits: user constraint capf); bought at src "
+        "for 100"), line
     # results saved before flows had carbon_usd_per_unit: the carbon price is unknown
     old = dict(res.tables, flows=res["flows"].drop(columns="carbon_usd_per_unit"))
     line = next(x for x in ex.netback_lines(old) if "crude:" in x)
@@ -1094,11 +1095,18 @@ loss_fraction,emission_commodity,emission_per_unit
 
 def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
     """_carbon_chain: light worth 200 at b, 193.75 at a = 200 - 5 transport - 0.05 x 10
-    carbon - 0.05 x 15 chain-wide cap; 193.75 shows as 194."""
+    carbon - 0.05 x 15 chain-wide cap; 193.75 shows as 194. Made at a from crude worth
+    158.75 (159): by the clean mode 30 variable cost, 0.2 x 10 = 2 carbon cost and
+    0.2 x 15 = 3 of the cap (158.75 + 35 = 193.75), by the dirty one 10, 1 x 10 = 10 and
+    1 x 15 = 15 (158.75 + 35)."""
     res = solve_case(_carbon_chain(tmp_path))
     line = next(x for x in ex.netback_lines(res.tables) if "light:" in x)
-    assert line.endswith("back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 "
-                         "emission cap rent)"), line
+    assert line.endswith(
+        "back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 emission cap rent); "
+        "made at a by mode clean of unit uc: 159 inputs (1 crude at 159), 30 variable "
+        "cost, 2 carbon cost, 3 other limits: emission cap on co2 (chain-wide); made at a "
+        "by mode dirty of unit ud: 159 inputs (1 crude at 159), 10 variable cost, 10 "
+        "carbon cost, 15 other limits: emission cap on co2 (chain-wide)"), line
 
 
 def test_numbers_round_half_away_from_zero():
@@ -1222,3 +1230,84 @@ def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
             "(via l1, 15 transport, 4 % lost); bought at city for 300; made at refinery by "
             "mode run of unit u: 125 inputs (1.25 crude at 100), 20 variable cost, 128 "
             "capacity rent") in text
+
+
+def _two_modes(**tables) -> dict:
+    """Unit u at refinery, 10 kt/yr of capacity, availability 0.8: 8 of capacity usable.
+    Mode run: capacity_use 2, 0.625 t of crude (100 USD/t) -> 0.5 t of fuel, variable cost
+    10 per unit of activity. Mode fast: capacity_use 1, 1.5 crude -> 1 fuel, variable
+    cost 20; user constraint capf: activity of fast <= 2. Link l1 ships fuel to city at
+    15 USD/t losing 4 %; fuel is worth 300 at city (``tables`` say why)."""
+    return {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nfuel,t,product",
+        "sites": "site\nrefinery\ncity",
+        "modes": "mode,process,variable_cost_usd_per_unit,capacity_use\nrun,p,10,2\n"
+                 "fast,p,20,1",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,0.625\n"
+                      "run,fuel,out,0.5\nfast,crude,in,1.5\nfast,fuel,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability\nu,refinery,p,10,0.8",
+        "supplies": "site,commodity,cost_usd_per_unit\nrefinery,crude,100",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction\n"
+                 "l1,refinery,city,fuel,15,0.04",
+        "constraints": "constraint,sense,rhs\ncapf,<=,2",
+        "constraint_terms": "constraint,term,quantity,coef,unit,mode\n"
+                            "capf,1,activity,1,u,fast", **tables}
+
+
+MADE = ("made at refinery by mode fast of unit u: 150 inputs (1.5 crude at 100), 20 "
+        "variable cost, 32 capacity rent, 71 other limits: user constraint capf; made at "
+        "refinery by mode run of unit u: 125 inputs (1.25 crude at 100), 20 variable "
+        "cost, 128 capacity rent")
+
+
+def test_a_mode_s_capacity_rent_counts_its_capacity_use_and_the_unit_s_availability(
+        tmp_path):
+    """Cost case on :func:`_two_modes`: hard demand of 12 kt/yr of fuel at city, where
+    fuel can also be bought at 300. Per unit of fuel, run costs (62.5 + 10) / 0.5 = 145
+    and uses 2 / 0.5 = 4 of capacity; fast costs 170 and uses 1. Fuel at refinery is
+    worth 300 x 0.96 - 15 = 273 (one more t at city is bought), so fast earns 103 per
+    unit of capacity, run (273 - 145) / 4 = 32: fast runs to its limit, 2, run takes
+    the rest of the capacity, 2 x a + 2 = 8, a = 3. Made 2 + 1.5 = 3.5, delivered 3.36,
+    bought 8.64. Total cost 100 x (3 + 1.875) + 20 x 2 + 10 x 3 + 15 x 3.5 + 300 x 8.64
+    = 487.5 + 70 + 52.5 + 2,592 = 3,202 kUSD.
+
+    Duals, from the optimality of the two modes in use (value of outputs = inputs +
+    variable cost + use x d + other limits), d the capacity row's dual per unit of
+    capacity used: run 0.5 x 273 = 62.5 + 10 + 2 d, d = 32 (25.6 per t of nameplate
+    capacity, x 0.8); fast 273 = 150 + 20 + 32 + mu, mu = 71 the dual of capf. Per t of
+    fuel: run's capacity rent 2 x 32 / 0.5 = 128, fast's 1 x 32 / 1 = 32 and 71 other
+    limits. explain lumped them: '103 capacity rent and other limits' for fast and
+    '128 capacity rent and other limits' for run, which no user constraint touches.
+    Results saved before ``capacity_use`` and ``availability`` still leave it lumped."""
+    folder = write_case(tmp_path / "cost", _two_modes(
+        demand="site,commodity,amount_k_per_yr\ncity,fuel,12",
+        supplies="site,commodity,cost_usd_per_unit\nrefinery,crude,100\ncity,fuel,300"),
+        objective="cost")
+    res = api.run(folder, out=tmp_path / "out")
+    assert res.objective == pytest.approx(3.202)
+    cap = value(res.tables["capacity"], name="u")
+    assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(25.6)
+    assert cap["availability"] == pytest.approx(0.8)
+    text = "\n".join(api.explain(tmp_path / "out" / "toy"))
+    assert ("  fuel: delivered at city (12 k/yr), one more costs 300; back: 273 at refinery "
+            "(via l1, 15 transport, 4 % lost); bought at city for 300; " + MADE) in text
+    old = dict(Results.load(tmp_path / "out" / "toy").tables)
+    old["activity"] = old["activity"].drop(columns="capacity_use")
+    old["capacity"] = old["capacity"].drop(columns="availability")
+    text = "\n".join(ex.netback_lines(old))
+    assert ("fast of unit u: 150 inputs (1.5 crude at 100), 20 variable cost, 103 capacity "
+            "rent and other limits: user constraint capf;") in text
+
+
+def test_a_sale_s_netback_says_how_the_product_is_made(tmp_path):
+    """Profit case on :func:`_two_modes`: fuel sold at city for 300 without a cap. The
+    plan and the values are those of the cost case above (fuel worth 300 at city, 273
+    at refinery): 3.36 sold, profit 1,008 - 487.5 - 70 - 52.5 = 398 kUSD. The netback
+    now goes on to how fuel is made at refinery, split as a delivery's is."""
+    folder = write_case(tmp_path / "profit", _two_modes(
+        markets="site,commodity,price_usd_per_unit\ncity,fuel,300"))
+    res = api.run(folder, out=tmp_path / "out")
+    assert res.objective == pytest.approx(0.398)
+    text = "\n".join(api.explain(tmp_path / "out" / "toy"))
+    assert ("  fuel: sold at city for 300 (worth 300 there); back: 273 at refinery (via l1, "
+            "15 transport, 4 % lost); " + MADE) in text

@@ -287,8 +287,9 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
                   top: int = 10) -> list[str]:
     """For each product sold (the ``top`` by revenue): its price at each market and its
     value back along the links that carry it (the balance shadow prices at each site),
-    each leg split into what a unit pays on the way (:func:`_leg`); then the marginal
-    cost of each hard demand delivered (:func:`delivery_lines`)."""
+    each leg split into what a unit pays on the way (:func:`_leg`), and how it is
+    obtained at each site on the way (:func:`_source_parts`, as for a delivery); then the
+    marginal cost of each hard demand delivered (:func:`delivery_lines`)."""
     sales, flows, bal = tables.get("sales"), tables.get("flows"), tables.get("balances")
     if sales is None or flows is None or bal is None:
         return []
@@ -320,9 +321,11 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
         for r in g.itertuples():
             parts.append(f"sold at {r.site} for {_num(r.price_usd_per_unit)}"
                          f" (worth {_num(walk.value(r.site, c))} there)")
-        back, _ = walk.back(c, list(g["site"]))
-        lines.append(f"  {c}: " + "; ".join(parts) + ("; back: " + "; ".join(back)
-                                                      if back else ""))
+        back, sites = walk.back(c, list(g["site"]))
+        made = [x for s in sites for x in walk.sources(c, s)]
+        lines.append(f"  {c}: " + "; ".join(parts)
+                     + ("; back: " + "; ".join(back) if back else "")
+                     + ("; " + "; ".join(made) if made else ""))
     return lines
 
 
@@ -401,9 +404,13 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
     ``sum_o y_o v_o = sum_i y_i v_i + variable cost + carbon + use_m x rent_u + other
     limits``, y the yields (``unit_flows`` over ``activity``), v the values at the site;
     per unit of ``c`` (divided by y_c): value of c = inputs + variable cost + carbon -
-    credit for its other outputs + the rest, its capacity rent (where the unit's
-    capacity binds: ``constraints``) and other limits (emission caps, user constraints).
-    Variable cost and carbon come from ``ranging`` (the mode's cost row and its
+    credit for its other outputs + capacity rent + other limits (emission caps, user
+    constraints, named with those binding in the period). The capacity rent, where the
+    unit's capacity binds (``constraints``), is ``use_m x rent_u / y_c``: use_m the
+    capacity one unit of activity uses (``activity.capacity_use``), rent_u the dual of
+    the row ``sum_m use_m x activity <= availability x capacity`` per unit of capacity
+    used (:func:`_rent_per_use`); in results saved without those columns it stays in
+    the rest. Variable cost and carbon come from ``ranging`` (the mode's cost row and its
     ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
     value are left out."""
     out: list[str] = []
@@ -427,14 +434,17 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
                 & (uf["amount_k_per_yr"] > 1e-9)]
     if makers.empty:
         return out
-    level = {(str(u), str(m)): float(a) for u, m, p_, a in zip(
+    # (unit, mode) -> activity and capacity use (unknown in results saved without it)
+    level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
         act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
-        strict=True) if p_ == period}
+        act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
+        if p_ == period}
     cost, carbon = _mode_costs(tables.get("ranging"), period)
     rents, limits = _unit_rents(tables.get("constraints"), period)
+    per_use = _rent_per_use(rents, tables.get("capacity"), period)
     for r in makers.itertuples():
         u, m = str(r.unit), str(r.mode)
-        a = level.get((u, m), float("nan"))
+        a, use = level.get((u, m), (float("nan"), float("nan")))
         if not a > 1e-9:
             continue
         y_c = float(r.amount_k_per_yr) / a
@@ -462,12 +472,22 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
         if abs(credit) > tol:
             parts.append(f"less {_num(credit)} other outputs")
         rest = v_c - inputs + credit - ((var + co2) / y_c if known else 0.0)
+        # the capacity rent per unit of c: use_m x the row's dual per unit of capacity
+        # used / y_c; unknown in results saved without capacity_use or availability
+        rent = use * per_use.get(u, float("nan")) / y_c
+        if abs(rents.get(u, 0.0)) > 1e-9 and math.isfinite(rent):
+            if abs(rent) > tol:
+                parts.append(f"{_num(rent)} capacity rent")
+            rest -= rent
         if math.isfinite(rest) and abs(rest) > tol:
             what = [] if known else ["variable and carbon cost"]
-            what += ["capacity rent"] if abs(rents.get(u, 0.0)) > 1e-9 else []
+            what += ["capacity rent"] if abs(rents.get(u, 0.0)) > 1e-9 and not \
+                math.isfinite(rent) else []
             what += ["other limits"] if limits or not what else []
-            parts.append(f"{_num(rest)} " + (", ".join(what[:-1]) + " and " + what[-1]
-                                             if len(what) > 1 else what[0]))
+            text = (", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0])
+            if what[-1] == "other limits" and limits:
+                text += ": " + _limit_names(limits)
+            parts.append(f"{_num(rest)} {text}")
         out.append(f"made at {site} by mode {m} of unit {u}: " + ", ".join(parts))
     return out
 
@@ -489,18 +509,42 @@ def _mode_costs(ranging: pd.DataFrame | None, period: str
     return cost, carbon
 
 
-def _unit_rents(cons: pd.DataFrame | None, period: str) -> tuple[dict[str, float], bool]:
-    """unit -> marginal value of its capacity row in ``period``, and whether an emission
-    cap or a user constraint binds then (other limits a mode's value may hold)."""
+def _unit_rents(cons: pd.DataFrame | None, period: str
+                ) -> tuple[dict[str, float], tuple[str, ...]]:
+    """unit -> marginal value of its capacity row in ``period`` (per unit of its
+    capacity, as ``constraints`` states it: the row's dual x availability), and the
+    emission caps and user constraints binding then (other limits a mode's value may
+    hold), named."""
     if cons is None or cons.empty:
-        return {}, False
+        return {}, ()
     c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
              & (cons["marginal_value"].abs() > 1e-9)]
     rents = {parse_key(k).get("unit", ""): float(v) for f, k, v in zip(
         c["family"], c["key"], c["marginal_value"], strict=True)
         if f == conversion.CAPACITY_MAX.label}
-    other = c["family"].isin([emissions.CAP_MAX.label, user_constraints.RELATION.label]).any()
-    return rents, bool(other)
+    other = [describe(f, k) for f, k in zip(c["family"], c["key"], strict=True)
+             if f in (emissions.CAP_MAX.label, user_constraints.RELATION.label)]
+    return rents, tuple(dict.fromkeys(other))
+
+
+def _rent_per_use(rents: dict[str, float], capacity: pd.DataFrame | None, period: str
+                  ) -> dict[str, float]:
+    """unit -> the dual of its capacity row ``sum_m use_m x activity_m <= availability x
+    capacity`` in ``period``, USD per unit of capacity used: its marginal value per unit
+    of capacity (:func:`_unit_rents`) / availability (``capacity``). Empty for results
+    saved before the ``availability`` column (the rent is then left in the rest)."""
+    if not rents or capacity is None or "availability" not in capacity:
+        return {}
+    cap = capacity[(capacity["kind"] == "unit") & (capacity["period"].astype(str) == period)]
+    avail = dict(zip(cap["name"].astype(str), pd.to_numeric(cap["availability"]),
+                     strict=True))
+    return {u: v / avail[u] for u, v in rents.items() if avail.get(u, 0.0) > 0}
+
+
+def _limit_names(limits: tuple[str, ...]) -> str:
+    """The first three of the binding constraints ``limits``, and how many more."""
+    return ", ".join(limits[:3]) + (f" and {len(limits) - 3} more" if len(limits) > 3
+                                    else "")
 
 
 @dataclass(frozen=True)
@@ -601,8 +645,7 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
     if math.isfinite(rest) and abs(rest) > tol:
         what = "other limits" if known else "carbon cost and other limits"
         if link.limits:
-            what += ": " + ", ".join(link.limits[:3]) + (
-                f" and {len(link.limits) - 3} more" if len(link.limits) > 3 else "")
+            what += ": " + _limit_names(link.limits)
         parts.append(f"{_num(rest)} {what}")
     return ", ".join(parts)
 
