@@ -158,27 +158,30 @@ def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     return out
 
 
-def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
-    """Monte Carlo variants from a distributions spec (a parsed YAML mapping).
+def draw_samples(spec: object, samples: int, seed: int,
+                 origin: str = "distributions") -> list[Variant]:
+    """Monte Carlo variants from a distributions spec (a parsed YAML mapping; ``origin``
+    names it in messages: the distributions file, or the sweep.json it was copied to).
 
     ``spec = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]",
     "op": "scale", "dist": {"type": "triangular", "low": 0.7, "mode": 1, "high": 1.3}},
     ...], "correlation": [[1, 0.5], [0.5, 1]]}``. Types: ``uniform`` (low, high),
     ``triangular`` (low, mode, high), ``normal`` (mean, sd, optional low/high:
-    truncated). Correlated draws use a Gaussian copula: correlated standard normals
-    are mapped to uniforms and then through each variable's inverse CDF. Same seed,
-    same draws.
+    truncated). A key not listed here (a typo such as ``min`` for ``low`` or
+    ``correlations``) is refused, not ignored. Correlated draws use a Gaussian copula:
+    correlated standard normals are mapped to uniforms and then through each variable's
+    inverse CDF. Same seed, same draws.
     """
     from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
 
     if not isinstance(samples, int) or not 1 <= samples <= MAX_VARIANTS:
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
                                   f"{MAX_VARIANTS:,} (found {samples!r})")])
-    variables = _variables(spec)
+    variables = _variables(spec, origin)
     assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
     k = len(variables)
-    corr = _correlation(spec.get("correlation"), k)
+    corr = _correlation(spec.get("correlation"), k, origin)
     z = rng.standard_normal((samples, k)) @ np.linalg.cholesky(corr).T
     u = stats.norm.cdf(z)
     cols = []
@@ -188,7 +191,7 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
         try:
             target, _ = parse_set(f"{var['target']}{symbol}0")
         except InputError:
-            raise InputError([Problem(f"distributions: variables[{j}].target",
+            raise InputError([Problem(f"{origin}: variables[{j}].target",
                                       f"cannot read the target {var['target']!r}",
                                       "write table.column[key=value,...]")]) from None
         d = var["dist"]
@@ -204,7 +207,7 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
         cols.append(x)
         targets.append(target)
-    _once_each([f"{t.label} {t.op}" for t in targets], "distributions: variables")
+    _once_each([f"{t.label} {t.op}" for t in targets], f"{origin}: variables")
     out = []
     for i in range(samples):
         vals = [float(c[i]) for c in cols]
@@ -218,6 +221,12 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
 
 DIST_PARAMS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
                "normal": ("mean", "sd")}
+#: the keys each part of a distributions file may have (any other is refused: ignored, a
+#: typo would silently change the draws)
+SPEC_KEYS = ("variables", "correlation")
+VARIABLE_KEYS = ("target", "op", "dist")
+DIST_KEYS = {"uniform": ("type", "low", "high"), "triangular": ("type", "low", "mode", "high"),
+             "normal": ("type", "mean", "sd", "low", "high")}
 
 
 def _finite(v: object) -> bool:
@@ -240,12 +249,23 @@ def _once_each(labels: list[str], where: str) -> None:
                                   "go in one setting)")])
 
 
-def _variables(spec: object) -> list[dict]:
-    """The ``variables`` of a distributions spec, each checked (InputError naming the key)."""
-    where = "distributions"
+def _unknown_keys(mapping: dict, known: tuple[str, ...], here: str) -> list[Problem]:
+    """A problem for each key of ``mapping`` not in ``known`` (at ``here``)."""
+    return [Problem(f"{here}.{key}" if here else str(key), f"unknown key {key!r}",
+                    f"the keys here are {', '.join(known)}")
+            for key in mapping if key not in known]
+
+
+def _variables(spec: object, where: str = "distributions") -> list[dict]:
+    """The ``variables`` of a distributions spec (``where``: its file), each checked
+    (InputError naming the file and key, unknown keys included)."""
     if not isinstance(spec, dict):
         raise InputError([Problem(where, "must be a mapping with 'variables' (and optionally "
                                   "'correlation')")])
+    unknown = [Problem(f"{where}: {p.where}", p.message, p.hint)
+               for p in _unknown_keys(spec, SPEC_KEYS, "")]
+    if unknown:
+        raise InputError(unknown)
     variables = spec.get("variables") or []
     if not isinstance(variables, list) or not variables:
         raise InputError([Problem(f"{where}: variables", "no variables declared",
@@ -262,6 +282,7 @@ def _variables(spec: object) -> list[dict]:
             problems.append(Problem(here, "needs 'target' (table.column[key=value]) and "
                                     "'dist' (a mapping with 'type' and its parameters)"))
             continue
+        problems += _unknown_keys(var, VARIABLE_KEYS, here)
         if var.get("op", "scale") not in ("set", "scale", "add"):
             problems.append(Problem(f"{here}.op", f"unknown op {var.get('op')!r}",
                                     "use set, scale or add"))
@@ -271,31 +292,46 @@ def _variables(spec: object) -> list[dict]:
             problems.append(Problem(f"{here}.dist.type", f"unknown distribution {kind!r}",
                                     "use uniform, triangular or normal"))
             continue
+        unknown = _unknown_keys(d, DIST_KEYS[kind], f"{here}.dist")
+        if unknown:
+            problems += unknown
+            continue
         params = [*DIST_PARAMS[kind], *(("low", "high") if kind == "normal" else ())]
         bad = [p for p in params if (p in DIST_PARAMS[kind] or p in d) and
                not _finite(d.get(p))]
         if bad:
             problems.append(Problem(f"{here}.dist.{bad[0]}", f"must be a finite number "
-                                    f"(found {d.get(bad[0])!r})"))
+                                    f"(found {d.get(bad[0])!r})",
+                                    "write a plain number such as 0.8 (no text or formula)"))
             continue
+        found = "found " + ", ".join(f"{p} {d[p]!r}" for p in DIST_KEYS[kind][1:] if p in d)
         if kind == "uniform" and not d["low"] <= d["high"]:
-            problems.append(Problem(f"{here}.dist", "needs low <= high"))
+            problems.append(Problem(f"{here}.dist", f"needs low <= high ({found})",
+                                    "swap low and high"))
         elif kind == "triangular" and not (d["low"] <= d["mode"] <= d["high"]
                                            and d["low"] < d["high"]):
-            problems.append(Problem(f"{here}.dist", "needs low <= mode <= high and low < high"))
+            problems.append(Problem(f"{here}.dist", f"needs low <= mode <= high and low < "
+                                    f"high ({found})", "put the mode between low and high"))
         elif kind == "normal" and (d["sd"] <= 0 or d.get("low", -np.inf) >= d.get("high",
                                                                                   np.inf)):
-            problems.append(Problem(f"{here}.dist", "needs sd > 0 (and low < high)"))
+            problems.append(Problem(f"{here}.dist", f"needs sd > 0 and, when both are given, "
+                                    f"low < high ({found})", "give a positive sd and low "
+                                    "below high"))
     if problems:
         raise InputError(problems)
     return variables
 
 
-def _correlation(value: object, k: int) -> np.ndarray:
-    """The correlation matrix of a distributions spec (identity if absent), checked."""
-    where = "distributions: correlation"
+def _correlation(value: object, k: int, origin: str = "distributions") -> np.ndarray:
+    """The correlation matrix of a distributions spec (identity if absent), checked: a
+    k x k list of lists of numbers (text such as '0.5' is refused, as for a parameter)."""
+    where = f"{origin}: correlation"
     if value is None:
         return np.eye(k)
+    if not isinstance(value, list) or not all(
+            isinstance(row, list) and all(_finite(x) for x in row) for row in value):
+        raise InputError([Problem(where, f"must be a {k}x{k} matrix of finite numbers",
+                                  "write a list of rows, e.g. [[1.0, 0.5], [0.5, 1.0]]")])
     try:
         corr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -316,10 +352,11 @@ def _correlation(value: object, k: int) -> np.ndarray:
     return corr
 
 
-def check_variants(raw, variants: list[Variant]) -> None:
+def check_variants(raw, variants: list[Variant], origin: str = "--set") -> None:
     """Apply each change of the first variant alone to ``raw``; a change that cannot apply
     (unknown table, column, selector matching no row) fails every variant, so it is an
-    InputError now, before anything is written, naming the setting."""
+    InputError now, before anything is written, naming the setting (``origin``: where it
+    was given, ``--set`` or the distributions file)."""
     if not variants:
         raise InputError([Problem("sweep", "no variants to run")])
     labels = list(variants[0].values)
@@ -327,7 +364,7 @@ def check_variants(raw, variants: list[Variant]) -> None:
         try:
             apply_variant(raw, [change])
         except InputError as exc:
-            raise InputError([Problem(f"--set {label.rsplit(' ', 1)[0]}", p.message, p.hint)
+            raise InputError([Problem(f"{origin} {label.rsplit(' ', 1)[0]}", p.message, p.hint)
                               for p in exc.problems]) from None
 
 
