@@ -174,9 +174,12 @@ def draw_samples(spec: object, samples: int, seed: int,
     """
     from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
 
-    if not isinstance(samples, int) or not 1 <= samples <= MAX_VARIANTS:
+    if not _whole(samples, 1, MAX_VARIANTS):
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
                                   f"{MAX_VARIANTS:,} (found {samples!r})")])
+    if not _whole(seed, 0, 2**63 - 1):
+        raise InputError([Problem("--seed", f"must be a whole number from 0 to 2**63 - 1 "
+                                  f"(found {seed!r})")])
     variables = _variables(spec, origin)
     assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
@@ -754,16 +757,35 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
     return folder.collect()
 
 
+def _whole(v: object, low: int, high: int) -> bool:
+    """A whole number (not a bool) from ``low`` to ``high``."""
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
 def read_meta(path: Path) -> dict:
-    """A sweep folder's ``sweep.json``, or an InputError saying it is damaged."""
+    """A sweep folder's ``sweep.json``, or an InputError saying it is damaged: what it asks
+    must be what a sweep could have asked (``sets`` a list of settings, ``samples`` 0 to
+    :data:`MAX_VARIANTS`, ``seed`` a whole number >= 0, one of the two kinds), so that a
+    resume neither fails with a traceback nor runs a sweep nobody asked for (no setting
+    and no draws made one variant, the base)."""
     try:
         meta = json.loads(read_text(path, str(path), what="sweep.json"))
     except ValueError as exc:
         raise InputError([Problem(str(path), f"damaged, not valid JSON: {exc}",
                                   "start the sweep again without --resume")]) from None
-    if not isinstance(meta, dict) or "source" not in meta or not isinstance(
-            meta.get("sets", []), list):
+    if not isinstance(meta, dict) or "source" not in meta:
         raise InputError([Problem(str(path), "damaged: not the sweep.json chainopt writes",
+                                  "start the sweep again without --resume")])
+    sets, samples, seed = meta.get("sets", []), meta.get("samples", 0), meta.get("seed", 0)
+    wrong = ("'sets' is not a list of settings" if not isinstance(sets, list)
+             or not all(isinstance(x, str) for x in sets) else
+             f"'samples' is {samples!r}, not a whole number from 0 to {MAX_VARIANTS:,}"
+             if not _whole(samples, 0, MAX_VARIANTS) else
+             f"'seed' is {seed!r}, not a whole number >= 0"
+             if not _whole(seed, 0, 2**63 - 1) else
+             "it asks for no setting and no draws" if not (samples or sets) else "")
+    if wrong:
+        raise InputError([Problem(str(path), f"damaged: {wrong}",
                                   "start the sweep again without --resume")])
     return meta
 

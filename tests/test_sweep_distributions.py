@@ -4,6 +4,7 @@ anything is solved or written."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -86,3 +87,44 @@ def test_a_distributions_file_that_says_something_else_is_refused(tmp_path, spec
         api.sweep("small_chain", samples=3, seed=1, distributions=dist, out=out, jobs=1)
     assert f"{dist}: {says}" in str(info.value)
     assert not out.exists()
+
+
+UNIFORM = {"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7,
+                                                   "high": 1.3}}]}
+
+
+@pytest.mark.parametrize("edit, says", [
+    ({"seed": "x"}, "damaged: 'seed' is 'x', not a whole number >= 0"),
+    ({"seed": -1}, "damaged: 'seed' is -1, not a whole number >= 0"),
+    ({"samples": True}, "damaged: 'samples' is True, not a whole number from 0 to 100,000"),
+    ({"samples": 0, "sets": [5]}, "damaged: 'sets' is not a list of settings"),
+    # nothing to vary: the grid of no setting was one variant, the base, solved and
+    # added to the draws already in parts/
+    ({"samples": 0, "sets": []}, "damaged: it asks for no setting and no draws"),
+])
+def test_resuming_a_damaged_sweep_json_says_so(tmp_path, edit, says):
+    """A sweep.json whose seed or samples is not a whole number, or whose sets are not
+    settings, made --resume fail with a traceback (TypeError, ValueError from numpy,
+    AttributeError); one asking for nothing ran the base as a variant. Now each is the
+    damaged-sweep.json error, naming the file and the key, and nothing runs."""
+    folder = tmp_path / "sweep-small_chain"
+    folder.mkdir()
+    meta = {"source": "small_chain", "sets": [], "samples": 2, "seed": 1,
+            "distributions": UNIFORM, "project_npv": True, **edit}
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError) as info:
+        api.sweep(None, resume=folder, jobs=1)
+    assert f"{folder / 'sweep.json'}: {says}" in str(info.value)
+    assert sorted(p.name for p in folder.iterdir()) == ["sweep.json"]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5])
+def test_a_seed_that_is_not_a_whole_number_from_0_is_refused(tmp_path, seed):
+    """api.sweep(seed=-1) failed with numpy's ValueError 'expected non-negative integer'
+    (1.5: a TypeError); the CLI refused it, the API did not."""
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump(UNIFORM))
+    with pytest.raises(InputError, match=r"--seed: must be a whole number from 0"):
+        api.sweep("small_chain", samples=2, seed=seed, distributions=dist,
+                  out=tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()
