@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from chainopt import api
 from chainopt import sweep as sw
 from chainopt.errors import InputError
 
+SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 HDPE = "markets.price_usd_per_unit[commodity=hdpe]"
 
 
@@ -128,3 +130,27 @@ def test_a_seed_that_is_not_a_whole_number_from_0_is_refused(tmp_path, seed):
         api.sweep("small_chain", samples=2, seed=seed, distributions=dist,
                   out=tmp_path / "out", jobs=1)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_gap_of_rounding_is_written_as_0(tmp_path, monkeypatch):
+    """A MIP solved to optimality whose bound HiGHS reports a few doubles above its plan
+    (ru_all_projects: 1.455e-10 MUSD on 154,966, 5 steps of 2.9e-11) gave an unbuilt
+    project's high end B_s - F_s as that noise, not 0, and summary.csv percentiles of
+    7e-11. Here the port at 3 x its capex is not built (its value at 1 x is 12.28 MUSD
+    and it falls by 20.17 MUSD per 1 x of capex, so it breaks even at 1.61 x) and the bound
+    is put 5 doubles above the plan: the high end is 0, not 5 x 9.1e-13 = 4.5e-12."""
+    real = sw.best_bound
+
+    def bound_a_little_above(value, bound, is_mip):
+        b = real(value, bound, is_mip)
+        return None if b is None else b + 5 * math.ulp(b)
+
+    monkeypatch.setattr(sw, "best_bound", bound_a_little_above)
+    kpis, summary, _ = api.sweep(SCEN / "small_port_expansion.yaml", out=tmp_path, jobs=1,
+                                 sets=["projects.capex_musd[project=far_east_port]*=3"])
+    row = kpis.iloc[0]
+    assert row["status"] == "optimal" and row["built_far_east_port"] == 0.0
+    assert row["npv_far_east_port_high_musd"] == 0.0
+    p95 = summary[(summary["measure"] == "npv_far_east_port_high_musd")
+                  & (summary["statistic"] == "p95")]["value"]
+    assert float(p95.iloc[0]) == 0.0
