@@ -211,6 +211,12 @@ def draw_samples(spec: object, samples: int, seed: int,
             lo = (d.get("low", -np.inf) - d["mean"]) / d["sd"]
             hi = (d.get("high", np.inf) - d["mean"]) / d["sd"]
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
+        if not np.isfinite(x).all():  # parameters near the float limits: inf or nan
+            bad = x[~np.isfinite(x)][0]
+            raise InputError([Problem(f"{origin}: variables[{j}].dist", f"its draws are not "
+                                      f"finite numbers (found {bad}): its parameters are too "
+                                      f"large or the sd too small for double precision",
+                                      "give parameters of the size of the value it sets")])
         cols.append(x)
         targets.append(target)
     _once_each([f"{t.label} {t.op}" for t in targets], f"{origin}: variables")

@@ -76,11 +76,17 @@ def test_draws_follow_each_distributions_formulas():
                      "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
      "target markets.price_usd_per_unit[commodity=nope]: selector {commodity: nope} "
      "matches no row"),
+    # high - low overflows to inf: every draw was inf, refused only after solving the
+    # base, as 'markets.csv row 6 ... must be a finite number (found 'inf')'
+    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": -1e308,
+                                              "high": 1e308}}]},
+     "variables[0].dist: its draws are not finite numbers (found inf)"),
 ])
 def test_a_distributions_file_that_says_something_else_is_refused(tmp_path, spec, says):
     """Unknown keys were ignored, so a typo silently changed the draws (a sweep of 3 draws
     ran on each of the first four files); messages named no file ("distributions: ...",
-    and a target matching no row was "--set ..."). Now each is refused naming the file
+    and a target matching no row was "--set ..."); draws that overflow were found out only
+    by the case's validation, after the base was solved. Now each is refused naming the file
     and key, and nothing is written."""
     dist = tmp_path / "dists.yaml"
     dist.write_text(yaml.safe_dump(spec))
