@@ -475,7 +475,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             hold.enter_context(held(Path(resume)))
             folder, meta = _resumed_sweep(resume)  # read again, now that it is held
             src = meta.get("source_abs") or meta["source"]
-            variants = _sweep_variants(meta)
+            variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: distributions")
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
             if isinstance(started, str) and not same_inputs(base, started):
@@ -673,9 +673,9 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         else None,
         "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
         "project_npv": project_npv}
-    variants = _sweep_variants(meta)
+    variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
-    sw.check_variants(base.raw, variants)
+    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set")
     _check_full(variants, full)
     meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
@@ -700,10 +700,12 @@ def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:
                                       f"ids run from {variants[0].id} to {variants[-1].id}")])
 
 
-def _sweep_variants(meta: dict) -> list:
-    """The variants a sweep request asks for: Monte Carlo draws or the grid."""
+def _sweep_variants(meta: dict, origin: str | None = None) -> list:
+    """The variants a sweep request asks for: Monte Carlo draws or the grid (``origin``:
+    where the distributions were read, named in their messages)."""
     if meta.get("samples"):
-        return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0))
+        return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0),
+                               origin or "distributions")
     return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
 
 

@@ -65,6 +65,9 @@ SET_PATTERN = re.compile(
 OPS = {"=": "set", "*=": "scale", "+=": "add"}
 MAX_VARIANTS = 100_000  # variants in one sweep (grid points or Monte Carlo draws)
 MAX_DRAWN = 200  # variables of one Monte Carlo sweep (distributions file)
+#: a share of |objective| below which a variant's MUSD value is rounding, written as 0
+#: (:func:`without_rounding`)
+ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
@@ -158,27 +161,33 @@ def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     return out
 
 
-def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
-    """Monte Carlo variants from a distributions spec (a parsed YAML mapping).
+def draw_samples(spec: object, samples: int, seed: int,
+                 origin: str = "distributions") -> list[Variant]:
+    """Monte Carlo variants from a distributions spec (a parsed YAML mapping; ``origin``
+    names it in messages: the distributions file, or the sweep.json it was copied to).
 
     ``spec = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]",
     "op": "scale", "dist": {"type": "triangular", "low": 0.7, "mode": 1, "high": 1.3}},
     ...], "correlation": [[1, 0.5], [0.5, 1]]}``. Types: ``uniform`` (low, high),
     ``triangular`` (low, mode, high), ``normal`` (mean, sd, optional low/high:
-    truncated). Correlated draws use a Gaussian copula: correlated standard normals
-    are mapped to uniforms and then through each variable's inverse CDF. Same seed,
-    same draws.
+    truncated). A key not listed here (a typo such as ``min`` for ``low`` or
+    ``correlations``) is refused, not ignored. Correlated draws use a Gaussian copula:
+    correlated standard normals are mapped to uniforms and then through each variable's
+    inverse CDF. Same seed, same draws.
     """
     from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
 
-    if not isinstance(samples, int) or not 1 <= samples <= MAX_VARIANTS:
+    if not _whole(samples, 1, MAX_VARIANTS):
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
                                   f"{MAX_VARIANTS:,} (found {samples!r})")])
-    variables = _variables(spec)
+    if not _whole(seed, 0, 2**63 - 1):
+        raise InputError([Problem("--seed", f"must be a whole number from 0 to 2**63 - 1 "
+                                  f"(found {seed!r})")])
+    variables = _variables(spec, origin)
     assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
     k = len(variables)
-    corr = _correlation(spec.get("correlation"), k)
+    corr = _correlation(spec.get("correlation"), k, origin)
     z = rng.standard_normal((samples, k)) @ np.linalg.cholesky(corr).T
     u = stats.norm.cdf(z)
     cols = []
@@ -188,7 +197,7 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
         try:
             target, _ = parse_set(f"{var['target']}{symbol}0")
         except InputError:
-            raise InputError([Problem(f"distributions: variables[{j}].target",
+            raise InputError([Problem(f"{origin}: variables[{j}].target",
                                       f"cannot read the target {var['target']!r}",
                                       "write table.column[key=value,...]")]) from None
         d = var["dist"]
@@ -202,9 +211,15 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
             lo = (d.get("low", -np.inf) - d["mean"]) / d["sd"]
             hi = (d.get("high", np.inf) - d["mean"]) / d["sd"]
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
+        if not np.isfinite(x).all():  # parameters near the float limits: inf or nan
+            bad = x[~np.isfinite(x)][0]
+            raise InputError([Problem(f"{origin}: variables[{j}].dist", f"its draws are not "
+                                      f"finite numbers (found {bad}): its parameters are too "
+                                      f"large or the sd too small for double precision",
+                                      "give parameters of the size of the value it sets")])
         cols.append(x)
         targets.append(target)
-    _once_each([f"{t.label} {t.op}" for t in targets], "distributions: variables")
+    _once_each([f"{t.label} {t.op}" for t in targets], f"{origin}: variables")
     out = []
     for i in range(samples):
         vals = [float(c[i]) for c in cols]
@@ -218,6 +233,12 @@ def draw_samples(spec: object, samples: int, seed: int) -> list[Variant]:
 
 DIST_PARAMS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
                "normal": ("mean", "sd")}
+#: the keys each part of a distributions file may have (any other is refused: ignored, a
+#: typo would silently change the draws)
+SPEC_KEYS = ("variables", "correlation")
+VARIABLE_KEYS = ("target", "op", "dist")
+DIST_KEYS = {"uniform": ("type", "low", "high"), "triangular": ("type", "low", "mode", "high"),
+             "normal": ("type", "mean", "sd", "low", "high")}
 
 
 def _finite(v: object) -> bool:
@@ -240,12 +261,23 @@ def _once_each(labels: list[str], where: str) -> None:
                                   "go in one setting)")])
 
 
-def _variables(spec: object) -> list[dict]:
-    """The ``variables`` of a distributions spec, each checked (InputError naming the key)."""
-    where = "distributions"
+def _unknown_keys(mapping: dict, known: tuple[str, ...], here: str) -> list[Problem]:
+    """A problem for each key of ``mapping`` not in ``known`` (at ``here``)."""
+    return [Problem(f"{here}.{key}" if here else str(key), f"unknown key {key!r}",
+                    f"the keys here are {', '.join(known)}")
+            for key in mapping if key not in known]
+
+
+def _variables(spec: object, where: str = "distributions") -> list[dict]:
+    """The ``variables`` of a distributions spec (``where``: its file), each checked
+    (InputError naming the file and key, unknown keys included)."""
     if not isinstance(spec, dict):
         raise InputError([Problem(where, "must be a mapping with 'variables' (and optionally "
                                   "'correlation')")])
+    unknown = [Problem(f"{where}: {p.where}", p.message, p.hint)
+               for p in _unknown_keys(spec, SPEC_KEYS, "")]
+    if unknown:
+        raise InputError(unknown)
     variables = spec.get("variables") or []
     if not isinstance(variables, list) or not variables:
         raise InputError([Problem(f"{where}: variables", "no variables declared",
@@ -262,6 +294,7 @@ def _variables(spec: object) -> list[dict]:
             problems.append(Problem(here, "needs 'target' (table.column[key=value]) and "
                                     "'dist' (a mapping with 'type' and its parameters)"))
             continue
+        problems += _unknown_keys(var, VARIABLE_KEYS, here)
         if var.get("op", "scale") not in ("set", "scale", "add"):
             problems.append(Problem(f"{here}.op", f"unknown op {var.get('op')!r}",
                                     "use set, scale or add"))
@@ -271,31 +304,46 @@ def _variables(spec: object) -> list[dict]:
             problems.append(Problem(f"{here}.dist.type", f"unknown distribution {kind!r}",
                                     "use uniform, triangular or normal"))
             continue
+        unknown = _unknown_keys(d, DIST_KEYS[kind], f"{here}.dist")
+        if unknown:
+            problems += unknown
+            continue
         params = [*DIST_PARAMS[kind], *(("low", "high") if kind == "normal" else ())]
         bad = [p for p in params if (p in DIST_PARAMS[kind] or p in d) and
                not _finite(d.get(p))]
         if bad:
             problems.append(Problem(f"{here}.dist.{bad[0]}", f"must be a finite number "
-                                    f"(found {d.get(bad[0])!r})"))
+                                    f"(found {d.get(bad[0])!r})",
+                                    "write a plain number such as 0.8 (no text or formula)"))
             continue
+        found = "found " + ", ".join(f"{p} {d[p]!r}" for p in DIST_KEYS[kind][1:] if p in d)
         if kind == "uniform" and not d["low"] <= d["high"]:
-            problems.append(Problem(f"{here}.dist", "needs low <= high"))
+            problems.append(Problem(f"{here}.dist", f"needs low <= high ({found})",
+                                    "swap low and high"))
         elif kind == "triangular" and not (d["low"] <= d["mode"] <= d["high"]
                                            and d["low"] < d["high"]):
-            problems.append(Problem(f"{here}.dist", "needs low <= mode <= high and low < high"))
+            problems.append(Problem(f"{here}.dist", f"needs low <= mode <= high and low < "
+                                    f"high ({found})", "put the mode between low and high"))
         elif kind == "normal" and (d["sd"] <= 0 or d.get("low", -np.inf) >= d.get("high",
                                                                                   np.inf)):
-            problems.append(Problem(f"{here}.dist", "needs sd > 0 (and low < high)"))
+            problems.append(Problem(f"{here}.dist", f"needs sd > 0 and, when both are given, "
+                                    f"low < high ({found})", "give a positive sd and low "
+                                    "below high"))
     if problems:
         raise InputError(problems)
     return variables
 
 
-def _correlation(value: object, k: int) -> np.ndarray:
-    """The correlation matrix of a distributions spec (identity if absent), checked."""
-    where = "distributions: correlation"
+def _correlation(value: object, k: int, origin: str = "distributions") -> np.ndarray:
+    """The correlation matrix of a distributions spec (identity if absent), checked: a
+    k x k list of lists of numbers (text such as '0.5' is refused, as for a parameter)."""
+    where = f"{origin}: correlation"
     if value is None:
         return np.eye(k)
+    if not isinstance(value, list) or not all(
+            isinstance(row, list) and all(_finite(x) for x in row) for row in value):
+        raise InputError([Problem(where, f"must be a {k}x{k} matrix of finite numbers",
+                                  "write a list of rows, e.g. [[1.0, 0.5], [0.5, 1.0]]")])
     try:
         corr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -316,10 +364,11 @@ def _correlation(value: object, k: int) -> np.ndarray:
     return corr
 
 
-def check_variants(raw, variants: list[Variant]) -> None:
+def check_variants(raw, variants: list[Variant], origin: str = "--set") -> None:
     """Apply each change of the first variant alone to ``raw``; a change that cannot apply
     (unknown table, column, selector matching no row) fails every variant, so it is an
-    InputError now, before anything is written, naming the setting."""
+    InputError now, before anything is written, naming the setting (``origin``: where it
+    was given, ``--set`` or the distributions file)."""
     if not variants:
         raise InputError([Problem("sweep", "no variants to run")])
     labels = list(variants[0].values)
@@ -327,7 +376,7 @@ def check_variants(raw, variants: list[Variant]) -> None:
         try:
             apply_variant(raw, [change])
         except InputError as exc:
-            raise InputError([Problem(f"--set {label.rsplit(' ', 1)[0]}", p.message, p.hint)
+            raise InputError([Problem(f"{origin} {label.rsplit(' ', 1)[0]}", p.message, p.hint)
                               for p in exc.problems]) from None
 
 
@@ -579,7 +628,24 @@ def solve_variant(source: str, variant: Variant, options=None,
         row.update(status=type(exc).__name__, message=error_message(exc),
                    objective_musd=np.nan)
     row["seconds"] = time.perf_counter() - t0
-    return row
+    return without_rounding(row)
+
+
+def without_rounding(row: dict) -> dict:
+    """``row`` with each MUSD value other than the objective that is within
+    :data:`ROUNDING` x |objective| of 0 set to 0 (-0 too). A project's value and the ranges
+    its solves' MIP gaps leave are differences of two objectives, and the NPV parts sums
+    over the plan, each rounded in its last bits: ru_all_projects (objective 154,966 MUSD,
+    whose doubles are 2.9e-11 apart) gave an unbuilt project's high end, the MIP's bound
+    minus its plan for a MIP solved to optimality, as 1.455e-10 (5 of those steps) rather
+    than 0, and percentiles of 7.3e-11 in summary.csv. 1e-12 of the objective (1.5e-7 MUSD
+    there) is far above such rounding and far below any value worth telling apart."""
+    scale = abs(row.get("objective_musd", math.nan))
+    if not math.isfinite(scale):
+        return row
+    tiny = ROUNDING * max(scale, 1.0)
+    return {k: 0.0 if k != "objective_musd" and k.endswith("_musd") and isinstance(
+        v, float) and abs(v) <= tiny else v for k, v in row.items()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -717,16 +783,35 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
     return folder.collect()
 
 
+def _whole(v: object, low: int, high: int) -> bool:
+    """A whole number (not a bool) from ``low`` to ``high``."""
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
 def read_meta(path: Path) -> dict:
-    """A sweep folder's ``sweep.json``, or an InputError saying it is damaged."""
+    """A sweep folder's ``sweep.json``, or an InputError saying it is damaged: what it asks
+    must be what a sweep could have asked (``sets`` a list of settings, ``samples`` 0 to
+    :data:`MAX_VARIANTS`, ``seed`` a whole number >= 0, one of the two kinds), so that a
+    resume neither fails with a traceback nor runs a sweep nobody asked for (no setting
+    and no draws made one variant, the base)."""
     try:
         meta = json.loads(read_text(path, str(path), what="sweep.json"))
     except ValueError as exc:
         raise InputError([Problem(str(path), f"damaged, not valid JSON: {exc}",
                                   "start the sweep again without --resume")]) from None
-    if not isinstance(meta, dict) or "source" not in meta or not isinstance(
-            meta.get("sets", []), list):
+    if not isinstance(meta, dict) or "source" not in meta:
         raise InputError([Problem(str(path), "damaged: not the sweep.json chainopt writes",
+                                  "start the sweep again without --resume")])
+    sets, samples, seed = meta.get("sets", []), meta.get("samples", 0), meta.get("seed", 0)
+    wrong = ("'sets' is not a list of settings" if not isinstance(sets, list)
+             or not all(isinstance(x, str) for x in sets) else
+             f"'samples' is {samples!r}, not a whole number from 0 to {MAX_VARIANTS:,}"
+             if not _whole(samples, 0, MAX_VARIANTS) else
+             f"'seed' is {seed!r}, not a whole number >= 0"
+             if not _whole(seed, 0, 2**63 - 1) else
+             "it asks for no setting and no draws" if not (samples or sets) else "")
+    if wrong:
+        raise InputError([Problem(str(path), f"damaged: {wrong}",
                                   "start the sweep again without --resume")])
     return meta
 

@@ -207,7 +207,7 @@ def correlation_wrong_shape(t, r):
 
 
 def correlation_not_numbers(t, r):
-    return _dist(t, correlation=[["a", 0], [0, 1]]), ["matrix of numbers"]
+    return _dist(t, correlation=[["a", 0], [0, 1]]), ["matrix of finite numbers"]
 
 
 def distribution_unknown_type(t, r):

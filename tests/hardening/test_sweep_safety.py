@@ -79,5 +79,5 @@ def test_distribution_target_is_located(tmp_path):
         "variables:\n  - {target: 'foo bar', dist: {type: uniform, low: 0, high: 1}}\n")
     _code, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
                       tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
-    assert "distributions: variables[0].target: cannot read the target 'foo bar'" in text
+    assert "d.yaml: variables[0].target: cannot read the target 'foo bar'" in text
     assert not (tmp_path / "out").exists()

@@ -1,0 +1,162 @@
+"""A Monte Carlo sweep's distributions file: draws that follow each distribution's own
+formulas, and a file that says something else refused (naming the file and key) before
+anything is solved or written."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from chainopt import api
+from chainopt import sweep as sw
+from chainopt.errors import InputError
+
+SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+HDPE = "markets.price_usd_per_unit[commodity=hdpe]"
+
+
+def _draws(dist: dict, n: int = 40_000, seed: int = 3) -> np.ndarray:
+    spec = {"variables": [{"target": HDPE, "op": "scale", "dist": dist}]}
+    return np.array([next(iter(v.values.values())) for v in sw.draw_samples(spec, n, seed)])
+
+
+def test_draws_follow_each_distributions_formulas():
+    """By hand, 40,000 draws (standard errors below 0.002 here):
+
+    * uniform(0.7, 1.3): mean 1.0, 10th percentile 0.7 + 0.1 x 0.6 = 0.76, all in
+      [0.7, 1.3];
+    * triangular(0.5, 0.8, 1.4): mean (0.5 + 0.8 + 1.4)/3 = 0.9; F(mode) = 0.3/0.9 = 1/3,
+      so the median is 1.4 - sqrt(0.5 x 0.9 x 0.6) = 0.88038 and the 10th percentile
+      0.5 + sqrt(0.1 x 0.9 x 0.3) = 0.66432;
+    * normal(1, 0.1) truncated to [0.95, 1.3], i.e. z in [-0.5, 3]: mean
+      1 + 0.1 (phi(-0.5) - phi(3)) / (Phi(3) - Phi(-0.5))
+      = 1 + 0.1 (0.352065 - 0.004432) / (0.998650 - 0.308538) = 1.050374, all in
+      [0.95, 1.3].
+
+    The same seed gives the same draws."""
+    x = _draws({"type": "uniform", "low": 0.7, "high": 1.3})
+    assert x.min() >= 0.7 and x.max() <= 1.3
+    assert x.mean() == pytest.approx(1.0, abs=0.004)
+    assert np.quantile(x, 0.1) == pytest.approx(0.76, abs=0.004)
+    x = _draws({"type": "triangular", "low": 0.5, "mode": 0.8, "high": 1.4})
+    assert x.min() >= 0.5 and x.max() <= 1.4
+    assert x.mean() == pytest.approx(0.9, abs=0.004)
+    assert np.median(x) == pytest.approx(1.4 - math.sqrt(0.5 * 0.9 * 0.6), abs=0.005)
+    assert np.quantile(x, 0.1) == pytest.approx(0.5 + math.sqrt(0.1 * 0.9 * 0.3), abs=0.005)
+    x = _draws({"type": "normal", "mean": 1.0, "sd": 0.1, "low": 0.95, "high": 1.3})
+    assert x.min() >= 0.95 and x.max() <= 1.3
+    assert x.mean() == pytest.approx(1.050374, abs=0.002)
+    assert (x == _draws({"type": "normal", "mean": 1.0, "sd": 0.1, "low": 0.95,
+                         "high": 1.3})).all()
+
+
+@pytest.mark.parametrize("spec, says", [
+    # a truncation bound misspelt: the draws were of the untruncated normal
+    ({"variables": [{"target": HDPE, "dist": {"type": "normal", "mean": 1, "sd": 0.1,
+                                              "min": 0.9}}]},
+     "variables[0].dist.min: unknown key 'min'"),
+    # the correlation misspelt: the draws were independent
+    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
+      "correlations": [[1.0]]}, "correlations: unknown key 'correlations'"),
+    # the op misspelt: the value scaled the price instead of adding to it
+    ({"variables": [{"target": HDPE, "opp": "add",
+                     "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
+     "variables[0].opp: unknown key 'opp'"),
+    # a correlation given as text was read as the number
+    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
+      "correlation": [["1"]]}, "correlation: must be a 1x1 matrix of finite numbers"),
+    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 1.3, "high": 0.7}}]},
+     "variables[0].dist: needs low <= high (found low 1.3, high 0.7); swap low and high"),
+    ({"variables": [{"target": "markets.price_usd_per_unit[commodity=nope]",
+                     "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
+     "target markets.price_usd_per_unit[commodity=nope]: selector {commodity: nope} "
+     "matches no row"),
+    # high - low overflows to inf: every draw was inf, refused only after solving the
+    # base, as 'markets.csv row 6 ... must be a finite number (found 'inf')'
+    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": -1e308,
+                                              "high": 1e308}}]},
+     "variables[0].dist: its draws are not finite numbers (found inf)"),
+])
+def test_a_distributions_file_that_says_something_else_is_refused(tmp_path, spec, says):
+    """Unknown keys were ignored, so a typo silently changed the draws (a sweep of 3 draws
+    ran on each of the first four files); messages named no file ("distributions: ...",
+    and a target matching no row was "--set ..."); draws that overflow were found out only
+    by the case's validation, after the base was solved. Now each is refused naming the file
+    and key, and nothing is written."""
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump(spec))
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep("small_chain", samples=3, seed=1, distributions=dist, out=out, jobs=1)
+    assert f"{dist}: {says}" in str(info.value)
+    assert not out.exists()
+
+
+UNIFORM = {"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7,
+                                                   "high": 1.3}}]}
+
+
+@pytest.mark.parametrize("edit, says", [
+    ({"seed": "x"}, "damaged: 'seed' is 'x', not a whole number >= 0"),
+    ({"seed": -1}, "damaged: 'seed' is -1, not a whole number >= 0"),
+    ({"samples": True}, "damaged: 'samples' is True, not a whole number from 0 to 100,000"),
+    ({"samples": 0, "sets": [5]}, "damaged: 'sets' is not a list of settings"),
+    # nothing to vary: the grid of no setting was one variant, the base, solved and
+    # added to the draws already in parts/
+    ({"samples": 0, "sets": []}, "damaged: it asks for no setting and no draws"),
+])
+def test_resuming_a_damaged_sweep_json_says_so(tmp_path, edit, says):
+    """A sweep.json whose seed or samples is not a whole number, or whose sets are not
+    settings, made --resume fail with a traceback (TypeError, ValueError from numpy,
+    AttributeError); one asking for nothing ran the base as a variant. Now each is the
+    damaged-sweep.json error, naming the file and the key, and nothing runs."""
+    folder = tmp_path / "sweep-small_chain"
+    folder.mkdir()
+    meta = {"source": "small_chain", "sets": [], "samples": 2, "seed": 1,
+            "distributions": UNIFORM, "project_npv": True, **edit}
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError) as info:
+        api.sweep(None, resume=folder, jobs=1)
+    assert f"{folder / 'sweep.json'}: {says}" in str(info.value)
+    assert sorted(p.name for p in folder.iterdir()) == ["sweep.json"]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5])
+def test_a_seed_that_is_not_a_whole_number_from_0_is_refused(tmp_path, seed):
+    """api.sweep(seed=-1) failed with numpy's ValueError 'expected non-negative integer'
+    (1.5: a TypeError); the CLI refused it, the API did not."""
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump(UNIFORM))
+    with pytest.raises(InputError, match=r"--seed: must be a whole number from 0"):
+        api.sweep("small_chain", samples=2, seed=seed, distributions=dist,
+                  out=tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_gap_of_rounding_is_written_as_0(tmp_path, monkeypatch):
+    """A MIP solved to optimality whose bound HiGHS reports a few doubles above its plan
+    (ru_all_projects: 1.455e-10 MUSD on 154,966, 5 steps of 2.9e-11) gave an unbuilt
+    project's high end B_s - F_s as that noise, not 0, and summary.csv percentiles of
+    7e-11. Here the port at 3 x its capex is not built (its value at 1 x is 12.28 MUSD
+    and it falls by 20.17 MUSD per 1 x of capex, so it breaks even at 1.61 x) and the bound
+    is put 5 doubles above the plan: the high end is 0, not 5 x 9.1e-13 = 4.5e-12."""
+    real = sw.best_bound
+
+    def bound_a_little_above(value, bound, is_mip):
+        b = real(value, bound, is_mip)
+        return None if b is None else b + 5 * math.ulp(b)
+
+    monkeypatch.setattr(sw, "best_bound", bound_a_little_above)
+    kpis, summary, _ = api.sweep(SCEN / "small_port_expansion.yaml", out=tmp_path, jobs=1,
+                                 sets=["projects.capex_musd[project=far_east_port]*=3"])
+    row = kpis.iloc[0]
+    assert row["status"] == "optimal" and row["built_far_east_port"] == 0.0
+    assert row["npv_far_east_port_high_musd"] == 0.0
+    p95 = summary[(summary["measure"] == "npv_far_east_port_high_musd")
+                  & (summary["statistic"] == "p95")]["value"]
+    assert float(p95.iloc[0]) == 0.0
