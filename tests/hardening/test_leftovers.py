@@ -141,6 +141,9 @@ def test_a_signal_between_the_two_renames_waits_for_the_swap(tmp_path, monkeypat
     from chainopt.cli import _terminated
 
     old_term = sig.signal(sig.SIGTERM, _terminated)
+    # Ctrl-C as a fresh process has it (Python's own handler), whatever an earlier test in
+    # this worker left: the test is of what the swap does with the handler it finds
+    old_int = sig.signal(sig.SIGINT, sig.default_int_handler)
     try:
         target = tmp_path / "r"
         atomic.write_folder(target, lambda t: (t / "manifest.json").write_text(json.dumps(
@@ -163,6 +166,7 @@ def test_a_signal_between_the_two_renames_waits_for_the_swap(tmp_path, monkeypat
         assert [p.name for p in tmp_path.iterdir()] == ["r"]
     finally:
         sig.signal(sig.SIGTERM, old_term)
+        sig.signal(sig.SIGINT, old_int)
 
 
 KILLED_FILE = """
