@@ -34,8 +34,7 @@ For one project, year by year (MUSD):
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
   holiday: with y1 the project's first year of taxable profit (> 0, before losses
   carried forward; one year for all its parties) from its first year of use on, rate 0
-  in y1 ..
-  y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
+  in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
   (:meth:`Terms.tax_rates`); losses carried forward are used in the holiday too.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
