@@ -433,12 +433,35 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                               "terms": parties.Terms.from_case(case)}
         for j in mine:
             if j in built:
-                against[j] = run(without_projects(case, [j]), save=False, options=options)
+                against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
         rest = without_projects(case, mine)
         if case_hash(rest) != base.manifest.get("input_hash"):
-            cf["inputs"] = run(rest, save=False, options=options)
+            cf["inputs"] = _counterfactual(rest, n, mine, options)
         out[n] = cf
     return out
+
+
+def _counterfactual(case: Case, name: str, off: list[str], options: SolveOptions | None
+                    ) -> Results:
+    """``case``, the run ``name`` with the projects ``off`` switched off, solved in
+    memory. When that is infeasible (or unbounded), the error says so: the run itself
+    solved, so naming it would send the user to `chainopt explain` on a case that solves;
+    the projects are what makes it feasible, and a value against no plan means nothing."""
+    try:
+        return run(case, save=False, options=options)
+    except InfeasibleError:
+        projects = ", ".join(off)
+        raise InfeasibleError(
+            f"valuing {projects} in {name}: {name} without {projects} is infeasible (no plan "
+            f"meets every constraint), so {'it is' if len(off) == 1 else 'they are'} needed "
+            "for a plan at all and no value against a plan without "
+            f"{'it' if len(off) == 1 else 'them'} exists. Compare against a base in which "
+            f"the rest of {name}'s changes are feasible, or see what conflicts with "
+            "`chainopt explain` on a scenario of those changes with the projects' state "
+            "set to off") from None
+    except UnboundedError as exc:
+        raise UnboundedError(f"valuing {', '.join(off)} in {name}, the run without "
+                             f"{'it' if len(off) == 1 else 'them'}: {exc}") from None
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,

@@ -202,3 +202,36 @@ def test_a_cost_comparison_summary_says_total_cost(tmp_path):
     assert "Summary (total cost and Δ against the base in MUSD, NPV of costs" in text
     assert "objective and Δ" not in text
     assert "solved dear: total cost 7.5 MUSD" in text  # each run's line too
+
+
+def test_a_project_without_which_the_scenario_is_infeasible_is_named(tmp_path):
+    """Base: a hard demand of 10 kt/yr of light at a, met by 10 kt/yr of imports at 100
+    USD/t; project p (off) would run a unit making light from crude. Scenario big: demand
+    20 and p optional; it solves (p makes the other 10). p's value is big against big
+    without p, where 20 must come from 10 of imports: infeasible. compare said 'scenario
+    big ... is infeasible ... Run chainopt explain big.yaml', of a scenario that solves;
+    it now names p as what big needs for a plan at all (exit 3, nothing written)."""
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "projects": "project,capex_musd,state\np,1,off",
+        "units": "unit,site,process,capacity_k_per_yr,project\nu1,a,cdu,20,p",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,50,\n"
+                    "a,light,100,10",
+        "demand": "site,commodity,amount_k_per_yr\na,light,10"}, objective="cost")
+    big = tmp_path / "big.yaml"
+    big.write_text(f"name: big\nbase: {case}\nchanges:\n  - table: demand\n"
+                   "    set: {amount_k_per_yr: 20}\n  - table: projects\n"
+                   "    set: {state: optional}\n")
+    res = runner.invoke(app, ["compare", str(case), str(big), "--out", str(tmp_path),
+                              "--name", "c", "--jobs", "1"], terminal_width=200)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 3, res.output
+    assert "valuing p in big: big without p is infeasible" in text
+    assert "Run `chainopt explain" not in text
+    assert not (tmp_path / "compare-c").exists()
