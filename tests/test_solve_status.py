@@ -7,7 +7,7 @@ import pytest
 from chainopt import api, solve
 from chainopt.errors import InfeasibleError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions
-from tests.toycase import write_case
+from tests.toycase import fixed_charge_cost_case, write_case
 
 COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
 
@@ -393,20 +393,8 @@ def test_sigterm_stops_the_solve_at_once(tmp_path):
 
 
 def _fixed_charge_cost_case(tmp_path):
-    """Hard demand of 12 kt/yr of product, made 1:1 from feed at 100 USD/t by a unit built
-    for it at 100 USD per t/yr with a 1 MUSD fixed charge, at most 20 kt/yr, life 1 year
-    (one 1-year period, rate 0), in a cost case."""
-    return api.load_case(write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nrun,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
-                 "build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
-    }, objective="cost"))
+    """:func:`tests.toycase.fixed_charge_cost_case`, loaded."""
+    return api.load_case(fixed_charge_cost_case(tmp_path))
 
 
 def test_relax_given_to_solve_relaxes_a_model_built_without_it(tmp_path):

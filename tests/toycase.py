@@ -26,6 +26,23 @@ def write_case(folder: Path, tables: dict[str, str], **meta) -> Path:
     return folder
 
 
+def fixed_charge_cost_case(folder: Path) -> Path:
+    """A cost case: hard demand of 12 kt/yr of product, made 1:1 from feed at 100 USD/t
+    by a unit built for it at 100 USD per t/yr with a 1 MUSD fixed charge (a binary build
+    decision), at most 20 kt/yr, life 1 year; one 1-year period, rate 0."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
+    }, objective="cost")
+
+
 def solve_case(folder: Path, **meta_tables):
     """Load, build, solve and extract a case folder; return the Results."""
     case = load_case(folder)

@@ -321,11 +321,7 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
         for r in g.itertuples():
             parts.append(f"sold at {r.site} for {_num(r.price_usd_per_unit)}"
                          f" (worth {_num(walk.value(r.site, c))} there)")
-        back, sites = walk.back(c, list(g["site"]))
-        made = [x for s in sites for x in walk.sources(c, s)]
-        lines.append(f"  {c}: " + "; ".join(parts)
-                     + ("; back: " + "; ".join(back) if back else "")
-                     + ("; " + "; ".join(made) if made else ""))
+        lines.append(f"  {c}: " + "; ".join([*parts, *walk.chain(c, list(g["site"]))]))
     return lines
 
 
@@ -345,11 +341,7 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
         g = delivered[delivered["commodity"] == c]
         parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} k/yr), one more "
                  f"costs {_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
-        back, sites = walk.back(c, list(g["site"]))
-        made = [x for s in sites for x in walk.sources(c, s)]
-        lines.append(f"  {c}: " + "; ".join(parts)
-                     + ("; back: " + "; ".join(back) if back else "")
-                     + ("; " + "; ".join(made) if made else ""))
+        lines.append(f"  {c}: " + "; ".join([*parts, *walk.chain(c, list(g["site"]))]))
     return lines
 
 
@@ -371,6 +363,14 @@ class _Walk:
 
     def value(self, site: object, c: object) -> float:
         return float(self.price.get((site, c), float("nan")))
+
+    def chain(self, c: str, sites: list[str]) -> list[str]:
+        """The parts of ``c``'s line after where it is sold or delivered (``sites``): its
+        value back along the links (:meth:`back`, as one "back: ..." part) and how it is
+        obtained at each site on the way (:meth:`sources`)."""
+        back, on_way = self.back(c, sites)
+        return ((["back: " + "; ".join(back)] if back else [])
+                + [x for s in on_way for x in self.sources(c, s)])
 
     def back(self, c: object, sites: list) -> tuple[list[str], list]:
         """The legs that carry ``c`` to ``sites``, breadth first, and every site reached

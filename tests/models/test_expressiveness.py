@@ -19,7 +19,7 @@ from chainopt.cli import app
 from chainopt.diagnose.names import column_names, row_names
 from chainopt.errors import InputError
 from chainopt.report.explain import binding_lines, ranging_lines
-from tests.toycase import solve_case, value, write_case
+from tests.toycase import fixed_charge_cost_case, solve_case, value, write_case
 
 ONE_SITE = "site\nplant\n"
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -105,6 +105,21 @@ def test_market_and_supply_tiers_are_demand_and_supply_curves(tmp_path):
         pytest.approx(200.0)
 
 
+def _one_tier_problem(tmp_path, tables: dict, table: str, rows: str, by_period: str,
+                      message: str) -> None:
+    """``tables`` with ``table``'s rows replaced by ``rows`` (and its by-period overrides
+    ``by_period``), over two 1-year periods p1 and p2: loading it raises exactly one
+    problem, matching ``message``."""
+    tables[table] = tables[table].split("\n")[0] + "\n" + rows
+    if by_period:
+        tables[f"{table}_by_period"] = by_period
+    periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+    with pytest.raises(InputError, match=message) as info:
+        load_case(write_case(tmp_path, tables, periods=periods))
+    assert len(info.value.problems) == 1
+
+
 @pytest.mark.parametrize(("table", "rows", "by_period", "message"), [
     ("markets", "plant,product,1,100,5\nplant,product,2,150,5", "",
      r"markets.csv row 3, column price_usd_per_unit: tier 2 of product at plant pays 150 "
@@ -138,14 +153,7 @@ def test_tiers_out_of_order_are_an_error(tmp_path, table, rows, by_period, messa
         "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,crude,1,0,5",
         "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
                    "plant,crude,1,100,5"}
-    tables[table] = tables[table].split("\n")[0] + "\n" + rows
-    if by_period:
-        tables[f"{table}_by_period"] = by_period
-    periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
-               {"period": "p2", "start_year": 2027, "length_yr": 1}]
-    with pytest.raises(InputError, match=message) as info:
-        load_case(write_case(tmp_path, tables, periods=periods))
-    assert len(info.value.problems) == 1
+    _one_tier_problem(tmp_path, tables, table, rows, by_period, message)
 
 
 @pytest.mark.parametrize(("table", "rows", "by_period", "message"), [
@@ -180,14 +188,7 @@ def test_a_tier_after_an_unlimited_tier_is_an_error(tmp_path, table, rows, by_pe
         "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,crude,1,0,5",
         "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
                    "plant,crude,1,100,5,0"}
-    tables[table] = tables[table].split("\n")[0] + "\n" + rows
-    if by_period:
-        tables[f"{table}_by_period"] = by_period
-    periods = [{"period": "p1", "start_year": 2026, "length_yr": 1},
-               {"period": "p2", "start_year": 2027, "length_yr": 1}]
-    with pytest.raises(InputError, match=message) as info:
-        load_case(write_case(tmp_path, tables, periods=periods))
-    assert len(info.value.problems) == 1
+    _one_tier_problem(tmp_path, tables, table, rows, by_period, message)
 
 
 def test_an_unlimited_last_tier_or_a_tie_is_no_error(tmp_path):
@@ -350,17 +351,7 @@ def test_a_cost_cases_lp_relaxation_is_a_lower_bound_on_its_total_cost(tmp_path)
     charge) = 3.4 MUSD. LP relaxation: the build flag need only be 12 / 20 = 0.6, so 0.6 of
     the fixed charge: 1.2 + 1.2 + 0.6 = 3.0 MUSD, below the MIP's cost (README: in a cost
     case the relaxation bounds the total cost from below, not above)."""
-    folder = write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": ONE_SITE,
-        "modes": "mode,process\nrun,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
-                 "build_fixed_musd,lifetime_yr\nu,plant,p,0,100,20,1,1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "demand": "site,commodity,amount_k_per_yr\nplant,product,12",
-    }, objective="cost")
+    folder = fixed_charge_cost_case(tmp_path)
     assert api.run(folder, save=False).objective == pytest.approx(3.4, rel=1e-9)
     relaxed = api.run(folder, save=False, options=api.solve_options(relax=True))
     assert relaxed.objective == pytest.approx(3.0, rel=1e-9)

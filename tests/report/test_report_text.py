@@ -75,6 +75,20 @@ def test_an_irr_card_is_a_percentage_however_large():
     assert '<div class="v">688.7%</div><div class="l">IRR</div>' in cards
 
 
+def _mp4_sections() -> dict[str, pd.DataFrame]:
+    """A comparison's objective and economics tables: base b at 100 MUSD, scenario s at
+    126.2 (Δ 26.2), where mp4 is worth 26.2 against s without it, 240 MUSD of its own
+    capex less 144 of a life extension it makes unnecessary (Δ capex 96)."""
+    return {
+        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
+                                   "s": [126.2], "Δ s": [26.2]}),
+        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
+            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
+            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
+            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
+            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}])}
+
+
 def test_no_change_against_the_base_chart_of_the_economics(tmp_path):
     """The economics table's one Δ column, 'Δ capex (MUSD)', is each project against its
     own counterfactual (mp4: 240 MUSD of its own, less 144 of a life extension it makes
@@ -83,13 +97,7 @@ def test_no_change_against_the_base_chart_of_the_economics(tmp_path):
     from chainopt.report.static import write_compare_static
 
     sections = {
-        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
-                                   "s": [126.2], "Δ s": [26.2]}),
-        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
-            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
-            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
-            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
-            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}]),
+        **_mp4_sections(),
         "project_waterfall": pd.DataFrame({"scenario": ["s"] * 2, "effect": ["mp4"] * 2,
                                            "category": ["revenue", "capex"],
                                            "npv_musd": [112.9, -86.7]})}
@@ -158,13 +166,7 @@ def test_a_comparison_without_its_waterfall_says_to_compare_again(tmp_path):
     from chainopt.cli import app
 
     folder = compare.save({
-        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "b": [100.0],
-                                   "s": [126.2], "Δ s": [26.2]}),
-        "economics": pd.DataFrame([{c: None for c in compare.ECONOMICS_COLUMNS} | {
-            "scenario": "s", "effect": "mp4", "against": "s without mp4", "built": "p2031",
-            "first use": "2033", "incremental NPV (MUSD)": 26.2, "NPV low (MUSD)": 26.2,
-            "NPV high (MUSD)": 26.2, "overnight capex (MUSD)": 240.0,
-            "Δ capex (MUSD)": 96.0, "IRR": 0.126, "payback (yr)": 6.3}])},
+        **_mp4_sections()},
         ["b", "s"], tmp_path / "compare-old")
     res = CliRunner().invoke(app, ["report", str(folder)], terminal_width=300)
     assert res.exit_code == 1, res.output
