@@ -405,6 +405,73 @@ def check_dropped(built: BuiltModel, out: SolveOutcome) -> None:
             "matters to the plan (the solve ignored it)"))
 
 
+#: the largest scaled violation a returned plan may have (:func:`check_plan`): ten times
+#: HiGHS's feasibility tolerance, measured relative to the size of the terms
+PLAN_TOLERANCE = 1e-6
+
+
+def plan_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarray]:
+    """The scaled violations of ``out``'s plan x against the model as chainopt built it
+    (its own matrix A, bounds and objective; not the solver's copy of them):
+
+    * ``row`` i: max(l_i - a_i x, a_i x - u_i, 0) / (1 + sum_j |a_ij x_j|);
+    * ``column`` j: max(l_j - x_j, x_j - u_j, 0) / (1 + |x_j|);
+    * ``integer`` j (an integer column): |x_j - round(x_j)|;
+    * ``objective`` (one value): |c x + c_0 - z| / (1 + sum_j |c_j x_j|), z the objective
+      reported.
+
+    Scaled by the size of the terms, each is the relative error of a sum: a plan written
+    to 8 significant digits (CBC's) stays near 1e-8."""
+    a, x = built.arrays, out.col_value
+    rows = a.matrix.row_of_entries()
+    terms = a.matrix.data * x[a.matrix.indices]
+    n = built.num_rows
+    act = np.bincount(rows, weights=terms, minlength=n)
+    size = np.bincount(rows, weights=np.abs(terms), minlength=n)
+    return {
+        "row": np.maximum(np.maximum(a.row_lb - act, act - a.row_ub), 0) / (1 + size),
+        "column": np.maximum(np.maximum(a.col_lb - x, x - a.col_ub), 0) / (1 + np.abs(x)),
+        "integer": np.where(a.integer.astype(bool), np.abs(x - np.round(x)), 0.0),
+        "objective": np.array([abs(float(a.cost @ x) + a.total_offset - out.objective)
+                               / (1 + float(np.abs(a.cost) @ np.abs(x)))]),
+    }
+
+
+def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
+    """After a solve: raise SolverError when the plan breaks the model chainopt built by
+    more than :data:`PLAN_TOLERANCE` (:func:`plan_violations`), naming the worst row or
+    column, its value and its bounds. A solver that says 'optimal' of a plan it unscaled
+    badly, or a defect between chainopt's matrix and the solution arrays, then stops the
+    run instead of reporting a wrong plan. A model extended through Pyomo is not checked:
+    its extension may change chainopt's own rows, bounds or objective."""
+    if built.extension is not None:
+        return
+    found = plan_violations(built, out)
+    kind, worst = max(found.items(), key=lambda kv: kv[1].max(initial=0))
+    value = float(worst.max(initial=0))
+    if value <= PLAN_TOLERANCE:
+        return
+    from chainopt.diagnose.names import name_of  # lazy: to name the culprit
+
+    a, x, k = built.arrays, out.col_value, int(np.argmax(worst))
+    if kind == "row":
+        act = a.matrix @ x
+        where = (f"{name_of(built.lp.row_families, k)} is {act[k]:.10g} against bounds "
+                 f"[{a.row_lb[k]:.10g}, {a.row_ub[k]:.10g}]")
+    elif kind == "objective":
+        where = (f"the objective reported, {out.objective:.10g} MUSD, is not the plan's, "
+                 f"{float(a.cost @ x) + a.total_offset:.10g} MUSD")
+    else:
+        where = (f"{name_of(built.lp.var_families, k)} is {x[k]:.10g} against bounds "
+                 f"[{a.col_lb[k]:.10g}, {a.col_ub[k]:.10g}]"
+                 + (" and must be a whole number" if kind == "integer" else ""))
+    raise SolverError(
+        f"{out.info.get('solver', 'the solver')} returned a plan that breaks the model by "
+        f"{value:.3g} (relative; at most {PLAN_TOLERANCE:g} is accepted): {where}. The plan "
+        "cannot be trusted and nothing was written; try another --method (simplex or ipm) "
+        "or --solver, or state the case in units that keep its numbers nearer 1")
+
+
 def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.Highs:
     """Pass the model to a new HiGHS instance in one call (after
     :func:`check_matrix_range`); keep it on ``built.solver``."""
@@ -581,6 +648,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
               "model_status": h.modelStatusToString(status), **extra},
     )
     check_dropped(built, outcome)
+    check_plan(built, outcome)
     if built.has_pyomo:
         from chainopt.models.pyomo_model import columns  # lazy: Pyomo path only
 
@@ -1049,6 +1117,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     )
     if "highs" in name:
         check_dropped(built, outcome)
+    check_plan(built, outcome)
     return outcome
 
 

@@ -434,3 +434,86 @@ def test_a_cost_cases_solver_info_is_in_the_net_value_sense(tmp_path):
     assert info["mip_objective"] == pytest.approx(-3.4, rel=1e-9)
     assert -3.4 - 1e-9 <= info["mip_bound"] <= -3.4 + 1e-4 * 3.4
     assert res.net_value_bound == pytest.approx(-3.4, rel=1e-4)
+
+
+def _tampered(tmp_path, **change):
+    """The fixed-charge cost case solved (:func:`_fixed_charge_cost_case`: purchase 12,
+    activity 12, delivery 12, new capacity 12, build 1; objective -3.4 MUSD), then the
+    plan changed as ``change`` says (column name -> value, or ``objective``)."""
+    from chainopt.diagnose.names import column_names
+
+    built = api.build_model(_fixed_charge_cost_case(tmp_path))
+    out = api.solve(built)
+    names = column_names(built)
+    for name, v in change.items():
+        if name == "objective":
+            out.objective = v
+        else:
+            out.col_value[names.index(name)] = v
+    return built, out
+
+
+@pytest.mark.parametrize("change, said", [
+    # feed bought 10 for 12 used: the feed balance purchase - activity = 0 reads 10 - 12
+    # = -2; its terms' size is 10 + 12, so it breaks by 2 / (1 + 22) = 0.087. (The
+    # objective, -0.1 x 10 - 0.1 x 12 - 1 = -3.2 against -3.4 reported, breaks by only
+    # 0.2 / (1 + 1.0 + 1.2 + 1) = 0.048.)
+    ({"supply.purchase(plant,feed,p1)": 10.0},
+     "by 0.087 (relative; at most 1e-06 is accepted): balance.commodity(plant,feed,p1) is "
+     "-2 against bounds [0, 0]"),
+    # the build decision at 0.5: 0.5 from a whole number; the build limit new - 20 x build
+    # <= 0 breaks by (12 - 10) / (1 + 22) = 0.087 and the objective (-2.9 against -3.4) by
+    # 0.5 / 3.9 = 0.128: the integer is the worst
+    ({"investment.unit_build(u,p1)": 0.5},
+     "by 0.5 (relative; at most 1e-06 is accepted): investment.unit_build(u,p1) is 0.5 "
+     "against bounds [0, 1] and must be a whole number"),
+    # the objective reported 1 MUSD above the plan's -3.4: 1 / (1 + 3.4) = 0.227
+    ({"objective": -2.4},
+     "by 0.227 (relative; at most 1e-06 is accepted): the objective reported, -2.4 MUSD, "
+     "is not the plan's, -3.4 MUSD"),
+])
+def test_a_plan_that_breaks_the_model_is_refused(tmp_path, change, said):
+    """A solver's plan is checked against the model chainopt built, not trusted: each
+    broken row, integer or objective stops the run (exit 4), the worst one named."""
+    built, out = _tampered(tmp_path, **change)
+    with pytest.raises(SolverError) as exc:
+        solve.check_plan(built, out)
+    assert exc.value.exit_code == 4
+    assert "highs returned a plan that breaks the model " + said in str(exc.value)
+
+
+def test_a_plan_within_the_tolerance_passes(tmp_path):
+    """Feed bought 12 + 2e-5 for 12 used: the balance is off by 2e-5 / 25 = 8e-7 of its
+    terms, below 1e-6 (a plan written to 8 digits, as CBC does, is off by about 1e-8);
+    12 + 3e-5 is off by 1.2e-6 and refused."""
+    built, out = _tampered(tmp_path, **{"supply.purchase(plant,feed,p1)": 12 + 2e-5})
+    out.objective = float(built.arrays.cost @ out.col_value)  # the objective is not at issue
+    solve.check_plan(built, out)
+    out.col_value[0] = 12 + 3e-5
+    out.objective = float(built.arrays.cost @ out.col_value)
+    with pytest.raises(SolverError, match=r"by 1\.2e-06"):
+        solve.check_plan(built, out)
+
+
+def test_a_solution_mapped_to_the_wrong_columns_stops_the_run(tmp_path, monkeypatch):
+    """A defect between a solver's answer and chainopt's columns (here the Pyomo path's
+    values handed back in reverse order) gave a wrong plan quietly; now the run stops with
+    exit 4 and writes nothing."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+    from chainopt.models import pyomo_model
+
+    arrays = pyomo_model.solution_arrays
+
+    def reversed_values(m, a):
+        col_value, *rest = arrays(m, a)
+        return (col_value[::-1].copy(), *rest)
+
+    monkeypatch.setattr(pyomo_model, "solution_arrays", reversed_values)
+    out = tmp_path / "out"
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["run", "small_chain", "--solver", "highs", "--out", str(out)])
+    assert result.exit_code == 4, result.output
+    assert "returned a plan that breaks the model" in " ".join(result.output.split())
+    assert not out.exists() or list(out.iterdir()) == []
