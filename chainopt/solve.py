@@ -437,16 +437,58 @@ def plan_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
     }
 
 
+def dual_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarray]:
+    """The scaled violations of ``out``'s marginal values (row duals y, reduced costs d)
+    against the model chainopt built, maximising c x + c_0 over l <= A x <= u,
+    lb <= x <= ub; a dual is the objective's gain per unit of the bound it names:
+
+    * ``reduced cost`` j: |d_j - (c_j - sum_i a_ij y_i)| / (1 + |c_j| + sum_i |a_ij y_i|);
+    * ``row dual`` i: y_i > 0 names u_i, y_i < 0 names l_i: where that bound is infinite,
+      |y_i| / (1 + |y_i|) (no such bound to gain from); else complementary slackness,
+      |y_i| |a_i x - bound| / (1 + sum_j |c_j x_j|) (a bound the plan does not reach
+      gains nothing);
+    * ``column dual`` j: the same of d_j with x_j, lb_j, ub_j (an integer column of a MIP
+      is exempt: its marginal values come from the LP with it fixed).
+
+    A plan with these at 0 and within :func:`plan_violations`' tolerance is optimal for
+    the model as chainopt built it (the LP's optimality conditions)."""
+    a, x, y, d = built.arrays, out.col_value, out.row_dual, out.col_dual
+    m = a.matrix
+    yt = m.data * y[m.row_of_entries()]
+    aty = np.bincount(m.indices, weights=yt, minlength=built.num_vars)
+    ysize = np.bincount(m.indices, weights=np.abs(yt), minlength=built.num_vars)
+    scale = 1 + float(np.abs(a.cost) @ np.abs(x))
+    return {
+        "reduced cost": np.abs(d - (a.cost - aty)) / (1 + np.abs(a.cost) + ysize),
+        "row dual": _dual_side(m @ x, a.row_lb, a.row_ub, y, scale),
+        "column dual": np.where(a.integer.astype(bool), 0.0,
+                                _dual_side(x, a.col_lb, a.col_ub, d, scale)),
+    }
+
+
+def _dual_side(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, dual: np.ndarray,
+               scale: float) -> np.ndarray:
+    """Per element of :func:`dual_violations`' ``row dual`` or ``column dual``: the
+    bound a dual's sign names missing, |dual| / (1 + |dual|); else |dual| x the distance
+    of ``v`` from it / ``scale``."""
+    bound = np.where(dual > 0, hi, np.where(dual < 0, lo, v))
+    missing = np.isinf(bound)
+    off = np.abs(dual) * np.abs(v - np.where(missing, v, bound)) / scale
+    return np.where(missing, np.abs(dual) / (1 + np.abs(dual)), off)
+
+
 def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
-    """After a solve: raise SolverError when the plan breaks the model chainopt built by
-    more than :data:`PLAN_TOLERANCE` (:func:`plan_violations`), naming the worst row or
-    column, its value and its bounds. A solver that says 'optimal' of a plan it unscaled
-    badly, or a defect between chainopt's matrix and the solution arrays, then stops the
-    run instead of reporting a wrong plan. A model extended through Pyomo is not checked:
-    its extension may change chainopt's own rows, bounds or objective."""
+    """After a solve: raise SolverError when the plan or its marginal values break the
+    model chainopt built by more than :data:`PLAN_TOLERANCE` (:func:`plan_violations`,
+    :func:`dual_violations`), naming the worst row or column, its value, bounds and
+    marginal value. A solver that says 'optimal' of a plan it unscaled badly, a dual sign
+    convention read the wrong way round, or a defect between chainopt's matrix and the
+    solution arrays then stops the run instead of reporting a wrong plan or wrong values.
+    A model extended through Pyomo is not checked: its extension may change chainopt's
+    own rows, bounds or objective."""
     if built.extension is not None:
         return
-    found = plan_violations(built, out)
+    found = plan_violations(built, out) | dual_violations(built, out)
     kind, worst = max(found.items(), key=lambda kv: kv[1].max(initial=0))
     value = float(worst.max(initial=0))
     if value <= PLAN_TOLERANCE:
@@ -454,22 +496,34 @@ def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
     from chainopt.diagnose.names import name_of  # lazy: to name the culprit
 
     a, x, k = built.arrays, out.col_value, int(np.argmax(worst))
-    if kind == "row":
-        act = a.matrix @ x
-        where = (f"{name_of(built.lp.row_families, k)} is {act[k]:.10g} against bounds "
-                 f"[{a.row_lb[k]:.10g}, {a.row_ub[k]:.10g}]")
-    elif kind == "objective":
+    if kind == "objective":
         where = (f"the objective reported, {out.objective:.10g} MUSD, is not the plan's, "
                  f"{float(a.cost @ x) + a.total_offset:.10g} MUSD")
+    elif kind in ("row", "row dual"):
+        where = (f"{name_of(built.lp.row_families, k)} is {(a.matrix @ x)[k]:.10g} against "
+                 f"bounds [{a.row_lb[k]:.10g}, {a.row_ub[k]:.10g}]"
+                 + (f" with marginal value {out.row_dual[k]:.10g}" if kind == "row dual"
+                    else ""))
     else:
         where = (f"{name_of(built.lp.var_families, k)} is {x[k]:.10g} against bounds "
-                 f"[{a.col_lb[k]:.10g}, {a.col_ub[k]:.10g}]"
-                 + (" and must be a whole number" if kind == "integer" else ""))
+                 f"[{a.col_lb[k]:.10g}, {a.col_ub[k]:.10g}]")
+        if kind == "integer":
+            where += " and must be a whole number"
+        elif kind == "column dual":
+            where += f" with reduced cost {out.col_dual[k]:.10g}"
+        elif kind == "reduced cost":
+            m = a.matrix
+            aty = np.bincount(m.indices, weights=m.data * out.row_dual[m.row_of_entries()],
+                              minlength=built.num_vars)
+            where += (f" with reduced cost {out.col_dual[k]:.10g}, where its cost less the "
+                      f"rows' marginal values give {a.cost[k] - aty[k]:.10g}")
+    what = ("a plan that breaks" if kind in ("row", "column", "integer", "objective")
+            else "marginal values that break")
     raise SolverError(
-        f"{out.info.get('solver', 'the solver')} returned a plan that breaks the model by "
-        f"{value:.3g} (relative; at most {PLAN_TOLERANCE:g} is accepted): {where}. The plan "
-        "cannot be trusted and nothing was written; try another --method (simplex or ipm) "
-        "or --solver, or state the case in units that keep its numbers nearer 1")
+        f"{out.info.get('solver', 'the solver')} returned {what} the model by "
+        f"{value:.3g} (relative; at most {PLAN_TOLERANCE:g} is accepted): {where}. The "
+        "results cannot be trusted and nothing was written; try another --method (simplex "
+        "or ipm) or --solver, or state the case in units that keep its numbers nearer 1")
 
 
 def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.Highs:

@@ -517,3 +517,68 @@ def test_a_solution_mapped_to_the_wrong_columns_stops_the_run(tmp_path, monkeypa
     assert result.exit_code == 4, result.output
     assert "returned a plan that breaks the model" in " ".join(result.output.split())
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_marginal_values_read_with_the_wrong_sign_are_refused(tmp_path):
+    """The fixed-charge case's marginal values by hand (maximising -cost; the LP with the
+    build decision fixed at 1): feed is worth y_f = -0.1 (a unit more to buy costs 0.1
+    MUSD per kt), capacity y_cap = +0.1 (a kt/yr more spares 0.1 of new capacity), the
+    product y_p = y_f - y_cap = -0.2, the demand row -0.2, the unused build limit 0;
+    reduced costs 0 except the fixed build's, c - sum a y = -1 - (-20 x 0) = -1.
+
+    All of them negated, as a minimising solver's duals read without the sign change:
+    the build's reduced cost reads +1 where c - sum a y' = -1 - (-20 x 0) = -1, off by
+    2 / (1 + |c| + 0) = 1, the worst (the purchase's and the new capacity's are off by
+    0.2 / 1.2; the capacity row's -0.1 names its missing lower bound: 0.1 / 1.1)."""
+    built, out = _tampered(tmp_path)
+    out.row_dual, out.col_dual = -out.row_dual, -out.col_dual
+    with pytest.raises(SolverError) as exc:
+        solve.check_plan(built, out)
+    assert ("highs returned marginal values that break the model by 1 (relative; at most "
+            "1e-06 is accepted): investment.unit_build(u,p1) is 1 against bounds [0, 1] "
+            "with reduced cost 1, where its cost less the rows' marginal values give -1"
+            ) in str(exc.value)
+
+
+def test_a_marginal_value_of_a_bound_not_reached_is_refused(tmp_path):
+    """Complementary slackness: the build limit new - 20 x build <= 0 reads 12 - 20 = -8,
+    so it is worth nothing. Given 0.05 (with reduced costs to match: the new capacity's
+    -0.1 - (-y_cap + 0.05) = -0.05, the fixed build's exempt), the row claims 0.05 x 8 of
+    an objective of size 1 + 1.2 + 1.2 + 1 = 4.4 (0.091), and the new capacity's -0.05
+    says its lower bound 0 binds while it is 12: 0.05 x 12 / 4.4 = 0.136, the worst."""
+    from chainopt.diagnose.names import column_names, row_names
+
+    built, out = _tampered(tmp_path)
+    out.row_dual[row_names(built).index("investment.unit_new_max(u,p1)")] = 0.05
+    cols = column_names(built)
+    out.col_dual[cols.index("investment.unit_new(u,p1)")] = -0.05
+    out.col_dual[cols.index("investment.unit_build(u,p1)")] = 0.0
+    with pytest.raises(SolverError) as exc:
+        solve.check_plan(built, out)
+    assert ("marginal values that break the model by 0.136 (relative; at most 1e-06 is "
+            "accepted): investment.unit_new(u,p1) is 12 against bounds [0, 20] with reduced "
+            "cost -0.05") in str(exc.value)
+
+
+def test_duals_of_the_wrong_sign_stop_the_run(tmp_path, monkeypatch):
+    """The Pyomo path's marginal values handed back negated (a sign convention read the
+    wrong way round) ran small_chain to exit 0 with every commodity's value of the wrong
+    sign; now exit 4, nothing written."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+    from chainopt.models import pyomo_model
+
+    arrays = pyomo_model.solution_arrays
+
+    def negated(m, a):
+        col_value, col_dual, row_value, row_dual = arrays(m, a)
+        return col_value, -col_dual, row_value, -row_dual
+
+    monkeypatch.setattr(pyomo_model, "solution_arrays", negated)
+    out = tmp_path / "out"
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["run", "small_chain", "--solver", "highs", "--out", str(out)])
+    assert result.exit_code == 4, result.output
+    assert "returned marginal values that break the model" in " ".join(result.output.split())
+    assert not out.exists() or list(out.iterdir()) == []
