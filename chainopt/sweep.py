@@ -98,7 +98,9 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
     """Parse ``table.column[key=value,...]OP VALUES``.
 
     OP is ``=`` (set), ``*=`` (scale) or ``+=`` (add); VALUES is ``start:stop:count``
-    (evenly spaced, both ends included) or a comma-separated list.
+    (evenly spaced, both ends included) or a comma-separated list. A range of one point
+    is its start (numpy's linspace), so ``0.7:1.3:1`` would run 0.7 alone: a count of 1
+    is refused unless start = stop.
     """
     m = SET_PATTERN.match(text.strip())
     if not m:
@@ -121,7 +123,14 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
                 raise InputError([Problem(where_text, f"the range '{spec}' has {count} points",
                                           f"the count after the second ':' must be 1 to "
                                           f"{MAX_VARIANTS:,}")])
-            values = np.linspace(float(a), float(b), count).tolist()
+            start, stop = float(a), float(b)
+            if count == 1 and start != stop:
+                raise InputError([Problem(where_text, f"the range '{spec}' has one point, "
+                                          f"so it would run only its start {a.strip()} and "
+                                          f"never reach {b.strip()}",
+                                          f"give a count of 2 or more (e.g. {a.strip()}:"
+                                          f"{b.strip()}:2), or a single value ({a.strip()})")])
+            values = np.linspace(start, stop, count).tolist()
         else:
             values = [float(v) for v in spec.split(",")]
     except ValueError:

@@ -31,6 +31,23 @@ def test_parse_set_and_grid():
                                       {"cost_usd_per_unit": 340.0}}
 
 
+
+def test_a_range_of_one_point_between_two_values_is_refused():
+    """start:stop:count is numpy's linspace, both ends included: 0.7:1.3:2 is [0.7, 1.3]
+    and 0.7:1.3:1 is [0.7] alone, so the sweep ran the price at x0.7 and never at x1.3
+    with no word. A count of 1 is refused when start != stop (naming the --set and what
+    to give instead); 1.1:1.1:1 is the one value 1.1, as 1.1 is."""
+    text = "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:1"
+    with pytest.raises(InputError) as exc:
+        sw.parse_set(text)
+    (problem,) = exc.value.problems
+    assert problem.where == f"--set {text!r}"
+    assert "'0.7:1.3:1' has one point" in problem.message and "never reach 1.3" in (
+        problem.message)
+    assert "count of 2 or more (e.g. 0.7:1.3:2), or a single value (0.7)" in problem.hint
+    assert sw.parse_set(text.replace(":1.3:1", ":1.3:2"))[1] == [0.7, 1.3]
+    assert sw.parse_set("markets.price_usd_per_unit*=1.1:1.1:1")[1] == [1.1]
+
 def test_sweep_matches_separate_runs(tmp_path):
     kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, jobs=1)
     raw = api.load_case("small_chain").raw
