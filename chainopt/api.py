@@ -698,7 +698,10 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         "project_npv": project_npv}
     variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
-    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set")
+    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
+             if samples and variants else [f"--set {text!r}" for text in sets])
+    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set",
+                      names, f"{distributions}: " if samples else "")
     _check_full(variants, full)
     meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
