@@ -827,13 +827,24 @@ def sensitivity(source: str | Path | None, project: str | None = None,
 
 
 def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
-    """``projects_mc.csv`` and ``projects_mc.png`` of a finished sweep, written into it
-    while it is held (a sweep still writing it, or another writer, is refused)."""
-    kp = sweep_folder / "kpis.csv"
-    if not kp.is_file():
-        raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
+    """``projects_mc.csv`` and ``projects_mc.png`` of a finished Monte Carlo sweep, written
+    into it while it is held (a sweep still writing it, or another writer, is refused). A
+    grid sweep is refused: its variants are points chosen, not draws."""
+    kp, meta_path = sweep_folder / "kpis.csv", sweep_folder / "sweep.json"
+    missing = [p.name for p in (meta_path, kp) if not p.is_file()]
+    if missing:
+        raise InputError([Problem(str(sweep_folder), f"no {missing[0]}: not a finished sweep",
                                   "give a folder written by chainopt sweep")])
     with held(sweep_folder):
+        if not sw.read_meta(meta_path).get("samples"):
+            # a grid's points are chosen, not drawn: their shares are no probabilities
+            raise InputError([Problem(
+                f"--sweep {sweep_folder}", "is a grid sweep (--set): its variants are the "
+                "grid's points, not random draws, so percentiles and the share of them "
+                "that builds a project are no probabilities",
+                "run a Monte Carlo sweep (chainopt sweep SOURCE --samples N "
+                "--distributions FILE) and give its folder; a grid's values are in its "
+                "kpis.csv")])
         kpis = pd.read_csv(kp)
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
@@ -850,6 +861,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
             plt.close(fig)
     out_tables["monte_carlo"] = mc
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
+    out_tables["monte_carlo_failed"] = sens.failed_draws(kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
 

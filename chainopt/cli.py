@@ -379,8 +379,9 @@ def sensitivity(
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
         _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
                      mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
-        if note:
-            err.print("[yellow]warning:[/] " + escape(note))
+        for text in (note, res.get("monte_carlo_failed")):
+            if text:
+                err.print("[yellow]warning:[/] " + escape(text))
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
                       "projects_mc.png)")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -440,3 +442,48 @@ def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
     assert row["npv_good_low_musd"] == pytest.approx(0.5)
     assert row["npv_good_high_musd"] == pytest.approx(3.44)
     assert (row["npv_bad_low_musd"], row["npv_bad_high_musd"]) == (0.0, 0.0)
+
+
+def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_path):
+    """The six draws of tests/report/test_sweep_stats.py (one infeasible; the project's
+    NPV 0, 0, 4, 10, 30 in the five solved, built in three) in a sweep folder written by
+    hand. Recorded as a grid (--set, samples 0), `sensitivity --sweep` gave P10/P50/P90
+    0 / 4 / 22 and P(built) 60 %, shares of chosen points, as probabilities: now exit 1,
+    saying what to run instead, nothing written. Recorded as Monte Carlo draws, it gives
+    them and says that 1 of 6 draws failed and is left out (terminal and
+    projects_mc.csv, column failed)."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    kpis = pd.DataFrame({
+        "variant": [f"s{i:05d}" for i in range(6)],
+        "status": ["optimal", "optimal", "InfeasibleError", "optimal", "feasible", "optimal"],
+        "message": ["", "", "sweep variant s00002 ... is infeasible", "", "", ""],
+        "objective_musd": [100.0, 101.0, float("nan"), 104.0, 110.0, 130.0],
+        "built_pj": [0.0, 0.0, float("nan"), 1.0, 1.0, 1.0],
+        "npv_pj_incremental_musd": [0.0, 0.0, float("nan"), 4.0, 10.0, 30.0]})
+    meta = {"source": "small_chain", "sets": ["markets.price_usd_per_unit*=1:2:6"],
+            "samples": 0, "seed": 0}
+    for kind in ("grid", "draws"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        kpis.to_csv(folder / "kpis.csv", index=False)
+        (folder / "sweep.json").write_text(json.dumps(
+            meta if kind == "grid" else {**meta, "sets": [], "samples": 6,
+                                         "distributions": {}}))
+    res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(tmp_path / "grid")],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert f"--sweep {tmp_path / 'grid'}: is a grid sweep (--set)" in text
+    assert "no probabilities; run a Monte Carlo sweep (chainopt sweep SOURCE --samples N " \
+           "--distributions FILE)" in text
+    assert sorted(p.name for p in (tmp_path / "grid").iterdir()) == ["kpis.csv", "sweep.json"]
+    res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(tmp_path / "draws")],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    assert "warning: 1 of 6 draws failed (InfeasibleError 1) and are left out" in " ".join(
+        res.output.split())
+    mc = pd.read_csv(tmp_path / "draws" / "projects_mc.csv").set_index("project").loc["pj"]
+    assert (mc["samples"], mc["failed"], mc["p50_musd"], mc["p_built"]) == (5, 1, 4.0, 0.6)
