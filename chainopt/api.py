@@ -33,6 +33,7 @@ from chainopt.atomic import (
     held,
     held_signals,
     write_file,
+    write_files,
     write_folder,
     write_text,
 )
@@ -1019,9 +1020,10 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
     must exist and be writable, and an existing file is replaced only with ``overwrite``
-    (both checked before the model is built). Each file is written to a temporary file
-    and renamed (:func:`chainopt.atomic.write_file`): a failed or interrupted export
-    leaves no partial file and an existing one as it was."""
+    (both checked before the model is built). Both files are written to temporary files
+    and renamed into place together (:func:`chainopt.atomic.write_files`): a failed or
+    interrupted export writes neither (no partial file, and none of the pair without the
+    other) and leaves existing ones as they were."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -1041,10 +1043,8 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             raise ResultsExistError(f"{path} exists; pass --overwrite to replace it or "
                                     "give another file name")
     built = _build.build(load_case(source))
-    written = []
-    for path in (mps, lp):
-        if path is not None:
-            written.append(write_file(path, lambda tmp: diagnose.export_model(built, str(tmp))))
+    written = write_files([(path, lambda tmp: diagnose.export_model(built, str(tmp)))
+                           for path in (mps, lp) if path is not None])
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 
