@@ -550,8 +550,10 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                  options: SolveOptions | None, progress, warm_basis: bool,
                  drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve the variants not yet in ``folder``, then write its tables and the full
-    results of ``full``; an InputError if every variant has bad input (``folder``
-    removed first with ``drop_if_all_bad``)."""
+    results of ``full``, but of a variant that failed (its row in kpis.csv says why; it
+    would only fail again): like any failed variant it does not stop the sweep. An
+    InputError if every variant has bad input (``folder`` removed first with
+    ``drop_if_all_bad``)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
@@ -564,8 +566,19 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                                   "check the --set values or distributions against the case")])
     summary = _sweep_stats.summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
-    _run_full_variants(src, variants, full, folder, options)
+    _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
+                       folder, options)
     return kpis, summary
+
+
+def failed_variants(kpis: pd.DataFrame) -> dict[str, str]:
+    """The variants of a sweep's ``kpis`` that did not solve: id -> status and message."""
+    if "status" not in kpis:
+        return {}
+    bad = kpis[~kpis["status"].isin(_sweep_stats.SOLVED)]
+    messages = bad["message"].fillna("") if "message" in bad else pd.Series("", bad.index)
+    return {str(v): f"{s}: {m}" for v, s, m in zip(bad["variant"], bad["status"], messages,
+                                                   strict=True)}
 
 
 def _as_stated(options: SolveOptions | None, what: str) -> None:

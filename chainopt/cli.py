@@ -293,6 +293,11 @@ def sweep(
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    failed = api.failed_variants(kpis)
+    for vid in dict.fromkeys(full or []):
+        if vid in failed:
+            err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "
+                      f"failed ({escape(failed[vid])})", highlight=False)
     if len(kpis) and not ok:  # nothing to summarise: the worst of the variants' codes
         # (a variant's status is the name of the error it met)
         code = max(getattr(getattr(errors, str(s), None), "exit_code", 4)

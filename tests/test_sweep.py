@@ -183,6 +183,35 @@ def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     assert "infeasible" in kpis["message"].iloc[2]
 
 
+def test_a_full_variant_that_fails_is_recorded_and_the_sweep_goes_on(tmp_path):
+    """The hard floor case swept over floors 20, 40, 60 with 50 available, --full v00002
+    v00000: the sweep solved all three (v00002 infeasible, recorded), then saving v00002
+    in full raised its InfeasibleError: exit 3, v00000 never saved (and a replacing sweep,
+    --overwrite, dropped whole). A failed variant stops no sweep: v00002 is recorded in
+    kpis.csv, not saved (no folder), said in a warning; v00000 is saved (objective 50 x
+    (200 - 100) / 1000 = 5 MUSD); exit 0, with --overwrite too."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _hard_floor(tmp_path / "case")
+    args = ["sweep", str(folder), "--set", "markets.min_k_per_yr=20,40,60", "--out",
+            str(tmp_path), "--jobs", "1", "--full", "v00002", "--full", "v00000"]
+    for extra in ([], ["--overwrite"]):
+        res = CliRunner().invoke(app, args + extra, env={"COLUMNS": "2000"})
+        assert res.exit_code == 0, res.output
+        text = " ".join(res.output.split())
+        assert "3 variants, 2 solved, 1 failed" in text
+        assert "warning: --full v00002: not saved, the variant failed (InfeasibleError: " \
+               "sweep variant v00002 (markets.min_k_per_yr set 60)" in text
+        sweep = tmp_path / "sweep-toy"
+        kpis = pd.read_csv(sweep / "kpis.csv")
+        assert list(kpis["status"]) == ["optimal", "optimal", "InfeasibleError"]
+        assert sorted(p.name for p in (sweep / "variants").iterdir()) == ["v00000"]
+        manifest = json.loads((sweep / "variants" / "v00000" / "manifest.json").read_text())
+        assert manifest["objective"] == pytest.approx(5.0)
+
+
 def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     """The hard floor case with the scenario ``tight`` (at most 45 k t/yr of crude) swept
     over floors 20 and 60: floor 20 sells all 45, 45 x (200 - 100) / 1000 = 4.5 MUSD;
@@ -191,7 +220,7 @@ def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     case's run named it by its name alone ("case 'toy'", any text of case.yaml), not its
     folder. Now the variant is named by id and value on its source, with the scenario
     that `chainopt explain` takes to find the conflict (floor 60 against the supply limit),
-    also when it fails as a --full variant."""
+    also for a --full variant (not saved, as it failed)."""
     import re
 
     import yaml
@@ -216,9 +245,10 @@ def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     why = " ".join(api.explain(str(tmp_path / "v1.yaml")))
     assert "demand floor for crude at a in p1 (>= 60" in why
     assert "supply limit of crude at a in p1 must stay <= 45" in why
-    with pytest.raises(InfeasibleError, match=r"^sweep variant v00001 \(markets"):
-        api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"], out=tmp_path, jobs=1,
-                  name="full", full=["v00001"])
+    kpis, _, folder_full = api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"],
+                                     out=tmp_path, jobs=1, name="full", full=["v00001"])
+    assert kpis["message"].iloc[1] == msg  # as --full: not saved, its row says why
+    assert not (folder_full / "variants" / "v00001").exists()
     bad = write_case(tmp_path / "bad", {**{n: (folder / f"{n}.csv").read_text()
                                            for n in ("commodities", "sites", "supplies")},
                                         "markets": "site,commodity,price_usd_per_unit,"
