@@ -228,9 +228,8 @@ def print_summary(results) -> None:
                                                "period"]), order)
             tab.add_row(kind, nm, spans, f"{value:,.1f}")
         console.print(tab)
-    note = shortfall_note(results)
-    if note:
-        console.print(f"[yellow]warning:[/] {escape(note)}")
+    for note in run_warnings(results):
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
@@ -508,6 +507,13 @@ def export(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def run_warnings(results) -> list[str]:
+    """What a run's terminal warns of: the inputs that change nothing (the manifest's
+    ``warnings``: a policies row where nothing emits) and the demand floors left unmet."""
+    short = shortfall_note(results)
+    return [*results.manifest.get("warnings", []), *([short] if short else [])]
+
+
 def shortfall_note(results) -> str:
     """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
     first one, and what to do."""
@@ -542,9 +548,8 @@ def _with_progress(n: int, call):
                                    f"{_objective_word(m)} {m.get('objective'):,.1f} MUSD"
                                    + (f" ({escape(o.note)})" if o.note else ""),
                                    highlight=False)
-            short = shortfall_note(o.results)
-            if short:
-                progress.console.print(f"  [yellow]warning:[/] {escape(short)}",
+            for note in run_warnings(o.results):
+                progress.console.print(f"  [yellow]warning:[/] {escape(note)}",
                                        highlight=False)
         else:
             progress.console.print(f"[bold red]failed[/] {escape(o.name)} (exit "
