@@ -15,7 +15,10 @@ A single file (:func:`write_file`) is written in a new marked temporary folder b
 (so never through a link planted in the folder, and removed like a folder's leftovers if
 the writer is killed) and renamed over the target: a link in the way is replaced, never
 written through. The renames of a replace run with Ctrl-C and SIGTERM held
-(:func:`held_signals`): a signal then arrives after them, never in between.
+(:func:`held_signals`): a signal then arrives after them, never in between. Several
+files that belong together (an export's MPS and LP) are written all or none
+(:func:`write_files`): renamed only when every one is complete, and those renamed put
+back if a later rename fails.
 
 Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
