@@ -33,6 +33,7 @@ from chainopt.atomic import (
     held,
     held_signals,
     write_file,
+    write_files,
     write_folder,
     write_text,
 )
@@ -69,6 +70,7 @@ _build = lazy_module("chainopt.models.build")
 _extract = lazy_module("chainopt.extract")
 _solver = lazy_module("chainopt.solve")
 _investment = lazy_module("chainopt.models.investment")
+_emissions = lazy_module("chainopt.models.emissions")
 # Deliberately lazy: the report side (comparisons, HTML, sweeps, sensitivity, drift), so
 # that `chainopt validate` and `chainopt run` do not load what only other commands use.
 sens = lazy_module("chainopt.sensitivity")
@@ -193,6 +195,9 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         "scenario": scenario_name(built.case),
         "scenario_chain": list(built.case.raw.scenario_chain),
         "insight": insight_info,
+        # the case's inputs that change nothing, said by `chainopt run` (a policies row
+        # where nothing emits)
+        "warnings": _emissions.idle_policies(built.index, built.lp),
     }
     return Results(tables=tables, manifest=manifest)
 
@@ -549,8 +554,10 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                  options: SolveOptions | None, progress, warm_basis: bool,
                  drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve the variants not yet in ``folder``, then write its tables and the full
-    results of ``full``; an InputError if every variant has bad input (``folder``
-    removed first with ``drop_if_all_bad``)."""
+    results of ``full``, but of a variant that failed (its row in kpis.csv says why; it
+    would only fail again): like any failed variant it does not stop the sweep. An
+    InputError if every variant has bad input (``folder`` removed first with
+    ``drop_if_all_bad``)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
@@ -563,8 +570,19 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                                   "check the --set values or distributions against the case")])
     summary = _sweep_stats.summarise(kpis)
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
-    _run_full_variants(src, variants, full, folder, options)
+    _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
+                       folder, options)
     return kpis, summary
+
+
+def failed_variants(kpis: pd.DataFrame) -> dict[str, str]:
+    """The variants of a sweep's ``kpis`` that did not solve: id -> status and message."""
+    if "status" not in kpis:
+        return {}
+    bad = kpis[~kpis["status"].isin(_sweep_stats.SOLVED)]
+    messages = bad["message"].fillna("") if "message" in bad else pd.Series("", bad.index)
+    return {str(v): f"{s}: {m}" for v, s, m in zip(bad["variant"], bad["status"], messages,
+                                                   strict=True)}
 
 
 def _as_stated(options: SolveOptions | None, what: str) -> None:
@@ -698,7 +716,10 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         "project_npv": project_npv}
     variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
-    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set")
+    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
+             if samples and variants else [f"--set {text!r}" for text in sets])
+    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set",
+                      names, f"{distributions}: " if samples else "")
     _check_full(variants, full)
     meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
@@ -824,13 +845,24 @@ def sensitivity(source: str | Path | None, project: str | None = None,
 
 
 def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
-    """``projects_mc.csv`` and ``projects_mc.png`` of a finished sweep, written into it
-    while it is held (a sweep still writing it, or another writer, is refused)."""
-    kp = sweep_folder / "kpis.csv"
-    if not kp.is_file():
-        raise InputError([Problem(str(sweep_folder), "no kpis.csv: not a finished sweep",
+    """``projects_mc.csv`` and ``projects_mc.png`` of a finished Monte Carlo sweep, written
+    into it while it is held (a sweep still writing it, or another writer, is refused). A
+    grid sweep is refused: its variants are points chosen, not draws."""
+    kp, meta_path = sweep_folder / "kpis.csv", sweep_folder / "sweep.json"
+    missing = [p.name for p in (meta_path, kp) if not p.is_file()]
+    if missing:
+        raise InputError([Problem(str(sweep_folder), f"no {missing[0]}: not a finished sweep",
                                   "give a folder written by chainopt sweep")])
     with held(sweep_folder):
+        if not sw.read_meta(meta_path).get("samples"):
+            # a grid's points are chosen, not drawn: their shares are no probabilities
+            raise InputError([Problem(
+                f"--sweep {sweep_folder}", "is a grid sweep (--set): its variants are the "
+                "grid's points, not random draws, so percentiles and the share of them "
+                "that builds a project are no probabilities",
+                "run a Monte Carlo sweep (chainopt sweep SOURCE --samples N "
+                "--distributions FILE) and give its folder; a grid's values are in its "
+                "kpis.csv")])
         kpis = pd.read_csv(kp)
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
@@ -847,6 +879,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
             plt.close(fig)
     out_tables["monte_carlo"] = mc
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
+    out_tables["monte_carlo_failed"] = sens.failed_draws(kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
 
@@ -1004,9 +1037,10 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     """Write the model of a case as MPS and/or LP with readable row and column names;
     return the files written and the coefficient-range report. The folder of each file
     must exist and be writable, and an existing file is replaced only with ``overwrite``
-    (both checked before the model is built). Each file is written to a temporary file
-    and renamed (:func:`chainopt.atomic.write_file`): a failed or interrupted export
-    leaves no partial file and an existing one as it was."""
+    (both checked before the model is built). Both files are written to temporary files
+    and renamed into place together (:func:`chainopt.atomic.write_files`): a failed or
+    interrupted export writes neither (no partial file, and none of the pair without the
+    other) and leaves existing ones as they were."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt import diagnose
@@ -1026,10 +1060,8 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
             raise ResultsExistError(f"{path} exists; pass --overwrite to replace it or "
                                     "give another file name")
     built = _build.build(load_case(source))
-    written = []
-    for path in (mps, lp):
-        if path is not None:
-            written.append(write_file(path, lambda tmp: diagnose.export_model(built, str(tmp))))
+    written = write_files([(path, lambda tmp: diagnose.export_model(built, str(tmp)))
+                           for path in (mps, lp) if path is not None])
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 

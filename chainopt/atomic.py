@@ -15,7 +15,10 @@ A single file (:func:`write_file`) is written in a new marked temporary folder b
 (so never through a link planted in the folder, and removed like a folder's leftovers if
 the writer is killed) and renamed over the target: a link in the way is replaced, never
 written through. The renames of a replace run with Ctrl-C and SIGTERM held
-(:func:`held_signals`): a signal then arrives after them, never in between.
+(:func:`held_signals`): a signal then arrives after them, never in between. Several
+files that belong together (an export's MPS and LP) are written all or none
+(:func:`write_files`): renamed only when every one is complete, and those renamed put
+back if a later rename fails.
 
 Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker file
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
@@ -420,7 +423,43 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
     """Create ``path`` by calling ``fill(tmp_path)``; the file gets the usual mode."""
-    path = Path(path)
+    return write_files([(path, fill)])[0]
+
+
+def write_files(files: list[tuple[str | Path, Callable[[Path], object]]]) -> list[Path]:
+    """Create several files together, all or none: each ``fill(tmp_path)`` writes its
+    file in a marked temporary folder beside it, and only when every one is complete are
+    they renamed into place, in order, with Ctrl-C and SIGTERM held (:func:`held_signals`).
+    A fill that fails writes none of them; a rename that fails puts back those already
+    renamed (the file each replaced, kept as a hard link or a copy until then, or none),
+    so an existing file stays as it was unless the whole set is in place."""
+    paths = [Path(p) for p, _ in files]
+    boxes: list[Path] = []
+    tmps: list[Path] = []
+    try:
+        for path, (_, fill) in zip(paths, files, strict=True):
+            box = _box(path)
+            boxes.append(box)
+            tmp = box / f"{path.stem}.tmp{path.suffix}"
+            try:
+                tmp.touch(exist_ok=False)
+                fill(tmp)
+                readable(tmp)
+            except OSError as exc:
+                raise _write_error(path, exc) from None
+            tmps.append(tmp)
+        with held_signals():
+            _rename_all(paths, tmps, boxes)
+    finally:
+        for box in boxes:
+            shutil.rmtree(box, ignore_errors=True)
+    return paths
+
+
+def _box(path: Path) -> Path:
+    """A new marked temporary folder beside ``path`` (the folder it is written in),
+    after the checks of :func:`write_file`, so that what a killed writer leaves is
+    removed by the next write there (a bare temporary file could be anyone's)."""
     if path.is_dir() and not path.is_symlink():  # (a link to a folder is replaced as a link)
         raise OutputError([Problem(str(path), "is a folder", "give a file name to write")])
     check_writable(path.parent)
@@ -429,22 +468,38 @@ def write_file(path: str | Path, fill: Callable[[Path], object]) -> Path:
         _CLEANED.add(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # in a marked temporary folder, so that what a killed writer leaves is removed
-        # by the next write here (a bare temporary file could be anyone's)
         box = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent))
+        _mark(box)
     except OSError as exc:
         raise _write_error(path.parent, exc) from None
-    tmp = box / f"{path.stem}.tmp{path.suffix}"
+    return box
+
+
+def _rename_all(paths: list[Path], tmps: list[Path], boxes: list[Path]) -> None:
+    """Rename each of ``tmps`` over its path; if one fails, put back those renamed before
+    it. The file each replaces (but the last's, whose rename fails whole or not at all)
+    is kept in its box first, as a hard link of the same file (a link in the way as
+    the link), or a copy where the file system has no hard links."""
+    done: list[tuple[Path, Path | None]] = []
+    path = paths[0]
     try:
-        _mark(box)
-        tmp.touch(exist_ok=False)
-        fill(tmp)
-        readable(tmp)
-        os.replace(tmp, path)
+        for i, (path, tmp, box) in enumerate(zip(paths, tmps, boxes, strict=True)):
+            kept = None
+            if i < len(paths) - 1 and (path.exists() or path.is_symlink()):
+                kept = box / "replaced"
+                try:
+                    os.link(path, kept, follow_symlinks=False)
+                except OSError:
+                    shutil.copy2(path, kept, follow_symlinks=False)
+            os.replace(tmp, path)
+            done.append((path, kept))
     except BaseException as exc:
+        for was, kept in reversed(done):
+            with contextlib.suppress(OSError):
+                if kept is None:
+                    was.unlink()
+                else:
+                    os.replace(kept, was)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise
-    finally:
-        shutil.rmtree(box, ignore_errors=True)
-    return path

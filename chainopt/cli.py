@@ -228,9 +228,8 @@ def print_summary(results) -> None:
                                                "period"]), order)
             tab.add_row(kind, nm, spans, f"{value:,.1f}")
         console.print(tab)
-    note = shortfall_note(results)
-    if note:
-        console.print(f"[yellow]warning:[/] {escape(note)}")
+    for note in run_warnings(results):
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
@@ -293,6 +292,11 @@ def sweep(
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    failed = api.failed_variants(kpis)
+    for vid in dict.fromkeys(full or []):
+        if vid in failed:
+            err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "
+                      f"failed ({escape(failed[vid])})", highlight=False)
     if len(kpis) and not ok:  # nothing to summarise: the worst of the variants' codes
         # (a variant's status is the name of the error it met)
         code = max(getattr(getattr(errors, str(s), None), "exit_code", 4)
@@ -379,8 +383,9 @@ def sensitivity(
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
         _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
                      mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
-        if note:
-            err.print("[yellow]warning:[/] " + escape(note))
+        for text in (note, res.get("monte_carlo_failed")):
+            if text:
+                err.print("[yellow]warning:[/] " + escape(text))
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
                       "projects_mc.png)")
 
@@ -502,6 +507,13 @@ def export(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def run_warnings(results) -> list[str]:
+    """What a run's terminal warns of: the inputs that change nothing (the manifest's
+    ``warnings``: a policies row where nothing emits) and the demand floors left unmet."""
+    short = shortfall_note(results)
+    return [*results.manifest.get("warnings", []), *([short] if short else [])]
+
+
 def shortfall_note(results) -> str:
     """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
     first one, and what to do."""
@@ -536,9 +548,8 @@ def _with_progress(n: int, call):
                                    f"{_objective_word(m)} {m.get('objective'):,.1f} MUSD"
                                    + (f" ({escape(o.note)})" if o.note else ""),
                                    highlight=False)
-            short = shortfall_note(o.results)
-            if short:
-                progress.console.print(f"  [yellow]warning:[/] {escape(short)}",
+            for note in run_warnings(o.results):
+                progress.console.print(f"  [yellow]warning:[/] {escape(note)}",
                                        highlight=False)
         else:
             progress.console.print(f"[bold red]failed[/] {escape(o.name)} (exit "

@@ -542,7 +542,7 @@ def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
             + ". " + economics.SMALLER_GAP)
 
 
-MC_COLUMNS = ["project", "samples", "p10_musd", "p50_musd", "p90_musd", "mean_musd",
+MC_COLUMNS = ["project", "samples", "failed", "p10_musd", "p50_musd", "p90_musd", "mean_musd",
               "p_built", "p50_low_musd", "p50_high_musd"]
 
 
@@ -552,7 +552,12 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     ``built_<p>``), and where the MIP gaps leave the P50: each draw's true value lies in
     its range [low_i, high_i] (``npv_<p>_low_musd``, ``_high_musd``), so the median of
     the true values lies between the medians of the lows and of the highs
-    (``p50_low_musd``, ``p50_high_musd``; empty for a sweep without them)."""
+    (``p50_low_musd``, ``p50_high_musd``; empty for a sweep without them).
+
+    Only the draws solved (optimal, or stopped at a limit with a plan) count: ``samples``
+    of them; ``failed`` is the number of the others (infeasible, no plan by the time
+    limit, bad input), left out, so that the percentiles and P(built) are of the draws
+    that have a plan (:func:`failed_draws` says so)."""
     ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
     rows = []
 
@@ -568,7 +573,7 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
         v = pd.to_numeric(ok[c], errors="coerce").dropna()
         built = pd.to_numeric(ok.get(f"built_{p}", pd.Series(dtype=float)),
                               errors="coerce").fillna(0.0)
-        rows.append({"project": p, "samples": len(v),
+        rows.append({"project": p, "samples": len(v), "failed": len(kpis) - len(ok),
                      "p10_musd": float(v.quantile(0.1)) if len(v) else math.nan,
                      "p50_musd": float(v.quantile(0.5)) if len(v) else math.nan,
                      "p90_musd": float(v.quantile(0.9)) if len(v) else math.nan,
@@ -577,6 +582,20 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
                      "p50_low_musd": median(f"npv_{p}_low_musd"),
                      "p50_high_musd": median(f"npv_{p}_high_musd")})
     return pd.DataFrame(rows, columns=MC_COLUMNS)
+
+
+def failed_draws(kpis: pd.DataFrame) -> str:
+    """A warning when draws of a sweep's ``kpis.csv`` failed (not solved): how many, of
+    which status, and that :func:`monte_carlo` leaves them out; "" when none did."""
+    bad = kpis.loc[~kpis["status"].isin(SOLVED), "status"] if "status" in kpis.columns \
+        else pd.Series(dtype=str)
+    if bad.empty:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in bad.astype(str).value_counts().items())
+    return (f"{len(bad)} of {len(kpis)} draws failed ({kinds}) and are left out: the "
+            f"percentiles and P(built) are of the {len(kpis) - len(bad)} draws that have a "
+            "plan (projects_mc.csv, column failed; why: kpis.csv, columns status and "
+            "message)")
 
 
 def open_medians(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:

@@ -45,7 +45,7 @@ import pandas as pd
 import yaml
 
 from chainopt.atomic import keep_held, write_file, write_text
-from chainopt.case.scenario import Scenario, apply_changes, load_source
+from chainopt.case.scenario import Scenario, apply_changes, load_source, selected_rows
 from chainopt.case.validate import validate
 from chainopt.errors import (
     ChainoptError,
@@ -98,7 +98,9 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
     """Parse ``table.column[key=value,...]OP VALUES``.
 
     OP is ``=`` (set), ``*=`` (scale) or ``+=`` (add); VALUES is ``start:stop:count``
-    (evenly spaced, both ends included) or a comma-separated list.
+    (evenly spaced, both ends included) or a comma-separated list. A range of one point
+    is its start (numpy's linspace), so ``0.7:1.3:1`` would run 0.7 alone: a count of 1
+    is refused unless start = stop.
     """
     m = SET_PATTERN.match(text.strip())
     if not m:
@@ -121,7 +123,14 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
                 raise InputError([Problem(where_text, f"the range '{spec}' has {count} points",
                                           f"the count after the second ':' must be 1 to "
                                           f"{MAX_VARIANTS:,}")])
-            values = np.linspace(float(a), float(b), count).tolist()
+            start, stop = float(a), float(b)
+            if count == 1 and start != stop:
+                raise InputError([Problem(where_text, f"the range '{spec}' has one point, "
+                                          f"so it would run only its start {a.strip()} and "
+                                          f"never reach {b.strip()}",
+                                          f"give a count of 2 or more (e.g. {a.strip()}:"
+                                          f"{b.strip()}:2), or a single value ({a.strip()})")])
+            values = np.linspace(start, stop, count).tolist()
         else:
             values = [float(v) for v in spec.split(",")]
     except ValueError:
@@ -364,11 +373,14 @@ def _correlation(value: object, k: int, origin: str = "distributions") -> np.nda
     return corr
 
 
-def check_variants(raw, variants: list[Variant], origin: str = "--set") -> None:
+def check_variants(raw, variants: list[Variant], origin: str = "--set",
+                   names: list[str] | None = None, within: str = "") -> None:
     """Apply each change of the first variant alone to ``raw``; a change that cannot apply
     (unknown table, column, selector matching no row) fails every variant, so it is an
     InputError now, before anything is written, naming the setting (``origin``: where it
-    was given, ``--set`` or the distributions file)."""
+    was given, ``--set`` or the distributions file). So is a setting that changes cells
+    another one changes (:func:`_overlap`; ``names``: each setting as given, for its
+    message, by default its label; ``within``: the file they are in, if any)."""
     if not variants:
         raise InputError([Problem("sweep", "no variants to run")])
     labels = list(variants[0].values)
@@ -378,6 +390,31 @@ def check_variants(raw, variants: list[Variant], origin: str = "--set") -> None:
         except InputError as exc:
             raise InputError([Problem(f"{origin} {label.rsplit(' ', 1)[0]}", p.message, p.hint)
                               for p in exc.problems]) from None
+    _overlap(raw, list(variants[0].changes), names or labels, within)
+
+
+def _overlap(raw, changes: list[dict], names: list[str], within: str = "") -> None:
+    """An InputError naming the first two settings that change the same cells: the same
+    column of the same table, rows both selectors select (on ``raw``, the base) and a
+    period both take (one without ``period=`` takes every period). They apply in the
+    order given, so the cells would get the product of two factors, or the last value
+    set, while kpis.csv shows each value alone as the one that defines the variant."""
+    cells = []
+    for ch in changes:
+        table, _where, period, _op, column = _target(ch)
+        cells.append((table, column, period,
+                      selected_rows(raw, table, ch.get("where", {})).to_numpy()))
+    for (i, a), (j, b) in itertools.combinations(enumerate(cells), 2):
+        if a[:2] != b[:2] or (a[2] and b[2] and a[2] != b[2]) or not (a[3] & b[3]).any():
+            continue
+        rows = int((a[3] & b[3]).sum())
+        raise InputError([Problem(
+            f"{within}{names[i]} and {names[j]}", f"both change {a[0]}.{a[1]} of the same "
+            f"{rows} row{'s' if rows > 1 else ''} of {a[0]}.csv"
+            + (f" in {a[2] or b[2]}" if a[2] or b[2] else "") + ": they would apply one "
+            "after the other (a product of two factors, or the last value set), not as "
+            "each value says", "give selectors that share no row (e.g. list the other "
+            "rows' keys), or vary those cells in one setting")])
 
 
 def error_message(exc: ChainoptError) -> str:

@@ -6,8 +6,10 @@ Rich wraps long lines, so output is compared with its whitespace collapsed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -235,3 +237,49 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     result, text = invoke("run", one, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
     assert text.count("demand floor not met") == 2, text
+
+
+def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
+    """One unit at plant: 1 t crude (100 USD/t) -> 0.6 t light (300) + 0.3 t heavy (200),
+    10 USD/t to run, 0.5 t CO2 per t crude, capacity 8 kt/yr; a second site, depot, where
+    nothing runs. Margin 130 USD/t, or 130 - 0.5 x 40 = 110 with the plant's carbon price
+    of 40: it runs at 8 kt/yr, objective 8 x 110 / 1000 = 0.88 MUSD, emitting 4 kt/yr.
+    The cap of 1 kt/yr of CO2 was written at depot (meant for plant, where it would
+    allow 2 kt/yr of crude), and a chain-wide price of 30 on CH4, which nothing emits:
+    both change nothing (still 0.88, 4 kt/yr) and the run said nothing. Now it warns of
+    each, naming the row, the site and what to check; in a batch run too."""
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
+                       "co2,t,emission\nch4,t,emission",
+        "sites": "site\nplant\ndepot",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
+                    "co2,depot,,1\nch4,,30,"}
+    case = write_case(tmp_path / "one", tables, name="one")
+    result, text = invoke("run", case, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert "objective (NPV) 0.9 MUSD" in text
+    ch4 = ("warning: policies.csv row ch4 (chain-wide: site blank): its carbon price on ch4 "
+           "prices nothing, as no unit's mode nor link anywhere in the chain emits ch4; "
+           "check the row's site and commodity (the site or emission meant), or remove the "
+           "row")
+    co2 = ("warning: policies.csv row co2/depot: its cap on co2 bounds nothing, as no "
+           "unit's mode nor link at site depot emits co2;")
+    assert ch4 in text and co2 in text and text.index(ch4) < text.index(co2), text
+    assert "co2/plant" not in text  # its price is paid: 0.5 x 40 per t crude
+    manifest = json.loads((tmp_path / "out" / "one" / "manifest.json").read_text())
+    assert manifest["objective"] == pytest.approx(0.88)
+    assert len(manifest["warnings"]) == 2
+    em = pd.read_csv(tmp_path / "out" / "one" / "emissions.csv")
+    assert em["emission_k_per_yr"].sum() == pytest.approx(4.0)
+    two = write_case(tmp_path / "two", tables, name="two")
+    result, text = invoke("run", case, two, "--out", tmp_path / "batch")
+    assert result.exit_code == 0, text
+    assert text.count("bounds nothing") == 2 and text.count("prices nothing") == 2, text

@@ -21,6 +21,7 @@ from chainopt.cli import app
 from chainopt.diagnose import names
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.diagnose.insight import basic_masks
+from chainopt.errors import OutputError, SolverError
 from chainopt.models.build import build
 from chainopt.report import explain as ex
 from chainopt.results import Results
@@ -570,6 +571,59 @@ def test_export_replaces_a_file_only_when_asked_and_never_leaves_half_of_one(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "m.lp"]
     assert target.read_text() == "my notes\n"
 
+
+
+def test_export_writes_its_mps_and_lp_files_both_or_neither(tmp_path, monkeypatch):
+    """--mps m.mps --lp m.lp where HiGHS cannot write the LP file: m.mps was left
+    complete beside no m.lp (exit 4), a pair that is not one export's; with both files
+    there (--overwrite), the new m.mps replaced the old beside the old m.lp. Now neither
+    is written and the old pair stays as it was. So too when the LP's rename fails after
+    the MPS's: the MPS replaced is put back."""
+
+    import chainopt.atomic as atomic
+    import chainopt.diagnose.export as export
+
+    folder = write_case(tmp_path / "case", REFINERY)
+    real = export.named_highs
+
+    class NoLp:
+        def __init__(self, built):
+            self.h = real(built)
+
+        def writeModel(self, path):
+            return highspy.HighsStatus.kError if path.endswith(".lp") else \
+                self.h.writeModel(path)
+
+    monkeypatch.setattr(export, "named_highs", NoLp)
+    out = tmp_path / "out"
+    out.mkdir()
+    mps, lp = out / "m.mps", out / "m.lp"
+    done = runner.invoke(app, ["export", str(folder), "--mps", str(mps), "--lp", str(lp)])
+    assert done.exit_code == 4, done.output
+    assert "HiGHS could not write the model" in done.output
+    assert sorted(p.name for p in out.iterdir()) == []
+    mps.write_text("old mps\n")
+    lp.write_text("old lp\n")
+    with pytest.raises(SolverError):
+        api.export(folder, mps=mps, lp=lp, overwrite=True)
+    assert (mps.read_text(), lp.read_text()) == ("old mps\n", "old lp\n")
+    assert sorted(p.name for p in out.iterdir()) == ["m.lp", "m.mps"]
+    monkeypatch.setattr(export, "named_highs", real)
+    replace = atomic.os.replace
+
+    def lp_rename_fails(src, dst):
+        if str(dst).endswith(".lp") and str(src).endswith(".tmp.lp"):
+            raise OSError(28, "No space left on device")
+        return replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", lp_rename_fails)
+    with pytest.raises(OutputError, match="No space left on device"):
+        api.export(folder, mps=mps, lp=lp, overwrite=True)
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    assert (mps.read_text(), lp.read_text()) == ("old mps\n", "old lp\n")
+    assert sorted(p.name for p in out.iterdir()) == ["m.lp", "m.mps"]
+    api.export(folder, mps=mps, lp=lp, overwrite=True)
+    assert mps.read_text().startswith("NAME") and "File written by HiGHS" in lp.read_text()
 
 def test_mip_marginal_values_and_ranging_come_from_the_fixed_lp():
     """The petchem_investment example is a MIP (fixed charges, minimum sizes): ranging

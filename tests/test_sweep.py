@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -30,6 +32,23 @@ def test_parse_set_and_grid():
     assert variants[1].changes[1] == {"table": "supplies", "where": {}, "set":
                                       {"cost_usd_per_unit": 340.0}}
 
+
+
+def test_a_range_of_one_point_between_two_values_is_refused():
+    """start:stop:count is numpy's linspace, both ends included: 0.7:1.3:2 is [0.7, 1.3]
+    and 0.7:1.3:1 is [0.7] alone, so the sweep ran the price at x0.7 and never at x1.3
+    with no word. A count of 1 is refused when start != stop (naming the --set and what
+    to give instead); 1.1:1.1:1 is the one value 1.1, as 1.1 is."""
+    text = "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:1"
+    with pytest.raises(InputError) as exc:
+        sw.parse_set(text)
+    (problem,) = exc.value.problems
+    assert problem.where == f"--set {text!r}"
+    assert "'0.7:1.3:1' has one point" in problem.message and "never reach 1.3" in (
+        problem.message)
+    assert "count of 2 or more (e.g. 0.7:1.3:2), or a single value (0.7)" in problem.hint
+    assert sw.parse_set(text.replace(":1.3:1", ":1.3:2"))[1] == [0.7, 1.3]
+    assert sw.parse_set("markets.price_usd_per_unit*=1.1:1.1:1")[1] == [1.1]
 
 def test_sweep_matches_separate_runs(tmp_path):
     kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, jobs=1)
@@ -164,6 +183,35 @@ def test_failing_variant_is_recorded_and_the_rest_complete(tmp_path):
     assert "infeasible" in kpis["message"].iloc[2]
 
 
+def test_a_full_variant_that_fails_is_recorded_and_the_sweep_goes_on(tmp_path):
+    """The hard floor case swept over floors 20, 40, 60 with 50 available, --full v00002
+    v00000: the sweep solved all three (v00002 infeasible, recorded), then saving v00002
+    in full raised its InfeasibleError: exit 3, v00000 never saved (and a replacing sweep,
+    --overwrite, dropped whole). A failed variant stops no sweep: v00002 is recorded in
+    kpis.csv, not saved (no folder), said in a warning; v00000 is saved (objective 50 x
+    (200 - 100) / 1000 = 5 MUSD); exit 0, with --overwrite too."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _hard_floor(tmp_path / "case")
+    args = ["sweep", str(folder), "--set", "markets.min_k_per_yr=20,40,60", "--out",
+            str(tmp_path), "--jobs", "1", "--full", "v00002", "--full", "v00000"]
+    for extra in ([], ["--overwrite"]):
+        res = CliRunner().invoke(app, args + extra, env={"COLUMNS": "2000"})
+        assert res.exit_code == 0, res.output
+        text = " ".join(res.output.split())
+        assert "3 variants, 2 solved, 1 failed" in text
+        assert "warning: --full v00002: not saved, the variant failed (InfeasibleError: " \
+               "sweep variant v00002 (markets.min_k_per_yr set 60)" in text
+        sweep = tmp_path / "sweep-toy"
+        kpis = pd.read_csv(sweep / "kpis.csv")
+        assert list(kpis["status"]) == ["optimal", "optimal", "InfeasibleError"]
+        assert sorted(p.name for p in (sweep / "variants").iterdir()) == ["v00000"]
+        manifest = json.loads((sweep / "variants" / "v00000" / "manifest.json").read_text())
+        assert manifest["objective"] == pytest.approx(5.0)
+
+
 def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     """The hard floor case with the scenario ``tight`` (at most 45 k t/yr of crude) swept
     over floors 20 and 60: floor 20 sells all 45, 45 x (200 - 100) / 1000 = 4.5 MUSD;
@@ -172,7 +220,7 @@ def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     case's run named it by its name alone ("case 'toy'", any text of case.yaml), not its
     folder. Now the variant is named by id and value on its source, with the scenario
     that `chainopt explain` takes to find the conflict (floor 60 against the supply limit),
-    also when it fails as a --full variant."""
+    also for a --full variant (not saved, as it failed)."""
     import re
 
     import yaml
@@ -197,9 +245,10 @@ def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
     why = " ".join(api.explain(str(tmp_path / "v1.yaml")))
     assert "demand floor for crude at a in p1 (>= 60" in why
     assert "supply limit of crude at a in p1 must stay <= 45" in why
-    with pytest.raises(InfeasibleError, match=r"^sweep variant v00001 \(markets"):
-        api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"], out=tmp_path, jobs=1,
-                  name="full", full=["v00001"])
+    kpis, _, folder_full = api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"],
+                                     out=tmp_path, jobs=1, name="full", full=["v00001"])
+    assert kpis["message"].iloc[1] == msg  # as --full: not saved, its row says why
+    assert not (folder_full / "variants" / "v00001").exists()
     bad = write_case(tmp_path / "bad", {**{n: (folder / f"{n}.csv").read_text()
                                            for n in ("commodities", "sites", "supplies")},
                                         "markets": "site,commodity,price_usd_per_unit,"
@@ -423,3 +472,48 @@ def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
     assert row["npv_good_low_musd"] == pytest.approx(0.5)
     assert row["npv_good_high_musd"] == pytest.approx(3.44)
     assert (row["npv_bad_low_musd"], row["npv_bad_high_musd"]) == (0.0, 0.0)
+
+
+def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_path):
+    """The six draws of tests/report/test_sweep_stats.py (one infeasible; the project's
+    NPV 0, 0, 4, 10, 30 in the five solved, built in three) in a sweep folder written by
+    hand. Recorded as a grid (--set, samples 0), `sensitivity --sweep` gave P10/P50/P90
+    0 / 4 / 22 and P(built) 60 %, shares of chosen points, as probabilities: now exit 1,
+    saying what to run instead, nothing written. Recorded as Monte Carlo draws, it gives
+    them and says that 1 of 6 draws failed and is left out (terminal and
+    projects_mc.csv, column failed)."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    kpis = pd.DataFrame({
+        "variant": [f"s{i:05d}" for i in range(6)],
+        "status": ["optimal", "optimal", "InfeasibleError", "optimal", "feasible", "optimal"],
+        "message": ["", "", "sweep variant s00002 ... is infeasible", "", "", ""],
+        "objective_musd": [100.0, 101.0, float("nan"), 104.0, 110.0, 130.0],
+        "built_pj": [0.0, 0.0, float("nan"), 1.0, 1.0, 1.0],
+        "npv_pj_incremental_musd": [0.0, 0.0, float("nan"), 4.0, 10.0, 30.0]})
+    meta = {"source": "small_chain", "sets": ["markets.price_usd_per_unit*=1:2:6"],
+            "samples": 0, "seed": 0}
+    for kind in ("grid", "draws"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        kpis.to_csv(folder / "kpis.csv", index=False)
+        (folder / "sweep.json").write_text(json.dumps(
+            meta if kind == "grid" else {**meta, "sets": [], "samples": 6,
+                                         "distributions": {}}))
+    res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(tmp_path / "grid")],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert f"--sweep {tmp_path / 'grid'}: is a grid sweep (--set)" in text
+    assert "no probabilities; run a Monte Carlo sweep (chainopt sweep SOURCE --samples N " \
+           "--distributions FILE)" in text
+    assert sorted(p.name for p in (tmp_path / "grid").iterdir()) == ["kpis.csv", "sweep.json"]
+    res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(tmp_path / "draws")],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    assert "warning: 1 of 6 draws failed (InfeasibleError 1) and are left out" in " ".join(
+        res.output.split())
+    mc = pd.read_csv(tmp_path / "draws" / "projects_mc.csv").set_index("project").loc["pj"]
+    assert (mc["samples"], mc["failed"], mc["p50_musd"], mc["p_built"]) == (5, 1, 4.0, 0.6)

@@ -160,3 +160,48 @@ def test_a_gap_of_rounding_is_written_as_0(tmp_path, monkeypatch):
     p95 = summary[(summary["measure"] == "npv_far_east_port_high_musd")
                   & (summary["statistic"] == "p95")]["value"]
     assert float(p95.iloc[0]) == 0.0
+
+
+def test_two_settings_that_change_the_same_cells_are_refused(tmp_path):
+    """small_chain's markets.csv has 10 rows, two of them HDPE (ru_dom at 900, chn at 950
+    USD/t). Drawing a factor a for every price and b for the HDPE prices applied both, one
+    after the other: with a = 2, b = 3 the HDPE price at ru_dom is 900 x 2 x 3 = 5,400,
+    while kpis.csv showed 2 and 3 as if each alone defined the draw (and a set after a
+    scale keeps the last value alone). Now both entries are named, and the 2 rows they
+    share, and nothing is written. In a grid too; a period both take is named (one
+    without period= takes every period); disjoint rows or periods stay allowed."""
+    raw = api.load_case("small_chain").raw
+    both = [{"table": "markets", "where": {}, "scale": {"price_usd_per_unit": 2.0}},
+            {"table": "markets", "where": {"commodity": "hdpe"},
+             "scale": {"price_usd_per_unit": 3.0}}]
+    m = sw.apply_variant(raw, both).tables["markets"]
+    assert list(m.loc[m["commodity"] == "hdpe", "price_usd_per_unit"]) == ["5400", "5700"]
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump({"variables": [
+        {"target": "markets.price_usd_per_unit", "op": "scale",
+         "dist": {"type": "uniform", "low": 0.9, "high": 1.1}},
+        {"target": HDPE, "op": "scale", "dist": {"type": "uniform", "low": 0.9, "high": 1.1}},
+    ]}))
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep("small_chain", samples=3, seed=1, distributions=dist, out=out, jobs=1)
+    (problem,) = info.value.problems
+    assert problem.where == (f"{dist}: variables[0] (markets.price_usd_per_unit scale) and "
+                             f"variables[1] ({HDPE} scale)")
+    assert problem.message.startswith("both change markets.price_usd_per_unit of the same 2 "
+                                      "rows of markets.csv: they would apply one after the "
+                                      "other")
+    assert not out.exists()
+
+    def check(*sets: str) -> None:
+        sw.check_variants(raw, sw.grid([sw.parse_set(s) for s in sets]), "--set",
+                          [f"--set {s!r}" for s in sets])
+
+    one, two = (f"{HDPE[:-1]},period={p}]" for p in ("p2031", "p2036"))
+    with pytest.raises(InputError, match=r"^1 problem.*\n  - --set '.*hdpe\]\*=1,2' and "
+                                         r"--set '.*hdpe,period=p2031\]=900': both change "
+                                         r"markets.price_usd_per_unit of the same 2 rows of "
+                                         r"markets.csv in p2031: "):
+        check(f"{HDPE}*=1,2", f"{one}=900")
+    check(f"{one}*=1,2", f"{two}*=1,2")  # the same rows in two periods: no cell twice
+    check(f"{HDPE}*=1,2", "markets.price_usd_per_unit[commodity=pp]*=1,2")  # other rows

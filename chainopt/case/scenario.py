@@ -788,6 +788,18 @@ def apply_changes(raw: RawCase, sc: Scenario, check_values: bool = True) -> RawC
     return ov.result(raw)
 
 
+
+def selected_rows(raw: RawCase, table: str, where: dict) -> pd.Series:
+    """Which rows of ``raw``'s ``table`` a change's ``where`` selects, read as a change
+    reads it (a blank cell as its column's default, numbers and booleans as such); an
+    InputError, as the change would give, for a selector that selects nothing."""
+    ov = _Overlay(raw, Scenario(name="selection", description="", base="", changes=(),
+                                path=Path(table)))
+    mask = ov._select(table, ov.tables.get(table), where)
+    if mask is None:
+        raise InputError(ov.problems)
+    return mask
+
 def without_projects(case: Case, projects: list[str]) -> Case:
     """``case`` with ``projects`` switched off, and every project that requires one of
     them (directly or not) too: the counterfactual a project is valued against."""

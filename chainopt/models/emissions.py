@@ -88,6 +88,36 @@ def carbon_per_unit(lp: LinearProgram, ix: ModelIndex) -> np.ndarray:
     return out
 
 
+
+def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
+    """A warning for each policies.csv row (commodity, site) that prices or caps an
+    emission where nothing can emit it: no column of :func:`emitters` (a unit's mode at
+    the site, a link from it; anywhere for a chain-wide row) releases that commodity, so
+    its carbon price costs nothing and its cap bounds nothing. A site misspelt as another
+    that exists, or a cap on the wrong emission, would pass unseen; so would a scenario
+    that switches the emitter off, which is why this warns and does not refuse."""
+    pol = ix.policies
+    active = pol[(pol["carbon_price"] > 0) | pol["cap"].notna()]
+    if active.empty or not ix.emission_commodities:
+        return []
+    em = emitters(ix, lp)
+    anywhere = set(em["commodity"])
+    at_site = set(zip(em["commodity"], em["site"], strict=True))
+    out = []
+    for (commodity, site), rows in active.groupby(["commodity", "site"], sort=True):
+        if (commodity, site) in at_site or (not site and commodity in anywhere):
+            continue
+        what = " and ".join(w for w, on in (
+            ("carbon price", (rows["carbon_price"] > 0).any()),
+            ("cap", rows["cap"].notna().any())) if on)
+        where = f"at site {site}" if site else "anywhere in the chain"
+        row = f"{commodity}/{site}" if site else f"{commodity} (chain-wide: site blank)"
+        out.append(f"policies.csv row {row}: its {what} on {commodity} "
+                   f"{'prices' if what == 'carbon price' else 'bounds'} nothing, as no unit's "
+                   f"mode nor link {where} emits {commodity}; check the row's site and "
+                   "commodity (the site or emission meant), or remove the row")
+    return out
+
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     pol = ix.policies
     if pol.empty or not ix.emission_commodities:

@@ -77,9 +77,12 @@ def test_sensitivity_refuses_a_project_that_is_not_a_name(tmp_path):
 
 @pytest.fixture(scope="module")
 def sweep_folder(tmp_path_factory) -> Path:
-    """A finished sweep of two variants over the port scenario."""
+    """A finished Monte Carlo sweep of two draws over the port scenario."""
     out = tmp_path_factory.mktemp("sweep")
-    cli("sweep", PORT, "--set", "markets.price_usd_per_unit[commodity=hdpe]*=1.0,1.1",
+    (out / "dists.yaml").write_text("variables:\n  - target: markets.price_usd_per_unit"
+                                    "[commodity=hdpe]\n    dist: {type: uniform, low: 1.0, "
+                                    "high: 1.1}\n")
+    cli("sweep", PORT, "--samples", "2", "--distributions", out / "dists.yaml",
         "--out", out, "--jobs", "1", code=0)
     return out / "sweep-small_port_expansion"
 

@@ -690,11 +690,14 @@ def test_a_capacity_rent_counts_the_capacity_there_is():
 
 
 def test_monte_carlo_chart_from_a_sweep_of_a_scenario(tmp_path):
-    """A sweep over a scenario file (the port optional) and the spread of the port's
-    incremental NPV from it: two variants, both build the port."""
-    kpis, _summary, folder = api.sweep(SCEN / "small_port_expansion.yaml",
-                                       sets=["markets.price_usd_per_unit[commodity=hdpe]"
-                                             "*=1.0,1.1"], out=tmp_path, jobs=1)
+    """A Monte Carlo sweep over a scenario file (the port optional) and the spread of the
+    port's incremental NPV from it: two draws of the HDPE price, x1.0 to x1.1, both build
+    the port."""
+    dists = tmp_path / "dists.yaml"
+    dists.write_text("variables:\n  - target: markets.price_usd_per_unit[commodity=hdpe]\n"
+                     "    dist: {type: uniform, low: 1.0, high: 1.1}\n")
+    kpis, _summary, folder = api.sweep(SCEN / "small_port_expansion.yaml", samples=2,
+                                       distributions=dists, out=tmp_path, jobs=1)
     assert (kpis["status"] == "optimal").all()
     res = api.sensitivity(None, sweep_folder=folder)
     mc = res["monte_carlo"].set_index("project").loc["far_east_port"]

@@ -42,7 +42,9 @@ def test_projects_mc_percentiles_and_p_built_by_hand():
     Sorted x = 0, 0, 4, 10, 30, n = 5; the README's percentile is linear interpolation
     between order statistics at h = (n - 1) q: P10 h = 0.4 -> 0; P50 h = 2 -> 4;
     P90 h = 3.6 -> 10 + 0.6 x 20 = 22. Mean 44/5 = 8.8. Built in 3 of the 5 solved
-    draws: p_built 0.6 (the infeasible draw is not a draw without the project)."""
+    draws: p_built 0.6 (the infeasible draw is not a draw without the project). The
+    infeasible draw is counted (failed 1) and said: the percentiles were of 5 draws with
+    no word of the sixth."""
     kpis = pd.DataFrame({
         "variant": [f"s{i:05d}" for i in range(6)],
         "status": ["optimal", "optimal", "InfeasibleError", "optimal", "feasible", "optimal"],
@@ -54,3 +56,9 @@ def test_projects_mc_percentiles_and_p_built_by_hand():
     assert (mc["p10_musd"], mc["p50_musd"], mc["p90_musd"]) == pytest.approx((0.0, 4.0, 22.0))
     assert mc["mean_musd"] == pytest.approx(8.8)
     assert mc["p_built"] == pytest.approx(0.6)
+    assert mc["failed"] == 1
+    assert sens.failed_draws(kpis) == (
+        "1 of 6 draws failed (InfeasibleError 1) and are left out: the percentiles and "
+        "P(built) are of the 5 draws that have a plan (projects_mc.csv, column failed; why: "
+        "kpis.csv, columns status and message)")
+    assert sens.failed_draws(kpis[kpis["status"] != "InfeasibleError"]) == ""
