@@ -423,3 +423,19 @@ def test_a_project_not_built_is_worth_exactly_zero_without_a_re_solve(tmp_path,
     assert row["npv_good_low_musd"] == pytest.approx(0.5)
     assert row["npv_good_high_musd"] == pytest.approx(3.44)
     assert (row["npv_bad_low_musd"], row["npv_bad_high_musd"]) == (0.0, 0.0)
+
+
+def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
+    """kpis.csv and summary.csv were written with a bare %.10g: a build share of -0.0
+    read "-0" and one of 3e-11 (a MIP's binary a hair off 0) "3e-11", where every results
+    and comparison table (results.stable_floats) writes 0. Now the same rule: 10
+    significant digits (7784.939871000001 -> 7784.939871, 0.7999999999999999 -> 0.8),
+    below 1e-10 -> 0, no -0."""
+    from chainopt.api import _write_sweep_tables
+
+    kpis = pd.DataFrame({"variant": ["v00000"], "x scale": [0.7999999999999999],
+                         "objective_musd": [7784.939871000001], "built_p": [-0.0],
+                         "built_q": [3e-11]})
+    _write_sweep_tables(sw.SweepFolder(tmp_path), {"kpis": kpis})
+    assert (tmp_path / "kpis.csv").read_text().splitlines() == [
+        "variant,x scale,objective_musd,built_p,built_q", "v00000,0.8,7784.939871,0,0"]
