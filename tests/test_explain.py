@@ -426,7 +426,8 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     2 at 190 (at most 10): 5 + 3 sold, tier 2 not full, so crude is worth 190 at a, tier
     1's cap 200 - 190 = 10 and the supply limit 190 - 100 = 90. The market's tiers are
     named (tier 1 included), the supply, with one tier, is not, though its table has a
-    tier column."""
+    tier column. With 4 to buy and a floor of 5 on tier 1, the unmet floor is named with
+    its tier too: short by 5 - 4 = 1."""
     res = solve_case(_tier_case(
         tmp_path, "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,8",
         "site,commodity,tier,price_usd_per_unit,max_k_per_yr\na,crude,1,200,5\n"
@@ -441,6 +442,13 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
         "    sold at a (tier 2) for 190 (worth 190 there)",
         "    bought at a for 100, 90 supply limit rent"]
     assert _constraint(res, "supply.purchase")["key"] == "site=a, commodity=crude, period=p1"
+    # 4 to buy against tier 1's floor of 5: short by 1, named with its tier
+    short = solve_case(_tier_case(
+        tmp_path / "short", "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+        "a,crude,1,100,4", "site,commodity,tier,price_usd_per_unit,max_k_per_yr,"
+        "min_k_per_yr\na,crude,1,200,5,5\na,crude,2,190,10,0"))
+    text = "\n".join(ex.why_lines(short.tables, short.manifest))
+    assert "(crude at a (tier 1) in p1 short by 1 k t/yr;" in text, text
 
 
 def test_coefficient_ratio_warning(tmp_path):

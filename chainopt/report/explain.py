@@ -759,9 +759,11 @@ def unmet_floors(sales: pd.DataFrame | None) -> pd.DataFrame:
 
 def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
     """``light at mkt in p1 short by 5 k t/yr``: an unmet floor (a row of
-    :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`)."""
+    :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`), its tier
+    named as in the netbacks (:func:`_tier_text`)."""
     unit = _qty(commodity_units(tables).get(str(r["commodity"])))
-    return (f"{r['commodity']} at {r['site']} in {r['period']} short by "
+    tier = _tier_text(tables["sales"], r["site"], r["commodity"], r.get("tier"))
+    return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
             f"{_num(float(r['shortfall_k_per_yr']))} {unit}")
 
 
