@@ -56,7 +56,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.results import MANIFEST, RERUN, Results, extension_of
+from chainopt.results import FLOAT_FORMAT, MANIFEST, RERUN, Results, extension_of, stable_floats
 from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
@@ -757,12 +757,16 @@ def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) ->
     """``<table>.csv`` in the sweep folder, each written to a new temporary file and
     renamed (:func:`chainopt.atomic.write_file`): a link planted in a resumed folder is
     replaced, never written through."""
-    def writer(df: pd.DataFrame) -> Callable[[Path], object]:
-        return lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g",
-                                     lineterminator="\n")
-
     for table, df in tables.items():
-        write_file(folder.path / f"{table}.csv", writer(df))
+        write_file(folder.path / f"{table}.csv", _csv(df))
+
+
+def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
+    """A writer of ``df`` as CSV with its numbers as the results tables have them
+    (:func:`chainopt.results.stable_floats`: 10 significant digits, below 1e-10 written
+    0, no -0), for the tables of a sweep and a sensitivity."""
+    return lambda tmp: stable_floats(df).to_csv(tmp, index=False, float_format=FLOAT_FORMAT,
+                                                lineterminator="\n")
 
 
 def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
@@ -827,8 +831,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                                        f"driver (base {npv0:,.1f} MUSD)", plt)
 
         def fill(tmp: Path) -> None:
-            be.to_csv(tmp / "breakeven.csv", index=False, float_format="%.10g")
-            tor.to_csv(tmp / "tornado.csv", index=False, float_format="%.10g")
+            _csv(be)(tmp / "breakeven.csv")
+            _csv(tor)(tmp / "tornado.csv")
             fig.savefig(tmp / "tornado.png", dpi=120)
 
         try:
@@ -867,8 +871,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
-        write_file(sweep_folder / "projects_mc.csv",
-                   lambda tmp: mc.to_csv(tmp, index=False, float_format="%.10g"))
+        write_file(sweep_folder / "projects_mc.csv", _csv(mc))
         plt = plt or _pyplot()
         fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
                                           f"({sweep_folder.name})", plt)

@@ -517,14 +517,12 @@ def run_warnings(results) -> list[str]:
 def shortfall_note(results) -> str:
     """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
     first one, and what to do."""
-    from chainopt.report.explain import unmet_floors  # lazy: start-up
+    from chainopt.report.explain import unmet_floors, unmet_text  # lazy: start-up
 
     short = unmet_floors(results.tables.get("sales"))
     if short.empty:
         return ""
-    r = short.iloc[0]
-    first = (f"{r['commodity']} at {r['site']} in {r['period']} short by "
-             f"{r['shortfall_k_per_yr']:,.6g} k/yr")
+    first = unmet_text(results.tables, short.iloc[0])
     n = len(short)
     return (f"{n} demand floor{'s' if n > 1 else ''} not met ({first}"
             f"{f', and {n - 1} more' if n > 1 else ''}; sales.csv, column "

@@ -331,9 +331,12 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
     lc["new_k_per_yr"] = (_aligned(built, out, "investment.link_new", lc, ["link", "period"])
                           + _projects_new(builds, lc, "link"))
-    lc["utilisation"] = np.divide(lc["used_k_per_yr"], lc["total_k_per_yr"],
-                                  out=np.full(len(lc), np.nan),
-                                  where=lc["total_k_per_yr"].fillna(0).to_numpy() > TOL)
+    # used / total; 0 where the capacity is 0 (a project's link not built yet), as for
+    # units; blank only without a capacity limit (the map's "no capacity limit")
+    total = lc["total_k_per_yr"].to_numpy(float)
+    lc["utilisation"] = np.where(np.isnan(total), np.nan, np.divide(
+        lc["used_k_per_yr"].to_numpy(float), total, out=np.zeros(len(lc)),
+        where=total > TOL))
     # a link's capacity is all usable: no availability
     links = lc.rename(columns={"link": "name"}).assign(kind="link", site="", availability=np.nan)
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",

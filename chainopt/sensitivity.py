@@ -356,7 +356,9 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     is a break-even as it is). ``value``: the break-even nearest the driver's base
     value (None when there is none); ``break_evens``: all of them; ``note`` says when
     there are several, when NPV keeps one sign at every value scanned (a window
-    narrower than the step between two of them can go unseen), and when the refinement
+    narrower than the step between two of them can go unseen), when it is 0 at every
+    one (the driver does not move it, unless the MIP gaps leave that open: ``gaps``
+    then says where), and when the refinement
     stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
 
     The MIP gaps: ``npv_low_at_value_musd`` and ``npv_high_at_value_musd`` are where the
@@ -364,7 +366,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     ``bracket_high`` where a true break-even lies (:func:`_bracket`); ``gaps`` says
     when the gaps leave the NPV at the value open (:func:`is_open`: then the search's
     ``tol`` is finer than the solves can tell), or, without a break-even, leave the
-    sign of NPV open at values scanned; "" otherwise.
+    sign of NPV open at values scanned (:func:`_sign_open`); "" otherwise.
     """
     lo, hi = DRIVER_INFO[driver][1]
     out = {"driver": driver, "meaning": DRIVER_INFO[driver][0],
@@ -392,7 +394,10 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     out.update(npv_at_low_musd=float(fs[0]), npv_at_high_musd=float(fs[-1]), scanned=len(xs))
     zero = np.abs(fs) <= tol
     if zero.all():
-        out["note"] = f"NPV is 0 at all {len(xs)} values scanned: the driver does not move it"
+        out["gaps"] = _sign_open(seen, s.objective)
+        out["note"] = f"NPV is 0 at all {len(xs)} values scanned" + (
+            ", as far as the solves tell: the MIP gaps leave open whether the driver moves "
+            "it" if out["gaps"] else ": the driver does not move it")
         return out
     roots = [(float(x), float(fx), float(x), float(x)) for x, fx in zip(xs[zero], fs[zero],
                                                                          strict=True)]
@@ -403,13 +408,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         step = (hi - lo) / GRID_STEPS
         out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
                        f"(step {step:.3g})")
-        # ... as far as the solves tell: where a range holds 0 the true sign is open
-        unsure = [(v, lo_, hi_) for v, (fv, lo_, hi_) in seen.items()
-                  if not lo_ > 0 and not hi_ < 0 and is_open(fv, lo_, hi_, s.objective)]
-        if unsure:
-            out["gaps"] = (f"the MIP gaps leave the sign of NPV open at {len(unsure)} of them ("
-                           + "; ".join(f"at {v:.4g} {_span(a_, b_)}" for v, a_, b_ in unsure[:3])
-                           + ("; ..." if len(unsure) > 3 else "") + ")")
+        out["gaps"] = _sign_open(seen, s.objective)  # ... as far as the solves tell
         return out
     roots.sort()
     base = s.base_values[driver]
@@ -434,6 +433,20 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         out["gaps"] = gap_note(low, high, b_low, b_high)
     out["note"] = "; ".join(notes)
     return out
+
+
+def _sign_open(seen: dict[float, tuple[float, float, float]], objective: float) -> str:
+    """Where the MIP gaps leave the sign of NPV open at the values ``seen`` (driver value
+    -> (NPV, low, high), :func:`npv_range`): a range that holds 0 and is open
+    (:func:`is_open`), the true NPV there may have either sign (or be 0); "" where none
+    is, so a note that NPV keeps a sign, or is 0, holds as far as the solves tell."""
+    unsure = [(v, lo, hi) for v, (fv, lo, hi) in seen.items()
+              if not lo > 0 and not hi < 0 and is_open(fv, lo, hi, objective)]
+    if not unsure:
+        return ""
+    return (f"the MIP gaps leave the sign of NPV open at {len(unsure)} of them ("
+            + "; ".join(f"at {v:.4g} {_span(a, b)}" for v, a, b in unsure[:3])
+            + ("; ..." if len(unsure) > 3 else "") + ")")
 
 
 def _bracket(seen: dict[float, tuple[float, float, float]], x: float, tol: float

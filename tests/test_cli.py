@@ -231,7 +231,7 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     two = write_case(tmp_path / "two", tables, name="two")
     result, text = invoke("run", one, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
-    assert ("warning: 1 demand floor not met (crude at a in p1 short by 18 k/yr; sales.csv"
+    assert ("warning: 1 demand floor not met (crude at a in p1 short by 18 k t/yr; sales.csv"
             in text), text
     assert "explain CASE --elastic" in text
     result, text = invoke("run", one, two, "--out", tmp_path / "batch")

@@ -517,3 +517,19 @@ def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_pa
         res.output.split())
     mc = pd.read_csv(tmp_path / "draws" / "projects_mc.csv").set_index("project").loc["pj"]
     assert (mc["samples"], mc["failed"], mc["p50_musd"], mc["p_built"]) == (5, 1, 4.0, 0.6)
+
+
+def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
+    """kpis.csv and summary.csv were written with a bare %.10g: a build share of -0.0
+    read "-0" and one of 3e-11 (a MIP's binary a hair off 0) "3e-11", where every results
+    and comparison table (results.stable_floats) writes 0. Now the same rule: 10
+    significant digits (7784.939871000001 -> 7784.939871, 0.7999999999999999 -> 0.8),
+    below 1e-10 -> 0, no -0."""
+    from chainopt.api import _write_sweep_tables
+
+    kpis = pd.DataFrame({"variant": ["v00000"], "x scale": [0.7999999999999999],
+                         "objective_musd": [7784.939871000001], "built_p": [-0.0],
+                         "built_q": [3e-11]})
+    _write_sweep_tables(sw.SweepFolder(tmp_path), {"kpis": kpis})
+    assert (tmp_path / "kpis.csv").read_text().splitlines() == [
+        "variant,x scale,objective_musd,built_p,built_q", "v00000,0.8,7784.939871,0,0"]

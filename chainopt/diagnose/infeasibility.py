@@ -57,7 +57,7 @@ def _status(h: highspy.Highs) -> str:
 def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: bool
                  ) -> pd.DataFrame:
     a = built.arrays
-    loc = locate(built.lp.row_families if is_row else built.lp.var_families, idx)
+    loc = locate(built.lp, built.lp.row_families if is_row else built.lp.var_families, idx)
     lo = (a.row_lb if is_row else a.col_lb)[idx]
     hi = (a.row_ub if is_row else a.col_ub)[idx]
     scale = np.ones(len(idx))
@@ -261,7 +261,7 @@ def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
         return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
     x = np.asarray(h.getSolution().col_value)
     idx = np.flatnonzero((x >= big * 1e-3) & np.isinf(built.arrays.col_ub))
-    loc = locate(built.lp.var_families, idx)
+    loc = locate(built.lp, built.lp.var_families, idx)
     loc["value"] = x[idx]
     loc["at_bound"] = x[idx] >= big * (1 - 1e-9)
     return loc.drop(columns="index").sort_values("value", ascending=False, kind="stable"

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case import terms
-from chainopt.models import MUSD_PER_KUSD
+from chainopt.models import MUSD_PER_KUSD, tiers
 from chainopt.models.build import BuiltModel
-from chainopt.models.lp import Family
+from chainopt.models.lp import Family, LinearProgram
 from chainopt.models.registry import BLOCKS, ROWS, spec
 from chainopt.models.spec import Row
 
@@ -49,6 +49,23 @@ def key_text(keys: pd.DataFrame) -> np.ndarray | pd.api.extensions.ExtensionArra
     for c in keys.columns[1:]:
         out = out + ", " + c + "=" + as_text(keys[c])
     return out.array if isinstance(out.dtype, pd.StringDtype) else out.to_numpy(dtype=object)
+
+
+def element_keys(lp: LinearProgram, fam: Family, at: np.ndarray | slice = slice(None)
+                 ) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """:func:`key_text` of ``fam``'s elements at positions ``at``: a tier 1 of a site and
+    commodity with further tiers (:func:`chainopt.models.tiers.further`) is keyed with
+    ``tier=1`` (``site=a, commodity=crude, tier=1, period=p1``), as its further tiers are
+    with theirs, so that its words say which tier it is."""
+    k = fam.keys.iloc[at]
+    out = key_text(k)
+    one = tiers.further(lp, fam)
+    sel = one[at] if one is not None else None
+    if sel is None or not sel.any():
+        return out
+    out = np.asarray(out, dtype=object)
+    out[sel] = key_text(k[sel].assign(tier=1.0)[tiers.TIERED])
+    return out
 
 
 def names(families: list[Family]) -> list[str]:
@@ -108,8 +125,9 @@ def row_names(built: BuiltModel) -> list[str]:
     return names(built.lp.row_families)
 
 
-def locate(families: list[Family], idx: np.ndarray) -> pd.DataFrame:
-    """family, key, period of the columns or rows ``idx``."""
+def locate(lp: LinearProgram, families: list[Family], idx: np.ndarray) -> pd.DataFrame:
+    """family, key (:func:`element_keys`), period of the columns or rows ``idx`` of
+    ``families`` (``lp``'s columns or rows)."""
     rows = []
     for f in families:
         sel = idx[(idx >= f.start) & (idx < f.stop)]
@@ -117,7 +135,7 @@ def locate(families: list[Family], idx: np.ndarray) -> pd.DataFrame:
             continue
         k = f.keys.iloc[sel - f.start].reset_index(drop=True)
         rows.append(pd.DataFrame({
-            "index": sel, "family": f.label, "key": key_text(k),
+            "index": sel, "family": f.label, "key": element_keys(lp, f, sel - f.start),
             "period": k["period"].astype(str).to_numpy() if "period" in k else "",
             **{c: k[c].astype(str).to_numpy() for c in ("site", "commodity", "unit", "link")
                if c in k}}))
@@ -249,7 +267,7 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
     k = fam.keys
     if fam.label not in memo:
         memo[fam.label] = {
-            "key": key_text(k),
+            "key": element_keys(built.lp, fam),
             "period": Coded(k["period"].astype(str) if "period" in k
                             else np.full(len(k), "", dtype=object)),
             "quantity_unit": quantity_unit(built, k)}

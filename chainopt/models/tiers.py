@@ -6,6 +6,10 @@ built before (names ``market.sales(s,c,t)``, Pyomo indices ``[s, c, t]`` that us
 extensions use), tier 1 lives in the family ``block.name`` keyed by (site, commodity,
 period) and tiers 2, 3, ... in ``block.name_tier`` keyed by (site, commodity, tier,
 period). The helpers here add both and return ids aligned with the index frame.
+
+Where a site and commodity has further tiers, its tier 1 is named so in the user's words
+(explain, the insight tables' ``key``: ``tier=1``, :func:`further`); without further
+tiers it is the market or supply, named as before.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from chainopt.models.lp import LinearProgram
+from chainopt.models.lp import Family, LinearProgram
 
 BASE = ["site", "commodity", "period"]
 TIERED = ["site", "commodity", "tier", "period"]
@@ -68,3 +72,19 @@ def ids(lp: LinearProgram, label: str, frame: pd.DataFrame, rows: bool = False) 
         if fam is not None:
             out[sel] = fam.ids(frame.loc[sel, key].reset_index(drop=True), key)
     return out
+
+
+def further(lp: LinearProgram, fam: Family) -> np.ndarray | None:
+    """For a tier-1 family (keyed by site, commodity and period, in a block with tier
+    families: ``supply.purchase``, ``market.sales``, ``market.shortfall``,
+    ``market.demand_min``), which of its elements belong to a site and commodity that
+    has further tiers (a column of its block's tier families holds it, in any period);
+    ``None`` for every other family."""
+    if list(fam.keys.columns) != BASE:
+        return None
+    tiered = [f.keys[BASE[:2]] for f in lp.var_families
+              if f.block == fam.block and f.name.endswith("_tier")]
+    if not tiered:
+        return None
+    pairs = pd.MultiIndex.from_frame(pd.concat(tiered, ignore_index=True))
+    return pd.MultiIndex.from_frame(fam.keys[BASE[:2]]).isin(pairs)

@@ -326,7 +326,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
         columns=["scenario", "effect", "year", *economics.STREAM, "net_musd",
-                 "cumulative_musd"]))
+                 "cumulative_musd", "own_capex_musd"]))
     s["project_waterfall"] = (pd.concat(falls, ignore_index=True) if falls else
                               pd.DataFrame(columns=["scenario", "effect", "category",
                                                     "npv_musd"]))

@@ -190,6 +190,21 @@ def irr(flows: np.ndarray) -> float | None:
     return roots[0] if len(roots) == 1 else None
 
 
+def payback_from(flows: pd.DataFrame) -> int | None:
+    """The year a project's payback counts from: the first year of construction spend,
+    the project's own (``own_capex_musd``, as :func:`project_economics` gives it) even
+    where the counterfactual spends more that year, or the first year of incremental
+    spend (``capex_musd`` < 0) if that is earlier; None without incremental spend (no
+    payback). Flows without ``own_capex_musd`` (comparisons written before it) count
+    from the first incremental spend."""
+    spent = flows.loc[flows["capex_musd"] < -1e-9, "year"]
+    if spent.empty:
+        return None
+    own = (flows.loc[flows["own_capex_musd"] < -1e-9, "year"]
+           if "own_capex_musd" in flows else spent)
+    return int(min(spent.min(), own.min() if len(own) else spent.min()))
+
+
 def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
             ) -> float | None:
     """Years from the first year of ``capex`` spend (or ``start``, the year the project's
@@ -348,9 +363,11 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     cost: capex x built share), ``capex_change_musd`` (what the chain spends more overnight
     than the counterfactual, all years: the projects' capex less what they make
     unnecessary, such as a life extension), ``build_year`` (first year of incremental
-    spend), ``first_use_year``, ``irr``, ``payback_yr``. The frame has
-    ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``, ``net_musd``,
-    ``cumulative_musd`` (without residual value).
+    spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`). The
+    frame has ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``,
+    ``net_musd``, ``cumulative_musd`` (without residual value) and ``own_capex_musd``
+    (the new projects' own overnight spend, :func:`project_spend`, negative as
+    ``capex_musd``).
     """
     flows = incremental(scenario, counterfactual)
     disc = discounting(scenario)
@@ -360,7 +377,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     spend = flows.set_index("year")["capex_musd"]
     spent = spend[spend < -1e-9]
     own = project_spend(counterfactual, scenario)
-    own = own[own > 1e-9]
+    flows["own_capex_musd"] = 0.0 - own.reindex(flows["year"], fill_value=0.0).to_numpy()
     low, high = value_range(counterfactual, scenario)
     summary = {
         "projects": list(dict.fromkeys(pj["project"])),
@@ -376,7 +393,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         # from the project's own first spend: a counterfactual that builds something
         # else earlier makes the first incremental year a saving, not the start
         "payback_yr": payback(flows.set_index("year")["operating_musd"], spend,
-                              start=int(own.index.min()) if len(own) else None),
+                              start=payback_from(flows)),
     }
     return summary, flows
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
+from chainopt.models.spec import Row, Var
 
 RATIO_WARN = 1e8
 # modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
@@ -42,11 +43,20 @@ class _Keys(dict):
         return "?"
 
 
+def _spec(family: str, key: dict) -> Var | Row | None:
+    """The spec whose words name an element of ``family``: a tier 1 keyed with its tier
+    (a site and commodity with further tiers, see :func:`chainopt.models.tiers.further`)
+    is named as its further tiers are, by the tier family's words."""
+    if "tier" in key and not family.endswith("_tier"):
+        family = f"{family}_tier"
+    return VARIABLES.get(family) or ROWS.get(family)
+
+
 def describe(family: str, key: object, kind: str = "row", side: str = "") -> str:
     """The user's words for one constraint or column (without its period)."""
     k = _Keys(parse_key(key))
     k["at_site"] = f" at {k['site']}" if k.get("site") else " (chain-wide)"
-    spec = VARIABLES.get(family) or ROWS.get(family)
+    spec = _spec(family, k)
     bound = getattr(spec, "bound", None) if kind == "bound" else None
     phrase = bound.phrase if bound is not None and bound.side == side else None
     phrase = phrase or (spec.noun if spec is not None else None)
@@ -317,12 +327,18 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
     for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
         g = sold[sold["commodity"] == c]
-        parts = []
-        for r in g.itertuples():
-            parts.append(f"sold at {r.site} for {_num(r.price_usd_per_unit)}"
-                         f" (worth {_num(walk.value(r.site, c))} there)")
-        lines.append(f"  {c}: " + "; ".join([*parts, *walk.chain(c, list(g["site"]))]))
+        parts = [f"sold at {r.site}"
+                 f"{_tier_text(tables['sales'], r.site, c, getattr(r, 'tier', None))} for "
+                 f"{_num(r.price_usd_per_unit)} (worth {_num(walk.value(r.site, c))} there)"
+                 for r in g.itertuples()]
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
     return lines
+
+
+def _commodity_lines(c: object, parts: list[str]) -> list[str]:
+    """One commodity's netback or delivery: its name, then one part per line (a part's
+    own further lines, see :func:`_made_text`, indented below it)."""
+    return [f"  {c}:", *("    " + line for part in parts for line in part.split("\n"))]
 
 
 def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
@@ -334,15 +350,31 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
     how it is obtained at each site on the way (:func:`_source_parts`): bought, or made
     by a unit, the value there split into inputs, variable cost and capacity rent."""
     walk = _Walk(tables, period)
+    units = commodity_units(tables)
     qty = delivered.groupby("commodity", sort=False)["delivered_k_per_yr"].sum()
     lines = [f"marginal costs of deliveries in {period} (USD per unit; value at each site = "
              "balance shadow price):"]
     for c in qty.sort_values(ascending=False, kind="stable").index[:top]:
         g = delivered[delivered["commodity"] == c]
-        parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} k/yr), one more "
-                 f"costs {_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
-        lines.append(f"  {c}: " + "; ".join([*parts, *walk.chain(c, list(g["site"]))]))
+        parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} "
+                 f"{_qty(units.get(str(c)))}), one more costs "
+                 f"{_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
     return lines
+
+
+def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """commodity -> the unit it is counted in, as the saved ``constraints`` state it: the
+    ``quantity_unit`` of its rows keyed by a commodity (a hard demand, a demand floor, a
+    supply limit, a sales cap: the commodity's unit in ``commodities.csv``). A commodity
+    with none of them is left out (its quantities are then in ``k units/yr``)."""
+    c = tables.get("constraints")
+    if c is None or c.empty or "quantity_unit" not in c:
+        return {}
+    com = c["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
+    unit = c["quantity_unit"]
+    ok = com.notna() & unit.notna() & (unit.astype(str) != "")
+    return dict(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
 
 
 class _Walk:
@@ -369,8 +401,8 @@ class _Walk:
         value back along the links (:meth:`back`, as one "back: ..." part) and how it is
         obtained at each site on the way (:meth:`sources`)."""
         back, on_way = self.back(c, sites)
-        return ((["back: " + "; ".join(back)] if back else [])
-                + [x for s in on_way for x in self.sources(c, s)])
+        return [*("back: " + leg for leg in back),
+                *(x for s in on_way for x in self.sources(c, s))]
 
     def back(self, c: object, sites: list) -> tuple[list[str], list]:
         """The legs that carry ``c`` to ``sites``, breadth first, and every site reached
@@ -392,6 +424,22 @@ class _Walk:
     def sources(self, c: object, site: object) -> list[str]:
         """How ``c`` is obtained at ``site`` besides links (:func:`_source_parts`)."""
         return _source_parts(self.tables, self.period, c, site, self.value)
+
+
+def _tier_text(table: pd.DataFrame, site: object, c: object, tier: object) -> str:
+    """`` (tier 2)`` of a purchase or sale in tier ``tier`` of ``table`` (``purchases``
+    or ``sales``); tier 1 is named so only where the site and commodity has further
+    tiers (in any period), else it is the supply or market itself (no text)."""
+    if tier is None or "tier" not in table:
+        return ""
+    own = table.loc[(table["site"] == site) & (table["commodity"] == c), "tier"]
+    if _is_one(tier) and all(_is_one(t) for t in own):
+        return ""
+    return f" (tier {float(str(tier)):.0f})"  # tiers are whole numbers: their digits
+
+
+def _is_one(tier: object) -> bool:
+    return str(tier) in ("1", "1.0")
 
 
 def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site: object,
@@ -421,11 +469,10 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
         for r in p.itertuples():
             v = value(site, c)
             rent = v - float(r.cost_usd_per_unit)
-            tier = f" (tier {r.tier})" if "tier" in p and str(r.tier) not in ("1", "1.0") \
-                else ""
+            tier = _tier_text(pur, site, c, getattr(r, "tier", None))
             note = (f", {_num(rent)} supply limit rent"
                     if math.isfinite(rent) and abs(rent) > 1e-6 * max(1.0, abs(v)) else "")
-            out.append(f"bought at {site} for {_num(r.cost_usd_per_unit)}{tier}{note}")
+            out.append(f"bought at {site}{tier} for {_num(r.cost_usd_per_unit)}{note}")
     uf, act = tables.get("unit_flows"), tables.get("activity")
     if uf is None or act is None or uf.empty:
         return out
@@ -449,7 +496,9 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             continue
         y_c = float(r.amount_k_per_yr) / a
         rows = uf[(uf["unit"] == r.unit) & (uf["mode"] == r.mode)]
-        inputs, credit, names = 0.0, 0.0, []
+        v_c = value(site, c)
+        tol = 1e-6 * max(1.0, abs(v_c)) if math.isfinite(v_c) else 1e-6
+        inputs, credit, names, outs = 0.0, 0.0, [], []
         for f in rows.itertuples():
             if f.commodity == c and f.direction == "out":
                 continue
@@ -460,24 +509,22 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
                 names.append(f"{_num(y)} {f.commodity} at {_num(v)}")
             else:
                 credit += y * v
-        v_c = value(site, c)
-        tol = 1e-6 * max(1.0, abs(v_c)) if math.isfinite(v_c) else 1e-6
-        parts = [f"{_num(inputs)} inputs ({', '.join(names)})"] if names else []
+                if abs(y * v) > tol:
+                    outs.append(f"{_num(y)} {f.commodity} at {_num(v)}")
+        parts = [(inputs, f"inputs ({', '.join(names)})")] if names else []
         var, co2 = cost.get((u, m), float("nan")), carbon.get((u, m), 0.0)
         known = math.isfinite(var)
         if known:
-            parts.append(f"{_num(var / y_c)} variable cost")
+            parts.append((var / y_c, "variable cost"))
             if abs(co2 / y_c) > tol:
-                parts.append(f"{_num(co2 / y_c)} carbon cost")
-        if abs(credit) > tol:
-            parts.append(f"less {_num(credit)} other outputs")
+                parts.append((co2 / y_c, "carbon cost"))
         rest = v_c - inputs + credit - ((var + co2) / y_c if known else 0.0)
         # the capacity rent per unit of c: use_m x the row's dual per unit of capacity
         # used / y_c; unknown in results saved without capacity_use or availability
         rent = use * per_use.get(u, float("nan")) / y_c
         if abs(rents.get(u, 0.0)) > 1e-9 and math.isfinite(rent):
             if abs(rent) > tol:
-                parts.append(f"{_num(rent)} capacity rent")
+                parts.append((rent, "capacity rent"))
             rest -= rent
         if math.isfinite(rest) and abs(rest) > tol:
             what = [] if known else ["variable and carbon cost"]
@@ -487,9 +534,29 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             text = (", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0])
             if what[-1] == "other limits" and limits:
                 text += ": " + _limit_names(limits)
-            parts.append(f"{_num(rest)} {text}")
-        out.append(f"made at {site} by mode {m} of unit {u}: " + ", ".join(parts))
+            parts.append((rest, text))
+        head = f"made at {site} by mode {m} of unit {u}"
+        if abs(credit) <= tol:
+            out.append(f"{head}: {_num(v_c)} = {_sum(parts)}")
+            continue
+        # a joint product: the mode's cost is shared with its other outputs, worth
+        # ``credit`` per unit of c, said on a line of its own under the sum
+        sign = "-" if credit > 0 else "+"
+        out.append(f"{head} ({_num(y_c)} {c} per unit of activity; per unit of {c}):\n"
+                   f"  {_num(v_c)} = {_sum(parts)}\n"
+                   f"  {' ' * len(_num(v_c))} {sign} {_num(abs(credit))} other outputs "
+                   f"({', '.join(outs)})")
     return out
+
+
+def _sum(parts: list[tuple[float, str]]) -> str:
+    """``316 inputs (...) + 40 variable cost - 5 other limits``: the parts of a value,
+    each a number and what it is, as a sum (``0`` for none)."""
+    if not parts:
+        return "0"
+    (first, what), rest = parts[0], parts[1:]
+    return " ".join([f"{_num(first)} {what}", *(
+        f"{'-' if x < 0 else '+'} {_num(abs(x))} {w}" for x, w in rest)])
 
 
 def _mode_costs(ranging: pd.DataFrame | None, period: str
@@ -690,19 +757,28 @@ def unmet_floors(sales: pd.DataFrame | None) -> pd.DataFrame:
     return sales[sales["shortfall_k_per_yr"] > 1e-6]
 
 
-def _penalty_lines(sales: pd.DataFrame | None) -> list[str]:
+def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
+    """``light at mkt in p1 short by 5 k t/yr``: an unmet floor (a row of
+    :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`), its tier
+    named as in the netbacks (:func:`_tier_text`)."""
+    unit = _qty(commodity_units(tables).get(str(r["commodity"])))
+    tier = _tier_text(tables["sales"], r["site"], r["commodity"], r.get("tier"))
+    return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
+            f"{_num(float(r['shortfall_k_per_yr']))} {unit}")
+
+
+def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
     """A run that leaves soft floors unmet pays their penalty on every missing unit, so
     the values next to them (capacities, commodity values, netbacks) are the penalty's,
     an assumption of the case, not a market's: said first, with the largest penalty."""
-    short = unmet_floors(sales)
+    short = unmet_floors(tables.get("sales"))
     if short.empty:
         return []
     r = short.iloc[0]
     more = f" and {len(short) - 1} more" if len(short) > 1 else ""
     pen = short["floor_cost_usd_per_unit"].max() if "floor_cost_usd_per_unit" in short \
         else float("nan")
-    return ["", f"Note: demand floors are not met ({r['commodity']} at {r['site']} in "
-                f"{r['period']} short by {_num(r['shortfall_k_per_yr'])} k/yr{more}; sales "
+    return ["", f"Note: demand floors are not met ({unmet_text(tables, r)}{more}; sales "
                 f"table, shortfall_k_per_yr). The values below that these floors reach "
                 f"include their shortfall penalty (up to {_num(pen)} USD per unit, "
                 "floor_cost_usd_per_unit): an assumption of the case, not a price."]
@@ -736,7 +812,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
                  else ("objective", "NPV"))
     out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, {what} "
            f"{_num(float(manifest.get('objective', float('nan'))))} MUSD ({npv})",
-           *_penalty_lines(tables.get("sales")), "",
+           *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
     if "constraints" not in tables:
@@ -812,9 +888,9 @@ def _ranging_text(row) -> str:
     span = f" in {row.period}" if row.period else ""
     q = _q(row)
     if row.kind == "cost":
-        cost = VARIABLES[row.family].cost if row.family in VARIABLES else None
-        what = (cost.phrase if cost else row.what + " of {x}").format_map(
-            _Keys(parse_key(row.key), x=describe(row.family, row.key)))
+        k = _Keys(parse_key(row.key), x=describe(row.family, row.key))
+        cost = getattr(_spec(row.family, k), "cost", None)
+        what = (cost.phrase if cost else row.what + " of {x}").format_map(k)
         with_carbon, plus = _carbon_text(row)
         return (f"{what}{span}{with_carbon}: {_num(row.value)} USD per {q}{plus}, plan "
                 f"holds for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
@@ -927,9 +1003,10 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
                      f"{_num(r['value'])} k units/yr"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
-        hint = VARIABLES[r["family"]].missing_bound if r["family"] in VARIABLES else ""
+        k = _Keys(parse_key(r["key"]))
+        hint = getattr(_spec(r["family"], k), "missing_bound", "")
         if hint:  # every runaway column is unbounded in the case: any one bound helps
-            hints.append(hint.format_map(_Keys(parse_key(r["key"]))))
+            hints.append(hint.format_map(k))
     if hints:
         lines.append("Missing bound (add one of these):")
         lines += [f"  - {h}" for h in dict.fromkeys(hints)]

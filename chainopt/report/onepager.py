@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from chainopt.report import economics
 from chainopt.report.charts import esc
 
 NOT_PROJECTS = ("inputs", "all changes")
@@ -47,16 +48,17 @@ class Page:
 
     @property
     def payback_year(self) -> float | None:
-        pb, start = self.summary.get("payback (yr)"), self.build_year
+        """Where the page marks payback: ``payback (yr)`` after the year it counts from
+        (:func:`chainopt.report.economics.payback_from`: the project's own first spend,
+        also where the counterfactual spends more that year)."""
+        pb, start = self.summary.get("payback (yr)"), self.payback_from
         if pb is None or start is None or not _finite(pb):
             return None
         return start + float(pb)
 
     @property
-    def build_year(self) -> int | None:
-        cf = self.cashflows
-        spent = cf[cf["capex_musd"] < -1e-9] if len(cf) else cf
-        return int(spent["year"].min()) if len(spent) else None
+    def payback_from(self) -> int | None:
+        return economics.payback_from(self.cashflows) if len(self.cashflows) else None
 
 
 def _finite(v: object) -> bool:

@@ -96,10 +96,13 @@ def test_market_and_supply_tiers_are_demand_and_supply_curves(tmp_path):
     assert p1["reduced_cost_usd_per_unit"] == pytest.approx(100.0)
     assert p2["reduced_cost_usd_per_unit"] == pytest.approx(-50.0)
     c = res["constraints"]
-    lim = value(c, family="supply.purchase", key="site=plant, commodity=crude, period=p1")
+    # tier 1 of a curve with further tiers is keyed with its tier, as they are
+    lim = value(c, family="supply.purchase",
+                key="site=plant, commodity=crude, tier=1, period=p1")
     assert lim["marginal_value"] == pytest.approx(100.0)
     assert lim["value_unit"] == "USD per t"
-    cap = value(c, family="market.sales", key="site=plant, commodity=product, period=p1")
+    cap = value(c, family="market.sales",
+                key="site=plant, commodity=product, tier=1, period=p1")
     assert cap["marginal_value"] == pytest.approx(100.0)
     assert value(res["balances"], commodity="product")["shadow_price_usd_per_unit"] == \
         pytest.approx(200.0)

@@ -263,3 +263,39 @@ def test_emissions_reported_and_priced(tmp_path):
     assert res.objective == pytest.approx(0.88, rel=1e-9)
     assert res.kpi("npv_carbon") == pytest.approx(-0.16)
     assert value(res["emissions"], source="cdu1")["emission_k_per_yr"] == pytest.approx(4.0)
+
+
+def test_a_tiny_capacity_used_in_full_reads_full(tmp_path):
+    """Crude at a (100 USD/t) made 1:1 into light by unit u, shipped on link ab to b and
+    sold there at 300: every t earns 200, so u and ab run full whatever their size. At
+    1e-6 kt/yr (1 t a year) each: used 1e-6 of 1e-6, utilisation 1 for both (not 0 from
+    a threshold, nor a noisy ratio). (Checked when a review asked; it held. Below HiGHS's
+    feasibility tolerance, 1e-7 kt/yr, the plan itself is within tolerance of 0.)"""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,p,0.000001",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr\nab,a,b,light,0.000001",
+        "markets": "site,commodity,price_usd_per_unit\nb,light,300"}))
+    cap = res["capacity"].set_index("name")
+    assert cap.loc[["u", "ab"], "used_k_per_yr"].tolist() == pytest.approx([1e-6, 1e-6])
+    assert cap.loc[["u", "ab"], "utilisation"].tolist() == [1.0, 1.0]
+
+
+def test_a_link_of_no_capacity_is_unused_not_unlimited(tmp_path):
+    """Crude (at most 5 kt/yr at 100 USD/t) shipped from a to b, sold there at 300, on
+    link ab (no capacity limit) or ab0 (capacity 0): all 5 go on ab. ab's utilisation is
+    blank (no limit); ab0's is 0, as a unit's of capacity 0 is. It was blank too, and the
+    report's map said 'no capacity limit' of a link that can carry nothing."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": COMMODITIES, "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr\nab,a,b,crude,\n"
+                 "ab0,a,b,crude,0",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,300"}))
+    ab, ab0 = value(res["capacity"], name="ab"), value(res["capacity"], name="ab0")
+    assert ab["used_k_per_yr"] == pytest.approx(5.0) and np.isnan(ab["utilisation"])
+    assert (ab0["total_k_per_yr"], ab0["utilisation"]) == (0.0, 0.0)

@@ -129,7 +129,7 @@ def test_compare_sections_for_one_pagers(port_compare):
     pages = onepager.pages(tables)
     page = next(p for p in pages if p.project == "far_east_port"
                 and p.scenario == "small_port_expansion")
-    assert page.build_year == 2026
+    assert page.payback_from == 2026
     assert page.payback_year == pytest.approx(2026 + port["payback (yr)"])
     pe = tables["party_economics"]  # the cooperation economics: the page shows them
     mine = pe[(pe["scenario"] == "small_port_expansion") & (pe["project"] == "far_east_port")]

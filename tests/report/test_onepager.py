@@ -78,6 +78,37 @@ def test_cumulative_line_reaches_zero_at_the_marked_payback():
         plt.close(sfig)
 
 
+def test_payback_is_marked_from_the_year_it_counts_from(tmp_path):
+    """The project spends 30 of its own in 2029 and 70 in 2030; the counterfactual
+    spends 50 in 2029 on a unit the scenario builds in 2030. Incremental capex: 2029
+    -30 + 50 = +20 (a saving), 2030 -70 - 50 = -120; operating +60 in each of
+    2031-2033. Cumulative (residual left out): 2029 +20, 2030 -100, 2031 -40, then -40
+    + 60 x t reaches 0 at t = 2/3 into 2032, for good: time 2032.667. Payback counts
+    from the project's own first spend, 2029 (README): 3.667 years, as
+    economics.payback gives it. The page marked it from the first incremental spend,
+    2030: at 2030 + 3.667 = 2033.667, a year after the line crosses 0; now at 2032.667.
+    Flows without the own spend (older comparisons) still count from 2030."""
+    from chainopt.report import economics
+
+    cf = pd.DataFrame({"year": [2029, 2030, 2031, 2032, 2033],
+                       "operating_musd": [0.0, 0.0, 60.0, 60.0, 60.0],
+                       "capex_musd": [20.0, -120.0, 0.0, 0.0, 0.0],
+                       "residual_musd": 0.0,
+                       "own_capex_musd": [-30.0, -70.0, 0.0, 0.0, 0.0]})
+    cf["net_musd"] = cf["operating_musd"] + cf["capex_musd"]
+    cf["cumulative_musd"] = cf["net_musd"].cumsum()
+    pb = economics.payback(cf.set_index("year")["operating_musd"],
+                           cf.set_index("year")["capex_musd"],
+                           start=economics.payback_from(cf))
+    assert pb == pytest.approx(3 + 2 / 3)
+    page = dataclasses.replace(_page(), cashflows=cf,
+                               summary={**_page().summary, "payback (yr)": pb})
+    assert page.payback_year == pytest.approx(2032 + 2 / 3)
+    x, y = onepager.cumulative_path(cf)
+    assert _last_rise_through_zero(x, y) == pytest.approx(2032 + 2 / 3)
+    assert economics.payback_from(cf.drop(columns="own_capex_musd")) == 2030
+
+
 def test_cumulative_path_steps_at_spend_and_ramps_through_the_year():
     """Points of :func:`_page`'s path: start (2030, 0); 2030: spend 100 at its start ->
     (2030, -100), nothing earned -> (2031, -100); 2031: (2031, -100) -> (2032, -40);

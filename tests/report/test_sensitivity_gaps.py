@@ -250,3 +250,26 @@ def test_sensitivity_takes_a_time_limit(tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["sensitivity", str(case), "--project", "pj",
                                    "--time-limit", "0", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
+
+
+def test_npv_0_everywhere_is_said_to_be_unmoved_only_where_the_gaps_allow(monkeypatch):
+    """F(x) = 0 at each of the 21 capex values 0, 1, ..., 20. Each in [F - 1, F + 1]
+    (width 2 MUSD, open against 1e-6 x the objective 100): the true NPV may be anywhere
+    from -1 to +1 at every value, so "the driver does not move it" is more than the
+    solves tell; the note says the gaps leave it open, ``gaps`` names where, and the
+    warning lists the break-even. It said "NPV is 0 at all 21 values scanned: the driver
+    does not move it" and nothing else. Proven (range [0, 0]): as before."""
+    s = _stubbed(monkeypatch, lambda f: (f - 1.0, f + 1.0), npv=lambda x: 0.0)
+    be = sens.break_even(s, "capex")
+    assert be["value"] is None
+    assert be["note"] == ("NPV is 0 at all 21 values scanned, as far as the solves tell: the "
+                          "MIP gaps leave open whether the driver moves it")
+    assert be["gaps"] == ("the MIP gaps leave the sign of NPV open at 21 of them (at 0 "
+                          "anywhere from -1.000 to 1.000; at 1 anywhere from -1.000 to "
+                          "1.000; at 2 anywhere from -1.000 to 1.000; ...)")
+    text = sens.open_values(s, pd.DataFrame([be]), pd.DataFrame(columns=sens.TORNADO_COLUMNS))
+    assert "the capex break-even (the MIP gaps leave the sign of NPV open at 21" in text
+    s = _stubbed(monkeypatch, lambda f: (f, f), npv=lambda x: 0.0)
+    be = sens.break_even(s, "capex")
+    assert be["note"] == "NPV is 0 at all 21 values scanned: the driver does not move it"
+    assert be["gaps"] == ""
