@@ -861,10 +861,16 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     # need the component's density or energy content across dimensions (without them
     # the model's coefficients were NaN, and so was the objective).
     comp = comp.assign(target=comp["product"].map(com["unit"]), what="the product's unit")
-    on_basis = comp[comp["product"].isin(set(specs["commodity"]))]
-    on_basis = on_basis.assign(target=on_basis["basis"].map(units.basis_unit),
-                               what="its " + on_basis["basis"] + " basis (specs of "
-                                    + on_basis["product"] + ")")
+    on_basis = comp.reset_index().merge(
+        specs[["commodity", "property", "basis"]].rename(
+            columns={"commodity": "product", "basis": "spec_basis"}), on="product")
+    own = on_basis["basis"].where(on_basis["spec_basis"].eq(""), on_basis["spec_basis"])
+    own = own.where(own.ne("recipe"), "mass")  # a recipe averages by mass
+    on_basis = on_basis.assign(
+        target=own.map(units.basis_unit),
+        what=("its " + own + " basis (specs of " + on_basis["product"] + ")").where(
+            on_basis["spec_basis"].eq(""), "the " + own + " basis of the "
+            + on_basis["property"] + " spec of " + on_basis["product"] + " (specs.csv)"))
     conv = pd.concat([comp, on_basis])
     f = per_distinct(lambda c, u: units.of_commodity(com, c, u), conv["component"],
                      conv["target"])

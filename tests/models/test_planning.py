@@ -63,6 +63,68 @@ def test_two_component_blend_volume_basis(tmp_path):
 
 
 
+def _petrol_case(tmp_path, sulphur_basis: str):
+    return write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.7\nb,t,raw,0.8\n"
+                       "petrol,m3,product,",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,400\nplant,b,300",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,petrol,700,10",
+        "blends": "blend,site,product,components,basis\nmix,plant,petrol,a;b,volume",
+        "qualities": "commodity,property,value\na,octane,95\nb,octane,91\n"
+                     "a,sulphur_ppm,10\nb,sulphur_ppm,50",
+        "specs": "commodity,property,min_value,max_value,basis\npetrol,octane,92,,\n"
+                 f"petrol,sulphur_ppm,,30,{sulphur_basis}",
+    })
+
+
+def test_each_spec_is_averaged_on_its_own_basis(tmp_path):
+    """Petrol (m3) blended on a volume basis (its octane) from a (0.7 t/m3, octane 95,
+    sulphur 10 wt ppm, 400 USD/t) and b (0.8 t/m3, octane 91, 50 ppm, 300 USD/t); sulphur
+    is a mass fraction, so its spec states ``basis: mass``. 10 k m3 sell at 700 USD/m3.
+
+    By hand, in t (Ma, Mb): sulphur by mass 10 Ma + 50 Mb <= 30 (Ma + Mb) -> Mb <= Ma; a
+    t of a earns 700/0.7 - 400 = 600 and a t of b 700/0.8 - 300 = 575, and b takes less
+    of the 10 k m3, so Mb = Ma: Ma/0.7 + Ma/0.8 = 10 -> Ma = Mb = 56/15 = 3.7333 kt
+    (octane by volume (95 x 5.333 + 91 x 4.667)/10 = 93.1 >= 92, slack). Objective
+    7 - 3.7333 x 0.7 = 4.386667 MUSD. The spec's value y (per t of the basis, the product
+    being in m3, per ppm), with u the value of a m3 of the sales cap:
+    600 = u/0.7 - 20 y and 575 = u/0.8 + 20 y -> y = 50/37.5 = 1.3333 USD per t per ppm.
+
+    Averaged by volume, as the blend's basis made every spec before, sulphur allowed
+    Vb = Va = 5 k m3 (3.5 kt of a, 4 kt of b, objective 4.4) at 235/7.5 = 31.33 ppm by
+    mass: petrol over its 30 ppm sold as on spec; a spec could not state its basis."""
+    res = solve_case(_petrol_case(tmp_path / "mass", "mass"))
+    bl = res["blending"].set_index("component")["blend_k_per_yr"]
+    assert bl["a"] == pytest.approx(56 / 15) and bl["b"] == pytest.approx(56 / 15)
+    assert res.objective == pytest.approx(7 - 56 / 15 * 0.7, rel=1e-9)
+    spec = value(res["constraints"], family="blending.spec_max")
+    assert spec["marginal_value"] == pytest.approx(4 / 3, rel=1e-9)
+    assert spec["value_unit"] == "USD per t per sulphur_ppm"
+    # a blank basis is the blend's: volume, the old average (and the spec is per m3)
+    res = solve_case(_petrol_case(tmp_path / "blank", ""))
+    assert res["blending"].set_index("component")["blend_k_per_yr"]["b"] == pytest.approx(4)
+    assert res.objective == pytest.approx(4.4, rel=1e-9)
+    assert value(res["constraints"], family="blending.spec_max")["value_unit"] == (
+        "USD per m3 per sulphur_ppm")
+
+
+def test_a_spec_basis_needing_a_missing_density_is_refused(tmp_path):
+    """A mass blend whose product's octane spec says ``basis: volume``: a component in t
+    without a density has no volume, so the spec's coefficient would be NaN. Refused at
+    the blend's row, column components, naming the spec that needs it."""
+    folder = _converted_blend(tmp_path, "comp_a,t,raw,\ngasoline,t,product,", "mass", True)
+    (folder / "specs.csv").write_text("commodity,property,min_value,basis\n"
+                                      "gasoline,octane,90,volume\n")
+    with pytest.raises(InputError) as e:
+        load_case(folder)
+    (p,) = e.value.problems
+    assert p.where == "blends.csv row 2, column components"
+    assert ("measured in t and cannot be converted to m3, the volume basis of the octane "
+            "spec of gasoline (specs.csv)") in p.message
+    assert "give density_t_per_m3 for 'comp_a'" in p.hint
+
+
 def _converted_blend(tmp_path, commodities: str, basis: str = "mass", spec: bool = False):
     tables = {
         "commodities": "commodity,unit,kind,density_t_per_m3\n" + commodities,
