@@ -831,8 +831,14 @@ def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) 
 
 
 def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Every spec'd property must be known for every component that may enter the blend."""
-    bl = t["blends"]
+    """Every spec'd property must be known for every component that may enter the blend;
+    a spec is of a product some blend makes (only a blend enforces it: a spec of a
+    product made by modes or bought was ignored without a word)."""
+    bl, specs = t["blends"], t["specs"]
+    out.rows("specs.csv", specs, ~specs["commodity"].isin(set(bl["product"])), "commodity",
+             "no blend makes this product, so its spec would hold nowhere (specs are "
+             "enforced on blends only, not on what modes make or is bought)",
+             hint="add the blend that makes it to blends.csv, or remove the row")
     if bl.empty:
         return
     com = t["commodities"].set_index("commodity")
@@ -856,7 +862,6 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("blends.csv", bl, pd.Series(bl.index.isin(list(bad)), index=bl.index), "shares",
              "shares must be positive numbers, one per component, separated by ;",
              hint="e.g. 10;4;3;1 for four components")
-    specs = t["specs"]
     # A unit of a component becomes units of the product (its balance) and, when the
     # product has a spec, t or m3 of the basis the spec is averaged by: both conversions
     # need the component's density or energy content across dimensions (without them

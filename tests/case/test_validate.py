@@ -545,6 +545,15 @@ def test_a_spec_no_component_reaches_is_refused(tmp_path: Path) -> None:
                                 "p2: its lowest component, r, has 90, above it")
 
 
+def test_a_spec_of_a_product_no_blend_makes_is_refused(tmp_path: Path) -> None:
+    """Only a blend enforces a spec: an octane minimum of a product no blend makes (here
+    r, bought) held nowhere and the run went on without a word."""
+    p = only_problem(write_case(tmp_path, {
+        **BLEND, "specs": "commodity,property,min_value\ng,octane,92\nr,octane,95"}))
+    assert p.where == "specs.csv row 3, column commodity"
+    assert p.message.startswith("no blend makes this product, so its spec would hold nowhere")
+    assert "(found 'r')" in p.message
+
 def test_a_recipe_missing_a_spec_is_refused_on_the_specs_basis(tmp_path: Path) -> None:
     """A recipe of 1 t of r (octane 90, 0.75 t/m3) to 1 t of h (100, 0.8 t/m3) is fixed:
     by mass its octane is 95, by volume (90 x 1/0.75 + 100 x 1/0.8) / (1/0.75 + 1/0.8) =

@@ -63,6 +63,44 @@ def test_two_component_blend_volume_basis(tmp_path):
 
 
 
+def test_blend_fed_by_transport_over_two_periods_and_its_spec_values(tmp_path):
+    """Fuel (t, 500 USD/t, at most 100 kt/yr) blended on a mass basis at plant from a
+    (sulphur 0.1 %, 400 USD/t, bought there) and b (1.0 %, 300 USD/t at port, shipped at
+    20 USD/t on a link losing 5 %: 320 / 0.95 = 336.84 USD per t landed). Sulphur <= 0.5 %
+    in p1, 0.3 % in p2 (specs_by_period.csv); two 1-year periods, rate 10 %.
+
+    By hand: b is cheaper, so the spec binds: b's mass share is (L - 0.1) / 0.9, 4/9 in p1
+    (a 55.56, b 44.44 kt, 46.78 kt shipped), 2/9 in p2 (a 77.78, b 22.22). A t of fuel
+    costs 400 - 63.16 x (L - 0.1)/0.9 with 63.16 = 400 - 336.84 = 60 / 0.95, so a point of
+    sulphur is worth 60 / 0.95 / 0.9 = 70.18 USD per t of fuel per % in each period (a
+    year's value, undiscounted). Objective: 100 x (500 - 371.93) / 1000 = 12.807 in p1
+    plus 100 x (500 - 385.96) / 1000 / 1.1 = 10.367 in p2 = 23.174 MUSD."""
+    landed = 320 / 0.95
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,raw\nfuel,t,product",
+        "sites": "site\nplant\nport",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,400\nport,b,300",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction\n"
+                 "ship,port,plant,b,20,0.05",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,fuel,500,100",
+        "blends": "blend,site,product,components,basis\nmix,plant,fuel,a;b,mass",
+        "qualities": "commodity,property,value\na,sulphur,0.1\nb,sulphur,1.0",
+        "specs": "commodity,property,max_value\nfuel,sulphur,0.5",
+        "specs_by_period": "commodity,property,period,max_value\nfuel,sulphur,p2,0.3",
+    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                   {"period": "p2", "start_year": 2027, "length_yr": 1}]))
+    bl = res["blending"].set_index(["component", "period"])["blend_k_per_yr"]
+    assert bl["b", "p1"] == pytest.approx(400 / 9) and bl["a", "p1"] == pytest.approx(500 / 9)
+    assert bl["b", "p2"] == pytest.approx(200 / 9) and bl["a", "p2"] == pytest.approx(700 / 9)
+    flows = res["flows"].set_index("period")["flow_k_per_yr"]
+    assert flows["p1"] == pytest.approx(400 / 9 / 0.95)
+    margin = [500 - (400 * (1 - x) + landed * x) for x in (4 / 9, 2 / 9)]
+    assert res.objective == pytest.approx(0.1 * margin[0] + 0.1 * margin[1] / 1.1, rel=1e-9)
+    spec = res["constraints"][res["constraints"]["family"] == "blending.spec_max"]
+    assert spec["marginal_value"].to_numpy() == pytest.approx([60 / 0.95 / 0.9] * 2)
+    assert (spec["value_unit"] == "USD per t per sulphur").all()
+
+
 def _petrol_case(tmp_path, sulphur_basis: str):
     return write_case(tmp_path, {
         "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.7\nb,t,raw,0.8\n"
