@@ -205,9 +205,10 @@ def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
 
 def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_path):
     """Two forced projects that exclude each other: the IIS named each forced build
-    "between 1 and 1 k project share/yr". A blend whose components (octane 90 and 100)
-    cannot reach the spec 101 named the spec row by its right side, "(>= 0 k t/yr)",
-    whatever the spec. Now: "forced", "<= 1 project", and the spec's own limit."""
+    "between 1 and 1 k project share/yr". A blend of c1 (octane 90) and c2 (100, at most
+    4 kt/yr) cannot make the 5 kt/yr floor at octane 99 (it needs 4.5 of c2): the
+    diagnosis named the spec row by its right side, "(>= 0 k t/yr)", whatever the spec.
+    Now: "forced", "<= 1 project", and the spec's own limit."""
     proj = write_case(tmp_path / "proj", {
         "commodities": COMMODITIES, "sites": "site\nplant",
         "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,cdu,10,a\n"
@@ -226,14 +227,15 @@ def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_p
     blend = write_case(tmp_path / "blend", {
         "commodities": "commodity,unit,kind\nc1,t,raw\nc2,t,raw\npetrol,t,product",
         "sites": "site\nplant",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,c1,50\nplant,c2,80",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,c1,50,\n"
+                    "plant,c2,80,4",
         "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nplant,petrol,100,5",
         "blends": "blend,site,product,components,basis\nmix,plant,petrol,c1;c2,mass",
         "qualities": "commodity,property,value\nc1,octane,90\nc2,octane,100",
-        "specs": "commodity,property,min_value\npetrol,octane,101"}, demand_floors="hard")
+        "specs": "commodity,property,min_value\npetrol,octane,99"}, demand_floors="hard")
     d = diagnose.diagnose(build(load_case(blend), pyomo=False))
     text = "\n".join(ex.infeasible_lines(d.members, d.method))
-    assert "octane minimum of blend mix in p1 (>= 101, specs.csv)" in text
+    assert "octane minimum of blend mix in p1 (>= 99, specs.csv)" in text
     assert "demand floor for petrol at plant in p1 (>= 5 k t/yr)" in text
 
 
@@ -977,8 +979,10 @@ def test_netback_legs_show_losses_and_capacity_rent():
 
 
 def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
-    """A sulfur maximum of 5 that components of 50 and 10 cannot meet, against a user
-    constraint pet >= 10: neither may be relaxed, so --elastic must say it cannot help.
+    """A sulfur maximum of 20 and an octane minimum of 97 that components of (50, 100)
+    and (10, 90) cannot meet together (sulfur needs 3/4 of c2, octane 7/10 of c1),
+    against a user constraint pet >= 10: none may be relaxed, so --elastic must say it
+    cannot help.
     It printed "lower the demand floor for c1 ... (by 5)" and "lower the user constraint
     min_pet ... (by 10)", read off HiGHS's infeasible point. A hard demand of 10 behind a
     link of 8 losing half: lower it to 4 (it said "raise ... from 10 to 4")."""
@@ -987,8 +991,9 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
         "commodities": c, "sites": "site\na",
         "supplies": "site,commodity,cost_usd_per_unit\na,c1,100\na,c2,120",
         "blends": "blend,site,product,components,basis\nb,a,pet,c1;c2,mass",
-        "qualities": "commodity,property,value\nc1,sulfur,50\nc2,sulfur,10",
-        "specs": "commodity,property,max_value\npet,sulfur,5",
+        "qualities": "commodity,property,value\nc1,sulfur,50\nc2,sulfur,10\n"
+                     "c1,octane,100\nc2,octane,90",
+        "specs": "commodity,property,min_value,max_value\npet,sulfur,,20\npet,octane,97,",
         "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,pet,300,\na,c1,150,5",
         "constraints": "constraint,sense,rhs\nmin_pet,>=,10",
         "constraint_terms": "constraint,term,quantity,coef,commodity\nmin_pet,1,production,1,pet",

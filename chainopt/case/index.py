@@ -91,10 +91,12 @@ class ModelIndex:
     hard_floors: bool
     shortfall_penalty: float
     # blend, component, period, site, product, basis, share (recipe), to_product,
-    # basis_per_unit, product_basis, spec_unit, variable_cost
+    # variable_cost
     blend_in: pd.DataFrame
     blend_cap: pd.DataFrame  # blend, period, capacity (finite only)
-    spec_terms: pd.DataFrame  # blend, property, period, bound (min|max), limit, component, coef
+    # blend, property, period, bound (min|max), limit, component, coef, value (q_c), basis
+    # (the spec's: mass | volume), spec_unit, basis_per_unit (v_c)
+    spec_terms: pd.DataFrame
     constraints: pd.DataFrame  # constraint, period, sense, rhs
     # constraint_terms.csv rows (selectors blank = any; _row for messages)
     constraint_terms: pd.DataFrame
@@ -143,7 +145,7 @@ def build_index(case: Case) -> ModelIndex:
     links = case.tables["links"][~case.tables["links"]["project"].isin(off)]
     flow, link_cap, link_new = _link_frames(case, links)
     project_build, retire, precedence = _project_frames(case, live, periods)
-    blend_in, blend_cap, spec_terms = _blending(case, periods)
+    blend_in, blend_cap, spec_terms = blending(case)
     segments, curve_fixed = _capex_curves(case.tables["capex_segments"],
                                           case.tables["capex_curve"])
     com = case.tables["commodities"]
@@ -451,25 +453,28 @@ def _existing_vintages(units: pd.DataFrame, periods: pd.DataFrame,
                          "alive_pv": pairs["pv"].to_numpy()})
 
 
-def _blending(case: Case, periods: pd.DataFrame):
+def blending(case: Case) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Blend inputs, capacities, recipe shares and spec terms (property x quantity, linear).
 
-    Spec rows are stated per unit of the product: a component's term is
-    ``(q_c - limit) * v_c / v_p`` with ``v_c`` (``v_p``) the basis quantity (t on a mass or
-    recipe basis, m3 on a volume basis) of one unit of the component (product), so that a
-    spec's marginal value is in USD per product unit per property unit. That needs a
-    ``v_p`` the blend cannot change: the product's unit must measure what the basis
-    measures (bbl or 1000m3 on a volume basis, kg or kt on a mass basis). Across kinds
-    (a product in t on a volume basis) one product unit holds as much basis as the
-    blend's own density gives, not the product's stated density, so there ``v_p`` = 1
-    and the marginal value is per t or m3 of the basis.
+    Each spec is averaged on its own basis: the ``basis`` of its ``specs.csv`` row
+    (octane by volume, sulphur by mass), else the blend's (mass for a recipe). Spec rows
+    are stated per unit of the product: a component's term is ``(q_c - limit) * v_c / v_p``
+    with ``v_c`` (``v_p``) the basis quantity (t on a mass basis, m3 on a volume basis) of
+    one unit of the component (product), so that a spec's marginal value is in USD per
+    product unit per property unit. That needs a ``v_p`` the blend cannot change: the
+    product's unit must measure what the basis measures (bbl or 1000m3 on a volume basis,
+    kg or kt on a mass basis). Across kinds (a product in t on a volume basis) one product
+    unit holds as much basis as the blend's own density gives, not the product's stated
+    density, so there ``v_p`` = 1 and the marginal value is per t or m3 of the basis
+    (``spec_unit``, the unit a spec row counts the blend in).
     """
     t = case.tables
     if t["blends"].empty:  # the usual case: no blending at all
-        return (_no_rows("blend component period site product basis", "share to_product "
-                         "basis_per_unit product_basis", "spec_unit", "variable_cost"),
+        return (_no_rows("blend component period site product basis", "share to_product",
+                         "", "variable_cost"),
                 _no_rows("blend period", "capacity"),
-                _no_rows("blend property period bound", "limit", "component", "coef"))
+                _no_rows("blend property period bound", "limit", "component", "coef value",
+                         "basis spec_unit", "basis_per_unit"))
     bl = by_period(case, "blends", ["capacity_k_per_yr", "variable_cost_usd_per_unit"])
     comp = bl.join(split_list(bl["components"]).rename("component"))
     sh = _shares(bl["shares"])
@@ -485,37 +490,40 @@ def _blending(case: Case, periods: pd.DataFrame):
         return of_commodity(com, c, basis_unit(b))
 
     comp["to_product"] = per_distinct(to_product, comp["component"], comp["product"])
-    # the basis quantity of one component unit: its mass in t (mass basis) or its volume
-    # in m3 (volume basis), whatever unit the component is measured in; per product unit
-    comp["basis_per_unit"] = per_distinct(basis, comp["component"], comp["basis"])
-    vp = per_distinct(basis, comp["product"], comp["basis"])
-    kind = comp["product"].map(com["unit"]).map(lambda u: UNITS.get(u, ("", 0.0))[0])
-    same_kind = kind.to_numpy() == np.where(comp["basis"] == "volume", "volume", "mass")
-    known = same_kind & np.isfinite(vp) & (vp > 0)
-    comp["product_basis"] = np.where(known, vp, 1.0)
-    # the unit a spec row counts the blend in: the product's, else the basis's own
-    comp["spec_unit"] = np.where(known, comp["product"].map(com["unit"]).to_numpy(dtype=object),
-                                 np.where(comp["basis"] == "volume", "m3", "t"))
     blend_in = comp.rename(columns={"variable_cost_usd_per_unit": "variable_cost"})[
         ["blend", "component", "period", "site", "product", "basis", "share", "to_product",
-         "basis_per_unit", "product_basis", "spec_unit", "variable_cost"]
-    ].reset_index(drop=True)
+         "variable_cost"]].reset_index(drop=True)
     blend_cap = bl.loc[bl["capacity_k_per_yr"].notna(), ["blend", "period", "capacity_k_per_yr"]
                        ].rename(columns={"capacity_k_per_yr": "capacity"}).reset_index(drop=True)
     sp = by_period(case, "specs", ["min_value", "max_value"])
     rows = []
     for bound, col in (("min", "min_value"), ("max", "max_value")):
-        s = sp.loc[sp[col].notna(), ["commodity", "property", "period", col]].rename(
-            columns={"commodity": "product", col: "limit"}).assign(bound=bound)
+        s = sp.loc[sp[col].notna(), ["commodity", "property", "period", col, "basis"]].rename(
+            columns={"commodity": "product", col: "limit", "basis": "spec_basis"}
+        ).assign(bound=bound)
         rows.append(s)
     specs = pd.concat(rows, ignore_index=True)
     q = t["qualities"][["commodity", "property", "value"]].rename(columns={"commodity":
                                                                            "component"})
     terms = blend_in.merge(specs, on=["product", "period"]).merge(q, on=["component",
                                                                         "property"])
+    # the spec's own basis, else the blend's (a recipe averages by mass)
+    own = terms["basis"].where(terms["basis"] != "recipe", "mass")
+    terms["basis"] = terms["spec_basis"].where(terms["spec_basis"] != "", own)
+    # the basis quantity of one component unit: its mass in t (mass basis) or its volume
+    # in m3 (volume basis), whatever unit the component is measured in; per product unit
+    terms["basis_per_unit"] = per_distinct(basis, terms["component"], terms["basis"])
+    vp = per_distinct(basis, terms["product"], terms["basis"])
+    kind = terms["product"].map(com["unit"]).map(lambda u: UNITS.get(u, ("", 0.0))[0])
+    same_kind = kind.to_numpy() == terms["basis"].to_numpy()
+    known = same_kind & np.isfinite(vp) & (vp > 0)
+    # the unit a spec row counts the blend in: the product's, else the basis's own
+    terms["spec_unit"] = np.where(known, terms["product"].map(com["unit"]).to_numpy(dtype=object),
+                                  terms["basis"].map(basis_unit).to_numpy(dtype=object))
     terms["coef"] = ((terms["value"] - terms["limit"]) * terms["basis_per_unit"]
-                     / terms["product_basis"])
-    spec_terms = terms[["blend", "property", "period", "bound", "limit", "component", "coef"]]
+                     / np.where(known, vp, 1.0))
+    spec_terms = terms[["blend", "property", "period", "bound", "limit", "component", "coef",
+                        "value", "basis", "spec_unit", "basis_per_unit"]]
     return blend_in, blend_cap, spec_terms.reset_index(drop=True)
 
 

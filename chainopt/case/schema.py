@@ -427,6 +427,9 @@ TABLES: dict[str, TableSpec] = {
              Column("property", "ref", required=True, ref="properties"),
              Column("min_value", "float", period=True),
              Column("max_value", "float", period=True),
+             # what the property is averaged by (octane by volume, sulphur by mass);
+             # blank: the blend's own basis (mass for a recipe)
+             Column("basis", "enum", default="", choices=("mass", "volume")),
              SOURCE),
         ),
         TableSpec(

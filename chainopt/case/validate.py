@@ -21,6 +21,7 @@ from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup, per_distinct
 from chainopt.case.discount import Discounting
 from chainopt.case.index import (
+    blending,
     build_index,
     build_timing,
     curve_sizes,
@@ -830,8 +831,14 @@ def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) 
 
 
 def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Every spec'd property must be known for every component that may enter the blend."""
-    bl = t["blends"]
+    """Every spec'd property must be known for every component that may enter the blend;
+    a spec is of a product some blend makes (only a blend enforces it: a spec of a
+    product made by modes or bought was ignored without a word)."""
+    bl, specs = t["blends"], t["specs"]
+    out.rows("specs.csv", specs, ~specs["commodity"].isin(set(bl["product"])), "commodity",
+             "no blend makes this product, so its spec would hold nowhere (specs are "
+             "enforced on blends only, not on what modes make or is bought)",
+             hint="add the blend that makes it to blends.csv, or remove the row")
     if bl.empty:
         return
     com = t["commodities"].set_index("commodity")
@@ -855,16 +862,21 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
     out.rows("blends.csv", bl, pd.Series(bl.index.isin(list(bad)), index=bl.index), "shares",
              "shares must be positive numbers, one per component, separated by ;",
              hint="e.g. 10;4;3;1 for four components")
-    specs = t["specs"]
     # A unit of a component becomes units of the product (its balance) and, when the
     # product has a spec, t or m3 of the basis the spec is averaged by: both conversions
     # need the component's density or energy content across dimensions (without them
     # the model's coefficients were NaN, and so was the objective).
     comp = comp.assign(target=comp["product"].map(com["unit"]), what="the product's unit")
-    on_basis = comp[comp["product"].isin(set(specs["commodity"]))]
-    on_basis = on_basis.assign(target=on_basis["basis"].map(units.basis_unit),
-                               what="its " + on_basis["basis"] + " basis (specs of "
-                                    + on_basis["product"] + ")")
+    on_basis = comp.reset_index().merge(
+        specs[["commodity", "property", "basis"]].rename(
+            columns={"commodity": "product", "basis": "spec_basis"}), on="product")
+    own = on_basis["basis"].where(on_basis["spec_basis"].eq(""), on_basis["spec_basis"])
+    own = own.where(own.ne("recipe"), "mass")  # a recipe averages by mass
+    on_basis = on_basis.assign(
+        target=own.map(units.basis_unit),
+        what=("its " + own + " basis (specs of " + on_basis["product"] + ")").where(
+            on_basis["spec_basis"].eq(""), "the " + own + " basis of the "
+            + on_basis["property"] + " spec of " + on_basis["product"] + " (specs.csv)"))
     conv = pd.concat([comp, on_basis])
     f = per_distinct(lambda c, u: units.of_commodity(com, c, u), conv["component"],
                      conv["target"])
@@ -1209,6 +1221,70 @@ def _crossed_bounds(case: Case, stated: dict[str, pd.DataFrame], out: _Collector
                     f"lower {lo} to {hi} or less, or raise {hi}")
 
 
+def _unreachable_specs(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Every spec can be met by some mix of every blend making its product, in every
+    period: a mix's property lies between its components' (its average on the spec's
+    basis), so a minimum above the highest component (a maximum below the lowest) can
+    never be met, nor can one the fixed mix of a recipe misses (``sum_c f_c v_c q_c /
+    sum_c f_c v_c``). The blend could then only make nothing, and the run was optimal
+    with it at 0 and no word unless a demand floor needed it. Reported where the limit
+    is stated in that period (as :func:`_crossed_bounds`), once for its periods."""
+    if case.tables["specs"].empty or case.tables["blends"].empty:
+        return
+    blend_in, _, st = blending(case)
+    st = st.merge(blend_in[["blend", "component", "period", "product", "share"]],
+                  on=["blend", "component", "period"])
+    recipe = st["share"].notna()
+    w = np.where(recipe, st["share"].to_numpy(float) * st["basis_per_unit"].to_numpy(), 0.0)
+    st = st.assign(_wq=w * st["value"].to_numpy(), _w=w, _recipe=recipe)
+    key = ["blend", "property", "period", "bound"]
+    v = st.groupby(key, sort=False)["value"]
+    st = st.assign(_best=np.where(st["bound"] == "min", v.transform("max"), v.transform("min")))
+    first = st[st["value"] == st["_best"]].drop_duplicates(key).set_index(key)["component"]
+    agg = st.groupby(key, sort=False).agg(product=("product", "first"), limit=("limit", "first"),
+                basis=("basis", "first"), recipe=("_recipe", "any"), wq=("_wq", "sum"),
+                w=("_w", "sum"), best=("_best", "first"))
+    agg["reach"] = np.where(agg["recipe"], agg["wq"] / agg["w"].where(agg["w"] > 0),
+                            agg["best"])
+    agg["component"] = first.reindex(agg.index)
+    tol = 1e-9 * np.maximum(1.0, agg["limit"].abs())
+    is_min = agg.index.get_level_values("bound") == "min"
+    bad = agg[np.where(is_min, agg["reach"] < agg["limit"] - tol,
+                       agg["reach"] > agg["limit"] + tol)].reset_index()
+    if bad.empty:
+        return
+    eff = _stated_at(case, stated, "specs", ["min_value", "max_value"]).rename(
+        columns={"commodity": "product"})
+    bad = bad.merge(eff[["product", "property", "period", "_row", "min_value_ov",
+                         "max_value_ov"]], on=["product", "property", "period"])
+    bad["_col"] = np.where(bad["bound"] == "min", "min_value", "max_value")
+    bad["_at"] = [w_min if c == "min_value" else w_max for c, w_min, w_max in zip(
+        bad["_col"], _where("specs", bad, "min_value"), _where("specs", bad, "max_value"),
+        strict=True)]
+    bl = case.tables["blends"].set_index("blend")
+    groups = bad.groupby(["_at", "_col", "blend", "property", "bound", "limit", "reach"],
+                         sort=False)
+    for (at, col, b, prop, bound, limit, reach), gr in list(groups)[:MAX_PER_CHECK]:
+        r = gr.iloc[0]
+        word, side, more = (("minimum", "below", "at least") if bound == "min"
+                            else ("maximum", "above", "at most"))
+        row = f"blends.csv row {int(bl.at[b, '_row'])}"
+        if r["recipe"]:
+            how = (f"its recipe ({bl.at[b, 'shares']}, {bl.at[b, 'components']}) averages "
+                   f"{reach:.6g} by {r['basis']}")
+            fix = f"change the recipe's shares ({row})"
+        else:
+            how = (f"its {'highest' if bound == 'min' else 'lowest'} component, "
+                   f"{r['component']}, has {reach:.6g}")
+            fix = f"add a component whose {prop} is {more} {limit:g} to blend '{b}' ({row})"
+        out.add(f"{at}, column {col}",
+                f"no mix of blend '{b}' meets the {prop} {word} of {r['product']}, "
+                f"{limit:g}, in {_in_periods(gr['period'])}: {how}, {side} it, so the blend "
+                "could only make nothing",
+                f"{'lower' if bound == 'min' else 'raise'} {col} to {reach:.6g} or "
+                f"{'less' if bound == 'min' else 'more'}, or {fix}")
+
+
 def _late_builds(case: Case, out: _Collector) -> None:
     """A unit or link that may be built (``max_new_k_per_yr`` > 0 in some period) can be
     built in time: construction starting in the first period it may start in ends before
@@ -1309,6 +1385,7 @@ def validate(raw: RawCase) -> Case:
     _tier_order(case, stated, out)
     _tiers_after_unlimited(case, stated, out)
     _crossed_bounds(case, stated, out)
+    _unreachable_specs(case, stated, out)
     _late_builds(case, out)
     _term_selections(case, out)
     if out.problems:

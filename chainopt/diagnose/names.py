@@ -193,8 +193,9 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     if "component" in keys:
         return _per_name(keys["component"], com, "unit")
     if "blend" in keys and "property" in keys:  # a spec: per unit of the blend it counts
-        su = built.index.blend_in.drop_duplicates("blend").set_index("blend")["spec_unit"]
-        return _per_name(keys["blend"], su, "unit")
+        st = built.index.spec_terms.drop_duplicates(["blend", "property"])
+        su = pd.Series(st["spec_unit"].to_numpy(), index=st["blend"] + " " + st["property"])
+        return _per_name(keys["blend"] + " " + keys["property"], su, "unit")
     if "blend" in keys:
         bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
         return _per_name(keys["blend"], bl, "unit")

@@ -287,3 +287,28 @@ def test_rub_path_by_period_and_capex_at_the_first_rate_by_hand(tmp_path):
     assert r.objective == pytest.approx(0.83 + 0.905 / 1.1 - annuity * (1 + 1 / 1.1),
                                         rel=1e-9)
     assert r.objective == pytest.approx(1.560675, abs=1e-6)
+
+
+def test_freight_premium_is_per_unit_entering_each_link_in_its_commoditys_unit(tmp_path):
+    """Group 'west' (the site abroad) has a freight premium of 5 USD per unit. prod (t,
+    100 USD/t) goes abroad on a link costing 30 USD/t losing 10 %; oil (bbl, 20 USD/bbl)
+    on a link costing 2 USD/bbl. abroad buys 9 kt of prod at 200 and 10 kbbl of oil at 40.
+
+    The premium is part of each link's cost: per unit entering the link (before its
+    loss), in the unit of the commodity carried. prod: 9 kt arrive, 10 kt enter, each
+    at 30 + 5: 9 x 200 - 10 x 100 - 10 x 35 = 450 kUSD (per unit arriving it would be
+    9 x 5 = 45, not 50: 455). oil: 10 x 40 - 10 x 20 - 10 x (2 + 5) = 130 kUSD (5 per
+    bbl, not per t). Objective 0.58 MUSD (one year, rate 0)."""
+    r = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nprod,t,product\noil,bbl,product",
+        "sites": "site\nplant\nabroad",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,prod,100\nplant,oil,20",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction\n"
+                 "ship,plant,abroad,prod,30,0.1\npipe,plant,abroad,oil,2,0",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                   "abroad,prod,200,9\nabroad,oil,40,10",
+        "market_groups": "group,sites,access,price_discount,freight_premium_usd_per_unit\n"
+                         "west,abroad,open,0,5"}))
+    assert r.objective == pytest.approx(0.58, rel=1e-9)
+    flows = r["flows"].set_index("link")
+    assert flows.loc["ship", "flow_k_per_yr"] == pytest.approx(10.0)

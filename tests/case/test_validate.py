@@ -523,6 +523,56 @@ def test_spec_maximum_lowered_below_the_minimum_by_period(tmp_path: Path) -> Non
                          f"(specs.csv row 2): {SPEC} (found 95)")
 
 
+def test_a_spec_no_component_reaches_is_refused(tmp_path: Path) -> None:
+    """r (octane 90) and h (100): any mix has an octane between 90 and 100, so a minimum of
+    101 can never be met. The run was optimal with the blend at 0 and no word (unless a
+    demand floor needed it); now refused at the row stating the limit. So is a maximum
+    lowered to 89 in p2 (specs_by_period.csv), below r's 90."""
+    p = only_problem(write_case(tmp_path / "min", {
+        **BLEND, "specs": "commodity,property,min_value\ng,octane,101"}, periods=TWO_PERIODS))
+    assert p.where == "specs.csv row 2, column min_value"
+    assert p.message == ("no mix of blend 'gb' meets the octane minimum of g, 101, in p1 and "
+                         "p2: its highest component, h, has 100, below it, so the blend could "
+                         "only make nothing")
+    assert p.hint == ("lower min_value to 100 or less, or add a component whose octane is at "
+                      "least 101 to blend 'gb' (blends.csv row 2)")
+    p = only_problem(write_case(tmp_path / "max", {
+        **BLEND, "specs": "commodity,property,max_value\ng,octane,95",
+        "specs_by_period": "commodity,property,period,max_value\ng,octane,p2,89"},
+        periods=TWO_PERIODS))
+    assert p.where == "specs_by_period.csv row 2, column max_value"
+    assert p.message.startswith("no mix of blend 'gb' meets the octane maximum of g, 89, in "
+                                "p2: its lowest component, r, has 90, above it")
+
+
+def test_a_spec_of_a_product_no_blend_makes_is_refused(tmp_path: Path) -> None:
+    """Only a blend enforces a spec: an octane minimum of a product no blend makes (here
+    r, bought) held nowhere and the run went on without a word."""
+    p = only_problem(write_case(tmp_path, {
+        **BLEND, "specs": "commodity,property,min_value\ng,octane,92\nr,octane,95"}))
+    assert p.where == "specs.csv row 3, column commodity"
+    assert p.message.startswith("no blend makes this product, so its spec would hold nowhere")
+    assert "(found 'r')" in p.message
+
+def test_a_recipe_missing_a_spec_is_refused_on_the_specs_basis(tmp_path: Path) -> None:
+    """A recipe of 1 t of r (octane 90, 0.75 t/m3) to 1 t of h (100, 0.8 t/m3) is fixed:
+    by mass its octane is 95, by volume (90 x 1/0.75 + 100 x 1/0.8) / (1/0.75 + 1/0.8) =
+    245 / (31/12) = 94.8387. A minimum of 95 is met by mass (the recipe's basis) and
+    missed by volume (the spec's own basis), which is refused: the blend could never run."""
+    recipe = {**BLEND, "blends": "blend,site,product,components,basis,shares\n"
+                                 "gb,s,g,r;h,recipe,1;1"}
+    ok = "commodity,property,min_value\ng,octane,95"
+    assert load_case(write_case(tmp_path / "mass", {**recipe, "specs": ok}))
+    p = only_problem(write_case(tmp_path / "volume", {
+        **recipe, "specs": "commodity,property,min_value,basis\ng,octane,95,volume"}))
+    assert p.where == "specs.csv row 2, column min_value"
+    assert p.message == ("no mix of blend 'gb' meets the octane minimum of g, 95, in p1: its "
+                         "recipe (1;1, r;h) averages 94.8387 by volume, below it, so the blend "
+                         "could only make nothing")
+    assert p.hint == ("lower min_value to 94.8387 or less, or change the recipe's shares "
+                      "(blends.csv row 2)")
+
+
 # -- everything at once -------------------------------------------------------------------
 
 def test_problems_in_several_files_are_reported_together(small_case_dir: Path) -> None:

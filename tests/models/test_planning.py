@@ -63,6 +63,106 @@ def test_two_component_blend_volume_basis(tmp_path):
 
 
 
+def test_blend_fed_by_transport_over_two_periods_and_its_spec_values(tmp_path):
+    """Fuel (t, 500 USD/t, at most 100 kt/yr) blended on a mass basis at plant from a
+    (sulphur 0.1 %, 400 USD/t, bought there) and b (1.0 %, 300 USD/t at port, shipped at
+    20 USD/t on a link losing 5 %: 320 / 0.95 = 336.84 USD per t landed). Sulphur <= 0.5 %
+    in p1, 0.3 % in p2 (specs_by_period.csv); two 1-year periods, rate 10 %.
+
+    By hand: b is cheaper, so the spec binds: b's mass share is (L - 0.1) / 0.9, 4/9 in p1
+    (a 55.56, b 44.44 kt, 46.78 kt shipped), 2/9 in p2 (a 77.78, b 22.22). A t of fuel
+    costs 400 - 63.16 x (L - 0.1)/0.9 with 63.16 = 400 - 336.84 = 60 / 0.95, so a point of
+    sulphur is worth 60 / 0.95 / 0.9 = 70.18 USD per t of fuel per % in each period (a
+    year's value, undiscounted). Objective: 100 x (500 - 371.93) / 1000 = 12.807 in p1
+    plus 100 x (500 - 385.96) / 1000 / 1.1 = 10.367 in p2 = 23.174 MUSD."""
+    landed = 320 / 0.95
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,raw\nfuel,t,product",
+        "sites": "site\nplant\nport",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,400\nport,b,300",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,loss_fraction\n"
+                 "ship,port,plant,b,20,0.05",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,fuel,500,100",
+        "blends": "blend,site,product,components,basis\nmix,plant,fuel,a;b,mass",
+        "qualities": "commodity,property,value\na,sulphur,0.1\nb,sulphur,1.0",
+        "specs": "commodity,property,max_value\nfuel,sulphur,0.5",
+        "specs_by_period": "commodity,property,period,max_value\nfuel,sulphur,p2,0.3",
+    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                   {"period": "p2", "start_year": 2027, "length_yr": 1}]))
+    bl = res["blending"].set_index(["component", "period"])["blend_k_per_yr"]
+    assert bl["b", "p1"] == pytest.approx(400 / 9) and bl["a", "p1"] == pytest.approx(500 / 9)
+    assert bl["b", "p2"] == pytest.approx(200 / 9) and bl["a", "p2"] == pytest.approx(700 / 9)
+    flows = res["flows"].set_index("period")["flow_k_per_yr"]
+    assert flows["p1"] == pytest.approx(400 / 9 / 0.95)
+    margin = [500 - (400 * (1 - x) + landed * x) for x in (4 / 9, 2 / 9)]
+    assert res.objective == pytest.approx(0.1 * margin[0] + 0.1 * margin[1] / 1.1, rel=1e-9)
+    spec = res["constraints"][res["constraints"]["family"] == "blending.spec_max"]
+    assert spec["marginal_value"].to_numpy() == pytest.approx([60 / 0.95 / 0.9] * 2)
+    assert (spec["value_unit"] == "USD per t per sulphur").all()
+
+
+def _petrol_case(tmp_path, sulphur_basis: str):
+    return write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.7\nb,t,raw,0.8\n"
+                       "petrol,m3,product,",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,400\nplant,b,300",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,petrol,700,10",
+        "blends": "blend,site,product,components,basis\nmix,plant,petrol,a;b,volume",
+        "qualities": "commodity,property,value\na,octane,95\nb,octane,91\n"
+                     "a,sulphur_ppm,10\nb,sulphur_ppm,50",
+        "specs": "commodity,property,min_value,max_value,basis\npetrol,octane,92,,\n"
+                 f"petrol,sulphur_ppm,,30,{sulphur_basis}",
+    })
+
+
+def test_each_spec_is_averaged_on_its_own_basis(tmp_path):
+    """Petrol (m3) blended on a volume basis (its octane) from a (0.7 t/m3, octane 95,
+    sulphur 10 wt ppm, 400 USD/t) and b (0.8 t/m3, octane 91, 50 ppm, 300 USD/t); sulphur
+    is a mass fraction, so its spec states ``basis: mass``. 10 k m3 sell at 700 USD/m3.
+
+    By hand, in t (Ma, Mb): sulphur by mass 10 Ma + 50 Mb <= 30 (Ma + Mb) -> Mb <= Ma; a
+    t of a earns 700/0.7 - 400 = 600 and a t of b 700/0.8 - 300 = 575, and b takes less
+    of the 10 k m3, so Mb = Ma: Ma/0.7 + Ma/0.8 = 10 -> Ma = Mb = 56/15 = 3.7333 kt
+    (octane by volume (95 x 5.333 + 91 x 4.667)/10 = 93.1 >= 92, slack). Objective
+    7 - 3.7333 x 0.7 = 4.386667 MUSD. The spec's value y (per t of the basis, the product
+    being in m3, per ppm), with u the value of a m3 of the sales cap:
+    600 = u/0.7 - 20 y and 575 = u/0.8 + 20 y -> y = 50/37.5 = 1.3333 USD per t per ppm.
+
+    Averaged by volume, as the blend's basis made every spec before, sulphur allowed
+    Vb = Va = 5 k m3 (3.5 kt of a, 4 kt of b, objective 4.4) at 235/7.5 = 31.33 ppm by
+    mass: petrol over its 30 ppm sold as on spec; a spec could not state its basis."""
+    res = solve_case(_petrol_case(tmp_path / "mass", "mass"))
+    bl = res["blending"].set_index("component")["blend_k_per_yr"]
+    assert bl["a"] == pytest.approx(56 / 15) and bl["b"] == pytest.approx(56 / 15)
+    assert res.objective == pytest.approx(7 - 56 / 15 * 0.7, rel=1e-9)
+    spec = value(res["constraints"], family="blending.spec_max")
+    assert spec["marginal_value"] == pytest.approx(4 / 3, rel=1e-9)
+    assert spec["value_unit"] == "USD per t per sulphur_ppm"
+    # a blank basis is the blend's: volume, the old average (and the spec is per m3)
+    res = solve_case(_petrol_case(tmp_path / "blank", ""))
+    assert res["blending"].set_index("component")["blend_k_per_yr"]["b"] == pytest.approx(4)
+    assert res.objective == pytest.approx(4.4, rel=1e-9)
+    assert value(res["constraints"], family="blending.spec_max")["value_unit"] == (
+        "USD per m3 per sulphur_ppm")
+
+
+def test_a_spec_basis_needing_a_missing_density_is_refused(tmp_path):
+    """A mass blend whose product's octane spec says ``basis: volume``: a component in t
+    without a density has no volume, so the spec's coefficient would be NaN. Refused at
+    the blend's row, column components, naming the spec that needs it."""
+    folder = _converted_blend(tmp_path, "comp_a,t,raw,\ngasoline,t,product,", "mass", True)
+    (folder / "specs.csv").write_text("commodity,property,min_value,basis\n"
+                                      "gasoline,octane,90,volume\n")
+    with pytest.raises(InputError) as e:
+        load_case(folder)
+    (p,) = e.value.problems
+    assert p.where == "blends.csv row 2, column components"
+    assert ("measured in t and cannot be converted to m3, the volume basis of the octane "
+            "spec of gasoline (specs.csv)") in p.message
+    assert "give density_t_per_m3 for 'comp_a'" in p.hint
+
+
 def _converted_blend(tmp_path, commodities: str, basis: str = "mass", spec: bool = False):
     tables = {
         "commodities": "commodity,unit,kind,density_t_per_m3\n" + commodities,
