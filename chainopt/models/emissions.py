@@ -88,7 +88,6 @@ def carbon_per_unit(lp: LinearProgram, ix: ModelIndex) -> np.ndarray:
     return out
 
 
-
 def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
     """A warning for each policies.csv row (commodity, site) that prices or caps an
     emission where nothing can emit it: no column of :func:`emitters` (a unit's mode at
@@ -117,6 +116,7 @@ def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
                    f"mode nor link {where} emits {commodity}; check the row's site and "
                    "commodity (the site or emission meant), or remove the row")
     return out
+
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
     pol = ix.policies
