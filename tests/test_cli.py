@@ -243,7 +243,8 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     """One unit at plant: 1 t crude (100 USD/t) -> 0.6 t light (300) + 0.3 t heavy (200),
     10 USD/t to run, 0.5 t CO2 per t crude, capacity 8 kt/yr; a second site, depot, where
     nothing runs. Margin 130 USD/t, or 130 - 0.5 x 40 = 110 with the plant's carbon price
-    of 40: it runs at 8 kt/yr, objective 8 x 110 / 1000 = 0.88 MUSD, emitting 4 kt/yr.
+    of 40: it runs at 8 kt/yr, objective 8 x 110 / 1000 = 0.88 MUSD, emitting 4 kt/yr
+    (within a chain-wide cap of 100, which bounds the plant's emission: no warning).
     The cap of 1 kt/yr of CO2 was written at depot (meant for plant, where it would
     allow 2 kt/yr of crude), and a chain-wide price of 30 on CH4, which nothing emits:
     both change nothing (still 0.88, 4 kt/yr) and the run said nothing. Now it warns of
@@ -261,7 +262,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
         "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
         "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
         "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
-                    "co2,depot,,1\nch4,,30,"}
+                    "co2,depot,,1\nch4,,30,\nco2,,,100"}
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
@@ -274,6 +275,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
            "unit's mode nor link at site depot emits co2;")
     assert ch4 in text and co2 in text and text.index(ch4) < text.index(co2), text
     assert "co2/plant" not in text  # its price is paid: 0.5 x 40 per t crude
+    assert "co2 (chain-wide" not in text  # a chain-wide cap of 100 over plant's 4 kt/yr
     manifest = json.loads((tmp_path / "out" / "one" / "manifest.json").read_text())
     assert manifest["objective"] == pytest.approx(0.88)
     assert len(manifest["warnings"]) == 2

@@ -96,19 +96,21 @@ def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
     that exists, or a cap on the wrong emission, would pass unseen; so would a scenario
     that switches the emitter off, which is why this warns and does not refuse."""
     pol = ix.policies
-    active = pol[(pol["carbon_price"] > 0) | pol["cap"].notna()]
+    active = pol.assign(priced=pol["carbon_price"] > 0, capped=pol["cap"].notna())
+    active = active[active["priced"] | active["capped"]]
     if active.empty or not ix.emission_commodities:
         return []
-    em = emitters(ix, lp)
-    anywhere = set(em["commodity"])
-    at_site = set(zip(em["commodity"], em["site"], strict=True))
+    rows = active.groupby(["commodity", "site"], sort=True, as_index=False)[
+        ["priced", "capped"]].any()
+    em = emitters(ix, lp)[["commodity", "site"]].drop_duplicates()
+    at_site = rows.merge(em, on=["commodity", "site"], how="left", indicator=True)[
+        "_merge"].eq("both").to_numpy()
+    chain_wide = rows["site"].eq("").to_numpy()
+    emitted = rows["commodity"].isin(em["commodity"]).to_numpy()
+    idle = rows[~at_site & ~(chain_wide & emitted)]
     out = []
-    for (commodity, site), rows in active.groupby(["commodity", "site"], sort=True):
-        if (commodity, site) in at_site or (not site and commodity in anywhere):
-            continue
-        what = " and ".join(w for w, on in (
-            ("carbon price", (rows["carbon_price"] > 0).any()),
-            ("cap", rows["cap"].notna().any())) if on)
+    for commodity, site, priced, capped in idle.itertuples(index=False):  # idle rows only
+        what = " and ".join(w for w, on in (("carbon price", priced), ("cap", capped)) if on)
         where = f"at site {site}" if site else "anywhere in the chain"
         row = f"{commodity}/{site}" if site else f"{commodity} (chain-wide: site blank)"
         out.append(f"policies.csv row {row}: its {what} on {commodity} "
