@@ -212,8 +212,8 @@ def _drop(h: highspy.Highs, built: BuiltModel, rows: np.ndarray, cols: np.ndarra
     if (~balance).any() or len(cols):
         rows = rows[~balance]
     if len(rows):
-        h.changeRowsBounds(len(rows), rows.astype(np.int32), np.full(len(rows), -INF),
-                           np.full(len(rows), INF))
+        h.changeRowsBounds(len(rows), rows.astype(np.int32),  # type: ignore[attr-defined]
+                           np.full(len(rows), -INF), np.full(len(rows), INF))
     a = built.arrays
     for j, b in zip(cols.tolist(), col_bound.tolist(), strict=True):
         lo = -INF if b in (2, 4) else a.col_lb[j]
