@@ -313,6 +313,29 @@ def test_unbounded_tiers_and_links_are_each_named_as_a_missing_bound(tmp_path):
         "  - markets.csv gives no max_k_per_yr (sales cap) for product at b (tier 2)"]
 
 
+def test_unbounded_quantities_are_named_in_their_own_units(tmp_path):
+    """Crude counted in bbl, bought at a without limit (50 USD/bbl), shipped on link ab
+    (no capacity, half of it lost) and sold at b for 200 USD/bbl: every barrel bought
+    earns 0.5 x 200 - 50 = 50 USD, so purchase, flow and sales run away along the ray 1 :
+    1 : 0.5. With the artificial bound of 1e9 k bbl/yr, purchase and flow reach 1e9 k
+    bbl/yr and sales 0.5 x 1e9 = 5e8. Explain said "k units/yr" of each; now each in
+    the unit its commodity is counted in, k bbl/yr."""
+    folder = write_case(tmp_path / "bbl", {
+        "commodities": "commodity,unit,kind\ncrude,bbl,raw", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,50",
+        "links": "link,from_site,to_site,commodities,loss_fraction\nab,a,b,crude,0.5",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,200"})
+    d = diagnose.diagnose(build(load_case(folder), pyomo=False))
+    assert d.status == "unbounded"
+    assert list(d.runaway["quantity_unit"]) == ["bbl", "bbl", "bbl"]
+    lines = ex.unbounded_lines(d.runaway)
+    assert lines[1:4] == [
+        "  - supply of crude at a in p1: 1,000,000,000 k bbl/yr (at the artificial bound)",
+        "  - flow of crude on link ab in p1: 1,000,000,000 k bbl/yr (at the artificial bound)",
+        "  - sales of crude at b in p1: 500,000,000 k bbl/yr"]
+    assert "k units/yr" not in "\n".join(lines)
+
+
 def test_binding_constraints_merge_consecutive_periods():
     import pandas as pd
 
@@ -706,7 +729,7 @@ def test_cli_explain_unbounded_and_feasible_cases(tmp_path):
     assert done.exit_code == 3
     done = runner.invoke(app, ["explain", str(_unbounded(tmp_path))])
     assert done.exit_code == 0, done.output
-    assert "supply of crude at a in p1: 1,000,000,000 k units/yr (at the artificial bound)" \
+    assert "supply of crude at a in p1: 1,000,000,000 k t/yr (at the artificial bound)" \
         in done.output
     assert "Missing bound" in done.output
     done = runner.invoke(app, ["explain", str(write_case(tmp_path / "ok", REFINERY))])

@@ -80,18 +80,24 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["lower"], loc["upper"] = lo / scale, hi / scale
     loc["brought_by"], loc["retired_by"] = (_project_terms(built, idx) if is_row
                                             else ("", ""))
-    unit = np.full(len(loc), "", dtype=object)
-    families = built.lp.row_families if is_row else built.lp.var_families
-    for fam in families:  # the unit each member's quantity is counted in (names)
+    loc["quantity_unit"] = _quantity_units(
+        built, built.lp.row_families if is_row else built.lp.var_families, idx)
+    if is_row:
+        _spec_limits(built, loc, idx)
+    return loc
+
+
+def _quantity_units(built: BuiltModel, families: list, idx: np.ndarray) -> np.ndarray:
+    """The unit the quantity of each row or column ``idx`` of ``families`` is counted in
+    (:func:`chainopt.diagnose.names.quantity_unit`: ``t`` for a commodity in t, ...)."""
+    unit = np.full(len(idx), "", dtype=object)
+    for fam in families:
         sel = (idx >= fam.start) & (idx < fam.stop)
         if sel.any():
             q = quantity_unit(built, fam.keys.iloc[idx[sel] - fam.start].reset_index(
                 drop=True))
             unit[sel] = np.asarray(q.values, dtype=object)[q.codes]
-    loc["quantity_unit"] = unit
-    if is_row:
-        _spec_limits(built, loc, idx)
-    return loc
+    return unit
 
 
 def _project_terms(built: BuiltModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -311,17 +317,21 @@ def _only_allowed(sol, a, row_penalty: np.ndarray, col_upper_penalty: np.ndarray
 
 def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     """Solve with every unbounded column capped at ``big``; the columns that reach it
-    (or come within a factor 1000 of it) are the ones that run away."""
+    (or come within a factor 1000 of it) are the ones that run away, each with the unit
+    its quantity is counted in (``quantity_unit``: ``big`` is 1e9 k t/yr of a
+    commodity in t, 1e9 k bbl/yr of one in bbl)."""
     h = _relaxed(built, col_upper=np.where(np.isinf(built.arrays.col_ub), big,
                                            built.arrays.col_ub))
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
+        return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound",
+                                     "quantity_unit"])
     x = np.asarray(h.getSolution().col_value)
     idx = np.flatnonzero((x >= big * 1e-3) & np.isinf(built.arrays.col_ub))
     loc = locate(built.lp.var_families, idx)
     loc["value"] = x[idx]
     loc["at_bound"] = x[idx] >= big * (1 - 1e-9)
+    loc["quantity_unit"] = _quantity_units(built, built.lp.var_families, idx)
     return loc.drop(columns="index").sort_values("value", ascending=False, kind="stable"
                                                  ).reset_index(drop=True)
 

@@ -942,14 +942,15 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
 
 def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
     lines = ["The case is unbounded: these quantities grow without limit while adding value "
-             "(solved with an artificial bound of 1e9 k units/yr on every unbounded one):"]
+             "(solved with an artificial bound of 1e9 k of its own unit a year on every "
+             "unbounded quantity):"]
     if runaway is None or runaway.empty:
         return [*lines, "  (none found)"]
     hints = []
     for _, r in runaway.iterrows():
         when = f" in {r['period']}" if r.get("period") else ""
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
-                     f"{_num(r['value'])} k units/yr"
+                     f"{_num(r['value'])} {_qty(r.get('quantity_unit', ''))}"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
         hint = VARIABLES[r["family"]].missing_bound if r["family"] in VARIABLES else ""
         if hint:  # every runaway column is unbounded in the case: any one bound helps
