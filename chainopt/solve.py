@@ -15,7 +15,9 @@ Two hand-overs of one model (:func:`takes_pyomo_path` decides which, in one plac
   duals and reduced costs (Pyomo ``dual``/``rc`` suffixes, where the solver gives
   them) are mapped back into the column/row arrays of :class:`SolveOutcome`
   (:func:`chainopt.models.pyomo_model.solution_arrays`), so extraction is the same.
-  Statuses map to the same errors as on the matrix path.
+  Statuses map to the same errors as on the matrix path. An extension's nonlinear
+  term is refused (InputError, naming it) before a solver that takes linear terms only
+  (:data:`LINEAR_SOLVERS`; :func:`chainopt.models.pyomo_model.nonlinear`).
 
 After a matrix solve the primal values are also loaded into the Pyomo variables if
 the Pyomo model has been built.
@@ -746,6 +748,8 @@ OPTION_NAMES = {
     "cplex": {"time_limit_s": "timelimit", "threads": "threads",
               "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
 }
+# the solvers that take linear terms only (a nonlinear extension is refused before them)
+LINEAR_SOLVERS = {"highs", "cbc", "glpk"}
 _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
 # stopped with a plan not proven optimal: at a limit, or (GLPK: "feasible", whatever
 # stopped it) at the MIP gap
@@ -961,6 +965,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         added_components,
         clashes,
         extension_table,
+        nonlinear,
         sense,
         solution_arrays,
     )
@@ -983,6 +988,15 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
                                   "objectives", "keep exactly one active (deactivate "
                                   "m.objective before adding your own)")])
+    if name in LINEAR_SOLVERS and (curved := nonlinear(m)):
+        others = [s for s in available_solvers() if s not in LINEAR_SOLVERS]
+        raise InputError([Problem("extend", text, (
+            f"highs, cbc and glpk (here: {name}) take linear terms only: keep the term "
+            "linear (a piecewise-linear approximation, pyo.Piecewise, or a linearisation "
+            "with variables of your own), or name a solver for nonlinear terms with "
+            "SolveOptions(solver=...) (ipopt or scip; gurobi or cplex for quadratic "
+            "terms) where one is installed (found here besides: "
+            + (", ".join(others) or "none") + ")")) for text in curved])
     integers = [v for v in m.component_data_objects(pyo.Var, active=True)
                 if not v.is_continuous()]
     solver_opts = _solver_options(name, opts)

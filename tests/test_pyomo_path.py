@@ -541,6 +541,41 @@ def test_cbc_objective_is_the_one_cbc_reports(source):
     assert abs(api.solve(api.build_model(case, opts), opts).objective - best) < 1e-7
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_a_nonlinear_extension_is_refused_naming_its_component(tmp_path, solver):
+    """The toy with sales x purchase <= 50 (degree 2), a quadratic penalty -0.01 sales^2
+    on the objective, or exp(v) <= sales in a block of one's own: HiGHS through Pyomo
+    raised appsi's DegreeError ("does not support expressions of degree None"), CBC and
+    GLPK Pyomo's InvalidConstraintError from its LP writer, a traceback that named no
+    way out. Now an InputError (exit 1) before the solve, naming the component, what
+    it is, and what to do: keep it linear, or a solver for nonlinear terms."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+
+    def product(m, built):
+        m.quad = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"]
+                                * m.supply.purchase["a", "crude", "p1"] <= 50)
+
+    def penalty(m, built):
+        s = m.market.sales["a", "crude", "p1"]
+        m.objective.expr = m.objective.expr - 0.01 * s * s
+
+    def curve(m, built):
+        m.mine = pyo.Block()
+        m.mine.v = pyo.Var(bounds=(0, 5))
+        m.mine.c = pyo.Constraint(expr=pyo.exp(m.mine.v) <= m.market.sales["a", "crude", "p1"])
+
+    folder = _toy(tmp_path)
+    for extend, what in ((product, "constraint 'quad' is quadratic (degree 2)"),
+                         (penalty, "objective 'objective' is quadratic (degree 2)"),
+                         (curve, "constraint 'mine.c' is nonlinear")):
+        with pytest.raises(InputError) as exc:
+            api.run(folder, save=False, extend=extend, options=SolveOptions(solver=solver))
+        text = str(exc.value)
+        assert exc.value.exit_code == 1 and f"extend: {what}" in text
+        assert f"(here: {solver}) take linear terms only: keep the term linear" in text
+
+
 def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):
     """The licence toy (a user binary in a model with none of chainopt's): solved as a
     MIP, with a gap and the plan of the LP with the licence fixed, so the manifest
