@@ -834,17 +834,33 @@ def pyomo_solver(name: str):
     return found
 
 
+#: glpsol's largest ``--tmlim`` (a C int of seconds); a larger one makes it fail
+GLPK_MAX_TMLIM = 2**31 - 1
+
+
+def solver_time_limit(name: str, limit: float) -> float:
+    """The time limit (s) the solver ``name`` is given for ``limit``: GLPK takes whole
+    seconds (``--tmlim``), so ``limit`` is rounded up (0.5 s -> 1 s: never 0, which
+    glpsol would take as no time at all), and a limit beyond ``GLPK_MAX_TMLIM`` (68 years),
+    which glpsol refuses ("Invalid time limit"), is no limit (inf); other solvers take it
+    as it is."""
+    if name != "glpk" or math.isinf(limit):
+        return limit
+    return math.inf if limit > GLPK_MAX_TMLIM else float(math.ceil(limit))
+
+
 def _solver_options(name: str, opts: dict) -> dict:
     """The solver's own option values for resolved options; an infinite time limit is
-    no option (HiGHS: ``time_limit`` inf)."""
+    no option (HiGHS: ``time_limit`` inf), GLPK's in whole seconds
+    (:func:`solver_time_limit`)."""
     if name == "highs":
         return highs_options(opts)
     out = {}
     for key, option in OPTION_NAMES.get(name, {}).items():
-        value = opts[key]
+        value = solver_time_limit(name, opts[key]) if key == "time_limit_s" else opts[key]
         if key == "time_limit_s" and math.isinf(value):
             continue
-        out[option] = math.ceil(value) if option == "tmlim" else value  # glpsol: whole s
+        out[option] = int(value) if option == "tmlim" else value
     return out
 
 
@@ -1007,11 +1023,12 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
         run = _run(plugin, opt, m, {**solver_opts, "presolve": "off"}, maximize)
     spent = time.perf_counter() - t0
-    if run.status in _VERDICTS and spent >= opts["time_limit_s"]:
+    limit = solver_time_limit(name, opts["time_limit_s"])  # what the solver was given
+    if run.status in _VERDICTS and spent >= limit:
         # no proof: CBC 2.10's preprocessing, stopped by the time limit, says
         # "infeasible" of a feasible MIP (ru_all_projects at 0.01 s)
         raise SolverError(f"{name} (through Pyomo) said '{run.status}' after {spent:.2f} s, "
-                          f"its time limit of {opts['time_limit_s']:g} s spent: a solver "
+                          f"its time limit of {limit:g} s spent: a solver "
                           "stopped by its limit proves nothing (CBC's preprocessing then "
                           "says 'infeasible' of feasible cases); raise --time-limit")
     if run.status == "infeasible":

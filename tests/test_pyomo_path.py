@@ -427,6 +427,38 @@ def test_the_pyomo_fixed_lp_of_a_mip_has_no_time_limit(monkeypatch):
         assert seen[1].get(key, np.inf) == np.inf
 
 
+def test_glpk_is_given_its_time_limit_in_whole_seconds_rounded_up(tmp_path, monkeypatch):
+    """glpsol takes ``--tmlim`` in whole seconds, a C int: "--tmlim 1.5" is an "Invalid
+    time limit", "--tmlim 0" stops at once (status undefined) and one above 2**31 - 1 is
+    refused. So --time-limit 0.5 s is 1 s (never 0), 2.0 is 2, 2.1 is 3, and 1e10 s (317
+    years) is no limit: it was passed as 10000000000, glpsol exited 1 and Pyomo raised
+    ApplicationError (a traceback). The check that a verdict said once the limit is spent
+    proves nothing uses the limit GLPK had: "infeasible" after 0.6 s of a 0.3 s limit,
+    i.e. of 1 s, is a proof (exit 3), not "its time limit of 0.3 s spent" (exit 4)."""
+    import chainopt.solve as solve
+
+    opts = {"time_limit_s": 0.5, "threads": 1, "mip_gap": 1e-4, "random_seed": 0}
+    for limit, tmlim in ((0.5, 1), (2.0, 2), (2.1, 3), (1e10, None), (np.inf, None)):
+        assert solve._solver_options("glpk", {**opts, "time_limit_s": limit}).get(
+            "tmlim") == tmlim, limit
+    assert solve._solver_options("cbc", {**opts, "time_limit_s": 0.5})["sec"] == 0.5
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    folder = _toy(tmp_path)
+    out = api.run(folder, save=False, options=SolveOptions(solver="glpk", time_limit_s=1e10))
+    assert out.objective == pytest.approx(1.0, abs=1e-9)  # 10 kt x (200 - 100) USD/t
+
+    def says_infeasible(plugin, opt, m, options, maximize=True):
+        import time
+
+        time.sleep(0.6)
+        return solve._Run("infeasible", False)
+
+    monkeypatch.setattr(solve, "_run", says_infeasible)
+    with pytest.raises(InfeasibleError):
+        api.run(folder, save=False, options=SolveOptions(solver="glpk", time_limit_s=0.3))
+
+
 def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
     """The toy with sales capped at 4 (as in ``test_extend_caps_a_sale_hand_checked``),
     its objective replaced by ``minimise -profit``: the same tables as maximising
