@@ -19,7 +19,7 @@ from chainopt.cli import app
 from chainopt.errors import InfeasibleError, InputError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions, available_solvers
 from tests.conftest import edit_csv
-from tests.toycase import write_case
+from tests.toycase import fixed_charge_cost_case, write_case
 
 pyo = pytest.importorskip("pyomo.environ")
 
@@ -636,6 +636,32 @@ def test_cbc_plan_meets_every_row_to_its_stated_precision(source):
     k = res["kpis"]
     parts = k[k["kpi"].str.startswith("npv_")]["value"].sum()
     assert abs(parts - res.objective) <= 5e-8 * float(np.abs(a.cost * x).sum()) + 1e-7
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_a_mip_through_pyomo_reports_the_fixed_lp_and_its_parts(tmp_path, solver):
+    """The fixed-charge cost case (hard demand 12 kt/yr of product, made 1:1 from feed at
+    100 USD/t on a unit built at 100 USD per t/yr plus a 1 MUSD fixed charge): the MIP
+    builds 12 with the flag at 1, total cost 12 x 100 / 1000 (feed) + 12 x 100 / 1000
+    (capacity) + 1 = 3.4 MUSD, which the ``cost_`` parts (supply 1.2, capex 2.2) add up
+    to. The marginal values are those of the LP with the flag fixed at 1: one more t/yr
+    of product costs 100 of feed + 100 of capacity = 200 USD/t (the LP relaxation's,
+    with the flag at 12 / 20 and 1 MUSD / 20 kt = 50 USD/t more, would be 250), the
+    capacity row worth 100 USD per t/yr. The same with each solver through Pyomo."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+    res = api.run(fixed_charge_cost_case(tmp_path / "fc"), save=False,
+                  options=SolveOptions(solver=solver))
+    assert res.manifest["is_mip"] is True and res.manifest["solve_path"] == "pyomo"
+    assert res.objective == pytest.approx(3.4, abs=1e-9)
+    kp = res["kpis"].set_index("kpi")["value"]
+    parts = kp[kp.index.str.startswith("cost_")]
+    assert parts.sum() == pytest.approx(res.objective, abs=1e-9)
+    assert (parts["cost_supply"], parts["cost_capex"]) == pytest.approx((1.2, 2.2), abs=1e-9)
+    bal = res["balances"].set_index("commodity")["shadow_price_usd_per_unit"]
+    assert (bal["feed"], bal["product"]) == pytest.approx((100.0, 200.0), abs=1e-6)
+    cap = res["constraints"].set_index("family")["marginal_value"]
+    assert cap["conversion.capacity_max"] == pytest.approx(100.0, abs=1e-6)
 
 
 def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):
