@@ -125,6 +125,9 @@ class SolveOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
+    # an extended model's own objective terms at the plan (MUSD, maximised): the active
+    # objective's value there minus chainopt's terms, cost x + offset (``npv_extension``)
+    extension_value: float | None = None
 
 
 @functools.cache
@@ -1067,6 +1070,11 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     objective = sense(m) * value
     t_solve = time.perf_counter() - t0
     col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
+    # both at the plan read back, so 0 for an extension that leaves the objective alone
+    # even where the plan is rounded (CBC) and ``objective`` is the solver's own value
+    extension_value = None if built.extension is None else (
+        sense(m) * float(pyo.value(objectives[0]))
+        - float(built.arrays.cost @ col_value + built.arrays.total_offset))
     outcome = SolveOutcome(
         status=result_status, objective=objective, col_value=col_value, col_dual=col_dual,
         row_value=row_value, row_dual=row_dual, options=opts, mip_gap=gap,
@@ -1077,6 +1085,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
               "model_status": run.status, "extension": built.extension,
               "is_mip": bool(integers), **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
+        extension_value=extension_value,
     )
     if "highs" in name:
         check_dropped(built, outcome)
