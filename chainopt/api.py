@@ -1015,7 +1015,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
-        return [*ex.infeasible_lines(d.members, d.method), *ex.elastic_lines(d.relaxations)]
+        return [*ex.infeasible_lines(d.members, d.method, d.complete),
+                *ex.elastic_lines(d.relaxations)]
     if d.status == "unbounded":
         return ex.unbounded_lines(d.runaway)
     if d.status == "integer_infeasible":

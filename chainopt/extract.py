@@ -422,8 +422,11 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
             parts.append((category, value))
     if built.extension is not None:
         # the extension's terms (a user's costed variable, a replaced objective): the
-        # objective minus chainopt's own parts, so that the parts add up to it
-        parts.append(("extension", out.objective - sum(v for _, v in parts)))
+        # active objective minus chainopt's own parts at the plan, so that the parts add
+        # up to it (to the solver's own objective within its rounding: CBC's 8 digits)
+        parts.append(("extension", _clean(np.array([
+            out.extension_value if out.extension_value is not None
+            else out.objective - sum(v for _, v in parts)]))[0] + 0.0))
     rows.extend((f"npv_{c}", "", v, "MUSD discounted") for c, v in parts)
     if cost_case:  # the parts of the total cost, costs positive (revenue a credit)
         rows.extend((f"cost_{c}", "", _clean(np.array([-v]))[0] + 0.0,

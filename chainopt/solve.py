@@ -15,7 +15,9 @@ Two hand-overs of one model (:func:`takes_pyomo_path` decides which, in one plac
   duals and reduced costs (Pyomo ``dual``/``rc`` suffixes, where the solver gives
   them) are mapped back into the column/row arrays of :class:`SolveOutcome`
   (:func:`chainopt.models.pyomo_model.solution_arrays`), so extraction is the same.
-  Statuses map to the same errors as on the matrix path.
+  Statuses map to the same errors as on the matrix path. An extension's nonlinear
+  term is refused (InputError, naming it) before a solver that takes linear terms only
+  (:data:`LINEAR_SOLVERS`; :func:`chainopt.models.pyomo_model.nonlinear`).
 
 After a matrix solve the primal values are also loaded into the Pyomo variables if
 the Pyomo model has been built.
@@ -123,6 +125,9 @@ class SolveOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)  # extra result tables (a user's extension)
+    # an extended model's own objective terms at the plan (MUSD, maximised): the active
+    # objective's value there minus chainopt's terms, cost x + offset (``npv_extension``)
+    extension_value: float | None = None
 
 
 @functools.cache
@@ -868,6 +873,8 @@ OPTION_NAMES = {
     "cplex": {"time_limit_s": "timelimit", "threads": "threads",
               "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
 }
+# the solvers that take linear terms only (a nonlinear extension is refused before them)
+LINEAR_SOLVERS = {"highs", "cbc", "glpk"}
 _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
 # stopped with a plan not proven optimal: at a limit, or (GLPK: "feasible", whatever
 # stopped it) at the MIP gap
@@ -952,17 +959,33 @@ def pyomo_solver(name: str):
     return found
 
 
+#: glpsol's largest ``--tmlim`` (a C int of seconds); a larger one makes it fail
+GLPK_MAX_TMLIM = 2**31 - 1
+
+
+def solver_time_limit(name: str, limit: float) -> float:
+    """The time limit (s) the solver ``name`` is given for ``limit``: GLPK takes whole
+    seconds (``--tmlim``), so ``limit`` is rounded up (0.5 s -> 1 s: never 0, which
+    glpsol would take as no time at all), and a limit beyond ``GLPK_MAX_TMLIM`` (68 years),
+    which glpsol refuses ("Invalid time limit"), is no limit (inf); other solvers take it
+    as it is."""
+    if name != "glpk" or math.isinf(limit):
+        return limit
+    return math.inf if limit > GLPK_MAX_TMLIM else float(math.ceil(limit))
+
+
 def _solver_options(name: str, opts: dict) -> dict:
     """The solver's own option values for resolved options; an infinite time limit is
-    no option (HiGHS: ``time_limit`` inf)."""
+    no option (HiGHS: ``time_limit`` inf), GLPK's in whole seconds
+    (:func:`solver_time_limit`)."""
     if name == "highs":
         return highs_options(opts)
     out = {}
     for key, option in OPTION_NAMES.get(name, {}).items():
-        value = opts[key]
+        value = solver_time_limit(name, opts[key]) if key == "time_limit_s" else opts[key]
         if key == "time_limit_s" and math.isinf(value):
             continue
-        out[option] = math.ceil(value) if option == "tmlim" else value  # glpsol: whole s
+        out[option] = int(value) if option == "tmlim" else value
     return out
 
 
@@ -1083,6 +1106,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         added_components,
         clashes,
         extension_table,
+        nonlinear,
         sense,
         solution_arrays,
     )
@@ -1105,6 +1129,15 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
                                   "objectives", "keep exactly one active (deactivate "
                                   "m.objective before adding your own)")])
+    if name in LINEAR_SOLVERS and (curved := nonlinear(m)):
+        others = [s for s in available_solvers() if s not in LINEAR_SOLVERS]
+        raise InputError([Problem("extend", text, (
+            f"highs, cbc and glpk (here: {name}) take linear terms only: keep the term "
+            "linear (a piecewise-linear approximation, pyo.Piecewise, or a linearisation "
+            "with variables of your own), or name a solver for nonlinear terms with "
+            "SolveOptions(solver=...) (ipopt or scip; gurobi or cplex for quadratic "
+            "terms) where one is installed (found here besides: "
+            + (", ".join(others) or "none") + ")")) for text in curved])
     integers = [v for v in m.component_data_objects(pyo.Var, active=True)
                 if not v.is_continuous()]
     solver_opts = _solver_options(name, opts)
@@ -1115,11 +1148,12 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
         run = _run(plugin, opt, m, {**solver_opts, "presolve": "off"}, maximize)
     spent = time.perf_counter() - t0
-    if run.status in _VERDICTS and spent >= opts["time_limit_s"]:
+    limit = solver_time_limit(name, opts["time_limit_s"])  # what the solver was given
+    if run.status in _VERDICTS and spent >= limit:
         # no proof: CBC 2.10's preprocessing, stopped by the time limit, says
         # "infeasible" of a feasible MIP (ru_all_projects at 0.01 s)
         raise SolverError(f"{name} (through Pyomo) said '{run.status}' after {spent:.2f} s, "
-                          f"its time limit of {opts['time_limit_s']:g} s spent: a solver "
+                          f"its time limit of {limit:g} s spent: a solver "
                           "stopped by its limit proves nothing (CBC's preprocessing then "
                           "says 'infeasible' of feasible cases); raise --time-limit")
     if run.status == "infeasible":
@@ -1158,6 +1192,11 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     objective = sense(m) * value
     t_solve = time.perf_counter() - t0
     col_value, col_dual, row_value, row_dual = solution_arrays(m, built.arrays)
+    # both at the plan read back, so 0 for an extension that leaves the objective alone
+    # even where the plan is rounded (CBC) and ``objective`` is the solver's own value
+    extension_value = None if built.extension is None else (
+        sense(m) * float(pyo.value(objectives[0]))
+        - float(built.arrays.cost @ col_value + built.arrays.total_offset))
     outcome = SolveOutcome(
         status=result_status, objective=objective, col_value=col_value, col_dual=col_dual,
         row_value=row_value, row_dual=row_dual, options=opts, mip_gap=gap,
@@ -1168,6 +1207,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
               "model_status": run.status, "extension": built.extension,
               "is_mip": bool(integers), **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
+        extension_value=extension_value,
     )
     if "highs" in name:
         check_dropped(built, outcome)

@@ -325,6 +325,29 @@ def test_unbounded_tiers_and_links_are_each_named_as_a_missing_bound(tmp_path):
         "  - markets.csv gives no max_k_per_yr (sales cap) for product at b (tier 2)"]
 
 
+def test_unbounded_quantities_are_named_in_their_own_units(tmp_path):
+    """Crude counted in bbl, bought at a without limit (50 USD/bbl), shipped on link ab
+    (no capacity, half of it lost) and sold at b for 200 USD/bbl: every barrel bought
+    earns 0.5 x 200 - 50 = 50 USD, so purchase, flow and sales run away along the ray 1 :
+    1 : 0.5. With the artificial bound of 1e9 k bbl/yr, purchase and flow reach 1e9 k
+    bbl/yr and sales 0.5 x 1e9 = 5e8. Explain said "k units/yr" of each; now each in
+    the unit its commodity is counted in, k bbl/yr."""
+    folder = write_case(tmp_path / "bbl", {
+        "commodities": "commodity,unit,kind\ncrude,bbl,raw", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,50",
+        "links": "link,from_site,to_site,commodities,loss_fraction\nab,a,b,crude,0.5",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,200"})
+    d = diagnose.diagnose(build(load_case(folder), pyomo=False))
+    assert d.status == "unbounded"
+    assert list(d.runaway["quantity_unit"]) == ["bbl", "bbl", "bbl"]
+    lines = ex.unbounded_lines(d.runaway)
+    assert lines[1:4] == [
+        "  - supply of crude at a in p1: 1,000,000,000 k bbl/yr (at the artificial bound)",
+        "  - flow of crude on link ab in p1: 1,000,000,000 k bbl/yr (at the artificial bound)",
+        "  - sales of crude at b in p1: 500,000,000 k bbl/yr"]
+    assert "k units/yr" not in "\n".join(lines)
+
+
 def test_binding_constraints_merge_consecutive_periods():
     import pandas as pd
 
@@ -754,6 +777,48 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     assert " a year" not in line  # a margin per unit made, not a yearly value
 
 
+def test_independent_conflicts_are_each_named(tmp_path):
+    """Two markets, each short on its own: west's cdu_w takes at most 40 kt/yr of crude
+    at a yield of 0.5, 20 kt/yr of light against a hard floor of 50; east's cdu_e 30 ->
+    15 against 20. No flow links them, so these are two conflicts: relaxing either pair
+    leaves the other. Explain named one (east's) as if it were the only one; now both,
+    each with its capacity, floor and balance, and says that without them the case is
+    feasible. With at most one conflict sought, it says there may be more."""
+    folder = write_case(tmp_path / "two", {
+        "commodities": COMMODITIES, "sites": "site\nwest\neast",
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu_w,west,cdu,40\ncdu_e,east,cdu,30",
+        "supplies": "site,commodity,cost_usd_per_unit\nwest,crude,100\neast,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\n"
+                   "west,light,300,50\neast,light,300,20",
+    }, demand_floors="hard")
+    d = diagnose.diagnose(build(load_case(folder), pyomo=False))
+    assert d.status == "infeasible" and d.complete
+    by = {k: sorted(zip(g["family"], g["key"].str.extract(r"(west|east|cdu_w|cdu_e)")[0],
+                        strict=True))
+          for k, g in d.members.groupby("conflict")}
+    assert sorted(by.values()) == [
+        [("balance.commodity", "east"), ("conversion.capacity_max", "cdu_e"),
+         ("market.demand_min", "east")],
+        [("balance.commodity", "west"), ("conversion.capacity_max", "cdu_w"),
+         ("market.demand_min", "west")]]
+    text = "\n".join(ex.infeasible_lines(d.members, d.method, d.complete))
+    assert text.startswith("The case is infeasible: 2 conflicts")
+    for line in ("capacity of unit cdu_w in p1 (<= 40 k t/yr)",
+                 "demand floor for light at west in p1 (>= 50 k t/yr)",
+                 "capacity of unit cdu_e in p1 (<= 30 k t/yr)",
+                 "demand floor for light at east in p1 (>= 20 k t/yr)"):
+        assert line in text
+    assert "no other conflict is left" in text
+    one, method, complete = diagnose.infeasible_subsets(build(load_case(folder), pyomo=False),
+                                                        limit=1)
+    assert set(one["conflict"]) == {1} and not complete
+    assert "There may be more conflicts than the 1 shown" in "\n".join(
+        ex.infeasible_lines(one, method, complete))
+
+
 def test_family_deletion_filter_fallback(tmp_path):
     """Without HiGHS's IIS: dropping whole families while the case stays infeasible
     leaves the capacities, the demand floors and the balances that link them."""
@@ -800,7 +865,7 @@ def test_cli_explain_unbounded_and_feasible_cases(tmp_path):
     assert done.exit_code == 3
     done = runner.invoke(app, ["explain", str(_unbounded(tmp_path))])
     assert done.exit_code == 0, done.output
-    assert "supply of crude at a in p1: 1,000,000,000 k units/yr (at the artificial bound)" \
+    assert "supply of crude at a in p1: 1,000,000,000 k t/yr (at the artificial bound)" \
         in done.output
     assert "Missing bound" in done.output
     done = runner.invoke(app, ["explain", str(write_case(tmp_path / "ok", REFINERY))])

@@ -19,7 +19,7 @@ from chainopt.cli import app
 from chainopt.errors import InfeasibleError, InputError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions, available_solvers
 from tests.conftest import edit_csv
-from tests.toycase import write_case
+from tests.toycase import fixed_charge_cost_case, write_case
 
 pyo = pytest.importorskip("pyomo.environ")
 
@@ -427,6 +427,38 @@ def test_the_pyomo_fixed_lp_of_a_mip_has_no_time_limit(monkeypatch):
         assert seen[1].get(key, np.inf) == np.inf
 
 
+def test_glpk_is_given_its_time_limit_in_whole_seconds_rounded_up(tmp_path, monkeypatch):
+    """glpsol takes ``--tmlim`` in whole seconds, a C int: "--tmlim 1.5" is an "Invalid
+    time limit", "--tmlim 0" stops at once (status undefined) and one above 2**31 - 1 is
+    refused. So --time-limit 0.5 s is 1 s (never 0), 2.0 is 2, 2.1 is 3, and 1e10 s (317
+    years) is no limit: it was passed as 10000000000, glpsol exited 1 and Pyomo raised
+    ApplicationError (a traceback). The check that a verdict said once the limit is spent
+    proves nothing uses the limit GLPK had: "infeasible" after 0.6 s of a 0.3 s limit,
+    i.e. of 1 s, is a proof (exit 3), not "its time limit of 0.3 s spent" (exit 4)."""
+    import chainopt.solve as solve
+
+    opts = {"time_limit_s": 0.5, "threads": 1, "mip_gap": 1e-4, "random_seed": 0}
+    for limit, tmlim in ((0.5, 1), (2.0, 2), (2.1, 3), (1e10, None), (np.inf, None)):
+        assert solve._solver_options("glpk", {**opts, "time_limit_s": limit}).get(
+            "tmlim") == tmlim, limit
+    assert solve._solver_options("cbc", {**opts, "time_limit_s": 0.5})["sec"] == 0.5
+    if "glpk" not in HAVE:
+        pytest.skip("glpk is not installed")
+    folder = _toy(tmp_path)
+    out = api.run(folder, save=False, options=SolveOptions(solver="glpk", time_limit_s=1e10))
+    assert out.objective == pytest.approx(1.0, abs=1e-9)  # 10 kt x (200 - 100) USD/t
+
+    def says_infeasible(plugin, opt, m, options, maximize=True):
+        import time
+
+        time.sleep(0.6)
+        return solve._Run("infeasible", False)
+
+    monkeypatch.setattr(solve, "_run", says_infeasible)
+    with pytest.raises(InfeasibleError):
+        api.run(folder, save=False, options=SolveOptions(solver="glpk", time_limit_s=0.3))
+
+
 def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
     """The toy with sales capped at 4 (as in ``test_extend_caps_a_sale_hand_checked``),
     its objective replaced by ``minimise -profit``: the same tables as maximising
@@ -539,6 +571,118 @@ def test_cbc_objective_is_the_one_cbc_reports(source):
     best = api.solve(api.build_model(case)).objective
     opts = SolveOptions(solver="cbc")
     assert abs(api.solve(api.build_model(case, opts), opts).objective - best) < 1e-7
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_a_nonlinear_extension_is_refused_naming_its_component(tmp_path, solver):
+    """The toy with sales x purchase <= 50 (degree 2), a quadratic penalty -0.01 sales^2
+    on the objective, or exp(v) <= sales in a block of one's own: HiGHS through Pyomo
+    raised appsi's DegreeError ("does not support expressions of degree None"), CBC and
+    GLPK Pyomo's InvalidConstraintError from its LP writer, a traceback that named no
+    way out. Now an InputError (exit 1) before the solve, naming the component, what
+    it is, and what to do: keep it linear, or a solver for nonlinear terms."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+
+    def product(m, built):
+        m.quad = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"]
+                                * m.supply.purchase["a", "crude", "p1"] <= 50)
+
+    def penalty(m, built):
+        s = m.market.sales["a", "crude", "p1"]
+        m.objective.expr = m.objective.expr - 0.01 * s * s
+
+    def curve(m, built):
+        m.mine = pyo.Block()
+        m.mine.v = pyo.Var(bounds=(0, 5))
+        m.mine.c = pyo.Constraint(expr=pyo.exp(m.mine.v) <= m.market.sales["a", "crude", "p1"])
+
+    folder = _toy(tmp_path)
+    for extend, what in ((product, "constraint 'quad' is quadratic (degree 2)"),
+                         (penalty, "objective 'objective' is quadratic (degree 2)"),
+                         (curve, "constraint 'mine.c' is nonlinear")):
+        with pytest.raises(InputError) as exc:
+            api.run(folder, save=False, extend=extend, options=SolveOptions(solver=solver))
+        text = str(exc.value)
+        assert exc.value.exit_code == 1 and f"extend: {what}" in text
+        assert f"(here: {solver}) take linear terms only: keep the term linear" in text
+
+
+@pytest.mark.parametrize("source", SMALL)
+def test_cbc_plan_meets_every_row_to_its_stated_precision(source):
+    """CBC 2.10 writes each value with 8 significant digits (``%15.8g``): x = d.ddddddd
+    x 10^e is off by at most half a unit of its 8th digit, 0.5 x 10^(e-7) <= 5e-8 |x|.
+    A row sum_j a_ij x_j then moves by at most 5e-8 sum_j |a_ij x_j| from CBC's own plan,
+    which meets it to CBC's primal tolerance 1e-7: every row lies within its bounds to
+    5e-8 sum_j |a_ij x_j| + 1e-7 (the README's stated tolerance; a balance of 15,200
+    kt/yr of crude at small_chain is met to 3.9e-5, well inside 7.6e-4), and the
+    ``npv_`` parts, made from the plan, add up to CBC's own objective to 5e-8 sum_j
+    |c_j x_j| + 1e-7 MUSD. An absolute 1e-6, as the invariant tests use on HiGHS's
+    plans, does not hold (petchem_investment: 1e-4 on a balance, 2.2e-4 MUSD on the
+    parts)."""
+    if "cbc" not in HAVE:
+        pytest.skip("cbc is not installed")
+    case = api.load_case(str(ROOT / source) if "/" in source else source)
+    opts = SolveOptions(solver="cbc")
+    built = api.build_model(case, opts)
+    out = api.solve(built, opts)
+    a, x = built.arrays, out.col_value
+    m = a.matrix
+    rows = np.repeat(np.arange(built.num_rows), np.diff(m.indptr))
+    size = np.bincount(rows, weights=np.abs(m.data * x[m.indices]), minlength=built.num_rows)
+    short = np.maximum(np.maximum(out.row_value - a.row_ub, a.row_lb - out.row_value), 0.0)
+    assert (short <= 5e-8 * size + 1e-7).all()
+    res = api.extract_results(built, out)
+    k = res["kpis"]
+    parts = k[k["kpi"].str.startswith("npv_")]["value"].sum()
+    assert abs(parts - res.objective) <= 5e-8 * float(np.abs(a.cost * x).sum()) + 1e-7
+
+
+def test_cbc_rounding_is_not_reported_as_the_extensions_value():
+    """small_chain with the README's cap (at most 10 kt/yr of PP sold at ru_dom): a
+    constraint, no objective term, so ``npv_extension`` is 0. Through CBC it was 1.1e-4
+    MUSD: the objective minus chainopt's parts, i.e. the difference between CBC's own
+    objective (8 decimals) and the value of its plan rounded to 8 digits. Now the
+    extension's terms are the active objective minus chainopt's terms, both at the plan:
+    0; the parts add up to CBC's objective within its rounding (README)."""
+    if "cbc" not in HAVE:
+        pytest.skip("cbc is not installed")
+
+    def cap(m, built):
+        m.pp_cap = pyo.Constraint(built.case.meta.period_names,
+                                  rule=lambda m, t: m.market.sales["ru_dom", "pp", t] <= 10)
+
+    res = api.run("small_chain", save=False, extend=cap, options=SolveOptions(solver="cbc"))
+    kp = res["kpis"].set_index("kpi")["value"]
+    assert kp["npv_extension"] == 0.0
+    parts = kp[kp.index.str.startswith("npv_")].sum()
+    assert parts == pytest.approx(res.objective, abs=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_a_mip_through_pyomo_reports_the_fixed_lp_and_its_parts(tmp_path, solver):
+    """The fixed-charge cost case (hard demand 12 kt/yr of product, made 1:1 from feed at
+    100 USD/t on a unit built at 100 USD per t/yr plus a 1 MUSD fixed charge): the MIP
+    builds 12 with the flag at 1, total cost 12 x 100 / 1000 (feed) + 12 x 100 / 1000
+    (capacity) + 1 = 3.4 MUSD, which the ``cost_`` parts (supply 1.2, capex 2.2) add up
+    to. The marginal values are those of the LP with the flag fixed at 1: one more t/yr
+    of product costs 100 of feed + 100 of capacity = 200 USD/t (the LP relaxation's,
+    with the flag at 12 / 20 and 1 MUSD / 20 kt = 50 USD/t more, would be 250), the
+    capacity row worth 100 USD per t/yr. The same with each solver through Pyomo."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+    res = api.run(fixed_charge_cost_case(tmp_path / "fc"), save=False,
+                  options=SolveOptions(solver=solver))
+    assert res.manifest["is_mip"] is True and res.manifest["solve_path"] == "pyomo"
+    assert res.objective == pytest.approx(3.4, abs=1e-9)
+    kp = res["kpis"].set_index("kpi")["value"]
+    parts = kp[kp.index.str.startswith("cost_")]
+    assert parts.sum() == pytest.approx(res.objective, abs=1e-9)
+    assert (parts["cost_supply"], parts["cost_capex"]) == pytest.approx((1.2, 2.2), abs=1e-9)
+    bal = res["balances"].set_index("commodity")["shadow_price_usd_per_unit"]
+    assert (bal["feed"], bal["product"]) == pytest.approx((100.0, 200.0), abs=1e-6)
+    cap = res["constraints"].set_index("family")["marginal_value"]
+    assert cap["conversion.capacity_max"] == pytest.approx(100.0, abs=1e-6)
 
 
 def test_an_extension_with_an_integer_variable_is_a_mip(tmp_path):

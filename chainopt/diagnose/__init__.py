@@ -18,7 +18,7 @@ from chainopt.diagnose.infeasibility import (
     Diagnosis,
     diagnose,
     elastic,
-    infeasible_subset,
+    infeasible_subsets,
     runaway_columns,
 )
 from chainopt.diagnose.insight import (
@@ -31,6 +31,6 @@ from chainopt.diagnose.insight import (
 from chainopt.diagnose.names import column_names, key_text, row_names
 
 __all__ = ["Diagnosis", "coefficient_ranges", "column_names", "constraints_table", "diagnose",
-           "elastic", "export_model", "infeasible_subset", "insight_tables", "key_text",
+           "elastic", "export_model", "infeasible_subsets", "insight_tables", "key_text",
            "named_highs", "ranging_parts", "ranging_table", "reduced_costs_table", "row_names",
            "runaway_columns"]

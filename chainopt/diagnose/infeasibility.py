@@ -1,5 +1,6 @@
-"""Why a case does not solve: an irreducible infeasible subset, the smallest elastic
-relaxation, or the columns that run away in an unbounded case.
+"""Why a case does not solve: its irreducible infeasible subsets (one conflict after
+another), the smallest elastic relaxation, or the columns that run away in an
+unbounded case.
 
 Works on the LP relaxation of a built model (no solution needed) and reports in the
 case's names and units (:mod:`chainopt.diagnose.names`). Which bounds ``elastic``
@@ -15,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from chainopt.diagnose.names import locate, quantity_unit, row_scale
+from chainopt.models.balance import COMMODITY
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import INF, new_highs, pass_model, run_highs
 
 BIG = 1e9  # artificial bound (k units/yr) used to find the columns of an unbounded case
+MAX_CONFLICTS = 5  # conflicts (IIS) sought one after another in an infeasible case
 
 
 @dataclass
@@ -29,8 +32,9 @@ class Diagnosis:
 
     case: str
     status: str  # optimal, infeasible, unbounded, other
-    members: pd.DataFrame = field(default_factory=pd.DataFrame)  # IIS members
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)  # IIS members, by conflict
     method: str = ""  # how the members were found
+    complete: bool = False  # no conflict left once the members found are dropped
     relaxations: pd.DataFrame | None = None  # elastic mode
     runaway: pd.DataFrame | None = None  # unbounded columns
 
@@ -76,18 +80,24 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["lower"], loc["upper"] = lo / scale, hi / scale
     loc["brought_by"], loc["retired_by"] = (_project_terms(built, idx) if is_row
                                             else ("", ""))
-    unit = np.full(len(loc), "", dtype=object)
-    families = built.lp.row_families if is_row else built.lp.var_families
-    for fam in families:  # the unit each member's quantity is counted in (names)
+    loc["quantity_unit"] = _quantity_units(
+        built, built.lp.row_families if is_row else built.lp.var_families, idx)
+    if is_row:
+        _spec_limits(built, loc, idx)
+    return loc
+
+
+def _quantity_units(built: BuiltModel, families: list, idx: np.ndarray) -> np.ndarray:
+    """The unit the quantity of each row or column ``idx`` of ``families`` is counted in
+    (:func:`chainopt.diagnose.names.quantity_unit`: ``t`` for a commodity in t, ...)."""
+    unit = np.full(len(idx), "", dtype=object)
+    for fam in families:
         sel = (idx >= fam.start) & (idx < fam.stop)
         if sel.any():
             q = quantity_unit(built, fam.keys.iloc[idx[sel] - fam.start].reset_index(
                 drop=True))
             unit[sel] = np.asarray(q.values, dtype=object)[q.codes]
-    loc["quantity_unit"] = unit
-    if is_row:
-        _spec_limits(built, loc, idx)
-    return loc
+    return unit
 
 
 def _project_terms(built: BuiltModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,32 +145,86 @@ def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:
         loc.loc[sel, "quantity_unit"] = "spec"
 
 
-def infeasible_subset(built: BuiltModel) -> tuple[pd.DataFrame, str]:
-    """An irreducible infeasible subset of the (LP relaxation of the) model.
+def infeasible_subsets(built: BuiltModel, limit: int = MAX_CONFLICTS
+                       ) -> tuple[pd.DataFrame, str, bool]:
+    """Irreducible infeasible subsets of the (LP relaxation of the) model, one after
+    another: HiGHS's ``getIis`` (strategy: from the LP, irreducible) gives one conflict;
+    its members are then dropped (:func:`_drop`) and the LP solved again, up to
+    ``limit`` conflicts, so that a case with several independent conflicts (two markets
+    each short of supply) shows them all rather than the first. If HiGHS gives no IIS at
+    first, a deletion filter over whole row families (:func:`_family_filter`).
 
-    HiGHS's ``getIis`` (strategy: from the LP, irreducible); if it fails, a deletion
-    filter over whole row families. Returns (members, method).
-    """
+    Returns ``(members, method, complete)``: the members with ``conflict`` 1, 2, ...
+    (the deletion filter's: 1), how they were found, and whether the LP is feasible
+    once every member found is dropped (no conflict left, apart from ones that share
+    the members found); False when ``limit`` was reached, HiGHS gave no further IIS, or
+    the deletion filter was used: there may be more."""
     h = _relaxed(built)
+    h.changeColsCost(built.num_vars, np.arange(built.num_vars, dtype=np.int32),
+                     np.zeros(built.num_vars))  # feasibility only: never unbounded
     h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
                      | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
-    run_highs(h)
+    found: list[pd.DataFrame] = []
+    while True:
+        run_highs(h)
+        if found and _status(h) != "infeasible":
+            complete = True
+            break
+        iis = None if len(found) == limit else _iis(h)
+        if iis is None:
+            if not found:
+                members = _family_filter(built)
+                members["conflict"] = 1
+                return members, "deletion filter over constraint families", False
+            complete = False
+            break
+        rows, rb, cols, cb = iis
+        members = pd.concat([_member_rows(built, rows, rb, True),
+                             _member_rows(built, cols, cb, False)], ignore_index=True)
+        members["conflict"] = len(found) + 1
+        found.append(members.drop(columns=["index", "_scale"]))
+        _drop(h, built, rows, cols, cb)
+    return pd.concat(found, ignore_index=True), "HiGHS IIS (irreducible)", complete
+
+
+def _iis(h: highspy.Highs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """HiGHS's IIS of the LP ``h`` holds (run): row indices and bound codes, column
+    indices and bound codes of the columns whose bounds matter (lower 2, upper 3, boxed
+    4); None when HiGHS gives none."""
     try:
         status, iis = h.getIis()
     except Exception:  # pragma: no cover - older highspy
-        status, iis = highspy.HighsStatus.kError, None
-    if status == highspy.HighsStatus.kOk and iis is not None and iis.valid_ and (
+        return None
+    if status != highspy.HighsStatus.kOk or iis is None or not iis.valid_ or not (
             len(iis.row_index_) or len(iis.col_index_)):
-        rows = np.asarray(iis.row_index_, dtype=np.int64)
-        rb = np.asarray(iis.row_bound_, dtype=np.int64)
-        cols = np.asarray(iis.col_index_, dtype=np.int64)
-        cb = np.asarray(iis.col_bound_, dtype=np.int64)
-        keep = (cb >= 2)  # a column whose bounds matter (lower, upper, boxed)
-        members = pd.concat([_member_rows(built, rows, rb, True),
-                             _member_rows(built, cols[keep], cb[keep], False)],
-                            ignore_index=True)
-        return members.drop(columns=["index", "_scale"]), "HiGHS IIS (irreducible)"
-    return _family_filter(built), "deletion filter over constraint families"
+        return None
+    cols = np.asarray(iis.col_index_, dtype=np.int64)
+    cb = np.asarray(iis.col_bound_, dtype=np.int64)
+    keep = cb >= 2  # a column whose bounds matter (lower, upper, boxed)
+    return (np.asarray(iis.row_index_, dtype=np.int64),
+            np.asarray(iis.row_bound_, dtype=np.int64), cols[keep], cb[keep])
+
+
+def _drop(h: highspy.Highs, built: BuiltModel, rows: np.ndarray, cols: np.ndarray,
+          col_bound: np.ndarray) -> None:
+    """Drop a conflict's members from ``h``: its rows made free and its columns' bounds
+    that matter (``col_bound`` 2 lower, 3 upper, 4 both) removed. The commodity balances
+    that link the members stay (a balance is no limit a user sets, and one may link the
+    next conflict too), unless the conflict has no other row or bound."""
+    balance = np.zeros(len(rows), dtype=bool)
+    for fam in built.lp.row_families:
+        if fam.label == COMMODITY.label:
+            balance |= (rows >= fam.start) & (rows < fam.stop)
+    if (~balance).any() or len(cols):
+        rows = rows[~balance]
+    if len(rows):
+        h.changeRowsBounds(len(rows), rows.astype(np.int32),  # type: ignore[attr-defined]
+                           np.full(len(rows), -INF), np.full(len(rows), INF))
+    a = built.arrays
+    for j, b in zip(cols.tolist(), col_bound.tolist(), strict=True):
+        lo = -INF if b in (2, 4) else a.col_lb[j]
+        hi = INF if b in (3, 4) or np.isinf(a.col_ub[j]) else a.col_ub[j]
+        h.changeColBounds(j, lo, hi)
 
 
 def _family_filter(built: BuiltModel) -> pd.DataFrame:
@@ -253,17 +317,21 @@ def _only_allowed(sol, a, row_penalty: np.ndarray, col_upper_penalty: np.ndarray
 
 def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     """Solve with every unbounded column capped at ``big``; the columns that reach it
-    (or come within a factor 1000 of it) are the ones that run away."""
+    (or come within a factor 1000 of it) are the ones that run away, each with the unit
+    its quantity is counted in (``quantity_unit``: ``big`` is 1e9 k t/yr of a
+    commodity in t, 1e9 k bbl/yr of one in bbl)."""
     h = _relaxed(built, col_upper=np.where(np.isinf(built.arrays.col_ub), big,
                                            built.arrays.col_ub))
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound"])
+        return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound",
+                                     "quantity_unit"])
     x = np.asarray(h.getSolution().col_value)
     idx = np.flatnonzero((x >= big * 1e-3) & np.isinf(built.arrays.col_ub))
     loc = locate(built.lp, built.lp.var_families, idx)
     loc["value"] = x[idx]
     loc["at_bound"] = x[idx] >= big * (1 - 1e-9)
+    loc["quantity_unit"] = _quantity_units(built, built.lp.var_families, idx)
     return loc.drop(columns="index").sort_values("value", ascending=False, kind="stable"
                                                  ).reset_index(drop=True)
 
@@ -276,7 +344,7 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
     status = _status(h)
     d = Diagnosis(case=built.case.name, status=status)
     if status == "infeasible":
-        d.members, d.method = infeasible_subset(built)
+        d.members, d.method, d.complete = infeasible_subsets(built)
         if relax:
             d.relaxations = elastic(built)
     elif status == "unbounded":

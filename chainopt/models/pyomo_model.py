@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr import polynomial_degree
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from chainopt.errors import InfeasibleError
@@ -205,6 +206,37 @@ def clashes(m: pyo.ConcreteModel) -> list[str]:
             found.append(f"'{name}' ({comp.ctype.__name__}) has the name of the suffix the "
                          "solver's " + ("duals" if name == "dual" else "reduced costs")
                          + " are read into")
+    return found
+
+
+def nonlinear(m: pyo.ConcreteModel) -> list[str]:
+    """What in ``m`` is not linear, one text per component: the active objective (an
+    extension may change its expression) and the active constraints a user added
+    (:func:`added_components`; chainopt's own rows are linear), each named with its
+    first element whose polynomial degree is above 1 (``x * y``: 2) or unknown (``exp(x)``:
+    no polynomial)."""
+    found = []
+
+    def degree(expr) -> str | None:
+        d = polynomial_degree(expr)
+        if d is not None and d <= 1:
+            return None
+        return ("nonlinear (no polynomial: exp, log, a division by a variable ...)"
+                if d is None else "quadratic (degree 2)" if d == 2 else f"of degree {d}")
+
+    for obj in m.component_data_objects(pyo.Objective, active=True, descend_into=True):
+        if (how := degree(obj.expr)) is not None:
+            found.append(f"objective '{obj.name}' is {how}")
+    for name in added_components(m):
+        comp = m.find_component(name)
+        if not isinstance(comp, pyo.Constraint):
+            continue
+        for c in comp.values():
+            if c.active and (how := degree(c.body)) is not None:
+                found.append(f"constraint '{c.name}' is {how}"
+                             + (" (and maybe more of its elements)" if comp.is_indexed()
+                                else ""))
+                break
     return found
 
 

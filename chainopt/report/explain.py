@@ -954,19 +954,43 @@ def _project_room(row) -> str:
     return base
 
 
-def infeasible_lines(members: pd.DataFrame, method: str) -> list[str]:
-    lines = ["The case is infeasible. These constraints cannot all hold together "
-             f"({method}); relax or remove at least one of them:"]
+def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False
+                     ) -> list[str]:
+    """The conflicts of an infeasible case (``members`` by ``conflict``, 1, 2, ...:
+    :func:`chainopt.diagnose.infeasibility.infeasible_subsets`), each with the balances
+    that link its members; ``complete``: the case is feasible without the members found,
+    else there may be more conflicts than those shown."""
     if members.empty:
-        return [*lines, "  (no conflict found)"]
-    main = members[members["family"] != balance.COMMODITY.label]
-    link = members[members["family"] == balance.COMMODITY.label]
-    lines += ["  - " + _member_text(r) for _, r in main.iterrows()]
-    if len(link):
-        lines.append("  linked through:")
-        lines += ["    " + _member_text(r) for _, r in link.iterrows()]
+        return ["The case is infeasible. These constraints cannot all hold together "
+                f"({method}); relax or remove at least one of them:", "  (no conflict found)"]
+    groups = [g for _, g in members.groupby("conflict", sort=True)] if "conflict" in members \
+        else [members]
+    if len(groups) == 1:
+        lines = ["The case is infeasible. These constraints cannot all hold together "
+                 f"({method}); relax or remove at least one of them:"]
+    else:
+        lines = [f"The case is infeasible: {len(groups)} conflicts ({method}), each a set of "
+                 "constraints that cannot all hold together; relax or remove at least one "
+                 "constraint of each:"]
+    for k, group in enumerate(groups, 1):
+        indent = "  " if len(groups) == 1 else "    "
+        if len(groups) > 1:
+            lines.append(f"  conflict {k}:")
+        main = group[group["family"] != balance.COMMODITY.label]
+        link = group[group["family"] == balance.COMMODITY.label]
+        lines += [f"{indent}- " + _member_text(r) for _, r in main.iterrows()]
+        if len(link):
+            lines.append(f"{indent}linked through:")
+            lines += [f"{indent}  " + _member_text(r) for _, r in link.iterrows()]
+    if complete:
+        lines.append("Without the constraints listed (the balances aside) the case is "
+                     "feasible: no other conflict is left, apart from any that shares one of them.")
+    else:
+        lines.append(f"There may be more conflicts than the {len(groups)} shown: relax "
+                     f"{'it' if len(groups) == 1 else 'them'} and run `chainopt explain` "
+                     "again.")
     lines.append("Run `chainopt explain CASE --elastic` for the smallest relaxation that "
-                 "makes the case feasible.")
+                 "makes the case feasible (of every conflict at once).")
     return lines
 
 
@@ -994,14 +1018,15 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
 
 def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
     lines = ["The case is unbounded: these quantities grow without limit while adding value "
-             "(solved with an artificial bound of 1e9 k units/yr on every unbounded one):"]
+             "(solved with an artificial bound of 1e9 k of its own unit a year on every "
+             "unbounded quantity):"]
     if runaway is None or runaway.empty:
         return [*lines, "  (none found)"]
     hints = []
     for _, r in runaway.iterrows():
         when = f" in {r['period']}" if r.get("period") else ""
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
-                     f"{_num(r['value'])} k units/yr"
+                     f"{_num(r['value'])} {_qty(r.get('quantity_unit', ''))}"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
         k = _Keys(parse_key(r["key"]))
         hint = getattr(_spec(r["family"], k), "missing_bound", "")
