@@ -1015,7 +1015,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
-        return [*ex.infeasible_lines(d.members, d.method, d.complete),
+        command = " ".join(["chainopt explain", *([str(target)] if target else []),
+                            "--elastic"])
+        return [*ex.infeasible_lines(d.members, d.method, d.complete,
+                                     None if elastic else command),
                 *ex.elastic_lines(d.relaxations)]
     if d.status == "unbounded":
         return ex.unbounded_lines(d.runaway)

@@ -621,14 +621,22 @@ def test_cli_run_then_explain_saved_results(tmp_path):
 
 
 def test_cli_infeasible_run_points_to_explain_which_names_the_conflict(tmp_path):
+    """explain names the conflict and suggests the elastic relaxation with the case's own
+    argument (it said `chainopt explain CASE --elastic`, and said so again when --elastic
+    was given)."""
     folder = _infeasible(tmp_path)
     done = runner.invoke(app, ["run", str(folder), "--out", str(tmp_path / "res")])
     assert done.exit_code == 3
     assert "chainopt explain" in " ".join(done.output.split())
+    done = runner.invoke(app, ["explain", str(folder)])
+    assert done.exit_code == 0, done.output
+    assert (f"Run `chainopt explain {folder} --elastic` for the smallest relaxation"
+            in " ".join(done.output.split()))
     done = runner.invoke(app, ["explain", str(folder), "--elastic"])
     assert done.exit_code == 0, done.output
     assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in done.output
     assert "from 50 to 20" in done.output
+    assert "--elastic` for the smallest" not in " ".join(done.output.split())
 
 
 def test_cli_export(tmp_path):

@@ -954,12 +954,13 @@ def _project_room(row) -> str:
     return base
 
 
-def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False
-                     ) -> list[str]:
+def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
+                     elastic: str | None = "chainopt explain CASE --elastic") -> list[str]:
     """The conflicts of an infeasible case (``members`` by ``conflict``, 1, 2, ...:
     :func:`chainopt.diagnose.infeasibility.infeasible_subsets`), each with the balances
     that link its members; ``complete``: the case is feasible without the members found,
-    else there may be more conflicts than those shown."""
+    else there may be more conflicts than those shown. ``elastic``: the command that finds
+    the smallest relaxation, or None when it was run."""
     if members.empty:
         return ["The case is infeasible. These constraints cannot all hold together "
                 f"({method}); relax or remove at least one of them:", "  (no conflict found)"]
@@ -989,8 +990,9 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False
         lines.append(f"There may be more conflicts than the {len(groups)} shown: relax "
                      f"{'it' if len(groups) == 1 else 'them'} and run `chainopt explain` "
                      "again.")
-    lines.append("Run `chainopt explain CASE --elastic` for the smallest relaxation that "
-                 "makes the case feasible (of every conflict at once).")
+    if elastic is not None:
+        lines.append(f"Run `{elastic}` for the smallest relaxation that makes the case "
+                     "feasible (of every conflict at once).")
     return lines
 
 
