@@ -265,7 +265,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
-    assert "objective (NPV) 0.9 MUSD" in text
+    assert "objective (NPV) 0.88 MUSD" in text
     ch4 = ("warning: policies.csv row ch4 (chain-wide: site blank): its carbon price on ch4 "
            "prices nothing, as no unit's mode nor link anywhere in the chain emits ch4; "
            "check the row's site and commodity (the site or emission meant), or remove the "
@@ -283,3 +283,29 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     result, text = invoke("run", case, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
     assert text.count("bounds nothing") == 2 and text.count("prices nothing") == 2, text
+
+
+def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None:
+    """5 kt/yr of crude bought at 100 USD/t and sold at 290: 5 x 190 / 1000 = 0.95 MUSD
+    (one 1-year period, rate 0). The terminal wrote objectives with one decimal, "0.9"
+    or "1.0" MUSD, where explain says 0.95: now at least four significant digits (and
+    one decimal as before for a large objective: 157,770.8) wherever the terminal gives
+    an objective: a run, each run of a batch, and a sweep's summary table (one variant
+    at x1: its mean, p05, p50 and p95 all 0.95)."""
+    from tests.toycase import write_case
+
+    tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+              "markets": "site,commodity,price_usd_per_unit\na,crude,290"}
+    one = write_case(tmp_path / "one", tables, name="one")
+    two = write_case(tmp_path / "two", tables, name="two")
+    result, text = invoke("run", one, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert "one: optimal, objective (NPV) 0.95 MUSD" in text
+    result, text = invoke("run", one, two, "--out", tmp_path / "batch")
+    assert result.exit_code == 0, text
+    assert "one: objective 0.95 MUSD" in text and "two: objective 0.95 MUSD" in text
+    result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1", "--out",
+                          tmp_path / "sweep", "--jobs", "1")
+    assert result.exit_code == 0, text
+    assert "objective_musd │ 0.95 │ 0.95 │ 0.95 │ 0.95" in text
