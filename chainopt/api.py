@@ -568,7 +568,7 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
-    summary = _sweep_stats.summarise(kpis)
+    summary = _sweep_stats.summarise(kpis, grid=not meta.get("samples"))
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)

@@ -329,9 +329,14 @@ def sweep(
             tab.add_row(measure, *[musd(row.get(k, float("nan")))
                                    for k in ("mean", "p05", "p50", "p95")])
     console.print(tab)
-    prob = summary[summary["statistic"] == "probability_built"]
-    for r in prob.itertuples():
-        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants")
+    # lazy: the report side (pandas) only for the commands that print sweeps
+    from chainopt.report.sweep_stats import SHARE_BUILT
+
+    for r in summary[summary["statistic"].isin(SHARE_BUILT.values())].itertuples():
+        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants"
+                      if r.statistic == SHARE_BUILT["draws"] else
+                      f"  project {r.measure}: built at {r.value:.0%} of the grid's points "
+                      "(a share of the points chosen, not a probability)")
 
 
 @app.command()
