@@ -512,6 +512,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                     f"hash the sweep in {folder.path} was started from; its finished "
                     "variants were solved on the data before the edit: start a new sweep "
                     "instead of resuming")
+            _check_settings(base, variants, meta, str(folder.path / "sweep.json") + (
+                ": distributions" if meta.get("samples") else ""), resumed=True)
             _check_full(variants, full)
             options = _resumed_options(meta, options, folder.path)
         else:
@@ -716,10 +718,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         "project_npv": project_npv}
     variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
-    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
-             if samples and variants else [f"--set {text!r}" for text in sets])
-    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set",
-                      names, f"{distributions}: " if samples else "")
+    _check_settings(base, variants, meta, str(distributions) if samples else "")
     _check_full(variants, full)
     meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
@@ -733,6 +732,33 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         check_replaceable(folder.path, "sweep")
     check_writable(folder.path.parent)
     return folder, meta, variants, base
+
+
+def _check_settings(base: Case, variants: list, meta: dict, origin: str,
+                    resumed: bool = False) -> None:
+    """Each setting of a sweep request applies to ``base`` and changes no cell another one
+    changes (:func:`chainopt.sweep.check_variants`); ``origin``: the file they were read
+    from (the distributions file; a resumed sweep's sweep.json), named in messages.
+
+    A resumed sweep is checked too: one started before two settings changing the same
+    cells were refused has applied both, one after the other, to every finished variant,
+    whose values in kpis.csv then misdescribe it; finishing it would only add more such
+    variants, so it is refused with that said (its parts stay, for reading)."""
+    samples = meta.get("samples")
+    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
+             if samples and variants else [f"--set {text!r}" for text in meta["sets"]])
+    try:
+        sw.check_variants(base.raw, variants, f"{origin}: target" if samples else "--set",
+                          names, f"{origin}: " if origin else "")
+    except InputError as exc:
+        if not resumed:
+            raise
+        raise InputError([Problem(
+            f"--resume: {p.where}", p.message, "a resume runs the settings its sweep.json "
+            "records, and the variants it finished have this too (the chainopt that started "
+            "it did not check it): start a new sweep with the settings fixed (--overwrite "
+            "replaces this one)" + (f"; {p.hint}" if p.hint else ""))
+            for p in exc.problems]) from None
 
 
 def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:

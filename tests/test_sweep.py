@@ -585,3 +585,47 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     rows = summary[summary["measure"] == "good"].set_index("statistic")["value"]
     assert rows.to_dict() == pytest.approx({"probability_built": 1.0,
                                             "mean_built_share": 1.0})
+
+
+def test_resuming_a_sweep_of_two_settings_changing_the_same_cells_is_refused(tmp_path):
+    """5 kt/yr of crude bought at 100 USD/t and sold at 290 (objective 0.95 MUSD), swept
+    by a chainopt that did not yet refuse two settings changing the same cells: every
+    price x1 or x2 and crude's price x1 or x3. Its variant v00003 (values 2 and 3) sells
+    at 290 x 2 x 3 = 1,740, objective 5 x (1,740 - 100) / 1000 = 8.2 MUSD, where kpis.csv
+    says x2 and x3 (alone, x3 gives 5 x 770 / 1000 = 3.85). Resuming such a folder (one
+    part done) solved the other three without a word; now it is refused (exit 1) like a
+    new sweep of those settings, saying that the finished variants have it too and to
+    start a new sweep; the finished part stays, nothing else is written."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,290"})
+    sets = ["markets.price_usd_per_unit*=1,2",
+            "markets.price_usd_per_unit[commodity=crude]*=1,3"]
+    raw = api.load_case(str(case)).raw
+    both = sw.grid([sw.parse_set(s) for s in sets])[3]
+    assert both.values == {"markets.price_usd_per_unit scale": 2.0,
+                           "markets.price_usd_per_unit[commodity=crude] scale": 3.0}
+    sold = validate(sw.apply_variant(raw, list(both.changes)))
+    assert api.run(sold, save=False).objective == pytest.approx(8.2)
+    folder = tmp_path / "sweep-old"
+    (folder / "parts").mkdir(parents=True)
+    (folder / "sweep.json").write_text(json.dumps({"source": str(case), "sets": sets,
+                                                   "samples": 0, "seed": 0}))
+    part = sw.part_text({"variant": "v00000", "status": "optimal", "message": "",
+                         "objective_musd": 0.95})
+    (folder / "parts" / "v00000.csv").write_text(part)
+    res = CliRunner().invoke(app, ["sweep", "--resume", str(folder), "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert (f"--resume: {folder / 'sweep.json'}: --set {sets[0]!r} and --set {sets[1]!r}: "
+            "both change markets.price_usd_per_unit of the same 1 row of markets.csv") in text
+    assert ("a resume runs the settings its sweep.json records, and the variants it "
+            "finished have this too") in text and "start a new sweep" in text
+    assert sorted(p.name for p in folder.rglob("*")) == ["parts", "sweep.json", "v00000.csv"]
+    assert (folder / "parts" / "v00000.csv").read_text() == part
