@@ -474,7 +474,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
           name: str | None = None, jobs: int = 1, dask: str | None = None,
           resume: str | Path | None = None, overwrite: bool = False,
           options: SolveOptions | None = None, project_npv: bool = True,
-          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False):
+          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False,
+          warn: Callable[[str], object] | None = None):
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
@@ -491,6 +492,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     run finds); ``warm_basis`` starts it from the previous variant's basis instead
     (faster on big models; where the LP has several optimal plans, the split of the
     same objective may then depend on the order of the variants).
+    ``warn`` is called, once the sweep is done, with each warning ``chainopt run`` gives
+    of the base (:func:`chainopt.sweep.base_warnings`: a policies row where nothing emits).
     """
     check_options(options)
     _as_stated(options, "a sweep solves every variant")
@@ -530,7 +533,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         def solve(into: SweepFolder, drop_if_all_bad: bool = False
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
             return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
-                                progress, warm_basis, drop_if_all_bad)
+                                progress, warm_basis, drop_if_all_bad, warn)
 
         if resume is None and replacing:
             # --overwrite: the new sweep is made in a temporary sibling and replaces the
@@ -554,12 +557,13 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
 def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base: Case,
                  full: list[str] | tuple[str, ...], jobs: int, dask: str | None,
                  options: SolveOptions | None, progress, warm_basis: bool,
-                 drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 drop_if_all_bad: bool = False, warn: Callable[[str], object] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve the variants not yet in ``folder``, then write its tables and the full
     results of ``full``, but of a variant that failed (its row in kpis.csv says why; it
     would only fail again): like any failed variant it does not stop the sweep. An
     InputError if every variant has bad input (``folder`` removed first with
-    ``drop_if_all_bad``)."""
+    ``drop_if_all_bad``). Then ``warn`` of the base (see :func:`sweep`)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
@@ -574,6 +578,8 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
+    for note in sw.base_warnings(src, base) if warn else []:
+        warn(note)
     return kpis, summary
 
 

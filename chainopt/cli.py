@@ -297,16 +297,20 @@ def sweep(
                 bar.update(task, total=n, completed=i,
                            description=f"{row['variant']} {row['status']}")
 
+            notes: list[str] = []  # of the base, said once after the summary
             kpis, summary, folder = api.sweep(
                 source, sets=set_ or [], samples=samples, seed=seed,
                 distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
                 resume=resume, overwrite=overwrite, full=full or [],
-                options=api.solve_options(time_limit_s=time_limit), progress=tick)
+                options=api.solve_options(time_limit_s=time_limit), progress=tick,
+                warn=notes.append)
     except ChainoptError as exc:
         raise _fail(exc) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    for note in notes:  # as `chainopt run` of the base would, once
+        console.print(f"[yellow]warning:[/] the base: {escape(note)}", highlight=False)
     failed = api.failed_variants(kpis)
     for vid in dict.fromkeys(full or []):
         if vid in failed:

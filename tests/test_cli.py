@@ -239,6 +239,22 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     assert text.count("demand floor not met") == 2, text
 
 
+#: one unit at plant (a second site, depot, where nothing runs) and two policies rows that
+#: change nothing: a CO2 cap at depot and a chain-wide price on CH4, which nothing emits
+IDLE_POLICIES = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
+                   "co2,t,emission\nch4,t,emission",
+    "sites": "site\nplant\ndepot",
+    "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                  "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
+    "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+    "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+    "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
+                "co2,depot,,1\nch4,,30,"}
+
+
 def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     """One unit at plant: 1 t crude (100 USD/t) -> 0.6 t light (300) + 0.3 t heavy (200),
     10 USD/t to run, 0.5 t CO2 per t crude, capacity 8 kt/yr; a second site, depot, where
@@ -250,18 +266,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     each, naming the row, the site and what to check; in a batch run too."""
     from tests.toycase import write_case
 
-    tables = {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
-                       "co2,t,emission\nch4,t,emission",
-        "sites": "site\nplant\ndepot",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
-        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
-        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
-                    "co2,depot,,1\nch4,,30,"}
+    tables = IDLE_POLICIES
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
@@ -309,3 +314,33 @@ def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None
                           tmp_path / "sweep", "--jobs", "1")
     assert result.exit_code == 0, text
     assert "objective_musd │ 0.95 │ 0.95 │ 0.95 │ 0.95" in text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_policy_where_nothing_emits_is_warned_once_by_compare_and_sweep(
+        tmp_path: Path, jobs: str) -> None:
+    """The case of test_a_policy_where_nothing_emits_is_warned (objective 8 x 110 / 1000 =
+    0.88 MUSD; at twice the prices 8 x (0.6 x 600 + 0.3 x 400 - 100 - 10 - 0.5 x 40) /
+    1000 = 2.8) with its two policies rows that change nothing. `run` and `run A B`
+    warned of each; `sweep` said nothing (each variant is solved without a manifest).
+    Now a sweep warns of each once for its base, not once per variant, in one process
+    or several; `compare` of two runs warns of each once per run, and again when it
+    reuses their results."""
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "one", IDLE_POLICIES, name="one")
+    two = write_case(tmp_path / "two", IDLE_POLICIES, name="two")
+    result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1,2", "--out",
+                          tmp_path, "--jobs", jobs)
+    assert result.exit_code == 0, text
+    kpis = pd.read_csv(tmp_path / "sweep-one" / "kpis.csv")
+    assert list(kpis["objective_musd"]) == pytest.approx([0.88, 2.8])
+    assert text.count("warning: the base: policies.csv row ch4 (chain-wide: site blank): "
+                      "its carbon price on ch4 prices nothing") == 1, text
+    assert text.count("warning: the base: policies.csv row co2/depot: its cap on co2 "
+                      "bounds nothing") == 1, text
+    for _ in ("solved", "reused"):
+        result, text = invoke("compare", one, two, "--out", tmp_path / "cmp", "--jobs", jobs,
+                              "--overwrite")
+        assert result.exit_code == 0, text
+        assert text.count("prices nothing") == 2 and text.count("bounds nothing") == 2, text
