@@ -578,8 +578,9 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
-    for note in sw.base_warnings(src, base) if warn else []:
-        warn(note)
+    if warn is not None:
+        for note in sw.base_warnings(src, base):
+            warn(note)
     return kpis, summary
 
 
