@@ -474,7 +474,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
           name: str | None = None, jobs: int = 1, dask: str | None = None,
           resume: str | Path | None = None, overwrite: bool = False,
           options: SolveOptions | None = None, project_npv: bool = True,
-          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False):
+          full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False,
+          warn: Callable[[str], object] | None = None):
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
@@ -491,6 +492,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     run finds); ``warm_basis`` starts it from the previous variant's basis instead
     (faster on big models; where the LP has several optimal plans, the split of the
     same objective may then depend on the order of the variants).
+    ``warn`` is called, once the sweep is done, with each warning ``chainopt run`` gives
+    of the base (:func:`chainopt.sweep.base_warnings`: a policies row where nothing emits).
     """
     check_options(options)
     _as_stated(options, "a sweep solves every variant")
@@ -512,6 +515,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                     f"hash the sweep in {folder.path} was started from; its finished "
                     "variants were solved on the data before the edit: start a new sweep "
                     "instead of resuming")
+            _check_settings(base, variants, meta, str(folder.path / "sweep.json") + (
+                ": distributions" if meta.get("samples") else ""), resumed=True)
             _check_full(variants, full)
             options = _resumed_options(meta, options, folder.path)
         else:
@@ -528,7 +533,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         def solve(into: SweepFolder, drop_if_all_bad: bool = False
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
             return _solve_sweep(into, src, meta, variants, base, full, jobs, dask, options,
-                                progress, warm_basis, drop_if_all_bad)
+                                progress, warm_basis, drop_if_all_bad, warn)
 
         if resume is None and replacing:
             # --overwrite: the new sweep is made in a temporary sibling and replaces the
@@ -552,12 +557,13 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
 def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base: Case,
                  full: list[str] | tuple[str, ...], jobs: int, dask: str | None,
                  options: SolveOptions | None, progress, warm_basis: bool,
-                 drop_if_all_bad: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 drop_if_all_bad: bool = False, warn: Callable[[str], object] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solve the variants not yet in ``folder``, then write its tables and the full
     results of ``full``, but of a variant that failed (its row in kpis.csv says why; it
     would only fail again): like any failed variant it does not stop the sweep. An
     InputError if every variant has bad input (``folder`` removed first with
-    ``drop_if_all_bad``)."""
+    ``drop_if_all_bad``). Then ``warn`` of the base (see :func:`sweep`)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
                            warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
@@ -568,10 +574,13 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
         raise InputError([Problem("sweep", f"every variant has bad input; the first "
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
-    summary = _sweep_stats.summarise(kpis)
+    summary = _sweep_stats.summarise(kpis, grid=not meta.get("samples"))
     _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
+    if warn is not None:
+        for note in sw.base_warnings(src, base):
+            warn(note)
     return kpis, summary
 
 
@@ -716,10 +725,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         "project_npv": project_npv}
     variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
-    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
-             if samples and variants else [f"--set {text!r}" for text in sets])
-    sw.check_variants(base.raw, variants, f"{distributions}: target" if samples else "--set",
-                      names, f"{distributions}: " if samples else "")
+    _check_settings(base, variants, meta, str(distributions) if samples else "")
     _check_full(variants, full)
     meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
@@ -733,6 +739,33 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         check_replaceable(folder.path, "sweep")
     check_writable(folder.path.parent)
     return folder, meta, variants, base
+
+
+def _check_settings(base: Case, variants: list, meta: dict, origin: str,
+                    resumed: bool = False) -> None:
+    """Each setting of a sweep request applies to ``base`` and changes no cell another one
+    changes (:func:`chainopt.sweep.check_variants`); ``origin``: the file they were read
+    from (the distributions file; a resumed sweep's sweep.json), named in messages.
+
+    A resumed sweep is checked too: one started before two settings changing the same
+    cells were refused has applied both, one after the other, to every finished variant,
+    whose values in kpis.csv then misdescribe it; finishing it would only add more such
+    variants, so it is refused with that said (its parts stay, for reading)."""
+    samples = meta.get("samples")
+    names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
+             if samples and variants else [f"--set {text!r}" for text in meta["sets"]])
+    try:
+        sw.check_variants(base.raw, variants, f"{origin}: target" if samples else "--set",
+                          names, f"{origin}: " if origin else "")
+    except InputError as exc:
+        if not resumed:
+            raise
+        raise InputError([Problem(
+            f"--resume: {p.where}", p.message, "a resume runs the settings its sweep.json "
+            "records, and the variants it finished have this too (the chainopt that started "
+            "it did not check it): start a new sweep with the settings fixed (--overwrite "
+            "replaces this one)" + (f"; {p.hint}" if p.hint else ""))
+            for p in exc.problems]) from None
 
 
 def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:

@@ -185,6 +185,21 @@ def _objective_word(m: dict) -> str:
     return "total cost" if m.get("objective_sense") == "cost" else "objective"
 
 
+def musd(x: float) -> str:
+    """An amount in MUSD as the terminal writes it: thousands separators and at least
+    one decimal, more below 100 so that it keeps four significant digits (at most six
+    decimals, one USD), trailing zeros after the first decimal dropped: 0.95 -> 0.95
+    (one decimal gave 1.0), 7.5, 12.35, 157,770.8. Not finite: as Python writes it."""
+    if not math.isfinite(x):
+        return f"{x:,}"
+    places = 1 if abs(x) < 1e-6 else min(6, max(1, 3 - math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{places}f}"
+    if places > 1:
+        text = text.rstrip("0")
+        text += "0" if text.endswith(".") else ""
+    return "0.0" if text == "-0.0" else text
+
+
 def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
     m = results.manifest
@@ -193,7 +208,7 @@ def print_summary(results) -> None:
     relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
         "relaxed") else ""
     console.print(f"[bold]{title}[/]: {solve_status(m)}{relaxed}, {what} "
-                  f"[bold]{m['objective']:,.1f} MUSD[/]")
+                  f"[bold]{musd(m['objective'])} MUSD[/]")
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
     console.print(f"  {m['num_vars']:,} variables, {m['num_rows']:,} constraints; load "
@@ -282,16 +297,20 @@ def sweep(
                 bar.update(task, total=n, completed=i,
                            description=f"{row['variant']} {row['status']}")
 
+            notes: list[str] = []  # of the base, said once after the summary
             kpis, summary, folder = api.sweep(
                 source, sets=set_ or [], samples=samples, seed=seed,
                 distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
                 resume=resume, overwrite=overwrite, full=full or [],
-                options=api.solve_options(time_limit_s=time_limit), progress=tick)
+                options=api.solve_options(time_limit_s=time_limit), progress=tick,
+                warn=notes.append)
     except ChainoptError as exc:
         raise _fail(exc) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    for note in notes:  # as `chainopt run` of the base would, once
+        console.print(f"[yellow]warning:[/] the base: {escape(note)}", highlight=False)
     failed = api.failed_variants(kpis)
     for vid in dict.fromkeys(full or []):
         if vid in failed:
@@ -311,12 +330,17 @@ def sweep(
                               aggfunc="first")
     for measure, row in piv.iterrows():
         if "mean" in row and row.notna().get("mean", False):
-            tab.add_row(measure, *[f"{row.get(k, float('nan')):,.1f}"
+            tab.add_row(measure, *[musd(row.get(k, float("nan")))
                                    for k in ("mean", "p05", "p50", "p95")])
     console.print(tab)
-    prob = summary[summary["statistic"] == "probability_built"]
-    for r in prob.itertuples():
-        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants")
+    # lazy: the report side (pandas) only for the commands that print sweeps
+    from chainopt.report.sweep_stats import SHARE_BUILT
+
+    for r in summary[summary["statistic"].isin(SHARE_BUILT.values())].itertuples():
+        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants"
+                      if r.statistic == SHARE_BUILT["draws"] else
+                      f"  project {r.measure}: built at {r.value:.0%} of the grid's points "
+                      "(a share of the points chosen, not a probability)")
 
 
 @app.command()
@@ -543,7 +567,7 @@ def _with_progress(n: int, call):
             stopped = ("" if m.get("status") == "optimal"
                        else f"[yellow]{escape(solve_status(m))}[/], ")
             progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
-                                   f"{_objective_word(m)} {m.get('objective'):,.1f} MUSD"
+                                   f"{_objective_word(m)} {musd(m['objective'])} MUSD"
                                    + (f" ({escape(o.note)})" if o.note else ""),
                                    highlight=False)
             for note in run_warnings(o.results):

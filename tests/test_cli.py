@@ -266,7 +266,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
-    assert "objective (NPV) 0.9 MUSD" in text
+    assert "objective (NPV) 0.88 MUSD" in text
     ch4 = ("warning: policies.csv row ch4 (chain-wide: site blank): its carbon price on ch4 "
            "prices nothing, as no unit's mode nor link anywhere in the chain emits ch4; "
            "check the row's site and commodity (the site or emission meant), or remove the "
@@ -285,3 +285,71 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     result, text = invoke("run", case, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
     assert text.count("bounds nothing") == 2 and text.count("prices nothing") == 2, text
+
+
+def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None:
+    """5 kt/yr of crude bought at 100 USD/t and sold at 290: 5 x 190 / 1000 = 0.95 MUSD
+    (one 1-year period, rate 0). The terminal wrote objectives with one decimal, "0.9"
+    or "1.0" MUSD, where explain says 0.95: now at least four significant digits (and
+    one decimal as before for a large objective: 157,770.8) wherever the terminal gives
+    an objective: a run, each run of a batch, and a sweep's summary table (one variant
+    at x1: its mean, p05, p50 and p95 all 0.95)."""
+    from tests.toycase import write_case
+
+    tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+              "markets": "site,commodity,price_usd_per_unit\na,crude,290"}
+    one = write_case(tmp_path / "one", tables, name="one")
+    two = write_case(tmp_path / "two", tables, name="two")
+    result, text = invoke("run", one, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert "one: optimal, objective (NPV) 0.95 MUSD" in text
+    result, text = invoke("run", one, two, "--out", tmp_path / "batch")
+    assert result.exit_code == 0, text
+    assert "one: objective 0.95 MUSD" in text and "two: objective 0.95 MUSD" in text
+    result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1", "--out",
+                          tmp_path / "sweep", "--jobs", "1")
+    assert result.exit_code == 0, text
+    assert "objective_musd │ 0.95 │ 0.95 │ 0.95 │ 0.95" in text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_policy_where_nothing_emits_is_warned_once_by_compare_and_sweep(
+        tmp_path: Path, jobs: str) -> None:
+    """The case of test_a_policy_where_nothing_emits_is_warned (objective 8 x 110 / 1000 =
+    0.88 MUSD; at twice the prices 8 x (0.6 x 600 + 0.3 x 400 - 100 - 10 - 0.5 x 40) /
+    1000 = 2.8) with its two policies rows that change nothing. `run` and `run A B`
+    warned of each; `sweep` said nothing (each variant is solved without a manifest).
+    Now a sweep warns of each once for its base, not once per variant, in one process
+    or several; `compare` of two runs warns of each once per run, and again when it
+    reuses their results."""
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
+                       "co2,t,emission\nch4,t,emission",
+        "sites": "site\nplant\ndepot",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
+                    "co2,depot,,1\nch4,,30,"}
+    one = write_case(tmp_path / "one", tables, name="one")
+    two = write_case(tmp_path / "two", tables, name="two")
+    result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1,2", "--out",
+                          tmp_path, "--jobs", jobs)
+    assert result.exit_code == 0, text
+    kpis = pd.read_csv(tmp_path / "sweep-one" / "kpis.csv")
+    assert list(kpis["objective_musd"]) == pytest.approx([0.88, 2.8])
+    assert text.count("warning: the base: policies.csv row ch4 (chain-wide: site blank): "
+                      "its carbon price on ch4 prices nothing") == 1, text
+    assert text.count("warning: the base: policies.csv row co2/depot: its cap on co2 "
+                      "bounds nothing") == 1, text
+    for _ in ("solved", "reused"):
+        result, text = invoke("compare", one, two, "--out", tmp_path / "cmp", "--jobs", jobs,
+                              "--overwrite")
+        assert result.exit_code == 0, text
+        assert text.count("prices nothing") == 2 and text.count("bounds nothing") == 2, text

@@ -256,7 +256,7 @@ def test_explain_says_when_values_are_the_shortfall_penalty(tmp_path):
     text = "\n".join(ex.why_lines(res.tables, res.manifest))
     assert ("Note: demand floors are not met (light at mkt in p1 short by 30 k t/yr; sales "
             "table, shortfall_k_per_yr). The values below that these floors reach include "
-            "their shortfall penalty (up to 1,000 USD per unit") in text
+            "their shortfall penalty (up to 1,000 USD per t, floor_cost_usd_per_unit)") in text
     assert res.objective == pytest.approx(-28.2)
     assert "each extra t/yr is worth 545 USD per t a year" in text
     met = solve_case(write_case(tmp_path / "met", {**REFINERY}))
@@ -1574,3 +1574,26 @@ def test_a_sale_s_netback_says_how_the_product_is_made(tmp_path):
     assert res.objective == pytest.approx(0.398)
     lines = _netback(api.explain(tmp_path / "out" / "toy"), "fuel")
     assert lines == ["  fuel:", "    sold at city for 300 (worth 300 there)", *MADE], lines
+
+
+def test_the_shortfall_penalty_is_given_per_unit_of_each_commodity(tmp_path):
+    """Two soft floors of 20 k/yr with 2 to sell of each: crude counted in t, condensate
+    in bbl, penalty 1,000 USD per unit short (shortfall_penalty_usd_per_unit). Each is
+    short by 18; one more unit of either floor is one more unit short, so each floor costs
+    1,000 USD per unit of its commodity. The note said "up to 1,000 USD per unit": per t
+    and per bbl have no common largest, so now one penalty per unit, in the order of the
+    sales table: 1,000 USD per t, 1,000 USD per bbl."""
+    folder = write_case(tmp_path / "two_units", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\ncond,bbl,raw", "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,2\n"
+                    "a,cond,50,2",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,crude,150,20\n"
+                   "a,cond,60,20"}, shortfall_penalty_usd_per_unit=1000)
+    res = solve_case(folder)
+    sales = res["sales"].set_index("commodity")
+    assert list(sales.loc[["crude", "cond"], "shortfall_k_per_yr"]) == pytest.approx([18, 18])
+    assert list(sales.loc[["crude", "cond"], "floor_cost_usd_per_unit"]) == pytest.approx(
+        [1000, 1000])
+    text = " ".join("\n".join(ex.why_lines(res.tables, res.manifest)).split())
+    assert ("include their shortfall penalty (up to 1,000 USD per t, 1,000 USD per bbl, "
+            "floor_cost_usd_per_unit)") in text, text

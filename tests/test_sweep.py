@@ -533,3 +533,99 @@ def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
     _write_sweep_tables(sw.SweepFolder(tmp_path), {"kpis": kpis})
     assert (tmp_path / "kpis.csv").read_text().splitlines() == [
         "variant,x scale,objective_musd,built_p,built_q", "v00000,0.8,7784.939871,0,0"]
+
+
+def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
+    """One year at rate 0; 10 k t/yr of crude at 100 USD/t; project ``good`` (capex 1
+    MUSD, a one-year life) turns it into prod: NPV 10 x (P - 100) / 1000 - 1, built when
+    the price P of prod is above 200. A grid of P = 150, 180, 250, 300, 400 builds it at
+    3 of its 5 points: summary.csv said probability_built 0.6 and the terminal "built in
+    60% of variants", a share of the points chosen (move them and it moves), named as a
+    probability. Now share_of_points_built 0.6, "built at 60% of the grid's points (a
+    share of the points chosen, not a probability)". Monte Carlo keeps its words: P
+    drawn uniform from 250 to 250 builds it in every draw, probability_built 1.0,
+    "built in 100% of variants"."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na", "modes": "mode,process\ng_run,pg",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\ng_run,crude,in,1\n"
+                      "g_run,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nug,a,pg,10,1,good",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state\n"
+                    "good,1,p1,1,false,optional",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
+                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
+                                   str(tmp_path), "--name", "grid", "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("project good: built at 60% of the grid's points (a share of the points chosen, "
+            "not a probability)") in text
+    assert "of variants" not in text
+    summary = pd.read_csv(tmp_path / "sweep-grid" / "summary.csv")
+    rows = summary[summary["measure"] == "good"].set_index("statistic")["value"]
+    assert rows.to_dict() == pytest.approx({"share_of_points_built": 0.6,
+                                            "mean_built_share": 0.6})
+    dists = tmp_path / "dists.yaml"
+    dists.write_text(json.dumps({"variables": [{
+        "target": "markets.price_usd_per_unit", "op": "set",
+        "dist": {"type": "uniform", "low": 250, "high": 250}}]}))
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--samples", "2", "--distributions",
+                                   str(dists), "--out", str(tmp_path), "--name", "draws",
+                                   "--jobs", "1"], env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    assert "project good: built in 100% of variants" in " ".join(res.output.split())
+    summary = pd.read_csv(tmp_path / "sweep-draws" / "summary.csv")
+    rows = summary[summary["measure"] == "good"].set_index("statistic")["value"]
+    assert rows.to_dict() == pytest.approx({"probability_built": 1.0,
+                                            "mean_built_share": 1.0})
+
+
+def test_resuming_a_sweep_of_two_settings_changing_the_same_cells_is_refused(tmp_path):
+    """5 kt/yr of crude bought at 100 USD/t and sold at 290 (objective 0.95 MUSD), swept
+    by a chainopt that did not yet refuse two settings changing the same cells: every
+    price x1 or x2 and crude's price x1 or x3. Its variant v00003 (values 2 and 3) sells
+    at 290 x 2 x 3 = 1,740, objective 5 x (1,740 - 100) / 1000 = 8.2 MUSD, where kpis.csv
+    says x2 and x3 (alone, x3 gives 5 x 770 / 1000 = 3.85). Resuming such a folder (one
+    part done) solved the other three without a word; now it is refused (exit 1) like a
+    new sweep of those settings, saying that the finished variants have it too and to
+    start a new sweep; the finished part stays, nothing else is written."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,290"})
+    sets = ["markets.price_usd_per_unit*=1,2",
+            "markets.price_usd_per_unit[commodity=crude]*=1,3"]
+    raw = api.load_case(str(case)).raw
+    both = sw.grid([sw.parse_set(s) for s in sets])[3]
+    assert both.values == {"markets.price_usd_per_unit scale": 2.0,
+                           "markets.price_usd_per_unit[commodity=crude] scale": 3.0}
+    sold = validate(sw.apply_variant(raw, list(both.changes)))
+    assert api.run(sold, save=False).objective == pytest.approx(8.2)
+    folder = tmp_path / "sweep-old"
+    (folder / "parts").mkdir(parents=True)
+    (folder / "sweep.json").write_text(json.dumps({"source": str(case), "sets": sets,
+                                                   "samples": 0, "seed": 0}))
+    part = sw.part_text({"variant": "v00000", "status": "optimal", "message": "",
+                         "objective_musd": 0.95})
+    (folder / "parts" / "v00000.csv").write_text(part)
+    res = CliRunner().invoke(app, ["sweep", "--resume", str(folder), "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.output.split())
+    assert (f"--resume: {folder / 'sweep.json'}: --set {sets[0]!r} and --set {sets[1]!r}: "
+            "both change markets.price_usd_per_unit of the same 1 row of markets.csv") in text
+    assert ("a resume runs the settings its sweep.json records, and the variants it "
+            "finished have this too") in text and "start a new sweep" in text
+    assert sorted(p.name for p in folder.rglob("*")) == ["parts", "sweep.json", "v00000.csv"]
+    assert (folder / "parts" / "v00000.csv").read_text() == part

@@ -776,12 +776,22 @@ def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
         return []
     r = short.iloc[0]
     more = f" and {len(short) - 1} more" if len(short) > 1 else ""
-    pen = short["floor_cost_usd_per_unit"].max() if "floor_cost_usd_per_unit" in short \
-        else float("nan")
     return ["", f"Note: demand floors are not met ({unmet_text(tables, r)}{more}; sales "
                 f"table, shortfall_k_per_yr). The values below that these floors reach "
-                f"include their shortfall penalty (up to {_num(pen)} USD per unit, "
+                f"include their shortfall penalty (up to {_penalties(tables, short)}, "
                 "floor_cost_usd_per_unit): an assumption of the case, not a price."]
+
+
+def _penalties(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> str:
+    """The largest shortfall penalty of the unmet floors ``short`` per unit of their
+    commodities (:func:`commodity_units`), one per unit in the order first met: ``1,000
+    USD per t`` or ``1,000 USD per t, 40 USD per bbl`` (penalties per t and per bbl
+    have no common largest); ``per unit`` where the unit is not known."""
+    if "floor_cost_usd_per_unit" not in short:
+        return f"{_num(float('nan'))} USD per unit"
+    unit = short["commodity"].astype(str).map(commodity_units(tables)).fillna("unit")
+    top = short["floor_cost_usd_per_unit"].groupby(unit.to_numpy(), sort=False).max()
+    return ", ".join(f"{_num(float(v))} USD per {u}" for u, v in top.items())
 
 
 NO_BINDING = "No constraint binds with a value: the plan is shaped by prices and costs alone."

@@ -2,9 +2,11 @@
 
 For the objective and every ``*_musd`` KPI (NPV parts, incremental project NPVs):
 count, mean, standard deviation, min, the 5/10/25/50/75/90/95th percentiles and
-max over the variants that solved; for every ``built_<project>`` column the
-probability that the project is built (share of solved variants with a built
-share above 1e-6) and its mean built share; and the count of variants by status.
+max over the variants that solved; for every ``built_<project>`` column the share of
+solved variants with a built share above 1e-6 and its mean built share; and the count of
+variants by status. Of Monte Carlo draws that share is the probability the project is
+built (``probability_built``); of a grid it is the share of the points chosen
+(``share_of_points_built``), which says as much about the points as about the project.
 
 The mean and standard deviation are taken of the deviations d_i = x_i - x_1 from the
 first value (mean = x_1 + mean(d), sd = sqrt(sum (d_i - mean(d))^2 / (n - 1))): the same
@@ -21,10 +23,13 @@ PERCENTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 SOLVED = ("optimal", "feasible")
 #: a project is built in a variant when its built share exceeds this
 BUILT = 1e-6
+#: the statistic of the share of variants that build a project: of draws, of grid points
+SHARE_BUILT = {"draws": "probability_built", "grid": "share_of_points_built"}
 
 
-def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
-    """One row per statistic and measure: columns ``measure``, ``statistic``, ``value``."""
+def summarise(kpis: pd.DataFrame, grid: bool = False) -> pd.DataFrame:
+    """One row per statistic and measure: columns ``measure``, ``statistic``, ``value``;
+    ``grid``: the variants are a grid's points, not Monte Carlo draws (module docstring)."""
     rows = []
     ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis else kpis
     for status, n in kpis["status"].value_counts().sort_index().items():
@@ -43,7 +48,7 @@ def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     for c in [c for c in kpis.columns if c.startswith("built_")]:
         x = ok[c].fillna(0.0)
         if len(x):
-            rows.append((c.removeprefix("built_"), "probability_built",
+            rows.append((c.removeprefix("built_"), SHARE_BUILT["grid" if grid else "draws"],
                          float((x > BUILT).mean())))
             rows.append((c.removeprefix("built_"), "mean_built_share", float(x.mean())))
     return pd.DataFrame(rows, columns=["measure", "statistic", "value"])
