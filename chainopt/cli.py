@@ -533,9 +533,15 @@ def export(
 
 def run_warnings(results) -> list[str]:
     """What a run's terminal warns of: the inputs that change nothing (the manifest's
-    ``warnings``: a policies row where nothing emits) and the demand floors left unmet."""
+    ``warnings``: a policies row where nothing emits), the demand floors left unmet and
+    coefficients spanning a ratio above 1e8 (``coefficient_ranges``, as explain warns)."""
+    from chainopt.report.explain import numerics_lines  # lazy: start-up
+
     short = shortfall_note(results)
-    return [*results.manifest.get("warnings", []), *([short] if short else [])]
+    ranges = results.tables.get("coefficient_ranges")
+    scaling = ([] if ranges is None else
+               [w.removeprefix("warning: ") for w in numerics_lines(ranges, only_warnings=True)])
+    return [*results.manifest.get("warnings", []), *([short] if short else []), *scaling]
 
 
 def shortfall_note(results) -> str:
