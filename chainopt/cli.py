@@ -38,8 +38,8 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
-    help="Case folder (with case.yaml), case workbook (.xlsx) or embedded case name; default: "
-         "the embedded default case.", show_default=False)]
+    help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "
+         ".yaml; default: the embedded default case.", show_default=False)]
 
 
 def _positive(value: float | None) -> float | None:

@@ -202,6 +202,19 @@ def test_sensitivity_help_example_names_a_scenario_that_builds_its_project() -> 
     assert states == ["forced"], (scenario, states)
 
 
+@pytest.mark.parametrize("command", ["validate", "sweep", "export"])
+def test_case_argument_help_names_scenarios(command: str, tmp_path: Path) -> None:
+    """validate, sweep and export take a scenario wherever a case goes (the README's sweep
+    of scenarios/small_port_expansion.yaml); their CASE help listed folders, workbooks and
+    embedded names only. validate of small_port_expansion reports its chain."""
+    _result, text = invoke(command, "--help")
+    assert "or scenario .yaml" in text, text
+    if command == "validate":
+        root = Path(__file__).resolve().parents[1]
+        result, said = invoke("validate", root / "scenarios" / "small_port_expansion.yaml")
+        assert result.exit_code == 0 and "small_chain -> " in said, said
+
+
 def test_run_summary_lists_no_unit_as_binding_where_it_has_no_capacity(tmp_path):
     """Crude bought at a for 100 USD/t becomes light (1 t per t) in unit u, sold at a
     for 200 USD/t without limit; rate 0, periods p1 (2026) and p2 (2027). u has no
