@@ -432,7 +432,10 @@ def write_files(files: list[tuple[str | Path, Callable[[Path], object]]]) -> lis
     they renamed into place, in order, with Ctrl-C and SIGTERM held (:func:`held_signals`).
     A fill that fails writes none of them; a rename that fails puts back those already
     renamed (the file each replaced, kept as a hard link or a copy until then, or none),
-    so an existing file stays as it was unless the whole set is in place."""
+    so an existing file stays as it was unless the whole set is in place. No files: nothing
+    is written (``chainopt export CASE --ranges`` asks for none)."""
+    if not files:
+        return []
     paths = [Path(p) for p, _ in files]
     boxes: list[Path] = []
     tmps: list[Path] = []

@@ -38,8 +38,8 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
-    help="Case folder (with case.yaml), case workbook (.xlsx) or embedded case name; default: "
-         "the embedded default case.", show_default=False)]
+    help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "
+         ".yaml; default: the embedded default case.", show_default=False)]
 
 
 def _positive(value: float | None) -> float | None:
@@ -229,7 +229,10 @@ def print_summary(results) -> None:
             tab.add_row(kpi.removeprefix("production_"), *[f"{v:,.0f}" for v in row])
         console.print(tab)
     cap = results.tables["capacity"]
-    bind = cap[cap["shadow_price_usd_per_unit_yr"] > 1e-6]
+    # a unit or link with no capacity in a period (not built yet, retired) does not bind
+    # there, whatever its row's marginal value: explain says "not available until ..."
+    bind = cap[(cap["shadow_price_usd_per_unit_yr"] > 1e-6)
+               & (cap["total_k_per_yr"].fillna(0.0).abs() > 1e-9)]
     if len(bind):
         tab = Table(title="Binding capacities (value of one more unit of capacity)",
                     show_edge=False)
@@ -366,7 +369,7 @@ def sensitivity(
     """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
     each against the project's counterfactual); the Monte Carlo spread from a sweep.
 
-    Example: chainopt sensitivity scenarios/ru_mp2_nakhodka_methanol_urea.yaml --project mp2
+    Example: chainopt sensitivity scenarios/proposal_nakhodka_methanol_urea.yaml --project mp2
     """
     if (source is None or project is None) and sweep_dir is None:
         err.print("[bold red]error:[/] give SCENARIO --project P, or --sweep DIR")

@@ -184,6 +184,65 @@ def test_help_example_keeps_its_brackets() -> None:
     assert "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:13" in text
 
 
+def test_sensitivity_help_example_names_a_scenario_that_builds_its_project() -> None:
+    """``chainopt sensitivity`` holds the project built as its scenario builds it and
+    refuses one the scenario does not build (exit 1, "the scenario does not build it").
+    The help's example gave scenarios/ru_mp2_nakhodka_methanol_urea.yaml, where MP2 is
+    only optional and, at central prices, not built (the README: worth -120.3 MUSD when
+    forced), so the example exited 1. Its scenario must force the project it names, as
+    proposal_nakhodka_methanol_urea forces mp2 from p2026 (the README's own example)."""
+    from chainopt.safe_yaml import read_mapping
+
+    _result, text = invoke("sensitivity", "--help")
+    example = text.split("Example: chainopt sensitivity ", 1)[1].split()
+    scenario, project = Path(example[0]), example[example.index("--project") + 1]
+    root = Path(__file__).resolve().parents[1]
+    changes = read_mapping(root / scenario)["changes"]
+    states = [c.get("state") for c in changes if c.get("project") == project]
+    assert states == ["forced"], (scenario, states)
+
+
+@pytest.mark.parametrize("command", ["validate", "sweep", "export"])
+def test_case_argument_help_names_scenarios(command: str, tmp_path: Path) -> None:
+    """validate, sweep and export take a scenario wherever a case goes (the README's sweep
+    of scenarios/small_port_expansion.yaml); their CASE help listed folders, workbooks and
+    embedded names only. validate of small_port_expansion reports its chain."""
+    _result, text = invoke(command, "--help")
+    assert "or scenario .yaml" in text, text
+    if command == "validate":
+        root = Path(__file__).resolve().parents[1]
+        result, said = invoke("validate", root / "scenarios" / "small_port_expansion.yaml")
+        assert result.exit_code == 0 and "small_chain -> " in said, said
+
+
+def test_run_summary_lists_no_unit_as_binding_where_it_has_no_capacity(tmp_path):
+    """Crude bought at a for 100 USD/t becomes light (1 t per t) in unit u, sold at a
+    for 200 USD/t without limit; rate 0, periods p1 (2026) and p2 (2027). u has no
+    capacity in p1 and 10 kt/yr in p2 (units_by_period.csv). Its capacity row in p2
+    binds at 10 and is worth 200 - 100 = 100 USD per t/yr; in p1 the row 0 <= 0 has the
+    same marginal value, but there is no capacity to bind: explain says "not available
+    until p2". The run summary listed u as binding in p1-p2; now in p2 alone."""
+    from tests.toycase import write_case
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,p,0",
+        "units_by_period": "unit,period,capacity_k_per_yr\nu,p2,10",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,light,200",
+    }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    result, text = invoke("run", folder, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert "unit │ u │ p2 │ 100.0" in text, text
+    _result, said = invoke("explain", tmp_path / "out" / "toy")
+    assert "capacity of unit u: not available until p2" in said, said
+
+
 def test_show_prints_where_a_number_came_from():
     """Provenance of the default case: the Amur cracker's capacity cites source s07."""
     from typer.testing import CliRunner

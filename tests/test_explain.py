@@ -650,6 +650,33 @@ def test_cli_export(tmp_path):
     assert done.exit_code == 2
 
 
+def test_export_ranges_alone_writes_no_file_and_prints_the_report(tmp_path):
+    """``chainopt export CASE --ranges`` (the README's numerics check) asks for no MPS or
+    LP file. Crude bought at a, made into light 2 t for 1 by unit u, sold at a: the
+    matrix holds 1 (purchase and sales in their balances, light made, the capacity row)
+    and 2 (crude used per unit of activity, in the crude balance): ratio 2. It crashed
+    with a traceback (IndexError) once the files went through write_files, which renamed
+    the first of no files; now exit 0 with the report and no file written."""
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,2\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,p,10",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,light,300"})
+    before = sorted(tmp_path.rglob("*"))
+    done = runner.invoke(app, ["export", str(folder), "--ranges"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "matrix: 1 (" in text, text
+    assert ".. 2 (balance.commodity(a,crude,p1) x conversion.activity(u,run,p1)), ratio 2" \
+        in text, text
+    assert "model written" not in text
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_export_replaces_a_file_only_when_asked_and_never_leaves_half_of_one(
         tmp_path, monkeypatch):
     """An existing m.lp (the user's notes) is refused without --overwrite (exit 1, kept
