@@ -33,6 +33,12 @@ UNITS: dict[str, tuple[str, float]] = {
     "GJ": ("energy", 1.0),
     "TJ": ("energy", 1e3),
     "MWh": ("energy", 3.6),
+    # a million British thermal units (International Table Btu, 1,055.05585262 J): LNG's
+    # price unit; a tonne of oil equivalent (IEA, 10 Gcal of 4.1868 J: 41.868 GJ); a
+    # barrel of oil equivalent (5.8 MMBtu, the SEC's and SPE's)
+    "MMBtu": ("energy", 1.05505585262),
+    "toe": ("energy", 41.868),
+    "boe": ("energy", 5.8 * 1.05505585262),
 }
 COMMODITY_KINDS = ("raw", "intermediate", "product", "utility", "emission")
 TRANSPORT_MODES = ("pipeline", "rail", "sea", "road", "terminal", "other")

@@ -57,9 +57,23 @@ def join_keys(df: pd.DataFrame, columns) -> pd.Series:
     return out
 
 
+#: how units are often spelt out -> chainopt's name (a close spelling may be another
+#: unit: 'tonne' is nearer to 'toe', an energy unit, than to 't')
+UNIT_SPELLINGS = {"tonne": "t", "tonnes": "t", "ton": "t", "tons": "t", "metric_ton": "t",
+                  "kilotonne": "kt", "kilotonnes": "kt", "barrel": "bbl", "barrels": "bbl",
+                  "bbls": "bbl", "kilogram": "kg", "cubic_metre": "m3", "cubic_meter": "m3",
+                  "million_btu": "MMBtu", "mmbtu": "MMBtu"}
+
+
 def closest(value: str, options: Iterable[str]) -> str:
-    """A 'did you mean' hint for ``value`` among ``options`` ('' if none is close)."""
-    match = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
+    """A 'did you mean' hint for ``value`` among ``options`` ('' if none is close): the
+    option it spells in other case or words (``UNIT_SPELLINGS``), else the nearest."""
+    options = list(options)
+    text = str(value).strip()
+    same = [o for o in options if o.lower() == text.lower()]
+    spelt = UNIT_SPELLINGS.get(text.lower().replace(" ", "_"))
+    match = same or ([spelt] if spelt in options else
+                     difflib.get_close_matches(text, options, n=1, cutoff=0.6))
     return f"did you mean '{match[0]}'?" if match else ""
 
 

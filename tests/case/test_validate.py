@@ -284,11 +284,22 @@ def test_wrong_enum_value_with_closest_choice(small_case_dir: Path) -> None:
 
 
 def test_wrong_enum_value_lists_the_choices(small_case_dir: Path) -> None:
-    edit_csv(small_case_dir / "commodities.csv", "hdpe,t,product", "hdpe,tonne,product")
+    edit_csv(small_case_dir / "commodities.csv", "hdpe,t,product", "hdpe,litre,product")
     p = only_problem(small_case_dir)
     assert p.where == "commodities.csv row 13, column unit"
-    assert p.message == "not an allowed value (found 'tonne')"
-    assert p.hint == "one of: kg, t, kt, bbl, m3, 1000m3, mcm, GJ, TJ, MWh"
+    assert p.message == "not an allowed value (found 'litre')"
+    assert p.hint == "one of: kg, t, kt, bbl, m3, 1000m3, mcm, GJ, TJ, MWh, MMBtu, toe, boe"
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("tonne", "t"), ("Tonnes", "t"), ("barrels", "bbl"), ("mmbtu", "MMBtu"), ("gj", "GJ"),
+    ("mwh", "MWh")])
+def test_a_unit_spelt_out_is_named_not_a_unit_spelt_alike(small_case_dir: Path, written: str,
+                                                          meant: str) -> None:
+    """'tonne' is nearer in spelling to 'toe' (an energy unit, 41.868 GJ) than to 't':
+    the hint named the wrong dimension; spelt-out and other-case units name the unit."""
+    edit_csv(small_case_dir / "commodities.csv", "hdpe,t,product", f"hdpe,{written},product")
+    assert only_problem(small_case_dir).hint == f"did you mean '{meant}'?"
 
 
 def test_name_not_in_snake_case(small_case_dir: Path) -> None:

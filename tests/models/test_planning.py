@@ -428,6 +428,32 @@ def test_prices_and_quantities_in_other_units_are_converted(tmp_path):
     assert sup["max_k_per_yr"] == pytest.approx(1000 * t_per_bbl)
 
 
+def test_energy_units_of_oil_and_gas_trade_are_converted(tmp_path):
+    """LNG in t at 54 GJ/t bought at 300 USD/t and sold at 10 USD/MMBtu (1 MMBtu =
+    1.05505585262 GJ, so 54 / 1.05505585262 = 51.1821 MMBtu per t: 511.821 USD/t), at
+    most 1 kt/yr: (511.821 - 300) x 1 kt / 1000 = 0.211821 MUSD. Crude at 42 GJ/t with
+    at most 1000 k boe/yr (1 boe = 5.8 MMBtu = 6.119324 GJ: 145.698 kt/yr) at 60 USD/boe
+    (60 x 42 / 6.119324 = 411.810 USD/t), fuel oil at 41.868 GJ/t priced 400 USD/toe
+    (1 toe = 41.868 GJ: 400 USD/t)."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,energy_gj_per_t\nlng,t,raw,54\ncrude,t,raw,42\n"
+                       "fuel,t,product,41.868",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr,stated_unit\n"
+                    "plant,lng,300,1,\nplant,crude,60,1000,boe",
+        "markets": "site,commodity,price_usd_per_unit,stated_unit\nplant,lng,10,MMBtu\n"
+                   "plant,fuel,400,toe",
+    })
+    case = load_case(folder)
+    sup = case.tables["supplies"].set_index("commodity")
+    mkt = case.tables["markets"].set_index("commodity")
+    assert mkt.at["lng", "price_usd_per_unit"] == pytest.approx(511.8212, rel=1e-6)
+    assert sup.at["crude", "max_k_per_yr"] == pytest.approx(145.6982, rel=1e-6)
+    assert sup.at["crude", "cost_usd_per_unit"] == pytest.approx(411.8102, rel=1e-6)
+    assert mkt.at["fuel", "price_usd_per_unit"] == pytest.approx(400.0)
+    assert solve_case(folder).objective == pytest.approx(0.2118212, rel=1e-6)
+
+
 @pytest.mark.parametrize(("commodities", "supplies", "hints"), [
     ("crude,t,raw,\nlpg,t,raw,", "a,crude,70,bbl\na,lpg,5,bbl",
      ["give density_t_per_m3 for 'crude'", "give density_t_per_m3 for 'lpg'"]),
