@@ -1133,7 +1133,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
                                   "objectives", "keep exactly one active (deactivate "
                                   "m.objective before adding your own)")])
-    if name in LINEAR_SOLVERS and (curved := nonlinear(m)):
+    if name in LINEAR_SOLVERS and (curved := nonlinear(m, as_written=plugin == "appsi_highs")):
         others = [s for s in available_solvers() if s not in LINEAR_SOLVERS]
         raise InputError([Problem("extend", text, (
             f"highs, cbc and glpk (here: {name}) take linear terms only: keep the term "
