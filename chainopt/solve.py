@@ -452,8 +452,11 @@ def dual_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
       |y_i| / (1 + |y_i|) (no such bound to gain from); else complementary slackness,
       |y_i| |a_i x - bound| / (1 + sum_j |c_j x_j|) (a bound the plan does not reach
       gains nothing);
-    * ``column dual`` j: the same of d_j with x_j, lb_j, ub_j (an integer column of a MIP
-      is exempt: its marginal values come from the LP with it fixed).
+    * ``column dual`` j: the same of d_j with x_j, lb_j, ub_j, but a d_j naming an
+      infinite bound measured as the reduced cost is, |d_j| / (1 + |c_j| + sum_i |a_ij
+      y_i|): d_j is that difference, so duals right to 9 digits of terms of 1e5 leave
+      it at 1e-4 of either sign (an integer column of a MIP is exempt: its marginal
+      values come from the LP with it fixed).
 
     A plan with these at 0 and within :func:`plan_violations`' tolerance is optimal for
     the model as chainopt built it (the LP's optimality conditions)."""
@@ -463,23 +466,24 @@ def dual_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
     aty = np.bincount(m.indices, weights=yt, minlength=built.num_vars)
     ysize = np.bincount(m.indices, weights=np.abs(yt), minlength=built.num_vars)
     scale = 1 + float(np.abs(a.cost) @ np.abs(x))
+    terms = 1 + np.abs(a.cost) + ysize
     return {
-        "reduced cost": np.abs(d - (a.cost - aty)) / (1 + np.abs(a.cost) + ysize),
-        "row dual": _dual_side(m @ x, a.row_lb, a.row_ub, y, scale),
+        "reduced cost": np.abs(d - (a.cost - aty)) / terms,
+        "row dual": _dual_side(m @ x, a.row_lb, a.row_ub, y, scale, 1 + np.abs(y)),
         "column dual": np.where(a.integer.astype(bool), 0.0,
-                                _dual_side(x, a.col_lb, a.col_ub, d, scale)),
+                                _dual_side(x, a.col_lb, a.col_ub, d, scale, terms)),
     }
 
 
 def _dual_side(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, dual: np.ndarray,
-               scale: float) -> np.ndarray:
+               scale: float, size: np.ndarray) -> np.ndarray:
     """Per element of :func:`dual_violations`' ``row dual`` or ``column dual``: the
-    bound a dual's sign names missing, |dual| / (1 + |dual|); else |dual| x the distance
+    bound a dual's sign names missing, |dual| / ``size``; else |dual| x the distance
     of ``v`` from it / ``scale``."""
     bound = np.where(dual > 0, hi, np.where(dual < 0, lo, v))
     missing = np.isinf(bound)
     off = np.abs(dual) * np.abs(v - np.where(missing, v, bound)) / scale
-    return np.where(missing, np.abs(dual) / (1 + np.abs(dual)), off)
+    return np.where(missing, np.abs(dual) / size, off)
 
 
 def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
@@ -1129,7 +1133,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
                                   "objectives", "keep exactly one active (deactivate "
                                   "m.objective before adding your own)")])
-    if name in LINEAR_SOLVERS and (curved := nonlinear(m)):
+    if name in LINEAR_SOLVERS and (curved := nonlinear(m, as_written=plugin == "appsi_highs")):
         others = [s for s in available_solvers() if s not in LINEAR_SOLVERS]
         raise InputError([Problem("extend", text, (
             f"highs, cbc and glpk (here: {name}) take linear terms only: keep the term "

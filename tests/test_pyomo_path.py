@@ -608,6 +608,38 @@ def test_a_nonlinear_extension_is_refused_naming_its_component(tmp_path, solver)
         assert f"(here: {solver}) take linear terms only: keep the term linear" in text
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc", "glpk"])
+def test_a_product_a_zero_parameter_switches_off(tmp_path, solver):
+    """A quadratic term switched off by its parameter: q x sales x sales <= 50 with q a
+    mutable Param of 0 reads 0 <= 50 and changes nothing, so the toy keeps 10 kt x (200 -
+    100) USD/t = 1.0 MUSD. Pyomo's polynomial degree counts q at its value (0: degree 0),
+    and CBC and GLPK, through Pyomo's LP writer, solve it so; appsi's HiGHS reads the
+    expression as written and raised its DegreeError ('does not support expressions of
+    degree None', a traceback) past the check. Now refused by name there, as the
+    nonlinear terms are."""
+    if solver not in HAVE:
+        pytest.skip(f"{solver} is not installed")
+
+    def switched_off(m, built):
+        m.q = pyo.Param(mutable=True, initialize=0.0)
+        s = m.market.sales["a", "crude", "p1"]
+        m.quad = pyo.Constraint(expr=m.q * s * s <= 50)
+
+    def run():
+        return api.run(_toy(tmp_path), save=False, extend=switched_off,
+                       options=SolveOptions(solver=solver))
+
+    if solver != "highs":
+        assert run().objective == pytest.approx(1.0, rel=1e-7)
+        return
+    with pytest.raises(InputError) as exc:
+        run()
+    assert exc.value.exit_code == 1
+    assert ("extend: constraint 'quad' is nonlinear as written (a product of variables, "
+            "though a parameter or fixed variable of value 0 may make it vanish)"
+            ) in str(exc.value)
+
+
 @pytest.mark.parametrize("source", SMALL)
 def test_cbc_plan_meets_every_row_to_its_stated_precision(source):
     """CBC 2.10 writes each value with 8 significant digits (``%15.8g``): x = d.ddddddd

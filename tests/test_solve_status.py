@@ -560,6 +560,46 @@ def test_a_marginal_value_of_a_bound_not_reached_is_refused(tmp_path):
             "cost -0.05") in str(exc.value)
 
 
+def test_a_reduced_cost_of_rounding_noise_is_judged_by_its_terms(tmp_path):
+    """a bought at 1e8 USD/t (1e5 MUSD per kt), made 1:1 into b by mode m1 or m2 of one
+    unit of 10 kt/yr, b sold at 3e8 (3e5): 10 kt, objective 10 x 2e5 = 2e6 MUSD. By hand
+    (rows a: purchase - m1 - m2 = 0, b: m1 + m2 - sales = 0, capacity m1 + m2 <= 10):
+    y_a = -1e5, y_b = -3e5, y_cap = 2e5; each mode's reduced cost 0 - (2e5 + 1e5 - 3e5)
+    = 0. The same duals right to 9 digits, y_cap = 2e5 (1 - 1e-9), give each mode c -
+    sum a y = +2e-4, naming the modes' infinite upper bound: as the reduced cost is, a
+    difference of terms of size 2e5 + 1e5 + 3e5, it is off by 2e-4 / (1 + 6e5) = 3.3e-10
+    and passes (GLPK's duals of ru_all_projects at prices x 1e5 and capacities x 1e4
+    read so: a reduced cost 2.66e-4 of terms 1.05e5). Measured against 1 + |d|, it was
+    refused as off by 2e-4. A reduced cost of its terms' size stays refused: y_cap = 2e5 -
+    6e4 gives +6e4, off by 6e4 / (1 + 1.4e5 + 1e5 + 3e5) = 0.111."""
+    from chainopt.diagnose.names import column_names, row_names
+
+    built = api.build_model(api.load_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+        "sites": "site\ns",
+        "modes": "mode,process\nm1,p\nm2,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,a,in,1\nm1,b,out,1\n"
+                      "m2,a,in,1\nm2,b,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,s,p,10",
+        "supplies": "site,commodity,cost_usd_per_unit\ns,a,1e8",
+        "markets": "site,commodity,price_usd_per_unit\ns,b,3e8"})))
+    out = api.solve(built)
+    assert out.objective == pytest.approx(2e6)
+    cap = row_names(built).index("conversion.capacity_max(u,p1)")
+    modes = [column_names(built).index(f"conversion.activity(u,{m},p1)") for m in ("m1", "m2")]
+    assert out.row_dual[cap] == pytest.approx(2e5)
+    for y_cap, off in ((2e5 * (1 - 1e-9), 2e-4), (2e5 - 6e4, 6e4)):
+        out.row_dual[cap] = y_cap
+        out.col_dual[modes] = off  # c - sum a y, as the solver reports it
+        worst = solve.dual_violations(built, out)["column dual"][modes]
+        assert worst == pytest.approx([off / (1 + 6e5 - 2e5 + y_cap)] * 2)
+    with pytest.raises(SolverError, match=r"by 0\.111 .*conversion\.activity\(u,m1,p1\)"):
+        solve.check_plan(built, out)
+    out.row_dual[cap] = 2e5 * (1 - 1e-9)
+    out.col_dual[modes] = 2e-4
+    solve.check_plan(built, out)
+
+
 def test_duals_of_the_wrong_sign_stop_the_run(tmp_path, monkeypatch):
     """The Pyomo path's marginal values handed back negated (a sign convention read the
     wrong way round) ran small_chain to exit 0 with every commodity's value of the wrong

@@ -1242,12 +1242,16 @@ def _unreachable_specs(case: Case, stated: dict[str, pd.DataFrame], out: _Collec
     never be met, nor can one the fixed mix of a recipe misses (``sum_c f_c v_c q_c /
     sum_c f_c v_c``). The blend could then only make nothing, and the run was optimal
     with it at 0 and no word unless a demand floor needed it. Reported where the limit
-    is stated in that period (as :func:`_crossed_bounds`), once for its periods."""
+    is stated in that period (as :func:`_crossed_bounds`), once for its periods. A blend
+    of capacity 0 in a period makes nothing there anyway, by the case's own word (a
+    blend shut when its product's spec tightens beyond it): not reported there."""
     if case.tables["specs"].empty or case.tables["blends"].empty:
         return
-    blend_in, _, st = blending(case)
+    blend_in, cap, st = blending(case)
     st = st.merge(blend_in[["blend", "component", "period", "product", "share"]],
-                  on=["blend", "component", "period"])
+                  on=["blend", "component", "period"]).merge(cap, on=["blend", "period"],
+                                                             how="left")
+    st = st[st["capacity"].ne(0)]
     recipe = st["share"].notna()
     w = np.where(recipe, st["share"].to_numpy(float) * st["basis_per_unit"].to_numpy(), 0.0)
     st = st.assign(_wq=w * st["value"].to_numpy(), _w=w, _recipe=recipe)

@@ -47,6 +47,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr import polynomial_degree
 from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.repn import generate_standard_repn
 
 from chainopt.errors import InfeasibleError
 from chainopt.models.lp import Family, LinearProgram, LPArrays
@@ -209,18 +210,26 @@ def clashes(m: pyo.ConcreteModel) -> list[str]:
     return found
 
 
-def nonlinear(m: pyo.ConcreteModel) -> list[str]:
+def nonlinear(m: pyo.ConcreteModel, as_written: bool = False) -> list[str]:
     """What in ``m`` is not linear, one text per component: the active objective (an
     extension may change its expression) and the active constraints a user added
     (:func:`added_components`; chainopt's own rows are linear), each named with its
     first element whose polynomial degree is above 1 (``x * y``: 2) or unknown (``exp(x)``:
-    no polynomial)."""
+    no polynomial). Fixed variables and parameters count at their values (``x * y`` with
+    y fixed is linear, and so is ``q * x * x`` with q = 0), as Pyomo's LP writer (CBC,
+    GLPK) reads them; ``as_written``: at no value, as appsi's HiGHS reads them, which
+    refuses ``q * x * x`` whatever q is (a product of two variables left in the
+    expression)."""
     found = []
 
     def degree(expr) -> str | None:
         d = polynomial_degree(expr)
         if d is not None and d <= 1:
-            return None
+            if not as_written or type(expr) is LinearExpression or generate_standard_repn(
+                    expr, quadratic=False, compute_values=False).nonlinear_expr is None:
+                return None
+            return ("nonlinear as written (a product of variables, though a parameter or "
+                    "fixed variable of value 0 may make it vanish)")
         return ("nonlinear (no polynomial: exp, log, a division by a variable ...)"
                 if d is None else "quadratic (degree 2)" if d == 2 else f"of degree {d}")
 

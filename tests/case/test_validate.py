@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from chainopt import api
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
 from tests.conftest import SMALL_CHAIN, edit_csv
@@ -554,6 +555,32 @@ def test_a_spec_no_component_reaches_is_refused(tmp_path: Path) -> None:
     assert p.where == "specs_by_period.csv row 2, column max_value"
     assert p.message.startswith("no mix of blend 'gb' meets the octane maximum of g, 89, in "
                                 "p2: its lowest component, r, has 90, above it")
+
+
+def test_a_spec_a_shut_blend_cannot_meet_is_not_refused(tmp_path: Path) -> None:
+    """A blend of capacity 0 in a period makes nothing there by the case's own word, so a
+    spec it cannot meet there is no reason to refuse the case. Diesel from b1 (hs alone,
+    1000 ppm sulphur, capacity 5 kt, shut in p2) and b2 (hs or ls, 8 ppm, no capacity);
+    sulphur at most 2000 ppm, 10 in p2 (specs_by_period). hs 10 kt at 100 USD/t, ls 10 kt
+    at 300, diesel sold at 400, rate 0. p1: both specs hold for any mix, all 20 kt are
+    blended, 10 x 300 + 10 x 100 = 4,000 kUSD. p2: b2 only, hs mass h with the 10 kt of ls:
+    1000 h + 8 x 10 <= 10 (h + 10), h <= 20/990 = 0.0202 kt, 1,000 + 300 x 20/990 =
+    1,006.06 kUSD. Objective 5.00606 MUSD. Refused before ('no mix of blend b1 meets the
+    sulfur maximum of diesel, 10, in p2')."""
+    case = load_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nhs,t,raw\nls,t,raw\ndiesel,t,product",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,hs,100,10\n"
+                    "a,ls,300,10",
+        "markets": "site,commodity,price_usd_per_unit\na,diesel,400",
+        "blends": "blend,site,product,components,basis,capacity_k_per_yr\n"
+                  "b1,a,diesel,hs,mass,5\nb2,a,diesel,hs;ls,mass,",
+        "blends_by_period": "blend,period,capacity_k_per_yr\nb1,p2,0",
+        "qualities": "commodity,property,value\nhs,sulfur,1000\nls,sulfur,8",
+        "specs": "commodity,property,max_value\ndiesel,sulfur,2000",
+        "specs_by_period": "commodity,property,period,max_value\ndiesel,sulfur,p2,10",
+    }, periods=TWO_PERIODS))
+    assert api.solve(api.build_model(case)).objective == pytest.approx(4 + 1 + 0.3 * 20 / 990)
 
 
 def test_a_spec_of_a_product_no_blend_makes_is_refused(tmp_path: Path) -> None:
