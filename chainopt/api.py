@@ -70,7 +70,6 @@ _build = lazy_module("chainopt.models.build")
 _extract = lazy_module("chainopt.extract")
 _solver = lazy_module("chainopt.solve")
 _investment = lazy_module("chainopt.models.investment")
-_emissions = lazy_module("chainopt.models.emissions")
 # Deliberately lazy: the report side (comparisons, HTML, sweeps, sensitivity, drift), so
 # that `chainopt validate` and `chainopt run` do not load what only other commands use.
 sens = lazy_module("chainopt.sensitivity")
@@ -195,9 +194,9 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         "scenario": scenario_name(built.case),
         "scenario_chain": list(built.case.raw.scenario_chain),
         "insight": insight_info,
-        # the case's inputs that change nothing, said by `chainopt run` (a policies row
-        # where nothing emits)
-        "warnings": _emissions.idle_policies(built.index, built.lp),
+        # what the case states that the model cannot honour as stated, said by `chainopt
+        # run` (a policies row where nothing emits, specs a product evades unblended)
+        "warnings": built.input_warnings(),
     }
     return Results(tables=tables, manifest=manifest)
 

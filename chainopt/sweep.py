@@ -485,18 +485,15 @@ def _base(source: str, case=None, digest: str | None = None):
 
 def base_warnings(source: str, case) -> list[str]:
     """What ``chainopt run`` would warn of on the sweep's base ``case`` (loaded from
-    ``source``): its policies rows where nothing emits
-    (:func:`chainopt.models.emissions.idle_policies`), said once per sweep, not once per
-    variant. From the base model this process built for its variants, or built now
-    (variants solved in other processes)."""
-    # lazy: the model side, as in _base
-    from chainopt.models.build import build
-    from chainopt.models.emissions import idle_policies
+    ``source``): :meth:`chainopt.models.build.BuiltModel.input_warnings`, said once per
+    sweep, not once per variant. From the base model this process built for its
+    variants, or built now (variants solved in other processes)."""
+    from chainopt.models.build import build  # lazy: the model side, as in _base
 
     built = _UNCHANGED.get(source)
     if built is None or built.case is not case:
         built = build(case)
-    return idle_policies(built.index, built.lp)
+    return built.input_warnings()
 
 
 def _fresh_worker() -> None:

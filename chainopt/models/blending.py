@@ -31,6 +31,7 @@ Which components may enter which product is the ``components`` list of the blend
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from chainopt.case.index import ModelIndex
 from chainopt.models import MUSD_PER_KUSD
@@ -65,6 +66,29 @@ RECIPE = Row(
     results="constraints", own_coefficients=True, technical=True)
 SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
                   variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX, RECIPE))
+
+
+def unheld_specs(ix: ModelIndex) -> list[str]:
+    """A warning for each product a blend holds to specs that also comes another way: an
+    output of a mode some unit runs (``mode_flows.csv``) or bought (``supplies.csv``).
+    A spec binds what the blend makes (its components' qualities averaged on its basis),
+    so those quantities reach the product's balance, and its markets, unchecked: the
+    product sold may not meet the spec the case states for it."""
+    specced = ix.blend_in.loc[ix.blend_in["blend"].isin(ix.spec_terms["blend"]), "product"]
+    mf = ix.mode_flows
+    made = mf[(mf["coef"] > 0) & mf["commodity"].isin(specced)
+              & mf["mode"].isin(ix.activity["mode"])][["commodity", "mode"]]
+    bought = ix.purchase[ix.purchase["commodity"].isin(specced)][["commodity", "site"]]
+    ways = pd.concat([made.assign(how="made by mode " + made["mode"].astype(str)),
+                      bought.assign(how="bought at " + bought["site"].astype(str))])
+    if ways.empty:
+        return []
+    listed = ways.drop_duplicates(["commodity", "how"]).groupby("commodity", sort=True)["how"]
+    return [f"specs.csv holds {product} to its specs only where a blend makes it, but it is "
+            f"also {', '.join(hows.head(3))}{' and more' if len(hows) > 3 else ''}: that "
+            f"{product} reaches its markets unchecked; make it a component (its own "
+            f"commodity) of a blend of {product}, so the specs hold for all of it"
+            for product, hows in listed]  # one per such product
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
-from chainopt.models import balance, emissions, objective
+from chainopt.models import balance, blending, emissions, objective
 from chainopt.models.lp import LinearProgram, LPArrays
 from chainopt.models.registry import FAMILIES, unregistered
 
@@ -62,6 +62,14 @@ class BuiltModel:
         if self._carbon is None:
             self._carbon = emissions.carbon_per_unit(self.lp, self.index)
         return self._carbon
+
+    def input_warnings(self) -> list[str]:
+        """What the case states that the model cannot honour as stated, said by `chainopt
+        run`, `compare` and `sweep` and kept in the manifest: a policies row where nothing
+        emits (:func:`chainopt.models.emissions.idle_policies`) and a product held to
+        specs that also comes unblended (:func:`chainopt.models.blending.unheld_specs`)."""
+        return [*emissions.idle_policies(self.index, self.lp),
+                *blending.unheld_specs(self.index)]
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation

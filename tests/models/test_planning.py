@@ -590,3 +590,44 @@ def test_a_user_constraints_value_is_per_unit_of_what_its_terms_select(tmp_path)
     cap = value(res["constraints"], family="user.relation")
     assert (cap["marginal_value"], cap["value_unit"]) == (pytest.approx(50.0),
                                                           "USD per activity unit")
+
+
+def test_a_specced_product_that_also_comes_unblended_is_warned(tmp_path):
+    """Diesel blended from ls (8 ppm, 400 USD/t, at most 10 kt/yr) and hs (1000 ppm, 300
+    USD/t, at most 20 kt/yr) to at most 10 ppm; a unit also runs mode direct, 1 t hs ->
+    1 t diesel (capacity 5 kt/yr); diesel sells at 500 USD/t. The blend takes hs up to
+    1000 x + 8 (1 - x) <= 10, x <= 2/992: with all 10 kt of ls, 10 x 2/990 = 0.0202 kt of
+    hs; the mode makes 5 kt of diesel at 1000 ppm, sold as diesel (its specs bind only
+    what the blend makes): objective 10 x 0.1 + 0.0202 x 0.2 + 5 x 0.2 = 2.00404 MUSD,
+    and nothing said so. Now the run warns of it, naming the mode; a purchase of diesel
+    likewise; without either, no warning."""
+    tables = {
+        "commodities": "commodity,unit,kind\nls,t,raw\nhs,t,raw\ndiesel,t,product",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,ls,400,10\n"
+                    "plant,hs,300,20",
+        "markets": "site,commodity,price_usd_per_unit\nplant,diesel,500",
+        "blends": "blend,site,product,components,basis\nmix,plant,diesel,ls;hs,mass",
+        "qualities": "commodity,property,value\nls,sulphur_ppm,8\nhs,sulphur_ppm,1000",
+        "specs": "commodity,property,max_value\ndiesel,sulphur_ppm,10",
+        "modes": "mode,process\ndirect,dhp",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\ndirect,hs,in,1\n"
+                      "direct,diesel,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nd1,plant,dhp,5",
+    }
+    res = solve_case(write_case(tmp_path / "made", tables))
+    assert res.objective == pytest.approx(1 + 10 * 2 / 990 * 0.2 + 1, rel=1e-9)
+    assert res.manifest["warnings"] == [
+        "specs.csv holds diesel to its specs only where a blend makes it, but it is also "
+        "made by mode direct: that diesel reaches its markets unchecked; make it a "
+        "component (its own commodity) of a blend of diesel, so the specs hold for all of it"]
+    bought = {**tables, "supplies": tables["supplies"] + "\nplant,diesel,450,1"}
+    bought["units"] = "unit,site,process,capacity_k_per_yr\nd1,plant,dhp,0"
+    res = solve_case(write_case(tmp_path / "bought", bought))
+    assert res.manifest["warnings"] == [
+        "specs.csv holds diesel to its specs only where a blend makes it, but it is also "
+        "made by mode direct, bought at plant: that diesel reaches its markets unchecked; "
+        "make it a component (its own commodity) of a blend of diesel, so the specs hold "
+        "for all of it"]
+    clean = {k: v for k, v in tables.items() if k not in ("modes", "mode_flows", "units")}
+    assert solve_case(write_case(tmp_path / "clean", clean)).manifest["warnings"] == []
