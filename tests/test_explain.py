@@ -808,8 +808,31 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     lite = rc[(rc["family"] == "conversion.activity") & rc["key"].str.contains("mode=lite")]
     assert lite["improvement_needed"].iloc[0] == pytest.approx(70)
     line = ex.almost_lines(rc)[0]
-    assert line.startswith("mode lite of unit cdu1: unused; its margin must improve by 70")
+    assert line.startswith("mode lite of unit cdu1: unused in p1; its margin must improve by "
+                           "70")
     assert " a year" not in line  # a margin per unit made, not a yearly value
+
+
+def test_a_near_miss_names_the_periods_it_is_unused_in():
+    """Mode homo of unit pp runs in p1 and p4 and stands idle in p2 and p3 (its rows in
+    reduced_costs, the columns at 0), where its margin is 1.27 short; explain said
+    'unused; ... (closest in p2)', which the netback of p1 ('made ... by mode homo')
+    contradicts. Now 'unused in p2-p3'. Mode lite idles in p1-p4, 3 short in p2 and 5
+    elsewhere: 'by 3 to 5 USD per t (least in p2)'. Mode tie idles in p1 and p3 at no
+    loss in p3 only: 'unused in p1, p3 ... (a tie in p3)'."""
+    keys = [("lite", "p1", 5.0), ("tie", "p1", 2.0), ("homo", "p2", 1.27), ("lite", "p2", 3.0),
+            ("homo", "p3", 1.27), ("lite", "p3", 5.0), ("tie", "p3", 0.0), ("lite", "p4", 5.0)]
+    rc = pd.DataFrame({"family": "conversion.activity",
+                       "key": [f"unit=pp, mode={m}, period={p}" for m, p, _ in keys],
+                       "period": [p for _, p, _ in keys],
+                       "improvement_needed": [x for _, _, x in keys],
+                       "value_unit": "USD per t", "quantity_unit": "t"})
+    assert ex.almost_lines(rc) == [
+        "mode tie of unit pp: unused in p1, p3, though as good as the modes in use (a tie "
+        "in p3)",
+        "mode homo of unit pp: unused in p2-p3; its margin must improve by 1.27 USD per t",
+        "mode lite of unit pp: unused in p1-p4; its margin must improve by 3 to 5 USD per t "
+        "(least in p2)"]
 
 
 def test_independent_conflicts_are_each_named(tmp_path):

@@ -718,9 +718,12 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
 
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5,
-                 capacity: pd.DataFrame | None = None) -> list[str]:
+                 capacity: pd.DataFrame | None = None,
+                 order: list[str] | None = None) -> list[str]:
     """The unused modes that came closest to being used (not those of a unit with no
-    capacity in that period: they could not run)."""
+    capacity in that period: they could not run), each with the periods it is unused in
+    (merged over consecutive ``order``; a mode used in some periods is unused only in the
+    others) and the improvement its margin needs there, least first."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     if capacity is not None and len(r) and {"kind", "name", "period",
                                             "total_k_per_yr"} <= set(capacity.columns):
@@ -733,19 +736,26 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
-    best = r.sort_values("improvement_needed", kind="stable").groupby("_base", sort=False
-                                                                       ).head(1)
-    best = best.sort_values("improvement_needed", kind="stable").head(top)
+    r["period"] = r["period"].astype(str)
+    order = order or list(dict.fromkeys(r["period"]))
+    r = r.sort_values("improvement_needed", kind="stable")
     lines = []
-    for row in best.itertuples():
-        if abs(row.improvement_needed) <= 1e-9:
-            lines.append(f"{describe(row.family, row.key)}: unused, though as good as the "
-                         f"modes in use (a tie, in {row.period})")
+    for _, g in sorted(r.groupby("_base", sort=False), key=lambda t: float(
+            t[1]["improvement_needed"].iloc[0]))[:top]:
+        row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
+        what = describe(row["family"], row["key"])
+        unused = ", ".join(spans(list(g["period"]), order))
+        if need[0] <= 1e-9:
+            tie = ", ".join(spans(list(g.loc[need <= 1e-9, "period"]), order))
+            lines.append(f"{what}: unused in {unused}, though as good as the modes in use "
+                         f"(a tie{'' if tie == unused else ' in ' + tie})")
             continue
-        unit = _in_units(row.value_unit, getattr(row, "quantity_unit", "activity unit"),
+        unit = _in_units(row["value_unit"], row.get("quantity_unit", "activity unit"),
                          yearly=False)  # a margin per unit made, not a yearly value
-        lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
-                     f"{_num(row.improvement_needed)} {unit} (closest in {row.period})")
+        same = need[-1] - need[0] <= 1e-6 * max(1.0, need[-1])
+        value = _num(need[0]) if same else f"{_num(need[0])} to {_num(need[-1])}"
+        lines.append(f"{what}: unused in {unused}; its margin must improve by {value} {unit}"
+                     + ("" if same else f" (least in {row['period']})"))
     return lines
 
 
@@ -838,7 +848,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
         out += ["  " + s for s in almost_lines(tables["reduced_costs"],
-                                               capacity=tables.get("capacity"))]
+                                               capacity=tables.get("capacity"), order=order)]
     if "coefficient_ranges" in tables:
         out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
     return out
