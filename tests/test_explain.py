@@ -813,6 +813,24 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     assert " a year" not in line  # a margin per unit made, not a yearly value
 
 
+def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
+    """Unit pe is built for p2 (no capacity in p1); its p1 capacity row has a marginal
+    value of 740 USD per t a year. Explain said 'one unit there would be worth 740 USD
+    per t a year', 'unit' as in unit pe; now in the capacity's unit as a binding line
+    says it ('each extra t/yr'): 'one t/yr there would be worth 740 USD per t a year'."""
+    cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
+                         "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
+                         "period": ["p1", "p2"], "side": "upper",
+                         "marginal_value": [740.0, 20.0], "value_unit": "USD per t",
+                         "quantity_unit": "t"})
+    cap = pd.DataFrame({"kind": "unit", "name": "pe", "period": ["p1", "p2"],
+                        "total_k_per_yr": [0.0, 100.0]})
+    assert ex.binding_lines(cons, ["p1", "p2"], capacity=cap) == [
+        "capacity of unit pe binds in p2: each extra t/yr is worth 20 USD per t a year",
+        "capacity of unit pe: not available until p2 (no capacity in p1; one t/yr there "
+        "would be worth 740 USD per t a year)"]
+
+
 def test_a_near_miss_names_the_periods_it_is_unused_in():
     """Mode homo of unit pp runs in p1 and p4 and stands idle in p2 and p3 (its rows in
     reduced_costs, the columns at 0), where its margin is 1.27 short; explain said

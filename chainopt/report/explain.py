@@ -278,9 +278,11 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[
             else:
                 state = "never available"
             v = g[g["period"].isin(ps)]["marginal_value"]
-            lines.append(f"{what}: {state} (no capacity in {span}; one unit there would be "
+            q = g.iloc[0].get("quantity_unit")
+            q = q if isinstance(q, str) and q else "unit"  # per t/yr, as a binding line
+            lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
                          f"worth {_num(float(v.max()))} "
-                         f"{_in_units(g.iloc[0]['value_unit'], g.iloc[0].get('quantity_unit'))})")
+                         f"{_in_units(g.iloc[0]['value_unit'], q)})")
     return lines
 
 
