@@ -453,7 +453,9 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     1's cap 200 - 190 = 10 and the supply limit 190 - 100 = 90. The market's tiers are
     named (tier 1 included), the supply, with one tier, is not, though its table has a
     tier column. With 4 to buy and a floor of 5 on tier 1, the unmet floor is named with
-    its tier too: short by 5 - 4 = 1."""
+    its tier too: short by 5 - 4 = 1. A sale's price apart from the value there is said
+    to be the cap's rent (tier 1: 200 less 10) or the floor's value (short: 200 plus the
+    penalty of 10,000); explain gave the two numbers alone."""
     res = solve_case(_tier_case(
         tmp_path, "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,8",
         "site,commodity,tier,price_usd_per_unit,max_k_per_yr\na,crude,1,200,5\n"
@@ -464,7 +466,7 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     assert ("  supply limit of crude at a binds in p1: each extra t/yr is worth 90 USD per "
             "t a year") in lines
     assert _netback(lines, "crude") == [
-        "  crude:", "    sold at a (tier 1) for 200 (worth 190 there)",
+        "  crude:", "    sold at a (tier 1) for 200 less 10 sales cap rent (worth 190 there)",
         "    sold at a (tier 2) for 190 (worth 190 there)",
         "    bought at a for 100, 90 supply limit rent"]
     assert _constraint(res, "supply.purchase")["key"] == "site=a, commodity=crude, period=p1"
@@ -475,6 +477,10 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
         "min_k_per_yr\na,crude,1,200,5,5\na,crude,2,190,10,0"))
     text = "\n".join(ex.why_lines(short.tables, short.manifest))
     assert "(crude at a (tier 1) in p1 short by 1 k t/yr;" in text, text
+    # tier 1 sells all 4 (its column basic), 1 short of its floor: crude at a is worth
+    # its price plus the floor's value, the shortfall penalty (10,000): 10,200
+    assert ("    sold at a (tier 1) for 200 plus 10,000 demand floor value (worth 10,200 "
+            "there)") in text.split("\n"), text
 
 
 def test_coefficient_ratio_warning(tmp_path):
@@ -1331,7 +1337,8 @@ def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
 
 def test_netback_legs_name_carbon_caps_capacity_and_other_limits(tmp_path):
     """x at src (100, unlimited) is sold at mkt (300, at most 150) over four links; l0
-    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt.
+    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt,
+    its price 300 less the sales cap's rent of 140.
     What a unit leaves on each other link, 160 x delivered share - transport - 100:
 
     * l1 (20, 5 % lost, 0.02 t co2 per t, room for 100): 152 - 20 - 100 = 32: carbon
@@ -1360,7 +1367,7 @@ loss_fraction,emission_commodity,emission_per_unit
     assert list(res["flows"]["carbon_usd_per_unit"]) == pytest.approx([0, 2.2, 0, 0])
     lines = _netback(ex.netback_lines(res.tables), "crude")
     assert lines == [
-        "  crude:", "    sold at mkt for 300 (worth 160 there)",
+        "  crude:", "    sold at mkt for 300 less 140 sales cap rent (worth 160 there)",
         "    back: 100 at src (via l0, 60 transport)",
         "    back: 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
         "emission cap rent)",

@@ -331,10 +331,24 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
         g = sold[sold["commodity"] == c]
         parts = [f"sold at {r.site}"
                  f"{_tier_text(tables['sales'], r.site, c, getattr(r, 'tier', None))} for "
-                 f"{_num(r.price_usd_per_unit)} (worth {_num(walk.value(r.site, c))} there)"
-                 for r in g.itertuples()]
+                 f"{_num(r.price_usd_per_unit)}"
+                 f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
+                 f"(worth {_num(walk.value(r.site, c))} there)" for r in g.itertuples()]
         lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
     return lines
+
+
+def _sale_rent(price: float, v: float) -> str:
+    """What sets a sale's price apart from the value of its commodity where it is sold
+    (``v``): a sale in use (its column basic or at its cap) has ``v = price + floor value
+    - cap rent`` (the duals of its demand floor and its sales cap), so a value below the
+    price is the sales cap's rent, one above it the demand floor's value (``" less 252
+    sales cap rent"``, ``" plus 5,000 demand floor value"``); nothing where they agree."""
+    gap = float(price) - v
+    if not math.isfinite(gap) or abs(gap) <= 1e-6 * max(1.0, abs(v)):
+        return ""
+    return (f" less {_num(gap)} sales cap rent" if gap > 0
+            else f" plus {_num(-gap)} demand floor value")
 
 
 def _commodity_lines(c: object, parts: list[str]) -> list[str]:
