@@ -8,6 +8,7 @@ dual of x MUSD per kt/yr is 1000 x USD per t.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -1116,7 +1117,7 @@ def test_netback_legs_show_losses_and_capacity_rent():
     res = api.run("small_chain", save=False)
     lines = ex.netback_lines(res.tables, "p2026")
     gas = _netback(lines, "sales_gas")
-    assert "    back: 47.44 at tobolsk (via gas_grid, 8 transport, 1 % lost)" in gas
+    assert "    back: 47.44 at tobolsk (via gas_grid to ru_dom, 8 transport, 1 % lost)" in gas
     leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
                           cost_usd_per_unit=28.0)
     full = ex.LinkValues(capacity_rent=12.0)
@@ -1368,18 +1369,40 @@ loss_fraction,emission_commodity,emission_per_unit
     lines = _netback(ex.netback_lines(res.tables), "crude")
     assert lines == [
         "  crude:", "    sold at mkt for 300 less 140 sales cap rent (worth 160 there)",
-        "    back: 100 at src (via l0, 60 transport)",
-        "    back: 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
+        "    back: 100 at src (via l0 to mkt, 60 transport)",
+        "    back: 100 at src (via l1 to mkt, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
         "emission cap rent)",
-        "    back: 100 at src (via l2, 40 transport, 20 capacity rent)",
-        "    back: 100 at src (via l3, 10 transport, 50 other limits: user constraint capf)",
+        "    back: 100 at src (via l2 to mkt, 40 transport, 20 capacity rent)",
+        "    back: 100 at src (via l3 to mkt, 10 transport, 50 other limits: user "
+        "constraint capf)",
         "    bought at src for 100"], lines
     # results saved before flows had carbon_usd_per_unit: the carbon price is unknown
     old = dict(res.tables, flows=res["flows"].drop(columns="carbon_usd_per_unit"))
     lines = _netback(ex.netback_lines(old), "crude")
-    assert lines[3] == ("    back: 100 at src (via l1, 20 transport, 5 % lost, 29.8 emission "
-                        "cap rent, 2.2 carbon cost and other limits: user constraint capf)")
-    assert lines[4] == "    back: 100 at src (via l2, 40 transport, 20 capacity rent)"
+    assert lines[3] == ("    back: 100 at src (via l1 to mkt, 20 transport, 5 % lost, 29.8 "
+                        "emission cap rent, 2.2 carbon cost and other limits: user constraint "
+                        "capf)")
+    assert lines[4] == "    back: 100 at src (via l2 to mkt, 40 transport, 20 capacity rent)"
+
+
+def test_netback_legs_name_the_site_they_end_at():
+    """small_port_expansion, p2026: hdpe goes from tobolsk to ru_dom on rail_dom (71 per
+    t) and to chn by fe_rail (tobolsk -> nakhodka, 160) then fe_port_sea (nakhodka ->
+    chn, 25). At chn it is worth its price, 950 (the cap of 1,500 is far); at nakhodka
+    950 - 25 = 925; at tobolsk 925 - 160 = 765, and so at ru_dom 765 + 71 = 836: the
+    price 900 less 64, the rent of its cap of 500. Two legs start at tobolsk; the lines
+    said 'back: 765 at tobolsk (via fe_rail, 160 transport)', leaving the reader to
+    find that fe_rail ends at nakhodka (925 - 160), not at ru_dom (836 - 160 = 676);
+    now each leg names the site it ends at."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml"
+    res = api.run(scenario, save=False)
+    hdpe = _netback(ex.netback_lines(res.tables, "p2026"), "hdpe")
+    assert hdpe[:6] == [
+        "  hdpe:", "    sold at ru_dom for 900 less 64 sales cap rent (worth 836 there)",
+        "    sold at chn for 950 (worth 950 there)",
+        "    back: 765 at tobolsk (via rail_dom to ru_dom, 71 transport)",
+        "    back: 925 at nakhodka (via fe_port_sea to chn, 25 transport)",
+        "    back: 765 at tobolsk (via fe_rail to nakhodka, 160 transport)"], hdpe
 
 
 def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
@@ -1391,7 +1414,7 @@ def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
     res = solve_case(_carbon_chain(tmp_path))
     lines = _netback(ex.netback_lines(res.tables), "light")
     assert lines[2:] == [
-        "    back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 emission cap rent)",
+        "    back: 194 at a (via ab to b, 5 transport, 0.5 carbon cost, 0.75 emission cap rent)",
         "    made at a by mode clean of unit uc: 194 = 159 inputs (1 crude at 159) + 30 "
         "variable cost + 2 carbon cost + 3 other limits: emission cap on co2 (chain-wide)",
         "    made at a by mode dirty of unit ud: 194 = 159 inputs (1 crude at 159) + 10 "
@@ -1518,7 +1541,7 @@ def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
     assert "Nothing is sold." not in text
     assert _netback(text.split("\n"), "fuel") == [
         "  fuel:", "    delivered at city (12 k t/yr), one more costs 300",
-        "    back: 273 at refinery (via l1, 15 transport, 4 % lost)",
+        "    back: 273 at refinery (via l1 to city, 15 transport, 4 % lost)",
         "    bought at city for 300",
         "    made at refinery by mode run of unit u: 273 = 125 inputs (1.25 crude at 100) "
         "+ 20 variable cost + 128 capacity rent"]
@@ -1592,7 +1615,7 @@ def _two_modes(**tables) -> dict:
                             "capf,1,activity,1,u,fast", **tables}
 
 
-MADE = ["    back: 273 at refinery (via l1, 15 transport, 4 % lost)",
+MADE = ["    back: 273 at refinery (via l1 to city, 15 transport, 4 % lost)",
         "    made at refinery by mode fast of unit u: 273 = 150 inputs (1.5 crude at 100) + "
         "20 variable cost + 32 capacity rent + 71 other limits: user constraint capf",
         "    made at refinery by mode run of unit u: 273 = 125 inputs (1.25 crude at 100) + "

@@ -421,15 +421,15 @@ class _Walk:
                 *(x for s in on_way for x in self.sources(c, s))]
 
     def back(self, c: object, sites: list) -> tuple[list[str], list]:
-        """The legs that carry ``c`` to ``sites``, breadth first, and every site reached
-        (``sites`` first)."""
+        """The legs that carry ``c`` to ``sites``, breadth first, each naming the site it
+        ends at (whose value it starts from), and every site reached (``sites`` first)."""
         seen, frontier, back = list(dict.fromkeys(sites)), list(dict.fromkeys(sites)), []
         while frontier:
             site = frontier.pop(0)
             g_in = self.into.get((c, site))
             for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = self.value(f.from_site, c)
-                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
+                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link} to {site}, "
                             + _leg(f, self.value(site, c), v_from,
                                    self.on_link.get(str(f.link), LinkValues())) + ")")
                 if f.from_site not in seen:
