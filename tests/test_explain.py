@@ -838,6 +838,19 @@ def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
         "would be worth 740 USD per t a year)"]
 
 
+def test_explain_of_a_scenario_names_it_as_run_does():
+    """Three scenarios on ru_eastwest, explained one after the other, all began
+    'ru_eastwest: optimal, objective ...', their case's name, while run's summary said
+    'proposal_x (scenario on ru_eastwest)'. Now explain says it as run does; a case
+    alone keeps its name. 7,797.2 MUSD shows whole (from 100 up)."""
+    m = {"case": "small_chain", "scenario": "small_port_expansion", "status": "optimal",
+         "objective": 7797.2}
+    assert ex.why_lines({}, m)[0] == ("small_port_expansion (scenario on small_chain): "
+                                      "optimal, objective 7,797 MUSD (NPV)")
+    assert ex.why_lines({}, dict(m, scenario=None))[0] == ("small_chain: optimal, objective "
+                                                           "7,797 MUSD (NPV)")
+
+
 def test_a_near_miss_names_the_periods_it_is_unused_in():
     """Mode homo of unit pp runs in p1 and p4 and stands idle in p2 and p3 (its rows in
     reduced_costs, the columns at 0), where its margin is 1.27 short; explain said

@@ -20,6 +20,7 @@ import pandas as pd
 from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
+from chainopt.results import run_title
 
 RATIO_WARN = 1e8
 # modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
@@ -846,7 +847,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     # a cost case's objective is its total cost (the NPV of its costs), as it says
     what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
                  else ("objective", "NPV"))
-    out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, {what} "
+    out = [f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
            f"{_num(float(manifest.get('objective', float('nan'))))} MUSD ({npv})",
            *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
