@@ -1091,7 +1091,9 @@ def test_a_value_that_holds_only_for_less_room_is_said_so(tmp_path):
     lines = ex.binding_lines(base["constraints"], order, ranging=base["ranging"])
     pe = next(x for x in lines if "unit tob_pe" in x)
     cdu = next(x for x in lines if "unit tob_cdu" in x)
-    assert "worth 301 USD per t a year (only for less room" in pe, pe
+    # in the capacity's unit: 'one unit more' read as one more process unit
+    assert pe.endswith("worth 301 USD per t a year (only for less room: one t/yr more is "
+                       "worth less)"), pe
     assert "only for less room" not in cdu, cdu
     more = tmp_path / "more.yaml"
     more.write_text("description: 1 kt/yr more PE capacity in p2026\nbase: small_chain\n"

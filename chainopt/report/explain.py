@@ -213,11 +213,11 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         flat = [(fams[i], c["key"].iat[i]) in blocked for i in part]
         note = ""
         if all(flat):
-            note = " (only for less room: one unit more is worth less)"
+            note = f" (only for less room: one {q}/yr more is worth less)"
         elif any(flat):
             where = ", ".join(spans([per_text[i] for i, f in zip(part, flat, strict=True)
                                      if f], order))
-            note = f" (in {where} only for less room: one unit more is worth less)"
+            note = f" (in {where} only for less room: one {q}/yr more is worth less)"
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
