@@ -74,9 +74,9 @@ def _unbounded(tmp_path):
 
 
 def _netback(lines: list[str], c: str) -> list[str]:
-    """Commodity ``c``'s lines of explain's netbacks or deliveries: its name, then one
-    part a line."""
-    at = lines.index(f"  {c}:")
+    """Commodity ``c``'s lines of explain's netbacks or deliveries: its name (and the
+    unit its values are per), then one part a line."""
+    at = next(i for i, x in enumerate(lines) if x.startswith((f"  {c}:", f"  {c} (USD per ")))
     end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith("    ")),
                len(lines))
     return lines[at:end]
@@ -434,7 +434,7 @@ def test_tier_1_of_a_supply_with_further_tiers_is_named_tier_1(tmp_path):
     assert ("  supply limit of crude at a (tier 2) binds in p1: each extra t/yr is worth 90 "
             "USD per t a year") in lines
     assert _netback(lines, "crude") == [
-        "  crude:", "    sold at a for 200 (worth 200 there)",
+        "  crude (USD per t):", "    sold at a for 200 (worth 200 there)",
         "    bought at a (tier 1) for 100, 100 supply limit rent",
         "    bought at a (tier 2) for 110, 90 supply limit rent"]
     ranging = "\n".join(ex.ranging_lines(res.tables["ranging"]))
@@ -467,7 +467,8 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     assert ("  supply limit of crude at a binds in p1: each extra t/yr is worth 90 USD per "
             "t a year") in lines
     assert _netback(lines, "crude") == [
-        "  crude:", "    sold at a (tier 1) for 200 less 10 sales cap rent (worth 190 there)",
+        "  crude (USD per t):",
+        "    sold at a (tier 1) for 200 less 10 sales cap rent (worth 190 there)",
         "    sold at a (tier 2) for 190 (worth 190 there)",
         "    bought at a for 100, 90 supply limit rent"]
     assert _constraint(res, "supply.purchase")["key"] == "site=a, commodity=crude, period=p1"
@@ -620,7 +621,7 @@ def test_cli_run_then_explain_saved_results(tmp_path):
     assert done.exit_code == 0, done.output
     assert "capacity of unit cdu1 binds in p1: each extra t/yr is worth 130 USD per t a " \
            "year" in done.output
-    assert "  light:\n    sold at plant for 300" in done.output
+    assert "  light (USD per t):\n    sold at plant for 300" in done.output
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     assert done.exit_code == 0, done.output
     assert "supply cost of crude at plant in p1: 100 USD per t, plan holds for [-inf, 230]" \
@@ -1126,13 +1127,18 @@ def test_netback_legs_show_losses_and_capacity_rent():
     sales gas, 56 at ru_dom, 1 % lost on the grid, 8 transport: 56 x 0.99 - 8 = 47.44 at
     tobolsk. A full link whose capacity is worth 12 (ru_eastwest's wsib_ustluga_bps:
     crude worth 460 at the port, 28 transport, 420 at the field) keeps 12 as its rent;
-    12 left on a link whose capacity is worth nothing is not its rent."""
+    12 left on a link whose capacity is worth nothing is not its rent. Sales gas is
+    counted in 1000m3 (commodities.csv), diesel in t: each commodity's values are said
+    per its unit ('sales_gas (USD per 1000m3):'), not only 'USD per unit' for all (no
+    constraint names diesel: its unit comes from its price's ranging row)."""
     from types import SimpleNamespace
 
     res = api.run("small_chain", save=False)
     lines = ex.netback_lines(res.tables, "p2026")
     gas = _netback(lines, "sales_gas")
     assert "    back: 47.44 at tobolsk (via gas_grid to ru_dom, 8 transport, 1 % lost)" in gas
+    assert gas[0] == "  sales_gas (USD per 1000m3):"
+    assert "  diesel (USD per t):" in lines
     leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
                           cost_usd_per_unit=28.0)
     full = ex.LinkValues(capacity_rent=12.0)
@@ -1383,7 +1389,8 @@ loss_fraction,emission_commodity,emission_per_unit
     assert list(res["flows"]["carbon_usd_per_unit"]) == pytest.approx([0, 2.2, 0, 0])
     lines = _netback(ex.netback_lines(res.tables), "crude")
     assert lines == [
-        "  crude:", "    sold at mkt for 300 less 140 sales cap rent (worth 160 there)",
+        "  crude (USD per t):",
+        "    sold at mkt for 300 less 140 sales cap rent (worth 160 there)",
         "    back: 100 at src (via l0 to mkt, 60 transport)",
         "    back: 100 at src (via l1 to mkt, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
         "emission cap rent)",
@@ -1413,7 +1420,8 @@ def test_netback_legs_name_the_site_they_end_at():
     res = api.run(scenario, save=False)
     hdpe = _netback(ex.netback_lines(res.tables, "p2026"), "hdpe")
     assert hdpe[:6] == [
-        "  hdpe:", "    sold at ru_dom for 900 less 64 sales cap rent (worth 836 there)",
+        "  hdpe (USD per t):",
+        "    sold at ru_dom for 900 less 64 sales cap rent (worth 836 there)",
         "    sold at chn for 950 (worth 950 there)",
         "    back: 765 at tobolsk (via rail_dom to ru_dom, 71 transport)",
         "    back: 925 at nakhodka (via fe_port_sea to chn, 25 transport)",
@@ -1504,7 +1512,8 @@ def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
     assert "--period: no period 'p2' in" in bad.output and "give one of p1" in bad.output
     good = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p1"])
     assert good.exit_code == 0, good.output
-    assert "  crude:\n    sold at a for 150 (worth 150 there)" in good.output, good.output
+    assert "  crude (USD per t):\n    sold at a for 150 (worth 150 there)" in good.output, \
+        good.output
 
 
 def test_explain_ranging_keeps_to_the_period_asked(tmp_path):
@@ -1555,7 +1564,7 @@ def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
     assert "toy: optimal, total cost 2.32 MUSD (NPV of costs)" in text
     assert "Nothing is sold." not in text
     assert _netback(text.split("\n"), "fuel") == [
-        "  fuel:", "    delivered at city (12 k t/yr), one more costs 300",
+        "  fuel (USD per t):", "    delivered at city (12 k t/yr), one more costs 300",
         "    back: 273 at refinery (via l1 to city, 15 transport, 4 % lost)",
         "    bought at city for 300",
         "    made at refinery by mode run of unit u: 273 = 125 inputs (1.25 crude at 100) "
@@ -1573,7 +1582,7 @@ def test_deliveries_and_unmet_floors_are_counted_in_the_commodity_s_unit(tmp_pat
         "demand": "site,commodity,amount_k_per_yr\na,water,5"}, objective="cost")
     res = solve_case(cost)
     assert _netback(ex.why_lines(res.tables, res.manifest), "water") == [
-        "  water:", "    delivered at a (5 k m3/yr), one more costs 2",
+        "  water (USD per m3):", "    delivered at a (5 k m3/yr), one more costs 2",
         "    bought at a for 2"]
     short = solve_case(write_case(tmp_path / "short", {
         **water, "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,water,2,4",
@@ -1596,7 +1605,7 @@ def test_a_joint_product_s_value_is_a_sum_on_lines_of_its_own(tmp_path):
     res = solve_case(write_case(tmp_path, REFINERY))
     lines = ex.netback_lines(res.tables)
     assert _netback(lines, "light") == [
-        "  light:", "    sold at plant for 300 (worth 300 there)",
+        "  light (USD per t):", "    sold at plant for 300 (worth 300 there)",
         "    made at plant by mode run of unit cdu1 (0.6 light per unit of activity; per "
         "unit of light):",
         "      300 = 167 inputs (1.67 crude at 100) + 16.67 variable cost + 217 capacity rent",
@@ -1666,7 +1675,7 @@ def test_a_mode_s_capacity_rent_counts_its_capacity_use_and_the_unit_s_availabil
     assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(25.6)
     assert cap["availability"] == pytest.approx(0.8)
     lines = _netback(api.explain(tmp_path / "out" / "toy"), "fuel")
-    assert lines == ["  fuel:", "    delivered at city (12 k t/yr), one more costs 300",
+    assert lines == ["  fuel (USD per t):", "    delivered at city (12 k t/yr), one more costs 300",
                      MADE[0], "    bought at city for 300", *MADE[1:]], lines
     old = dict(Results.load(tmp_path / "out" / "toy").tables)
     old["activity"] = old["activity"].drop(columns="capacity_use")
@@ -1686,7 +1695,8 @@ def test_a_sale_s_netback_says_how_the_product_is_made(tmp_path):
     res = api.run(folder, out=tmp_path / "out")
     assert res.objective == pytest.approx(0.398)
     lines = _netback(api.explain(tmp_path / "out" / "toy"), "fuel")
-    assert lines == ["  fuel:", "    sold at city for 300 (worth 300 there)", *MADE], lines
+    assert lines == ["  fuel (USD per t):", "    sold at city for 300 (worth 300 there)",
+                     *MADE], lines
 
 
 def test_the_shortfall_penalty_is_given_per_unit_of_each_commodity(tmp_path):

@@ -325,6 +325,7 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
 def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str,
                 top: int) -> list[str]:
     walk = _Walk(tables, period)
+    units = commodity_units(tables)
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
@@ -335,7 +336,8 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
                  f"{_num(r.price_usd_per_unit)}"
                  f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
                  f"(worth {_num(walk.value(r.site, c))} there)" for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
+                                  units.get(str(c)))
     return lines
 
 
@@ -352,10 +354,12 @@ def _sale_rent(price: float, v: float) -> str:
             else f" plus {_num(-gap)} demand floor value")
 
 
-def _commodity_lines(c: object, parts: list[str]) -> list[str]:
-    """One commodity's netback or delivery: its name, then one part per line (a part's
-    own further lines, see :func:`_made_text`, indented below it)."""
-    return [f"  {c}:", *("    " + line for part in parts for line in part.split("\n"))]
+def _commodity_lines(c: object, parts: list[str], unit: str | None = None) -> list[str]:
+    """One commodity's netback or delivery: its name and the unit its values are per
+    (``hdpe (USD per t):``, where :func:`commodity_units` knows it), then one part per
+    line (a part's own further lines, see :func:`_source_parts`, indented below it)."""
+    per = f" (USD per {unit})" if unit else ""
+    return [f"  {c}{per}:", *("    " + line for part in parts for line in part.split("\n"))]
 
 
 def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
@@ -376,22 +380,27 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
         parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} "
                  f"{_qty(units.get(str(c)))}), one more costs "
                  f"{_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
+                                  units.get(str(c)))
     return lines
 
 
 def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """commodity -> the unit it is counted in, as the saved ``constraints`` state it: the
-    ``quantity_unit`` of its rows keyed by a commodity (a hard demand, a demand floor, a
-    supply limit, a sales cap: the commodity's unit in ``commodities.csv``). A commodity
-    with none of them is left out (its quantities are then in ``k units/yr``)."""
-    c = tables.get("constraints")
-    if c is None or c.empty or "quantity_unit" not in c:
-        return {}
-    com = c["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
-    unit = c["quantity_unit"]
-    ok = com.notna() & unit.notna() & (unit.astype(str) != "")
-    return dict(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
+    """commodity -> the unit it is counted in, as the saved ``constraints`` and
+    ``ranging`` state it: the ``quantity_unit`` of their rows keyed by a commodity (a
+    hard demand, a demand floor, a supply limit, a sales cap; a price, a supply or
+    transport cost: the commodity's unit in ``commodities.csv``). A commodity with none
+    of them is left out (its quantities are then in ``k units/yr``)."""
+    out: dict[str, str] = {}
+    for name in ("ranging", "constraints"):
+        t = tables.get(name)
+        if t is None or t.empty or "quantity_unit" not in t:
+            continue
+        com = t["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
+        unit = t["quantity_unit"]
+        ok = com.notna() & unit.notna() & (unit.astype(str) != "")
+        out.update(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
+    return out
 
 
 class _Walk:
