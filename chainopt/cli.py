@@ -202,8 +202,10 @@ def musd(x: float) -> str:
 
 def print_summary(results) -> None:
     """Status, objective, top products, binding capacities and where results are."""
+    from chainopt.results import run_title  # lazy: start-up (loaded by the run itself)
+
     m = results.manifest
-    title = f"{m['scenario']} (scenario on {m['case']})" if m.get("scenario") else m["case"]
+    title = run_title(m)
     what = f"{_objective_word(m)} (NPV)"
     relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
         "relaxed") else ""

@@ -349,6 +349,13 @@ def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> N
                                  "is not a number", rerun)
 
 
+def run_title(manifest: dict) -> str:
+    """What a run is called where its results are told: its case, or its scenario and
+    the case it changes (``proposal_x (scenario on ru_eastwest)``)."""
+    case = str(manifest.get("case", ""))
+    return f"{manifest['scenario']} (scenario on {case})" if manifest.get("scenario") else case
+
+
 def extension_of(manifest: dict) -> list[str] | None:
     """The Pyomo components the model of a run was extended with (``solver_info``'s
     ``extension``: ``api.run(..., extend=fn)`` or components added by hand); None when it

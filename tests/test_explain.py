@@ -8,6 +8,7 @@ dual of x MUSD per kt/yr is 1000 x USD per t.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -73,9 +74,9 @@ def _unbounded(tmp_path):
 
 
 def _netback(lines: list[str], c: str) -> list[str]:
-    """Commodity ``c``'s lines of explain's netbacks or deliveries: its name, then one
-    part a line."""
-    at = lines.index(f"  {c}:")
+    """Commodity ``c``'s lines of explain's netbacks or deliveries: its name (and the
+    unit its values are per), then one part a line."""
+    at = next(i for i, x in enumerate(lines) if x.startswith((f"  {c}:", f"  {c} (USD per ")))
     end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith("    ")),
                len(lines))
     return lines[at:end]
@@ -433,7 +434,7 @@ def test_tier_1_of_a_supply_with_further_tiers_is_named_tier_1(tmp_path):
     assert ("  supply limit of crude at a (tier 2) binds in p1: each extra t/yr is worth 90 "
             "USD per t a year") in lines
     assert _netback(lines, "crude") == [
-        "  crude:", "    sold at a for 200 (worth 200 there)",
+        "  crude (USD per t):", "    sold at a for 200 (worth 200 there)",
         "    bought at a (tier 1) for 100, 100 supply limit rent",
         "    bought at a (tier 2) for 110, 90 supply limit rent"]
     ranging = "\n".join(ex.ranging_lines(res.tables["ranging"]))
@@ -453,7 +454,9 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     1's cap 200 - 190 = 10 and the supply limit 190 - 100 = 90. The market's tiers are
     named (tier 1 included), the supply, with one tier, is not, though its table has a
     tier column. With 4 to buy and a floor of 5 on tier 1, the unmet floor is named with
-    its tier too: short by 5 - 4 = 1."""
+    its tier too: short by 5 - 4 = 1. A sale's price apart from the value there is said
+    to be the cap's rent (tier 1: 200 less 10) or the floor's value (short: 200 plus the
+    penalty of 10,000); explain gave the two numbers alone."""
     res = solve_case(_tier_case(
         tmp_path, "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,8",
         "site,commodity,tier,price_usd_per_unit,max_k_per_yr\na,crude,1,200,5\n"
@@ -464,7 +467,8 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
     assert ("  supply limit of crude at a binds in p1: each extra t/yr is worth 90 USD per "
             "t a year") in lines
     assert _netback(lines, "crude") == [
-        "  crude:", "    sold at a (tier 1) for 200 (worth 190 there)",
+        "  crude (USD per t):",
+        "    sold at a (tier 1) for 200 less 10 sales cap rent (worth 190 there)",
         "    sold at a (tier 2) for 190 (worth 190 there)",
         "    bought at a for 100, 90 supply limit rent"]
     assert _constraint(res, "supply.purchase")["key"] == "site=a, commodity=crude, period=p1"
@@ -475,6 +479,10 @@ def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not
         "min_k_per_yr\na,crude,1,200,5,5\na,crude,2,190,10,0"))
     text = "\n".join(ex.why_lines(short.tables, short.manifest))
     assert "(crude at a (tier 1) in p1 short by 1 k t/yr;" in text, text
+    # tier 1 sells all 4 (its column basic), 1 short of its floor: crude at a is worth
+    # its price plus the floor's value, the shortfall penalty (10,000): 10,200
+    assert ("    sold at a (tier 1) for 200 plus 10,000 demand floor value (worth 10,200 "
+            "there)") in text.split("\n"), text
 
 
 def test_coefficient_ratio_warning(tmp_path):
@@ -613,7 +621,7 @@ def test_cli_run_then_explain_saved_results(tmp_path):
     assert done.exit_code == 0, done.output
     assert "capacity of unit cdu1 binds in p1: each extra t/yr is worth 130 USD per t a " \
            "year" in done.output
-    assert "  light:\n    sold at plant for 300" in done.output
+    assert "  light (USD per t):\n    sold at plant for 300" in done.output
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     assert done.exit_code == 0, done.output
     assert "supply cost of crude at plant in p1: 100 USD per t, plan holds for [-inf, 230]" \
@@ -808,8 +816,62 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     lite = rc[(rc["family"] == "conversion.activity") & rc["key"].str.contains("mode=lite")]
     assert lite["improvement_needed"].iloc[0] == pytest.approx(70)
     line = ex.almost_lines(rc)[0]
-    assert line.startswith("mode lite of unit cdu1: unused; its margin must improve by 70")
+    assert line.startswith("mode lite of unit cdu1: unused in p1; its margin must improve by "
+                           "70")
     assert " a year" not in line  # a margin per unit made, not a yearly value
+
+
+def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
+    """Unit pe is built for p2 (no capacity in p1); its p1 capacity row has a marginal
+    value of 740 USD per t a year. Explain said 'one unit there would be worth 740 USD
+    per t a year', 'unit' as in unit pe; now in the capacity's unit as a binding line
+    says it ('each extra t/yr'): 'one t/yr there would be worth 740 USD per t a year'."""
+    cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
+                         "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
+                         "period": ["p1", "p2"], "side": "upper",
+                         "marginal_value": [740.0, 20.0], "value_unit": "USD per t",
+                         "quantity_unit": "t"})
+    cap = pd.DataFrame({"kind": "unit", "name": "pe", "period": ["p1", "p2"],
+                        "total_k_per_yr": [0.0, 100.0]})
+    assert ex.binding_lines(cons, ["p1", "p2"], capacity=cap) == [
+        "capacity of unit pe binds in p2: each extra t/yr is worth 20 USD per t a year",
+        "capacity of unit pe: not available until p2 (no capacity in p1; one t/yr there "
+        "would be worth 740 USD per t a year)"]
+
+
+def test_explain_of_a_scenario_names_it_as_run_does():
+    """Three scenarios on ru_eastwest, explained one after the other, all began
+    'ru_eastwest: optimal, objective ...', their case's name, while run's summary said
+    'proposal_x (scenario on ru_eastwest)'. Now explain says it as run does; a case
+    alone keeps its name. 7,797.2 MUSD shows whole (from 100 up)."""
+    m = {"case": "small_chain", "scenario": "small_port_expansion", "status": "optimal",
+         "objective": 7797.2}
+    assert ex.why_lines({}, m)[0] == ("small_port_expansion (scenario on small_chain): "
+                                      "optimal, objective 7,797 MUSD (NPV)")
+    assert ex.why_lines({}, dict(m, scenario=None))[0] == ("small_chain: optimal, objective "
+                                                           "7,797 MUSD (NPV)")
+
+
+def test_a_near_miss_names_the_periods_it_is_unused_in():
+    """Mode homo of unit pp runs in p1 and p4 and stands idle in p2 and p3 (its rows in
+    reduced_costs, the columns at 0), where its margin is 1.27 short; explain said
+    'unused; ... (closest in p2)', which the netback of p1 ('made ... by mode homo')
+    contradicts. Now 'unused in p2-p3'. Mode lite idles in p1-p4, 3 short in p2 and 5
+    elsewhere: 'by 3 to 5 USD per t (least in p2)'. Mode tie idles in p1 and p3 at no
+    loss in p3 only: 'unused in p1, p3 ... (a tie in p3)'."""
+    keys = [("lite", "p1", 5.0), ("tie", "p1", 2.0), ("homo", "p2", 1.27), ("lite", "p2", 3.0),
+            ("homo", "p3", 1.27), ("lite", "p3", 5.0), ("tie", "p3", 0.0), ("lite", "p4", 5.0)]
+    rc = pd.DataFrame({"family": "conversion.activity",
+                       "key": [f"unit=pp, mode={m}, period={p}" for m, p, _ in keys],
+                       "period": [p for _, p, _ in keys],
+                       "improvement_needed": [x for _, _, x in keys],
+                       "value_unit": "USD per t", "quantity_unit": "t"})
+    assert ex.almost_lines(rc) == [
+        "mode tie of unit pp: unused in p1, p3, though as good as the modes in use (a tie "
+        "in p3)",
+        "mode homo of unit pp: unused in p2-p3; its margin must improve by 1.27 USD per t",
+        "mode lite of unit pp: unused in p1-p4; its margin must improve by 3 to 5 USD per t "
+        "(least in p2)"]
 
 
 def test_independent_conflicts_are_each_named(tmp_path):
@@ -1030,7 +1092,9 @@ def test_a_value_that_holds_only_for_less_room_is_said_so(tmp_path):
     lines = ex.binding_lines(base["constraints"], order, ranging=base["ranging"])
     pe = next(x for x in lines if "unit tob_pe" in x)
     cdu = next(x for x in lines if "unit tob_cdu" in x)
-    assert "worth 301 USD per t a year (only for less room" in pe, pe
+    # in the capacity's unit: 'one unit more' read as one more process unit
+    assert pe.endswith("worth 301 USD per t a year (only for less room: one t/yr more is "
+                       "worth less)"), pe
     assert "only for less room" not in cdu, cdu
     more = tmp_path / "more.yaml"
     more.write_text("description: 1 kt/yr more PE capacity in p2026\nbase: small_chain\n"
@@ -1063,13 +1127,18 @@ def test_netback_legs_show_losses_and_capacity_rent():
     sales gas, 56 at ru_dom, 1 % lost on the grid, 8 transport: 56 x 0.99 - 8 = 47.44 at
     tobolsk. A full link whose capacity is worth 12 (ru_eastwest's wsib_ustluga_bps:
     crude worth 460 at the port, 28 transport, 420 at the field) keeps 12 as its rent;
-    12 left on a link whose capacity is worth nothing is not its rent."""
+    12 left on a link whose capacity is worth nothing is not its rent. Sales gas is
+    counted in 1000m3 (commodities.csv), diesel in t: each commodity's values are said
+    per its unit ('sales_gas (USD per 1000m3):'), not only 'USD per unit' for all (no
+    constraint names diesel: its unit comes from its price's ranging row)."""
     from types import SimpleNamespace
 
     res = api.run("small_chain", save=False)
     lines = ex.netback_lines(res.tables, "p2026")
     gas = _netback(lines, "sales_gas")
-    assert "    back: 47.44 at tobolsk (via gas_grid, 8 transport, 1 % lost)" in gas
+    assert "    back: 47.44 at tobolsk (via gas_grid to ru_dom, 8 transport, 1 % lost)" in gas
+    assert gas[0] == "  sales_gas (USD per 1000m3):"
+    assert "  diesel (USD per t):" in lines
     leg = SimpleNamespace(flow_k_per_yr=100.0, delivered_k_per_yr=100.0,
                           cost_usd_per_unit=28.0)
     full = ex.LinkValues(capacity_rent=12.0)
@@ -1290,7 +1359,8 @@ def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
 
 def test_netback_legs_name_carbon_caps_capacity_and_other_limits(tmp_path):
     """x at src (100, unlimited) is sold at mkt (300, at most 150) over four links; l0
-    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt.
+    (60 per t, unlimited, clean) carries the rest, so x is worth 100 + 60 = 160 at mkt,
+    its price 300 less the sales cap's rent of 140.
     What a unit leaves on each other link, 160 x delivered share - transport - 100:
 
     * l1 (20, 5 % lost, 0.02 t co2 per t, room for 100): 152 - 20 - 100 = 32: carbon
@@ -1319,19 +1389,43 @@ loss_fraction,emission_commodity,emission_per_unit
     assert list(res["flows"]["carbon_usd_per_unit"]) == pytest.approx([0, 2.2, 0, 0])
     lines = _netback(ex.netback_lines(res.tables), "crude")
     assert lines == [
-        "  crude:", "    sold at mkt for 300 (worth 160 there)",
-        "    back: 100 at src (via l0, 60 transport)",
-        "    back: 100 at src (via l1, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
+        "  crude (USD per t):",
+        "    sold at mkt for 300 less 140 sales cap rent (worth 160 there)",
+        "    back: 100 at src (via l0 to mkt, 60 transport)",
+        "    back: 100 at src (via l1 to mkt, 20 transport, 5 % lost, 2.2 carbon cost, 29.8 "
         "emission cap rent)",
-        "    back: 100 at src (via l2, 40 transport, 20 capacity rent)",
-        "    back: 100 at src (via l3, 10 transport, 50 other limits: user constraint capf)",
+        "    back: 100 at src (via l2 to mkt, 40 transport, 20 capacity rent)",
+        "    back: 100 at src (via l3 to mkt, 10 transport, 50 other limits: user "
+        "constraint capf)",
         "    bought at src for 100"], lines
     # results saved before flows had carbon_usd_per_unit: the carbon price is unknown
     old = dict(res.tables, flows=res["flows"].drop(columns="carbon_usd_per_unit"))
     lines = _netback(ex.netback_lines(old), "crude")
-    assert lines[3] == ("    back: 100 at src (via l1, 20 transport, 5 % lost, 29.8 emission "
-                        "cap rent, 2.2 carbon cost and other limits: user constraint capf)")
-    assert lines[4] == "    back: 100 at src (via l2, 40 transport, 20 capacity rent)"
+    assert lines[3] == ("    back: 100 at src (via l1 to mkt, 20 transport, 5 % lost, 29.8 "
+                        "emission cap rent, 2.2 carbon cost and other limits: user constraint "
+                        "capf)")
+    assert lines[4] == "    back: 100 at src (via l2 to mkt, 40 transport, 20 capacity rent)"
+
+
+def test_netback_legs_name_the_site_they_end_at():
+    """small_port_expansion, p2026: hdpe goes from tobolsk to ru_dom on rail_dom (71 per
+    t) and to chn by fe_rail (tobolsk -> nakhodka, 160) then fe_port_sea (nakhodka ->
+    chn, 25). At chn it is worth its price, 950 (the cap of 1,500 is far); at nakhodka
+    950 - 25 = 925; at tobolsk 925 - 160 = 765, and so at ru_dom 765 + 71 = 836: the
+    price 900 less 64, the rent of its cap of 500. Two legs start at tobolsk; the lines
+    said 'back: 765 at tobolsk (via fe_rail, 160 transport)', leaving the reader to
+    find that fe_rail ends at nakhodka (925 - 160), not at ru_dom (836 - 160 = 676);
+    now each leg names the site it ends at."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml"
+    res = api.run(scenario, save=False)
+    hdpe = _netback(ex.netback_lines(res.tables, "p2026"), "hdpe")
+    assert hdpe[:6] == [
+        "  hdpe (USD per t):",
+        "    sold at ru_dom for 900 less 64 sales cap rent (worth 836 there)",
+        "    sold at chn for 950 (worth 950 there)",
+        "    back: 765 at tobolsk (via rail_dom to ru_dom, 71 transport)",
+        "    back: 925 at nakhodka (via fe_port_sea to chn, 25 transport)",
+        "    back: 765 at tobolsk (via fe_rail to nakhodka, 160 transport)"], hdpe
 
 
 def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
@@ -1343,7 +1437,7 @@ def test_netback_leg_with_a_chain_wide_carbon_price_and_cap(tmp_path):
     res = solve_case(_carbon_chain(tmp_path))
     lines = _netback(ex.netback_lines(res.tables), "light")
     assert lines[2:] == [
-        "    back: 194 at a (via ab, 5 transport, 0.5 carbon cost, 0.75 emission cap rent)",
+        "    back: 194 at a (via ab to b, 5 transport, 0.5 carbon cost, 0.75 emission cap rent)",
         "    made at a by mode clean of unit uc: 194 = 159 inputs (1 crude at 159) + 30 "
         "variable cost + 2 carbon cost + 3 other limits: emission cap on co2 (chain-wide)",
         "    made at a by mode dirty of unit ud: 194 = 159 inputs (1 crude at 159) + 10 "
@@ -1418,7 +1512,8 @@ def test_explain_refuses_a_period_the_results_do_not_have(tmp_path):
     assert "--period: no period 'p2' in" in bad.output and "give one of p1" in bad.output
     good = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--period", "p1"])
     assert good.exit_code == 0, good.output
-    assert "  crude:\n    sold at a for 150 (worth 150 there)" in good.output, good.output
+    assert "  crude (USD per t):\n    sold at a for 150 (worth 150 there)" in good.output, \
+        good.output
 
 
 def test_explain_ranging_keeps_to_the_period_asked(tmp_path):
@@ -1469,8 +1564,8 @@ def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
     assert "toy: optimal, total cost 2.32 MUSD (NPV of costs)" in text
     assert "Nothing is sold." not in text
     assert _netback(text.split("\n"), "fuel") == [
-        "  fuel:", "    delivered at city (12 k t/yr), one more costs 300",
-        "    back: 273 at refinery (via l1, 15 transport, 4 % lost)",
+        "  fuel (USD per t):", "    delivered at city (12 k t/yr), one more costs 300",
+        "    back: 273 at refinery (via l1 to city, 15 transport, 4 % lost)",
         "    bought at city for 300",
         "    made at refinery by mode run of unit u: 273 = 125 inputs (1.25 crude at 100) "
         "+ 20 variable cost + 128 capacity rent"]
@@ -1487,7 +1582,7 @@ def test_deliveries_and_unmet_floors_are_counted_in_the_commodity_s_unit(tmp_pat
         "demand": "site,commodity,amount_k_per_yr\na,water,5"}, objective="cost")
     res = solve_case(cost)
     assert _netback(ex.why_lines(res.tables, res.manifest), "water") == [
-        "  water:", "    delivered at a (5 k m3/yr), one more costs 2",
+        "  water (USD per m3):", "    delivered at a (5 k m3/yr), one more costs 2",
         "    bought at a for 2"]
     short = solve_case(write_case(tmp_path / "short", {
         **water, "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,water,2,4",
@@ -1510,7 +1605,7 @@ def test_a_joint_product_s_value_is_a_sum_on_lines_of_its_own(tmp_path):
     res = solve_case(write_case(tmp_path, REFINERY))
     lines = ex.netback_lines(res.tables)
     assert _netback(lines, "light") == [
-        "  light:", "    sold at plant for 300 (worth 300 there)",
+        "  light (USD per t):", "    sold at plant for 300 (worth 300 there)",
         "    made at plant by mode run of unit cdu1 (0.6 light per unit of activity; per "
         "unit of light):",
         "      300 = 167 inputs (1.67 crude at 100) + 16.67 variable cost + 217 capacity rent",
@@ -1544,7 +1639,7 @@ def _two_modes(**tables) -> dict:
                             "capf,1,activity,1,u,fast", **tables}
 
 
-MADE = ["    back: 273 at refinery (via l1, 15 transport, 4 % lost)",
+MADE = ["    back: 273 at refinery (via l1 to city, 15 transport, 4 % lost)",
         "    made at refinery by mode fast of unit u: 273 = 150 inputs (1.5 crude at 100) + "
         "20 variable cost + 32 capacity rent + 71 other limits: user constraint capf",
         "    made at refinery by mode run of unit u: 273 = 125 inputs (1.25 crude at 100) + "
@@ -1580,7 +1675,7 @@ def test_a_mode_s_capacity_rent_counts_its_capacity_use_and_the_unit_s_availabil
     assert cap["shadow_price_usd_per_unit_yr"] == pytest.approx(25.6)
     assert cap["availability"] == pytest.approx(0.8)
     lines = _netback(api.explain(tmp_path / "out" / "toy"), "fuel")
-    assert lines == ["  fuel:", "    delivered at city (12 k t/yr), one more costs 300",
+    assert lines == ["  fuel (USD per t):", "    delivered at city (12 k t/yr), one more costs 300",
                      MADE[0], "    bought at city for 300", *MADE[1:]], lines
     old = dict(Results.load(tmp_path / "out" / "toy").tables)
     old["activity"] = old["activity"].drop(columns="capacity_use")
@@ -1600,7 +1695,8 @@ def test_a_sale_s_netback_says_how_the_product_is_made(tmp_path):
     res = api.run(folder, out=tmp_path / "out")
     assert res.objective == pytest.approx(0.398)
     lines = _netback(api.explain(tmp_path / "out" / "toy"), "fuel")
-    assert lines == ["  fuel:", "    sold at city for 300 (worth 300 there)", *MADE], lines
+    assert lines == ["  fuel (USD per t):", "    sold at city for 300 (worth 300 there)",
+                     *MADE], lines
 
 
 def test_the_shortfall_penalty_is_given_per_unit_of_each_commodity(tmp_path):

@@ -20,6 +20,7 @@ import pandas as pd
 from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
+from chainopt.results import run_title
 
 RATIO_WARN = 1e8
 # modelling devices, not decisions the user made (kept in constraints.csv, not in the story)
@@ -212,11 +213,11 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         flat = [(fams[i], c["key"].iat[i]) in blocked for i in part]
         note = ""
         if all(flat):
-            note = " (only for less room: one unit more is worth less)"
+            note = f" (only for less room: one {q}/yr more is worth less)"
         elif any(flat):
             where = ", ".join(spans([per_text[i] for i, f in zip(part, flat, strict=True)
                                      if f], order))
-            note = f" (in {where} only for less room: one unit more is worth less)"
+            note = f" (in {where} only for less room: one {q}/yr more is worth less)"
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
@@ -278,9 +279,11 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[
             else:
                 state = "never available"
             v = g[g["period"].isin(ps)]["marginal_value"]
-            lines.append(f"{what}: {state} (no capacity in {span}; one unit there would be "
+            q = g.iloc[0].get("quantity_unit")
+            q = q if isinstance(q, str) and q else "unit"  # per t/yr, as a binding line
+            lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
                          f"worth {_num(float(v.max()))} "
-                         f"{_in_units(g.iloc[0]['value_unit'], g.iloc[0].get('quantity_unit'))})")
+                         f"{_in_units(g.iloc[0]['value_unit'], q)})")
     return lines
 
 
@@ -322,6 +325,7 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
 def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str,
                 top: int) -> list[str]:
     walk = _Walk(tables, period)
+    units = commodity_units(tables)
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
@@ -329,16 +333,33 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
         g = sold[sold["commodity"] == c]
         parts = [f"sold at {r.site}"
                  f"{_tier_text(tables['sales'], r.site, c, getattr(r, 'tier', None))} for "
-                 f"{_num(r.price_usd_per_unit)} (worth {_num(walk.value(r.site, c))} there)"
-                 for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
+                 f"{_num(r.price_usd_per_unit)}"
+                 f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
+                 f"(worth {_num(walk.value(r.site, c))} there)" for r in g.itertuples()]
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
+                                  units.get(str(c)))
     return lines
 
 
-def _commodity_lines(c: object, parts: list[str]) -> list[str]:
-    """One commodity's netback or delivery: its name, then one part per line (a part's
-    own further lines, see :func:`_made_text`, indented below it)."""
-    return [f"  {c}:", *("    " + line for part in parts for line in part.split("\n"))]
+def _sale_rent(price: float, v: float) -> str:
+    """What sets a sale's price apart from the value of its commodity where it is sold
+    (``v``): a sale in use (its column basic or at its cap) has ``v = price + floor value
+    - cap rent`` (the duals of its demand floor and its sales cap), so a value below the
+    price is the sales cap's rent, one above it the demand floor's value (``" less 252
+    sales cap rent"``, ``" plus 5,000 demand floor value"``); nothing where they agree."""
+    gap = float(price) - v
+    if not math.isfinite(gap) or abs(gap) <= 1e-6 * max(1.0, abs(v)):
+        return ""
+    return (f" less {_num(gap)} sales cap rent" if gap > 0
+            else f" plus {_num(-gap)} demand floor value")
+
+
+def _commodity_lines(c: object, parts: list[str], unit: str | None = None) -> list[str]:
+    """One commodity's netback or delivery: its name and the unit its values are per
+    (``hdpe (USD per t):``, where :func:`commodity_units` knows it), then one part per
+    line (a part's own further lines, see :func:`_source_parts`, indented below it)."""
+    per = f" (USD per {unit})" if unit else ""
+    return [f"  {c}{per}:", *("    " + line for part in parts for line in part.split("\n"))]
 
 
 def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
@@ -359,22 +380,27 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
         parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} "
                  f"{_qty(units.get(str(c)))}), one more costs "
                  f"{_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))])
+        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
+                                  units.get(str(c)))
     return lines
 
 
 def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """commodity -> the unit it is counted in, as the saved ``constraints`` state it: the
-    ``quantity_unit`` of its rows keyed by a commodity (a hard demand, a demand floor, a
-    supply limit, a sales cap: the commodity's unit in ``commodities.csv``). A commodity
-    with none of them is left out (its quantities are then in ``k units/yr``)."""
-    c = tables.get("constraints")
-    if c is None or c.empty or "quantity_unit" not in c:
-        return {}
-    com = c["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
-    unit = c["quantity_unit"]
-    ok = com.notna() & unit.notna() & (unit.astype(str) != "")
-    return dict(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
+    """commodity -> the unit it is counted in, as the saved ``constraints`` and
+    ``ranging`` state it: the ``quantity_unit`` of their rows keyed by a commodity (a
+    hard demand, a demand floor, a supply limit, a sales cap; a price, a supply or
+    transport cost: the commodity's unit in ``commodities.csv``). A commodity with none
+    of them is left out (its quantities are then in ``k units/yr``)."""
+    out: dict[str, str] = {}
+    for name in ("ranging", "constraints"):
+        t = tables.get(name)
+        if t is None or t.empty or "quantity_unit" not in t:
+            continue
+        com = t["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
+        unit = t["quantity_unit"]
+        ok = com.notna() & unit.notna() & (unit.astype(str) != "")
+        out.update(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
+    return out
 
 
 class _Walk:
@@ -405,15 +431,15 @@ class _Walk:
                 *(x for s in on_way for x in self.sources(c, s))]
 
     def back(self, c: object, sites: list) -> tuple[list[str], list]:
-        """The legs that carry ``c`` to ``sites``, breadth first, and every site reached
-        (``sites`` first)."""
+        """The legs that carry ``c`` to ``sites``, breadth first, each naming the site it
+        ends at (whose value it starts from), and every site reached (``sites`` first)."""
         seen, frontier, back = list(dict.fromkeys(sites)), list(dict.fromkeys(sites)), []
         while frontier:
             site = frontier.pop(0)
             g_in = self.into.get((c, site))
             for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = self.value(f.from_site, c)
-                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link}, "
+                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link} to {site}, "
                             + _leg(f, self.value(site, c), v_from,
                                    self.on_link.get(str(f.link), LinkValues())) + ")")
                 if f.from_site not in seen:
@@ -718,9 +744,12 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
 
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5,
-                 capacity: pd.DataFrame | None = None) -> list[str]:
+                 capacity: pd.DataFrame | None = None,
+                 order: list[str] | None = None) -> list[str]:
     """The unused modes that came closest to being used (not those of a unit with no
-    capacity in that period: they could not run)."""
+    capacity in that period: they could not run), each with the periods it is unused in
+    (merged over consecutive ``order``; a mode used in some periods is unused only in the
+    others) and the improvement its margin needs there, least first."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     if capacity is not None and len(r) and {"kind", "name", "period",
                                             "total_k_per_yr"} <= set(capacity.columns):
@@ -733,19 +762,26 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
-    best = r.sort_values("improvement_needed", kind="stable").groupby("_base", sort=False
-                                                                       ).head(1)
-    best = best.sort_values("improvement_needed", kind="stable").head(top)
+    r["period"] = r["period"].astype(str)
+    order = order or list(dict.fromkeys(r["period"]))
+    r = r.sort_values("improvement_needed", kind="stable")
     lines = []
-    for row in best.itertuples():
-        if abs(row.improvement_needed) <= 1e-9:
-            lines.append(f"{describe(row.family, row.key)}: unused, though as good as the "
-                         f"modes in use (a tie, in {row.period})")
+    for _, g in sorted(r.groupby("_base", sort=False), key=lambda t: float(
+            t[1]["improvement_needed"].iloc[0]))[:top]:
+        row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
+        what = describe(row["family"], row["key"])
+        unused = ", ".join(spans(list(g["period"]), order))
+        if need[0] <= 1e-9:
+            tie = ", ".join(spans(list(g.loc[need <= 1e-9, "period"]), order))
+            lines.append(f"{what}: unused in {unused}, though as good as the modes in use "
+                         f"(a tie{'' if tie == unused else ' in ' + tie})")
             continue
-        unit = _in_units(row.value_unit, getattr(row, "quantity_unit", "activity unit"),
+        unit = _in_units(row["value_unit"], row.get("quantity_unit", "activity unit"),
                          yearly=False)  # a margin per unit made, not a yearly value
-        lines.append(f"{describe(row.family, row.key)}: unused; its margin must improve by "
-                     f"{_num(row.improvement_needed)} {unit} (closest in {row.period})")
+        same = need[-1] - need[0] <= 1e-6 * max(1.0, need[-1])
+        value = _num(need[0]) if same else f"{_num(need[0])} to {_num(need[-1])}"
+        lines.append(f"{what}: unused in {unused}; its margin must improve by {value} {unit}"
+                     + ("" if same else f" (least in {row['period']})"))
     return lines
 
 
@@ -820,7 +856,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     # a cost case's objective is its total cost (the NPV of its costs), as it says
     what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
                  else ("objective", "NPV"))
-    out = [f"{manifest.get('case', '')}: {manifest.get('status', '')}, {what} "
+    out = [f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
            f"{_num(float(manifest.get('objective', float('nan'))))} MUSD ({npv})",
            *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
@@ -838,7 +874,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
         out += ["  " + s for s in almost_lines(tables["reduced_costs"],
-                                               capacity=tables.get("capacity"))]
+                                               capacity=tables.get("capacity"), order=order)]
     if "coefficient_ranges" in tables:
         out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
     return out

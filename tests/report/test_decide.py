@@ -383,7 +383,7 @@ def test_near_misses_leave_out_units_without_capacity():
                         "total_k_per_yr": [0.0, 5.0, 5.0]})
     text = "\n".join(ex.almost_lines(rc, capacity=cap))
     assert "mode m1 of unit a" not in text and "mode m2 of unit b" in text
-    assert "mode m3 of unit c: unused, though as good as the modes in use" in text
+    assert "mode m3 of unit c: unused in p1, though as good as the modes in use" in text
 
 
 def test_deck_and_workbook_of_a_comparison(port_compare):
