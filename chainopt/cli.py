@@ -552,15 +552,13 @@ def run_warnings(results) -> list[str]:
 def shortfall_note(results) -> str:
     """'' or a sentence on the soft demand floors a run leaves unmet: how many, the
     first one, and what to do."""
-    from chainopt.report.explain import unmet_floors, unmet_text  # lazy: start-up
+    from chainopt.report.explain import unmet_floors, unmet_summary  # lazy: start-up
 
     short = unmet_floors(results.tables.get("sales"))
     if short.empty:
         return ""
-    first = unmet_text(results.tables, short.iloc[0])
-    n = len(short)
-    return (f"{n} demand floor{'s' if n > 1 else ''} not met ({first}"
-            f"{f', and {n - 1} more' if n > 1 else ''}; sales.csv, column "
+    n, text = unmet_summary(results.tables, short)
+    return (f"{n} demand floor{'s' if n > 1 else ''} not met ({text}; sales.csv, column "
             "shortfall_k_per_yr): the objective pays their penalty. Raise supply or "
             "capacity, lower the floors, or set demand_floors: hard and run `chainopt "
             "explain CASE --elastic` to see what would meet them")

@@ -437,3 +437,27 @@ def test_a_badly_scaled_case_is_warned_by_run(tmp_path: Path) -> None:
             "mode_flows.csv amount_per_unit") in text, text
     result, text = invoke("run", "small_chain", "--out", tmp_path / "small")
     assert result.exit_code == 0 and "span a ratio" not in text, text
+
+
+def test_one_floor_short_in_two_periods_is_one_floor(tmp_path: Path) -> None:
+    """A soft floor of 20 on crude at a with 2 to sell, in both periods p1 and p2, and one
+    of 5 on lpg at a with none: two floors, short by 18 and 18, and 5 and 5. The run said
+    "4 demand floors not met (crude at a in p1 short by 18 k t/yr, and 3 more", counting
+    a floor once per period; now "2 demand floors not met (crude at a in p1 short by 18
+    k t/yr, also in p2, and 1 more floor"; explain's note likewise."""
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "two", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlpg,t,raw", "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,2",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,crude,150,20\n"
+                   "a,lpg,300,5"},
+        name="two", periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                             {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    result, text = invoke("run", case, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert ("warning: 2 demand floors not met (crude at a in p1 short by 18 k t/yr, also in "
+            "p2, and 1 more floor; sales.csv") in text, text
+    result, text = invoke("explain", tmp_path / "out" / "two")
+    assert ("Note: demand floors are not met (crude at a in p1 short by 18 k t/yr, also in "
+            "p2, and 1 more floor; sales table") in text, text

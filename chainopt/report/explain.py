@@ -803,6 +803,23 @@ def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
             f"{_num(float(r['shortfall_k_per_yr']))} {unit}")
 
 
+def unmet_summary(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> tuple[int, str]:
+    """How many floors (a site, commodity and tier) the rows ``short`` of
+    :func:`unmet_floors` leave unmet, and the first one's text with the other periods it
+    is short in and how many other floors are: ``light at mkt in p1 short by 5 k t/yr,
+    also in p2, p3, and 1 more floor`` (a row per period had read as three floors)."""
+    floor = (short["site"].astype(str) + "/" + short["commodity"].astype(str) + "/"
+             + (short["tier"].astype(str) if "tier" in short else "")).to_numpy()
+    n = len(dict.fromkeys(floor))
+    text = unmet_text(tables, short.iloc[0])
+    others = short["period"].astype(str).to_numpy()[floor == floor[0]][1:]
+    if len(others):
+        text += f", also in {', '.join(others)}"
+    if n > 1:
+        text += f", and {n - 1} more floor{'s' if n > 2 else ''}"
+    return n, text
+
+
 def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
     """A run that leaves soft floors unmet pays their penalty on every missing unit, so
     the values next to them (capacities, commodity values, netbacks) are the penalty's,
@@ -810,9 +827,7 @@ def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
     short = unmet_floors(tables.get("sales"))
     if short.empty:
         return []
-    r = short.iloc[0]
-    more = f" and {len(short) - 1} more" if len(short) > 1 else ""
-    return ["", f"Note: demand floors are not met ({unmet_text(tables, r)}{more}; sales "
+    return ["", f"Note: demand floors are not met ({unmet_summary(tables, short)[1]}; sales "
                 f"table, shortfall_k_per_yr). The values below that these floors reach "
                 f"include their shortfall penalty (up to {_penalties(tables, short)}, "
                 "floor_cost_usd_per_unit): an assumption of the case, not a price."]
