@@ -415,7 +415,32 @@ def check_dropped(built: BuiltModel, out: SolveOutcome) -> None:
 PLAN_TOLERANCE = 1e-6
 
 
-def plan_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class _Sums:
+    """The sums over the matrix that the checks of a solve read, made in one pass over
+    its nonzeros: ``act`` = A x and ``size`` = |A| |x| by row, ``aty`` = A'y and
+    ``ysize`` = |A|'|y| by column."""
+
+    act: np.ndarray
+    size: np.ndarray
+    aty: np.ndarray
+    ysize: np.ndarray
+
+    @classmethod
+    def of(cls, built: BuiltModel, out: SolveOutcome) -> _Sums:
+        m = built.arrays.matrix
+        rows = m.row_of_entries()
+        xt = m.data * out.col_value[m.indices]
+        yt = m.data * out.row_dual[rows]
+        nr, nc = built.num_rows, built.num_vars
+        return cls(np.bincount(rows, weights=xt, minlength=nr),
+                   np.bincount(rows, weights=np.abs(xt), minlength=nr),
+                   np.bincount(m.indices, weights=yt, minlength=nc),
+                   np.bincount(m.indices, weights=np.abs(yt), minlength=nc))
+
+
+def plan_violations(built: BuiltModel, out: SolveOutcome, sums: _Sums | None = None
+                    ) -> dict[str, np.ndarray]:
     """The scaled violations of ``out``'s plan x against the model as chainopt built it
     (its own matrix A, bounds and objective; not the solver's copy of them):
 
@@ -426,15 +451,12 @@ def plan_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
       reported.
 
     Scaled by the size of the terms, each is the relative error of a sum: a plan written
-    to 8 significant digits (CBC's) stays near 1e-8."""
+    to 8 significant digits (CBC's) stays near 1e-8. ``sums``: :class:`_Sums` of
+    ``out``, if made already."""
     a, x = built.arrays, out.col_value
-    rows = a.matrix.row_of_entries()
-    terms = a.matrix.data * x[a.matrix.indices]
-    n = built.num_rows
-    act = np.bincount(rows, weights=terms, minlength=n)
-    size = np.bincount(rows, weights=np.abs(terms), minlength=n)
+    sm = sums or _Sums.of(built, out)
     return {
-        "row": np.maximum(np.maximum(a.row_lb - act, act - a.row_ub), 0) / (1 + size),
+        "row": np.maximum(np.maximum(a.row_lb - sm.act, sm.act - a.row_ub), 0) / (1 + sm.size),
         "column": np.maximum(np.maximum(a.col_lb - x, x - a.col_ub), 0) / (1 + np.abs(x)),
         "integer": np.where(a.integer.astype(bool), np.abs(x - np.round(x)), 0.0),
         "objective": np.array([abs(float(a.cost @ x) + a.total_offset - out.objective)
@@ -442,7 +464,8 @@ def plan_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
     }
 
 
-def dual_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarray]:
+def dual_violations(built: BuiltModel, out: SolveOutcome, sums: _Sums | None = None
+                    ) -> dict[str, np.ndarray]:
     """The scaled violations of ``out``'s marginal values (row duals y, reduced costs d)
     against the model chainopt built, maximising c x + c_0 over l <= A x <= u,
     lb <= x <= ub; a dual is the objective's gain per unit of the bound it names:
@@ -459,17 +482,15 @@ def dual_violations(built: BuiltModel, out: SolveOutcome) -> dict[str, np.ndarra
       values come from the LP with it fixed).
 
     A plan with these at 0 and within :func:`plan_violations`' tolerance is optimal for
-    the model as chainopt built it (the LP's optimality conditions)."""
+    the model as chainopt built it (the LP's optimality conditions). ``sums``:
+    :class:`_Sums` of ``out``, if made already."""
     a, x, y, d = built.arrays, out.col_value, out.row_dual, out.col_dual
-    m = a.matrix
-    yt = m.data * y[m.row_of_entries()]
-    aty = np.bincount(m.indices, weights=yt, minlength=built.num_vars)
-    ysize = np.bincount(m.indices, weights=np.abs(yt), minlength=built.num_vars)
+    sm = sums or _Sums.of(built, out)
     scale = 1 + float(np.abs(a.cost) @ np.abs(x))
-    terms = 1 + np.abs(a.cost) + ysize
+    terms = 1 + np.abs(a.cost) + sm.ysize
     return {
-        "reduced cost": np.abs(d - (a.cost - aty)) / terms,
-        "row dual": _dual_side(m @ x, a.row_lb, a.row_ub, y, scale, 1 + np.abs(y)),
+        "reduced cost": np.abs(d - (a.cost - sm.aty)) / terms,
+        "row dual": _dual_side(sm.act, a.row_lb, a.row_ub, y, scale, 1 + np.abs(y)),
         "column dual": np.where(a.integer.astype(bool), 0.0,
                                 _dual_side(x, a.col_lb, a.col_ub, d, scale, terms)),
     }
@@ -497,7 +518,8 @@ def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
     own rows, bounds or objective."""
     if built.extension is not None:
         return
-    found = plan_violations(built, out) | dual_violations(built, out)
+    sums = _Sums.of(built, out)
+    found = plan_violations(built, out, sums) | dual_violations(built, out, sums)
     kind, worst = max(found.items(), key=lambda kv: kv[1].max(initial=0))
     value = float(worst.max(initial=0))
     if value <= PLAN_TOLERANCE:
@@ -509,7 +531,7 @@ def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
         where = (f"the objective reported, {out.objective:.10g} MUSD, is not the plan's, "
                  f"{float(a.cost @ x) + a.total_offset:.10g} MUSD")
     elif kind in ("row", "row dual"):
-        where = (f"{name_of(built.lp.row_families, k)} is {(a.matrix @ x)[k]:.10g} against "
+        where = (f"{name_of(built.lp.row_families, k)} is {sums.act[k]:.10g} against "
                  f"bounds [{a.row_lb[k]:.10g}, {a.row_ub[k]:.10g}]"
                  + (f" with marginal value {out.row_dual[k]:.10g}" if kind == "row dual"
                     else ""))
@@ -521,11 +543,8 @@ def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
         elif kind == "column dual":
             where += f" with reduced cost {out.col_dual[k]:.10g}"
         elif kind == "reduced cost":
-            m = a.matrix
-            aty = np.bincount(m.indices, weights=m.data * out.row_dual[m.row_of_entries()],
-                              minlength=built.num_vars)
             where += (f" with reduced cost {out.col_dual[k]:.10g}, where its cost less the "
-                      f"rows' marginal values give {a.cost[k] - aty[k]:.10g}")
+                      f"rows' marginal values give {a.cost[k] - sums.aty[k]:.10g}")
     what = ("a plan that breaks" if kind in ("row", "column", "integer", "objective")
             else "marginal values that break")
     raise SolverError(
