@@ -298,6 +298,23 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     assert text.count("demand floor not met") == 2, text
 
 
+#: the case of test_a_policy_where_nothing_emits_is_warned: a unit at plant, nothing at
+#: depot; policies rows: a price paid at plant, a cap at depot and a CH4 price that change
+#: nothing
+IDLE_POLICY_CASE = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
+                   "co2,t,emission\nch4,t,emission",
+    "sites": "site\nplant\ndepot",
+    "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                  "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
+    "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+    "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
+    "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
+                "co2,depot,,1\nch4,,30,"}
+
+
 def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     """One unit at plant: 1 t crude (100 USD/t) -> 0.6 t light (300) + 0.3 t heavy (200),
     10 USD/t to run, 0.5 t CO2 per t crude, capacity 8 kt/yr; a second site, depot, where
@@ -310,18 +327,8 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     each, naming the row, the site and what to check; in a batch run too."""
     from tests.toycase import write_case
 
-    tables = {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
-                       "co2,t,emission\nch4,t,emission",
-        "sites": "site\nplant\ndepot",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
-        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
-        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
-                    "co2,depot,,1\nch4,,30,\nco2,,,100"}
+    tables = {**IDLE_POLICY_CASE,
+              "policies": IDLE_POLICY_CASE["policies"] + "\nco2,,,100"}
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
@@ -384,18 +391,7 @@ def test_a_policy_where_nothing_emits_is_warned_once_by_compare_and_sweep(
     reuses their results."""
     from tests.toycase import write_case
 
-    tables = {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product\n"
-                       "co2,t,emission\nch4,t,emission",
-        "sites": "site\nplant\ndepot",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,0.6\nrun,heavy,out,0.3\nrun,co2,out,0.5",
-        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,heavy,200",
-        "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,plant,40,\n"
-                    "co2,depot,,1\nch4,,30,"}
+    tables = IDLE_POLICY_CASE
     one = write_case(tmp_path / "one", tables, name="one")
     two = write_case(tmp_path / "two", tables, name="two")
     result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1,2", "--out",

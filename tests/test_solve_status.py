@@ -495,30 +495,6 @@ def test_a_plan_within_the_tolerance_passes(tmp_path):
         solve.check_plan(built, out)
 
 
-def test_a_solution_mapped_to_the_wrong_columns_stops_the_run(tmp_path, monkeypatch):
-    """A defect between a solver's answer and chainopt's columns (here the Pyomo path's
-    values handed back in reverse order) gave a wrong plan quietly; now the run stops with
-    exit 4 and writes nothing."""
-    from typer.testing import CliRunner
-
-    from chainopt.cli import app
-    from chainopt.models import pyomo_model
-
-    arrays = pyomo_model.solution_arrays
-
-    def reversed_values(m, a):
-        col_value, *rest = arrays(m, a)
-        return (col_value[::-1].copy(), *rest)
-
-    monkeypatch.setattr(pyomo_model, "solution_arrays", reversed_values)
-    out = tmp_path / "out"
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, ["run", "small_chain", "--solver", "highs", "--out", str(out)])
-    assert result.exit_code == 4, result.output
-    assert "returned a plan that breaks the model" in " ".join(result.output.split())
-    assert not out.exists() or list(out.iterdir()) == []
-
-
 def test_marginal_values_read_with_the_wrong_sign_are_refused(tmp_path):
     """The fixed-charge case's marginal values by hand (maximising -cost; the LP with the
     build decision fixed at 1): feed is worth y_f = -0.1 (a unit more to buy costs 0.1
@@ -600,25 +576,33 @@ def test_a_reduced_cost_of_rounding_noise_is_judged_by_its_terms(tmp_path):
     solve.check_plan(built, out)
 
 
-def test_duals_of_the_wrong_sign_stop_the_run(tmp_path, monkeypatch):
-    """The Pyomo path's marginal values handed back negated (a sign convention read the
-    wrong way round) ran small_chain to exit 0 with every commodity's value of the wrong
-    sign; now exit 4, nothing written."""
+def _reversed_values(col_value, col_dual, row_value, row_dual):
+    return col_value[::-1].copy(), col_dual, row_value, row_dual
+
+
+def _negated_duals(col_value, col_dual, row_value, row_dual):
+    return col_value, -col_dual, row_value, -row_dual
+
+
+@pytest.mark.parametrize("defect, said", [
+    (_reversed_values, "returned a plan that breaks the model"),
+    (_negated_duals, "returned marginal values that break the model")])
+def test_a_solution_mapped_wrong_stops_the_run(tmp_path, monkeypatch, defect, said):
+    """A defect between a solver's answer and chainopt's columns and rows (here the Pyomo
+    path's values handed back in reverse order, or its marginal values negated: a sign
+    convention read the wrong way round) ran small_chain to exit 0 with a wrong plan, or
+    every commodity's value of the wrong sign; now the run stops with exit 4 and writes
+    nothing."""
     from typer.testing import CliRunner
 
     from chainopt.cli import app
     from chainopt.models import pyomo_model
 
     arrays = pyomo_model.solution_arrays
-
-    def negated(m, a):
-        col_value, col_dual, row_value, row_dual = arrays(m, a)
-        return col_value, -col_dual, row_value, -row_dual
-
-    monkeypatch.setattr(pyomo_model, "solution_arrays", negated)
+    monkeypatch.setattr(pyomo_model, "solution_arrays", lambda m, a: defect(*arrays(m, a)))
     out = tmp_path / "out"
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
         app, ["run", "small_chain", "--solver", "highs", "--out", str(out)])
     assert result.exit_code == 4, result.output
-    assert "returned marginal values that break the model" in " ".join(result.output.split())
+    assert said in " ".join(result.output.split())
     assert not out.exists() or list(out.iterdir()) == []
