@@ -471,8 +471,10 @@ def dual_violations(built: BuiltModel, out: SolveOutcome, sums: _Sums | None = N
     lb <= x <= ub; a dual is the objective's gain per unit of the bound it names:
 
     * ``reduced cost`` j: |d_j - (c_j - sum_i a_ij y_i)| / (1 + |c_j| + sum_i |a_ij y_i|);
-    * ``row dual`` i: y_i > 0 names u_i, y_i < 0 names l_i: where that bound is infinite,
-      |y_i| / (1 + |y_i|) (no such bound to gain from); else complementary slackness,
+    * ``row dual`` i: y_i > 0 names u_i, y_i < 0 names l_i: where that bound is infinite
+      (no such bound to gain from), what y_i adds to the reduced costs of the row's
+      columns, measured as they are, max_j |a_ij y_i| / (1 + |c_j| + sum_k |a_kj y_k|)
+      (a row without terms: |y_i| / (1 + |y_i|)); else complementary slackness,
       |y_i| |a_i x - bound| / (1 + sum_j |c_j x_j|) (a bound the plan does not reach
       gains nothing);
     * ``column dual`` j: the same of d_j with x_j, lb_j, ub_j, but a d_j naming an
@@ -490,10 +492,32 @@ def dual_violations(built: BuiltModel, out: SolveOutcome, sums: _Sums | None = N
     terms = 1 + np.abs(a.cost) + sm.ysize
     return {
         "reduced cost": np.abs(d - (a.cost - sm.aty)) / terms,
-        "row dual": _dual_side(sm.act, a.row_lb, a.row_ub, y, scale, 1 + np.abs(y)),
+        "row dual": _dual_side(sm.act, a.row_lb, a.row_ub, y, scale,
+                               _row_dual_sizes(built, y, terms)),
         "column dual": np.where(a.integer.astype(bool), 0.0,
                                 _dual_side(x, a.col_lb, a.col_ub, d, scale, terms)),
     }
+
+
+def _row_dual_sizes(built: BuiltModel, y: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """Per row i, the size a dual naming a missing bound is measured against in
+    :func:`dual_violations`: 1 / max_j (|a_ij| / terms_j), so that |y_i| / size is the
+    largest share of a column's reduced-cost terms it moves (1 + |y_i| for a row without
+    terms). Made only for the rows whose dual names a missing bound (few or none)."""
+    a = built.arrays
+    size = 1 + np.abs(y)
+    named = np.where(y > 0, a.row_ub, np.where(y < 0, a.row_lb, 0.0))
+    flagged = np.isinf(named)
+    if not flagged.any():
+        return size
+    m = a.matrix
+    rows = m.row_of_entries()
+    at = np.flatnonzero(flagged[rows])
+    share = np.zeros(len(y))
+    np.maximum.at(share, rows[at], np.abs(m.data[at]) / terms[m.indices[at]])
+    has = flagged & (share > 0)
+    size[has] = 1 / share[has]
+    return size
 
 
 def _dual_side(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, dual: np.ndarray,

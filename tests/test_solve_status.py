@@ -606,3 +606,42 @@ def test_a_solution_mapped_wrong_stops_the_run(tmp_path, monkeypatch, defect, sa
     assert result.exit_code == 4, result.output
     assert said in " ".join(result.output.split())
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_row_dual_of_rounding_noise_on_a_missing_bound_is_judged_by_its_terms(tmp_path):
+    """a bought at 1e8 USD/t (1e5 MUSD per kt, at most 10 kt/yr), made 1:1 into b by m1 or
+    m2 of unit u (capacity 100 kt/yr, slack), b sold at 3e8 (3e5): 10 kt. By hand: y_a =
+    -3e5, y_b = -3e5 (rows a: purchase - m1 - m2 = 0, b: m1 + m2 - sales = 0), the
+    capacity row m1 + m2 <= 100 worth y_cap = 0; each mode's terms 1 + 0 + |y_cap| + 3e5
+    + 3e5. A y_cap of -2e-4 (rounding of duals of 3e5 to 9 digits) names the row's
+    missing lower bound; it moves each mode's reduced cost by 2e-4 of terms 6e5: off by
+    2e-4 / (1 + 6e5 + 2e-4) = 3.3e-10 and passes. Judged against 1 + |y| it was refused
+    as off by 2e-4. A y_cap of -6e4 moves them by 6e4 / (1 + 6e5 + 6e4) = 0.0909 and is
+    refused, naming the row."""
+    from chainopt.diagnose.names import column_names, row_names
+
+    built = api.build_model(api.load_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+        "sites": "site\ns",
+        "modes": "mode,process\nm1,p\nm2,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,a,in,1\nm1,b,out,1\n"
+                      "m2,a,in,1\nm2,b,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,s,p,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,a,1e8,10",
+        "markets": "site,commodity,price_usd_per_unit\ns,b,3e8"})))
+    out = api.solve(built)
+    assert out.objective == pytest.approx(2e6)
+    cap = row_names(built).index("conversion.capacity_max(u,p1)")
+    modes = [column_names(built).index(f"conversion.activity(u,{m},p1)") for m in ("m1", "m2")]
+    assert out.row_dual[cap] == pytest.approx(0, abs=1e-9)
+    out.row_dual[cap] = -2e-4
+    out.col_dual[modes] = 2e-4  # c - sum a y = 0 - (-2e-4 - y_a + y_b)
+    assert solve.dual_violations(built, out)["row dual"][cap] == pytest.approx(
+        2e-4 / (1 + 6e5 + 2e-4))
+    solve.check_plan(built, out)
+    out.row_dual[cap] = -6e4
+    out.col_dual[modes] = 6e4
+    with pytest.raises(SolverError, match=r"by 0\.0909 .*conversion\.capacity_max\(u,p1\) is "
+                                          r"10 against bounds \[-inf, 100\] with marginal "
+                                          r"value -60000"):
+        solve.check_plan(built, out)
