@@ -77,8 +77,10 @@ def unheld_specs(ix: ModelIndex) -> list[str]:
     specced = ix.blend_in.loc[ix.blend_in["blend"].isin(ix.spec_terms["blend"]), "product"]
     mf = ix.mode_flows
     made = mf[(mf["coef"] > 0) & mf["commodity"].isin(specced)
-              & mf["mode"].isin(ix.activity["mode"])][["commodity", "mode"]]
-    bought = ix.purchase[ix.purchase["commodity"].isin(specced)][["commodity", "site"]]
+              & mf["mode"].isin(ix.activity.loc[ix.activity["unit"].isin(_runnable(ix)),
+                                                "mode"])][["commodity", "mode"]]
+    buy = ix.purchase
+    bought = buy[buy["commodity"].isin(specced) & ~(buy["max"] <= 0)][["commodity", "site"]]
     ways = pd.concat([made.assign(how="made by mode " + made["mode"].astype(str)),
                       bought.assign(how="bought at " + bought["site"].astype(str))])
     if ways.empty:
@@ -89,6 +91,16 @@ def unheld_specs(ix: ModelIndex) -> list[str]:
             f"{product} reaches its markets unchecked; make it a component (its own "
             f"commodity) of a blend of {product}, so the specs hold for all of it"
             for product, hows in listed]  # one per such product
+
+
+def _runnable(ix: ModelIndex) -> pd.Series:
+    """The units that can run in some period: capacity times availability above 0 in
+    one, or capacity that may be built (an expansion, a capex curve, a life extension).
+    A unit at capacity 0 with nothing to build makes nothing, so it is no way round a
+    spec."""
+    cap = ix.unit_cap
+    return pd.concat([cap.loc[cap["capacity"] * cap["availability"] > 0, "unit"],
+                      ix.unit_new["unit"], ix.segments["unit"], ix.life_ext["unit"]])
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:

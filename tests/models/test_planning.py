@@ -600,7 +600,10 @@ def test_a_specced_product_that_also_comes_unblended_is_warned(tmp_path):
     hs; the mode makes 5 kt of diesel at 1000 ppm, sold as diesel (its specs bind only
     what the blend makes): objective 10 x 0.1 + 0.0202 x 0.2 + 5 x 0.2 = 2.00404 MUSD,
     and nothing said so. Now the run warns of it, naming the mode; a purchase of diesel
-    likewise; without either, no warning."""
+    likewise; without either, no warning. A mode whose only unit has capacity 0 and
+    nothing to build makes no diesel, nor does a supply of at most 0: they are not named
+    (the purchase case named mode direct of d1 at capacity 0); d1 at 0 that may grow by
+    5 kt/yr is named."""
     tables = {
         "commodities": "commodity,unit,kind\nls,t,raw\nhs,t,raw\ndiesel,t,product",
         "sites": "site\nplant",
@@ -626,8 +629,15 @@ def test_a_specced_product_that_also_comes_unblended_is_warned(tmp_path):
     res = solve_case(write_case(tmp_path / "bought", bought))
     assert res.manifest["warnings"] == [
         "specs.csv holds diesel to its specs only where a blend makes it, but it is also "
-        "made by mode direct, bought at plant: that diesel reaches its markets unchecked; "
-        "make it a component (its own commodity) of a blend of diesel, so the specs hold "
-        "for all of it"]
+        "bought at plant: that diesel reaches its markets unchecked; make it a component "
+        "(its own commodity) of a blend of diesel, so the specs hold for all of it"]
+    shut = {**bought, "supplies": tables["supplies"] + "\nplant,diesel,450,0"}
+    assert solve_case(write_case(tmp_path / "shut", shut)).manifest["warnings"] == []
+    grows = {**shut, "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                              "max_new_k_per_yr\nd1,plant,dhp,0,1000,5"}
+    assert solve_case(write_case(tmp_path / "grows", grows)).manifest["warnings"] == [
+        "specs.csv holds diesel to its specs only where a blend makes it, but it is also "
+        "made by mode direct: that diesel reaches its markets unchecked; make it a "
+        "component (its own commodity) of a blend of diesel, so the specs hold for all of it"]
     clean = {k: v for k, v in tables.items() if k not in ("modes", "mode_flows", "units")}
     assert solve_case(write_case(tmp_path / "clean", clean)).manifest["warnings"] == []
