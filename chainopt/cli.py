@@ -219,16 +219,24 @@ def print_summary(results) -> None:
     k = results.tables["kpis"]
     prod = k[k["kpi"].str.startswith("production_")]
     if len(prod):
-        tab = Table(title="Top products (k units/yr)", show_edge=False)
         periods = list(dict.fromkeys(prod["period"]))
-        tab.add_column("product")
-        for p in periods:
-            tab.add_column(p, justify="right")
         piv = prod.pivot_table(index="kpi", columns="period", values="value", aggfunc="sum")
         piv = piv.reindex(columns=periods).fillna(0.0)
         piv = piv.loc[piv.sum(axis=1).sort_values(ascending=False).index[:8]]
+        # each product in its own unit (kpis.csv's, "k t/yr"): in the title when those
+        # shown share one, else a column (the title said "k units/yr" of t and 1000m3 alike)
+        unit = dict(zip(prod["kpi"], prod["unit"], strict=True))
+        one = len({unit[k] for k in piv.index}) == 1
+        tab = Table(title=f"Top products ({unit[piv.index[0]] if one else 'per year'})",
+                    show_edge=False)
+        tab.add_column("product")
+        if not one:
+            tab.add_column("unit")
+        for p in periods:
+            tab.add_column(p, justify="right")
         for kpi, row in piv.iterrows():
-            tab.add_row(kpi.removeprefix("production_"), *[f"{v:,.0f}" for v in row])
+            tab.add_row(kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
+                        *[f"{v:,.0f}" for v in row])
         console.print(tab)
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind
@@ -238,15 +246,17 @@ def print_summary(results) -> None:
     if len(bind):
         tab = Table(title="Binding capacities (value of one more unit of capacity)",
                     show_edge=False)
-        for c in ("kind", "name", "periods", "USD per unit/yr (max)"):
+        for c in ("kind", "name", "periods", "USD a year (max)"):
             tab.add_column(c)
         order = m.get("periods") or list(dict.fromkeys(cap["period"]))
         top = bind.groupby(["kind", "name"], sort=False)["shadow_price_usd_per_unit_yr"].max(
         ).sort_values(ascending=False).head(10)  # period spans only for the ten shown
+        unit = capacity_units(results.tables.get("constraints"))
         for (kind, nm), value in top.items():
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
                                                "period"]), order)
-            tab.add_row(kind, nm, spans, f"{value:,.1f}")
+            tab.add_row(kind, nm, spans,
+                        f"{value:,.1f} per {unit.get((kind, nm), 'unit')}/yr of capacity")
         console.print(tab)
     for note in run_warnings(results):
         console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
@@ -536,6 +546,18 @@ def export(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+def capacity_units(constraints) -> dict[tuple[str, str], str]:
+    """(kind, name) of a unit or link -> the unit its capacity is counted in, the
+    ``quantity_unit`` of its capacity rows in the saved ``constraints`` (keyed
+    ``unit=NAME, ...`` or ``link=NAME, ...``); empty without that table."""
+    if constraints is None or "quantity_unit" not in constraints:
+        return {}
+    key = constraints["key"].astype(str).str.extract(r"^(unit|link)=([^,]*)")
+    ok = key[0].notna() & constraints["quantity_unit"].notna()
+    return dict(zip(zip(key.loc[ok, 0], key.loc[ok, 1], strict=True),
+                    constraints.loc[ok, "quantity_unit"].astype(str), strict=True))
+
+
 def run_warnings(results) -> list[str]:
     """What a run's terminal warns of: the inputs that change nothing (the manifest's
     ``warnings``: a policies row where nothing emits), the demand floors left unmet and
@@ -558,8 +580,13 @@ def shortfall_note(results) -> str:
     if short.empty:
         return ""
     n, text = unmet_summary(results.tables, short)
+    kpis = results.tables.get("kpis")
+    paid = [] if kpis is None else kpis.loc[kpis["kpi"].eq("npv_shortfall_penalty"),
+                                           "value"].tolist()
+    penalty = (f" of {musd(-paid[0])} MUSD (NPV, kpis.csv npv_shortfall_penalty)"
+               if paid else "")
     return (f"{n} demand floor{'s' if n > 1 else ''} not met ({text}; sales.csv, column "
-            "shortfall_k_per_yr): the objective pays their penalty. Raise supply or "
+            f"shortfall_k_per_yr): the objective pays their penalty{penalty}. Raise supply or "
             "capacity, lower the floors, or set demand_floors: hard and run `chainopt "
             "explain CASE --elastic` to see what would meet them")
 

@@ -7,6 +7,7 @@ Rich wraps long lines, so output is compared with its whitespace collapsed.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,10 +32,18 @@ def invoke(*args: str | Path):
 # -- run ------------------------------------------------------------------------------------
 
 def test_run_small_case_writes_results(small_case_dir: Path, tmp_path: Path) -> None:
+    """The summary states each quantity in its unit (commodities.csv): sales_gas in k
+    1000m3/yr beside products in k t/yr (the table was headed "k units/yr"), and the
+    value of tob_gpp's capacity, counted in its raw_gas input, per 1000m3/yr (it said
+    "USD per unit/yr" of every unit and link)."""
     out = tmp_path / "out"
     result, text = invoke("run", small_case_dir, "--out", out)
     assert result.exit_code == 0, text
     assert "small_chain: optimal" in text
+    assert "Top products (per year)" in text and "sales_gas │ k 1000m3/yr" in text
+    assert "diesel │ k t/yr" in text
+    assert re.search(r"tob_gpp │ p2026-p2036 │ [\d.,]+ per 1000m3/yr of capacity", text), text
+    assert re.search(r"tob_cdu │ p2026-p2036 │ [\d.,]+ per t/yr of capacity", text), text
     assert "results written to" in text
     folder = out / "small_chain"
     assert "".join(str(folder).split()) in "".join(text.split())
@@ -280,7 +289,9 @@ def test_show_source_keys_read_as_written_and_a_key_matching_nothing_is_refused(
 
 def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> None:
     """A soft floor of 20 with 2 to sell: the run warns, names the floor and says what to
-    do; a batch run (two sources) warned nothing, and one floor read "1 demand floors"."""
+    do; a batch run (two sources) warned nothing, and one floor read "1 demand floors".
+    The penalty the objective pays is stated (it gave no number): 18 k t short x the
+    default 10,000 USD/t = 180 MUSD in the one-year period p1 of the base year."""
     from tests.toycase import write_case
 
     tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
@@ -293,6 +304,7 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     assert ("warning: 1 demand floor not met (crude at a in p1 short by 18 k t/yr; sales.csv"
             in text), text
     assert "explain CASE --elastic" in text
+    assert "pays their penalty of 180.0 MUSD (NPV, kpis.csv npv_shortfall_penalty)" in text
     result, text = invoke("run", one, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
     assert text.count("demand floor not met") == 2, text
