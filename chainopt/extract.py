@@ -94,6 +94,7 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["activity"] = _activity(built, out)
     tables["unit_flows"], made = _unit_flows(built, tables["activity"])
     tables["blending"] = _blending(built, out)
+    tables["blend_qualities"] = _blend_qualities(built, tables["blending"])
     tables["production"] = _production(built, made, tables["blending"])
     tables["flows"] = _flows(built, out)
     tables["purchases"] = _purchases(built, out)
@@ -159,6 +160,48 @@ def _blending(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     _, bx, _ = _col(built, out, blending.BLEND.label)
     bl = built.index.blend_in.assign(blend_k_per_yr=_clean(bx))
     return bl[["blend", "component", "period", "site", "product", "blend_k_per_yr"]]
+
+
+def _blend_qualities(built: BuiltModel, blend: pd.DataFrame) -> pd.DataFrame:
+    """Each property a spec holds a blend to, by period: the quality of what the plan
+    blends, averaged on the spec's basis,
+
+        value[b,k,t] = sum_c q_ck v_c x_bct / sum_c v_c x_bct
+
+    (x the component blended, k units/yr; v_c the basis quantity of one unit of it, t on a
+    mass basis, m3 on a volume basis; q_ck its quality), beside the spec's
+    ``min_value`` and ``max_value``; ``blended_k_per_yr`` the product made (sum_c x_bct
+    times the component's units per product unit); ``value`` blank where the blend makes
+    nothing. A refinery planner's blend report: a limit met exactly binds, the distance
+    from one not reached is the quality given away."""
+    st = built.index.spec_terms
+    cols = ["blend", "property", "period", "site", "product", "basis", "blended_k_per_yr",
+            "value", "min_value", "max_value"]
+    if st.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in cols[6:] else object)
+                             for c in cols})
+    key = ["blend", "property", "period"]
+    made = blend.assign(made=blend["blend_k_per_yr"].to_numpy()
+                        * built.index.blend_in["to_product"].to_numpy()).groupby(
+        ["blend", "period"], sort=False).agg(site=("site", "first"),
+                                             product=("product", "first"),
+                                             blended_k_per_yr=("made", "sum"))
+    # the min and max rows of a spec share their components' qualities and basis
+    one = st.drop_duplicates([*key, "component"]).merge(
+        blend[["blend", "component", "period", "blend_k_per_yr"]],
+        on=["blend", "component", "period"], how="left")
+    v = one["basis_per_unit"].to_numpy() * one["blend_k_per_yr"].fillna(0.0).to_numpy()
+    sums = one.assign(num=one["value"].to_numpy() * v, den=v).groupby(key, sort=False).agg(
+        basis=("basis", "first"), num=("num", "sum"), den=("den", "sum"))
+    limits = st.drop_duplicates([*key, "bound"]).pivot(index=key, columns="bound",
+                                                       values="limit")
+    out = sums.join(limits.reindex(columns=["min", "max"])).reset_index().merge(
+        made.reset_index(), on=["blend", "period"], how="left")
+    den = out["den"].to_numpy()
+    value = np.divide(out["num"].to_numpy(), den, out=np.full(len(out), np.nan),
+                      where=den > TOL)
+    out = out.assign(value=value, blended_k_per_yr=_clean(out["blended_k_per_yr"].to_numpy()))
+    return out.rename(columns={"min": "min_value", "max": "max_value"})[cols]
 
 
 def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.DataFrame:

@@ -105,7 +105,10 @@ def test_refinery_planning_matches_independent_formulation():
 def test_refinery_planning_specs_and_ratio_hold():
     """Read back from the results: octane of each petrol blend (volume basis) meets
     its spec, jet vapour pressure stays under 1, premium >= 0.4 regular, lube within
-    [50, 100]."""
+    [50, 100]. ``blend_qualities`` states each of these volume averages (t / density),
+    made here from the components blended and the densities of ``commodities.csv``
+    (jet: 490 t of heavy oil at 0.88, 570.6 of cracked oil at 0.86, 455 of residuum at
+    0.95: 1,353.27 / 1,699.25 m3 = 0.7964)."""
     res = api.run(CASE, save=False)
     com = _read("commodities").set_index("commodity")
     qual = _read("qualities").set_index(["commodity", "property"])["value"]
@@ -116,6 +119,10 @@ def test_refinery_planning_specs_and_ratio_hold():
         b = bl[(bl["blend"] == blend) & (bl["blend_k_per_yr"] > 0)]
         vol = b["blend_k_per_yr"] / b["component"].map(com["density_t_per_m3"])
         q = (vol * [qual[c, prop] for c in b["component"]]).sum() / vol.sum()
+        stated = res["blend_qualities"].set_index(["blend", "property"]).loc[(blend, prop)]
+        assert stated["value"] == pytest.approx(q, rel=1e-9)
+        assert stated[["min_value", "max_value"]].tolist() == pytest.approx(
+            [float("nan") if v is None else v for v in (lo, hi)], nan_ok=True)
         if lo is not None:
             assert q >= lo - 1e-6
         if hi is not None:

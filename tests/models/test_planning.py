@@ -641,3 +641,41 @@ def test_a_specced_product_that_also_comes_unblended_is_warned(tmp_path):
         "component (its own commodity) of a blend of diesel, so the specs hold for all of it"]
     clean = {k: v for k, v in tables.items() if k not in ("modes", "mode_flows", "units")}
     assert solve_case(write_case(tmp_path / "clean", clean)).manifest["warnings"] == []
+
+
+def test_blend_qualities_state_what_the_plan_blends_against_its_specs(tmp_path):
+    """Petrol blended by mass from a (octane 95, sulphur 5 ppm, 500 USD/t, at most 10
+    kt/yr) and b (octane 85, sulphur 50 ppm, 300 USD/t, at most 20), sold at 600 USD/t,
+    held to octane >= 90 and sulphur <= 40. b earns 300 a t, a 100: the octane spec
+    95 a + 85 b >= 90 (a + b) gives b <= a, sulphur 5 a + 50 b <= 40 (a + b) gives b <=
+    3.5 a (slack): a = b = 10, objective 10 x 0.1 + 10 x 0.3 = 4 MUSD. The blend's
+    qualities: octane (95 x 10 + 85 x 10) / 20 = 90, its minimum met exactly (binding);
+    sulphur (5 x 10 + 50 x 10) / 20 = 27.5 ppm against at most 40 (12.5 ppm given
+    away); 20 kt/yr blended. Nothing stated them: blending.csv has the components only,
+    constraints.csv the spec rows' algebra (activity 0, bound 0). At blend capacity 0
+    the blend makes nothing and its qualities are blank."""
+    tables = {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,raw\npetrol,t,product",
+        "sites": "site\nplant",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,a,500,10\n"
+                    "plant,b,300,20",
+        "markets": "site,commodity,price_usd_per_unit\nplant,petrol,600",
+        "blends": "blend,site,product,components,basis\nmix,plant,petrol,a;b,mass",
+        "qualities": "commodity,property,value\na,octane,95\nb,octane,85\n"
+                     "a,sulphur_ppm,5\nb,sulphur_ppm,50",
+        "specs": "commodity,property,min_value,max_value\npetrol,octane,90,\n"
+                 "petrol,sulphur_ppm,,40",
+    }
+    res = solve_case(write_case(tmp_path / "run", tables))
+    assert res.objective == pytest.approx(4.0, rel=1e-9)
+    q = res["blend_qualities"].set_index("property")
+    assert list(q.index) == ["octane", "sulphur_ppm"]
+    assert q.loc["octane", ["value", "min_value"]].tolist() == pytest.approx([90, 90])
+    assert q.loc["sulphur_ppm", ["value", "max_value"]].tolist() == pytest.approx([27.5, 40])
+    assert q["blended_k_per_yr"].tolist() == pytest.approx([20, 20])
+    assert (q["blend"] + "/" + q["period"] + "/" + q["product"] + "/" + q["basis"]).tolist(
+        ) == ["mix/p1/petrol/mass"] * 2
+    shut = {**tables, "blends": "blend,site,product,components,basis,capacity_k_per_yr\n"
+                                "mix,plant,petrol,a;b,mass,0"}
+    q = solve_case(write_case(tmp_path / "shut", shut))["blend_qualities"]
+    assert q["value"].isna().all() and q["blended_k_per_yr"].tolist() == [0, 0]
