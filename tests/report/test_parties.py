@@ -165,6 +165,35 @@ def test_dscr_counts_the_repayment_years_inside_the_horizon():
     assert _row(s, "ru")["avg DSCR"] == pytest.approx(np.mean(dscr))
 
 
+def test_dscr_counts_repayment_years_after_the_plant_has_closed_inside_the_horizon():
+    """A plant with a 2-year life inside a horizon that ends with 2031 (the stream runs to
+    2032, the year after it; no residual value, as the life is over): capex 100 at the
+    start of 2026, operating 60 in 2027 and 2028, nothing in 2029-2031. Half borrowed at
+    8 %, one year of grace, four equal principal repayments of 12.5 (no tax):
+
+    year  balance before  interest  principal  service  operating  DSCR
+    2027  50              4.0       12.5       16.5     60         60 / 16.5 = 3.6364
+    2028  37.5            3.0       12.5       15.5     60         60 / 15.5 = 3.8710
+    2029  25              2.0       12.5       14.5      0          0
+    2030  12.5            1.0       12.5       13.5      0          0
+
+    min 0, average (3.6364 + 3.8710) / 4 = 1.8768: the loan outlives the plant inside the
+    horizon and nothing pays 2029-2030. The horizon's end was read from the last year with
+    an operating flow (2029), so 2029-2030 were left out: min 3.636, average 3.754."""
+    flows = pd.DataFrame({"year": range(2026, 2033),
+                          "operating_musd": [0.0, 60.0, 60.0, 0.0, 0.0, 0.0, 0.0],
+                          "capex_musd": [-100.0] + [0.0] * 6, "residual_musd": [0.0] * 7})
+    terms = _terms(shares=[("j", "ru", 1.0, 0.0)],
+                   finance=[("j", 0.5, 0.08, 4, 1, "equal_principal", "jbic", "")],
+                   party_rows=PARTIES)
+    s, y = project_parties(flows, terms, "j", 2027, 2)
+    lend = y[y["party"] == "jbic"].set_index("year")
+    assert -lend.loc[2027:2030, "interest_musd"].to_numpy() == pytest.approx([4, 3, 2, 1])
+    assert -lend.loc[2027:2030, "principal_musd"].to_numpy() == pytest.approx([12.5] * 4)
+    assert _row(s, "ru")["min DSCR"] == pytest.approx(0.0)
+    assert _row(s, "ru")["avg DSCR"] == pytest.approx((60 / 16.5 + 60 / 15.5) / 4)
+
+
 def test_the_system_party_discounts_as_the_case_does():
     """A case with explicit period weights: p1 = 2026 weighs 0.9, p2 = 2027-2028 weighs
     1.6, so d(2026) = 0.9 and d(2027) = d(2028) = 0.8. The project (no shares: the
