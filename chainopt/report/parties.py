@@ -27,7 +27,8 @@ For one project, year by year (MUSD):
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
   tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
-  from the first year of use; the residual value at the horizon end is not taxed (the
+  from the first year of use, to the horizon end at the latest; the residual value at
+  the horizon end is not taxed, nor is the depreciation left then deducted (the
   tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value). The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
