@@ -27,7 +27,8 @@ For one project, year by year (MUSD):
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
   tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
-  from the first year of use; the residual value at the horizon end is not taxed (the
+  from the first year of use, to the horizon end at the latest; the residual value at
+  the horizon end is not taxed, nor is the depreciation left then deducted (the
   tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value). The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
@@ -48,7 +49,8 @@ For one project, year by year (MUSD):
   the cumulative flow is >= 0 for good); peak funding need (most negative cumulative
   flow, MUSD); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
-  inside the horizon (after it the stream has no operating flow, only the residual),
+  inside the horizon (after it the stream has no operating flow, only the residual; a
+  year inside it after the plant's life has ended counts, with a cover of 0),
   with tax_y the whole project's tax: the parties' and, for a share no listed party
   holds (shares sum to at most 1), the tax on it at the project's own rate.
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
@@ -271,7 +273,10 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
-    ``capex_musd``, ``residual_musd``; see the module docstring).
+    ``capex_musd``, ``residual_musd``; see the module docstring), which run, as
+    :func:`chainopt.report.economics.incremental` gives them, to the year after the
+    horizon (the residual value's year): the horizon ends there, for the tax
+    depreciation and the debt cover, whether or not the project still runs by then.
 
     ``own_capex`` (positive, index: year): the project's own overnight spend
     (:func:`chainopt.report.economics.project_spend`), which the loan, the tax
@@ -290,6 +295,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         debt = loan_in_usd(terms, spend, fin)
     else:
         debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
+    # the stream runs to the year after the horizon, which holds the residual value
+    end = int(f.index.max())
     years = f.index.union(debt.index).union(spend.index)
     f = f.reindex(years, fill_value=0.0)
     debt = debt.reindex(years, fill_value=0.0)
@@ -298,8 +305,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     dep = np.zeros(len(y))
     if first_use_year is not None and overnight > 0:
         life = max(float(lifetime_yr), 1.0)
-        end = min(first_use_year + life, economics_end(f))
-        dep = np.where((y >= first_use_year) & (y < end), overnight / life, 0.0)
+        stop = min(first_use_year + life, end)
+        dep = np.where((y >= first_use_year) & (y < stop), overnight / life, 0.0)
     op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
     owners = terms.owners(project)
@@ -329,23 +336,14 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                               z, lflow))
     service = intr + prin
     # the repayment years inside the horizon: after it the stream holds no operating cash
-    # flow (the residual value stands for it), so a DSCR there would read 0
-    has = (prin > 1e-9) & (y < economics_end(f))
+    # flow (the residual value stands for it), so a DSCR there would read 0. Inside it a
+    # year with nothing to pay from (the plant's life over) counts, at 0
+    has = (prin > 1e-9) & (y < end)
     dscr = (op - tax_total)[has] / service[has]
     summary = pd.DataFrame(rows)
     summary["min DSCR"] = float(dscr.min()) if has.any() else np.nan
     summary["avg DSCR"] = float(dscr.mean()) if has.any() else np.nan
     return summary, pd.concat(yearly, ignore_index=True)
-
-
-def economics_end(f: pd.DataFrame) -> int:
-    """The first year after the horizon: the year holding the residual value (or after
-    the last operating year)."""
-    res = f.index[f["residual_musd"].abs() > 1e-12]
-    if len(res):
-        return int(res.max())
-    op = f.index[f["operating_musd"].abs() > 1e-12]
-    return int(op.max()) + 1 if len(op) else int(f.index.max()) + 1
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,

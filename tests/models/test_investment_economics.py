@@ -206,6 +206,69 @@ def test_lead_time_residual_value_and_one_stream(tmp_path):
     assert summary["irr"] > R
 
 
+# periods of 1, 5 and 10 years: 2026, 2027-2031, 2032-2041 (the horizon ends with 2041)
+UNEQUAL = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+           {"period": "p2", "start_year": 2027, "length_yr": 5},
+           {"period": "p3", "start_year": 2032, "length_yr": 10}]
+
+
+def test_unequal_periods_a_project_first_allowed_in_the_last_period(tmp_path):
+    """Periods of 1, 5 and 10 years at 10 %. Project pj (10 MUSD, lead time 2, life 20,
+    10 kt/yr at a margin of 200 USD/t: 2 MUSD a year) may start only in p3 (2032).
+
+    year       2032    2033    2034 .. 2041     2042
+    capex      -5      -5
+    operating                  2.0 a year
+    residual                                    R
+    d(y)       0.5645  0.5132  sum 2.7377       0.4241
+
+    Spend PV 5 x (0.564474 + 0.513158) = 5.388160; alive 2034-2053, sum d = 4.368804,
+    so A = 1.233326 a year; the horizon holds 2034-2041 (sum d 2.737661), the rest is
+    R = A x (sum_{k<12} 1.1^-k = 7.495061) = 9.243854 in 2042. Objective = (2 - A) x
+    2.737661 = 2.098893 (built: 2 > A), = -5.388160 + 2 x 2.737661 + 9.243854 x d(2042).
+    IRR of -5, -5, 2 x 8, 9.243854: 16.62 %. Payback from 2032: 10 spent by the start of
+    2033, recovered at 2 a year from 2034: 2 + 5 = 7.0 years."""
+    folder = _project_case(tmp_path, "pj,10,p3,20,2,true,optional,,\n", periods=UNEQUAL)
+    cf, sc = _pair(folder)
+    assert sc.objective - cf.objective == pytest.approx(2.098893, abs=1e-6)
+    inv = value(sc["investments"], name="pj")
+    assert inv["first_use_year"] == 2034
+    assert inv["annuity_musd_per_yr"] == pytest.approx(1.233326, abs=1e-6)
+    assert inv["residual_musd"] == pytest.approx(9.243854, abs=1e-6)
+    summary, flows = economics.project_economics(cf, sc)
+    hand = [-5.0, -5.0] + [2.0] * 8 + [9.243854]
+    assert flows.set_index("year")["net_musd"].loc[2032:2042].to_numpy() == pytest.approx(
+        hand, abs=1e-6)
+    assert flows.set_index("year")["net_musd"].loc[2026:2031].abs().max() == 0.0
+    assert summary["stream_npv_musd"] == pytest.approx(2.098893, abs=1e-6)
+    assert summary["irr"] == pytest.approx(0.166244, abs=1e-6)
+    assert summary["payback_yr"] == pytest.approx(7.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("rate", "objective"), [(0.1, 3.017115), (0.0, 4.5)])
+def test_short_lives_rebuilt_across_unequal_periods(tmp_path, rate, objective):
+    """Periods of 1, 5 and 10 years. Unit u (none yet; 300 USD per t/yr, life 3, no lead
+    time, at most 10 kt/yr a period) and an existing unit old (5 kt/yr, fixed O&M 10 USD
+    per t/yr, retire_year 2029: it stands in 2026-2028, two years into the 5-year p2);
+    margin 130 USD/t. A build lives 3 years, so it is retired and rebuilt: p1's build
+    (2026) is alive 2026-2028, p2's (2027) 2027-2029, p3's (2032) 2032-2034; 2030-2031 and
+    2035-2041 have no new capacity. Each build pays A = 300 / ä3 a year while alive, ä3 =
+    1 + 1.1^-1 + 1.1^-2 = 2.735537 (A = 109.668; at 0 %: 100), and earns 130 > A.
+
+    At 10 %: sum d over 2026-2028 = 2.735537, 2027-2029 = 2.486852, 2032-2034 = 1.544139;
+    new: 10 x (130 - 109.668) x 6.766528 / 1000 = 1.375793; old: 5 x (130 - 10) x
+    2.735537 / 1000 = 1.641322; objective 3.017115.
+    At 0 %: new 10 x 30 x 9 / 1000 = 2.7, old 5 x 120 x 3 / 1000 = 1.8: 4.5."""
+    units = ("unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+             "lifetime_yr,fixed_om_usd_per_unit_yr,retire_year\n"
+             "u,plant,make,0,300,10,3,0,\nold,plant,make,5,0,0,25,10,2029\n")
+    res = solve_case(chain(tmp_path, units, periods=UNEQUAL, discount_rate=rate))
+    assert res.objective == pytest.approx(objective, abs=1e-6)
+    built = res["investments"].set_index("period")
+    assert built["amount"].to_dict() == pytest.approx({"p1": 10.0, "p2": 10.0, "p3": 10.0})
+    assert built["residual_musd"].abs().max() == 0.0  # every life ends inside the horizon
+
+
 def test_ramp_up_shapes_the_yearly_stream(tmp_path):
     """The same project with ramp_up 0.5;0.8: 10 kt/yr x 200 USD/t makes 1.0 MUSD in 2029,
     1.6 in 2030, then 2.0 a year. Year by year: -3, -3, -3, 1.0, 1.6, 2.0 x 5, and the

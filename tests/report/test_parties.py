@@ -165,6 +165,35 @@ def test_dscr_counts_the_repayment_years_inside_the_horizon():
     assert _row(s, "ru")["avg DSCR"] == pytest.approx(np.mean(dscr))
 
 
+def test_dscr_counts_repayment_years_after_the_plant_has_closed_inside_the_horizon():
+    """A plant with a 2-year life inside a horizon that ends with 2031 (the stream runs to
+    2032, the year after it; no residual value, as the life is over): capex 100 at the
+    start of 2026, operating 60 in 2027 and 2028, nothing in 2029-2031. Half borrowed at
+    8 %, one year of grace, four equal principal repayments of 12.5 (no tax):
+
+    year  balance before  interest  principal  service  operating  DSCR
+    2027  50              4.0       12.5       16.5     60         60 / 16.5 = 3.6364
+    2028  37.5            3.0       12.5       15.5     60         60 / 15.5 = 3.8710
+    2029  25              2.0       12.5       14.5      0          0
+    2030  12.5            1.0       12.5       13.5      0          0
+
+    min 0, average (3.6364 + 3.8710) / 4 = 1.8768: the loan outlives the plant inside the
+    horizon and nothing pays 2029-2030. The horizon's end was read from the last year with
+    an operating flow (2029), so 2029-2030 were left out: min 3.636, average 3.754."""
+    flows = pd.DataFrame({"year": range(2026, 2033),
+                          "operating_musd": [0.0, 60.0, 60.0, 0.0, 0.0, 0.0, 0.0],
+                          "capex_musd": [-100.0] + [0.0] * 6, "residual_musd": [0.0] * 7})
+    terms = _terms(shares=[("j", "ru", 1.0, 0.0)],
+                   finance=[("j", 0.5, 0.08, 4, 1, "equal_principal", "jbic", "")],
+                   party_rows=PARTIES)
+    s, y = project_parties(flows, terms, "j", 2027, 2)
+    lend = y[y["party"] == "jbic"].set_index("year")
+    assert -lend.loc[2027:2030, "interest_musd"].to_numpy() == pytest.approx([4, 3, 2, 1])
+    assert -lend.loc[2027:2030, "principal_musd"].to_numpy() == pytest.approx([12.5] * 4)
+    assert _row(s, "ru")["min DSCR"] == pytest.approx(0.0)
+    assert _row(s, "ru")["avg DSCR"] == pytest.approx((60 / 16.5 + 60 / 15.5) / 4)
+
+
 def test_the_system_party_discounts_as_the_case_does():
     """A case with explicit period weights: p1 = 2026 weighs 0.9, p2 = 2027-2028 weighs
     1.6, so d(2026) = 0.9 and d(2027) = d(2028) = 0.8. The project (no shares: the
@@ -353,6 +382,79 @@ def test_compare_writes_party_economics_on_a_case(tmp_path):
     row = next(ln for ln in res.output.splitlines() if "│ b " in ln)
     assert "RUB" in row
     assert (next((tmp_path / "cli").glob("compare-*")) / "party_economics.csv").is_file()
+
+
+def test_compare_splits_a_project_with_debt_and_tax_by_hand(tmp_path):
+    """End to end: periods 2026 and 2027-2031 at 10 %; project pj (10 MUSD, lead time 1,
+    life 5) built in 2026 runs 10 kt/yr at a margin of 300 USD/t in 2027-2031 (3 MUSD a
+    year); the horizon ends with 2031, the life with it: no residual value.
+    Project: -10, then 3 a year: NPV = -10 + 3 x 3.790787 = 1.372360, IRR 15.24 %
+    (-10 + 3 sum_{k=1}^{5} x^k = 0), payback 1 + 10/3 = 4.333 years.
+    Half borrowed from bank at 10 %, one year of grace, two annuity repayments
+    A = 5 x 0.1 / (1 - 1.1^-2) = 2.880952; default tax regime 20 %, depreciation 10 / 5 = 2:
+
+    year  interest  principal  tax 0.2 x (3 - 2 - interest)  equity (100 %)
+    2026  0         0          0                             -10 + 5 = -5
+    2027  0.5       2.380952   0.1                           3 - A - 0.1 = 0.019048
+    2028  0.261905  2.619048   0.147619                      3 - A - 0.147619 = -0.028571
+    2029-2031                  0.2                           2.8
+
+    a (60 %, 12 %): -3, 0.011429, -0.017143, 1.68 x 3: NPV 0.213276; payback from 2026:
+    -3.005714 after 2028, recovered after 1.325714 / 1.68 of 2030: 4.789 years.
+    b (40 %, 10 %): NPV -2 + 0.007619/1.1 - 0.011429/1.21 + 1.12 x 2.055249 = 0.299361.
+    bank (10 %): worth 0, IRR 10 %. DSCR (3 - tax) / A: 1.006612 (2027), 0.990083 (2028).
+    At the case's 10 %, all the equity (-5 + 0.019048/1.1 - 0.028571/1.21 + 2.8 x 2.055249
+    = 0.748402), the tax (0.1/1.1 + 0.147619/1.21 + 0.2 x 2.055249 = 0.623959) and the
+    bank (0) add up to the project's 1.372360."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+        "units": "unit,site,process,capacity_k_per_yr,project\nnew,plant,make,10,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\npj,10,p1,5,1,true,off",
+        "parties": "party,discount_rate,currency\na,0.12,USD\nb,0.10,USD\nbank,0.10,USD",
+        "project_shares": "project,party,share\npj,a,0.6\npj,b,0.4",
+        "project_finance": "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,"
+                           "lender\npj,0.5,0.10,2,1,annuity,bank",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                   {"period": "p2", "start_year": 2027, "length_yr": 5}])
+    scen = tmp_path / "pj.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "pj", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect").loc["pj"]
+    assert eco["incremental NPV (MUSD)"] == pytest.approx(1.372360, abs=1e-6)
+    assert eco["IRR"] == pytest.approx(0.152382, abs=1e-6)
+    assert eco["payback (yr)"] == pytest.approx(1 + 10 / 3)
+    pe = sections["party_economics"].set_index("party")
+    assert pe.loc["a", "NPV (MUSD)"] == pytest.approx(0.213276, abs=1e-6)
+    assert pe.loc["b", "NPV (MUSD)"] == pytest.approx(0.299361, abs=1e-6)
+    assert pe.loc["a", "payback (yr)"] == pytest.approx(4 + 1.325714 / 1.68, abs=1e-6)
+    assert pe.loc["bank", "NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert pe.loc["bank", "IRR"] == pytest.approx(0.10, abs=1e-9)
+    assert pe.loc["a", "min DSCR"] == pytest.approx(0.990083, abs=1e-6)
+    assert pe.loc["a", "avg DSCR"] == pytest.approx((1.006612 + 0.990083) / 2, abs=1e-6)
+    assert pe.loc["a", "tax paid (MUSD)"] + pe.loc["b", "tax paid (MUSD)"] == pytest.approx(
+        0.1 + 0.147619 + 0.6, abs=1e-6)
+    # the identity at the case's rate: equity + tax + lender = the project, in PV
+    pf = sections["party_cashflows"]
+    d = 1.1 ** -(pf["year"] - 2026)
+    equity = (pf["flow_musd"] * d)[pf["party"].isin(["a", "b"])].sum()
+    tax = (pf["tax_musd"] * d).sum()
+    bank = (pf["flow_musd"] * d)[pf["party"] == "bank"].sum()
+    assert equity == pytest.approx(0.748402, abs=1e-6)
+    assert tax == pytest.approx(0.623959, abs=1e-6)
+    assert equity + tax + bank == pytest.approx(eco["incremental NPV (MUSD)"], abs=1e-9)
 
 
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
