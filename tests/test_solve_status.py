@@ -536,6 +536,29 @@ def test_a_marginal_value_of_a_bound_not_reached_is_refused(tmp_path):
             "cost -0.05") in str(exc.value)
 
 
+def _two_modes(tmp_path, capacity: float, supply_max: float | str):
+    """a bought at 1e8 USD/t (at most ``supply_max`` kt/yr; blank: no limit), made 1:1
+    into b by mode m1 or m2 of unit u (``capacity`` kt/yr), b sold at 3e8; solved, with
+    10 kt made either way (objective 2e6 MUSD). Returns the model, the solve, the
+    capacity row's position and the two modes' columns."""
+    from chainopt.diagnose.names import column_names, row_names
+
+    built = api.build_model(api.load_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+        "sites": "site\ns",
+        "modes": "mode,process\nm1,p\nm2,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,a,in,1\nm1,b,out,1\n"
+                      "m2,a,in,1\nm2,b,out,1",
+        "units": f"unit,site,process,capacity_k_per_yr\nu,s,p,{capacity}",
+        "supplies": f"site,commodity,cost_usd_per_unit,max_k_per_yr\ns,a,1e8,{supply_max}",
+        "markets": "site,commodity,price_usd_per_unit\ns,b,3e8"})))
+    out = api.solve(built)
+    assert out.objective == pytest.approx(2e6)
+    cap = row_names(built).index("conversion.capacity_max(u,p1)")
+    modes = [column_names(built).index(f"conversion.activity(u,{m},p1)") for m in ("m1", "m2")]
+    return built, out, cap, modes
+
+
 def test_a_reduced_cost_of_rounding_noise_is_judged_by_its_terms(tmp_path):
     """a bought at 1e8 USD/t (1e5 MUSD per kt), made 1:1 into b by mode m1 or m2 of one
     unit of 10 kt/yr, b sold at 3e8 (3e5): 10 kt, objective 10 x 2e5 = 2e6 MUSD. By hand
@@ -548,21 +571,7 @@ def test_a_reduced_cost_of_rounding_noise_is_judged_by_its_terms(tmp_path):
     read so: a reduced cost 2.66e-4 of terms 1.05e5). Measured against 1 + |d|, it was
     refused as off by 2e-4. A reduced cost of its terms' size stays refused: y_cap = 2e5 -
     6e4 gives +6e4, off by 6e4 / (1 + 1.4e5 + 1e5 + 3e5) = 0.111."""
-    from chainopt.diagnose.names import column_names, row_names
-
-    built = api.build_model(api.load_case(write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
-        "sites": "site\ns",
-        "modes": "mode,process\nm1,p\nm2,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,a,in,1\nm1,b,out,1\n"
-                      "m2,a,in,1\nm2,b,out,1",
-        "units": "unit,site,process,capacity_k_per_yr\nu,s,p,10",
-        "supplies": "site,commodity,cost_usd_per_unit\ns,a,1e8",
-        "markets": "site,commodity,price_usd_per_unit\ns,b,3e8"})))
-    out = api.solve(built)
-    assert out.objective == pytest.approx(2e6)
-    cap = row_names(built).index("conversion.capacity_max(u,p1)")
-    modes = [column_names(built).index(f"conversion.activity(u,{m},p1)") for m in ("m1", "m2")]
+    built, out, cap, modes = _two_modes(tmp_path, capacity=10, supply_max="")
     assert out.row_dual[cap] == pytest.approx(2e5)
     for y_cap, off in ((2e5 * (1 - 1e-9), 2e-4), (2e5 - 6e4, 6e4)):
         out.row_dual[cap] = y_cap
@@ -618,21 +627,7 @@ def test_a_row_dual_of_rounding_noise_on_a_missing_bound_is_judged_by_its_terms(
     2e-4 / (1 + 6e5 + 2e-4) = 3.3e-10 and passes. Judged against 1 + |y| it was refused
     as off by 2e-4. A y_cap of -6e4 moves them by 6e4 / (1 + 6e5 + 6e4) = 0.0909 and is
     refused, naming the row."""
-    from chainopt.diagnose.names import column_names, row_names
-
-    built = api.build_model(api.load_case(write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
-        "sites": "site\ns",
-        "modes": "mode,process\nm1,p\nm2,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,a,in,1\nm1,b,out,1\n"
-                      "m2,a,in,1\nm2,b,out,1",
-        "units": "unit,site,process,capacity_k_per_yr\nu,s,p,100",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\ns,a,1e8,10",
-        "markets": "site,commodity,price_usd_per_unit\ns,b,3e8"})))
-    out = api.solve(built)
-    assert out.objective == pytest.approx(2e6)
-    cap = row_names(built).index("conversion.capacity_max(u,p1)")
-    modes = [column_names(built).index(f"conversion.activity(u,{m},p1)") for m in ("m1", "m2")]
+    built, out, cap, modes = _two_modes(tmp_path, capacity=100, supply_max=10)
     assert out.row_dual[cap] == pytest.approx(0, abs=1e-9)
     out.row_dual[cap] = -2e-4
     out.col_dual[modes] = 2e-4  # c - sum a y = 0 - (-2e-4 - y_a + y_b)
