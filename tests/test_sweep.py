@@ -535,21 +535,11 @@ def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
         "variant,x scale,objective_musd,built_p,built_q", "v00000,0.8,7784.939871,0,0"]
 
 
-def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
-    """One year at rate 0; 10 k t/yr of crude at 100 USD/t; project ``good`` (capex 1
-    MUSD, a one-year life) turns it into prod: NPV 10 x (P - 100) / 1000 - 1, built when
-    the price P of prod is above 200. A grid of P = 150, 180, 250, 300, 400 builds it at
-    3 of its 5 points: summary.csv said probability_built 0.6 and the terminal "built in
-    60% of variants", a share of the points chosen (move them and it moves), named as a
-    probability. Now share_of_points_built 0.6, "built at 60% of the grid's points (a
-    share of the points chosen, not a probability)". Monte Carlo keeps its words: P
-    drawn uniform from 250 to 250 builds it in every draw, probability_built 1.0,
-    "built in 100% of variants"."""
-    from typer.testing import CliRunner
-
-    from chainopt.cli import app
-
-    folder = write_case(tmp_path / "case", {
+def _one_project_case(path, **meta):
+    """One year at rate 0; 10 k t/yr of crude at 100 USD/t; optional divisible project
+    ``good`` (capex 1 MUSD, a one-year life) turns it into prod, sold at 250 USD/t: NPV
+    10 x (P - 100) / 1000 - 1 at a price P of prod, built when P is above 200."""
+    return write_case(path, **meta, tables={
         "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
         "sites": "site\na", "modes": "mode,process\ng_run,pg",
         "mode_flows": "mode,commodity,direction,amount_per_unit\ng_run,crude,in,1\n"
@@ -559,6 +549,78 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
                     "good,1,p1,1,false,optional",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
         "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+
+
+def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
+    """The one-project case (:func:`_one_project_case`) at P = 150, 180, 250, 300, 400:
+    not built at 150 and 180 (objective 0), built at 250, 300, 400 with objectives
+    10 x 150 / 1000 - 1 = 0.5, 10 x 200 / 1000 - 1 = 1.0 and 10 x 300 / 1000 - 1 = 2.0.
+    summary.csv gave mean 0.7, p05 0, p50 0.5, p95 1.8 of these five numbers: statistics
+    of the points chosen (add 500 and 600 and p50 becomes 1.0 with no change to the
+    chain). A grid's summary is now its range: count 5, min 0, max 2.0 and no mean, std
+    or pNN; the terminal's table gives min and max. Monte Carlo draws keep their
+    percentiles (test_monte_carlo_reproducible_across_jobs_and_dask)."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
+                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
+                                   str(tmp_path), "--name", "grid", "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "sweep-grid" / "summary.csv")
+    obj = summary[summary["measure"] == "objective_musd"].set_index("statistic")["value"]
+    assert obj.to_dict() == pytest.approx({"count": 5.0, "min": 0.0, "max": 2.0})
+    assert not summary["statistic"].str.fullmatch(r"mean|std|p\d\d").any()
+    assert "objective_musd │ 0.0 │ 2.0" in " ".join(res.output.split())
+    assert "p50" not in res.output
+
+
+def test_a_sweeps_terminal_names_its_failed_variants(tmp_path):
+    """The one-project case (:func:`_one_project_case`), floors hard, with a demand floor
+    on prod of 0, 20, 30, 40, 50 k t/yr: 10 k t/yr of crude makes at most 10 of prod, so
+    v00000 (0) solves and v00001 to v00004 are infeasible. The terminal said "5 variants, 1
+    solved, 4 failed" and nothing of which; it now names the first three failed with
+    their status and the first sentence of their message, and the fourth as "and 1
+    more", pointing to kpis.csv for the whole messages."""
+    from typer.testing import CliRunner
+
+    from chainopt import cli
+
+    folder = _one_project_case(tmp_path / "case", demand_floors="hard")
+    res = CliRunner().invoke(cli.app, ["sweep", str(folder), "--set",
+                                       "markets.min_k_per_yr=0,20,30,40,50", "--out",
+                                       str(tmp_path), "--name", "floor", "--jobs", "1"],
+                                 env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "5 variants, 1 solved, 4 failed" in text
+    for vid, floor in (("v00001", 20), ("v00002", 30), ("v00003", 40)):
+        assert (f"failed {vid}: InfeasibleError: sweep variant {vid} (markets.min_k_per_yr "
+                f"set {floor}) of ") in text
+    assert text.count("is infeasible: no plan meets every constraint") == 3
+    assert "failed v00000" not in text and "failed v00004" not in text
+    assert "and 1 more; whole messages in kpis.csv, column message" in text
+    # a first sentence longer than 160 characters keeps its start and its end
+    (line, _) = cli.failure_lines({"v1": f"InfeasibleError: {'x' * 300} is infeasible. More"})
+    assert line == f"  failed v1: InfeasibleError: {'x' * 63} ... {'x' * 66} is infeasible"
+
+
+def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
+    """The one-project case (:func:`_one_project_case`). A grid of P = 150, 180, 250,
+    300, 400 builds it at 3 of its 5 points: summary.csv said probability_built 0.6 and
+    the terminal "built in 60% of variants", a share of the points chosen (move them
+    and it moves), named as a probability. Now share_of_points_built 0.6, "built at 60%
+    of the grid's points (a share of the points chosen, not a probability)". Monte Carlo
+    keeps its words: P drawn uniform from 250 to 250 builds it in every draw,
+    probability_built 1.0, "built in 100% of variants"."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
     res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
                                    "markets.price_usd_per_unit=150,180,250,300,400", "--out",
                                    str(tmp_path), "--name", "grid", "--jobs", "1"],
