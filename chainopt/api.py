@@ -478,21 +478,24 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
-    ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``;
-    ``variants/<id>/`` holds the full results of the variants named in ``full``.
-    Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
-    variants run. Nothing is written before the inputs are valid (source, settings,
-    distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
-    InputError quoting the first variant's message and its new folder is removed. An
-    existing sweep (``overwrite``) is replaced only when the new one is complete: the new
-    sweep is made in a temporary sibling (:func:`chainopt.atomic.write_folder`), and a
-    failure or interrupt drops it and leaves the old sweep as it was.
-    Each variant is solved from scratch on the worker's re-used model (the plan a cold
-    run finds); ``warm_basis`` starts it from the previous variant's basis instead
-    (faster on big models; where the LP has several optimal plans, the split of the
-    same objective may then depend on the order of the variants).
-    ``warn`` is called, once the sweep is done, with each warning ``chainopt run`` gives
-    of the base (:func:`chainopt.sweep.base_warnings`: a policies row where nothing emits).
+    ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``
+    (the answer: byte-identical for the same request, however it was run) and
+    ``solves.csv`` (how each variant was solved: :data:`chainopt.sweep.HOW_SOLVED`);
+    ``variants/<id>/`` holds the full results of the variants named in ``full``. Returns
+    ``(kpis, summary, folder)``, ``kpis`` with solves.csv's columns beside. With
+    ``resume`` only missing (or damaged) variants run. Nothing is written before the
+    inputs are valid (source, settings, distributions, ``full`` ids, ``name``); if every
+    variant has bad input the sweep is an InputError quoting the first variant's message
+    and its new folder is removed. An existing sweep (``overwrite``) is replaced only
+    when the new one is complete: the new sweep is made in a temporary sibling
+    (:func:`chainopt.atomic.write_folder`), and a failure or interrupt drops it and
+    leaves the old sweep as it was. Each variant is solved from scratch on the worker's
+    re-used model (the plan a cold run finds); ``warm_basis`` starts it from the
+    previous variant's basis instead (faster on big models; where the LP has several
+    optimal plans, the split of the same objective may then depend on the order of the
+    variants). ``warn`` is called, once the sweep is done, with each warning ``chainopt
+    run`` gives of the base (:func:`chainopt.sweep.base_warnings`: a policies row where
+    nothing emits).
     """
     check_options(options)
     _as_stated(options, "a sweep solves every variant")
@@ -574,7 +577,9 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
     summary = _sweep_stats.summarise(kpis, grid=not meta.get("samples"))
-    _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
+    how = [c for c in sw.HOW_SOLVED if c in kpis]  # not the answer: solves.csv
+    _write_sweep_tables(folder, {"kpis": kpis.drop(columns=how), "summary": summary,
+                                 "solves": kpis[["variant", *how]] if len(kpis) else kpis})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
     if warn is not None:
