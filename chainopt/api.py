@@ -56,7 +56,16 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.results import FLOAT_FORMAT, MANIFEST, RERUN, Results, extension_of, stable_floats
+from chainopt.results import (
+    FLOAT_FORMAT,
+    MANIFEST,
+    RERUN,
+    TABLE_FILES,
+    Results,
+    edited_tables,
+    extension_of,
+    stable_floats,
+)
 from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
@@ -1160,12 +1169,25 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
     Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
     longer hash to the recorded ``input_hash``, and
-    :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
-    table differs beyond ``rtol``/``atol``. Returns the drift report: empty, or only notes
-    of tables and columns the saved folder lacks (written by an older chainopt; the
-    columns both have are compared).
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the answer differs: the
+    status, objective sense or MIP-ness, the objective or any table cell beyond
+    ``rtol``/``atol``, a row added or removed (:func:`chainopt.report.drift.compare_results`,
+    which says what is not compared), its message naming the versions or platform that
+    changed. A table edited since it was written (its checksum differs) is an InputError
+    (exit 1) naming each cell that differs from the re-run (table, row's keys, column).
+    Returns the drift report: empty, or only notes of tables and columns the saved folder
+    lacks (written by an older chainopt; the columns both have are compared).
     """
-    saved = Results.load(results_dir)
+    edited: list[str] = []
+    damaged: InputError | None = None
+    try:
+        saved = Results.load(results_dir)
+    except InputError as exc:  # a table edited by hand? read it to name the cells
+        try:
+            saved = Results.load(results_dir, checksums=False)
+        except ChainoptError:
+            raise exc from None
+        edited, damaged = edited_tables(results_dir, saved.manifest), exc
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
         raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
@@ -1193,6 +1215,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                                   "results written by chainopt 0.1 or later record it")])
     case = load_case(src)
     if not same_inputs(case, m.get("input_hash")):
+        if damaged is not None:  # a re-run of other inputs tells nothing of the edit
+            raise damaged
         now = case_hash(case)
         raise InputsChangedError(
             f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
@@ -1204,9 +1228,47 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
+    if damaged is not None:
+        raise _edited(results_dir, saved, report, edited, rtol, atol)
     if len(_drift.differences(report)):
-        raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
+        stopped = ("\n  the re-run stopped at its time limit "
+                   f"({options.time_limit_s:g} s, as the run recorded) with a plan not "
+                   "proven optimal: a slower machine? give the run more time (chainopt run "
+                   "--time-limit) and verify that run"
+                   if fresh.manifest.get("status") == "feasible" and m.get("status")
+                   == "optimal" and options.time_limit_s is not None else "")
+        raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
+                                 + "".join("\n" + ln for ln in _drift.made_by_lines(
+                                     m, fresh.manifest)))
     return report
+
+
+def _edited(folder: str | Path, saved: Results, report: pd.DataFrame, edited: list[str],
+            rtol: float, atol: float, limit: int = 10) -> InputError:
+    """The InputError of a results folder whose ``edited`` tables are not the files
+    chainopt wrote (their SHA-256 differs from the one recorded), naming each cell of
+    them that differs from a re-run of the same inputs (``report``: the drift of the
+    saved tables against it), up to ``limit`` of them."""
+    files = saved.manifest[TABLE_FILES]
+    diff = _drift.differences(report)
+    problems = []
+    for name in edited:
+        cells = diff[diff["table"] == name]
+        said = [f"row {r.key}, column {r.column}: the file says {r.old:.10g}, a re-run "
+                f"gives {r.new:.10g}" if r.what in ("changed", "binding changed") else
+                f"row {r.key}: {r.what} (against a re-run)" if r.key else
+                f"column {r.column}: {r.what} (against a re-run)"
+                for r in cells.head(limit).itertuples(index=False)]
+        more = f"; and {len(cells) - limit} more" if len(cells) > limit else ""
+        problems.append(Problem(
+            str(Path(folder) / files[name]["file"]), "damaged results table: edited since "
+            "chainopt wrote it (its SHA-256 differs from the one manifest.json records); "
+            + ("; ".join(said) + more if said else "no cell differs from a re-run of the "
+               f"same inputs beyond rtol={rtol:g}, atol={atol:g} (a change of spelling or "
+               "within the tolerance)"),
+            "restore the folder as it was written, or run the case again "
+            "(chainopt run ... --overwrite) and verify that run"))
+    return InputError(problems)
 
 
 def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
