@@ -1299,6 +1299,10 @@ def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
         relax=bool(opts.get("relax", False)))
 
 
+#: the key of a snapshot file recording the input hash of the run it was written from
+SNAPSHOT_HASH = "input_hash"
+
+
 def default_snapshot_sources() -> list[str]:
     """Every embedded case and every ``scenarios/*.yaml`` below the working directory."""
     return [*embedded_cases(), *sorted(str(p) for p in Path("scenarios").glob("*.yaml"))]
@@ -1310,12 +1314,24 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
 
     All or nothing: every source is solved first and the files are written only when all
     have solved (a failing source or Ctrl-C leaves the folder as it was); two sources of
-    one name are an InputError (one file would overwrite the other)."""
+    one name are an InputError (one file would overwrite the other), and so is a source
+    whose run stopped at its time limit with a plan not proven optimal (status
+    ``feasible``): its figures are wherever the clock stopped, nothing to check against.
+    Each file records the run's ``input_hash`` beside its figures (:func:`snapshot_check`
+    says when the inputs changed)."""
     folder = check_writable(directory)
     texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
-        figures = {"rerun": str(src), **_drift.key_figures(res)}
+        if res.manifest.get("status") == "feasible":
+            raise InputError([Problem(str(src), "its run stopped at its time limit with a "
+                                      "plan not proven optimal (status 'feasible'): a "
+                                      "re-run stops wherever its clock lets it, so its "
+                                      "figures are nothing to check against",
+                                      "give it more time (time_limit_s in its case.yaml) "
+                                      "or leave it out")])
+        figures = {"rerun": str(src), SNAPSHOT_HASH: res.manifest["input_hash"],
+                   **_drift.key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
         path = child(folder, name, f"{src}: name").with_suffix(".yaml")
         if path in texts:
@@ -1333,7 +1349,11 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     """Re-run every snapshot's source and compare its key figures with the file.
 
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
-    :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did, or
+    :class:`~chainopt.errors.InputsChangedError` (exit 6) if the inputs of any snapshot
+    that records them (:data:`SNAPSHOT_HASH`) no longer hash the same, whether or not its
+    figures drifted: it holds the answer of other inputs (files written before they were
+    recorded are compared by their figures alone).
     """
     if not Path(directory).is_dir():
         raise InputError([Problem(str(directory), "no such snapshot folder",
@@ -1342,13 +1362,14 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])
-    drift = {}
+    drift, changed = {}, []
     for f in files:
         golden = read_mapping(f, str(f), what="snapshot file")
         if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
             raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
+        recorded = golden.pop(SNAPSHOT_HASH, None)
         fresh = run(golden["rerun"], save=False)
         current = {"rerun": golden["rerun"], **_drift.key_figures(fresh)}
         try:
@@ -1357,11 +1378,22 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
             raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
                                       f"{exc})", "write it again with chainopt snapshot "
                                       "write")]) from None
+        if recorded is not None and recorded != fresh.manifest["input_hash"]:
+            changed.append(f.stem)
+            lines.insert(0, f"inputs changed: {golden['rerun']} now hashes to "
+                         f"{fresh.manifest['input_hash'][:12]}..., the snapshot was written "
+                         f"from {str(recorded)[:12]}..."
+                         + ("" if lines else " (its figures are the same)"))
         if lines:
             drift[f.stem] = lines
     if drift:
         text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
                          for name, lines in drift.items())
+        if changed:
+            raise InputsChangedError(
+                f"inputs changed: {len(changed)} of {len(files)} snapshots were written "
+                f"from other inputs ({', '.join(changed)}); review the figures and write "
+                f"them again with chainopt snapshot write:\n{text}")
         raise ResultsDifferError(f"{len(drift)} of {len(files)} snapshots drifted beyond "
                                  f"rtol={rtol:g}, atol={atol:g}:\n{text}")
     return drift

@@ -312,3 +312,53 @@ def test_verify_compares_the_status_and_names_what_made_each_run(tmp_path, monke
     assert "sales [site=a, commodity=crude, period=p1] sales_k_per_yr: 6 -> 5" in text
     assert f"made by: highs 1.0.0 -> {made_by()['highs']}" in text
 
+
+def test_snapshot_check_says_when_the_inputs_changed_since_it_was_written(tmp_path):
+    """The tiny case's snapshot (objective 5 x (290 - 100) / 1000 = 0.95 MUSD). Its
+    market capped at 100 kt/yr, far above the 5 kt/yr of crude there is: the same
+    figures, other inputs. snapshot check passed (exit 0) and, with crude at 110 USD/t
+    (objective 5 x 180 / 1000 = 0.9), said only that the figures drifted (exit 5). A
+    snapshot now records its input hash: both are exit 6, "inputs changed", the first
+    saying its figures are the same, the second with the objective's 0.95 -> 0.9."""
+    from chainopt.errors import InputsChangedError
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.snapshot_write([str(case)], tmp_path / "snap")
+    assert api.snapshot_check(tmp_path / "snap") == {}
+    write_case(case, {"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                 "a,crude,290,100"})
+    with pytest.raises(InputsChangedError, match=r"(?s)1 of 1 snapshots were written from "
+                       r"other inputs \(toy\).*inputs changed: .*tiny now hashes to .*\(its "
+                       r"figures are the same\)"):
+        api.snapshot_check(tmp_path / "snap")
+    write_case(case, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                  "a,crude,110,5"})
+    with pytest.raises(InputsChangedError, match=r"(?s)inputs changed: .*~ objective_musd: "
+                       r"0\.95 -> 0\.9 "):
+        api.snapshot_check(tmp_path / "snap")
+    assert "input_hash" in yaml.safe_load((tmp_path / "snap" / "toy.yaml").read_text())
+
+
+def test_snapshot_write_refuses_a_run_stopped_at_its_time_limit(tmp_path, monkeypatch):
+    """A run stopped at its time limit with a plan not proven optimal (status feasible)
+    holds figures wherever the clock stopped: snapshot write wrote them as golden. Now
+    it is refused (exit 1) naming the source and what to do, and nothing is written."""
+    from chainopt.errors import InputError
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    real = api.run
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.manifest["status"] = "feasible"
+        return res
+
+    monkeypatch.setattr(api, "run", stopped)
+    with pytest.raises(InputError, match=r"its run stopped at its time limit .*status "
+                       r"'feasible'") as exc:
+        api.snapshot_write([str(case)], tmp_path / "snap")
+    assert exc.value.problems[0].where == str(case)
+    assert "time_limit_s" in exc.value.problems[0].hint
+    assert not list((tmp_path / "snap").glob("*.yaml"))
