@@ -56,7 +56,16 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child
-from chainopt.results import FLOAT_FORMAT, MANIFEST, RERUN, Results, extension_of, stable_floats
+from chainopt.results import (
+    FLOAT_FORMAT,
+    MANIFEST,
+    RERUN,
+    TABLE_FILES,
+    Results,
+    edited_tables,
+    extension_of,
+    stable_floats,
+)
 from chainopt.safe_yaml import read_mapping
 
 if TYPE_CHECKING:
@@ -478,21 +487,24 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
-    ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``;
-    ``variants/<id>/`` holds the full results of the variants named in ``full``.
-    Returns ``(kpis, summary, folder)``. With ``resume`` only missing (or damaged)
-    variants run. Nothing is written before the inputs are valid (source, settings,
-    distributions, ``full`` ids, ``name``); if every variant has bad input the sweep is an
-    InputError quoting the first variant's message and its new folder is removed. An
-    existing sweep (``overwrite``) is replaced only when the new one is complete: the new
-    sweep is made in a temporary sibling (:func:`chainopt.atomic.write_folder`), and a
-    failure or interrupt drops it and leaves the old sweep as it was.
-    Each variant is solved from scratch on the worker's re-used model (the plan a cold
-    run finds); ``warm_basis`` starts it from the previous variant's basis instead
-    (faster on big models; where the LP has several optimal plans, the split of the
-    same objective may then depend on the order of the variants).
-    ``warn`` is called, once the sweep is done, with each warning ``chainopt run`` gives
-    of the base (:func:`chainopt.sweep.base_warnings`: a policies row where nothing emits).
+    ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``
+    (the answer: byte-identical for the same request, however it was run) and
+    ``solves.csv`` (how each variant was solved: :data:`chainopt.sweep.HOW_SOLVED`);
+    ``variants/<id>/`` holds the full results of the variants named in ``full``. Returns
+    ``(kpis, summary, folder)``, ``kpis`` with solves.csv's columns beside. With
+    ``resume`` only missing (or damaged) variants run. Nothing is written before the
+    inputs are valid (source, settings, distributions, ``full`` ids, ``name``); if every
+    variant has bad input the sweep is an InputError quoting the first variant's message
+    and its new folder is removed. An existing sweep (``overwrite``) is replaced only
+    when the new one is complete: the new sweep is made in a temporary sibling
+    (:func:`chainopt.atomic.write_folder`), and a failure or interrupt drops it and
+    leaves the old sweep as it was. Each variant is solved from scratch on the worker's
+    re-used model (the plan a cold run finds); ``warm_basis`` starts it from the
+    previous variant's basis instead (faster on big models; where the LP has several
+    optimal plans, the split of the same objective may then depend on the order of the
+    variants). ``warn`` is called, once the sweep is done, with each warning ``chainopt
+    run`` gives of the base (:func:`chainopt.sweep.base_warnings`: a policies row where
+    nothing emits).
     """
     check_options(options)
     _as_stated(options, "a sweep solves every variant")
@@ -574,7 +586,9 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                                   f"({failed['variant'].iloc[0]}): {failed['message'].iloc[0]}",
                                   "check the --set values or distributions against the case")])
     summary = _sweep_stats.summarise(kpis, grid=not meta.get("samples"))
-    _write_sweep_tables(folder, {"kpis": kpis, "summary": summary})
+    how = [c for c in sw.HOW_SOLVED if c in kpis]  # not the answer: solves.csv
+    _write_sweep_tables(folder, {"kpis": kpis.drop(columns=how), "summary": summary,
+                                 "solves": kpis[["variant", *how]] if len(kpis) else kpis})
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
     if warn is not None:
@@ -1155,12 +1169,25 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
     Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
     longer hash to the recorded ``input_hash``, and
-    :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the objective or any
-    table differs beyond ``rtol``/``atol``. Returns the drift report: empty, or only notes
-    of tables and columns the saved folder lacks (written by an older chainopt; the
-    columns both have are compared).
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) when the answer differs: the
+    status, objective sense or MIP-ness, the objective or any table cell beyond
+    ``rtol``/``atol``, a row added or removed (:func:`chainopt.report.drift.compare_results`,
+    which says what is not compared), its message naming the versions or platform that
+    changed. A table edited since it was written (its checksum differs) is an InputError
+    (exit 1) naming each cell that differs from the re-run (table, row's keys, column).
+    Returns the drift report: empty, or only notes of tables and columns the saved folder
+    lacks (written by an older chainopt; the columns both have are compared).
     """
-    saved = Results.load(results_dir)
+    edited: list[str] = []
+    damaged: InputError | None = None
+    try:
+        saved = Results.load(results_dir)
+    except InputError as exc:  # a table edited by hand? read it to name the cells
+        try:
+            saved = Results.load(results_dir, checksums=False)
+        except ChainoptError:
+            raise exc from None
+        edited, damaged = edited_tables(results_dir, saved.manifest), exc
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
         raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
@@ -1188,6 +1215,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                                   "results written by chainopt 0.1 or later record it")])
     case = load_case(src)
     if not same_inputs(case, m.get("input_hash")):
+        if damaged is not None:  # a re-run of other inputs tells nothing of the edit
+            raise damaged
         now = case_hash(case)
         raise InputsChangedError(
             f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
@@ -1199,9 +1228,47 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
+    if damaged is not None:
+        raise _edited(results_dir, saved, report, edited, rtol, atol)
     if len(_drift.differences(report)):
-        raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol))
+        stopped = ("\n  the re-run stopped at its time limit "
+                   f"({options.time_limit_s:g} s, as the run recorded) with a plan not "
+                   "proven optimal: a slower machine? give the run more time (chainopt run "
+                   "--time-limit) and verify that run"
+                   if fresh.manifest.get("status") == "feasible" and m.get("status")
+                   == "optimal" and options.time_limit_s is not None else "")
+        raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
+                                 + "".join("\n" + ln for ln in _drift.made_by_lines(
+                                     m, fresh.manifest)))
     return report
+
+
+def _edited(folder: str | Path, saved: Results, report: pd.DataFrame, edited: list[str],
+            rtol: float, atol: float, limit: int = 10) -> InputError:
+    """The InputError of a results folder whose ``edited`` tables are not the files
+    chainopt wrote (their SHA-256 differs from the one recorded), naming each cell of
+    them that differs from a re-run of the same inputs (``report``: the drift of the
+    saved tables against it), up to ``limit`` of them."""
+    files = saved.manifest[TABLE_FILES]
+    diff = _drift.differences(report)
+    problems = []
+    for name in edited:
+        cells = diff[diff["table"] == name]
+        said = [f"row {r.key}, column {r.column}: the file says {r.old:.10g}, a re-run "
+                f"gives {r.new:.10g}" if r.what in ("changed", "binding changed") else
+                f"row {r.key}: {r.what} (against a re-run)" if r.key else
+                f"column {r.column}: {r.what} (against a re-run)"
+                for r in cells.head(limit).itertuples(index=False)]
+        more = f"; and {len(cells) - limit} more" if len(cells) > limit else ""
+        problems.append(Problem(
+            str(Path(folder) / files[name]["file"]), "damaged results table: edited since "
+            "chainopt wrote it (its SHA-256 differs from the one manifest.json records); "
+            + ("; ".join(said) + more if said else "no cell differs from a re-run of the "
+               f"same inputs beyond rtol={rtol:g}, atol={atol:g} (a change of spelling or "
+               "within the tolerance)"),
+            "restore the folder as it was written, or run the case again "
+            "(chainopt run ... --overwrite) and verify that run"))
+    return InputError(problems)
 
 
 def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
@@ -1232,6 +1299,10 @@ def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
         relax=bool(opts.get("relax", False)))
 
 
+#: the key of a snapshot file recording the input hash of the run it was written from
+SNAPSHOT_HASH = "input_hash"
+
+
 def default_snapshot_sources() -> list[str]:
     """Every embedded case and every ``scenarios/*.yaml`` below the working directory."""
     return [*embedded_cases(), *sorted(str(p) for p in Path("scenarios").glob("*.yaml"))]
@@ -1243,12 +1314,24 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
 
     All or nothing: every source is solved first and the files are written only when all
     have solved (a failing source or Ctrl-C leaves the folder as it was); two sources of
-    one name are an InputError (one file would overwrite the other)."""
+    one name are an InputError (one file would overwrite the other), and so is a source
+    whose run stopped at its time limit with a plan not proven optimal (status
+    ``feasible``): its figures are wherever the clock stopped, nothing to check against.
+    Each file records the run's ``input_hash`` beside its figures (:func:`snapshot_check`
+    says when the inputs changed)."""
     folder = check_writable(directory)
     texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
         res = run(src, save=False)
-        figures = {"rerun": str(src), **_drift.key_figures(res)}
+        if res.manifest.get("status") == "feasible":
+            raise InputError([Problem(str(src), "its run stopped at its time limit with a "
+                                      "plan not proven optimal (status 'feasible'): a "
+                                      "re-run stops wherever its clock lets it, so its "
+                                      "figures are nothing to check against",
+                                      "give it more time (time_limit_s in its case.yaml) "
+                                      "or leave it out")])
+        figures = {"rerun": str(src), SNAPSHOT_HASH: res.manifest["input_hash"],
+                   **_drift.key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
         path = child(folder, name, f"{src}: name").with_suffix(".yaml")
         if path in texts:
@@ -1266,7 +1349,11 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     """Re-run every snapshot's source and compare its key figures with the file.
 
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
-    :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did.
+    :class:`~chainopt.errors.ResultsDifferError` (exit 5) if any did, or
+    :class:`~chainopt.errors.InputsChangedError` (exit 6) if the inputs of any snapshot
+    that records them (:data:`SNAPSHOT_HASH`) no longer hash the same, whether or not its
+    figures drifted: it holds the answer of other inputs (files written before they were
+    recorded are compared by their figures alone).
     """
     if not Path(directory).is_dir():
         raise InputError([Problem(str(directory), "no such snapshot folder",
@@ -1275,13 +1362,14 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     if not files:
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])
-    drift = {}
+    drift, changed = {}, []
     for f in files:
         golden = read_mapping(f, str(f), what="snapshot file")
         if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
             raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
+        recorded = golden.pop(SNAPSHOT_HASH, None)
         fresh = run(golden["rerun"], save=False)
         current = {"rerun": golden["rerun"], **_drift.key_figures(fresh)}
         try:
@@ -1290,11 +1378,22 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
             raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
                                       f"{exc})", "write it again with chainopt snapshot "
                                       "write")]) from None
+        if recorded is not None and recorded != fresh.manifest["input_hash"]:
+            changed.append(f.stem)
+            lines.insert(0, f"inputs changed: {golden['rerun']} now hashes to "
+                         f"{fresh.manifest['input_hash'][:12]}..., the snapshot was written "
+                         f"from {str(recorded)[:12]}..."
+                         + ("" if lines else " (its figures are the same)"))
         if lines:
             drift[f.stem] = lines
     if drift:
         text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
                          for name, lines in drift.items())
+        if changed:
+            raise InputsChangedError(
+                f"inputs changed: {len(changed)} of {len(files)} snapshots were written "
+                f"from other inputs ({', '.join(changed)}); review the figures and write "
+                f"them again with chainopt snapshot write:\n{text}")
         raise ResultsDifferError(f"{len(drift)} of {len(files)} snapshots drifted beyond "
                                  f"rtol={rtol:g}, atol={atol:g}:\n{text}")
     return drift

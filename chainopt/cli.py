@@ -324,9 +324,11 @@ def sweep(
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
+    failed = api.failed_variants(kpis)
+    for line in failure_lines(failed):
+        console.print(escape(line), highlight=False)
     for note in notes:  # as `chainopt run` of the base would, once
         console.print(f"[yellow]warning:[/] the base: {escape(note)}", highlight=False)
-    failed = api.failed_variants(kpis)
     for vid in dict.fromkeys(full or []):
         if vid in failed:
             err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "
@@ -338,15 +340,19 @@ def sweep(
         err.print(f"[bold red]error:[/] no variant solved (see kpis.csv, column message: "
                   f"{escape(str(kpis['message'].iloc[0]))})")
         raise typer.Exit(code)
-    tab = Table(title="Summary", show_edge=False)
-    for c in ("measure", "mean", "p05", "p50", "p95"):
+    # draws: their distribution; a grid: the range over its points (no percentiles of
+    # points chosen: chainopt.report.sweep_stats)
+    stats = ("mean", "p05", "p50", "p95") if "p50" in set(summary["statistic"]) \
+        else ("min", "max")
+    tab = Table(title="Summary" if len(stats) > 2 else "Range over the grid's points",
+                show_edge=False)
+    for c in ("measure", *stats):
         tab.add_column(c, justify="right" if c != "measure" else "left")
     piv = summary.pivot_table(index="measure", columns="statistic", values="value",
                               aggfunc="first")
     for measure, row in piv.iterrows():
-        if "mean" in row and row.notna().get("mean", False):
-            tab.add_row(measure, *[musd(row.get(k, float("nan")))
-                                   for k in ("mean", "p05", "p50", "p95")])
+        if stats[0] in row and row.notna().get(stats[0], False):
+            tab.add_row(measure, *[musd(row.get(k, float("nan"))) for k in stats])
     console.print(tab)
     # lazy: the report side (pandas) only for the commands that print sweeps
     from chainopt.report.sweep_stats import SHARE_BUILT
@@ -356,6 +362,31 @@ def sweep(
                       if r.statistic == SHARE_BUILT["draws"] else
                       f"  project {r.measure}: built at {r.value:.0%} of the grid's points "
                       "(a share of the points chosen, not a probability)")
+
+
+#: failed variants of a sweep named on the terminal (the rest counted: kpis.csv has all)
+FAILURES_SHOWN = 3
+#: characters of a failed variant's reason on the terminal
+REASON_CHARS = 160
+
+
+def failure_lines(failed: dict[str, str]) -> list[str]:
+    """The terminal's lines naming a sweep's failed variants (``id -> "status: message"``,
+    :func:`chainopt.api.failed_variants`): the first :data:`FAILURES_SHOWN`, each with its
+    status and the first sentence of its message (a longer one cut in its middle to
+    :data:`REASON_CHARS` characters: its start says which variant and what was set, its
+    end what went wrong), then how many more, and where every whole message is."""
+    lines = []
+    for vid, reason in list(failed.items())[:FAILURES_SHOWN]:
+        first = " ".join(reason.split(". ", 1)[0].split())
+        if len(first) > REASON_CHARS:
+            first = f"{first[:REASON_CHARS // 2]} ... {first[-REASON_CHARS // 2:]}"
+        lines.append(f"  failed {vid}: {first}")
+    more = len(failed) - FAILURES_SHOWN
+    if failed:
+        lines.append(f"  {f'and {more} more; ' if more > 0 else ''}whole messages in "
+                     "kpis.csv, column message")
+    return lines
 
 
 @app.command()

@@ -195,7 +195,7 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path, require: tuple[str, ...] = (),
-             only: tuple[str, ...] | None = None) -> Results:
+             only: tuple[str, ...] | None = None, checksums: bool = True) -> Results:
         """Read a results folder written by :meth:`save` (with ``only``, just those tables).
 
         The one reader of a results folder (run report, explain, verify and the results
@@ -206,7 +206,9 @@ class Results:
         folder written before the checksums has no other guard) and a missing table named
         in ``require`` are :class:`InputError` naming the file.
         Folders written before the manifest recorded the tables' checksums are read as
-        before, without that check."""
+        before, without that check; ``checksums=False`` skips it too (the row counts and
+        number columns are still checked): ``verify`` reads a folder edited by hand so to
+        name the cells edited (:func:`edited_tables`)."""
         folder = Path(folder)
         mf = folder / MANIFEST
         if not folder.is_dir():
@@ -235,7 +237,7 @@ class Results:
                                           "(manifest.json records it)", RERUN)])
             as_text = recorded.get(name)
             tables[name] = read_table(p, entry, as_text if isinstance(as_text, list)
-                                       else None)
+                                       else None, checksum=checksums)
         missing = [t for t in require if t not in tables]
         if missing:
             raise InputError([Problem(str(folder), f"results table {t}"
@@ -295,16 +297,28 @@ def table_files(manifest: dict, path: Path, rerun: str = RERUN) -> dict[str, dic
     return files
 
 
+def edited_tables(folder: str | Path, manifest: dict) -> list[str]:
+    """The tables of a results ``folder`` whose file is no longer the one chainopt wrote:
+    its bytes' SHA-256 is not the one ``manifest`` records (:data:`TABLE_FILES`)."""
+    files = table_files(manifest, Path(folder) / MANIFEST) or {}
+    out = []
+    for name, entry in sorted(files.items()):
+        p = Path(folder) / entry["file"]
+        if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() != entry["sha256"]:
+            out.append(name)
+    return out
+
+
 def read_table(path: Path, entry: dict | None, as_text: list | None,
-               rerun: str = RERUN) -> pd.DataFrame:
+               rerun: str = RERUN, checksum: bool = True) -> pd.DataFrame:
     """One table file, checked against its recorded ``entry`` (if any; see
-    :func:`table_files`): its bytes' SHA-256 and its row count; a CSV's ``as_text``
-    columns read as text and the others checked to hold numbers. A damaged table is an
-    InputError naming the file, whose hint is ``rerun``."""
+    :func:`table_files`): its bytes' SHA-256 (unless not ``checksum``) and its row
+    count; a CSV's ``as_text`` columns read as text and the others checked to hold
+    numbers. A damaged table is an InputError naming the file, whose hint is ``rerun``."""
     data = read_bytes(path, str(path), what="results table")
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
-    if entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
+    if checksum and entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
                              "the one recorded: cut short or edited; chainopt "
                              f"wrote {entry['rows']} rows)", rerun)

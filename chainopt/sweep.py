@@ -65,6 +65,11 @@ SET_PATTERN = re.compile(
 OPS = {"=": "set", "*=": "scale", "+=": "add"}
 MAX_VARIANTS = 100_000  # variants in one sweep (grid points or Monte Carlo draws)
 MAX_DRAWN = 200  # variables of one Monte Carlo sweep (distributions file)
+#: the columns of a variant's row that say how it was solved, not what it found: they
+#: vary with the run (the seconds taken; a resume maps the model over the variants left,
+#: a warm basis depends on the variants a worker solved before), so they go to
+#: solves.csv, not kpis.csv, which is byte-identical for the same sweep however run
+HOW_SOLVED = ("mapped", "warm_start", "seconds")
 #: a share of |objective| below which a variant's MUSD value is rounding, written as 0
 #: (:func:`without_rounding`)
 ROUNDING = 1e-12
@@ -730,7 +735,8 @@ def checked_part(text: str) -> str | None:
 @dataclass
 class SweepFolder:
     """``DIR/sweep.json`` (what was asked), ``DIR/parts/<id>.csv`` (one per finished
-    variant) and, when complete, ``DIR/kpis.csv`` and ``DIR/summary.csv``."""
+    variant) and, when complete, ``DIR/kpis.csv``, ``DIR/summary.csv`` and
+    ``DIR/solves.csv`` (:data:`HOW_SOLVED`)."""
 
     path: Path
     meta: dict = field(default_factory=dict)

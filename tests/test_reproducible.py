@@ -231,3 +231,134 @@ def test_verify_reruns_the_scenario_not_its_base_found_at_the_same_path(tmp_path
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["verify", str(tmp_path / "res" / "high")])
     assert result.exit_code == 0, result.output
+
+
+TINY = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,5",
+        "markets": "site,commodity,price_usd_per_unit\na,crude,290"}
+
+
+def _edit_sales(folder: Path, value: str) -> None:
+    """Set the one row's sales_k_per_yr of ``folder``'s sales.csv to ``value``."""
+    path = folder / "sales.csv"
+    head, row = path.read_text().splitlines()
+    cells = row.split(",")
+    cells[head.split(",").index("sales_k_per_yr")] = value
+    path.write_text(f"{head}\n{','.join(cells)}\n")
+
+
+def test_verify_names_the_cell_of_a_table_edited_by_hand(tmp_path):
+    """5 kt/yr of crude bought at 100 USD/t and sold at 290 (one year, rate 0): sales.csv
+    has one row, site a, crude, p1, selling 5 kt/yr. Its 5 edited to 6 by hand: verify
+    said only that sales.csv's SHA-256 differs ("damaged results table"); it now also
+    re-runs the recorded inputs and names the row and column edited: "row site=a,
+    commodity=crude, period=p1, column sales_k_per_yr: the file says 6, a re-run gives
+    5" (exit 1, damaged, not exit 5: the answer did not change, the file did)."""
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.run(case, out=tmp_path / "results", name="r")
+    folder = tmp_path / "results" / "r"
+    _edit_sales(folder, "6")
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["verify", str(folder)])
+    assert res.exit_code == 1, res.output
+    out = " ".join(res.output.split())
+    assert (f"{folder / 'sales.csv'}: damaged results table: edited since chainopt wrote it"
+            ) in out
+    assert ("row site=a, commodity=crude, period=p1, column sales_k_per_yr: the file says "
+            "6, a re-run gives 5") in out
+    assert "run the case again" in out
+
+
+def test_verify_compares_the_status_and_names_what_made_each_run(tmp_path, monkeypatch):
+    """The tiny case's run (objective 5 x 190 / 1000 = 0.95 MUSD, selling 5 kt/yr) as if
+    solved by HiGHS 1.0.0 and selling 6 kt/yr (resealed: a folder chainopt wrote with
+    that answer), re-run on a machine where it stops at its time limit with a plan
+    (status feasible). verify compared the objective and the tables, not the status, and
+    did not say what made either run; now exit 5 names the status (optimal -> feasible,
+    and that the re-run stopped at its recorded time limit, the schema's default 600 s),
+    the cell (6 -> 5) and "made by: highs 1.0.0 ->" this HiGHS. What says how or where a
+    run was made (timings, date, versions) is never a difference: the run with its
+    timings, date and HiGHS version changed and its answer intact verifies."""
+    import json
+
+    from chainopt.solve import made_by
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.run(case, out=tmp_path / "results", name="r")
+    folder = tmp_path / "results" / "r"
+    mf = folder / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["timings_s"] = {k: 99.0 for k in m["timings_s"]}
+    m["created_utc"], m["versions"]["highs"] = "2020-01-01T00:00:00+00:00", "1.0.0"
+    mf.write_text(json.dumps(m))
+    assert len(api.verify(folder)) == 0
+    _edit_sales(folder, "6")
+    reseal(folder)
+    real = api.run
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.manifest["status"] = "feasible"
+        return res
+
+    monkeypatch.setattr(api, "run", stopped)
+    with pytest.raises(ResultsDifferError) as exc:
+        api.verify(folder)
+    text = str(exc.value)
+    assert "manifest status: optimal -> feasible" in text
+    assert "the re-run stopped at its time limit (600 s, as the run recorded)" in text
+    assert "sales [site=a, commodity=crude, period=p1] sales_k_per_yr: 6 -> 5" in text
+    assert f"made by: highs 1.0.0 -> {made_by()['highs']}" in text
+
+
+def test_snapshot_check_says_when_the_inputs_changed_since_it_was_written(tmp_path):
+    """The tiny case's snapshot (objective 5 x (290 - 100) / 1000 = 0.95 MUSD). Its
+    market capped at 100 kt/yr, far above the 5 kt/yr of crude there is: the same
+    figures, other inputs. snapshot check passed (exit 0) and, with crude at 110 USD/t
+    (objective 5 x 180 / 1000 = 0.9), said only that the figures drifted (exit 5). A
+    snapshot now records its input hash: both are exit 6, "inputs changed", the first
+    saying its figures are the same, the second with the objective's 0.95 -> 0.9."""
+    from chainopt.errors import InputsChangedError
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.snapshot_write([str(case)], tmp_path / "snap")
+    assert api.snapshot_check(tmp_path / "snap") == {}
+    write_case(case, {"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                 "a,crude,290,100"})
+    with pytest.raises(InputsChangedError, match=r"(?s)1 of 1 snapshots were written from "
+                       r"other inputs \(toy\).*inputs changed: .*tiny now hashes to .*\(its "
+                       r"figures are the same\)"):
+        api.snapshot_check(tmp_path / "snap")
+    write_case(case, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                  "a,crude,110,5"})
+    with pytest.raises(InputsChangedError, match=r"(?s)inputs changed: .*~ objective_musd: "
+                       r"0\.95 -> 0\.9 "):
+        api.snapshot_check(tmp_path / "snap")
+    assert "input_hash" in yaml.safe_load((tmp_path / "snap" / "toy.yaml").read_text())
+
+
+def test_snapshot_write_refuses_a_run_stopped_at_its_time_limit(tmp_path, monkeypatch):
+    """A run stopped at its time limit with a plan not proven optimal (status feasible)
+    holds figures wherever the clock stopped: snapshot write wrote them as golden. Now
+    it is refused (exit 1) naming the source and what to do, and nothing is written."""
+    from chainopt.errors import InputError
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    real = api.run
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.manifest["status"] = "feasible"
+        return res
+
+    monkeypatch.setattr(api, "run", stopped)
+    with pytest.raises(InputError, match=r"its run stopped at its time limit .*status "
+                       r"'feasible'") as exc:
+        api.snapshot_write([str(case)], tmp_path / "snap")
+    assert exc.value.problems[0].where == str(case)
+    assert "time_limit_s" in exc.value.problems[0].hint
+    assert not list((tmp_path / "snap").glob("*.yaml"))

@@ -62,25 +62,45 @@ def test_sweep_matches_separate_runs(tmp_path):
 
 
 def test_monte_carlo_reproducible_across_jobs_and_dask(tmp_path):
-    dist = tmp_path / "dists.yaml"
-    import yaml
+    """Six draws, seed 3: kpis.csv and summary.csv are the same bytes with --jobs 1, with
+    --jobs 2, on a local Dask cluster and finished by --resume after four parts were lost.
+    kpis.csv had a column ``seconds`` (the wall time of each variant), so no two runs of a
+    sweep wrote the same file; the columns of how a variant was solved (mapped,
+    warm_start, seconds) are now in solves.csv. Seed 4 draws other values."""
+    import shutil
 
-    dist.write_text(yaml.safe_dump(DISTS))
-    one, s1, _ = api.sweep("small_chain", samples=6, seed=3, distributions=dist,
-                           out=tmp_path, name="j1", jobs=1)
-    two, _, _ = api.sweep("small_chain", samples=6, seed=3, distributions=dist,
-                          out=tmp_path, name="j2", jobs=2)
+    import yaml
     from distributed import Client, LocalCluster
 
+    dist = tmp_path / "dists.yaml"
+    dist.write_text(yaml.safe_dump(DISTS))
+
+    def swept(name: str, seed: int = 3, **how) -> dict[str, bytes]:
+        api.sweep("small_chain", samples=6, seed=seed, distributions=dist, out=tmp_path,
+                  name=name, **how)
+        return {t: (tmp_path / f"sweep-{name}" / f"{t}.csv").read_bytes()
+                for t in ("kpis", "summary")}
+
+    one = swept("j1", jobs=1)
+    assert swept("j2", jobs=2) == one
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster):
-        dk, _, _ = api.sweep("small_chain", samples=6, seed=3, distributions=dist,
-                             out=tmp_path, name="dk", dask=cluster.scheduler_address)
-    cols = [c for c in one.columns if c not in ("seconds", "warm_start")]
-    for other in (two, dk):
-        pd.testing.assert_frame_equal(one[cols].reset_index(drop=True),
-                                      other[cols].reset_index(drop=True), rtol=1e-7)
-    assert set(s1["statistic"]) >= {"mean", "p05", "p50", "p95"}
+        assert swept("dk", dask=cluster.scheduler_address) == one
+    cut = tmp_path / "sweep-cut"
+    shutil.copytree(tmp_path / "sweep-j1", cut)
+    for f in ("kpis.csv", "summary.csv", *(f"parts/s0000{i}.csv" for i in (0, 2, 3, 5))):
+        (cut / f).unlink()
+    api.sweep(None, resume=cut, jobs=2)
+    assert {t: (cut / f"{t}.csv").read_bytes() for t in ("kpis", "summary")} == one
+    kpis = pd.read_csv(tmp_path / "sweep-j1" / "kpis.csv")
+    assert not set(sw.HOW_SOLVED) & set(kpis.columns)
+    solves = pd.read_csv(tmp_path / "sweep-j1" / "solves.csv")
+    assert list(solves.columns) == ["variant", *sw.HOW_SOLVED]
+    assert list(solves["variant"]) == list(kpis["variant"])
+    summary = pd.read_csv(tmp_path / "sweep-j1" / "summary.csv")
+    assert set(summary["statistic"]) >= {"mean", "p05", "p50", "p95"}
+    other = swept("seed4", seed=4)
+    assert other["kpis"] != one["kpis"] and other["summary"] != one["summary"]
 
 
 def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
@@ -535,21 +555,11 @@ def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
         "variant,x scale,objective_musd,built_p,built_q", "v00000,0.8,7784.939871,0,0"]
 
 
-def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
-    """One year at rate 0; 10 k t/yr of crude at 100 USD/t; project ``good`` (capex 1
-    MUSD, a one-year life) turns it into prod: NPV 10 x (P - 100) / 1000 - 1, built when
-    the price P of prod is above 200. A grid of P = 150, 180, 250, 300, 400 builds it at
-    3 of its 5 points: summary.csv said probability_built 0.6 and the terminal "built in
-    60% of variants", a share of the points chosen (move them and it moves), named as a
-    probability. Now share_of_points_built 0.6, "built at 60% of the grid's points (a
-    share of the points chosen, not a probability)". Monte Carlo keeps its words: P
-    drawn uniform from 250 to 250 builds it in every draw, probability_built 1.0,
-    "built in 100% of variants"."""
-    from typer.testing import CliRunner
-
-    from chainopt.cli import app
-
-    folder = write_case(tmp_path / "case", {
+def _one_project_case(path, **meta):
+    """One year at rate 0; 10 k t/yr of crude at 100 USD/t; optional divisible project
+    ``good`` (capex 1 MUSD, a one-year life) turns it into prod, sold at 250 USD/t: NPV
+    10 x (P - 100) / 1000 - 1 at a price P of prod, built when P is above 200."""
+    return write_case(path, **meta, tables={
         "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
         "sites": "site\na", "modes": "mode,process\ng_run,pg",
         "mode_flows": "mode,commodity,direction,amount_per_unit\ng_run,crude,in,1\n"
@@ -559,6 +569,78 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
                     "good,1,p1,1,false,optional",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
         "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+
+
+def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
+    """The one-project case (:func:`_one_project_case`) at P = 150, 180, 250, 300, 400:
+    not built at 150 and 180 (objective 0), built at 250, 300, 400 with objectives
+    10 x 150 / 1000 - 1 = 0.5, 10 x 200 / 1000 - 1 = 1.0 and 10 x 300 / 1000 - 1 = 2.0.
+    summary.csv gave mean 0.7, p05 0, p50 0.5, p95 1.8 of these five numbers: statistics
+    of the points chosen (add 500 and 600 and p50 becomes 1.0 with no change to the
+    chain). A grid's summary is now its range: count 5, min 0, max 2.0 and no mean, std
+    or pNN; the terminal's table gives min and max. Monte Carlo draws keep their
+    percentiles (test_monte_carlo_reproducible_across_jobs_and_dask)."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
+                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
+                                   str(tmp_path), "--name", "grid", "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "sweep-grid" / "summary.csv")
+    obj = summary[summary["measure"] == "objective_musd"].set_index("statistic")["value"]
+    assert obj.to_dict() == pytest.approx({"count": 5.0, "min": 0.0, "max": 2.0})
+    assert not summary["statistic"].str.fullmatch(r"mean|std|p\d\d").any()
+    assert "objective_musd │ 0.0 │ 2.0" in " ".join(res.output.split())
+    assert "p50" not in res.output
+
+
+def test_a_sweeps_terminal_names_its_failed_variants(tmp_path):
+    """The one-project case (:func:`_one_project_case`), floors hard, with a demand floor
+    on prod of 0, 20, 30, 40, 50 k t/yr: 10 k t/yr of crude makes at most 10 of prod, so
+    v00000 (0) solves and v00001 to v00004 are infeasible. The terminal said "5 variants, 1
+    solved, 4 failed" and nothing of which; it now names the first three failed with
+    their status and the first sentence of their message, and the fourth as "and 1
+    more", pointing to kpis.csv for the whole messages."""
+    from typer.testing import CliRunner
+
+    from chainopt import cli
+
+    folder = _one_project_case(tmp_path / "case", demand_floors="hard")
+    res = CliRunner().invoke(cli.app, ["sweep", str(folder), "--set",
+                                       "markets.min_k_per_yr=0,20,30,40,50", "--out",
+                                       str(tmp_path), "--name", "floor", "--jobs", "1"],
+                                 env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "5 variants, 1 solved, 4 failed" in text
+    for vid, floor in (("v00001", 20), ("v00002", 30), ("v00003", 40)):
+        assert (f"failed {vid}: InfeasibleError: sweep variant {vid} (markets.min_k_per_yr "
+                f"set {floor}) of ") in text
+    assert text.count("is infeasible: no plan meets every constraint") == 3
+    assert "failed v00000" not in text and "failed v00004" not in text
+    assert "and 1 more; whole messages in kpis.csv, column message" in text
+    # a first sentence longer than 160 characters keeps its start and its end
+    (line, _) = cli.failure_lines({"v1": f"InfeasibleError: {'x' * 300} is infeasible. More"})
+    assert line == f"  failed v1: InfeasibleError: {'x' * 63} ... {'x' * 66} is infeasible"
+
+
+def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
+    """The one-project case (:func:`_one_project_case`). A grid of P = 150, 180, 250,
+    300, 400 builds it at 3 of its 5 points: summary.csv said probability_built 0.6 and
+    the terminal "built in 60% of variants", a share of the points chosen (move them
+    and it moves), named as a probability. Now share_of_points_built 0.6, "built at 60%
+    of the grid's points (a share of the points chosen, not a probability)". Monte Carlo
+    keeps its words: P drawn uniform from 250 to 250 builds it in every draw,
+    probability_built 1.0, "built in 100% of variants"."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
     res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
                                    "markets.price_usd_per_unit=150,180,250,300,400", "--out",
                                    str(tmp_path), "--name", "grid", "--jobs", "1"],
@@ -629,3 +711,42 @@ def test_resuming_a_sweep_of_two_settings_changing_the_same_cells_is_refused(tmp
             "finished have this too") in text and "start a new sweep" in text
     assert sorted(p.name for p in folder.rglob("*")) == ["parts", "sweep.json", "v00000.csv"]
     assert (folder / "parts" / "v00000.csv").read_text() == part
+
+
+@pytest.mark.parametrize(("setting", "objectives"), [
+    ("markets.price_usd_per_unit*=0.7,1.3", [0.0, 1.25]),
+    ("units.capacity_k_per_yr[unit=ug]=0,8", [0.0, 0.2]),
+    ("markets.min_k_per_yr=5,10", [0.5, 0.5]),
+])
+def test_a_sweeps_variants_equal_cold_runs_of_their_scenarios(tmp_path, setting, objectives):
+    """The one-project case (:func:`_one_project_case`, NPV 10 x (P - 100) / 1000 - 1
+    when built at a price P of 250, capacity 10 kt/yr) swept, each variant's objective,
+    NPV parts and build share against ``chainopt run`` of a scenario file with the
+    variant's changes (a cold run: validated, built and solved afresh), to 1e-9, and
+    against the hand values: P x 0.7 = 175 is below the 200 at which the project pays
+    (not built, 0), x 1.3 = 325 gives 10 x 225 / 1000 - 1 = 1.25; its unit at capacity 0
+    makes nothing (not built, 0), at 8 makes 8 x 150 / 1000 - 1 = 0.2; a floor of 5 or
+    10 kt/yr is met by the base plan of 10 (10 x 150 / 1000 - 1 = 0.5 either way)."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+    from chainopt.results import Results
+
+    folder = _one_project_case(tmp_path / "case")
+    kpis, _, _ = api.sweep(str(folder), sets=[setting], out=tmp_path, jobs=1)
+    assert list(kpis["objective_musd"]) == pytest.approx(objectives, abs=1e-12)
+    for variant, row in zip(sw.grid([sw.parse_set(setting)]), kpis.to_dict("records"),
+                            strict=True):
+        scenario = tmp_path / f"{variant.id}.yaml"
+        scenario.write_text(yaml.safe_dump({"name": f"cold_{variant.id}", "base": str(folder),
+                                            "changes": list(variant.changes)}))
+        done = CliRunner().invoke(app, ["run", str(scenario), "--out", str(tmp_path / "cold")])
+        assert done.exit_code == 0, done.output
+        cold = Results.load(tmp_path / "cold" / f"cold_{variant.id}")
+        k = cold["kpis"][cold["kpis"]["period"] == ""]
+        want = {f"{r.kpi}_musd": r.value for r in k.itertuples() if r.kpi.startswith("npv_")}
+        want["objective_musd"] = cold.objective
+        want["built_good"] = float(cold["projects"]["built_share"].sum())
+        for key, value in want.items():
+            assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key

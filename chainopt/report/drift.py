@@ -1,9 +1,18 @@
 """Drift between two sets of results: what changed, beyond which tolerance.
 
-``compare_results`` lines up every table of two runs by its key columns (the
-non-numeric columns) and reports each numeric cell whose difference exceeds
-``atol + rtol * |old|``, every row added or removed, and every capacity whose
-binding status changed (shadow price zero <-> non-zero). A table or column the new run
+``compare_results`` compares what the two runs' manifests say of the answer — the
+objective (within tolerance), and the :data:`MANIFEST_FIELDS` exactly: the status (an
+``optimal`` run re-run to ``feasible`` stopped at its time limit with a plan not proven
+optimal), the objective's sense and whether the model is a MIP — then lines up every
+table of two runs by its key columns (the non-numeric columns) and reports each numeric
+cell whose difference exceeds ``atol + rtol * |old|``, every row added or removed (so
+the row counts), and every capacity whose binding status changed (shadow price zero
+<-> non-zero). What says how or where a run was made, not what it found, is not
+compared: timings, dates, the folder, the platform, versions, iteration counts, the
+model's size and the tables' checksums (bytes that differ in the 10th digit across
+platforms; the saved folder's own checksums are checked when it is read).
+:func:`made_by_lines` names the versions and platform that differ, to go with a
+difference. A table or column the new run
 has and the saved folder lacks was not written by the chainopt that made the folder (an
 older one: ``flows.carbon_usd_per_unit`` came later): it is a note (:data:`NOTE`), not a
 difference, and the columns both have are compared as ever. ``key_figures`` and
@@ -23,6 +32,12 @@ COLUMNS = ["table", "key", "column", "old", "new", "abs_diff", "rel_diff", "what
 SIGNIFICANT = 6
 # ``what`` of a table or column only the new run has: not compared, not a difference
 NOTE = "not in the saved folder (written by an older chainopt): not compared"
+
+
+#: manifest fields of a run's answer compared exactly (the objective: with tolerance)
+MANIFEST_FIELDS = ("status", "objective_sense", "is_mip")
+#: what made a run, named with a difference (:func:`made_by_lines`), never compared
+MADE_BY = ("chainopt", "highs", "pandas", "pyomo", "python")
 
 
 def differences(report: pd.DataFrame) -> pd.DataFrame:
@@ -82,6 +97,10 @@ def _table_drift(name: str, old: pd.DataFrame, new: pd.DataFrame, rtol: float,
 def compare_results(old, new, rtol: float = 1e-6, atol: float = 1e-6) -> pd.DataFrame:
     """Every difference beyond tolerance between two Results (objective first)."""
     rows: list[tuple] = []
+    for f in MANIFEST_FIELDS:
+        was, now = old.manifest.get(f), new.manifest.get(f)
+        if was is not None and now is not None and was != now:  # first: rel_diff inf
+            rows.append(("manifest", "", f, str(was), str(now), np.nan, np.inf, "changed"))
     a, b = float(old.manifest["objective"]), float(new.manifest["objective"])
     if abs(a - b) > atol + rtol * abs(a):
         rows.append(("manifest", "", "objective", a, b, abs(a - b),
@@ -105,7 +124,9 @@ def describe(report: pd.DataFrame, rtol: float, atol: float, limit: int = 15) ->
     lines.append("  " + ", ".join(f"{n} {w}" for w, n in counts.items()))
     for r in diff.head(limit).itertuples(index=False):
         where = f"{r.table} [{r.key}] {r.column}".replace(" []", "").strip()
-        if r.what in ("changed", "binding changed"):
+        if r.what == "changed" and isinstance(r.old, str):  # a manifest field
+            lines.append(f"  {where}: {r.old} -> {r.new}")
+        elif r.what in ("changed", "binding changed"):
             tag = " (binding changed)" if r.what == "binding changed" else ""
             lines.append(f"  {where}: {r.old:.10g} -> {r.new:.10g} "
                          f"(rel {r.rel_diff:.2e}){tag}")
@@ -114,6 +135,18 @@ def describe(report: pd.DataFrame, rtol: float, atol: float, limit: int = 15) ->
     if len(diff) > limit:
         lines.append(f"  ... {len(diff) - limit} more, with smaller relative changes")
     return "\n".join(lines + notes(report))
+
+
+def made_by_lines(saved: dict, fresh: dict) -> list[str]:
+    """One line naming what made the ``saved`` run and what made the ``fresh`` one
+    (manifests), of the :data:`MADE_BY` versions and the platform that differ; none when
+    they are the same. Not a difference: the likely cause of one."""
+    was, now = saved.get("versions"), fresh.get("versions")
+    was, now = (was if isinstance(was, dict) else {}), (now if isinstance(now, dict) else {})
+    other = [f"{k} {was.get(k)} -> {now.get(k)}" for k in MADE_BY if was.get(k) != now.get(k)]
+    if saved.get("platform") != fresh.get("platform"):
+        other.append(f"platform {saved.get('platform')} -> {fresh.get('platform')}")
+    return [f"  made by: {', '.join(other)}"] if other else []
 
 
 def notes(report: pd.DataFrame) -> list[str]:

@@ -1,12 +1,17 @@
 """Summary statistics of a sweep's KPI table (pandas only).
 
-For the objective and every ``*_musd`` KPI (NPV parts, incremental project NPVs):
-count, mean, standard deviation, min, the 5/10/25/50/75/90/95th percentiles and
-max over the variants that solved; for every ``built_<project>`` column the share of
-solved variants with a built share above 1e-6 and its mean built share; and the count of
-variants by status. Of Monte Carlo draws that share is the probability the project is
-built (``probability_built``); of a grid it is the share of the points chosen
-(``share_of_points_built``), which says as much about the points as about the project.
+For the objective and every ``*_musd`` KPI (NPV parts, incremental project NPVs), over
+the variants that solved: of Monte Carlo draws, count, mean, standard deviation, min,
+the 5/10/25/50/75/90/95th percentiles and max (estimates of the distribution the draws
+come from); of a grid, count, min and max only. A grid's points are chosen, not drawn:
+the median of 0.7, 0.8, 1.3 x a price is the middle point picked, and adding points at
+one end moves it (and the mean, sd and every percentile) without any change to the
+chain, so those are no statistics of anything and are not written. For every
+``built_<project>`` column the share of solved variants with a built share above 1e-6
+and its mean built share; and the count of variants by status. Of Monte Carlo draws that
+share is the probability the project is built (``probability_built``); of a grid it is
+the share of the points chosen (``share_of_points_built``), which says as much about the
+points as about the project.
 
 The mean and standard deviation are taken of the deviations d_i = x_i - x_1 from the
 first value (mean = x_1 + mean(d), sd = sqrt(sum (d_i - mean(d))^2 / (n - 1))): the same
@@ -39,8 +44,12 @@ def summarise(kpis: pd.DataFrame, grid: bool = False) -> pd.DataFrame:
         x = ok[m].dropna()
         if x.empty:
             continue
+        rows.append((m, "count", float(len(x))))
+        if grid:  # points chosen: their range, no distribution (module docstring)
+            rows += [(m, "min", float(x.min())), (m, "max", float(x.max()))]
+            continue
         d = x - x.iloc[0]  # exact for a measure that does not vary (module docstring)
-        rows += [(m, "count", float(len(x))), (m, "mean", float(x.iloc[0] + d.mean())),
+        rows += [(m, "mean", float(x.iloc[0] + d.mean())),
                  (m, "std", float(d.std(ddof=1)) if len(x) > 1 else 0.0),
                  (m, "min", float(x.min()))]
         rows += [(m, f"p{int(q * 100):02d}", float(x.quantile(q))) for q in PERCENTILES]
