@@ -327,6 +327,12 @@ def sweep(
     failed = api.failed_variants(kpis)
     for line in failure_lines(failed):
         console.print(escape(line), highlight=False)
+    said = kpis[kpis["status"].isin(["optimal", "feasible"]) & kpis["message"].notna()
+                & kpis["message"].astype(str).ne("")]
+    if len(said):  # solved, with a note: a project the variant needs for a plan
+        console.print(f"  note: {len(said)} solved variant{'s' if len(said) > 1 else ''} "
+                      f"with a note in kpis.csv, column message ({said['variant'].iloc[0]}: "
+                      f"{escape(str(said['message'].iloc[0]))})", highlight=False)
     for note in notes:  # as `chainopt run` of the base would, once
         console.print(f"[yellow]warning:[/] the base: {escape(note)}", highlight=False)
     for vid in dict.fromkeys(full or []):

@@ -54,7 +54,7 @@ import pandas as pd
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
-from chainopt.errors import InputError, Problem, SolverError
+from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
 from chainopt.report import economics
 from chainopt.report.sweep_stats import BUILT, SOLVED
 from chainopt.results import best_bound
@@ -291,10 +291,10 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
     try:
         f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
-    except SolverError as exc:
+    except (SolverError, InfeasibleError) as exc:
         at = "" if driver is None or x is None else f" with {driver} at {x:g}"
-        raise SolverError(f"valuing project {s.project}{at} (the model without it): "
-                          f"{exc}") from None
+        raise type(exc)(f"valuing project {s.project}{at} (the model without it): "
+                        f"{exc}") from None
     f_s = float(outcome.objective)
     b_s = best_bound(f_s, outcome.info.get("mip_bound"), variant.is_mip)
     return (f_s - f_c, math.nan if b_c is None else f_s - b_c,

@@ -875,7 +875,8 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
     beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective).
     ``stopped``: a MIP stopped at a limit with a plan is taken too (its plan's objective
     and its bound, which then lie apart: a caller that reports the range the two leave,
-    as sweeps do); otherwise anything but optimal is a SolverError."""
+    as sweeps do); otherwise anything but optimal is a SolverError, and an
+    infeasible re-solve an InfeasibleError (the columns fixed are needed for a plan)."""
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, (options or SolveOptions()).resolved(built))
     cols = np.asarray(cols, dtype=np.int32)
@@ -886,6 +887,9 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
         status, info = h.getModelStatus(), h.getInfo()
         S = highspy.HighsModelStatus
         limit = status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit)
+        if status == S.kInfeasible:
+            raise InfeasibleError(f"the re-solve with {len(cols)} columns fixed at "
+                                  f"{value:g} is infeasible: no plan meets every constraint")
         if status != S.kOptimal and not (stopped and limit and built.is_mip
                                          and info.primal_solution_status == 2):
             raise SolverError(f"the re-solve with {len(cols)} columns fixed ended with "

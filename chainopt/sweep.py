@@ -660,6 +660,7 @@ def solve_variant(source: str, variant: Variant, options=None,
             # [F_s - B_c, B_s - F_c] from each solve's plan F and bound B
             f_s = outcome.objective
             b_s = best_bound(f_s, outcome.info.get("mip_bound"), built.is_mip)
+            needed = []
             for project, cols in _project_columns(built).items():
                 key = f"npv_{project}"
                 if row.get(f"built_{project}", 0.0) <= BUILT:
@@ -673,12 +674,23 @@ def solve_variant(source: str, variant: Variant, options=None,
                     continue
                 try:  # a re-solve stopped at the time limit with a plan: its range
                     f_c, b_c = solve_with_fixed(built, cols, 0.0, options, stopped=True)
+                except InfeasibleError:
+                    # the variant has no plan without it: no value against one (blank),
+                    # the variant's own plan stands
+                    needed.append(project)
+                    f_c = b_c = np.nan
                 except SolverError as exc:
                     raise SolverError(f"valuing project {project} (the variant without "
                                       f"it): {exc}") from None
                 row.update({f"{key}_incremental_musd": f_s - f_c,
                             f"{key}_low_musd": np.nan if b_c is None else f_s - b_c,
                             f"{key}_high_musd": np.nan if b_s is None else b_s - f_c})
+            if needed:
+                one = len(needed) == 1
+                row["message"] = (
+                    f"{', '.join(needed)} needed for a plan: the variant without "
+                    f"{'it' if one else 'each'} is infeasible, so {'its' if one else 'their'} "
+                    "npv_ columns are blank (no plan without it to value it against)")
     except ChainoptError as exc:
         row.update(status=type(exc).__name__, message=error_message(exc),
                    objective_musd=np.nan)

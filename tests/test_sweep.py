@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -750,3 +751,35 @@ def test_a_sweeps_variants_equal_cold_runs_of_their_scenarios(tmp_path, setting,
         want["built_good"] = float(cold["projects"]["built_share"].sum())
         for key, value in want.items():
             assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+def test_a_variant_that_needs_its_project_for_a_plan_keeps_its_plan(tmp_path):
+    """The one-project case (:func:`_one_project_case`) at P = 250, floors hard, with a
+    demand floor on prod of 0 and 5 k t/yr. Both build good (10 x 150 / 1000 - 1 = 0.5
+    MUSD, as P > 200); with floor 0 good is worth 0.5 against the plan without it (0),
+    with floor 5 there is no plan without it (prod comes only from good). That variant
+    was recorded as failed (SolverError: "valuing project good ... ended with status
+    'Infeasible'", objective lost, exit 4 when all fail); now it solves with objective
+    0.5, good's npv_ columns blank and the message saying why."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case", demand_floors="hard")
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set", "markets.min_k_per_yr=0,5",
+                                   "--out", str(tmp_path), "--name", "need", "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("2 variants, 2 solved, 0 failed" in text
+            and "note: 1 solved variant with a note in kpis.csv, column message (v00001: good "
+            "needed for a plan" in text), res.output
+    k = pd.read_csv(tmp_path / "sweep-need" / "kpis.csv").set_index("variant")
+    assert k["status"].tolist() == ["optimal", "optimal"]
+    assert k["objective_musd"].tolist() == pytest.approx([0.5, 0.5])
+    assert k.at["v00000", "npv_good_incremental_musd"] == pytest.approx(0.5)
+    assert np.isnan(k.at["v00001", "npv_good_incremental_musd"])
+    assert np.isnan(k.at["v00001", "npv_good_low_musd"])
+    assert k.at["v00001", "message"] == (
+        "good needed for a plan: the variant without it is infeasible, so its npv_ columns "
+        "are blank (no plan without it to value it against)")
