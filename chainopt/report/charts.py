@@ -336,15 +336,20 @@ BINDING_COLUMNS = ["constraint", "period", "value", "value_unit", "meaning"]
 def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame:
     """The binding constraints with the largest marginal values, of every family (the
     ``constraints`` table: capacities, sales caps, supply limits, floors, emission caps,
-    specs, user constraints), described as ``chainopt explain`` does."""
+    specs, user constraints), described as ``chainopt explain`` does. The capacity of a
+    unit or link that has none in a period (not built yet, retired: ``total_k_per_yr`` 0
+    in the ``capacity`` table) does not bind there, whatever its row's marginal value:
+    it is left out, as ``chainopt run`` and ``chainopt explain`` leave it out."""
     # lazy: the family registry (for the descriptions) only when a report is drawn
-    from chainopt.report.explain import TECHNICAL, describe
+    from chainopt.report.explain import TECHNICAL, _capacity_by, _zero_room, describe
 
     c = _t(tables, "constraints")
     if c.empty or "marginal_value" not in c:
         return pd.DataFrame(columns=BINDING_COLUMNS)
     mv = pd.to_numeric(c["marginal_value"], errors="coerce").fillna(0.0)
     b = c[(mv.abs() > TOL) & ~c["family"].isin(TECHNICAL)]
+    if "side" in b and len(b):
+        b = b[~_zero_room(b, _capacity_by(tables.get("capacity")))]
     b = b.loc[mv[b.index].abs().sort_values(ascending=False, kind="stable").index].head(top)
     sides = b["side"] if "side" in b else pd.Series("", index=b.index)
     return pd.DataFrame({

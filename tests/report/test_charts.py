@@ -226,3 +226,26 @@ def test_new_capacity_shows_what_projects_bring(tmp_path):
     assert got.loc["unit tob_pe", "p2026"] == pytest.approx(48.93267652)
     assert (got.drop(columns="p2026").to_numpy() == 0).all()
     assert "link fe_rail" in run_report_html(res.tables, res.manifest)
+
+
+# -- binding constraints: a capacity that is not there does not bind ----------------------
+
+def test_binding_leaves_out_a_unit_before_it_exists():
+    """The default case's report listed 'capacity of unit ustluga_pe (p2026), 739.80 USD
+    per t' first among the binding constraints, though ustluga_pe has no capacity until
+    p2031 (capacity.csv: total_k_per_yr 0 in p2026); `chainopt run` and `explain` leave
+    such a row out ("not available until p2031"). Hand case: unit pe with 0 kt/yr in p1
+    (row value 740) and 1,500 kt/yr in p2 (row value 100), a sales cap worth 138 in p1.
+    Binding: the sales cap (138) and pe in p2 (100), in that order; not pe in p1."""
+    cons = pd.DataFrame({
+        "family": ["conversion.capacity_max", "conversion.capacity_max", "market.sales"],
+        "kind": ["row", "row", "bound"],
+        "key": ["unit=pe, period=p1", "unit=pe, period=p2",
+                "site=dom, commodity=hdpe, period=p1"],
+        "period": ["p1", "p2", "p1"], "side": ["upper"] * 3,
+        "marginal_value": [740.0, 100.0, 138.0], "value_unit": ["USD per t"] * 3})
+    cap = pd.DataFrame({"kind": ["unit", "unit"], "name": ["pe", "pe"],
+                        "period": ["p1", "p2"], "total_k_per_yr": [0.0, 1500.0]})
+    b = charts.binding_data({"constraints": cons, "capacity": cap})
+    assert list(zip(b["constraint"], b["period"], b["value"], strict=True)) == [
+        ("sales cap for hdpe at dom", "p1", 138.0), ("capacity of unit pe", "p2", 100.0)]
