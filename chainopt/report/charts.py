@@ -11,6 +11,7 @@ No Pyomo, no api, no cli: only pandas, plotly and the tables of a results folder
 
 from __future__ import annotations
 
+import colorsys
 import html
 import itertools
 import json
@@ -280,6 +281,30 @@ def line_width(flow: float, max_flow: float) -> float:
 
 # -- bar charts ---------------------------------------------------------------------------
 
+#: matplotlib's and plotly's default cycle (tab10), then tab20 for up to 20 series
+_TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+          "#7f7f7f", "#bcbd22", "#17becf")
+_TAB20 = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
+          "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
+          "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
+
+
+def series_colours(names: list) -> dict[str, str]:
+    """A colour for each series of one chart, every one different: the default cycles
+    repeat after 10 (the 11th series of a chart took the 1st one's colour, so a legend
+    entry named two bars). Up to 10 names take tab10, up to 20 tab20, more evenly spaced
+    hues at two lightnesses. Colours go to the names in sorted order, not in the order a
+    chart draws them (by size), so a name keeps its colour in every chart and report
+    of the same set of names (the units of a case in two of its scenarios)."""
+    keys = sorted(dict.fromkeys(str(n) for n in names))
+    n = len(keys)
+    if n <= len(_TAB20):
+        pal = list(_TAB10 if n <= len(_TAB10) else _TAB20)
+    else:
+        pal = ["#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in colorsys.hls_to_rgb(
+            i / n, 0.38 if i % 2 else 0.58, 0.75))) for i in range(n)]
+    return dict(zip(keys, pal, strict=False))
+
 def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame()
@@ -397,9 +422,10 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    colour = series_colours(list(pivot.index))
     for name, row in pivot.iterrows():
         fig.add_trace(go.Bar(name=esc(name), x=[esc(c) for c in pivot.columns],
-                             y=row.to_numpy().tolist(),
+                             y=row.to_numpy().tolist(), marker_color=colour[str(name)],
                              hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>"))
     fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis, xaxis_title="period",
                       height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40})

@@ -248,20 +248,22 @@ def _cashflow_figure(df: pd.DataFrame):
     if cs is None:
         return None
     fig = go.Figure()
-    for label, d in cs.series:
-        lab = esc(label)
+    colour = charts.series_colours([label for label, _ in cs.series])
+    for label, d in cs.series:  # a series' bars and line in one colour
+        lab, col = esc(label), colour[label]
         x = d[cs.year].astype(str).tolist()
-        fig.add_trace(go.Bar(x=x, y=d[cs.net].tolist(),
+        fig.add_trace(go.Bar(x=x, y=d[cs.net].tolist(), marker_color=col, opacity=0.6,
                              name=f"{lab}: {esc(cs.net)}".removeprefix(": ")))
         if cs.cumulative:
             fig.add_trace(go.Scatter(x=x, y=d[cs.cumulative].tolist(), mode="lines+markers",
+                                     line_color=col,
                                      name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": ")))
     fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420)
     return fig
 
 
 def _values_figure(df: pd.DataFrame, title: str):
-    """Grouped bars: one group per row, one bar per run (at most 40 rows)."""
+    """Grouped bars: one group per row, one bar per run, every run (at most 40 rows)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -270,8 +272,10 @@ def _values_figure(df: pd.DataFrame, title: str):
         return None
     lab = _labels(df, keys)
     fig = go.Figure()
-    for c in values[:8]:
-        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist()))
+    colour = charts.series_colours(values)
+    for c in values:
+        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist(),
+                             marker_color=colour[str(c)]))
     fig.update_layout(title=esc(title), barmode="group", height=420)
     return fig
 
@@ -287,8 +291,10 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
         return None
     lab = _labels(d, keys)
     fig = go.Figure()
+    colour = charts.series_colours(delta)
     for c in delta:
-        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h"))
+        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
+                             marker_color=colour[str(c)]))
     fig.update_layout(title=esc(title), barmode="group", height=max(300, 26 * len(d) + 120),
                       margin={"l": 260, "r": 20, "t": 50, "b": 40})
     return fig

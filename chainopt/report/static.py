@@ -76,13 +76,15 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
     n = max(len(pivot), 1)
     bottom = np.zeros(len(pivot.columns))
     width = 0.8 if stacked else 0.8 / n
+    colour = charts.series_colours(list(pivot.index))
     for i, (name, row) in enumerate(pivot.iterrows()):
         y = row.to_numpy(dtype=float)
+        col = colour[str(name)]
         if stacked:
-            ax.bar(x, y, width, bottom=bottom, label=_txt(name))
+            ax.bar(x, y, width, bottom=bottom, label=_txt(name), color=col)
             bottom = bottom + y
         else:
-            ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name))
+            ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name), color=col)
     ax.set_xticks(x, [_txt(c) for c in pivot.columns])
     ax.set_title(textwrap.fill(title, 80))
     ax.set_ylabel(ylabel)
@@ -285,12 +287,14 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     width = 0.8 / n
     years = list(dict.fromkeys(df.sort_values(cs.year)[cs.year].astype(str)))
     pos = {y: i for i, y in enumerate(years)}
-    for i, (label, d) in enumerate(cs.series):
+    colour = charts.series_colours([label for label, _ in cs.series])
+    for i, (label, d) in enumerate(cs.series):  # a series' bars and line in one colour
         x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
+               alpha=0.6, color=colour[label],
+               label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o",
+            ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o", color=colour[label],
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks(np.arange(len(years)), years)
     ax.axhline(0, color="#444", lw=0.8)
@@ -332,9 +336,10 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             fig, ax = plt.subplots(figsize=(10, 5))
             x = np.arange(len(df))
             width = 0.8 / len(values)
+            colour = charts.series_colours(values)
             for i, c in enumerate(values):
                 ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
-                       label=_txt(c))
+                       label=_txt(c), color=colour[str(c)])
             ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
                           ha="right", fontsize=7)
             ax.set_title(_txt(textwrap.fill(TITLES.get(stem, stem.replace("_", " ")), 100)),
@@ -347,8 +352,10 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             y = np.arange(len(d))
             h = 0.8 / len(delta)
             lab = [_txt(v) for v in charts.row_labels(d, keys)]
+            colour = charts.series_colours(delta)
             for i, c in enumerate(delta):
-                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c))
+                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c),
+                        color=colour[str(c)])
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)

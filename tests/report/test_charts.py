@@ -249,3 +249,73 @@ def test_binding_leaves_out_a_unit_before_it_exists():
     b = charts.binding_data({"constraints": cons, "capacity": cap})
     assert list(zip(b["constraint"], b["period"], b["value"], strict=True)) == [
         ("sales cap for hdpe at dom", "p1", 138.0), ("capacity of unit pe", "p2", 100.0)]
+
+
+# -- colours: one per series, never repeated; every run shown ------------------------------
+
+# the proposal comparison's eleven scenarios: its objective-change chart drew
+# proposal_export_duties (the 11th) in proposal_nakhodka_methanol_urea's (the 1st) blue, so
+# a revenue loss of 473,198 MUSD read as the methanol project's
+ELEVEN = [f"s{i:02d}" for i in range(11)]
+
+
+def test_eleven_series_take_eleven_colours_and_keep_them():
+    """11 names: 11 different colours (tab20's), each name the same one in any order."""
+    a = charts.series_colours(ELEVEN)
+    b = charts.series_colours(ELEVEN[::-1])
+    assert len(set(a.values())) == 11 and a == b
+    assert len(set(charts.series_colours([f"u{i}" for i in range(27)]).values())) == 27
+
+
+def test_static_charts_of_eleven_series_use_eleven_colours(tmp_path, monkeypatch):
+    """A comparison of a base and 11 scenarios (objective and one part): the objective
+    chart has 12 bar series, the change chart 11 (Δ of each scenario), each series its
+    own colour; before, series 11 (and 12) repeated series 1 (and 2)."""
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    runs = ["base", *ELEVEN]
+    obj = pd.DataFrame({"kpi": ["objective", "npv_revenue"],
+                        **{r: [100.0 + i, 50.0 + i] for i, r in enumerate(runs)},
+                        **{f"Δ {r}": [float(i + 1), float(-i - 1)]
+                           for i, r in enumerate(ELEVEN)}})
+    obj.to_csv(folder / "objective.csv", index=False)
+    drawn = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        ax = fig.axes[0]
+        drawn[key] = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+        plt.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    assert len(drawn["objective"]) == 12 and len(set(drawn["objective"].values())) == 12
+    assert len(drawn["objective-delta"]) == 11
+    assert len(set(drawn["objective-delta"].values())) == 11
+
+
+def test_html_charts_show_every_run_in_its_own_colour():
+    """The HTML objective chart showed the first 8 of 12 runs (values[:8]) and left 4 out
+    without a word; now all 12, 12 colours; the change chart 11 colours."""
+    from chainopt.report.html import _delta_figure, _values_figure
+
+    runs = ["base", *ELEVEN]
+    df = pd.DataFrame({"kpi": ["objective"], **{r: [100.0 + i] for i, r in enumerate(runs)},
+                       **{f"Δ {r}": [float(i + 1)] for i, r in enumerate(ELEVEN)}})
+    v = _values_figure(df, "objective")
+    assert [t.name for t in v.data] == runs
+    assert len({t.marker.color for t in v.data}) == 12
+    d = _delta_figure(df, "objective")
+    assert len({t.marker.color for t in d.data}) == 11
+
+
+def test_cashflow_bars_and_line_of_a_project_share_its_colour():
+    """Project a's bars and cumulative line one colour, b's another (before: four
+    colours from the cycle, a's line in b's bar colour's neighbour)."""
+    from chainopt.report.html import _cashflow_figure
+
+    fig = _cashflow_figure(PROJECT_FLOWS)
+    col = {t.name: (t.marker.color if t.type == "bar" else t.line.color) for t in fig.data}
+    assert col["s / a: net_musd"] == col["s / a: cumulative_musd"]
+    assert col["s / b: net_musd"] == col["s / b: cumulative_musd"]
+    assert col["s / a: net_musd"] != col["s / b: net_musd"]
