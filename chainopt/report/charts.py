@@ -331,14 +331,44 @@ def new_capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd
     return _pivot(cap, "label", "new_k_per_yr", periods)
 
 
-def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Production of each product (rows) by period (columns), from the KPI table."""
+def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                     ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Production of each product (rows) by period (columns), from the KPI table, in one
+    unit only, as the bars are stacked: (the products in the unit most products are in,
+    the larger total breaking a tie; that unit; the products left out, as 'name (unit)').
+    Stacking 7,125 k 1000m3/yr of sales gas on 688 k t/yr of HDPE made a bar of 7,813
+    'k units/yr' of nothing."""
     k = _t(tables, "kpis")
     if k.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), "", []
     k = k[k["kpi"].astype(str).str.startswith("production_")]
-    k = k.assign(product=k["kpi"].str.removeprefix("production_"))
-    return _pivot(k, "product", "value", periods)
+    k = k.assign(product=k["kpi"].str.removeprefix("production_"),
+                 unit=k["unit"].astype(str) if "unit" in k else "k units/yr")
+    p = _pivot(k, "product", "value", periods)
+    if p.empty:
+        return p, "", []
+    unit_of = dict(zip(k["product"], k["unit"], strict=False))
+    units = pd.Series([unit_of[n] for n in p.index], index=p.index)
+    size = p.sum(axis=1).abs().groupby(units).agg(["count", "sum"])
+    main = size.sort_values(["count", "sum"], ascending=False, kind="stable").index[0]
+    return p[units == main], main, [f"{n} ({u})" for n, u in units.items() if u != main]
+
+
+def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str]
+               ) -> list[tuple[str, pd.DataFrame, str, str, bool]]:
+    """The run report's bar charts, for the HTML and the static charts alike: (key, data,
+    title, y-axis title, stacked), those without data left out."""
+    mix, unit, other = product_mix_data(tables, periods)
+    mix_title = "Product mix" + (f" (not shown, in other units: {', '.join(other)})"
+                                 if other else "")
+    out = [("capacity", capacity_data(tables, periods), "Unit capacity by period",
+            "k units/yr", False),
+           ("new_capacity", new_capacity_data(tables, periods), "New capacity built",
+            "k units/yr", True),
+           ("product_mix", mix, mix_title, unit, True),
+           ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
+            True)]
+    return [c for c in out if not c[1].empty]
 
 
 def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
@@ -581,17 +611,8 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
     """Every chart of the run report, keyed by a stable id (also the static file name)."""
     figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure),
                                "map": map_figure(tables, periods)}
-    for key, data, title, yaxis, mode in (
-            ("capacity", capacity_data(tables, periods), "Unit capacity by period",
-             "k units/yr", "group"),
-            ("new_capacity", new_capacity_data(tables, periods), "New capacity built",
-             "k units/yr", "stack"),
-            ("product_mix", product_mix_data(tables, periods), "Product mix", "k units/yr",
-             "stack"),
-            ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
-             "stack")):
-        if not data.empty:
-            figs[key] = _bar_figure(data, title, yaxis, mode)
+    for key, data, title, yaxis, stacked in bar_charts(tables, periods):
+        figs[key] = _bar_figure(data, esc(title), esc(yaxis), "stack" if stacked else "group")
     b = binding_data(tables)
     if len(b):
         # lazy: plotly is slow to import; loaded only when a chart is drawn

@@ -243,17 +243,9 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
                             plt, d, f"{seg}, period {p} ({label}, {unit})")))
         if want(f"map-{p}"):
             figs.append((f"map-{p}", _map(plt, tables, p)))
-    for key, data, title, ylabel, stacked in (
-            ("capacity", charts.capacity_data, "Unit capacity by period", "k units/yr", False),
-            ("new_capacity", charts.new_capacity_data, "New capacity built", "k units/yr",
-             True),
-            ("product_mix", charts.product_mix_data, "Product mix", "k units/yr", True),
-            ("emissions", charts.emissions_data, "Emissions by site", "k units/yr", True)):
-        if not want(key):
-            continue
-        frame = data(tables, periods)
-        if not frame.empty:
-            figs.append((key, _bars(plt, frame, title, ylabel, stacked)))
+    for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
+        if want(key):
+            figs.append((key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked)))
     b = charts.binding_data(tables) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))

@@ -319,3 +319,30 @@ def test_cashflow_bars_and_line_of_a_project_share_its_colour():
     assert col["s / a: net_musd"] == col["s / a: cumulative_musd"]
     assert col["s / b: net_musd"] == col["s / b: cumulative_musd"]
     assert col["s / a: net_musd"] != col["s / b: net_musd"]
+
+
+# -- product mix: one unit per stack ------------------------------------------------------
+
+def test_product_mix_stacks_one_unit_and_names_the_others():
+    """small_chain with unmet floors (p1): sales_gas 7,125 k 1000m3/yr, hdpe 688 and pp 70
+    k t/yr. The stacked bar was 7,883 'k units/yr', sales gas and polymers added. Two
+    products are in k t/yr, one in k 1000m3/yr: the chart stacks hdpe and pp, 688 + 70 =
+    758 k t/yr, and names sales_gas as left out. With a second gas, lng 3,000 k
+    1000m3/yr (two products and two: the larger total, 10,125 k 1000m3/yr against 758 k
+    t/yr, decides) it stacks sales_gas and lng, 10,125, naming hdpe and pp."""
+    kpis = pd.DataFrame({"kpi": ["production_sales_gas", "production_hdpe", "production_pp"],
+                         "period": ["p1"] * 3, "value": [7125.0, 688.0, 70.0],
+                         "unit": ["k 1000m3/yr", "k t/yr", "k t/yr"]})
+    mix, unit, other = charts.product_mix_data({"kpis": kpis}, ["p1"])
+    assert (list(mix.index), unit, other) == (["hdpe", "pp"], "k t/yr",
+                                              ["sales_gas (k 1000m3/yr)"])
+    assert mix["p1"].sum() == 758.0
+    _, _, title, yaxis, stacked = next(c for c in charts.bar_charts({"kpis": kpis}, ["p1"])
+                                       if c[0] == "product_mix")
+    assert (title, yaxis, stacked) == (
+        "Product mix (not shown, in other units: sales_gas (k 1000m3/yr))", "k t/yr", True)
+    gas = pd.DataFrame({"kpi": ["production_lng"], "period": ["p1"], "value": [3000.0],
+                        "unit": ["k 1000m3/yr"]})
+    mix, unit, other = charts.product_mix_data({"kpis": pd.concat([kpis, gas])}, ["p1"])
+    assert (list(mix.index), unit) == (["sales_gas", "lng"], "k 1000m3/yr")
+    assert other == ["hdpe (k t/yr)", "pp (k t/yr)"] and mix["p1"].sum() == 10125.0
