@@ -724,17 +724,20 @@ SEGMENT_COLOURS = {"upstream": (140, 109, 49), "gas processing": (49, 130, 189),
 MEASURES = {"mass": ("mass", "kt/yr"), "energy": ("energy", "TJ/yr"),
             "value": ("value", "MUSD/yr")}
 _GAS_WORDS = ("gpp", "gas_proc", "ngl", "frac", "lng", "dehydr", "helium")
-_REFINING_WORDS = ("cdu", "vdu", "refin", "fcc", "hydrocrack", "hydrotreat", "reform",
-                   "coker", "visbreak")
+_REFINING_WORDS = ("cdu", "vdu", "distil", "vacuum", "refin", "fcc", "crack", "hydrotreat",
+                   "hdt", "hds", "desulf", "reform", "coker", "visbreak", "alkyl", "isom",
+                   "lube")
 
 
 def process_segment(process: object) -> str:
-    """The segment of a unit from its process (or unit) name: gas processing, refining or
-    petrochemicals (the rest: crackers, polymers, aromatics, methanol, fertiliser)."""
+    """The segment of a unit from its process (or unit) name: gas processing, refining
+    (distillation, cracking other than steam cracking, hydrotreating, reforming, ...) or
+    petrochemicals (the rest: steam crackers, polymers, aromatics, methanol,
+    fertiliser)."""
     p = str(process).lower()
     if any(w in p for w in _GAS_WORDS):
         return "gas processing"
-    if any(w in p for w in _REFINING_WORDS):
+    if any(w in p for w in _REFINING_WORDS) and "steam" not in p:
         return "refining"
     return "petrochemicals"
 

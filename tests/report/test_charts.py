@@ -346,3 +346,17 @@ def test_product_mix_stacks_one_unit_and_names_the_others():
     mix, unit, other = charts.product_mix_data({"kpis": pd.concat([kpis, gas])}, ["p1"])
     assert (list(mix.index), unit) == (["sales_gas", "lng"], "k 1000m3/yr")
     assert other == ["hdpe (k t/yr)", "pp (k t/yr)"] and mix["p1"].sum() == 10125.0
+
+
+# -- Sankey segments: a refinery's units are refining -------------------------------------
+
+@pytest.mark.parametrize(("process", "segment"), [
+    # refinery_planning: crude distillation, a catalytic cracker and a lube plant were
+    # 'petrochemicals', so its refining drill-down began 'from petrochemicals'
+    ("distillation", "refining"), ("cracking", "refining"), ("lube", "refining"),
+    ("hdt", "refining"), ("cdu", "refining"), ("reformer", "refining"),  # petchem_investment
+    ("steam_cracker", "petrochemicals"), ("sc_ethane", "petrochemicals"),
+    ("butadiene_unit", "petrochemicals"), ("pe_slurry", "petrochemicals"),
+    ("lng_train", "gas processing"), ("ngl_frac", "gas processing")])
+def test_process_segments(process, segment):
+    assert charts.process_segment(process) == segment
