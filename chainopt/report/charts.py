@@ -724,14 +724,16 @@ SEGMENT_COLOURS = {"upstream": (140, 109, 49), "gas processing": (49, 130, 189),
 MEASURES = {"mass": ("mass", "kt/yr"), "energy": ("energy", "TJ/yr"),
             "value": ("value", "MUSD/yr")}
 _GAS_WORDS = ("gpp", "gas_proc", "ngl", "frac", "lng", "dehydr", "helium")
-_REFINING_WORDS = ("cdu", "vdu", "distil", "vacuum", "refin", "fcc", "crack", "hydrotreat",
-                   "hdt", "hds", "desulf", "reform", "coker", "visbreak", "alkyl", "isom",
-                   "lube")
+# 'cracking' (the refinery's catalytic cracking) but not 'cracker': small_chain's
+# 'cracker' is a steam cracker, as are those with 'steam' in their name
+_REFINING_WORDS = ("cdu", "vdu", "distil", "vacuum", "refin", "fcc", "cracking",
+                   "hydrocrack", "hydrotreat", "hdt", "hds", "desulf", "reform", "coker",
+                   "visbreak", "alkyl", "isom", "lube")
 
 
 def process_segment(process: object) -> str:
     """The segment of a unit from its process (or unit) name: gas processing, refining
-    (distillation, cracking other than steam cracking, hydrotreating, reforming, ...) or
+    (distillation, catalytic 'cracking', hydrotreating, reforming, ...) or
     petrochemicals (the rest: steam crackers, polymers, aromatics, methanol,
     fertiliser)."""
     p = str(process).lower()

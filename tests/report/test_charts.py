@@ -356,6 +356,7 @@ def test_product_mix_stacks_one_unit_and_names_the_others():
     ("distillation", "refining"), ("cracking", "refining"), ("lube", "refining"),
     ("hdt", "refining"), ("cdu", "refining"), ("reformer", "refining"),  # petchem_investment
     ("steam_cracker", "petrochemicals"), ("sc_ethane", "petrochemicals"),
+    ("cracker", "petrochemicals"), ("steam_cracking", "petrochemicals"),  # small_chain's
     ("butadiene_unit", "petrochemicals"), ("pe_slurry", "petrochemicals"),
     ("lng_train", "gas processing"), ("ngl_frac", "gas processing")])
 def test_process_segments(process, segment):
