@@ -182,7 +182,12 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
         for r in total.itertuples():
             if r.kpi in ("npv_revenue", "shortfall_total"):
                 cards.append((f"{r.kpi} ({r.unit})", fmt_number(r.value)))
-    kpi_body = (_cards(cards) + '<h3>Whole horizon</h3>'
+    # lazy: explain's helpers (the family registry) only when a report is drawn
+    from chainopt.report.explain import penalty_note
+
+    note = penalty_note(tables)
+    kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
+                + '<h3>Whole horizon</h3>'
                 + table_html(total, cls="kpi-table", digits=2)
                 + "<h3>By period</h3>" + table_html(per_period))
     figs = charts.plotly_figures(tables, periods, measure)
