@@ -211,6 +211,15 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                       ("product_mix", "Product mix"), ("emissions", "Emissions")):
         if key in figs:
             sections.append((key, head, figure_html(key, figs[key])))
+    inv = tables.get("investments")
+    if inv is not None and len(inv):  # a life extension is capex with no new capacity
+        total = pd.to_numeric(inv.get("capex_npv_musd"), errors="coerce").sum()
+        sections.append(("investments", "Investments", '<p class="note">Every build the plan '
+                         "pays for (investments.csv): new capacity, projects and life "
+                         "extensions (a life extension adds no capacity, so no bar above "
+                         f"shows it); their capex NPV adds up to {fmt_number(total, 2)} MUSD, "
+                         "the npv_capex of the KPIs with its sign turned.</p>"
+                         + table_html(inv, digits=2)))
     bind = charts.binding_data(tables)
     body = table_html(bind, digits=2, cls="binding")
     if "binding" in figs:

@@ -220,3 +220,19 @@ def test_a_run_short_of_its_floors_says_so_first(tmp_path):
     box = next(sh for s in prs.slides for sh in s.shapes
                if sh.has_text_frame and sh.text_frame.text == SHORT_NOTE)
     assert box.text_frame.word_wrap and box.top + box.height <= prs.slide_height
+
+
+def test_a_life_extension_shows_among_the_investments():
+    """The default case extends tatar_sc_legacy (1,200 kt/yr from 2036, 144 MUSD
+    overnight, capex NPV 55.52 MUSD = -npv_capex) and builds nothing else: the report
+    had no 'New capacity' chart (an extension adds no capacity) and nothing said what
+    the 55.52 MUSD of capex bought. Now an Investments section lists investments.csv;
+    two rows of 55.52 and 10.00 add up to 65.52."""
+    inv = pd.DataFrame({"kind": ["extension", "unit"], "name": ["tatar_sc_legacy", "pe"],
+                        "period": [None, "p1"], "amount": [1200.0, 10.0],
+                        "overnight_musd": [144.0, 12.0], "capex_npv_musd": [55.518234, 10.0]})
+    tables = {**_short_tables(), "investments": inv}
+    page = html.run_report_html(tables, {"periods": ["p1", "p2"], "objective": -6489.4})
+    part = page.split('id="investments"')[1].split("</section>")[0]
+    assert "tatar_sc_legacy" in part and "55.52" in part
+    assert "adds up to 65.52 MUSD" in part
