@@ -27,6 +27,8 @@ from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
+#: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
+MAX_HEIGHT_IN = 9.0
 
 def _plt():
     # lazy: matplotlib is slow to import; only static charts need it
@@ -340,7 +342,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             save(fig, stem)
         d = charts.top_deltas(df)
         if len(d) and stem not in NO_DELTA_CHART:
-            fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
+            # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
+            fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
+                3, 0.3 * len(d) * len(delta) + 1))))
             y = np.arange(len(d))
             h = 0.8 / len(delta)
             lab = [_txt(v) for v in charts.row_labels(d, keys)]

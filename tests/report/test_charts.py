@@ -294,6 +294,30 @@ def test_static_charts_of_eleven_series_use_eleven_colours(tmp_path, monkeypatch
     assert len(set(drawn["objective-delta"].values())) == 11
 
 
+def test_a_change_chart_of_many_scenarios_stays_slide_sized(tmp_path, monkeypatch):
+    """The proposal comparison's objective-change chart, 7 rows x 11 scenarios, was
+    0.3 x 77 + 1 = 24.1 in tall and 10 wide; the deck fits it into 5.8 in of height, so
+    it stood 5.8 x 10 / 24.1 = 2.4 in wide on a 13.3 in slide, its labels unreadable. At
+    most 9 in tall, it is 5.8 x 10 / 9 = 6.4 in wide there."""
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    runs = ["base", *ELEVEN]
+    parts = [f"npv_{i}" for i in range(7)]
+    obj = pd.DataFrame({"kpi": parts, **{r: [100.0 + i] * 7 for i, r in enumerate(runs)},
+                        **{f"Δ {r}": [float(i + 1)] * 7 for i, r in enumerate(ELEVEN)}})
+    obj.to_csv(folder / "objective.csv", index=False)
+    size = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        size[key] = tuple(fig.get_size_inches())
+        plt.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    assert size["objective-delta"] == (10.0, 9.0)
+
+
 def test_html_charts_show_every_run_in_its_own_colour():
     """The HTML objective chart showed the first 8 of 12 runs (values[:8]) and left 4 out
     without a word; now all 12, 12 colours; the change chart 11 colours."""
