@@ -714,6 +714,34 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
                           series=series)
 
 
+def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"
+                    ) -> tuple[list[float], list[float]]:
+    """The cumulative incremental flow (residual value left out) as payback counts it, as
+    (time, MUSD) points for the cash-flow profile: year y spans [y, y + 1] on the time
+    axis (its bar stands in the middle, at y + 0.5), its spend (capex) is paid at its
+    start and its operating flow earned evenly through it. So year y contributes the
+    points (y, C_y - O_y), after the spend, and (y + 1, C_y), its end, where C_y is the
+    table's ``cumulative_musd`` (end of year y) and O_y its ``operating_musd``; the path
+    starts at (first year, 0). It reaches 0 at the payback time, the first year plus
+    ``payback (yr)``, where the one-pager marks it; the table's end-of-year values
+    plotted at y itself would reach 0 a year early (the comparison's cash-flow chart did:
+    mp2's -373.8 at the end of 2036 and +371.5 at the end of 2037 crossed at 2036.5, its
+    payback 2037.5). Without ``operating_musd`` each year's flow counts at its start.
+    ``year`` and ``cumulative`` name the columns."""
+    if cf.empty:
+        return [], []
+    years = cf[year].astype(int).to_numpy()
+    end = cf[cumulative].astype(float).to_numpy()
+    start = end - (cf["operating_musd"].astype(float).to_numpy() if "operating_musd" in cf
+                   else 0.0)
+    x, y = [float(years[0])], [0.0]
+    for yr, s0, s1 in zip(years, start, end, strict=True):
+        x += [float(yr), float(yr) + 1.0]
+        y += [round(float(s0), 3), round(float(s1), 3)]
+    return x, y
+
+
+
 # -- Sankey by segment, in one measure ------------------------------------------------------
 
 SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics", "markets")

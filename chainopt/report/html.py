@@ -265,14 +265,22 @@ def _cashflow_figure(df: pd.DataFrame):
     colour = charts.series_colours([label for label, _ in cs.series])
     for label, d in cs.series:  # a series' bars and line in one colour
         lab, col = esc(label), colour[label]
-        x = d[cs.year].astype(str).tolist()
-        fig.add_trace(go.Bar(x=x, y=d[cs.net].tolist(), marker_color=col, opacity=0.6,
-                             name=f"{lab}: {esc(cs.net)}".removeprefix(": ")))
+        years = d[cs.year].astype(int).tolist()
+        # year y spans [y, y + 1], its bar in the middle; the line is the path payback
+        # counts (charts.cumulative_path): it crosses 0 at the payback time
+        fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
+                             customdata=years, marker_color=col, opacity=0.6,
+                             name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
+                             hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
-            fig.add_trace(go.Scatter(x=x, y=d[cs.cumulative].tolist(), mode="lines+markers",
-                                     line_color=col,
-                                     name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": ")))
-    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420)
+            px, py = charts.cumulative_path(d, cs.year, cs.cumulative)
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line_color=col,
+                                     name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
+                                     hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
+    ticks = sorted(set(df[cs.year].astype(int)))
+    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420,
+                      xaxis={"tickvals": [y + 0.5 for y in ticks],
+                             "ticktext": [str(y) for y in ticks]})
     return fig
 
 

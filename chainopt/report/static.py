@@ -279,18 +279,19 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(10, 5))
     n = len(cs.series)
     width = 0.8 / n
-    years = list(dict.fromkeys(df.sort_values(cs.year)[cs.year].astype(str)))
-    pos = {y: i for i, y in enumerate(years)}
+    years = sorted(set(df[cs.year].astype(int)))
     colour = charts.series_colours([label for label, _ in cs.series])
+    # year y spans [y, y + 1], its bars in the middle; the cumulative line is the path
+    # payback counts (charts.cumulative_path): it crosses 0 at the payback time
     for i, (label, d) in enumerate(cs.series):  # a series' bars and line in one colour
-        x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
+        x = d[cs.year].astype(int).to_numpy(dtype=float) + 0.5
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
                alpha=0.6, color=colour[label],
                label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o", color=colour[label],
+            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=colour[label],
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
-    ax.set_xticks(np.arange(len(years)), years)
+    ax.set_xticks([y + 0.5 for y in years], [str(y) for y in years])
     ax.axhline(0, color="#444", lw=0.8)
     ax.set_ylabel("MUSD")
     ax.set_title(_txt(textwrap.fill(cs.title, 100)), fontsize=10)

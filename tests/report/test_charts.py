@@ -68,6 +68,17 @@ PROJECT_FLOWS = pd.DataFrame({
     "cumulative_musd": [-15.0, -5.0, 5.0, -6.0, -2.0, 2.0]})
 
 
+# the cumulative line as payback counts it (charts.cumulative_path): year y spans [y, y+1],
+# its spend paid at its start, its operating flow through it. a: spend 15 at the start of
+# 2026, +10 through 2027 and through 2028: (2026, 0) -> (2026, -15) -> (2027, -15) ->
+# (2027, -15) -> (2028, -5) -> (2028, -5) -> (2029, 5), crossing 0 at 2028.5, payback
+# 2.5 years from 2026 (the line through the table's end-of-year values at the ticks
+# 2027 and 2028, -5 and +5, crossed at 2027.5, a year early); b likewise with 6 and 4
+PATH_X = [2026.0, 2026.0, 2027.0, 2027.0, 2028.0, 2028.0, 2029.0]
+PATH_A = [0.0, -15.0, -15.0, -15.0, -5.0, -5.0, 5.0]
+PATH_B = [0.0, -6.0, -6.0, -6.0, -2.0, -2.0, 2.0]
+
+
 def test_html_cashflow_chart_has_one_series_per_project():
     from chainopt.report.html import _cashflow_figure
 
@@ -76,9 +87,9 @@ def test_html_cashflow_chart_has_one_series_per_project():
     lines = {t.name: list(t.y) for t in fig.data if t.type == "scatter"}
     assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
                     "s / b: net_musd": [-6.0, 4.0, 6.0]}
-    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
-                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
-    assert all(list(t.x) == ["2026", "2027", "2028"] for t in fig.data)
+    assert lines == {"s / a: cumulative_musd": PATH_A, "s / b: cumulative_musd": PATH_B}
+    assert all(list(t.x) == [2026.5, 2027.5, 2028.5] for t in fig.data if t.type == "bar")
+    assert all(list(t.x) == PATH_X for t in fig.data if t.type == "scatter")
 
 
 def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch):
@@ -89,6 +100,8 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
 
     def keep(plt, fig, folder, key, fmt, dpi):
         ax = fig.axes[0]
+        assert all(list(ln.get_xdata()) == PATH_X for ln in ax.get_lines()
+                   if not ln.get_label().startswith("_"))
         drawn[key] = ({ln.get_label(): list(ln.get_ydata()) for ln in ax.get_lines()
                        if not ln.get_label().startswith("_")},
                       {c.get_label(): [p.get_height() for p in c] for c in ax.containers})
@@ -98,8 +111,7 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
     monkeypatch.setattr(static, "save_figure", keep)
     static.write_compare_static(folder, tmp_path, "png")
     lines, bars = drawn["project_cashflows"]
-    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
-                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
+    assert lines == {"s / a: cumulative_musd": PATH_A, "s / b: cumulative_musd": PATH_B}
     assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
                     "s / b: net_musd": [-6.0, 4.0, 6.0]}
 
