@@ -38,6 +38,7 @@ def _plt():
     import matplotlib.pyplot as plt  # lazy, after choosing the file-only backend
 
     plt.rcParams["text.usetex"] = False
+    plt.rcParams["svg.hashsalt"] = "chainopt"  # the same SVG ids in every run
     return plt
 
 
@@ -66,7 +67,9 @@ def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> 
     try:
         if path.parent != folder:  # cannot happen after file_key; kept as a guard
             raise InputError([Problem(str(key), f"would leave the folder {folder}")])
-        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+        # no creation date in an SVG: the same chart is the same file (a diff in CI, git)
+        meta = {"Date": None} if fmt == "svg" else None
+        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta))
     finally:
         plt.close(fig)
     return path

@@ -397,3 +397,17 @@ def test_product_mix_stacks_one_unit_and_names_the_others():
     ("lng_train", "gas processing"), ("ngl_frac", "gas processing")])
 def test_process_segments(process, segment):
     assert charts.process_segment(process) == segment
+
+
+def test_the_same_chart_is_the_same_svg(tmp_path):
+    """Two reports of the same run wrote different SVGs: a creation date and random
+    clip-path ids (160 lines of diff in report-binding.svg); PNGs were already equal."""
+    kpis = pd.DataFrame({"kpi": ["production_hdpe", "production_pp"], "period": ["p1"] * 2,
+                         "value": [688.0, 70.0], "unit": ["k t/yr"] * 2})
+    files = []
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        files += static.write_static({"kpis": kpis}, {"periods": ["p1"]}, tmp_path / d, "svg",
+                                     only={"product_mix"})
+    assert [f.name for f in files] == ["report-product_mix.svg"] * 2
+    assert files[0].read_bytes() == files[1].read_bytes()
