@@ -221,7 +221,10 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                          "the npv_capex of the KPIs with its sign turned.</p>"
                          + table_html(inv, digits=2)))
     bind = charts.binding_data(tables)
-    body = table_html(bind, digits=2, cls="binding")
+    body = ('<p class="note">A MIP: these values are of the LP with the integer decisions '
+            "fixed: what one more unit is worth with the same yes/no build decisions.</p>"
+            if manifest.get("is_mip") and not manifest.get("relaxed") else "")
+    body += table_html(bind, digits=2, cls="binding")
     if "binding" in figs:
         body += figure_html("binding", figs["binding"])
     sp = charts.shadow_price_data(tables, periods)

@@ -236,3 +236,14 @@ def test_a_life_extension_shows_among_the_investments():
     part = page.split('id="investments"')[1].split("</section>")[0]
     assert "tatar_sc_legacy" in part and "55.52" in part
     assert "adds up to 65.52 MUSD" in part
+
+
+def test_a_mip_report_says_whose_marginal_values_it_shows():
+    """petchem_investment is a MIP: its binding constraints' values are those of the LP
+    with the integer decisions fixed (README, *Investment*), which its report did not
+    say; an LP's report (or a MIP's --relax run) has nothing to say."""
+    said = "A MIP: these values are of the LP with the integer decisions fixed"
+    for manifest, shown in (({"is_mip": True, "relaxed": 0}, True),
+                            ({"is_mip": True, "relaxed": 12}, False), ({}, False)):
+        page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"], **manifest})
+        assert (said in page) is shown
