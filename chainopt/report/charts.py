@@ -11,6 +11,7 @@ No Pyomo, no api, no cli: only pandas, plotly and the tables of a results folder
 
 from __future__ import annotations
 
+import colorsys
 import html
 import itertools
 import json
@@ -280,6 +281,30 @@ def line_width(flow: float, max_flow: float) -> float:
 
 # -- bar charts ---------------------------------------------------------------------------
 
+#: matplotlib's and plotly's default cycle (tab10), then tab20 for up to 20 series
+_TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+          "#7f7f7f", "#bcbd22", "#17becf")
+_TAB20 = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
+          "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
+          "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
+
+
+def series_colours(names: list) -> dict[str, str]:
+    """A colour for each series of one chart, every one different: the default cycles
+    repeat after 10 (the 11th series of a chart took the 1st one's colour, so a legend
+    entry named two bars). Up to 10 names take tab10, up to 20 tab20, more evenly spaced
+    hues at two lightnesses. Colours go to the names in sorted order, not in the order a
+    chart draws them (by size), so a name keeps its colour in every chart and report
+    of the same set of names (the units of a case in two of its scenarios)."""
+    keys = sorted(dict.fromkeys(str(n) for n in names))
+    n = len(keys)
+    if n <= len(_TAB20):
+        pal = list(_TAB10 if n <= len(_TAB10) else _TAB20)
+    else:
+        pal = ["#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in colorsys.hls_to_rgb(
+            i / n, 0.38 if i % 2 else 0.58, 0.75))) for i in range(n)]
+    return dict(zip(keys, pal, strict=False))
+
 def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame()
@@ -306,14 +331,44 @@ def new_capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd
     return _pivot(cap, "label", "new_k_per_yr", periods)
 
 
-def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Production of each product (rows) by period (columns), from the KPI table."""
+def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                     ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Production of each product (rows) by period (columns), from the KPI table, in one
+    unit only, as the bars are stacked: (the products in the unit most products are in,
+    the larger total breaking a tie; that unit; the products left out, as 'name (unit)').
+    Stacking 7,125 k 1000m3/yr of sales gas on 688 k t/yr of HDPE made a bar of 7,813
+    'k units/yr' of nothing."""
     k = _t(tables, "kpis")
     if k.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), "", []
     k = k[k["kpi"].astype(str).str.startswith("production_")]
-    k = k.assign(product=k["kpi"].str.removeprefix("production_"))
-    return _pivot(k, "product", "value", periods)
+    k = k.assign(product=k["kpi"].str.removeprefix("production_"),
+                 unit=k["unit"].astype(str) if "unit" in k else "k units/yr")
+    p = _pivot(k, "product", "value", periods)
+    if p.empty:
+        return p, "", []
+    unit_of = dict(zip(k["product"], k["unit"], strict=False))
+    units = pd.Series([unit_of[n] for n in p.index], index=p.index)
+    size = p.sum(axis=1).abs().groupby(units).agg(["count", "sum"])
+    main = size.sort_values(["count", "sum"], ascending=False, kind="stable").index[0]
+    return p[units == main], main, [f"{n} ({u})" for n, u in units.items() if u != main]
+
+
+def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str]
+               ) -> list[tuple[str, pd.DataFrame, str, str, bool]]:
+    """The run report's bar charts, for the HTML and the static charts alike: (key, data,
+    title, y-axis title, stacked), those without data left out."""
+    mix, unit, other = product_mix_data(tables, periods)
+    mix_title = "Product mix" + (f" (not shown, in other units: {', '.join(other)})"
+                                 if other else "")
+    out = [("capacity", capacity_data(tables, periods), "Unit capacity by period",
+            "k units/yr", False),
+           ("new_capacity", new_capacity_data(tables, periods), "New capacity built",
+            "k units/yr", True),
+           ("product_mix", mix, mix_title, unit, True),
+           ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
+            True)]
+    return [c for c in out if not c[1].empty]
 
 
 def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
@@ -336,15 +391,20 @@ BINDING_COLUMNS = ["constraint", "period", "value", "value_unit", "meaning"]
 def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame:
     """The binding constraints with the largest marginal values, of every family (the
     ``constraints`` table: capacities, sales caps, supply limits, floors, emission caps,
-    specs, user constraints), described as ``chainopt explain`` does."""
+    specs, user constraints), described as ``chainopt explain`` does. The capacity of a
+    unit or link that has none in a period (not built yet, retired: ``total_k_per_yr`` 0
+    in the ``capacity`` table) does not bind there, whatever its row's marginal value:
+    it is left out, as ``chainopt run`` and ``chainopt explain`` leave it out."""
     # lazy: the family registry (for the descriptions) only when a report is drawn
-    from chainopt.report.explain import TECHNICAL, describe
+    from chainopt.report.explain import TECHNICAL, _capacity_by, _zero_room, describe
 
     c = _t(tables, "constraints")
     if c.empty or "marginal_value" not in c:
         return pd.DataFrame(columns=BINDING_COLUMNS)
     mv = pd.to_numeric(c["marginal_value"], errors="coerce").fillna(0.0)
     b = c[(mv.abs() > TOL) & ~c["family"].isin(TECHNICAL)]
+    if "side" in b and len(b):
+        b = b[~_zero_room(b, _capacity_by(tables.get("capacity")))]
     b = b.loc[mv[b.index].abs().sort_values(ascending=False, kind="stable").index].head(top)
     sides = b["side"] if "side" in b else pd.Series("", index=b.index)
     return pd.DataFrame({
@@ -392,9 +452,10 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    colour = series_colours(list(pivot.index))
     for name, row in pivot.iterrows():
         fig.add_trace(go.Bar(name=esc(name), x=[esc(c) for c in pivot.columns],
-                             y=row.to_numpy().tolist(),
+                             y=row.to_numpy().tolist(), marker_color=colour[str(name)],
                              hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>"))
     fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis, xaxis_title="period",
                       height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40})
@@ -550,17 +611,8 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
     """Every chart of the run report, keyed by a stable id (also the static file name)."""
     figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure),
                                "map": map_figure(tables, periods)}
-    for key, data, title, yaxis, mode in (
-            ("capacity", capacity_data(tables, periods), "Unit capacity by period",
-             "k units/yr", "group"),
-            ("new_capacity", new_capacity_data(tables, periods), "New capacity built",
-             "k units/yr", "stack"),
-            ("product_mix", product_mix_data(tables, periods), "Product mix", "k units/yr",
-             "stack"),
-            ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
-             "stack")):
-        if not data.empty:
-            figs[key] = _bar_figure(data, title, yaxis, mode)
+    for key, data, title, yaxis, stacked in bar_charts(tables, periods):
+        figs[key] = _bar_figure(data, esc(title), esc(yaxis), "stack" if stacked else "group")
     b = binding_data(tables)
     if len(b):
         # lazy: plotly is slow to import; loaded only when a chart is drawn
@@ -662,6 +714,34 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
                           series=series)
 
 
+def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"
+                    ) -> tuple[list[float], list[float]]:
+    """The cumulative incremental flow (residual value left out) as payback counts it, as
+    (time, MUSD) points for the cash-flow profile: year y spans [y, y + 1] on the time
+    axis (its bar stands in the middle, at y + 0.5), its spend (capex) is paid at its
+    start and its operating flow earned evenly through it. So year y contributes the
+    points (y, C_y - O_y), after the spend, and (y + 1, C_y), its end, where C_y is the
+    table's ``cumulative_musd`` (end of year y) and O_y its ``operating_musd``; the path
+    starts at (first year, 0). It reaches 0 at the payback time, the first year plus
+    ``payback (yr)``, where the one-pager marks it; the table's end-of-year values
+    plotted at y itself would reach 0 a year early (the comparison's cash-flow chart did:
+    mp2's -373.8 at the end of 2036 and +371.5 at the end of 2037 crossed at 2036.5, its
+    payback 2037.5). Without ``operating_musd`` each year's flow counts at its start.
+    ``year`` and ``cumulative`` name the columns."""
+    if cf.empty:
+        return [], []
+    years = cf[year].astype(int).to_numpy()
+    end = cf[cumulative].astype(float).to_numpy()
+    start = end - (cf["operating_musd"].astype(float).to_numpy() if "operating_musd" in cf
+                   else 0.0)
+    x, y = [float(years[0])], [0.0]
+    for yr, s0, s1 in zip(years, start, end, strict=True):
+        x += [float(yr), float(yr) + 1.0]
+        y += [round(float(s0), 3), round(float(s1), 3)]
+    return x, y
+
+
+
 # -- Sankey by segment, in one measure ------------------------------------------------------
 
 SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics", "markets")
@@ -672,17 +752,22 @@ SEGMENT_COLOURS = {"upstream": (140, 109, 49), "gas processing": (49, 130, 189),
 MEASURES = {"mass": ("mass", "kt/yr"), "energy": ("energy", "TJ/yr"),
             "value": ("value", "MUSD/yr")}
 _GAS_WORDS = ("gpp", "gas_proc", "ngl", "frac", "lng", "dehydr", "helium")
-_REFINING_WORDS = ("cdu", "vdu", "refin", "fcc", "hydrocrack", "hydrotreat", "reform",
-                   "coker", "visbreak")
+# 'cracking' (the refinery's catalytic cracking) but not 'cracker': small_chain's
+# 'cracker' is a steam cracker, as are those with 'steam' in their name
+_REFINING_WORDS = ("cdu", "vdu", "distil", "vacuum", "refin", "fcc", "cracking",
+                   "hydrocrack", "hydrotreat", "hdt", "hds", "desulf", "reform", "coker",
+                   "visbreak", "alkyl", "isom", "lube")
 
 
 def process_segment(process: object) -> str:
-    """The segment of a unit from its process (or unit) name: gas processing, refining or
-    petrochemicals (the rest: crackers, polymers, aromatics, methanol, fertiliser)."""
+    """The segment of a unit from its process (or unit) name: gas processing, refining
+    (distillation, catalytic 'cracking', hydrotreating, reforming, ...) or
+    petrochemicals (the rest: steam crackers, polymers, aromatics, methanol,
+    fertiliser)."""
     p = str(process).lower()
     if any(w in p for w in _GAS_WORDS):
         return "gas processing"
-    if any(w in p for w in _REFINING_WORDS):
+    if any(w in p for w in _REFINING_WORDS) and "steam" not in p:
         return "refining"
     return "petrochemicals"
 

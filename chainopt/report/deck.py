@@ -115,9 +115,11 @@ class _Deck:
                 for j in range(cols):
                     for p in t.cell(i, j).text_frame.paragraphs:
                         p.font.size = self.Pt(14 if cols <= 6 else 12)
-            if note:
-                box = s.shapes.add_textbox(self.Inches(0.4), self.Inches(6.8),
-                                           self.Inches(12.5), self.Inches(0.5))
+            if note:  # below the table, wrapped: a note of several lines stays on the slide
+                top = min(6.8, 1.6 + 0.4 * rows)
+                box = s.shapes.add_textbox(self.Inches(0.4), self.Inches(top),
+                                           self.Inches(12.5), self.Inches(7.4 - top))
+                box.text_frame.word_wrap = True
                 box.text_frame.text = note
                 box.text_frame.paragraphs[0].font.size = self.Pt(12)
 
@@ -209,7 +211,10 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
                f"status {manifest.get('status', '')}")
     total, _ = charts.kpi_summary(tables, charts.periods_of(tables, manifest))
     if len(total):
-        deck.table("Key figures", total.head(ROWS))
+        # lazy: explain's helpers (the family registry) only for a deck
+        from chainopt.report.explain import penalty_note
+
+        deck.table("Key figures", total.head(ROWS), penalty_note(tables))
     periods = charts.periods_of(tables, manifest)
     keep = {f"sankey-{periods[0]}": f"Value chain by segment, {periods[0]}",
             f"map-{periods[-1]}": f"Sites and routes, {periods[-1]}",

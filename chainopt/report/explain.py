@@ -820,17 +820,24 @@ def unmet_summary(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> tuple
     return n, text
 
 
-def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """A run that leaves soft floors unmet pays their penalty on every missing unit, so
-    the values next to them (capacities, commodity values, netbacks) are the penalty's,
-    an assumption of the case, not a market's: said first, with the largest penalty."""
+def penalty_note(tables: dict[str, pd.DataFrame]) -> str:
+    """'' or, for a run that leaves soft floors unmet, a note that it does: it pays their
+    penalty on every missing unit, so the values next to them (capacities, commodity
+    values, netbacks) are the penalty's, an assumption of the case, not a market's; with
+    the largest penalty. ``explain`` says it first, the report in its key figures."""
     short = unmet_floors(tables.get("sales"))
     if short.empty:
-        return []
-    return ["", f"Note: demand floors are not met ({unmet_summary(tables, short)[1]}; sales "
-                f"table, shortfall_k_per_yr). The values below that these floors reach "
-                f"include their shortfall penalty (up to {_penalties(tables, short)}, "
-                "floor_cost_usd_per_unit): an assumption of the case, not a price."]
+        return ""
+    return (f"Note: demand floors are not met ({unmet_summary(tables, short)[1]}; sales "
+            f"table, shortfall_k_per_yr). The values below that these floors reach "
+            f"include their shortfall penalty (up to {_penalties(tables, short)}, "
+            "floor_cost_usd_per_unit): an assumption of the case, not a price.")
+
+
+def _penalty_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """:func:`penalty_note` as explain's lines (a blank line before it)."""
+    note = penalty_note(tables)
+    return ["", note] if note else []
 
 
 def _penalties(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> str:

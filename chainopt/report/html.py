@@ -182,7 +182,12 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
         for r in total.itertuples():
             if r.kpi in ("npv_revenue", "shortfall_total"):
                 cards.append((f"{r.kpi} ({r.unit})", fmt_number(r.value)))
-    kpi_body = (_cards(cards) + '<h3>Whole horizon</h3>'
+    # lazy: explain's helpers (the family registry) only when a report is drawn
+    from chainopt.report.explain import penalty_note
+
+    note = penalty_note(tables)
+    kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
+                + '<h3>Whole horizon</h3>'
                 + table_html(total, cls="kpi-table", digits=2)
                 + "<h3>By period</h3>" + table_html(per_period))
     figs = charts.plotly_figures(tables, periods, measure)
@@ -206,8 +211,20 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                       ("product_mix", "Product mix"), ("emissions", "Emissions")):
         if key in figs:
             sections.append((key, head, figure_html(key, figs[key])))
+    inv = tables.get("investments")
+    if inv is not None and len(inv):  # a life extension is capex with no new capacity
+        total = pd.to_numeric(inv.get("capex_npv_musd"), errors="coerce").sum()
+        sections.append(("investments", "Investments", '<p class="note">Every build the plan '
+                         "pays for (investments.csv): new capacity, projects and life "
+                         "extensions (a life extension adds no capacity, so no bar above "
+                         f"shows it); their capex NPV adds up to {fmt_number(total, 2)} MUSD, "
+                         "the npv_capex of the KPIs with its sign turned.</p>"
+                         + table_html(inv, digits=2)))
     bind = charts.binding_data(tables)
-    body = table_html(bind, digits=2, cls="binding")
+    body = ('<p class="note">A MIP: these values are of the LP with the integer decisions '
+            "fixed: what one more unit is worth with the same yes/no build decisions.</p>"
+            if manifest.get("is_mip") and not manifest.get("relaxed") else "")
+    body += table_html(bind, digits=2, cls="binding")
     if "binding" in figs:
         body += figure_html("binding", figs["binding"])
     sp = charts.shadow_price_data(tables, periods)
@@ -248,20 +265,30 @@ def _cashflow_figure(df: pd.DataFrame):
     if cs is None:
         return None
     fig = go.Figure()
-    for label, d in cs.series:
-        lab = esc(label)
-        x = d[cs.year].astype(str).tolist()
-        fig.add_trace(go.Bar(x=x, y=d[cs.net].tolist(),
-                             name=f"{lab}: {esc(cs.net)}".removeprefix(": ")))
+    colour = charts.series_colours([label for label, _ in cs.series])
+    for label, d in cs.series:  # a series' bars and line in one colour
+        lab, col = esc(label), colour[label]
+        years = d[cs.year].astype(int).tolist()
+        # year y spans [y, y + 1], its bar in the middle; the line is the path payback
+        # counts (charts.cumulative_path): it crosses 0 at the payback time
+        fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
+                             customdata=years, marker_color=col, opacity=0.6,
+                             name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
+                             hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
-            fig.add_trace(go.Scatter(x=x, y=d[cs.cumulative].tolist(), mode="lines+markers",
-                                     name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": ")))
-    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420)
+            px, py = charts.cumulative_path(d, cs.year, cs.cumulative)
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line_color=col,
+                                     name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
+                                     hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
+    ticks = sorted(set(df[cs.year].astype(int)))
+    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420,
+                      xaxis={"tickvals": [y + 0.5 for y in ticks],
+                             "ticktext": [str(y) for y in ticks]})
     return fig
 
 
 def _values_figure(df: pd.DataFrame, title: str):
-    """Grouped bars: one group per row, one bar per run (at most 40 rows)."""
+    """Grouped bars: one group per row, one bar per run, every run (at most 40 rows)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -270,8 +297,10 @@ def _values_figure(df: pd.DataFrame, title: str):
         return None
     lab = _labels(df, keys)
     fig = go.Figure()
-    for c in values[:8]:
-        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist()))
+    colour = charts.series_colours(values)
+    for c in values:
+        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist(),
+                             marker_color=colour[str(c)]))
     fig.update_layout(title=esc(title), barmode="group", height=420)
     return fig
 
@@ -287,8 +316,10 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
         return None
     lab = _labels(d, keys)
     fig = go.Figure()
+    colour = charts.series_colours(delta)
     for c in delta:
-        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h"))
+        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
+                             marker_color=colour[str(c)]))
     fig.update_layout(title=esc(title), barmode="group", height=max(300, 26 * len(d) + 120),
                       margin={"l": 260, "r": 20, "t": 50, "b": 40})
     return fig

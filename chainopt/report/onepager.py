@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from chainopt.report import economics
-from chainopt.report.charts import esc
+from chainopt.report.charts import cumulative_path, esc
 
 NOT_PROJECTS = ("inputs", "all changes")
 
@@ -95,28 +95,6 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
                         cashflows=mine(cf), constraints=mine(cc),
                         parties=parties if parties is not None and len(parties) else None))
     return out
-
-
-def cumulative_path(cf: pd.DataFrame) -> tuple[list[float], list[float]]:
-    """The cumulative incremental flow (residual value left out) as payback counts it, as
-    (time, MUSD) points for the cash-flow profile: year y spans [y, y + 1] on the time
-    axis (its bar stands in the middle, at y + 0.5), its spend (capex) is paid at its
-    start and its operating flow earned evenly through it. So year y contributes the
-    points (y, C_y - O_y), after the spend, and (y + 1, C_y), its end, where C_y is the
-    table's ``cumulative_musd`` (end of year y) and O_y its ``operating_musd``; the path
-    starts at (first year, 0). It reaches 0 at the payback time, the first year plus
-    ``payback (yr)``, where the page marks it; the table's end-of-year values plotted at
-    y itself would reach 0 a year early."""
-    if cf.empty:
-        return [], []
-    years = cf["year"].astype(int).to_numpy()
-    end = cf["cumulative_musd"].astype(float).to_numpy()
-    start = end - cf["operating_musd"].astype(float).to_numpy()
-    x, y = [float(years[0])], [0.0]
-    for yr, s0, s1 in zip(years, start, end, strict=True):
-        x += [float(yr), float(yr) + 1.0]
-        y += [round(float(s0), 3), round(float(s1), 3)]
-    return x, y
 
 
 def _short(v: float) -> str:

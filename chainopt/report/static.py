@@ -27,6 +27,8 @@ from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_KEY_LENGTH = 150
+#: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
+MAX_HEIGHT_IN = 9.0
 
 def _plt():
     # lazy: matplotlib is slow to import; only static charts need it
@@ -36,6 +38,7 @@ def _plt():
     import matplotlib.pyplot as plt  # lazy, after choosing the file-only backend
 
     plt.rcParams["text.usetex"] = False
+    plt.rcParams["svg.hashsalt"] = "chainopt"  # the same SVG ids in every run
     return plt
 
 
@@ -64,7 +67,9 @@ def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> 
     try:
         if path.parent != folder:  # cannot happen after file_key; kept as a guard
             raise InputError([Problem(str(key), f"would leave the folder {folder}")])
-        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+        # no creation date in an SVG: the same chart is the same file (a diff in CI, git)
+        meta = {"Date": None} if fmt == "svg" else None
+        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta))
     finally:
         plt.close(fig)
     return path
@@ -76,13 +81,15 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
     n = max(len(pivot), 1)
     bottom = np.zeros(len(pivot.columns))
     width = 0.8 if stacked else 0.8 / n
+    colour = charts.series_colours(list(pivot.index))
     for i, (name, row) in enumerate(pivot.iterrows()):
         y = row.to_numpy(dtype=float)
+        col = colour[str(name)]
         if stacked:
-            ax.bar(x, y, width, bottom=bottom, label=_txt(name))
+            ax.bar(x, y, width, bottom=bottom, label=_txt(name), color=col)
             bottom = bottom + y
         else:
-            ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name))
+            ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name), color=col)
     ax.set_xticks(x, [_txt(c) for c in pivot.columns])
     ax.set_title(textwrap.fill(title, 80))
     ax.set_ylabel(ylabel)
@@ -241,17 +248,9 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
                             plt, d, f"{seg}, period {p} ({label}, {unit})")))
         if want(f"map-{p}"):
             figs.append((f"map-{p}", _map(plt, tables, p)))
-    for key, data, title, ylabel, stacked in (
-            ("capacity", charts.capacity_data, "Unit capacity by period", "k units/yr", False),
-            ("new_capacity", charts.new_capacity_data, "New capacity built", "k units/yr",
-             True),
-            ("product_mix", charts.product_mix_data, "Product mix", "k units/yr", True),
-            ("emissions", charts.emissions_data, "Emissions by site", "k units/yr", True)):
-        if not want(key):
-            continue
-        frame = data(tables, periods)
-        if not frame.empty:
-            figs.append((key, _bars(plt, frame, title, ylabel, stacked)))
+    for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
+        if want(key):
+            figs.append((key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked)))
     b = charts.binding_data(tables) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
@@ -283,16 +282,19 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(10, 5))
     n = len(cs.series)
     width = 0.8 / n
-    years = list(dict.fromkeys(df.sort_values(cs.year)[cs.year].astype(str)))
-    pos = {y: i for i, y in enumerate(years)}
-    for i, (label, d) in enumerate(cs.series):
-        x = d[cs.year].astype(str).map(pos).to_numpy(dtype=float)
+    years = sorted(set(df[cs.year].astype(int)))
+    colour = charts.series_colours([label for label, _ in cs.series])
+    # year y spans [y, y + 1], its bars in the middle; the cumulative line is the path
+    # payback counts (charts.cumulative_path): it crosses 0 at the payback time
+    for i, (label, d) in enumerate(cs.series):  # a series' bars and line in one colour
+        x = d[cs.year].astype(int).to_numpy(dtype=float) + 0.5
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
+               alpha=0.6, color=colour[label],
+               label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(x, d[cs.cumulative].to_numpy(dtype=float), marker="o",
+            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=colour[label],
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
-    ax.set_xticks(np.arange(len(years)), years)
+    ax.set_xticks([y + 0.5 for y in years], [str(y) for y in years])
     ax.axhline(0, color="#444", lw=0.8)
     ax.set_ylabel("MUSD")
     ax.set_title(_txt(textwrap.fill(cs.title, 100)), fontsize=10)
@@ -332,9 +334,10 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             fig, ax = plt.subplots(figsize=(10, 5))
             x = np.arange(len(df))
             width = 0.8 / len(values)
+            colour = charts.series_colours(values)
             for i, c in enumerate(values):
                 ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
-                       label=_txt(c))
+                       label=_txt(c), color=colour[str(c)])
             ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
                           ha="right", fontsize=7)
             ax.set_title(_txt(textwrap.fill(TITLES.get(stem, stem.replace("_", " ")), 100)),
@@ -343,12 +346,16 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             save(fig, stem)
         d = charts.top_deltas(df)
         if len(d) and stem not in NO_DELTA_CHART:
-            fig, ax = plt.subplots(figsize=(10, max(3, 0.3 * len(d) * len(delta) + 1)))
+            # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
+            fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
+                3, 0.3 * len(d) * len(delta) + 1))))
             y = np.arange(len(d))
             h = 0.8 / len(delta)
             lab = [_txt(v) for v in charts.row_labels(d, keys)]
+            colour = charts.series_colours(delta)
             for i, c in enumerate(delta):
-                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c))
+                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c),
+                        color=colour[str(c)])
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)

@@ -68,6 +68,17 @@ PROJECT_FLOWS = pd.DataFrame({
     "cumulative_musd": [-15.0, -5.0, 5.0, -6.0, -2.0, 2.0]})
 
 
+# the cumulative line as payback counts it (charts.cumulative_path): year y spans [y, y+1],
+# its spend paid at its start, its operating flow through it. a: spend 15 at the start of
+# 2026, +10 through 2027 and through 2028: (2026, 0) -> (2026, -15) -> (2027, -15) ->
+# (2027, -15) -> (2028, -5) -> (2028, -5) -> (2029, 5), crossing 0 at 2028.5, payback
+# 2.5 years from 2026 (the line through the table's end-of-year values at the ticks
+# 2027 and 2028, -5 and +5, crossed at 2027.5, a year early); b likewise with 6 and 4
+PATH_X = [2026.0, 2026.0, 2027.0, 2027.0, 2028.0, 2028.0, 2029.0]
+PATH_A = [0.0, -15.0, -15.0, -15.0, -5.0, -5.0, 5.0]
+PATH_B = [0.0, -6.0, -6.0, -6.0, -2.0, -2.0, 2.0]
+
+
 def test_html_cashflow_chart_has_one_series_per_project():
     from chainopt.report.html import _cashflow_figure
 
@@ -76,9 +87,9 @@ def test_html_cashflow_chart_has_one_series_per_project():
     lines = {t.name: list(t.y) for t in fig.data if t.type == "scatter"}
     assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
                     "s / b: net_musd": [-6.0, 4.0, 6.0]}
-    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
-                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
-    assert all(list(t.x) == ["2026", "2027", "2028"] for t in fig.data)
+    assert lines == {"s / a: cumulative_musd": PATH_A, "s / b: cumulative_musd": PATH_B}
+    assert all(list(t.x) == [2026.5, 2027.5, 2028.5] for t in fig.data if t.type == "bar")
+    assert all(list(t.x) == PATH_X for t in fig.data if t.type == "scatter")
 
 
 def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch):
@@ -89,6 +100,8 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
 
     def keep(plt, fig, folder, key, fmt, dpi):
         ax = fig.axes[0]
+        assert all(list(ln.get_xdata()) == PATH_X for ln in ax.get_lines()
+                   if not ln.get_label().startswith("_"))
         drawn[key] = ({ln.get_label(): list(ln.get_ydata()) for ln in ax.get_lines()
                        if not ln.get_label().startswith("_")},
                       {c.get_label(): [p.get_height() for p in c] for c in ax.containers})
@@ -98,8 +111,7 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
     monkeypatch.setattr(static, "save_figure", keep)
     static.write_compare_static(folder, tmp_path, "png")
     lines, bars = drawn["project_cashflows"]
-    assert lines == {"s / a: cumulative_musd": [-15.0, -5.0, 5.0],
-                     "s / b: cumulative_musd": [-6.0, -2.0, 2.0]}
+    assert lines == {"s / a: cumulative_musd": PATH_A, "s / b: cumulative_musd": PATH_B}
     assert bars == {"s / a: net_musd": [-15.0, 10.0, 15.0],
                     "s / b: net_musd": [-6.0, 4.0, 6.0]}
 
@@ -226,3 +238,176 @@ def test_new_capacity_shows_what_projects_bring(tmp_path):
     assert got.loc["unit tob_pe", "p2026"] == pytest.approx(48.93267652)
     assert (got.drop(columns="p2026").to_numpy() == 0).all()
     assert "link fe_rail" in run_report_html(res.tables, res.manifest)
+
+
+# -- binding constraints: a capacity that is not there does not bind ----------------------
+
+def test_binding_leaves_out_a_unit_before_it_exists():
+    """The default case's report listed 'capacity of unit ustluga_pe (p2026), 739.80 USD
+    per t' first among the binding constraints, though ustluga_pe has no capacity until
+    p2031 (capacity.csv: total_k_per_yr 0 in p2026); `chainopt run` and `explain` leave
+    such a row out ("not available until p2031"). Hand case: unit pe with 0 kt/yr in p1
+    (row value 740) and 1,500 kt/yr in p2 (row value 100), a sales cap worth 138 in p1.
+    Binding: the sales cap (138) and pe in p2 (100), in that order; not pe in p1."""
+    cons = pd.DataFrame({
+        "family": ["conversion.capacity_max", "conversion.capacity_max", "market.sales"],
+        "kind": ["row", "row", "bound"],
+        "key": ["unit=pe, period=p1", "unit=pe, period=p2",
+                "site=dom, commodity=hdpe, period=p1"],
+        "period": ["p1", "p2", "p1"], "side": ["upper"] * 3,
+        "marginal_value": [740.0, 100.0, 138.0], "value_unit": ["USD per t"] * 3})
+    cap = pd.DataFrame({"kind": ["unit", "unit"], "name": ["pe", "pe"],
+                        "period": ["p1", "p2"], "total_k_per_yr": [0.0, 1500.0]})
+    b = charts.binding_data({"constraints": cons, "capacity": cap})
+    assert list(zip(b["constraint"], b["period"], b["value"], strict=True)) == [
+        ("sales cap for hdpe at dom", "p1", 138.0), ("capacity of unit pe", "p2", 100.0)]
+
+
+# -- colours: one per series, never repeated; every run shown ------------------------------
+
+# the proposal comparison's eleven scenarios: its objective-change chart drew
+# proposal_export_duties (the 11th) in proposal_nakhodka_methanol_urea's (the 1st) blue, so
+# a revenue loss of 473,198 MUSD read as the methanol project's
+ELEVEN = [f"s{i:02d}" for i in range(11)]
+
+
+def test_eleven_series_take_eleven_colours_and_keep_them():
+    """11 names: 11 different colours (tab20's), each name the same one in any order."""
+    a = charts.series_colours(ELEVEN)
+    b = charts.series_colours(ELEVEN[::-1])
+    assert len(set(a.values())) == 11 and a == b
+    assert len(set(charts.series_colours([f"u{i}" for i in range(27)]).values())) == 27
+
+
+def test_static_charts_of_eleven_series_use_eleven_colours(tmp_path, monkeypatch):
+    """A comparison of a base and 11 scenarios (objective and one part): the objective
+    chart has 12 bar series, the change chart 11 (Δ of each scenario), each series its
+    own colour; before, series 11 (and 12) repeated series 1 (and 2)."""
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    runs = ["base", *ELEVEN]
+    obj = pd.DataFrame({"kpi": ["objective", "npv_revenue"],
+                        **{r: [100.0 + i, 50.0 + i] for i, r in enumerate(runs)},
+                        **{f"Δ {r}": [float(i + 1), float(-i - 1)]
+                           for i, r in enumerate(ELEVEN)}})
+    obj.to_csv(folder / "objective.csv", index=False)
+    drawn = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        ax = fig.axes[0]
+        drawn[key] = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+        plt.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    assert len(drawn["objective"]) == 12 and len(set(drawn["objective"].values())) == 12
+    assert len(drawn["objective-delta"]) == 11
+    assert len(set(drawn["objective-delta"].values())) == 11
+
+
+def test_a_change_chart_of_many_scenarios_stays_slide_sized(tmp_path, monkeypatch):
+    """The proposal comparison's objective-change chart, 7 rows x 11 scenarios, was
+    0.3 x 77 + 1 = 24.1 in tall and 10 wide; the deck fits it into 5.8 in of height, so
+    it stood 5.8 x 10 / 24.1 = 2.4 in wide on a 13.3 in slide, its labels unreadable. At
+    most 9 in tall, it is 5.8 x 10 / 9 = 6.4 in wide there."""
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    runs = ["base", *ELEVEN]
+    parts = [f"npv_{i}" for i in range(7)]
+    obj = pd.DataFrame({"kpi": parts, **{r: [100.0 + i] * 7 for i, r in enumerate(runs)},
+                        **{f"Δ {r}": [float(i + 1)] * 7 for i, r in enumerate(ELEVEN)}})
+    obj.to_csv(folder / "objective.csv", index=False)
+    size = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        size[key] = tuple(fig.get_size_inches())
+        plt.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    assert size["objective-delta"] == (10.0, 9.0)
+
+
+def test_html_charts_show_every_run_in_its_own_colour():
+    """The HTML objective chart showed the first 8 of 12 runs (values[:8]) and left 4 out
+    without a word; now all 12, 12 colours; the change chart 11 colours."""
+    from chainopt.report.html import _delta_figure, _values_figure
+
+    runs = ["base", *ELEVEN]
+    df = pd.DataFrame({"kpi": ["objective"], **{r: [100.0 + i] for i, r in enumerate(runs)},
+                       **{f"Δ {r}": [float(i + 1)] for i, r in enumerate(ELEVEN)}})
+    v = _values_figure(df, "objective")
+    assert [t.name for t in v.data] == runs
+    assert len({t.marker.color for t in v.data}) == 12
+    d = _delta_figure(df, "objective")
+    assert len({t.marker.color for t in d.data}) == 11
+
+
+def test_cashflow_bars_and_line_of_a_project_share_its_colour():
+    """Project a's bars and cumulative line one colour, b's another (before: four
+    colours from the cycle, a's line in b's bar colour's neighbour)."""
+    from chainopt.report.html import _cashflow_figure
+
+    fig = _cashflow_figure(PROJECT_FLOWS)
+    col = {t.name: (t.marker.color if t.type == "bar" else t.line.color) for t in fig.data}
+    assert col["s / a: net_musd"] == col["s / a: cumulative_musd"]
+    assert col["s / b: net_musd"] == col["s / b: cumulative_musd"]
+    assert col["s / a: net_musd"] != col["s / b: net_musd"]
+
+
+# -- product mix: one unit per stack ------------------------------------------------------
+
+def test_product_mix_stacks_one_unit_and_names_the_others():
+    """small_chain with unmet floors (p1): sales_gas 7,125 k 1000m3/yr, hdpe 688 and pp 70
+    k t/yr. The stacked bar was 7,883 'k units/yr', sales gas and polymers added. Two
+    products are in k t/yr, one in k 1000m3/yr: the chart stacks hdpe and pp, 688 + 70 =
+    758 k t/yr, and names sales_gas as left out. With a second gas, lng 3,000 k
+    1000m3/yr (two products and two: the larger total, 10,125 k 1000m3/yr against 758 k
+    t/yr, decides) it stacks sales_gas and lng, 10,125, naming hdpe and pp."""
+    kpis = pd.DataFrame({"kpi": ["production_sales_gas", "production_hdpe", "production_pp"],
+                         "period": ["p1"] * 3, "value": [7125.0, 688.0, 70.0],
+                         "unit": ["k 1000m3/yr", "k t/yr", "k t/yr"]})
+    mix, unit, other = charts.product_mix_data({"kpis": kpis}, ["p1"])
+    assert (list(mix.index), unit, other) == (["hdpe", "pp"], "k t/yr",
+                                              ["sales_gas (k 1000m3/yr)"])
+    assert mix["p1"].sum() == 758.0
+    _, _, title, yaxis, stacked = next(c for c in charts.bar_charts({"kpis": kpis}, ["p1"])
+                                       if c[0] == "product_mix")
+    assert (title, yaxis, stacked) == (
+        "Product mix (not shown, in other units: sales_gas (k 1000m3/yr))", "k t/yr", True)
+    gas = pd.DataFrame({"kpi": ["production_lng"], "period": ["p1"], "value": [3000.0],
+                        "unit": ["k 1000m3/yr"]})
+    mix, unit, other = charts.product_mix_data({"kpis": pd.concat([kpis, gas])}, ["p1"])
+    assert (list(mix.index), unit) == (["sales_gas", "lng"], "k 1000m3/yr")
+    assert other == ["hdpe (k t/yr)", "pp (k t/yr)"] and mix["p1"].sum() == 10125.0
+
+
+# -- Sankey segments: a refinery's units are refining -------------------------------------
+
+@pytest.mark.parametrize(("process", "segment"), [
+    # refinery_planning: crude distillation, a catalytic cracker and a lube plant were
+    # 'petrochemicals', so its refining drill-down began 'from petrochemicals'
+    ("distillation", "refining"), ("cracking", "refining"), ("lube", "refining"),
+    ("hdt", "refining"), ("cdu", "refining"), ("reformer", "refining"),  # petchem_investment
+    ("steam_cracker", "petrochemicals"), ("sc_ethane", "petrochemicals"),
+    ("cracker", "petrochemicals"), ("steam_cracking", "petrochemicals"),  # small_chain's
+    ("butadiene_unit", "petrochemicals"), ("pe_slurry", "petrochemicals"),
+    ("lng_train", "gas processing"), ("ngl_frac", "gas processing")])
+def test_process_segments(process, segment):
+    assert charts.process_segment(process) == segment
+
+
+def test_the_same_chart_is_the_same_svg(tmp_path):
+    """Two reports of the same run wrote different SVGs: a creation date and random
+    clip-path ids (160 lines of diff in report-binding.svg); PNGs were already equal."""
+    kpis = pd.DataFrame({"kpi": ["production_hdpe", "production_pp"], "period": ["p1"] * 2,
+                         "value": [688.0, 70.0], "unit": ["k t/yr"] * 2})
+    files = []
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        files += static.write_static({"kpis": kpis}, {"periods": ["p1"]}, tmp_path / d, "svg",
+                                     only={"product_mix"})
+    assert [f.name for f in files] == ["report-product_mix.svg"] * 2
+    assert files[0].read_bytes() == files[1].read_bytes()

@@ -175,3 +175,75 @@ def test_a_comparison_without_its_waterfall_says_to_compare_again(tmp_path):
     assert "run chainopt compare again with --overwrite" in text
     assert "run the case again" not in text
     assert not (folder / html.REPORT_FILE).exists()
+
+
+def _short_tables() -> dict[str, pd.DataFrame]:
+    """A run that sells 69.75 of a 400 k t/yr pp floor at a in p1 and p2 (short by
+    400 - 69.75 = 330.25 k t/yr each, penalised at 5,000 USD per t) and meets its hdpe
+    floor; the unit (t) from the floor's row in constraints."""
+    sales = pd.DataFrame({
+        "site": ["a", "a", "a"], "commodity": ["pp", "pp", "hdpe"], "tier": [1, 1, 1],
+        "period": ["p1", "p2", "p1"], "min_k_per_yr": [400.0, 400.0, 50.0],
+        "sales_k_per_yr": [69.75, 69.75, 50.0], "floor_cost_usd_per_unit": [5000.0] * 3,
+        "shortfall_k_per_yr": [330.25, 330.25, 0.0],
+        "revenue_musd_per_yr": [61.38, 61.38, 45.0]})
+    cons = pd.DataFrame({"family": ["market.demand_min"], "kind": ["row"],
+                         "key": ["site=a, commodity=pp, tier=1, period=p1"], "period": ["p1"],
+                         "side": ["lower"], "marginal_value": [5000.0],
+                         "value_unit": ["USD per t"], "quantity_unit": ["t"]})
+    kpis = pd.DataFrame({"kpi": ["objective", "shortfall_total"], "period": [None, None],
+                         "value": [-6489.4, 660.5],
+                         "unit": ["MUSD", "k t/yr summed over periods"]})
+    return {"sales": sales, "constraints": cons, "kpis": kpis}
+
+
+SHORT_NOTE = ("Note: demand floors are not met (pp at a in p1 short by 330 k t/yr, also in "
+              "p2; sales table, shortfall_k_per_yr). The values below that these floors "
+              "reach include their shortfall penalty (up to 5,000 USD per t, "
+              "floor_cost_usd_per_unit): an assumption of the case, not a price.")
+
+
+def test_a_run_short_of_its_floors_says_so_first(tmp_path):
+    """The report of a run that leaves a floor unmet said so only as a KPI card
+    ('shortfall_total 660.5'), and its binding table showed the floor worth 5,000 USD per
+    t, the penalty, as if a market's value; `chainopt run` and `explain` say it in words.
+    Now the key figures (HTML) and the deck's key-figures slide carry explain's note:
+    one floor (pp at a, 330.25 -> '330', whole from 100 up), short in p1 and p2."""
+    from pptx import Presentation
+
+    page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"],
+                                                  "objective": -6489.4})
+    assert SHORT_NOTE.replace("'", "&#x27;") in page
+    path = deck.run_deck(_short_tables(), {"periods": ["p1", "p2"], "objective": -6489.4},
+                         tmp_path / "d.pptx")
+    prs = Presentation(str(path))
+    box = next(sh for s in prs.slides for sh in s.shapes
+               if sh.has_text_frame and sh.text_frame.text == SHORT_NOTE)
+    assert box.text_frame.word_wrap and box.top + box.height <= prs.slide_height
+
+
+def test_a_life_extension_shows_among_the_investments():
+    """The default case extends tatar_sc_legacy (1,200 kt/yr from 2036, 144 MUSD
+    overnight, capex NPV 55.52 MUSD = -npv_capex) and builds nothing else: the report
+    had no 'New capacity' chart (an extension adds no capacity) and nothing said what
+    the 55.52 MUSD of capex bought. Now an Investments section lists investments.csv;
+    two rows of 55.52 and 10.00 add up to 65.52."""
+    inv = pd.DataFrame({"kind": ["extension", "unit"], "name": ["tatar_sc_legacy", "pe"],
+                        "period": [None, "p1"], "amount": [1200.0, 10.0],
+                        "overnight_musd": [144.0, 12.0], "capex_npv_musd": [55.518234, 10.0]})
+    tables = {**_short_tables(), "investments": inv}
+    page = html.run_report_html(tables, {"periods": ["p1", "p2"], "objective": -6489.4})
+    part = page.split('id="investments"')[1].split("</section>")[0]
+    assert "tatar_sc_legacy" in part and "55.52" in part
+    assert "adds up to 65.52 MUSD" in part
+
+
+def test_a_mip_report_says_whose_marginal_values_it_shows():
+    """petchem_investment is a MIP: its binding constraints' values are those of the LP
+    with the integer decisions fixed (README, *Investment*), which its report did not
+    say; an LP's report (or a MIP's --relax run) has nothing to say."""
+    said = "A MIP: these values are of the LP with the integer decisions fixed"
+    for manifest, shown in (({"is_mip": True, "relaxed": 0}, True),
+                            ({"is_mip": True, "relaxed": 12}, False), ({}, False)):
+        page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"], **manifest})
+        assert (said in page) is shown
