@@ -407,18 +407,13 @@ def is_cost(sections: dict[str, pd.DataFrame]) -> bool:
 
 
 def fmt(v: Any) -> str:
-    """A cell for terminal and Markdown tables: three decimals below 10, one above; a
-    value that three decimals would show as 0.000 (below 5e-4, e.g. a delta of 0.0004
-    MUSD) with two significant digits, so that a difference is never printed as none;
-    below 5e-10 (a solver's rounding) 0."""
+    """A cell for terminal and Markdown tables."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, float | np.floating):
         x = float(v)
         if abs(x) < 5e-10:
             return "0"
-        if abs(x) < 5e-4:
-            return f"{x:.2g}"
         return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
     return str(v)
 

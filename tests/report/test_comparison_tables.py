@@ -99,15 +99,3 @@ def test_a_folder_with_the_older_record_reads_its_text_columns(tmp_path):
     recorded = json.loads((folder / TEXT_FILE).read_text())
     (folder / TEXT_FILE).write_text(json.dumps(recorded["text_columns"]))
     assert read_tables(folder)["economics"]["scenario"].tolist() == ["true"]
-
-
-def test_a_small_difference_is_never_printed_as_none():
-    """Compare's cells: three decimals below 10 printed a delta of 0.0004 MUSD (400 USD of
-    NPV) as 0.000, the same as no difference; now two significant digits below 5e-4.
-    Hand values: 0.0004 -> 0.0004, -0.000123 -> -0.00012, 1.5e-6 -> 1.5e-06; 0.0005 and up
-    as before (0.0006 -> 0.001), 12.34 ->
-    12.3; 3e-11 (a solver's rounding) -> 0."""
-    from chainopt.report.compare import fmt
-
-    assert [fmt(x) for x in (0.0004, -0.000123, 1.5e-6, 0.0006, 2.5, 12.34, 3e-11)] == [
-        "0.0004", "-0.00012", "1.5e-06", "0.001", "2.500", "12.3", "0"]
