@@ -899,7 +899,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
                 "run a Monte Carlo sweep (chainopt sweep SOURCE --samples N "
                 "--distributions FILE) and give its folder; a grid's values are in its "
                 "kpis.csv")])
-        kpis = pd.read_csv(kp)
+        kpis = sw.read_kpis(sweep_folder)
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through

@@ -321,6 +321,31 @@ def resume_damaged_sweep_json(t, r):
     return ["sweep", "--resume", t / "sw"], ["sweep.json", "damaged"]
 
 
+def _mc_sweep(t, kpis: bytes | str) -> list:
+    """A finished Monte Carlo sweep folder as someone sent it: its sweep.json as chainopt
+    writes it, its kpis.csv ``kpis``; argv of ``sensitivity --sweep`` on it."""
+    (t / "sw").mkdir()
+    _write(t / "sw" / "sweep.json", json.dumps({"source": "small_chain", "sets": [],
+                                                "samples": 2, "seed": 0}))
+    _write(t / "sw" / "kpis.csv", kpis)
+    return ["sensitivity", "--sweep", t / "sw", "--out", t / "out"]
+
+
+def sweep_kpis_not_utf8(t, r):
+    return _mc_sweep(t, "variant,status,note\ns00000,optimal,caf\xe9\n".encode("latin-1")), \
+        ["kpis.csv", "not UTF-8"]
+
+
+def sweep_kpis_empty(t, r):
+    return _mc_sweep(t, ""), ["kpis.csv", "damaged, not a CSV table"]
+
+
+def sweep_kpis_without_status(t, r):
+    """Without ``status`` every draw counted as solved (exit 0, P50 of failed draws)."""
+    return _mc_sweep(t, "variant,npv_pj_incremental_musd\ns00000,5\ns00001,7\n"), \
+        ["kpis.csv", "no column status", "--resume"]
+
+
 CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_folder,
           semicolon_csv, tab_csv, decimal_comma, duplicate_csv_header, no_units_csv,
           export_into_missing_folder, out_is_a_file, results_folder_is_a_file,
@@ -335,7 +360,8 @@ CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_f
           scenario_changes_of_wrong_types, scenario_is_a_folder, workbook_not_a_zip,
           workbook_is_a_folder, report_binary_kpis, report_without_kpis,
           report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
-          snapshot_dir_missing, resume_damaged_sweep_json]
+          snapshot_dir_missing, resume_damaged_sweep_json, sweep_kpis_not_utf8,
+          sweep_kpis_empty, sweep_kpis_without_status]
 
 
 @pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
