@@ -103,7 +103,11 @@ def read_csv(path: Path) -> pd.DataFrame:
     if hint:
         raise InputError([Problem(path.name, hint, "save it as comma-separated CSV (in Excel: "
                                   "'CSV UTF-8 (comma delimited)'), decimals with a point")])
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    try:
+        header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    except csv.Error as exc:  # e.g. a quote never closed: the whole file one header field
+        raise InputError([Problem(path.name, f"cannot read its header row: {exc}",
+                                  "check the quotes in the first row")]) from None
     twice = sorted({h.strip() for h in header if h.strip() and
                     [x.strip() for x in header].count(h.strip()) > 1})
     if twice:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -346,6 +347,48 @@ def sweep_kpis_without_status(t, r):
         ["kpis.csv", "no column status", "--resume"]
 
 
+def csv_header_quote_never_closed(t, r):
+    """A quote opened in the header and never closed: the whole file is one header field,
+    longer than the csv module reads (131,072 characters): _csv.Error, a traceback."""
+    c = _case(t)
+    _write(c / "sites.csv", 'site,lat_deg,lon_deg,"description\n' + "x" * 200_000 + "\n")
+    return ["validate", c], ["sites.csv", "header row", "quotes"]
+
+
+def _workbook_with_sheet_xml(t, edit) -> Path:
+    """small_chain as a workbook whose second sheet (commodities: the case sheet first,
+    then the tables sorted) has its XML replaced by ``edit(xml)``."""
+    api.convert("small_chain", t / "w.xlsx")
+    member = "xl/worksheets/sheet2.xml"
+    with zipfile.ZipFile(t / "w.xlsx") as src, \
+            zipfile.ZipFile(t / "case.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, edit(data) if item.filename == member else data)
+    return t / "case.xlsx"
+
+
+def workbook_sheet_xml_cut_short(t, r):
+    """A sheet's XML cut in half (a copy interrupted): xml ParseError, a traceback."""
+    book = _workbook_with_sheet_xml(t, lambda x: x[:len(x) // 2])
+    return ["validate", book], ["case.xlsx, sheet commodities", "XML is damaged"]
+
+
+def workbook_sheet_xml_with_entities(t, r):
+    """A sheet declaring nested entities (a "billion laughs") and using the last: the
+    XML parser refuses to expand it (ParseError, a traceback before); nothing expands."""
+    laughs = '<!DOCTYPE w [<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)) + "]>"
+
+    def edit(x: bytes) -> bytes:
+        text = x.decode()
+        start = text.index("<worksheet")
+        return (text[:start] + laughs + text[start:]).replace("<t>", "<t>&a9;", 1).encode()
+
+    return ["validate", _workbook_with_sheet_xml(t, edit)], ["sheet commodities",
+                                                             "XML is damaged"]
+
+
 CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_folder,
           semicolon_csv, tab_csv, decimal_comma, duplicate_csv_header, no_units_csv,
           export_into_missing_folder, out_is_a_file, results_folder_is_a_file,
@@ -361,7 +404,8 @@ CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_f
           workbook_is_a_folder, report_binary_kpis, report_without_kpis,
           report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
           snapshot_dir_missing, resume_damaged_sweep_json, sweep_kpis_not_utf8,
-          sweep_kpis_empty, sweep_kpis_without_status]
+          sweep_kpis_empty, sweep_kpis_without_status, csv_header_quote_never_closed,
+          workbook_sheet_xml_cut_short, workbook_sheet_xml_with_entities]
 
 
 @pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
