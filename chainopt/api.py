@@ -31,11 +31,9 @@ from chainopt.atomic import (
     check_replaceable,
     check_writable,
     held,
-    held_signals,
     write_file,
     write_files,
     write_folder,
-    write_text,
 )
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
@@ -1242,8 +1240,10 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
     """Write one small, reviewable YAML file of key figures per source.
 
     All or nothing: every source is solved first and the files are written only when all
-    have solved (a failing source or Ctrl-C leaves the folder as it was); two sources of
-    one name are an InputError (one file would overwrite the other)."""
+    have solved (a failing source or Ctrl-C leaves the folder as it was), then together
+    (:func:`chainopt.atomic.write_files`: a file that cannot be written, such as a name
+    taken by a folder, leaves every snapshot as it was); two sources of one name are an
+    InputError (one file would overwrite the other)."""
     folder = check_writable(directory)
     texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
@@ -1257,8 +1257,8 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
                                       "give the scenarios distinct names")])
         texts[path] = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
     folder.mkdir(parents=True, exist_ok=True)
-    with held_signals():  # the writing itself is a moment: not cut half-way
-        return [write_text(path, text) for path, text in texts.items()]
+    return write_files([(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+                        for path, text in texts.items()])
 
 
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
