@@ -1257,8 +1257,12 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
                                       "give the scenarios distinct names")])
         texts[path] = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
     folder.mkdir(parents=True, exist_ok=True)
-    return write_files([(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
-                        for path, text in texts.items()])
+    return write_files([(path, _utf8(text)) for path, text in texts.items()])
+
+
+def _utf8(text: str) -> Callable[[Path], object]:
+    """A writer of ``text`` as UTF-8, for :func:`chainopt.atomic.write_files`."""
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
