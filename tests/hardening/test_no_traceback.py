@@ -475,6 +475,33 @@ def test_paths_and_values_are_printed_as_they_are(tmp_path):
     assert "(found '[/b]')" in text
 
 
+CLEAR = "\x1b[2J\x1b]0;PWNED\x07"  # clear the screen, retitle the terminal
+
+
+def test_control_characters_from_files_are_written_out_on_the_terminal(tmp_path, results):
+    """A ``source`` cell, a scenario's description (YAML's "\\e") and a results folder's
+    case name holding ESC sequences were printed as they are by ``show --source``, ``show``
+    and ``explain``: the terminal cleared its screen and took the title 'PWNED' (the bell
+    alone was dropped by rich). By hand: each control character is shown as its \\x
+    escape, so the output holds no ESC (CliRunner's console writes no colour codes of its
+    own) and holds the text ``\\x1b[2J\\x1b]0;PWNED\\x07`` once per command."""
+    case = _case(tmp_path)
+    units = (case / "units.csv").read_text().splitlines()
+    units[0] += ",source"
+    units[1] += f",{CLEAR}"
+    _write(case / "units.csv", "\n".join(units) + "\n")
+    scen = _write(tmp_path / "s.yaml", f'base: {case}\ndescription: "\\e[2J\\e]0;PWNED\\a"\n')
+    run = _res(tmp_path, results)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["case"] = CLEAR
+    _write(run / "manifest.json", json.dumps(manifest))
+    shown = CLEAR.encode("unicode_escape").decode()  # \x1b[2J\x1b]0;PWNED\x07
+    for argv in (["show", case, "--source", "units"], ["show", scen], ["explain", run]):
+        _code, text = cli(*argv, code=0)
+        assert "\x1b" not in text and "\x07" not in text
+        assert text.count(shown) == 1, text
+
+
 def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
     """The port project sells nothing, so the price driver cannot move its NPV: the
     tornado has no row (it used to have no columns either, and printing it raised a
