@@ -143,7 +143,12 @@ def load_case(source: str | Path | None = None) -> Case:
     """Load and validate a case folder or embedded case (``None``: the default case).
 
     Problems in a workbook are located by sheet and cell (``units!D7``)."""
-    raw = read_raw(source)
+    return validated(read_raw(source))
+
+
+def validated(raw: RawCase) -> Case:
+    """``raw`` validated (:func:`chainopt.case.validate.validate`); problems in a workbook
+    are located by sheet and cell (``units!D7``)."""
     try:
         return validate(raw)
     except InputError as exc:
