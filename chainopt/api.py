@@ -31,7 +31,6 @@ from chainopt.atomic import (
     check_replaceable,
     check_writable,
     held,
-    write_file,
     write_files,
     write_folder,
 )
@@ -784,11 +783,11 @@ def _sweep_variants(meta: dict, origin: str | None = None) -> list:
 
 
 def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
-    """``<table>.csv`` in the sweep folder, each written to a new temporary file and
-    renamed (:func:`chainopt.atomic.write_file`): a link planted in a resumed folder is
-    replaced, never written through."""
-    for table, df in tables.items():
-        write_file(folder.path / f"{table}.csv", _csv(df))
+    """``<table>.csv`` in the sweep folder, each written to a new temporary file and all
+    renamed together (:func:`chainopt.atomic.write_files`): a link planted in a resumed
+    folder is replaced, never written through, and a table that cannot be written
+    leaves the others as they were."""
+    write_files([(folder.path / f"{table}.csv", _csv(df)) for table, df in tables.items()])
 
 
 def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
@@ -901,13 +900,13 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
-        write_file(sweep_folder / "projects_mc.csv", _csv(mc))
         plt = plt or _pyplot()
         fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
                                           f"({sweep_folder.name})", plt)
-        try:
-            write_file(sweep_folder / "projects_mc.png",
-                       lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+        try:  # both or neither, as they are one answer
+            write_files([(sweep_folder / "projects_mc.csv", _csv(mc)),
+                         (sweep_folder / "projects_mc.png",
+                          lambda tmp: fig.savefig(tmp, dpi=120, format="png"))])
         finally:
             plt.close(fig)
     out_tables["monte_carlo"] = mc

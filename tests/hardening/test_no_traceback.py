@@ -475,6 +475,27 @@ def test_paths_and_values_are_printed_as_they_are(tmp_path):
     assert "(found '[/b]')" in text
 
 
+def test_sensitivity_sweep_writes_both_of_its_files_or_neither(tmp_path):
+    """projects_mc.png taken by a folder: exit 1 naming it, yet projects_mc.csv had been
+    written just before. By hand, two draws with project pj, both solved: P10/P50/P90 of
+    (5, 7) are 5.2, 6, 6.8 and P(built) 1/2; once the folder is gone the same command
+    writes both files, the CSV with those numbers."""
+    argv = _mc_sweep(tmp_path, "variant,status,npv_pj_incremental_musd,built_pj\n"
+                               "s00000,optimal,5,1\ns00001,optimal,7,0\n")
+    (tmp_path / "sw" / "projects_mc.png").mkdir()
+    _code, text = cli(*argv, code=1)
+    assert "projects_mc.png: is a folder" in text
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == [
+        "kpis.csv", "projects_mc.png", "sweep.json"]
+    (tmp_path / "sw" / "projects_mc.png").rmdir()
+    cli(*argv, code=0)
+    mc = pd.read_csv(tmp_path / "sw" / "projects_mc.csv").iloc[0]
+    assert (mc["project"], mc["samples"], mc["failed"]) == ("pj", 2, 0)
+    assert [mc["p10_musd"], mc["p50_musd"], mc["p90_musd"], mc["p_built"]] == \
+        pytest.approx([5.2, 6.0, 6.8, 0.5])
+    assert (tmp_path / "sw" / "projects_mc.png").is_file()
+
+
 CLEAR = "\x1b[2J\x1b]0;PWNED\x07"  # clear the screen, retitle the terminal
 
 
