@@ -31,11 +31,8 @@ from chainopt.atomic import (
     check_replaceable,
     check_writable,
     held,
-    held_signals,
-    write_file,
     write_files,
     write_folder,
-    write_text,
 )
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
@@ -800,11 +797,11 @@ def _sweep_variants(meta: dict, origin: str | None = None) -> list:
 
 
 def _write_sweep_tables(folder: SweepFolder, tables: dict[str, pd.DataFrame]) -> None:
-    """``<table>.csv`` in the sweep folder, each written to a new temporary file and
-    renamed (:func:`chainopt.atomic.write_file`): a link planted in a resumed folder is
-    replaced, never written through."""
-    for table, df in tables.items():
-        write_file(folder.path / f"{table}.csv", _csv(df))
+    """``<table>.csv`` in the sweep folder, each written to a new temporary file and all
+    renamed together (:func:`chainopt.atomic.write_files`): a link planted in a resumed
+    folder is replaced, never written through, and a table that cannot be written
+    leaves the others as they were."""
+    write_files([(folder.path / f"{table}.csv", _csv(df)) for table, df in tables.items()])
 
 
 def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
@@ -913,17 +910,17 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
                 "run a Monte Carlo sweep (chainopt sweep SOURCE --samples N "
                 "--distributions FILE) and give its folder; a grid's values are in its "
                 "kpis.csv")])
-        kpis = pd.read_csv(kp)
+        kpis = sw.read_kpis(sweep_folder)
         mc = sens.monte_carlo(kpis)
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
-        write_file(sweep_folder / "projects_mc.csv", _csv(mc))
         plt = plt or _pyplot()
         fig = risk.monte_carlo_figure(mc, f"Incremental NPV spread and probability built "
                                           f"({sweep_folder.name})", plt)
-        try:
-            write_file(sweep_folder / "projects_mc.png",
-                       lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+        try:  # both or neither, as they are one answer
+            write_files([(sweep_folder / "projects_mc.csv", _csv(mc)),
+                         (sweep_folder / "projects_mc.png",
+                          lambda tmp: fig.savefig(tmp, dpi=120, format="png"))])
         finally:
             plt.close(fig)
     out_tables["monte_carlo"] = mc
@@ -1313,12 +1310,14 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
     """Write one small, reviewable YAML file of key figures per source.
 
     All or nothing: every source is solved first and the files are written only when all
-    have solved (a failing source or Ctrl-C leaves the folder as it was); two sources of
-    one name are an InputError (one file would overwrite the other), and so is a source
-    whose run stopped at its time limit with a plan not proven optimal (status
-    ``feasible``): its figures are wherever the clock stopped, nothing to check against.
-    Each file records the run's ``input_hash`` beside its figures (:func:`snapshot_check`
-    says when the inputs changed)."""
+    have solved (a failing source or Ctrl-C leaves the folder as it was), then together
+    (:func:`chainopt.atomic.write_files`: a file that cannot be written, such as a name
+    taken by a folder, leaves every snapshot as it was); two sources of one name are an
+    InputError (one file would overwrite the other), and so is a source whose run
+    stopped at its time limit with a plan not proven optimal (status ``feasible``): its
+    figures are wherever the clock stopped, nothing to check against. Each file records
+    the run's ``input_hash`` beside its figures (:func:`snapshot_check` says when the
+    inputs changed)."""
     folder = check_writable(directory)
     texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
@@ -1340,8 +1339,12 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
                                       "give the scenarios distinct names")])
         texts[path] = yaml.safe_dump(figures, sort_keys=True, allow_unicode=True)
     folder.mkdir(parents=True, exist_ok=True)
-    with held_signals():  # the writing itself is a moment: not cut half-way
-        return [write_text(path, text) for path, text in texts.items()]
+    return write_files([(path, _utf8(text)) for path, text in texts.items()])
+
+
+def _utf8(text: str) -> Callable[[Path], object]:
+    """A writer of ``text`` as UTF-8, for :func:`chainopt.atomic.write_files`."""
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,

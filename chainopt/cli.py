@@ -9,13 +9,14 @@ from __future__ import annotations
 import gc
 import math
 import os
+import re
 import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from chainopt import errors
@@ -40,6 +41,22 @@ err = Console(stderr=True, soft_wrap=True)
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "
          ".yaml; default: the embedded default case.", show_default=False)]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """``text`` with its control characters written out (``\\x1b``): text from a file
+    someone sent (a ``source`` cell, a scenario's description, the names in a results
+    folder) then cannot clear, retitle or recolour the terminal through its escape
+    sequences (ESC ...). Tabs and line breaks stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def escape(text: str) -> str:
+    """``text`` printed as it is: :func:`plain`, and never read as rich markup."""
+    return _markup_escape(plain(text))
 
 
 def _positive(value: float | None) -> float | None:
@@ -548,7 +565,7 @@ def explain(
     except ChainoptError as exc:
         raise _fail(exc) from None
     for line in lines:
-        console.print(line, highlight=False, markup=False, soft_wrap=True)
+        console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -580,7 +597,7 @@ def export(
         console.print(f"model written to [bold]{escape(str(path))}[/]")
     warn = [x for x in report_lines if x.startswith("warning")]
     for line in report_lines if ranges else warn:
-        console.print(line, highlight=False, markup=False, soft_wrap=True)
+        console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
 
 
 def capacity_units(constraints) -> dict[tuple[str, str], str]:

@@ -884,6 +884,27 @@ def read_meta(path: Path) -> dict:
     return meta
 
 
+def read_kpis(folder: Path) -> pd.DataFrame:
+    """A finished sweep's ``kpis.csv``, or an InputError saying it is damaged: UTF-8 CSV
+    text (:func:`chainopt.textfile.read_text`) with the ``variant`` and ``status`` columns
+    every sweep writes, so that a folder someone sent neither fails with a traceback nor
+    has its draws all counted as solved (no ``status``). ``--resume`` writes it again
+    from the folder's parts."""
+    path = folder / "kpis.csv"
+    again = f"chainopt sweep --resume {folder} writes it again from the sweep's parts"
+    text = read_text(path, str(path), what="sweep table")
+    try:
+        kpis = pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputError([Problem(str(path), f"damaged, not a CSV table: "
+                                  f"{str(exc).strip().splitlines()[0]}", again)]) from None
+    missing = [c for c in ("variant", "status") if c not in kpis.columns]
+    if missing:
+        raise InputError([Problem(str(path), f"damaged: no column {missing[0]} (not the "
+                                  "kpis.csv chainopt sweep writes)", again)])
+    return kpis
+
+
 def save_meta(folder: SweepFolder, meta: dict) -> None:
     """Write ``sweep.json`` atomically (an InputError if it cannot be written)."""
     write_text(folder.path / "sweep.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,31 @@ def test_converting_a_scenario_is_refused_by_name(tmp_path):
     assert "is a scenario, a change to a case" in text
     assert "convert the case the scenario is based on (its base:)" in text
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_an_invalid_case_is_not_converted(tmp_path):
+    """small_chain with unit tob_cdu at a site 'nowhere' (units.csv row 2): convert wrote
+    the workbook, then failed reading it back (exit 1 with the file written; with
+    --overwrite a good workbook was replaced by the invalid one), and from a workbook it
+    wrote the folder and named the folder's ``units.csv row 2``. By hand: the case is
+    invalid in both forms, so each convert is exit 1 naming the source's own place (the
+    CSV row; the workbook's cell B2, column B = site) and nothing is written or replaced."""
+    case = tmp_path / "bad"
+    shutil.copytree(Path(str(load_case("small_chain").raw.origin)), case)
+    units = case / "units.csv"
+    units.write_text(units.read_text().replace("tob_cdu,tobolsk,", "tob_cdu,nowhere,", 1))
+    good = tmp_path / "good.xlsx"
+    assert CliRunner().invoke(app, ["convert", "small_chain", str(good)]).exit_code == 0
+    kept = good.read_bytes()
+    for target, overwrite in ((tmp_path / "new.xlsx", []), (good, ["--overwrite"])):
+        r = CliRunner().invoke(app, ["convert", str(case), str(target), *overwrite])
+        assert r.exit_code == 1
+        assert "units.csv row 2, column site: unknown site name (found 'nowhere')" in \
+            " ".join(r.output.split())
+    assert not (tmp_path / "new.xlsx").exists() and good.read_bytes() == kept
+    book = tmp_path / "bad.xlsx"
+    write_workbook(read_raw(case), book)  # as someone may have saved it
+    r = CliRunner().invoke(app, ["convert", str(book), str(tmp_path / "back")])
+    assert r.exit_code == 1
+    assert "units!B2: unknown site name (found 'nowhere')" in " ".join(r.output.split())
+    assert not (tmp_path / "back").exists()

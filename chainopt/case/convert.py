@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainopt.case.excel import is_workbook, read_workbook, write_folder, write_workbook
-from chainopt.case.load import read_raw
+from chainopt.case.load import read_raw, validated
 from chainopt.case.scenario import is_scenario_path
 from chainopt.errors import InputError, Problem
 
@@ -20,7 +20,9 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
     A scenario file is refused by name: it is a change to a case, not a case (read as a
     folder, it was reported as "no case folder or embedded case of this name", though
-    the file is there)."""
+    the file is there). The case is validated before anything is written: an invalid one
+    is an InputError located in the source (``units!B2`` of a workbook), and no target is
+    written (nor an existing one replaced)."""
     if is_scenario_path(src):
         raise InputError([Problem(str(src), "is a scenario, a change to a case: convert "
                                   "writes a case folder as a workbook and back",
@@ -29,10 +31,14 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
         if is_workbook(dst):
             raise InputError([Problem(str(dst), "both sides are workbooks",
                                       "convert IN.xlsx OUT_DIR or CASE_DIR OUT.xlsx")])
-        return write_folder(read_workbook(src), dst, overwrite=overwrite)
+        raw = read_workbook(src)
+        validated(raw)
+        return write_folder(raw, dst, overwrite=overwrite)
     if not is_workbook(dst):
         raise InputError([Problem(str(dst), "the target of a case folder must end in .xlsx",
                                   "convert CASE_DIR OUT.xlsx or IN.xlsx OUT_DIR")])
     if Path(dst).exists() and not overwrite:
         raise InputError([Problem(str(dst), "exists", "pass --overwrite to replace it")])
-    return write_workbook(read_raw(src), dst)
+    raw = read_raw(src)
+    validated(raw)
+    return write_workbook(raw, dst)

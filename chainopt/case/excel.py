@@ -221,7 +221,12 @@ def read_workbook(path: str | Path) -> RawCase:
             if name != CASE_SHEET and name not in known:
                 problems.append(Problem(where, "unknown table", closest(name, sorted(known))))
                 continue
-            sheets[name] = _rows(wb[name])
+            try:
+                sheets[name] = _rows(wb[name])
+            except SyntaxError as exc:  # the sheet's XML: ElementTree's and lxml's ParseError
+                problems.append(Problem(where, f"cannot be read, its XML is damaged: {exc}",
+                                        "open and save the workbook in Excel, or convert "
+                                        "the case folder to a workbook again"))
     finally:
         wb.close()
     formulas = {name: {(r, c.column) for r, cells in rows for c in cells if c.data_type == "f"}

@@ -103,7 +103,11 @@ def read_csv(path: Path) -> pd.DataFrame:
     if hint:
         raise InputError([Problem(path.name, hint, "save it as comma-separated CSV (in Excel: "
                                   "'CSV UTF-8 (comma delimited)'), decimals with a point")])
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    try:
+        header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    except csv.Error as exc:  # e.g. a quote never closed: the whole file one header field
+        raise InputError([Problem(path.name, f"cannot read its header row: {exc}",
+                                  "check the quotes in the first row")]) from None
     twice = sorted({h.strip() for h in header if h.strip() and
                     [x.strip() for x in header].count(h.strip()) > 1})
     if twice:
@@ -139,7 +143,12 @@ def load_case(source: str | Path | None = None) -> Case:
     """Load and validate a case folder or embedded case (``None``: the default case).
 
     Problems in a workbook are located by sheet and cell (``units!D7``)."""
-    raw = read_raw(source)
+    return validated(read_raw(source))
+
+
+def validated(raw: RawCase) -> Case:
+    """``raw`` validated (:func:`chainopt.case.validate.validate`); problems in a workbook
+    are located by sheet and cell (``units!D7``)."""
     try:
         return validate(raw)
     except InputError as exc:

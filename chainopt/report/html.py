@@ -582,8 +582,17 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first.
     ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
-    the project table first)."""
+    the project table first).
+
+    ``out`` must name an ``.html`` file: any other name is an InputError before anything
+    is written, so ``--out FOLDER/manifest.json`` (or a case's ``units.csv``) is never
+    replaced by the report."""
     folder = Path(folder)
+    if out is not None and Path(out).suffix.lower() != ".html":
+        raise InputError([Problem(f"--out {out}", "does not end in .html: the report (an "
+                                  "HTML file) would replace the file of this name",
+                                  f"give a file name ending in .html (default: "
+                                  f"{Path(folder) / REPORT_FILE})")])
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "no such folder",
                                   "give a results folder (chainopt run) or a comparison "

@@ -166,6 +166,22 @@ def test_snapshot_write_is_all_or_nothing(tmp_path):
     assert sorted(p.name for p in snaps.iterdir()) == ["small_chain.yaml"]
 
 
+def test_snapshot_write_failing_at_a_later_file_keeps_the_earlier_ones(tmp_path):
+    """Both sources solve, but the second snapshot's name (zz.yaml) is taken by a folder:
+    exit 1 naming it, and small_chain.yaml, written first, had already been replaced
+    (its 'kept: true' gone). By hand: nothing may change, so the folder still holds
+    small_chain.yaml reading 'kept: true' and the folder zz.yaml, and nothing else."""
+    snaps = tmp_path / "snaps"
+    (snaps / "zz.yaml").mkdir(parents=True)
+    (snaps / "small_chain.yaml").write_text("kept: true\n")
+    scen = tmp_path / "zz.yaml"
+    scen.write_text(yaml.safe_dump({"name": "zz", "base": "small_chain"}))
+    _code, text = cli("snapshot", "write", "small_chain", scen, "--dir", snaps, code=1)
+    assert "zz.yaml: is a folder" in text
+    assert (snaps / "small_chain.yaml").read_text() == "kept: true\n"
+    assert sorted(p.name for p in snaps.iterdir()) == ["small_chain.yaml", "zz.yaml"]
+
+
 def test_results_never_replace_a_case_folder_or_a_foreign_manifest(tmp_path, small_copy):
     """Running the case folder 'small' with --out its own parent and --name small would
     replace the case itself; a folder with another tool's manifest.json is not chainopt's

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -321,6 +322,73 @@ def resume_damaged_sweep_json(t, r):
     return ["sweep", "--resume", t / "sw"], ["sweep.json", "damaged"]
 
 
+def _mc_sweep(t, kpis: bytes | str) -> list:
+    """A finished Monte Carlo sweep folder as someone sent it: its sweep.json as chainopt
+    writes it, its kpis.csv ``kpis``; argv of ``sensitivity --sweep`` on it."""
+    (t / "sw").mkdir()
+    _write(t / "sw" / "sweep.json", json.dumps({"source": "small_chain", "sets": [],
+                                                "samples": 2, "seed": 0}))
+    _write(t / "sw" / "kpis.csv", kpis)
+    return ["sensitivity", "--sweep", t / "sw", "--out", t / "out"]
+
+
+def sweep_kpis_not_utf8(t, r):
+    return _mc_sweep(t, "variant,status,note\ns00000,optimal,caf\xe9\n".encode("latin-1")), \
+        ["kpis.csv", "not UTF-8"]
+
+
+def sweep_kpis_empty(t, r):
+    return _mc_sweep(t, ""), ["kpis.csv", "damaged, not a CSV table"]
+
+
+def sweep_kpis_without_status(t, r):
+    """Without ``status`` every draw counted as solved (exit 0, P50 of failed draws)."""
+    return _mc_sweep(t, "variant,npv_pj_incremental_musd\ns00000,5\ns00001,7\n"), \
+        ["kpis.csv", "no column status", "--resume"]
+
+
+def csv_header_quote_never_closed(t, r):
+    """A quote opened in the header and never closed: the whole file is one header field,
+    longer than the csv module reads (131,072 characters): _csv.Error, a traceback."""
+    c = _case(t)
+    _write(c / "sites.csv", 'site,lat_deg,lon_deg,"description\n' + "x" * 200_000 + "\n")
+    return ["validate", c], ["sites.csv", "header row", "quotes"]
+
+
+def _workbook_with_sheet_xml(t, edit) -> Path:
+    """small_chain as a workbook whose second sheet (commodities: the case sheet first,
+    then the tables sorted) has its XML replaced by ``edit(xml)``."""
+    api.convert("small_chain", t / "w.xlsx")
+    member = "xl/worksheets/sheet2.xml"
+    with zipfile.ZipFile(t / "w.xlsx") as src, \
+            zipfile.ZipFile(t / "case.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, edit(data) if item.filename == member else data)
+    return t / "case.xlsx"
+
+
+def workbook_sheet_xml_cut_short(t, r):
+    """A sheet's XML cut in half (a copy interrupted): xml ParseError, a traceback."""
+    book = _workbook_with_sheet_xml(t, lambda x: x[:len(x) // 2])
+    return ["validate", book], ["case.xlsx, sheet commodities", "XML is damaged"]
+
+
+def workbook_sheet_xml_with_entities(t, r):
+    """A sheet declaring nested entities (a "billion laughs") and using the last: the
+    XML parser refuses to expand it (ParseError, a traceback before); nothing expands."""
+    laughs = '<!DOCTYPE w [<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)) + "]>"
+
+    def edit(x: bytes) -> bytes:
+        text = x.decode()
+        start = text.index("<worksheet")
+        return (text[:start] + laughs + text[start:]).replace("<t>", "<t>&a9;", 1).encode()
+
+    return ["validate", _workbook_with_sheet_xml(t, edit)], ["sheet commodities",
+                                                             "XML is damaged"]
+
+
 CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_folder,
           semicolon_csv, tab_csv, decimal_comma, duplicate_csv_header, no_units_csv,
           export_into_missing_folder, out_is_a_file, results_folder_is_a_file,
@@ -335,7 +403,9 @@ CORPUS = [empty_case_yaml, binary_case_yaml, latin1_csv, empty_csv, table_is_a_f
           scenario_changes_of_wrong_types, scenario_is_a_folder, workbook_not_a_zip,
           workbook_is_a_folder, report_binary_kpis, report_without_kpis,
           report_of_empty_folder, snapshot_not_a_mapping, snapshot_without_rerun,
-          snapshot_dir_missing, resume_damaged_sweep_json]
+          snapshot_dir_missing, resume_damaged_sweep_json, sweep_kpis_not_utf8,
+          sweep_kpis_empty, sweep_kpis_without_status, csv_header_quote_never_closed,
+          workbook_sheet_xml_cut_short, workbook_sheet_xml_with_entities]
 
 
 @pytest.mark.parametrize("build", CORPUS, ids=[f.__name__ for f in CORPUS])
@@ -403,6 +473,54 @@ def test_paths_and_values_are_printed_as_they_are(tmp_path):
     assert bare(f"report written to {out / 'small_chain' / 'report.html'}") in bare(text)
     _, text = cli("run", "small_chain", "--method", "[/b]", code=2)
     assert "(found '[/b]')" in text
+
+
+def test_sensitivity_sweep_writes_both_of_its_files_or_neither(tmp_path):
+    """projects_mc.png taken by a folder: exit 1 naming it, yet projects_mc.csv had been
+    written just before. By hand, two draws with project pj, both solved: P10/P50/P90 of
+    (5, 7) are 5.2, 6, 6.8 and P(built) 1/2; once the folder is gone the same command
+    writes both files, the CSV with those numbers."""
+    argv = _mc_sweep(tmp_path, "variant,status,npv_pj_incremental_musd,built_pj\n"
+                               "s00000,optimal,5,1\ns00001,optimal,7,0\n")
+    (tmp_path / "sw" / "projects_mc.png").mkdir()
+    _code, text = cli(*argv, code=1)
+    assert "projects_mc.png: is a folder" in text
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == [
+        "kpis.csv", "projects_mc.png", "sweep.json"]
+    (tmp_path / "sw" / "projects_mc.png").rmdir()
+    cli(*argv, code=0)
+    mc = pd.read_csv(tmp_path / "sw" / "projects_mc.csv").iloc[0]
+    assert (mc["project"], mc["samples"], mc["failed"]) == ("pj", 2, 0)
+    assert [mc["p10_musd"], mc["p50_musd"], mc["p90_musd"], mc["p_built"]] == \
+        pytest.approx([5.2, 6.0, 6.8, 0.5])
+    assert (tmp_path / "sw" / "projects_mc.png").is_file()
+
+
+CLEAR = "\x1b[2J\x1b]0;PWNED\x07"  # clear the screen, retitle the terminal
+
+
+def test_control_characters_from_files_are_written_out_on_the_terminal(tmp_path, results):
+    """A ``source`` cell, a scenario's description (YAML's "\\e") and a results folder's
+    case name holding ESC sequences were printed as they are by ``show --source``, ``show``
+    and ``explain``: the terminal cleared its screen and took the title 'PWNED' (the bell
+    alone was dropped by rich). By hand: each control character is shown as its \\x
+    escape, so the output holds no ESC (CliRunner's console writes no colour codes of its
+    own) and holds the text ``\\x1b[2J\\x1b]0;PWNED\\x07`` once per command."""
+    case = _case(tmp_path)
+    units = (case / "units.csv").read_text().splitlines()
+    units[0] += ",source"
+    units[1] += f",{CLEAR}"
+    _write(case / "units.csv", "\n".join(units) + "\n")
+    scen = _write(tmp_path / "s.yaml", f'base: {case}\ndescription: "\\e[2J\\e]0;PWNED\\a"\n')
+    run = _res(tmp_path, results)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["case"] = CLEAR
+    _write(run / "manifest.json", json.dumps(manifest))
+    shown = CLEAR.encode("unicode_escape").decode()  # \x1b[2J\x1b]0;PWNED\x07
+    for argv in (["show", case, "--source", "units"], ["show", scen], ["explain", run]):
+        _code, text = cli(*argv, code=0)
+        assert "\x1b" not in text and "\x07" not in text
+        assert text.count(shown) == 1, text
 
 
 def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):

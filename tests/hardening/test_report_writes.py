@@ -159,3 +159,22 @@ def test_comparison_csv_name_is_a_valid_sheet_title(compared, tmp_path):
     (recv / TEXT_FILE).unlink()
     cli("report", recv, "--pptx", code=0)
     assert "a_b__c" in load_workbook(recv / "comparison.xlsx", read_only=True).sheetnames
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "kpis.csv", "report"])
+def test_out_must_name_an_html_file(solved, tmp_path, name):
+    """``report FOLDER --out FOLDER/manifest.json`` replaced the run's manifest with the
+    report's HTML (exit 0), and the folder was then damaged for verify, explain and
+    report alike; any file could be replaced so. By hand: the file named is not an
+    .html file, so nothing is written: exit 1 naming --out, the file's bytes as they
+    were, no report.html and no chart next to it (the folder's listing unchanged)."""
+    recv = _received(solved, tmp_path)
+    target = recv / name
+    if not target.exists():
+        target.write_bytes(DECOY)
+    before = {p.name: p.read_bytes() for p in recv.iterdir()}
+    _code, text = cli("report", recv, "--out", target, "--png", code=1)
+    assert f"--out {target}" in text and "does not end in .html" in text
+    assert {p.name: p.read_bytes() for p in recv.iterdir()} == before
+    _nothing_outside(tmp_path)
+    cli("verify", recv, code=0)
