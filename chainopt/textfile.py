@@ -46,10 +46,13 @@ def read_bytes(path: str | Path, where: str | None = None, max_bytes: int | None
 
 
 def decode(data: bytes, where: str, what: str = "text file") -> str:
-    """``data`` as UTF-8 text, or an InputError for binary or non-UTF-8 content."""
-    if b"\x00" in data[:65536]:
-        raise InputError([Problem(where, f"is a binary file, not a {what}",
-                                  f"expected {ENCODING.upper()} text")])
+    """``data`` as UTF-8 text, or an InputError for binary or non-UTF-8 content: a NUL
+    byte anywhere (one after the first 64 KiB, in a description, passed)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data[:nul].count(b"\n") + 1
+        raise InputError([Problem(where, f"is a binary file, not a {what} (a NUL byte on "
+                                  f"line {line})", f"expected {ENCODING.upper()} text")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

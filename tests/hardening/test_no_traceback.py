@@ -537,3 +537,20 @@ def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
         "driver,meaning,base_value,low_value,high_value,npv_base_musd,npv_low_musd,"
         "npv_high_musd,swing_musd,npv_base_from_musd,npv_base_to_musd,npv_low_from_musd,"
         "npv_low_to_musd,npv_high_from_musd,npv_high_to_musd"]
+
+
+def test_a_nul_byte_anywhere_in_a_text_file_is_refused(tmp_path):
+    """A NUL byte is never text. Only the first 64 KiB were searched, so a sites.csv of
+    2,000 rows whose description on row 1,999 held one (line 2,000, after about 100 KiB)
+    was read, the NUL kept in the description; now refused naming the file and line."""
+    from chainopt.errors import InputError
+    from chainopt.textfile import read_text
+
+    rows = [f"s{i},{'x' * 50}" for i in range(2000)]
+    rows[1998] = "s1998,bad\x00text"
+    path = tmp_path / "sites.csv"
+    path.write_text("site,description\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 65536
+    with pytest.raises(InputError, match=r"is a binary file, not a text file \(a NUL byte on "
+                                         r"line 2000\)"):
+        read_text(path)
