@@ -268,7 +268,10 @@ def print_summary(results) -> None:
         order = m.get("periods") or list(dict.fromkeys(cap["period"]))
         top = bind.groupby(["kind", "name"], sort=False)["shadow_price_usd_per_unit_yr"].max(
         ).sort_values(ascending=False).head(10)  # period spans only for the ten shown
-        unit = capacity_units(results.tables.get("constraints"))
+        # capacity.csv's quantity_unit (folders written before it: "unit")
+        unit = (dict(zip(zip(bind["kind"], bind["name"], strict=True),
+                         bind["quantity_unit"].astype(str), strict=True))
+                if "quantity_unit" in bind else {})
         for (kind, nm), value in top.items():
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
                                                "period"]), order)
@@ -598,18 +601,6 @@ def export(
     warn = [x for x in report_lines if x.startswith("warning")]
     for line in report_lines if ranges else warn:
         console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
-
-
-def capacity_units(constraints) -> dict[tuple[str, str], str]:
-    """(kind, name) of a unit or link -> the unit its capacity is counted in, the
-    ``quantity_unit`` of its capacity rows in the saved ``constraints`` (keyed
-    ``unit=NAME, ...`` or ``link=NAME, ...``); empty without that table."""
-    if constraints is None or "quantity_unit" not in constraints:
-        return {}
-    key = constraints["key"].astype(str).str.extract(r"^(unit|link)=([^,]*)")
-    ok = key[0].notna() & constraints["quantity_unit"].notna()
-    return dict(zip(zip(key.loc[ok, 0], key.loc[ok, 1], strict=True),
-                    constraints.loc[ok, "quantity_unit"].astype(str), strict=True))
 
 
 def run_warnings(results) -> list[str]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.codes import inner_join, positions, ranks, text
+from chainopt.diagnose.names import quantity_unit
 from chainopt.models import (
     MUSD_PER_KUSD,
     balance,
@@ -382,9 +383,13 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         where=total > TOL))
     # a link's capacity is all usable: no availability
     links = lc.rename(columns={"link": "name"}).assign(kind="link", site="", availability=np.nan)
+    # the unit each capacity is counted in, as constraints.csv's quantity_unit: a unit's
+    # activity unit (t of crude for a crude unit), a link's commodity unit
+    units["quantity_unit"] = quantity_unit(built, uc[["unit"]])[:]
+    links["quantity_unit"] = quantity_unit(built, lc[["link"]])[:]
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
             "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr",
-            "availability"]
+            "availability", "quantity_unit"]
     return pd.concat([units[cols], links[cols]], ignore_index=True)
 
 

@@ -314,58 +314,81 @@ def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.D
     return p.loc[p.sum(axis=1).sort_values(ascending=False).index]
 
 
-def capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Total capacity of every unit (rows) by period (columns), k units/yr."""
-    cap = _t(tables, "capacity")
-    if cap.empty:
-        return pd.DataFrame()
-    cap = cap[cap["kind"] == "unit"]
-    return _pivot(cap, "name", "total_k_per_yr", periods)
-
-
-def new_capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    cap = _t(tables, "capacity")
-    if cap.empty:
-        return pd.DataFrame()
-    cap = cap.assign(label=cap["kind"] + " " + cap["name"])
-    return _pivot(cap, "label", "new_k_per_yr", periods)
-
-
-def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]
-                     ) -> tuple[pd.DataFrame, str, list[str]]:
-    """Production of each product (rows) by period (columns), from the KPI table, in one
-    unit only, as the bars are stacked: (the products in the unit most products are in,
-    the larger total breaking a tie; that unit; the products left out, as 'name (unit)').
-    Stacking 7,125 k 1000m3/yr of sales gas on 688 k t/yr of HDPE made a bar of 7,813
-    'k units/yr' of nothing."""
-    k = _t(tables, "kpis")
-    if k.empty:
-        return pd.DataFrame(), "", []
-    k = k[k["kpi"].astype(str).str.startswith("production_")]
-    k = k.assign(product=k["kpi"].str.removeprefix("production_"),
-                 unit=k["unit"].astype(str) if "unit" in k else "k units/yr")
-    p = _pivot(k, "product", "value", periods)
+def in_one_unit(df: pd.DataFrame, index: str, value: str, unit: pd.Series,
+                periods: list[str]) -> tuple[pd.DataFrame, str, list[str]]:
+    """``df``'s ``value`` by ``index`` (rows) and period (columns), in one unit only, as
+    one chart's bars share one axis (and stacked ones add up): (the rows in the unit
+    most rows are in, the larger total breaking a tie; that unit; the rows left out, as
+    'name (unit)'). ``unit``: each row of ``df``'s unit ("k t/yr"). Stacking 7,125 k
+    1000m3/yr of sales gas on 688 k t/yr of HDPE made a bar of 7,813 'k units/yr' of
+    nothing."""
+    p = _pivot(df, index, value, periods)
     if p.empty:
         return p, "", []
-    unit_of = dict(zip(k["product"], k["unit"], strict=False))
+    unit_of = dict(zip(df[index], unit, strict=True))
     units = pd.Series([unit_of[n] for n in p.index], index=p.index)
     size = p.sum(axis=1).abs().groupby(units).agg(["count", "sum"])
     main = size.sort_values(["count", "sum"], ascending=False, kind="stable").index[0]
     return p[units == main], main, [f"{n} ({u})" for n, u in units.items() if u != main]
 
 
+def _capacity_unit(cap: pd.DataFrame) -> pd.Series:
+    """Each capacity row's unit per year ("k t/yr"), from its ``quantity_unit``
+    ("k units/yr" in folders written before it)."""
+    if "quantity_unit" not in cap:
+        return pd.Series("k units/yr", index=cap.index)
+    return "k " + cap["quantity_unit"].fillna("unit").astype(str) + "/yr"
+
+
+def capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                  ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Total capacity of every unit (rows) by period (columns), :func:`in_one_unit`."""
+    cap = _t(tables, "capacity")
+    if cap.empty:
+        return pd.DataFrame(), "", []
+    cap = cap[cap["kind"] == "unit"]
+    return in_one_unit(cap, "name", "total_k_per_yr", _capacity_unit(cap), periods)
+
+
+def new_capacity_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                      ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Capacity built of every unit and link (rows, "unit NAME", "link NAME") by period
+    (columns), :func:`in_one_unit` (the bars are stacked)."""
+    cap = _t(tables, "capacity")
+    if cap.empty:
+        return pd.DataFrame(), "", []
+    cap = cap.assign(label=cap["kind"] + " " + cap["name"])
+    return in_one_unit(cap, "label", "new_k_per_yr", _capacity_unit(cap), periods)
+
+
+def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                     ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Production of each product (rows) by period (columns), from the KPI table,
+    :func:`in_one_unit` (the bars are stacked)."""
+    k = _t(tables, "kpis")
+    if k.empty:
+        return pd.DataFrame(), "", []
+    k = k[k["kpi"].astype(str).str.startswith("production_")]
+    k = k.assign(product=k["kpi"].str.removeprefix("production_"))
+    unit = k["unit"].astype(str) if "unit" in k else pd.Series("k units/yr", index=k.index)
+    return in_one_unit(k, "product", "value", unit, periods)
+
+
 def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str]
                ) -> list[tuple[str, pd.DataFrame, str, str, bool]]:
     """The run report's bar charts, for the HTML and the static charts alike: (key, data,
     title, y-axis title, stacked), those without data left out."""
-    mix, unit, other = product_mix_data(tables, periods)
-    mix_title = "Product mix" + (f" (not shown, in other units: {', '.join(other)})"
-                                 if other else "")
-    out = [("capacity", capacity_data(tables, periods), "Unit capacity by period",
-            "k units/yr", False),
-           ("new_capacity", new_capacity_data(tables, periods), "New capacity built",
-            "k units/yr", True),
-           ("product_mix", mix, mix_title, unit, True),
+    def titled(title: str, data: tuple[pd.DataFrame, str, list[str]]
+               ) -> tuple[pd.DataFrame, str, str]:
+        frame, unit, other = data
+        return frame, title + (f" (not shown, in other units: {', '.join(other)})"
+                               if other else ""), unit
+
+    out = [("capacity", *titled("Unit capacity by period", capacity_data(tables, periods)),
+            False),
+           ("new_capacity", *titled("New capacity built", new_capacity_data(tables, periods)),
+            True),
+           ("product_mix", *titled("Product mix", product_mix_data(tables, periods)), True),
            ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
             True)]
     return [c for c in out if not c[1].empty]

@@ -232,7 +232,8 @@ def test_new_capacity_shows_what_projects_bring(tmp_path):
 
     scen = Path(__file__).parents[2] / "scenarios" / "small_port_expansion.yaml"
     res = api.run(str(scen), out=tmp_path, name="port")
-    got = charts.new_capacity_data(res.tables, res.manifest["periods"])
+    got, unit, other = charts.new_capacity_data(res.tables, res.manifest["periods"])
+    assert (unit, other) == ("k t/yr", [])  # the port's links and tob_pe all carry t
     assert got.loc["link fe_port_sea", "p2026"] == pytest.approx(800.0)
     assert got.loc["link fe_rail", "p2026"] == pytest.approx(800.0)
     assert got.loc["unit tob_pe", "p2026"] == pytest.approx(48.93267652)
@@ -411,3 +412,26 @@ def test_the_same_chart_is_the_same_svg(tmp_path):
                                      only={"product_mix"})
     assert [f.name for f in files] == ["report-product_mix.svg"] * 2
     assert files[0].read_bytes() == files[1].read_bytes()
+
+
+def test_the_capacity_charts_show_one_unit(tmp_path):
+    """small_chain's units: tob_cdu, tob_cracker, tob_pe, tob_pp count their capacity in
+    t (of crude, of feed, of ethylene, of propylene), tob_gpp in 1000m3 of raw gas
+    (commodities.csv). The capacity chart drew 15,000 k 1000m3/yr of tob_gpp beside the
+    others on one axis of 'k units/yr'; it now draws the four in t on an axis of k t/yr
+    and names tob_gpp in its title. capacity.csv states each row's unit
+    (quantity_unit), and run's summary values binding capacities per t/yr or 1000m3/yr."""
+    from chainopt import api
+
+    res = api.run("small_chain", save=False)
+    cap = res.tables["capacity"].drop_duplicates("name").set_index("name")["quantity_unit"]
+    assert cap[["tob_cdu", "tob_cracker", "tob_pe", "tob_pp", "tob_gpp"]].tolist() == [
+        "t", "t", "t", "t", "1000m3"]
+    assert cap[["gas_grid", "crude_pipe"]].tolist() == ["1000m3", "t"]
+    data, unit, other = charts.capacity_data(res.tables, res.manifest["periods"])
+    assert sorted(data.index) == ["tob_cdu", "tob_cracker", "tob_pe", "tob_pp"]
+    assert (unit, other) == ("k t/yr", ["tob_gpp (k 1000m3/yr)"])
+    key, _, title, axis, stacked = charts.bar_charts(res.tables, res.manifest["periods"])[0]
+    assert (key, title, axis, stacked) == (
+        "capacity", "Unit capacity by period (not shown, in other units: tob_gpp "
+        "(k 1000m3/yr))", "k t/yr", False)
