@@ -389,18 +389,25 @@ def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str]
            ("new_capacity", *titled("New capacity built", new_capacity_data(tables, periods)),
             True),
            ("product_mix", *titled("Product mix", product_mix_data(tables, periods)), True),
-           ("emissions", emissions_data(tables, periods), "Emissions by site", "k units/yr",
-            True)]
+           ("emissions", *titled("Emissions by site", emissions_data(tables, periods)), True)]
     return [c for c in out if not c[1].empty]
 
 
-def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Emissions by site and commodity (rows) and period (columns)."""
+def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]
+                   ) -> tuple[pd.DataFrame, str, list[str]]:
+    """Emissions by site and commodity (rows) and period (columns), :func:`in_one_unit`
+    (the bars are stacked), each in its commodity's unit as the ``emissions_<commodity>``
+    KPIs state it ("k t/yr")."""
     e = _t(tables, "emissions")
     if e.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), "", []
     e = e.assign(label=e["commodity"].astype(str) + " @ " + e["site"].astype(str))
-    return _pivot(e, "label", "emission_k_per_yr", periods)
+    k = _t(tables, "kpis")
+    units = ({} if k.empty or "unit" not in k else dict(zip(
+        k["kpi"].astype(str).str.removeprefix("emissions_"), k["unit"].astype(str),
+        strict=True)))
+    unit = e["commodity"].astype(str).map(units).fillna("k units/yr")
+    return in_one_unit(e, "label", "emission_k_per_yr", unit, periods)
 
 
 def no_minus_zero(text: str) -> str:

@@ -420,7 +420,8 @@ def test_the_capacity_charts_show_one_unit(tmp_path):
     (commodities.csv). The capacity chart drew 15,000 k 1000m3/yr of tob_gpp beside the
     others on one axis of 'k units/yr'; it now draws the four in t on an axis of k t/yr
     and names tob_gpp in its title. capacity.csv states each row's unit
-    (quantity_unit), and run's summary values binding capacities per t/yr or 1000m3/yr."""
+    (quantity_unit), and run's summary values binding capacities per t/yr or 1000m3/yr.
+    The emissions chart likewise, its co2 in k t/yr."""
     from chainopt import api
 
     res = api.run("small_chain", save=False)
@@ -431,7 +432,8 @@ def test_the_capacity_charts_show_one_unit(tmp_path):
     data, unit, other = charts.capacity_data(res.tables, res.manifest["periods"])
     assert sorted(data.index) == ["tob_cdu", "tob_cracker", "tob_pe", "tob_pp"]
     assert (unit, other) == ("k t/yr", ["tob_gpp (k 1000m3/yr)"])
-    key, _, title, axis, stacked = charts.bar_charts(res.tables, res.manifest["periods"])[0]
-    assert (key, title, axis, stacked) == (
-        "capacity", "Unit capacity by period (not shown, in other units: tob_gpp "
-        "(k 1000m3/yr))", "k t/yr", False)
+    bars = {c[0]: c[2:] for c in charts.bar_charts(res.tables, res.manifest["periods"])}
+    assert bars["capacity"] == ("Unit capacity by period (not shown, in other units: "
+                                "tob_gpp (k 1000m3/yr))", "k t/yr", False)
+    # co2 in t (commodities.csv): the emissions axis said "k units/yr"
+    assert bars["emissions"] == ("Emissions by site", "k t/yr", True)
