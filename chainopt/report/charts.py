@@ -17,7 +17,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -314,13 +314,16 @@ def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.D
     return p.loc[p.sum(axis=1).sort_values(ascending=False).index]
 
 
+_Fig = TypeVar("_Fig")
+
+
 def grouped_number(x: float, _pos: object = None) -> str:
     """A tick label with thousands separators: 150000 -> '150,000', 0.25 -> '0.25',
     -1234.5 -> '-1,234.5' (matplotlib's default wrote 150000)."""
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.6g}"
 
 
-def thousands(fig) -> object:
+def thousands(fig: _Fig) -> _Fig:
     """``fig`` (matplotlib) with the numeric axes of its plots labelled by
     :func:`grouped_number`; category axes (periods, names) keep their labels."""
     from matplotlib.ticker import FuncFormatter, ScalarFormatter  # lazy: static charts only
