@@ -49,11 +49,18 @@ MASS_TOLERANCE = 1e-6
 
 
 def join_keys(df: pd.DataFrame, columns) -> pd.Series:
-    """The key columns of each row joined with '/' (vectorised)."""
+    """The key columns of each row joined with '/' (vectorised), a whole-number key (a
+    tier, segment, point or term: read as floats) as the file writes it, ``1`` not
+    ``1.0``."""
+    def text(c: str) -> pd.Series:
+        s = df[c].astype(str)
+        whole = pd.api.types.is_float_dtype(df[c])
+        return s.str.replace(r"\.0$", "", regex=True) if whole else s
+
     cols = list(columns)
-    out = df[cols[0]].astype(str)
+    out = text(cols[0])
     for c in cols[1:]:
-        out = out + "/" + df[c].astype(str)
+        out = out + "/" + text(c)
     return out
 
 
