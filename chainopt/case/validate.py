@@ -187,7 +187,8 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             a = df[name].astype(str).to_numpy(dtype=object)
         blank = a == ""
         if col.required and present:
-            out.rows(file, shown, blank, name, "a value is required here")
+            out.rows(file, shown, blank, name, "a value is required here",
+                     hint=col.blank_hint)
         if col.kind == "name":
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
