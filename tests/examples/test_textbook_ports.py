@@ -9,6 +9,8 @@ the book counts in USD, or equal to it when the book counts in thousands.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.toycase import solve_case, value, write_case
@@ -91,7 +93,22 @@ def test_rardins_two_crude_petroleum(tmp_path):
     book's dual values: 20 USD per bbl of gasoline, 35 per bbl of jet fuel (solving
     0.3 v_g + 0.4 v_j = 20, 0.4 v_g + 0.2 v_j = 15), 0 for lubricants.
     """
-    res = solve_case(write_case(tmp_path, {
+    res = solve_case(two_crude_case(tmp_path))
+    assert res.objective == pytest.approx(0.0925, abs=TOL)
+    act = res["activity"].set_index("mode")["activity_k_per_yr"]
+    assert act.to_dict() == pytest.approx({"run_saudi": 2.0, "run_venezuelan": 3.5}, abs=TOL)
+    sales = res["sales"].set_index("commodity")
+    assert sales["sales_k_per_yr"].to_dict() == pytest.approx(
+        {"gasoline": 2.0, "jet_fuel": 1.5, "lubricants": 1.45}, abs=TOL)
+    assert sales["floor_cost_usd_per_unit"].to_dict() == pytest.approx(
+        {"gasoline": 20.0, "jet_fuel": 35.0, "lubricants": 0.0}, abs=TOL)
+    assert value(res["balances"], commodity="saudi")["shadow_price_usd_per_unit"] == \
+        pytest.approx(20.0, abs=TOL)
+
+
+def two_crude_case(folder: Path) -> Path:
+    """Rardin's Two Crude Petroleum as a case folder (see the test above)."""
+    return write_case(folder, {
         "commodities": "commodity,unit,kind\nsaudi,bbl,raw\nvenezuelan,bbl,raw\n"
                        "gasoline,bbl,product\njet_fuel,bbl,product\nlubricants,bbl,product",
         "sites": "site\nrefinery",
@@ -106,14 +123,4 @@ def test_rardins_two_crude_petroleum(tmp_path):
                     "refinery,saudi,20,9\nrefinery,venezuelan,15,6",
         "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\n"
                    "refinery,gasoline,0,2\nrefinery,jet_fuel,0,1.5\nrefinery,lubricants,0,0.5",
-    }, objective="cost", demand_floors="hard"))
-    assert res.objective == pytest.approx(0.0925, abs=TOL)
-    act = res["activity"].set_index("mode")["activity_k_per_yr"]
-    assert act.to_dict() == pytest.approx({"run_saudi": 2.0, "run_venezuelan": 3.5}, abs=TOL)
-    sales = res["sales"].set_index("commodity")
-    assert sales["sales_k_per_yr"].to_dict() == pytest.approx(
-        {"gasoline": 2.0, "jet_fuel": 1.5, "lubricants": 1.45}, abs=TOL)
-    assert sales["floor_cost_usd_per_unit"].to_dict() == pytest.approx(
-        {"gasoline": 20.0, "jet_fuel": 35.0, "lubricants": 0.0}, abs=TOL)
-    assert value(res["balances"], commodity="saudi")["shadow_price_usd_per_unit"] == \
-        pytest.approx(20.0, abs=TOL)
+    }, objective="cost", demand_floors="hard")
