@@ -49,11 +49,18 @@ MASS_TOLERANCE = 1e-6
 
 
 def join_keys(df: pd.DataFrame, columns) -> pd.Series:
-    """The key columns of each row joined with '/' (vectorised)."""
+    """The key columns of each row joined with '/' (vectorised), a whole-number key (a
+    tier, segment, point or term: read as floats) as the file writes it, ``1`` not
+    ``1.0``."""
+    def text(c: str) -> pd.Series:
+        s = df[c].astype(str)
+        whole = pd.api.types.is_float_dtype(df[c])
+        return s.str.replace(r"\.0$", "", regex=True) if whole else s
+
     cols = list(columns)
-    out = df[cols[0]].astype(str)
+    out = text(cols[0])
     for c in cols[1:]:
-        out = out + "/" + df[c].astype(str)
+        out = out + "/" + text(c)
     return out
 
 
@@ -180,7 +187,8 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             a = df[name].astype(str).to_numpy(dtype=object)
         blank = a == ""
         if col.required and present:
-            out.rows(file, shown, blank, name, "a value is required here")
+            out.rows(file, shown, blank, name, "a value is required here",
+                     hint=col.blank_hint)
         if col.kind == "name":
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "

@@ -449,6 +449,31 @@ def test_duplicate_override(small_case_dir: Path) -> None:
     assert p.message == "duplicate key (site, commodity, period) (found 'ru_dom/hdpe/p2031')"
 
 
+@pytest.mark.parametrize(("tables", "where", "message"), [
+    ({"markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
+                 "plant,feed,1,100,5\nplant,feed,1,90,5"},
+     "markets.csv row 3, columns site, commodity, tier",
+     "duplicate key (site, commodity, tier) (found 'plant/feed/1')"),
+    ({"markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\nplant,feed,1,100,5",
+      "markets_by_period": "site,commodity,tier,period,price_usd_per_unit\nplant,feed,3,p1,50"},
+     "markets_by_period.csv row 2, columns site, commodity, tier",
+     "no row with this key in markets.csv (found 'plant/feed/3')"),
+    ({"modes": "mode,process\nrun,make",
+      "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1",
+      "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,4",
+      "constraints": "constraint,sense,rhs\nc,<=,5",
+      "constraint_terms": "constraint,term,quantity,coef,unit\nc,1,activity,1,u\n"
+                          "c,1,activity,2,u"},
+     "constraint_terms.csv row 3, columns constraint, term",
+     "duplicate key (constraint, term) (found 'c/1')")])
+def test_a_whole_number_key_reads_as_the_file_writes_it(tmp_path, tables, where, message):
+    """A tier, segment or term is a whole number: the file's ``1`` was echoed back as
+    ``'plant/feed/1.0'`` (the column is read as floats), a key the user never wrote."""
+    p = only_problem(write_case(tmp_path, {"commodities": "commodity,unit,kind\nfeed,t,raw",
+                                           "sites": "site\nplant", **tables}))
+    assert (p.where, p.message) == (where, message)
+
+
 # -- lower bounds above upper bounds --------------------------------------------------------
 # markets.csv row 6 is ru_dom,hdpe (price 900, cap 500, floor 300); markets_by_period.csv
 # row 2 overrides it in p2031 (cap 550, floor 330), row 3 in p2036 (600, 360).
