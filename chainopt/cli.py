@@ -279,7 +279,7 @@ def print_summary(results) -> None:
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
                                                "period"]), order)
             tab.add_row(kind, nm, spans,
-                        f"{value:,.1f} per {unit.get((kind, nm), 'unit')}/yr of capacity")
+                        f"{musd(value)} per {unit.get((kind, nm), 'unit')}/yr of capacity")
         console.print(tab)
     for note in run_warnings(results):
         console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
