@@ -627,6 +627,30 @@ _BUILD_COLUMNS = {"units": ("capex_usd_per_unit_yr", "max_new_k_per_yr", "min_ne
                             "ramp_up")}
 
 
+def _ramp_within_life(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A ``ramp_up`` lists a usable share for each of a build's first years of use, so
+    it has at most ``lifetime_yr`` of them: a third share of a two-year life is never
+    read (a typo in the life or the list, accepted quietly before)."""
+    for name, key in (("units", "unit"), ("links", "link"), ("projects", "project")):
+        df = t.get(name)
+        if df is None or df.empty or "ramp_up" not in df or "lifetime_yr" not in df:
+            continue
+        ramp = df["ramp_up"].fillna("").astype(str)
+        n = np.where(ramp.str.strip() == "", 0, ramp.str.count(";") + 1)
+        life = pd.to_numeric(df["lifetime_yr"], errors="coerce").to_numpy(float)
+        long = n > np.nan_to_num(life, nan=np.inf)
+        if not long.any():
+            continue
+        said = pd.Series(n, index=df.index).astype(str)
+        out.rows(f"{name}.csv", df, long, "ramp_up",
+                 f"lists more yearly shares than the {key} has years of life "
+                 "(lifetime_yr): those after its last year are never used",
+                 hints="it lists " + said + " shares for a lifetime_yr of "
+                       + df["lifetime_yr"].astype(str).str.removesuffix(".0")
+                       + ": one share per year of use at most; shorten the list or check "
+                         "lifetime_yr")
+
+
 def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
     """What may be built must be buildable: a project's unit or link takes no build
     options of its own (the project builds it), and a unit's smallest build
@@ -1403,6 +1427,7 @@ def validate(raw: RawCase) -> Case:
         _unlimited_expansion(tables, by_period, out)
         _link_units(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _ramp_within_life(tables, out)
         _curve_limits(tables, by_period, out)
         _constraint_terms(tables, by_period, out)
     if out.problems or meta is None:

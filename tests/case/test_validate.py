@@ -774,3 +774,27 @@ def test_a_capped_link_carrying_commodities_in_different_units_is_refused(tmp_pa
     unlimited = write_case(tmp_path / "blank", _two_commodity_link("kg", 0.1, capacity="",
                                                                     supply_max="5"))
     assert solve_case(unlimited).objective == pytest.approx(0.2505, rel=1e-9)
+
+
+def test_a_ramp_up_longer_than_the_life_is_refused(tmp_path):
+    """ramp_up gives the usable share of each of a build's first years of use: a unit of
+    lifetime_yr 2 with '0.5;0.8;0.9' has a third share no year reads (it was accepted
+    and ignored). Refused at units.csv row 2 (the file's line), column ramp_up, saying 3
+    shares for a life of 2; '0.5;0.8' (two shares) passes."""
+    def case(ramp: str):
+        return write_case(tmp_path / ramp.replace(";", "_"), {
+            "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+            "sites": "site\ns", "modes": "mode,process\nm,p",
+            "mode_flows": "mode,commodity,direction,amount_per_unit\nm,a,in,1\nm,b,out,1",
+            "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                     f"max_new_k_per_yr,lifetime_yr,ramp_up\nu,s,p,0,100,10,2,{ramp}",
+            "supplies": "site,commodity,cost_usd_per_unit\ns,a,100",
+            "markets": "site,commodity,price_usd_per_unit\ns,b,300"})
+
+    with pytest.raises(InputError) as exc:
+        load_case(case("0.5;0.8;0.9"))
+    (p,) = exc.value.problems
+    assert p.where == "units.csv row 2, column ramp_up", p.where
+    assert "more yearly shares than the unit has years of life" in p.message
+    assert "it lists 3 shares for a lifetime_yr of 2" in p.hint
+    load_case(case("0.5;0.8"))
