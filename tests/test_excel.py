@@ -145,3 +145,23 @@ def test_an_invalid_case_is_not_converted(tmp_path):
     assert r.exit_code == 1
     assert "units!B2: unknown site name (found 'nowhere')" in " ".join(r.output.split())
     assert not (tmp_path / "back").exists()
+
+
+def test_results_workbook_numbers_are_those_of_the_csv_tables(tmp_path):
+    """A blend quality of 94 - 1.4e-14 (a solve's rounding of 94, at its spec minimum of
+    94), a flow of 3e-12 (solver noise) and -0.0: the CSV tables write 94, 0 and 0 (10
+    significant digits, below 1e-10 as 0); results.xlsx wrote 93.99999999999999 (below
+    the minimum beside it), 3e-12 and -0. Now the same 94, 0, 0; 1234.5678901234 keeps
+    ten digits, 1234.567890."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from chainopt.report.excel import write_results_workbook
+
+    tables = {"blend_qualities": pd.DataFrame({
+        "value": [93.99999999999999, 3e-12, -0.0, 1234.5678901234], "min_value": 94.0})}
+    wb = load_workbook(write_results_workbook(tables, {}, tmp_path / "r.xlsx"))
+    assert [r[0].value for r in wb["blend_qualities"].iter_rows(min_row=2)] == [
+        94, 0, 0, 1234.56789]
+    assert not any(str(r[0].value).startswith("-") for r in
+                   wb["blend_qualities"].iter_rows(min_row=2))

@@ -1,7 +1,9 @@
 """The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first.
 
-Text that a spreadsheet would run as a formula is written as text
-(:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet."""
+Numbers are those of the saved CSV tables (:func:`chainopt.results.stable_floats`: 10
+significant digits, solver noise below 1e-10 as 0), so a workbook and a folder of the
+same run say the same. Text that a spreadsheet would run as a formula is written as
+text (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.results import stable_floats
 from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
@@ -35,7 +38,7 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
     for name in names:
-        df = tables[name]
+        df = stable_floats(tables[name])
         ws = wb.create_sheet(name[:31])
         ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
         append_row(ws, [str(c) for c in df.columns], bold=True)
