@@ -396,7 +396,7 @@ def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame
     in the ``capacity`` table) does not bind there, whatever its row's marginal value:
     it is left out, as ``chainopt run`` and ``chainopt explain`` leave it out."""
     # lazy: the family registry (for the descriptions) only when a report is drawn
-    from chainopt.report.explain import TECHNICAL, _capacity_by, _zero_room, describe
+    from chainopt.report.explain import TECHNICAL, capacity_by, describe, zero_room
 
     c = _t(tables, "constraints")
     if c.empty or "marginal_value" not in c:
@@ -404,7 +404,7 @@ def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame
     mv = pd.to_numeric(c["marginal_value"], errors="coerce").fillna(0.0)
     b = c[(mv.abs() > TOL) & ~c["family"].isin(TECHNICAL)]
     if "side" in b and len(b):
-        b = b[~_zero_room(b, _capacity_by(tables.get("capacity")))]
+        b = b[~zero_room(b, capacity_by(tables.get("capacity")))]
     b = b.loc[mv[b.index].abs().sort_values(ascending=False, kind="stable").index].head(top)
     sides = b["side"] if "side" in b else pd.Series("", index=b.index)
     return pd.DataFrame({

@@ -162,8 +162,8 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         (constraints["marginal_value"].abs() > 1e-6)
         & ~constraints["family"].isin(TECHNICAL)].copy()
     no_up, no_down = _no_more_room(ranging)
-    cap = _capacity_by(capacity)
-    zero = _zero_room(c, cap)
+    cap = capacity_by(capacity)
+    zero = zero_room(c, cap)
     unavailable = _unavailable_lines(c[zero], cap, order)
     c = c[~zero]
     if c.empty and unavailable:
@@ -224,7 +224,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     return lines + unavailable
 
 
-def _capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
+def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:
     """(kind, name, period) -> total capacity (existing + built), from ``capacity``."""
     if capacity is None or not {"kind", "name", "period", "total_k_per_yr"} <= set(
             capacity.columns):
@@ -243,7 +243,7 @@ def _owner(key: object) -> tuple[str, str] | None:
     return None
 
 
-def _zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
+def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
     """Capacity rows of a unit or link whose capacity (existing plus built) is 0 in the
     period: a unit before it exists or after it retires does not 'bind'."""
     out = []
