@@ -116,6 +116,24 @@ def test_china_east_pe_caps_add_up_to_the_fact_sheet_s_2_5_mt(case, base):
     assert [caps[("lldpe", p)] for p in periods] == [1060, 1170, 1292, 1427, 1575]
 
 
+def test_amur_helium_yield_is_the_fact_sheet_s(case, base):
+    """Fact sheet 2b (s01, s03): the Amur GPP makes up to 60 mcm/yr of helium from 42
+    bcm/yr of raw gas: 60 / 42 = 1.4286 mcm per bcm, 0.0014286 (1000 m3 of helium per
+    1000 m3 of raw gas); the Amur market takes 60 mcm/yr (cap 60 k x 1000 m3) at 4,000 USD
+    per 1000 m3. The yield was 0.0014: 42,000 x 0.0014 = 58.8 mcm/yr, 1.2 mcm/yr (2 %)
+    short, 4.8 MUSD/yr of helium lost. 0.001428 (rounded down, so that a full plant does
+    not make more than the market takes) gives 42,000 x 0.001428 = 59.976 mcm/yr."""
+    mf = case.tables["mode_flows"]
+    he = mf[(mf["commodity"] == "helium") & (mf["direction"] == "out")]
+    assert set(he["mode"]) == {"gpp_esib_std", "gpp_esib_ethane_reject"}
+    for y in he["amount_per_unit"]:
+        assert 59.9 <= 42_000 * y <= 60.0
+    made = base["production"]
+    made = made[made["commodity"] == "helium"]["produced_k_per_yr"]
+    assert len(made) == 5
+    assert made.to_numpy() == pytest.approx([59.976] * 5, abs=1e-6)
+
+
 def _project_gain(path: str, base) -> tuple[float, pd.DataFrame]:
     r = api.run(SCENARIOS / path, save=False)
     assert r.manifest["status"] == "optimal"
