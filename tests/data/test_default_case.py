@@ -95,6 +95,45 @@ def test_process_yields_close_within_stated_losses(case):
         assert -1e-9 <= value <= limit + 1e-9, (mode, value, limit)
 
 
+def test_china_east_pe_caps_add_up_to_the_fact_sheet_s_2_5_mt(case, base):
+    """Fact sheet 5.2: CHN_E takes 2.5 Mt/yr of Russian PE (E), and export caps grow
+    2 %/yr (5.7). The case sells HDPE and LLDPE there (no LDPE market), so the 2.5 Mt is
+    split as China's 2020 PE imports, HDPE 9.1 : LLDPE 6.7 Mt (s93):
+    2,500 x 9.1/15.8 = 1,439.9 -> 1,440 and 2,500 x 6.7/15.8 = 1,060.1 -> 1,060 kt/yr in
+    p2026. Later periods are 1.02^5 = 1.10408, 1.02^10 = 1.21899, 1.02^15 = 1.34587 and
+    1.02^20 = 1.48595 times that: HDPE 1,589.9, 1,755.4, 1,938.1, 2,139.8 and LLDPE
+    1,170.3, 1,292.1, 1,426.6, 1,575.1 (rounded to the kt). The caps were 1,200 + 1,000 =
+    2.2 Mt/yr, 0.3 Mt short of the 2.5 Mt their source column cited; the HDPE cap binds
+    in the base plan, so the chain sold 240-357 kt/yr too little HDPE in China."""
+    m = case.tables["markets"].set_index(["site", "commodity"])
+    assert m.loc[("chn_e", "hdpe"), "max_k_per_yr"] == 1440
+    assert m.loc[("chn_e", "lldpe"), "max_k_per_yr"] == 1060
+    assert ("chn_e", "ldpe") not in m.index
+    sales = base["sales"]
+    caps = sales[sales["site"] == "chn_e"].set_index(["commodity", "period"])["max_k_per_yr"]
+    periods = ["p2026", "p2031", "p2036", "p2041", "p2046"]
+    assert [caps[("hdpe", p)] for p in periods] == [1440, 1590, 1755, 1938, 2140]
+    assert [caps[("lldpe", p)] for p in periods] == [1060, 1170, 1292, 1427, 1575]
+
+
+def test_amur_helium_yield_is_the_fact_sheet_s(case, base):
+    """Fact sheet 2b (s01, s03): the Amur GPP makes up to 60 mcm/yr of helium from 42
+    bcm/yr of raw gas: 60 / 42 = 1.4286 mcm per bcm, 0.0014286 (1000 m3 of helium per
+    1000 m3 of raw gas); the Amur market takes 60 mcm/yr (cap 60 k x 1000 m3) at 4,000 USD
+    per 1000 m3. The yield was 0.0014: 42,000 x 0.0014 = 58.8 mcm/yr, 1.2 mcm/yr (2 %)
+    short, 4.8 MUSD/yr of helium lost. 0.001428 (rounded down, so that a full plant does
+    not make more than the market takes) gives 42,000 x 0.001428 = 59.976 mcm/yr."""
+    mf = case.tables["mode_flows"]
+    he = mf[(mf["commodity"] == "helium") & (mf["direction"] == "out")]
+    assert set(he["mode"]) == {"gpp_esib_std", "gpp_esib_ethane_reject"}
+    for y in he["amount_per_unit"]:
+        assert 59.9 <= 42_000 * y <= 60.0
+    made = base["production"]
+    made = made[made["commodity"] == "helium"]["produced_k_per_yr"]
+    assert len(made) == 5
+    assert made.to_numpy() == pytest.approx([59.976] * 5, abs=1e-6)
+
+
 def _project_gain(path: str, base) -> tuple[float, pd.DataFrame]:
     r = api.run(SCENARIOS / path, save=False)
     assert r.manifest["status"] == "optimal"
@@ -116,7 +155,9 @@ def test_mto_not_chosen_at_central_prices(base):
     # 5.8: +14 / +91 USD/t, "marginal": IRR 9.75 % < 10 % with three years of
     # construction and output valued in its own years (test_mp2_is_marginal)
     ("ru_mp2_nakhodka_methanol_urea.yaml", "mp2", "=0"),
-    ("ru_mp3_far_east_terminals.yaml", "mp3", "=0"),  # relaxes ports only with MP1
+    # built in p2046 (+8.7 MUSD): the polymer boxes through Vladivostok outgrow the
+    # 2 Mt/yr terminal once China east takes its 2.5 Mt/yr of PE (fact sheet 5.2)
+    ("ru_mp3_far_east_terminals.yaml", "mp3", ">0"),
     ("ru_mp4_equipment_renewal.yaml", "mp4", ">0"),   # against retirement in 2036
     ("ru_mp5_far_east_pdh_pp.yaml", "mp5", "=0"),     # propane at export parity: -224
     ("ru_mp6_mto.yaml", "mp6", "not built"),
