@@ -58,7 +58,8 @@ def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
         wi, wj = where(i), where(j)
         out.append({"what": what, "min_abs": float(vals[i]), "min_at": wi,
                     "min_input": input_behind(wi), "max_abs": float(vals[j]), "max_at": wj,
-                    "max_input": input_behind(wj), "ratio": float(vals[j]) / float(vals[i])})  # inf past 1.8e308
+                    "max_input": input_behind(wj),
+                    "ratio": float(vals[j]) / float(vals[i])})  # inf past 1.8e308, no warning
 
     m = a.matrix
     if m.nnz:
