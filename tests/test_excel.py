@@ -145,3 +145,77 @@ def test_an_invalid_case_is_not_converted(tmp_path):
     assert r.exit_code == 1
     assert "units!B2: unknown site name (found 'nowhere')" in " ".join(r.output.split())
     assert not (tmp_path / "back").exists()
+
+
+def _edited_small_chain(tmp_path, edit) -> Path:
+    """small_chain converted to a workbook, then ``edit(openpyxl workbook)`` saved over it,
+    as a consultant edits it in Excel."""
+    from openpyxl import load_workbook
+
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    wb = load_workbook(book)
+    edit(wb)
+    wb.save(book)
+    return book
+
+
+def test_merged_cells_are_refused_at_their_range(tmp_path):
+    """In small_chain's ``links`` sheet, capacity_k_per_yr is column F: crude_pipe (row 2)
+    8000, gas_pipe (row 3) 12000. Merging F2:F3 (a consultant tidying equal-looking rows)
+    keeps 8000 in F2 and empties F3, which Excel shows as one 8000 across both rows; it was
+    read as gas_pipe with a blank capacity, i.e. no limit at all (12000 -> unlimited,
+    without a word). Now refused at ``links!F2:F3``; a merge across columns (units!H2:I2,
+    tob_cdu's max_new_k_per_yr and lifetime_yr) likewise."""
+    def merge(wb):
+        wb["links"].merge_cells("F2:F3")
+        wb["units"].merge_cells("H2:I2")
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, merge))
+    text = " ".join(str(e.value).split())
+    assert "links!F2:F3: merged cells: the first one holds the value, the others read as " \
+        "blank (a blank capacity means no limit); unmerge them and enter each cell's " \
+        "value" in text
+    assert "units!H2:I2: merged cells" in text
+
+
+def test_a_date_in_a_number_column_is_refused_as_a_date(tmp_path):
+    """units!I2 is tob_cdu's lifetime_yr (30). In a cell formatted as a date, Excel keeps
+    30 as day 30 of its calendar (day 1 = 1900-01-01), so it shows and reads 1900-01-30;
+    the message was "not a number (found '1900-01-30T00:00:00')", a date the consultant
+    never typed and no word of what to do. Now it says the cell is formatted as a date
+    and how to format it as a number. A date typed into a number cell (units!D3, 2030-01-01)
+    likewise; a date in a text column (a site's description) is text, as ever."""
+    import datetime
+
+    def dates(wb):
+        wb["units"]["I2"].number_format = "yyyy-mm-dd"
+        wb["units"]["D3"] = datetime.datetime(2030, 1, 1)
+        wb["sites"]["D2"] = datetime.datetime(2030, 1, 1)
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, dates))
+    text = " ".join(str(e.value).split())
+    assert "units!I2: a date or time (1900-01-30), not a number: the cell is formatted as " \
+        "a date; format the cell as a number (Excel: Home, Number Format, General) and " \
+        "check its value" in text
+    assert "units!D3: a date or time (2030-01-01), not a number" in text
+    assert "sites!D2" not in text and len(e.value.problems) == 2
+
+
+def test_an_unknown_sheet_says_how_to_keep_notes(tmp_path):
+    """A consultant's extra sheet (``Notes``, or an empty ``Sheet1``) is refused as an
+    unknown table: the hint was the nearest table name ('sites') or nothing at all; now
+    it also says that a sheet of notes starts with _ (``_Notes`` is not read)."""
+    def extra(wb):
+        wb.create_sheet("Notes")["A1"] = "ask Ivan about the port"
+        wb.create_sheet("Sheet1")
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, extra))
+    text = " ".join(str(e.value).split())
+    hint = "a sheet of notes: start its name with _ (such sheets are not read)"
+    assert f"sheet Notes: unknown table; did you mean 'sites'?; {hint}" in text
+    assert f"sheet Sheet1: unknown table; {hint}" in text
+    kept = _edited_small_chain(tmp_path, lambda wb: wb.create_sheet("_Notes"))
+    assert case_hash(load_case(kept)) == case_hash(load_case("small_chain"))
