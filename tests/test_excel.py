@@ -219,3 +219,51 @@ def test_an_unknown_sheet_says_how_to_keep_notes(tmp_path):
     assert f"sheet Sheet1: unknown table; {hint}" in text
     kept = _edited_small_chain(tmp_path, lambda wb: wb.create_sheet("_Notes"))
     assert case_hash(load_case(kept)) == case_hash(load_case("small_chain"))
+
+
+def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkeypatch):
+    """An Excel sheet has 1,048,576 rows (Excel's specification), the header's included.
+    openpyxl wrote a table of 1,048,577 result rows to rows 2 .. 1,048,578 of one sheet, a
+    file Excel calls damaged. Now a sheet holds at most that many rows and the table goes
+    on in ``<table> (2)``, ``(3)``, ... each with the header. By hand with a limit of 4
+    rows (header + 3): a 7-row table x = 0..6 is flows [0, 1, 2], flows (2) [3, 4, 5],
+    flows (3) [6]; an empty table is one sheet with its header; kpis first, manifest last."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    import chainopt.report.excel as rx
+
+    assert rx.EXCEL_ROWS == 1_048_576
+    monkeypatch.setattr(rx, "EXCEL_ROWS", 4)
+    tables = {"flows": pd.DataFrame({"x": range(7)}), "kpis": pd.DataFrame({"kpi": ["a"]}),
+              "sales": pd.DataFrame({"y": []})}
+    wb = load_workbook(rx.write_results_workbook(tables, {"k": 1}, tmp_path / "r.xlsx"))
+    assert wb.sheetnames == ["kpis", "flows", "flows (2)", "flows (3)", "sales", "manifest"]
+    cells = {n: [r for r in wb[n].iter_rows(values_only=True)] for n in wb.sheetnames}
+    assert cells["flows"] == [("x",), (0,), (1,), (2,)]
+    assert cells["flows (2)"] == [("x",), (3,), (4,), (5,)]
+    assert cells["flows (3)"] == [("x",), (6,)]
+    assert cells["sales"] == [("y",)]
+    assert rx.sheet_title("x" * 40, 2) == "x" * 27 + " (2)"  # 31 characters, Excel's most
+
+
+def test_results_workbook_holds_the_csv_numbers(tmp_path):
+    """results.xlsx wrote the tables as solved while the CSVs hold them rounded to 10
+    significant digits with noise below 1e-10 as 0 (README, Using chainopt in CI), so
+    ru_eastwest's ranging.room showed 2.6e-15 in Excel and 0 in the table. By hand:
+    1/3 -> 0.3333333333; 7784.939870966586 -> 7784.939871 (the 11th digit, 9, rounds
+    up); 2.59954659e-15 -> 0; -0.0 -> 0 (no sign); 12 (an integer column) stays 12."""
+    import math
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from chainopt.report.excel import write_results_workbook
+
+    df = pd.DataFrame({"value": [1 / 3, 7784.939870966586, 2.59954659e-15, -0.0],
+                       "n": [12, 12, 12, 12]})
+    wb = load_workbook(write_results_workbook({"kpis": df}, {}, tmp_path / "r.xlsx"))
+    rows = list(wb["kpis"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [0.3333333333, 7784.939871, 0, 0]
+    assert all(math.copysign(1, r[0]) == 1 for r in rows)
+    assert [r[1] for r in rows] == [12] * 4 and all(isinstance(r[1], int) for r in rows)

@@ -1,7 +1,10 @@
 """The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first.
 
 Text that a spreadsheet would run as a formula is written as text
-(:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet."""
+(:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. Numbers are the
+CSV files' numbers (:func:`chainopt.results.stable_floats`). A sheet holds at most
+``EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
+``<table> (2)``, ``<table> (3)``, ..., each with the header."""
 
 from __future__ import annotations
 
@@ -12,9 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.results import stable_floats
 from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
+#: the rows of an Excel sheet (Excel's specification: 1,048,576); openpyxl writes more,
+#: and Excel then calls the file damaged
+EXCEL_ROWS = 1_048_576
+_CHUNK = 50_000  # rows rounded (stable_floats) at a time: the copy stays small
 
 
 def _value(v: object) -> object:
@@ -23,6 +31,13 @@ def _value(v: object) -> object:
     if hasattr(v, "item"):  # numpy scalar
         v = v.item()
     return v
+
+
+def sheet_title(name: str, part: int) -> str:
+    """The title of sheet ``part`` (1, 2, ...) of table ``name``: ``name``, then
+    ``name (2)``, ..., at most 31 characters (Excel's limit)."""
+    suffix = f" ({part})" if part > 1 else ""
+    return name[:31 - len(suffix)] + suffix
 
 
 def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
@@ -34,13 +49,18 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     path = Path(path)
     wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
+    per_sheet = EXCEL_ROWS - 1
     for name in names:
         df = tables[name]
-        ws = wb.create_sheet(name[:31])
-        ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
-        append_row(ws, [str(c) for c in df.columns], bold=True)
-        for row in df.itertuples(index=False):
-            append_row(ws, [_value(v) for v in row])
+        for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1):
+            ws = wb.create_sheet(sheet_title(name, part))
+            ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
+            append_row(ws, [str(c) for c in df.columns], bold=True)
+            end = min(start + per_sheet, len(df))
+            for at in range(start, end, _CHUNK):
+                rows = stable_floats(df.iloc[at:min(at + _CHUNK, end)])
+                for row in rows.itertuples(index=False):
+                    append_row(ws, [_value(v) for v in row])
     ws = wb.create_sheet("manifest")
     append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):
