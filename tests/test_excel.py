@@ -267,3 +267,22 @@ def test_results_workbook_holds_the_csv_numbers(tmp_path):
     assert [r[0] for r in rows] == [0.3333333333, 7784.939871, 0, 0]
     assert all(math.copysign(1, r[0]) == 1 for r in rows)
     assert [r[1] for r in rows] == [12] * 4 and all(isinstance(r[1], int) for r in rows)
+
+
+def test_a_percentage_typed_as_text_says_to_write_the_fraction(tmp_path):
+    """tob_cdu's availability (units!E2, 0.95) typed as the text '10%' (a column formatted
+    as text keeps it so) was "not a number (found '10%')" and no word of what to write;
+    10 % is the fraction 0.1, so the hint says that. A number shown as 10 % (0.1 with a
+    percentage format) is the number 0.1."""
+    def percent(wb):
+        wb["units"]["E2"] = "10%"
+        wb["units"]["E3"] = 0.1
+        wb["units"]["E3"].number_format = "0%"
+
+    book = _edited_small_chain(tmp_path, percent)
+    assert read_workbook(book).tables["units"]["availability"].tolist()[:2] == ["10%", "0.1"]
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    assert "units!E2: not a number (found '10%'); a percentage? write the fraction: 0.1, " \
+        "not 10%" in " ".join(str(e.value).split())
+    assert len(e.value.problems) == 1
