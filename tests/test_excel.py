@@ -232,9 +232,10 @@ def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkey
     from openpyxl import load_workbook
 
     import chainopt.report.excel as rx
+    from chainopt import xlsx_text
 
-    assert rx.EXCEL_ROWS == 1_048_576
-    monkeypatch.setattr(rx, "EXCEL_ROWS", 4)
+    assert xlsx_text.EXCEL_ROWS == 1_048_576
+    monkeypatch.setattr(xlsx_text, "EXCEL_ROWS", 4)
     tables = {"flows": pd.DataFrame({"x": range(7)}), "kpis": pd.DataFrame({"kpi": ["a"]}),
               "sales": pd.DataFrame({"y": []})}
     wb = load_workbook(rx.write_results_workbook(tables, {"k": 1}, tmp_path / "r.xlsx"))
@@ -286,3 +287,19 @@ def test_a_percentage_typed_as_text_says_to_write_the_fraction(tmp_path):
     assert "units!E2: not a number (found '10%'); a percentage? write the fraction: 0.1, " \
         "not 10%" in " ".join(str(e.value).split())
     assert len(e.value.problems) == 1
+
+
+def test_a_case_table_longer_than_a_sheet_is_not_converted(tmp_path, monkeypatch):
+    """A case table becomes one sheet, header in row 1, so a sheet holds at most 1,048,575
+    of its rows; convert wrote row 1,048,577 and on (a file Excel calls damaged). By hand
+    with sheets of 15 rows (header + 14): small_chain's commodities (14 rows) just fits,
+    mode_flows (25 rows) does not: refused naming it and what to do, nothing written."""
+    from chainopt import xlsx_text
+
+    monkeypatch.setattr(xlsx_text, "EXCEL_ROWS", 15)
+    with pytest.raises(InputError) as e:
+        write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    assert str(e.value.problems[0]).startswith("mode_flows.csv: 25 rows, more than the 14 "
+                                              "an Excel sheet holds below its header")
+    assert "keep this case as CSV files" in str(e.value)
+    assert not (tmp_path / "s.xlsx").exists()

@@ -25,6 +25,7 @@ from zipfile import BadZipFile, ZipFile
 import pandas as pd
 import yaml
 
+from chainopt import xlsx_text
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
@@ -131,7 +132,12 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 
 
 def _check_lengths(name: str, df: pd.DataFrame) -> None:
-    """An InputError naming the first cell longer than an Excel cell holds."""
+    """An InputError for a table longer than an Excel sheet, or naming the first cell
+    longer than an Excel cell holds."""
+    if len(df) >= xlsx_text.EXCEL_ROWS:
+        raise InputError([Problem(f"{name}.csv", f"{len(df):,} rows, more than the "
+                                  f"{xlsx_text.EXCEL_ROWS - 1:,} an Excel sheet holds below "
+                                  "its header", "keep this case as CSV files")])
     for c in df.columns:
         long = df[c].astype(str).str.len() > MAX_CELL
         if long.any():

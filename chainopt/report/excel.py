@@ -3,7 +3,7 @@
 Text that a spreadsheet would run as a formula is written as text
 (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. Numbers are the
 CSV files' numbers (:func:`chainopt.results.stable_floats`). A sheet holds at most
-``EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
+``xlsx_text.EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
 ``<table> (2)``, ``<table> (3)``, ..., each with the header."""
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainopt import xlsx_text
 from chainopt.atomic import write_file
 from chainopt.results import stable_floats
 from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
-#: the rows of an Excel sheet (Excel's specification: 1,048,576); openpyxl writes more,
-#: and Excel then calls the file damaged
-EXCEL_ROWS = 1_048_576
 _CHUNK = 50_000  # rows rounded (stable_floats) at a time: the copy stays small
 
 
@@ -49,7 +47,7 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     path = Path(path)
     wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
-    per_sheet = EXCEL_ROWS - 1
+    per_sheet = xlsx_text.EXCEL_ROWS - 1
     for name in names:
         df = tables[name]
         for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1):
