@@ -303,3 +303,17 @@ def test_a_case_table_longer_than_a_sheet_is_not_converted(tmp_path, monkeypatch
                                               "an Excel sheet holds below its header")
     assert "keep this case as CSV files" in str(e.value)
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_an_unknown_column_with_spaces_is_located_at_its_header_cell(tmp_path):
+    """units!D1 renamed 'capacity_k_per_yr (kt/yr)' (a unit added to the header, as
+    consultants do): the unknown column was said as 'sheet units, column
+    capacity_k_per_yr (kt/yr)' (only snake_case headers were found in the header row);
+    now it is the cell, units!D1, as for any other header."""
+    def unit(wb):
+        wb["units"]["D1"] = "capacity_k_per_yr (kt/yr)"
+
+    with pytest.raises(InputError) as e:
+        load_case(_edited_small_chain(tmp_path, unit))
+    assert "units!D1: unknown column; did you mean 'capacity_k_per_yr'?" in \
+        " ".join(str(e.value).split())

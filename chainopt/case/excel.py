@@ -369,7 +369,7 @@ _WHERE = re.compile(r"^(?P<table>[a-z_]+)\.csv(?P<rest>.*)$", re.S)
 _ROW_COL = re.compile(r"^ row (?P<row>\d+), column (?P<col>[A-Za-z0-9_]+)$")
 _ROW = re.compile(r"^ row (?P<row>\d+)(?P<tail>,.*)?$", re.S)
 _ROWS = re.compile(r"^ rows (?P<rows>[\d, ]+)$")
-_COL = re.compile(r"^, column (?P<col>[A-Za-z0-9_]+)$")
+_COL = re.compile(r"^, column (?P<col>.+)$", re.S)  # (an unknown column: any header text)
 
 
 def locate(where: str, locations: dict) -> str:
