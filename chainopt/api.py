@@ -982,8 +982,7 @@ def show_sources(source: str | Path | None, table: str, key: str | None = None
                             f"{closest(table, TABLES) or 'tables: ' + ', '.join(TABLES)}")
     df = load_case(source).tables[table]
     key_cols = list(TABLES[table].key)
-    label = join_keys(df.assign(**{c: [f"{v:g}" for v in df[c]] for c in key_cols
-                                   if pd.api.types.is_numeric_dtype(df[c])}), key_cols)
+    label = join_keys(df, key_cols)  # a tier as written: chn/hdpe/1
     if key:
         hit = label.str.contains(key, regex=False)
         if not hit.any():

@@ -53,6 +53,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from chainopt.errors import OutputError, Problem, ResultsExistError
@@ -457,6 +458,26 @@ def write_files(files: list[tuple[str | Path, Callable[[Path], object]]]) -> lis
         for box in boxes:
             shutil.rmtree(box, ignore_errors=True)
     return paths
+
+
+def write_staged(folder: str | Path, render: Callable[[Path], list[Path]]) -> list[Path]:
+    """Files made by ``render(stage)``, put into ``folder`` together, all or none:
+    ``render`` writes them into a marked temporary folder beside them and returns their
+    paths there (file names as they are to be in ``folder``); only when it has made them
+    all are they moved into place by :func:`write_files`. For a writer that makes a set
+    of files by several means (a report: its HTML, charts drawn by matplotlib, a deck)
+    and may fail half-way: the files already in ``folder`` then stay as they were."""
+    folder = Path(folder)
+    stage = _box(folder / "staged")
+    try:
+        made = render(stage)
+        return write_files([(folder / p.name, partial(_copy_of, p)) for p in made])
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _copy_of(source: Path, tmp: Path) -> None:
+    shutil.copyfile(source, tmp)
 
 
 def _box(path: Path) -> Path:

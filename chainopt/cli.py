@@ -202,19 +202,22 @@ def _objective_word(m: dict) -> str:
     return "total cost" if m.get("objective_sense") == "cost" else "objective"
 
 
-def musd(x: float) -> str:
+def musd(x: float, min_places: int = 1) -> str:
     """An amount in MUSD as the terminal writes it: thousands separators and at least
     one decimal, more below 100 so that it keeps four significant digits (at most six
     decimals, one USD), trailing zeros after the first decimal dropped: 0.95 -> 0.95
-    (one decimal gave 1.0), 7.5, 12.35, 157,770.8. Not finite: as Python writes it."""
+    (one decimal gave 1.0), 7.5, 12.35, 157,770.8. Not finite: as Python writes it.
+    ``min_places=0`` writes a quantity so (k units/yr): 1.45, 2, 157,771."""
     if not math.isfinite(x):
         return f"{x:,}"
-    places = 1 if abs(x) < 1e-6 else min(6, max(1, 3 - math.floor(math.log10(abs(x)))))
+    places = min_places if abs(x) < 1e-6 else min(
+        6, max(min_places, 3 - math.floor(math.log10(abs(x)))))
     text = f"{x:,.{places}f}"
-    if places > 1:
+    if places > min_places:
         text = text.rstrip("0")
-        text += "0" if text.endswith(".") else ""
-    return "0.0" if text == "-0.0" else text
+        text += "0" * min_places if text.endswith(".") else ""
+        text = text.removesuffix(".")
+    return text.removeprefix("-") if text.strip("-0.") == "" else text
 
 
 def print_summary(results) -> None:
@@ -253,7 +256,7 @@ def print_summary(results) -> None:
             tab.add_column(p, justify="right")
         for kpi, row in piv.iterrows():
             tab.add_row(kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
-                        *[f"{v:,.0f}" for v in row])
+                        *[musd(v, min_places=0) for v in row])
         console.print(tab)
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind
@@ -276,7 +279,7 @@ def print_summary(results) -> None:
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
                                                "period"]), order)
             tab.add_row(kind, nm, spans,
-                        f"{value:,.1f} per {unit.get((kind, nm), 'unit')}/yr of capacity")
+                        f"{musd(value)} per {unit.get((kind, nm), 'unit')}/yr of capacity")
         console.print(tab)
     for note in run_warnings(results):
         console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)

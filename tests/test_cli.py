@@ -391,6 +391,22 @@ def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None
     assert "objective_musd │ 0.95 │ 0.95" in text and "p50" not in text
 
 
+def test_small_quantities_in_the_run_summary_keep_four_significant_digits(
+        tmp_path: Path) -> None:
+    """Rardin's Two Crude refinery, ported (tests/examples/test_textbook_ports.py): 2 k bbl
+    of Saudi crude (0.3 gasoline, 0.4 jet fuel, 0.2 lubricants) and 3.5 of Venezuelan
+    (0.4, 0.2, 0.3) make 0.6 + 1.4 = 2 gasoline, 0.8 + 0.7 = 1.5 jet fuel and 0.4 + 1.05 =
+    1.45 lubricants. The summary's product table wrote whole numbers, "jet_fuel │ 2",
+    "lubricants │ 1", a plan the book does not have; now four significant digits, as an
+    objective has (2, 1.5, 1.45), whole from 1,000 as before (small_chain's table)."""
+    from tests.examples.test_textbook_ports import two_crude_case
+
+    result, text = invoke("run", two_crude_case(tmp_path / "case"), "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    for product, made in (("gasoline", "2"), ("jet_fuel", "1.5"), ("lubricants", "1.45")):
+        assert f"{product} │ {made} " in text, text
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_policy_where_nothing_emits_is_warned_once_by_compare_and_sweep(
         tmp_path: Path, jobs: str) -> None:

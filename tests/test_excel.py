@@ -147,6 +147,26 @@ def test_an_invalid_case_is_not_converted(tmp_path):
     assert not (tmp_path / "back").exists()
 
 
+def test_results_workbook_numbers_are_those_of_the_csv_tables(tmp_path):
+    """A blend quality of 94 - 1.4e-14 (a solve's rounding of 94, at its spec minimum of
+    94), a flow of 3e-12 (solver noise) and -0.0: the CSV tables write 94, 0 and 0 (10
+    significant digits, below 1e-10 as 0); results.xlsx wrote 93.99999999999999 (below
+    the minimum beside it), 3e-12 and -0. Now the same 94, 0, 0; 1234.5678901234 keeps
+    ten digits, 1234.567890."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from chainopt.report.excel import write_results_workbook
+
+    tables = {"blend_qualities": pd.DataFrame({
+        "value": [93.99999999999999, 3e-12, -0.0, 1234.5678901234], "min_value": 94.0})}
+    wb = load_workbook(write_results_workbook(tables, {}, tmp_path / "r.xlsx"))
+    assert [r[0].value for r in wb["blend_qualities"].iter_rows(min_row=2)] == [
+        94, 0, 0, 1234.56789]
+    assert not any(str(r[0].value).startswith("-") for r in
+                   wb["blend_qualities"].iter_rows(min_row=2))
+
+
 def _edited_small_chain(tmp_path, edit) -> Path:
     """small_chain converted to a workbook, then ``edit(openpyxl workbook)`` saved over it,
     as a consultant edits it in Excel."""
@@ -246,28 +266,6 @@ def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkey
     assert cells["flows (3)"] == [("x",), (6,)]
     assert cells["sales"] == [("y",)]
     assert rx.sheet_title("x" * 40, 2) == "x" * 27 + " (2)"  # 31 characters, Excel's most
-
-
-def test_results_workbook_holds_the_csv_numbers(tmp_path):
-    """results.xlsx wrote the tables as solved while the CSVs hold them rounded to 10
-    significant digits with noise below 1e-10 as 0 (README, Using chainopt in CI), so
-    ru_eastwest's ranging.room showed 2.6e-15 in Excel and 0 in the table. By hand:
-    1/3 -> 0.3333333333; 7784.939870966586 -> 7784.939871 (the 11th digit, 9, rounds
-    up); 2.59954659e-15 -> 0; -0.0 -> 0 (no sign); 12 (an integer column) stays 12."""
-    import math
-
-    import pandas as pd
-    from openpyxl import load_workbook
-
-    from chainopt.report.excel import write_results_workbook
-
-    df = pd.DataFrame({"value": [1 / 3, 7784.939870966586, 2.59954659e-15, -0.0],
-                       "n": [12, 12, 12, 12]})
-    wb = load_workbook(write_results_workbook({"kpis": df}, {}, tmp_path / "r.xlsx"))
-    rows = list(wb["kpis"].iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in rows] == [0.3333333333, 7784.939871, 0, 0]
-    assert all(math.copysign(1, r[0]) == 1 for r in rows)
-    assert [r[1] for r in rows] == [12] * 4 and all(isinstance(r[1], int) for r in rows)
 
 
 def test_a_percentage_typed_as_text_says_to_write_the_fraction(tmp_path):

@@ -195,7 +195,8 @@ class Column:
     ``required`` columns must be present and non-blank; optional ones take ``default``
     when absent or blank (``None`` keeps the blank, which for a capacity of a supply,
     market, link or blend means "unlimited"; a unit's capacity is required).
-    ``period``: may be overridden by period in ``<table>_by_period.csv``.
+    ``period``: may be overridden by period in ``<table>_by_period.csv``. ``blank_hint``:
+    what to do, for a required cell left blank.
     """
 
     name: str
@@ -208,6 +209,7 @@ class Column:
     hi: float | None = None
     lo_open: bool = False
     period: bool = False
+    blank_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,9 +250,9 @@ def split_list(cells: pd.Series) -> pd.Series:
 
 
 def _pos(name: str, required: bool = False, default: object = None, period: bool = False,
-         hi: float | None = None, lo_open: bool = False) -> Column:
+         hi: float | None = None, lo_open: bool = False, blank_hint: str = "") -> Column:
     return Column(name, "float", required=required, default=default, lo=0.0, hi=hi,
-                  lo_open=lo_open, period=period)
+                  lo_open=lo_open, period=period, blank_hint=blank_hint)
 
 
 SOURCE = Column("source", "text", default="")
@@ -335,7 +337,11 @@ TABLES: dict[str, TableSpec] = {
             (Column("unit", "name", required=True),
              Column("site", "ref", required=True, ref="sites"),
              Column("process", "ref", required=True, ref="processes"),
-             _pos("capacity_k_per_yr", required=True, period=True),
+             _pos("capacity_k_per_yr", required=True, period=True, blank_hint=(
+                 "a unit's capacity is never unlimited (a blank one of a link, supply or "
+                 "market is): give its existing capacity, 0 for a unit that is only an "
+                 "expansion option (max_new_k_per_yr), or one above any use for a process "
+                 "without a limit")),
              _pos("availability", default=1.0, hi=1.0),
              _pos("fixed_om_usd_per_unit_yr", default=0.0),
              _pos("capex_usd_per_unit_yr", default=0.0),

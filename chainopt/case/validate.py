@@ -49,11 +49,18 @@ MASS_TOLERANCE = 1e-6
 
 
 def join_keys(df: pd.DataFrame, columns) -> pd.Series:
-    """The key columns of each row joined with '/' (vectorised)."""
+    """The key columns of each row joined with '/' (vectorised), a whole-number key (a
+    tier, segment, point or term: read as floats) as the file writes it, ``1`` not
+    ``1.0``."""
+    def text(c: str) -> pd.Series:
+        s = df[c].astype(str)
+        whole = pd.api.types.is_float_dtype(df[c])
+        return s.str.replace(r"\.0$", "", regex=True) if whole else s
+
     cols = list(columns)
-    out = df[cols[0]].astype(str)
+    out = text(cols[0])
     for c in cols[1:]:
-        out = out + "/" + df[c].astype(str)
+        out = out + "/" + text(c)
     return out
 
 
@@ -180,7 +187,8 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             a = df[name].astype(str).to_numpy(dtype=object)
         blank = a == ""
         if col.required and present:
-            out.rows(file, shown, blank, name, "a value is required here")
+            out.rows(file, shown, blank, name, "a value is required here",
+                     hint=col.blank_hint)
         if col.kind == "name":
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
@@ -621,6 +629,30 @@ _BUILD_COLUMNS = {"units": ("capex_usd_per_unit_yr", "max_new_k_per_yr", "min_ne
                             "build_fixed_musd", "lead_time_yr", "ramp_up"),
                   "links": ("capex_usd_per_unit_yr", "max_new_k_per_yr", "lead_time_yr",
                             "ramp_up")}
+
+
+def _ramp_within_life(t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A ``ramp_up`` lists a usable share for each of a build's first years of use, so
+    it has at most ``lifetime_yr`` of them: a third share of a two-year life is never
+    read (a typo in the life or the list, accepted quietly before)."""
+    for name, key in (("units", "unit"), ("links", "link"), ("projects", "project")):
+        df = t.get(name)
+        if df is None or df.empty or "ramp_up" not in df or "lifetime_yr" not in df:
+            continue
+        ramp = df["ramp_up"].fillna("").astype(str)
+        n = np.where(ramp.str.strip() == "", 0, ramp.str.count(";") + 1)
+        life = pd.to_numeric(df["lifetime_yr"], errors="coerce").to_numpy(float)
+        long = n > np.nan_to_num(life, nan=np.inf)
+        if not long.any():
+            continue
+        said = pd.Series(n, index=df.index).astype(str)
+        out.rows(f"{name}.csv", df, long, "ramp_up",
+                 f"lists more yearly shares than the {key} has years of life "
+                 "(lifetime_yr): those after its last year are never used",
+                 hints="it lists " + said + " shares for a lifetime_yr of "
+                       + df["lifetime_yr"].astype(str).str.removesuffix(".0")
+                       + ": one share per year of use at most; shorten the list or check "
+                         "lifetime_yr")
 
 
 def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
@@ -1399,6 +1431,7 @@ def validate(raw: RawCase) -> Case:
         _unlimited_expansion(tables, by_period, out)
         _link_units(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _ramp_within_life(tables, out)
         _curve_limits(tables, by_period, out)
         _constraint_terms(tables, by_period, out)
     if out.problems or meta is None:

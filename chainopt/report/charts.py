@@ -17,13 +17,16 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from chainopt.case.schema import UNITS
 from chainopt.case.units import factor
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TOL = 1e-6
 
@@ -312,6 +315,24 @@ def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.D
     p = p.reindex(columns=[c for c in periods if c in p.columns]).fillna(0.0)
     p = p[p.abs().sum(axis=1) > TOL]
     return p.loc[p.sum(axis=1).sort_values(ascending=False).index]
+
+
+def grouped_number(x: float, _pos: object = None) -> str:
+    """A tick label with thousands separators: 150000 -> '150,000', 0.25 -> '0.25',
+    -1234.5 -> '-1,234.5' (matplotlib's default wrote 150000)."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.6g}"
+
+
+def thousands(fig: Figure) -> Figure:
+    """``fig`` (matplotlib) with the numeric axes of its plots labelled by
+    :func:`grouped_number`; category axes (periods, names) keep their labels."""
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter  # lazy: static charts only
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), ScalarFormatter):
+                axis.set_major_formatter(FuncFormatter(grouped_number))
+    return fig
 
 
 def in_one_unit(df: pd.DataFrame, index: str, value: str, unit: pd.Series,

@@ -175,7 +175,7 @@ def compare_deck(folder: Path, path: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         for i, page in enumerate(onepager.pages(tables)):
             png = Path(tmp) / f"onepager-{i}.png"
-            fig = onepager.static_figure(page, plt)
+            fig = charts.thousands(onepager.static_figure(page, plt))
             fig.savefig(png, dpi=110)
             plt.close(fig)
             deck.picture(f"{page.project} in {page.scenario}", png)

@@ -1,8 +1,9 @@
 """The result tables of a run as one workbook (``results.xlsx``), the KPI sheet first.
 
-Text that a spreadsheet would run as a formula is written as text
-(:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. Numbers are the
-CSV files' numbers (:func:`chainopt.results.stable_floats`). A sheet holds at most
+Numbers are those of the saved CSV tables (:func:`chainopt.results.stable_floats`: 10
+significant digits, solver noise below 1e-10 as 0), so a workbook and a folder of the
+same run say the same. Text that a spreadsheet would run as a formula is written as
+text (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. A sheet holds at most
 ``xlsx_text.EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
 ``<table> (2)``, ``<table> (3)``, ..., each with the header."""
 

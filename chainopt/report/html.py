@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt import __version__
-from chainopt.atomic import KINDS, is_chainopt_folder, write_text
+from chainopt.atomic import KINDS, is_chainopt_folder, write_staged, write_text
 from chainopt.case.load import read_raw
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, economics, onepager
@@ -582,7 +582,9 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first.
     ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
-    the project table first).
+    the project table first). All or none (:func:`chainopt.atomic.write_staged`): a
+    chart or deck that fails half-way leaves the report files already there as they
+    were, never a new HTML beside an old deck.
 
     ``out`` must name an ``.html`` file: any other name is an InputError before anything
     is written, so ``--out FOLDER/manifest.json`` (or a case's ``units.csv``) is never
@@ -611,31 +613,33 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             res.tables["commodities"] = _commodities_from_origin(res.manifest)
         if res.tables["commodities"].empty:
             measure = "value"  # no units or densities to convert with
-        written = [write_text(html_path, run_report_html(res.tables, res.manifest,
-                                                         measure))]
-        if static:
+        def run_files(stage: Path) -> list[Path]:
+            made = [write_text(stage / html_path.name,
+                               run_report_html(res.tables, res.manifest, measure))]
             for fmt in static:
-                written += write_static(res.tables, res.manifest, html_path.parent, fmt,
-                                        measure=measure)
-        if pptx:
-            written.append(deck.run_deck(res.tables, res.manifest,
-                                         html_path.parent / deck.DECK_FILE, measure))
-            written.append(write_text(html_path.parent / deck.PREVIEW_FILE,
-                                        deck.preview_html(written[-1])))
-        return written
+                made += write_static(res.tables, res.manifest, stage, fmt, measure=measure)
+            if pptx:
+                made.append(deck.run_deck(res.tables, res.manifest, stage / deck.DECK_FILE,
+                                          measure))
+                made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
+            return made
+
+        return write_staged(html_path.parent, run_files)
     marker = folder / COMPARISON_MD  # what chainopt compare writes first in it
     if not (marker.is_file() and KINDS["comparison"][1](marker)):
         raise _neither(folder)
-    try:
-        written = [write_text(html_path, compare_report_html(folder))]
-        if static:
-            for fmt in static:
-                written += write_compare_static(folder, html_path.parent, fmt)
+    def compare_files(stage: Path) -> list[Path]:
+        made = [write_text(stage / html_path.name, compare_report_html(folder))]
+        for fmt in static:
+            made += write_compare_static(folder, stage, fmt)
         if pptx:
-            written.append(deck.compare_deck(folder, html_path.parent / deck.DECK_FILE))
-            written.append(write_text(html_path.parent / deck.PREVIEW_FILE,
-                                        deck.preview_html(written[-1])))
-            written.append(deck.workbook(folder, html_path.parent / deck.WORKBOOK_FILE))
+            made.append(deck.compare_deck(folder, stage / deck.DECK_FILE))
+            made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
+            made.append(deck.workbook(folder, stage / deck.WORKBOOK_FILE))
+        return made
+
+    try:
+        written = write_staged(html_path.parent, compare_files)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         # a comparison's tables not as chainopt compare now writes them: compare again
         # (not "run the case again", the advice for a results folder)

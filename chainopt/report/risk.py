@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.report.charts import thousands
+
 
 def _txt(s: object) -> str:
     """Plain text for matplotlib: '$' escaped so mathtext never reads a name."""
@@ -55,7 +57,7 @@ def tornado_figure(df: pd.DataFrame, title: str, plt):
     pad = (0.45 if whiskers else 0.25) * (hi - lo or 1.0)
     ax.set_xlim(lo - pad, hi + pad)
     fig.tight_layout()
-    return fig
+    return thousands(fig)
 
 
 def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
@@ -78,4 +80,4 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
     ax2.set_xlabel("probability built")
     fig.suptitle(_txt(title), fontsize=11)
     fig.tight_layout()
-    return fig
+    return thousands(fig)

@@ -69,6 +69,7 @@ def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> 
             raise InputError([Problem(str(key), f"would leave the folder {folder}")])
         # no creation date in an SVG: the same chart is the same file (a diff in CI, git)
         meta = {"Date": None} if fmt == "svg" else None
+        charts.thousands(fig)
         write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta))
     finally:
         plt.close(fig)

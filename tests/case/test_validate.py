@@ -449,6 +449,31 @@ def test_duplicate_override(small_case_dir: Path) -> None:
     assert p.message == "duplicate key (site, commodity, period) (found 'ru_dom/hdpe/p2031')"
 
 
+@pytest.mark.parametrize(("tables", "where", "message"), [
+    ({"markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
+                 "plant,feed,1,100,5\nplant,feed,1,90,5"},
+     "markets.csv row 3, columns site, commodity, tier",
+     "duplicate key (site, commodity, tier) (found 'plant/feed/1')"),
+    ({"markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\nplant,feed,1,100,5",
+      "markets_by_period": "site,commodity,tier,period,price_usd_per_unit\nplant,feed,3,p1,50"},
+     "markets_by_period.csv row 2, columns site, commodity, tier",
+     "no row with this key in markets.csv (found 'plant/feed/3')"),
+    ({"modes": "mode,process\nrun,make",
+      "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1",
+      "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,4",
+      "constraints": "constraint,sense,rhs\nc,<=,5",
+      "constraint_terms": "constraint,term,quantity,coef,unit\nc,1,activity,1,u\n"
+                          "c,1,activity,2,u"},
+     "constraint_terms.csv row 3, columns constraint, term",
+     "duplicate key (constraint, term) (found 'c/1')")])
+def test_a_whole_number_key_reads_as_the_file_writes_it(tmp_path, tables, where, message):
+    """A tier, segment or term is a whole number: the file's ``1`` was echoed back as
+    ``'plant/feed/1.0'`` (the column is read as floats), a key the user never wrote."""
+    p = only_problem(write_case(tmp_path, {"commodities": "commodity,unit,kind\nfeed,t,raw",
+                                           "sites": "site\nplant", **tables}))
+    assert (p.where, p.message) == (where, message)
+
+
 # -- lower bounds above upper bounds --------------------------------------------------------
 # markets.csv row 6 is ru_dom,hdpe (price 900, cap 500, floor 300); markets_by_period.csv
 # row 2 overrides it in p2031 (cap 550, floor 330), row 3 in p2036 (600, 360).
@@ -749,3 +774,27 @@ def test_a_capped_link_carrying_commodities_in_different_units_is_refused(tmp_pa
     unlimited = write_case(tmp_path / "blank", _two_commodity_link("kg", 0.1, capacity="",
                                                                     supply_max="5"))
     assert solve_case(unlimited).objective == pytest.approx(0.2505, rel=1e-9)
+
+
+def test_a_ramp_up_longer_than_the_life_is_refused(tmp_path):
+    """ramp_up gives the usable share of each of a build's first years of use: a unit of
+    lifetime_yr 2 with '0.5;0.8;0.9' has a third share no year reads (it was accepted
+    and ignored). Refused at units.csv row 2 (the file's line), column ramp_up, saying 3
+    shares for a life of 2; '0.5;0.8' (two shares) passes."""
+    def case(ramp: str):
+        return write_case(tmp_path / ramp.replace(";", "_"), {
+            "commodities": "commodity,unit,kind\na,t,raw\nb,t,product",
+            "sites": "site\ns", "modes": "mode,process\nm,p",
+            "mode_flows": "mode,commodity,direction,amount_per_unit\nm,a,in,1\nm,b,out,1",
+            "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                     f"max_new_k_per_yr,lifetime_yr,ramp_up\nu,s,p,0,100,10,2,{ramp}",
+            "supplies": "site,commodity,cost_usd_per_unit\ns,a,100",
+            "markets": "site,commodity,price_usd_per_unit\ns,b,300"})
+
+    with pytest.raises(InputError) as exc:
+        load_case(case("0.5;0.8;0.9"))
+    (p,) = exc.value.problems
+    assert p.where == "units.csv row 2, column ramp_up", p.where
+    assert "more yearly shares than the unit has years of life" in p.message
+    assert "it lists 3 shares for a lifetime_yr of 2" in p.hint
+    load_case(case("0.5;0.8"))

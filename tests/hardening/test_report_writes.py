@@ -178,3 +178,30 @@ def test_out_must_name_an_html_file(solved, tmp_path, name):
     assert {p.name: p.read_bytes() for p in recv.iterdir()} == before
     _nothing_outside(tmp_path)
     cli("verify", recv, code=0)
+
+
+@pytest.mark.parametrize("kind", ["run", "comparison"])
+def test_a_report_failing_half_way_leaves_the_earlier_one(solved, compared, tmp_path,
+                                                          monkeypatch, kind):
+    """A report written with --png --pptx, then again with its deck failing (a broken
+    python-pptx, a full disk): the second wrote report.html and the PNGs, then stopped
+    at the deck, leaving a new HTML beside the old deck. Now all or none: every file
+    keeps the first report's bytes, and no temporary folder is left."""
+    from chainopt.report import deck
+
+    recv = _received(solved if kind == "run" else compared, tmp_path)
+    cli("report", recv, "--png", "--pptx", code=0)
+    files = {p.name: p.read_bytes() for p in recv.glob("report*")}
+    assert {"report.html", "report.pptx", "report-deck.html"} <= set(files)
+    assert any(n.endswith(".png") for n in files)
+    (recv / "report.html").write_text("the first report\n")
+    files["report.html"] = b"the first report\n"
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(deck, "run_deck" if kind == "run" else "compare_deck", broken)
+    with pytest.raises(OSError):
+        api.report(recv, static=["png"], pptx=True)
+    assert {p.name: p.read_bytes() for p in recv.glob("report*")} == files
+    assert not [p for p in recv.iterdir() if p.name.startswith(".")]

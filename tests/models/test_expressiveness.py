@@ -564,3 +564,184 @@ def test_run_out_help_says_where_results_go():
     """``run --out DIR`` writes DIR/<name>/ (see the --relax test), and its help says so."""
     result = runner.invoke(app, ["run", "--help"])
     assert "OUT/<name>/" in " ".join(result.output.split())
+
+
+# -- 8. the edges a port leans on ---------------------------------------------------------------
+FEED_PRODUCT = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product", "sites": ONE_SITE,
+    "modes": "mode,process\nrun,make",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\nrun,product,out,1",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100"}
+ONE_YEAR_PERIODS = [{"period": f"p{i}", "start_year": 2025 + i, "length_yr": 1}
+                    for i in (1, 2, 3)]
+
+
+def test_a_ratio_between_two_flows(tmp_path):
+    """10 kt/yr of oil at a hub (100 USD/t) go to a (300 USD/t) or b (200), free links;
+    what enters lb is at least 0.4 x what enters la (two flow terms, coef 1 and -0.4,
+    >= 0). Without it all goes to a; with it fa + fb = 10, fb = 0.4 fa: fa = 10 / 1.4 =
+    7.142857, fb = 2.857143, objective (7.142857 * 200 + 2.857143 * 100) / 1000 =
+    1.714286 MUSD. Loosening it by one (rhs -1: fb - 0.4 fa >= -1) shifts 1 / 1.4 t from b
+    to a, each worth 100 more: 71.43 USD per t, stated >= 0 as every constraint's."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\noil,t,product", "sites": "site\nhub\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nhub,oil,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,oil,300\nb,oil,200",
+        "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit\n"
+                 "la,hub,a,road,oil,0\nlb,hub,b,road,oil,0",
+        "constraints": "constraint,sense,rhs\nratio,>=,0",
+        "constraint_terms": "constraint,term,quantity,coef,link\n"
+                            "ratio,1,flow,1,lb\nratio,2,flow,-0.4,la"}))
+    assert res.objective == pytest.approx((10 / 1.4 * 200 + 4 / 1.4 * 100) / 1000, rel=1e-9)
+    flows = res["flows"].set_index("link")["flow_k_per_yr"]
+    assert flows.to_dict() == pytest.approx({"la": 10 / 1.4, "lb": 4 / 1.4})
+    ratio = value(res["constraints"], family="user.relation")
+    assert ratio["marginal_value"] == pytest.approx(100 / 1.4, rel=1e-9)
+
+
+def test_a_sum_of_activities_of_two_units_with_a_rhs_by_period(tmp_path):
+    """Units u1 (makes x, 200 USD/t) and u2 (makes y, 150 USD/t) from feed at 100, 10 kt/yr
+    each; 2 x activity(u1) + activity(u2) <= 16 in p1, 30 in p2 (constraints_by_period).
+    p1: per unit of the bound u1 earns 100 / 2 = 50, u2 50 / 1: either way 16 * 50 / 1000
+    = 0.8 MUSD, the bound worth 50 USD per unit; p2: 30 = 2 * 10 + 10 lets both run full,
+    (10 * 100 + 10 * 50) / 1000 = 1.5. Objective 2.3 (two 1-year periods, rate 0)."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nx,t,product\ny,t,product",
+        "modes": "mode,process\nmp,p\nmq,q",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nmp,feed,in,1\nmp,x,out,1\n"
+                      "mq,feed,in,1\nmq,y,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu1,plant,p,10\nu2,plant,q,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,x,200\nplant,y,150",
+        "constraints": "constraint,sense,rhs\ncap,<=,16",
+        "constraints_by_period": "constraint,period,rhs\ncap,p2,30",
+        "constraint_terms": "constraint,term,quantity,coef,unit\n"
+                            "cap,1,activity,2,u1\ncap,2,activity,1,u2"},
+        periods=ONE_YEAR_PERIODS[:2]))
+    assert res.objective == pytest.approx(2.3, rel=1e-9)
+    cap = value(res["constraints"], family="user.relation", period="p1")
+    assert (cap["activity"], cap["marginal_value"]) == pytest.approx((16.0, 50.0))
+
+
+def test_a_yield_by_period_as_a_mode_per_period(tmp_path):
+    """Yields have no by-period table: a yield of 0.8 in p1 and 0.9 in p2 is a mode per
+    yield held at 0 outside its periods by a user constraint (``=``, rhs 0, ``periods``).
+    10 kt/yr of feed at 100 USD/t, product at 200: (10 * (160 - 100) + 10 * (180 - 100))
+    / 1000 = 1.4 MUSD over two 1-year periods (with both modes always open, 0.9 in both:
+    1.6)."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "modes": "mode,process\nrun_p1,make\nrun_p2,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun_p1,feed,in,1\n"
+                      "run_p1,product,out,0.8\nrun_p2,feed,in,1\nrun_p2,product,out,0.9",
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,200",
+        "constraints": "constraint,sense,rhs,periods\nonly_p1,=,0,p2\nonly_p2,=,0,p1",
+        "constraint_terms": "constraint,term,quantity,coef,mode\n"
+                            "only_p1,1,activity,1,run_p1\nonly_p2,1,activity,1,run_p2"},
+        periods=ONE_YEAR_PERIODS[:2]))
+    assert res.objective == pytest.approx(1.4, rel=1e-9)
+    act = res["activity"].set_index(["mode", "period"])["activity_k_per_yr"]
+    assert act.to_dict() == pytest.approx({("run_p1", "p1"): 10, ("run_p1", "p2"): 0,
+                                           ("run_p2", "p1"): 0, ("run_p2", "p2"): 10})
+
+
+@pytest.mark.parametrize(("ramp_up", "price", "objective", "usable"), [
+    ("", 300, 0.5, 10.0), ("0.5", 500, 0.5, 5.0), ("0.5", 300, 0.0, 0.0)])
+def test_a_lead_time_longer_than_a_period_and_ramp_up_in_the_first_period_of_use(
+        tmp_path, ramp_up, price, objective, usable):
+    """1-year periods 2026-2028, rate 0; a build (300 USD per t/yr, life 2, lead time 2,
+    up to 10 kt/yr) started in p1 is usable in 2028 and 2029; one started later would be
+    usable after the horizon. Its annuity is 300 / 2 = 150 a year of use, one (2028) in
+    the horizon, the other its residual value. Margin 200 (price 300): 10 * (200 - 150)
+    / 1000 = 0.5 MUSD, capacity 10 in p3 only. With ramp-up 0.5 half of it is usable in
+    2028: at margin 400 (price 500) 10 * (0.5 * 400 - 150) / 1000 = 0.5 with 5 usable;
+    at margin 200, 0.5 * 200 < 150: not built."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 f"max_new_k_per_yr,lifetime_yr,lead_time_yr,ramp_up\n"
+                 f"u,plant,make,0,300,10,2,2,{ramp_up}",
+        "markets": f"site,commodity,price_usd_per_unit\nplant,product,{price}"},
+        periods=ONE_YEAR_PERIODS))
+    assert res.objective == pytest.approx(objective, abs=1e-9)
+    cap = res["capacity"].set_index("period")["total_k_per_yr"]
+    assert cap.to_dict() == pytest.approx({"p1": 0, "p2": 0, "p3": usable})
+
+
+@pytest.mark.parametrize(("min_new", "objective", "builds"), [
+    ("5", 1.6, {"p1": 8.0, "p2": 0.0}), ("", 1.65, {"p1": 5.0, "p2": 3.0})])
+def test_lumpy_builds_with_a_fixed_charge_against_growing_demand(tmp_path, min_new,
+                                                                 objective, builds):
+    """Sales capped at 5 kt/yr in p1 and 8 in p2 (1-year periods, rate 0), margin 200;
+    builds at 100 USD per t/yr plus 0.2 MUSD each, life 2 (annuity 50 per t/yr and 0.1
+    MUSD a year of use). Build 8 in p1: 2.6 - 0.8 - 0.2 = 1.6. Build 5 in p1 and 3 in p2:
+    p1's 0.5 + 0.2 in both years, p2's 3 * 50 / 1000 + 0.1 in 2027 only (2028 is its
+    residual): 2.6 - 0.7 - 0.25 = 1.65, the better; with a smallest build of 5, 5 + 5
+    costs 2.6 - 0.7 - 0.35 = 1.55 < 1.6: build 8 once."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 f"min_new_k_per_yr,build_fixed_musd,lifetime_yr\nu,plant,make,0,100,10,"
+                 f"{min_new},0.2,2",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,5",
+        "markets_by_period": "site,commodity,period,max_k_per_yr\nplant,product,p2,8"},
+        periods=ONE_YEAR_PERIODS[:2]))
+    assert res.objective == pytest.approx(objective, rel=1e-9)
+    assert res["capacity"].set_index("period")["new_k_per_yr"].to_dict() == \
+        pytest.approx(builds)
+
+
+@pytest.mark.parametrize(("segments", "cap", "objective", "built"), [
+    ("u,1,4,300\nu,2,6,100", "6", 0.1, 6.0), ("u,1,4,300\nu,2,6,100", "", 0.7, 10.0),
+    ("u,1,4,100\nu,2,6,300", "", 0.6, 4.0)])
+def test_concave_and_convex_segments_under_a_sales_cap(tmp_path, segments, cap, objective,
+                                                       built):
+    """Margin 250 per t/yr (life 1, one year, rate 0), up to 10 kt/yr. Falling unit cost
+    (4 at 300, then 6 at 100): under a 6 kt/yr cap, building 6 costs 4 * 300 + 2 * 100 =
+    1400 kUSD, objective 1.5 - 1.4 = 0.1 (an LP free to fill the cheap segment first
+    would read 1.5 - 0.6 = 0.9); uncapped, 10 costs 1800: 2.5 - 1.8 = 0.7. Rising unit
+    cost (4 at 100, then 6 at 300): only the first pays, 4 * 150 / 1000 = 0.6."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr\n"
+                 "u,plant,make,0,10,1",
+        "capex_segments": "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\n" + segments,
+        "markets": f"site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,350,{cap}"}))
+    assert res.objective == pytest.approx(objective, rel=1e-9)
+    assert value(res["capacity"], name="u")["new_k_per_yr"] == pytest.approx(built)
+
+
+def test_hard_demand_reached_only_over_two_lossy_links(tmp_path):
+    """Oil bought at a (100 USD/t) reaches c only over ab (10 USD/t, 10 % lost) and bc
+    (20 USD/t, 20 % lost); c takes 7.2 kt/yr exactly. bc carries 7.2 / 0.8 = 9, ab
+    9 / 0.9 = 10 (flows enter a link before its loss); cost 10 * 100 + 10 * 10 + 9 * 20 =
+    1280 kUSD = 1.28 MUSD. One more t at c costs ((100 + 10) / 0.9 + 20) / 0.8 = 177.78
+    USD."""
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\noil,t,product", "sites": "site\na\nb\nc",
+        "supplies": "site,commodity,cost_usd_per_unit\na,oil,100",
+        "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit,"
+                 "loss_fraction\nab,a,b,pipeline,oil,10,0.1\nbc,b,c,rail,oil,20,0.2",
+        "demand": "site,commodity,amount_k_per_yr\nc,oil,7.2"}, objective="cost"))
+    assert res.objective == pytest.approx(1.28, rel=1e-9)
+    flows = res["flows"].set_index("link")
+    assert flows["flow_k_per_yr"].to_dict() == pytest.approx({"ab": 10.0, "bc": 9.0})
+    assert flows["delivered_k_per_yr"].to_dict() == pytest.approx({"ab": 9.0, "bc": 7.2})
+    assert value(res["demand"], site="c")["marginal_cost_usd_per_unit"] == \
+        pytest.approx((110 / 0.9 + 20) / 0.8, rel=1e-9)
+
+
+def test_a_floor_in_tier_2_of_a_demand_curve(tmp_path):
+    """Product at margin 200 in tier 1 (300 USD/t, cap 4) and -20 in tier 2 (80 USD/t, cap
+    10, floor 6, hard): tier 1 is filled, tier 2 sells its floor at a loss,
+    (4 * 200 - 6 * 20) / 1000 = 0.68 MUSD; the floor costs 20 USD per t."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,20",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+                   "plant,product,1,300,4,\nplant,product,2,80,10,6"}, demand_floors="hard"))
+    assert res.objective == pytest.approx(0.68, rel=1e-9)
+    sales = res["sales"].set_index("tier")
+    assert sales["sales_k_per_yr"].to_dict() == pytest.approx({1: 4.0, 2: 6.0})
+    assert sales.at[2, "floor_cost_usd_per_unit"] == pytest.approx(20.0)

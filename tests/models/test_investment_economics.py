@@ -1023,9 +1023,19 @@ def test_build_options_on_a_projects_unit_are_an_error(tmp_path, table, column, 
 
 
 def test_blank_unit_capacity_is_an_error(tmp_path):
+    """A blank capacity of a link, supply or market is unlimited; a unit's is refused. A
+    planner porting a process without a limit (Rardin's Two Crude distillation) left it
+    blank and read only "a value is required here (it is blank)": the hint says what to
+    give instead."""
     folder = chain(tmp_path, "unit,site,process,capacity_k_per_yr\nu,plant,make,")
-    with pytest.raises(InputError, match=r"units.csv row 2, column capacity_k_per_yr"):
+    with pytest.raises(InputError) as info:
         load_case(folder)
+    (p,) = info.value.problems
+    assert p.where == "units.csv row 2, column capacity_k_per_yr"
+    assert p.message == "a value is required here (it is blank)"
+    assert p.hint.startswith("a unit's capacity is never unlimited (a blank one of a link, "
+                             "supply or market is): give its existing capacity, 0 for a "
+                             "unit that is only an expansion option")
 
 
 def test_period_lists_with_spaces(tmp_path):

@@ -437,3 +437,22 @@ def test_the_capacity_charts_show_one_unit(tmp_path):
                                 "tob_gpp (k 1000m3/yr))", "k t/yr", False)
     # co2 in t (commodities.csv): the emissions axis said "k units/yr"
     assert bars["emissions"] == ("Emissions by site", "k t/yr", True)
+
+
+def test_chart_numbers_have_thousands_separators():
+    """Bars of 15,000 and 2,500 k t/yr on periods p1, p2: matplotlib labelled the value
+    axis 0, 2000, ..., 14000; now 0, 2,000, ..., 14,000 (a fraction keeps its digits,
+    0.25; -1,234.5), while the category axis keeps its period names."""
+    from chainopt.report.static import _plt
+
+    plt = _plt()
+    fig, ax = plt.subplots()
+    ax.bar(["p1", "p2"], [15000, 2500])
+    charts.thousands(fig)
+    fig.canvas.draw()
+    values = [t.get_text() for t in ax.get_yticklabels()]
+    assert "10,000" in values and "14,000" in values and "2,000" in values, values
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["p1", "p2"]
+    plt.close(fig)
+    assert [charts.grouped_number(x) for x in (0.25, -1234.5, 150000.0)] == [
+        "0.25", "-1,234.5", "150,000"]
