@@ -315,3 +315,22 @@ def test_an_unknown_column_with_spaces_is_located_at_its_header_cell(tmp_path):
         load_case(_edited_small_chain(tmp_path, unit))
     assert "units!D1: unknown column; did you mean 'capacity_k_per_yr'?" in \
         " ".join(str(e.value).split())
+
+
+def test_a_blank_is_written_as_an_empty_cell(tmp_path):
+    """small_chain's rail_dom link (links.csv row 4) has a blank capacity (no limit):
+    links!F4. It was written as a text cell holding '' (``<c r="F4" t="inlineStr"></c>``,
+    not blank to Excel's ISBLANK, COUNTBLANK or Go To Blanks, and an error in some
+    readers); now no cell at all, as Excel writes a blank. It still reads back blank
+    (not 0), and 0 stays 0 (tob_cdu's capex, units!G2)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    part = f"xl/worksheets/sheet{load_workbook(book).sheetnames.index('links') + 1}.xml"
+    xml = zipfile.ZipFile(book).read(part).decode()
+    assert 'r="F4"' not in xml and 'inlineStr"></c>' not in xml and 'inlineStr"/>' not in xml
+    back = read_workbook(book)
+    assert back.tables["links"]["capacity_k_per_yr"].iloc[2] == ""
+    assert back.tables["units"]["capex_usd_per_unit_yr"].iloc[0] == "0"

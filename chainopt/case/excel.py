@@ -121,7 +121,9 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
         append_row(sh, [str(c) for c in df.columns])
         numeric = _number_columns(name, list(df.columns))
         for row in df.itertuples(index=False):
-            append_row(sh, ["" if v is None else _cell_out(str(v)) if num else str(v)
+            # a blank is an empty cell (Excel's own blank), not an empty text cell
+            append_row(sh, [None if v is None or str(v) == "" else
+                            _cell_out(str(v)) if num else str(v)
                             for v, num in zip(row, numeric, strict=True)])
         sh.freeze_panes = "A2"
     for sh in wb.worksheets:
