@@ -22,8 +22,9 @@ feasibility tolerance) are written as 0 and -0 as 0, so that noise in the last b
 of a solution cannot flip a sign or print as a tiny number. With the solver settings
 of :mod:`chainopt.solve` (one thread, fixed seed) HiGHS is deterministic on one
 platform, so the tables are byte-identical; across platforms compare with
-tolerances (``chainopt verify``). Rounding to fewer digits (e.g. 9) would make the
-CSV disagree with ``results.xlsx`` and the in-memory tables beyond 1e-9.
+tolerances (``chainopt verify``). ``results.xlsx`` holds the same rounded numbers.
+Rounding to fewer digits (e.g. 9) would make the files disagree with the in-memory
+tables beyond 1e-9.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ from __future__ import annotations
 from chainopt.errors import InputError, Problem
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the rows of an Excel sheet, its header's included (Excel's specification); openpyxl
+#: writes more, and Excel then calls the file damaged
+EXCEL_ROWS = 1_048_576
 
 
 def looks_like_formula(value: object) -> bool:

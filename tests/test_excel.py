@@ -165,3 +165,172 @@ def test_results_workbook_numbers_are_those_of_the_csv_tables(tmp_path):
         94, 0, 0, 1234.56789]
     assert not any(str(r[0].value).startswith("-") for r in
                    wb["blend_qualities"].iter_rows(min_row=2))
+
+
+def _edited_small_chain(tmp_path, edit) -> Path:
+    """small_chain converted to a workbook, then ``edit(openpyxl workbook)`` saved over it,
+    as a consultant edits it in Excel."""
+    from openpyxl import load_workbook
+
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    wb = load_workbook(book)
+    edit(wb)
+    wb.save(book)
+    return book
+
+
+def test_merged_cells_are_refused_at_their_range(tmp_path):
+    """In small_chain's ``links`` sheet, capacity_k_per_yr is column F: crude_pipe (row 2)
+    8000, gas_pipe (row 3) 12000. Merging F2:F3 (a consultant tidying equal-looking rows)
+    keeps 8000 in F2 and empties F3, which Excel shows as one 8000 across both rows; it was
+    read as gas_pipe with a blank capacity, i.e. no limit at all (12000 -> unlimited,
+    without a word). Now refused at ``links!F2:F3``; a merge across columns (units!H2:I2,
+    tob_cdu's max_new_k_per_yr and lifetime_yr) likewise."""
+    def merge(wb):
+        wb["links"].merge_cells("F2:F3")
+        wb["units"].merge_cells("H2:I2")
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, merge))
+    text = " ".join(str(e.value).split())
+    assert "links!F2:F3: merged cells: the first one holds the value, the others read as " \
+        "blank (a blank capacity means no limit); unmerge them and enter each cell's " \
+        "value" in text
+    assert "units!H2:I2: merged cells" in text
+
+
+def test_a_date_in_a_number_column_is_refused_as_a_date(tmp_path):
+    """units!I2 is tob_cdu's lifetime_yr (30). In a cell formatted as a date, Excel keeps
+    30 as day 30 of its calendar (day 1 = 1900-01-01), so it shows and reads 1900-01-30;
+    the message was "not a number (found '1900-01-30T00:00:00')", a date the consultant
+    never typed and no word of what to do. Now it says the cell is formatted as a date
+    and how to format it as a number. A date typed into a number cell (units!D3, 2030-01-01)
+    likewise; a date in a text column (a site's description) is text, as ever."""
+    import datetime
+
+    def dates(wb):
+        wb["units"]["I2"].number_format = "yyyy-mm-dd"
+        wb["units"]["D3"] = datetime.datetime(2030, 1, 1)
+        wb["sites"]["D2"] = datetime.datetime(2030, 1, 1)
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, dates))
+    text = " ".join(str(e.value).split())
+    assert "units!I2: a date or time (1900-01-30), not a number: the cell is formatted as " \
+        "a date; format the cell as a number (Excel: Home, Number Format, General) and " \
+        "check its value" in text
+    assert "units!D3: a date or time (2030-01-01), not a number" in text
+    assert "sites!D2" not in text and len(e.value.problems) == 2
+
+
+def test_an_unknown_sheet_says_how_to_keep_notes(tmp_path):
+    """A consultant's extra sheet (``Notes``, or an empty ``Sheet1``) is refused as an
+    unknown table: the hint was the nearest table name ('sites') or nothing at all; now
+    it also says that a sheet of notes starts with _ (``_Notes`` is not read)."""
+    def extra(wb):
+        wb.create_sheet("Notes")["A1"] = "ask Ivan about the port"
+        wb.create_sheet("Sheet1")
+
+    with pytest.raises(InputError) as e:
+        read_workbook(_edited_small_chain(tmp_path, extra))
+    text = " ".join(str(e.value).split())
+    hint = "a sheet of notes: start its name with _ (such sheets are not read)"
+    assert f"sheet Notes: unknown table; did you mean 'sites'?; {hint}" in text
+    assert f"sheet Sheet1: unknown table; {hint}" in text
+    kept = _edited_small_chain(tmp_path, lambda wb: wb.create_sheet("_Notes"))
+    assert case_hash(load_case(kept)) == case_hash(load_case("small_chain"))
+
+
+def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkeypatch):
+    """An Excel sheet has 1,048,576 rows (Excel's specification), the header's included.
+    openpyxl wrote a table of 1,048,577 result rows to rows 2 .. 1,048,578 of one sheet, a
+    file Excel calls damaged. Now a sheet holds at most that many rows and the table goes
+    on in ``<table> (2)``, ``(3)``, ... each with the header. By hand with a limit of 4
+    rows (header + 3): a 7-row table x = 0..6 is flows [0, 1, 2], flows (2) [3, 4, 5],
+    flows (3) [6]; an empty table is one sheet with its header; kpis first, manifest last."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    import chainopt.report.excel as rx
+    from chainopt import xlsx_text
+
+    assert xlsx_text.EXCEL_ROWS == 1_048_576
+    monkeypatch.setattr(xlsx_text, "EXCEL_ROWS", 4)
+    tables = {"flows": pd.DataFrame({"x": range(7)}), "kpis": pd.DataFrame({"kpi": ["a"]}),
+              "sales": pd.DataFrame({"y": []})}
+    wb = load_workbook(rx.write_results_workbook(tables, {"k": 1}, tmp_path / "r.xlsx"))
+    assert wb.sheetnames == ["kpis", "flows", "flows (2)", "flows (3)", "sales", "manifest"]
+    cells = {n: [r for r in wb[n].iter_rows(values_only=True)] for n in wb.sheetnames}
+    assert cells["flows"] == [("x",), (0,), (1,), (2,)]
+    assert cells["flows (2)"] == [("x",), (3,), (4,), (5,)]
+    assert cells["flows (3)"] == [("x",), (6,)]
+    assert cells["sales"] == [("y",)]
+    assert rx.sheet_title("x" * 40, 2) == "x" * 27 + " (2)"  # 31 characters, Excel's most
+
+
+def test_a_percentage_typed_as_text_says_to_write_the_fraction(tmp_path):
+    """tob_cdu's availability (units!E2, 0.95) typed as the text '10%' (a column formatted
+    as text keeps it so) was "not a number (found '10%')" and no word of what to write;
+    10 % is the fraction 0.1, so the hint says that. A number shown as 10 % (0.1 with a
+    percentage format) is the number 0.1."""
+    def percent(wb):
+        wb["units"]["E2"] = "10%"
+        wb["units"]["E3"] = 0.1
+        wb["units"]["E3"].number_format = "0%"
+
+    book = _edited_small_chain(tmp_path, percent)
+    assert read_workbook(book).tables["units"]["availability"].tolist()[:2] == ["10%", "0.1"]
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    assert "units!E2: not a number (found '10%'); a percentage? write the fraction: 0.1, " \
+        "not 10%" in " ".join(str(e.value).split())
+    assert len(e.value.problems) == 1
+
+
+def test_a_case_table_longer_than_a_sheet_is_not_converted(tmp_path, monkeypatch):
+    """A case table becomes one sheet, header in row 1, so a sheet holds at most 1,048,575
+    of its rows; convert wrote row 1,048,577 and on (a file Excel calls damaged). By hand
+    with sheets of 15 rows (header + 14): small_chain's commodities (14 rows) just fits,
+    mode_flows (25 rows) does not: refused naming it and what to do, nothing written."""
+    from chainopt import xlsx_text
+
+    monkeypatch.setattr(xlsx_text, "EXCEL_ROWS", 15)
+    with pytest.raises(InputError) as e:
+        write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    assert str(e.value.problems[0]).startswith("mode_flows.csv: 25 rows, more than the 14 "
+                                              "an Excel sheet holds below its header")
+    assert "keep this case as CSV files" in str(e.value)
+    assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_an_unknown_column_with_spaces_is_located_at_its_header_cell(tmp_path):
+    """units!D1 renamed 'capacity_k_per_yr (kt/yr)' (a unit added to the header, as
+    consultants do): the unknown column was said as 'sheet units, column
+    capacity_k_per_yr (kt/yr)' (only snake_case headers were found in the header row);
+    now it is the cell, units!D1, as for any other header."""
+    def unit(wb):
+        wb["units"]["D1"] = "capacity_k_per_yr (kt/yr)"
+
+    with pytest.raises(InputError) as e:
+        load_case(_edited_small_chain(tmp_path, unit))
+    assert "units!D1: unknown column; did you mean 'capacity_k_per_yr'?" in \
+        " ".join(str(e.value).split())
+
+
+def test_a_blank_is_written_as_an_empty_cell(tmp_path):
+    """small_chain's rail_dom link (links.csv row 4) has a blank capacity (no limit):
+    links!F4. It was written as a text cell holding '' (``<c r="F4" t="inlineStr"></c>``,
+    not blank to Excel's ISBLANK, COUNTBLANK or Go To Blanks, and an error in some
+    readers); now no cell at all, as Excel writes a blank. It still reads back blank
+    (not 0), and 0 stays 0 (tob_cdu's capex, units!G2)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = write_workbook(read_raw("small_chain"), tmp_path / "s.xlsx")
+    part = f"xl/worksheets/sheet{load_workbook(book).sheetnames.index('links') + 1}.xml"
+    xml = zipfile.ZipFile(book).read(part).decode()
+    assert 'r="F4"' not in xml and 'inlineStr"></c>' not in xml and 'inlineStr"/>' not in xml
+    back = read_workbook(book)
+    assert back.tables["links"]["capacity_k_per_yr"].iloc[2] == ""
+    assert back.tables["units"]["capex_usd_per_unit_yr"].iloc[0] == "0"

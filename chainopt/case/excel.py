@@ -6,13 +6,17 @@ mappings such as ``periods`` survive exactly), then one sheet per table named li
 the CSV file stem (``sites``, ``markets_by_period``, ...), header in row 1. Cells
 that are numbers in the CSV are written as Excel numbers (so they can be edited and
 summed), everything else as text. Sheets whose name starts with ``_`` are notes and
-ignored. Reading gives every cell as a stripped string, as a CSV does.
+ignored. Reading gives every cell as a stripped string, as a CSV does; what a CSV
+cannot say is refused at its cell: merged cells (all but the first read blank, and a
+blank capacity means no limit) and a date or time in a number column (a number in a
+cell formatted as a date).
 
 No Pyomo here (case side).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from pathlib import Path
@@ -21,6 +25,7 @@ from zipfile import BadZipFile, ZipFile
 import pandas as pd
 import yaml
 
+from chainopt import xlsx_text
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
@@ -36,6 +41,10 @@ MAX_UNPACKED = 200_000_000
 FORMULA_WITHOUT_VALUE = ("formula without a saved value: open and save the workbook in Excel, "
                          "or enter the number")
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+# a merged range in a sheet's XML (after its cells: ``<mergeCell ref="F2:F3"/>``)
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?\bref="'
+                        rb'([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
+NOTES_HINT = "a sheet of notes: start its name with _ (such sheets are not read)"
 
 
 def is_workbook(source: object) -> bool:
@@ -112,7 +121,9 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
         append_row(sh, [str(c) for c in df.columns])
         numeric = _number_columns(name, list(df.columns))
         for row in df.itertuples(index=False):
-            append_row(sh, ["" if v is None else _cell_out(str(v)) if num else str(v)
+            # a blank is an empty cell (Excel's own blank), not an empty text cell
+            append_row(sh, [None if v is None or str(v) == "" else
+                            _cell_out(str(v)) if num else str(v)
                             for v, num in zip(row, numeric, strict=True)])
         sh.freeze_panes = "A2"
     for sh in wb.worksheets:
@@ -123,7 +134,12 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
 
 
 def _check_lengths(name: str, df: pd.DataFrame) -> None:
-    """An InputError naming the first cell longer than an Excel cell holds."""
+    """An InputError for a table longer than an Excel sheet, or naming the first cell
+    longer than an Excel cell holds."""
+    if len(df) >= xlsx_text.EXCEL_ROWS:
+        raise InputError([Problem(f"{name}.csv", f"{len(df):,} rows, more than the "
+                                  f"{xlsx_text.EXCEL_ROWS - 1:,} an Excel sheet holds below "
+                                  "its header", "keep this case as CSV files")])
     for c in df.columns:
         long = df[c].astype(str).str.len() > MAX_CELL
         if long.any():
@@ -173,6 +189,23 @@ def _rows(ws) -> list[tuple[int, list]]:
     return out
 
 
+def _merged(ws) -> list[str]:
+    """The merged ranges of a read-only sheet (``F2:F3``), in the order the sheet lists
+    them. openpyxl's read-only sheets do not report them, so the sheet's XML is searched
+    in 1 MB pieces (each piece with the end of the one before, so that a range cut in two
+    by a piece's edge is found in the next: hence the dict)."""
+    found: dict[str, None] = {}
+    tail = b""
+    with ws._get_source() as src:  # the sheet's XML part, as openpyxl itself reads it
+        while chunk := src.read(1 << 20):
+            text = tail + chunk
+            if b"mergeCell" in text:  # (a byte search: the pattern only where it may match)
+                found.update(dict.fromkeys(m.decode().upper()
+                                           for m in _MERGE_REF.findall(text)))
+            tail = text[-200:]
+    return list(found)
+
+
 def _formula_values(path: Path, wanted: dict[str, set[tuple[int, int]]]) -> dict:
     """The values saved with the formula cells in ``wanted`` ({sheet: {(row, col)}})."""
     wb = _open(path, data_only=True)
@@ -219,10 +252,16 @@ def read_workbook(path: str | Path) -> RawCase:
             if name.startswith("_"):
                 continue
             if name != CASE_SHEET and name not in known:
-                problems.append(Problem(where, "unknown table", closest(name, sorted(known))))
+                problems.append(Problem(where, "unknown table", "; ".join(
+                    h for h in (closest(name, sorted(known)), NOTES_HINT) if h)))
                 continue
             try:
                 sheets[name] = _rows(wb[name])
+                problems += [Problem(f"{name}!{ref}", "merged cells: the first one holds the "
+                                     "value, the others read as blank (a blank capacity "
+                                     "means no limit)", "unmerge them and enter each "
+                                     "cell's value")
+                             for ref in _merged(wb[name])]
             except SyntaxError as exc:  # the sheet's XML: ElementTree's and lxml's ParseError
                 problems.append(Problem(where, f"cannot be read, its XML is damaged: {exc}",
                                         "open and save the workbook in Excel, or convert "
@@ -237,10 +276,11 @@ def read_workbook(path: str | Path) -> RawCase:
         if v is None:
             problems.append(Problem(f"{sheet}!{get_column_letter(c)}{r}", FORMULA_WITHOUT_VALUE))
 
+    def content(sheet: str, r: int, cell) -> object:
+        return cached.get((sheet, r, cell.column)) if cell.data_type == "f" else cell.value
+
     def value(sheet: str, r: int, cell) -> str:
-        if cell.data_type == "f":
-            return _cell_in(cached.get((sheet, r, cell.column)))
-        return _cell_in(cell.value)
+        return _cell_in(content(sheet, r, cell))
 
     meta: dict = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -280,8 +320,20 @@ def read_workbook(path: str | Path) -> RawCase:
         body_rows = rows[1:]
         body = []
         stray = None
+        numeric = _number_columns(name, header)
         for r, cells in body_rows:
-            vals = [value(name, r, c) for c in cells[:len(header)]]
+            vals = []
+            for c, num in zip(cells, numeric, strict=False):
+                v = content(name, r, c)
+                vals.append(_cell_in(v))
+                if num and isinstance(v, dt.date | dt.time | dt.timedelta):
+                    shown = v.date() if isinstance(v, dt.datetime) and v.time() == dt.time() \
+                        else v
+                    problems.append(Problem(
+                        f"{name}!{get_column_letter(c.column)}{r}", f"a date or time "
+                        f"({_cell_in(shown)}), not a number: the cell is formatted as a date",
+                        "format the cell as a number (Excel: Home, Number Format, General) "
+                        "and check its value"))
             body.append(vals + [""] * (len(header) - len(vals)))
             if stray is None and len(cells) > len(header):
                 stray = next((f"{name}!{get_column_letter(c.column)}{r}"
@@ -319,7 +371,7 @@ _WHERE = re.compile(r"^(?P<table>[a-z_]+)\.csv(?P<rest>.*)$", re.S)
 _ROW_COL = re.compile(r"^ row (?P<row>\d+), column (?P<col>[A-Za-z0-9_]+)$")
 _ROW = re.compile(r"^ row (?P<row>\d+)(?P<tail>,.*)?$", re.S)
 _ROWS = re.compile(r"^ rows (?P<rows>[\d, ]+)$")
-_COL = re.compile(r"^, column (?P<col>[A-Za-z0-9_]+)$")
+_COL = re.compile(r"^, column (?P<col>.+)$", re.S)  # (an unknown column: any header text)
 
 
 def locate(where: str, locations: dict) -> str:

@@ -3,7 +3,9 @@
 Numbers are those of the saved CSV tables (:func:`chainopt.results.stable_floats`: 10
 significant digits, solver noise below 1e-10 as 0), so a workbook and a folder of the
 same run say the same. Text that a spreadsheet would run as a formula is written as
-text (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet."""
+text (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. A sheet holds at most
+``xlsx_text.EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
+``<table> (2)``, ``<table> (3)``, ..., each with the header."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainopt import xlsx_text
 from chainopt.atomic import write_file
 from chainopt.results import stable_floats
 from chainopt.xlsx_text import append_row
 
 RESULTS_WORKBOOK = "results.xlsx"
+_CHUNK = 50_000  # rows rounded (stable_floats) at a time: the copy stays small
 
 
 def _value(v: object) -> object:
@@ -26,6 +30,13 @@ def _value(v: object) -> object:
     if hasattr(v, "item"):  # numpy scalar
         v = v.item()
     return v
+
+
+def sheet_title(name: str, part: int) -> str:
+    """The title of sheet ``part`` (1, 2, ...) of table ``name``: ``name``, then
+    ``name (2)``, ..., at most 31 characters (Excel's limit)."""
+    suffix = f" ({part})" if part > 1 else ""
+    return name[:31 - len(suffix)] + suffix
 
 
 def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
@@ -37,13 +48,18 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     path = Path(path)
     wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
+    per_sheet = xlsx_text.EXCEL_ROWS - 1
     for name in names:
-        df = stable_floats(tables[name])
-        ws = wb.create_sheet(name[:31])
-        ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
-        append_row(ws, [str(c) for c in df.columns], bold=True)
-        for row in df.itertuples(index=False):
-            append_row(ws, [_value(v) for v in row])
+        df = tables[name]
+        for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1):
+            ws = wb.create_sheet(sheet_title(name, part))
+            ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
+            append_row(ws, [str(c) for c in df.columns], bold=True)
+            end = min(start + per_sheet, len(df))
+            for at in range(start, end, _CHUNK):
+                rows = stable_floats(df.iloc[at:min(at + _CHUNK, end)])
+                for row in rows.itertuples(index=False):
+                    append_row(ws, [_value(v) for v in row])
     ws = wb.create_sheet("manifest")
     append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):
