@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
 from collections.abc import Iterable
 
@@ -1335,8 +1336,20 @@ def _unreachable_specs(case: Case, stated: dict[str, pd.DataFrame], out: _Collec
                 f"no mix of blend '{b}' meets the {prop} {word} of {r['product']}, "
                 f"{limit:g}, in {_in_periods(gr['period'])}: {how}, {side} it, so the blend "
                 "could only make nothing",
-                f"{'lower' if bound == 'min' else 'raise'} {col} to {reach:.6g} or "
+                f"{'lower' if bound == 'min' else 'raise'} {col} to "
+                f"{_reachable(reach, down=bound == 'min')} or "
                 f"{'less' if bound == 'min' else 'more'}, or {fix}")
+
+
+def _reachable(x: float, down: bool) -> str:
+    """``x`` to 6 significant digits, rounded towards what a blend reaches: down for a
+    minimum to lower to (94.83875 -> 94.8387; rounding to nearest gave 94.8388, still
+    out of reach), up for a maximum to raise to."""
+    text = f"{x:.6g}"
+    if (float(text) > x) if down else (float(text) < x):
+        step = 10.0 ** (math.floor(math.log10(abs(x))) - 5)
+        text = f"{(math.floor if down else math.ceil)(x / step) * step:.6g}"
+    return text
 
 
 def _late_builds(case: Case, out: _Collector) -> None:

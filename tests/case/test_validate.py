@@ -798,3 +798,19 @@ def test_a_ramp_up_longer_than_the_life_is_refused(tmp_path):
     assert "more yearly shares than the unit has years of life" in p.message
     assert "it lists 3 shares for a lifetime_yr of 2" in p.hint
     load_case(case("0.5;0.8"))
+
+
+def test_an_unreachable_specs_hint_rounds_towards_what_the_blend_reaches(tmp_path: Path):
+    """h's octane 94.83876 is the most a mix of r (90) and h reaches: a minimum of 95 is
+    refused with the hint to lower it; to 6 digits by nearest rounding that read "to
+    94.8388 or less", still above 94.83876 (a user following it is refused again); now
+    94.8387, rounded down. A maximum of 89 with r's octane at 90.00004 read "raise
+    max_value to 90 or more", below 90.00004; now 90.0001, rounded up."""
+    low = {**BLEND, "qualities": "commodity,property,value\nr,octane,90\nh,octane,94.83876",
+           "specs": "commodity,property,min_value\ng,octane,95"}
+    p = only_problem(write_case(tmp_path / "min", low))
+    assert p.hint.startswith("lower min_value to 94.8387 or less"), p.hint
+    high = {**BLEND, "qualities": "commodity,property,value\nr,octane,90.00004\nh,octane,100",
+            "specs": "commodity,property,max_value\ng,octane,89"}
+    p = only_problem(write_case(tmp_path / "max", high))
+    assert p.hint.startswith("raise max_value to 90.0001 or more"), p.hint
