@@ -75,6 +75,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
@@ -911,10 +912,10 @@ def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
     """
     rows: list[dict] = []
     for k in sorted(set(old.meta) | set(new.meta)):
-        a, b = old.meta.get(k), new.meta.get(k)
+        (a, at), (b, bt) = _meta_value(old.meta, k), _meta_value(new.meta, k)
         if a != b:
-            rows.append({"table": "case.yaml", "key": k, "column": "", "old": str(a),
-                         "new": str(b), "action": "changed"})
+            rows.append({"table": "case.yaml", "key": k, "column": "", "old": at,
+                         "new": bt, "action": "changed"})
     for name in sorted(set(old.tables) | set(new.tables)):
         base = name.removesuffix(BY_PERIOD)
         if base not in TABLES:
@@ -943,6 +944,24 @@ def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
                     rows.append({"table": name, "key": k, "column": c, "old": va, "new": vb,
                                  "action": "changed"})
     return pd.DataFrame(rows, columns=["table", "key", "column", "old", "new", "action"])
+
+
+def _meta_value(meta: dict, key: str) -> tuple[object, str]:
+    """A ``case.yaml`` key's value, and as YAML writes it inline (``[{period: p1, ...}]``,
+    not Python's repr); a key the file leaves out as its default, ``start (default)``,
+    so that writing the default is no change and leaving a key out says what holds."""
+    if key in meta:
+        value = meta[key]
+    else:
+        field = CaseMeta.model_fields.get(key)
+        if field is None or field.is_required():
+            return None, ""
+        value = field.get_default(call_default_factory=True)
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
+                          width=float("inf")).strip().removesuffix("...").strip()
+    return value, text if key in meta else f"{text} (default)"
 
 
 def _row_text(row: pd.Series, key: tuple[str, ...]) -> str:

@@ -545,3 +545,34 @@ def test_a_by_period_table_named_as_the_table_says_to_use_period(tmp_path):
     assert text.endswith("changes[0]: table 'markets_by_period' is not changed directly; "
                          "write table: markets with 'period' (or a value by period): the "
                          "change writes its by-period overrides")
+
+
+def test_show_states_each_change_once_with_defaults_and_cleared_overrides(tmp_path):
+    """``chainopt show`` of a scenario that sets market a's price to 70 (its p2 override
+    of 60 cleared: 70 in every period, objective 16.25 = (30 x 60 + 50 x 65) + (40 x 60 +
+    3250) + (30 x 60 + 50 x 75), /1000), forces pj in p1, sets cash_flow_timing (absent
+    from the base: its default start) to end and writes discount_rate 0.0 again. It
+    said the cleared override as "60 -> (blank)" (a blank override is the row's value),
+    the timing as "None -> end", the project twice (as projects.csv state and
+    forced_period rows and in the project table); now one line each, and the rate
+    unchanged is not listed."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    scenario = _two_markets(tmp_path, """\
+        - {table: markets, where: {site: a}, set: {price_usd_per_unit: 70}}
+        - {project: pj, state: forced, period: p1}
+        - {case: {cash_flow_timing: end, discount_rate: 0.0}}
+        """)
+    diff = api.show_changes(scenario)["changes"]
+    assert diff[["table", "key", "column", "old", "new"]].values.tolist() == [
+        ["case.yaml", "cash_flow_timing", "", "start (default)", "end"],
+        ["markets", "a/fuel/1", "price_usd_per_unit", "50", "70"],
+        ["markets_by_period", "a/fuel/1/p2", "price_usd_per_unit", "60", ""]]
+    out = CliRunner().invoke(app, ["show", str(scenario)]).output  # cells fold at 80
+    assert "(row's" in out and "(blank)" not in out and "None" not in out
+    assert "forced p1  (changed)" in out and "forced_" not in out
+    no_project = _two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                        "set: {price_usd_per_unit: 70}}\n")
+    assert api.run(no_project, out=tmp_path / "r").objective == pytest.approx(16.25)
