@@ -350,7 +350,8 @@ class _Overlay:
         kinds = [k for k in CHANGE_KEYS if k in ch]
         if len(kinds) != 1:
             self.fail(f"a change needs exactly one of 'table', 'project', 'case' (found "
-                      f"{kinds or list(ch)})")
+                      f"{kinds or list(ch)})", "write one change (a '- ' item) for each "
+                      "table, project or case.yaml change")
             return
         kind = kinds[0]
         unknown = [k for k in ch if k not in CHANGE_KEYS[kind]]
@@ -538,7 +539,8 @@ class _Overlay:
             return None
         if df is None or df.empty:
             self.fail(f"selector {label} matches no row of {name}.csv (the table is empty or "
-                      "absent)")
+                      "absent)", f"add its rows first, in a change with table: {name} and "
+                      "add_rows")
             return None
         mask = pd.Series(True, index=df.index)
         hints = []
@@ -597,7 +599,8 @@ class _Overlay:
             return
         numeric = c.kind in ("float", "int")
         if op in ("scale", "add") and not numeric:
-            self.fail(f"cannot {op} column '{col}' of {name}.csv: it is not a number column")
+            self.fail(f"cannot {op} column '{col}' of {name}.csv: it is not a number column",
+                      f"give its new value with set: {{{col}: ...}}")
             return
         by_period = isinstance(val, dict)
         if by_period and periods is not None:
@@ -684,7 +687,9 @@ class _Overlay:
                 try:
                     float(str(val))
                 except ValueError:
-                    self.fail(f"'{col}': {op} needs a number (found {val!r})")
+                    self.fail(f"'{col}': {op} needs a number (found {val!r})",
+                              f"write a number, e.g. {op}: {{{col}: "
+                              f"{'1.1' if op == 'scale' else '10'}}}")
                     return False
         return True
 
@@ -709,7 +714,7 @@ class _Overlay:
         notnum = base.ne("") & num.isna()
         if notnum.any():
             self.fail(f"cannot {op} column '{c.name}' of {name}.csv: the base holds "
-                      f"'{base[notnum].iloc[0]}', not a number")
+                      f"'{base[notnum].iloc[0]}', not a number", "give the new value with set")
             return old
         new = num * float(val) if op == "scale" else num + float(val)  # type: ignore[arg-type]
         return new.map(lambda v: "" if pd.isna(v) else _fmt(v))

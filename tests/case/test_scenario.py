@@ -576,3 +576,24 @@ def test_show_states_each_change_once_with_defaults_and_cleared_overrides(tmp_pa
     no_project = _two_markets(tmp_path, "- {table: markets, where: {site: a}, "
                                         "set: {price_usd_per_unit: 70}}\n")
     assert api.run(no_project, out=tmp_path / "r").objective == pytest.approx(16.25)
+
+
+def test_messages_on_a_change_say_what_to_write(tmp_path):
+    """Messages that said only what was wrong now say what to write: scale of a text
+    column (use set), a word where scale needs a number, a selector on an absent
+    table (add_rows first), a change naming a table and a project at once."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                               "scale: {stated_unit: 2}}\n"))
+    assert text.endswith("it is not a number column; give its new value with set: "
+                         "{stated_unit: ...}")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                               "scale: {price_usd_per_unit: high}}\n"))
+    assert text.endswith("scale needs a number (found 'high'); write a number, e.g. scale: "
+                         "{price_usd_per_unit: 1.1}")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: demand, where: {site: a}, "
+                                               "set: {amount_k_per_yr: 1}}\n"))
+    assert text.endswith("add its rows first, in a change with table: demand and add_rows")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, project: pj, "
+                                               "state: forced}\n"))
+    assert text.endswith("; write one change (a '- ' item) for each table, project or "
+                         "case.yaml change")
