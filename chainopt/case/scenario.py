@@ -349,9 +349,11 @@ class _Overlay:
             return
         kinds = [k for k in CHANGE_KEYS if k in ch]
         if len(kinds) != 1:
+            near = [h for h in (closest(str(k), CHANGE_KEYS) for k in ch) if h]
             self.fail(f"a change needs exactly one of 'table', 'project', 'case' (found "
                       f"{kinds or list(ch)})", "write one change (a '- ' item) for each "
-                      "table, project or case.yaml change")
+                      "table, project or case.yaml change" if kinds else
+                      (near[0] if near else "start it with table:, project: or case:"))
             return
         kind = kinds[0]
         unknown = [k for k in ch if k not in CHANGE_KEYS[kind]]

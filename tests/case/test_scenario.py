@@ -597,3 +597,6 @@ def test_messages_on_a_change_say_what_to_write(tmp_path):
                                                "state: forced}\n"))
     assert text.endswith("; write one change (a '- ' item) for each table, project or "
                          "case.yaml change")
+    (text,) = _problems(_two_markets(tmp_path, "- {tablе: markets, where: {site: a}, "
+                                               "set: {price_usd_per_unit: 1}}\n"))
+    assert text.endswith("(found ['tablе', 'where', 'set']); did you mean 'table'?")
