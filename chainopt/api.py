@@ -949,7 +949,8 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
     """What a scenario changes: ``chain`` (its files and cases, root first),
     ``description``, ``changes`` (table, key, column, old, new, action) against its base
     (or, with ``root``, the root case of the chain) and ``projects`` (project, base,
-    scenario states). The effective case must validate (else InputError)."""
+    scenario states; a project's ``state`` and ``forced_period`` are said there, not again
+    among the changes). The effective case must validate (else InputError)."""
     if not sc.is_scenario_path(scenario):
         raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
                             "other than case.yaml)")
@@ -968,8 +969,10 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
             was = o["state"] + (f" {o['forced_period']}" if o["forced_period"] else "")
         rows.append({"project": r.project, "base": was,
                      "scenario": r.state + (f" {r.forced_period}" if r.forced_period else "")})
+    diff = sc.diff_raw(base, eff)
+    said = (diff["table"] == "projects") & diff["column"].isin(["state", "forced_period"])
     return {"chain": chain, "description": chain[-1].get("description", ""),
-            "changes": sc.diff_raw(base, eff),
+            "changes": diff[~said].reset_index(drop=True),
             "projects": pd.DataFrame(rows, columns=["project", "base", "scenario"])}
 
 

@@ -724,9 +724,11 @@ def show(
             tab.add_column(c)
         for r in diff.itertuples(index=False):
             changed = r.action == "changed"
+            # a blank override is no override: the row's own value holds in that period
+            blank = "(row's value)" if r.table.endswith("_by_period") else "(blank)"
             tab.add_row(*(escape(str(v)) for v in (
-                r.table, r.key, r.column, (r.old or "(blank)") if changed else r.old,
-                (r.new or "(blank)") if changed else r.new, r.action)))
+                r.table, r.key, r.column, (r.old or blank) if changed else r.old,
+                (r.new or blank) if changed else r.new, r.action)))
         console.print(tab)
     if len(shown["projects"]):
         tab = Table(title="Project states", show_edge=False)

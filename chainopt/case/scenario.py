@@ -50,7 +50,11 @@ must be snake_case (:mod:`chainopt.names`). The file is read by the bounded YAML
 Every change must do something: a selector that matches no row (or lists a value no row
 holds), a column or table that does not exist, an unknown project or period is an error
 naming the scenario file and the change (``changes[2]``, counted from 0), with a "did
-you mean" hint. Each value a change writes (``set``, the result of ``scale``/``add``, a
+you mean" hint (else the values the column holds, and any character outside ASCII).
+So is a change that would silently do nothing or everything: a blank ``where:``, an
+empty ``remove_rows``, a ``scale``/``add`` of blank cells only, and a removed row that
+rows of the result still name (refused at the change that removed it, once every change
+applied). Each value a change writes (``set``, the result of ``scale``/``add``, a
 cell of ``add_rows``, a ``case`` key) gets the checks a cell of its file gets
 (:func:`~chainopt.case.validate.check_cells`; names against the tables as they are when
 the change applies) and is refused at the change, its row named by its key
@@ -63,6 +67,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,6 +75,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
@@ -321,6 +327,7 @@ class _Overlay:
         self.check_values = check_values
         self.problems: list[Problem] = []
         self.where = ""
+        self.removed: list[tuple[str, str, set[str]]] = []  # (change, table, keys removed)
         self._read_periods()
 
     def _read_periods(self) -> None:
@@ -342,8 +349,11 @@ class _Overlay:
             return
         kinds = [k for k in CHANGE_KEYS if k in ch]
         if len(kinds) != 1:
+            near = [h for h in (closest(str(k), CHANGE_KEYS) for k in ch) if h]
             self.fail(f"a change needs exactly one of 'table', 'project', 'case' (found "
-                      f"{kinds or list(ch)})")
+                      f"{kinds or list(ch)})", "write one change (a '- ' item) for each "
+                      "table, project or case.yaml change" if kinds else
+                      (near[0] if near else "start it with table:, project: or case:"))
             return
         kind = kinds[0]
         unknown = [k for k in ch if k not in CHANGE_KEYS[kind]]
@@ -420,6 +430,11 @@ class _Overlay:
 
     def _table(self, ch: dict) -> None:
         name = str(ch["table"]).removesuffix(".csv")
+        if name.endswith(BY_PERIOD) and name.removesuffix(BY_PERIOD) in TABLES:
+            self.fail(f"table '{name}' is not changed directly",
+                      f"write table: {name.removesuffix(BY_PERIOD)} with 'period' (or a value "
+                      "by period): the change writes its by-period overrides")
+            return
         if name not in TABLES:
             self.fail(f"unknown table '{name}'", closest(name, TABLES) or
                       f"tables: {', '.join(TABLES)}")
@@ -445,12 +460,18 @@ class _Overlay:
         df = self.tables.get(name)
         if "remove_rows" in ch:
             sel = ch["remove_rows"]
+            if sel == {}:  # would empty the table: never what an unfinished line means
+                self.fail(f"'remove_rows' is empty: it would remove every row of {name}.csv",
+                          "name the rows to remove, column: value or [values]")
+                return
             mask = self._select(name, df, sel if isinstance(sel, dict) else None,
                                 bad=not isinstance(sel, dict))
             if mask is None:
                 return
             assert df is not None  # _select returns None for a missing table
             keys = df.loc[mask].reindex(columns=list(spec.key), fill_value="")
+            if len(spec.key) == 1:
+                self.removed.append((self.where, name, set(keys[spec.key[0]].astype(str))))
             self.tables[name] = df.loc[~mask].reset_index(drop=True)
             bp = self.tables.get(name + BY_PERIOD)
             if bp is not None and len(bp):
@@ -459,10 +480,14 @@ class _Overlay:
                 self.tables[name + BY_PERIOD] = bp.loc[~drop].reset_index(drop=True)
             return
         where = ch.get("where", {})
-        if where is not None and not isinstance(where, dict):
+        if where is None:  # `where:` left blank would change every row
+            self.fail("'where' is blank", "name the rows (column: value or [values]), or "
+                      "leave 'where' out to change every row")
+            return
+        if not isinstance(where, dict):
             self.fail("'where' must be a mapping of column: value or [values]")
             return
-        mask = self._select(name, df, where or {})
+        mask = self._select(name, df, where)
         if mask is None:
             return
         periods = ch.get("period")
@@ -516,7 +541,8 @@ class _Overlay:
             return None
         if df is None or df.empty:
             self.fail(f"selector {label} matches no row of {name}.csv (the table is empty or "
-                      "absent)")
+                      "absent)", f"add its rows first, in a change with table: {name} and "
+                      "add_rows")
             return None
         mask = pd.Series(True, index=df.index)
         hints = []
@@ -542,8 +568,8 @@ class _Overlay:
                     if isinstance(w, bool) and c.kind != "bool":
                         h = (f"YAML reads an unquoted yes, no, on, off, true or false as "
                              f"{_fmt(w)}: quote the name, e.g. {col}: 'no'")
-                    if h:
-                        hints.append(h)
+                    h = h or _values_hint(_fmt(w), col, have, name)
+                    hints.append(h)
                     unmatched.append((col, w, h))
                 m |= hit
             mask &= m
@@ -575,7 +601,8 @@ class _Overlay:
             return
         numeric = c.kind in ("float", "int")
         if op in ("scale", "add") and not numeric:
-            self.fail(f"cannot {op} column '{col}' of {name}.csv: it is not a number column")
+            self.fail(f"cannot {op} column '{col}' of {name}.csv: it is not a number column",
+                      f"give its new value with set: {{{col}: ...}}")
             return
         by_period = isinstance(val, dict)
         if by_period and periods is not None:
@@ -612,10 +639,18 @@ class _Overlay:
         df = self.tables[name]
         if col not in df.columns:
             df[col] = ""
+        bp = self.tables.get(name + BY_PERIOD)
+        if op != "set" and c.default is None:  # a blank stays blank: all blank does nothing
+            cells = df.loc[mask, col]
+            if c.period and bp is not None and col in bp.columns and len(bp):
+                keys = _key_series(df.loc[mask], spec.key, spec.column_map)
+                cells = pd.concat([cells, bp.loc[_key_series(bp, spec.key, spec.column_map)
+                                                 .isin(set(keys)), col]])
+            if self._blank_only(op, col, cells, ""):
+                return
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
         selected = _key_series(df.loc[mask], spec.key, spec.column_map)
         self._check(name, col, df.loc[mask, col], selected)
-        bp = self.tables.get(name + BY_PERIOD)
         if c.period and bp is not None and col in bp.columns and len(bp):
             keys = _key_series(bp, spec.key, spec.column_map)
             mine = keys.isin(set(selected))
@@ -654,8 +689,22 @@ class _Overlay:
                 try:
                     float(str(val))
                 except ValueError:
-                    self.fail(f"'{col}': {op} needs a number (found {val!r})")
+                    self.fail(f"'{col}': {op} needs a number (found {val!r})",
+                              f"write a number, e.g. {op}: {{{col}: "
+                              f"{'1.1' if op == 'scale' else '10'}}}")
                     return False
+        return True
+
+    def _blank_only(self, op: str, col: str, cells: pd.Series, period: str) -> bool:
+        """Refuse a ``scale``/``add`` whose every cell is blank (a column without a
+        default: no value, for a capacity unlimited): a blank stays blank, so the change
+        would silently do nothing."""
+        if op == "set" or not len(cells) or not cells.astype(str).str.strip().eq("").all():
+            return False
+        when = f" in {period}" if period else ""
+        self.fail(f"'{col}': every selected cell is blank{when} (no value; for a capacity: "
+                  f"unlimited), and {op} leaves a blank blank: this change does nothing",
+                  f"set a number instead (set: {{{col}: ...}}), or select rows that hold one")
         return True
 
     def _combine(self, old: pd.Series, op: str, val: object, c, name: str) -> pd.Series:
@@ -667,7 +716,7 @@ class _Overlay:
         notnum = base.ne("") & num.isna()
         if notnum.any():
             self.fail(f"cannot {op} column '{c.name}' of {name}.csv: the base holds "
-                      f"'{base[notnum].iloc[0]}', not a number")
+                      f"'{base[notnum].iloc[0]}', not a number", "give the new value with set")
             return old
         new = num * float(val) if op == "scale" else num + float(val)  # type: ignore[arg-type]
         return new.map(lambda v: "" if pd.isna(v) else _fmt(v))
@@ -695,6 +744,8 @@ class _Overlay:
             cur = target.merge(mine, on=["_k", "period"], how="left")
             old = cur[col].fillna("")
             old = old.where(old.ne(""), cur["_default"])
+            if spec.column_map[col].default is None and self._blank_only(op, col, old, p):
+                return
             new = self._combine(old.reset_index(drop=True), op, val, spec.column_map[col], name)
             self._check(name, col, new, cur["_k"] + "/" + p, BY_PERIOD)
             have = cur["index"].notna().to_numpy()
@@ -747,9 +798,47 @@ class _Overlay:
                 self._check(name, col, new.get(col, pd.Series("", index=new.index)), dup)
         self.tables[name] = pd.concat([df, new], ignore_index=True).fillna("")
 
+    def dangling(self) -> None:
+        """Refuse, at the change that removed it, a row that rows of the effective case
+        still name (a site of a market or link, a project of a unit): checked once all
+        changes apply, since a later change may remove or repoint those rows too."""
+        for where, name, gone in self.removed:
+            users, named = [], set()
+            for table, spec in TABLES.items():
+                df = self.tables.get(table)
+                if df is None or not len(df):
+                    continue
+                for c in spec.columns:
+                    if c.ref != name or c.name not in df.columns:
+                        continue
+                    items = split_list(df[c.name]) if c.kind == "refs" else df[c.name]
+                    hit = items[items.isin(gone)]
+                    keys = _key_series(df.loc[hit.index.unique()], spec.key, spec.column_map)
+                    named |= set(hit)
+                    users += [f"{table}.csv row {k} ({c.name} {v})"
+                              for k, v in zip(keys.loc[hit.index], hit, strict=True)]
+            if users:
+                self.problems.append(Problem(
+                    where, f"removes {name}.csv row(s) {', '.join(sorted(named))}, which "
+                    f"{len(users)} row(s) still name: "
+                    + "; ".join(users[:5]) + (", ..." if len(users) > 5 else ""),
+                    "remove those rows too (remove_rows), or point them elsewhere with set"))
+
     def result(self, raw: RawCase) -> RawCase:
         return RawCase(meta=self.meta, tables=self.tables, origin=raw.origin,
                        scenario_chain=raw.scenario_chain)
+
+
+def _values_hint(text: str, col: str, have: pd.Series, table: str) -> str:
+    """What a selector value that matches nothing could have been: the values the
+    column holds, after a note on characters outside ASCII (a Cyrillic 'а' looks like
+    the Latin 'a' it is not)."""
+    odd = [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in dict.fromkeys(text)
+           if not ch.isascii()]
+    note = f"'{text}' holds {', '.join(odd[:3])}; " if odd else ""
+    values = sorted(v for v in set(have.astype(str)) if v.strip())
+    listed = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+    return f"{note}{col} in {table}.csv holds: {listed or '(only blanks)'}"
 
 
 def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],
@@ -783,6 +872,8 @@ def apply_changes(raw: RawCase, sc: Scenario, check_values: bool = True) -> RawC
     ov = _Overlay(raw, sc, check_values)
     for i, ch in enumerate(sc.changes):
         ov.apply(i, ch)
+    if check_values:
+        ov.dangling()
     if ov.problems:
         raise InputError(ov.problems)
     return ov.result(raw)
@@ -828,10 +919,10 @@ def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
     """
     rows: list[dict] = []
     for k in sorted(set(old.meta) | set(new.meta)):
-        a, b = old.meta.get(k), new.meta.get(k)
+        (a, at), (b, bt) = _meta_value(old.meta, k), _meta_value(new.meta, k)
         if a != b:
-            rows.append({"table": "case.yaml", "key": k, "column": "", "old": str(a),
-                         "new": str(b), "action": "changed"})
+            rows.append({"table": "case.yaml", "key": k, "column": "", "old": at,
+                         "new": bt, "action": "changed"})
     for name in sorted(set(old.tables) | set(new.tables)):
         base = name.removesuffix(BY_PERIOD)
         if base not in TABLES:
@@ -860,6 +951,24 @@ def diff_raw(old: RawCase, new: RawCase) -> pd.DataFrame:
                     rows.append({"table": name, "key": k, "column": c, "old": va, "new": vb,
                                  "action": "changed"})
     return pd.DataFrame(rows, columns=["table", "key", "column", "old", "new", "action"])
+
+
+def _meta_value(meta: dict, key: str) -> tuple[object, str]:
+    """A ``case.yaml`` key's value, and as YAML writes it inline (``[{period: p1, ...}]``,
+    not Python's repr); a key the file leaves out as its default, ``start (default)``,
+    so that writing the default is no change and leaving a key out says what holds."""
+    if key in meta:
+        value = meta[key]
+    else:
+        field = CaseMeta.model_fields.get(key)
+        if field is None or field.is_required():
+            return None, ""
+        value = field.get_default(call_default_factory=True)
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
+                          width=float("inf")).strip().removesuffix("...").strip()
+    return value, text if key in meta else f"{text} (default)"
 
 
 def _row_text(row: pd.Series, key: tuple[str, ...]) -> str:

@@ -405,7 +405,7 @@ def test_a_bool_selector_matches_the_ways_a_file_writes_true(tmp_path):
     (text,) = _problems(_two_markets(tmp_path, "- {table: projects, where: "
                                                "{all_or_nothing: false}, set: {capex_musd: 4}}\n"))
     assert text.endswith("changes[0]: selector {all_or_nothing: false} matches no row of "
-                         "projects.csv")
+                         "projects.csv; all_or_nothing in projects.csv holds: true")
 
 
 @pytest.mark.parametrize(("change", "word"), [
@@ -463,3 +463,140 @@ def test_effective_case_problems_name_rows_by_key(tmp_path):
         """))
     assert "s.yaml (effective case) markets.csv row b/fuel/1, column min_k_per_yr: the " \
            "demand floor of fuel at b is above its sales cap, 5, in p1, p2 and p3" in text
+
+
+# -- overlays as planners write them: every change does what it says, or is refused ------
+
+def test_an_empty_remove_rows_or_a_blank_where_is_refused(tmp_path):
+    """``remove_rows: {}`` removed every market (objective 14.65 -> 0 MUSD: nothing sold)
+    and ``where:`` left blank changed every row (both prices set to 1), each silently: an
+    unfinished line. Both are refused at the change, saying what to write."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, remove_rows: {}}\n"))
+    assert text.endswith("changes[0]: 'remove_rows' is empty: it would remove every row of "
+                         "markets.csv; name the rows to remove, column: value or [values]")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: , "
+                                               "set: {price_usd_per_unit: 1}}\n"))
+    assert text.endswith("changes[0]: 'where' is blank; name the rows (column: value or "
+                         "[values]), or leave 'where' out to change every row")
+
+
+def test_scaling_or_adding_to_only_blank_cells_is_refused(tmp_path):
+    """Market b has no cap (blank: unlimited, in the row and in its p3 override). A blank
+    stays blank under scale or add, so ``scale: {max_k_per_yr: 2}`` on b changed nothing
+    (objective 14.65 either way) and ``show`` said "no effective changes": refused, with
+    a hint to set a number. Where some selected cells hold a number (every market: a's 30
+    and its p2 40), the change applies to those (60, 80) and b stays unlimited."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: b}, "
+                                               "scale: {max_k_per_yr: 2}}\n"))
+    assert text.endswith("changes[0]: 'max_k_per_yr': every selected cell is blank (no value; "
+                         "for a capacity: unlimited), and scale leaves a blank blank: this "
+                         "change does nothing; set a number instead (set: {max_k_per_yr: "
+                         "...}), or select rows that hold one")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: b}, "
+                                               "period: p3, add: {max_k_per_yr: 5}}\n"))
+    assert "every selected cell is blank in p3" in text
+    shown = api.show_changes(_two_markets(tmp_path, "- {table: markets, "
+                                                    "scale: {max_k_per_yr: 2}}\n"))["changes"]
+    assert shown[["table", "key", "old", "new"]].values.tolist() == [
+        ["markets", "a/fuel/1", "30", "60"], ["markets_by_period", "a/fuel/1/p2", "40", "80"]]
+
+
+def test_removing_a_row_others_name_is_refused_at_its_change(tmp_path):
+    """Removing site b left markets.csv row b/fuel/1 and links ab, ab2 naming it; the
+    message came from the effective case ("markets.csv row b/fuel/1, column site: unknown
+    site name (found 'b')"), naming neither the change nor what to do. It is now refused
+    at the change, listing the rows; removing those rows in later changes too is fine
+    (the check runs once every change applied): then market a alone, 30 kt/yr at a
+    margin of 50 - 10 = 40 in p1 and p3 and 40 kt/yr at 60 - 10 = 50 in p2, is
+    (1200 + 2000 + 1200) / 1000 = 4.4 MUSD."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: sites, remove_rows: {site: b}}\n"))
+    assert text.endswith(
+        "changes[0]: removes sites.csv row(s) b, which 3 row(s) still name: markets.csv row "
+        "b/fuel/1 (site b); links.csv row ab (to_site b); links.csv row ab2 (to_site b); "
+        "remove those rows too (remove_rows), or point them elsewhere with set")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: projects, remove_rows: "
+                                               "{project: pj}}\n"))
+    assert "changes[0]: removes projects.csv row(s) pj, which 1 row(s) still name: " \
+           "links.csv row ab2 (project pj)" in text
+    scenario = _two_markets(tmp_path, """\
+        - {table: sites, remove_rows: {site: b}}
+        - {table: markets, remove_rows: {site: b}}
+        - {table: links, remove_rows: {to_site: b}}
+        - {table: projects, remove_rows: {project: pj}}
+        """)
+    assert api.run(scenario, out=tmp_path / "r").objective == pytest.approx(4.4)
+
+
+def test_a_selector_value_no_row_holds_lists_the_values_and_odd_characters(tmp_path):
+    """``where: {site: 'а'}`` with a Cyrillic а (U+0430), which prints as the Latin a,
+    said only "matches no row" (no close name: one letter). It now says which character
+    is odd and what the column holds."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: 'а'}, "
+                                               "set: {price_usd_per_unit: 70}}\n"))
+    assert text.endswith("changes[0]: selector {site: а} matches no row of markets.csv; 'а' "
+                         "holds U+0430 CYRILLIC SMALL LETTER A; site in markets.csv holds: "
+                         "a, b")
+
+
+def test_a_by_period_table_named_as_the_table_says_to_use_period(tmp_path):
+    """``table: markets_by_period`` was "unknown table; did you mean 'market_groups'?"."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets_by_period, where: "
+                                               "{site: a}, set: {price_usd_per_unit: 70}}\n"))
+    assert text.endswith("changes[0]: table 'markets_by_period' is not changed directly; "
+                         "write table: markets with 'period' (or a value by period): the "
+                         "change writes its by-period overrides")
+
+
+def test_show_states_each_change_once_with_defaults_and_cleared_overrides(tmp_path):
+    """``chainopt show`` of a scenario that sets market a's price to 70 (its p2 override
+    of 60 cleared: 70 in every period, objective 16.25 = (30 x 60 + 50 x 65) + (40 x 60 +
+    3250) + (30 x 60 + 50 x 75), /1000), forces pj in p1, sets cash_flow_timing (absent
+    from the base: its default start) to end and writes discount_rate 0.0 again. It
+    said the cleared override as "60 -> (blank)" (a blank override is the row's value),
+    the timing as "None -> end", the project twice (as projects.csv state and
+    forced_period rows and in the project table); now one line each, and the rate
+    unchanged is not listed."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    scenario = _two_markets(tmp_path, """\
+        - {table: markets, where: {site: a}, set: {price_usd_per_unit: 70}}
+        - {project: pj, state: forced, period: p1}
+        - {case: {cash_flow_timing: end, discount_rate: 0.0}}
+        """)
+    diff = api.show_changes(scenario)["changes"]
+    assert diff[["table", "key", "column", "old", "new"]].values.tolist() == [
+        ["case.yaml", "cash_flow_timing", "", "start (default)", "end"],
+        ["markets", "a/fuel/1", "price_usd_per_unit", "50", "70"],
+        ["markets_by_period", "a/fuel/1/p2", "price_usd_per_unit", "60", ""]]
+    out = CliRunner().invoke(app, ["show", str(scenario)]).output  # cells fold at 80
+    assert "(row's" in out and "(blank)" not in out and "None" not in out
+    assert "forced p1  (changed)" in out and "forced_" not in out
+    no_project = _two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                        "set: {price_usd_per_unit: 70}}\n")
+    assert api.run(no_project, out=tmp_path / "r").objective == pytest.approx(16.25)
+
+
+def test_messages_on_a_change_say_what_to_write(tmp_path):
+    """Messages that said only what was wrong now say what to write: scale of a text
+    column (use set), a word where scale needs a number, a selector on an absent
+    table (add_rows first), a change naming a table and a project at once."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                               "scale: {stated_unit: 2}}\n"))
+    assert text.endswith("it is not a number column; give its new value with set: "
+                         "{stated_unit: ...}")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                               "scale: {price_usd_per_unit: high}}\n"))
+    assert text.endswith("scale needs a number (found 'high'); write a number, e.g. scale: "
+                         "{price_usd_per_unit: 1.1}")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: demand, where: {site: a}, "
+                                               "set: {amount_k_per_yr: 1}}\n"))
+    assert text.endswith("add its rows first, in a change with table: demand and add_rows")
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, project: pj, "
+                                               "state: forced}\n"))
+    assert text.endswith("; write one change (a '- ' item) for each table, project or "
+                         "case.yaml change")
+    (text,) = _problems(_two_markets(tmp_path, "- {tablе: markets, where: {site: a}, "
+                                               "set: {price_usd_per_unit: 1}}\n"))
+    assert text.endswith("(found ['tablе', 'where', 'set']); did you mean 'table'?")
