@@ -5,12 +5,13 @@ every report see plain USD prices and costs, and a scenario switches a lever wit
 change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 ``fx_rates`` path):
 
-* ``stated_currency`` (supplies, markets, modes, links, units, projects): the row's money
+* ``stated_currency`` (supplies, markets, modes, links, units, projects, levies): the row's money
   columns are in that currency; period-varying ones are multiplied by the ``fx_rates``
   value (USD per unit) of each period, the others (capex, fixed O&M) by the first
   period's rate; a unit's ``capex_segments`` / ``capex_curve`` rows, which replace its
   capex, are in the unit's currency too.
-* ``levies`` (active rows only; amounts in USD per commodity unit, by period):
+* ``levies`` (active rows only; amounts per commodity unit, by period, in USD once
+  converted as above: a rouble duty or excise follows the rouble path):
   ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
   its markets); ``export_duty`` subtracts the amount from that price;
   ``feed_excise`` adds ``amount x input per activity unit`` to the variable cost of every
@@ -40,6 +41,7 @@ MONEY_COLUMNS = {
     "units": ["fixed_om_usd_per_unit_yr", "capex_usd_per_unit_yr", "build_fixed_musd",
               "life_extension_capex_usd_per_unit_yr"],
     "projects": ["capex_musd"],
+    "levies": ["amount_usd_per_unit"],
 }
 # a unit's capex curve (it replaces the unit's capex): in the unit's stated_currency
 CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}

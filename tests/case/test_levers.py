@@ -312,3 +312,51 @@ def test_freight_premium_is_per_unit_entering_each_link_in_its_commoditys_unit(t
     assert r.objective == pytest.approx(0.58, rel=1e-9)
     flows = r["flows"].set_index("link")
     assert flows.loc["ship", "flow_k_per_yr"] == pytest.approx(10.0)
+
+
+def test_levies_in_roubles_follow_the_fx_path_by_hand(tmp_path):
+    """levies.csv may state its amounts in a currency (``stated_currency``), converted per
+    period at the fx_rates path as a market's price is: the default case's reverse excise
+    is 9,000 RUB/t of ethane (s87), 100 USD/t at 90 RUB/USD but 69 at 130.
+
+    Two 1-year periods, rate 0 (weights 1 and 1). RUB at 0.01 USD in p1, 0.005 in p2.
+    Feed 100 USD/t (at most 100 kt), 2 t per t of prod, a unit of 50 kt/yr. Levies in RUB:
+    reverse excise -5000 RUB per t of feed: -50 then -25 USD/t feed, so the mode's cost is
+    2 x -50 = -100 then -50 USD per t of prod; a duty on prod abroad 2000 RUB/t: 20 then
+    10 USD/t; a regulated home price 49,000 RUB/t: 490 then 245 USD/t. Group 'west'
+    (abroad): discount 0.1 and a freight premium 5 USD/t on the link into it (30 + 5).
+    Abroad price 600 x 0.9 - 20 = 520 in p1, 600 x 0.9 - 10 = 530 in p2.
+    Plan: 50 kt of prod each period, 30 abroad (its cap), 20 home (netback 480 in p1,
+    235 in p2, above the 200 - 100 = 100 and 200 - 50 = 150 USD/t it costs).
+    p1: 30 x (520 - 35) + 20 x (490 - 10) = 24,150 kUSD; feed 10,000; mode -5,000 -> 19.15
+    p2: 30 x (530 - 35) + 20 x (245 - 10) = 19,550 kUSD; feed 10,000; mode -2,500 -> 12.05
+    objective 31.2 MUSD. (Held at p1's USD amounts, p2 would be 24,150 - 5,000 = 19.15.)"""
+    folder = _case(tmp_path,
+                   supplies="site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
+                   markets="site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                           "home,prod,500,20\nabroad,prod,600,30",
+                   fx_rates="currency,usd_per_unit\nRUB,0.01",
+                   fx_rates_by_period="currency,period,usd_per_unit\nRUB,p2,0.005",
+                   levies="levy,kind,commodity,sites,amount_usd_per_unit,active,stated_currency\n"
+                          "reverse_excise,feed_excise,feed,,-5000,true,RUB\n"
+                          "duty,export_duty,prod,abroad,2000,true,RUB\n"
+                          "home_price,regulated_price,prod,home,49000,true,RUB")
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                        {"period": "p2", "start_year": 2027, "length_yr": 1}]}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    case = load_case(folder)
+    mo = by_period(case, "modes", ["variable_cost_usd_per_unit"]).set_index("period")
+    assert mo["variable_cost_usd_per_unit"].to_dict() == pytest.approx({"p1": -100.0,
+                                                                        "p2": -50.0})
+    mk = by_period(case, "markets", ["price_usd_per_unit"]).set_index(["site", "period"])
+    assert mk["price_usd_per_unit"].to_dict() == pytest.approx({
+        ("home", "p1"): 490.0, ("home", "p2"): 245.0,
+        ("abroad", "p1"): 520.0, ("abroad", "p2"): 530.0})
+    lk = by_period(case, "links", ["cost_usd_per_unit"]).set_index(["link", "period"])
+    assert lk.loc[("to_abroad", "p2"), "cost_usd_per_unit"] == pytest.approx(35.0)
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(31.2, rel=1e-9)
+    sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
+                                             ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
