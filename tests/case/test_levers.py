@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from chainopt import api
 from chainopt.case.index import by_period
 from chainopt.case.load import load_case
 from chainopt.case.scenario import apply_scenario
@@ -360,3 +361,57 @@ def test_levies_in_roubles_follow_the_fx_path_by_hand(tmp_path):
     sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
     assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
                                              ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
+
+
+def test_a_market_group_that_changes_nothing_is_refused(tmp_path):
+    """'west' names only the plant, which has no market and no link into it: its
+    discount of 0.1 lowers no price and its 5 USD/t premium raises no link's cost, so it
+    was loaded and ignored. Now refused at its row, once for each lever (row 2 holds
+    west); a group closing nothing ('shut', access closed) too; a group stating neither
+    ('label', open, 0, 0) is a label and passes."""
+    bad = _case(tmp_path, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        west,plant,open,0.1,5
+        shut,home;abroad,open,0,0
+    """)
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    msg = str(e.value)
+    assert msg.count("market_groups.csv row 2, column sites") == 2
+    assert "none of them has a market" in msg and "no link enters them" in msg
+    assert "row 3" not in msg
+    closed = _case(tmp_path, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        shut,plant,closed,0,0
+        label,abroad,open,0,0
+    """)
+    with pytest.raises(InputError) as e:
+        load_case(closed)
+    assert "market_groups.csv row 2, column sites" in str(e.value)
+    assert "row 3" not in str(e.value)
+
+
+def test_lever_sites_where_nothing_happens_are_warned(tmp_path):
+    """The duty names abroad (which sells prod) and plant (which sells nothing): it is
+    applied at abroad only; 'west' names abroad and plant (no market, no link into it):
+    its levers act at abroad only. Neither row changes nothing, so neither is refused;
+    each is warned of, naming the idle site. The plan and objective are those of
+    test_levers_resolved_by_hand: 19.35 MUSD."""
+    folder = _case(tmp_path, levies="""
+        levy,kind,commodity,sites,amount_usd_per_unit,active
+        reverse_excise,feed_excise,feed,,-50,true
+        duty,export_duty,prod,abroad;plant,20,true
+    """, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        west,abroad;plant,open,0.1,5
+    """)
+    built = api.build_model(load_case(folder))
+    warnings = built.input_warnings()
+    assert warnings == [
+        "levies.csv row 3 (duty): its export duty on prod applies at none of plant, as no "
+        "market there sells prod; check the row's sites and commodity, or take those sites "
+        "out of its list",
+        "market_groups.csv row 2 (west): its access, discount and freight premium change "
+        "nothing at plant, as no market is there and no link enters it; check the group's "
+        "sites, or take those sites out of it"]
+    assert solve_case(folder).objective == pytest.approx(19.35, rel=1e-9)

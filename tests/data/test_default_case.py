@@ -333,7 +333,10 @@ def test_the_lpg_export_duty_covers_every_lpg_commodity():
     """proposal_export_duties restores 'the LPG export duty of 40 USD/t': LPG is propane
     and butane (commodities.csv calls both LPG), so both pay it on the same export sites.
     It covered propane only: butane kept selling at the undutied price (691 kt/yr in
-    p2026) and the scenario overstated the chain's NPV by 183.0 MUSD."""
+    p2026) and the scenario overstated the chain's NPV by 183.0 MUSD. Each row lists the
+    export market sites of its commodity (every site selling it but the domestic group's):
+    it listed Turkey and two ports, which sell no LPG, and Europe for butane, which sells
+    none there, so the duty applied at none of them (now warned of)."""
     case = api.load_case(SCENARIOS / "proposal_export_duties.yaml")
     com = case.tables["commodities"]
     lpg = set(com.loc[com["description"].str.contains("LPG", na=False), "commodity"])
@@ -343,4 +346,8 @@ def test_the_lpg_export_duty_covers_every_lpg_commodity():
                & lev["commodity"].isin(lpg)]
     assert set(duty["commodity"]) == lpg
     assert (duty["amount_usd_per_unit"] == 40).all()
-    assert duty["sites"].nunique() == 1
+    mk, groups = case.tables["markets"], case.tables["market_groups"]
+    domestic = set(groups.loc[groups["group"] == "domestic", "sites"].str.split(";").sum())
+    for c, sites in zip(duty["commodity"], duty["sites"], strict=True):
+        sold = set(mk.loc[mk["commodity"] == c, "site"]) - domestic
+        assert set(sites.split(";")) == sold, c
