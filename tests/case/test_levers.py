@@ -331,7 +331,11 @@ def test_levies_in_roubles_follow_the_fx_path_by_hand(tmp_path):
     235 in p2, above the 200 - 100 = 100 and 200 - 50 = 150 USD/t it costs).
     p1: 30 x (520 - 35) + 20 x (490 - 10) = 24,150 kUSD; feed 10,000; mode -5,000 -> 19.15
     p2: 30 x (530 - 35) + 20 x (245 - 10) = 19,550 kUSD; feed 10,000; mode -2,500 -> 12.05
-    objective 31.2 MUSD. (Held at p1's USD amounts, p2 would be 24,150 - 5,000 = 19.15.)"""
+    objective 31.2 MUSD. (Held at p1's USD amounts, p2 would be 24,150 - 5,000 = 19.15.)
+    The levers have no objective part of their own: the duty and discount are inside
+    npv_revenue (sales at the net price: 30 x 520 + 20 x 490 + 30 x 530 + 20 x 245 =
+    46,200 kUSD), the excise inside npv_variable_om (+5,000 + 2,500: a credit), the
+    premium inside npv_transport (-(30 x 35 + 20 x 10) x 2 = -2,500); npv_supply -20,000."""
     folder = _case(tmp_path,
                    supplies="site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
                    markets="site,commodity,price_usd_per_unit,max_k_per_yr\n"
@@ -361,6 +365,9 @@ def test_levies_in_roubles_follow_the_fx_path_by_hand(tmp_path):
     sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
     assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
                                              ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
+    kpis = r["kpis"].set_index("kpi")["value"]
+    assert [kpis[k] for k in ("npv_revenue", "npv_variable_om", "npv_transport",
+                              "npv_supply")] == pytest.approx([46.2, 7.5, -2.5, -20.0])
 
 
 def test_a_market_group_that_changes_nothing_is_refused(tmp_path):
