@@ -238,8 +238,10 @@ def idle_sites(case: Case) -> list[str]:
     case is loaded, see ``_lever_semantics`` in :mod:`chainopt.case.validate`): an active
     ``export_duty`` or ``regulated_price`` row listing a site with no market of its
     commodity, and a ``market_groups`` row listing a site with neither a market nor a
-    link into it. A site misspelt as another that exists would pass unseen; the LPG duty
-    may list a port that sells no butane, so this warns and does not refuse."""
+    link into it, or closing a site with a hard demand (``demand.csv``: a delivery the
+    case requires, not a sale, so closing the group does not stop it). A site misspelt
+    as another that exists would pass unseen; the LPG duty may list a port that sells no
+    butane, so this warns and does not refuse."""
     t = case.tables
     mk, lk = t["markets"], t["links"]
     out = []
@@ -263,4 +265,11 @@ def idle_sites(case: Case) -> list[str]:
                        f"and freight premium change nothing at {', '.join(idle)}, as no "
                        "market is there and no link enters it; check the group's sites, or "
                        "take those sites out of it")
+        required = sorted(set(t["demand"].loc[t["demand"]["site"].isin(_listed(g["sites"])),
+                                              "site"])) if g["access"] == "closed" else []
+        if required:
+            out.append(f"market_groups.csv row {g['_row']} ({g['group']}): it is closed, "
+                       f"but demand.csv requires deliveries at {', '.join(required)}, which "
+                       "closing a group does not stop (it closes sales only); remove those "
+                       "demand rows in the scenario that closes the group, or open it")
     return out

@@ -422,3 +422,21 @@ def test_lever_sites_where_nothing_happens_are_warned(tmp_path):
         "nothing at plant, as no market is there and no link enters it; check the group's "
         "sites, or take those sites out of it"]
     assert solve_case(folder).objective == pytest.approx(19.35, rel=1e-9)
+
+
+def test_a_closed_group_with_a_hard_demand_is_warned(tmp_path):
+    """'west' (abroad) is closed: its sales cap becomes 0, so abroad buys nothing; but
+    demand.csv requires 5 kt/yr of prod at abroad, a delivery, not a sale, which the
+    closure does not touch. Each t of prod costs 2 t of feed at 100 less the 50 USD/t
+    feed credit, 100 USD: 20 kt go home (cap) at 500 - 10, 5 kt are delivered abroad at
+    30 + 5 (premium) on the link: 20 x 490 - 25 x 100 - 5 x 35 = 7,125 kUSD = 7.125 MUSD.
+    Said as a warning naming the group and the site."""
+    folder = _case(tmp_path, demand="site,commodity,amount_k_per_yr\nabroad,prod,5",
+                   market_groups="group,sites,access,price_discount,"
+                                 "freight_premium_usd_per_unit\nwest,abroad,closed,0,5")
+    warnings = api.build_model(load_case(folder)).input_warnings()
+    assert warnings == [
+        "market_groups.csv row 2 (west): it is closed, but demand.csv requires deliveries "
+        "at abroad, which closing a group does not stop (it closes sales only); remove "
+        "those demand rows in the scenario that closes the group, or open it"]
+    assert solve_case(folder).objective == pytest.approx(7.125, rel=1e-9)
