@@ -5,12 +5,13 @@ every report see plain USD prices and costs, and a scenario switches a lever wit
 change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 ``fx_rates`` path):
 
-* ``stated_currency`` (supplies, markets, modes, links, units, projects): the row's money
+* ``stated_currency`` (supplies, markets, modes, links, units, projects, levies): the row's money
   columns are in that currency; period-varying ones are multiplied by the ``fx_rates``
   value (USD per unit) of each period, the others (capex, fixed O&M) by the first
   period's rate; a unit's ``capex_segments`` / ``capex_curve`` rows, which replace its
   capex, are in the unit's currency too.
-* ``levies`` (active rows only; amounts in USD per commodity unit, by period):
+* ``levies`` (active rows only; amounts per commodity unit, by period, in USD once
+  converted as above: a rouble duty or excise follows the rouble path):
   ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
   its markets); ``export_duty`` subtracts the amount from that price;
   ``feed_excise`` adds ``amount x input per activity unit`` to the variable cost of every
@@ -29,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.schema import TABLES, split_list
+from chainopt.case.schema import TABLES, Case, split_list
 
 # money columns per table: (column, varies by period)
 MONEY_COLUMNS = {
@@ -40,6 +41,7 @@ MONEY_COLUMNS = {
     "units": ["fixed_om_usd_per_unit_yr", "capex_usd_per_unit_yr", "build_fixed_musd",
               "life_extension_capex_usd_per_unit_yr"],
     "projects": ["capex_musd"],
+    "levies": ["amount_usd_per_unit"],
 }
 # a unit's capex curve (it replaces the unit's capex): in the unit's stated_currency
 CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}
@@ -90,7 +92,7 @@ def _map_period(t, bp, table, col, rows, periods, fn) -> None:
     _write(t, bp, table, col, grid)
 
 
-def _period_value(table: pd.DataFrame, bp: dict, name: str, col: str, periods: list[str]
+def period_values(table: pd.DataFrame, bp: dict, name: str, col: str, periods: list[str]
                   ) -> pd.DataFrame:
     """Rows of a lever table crossed with the periods, ``col`` resolved per period."""
     t = {name: table}
@@ -103,7 +105,7 @@ def fx_path(t: dict, bp: dict, periods: list[str]) -> dict[str, dict[str, float]
     out = {"USD": dict.fromkeys(periods, 1.0)}
     if fx is None or fx.empty:
         return out
-    g = _period_value(fx, bp, "fx_rates", "usd_per_unit", periods)
+    g = period_values(fx, bp, "fx_rates", "usd_per_unit", periods)
     for c, d in g.groupby("currency"):
         out[str(c)] = dict(zip(d["period"], d["value"].astype(float), strict=True))
     return out
@@ -146,11 +148,16 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
     return t, bp
 
 
+def _listed(sites: str) -> list[str]:
+    """The names of one ``;``-list cell (a row's ``sites``)."""
+    return list(split_list(pd.Series([sites])))
+
+
 def _market_rows(mk: pd.DataFrame, commodity: str | None, sites: str) -> pd.Index:
     sel = pd.Series(True, index=mk.index)
     if commodity is not None:
         sel &= mk["commodity"].eq(commodity)
-    names = set(split_list(pd.Series([sites])))
+    names = set(_listed(sites))
     if names:
         sel &= mk["site"].isin(names)
     return mk.index[sel.to_numpy()]
@@ -163,7 +170,7 @@ def _levies(t: dict, bp: dict, periods: list[str]) -> None:
     lv = lv[lv["active"].astype(bool)]
     if lv.empty:
         return
-    amounts = _period_value(lv, bp, "levies", "amount_usd_per_unit", periods)
+    amounts = period_values(lv, bp, "levies", "amount_usd_per_unit", periods)
     amt = {(r.levy, r.period): float(r.value) for r in amounts.itertuples()}
     order = {"regulated_price": 0, "export_duty": 2, "feed_excise": 3}
     for _, lev in sorted(lv.iterrows(), key=lambda x: order[x[1]["kind"]]):
@@ -190,14 +197,14 @@ def _levies(t: dict, bp: dict, periods: list[str]) -> None:
 def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
     mg = t.get("market_groups")
     if mg is not None and len(mg):
-        disc = _period_value(mg, bp, "market_groups", "price_discount", periods)
-        prem = _period_value(mg, bp, "market_groups", "freight_premium_usd_per_unit", periods)
+        disc = period_values(mg, bp, "market_groups", "price_discount", periods)
+        prem = period_values(mg, bp, "market_groups", "freight_premium_usd_per_unit", periods)
         for _, g in mg.iterrows():
             d = dict(zip(disc.loc[disc["_i"] == g.name, "period"],
                          disc.loc[disc["_i"] == g.name, "value"].astype(float), strict=True))
             f = dict(zip(prem.loc[prem["_i"] == g.name, "period"],
                          prem.loc[prem["_i"] == g.name, "value"].astype(float), strict=True))
-            sites = set(split_list(pd.Series([g["sites"]])))
+            sites = set(_listed(g["sites"]))
             mk = t["markets"]
             rows = mk.index[mk["site"].isin(sites).to_numpy()]
             if g["access"] == "closed":
@@ -223,3 +230,46 @@ def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
         _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
                     lambda g, a=a: g["value"].to_numpy(float)
                     - g["period"].map(a).to_numpy(float))
+
+
+def idle_sites(case: Case) -> list[str]:
+    """A warning for each lever row that names sites where it changes nothing, though it
+    changes something elsewhere (a row that changes nothing at all is refused when the
+    case is loaded, see ``_lever_semantics`` in :mod:`chainopt.case.validate`): an active
+    ``export_duty`` or ``regulated_price`` row listing a site with no market of its
+    commodity, and a ``market_groups`` row listing a site with neither a market nor a
+    link into it, or closing a site with a hard demand (``demand.csv``: a delivery the
+    case requires, not a sale, so closing the group does not stop it). A site misspelt
+    as another that exists would pass unseen; the LPG duty may list a port that sells no
+    butane, so this warns and does not refuse."""
+    t = case.tables
+    mk, lk = t["markets"], t["links"]
+    out = []
+    lv = t["levies"]
+    lv = lv[lv["active"].astype(bool) & lv["kind"].ne("feed_excise") & lv["sites"].ne("")]
+    sold = set(zip(mk["site"], mk["commodity"], strict=True))
+    for lev in lv.to_dict("records"):
+        c = lev["commodity"]
+        idle = [s for s in _listed(lev["sites"]) if (s, c) not in sold]
+        if idle:
+            what = "export duty" if lev["kind"] == "export_duty" else "regulated price"
+            out.append(f"levies.csv row {lev['_row']} ({lev['levy']}): its {what} on {c} "
+                       f"applies at none of {', '.join(idle)}, as no market there sells {c}; "
+                       "check the row's sites and commodity, or take those sites out of "
+                       "its list")
+    reached = set(mk["site"]) | set(lk["to_site"])
+    for g in t["market_groups"].to_dict("records"):
+        idle = [s for s in _listed(g["sites"]) if s not in reached]
+        if idle:
+            out.append(f"market_groups.csv row {g['_row']} ({g['group']}): its access, discount "
+                       f"and freight premium change nothing at {', '.join(idle)}, as no "
+                       "market is there and no link enters it; check the group's sites, or "
+                       "take those sites out of it")
+        required = sorted(set(t["demand"].loc[t["demand"]["site"].isin(_listed(g["sites"])),
+                                              "site"])) if g["access"] == "closed" else []
+        if required:
+            out.append(f"market_groups.csv row {g['_row']} ({g['group']}): it is closed, "
+                       f"but demand.csv requires deliveries at {', '.join(required)}, which "
+                       "closing a group does not stop (it closes sales only); remove those "
+                       "demand rows in the scenario that closes the group, or open it")
+    return out

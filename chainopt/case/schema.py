@@ -501,7 +501,7 @@ TABLES: dict[str, TableSpec] = {
              Column("sites", "refs", ref="sites", default=""),
              Column("amount_usd_per_unit", "float", required=True, period=True),
              Column("active", "bool", default=True),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
             doc="export duties, feed excise (negative: reverse excise), regulated prices",
         ),
         # --- cooperation economics: read only by chainopt.report.parties (post-processing

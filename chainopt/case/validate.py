@@ -951,10 +951,11 @@ def _blend_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:
 
 
 def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
-                     out: _Collector) -> None:
+                     periods: list[str], out: _Collector) -> None:
     """Currencies need a rate path, and USD's is 1 (the case's currency: a USD row of
     another rate was ignored by every USD-stated value yet scaled a USD party's flows);
-    a feed excise is national; shares sum to at most 1; a loan has a lender."""
+    a feed excise is national; an active levy or a market group changes something;
+    shares sum to at most 1; a loan has a lender."""
     known = set(t["fx_rates"]["currency"]) | {"USD"}
     for file, fx in (("fx_rates.csv", t["fx_rates"]), ("fx_rates_by_period.csv",
                                                       bp.get("fx_rates"))):
@@ -988,6 +989,7 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
             out.add(f"levies.csv row {lev['_row']}, column commodity",
                     f"levy '{lev['levy']}' would change nothing: {what}",
                     "check commodity and sites, or set active to false")
+    _idle_groups(t, bp, periods, out)
     sh = t["project_shares"]
     if len(sh):
         total = sh.groupby("project")["share"].transform("sum")
@@ -1020,6 +1022,33 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                 "a site belongs to one market group: its discounts and freight premiums "
                 "would add up (one price, two discounts); make one group for the site, or "
                 "take it out of the other")
+
+
+def _idle_groups(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
+                 periods: list[str], out: _Collector) -> None:
+    """A market group's ``access: closed`` and ``price_discount`` act on the markets at
+    its sites, its freight premium on the links into them: a group that closes or
+    discounts with no market at any of its sites, or charges a premium (in some period)
+    with no link into them, changes nothing, so it is refused as a levy that changes
+    nothing is (a group stating neither is a label and passes)."""
+    mg = t["market_groups"]
+    if mg.empty:
+        return
+    cover = mg[["group", "_row"]].join(split_list(mg["sites"]).rename("site"))
+    has_market = cover["site"].isin(t["markets"]["site"]).groupby(level=0).any()
+    has_link = cover["site"].isin(t["links"]["to_site"]).groupby(level=0).any()
+    for col, stated, has, what, hint in (
+            ("price_discount", mg["access"].eq("closed"), has_market,
+             "it closes or discounts the markets at its sites, but none of them has a market",
+             "check the group's sites (the market sites meant), or remove the group"),
+            ("freight_premium_usd_per_unit", pd.Series(False, index=mg.index), has_link,
+             "it charges a freight premium on the links into its sites, but no link enters "
+             "them", "check the group's sites, or set the premium to 0")):
+        grid = levers.period_values(mg, bp, "market_groups", col, periods)
+        some = grid["value"].astype(float).gt(0).groupby(grid["_i"]).any()
+        stated = stated | some.reindex(mg.index, fill_value=False)
+        out.rows("market_groups.csv", mg, stated & ~has.reindex(mg.index, fill_value=False),
+                 "sites", f"this market group would change nothing: {what}", hint=hint)
 
 
 def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collector,
@@ -1435,7 +1464,7 @@ def validate(raw: RawCase) -> Case:
     if meta is not None and not out.problems:
         tables, by_period = _convert_units(tables, by_period, out)
     if meta is not None and not out.problems:
-        _lever_semantics(tables, by_period, out)
+        _lever_semantics(tables, by_period, list(meta.period_names), out)
     stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
         tables, by_period = levers.resolve(tables, by_period, meta.period_names)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from chainopt.case import levers
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
 from chainopt.models import balance, blending, emissions, objective
@@ -67,9 +68,11 @@ class BuiltModel:
         """What the case states that the model cannot honour as stated, said by `chainopt
         run`, `compare` and `sweep` and kept in the manifest: a policies row where nothing
         emits (:func:`chainopt.models.emissions.idle_policies`) and a product held to
-        specs that also comes unblended (:func:`chainopt.models.blending.unheld_specs`)."""
+        specs that also comes unblended (:func:`chainopt.models.blending.unheld_specs`),
+        and a lever row naming sites where it changes nothing
+        (:func:`chainopt.case.levers.idle_sites`)."""
         return [*emissions.idle_policies(self.index, self.lp),
-                *blending.unheld_specs(self.index)]
+                *blending.unheld_specs(self.index), *levers.idle_sites(self.case)]
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from chainopt import api
 from chainopt.case.index import by_period
 from chainopt.case.load import load_case
 from chainopt.case.scenario import apply_scenario
@@ -312,3 +313,130 @@ def test_freight_premium_is_per_unit_entering_each_link_in_its_commoditys_unit(t
     assert r.objective == pytest.approx(0.58, rel=1e-9)
     flows = r["flows"].set_index("link")
     assert flows.loc["ship", "flow_k_per_yr"] == pytest.approx(10.0)
+
+
+def test_levies_in_roubles_follow_the_fx_path_by_hand(tmp_path):
+    """levies.csv may state its amounts in a currency (``stated_currency``), converted per
+    period at the fx_rates path as a market's price is: the default case's reverse excise
+    is 9,000 RUB/t of ethane (s87), 100 USD/t at 90 RUB/USD but 69 at 130.
+
+    Two 1-year periods, rate 0 (weights 1 and 1). RUB at 0.01 USD in p1, 0.005 in p2.
+    Feed 100 USD/t (at most 100 kt), 2 t per t of prod, a unit of 50 kt/yr. Levies in RUB:
+    reverse excise -5000 RUB per t of feed: -50 then -25 USD/t feed, so the mode's cost is
+    2 x -50 = -100 then -50 USD per t of prod; a duty on prod abroad 2000 RUB/t: 20 then
+    10 USD/t; a regulated home price 49,000 RUB/t: 490 then 245 USD/t. Group 'west'
+    (abroad): discount 0.1 and a freight premium 5 USD/t on the link into it (30 + 5).
+    Abroad price 600 x 0.9 - 20 = 520 in p1, 600 x 0.9 - 10 = 530 in p2.
+    Plan: 50 kt of prod each period, 30 abroad (its cap), 20 home (netback 480 in p1,
+    235 in p2, above the 200 - 100 = 100 and 200 - 50 = 150 USD/t it costs).
+    p1: 30 x (520 - 35) + 20 x (490 - 10) = 24,150 kUSD; feed 10,000; mode -5,000 -> 19.15
+    p2: 30 x (530 - 35) + 20 x (245 - 10) = 19,550 kUSD; feed 10,000; mode -2,500 -> 12.05
+    objective 31.2 MUSD. (Held at p1's USD amounts, p2 would be 24,150 - 5,000 = 19.15.)
+    The levers have no objective part of their own: the duty and discount are inside
+    npv_revenue (sales at the net price: 30 x 520 + 20 x 490 + 30 x 530 + 20 x 245 =
+    46,200 kUSD), the excise inside npv_variable_om (+5,000 + 2,500: a credit), the
+    premium inside npv_transport (-(30 x 35 + 20 x 10) x 2 = -2,500); npv_supply -20,000."""
+    folder = _case(tmp_path,
+                   supplies="site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
+                   markets="site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                           "home,prod,500,20\nabroad,prod,600,30",
+                   fx_rates="currency,usd_per_unit\nRUB,0.01",
+                   fx_rates_by_period="currency,period,usd_per_unit\nRUB,p2,0.005",
+                   levies="levy,kind,commodity,sites,amount_usd_per_unit,active,stated_currency\n"
+                          "reverse_excise,feed_excise,feed,,-5000,true,RUB\n"
+                          "duty,export_duty,prod,abroad,2000,true,RUB\n"
+                          "home_price,regulated_price,prod,home,49000,true,RUB")
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                        {"period": "p2", "start_year": 2027, "length_yr": 1}]}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    case = load_case(folder)
+    mo = by_period(case, "modes", ["variable_cost_usd_per_unit"]).set_index("period")
+    assert mo["variable_cost_usd_per_unit"].to_dict() == pytest.approx({"p1": -100.0,
+                                                                        "p2": -50.0})
+    mk = by_period(case, "markets", ["price_usd_per_unit"]).set_index(["site", "period"])
+    assert mk["price_usd_per_unit"].to_dict() == pytest.approx({
+        ("home", "p1"): 490.0, ("home", "p2"): 245.0,
+        ("abroad", "p1"): 520.0, ("abroad", "p2"): 530.0})
+    lk = by_period(case, "links", ["cost_usd_per_unit"]).set_index(["link", "period"])
+    assert lk.loc[("to_abroad", "p2"), "cost_usd_per_unit"] == pytest.approx(35.0)
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(31.2, rel=1e-9)
+    sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
+                                             ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
+    kpis = r["kpis"].set_index("kpi")["value"]
+    assert [kpis[k] for k in ("npv_revenue", "npv_variable_om", "npv_transport",
+                              "npv_supply")] == pytest.approx([46.2, 7.5, -2.5, -20.0])
+
+
+def test_a_market_group_that_changes_nothing_is_refused(tmp_path):
+    """'west' names only the plant, which has no market and no link into it: its
+    discount of 0.1 lowers no price and its 5 USD/t premium raises no link's cost, so it
+    was loaded and ignored. Now refused at its row, once for each lever (row 2 holds
+    west); a group closing nothing ('shut', access closed) too; a group stating neither
+    ('label', open, 0, 0) is a label and passes."""
+    bad = _case(tmp_path, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        west,plant,open,0.1,5
+        shut,home;abroad,open,0,0
+    """)
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    msg = str(e.value)
+    assert msg.count("market_groups.csv row 2, column sites") == 2
+    assert "none of them has a market" in msg and "no link enters them" in msg
+    assert "row 3" not in msg
+    closed = _case(tmp_path, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        shut,plant,closed,0,0
+        label,abroad,open,0,0
+    """)
+    with pytest.raises(InputError) as e:
+        load_case(closed)
+    assert "market_groups.csv row 2, column sites" in str(e.value)
+    assert "row 3" not in str(e.value)
+
+
+def test_lever_sites_where_nothing_happens_are_warned(tmp_path):
+    """The duty names abroad (which sells prod) and plant (which sells nothing): it is
+    applied at abroad only; 'west' names abroad and plant (no market, no link into it):
+    its levers act at abroad only. Neither row changes nothing, so neither is refused;
+    each is warned of, naming the idle site. The plan and objective are those of
+    test_levers_resolved_by_hand: 19.35 MUSD."""
+    folder = _case(tmp_path, levies="""
+        levy,kind,commodity,sites,amount_usd_per_unit,active
+        reverse_excise,feed_excise,feed,,-50,true
+        duty,export_duty,prod,abroad;plant,20,true
+    """, market_groups="""
+        group,sites,access,price_discount,freight_premium_usd_per_unit
+        west,abroad;plant,open,0.1,5
+    """)
+    built = api.build_model(load_case(folder))
+    warnings = built.input_warnings()
+    assert warnings == [
+        "levies.csv row 3 (duty): its export duty on prod applies at none of plant, as no "
+        "market there sells prod; check the row's sites and commodity, or take those sites "
+        "out of its list",
+        "market_groups.csv row 2 (west): its access, discount and freight premium change "
+        "nothing at plant, as no market is there and no link enters it; check the group's "
+        "sites, or take those sites out of it"]
+    assert solve_case(folder).objective == pytest.approx(19.35, rel=1e-9)
+
+
+def test_a_closed_group_with_a_hard_demand_is_warned(tmp_path):
+    """'west' (abroad) is closed: its sales cap becomes 0, so abroad buys nothing; but
+    demand.csv requires 5 kt/yr of prod at abroad, a delivery, not a sale, which the
+    closure does not touch. Each t of prod costs 2 t of feed at 100 less the 50 USD/t
+    feed credit, 100 USD: 20 kt go home (cap) at 500 - 10, 5 kt are delivered abroad at
+    30 + 5 (premium) on the link: 20 x 490 - 25 x 100 - 5 x 35 = 7,125 kUSD = 7.125 MUSD.
+    Said as a warning naming the group and the site."""
+    folder = _case(tmp_path, demand="site,commodity,amount_k_per_yr\nabroad,prod,5",
+                   market_groups="group,sites,access,price_discount,"
+                                 "freight_premium_usd_per_unit\nwest,abroad,closed,0,5")
+    warnings = api.build_model(load_case(folder)).input_warnings()
+    assert warnings == [
+        "market_groups.csv row 2 (west): it is closed, but demand.csv requires deliveries "
+        "at abroad, which closing a group does not stop (it closes sales only); remove "
+        "those demand rows in the scenario that closes the group, or open it"]
+    assert solve_case(folder).objective == pytest.approx(7.125, rel=1e-9)

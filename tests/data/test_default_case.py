@@ -197,16 +197,18 @@ def test_equipment_renewal_is_valued_against_retirement(base):
     * yields: at the base plan's activity and its values at Tatarstan in p2036 (naphtha
       473, propane/butane 433.6, propylene 700, butadiene 900, C4 raffinate 450, benzene
       750, pygas 569.5, PFO 300, fuel gas 78, H2 600 USD/t) the renewed yields save 22.2
-      MUSD/yr of feed net of lost by-products, less 2.3 of reverse excise: 19.9 MUSD/yr,
-      in each year of use, 2033-2035 (d = 0.5132 + 0.4665 + 0.4241 = 1.404 discounted
-      years) and 2036-2050 (3.226): 19.9 x 4.630 = 92.1 MUSD.
-    NPV = 92.1 + 55.5 - 128.5 = +19.1 MUSD without the availability gain: a lower bound
+      MUSD/yr of feed net of lost by-products, less 1.8 of reverse excise (2.3 at 105
+      and 53 USD/t; the excise is 9,000 and 4,500 RUB/t, at p2036's 0.0091 USD/RUB
+      81.9 and 41.0, x 0.78): 20.4 MUSD/yr, in each year of use, 2033-2035 (d = 0.5132
+      + 0.4665 + 0.4241 = 1.404 discounted years) and 2036-2050 (3.226): 20.4 x 4.630
+      = 94.5 MUSD.
+    NPV = 94.5 + 55.5 - 128.5 = +21.5 MUSD without the availability gain: a lower bound
     (more capacity never lowers the optimum).
     * availability 0.88 -> 0.90: 24 kt/yr more ethylene at most worth the base plan's
       capacity rent of the legacy crackers (116.56 USD per t/yr of capacity in p2031-p2041,
       132.48 in p2046, i.e. /0.88 per t made): 24 x (132.45 x (1.404 + 1.6077 + 0.9983)
       + 150.5 x 0.6198) / 1000 = 15.0 MUSD, an upper bound (a rent is the most a marginal
-      unit of capacity is worth): 19.1 + 15.0 = 34.1 MUSD.
+      unit of capacity is worth): 21.5 + 15.0 = 36.5 MUSD.
     The full model (which also re-optimises feeds) must lie between the two within 10 %
     (it gives 26.2; 28.8 while output late in a period was valued at the period's
     average discount, before 2026-12-03); the project's IRR exceeds 10 % exactly
@@ -215,7 +217,7 @@ def test_equipment_renewal_is_valued_against_retirement(base):
     from chainopt.report import economics
 
     years_of_use = sum(1.1 ** -(y - 2026) for y in range(2033, 2051))  # 1.404 + 3.226
-    hand = 19.9 * years_of_use + 55.5 - 128.5
+    hand = 20.4 * years_of_use + 55.5 - 128.5
     upper = hand + 24 * (132.45 * (1.404 + 1.6077 + 0.9983) + 150.5 * 0.6198) / 1000
     r = api.run(SCENARIOS / "ru_mp4_equipment_renewal.yaml", save=False)
     summary, _ = economics.project_economics(base, r)
@@ -331,7 +333,10 @@ def test_the_lpg_export_duty_covers_every_lpg_commodity():
     """proposal_export_duties restores 'the LPG export duty of 40 USD/t': LPG is propane
     and butane (commodities.csv calls both LPG), so both pay it on the same export sites.
     It covered propane only: butane kept selling at the undutied price (691 kt/yr in
-    p2026) and the scenario overstated the chain's NPV by 183.0 MUSD."""
+    p2026) and the scenario overstated the chain's NPV by 183.0 MUSD. Each row lists the
+    export market sites of its commodity (every site selling it but the domestic group's):
+    it listed Turkey and two ports, which sell no LPG, and Europe for butane, which sells
+    none there, so the duty applied at none of them (now warned of)."""
     case = api.load_case(SCENARIOS / "proposal_export_duties.yaml")
     com = case.tables["commodities"]
     lpg = set(com.loc[com["description"].str.contains("LPG", na=False), "commodity"])
@@ -341,4 +346,8 @@ def test_the_lpg_export_duty_covers_every_lpg_commodity():
                & lev["commodity"].isin(lpg)]
     assert set(duty["commodity"]) == lpg
     assert (duty["amount_usd_per_unit"] == 40).all()
-    assert duty["sites"].nunique() == 1
+    mk, groups = case.tables["markets"], case.tables["market_groups"]
+    domestic = set(groups.loc[groups["group"] == "domestic", "sites"].str.split(";").sum())
+    for c, sites in zip(duty["commodity"], duty["sites"], strict=True):
+        sold = set(mk.loc[mk["commodity"] == c, "site"]) - domestic
+        assert set(sites.split(";")) == sold, c
