@@ -296,14 +296,7 @@ def test_verify_compares_the_status_and_names_what_made_each_run(tmp_path, monke
     assert len(api.verify(folder)) == 0
     _edit_sales(folder, "6")
     reseal(folder)
-    real = api.run
-
-    def stopped(*args, **kwargs):
-        res = real(*args, **kwargs)
-        res.manifest["status"] = "feasible"
-        return res
-
-    monkeypatch.setattr(api, "run", stopped)
+    _runs_stop_at_their_time_limit(monkeypatch)
     with pytest.raises(ResultsDifferError) as exc:
         api.verify(folder)
     text = str(exc.value)
@@ -348,6 +341,18 @@ def test_snapshot_write_refuses_a_run_stopped_at_its_time_limit(tmp_path, monkey
     from tests.toycase import write_case
 
     case = write_case(tmp_path / "tiny", TINY)
+    _runs_stop_at_their_time_limit(monkeypatch)
+    with pytest.raises(InputError, match=r"its run stopped at its time limit .*status "
+                       r"'feasible'") as exc:
+        api.snapshot_write([str(case)], tmp_path / "snap")
+    assert exc.value.problems[0].where == str(case)
+    assert "time_limit_s" in exc.value.problems[0].hint
+    assert not list((tmp_path / "snap").glob("*.yaml"))
+
+
+def _runs_stop_at_their_time_limit(monkeypatch) -> None:
+    """``api.run`` as if every run stopped at its time limit with a plan not proven
+    optimal: its plan and figures as solved, status ``feasible``."""
     real = api.run
 
     def stopped(*args, **kwargs):
@@ -356,9 +361,3 @@ def test_snapshot_write_refuses_a_run_stopped_at_its_time_limit(tmp_path, monkey
         return res
 
     monkeypatch.setattr(api, "run", stopped)
-    with pytest.raises(InputError, match=r"its run stopped at its time limit .*status "
-                       r"'feasible'") as exc:
-        api.snapshot_write([str(case)], tmp_path / "snap")
-    assert exc.value.problems[0].where == str(case)
-    assert "time_limit_s" in exc.value.problems[0].hint
-    assert not list((tmp_path / "snap").glob("*.yaml"))

@@ -572,6 +572,20 @@ def _one_project_case(path, **meta):
         "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
 
 
+def _price_grid(tmp_path):
+    """``chainopt sweep`` of :func:`_one_project_case` at P = 150, 180, 250, 300, 400 into
+    ``tmp_path/sweep-grid``; the CLI's result."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
+    return CliRunner().invoke(app, ["sweep", str(folder), "--set",
+                                    "markets.price_usd_per_unit=150,180,250,300,400", "--out",
+                                    str(tmp_path), "--name", "grid", "--jobs", "1"],
+                              env={"COLUMNS": "2000"})
+
+
 def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
     """The one-project case (:func:`_one_project_case`) at P = 150, 180, 250, 300, 400:
     not built at 150 and 180 (objective 0), built at 250, 300, 400 with objectives
@@ -581,15 +595,7 @@ def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
     chain). A grid's summary is now its range: count 5, min 0, max 2.0 and no mean, std
     or pNN; the terminal's table gives min and max. Monte Carlo draws keep their
     percentiles (test_monte_carlo_reproducible_across_jobs_and_dask)."""
-    from typer.testing import CliRunner
-
-    from chainopt.cli import app
-
-    folder = _one_project_case(tmp_path / "case")
-    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
-                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
-                                   str(tmp_path), "--name", "grid", "--jobs", "1"],
-                             env={"COLUMNS": "2000"})
+    res = _price_grid(tmp_path)
     assert res.exit_code == 0, res.output
     summary = pd.read_csv(tmp_path / "sweep-grid" / "summary.csv")
     obj = summary[summary["measure"] == "objective_musd"].set_index("statistic")["value"]
@@ -637,15 +643,7 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     of the grid's points (a share of the points chosen, not a probability)". Monte Carlo
     keeps its words: P drawn uniform from 250 to 250 builds it in every draw,
     probability_built 1.0, "built in 100% of variants"."""
-    from typer.testing import CliRunner
-
-    from chainopt.cli import app
-
-    folder = _one_project_case(tmp_path / "case")
-    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
-                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
-                                   str(tmp_path), "--name", "grid", "--jobs", "1"],
-                             env={"COLUMNS": "2000"})
+    res = _price_grid(tmp_path)
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert ("project good: built at 60% of the grid's points (a share of the points chosen, "
@@ -659,9 +657,13 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     dists.write_text(json.dumps({"variables": [{
         "target": "markets.price_usd_per_unit", "op": "set",
         "dist": {"type": "uniform", "low": 250, "high": 250}}]}))
-    res = CliRunner().invoke(app, ["sweep", str(folder), "--samples", "2", "--distributions",
-                                   str(dists), "--out", str(tmp_path), "--name", "draws",
-                                   "--jobs", "1"], env={"COLUMNS": "2000"})
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    res = CliRunner().invoke(app, ["sweep", str(tmp_path / "case"), "--samples", "2",
+                                   "--distributions", str(dists), "--out", str(tmp_path),
+                                   "--name", "draws", "--jobs", "1"], env={"COLUMNS": "2000"})
     assert res.exit_code == 0, res.output
     assert "project good: built in 100% of variants" in " ".join(res.output.split())
     summary = pd.read_csv(tmp_path / "sweep-draws" / "summary.csv")
