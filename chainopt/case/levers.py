@@ -247,19 +247,20 @@ def idle_sites(case: Case) -> list[str]:
     out = []
     lv = t["levies"]
     lv = lv[lv["active"].astype(bool) & lv["kind"].ne("feed_excise") & lv["sites"].ne("")]
-    sold = set(zip(mk["site"], mk["commodity"], strict=True))
-    for lev in lv.to_dict("records"):
-        c = lev["commodity"]
-        idle = [s for s in _listed(lev["sites"]) if (s, c) not in sold]
+    for lev in lv.to_dict("records"):  # a few lever rows; each tested against all markets
+        c, sites = lev["commodity"], _listed(lev["sites"])
+        sold = pd.Index(sites).isin(mk.loc[mk["commodity"].eq(c), "site"])
+        idle = [s for s, ok in zip(sites, sold, strict=True) if not ok]
         if idle:
             what = "export duty" if lev["kind"] == "export_duty" else "regulated price"
             out.append(f"levies.csv row {lev['_row']} ({lev['levy']}): its {what} on {c} "
                        f"applies at none of {', '.join(idle)}, as no market there sells {c}; "
                        "check the row's sites and commodity, or take those sites out of "
                        "its list")
-    reached = set(mk["site"]) | set(lk["to_site"])
     for g in t["market_groups"].to_dict("records"):
-        idle = [s for s in _listed(g["sites"]) if s not in reached]
+        sites = _listed(g["sites"])
+        reached = pd.Index(sites).isin(mk["site"]) | pd.Index(sites).isin(lk["to_site"])
+        idle = [s for s, ok in zip(sites, reached, strict=True) if not ok]
         if idle:
             out.append(f"market_groups.csv row {g['_row']} ({g['group']}): its access, discount "
                        f"and freight premium change nothing at {', '.join(idle)}, as no "
