@@ -424,6 +424,8 @@ def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]
         return pd.DataFrame(), "", []
     e = e.assign(label=e["commodity"].astype(str) + " @ " + e["site"].astype(str))
     k = _t(tables, "kpis")
+    if not k.empty and "unit" in k:
+        k = k[k["kpi"].astype(str).str.startswith("emissions_")]
     units = ({} if k.empty or "unit" not in k else dict(zip(
         k["kpi"].astype(str).str.removeprefix("emissions_"), k["unit"].astype(str),
         strict=True)))
