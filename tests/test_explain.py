@@ -1453,6 +1453,19 @@ def test_numbers_round_half_away_from_zero():
         "199", "-199", "1,235", "63.75", "2.5", "0.125", "100"]
 
 
+def test_a_recipe_amount_reads_as_the_case_states_it():
+    """The default case's HDPE lines take 1.015 t of ethylene per t: explain read "1.02
+    ethylene at 600" for one plant and "1.01" for another (per t of HDPE it divides the
+    flows, which gave 1.0149999999999997 there), and 0.5 x 60 + 1.02 x 600 = 642 beside
+    the inputs it printed, 639 = 30 + 1.015 x 600. Amounts read to four significant
+    digits (1.015, 1/0.6 = 1.667, 1/0.35 = 2.857, 1.53e-5 = 0.0000153; from 1,000 up
+    whole), and a half is decided on the number as written, not on its noise."""
+    assert [ex._amount(y) for y in (1.0149999999999997, 1.015, 1 / 0.6, 1 / 0.35, 1.53e-5,
+                                    12345.6, 2.0)] == [
+        "1.015", "1.015", "1.667", "2.857", "0.0000153", "12,346", "2"]
+    assert ex._num(1.0149999999999997) == ex._num(1.015) == "1.02"
+
+
 def test_explain_a_saved_plan_where_nothing_binds(tmp_path):
     """Crude costs 100 and sells for 50: nothing is bought, no constraint holds the plan
     and constraints.csv is saved empty. explain stopped with a traceback (the empty
@@ -1608,12 +1621,12 @@ def test_a_joint_product_s_value_is_a_sum_on_lines_of_its_own(tmp_path):
         "  light (USD per t):", "    sold at plant for 300 (worth 300 there)",
         "    made at plant by mode run of unit cdu1 (0.6 light per unit of activity; per "
         "unit of light):",
-        "      300 = 167 inputs (1.67 crude at 100) + 16.67 variable cost + 217 capacity rent",
+        "      300 = 167 inputs (1.667 crude at 100) + 16.67 variable cost + 217 capacity rent",
         "          - 100 other outputs (0.5 heavy at 200)"]
     assert _netback(lines, "heavy")[2:] == [
         "    made at plant by mode run of unit cdu1 (0.3 heavy per unit of activity; per "
         "unit of heavy):",
-        "      200 = 333 inputs (3.33 crude at 100) + 33.33 variable cost + 433 capacity rent",
+        "      200 = 333 inputs (3.333 crude at 100) + 33.33 variable cost + 433 capacity rent",
         "          - 600 other outputs (2 light at 300)"]
 
 

@@ -71,7 +71,9 @@ def _num(x: float) -> str:
     """A number as text: from 100 up whole, from 1 up with at most two decimals, below
     1 three significant digits; halves rounded away from zero, as the number is written
     (198.5 -> 199, 63.745 -> 63.75; binary floating point rounds 198.5 to the even 198
-    and 63.745, stored as 63.74499..., down)."""
+    and 63.745, stored as 63.74499..., down), read to 12 significant digits first, so
+    the noise of arithmetic does not decide a half (1.015 / 1 x 1 computed as
+    1.0149999999999997 is 1.015 and reads 1.02, as 1.015 does)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     if math.isinf(x):
@@ -82,9 +84,21 @@ def _num(x: float) -> str:
     if ax >= 1e15:  # beyond the digits a float holds: no halves to round
         return f"{x:,.0f}"
     places = 0 if ax >= 100 else 2
-    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    written = repr(float(x)) if ax >= 1e12 else f"{x:.12g}"
+    d = Decimal(written).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{d:,f}"
     return text.rstrip("0").rstrip(".") if places else text
+
+
+def _amount(y: float) -> str:
+    """An amount of a commodity per unit of another (a recipe's coefficient) as text, to
+    four significant digits, so the amounts a case states read as stated and the sum
+    beside them can be followed (1.015 t of ethylene per t of HDPE at 600 is 609; at two
+    decimals it read 1.02, which makes 612)."""
+    if not math.isfinite(y) or abs(y) >= 1000:
+        return _num(y)
+    four = f"{float(f'{y:.12g}'):.4g}"
+    return f"{Decimal(four):f}"
 
 
 def _qty(unit: object) -> str:
@@ -532,11 +546,11 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             v = value(site, f.commodity)
             if f.direction == "in":
                 inputs += y * v
-                names.append(f"{_num(y)} {f.commodity} at {_num(v)}")
+                names.append(f"{_amount(y)} {f.commodity} at {_num(v)}")
             else:
                 credit += y * v
                 if abs(y * v) > tol:
-                    outs.append(f"{_num(y)} {f.commodity} at {_num(v)}")
+                    outs.append(f"{_amount(y)} {f.commodity} at {_num(v)}")
         parts = [(inputs, f"inputs ({', '.join(names)})")] if names else []
         var, co2 = cost.get((u, m), float("nan")), carbon.get((u, m), 0.0)
         known = math.isfinite(var)
@@ -568,7 +582,7 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
         # a joint product: the mode's cost is shared with its other outputs, worth
         # ``credit`` per unit of c, said on a line of its own under the sum
         sign = "-" if credit > 0 else "+"
-        out.append(f"{head} ({_num(y_c)} {c} per unit of activity; per unit of {c}):\n"
+        out.append(f"{head} ({_amount(y_c)} {c} per unit of activity; per unit of {c}):\n"
                    f"  {_num(v_c)} = {_sum(parts)}\n"
                    f"  {' ' * len(_num(v_c))} {sign} {_num(abs(credit))} other outputs "
                    f"({', '.join(outs)})")
