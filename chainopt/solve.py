@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -531,7 +531,7 @@ def _dual_side(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, dual: np.ndarray,
     return np.where(missing, np.abs(dual) / size, off)
 
 
-def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
+def check_plan(built: BuiltModel, out: SolveOutcome, duals: bool = True) -> None:
     """After a solve: raise SolverError when the plan or its marginal values break the
     model chainopt built by more than :data:`PLAN_TOLERANCE` (:func:`plan_violations`,
     :func:`dual_violations`), naming the worst row or column, its value, bounds and
@@ -539,11 +539,14 @@ def check_plan(built: BuiltModel, out: SolveOutcome) -> None:
     convention read the wrong way round, or a defect between chainopt's matrix and the
     solution arrays then stops the run instead of reporting a wrong plan or wrong values.
     A model extended through Pyomo is not checked: its extension may change chainopt's
-    own rows, bounds or objective."""
+    own rows, bounds or objective. ``duals=False``: the plan only (a MIP's plan read
+    without the marginal values of its fixed LP)."""
     if built.extension is not None:
         return
     sums = _Sums.of(built, out)
-    found = plan_violations(built, out, sums) | dual_violations(built, out, sums)
+    found = plan_violations(built, out, sums)
+    if duals:
+        found |= dual_violations(built, out, sums)
     kind, worst = max(found.items(), key=lambda kv: kv[1].max(initial=0))
     value = float(worst.max(initial=0))
     if value <= PLAN_TOLERANCE:
@@ -860,6 +863,27 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
     return solve(variant, options)
 
 
+def _check_fixed(built: BuiltModel, h: Any, cols: np.ndarray, value: float,
+                 objective: float) -> None:
+    """:func:`check_plan` of a re-solve's plan, against the model chainopt built with
+    ``cols`` fixed at ``value``: a project's value in a sweep or sensitivity is the
+    difference of two objectives, so the re-solve's is checked as a run's is (its plan
+    and objective; an LP's marginal values too, which prove it optimal)."""
+    a = built.arrays
+    lb, ub = a.col_lb.copy(), a.col_ub.copy()
+    lb[cols] = ub[cols] = value
+    sol = h.getSolution()
+    duals = not built.is_mip and bool(sol.dual_valid)
+    n = len(cols)
+    out = SolveOutcome(
+        status="optimal", objective=objective, col_value=np.asarray(sol.col_value),
+        col_dual=np.asarray(sol.col_dual), row_value=np.asarray(sol.row_value),
+        row_dual=np.asarray(sol.row_dual), options={},
+        info={"solver": f"highs's re-solve with {n} column{'s' * (n != 1)} fixed at "
+                        f"{value:g}"})
+    check_plan(replace(built, arrays=replace(a, col_lb=lb, col_ub=ub)), out, duals)
+
+
 def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
                          options: SolveOptions | None = None) -> float:
     """The optimal objective with columns ``cols`` fixed at ``value`` (e.g. a project
@@ -896,6 +920,7 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
                               f"status '{h.modelStatusToString(status)}'"
                               + ("; raise --time-limit" if limit else ""))
         objective = float(info.objective_function_value)
+        _check_fixed(built, h, cols, value, objective)
         return objective, best_bound(objective, float(info.mip_dual_bound), built.is_mip)
     finally:
         a = built.arrays

@@ -299,6 +299,44 @@ def test_a_sweep_in_which_no_variant_solved_fails(tmp_path):
     assert res.exit_code == 0, res.output
 
 
+def test_a_projects_re_solve_is_checked_as_a_run_is(tmp_path):
+    """A project's value in a sweep or sensitivity is the run's objective less that of a
+    re-solve without it, and the re-solve's plan was trusted unchecked (a run's plan is
+    checked against chainopt's own matrix, :func:`chainopt.solve.check_plan`). Crude at
+    100 (at most 10 kt) made 1:1 into prod at 250 by the project's unit: with it 10 x 150
+    / 1000 - 1 = 0.5 MUSD, without it 0 (nothing bought), which passes. Then chainopt's
+    copy of the model is made to disagree with the solver's (crude bought at least 5,
+    which HiGHS is not told): the re-solve's purchase of 0 breaks that bound by 5 / (1 +
+    0) = 5, and the re-solve stops, named, instead of giving 0.5 as the project's value."""
+    from chainopt.errors import SolverError
+    from chainopt.models.build import build
+    from chainopt.solve import handover, solve, solve_with_fixed
+
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p", "mode_flows":
+            "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\nrun,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,a,p,10,1,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,state\n"
+                    "pj,1,p1,1,optional",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+    built = build(validate(api.load_case(str(folder)).raw))
+    handover(built)
+    assert solve(built).objective == pytest.approx(0.5)
+    cols = sw._project_columns(built)["pj"]
+    assert solve_with_fixed(built, cols, 0.0)[0] == pytest.approx(0.0, abs=1e-9)
+    from chainopt.diagnose.names import column_names
+
+    buy = column_names(built).index("supply.purchase(a,crude,p1)")
+    built.arrays.col_lb[buy] = 5.0
+    with pytest.raises(SolverError, match=r"highs's re-solve with 1 column fixed at 0 "
+                       r"returned a plan that breaks the model by 5 .*supply\.purchase"
+                       r"\(a,crude,p1\) is 0 against bounds \[5, 10\]"):
+        solve_with_fixed(built, cols, 0.0)
+
+
 def test_a_projects_re_solve_stopped_with_a_plan_gives_its_range(tmp_path):
     """A sweep values a project by re-solving the variant without it; a MIP re-solve
     stopped at the time limit with a plan is taken with its range (its plan F_c and its
