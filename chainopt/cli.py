@@ -758,7 +758,7 @@ def compare(
                                       callback=_between(1))] = 12,
     detail: Annotated[list[str] | None, typer.Option(
         help="Also print this detail table (repeat; 'all' for every one): objective, "
-             "cashflow, production, capacity_built, utilisation, exports, emissions, "
+             "cashflow, production, levers, capacity_built, utilisation, exports, emissions, "
              "shadow_prices, project_cashflows, project_waterfall, project_constraints, "
              "chain_changes.")] = None,
 ) -> None:

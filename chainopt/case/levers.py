@@ -23,6 +23,10 @@ change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 
 Order for one market price: regulated price, then the group discount, then the duty:
 ``p' = p (1 - discount) - duty``.
+
+What each lever changes per unit of a market's sales, a mode's activity or a link's
+flow is kept (``Case.lever_effects``), so the results can say what it moves at the plan
+(the ``levers`` table, :func:`chainopt.extract._levers`).
 """
 
 from __future__ import annotations
@@ -83,12 +87,23 @@ def _write(t: dict, bp: dict, table: str, col: str, grid: pd.DataFrame) -> None:
     bp[table] = merged.reset_index(drop=True)
 
 
-def _map_period(t, bp, table, col, rows, periods, fn) -> None:
-    """Apply ``fn(grid) -> values`` to ``col`` of ``rows`` in every period."""
+def _map_period(t, bp, table, col, rows, periods, fn, effect=None) -> None:
+    """Apply ``fn(grid) -> values`` to ``col`` of ``rows`` in every period. ``effect``
+    (a list, the lever's name and kind): append what the change is worth to the chain
+    per unit of the row's quantity, by period (:data:`EFFECT_COLUMNS`)."""
     if len(rows) == 0:
         return
     grid = _values(t, bp, table, col, rows, periods)
-    grid["value"] = fn(grid)
+    new = np.asarray(fn(grid), dtype=float)
+    if effect is not None:
+        sink, lever, kind = effect
+        sign = 1.0 if table == "markets" else -1.0  # a price earns, a cost is paid
+        key = list(TABLES[table].key)
+        e = grid[[*key, "period"]].assign(lever=lever, kind=kind, table=table,
+                                          usd_per_unit=sign * (new - grid["value"].to_numpy(
+                                              float)))
+        sink.append(e[e["usd_per_unit"].ne(0)])
+    grid["value"] = new
     _write(t, bp, table, col, grid)
 
 
@@ -111,8 +126,20 @@ def fx_path(t: dict, bp: dict, periods: list[str]) -> dict[str, dict[str, float]
     return out
 
 
-def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
-    """The tables with currencies converted and levers applied (see the module doc)."""
+#: a case's lever effects (``Case.lever_effects``): per lever and row it changes, what
+#: the change is worth to the chain per unit of the row's quantity in each period (USD;
+#: + a price raised or a cost lowered), the row named by its table's key columns (a
+#: market's site, commodity and tier; a mode; a link)
+EFFECT_COLUMNS = ["lever", "kind", "table", "site", "commodity", "tier", "mode", "link",
+                  "period", "usd_per_unit"]
+
+
+def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict, pd.DataFrame]:
+    """The tables with currencies converted and levers applied (see the module doc), and
+    the levers' effects (:data:`EFFECT_COLUMNS`): a regulated price's change of the
+    price, a discount's -p d, a duty's -amount, a feed excise's -amount x input per
+    activity unit, a freight premium's -premium; a closed group changes quantities, not
+    money per unit, and has none."""
     t, bp = dict(t), {k: v.copy() for k, v in bp.items()}
     fx = fx_path(t, bp, periods)
     first = {c: fx[c][periods[0]] for c in fx}
@@ -143,9 +170,13 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict]:
         df = t[table]
         if len(df):
             t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
-    _levies(t, bp, periods)
-    _market_groups(t, bp, periods)
-    return t, bp
+    effects: list[pd.DataFrame] = []
+    _levies(t, bp, periods, effects)
+    _market_groups(t, bp, periods, effects)
+    frames = [e for e in effects if len(e)]
+    out = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).reindex(
+        columns=EFFECT_COLUMNS)
+    return t, bp, out
 
 
 def _listed(sites: str) -> list[str]:
@@ -163,7 +194,7 @@ def _market_rows(mk: pd.DataFrame, commodity: str | None, sites: str) -> pd.Inde
     return mk.index[sel.to_numpy()]
 
 
-def _levies(t: dict, bp: dict, periods: list[str]) -> None:
+def _levies(t: dict, bp: dict, periods: list[str], effects: list) -> None:
     lv = t.get("levies")
     if lv is None or lv.empty:
         return
@@ -183,18 +214,20 @@ def _levies(t: dict, bp: dict, periods: list[str]) -> None:
             rows = modes.index[modes["mode"].isin(per_mode.index).to_numpy()]
             _map_period(t, bp, "modes", "variable_cost_usd_per_unit", rows, periods,
                         lambda g, a=a, m=per_mode: g["value"].to_numpy(float) + g["mode"].map(
-                            m).to_numpy(float) * g["period"].map(a).to_numpy(float))
+                            m).to_numpy(float) * g["period"].map(a).to_numpy(float),
+                        (effects, lev["levy"], lev["kind"]))
             continue
         rows = _market_rows(t["markets"], lev["commodity"], lev["sites"])
         if lev["kind"] == "regulated_price":
             _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
-                        lambda g, a=a: g["period"].map(a).to_numpy(float))
+                        lambda g, a=a: g["period"].map(a).to_numpy(float),
+                        (effects, lev["levy"], lev["kind"]))
     duties = lv[lv["kind"] == "export_duty"]  # applied after the group discounts
     t["_duties"] = duties.assign(_amounts=[{p: amt[(n, p)] for p in periods}
                                            for n in duties["levy"]])
 
 
-def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
+def _market_groups(t: dict, bp: dict, periods: list[str], effects: list) -> None:
     mg = t.get("market_groups")
     if mg is not None and len(mg):
         disc = period_values(mg, bp, "market_groups", "price_discount", periods)
@@ -214,13 +247,15 @@ def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
             if any(d.values()):
                 _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
                             lambda gr, d=d: gr["value"].to_numpy(float) * (
-                                1.0 - gr["period"].map(d).to_numpy(float)))
+                                1.0 - gr["period"].map(d).to_numpy(float)),
+                            (effects, g["group"], "price_discount"))
             if any(f.values()):
                 lk = t["links"]
                 lrows = lk.index[lk["to_site"].isin(sites).to_numpy()]
                 _map_period(t, bp, "links", "cost_usd_per_unit", lrows, periods,
                             lambda gr, f=f: gr["value"].to_numpy(float)
-                            + gr["period"].map(f).to_numpy(float))
+                            + gr["period"].map(f).to_numpy(float),
+                            (effects, g["group"], "freight_premium"))
     duties = t.pop("_duties", None)
     if duties is None:
         return
@@ -229,7 +264,8 @@ def _market_groups(t: dict, bp: dict, periods: list[str]) -> None:
         a = lev["_amounts"]
         _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
                     lambda g, a=a: g["value"].to_numpy(float)
-                    - g["period"].map(a).to_numpy(float))
+                    - g["period"].map(a).to_numpy(float),
+                    (effects, lev["levy"], lev["kind"]))
 
 
 def idle_sites(case: Case) -> list[str]:

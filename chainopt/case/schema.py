@@ -574,6 +574,8 @@ class Case(BaseModel):
     by_period: dict[str, pd.DataFrame]
     raw: RawCase
     origin: str = ""
+    # what each policy lever is worth to the chain per unit (chainopt.case.levers.resolve)
+    lever_effects: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:

@@ -1467,7 +1467,7 @@ def validate(raw: RawCase) -> Case:
         _lever_semantics(tables, by_period, list(meta.period_names), out)
     stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
-        tables, by_period = levers.resolve(tables, by_period, meta.period_names)
+        tables, by_period, effects = levers.resolve(tables, by_period, meta.period_names)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
@@ -1478,7 +1478,8 @@ def validate(raw: RawCase) -> Case:
         _constraint_terms(tables, by_period, out)
     if out.problems or meta is None:
         raise InputError(out.problems)
-    case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin)
+    case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin,
+                lever_effects=effects)
     _tier_order(case, stated, out)
     _tiers_after_unlimited(case, stated, out)
     _crossed_bounds(case, stated, out)

@@ -208,7 +208,8 @@ def compare(results: dict, counterfactuals: dict | None = None,
 def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
     """``objective`` (and its parts: ``npv_*``, or ``cost_*`` when the base is a cost
     case, so that they add up to the objective as the base states it), ``cashflow`` (net
-    margin after capital charged as annuities) by period, ``production``.
+    margin after capital charged as annuities) by period, ``production``, ``levers``
+    (the ``lever_*`` KPIs: what each policy lever moves at each run's plan).
 
     Every run is stated in the base's sense: a run of the other sense has its objective
     and parts negated (the total cost is minus the net value, ``cost_<part>`` minus
@@ -232,6 +233,8 @@ def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFr
     s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True), ["period"], order)
     s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value"),
                             ["item", "period"], order).rename(columns={"item": "product"})
+    s["levers"] = _side(_kpis(results, "lever_"), ["item"], "value").rename(
+        columns={"item": "lever and kind"})
     return s
 
 
@@ -360,6 +363,9 @@ TITLES = {
     "objective": "Objective (NPV, MUSD) and its parts",
     "cashflow": CASHFLOW_TITLE,
     "production": "Production by product (k units/yr)",
+    "levers": "Policy levers at each plan (NPV, MUSD; + received by the chain, - paid or "
+              "given up; inside the objective's parts, not added to them; a lever a run "
+              "does not have is 0)",
     "capacity_built": "Capacity built (k units/yr, by the period construction starts)",
     "utilisation": "Utilisation",
     "exports": "Sales by market site (k units/yr)",

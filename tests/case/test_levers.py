@@ -440,3 +440,54 @@ def test_a_closed_group_with_a_hard_demand_is_warned(tmp_path):
         "at abroad, which closing a group does not stop (it closes sales only); remove "
         "those demand rows in the scenario that closes the group, or open it"]
     assert solve_case(folder).objective == pytest.approx(7.125, rel=1e-9)
+
+
+def test_what_each_lever_moves_at_the_plan(tmp_path):
+    """levers.csv and the ``lever_*`` KPIs, by hand on the case of
+    :func:`test_levers_resolved_by_hand` over two 1-year periods at 10 % (weights 1 and
+    1/1.1), the rouble at 0.0125 then 0.01 USD (feed 100 then 80 USD/t) and the reverse
+    excise stated as -4,000 RUB per t of feed (-50 then -40 USD/t). The plan is the same
+    in both years (50 kt made from 100 kt of feed, 20 kt sold home, 30 kt abroad):
+
+    * reverse_excise: 2 t of feed per t made, so -100 then -80 USD per t of activity in
+      the mode's cost; the chain receives 100 x 50 / 1000 = 5.0 then 80 x 50 / 1000 = 4.0
+      MUSD a year, NPV 5 + 4 / 1.1 = 8.636364, inside npv_variable_om;
+    * duty: 20 USD/t on the 30 kt sold abroad, -0.6 a year, NPV -0.6 x 2.1 / 1.1 =
+      -1.145455 (revenue);
+    * west's discount: 10 % of 600 = 60 USD/t on 30 kt, -1.8 a year, NPV -3.436364
+      (revenue); west's freight premium: 5 USD/t on the 30 kt shipped to abroad, -0.15 a
+      year, NPV -0.286364 (transport);
+    * home_price (inactive) moves nothing and has no row.
+
+    Objective: p1 24.35 - 10 + 5 = 19.35; p2 24.35 - 8 + 4 = 20.35, / 1.1 = 18.5;
+    37.85 in all, the levers' money inside it, not added to it."""
+    folder = _case(tmp_path, levies="""
+        levy,kind,commodity,sites,amount_usd_per_unit,active,stated_currency
+        reverse_excise,feed_excise,feed,,-4000,true,RUB
+        duty,export_duty,prod,abroad,20,true,
+        home_price,regulated_price,prod,home,400,false,
+    """, fx_rates_by_period="currency,period,usd_per_unit\nRUB,p2,0.01")
+    write_case(folder, {}, discount_rate=0.1,
+               periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                        {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(19.35 + 20.35 / 1.1, rel=1e-9)
+    lv = r.tables["levers"]
+    got = {(x.lever, x.kind, x.part, x.period): x.value_musd_per_yr for x in lv.itertuples()}
+    assert got == pytest.approx({
+        ("duty", "export_duty", "revenue", "p1"): -0.6,
+        ("duty", "export_duty", "revenue", "p2"): -0.6,
+        ("reverse_excise", "feed_excise", "variable_om", "p1"): 5.0,
+        ("reverse_excise", "feed_excise", "variable_om", "p2"): 4.0,
+        ("west", "freight_premium", "transport", "p1"): -0.15,
+        ("west", "freight_premium", "transport", "p2"): -0.15,
+        ("west", "price_discount", "revenue", "p1"): -1.8,
+        ("west", "price_discount", "revenue", "p2"): -1.8}, rel=1e-9)
+    k = r.tables["kpis"].set_index("kpi")
+    for name, npv in (("reverse_excise_feed_excise", 5 + 4 / 1.1),
+                      ("duty_export_duty", -0.6 * 2.1 / 1.1),
+                      ("west_price_discount", -1.8 * 2.1 / 1.1),
+                      ("west_freight_premium", -0.15 * 2.1 / 1.1)):
+        assert k.loc[f"lever_{name}", "value"] == pytest.approx(npv, rel=1e-9), name
+    assert k.loc["lever_west_freight_premium", "unit"] == (
+        "MUSD discounted, part of npv_transport (not added again)")
