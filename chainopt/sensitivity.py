@@ -463,8 +463,8 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
 
 
 def needed_note(s: Setup, where: str) -> str:
-    """What is said where ``s``'s project is :data:`NEEDED` (``where``: the driver
-    value, or "at the base")."""
+    """What a break-even says where ``s``'s project is :data:`NEEDED` (``where``: the
+    driver at the value found so, ``price at 0``)."""
     return (f"{NEEDED}: no plan without {s.project} (infeasible with it held off, {where}; "
             "no driver changes what is feasible), so no NPV")
 
