@@ -871,7 +871,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
         fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
-                                       f"driver (base {npv0:,.1f} MUSD)", plt)
+                                       "driver (base " + (sens.NEEDED if math.isnan(npv0)
+                                                          else f"{npv0:,.1f} MUSD") + ")",
+                                  plt)
 
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")
@@ -926,6 +928,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
     out_tables["monte_carlo"] = mc
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
     out_tables["monte_carlo_failed"] = sens.failed_draws(kpis)
+    out_tables["monte_carlo_needed"] = sens.needed_draws(mc, kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
 

@@ -460,8 +460,9 @@ def sensitivity(
         be["break-even"] = [("none: " + n) if v is None or v != v
                             else f"{v:.4g}" + (f" ({n})" if n else "")
                             for v, n in zip(be["value"], notes, strict=True)]
-        _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0; held "
-                     f"built as the scenario builds it: {res['held']})",
+        _print_frame("breakeven", f"Break-even of {project} (incremental NPV = 0, to "
+                     f"{be['tolerance_musd'].max():g} MUSD; held built as the scenario builds "
+                     f"it: {res['held']})",
                      be[["driver", "meaning", "base", "break-even"]])
         tor = res["tornado"]
         note = res.get("warning")
@@ -472,6 +473,8 @@ def sensitivity(
                 shown[f"npv_{at} range"] = [
                     f"{a:,.3f} to {b:,.3f}" for a, b in zip(
                         tor[f"npv_{at}_from_musd"], tor[f"npv_{at}_to_musd"], strict=True)]
+        if (tor["note"] != "").any():  # the project needed for any plan: no NPV
+            shown["note"] = tor["note"]
         _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
         if note:
             err.print("[yellow]warning:[/] " + escape(note))
@@ -482,7 +485,7 @@ def sensitivity(
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
         _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
                      mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
-        for text in (note, res.get("monte_carlo_failed")):
+        for text in (note, res.get("monte_carlo_failed"), res.get("monte_carlo_needed")):
             if text:
                 err.print("[yellow]warning:[/] " + escape(text))
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "

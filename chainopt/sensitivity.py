@@ -38,6 +38,14 @@ driver's search range: NPV is scanned on a grid for sign changes (it need not be
 monotone in the driver) and each is refined by false position (Illinois); see
 :func:`break_even`. The **tornado** is NPV at the base value x (1 - r) and x (1 + r)
 of each driver, 0 < r <= 1 (the extra carbon price: 0 and 100 r USD/t).
+
+**Needed for any plan.** When the scenario has no plan without the project (the
+re-solve with it held off is infeasible: it is the only source of a good a hard floor
+asks for, say) there is no counterfactual to value it against: its NPV is left blank
+(NaN) and said to be :data:`NEEDED`, as a sweep leaves such a variant's ``npv_``
+columns blank. The drivers change prices, costs and the discount rate, objective
+coefficients only, never what is feasible, so a project needed at one value of a
+driver is needed at all of them: the break-even search stops at the first one.
 """
 
 from __future__ import annotations
@@ -58,8 +66,12 @@ from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
 from chainopt.report import economics
 from chainopt.report.sweep_stats import BUILT, SOLVED
 from chainopt.results import best_bound
+from chainopt.sweep import ROUNDING
 
 DRIVERS = ("price", "feed", "capex", "carbon", "discount")
+#: what is said of an NPV left blank because the scenario has no plan without the project
+NEEDED = "needed for any plan"
+
 #: (what the value is, search range for the break-even)
 DRIVER_INFO = {
     "price": ("factor on the product prices", (0.0, 4.0)),
@@ -274,7 +286,9 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     B = F gives low = high = NPV); low or high NaN when a MIP solve gave no bound. A
     solve stopped at its time limit with a plan is kept with its range, the held one
     (:func:`chainopt.solve.solve`: ``feasible``) and the one without the project alike
-    (``solve_with_fixed(stopped=True)``, as sweeps do)."""
+    (``solve_with_fixed(stopped=True)``, as sweeps do). (NaN, NaN, NaN) when the model
+    without the project is infeasible: the project is :data:`NEEDED`, and there is no
+    plan without it to value it against."""
     # lazy: the model side (see setup)
     from chainopt.models.build import build
     from chainopt.solve import resolve, solve_with_fixed
@@ -291,7 +305,9 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
     try:
         f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
-    except (SolverError, InfeasibleError) as exc:
+    except InfeasibleError:
+        return math.nan, math.nan, math.nan
+    except SolverError as exc:
         at = "" if driver is None or x is None else f" with {driver} at {x:g}"
         raise type(exc)(f"valuing project {s.project}{at} (the model without it): "
                         f"{exc}") from None
@@ -360,6 +376,12 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     one (the driver does not move it, unless the MIP gaps leave that open: ``gaps``
     then says where), and when the refinement
     stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
+    ``refined_low`` and ``refined_high``: the last interval of the refinement around the
+    value (NPV of opposite signs at its ends; the value itself when it is a value
+    scanned), and ``tolerance_musd``: ``tol``, the |NPV| the refinement stops at.
+    A project :data:`NEEDED` for any plan has no NPV and so no break-even: the scan
+    stops at the first value (needed there, it is needed at every value: module
+    docstring) and ``note`` says so.
 
     The MIP gaps: ``npv_low_at_value_musd`` and ``npv_high_at_value_musd`` are where the
     true NPV at the value lies (:func:`npv_range`), and ``bracket_low``,
@@ -380,7 +402,8 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                           "discount": "the case"}[driver],
            "note": applicable(s, driver), "npv_low_at_value_musd": math.nan,
            "npv_high_at_value_musd": math.nan, "bracket_low": math.nan,
-           "bracket_high": math.nan, "gaps": ""}
+           "bracket_high": math.nan, "gaps": "", "tolerance_musd": tol,
+           "refined_low": math.nan, "refined_high": math.nan}
     if out["note"]:
         return out
     seen: dict[float, tuple[float, float, float]] = {}  # x -> (NPV, low, high)
@@ -390,7 +413,11 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         return seen[float(x)][0]
 
     xs = scan_points(s, driver)
-    fs = np.array([f(x) for x in xs])
+    for k, x in enumerate(xs, start=1):
+        if math.isnan(f(x)):
+            out.update(scanned=k, note=needed_note(s, f"{driver} at {x:g}"))
+            return out
+    fs = np.array([seen[float(x)][0] for x in xs])
     out.update(npv_at_low_musd=float(fs[0]), npv_at_high_musd=float(fs[-1]), scanned=len(xs))
     zero = np.abs(fs) <= tol
     if zero.all():
@@ -415,7 +442,7 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     x, fx, a, b = min(roots, key=lambda r: abs(r[0] - base))
     low, high = seen[x][1:]
     b_low, b_high = _bracket(seen, x, tol)
-    out.update(value=x, npv_at_value_musd=fx,
+    out.update(value=x, npv_at_value_musd=fx, refined_low=a, refined_high=b,
                break_evens="; ".join(f"{r[0]:.6g}" for r in roots),
                npv_low_at_value_musd=low, npv_high_at_value_musd=high,
                bracket_low=b_low, bracket_high=b_high)
@@ -433,6 +460,13 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
         out["gaps"] = gap_note(low, high, b_low, b_high)
     out["note"] = "; ".join(notes)
     return out
+
+
+def needed_note(s: Setup, where: str) -> str:
+    """What a break-even says where ``s``'s project is :data:`NEEDED` (``where``: the
+    driver at the value found so, ``price at 0``)."""
+    return (f"{NEEDED}: no plan without {s.project} (infeasible with it held off, {where}; "
+            "no driver changes what is feasible), so no NPV")
 
 
 def _sign_open(seen: dict[float, tuple[float, float, float]], objective: float) -> str:
@@ -495,7 +529,7 @@ def gap_note(low: float, high: float, b_low: float, b_high: float) -> str:
 TORNADO_COLUMNS = ["driver", "meaning", "base_value", "low_value", "high_value",
                    "npv_base_musd", "npv_low_musd", "npv_high_musd", "swing_musd",
                    "npv_base_from_musd", "npv_base_to_musd", "npv_low_from_musd",
-                   "npv_low_to_musd", "npv_high_from_musd", "npv_high_to_musd"]
+                   "npv_low_to_musd", "npv_high_from_musd", "npv_high_to_musd", "note"]
 #: the tornado's NPVs (at the base, low and high value) with the range each lies in
 TORNADO_RANGES = {"npv_base_musd": ("npv_base_from_musd", "npv_base_to_musd"),
                   "npv_low_musd": ("npv_low_from_musd", "npv_low_to_musd"),
@@ -506,7 +540,13 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             ) -> pd.DataFrame:
     """NPV at each driver's base value x (1 - swing) and x (1 + swing), and where the
     MIP gaps leave each (``npv_<at>_from_musd`` to ``npv_<at>_to_musd``,
-    :func:`npv_range`; equal to the NPV when both solves are proven optimal)."""
+    :func:`npv_range`; equal to the NPV when both solves are proven optimal).
+
+    An NPV at an end within :data:`chainopt.sweep.ROUNDING` x |base objective| of the
+    base NPV is rounding, as in a sweep (two re-solves of a 157,000 MUSD objective
+    differ by its last bits, 2.9e-11): it is taken as the base NPV, its range moved
+    with it, so a driver that does not move the NPV has a bar and a swing of 0.
+    ``note``: :data:`NEEDED` where the project is (its NPVs blank)."""
     base = npv_range(s, options=options)
     rows = []
     for d in drivers:
@@ -524,8 +564,16 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             row.update(dict(zip((col, *TORNADO_RANGES[col]), v, strict=True)))
         rows.append(row)
     # (with its columns when no driver applies: the table is printed and saved all the same)
-    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
+    df = pd.DataFrame(rows, columns=TORNADO_COLUMNS).astype(
+        {c: float for c in TORNADO_COLUMNS[2:-1]})
+    tiny = ROUNDING * max(abs(s.objective), 1.0)
+    for col in ("npv_low_musd", "npv_high_musd"):
+        shift = df["npv_base_musd"] - df[col]
+        shift = shift.where(shift.abs() <= tiny, 0.0)
+        for c in (col, *TORNADO_RANGES[col]):
+            df[c] += shift
     df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
+    df["note"] = np.where(df[list(TORNADO_RANGES)].isna().any(axis=1), NEEDED, "")
     return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -539,7 +587,7 @@ def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
         for col, at in (("npv_base_musd", "base"), ("npv_low_musd", "low_value"),
                         ("npv_high_musd", "high_value")):
             lo, hi = (r[c] for c in TORNADO_RANGES[col])
-            if is_open(r[col], lo, hi, s.objective):
+            if not math.isnan(r[col]) and is_open(r[col], lo, hi, s.objective):
                 where = "base" if at == "base" else f"{r['driver']} at {r[at]:.4g}"
                 parts.append(f"NPV {where} {r[col]:,.3f} ({_span(lo, hi)})")
     parts = list(dict.fromkeys(parts))  # the base NPV once, not once per driver
@@ -555,8 +603,8 @@ def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
             + ". " + economics.SMALLER_GAP)
 
 
-MC_COLUMNS = ["project", "samples", "failed", "p10_musd", "p50_musd", "p90_musd", "mean_musd",
-              "p_built", "p50_low_musd", "p50_high_musd"]
+MC_COLUMNS = ["project", "samples", "failed", "needed", "p10_musd", "p50_musd", "p90_musd",
+              "mean_musd", "p_built", "p50_low_musd", "p50_high_musd"]
 
 
 def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -570,7 +618,14 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     Only the draws solved (optimal, or stopped at a limit with a plan) count: ``samples``
     of them; ``failed`` is the number of the others (infeasible, no plan by the time
     limit, bad input), left out, so that the percentiles and P(built) are of the draws
-    that have a plan (:func:`failed_draws` says so)."""
+    that have a plan (:func:`failed_draws` says so). ``needed``: the draws solved in
+    which the project has no NPV (blank), the draw having no plan without it
+    (:data:`NEEDED`); the percentiles and the mean are of the ``samples`` draws with
+    one, P(built) of every draw solved (:func:`needed_draws` names them).
+
+    The percentiles are numpy's (and pandas') default, linear interpolation between
+    order statistics: P_q of n sorted values v_0..v_(n-1) is v_j + f (v_(j+1) - v_j)
+    with j + f = q (n - 1)."""
     ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
     rows = []
 
@@ -583,10 +638,12 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
         if not (c.startswith("npv_") and c.endswith("_incremental_musd")):
             continue
         p = c.removeprefix("npv_").removesuffix("_incremental_musd")
-        v = pd.to_numeric(ok[c], errors="coerce").dropna()
+        all_v = pd.to_numeric(ok[c], errors="coerce")
+        v = all_v.dropna()
         built = pd.to_numeric(ok.get(f"built_{p}", pd.Series(dtype=float)),
                               errors="coerce").fillna(0.0)
         rows.append({"project": p, "samples": len(v), "failed": len(kpis) - len(ok),
+                     "needed": len(all_v) - len(v),
                      "p10_musd": float(v.quantile(0.1)) if len(v) else math.nan,
                      "p50_musd": float(v.quantile(0.5)) if len(v) else math.nan,
                      "p90_musd": float(v.quantile(0.9)) if len(v) else math.nan,
@@ -597,18 +654,49 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MC_COLUMNS)
 
 
+#: the draws named in a warning (then "and N more")
+DRAWS_NAMED = 5
+
+
+def _named(ids: pd.Series) -> str:
+    """The first :data:`DRAWS_NAMED` variant ids, and how many more."""
+    ids = ids.astype(str).tolist()
+    more = len(ids) - DRAWS_NAMED
+    return ", ".join(ids[:DRAWS_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
 def failed_draws(kpis: pd.DataFrame) -> str:
     """A warning when draws of a sweep's ``kpis.csv`` failed (not solved): how many, of
-    which status, and that :func:`monte_carlo` leaves them out; "" when none did."""
+    which status, which (:func:`_named`), and that :func:`monte_carlo` leaves them out;
+    "" when none did."""
     bad = kpis.loc[~kpis["status"].isin(SOLVED), "status"] if "status" in kpis.columns \
         else pd.Series(dtype=str)
     if bad.empty:
         return ""
     kinds = ", ".join(f"{k} {n}" for k, n in bad.astype(str).value_counts().items())
-    return (f"{len(bad)} of {len(kpis)} draws failed ({kinds}) and are left out: the "
+    return (f"{len(bad)} of {len(kpis)} draws failed ({kinds}: "
+            f"{_named(kpis.loc[bad.index, 'variant'])}) and are left out: the "
             f"percentiles and P(built) are of the {len(kpis) - len(bad)} draws that have a "
             "plan (projects_mc.csv, column failed; why: kpis.csv, columns status and "
             "message)")
+
+
+def needed_draws(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:
+    """A warning naming, per project, the solved draws in which it is :data:`NEEDED`
+    (its NPV blank: the draw has no plan without it) and that its percentiles and mean
+    leave them out; "" when there are none."""
+    ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
+    parts = []
+    for r in mc[mc["needed"] > 0].itertuples():
+        blank = pd.to_numeric(ok[f"npv_{r.project}_incremental_musd"], errors="coerce").isna()
+        parts.append(f"{r.project} in {r.needed} of {r.needed + r.samples} "
+                     f"({_named(ok.loc[blank, 'variant'])})")
+    if not parts:
+        return ""
+    return (f"{NEEDED}, no NPV (the draw has no plan without the project; kpis.csv, column "
+            "message): " + "; ".join(parts) + ". Their P10/P50/P90 and mean are of the "
+            "draws with an NPV (projects_mc.csv, columns samples and needed), P(built) of "
+            "every draw solved")
 
 
 def open_medians(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:

@@ -235,3 +235,63 @@ def test_a_project_without_which_the_scenario_is_infeasible_is_named(tmp_path):
     assert "valuing p in big: big without p is infeasible" in text
     assert "Run `chainopt explain" not in text
     assert not (tmp_path / "compare-c").exists()
+
+
+def test_compare_deltas_by_hand_and_a_period_one_run_lacks(tmp_path):
+    """Three tiny runs (tests/report/test_sensitivity_drivers.py: pj, 100 kt/yr of b
+    from a, 10 MUSD, forced; r = 10 %, cash flows at the start of each year):
+
+    * ca: one year 2026, b at 300 USD/t: revenue 30, supply -10, capex -10, objective
+      10; cashflow_net p1 10.
+    * cb: as ca with 0.5 t CO2 per t at 10 USD/t and b at 310.7: revenue 31.07, carbon
+      -0.5 (50 kt x 10 / 1000), objective 10.57. ca has no npv_carbon (no carbon term):
+      0 there, and Δ cb = 31.07 - 30 - 0.5 = 0.57, the Δ of the parts adding to it.
+    * cc: two years (p2 = 2027, d = 1/1.1) and pj living both: capex annuity A with
+      A (1 + 1/1.1) = 10, so 5.238 a year; cash flow 20 - 5.238 = 14.762 each year,
+      objective 20 x 21/11 - 10 = 28.182, Δ 18.182.
+
+    Every Δ is the run's kpis.csv value minus ca's. ca and cb have no period p2: their
+    cash flow and production there were shown as 0 (Δ cc 14.762 and 100 against a year
+    they never model); now blank, and so is the Δ."""
+    from tests.report.test_sensitivity_drivers import CO2, TWO_YEARS, tiny
+
+    def named(folder, name):
+        (folder / "case.yaml").write_text((folder / "case.yaml").read_text()
+                                          .replace("name: toy", f"name: {name}"))
+        return str(folder)
+
+    ca = named(tiny(tmp_path / "ca"), "ca")
+    cb = named(tiny(tmp_path / "cb", policies="commodity,site,carbon_price_usd_per_unit\n"
+                    "co2,,10", markets="site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                    "s,b,310.7,1000", **CO2), "cb")
+    cc = named(tiny(tmp_path / "cc", periods=TWO_YEARS,
+                    projects="project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,"
+                             "state,forced_period\npj,10,p1,2,true,forced,p1",
+                    units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                          "u,s,p,100,2,pj"), "cc")
+    sections, _, _ = api.compare([ca, cb, cc], out=tmp_path / "out", jobs=1)
+    obj = sections["objective"].set_index("kpi (MUSD, NPV)")
+    a = 10 / (1 + 1 / 1.1)
+    assert obj.loc["objective", ["ca", "cb", "cc", "Δ cb", "Δ cc"]].tolist() == pytest.approx(
+        [10.0, 10.57, 20 * 21 / 11 - 10, 0.57, 20 * 21 / 11 - 20], abs=1e-9)
+    assert obj.loc["npv_carbon", ["ca", "cb", "cc", "Δ cb", "Δ cc"]].tolist() == pytest.approx(
+        [0.0, -0.5, 0.0, -0.5, 0.0], abs=1e-9)
+    assert obj.loc["npv_revenue", "Δ cb"] == pytest.approx(1.07, abs=1e-9)
+    for n in ("cb", "cc"):  # every Δ is B - A of the two runs' kpis.csv
+        k = {name: pd.read_csv(tmp_path / "out" / name / "kpis.csv").fillna({"period": ""})
+             for name in ("ca", n)}
+        for kpi, row in obj.iterrows():
+            want = [float(k[m].loc[(k[m]["kpi"] == kpi) & (k[m]["period"] == ""),
+                                   "value"].sum()) for m in ("ca", n)]
+            # (kpis.csv holds 10 significant digits)
+            assert row[f"Δ {n}"] == pytest.approx(want[1] - want[0], rel=1e-9, abs=1e-9), \
+                (n, kpi)
+    cf = sections["cashflow"].set_index("period")
+    assert cf.loc["p1", ["ca", "cc", "Δ cc"]].tolist() == pytest.approx(
+        [10.0, 20 - a, 10 - a], abs=1e-9)
+    assert cf.loc["p2", "cc"] == pytest.approx(20 - a, abs=1e-9)
+    assert cf.loc["p2", ["ca", "cb", "Δ cb", "Δ cc"]].isna().all()
+    prod = sections["production"].set_index(["product", "period"])
+    assert prod.loc[("b", "p2"), "cc"] == pytest.approx(100.0)
+    assert prod.loc[("b", "p2"), ["ca", "Δ cc"]].isna().all()
+    assert prod.loc[("b", "p1"), "Δ cc"] == 0.0

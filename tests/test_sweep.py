@@ -572,7 +572,7 @@ def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_pa
     res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(tmp_path / "draws")],
                              env={"COLUMNS": "2000"})
     assert res.exit_code == 0, res.output
-    assert "warning: 1 of 6 draws failed (InfeasibleError 1) and are left out" in " ".join(
+    assert "warning: 1 of 6 draws failed (InfeasibleError 1: s00002) and are left out" in " ".join(
         res.output.split())
     mc = pd.read_csv(tmp_path / "draws" / "projects_mc.csv").set_index("project").loc["pj"]
     assert (mc["samples"], mc["failed"], mc["p50_musd"], mc["p_built"]) == (5, 1, 4.0, 0.6)

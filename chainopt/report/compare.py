@@ -51,8 +51,18 @@ TOL = 1e-6
 
 
 def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
-          keep_all: bool = False) -> pd.DataFrame:
-    """Outer-join ``value`` of each run on ``keys``; add Δ columns against the first run."""
+          keep_all: bool = False, periods: dict[str, set[str]] | None = None
+          ) -> pd.DataFrame:
+    """Outer-join ``value`` of each run on ``keys``; add Δ columns (run minus base)
+    against the first run.
+
+    A key a run has no row for is 0 there: a product it makes none of has no production
+    KPI, an emission with no source no emissions KPI, and an objective part a run lacks is a
+    category its model has no term of (``npv_carbon`` of a case without a carbon price),
+    worth 0, so that the Δ of the parts add up to the Δ of the objective. But a row of
+    a period a run does not have (``periods``: run -> its periods; two cases of
+    different horizons) is absent there (NaN, blank), and so is its Δ: a cash flow of
+    0 in a year the run never models would be a number it does not state."""
     names = list(frames)
     # runs without a row here (no emissions, no links, ...) join as zeros: pandas cannot
     # outer-merge an empty frame whose text keys are Arrow arrays without chunks
@@ -62,6 +72,10 @@ def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
     for i, part in enumerate(parts):
         out = part if i == 0 else out.merge(part, on=keys, how="outer", sort=False)
     out = out.reindex(columns=[*keys, *names]).fillna({n: 0.0 for n in names})
+    if periods is not None and "period" in keys:
+        for n in names:
+            if periods.get(n):
+                out.loc[~out["period"].astype(str).isin(periods[n]), n] = np.nan
     base = names[0]
     for n in names[1:]:
         out[f"Δ {n}"] = out[n] - out[base]
@@ -79,6 +93,11 @@ def _kpis(results: dict, prefix: str) -> dict[str, pd.DataFrame]:
         k["period"] = k["period"].fillna("").astype(str)
         out[n] = k
     return out
+
+
+def _periods(results: dict) -> dict[str, set[str]]:
+    """Each run's periods (its manifest's; empty when it names none)."""
+    return {n: {str(p) for p in r.manifest.get("periods", [])} for n, r in results.items()}
 
 
 def _period_order(results: dict) -> dict[str, int]:
@@ -230,8 +249,11 @@ def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFr
 
     cf = _kpis(results, "cashflow_")
     cf = {n: k[k["item"] == "net"] for n, k in cf.items()}
-    s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True), ["period"], order)
-    s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value"),
+    per = _periods(results)
+    s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True, periods=per),
+                          ["period"], order)
+    s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value",
+                                  periods=per),
                             ["item", "period"], order).rename(columns={"item": "product"})
     s["levers"] = _side(_kpis(results, "lever_"), ["item"], "value").rename(
         columns={"item": "lever and kind"})
@@ -243,8 +265,10 @@ def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.Dat
     built = {n: _built(r) for n, r in results.items()}
     util = {n: b[b["utilisation"].notna()].copy() for n, b in built.items()}
     keys = ["kind", "name", "period"]
-    return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr"), keys, order),
-            "utilisation": _sort(_side(util, keys, "utilisation"), keys, order)}
+    per = _periods(results)
+    return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr", periods=per), keys,
+                                    order),
+            "utilisation": _sort(_side(util, keys, "utilisation", periods=per), keys, order)}
 
 
 def _market_sections(results: dict, base: str, order: dict[str, int], top: int
@@ -256,9 +280,11 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
     bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
            for n, r in results.items()}
     return {
-        "exports": _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr"),
+        "exports": _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr",
+                               periods=_periods(results)),
                          ["site", "commodity", "period"], order),
-        "emissions": _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value"),
+        "emissions": _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value",
+                                 periods=_periods(results)),
                            ["item", "period"], order).rename(columns={"item": "emission"}),
         "shadow_prices": _top_changes(results, base, bal, ["site", "commodity", "period"],
                                       "shadow_price_usd_per_unit", top),

@@ -25,14 +25,19 @@ def tornado_figure(df: pd.DataFrame, title: str, plt):
     """Horizontal bars from the base NPV to the NPV at each driver's low and high value,
     the widest swing on top; a black whisker at a bar's end spans the range the MIP gaps
     leave that NPV in (``npv_low_from_musd`` to ``npv_low_to_musd``, ...; none where the
-    solves are proven optimal)."""
+    solves are proven optimal). A driver whose NPVs are blank, the project needed for
+    any plan (its ``note``), has no bar but that note."""
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
     if df.empty:
         ax.axis("off")
         return fig
     base = float(df["npv_base_musd"].iloc[0])
+    base = 0.0 if np.isnan(base) else base  # (needed for any plan: no NPV, no bars)
     y = np.arange(len(df))[::-1]
     for yi, r in zip(y, df.itertuples(), strict=True):
+        if np.isnan([r.npv_base_musd, r.npv_low_musd, r.npv_high_musd]).any():
+            ax.text(base, yi, f" {r.note} ", va="center", ha="left", fontsize=8)
+            continue
         for v, col, x, a, b in ((r.npv_low_musd, "#de2d26", r.low_value,
                                  r.npv_low_from_musd, r.npv_low_to_musd),
                                 (r.npv_high_musd, "#31a354", r.high_value,

@@ -536,7 +536,7 @@ def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
     assert tornado.read_text().splitlines() == [
         "driver,meaning,base_value,low_value,high_value,npv_base_musd,npv_low_musd,"
         "npv_high_musd,swing_musd,npv_base_from_musd,npv_base_to_musd,npv_low_from_musd,"
-        "npv_low_to_musd,npv_high_from_musd,npv_high_to_musd"]
+        "npv_low_to_musd,npv_high_from_musd,npv_high_to_musd,note"]
 
 
 def test_a_nul_byte_anywhere_in_a_text_file_is_refused(tmp_path):

@@ -11,11 +11,14 @@ capex itself. Money in MUSD = kt x USD/t / 1000: the unit earns 100 x (300 - 100
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from chainopt import sensitivity as sens
 from chainopt.cli import app
+from chainopt.results import stable_floats
 from tests.toycase import write_case
 
 TINY = {
@@ -225,3 +228,128 @@ def test_a_relaxed_sensitivity_is_refused(tmp_path):
     assert not (tmp_path / "out").exists()
     done = api.sensitivity(str(folder), "pj", drivers=["capex"], out=tmp_path / "out")
     assert done["tornado"]["npv_base_musd"].iloc[0] == pytest.approx(10 + 10 / 1.1 - 10)
+
+
+TWO_YEARS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+             {"period": "p2", "start_year": 2027, "length_yr": 1}]
+
+
+def test_a_project_needed_for_any_plan_is_said_so_and_the_run_finishes(tmp_path):
+    """tiny with a hard floor of 50 kt/yr on b: pj's unit is the only source of b, so
+    the scenario has no plan without pj (the re-solve with it held off is infeasible).
+    `chainopt sensitivity` stopped at the first value scanned, exit 3 ("valuing project
+    pj with price at 0 (the model without it): ... infeasible"); a sweep keeps such a
+    variant with its npv_ blank. Now every break-even and tornado bar of a driver that
+    applies says "needed for any plan" (no number: value and NPVs blank), the carbon
+    driver still says the case has no emission, and the run writes its three files
+    (exit 0). The drivers move prices and costs only, so the search stops at the first
+    value: one re-solve per break-even, two per tornado bar and the base once."""
+    folder = tiny(tmp_path / "case", markets="site,commodity,price_usd_per_unit,"
+                  "max_k_per_yr,min_k_per_yr\ns,b,300,1000,50")
+    (folder / "case.yaml").write_text((folder / "case.yaml").read_text()
+                                      + "demand_floors: hard\n")
+    res = CliRunner().invoke(app, ["sensitivity", str(folder), "--project", "pj",
+                                   "--out", str(tmp_path / "out")], env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "none: needed for any plan" in out  # (the rest folds with the table's width)
+    assert "13 re-solves" in out  # 4 break-evens x 1, then 1 + 4 x 2 for the tornado
+    folder = tmp_path / "out" / "sensitivity-toy-pj"
+    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "tornado.csv",
+                                                        "tornado.png"]
+    be = pd.read_csv(folder / "breakeven.csv").set_index("driver")
+    for d in ("price", "feed", "capex", "discount"):
+        assert be.loc[d, "note"] == (
+            f"needed for any plan: no plan without pj (infeasible with it held off, {d} at "
+            "0; no driver changes what is feasible), so no NPV")
+        assert np.isnan(be.loc[d, "value"]) and be.loc[d, "scanned"] == 1
+    assert be.loc["carbon", "note"] == "the case has no emission commodity"
+    tor = pd.read_csv(folder / "tornado.csv", keep_default_na=False, na_values=[""])
+    assert tor["driver"].tolist() == ["price", "feed", "capex", "discount"]
+    assert (tor["note"] == "needed for any plan").all()
+    assert tor[["npv_base_musd", "npv_low_musd", "npv_high_musd", "swing_musd"]].isna().all(
+        axis=None)
+
+
+def test_break_even_by_hand_from_yearly_cash_flows(tmp_path):
+    """pj (10 MUSD, life 2 years, forced in p1) in two 1-year periods, 2026 and 2027,
+    r = 10 %, cash flows at the start of each year (d = 1, 1/1.1). Its capex is paid as
+    an annuity A over its two alive years, A (1 + 1/1.1) = 10: 10 MUSD in present value.
+    With the price of b scaled by p each year earns 100 kt x (300 p - 100) / 1000 =
+    30 p - 10 MUSD; without pj nothing is made (0). By year:
+
+        year  d       margin     capex annuity (A = 5.238)
+        2026  1       30 p - 10  -5.238
+        2027  1/1.1   30 p - 10  -5.238
+
+    NPV(p) = (21/11) (30 p - 10) - 10: 28.18 at p = 1, 0 at p* = (10 + 110/21) / 30 =
+    32/63 = 0.507937. The scan brackets it between 0.4 (NPV -10.0) and 0.6 (+5.27): the
+    break-even is refined there to |NPV| <= 1e-6 MUSD, and breakeven.csv says so
+    (tolerance_musd, refined_low..refined_high: it gave the value only)."""
+    folder = tiny(tmp_path, periods=TWO_YEARS,
+                  projects="project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,"
+                           "state,forced_period\npj,10,p1,2,true,forced,p1",
+                  units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                        "u,s,p,100,2,pj")
+    s = sens.setup(str(folder), "pj")
+    assert sens.npv(s) == pytest.approx(21 / 11 * 20 - 10, abs=1e-9)
+    be = sens.break_even(s, "price")
+    assert be["value"] == pytest.approx(32 / 63, abs=1e-9)
+    assert abs(be["npv_at_value_musd"]) <= 1e-6 and be["tolerance_musd"] == 1e-6
+    assert (be["refined_low"], be["refined_high"]) == pytest.approx((0.4, 0.6))
+    assert be["note"] == ""
+
+
+def test_break_even_where_the_plan_changes_with_the_price(tmp_path):
+    """tiny (one year, d = 1) with b capped at 120 kt/yr and an existing unit u0 (60
+    kt/yr, 1 t of a to 1 t of b at 110 USD/t variable cost): u0 earns 300 p - 210 USD/t,
+    so runs only above p = 0.7; pj (forced) earns 300 p - 100 and fills the market
+    first. Held: pj 100 kt, u0 the 20 kt left; without pj: u0 60 kt. NPV(p) =
+    30 p - 20 (pj's margin less its 10 MUSD) for 1/3 <= p <= 0.7 and, above 0.7,
+    30 p - 20 - 40 (300 p - 210) / 1000 = 18 p - 11.6 (u0 runs 40 kt less): piecewise,
+    its zero 2/3 on the first piece (the second's, 0.644, is below 0.7). The scan
+    brackets it by 0.6 (NPV -2) and 0.8 (+2.8), across the kink; the first chord lands
+    at 0.6 + 0.2 x 2 / 4.8 = 0.68333 (NPV +0.5), the next on the linear piece at 2/3:
+    break-even 2/3, refined within 0.6..0.68333 to 1e-6 MUSD."""
+    folder = tiny(tmp_path,
+                  markets="site,commodity,price_usd_per_unit,max_k_per_yr\ns,b,300,120",
+                  modes="mode,process,variable_cost_usd_per_unit\nm,p,0\nm0,p0,110",
+                  mode_flows=TINY["mode_flows"] + "\nm0,a,in,1\nm0,b,out,1",
+                  units=TINY["units"] + "\nu0,s,p0,60,30,")
+    s = sens.setup(str(folder), "pj")
+    assert sens.npv(s) == pytest.approx(18 - 11.6, abs=1e-9)
+    assert sens.npv(s, "price", 0.8) == pytest.approx(18 * 0.8 - 11.6, abs=1e-9)
+    be = sens.break_even(s, "price")
+    assert be["value"] == pytest.approx(2 / 3, abs=1e-9) and be["break_evens"] == "0.666667"
+    assert (be["refined_low"], be["refined_high"]) == pytest.approx((0.6, 0.6 + 0.2 / 2.4))
+    assert be["tolerance_musd"] == 1e-6 and be["note"] == ""
+
+
+def test_a_driver_that_does_not_move_the_npv_has_a_bar_of_0(monkeypatch):
+    """A project whose NPV no carbon price moves, in a chain of objective 157,000 MUSD
+    (an isolated project added to ru_all_projects gave NPV 177.06708830842399 at the
+    base and at an extra 0 USD/t, 177.06708830839489 at 20 USD/t: a swing of 2.9e-11,
+    one step of the objective's last bit). Two re-solves that differ by less than
+    1e-12 of the objective (1.57e-7 MUSD here) are rounding, as in a sweep: the bar is
+    0. Stubbed: carbon high 1e-7 off the base NPV (tornado.csv wrote npv_high
+    177.0670884 against 177.0670883 and a swing of 1e-07), capex high 1e-6 off (above
+    the rounding: kept)."""
+    base = 177.06708830842399
+    s = sens.Setup(case=None, project="pj", plan={"p1": 1.0}, products=["b"], feeds=["a"],
+                   base_values={"carbon": 0.0, "capex": 1.0}, emissions=["co2"],
+                   objective=157_000.0)
+    off = {("carbon", 20.0): 1e-7, ("capex", 1.2): -1e-6}
+
+    def npv_range(_s, driver=None, x=None, options=None):
+        v = base + off.get((driver, None if x is None else round(x, 9)), 0.0)
+        return v, v, v
+
+    monkeypatch.setattr(sens, "npv_range", npv_range)
+    tor = sens.tornado(s, ["carbon", "capex"], 0.2).set_index("driver")
+    assert tor.loc["carbon", "swing_musd"] == 0.0
+    assert (tor.loc["carbon", ["npv_low_musd", "npv_high_musd", "npv_high_from_musd",
+                               "npv_high_to_musd"]] == base).all()
+    assert tor.loc["capex", "swing_musd"] == pytest.approx(1e-6, rel=1e-6)
+    assert tor.index.tolist() == ["capex", "carbon"]
+    csv = stable_floats(tor.reset_index())
+    assert csv.set_index("driver").loc["carbon", "swing_musd"] == 0.0
