@@ -199,8 +199,10 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  "what passes through a commodity at a site is passed on in proportion); "
                  "pick a segment in the second dropdown to drill down into its units, links, "
                  "supplies or markets, the other segments shown as single 'from'/'to' nodes, "
-                 'so crude and gas do not swamp the petrochemicals. <span id="sankey-notes">'
-                 "</span></p>" + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
+                 "so crude and gas do not swamp the petrochemicals. "
+                 f"{esc(charts.MEASURE_NOTES.get(measure, ''))} "
+                 '<span id="sankey-notes"></span></p>'
+                 + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
                 ("map", "Sites and routes", '<p class="note">Sites by longitude and latitude '
                  "over country outlines (Natural Earth 1:110m, public domain, bundled: no "
                  "map tiles, no network); a line per link, its width the flow, its colour "

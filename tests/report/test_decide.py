@@ -486,7 +486,7 @@ def test_segment_sankey_conserves_what_is_bought_and_sold(small):
     r, _ = small
     f, _, _ = charts.measure_factors(r.tables, "mass")
     for period in ("p2026", r.manifest["periods"][-1]):
-        views, _, gone = charts.sankey_views(r.tables, period, "mass")
+        views, _, gone, _ = charts.sankey_views(r.tables, period, "mass")
         ov = views["overview"]
         lab = ov.nodes["label"]
         links = ov.links.assign(src=ov.links["source"].map(lab),
