@@ -214,7 +214,7 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         # lazy: explain's helpers (the family registry) only for a deck
         from chainopt.report.explain import penalty_note
 
-        deck.table("Key figures", total.head(ROWS), penalty_note(tables))
+        deck.table("Key figures", total, penalty_note(tables))  # all: continued
     periods = charts.periods_of(tables, manifest)
     keep = {f"sankey-{periods[0]}": f"Value chain by segment, {periods[0]}",
             f"map-{periods[-1]}": f"Sites and routes, {periods[-1]}",

@@ -461,8 +461,11 @@ def _economics_cards(df: pd.DataFrame) -> str:
     ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
-    if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
+    if sum(c is not None for c in cols.values()) < 2:
         return ""
+    if len(df) > CARD_ROWS:  # said, not dropped silently
+        return (f'<p class="note">{len(df)} rows: more than the {CARD_ROWS} shown as cards; '
+                "every one is in the table below.</p>")
     named = [c for c in CARD_NAMES if c in df.columns]
     label = None if named else next(
         (c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])), None)
@@ -485,6 +488,9 @@ def _economics_cards(df: pd.DataFrame) -> str:
         out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)
 
+
+#: the most rows of a table shown as cards (beyond, the table alone, and a note says so)
+CARD_ROWS = 12
 
 #: the columns that say what a row of cards is about: whose flows (party, its role), of
 #: what (project or effect), in which scenario
