@@ -1218,9 +1218,12 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
     """A label offset (dx, dy, in the units of ``width``: pixels or points; dy up) for
     each site so that no two labels and no label and site marker overlap, greedily, the
     most crowded sites first. ``width`` is the plot's width, ``char_w`` and ``line_h``
-    the size of a character."""
-    lon0, lon1, lat0, _lat1 = view
+    the size of a character. Each label stays inside the plot (``width`` by the view's
+    height at that scale): a place that would cross its edge is moved in along it before
+    it is scored (a label wider than the plot starts at its left edge)."""
+    lon0, lon1, lat0, lat1 = view
     k = width / (lon1 - lon0)
+    height = (lat1 - lat0) * k * lat_ratio(view)
     px = ((sites["lon_deg"] - lon0) * k).to_numpy()
     py = ((sites["lat_deg"] - lat0) * k * lat_ratio(view)).to_numpy()
     names = [str(s) for s in sites["site"]]
@@ -1240,8 +1243,10 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
         for ox, oy in _OFFSETS:
             dx = ox * (w / 2 + 6) if ox else 0.0
             dy = oy * (h * 0.9)
-            cx, cy = px[i] + dx, py[i] + dy
-            b = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            x0 = max(0.0, min(px[i] + dx - w / 2, width - w))  # inside the plot
+            y0 = max(0.0, min(py[i] + dy - h / 2, height - h))
+            dx, dy = x0 + w / 2 - px[i], y0 + h / 2 - py[i]
+            b = (x0, y0, x0 + w, y0 + h)
             c = clash(b)
             if best is None or c < best[0]:
                 best = (c, (dx, dy), b)

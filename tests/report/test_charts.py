@@ -559,3 +559,39 @@ def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
     static.write_static(tables, {"periods": ["p1"]}, tmp_path, measure="energy",
                         only={"sankey-p1"})
     assert "not shown (no energy content): b (75 % of the flows by mass" in texts["sankey-p1"]
+
+
+# -- map labels stay inside the plot --------------------------------------------------------
+
+def _label_boxes(sites, view, width, cw, lh):
+    offs = charts.place_labels(sites, view, width, cw, lh)
+    k = width / (view[1] - view[0])
+    out = []
+    for (_, r), (dx, dy) in zip(sites.iterrows(), offs, strict=True):
+        x = (r["lon_deg"] - view[0]) * k + dx
+        y = (r["lat_deg"] - view[2]) * k * charts.lat_ratio(view) + dy
+        w = cw * len(r["site"]) + 4
+        out.append((x - w / 2, y - lh / 2, x + w / 2, y + lh / 2))
+    return offs, out
+
+
+def test_map_labels_stay_inside_the_plot():
+    """A view of lon 0..10, lat -5..5 (true to scale at the equator: ratio 1) drawn 100
+    wide: 10 per degree, 100 high. Site a_very_long_site_name (21 characters of 4: a
+    label 88 wide, 10 high) at lon 0.5, lat 0 sits at (5, 50); its first place, centred
+    above it at (5, 59), spans x -39..49: cut off by the left edge. Moved in, it spans
+    0..88, so dx = 44 - 5 = 39, dy = 9. Six sites crowded into the top right corner (lon
+    9.5..9.9, lat 4.5..4.9) keep every label inside 0..100 x 0..100 too (above them
+    was outside)."""
+    view = (0.0, 10.0, -5.0, 5.0)
+    assert charts.lat_ratio(view) == 1.0
+    one = pd.DataFrame({"site": ["a_very_long_site_name"], "lon_deg": [0.5], "lat_deg": [0.0]})
+    offs, boxes = _label_boxes(one, view, 100.0, 4.0, 10.0)
+    assert offs[0] == pytest.approx((39.0, 9.0))
+    assert boxes[0] == pytest.approx((0.0, 54.0, 88.0, 64.0))
+    corner = pd.DataFrame({"site": [f"s{i}" for i in range(6)],
+                           "lon_deg": [9.5, 9.6, 9.7, 9.8, 9.9, 9.9],
+                           "lat_deg": [4.9, 4.8, 4.7, 4.6, 4.5, 4.9]})
+    _offs, boxes = _label_boxes(corner, view, 100.0, 4.0, 10.0)
+    for b in boxes:
+        assert b[0] >= -1e-9 and b[2] <= 100 + 1e-9 and b[1] >= -1e-9 and b[3] <= 100 + 1e-9, b
