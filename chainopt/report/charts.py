@@ -1245,7 +1245,7 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
             dy = oy * (h * 0.9)
             x0 = max(0.0, min(px[i] + dx - w / 2, width - w))  # inside the plot
             y0 = max(0.0, min(py[i] + dy - h / 2, height - h))
-            dx, dy = x0 + w / 2 - px[i], y0 + h / 2 - py[i]
+            dx, dy = float(x0 + w / 2 - px[i]), float(y0 + h / 2 - py[i])
             b = (x0, y0, x0 + w, y0 + h)
             c = clash(b)
             if best is None or c < best[0]:

@@ -588,6 +588,7 @@ def test_map_labels_stay_inside_the_plot():
     one = pd.DataFrame({"site": ["a_very_long_site_name"], "lon_deg": [0.5], "lat_deg": [0.0]})
     offs, boxes = _label_boxes(one, view, 100.0, 4.0, 10.0)
     assert offs[0] == pytest.approx((39.0, 9.0))
+    assert all(type(v) is float for o in offs for v in o)  # plain floats for plotly
     assert boxes[0] == pytest.approx((0.0, 54.0, 88.0, 64.0))
     corner = pd.DataFrame({"site": [f"s{i}" for i in range(6)],
                            "lon_deg": [9.5, 9.6, 9.7, 9.8, 9.9, 9.9],
