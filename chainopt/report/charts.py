@@ -1012,8 +1012,9 @@ MEASURE_NOTES = {
              "leaves (purchases at cost, sales at their revenue); what a step adds (its "
              "operating, transport and carbon costs and the rent of a scarce capacity, "
              "supply or market) comes in as a 'value added' band and what it gives up "
-             "(a sale below the site's value, forced by a floor) leaves as 'value lost', "
-             "so every node's in = out."}
+             "(paid for by a subsidy such as a feed excise credit, or a sale below the "
+             "site's value forced by a floor) leaves as 'value lost', so every node's "
+             "in = out."}
 
 
 def sankey_note(measure: str, assumed: list[str], gone: list[str], share: float) -> str:
@@ -1043,10 +1044,13 @@ def value_balanced(d: SankeyData) -> SankeyData:
     for a unit its variable and carbon cost and its capacity's rent, for a link its
     transport cost and capacity rent, for a commodity at a site the rent of a capped
     supply (bought at cost, passed on at its value there) or market (sold above that
-    value). By LP duality these are >= 0 for what runs; a loss is a sale below the
-    site's value (forced by a demand floor) or a MIP's fixed decisions. Sources (supplies,
-    'from ...') and sinks (markets, 'to ...') are left as they are, so the value added
-    less the value lost is what the sinks take less what the sources give."""
+    value). By LP duality these are >= 0 for what runs, less any credit the step
+    earns: a loss is a step paid for by a subsidy (the default case's reverse excise on
+    ethane feed: its Amur cracker gives 185.8 MUSD/yr less than it takes in p2026), a
+    sale below the site's value (forced by a demand floor) or a MIP's fixed decisions.
+    Sources (supplies, 'from ...') and sinks (markets, 'to ...') are left as they are,
+    so the value added less the value lost is what the sinks take less what the
+    sources give."""
     if d.nodes.empty:
         return d
     lk = d.links
