@@ -516,57 +516,6 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
     return fig
 
 
-def sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
-    """One Sankey trace per period; a dropdown shows one period at a time."""
-    # lazy: plotly is slow to import; loaded only when a chart is drawn
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    shown = []
-    for i, p in enumerate(periods):
-        d = sankey_data(tables, p)
-        if d.nodes.empty:
-            continue
-        lk = d.links
-        custom = [[esc(c), q, "n/a" if not np.isfinite(v) else f"{v:,.1f}"]
-                  for c, q, v in zip(lk["commodity"], lk["quantity_k_per_yr"],
-                                     lk["value_musd_per_yr"], strict=False)]
-        fig.add_trace(go.Sankey(
-            name=esc(p), visible=(i == 0), arrangement="snap", valueformat=",.1f",
-            node={"label": [esc(x) for x in d.nodes["label"]], "pad": 12, "thickness": 14,
-                  "color": [KIND_COLOURS[k] for k in d.nodes["kind"]],
-                  "hovertemplate": "%{label}<br>throughput %{value:,.1f} k units/yr"
-                                   "<extra></extra>"},
-            link={"source": lk["source"].tolist(), "target": lk["target"].tolist(),
-                  "value": lk["quantity_k_per_yr"].round(6).tolist(), "customdata": custom,
-                  "color": "rgba(150,150,150,0.35)",
-                  "hovertemplate": "%{customdata[0]}: %{source.label} → %{target.label}<br>"
-                                   "%{customdata[1]:,.1f} k units/yr, value "
-                                   "%{customdata[2]} MUSD/yr<extra></extra>"}))
-        shown.append(p)
-    n = len(shown)
-    buttons = [{"label": esc(p), "method": "update",
-                "args": [{"visible": [j == i for j in range(n)]},
-                         {"title": f"Value chain, period {esc(p)}"}]}
-               for i, p in enumerate(shown)]
-    fig.update_layout(
-        title=f"Value chain, period {esc(shown[0])}" if shown else "Value chain (no flows)",
-        height=_sankey_height(tables, shown[:1]),
-        font={"size": 11}, margin={"l": 20, "r": 20, "t": 80, "b": 20},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                      "y": 1.12, "yanchor": "top"}] if n > 1 else [])
-    return fig
-
-
-def _sankey_height(tables: dict[str, pd.DataFrame], periods: list[str]) -> int:
-    """Tall enough for the busiest column of nodes (a readable label every ~22 px)."""
-    if not periods:
-        return 500
-    d = sankey_data(tables, periods[0])
-    per_col = pd.Series(sankey_layers(d)).value_counts().max() if len(d.nodes) else 0
-    return int(min(2400, max(500, 24 * per_col + 120)))
-
-
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     """Sites by longitude/latitude over the country outlines (Natural Earth, bundled),
     labels kept apart, routes as lines: dash = transport mode, colour = utilisation,
