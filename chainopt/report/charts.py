@@ -654,13 +654,27 @@ def row_labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
     return df[keys].astype(object).fillna("").astype(str).agg(" / ".join, axis=1).tolist()
 
 
-def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
-    """The rows whose Δ columns changed most."""
+def _changed(df: pd.DataFrame) -> pd.Series:
+    """The largest |Δ| of each row that changed (more than 1e-9), largest first."""
     _, _, delta = compare_columns(df)
     if not delta or df.empty:
-        return df.iloc[0:0]
+        return pd.Series(dtype=float)
     size = df[delta].abs().max(axis=1)
-    return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]
+    return size[size > 1e-9].sort_values(ascending=False)
+
+
+def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """The rows whose Δ columns changed most."""
+    return df.loc[_changed(df).index[:top]]
+
+
+def delta_title(df: pd.DataFrame, title: str, top: int = 20) -> str:
+    """``title`` of the chart of :func:`top_deltas`, saying how many changes it leaves
+    out when there are more than ``top``: 25 changed rows -> '(the 20 largest of 25
+    changes; all in the table)'."""
+    n = len(_changed(df))
+    return title + (f" (the {top} largest of {n} changes; all in the table)" if n > top
+                     else "")
 
 
 #: the columns that together name one cash-flow series, in label order

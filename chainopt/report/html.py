@@ -322,7 +322,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
     for c in delta:
         fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
                              marker_color=colour[str(c)]))
-    fig.update_layout(title=esc(title), barmode="group", height=max(300, 26 * len(d) + 120),
+    fig.update_layout(title=esc(charts.delta_title(df, title, top)), barmode="group",
+                      height=max(300, 26 * len(d) + 120),
                       margin={"l": 260, "r": 20, "t": 50, "b": 40})
     return fig
 

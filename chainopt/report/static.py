@@ -366,9 +366,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
-            ax.set_title(_txt(textwrap.fill(
-                f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base", 100)),
-                fontsize=10)
+            ax.set_title(_txt(textwrap.fill(charts.delta_title(
+                df, f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base"),
+                100)), fontsize=10)
             ax.legend(fontsize=8)
             save(fig, f"{stem}-delta")
     return written

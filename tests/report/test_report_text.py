@@ -269,3 +269,19 @@ def test_no_key_figure_is_dropped_from_the_deck_or_the_cards(tmp_path):
                         "NPV (MUSD)": 1.0, "IRR": 0.1, "payback (yr)": 5.0})
     assert ("13 rows: more than the 12 shown as cards; every one is in the table below"
             in html._economics_cards(eco))
+
+
+def test_a_change_chart_says_how_many_changes_it_leaves_out():
+    """A comparison table of 25 rows, each changed (Δ b = 1, 2, ..., 25): its change
+    chart draws the 20 largest (6 to 25) and said nothing of the other 5; its title
+    now says it shows the 20 largest of 25 and that the table has them all. A table of
+    20 changes keeps its title."""
+    from chainopt.report import charts
+
+    df = pd.DataFrame({"kpi": [f"k{i}" for i in range(25)], "a": 0.0, "b": range(1, 26),
+                       "Δ b": [float(v) for v in range(1, 26)]})
+    assert sorted(charts.top_deltas(df)["Δ b"]) == [float(v) for v in range(6, 26)]
+    fig = html._delta_figure(df, "Production: change against the base")
+    assert fig.layout.title.text == ("Production: change against the base (the 20 largest of "
+                                     "25 changes; all in the table)")
+    assert html._delta_figure(df.head(20), "t").layout.title.text == "t"
