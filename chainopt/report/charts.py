@@ -853,7 +853,8 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
     The share left out is that of the left-out commodities' bands among all the
     period's bands, measured in mass (in value for the mass measure), over the bands
     that measure can express: bands of A (100 kt/yr bought, 100 sold) and of B (300
-    and 300) without an energy content leave out 600 / 800 = 75 % of the mass."""
+    and 300) without an energy content leave out 600 / 800 = 75 % of the mass (NaN
+    when no band has a mass)."""
     price = _site_values(tables, period)
     bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
              *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
@@ -866,7 +867,8 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
     gone = sorted(set(df.loc[out, "commodity"]))
     ref, _ = _widths(df, tables, "value" if measure == "mass" else "mass")
     known = ref.notna()
-    share = float(ref[out & known].sum() / ref[known].sum()) if ref[known].sum() > 0 else 0.0
+    share = (float(ref[out & known].sum() / ref[known].sum()) if ref[known].sum() > 0
+             else np.nan)  # (no band has a mass: no commodities table to convert with)
     act = _t(tables, "activity")
     proc = (dict(zip(act["unit"], act["process"], strict=False))
             if {"unit", "process"} <= set(act.columns) else {})
@@ -988,8 +990,9 @@ def sankey_note(measure: str, assumed: list[str], gone: list[str], share: float)
         bits.append("assumed density: " + ", ".join(assumed))
     if gone:
         by = "value" if measure == "mass" else "mass"
-        bits.append(f"not shown ({LACKS[measure]}): " + ", ".join(gone)
-                    + f" ({100 * share:.3g} % of the flows by {by}, of those that have one)")
+        bits.append(f"not shown ({LACKS[measure]}): " + ", ".join(gone) + (
+            f" ({100 * share:.3g} % of the flows by {by}, of those that have one)"
+            if np.isfinite(share) else ""))
     return "; ".join(bits)
 
 

@@ -535,6 +535,9 @@ def test_energy_sankey_names_what_it_leaves_out_and_its_share():
     fig = charts.segment_sankey_figure(tables, ["p1"], "energy")
     assert fig.layout.meta["notes"]["p1"].startswith(want)
     assert views["overview"].links["quantity_k_per_yr"].sum() == pytest.approx(100 * 42.0)
+    # in value without a commodities table no band has a mass: no share is made up
+    assert charts.sankey_note("value", [], ["co2"], float("nan")) == \
+        "not shown (no positive value): co2"
 
 
 def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
