@@ -35,6 +35,7 @@ LAYERS = {
     "chainopt.safe_yaml": 0,  # the one bounded YAML reader
     "chainopt.textfile": 0,  # UTF-8 text files, one error per way they can be wrong
     "chainopt.xlsx_text": 0,  # workbook rows whose formula-like text stays text
+    "chainopt.ooxml": 0,  # xlsx and pptx files the same bytes for the same content
     "chainopt": 0,  # the package itself: __version__
 }
 

@@ -361,3 +361,45 @@ def _runs_stop_at_their_time_limit(monkeypatch) -> None:
         return res
 
     monkeypatch.setattr(api, "run", stopped)
+
+
+def test_decks_and_workbooks_are_the_same_bytes_when_written_again(tmp_path, monkeypatch):
+    """A deck, a results workbook, a comparison workbook and a case workbook written
+    twice from the same content, an hour apart (the clock moved on by 3,600 s), are the
+    same bytes: every zip entry is dated 1980-01-01 00:00 and openpyxl's save time is
+    left out of docProps/core.xml. They differed in their entries' dates (the deck:
+    its only difference) and the workbooks in that save time too. (results.xlsx of two
+    runs still differs in its manifest sheet, the run's timings, as manifest.json.)"""
+    import time
+    import zipfile
+
+    from chainopt import ooxml
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+    from chainopt.report import compare, deck
+    from chainopt.report.excel import write_results_workbook
+
+    kpis = pd.DataFrame({"kpi": ["objective", "npv_revenue"], "period": "",
+                         "value": [1.5, 2.5], "unit": "MUSD"})
+    sections = {"objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "a": [1.0],
+                                           "b": [2.0], "Δ b": [1.0]})}
+    folder = compare.save(sections, ["a", "b"], tmp_path / "compare-x")
+    writers = {
+        "deck.pptx": lambda p: deck.run_deck({"kpis": kpis}, {"objective": 1.5}, p),
+        "results.xlsx": lambda p: write_results_workbook({"kpis": kpis}, {"case": "x"}, p),
+        "comparison.xlsx": lambda p: deck.workbook(folder, p),
+        "case.xlsx": lambda p: write_workbook(read_raw(SMALL), p)}
+    real = time.time
+    for shift, where in ((0.0, tmp_path / "one"), (3600.0, tmp_path / "two")):
+        monkeypatch.setattr(time, "time", lambda s=shift: real() + s)
+        where.mkdir()
+        for name, write in writers.items():
+            write(where / name)
+    monkeypatch.setattr(time, "time", real)
+    for name in writers:
+        one, two = tmp_path / "one" / name, tmp_path / "two" / name
+        assert one.read_bytes() == two.read_bytes(), name
+        with zipfile.ZipFile(one) as z:
+            assert {i.date_time for i in z.infolist()} == {ooxml.FIXED_DATE}, name
+            if ooxml.CORE in z.namelist():
+                assert b"dcterms:modified" not in z.read(ooxml.CORE), name

@@ -31,6 +31,7 @@ from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
 from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem
+from chainopt.ooxml import saved
 from chainopt.safe_yaml import parse_yaml
 from chainopt.xlsx_text import append_row
 
@@ -129,7 +130,7 @@ def write_workbook(raw: RawCase, path: str | Path) -> Path:
     for sh in wb.worksheets:
         for cell in sh[1]:
             cell.font = Font(bold=True)
-    write_file(path, lambda tmp: wb.save(tmp))
+    write_file(path, saved(wb.save))
     return path
 
 

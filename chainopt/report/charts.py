@@ -30,10 +30,11 @@ if TYPE_CHECKING:
 
 TOL = 1e-6
 
-#: Sankey node kinds in the order of the chain, with their colours.
+#: Sankey node kinds in the order of the chain, with their colours ('added': the value
+#: added to or lost by each step, in the value measure)
 KIND_COLOURS = {
-    "supply": "#8c6d31", "segment": "#253858", "commodity": "#9ecae1", "unit": "#e6550d",
-    "blend": "#fd8d3c", "link": "#756bb1", "market": "#31a354",
+    "added": "#bdbdbd", "supply": "#8c6d31", "segment": "#253858", "commodity": "#9ecae1",
+    "unit": "#e6550d", "blend": "#fd8d3c", "link": "#756bb1", "market": "#31a354",
 }
 
 
@@ -515,57 +516,6 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
     return fig
 
 
-def sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
-    """One Sankey trace per period; a dropdown shows one period at a time."""
-    # lazy: plotly is slow to import; loaded only when a chart is drawn
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    shown = []
-    for i, p in enumerate(periods):
-        d = sankey_data(tables, p)
-        if d.nodes.empty:
-            continue
-        lk = d.links
-        custom = [[esc(c), q, "n/a" if not np.isfinite(v) else f"{v:,.1f}"]
-                  for c, q, v in zip(lk["commodity"], lk["quantity_k_per_yr"],
-                                     lk["value_musd_per_yr"], strict=False)]
-        fig.add_trace(go.Sankey(
-            name=esc(p), visible=(i == 0), arrangement="snap", valueformat=",.1f",
-            node={"label": [esc(x) for x in d.nodes["label"]], "pad": 12, "thickness": 14,
-                  "color": [KIND_COLOURS[k] for k in d.nodes["kind"]],
-                  "hovertemplate": "%{label}<br>throughput %{value:,.1f} k units/yr"
-                                   "<extra></extra>"},
-            link={"source": lk["source"].tolist(), "target": lk["target"].tolist(),
-                  "value": lk["quantity_k_per_yr"].round(6).tolist(), "customdata": custom,
-                  "color": "rgba(150,150,150,0.35)",
-                  "hovertemplate": "%{customdata[0]}: %{source.label} → %{target.label}<br>"
-                                   "%{customdata[1]:,.1f} k units/yr, value "
-                                   "%{customdata[2]} MUSD/yr<extra></extra>"}))
-        shown.append(p)
-    n = len(shown)
-    buttons = [{"label": esc(p), "method": "update",
-                "args": [{"visible": [j == i for j in range(n)]},
-                         {"title": f"Value chain, period {esc(p)}"}]}
-               for i, p in enumerate(shown)]
-    fig.update_layout(
-        title=f"Value chain, period {esc(shown[0])}" if shown else "Value chain (no flows)",
-        height=_sankey_height(tables, shown[:1]),
-        font={"size": 11}, margin={"l": 20, "r": 20, "t": 80, "b": 20},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                      "y": 1.12, "yanchor": "top"}] if n > 1 else [])
-    return fig
-
-
-def _sankey_height(tables: dict[str, pd.DataFrame], periods: list[str]) -> int:
-    """Tall enough for the busiest column of nodes (a readable label every ~22 px)."""
-    if not periods:
-        return 500
-    d = sankey_data(tables, periods[0])
-    per_col = pd.Series(sankey_layers(d)).value_counts().max() if len(d.nodes) else 0
-    return int(min(2400, max(500, 24 * per_col + 120)))
-
-
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     """Sites by longitude/latitude over the country outlines (Natural Earth, bundled),
     labels kept apart, routes as lines: dash = transport mode, colour = utilisation,
@@ -704,13 +654,27 @@ def row_labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
     return df[keys].astype(object).fillna("").astype(str).agg(" / ".join, axis=1).tolist()
 
 
-def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
-    """The rows whose Δ columns changed most."""
+def _changed(df: pd.DataFrame) -> pd.Series:
+    """The largest |Δ| of each row that changed (more than 1e-9), largest first."""
     _, _, delta = compare_columns(df)
     if not delta or df.empty:
-        return df.iloc[0:0]
+        return pd.Series(dtype=float)
     size = df[delta].abs().max(axis=1)
-    return df.loc[size[size > 1e-9].sort_values(ascending=False).index[:top]]
+    return size[size > 1e-9].sort_values(ascending=False)
+
+
+def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
+    """The rows whose Δ columns changed most."""
+    return df.loc[_changed(df).index[:top]]
+
+
+def delta_title(df: pd.DataFrame, title: str, top: int = 20) -> str:
+    """``title`` of the chart of :func:`top_deltas`, saying how many changes it leaves
+    out when there are more than ``top``: 25 changed rows -> '(the 20 largest of 25
+    changes; all in the table)'."""
+    n = len(_changed(df))
+    return title + (f" (the {top} largest of {n} changes; all in the table)" if n > top
+                     else "")
 
 
 #: the columns that together name one cash-flow series, in label order
@@ -865,25 +829,46 @@ def measure_factors(tables: dict[str, pd.DataFrame], measure: str
     return factors, assumed, missing
 
 
+def _widths(df: pd.DataFrame, tables: dict[str, pd.DataFrame], measure: str
+            ) -> tuple[pd.Series, list[str]]:
+    """Each band's width in ``measure`` (NaN where the measure cannot express it: a
+    commodity without the factor, a value not above 0) and the commodities with an
+    assumed density."""
+    if measure == "value":
+        return df["value_musd_per_yr"].where(df["value_musd_per_yr"] > 0), []
+    factors, assumed, _missing = measure_factors(tables, measure)
+    return df["quantity_k_per_yr"] * df["commodity"].map(factors), assumed
+
+
+#: what a left-out commodity lacks, by measure
+LACKS = {"mass": "no mass: a volume or energy unit without a density or energy content",
+         "energy": "no energy content", "value": "no positive value"}
+
+
 def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
-                   ) -> tuple[pd.DataFrame, list[str], list[str]]:
+                   ) -> tuple[pd.DataFrame, list[str], list[str], float]:
     """The period's bands with their width ``w`` in ``measure`` and the segment of each
-    end (None for a commodity hub); (bands, assumed, left out)."""
+    end (None for a commodity hub); (bands, assumed, left out, share left out).
+
+    The share left out is that of the left-out commodities' bands among all the
+    period's bands, measured in mass (in value for the mass measure), over the bands
+    that measure can express: bands of A (100 kt/yr bought, 100 sold) and of B (300
+    and 300) without an energy content leave out 600 / 800 = 75 % of the mass (NaN
+    when no band has a mass)."""
     price = _site_values(tables, period)
     bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
              *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
              *_sales_bands(tables, period)]
     df = pd.DataFrame(bands, columns=_BAND_COLUMNS)
     if df.empty:
-        return df.assign(w=[], src_seg=[], dst_seg=[]), [], []
-    factors, assumed, missing = measure_factors(tables, measure)
-    if measure == "value":
-        df["w"] = df["value_musd_per_yr"].where(df["value_musd_per_yr"] > 0)
-        gone = sorted(set(df.loc[df["w"].isna(), "commodity"]))
-    else:
-        f = df["commodity"].map(factors)
-        df["w"] = df["quantity_k_per_yr"] * f
-        gone = sorted(set(missing) & set(df["commodity"]))
+        return df.assign(w=[], src_seg=[], dst_seg=[]), [], [], 0.0
+    df["w"], assumed = _widths(df, tables, measure)
+    out = df["w"].isna()
+    gone = sorted(set(df.loc[out, "commodity"]))
+    ref, _ = _widths(df, tables, "value" if measure == "mass" else "mass")
+    known = ref.notna()
+    share = (float(ref[out & known].sum() / ref[known].sum()) if ref[known].sum() > 0
+             else np.nan)  # (no band has a mass: no commodities table to convert with)
     act = _t(tables, "activity")
     proc = (dict(zip(act["unit"], act["process"], strict=False))
             if {"unit", "process"} <= set(act.columns) else {})
@@ -905,7 +890,7 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
     df["src_seg"] = [seg(n, k) for n, k in zip(df["src"], df["src_kind"], strict=True)]
     df["dst_seg"] = [seg(n, k) for n, k in zip(df["dst"], df["dst_kind"], strict=True)]
     df = df[df["w"].notna() & (df["w"] > TOL)].reset_index(drop=True)
-    return df, sorted(set(assumed) & set(df["commodity"])), gone
+    return df, sorted(set(assumed) & set(df["commodity"])), gone, share
 
 
 def _hub_split(df: pd.DataFrame) -> pd.DataFrame:
@@ -931,17 +916,19 @@ def _num_map(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> pd.Ser
 
 
 def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass"
-                 ) -> tuple[dict[str, SankeyData], list[str], list[str]]:
+                 ) -> tuple[dict[str, SankeyData], list[str], list[str], float]:
     """The value chain of one period in one measure: an ``overview`` of the segments
     (:data:`SEGMENTS`; flows through commodity hubs passed on in proportion) and one
     drill-down per segment (its units, links, supplies or markets with the commodities
     around them, the other segments as single 'from ...'/'to ...' nodes). Widths are
-    in :data:`MEASURES` units. Returns (views, commodities with an assumed density,
-    commodities left out for want of a factor or a positive value)."""
-    df, assumed, gone = _segment_bands(tables, period, measure)
+    in :data:`MEASURES` units; in value every node balances (:func:`value_balanced`).
+    Returns (views, commodities with an assumed density, commodities left out for want
+    of a factor or a positive value, the share of the flows they are: see
+    :func:`_segment_bands`)."""
+    df, assumed, gone, share = _segment_bands(tables, period, measure)
     views: dict[str, SankeyData] = {}
     if df.empty:
-        return views, assumed, gone
+        return views, assumed, gone, share
     ov = _hub_split(df)
     if len(ov):
         views["overview"] = _overview_graph(ov[ov["w"] > TOL])
@@ -979,7 +966,83 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
                  .agg(quantity_k_per_yr=("w", "sum"), value_musd_per_yr=("value_musd_per_yr",
                                                                          "sum")))
         views[s] = _sankey_graph(parts[_BAND_COLUMNS].copy())
-    return views, assumed, gone
+    if measure == "value":
+        views = {k: value_balanced(v) for k, v in views.items()}
+    return views, assumed, gone, share
+
+
+#: what the measure's bands are, said under the chart
+MEASURE_NOTES = {
+    "value": "Each band is its quantity at the commodity's marginal value at the site it "
+             "leaves (purchases at cost, sales at their revenue); what a step adds (its "
+             "operating, transport and carbon costs and the rent of a scarce capacity, "
+             "supply or market) comes in as a 'value added' band and what it gives up "
+             "(paid for by a subsidy such as a feed excise credit, or a sale below the "
+             "site's value forced by a floor) leaves as 'value lost', so every node's "
+             "in = out."}
+
+
+def sankey_note(measure: str, assumed: list[str], gone: list[str], share: float) -> str:
+    """The note under a period's Sankey: assumed densities, and each commodity left out
+    with the share of the flows they are (by mass; by value in the mass measure)."""
+    bits = []
+    if assumed:
+        bits.append("assumed density: " + ", ".join(assumed))
+    if gone:
+        by = "value" if measure == "mass" else "mass"
+        bits.append(f"not shown ({LACKS[measure]}): " + ", ".join(gone) + (
+            f" ({100 * share:.3g} % of the flows by {by}, of those that have one)"
+            if np.isfinite(share) else ""))
+    return "; ".join(bits)
+
+
+#: the node value added comes from, and the one value lost goes to (value measure)
+VALUE_ADDED, VALUE_LOST = "value added", "value lost"
+
+
+def value_balanced(d: SankeyData) -> SankeyData:
+    """A view in value (MUSD/yr) with every node that takes and gives balanced: a band of
+    out - in from :data:`VALUE_ADDED` into a node that gives more than it takes, one of
+    in - out from a node that takes more to :data:`VALUE_LOST`.
+
+    A band is worth its quantity at the commodity's marginal value at the site it leaves
+    (purchases at cost, sales at their revenue), so a step's out - in is what it adds:
+    for a unit its variable and carbon cost and its capacity's rent, for a link its
+    transport cost and capacity rent, for a commodity at a site the rent of a capped
+    supply (bought at cost, passed on at its value there) or market (sold above that
+    value). By LP duality these are >= 0 for what runs, less any credit the step
+    earns: a loss is a step paid for by a subsidy (the default case's reverse excise on
+    ethane feed: its Amur cracker gives 185.8 MUSD/yr less than it takes in p2026), a
+    sale below the site's value (forced by a demand floor) or a MIP's fixed decisions.
+    Sources (supplies, 'from ...') and sinks (markets, 'to ...') are left as they are,
+    so the value added less the value lost is what the sinks take less what the
+    sources give."""
+    if d.nodes.empty:
+        return d
+    lk = d.links
+    q = lk["quantity_k_per_yr"].to_numpy(dtype=float)
+    n = len(d.nodes)
+    into = np.bincount(lk["target"].to_numpy(dtype=int), weights=q, minlength=n)
+    out = np.bincount(lk["source"].to_numpy(dtype=int), weights=q, minlength=n)
+    diff = out - into
+    through = (into > 0) & (out > 0)
+    tol = TOL * np.maximum(1.0, np.maximum(into, out))
+    added = np.flatnonzero(through & (diff > tol))
+    lost = np.flatnonzero(through & (-diff > tol))
+    nodes, bands = [d.nodes], [lk]
+    for label, idx, sign in ((VALUE_ADDED, added, 1.0), (VALUE_LOST, lost, -1.0)):
+        if not len(idx):
+            continue
+        at = sum(len(x) for x in nodes)
+        nodes.append(pd.DataFrame({"label": [label], "kind": ["added"]}))
+        w = sign * diff[idx]
+        ends = (np.full(len(idx), at), idx) if sign > 0 else (idx, np.full(len(idx), at))
+        bands.append(pd.DataFrame({"source": ends[0], "target": ends[1], "commodity": label,
+                                   "quantity_k_per_yr": w, "value_musd_per_yr": w}))
+    if len(nodes) == 1:
+        return d
+    return SankeyData(nodes=pd.concat(nodes, ignore_index=True),
+                      links=pd.concat(bands, ignore_index=True))
 
 
 def _overview_graph(df: pd.DataFrame) -> SankeyData:
@@ -1009,13 +1072,8 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     view_names = ["overview", *SEGMENTS]
     notes: dict[str, str] = {}
     for i, p in enumerate(periods):
-        views, assumed, gone = sankey_views(tables, p, measure)
-        bits = []
-        if assumed:
-            bits.append("assumed density: " + ", ".join(assumed))
-        if gone:
-            bits.append(f"not shown (no {label}): " + ", ".join(gone))
-        notes[p] = "; ".join(bits)
+        views, assumed, gone, share = sankey_views(tables, p, measure)
+        notes[p] = sankey_note(measure, assumed, gone, share)
         for j, v in enumerate(view_names):
             d = views.get(v)
             if d is None or d.nodes.empty:
@@ -1130,9 +1188,12 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
     """A label offset (dx, dy, in the units of ``width``: pixels or points; dy up) for
     each site so that no two labels and no label and site marker overlap, greedily, the
     most crowded sites first. ``width`` is the plot's width, ``char_w`` and ``line_h``
-    the size of a character."""
-    lon0, lon1, lat0, _lat1 = view
+    the size of a character. Each label stays inside the plot (``width`` by the view's
+    height at that scale): a place that would cross its edge is moved in along it before
+    it is scored (a label wider than the plot starts at its left edge)."""
+    lon0, lon1, lat0, lat1 = view
     k = width / (lon1 - lon0)
+    height = (lat1 - lat0) * k * lat_ratio(view)
     px = ((sites["lon_deg"] - lon0) * k).to_numpy()
     py = ((sites["lat_deg"] - lat0) * k * lat_ratio(view)).to_numpy()
     names = [str(s) for s in sites["site"]]
@@ -1152,8 +1213,10 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
         for ox, oy in _OFFSETS:
             dx = ox * (w / 2 + 6) if ox else 0.0
             dy = oy * (h * 0.9)
-            cx, cy = px[i] + dx, py[i] + dy
-            b = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            x0 = max(0.0, min(px[i] + dx - w / 2, width - w))  # inside the plot
+            y0 = max(0.0, min(py[i] + dy - h / 2, height - h))
+            dx, dy = float(x0 + w / 2 - px[i]), float(y0 + h / 2 - py[i])
+            b = (x0, y0, x0 + w, y0 + h)
             c = clash(b)
             if best is None or c < best[0]:
                 best = (c, (dx, dy), b)

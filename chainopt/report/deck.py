@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.ooxml import saved
 from chainopt.report import charts, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.static import file_key, write_compare_static, write_static
@@ -137,7 +138,7 @@ class _Deck:
                              self.Inches(width), self.Inches(height))
 
     def save(self, path: Path) -> Path:
-        write_file(path, lambda tmp: self.prs.save(str(tmp)))
+        write_file(path, saved(lambda tmp: self.prs.save(str(tmp))))
         return path
 
 
@@ -214,7 +215,7 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         # lazy: explain's helpers (the family registry) only for a deck
         from chainopt.report.explain import penalty_note
 
-        deck.table("Key figures", total.head(ROWS), penalty_note(tables))
+        deck.table("Key figures", total, penalty_note(tables))  # all: continued
     periods = charts.periods_of(tables, manifest)
     keep = {f"sankey-{periods[0]}": f"Value chain by segment, {periods[0]}",
             f"map-{periods[-1]}": f"Sites and routes, {periods[-1]}",
@@ -260,7 +261,7 @@ def workbook(folder: Path, path: Path) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
-    write_file(path, lambda tmp: wb.save(tmp))
+    write_file(path, saved(wb.save))
     return path
 
 

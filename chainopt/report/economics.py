@@ -466,13 +466,22 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
     capacity, the capacity there is in the period: :func:`_held`), in MUSD/yr: the
     scarcity value that accrues to the constraint, not the project's gain (rents move
     between constraints). One line per constraint (its period with the largest change),
-    the ``top`` largest first."""
+    the ``top`` largest first. The capacity of a unit or link that has none in a period
+    (not built, retired) does not bind there, as in ``chainopt run`` and ``explain``
+    (:func:`chainopt.report.explain.zero_room`): its value on that side is 0."""
+    # lazy: explain's family registry loads only when a comparison is made
+    from chainopt.report.explain import capacity_by, zero_room
+
     cols = ["family", "key", "period", "marginal_value_without", "marginal_value_with",
             "value_unit", "rent_change_musd_per_yr"]
     ca, cb = scenario.tables.get("constraints"), counterfactual.tables.get("constraints")
     if ca is None or cb is None or (ca.empty and cb.empty):
         return pd.DataFrame(columns=cols)
     ca, cb = _held(scenario), _held(counterfactual)
+    for c, res in ((ca, scenario), (cb, counterfactual)):
+        if "side" in c and len(c):
+            zero = zero_room(c, capacity_by(res.tables.get("capacity"))).to_numpy()
+            c["marginal_value"] = c["marginal_value"].where(~zero, 0.0)
     keys = ["family", "kind", "key", "period", "side"]
     m = cb[[*keys, "marginal_value", "bound", "value_unit"]].merge(
         ca[[*keys, "marginal_value", "bound", "value_unit"]], on=keys, how="outer",

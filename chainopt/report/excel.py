@@ -17,6 +17,7 @@ import pandas as pd
 
 from chainopt import xlsx_text
 from chainopt.atomic import write_file
+from chainopt.ooxml import saved
 from chainopt.results import stable_floats
 from chainopt.xlsx_text import append_row
 
@@ -65,5 +66,5 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     for k, v in sorted(manifest.items()):
         append_row(ws, [k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
                    else json.dumps(v, default=str)])
-    write_file(path, lambda tmp: wb.save(tmp))
+    write_file(path, saved(wb.save))
     return path

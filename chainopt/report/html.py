@@ -199,8 +199,10 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  "what passes through a commodity at a site is passed on in proportion); "
                  "pick a segment in the second dropdown to drill down into its units, links, "
                  "supplies or markets, the other segments shown as single 'from'/'to' nodes, "
-                 'so crude and gas do not swamp the petrochemicals. <span id="sankey-notes">'
-                 "</span></p>" + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
+                 "so crude and gas do not swamp the petrochemicals. "
+                 f"{esc(charts.MEASURE_NOTES.get(measure, ''))} "
+                 '<span id="sankey-notes"></span></p>'
+                 + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
                 ("map", "Sites and routes", '<p class="note">Sites by longitude and latitude '
                  "over country outlines (Natural Earth 1:110m, public domain, bundled: no "
                  "map tiles, no network); a line per link, its width the flow, its colour "
@@ -320,7 +322,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
     for c in delta:
         fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
                              marker_color=colour[str(c)]))
-    fig.update_layout(title=esc(title), barmode="group", height=max(300, 26 * len(d) + 120),
+    fig.update_layout(title=esc(charts.delta_title(df, title, top)), barmode="group",
+                      height=max(300, 26 * len(d) + 120),
                       margin={"l": 260, "r": 20, "t": 50, "b": 40})
     return fig
 
@@ -459,8 +462,11 @@ def _economics_cards(df: pd.DataFrame) -> str:
     ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
-    if sum(c is not None for c in cols.values()) < 2 or len(df) > 12:
+    if sum(c is not None for c in cols.values()) < 2:
         return ""
+    if len(df) > CARD_ROWS:  # said, not dropped silently
+        return (f'<p class="note">{len(df)} rows: more than the {CARD_ROWS} shown as cards; '
+                "every one is in the table below.</p>")
     named = [c for c in CARD_NAMES if c in df.columns]
     label = None if named else next(
         (c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])), None)
@@ -483,6 +489,9 @@ def _economics_cards(df: pd.DataFrame) -> str:
         out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)
 
+
+#: the most rows of a table shown as cards (beyond, the table alone, and a note says so)
+CARD_ROWS = 12
 
 #: the columns that say what a row of cards is about: whose flows (party, its role), of
 #: what (project or effect), in which scenario

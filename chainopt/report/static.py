@@ -101,11 +101,12 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
 
 
 SEGMENT_LAYER = {"upstream": 0, "gas processing": 1, "refining": 1, "petrochemicals": 2,
-                 "logistics": 3, "markets": 4}
+                 "logistics": 3, "markets": 4, charts.VALUE_ADDED: 0, charts.VALUE_LOST: 4}
 
 
-def _sankey(plt, d: charts.SankeyData, title: str):
-    """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons."""
+def _sankey(plt, d: charts.SankeyData, title: str, note: str = ""):
+    """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons;
+    ``note`` (what the measure leaves out) wrapped below it."""
     # lazy: matplotlib is slow to import; only static charts need it
     from matplotlib.patches import PathPatch, Rectangle
     from matplotlib.path import Path as MPath
@@ -113,9 +114,12 @@ def _sankey(plt, d: charts.SankeyData, title: str):
     fig, ax = plt.subplots(figsize=(16, 9))
     ax.set_title(_txt(title))
     ax.axis("off")
+    if note:
+        fig.text(0.01, 0.01, _txt(note), fontsize=8, va="bottom", wrap=True)
     if d.nodes.empty:
         return fig
-    if (d.nodes["kind"] == "segment").all() and d.nodes["label"].isin(SEGMENT_LAYER).all():
+    if d.nodes["kind"].isin(["segment", "added"]).all() and d.nodes["label"].isin(
+            SEGMENT_LAYER).all():
         layer = d.nodes["label"].map(SEGMENT_LAYER).to_numpy()
     else:
         layer = np.array(charts.sankey_layers(d))
@@ -237,16 +241,18 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
 
     for i, p in enumerate(periods):
         if want(f"sankey-{p}") or (i == 0 and only is None):
-            views, _assumed, _gone = charts.sankey_views(tables, p, measure)
+            views, assumed, gone, share = charts.sankey_views(tables, p, measure)
+            note = " ".join(t for t in (charts.MEASURE_NOTES.get(measure, ""), charts.sankey_note(
+                measure, assumed, gone, share)) if t)
             if want(f"sankey-{p}"):
                 figs.append((f"sankey-{p}", _sankey(
                     plt, views.get("overview", charts.SankeyData()),
-                    f"Value chain by segment, period {p} ({label}, {unit})")))
+                    f"Value chain by segment, period {p} ({label}, {unit})", note)))
             if i == 0 and only is None:
                 for seg, d in views.items():
                     if seg != "overview":
                         figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                            plt, d, f"{seg}, period {p} ({label}, {unit})")))
+                            plt, d, f"{seg}, period {p} ({label}, {unit})", note)))
         if want(f"map-{p}"):
             figs.append((f"map-{p}", _map(plt, tables, p)))
     for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
@@ -360,9 +366,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.set_yticks(y, lab, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
-            ax.set_title(_txt(textwrap.fill(
-                f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base", 100)),
-                fontsize=10)
+            ax.set_title(_txt(textwrap.fill(charts.delta_title(
+                df, f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base"),
+                100)), fontsize=10)
             ax.legend(fontsize=8)
             save(fig, f"{stem}-delta")
     return written

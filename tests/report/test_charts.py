@@ -456,3 +456,146 @@ def test_chart_numbers_have_thousands_separators():
     plt.close(fig)
     assert [charts.grouped_number(x) for x in (0.25, -1234.5, 150000.0)] == [
         "0.25", "-1,234.5", "150,000"]
+
+
+# -- the Sankey in value: every node balances; in energy: what is left out, and how much --
+
+def _two_sites(tmp_path):
+    """Site a buys crude at 100 USD/t (at most 10 kt/yr) and turns it 1:1 into product in
+    unit u (variable cost 20 USD/t, capacity 100); link ab carries product to b at 5 USD/t;
+    b sells it at 200 USD/t, at most 8 kt/yr."""
+    from tests.toycase import solve_case, write_case
+
+    return solve_case(write_case(tmp_path / "two", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nproduct,t,product",
+        "sites": "site\na\nb",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,plant,20",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,plant,100",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit\n"
+                 "ab,a,b,rail,product,5",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,product,200,8"}))
+
+
+def _bands(d: charts.SankeyData) -> dict[tuple[str, str], float]:
+    lab = d.nodes["label"]
+    return {(lab[s], lab[t]): round(float(q), 9) for s, t, q in zip(
+        d.links["source"], d.links["target"], d.links["quantity_k_per_yr"], strict=True)}
+
+
+def test_value_sankey_balances_every_node_with_the_value_added(tmp_path):
+    """Two sites by hand. The sales cap binds (8 kt/yr sold, 8 bought: the supply cap
+    does not), so product is worth 125 USD/t at b (its cost there: 100 + 20 + 5), 120 at
+    a, crude 100 at a; the cap's rent is 200 - 125 = 75 USD/t. Bands (MUSD/yr, valued
+    where they leave; purchases at cost, sales at revenue): supply -> crude@a 0.8,
+    crude@a -> u 0.8, u -> product@a 0.96, product@a -> ab 0.96, ab -> product@b 1.0,
+    product@b -> market 1.6. Out - in: u 0.16 (its variable cost 8 x 20), ab 0.04
+    (transport 8 x 5), product@b 0.6 (the sales cap's rent 8 x 75): these come in from
+    'value added' (they did not balance: product@b took 1.0 and gave 1.6). Overview:
+    petrochemicals 0.16, logistics 0.64 (its hub passes on 1.6 for 1.0); in all
+    0.8 = revenue 1.6 - purchases 0.8."""
+    res = _two_sites(tmp_path)
+    views, _, gone, _ = charts.sankey_views(res.tables, "p1", "value")
+    assert gone == []
+    ov = _bands(views["overview"])
+    assert ov == {("upstream", "petrochemicals"): 0.8, ("petrochemicals", "logistics"): 0.96,
+                  ("logistics", "markets"): 1.6, ("value added", "petrochemicals"): 0.16,
+                  ("value added", "logistics"): 0.64}
+    lg = _bands(views["logistics"])
+    assert lg[("value added", "link ab")] == pytest.approx(0.04)
+    assert lg[("value added", "product @ b")] == pytest.approx(0.6)
+    assert _bands(views["petrochemicals"])[("value added", "unit u")] == pytest.approx(0.16)
+    for name, d in views.items():  # every node that takes and gives: in = out
+        lk, n = d.links, len(d.nodes)
+        into = lk.groupby("target")["quantity_k_per_yr"].sum().reindex(range(n), fill_value=0)
+        out = lk.groupby("source")["quantity_k_per_yr"].sum().reindex(range(n), fill_value=0)
+        both = (into > 0) & (out > 0)
+        assert (into[both] - out[both]).abs().max() < 1e-9, name
+    assert "value added" in charts.MEASURE_NOTES["value"]
+
+
+def test_energy_sankey_names_what_it_leaves_out_and_its_share():
+    """Commodity a (42 GJ/t) bought and sold 100 kt/yr, b (no energy content) 300: the
+    energy Sankey leaves b out, its bands 300 + 300 of 800 kt/yr of bands in all: 75 % of
+    the flows by mass, said in the HTML note and under the static chart."""
+    tables = {
+        "commodities": pd.DataFrame({"commodity": ["a", "b"], "unit": "t",
+                                     "energy_gj_per_t": [42.0, None]}),
+        "purchases": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
+                                   "purchase_k_per_yr": [100.0, 300.0],
+                                   "cost_usd_per_unit": 1.0}),
+        "sales": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
+                               "sales_k_per_yr": [100.0, 300.0],
+                               "revenue_musd_per_yr": [1.0, 3.0]})}
+    views, _, gone, share = charts.sankey_views(tables, "p1", "energy")
+    assert gone == ["b"] and share == pytest.approx(0.75)
+    want = "not shown (no energy content): b (75 % of the flows by mass"
+    fig = charts.segment_sankey_figure(tables, ["p1"], "energy")
+    assert fig.layout.meta["notes"]["p1"].startswith(want)
+    assert views["overview"].links["quantity_k_per_yr"].sum() == pytest.approx(100 * 42.0)
+    # in value without a commodities table no band has a mass: no share is made up
+    assert charts.sankey_note("value", [], ["co2"], float("nan")) == \
+        "not shown (no positive value): co2"
+
+
+def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
+    """The PNG of the energy Sankey says what the HTML note says (it said nothing)."""
+    tables = {
+        "commodities": pd.DataFrame({"commodity": ["a", "b"], "unit": "t",
+                                     "energy_gj_per_t": [42.0, None]}),
+        "purchases": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
+                                   "purchase_k_per_yr": [100.0, 300.0],
+                                   "cost_usd_per_unit": 1.0}),
+        "sales": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
+                               "sales_k_per_yr": [100.0, 300.0],
+                               "revenue_musd_per_yr": [1.0, 3.0]})}
+    texts = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        texts[key] = " ".join(t.get_text() for t in fig.texts)
+        plt.close(fig)
+        return tmp_path / key
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_static(tables, {"periods": ["p1"]}, tmp_path, measure="energy",
+                        only={"sankey-p1"})
+    assert "not shown (no energy content): b (75 % of the flows by mass" in texts["sankey-p1"]
+
+
+# -- map labels stay inside the plot --------------------------------------------------------
+
+def _label_boxes(sites, view, width, cw, lh):
+    offs = charts.place_labels(sites, view, width, cw, lh)
+    k = width / (view[1] - view[0])
+    out = []
+    for (_, r), (dx, dy) in zip(sites.iterrows(), offs, strict=True):
+        x = (r["lon_deg"] - view[0]) * k + dx
+        y = (r["lat_deg"] - view[2]) * k * charts.lat_ratio(view) + dy
+        w = cw * len(r["site"]) + 4
+        out.append((x - w / 2, y - lh / 2, x + w / 2, y + lh / 2))
+    return offs, out
+
+
+def test_map_labels_stay_inside_the_plot():
+    """A view of lon 0..10, lat -5..5 (true to scale at the equator: ratio 1) drawn 100
+    wide: 10 per degree, 100 high. Site a_very_long_site_name (21 characters of 4: a
+    label 88 wide, 10 high) at lon 0.5, lat 0 sits at (5, 50); its first place, centred
+    above it at (5, 59), spans x -39..49: cut off by the left edge. Moved in, it spans
+    0..88, so dx = 44 - 5 = 39, dy = 9. Six sites crowded into the top right corner (lon
+    9.5..9.9, lat 4.5..4.9) keep every label inside 0..100 x 0..100 too (above them
+    was outside)."""
+    view = (0.0, 10.0, -5.0, 5.0)
+    assert charts.lat_ratio(view) == 1.0
+    one = pd.DataFrame({"site": ["a_very_long_site_name"], "lon_deg": [0.5], "lat_deg": [0.0]})
+    offs, boxes = _label_boxes(one, view, 100.0, 4.0, 10.0)
+    assert offs[0] == pytest.approx((39.0, 9.0))
+    assert all(type(v) is float for o in offs for v in o)  # plain floats for plotly
+    assert boxes[0] == pytest.approx((0.0, 54.0, 88.0, 64.0))
+    corner = pd.DataFrame({"site": [f"s{i}" for i in range(6)],
+                           "lon_deg": [9.5, 9.6, 9.7, 9.8, 9.9, 9.9],
+                           "lat_deg": [4.9, 4.8, 4.7, 4.6, 4.5, 4.9]})
+    _offs, boxes = _label_boxes(corner, view, 100.0, 4.0, 10.0)
+    for b in boxes:
+        assert b[0] >= -1e-9 and b[2] <= 100 + 1e-9 and b[1] >= -1e-9 and b[3] <= 100 + 1e-9, b

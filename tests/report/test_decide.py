@@ -486,7 +486,7 @@ def test_segment_sankey_conserves_what_is_bought_and_sold(small):
     r, _ = small
     f, _, _ = charts.measure_factors(r.tables, "mass")
     for period in ("p2026", r.manifest["periods"][-1]):
-        views, _, gone = charts.sankey_views(r.tables, period, "mass")
+        views, _, gone, _ = charts.sankey_views(r.tables, period, "mass")
         ov = views["overview"]
         lab = ov.nodes["label"]
         links = ov.links.assign(src=ov.links["source"].map(lab),
@@ -705,3 +705,29 @@ def test_monte_carlo_chart_from_a_sweep_of_a_scenario(tmp_path):
     npv = kpis["npv_far_east_port_incremental_musd"]
     assert mc["p10_musd"] == pytest.approx(npv.quantile(0.1))
     assert (folder / "projects_mc.png").stat().st_size > 10_000
+
+
+def test_a_capacity_that_is_not_there_has_no_value_on_a_one_pager():
+    """The one-pager's 'what makes or breaks it' gave a unit with no capacity and nothing
+    built its row's marginal value, which `chainopt run`, `explain` and the binding table
+    leave out (it does not bind). Hand case: unit new, 0 kt/yr without the project (row
+    value 70 USD/t) and 20 kt/yr with it (value 50): rent change 50 x 20 / 1000 - 0 =
+    +1.0 MUSD/yr, its value without 0 (not 70). Unit ghost, 0 kt/yr in both (values 300
+    and 200): no rent either side, not listed."""
+    from types import SimpleNamespace
+
+    def run(values, new_cap):
+        cons = pd.DataFrame({
+            "family": "conversion.capacity_max", "kind": "row",
+            "key": ["unit=new, period=p1", "unit=ghost, period=p1"], "period": "p1",
+            "side": "upper", "bound": [0.0, 0.0], "marginal_value": values,
+            "value_unit": "USD per t"})
+        cap = pd.DataFrame({"kind": "unit", "name": ["new", "ghost"], "period": "p1",
+                            "total_k_per_yr": [new_cap, 0.0]})
+        return SimpleNamespace(tables={"constraints": cons, "capacity": cap})
+
+    cc = economics.constraint_changes(run([70.0, 300.0], 0.0), run([50.0, 200.0], 20.0))
+    assert list(cc["key"]) == ["unit=new, period=p1"]
+    row = cc.iloc[0]
+    assert (row["marginal_value_without"], row["marginal_value_with"]) == (0.0, 50.0)
+    assert row["rent_change_musd_per_yr"] == pytest.approx(1.0)

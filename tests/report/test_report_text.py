@@ -247,3 +247,41 @@ def test_a_mip_report_says_whose_marginal_values_it_shows():
                             ({"is_mip": True, "relaxed": 12}, False), ({}, False)):
         page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"], **manifest})
         assert (said in page) is shown
+
+
+def test_no_key_figure_is_dropped_from_the_deck_or_the_cards(tmp_path):
+    """A cost case of nine objective parts has 1 + 9 npv_ + 9 cost_ + shortfall_total =
+    20 whole-horizon KPIs; the deck's key-figures slide showed the first 12 and dropped 8
+    without a word (the README: tables longer than 12 rows continue on the next slide).
+    Now slides 'Key figures (1/2)' (12 rows) and '(2/2)' (8) hold all 20. The HTML
+    showed no economics cards for a table of 13 rows, silently: it now says 13 rows are
+    more than the 12 shown as cards and that the table below holds every one."""
+    parts = [f"part{i}" for i in range(9)]
+    names = ["objective", *[f"npv_{p}" for p in parts], *[f"cost_{p}" for p in parts],
+             "shortfall_total"]
+    kpis = pd.DataFrame({"kpi": names, "period": "", "value": range(20), "unit": "MUSD"})
+    texts = _slide_texts(deck.run_deck({"kpis": kpis}, {"objective": 0.0},
+                                       tmp_path / "k.pptx"))
+    assert "Key figures (1/2)" in texts and "Key figures (2/2)" in texts
+    shown = {t.split(" | ")[0] for t in texts if " | " in t}
+    assert set(names) <= shown
+    eco = pd.DataFrame({"scenario": [f"s{i}" for i in range(13)], "effect": "p",
+                        "NPV (MUSD)": 1.0, "IRR": 0.1, "payback (yr)": 5.0})
+    assert ("13 rows: more than the 12 shown as cards; every one is in the table below"
+            in html._economics_cards(eco))
+
+
+def test_a_change_chart_says_how_many_changes_it_leaves_out():
+    """A comparison table of 25 rows, each changed (Δ b = 1, 2, ..., 25): its change
+    chart draws the 20 largest (6 to 25) and said nothing of the other 5; its title
+    now says it shows the 20 largest of 25 and that the table has them all. A table of
+    20 changes keeps its title."""
+    from chainopt.report import charts
+
+    df = pd.DataFrame({"kpi": [f"k{i}" for i in range(25)], "a": 0.0, "b": range(1, 26),
+                       "Δ b": [float(v) for v in range(1, 26)]})
+    assert sorted(charts.top_deltas(df)["Δ b"]) == [float(v) for v in range(6, 26)]
+    fig = html._delta_figure(df, "Production: change against the base")
+    assert fig.layout.title.text == ("Production: change against the base (the 20 largest of "
+                                     "25 changes; all in the table)")
+    assert html._delta_figure(df.head(20), "t").layout.title.text == "t"
