@@ -295,7 +295,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         naming.result()
     step("extracting results")
     results = extract_results(built, outcome, release_solver=True, input_hash=digest)
-    results.manifest["source"] = _rerun_source(source, case)
+    results.manifest["source"] = batch.rerun_source(source, case)
     del built, outcome, case  # the tables are made: the model's memory goes before writing
     _solver.trim_memory()
     if save:
@@ -436,6 +436,11 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                                       "manifest.json records no source to value the projects "
                                       "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
+        if not same_inputs(case, r.manifest.get("input_hash")):  # moved, or edited since
+            raise InputsChangedError(
+                f"inputs changed: {r.manifest['source']}, the source the results of {n} "
+                "record, no longer holds the inputs they were solved from, so its projects "
+                "cannot be valued against them: run it again (--overwrite)")
         built = set(economics.built_projects(r)["project"])
         against: dict[str, Results] = {}
         cf: dict[str, Any] = {"projects": against,
@@ -1115,19 +1120,6 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     written = write_files([(path, lambda tmp: diagnose.export_model(built, str(tmp)))
                            for path in (mps, lp) if path is not None])
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
-
-
-def _rerun_source(source: object, case: Case) -> str:
-    """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
-    paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
-    embedded case's folder."""
-    chain = case.raw.scenario_chain
-    if chain and chain[-1].get("kind") == "scenario":
-        return str(Path(chain[-1]["path"]).resolve())
-    for path in (source, case.origin):
-        if isinstance(path, str | Path) and str(path) and Path(str(path)).exists():
-            return str(Path(str(path)).resolve())
-    return case.origin or str(source)
 
 
 def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
