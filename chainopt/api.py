@@ -295,7 +295,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         naming.result()
     step("extracting results")
     results = extract_results(built, outcome, release_solver=True, input_hash=digest)
-    results.manifest["source"] = _rerun_source(source, case)
+    results.manifest["source"] = batch.rerun_source(source, case)
     del built, outcome, case  # the tables are made: the model's memory goes before writing
     _solver.trim_memory()
     if save:
@@ -436,6 +436,11 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                                       "manifest.json records no source to value the projects "
                                       "against", "run it again (--overwrite)")])
         case = load_case(r.manifest["source"])
+        if not same_inputs(case, r.manifest.get("input_hash")):  # moved, or edited since
+            raise InputsChangedError(
+                f"inputs changed: {r.manifest['source']}, the source the results of {n} "
+                "record, no longer holds the inputs they were solved from, so its projects "
+                "cannot be valued against them: run it again (--overwrite)")
         built = set(economics.built_projects(r)["project"])
         against: dict[str, Results] = {}
         cf: dict[str, Any] = {"projects": against,
@@ -1120,52 +1125,6 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
 
 
-def _rerun_source(source: object, case: Case) -> str:
-    """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
-    paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
-    embedded case's folder."""
-    chain = case.raw.scenario_chain
-    if chain and chain[-1].get("kind") == "scenario":
-        return str(Path(chain[-1]["path"]).resolve())
-    for path in (source, case.origin):
-        if isinstance(path, str | Path) and str(path) and Path(str(path)).exists():
-            return str(Path(str(path)).resolve())
-    return case.origin or str(source)
-
-
-def _verify_source(manifest: dict) -> str | None:
-    """The recorded source of a run, found again on this machine: the recorded path if
-    it exists, else an embedded case of that name, else the path's tail below the
-    working directory (a results folder committed on one machine and verified in CI on
-    another). The source is looked for in all three ways before the case it is based on
-    (``case_origin``): a scenario's base may sit at the same path on both machines (an
-    embedded case in the installed package) while the scenario file does not, and its
-    base alone is not what ran. The input hash check guards against picking the wrong
-    one."""
-    recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
-    for src in recorded:
-        found = _found_here(src)
-        if found is not None:
-            return found
-    return recorded[0] if recorded else None
-
-
-def _found_here(src: str) -> str | None:
-    """``src`` (a path recorded on some machine) on this one: as recorded, an embedded
-    case of that name, or the path's tail below the working directory; else None."""
-    if Path(src).exists() or src in embedded_cases():
-        return src
-    parts = Path(src).parts
-    if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
-            parts[-1] in embedded_cases():
-        return parts[-1]
-    for i in range(1, len(parts)):
-        tail = Path(*parts[i:])
-        if tail.exists():
-            return str(tail)
-    return None
-
-
 def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     """Re-run a saved run from its recorded inputs and compare every table.
 
@@ -1211,7 +1170,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             + ": a re-run stops wherever its clock lets it, so there is nothing to verify "
             "against", "solve it to optimality (chainopt run with a larger --time-limit) "
             "and verify that run")])
-    src = _verify_source(m)
+    src = sc.recorded_source(m)
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])

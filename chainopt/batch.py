@@ -138,6 +138,19 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     return ""
 
 
+def rerun_source(source: object, case: Case) -> str:
+    """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
+    paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
+    embedded case's folder."""
+    chain = case.raw.scenario_chain
+    if chain and chain[-1].get("kind") == "scenario":
+        return str(Path(chain[-1]["path"]).resolve())
+    for path in (source, case.origin):
+        if isinstance(path, str | Path) and str(path) and Path(str(path)).exists():
+            return str(Path(str(path)).resolve())
+    return case.origin or str(source)
+
+
 def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite: bool = False,
             options=None, reuse: bool = False, save: bool = True) -> RunOutcome:
     """Run (with ``run``, or with ``reuse`` load up-to-date results of) one case or
@@ -159,6 +172,9 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
                            if isinstance(exc, InputError) and exc.problems else str(exc))
             why = "" if damaged else stale(old.manifest, case, options)
             if not damaged and not why:
+                # the results hold this source's inputs: re-run (and valued, compare's
+                # counterfactuals) from it, not from a path recorded then (since moved)
+                old.manifest["source"] = rerun_source(source, case)
                 return RunOutcome(str(source), name, old, status="reused",
                                   note=f"reused {folder}")
             if not overwrite:

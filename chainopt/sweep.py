@@ -826,7 +826,9 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
                 folder.write_part(row)
                 report(i, total, row)
     elif jobs > 1 and total > 1:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs,
+        # no more workers than variants: with fork (Linux) the pool starts every worker
+        # at once, so --jobs 1024 over 3 variants forked 1,024 processes
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, total),
                                                     initializer=_fresh_worker) as pool:
             futs = [pool.submit(solve_variant, source, v, options, project_npv, span,
                                 warm_basis, digest)

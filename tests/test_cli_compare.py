@@ -295,3 +295,39 @@ def test_compare_deltas_by_hand_and_a_period_one_run_lacks(tmp_path):
     assert prod.loc[("b", "p2"), "cc"] == pytest.approx(100.0)
     assert prod.loc[("b", "p2"), ["ca", "Δ cc"]].isna().all()
     assert prod.loc[("b", "p1"), "Δ cc"] == 0.0
+
+
+def test_reused_results_are_valued_from_the_source_compared(tmp_path):
+    """A scenario file moved (a/port.yaml copied to b/port.yaml) and the old copy edited
+    afterwards (all market prices halved): compare of b/port.yaml reuses the results
+    folder small_port_expansion (it hashes to b's inputs), but valued the port against
+    'the scenario without the port' loaded from the path the folder recorded, a/port.yaml,
+    whose inputs are others. The port's incremental NPV is the difference of two plans
+    of the same inputs, so it must be the first compare's; it now is (the reused run's
+    source is the one compared), and a recorded source that no longer holds the run's
+    inputs is refused (exit 6) rather than valued against."""
+    from chainopt.errors import InputsChangedError
+    from chainopt.results import Results
+
+    port = (Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml").read_text()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "port.yaml").write_text(port)
+    out = tmp_path / "out"
+
+    def npv(sections) -> float:
+        e = sections["economics"]
+        return float(e.loc[e["effect"] == "far_east_port", "incremental NPV (MUSD)"].iloc[0])
+
+    first, _, _ = api.compare(["small_chain", str(tmp_path / "a" / "port.yaml")], out=out,
+                              jobs=1)
+    (tmp_path / "b" / "port.yaml").write_text(port)
+    (tmp_path / "a" / "port.yaml").write_text(
+        port + "  - table: markets\n    scale: {price_usd_per_unit: 0.5}\n")
+    again, outcomes, _ = api.compare(["small_chain", str(tmp_path / "b" / "port.yaml")],
+                                     out=out, jobs=1, overwrite=True)
+    assert [o.status for o in outcomes] == ["reused", "reused"]
+    assert npv(again) == pytest.approx(npv(first), rel=1e-9)
+    runs = {n: Results.load(out / n) for n in ("small_chain", "small_port_expansion")}
+    with pytest.raises(InputsChangedError, match="no longer holds the inputs"):
+        api.counterfactuals(runs)  # its manifest still names a/port.yaml

@@ -268,6 +268,31 @@ def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkey
     assert rx.sheet_title("x" * 40, 2) == "x" * 27 + " (2)"  # 31 characters, Excel's most
 
 
+def test_a_comparison_table_longer_than_a_sheet_goes_on_in_further_sheets(tmp_path,
+                                                                         monkeypatch):
+    """comparison.xlsx (report --pptx of a comparison) wrote every table on one sheet,
+    however long: past Excel's 1,048,576 rows a file Excel calls damaged. By hand with
+    sheets of 4 rows (header + 3): a comparison table ``long`` of 7 rows (x = 0..6) takes
+    ceil(7 / 3) = 3 sheets, rows 0-2, 3-5 and 6, each under the header, as results.xlsx
+    splits its tables; the project table (no economics: its header only) comes first."""
+    from openpyxl import load_workbook
+
+    from chainopt import xlsx_text
+    from chainopt.report import deck
+
+    monkeypatch.setattr(xlsx_text, "EXCEL_ROWS", 4)
+    folder = tmp_path / "compare-x"
+    folder.mkdir()
+    (folder / "long.csv").write_text("x\n0\n1\n2\n3\n4\n5\n6\n")
+    wb = load_workbook(deck.workbook(folder, tmp_path / "comparison.xlsx"))
+    assert wb.sheetnames == ["projects", "long", "long (2)", "long (3)"]
+    cells = {n: [r for r in wb[n].iter_rows(values_only=True)] for n in wb.sheetnames}
+    assert cells["long"] == [("x",), (0,), (1,), (2,)]
+    assert cells["long (2)"] == [("x",), (3,), (4,), (5,)]
+    assert cells["long (3)"] == [("x",), (6,)]
+    assert cells["projects"] == [tuple(deck.PROJECT_COLUMNS)]
+
+
 def test_a_percentage_typed_as_text_says_to_write_the_fraction(tmp_path):
     """tob_cdu's availability (units!E2, 0.95) typed as the text '10%' (a column formatted
     as text keeps it so) was "not a number (found '10%')" and no word of what to write;

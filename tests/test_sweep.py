@@ -823,3 +823,23 @@ def test_a_variant_that_needs_its_project_for_a_plan_keeps_its_plan(tmp_path):
     assert k.at["v00001", "message"] == (
         "good needed for a plan: the variant without it is infeasible, so its npv_ columns "
         "are blank (no plan without it to value it against)")
+
+
+def test_a_sweep_starts_no_more_workers_than_variants(tmp_path, monkeypatch):
+    """``--jobs 64`` over a grid of 2 variants: on Linux the pool forks every worker at
+    once, so it started 64 processes for 2 solves (``--jobs 1024``, the CLI's most,
+    1,024). By hand: 2 variants keep at most 2 workers busy, so the pool gets 2."""
+    import concurrent.futures
+
+    asked = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def pool(*args, max_workers=None, **kwargs):
+        asked.append(max_workers)
+        return real(*args, max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
+    kpis, _summary, _folder = api.sweep("small_chain", sets=["markets.price_usd_per_unit*=1,1.1"],
+                                        out=tmp_path, jobs=64)
+    assert asked == [2]
+    assert list(kpis["status"]) == ["optimal", "optimal"]

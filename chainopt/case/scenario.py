@@ -282,6 +282,39 @@ def load_source(source: str | Path | None) -> Case:
     return load_case(source)
 
 
+def recorded_source(manifest: dict) -> str | None:
+    """The recorded source of a run, found again on this machine: the recorded path if
+    it exists, else an embedded case of that name, else the path's tail below the
+    working directory (a results folder committed on one machine and verified in CI on
+    another). The source is looked for in all three ways before the case it is based on
+    (``case_origin``): a scenario's base may sit at the same path on both machines (an
+    embedded case in the installed package) while the scenario file does not, and its
+    base alone is not what ran. The input hash check guards against picking the wrong
+    one."""
+    recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
+    for src in recorded:
+        found = found_here(src)
+        if found is not None:
+            return found
+    return recorded[0] if recorded else None
+
+
+def found_here(src: str) -> str | None:
+    """``src`` (a path recorded on some machine) on this one: as recorded, an embedded
+    case of that name, or the path's tail below the working directory; else None."""
+    if Path(src).exists() or src in embedded_cases():
+        return src
+    parts = Path(src).parts
+    if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
+            parts[-1] in embedded_cases():
+        return parts[-1]
+    for i in range(1, len(parts)):
+        tail = Path(*parts[i:])
+        if tail.exists():
+            return str(tail)
+    return None
+
+
 def scenario_name(case: Case) -> str | None:
     """The name of the scenario a case came from (None for a plain case)."""
     chain = case.raw.scenario_chain

@@ -7,9 +7,11 @@ periods its constraint applies in. :func:`select` finds them in the model index;
 term that names a selector its quantity does not have, that selects nothing, or that
 sums commodities in different units (t and bbl add up to no quantity, and one
 coefficient cannot convert both: give a term per unit) is an input error naming its
-row and the columns of its selectors. ``chainopt validate``
-(:mod:`chainopt.case.validate`) and the model (:mod:`chainopt.models.user_constraints`)
-both ask :func:`select`, so a case that validates never fails here when it is built.
+row and the columns of its selectors; so is a term whose coefficient is 0, which adds
+nothing to its row (0 x q): it states nothing, as a selector that matches nothing.
+``chainopt validate`` (:mod:`chainopt.case.validate`) and the model
+(:mod:`chainopt.models.user_constraints`) both ask :func:`select`, so a case that
+validates never fails here when it is built.
 
 Each candidate names the model column it stands for by ``source`` (``activity``,
 ``blend``, ``flow``, ``sales``, ``purchase``: the index frame whose rows are that
@@ -56,8 +58,8 @@ def select(ix: ModelIndex) -> tuple[pd.DataFrame, list[Problem]]:
     """What the terms of ``ix.constraint_terms`` select: one row per (term, element,
     period of its constraint), in term order, with ``constraint``, ``period``,
     ``source``, ``pos`` and ``coef`` (the term's coefficient times ``mult``); and a
-    problem for each term whose selectors its quantity does not have, or that selects
-    nothing (its row would read 0, silently)."""
+    problem for each term whose coefficient is 0, whose selectors its quantity does not
+    have, or that selects nothing (it would add 0 to its row, silently)."""
     terms = ix.constraint_terms
     periods = ix.constraints[["constraint", "period"]]
     cand = candidates(ix) if len(terms) else {}
@@ -66,6 +68,13 @@ def select(ix: ModelIndex) -> tuple[pd.DataFrame, list[Problem]]:
     for term in terms.to_dict("records"):
         where = f"constraint_terms.csv row {term['_row']}"
         quantity, given = term["quantity"], [s for s in SELECTORS if term[s]]
+        if term["coef"] == 0:
+            problems.append(Problem(f"{where}, column coef",
+                                    f"this term of constraint '{term['constraint']}' has "
+                                    "coefficient 0, so it adds nothing to the constraint "
+                                    "(found 0)", "give the coefficient the quantity enters "
+                                    "with, or remove the row"))
+            continue
         c = cand[quantity]
         wrong = [s for s in given if s not in c.columns]
         if wrong:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
 import tempfile
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from chainopt.atomic import write_file
 from chainopt.ooxml import saved
 from chainopt.report import charts, onepager
 from chainopt.report import compare as cmp
+from chainopt.report.excel import write_table
 from chainopt.report.static import file_key, write_compare_static, write_static
-from chainopt.xlsx_text import append_row
 
 DECK_FILE = "report.pptx"
 WORKBOOK_FILE = "comparison.xlsx"
@@ -229,19 +228,14 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         return deck.save(path)
 
 
-def _sheet_title(name: str) -> str:
-    """A CSV's stem as a sheet title: Excel forbids ``\\ / * ? : [ ]`` there (openpyxl
-    raises) and allows 31 characters; the stem comes from a folder someone sent."""
-    return re.sub(r"[\\/*?:\[\]]", "_", name)[:31] or "_"
-
-
 def workbook(folder: Path, path: Path) -> Path:
     """``comparison.xlsx``: the project table first, then the summary and every table of
-    the comparison folder. Its cells come from CSV text someone may have crafted, so rows
-    go through :func:`chainopt.xlsx_text.append_row`: ``=HYPERLINK(...)`` stays text."""
+    the comparison folder, each as :func:`chainopt.report.excel.write_table` writes a
+    results table (a table longer than a sheet goes on in further sheets; titles Excel
+    allows). Its cells come from CSV text someone may have crafted, so rows go through
+    :func:`chainopt.xlsx_text.append_row`: ``=HYPERLINK(...)`` stays text."""
     # lazy: openpyxl is needed only for workbooks
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     tables = cmp.read_tables(folder)
     obj = tables.get("objective")
@@ -250,17 +244,9 @@ def workbook(folder: Path, path: Path) -> Path:
     if names:
         sheets["summary"] = cmp.summary(tables, names)
     sheets.update(tables)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # rows streamed to the file
     for name, df in sheets.items():
-        ws = wb.create_sheet(_sheet_title(name))
-        append_row(ws, [str(c) for c in df.columns])
-        for row in df.itertuples(index=False):
-            append_row(ws, [None if isinstance(v, float) and not math.isfinite(v) else
-                            (v.item() if hasattr(v, "item") else v) for v in row])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
+        write_table(wb, name, df)
     write_file(path, saved(wb.save))
     return path
 

@@ -5,12 +5,14 @@ significant digits, solver noise below 1e-10 as 0), so a workbook and a folder o
 same run say the same. Text that a spreadsheet would run as a formula is written as
 text (:mod:`chainopt.xlsx_text`), in the tables and in the manifest sheet. A sheet holds at most
 ``xlsx_text.EXCEL_ROWS`` rows, its header's included: a longer table goes on in sheets
-``<table> (2)``, ``<table> (3)``, ..., each with the header."""
+``<table> (2)``, ``<table> (3)``, ..., each with the header (:func:`write_table`, also
+the writer of ``comparison.xlsx``'s sheets)."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +37,29 @@ def _value(v: object) -> object:
 
 def sheet_title(name: str, part: int) -> str:
     """The title of sheet ``part`` (1, 2, ...) of table ``name``: ``name``, then
-    ``name (2)``, ..., at most 31 characters (Excel's limit)."""
+    ``name (2)``, ..., at most 31 characters (Excel's limit). Excel forbids
+    ``\\ / * ? : [ ]`` in a title (openpyxl raises): each becomes ``_`` (a comparison's
+    CSV may come from a folder someone sent)."""
     suffix = f" ({part})" if part > 1 else ""
-    return name[:31 - len(suffix)] + suffix
+    return (re.sub(r"[\\/*?:\[\]]", "_", name)[:31 - len(suffix)] or "_") + suffix
+
+
+def write_table(wb, name: str, df: pd.DataFrame) -> None:
+    """Table ``df`` into the write-only workbook ``wb`` as sheet ``name`` (bold header,
+    frozen below it): at most ``xlsx_text.EXCEL_ROWS`` rows a sheet, its header's
+    included, so a longer table goes on in sheets ``name (2)``, ``name (3)``, ...
+    (:func:`sheet_title`), each with the header: n rows fill ceil(n / (EXCEL_ROWS - 1))
+    sheets. Numbers as in the CSV tables (:func:`stable_floats`)."""
+    per_sheet = xlsx_text.EXCEL_ROWS - 1
+    for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1):
+        ws = wb.create_sheet(sheet_title(name, part))
+        ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
+        append_row(ws, [str(c) for c in df.columns], bold=True)
+        end = min(start + per_sheet, len(df))
+        for at in range(start, end, _CHUNK):
+            rows = stable_floats(df.iloc[at:min(at + _CHUNK, end)])
+            for row in rows.itertuples(index=False):
+                append_row(ws, [_value(v) for v in row])
 
 
 def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
@@ -49,18 +71,8 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     path = Path(path)
     wb = Workbook(write_only=True)  # rows streamed to the file: large tables fit in memory
     names = (["kpis"] if "kpis" in tables else []) + sorted(n for n in tables if n != "kpis")
-    per_sheet = xlsx_text.EXCEL_ROWS - 1
     for name in names:
-        df = tables[name]
-        for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1):
-            ws = wb.create_sheet(sheet_title(name, part))
-            ws.freeze_panes = "A2"  # (set before the first row of a write-only sheet)
-            append_row(ws, [str(c) for c in df.columns], bold=True)
-            end = min(start + per_sheet, len(df))
-            for at in range(start, end, _CHUNK):
-                rows = stable_floats(df.iloc[at:min(at + _CHUNK, end)])
-                for row in rows.itertuples(index=False):
-                    append_row(ws, [_value(v) for v in row])
+        write_table(wb, name, tables[name])
     ws = wb.create_sheet("manifest")
     append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):

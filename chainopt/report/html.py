@@ -20,7 +20,9 @@ import pandas as pd
 
 from chainopt import __version__
 from chainopt.atomic import KINDS, is_chainopt_folder, write_staged, write_text
-from chainopt.case.load import read_raw
+from chainopt.case.digest import same_inputs
+from chainopt.case.scenario import load_source, recorded_source
+from chainopt.case.schema import Case
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, deck, economics, onepager
 from chainopt.report.charts import esc
@@ -556,33 +558,31 @@ def _neither(folder: Path) -> InputError:
                                "if it is one, that file is missing: run it again")])
 
 
-def _sites_from_origin(manifest: dict) -> pd.DataFrame:
-    """Site coordinates from the case the run came from (empty if it cannot be read)."""
-    origin = manifest.get("case_origin")
-    empty = pd.DataFrame(columns=["site", "lat_deg", "lon_deg"])
-    if not origin:
-        return empty
+def run_case(manifest: dict) -> Case | None:
+    """The case a run was made from, read again from its recorded source
+    (:func:`chainopt.case.scenario.recorded_source`), for what its results folder lacks:
+    the commodities (units, densities, energy contents) for the Sankey's measures, and
+    the site coordinates of a folder written before the ``sites`` table. None unless
+    the source reads as a case that hashes to the run's ``input_hash``: the folder may
+    come from anyone, and the path its manifest names (``/etc``, ``../../x``, another
+    case on this machine, an edited case) is no input of the run it reports, so nothing
+    read there may show in the report. The hash check confines the report to the
+    inputs of the run, which the sender had anyway."""
+    src = recorded_source(manifest)
+    if not src:
+        return None
     try:
-        sites = read_raw(origin).tables.get("sites")
-    except Exception:  # a moved or edited case: the report just has no map
-        return empty
-    if sites is None or not {"site", "lat_deg", "lon_deg"} <= set(sites.columns):
-        return empty
-    out = sites[["site", "lat_deg", "lon_deg"]].copy()
-    for c in ("lat_deg", "lon_deg"):
-        out[c] = pd.to_numeric(out[c], errors="coerce")
-    return out.dropna()
+        case = load_source(src)
+    except Exception:  # a moved, edited or unreadable case: the report does without it
+        return None
+    return case if same_inputs(case, manifest.get("input_hash")) else None
 
 
-def _commodities_from_origin(manifest: dict) -> pd.DataFrame:
-    """The commodities table (units, densities, energy contents) of the case the run came
-    from, for the Sankey's measures (empty if it cannot be read)."""
-    origin = manifest.get("case_origin")
-    try:
-        com = read_raw(origin).tables.get("commodities") if origin else None
-    except Exception:  # a moved or edited case: the Sankey falls back to value
-        com = None
-    return com if com is not None else pd.DataFrame(columns=["commodity", "unit"])
+def _sites_of(case: Case | None) -> pd.DataFrame:
+    """Site coordinates of ``case`` (empty without one)."""
+    if case is None:
+        return pd.DataFrame(columns=["site", "lat_deg", "lon_deg"])
+    return case.tables["sites"][["site", "lat_deg", "lon_deg"]].dropna()
 
 
 def write_report(folder: str | Path, out: str | Path | None = None,
@@ -613,13 +613,15 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         res = Results.load(folder, require=("kpis",))  # names a damaged manifest or table
         if not is_results_folder(folder):
             raise _not_a_run(folder)
-        if "sites" not in res.tables:  # results written before the sites table existed
-            res.tables["sites"] = _sites_from_origin(res.manifest)
         if measure not in charts.MEASURES:
             raise InputError([Problem(f"--measure {measure}", "unknown measure",
                                       "use mass, energy or value")])
+        case = run_case(res.manifest)
+        if "sites" not in res.tables:  # results written before the sites table existed
+            res.tables["sites"] = _sites_of(case)
         if "commodities" not in res.tables:
-            res.tables["commodities"] = _commodities_from_origin(res.manifest)
+            res.tables["commodities"] = (case.tables["commodities"] if case is not None
+                                         else pd.DataFrame(columns=["commodity", "unit"]))
         if res.tables["commodities"].empty:
             measure = "value"  # no units or densities to convert with
         def run_files(stage: Path) -> list[Path]:

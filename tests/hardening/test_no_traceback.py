@@ -445,9 +445,15 @@ def test_unwritable_output_is_found_before_solving(tmp_path, monkeypatch):
     assert "cannot write here" in text and "1 problem with the output" in text
 
 
-def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
-    """compare reuses up-to-date results; one whose manifest lost its 'source' cannot be
-    valued against its counterfactual: exit 1 naming the folder, no traceback."""
+def test_compare_reusing_results_without_a_source_values_them_from_the_one_given(tmp_path):
+    """compare reuses up-to-date results; one whose manifest lost its 'source' could not
+    be valued against its counterfactual (exit 1). The reused results hold the inputs of
+    the scenario compared (its hash is theirs), so they are valued from it: exit 0 and
+    the port's 12.3 MUSD of the first compare. Results without a source given to
+    api.counterfactuals directly are still a clear error naming them, no traceback."""
+    from chainopt.errors import InputError
+    from chainopt.results import Results
+
     sc = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
     cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1", code=0)
     mf = tmp_path / "small_port_expansion" / "manifest.json"
@@ -455,8 +461,11 @@ def test_compare_reusing_results_without_a_source_is_a_clear_error(tmp_path):
     del m["source"]
     mf.write_text(json.dumps(m))
     _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1",
-                      "--overwrite", code=1)  # (the comparison of the first call exists)
-    assert "small_port_expansion" in text and "records no source" in text
+                      "--overwrite", code=0)  # (the comparison of the first call exists)
+    assert "reused small_port_expansion" in text and "far_east_port 12.3" in text
+    runs = {n: Results.load(tmp_path / n) for n in ("small_chain", "small_port_expansion")}
+    with pytest.raises(InputError, match="records no source"):
+        api.counterfactuals(runs)
 
 
 def test_paths_and_values_are_printed_as_they_are(tmp_path):

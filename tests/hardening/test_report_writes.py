@@ -205,3 +205,59 @@ def test_a_report_failing_half_way_leaves_the_earlier_one(solved, compared, tmp_
         api.report(recv, static=["png"], pptx=True)
     assert {p.name: p.read_bytes() for p in recv.glob("report*")} == files
     assert not [p for p in recv.iterdir() if p.name.startswith(".")]
+
+
+
+SMALL_CHAIN = Path(__file__).parents[2] / "chainopt" / "data" / "small_chain"
+
+
+def _naming(recv: Path, source: Path | str) -> None:
+    """``recv``'s manifest naming ``source`` as its source and case (as a sender can
+    write it), as a folder written before the checksums and the sites table."""
+    mf = recv / "manifest.json"
+    m = json.loads(mf.read_text())
+    m.pop("table_files", None)
+    m["source"] = m["case_origin"] = str(source)
+    mf.write_text(json.dumps(m))
+    (recv / "sites.csv").unlink(missing_ok=True)
+
+
+def _map(recv: Path) -> str:
+    """The map part of ``recv``'s report ("" without a map)."""
+    text = api.report(recv)[0].read_text(encoding="utf-8")
+    assert "secret_yard" not in text
+    return text.split('id="fig-map"')[1].split('id="fig-')[0] if 'id="fig-map"' in text \
+        else ""
+
+
+def test_the_report_reads_no_case_but_the_runs_own(solved, tmp_path):
+    """A results folder whose manifest names another case on this machine (its source and
+    case_origin: the receiver's own case, here small_chain with a site 'secret_yard'
+    added): the report put that case's sites on its map (every site of the sites table
+    is drawn, so 'secret_yard' and its coordinates went into report.html) and its
+    commodities into the Sankey. By hand: that case has one site more than the run's
+    inputs, so it does not hash to the run's input_hash, is no input of the run, and
+    nothing of it may show: no 'secret_yard' in the report, and no map (the folder has
+    no sites table). The run's own case (a copy of small_chain: the same inputs) still
+    gives the map, with nakhodka on it."""
+    private = Path(shutil.copytree(SMALL_CHAIN, tmp_path / "private"))
+    with (private / "sites.csv").open("a") as fh:
+        fh.write("secret_yard,12.5,34.5,the receiver's own site\n")
+    recv = _received(solved, tmp_path)
+    _naming(recv, private)
+    assert "nakhodka" not in _map(recv)
+    _naming(recv, shutil.copytree(SMALL_CHAIN, tmp_path / "same"))
+    assert "nakhodka" in _map(recv)
+
+
+@pytest.mark.parametrize("named", ["/etc/passwd", "/etc", "../../x", "/dev/zero"])
+def test_a_path_a_manifest_names_is_read_only_as_the_runs_case(solved, named):
+    """run_case reads the recorded source only as a case (a folder with case.yaml, a
+    scenario .yaml, a workbook) and uses it only if it hashes to the run's input_hash:
+    a manifest naming a system file or a path outside gives no case (the report does
+    without), never an error."""
+    from chainopt.report.html import run_case
+
+    m = json.loads((solved / "manifest.json").read_text())
+    assert run_case(m) is not None  # the recorded source: the run's own case
+    assert run_case({**m, "source": named, "case_origin": named}) is None

@@ -302,6 +302,25 @@ def test_a_constraint_without_terms_is_an_error(tmp_path):
         load_case(folder)
 
 
+def test_a_term_with_coefficient_0_is_refused_at_its_row(tmp_path):
+    """premium >= 0.4 x regular written with the regular term's coefficient 0: the row
+    reads 1 x premium + 0 x regular >= 0, which every plan meets (production is >= 0),
+    so it states nothing and the run returned the free optimum, 10 MUSD (100 kt/yr of
+    regular at a margin of 100 USD/t; see test_ratio_constraint_binds), as if the
+    user's 0.4 had been applied. Refused at its row and column, as a term that selects
+    nothing is."""
+    folder = _ratio_case(tmp_path, True)
+    text = (folder / "constraint_terms.csv").read_text()
+    (folder / "constraint_terms.csv").write_text(text.replace("-0.4,regular", "0,regular"))
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    (p,) = info.value.problems
+    assert p.where == "constraint_terms.csv row 3, column coef"
+    assert p.message == ("this term of constraint 'premium_share' has coefficient 0, so it "
+                         "adds nothing to the constraint (found 0)")
+    assert p.hint == "give the coefficient the quantity enters with, or remove the row"
+
+
 def test_a_flow_term_selected_by_link_counts_in_the_links_commodity(tmp_path):
     """Feed shipped from plant to mkt (t) on link pm, capped by a user constraint on the
     link's flow (8 kt/yr), sold at mkt for 120 against 100 + 0 transport: the cap is worth
