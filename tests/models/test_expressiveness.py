@@ -199,9 +199,9 @@ def test_an_unlimited_last_tier_or_a_tie_is_no_error(tmp_path):
     unlimited tier 1's own cost (a tie) may be bought as well as tier 1: both load."""
     tables = {
         "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": ONE_SITE,
-        "markets": "site,commodity,price_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,crude,100,40",
         "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
-                    "plant,crude,1,50,30\nplant,crude,2,80,"}
+                    "plant,crude,1,50,30\nplant,crude,2,80,"}  # capped market: no pump
     assert load_case(write_case(tmp_path / "open_end", tables))
     tables["supplies"] = ("site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
                           "plant,crude,1,50,\nplant,crude,2,50,30")
