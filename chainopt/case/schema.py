@@ -459,6 +459,8 @@ TABLES: dict[str, TableSpec] = {
              Column("quantity", "enum", required=True, choices=TERM_QUANTITIES),
              Column("coef", "float", required=True),
              Column("site", "ref", ref="sites", default=""),
+             # a flow's destination (its link's to_site; site is its origin)
+             Column("to_site", "ref", ref="sites", default=""),
              Column("commodity", "ref", ref="commodities", default=""),
              Column("unit", "ref", ref="units", default=""),
              Column("mode", "ref", ref="modes", default=""),
