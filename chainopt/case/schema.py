@@ -492,7 +492,7 @@ TABLES: dict[str, TableSpec] = {
              Column("access", "enum", default="open", choices=("open", "closed")),
              Column("price_discount", "float", default=0.0, lo=0.0, hi=1.0, period=True),
              _pos("freight_premium_usd_per_unit", default=0.0, period=True),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
             doc="market access: closed groups sell nothing; discounts and freight premiums",
         ),
         TableSpec(
