@@ -477,3 +477,39 @@ def test_a_freight_premium_in_roubles_follows_the_fx_path_by_hand(tmp_path):
     sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
     assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
                                              ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
+
+
+def test_a_closed_group_stops_sales_not_imports_nor_supplies_at_its_sites(tmp_path):
+    """``access: closed`` zeroes the sales caps and floors of the group's markets (README:
+    it closes sales only), so links into its sites still carry and a supply there still
+    sells elsewhere: a closed port passes goods on. Stopping imports too takes a user
+    constraint, one ``flow`` term with ``to_site``.
+
+    prod bought at a (100 USD/t, at most 50) and at m (150, at most 20); links a->m and
+    m->x at 10 USD/t; markets m (300, at most 50) and x (200, at most 70); group g = {m},
+    closed. Open, m takes the 50 from a: 50 x (300 - 110) = 9.5 MUSD, and m's own 20 go
+    to x: 20 x 40 = 0.8; 10.3 MUSD. Closed: nothing sold at m; the 50 from a pass through
+    m to x (200 - 120 = 80 a t: 4.0) and m's 20 go to x (0.8): 4.8 MUSD. With imports into
+    m capped at 0 as well: only m's own 20 reach x, 0.8 MUSD."""
+    tables = {
+        "commodities": "commodity,unit,kind\nprod,t,product", "sites": "site\na\nm\nx",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,prod,100,50\n"
+                    "m,prod,150,20",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nam,a,m,prod,10\n"
+                 "mx,m,x,prod,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nm,prod,300,50\n"
+                   "x,prod,200,70",
+        "market_groups": "group,sites,access\ng,m,open"}
+    assert solve_case(write_case(tmp_path / "open", tables)).objective == pytest.approx(10.3)
+    closed = {**tables, "market_groups": "group,sites,access\ng,m,closed"}
+    r = solve_case(write_case(tmp_path / "closed", closed))
+    assert r.objective == pytest.approx(4.8, rel=1e-9)
+    flows = r["flows"].set_index("link")["flow_k_per_yr"]
+    assert flows.to_dict() == pytest.approx({"am": 50.0, "mx": 70.0})
+    sales = r["sales"].set_index("site")["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({"m": 0.0, "x": 70.0}, abs=1e-9)
+    no_imports = {**closed, "constraints": "constraint,sense,rhs\nno_imports_m,<=,0",
+                  "constraint_terms": "constraint,term,quantity,coef,to_site\n"
+                                      "no_imports_m,1,flow,1,m"}
+    r = solve_case(write_case(tmp_path / "no_imports", no_imports))
+    assert r.objective == pytest.approx(0.8, rel=1e-9)
