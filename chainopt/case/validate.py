@@ -1283,14 +1283,16 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                               "disposal_cost_usd_per_unit"], sort=False)["period"]
     for (at, site, c, tier, k, d), periods in list(groups)[:MAX_PER_CHECK]:
         u = com.loc[c, "unit"]
+        paid = (f"less than the {-d:g} USD per {u} discarding it pays" if d < 0 else
+                f"and discarding it costs only {d:g}")
         out.add(f"{at}, column max_k_per_yr",
                 f"{supply(site, c, tier)} has no max_k_per_yr (unlimited) and costs {k:g} "
-                f"USD per {u} in {_in_periods(periods)}, less than the {-d:g} USD per {u} "
-                f"discarding it pays (commodities.csv row {int(com.loc[c, '_row'])}, "
-                f"disposal_cost_usd_per_unit {d:g}: a salvage value): buying {c} to discard "
-                f"it earns {-(k + d):g} USD per {u} without limit, so the case is unbounded",
+                f"USD per {u} in {_in_periods(periods)}, {paid} (commodities.csv row "
+                f"{int(com.loc[c, '_row'])}, disposal_cost_usd_per_unit {d:g}"
+                f"{': a salvage value' if d < 0 else ''}): buying {c} to discard it earns "
+                f"{-(k + d):g} USD per {u} without limit, so the case is unbounded",
                 f"give this supply a max_k_per_yr, or raise {c}'s disposal_cost_usd_per_unit "
-                f"to {-k:g} or more (0 for free disposal)")
+                f"to {-k + 0.0:g} or more" + (" (0 for free disposal)" if k >= 0 else ""))
     mk = _stated_at(case, stated, "markets", ["price_usd_per_unit", "max_k_per_yr"])
     mk = mk[mk["max_k_per_yr"].isna()]
     mk = mk[unbounded(mk, "sales")][["site", "commodity", "period", "tier",

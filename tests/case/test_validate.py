@@ -849,6 +849,18 @@ def test_an_unlimited_supply_discarded_at_a_salvage_value_is_refused(tmp_path):
                                     "a,scrap,20,10"}
     r = solve_case(write_case(tmp_path / "capped", capped, **PUMP_YAML))
     assert r.objective == pytest.approx(0.3, rel=1e-9)
+    # paid 5 USD/t to take it in p1 (a negative cost; 60 in p2 as before) and free to
+    # discard: the same pump
+    paid = {**tables, "commodities": "commodity,unit,kind,disposal\nscrap,t,raw,true",
+            "supplies": "site,commodity,cost_usd_per_unit\na,scrap,-5"}
+    p = only_problem(write_case(tmp_path / "paid", paid, **PUMP_YAML))
+    assert p.message == (
+        "the supply of scrap at a has no max_k_per_yr (unlimited) and costs -5 USD per t in "
+        "p1, and discarding it costs only 0 (commodities.csv row 2, "
+        "disposal_cost_usd_per_unit 0): buying scrap to discard it earns 5 USD per t without "
+        "limit, so the case is unbounded")
+    assert p.hint == ("give this supply a max_k_per_yr, or raise scrap's "
+                      "disposal_cost_usd_per_unit to 5 or more")
 
 
 def test_an_unlimited_supply_resold_at_its_own_site_is_refused(tmp_path):
