@@ -664,7 +664,8 @@ def _infeasible(built: BuiltModel, how: str = "") -> InfeasibleError:
 def _unbounded(built: BuiltModel) -> UnboundedError:
     what, explain = _failed_run(built)
     return UnboundedError(f"{what} is unbounded: some quantity can grow without limit while "
-                          "adding value (a missing capacity, sales cap or supply limit). "
+                          "adding value (a missing capacity, sales cap or supply limit, or a "
+                          "negative disposal_cost_usd_per_unit: a salvage value). "
                           f"{explain}." + _extension_note(built))
 
 

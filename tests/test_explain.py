@@ -65,11 +65,14 @@ def _infeasible(tmp_path):
 
 
 def _unbounded(tmp_path):
-    """Unlimited crude at 100 and an uncapped market at 200: a margin of 100 per t."""
+    """Unlimited crude at 100 at a, shipped to b on a link of no capacity and sold there on
+    an uncapped market at 200: a margin of 100 per t (at one site, with no link, validation
+    refuses it before solving)."""
     return write_case(tmp_path / "unbounded", {
-        "commodities": COMMODITIES, "sites": "site\na",
+        "commodities": COMMODITIES, "sites": "site\na\nb",
         "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,200",
+        "links": "link,from_site,to_site,commodities\nab,a,b,crude",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,200",
     })
 
 
@@ -298,11 +301,12 @@ def test_elastic_relaxation_is_the_smallest(tmp_path):
 def test_unbounded_case_names_the_runaway_columns(tmp_path):
     d = diagnose.diagnose(build(load_case(_unbounded(tmp_path)), pyomo=False))
     assert d.status == "unbounded"
-    assert set(d.runaway["family"]) == {"supply.purchase", "market.sales"}
+    assert set(d.runaway["family"]) == {"supply.purchase", "transport.flow", "market.sales"}
     assert d.runaway["at_bound"].all()
     text = "\n".join(ex.unbounded_lines(d.runaway))
     assert "supplies.csv gives no max_k_per_yr for crude at a" in text
-    assert "markets.csv gives no max_k_per_yr (sales cap) for crude at a" in text
+    assert "link ab has no capacity_k_per_yr" in text
+    assert "markets.csv gives no max_k_per_yr (sales cap) for crude at b" in text
 
 
 def test_unbounded_tiers_and_links_are_each_named_as_a_missing_bound(tmp_path):
@@ -324,6 +328,39 @@ def test_unbounded_tiers_and_links_are_each_named_as_a_missing_bound(tmp_path):
         "  - link ab has no capacity_k_per_yr",
         "  - supplies.csv gives no max_k_per_yr for product at a (tier 2)",
         "  - markets.csv gives no max_k_per_yr (sales cap) for product at b (tier 2)"]
+
+
+def test_a_salvage_value_that_pays_a_runaway_is_named_with_what_to_do(tmp_path):
+    """scrap is discarded at a salvage value (disposal_cost_usd_per_unit -50) and bought at
+    a for 20 USD/t without limit; a user constraint asks for at least 1 kt/yr of it (so
+    validation, which refuses the plain pump, leaves the supply to the solve: a purchase
+    term might have bounded it). Each t earns 50 - 20 = 30 USD: purchase and disposal run
+    away together (1e9 k t/yr each at the artificial bound). Explain named only the
+    supply's missing cap; discarding had no hint, though raising its cost to 0 ends the
+    runaway as well. The run's error now names a negative disposal cost among the causes."""
+    folder = write_case(tmp_path / "salvage", {
+        "commodities": "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\n"
+                       "scrap,t,raw,true,-50",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit\na,scrap,20",
+        "constraints": "constraint,sense,rhs\nbuy_some,>=,1",
+        "constraint_terms": "constraint,term,quantity,coef,site,commodity\n"
+                            "buy_some,1,purchase,1,a,scrap"})
+    with pytest.raises(api.UnboundedError, match="or a negative disposal_cost_usd_per_unit: "
+                       "a salvage value"):
+        solve_case(folder)
+    d = diagnose.diagnose(build(load_case(folder), pyomo=False))
+    assert d.status == "unbounded"
+    lines = ex.unbounded_lines(d.runaway)
+    assert lines[1:] == [
+        "  - supply of scrap at a in p1: 1,000,000,000 k t/yr (at the artificial bound)",
+        "  - disposal of scrap at a in p1: 1,000,000,000 k t/yr (at the artificial bound)",
+        "Missing bound (add one of these):",
+        "  - supplies.csv gives no max_k_per_yr for scrap at a",
+        "Paid to discard (a salvage value):",
+        "  - commodities.csv gives scrap a disposal_cost_usd_per_unit of -50 (a salvage "
+        "value): discarding scrap at a pays more than it costs to bring there; raise it to 0 "
+        "or more, or bound what makes, buys or ships scrap to a"]
 
 
 def test_unbounded_quantities_are_named_in_their_own_units(tmp_path):
@@ -1163,7 +1200,8 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
         "qualities": "commodity,property,value\nc1,sulfur,50\nc2,sulfur,10\n"
                      "c1,octane,100\nc2,octane,90",
         "specs": "commodity,property,min_value,max_value\npet,sulfur,,20\npet,octane,97,",
-        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\na,pet,300,\na,c1,150,5",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr,max_k_per_yr\n"
+                   "a,pet,300,,\na,c1,150,5,100",  # capped: c1 bought at 100 is no pump
         "constraints": "constraint,sense,rhs\nmin_pet,>=,10",
         "constraint_terms": "constraint,term,quantity,coef,commodity\nmin_pet,1,production,1,pet",
     }, demand_floors="hard")

@@ -252,9 +252,10 @@ def test_hand_edits_of_the_pyomo_model_are_solved_through_pyomo(tmp_path):
 def test_statuses_map_to_the_same_errors_on_the_pyomo_path(tmp_path):
     opts = SolveOptions(solver="highs")
     unbounded = write_case(tmp_path / "u", {
-        "commodities": COMMODITIES, "sites": "site\na",
+        "commodities": COMMODITIES, "sites": "site\na\nb",
         "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,200"})
+        "links": "link,from_site,to_site,commodities\nab,a,b,crude",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,200"})
     with pytest.raises(UnboundedError, match="unbounded") as exc:
         api.solve(api.build_model(api.load_case(unbounded), opts), opts)
     assert exc.value.exit_code == 3

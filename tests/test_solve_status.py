@@ -30,11 +30,13 @@ def test_time_limit_writes_nothing(tmp_path):
 
 
 def test_unbounded_case_is_reported(tmp_path):
-    """Unlimited supply at 100 and unlimited sales at 200: the margin grows forever."""
+    """Unlimited supply at 100, an uncapped link and unlimited sales at 200: the margin
+    grows forever (at one site validation refuses it before solving)."""
     folder = write_case(tmp_path, {
-        "commodities": COMMODITIES, "sites": "site\na",
+        "commodities": COMMODITIES, "sites": "site\na\nb",
         "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,crude,200",
+        "links": "link,from_site,to_site,commodities\nab,a,b,crude",
+        "markets": "site,commodity,price_usd_per_unit\nb,crude,200",
     })
     with pytest.raises(UnboundedError, match="unbounded") as exc:
         api.solve(api.build_model(api.load_case(folder)))

@@ -5,11 +5,12 @@ every report see plain USD prices and costs, and a scenario switches a lever wit
 change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 ``fx_rates`` path):
 
-* ``stated_currency`` (supplies, markets, modes, links, units, projects, levies): the row's money
-  columns are in that currency; period-varying ones are multiplied by the ``fx_rates``
-  value (USD per unit) of each period, the others (capex, fixed O&M) by the first
-  period's rate; a unit's ``capex_segments`` / ``capex_curve`` rows, which replace its
-  capex, are in the unit's currency too.
+* ``stated_currency`` (supplies, markets, modes, links, units, projects, levies,
+  market_groups): the row's money columns are in that currency; period-varying ones
+  (a group's freight premium among them) are multiplied by the ``fx_rates`` value (USD
+  per unit) of each period, the others (capex, fixed O&M) by the first period's rate; a
+  unit's ``capex_segments`` / ``capex_curve`` rows, which replace its capex, are in the
+  unit's currency too.
 * ``levies`` (active rows only; amounts per commodity unit, by period, in USD once
   converted as above: a rouble duty or excise follows the rouble path):
   ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
@@ -19,7 +20,8 @@ change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
   so ``sites`` must be blank).
 * ``market_groups``: ``access: closed`` sets the sales caps and floors of every market at
   the group's sites to 0; ``price_discount`` (a fraction) lowers their prices;
-  ``freight_premium_usd_per_unit`` is added to the cost of every link into those sites.
+  ``freight_premium_usd_per_unit`` (in USD once converted: a rouble premium follows the
+  rouble path) is added to the cost of every link into those sites.
 
 Order for one market price: regulated price, then the group discount, then the duty:
 ``p' = p (1 - discount) - duty``.
@@ -46,6 +48,7 @@ MONEY_COLUMNS = {
               "life_extension_capex_usd_per_unit_yr"],
     "projects": ["capex_musd"],
     "levies": ["amount_usd_per_unit"],
+    "market_groups": ["freight_premium_usd_per_unit"],
 }
 # a unit's capex curve (it replaces the unit's capex): in the unit's stated_currency
 CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}

@@ -459,6 +459,8 @@ TABLES: dict[str, TableSpec] = {
              Column("quantity", "enum", required=True, choices=TERM_QUANTITIES),
              Column("coef", "float", required=True),
              Column("site", "ref", ref="sites", default=""),
+             # a flow's destination (its link's to_site; site is its origin)
+             Column("to_site", "ref", ref="sites", default=""),
              Column("commodity", "ref", ref="commodities", default=""),
              Column("unit", "ref", ref="units", default=""),
              Column("mode", "ref", ref="modes", default=""),
@@ -490,7 +492,7 @@ TABLES: dict[str, TableSpec] = {
              Column("access", "enum", default="open", choices=("open", "closed")),
              Column("price_discount", "float", default=0.0, lo=0.0, hi=1.0, period=True),
              _pos("freight_premium_usd_per_unit", default=0.0, period=True),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
             doc="market access: closed groups sell nothing; discounts and freight premiums",
         ),
         TableSpec(

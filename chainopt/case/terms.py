@@ -2,9 +2,10 @@
 
 A term of ``constraint_terms.csv`` sums one quantity (``activity``, ``production``,
 ``consumption``, ``flow``, ``sales``, ``purchase``) over the model's elements whose
-selectors (site, commodity, unit, mode, link, blend; blank = any) all match, in the
-periods its constraint applies in. :func:`select` finds them in the model index; a
-term that names a selector its quantity does not have, that selects nothing, or that
+selectors (site, to_site, commodity, unit, mode, link, blend; blank = any) all match,
+in the periods its constraint applies in (a ``flow``'s site is its link's origin and its
+``to_site`` the destination). :func:`select` finds them in the model index; a term that
+names a selector its quantity does not have, that selects nothing, or that
 sums commodities in different units (t and bbl add up to no quantity, and one
 coefficient cannot convert both: give a term per unit) is an input error naming its
 row and the columns of its selectors; so is a term whose coefficient is 0, which adds
@@ -26,7 +27,7 @@ import pandas as pd
 from chainopt.case.index import ModelIndex
 from chainopt.errors import Problem, columns_label
 
-SELECTORS = ("site", "commodity", "unit", "mode", "link", "blend")
+SELECTORS = ("site", "to_site", "commodity", "unit", "mode", "link", "blend")
 
 
 def candidates(ix: ModelIndex) -> dict[str, pd.DataFrame]:
@@ -125,7 +126,8 @@ def _selects_nothing(where: str, term: dict, given: list[str]) -> Problem:
     asked = ", ".join(f"{s} '{term[s]}'" for s in given)
     hint = "check the selectors: no such quantity exists in the model"
     if quantity == "flow" and "site" in given:
-        hint += " (a flow's site is where its link starts, from_site)"
+        hint += (" (a flow's site is where its link starts, from_site; to select flows into a "
+                 "site, name it in to_site)")
     return Problem(f"{where}, {columns_label(given or ['quantity'])}",
                    f"this term of constraint '{term['constraint']}' selects no {quantity}"
                    f" ({'none with ' + asked if given else 'the case has none'})", hint)

@@ -1238,6 +1238,80 @@ def _tiers_after_unlimited(case: Case, stated: dict[str, pd.DataFrame], out: _Co
                     f"curve), or remove tier {int(tier)}")
 
 
+def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """An unlimited supply (a tier with no ``max_k_per_yr`` in a period) that earns on
+    every unit by itself makes the case unbounded, which only a solve would otherwise
+    say: bought at cost k and discarded at a negative ``disposal_cost_usd_per_unit`` d
+    (a salvage value) it earns -(k + d) > 0 per unit; bought at k and sold at the same
+    site and commodity on an unlimited market tier at p > k it earns p - k. Reported at
+    the supply row leaving its cap blank, once for all periods the pump works in,
+    comparing the values as loaded (USD per commodity unit, levers applied). A user
+    constraint with a ``purchase`` (or ``sales``) term that may select that supply (or
+    market) could bound it: such a supply is left to the solve."""
+    sup = case.tables["supplies"]
+    if sup.empty:
+        return
+    eff = _stated_at(case, stated, "supplies", ["cost_usd_per_unit", "max_k_per_yr"])
+    eff = eff[eff["max_k_per_yr"].isna()]
+    if eff.empty:
+        return
+    ct = case.tables["constraint_terms"]
+
+    def unbounded(rows: pd.DataFrame, quantity: str) -> np.ndarray:
+        """Rows (site, commodity) no ``quantity`` term of a user constraint may select."""
+        free = np.ones(len(rows), dtype=bool)
+        for t in ct[ct["quantity"].eq(quantity)].itertuples():  # a few user terms
+            free &= ~((rows["site"].eq(t.site) | (t.site == ""))
+                      & (rows["commodity"].eq(t.commodity) | (t.commodity == ""))).to_numpy()
+        return free
+
+    eff = eff[unbounded(eff, "purchase")].assign(_at=lambda e: _where(
+        "supplies", e, "max_k_per_yr"))
+    com = case.tables["commodities"].set_index("commodity")
+    several = sup.groupby(["site", "commodity"])["tier"].transform("nunique").gt(1)
+    tiered = set(zip(sup.loc[several, "site"], sup.loc[several, "commodity"], strict=True))
+
+    def supply(site: str, c: str, tier: float) -> str:
+        return (f"tier {int(tier)} of the supply of {c} at {site}" if (site, c) in tiered
+                else f"the supply of {c} at {site}")
+
+    salvage = eff.merge(com.loc[com["disposal"].astype(bool), "disposal_cost_usd_per_unit"]
+                        .reset_index(), on="commodity")
+    salvage = salvage[salvage["cost_usd_per_unit"] + salvage["disposal_cost_usd_per_unit"]
+                      < 0]
+    groups = salvage.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
+                              "disposal_cost_usd_per_unit"], sort=False)["period"]
+    for (at, site, c, tier, k, d), periods in list(groups)[:MAX_PER_CHECK]:
+        u = com.loc[c, "unit"]
+        paid = (f"less than the {-d:g} USD per {u} discarding it pays" if d < 0 else
+                f"and discarding it costs only {d:g}")
+        out.add(f"{at}, column max_k_per_yr",
+                f"{supply(site, c, tier)} has no max_k_per_yr (unlimited) and costs {k:g} "
+                f"USD per {u} in {_in_periods(periods)}, {paid} (commodities.csv row "
+                f"{int(com.loc[c, '_row'])}, disposal_cost_usd_per_unit {d:g}"
+                f"{': a salvage value' if d < 0 else ''}): buying {c} to discard it earns "
+                f"{-(k + d):g} USD per {u} without limit, so the case is unbounded",
+                f"give this supply a max_k_per_yr, or raise {c}'s disposal_cost_usd_per_unit "
+                f"to {-k + 0.0:g} or more" + (" (0 for free disposal)" if k >= 0 else ""))
+    mk = _stated_at(case, stated, "markets", ["price_usd_per_unit", "max_k_per_yr"])
+    mk = mk[mk["max_k_per_yr"].isna()]
+    mk = mk[unbounded(mk, "sales")][["site", "commodity", "period", "tier",
+                                      "price_usd_per_unit", "_row"]]
+    resale = eff.merge(mk, on=["site", "commodity", "period"], suffixes=("", "_m"))
+    resale = resale[resale["price_usd_per_unit"] > resale["cost_usd_per_unit"]]
+    groups = resale.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
+                             "_row_m", "price_usd_per_unit"], sort=False)["period"]
+    for (at, site, c, tier, k, row, p), periods in list(groups)[:MAX_PER_CHECK]:
+        u = com.loc[c, "unit"]
+        out.add(f"{at}, column max_k_per_yr",
+                f"{supply(site, c, tier)} has no max_k_per_yr (unlimited) and costs {k:g} "
+                f"USD per {u} in {_in_periods(periods)}, less than the {p:g} USD per {u} its "
+                f"market at the same site pays (markets.csv row {int(row)}, no max_k_per_yr "
+                f"either): buying {c} to sell it there earns {p - k:g} USD per {u} without "
+                "limit, so the case is unbounded",
+                "give this supply or that market a max_k_per_yr")
+
+
 # A lower bound and the upper bound it must not exceed, per table: (table, lower, upper,
 # what the two are called, what follows from a lower bound above the upper one).
 _BOUND_PAIRS = (
@@ -1482,6 +1556,7 @@ def validate(raw: RawCase) -> Case:
                 lever_effects=effects)
     _tier_order(case, stated, out)
     _tiers_after_unlimited(case, stated, out)
+    _money_pumps(case, stated, out)
     _crossed_bounds(case, stated, out)
     _unreachable_specs(case, stated, out)
     _late_builds(case, out)

@@ -19,6 +19,7 @@ from chainopt.diagnose.names import locate, quantity_unit, row_scale
 from chainopt.models.balance import COMMODITY
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
+from chainopt.models.disposal import DISPOSE
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import INF, new_highs, pass_model, run_highs
 
@@ -325,15 +326,38 @@ def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound",
-                                     "quantity_unit"])
+                                     "quantity_unit", "hint"])
     x = np.asarray(h.getSolution().col_value)
     idx = np.flatnonzero((x >= big * 1e-3) & np.isinf(built.arrays.col_ub))
     loc = locate(built.lp, built.lp.var_families, idx)
     loc["value"] = x[idx]
     loc["at_bound"] = x[idx] >= big * (1 - 1e-9)
     loc["quantity_unit"] = _quantity_units(built, built.lp.var_families, idx)
+    loc["hint"] = _salvage_hints(built, idx)
     return loc.drop(columns="index").sort_values("value", ascending=False, kind="stable"
                                                  ).reset_index(drop=True)
+
+
+def _salvage_hints(built: BuiltModel, idx: np.ndarray) -> np.ndarray:
+    """What to do about each runaway column ``idx`` whose own input makes the runaway
+    pay, where no bound of its own would end it ("" elsewhere): discarding a commodity
+    at a negative ``disposal_cost_usd_per_unit`` (a salvage value) earns on every unit,
+    so whatever brings it at less than the salvage runs away with it (:mod:`chainopt.case
+    .validate` refuses an unlimited supply at the same site before solving; a mode or a
+    link in between, or a user constraint on the purchase, leaves it to the solve)."""
+    hint = np.full(len(idx), "", dtype=object)
+    fam = next((f for f in built.lp.var_families if f.label == DISPOSE.label), None)
+    if fam is None:
+        return hint
+    at = (idx >= fam.start) & (idx < fam.stop)
+    keys = fam.keys.iloc[idx[at] - fam.start]
+    cost = keys["commodity"].map(built.index.disposal.set_index("commodity")["cost"])
+    hint[at] = [f"commodities.csv gives {c} a disposal_cost_usd_per_unit of {d:g} (a salvage "
+                f"value): discarding {c} at {s} pays more than it costs to bring there; raise "
+                f"it to 0 or more, or bound what makes, buys or ships {c} to {s}"
+                if d < 0 else "" for c, s, d in zip(keys["commodity"], keys["site"], cost,
+                                                     strict=True)]
+    return hint
 
 
 def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:

@@ -2,7 +2,7 @@
 
 ``constraints.csv`` names each relation, its sense and right-hand side (by period);
 ``constraint_terms.csv`` lists its terms: a quantity, a coefficient and selectors
-(site, commodity, unit, mode, link, blend; blank = any; ``blend`` selects the
+(site, to_site, commodity, unit, mode, link, blend; blank = any; ``blend`` selects the
 production and consumption of one blend). For every period t in which the
 constraint applies:
 
@@ -10,8 +10,8 @@ constraint applies:
 
 Quantities (k units/yr): ``activity`` (of units/modes), ``production`` and
 ``consumption`` of a commodity (by modes and blends), ``flow`` (entering links, before
-their loss; site selects the origin), ``sales`` (to markets, every tier; not hard
-demand) and ``purchase`` (every tier). Each period's row stands alone. Example:
+their loss; site selects the origin, to_site the destination), ``sales`` (to markets,
+every tier; not hard demand) and ``purchase`` (every tier). Each period's row stands alone. Example:
 premium >= 0.4 x regular is two ``production`` terms, coef 1 and -0.4, sense ``>=``,
 rhs 0. What a term selects is :func:`chainopt.case.terms.select`'s answer; a term that
 selects nothing, or commodities in different units, is an input error naming its row,

@@ -1106,12 +1106,15 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
              "unbounded quantity):"]
     if runaway is None or runaway.empty:
         return [*lines, "  (none found)"]
-    hints = []
+    hints, salvage = [], []
     for _, r in runaway.iterrows():
         when = f" in {r['period']}" if r.get("period") else ""
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
                      f"{_num(r['value'])} {_qty(r.get('quantity_unit', ''))}"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
+        if r.get("hint"):  # its input makes the runaway pay (a salvage value)
+            salvage.append(r["hint"])
+            continue
         k = _Keys(parse_key(r["key"]))
         hint = getattr(_spec(r["family"], k), "missing_bound", "")
         if hint:  # every runaway column is unbounded in the case: any one bound helps
@@ -1119,6 +1122,9 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
     if hints:
         lines.append("Missing bound (add one of these):")
         lines += [f"  - {h}" for h in dict.fromkeys(hints)]
+    if salvage:
+        lines.append("Paid to discard (a salvage value):")
+        lines += [f"  - {h}" for h in dict.fromkeys(salvage)]
     return lines
 
 

@@ -491,3 +491,76 @@ def test_what_each_lever_moves_at_the_plan(tmp_path):
         assert k.loc[f"lever_{name}", "value"] == pytest.approx(npv, rel=1e-9), name
     assert k.loc["lever_west_freight_premium", "unit"] == (
         "MUSD discounted, part of npv_transport (not added again)")
+
+
+def test_a_freight_premium_in_roubles_follows_the_fx_path_by_hand(tmp_path):
+    """market_groups.csv takes ``stated_currency`` as levies.csv does: a group's freight
+    premium in roubles is converted at each period's rate. It was read as USD whatever
+    the case's other money said, so 500 RUB/t stood for 500 USD/t.
+
+    Two 1-year periods, rate 0. RUB at 0.01 USD in p1, 0.005 in p2: the premium of 500
+    RUB/t on the link into 'abroad' is 5 then 2.5 USD/t, the link's cost 30 + 5 = 35 then
+    32.5. Feed 100 USD/t (at most 100 kt), 2 t per t of prod, reverse excise -50 USD/t of
+    feed: prod costs 2 x 100 - 100 = 100 USD/t, at most 50 kt (the feed). Home: 500 - 10
+    = 490 netback, at most 20; abroad 600 x 0.9 - 20 = 520, netback 485 in p1 and 487.5
+    in p2. Plan: 20 home, 30 abroad each period.
+    p1: 20 x 490 + 30 x 485 - 50 x 100 = 19,350 kUSD; p2: 9,800 + 14,625 - 5,000 = 19,425;
+    objective 38.775 MUSD. (Read as 500 USD/t, abroad nets -10: 20 home only, 7.8 MUSD a
+    period, 15.6.)"""
+    folder = _case(tmp_path,
+                   supplies="site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,100",
+                   fx_rates="currency,usd_per_unit\nRUB,0.01",
+                   fx_rates_by_period="currency,period,usd_per_unit\nRUB,p2,0.005",
+                   market_groups="group,sites,access,price_discount,"
+                                 "freight_premium_usd_per_unit,stated_currency\n"
+                                 "west,abroad,open,0.1,500,RUB")
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                        {"period": "p2", "start_year": 2027, "length_yr": 1}]}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    case = load_case(folder)
+    lk = by_period(case, "links", ["cost_usd_per_unit"]).set_index(["link", "period"])
+    assert lk["cost_usd_per_unit"].to_dict() == pytest.approx({
+        ("to_home", "p1"): 10.0, ("to_home", "p2"): 10.0,
+        ("to_abroad", "p1"): 35.0, ("to_abroad", "p2"): 32.5})
+    r = solve_case(folder)
+    assert r.objective == pytest.approx(38.775, rel=1e-9)
+    sales = r["sales"].set_index(["site", "period"])["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({("home", "p1"): 20.0, ("home", "p2"): 20.0,
+                                             ("abroad", "p1"): 30.0, ("abroad", "p2"): 30.0})
+
+
+def test_a_closed_group_stops_sales_not_imports_nor_supplies_at_its_sites(tmp_path):
+    """``access: closed`` zeroes the sales caps and floors of the group's markets (README:
+    it closes sales only), so links into its sites still carry and a supply there still
+    sells elsewhere: a closed port passes goods on. Stopping imports too takes a user
+    constraint, one ``flow`` term with ``to_site``.
+
+    prod bought at a (100 USD/t, at most 50) and at m (150, at most 20); links a->m and
+    m->x at 10 USD/t; markets m (300, at most 50) and x (200, at most 70); group g = {m},
+    closed. Open, m takes the 50 from a: 50 x (300 - 110) = 9.5 MUSD, and m's own 20 go
+    to x: 20 x 40 = 0.8; 10.3 MUSD. Closed: nothing sold at m; the 50 from a pass through
+    m to x (200 - 120 = 80 a t: 4.0) and m's 20 go to x (0.8): 4.8 MUSD. With imports into
+    m capped at 0 as well: only m's own 20 reach x, 0.8 MUSD."""
+    tables = {
+        "commodities": "commodity,unit,kind\nprod,t,product", "sites": "site\na\nm\nx",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,prod,100,50\n"
+                    "m,prod,150,20",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nam,a,m,prod,10\n"
+                 "mx,m,x,prod,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nm,prod,300,50\n"
+                   "x,prod,200,70",
+        "market_groups": "group,sites,access\ng,m,open"}
+    assert solve_case(write_case(tmp_path / "open", tables)).objective == pytest.approx(10.3)
+    closed = {**tables, "market_groups": "group,sites,access\ng,m,closed"}
+    r = solve_case(write_case(tmp_path / "closed", closed))
+    assert r.objective == pytest.approx(4.8, rel=1e-9)
+    flows = r["flows"].set_index("link")["flow_k_per_yr"]
+    assert flows.to_dict() == pytest.approx({"am": 50.0, "mx": 70.0})
+    sales = r["sales"].set_index("site")["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({"m": 0.0, "x": 70.0}, abs=1e-9)
+    no_imports = {**closed, "constraints": "constraint,sense,rhs\nno_imports_m,<=,0",
+                  "constraint_terms": "constraint,term,quantity,coef,to_site\n"
+                                      "no_imports_m,1,flow,1,m"}
+    r = solve_case(write_case(tmp_path / "no_imports", no_imports))
+    assert r.objective == pytest.approx(0.8, rel=1e-9)

@@ -254,7 +254,7 @@ def _tier_case(tmp_path: Path) -> Path:
 
     return write_case(tmp_path / "tiers", {
         "sites": "site\na\n", "commodities": "commodity,unit,kind\nfuel,t,product\n",
-        "supplies": "site,commodity,cost_usd_per_unit\na,fuel,10\n",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,fuel,10,5\n",
         "markets": "site,commodity,tier,price_usd_per_unit\na,fuel,1,100\n",
         "markets_by_period": "site,commodity,period,price_usd_per_unit\na,fuel,p2,110\n"},
         periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},

@@ -17,7 +17,7 @@ from chainopt import api
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
 from tests.conftest import SMALL_CHAIN, edit_csv
-from tests.toycase import write_case
+from tests.toycase import solve_case, write_case
 
 
 def problems_of(case_dir: Path) -> list[Problem]:
@@ -757,7 +757,6 @@ def test_a_capped_link_carrying_commodities_in_different_units_is_refused(tmp_pa
     half the value, for a change of unit alone. Now refused at the link's commodities;
     with a blank (unlimited) capacity there is no sum and mixed units stay allowed
     (5 kt of a and 5 k kg of b: 5 x 50 / 1000 + 5 x 1000 x 0.1 / 1e6 = 0.2505 MUSD)."""
-    from tests.toycase import solve_case
 
     assert solve_case(write_case(tmp_path / "t", _two_commodity_link("t", 100))
                       ).objective == pytest.approx(1.0, rel=1e-9)
@@ -814,3 +813,76 @@ def test_an_unreachable_specs_hint_rounds_towards_what_the_blend_reaches(tmp_pat
             "specs": "commodity,property,max_value\ng,octane,89"}
     p = only_problem(write_case(tmp_path / "max", high))
     assert p.hint.startswith("raise max_value to 90.0001 or more"), p.hint
+
+
+# money pumps: an unlimited supply that earns by itself makes the case unbounded
+PUMP_YAML = {"periods": [{"period": "p1", "start_year": 2026, "length_yr": 1},
+                         {"period": "p2", "start_year": 2027, "length_yr": 1}]}
+
+
+def test_an_unlimited_supply_discarded_at_a_salvage_value_is_refused(tmp_path):
+    """scrap may be discarded at disposal_cost_usd_per_unit -50 (a salvage value: 50 USD/t
+    paid for each t discarded) and bought at a without limit for 20 USD/t in p1 (60 in p2,
+    supplies_by_period.csv). Buying a t to discard it earns 50 - 20 = 30 USD in p1, for
+    every t: the LP is unbounded, and the run said only "unbounded ... Run chainopt
+    explain", whose hint named the supply limit but not the salvage. Now refused at the
+    supply's blank cap, naming p1 only (in p2 a t costs 10 more than it fetches), the
+    commodity's row and both ways out: cap the supply, or raise the cost to -20 or more.
+
+    With the supply capped at 10 kt/yr the case solves: 10 x 30 kUSD in p1, nothing bought
+    in p2; rate 0, one-year periods: objective 0.3 MUSD."""
+    tables = {"commodities": "commodity,unit,kind,disposal,disposal_cost_usd_per_unit\n"
+                             "scrap,t,raw,true,-50",
+              "sites": "site\na",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,scrap,20,",
+              "supplies_by_period": "site,commodity,period,cost_usd_per_unit\na,scrap,p2,60"}
+    p = only_problem(write_case(tmp_path / "pump", tables, **PUMP_YAML))
+    assert p.where == "supplies.csv row 2, column max_k_per_yr"
+    assert p.message == (
+        "the supply of scrap at a has no max_k_per_yr (unlimited) and costs 20 USD per t in "
+        "p1, less than the 50 USD per t discarding it pays (commodities.csv row 2, "
+        "disposal_cost_usd_per_unit -50: a salvage value): buying scrap to discard it earns "
+        "30 USD per t without limit, so the case is unbounded")
+    assert p.hint == ("give this supply a max_k_per_yr, or raise scrap's "
+                      "disposal_cost_usd_per_unit to -20 or more (0 for free disposal)")
+    capped = {**tables, "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                    "a,scrap,20,10"}
+    r = solve_case(write_case(tmp_path / "capped", capped, **PUMP_YAML))
+    assert r.objective == pytest.approx(0.3, rel=1e-9)
+    # paid 5 USD/t to take it in p1 (a negative cost; 60 in p2 as before) and free to
+    # discard: the same pump
+    paid = {**tables, "commodities": "commodity,unit,kind,disposal\nscrap,t,raw,true",
+            "supplies": "site,commodity,cost_usd_per_unit\na,scrap,-5"}
+    p = only_problem(write_case(tmp_path / "paid", paid, **PUMP_YAML))
+    assert p.message == (
+        "the supply of scrap at a has no max_k_per_yr (unlimited) and costs -5 USD per t in "
+        "p1, and discarding it costs only 0 (commodities.csv row 2, "
+        "disposal_cost_usd_per_unit 0): buying scrap to discard it earns 5 USD per t without "
+        "limit, so the case is unbounded")
+    assert p.hint == ("give this supply a max_k_per_yr, or raise scrap's "
+                      "disposal_cost_usd_per_unit to 5 or more")
+
+
+def test_an_unlimited_supply_resold_at_its_own_site_is_refused(tmp_path):
+    """Tier 2 of the supply of scrap at a has no cap and costs 20 USD/t; the market of
+    scrap at a pays 25 USD/t and has no cap either: each t bought and sold earns 5 USD,
+    without limit (unbounded). Refused at tier 2's blank cap (supplies.csv row 3), naming
+    the market's row. With the market capped at 8 kt/yr the case solves: 5 kt of tier 1
+    at 10 and 3 of tier 2 at 20, all sold at 25: 5 x 15 + 3 x 5 = 90 kUSD in each of two
+    one-year periods at rate 0: 0.18 MUSD."""
+    tables = {"commodities": "commodity,unit,kind\nscrap,t,raw", "sites": "site\na",
+              "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
+                          "a,scrap,1,10,5\na,scrap,2,20,",
+              "markets": "site,commodity,price_usd_per_unit\na,scrap,25"}
+    p = only_problem(write_case(tmp_path / "pump", tables, **PUMP_YAML))
+    assert p.where == "supplies.csv row 3, column max_k_per_yr"
+    assert p.message == (
+        "tier 2 of the supply of scrap at a has no max_k_per_yr (unlimited) and costs 20 USD "
+        "per t in p1 and p2, less than the 25 USD per t its market at the same site pays "
+        "(markets.csv row 2, no max_k_per_yr either): buying scrap to sell it there earns 5 "
+        "USD per t without limit, so the case is unbounded")
+    assert p.hint == "give this supply or that market a max_k_per_yr"
+    capped = {**tables, "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                   "a,scrap,25,8"}
+    r = solve_case(write_case(tmp_path / "capped", capped, **PUMP_YAML))
+    assert r.objective == pytest.approx(0.18, rel=1e-9)

@@ -199,9 +199,9 @@ def test_an_unlimited_last_tier_or_a_tie_is_no_error(tmp_path):
     unlimited tier 1's own cost (a tie) may be bought as well as tier 1: both load."""
     tables = {
         "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": ONE_SITE,
-        "markets": "site,commodity,price_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,crude,100,40",
         "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
-                    "plant,crude,1,50,30\nplant,crude,2,80,"}
+                    "plant,crude,1,50,30\nplant,crude,2,80,"}  # capped market: no pump
     assert load_case(write_case(tmp_path / "open_end", tables))
     tables["supplies"] = ("site,commodity,tier,cost_usd_per_unit,max_k_per_yr\n"
                           "plant,crude,1,50,\nplant,crude,2,50,30")
@@ -597,6 +597,41 @@ def test_a_ratio_between_two_flows(tmp_path):
     assert flows.to_dict() == pytest.approx({"la": 10 / 1.4, "lb": 4 / 1.4})
     ratio = value(res["constraints"], family="user.relation")
     assert ratio["marginal_value"] == pytest.approx(100 / 1.4, rel=1e-9)
+
+
+def test_a_cap_on_imports_into_a_site_selects_flows_by_destination(tmp_path):
+    """Imports into market m capped at 40 kt/yr: one flow term with ``to_site`` m. A flow
+    term could select by origin (``site``), link and commodity only, so imports from
+    several origins needed a term per link; ``site`` m selects flows leaving m (none here:
+    an error whose hint now points to ``to_site``).
+
+    prod bought at a (100 USD/t, at most 50) and at c (120, at most 50), each shipped to m
+    at 10 USD/t and sold there at 300 (at most 60). Without the cap: 50 from a (margin
+    190) and 10 from c (170), 11.2 MUSD. With it, the 40 from a: 40 x 190 = 7,600 kUSD,
+    7.6 MUSD; the cap worth 190 USD per t (a t more would come from a)."""
+    tables = {
+        "commodities": "commodity,unit,kind\nprod,t,product", "sites": "site\na\nc\nm",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,prod,100,50\n"
+                    "c,prod,120,50",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nam,a,m,prod,10\n"
+                 "cm,c,m,prod,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nm,prod,300,60",
+        "constraints": "constraint,sense,rhs\nimports_m,<=,40",
+        "constraint_terms": "constraint,term,quantity,coef,to_site\nimports_m,1,flow,1,m"}
+    res = solve_case(write_case(tmp_path / "to", tables))
+    assert res.objective == pytest.approx(7.6, rel=1e-9)
+    flows = res["flows"].set_index("link")["flow_k_per_yr"]
+    assert flows.to_dict() == pytest.approx({"am": 40.0, "cm": 0.0}, abs=1e-9)
+    cap = value(res["constraints"], family="user.relation")
+    assert cap["marginal_value"] == pytest.approx(190.0, rel=1e-9)
+    with pytest.raises(InputError) as info:
+        load_case(write_case(tmp_path / "from", {
+            **tables, "constraint_terms": "constraint,term,quantity,coef,site\n"
+                                          "imports_m,1,flow,1,m"}))
+    (p,) = info.value.problems
+    assert p.where == "constraint_terms.csv row 2, column site"
+    assert p.hint.endswith("(a flow's site is where its link starts, from_site; to select "
+                           "flows into a site, name it in to_site)")
 
 
 def test_a_sum_of_activities_of_two_units_with_a_rhs_by_period(tmp_path):

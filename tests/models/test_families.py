@@ -265,6 +265,48 @@ def test_emissions_reported_and_priced(tmp_path):
     assert value(res["emissions"], source="cdu1")["emission_k_per_yr"] == pytest.approx(4.0)
 
 
+def test_a_capture_unit_counts_negative_in_emissions_caps_and_carbon_cost(tmp_path):
+    """A capture mode lists co2 as an input (``in``: captured, -1 t per activity unit),
+    burning 2 GJ of power (5 USD/GJ) a t: capture costs 10 USD/t, at most 10 kt/yr. A
+    plant makes prod from feed 1:1 (margin 300 - 100 = 200 USD/t, at most 40 kt/yr),
+    releasing 0.5 t co2 a t; carbon price 50 USD/t chain-wide. Emissions, the cap and
+    the carbon cost must all count the capture as negative, the same net amount.
+
+    No cap: make 40 (20 kt co2), capture 10 (saves 50 for 10): net 10 kt/yr. Objective
+    40 x 200 - 10 x 50 (carbon on the net) - 10 x 10 (power) = 7,400 kUSD = 7.4 MUSD;
+    npv_carbon -0.5; emissions_co2 10 (u_make +20, u_cap -10).
+    Cap 5 kt/yr: 0.5 make - 10 <= 5, make 30: 6,000 - 250 - 100 = 5,650 kUSD = 5.65; a t
+    more of cap lets 2 t more of prod through, each worth 200 - 25 = 175: 350 USD/t."""
+    tables = {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product\nco2,t,emission\n"
+                       "power,GJ,utility",
+        "sites": ONE_SITE,
+        "modes": "mode,process\nmake,plant\ncapture,ccs",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nmake,feed,in,1\n"
+                      "make,prod,out,1\nmake,co2,out,0.5\ncapture,co2,in,1\n"
+                      "capture,power,in,2",
+        "units": "unit,site,process,capacity_k_per_yr\nu_make,plant,plant,40\n"
+                 "u_cap,plant,ccs,10",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,\n"
+                    "plant,power,5,",
+        "markets": "site,commodity,price_usd_per_unit\nplant,prod,300",
+        "policies": "commodity,site,carbon_price_usd_per_unit\nco2,,50"}
+    res = solve_case(write_case(tmp_path / "priced", tables))
+    assert res.objective == pytest.approx(7.4, rel=1e-9)
+    assert res.kpi("npv_carbon") == pytest.approx(-0.5, rel=1e-9)
+    assert res.kpi("emissions_co2", "p1") == pytest.approx(10.0, rel=1e-9)
+    em = res["emissions"].set_index("source")["emission_k_per_yr"]
+    assert em.to_dict() == pytest.approx({"u_make": 20.0, "u_cap": -10.0})
+    capped = {**tables, "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\n"
+                                    "co2,,50,5"}
+    res = solve_case(write_case(tmp_path / "capped", capped))
+    assert res.objective == pytest.approx(5.65, rel=1e-9)
+    assert res.kpi("emissions_co2", "p1") == pytest.approx(5.0, rel=1e-9)
+    assert res.kpi("npv_carbon") == pytest.approx(-0.25, rel=1e-9)
+    cap = value(res["constraints"], family="emissions.cap_max")
+    assert abs(cap["marginal_value"]) == pytest.approx(350.0, rel=1e-9)
+
+
 def test_a_tiny_capacity_used_in_full_reads_full(tmp_path):
     """Crude at a (100 USD/t) made 1:1 into light by unit u, shipped on link ab to b and
     sold there at 300: every t earns 200, so u and ab run full whatever their size. At

@@ -212,6 +212,43 @@ UNEQUAL = [{"period": "p1", "start_year": 2026, "length_yr": 1},
            {"period": "p3", "start_year": 2032, "length_yr": 10}]
 
 
+def test_yearly_limits_hold_per_year_in_periods_of_1_5_and_10_years(tmp_path):
+    """A supply limit and an emission cap are per year (``_k_per_yr``), in a period of any
+    length: each period's representative year obeys them, and the objective weights that
+    year by the period's discounted years w_t. Periods 2026, 2027-2031, 2032-2041, rate
+    10 %, start of year: w1 = 1, w2 = sum_{k=1..5} 1.1^-k, w3 = sum_{k=6..15} 1.1^-k.
+
+    Feed at 100 USD/t, at most 10 kt/yr; made 1:1 into product sold at 300 (margin 200),
+    releasing 0.5 t co2 a t; co2 capped at 4 kt/yr: 8 kt/yr of product in every period
+    (not 4 x 5 = 20 kt of co2 over p2, nor 40 over p3). Objective 8 x 200 x (w1 + w2 +
+    w3) / 1000 = 1.6 x sum_{k=0..15} 1.1^-k MUSD; the co2 KPI 4 kt/yr and the cap worth
+    200 / 0.5 = 400 USD per t a year in each period (in that period's money). Without the
+    cap the supply limit binds: 10 kt/yr each period, 2 x the sum, 5 kt/yr of co2."""
+    years = sum(1.1 ** -k for k in range(16))
+    tables = {
+        "commodities": COMMODITIES + "co2,t,emission\n", "sites": "site\nplant\n",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1\nrun,co2,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,20",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,10",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,300",
+        "policies": "commodity,site,cap_k_per_yr\nco2,,4"}
+    res = solve_case(write_case(tmp_path / "capped", tables, periods=UNEQUAL,
+                                discount_rate=R))
+    assert res.objective == pytest.approx(1.6 * years, rel=1e-9)
+    for p in ("p1", "p2", "p3"):
+        assert res.kpi("emissions_co2", p) == pytest.approx(4.0, rel=1e-9)
+        assert value(res["purchases"], period=p)["purchase_k_per_yr"] == pytest.approx(8.0)
+        cap = value(res["constraints"], family="emissions.cap_max", period=p)
+        assert abs(cap["marginal_value"]) == pytest.approx(400.0, rel=1e-9)
+    free = {k: v for k, v in tables.items() if k != "policies"}
+    res = solve_case(write_case(tmp_path / "free", free, periods=UNEQUAL, discount_rate=R))
+    assert res.objective == pytest.approx(2.0 * years, rel=1e-9)
+    assert [res.kpi("emissions_co2", p) for p in ("p1", "p2", "p3")] == pytest.approx(
+        [5.0, 5.0, 5.0])
+
+
 def test_unequal_periods_a_project_first_allowed_in_the_last_period(tmp_path):
     """Periods of 1, 5 and 10 years at 10 %. Project pj (10 MUSD, lead time 2, life 20,
     10 kt/yr at a margin of 200 USD/t: 2 MUSD a year) may start only in p3 (2032).

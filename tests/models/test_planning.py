@@ -270,7 +270,8 @@ def _shipped_ratio_case(tmp_path, term: str):
 @pytest.mark.parametrize(("term", "where", "message", "hint"), [
     ("flow,-0.4,mkt,regular,", "constraint_terms.csv row 3, columns site, commodity",
      "this term of constraint 'premium_share' selects no flow (none with site 'mkt', "
-     "commodity 'regular')", "(a flow's site is where its link starts, from_site)"),
+     "commodity 'regular')", "(a flow's site is where its link starts, from_site; to select "
+     "flows into a site, name it in to_site)"),
     ("sales,-0.4,,regular,u_reg", "constraint_terms.csv row 3, column unit",
      "a 'sales' term cannot be selected by unit", "sales is selected by site, commodity"),
 ])
