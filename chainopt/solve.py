@@ -558,12 +558,12 @@ def check_plan(built: BuiltModel, out: SolveOutcome, duals: bool = True) -> None
         where = (f"the objective reported, {out.objective:.10g} MUSD, is not the plan's, "
                  f"{float(a.cost @ x) + a.total_offset:.10g} MUSD")
     elif kind in ("row", "row dual"):
-        where = (f"{name_of(built.lp.row_families, k)} is {sums.act[k]:.10g} against "
+        where = (f"{name_of(built.lp.row_families, k)} is {sums.act[k] + 0.0:.10g} against "
                  f"bounds [{a.row_lb[k]:.10g}, {a.row_ub[k]:.10g}]"
                  + (f" with marginal value {out.row_dual[k]:.10g}" if kind == "row dual"
                     else ""))
     else:
-        where = (f"{name_of(built.lp.var_families, k)} is {x[k]:.10g} against bounds "
+        where = (f"{name_of(built.lp.var_families, k)} is {x[k] + 0.0:.10g} against bounds "
                  f"[{a.col_lb[k]:.10g}, {a.col_ub[k]:.10g}]")
         if kind == "integer":
             where += " and must be a whole number"

@@ -312,20 +312,11 @@ def test_a_projects_re_solve_is_checked_as_a_run_is(tmp_path):
     from chainopt.models.build import build
     from chainopt.solve import handover, solve, solve_with_fixed
 
-    folder = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
-        "sites": "site\na",
-        "modes": "mode,process\nrun,p", "mode_flows":
-            "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\nrun,prod,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,a,p,10,1,pj",
-        "projects": "project,capex_musd,earliest_period,lifetime_yr,state\n"
-                    "pj,1,p1,1,optional",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
-        "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
+    folder = _one_project_case(tmp_path / "case")
     built = build(validate(api.load_case(str(folder)).raw))
     handover(built)
     assert solve(built).objective == pytest.approx(0.5)
-    cols = sw._project_columns(built)["pj"]
+    cols = sw._project_columns(built)["good"]
     assert solve_with_fixed(built, cols, 0.0)[0] == pytest.approx(0.0, abs=1e-9)
     from chainopt.diagnose.names import column_names
 

@@ -516,11 +516,10 @@ def test_value_sankey_balances_every_node_with_the_value_added(tmp_path):
     assert "value added" in charts.MEASURE_NOTES["value"]
 
 
-def test_energy_sankey_names_what_it_leaves_out_and_its_share():
-    """Commodity a (42 GJ/t) bought and sold 100 kt/yr, b (no energy content) 300: the
-    energy Sankey leaves b out, its bands 300 + 300 of 800 kt/yr of bands in all: 75 % of
-    the flows by mass, said in the HTML note and under the static chart."""
-    tables = {
+def _energy_tables() -> dict[str, pd.DataFrame]:
+    """Commodity a (42 GJ/t) bought and sold 100 kt/yr at site s, b (no energy content)
+    300."""
+    return {
         "commodities": pd.DataFrame({"commodity": ["a", "b"], "unit": "t",
                                      "energy_gj_per_t": [42.0, None]}),
         "purchases": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
@@ -529,6 +528,13 @@ def test_energy_sankey_names_what_it_leaves_out_and_its_share():
         "sales": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
                                "sales_k_per_yr": [100.0, 300.0],
                                "revenue_musd_per_yr": [1.0, 3.0]})}
+
+
+def test_energy_sankey_names_what_it_leaves_out_and_its_share():
+    """Commodity a (42 GJ/t) bought and sold 100 kt/yr, b (no energy content) 300: the
+    energy Sankey leaves b out, its bands 300 + 300 of 800 kt/yr of bands in all: 75 % of
+    the flows by mass, said in the HTML note and under the static chart."""
+    tables = _energy_tables()
     views, _, gone, share = charts.sankey_views(tables, "p1", "energy")
     assert gone == ["b"] and share == pytest.approx(0.75)
     want = "not shown (no energy content): b (75 % of the flows by mass"
@@ -542,15 +548,7 @@ def test_energy_sankey_names_what_it_leaves_out_and_its_share():
 
 def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
     """The PNG of the energy Sankey says what the HTML note says (it said nothing)."""
-    tables = {
-        "commodities": pd.DataFrame({"commodity": ["a", "b"], "unit": "t",
-                                     "energy_gj_per_t": [42.0, None]}),
-        "purchases": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
-                                   "purchase_k_per_yr": [100.0, 300.0],
-                                   "cost_usd_per_unit": 1.0}),
-        "sales": pd.DataFrame({"site": "s", "commodity": ["a", "b"], "period": "p1",
-                               "sales_k_per_yr": [100.0, 300.0],
-                               "revenue_musd_per_yr": [1.0, 3.0]})}
+    tables = _energy_tables()
     texts = {}
 
     def keep(plt, fig, folder, key, fmt, dpi):
