@@ -462,7 +462,11 @@ def test_compare_reusing_results_without_a_source_values_them_from_the_one_given
     mf.write_text(json.dumps(m))
     _code, text = cli("compare", "small_chain", sc, "--out", tmp_path, "--jobs", "1",
                       "--overwrite", code=0)  # (the comparison of the first call exists)
-    assert "reused small_port_expansion" in text and "far_east_port 12.3" in text
+    assert "reused small_port_expansion" in text
+    # (read from the file: the terminal's table folds its cells on a narrow terminal)
+    eco = pd.read_csv(tmp_path / "compare-small_chain-vs-small_port_expansion"
+                      / "economics.csv").set_index("effect")
+    assert eco.loc["far_east_port", "incremental NPV (MUSD)"] == pytest.approx(12.3, abs=0.05)
     runs = {n: Results.load(tmp_path / n) for n in ("small_chain", "small_port_expansion")}
     with pytest.raises(InputError, match="records no source"):
         api.counterfactuals(runs)
