@@ -1265,8 +1265,7 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                       & (rows["commodity"].eq(t.commodity) | (t.commodity == ""))).to_numpy()
         return free
 
-    eff = eff[unbounded(eff, "purchase")].assign(_at=lambda e: _where(
-        "supplies", e, "max_k_per_yr"))
+    eff = eff[unbounded(eff, "purchase")]
     com = case.tables["commodities"].set_index("commodity")
     several = sup.groupby(["site", "commodity"])["tier"].transform("nunique").gt(1)
     tiered = set(zip(sup.loc[several, "site"], sup.loc[several, "commodity"], strict=True))
@@ -1279,6 +1278,7 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                         .reset_index(), on="commodity")
     salvage = salvage[salvage["cost_usd_per_unit"] + salvage["disposal_cost_usd_per_unit"]
                       < 0]
+    salvage = salvage.assign(_at=_where("supplies", salvage, "max_k_per_yr"))  # (few rows)
     groups = salvage.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
                               "disposal_cost_usd_per_unit"], sort=False)["period"]
     for (at, site, c, tier, k, d), periods in list(groups)[:MAX_PER_CHECK]:
@@ -1293,12 +1293,16 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                 f"{-(k + d):g} USD per {u} without limit, so the case is unbounded",
                 f"give this supply a max_k_per_yr, or raise {c}'s disposal_cost_usd_per_unit "
                 f"to {-k + 0.0:g} or more" + (" (0 for free disposal)" if k >= 0 else ""))
+    sold = case.tables["markets"][["site", "commodity"]].drop_duplicates()
+    if eff.merge(sold, on=["site", "commodity"]).empty:  # no market beside any such supply
+        return
     mk = _stated_at(case, stated, "markets", ["price_usd_per_unit", "max_k_per_yr"])
     mk = mk[mk["max_k_per_yr"].isna()]
     mk = mk[unbounded(mk, "sales")][["site", "commodity", "period", "tier",
                                       "price_usd_per_unit", "_row"]]
     resale = eff.merge(mk, on=["site", "commodity", "period"], suffixes=("", "_m"))
     resale = resale[resale["price_usd_per_unit"] > resale["cost_usd_per_unit"]]
+    resale = resale.assign(_at=_where("supplies", resale, "max_k_per_yr"))
     groups = resale.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
                              "_row_m", "price_usd_per_unit"], sort=False)["period"]
     for (at, site, c, tier, k, row, p), periods in list(groups)[:MAX_PER_CHECK]:
