@@ -1771,3 +1771,23 @@ def test_the_shortfall_penalty_is_given_per_unit_of_each_commodity(tmp_path):
     text = " ".join("\n".join(ex.why_lines(res.tables, res.manifest)).split())
     assert ("include their shortfall penalty (up to 1,000 USD per t, 1,000 USD per bbl, "
             "floor_cost_usd_per_unit)") in text, text
+
+
+def test_commodity_units_read_keys_of_tables_in_several_chunks():
+    """The unit of each commodity keyed in ``ranging`` and ``constraints``: a later row
+    wins (constraints after ranging), a key without ``commodity=`` (``to_commodity=`` is
+    not it) or a row without a unit says nothing. The tables are concatenated, so their
+    Arrow strings come in several chunks, as a run's own tables do (the first vectorised
+    version failed on those)."""
+    def part(keys, units):
+        return pd.DataFrame({"key": pd.Series(keys, dtype="str"),
+                             "quantity_unit": pd.Series(units, dtype="str")})
+    ranging = pd.concat([part(["site=a, commodity=crude, period=p1", "unit=u1, period=p1"],
+                              ["bbl", "t"]),
+                         part(["commodity=gas", "link=l, to_commodity=naphtha"],
+                              ["bcm", "t"])], ignore_index=True)
+    constraints = pd.concat([part(["site=a, commodity=crude, period=p2"], ["t"]),
+                             part(["site=b, commodity=petrol, period=p1"], [""])],
+                            ignore_index=True)
+    units = ex.commodity_units({"ranging": ranging, "constraints": constraints})
+    assert units == {"crude": "t", "gas": "bcm"}

@@ -74,11 +74,18 @@ def unheld_specs(ix: ModelIndex) -> list[str]:
     A spec binds what the blend makes (its components' qualities averaged on its basis),
     so those quantities reach the product's balance, and its markets, unchecked: the
     product sold may not meet the spec the case states for it."""
-    specced = ix.blend_in.loc[ix.blend_in["blend"].isin(ix.spec_terms["blend"]), "product"]
+    specced = ix.blend_in.loc[ix.blend_in["blend"].isin(ix.spec_terms["blend"].unique()),
+                              "product"].unique()
+    if not len(specced):
+        return []
     mf = ix.mode_flows
-    made = mf[(mf["coef"] > 0) & mf["commodity"].isin(specced)
-              & mf["mode"].isin(ix.activity.loc[ix.activity["unit"].isin(_runnable(ix)),
-                                                "mode"])][["commodity", "mode"]]
+    made = mf[(mf["coef"] > 0) & mf["commodity"].isin(specced)]
+    if not made.empty:  # (pandas' isin on Arrow strings walks its values in Python: the
+        # activity table's modes, one per unit, mode and period, are made unique first)
+        act = ix.activity
+        runs = act.loc[act["unit"].isin(_runnable(ix).unique()), "mode"].unique()
+        made = made[made["mode"].isin(runs)]
+    made = made[["commodity", "mode"]]
     buy = ix.purchase
     bought = buy[buy["commodity"].isin(specced) & ~(buy["max"] <= 0)][["commodity", "site"]]
     ways = pd.concat([made.assign(how="made by mode " + made["mode"].astype(str)),

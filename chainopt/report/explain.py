@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
@@ -410,10 +412,14 @@ def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         t = tables.get(name)
         if t is None or t.empty or "quantity_unit" not in t:
             continue
-        com = t["key"].astype(str).str.extract(r"(?:^|, )commodity=([^,]*)")[0]
-        unit = t["quantity_unit"]
-        ok = com.notna() & unit.notna() & (unit.astype(str) != "")
-        out.update(zip(com[ok].astype(str), unit[ok].astype(str), strict=True))
+        key, unit = t["key"].astype(str), t["quantity_unit"]
+        keyed = (key.str.contains("commodity=", regex=False) & unit.notna()
+                 & (unit.astype(str) != ""))  # (a ranging table has a row per column)
+        com = pc.struct_field(pc.extract_regex(pa.array(key[keyed], type=pa.string()),
+                                               r"(?:^|, )commodity=(?P<c>[^,]*)"), "c")
+        pairs = pd.DataFrame({"c": com.to_pandas(), "u": unit[keyed].astype(str).to_numpy()})
+        last = pairs.dropna().groupby("c", sort=False)["u"].last()  # a later row wins
+        out.update(zip(last.index.astype(str), last, strict=True))
     return out
 
 
