@@ -509,6 +509,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     nothing emits).
     """
     check_options(options)
+    batch.check_jobs(jobs, default="")
     _as_stated(options, "a sweep solves every variant")
     with contextlib.ExitStack() as hold:
         if resume is not None:

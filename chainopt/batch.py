@@ -205,6 +205,17 @@ def end_with_parent(parent: int) -> None:
             os._exit(1)
 
 
+def check_jobs(jobs: object, default: str) -> None:
+    """``jobs`` is a whole number of processes >= 1 (or None where the caller has a
+    ``default``, which the message names): 0 or -2 had run in this process unasked."""
+    if jobs is None and default:
+        return
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InputError([Problem("jobs", f"must be a whole number of processes >= 1"
+                                          f"{f' (or {default})' if default else ''}; found "
+                                          f"{jobs!r}")])
+
+
 def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = "results",
              jobs: int | None = None, overwrite: bool = False, options=None, reuse: bool = False,
              save: bool = True, on_done: Callable[[RunOutcome], object] | None = None
@@ -216,6 +227,7 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
     finishes. Two sources of the same name are an InputError before anything is solved
     (:func:`check_distinct_names`).
     """
+    check_jobs(jobs, default="None: one per core")
     check_distinct_names(sources, out)
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(sources)))

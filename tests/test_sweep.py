@@ -834,3 +834,16 @@ def test_a_sweep_starts_no_more_workers_than_variants(tmp_path, monkeypatch):
                                         out=tmp_path, jobs=64)
     assert asked == [2]
     assert list(kpis["status"]) == ["optimal", "optimal"]
+
+
+@pytest.mark.parametrize("jobs", [0, -2, 1.5, None])
+def test_a_sweep_or_batch_with_no_worker_is_refused(tmp_path, jobs):
+    """api.sweep(jobs=0) (or -2, 1.5) ran the variants in this process unasked, and
+    run_many(jobs=-2) quietly did the same: refused before anything is written (None is
+    run_many's default, one process per core)."""
+    with pytest.raises(InputError, match="jobs: must be a whole number of processes >= 1"):
+        api.sweep("small_chain", sets=[HDPE], out=tmp_path / "out", jobs=jobs)
+    if jobs is not None:
+        with pytest.raises(InputError, match=r"jobs: .* \(or None: one per core\); found"):
+            api.run_many(["small_chain"], out=tmp_path / "out", jobs=jobs)
+    assert not (tmp_path / "out").exists()
