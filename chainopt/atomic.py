@@ -55,11 +55,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from chainopt.errors import OutputError, Problem, ResultsExistError
+from chainopt.textfile import MAX_JSON_BYTES
 
 TMP_PREFIX = ".chainopt-tmp."
 TMP_MARKER = ".chainopt-tmp"
+MARKER_BYTES = 4096  # a marker holds a process id, a host name and a time
 STALE_AFTER_S = 24 * 3600
 
 
@@ -75,9 +78,22 @@ def readable(path: str | Path) -> None:
     os.chmod(path, mode & ~_umask())
 
 
+def read_json(path: Path, limit: int) -> Any:
+    """The JSON document in the regular file ``path``, read no further than ``limit``
+    bytes: a ValueError if it is longer (a marker or manifest made huge is not read
+    whole), not a regular file (a FIFO would block) or not UTF-8 JSON."""
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path} is more than {limit:,} bytes")
+    return json.loads(data.decode("utf-8"))
+
+
 def _json_keys(path: Path, keys: tuple[str, ...]) -> bool:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_json(path, MAX_JSON_BYTES)
     except (OSError, ValueError):
         return False
     return isinstance(doc, dict) and all(k in doc for k in keys)
@@ -146,7 +162,7 @@ def _mark(tmp: Path) -> None:
 def _ours(folder: Path) -> bool:
     """True if ``folder``'s marker was written by this process."""
     try:
-        info = json.loads((folder / TMP_MARKER).read_text())
+        info = read_json(folder / TMP_MARKER, MARKER_BYTES)
         return bool(info["pid"] == os.getpid() and info["host"] == socket.gethostname())
     except (OSError, ValueError, KeyError, TypeError):
         return False
@@ -159,7 +175,7 @@ def _holder(folder: Path) -> str | None:
     if not (marker.exists() or marker.is_symlink()) or _ours(folder) or _stale(folder):
         return None
     try:
-        info = json.loads(marker.read_text())
+        info = read_json(marker, MARKER_BYTES)
         return f"process {int(info['pid'])} on {info['host']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "a process that has not yet said which"
@@ -251,7 +267,7 @@ def keep_held(folder: str | Path, every_s: float = 3600.0) -> None:
     a write running longer than a day is not taken for a killed one."""
     marker = Path(folder) / TMP_MARKER
     try:
-        info = json.loads(marker.read_text())
+        info = read_json(marker, MARKER_BYTES)
         if not _ours(Path(folder)) or time.time() - float(info["created"]) < every_s:
             return
         info["created"] = time.time()
@@ -263,7 +279,7 @@ def keep_held(folder: str | Path, every_s: float = 3600.0) -> None:
 def _stale(tmp: Path) -> bool:
     """True if the temporary folder ``tmp`` belongs to a chainopt process that is gone."""
     try:
-        info = json.loads((tmp / TMP_MARKER).read_text())
+        info = read_json(tmp / TMP_MARKER, MARKER_BYTES)
         pid, host, created = int(info["pid"]), str(info["host"]), float(info["created"])
     except (OSError, ValueError, KeyError, TypeError):
         return False  # no readable marker: not provably ours, leave it alone

@@ -46,7 +46,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.textfile import decode, read_bytes, read_text
+from chainopt.textfile import MAX_JSON_BYTES, decode, read_bytes, read_text
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
@@ -383,7 +383,7 @@ def extension_of(manifest: dict) -> list[str] | None:
 
 def read_manifest(path: Path) -> dict:
     """``manifest.json`` as a mapping, or an InputError saying it is damaged."""
-    text = read_text(path, str(path), what="manifest")
+    text = read_text(path, str(path), MAX_JSON_BYTES, what="manifest")
     try:
         manifest = json.loads(text)
     except ValueError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt import __version__
-from chainopt.atomic import KINDS, is_chainopt_folder, write_staged, write_text
+from chainopt.atomic import KINDS, is_chainopt_folder, read_json, write_staged, write_text
 from chainopt.case.digest import same_inputs
 from chainopt.case.scenario import load_source, recorded_source
 from chainopt.case.schema import Case
@@ -36,6 +36,7 @@ from chainopt.report.compare import (
 )
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, RERUN, Results
+from chainopt.textfile import MAX_JSON_BYTES
 
 REPORT_FILE = "report.html"
 
@@ -520,8 +521,9 @@ def is_results_folder(folder: Path) -> bool:
     if not (mf.is_file() and kp.is_file()):
         return False
     try:
-        manifest = json.loads(mf.read_text())
-        header = kp.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+        manifest = read_json(mf, MAX_JSON_BYTES)
+        with kp.open(encoding="utf-8") as fh:
+            header = fh.readline(200).strip()  # (the header only, not the whole table)
     except (OSError, ValueError):
         return False
     return (isinstance(manifest, dict) and "num_vars" in manifest and "objective" in manifest
