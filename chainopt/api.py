@@ -61,7 +61,9 @@ from chainopt.results import (
     Results,
     edited_tables,
     extension_of,
+    read_manifest,
     stable_floats,
+    table_files,
 )
 from chainopt.safe_yaml import read_mapping
 
@@ -1035,7 +1037,7 @@ def report(folder: str | Path, out: str | Path | None = None,
     try:
         return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise _damaged(folder, exc) from None
+        raise _unreadable(folder, exc) from None
 
 
 def explain(target: str | Path | None = None, ranging: bool = False, elastic: bool = False,
@@ -1065,7 +1067,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-            raise _damaged(target, exc) from None
+            raise _unreadable(target, exc) from None
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
@@ -1084,6 +1086,31 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         return [f"case '{case.name}' solves (its LP is feasible and bounded): run `chainopt run` "
                 "and explain the results folder it writes."]
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
+
+
+def _unreadable(folder: str | Path, exc: Exception) -> InputError:
+    """The InputError for a results folder that ``explain`` or ``report`` failed on with
+    ``exc``: :func:`_damaged`, unless every table it records is the file chainopt wrote
+    (their SHA-256 match ``manifest.json``'s record), when the failure is more likely
+    chainopt's own than the folder's and the message says so (it had said "damaged" and
+    "run again", which writes the same tables and fails the same way)."""
+    try:
+        manifest = read_manifest(Path(folder) / MANIFEST)
+        files = table_files(manifest, Path(folder) / MANIFEST) or {}
+        intact = bool(files) and all((Path(folder) / e["file"]).is_file()
+                                     for e in files.values()) and not edited_tables(
+            folder, manifest)
+    except (InputError, OSError, KeyError, TypeError):
+        intact = False
+    if not intact:
+        return _damaged(folder, exc)
+    return InputError([Problem(str(folder), (
+        f"chainopt {__version__} failed on these results ({type(exc).__name__}: "
+        f"{' '.join(str(exc).split())[:200]}), though every table is the file chainopt "
+        "wrote (its SHA-256 matches manifest.json)"), (
+        "this is likely a fault in chainopt, not in the folder: please report it with the "
+        "folder and the command; a folder whose manifest.json was edited by hand is "
+        "written anew by running its case again"))])
 
 
 def _damaged(folder: str | Path, exc: Exception) -> InputError:

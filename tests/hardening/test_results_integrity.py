@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from chainopt import api
+from chainopt.errors import InputError
 from chainopt.results import Results
 from tests.hardening.conftest import cli
 
@@ -245,3 +246,32 @@ def test_report_takes_a_comparison_folder_only_by_its_comparison_md(tmp_path):
     _code, text = cli("report", cmp_dir, "--out", tmp_path / "r.html", code=1)
     assert "no comparison.md" in text
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("command", ["explain", "report"])
+def test_a_failure_on_an_intact_folder_is_not_called_damage(tmp_path, results, monkeypatch,
+                                                             command):
+    """explain and report turned any KeyError of their own into "damaged results ...
+    run again", which writes the same tables and fails the same way. Where every table
+    is the file chainopt wrote (SHA-256 as recorded) the message now says the fault is
+    likely chainopt's; a folder written before the checksums still reads as damaged."""
+    from chainopt.report import explain as ex
+    from chainopt.report import html
+
+    def fail(*_args, **_kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(ex, "why_lines", fail)
+    monkeypatch.setattr(html, "write_report", fail)
+    call = {"explain": lambda d: api.explain(d), "report": lambda d: api.report(d)}[command]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    intact = _copy(tmp_path / "a", results)
+    with pytest.raises(InputError) as info:
+        call(intact)
+    text = str(info.value)
+    assert "failed on these results (KeyError: 'boom'), though every table is the file " \
+           "chainopt wrote" in text and "likely a fault in chainopt" in text, text
+    old = _copy(tmp_path / "b", results, checksums=False)
+    with pytest.raises(InputError, match=r"damaged results \(KeyError: 'boom'\)"):
+        call(old)
