@@ -107,7 +107,7 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["emissions"] = _emissions(built, tables["activity"], tables["flows"])
     tables["projects"] = _projects(built, out)
     tables["investments"] = _investments(built, out)
-    tables["levers"] = _levers(built, tables)
+    tables["levers"] = _levers(built, out)
     tables["kpis"] = _kpis(built, out, tables)
     sites = built.case.tables["sites"]
     tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
@@ -506,48 +506,21 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
 
 
-#: where a lever's money is in the objective: a price in revenue, a feed excise in the
-#: modes' variable cost, a freight premium in transport
-LEVER_PART = {"markets": "revenue", "modes": "variable_om", "links": "transport"}
-
-
-def _levers(built: BuiltModel, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _levers(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """What each policy lever moves between the chain and others at the plan, by period
-    (``Case.lever_effects``: per unit of a market's sales, a mode's activity, a link's
-    flow): ``value_musd_per_yr`` = sum of usd_per_unit x quantity / 1000, + for the
-    chain (a reverse excise received), - against it (a duty or discount given up, a
-    premium paid), undiscounted; ``npv_musd`` = w_t x that, the part of ``npv_<part>``
-    (revenue, variable_om, transport) that is the lever's. The plan is the one the
-    levers made: what they cost in decisions changed is a comparison with a scenario
-    without them (``chainopt compare``)."""
+    (:func:`chainopt.models.objective.lever_terms`, from ``Case.lever_effects``: per unit
+    of a market's sales, a mode's activity, a link's flow): ``value_musd_per_yr`` = sum
+    of usd_per_unit x quantity / 1000, + for the chain (a reverse excise received), -
+    against it (a duty or discount given up, a premium paid), undiscounted; ``npv_musd``
+    = w_t x that, the part of ``npv_<part>`` (revenue, variable_om, transport) that is
+    the lever's. The plan is the one the levers made: what they cost in decisions
+    changed is a comparison with a scenario without them (``chainopt compare``)."""
     cols = ["lever", "kind", "part", "period", "value_musd_per_yr", "npv_musd"]
-    eff = built.case.lever_effects
-    if eff is None or eff.empty:
+    lt = built.arrays.levers
+    if lt is None:
         return pd.DataFrame(columns=cols)
-    sales = t["sales"].assign(tier=t["sales"]["tier"].astype(float))
-    qty = {"markets": (sales, ["site", "commodity", "tier", "period"], "sales_k_per_yr"),
-           "modes": (t["activity"], ["mode", "period"], "activity_k_per_yr"),
-           "links": (t["flows"], ["link", "period"], "flow_k_per_yr")}
-    frames = []
-    for table, (df, on, col) in qty.items():
-        e = eff[eff["table"].eq(table)]
-        if e.empty:
-            continue
-        q = df.groupby(on, as_index=False, sort=False)[col].sum()
-        if "tier" in on:
-            e = e.assign(tier=e["tier"].astype(float))
-        m = e.merge(q, how="left", on=on)
-        amount = m[col].fillna(0.0).to_numpy(float)
-        frames.append(pd.DataFrame({
-            "lever": m["lever"], "kind": m["kind"], "part": LEVER_PART[table],
-            "period": m["period"],
-            "value_musd_per_yr": m["usd_per_unit"].to_numpy(float) * amount * MUSD_PER_KUSD}))
-    g = pd.concat(frames, ignore_index=True).groupby(
-        ["lever", "kind", "part", "period"], as_index=False, sort=False)[
-        "value_musd_per_yr"].sum()
-    g["npv_musd"] = g["value_musd_per_yr"].to_numpy(float) * built.index.weight(g["period"])
-    for c in ("value_musd_per_yr", "npv_musd"):
-        g[c] = _clean(g[c].to_numpy(float))
+    v = lt.matrix @ out.col_value
+    g = lt.keys.assign(value_musd_per_yr=_clean(v), npv_musd=_clean(v * lt.weight))
     return _sorted(built, g[cols], ["lever", "kind"])
 
 

@@ -563,7 +563,10 @@ def apply_variant(raw, changes: list[dict]):
 
 
 def _kpis(built, outcome) -> dict[str, float]:
-    """The sweep's KPIs straight from the solution: NPV parts and project build shares."""
+    """The sweep's KPIs straight from the solution: NPV parts, what each policy lever
+    moves (``lever_<lever>_<kind>_musd``: ``chainopt run``'s KPI ``lever_<lever>_<kind>``,
+    MUSD discounted, part of an NPV part; :class:`chainopt.models.lp.LeverTerms`) and
+    project build shares."""
     a = built.arrays
     out = {}
     for category, vec in a.cost_by_category.items():
@@ -571,6 +574,11 @@ def _kpis(built, outcome) -> dict[str, float]:
             category, 0.0)
     for category, value in a.offset.items():
         out.setdefault(f"npv_{category}_musd", value)
+    if a.levers is not None:
+        lt = a.levers
+        npv = pd.Series((lt.matrix @ outcome.col_value) * lt.weight)
+        by = npv.groupby([lt.keys["lever"], lt.keys["kind"]], sort=False).sum()
+        out.update({f"lever_{lever}_{kind}_musd": float(v) for (lever, kind), v in by.items()})
     for fam in _project_families(built):
         shares = pd.Series(outcome.col_value[fam.start:fam.stop]).groupby(
             fam.keys["project"].to_numpy()).sum()

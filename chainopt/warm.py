@@ -4,11 +4,11 @@ A sweep varies a few numbers (its ``--set`` targets or Monte Carlo variables), e
 over a range known before the first variant runs (:class:`chainopt.sweep.Span`). A
 worker builds the model cold (validation, index, matrix) at a few probe points of
 those ranges, once, and keeps a **map**: the flat vector of the model's numbers (costs,
-column and row bounds, matrix coefficients, the objective's split by category and its
-constants) at the low ends, and per target the positions it moves and by how much over
-its range. A variant's model is then that vector moved along the map: no validation of
-unchanged tables, no index, no matrix, no rebuild; the worker's HiGHS instance gets only
-the changed numbers and re-solves from the previous basis
+column and row bounds, matrix coefficients, the objective's split by category, its
+constants and the policy levers' terms) at the low ends, and per target the positions
+it moves and by how much over its range. A variant's model is then that vector moved
+along the map: no validation of unchanged tables, no index, no matrix, no rebuild; the
+worker's HiGHS instance gets only the changed numbers and re-solves from the previous basis
 (:func:`chainopt.solve.resolve`).
 
 The map is made only when it is exact; otherwise every variant of the sweep takes the
@@ -115,13 +115,24 @@ def _flat(built: BuiltModel) -> tuple[np.ndarray, _Layout]:
     offs = tuple(sorted(a.offset))
     parts = [a.cost, a.col_lb, a.col_ub, a.row_lb, a.row_ub, a.matrix.data,
              *(a.cost_by_category[c].toarray().ravel() for c in cats),
-             np.array([a.offset[k] for k in offs], dtype=float)]
+             np.array([a.offset[k] for k in offs], dtype=float),
+             a.levers.matrix.data if a.levers is not None else np.empty(0)]
     return (np.concatenate([np.asarray(p, dtype=float) for p in parts]),
             _Layout(tuple(len(p) for p in parts), cats, offs))
 
 
+def _same_levers(a: BuiltModel, b: BuiltModel) -> bool:
+    """The same levers' terms (keys and sparsity of ``LeverTerms.matrix``), or none."""
+    x, y = a.arrays.levers, b.arrays.levers
+    if x is None or y is None:
+        return x is y
+    return (x.keys.equals(y.keys) and np.array_equal(x.weight, y.weight)
+            and np.array_equal(x.matrix.indptr, y.matrix.indptr)
+            and np.array_equal(x.matrix.indices, y.matrix.indices))
+
+
 def _same(a: BuiltModel, b: BuiltModel) -> bool:
-    return same_structure(a, b) and _flat(a)[1] == _flat(b)[1]
+    return same_structure(a, b) and _flat(a)[1] == _flat(b)[1] and _same_levers(a, b)
 
 
 @dataclass
@@ -161,14 +172,17 @@ class WarmMap:
         v = self.vector(values)
         parts = np.split(v, np.cumsum(self.layout.sizes)[:-1])
         cost, col_lb, col_ub, row_lb, row_ub, data, *rest = parts
-        by_cat, offs = rest[:-1], rest[-1]
+        by_cat, offs, lever_data = rest[:-2], rest[-2], rest[-1]
         a = self.template.arrays
+        lt = a.levers
         arrays = replace(a, cost=cost, col_lb=col_lb, col_ub=col_ub, row_lb=row_lb,
                          row_ub=row_ub, matrix=replace(a.matrix, data=data),
                          cost_by_category={c: Matrix.from_row(x) for c, x in
                                            zip(self.layout.categories, by_cat, strict=True)},
                          offset={k: float(x) for k, x in zip(self.layout.offsets, offs,
-                                                             strict=True)})
+                                                             strict=True)},
+                         levers=None if lt is None else replace(
+                             lt, matrix=replace(lt.matrix, data=lever_data)))
         return BuiltModel(case=self.template.case, index=self.template.index,
                           lp=self.template.lp, arrays=arrays,
                           timings={"index_s": 0.0, "matrix_s": time.perf_counter() - t0,

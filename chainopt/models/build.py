@@ -135,6 +135,7 @@ def build(case: Case, pyomo: bool = False) -> BuiltModel:
     if bad:
         raise RuntimeError("model families not registered: " + "; ".join(bad))
     arrays = lp.arrays(*objective.vectors(lp))
+    arrays.levers = objective.lever_terms(case.lever_effects, ix, lp)
     t2 = time.perf_counter()
     built = BuiltModel(case=case, index=ix, lp=lp, arrays=arrays,
                        timings={"index_s": t1 - t0, "matrix_s": t2 - t1, "pyomo_s": 0.0})

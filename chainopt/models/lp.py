@@ -386,6 +386,19 @@ class Matrix:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class LeverTerms:
+    """What each policy lever moves at a plan ``x`` (made by
+    :func:`chainopt.models.objective.lever_terms`): row ``r`` of ``matrix`` (``keys``:
+    lever, kind, part, period) gives ``(matrix @ x)[r]``, the lever's MUSD a year in
+    that period (+ for the chain), and ``weight[r] * (matrix @ x)[r]`` its discounted
+    share of the objective part ``npv_<part>``."""
+
+    keys: pd.DataFrame
+    matrix: Matrix
+    weight: np.ndarray
+
+
 @dataclass
 class LPArrays:
     """The finished programme in matrix form, ready for the solver."""
@@ -399,6 +412,7 @@ class LPArrays:
     matrix: Matrix
     offset: dict[str, float]
     cost_by_category: dict[str, Matrix]  # one row each
+    levers: LeverTerms | None = None  # what the policy levers move (objective.lever_terms)
 
     @property
     def is_mip(self) -> bool:

@@ -564,3 +564,50 @@ def test_a_closed_group_stops_sales_not_imports_nor_supplies_at_its_sites(tmp_pa
                                       "no_imports_m,1,flow,1,m"}
     r = solve_case(write_case(tmp_path / "no_imports", no_imports))
     assert r.objective == pytest.approx(0.8, rel=1e-9)
+
+
+def test_a_sweep_reports_what_each_lever_moves_in_each_variant(tmp_path):
+    """A sweep's kpis.csv has ``chainopt run``'s ``lever_*`` KPIs (``lever_*_musd``, so
+    that summary.csv has their statistics, as of every ``_musd`` measure), by hand on
+    the one-year, rate-0 case of :func:`test_levers_resolved_by_hand`:
+
+    * the reverse excise set to -50, -40, -30 USD per t of feed (2 t per t made, 50 kt
+      made): the chain receives 50 x 2 x 50 / 1000 = 5.0, then 4.0, 3.0 MUSD;
+    * the home market's cap scaled by 0.5, 1, 1.5 (10, 20, 30 kt; home nets 490 USD/t,
+      abroad 485, so home takes its cap and abroad the rest of the 50 kt): abroad 40, 30,
+      20 kt, so the duty (20 USD/t) moves -0.8, -0.6, -0.4, west's discount (60 USD/t)
+      -2.4, -1.8, -1.2 and its freight premium (5 USD/t) -0.2, -0.15, -0.1.
+
+    Both sweeps are mapped (the warm path: the levers' terms move with the model's
+    numbers), and each variant's lever KPIs equal a cold run's of the same variant."""
+    folder = _case(tmp_path)
+    excise, _, _ = api.sweep(
+        str(folder), sets=["levies.amount_usd_per_unit[levy=reverse_excise]=-50:-30:3"],
+        out=tmp_path / "a", jobs=1)
+    assert excise["mapped"].all()
+    assert excise["lever_reverse_excise_feed_excise_musd"].tolist() == pytest.approx(
+        [5.0, 4.0, 3.0], rel=1e-9)
+    assert excise["lever_duty_export_duty_musd"].tolist() == pytest.approx([-0.6] * 3, rel=1e-9)
+    home, summary, _ = api.sweep(
+        str(folder), sets=["markets.max_k_per_yr[site=home]*=0.5:1.5:3"],
+        out=tmp_path / "b", jobs=1)
+    assert home["mapped"].all()
+    for kpi, per_t in (("duty_export_duty", 20), ("west_price_discount", 60),
+                       ("west_freight_premium", 5)):
+        assert home[f"lever_{kpi}_musd"].tolist() == pytest.approx(
+            [-per_t * abroad / 1000 for abroad in (40, 30, 20)], rel=1e-9), kpi
+    assert home["lever_reverse_excise_feed_excise_musd"].tolist() == pytest.approx([5.0] * 3)
+    duty = summary[summary["measure"].eq("lever_duty_export_duty_musd")].set_index(
+        "statistic")["value"]
+    assert (duty["min"], duty["max"]) == pytest.approx((-0.8, -0.4), rel=1e-9)
+    cold = solve_case(_case(tmp_path / "cold", levies="""
+        levy,kind,commodity,sites,amount_usd_per_unit,active
+        reverse_excise,feed_excise,feed,,-40,true
+        duty,export_duty,prod,abroad,20,true
+        home_price,regulated_price,prod,home,400,false
+    """)).tables["kpis"].set_index("kpi")["value"]
+    mid = excise.iloc[1]
+    levers = [c for c in excise.columns if c.startswith("lever_")]
+    assert len(levers) == 4
+    for kpi in levers:
+        assert mid[kpi] == pytest.approx(cold[kpi.removesuffix("_musd")], rel=1e-12), kpi
