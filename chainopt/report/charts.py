@@ -255,7 +255,15 @@ def sankey_layers(data: SankeyData) -> list[int]:
 # -- map ----------------------------------------------------------------------------------
 
 def map_data(tables: dict[str, pd.DataFrame], period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sites (site, lon, lat) and routes (link, mode, ends, flow, commodities) of one period."""
+    """Sites (site, lon, lat) and routes of one period: link, mode, ends and
+
+    * ``commodities``: what the route carries, each with its flow in its own unit
+      (``crude 1,200.0 k t/yr, gas 300.0 k 1000m3/yr``): a sum over commodities of
+      different units would mean nothing (it was shown as "k units/yr");
+    * ``width_kt_per_yr``: the route's flow by mass (:func:`measure_factors`), the basis
+      of its line width, so that a gas pipeline and a crude line compare; a commodity
+      that cannot be converted counts its own amount (as all do without a
+      ``commodities`` table)."""
     sites = _t(tables, "sites")
     if sites.empty or not {"lat_deg", "lon_deg"} <= set(sites.columns):
         return pd.DataFrame(columns=["site", "lon_deg", "lat_deg"]), pd.DataFrame()
@@ -264,11 +272,20 @@ def map_data(tables: dict[str, pd.DataFrame], period: str) -> tuple[pd.DataFrame
     if fl.empty:
         return sites, pd.DataFrame()
     fl = fl[fl["period"].astype(str) == period]
-    g = fl.groupby(["link", "from_site", "to_site", "transport_mode"], as_index=False).agg(
-        flow_k_per_yr=("flow_k_per_yr", "sum"),
-        commodities=("commodity", lambda s: ", ".join(
-            sorted(set(fl.loc[s.index][fl.loc[s.index, "flow_k_per_yr"] > TOL]["commodity"]))
-        )))
+    com = _t(tables, "commodities")
+    unit = (com.set_index("commodity")["unit"].astype(str) if {"commodity", "unit"}
+            <= set(com.columns) else pd.Series(dtype=str))
+    factors = pd.Series(measure_factors(tables, "mass")[0], dtype=float)
+    flow = fl["flow_k_per_yr"].to_numpy(float)
+    mass = flow * fl["commodity"].map(factors).fillna(1.0).to_numpy(float)
+    keys = ["link", "from_site", "to_site", "transport_mode"]
+    f = fl[[*keys, "commodity"]].assign(flow=flow, mass=mass)
+    g = f.groupby(keys, as_index=False).agg(width_kt_per_yr=("mass", "sum"))
+    used = f[f["flow"] > TOL].sort_values([*keys, "commodity"])
+    said = [f"{c} {q:,.1f} k {unit.get(c, 'units')}/yr"
+            for c, q in zip(used["commodity"].astype(str), used["flow"], strict=True)]
+    text = used[keys].assign(commodities=said).groupby(keys)["commodities"].agg(", ".join)
+    g = g.merge(text.reset_index(), on=keys, how="left").fillna({"commodities": "idle"})
     pos = sites.set_index("site")
     g = g[g["from_site"].isin(pos.index) & g["to_site"].isin(pos.index)]
     g = g.assign(lon0=g["from_site"].map(pos["lon_deg"]), lat0=g["from_site"].map(pos["lat_deg"]),
@@ -519,7 +536,7 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     """Sites by longitude/latitude over the country outlines (Natural Earth, bundled),
     labels kept apart, routes as lines: dash = transport mode, colour = utilisation,
-    width = flow; a dropdown per period."""
+    width = flow by mass; a dropdown per period."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -533,25 +550,24 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
                              fill="toself", fillcolor="#eef1e6", hoverinfo="skip",
                              showlegend=False, name="land"))
     groups: list[list[int]] = []
-    max_flow = max((float(r["flow_k_per_yr"].max()) for _, r in all_routes if len(r)),
+    max_flow = max((float(r["width_kt_per_yr"].max()) for _, r in all_routes if len(r)),
                    default=0.0)
     for i, (p, (_sites, routes)) in enumerate(zip(periods, all_routes, strict=True)):
         util = link_utilisation(tables, p)
         idx = []
         for r in routes.itertuples():
             u = util.get(str(r.link), np.nan)
-            used = r.flow_k_per_yr > TOL
+            used = r.commodities != "idle"
             idx.append(len(fig.data))
             ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
             fig.add_trace(go.Scatter(
                 x=[r.lon0, r.lon1], y=[r.lat0, r.lat1], mode="lines",
-                line={"width": line_width(r.flow_k_per_yr, max_flow),
+                line={"width": line_width(r.width_kt_per_yr, max_flow),
                       "color": utilisation_colour(u) if used else "#c8c8c8",
                       "dash": MODE_DASH.get(str(r.transport_mode), "solid")},
                 visible=(i == 0), showlegend=False, name=esc(r.link),
                 hovertemplate=(f"link {esc(r.link)} ({esc(r.transport_mode)}): "
-                               f"{esc(r.from_site)} → {esc(r.to_site)}<br>"
-                               f"{r.flow_k_per_yr:,.1f} k units/yr, {ut}<br>"
+                               f"{esc(r.from_site)} → {esc(r.to_site)}, {ut}<br>"
                                f"{esc(r.commodities)}<extra></extra>")))
         groups.append(idx)
     modes = sorted({str(m) for _, r in all_routes if len(r) for m in r["transport_mode"]})
@@ -605,7 +621,7 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
 
 
 def _map_title(period: str) -> str:
-    return (f"Sites and routes, period {esc(period)}: line width = flow, colour = "
+    return (f"Sites and routes, period {esc(period)}: line width = flow by mass, colour = "
             "utilisation, dash = mode")
 
 

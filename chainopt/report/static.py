@@ -167,8 +167,8 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = ""):
 
 
 def _map(plt, tables: dict[str, pd.DataFrame], period: str):
-    """Country outlines, routes (dash = mode, colour = utilisation, width = flow) and
-    sites with labels kept apart, as in the HTML report."""
+    """Country outlines, routes (dash = mode, colour = utilisation, width = flow by
+    mass) and sites with labels kept apart, as in the HTML report."""
     sites, routes = charts.map_data(tables, period)
     view = charts.map_view(sites)
     ratio = charts.lat_ratio(view)
@@ -180,14 +180,14 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str):
         ax.fill(r[:, 0], r[:, 1], facecolor="#eef1e6", edgecolor="#9aa5b1", lw=0.5,
                 zorder=0)
     util = charts.link_utilisation(tables, period)
-    mx = float(routes["flow_k_per_yr"].max()) if len(routes) else 0.0
+    mx = float(routes["width_kt_per_yr"].max()) if len(routes) else 0.0
     for r in routes.itertuples():
-        used = r.flow_k_per_yr > charts.TOL
+        used = r.commodities != "idle"
         u = util.get(str(r.link), np.nan)
         ax.plot([r.lon0, r.lon1], [r.lat0, r.lat1],
                 color=charts.utilisation_colour(u) if used else "#c8c8c8",
                 ls=charts.MODE_MPL[charts.MODE_DASH.get(str(r.transport_mode), "solid")],
-                lw=charts.line_width(r.flow_k_per_yr, mx) * 0.6, solid_capstyle="round",
+                lw=charts.line_width(r.width_kt_per_yr, mx) * 0.6, solid_capstyle="round",
                 zorder=2)
     ax.scatter(sites["lon_deg"], sites["lat_deg"], color="#253858", s=14, zorder=3)
     offsets = charts.place_labels(sites, view, w_in * 72 * 0.85, char_w=4.6, line_h=10.0)
@@ -217,7 +217,7 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str):
     ax.set_aspect(ratio)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    ax.set_title(f"Sites and routes, period {_txt(period)}: width = flow, colour = "
+    ax.set_title(f"Sites and routes, period {_txt(period)}: width = flow by mass, colour = "
                  "utilisation, dash = mode (outlines: Natural Earth)")
     fig.tight_layout()
     return fig

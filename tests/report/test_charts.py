@@ -597,3 +597,32 @@ def test_map_labels_stay_inside_the_plot():
     _offs, boxes = _label_boxes(corner, view, 100.0, 4.0, 10.0)
     for b in boxes:
         assert b[0] >= -1e-9 and b[2] <= 100 + 1e-9 and b[1] >= -1e-9 and b[3] <= 100 + 1e-9, b
+
+
+def test_map_routes_name_each_commodity_in_its_unit_and_widen_by_mass():
+    """A link carrying crude (t) and gas (1000m3 at 0.75 t/m3, 750 t per unit) had its
+    hover say "150.0 k units/yr" (100 kt of crude + 50 k 1000m3 of gas) and its width
+    scaled by that sum. By hand: the hover lists "crude 100.0 k t/yr, gas 50.0 k
+    1000m3/yr"; the width basis is 100 x 1 + 50 x 750 = 37,600 kt/yr; an idle link (a
+    flow below the tolerance) says "idle"; power (MWh, no mass) counts its own 10."""
+    sites = pd.DataFrame({"site": ["a", "b"], "lon_deg": [30.0, 40.0], "lat_deg": [50, 55]})
+    flows = pd.DataFrame({
+        "link": ["ab", "ab", "idle", "wire"], "from_site": "a", "to_site": "b",
+        "transport_mode": ["pipeline", "pipeline", "rail", "grid"],
+        "commodity": ["gas", "crude", "crude", "power"], "period": "p1",
+        "flow_k_per_yr": [50.0, 100.0, 1e-9, 10.0]})
+    com = pd.DataFrame({"commodity": ["crude", "gas", "power"],
+                        "unit": ["t", "1000m3", "MWh"],
+                        "density_t_per_m3": [float("nan"), 0.75, float("nan")]})
+    _sites, routes = charts.map_data({"sites": sites, "flows": flows, "commodities": com},
+                                     "p1")
+    r = routes.set_index("link")
+    assert r.loc["ab", "commodities"] == "crude 100.0 k t/yr, gas 50.0 k 1000m3/yr"
+    assert r.loc["ab", "width_kt_per_yr"] == pytest.approx(37_600.0)
+    assert r.loc["idle", "commodities"] == "idle"
+    assert r.loc["wire", "commodities"] == "power 10.0 k MWh/yr"
+    assert r.loc["wire", "width_kt_per_yr"] == pytest.approx(10.0)
+    fig = charts.map_figure({"sites": sites, "flows": flows, "commodities": com}, ["p1"])
+    hover = [t.hovertemplate for t in fig.data if t.name == "ab"]
+    assert hover and "crude 100.0 k t/yr, gas 50.0 k 1000m3/yr" in hover[0]
+    assert "k units/yr" not in hover[0]
