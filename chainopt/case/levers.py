@@ -6,11 +6,12 @@ change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 ``fx_rates`` path):
 
 * ``stated_currency`` (supplies, markets, modes, links, units, projects, levies,
-  market_groups): the row's money columns are in that currency; period-varying ones
-  (a group's freight premium among them) are multiplied by the ``fx_rates`` value (USD
-  per unit) of each period, the others (capex, fixed O&M) by the first period's rate; a
-  unit's ``capex_segments`` / ``capex_curve`` rows, which replace its capex, are in the
-  unit's currency too.
+  market_groups, commodities, blends, policies): the row's money columns are in that
+  currency; period-varying ones (a group's freight premium, a carbon price among them)
+  are multiplied by the ``fx_rates`` value (USD per unit) of each period, the others
+  (capex, fixed O&M, a disposal cost) by the first period's rate; a unit's
+  ``capex_segments`` / ``capex_curve`` rows, which replace its capex, are in the unit's
+  currency too.
 * ``levies`` (active rows only; amounts per commodity unit, by period, in USD once
   converted as above: a rouble duty or excise follows the rouble path):
   ``regulated_price`` sets the price of the commodity's markets at ``sites`` (blank: all
@@ -49,6 +50,9 @@ MONEY_COLUMNS = {
     "projects": ["capex_musd"],
     "levies": ["amount_usd_per_unit"],
     "market_groups": ["freight_premium_usd_per_unit"],
+    "commodities": ["disposal_cost_usd_per_unit"],
+    "blends": ["variable_cost_usd_per_unit"],
+    "policies": ["carbon_price_usd_per_unit"],
 }
 # a unit's capex curve (it replaces the unit's capex): in the unit's stated_currency
 CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}

@@ -291,7 +291,7 @@ TABLES: dict[str, TableSpec] = {
              # discarded at disposal_cost_usd_per_unit (may be negative: a salvage value)
              Column("disposal", "bool", default=False),
              Column("disposal_cost_usd_per_unit", "float", default=0.0),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
             required=True,
         ),
         TableSpec(
@@ -424,7 +424,7 @@ TABLES: dict[str, TableSpec] = {
              Column("shares", "text", default=""),
              _pos("capacity_k_per_yr", period=True),
              Column("variable_cost_usd_per_unit", "float", default=0.0, period=True),
-             DESCRIPTION, SOURCE),
+             STATED_CURRENCY, DESCRIPTION, SOURCE),
         ),
         TableSpec(
             "qualities", ("commodity", "property"),
@@ -474,7 +474,7 @@ TABLES: dict[str, TableSpec] = {
              Column("site", "ref", ref="sites", default=""),
              _pos("carbon_price_usd_per_unit", default=0.0, period=True),
              _pos("cap_k_per_yr", period=True),
-             SOURCE),
+             STATED_CURRENCY, SOURCE),
         ),
         # --- policy levers: resolved into prices, costs and caps when the case is loaded
         # (chainopt.case.levers), so a scenario switches one with one change ---

@@ -611,3 +611,42 @@ def test_a_sweep_reports_what_each_lever_moves_in_each_variant(tmp_path):
     assert len(levers) == 4
     for kpi in levers:
         assert mid[kpi] == pytest.approx(cold[kpi.removesuffix("_musd")], rel=1e-12), kpi
+
+
+def test_carbon_prices_disposal_and_blend_costs_in_another_currency_by_hand(tmp_path):
+    """policies, commodities and blends take ``stated_currency`` as every other table
+    with money does (they were USD only): at EUR 1.10 then 1.20 USD per EUR (p1, p2),
+
+    * a carbon price of 100 EUR/t (a period column) is 110 then 120 USD/t;
+    * a disposal cost of 10 EUR/t (not by period) is 11 USD/t, at the first period's
+      rate, as a capex is;
+    * a blend's variable cost of 5 EUR per unit made (by period) is 5.5 then 6 USD;
+    * a blank currency is USD: another policy's 7 stays 7."""
+    folder = _case(tmp_path, commodities="""
+        commodity,unit,kind,disposal,disposal_cost_usd_per_unit,stated_currency
+        feed,t,raw,,,
+        prod,t,product,true,10,EUR
+        grade,t,product,,,
+        co2,t,emission,,,
+    """, fx_rates="currency,usd_per_unit\nRUB,0.0125\nEUR,1.1",
+        fx_rates_by_period="currency,period,usd_per_unit\nEUR,p2,1.2",
+        policies="""
+        commodity,site,carbon_price_usd_per_unit,stated_currency
+        co2,plant,100,EUR
+        co2,home,7,
+    """, blends="""
+        blend,site,product,components,basis,variable_cost_usd_per_unit,stated_currency
+        mix,plant,grade,prod,mass,5,EUR
+    """)
+    write_case(folder, {}, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                    {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    case = load_case(folder)
+    pol = by_period(case, "policies", ["carbon_price_usd_per_unit"])
+    got = {(r.site, r.period): r.carbon_price_usd_per_unit for r in pol.itertuples()}
+    assert got == pytest.approx({("plant", "p1"): 110.0, ("plant", "p2"): 120.0,
+                                 ("home", "p1"): 7.0, ("home", "p2"): 7.0})
+    com = case.tables["commodities"].set_index("commodity")
+    assert com.loc["prod", "disposal_cost_usd_per_unit"] == pytest.approx(11.0)
+    bl = by_period(case, "blends", ["variable_cost_usd_per_unit"])
+    assert bl.set_index("period")["variable_cost_usd_per_unit"].to_dict() == pytest.approx(
+        {"p1": 5.5, "p2": 6.0})
