@@ -465,6 +465,8 @@ TABLES: dict[str, TableSpec] = {
              Column("unit", "ref", ref="units", default=""),
              Column("mode", "ref", ref="modes", default=""),
              Column("link", "ref", ref="links", default=""),
+             # a flow's transport mode (its link's): every rail flow, every sea flow
+             Column("transport_mode", "enum", choices=TRANSPORT_MODES, default=""),
              Column("blend", "ref", ref="blends", default=""),
              SOURCE),
         ),

@@ -2,17 +2,17 @@
 
 A term of ``constraint_terms.csv`` sums one quantity (``activity``, ``production``,
 ``consumption``, ``flow``, ``sales``, ``purchase``) over the model's elements whose
-selectors (site, to_site, commodity, unit, mode, link, blend; blank = any) all match,
-in the periods its constraint applies in (a ``flow``'s site is its link's origin and its
-``to_site`` the destination). :func:`select` finds them in the model index; a term that
-names a selector its quantity does not have, that selects nothing, or that
-sums commodities in different units (t and bbl add up to no quantity, and one
-coefficient cannot convert both: give a term per unit) is an input error naming its
-row and the columns of its selectors; so is a term whose coefficient is 0, which adds
-nothing to its row (0 x q): it states nothing, as a selector that matches nothing.
-``chainopt validate`` (:mod:`chainopt.case.validate`) and the model
-(:mod:`chainopt.models.user_constraints`) both ask :func:`select`, so a case that
-validates never fails here when it is built.
+selectors (site, to_site, commodity, unit, mode, link, transport_mode, blend; blank =
+any) all match, in the periods its constraint applies in (a ``flow``'s site is its
+link's origin, its ``to_site`` the destination and its ``transport_mode`` the link's).
+:func:`select` finds them in the model index; a term that names a selector its quantity
+does not have, that selects nothing, or that sums commodities in different units (t and
+bbl add up to no quantity, and one coefficient cannot convert both: give a term per
+unit) is an input error naming its row and the columns of its selectors; so is a term
+whose coefficient is 0, which adds nothing to its row (0 x q): it states nothing, as a
+selector that matches nothing. ``chainopt validate`` (:mod:`chainopt.case.validate`) and
+the model (:mod:`chainopt.models.user_constraints`) both ask :func:`select`, so a case
+that validates never fails here when it is built.
 
 Each candidate names the model column it stands for by ``source`` (``activity``,
 ``blend``, ``flow``, ``sales``, ``purchase``: the index frame whose rows are that
@@ -27,7 +27,8 @@ import pandas as pd
 from chainopt.case.index import ModelIndex
 from chainopt.errors import Problem, columns_label
 
-SELECTORS = ("site", "to_site", "commodity", "unit", "mode", "link", "blend")
+SELECTORS = ("site", "to_site", "commodity", "unit", "mode", "link", "transport_mode",
+             "blend")
 
 
 def candidates(ix: ModelIndex) -> dict[str, pd.DataFrame]:

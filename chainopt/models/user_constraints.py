@@ -2,16 +2,17 @@
 
 ``constraints.csv`` names each relation, its sense and right-hand side (by period);
 ``constraint_terms.csv`` lists its terms: a quantity, a coefficient and selectors
-(site, to_site, commodity, unit, mode, link, blend; blank = any; ``blend`` selects the
-production and consumption of one blend). For every period t in which the
-constraint applies:
+(site, to_site, commodity, unit, mode, link, transport_mode, blend; blank = any;
+``blend`` selects the production and consumption of one blend). For every period t in
+which the constraint applies:
 
     user.relation[k,t]:  sum_terms coef * sum(selected quantity in t)  (<=, >=, =)  rhs_kt
 
 Quantities (k units/yr): ``activity`` (of units/modes), ``production`` and
 ``consumption`` of a commodity (by modes and blends), ``flow`` (entering links, before
-their loss; site selects the origin, to_site the destination), ``sales`` (to markets,
-every tier; not hard demand) and ``purchase`` (every tier). Each period's row stands alone. Example:
+their loss; site selects the origin, to_site the destination, transport_mode the link's
+mode: every rail flow), ``sales`` (to markets, every tier; not hard demand) and
+``purchase`` (every tier). Each period's row stands alone. Example:
 premium >= 0.4 x regular is two ``production`` terms, coef 1 and -0.4, sense ``>=``,
 rhs 0. What a term selects is :func:`chainopt.case.terms.select`'s answer; a term that
 selects nothing, or commodities in different units, is an input error naming its row,

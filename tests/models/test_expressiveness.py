@@ -780,3 +780,37 @@ def test_a_floor_in_tier_2_of_a_demand_curve(tmp_path):
     sales = res["sales"].set_index("tier")
     assert sales["sales_k_per_yr"].to_dict() == pytest.approx({1: 4.0, 2: 6.0})
     assert sales.at[2, "floor_cost_usd_per_unit"] == pytest.approx(20.0)
+
+
+def test_a_floor_on_rail_selects_flows_by_transport_mode(tmp_path):
+    """A rail commitment: at least 30 kt/yr by rail, one flow term with
+    ``transport_mode`` rail (it had to name every rail link). oil bought at a (0 USD/t,
+    at most 100) goes to market m (100 USD/t) by a pipeline (10 USD/t) or by either of
+    two rail links (20 and 25 USD/t). Without the floor all 100 kt go by pipeline:
+    100 x 90 = 9.0 MUSD. With it, 30 kt by the cheaper rail link and 70 by pipeline:
+    10,000 - 30 x 20 - 70 x 10 = 8,700 kUSD, 8.7 MUSD; loosening the floor by a t is
+    worth 10 USD (it moves back to the pipeline), stated >= 0 as every constraint's. A
+    sales term cannot be selected by transport_mode: an error naming the cell."""
+    tables = {
+        "commodities": "commodity,unit,kind\noil,t,product", "sites": "site\na\nm",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,oil,0,100",
+        "markets": "site,commodity,price_usd_per_unit\nm,oil,100",
+        "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit\n"
+                 "pipe,a,m,pipeline,oil,10\nrail1,a,m,rail,oil,20\nrail2,a,m,rail,oil,25",
+        "constraints": "constraint,sense,rhs\nby_rail,>=,30",
+        "constraint_terms": "constraint,term,quantity,coef,transport_mode\n"
+                            "by_rail,1,flow,1,rail"}
+    res = solve_case(write_case(tmp_path / "rail", tables))
+    assert res.objective == pytest.approx(8.7, rel=1e-9)
+    flows = res["flows"].set_index("link")["flow_k_per_yr"]
+    assert flows.to_dict() == pytest.approx({"pipe": 70.0, "rail1": 30.0, "rail2": 0.0},
+                                            abs=1e-9)
+    floor = value(res["constraints"], family="user.relation")
+    assert floor["marginal_value"] == pytest.approx(10.0, rel=1e-9)
+    with pytest.raises(InputError) as info:
+        load_case(write_case(tmp_path / "sales", {
+            **tables, "constraint_terms": "constraint,term,quantity,coef,transport_mode\n"
+                                          "by_rail,1,sales,1,rail"}))
+    (p,) = info.value.problems
+    assert p.where == "constraint_terms.csv row 2, column transport_mode"
+    assert "a 'sales' term cannot be selected by transport_mode" in p.message
