@@ -271,9 +271,10 @@ def print_summary(results) -> None:
         order = m.get("periods") or list(dict.fromkeys(cap["period"]))
         top = bind.groupby(["kind", "name"], sort=False)["shadow_price_usd_per_unit_yr"].max(
         ).sort_values(ascending=False).head(10)  # period spans only for the ten shown
-        # capacity.csv's quantity_unit (folders written before it: "unit")
-        unit = (dict(zip(zip(bind["kind"], bind["name"], strict=True),
-                         bind["quantity_unit"].astype(str), strict=True))
+        # capacity.csv's quantity_unit (folders written before it: "unit"), of the ten
+        # shown only (a row each of thousands made a dict in Python at 300k variables)
+        shown = bind.set_index(["kind", "name"]).loc[top.index]
+        unit = (dict(zip(shown.index, shown["quantity_unit"].astype(str), strict=True))
                 if "quantity_unit" in bind else {})
         for (kind, nm), value in top.items():
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),

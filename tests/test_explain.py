@@ -1789,5 +1789,12 @@ def test_commodity_units_read_keys_of_tables_in_several_chunks():
     constraints = pd.concat([part(["site=a, commodity=crude, period=p2"], ["t"]),
                              part(["site=b, commodity=petrol, period=p1"], [""])],
                             ignore_index=True)
-    units = ex.commodity_units({"ranging": ranging, "constraints": constraints})
-    assert units == {"crude": "t", "gas": "bcm"}
+    tables = {"ranging": ranging, "constraints": constraints}
+    assert ex.commodity_units(tables) == {"crude": "t", "gas": "bcm"}
+    # one commodity's (the run's shortfall warning): "commodity=gas" is in the key of
+    # gas_oil too, whose unit is not gas's
+    tables["ranging"] = pd.concat([ranging, part(["commodity=gas_oil"], ["m3"])],
+                                  ignore_index=True)
+    assert ex.commodity_units(tables, only="gas") == {"gas": "bcm"}
+    assert ex.commodity_units(tables, only="gas_oil") == {"gas_oil": "m3"}
+    assert ex.commodity_units(tables, only="petrol") == {}

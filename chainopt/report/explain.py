@@ -401,24 +401,30 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
     return lines
 
 
-def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+def commodity_units(tables: dict[str, pd.DataFrame],
+                    only: str | None = None) -> dict[str, str]:
     """commodity -> the unit it is counted in, as the saved ``constraints`` and
     ``ranging`` state it: the ``quantity_unit`` of their rows keyed by a commodity (a
     hard demand, a demand floor, a supply limit, a sales cap; a price, a supply or
     transport cost: the commodity's unit in ``commodities.csv``). A commodity with none
-    of them is left out (its quantities are then in ``k units/yr``)."""
+    of them is left out (its quantities are then in ``k units/yr``); ``only``: that
+    commodity's (the keys of others are not parsed)."""
     out: dict[str, str] = {}
+    said = "commodity=" if only is None else f"commodity={only}"
     for name in ("ranging", "constraints"):
         t = tables.get(name)
         if t is None or t.empty or "quantity_unit" not in t:
             continue
         key, unit = t["key"].astype(str), t["quantity_unit"]
-        keyed = (key.str.contains("commodity=", regex=False) & unit.notna()
+        keyed = (key.str.contains(said, regex=False) & unit.notna()
                  & (unit.astype(str) != ""))  # (a ranging table has a row per column)
         com = pc.struct_field(pc.extract_regex(pa.array(key[keyed], type=pa.string()),
                                                r"(?:^|, )commodity=(?P<c>[^,]*)"), "c")
         pairs = pd.DataFrame({"c": com.to_pandas(), "u": unit[keyed].astype(str).to_numpy()})
-        last = pairs.dropna().groupby("c", sort=False)["u"].last()  # a later row wins
+        pairs = pairs.dropna()
+        if only is not None:  # ("commodity=gas" is in "commodity=gas_oil" too)
+            pairs = pairs[pairs["c"] == only]
+        last = pairs.groupby("c", sort=False)["u"].last()  # a later row wins
         out.update(zip(last.index.astype(str), last, strict=True))
     return out
 
@@ -817,7 +823,7 @@ def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
     """``light at mkt in p1 short by 5 k t/yr``: an unmet floor (a row of
     :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`), its tier
     named as in the netbacks (:func:`_tier_text`)."""
-    unit = _qty(commodity_units(tables).get(str(r["commodity"])))
+    unit = _qty(commodity_units(tables, only=str(r["commodity"])).get(str(r["commodity"])))
     tier = _tier_text(tables["sales"], r["site"], r["commodity"], r.get("tier"))
     return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
             f"{_num(float(r['shortfall_k_per_yr']))} {unit}")
