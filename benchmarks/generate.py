@@ -72,6 +72,13 @@ class Sizes:
                 "commodities": self.commodities, "periods": self.periods}
 
 
+def grown_floor(floor: np.ndarray, cap: np.ndarray, growth: float) -> np.ndarray:
+    """A demand floor grown by ``growth`` (rounded to 0.1 kt/yr), held at the market's
+    sales cap where it has one (NaN: none): the 1M case's floor of 80 grown by 1.3 passed
+    a cap of 101, which validation refuses (no sales could meet it)."""
+    grown = np.round(floor * growth, 1)
+    return np.where(np.isfinite(cap), np.minimum(grown, cap), grown)
+
 def _split_commodities(commodities: int) -> tuple[int, int, int]:
     """(raw, intermediate, product) counts; one more commodity is the emission co2."""
     if commodities < 7:
@@ -403,17 +410,19 @@ def build_tables(sites: int, units_per_site: int, commodities: int, periods: int
                      max_k_per_yr=np.nan, min_k_per_yr=0.0)
     markets = pd.concat([hv, low], ignore_index=True).sort_values(["site", "commodity"],
                                                                   kind="stable")
-    # Demand grows on some high-value markets.
+    # Demand grows on some high-value markets, up to the market's sales cap (a floor above
+    # it is an input error: no sales could meet it)
     mbp = None
     grow_rows = hv[(hv["min_k_per_yr"] > 0) & (rng.random(nh) < 0.5)]
     if T > 1 and len(grow_rows):
         parts = []
         for k, t in enumerate(period_names[1:], start=1):
-            g = 1.0 + 0.1 * k
             parts.append(pd.DataFrame({
                 "site": grow_rows["site"].to_numpy(),
                 "commodity": grow_rows["commodity"].to_numpy(), "period": t,
-                "min_k_per_yr": np.round(grow_rows["min_k_per_yr"].to_numpy() * g, 1)}))
+                "min_k_per_yr": grown_floor(grow_rows["min_k_per_yr"].to_numpy(float),
+                                            grow_rows["max_k_per_yr"].to_numpy(float),
+                                            1.0 + 0.1 * k)}))
         mbp = pd.concat(parts, ignore_index=True)
         mbp["site"] = site_names[mbp["site"].to_numpy()]
 

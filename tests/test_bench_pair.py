@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from benchmarks import lp_mirror, pair
@@ -259,3 +260,13 @@ def test_a_process_past_its_timeout_is_killed():
     assert pair._failure(p, 0.5).startswith("timed out after")
     ok = pair.run_process([sys.executable, "-c", "print('hi')"], timeout=60)
     assert not ok["timed_out"] and ok["rc"] == 0 and ok["stdout"].strip() == "hi"
+
+
+def test_a_grown_demand_floor_stays_at_or_below_its_sales_cap():
+    """The generated 1M case grew a floor of 80 by 1.3 to 104, past its market's cap of
+    101: validation refused the case and every chainopt round failed. By hand: 80 x 1.3
+    = 104 held at 101; without a cap (NaN) 104; 50 x 1.3 = 65 under a cap of 200."""
+    from benchmarks.generate import grown_floor
+
+    got = grown_floor(np.array([80.0, 80.0, 50.0]), np.array([101.0, np.nan, 200.0]), 1.3)
+    assert got.tolist() == pytest.approx([101.0, 104.0, 65.0])
