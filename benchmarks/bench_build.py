@@ -25,6 +25,7 @@ Medians over the repetitions are printed as a Markdown table and written to
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import math
@@ -148,14 +149,18 @@ def worker(case_dir: str, solve: bool, options: dict) -> dict:
 
 
 def ensure_case(size: int, seed: int, regenerate: bool) -> tuple[Path, dict]:
-    """Generate the case for ``size`` target variables unless an identical one exists."""
+    """Generate the case for ``size`` target variables unless an identical one exists: the
+    same sizes and seed from the same ``generate.py`` (its SHA-256 is in the stamp, so a
+    changed generator makes the case again: a kept 1M case stayed one validation had
+    come to refuse)."""
     sys.path.insert(0, str(HERE))
     import generate
 
     sizes = generate.sizes_for_target(size, seed)
     folder = OUT / f"case_{size_label(size)}"
     stamp = folder / "generated_with.json"
-    want = {**sizes.as_kwargs(), "seed": seed, "target_vars": size}
+    made_by = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()
+    want = {**sizes.as_kwargs(), "seed": seed, "target_vars": size, "generator": made_by}
     if not regenerate and stamp.is_file() and (folder / "case.yaml").is_file():
         try:
             have = json.loads(stamp.read_text())
