@@ -9,7 +9,8 @@ in MUSD of the base year; ``w_t`` is the sum of the discount factors of the year
 of period t (see :mod:`chainopt.case.index`). Every family registers its terms with
 a category (``LinearProgram.add_objective``); this module sums them into the cost
 vector and keeps one vector per category so that results can split the objective
-into its parts exactly.
+into its parts exactly, and one row per policy lever and period saying how much of
+those parts is the lever's (:func:`lever_terms`).
 """
 
 from __future__ import annotations
