@@ -742,6 +742,11 @@ def part_text(row: dict) -> str:
     return f"{header},{PART_CHECK}\n{body[:-1]},{_digest(text)}\n"
 
 
+#: a part is one variant's row (a few KiB, more with thousands of projects): a larger
+#: file in a sweep's parts/ is not one chainopt wrote and is not read into memory
+MAX_PART_BYTES = 16 << 20
+
+
 def checked_part(text: str) -> str | None:
     """The CSV of a part without its check column if the check value holds, else None."""
     header, _, body = text.partition("\n")
@@ -768,11 +773,14 @@ class SweepFolder:
     def _parts(self) -> dict[str, pd.DataFrame]:
         """Every complete part by variant id: its check value holds (:func:`part_text`)
         and it is one row of this variant. A damaged part (cut short, edited, written
-        before parts had a check value) is left out, so ``resume`` solves that variant
-        again and replaces it."""
+        before parts had a check value, larger than :data:`MAX_PART_BYTES`, not a
+        regular file) is left out, so ``resume`` solves that variant again and replaces
+        it."""
         out = {}
         for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
             try:
+                if not p.is_file() or p.stat().st_size > MAX_PART_BYTES:
+                    continue  # no part chainopt wrote (reading a FIFO would block)
                 text = checked_part(p.read_text(encoding="utf-8"))
                 if text is None:
                     continue

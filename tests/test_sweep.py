@@ -847,3 +847,25 @@ def test_a_sweep_or_batch_with_no_worker_is_refused(tmp_path, jobs):
         with pytest.raises(InputError, match=r"jobs: .* \(or None: one per core\); found"):
             api.run_many(["small_chain"], out=tmp_path / "out", jobs=jobs)
     assert not (tmp_path / "out").exists()
+
+
+def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
+    """A sweep folder someone sent, with a FIFO in one part's place (reading it waited
+    for a writer for ever) and a part padded past MAX_PART_BYTES (read whole into
+    memory): both are left out like any damaged part, so resume solves those variants
+    again and replaces them with parts chainopt wrote."""
+    import os
+
+    folder = tmp_path / "sweep-s"
+    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    parts = sorted((folder / "parts").glob("*.csv"))
+    assert len(parts) == 3
+    parts[0].unlink()
+    os.mkfifo(parts[0])
+    with parts[1].open("a") as fh:
+        fh.write(" " * (sw.MAX_PART_BYTES + 1))
+    assert sw.SweepFolder(folder).done() == {parts[2].stem}
+    again, _, _ = api.sweep(None, resume=folder, jobs=1)
+    assert again["objective_musd"].tolist() == pytest.approx(kpis["objective_musd"].tolist())
+    assert all(p.is_file() and p.stat().st_size < 100_000 for p in parts)
+    assert sw.SweepFolder(folder).done() == {p.stem for p in parts}
