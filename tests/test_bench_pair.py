@@ -270,3 +270,17 @@ def test_a_grown_demand_floor_stays_at_or_below_its_sales_cap():
 
     got = grown_floor(np.array([80.0, 80.0, 50.0]), np.array([101.0, np.nan, 200.0]), 1.3)
     assert got.tolist() == pytest.approx([101.0, 104.0, 65.0])
+
+
+@pytest.mark.parametrize("size", [100_000, 300_000, 1_000_000, 2_000_000])
+def test_the_benchmark_cases_are_valid_cases(tmp_path, size):
+    """The cases pair.py generates (seed 0) pass chainopt's validation: the 1M case grew
+    a demand floor past its sales cap once validation refused that, so every chainopt
+    round of the 1M benchmark failed and `chainopt run` on it stopped at validation,
+    unseen until a session measured it again (a few seconds per size)."""
+    from benchmarks.generate import generate_case, sizes_for_target
+    from chainopt.case.load import load_case
+
+    sizes = sizes_for_target(size, 0)
+    case = load_case(generate_case(tmp_path / "case", **sizes.as_kwargs(), seed=0))
+    assert len(case.tables["sites"]) == sizes.sites
