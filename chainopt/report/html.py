@@ -208,7 +208,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  + figure_html("sankey", figs["sankey"], after=SANKEY_JS)),
                 ("map", "Sites and routes", '<p class="note">Sites by longitude and latitude '
                  "over country outlines (Natural Earth 1:110m, public domain, bundled: no "
-                 "map tiles, no network); a line per link, its width the flow, its colour "
+                 "map tiles, no network); a line per link, its width the flow by mass, its colour "
                  "the utilisation of its capacity (grey: no capacity limit, light grey: "
                  "unused), its dash the transport mode.</p>"
                  + figure_html("map", figs["map"]))]
