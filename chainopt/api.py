@@ -525,6 +525,11 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: distributions")
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
+            if not isinstance(started, str) and warn is not None:
+                warn(f"{folder.path / 'sweep.json'} records no input hash (the sweep was "
+                     "started by a chainopt that did not record one): its finished variants "
+                     f"could not be checked against {src} as it is now; if it changed since, "
+                     "start a new sweep")
             if isinstance(started, str) and not same_inputs(base, started):
                 raise InputsChangedError(
                     f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "

@@ -869,3 +869,25 @@ def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
     assert again["objective_musd"].tolist() == pytest.approx(kpis["objective_musd"].tolist())
     assert all(p.is_file() and p.stat().st_size < 100_000 for p in parts)
     assert sw.SweepFolder(folder).done() == {p.stem for p in parts}
+
+
+def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):
+    """A sweep started before sweep.json recorded the input hash was resumed on whatever
+    the case now is, silently: its finished variants may be of other data. It still
+    resumes (the folder is the user's), with a warning naming sweep.json and the case."""
+    folder = tmp_path / "sweep-s"
+    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    meta = json.loads((folder / "sweep.json").read_text())
+    del meta["input_hash"]
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    sorted((folder / "parts").glob("*.csv"))[-1].unlink()
+    notes: list[str] = []
+    again, _, _ = api.sweep(None, resume=folder, jobs=1, warn=notes.append)
+    assert again["objective_musd"].tolist() == pytest.approx(kpis["objective_musd"].tolist())
+    said = [n for n in notes if "records no input hash" in n]
+    assert len(said) == 1 and "sweep.json" in said[0] and "start a new sweep" in said[0]
+    notes.clear()  # a sweep that records it says nothing of the kind
+    api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="t", jobs=1)
+    sorted((tmp_path / "sweep-t" / "parts").glob("*.csv"))[-1].unlink()
+    api.sweep(None, resume=tmp_path / "sweep-t", jobs=1, warn=notes.append)
+    assert not [n for n in notes if "records no input hash" in n]
