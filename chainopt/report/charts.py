@@ -607,8 +607,9 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
     ratio = lat_ratio(view)
     height = int(min(900, max(420, width * (view[3] - view[2]) * ratio / (view[1] - view[0])
                               + 140)))
-    fig.update_layout(
-        title=_map_title(periods[0] if periods else ""), height=height,
+    fig.update_layout(  # drawn at the width its labels are placed for (a responsive
+        # figure narrower than that brought the labels of nearby sites over each other)
+        title=_map_title(periods[0] if periods else ""), height=height, width=int(width),
         xaxis={"title": "longitude (°)", "range": [view[0], view[1]], "showgrid": False,
                "zeroline": False},
         yaxis={"title": "latitude (°)", "range": [view[2], view[3]], "showgrid": False,
