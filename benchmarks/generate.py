@@ -79,6 +79,7 @@ def grown_floor(floor: np.ndarray, cap: np.ndarray, growth: float) -> np.ndarray
     grown = np.round(floor * growth, 1)
     return np.where(np.isfinite(cap), np.minimum(grown, cap), grown)
 
+
 def _split_commodities(commodities: int) -> tuple[int, int, int]:
     """(raw, intermediate, product) counts; one more commodity is the emission co2."""
     if commodities < 7:

@@ -378,9 +378,9 @@ def sweep(
                 show_edge=False)
     for c in ("measure", *stats):
         tab.add_column(c, justify="right" if c != "measure" else "left")
+    # in summary.csv's order (the objective first), not pivot_table's alphabetical one
     piv = summary.pivot_table(index="measure", columns="statistic", values="value",
-                              aggfunc="first")  # (sorted: back to summary.csv's order,
-    piv = piv.reindex(list(dict.fromkeys(summary["measure"])))  # the objective first)
+                              aggfunc="first").reindex(list(dict.fromkeys(summary["measure"])))
     for measure, row in piv.iterrows():
         if stats[0] in row and row.notna().get(stats[0], False):
             tab.add_row(measure, *[musd(row.get(k, float("nan"))) for k in stats])

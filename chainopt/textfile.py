@@ -15,9 +15,9 @@ from pathlib import Path
 from chainopt.errors import InputError, Problem
 
 ENCODING = "utf-8"
-# manifest.json, sweep.json, compare's run specs: chainopt writes them at a few KiB (a
-# sweep.json with its grid or distributions at most a few hundred); a larger one is not
-# chainopt's, and is not read whole into memory
+# manifest.json and sweep.json: chainopt writes them at a few KiB (a sweep.json with its
+# grid or distributions at most a few hundred); a larger one is not chainopt's, and is
+# not read whole into memory
 MAX_JSON_BYTES = 16 << 20
 
 
