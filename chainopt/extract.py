@@ -109,8 +109,13 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["investments"] = _investments(built, out)
     tables["levers"] = _levers(built, out)
     tables["kpis"] = _kpis(built, out, tables)
-    sites = built.case.tables["sites"]
-    tables["sites"] = sites[[c for c in ("site", "lat_deg", "lon_deg") if c in sites.columns]]
+    # the case's coordinates and units, for the report's map and Sankey measures, so a
+    # folder sent without its case still has them
+    for name, cols in (("sites", ("site", "lat_deg", "lon_deg")),
+                       ("commodities", ("commodity", "unit", "density_t_per_m3",
+                                        "energy_gj_per_t"))):
+        case_table = built.case.tables[name]
+        tables[name] = case_table[[c for c in cols if c in case_table.columns]]
     return {k: v.reset_index(drop=True) for k, v in tables.items()}
 
 

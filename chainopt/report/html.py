@@ -618,12 +618,16 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         if measure not in charts.MEASURES:
             raise InputError([Problem(f"--measure {measure}", "unknown measure",
                                       "use mass, energy or value")])
-        case = run_case(res.manifest)
-        if "sites" not in res.tables:  # results written before the sites table existed
-            res.tables["sites"] = _sites_of(case)
-        if "commodities" not in res.tables:
-            res.tables["commodities"] = (case.tables["commodities"] if case is not None
-                                         else pd.DataFrame(columns=["commodity", "unit"]))
+        if not {"sites", "commodities"} <= res.tables.keys():
+            # a folder written before these tables: read them from the run's case (its
+            # validation and hash are half a second of a default-case report)
+            case = run_case(res.manifest)
+            if "sites" not in res.tables:
+                res.tables["sites"] = _sites_of(case)
+            if "commodities" not in res.tables:
+                res.tables["commodities"] = (
+                    case.tables["commodities"] if case is not None
+                    else pd.DataFrame(columns=["commodity", "unit"]))
         if res.tables["commodities"].empty:
             measure = "value"  # no units or densities to convert with
         def run_files(stage: Path) -> list[Path]:

@@ -261,3 +261,29 @@ def test_a_path_a_manifest_names_is_read_only_as_the_runs_case(solved, named):
     m = json.loads((solved / "manifest.json").read_text())
     assert run_case(m) is not None  # the recorded source: the run's own case
     assert run_case({**m, "source": named, "case_origin": named}) is None
+
+
+def test_a_folder_sent_without_its_case_keeps_the_sankey_in_mass(solved, tmp_path,
+                                                                 monkeypatch):
+    """A results folder received alone (its manifest's source names a case not on this
+    machine) holds the case's commodity units itself (the ``commodities`` table: crude,
+    ethane, hdpe in t, raw and sales gas in 1000m3, as small_chain's commodities.csv
+    states them), so its report draws the Sankey by mass, as on the sender's machine,
+    without reading any case (it fell back to value, the units being only in the case)."""
+    from chainopt.report import html
+
+    recv = _received(solved, tmp_path)
+    mf = recv / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["source"] = m["case_origin"] = str(tmp_path / "not_here")
+    mf.write_text(json.dumps(m))
+    units = pd.read_csv(recv / "commodities.csv").set_index("commodity")["unit"]
+    assert units[["crude", "ethane", "hdpe"]].tolist() == ["t", "t", "t"]
+    assert units[["raw_gas", "sales_gas"]].tolist() == ["1000m3", "1000m3"]
+
+    def no_case(_manifest):
+        raise AssertionError("the report read a case")
+
+    monkeypatch.setattr(html, "run_case", no_case)
+    text = api.report(recv)[0].read_text(encoding="utf-8")
+    assert "Band widths in one measure: mass (kt/yr)" in text
