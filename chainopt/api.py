@@ -146,9 +146,16 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     ranging = ranging_parts(built, outcome, lean=release_solver)  # the last use of HiGHS
     if release_solver:
         _solver.release_solver(built)  # (if ranging did not) and the pages HiGHS freed
+    other = str(outcome.info.get("solver") or "highs")
+    if ranging.solution is not None and built.extension is None and other == "highs":
+        # the LP ranged was solved again (a MIP's fixed LP): at a degenerate optimum its
+        # duals may be another optimal vertex than the solve's; every table takes them, so
+        # that a marginal value and the interval ranging gives it are one (both are
+        # optimal duals of the same LP, each complementary to the plan reported)
+        outcome = dataclasses.replace(outcome, row_dual=ranging.solution.row_dual,
+                                      col_dual=ranging.solution.col_dual)
     insight, insight_info = insight_tables(built, outcome, ranging)
     del ranging
-    other = str(outcome.info.get("solver") or "highs")
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"

@@ -876,6 +876,72 @@ def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
         "would be worth 740 USD per t a year)"]
 
 
+def test_a_capacity_of_zero_is_worth_the_margin_it_would_earn_in_a_mip(tmp_path):
+    """A forced all-or-nothing project (a MIP) brings unit u (10 t/yr) from p2 to the end
+    of its 3-year life in p2; in p1 and p3 u has no capacity. By hand, one t/yr of it in
+    p1 would turn 1 t of feed bought at 100 USD/t into 1 t of product sold at 400: worth
+    400 - 100 = 300 USD per t a year, and feed is worth its price, 100, where it is
+    bought. At this degenerate optimum (nothing is bought or made in p1) HiGHS's fixed-LP
+    solve reported the other end of the interval, 400 (feed worth 0), in constraints.csv
+    and explain ('would be worth 400'), while the ranging table, from a second solve of
+    the fixed LP, said 300: two marginal values for one row. Now every table takes the
+    duals of the LP ranged: 300 in constraints, ranging and explain, feed 100."""
+    case = write_case(tmp_path / "b", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+                 "u,plant,make,10,20,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,forced_period,ramp_up\npj,10,p2,3,1,true,forced,p2,"
+                    "0.5",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+    }, base_year=2025, cash_flow_timing="mid", discount_rate=0.1,
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 3},
+                 {"period": "p2", "start_year": 2029, "length_yr": 4},
+                 {"period": "p3", "start_year": 2033, "length_yr": 3}],
+        solver={"mip_gap": 1e-9})
+    res = solve_case(case)
+    assert res.manifest["is_mip"]
+    cons = res["constraints"].set_index("key")["marginal_value"]
+    rng = res["ranging"]
+    rng = rng[rng["family"] == "conversion.capacity_max"].set_index("key")["marginal_value"]
+    for p in ("p1", "p2", "p3"):
+        assert cons[f"unit=u, period={p}"] == pytest.approx(300)
+        assert rng[f"unit=u, period={p}"] == pytest.approx(300)
+    feed = res["balances"][res["balances"]["commodity"] == "feed"]
+    assert feed["shadow_price_usd_per_unit"].tolist() == pytest.approx([100, 100, 100])
+    lines = ex.binding_lines(res["constraints"], ["p1", "p2", "p3"],
+                             capacity=res["capacity"], ranging=res["ranging"])
+    assert ("capacity of unit u: not available until p2 (no capacity in p1; one t/yr there "
+            "would be worth 300 USD per t a year)") in lines
+
+
+def test_a_capacity_of_zero_whose_value_holds_only_for_less_room_is_at_most_it():
+    """Unit pe has no capacity in p1, its row's marginal value 740 USD per t a year; the
+    ranging table says that value holds only for less room (its interval's upper end is
+    the bound, 0): one t/yr more is worth 740 or less (a degenerate optimum: the value of
+    the first unit is the interval's other end). Explain said 'would be worth 740' as a
+    fact; now 'at most 740'."""
+    cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
+                         "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
+                         "period": ["p1", "p2"], "side": "upper",
+                         "marginal_value": [740.0, 20.0], "value_unit": "USD per t",
+                         "quantity_unit": "t"})
+    cap = pd.DataFrame({"kind": "unit", "name": "pe", "period": ["p1", "p2"],
+                        "total_k_per_yr": [0.0, 100.0]})
+    rng = pd.DataFrame({"kind": "bound", "family": "conversion.capacity_max",
+                        "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
+                        "value": [0.0, 100.0], "lower": [-5.0, 90.0],
+                        "upper": [0.0, 110.0]})
+    assert ex.binding_lines(cons, ["p1", "p2"], capacity=cap, ranging=rng)[1] == (
+        "capacity of unit pe: not available until p2 (no capacity in p1; one t/yr there "
+        "would be worth at most 740 USD per t a year)")
+
+
 def test_explain_of_a_scenario_names_it_as_run_does():
     """Three scenarios on ru_eastwest, explained one after the other, all began
     'ru_eastwest: optimal, objective ...', their case's name, while run's summary said

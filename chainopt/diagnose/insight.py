@@ -223,6 +223,10 @@ class RangingParts:
 
     source: str
     parts: list[tuple]
+    #: the solution of the LP ranged when it is not the solve's own (a MIP's LP with its
+    #: integer decisions fixed, solved again): at a degenerate optimum its duals may be
+    #: another vertex than the solve's, and the intervals above are those of its duals
+    solution: SolveOutcome | None = None
 
 
 def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> RangingParts:
@@ -252,7 +256,8 @@ def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> R
         return RangingParts("unavailable", [])
     parts = [*_cost_ranging(built, out, r), *_row_bound_ranging(built, sol, row_basic, r),
              *_column_bound_ranging(built, sol, col_basic, r)]
-    return RangingParts("fixed_lp" if built.is_mip else "lp", parts)
+    return RangingParts("fixed_lp" if built.is_mip else "lp", parts,
+                        None if own else sol)
 
 
 def _solution(h: highspy.Highs) -> SolveOutcome:

@@ -180,7 +180,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     no_up, no_down = _no_more_room(ranging)
     cap = capacity_by(capacity)
     zero = zero_room(c, cap)
-    unavailable = _unavailable_lines(c[zero], cap, order)
+    unavailable = _unavailable_lines(c[zero], cap, order, no_up)
     c = c[~zero]
     if c.empty and unavailable:
         return unavailable
@@ -270,9 +270,13 @@ def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
     return pd.Series(out, index=c.index, dtype=bool)
 
 
-def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[str]:
+def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
+                       no_up: set | frozenset = frozenset()) -> list[str]:
     """'capacity of unit X: not available until p2031 (...)' for capacity rows of a unit
-    or link that has no capacity in those periods."""
+    or link that has no capacity in those periods, with what one unit of it there would
+    be worth: *at most* that where the value holds only for less room (``no_up``,
+    :func:`_no_more_room`: at a degenerate optimum the value of a capacity of 0 is one
+    end of an interval, and one unit more is worth its lower end)."""
     if zero.empty:
         return []
     lines = []
@@ -294,11 +298,14 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str]) -> list[
                 state = f"no longer available from {ps[0]}"
             else:
                 state = "never available"
-            v = g[g["period"].isin(ps)]["marginal_value"]
+            here = g[g["period"].isin(ps)]
+            v = here["marginal_value"]
+            bound = any((str(f), str(k)) in no_up
+                        for f, k in zip(here["family"], here["key"], strict=True))
             q = g.iloc[0].get("quantity_unit")
             q = q if isinstance(q, str) and q else "unit"  # per t/yr, as a binding line
             lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
-                         f"worth {_num(float(v.max()))} "
+                         f"worth {'at most ' if bound else ''}{_num(float(v.max()))} "
                          f"{_in_units(g.iloc[0]['value_unit'], q)})")
     return lines
 
