@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from chainopt.errors import OutputError, Problem, ResultsExistError
-from chainopt.textfile import MAX_JSON_BYTES
+from chainopt.textfile import MAX_JSON_BYTES, parse_json
 
 TMP_PREFIX = ".chainopt-tmp."
 TMP_MARKER = ".chainopt-tmp"
@@ -81,14 +81,15 @@ def readable(path: str | Path) -> None:
 def read_json(path: Path, limit: int) -> Any:
     """The JSON document in the regular file ``path``, read no further than ``limit``
     bytes: a ValueError if it is longer (a marker or manifest made huge is not read
-    whole), not a regular file (a FIFO would block) or not UTF-8 JSON."""
+    whole), not a regular file (a FIFO would block) or not UTF-8 JSON
+    (:func:`~chainopt.textfile.parse_json`: also when nested too deeply)."""
     if not path.is_file():
         raise ValueError(f"{path} is not a regular file")
     with path.open("rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"{path} is more than {limit:,} bytes")
-    return json.loads(data.decode("utf-8"))
+    return parse_json(data.decode("utf-8"))
 
 
 def _json_keys(path: Path, keys: tuple[str, ...]) -> bool:

@@ -46,7 +46,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.textfile import MAX_JSON_BYTES, decode, read_bytes, read_text
+from chainopt.textfile import MAX_JSON_BYTES, decode, parse_json, read_bytes, read_text
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
@@ -385,7 +385,7 @@ def read_manifest(path: Path) -> dict:
     """``manifest.json`` as a mapping, or an InputError saying it is damaged."""
     text = read_text(path, str(path), MAX_JSON_BYTES, what="manifest")
     try:
-        manifest = json.loads(text)
+        manifest = parse_json(text)
     except ValueError as exc:
         raise InputError([Problem(str(path), f"damaged manifest, not valid JSON: {exc}",
                                   RERUN)]) from None

@@ -57,7 +57,7 @@ from chainopt.errors import (
     UnboundedError,
 )
 from chainopt.results import best_bound
-from chainopt.textfile import MAX_JSON_BYTES, read_text
+from chainopt.textfile import MAX_JSON_BYTES, parse_json, read_text
 
 SET_PATTERN = re.compile(
     r"^(?P<table>[a-z_]+)\.(?P<column>[a-z0-9_]+)(\[(?P<where>[^\]]*)\])?\s*"
@@ -881,7 +881,7 @@ def read_meta(path: Path) -> dict:
     resume neither fails with a traceback nor runs a sweep nobody asked for (no setting
     and no draws made one variant, the base)."""
     try:
-        meta = json.loads(read_text(path, str(path), MAX_JSON_BYTES, what="sweep.json"))
+        meta = parse_json(read_text(path, str(path), MAX_JSON_BYTES, what="sweep.json"))
     except ValueError as exc:
         raise InputError([Problem(str(path), f"damaged, not valid JSON: {exc}",
                                   "start the sweep again without --resume")]) from None

@@ -10,7 +10,9 @@ bytes), bytes that are not UTF-8 and a file larger than the caller's limit each 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from chainopt.errors import InputError, Problem
 
@@ -64,3 +66,19 @@ def decode(data: bytes, where: str, what: str = "text file") -> str:
         raise InputError([Problem(
             where, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
             f"expected {ENCODING.upper()}: save it as UTF-8 (in Excel: 'CSV UTF-8')")]) from None
+
+
+def parse_json(text: str) -> Any:
+    """The JSON document ``text``, or a ValueError for anything that is not one.
+
+    :func:`json.loads` raises a RecursionError, not a ValueError, for arrays or objects
+    nested deeper than Python's recursion limit (``[`` x 200,000, well within
+    :data:`MAX_JSON_BYTES`); here that is a ValueError too, so that every reader of a
+    manifest.json, sweep.json or text_columns.json reports such a file as damaged (exit
+    1; a compare solves again) through the ValueError path it has for any bad JSON,
+    never with a traceback."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply (arrays or objects inside each other "
+                         "beyond the parser's limit)") from None

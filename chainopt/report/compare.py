@@ -44,7 +44,7 @@ from chainopt.results import (
     table_files,
     text_columns,
 )
-from chainopt.textfile import read_text
+from chainopt.textfile import parse_json, read_text
 
 TOP = 10
 TOL = 1e-6
@@ -606,7 +606,7 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     spec = folder / TEXT_FILE
     if spec.is_file() and not spec.is_symlink():
         try:
-            recorded = json.loads(read_text(spec, str(spec), max_bytes=1 << 20))
+            recorded = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
         except ValueError as exc:
             raise InputError([Problem(str(spec), f"damaged, not valid JSON: {exc}",
                                       RECOMPARE)]) from None

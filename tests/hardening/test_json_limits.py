@@ -1,7 +1,9 @@
 """The JSON files chainopt reads from folders others send (a run's ``manifest.json``, a
 sweep's ``sweep.json``, the marker of a folder being written) are read only up to a
 bound: a file made huge is refused with its size, never read whole into memory, and a
-FIFO in a file's place is not opened (reading it would block for ever)."""
+FIFO in a file's place is not opened (reading it would block for ever). A file nested
+deeper than the JSON parser's recursion limit is damaged like any other bad JSON, never
+a RecursionError traceback."""
 
 from __future__ import annotations
 
@@ -14,8 +16,13 @@ import pytest
 
 from chainopt import api
 from chainopt.atomic import MARKER_BYTES, TMP_MARKER, _holder, is_chainopt_folder, read_json
-from chainopt.textfile import MAX_JSON_BYTES
+from chainopt.textfile import MAX_JSON_BYTES, parse_json
 from tests.hardening.conftest import cli
+
+PORT = Path(__file__).parents[2] / "scenarios" / "small_port_expansion.yaml"
+# arrays inside each other 100,000 deep: 200 KB, far within MAX_JSON_BYTES and the 1 MiB of
+# a text_columns.json, far beyond Python's recursion limit (1,000)
+DEEP = "[" * 100_000 + "]" * 100_000
 
 
 def _padded(path: Path, doc: dict, size: int) -> None:
@@ -87,4 +94,77 @@ def test_a_huge_marker_names_no_process(tmp_path):
     _padded(d / TMP_MARKER, info, 200)
     assert _holder(d) == "process 1 on elsewhere.example"
     _padded(d / TMP_MARKER, info, MARKER_BYTES + 1)
+    assert _holder(d) == "a process that has not yet said which"
+
+
+def _deepened(path: Path) -> None:
+    """The JSON object in ``path`` with a key ``deep`` of :data:`DEEP` added: every key
+    chainopt wrote is still there."""
+    text = path.read_text().rstrip()
+    assert text.endswith("}")
+    path.write_text(text[:-1] + ', "deep": ' + DEEP + "}")
+
+
+def test_parse_json_turns_deep_nesting_into_a_value_error():
+    """json.loads raises RecursionError (not a ValueError) for DEEP; parse_json a
+    ValueError, as for any bad JSON. Ordinary nesting parses as before."""
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_json(DEEP)
+    with pytest.raises(ValueError):
+        parse_json("{oops")
+    assert parse_json('{"a": [[1], {"b": null}]}') == {"a": [[1], {"b": None}]}
+
+
+def test_a_deeply_nested_manifest_is_a_damaged_manifest(tmp_path, results):
+    """explain, report and verify ended with a RecursionError traceback; run --overwrite
+    too (deciding whether the folder is chainopt's). Now: the damaged-manifest message
+    (exit 1), and run --overwrite refuses the folder as not chainopt's (exit 1)."""
+    out = tmp_path / "out"
+    d = Path(shutil.copytree(results, out / "small_chain"))
+    _deepened(d / "manifest.json")
+    for command in ("explain", "report", "verify"):
+        _code, text = cli(command, d, code=1)
+        assert "manifest.json: damaged manifest, not valid JSON: nested too deeply" in text, text
+    _code, text = cli("run", "small_chain", "--out", out, "--overwrite", code=1)
+    assert "exists and is not a results folder chainopt wrote" in text, text
+
+
+def test_compare_solves_a_run_with_a_deeply_nested_manifest_again(tmp_path, results):
+    """compare failed the run as a solver failure (exit 4, the RecursionError's
+    traceback in its message); a damaged folder is solved again (exit 0) and left as it
+    is (no --overwrite), as the README promises. The comparison's text_columns.json
+    nested as deeply is a damaged comparison for report (exit 1), not a traceback."""
+    d = Path(shutil.copytree(results, tmp_path / "small_chain"))
+    _deepened(d / "manifest.json")
+    damaged = (d / "manifest.json").read_bytes()
+    _code, text = cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    assert "solved small_chain" in text and "is damaged" in text and "nested too deeply" in text
+    assert (d / "manifest.json").read_bytes() == damaged
+    cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
+    (cmp_dir / "text_columns.json").write_text(DEEP)
+    _code, text = cli("report", cmp_dir, code=1)
+    assert "text_columns.json: damaged, not valid JSON: nested too deeply" in text, text
+
+
+def test_a_deeply_nested_sweep_json_is_damaged(tmp_path):
+    """sweep --resume ended with a RecursionError traceback: now "damaged" (exit 1); a
+    sweep --overwrite of the same name refuses the folder as not chainopt's."""
+    folder = tmp_path / "sweep-small_chain"
+    folder.mkdir()
+    (folder / "sweep.json").write_text(json.dumps({"source": "small_chain", "sets": []}))
+    _deepened(folder / "sweep.json")
+    _code, text = cli("sweep", "--resume", folder, code=1)
+    assert "sweep.json: damaged, not valid JSON: nested too deeply" in text, text
+    _code, text = cli("sweep", "small_chain", "--set",
+                      "markets.price_usd_per_unit[commodity=hdpe]*=0.9,1.1",
+                      "--out", tmp_path, "--overwrite", code=1)
+    assert "exists and is not a sweep folder chainopt wrote" in text, text
+
+
+def test_a_deeply_nested_marker_names_no_process(tmp_path):
+    """A marker of 2,000 nested arrays fits its 4,096 bytes and raised RecursionError
+    out of _holder; now it is an unreadable marker (the folder still held)."""
+    d = tmp_path / "held"
+    d.mkdir()
+    (d / TMP_MARKER).write_text("[" * 2000 + "]" * 2000)
     assert _holder(d) == "a process that has not yet said which"
