@@ -1041,13 +1041,15 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
 
 def report(folder: str | Path, out: str | Path | None = None,
            static: list[str] | tuple[str, ...] = (), pptx: bool = False,
-           measure: str = "mass") -> list[Path]:
+           measure: str = "mass", warn: Callable[[str], object] | None = None) -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg', and
     with ``pptx`` a PowerPoint deck) for a results folder or a comparison folder; returns
     the paths written, the HTML first. ``measure``: the Sankey's band widths (mass,
-    energy or value)."""
+    energy or value). ``warn`` is called with each picture left out of a comparison's
+    deck (a damaged ``tornado.png`` or ``projects_mc.png`` in a folder beside it)."""
     try:
-        return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure)
+        return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure,
+                                  warn=warn)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _unreadable(folder, exc) from None
 

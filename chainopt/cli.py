@@ -513,11 +513,15 @@ def report(
     Example: chainopt report results/small_chain --png
     """
     static = [f for f, on in (("png", png), ("svg", svg)) if on]
+    notes: list[str] = []
     try:
-        paths = api.report(folder, out=out, static=static, pptx=pptx, measure=measure)
+        paths = api.report(folder, out=out, static=static, pptx=pptx, measure=measure,
+                           warn=notes.append)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"report written to [bold]{escape(str(paths[0]))}[/]")
+    for note in notes:  # a picture left out of the deck
+        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     for p in paths[1:]:
         if p.suffix in (".pptx", ".xlsx", ".html"):
             what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import math
 import tempfile
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +35,8 @@ DECK_FILE = "report.pptx"
 WORKBOOK_FILE = "comparison.xlsx"
 PREVIEW_FILE = "report-deck.html"
 ROWS = 12
+#: A picture file larger than this is no chart of chainopt's (those are a few hundred KB)
+MAX_PICTURE_BYTES = 20 << 20
 PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
                    "payback (yr)", "capex (MUSD)"]
 
@@ -74,14 +79,47 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-class _Deck:
-    """python-pptx presentation with title, table and picture slides."""
+def read_png(png: Path) -> tuple[bytes, int, int]:
+    """The bytes, width and height of the PNG file ``png``, checked to its end without
+    decoding its pixels (PIL's ``verify``: every chunk's checksum), or a ValueError
+    saying why it cannot be shown: unreadable, larger than :data:`MAX_PICTURE_BYTES`,
+    not a PNG, cut short or damaged, or more pixels than PIL's ``MAX_IMAGE_PIXELS`` (a
+    decompression bomb: a small file that unpacks to gigabytes)."""
+    # lazy: Pillow (matplotlib's and python-pptx's image library) only for decks
+    from PIL import Image
 
-    def __init__(self) -> None:
+    try:
+        if png.stat().st_size > MAX_PICTURE_BYTES:
+            raise ValueError(f"more than {MAX_PICTURE_BYTES:,} bytes")
+        data = png.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        with warnings.catch_warnings():  # PIL only warns between 1x and 2x the limit
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+                w, h = im.size
+                im.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"more than {Image.MAX_IMAGE_PIXELS:,} pixels") from None
+    except Exception:  # PIL raises what its decoder meets: OSError, SyntaxError, ...
+        raise ValueError("not a PNG picture that can be read (damaged, cut short or "
+                         "another format)") from None
+    if not (w > 0 and h > 0):
+        raise ValueError("a picture of no pixels")
+    return data, w, h
+
+
+class _Deck:
+    """python-pptx presentation with title, table and picture slides. ``warn`` is told
+    of each picture left out (see :meth:`picture`)."""
+
+    def __init__(self, warn: Callable[[str], object] | None = None) -> None:
         # lazy: python-pptx is needed only for decks
         from pptx import Presentation
         from pptx.util import Inches, Pt
 
+        self.warn = warn
         self.Inches, self.Pt = Inches, Pt
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = Inches(13.333), Inches(7.5)
@@ -124,17 +162,23 @@ class _Deck:
                 box.text_frame.paragraphs[0].font.size = self.Pt(12)
 
     def picture(self, title: str, png: Path) -> None:
+        """A slide of the PNG file ``png`` (the charts of the sweep and sensitivity folders
+        beside a comparison come from wherever the folders came from): a file that cannot
+        be read (:func:`read_png`) is left out, with no slide, and ``warn`` is told which,
+        so the rest of the deck is written."""
+        try:
+            data, w, h = read_png(png)
+        except ValueError as exc:
+            if self.warn is not None:
+                self.warn(f"{png}: left out of the deck, {exc}")
+            return
         s = self._blank(title)
         # fit into 12.5 x 5.8 inches below the title, keeping the aspect ratio
-        # lazy: matplotlib (already loaded for the charts) reads the size of the PNG
-        from matplotlib.image import imread
-
-        h, w = imread(png).shape[:2]
         width, height = 12.5, 12.5 * h / w
         if height > 5.8:
             width, height = 5.8 * w / h, 5.8
-        s.shapes.add_picture(str(png), self.Inches((13.333 - width) / 2), self.Inches(1.4),
-                             self.Inches(width), self.Inches(height))
+        s.shapes.add_picture(io.BytesIO(data), self.Inches((13.333 - width) / 2),
+                             self.Inches(1.4), self.Inches(width), self.Inches(height))
 
     def save(self, path: Path) -> Path:
         write_file(path, saved(lambda tmp: self.prs.save(str(tmp))))
@@ -151,10 +195,12 @@ def _plt():
     return plt
 
 
-def compare_deck(folder: Path, path: Path) -> Path:
-    """The deck of a ``chainopt compare`` folder."""
+def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None = None
+                 ) -> Path:
+    """The deck of a ``chainopt compare`` folder; ``warn`` is told of each picture left
+    out (a damaged ``tornado.png`` or ``projects_mc.png`` beside it)."""
     tables = cmp.read_tables(folder)
-    deck = _Deck()
+    deck = _Deck(warn)
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -589,13 +590,15 @@ def _sites_of(case: Case | None) -> pd.DataFrame:
 
 def write_report(folder: str | Path, out: str | Path | None = None,
                  static: tuple[str, ...] | list[str] = (), pptx: bool = False,
-                 measure: str = "mass") -> list[Path]:
+                 measure: str = "mass", warn: Callable[[str], object] | None = None
+                 ) -> list[Path]:
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first.
     ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
-    the project table first). All or none (:func:`chainopt.atomic.write_staged`): a
-    chart or deck that fails half-way leaves the report files already there as they
-    were, never a new HTML beside an old deck.
+    the project table first; ``warn`` is told of each picture left out of a comparison's
+    deck, :func:`chainopt.report.deck.compare_deck`). All or none
+    (:func:`chainopt.atomic.write_staged`): a chart or deck that fails half-way leaves
+    the report files already there as they were, never a new HTML beside an old deck.
 
     ``out`` must name an ``.html`` file: any other name is an InputError before anything
     is written, so ``--out FOLDER/manifest.json`` (or a case's ``units.csv``) is never
@@ -650,7 +653,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         for fmt in static:
             made += write_compare_static(folder, stage, fmt)
         if pptx:
-            made.append(deck.compare_deck(folder, stage / deck.DECK_FILE))
+            made.append(deck.compare_deck(folder, stage / deck.DECK_FILE, warn))
             made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             made.append(deck.workbook(folder, stage / deck.WORKBOOK_FILE))
         return made

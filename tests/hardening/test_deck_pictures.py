@@ -1,0 +1,74 @@
+"""``chainopt report COMPARISON --pptx`` puts the charts of the ``sweep-*`` and
+``sensitivity-*`` folders beside the comparison into its deck; those folders come from
+whoever sent the bundle. A picture there that cannot be read (not a PNG, cut short, a
+decompression bomb) is left out of the deck with a warning naming the file, and the
+rest of the deck is written (exit 0): it was a traceback (``SyntaxError: not a PNG
+file``) and no deck.
+
+The comparison is a minimal one written by :func:`chainopt.report.compare.save` (no
+solve): scenarios ``c`` (base) and ``d``."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pandas as pd
+from PIL import Image
+from pptx import Presentation
+
+from chainopt.report import compare
+from chainopt.report.deck import DECK_FILE
+from tests.hardening.conftest import cli
+
+
+def _png(width: int, height: int) -> bytes:
+    """A real PNG of ``width`` x ``height`` pixels, written by Pillow."""
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _bomb(width: int, height: int) -> bytes:
+    """A well-formed PNG header claiming ``width`` x ``height`` one-bit pixels, with a
+    few hundred bytes of data: a decompression bomb's first bytes (decoded, it would be
+    ``width * height`` pixels)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, grey
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+
+
+def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
+    """Five sweep folders beside the comparison, each with a ``projects_mc.png``: one a
+    real 300 x 200 PNG (its slide "Monte Carlo: good" is in the deck), and four that
+    cannot be shown: text, the real PNG cut to half its bytes, a header claiming
+    20,000 x 20,000 = 400 M pixels (over twice PIL's MAX_IMAGE_PIXELS of 89,478,485:
+    PIL refuses it) and 10,000 x 10,000 = 100 M (over the limit, under twice it: PIL
+    only warns). Each of the four is named in a warning, and gets no slide."""
+    sections = {"objective": pd.DataFrame({
+        "kpi (MUSD, NPV)": ["cost_supply", "objective"],
+        "c": [150.0, 50.0], "d": [140.0, 40.0], "Δ d": [-10.0, -10.0]})}
+    folder = compare.save(sections, ["c", "d"], tmp_path / "compare-c-vs-d")
+    good = _png(300, 200)
+    pictures = {"good": good, "text": b"not a png\n", "cut": good[:len(good) // 2],
+                "bomb": _bomb(20_000, 20_000), "big": _bomb(10_000, 10_000)}
+    for name, data in pictures.items():
+        (tmp_path / f"sweep-{name}").mkdir()
+        (tmp_path / f"sweep-{name}" / "projects_mc.png").write_bytes(data)
+    _code, text = cli("report", folder, "--pptx", code=0)
+    for name in ("text", "cut"):
+        assert (f"warning: {tmp_path}/sweep-{name}/projects_mc.png: left out of the deck, "
+                "not a PNG picture that can be read") in text, text
+    for name in ("bomb", "big"):
+        assert (f"warning: {tmp_path}/sweep-{name}/projects_mc.png: left out of the deck, "
+                "more than 89,478,485 pixels") in text, text
+    assert f"{tmp_path}/sweep-good" not in text
+    titles = [s.shapes.title.text for s in Presentation(str(folder / DECK_FILE)).slides
+              if s.shapes.title is not None]
+    monte_carlo = [t for t in titles if t.startswith("Monte Carlo")]
+    assert monte_carlo == ["Monte Carlo: good"], titles
+    assert "Key figures" in titles  # the rest of the deck is there
