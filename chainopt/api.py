@@ -52,7 +52,7 @@ from chainopt.errors import (
     UnboundedError,
 )
 from chainopt.lazy import lazy_module
-from chainopt.names import check_name, child
+from chainopt.names import check_name, child, cut
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,
@@ -401,9 +401,16 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     return sections, outcomes, folder
 
 
+#: The longest default comparison name (``compare-`` not counted): the run names joined
+#: by ``-vs-``, cut with a hash beyond this
+MAX_COMPARE_NAME = 120
+
+
 def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
                    overwrite: bool = False) -> Path:
-    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``. An
+    """``<out>/compare-<name>``; the default name joins the run names by ``-vs-``, and one
+    longer than :data:`MAX_COMPARE_NAME` characters is cut with a hash of the whole
+    (:func:`chainopt.names.cut`), so comparisons of other runs never share a folder. An
     existing folder is an error unless ``overwrite`` and chainopt wrote it."""
     root = Path(out or DEFAULT_RESULTS)
     if name is not None:
@@ -411,7 +418,7 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
     else:
         for run_name in runs:  # names of cases and scenarios: checked when they were read
             check_name(run_name, "run name")
-        folder = root / ("compare-" + "-vs-".join(runs)[:120])
+        folder = root / ("compare-" + cut("-vs-".join(runs), MAX_COMPARE_NAME))
     if folder.exists() or folder.is_symlink():
         check_replaceable(folder, "comparison")  # not chainopt's: --overwrite would not help
         if not overwrite:

@@ -756,7 +756,8 @@ def compare(
     out: Annotated[Path, typer.Option(help="Folder holding results/<name> and "
                                            "compare-<name>.")] = Path("results"),
     name: Annotated[str | None, typer.Option(help="Comparison name, snake_case (default: the "
-                                                  "run names joined by -vs-).")] = None,
+                                                  "run names joined by -vs-, a long one cut with a "
+                                                  "hash).")] = None,
     jobs: Annotated[int | None, typer.Option(
         help="Parallel processes (default: number of cores).",
         callback=_between(1, MAX_JOBS))] = None,

@@ -10,6 +10,7 @@ result lies directly inside the chosen output folder.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def suggest(value: str) -> str:
     text = re.sub(r"[^a-z0-9_]+", "_", str(value).lower()).strip("_")
     text = re.sub(r"^[0-9_]+", "", text)[:MAX_LENGTH]
     return text
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` if at most ``limit`` characters, else its start and ``-`` and the first
+    12 hex digits of its SHA-256, ``limit`` characters in all: two long texts that begin
+    alike stay apart (a name cut short is no longer a name of other runs)."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return f"{text[:limit - len(digest) - 1]}-{digest}"
 
 
 # names Windows keeps for devices: a folder cannot have them (results copied there)

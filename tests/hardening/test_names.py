@@ -197,3 +197,26 @@ def test_results_never_replace_a_case_folder_or_a_foreign_manifest(tmp_path, sma
     cli("run", "small_chain", "--out", tmp_path / "out", "--name", "webapp", "--overwrite",
         code=1)
     assert (web / "manifest.json").read_text().startswith('{"name": "My PWA"')
+
+
+def test_long_default_comparison_names_stay_apart(tmp_path):
+    """The default comparison name joins the run names by -vs- and was cut to its first
+    120 characters: 100 a's -vs- 100 b's, and 100 a's -vs- 99 b's and a c, both became
+    compare-<100 a's>-vs-<16 b's>, so --overwrite replaced one comparison with the other.
+    Now a name over 120 characters keeps its first 107, then - and the first 12 hex
+    digits of the SHA-256 of the whole joined name (107 + 1 + 12 = 120): the two differ
+    in their hash. A short name is unchanged."""
+    import hashlib
+
+    one, other = ["a" * 100, "b" * 100], ["a" * 100, "b" * 99 + "c"]
+    first = api.compare_folder(tmp_path, None, one)
+    joined = "a" * 100 + "-vs-" + "b" * 100
+    assert first.name == ("compare-" + joined[:107] + "-"
+                          + hashlib.sha256(joined.encode()).hexdigest()[:12])
+    assert len(first.name) == len("compare-") + 120
+    first.mkdir()  # as compare writes it: its marker comparison.md
+    (first / "comparison.md").write_text("# Comparison: one\n")
+    second = api.compare_folder(tmp_path, None, other)  # no ResultsExistError: apart
+    assert second != first and second.name[:len("compare-") + 107] == first.name[:-13]
+    assert api.compare_folder(tmp_path, None, ["small_chain", "small_port_expansion"]).name \
+        == "compare-small_chain-vs-small_port_expansion"
