@@ -13,10 +13,11 @@ import functools
 import math
 import re
 from collections.abc import Iterable
+from typing import get_args
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from chainopt.case import levers, terms, units
 from chainopt.case.codes import isin, lookup, per_distinct
@@ -123,6 +124,23 @@ class _Collector:
                      f"{len(bad) - MAX_PER_CHECK} more rows with the same problem")
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys valid where the unknown key at pydantic's ``loc`` (the key last) was
+    given: ``("solver", "time_limt_s")`` -> those of ``solver:`` (time_limit_s,
+    threads, ...), ``("periods", 0, "x")`` -> a period's, ``("x",)`` -> case.yaml's own
+    (a hint listing case.yaml's keys for a key misspelt inside ``solver:`` misled)."""
+    model: type[BaseModel] = CaseMeta
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:  # an item's index (a period's): the same model's items
+            continue
+        inner = [a for a in (field.annotation, *get_args(field.annotation))
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        if inner:
+            model = inner[0]
+    return list(model.model_fields)
+
+
 def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
     try:
         return CaseMeta.model_validate(raw)
@@ -140,8 +158,8 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             if not err["loc"] and head in fields:  # a whole-case rule names its key first
                 loc, msg = head, msg.split(":", 1)[1].strip()
             if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-                hint = closest(str(err["loc"][-1]), fields) or f"known keys: {', '.join(fields)}"
+                msg, keys = "unknown key", _keys_at(err["loc"])
+                hint = closest(str(err["loc"][-1]), keys) or f"known keys: {', '.join(keys)}"
             elif err["type"] == "missing":
                 msg, hint = "required key is missing", f"add '{loc}' to case.yaml"
             value = err.get("input")

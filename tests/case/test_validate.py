@@ -340,6 +340,26 @@ def test_case_yaml_unknown_key_with_hint(small_case_dir: Path) -> None:
     assert found["case.yaml key discount_rate"].message == "required key is missing"
 
 
+def test_case_yaml_unknown_key_inside_solver_or_a_period(small_case_dir: Path) -> None:
+    """A key misspelt inside ``solver:`` (or a period) is hinted among that mapping's
+    keys: ``time_limt_s`` is one letter from ``time_limit_s``; ``zzz`` near none, so the
+    hint lists the solver keys of SolverDefaults (time_limit_s, threads, method,
+    mip_gap). Both hints were about case.yaml's top-level keys ("known keys:
+    format_version, name, ...")."""
+    yaml_file = small_case_dir / "case.yaml"
+    edit_csv(yaml_file, "solver: {time_limit_s: 120,", "solver: {time_limt_s: 120,")
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message) == ("case.yaml key solver.time_limt_s", "unknown key (found 120)")
+    assert p.hint == "did you mean 'time_limit_s'?"
+    edit_csv(yaml_file, "time_limt_s", "zzz")
+    assert only_problem(small_case_dir).hint == \
+        "known keys: time_limit_s, threads, method, mip_gap"
+    edit_csv(yaml_file, "zzz", "time_limit_s")
+    edit_csv(yaml_file, "length_yr: 5}", "length_yr: 5, wieght: 5}")  # the first period
+    p = only_problem(small_case_dir)
+    assert (p.where, p.hint) == ("case.yaml key periods.0.wieght", "did you mean 'weight'?")
+
+
 def test_case_yaml_periods_not_contiguous(small_case_dir: Path) -> None:
     edit_csv(small_case_dir / "case.yaml", "start_year: 2031", "start_year: 2032")
     p = only_problem(small_case_dir)
