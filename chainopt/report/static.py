@@ -22,6 +22,7 @@ import pandas as pd
 
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
+from chainopt.names import cut
 from chainopt.report import charts, onepager
 from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
@@ -49,11 +50,13 @@ def _txt(s: object) -> str:
 
 def file_key(key: object) -> str:
     """``key`` as part of a file name: every character outside ``[A-Za-z0-9_-]`` becomes
-    ``_`` and the length is bounded. The keys hold text from the data — a manifest's
-    periods, a comparison CSV's scenario and project names — and ``x/../../escaped``
-    there must not become a path out of the output folder (it becomes
+    ``_`` and a key longer than :data:`MAX_KEY_LENGTH` is cut with a hash of the whole
+    (:func:`chainopt.names.cut`: two long keys alike in their first 150 characters were
+    one file, the second chart replacing the first). The keys hold text from the data — a
+    manifest's periods, a comparison CSV's scenario and project names — and
+    ``x/../../escaped`` there must not become a path out of the output folder (it becomes
     ``x_______escaped``); names chainopt accepts (snake_case, ``p2026``) are unchanged."""
-    return UNSAFE_IN_FILE_NAME.sub("_", str(key))[:MAX_KEY_LENGTH] or "_"
+    return cut(UNSAFE_IN_FILE_NAME.sub("_", str(key)), MAX_KEY_LENGTH) or "_"
 
 
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:

@@ -220,3 +220,20 @@ def test_long_default_comparison_names_stay_apart(tmp_path):
     assert second != first and second.name[:len("compare-") + 107] == first.name[:-13]
     assert api.compare_folder(tmp_path, None, ["small_chain", "small_port_expansion"]).name \
         == "compare-small_chain-vs-small_port_expansion"
+
+
+def test_long_chart_keys_stay_apart():
+    """A static chart's file name holds its key (a scenario or project name from the
+    data) cut to 150 characters: two 160-character keys alike in their first 150 were one
+    file name, the second chart replacing the first. Now a key over 150 characters keeps
+    its first 137, then - and 12 hex digits of the SHA-256 of the whole (137 + 1 + 12 =
+    150); a short key, and a path in one, are as before."""
+    import hashlib
+
+    from chainopt.report.static import file_key
+
+    one, other = "p" * 150 + "a" * 10, "p" * 150 + "b" * 10
+    assert file_key(one) == "p" * 137 + "-" + hashlib.sha256(one.encode()).hexdigest()[:12]
+    assert file_key(one) != file_key(other) and len(file_key(other)) == 150
+    assert file_key("small_port_expansion") == "small_port_expansion"
+    assert file_key("x/../../escaped") == "x_______escaped"
