@@ -343,10 +343,8 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
             if project and terms is not None and summary["build_year"] is not None:
-                ps, pf = parties.project_parties(
-                    f, terms, effect, summary["first_use_year"],
-                    float(pj["lifetime_yr"].iloc[0]) if len(pj) else 25.0,
-                    own_capex=economics.project_spend(ref, results[n]))
+                ps, pf = parties.project_parties(f, terms, effect,
+                                                 builds=economics.project_builds(pj))
                 party_rows.append(ps.assign(scenario=n))
                 party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"

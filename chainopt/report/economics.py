@@ -16,8 +16,9 @@ the operating part is the objective's operating part, and for each build the spe
 minus the discounted residual is worth exactly the annuities the objective charges.
 A project's incremental stream is the scenario's stream minus its counterfactual's
 (the same scenario with that project off), with each period's operating difference
-placed in the years the project's capacity is usable (a plant usable from a period's
-fourth year earns nothing in its first three: see :func:`incremental`), so
+placed in the years the project's capacity is there (its fixed O&M where it is alive,
+the rest where it is usable: a plant usable from a period's fourth year earns nothing
+in its first three; see :func:`incremental`), so
 
     NPV = sum_y (stream_y^scenario - stream_y^counterfactual) d(y) = objective difference,
 
@@ -82,14 +83,35 @@ def considered_projects(results) -> list[str]:
     return [] if pj is None else list(dict.fromkeys(pj["project"]))
 
 
-def spend_by_year(overnight, first_use, lifetime, lead) -> pd.Series:
-    """Overnight cost of builds (one value each) spent evenly over their construction
-    years (:meth:`~chainopt.case.vintage.Vintages.spend_years`), summed by year (MUSD,
-    positive; index: year)."""
-    v = Vintages.of(first_use, lifetime, lead)
+#: a builds table's columns (the ``investments`` table has them; :func:`project_builds`)
+BUILD_COLUMNS = ["overnight_musd", "first_use_year", "lifetime_yr", "lead_time_yr"]
+
+
+def spend_by_year(builds: pd.DataFrame) -> pd.Series:
+    """Overnight cost of ``builds`` (:data:`BUILD_COLUMNS`, one row each) spent evenly
+    over their construction years (:meth:`~chainopt.case.vintage.Vintages.spend_years`),
+    summed by year (MUSD, positive; index: year)."""
+    v = Vintages.of(builds["first_use_year"], builds["lifetime_yr"], builds["lead_time_yr"])
     spend = v.spend_years()
-    money = np.asarray(overnight, dtype=float)[spend["build"]] * spend["share"]
+    money = builds["overnight_musd"].to_numpy(float)[spend["build"]] * spend["share"]
     return money.groupby(spend["year"].to_numpy()).sum().rename_axis("year")
+
+
+def project_builds(projects: pd.DataFrame) -> pd.DataFrame:
+    """The builds (:data:`BUILD_COLUMNS`) of ``projects`` rows (:func:`built_projects`):
+    one per row, a project built in tranches one per tranche, each of overnight cost
+    capex x built share."""
+    out = projects[BUILD_COLUMNS[1:]].reset_index(drop=True)
+    out.insert(0, "overnight_musd", (projects["capex_musd"].astype(float)
+                                     * projects["built_share"].astype(float)).to_numpy())
+    return out
+
+
+def new_projects(counterfactual, scenario) -> pd.DataFrame:
+    """The :func:`built_projects` rows of ``scenario`` whose project ``counterfactual``
+    does not build."""
+    pj = built_projects(scenario)
+    return pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
 
 
 def project_spend(counterfactual, scenario) -> pd.Series:
@@ -98,32 +120,43 @@ def project_spend(counterfactual, scenario) -> pd.Series:
     construction years as :func:`stream` spreads it. It differs from the incremental
     stream's capex when the project makes spend elsewhere in the chain unnecessary (or
     needed), such as a life extension of the counterfactual."""
-    pj = built_projects(scenario)
-    pj = pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
+    pj = new_projects(counterfactual, scenario)
     if pj.empty:
         return pd.Series(dtype=float, index=pd.Index([], name="year", dtype=int))
-    return spend_by_year(pj["capex_musd"].astype(float) * pj["built_share"].astype(float),
-                         pj["first_use_year"], pj["lifetime_yr"], pj["lead_time_yr"])
+    return spend_by_year(project_builds(pj))
+
+
+def _by_year(results, per_period: pd.Series) -> pd.Series:
+    """A per-year value by period (index: period) in each year of its period (index:
+    year, the horizon's years)."""
+    disc = discounting(results)
+    years = disc.period_years()
+    values = per_period.reindex(period_table(results)["period"]).to_numpy(float)
+    return pd.Series(values[disc.period_of_year(years)], index=pd.Index(years, name="year"))
+
+
+def _fixed_om_by_year(results) -> pd.Series:
+    """The run's fixed O&M cash flow (``cashflow_fixed_om``, MUSD, negative) by year."""
+    cf = cashflows(results)
+    return _by_year(results, cf["fixed_om"] if "fixed_om" in cf.columns
+                    else pd.Series(0.0, index=cf.index))
 
 
 def stream(results) -> pd.DataFrame:
     """The run's yearly cash-flow stream (index: year; columns :data:`STREAM`)."""
     disc = discounting(results)
     cf = cashflows(results)
-    per = period_table(results)
     capex = cf["capex"] if "capex" in cf.columns else 0.0
     op = (cf["net"] - capex) if "net" in cf.columns else pd.Series(0.0, index=cf.index)
-    years = disc.period_years()
-    pos = disc.period_of_year(years)
     out = pd.DataFrame(0.0, index=pd.Index(np.arange(disc.first_year, disc.end_year + 1),
                                            name="year"), columns=list(STREAM))
-    out.loc[years, "operating_musd"] = op.reindex(per["period"]).to_numpy(float)[pos]
+    by_year = _by_year(results, op)
+    out.loc[by_year.index, "operating_musd"] = by_year.to_numpy()
     inv = results.tables.get("investments")
     if inv is not None and len(inv):
-        by_year = spend_by_year(inv["overnight_musd"], inv["first_use_year"],
-                                inv["lifetime_yr"], inv["lead_time_yr"])
-        out = out.reindex(out.index.union(by_year.index), fill_value=0.0)
-        out.loc[by_year.index, "capex_musd"] -= by_year.to_numpy()
+        spend = spend_by_year(inv)
+        out = out.reindex(out.index.union(spend.index), fill_value=0.0)
+        out.loc[spend.index, "capex_musd"] -= spend.to_numpy()
         out.loc[disc.end_year, "residual_musd"] += float(inv["residual_musd"].sum())
     out.index.name = "year"
     return out
@@ -239,8 +272,10 @@ def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
     return 0.0 if back is None else back
 
 
-def _usable_years(projects: pd.DataFrame, years: np.ndarray) -> np.ndarray:
-    """Per year: the built shares of ``projects`` usable that year, times their
+def _shares_by_year(projects: pd.DataFrame, years: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per year: the built shares of ``projects`` alive that year (from the first year of
+    use to the end of the life) and the shares usable, the alive ones times their
     ``ramp_up`` share in their first years of use (results without that column: none)."""
     f = projects["first_use_year"].to_numpy(float)
     stop = f + projects["lifetime_yr"].to_numpy(float)
@@ -249,34 +284,46 @@ def _usable_years(projects: pd.DataFrame, years: np.ndarray) -> np.ndarray:
     full = np.hstack([ramp, np.ones((len(ramp), 1))])  # column K: after the ramp-up
     y = np.asarray(years, dtype=float)[:, None]
     k = np.clip(y - f, 0, ramp.shape[1]).astype(int)  # year of use (0 = first), at most K
-    share = full[np.arange(len(full))[None, :], k] * ((y >= f) & (y < stop))
-    return share @ projects["built_share"].to_numpy(float)
+    alive = ((y >= f) & (y < stop)).astype(float)
+    usable = full[np.arange(len(full))[None, :], k] * alive
+    built = projects["built_share"].to_numpy(float)
+    return alive @ built, usable @ built
 
 
-def _in_years_of_use(operating: pd.Series, new: pd.DataFrame, disc: Discounting) -> pd.Series:
+def _in_years_of_use(operating: pd.Series, fixed_om: pd.Series, new: pd.DataFrame,
+                     disc: Discounting) -> pd.Series:
     """The incremental operating flow of each period placed in the years the new
-    projects' capacity is usable.
+    projects' capacity is there: its fixed O&M (``fixed_om``, by year, part of
+    ``operating``) where the capacity is alive, the rest (margin: revenue less feed,
+    variable costs, transport, ...) where it is usable, ramp-up included.
 
-    A period's flow F_t (per year, as the LP's period average: worth F_t w_t) is earned
-    where the new capacity runs: year y of t gets ``F_t w_t u_y / sum_{y' in t} d(y') u_y'``
-    with u_y the built shares usable in y (times their ramp-up shares), so the period's
-    present value is unchanged. A period in which they are never usable keeps F_t in
-    every year. Exact when the new projects' capacity is what changes inside the period;
-    when something else does too (a unit of the counterfactual retiring mid-period, a
-    retirement that outlasts the project, several new projects of different sizes with
-    different first years), the placement is an approximation: it moves IRR, payback and
-    debt cover, never the NPV.
+    A period's part F_t (per year, as the LP's period average: worth F_t w_t) goes to
+    year y of t as ``F_t w_t u_y / sum_{y' in t} d(y') u_y'``, with u_y the built shares
+    alive in y (fixed O&M: paid on the whole capacity from its first year of use) or
+    usable in y (times their ramp-up shares: the margin), so each part's present value
+    in the period is unchanged. A period in which they are never alive (usable) keeps
+    F_t in every year. Exact when the new projects' capacity is what changes inside the
+    period and what limits their output (a plant that makes what its usable capacity
+    allows, ramp-up years at their share); when something else does too (a unit of the
+    counterfactual retiring mid-period, a retirement that outlasts the project, several
+    new projects of different sizes with different first years, a market cap that holds
+    the project's output below its capacity in some years), the placement is an
+    approximation: it moves IRR, payback, tax and debt cover, never the NPV.
     """
     years = disc.period_years()
-    u = _usable_years(new, years)
+    alive, usable = _shares_by_year(new, years)
     pos = disc.period_of_year(years)
     d = disc.factor(years)
-    weighted = np.bincount(pos, weights=d * u, minlength=len(disc.starts))
+
+    def spread(flow: np.ndarray, u: np.ndarray) -> np.ndarray:
+        weighted = np.bincount(pos, weights=d * u, minlength=len(disc.starts))
+        return np.divide(flow * disc.weights[pos] * u, weighted[pos], out=flow.copy(),
+                         where=weighted[pos] > 0)
+
+    fixed = fixed_om.reindex(years, fill_value=0.0).to_numpy(float)
     flow = operating.reindex(years, fill_value=0.0).to_numpy(float)
-    spread = np.divide(flow * disc.weights[pos] * u, weighted[pos],
-                       out=flow.copy(), where=weighted[pos] > 0)
     out = operating.copy()
-    out.loc[years] = spread
+    out.loc[years] = spread(flow - fixed, usable) + spread(fixed, alive)
     return out
 
 
@@ -290,7 +337,8 @@ def incremental(scenario, counterfactual) -> pd.DataFrame:
     """The scenario's stream minus the counterfactual's, by year, with net and cumulative.
 
     The operating part is placed in the years the scenario's new projects (built in it,
-    not in the counterfactual) are usable: see :func:`_in_years_of_use`."""
+    not in the counterfactual) are alive (their fixed O&M) and usable (the rest): see
+    :func:`_in_years_of_use`."""
     a, b = stream(scenario), stream(counterfactual)
     idx = a.index.union(b.index)
     d = a.reindex(idx, fill_value=0.0) - b.reindex(idx, fill_value=0.0)
@@ -300,11 +348,13 @@ def incremental(scenario, counterfactual) -> pd.DataFrame:
     # up to 2e-9 of the largest flow, 2.7e-6 MUSD/yr for MP4 of the default case, which
     # the party paybacks read as spend years before construction
     largest = max(_largest_flow(scenario), _largest_flow(counterfactual))
-    d = d.where(d.abs() > 2e-9 * largest + 1e-9, 0.0)
-    new = built_projects(scenario)
-    new = new[~new["project"].isin(set(built_projects(counterfactual)["project"]))]
+    noise = 2e-9 * largest + 1e-9
+    d = d.where(d.abs() > noise, 0.0)
+    new = new_projects(counterfactual, scenario)
     if len(new):
-        d["operating_musd"] = _in_years_of_use(d["operating_musd"], new,
+        fom = _fixed_om_by_year(scenario) - _fixed_om_by_year(counterfactual)
+        d["operating_musd"] = _in_years_of_use(d["operating_musd"],
+                                               fom.where(fom.abs() > noise, 0.0), new,
                                                discounting(scenario))
     d["net_musd"] = d[list(STREAM)].sum(axis=1)
     d["cumulative_musd"] = (d["operating_musd"] + d["capex_musd"]).cumsum()
@@ -371,9 +421,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     """
     flows = incremental(scenario, counterfactual)
     disc = discounting(scenario)
-    base_built = set(built_projects(counterfactual)["project"])
-    pj = built_projects(scenario)
-    pj = pj[~pj["project"].isin(base_built)]
+    pj = new_projects(counterfactual, scenario)
     spend = flows.set_index("year")["capex_musd"]
     spent = spend[spend < -1e-9]
     own = project_spend(counterfactual, scenario)

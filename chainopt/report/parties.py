@@ -10,10 +10,11 @@ pandas/numpy only. All flows at the case's timing (start of year by default).
 For one project, year by year (MUSD):
 
 * **Capex**: the incremental stream's capex is the project's own overnight spend (capex
-  x built share over its construction years, ``own_y``) plus what it makes the rest of
-  the chain spend or not spend (e.g. a life extension the counterfactual needs). Debt,
-  tax depreciation and equipment supply follow ``own_y``; the rest goes to the owners
-  by share, untaxed, in whatever year it falls.
+  x built share over its construction years, ``own_y``; one build per tranche, each
+  spent over its own construction years) plus what it makes the rest of the chain
+  spend or not spend (e.g. a life extension the counterfactual needs). Debt, tax
+  depreciation and equipment supply follow ``own_y``; the rest goes to the owners by
+  share, untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
@@ -26,17 +27,19 @@ For one project, year by year (MUSD):
   drew) is not taxed: only the interest, at its year's rate, is deducted.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
-  tax depreciation is straight-line: the project's own overnight capex / lifetime_yr
-  from the first year of use, to the horizon end at the latest; the residual value at
+  tax depreciation is straight-line per build: each tranche's own overnight capex
+  (capex x its built share) / lifetime_yr from its own first year of use (a tranche
+  built later starts later), to the horizon end at the latest; the residual value at
   the horizon end is not taxed, nor is the depreciation left then deducted (the
   tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value). The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
   holiday: with y1 the project's first year of taxable profit (> 0, before losses
-  carried forward; one year for all its parties) from its first year of use on, rate 0
-  in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in the ``reduced_years`` after them
-  (:meth:`Terms.tax_rates`); losses carried forward are used in the holiday too.
+  carried forward; one year for all its parties) from its first year of use (its
+  first tranche's) on, rate 0 in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in
+  the ``reduced_years`` after them (:meth:`Terms.tax_rates`); losses carried forward
+  are used in the holiday too.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
@@ -267,9 +270,22 @@ def _peak(flows: np.ndarray) -> float:
     return float(min(cum.min(), 0.0)) if len(cum) else 0.0
 
 
+def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int) -> np.ndarray:
+    """Tax depreciation (MUSD) in each of ``years``: each build of ``builds``
+    (:data:`chainopt.report.economics.BUILD_COLUMNS`) straight-line, its own overnight
+    cost / its ``lifetime_yr`` (at least 1) a year from its own first year of use, up to
+    ``end`` (the year after the horizon) at the latest: a tranche built later starts
+    later, and what is left at ``end`` is not deducted."""
+    y = np.asarray(years, dtype=float)[:, None]
+    f = builds["first_use_year"].to_numpy(float)[None, :]
+    life = np.maximum(builds["lifetime_yr"].to_numpy(float), 1.0)[None, :]
+    on = (y >= f) & (y < np.minimum(f + life, end))
+    return (on * builds["overnight_musd"].to_numpy(float)[None, :] / life).sum(axis=1)
+
+
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
-                    first_use_year: int | None, lifetime_yr: float,
-                    own_capex: pd.Series | None = None,
+                    first_use_year: int | None = None, lifetime_yr: float = 25.0,
+                    builds: pd.DataFrame | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
@@ -278,17 +294,26 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     horizon (the residual value's year): the horizon ends there, for the tax
     depreciation and the debt cover, whether or not the project still runs by then.
 
-    ``own_capex`` (positive, index: year): the project's own overnight spend
-    (:func:`chainopt.report.economics.project_spend`), which the loan, the tax
-    depreciation and the equipment supply follow; the rest of the incremental capex
-    (spend the project avoids or induces elsewhere in the chain) goes to the owners by
-    share, untaxed. None: the incremental capex is all the project's own."""
+    ``builds``: the project's own builds (:func:`chainopt.report.economics.project_builds`:
+    overnight cost, first year of use, lifetime, lead time; a project built in tranches
+    has one per tranche). Their overnight spend by year
+    (:func:`chainopt.report.economics.spend_by_year`) is what the loan and the equipment
+    supply follow, each one's depreciation starts at its own first year of use
+    (:func:`depreciation`), and the earliest of those is the project's first year of use
+    (the tax holiday's). The rest of the incremental capex (spend the project avoids or
+    induces elsewhere in the chain) goes to the owners by share, untaxed. None: the
+    incremental capex is all the project's own, one build depreciated over
+    ``lifetime_yr`` from ``first_use_year`` (None: no depreciation)."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
-    if own_capex is None:
+    if builds is None:
         spend = (-f["capex_musd"]).clip(lower=0.0)
+        builds = pd.DataFrame({"overnight_musd": [float(spend.sum())],
+                               "first_use_year": [first_use_year], "lifetime_yr": [lifetime_yr],
+                               "lead_time_yr": [0]}).dropna(subset=["first_use_year"])
     else:
-        spend = own_capex.astype(float)
+        spend = economics.spend_by_year(builds) if len(builds) else pd.Series(dtype=float)
         spend.index = spend.index.astype(int)
+        first_use_year = int(builds["first_use_year"].min()) if len(builds) else None
     fin = terms.finance[terms.finance["project"] == project]
     fin = fin.iloc[0] if len(fin) else None
     if fin is not None and float(fin["debt_share"]) > 0:
@@ -302,11 +327,7 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     debt = debt.reindex(years, fill_value=0.0)
     y = years.to_numpy()
     overnight = float(spend[spend > 0].sum())
-    dep = np.zeros(len(y))
-    if first_use_year is not None and overnight > 0:
-        life = max(float(lifetime_yr), 1.0)
-        stop = min(first_use_year + life, end)
-        dep = np.where((y >= first_use_year) & (y < stop), overnight / life, 0.0)
+    dep = depreciation(builds, y, end)
     op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
     owners = terms.owners(project)

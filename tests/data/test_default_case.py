@@ -282,7 +282,7 @@ def test_who_earns_what_on_mp2():
     10 % is negative and its IRR just below 10 % (9.75 %), and it is worse for a Russian
     sponsor with a 14 % cost of capital and rouble debt at 14 %: equity IRR below 14 %,
     NPV at 14 % negative; the Japanese partner at 8 % is near break-even, within a tenth
-    of the capex either way (+1.685 MUSD, IRR 8.02 %, with the zone's tax holiday ending
+    of the capex either way (+1.769 MUSD, IRR 8.02 %, with the zone's tax holiday ending
     in 2034; the README's party table). Nothing is
     earned in the construction years 2026-2028 (the project is usable from 2029). The
     flows of all parties, the lender and the tax add up to the project's flow in every

@@ -329,6 +329,45 @@ def test_ramp_up_shapes_the_yearly_stream(tmp_path):
     assert summary["payback_yr"] == pytest.approx(8.2, abs=1e-9)
 
 
+def test_fixed_om_is_placed_in_the_years_alive_and_the_margin_by_ramp_up(tmp_path):
+    """The ramp-up project above (9 MUSD, lead time 3, life 10, forced from 2026;
+    ramp_up 0.5) with a fixed O&M of 20 USD per t/yr, paid on the whole 10 kt/yr from
+    the first year of use whatever the ramp-up: 0.2 MUSD a year. Year by year:
+
+    year        2026-2028  2029                    2030-2035         2036
+    capex       -3 a year
+    operating              10 x 0.5 x 200 - 0.2    10 x 200 - 0.2
+                           = 0.8                   = 1.8 a year
+    residual                                                         R
+
+    (A = 3 x sum_{2026}^{2028} d / sum_{2029}^{2038} d, R = A x sum_{2036}^{2038} d /
+    d(2036).) NPV = the objective difference;
+    payback: 9 spent by 2028, 0.8 back in 2029, 1.8 a year in 2030-2033 (8.0 in all), the
+    last 1.0 in 1.0 / 1.8 of 2034: 8 + 0.556 = 8.556 years. Spreading p1's whole
+    operating difference, fixed O&M included, by the usable share (0.5 in 2029, 1 in
+    2030: k = (0.8 d(2029) + 1.8 d(2030)) / (0.5 d(2029) + d(2030)) = 1.7290 a usable
+    year) gave 2029 0.8645 and 2030 1.7290, and a payback of 8.559."""
+    folder = _project_case(tmp_path, "", units=(
+        "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+        "new,plant,make,10,20,pj\n"), extra={
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,forced_period,ramp_up\n"
+                    "pj,9,p1,10,3,true,forced,p1,0.5\n"})
+    cf, sc = _pair(folder)
+    annuity = 3 * dsum(2026, 2028) / dsum(2029, 2038)
+    hand = [-3.0] * 3 + [0.8] + [1.8] * 6 + [annuity * dsum(2036, 2038) / d(2036)]
+    npv = sum(v * d(2026 + k) for k, v in enumerate(hand))
+    assert sc.objective - cf.objective == pytest.approx(npv, rel=1e-9)
+    summary, flows = economics.project_economics(cf, sc)
+    assert flows.set_index("year")["operating_musd"].loc[2026:2036].to_numpy() == (
+        pytest.approx([0.0] * 3 + [0.8] + [1.8] * 6 + [0.0], abs=1e-9))
+    assert flows.set_index("year")["net_musd"].loc[2026:2036].to_numpy() == pytest.approx(
+        hand, abs=1e-9)
+    assert summary["stream_npv_musd"] == pytest.approx(npv, abs=1e-9)
+    assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
+    assert summary["payback_yr"] == pytest.approx(8 + 1.0 / 1.8, abs=1e-9)
+
+
 def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
     """The same project at a margin of 157 USD/t is not worth building.
 

@@ -457,6 +457,72 @@ def test_compare_splits_a_project_with_debt_and_tax_by_hand(tmp_path):
     assert equity + tax + bank == pytest.approx(eco["incremental NPV (MUSD)"], abs=1e-9)
 
 
+def test_each_tranche_is_depreciated_from_its_own_first_year_of_use(tmp_path):
+    """End to end: periods 2026-2028, 2029-2032, 2033-2035 at 10 % (start of year).
+    Project pj (10 MUSD for 10 kt/yr, divisible, no lead time, life 10, fixed O&M 20
+    USD per t/yr) makes product at a margin of 300 USD/t; sales are capped at 5 kt/yr in
+    p1 and 10 after, so the optimiser builds half in 2026 and the other half in 2029 (it
+    would earn nothing in p1). Tax 20 %; one owner, alpha, at 10 % in USD.
+
+    year       operating               capex  depreciation   tax 0.2 x (op - dep)
+    2026       5 x 0.3 - 0.1 = 1.4     -5     5 / 10 = 0.5   0.18
+    2027-2028  1.4                            0.5            0.18
+    2029       10 x 0.3 - 0.2 = 2.8    -5     0.5 + 0.5      0.36
+    2030-2035  2.8                            1.0            0.36
+    2036       residual of the second half, A x (1 + 1.1^-1 + 1.1^-2) = 2.023619
+               (A = 5 / sum_{k<10} 1.1^-k = 0.739752); the first half's life ends
+               with 2035
+
+    The second tranche is depreciated from 2029, its own first year of use, and 1.5 of
+    it is left at the horizon end (not deducted). Tax 3 x 0.18 + 7 x 0.36 = 3.06.
+    alpha: -3.78, 1.22, 1.22, -2.56, 2.44 x 6, 2.023619: NPV 5.178281, IRR 28.54 %.
+    Depreciating the whole 10 MUSD from 2026 (1.0 a year, the second tranche three
+    years before it was spent) taxed 0.08 a year in 2026-2028, 2.76 in all, and gave
+    alpha 5.452 and 30.2 %."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,10",
+        "markets_by_period": "site,commodity,period,max_k_per_yr\nplant,product,p1,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+                 "u,plant,make,10,20,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\npj,10,p1,10,0,false,off",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\npj,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }, discount_rate=0.1, solver={"mip_gap": 1e-9},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 3},
+                 {"period": "p2", "start_year": 2029, "length_yr": 4},
+                 {"period": "p3", "start_year": 2033, "length_yr": 3}])
+    scen = tmp_path / "pj.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "pj", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    pf = sections["party_cashflows"].set_index("year")
+    assert pf.loc[2026:2035, "tax_musd"].to_numpy() == pytest.approx(
+        [0.18] * 3 + [0.36] * 7, abs=1e-9)
+    residual = 5 / sum(1.1**-k for k in range(10)) * (1 + 1 / 1.1 + 1 / 1.21)
+    hand = [-3.78, 1.22, 1.22, -2.56] + [2.44] * 6 + [residual]
+    assert pf.loc[2026:2036, "flow_musd"].to_numpy() == pytest.approx(hand, abs=1e-9)
+    alpha = _row(sections["party_economics"], "alpha")
+    assert alpha["tax paid (MUSD)"] == pytest.approx(3.06, abs=1e-9)
+    npv = sum(v / 1.1**k for k, v in enumerate(hand))
+    assert npv == pytest.approx(5.178281, abs=1e-6)
+    assert alpha["NPV (MUSD)"] == pytest.approx(npv, abs=1e-9)
+    assert alpha["IRR"] == pytest.approx(0.2854, abs=1e-4)
+    assert sum(v / (1 + alpha["IRR"])**k for k, v in enumerate(hand)) == pytest.approx(
+        0.0, abs=1e-8)
+
+
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
     """The project's own capex is 100, spent at the start of 2026; without it the chain
     would spend 40 on a life extension, so the incremental stream's capex is -60 in 2026
@@ -474,13 +540,15 @@ def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.5)],
                    finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
                    regimes=REGIMES, party_rows=PARTIES)
-    own = pd.Series({2026: 100.0})
+    # one build: 100 MUSD, lead time 1 (spent in 2026), in use from 2027 for 2 years
+    own = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2027],
+                        "lifetime_yr": [2], "lead_time_yr": [1]})
     a = 50 * 0.08 / (1 - 1.08**-2)
     i2 = 0.08 * (50 - (a - 4))
     same = FLOWS.assign(capex_musd=[-60.0, 0.0, 0.0, 0.0])
     other = FLOWS.assign(capex_musd=[-100.0, 0.0, 40.0, 0.0])
     for flows, extra in ((same, {2026: 0.6 * 40}), (other, {2028: 0.6 * 40})):
-        s, y = project_parties(flows, terms, "j", 2027, 2, own_capex=own)
+        s, y = project_parties(flows, terms, "j", builds=own)
         lend = y[y["party"] == "jbic"].set_index("year")
         assert lend["drawdown_musd"].loc[2026] == pytest.approx(-50.0)
         assert -lend["interest_musd"].loc[2027:2028].to_numpy() == pytest.approx([4.0, i2])
