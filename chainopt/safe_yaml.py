@@ -12,6 +12,7 @@ expanded, so such a file fails in milliseconds.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -73,6 +74,25 @@ class _BoundedLoader(yaml.SafeLoader):
                                  f"{key_node.start_mark.line + 1})")
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 reads base-60 numbers: ``1:30`` is 90, ``12:30:45`` 45045. A time or ratio
+# typed where a number belongs would become a number nobody meant, so chainopt's loader
+# (only it: ``yaml`` itself is left alone) resolves them as text, which the value's
+# check refuses as not a number. These are SafeLoader's int and float patterns without
+# their base-60 forms; every other number reads as before.
+_INT = re.compile(r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+)$""", re.X)
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""", re.X)
+_BoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, {"tag:yaml.org,2002:int": _INT, "tag:yaml.org,2002:float": _FLOAT}
+             .get(tag, rx)) for tag, rx in resolvers]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _expanded_size(node: yaml.Node) -> int:

@@ -147,3 +147,40 @@ def test_sweep_limits_on_the_distributions_and_settings(tmp_path):
                   tmp_path / "out", code=1)
     assert "is set twice" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_base_60_numbers_are_text_other_numbers_as_before():
+    """YAML 1.1 reads ``1:30`` as 90 (1*60 + 30) and ``12:30:45`` as 45045; chainopt's
+    loader reads them as text, so a number field refuses them. Every other form reads as
+    SafeLoader reads it (values by hand from the YAML 1.1 int/float types): ``1e3`` has
+    no point and is text in YAML 1.1 (chainopt's number checks accept it), ``1_000`` is
+    1000, ``017`` octal 15. ``yaml`` itself is left alone."""
+    expected = {"1:30": "1:30", "-1:30": "-1:30", "1:30.5": "1:30.5",
+                "12:30:45": "12:30:45", "12": 12, "-3": -3, "+7": 7, "1_000": 1000,
+                "0x1F": 31, "017": 15, "0b101": 5, "1.5": 1.5, "1.0e+3": 1000.0,
+                "1e3": "1e3", ".5": 0.5, ".inf": float("inf"), "true": True, "~": None}
+    for text, value in expected.items():
+        got = parse_yaml(f"a: {text}", "x")["a"]
+        assert got == value and type(got) is type(value), (text, got)
+    assert yaml.safe_load("a: 1:30") == {"a": 90}
+
+
+def test_a_base_60_number_is_refused_where_a_number_belongs(small_copy, tmp_path):
+    """``set: {price_usd_per_unit: 1:30}`` was a price of 90; now "set needs a number
+    (found '1:30')". In case.yaml, ``shortfall_penalty_usd_per_unit: 1:30`` (was 90) is
+    refused at its key; ``1e3`` and ``1_000`` still replace hdpe's price of 900 (shown
+    as written)."""
+    sc = tmp_path / "s.yaml"
+    for value, shown in (("1:30", ""), ("1e3", "1e3"), ("1_000", "1000")):
+        sc.write_text("name: fz\nbase: small_chain\nchanges:\n  - table: markets\n"
+                      f"    where: {{commodity: hdpe}}\n    set: {{price_usd_per_unit: {value}}}\n")
+        code, text = cli("show", sc)
+        if shown:
+            assert code == 0 and f"price_usd_per_unit │ 900 │ {shown} │" in text, text
+        else:
+            assert code == 1 and "set needs a number (found '1:30')" in text, text
+    case_yaml = small_copy / "case.yaml"
+    case_yaml.write_text(case_yaml.read_text().replace(
+        "shortfall_penalty_usd_per_unit: 5000", "shortfall_penalty_usd_per_unit: 1:30"))
+    _code, text = cli("validate", small_copy, code=1)
+    assert "case.yaml key shortfall_penalty_usd_per_unit" in text and "'1:30'" in text
