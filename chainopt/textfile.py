@@ -21,6 +21,9 @@ ENCODING = "utf-8"
 # grid or distributions at most a few hundred); a larger one is not chainopt's, and is
 # not read whole into memory
 MAX_JSON_BYTES = 16 << 20
+# one table CSV of a case folder: the largest benchmark case (2M variables) has a few MB
+# of CSV in all; a larger file is not a case table, and is not read whole into memory
+MAX_CSV_BYTES = 256 << 20
 
 
 def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,

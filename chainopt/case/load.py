@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -15,12 +17,15 @@ import pandas as pd
 
 from chainopt.case.excel import is_workbook, read_workbook, relocate
 from chainopt.case.schema import BY_PERIOD, TABLES, Case, RawCase
-from chainopt.case.validate import closest, validate
+from chainopt.case.validate import MAX_PER_CHECK, closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import read_mapping
-from chainopt.textfile import read_text
+from chainopt.textfile import MAX_CSV_BYTES, read_text
 
 DEFAULT_CASE = "ru_eastwest"
+# columns of one table file: the widest table has 20, so a header of more is no case
+# table, refused before its names are checked (which would list each as unknown)
+MAX_COLUMNS = 1_000
 
 
 def embedded_cases() -> list[str]:
@@ -75,18 +80,39 @@ def read_raw(source: str | Path | None) -> RawCase:
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     known = set(TABLES) | {t + BY_PERIOD for t in TABLES}
-    for table_path in sorted(folder.glob("*.csv")):
-        name = table_path.stem
-        if name not in known:
+    for table_path in sorted(folder.iterdir()):
+        name = table_name(table_path.name)
+        if not name:
+            continue  # not a table file (README.md, notes): not read
+        if name in known and table_path.name != f"{name}.csv":
+            problems.append(Problem(table_path.name, f"is not read as the {name} table: "
+                                    "a table file is named in lower case with .csv",
+                                    f"rename it to {name}.csv"))
+        elif name not in known:
             problems.append(Problem(table_path.name, "unknown table", closest(name, sorted(known))))
-            continue
-        try:
-            tables[name] = read_csv(table_path)
-        except InputError as exc:
-            problems += exc.problems
+        else:
+            try:
+                tables[name] = read_csv(table_path)
+            except InputError as exc:
+                problems += exc.problems
     if problems:
         raise InputError(problems)
     return RawCase(meta=meta, tables=tables, origin=str(folder))
+
+
+def table_name(file_name: str) -> str:
+    """The table a file of a case folder stands for, by its name in any case ending in
+    ``.csv`` or ``.csv.txt`` ('' for any other file, which is not read).
+
+    Only ``<table>.csv`` is read; ``Markets.csv``, ``markets.CSV`` (from Windows tools)
+    or ``markets.csv.txt`` (an extension added out of sight) are reported for renaming:
+    left unread, they would change the plan without a word.
+    """
+    low = file_name.lower()
+    for ending in (".csv", ".csv.txt"):
+        if low.endswith(ending):
+            return low.removesuffix(ending)
+    return ""
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -95,7 +121,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     The file must be comma-separated UTF-8 text with a header row; a semicolon- or
     tab-separated file is an error with a hint (see :func:`delimiter_hint`).
     """
-    text = read_text(path, path.name, what="CSV file")
+    text = read_text(path, path.name, MAX_CSV_BYTES, what="CSV file")
     if not text.strip():
         raise InputError([Problem(path.name, "is empty",
                                   "a table needs a header row naming its columns")])
@@ -108,19 +134,60 @@ def read_csv(path: Path) -> pd.DataFrame:
     except csv.Error as exc:  # e.g. a quote never closed: the whole file one header field
         raise InputError([Problem(path.name, f"cannot read its header row: {exc}",
                                   "check the quotes in the first row")]) from None
-    twice = sorted({h.strip() for h in header if h.strip() and
-                    [x.strip() for x in header].count(h.strip()) > 1})
+    if len(header) > MAX_COLUMNS:
+        raise InputError([Problem(path.name, f"has {len(header):,} columns, more than the "
+                                  f"{MAX_COLUMNS:,} a table may have",
+                                  "is this the right file? a case table has at most a few "
+                                  "dozen columns")])
+    counts = Counter(h.strip() for h in header)
+    twice = sorted(h for h, n in counts.items() if h and n > 1)
     if twice:
         raise InputError([Problem(f"{path.name}, column {h}", "appears twice in the header",
                                   "keep one of them") for h in twice])
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                         skipinitialspace=True, comment=None)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputError([Problem(path.name, f"cannot be read as CSV: {_first_line(exc)}",
-                                  "check the quotes and the number of commas per row")]) from None
+        with warnings.catch_warnings():
+            # a first data row longer than the header: pandas would drop its extra values
+            # (index_col=False; without it, every row one longer made the first column the
+            # index and shifted the others left, so errors blamed the wrong columns)
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                             skipinitialspace=True, comment=None, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
+            ValueError) as exc:
+        long = long_rows(text, path.name, len(header))
+        raise InputError(long or [Problem(path.name, f"cannot be read as CSV: "
+                                          f"{_first_line(exc)}", "check the quotes and the "
+                                          "number of commas per row")]) from None
     df.columns = [str(c).strip() for c in df.columns]
     return df.apply(lambda s: s.str.strip()) if len(df) else df
+
+
+def long_rows(text: str, file: str, columns: int) -> list[Problem]:
+    """A problem for each row of CSV ``text`` with more values than its header's
+    ``columns`` (up to MAX_PER_CHECK, then a count); rows are numbered as validation
+    numbers them (header = row 1, blank lines skipped, as pandas skips them)."""
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True)
+    long: list[tuple[int, list[str]]] = []
+    try:
+        next(rows, None)
+        for number, values in enumerate((v for v in rows if v), start=2):
+            if len(values) > columns:
+                long.append((number, values))
+    except csv.Error:
+        return []  # pandas' own message says what else is wrong
+    problems = []
+    for number, values in long[:MAX_PER_CHECK]:
+        if any(v.strip() for v in values[columns:]):
+            what, hint = "", ("put a value holding a comma in double quotes, or name the "
+                              "extra column in the header")
+        else:
+            what, hint = " (a trailing comma?)", "remove the comma(s) at the end of the row"
+        problems.append(Problem(f"{file} row {number}",
+                                f"{len(values)} values for {columns} columns{what}", hint))
+    if len(long) > MAX_PER_CHECK:
+        problems.append(Problem(file, f"{len(long) - MAX_PER_CHECK} more rows with more "
+                                "values than columns"))
+    return problems
 
 
 def delimiter_hint(text: str) -> str:

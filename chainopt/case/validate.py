@@ -190,10 +190,12 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
         return _empty(cols)
     rows = np.arange(len(df)) + 2 if rows is None else rows
     shown = df.assign(_row=rows)  # the cells as given, for messages
-    for c in df.columns:
-        if c not in cols:
-            out.add(f"{file}, column {c}", "unknown column",
-                    closest(c, cols) or f"known columns: {', '.join(cols)}")
+    unknown = [c for c in df.columns if c not in cols]
+    for c in unknown[:MAX_PER_CHECK]:
+        out.add(f"{file}, column {c}", "unknown column",
+                closest(c, cols) or f"known columns: {', '.join(cols)}")
+    if len(unknown) > MAX_PER_CHECK:
+        out.add(file, f"{len(unknown) - MAX_PER_CHECK} more unknown columns")
     data: dict[str, object] = {}
     for name, col in cols.items():
         present = name in df.columns

@@ -1,0 +1,143 @@
+"""Items 1, 4, 11 and 14 of the red-team review: the table files of a case folder.
+
+A header of absurdly many columns is refused at once (a quadratic duplicate check took
+5 minutes for 100,000 columns); a table file larger than MAX_CSV_BYTES is refused by its
+size, never read into memory; a file named like a table but not exactly (``.CSV``,
+``Markets.csv``, ``.csv.txt``) is an error asking to rename it, not silently left out; a
+row with more values than the header (a trailing comma) is named, where pandas shifted
+every column left and the errors blamed the wrong columns.
+
+small_chain's ``supplies.csv`` (hand-read): header ``site,commodity,cost_usd_per_unit,
+max_k_per_yr`` (4 columns, all known) and two rows, ``wsib,crude,340,8000`` (row 2) and
+``wsib,raw_gas,20,12000`` (row 3).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from chainopt.case.load import MAX_COLUMNS
+from chainopt.textfile import MAX_CSV_BYTES
+from tests.hardening.conftest import cli
+
+SUPPLIES = "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+
+
+def _wide_supplies(folder, columns: int) -> None:
+    """supplies.csv with its 4 columns followed by unknown x0, x1, ... up to ``columns``."""
+    extra = columns - 4
+    (folder / "supplies.csv").write_text(
+        SUPPLIES.strip() + "".join(f",x{i}" for i in range(extra)) + "\n"
+        + "wsib,crude,340,8000" + "," * extra + "\n")
+
+
+def test_a_header_of_too_many_columns_is_refused_at_once(small_copy):
+    """100,004 columns (4 known + 100,000 unknown): one problem naming the file, the
+    count and the limit (1,000), in well under a second's work, not minutes and 100,000
+    "unknown column" lines."""
+    _wide_supplies(small_copy, 100_004)
+    t0 = time.perf_counter()
+    _code, text = cli("validate", small_copy, code=1)
+    assert time.perf_counter() - t0 < 5
+    assert MAX_COLUMNS == 1_000
+    assert ("supplies.csv: has 100,004 columns, more than the 1,000 a table may have"
+            in text)
+    assert "1 problem" in text and "unknown column" not in text
+
+
+def test_unknown_columns_up_to_the_limit_are_listed_twenty_then_counted(small_copy):
+    """1,000 columns (the limit) = 4 known + 996 unknown (x0..x995): x0..x19 are listed
+    (MAX_PER_CHECK = 20), then "976 more unknown columns" (996 - 20), quickly."""
+    _wide_supplies(small_copy, 1_000)
+    t0 = time.perf_counter()
+    _code, text = cli("validate", small_copy, code=1)
+    assert time.perf_counter() - t0 < 5
+    assert "supplies.csv, column x0: unknown column" in text
+    assert "supplies.csv, column x19: unknown column" in text
+    assert "column x20:" not in text
+    assert "supplies.csv: 976 more unknown columns" in text
+
+
+def test_a_header_named_twice_is_still_found(small_copy):
+    """The linear duplicate check finds what the quadratic one did: ``site`` twice."""
+    (small_copy / "supplies.csv").write_text(
+        "site,commodity, site ,cost_usd_per_unit,max_k_per_yr\nwsib,crude,wsib,340,8000\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert "supplies.csv, column site: appears twice in the header" in text
+
+
+def test_a_table_file_over_the_size_limit_is_refused_by_its_size(small_copy):
+    """A sparse units_by_period.csv (a table small_chain lacks) one byte over 256 MiB
+    (268,435,456 bytes): refused by its size before a byte is read (read whole, a 4 GB
+    one was a MemoryError)."""
+    assert MAX_CSV_BYTES == 256 * 1024 * 1024 == 268_435_456
+    path = small_copy / "units_by_period.csv"
+    with open(path, "wb") as f:
+        f.truncate(MAX_CSV_BYTES + 1)
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("units_by_period.csv: is 268,435,457 bytes, more than the 268,435,456 allowed "
+            "for a CSV file" in text)
+    assert os.path.getsize(path) == MAX_CSV_BYTES + 1
+
+
+def test_a_table_file_named_almost_right_is_an_error(small_copy):
+    """``markets_by_period.CSV`` (from a Windows tool), ``Policies.csv`` and
+    ``sites.csv.txt``: each was left unread without a word (the markets' later prices,
+    the carbon price, the sites gone from the plan); now each is named with the exact
+    name to give it. Other files (small_chain's README.md, notes.txt) are not tables and
+    still not read."""
+    (small_copy / "markets_by_period.csv").rename(small_copy / "markets_by_period.CSV")
+    (small_copy / "policies.csv").rename(small_copy / "Policies.csv")
+    (small_copy / "sites.csv").rename(small_copy / "sites.csv.txt")
+    (small_copy / "notes.txt").write_text("to do\n")
+    _code, text = cli("validate", small_copy, code=1)
+    for given, exact in (("markets_by_period.CSV", "markets_by_period"),
+                         ("Policies.csv", "policies"), ("sites.csv.txt", "sites")):
+        assert (f"{given}: is not read as the {exact} table: a table file is named in lower "
+                f"case with .csv; rename it to {exact}.csv") in text
+    assert "3 problems" in text and "notes.txt" not in text and "README" not in text
+
+
+def test_an_unknown_table_in_upper_case_is_still_an_unknown_table(small_copy):
+    """``Suppliers.CSV`` names no table in any case: "unknown table" with the nearest
+    table's name, as ``suppliers.csv`` gets."""
+    (small_copy / "Suppliers.CSV").write_text(SUPPLIES)
+    _code, text = cli("validate", small_copy, code=1)
+    assert "Suppliers.CSV: unknown table; did you mean 'supplies'?" in text
+
+
+def test_a_trailing_comma_on_every_row_is_named_not_shifted(small_copy):
+    """Both rows end in a comma: 5 values for the 4 columns at rows 2 and 3. pandas took
+    the first column as the index, so the errors read "unknown site name (found
+    'crude')" for column site and '340' for commodity."""
+    (small_copy / "supplies.csv").write_text(
+        SUPPLIES + "wsib,crude,340,8000,\nwsib,raw_gas,20,12000,\n")
+    _code, text = cli("validate", small_copy, code=1)
+    for row in (2, 3):
+        assert (f"supplies.csv row {row}: 5 values for 4 columns (a trailing comma?); "
+                "remove the comma(s) at the end of the row") in text
+    assert "2 problems" in text and "found 'crude'" not in text
+
+
+def test_a_trailing_comma_on_the_first_row_only_is_named(small_copy):
+    """Only row 2 ends in a comma: pandas read the first row as one value longer and
+    shifted every row (with ``index_col=False`` it would drop the extra value
+    silently); row 3 is fine."""
+    (small_copy / "supplies.csv").write_text(
+        SUPPLIES + "wsib,crude,340,8000,\nwsib,raw_gas,20,12000\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert "supplies.csv row 2: 5 values for 4 columns (a trailing comma?)" in text
+    assert "1 problem" in text
+
+
+def test_an_extra_value_in_a_later_row_is_named(small_copy):
+    """Row 3 has a fifth value, ``5``: "5 values for 4 columns" with no trailing-comma
+    guess (was pandas' "Error tokenizing data. C error: Expected 4 fields in line 3,
+    saw 5")."""
+    (small_copy / "supplies.csv").write_text(
+        SUPPLIES + "wsib,crude,340,8000\nwsib,raw_gas,20,12000,5\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("supplies.csv row 3: 5 values for 4 columns; put a value holding a comma in "
+            "double quotes, or name the extra column in the header") in text
+    assert "trailing comma" not in text
