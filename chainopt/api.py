@@ -319,20 +319,27 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     return results
 
 
-def check_options(options: SolveOptions | None) -> None:
-    """Reject solver options no solver could take (the CLI already checks its own)."""
+def check_options(options: SolveOptions | None, keys: bool = False) -> None:
+    """Reject solver options no solver could take (the CLI already checks its own).
+    ``keys``: each is named by its key in a recorded ``solver_options``
+    (``solver_options.time_limit_s``), not as the command line says it (time limit)."""
     if options is None:
         return
     o = options
+
+    def name(key: str, said: str) -> str:
+        return f"solver_options.{key}" if keys else said
+
     bad = []
     if o.time_limit_s is not None and not (math.isfinite(o.time_limit_s) and o.time_limit_s > 0):
-        bad.append(Problem("time limit", f"must be a finite number of seconds > 0 (found "
-                           f"{o.time_limit_s!r})"))
+        bad.append(Problem(name("time_limit_s", "time limit"), f"must be a finite number of "
+                           f"seconds > 0 (found {o.time_limit_s!r})"))
     if o.threads is not None and not (isinstance(o.threads, int) and 1 <= o.threads <= 256):
-        bad.append(Problem("threads", f"must be a whole number from 1 to 256 (found "
-                           f"{o.threads!r})"))
+        bad.append(Problem(name("threads", "threads"), f"must be a whole number from 1 to 256 "
+                           f"(found {o.threads!r})"))
     if o.mip_gap is not None and not (math.isfinite(o.mip_gap) and 0 <= o.mip_gap <= 1):
-        bad.append(Problem("MIP gap", f"must be from 0 to 1 (found {o.mip_gap!r})"))
+        bad.append(Problem(name("mip_gap", "MIP gap"), f"must be from 0 to 1 (found "
+                           f"{o.mip_gap!r})"))
     if bad:
         raise InputError(bad)
 
@@ -521,12 +528,14 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     previous variant's basis instead (faster on big models; where the LP has several
     optimal plans, the split of the same objective may then depend on the order of the
     variants). ``warn`` is called, once the sweep is done, with each warning ``chainopt
-    run`` gives of the base (:func:`chainopt.sweep.base_warnings`: a policies row where
-    nothing emits).
+    run`` gives of the base, as ``the base: ...`` (:func:`chainopt.sweep.base_warnings`:
+    a policies row where nothing emits), and on a resume with what it could not check
+    and each part in ``parts/`` left out as not one of the sweep's variants
+    (:meth:`chainopt.sweep.SweepFolder._parts`).
     """
     check_options(options)
     batch.check_jobs(jobs, default="")
-    _as_stated(options, "a sweep solves every variant")
+    _as_stated(options, SWEEP_AS_STATED)
     with contextlib.ExitStack() as hold:
         if resume is not None:
             _resume_takes_no_request(source, sets, samples, seed, distributions, name,
@@ -601,7 +610,8 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
     ``drop_if_all_bad``). Then ``warn`` of the base (see :func:`sweep`)."""
     kpis = sw.run_variants(src, variants, folder, jobs=jobs, dask=dask, options=options,
                            project_npv=meta.get("project_npv", True), progress=progress,
-                           warm_basis=warm_basis, case=base, digest=meta.get("input_hash"))
+                           warm_basis=warm_basis, case=base, digest=meta.get("input_hash"),
+                           warn=warn)
     failed = kpis[kpis["status"] == "InputError"] if "status" in kpis else kpis
     if len(kpis) and len(failed) == len(kpis):
         if drop_if_all_bad:
@@ -617,7 +627,7 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
                        folder, options)
     if warn is not None:
         for note in sw.base_warnings(src, base):
-            warn(note)
+            warn(f"the base: {note}")
     return kpis, summary
 
 
@@ -631,11 +641,16 @@ def failed_variants(kpis: pd.DataFrame) -> dict[str, str]:
                                                    strict=True)}
 
 
-def _as_stated(options: SolveOptions | None, what: str) -> None:
+#: why a sweep refuses ``relax`` (:func:`_as_stated`), given or recorded in its sweep.json
+SWEEP_AS_STATED = "a sweep solves every variant"
+
+
+def _as_stated(options: SolveOptions | None, what: str, where: str = "relax") -> None:
     """Refuse ``relax`` where every model is solved as the case states it (a sweep, a
-    sensitivity): its MIPs were solved anyway and their numbers returned as asked."""
+    sensitivity): its MIPs were solved anyway and their numbers returned as asked.
+    ``where``: the option as the message names it."""
     if options is not None and options.relax:
-        raise InputError([Problem("relax", f"{what} as the case states it, integer "
+        raise InputError([Problem(where, f"{what} as the case states it, integer "
                                   "decisions included",
                                   "relax one run with chainopt run --relax")])
 
@@ -670,7 +685,9 @@ def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
     """The solver options a resumed sweep finishes with: those it was started with, by the
     same chainopt and HiGHS, so that its variants are not a mix of two solves. Another
     version, or options given again that differ, are an InputError; a sweep started before
-    they were recorded takes the options given."""
+    they were recorded takes the options given. The recorded options pass the checks of
+    options given (:func:`_options_of`, :func:`check_options`, no ``relax``): sweep.json
+    may come from someone else, and ``relax`` would solve every variant relaxed."""
     from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
     given = options or SolveOptions()
@@ -685,11 +702,13 @@ def _resumed_options(meta: dict, options: SolveOptions | None, folder: Path
             f"chainopt {now['chainopt']} with HiGHS {now['highs']}, whose variants could "
             "differ from those finished", "start a new sweep (--overwrite replaces it)")])
     try:
-        if not isinstance(recorded, dict):
-            raise TypeError(recorded)
-        started = SolveOptions(**recorded)
-    except TypeError:
-        raise InputError([Problem(f"{folder}/sweep.json", "its solver_options are damaged",
+        started = _options_of(recorded, known_only=True)
+        check_options(started, keys=True)
+        _as_stated(started, SWEEP_AS_STATED, "solver_options.relax")
+    except (ValueError, InputError) as exc:
+        said = str(exc) if isinstance(exc, ValueError) else "; ".join(
+            f"{p.where}: {p.message}" for p in exc.problems)
+        raise InputError([Problem(str(folder / "sweep.json"), f"damaged sweep.json: {said}",
                                   "start a new sweep (--overwrite replaces it)")]) from None
     if given not in (SolveOptions(), started):
         raise InputError([Problem("--resume", f"the sweep was started with "
@@ -1282,16 +1301,29 @@ def _edited(folder: str | Path, saved: Results, report: pd.DataFrame, edited: li
 
 
 def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
-    """The solver options a results folder records, each of the type chainopt writes
-    (the folder may come from someone else: a text where a number belongs, or a solver
-    that is not a plain name, is a damaged folder, never passed on)."""
-    opts = manifest.get("solver_options") or {}
+    """The solver options a results folder records (:func:`_options_of`: the folder may
+    come from someone else), else the InputError of a damaged folder."""
+    try:
+        return _options_of(manifest.get("solver_options") or {})
+    except ValueError as exc:
+        raise _damaged(folder, exc) from None
+
+
+def _options_of(opts: object, known_only: bool = False) -> SolveOptions:
+    """Solver options as recorded (a results folder's manifest, a sweep's sweep.json),
+    each of the type chainopt writes, else a ValueError naming each key that is not: a
+    text where a number belongs, a method HiGHS does not have, or a solver that is not a
+    plain name is never passed on (the record may come from someone else).
+    ``known_only``: a key SolveOptions does not have is refused too."""
     kinds: dict[str, tuple[type, ...]] = {
         "time_limit_s": (int, float), "threads": (int,), "mip_gap": (int, float),
         "random_seed": (int,), "method": (str,), "solver": (str,), "relax": (bool,)}
-    bad = [] if isinstance(opts, dict) else ["solver_options is not a mapping"]
+    if not isinstance(opts, dict):
+        raise ValueError("solver_options is not a mapping")
+    bad = [f"solver_options has the unknown key {k!r}" for k in opts
+           if known_only and k not in kinds]
     for key, kind in kinds.items():
-        v = opts.get(key) if isinstance(opts, dict) else None
+        v = opts.get(key)
         if v is not None and (not isinstance(v, kind) or (isinstance(v, bool)
                                                           and bool not in kind)):
             bad.append(f"solver_options.{key} is {v!r}")
@@ -1301,7 +1333,7 @@ def _recorded_options(manifest: dict, folder: str | Path) -> SolveOptions:
             opts["solver"]):
         bad.append(f"solver_options.solver is {opts['solver']!r}, not a solver name")
     if bad:
-        raise _damaged(folder, ValueError("; ".join(bad)))
+        raise ValueError("; ".join(bad))
     return _solver.SolveOptions(
         time_limit_s=opts.get("time_limit_s"), threads=opts.get("threads"),
         method=opts.get("method"), mip_gap=opts.get("mip_gap"),

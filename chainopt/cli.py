@@ -336,7 +336,7 @@ def sweep(
                 bar.update(task, total=n, completed=i,
                            description=f"{row['variant']} {row['status']}")
 
-            notes: list[str] = []  # of the base, said once after the summary
+            notes: list[str] = []  # of the base and the folder, said after the summary
             kpis, summary, folder = api.sweep(
                 source, sets=set_ or [], samples=samples, seed=seed,
                 distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
@@ -357,8 +357,8 @@ def sweep(
         console.print(f"  note: {len(said)} solved variant{'s' if len(said) > 1 else ''} "
                       f"with a note in kpis.csv, column message ({said['variant'].iloc[0]}: "
                       f"{escape(str(said['message'].iloc[0]))})", highlight=False)
-    for note in notes:  # as `chainopt run` of the base would, once
-        console.print(f"[yellow]warning:[/] the base: {escape(note)}", highlight=False)
+    for note in notes:  # of the base as `chainopt run` would, once; parts left out
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     for vid in dict.fromkeys(full or []):
         if vid in failed:
             err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "

@@ -19,7 +19,8 @@ previous variant's basis; a structural change falls back to a fresh hand-over.
 Nothing lost: each finished variant is written atomically as one part file
 (``parts/<variant>.csv``, with a check value: :func:`part_text`) the moment it
 completes, so killing a sweep loses only the variants in flight; ``resume`` solves only
-the variants without a complete part file (a damaged one is solved again).
+the variants without a complete part file of this sweep (a damaged one, or one copied in
+from another sweep, is solved again).
 A variant that fails (infeasible, time limit, bad input) is recorded with its
 status and message and does not stop the sweep.
 """
@@ -159,6 +160,8 @@ class Variant:
 
 def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
     """The product of all settings' values, one variant per combination."""
+    for t, _ in settings:
+        _one_value_per_key(t, f"--set {t.label}")
     _once_each([f"{t.label} {t.op}" for t, _ in settings], "--set")
     total = int(np.prod([len(vals) for _, vals in settings], dtype=float))
     if total > MAX_VARIANTS:
@@ -214,6 +217,7 @@ def draw_samples(spec: object, samples: int, seed: int,
             raise InputError([Problem(f"{origin}: variables[{j}].target",
                                       f"cannot read the target {var['target']!r}",
                                       "write table.column[key=value,...]")]) from None
+        _one_value_per_key(target, f"{origin}: variables[{j}].target")
         d = var["dist"]
         kind = d["type"]
         if kind == "uniform":
@@ -275,6 +279,22 @@ def _once_each(labels: list[str], where: str) -> None:
                                   "go in one setting)")])
 
 
+def _one_value_per_key(target: Target, where: str) -> None:
+    """A selector gives each key once: a change selects by one value per key
+    (:meth:`Target.change`), so with a key twice only the last value would be used
+    while the label, in kpis.csv, names both."""
+    keys = [k for k, _ in target.where]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        said = ", ".join(f"{k}={v}" for k, v in target.where if k == twice)
+        raise InputError([Problem(where, f"selects {twice} twice ({said}): a setting takes "
+                                  "one value per key, so only the last would be used while "
+                                  "its label names both",
+                                  "give each key one value; for several values, give a "
+                                  "setting for each (or leave the key out to select every "
+                                  "row)")])
+
+
 def _unknown_keys(mapping: dict, known: tuple[str, ...], here: str) -> list[Problem]:
     """A problem for each key of ``mapping`` not in ``known`` (at ``here``)."""
     return [Problem(f"{here}.{key}" if here else str(key), f"unknown key {key!r}",
@@ -314,7 +334,7 @@ def _variables(spec: object, where: str = "distributions") -> list[dict]:
                                     "use set, scale or add"))
         d = var["dist"]
         kind = d.get("type")
-        if kind not in DIST_PARAMS:
+        if not isinstance(kind, str) or kind not in DIST_PARAMS:  # a list is no dict key
             problems.append(Problem(f"{here}.dist.type", f"unknown distribution {kind!r}",
                                     "use uniform, triangular or normal"))
             continue
@@ -757,6 +777,26 @@ def checked_part(text: str) -> str | None:
     return plain if comma and _digest(plain) == check else None
 
 
+def _foreign(part: pd.DataFrame, variant: Variant | None) -> str:
+    """Why ``part`` (one row, checked) is not the part of ``variant``, the sweep's variant
+    of its id (None: the sweep has none), or "" when it is: its setting columns hold the
+    variant's values (as :func:`part_text` wrote them, to 10 significant digits). A part
+    copied in from another sweep has a valid check value (it only catches damage), so
+    it would put values nobody asked for into kpis.csv and summary.csv."""
+    if variant is None:
+        return ("not one of this sweep's variants (a part of another sweep?): left out of "
+                "kpis.csv and summary.csv")
+    for label, value in variant.values.items():
+        found = (float(pd.to_numeric(part[label], errors="coerce").iloc[0])
+                 if label in part.columns else math.nan)  # text, a blank: nan
+        if not math.isclose(found, value, rel_tol=1e-9):
+            said = f"{found:.10g}" if label in part.columns else "missing"
+            return (f"its {label} is {said}, not {value:.10g} as in this sweep's variant "
+                    f"{variant.id} (a part of another sweep?): left out, and the variant "
+                    "solved again")
+    return ""
+
+
 @dataclass
 class SweepFolder:
     """``DIR/sweep.json`` (what was asked), ``DIR/parts/<id>.csv`` (one per finished
@@ -770,12 +810,17 @@ class SweepFolder:
     def parts(self) -> Path:
         return self.path / "parts"
 
-    def _parts(self) -> dict[str, pd.DataFrame]:
-        """Every complete part by variant id: its check value holds (:func:`part_text`)
-        and it is one row of this variant. A damaged part (cut short, edited, written
-        before parts had a check value, larger than :data:`MAX_PART_BYTES`, not a
-        regular file) is left out, so ``resume`` solves that variant again and replaces
-        it."""
+    def _parts(self, variants: Iterable[Variant],
+               warn: Callable[[str], object] | None = None) -> dict[str, pd.DataFrame]:
+        """Every complete part of one of ``variants`` (the sweep's) by variant id: its
+        check value holds (:func:`part_text`) and it is one row of this variant. A
+        damaged part (cut short, edited, written before parts had a check value, larger
+        than :data:`MAX_PART_BYTES`, not a regular file) is left out, so ``resume``
+        solves that variant again and replaces it. So is a part of another sweep
+        (:func:`_foreign`: other setting values than its variant's), and one of an id the
+        sweep does not have is left out of its tables; ``warn`` is told of both, naming
+        the file."""
+        asked = {v.id: v for v in variants}
         out = {}
         for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
             try:
@@ -788,11 +833,18 @@ class SweepFolder:
             except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
                 continue
             if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
+                foreign = _foreign(df, asked.get(p.stem))
+                if foreign:
+                    if warn is not None:
+                        warn(f"{p}: {foreign}")
+                    continue
                 out[p.stem] = df
         return out
 
-    def done(self) -> set[str]:
-        return set(self._parts())
+    def done(self, variants: Iterable[Variant], warn: Callable[[str], object] | None = None
+             ) -> set[str]:
+        """The ids of ``variants`` with a complete part (see :meth:`_parts`)."""
+        return set(self._parts(variants, warn))
 
     def write_part(self, row: dict) -> None:
         """Write a variant's part atomically (:func:`chainopt.atomic.write_file`): failing
@@ -803,8 +855,9 @@ class SweepFolder:
                    lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
         keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)
 
-    def collect(self) -> pd.DataFrame:
-        frames = list(self._parts().values())
+    def collect(self, variants: Iterable[Variant]) -> pd.DataFrame:
+        """The complete parts of ``variants`` as one table, by variant id."""
+        frames = list(self._parts(variants).values())
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True).sort_values("variant", kind="stable")
@@ -813,18 +866,20 @@ class SweepFolder:
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,
                  dask: str | None = None, options=None, project_npv: bool = False,
                  progress: Callable[[int, int, dict], None] | None = None,
-                 warm_basis: bool = False, case=None, digest: str | None = None
-                 ) -> pd.DataFrame:
+                 warm_basis: bool = False, case=None, digest: str | None = None,
+                 warn: Callable[[str], object] | None = None) -> pd.DataFrame:
     """Solve every variant not yet in ``folder``; write each part as it finishes
     (``warm_basis``: see :func:`solve_variant`). ``case``: the source as the caller has
     just loaded it, the base of variants solved in this process (not loaded again);
     ``digest``: its input hash (made from ``case`` if not given), which every worker's
-    base must have (see :func:`_base`)."""
+    base must have (see :func:`_base`); ``warn``: told of each part in ``folder`` left
+    out as not one of ``variants`` (:meth:`SweepFolder._parts`)."""
     if digest is None and case is not None:
         from chainopt.case.digest import case_hash  # lazy, as the model side
 
         digest = case_hash(case)
-    done = folder.done()  # once: it reads every part
+    variants = list(variants)
+    done = folder.done(variants, warn)  # once: it reads every part
     todo = [v for v in variants if v.id not in done]
     total = len(todo)
     span = span_of(todo)
@@ -866,7 +921,7 @@ def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, 
             row = solve_variant(source, v, options, project_npv, span, warm_basis, digest)
             folder.write_part(row)
             report(i, total, row)
-    return folder.collect()
+    return folder.collect(variants)
 
 
 def _whole(v: object, low: int, high: int) -> bool:
@@ -876,10 +931,11 @@ def _whole(v: object, low: int, high: int) -> bool:
 
 def read_meta(path: Path) -> dict:
     """A sweep folder's ``sweep.json``, or an InputError saying it is damaged: what it asks
-    must be what a sweep could have asked (``sets`` a list of settings, ``samples`` 0 to
-    :data:`MAX_VARIANTS`, ``seed`` a whole number >= 0, one of the two kinds), so that a
-    resume neither fails with a traceback nor runs a sweep nobody asked for (no setting
-    and no draws made one variant, the base)."""
+    must be what a sweep could have asked (``source`` a non-empty text and ``source_abs``
+    a text or null, ``sets`` a list of settings, ``samples`` 0 to :data:`MAX_VARIANTS`,
+    ``seed`` a whole number >= 0, one of the two kinds), so that a resume neither fails
+    with a traceback nor runs a sweep nobody asked for (no setting and no draws made one
+    variant, the base; a null source swept the default case)."""
     try:
         meta = parse_json(read_text(path, str(path), MAX_JSON_BYTES, what="sweep.json"))
     except ValueError as exc:
@@ -889,7 +945,12 @@ def read_meta(path: Path) -> dict:
         raise InputError([Problem(str(path), "damaged: not the sweep.json chainopt writes",
                                   "start the sweep again without --resume")])
     sets, samples, seed = meta.get("sets", []), meta.get("samples", 0), meta.get("seed", 0)
-    wrong = ("'sets' is not a list of settings" if not isinstance(sets, list)
+    source, source_abs = meta["source"], meta.get("source_abs")
+    wrong = (f"'source' is {source!r:.80}, not the case or scenario swept"
+             if not isinstance(source, str) or not source else
+             f"'source_abs' is {source_abs!r:.80}, not a path or null"
+             if not isinstance(source_abs, str | None) else
+             "'sets' is not a list of settings" if not isinstance(sets, list)
              or not all(isinstance(x, str) for x in sets) else
              f"'samples' is {samples!r}, not a whole number from 0 to {MAX_VARIANTS:,}"
              if not _whole(samples, 0, MAX_VARIANTS) else

@@ -127,9 +127,9 @@ def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
     reads = {"n": 0}
     read_parts = sw.SweepFolder._parts
 
-    def counted(self):
+    def counted(self, *args, **kwargs):
         reads["n"] += 1
-        return read_parts(self)
+        return read_parts(self, *args, **kwargs)
 
     monkeypatch.setattr(sw.SweepFolder, "_parts", counted)
     # what to run comes from sweep.json: a request given again (ignored before) is refused
@@ -864,11 +864,12 @@ def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
     os.mkfifo(parts[0])
     with parts[1].open("a") as fh:
         fh.write(" " * (sw.MAX_PART_BYTES + 1))
-    assert sw.SweepFolder(folder).done() == {parts[2].stem}
+    variants = sw.grid([sw.parse_set(HDPE)])
+    assert sw.SweepFolder(folder).done(variants) == {parts[2].stem}
     again, _, _ = api.sweep(None, resume=folder, jobs=1)
     assert again["objective_musd"].tolist() == pytest.approx(kpis["objective_musd"].tolist())
     assert all(p.is_file() and p.stat().st_size < 100_000 for p in parts)
-    assert sw.SweepFolder(folder).done() == {p.stem for p in parts}
+    assert sw.SweepFolder(folder).done(variants) == {p.stem for p in parts}
 
 
 def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):

@@ -3,9 +3,13 @@ that fails every variant is exit 1 with the real message."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pandas as pd
 import pytest
 
+from chainopt import sweep as sw
 from tests.hardening.conftest import cli
 
 BAD_SETS = [
@@ -81,3 +85,135 @@ def test_distribution_target_is_located(tmp_path):
                       tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
     assert "d.yaml: variables[0].target: cannot read the target 'foo bar'" in text
     assert not (tmp_path / "out").exists()
+
+
+# --- a sweep folder someone sent: what its sweep.json and parts/ may hold ---------------
+
+HDPE2 = "markets.price_usd_per_unit[commodity=hdpe]*=1,1.1"
+SCALE = "markets.price_usd_per_unit[commodity=hdpe] scale"
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished two-variant sweep of small_chain: v00000 at the HDPE price x1,
+    v00001 at x1.1."""
+    out = tmp_path_factory.mktemp("sweeps")
+    cli("sweep", "small_chain", "--set", HDPE2, "--out", out, "--jobs", "1", code=0)
+    return out / "sweep-small_chain"
+
+
+def _sent(finished, tmp_path, **meta):
+    """A copy of ``finished`` whose sweep.json has ``meta`` set (``solver_options`` merged
+    into the recorded ones) and whose v00001 part is gone: a resume has one variant left."""
+    folder = tmp_path / "sent"
+    shutil.copytree(finished, folder)
+    m = json.loads((folder / "sweep.json").read_text())
+    m["solver_options"].update(meta.pop("solver_options", {}))
+    m.update(meta)
+    (folder / "sweep.json").write_text(json.dumps(m))
+    (folder / "parts" / "v00001.csv").unlink()
+    return folder
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    ({"relax": True}, "solver_options.relax: a sweep solves every variant as the case "
+                      "states it"),
+    ({"time_limit_s": -1}, "solver_options.time_limit_s: must be a finite number of "
+                           "seconds > 0 (found -1)"),
+    ({"method": "foo"}, "solver_options.method is 'foo'"),
+    ({"threads": "abc"}, "solver_options.threads is 'abc'"),
+    ({"threads": 1e9}, "solver_options.threads is 1000000000.0"),
+    ({"threads": 10**9}, "solver_options.threads: must be a whole number from 1 to 256"),
+    ({"solver": "asl:./x"}, "solver_options.solver is 'asl:./x', not a solver name"),
+    ({"gap": 0.1}, "solver_options has the unknown key 'gap'"),
+])
+def test_resume_checks_the_recorded_solver_options(finished, tmp_path, options, words):
+    """The solver options sweep.json records pass the checks of options given on the
+    command line: relax true solved every variant's LP relaxation (a sweep refuses relax),
+    a time limit of -1 and method foo were passed on, threads 'abc' and 1e9 ended in a
+    traceback. Each is a damaged sweep.json, exit 1, naming the key, before anything is
+    solved (the missing v00001 part stays missing)."""
+    folder = _sent(finished, tmp_path, solver_options=options)
+    _, text = cli("sweep", "--resume", folder, "--jobs", "1", code=1)
+    assert f"sweep.json: damaged sweep.json: {words}" in text, text
+    assert not (folder / "parts" / "v00001.csv").exists()
+
+
+@pytest.mark.parametrize(("meta", "words"), [
+    ({"source": 123}, "'source' is 123,"),
+    ({"source": ["a"]}, "'source' is ['a'],"),
+    ({"source": True}, "'source' is True,"),
+    ({"source": None}, "'source' is None,"),
+    ({"source": ""}, "'source' is '',"),
+    ({"source_abs": 5}, "'source_abs' is 5, not a path or null"),
+])
+def test_resume_needs_a_source_that_is_text(finished, tmp_path, meta, words):
+    """sweep.json's source names the case swept: a number, list or true crashed with a
+    TypeError traceback, and null resumed on the default case. Each is a damaged
+    sweep.json, exit 1, and nothing is solved."""
+    folder = _sent(finished, tmp_path, **meta)
+    _, text = cli("sweep", "--resume", folder, "--jobs", "1", code=1)
+    assert f"sweep.json: damaged: {words}" in text, text
+    assert not (folder / "parts" / "v00001.csv").exists()
+
+
+@pytest.mark.parametrize(("kind", "said"), [("[uniform]", "['uniform']"),
+                                            ("{uniform: 1}", "{'uniform': 1}")])
+def test_distribution_type_that_is_a_list_is_unknown(tmp_path, kind, said):
+    """A list or mapping as the distribution's type is no name of one: the same message as
+    an unknown name (it was a TypeError traceback: a list is no dict key), no folder."""
+    (tmp_path / "d.yaml").write_text(
+        "variables:\n  - target: markets.price_usd_per_unit[commodity=hdpe]\n"
+        f"    dist: {{type: {kind}, low: 0.9, high: 1.1}}\n")
+    _, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
+                  tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
+    assert f"d.yaml: variables[0].dist.type: unknown distribution {said}" in text, text
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_selector_key_given_twice_is_refused(tmp_path):
+    """[commodity=hdpe,commodity=pp] selected by the last value only (pp), while kpis.csv's
+    column named both: the --set and the same target in a distributions file are refused,
+    exit 1, saying to give one value per key, and no folder is written."""
+    twice = "markets.price_usd_per_unit[commodity=hdpe,commodity=pp]"
+    _, text = cli("sweep", "small_chain", "--set", f"{twice}*=1,2", "--out",
+                  tmp_path / "out", "--jobs", "1", code=1)
+    assert (f"--set {twice}: selects commodity twice (commodity=hdpe, commodity=pp)"
+            in text), text
+    assert "give each key one value" in text
+    (tmp_path / "d.yaml").write_text(
+        f"variables:\n  - target: {twice}\n    dist: {{type: uniform, low: 0.9, high: 1.1}}\n")
+    _, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
+                  tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
+    assert "d.yaml: variables[0].target: selects commodity twice" in text, text
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_leaves_out_parts_of_another_sweep(finished, tmp_path):
+    """Two parts with valid check values that are not this sweep's: v00007 (the grid has
+    v00000 and v00001 only) and a v00001 at the HDPE price x1.3 (this sweep's v00001 is
+    x1.1), both with objective 99,999. The resume leaves both out with a warning naming
+    each file: v00001 is solved again (its part rewritten at x1.1, its objective the one
+    the finished sweep found), v00007 is not counted: 2 variants, and 99,999 is in
+    neither kpis.csv nor summary.csv."""
+    folder = tmp_path / "sent"
+    shutil.copytree(finished, folder)
+    clean = pd.read_csv(finished / "kpis.csv")
+    row = pd.read_csv(folder / "parts" / "v00001.csv").drop(columns="part_check")
+    row = row.iloc[0].to_dict()
+    for vid, scale in (("v00007", 5.0), ("v00001", 1.3)):
+        (folder / "parts" / f"{vid}.csv").write_text(
+            sw.part_text({**row, "variant": vid, SCALE: scale, "objective_musd": 99999.0}))
+    (folder / "kpis.csv").unlink()
+    _, text = cli("sweep", "--resume", folder, "--jobs", "1", code=0)
+    assert "2 variants, 2 solved" in text
+    assert (f"{folder / 'parts' / 'v00007.csv'}: not one of this sweep's variants"
+            in text), text
+    assert (f"{folder / 'parts' / 'v00001.csv'}: its {SCALE} is 1.3, not 1.1 as in this "
+            "sweep's variant v00001" in text), text
+    kpis = pd.read_csv(folder / "kpis.csv")
+    assert list(kpis["variant"]) == ["v00000", "v00001"]
+    assert kpis[SCALE].tolist() == [1.0, 1.1]
+    assert kpis["objective_musd"].tolist() == pytest.approx(clean["objective_musd"].tolist())
+    assert "99999" not in (folder / "summary.csv").read_text()
+    assert pd.read_csv(folder / "parts" / "v00001.csv")[SCALE].tolist() == [1.1]
