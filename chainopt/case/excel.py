@@ -45,6 +45,19 @@ _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
 # a merged range in a sheet's XML (after its cells: ``<mergeCell ref="F2:F3"/>``)
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?\bref="'
                         rb'([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
+# a row or a cell in a sheet's XML (``<row r="2">``, ``<c r="B2" t="s">``, ``<c/>``)
+_ROW_OR_CELL = re.compile(rb"<(?:\w{1,30}:)?(row|c)[\s/>]")
+#: the columns a case table's sheet may use: the widest table has a few dozen (units: 20).
+#: A workbook is bounded by the cells it holds, not only its bytes: 200 MB of empty cells
+#: ``<c/>`` before a stray value are 50 million cells (about 6.5 GB and 100 s to read). A row of
+#: more cells, or a value right of this column, is refused before the rest is read.
+MAX_COLUMNS = 1_000
+#: the cells read from one sheet, counting the empty ones left of each row's last cell
+#: (one empty cell far right, ``XFD7``, makes its row 16,384 cells: 2 million cost 0.6 s):
+#: five times the largest table of a generated 1,000,000-variable case (markets, 387,075)
+MAX_CELLS = 2_000_000
+OPEN_AND_SAVE = ("open and save the workbook in Excel, or convert the case folder to a "
+                 "workbook again")
 NOTES_HINT = "a sheet of notes: start its name with _ (such sheets are not read)"
 
 
@@ -174,36 +187,79 @@ def _open(path: Path, data_only: bool):
                                   "Excel")]) from None
 
 
-def _rows(ws) -> list[tuple[int, list]]:
+def _rows(ws, where: str) -> list[tuple[int, list]]:
     """The non-empty rows of a read-only sheet as (row number, cells), trailing empty cells
     dropped. The sheet's recorded used range is ignored (``reset_dimensions``), so a sheet
-    claiming A1:XFD1048576 costs only the cells it really holds."""
+    claiming A1:XFD1048576 costs only the cells it really holds. Reading stops with an
+    InputError at the first value right of column :data:`MAX_COLUMNS`, a row beyond an
+    Excel sheet's last, or more than :data:`MAX_CELLS` cells (a "cell bomb")."""
+    from openpyxl.utils import get_column_letter
+
     ws.reset_dimensions()
     out = []
+    read = 0
     for r, row in enumerate(ws.iter_rows(), start=1):
+        if r > xlsx_text.EXCEL_ROWS:
+            raise InputError([Problem(where, f"has a row beyond row "
+                                      f"{xlsx_text.EXCEL_ROWS:,}, the last of an Excel "
+                                      "sheet: its XML is damaged", OPEN_AND_SAVE)])
+        if not row:  # a row number skipped
+            continue
+        read += len(row)
+        if read > MAX_CELLS:
+            raise InputError([Problem(where, f"holds more than {MAX_CELLS:,} "
+                                      "cells (counting the empty ones left of each row's "
+                                      "last)", "delete the rows and columns outside the "
+                                      "table, or keep this case as CSV files")])
         cells = list(row)
         while cells and (cells[-1].value is None or
                          (isinstance(cells[-1].value, str) and not cells[-1].value.strip())):
             cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            j = next(j for j, c in enumerate(cells[MAX_COLUMNS:], start=MAX_COLUMNS + 1)
+                     if _cell_in(c.value))
+            raise InputError([Problem(f"{ws.title}!{get_column_letter(j)}{r}", "a value right "
+                                      f"of column {get_column_letter(MAX_COLUMNS)}: a case "
+                                      f"table has at most {MAX_COLUMNS:,} columns",
+                                      "delete it")])
         if cells:
             out.append((r, cells))
     return out
 
 
-def _merged(ws) -> list[str]:
+def _scan(ws, where: str) -> list[str]:
     """The merged ranges of a read-only sheet (``F2:F3``), in the order the sheet lists
-    them. openpyxl's read-only sheets do not report them, so the sheet's XML is searched
-    in 1 MB pieces (each piece with the end of the one before, so that a range cut in two
-    by a piece's edge is found in the next: hence the dict)."""
+    them; an InputError for a row of more than :data:`MAX_COLUMNS` cells, found before
+    openpyxl reads the sheet (it holds a whole row in memory: one row of 50 million empty
+    cells ``<c/>`` took gigabytes). openpyxl's read-only sheets do not report merged
+    ranges, so the sheet's XML is searched in 1 MB pieces, each cut before its last tag
+    (the rest begins the next piece): a tag is never cut in two."""
     found: dict[str, None] = {}
-    tail = b""
+    rest = b""
+    run = 0  # the cells of the row the last piece ended in
     with ws._get_source() as src:  # the sheet's XML part, as openpyxl itself reads it
-        while chunk := src.read(1 << 20):
-            text = tail + chunk
+        while True:
+            chunk = src.read(1 << 20)
+            text = rest + chunk
+            cut = text.rfind(b"<") if chunk else len(text)
+            if cut <= 0:  # no tag starts after the first: nothing is cut
+                cut = len(text)
             if b"mergeCell" in text:  # (a byte search: the pattern only where it may match)
                 found.update(dict.fromkeys(m.decode().upper()
-                                           for m in _MERGE_REF.findall(text)))
-            tail = text[-200:]
+                                           for m in _MERGE_REF.findall(text, 0, cut)))
+            # each row's cells counted in C: "rowccc" + "rowcc" split at "row"
+            rows = b"".join(_ROW_OR_CELL.findall(text, 0, cut)).split(b"row")
+            run += len(rows[0])
+            widest = max([run, *map(len, rows[1:])])
+            if widest > MAX_COLUMNS:
+                raise InputError([Problem(where, f"has a row of more than "
+                                          f"{MAX_COLUMNS:,} cells: a case table has at most "
+                                          f"{MAX_COLUMNS:,} columns", "delete the cells "
+                                          "right of the table")])
+            run = len(rows[-1]) if len(rows) > 1 else run
+            rest = text[cut:]
+            if not chunk:
+                break
     return list(found)
 
 
@@ -257,16 +313,18 @@ def read_workbook(path: str | Path) -> RawCase:
                     h for h in (closest(name, sorted(known)), NOTES_HINT) if h)))
                 continue
             try:
-                sheets[name] = _rows(wb[name])
+                merged = _scan(wb[name], where)  # first: it bounds the rows openpyxl reads
+                sheets[name] = _rows(wb[name], where)
                 problems += [Problem(f"{name}!{ref}", "merged cells: the first one holds the "
                                      "value, the others read as blank (a blank capacity "
                                      "means no limit)", "unmerge them and enter each "
                                      "cell's value")
-                             for ref in _merged(wb[name])]
-            except SyntaxError as exc:  # the sheet's XML: ElementTree's and lxml's ParseError
+                             for ref in merged]
+            # the sheet's XML: ElementTree's and lxml's ParseError, and openpyxl's errors
+            # for a cell reference, number or shared-string index that is not one
+            except (SyntaxError, ValueError, IndexError, KeyError, TypeError) as exc:
                 problems.append(Problem(where, f"cannot be read, its XML is damaged: {exc}",
-                                        "open and save the workbook in Excel, or convert "
-                                        "the case folder to a workbook again"))
+                                        OPEN_AND_SAVE))
     finally:
         wb.close()
     formulas = {name: {(r, c.column) for r, cells in rows for c in cells if c.data_type == "f"}

@@ -247,3 +247,68 @@ def test_appending_a_row_never_scans_the_sheet(monkeypatch):
     assert ws.cell(row=2, column=1).data_type == "s" and ws.cell(row=2, column=1).quotePrefix
     assert ws.cell(row=2, column=2).value == -2.5 and ws.cell(row=2, column=2).data_type == "n"
     assert not ws.cell(row=2, column=3).quotePrefix
+
+
+def _sites_rows(path, rows_xml: str) -> None:
+    """Replace the rows of the sites sheet by its header cell A1 ``site`` and ``rows_xml``."""
+    def edit(xml: str) -> str:
+        head, rest = xml.split("<sheetData>")
+        return (head + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>site</t></is>'
+                "</c></row>" + rows_xml + "</sheetData>" + rest.split("</sheetData>")[1])
+
+    _patch_sheet(path, "sites", edit)
+
+
+def test_a_cell_bomb_is_refused_before_it_is_read(workbook):
+    """Review item 3: rows of 10,000 empty cells ``<c/>`` and a value after them (a 68 KB
+    workbook of 1,000 such rows took 20 s and 1.3 GB; at the 200 MB unpacked allowed,
+    100 s and 6.5 GB). Row 2 holds 10,001 cells, more than the 1,000 columns a case table
+    may use: refused naming the sheet, found by the scan before openpyxl reads a row.
+    One row of 200,000 such cells, which openpyxl would build whole in memory (50 million
+    at the 200 MB allowed), is refused alike."""
+    _sites_rows(workbook, ("<row>" + "<c/>" * 10_000 + "<c><v>1</v></c></row>") * 50)
+    _code, text = cli("validate", workbook, code=1)
+    assert ("sheet sites: has a row of more than 1,000 cells: a case table has at most "
+            "1,000 columns; delete the cells right of the table") in text
+    _sites_rows(workbook, "<row>" + "<c/>" * 200_000 + "</row>")
+    _code, text = cli("validate", workbook, code=1)
+    assert "sheet sites: has a row of more than 1,000 cells" in text
+
+
+def test_a_value_right_of_the_last_column_is_refused_at_its_cell(workbook):
+    """A single cell with a value at ALM2: column ALL is 1*26*26 + 12*26 + 12 = 1,000 (A=1,
+    L=12), so ALM is column 1,001, right of the 1,000 a case table may use. Named at its
+    cell, and reading stops there (it was 'a value in a column without a name', found
+    only after the whole sheet was read)."""
+    _sites_rows(workbook, '<row r="2"><c r="ALM2"><v>1</v></c></row>')
+    _code, text = cli("validate", workbook, code=1)
+    assert ("sites!ALM2: a value right of column ALL: a case table has at most 1,000 "
+            "columns; delete it") in text
+
+
+def test_empty_cells_far_right_are_counted(workbook, monkeypatch):
+    """One empty styled cell at XFD (column 16,384) makes openpyxl build its row of
+    16,384 cells; 1,000,000 such rows (40 MB unpacked) took minutes. With the limit
+    lowered to 20,000 cells, rows 2 and 3 make 2 x 16,384 = 32,768 cells: refused; one
+    such row (16,384) is read, as the empty used range is (the case reads as before,
+    checked by the used-range test above)."""
+    monkeypatch.setattr(excel, "MAX_CELLS", 20_000)
+    _sites_rows(workbook, '<row r="2"><c r="XFD2" s="0"/></row>'
+                          '<row r="3"><c r="XFD3" s="0"/></row>')
+    _code, text = cli("validate", workbook, code=1)
+    assert "sheet sites: holds more than 20,000 cells (counting the empty ones" in text
+
+
+@pytest.mark.parametrize(("rows_xml", "message"), [
+    ('<row r="2000000000"><c r="A2000000000"><v>1</v></c></row>',
+     "has a row beyond row 1,048,576, the last of an Excel sheet"),
+    ('<row r="2"><c r="AAAA2"><v>1</v></c></row>', "cannot be read, its XML is damaged"),
+    ('<row r="2"><c r="A2" t="s"><v>99999</v></c></row>', "cannot be read, its XML is "
+     "damaged"),
+])
+def test_a_damaged_sheet_is_refused(workbook, rows_xml, message):
+    """Row 2,000,000,000 was reached through as many empty rows (minutes); a cell
+    reference of four letters and a shared-string index past the table were tracebacks."""
+    _sites_rows(workbook, rows_xml)
+    _code, text = cli("validate", workbook, code=1)
+    assert f"sheet sites: {message}" in text
