@@ -7,7 +7,10 @@ existing folder is replaced only when asked (``overwrite``; otherwise
 filled), and only if chainopt wrote it — a real folder (not a link) carrying the marker
 of its kind (:data:`KINDS`): a results ``manifest.json`` with chainopt's keys, a sweep's
 ``sweep.json``, a comparison's ``comparison.md``, a sensitivity's ``breakeven.csv`` or a
-case's ``case.yaml``. A results folder never replaces a case folder or anything else.
+case's ``case.yaml`` (and :func:`chainopt.case.excel.write_folder` replaces a case folder
+only if it holds nothing but ``case.yaml`` and table CSV files, as it writes them: a case
+folder is also written by people). A results folder never replaces a case folder or
+anything else.
 The old folder is moved aside, and deleted only after the new one is in place; if the
 write fails or is interrupted (Ctrl-C) in between, the old folder is moved back.
 

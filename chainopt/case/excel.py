@@ -26,11 +26,11 @@ import pandas as pd
 import yaml
 
 from chainopt import xlsx_text
-from chainopt.atomic import write_file
+from chainopt.atomic import is_chainopt_folder, write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
 from chainopt.case.validate import closest
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, OutputError, Problem
 from chainopt.ooxml import saved
 from chainopt.safe_yaml import parse_yaml
 from chainopt.xlsx_text import append_row
@@ -478,14 +478,41 @@ def relocate(exc: InputError, locations: dict) -> InputError:
                        for p in exc.problems])
 
 
+def case_files() -> set[str]:
+    """The names of the files chainopt writes into a case folder: ``case.yaml`` and one
+    CSV file per table (its by-period table too)."""
+    return {"case.yaml"} | {f"{t}{suffix}.csv" for t in TABLES for suffix in ("", BY_PERIOD)}
+
+
+def check_only_case_files(folder: Path, shown: int = 5) -> None:
+    """An OutputError unless ``folder`` holds only regular files chainopt writes into a
+    case folder (:func:`case_files`): a case folder is also written by people (a
+    ``README.md``, ``.git``, scenarios, notes), and replacing it whole would delete what
+    it holds besides the tables. The message names the first ``shown`` of them."""
+    names = case_files()
+    others = sorted(e.name + ("/" if e.is_dir() and not e.is_symlink() else "")
+                    for e in folder.iterdir()
+                    if e.name not in names or e.is_symlink() or not e.is_file())
+    if others:
+        listed = ", ".join(others[:shown]) + (f" and {len(others) - shown} more"
+                                             if len(others) > shown else "")
+        raise OutputError([Problem(str(folder), "holds more than case.yaml and the table "
+                                   f"CSV files ({listed}): --overwrite replaces the whole "
+                                   "folder and would delete them", "convert into a new "
+                                   "folder, or move them out of this one first")])
+
+
 def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> Path:
     """Write a raw case as a case folder (``case.yaml`` + CSV), atomically.
 
-    An existing folder is replaced only with ``overwrite`` and only if it is a case
-    folder (it holds ``case.yaml``; see :mod:`chainopt.atomic`)."""
+    An existing folder is replaced only with ``overwrite``, only if it is a case folder
+    (it holds ``case.yaml``; see :mod:`chainopt.atomic`) and only if it holds nothing
+    else than chainopt writes there (:func:`check_only_case_files`)."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise InputError([Problem(str(folder), "exists", "pass --overwrite to replace it")])
+    if overwrite and is_chainopt_folder(folder, "case"):  # (else atomic's refusal says why)
+        check_only_case_files(folder)
 
     def fill(tmp: Path) -> None:
         (tmp / "case.yaml").write_text(yaml.safe_dump(raw.meta, sort_keys=False,

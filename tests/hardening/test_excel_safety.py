@@ -312,3 +312,31 @@ def test_a_damaged_sheet_is_refused(workbook, rows_xml, message):
     _sites_rows(workbook, rows_xml)
     _code, text = cli("validate", workbook, code=1)
     assert f"sheet sites: {message}" in text
+
+
+def test_convert_overwrite_keeps_a_case_folder_holding_more_than_tables(tmp_path, workbook):
+    """Review item 12: ``convert IN.xlsx CASE_DIR --overwrite`` replaced the whole folder,
+    deleting its .git, README.md, scenarios/ and notes/. A folder holding anything but
+    case.yaml and table CSV files is now refused (exit 1), every file kept; the first five
+    of the six others are named (sorted: .git/, README.md, a.txt, b.txt, notes/) and the
+    sixth counted. A folder holding only what convert writes is still replaced: its
+    sites.csv, edited to 'changed', is the workbook's again."""
+    case = tmp_path / "mycase"
+    cli("convert", workbook, case, code=0)
+    for d in (".git", "notes", "scenarios"):
+        (case / d).mkdir()
+        (case / d / "x").write_text("mine")
+    for f in ("README.md", "a.txt", "b.txt"):
+        (case / f).write_text("mine")
+    before = sorted(p.relative_to(case).as_posix() for p in case.rglob("*"))
+    _code, text = cli("convert", workbook, case, "--overwrite", code=1)
+    assert (f"{case}: holds more than case.yaml and the table CSV files (.git/, README.md, "
+            "a.txt, b.txt, notes/ and 1 more): --overwrite replaces the whole folder and would "
+            "delete them; convert into a new folder, or move them out of this one first") in text
+    assert sorted(p.relative_to(case).as_posix() for p in case.rglob("*")) == before
+    plain = tmp_path / "plain"
+    cli("convert", workbook, plain, code=0)
+    sites = (plain / "sites.csv").read_text()
+    (plain / "sites.csv").write_text("changed")
+    cli("convert", workbook, plain, "--overwrite", code=0)
+    assert (plain / "sites.csv").read_text() == sites
