@@ -28,7 +28,7 @@ import yaml
 from chainopt import xlsx_text
 from chainopt.atomic import is_chainopt_folder, write_file
 from chainopt.atomic import write_folder as atomic_write_folder
-from chainopt.case.schema import BY_PERIOD, TABLES, RawCase
+from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, RawCase
 from chainopt.case.validate import closest
 from chainopt.errors import InputError, OutputError, Problem
 from chainopt.ooxml import saved
@@ -47,11 +47,10 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?\bref="'
                         rb'([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
 # a row or a cell in a sheet's XML (``<row r="2">``, ``<c r="B2" t="s">``, ``<c/>``)
 _ROW_OR_CELL = re.compile(rb"<(?:\w{1,30}:)?(row|c)[\s/>]")
-#: the columns a case table's sheet may use: the widest table has a few dozen (units: 20).
-#: A workbook is bounded by the cells it holds, not only its bytes: 200 MB of empty cells
-#: ``<c/>`` before a stray value are 50 million cells (about 6.5 GB and 100 s to read). A row of
-#: more cells, or a value right of this column, is refused before the rest is read.
-MAX_COLUMNS = 1_000
+# A workbook is bounded by the cells it holds, not only its bytes: 200 MB of empty cells
+# ``<c/>`` before a stray value are 50 million cells (about 6.5 GB and 100 s to read). A
+# row of more cells than a table may have columns (MAX_COLUMNS), or a value right of that
+# column, is refused before the rest is read.
 #: the cells read from one sheet, counting the empty ones left of each row's last cell
 #: (one empty cell far right, ``XFD7``, makes its row 16,384 cells: 2 million cost 0.6 s):
 #: five times the largest table of a generated 1,000,000-variable case (markets, 387,075)

@@ -16,16 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.case.excel import is_workbook, read_workbook, relocate
-from chainopt.case.schema import BY_PERIOD, TABLES, Case, RawCase
+from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, Case, RawCase
 from chainopt.case.validate import MAX_PER_CHECK, closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import read_mapping
 from chainopt.textfile import MAX_CSV_BYTES, read_text
 
 DEFAULT_CASE = "ru_eastwest"
-# columns of one table file: the widest table has 20, so a header of more is no case
-# table, refused before its names are checked (which would list each as unknown)
-MAX_COLUMNS = 1_000
 
 
 def embedded_cases() -> list[str]:

@@ -277,6 +277,11 @@ STATED_CURRENCY = Column("stated_currency", "enum", choices=CURRENCIES, default=
 # blank, so that one row per site and commodity needs no tier column.
 TIER = Column("tier", "int", default=1.0, lo=1)
 
+
+#: the columns a case table may have (a CSV header, a workbook sheet's row): the widest
+#: table has 20, so more is no case table, refused before its names or cells are read
+MAX_COLUMNS = 1_000
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
