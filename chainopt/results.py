@@ -46,7 +46,14 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.textfile import MAX_JSON_BYTES, decode, parse_json, read_bytes, read_text
+from chainopt.textfile import (
+    MAX_JSON_BYTES,
+    MAX_TABLE_BYTES,
+    decode,
+    parse_json,
+    read_bytes,
+    read_text,
+)
 
 FLOAT_FORMAT = "%.10g"
 MANIFEST = "manifest.json"
@@ -316,7 +323,7 @@ def read_table(path: Path, entry: dict | None, as_text: list | None,
     :func:`table_files`): its bytes' SHA-256 (unless not ``checksum``) and its row
     count; a CSV's ``as_text`` columns read as text and the others checked to hold
     numbers. A damaged table is an InputError naming the file, whose hint is ``rerun``."""
-    data = read_bytes(path, str(path), what="results table")
+    data = read_bytes(path, str(path), MAX_TABLE_BYTES, what="results table")
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
     if checksum and entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:

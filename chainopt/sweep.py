@@ -58,7 +58,7 @@ from chainopt.errors import (
     UnboundedError,
 )
 from chainopt.results import best_bound
-from chainopt.textfile import MAX_JSON_BYTES, parse_json, read_text
+from chainopt.textfile import MAX_JSON_BYTES, MAX_TABLE_BYTES, parse_json, read_text
 
 SET_PATTERN = re.compile(
     r"^(?P<table>[a-z_]+)\.(?P<column>[a-z0-9_]+)(\[(?P<where>[^\]]*)\])?\s*"
@@ -971,7 +971,7 @@ def read_kpis(folder: Path) -> pd.DataFrame:
     from the folder's parts."""
     path = folder / "kpis.csv"
     again = f"chainopt sweep --resume {folder} writes it again from the sweep's parts"
-    text = read_text(path, str(path), what="sweep table")
+    text = read_text(path, str(path), MAX_TABLE_BYTES, what="sweep table")
     try:
         kpis = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

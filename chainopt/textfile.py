@@ -24,6 +24,9 @@ MAX_JSON_BYTES = 16 << 20
 # one table CSV of a case folder: the largest benchmark case (2M variables) has a few MB
 # of CSV in all; a larger file is not a case table, and is not read whole into memory
 MAX_CSV_BYTES = 256 << 20
+# one table of a results, comparison or sweep folder: the largest of a 300,000-variable
+# run is 11 MB (a 2M run's about 75 MB); a larger file is not read whole into memory
+MAX_TABLE_BYTES = 1 << 30
 
 
 def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,

@@ -44,7 +44,7 @@ from chainopt.results import (
     table_files,
     text_columns,
 )
-from chainopt.textfile import parse_json, read_text
+from chainopt.textfile import MAX_TABLE_BYTES, parse_json, read_text
 
 TOP = 10
 TOL = 1e-6
@@ -622,7 +622,9 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
         as_text = text.get(name)
         as_text = [str(c) for c in as_text] if isinstance(as_text, list) else None
         if files is None:
-            df = pd.read_csv(io.StringIO(read_text(p, str(p))), keep_default_na=False,
+            df = pd.read_csv(io.StringIO(read_text(p, str(p), MAX_TABLE_BYTES,
+                                                   what="comparison table")),
+                             keep_default_na=False,
                              na_values=[""],
                              dtype=dict.fromkeys(as_text, str) if as_text else None)
             if as_text is not None and df.empty:  # no row to guess the numbers from

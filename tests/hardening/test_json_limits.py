@@ -51,6 +51,29 @@ def test_a_huge_manifest_is_refused_with_its_size(tmp_path, results):
     cli("explain", d, code=0)
 
 
+def test_a_huge_results_or_sweep_table_is_refused_by_its_size(tmp_path, results):
+    """A results table (flows.csv) or a sweep's kpis.csv made 1 GiB + 1 byte (a sparse
+    file: no disk used) was read whole into memory (4 GB ended in a MemoryError
+    traceback); it is refused by its size before a byte is read: exit 1 naming the
+    file, its size and the limit (MAX_TABLE_BYTES, 1 GiB: the largest table of a
+    300,000-variable run is 11 MB)."""
+    from chainopt.errors import InputError
+    from chainopt.sweep import read_kpis
+    from chainopt.textfile import MAX_TABLE_BYTES
+
+    d = Path(shutil.copytree(results, tmp_path / "res"))
+    os.truncate(d / "flows.csv", MAX_TABLE_BYTES + 1)
+    _code, text = cli("explain", d, code=1)
+    assert (f"flows.csv: is {MAX_TABLE_BYTES + 1:,} bytes, more than the "
+            f"{MAX_TABLE_BYTES:,} allowed for a results table") in text, text
+    sweep = tmp_path / "sweep-x"
+    sweep.mkdir()
+    (sweep / "kpis.csv").touch()
+    os.truncate(sweep / "kpis.csv", MAX_TABLE_BYTES + 1)
+    with pytest.raises(InputError, match="allowed for a sweep table"):
+        read_kpis(sweep)
+
+
 def test_a_huge_sweep_json_is_refused_on_resume(tmp_path):
     folder = tmp_path / "sweep-big"
     folder.mkdir()
