@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.scenario import Scenario, apply_changes
-from chainopt.case.schema import TABLES, RawCase
+from chainopt.case.schema import MAX_MAGNITUDE, TABLES, RawCase
 from chainopt.case.validate import _by_period, _Collector, _normalise, validate
 from chainopt.errors import InputError
 from chainopt.models.build import BuiltModel, build
@@ -349,7 +349,7 @@ def cells_pass(raw: RawCase, variant: RawCase, tables) -> bool:
             if c is None or c.kind not in ("float", "int"):
                 return False
             v = pd.to_numeric(x[col][diff[col].to_numpy()], errors="coerce").to_numpy(float)
-            ok = np.isfinite(v)
+            ok = np.isfinite(v) & (np.abs(v) <= MAX_MAGNITUDE)
             if c.lo is not None:
                 ok &= (v > c.lo) if c.lo_open else (v >= c.lo)
             if c.hi is not None:

@@ -33,6 +33,7 @@ from chainopt.case.index import (
 from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     FALSE_TEXTS,
+    MAX_MAGNITUDE,
     NAME_PATTERN,
     TABLES,
     TRUE_TEXTS,
@@ -313,6 +314,12 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
         nan_text = np.zeros(len(a), dtype=bool)
     finite = np.isfinite(np.where(np.isnan(num), 0.0, num)) & ~nan_text
     out.rows(file, shown, ~finite, name, "must be a finite number")
+    with np.errstate(invalid="ignore"):
+        huge = finite & (np.abs(num) > MAX_MAGNITUDE)
+    out.rows(file, shown, huge, name, f"must be at most {MAX_MAGNITUDE:g} in size",
+             hint="no price, cost, quantity or rate comes near it: a typo? (a blank cell "
+                  "is no limit where the column allows one)")
+    finite &= ~huge
     with np.errstate(invalid="ignore"):
         if col.lo is not None:
             low = num <= col.lo if col.lo_open else num < col.lo

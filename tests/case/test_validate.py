@@ -151,6 +151,32 @@ def test_non_finite_number_is_reported_once(small_case_dir: Path, text: str) -> 
     assert p.message == f"must be a finite number (found '{text}')"
 
 
+@pytest.mark.parametrize("text", ["1e308", "-2e15", "1.5e15"])
+def test_a_number_too_large_for_any_chain_is_refused_once(small_case_dir: Path,
+                                                         text: str) -> None:
+    """A price of 1e308 passed validation and HiGHS (which takes 1e20 as infinite) failed
+    the solve, its message suggesting a longer time limit. Any number beyond 1e15 in size
+    (no price, cost, quantity or rate comes near it) is now refused at its cell, once
+    (not also as below a lower bound); 1e15 itself passes."""
+    edit_csv(small_case_dir / "markets.csv", "chn,pp,930", f"chn,pp,{text}")
+    p = only_problem(small_case_dir)
+    assert p.where == "markets.csv row 11, column price_usd_per_unit"
+    assert p.message == f"must be at most 1e+15 in size (found '{text}')"
+    edit_csv(small_case_dir / "markets.csv", f"chn,pp,{text}", "chn,pp,1e15")
+    load_case(small_case_dir)  # valid
+
+
+def test_a_sweep_to_a_number_too_large_is_refused_before_solving(tmp_path) -> None:
+    """A sweep adding 1e308 to the HDPE price (red-team: ``--set ...+=1e308,-1e308``)
+    passed the warm map's own cell check (finite, at least 0) and HiGHS failed the solve
+    (exit 4). The map checks the same size limit as validation, so every variant is
+    refused as bad input naming the cell, and nothing is solved."""
+    with pytest.raises(InputError, match=r"markets.csv row 6, column price_usd_per_unit: "
+                                         r"must be at most 1e\+15 in size"):
+        api.sweep("small_chain", sets=["markets.price_usd_per_unit[commodity=hdpe]"
+                                       "+=1e308,-1e308"], out=tmp_path, jobs=1)
+
+
 @pytest.mark.parametrize("text", ["lots", "12 kt", "n/a"])
 def test_text_in_a_number_column(small_case_dir: Path, text: str) -> None:
     edit_csv(small_case_dir / "markets.csv", "chn,pp,930", f"chn,pp,{text}")
