@@ -1057,12 +1057,15 @@ def input_hash(case: Case) -> str:
     return case_hash(case)
 
 
-def convert(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+def convert(src: str | Path, dst: str | Path, overwrite: bool = False,
+            warn: Callable[[str], object] | None = None) -> Path:
     """Case folder (or embedded case) -> one ``.xlsx`` workbook, or workbook -> case folder.
 
-    Both give the same input hash (see :mod:`chainopt.case.excel`).
+    Both give the same input hash (see :mod:`chainopt.case.excel`). ``warn`` is called
+    with a warning naming the text cells of a written folder that would run as formulas
+    in a spreadsheet program.
     """
-    return _convert(src, dst, overwrite=overwrite)
+    return _convert(src, dst, overwrite=overwrite, warn=warn)
 
 
 def report(folder: str | Path, out: str | Path | None = None,

@@ -544,14 +544,17 @@ def convert(
 
     Example: chainopt convert small_chain small_chain.xlsx
     """
+    notes: list[str] = []
     try:
-        path = api.convert(source, target, overwrite=overwrite)
+        path = api.convert(source, target, overwrite=overwrite, warn=notes.append)
         h = api.load_case(str(path))
     except ChainoptError as exc:
         raise _fail(exc) from None
 
     console.print(f"written [bold]{escape(str(path))}[/] (case '{h.name}', input hash "
                   f"{api.input_hash(h)[:12]})")
+    for note in notes:
+        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
 
 
 @app.command()

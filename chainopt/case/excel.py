@@ -477,6 +477,32 @@ def relocate(exc: InputError, locations: dict) -> InputError:
                        for p in exc.problems])
 
 
+def formula_text(raw: RawCase, shown: int = 5) -> str | None:
+    """A warning naming the text cells of ``raw`` (table, CSV row, column; the first
+    ``shown`` of them, and how many) that a spreadsheet program would run as a formula
+    when the CSV file written from it is opened: text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return that is not a number (a workbook holds
+    ``=HYPERLINK(...)`` as text; in a CSV file it is a live formula). Such cells are
+    written as they are, since quoting them would change the case's input; None if
+    there are none. Number columns hold numbers (validated), never formulas."""
+    found: list[str] = []
+    for name, df in sorted(raw.tables.items()):
+        for c, num in zip(df.columns, _number_columns(name, list(df.columns)), strict=True):
+            if num:
+                continue
+            s = df[c].astype(str)
+            hit = s.str.startswith(xlsx_text.FORMULA_START) & ~s.str.fullmatch(_NUMBER.pattern)
+            found += [f"{name}.csv row {i + 2}, column {c}" for i in hit.to_numpy().nonzero()[0]]
+    if not found:
+        return None
+    n = len(found)
+    listed = "; ".join(found[:shown]) + (f" and {n - shown} more" if n > shown else "")
+    return (f"{n} text cell{'s' if n > 1 else ''} start{'s' if n == 1 else ''} with =, +, -, "
+            "@, a tab or a carriage return and would run as a formula when the CSV file is "
+            f"opened in a spreadsheet program: {listed}; written as in the workbook (they are "
+            "the case's input): check them before opening the CSV files in Excel")
+
+
 def case_files() -> set[str]:
     """The names of the files chainopt writes into a case folder: ``case.yaml`` and one
     CSV file per table (its by-period table too)."""

@@ -340,3 +340,30 @@ def test_convert_overwrite_keeps_a_case_folder_holding_more_than_tables(tmp_path
     (plain / "sites.csv").write_text("changed")
     cli("convert", workbook, plain, "--overwrite", code=0)
     assert (plain / "sites.csv").read_text() == sites
+
+
+def test_formula_text_written_to_csv_is_warned_of(small_copy, tmp_path):
+    """Review item 13: a workbook's text ``=HYPERLINK(...)`` is inert in Excel but a live
+    formula in the CSV file convert writes from it. Written as it is (it is the case's
+    input), with one warning on stderr: commodities.csv rows 2-8 of column description
+    hold the five HOSTILE_TEXT cells, '-abc' and '@x' (7 cells; the first five named,
+    "and 2 more"); row 9's '-5' is a number (a spreadsheet reads it as -5, no formula),
+    and so is sites.csv's lat_deg -5 in a number column: neither is counted."""
+    com = pd.read_csv(small_copy / "commodities.csv", dtype=str, keep_default_na=False)
+    com.loc[0:7, "description"] = [*HOSTILE_TEXT, "-abc", "@x", "-5"]
+    com.to_csv(small_copy / "commodities.csv", index=False)
+    sites = pd.read_csv(small_copy / "sites.csv", dtype=str, keep_default_na=False)
+    sites.loc[0, "lat_deg"] = "-5"
+    sites.to_csv(small_copy / "sites.csv", index=False)
+    book = tmp_path / "case.xlsx"
+    _code, text = cli("convert", small_copy, book, code=0)
+    assert "warning" not in text  # the workbook holds them as text cells
+    _code, text = cli("convert", book, tmp_path / "back", code=0)
+    assert ("warning: 7 text cells start with =, +, -, @, a tab or a carriage return and "
+            "would run as a formula when the CSV file is opened in a spreadsheet program: "
+            "commodities.csv row 2, column description; commodities.csv row 3, column "
+            "description; commodities.csv row 4, column description; commodities.csv row 5, "
+            "column description; commodities.csv row 6, column description and 2 more; "
+            "written as in the workbook") in text
+    back = pd.read_csv(tmp_path / "back" / "commodities.csv", dtype=str, keep_default_na=False)
+    assert list(back["description"][:8]) == [*HOSTILE_TEXT, "-abc", "@x", "-5"]
