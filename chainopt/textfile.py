@@ -29,6 +29,21 @@ MAX_CSV_BYTES = 256 << 20
 MAX_TABLE_BYTES = 1 << 30
 
 
+def check_inside(path: str | Path, folder: str | Path, where: str | None = None) -> None:
+    """An InputError if ``path``, a file of ``folder``, is a link resolving outside
+    ``folder``: a case folder's file linked to ``/elsewhere/secret.csv`` would carry that
+    file into whatever is made of the case (a workbook sent on by ``convert``). A link
+    to a file inside the folder is followed as usual."""
+    path, folder = Path(path), Path(folder)
+    if not path.is_symlink():
+        return
+    target = path.resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise InputError([Problem(where or str(path), f"is a link to {target}, outside "
+                                  f"{folder}, the folder it is read from", "copy the file into "
+                                  "that folder in place of the link")])
+
+
 def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,
               what: str = "text file") -> str:
     """The content of ``path`` as text; ``where`` names it in errors (default: the path)."""

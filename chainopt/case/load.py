@@ -20,7 +20,7 @@ from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, Case, RawCase
 from chainopt.case.validate import MAX_PER_CHECK, closest, validate
 from chainopt.errors import InputError, Problem
 from chainopt.safe_yaml import read_mapping
-from chainopt.textfile import MAX_CSV_BYTES, read_text
+from chainopt.textfile import MAX_CSV_BYTES, check_inside, read_text
 
 DEFAULT_CASE = "ru_eastwest"
 
@@ -73,6 +73,7 @@ def read_raw(source: str | Path | None) -> RawCase:
     if not yaml_path.exists():
         raise InputError([Problem(str(folder), "no case.yaml in this folder",
                                   "a case folder needs case.yaml plus CSV tables")])
+    check_inside(yaml_path, folder, str(yaml_path))
     meta = read_mapping(yaml_path, str(yaml_path), what="case.yaml")
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
@@ -89,6 +90,7 @@ def read_raw(source: str | Path | None) -> RawCase:
             problems.append(Problem(table_path.name, "unknown table", closest(name, sorted(known))))
         else:
             try:
+                check_inside(table_path, folder, table_path.name)
                 tables[name] = read_csv(table_path)
             except InputError as exc:
                 problems += exc.problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -367,3 +368,33 @@ def test_formula_text_written_to_csv_is_warned_of(small_copy, tmp_path):
             "written as in the workbook") in text
     back = pd.read_csv(tmp_path / "back" / "commodities.csv", dtype=str, keep_default_na=False)
     assert list(back["description"][:8]) == [*HOSTILE_TEXT, "-abc", "@x", "-5"]
+
+
+def test_a_case_table_linked_outside_its_folder_is_refused(small_copy, tmp_path):
+    """Review item 15: ``sites.csv -> /elsewhere/secret.csv`` was followed, so ``convert
+    CASE OUT.xlsx`` put a file from outside the case into a workbook the user may send
+    on. Refused for validate and convert alike (exit 1, no workbook), naming the file
+    and its target; case.yaml too. A link to a file inside the folder
+    (``sites.csv -> archive/sites.csv``) is read as before."""
+    secret = tmp_path / "elsewhere" / "secret.csv"
+    secret.parent.mkdir()
+    (small_copy / "sites.csv").rename(secret)
+    (small_copy / "sites.csv").symlink_to(secret)
+    message = (f"sites.csv: is a link to {secret.resolve()}, outside {small_copy}, the "
+               "folder it is read from; copy the file into that folder in place of the link")
+    _code, text = cli("validate", small_copy, code=1)
+    assert message in text
+    _code, text = cli("convert", small_copy, tmp_path / "out.xlsx", code=1)
+    assert message in text and not (tmp_path / "out.xlsx").exists()
+    (small_copy / "archive").mkdir()
+    secret.rename(small_copy / "archive" / "sites.csv")
+    (small_copy / "sites.csv").unlink()
+    (small_copy / "sites.csv").symlink_to(Path("archive") / "sites.csv")
+    yaml_out = tmp_path / "case.yaml"
+    (small_copy / "case.yaml").rename(yaml_out)
+    (small_copy / "case.yaml").symlink_to(yaml_out)
+    _code, text = cli("validate", small_copy, code=1)
+    assert f"{small_copy / 'case.yaml'}: is a link to {yaml_out.resolve()}, outside" in text
+    (small_copy / "case.yaml").unlink()
+    yaml_out.rename(small_copy / "case.yaml")
+    cli("validate", small_copy, code=0)
