@@ -68,6 +68,7 @@ NPV.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -385,9 +386,16 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
-            "IRR": economics.irr(local), "payback (yr)": pay,
+            # none as NaN, not None: a column holding None is text to pandas, written
+            # unrounded to the CSV and as text cells to comparison.xlsx
+            "IRR": _number(economics.irr(local)), "payback (yr)": _number(pay),
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment}
+
+
+def _number(value: float | None) -> float:
+    """``value``, or NaN for none."""
+    return math.nan if value is None else float(value)
 
 
 def _yearly(terms, project, party, y, op, capex, res, draw, intr, prin, tax, flow
