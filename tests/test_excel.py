@@ -359,3 +359,21 @@ def test_a_blank_is_written_as_an_empty_cell(tmp_path):
     back = read_workbook(book)
     assert back.tables["links"]["capacity_k_per_yr"].iloc[2] == ""
     assert back.tables["units"]["capex_usd_per_unit_yr"].iloc[0] == "0"
+
+
+def test_an_infinite_end_of_a_ranging_interval_is_written_as_inf(tmp_path):
+    """A ranging row whose cost may fall without limit (lower -inf) and rise to 432: the
+    results workbook wrote the infinite end as a blank cell, which says "no value",
+    while the CSV files and explain say -inf. Now the text -inf (and inf), a missing
+    value blank, the finite end the number 432."""
+    import numpy as np
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from chainopt.report.excel import write_results_workbook
+
+    ranging = pd.DataFrame({"key": ["a", "b"], "lower": [-np.inf, 1.5],
+                            "upper": [432.0, np.inf], "room": [np.nan, 2.0]})
+    path = write_results_workbook({"ranging": ranging}, {"case": "x"}, tmp_path / "r.xlsx")
+    rows = list(load_workbook(path)["ranging"].iter_rows(values_only=True))
+    assert rows[1:] == [("a", "-inf", 432, None), ("b", 1.5, "inf", 2)]

@@ -28,8 +28,13 @@ _CHUNK = 50_000  # rows rounded (stable_floats) at a time: the copy stays small
 
 
 def _value(v: object) -> object:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+    """``v`` as a cell holds it: blank for a missing value (NaN, None), the text ``inf``
+    or ``-inf`` for an infinite one (an open end of a ranging interval: a number cell
+    cannot hold it, and blank would say "no value"), as the CSV tables write them."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
     if hasattr(v, "item"):  # numpy scalar
         v = v.item()
     return v
