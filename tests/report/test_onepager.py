@@ -194,3 +194,21 @@ def test_a_partys_irr_names_its_currency():
     cards = html._economics_cards(MP2_PARTIES)
     assert cards.count('<div class="l">IRR in RUB</div>') == 2
     assert cards.count('<div class="l">IRR in JPY</div>') == 1
+
+
+def test_the_cash_flow_years_are_labelled_as_years():
+    """The one-pager's cash-flow panel (years on a number axis, as deck slides and
+    report-onepager-*.png show it) went through charts.thousands like every static chart
+    and read '2,025 2,030 2,035'. Its year ticks now read as years: 2025, 2030, ..."""
+    from chainopt.report import charts
+
+    page = _page("s", "p")
+    fig = charts.thousands(onepager.static_figure(page, plt))
+    try:
+        fig.canvas.draw()
+        ax = fig.axes[1]
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert ticks and all("," not in t for t in ticks), ticks
+        assert all(t == f"{float(t):.0f}" for t in ticks), ticks
+    finally:
+        plt.close(fig)
