@@ -190,7 +190,7 @@ def _txt(s: object) -> str:
 def static_figure(p: Page, plt):
     """The one-pager as one matplotlib figure (waterfall, cash flow, key figures, parties,
     constraints), for PNG/SVG and the deck; ``plt`` is :mod:`matplotlib.pyplot`."""
-    from matplotlib.ticker import FuncFormatter  # lazy: static charts only
+    from matplotlib.ticker import FuncFormatter, MaxNLocator  # lazy: static charts only
 
     fig = plt.figure(figsize=(13.3, 7.0))  # 16:9 slide minus the title
     grid = fig.add_gridspec(2, 2, height_ratios=[3.4, 1.2], hspace=0.5, wspace=0.22)
@@ -225,6 +225,7 @@ def static_figure(p: Page, plt):
         ax2.legend(fontsize=8, loc="upper left")
     ax2.axhline(0, color="#888", lw=0.6)
     # years as years (2030), not as the grouped numbers of charts.thousands (2,030)
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # no tick at 2029.5
     ax2.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
     ax2.set_title("Incremental cash flow by year (MUSD, undiscounted)", fontsize=10)
     ax3 = fig.add_subplot(grid[1, 0])

@@ -199,7 +199,8 @@ def test_a_partys_irr_names_its_currency():
 def test_the_cash_flow_years_are_labelled_as_years():
     """The one-pager's cash-flow panel (years on a number axis, as deck slides and
     report-onepager-*.png show it) went through charts.thousands like every static chart
-    and read '2,025 2,030 2,035'. Its year ticks now read as years: 2025, 2030, ..."""
+    and read '2,029.5 2,030 2,030.5'. Its ticks are now whole years, read as years:
+    2030, 2031, ..."""
     from chainopt.report import charts
 
     page = _page("s", "p")
@@ -210,5 +211,6 @@ def test_the_cash_flow_years_are_labelled_as_years():
         ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
         assert ticks and all("," not in t for t in ticks), ticks
         assert all(t == f"{float(t):.0f}" for t in ticks), ticks
+        assert len(set(ticks)) == len(ticks), ticks  # whole years only: no 2029.5
     finally:
         plt.close(fig)
