@@ -502,7 +502,8 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
         rows.append(("lp_relaxation", "", float(built.relaxed),
                      "integer decisions made continuous (run --relax): a bound, not a plan "
                      "of the MIP"))
-    rows.append(_shortfall_total(t["sales"], com["unit"]))
+    rows.append(_shortfall_total(t["sales"], com["unit"],
+                                 {p.period: p.length_yr for p in built.case.meta.periods}))
     lv = t["levers"].groupby(["lever", "kind", "part"], sort=False)["npv_musd"].sum()
     rows.extend((f"lever_{lever}_{kind}", "", float(v),
                  f"MUSD discounted, part of npv_{part} (not added again)")
@@ -529,20 +530,26 @@ def _levers(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     return _sorted(built, g[cols], ["lever", "kind"])
 
 
-def _shortfall_total(sales: pd.DataFrame, unit: pd.Series) -> tuple:
-    """The ``shortfall_total`` KPI: the unmet demand floors (``shortfall_k_per_yr``)
-    summed over floors and periods, in the unit of the commodities short (``k t/yr``).
-    Shortfalls of commodities in different units (t and bbl) do not add up: the value is
-    then NaN and the unit names the units (sales.csv has each shortfall)."""
+def _shortfall_total(sales: pd.DataFrame, unit: pd.Series, years: dict[str, int]) -> tuple:
+    """The ``shortfall_total`` KPI: the demand left unmet under the floors over the
+    horizon, sum over floors and periods t of ``shortfall_k_per_yr`` x the years of t
+    (``years``), in thousands of the unit of the commodities short (``k t``): 20 kt/yr
+    short in a 2-year and a 3-year period is 100 kt (a sum of the yearly rates, 40
+    "k t/yr summed over periods", was no quantity at all). Shortfalls of commodities in
+    different units (t and bbl) do not add up: the value is then NaN and the unit names
+    the units (sales.csv has each shortfall)."""
     short = sales[sales["shortfall_k_per_yr"] > TOL]
     units = list(dict.fromkeys(short["commodity"].map(unit).astype(str)))
     if len(units) > 1:
         return ("shortfall_total", "", float("nan"),
                 f"not summed: shortfalls in {', '.join(f'k {u}/yr' for u in units)} "
                 "(sales.csv, shortfall_k_per_yr)")
-    what = f"k {units[0]}/yr" if units else "k units/yr"
-    return ("shortfall_total", "", float(short["shortfall_k_per_yr"].sum()),
-            f"{what} summed over periods")
+    if not units:
+        return ("shortfall_total", "", 0.0, "no demand floor is short")
+    length = short["period"].astype(str).map(years).to_numpy(float)
+    return ("shortfall_total", "", float((short["shortfall_k_per_yr"].to_numpy(float)
+                                          * length).sum()),
+            f"k {units[0]} over the horizon (each period's k {units[0]}/yr x its years)")
 
 
 def objective_unit(case) -> str:

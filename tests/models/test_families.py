@@ -189,7 +189,29 @@ def test_demand_floor_shortfall_is_penalised(tmp_path):
     assert res.objective == pytest.approx(-97.0, rel=1e-9)
     assert res.kpi("npv_shortfall_penalty") == pytest.approx(-100.0)
     k = value(res["kpis"], kpi="shortfall_total")
-    assert (k["value"], k["unit"]) == (pytest.approx(20.0), "k t/yr summed over periods")
+    assert (k["value"], k["unit"]) == (pytest.approx(20.0), "k t over the horizon (each "
+                                       "period's k t/yr x its years)")
+
+
+def test_shortfall_total_is_the_demand_unmet_over_the_horizon(tmp_path):
+    """The floor of test_soft_floor_shortfall (50 kt/yr at b, 30 to buy) in a 2-year and a
+    3-year period: 20 kt/yr short in each, 20 x 2 + 20 x 3 = 100 kt unmet over the
+    horizon. shortfall_total was 40 'k t/yr summed over periods', a sum of rates of
+    periods of different lengths, no quantity. A run short of nothing says so."""
+    periods = [{"period": "p1", "start_year": 2026, "length_yr": 2},
+               {"period": "p2", "start_year": 2028, "length_yr": 3}]
+    tables = {"commodities": COMMODITIES, "sites": "site\nb",
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nb,crude,100,30",
+              "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nb,crude,200,50"}
+    res = solve_case(write_case(tmp_path / "short", tables, periods=periods,
+                                shortfall_penalty_usd_per_unit=5000))
+    k = value(res["kpis"], kpi="shortfall_total")
+    assert k["value"] == pytest.approx(100.0)
+    assert k["unit"] == "k t over the horizon (each period's k t/yr x its years)"
+    tables["markets"] = tables["markets"].replace(",50", ",20")
+    res = solve_case(write_case(tmp_path / "met", tables, periods=periods))
+    k = value(res["kpis"], kpi="shortfall_total")
+    assert (k["value"], k["unit"]) == (0.0, "no demand floor is short")
 
 
 def test_shortfalls_in_different_units_are_not_summed(tmp_path):

@@ -193,7 +193,8 @@ def _short_tables() -> dict[str, pd.DataFrame]:
                          "value_unit": ["USD per t"], "quantity_unit": ["t"]})
     kpis = pd.DataFrame({"kpi": ["objective", "shortfall_total"], "period": [None, None],
                          "value": [-6489.4, 660.5],
-                         "unit": ["MUSD", "k t/yr summed over periods"]})
+                         "unit": ["MUSD", "k t over the horizon (each period's k t/yr x "
+                                          "its years)"]})
     return {"sales": sales, "constraints": cons, "kpis": kpis}
 
 
