@@ -283,7 +283,7 @@ def print_summary(results) -> None:
                         f"{musd(value)} per {unit.get((kind, nm), 'unit')}/yr of capacity")
         console.print(tab)
     for note in run_warnings(results):
-        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
@@ -358,7 +358,7 @@ def sweep(
                       f"with a note in kpis.csv, column message ({said['variant'].iloc[0]}: "
                       f"{escape(str(said['message'].iloc[0]))})", highlight=False)
     for note in notes:  # of the base as `chainopt run` would, once; parts left out
-        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
     for vid in dict.fromkeys(full or []):
         if vid in failed:
             err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "

@@ -192,7 +192,7 @@ def _rows(ws, where: str) -> list[tuple[int, list]]:
     claiming A1:XFD1048576 costs only the cells it really holds. Reading stops with an
     InputError at the first value right of column :data:`MAX_COLUMNS`, a row beyond an
     Excel sheet's last, or more than :data:`MAX_CELLS` cells (a "cell bomb")."""
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # lazy: openpyxl only for workbooks
 
     ws.reset_dimensions()
     out = []
