@@ -349,7 +349,7 @@ def cells_pass(raw: RawCase, variant: RawCase, tables) -> bool:
             if c is None or c.kind not in ("float", "int"):
                 return False
             v = pd.to_numeric(x[col][diff[col].to_numpy()], errors="coerce").to_numpy(float)
-            ok = np.isfinite(v) & (np.abs(v) <= MAX_MAGNITUDE)
+            ok = np.isfinite(v) & ((np.abs(v) <= MAX_MAGNITUDE) | (c.kind != "float"))
             if c.lo is not None:
                 ok &= (v > c.lo) if c.lo_open else (v >= c.lo)
             if c.hi is not None:

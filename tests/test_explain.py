@@ -634,13 +634,14 @@ def test_a_cost_highs_would_take_as_infinite_is_refused(tmp_path):
     """Tar at 1e25 USD/t: its sales column's objective coefficient is 1e25 x 1000 t/kt
     / 1e6 = 1e22 MUSD per kt, beyond HiGHS's infinite_cost (1e20). The run stopped with
     "HiGHS stopped with status 'Unknown' ...; raise --time-limit" (exit 4), which no time
-    limit helps; now exit 1 names the column, its input and the way out."""
+    limit helps; then exit 1 named the column's coefficient; now validation refuses the
+    price at its cell, a number beyond 1e15 (exit 1). The model's own check stays behind
+    it (a coefficient can grow past the cells, through a currency or a unit)."""
     done = runner.invoke(app, ["run", str(_trace_case(tmp_path / "c", "t", "1", "1e25")),
                                "--out", str(tmp_path / "res")])
     assert done.exit_code == 1, done.output
-    assert ("markets.csv (price_usd_per_unit, min/max_k_per_yr): the objective coefficient "
-            "of market.sales(plant,tar,p1) is 1e+22 MUSD per k units/yr") in " ".join(
-        done.output.split())
+    assert ("markets.csv row 2, column price_usd_per_unit: must be at most 1e+15 in size "
+            "(found '1e25')") in " ".join(done.output.split())
 
 
 runner = CliRunner()

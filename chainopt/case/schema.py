@@ -278,9 +278,9 @@ STATED_CURRENCY = Column("stated_currency", "enum", choices=CURRENCIES, default=
 TIER = Column("tier", "int", default=1.0, lo=1)
 
 
-#: the largest magnitude of any number in a case: no price, cost, quantity or rate of a
-#: chain comes near it, and HiGHS takes 1e20 as infinite (a price of 1e308 passed
-#: validation and the solve failed, its message suggesting a longer time limit)
+#: the largest magnitude of a number in a float column of a case: no price, cost,
+#: quantity or rate of a chain comes near it, and HiGHS takes 1e20 as infinite (a sweep
+#: to a price of 1e308 failed the solve, its message suggesting a longer time limit)
 MAX_MAGNITUDE = 1e15
 #: the columns a case table may have (a CSV header, a workbook sheet's row): the widest
 #: table has 20, so more is no case table, refused before its names or cells are read

@@ -314,8 +314,8 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
         nan_text = np.zeros(len(a), dtype=bool)
     finite = np.isfinite(np.where(np.isnan(num), 0.0, num)) & ~nan_text
     out.rows(file, shown, ~finite, name, "must be a finite number")
-    with np.errstate(invalid="ignore"):
-        huge = finite & (np.abs(num) > MAX_MAGNITUDE)
+    with np.errstate(invalid="ignore"):  # (an int column is a count or a name: a tier)
+        huge = finite & (np.abs(num) > MAX_MAGNITUDE) & (col.kind == "float")
     out.rows(file, shown, huge, name, f"must be at most {MAX_MAGNITUDE:g} in size",
              hint="no price, cost, quantity or rate comes near it: a typo? (a blank cell "
                   "is no limit where the column allows one)")

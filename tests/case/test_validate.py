@@ -157,7 +157,8 @@ def test_a_number_too_large_for_any_chain_is_refused_once(small_case_dir: Path,
     """A price of 1e308 passed validation and HiGHS (which takes 1e20 as infinite) failed
     the solve, its message suggesting a longer time limit. Any number beyond 1e15 in size
     (no price, cost, quantity or rate comes near it) is now refused at its cell, once
-    (not also as below a lower bound); 1e15 itself passes."""
+    (not also as below a lower bound); 1e15 itself passes. Whole-number columns (a tier,
+    a name more than an amount: 1e19 is a valid tier) are not held to it."""
     edit_csv(small_case_dir / "markets.csv", "chn,pp,930", f"chn,pp,{text}")
     p = only_problem(small_case_dir)
     assert p.where == "markets.csv row 11, column price_usd_per_unit"
