@@ -24,6 +24,7 @@ import pandas as pd
 
 from chainopt.case.schema import UNITS
 from chainopt.case.units import factor
+from chainopt.report import moving
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -456,49 +457,89 @@ def no_minus_zero(text: str) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
-BINDING_COLUMNS = ["constraint", "period", "value", "value_unit", "meaning"]
+BINDING_COLUMNS = ["constraint", "periods", "largest value", "smallest value", "value_unit",
+                   "meaning"]
 
 
-def binding_data(tables: dict[str, pd.DataFrame], top: int = 15) -> pd.DataFrame:
-    """The binding constraints with the largest marginal values, of every family (the
-    ``constraints`` table: capacities, sales caps, supply limits, floors, emission caps,
-    specs, user constraints), described as ``chainopt explain`` does. The capacity of a
-    unit or link that has none in a period (not built yet, retired: ``total_k_per_yr`` 0
-    in the ``capacity`` table) does not bind there, whatever its row's marginal value:
-    it is left out, as ``chainopt run`` and ``chainopt explain`` leave it out."""
+#: the title of the binding constraints' chart (HTML and static)
+BINDING_TITLE = "Top binding constraints (largest marginal value of each)"
+
+
+def binding_data(tables: dict[str, pd.DataFrame], top: int = 15,
+                 periods: list[str] | None = None) -> pd.DataFrame:
+    """The ``top`` binding constraints with the largest marginal values, of every family
+    (the ``constraints`` table: capacities, sales caps, supply limits, floors, emission
+    caps, specs, user constraints), described as ``chainopt explain`` does. One row per
+    distinct constraint (its rows of every period merged, as ``chainopt explain`` and
+    ``chainopt run`` merge them: :func:`explain.distinct_constraints`), ranked by its
+    largest value (in size), with the periods it binds in (consecutive ones as a span,
+    ``p2026-p2046``; ``periods``: the case's order) and its largest and smallest value
+    over them. The capacity of a unit or link that has none in a period (not built yet,
+    retired: ``total_k_per_yr`` 0 in the ``capacity`` table) does not bind there, whatever
+    its row's marginal value: it is left out, as ``chainopt run`` and ``chainopt
+    explain`` leave it out."""
     # lazy: the family registry (for the descriptions) only when a report is drawn
-    from chainopt.report.explain import TECHNICAL, capacity_by, describe, zero_room
+    from chainopt.report.explain import (
+        TECHNICAL,
+        capacity_by,
+        describe,
+        distinct_constraints,
+        spans,
+        zero_room,
+    )
 
     c = _t(tables, "constraints")
     if c.empty or "marginal_value" not in c:
         return pd.DataFrame(columns=BINDING_COLUMNS)
-    mv = pd.to_numeric(c["marginal_value"], errors="coerce").fillna(0.0)
-    b = c[(mv.abs() > TOL) & ~c["family"].isin(TECHNICAL)]
-    if "side" in b and len(b):
+    c = c.assign(marginal_value=pd.to_numeric(c["marginal_value"], errors="coerce")
+                 .fillna(0.0))
+    if "side" not in c:
+        c = c.assign(side="")
+    b = c[(c["marginal_value"].abs() > TOL) & ~c["family"].isin(TECHNICAL)]
+    if len(b):
         b = b[~zero_room(b, capacity_by(tables.get("capacity")))]
-    b = b.loc[mv[b.index].abs().sort_values(ascending=False, kind="stable").index].head(top)
-    sides = b["side"] if "side" in b else pd.Series("", index=b.index)
-    return pd.DataFrame({
-        "constraint": [describe(f, k, kd, sd) for f, k, kd, sd in
-                       zip(b["family"], b["key"], b["kind"], sides, strict=True)],
-        "period": b["period"].astype(str).to_numpy(),
-        "value": mv[b.index].to_numpy(),
-        "value_unit": b["value_unit"].astype(str).to_numpy() if "value_unit" in b else "",
-        "meaning": np.where(b["family"].str.endswith("capacity_max").to_numpy(),
-                            "one more unit of capacity a year (its rent, before fixed O&M "
-                            "and capex)", "one more unit of room a year"),
-    }, columns=BINDING_COLUMNS).reset_index(drop=True)
+    order = periods or periods_of(tables)
+    mv = b["marginal_value"].to_numpy(dtype=float)
+    groups = sorted(distinct_constraints(b), key=lambda rows: -float(np.abs(mv[rows]).max()))
+    rows = []
+    for part in groups[:top]:
+        first = b.iloc[part[0]]
+        v = mv[part][np.argsort(-np.abs(mv[part]), kind="stable")]
+        rows.append({
+            "constraint": describe(first["family"], first["key"], first["kind"],
+                                   first["side"]),
+            "periods": ", ".join(spans(list(b["period"].astype(str).iloc[part]), order)),
+            "largest value": float(v[0]), "smallest value": float(v[-1]),
+            "value_unit": str(first["value_unit"]) if "value_unit" in b else "",
+            "meaning": ("one more unit of capacity a year (its rent, before fixed O&M and "
+                        "capex)" if str(first["family"]).endswith("capacity_max")
+                        else "one more unit of room a year")})
+    return pd.DataFrame(rows, columns=BINDING_COLUMNS)
 
 
 def shadow_price_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Commodity values (USD/unit) at each site: rows 'commodity @ site', columns periods."""
+    """Commodity values at each site where the commodity moves: rows 'commodity @ site',
+    a column ``unit`` (USD per the commodity's own unit, from the ``commodities`` table),
+    then one column per period, blank in a period where nothing moves there
+    (:func:`moving.moves`: the value there is a bound, not a price); a site and commodity
+    where nothing moves in any period has no row."""
     b = _t(tables, "balances")
+    if b.empty:
+        return pd.DataFrame()
+    b = b.assign(period=b["period"].astype(str))
+    b = b[moving.moves(b, tables).to_numpy()]
     if b.empty:
         return pd.DataFrame()
     b = b.assign(label=b["commodity"].astype(str) + " @ " + b["site"].astype(str))
     p = b.pivot_table(index="label", columns="period", values="shadow_price_usd_per_unit",
                       aggfunc="first")
-    return p.reindex(columns=[c for c in periods if c in p.columns]).sort_index()
+    p = p.reindex(columns=[c for c in periods if c in p.columns])
+    com = _t(tables, "commodities")
+    unit = (com.set_index("commodity")["unit"].astype(str) if {"commodity", "unit"}
+            <= set(com.columns) else pd.Series(dtype=str))
+    of = b.drop_duplicates("label").set_index("label")["commodity"].astype(str)
+    p.insert(0, "unit", ["USD per " + unit.get(of[lab], "unit") for lab in p.index])
+    return p.sort_index()
 
 
 def kpi_summary(tables: dict[str, pd.DataFrame], periods: list[str]) -> tuple[pd.DataFrame,
@@ -633,19 +674,22 @@ def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
                                "map": map_figure(tables, periods)}
     for key, data, title, yaxis, stacked in bar_charts(tables, periods):
         figs[key] = _bar_figure(data, esc(title), esc(yaxis), "stack" if stacked else "group")
-    b = binding_data(tables)
+    b = binding_data(tables, periods=periods)
     if len(b):
         # lazy: plotly is slow to import; loaded only when a chart is drawn
         import plotly.graph_objects as go
 
         lab = [f"{esc(c)} ({esc(p)})" for c, p in
-               zip(b["constraint"], b["period"], strict=False)]
-        fig = go.Figure(go.Bar(x=b["value"].tolist()[::-1], y=lab[::-1],
-                               customdata=[esc(u) for u in b["value_unit"]][::-1],
+               zip(b["constraint"], b["periods"], strict=False)]
+        fig = go.Figure(go.Bar(x=b["largest value"].tolist()[::-1], y=lab[::-1],
+                               customdata=list(zip(b["smallest value"].tolist()[::-1],
+                                                   [esc(u) for u in b["value_unit"]][::-1],
+                                                   strict=True)),
                                orientation="h", marker_color="#e6550d",
-                               hovertemplate="%{y}: %{x:,.2f} %{customdata} a year"
+                               hovertemplate="%{y}: up to %{x:,.2f} %{customdata[1]} a year "
+                                             "(smallest %{customdata[0]:,.2f})"
                                              "<extra></extra>"))
-        fig.update_layout(title="Top binding constraints (marginal value)",
+        fig.update_layout(title=BINDING_TITLE,
                           xaxis_title="USD per unit of room a year (see each bar's unit)",
                           height=max(300, 28 * len(b) + 100),
                           margin={"l": 260, "r": 20, "t": 50, "b": 40})

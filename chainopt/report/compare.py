@@ -10,7 +10,8 @@ construction spend, which ``project_cashflows`` holds), ``production`` (by produ
 period), ``capacity_built`` (capacity added in the period: expansion or what a project
 brings), ``utilisation``
 (units and capacity-limited links), ``exports`` (sales by market site, commodity and
-period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values),
+period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values,
+where the commodity moves: :mod:`chainopt.report.moving`),
 ``economics`` (per scenario, one line per effect: each project it switches on against
 the same scenario with only that project off, and its other inputs against the base:
 incremental NPV = the objective difference, the projects' overnight capex and the change
@@ -34,7 +35,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.report import economics, parties
+from chainopt.report import economics, moving, parties
 from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
@@ -125,7 +126,12 @@ def _built(r) -> pd.DataFrame:
 
 def _top_changes(results: dict, base: str, frames: dict[str, pd.DataFrame], keys: list[str],
                  value: str, top: int) -> pd.DataFrame:
-    side = _side(frames, keys, value)
+    return _largest(_side(frames, keys, value), top)
+
+
+def _largest(side: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` rows of a :func:`_side` table whose Δ columns changed most (a blank Δ
+    is no change)."""
     deltas = [c for c in side.columns if c.startswith("Δ ")]
     if side.empty or not deltas:
         return side
@@ -133,6 +139,25 @@ def _top_changes(results: dict, base: str, frames: dict[str, pd.DataFrame], keys
     side = side[size > TOL]
     return side.loc[size[size > TOL].sort_values(ascending=False).index[:top]].reset_index(
         drop=True)
+
+
+def _value_changes(results: dict, top: int) -> pd.DataFrame:
+    """The largest changes in commodity values (balance shadow prices) by site,
+    commodity and period, where the commodity moves (:func:`moving.moves`): a run's value
+    where nothing moves is a bound, not an effect of the plan, and is left blank; a Δ
+    only where the commodity moves in both the run and the base (blank otherwise, and
+    not ranked)."""
+    keys = ["site", "commodity", "period"]
+    value = "shadow_price_usd_per_unit"
+    bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
+           for n, r in results.items()}
+    side = _side(bal, keys, value, keep_all=True)
+    names = list(results)
+    for n in names:
+        side[n] = side[n].where(moving.moves(side, results[n].tables))
+    for n in names[1:]:
+        side[f"Δ {n}"] = side[n] - side[names[0]]  # NaN unless it moves in both
+    return _largest(side, top)
 
 
 def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -277,8 +302,6 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
     ``shadow_prices``."""
     sales = {n: r.tables["sales"].assign(period=lambda d: d["period"].astype(str))
              for n, r in results.items()}
-    bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
-           for n, r in results.items()}
     return {
         "exports": _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr",
                                periods=_periods(results)),
@@ -286,8 +309,7 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
         "emissions": _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value",
                                  periods=_periods(results)),
                            ["item", "period"], order).rename(columns={"item": "emission"}),
-        "shadow_prices": _top_changes(results, base, bal, ["site", "commodity", "period"],
-                                      "shadow_price_usd_per_unit", top),
+        "shadow_prices": _value_changes(results, top),
     }
 
 
@@ -394,7 +416,10 @@ TITLES = {
     "utilisation": "Utilisation",
     "exports": "Sales by market site (k units/yr)",
     "emissions": "Emissions (k units/yr)",
-    "shadow_prices": "Largest changes in commodity values (USD/unit)",
+    "shadow_prices": "Largest changes in commodity values (USD per unit of the commodity, "
+                     "in its own unit), where the commodity moves in both the run and the "
+                     "base (blank: nothing moves there in that run; its value is only a "
+                     "bound)",
     "economics": "Economics of each effect against its counterfactual (NPV low/high: "
                  "where the true value lies given the solves' MIP gaps)",
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "

@@ -186,15 +186,8 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         return unavailable
     if c.empty:
         return [NO_BINDING]
-    c["_base"] = c["key"].map(_strip_period)
+    members = distinct_constraints(c)
     groups = []
-    # each (family, constraint without its period, kind, side) in order of appearance, as
-    # positions into c (no sub-frame per group: there are tens of thousands on large cases)
-    gid = c.groupby(["family", "_base", "kind", "side"], sort=False).ngroup().to_numpy(
-        dtype=float, na_value=np.nan)
-    pos = np.flatnonzero(~np.isnan(gid) & (gid >= 0))  # groupby leaves out missing keys
-    pos = pos[np.argsort(gid[pos], kind="stable")]
-    members = np.split(pos, np.flatnonzero(np.diff(gid[pos])) + 1) if len(pos) else []
     fams, kinds, sides = (c[k].to_numpy(dtype=object) for k in ("family", "kind", "side"))
     per, per_text = c["period"].to_numpy(dtype=object), c["period"].astype(str).to_numpy(
         dtype=object)
@@ -238,6 +231,21 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
     return lines + unavailable
+
+
+def distinct_constraints(c: pd.DataFrame) -> list[np.ndarray]:
+    """The rows of each distinct constraint of ``c`` (a ``constraints`` table): its family,
+    key without the period, kind and side, in order of first appearance, as positions
+    into ``c`` (no sub-frame per group: there are tens of thousands on large cases). A row
+    with a missing family, kind or side is in none."""
+    if c.empty:
+        return []
+    base = c["key"].map(_strip_period)
+    gid = c.assign(_base=base).groupby(["family", "_base", "kind", "side"], sort=False
+                                       ).ngroup().to_numpy(dtype=float, na_value=np.nan)
+    pos = np.flatnonzero(~np.isnan(gid) & (gid >= 0))  # groupby leaves out missing keys
+    pos = pos[np.argsort(gid[pos], kind="stable")]
+    return np.split(pos, np.flatnonzero(np.diff(gid[pos])) + 1) if len(pos) else []
 
 
 def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], float]:

@@ -226,16 +226,27 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                          f"shows it); their capex NPV adds up to {fmt_number(total, 2)} MUSD, "
                          "the npv_capex of the KPIs with its sign turned.</p>"
                          + table_html(inv, digits=2)))
-    bind = charts.binding_data(tables)
+    bind = charts.binding_data(tables, periods=periods)
     body = ('<p class="note">A MIP: these values are of the LP with the integer decisions '
             "fixed: what one more unit is worth with the same yes/no build decisions.</p>"
             if manifest.get("is_mip") and not manifest.get("relaxed") else "")
-    body += table_html(bind, digits=2, cls="binding")
+    body += ('<p class="note">The constraints that bind with the largest marginal values, '
+             "ranked as chainopt explain ranks them: one row per constraint with the "
+             "periods it binds in and its largest and smallest value over them "
+             "(constraints.csv has every period).</p>"
+             + table_html(bind, digits=2, cls="binding"))
     if "binding" in figs:
         body += figure_html("binding", figs["binding"])
     sp = charts.shadow_price_data(tables, periods)
     if len(sp):
-        body += ("<h3>Commodity values at each site (USD/unit)</h3>"
+        body += ("<h3>Commodity values at each site (USD per unit of the commodity)</h3>"
+                 '<p class="note">What one more unit of the commodity, free, at the site is '
+                 "worth to the plan (balances.csv), in USD per unit of the commodity's own "
+                 "unit (the unit column), shown only where the commodity moves there in the "
+                 "period: bought, sold, delivered, made or used by a unit, blended, disposed "
+                 "of or shipped in or out. Elsewhere (a blank cell; no row where nothing "
+                 "moves in any period) the value is only a bound, anywhere in an interval, "
+                 "not a price (see the README, Results, marginal values).</p>"
                  + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"}),
                               digits=2))
     sections.append(("binding", "Binding constraints and shadow prices", body))

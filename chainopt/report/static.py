@@ -261,13 +261,13 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
         if want(key):
             figs.append((key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked)))
-    b = charts.binding_data(tables) if want("binding") else pd.DataFrame()
+    b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
         lab = [_txt(f"{c} ({p})") for c, p in
-               zip(b["constraint"], b["period"], strict=False)]
-        ax.barh(lab[::-1], b["value"].to_numpy()[::-1], color="#e6550d")
-        ax.set_title("Top binding constraints (marginal value)")
+               zip(b["constraint"], b["periods"], strict=False)]
+        ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
+        ax.set_title(_txt(charts.BINDING_TITLE))
         ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
         fig.tight_layout()
         figs.append(("binding", fig))

@@ -260,8 +260,73 @@ def test_binding_leaves_out_a_unit_before_it_exists():
     cap = pd.DataFrame({"kind": ["unit", "unit"], "name": ["pe", "pe"],
                         "period": ["p1", "p2"], "total_k_per_yr": [0.0, 1500.0]})
     b = charts.binding_data({"constraints": cons, "capacity": cap})
-    assert list(zip(b["constraint"], b["period"], b["value"], strict=True)) == [
+    assert list(zip(b["constraint"], b["periods"], b["largest value"], strict=True)) == [
         ("sales cap for hdpe at dom", "p1", 138.0), ("capacity of unit pe", "p2", 100.0)]
+
+
+def test_binding_ranks_constraints_not_constraint_periods():
+    """The default case's report listed 15 rows of three capacities (tobolsk_sc,
+    ustkut_sc, tobolsk_pdh, each in five periods), while `chainopt explain` and `run`
+    rank distinct constraints merged over periods. Hand case, periods p1, p2, p3:
+
+    * capacity of unit sc: 600, 630, 610 in p1-p3;
+    * capacity of unit pdh: 380 in p1 and p3 only (p2: 0, not binding);
+    * sales cap for hdpe at dom: 250 in p2;
+    * capacity of unit pp: 100 in p1-p3.
+
+    Top 3, by the largest value of each constraint: sc (p1-p3, 630 to 600), pdh (p1, p3:
+    not consecutive, 380), the sales cap (p2, 250); pp left out. The old ranking of
+    constraint-periods gave sc p2, sc p3, sc p1."""
+    rows = [("conversion.capacity_max", "row", "unit=sc", "p1", 600.0),
+            ("conversion.capacity_max", "row", "unit=sc", "p2", 630.0),
+            ("conversion.capacity_max", "row", "unit=sc", "p3", 610.0),
+            ("conversion.capacity_max", "row", "unit=pdh", "p1", 380.0),
+            ("conversion.capacity_max", "row", "unit=pdh", "p2", 0.0),
+            ("conversion.capacity_max", "row", "unit=pdh", "p3", 380.0),
+            ("market.sales", "bound", "site=dom, commodity=hdpe", "p2", 250.0),
+            *[("conversion.capacity_max", "row", "unit=pp", p, 100.0)
+              for p in ("p1", "p2", "p3")]]
+    cons = pd.DataFrame({"family": [r[0] for r in rows], "kind": [r[1] for r in rows],
+                         "key": [f"{r[2]}, period={r[3]}" for r in rows],
+                         "period": [r[3] for r in rows], "side": "upper",
+                         "marginal_value": [r[4] for r in rows], "value_unit": "USD per t"})
+    b = charts.binding_data({"constraints": cons}, top=3, periods=["p1", "p2", "p3"])
+    assert list(zip(b["constraint"], b["periods"], b["largest value"], b["smallest value"],
+                    strict=True)) == [
+        ("capacity of unit sc", "p1-p3", 630.0, 600.0),
+        ("capacity of unit pdh", "p1, p3", 380.0, 380.0),
+        ("sales cap for hdpe at dom", "p2", 250.0, 250.0)]
+
+
+# -- commodity values: only where the commodity moves --------------------------------------
+
+def test_commodity_values_only_where_the_commodity_moves():
+    """The run report printed 'ldpe @ amur -173.90' and 0.00 for every site and commodity
+    with no market, where nothing moves (a bound, not a price), under 'USD/unit'. Hand
+    case, periods p1 and p2, commodities hdpe (t) and gas (1000m3):
+
+    * hdpe at a: sold in p1 only (sales 10), 900 and 950: p1 900, p2 blank;
+    * gas at a: used by a unit in p1 and p2 (unit_flows 3, 4), 80 both periods;
+    * ldpe at b: nothing moves, -174: no row.
+
+    Rows 'gas @ a' (USD per 1000m3, 80, 80) and 'hdpe @ a' (USD per t, 900, blank)."""
+    bal = pd.DataFrame({"site": ["a", "a", "a", "a", "b", "b"],
+                        "commodity": ["hdpe", "hdpe", "gas", "gas", "ldpe", "ldpe"],
+                        "period": ["p1", "p2"] * 3,
+                        "shadow_price_usd_per_unit": [900.0, 950.0, 80.0, 80.0, -174.0,
+                                                      -174.0]})
+    sales = pd.DataFrame({"site": ["a", "a"], "commodity": ["hdpe", "hdpe"],
+                          "period": ["p1", "p2"], "sales_k_per_yr": [10.0, 0.0]})
+    uf = pd.DataFrame({"unit": ["u", "u"], "mode": ["m", "m"], "commodity": ["gas", "gas"],
+                       "period": ["p1", "p2"], "site": ["a", "a"], "direction": ["in", "in"],
+                       "amount_k_per_yr": [3.0, 4.0]})
+    com = pd.DataFrame({"commodity": ["hdpe", "gas", "ldpe"], "unit": ["t", "1000m3", "t"]})
+    sp = charts.shadow_price_data({"balances": bal, "sales": sales, "unit_flows": uf,
+                                   "commodities": com}, ["p1", "p2"])
+    assert list(sp.index) == ["gas @ a", "hdpe @ a"]
+    assert sp["unit"].tolist() == ["USD per 1000m3", "USD per t"]
+    assert sp["p1"].tolist() == [80.0, 900.0]
+    assert sp.loc["gas @ a", "p2"] == 80.0 and pd.isna(sp.loc["hdpe @ a", "p2"])
 
 
 # -- colours: one per series, never repeated; every run shown ------------------------------

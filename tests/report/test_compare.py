@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -322,3 +323,55 @@ def test_a_cost_case_against_a_profit_case_is_stated_in_the_base_sense():
         "kpi (MUSD, NPV)")
     assert obj.loc["objective", "Δ d"] == pytest.approx(10.0)
     assert obj.loc["cost_supply", "d"] == pytest.approx(70.0)
+
+
+# -- commodity values: only where the commodity moves ---------------------------------------
+
+def _value_run(values: dict[tuple[str, str], float], bought: list[str] = (),
+               shipped_in: list[str] = ()) -> SimpleNamespace:
+    """A run of one period p1: ``balances`` with ``values`` ((site, commodity) -> USD per
+    unit); hdpe bought at each site of ``bought`` (purchases, 10 k t/yr) and shipped to
+    each site of ``shipped_in`` (flows, 5 k t/yr delivered from a site 'x')."""
+    bal = pd.DataFrame([{"site": s, "commodity": c, "period": "p1",
+                         "shadow_price_usd_per_unit": v} for (s, c), v in values.items()])
+    buy = pd.DataFrame({"site": list(bought), "commodity": "hdpe", "period": "p1",
+                        "purchase_k_per_yr": 10.0})
+    ship = pd.DataFrame({"link": [f"x_{s}" for s in shipped_in], "commodity": "hdpe",
+                         "period": "p1", "from_site": "x", "to_site": list(shipped_in),
+                         "flow_k_per_yr": 5.0, "delivered_k_per_yr": 5.0})
+    sales = pd.DataFrame({"site": ["e"], "commodity": ["hdpe"], "period": ["p1"],
+                          "sales_k_per_yr": [0.0]})
+    kpis = pd.DataFrame({"kpi": pd.Series(dtype=str), "value": pd.Series(dtype=float),
+                         "period": pd.Series(dtype=str)})
+    return SimpleNamespace(manifest={"periods": ["p1"]}, tables={
+        "balances": bal, "purchases": buy, "flows": ship, "sales": sales, "kpis": kpis})
+
+
+def test_value_changes_count_only_where_the_commodity_moves():
+    """The default case's MP3 comparison ranked first 'amur, ldpe: -173.9 -> 1,061' though
+    no LDPE is made, bought, sold or shipped at Amur in either run: a degenerate dual,
+    not an effect of the project. Hand case, period p1, three runs (base, r1, r2):
+
+    * hdpe at a: bought in every run; 900 -> 950 (r1) and 930 (r2): Δ +50 and +30.
+    * ldpe at b: nothing moves in any run; -174 -> 1,061 (r1): Δ 1,235, not a change.
+    * hdpe at c: shipped in in r1 only; 100 -> 700 (r1): one-sided, not ranked.
+    * hdpe at d: bought in base and r2, not in r1; 500 -> 9,000 (r1) and 520 (r2):
+      r1's value is blank (a bound) and so is its Δ; Δ r2 = +20.
+    * hdpe at e: bought in every run, 1,000 everywhere: no change.
+
+    Ranked by the largest Δ where the commodity moves in both: a (50), then d (20)."""
+    runs = {"base": _value_run({("a", "hdpe"): 900, ("b", "ldpe"): -174, ("c", "hdpe"): 100,
+                                ("d", "hdpe"): 500, ("e", "hdpe"): 1000},
+                               bought=["a", "d", "e"]),
+            "r1": _value_run({("a", "hdpe"): 950, ("b", "ldpe"): 1061, ("c", "hdpe"): 700,
+                              ("d", "hdpe"): 9000, ("e", "hdpe"): 1000},
+                             bought=["a", "e"], shipped_in=["c"]),
+            "r2": _value_run({("a", "hdpe"): 930, ("b", "ldpe"): -174, ("c", "hdpe"): 100,
+                              ("d", "hdpe"): 520, ("e", "hdpe"): 1000},
+                             bought=["a", "d", "e"])}
+    t = compare._market_sections(runs, "base", {"p1": 0}, top=10)["shadow_prices"]
+    assert list(zip(t["site"], t["commodity"], strict=True)) == [("a", "hdpe"), ("d", "hdpe")]
+    a, d = t.iloc[0], t.iloc[1]
+    assert (a["base"], a["r1"], a["r2"], a["Δ r1"], a["Δ r2"]) == (900, 950, 930, 50, 30)
+    assert (d["base"], d["r2"], d["Δ r2"]) == (500, 520, 20)
+    assert np.isnan(d["r1"]) and np.isnan(d["Δ r1"])
