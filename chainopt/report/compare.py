@@ -420,8 +420,9 @@ TITLES = {
                      "in its own unit), where the commodity moves in both the run and the "
                      "base (blank: nothing moves there in that run; its value is only a "
                      "bound)",
-    "economics": "Economics of each effect against its counterfactual (NPV low/high: "
-                 "where the true value lies given the solves' MIP gaps)",
+    "economics": "Economics of each effect against its counterfactual (NPV low/high, "
+                 "shown where the solves' MIP gaps leave room and always in "
+                 "economics.csv: where the true value lies given those gaps)",
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
@@ -429,7 +430,8 @@ TITLES = {
     "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
                        "each party's currency at its cost of capital there (NPV in M "
                        "local, and in MUSD at the base year's rate; IRR and payback of "
-                       "the flows in that currency)",
+                       "the flows in that currency; peak funding: the most negative "
+                       "cumulative flow, so a need of 400 MUSD reads -400)",
     "party_cashflows": "Each party's yearly flows by project (MUSD; local currency beside)",
     "project_waterfall": "Incremental NPV of each effect by category (MUSD; the bars add "
                          "to the incremental NPV)",
@@ -594,7 +596,8 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
         for key, df in sections.items():
             lines += [f"## {md_text(TITLES.get(key, key))}", "", *_md_table(key, df)]
         return "\n".join(lines)
-    lines[-1] += " Each project is valued against the same scenario without it."
+    lines[-1] += (" Each project is valued against the same scenario without it; a "
+                  "scenario's inputs and all its changes against the base.")
     lines += ["", "## Summary", "", *_md_table("summary", summary(sections, names))]
     lines += [f"## {md_text(TITLES['economics'])}", "",
               *_md_table("economics", sections["economics"])]

@@ -38,7 +38,7 @@ ROWS = 12
 #: A picture file larger than this is no chart of chainopt's (those are a few hundred KB)
 MAX_PICTURE_BYTES = 20 << 20
 PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
-                   "payback (yr)", "capex (MUSD)"]
+                   "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)"]
 
 
 def _num(v: object, digits: int = 1) -> str:
@@ -60,7 +60,11 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "first use": e["first use"].map(lambda v: "" if pd.isna(v) else str(v)
                                         .removesuffix(".0")),
         "NPV (MUSD)": e["incremental NPV (MUSD)"], "IRR": e["IRR"],
-        "payback (yr)": e["payback (yr)"], "capex (MUSD)": e["overnight capex (MUSD)"]})
+        "payback (yr)": e["payback (yr)"],
+        # the project's own cost, and what the chain spends more (or less) with it: a
+        # renewal that spares a life extension costs the chain less than its own capex
+        "overnight capex (MUSD)": e["overnight capex (MUSD)"],
+        "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
     return out.reset_index(drop=True)
 
 
@@ -205,7 +209,8 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
                f"base {names[0] if names else ''}; {len(names) - 1} scenarios; each project "
-               "valued against the same scenario without it")
+               "valued against the same scenario without it, a scenario's inputs and all "
+               "its changes against the base")
     if obj is not None and names:
         summary = cmp.summary(tables, names)
         what = ("objective and Δ: total cost of the whole chain (NPV of its costs, MUSD; Δ "
