@@ -277,12 +277,46 @@ def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFr
     per = _periods(results)
     s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True, periods=per),
                           ["period"], order)
-    s["production"] = _sort(_side(_kpis(results, "production_"), ["item", "period"], "value",
-                                  periods=per),
-                            ["item", "period"], order).rename(columns={"item": "product"})
+    made = _kpis(results, "production_")
+    s["production"] = _with_unit(_sort(_side(made, ["item", "period"], "value", periods=per),
+                                       ["item", "period"], order), "item", _kpi_units(made)
+                                 ).rename(columns={"item": "product"})
     s["levers"] = _side(_kpis(results, "lever_"), ["item"], "value").rename(
         columns={"item": "lever and kind"})
     return s
+
+
+def _commodity_units(results: dict) -> dict[str, str]:
+    """Each commodity's quantity unit as the tables state amounts of it (``k t/yr``), from
+    the runs' ``commodities`` tables (none in folders written before them)."""
+    out: dict[str, str] = {}
+    for r in results.values():
+        com = r.tables.get("commodities")
+        if com is not None and {"commodity", "unit"} <= set(com.columns):
+            for c, u in zip(com["commodity"].astype(str), com["unit"].astype(str),
+                            strict=True):
+                out.setdefault(c, f"k {u}/yr")
+    return out
+
+
+def _kpi_units(kpis: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Each KPI item's unit (``_kpis`` frames: item, unit), the first run's that states it."""
+    out: dict[str, str] = {}
+    for k in kpis.values():
+        if "unit" in k.columns:
+            for item, u in zip(k["item"].astype(str), k["unit"].astype(str), strict=True):
+                out.setdefault(item, u)
+    return out
+
+
+def _with_unit(df: pd.DataFrame, key: str, units: dict[str, str]) -> pd.DataFrame:
+    """``df`` with a ``unit`` column after ``key``: the unit of each row's item (blank
+    where no run states one): one table's rows in different units (t and 1000m3) were
+    summed by nobody but read as one "k units/yr" column."""
+    out = df.copy()
+    out.insert(out.columns.get_loc(key) + 1, "unit",
+               out[key].astype(str).map(units).fillna("").to_numpy(dtype=object))
+    return out
 
 
 def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
@@ -302,13 +336,16 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
     ``shadow_prices``."""
     sales = {n: r.tables["sales"].assign(period=lambda d: d["period"].astype(str))
              for n, r in results.items()}
+    emitted = _kpis(results, "emissions_")
     return {
-        "exports": _sort(_side(sales, ["site", "commodity", "period"], "sales_k_per_yr",
-                               periods=_periods(results)),
-                         ["site", "commodity", "period"], order),
-        "emissions": _sort(_side(_kpis(results, "emissions_"), ["item", "period"], "value",
-                                 periods=_periods(results)),
-                           ["item", "period"], order).rename(columns={"item": "emission"}),
+        "exports": _with_unit(_sort(_side(sales, ["site", "commodity", "period"],
+                                          "sales_k_per_yr", periods=_periods(results)),
+                                    ["site", "commodity", "period"], order),
+                              "commodity", _commodity_units(results)),
+        "emissions": _with_unit(_sort(_side(emitted, ["item", "period"], "value",
+                                            periods=_periods(results)),
+                                      ["item", "period"], order), "item",
+                                _kpi_units(emitted)).rename(columns={"item": "emission"}),
         "shadow_prices": _value_changes(results, top),
     }
 
@@ -408,14 +445,14 @@ CASHFLOW_TITLE = ("Net operating margin after capital charged as annuities (MUSD
 TITLES = {
     "objective": "Objective (NPV, MUSD) and its parts",
     "cashflow": CASHFLOW_TITLE,
-    "production": "Production by product (k units/yr)",
+    "production": "Production by product (k units/yr, in each row's unit)",
     "levers": "Policy levers at each plan (NPV, MUSD; + received by the chain, - paid or "
               "given up; inside the objective's parts, not added to them; a lever a run "
               "does not have is 0)",
     "capacity_built": "Capacity built (k units/yr, by the period construction starts)",
     "utilisation": "Utilisation",
-    "exports": "Sales by market site (k units/yr)",
-    "emissions": "Emissions (k units/yr)",
+    "exports": "Sales by market site (k units/yr, in each row's unit)",
+    "emissions": "Emissions (k units/yr, in each row's unit)",
     "shadow_prices": "Largest changes in commodity values (USD per unit of the commodity, "
                      "in its own unit), where the commodity moves in both the run and the "
                      "base (blank: nothing moves there in that run; its value is only a "

@@ -375,3 +375,30 @@ def test_value_changes_count_only_where_the_commodity_moves():
     assert (a["base"], a["r1"], a["r2"], a["Δ r1"], a["Δ r2"]) == (900, 950, 930, 50, 30)
     assert (d["base"], d["r2"], d["Δ r2"]) == (500, 520, 20)
     assert np.isnan(d["r1"]) and np.isnan(d["Δ r1"])
+
+
+def test_sales_production_and_emissions_rows_carry_their_unit():
+    """The comparison's sales table put hdpe (t) and sales gas (1000m3) in one column
+    under 'k units/yr', with nothing to tell them apart. Each row now has its unit: the
+    sales by the run's commodities table (hdpe in t -> 'k t/yr', sales_gas in 1000m3 ->
+    'k 1000m3/yr'), production and emissions by their KPI's own unit; a folder written
+    before the commodities table leaves it blank."""
+    base = _value_run({("a", "hdpe"): 900}, bought=["a"])
+    base.tables["sales"] = pd.DataFrame({"site": ["e", "e"], "commodity": ["hdpe",
+                                                                          "sales_gas"],
+                                         "period": ["p1", "p1"],
+                                         "sales_k_per_yr": [3.0, 7.0]})
+    base.tables["commodities"] = pd.DataFrame({"commodity": ["hdpe", "sales_gas"],
+                                               "unit": ["t", "1000m3"]})
+    base.tables["kpis"] = pd.DataFrame({"kpi": ["emissions_co2", "production_hdpe"],
+                                        "period": ["p1", "p1"], "value": [2.0, 3.0],
+                                        "unit": ["k t/yr", "k t/yr"]})
+    old = SimpleNamespace(manifest=base.manifest, tables={
+        k: v for k, v in base.tables.items() if k != "commodities"})
+    t = compare._market_sections({"base": base, "old": old}, "base", {"p1": 0}, top=10)
+    sales = t["exports"].set_index("commodity")
+    assert sales.loc["hdpe", "unit"] == "k t/yr" and sales.loc["hdpe", "base"] == 3.0
+    assert sales.loc["sales_gas", "unit"] == "k 1000m3/yr"
+    assert t["emissions"]["unit"].tolist() == ["k t/yr"]
+    only_old = compare._market_sections({"old": old}, "old", {"p1": 0}, top=10)
+    assert only_old["exports"]["unit"].tolist() == ["", ""]
