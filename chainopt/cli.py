@@ -17,9 +17,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape as _markup_escape
-from rich.table import Table
 
-from chainopt import errors
+from chainopt import errors, termtable
 from chainopt.errors import ChainoptError
 from chainopt.lazy import lazy_module
 
@@ -57,6 +56,14 @@ def plain(text: str) -> str:
 def escape(text: str) -> str:
     """``text`` printed as it is: :func:`plain`, and never read as rich markup."""
     return _markup_escape(plain(text))
+
+
+def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """Print a table of text (:func:`plain`, not markup): numbers whole on one line,
+    text folded, nothing cut to '…'; stacked, a block per row, when the numbers do not
+    fit side by side (:mod:`chainopt.termtable`)."""
+    termtable.print_table(console, plain(title), [plain(h) for h in headers],
+                          [[plain(c) for c in row] for row in rows])
 
 
 def _positive(value: float | None) -> float | None:
@@ -247,27 +254,16 @@ def print_summary(results) -> None:
         # shown share one, else a column (the title said "k units/yr" of t and 1000m3 alike)
         unit = dict(zip(prod["kpi"], prod["unit"], strict=True))
         one = len({unit[k] for k in piv.index}) == 1
-        tab = Table(title=f"Top products ({unit[piv.index[0]] if one else 'per year'})",
-                    show_edge=False)
-        tab.add_column("product")
-        if not one:
-            tab.add_column("unit")
-        for p in periods:
-            tab.add_column(p, justify="right")
-        for kpi, row in piv.iterrows():
-            tab.add_row(kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
-                        *[musd(v, min_places=0) for v in row])
-        console.print(tab)
+        print_table(f"Top products ({unit[piv.index[0]] if one else 'per year'})",
+                    ["product", *([] if one else ["unit"]), *periods],
+                    [[kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
+                      *[musd(v, min_places=0) for v in row]] for kpi, row in piv.iterrows()])
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind
     # there, whatever its row's marginal value: explain says "not available until ..."
     bind = cap[(cap["shadow_price_usd_per_unit_yr"] > 1e-6)
                & (cap["total_k_per_yr"].fillna(0.0).abs() > 1e-9)]
     if len(bind):
-        tab = Table(title="Binding capacities (value of one more unit of capacity)",
-                    show_edge=False)
-        for c in ("kind", "name", "periods", "USD a year (max)"):
-            tab.add_column(c)
         order = m.get("periods") or list(dict.fromkeys(cap["period"]))
         top = bind.groupby(["kind", "name"], sort=False)["shadow_price_usd_per_unit_yr"].max(
         ).sort_values(ascending=False).head(10)  # period spans only for the ten shown
@@ -276,12 +272,14 @@ def print_summary(results) -> None:
         shown = bind.set_index(["kind", "name"]).loc[top.index]
         unit = (dict(zip(shown.index, shown["quantity_unit"].astype(str), strict=True))
                 if "quantity_unit" in bind else {})
+        rows = []
         for (kind, nm), value in top.items():
             spans = period_spans(list(bind.loc[(bind["kind"] == kind) & (bind["name"] == nm),
                                                "period"]), order)
-            tab.add_row(kind, nm, spans,
-                        f"{musd(value)} per {unit.get((kind, nm), 'unit')}/yr of capacity")
-        console.print(tab)
+            rows.append([kind, nm, spans,
+                         f"{musd(value)} per {unit.get((kind, nm), 'unit')}/yr of capacity"])
+        print_table("Binding capacities (value of one more unit of capacity)",
+                    ["kind", "name", "periods", "USD a year (max)"], rows)
     for note in run_warnings(results):
         console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
     if m.get("results_dir"):
@@ -374,17 +372,14 @@ def sweep(
     # points chosen: chainopt.report.sweep_stats)
     stats = ("mean", "p05", "p50", "p95") if "p50" in set(summary["statistic"]) \
         else ("min", "max")
-    tab = Table(title="Summary" if len(stats) > 2 else "Range over the grid's points",
-                show_edge=False)
-    for c in ("measure", *stats):
-        tab.add_column(c, justify="right" if c != "measure" else "left")
     # in summary.csv's order (the objective first), not pivot_table's alphabetical one
     piv = summary.pivot_table(index="measure", columns="statistic", values="value",
                               aggfunc="first").reindex(list(dict.fromkeys(summary["measure"])))
-    for measure, row in piv.iterrows():
-        if stats[0] in row and row.notna().get(stats[0], False):
-            tab.add_row(measure, *[musd(row.get(k, float("nan"))) for k in stats])
-    console.print(tab)
+    print_table("Summary" if len(stats) > 2 else "Range over the grid's points",
+                ["measure", *stats],
+                [[str(measure), *[musd(row.get(k, float("nan"))) for k in stats]]
+                 for measure, row in piv.iterrows()
+                 if stats[0] in row and row.notna().get(stats[0], False)])
     # lazy: the report side (pandas) only for the commands that print sweeps
     from chainopt.report.sweep_stats import SHARE_BUILT
 
@@ -730,26 +725,21 @@ def show(
     if diff.empty:
         console.print("no effective changes")
     else:
-        tab = Table(title="Changes against " + ("the root case" if root else "the base"),
-                    show_edge=False)
-        for c in ("table", "key", "column", "old", "new", "action"):
-            tab.add_column(c)
+        rows = []
         for r in diff.itertuples(index=False):
             changed = r.action == "changed"
             # a blank override is no override: the row's own value holds in that period
             blank = "(row's value)" if r.table.endswith("_by_period") else "(blank)"
-            tab.add_row(*(escape(str(v)) for v in (
+            rows.append([str(v) for v in (
                 r.table, r.key, r.column, (r.old or blank) if changed else r.old,
-                (r.new or blank) if changed else r.new, r.action)))
-        console.print(tab)
+                (r.new or blank) if changed else r.new, r.action)])
+        print_table("Changes against " + ("the root case" if root else "the base"),
+                    ["table", "key", "column", "old", "new", "action"], rows)
     if len(shown["projects"]):
-        tab = Table(title="Project states", show_edge=False)
-        for c in ("project", "base", "scenario"):
-            tab.add_column(c)
-        for r in shown["projects"].itertuples(index=False):
-            tab.add_row(r.project, r.base,
-                        r.scenario + ("" if r.base == r.scenario else "  (changed)"))
-        console.print(tab)
+        print_table("Project states", ["project", "base", "scenario"],
+                    [[str(r.project), str(r.base),
+                      r.scenario + ("" if r.base == r.scenario else "  (changed)")]
+                     for r in shown["projects"].itertuples(index=False)])
 
 
 @app.command()
@@ -802,20 +792,25 @@ def compare(
     raise typer.Exit(worst)
 
 
-def _print_frame(key: str, title: str, df, rows: int | None = None) -> None:
-    """One table on the terminal; long cells fold onto the next line, never cut to '…'."""
+def _print_frame(key: str, title: str, df, rows: int | None = None,
+                 names: list[str] | None = None) -> None:
+    """One table on the terminal (:func:`print_table`: numbers whole, text folded). A
+    side-by-side table of the runs ``names`` is printed on its side, one row per key and
+    run, with more than three runs or when its numbers do not fit side by side."""
     # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
 
-    tab = Table(title=title, show_edge=False, title_justify="left", pad_edge=False,
-                padding=(0, 1))
-    for c in df.columns:
-        tab.add_column(escape(str(c)), justify="right" if df[c].dtype.kind in "fi" else "left",
-                       overflow="fold")
-    for r in (df if rows is None else df.head(rows)).itertuples(index=False):
-        tab.add_row(*(escape(cmp._cell(key, c, v)) for c, v in zip(df.columns, r,
-                                                                    strict=True)))
-    console.print(tab)
+    def cells(frame) -> tuple[list[str], list[list[str]]]:
+        return [str(c) for c in frame.columns], [
+            [cmp._cell(key, c, v) for c, v in zip(frame.columns, r, strict=True)]
+            for r in (frame if rows is None else frame.head(rows)).itertuples(index=False)]
+
+    headers, body = cells(df)
+    if names and any(n in df.columns for n in names) and (
+            len(names) > 3 or termtable.widths(headers, body, console.width) is None):
+        df = cmp.long_form(df, names)
+        headers, body = cells(df)
+    print_table(title, headers, body)
     if rows is not None and len(df) > rows:
         console.print(f"  ... {len(df) - rows} more rows in {key}.csv")
 
@@ -823,7 +818,8 @@ def _print_frame(key: str, title: str, df, rows: int | None = None) -> None:
 def print_comparison(sections: dict, names: list[str], detail: list[str], rows: int) -> None:
     """The summary, the economics (without the 'against' column), the parties' NPV and
     IRR when the case has parties, and the detail tables asked for; a side-by-side table
-    of more than three runs is printed one row per key and run."""
+    of more than three runs, or too wide for the terminal, is printed one row per key and
+    run."""
     # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
 
@@ -864,9 +860,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
         df = sections.get(key)
         if df is None or key == "economics" or df.empty:
             continue
-        if len(names) > 3 and any(n in df.columns for n in names):
-            df = cmp.long_form(df, names)
-        _print_frame(key, cmp.TITLES.get(key, key), df, rows)
+        _print_frame(key, cmp.TITLES.get(key, key), df, rows, names)
     if not detail:
         console.print("detail tables: --detail " + " | ".join(
             k for k in sections if k != "economics") + " | all")
@@ -949,12 +943,8 @@ def _show_source(case_source: str, table: str, key: str | None) -> None:
         rows = api.show_sources(case_source, table, key)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    tab = Table(title=f"{table}: values and their sources", show_edge=False)
-    for c in ("key", "values", "source"):
-        tab.add_column(c)
-    for r in rows.itertuples(index=False):
-        tab.add_row(escape(r.key), escape(r.values), escape(r.source))
-    console.print(tab)
+    print_table(f"{table}: values and their sources", ["key", "values", "source"],
+                [[str(r.key), str(r.values), str(r.source)] for r in rows.itertuples(index=False)])
 
 
 def main() -> None:  # pragma: no cover - console script entry point

@@ -266,6 +266,45 @@ def test_show_prints_where_a_number_came_from():
     assert bad.exit_code == 1 and "did you mean 'units'" in " ".join(bad.output.split())
 
 
+def _column(output: str, index: int) -> str:
+    """The text of column ``index`` of the table rows in ``output`` (lines between the
+    bars), joined without whitespace: what a reader gets from its folded lines."""
+    return "".join("".join(parts[index].split()) for line in output.splitlines()
+                   if len(parts := line.split("│")) > index)
+
+
+def test_show_source_folds_long_values_at_80_columns_and_cuts_nothing(tmp_path):
+    """A unit with a life extension (5 years at 777 USD per t/yr, retire_year 2030) and a
+    117-character source. At 80 columns show cut its values to
+    'life_extension_capex_usd_per…' (rich's default for a cell wider than its column):
+    the value was lost. Now the values and the source fold onto further lines; read
+    across them they hold every value and the whole source, and nothing ends in '…'."""
+    from tests.toycase import write_case
+
+    source = ("capacity from the operator annual report 2024 page 17 table 3; life "
+              "extension cost from the vendor quotation of March 2025")
+    folder = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
+                 f"life_extension_capex_usd_per_unit_yr,source\nu,a,p,10,2030,5,777,{source}",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,light,200"})
+    res = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["show", str(folder), "--source",
+                                                        "units"])
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 80
+    values = _column(res.output, 1)
+    for pair in ("capacity_k_per_yr=10,", "retire_year=2030,", "life_extension_yr=5,",
+                 "life_extension_capex_usd_per_unit_yr=777"):
+        assert pair in values, res.output
+    assert _column(res.output, 2) == "".join(source.split()), res.output
+
+
 def test_show_source_keys_read_as_written_and_a_key_matching_nothing_is_refused():
     """small_chain's HDPE market in China is tier 1 at 950 USD/t: its key read
     chn/hdpe/1.0 (the loaded tier, a float), and --key zzz printed an empty table with

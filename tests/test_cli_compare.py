@@ -331,3 +331,65 @@ def test_reused_results_are_valued_from_the_source_compared(tmp_path):
     runs = {n: Results.load(out / n) for n in ("small_chain", "small_port_expansion")}
     with pytest.raises(InputsChangedError, match="no longer holds the inputs"):
         api.counterfactuals(runs)  # its manifest still names a/port.yaml
+
+
+#: the terminal's sections of ``compare small_chain small_port_expansion --detail all`` in
+#: the order printed, each with numbers read from the comparison's CSV files and written as
+#: the terminal writes a number (1 decimal from 10, 3 below, IRR as a percentage)
+_WHOLE = [
+    ("Summary (", ["7,784.9", "7,797.2", "12.3"]),  # objective.csv: 7784.939871, ...
+    ("Economics of each effect", ["12.3", "25.0", "23.8%", "4.020", "payback"]),
+    ("Each project's parties", ["1.000", "12.3", "23.8%", "4.020", "payback"]),
+    ("Objective (NPV, MUSD)", ["-45.1", "-65.3", "-20.2", "-1,405.2", "39,743.3",
+                               "-23,260.5"]),
+    ("Incremental cash flows", ["6.219", "-25.0", "-18.8", "-12.6", "-6.343", "-0.124",
+                                "6.095", "2.519", "8.613"]),
+    ("Each project's parties", ["10.0%", "23.8%", "4.020", "-18.8", "payback"]),
+    ("Each party's yearly flows", ["6.219", "-25.0", "-18.8", "2.519"]),
+]
+
+
+@pytest.fixture(scope="module")
+def port_runs(tmp_path_factory) -> Path:
+    """small_chain and small_port_expansion solved once, for comparisons that reuse them."""
+    out = tmp_path_factory.mktemp("port")
+    res = runner.invoke(app, ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"),
+                              "--out", str(out), "--name", "port", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_numbers_in_the_terminal_tables_are_never_broken(port_runs, columns):
+    """small_chain against small_port_expansion (the 25 MUSD far_east_port), every table
+    (--detail all). At 80 and at 120 columns rich broke numbers across lines: peak funding
+    -18.78108376 (party_economics.csv) as '-18.' over '8', IRR 0.2380271001 as '23.8' over
+    '%', cumulative -12.56216752 (project_cashflows.csv) as '-12' over '.6', and headers
+    mid-word ('payba' / 'ck'). Now each number of the tables, read from the CSV files
+    (economics.csv: NPV 12.28273721, overnight capex 25, IRR 0.2380271001, payback
+    4.019993041; objective.csv: npv_fixed_om -1405.246294, npv_revenue 39743.25355,
+    npv_supply -23260.50499, npv_capex -45.10329469 / -65.2744746, Δ -20.17117991;
+    project_cashflows.csv: operating 6.218916238, net -18.78108376 in 2026, cumulative
+    -12.56216752, -6.343251279, -0.124335041, 6.094581197, 8.613...; party_economics.csv:
+    share 1, discount rate 0.1), is whole on one line of its section, between the
+    column bars; a table too wide for that (project_cashflows at 80 columns) is printed
+    stacked, a line per column, and nothing is cut to '…'."""
+    import re
+
+    res = CliRunner(env={"COLUMNS": columns}).invoke(app, [
+        "compare", "small_chain", str(SCEN / "small_port_expansion.yaml"), "--out",
+        str(port_runs), "--name", "port", "--jobs", "1", "--detail", "all", "--rows", "6",
+        "--overwrite"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines() if "│" in line) <= int(columns)
+    at = 0
+    for title, numbers in _WHOLE:
+        start = out.index(title, at)
+        end = min((out.find(t, start + len(title)) for t, _ in _WHOLE
+                   if out.find(t, start + len(title)) > 0), default=len(out))
+        part, at = out[start:end], start + len(title)
+        for number in numbers:
+            assert re.search(rf"(^|[\s│┃]){re.escape(number)}($|[\s│┃])", part, re.M), (
+                f"{number} not whole in {title}:\n{part}")

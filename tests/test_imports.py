@@ -36,6 +36,7 @@ LAYERS = {
     "chainopt.textfile": 0,  # UTF-8 text files, one error per way they can be wrong
     "chainopt.xlsx_text": 0,  # workbook rows whose formula-like text stays text
     "chainopt.ooxml": 0,  # xlsx and pptx files the same bytes for the same content
+    "chainopt.termtable": 0,  # the terminal's tables: numbers whole, text folded
     "chainopt": 0,  # the package itself: __version__
 }
 
