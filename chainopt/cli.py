@@ -227,8 +227,47 @@ def musd(x: float, min_places: int = 1) -> str:
     return text.removeprefix("-") if text.strip("-0.") == "" else text
 
 
+#: investments the run summary names, the largest first (the rest counted: investments.csv
+#: has all)
+BUILDS_SHOWN = 5
+
+
+def print_builds(results) -> None:
+    """What the plan builds or extends (``investments``), the largest overnight cost
+    first: kind, name, amount (capacity a year in its unit, a project's built share),
+    overnight cost (undiscounted) and first year of use; the first :data:`BUILDS_SHOWN`,
+    then how many more; or that it builds nothing."""
+    inv = results.tables.get("investments")
+    if inv is None or inv.empty:
+        console.print("builds nothing: no unit, link or project built, no life extended")
+        return
+    top = inv.sort_values("overnight_musd", ascending=False, kind="stable").head(BUILDS_SHOWN)
+    # the capacity unit of the ones shown only (capacity.csv's quantity_unit; folders
+    # written before it: "units"); an extension keeps a unit's capacity
+    cap = results.tables["capacity"]
+    shown = cap[cap["name"].isin(set(top["name"]))].drop_duplicates(["kind", "name"])
+    unit = (dict(zip(zip(shown["kind"], shown["name"], strict=True),
+                     shown["quantity_unit"].astype(str), strict=True))
+            if "quantity_unit" in cap else {})
+    rows = []
+    for r in top.itertuples(index=False):
+        if r.kind == "project":
+            amount = f"{r.amount:.0%} built"
+        else:
+            of = unit.get(("link" if r.kind == "link" else "unit", r.name), "units")
+            amount = f"{musd(r.amount, min_places=0)} k {of}/yr"
+        first = r.first_use_year
+        rows.append([str(r.kind), str(r.name), amount, musd(r.overnight_musd),
+                     str(int(first)) if first == first else "-"])
+    print_table("Builds (overnight cost, undiscounted)",
+                ["kind", "name", "amount", "overnight (MUSD)", "first use"], rows)
+    if len(inv) > len(top):
+        console.print(f"  ... and {len(inv) - len(top)} more (investments.csv)")
+
+
 def print_summary(results) -> None:
-    """Status, objective, top products, binding capacities and where results are."""
+    """Status, objective, top products, what the plan builds, binding capacities and
+    where results are."""
     from chainopt.results import run_title  # lazy: start-up (loaded by the run itself)
 
     m = results.manifest
@@ -258,6 +297,7 @@ def print_summary(results) -> None:
                     ["product", *([] if one else ["unit"]), *periods],
                     [[kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
                       *[musd(v, min_places=0) for v in row]] for kpi, row in piv.iterrows()])
+    print_builds(results)
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind
     # there, whatever its row's marginal value: explain says "not available until ..."

@@ -252,6 +252,49 @@ def test_run_summary_lists_no_unit_as_binding_where_it_has_no_capacity(tmp_path)
     assert "capacity of unit u: not available until p2" in said, said
 
 
+def _builds_case(folder: Path, capex: list[int]) -> Path:
+    """Crude bought at 100 USD/t becomes light (1 t per t) in new units u1, u2, ... (no
+    capacity of their own, at most 10 kt/yr each, capex ``capex`` USD per t/yr, life
+    1 year), light sold at 200 USD/t without limit; one 1-year period (2026), rate 0."""
+    from tests.toycase import write_case
+
+    units = "\n".join(f"u{i},a,p,0,{c},10,1" for i, c in enumerate(capex, 1))
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\na",
+        "modes": "mode,process\nrun,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                 f"max_new_k_per_yr,lifetime_yr\n{units}",
+        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\na,light,200"})
+
+
+def test_run_summary_says_what_the_plan_builds(tmp_path):
+    """Six units u1..u6 at 10, 20, ..., 60 USD per t/yr (life 1 year, rate 0: that is
+    their yearly charge) each earn 200 - 100 = 100 USD per t/yr: all six are built to
+    their 10 kt/yr limit, u6 for 10,000 t/yr x 60 USD = 0.6 MUSD overnight, u5 0.5, ...
+    u1 0.1, first used in 2026. The summary said nothing of them; now its Builds table
+    names the five largest (u6 10 k t/yr 0.6 MUSD first, then u5 ... u2) and '... and 1
+    more (investments.csv)' for u1. With capex 150 USD per t/yr (more than the 100 a
+    unit earns) nothing is built, and the summary says so."""
+    result, text = invoke("run", _builds_case(tmp_path / "six", [10, 20, 30, 40, 50, 60]),
+                          "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert ("Builds (overnight cost, undiscounted) kind ┃ name ┃ amount ┃ overnight (MUSD) "
+            "┃ first use") in text, text
+    for i, cost in ((6, "0.6"), (5, "0.5"), (4, "0.4"), (3, "0.3"), (2, "0.2")):
+        assert f"unit │ u{i} │ 10 k t/yr │ {cost} │ 2026" in text, text
+    builds = text[text.index("Builds ("):text.index("Binding capacities")]
+    assert builds.index("u6 │") < builds.index("u5 │") < builds.index("u2 │")
+    assert "u1 │" not in builds and builds.endswith("... and 1 more (investments.csv) "), text
+    result, text = invoke("run", _builds_case(tmp_path / "none", [150]), "--out",
+                          tmp_path / "none_out")
+    assert result.exit_code == 0, text
+    assert "builds nothing" in text and "Builds (" not in text, text
+
+
 def test_show_prints_where_a_number_came_from():
     """Provenance of the default case: the Amur cracker's capacity cites source s07."""
     from typer.testing import CliRunner
