@@ -859,11 +859,9 @@ def test_unused_mode_needs_the_margin_gap(tmp_path):
     assert " a year" not in line  # a margin per unit made, not a yearly value
 
 
-def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
-    """Unit pe is built for p2 (no capacity in p1); its p1 capacity row has a marginal
-    value of 740 USD per t a year. Explain said 'one unit there would be worth 740 USD
-    per t a year', 'unit' as in unit pe; now in the capacity's unit as a binding line
-    says it ('each extra t/yr'): 'one t/yr there would be worth 740 USD per t a year'."""
+def _unit_pe_from_p2() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The constraints and capacity tables of unit pe, built for p2 (no capacity in p1,
+    100 kt/yr in p2): its p1 row worth 740 USD per t a year, its p2 row 20."""
     cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
                          "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
                          "period": ["p1", "p2"], "side": "upper",
@@ -871,6 +869,15 @@ def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
                          "quantity_unit": "t"})
     cap = pd.DataFrame({"kind": "unit", "name": "pe", "period": ["p1", "p2"],
                         "total_k_per_yr": [0.0, 100.0]})
+    return cons, cap
+
+
+def test_a_unit_not_yet_built_is_worth_so_much_per_t_a_year():
+    """Unit pe is built for p2 (no capacity in p1); its p1 capacity row has a marginal
+    value of 740 USD per t a year. Explain said 'one unit there would be worth 740 USD
+    per t a year', 'unit' as in unit pe; now in the capacity's unit as a binding line
+    says it ('each extra t/yr'): 'one t/yr there would be worth 740 USD per t a year'."""
+    cons, cap = _unit_pe_from_p2()
     assert ex.binding_lines(cons, ["p1", "p2"], capacity=cap) == [
         "capacity of unit pe binds in p2: each extra t/yr is worth 20 USD per t a year",
         "capacity of unit pe: not available until p2 (no capacity in p1; one t/yr there "
@@ -927,13 +934,7 @@ def test_a_capacity_of_zero_whose_value_holds_only_for_less_room_is_at_most_it()
     the bound, 0): one t/yr more is worth 740 or less (a degenerate optimum: the value of
     the first unit is the interval's other end). Explain said 'would be worth 740' as a
     fact; now 'at most 740'."""
-    cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
-                         "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
-                         "period": ["p1", "p2"], "side": "upper",
-                         "marginal_value": [740.0, 20.0], "value_unit": "USD per t",
-                         "quantity_unit": "t"})
-    cap = pd.DataFrame({"kind": "unit", "name": "pe", "period": ["p1", "p2"],
-                        "total_k_per_yr": [0.0, 100.0]})
+    cons, cap = _unit_pe_from_p2()
     rng = pd.DataFrame({"kind": "bound", "family": "conversion.capacity_max",
                         "key": ["unit=pe, period=p1", "unit=pe, period=p2"],
                         "value": [0.0, 100.0], "lower": [-5.0, 90.0],
