@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
-from chainopt.csvtext import write_csv
+from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.report import economics, moving, parties
 from chainopt.results import (
@@ -135,10 +135,14 @@ def _largest(side: pd.DataFrame, top: int) -> pd.DataFrame:
     deltas = [c for c in side.columns if c.startswith("Δ ")]
     if side.empty or not deltas:
         return side
-    size = side[deltas].abs().max(axis=1)
+    # ranked on the sizes to 8 significant digits, ties in table order: a comparison made
+    # from fresh solves and one from saved folders (values rounded to 10 digits, so
+    # their differences in the last digits) rank two equal changes alike
+    size = pd.Series(round_significant(side[deltas].abs().max(axis=1).to_numpy(float), 8),
+                     index=side.index)
     side = side[size > TOL]
-    return side.loc[size[size > TOL].sort_values(ascending=False).index[:top]].reset_index(
-        drop=True)
+    return side.loc[size[size > TOL].sort_values(ascending=False, kind="stable")
+                    .index[:top]].reset_index(drop=True)
 
 
 def _value_changes(results: dict, top: int) -> pd.DataFrame:
