@@ -319,7 +319,7 @@ def _with_unit(df: pd.DataFrame, key: str, units: dict[str, str]) -> pd.DataFram
     summed by nobody but read as one "k units/yr" column."""
     out = df.copy()
     out.insert(out.columns.get_loc(key) + 1, "unit",
-               out[key].astype(str).map(units).fillna("").to_numpy(dtype=object))
+               np.array([units.get(k, "") for k in out[key].astype(str)], dtype=object))
     return out
 
 
