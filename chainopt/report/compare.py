@@ -35,7 +35,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.report import economics, moving, parties
+from chainopt.report import charts, economics, moving, parties
 from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
@@ -512,7 +512,8 @@ def fmt(v: Any) -> str:
         x = float(v)
         if abs(x) < 5e-10:
             return "0"
-        return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
+        # (a tiny negative, -1.94e-07 of solver noise in a waterfall bar, read -0.000)
+        return charts.no_minus_zero(f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}")
     return str(v)
 
 
