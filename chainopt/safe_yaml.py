@@ -12,7 +12,6 @@ expanded, so such a file fails in milliseconds.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
@@ -78,21 +77,17 @@ class _BoundedLoader(yaml.SafeLoader):
 
 # YAML 1.1 reads base-60 numbers: ``1:30`` is 90, ``12:30:45`` 45045. A time or ratio
 # typed where a number belongs would become a number nobody meant, so chainopt's loader
-# (only it: ``yaml`` itself is left alone) resolves them as text, which the value's
-# check refuses as not a number. These are SafeLoader's int and float patterns without
-# their base-60 forms; every other number reads as before.
-_INT = re.compile(r"""^(?:[-+]?0b[0-1_]+
-                    |[-+]?0[0-7_]+
-                    |[-+]?(?:0|[1-9][0-9_]*)
-                    |[-+]?0x[0-9a-fA-F_]+)$""", re.X)
-_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-                    |[-+]?\.(?:inf|Inf|INF)
-                    |\.(?:nan|NaN|NAN))$""", re.X)
-_BoundedLoader.yaml_implicit_resolvers = {
-    first: [(tag, {"tag:yaml.org,2002:int": _INT, "tag:yaml.org,2002:float": _FLOAT}
-             .get(tag, rx)) for tag, rx in resolvers]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+# (only it: ``yaml`` itself is left alone) keeps such a scalar as its text, which the
+# value's check refuses as not a number; every other number reads as before.
+def _not_base_60(construct):
+    def number(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+        return loader.construct_scalar(node) if ":" in node.value else construct(loader, node)
+    return number
+
+
+for _tag, _construct in (("int", yaml.SafeLoader.construct_yaml_int),
+                         ("float", yaml.SafeLoader.construct_yaml_float)):
+    _BoundedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _not_base_60(_construct))
 
 
 def _expanded_size(node: yaml.Node) -> int:
