@@ -52,6 +52,15 @@ def _t(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return df if df is not None else pd.DataFrame()
 
 
+def commodity_units(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Each commodity's unit (``t``, ``1000m3``; index: commodity) from the results'
+    ``commodities`` table; empty for a folder written before it."""
+    com = _t(tables, "commodities")
+    if not {"commodity", "unit"} <= set(com.columns):
+        return pd.Series(dtype=str)
+    return com.set_index(com["commodity"].astype(str))["unit"].astype(str)
+
+
 def periods_of(tables: dict[str, pd.DataFrame], manifest: dict | None = None) -> list[str]:
     """The periods in the case's order (from the manifest when known)."""
     if manifest and manifest.get("periods"):
@@ -273,9 +282,7 @@ def map_data(tables: dict[str, pd.DataFrame], period: str) -> tuple[pd.DataFrame
     if fl.empty:
         return sites, pd.DataFrame()
     fl = fl[fl["period"].astype(str) == period]
-    com = _t(tables, "commodities")
-    unit = (com.set_index("commodity")["unit"].astype(str) if {"commodity", "unit"}
-            <= set(com.columns) else pd.Series(dtype=str))
+    unit = commodity_units(tables)
     factors = pd.Series(measure_factors(tables, "mass")[0], dtype=float)
     flow = fl["flow_k_per_yr"].to_numpy(float)
     mass = flow * fl["commodity"].map(factors).fillna(1.0).to_numpy(float)
@@ -534,9 +541,7 @@ def shadow_price_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd
     p = b.pivot_table(index="label", columns="period", values="shadow_price_usd_per_unit",
                       aggfunc="first")
     p = p.reindex(columns=[c for c in periods if c in p.columns])
-    com = _t(tables, "commodities")
-    unit = (com.set_index("commodity")["unit"].astype(str) if {"commodity", "unit"}
-            <= set(com.columns) else pd.Series(dtype=str))
+    unit = commodity_units(tables)
     of = b.drop_duplicates("label").set_index("label")["commodity"].astype(str)
     p.insert(0, "unit", ["USD per " + unit.get(of[lab], "unit") for lab in p.index])
     return p.sort_index()

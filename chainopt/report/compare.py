@@ -295,11 +295,8 @@ def _commodity_units(results: dict) -> dict[str, str]:
     the runs' ``commodities`` tables (none in folders written before them)."""
     out: dict[str, str] = {}
     for r in results.values():
-        com = r.tables.get("commodities")
-        if com is not None and {"commodity", "unit"} <= set(com.columns):
-            for c, u in zip(com["commodity"].astype(str), com["unit"].astype(str),
-                            strict=True):
-                out.setdefault(c, f"k {u}/yr")
+        for c, u in charts.commodity_units(r.tables).items():
+            out.setdefault(c, f"k {u}/yr")
     return out
 
 
