@@ -26,7 +26,7 @@ from chainopt.errors import OutputError, SolverError
 from chainopt.models.build import build
 from chainopt.report import explain as ex
 from chainopt.results import Results
-from tests.toycase import solve_case, value, write_case
+from tests.toycase import FEED_TO_PRODUCT, solve_case, value, write_case
 
 COMMODITIES = """
 commodity,unit,kind
@@ -895,18 +895,12 @@ def test_a_capacity_of_zero_is_worth_the_margin_it_would_earn_in_a_mip(tmp_path)
     the fixed LP, said 300: two marginal values for one row. Now every table takes the
     duals of the LP ranged: 300 in constraints, ranging and explain, feed 100."""
     case = write_case(tmp_path / "b", {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
+        **FEED_TO_PRODUCT,
         "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
                  "u,plant,make,10,20,pj",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
                     "all_or_nothing,state,forced_period,ramp_up\npj,10,p2,3,1,true,forced,p2,"
                     "0.5",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
     }, base_year=2025, cash_flow_timing="mid", discount_rate=0.1,
         periods=[{"period": "p1", "start_year": 2026, "length_yr": 3},
                  {"period": "p2", "start_year": 2029, "length_yr": 4},

@@ -26,6 +26,19 @@ def write_case(folder: Path, tables: dict[str, str], **meta) -> Path:
     return folder
 
 
+#: a one-step chain at site plant: mode run (process make) turns 1 t of feed, bought at
+#: 100 USD/t without limit, into 1 t of product, sold at 400 USD/t (a margin of 300 USD/t
+#: before the units that run it); add units, projects, parties as a test needs
+FEED_TO_PRODUCT = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+    "sites": "site\nplant", "modes": "mode,process\nrun,make",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                  "run,product,out,1",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+    "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+}
+
+
 def fixed_charge_cost_case(folder: Path) -> Path:
     """A cost case: hard demand of 12 kt/yr of product, made 1:1 from feed at 100 USD/t
     by a unit built for it at 100 USD per t/yr with a 1 MUSD fixed charge (a binary build

@@ -409,15 +409,10 @@ def test_compare_splits_a_project_with_debt_and_tax_by_hand(tmp_path):
     import yaml
 
     from chainopt import api
-    from tests.toycase import write_case
+    from tests.toycase import FEED_TO_PRODUCT, write_case
 
     case = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant", "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+        **FEED_TO_PRODUCT,
         "units": "unit,site,process,capacity_k_per_yr,project\nnew,plant,make,10,pj",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
                     "all_or_nothing,state\npj,10,p1,5,1,true,off",
@@ -482,14 +477,10 @@ def test_each_tranche_is_depreciated_from_its_own_first_year_of_use(tmp_path):
     import yaml
 
     from chainopt import api
-    from tests.toycase import write_case
+    from tests.toycase import FEED_TO_PRODUCT, write_case
 
     case = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant", "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        **FEED_TO_PRODUCT,
         "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,10",
         "markets_by_period": "site,commodity,period,max_k_per_yr\nplant,product,p1,5",
         "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
