@@ -165,7 +165,13 @@ RANGING_COLUMNS = ["kind", "family", "key", "period", "what", "level", "value", 
 def _optimal_lp(built: BuiltModel, out: SolveOutcome, lean: bool = False
                 ) -> highspy.Highs | None:
     """A HiGHS instance holding the optimal LP basis: the model's own after an LP solve,
-    else :func:`_fresh_lp` (``lean``: the model's own instance released first)."""
+    else :func:`_fresh_lp` (``lean``: the model's own instance released first).
+
+    After a MIP the fixed LP is solved here again from scratch, not from the basis the
+    solve's own fixed LP ended at (which would only be factorised): at a degenerate
+    optimum that basis may hold the other end of a dual interval, e.g. 400 rather than
+    300 for a capacity of 0 whose next t/yr earns 300 (test_explain's capacity-of-zero
+    test), where the fresh solve finds 300; either way every table reports one vertex."""
     h = built.solver
     ok = (h is not None and not built.is_mip
           and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
