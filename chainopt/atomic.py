@@ -315,9 +315,11 @@ def clean_leftovers(parent: str | Path) -> list[Path]:
     return removed
 
 
-def check_replaceable(folder: Path, kind: str | None = None) -> None:
+def check_replaceable(folder: Path, kind: str | None = None,
+                      check: Callable[[Path], None] | None = None) -> None:
     """An OutputError unless ``folder`` is a folder chainopt wrote (of ``kind``, if given),
-    which may be replaced; also when another chainopt run holds it (:func:`held`)."""
+    which may be replaced; also when another chainopt run holds it (:func:`held`), and
+    whatever the writer's own ``check`` of the folder raises."""
     check_not_held(folder)
     if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
@@ -325,14 +327,18 @@ def check_replaceable(folder: Path, kind: str | None = None) -> None:
             str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
             f"chainopt {marker}), so --overwrite will not replace it".replace("  ", " "),
             "give another name or output folder, or move it away yourself")])
+    if check is not None:
+        check(folder)
 
 
 def write_folder(folder: str | Path, fill: Callable[[Path], None],
-                 kind: str | None = None, overwrite: bool = False) -> Path:
+                 kind: str | None = None, overwrite: bool = False,
+                 check: Callable[[Path], None] | None = None) -> Path:
     """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling.
 
     An existing ``folder`` is replaced only with ``overwrite`` and only if chainopt wrote
-    it (a folder of ``kind`` if given; see the module docstring); without ``overwrite``
+    it (a folder of ``kind`` if given; see the module docstring) and ``check(folder)``
+    raises nothing, both checked again just before the swap; without ``overwrite``
     it is a :class:`~chainopt.errors.ResultsExistError`, also when another writer puts
     the folder there while ``fill`` runs (the final rename never replaces a folder that
     is not empty). An interruption (Ctrl-C, an error) after the old folder was moved
@@ -342,7 +348,7 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
     if folder.exists() or folder.is_symlink():
         if not overwrite:
             raise _exists(folder)
-        check_replaceable(folder, kind)
+        check_replaceable(folder, kind, check)
     check_writable(folder.parent)
     clean_leftovers(folder.parent)
     try:
@@ -359,7 +365,7 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
         with held_signals():  # the swap: never cut between its two renames
             try:
                 if overwrite and (folder.exists() or folder.is_symlink()):
-                    check_replaceable(folder, kind)  # again: it may have changed meanwhile
+                    check_replaceable(folder, kind, check)  # again: it may have changed
                     old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.old.",
                                                 dir=folder.parent))
                     old.rmdir()

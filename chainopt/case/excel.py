@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from chainopt import xlsx_text
-from chainopt.atomic import is_chainopt_folder, write_file
+from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, RawCase
 from chainopt.case.validate import closest
@@ -532,12 +532,11 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
 
     An existing folder is replaced only with ``overwrite``, only if it is a case folder
     (it holds ``case.yaml``; see :mod:`chainopt.atomic`) and only if it holds nothing
-    else than chainopt writes there (:func:`check_only_case_files`)."""
+    else than chainopt writes there (:func:`check_only_case_files`), checked before the
+    workbook's tables are written and again just before the folder is swapped."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise InputError([Problem(str(folder), "exists", "pass --overwrite to replace it")])
-    if overwrite and is_chainopt_folder(folder, "case"):  # (else atomic's refusal says why)
-        check_only_case_files(folder)
 
     def fill(tmp: Path) -> None:
         (tmp / "case.yaml").write_text(yaml.safe_dump(raw.meta, sort_keys=False,
@@ -546,4 +545,5 @@ def write_folder(raw: RawCase, folder: str | Path, overwrite: bool = False) -> P
         for name, df in sorted(raw.tables.items()):
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
 
-    return atomic_write_folder(folder, fill, kind="case", overwrite=overwrite)
+    return atomic_write_folder(folder, fill, kind="case", overwrite=overwrite,
+                               check=check_only_case_files)

@@ -343,6 +343,31 @@ def test_convert_overwrite_keeps_a_case_folder_holding_more_than_tables(tmp_path
     assert (plain / "sites.csv").read_text() == sites
 
 
+def test_convert_overwrite_checks_the_folder_again_just_before_the_swap(tmp_path, workbook,
+                                                                        monkeypatch):
+    """A file someone puts into the case folder while convert writes the new tables
+    (here: README.md, created once the tables are written, just before the swap) is
+    seen by the check repeated at the swap: exit 1 naming it, the folder and its files
+    as they are (the old sites.csv and the README), no temporary folder left beside it."""
+    import chainopt.atomic as atomic
+
+    case = tmp_path / "mycase"
+    cli("convert", workbook, case, code=0)
+    (case / "sites.csv").write_text("old")
+    readable = atomic.readable
+
+    def someone_writes(tmp):
+        readable(tmp)
+        (case / "README.md").write_text("mine")
+
+    monkeypatch.setattr(atomic, "readable", someone_writes)
+    _code, text = cli("convert", workbook, case, "--overwrite", code=1)
+    assert "holds more than case.yaml and the table CSV files (README.md)" in text
+    assert (case / "README.md").read_text() == "mine"
+    assert (case / "sites.csv").read_text() == "old"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(atomic.TMP_PREFIX)]
+
+
 def test_formula_text_written_to_csv_is_warned_of(small_copy, tmp_path):
     """Review item 13: a workbook's text ``=HYPERLINK(...)`` is inert in Excel but a live
     formula in the CSV file convert writes from it. Written as it is (it is the case's
