@@ -340,6 +340,9 @@ def check_options(options: SolveOptions | None, keys: bool = False) -> None:
     if o.mip_gap is not None and not (math.isfinite(o.mip_gap) and 0 <= o.mip_gap <= 1):
         bad.append(Problem(name("mip_gap", "MIP gap"), f"must be from 0 to 1 (found "
                            f"{o.mip_gap!r})"))
+    if not (isinstance(o.random_seed, int) and 0 <= o.random_seed <= _solver.MAX_SEED):
+        bad.append(Problem(name("random_seed", "random seed"), f"must be a whole number from 0 "
+                           f"to {_solver.MAX_SEED:,} (found {o.random_seed!r})"))
     if bad:
         raise InputError(bad)
 

@@ -71,6 +71,7 @@ from chainopt.results import best_bound
 
 IPM_THRESHOLD = 100_000
 INF = highspy.kHighsInf
+MAX_SEED = 2**31 - 1  # the largest random_seed HiGHS takes (its option's range: 0 to it)
 Status = Literal["optimal", "feasible"]
 
 
@@ -82,7 +83,7 @@ class SolveOptions:
     threads: int | None = None
     method: Literal["auto", "simplex", "ipm"] | None = None
     mip_gap: float | None = None
-    random_seed: int = 0
+    random_seed: int = 0  # 0 to MAX_SEED, HiGHS's range
     solver: str | None = None  # None: the matrix straight to HiGHS; a name: through Pyomo
     relax: bool = False  # solve the LP relaxation of a MIP (integer decisions made continuous)
 
@@ -264,8 +265,11 @@ def highs_options(options: dict) -> dict[str, Any]:
 
 
 def _set_options(h: highspy.Highs, options: dict) -> None:
+    """Set each of :func:`highs_options` on ``h``; a value HiGHS refuses (it would keep
+    its default while the manifest records the value) is a SolverError."""
     for key, value in highs_options(options).items():
-        h.setOptionValue(key, value)
+        if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS refused its option {key} = {value!r}")
 
 
 def _model_arrays(built: BuiltModel, relaxed: bool = False,

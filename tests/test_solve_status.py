@@ -642,3 +642,26 @@ def test_a_row_dual_of_rounding_noise_on_a_missing_bound_is_judged_by_its_terms(
                                           r"10 against bounds \[-inf, 100\] with marginal "
                                           r"value -60000"):
         solve.check_plan(built, out)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 2**70])
+def test_a_random_seed_highs_cannot_take_is_refused(seed):
+    """HiGHS's random_seed runs from 0 to 2**31 - 1 = 2,147,483,647. A seed outside it was
+    refused by HiGHS without a word (it kept its own seed) while the manifest recorded the
+    seed given: now an input error naming it, before anything is solved. 2**31 - 1 runs."""
+    from chainopt.errors import InputError
+
+    with pytest.raises(InputError, match=f"random seed: must be a whole number from 0 to "
+                       f"2,147,483,647 \\(found {seed}\\)"):
+        api.run("small_chain", save=False, options=SolveOptions(random_seed=seed))
+    res = api.run("small_chain", save=False, options=SolveOptions(random_seed=2**31 - 1))
+    assert res.manifest["solver_options"]["random_seed"] == 2**31 - 1
+
+
+def test_an_option_highs_refuses_is_a_solver_error(monkeypatch):
+    """Any option value HiGHS refuses (here a MIP gap of -1, below its range 0 to inf)
+    stops the solve naming it, never solved with HiGHS's default in its place."""
+    h = solve.new_highs()
+    monkeypatch.setattr(solve, "highs_options", lambda options: {"mip_rel_gap": -1.0})
+    with pytest.raises(SolverError, match=r"HiGHS refused its option mip_rel_gap = -1\.0"):
+        solve._set_options(h, {})

@@ -126,13 +126,18 @@ def _sent(finished, tmp_path, **meta):
     ({"threads": 10**9}, "solver_options.threads: must be a whole number from 1 to 256"),
     ({"solver": "asl:./x"}, "solver_options.solver is 'asl:./x', not a solver name"),
     ({"gap": 0.1}, "solver_options has the unknown key 'gap'"),
+    ({"random_seed": -1}, "solver_options.random_seed: must be a whole number from 0 to "
+                          "2,147,483,647 (found -1)"),
+    ({"random_seed": 2**31}, "solver_options.random_seed: must be a whole number from 0 to "
+                             "2,147,483,647 (found 2147483648)"),
 ])
 def test_resume_checks_the_recorded_solver_options(finished, tmp_path, options, words):
     """The solver options sweep.json records pass the checks of options given on the
     command line: relax true solved every variant's LP relaxation (a sweep refuses relax),
     a time limit of -1 and method foo were passed on, threads 'abc' and 1e9 ended in a
-    traceback. Each is a damaged sweep.json, exit 1, naming the key, before anything is
-    solved (the missing v00001 part stays missing)."""
+    traceback; a random seed outside HiGHS's 0 to 2**31 - 1 was recorded as used while
+    HiGHS kept its own. Each is a damaged sweep.json, exit 1, naming the key, before
+    anything is solved (the missing v00001 part stays missing)."""
     folder = _sent(finished, tmp_path, solver_options=options)
     _, text = cli("sweep", "--resume", folder, "--jobs", "1", code=1)
     assert f"sweep.json: damaged sweep.json: {words}" in text, text
