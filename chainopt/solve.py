@@ -542,10 +542,12 @@ def check_plan(built: BuiltModel, out: SolveOutcome, duals: bool = True) -> None
     marginal value. A solver that says 'optimal' of a plan it unscaled badly, a dual sign
     convention read the wrong way round, or a defect between chainopt's matrix and the
     solution arrays then stops the run instead of reporting a wrong plan or wrong values.
-    A model extended through Pyomo is not checked: its extension may change chainopt's
-    own rows, bounds or objective. ``duals=False``: the plan only (a MIP's plan read
-    without the marginal values of its fixed LP)."""
+    A model extended through Pyomo, whose extension may change chainopt's own rows,
+    bounds or objective, is checked against the Pyomo model as it stands
+    (:func:`check_extended_plan`; the plan only). ``duals=False``: the plan only (a
+    MIP's plan read without the marginal values of its fixed LP)."""
     if built.extension is not None:
+        check_extended_plan(built, out)
         return
     sums = _Sums.of(built, out)
     found = plan_violations(built, out, sums)
@@ -583,6 +585,23 @@ def check_plan(built: BuiltModel, out: SolveOutcome, duals: bool = True) -> None
         f"{value:.3g} (relative; at most {PLAN_TOLERANCE:g} is accepted): {where}. The "
         "results cannot be trusted and nothing was written; try another --method (simplex "
         "or ipm) or --solver, or state the case in units that keep its numbers nearer 1")
+
+
+def check_extended_plan(built: BuiltModel, out: SolveOutcome) -> None:
+    """:func:`check_plan` of a model extended through Pyomo: the plan loaded into the
+    Pyomo model against every active constraint, variable bound and integer domain the
+    model holds (:func:`chainopt.models.pyomo_model.plan_violations`), a SolverError
+    naming the worst beyond :data:`PLAN_TOLERANCE`."""
+    from chainopt.models.pyomo_model import plan_violations as extended  # lazy: Pyomo path
+
+    found = extended(built.pyomo)
+    if found and found[0][0] > PLAN_TOLERANCE:
+        value, where = found[0]
+        raise SolverError(
+            f"{out.info.get('solver', 'the solver')} returned a plan that breaks the extended "
+            f"model by {value:.3g} (relative; at most {PLAN_TOLERANCE:g} is accepted): "
+            f"{where}. The results cannot be trusted and nothing was written; try another "
+            "--solver, or check the extension's constraints")
 
 
 def handover(built: BuiltModel, options: SolveOptions | None = None) -> highspy.Highs:

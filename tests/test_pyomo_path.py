@@ -170,6 +170,34 @@ def test_extend_caps_a_sale_hand_checked(tmp_path):
     assert (tmp_path / "out" / "toy" / "extension.csv").is_file()
 
 
+def test_a_plan_that_breaks_the_extended_model_is_refused(tmp_path, monkeypatch):
+    """The plan of an extended model is checked against the Pyomo model as it stands (the
+    extension may change chainopt's rows, so chainopt's matrix is no yardstick). The cap
+    of the test above with a solver that returns sales of 5 kt/yr (purchases 4): the cap
+    sales <= 4 is off by 1 in a body of size |1 x 5| = 5, 1 / (1 + 5) = 0.167 relative;
+    the balance 4 - 5 = -1 is off by 1 / (1 + 4 + 5) = 0.1, less. The run stops naming
+    the cap and nothing is written. The solver's own plan passes (the
+    test above)."""
+    from chainopt import solve as solve_mod
+    from chainopt.errors import SolverError
+
+    def cap(m, built):
+        m.sales_cap = pyo.Constraint(expr=m.market.sales["a", "crude", "p1"] <= 4)
+
+    run = solve_mod._run
+
+    def off_by_one(plugin, opt, m, options, maximize=True):
+        done = run(plugin, opt, m, options, maximize)
+        m.market.sales["a", "crude", "p1"].set_value(5.0)
+        return done
+
+    monkeypatch.setattr(solve_mod, "_run", off_by_one)
+    with pytest.raises(SolverError, match=r"highs returned a plan that breaks the extended "
+                       r"model by 0\.167 .*: sales_cap is 5 against bounds \[None, 4(\.0)?\]"):
+        api.run(_toy(tmp_path), out=tmp_path / "out", extend=cap)
+    assert not (tmp_path / "out").exists()
+
+
 def test_extend_may_replace_the_objective(tmp_path):
     """A user objective charging a further 50 USD/t on purchases: the margin is
     200 - 100 - 50 = 50 USD/t on 10 kt, 0.5 MUSD."""

@@ -277,6 +277,56 @@ def solution_arrays(m: pyo.ConcreteModel, arrays: LPArrays
     return x, col_dual, arrays.matrix @ x, row_dual
 
 
+def _term_size(body) -> float:
+    """sum_j |a_j x_j| (plus a constant's size) of a constraint's body at the loaded plan:
+    chainopt's rows and any linear body term by term, a nonlinear one by its value."""
+    if type(body) is not LinearExpression:
+        repn = generate_standard_repn(body, compute_values=True, quadratic=False)
+        if not repn.is_linear():
+            return abs(float(pyo.value(body)))
+        body = repn
+    return abs(pyo.value(body.constant)) + sum(
+        abs(pyo.value(a) * (v.value or 0.0)) for a, v in zip(body.linear_coefs, body.linear_vars,
+                                                            strict=True))
+
+
+def plan_violations(m: pyo.ConcreteModel) -> list[tuple[float, str]]:
+    """The scaled violations of the plan loaded into ``m``, as ``m`` stands after a
+    user's extension (whose components may replace chainopt's rows, bounds or
+    objective, so chainopt's own matrix is no yardstick), worst first:
+
+    * each active constraint: max(l - g(x), g(x) - u, 0) / (1 + sum_j |a_j x_j|);
+    * each variable of a constraint or objective: max(l - x, x - u, 0) / (1 + |x|), and
+      |x - round(x)| where its domain is whole numbers (a variable in none keeps no value);
+
+    with the text naming it. The scales are those of
+    :func:`chainopt.solve.plan_violations` on the matrix path."""
+    found: list[tuple[float, str]] = []
+    for c in m.component_data_objects(pyo.Constraint, active=True):
+        g = pyo.value(c.body, exception=False)
+        if g is None:
+            found.append((np.inf, f"{c.name} has no value at the plan"))
+            continue
+        lo, hi = pyo.value(c.lower), pyo.value(c.upper)
+        off = max((lo - g) if lo is not None else 0.0, (g - hi) if hi is not None else 0.0)
+        if off > 0:
+            found.append((off / (1 + _term_size(c.body)),
+                          f"{c.name} is {g:.10g} against bounds [{lo}, {hi}]"))
+    for v in m.component_data_objects(pyo.Var):
+        x = v.value
+        if x is None:
+            continue
+        lo, hi = v.lb, v.ub
+        off = max((lo - x) if lo is not None else 0.0, (x - hi) if hi is not None else 0.0)
+        if off > 0:
+            found.append((off / (1 + abs(x)), f"{v.name} is {x:.10g} against bounds "
+                          f"[{lo}, {hi}]"))
+        if not v.is_continuous() and abs(x - round(x)) > 0:
+            found.append((abs(x - round(x)), f"{v.name} is {x:.10g} and must be a whole "
+                          "number"))
+    return sorted(found, key=lambda f: -f[0])
+
+
 def extension_table(m: pyo.ConcreteModel) -> pd.DataFrame:
     """The variables and constraints a user added (``added_components``): one row per
     element with its value (a constraint's body), bounds and, where the solver gave
