@@ -842,7 +842,7 @@ def _print_frame(key: str, title: str, df, rows: int | None = None,
 
     def cells(frame) -> tuple[list[str], list[list[str]]]:
         return [str(c) for c in frame.columns], [
-            [cmp._cell(key, c, v) for c, v in zip(frame.columns, r, strict=True)]
+            [cmp.cell(key, c, v) for c, v in zip(frame.columns, r, strict=True)]
             for r in (frame if rows is None else frame.head(rows)).itertuples(index=False)]
 
     headers, body = cells(df)
@@ -900,7 +900,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
         df = sections.get(key)
         if df is None or key == "economics" or df.empty:
             continue
-        _print_frame(key, cmp.TITLES.get(key, key), df, rows, names)
+        _print_frame(key, cmp.TITLES.get(key, key), cmp.shown(key, df), rows, names)
     if not detail:
         console.print("detail tables: --detail " + " | ".join(
             k for k in sections if k != "economics") + " | all")

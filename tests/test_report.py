@@ -344,9 +344,11 @@ def test_binding_section_covers_every_family(solved):
 def test_rates_read_as_percentages_and_no_minus_zero():
     """The comparison's economics table showed IRR 0.24 beside the cards' 23.8 %; a tiny
     negative rounded to 0 read "-0.0" in the deck and the tables."""
-    from chainopt.report.html import _rates_as_percent, fmt_number
+    from chainopt.report import compare, numbers
+    from chainopt.report.html import fmt_number
 
-    df = _rates_as_percent(pd.DataFrame({"IRR": [0.238, float("nan")], "npv": [1.0, 2.0]}))
-    assert df["IRR"].tolist() == ["23.8%", ""] and df["npv"].tolist() == [1.0, 2.0]
-    assert fmt_number(-0.0) == "0.0" and charts.no_minus_zero("-0.00") == "0.00"
-    assert charts.no_minus_zero("-10.0") == "-10.0"
+    assert [compare.cell("economics", "IRR", v) for v in (0.238, float("nan"))] == [
+        "23.8%", ""]
+    assert compare.cell("economics", "npv", 1.0) == "1.000"
+    assert fmt_number(-0.0) == "0" and numbers.no_minus_zero("-0.00") == "0.00"
+    assert numbers.no_minus_zero("-10.0") == "-10.0"

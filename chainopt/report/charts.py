@@ -459,11 +459,6 @@ def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]
     return in_one_unit(e, "label", "emission_k_per_yr", unit, periods)
 
 
-def no_minus_zero(text: str) -> str:
-    """A formatted number without the minus of a tiny negative rounded to 0 (``-0.0``)."""
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
-
-
 BINDING_COLUMNS = ["constraint", "periods", "largest value", "smallest value", "value_unit",
                    "meaning"]
 

@@ -27,7 +27,6 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
-from chainopt.report import charts, economics, moving, parties
+from chainopt.report import charts, economics, moving, numbers, parties
 from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
@@ -501,26 +500,48 @@ def is_cost(sections: dict[str, pd.DataFrame]) -> bool:
             and obj.iloc[:, 0].astype(str).str.startswith("cost_").any())
 
 
-def fmt(v: Any) -> str:
-    """A cell for terminal and Markdown tables."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    if isinstance(v, float | np.floating):
-        x = float(v)
-        if abs(x) < 5e-10:
-            return "0"
-        # (a tiny negative, -1.94e-07 of solver noise in a waterfall bar, read -0.000)
-        return charts.no_minus_zero(f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}")
-    return str(v)
+#: columns holding rates (fractions) in any comparison table: shown as percentages
+RATE_COLUMNS = frozenset({"IRR", "discount rate", "irr"})
 
 
-def _cell(section: str, col: str, v: object) -> str:
-    if (section in ("economics", "party_economics") and col in ("IRR", "discount rate")
-            and isinstance(v, float) and not np.isnan(v)):
-        return f"{v:.1%}"
-    if section == "utilisation" and isinstance(v, float) and not np.isnan(v):
-        return f"{v:.1%}"
-    return fmt(v)
+def is_rate(section: str, col: str) -> bool:
+    """Whether a column of a comparison table holds rates (fractions), shown as
+    percentages: IRR and discount rate, and every number of utilisation."""
+    return col in RATE_COLUMNS or section == "utilisation"
+
+
+def cell(section: str, col: str, v: object) -> str:
+    """A cell of a comparison table for people (terminal, Markdown, HTML report): rates as
+    percentages, other numbers as :func:`chainopt.report.numbers.cell` writes them."""
+    if is_rate(section, col) and isinstance(v, float) and not np.isnan(v):
+        return numbers.percent(v)
+    return numbers.cell(col, v)
+
+
+def shown(section: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A section as people read it (terminal, Markdown, HTML report): the objective's
+    Δ :func:`settled`, any other section as it is."""
+    return settled(df) if section == "objective" else df
+
+
+def settled(objective: pd.DataFrame) -> pd.DataFrame:
+    """The objective table with each Δ within the solvers' tolerance of its scenario's
+    objective set to 0 (:func:`economics.solver_noise`): a Δ of 4.44e-06 MUSD on an
+    objective of 7,784.9 (a share of 5.7e-10) is no difference. For what people read
+    (the summary, the terminal, the reports); the CSV keeps the Δ as computed."""
+    keys, values, _ = charts.compare_columns(objective)
+    hit = objective[objective[keys[0]].astype(str) == "objective"] if keys else \
+        objective.iloc[0:0]
+    if hit.empty:
+        return objective
+    out = objective.copy()
+    for c in values:
+        d = f"Δ {c}"
+        if d in out.columns:
+            v = pd.to_numeric(out[d], errors="coerce")
+            noise = economics.solver_noise(v, float(hit.iloc[0][c]))
+            out[d] = v.where(~noise, 0.0)
+    return out
 
 
 SUMMARY_COLUMNS = ["scenario", "objective (MUSD)", "Δ (MUSD)", "projects built",
@@ -549,7 +570,7 @@ def unsettled_text(rows: pd.DataFrame) -> str:
     """What :func:`unsettled` found, in one warning."""
     def one(r: dict) -> str:
         what = f"{r['effect']} in {r['scenario']}"
-        low, high, npv = (fmt(r[c]) for c in ("NPV low (MUSD)", "NPV high (MUSD)",
+        low, high, npv = (numbers.number(r[c]) for c in ("NPV low (MUSD)", "NPV high (MUSD)",
                                                "incremental NPV (MUSD)"))
         return (f"{what} {npv} (no MIP bound: unknown)" if "" in (low, high)
                 else f"{what} {npv} (anywhere from {low} to {high})")
@@ -562,8 +583,9 @@ def unsettled_text(rows: pd.DataFrame) -> str:
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """One line per run: objective, Δ against the base, the projects it builds and each
-    one's incremental NPV against its own counterfactual (``mp4 26.2``)."""
-    obj = sections["objective"]
+    one's incremental NPV against its own counterfactual (``mp4 26.2``); a Δ within the
+    solvers' tolerance of the objective is 0 (:func:`settled`)."""
+    obj = settled(sections["objective"])
     row = obj[obj.iloc[:, 0] == "objective"]
     eco = sections.get("economics", pd.DataFrame(columns=ECONOMICS_COLUMNS))
     out = []
@@ -576,7 +598,7 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
         out.append({"scenario": n, "objective (MUSD)": value, "Δ (MUSD)": delta,
                     "projects built": ", ".join(mine["effect"].astype(str)) or "-",
                     "incremental NPV (MUSD)": ", ".join(
-                        f"{e} {fmt(float(v))}" for e, v in zip(
+                        f"{e} {numbers.number(float(v))}" for e, v in zip(
                             mine["effect"], mine["incremental NPV (MUSD)"], strict=True))
                     or "-"})
     return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
@@ -619,7 +641,7 @@ def _md_table(key: str, df: pd.DataFrame) -> list[str]:
              "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
                             for c in df.columns) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(md_text(_cell(key, c, v))
+        lines.append("| " + " | ".join(md_text(cell(key, c, v))
                                        for c, v in zip(cols, row, strict=True)) + " |")
     return [*lines, ""]
 
@@ -633,7 +655,8 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     if "economics" not in sections or "objective" not in sections:
         lines.append("")
         for key, df in sections.items():
-            lines += [f"## {md_text(TITLES.get(key, key))}", "", *_md_table(key, df)]
+            lines += [f"## {md_text(TITLES.get(key, key))}", "",
+                      *_md_table(key, shown(key, df))]
         return "\n".join(lines)
     lines[-1] += (" Each project is valued against the same scenario without it; a "
                   "scenario's inputs and all its changes against the base.")
@@ -701,7 +724,12 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
                                       f"({TEXT_FILE} records it)", RECOMPARE)])
         else:
             df = read_table(p, files[name], as_text or [], RECOMPARE)
-        tables[name] = df
+        # the CSV writes 400.0 as 400, so a column of whole numbers reads back as int:
+        # a float again, as compare made it (every number but a year), so that it prints
+        # as on the terminal (400.0 beside a Δ capex of 400.0, not 400)
+        whole = [c for c in df.columns
+                 if pd.api.types.is_integer_dtype(df[c]) and not numbers.is_year(c)]
+        tables[name] = df.astype(dict.fromkeys(whole, float)) if whole else df
     return tables
 
 

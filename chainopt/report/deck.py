@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -26,7 +25,7 @@ import pandas as pd
 
 from chainopt.atomic import write_file
 from chainopt.ooxml import saved
-from chainopt.report import charts, onepager
+from chainopt.report import charts, numbers, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.excel import write_table
 from chainopt.report.static import file_key, write_compare_static, write_static
@@ -39,14 +38,6 @@ ROWS = 12
 MAX_PICTURE_BYTES = 20 << 20
 PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
                    "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)"]
-
-
-def _num(v: object, digits: int = 1) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return ""
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return charts.no_minus_zero(f"{v:,.{digits}f}")
-    return str(v)
 
 
 def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -69,17 +60,14 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _shown(df: pd.DataFrame) -> pd.DataFrame:
-    """Numbers as slide text: MUSD with one decimal, IRR in %."""
+    """Numbers as slide text, as the terminal and the HTML report write them
+    (:func:`chainopt.report.numbers.cell`: 8.729, 26.2, noise 0), IRR in %."""
     d = df.copy()
     for c in d.columns:
         if c == "IRR":
-            d[c] = [f"{v:.1%}" if isinstance(v, float) and math.isfinite(v) else ""
-                    for v in d[c]]
-        elif pd.api.types.is_numeric_dtype(d[c]):
-            d[c] = [_num(v) for v in d[c]]
+            d[c] = [numbers.percent(v) for v in d[c]]
         else:
-            d[c] = d[c].map(lambda v: "" if v is None or (isinstance(v, float)
-                                                           and math.isnan(v)) else str(v))
+            d[c] = [numbers.cell(c, v) for v in d[c]]
     return d
 
 
@@ -258,7 +246,7 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
     what = cmp.objective_name(manifest.get("objective_sense") == "cost")
-    deck.title(f"chainopt: {name}", f"{what} {_num(manifest.get('objective'))} MUSD; "
+    deck.title(f"chainopt: {name}", f"{what} {numbers.number(manifest.get('objective'))} MUSD; "
                f"status {manifest.get('status', '')}")
     total, _ = charts.kpi_summary(tables, charts.periods_of(tables, manifest))
     if len(total):

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ from chainopt.case.digest import same_inputs
 from chainopt.case.scenario import load_source, recorded_source
 from chainopt.case.schema import Case
 from chainopt.errors import InputError, Problem
-from chainopt.report import charts, deck, economics, onepager
+from chainopt.report import charts, compare, deck, numbers, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import (
     NO_DELTA_CHART,
@@ -34,6 +35,7 @@ from chainopt.report.compare import (
     is_cost,
     objective_name,
     read_tables,
+    shown,
 )
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, RERUN, Results
@@ -63,40 +65,29 @@ nav a{color:#fff;margin-right:14px;font-size:13px}
 
 # -- small builders -------------------------------------------------------------------------
 
-def fmt_number(v: object, digits: int = 1) -> str:
-    """A number with thousands separators; text escaped; blank for NaN."""
-    if isinstance(v, bool):
-        return esc(v)
-    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalar
-        v = v.item()
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, int | float):
-        if isinstance(v, float) and not math.isfinite(v):
-            return ""
-        if isinstance(v, float) and v != 0 and abs(v) < 10 ** -digits:
-            return f"{v:.3g}"
-        return charts.no_minus_zero(f"{v:,.{digits}f}")
-    return esc(v)
+def fmt_number(v: object) -> str:
+    """A number as every output writes it (:func:`chainopt.report.numbers.number`:
+    8.729, 26.2, 156,972.8; noise 0); text escaped; blank for NaN."""
+    return esc(numbers.number(v))
 
 
-def table_html(df: pd.DataFrame, digits: int = 1, cls: str = "", max_rows: int = 500) -> str:
-    """An HTML table of ``df``; every header and cell is escaped."""
+def table_html(df: pd.DataFrame, cls: str = "", max_rows: int = 500,
+               cell: Callable[[str, object], str] = numbers.cell) -> str:
+    """An HTML table of ``df``; every header and cell is escaped. ``cell(column, value)``
+    writes a value (default :func:`chainopt.report.numbers.cell`: years as years,
+    numbers as the terminal writes them; a comparison's passes its rates as
+    percentages)."""
     if df is None or df.empty:
         return '<p class="note">(nothing to show)</p>'
     d = df.head(max_rows)
     head = "".join(f"<th>{esc(c)}</th>" for c in d.columns)
     body = []
-    plain = [("year" in str(c).lower()) for c in d.columns]  # 2026, not 2,026
     for row in d.itertuples(index=False):
         cells = []
-        for v, pl in zip(row, plain, strict=False):
+        for c, v in zip(d.columns, row, strict=True):
             num = isinstance(v, int | float) and not isinstance(v, bool)
-            if num and pl and float(v).is_integer():
-                cells.append(f"<td>{int(v)}</td>")
-            else:
-                cells.append(f"<td>{fmt_number(v, digits)}</td>" if num
-                             else f'<td class="txt">{fmt_number(v, digits)}</td>')
+            text = esc(cell(str(c), v))
+            cells.append(f"<td>{text}</td>" if num else f'<td class="txt">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="note">{len(df) - max_rows} more rows in the CSV</p>'
             if len(df) > max_rows else "")
@@ -192,7 +183,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     note = penalty_note(tables)
     kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
                 + '<h3>Whole horizon</h3>'
-                + table_html(total, cls="kpi-table", digits=2)
+                + table_html(total, cls="kpi-table")
                 + "<h3>By period</h3>" + table_html(per_period))
     figs = charts.plotly_figures(tables, periods, measure)
     sections = [("kpis", "KPI summary", kpi_body),
@@ -223,9 +214,9 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
         sections.append(("investments", "Investments", '<p class="note">Every build the plan '
                          "pays for (investments.csv): new capacity, projects and life "
                          "extensions (a life extension adds no capacity, so no bar above "
-                         f"shows it); their capex NPV adds up to {fmt_number(total, 2)} MUSD, "
+                         f"shows it); their capex NPV adds up to {fmt_number(total)} MUSD, "
                          "the npv_capex of the KPIs with its sign turned.</p>"
-                         + table_html(inv, digits=2)))
+                         + table_html(inv)))
     bind = charts.binding_data(tables, periods=periods)
     body = ('<p class="note">A MIP: these values are of the LP with the integer decisions '
             "fixed: what one more unit is worth with the same yes/no build decisions.</p>"
@@ -234,7 +225,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
              "ranked as chainopt explain ranks them: one row per constraint with the "
              "periods it binds in and its largest and smallest value over them "
              "(constraints.csv has every period).</p>"
-             + table_html(bind, digits=2, cls="binding"))
+             + table_html(bind, cls="binding"))
     if "binding" in figs:
         body += figure_html("binding", figs["binding"])
     sp = charts.shadow_price_data(tables, periods)
@@ -247,8 +238,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  "of or shipped in or out. Elsewhere (a blank cell; no row where nothing "
                  "moves in any period) the value is only a bound, anywhere in an interval, "
                  "not a price (see the README, Results, marginal values).</p>"
-                 + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"}),
-                              digits=2))
+                 + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"})))
     sections.append(("binding", "Binding constraints and shadow prices", body))
     info = {k: manifest.get(k) for k in ("case", "scenario", "input_hash", "status", "mip_gap",
                                          "num_vars", "num_rows", "created_utc")}
@@ -358,15 +348,13 @@ def compare_report_html(folder: Path) -> str:
              + sorted(n for n in tables if n not in titles and n not in first))
     sections = []
     for name in order:
-        df = tables[name]
+        df = shown(name, tables[name])  # the objective's noise Δ as 0
         title = titles.get(name, name.replace("_", " ").capitalize())
         body = ""
-        if name == "objective":
-            df = _settled(df)
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df, is_cost(tables))
         body += _economics_cards(df)
-        body += table_html(_rates_as_percent(df), digits=2)
+        body += table_html(df, cell=partial(compare.cell, name))  # rates as on the terminal
         is_cash = "cashflow" in name or "cash_flow" in name
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
             else None
@@ -403,12 +391,11 @@ def _onepager_html(i: int, p: onepager.Page) -> str:
     pr = onepager.party_rows(p)
     if len(pr):
         if "IRR" in pr.columns:
-            pr = pr.assign(IRR=[f"{v:.1%}" if isinstance(v, float) and math.isfinite(v)
-                                else "n/a" for v in pr["IRR"]])
+            pr = pr.assign(IRR=[numbers.percent(v) or "n/a" for v in pr["IRR"]])
         body += ("<h4>NPV and IRR per party (each IRR of the party's flows in its "
-                 "currency)</h4>" + table_html(pr, digits=1))
+                 "currency)</h4>" + table_html(pr))
     body += ("<h4>What makes or breaks it</h4>" + table_html(p.constraints.drop(
-        columns=["scenario", "effect"], errors="ignore"), digits=1))
+        columns=["scenario", "effect"], errors="ignore")))
     return body + "</div>"
 
 
@@ -440,37 +427,6 @@ def _objective_cards(df: pd.DataFrame, cost: bool = False) -> str:
     return _cards(items)
 
 
-def _settled(df: pd.DataFrame) -> pd.DataFrame:
-    """The objective table with each Δ within the solvers' tolerance of its scenario's
-    objective set to 0 (:func:`economics.solver_noise`): a Δ of 4.44e-06 MUSD on an
-    objective of 7,784.9 (a share of 5.7e-10) is no difference."""
-    keys, values, _ = _columns(df)
-    hit = df[df[keys[0]].astype(str) == "objective"] if keys else df.iloc[0:0]
-    if hit.empty:
-        return df
-    out = df.copy()
-    for c in values:
-        d = f"Δ {c}"
-        if d in out.columns:
-            v = pd.to_numeric(out[d], errors="coerce")
-            noise = economics.solver_noise(v, float(hit.iloc[0][c]))
-            out[d] = v.where(~noise, 0.0)
-    return out
-
-
-#: columns holding rates (fractions): shown as percentages, as on the cards
-RATE_COLUMNS = frozenset({"IRR", "discount rate", "irr"})
-
-
-def _rates_as_percent(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its rate columns as text percentages (0.238 -> 23.8%)."""
-    cols = [c for c in df.columns if c in RATE_COLUMNS and pd.api.types.is_numeric_dtype(df[c])]
-    if not cols:
-        return df
-    return df.assign(**{c: [f"{100 * v:.1f}%" if pd.notna(v) else "" for v in df[c]]
-                        for c in cols})
-
-
 def _economics_cards(df: pd.DataFrame) -> str:
     """NPV / IRR / payback cards, one row of cards per table row, headed by what the row
     is (:func:`_card_heading`: party, project or effect, scenario); a row with a
@@ -493,13 +449,13 @@ def _economics_cards(df: pd.DataFrame) -> str:
                 continue
             v = r[c]
             if k == "irr" and isinstance(v, int | float) and math.isfinite(v):
-                shown = f"{v:.1%}"  # a fraction, however large: 6.0 is 600.0%
+                text = numbers.percent(v)  # a fraction, however large: 6.0 is 600.0%
             else:
-                shown = fmt_number(v, 1) or "n/a"
+                text = fmt_number(v) or "n/a"
             # a party's IRR is of its flows in its own currency (party_economics)
             cur = r.get("currency")
             local = k == "irr" and isinstance(cur, str) and cur != ""
-            items.append((f"{c} in {cur}" if local else str(c), shown))
+            items.append((f"{c} in {cur}" if local else str(c), text))
         head = _card_heading(r, named) if named else (esc(r[label]) if label else "")
         out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)

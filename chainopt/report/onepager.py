@@ -26,6 +26,7 @@ import pandas as pd
 
 from chainopt.report import economics
 from chainopt.report.charts import cumulative_path, esc
+from chainopt.report.numbers import number, percent, signed
 
 NOT_PROJECTS = ("inputs", "all changes")
 
@@ -105,14 +106,15 @@ def _short(v: float) -> str:
 
 
 def key_figures(p: Page) -> list[tuple[str, str]]:
-    """(label, text) of the page's headline numbers."""
+    """(label, text) of the page's headline numbers, written as the terminal and the
+    tables write them (:mod:`chainopt.report.numbers`: 8.729 MUSD, 6.291 yr)."""
     s = p.summary
     irr = s.get("IRR")
     pb = s.get("payback (yr)")
-    return [("incremental NPV", f"{float(s['incremental NPV (MUSD)']):,.1f} MUSD"),
-            ("IRR", f"{irr:.1%}" if _finite(irr) else "n/a"),
-            ("payback", f"{float(pb):.1f} yr" if _finite(pb) else "n/a"),  # type: ignore[arg-type]
-            ("overnight capex", f"{float(s['overnight capex (MUSD)']):,.1f} MUSD"),
+    return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD"),
+            ("IRR", percent(irr) or "n/a"),
+            ("payback", f"{number(float(pb))} yr" if _finite(pb) else "n/a"),  # type: ignore[arg-type]
+            ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"),
             ("built", str(s.get("built", ""))),
             ("first use", str(s.get("first use", "")).removesuffix(".0"))]
 
@@ -133,10 +135,10 @@ def party_line(r: pd.Series) -> str:
     """One party of :func:`party_rows` as text: 'ru_sponsor (equity): NPV -961.3 MUSD,
     IRR 9.9% in RUB' (the IRR in the party's currency)."""
     role = f" ({r['role']})" if "role" in r.index and str(r["role"]) else ""
-    text = f"{r['party']}{role}: NPV {float(r['NPV (MUSD)']):,.1f} MUSD"
+    text = f"{r['party']}{role}: NPV {number(float(r['NPV (MUSD)']))} MUSD"
     if "IRR" in r.index and _finite(r["IRR"]):
         cur = str(r["currency"]) if "currency" in r.index and str(r["currency"]) else ""
-        text += f", IRR {float(r['IRR']):.1%}" + (f" in {cur}" if cur else "")
+        text += f", IRR {percent(r['IRR'])}" + (f" in {cur}" if cur else "")
     return text
 
 
@@ -176,7 +178,7 @@ def plotly_figure(p: Page):
         if pb is not None:
             fig.add_vline(x=pb, line_dash="dash", line_color="#e6550d", row=1, col=2,
                           annotation_text=f"payback {pb:.1f}", annotation_position="top left")
-    fig.update_layout(title=f"{esc(p.title)}: NPV {total:,.1f} MUSD", height=430,
+    fig.update_layout(title=f"{esc(p.title)}: NPV {number(total)} MUSD", height=430,
                       margin={"l": 50, "r": 20, "t": 80, "b": 90},
                       legend={"orientation": "h", "y": -0.25})
     return fig
@@ -240,10 +242,10 @@ def static_figure(p: Page, plt):
     lines = ["What makes or breaks it (rent change, MUSD/yr):"]
     for _, r in p.constraints.head(3).iterrows():
         lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
-                     f"{float(r['rent change (MUSD/yr)']):+,.1f}")
+                     f"{signed(float(r['rent change (MUSD/yr)']))}")
     ax4.text(0, 1, "\n".join(lines), va="top", fontsize=9)
     # wrapped: names have no length limit, and a slide does not scroll
-    fig.suptitle(_txt(textwrap.fill(f"{p.title}: incremental NPV {total:,.1f} MUSD against "
+    fig.suptitle(_txt(textwrap.fill(f"{p.title}: incremental NPV {number(total)} MUSD against "
                                     f"{p.scenario} without {p.project}", 120,
                                     break_on_hyphens=False)), fontsize=12)
     return fig

@@ -140,7 +140,7 @@ def test_party_cards_name_the_party_project_and_scenario():
         "IRR": [0.0790, 0.0790, 0.14], "payback (yr)": [15.6, 15.6, 6.9]})
     assert _card_rows(_economics_cards(df)) == [
         ("ru_sponsor (equity) · mp2 · proposal_mp2", "-1,341.8"),
-        ("jp_consortium (equity) · mp2 · proposal_mp2", "-8.7"),
+        ("jp_consortium (equity) · mp2 · proposal_mp2", "-8.668"),  # 3 decimals below 10
         ("ru_banks (lender) · mp2 · proposal_mp2", "-191.0")]
 
 

@@ -402,13 +402,3 @@ def test_sales_production_and_emissions_rows_carry_their_unit():
     assert t["emissions"]["unit"].tolist() == ["k t/yr"]
     only_old = compare._market_sections({"old": old}, "old", {"p1": 0}, top=10)
     assert only_old["exports"]["unit"].tolist() == ["", ""]
-
-
-def test_solver_noise_in_a_terminal_cell_has_no_minus():
-    """A waterfall bar of -1.94e-07 MUSD (solver noise in the difference of two runs'
-    categories) printed as '-0.000' in `compare --detail project_waterfall`; it is 0.000
-    now, as -0.0004 is too, while -0.0006 rounds to a real -0.001 and keeps its sign."""
-    assert compare.fmt(-1.94e-07) == "0.000"
-    assert compare.fmt(-0.0004) == "0.000"
-    assert compare.fmt(-0.0006) == "-0.001"
-    assert compare.fmt(-12.34) == "-12.3"

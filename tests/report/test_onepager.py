@@ -187,7 +187,8 @@ def test_a_partys_irr_names_its_currency():
     finally:
         plt.close(fig)
     assert "ru_sponsor (equity): NPV -961.3 MUSD, IRR 9.9% in RUB" in text
-    assert "jp_consortium (equity): NPV 1.7 MUSD, IRR 8.0% in JPY" in text
+    # 1.684531426 MUSD: three decimals below 10, as every output writes it
+    assert "jp_consortium (equity): NPV 1.685 MUSD, IRR 8.0% in JPY" in text
     assert "ru_banks (lender): NPV -191.0 MUSD, IRR 14.0% in RUB" in text
     body = html._onepager_html(0, page)
     assert "<th>currency</th>" in body and '<td class="txt">RUB</td>' in body

@@ -140,19 +140,20 @@ def test_a_difference_within_the_solvers_tolerance_shows_as_0(tmp_path):
     """Two solves of the same plan: objective 7,784.9 and 7,784.9000044 MUSD, Δ 4.4e-06,
     a share 4.4e-06 / 7,784.9 = 5.7e-10 of the objective, far below the solvers'
     tolerance (1e-6 of it): the HTML table showed '4.4e-06' (and its card '(Δ 4.4e-06)').
-    It shows 0.00, as does the Δ of a part, npv_supply, -3e-06. A real Δ of 0.05 MUSD
-    (6.4e-06 of the objective) stays 0.05."""
+    It shows 0, as does the Δ of a part, npv_supply, -3e-06. A real Δ of 0.06 MUSD
+    (7.7e-06 of the objective) stays, as 0.060 (three decimals below 10, one from 10 up:
+    7,784.96 reads 7,785.0, -100.000003 reads -100.0), as on the terminal."""
     sections = {"objective": pd.DataFrame({
         "kpi (MUSD, NPV)": ["objective", "npv_supply"], "b": [7784.9, -100.0],
         "s": [7784.9000044, -100.000003], "Δ s": [4.4e-06, -3e-06],
-        "t": [7784.95, -100.0], "Δ t": [0.05, 0.0]})}
+        "t": [7784.96, -100.0], "Δ t": [0.06, 0.0]})}
     folder = compare.save(sections, ["b", "s", "t"], tmp_path / "compare-x")
     page = html.compare_report_html(folder)
     assert "e-06" not in page
     assert "<td>objective</td>" in page or 'class="txt">objective' in page
-    assert "<td>7,784.90</td><td>0.00</td>" in page  # s and its Δ
-    assert "<td>7,784.95</td><td>0.05</td>" in page  # t and its Δ
-    assert "<td>-100.00</td><td>0.00</td>" in page  # npv_supply of s and its Δ
+    assert "<td>7,784.9</td><td>0</td>" in page  # s and its Δ
+    assert "<td>7,785.0</td><td>0.060</td>" in page  # t and its Δ
+    assert "<td>-100.0</td><td>0</td>" in page  # npv_supply of s and its Δ
 
 
 def test_a_comparison_without_its_waterfall_says_to_compare_again(tmp_path):
@@ -228,15 +229,16 @@ def test_a_life_extension_shows_among_the_investments():
     overnight, capex NPV 55.52 MUSD = -npv_capex) and builds nothing else: the report
     had no 'New capacity' chart (an extension adds no capacity) and nothing said what
     the 55.52 MUSD of capex bought. Now an Investments section lists investments.csv;
-    two rows of 55.52 and 10.00 add up to 65.52."""
+    two rows of 55.518 and 10.0 add up to 65.518, written as every output writes MUSD
+    (one decimal from 10 up): 55.5 and 65.5."""
     inv = pd.DataFrame({"kind": ["extension", "unit"], "name": ["tatar_sc_legacy", "pe"],
                         "period": [None, "p1"], "amount": [1200.0, 10.0],
                         "overnight_musd": [144.0, 12.0], "capex_npv_musd": [55.518234, 10.0]})
     tables = {**_short_tables(), "investments": inv}
     page = html.run_report_html(tables, {"periods": ["p1", "p2"], "objective": -6489.4})
     part = page.split('id="investments"')[1].split("</section>")[0]
-    assert "tatar_sc_legacy" in part and "55.52" in part
-    assert "adds up to 65.52 MUSD" in part
+    assert "tatar_sc_legacy" in part and "<td>55.5</td>" in part
+    assert "adds up to 65.5 MUSD" in part
 
 
 def test_a_mip_report_says_whose_marginal_values_it_shows():

@@ -1,0 +1,86 @@
+"""Numbers as every human-facing output writes them: the terminal, ``comparison.md``, the
+HTML reports, the one-pagers and the decks, so that the same figure reads the same in each
+(an incremental NPV of 8.729294688 MUSD is ``8.729`` on the terminal, on the HTML card
+and on the slide, not ``8.7`` in one and ``8.729`` in the other).
+
+* :func:`number`: thousands separators; three decimals below 10 in magnitude (8.729 MUSD,
+  a payback of 6.291 yr), one from 10 up (26.2, 156,972.8); a difference within
+  :data:`NOISE` of 0, the solver's tolerance, is ``0`` (an NPV bound of 1.46e-10 MUSD of a
+  project not built, a waterfall bar of -1.94e-07), and nothing that rounds to 0 keeps a
+  minus (``0.000``, not ``-0.000``).
+* :func:`percent`: rates (IRR, utilisation) with one decimal, ``0.0%`` for noise.
+* :func:`cell`: a table cell, its column saying whether a whole number is a year.
+
+The CSV and Excel tables keep the numbers as computed (10 significant digits, below
+1e-10 as 0: :mod:`chainopt.csvtext`); this module is only for what people read.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Differences at most this large (MUSD, and as small in any other unit) are the
+#: solver's noise, shown as 0: chainopt's plans and NPVs hold to 1e-6 (HiGHS's own
+#: tolerances are 1e-7, :data:`chainopt.solve.PLAN_TOLERANCE`).
+NOISE = 1e-6
+
+
+def no_minus_zero(text: str) -> str:
+    """A formatted number without the minus of a tiny negative rounded to 0 (``-0.0``)."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
+
+
+def _scalar(v: object) -> object:
+    """A numpy scalar as the Python number it holds (others as they are)."""
+    return v.item() if hasattr(v, "item") and not isinstance(v, str) else v
+
+
+def number(v: object) -> str:
+    """A number for people to read (see the module's rules): '' for None and NaN, an
+    infinity as Python writes it, an integer whole with separators, text as it is (the
+    caller escapes it for HTML or Markdown)."""
+    v = _scalar(v)
+    if v is None or isinstance(v, bool):
+        return "" if v is None else str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return str(v)
+        if abs(v) <= NOISE:
+            return "0"
+        return no_minus_zero(f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}")
+    return str(v)
+
+
+def signed(v: float) -> str:
+    """:func:`number` with a plus on a change above 0 (``+12.3``, ``-0.250``, ``0``)."""
+    text = number(v)
+    return text if text.startswith("-") or text in ("", "0") else "+" + text
+
+
+def percent(v: object) -> str:
+    """A rate (a fraction: 0.238) as a percentage with one decimal (``23.8%``; 6.0 is
+    ``600.0%``); '' when not a finite number; noise (:data:`NOISE`) is ``0.0%``."""
+    v = _scalar(v)
+    if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+        return ""
+    return no_minus_zero(f"{(0.0 if abs(v) <= NOISE else v):.1%}")
+
+
+def is_year(column: object) -> bool:
+    """Whether a column holds years (``year``, ``first_use_year``): written 2026, not
+    2,026 (nor 2,026.0 when a blank made the column float)."""
+    return "year" in str(column).lower()
+
+
+def cell(column: object, v: object) -> str:
+    """One table cell of ``column``: a whole number in a year column as a year, any other
+    value by :func:`number`."""
+    v = _scalar(v)
+    if (is_year(column) and isinstance(v, int | float) and not isinstance(v, bool)
+            and math.isfinite(v) and float(v).is_integer()):
+        return str(int(v))
+    return number(v)
