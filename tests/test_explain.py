@@ -942,13 +942,14 @@ def test_explain_of_a_scenario_names_it_as_run_does():
     """Three scenarios on ru_eastwest, explained one after the other, all began
     'ru_eastwest: optimal, objective ...', their case's name, while run's summary said
     'proposal_x (scenario on ru_eastwest)'. Now explain says it as run does; a case
-    alone keeps its name. 7,797.2 MUSD shows whole (from 100 up)."""
+    alone keeps its name. 7,797.2 MUSD reads 7,797.2, as run's summary and the reports
+    write it (explain wrote it whole, 7,797)."""
     m = {"case": "small_chain", "scenario": "small_port_expansion", "status": "optimal",
          "objective": 7797.2}
     assert ex.why_lines({}, m)[0] == ("small_port_expansion (scenario on small_chain): "
-                                      "optimal, objective 7,797 MUSD (NPV)")
+                                      "optimal, objective 7,797.2 MUSD (NPV)")
     assert ex.why_lines({}, dict(m, scenario=None))[0] == ("small_chain: optimal, objective "
-                                                           "7,797 MUSD (NPV)")
+                                                           "7,797.2 MUSD (NPV)")
 
 
 def test_a_near_miss_names_the_periods_it_is_unused_in():
@@ -1674,7 +1675,7 @@ def test_a_cost_case_explains_the_marginal_cost_of_each_delivery(tmp_path):
     res = api.run(folder, out=tmp_path / "out")
     assert res.objective == pytest.approx(2.32)
     text = "\n".join(api.explain(tmp_path / "out" / "toy"))
-    assert "toy: optimal, total cost 2.32 MUSD (NPV of costs)" in text
+    assert "toy: optimal, total cost 2.320 MUSD (NPV of costs)" in text  # as the reports write it
     assert "Nothing is sold." not in text
     assert _netback(text.split("\n"), "fuel") == [
         "  fuel (USD per t):", "    delivered at city (12 k t/yr), one more costs 300",

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from chainopt.models import balance, conversion, emissions, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
+from chainopt.report.numbers import number
 from chainopt.results import run_title
 
 RATIO_WARN = 1e8
@@ -920,7 +921,8 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
                  else ("objective", "NPV"))
     out = [f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
-           f"{_num(float(manifest.get('objective', float('nan'))))} MUSD ({npv})",
+           # as `chainopt run`, the reports and comparisons write it (156,964.1)
+           f"{number(float(manifest.get('objective', float('nan')))) or 'n/a'} MUSD ({npv})",
            *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
