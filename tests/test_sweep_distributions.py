@@ -205,3 +205,25 @@ def test_two_settings_that_change_the_same_cells_are_refused(tmp_path):
         check(f"{HDPE}*=1,2", f"{one}=900")
     check(f"{one}*=1,2", f"{two}*=1,2")  # the same rows in two periods: no cell twice
     check(f"{HDPE}*=1,2", "markets.price_usd_per_unit[commodity=pp]*=1,2")  # other rows
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("source", "file"), [
+    ("scenarios/small_port_expansion.yaml", "hdpe_crude.yaml"),
+    ("scenarios/ru_all_projects.yaml", "ru_prices.yaml")])
+def test_the_shipped_distributions_pass_every_check_of_a_sweep(tmp_path, source, file):
+    """The README's Monte Carlo commands name these files: each passes every check a sweep
+    makes before it solves (the file, its draws, each target against its base case, no two
+    settings on the same cells), and nothing is written. hdpe_crude.yaml is the README's
+    example, word for word."""
+    path = ROOT / "scenarios" / "distributions" / file
+    folder, meta, variants, _base = api._new_sweep(
+        str(ROOT / source), (), 4, 7, path, out=tmp_path, name=None, overwrite=False,
+        project_npv=True)
+    assert len(variants) == 4 and not folder.path.exists()
+    assert len(variants[0].changes) == len(meta["distributions"]["variables"])
+    if file == "hdpe_crude.yaml":
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert f"```yaml\n{path.read_text(encoding='utf-8')}```" in readme
