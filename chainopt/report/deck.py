@@ -227,8 +227,9 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
                 deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
                              tornado)
         for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):
-            if mc.is_symlink() or mc.parent.is_symlink() or not mc.is_file():
-                continue
+            if (mc.is_symlink() or mc.parent.is_symlink() or not mc.is_file()
+                    or mc.parent.name.removeprefix("sweep-") not in names):
+                continue  # sweep-<name>: of one of these runs (its default name)
             deck.picture(f"Monte Carlo: {mc.parent.name.removeprefix('sweep-')}", mc)
         wanted = {"report-objective-delta": "Objective and its parts: change against the base",
                   "report-project_cashflows": "Incremental cash flows of the projects by year",

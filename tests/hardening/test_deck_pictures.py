@@ -42,6 +42,15 @@ def _bomb(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
 
 
+def _comparison(tmp_path, scenarios: list[str]):
+    """A comparison folder of base c and ``scenarios`` (objective table only)."""
+    data = {"kpi (MUSD, NPV)": ["cost_supply", "objective"], "c": [150.0, 50.0]}
+    for name in scenarios:
+        data.update({name: [140.0, 40.0], f"Δ {name}": [-10.0, -10.0]})
+    return compare.save({"objective": pd.DataFrame(data)}, ["c", *scenarios],
+                        tmp_path / "compare-c")
+
+
 def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
     """Five sweep folders beside the comparison, each with a ``projects_mc.png``: one a
     real 300 x 200 PNG (its slide "Monte Carlo: good" is in the deck), and four that
@@ -49,13 +58,10 @@ def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
     20,000 x 20,000 = 400 M pixels (over twice PIL's MAX_IMAGE_PIXELS of 89,478,485:
     PIL refuses it) and 10,000 x 10,000 = 100 M (over the limit, under twice it: PIL
     only warns). Each of the four is named in a warning, and gets no slide."""
-    sections = {"objective": pd.DataFrame({
-        "kpi (MUSD, NPV)": ["cost_supply", "objective"],
-        "c": [150.0, 50.0], "d": [140.0, 40.0], "Δ d": [-10.0, -10.0]})}
-    folder = compare.save(sections, ["c", "d"], tmp_path / "compare-c-vs-d")
     good = _png(300, 200)
     pictures = {"good": good, "text": b"not a png\n", "cut": good[:len(good) // 2],
                 "bomb": _bomb(20_000, 20_000), "big": _bomb(10_000, 10_000)}
+    folder = _comparison(tmp_path, list(pictures))
     for name, data in pictures.items():
         (tmp_path / f"sweep-{name}").mkdir()
         (tmp_path / f"sweep-{name}" / "projects_mc.png").write_bytes(data)
@@ -72,3 +78,18 @@ def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
     monte_carlo = [t for t in titles if t.startswith("Monte Carlo")]
     assert monte_carlo == ["Monte Carlo: good"], titles
     assert "Key figures" in titles  # the rest of the deck is there
+
+
+def test_only_sweeps_of_the_comparison_s_scenarios_get_a_slide(tmp_path):
+    """A sweep folder beside the comparison is shown only when it sweeps one of the
+    comparison's runs (sweep-<name>, as a tornado's sensitivity-<scenario>-<project>):
+    the proposal deck showed "Monte Carlo: ru_all_projects", a scenario it does not hold.
+    Here sweep-d (d is compared) gets its slide, sweep-other none."""
+    folder = _comparison(tmp_path, ["d"])
+    for name in ("d", "other"):
+        (tmp_path / f"sweep-{name}").mkdir()
+        (tmp_path / f"sweep-{name}" / "projects_mc.png").write_bytes(_png(300, 200))
+    cli("report", folder, "--pptx", code=0)
+    titles = [s.shapes.title.text for s in Presentation(str(folder / DECK_FILE)).slides
+              if s.shapes.title is not None]
+    assert [t for t in titles if t.startswith("Monte Carlo")] == ["Monte Carlo: d"], titles
