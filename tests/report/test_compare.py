@@ -281,6 +281,20 @@ def test_saved_comparison_tables_write_noise_as_zero(tmp_path):
     assert lines[3].split(",")[1:] == ["0"] * 5, lines
 
 
+def test_a_delta_within_the_saved_rounding_is_zero():
+    """A base re-used from its folder holds 15,704.22803 (10 significant digits) where the
+    same plan solved fresh holds 15,704.228031483: the difference, 1.483e-06, is below
+    1e-9 x 15,704.23 = 1.57e-05, the rounding of two saved numbers, so the Δ is 0 (the
+    cash-flow CSV wrote -1.483460437e-06 for every scenario identical to the base). A
+    change of 0.001 on 100 (1e-5 relative) is kept; a value missing in a period is NaN."""
+    run = pd.Series([15704.228031483, 100.001, np.nan, -5.0])
+    base = pd.Series([15704.22803, 100.0, 1.0, -5.0 - 4e-9])
+    d = compare.delta(run, base)
+    assert d.iloc[0] == 0.0 and d.iloc[3] == 0.0
+    assert d.iloc[1] == pytest.approx(0.001, rel=1e-6)
+    assert np.isnan(d.iloc[2])
+
+
 def _kpi_run(sense: str, revenue: float, supply: float) -> object:
     """A run's KPI rows as chainopt writes them: npv_ parts adding up to the net value,
     and in a cost case also cost_ parts (minus them) and an objective = the total cost."""
