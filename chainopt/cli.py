@@ -862,6 +862,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     run."""
     # lazy: the report side (pandas) only for the commands that print comparisons
     from chainopt.report import compare as cmp
+    from chainopt.report import economics
 
     what = ("total cost and Δ against the base in MUSD, NPV of costs (Δ below 0 a saving)"
             if cmp.is_cost(sections) else "objective and Δ against the base in MUSD, NPV")
@@ -876,7 +877,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                                                            "NPV high (MUSD)"])).rename(
             columns={"incremental NPV (MUSD)": "NPV (MUSD)",
                      "overnight capex (MUSD)": "capex (MUSD)"})
-        _print_frame("economics", cmp.TITLES["economics"], shown)
+        _print_frame("economics", cmp.TITLES["economics"], economics.with_notes(shown))
         idle = eco[eco["built"] == "not built"]
         if len(idle):
             console.print("not built: " + "; ".join(
@@ -887,10 +888,11 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     pe = sections.get("party_economics")
     if pe is not None and len(pe) and "party_economics" not in detail:
         # a party's IRR and payback are of its flows in its currency: shown beside them
-        cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)",
-                            "currency", "IRR", "payback (yr)") if c in pe.columns]
+        cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "currency",
+                            "IRR", "payback (yr)", *economics.NOTES.values())
+                if c in pe.columns]
         _print_frame("party_economics", cmp.TITLES.get("party_economics", "parties"),
-                     pe[cols], rows)
+                     economics.with_notes(pe[cols]), rows)
     wanted = list(sections) if "all" in detail else detail
     unknown = [d for d in wanted if d not in sections]
     if unknown:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chainopt.case.schema import UNITS
+from chainopt.case.schema import LEVY_KINDS, UNITS
 from chainopt.case.units import factor
 from chainopt.report import moving
 
@@ -542,9 +542,47 @@ def shadow_price_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd
     return p.sort_index()
 
 
+#: the objective's parts (``npv_<part>``, ``cost_<part>``, ``cashflow_<part>``) as words
+PART_WORDS = {"supply": "feed and supply", "variable_om": "variable O&M",
+              "fixed_om": "fixed O&M", "capex": "capital", "net": "net"}
+
+#: the KPIs of a run without a name part (``kpis.csv``; see the README's results tables)
+KPI_WORDS = {"objective": "objective", "revenue_per_yr": "revenue per year",
+             "shortfall_total": "demand shortfall, whole horizon",
+             "lp_relaxation": "LP relaxation (a bound)"}
+
+#: ``<prefix>_<name>`` KPIs: what the prefix says
+KPI_PREFIXES = {"npv": "NPV", "cost": "cost", "cashflow": "cash flow",
+                "production": "production", "emissions": "emissions"}
+
+
+def kpi_label(kpi: object) -> str:
+    """What a KPI id of ``kpis.csv`` says, for a human: ``npv_variable_om`` -> 'NPV:
+    variable O&M', ``cashflow_net`` -> 'cash flow: net', ``production_hdpe`` ->
+    'production: hdpe', ``lever_reverse_excise_butane_feed_excise`` -> 'policy lever
+    reverse_excise_butane: feed excise' (the lever's name as written in ``levies``, its
+    kind in words). An id of none of these forms is returned as it is."""
+    k = str(kpi)
+    if k in KPI_WORDS:
+        return KPI_WORDS[k]
+    if k.startswith("lever_"):
+        lever = k.removeprefix("lever_")
+        kind = next((x for x in LEVY_KINDS if lever.endswith(f"_{x}")), None)
+        if kind is not None:
+            return (f"policy lever {lever.removesuffix(f'_{kind}')}: "
+                    f"{kind.replace('_', ' ')}")
+    prefix, _, name = k.partition("_")
+    if prefix in KPI_PREFIXES and name:
+        part = PART_WORDS.get(name, name.replace("_", " ")) if prefix in (
+            "npv", "cost", "cashflow") else name
+        return f"{KPI_PREFIXES[prefix]}: {part}"
+    return k
+
+
 def kpi_summary(tables: dict[str, pd.DataFrame], periods: list[str]) -> tuple[pd.DataFrame,
                                                                              pd.DataFrame]:
-    """(whole-horizon KPIs: kpi, value, unit) and (per-period KPIs: kpi x period)."""
+    """(whole-horizon KPIs: KPI, value, unit, kpi) and (per-period KPIs: KPI, unit, each
+    period, kpi): ``KPI`` the words of :func:`kpi_label`, ``kpi`` the id in ``kpis.csv``."""
     k = _t(tables, "kpis")
     if k.empty:
         return pd.DataFrame(), pd.DataFrame()
@@ -554,7 +592,12 @@ def kpi_summary(tables: dict[str, pd.DataFrame], periods: list[str]) -> tuple[pd
     wide = by.pivot_table(index=["kpi", "unit"], columns="period", values="value",
                           aggfunc="first", sort=False)
     wide = wide.reindex(columns=[c for c in periods if c in wide.columns]).reset_index()
-    return total, wide
+    out = []
+    for f in (total, wide):
+        f = f[[c for c in f.columns if c != "kpi"] + ["kpi"]]
+        f.insert(0, "KPI", [kpi_label(x) for x in f["kpi"]])
+        out.append(f)
+    return out[0], out[1]
 
 
 # -- plotly -------------------------------------------------------------------------------

@@ -188,7 +188,8 @@ def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
 
 ECONOMICS_COLUMNS = ["scenario", "effect", "against", "built", "first use",
                      "incremental NPV (MUSD)", "NPV low (MUSD)", "NPV high (MUSD)",
-                     "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR", "payback (yr)"]
+                     "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR", "payback (yr)",
+                     "IRR note", "payback note"]
 
 
 def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
@@ -385,7 +386,8 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                              "NPV high (MUSD)": (None if bound is None
                                                  else bound - results[n].net_value),
                              "overnight capex (MUSD)": 0.0,
-                             "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None})
+                             "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None,
+                             "IRR note": "", "payback note": ""})
                 continue
             if effect == "inputs":  # the scenario's own inputs, its projects off
                 summary, f = economics.project_economics(results[base], ref)
@@ -404,7 +406,8 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 "NPV high (MUSD)": summary["npv_high_musd"],
                 "overnight capex (MUSD)": summary["overnight_capex_musd"],
                 "Δ capex (MUSD)": summary["capex_change_musd"],
-                "IRR": summary["irr"], "payback (yr)": summary["payback_yr"]})
+                "IRR": summary["irr"], "payback (yr)": summary["payback_yr"],
+                "IRR note": summary["irr_note"], "payback note": summary["payback_note"]})
             wf = (economics.waterfall(results[base], ref) if effect == "inputs"
                   else economics.waterfall(ref, results[n]))
             falls.append(wf.assign(scenario=n, effect=effect)[
@@ -676,7 +679,7 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
                   "scenario's inputs and all its changes against the base.")
     lines += ["", "## Summary", "", *_md_table("summary", summary(sections, names))]
     lines += [f"## {md_text(TITLES['economics'])}", "",
-              *_md_table("economics", sections["economics"])]
+              *_md_table("economics", economics.with_notes(sections["economics"]))]
     open_ = unsettled(sections)
     if len(open_):
         lines += [f"**Warning:** {md_text(unsettled_text(open_))}.", ""]

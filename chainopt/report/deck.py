@@ -25,7 +25,7 @@ import pandas as pd
 
 from chainopt.atomic import write_file
 from chainopt.ooxml import saved
-from chainopt.report import charts, numbers, onepager
+from chainopt.report import charts, economics, numbers, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.excel import write_table
 from chainopt.report.static import file_key, write_compare_static, write_static
@@ -37,7 +37,8 @@ ROWS = 12
 #: A picture file larger than this is no chart of chainopt's (those are a few hundred KB)
 MAX_PICTURE_BYTES = 20 << 20
 PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
-                   "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)"]
+                   "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR note",
+                   "payback note"]
 
 
 def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -56,6 +57,8 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         # renewal that spares a life extension costs the chain less than its own capex
         "overnight capex (MUSD)": e["overnight capex (MUSD)"],
         "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
+    for note in economics.NOTES.values():  # why an IRR or payback is blank (text)
+        out[note] = e[note] if note in e.columns else ""
     return out.reset_index(drop=True)
 
 
@@ -128,7 +131,7 @@ class _Deck:
         return s
 
     def table(self, title: str, df: pd.DataFrame, note: str = "") -> None:
-        d = _shown(df)
+        d = economics.with_notes(_shown(df))  # a blank IRR or payback with its reason
         parts = [d.iloc[i:i + ROWS] for i in range(0, max(len(d), 1), ROWS)] or [d]
         for k, part in enumerate(parts):
             s = self._blank(title + (f" ({k + 1}/{len(parts)})" if len(parts) > 1 else ""))
@@ -254,7 +257,8 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         # lazy: explain's helpers (the family registry) only for a deck
         from chainopt.report.explain import penalty_note
 
-        deck.table("Key figures", total, penalty_note(tables))  # all: continued
+        # the KPIs in words (their ids of kpis.csv: the HTML report); all, continued
+        deck.table("Key figures", total.drop(columns="kpi"), penalty_note(tables))
     periods = charts.periods_of(tables, manifest)
     # the Sankey and the map of one period, the first, as the HTML report opens them (the
     # map was of the last period: two slides of the chain, two different years)

@@ -187,15 +187,33 @@ def irr(flows: np.ndarray) -> float | None:
     root at which the NPV falls through zero as the rate rises (the investment-type
     root: worth more at lower rates, so IRR > r exactly when the NPV at r is positive
     near it); if there is none, the only root when there is exactly one (a
-    borrowing-type stream, money received first: the rate it pays); else None.
+    borrowing-type stream, money received first: the rate it pays); else None
+    (:func:`irr_note` says why).
     """
+    return irr_and_note(flows)[0]
+
+
+def irr_note(flows: np.ndarray) -> str:
+    """Why :func:`irr` gives no rate for ``flows``, in a few words for the reader of a
+    blank IRR ('' when it gives one): 'no cash flow', 'no outflow' (nothing invested),
+    'no inflow' (nothing back), '4 sign changes, NPV > 0 at any rate' (no rate zeroes
+    the flows: a party whose loan drawdown exceeds its first capex, +28, -34, +10, -5,
+    +12), or 'rate outside -99 % to 1,000 %' (one sign change: one root, beyond the
+    scan)."""
+    return irr_and_note(flows)[1]
+
+
+def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
+    """:func:`irr` and :func:`irr_note` of ``flows``: (rate, '') or (None, why)."""
     flows = np.asarray(flows, dtype=float)
     nz = np.flatnonzero(np.abs(flows) > 1e-9)
     if len(nz) == 0:
-        return None
+        return None, "no cash flow"
     flows = flows[nz[0]:]
-    if not ((flows > 0).any() and (flows < 0).any()):
-        return None
+    if not (flows < 0).any():
+        return None, "no outflow"
+    if not (flows > 0).any():
+        return None, "no inflow"
     with np.errstate(over="ignore", invalid="ignore"):
         values = ((1.0 + IRR_GRID)[:, None] ** -np.arange(len(flows))[None, :]
                   * flows[None, :]).sum(axis=1)
@@ -219,8 +237,44 @@ def irr(flows: np.ndarray) -> float | None:
         falling.append(sign[c] > 0)
     down = [r for r, f in zip(roots, falling, strict=True) if f]
     if down:
-        return max(down)
-    return roots[0] if len(roots) == 1 else None
+        return max(down), ""
+    if len(roots) == 1:
+        return roots[0], ""
+    # no root in the scan (two or more roots always include a falling one: the NPV's
+    # sign alternates between them)
+    signs = np.sign(flows[flows != 0])
+    changes = int((signs[:-1] != signs[1:]).sum())
+    if changes == 1:  # then it has exactly one root (Descartes), beyond the scan
+        return None, "rate outside -99 % to 1,000 %"
+    return None, f"{changes} sign changes, NPV {'>' if sign[0] > 0 else '<'} 0 at any rate"
+
+
+def not_available(note: str) -> str:
+    """What a human reads in place of a blank IRR or payback: 'n/a (no outflow)', or
+    'n/a' without a ``note`` (:func:`irr_note`, :func:`payback_note`)."""
+    return f"n/a ({note})" if note else "n/a"
+
+
+#: the numeric columns of the economics tables whose blanks a text column explains
+#: (:func:`irr_note`, :func:`payback_note`)
+NOTES = {"IRR": "IRR note", "payback (yr)": "payback note"}
+
+
+def with_notes(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` for a human: each IRR or payback cell whose note (:data:`NOTES`) is set
+    reads 'n/a (note)' (:func:`not_available`), and the note columns are gone. Works on
+    numbers and on cells already made text (a note is set only where its number is
+    blank); a table without notes (a comparison written before them) is unchanged."""
+    out = df.copy()
+    for col, note in NOTES.items():
+        if note not in out.columns:
+            continue
+        text = out.pop(note).fillna("").astype(str)
+        blank = text != ""
+        if col in out.columns and blank.any():
+            out[col] = out[col].astype(object)
+            out.loc[blank, col] = [not_available(t) for t in text[blank]]
+    return out
 
 
 def payback_from(flows: pd.DataFrame) -> int | None:
@@ -270,6 +324,18 @@ def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
     if cum < 0:
         return None
     return 0.0 if back is None else back
+
+
+def payback_note(operating: pd.Series, capex: pd.Series, start: int | None = None) -> str:
+    """Why :func:`payback` (same arguments) gives none, for the reader of a blank payback
+    ('' when it gives one): 'no spend' (nothing to pay back: no year of ``capex`` < 0)
+    or 'not paid back by 2051' (the cumulative flow still negative at the stream's last
+    year)."""
+    if payback(operating, capex, start) is not None:
+        return ""
+    if not (capex < -1e-9).any():
+        return "no spend"
+    return f"not paid back by {max(max(operating.index, default=0), max(capex.index))}"
 
 
 def _shares_by_year(projects: pd.DataFrame, years: np.ndarray
@@ -413,7 +479,9 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     cost: capex x built share), ``capex_change_musd`` (what the chain spends more overnight
     than the counterfactual, all years: the projects' capex less what they make
     unnecessary, such as a life extension), ``build_year`` (first year of incremental
-    spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`). The
+    spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`),
+    ``irr_note`` and ``payback_note`` (why either is None: :func:`irr_note`,
+    :func:`payback_note`; '' when not; 'no spend' for both without incremental spend). The
     frame has ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``,
     ``net_musd``, ``cumulative_musd`` (without residual value) and ``own_capex_musd``
     (the new projects' own overnight spend, :func:`project_spend`, negative as
@@ -427,6 +495,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     own = project_spend(counterfactual, scenario)
     flows["own_capex_musd"] = 0.0 - own.reindex(flows["year"], fill_value=0.0).to_numpy()
     low, high = value_range(counterfactual, scenario)
+    operating = flows.set_index("year")["operating_musd"]
     summary = {
         "projects": list(dict.fromkeys(pj["project"])),
         "incremental_npv_musd": scenario.net_value - counterfactual.net_value,
@@ -437,12 +506,14 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "capex_change_musd": 0.0 - float(spend.sum()),  # (no change: 0, not -0)
         "build_year": int(spent.index.min()) if len(spent) else None,
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
-        "irr": irr(flows["net_musd"].to_numpy()) if len(spent) else None,
+        "irr": None, "irr_note": "no spend",
         # from the project's own first spend: a counterfactual that builds something
         # else earlier makes the first incremental year a saving, not the start
-        "payback_yr": payback(flows.set_index("year")["operating_musd"], spend,
-                              start=payback_from(flows)),
+        "payback_yr": payback(operating, spend, start=payback_from(flows)),
+        "payback_note": payback_note(operating, spend, start=payback_from(flows)),
     }
+    if len(spent):
+        summary["irr"], summary["irr_note"] = irr_and_note(flows["net_musd"].to_numpy())
     return summary, flows
 
 

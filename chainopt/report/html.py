@@ -26,7 +26,7 @@ from chainopt.case.digest import same_inputs
 from chainopt.case.scenario import load_source, recorded_source
 from chainopt.case.schema import Case
 from chainopt.errors import InputError, Problem
-from chainopt.report import charts, compare, deck, numbers, onepager
+from chainopt.report import charts, compare, deck, economics, numbers, onepager
 from chainopt.report.charts import esc
 from chainopt.report.compare import (
     NO_DELTA_CHART,
@@ -176,7 +176,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     if len(total):
         for r in total.itertuples():
             if r.kpi in ("npv_revenue", "shortfall_total"):
-                cards.append((f"{r.kpi} ({r.unit})", fmt_number(r.value)))
+                cards.append((f"{r.KPI} ({r.unit})", fmt_number(r.value)))
     # lazy: explain's helpers (the family registry) only when a report is drawn
     from chainopt.report.explain import penalty_note
 
@@ -353,8 +353,9 @@ def compare_report_html(folder: Path) -> str:
         body = ""
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df, is_cost(tables))
-        body += _economics_cards(df)
-        body += table_html(df, cell=partial(compare.cell, name))  # rates as on the terminal
+        # a blank IRR or payback with its reason: 'n/a (no outflow)'
+        body += _economics_cards(economics.with_notes(df))
+        body += table_html(economics.with_notes(df), cell=partial(compare.cell, name))
         is_cash = "cashflow" in name or "cash_flow" in name
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
             else None
@@ -391,7 +392,8 @@ def _onepager_html(i: int, p: onepager.Page) -> str:
     pr = onepager.party_rows(p)
     if len(pr):
         if "IRR" in pr.columns:
-            pr = pr.assign(IRR=[numbers.percent(v) or "n/a" for v in pr["IRR"]])
+            pr = economics.with_notes(pr.assign(IRR=[numbers.percent(v) or "n/a"
+                                                     for v in pr["IRR"]]))
         body += ("<h4>NPV and IRR per party (each IRR of the party's flows in its "
                  "currency)</h4>" + table_html(pr))
     body += ("<h4>What makes or breaks it</h4>" + table_html(p.constraints.drop(

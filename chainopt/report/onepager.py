@@ -112,22 +112,30 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
     irr = s.get("IRR")
     pb = s.get("payback (yr)")
     return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD"),
-            ("IRR", percent(irr) or "n/a"),
-            ("payback", f"{number(float(pb))} yr" if _finite(pb) else "n/a"),  # type: ignore[arg-type]
+            ("IRR", percent(irr) or economics.not_available(_note(s, "IRR"))),
+            ("payback", f"{number(float(pb))} yr" if _finite(pb)  # type: ignore[arg-type]
+             else economics.not_available(_note(s, "payback (yr)"))),
             ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"),
             ("built", str(s.get("built", ""))),
             ("first use", str(s.get("first use", "")).removesuffix(".0"))]
 
 
+def _note(row, col: str) -> str:
+    """The note saying why ``col`` (IRR, payback) of an economics ``row`` (a dict or a
+    Series) is blank (:data:`chainopt.report.economics.NOTES`; '' for none)."""
+    v = row.get(economics.NOTES[col])
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
 def party_rows(p: Page) -> pd.DataFrame:
-    """Party, role, currency, NPV (MUSD) and IRR of the page's project (empty without
-    parties). A party's IRR is that of its flows in its own currency (a rouble IRR for a
-    rouble party, :mod:`chainopt.report.parties`), so its currency goes beside it: the
-    page's own IRR, above it, is the project's in USD."""
+    """Party, role, currency, NPV (MUSD), IRR (and its note: why it is blank) of the
+    page's project (empty without parties). A party's IRR is that of its flows in its own
+    currency (a rouble IRR for a rouble party, :mod:`chainopt.report.parties`), so its
+    currency goes beside it: the page's own IRR, above it, is the project's in USD."""
     if p.parties is None:
         return pd.DataFrame(columns=["party", "currency", "NPV (MUSD)", "IRR"])
-    cols = [c for c in ("party", "role", "currency", "NPV (MUSD)", "IRR")
-            if c in p.parties.columns]
+    cols = [c for c in ("party", "role", "currency", "NPV (MUSD)", "IRR",
+                        economics.NOTES["IRR"]) if c in p.parties.columns]
     return p.parties[cols].reset_index(drop=True)
 
 
@@ -139,6 +147,8 @@ def party_line(r: pd.Series) -> str:
     if "IRR" in r.index and _finite(r["IRR"]):
         cur = str(r["currency"]) if "currency" in r.index and str(r["currency"]) else ""
         text += f", IRR {percent(r['IRR'])}" + (f" in {cur}" if cur else "")
+    elif _note(r, "IRR"):
+        text += f", IRR {economics.not_available(_note(r, 'IRR'))}"
     return text
 
 

@@ -82,7 +82,8 @@ from chainopt.report import economics
 SYSTEM = "system"
 COLUMNS = ["scenario", "project", "party", "role", "share", "currency", "discount rate",
            "NPV (MUSD)", "NPV (M local)", "IRR", "payback (yr)", "peak funding (MUSD)",
-           "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR"]
+           "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR",
+           "IRR note", "payback note"]
 FLOW_COLUMNS = ["scenario", "project", "party", "year", "operating_musd", "capex_musd",
                 "residual_musd", "drawdown_musd", "interest_musd", "principal_musd",
                 "tax_musd", "flow_musd", "currency", "flow_mlocal"]
@@ -373,7 +374,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     """One party's row. Payback from the party's own yearly net flow without the residual
     value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
     (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
-    inflow through the year, counted from the first year of net outflow."""
+    inflow through the year, counted from the first year of net outflow. ``IRR note`` and
+    ``payback note``: why either is blank ('' when not)."""
     p = terms.party(party)
     fx = terms.usd_per_unit(p["currency"], y)
     local = flow / fx
@@ -381,16 +383,19 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     npv_local = float((local * d).sum())
     spot = float(terms.usd_per_unit(p["currency"], np.array([terms.base_year]))[0])
     net = (flow - residual) / fx
-    pay = economics.payback(pd.Series(np.maximum(net, 0.0), index=y),
-                            pd.Series(np.minimum(net, 0.0), index=y))
+    inflow = pd.Series(np.maximum(net, 0.0), index=y)
+    outflow = pd.Series(np.minimum(net, 0.0), index=y)
+    rate, rate_note = economics.irr_and_note(local)
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
             # none as NaN, not None: a column holding None is text to pandas, written
             # unrounded to the CSV and as text cells to comparison.xlsx
-            "IRR": _number(economics.irr(local)), "payback (yr)": _number(pay),
+            "IRR": _number(rate), "payback (yr)": _number(economics.payback(inflow, outflow)),
             "peak funding (MUSD)": _peak(flow),
-            "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment}
+            "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment,
+            # why an IRR or payback is blank, for the reader (text beside the numbers)
+            "IRR note": rate_note, "payback note": economics.payback_note(inflow, outflow)}
 
 
 def _number(value: float | None) -> float:

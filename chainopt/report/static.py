@@ -23,7 +23,7 @@ import pandas as pd
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.names import cut
-from chainopt.report import charts, onepager
+from chainopt.report import charts, numbers, onepager
 from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
@@ -98,18 +98,48 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
     ax.set_title(textwrap.fill(title, 80))
     ax.set_ylabel(ylabel)
     ax.set_xlabel("period")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legend_outside(ax, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def legend_outside(ax, **kw):
+    """The legend of ``ax`` right of its axes box, never over the bars and lines (a
+    comparison's cash-flow chart has two entries per project: 20 hid its construction
+    years); ``tight_layout`` then narrows the axes to make room for it."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
 
 
 SEGMENT_LAYER = {"upstream": 0, "gas processing": 1, "refining": 1, "petrochemicals": 2,
                  "logistics": 3, "markets": 4, charts.VALUE_ADDED: 0, charts.VALUE_LOST: 4}
 
 
-def _sankey(plt, d: charts.SankeyData, title: str, note: str = ""):
-    """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons;
-    ``note`` (what the measure leaves out) wrapped below it."""
+def node_sizes(d: charts.SankeyData) -> np.ndarray:
+    """Each node's flow in the Sankey's measure: the larger of what its bands bring in
+    and take out (the node's height)."""
+    q = d.links["quantity_k_per_yr"].to_numpy(dtype=float)
+    size_in = np.bincount(d.links["target"].astype(int), weights=q, minlength=len(d.nodes))
+    size_out = np.bincount(d.links["source"].astype(int), weights=q, minlength=len(d.nodes))
+    return np.maximum(size_in, size_out)
+
+
+def node_labels(d: charts.SankeyData, unit: str) -> list[str]:
+    """Each node's label with its flow (:func:`node_sizes`) in ``unit``, the measure's
+    (``kt/yr``, ``TJ/yr``, ``MUSD/yr``): 'upstream: 41,230 kt/yr', so that a reader of
+    the picture, which has no hover, can read the quantities."""
+    return [f"{label}: {numbers.no_minus_zero(_amount(v))}" + (f" {unit}" if unit else "")
+            for label, v in zip(d.nodes["label"].astype(str), node_sizes(d), strict=True)]
+
+
+def _amount(v: float) -> str:
+    """12,345 / 123 / 12.3 / 1.23."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = ""):
+    """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons,
+    each node labelled with its flow in ``unit`` (:func:`node_labels`); ``note`` (what
+    the measure leaves out) wrapped below it."""
     # lazy: matplotlib is slow to import; only static charts need it
     from matplotlib.patches import PathPatch, Rectangle
     from matplotlib.path import Path as MPath
@@ -127,10 +157,7 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = ""):
     else:
         layer = np.array(charts.sankey_layers(d))
     lk = d.links
-    q = lk["quantity_k_per_yr"].to_numpy(dtype=float)
-    size_in = np.bincount(lk["target"], weights=q, minlength=len(d.nodes))
-    size_out = np.bincount(lk["source"], weights=q, minlength=len(d.nodes))
-    size = np.maximum(size_in, size_out)
+    size = node_sizes(d)
     ncol = layer.max() + 1
     gap = 0.02
     col_tot = [size[layer == c].sum() for c in range(ncol)]
@@ -162,7 +189,9 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = ""):
     for k, r in enumerate(d.nodes.itertuples()):
         ax.add_patch(Rectangle((xs[k], y0[k]), w, max(size[k] * scale, 0.002),
                                color=charts.KIND_COLOURS[r.kind]))
-        ax.text(xs[k] + w * 1.5, y0[k] + size[k] * scale / 2, _txt(r.label), fontsize=6,
+    small = 6 if len(d.nodes) > 15 else 8  # a drill-down has dozens of nodes
+    for k, text in enumerate(node_labels(d, unit)):
+        ax.text(xs[k] + w * 1.5, y0[k] + size[k] * scale / 2, _txt(text), fontsize=small,
                 va="center")
     ax.set_xlim(-0.01, 1.08)
     ax.set_ylim(max(y0 + size * scale) + 0.02, -0.02)
@@ -250,12 +279,12 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
             if want(f"sankey-{p}"):
                 figs.append((f"sankey-{p}", _sankey(
                     plt, views.get("overview", charts.SankeyData()),
-                    f"Value chain by segment, period {p} ({label}, {unit})", note)))
+                    f"Value chain by segment, period {p} ({label}, {unit})", note, unit)))
             if i == 0 and only is None:
                 for seg, d in views.items():
                     if seg != "overview":
                         figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                            plt, d, f"{seg}, period {p} ({label}, {unit})", note)))
+                            plt, d, f"{seg}, period {p} ({label}, {unit})", note, unit)))
         if want(f"map-{p}"):
             figs.append((f"map-{p}", _map(plt, tables, p)))
     for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
@@ -289,7 +318,8 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     cs = charts.cashflow_series(df)
     if cs is None:
         return None
-    fig, ax = plt.subplots(figsize=(10, 5))
+    # wider with the legend beside the plot: its entries are up to 60 characters wide
+    fig, ax = plt.subplots(figsize=(14, 5.5))
     n = len(cs.series)
     width = 0.8 / n
     years = sorted(set(df[cs.year].astype(int)))
@@ -309,7 +339,7 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     ax.set_ylabel("MUSD")
     ax.set_title(_txt(textwrap.fill(cs.title, 100)), fontsize=10)
     ax.tick_params(axis="x", rotation=45)
-    ax.legend(fontsize=7)
+    legend_outside(ax, fontsize=7)
     return fig
 
 

@@ -31,7 +31,8 @@ def test_static_sankey_labels_sit_at_their_nodes():
     two nodes with one gap of 0.02, so the scale is 0.98 / 100 = 0.0098 (columns 0 and
     4 would allow 0.01). Column 1: gas processing from 0 to 0.294 (middle 0.147),
     refining from 0.294 + 0.02 = 0.314 to 1.0 (middle 0.657); upstream and markets from
-    0 to 0.98 (middle 0.49)."""
+    0 to 0.98 (middle 0.49). Each label says the node's flow in the measure's unit:
+    upstream sends 30 + 70 = 100, gas processing 30, refining 70, markets takes 100."""
     d = charts.SankeyData(
         nodes=pd.DataFrame({"label": ["upstream", "gas processing", "refining", "markets"],
                             "kind": "segment"}),
@@ -39,13 +40,13 @@ def test_static_sankey_labels_sit_at_their_nodes():
                             "commodity": "", "quantity_k_per_yr": [30.0, 70.0, 30.0, 70.0],
                             "value_musd_per_yr": float("nan")}))
     plt = _plt()
-    fig = static._sankey(plt, d, "t")
+    fig = static._sankey(plt, d, "t", unit="kt/yr")
     try:
         at = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
     finally:
         plt.close(fig)
-    expected = {"upstream": (0.018, 0.49), "gas processing": (0.265, 0.147),
-                "refining": (0.265, 0.657), "markets": (1.006, 0.49)}
+    expected = {"upstream: 100 kt/yr": (0.018, 0.49), "gas processing: 30 kt/yr": (0.265, 0.147),
+                "refining: 70 kt/yr": (0.265, 0.657), "markets: 100 kt/yr": (1.006, 0.49)}
     assert set(at) == set(expected)
     for label, (x, y) in expected.items():
         assert at[label] == pytest.approx((x, y), abs=1e-9), label

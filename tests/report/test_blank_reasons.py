@@ -1,0 +1,210 @@
+"""Why an IRR or a payback is blank, said where it is shown (review F14), and the
+readability of the charts and key figures shown to a human (review F16)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt.report import charts, deck, economics, onepager, static
+
+
+def test_a_stream_that_changes_sign_four_times_has_no_irr_and_says_why():
+    """+28, -34, +10, -5, +12 (a party whose loan drawdown exceeds its share of the
+    first capex): signs + - + - +, 4 sign changes. With x = 1/(1+r) > 0 (r > -100 %)
+    its NPV is f(x) = 12x^4 - 5x^3 + 10x^2 - 34x + 28, positive for every x:
+    * x < 5/12: 28 - 34x > 28 - 14.2 = 13.8, 10x^2 >= 0, 5x^3 < 5 (5/12)^3 = 0.36, so
+      f > 13;
+    * x >= 5/12: 12x^4 - 5x^3 = x^3 (12x - 5) >= 0, and 10x^2 - 34x + 28 < 0 only for
+      x in ((34 - sqrt(148))/20, (34 + sqrt(148))/20) = (1.092, 2.308), where it is at
+      least -0.9 (at x = 1.7) while x^3 (12x - 5) >= 1.092^3 (13.1 - 5) = 10.5.
+    No rate zeroes it: IRR None, and the note says so; the human cell reads
+    'n/a (4 sign changes, NPV > 0 at any rate)'."""
+    flows = [28.0, -34.0, 10.0, -5.0, 12.0]
+    assert economics.irr(flows) is None
+    assert economics.irr_note(flows) == "4 sign changes, NPV > 0 at any rate"
+    assert economics.not_available(economics.irr_note(flows)) == (
+        "n/a (4 sign changes, NPV > 0 at any rate)")
+
+
+def test_an_ordinary_stream_has_an_irr_and_no_note():
+    """-100, 50, 60: with x = 1/(1+r), 60x^2 + 50x - 100 = 0, x = (-50 + sqrt(2500 +
+    24000))/120 = (-50 + 162.788)/120 = 0.939901, r = 1/0.939901 - 1 = 0.06394. One sign
+    change, one root: IRR 6.39 %, note ''."""
+    assert economics.irr([-100.0, 50.0, 60.0]) == pytest.approx(0.06394, abs=1e-5)
+    assert economics.irr_note([-100.0, 50.0, 60.0]) == ""
+
+
+@pytest.mark.parametrize(("flows", "note"), [
+    ([0.0, 0.0], "no cash flow"),
+    ([0.0, 5.0, 3.0], "no outflow"),        # nothing invested: nothing to return
+    ([-5.0, -3.0], "no inflow"),            # nothing back
+    # one sign change, its root x = 1/2000 (r = 1999 = 199,900 %) beyond the scan
+    ([-1.0, 2000.0], "rate outside -99 % to 1,000 %"),
+])
+def test_each_reason_for_no_irr(flows, note):
+    """The other reasons, each from a stream whose answer is plain by eye (comments)."""
+    assert economics.irr(flows) is None
+    assert economics.irr_note(flows) == note
+
+
+def test_payback_notes_by_hand():
+    """Spend 100 at the start of 2030, 30 a year back in 2031-2033: cumulative -10 at the
+    end of 2033, never back: 'not paid back by 2033'. With 40 a year -100 + 40 + 40 = -20
+    after 2032, back half-way through 2033 (20 of 40): 3.5 years from 2030, no note.
+    Nothing spent: 'no spend'."""
+    capex = pd.Series([-100.0, 0.0, 0.0, 0.0], index=[2030, 2031, 2032, 2033])
+    slow = pd.Series([0.0, 30.0, 30.0, 30.0], index=capex.index)
+    assert economics.payback(slow, capex) is None
+    assert economics.payback_note(slow, capex) == "not paid back by 2033"
+    fast = slow * 4 / 3
+    assert economics.payback(fast, capex) == pytest.approx(3.5)
+    assert economics.payback_note(fast, capex) == ""
+    assert economics.payback_note(slow, capex * 0) == "no spend"
+
+
+def test_the_notes_replace_the_blank_cells_shown_to_a_human():
+    """A party table with one blank IRR and payback and their notes: the human table
+    reads 'n/a (...)' there, the numbers elsewhere unchanged, the note columns gone; a
+    table without notes (an older comparison) is unchanged."""
+    df = pd.DataFrame({"party": ["a", "b"], "IRR": [0.1, math.nan],
+                       "payback (yr)": [4.0, math.nan],
+                       "IRR note": ["", "4 sign changes, NPV > 0 at any rate"],
+                       "payback note": ["", "not paid back by 2051"]})
+    out = economics.with_notes(df)
+    assert list(out.columns) == ["party", "IRR", "payback (yr)"]
+    assert out["IRR"].tolist() == [0.1, "n/a (4 sign changes, NPV > 0 at any rate)"]
+    assert out["payback (yr)"].tolist() == [4.0, "n/a (not paid back by 2051)"]
+    old = df.drop(columns=["IRR note", "payback note"])
+    pd.testing.assert_frame_equal(economics.with_notes(old), old)
+
+
+def _page(irr, payback, irr_note, payback_note, parties=None) -> onepager.Page:
+    summary = {"incremental NPV (MUSD)": 7.1, "overnight capex (MUSD)": 240.0, "IRR": irr,
+               "payback (yr)": payback, "IRR note": irr_note, "payback note": payback_note,
+               "built": "p2036", "first use": "2038"}
+    empty = pd.DataFrame()
+    return onepager.Page("s", "mp4", summary, empty, empty, empty, parties)
+
+
+def test_the_one_pager_and_the_deck_give_the_reason():
+    """A project with no IRR (no spend) and no payback (not back by 2051): the one-pager's
+    key figures and its party line, and the deck's project table (read back from the
+    slide) say why."""
+    parties = pd.DataFrame({"party": ["ru"], "role": ["equity"], "currency": ["RUB"],
+                            "NPV (MUSD)": [7.1], "IRR": [math.nan],
+                            "IRR note": ["4 sign changes, NPV > 0 at any rate"]})
+    p = _page(math.nan, math.nan, "no spend", "not paid back by 2051", parties)
+    figures = dict(onepager.key_figures(p))
+    assert figures["IRR"] == "n/a (no spend)"
+    assert figures["payback"] == "n/a (not paid back by 2051)"
+    line = onepager.party_line(onepager.party_rows(p).iloc[0])
+    assert line == ("ru (equity): NPV 7.100 MUSD, IRR n/a (4 sign changes, NPV > 0 at any "
+                    "rate)")
+    eco = pd.DataFrame({"scenario": ["s"], "effect": ["mp4"], "built": ["p2036"],
+                        "first use": ["2038"], "incremental NPV (MUSD)": [7.1],
+                        "IRR": [math.nan], "payback (yr)": [math.nan],
+                        "overnight capex (MUSD)": [240.0], "Δ capex (MUSD)": [169.0],
+                        "IRR note": ["no spend"], "payback note": ["not paid back by 2051"]})
+    cells = _slide_cells(lambda d: d.table("Projects", deck.project_table({"economics": eco})))
+    assert cells[0][5:7] == ["IRR", "payback (yr)"]
+    assert cells[1][5:7] == ["n/a (no spend)", "n/a (not paid back by 2051)"]
+    assert "IRR note" not in cells[0]
+
+
+def _slide_cells(draw) -> list[list[str]]:
+    """The cell texts of the table on the one slide ``draw`` adds to a new deck."""
+    d = deck._Deck()
+    draw(d)
+    table = next(s.table for s in d.prs.slides[0].shapes if s.has_table)
+    return [[table.cell(i, j).text for j in range(len(table.columns))]
+            for i in range(len(table.rows))]
+
+
+@pytest.mark.parametrize(("kpi", "label"), [
+    ("objective", "objective"),
+    ("npv_variable_om", "NPV: variable O&M"),
+    ("npv_supply", "NPV: feed and supply"),
+    ("cost_fixed_om", "cost: fixed O&M"),
+    ("cashflow_net", "cash flow: net"),
+    ("production_fuel_gas", "production: fuel_gas"),
+    ("emissions_co2", "emissions: co2"),
+    ("revenue_per_yr", "revenue per year"),
+    ("lever_reverse_excise_butane_feed_excise",
+     "policy lever reverse_excise_butane: feed excise"),
+    ("lever_duty_on_naphtha_export_duty", "policy lever duty_on_naphtha: export duty"),
+    ("something_else", "something_else"),
+])
+def test_kpi_labels(kpi, label):
+    """Each KPI id of kpis.csv in words (the README's list of kpis rows); an id of no
+    known form is shown as it is."""
+    assert charts.kpi_label(kpi) == label
+
+
+def test_the_run_decks_key_figures_show_kpi_labels(tmp_path):
+    """The run deck's key-figures slide (read back from the pptx file) shows 'NPV:
+    variable O&M' and 'policy lever ...: feed excise' in words, not the ids; the HTML
+    table's frame keeps the id in a last column 'kpi', beside its words in 'KPI'."""
+    from pptx import Presentation
+
+    kpis = pd.DataFrame({"kpi": ["objective", "npv_variable_om",
+                                 "lever_reverse_excise_butane_feed_excise"],
+                         "period": ["", "", ""], "value": [100.0, -3.5, 1.25],
+                         "unit": ["MUSD", "MUSD discounted", "MUSD discounted"]})
+    total, _ = charts.kpi_summary({"kpis": kpis}, [])
+    assert list(total.columns) == ["KPI", "value", "unit", "kpi"]
+    path = deck.run_deck({"kpis": kpis}, {"objective": 100.0, "status": "optimal"},
+                         tmp_path / "run.pptx")
+    slide = Presentation(str(path)).slides[1]
+    table = next(s.table for s in slide.shapes if s.has_table)
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert [r[0] for r in cells] == ["KPI", "objective", "NPV: variable O&M",
+                                     "policy lever reverse_excise_butane: feed excise"]
+    assert not any("npv_variable_om" in c or "lever_" in c for r in cells for c in r)
+
+
+def test_the_static_sankey_labels_each_node_with_its_flow():
+    """Nodes upstream -> refining (30 kt/yr) and upstream -> markets (12.5), refining ->
+    markets (29.5): upstream sends 30 + 12.5 = 42.5; refining takes 30, sends 29.5:
+    30; markets takes 12.5 + 29.5 = 42.0. Labels in the measure's unit."""
+    d = charts.SankeyData(
+        nodes=pd.DataFrame({"label": ["upstream", "refining", "markets"],
+                            "kind": ["segment"] * 3}),
+        links=pd.DataFrame({"source": [0, 0, 1], "target": [1, 2, 2],
+                            "commodity": ["crude", "crude", "diesel"],
+                            "quantity_k_per_yr": [30.0, 12.5, 29.5],
+                            "value_musd_per_yr": [0.0, 0.0, 0.0]}))
+    assert static.node_labels(d, "kt/yr") == ["upstream: 42.5 kt/yr", "refining: 30 kt/yr",
+                                              "markets: 42 kt/yr"]
+    big = charts.SankeyData(nodes=d.nodes, links=d.links.assign(
+        quantity_k_per_yr=[30000.0, 12500.0, 29500.0]))
+    assert static.node_labels(big, "TJ/yr")[0] == "upstream: 42,500 TJ/yr"
+
+
+def test_the_cashflow_charts_legend_is_outside_the_plot():
+    """20 series (10 projects x bars and cumulative line), as the proposal comparison
+    draws: the legend's box lies right of the axes box (figure coordinates), so it hides
+    no bar or line."""
+    plt = static._plt()
+    years = np.arange(2026, 2052)
+    rows = [pd.DataFrame({"scenario": f"scenario_{k}", "effect": f"project_{k}",
+                          "year": years, "net_musd": np.linspace(-100, 100, len(years)),
+                          "cumulative_musd": np.linspace(-100, 1000, len(years))})
+            for k in range(10)]
+    fig = static._cashflow_chart(plt, pd.concat(rows, ignore_index=True))
+    try:
+        ax = fig.axes[0]
+        fig.tight_layout()
+        fig.canvas.draw()
+        legend = ax.get_legend()
+        assert len(legend.get_texts()) == 20
+        inv = fig.transFigure.inverted()
+        box = legend.get_window_extent().transformed(inv)
+        axes = ax.get_window_extent().transformed(inv)
+        assert box.x0 >= axes.x1  # wholly right of the plot
+        assert box.x1 <= 1.0 + 1e-6  # and on the figure
+    finally:
+        plt.close(fig)
