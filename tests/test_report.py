@@ -125,6 +125,9 @@ def test_report_is_self_contained_and_small(solved):
     assert html.stat().st_size < 8_000_000
     objective = Results.load(solved).objective
     assert f"{objective:,.1f}" in text
+    # the KPIs in words (KPI) and their ids, headed so as not to read as KPI twice
+    assert "<th>KPI</th>" in text and "<th>id in kpis.csv</th>" in text
+    assert "<th>kpi</th>" not in text
 
 
 def test_hostile_names_are_escaped(hostile):

@@ -162,6 +162,10 @@ def _cards(items: list[tuple[str, str]]) -> str:
         for lab, v in items) + "</div>"
 
 
+#: the KPI tables' id column as the report heads it (beside ``KPI``, its words)
+ID_COLUMN = {"kpi": "id in kpis.csv"}
+
+
 def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                     measure: str = "mass") -> str:
     """The report of one run as an HTML string (the Sankey in ``measure``: mass, energy
@@ -183,8 +187,8 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     note = penalty_note(tables)
     kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
                 + '<h3>Whole horizon</h3>'
-                + table_html(total, cls="kpi-table")
-                + "<h3>By period</h3>" + table_html(per_period))
+                + table_html(total.rename(columns=ID_COLUMN), cls="kpi-table")
+                + "<h3>By period</h3>" + table_html(per_period.rename(columns=ID_COLUMN)))
     figs = charts.plotly_figures(tables, periods, measure)
     sections = [("kpis", "KPI summary", kpi_body),
                 ("sankey", "Value chain", '<p class="note">Band widths in one measure: '
