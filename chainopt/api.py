@@ -461,7 +461,8 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
             raise InputError([Problem(str(r.manifest.get("results_dir") or n),
                                       "manifest.json records no source to value the projects "
                                       "against", "run it again (--overwrite)")])
-        case = load_case(r.manifest["source"])
+        case = _recorded_case(r.manifest, r.manifest["source"],
+                              r.manifest.get("results_dir") or n)
         if not same_inputs(case, r.manifest.get("input_hash")):  # moved, or edited since
             raise InputsChangedError(
                 f"inputs changed: {r.manifest['source']}, the source the results of {n} "
@@ -863,14 +864,27 @@ def _csv(df: pd.DataFrame) -> Callable[[Path], object]:
 
 def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ...],
                        folder: SweepFolder, options: SolveOptions | None) -> None:
-    """Full results of the variants named in ``full``, under ``variants/<id>/``."""
+    """Full results of the variants named in ``full``, under ``variants/<id>/``, each
+    manifest saying which variant of which sweep it holds (``variant``:
+    :func:`chainopt.sweep.variant_record`), so that ``verify`` re-runs the variant, not
+    its base (:func:`_recorded_case`)."""
     by_id = {v.id: v for v in variants}
+    if not full:
+        return
+    base = load_case(src)
+    base_hash = case_hash(base)
     for vid in full:
-        case = validate(sw.apply_variant(load_case(src).raw, list(by_id[vid].changes)))
+        case = validate(sw.apply_variant(base.raw, list(by_id[vid].changes)))
+        target = folder.path / "variants" / vid
+        _check_target(target, overwrite=True)  # as run does, before solving
         try:
-            run(case, out=folder.path / "variants", name=vid, overwrite=True, options=options)
+            res = run(case, save=False, options=options)
         except (InfeasibleError, UnboundedError) as exc:  # named as the variant, not the base
             raise type(exc)(sw.variant_failure(exc, src, by_id[vid])) from None
+        res.manifest["variant"] = sw.variant_record(folder.path.name.removeprefix("sweep-"),
+                                                    by_id[vid], base_hash)
+        res.manifest["results_dir"] = str(target)
+        res.save(target, overwrite=True)
 
 
 def sensitivity(source: str | Path | None, project: str | None = None,
@@ -1248,13 +1262,20 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])
-    case = load_case(src)
+    try:
+        case = _recorded_case(m, src, results_dir)
+    except InputsChangedError:
+        if damaged is not None:  # a re-run of other inputs tells nothing of the edit
+            raise damaged from None
+        raise
     if not same_inputs(case, m.get("input_hash")):
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged
         now = case_hash(case)
+        what = (f"{src} with the settings of sweep variant {m['variant']['id']}"
+                if "variant" in m else src)
         raise InputsChangedError(
-            f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
+            f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
     options = _recorded_options(m, results_dir)
@@ -1276,6 +1297,18 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                                  + "".join("\n" + ln for ln in _drift.made_by_lines(
                                      m, fresh.manifest)))
     return report
+
+
+def _recorded_case(manifest: dict, src: str, folder: str | Path) -> Case:
+    """The case a saved run was made from, to run again: its recorded source ``src``
+    and, for a sweep's ``--full`` variant (``variant`` in its manifest), that source with
+    the variant's recorded settings applied (:func:`chainopt.sweep.recorded_variant`:
+    checked, as the folder may come from someone else; InputsChangedError if the base
+    was edited since)."""
+    case = load_case(src)
+    if "variant" not in manifest:
+        return case
+    return sw.recorded_variant(manifest["variant"], case, str(Path(folder) / MANIFEST))
 
 
 def _edited(folder: str | Path, saved: Results, report: pd.DataFrame, edited: list[str],

@@ -46,6 +46,7 @@ import pandas as pd
 from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
+from chainopt.names import is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
     MAX_TABLE_BYTES,
@@ -373,9 +374,30 @@ def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> N
 
 def run_title(manifest: dict) -> str:
     """What a run is called where its results are told: its case, or its scenario and
-    the case it changes (``proposal_x (scenario on ru_eastwest)``)."""
+    the case it changes (``proposal_x (scenario on ru_eastwest)``); a sweep's ``--full``
+    variant says so (``toy, variant v00001 of sweep full``: :func:`variant_of`)."""
     case = str(manifest.get("case", ""))
-    return f"{manifest['scenario']} (scenario on {case})" if manifest.get("scenario") else case
+    title = f"{manifest['scenario']} (scenario on {case})" if manifest.get("scenario") else case
+    variant = variant_of(manifest)
+    return f"{title}, {variant}" if variant else title
+
+
+def variant_of(manifest: dict, settings: bool = False) -> str:
+    """``variant v00001 of sweep full`` for the results of a sweep's ``--full`` variant
+    (its manifest's ``variant``: :func:`chainopt.sweep.variant_record`), else ""; a
+    record whose id or sweep is not a name (the manifest may come from someone else)
+    reads ``a sweep variant``. ``settings``: with the settings that make the variant
+    (``... (markets.price_usd_per_unit[site=a]*=1.5)``)."""
+    record = manifest.get("variant")
+    if record is None:
+        return ""
+    record = record if isinstance(record, dict) else {}
+    vid, sweep, said = record.get("id"), record.get("sweep"), record.get("settings")
+    text = f"variant {vid} of sweep {sweep}" if is_name(vid) and is_name(sweep) else \
+        "a sweep variant"
+    if settings and isinstance(said, list) and all(isinstance(x, str) for x in said):
+        text += f" ({'; '.join(said)})"
+    return text
 
 
 def extension_of(manifest: dict) -> list[str] | None:

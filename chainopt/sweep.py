@@ -442,6 +442,74 @@ def _overlap(raw, changes: list[dict], names: list[str], within: str = "") -> No
             "rows' keys), or vary those cells in one setting")])
 
 
+def variant_record(sweep: str, variant: Variant, base_hash: str) -> dict:
+    """What a sweep's ``--full`` variant is, for its manifest (``variant``): the sweep's
+    name, the variant's id, its values as one-value settings (``--set`` text,
+    ``markets.price_usd_per_unit[site=a]*=1.5``, the value written exactly) and the
+    input hash of the base it changes. ``verify`` re-runs the variant from it
+    (:func:`recorded_variant`), not the unchanged base."""
+    symbol = {op: text for text, op in OPS.items()}
+    settings = []
+    for label, value in variant.values.items():
+        target, op = label.rsplit(" ", 1)  # "table.column[...] scale" (Variant.values)
+        settings.append(f"{target}{symbol[op]}{float(value)!r}")
+    return {"sweep": sweep, "id": variant.id, "settings": settings,
+            "base_input_hash": base_hash}
+
+
+def recorded_variant(record: object, base, where: str):
+    """The case of a sweep's ``--full`` variant: ``base`` (the sweep's source, loaded
+    now) with the settings its manifest records (``record``: :func:`variant_record`)
+    applied, validated. The manifest may come from someone else, so the record is
+    checked as a sweep's settings are (:func:`parse_set`, :func:`grid`,
+    :func:`check_variants`: one value each, a selector that selects, no two changing the
+    same cells): a damaged one is an InputError naming ``where`` (the manifest) and the
+    key. A base that no longer hashes to the recorded ``base_input_hash`` is
+    InputsChangedError: the data were edited."""
+    from chainopt.case.digest import case_hash, same_inputs  # lazy, as in _base
+
+    here = f"{where}: variant"
+    settings = record.get("settings") if isinstance(record, dict) else None
+    if not isinstance(record, dict) or not all(
+            isinstance(record.get(k), str) for k in ("sweep", "id", "base_input_hash")) \
+            or not isinstance(settings, list) or not 0 < len(settings) <= MAX_DRAWN \
+            or not all(isinstance(s, str) for s in settings):
+        raise InputError([Problem(here, "damaged: not the record of a sweep variant chainopt "
+                                  "writes (sweep, id, base_input_hash and settings, a list "
+                                  f"of 1 to {MAX_DRAWN} settings such as 'markets.price_"
+                                  "usd_per_unit[site=a]*=1.5')",
+                                  "save the variant again (chainopt sweep ... --full ID)")])
+    if not same_inputs(base, record["base_input_hash"]):
+        raise InputsChangedError(
+            f"inputs changed: {base.origin or base.name}, the base of sweep variant "
+            f"{record['id']}, now hashes to {case_hash(base)[:12]}..., the variant was made "
+            f"from {record['base_input_hash'][:12]}...; the data were edited, so the answer "
+            "is expected to change (run the sweep again and review the new results)")
+    names = [f"settings[{j}] {text!r}" for j, text in enumerate(settings)]
+    parsed = []
+    try:
+        for name, text in zip(names, settings, strict=True):
+            try:
+                target, values = parse_set(text)
+            except InputError as exc:
+                raise InputError([Problem(name, p.message, p.hint)
+                                  for p in exc.problems]) from None
+            if len(values) != 1:
+                raise InputError([Problem(name, f"gives {len(values)} values; a variant has "
+                                          "one per setting")])
+            parsed.append((target, values))
+        (variant,) = grid(parsed)
+        check_variants(base.raw, [variant], f"{here}.settings:", names)
+    except InputError as exc:
+        raise InputError([Problem(f"{here}.{p.where}" if p.where.startswith("settings[")
+                                  else p.where if p.where.startswith(here)
+                                  else f"{here}.settings: {p.where}", p.message,
+                                  "save the variant again (chainopt sweep ... --full ID)"
+                                  + (f"; {p.hint}" if p.hint else ""))
+                          for p in exc.problems]) from None
+    return validate(apply_variant(base.raw, list(variant.changes)))
+
+
 def error_message(exc: ChainoptError) -> str:
     """The whole message of an error on one line (every problem of an InputError)."""
     if isinstance(exc, InputError):

@@ -12,7 +12,7 @@ from chainopt import api
 from chainopt import sweep as sw
 from chainopt.case.validate import validate
 from chainopt.errors import InputError
-from tests.toycase import write_case
+from tests.toycase import two_sites_case, write_case
 
 HDPE = "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:3"
 DISTS = {"variables": [
@@ -892,3 +892,39 @@ def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):
     sorted((tmp_path / "sweep-t" / "parts").glob("*.csv"))[-1].unlink()
     api.sweep(None, resume=tmp_path / "sweep-t", jobs=1, warn=notes.append)
     assert not [n for n in notes if "records no input hash" in n]
+
+
+def test_a_full_variant_says_what_it_is_and_verifies_as_itself(tmp_path):
+    """tests.toycase.two_sites_case (objective 25.4 MUSD) swept over a's price x0.5 and
+    x1.5, ``--full v00001``. v00001 sells a's 50 k t/yr at 600: 50 x (600 - 100) / 1000
+    = 25, b 40 x 260 / 1000 = 10.4, objective 35.4. Its manifest named only the base
+    (source = the case, no scenario, no changes), so `chainopt verify` re-ran the base
+    (25.4) and exited 6, "the data were edited", with nothing edited. Now the manifest
+    records the variant (sweep "grid", id v00001, the setting x1.5, the base's hash),
+    explain and the report call it "toy, variant v00001 of sweep grid", and verify
+    re-runs the base with x1.5: exit 0. Editing the base (a's price 400 -> 410) is a
+    real edit: exit 6, naming the base."""
+    from tests.hardening.conftest import cli
+
+    case = two_sites_case(tmp_path / "toy")
+    cli("sweep", case, "--set", "markets.price_usd_per_unit[site=a]*=0.5,1.5", "--full",
+        "v00001", "--out", tmp_path, "--name", "grid", "--jobs", "1", code=0)
+    folder = tmp_path / "sweep-grid" / "variants" / "v00001"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["objective"] == pytest.approx(35.4)
+    record = manifest["variant"]
+    assert (record["sweep"], record["id"], record["settings"]) == (
+        "grid", "v00001", ["markets.price_usd_per_unit[site=a]*=1.5"])
+    assert api.explain(str(folder))[0].startswith("toy, variant v00001 of sweep grid: "
+                                                  "optimal, objective 35.4 MUSD")
+    _code, text = cli("verify", folder, code=0)
+    assert "reproduces" in text
+    cli("report", folder, code=0)
+    html = (folder / "report.html").read_text()
+    assert "<title>chainopt report: toy, variant v00001 of sweep grid</title>" in html
+    assert "variant v00001 of sweep grid (markets.price_usd_per_unit[site=a]*=1.5)" in html
+    markets = case / "markets.csv"
+    markets.write_text(markets.read_text().replace("a,product,400", "a,product,410"))
+    _code, text = cli("verify", folder, code=6)
+    assert f"inputs changed: {case}, the base of sweep variant v00001, now hashes to" in text
+

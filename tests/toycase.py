@@ -71,3 +71,20 @@ def value(df, **where) -> float:
         sel = sel[sel[k] == v]
     assert len(sel) == 1, f"expected one row for {where}, found {len(sel)}"
     return sel.iloc[0]
+
+
+def two_sites_case(folder: Path) -> Path:
+    """Sites a and b, each with a unit making product 1:1 from feed: a buys feed at 100
+    USD/t and sells at most 50 k t/yr at 400 (unit 80 k t/yr); b buys at 120 and sells
+    at most 40 at 380 (unit 100). One 1-year period, rate 0: each site sells its market
+    cap, a 50 x 300 / 1000 = 15 and b 40 x 260 / 1000 = 10.4, objective 25.4 MUSD."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\na\nb", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nua,a,make,80\nub,b,make,100",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100\nb,feed,120",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,product,400,50\n"
+                   "b,product,380,40",
+    })

@@ -29,6 +29,7 @@ from chainopt.report import charts, economics, numbers, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.excel import write_table
 from chainopt.report.static import file_key, write_compare_static, write_static
+from chainopt.results import variant_of
 
 DECK_FILE = "report.pptx"
 WORKBOOK_FILE = "comparison.xlsx"
@@ -249,6 +250,7 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
     """The deck of one run: title, key figures and the main charts."""
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
+    name += f", {variant_of(manifest)}" if "variant" in manifest else ""
     what = cmp.objective_name(manifest.get("objective_sense") == "cost")
     deck.title(f"chainopt: {name}", f"{what} {numbers.number(manifest.get('objective'))} MUSD; "
                f"status {manifest.get('status', '')}")

@@ -38,7 +38,7 @@ from chainopt.report.compare import (
     shown,
 )
 from chainopt.report.static import write_compare_static, write_static
-from chainopt.results import MANIFEST, RERUN, Results
+from chainopt.results import MANIFEST, RERUN, Results, variant_of
 from chainopt.textfile import MAX_JSON_BYTES
 
 REPORT_FILE = "report.html"
@@ -247,9 +247,12 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     info = {k: manifest.get(k) for k in ("case", "scenario", "input_hash", "status", "mip_gap",
                                          "num_vars", "num_rows", "created_utc")}
     info["versions"] = json.dumps(manifest.get("versions", {}), sort_keys=True)
+    if "variant" in manifest:  # a sweep's --full variant: which, and its settings
+        info["variant"] = variant_of(manifest, settings=True)
     sections.append(("run", "Run", table_html(pd.DataFrame(
         {"item": list(info), "value": ["" if v is None else str(v) for v in info.values()]}))))
     name = manifest.get("scenario") or manifest.get("case") or "run"
+    name += f", {variant_of(manifest)}" if "variant" in manifest else ""
     sub = (f"case {esc(manifest.get('case', ''))} · status {esc(manifest.get('status', ''))} · "
            f"{esc(what)} {fmt_number(obj)} MUSD · chainopt {esc(__version__)} · report "
            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC")

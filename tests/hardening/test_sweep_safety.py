@@ -222,3 +222,33 @@ def test_resume_leaves_out_parts_of_another_sweep(finished, tmp_path):
     assert kpis["objective_musd"].tolist() == pytest.approx(clean["objective_musd"].tolist())
     assert "99999" not in (folder / "summary.csv").read_text()
     assert pd.read_csv(folder / "parts" / "v00001.csv")[SCALE].tolist() == [1.1]
+
+
+def test_a_full_variants_recorded_settings_are_checked_as_sweep_settings(tmp_path):
+    """`chainopt verify` re-runs a --full variant from the settings its manifest.json
+    records (``variant.settings``); the folder may come from someone else, so they get
+    the checks a sweep's --set gets, each an exit 1 naming manifest.json and the key:
+    two values for one setting (a variant has one), a selector selecting no row of the
+    two-site toy (site zz), two settings changing a's price (the same cells), text that
+    is no setting, a record that is not a mapping. Never a traceback, never a re-run."""
+    from chainopt import api
+    from tests.toycase import two_sites_case
+
+    case = two_sites_case(tmp_path / "toy")
+    api.sweep(str(case), sets=["markets.price_usd_per_unit[site=a]*=0.5,1.5"], out=tmp_path,
+              name="grid", jobs=1, full=["v00001"])
+    path = tmp_path / "sweep-grid" / "variants" / "v00001" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    price = "markets.price_usd_per_unit"
+    for settings, where, words in [
+            ([f"{price}[site=a]*=1.5,2"], "variant.settings[0]", "gives 2 values"),
+            ([f"{price}[site=zz]*=1.5"], f"variant.settings: {price}[site=zz]",
+             "matches no row"),
+            ([f"{price}[site=a]*=1.5", f"{price}*=2"], "variant.settings[0] "
+             f"'{price}[site=a]*=1.5' and settings[1] '{price}*=2'", "both change"),
+            (["bogus"], "variant.settings[0] 'bogus'", "cannot read this sweep setting"),
+            ("x", "variant", "damaged: not the record of a sweep variant")]:
+        path.write_text(json.dumps({**manifest, "variant": {**manifest["variant"],
+                                                            "settings": settings}}))
+        _code, text = cli("verify", path.parent, code=1)
+        assert f"{path}: {where}" in text and words in text, text
