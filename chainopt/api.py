@@ -990,7 +990,8 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
             plt.close(fig)
     out_tables["monte_carlo"] = mc
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
-    out_tables["monte_carlo_failed"] = sens.failed_draws(kpis)
+    out_tables["monte_carlo_failed"] = _sweep_stats.failed_draws(
+        kpis, "projects_mc.csv, column failed")
     out_tables["monte_carlo_needed"] = sens.needed_draws(mc, kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 

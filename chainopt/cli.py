@@ -421,13 +421,21 @@ def sweep(
                  for measure, row in piv.iterrows()
                  if stats[0] in row and row.notna().get(stats[0], False)])
     # lazy: the report side (pandas) only for the commands that print sweeps
-    from chainopt.report.sweep_stats import SHARE_BUILT
+    from chainopt.report.numbers import share
+    from chainopt.report.sweep_stats import SHARE_BUILT, failed_draws
 
+    # shares of the variants solved: with some failed, said so (summary.csv's count)
+    some = f" {ok} solved" if ok < len(kpis) else ""
     for r in summary[summary["statistic"].isin(SHARE_BUILT.values())].itertuples():
-        console.print(f"  project {r.measure}: built in {r.value:.0%} of variants"
+        console.print(f"  project {r.measure}: built in {share(r.value)} of "
+                      + (f"{ok} solved draws" if some else "variants")
                       if r.statistic == SHARE_BUILT["draws"] else
-                      f"  project {r.measure}: built at {r.value:.0%} of the grid's points "
-                      "(a share of the points chosen, not a probability)")
+                      f"  project {r.measure}: built at {share(r.value)} of the grid's{some} "
+                      "points (a share of the points chosen, not a probability)")
+    if len(stats) > 2:  # draws: their statistics are of those solved alone
+        note = failed_draws(kpis, "summary.csv, statistic count")
+        if note:
+            err.print("[yellow]warning:[/] " + escape(note), highlight=False)
 
 
 #: failed variants of a sweep named on the terminal (the rest counted: kpis.csv has all)

@@ -64,7 +64,7 @@ from chainopt.case.schema import Case
 from chainopt.case.validate import validate
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
 from chainopt.report import economics
-from chainopt.report.sweep_stats import BUILT, SOLVED
+from chainopt.report.sweep_stats import BUILT, SOLVED, named
 from chainopt.results import best_bound
 from chainopt.sweep import ROUNDING
 
@@ -618,10 +618,11 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     Only the draws solved (optimal, or stopped at a limit with a plan) count: ``samples``
     of them; ``failed`` is the number of the others (infeasible, no plan by the time
     limit, bad input), left out, so that the percentiles and P(built) are of the draws
-    that have a plan (:func:`failed_draws` says so). ``needed``: the draws solved in
-    which the project has no NPV (blank), the draw having no plan without it
-    (:data:`NEEDED`); the percentiles and the mean are of the ``samples`` draws with
-    one, P(built) of every draw solved (:func:`needed_draws` names them).
+    that have a plan (:func:`chainopt.report.sweep_stats.failed_draws` says so).
+    ``needed``: the draws solved in which the project has no NPV (blank), the draw
+    having no plan without it (:data:`NEEDED`); the percentiles and the mean are of the
+    ``samples`` draws with one, P(built) of every draw solved (:func:`needed_draws`
+    names them).
 
     The percentiles are numpy's (and pandas') default, linear interpolation between
     order statistics: P_q of n sorted values v_0..v_(n-1) is v_j + f (v_(j+1) - v_j)
@@ -654,33 +655,6 @@ def monte_carlo(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MC_COLUMNS)
 
 
-#: the draws named in a warning (then "and N more")
-DRAWS_NAMED = 5
-
-
-def _named(ids: pd.Series) -> str:
-    """The first :data:`DRAWS_NAMED` variant ids, and how many more."""
-    ids = ids.astype(str).tolist()
-    more = len(ids) - DRAWS_NAMED
-    return ", ".join(ids[:DRAWS_NAMED]) + (f" and {more} more" if more > 0 else "")
-
-
-def failed_draws(kpis: pd.DataFrame) -> str:
-    """A warning when draws of a sweep's ``kpis.csv`` failed (not solved): how many, of
-    which status, which (:func:`_named`), and that :func:`monte_carlo` leaves them out;
-    "" when none did."""
-    bad = kpis.loc[~kpis["status"].isin(SOLVED), "status"] if "status" in kpis.columns \
-        else pd.Series(dtype=str)
-    if bad.empty:
-        return ""
-    kinds = ", ".join(f"{k} {n}" for k, n in bad.astype(str).value_counts().items())
-    return (f"{len(bad)} of {len(kpis)} draws failed ({kinds}: "
-            f"{_named(kpis.loc[bad.index, 'variant'])}) and are left out: the "
-            f"percentiles and P(built) are of the {len(kpis) - len(bad)} draws that have a "
-            "plan (projects_mc.csv, column failed; why: kpis.csv, columns status and "
-            "message)")
-
-
 def needed_draws(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:
     """A warning naming, per project, the solved draws in which it is :data:`NEEDED`
     (its NPV blank: the draw has no plan without it) and that its percentiles and mean
@@ -690,7 +664,7 @@ def needed_draws(mc: pd.DataFrame, kpis: pd.DataFrame) -> str:
     for r in mc[mc["needed"] > 0].itertuples():
         blank = pd.to_numeric(ok[f"npv_{r.project}_incremental_musd"], errors="coerce").isna()
         parts.append(f"{r.project} in {r.needed} of {r.needed + r.samples} "
-                     f"({_named(ok.loc[blank, 'variant'])})")
+                     f"({named(ok.loc[blank, 'variant'])})")
     if not parts:
         return ""
     return (f"{NEEDED}, no NPV (the draw has no plan without the project; kpis.csv, column "

@@ -668,14 +668,14 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     """The one-project case (:func:`_one_project_case`). A grid of P = 150, 180, 250,
     300, 400 builds it at 3 of its 5 points: summary.csv said probability_built 0.6 and
     the terminal "built in 60% of variants", a share of the points chosen (move them
-    and it moves), named as a probability. Now share_of_points_built 0.6, "built at 60%
+    and it moves), named as a probability. Now share_of_points_built 0.6, "built at 60.0%
     of the grid's points (a share of the points chosen, not a probability)". Monte Carlo
     keeps its words: P drawn uniform from 250 to 250 builds it in every draw,
     probability_built 1.0, "built in 100% of variants"."""
     res = _price_grid(tmp_path)
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert ("project good: built at 60% of the grid's points (a share of the points chosen, "
+    assert ("project good: built at 60.0% of the grid's points (a share of the points chosen, "
             "not a probability)") in text
     assert "of variants" not in text
     summary = pd.read_csv(tmp_path / "sweep-grid" / "summary.csv")
@@ -928,3 +928,64 @@ def test_a_full_variant_says_what_it_is_and_verifies_as_itself(tmp_path):
     _code, text = cli("verify", folder, code=6)
     assert f"inputs changed: {case}, the base of sweep variant v00001, now hashes to" in text
 
+
+def _project_case(folder):
+    """Site a sells product (feed 100, price 400 USD/t: 300 a t) up to its market cap c
+    from unit ua (50 k t/yr) and, if built, project exp's unit ux (30 k t/yr, capex 6
+    MUSD, one year, all or nothing); one 1-year period, rate 0. exp adds (min(c, 80) -
+    50) x 0.3 MUSD of margin for 6 of capex: built iff c > 70."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\na", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                 "ua,a,make,50,,\nux,a,make,30,1,exp",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\nexp,6,p1,1,0,true,optional",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,product,400,100",
+    })
+
+
+def test_built_shares_are_of_the_solved_variants_and_failed_draws_are_said(tmp_path):
+    """_project_case (exp built iff the market cap c > 70; a cap below 0 is bad input).
+
+    Grid c = -10, 60, 75, 90: -10 fails; exp is built at 75 and 90, 2 of the 3 solved
+    points = 66.67 %: "built at 67% of the grid's points" did not say the share is of 3
+    of 4. Now "built at 66.7% of the grid's 3 solved points".
+
+    20 draws, seed 6, c uniform on [-100, 100]: by the README's rule (standard normals of
+    numpy's default_rng(6), through the normal CDF, low + u (high - low)), worked in the
+    test with numpy and the standard library, the caps are 70.8, 92.4, -98.9, -11.0, 68.9,
+    82.4, 48.7, 86.6, 22.8, 41.9, 14.2, -71.7, -60.3, 29.6, -43.8, 79.6, 80.4, 92.8,
+    -2.1, 83.4: 6 fail (s00002, s00003, s00011, s00012, s00014, s00018), 8 of the 14
+    solved above 70 (70.8: (70.8 - 50) x 0.3 = 6.24 > 6). P(built) = 8/14 = 57.14 %:
+    printed "built in 57% of variants", of 14, not 20, and the Summary was of the 14
+    with no word. Now "built in 57.1% of 14 solved draws" and a warning, the one
+    `sensitivity --sweep` gives, pointing at summary.csv's count (14)."""
+    from statistics import NormalDist
+
+    from tests.hardening.conftest import cli
+
+    case = _project_case(tmp_path / "case")
+    _code, text = cli("sweep", case, "--set", "markets.max_k_per_yr=-10,60,75,90", "--out",
+                      tmp_path, "--name", "g", "--jobs", "1", code=0)
+    assert "project exp: built at 66.7% of the grid's 3 solved points" in text
+    z = np.random.default_rng(6).standard_normal((20, 1))[:, 0]
+    caps = [-100 + 200 * NormalDist().cdf(float(v)) for v in z]
+    assert (sum(c < 0 for c in caps), sum(c > 70 for c in caps)) == (6, 8)
+    dist = tmp_path / "d.yaml"
+    dist.write_text("variables:\n  - target: markets.max_k_per_yr\n    op: set\n"
+                    "    dist: {type: uniform, low: -100, high: 100}\n")
+    _code, text = cli("sweep", case, "--samples", "20", "--seed", "6", "--distributions",
+                      dist, "--out", tmp_path, "--name", "mc", "--jobs", "1", code=0)
+    assert "project exp: built in 57.1% of 14 solved draws" in text
+    assert "warning: 6 of 20 draws failed (InputError 6: s00002, s00003, s00011, s00012, " \
+           "s00014 and 1 more) and are left out: the statistics and P(built) are of the " \
+           "14 draws that have a plan (summary.csv, statistic count; why: kpis.csv, " \
+           "columns status and message)" in text
+    summary = pd.read_csv(tmp_path / "sweep-mc" / "summary.csv")
+    count = summary[(summary["measure"] == "objective_musd")
+                    & (summary["statistic"] == "count")]["value"]
+    assert count.tolist() == [14.0]

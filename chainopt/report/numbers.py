@@ -9,6 +9,8 @@ and on the slide, not ``8.7`` in one and ``8.729`` in the other).
   project not built, a waterfall bar of -1.94e-07), and nothing that rounds to 0 keeps a
   minus (``0.000``, not ``-0.000``).
 * :func:`percent`: rates (IRR, utilisation) with one decimal, ``0.0%`` for noise.
+* :func:`share`: a share of a count (P(built) of draws) with one decimal, ``0%`` and
+  ``100%`` only for none and all (1 of 300 is ``0.3%``, 1 of 5,000 ``<0.1%``).
 * :func:`cell`: a table cell, its column saying whether a whole number is a year.
 
 The CSV and Excel tables keep the numbers as computed (10 significant digits, below
@@ -68,6 +70,19 @@ def percent(v: object) -> str:
     if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
         return ""
     return no_minus_zero(f"{(0.0 if abs(v) <= NOISE else v):.1%}")
+
+
+def share(v: float) -> str:
+    """A share of a count (a fraction: 1 of 300 is 0.00333) as a percentage with one
+    decimal, where ``0%`` and ``100%`` mean exactly none and all: a share that is neither
+    but rounds to them reads ``<0.1%`` or ``>99.9%`` (a project built in 1 draw of 300
+    read "built in 0%" when rounded to a whole percent)."""
+    if not math.isfinite(v):
+        return ""
+    if v <= 0 or v >= 1:
+        return "0%" if v <= 0 else "100%"
+    text = f"{v:.1%}"
+    return "<0.1%" if text == "0.0%" else ">99.9%" if text == "100.0%" else text
 
 
 def is_year(column: object) -> bool:

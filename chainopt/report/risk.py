@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.report import numbers
 from chainopt.report.charts import thousands
 
 
@@ -78,7 +79,7 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
         ax.text(r.p90_musd, yi, f"  P10 {_n(r.p10_musd)} / P50 {_n(r.p50_musd)} / "
                 f"P90 {_n(r.p90_musd)}", va="center", fontsize=8)
         ax2.barh(yi, r.p_built, color="#31a354")
-        ax2.text(r.p_built, yi, f" {r.p_built:.0%}", va="center", fontsize=8)
+        ax2.text(r.p_built, yi, f" {numbers.share(r.p_built)}", va="center", fontsize=8)
     ax.set_yticks(y, [_txt(p) for p in df["project"]])
     ax.set_xlabel("incremental NPV (MUSD): P10-P90, dot = P50")
     ax2.set_xlim(0, 1.25)

@@ -61,3 +61,31 @@ def summarise(kpis: pd.DataFrame, grid: bool = False) -> pd.DataFrame:
                          float((x > BUILT).mean())))
             rows.append((c.removeprefix("built_"), "mean_built_share", float(x.mean())))
     return pd.DataFrame(rows, columns=["measure", "statistic", "value"])
+
+
+#: the draws named in a warning (then "and N more")
+DRAWS_NAMED = 5
+
+
+def named(ids: pd.Series) -> str:
+    """The first :data:`DRAWS_NAMED` variant ids, and how many more."""
+    ids = ids.astype(str).tolist()
+    more = len(ids) - DRAWS_NAMED
+    return ", ".join(ids[:DRAWS_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def failed_draws(kpis: pd.DataFrame, counted: str) -> str:
+    """A warning when draws of a sweep's ``kpis.csv`` failed (not solved): how many, of
+    which status, which (:func:`named`), and that the statistics made of them (the
+    sweep's ``summary.csv``, a sensitivity's ``projects_mc.csv``) leave them out, so are
+    of the draws that have a plan; ``counted``: where the table says how many it counts
+    (``summary.csv, statistic count``); "" when none failed."""
+    bad = kpis.loc[~kpis["status"].isin(SOLVED), "status"] if "status" in kpis.columns \
+        else pd.Series(dtype=str)
+    if bad.empty:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in bad.astype(str).value_counts().items())
+    return (f"{len(bad)} of {len(kpis)} draws failed ({kinds}: "
+            f"{named(kpis.loc[bad.index, 'variant'])}) and are left out: the "
+            f"statistics and P(built) are of the {len(kpis) - len(bad)} draws that have a "
+            f"plan ({counted}; why: kpis.csv, columns status and message)")

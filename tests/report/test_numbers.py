@@ -117,3 +117,14 @@ def test_the_objective_noise_is_0_on_the_terminal_too():
     assert shown["Δ s"].iloc[0] == 0.0 and obj["Δ s"].iloc[0] == 4.44e-06
     summary = compare.summary({"objective": obj}, ["b", "s"])
     assert summary["Δ (MUSD)"].iloc[1] == 0.0
+
+
+def test_a_share_reads_0_or_100_percent_only_for_none_or_all():
+    """P(built) was printed to a whole percent: a project built in 1 draw of 300 read
+    "built in 0%", in 499 of 500 "built in 100%". One decimal, and a share that is not
+    none or all but rounds to it is said as near: 1/300 = 0.333...% -> 0.3%, 1/5000 =
+    0.02% -> <0.1%, 499/500 = 99.8%, 4999/5000 = 99.98% -> >99.9%, 107/196 =
+    54.59...% -> 54.6%; 0 -> 0%, 1 -> 100%; NaN (no draw solved) -> ''."""
+    cases = {1 / 300: "0.3%", 1 / 5000: "<0.1%", 499 / 500: "99.8%", 4999 / 5000: ">99.9%",
+             107 / 196: "54.6%", 0.0: "0%", 1.0: "100%", float("nan"): ""}
+    assert {v: numbers.share(v) for v in cases} == cases

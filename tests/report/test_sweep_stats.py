@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from chainopt import sensitivity as sens
-from chainopt.report.sweep_stats import summarise
+from chainopt.report.sweep_stats import failed_draws, summarise
 
 
 def _stat(summary: pd.DataFrame, measure: str, statistic: str) -> float:
@@ -57,11 +57,11 @@ def test_projects_mc_percentiles_and_p_built_by_hand():
     assert mc["mean_musd"] == pytest.approx(8.8)
     assert mc["p_built"] == pytest.approx(0.6)
     assert mc["failed"] == 1
-    assert sens.failed_draws(kpis) == (
-        "1 of 6 draws failed (InfeasibleError 1: s00002) and are left out: the percentiles and "
+    assert failed_draws(kpis, "projects_mc.csv, column failed") == (
+        "1 of 6 draws failed (InfeasibleError 1: s00002) and are left out: the statistics and "
         "P(built) are of the 5 draws that have a plan (projects_mc.csv, column failed; why: "
         "kpis.csv, columns status and message)")
-    assert sens.failed_draws(kpis[kpis["status"] != "InfeasibleError"]) == ""
+    assert failed_draws(kpis[kpis["status"] != "InfeasibleError"], "x") == ""
 
 
 def test_projects_mc_counts_and_names_the_draws_a_project_is_needed_in():
@@ -97,7 +97,7 @@ def test_projects_mc_counts_and_names_the_draws_a_project_is_needed_in():
         "column message): pj in 1 of 6 (s00006). Their P10/P50/P90 and mean are of the "
         "draws with an NPV (projects_mc.csv, columns samples and needed), P(built) of every "
         "draw solved")
-    assert "(InfeasibleError 1: s00002)" in sens.failed_draws(kpis)
+    assert "(InfeasibleError 1: s00002)" in failed_draws(kpis, "projects_mc.csv")
     many = pd.DataFrame({"variant": [f"s{i:05d}" for i in range(8)], "status": "optimal",
                          "built_pj": 1.0, "npv_pj_incremental_musd": math.nan})
     assert "pj in 8 of 8 (s00000, s00001, s00002, s00003, s00004 and 3 more)" in \
