@@ -507,13 +507,17 @@ def _counterfactual(case: Case, name: str, off: list[str], options: SolveOptions
 
 
 def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), samples: int = 0,
-          seed: int = 0, distributions: str | Path | None = None, out: str | Path | None = None,
+          seed: int | None = None, distributions: str | Path | None = None,
+          out: str | Path | None = None,
           name: str | None = None, jobs: int = 1, dask: str | None = None,
           resume: str | Path | None = None, overwrite: bool = False,
           options: SolveOptions | None = None, project_npv: bool = True,
           full: list[str] | tuple[str, ...] = (), progress=None, warm_basis: bool = False,
           warn: Callable[[str], object] | None = None):
     """Run a grid (``sets``) or Monte Carlo (``samples``) sweep over a case or scenario.
+
+    ``seed`` seeds the draws (None: 0); any seed given with a grid is an InputError, 0
+    too (it would be silently unused).
 
     Writes ``<out>/sweep-<name>/``: ``sweep.json`` (what was asked, enough to resume),
     ``parts/`` (one file per finished variant), then ``kpis.csv`` and ``summary.csv``
@@ -731,12 +735,13 @@ def _options_text(o: SolveOptions) -> str:
     return ", ".join(set_) or "the defaults"
 
 
-def _resume_takes_no_request(source, sets, samples: int, seed: int, distributions,
+def _resume_takes_no_request(source, sets, samples: int, seed: int | None, distributions,
                              name: str | None, overwrite: bool) -> None:
     """A resumed sweep runs what its sweep.json asks: what to vary, from which case and
-    under which name given again would be ignored, so any of it is an InputError."""
+    under which name given again would be ignored, so any of it is an InputError (a
+    seed given, 0 too)."""
     given = [opt for opt, v in (("SOURCE", source), ("--set", sets), ("--samples", samples),
-                                ("--seed", seed), ("--distributions", distributions),
+                                ("--seed", seed is not None), ("--distributions", distributions),
                                 ("--name", name), ("--overwrite", overwrite)) if v]
     if given:
         raise InputError([Problem("--resume", f"takes what to run from the sweep's "
@@ -745,7 +750,7 @@ def _resume_takes_no_request(source, sets, samples: int, seed: int, distribution
                                   "without --resume")])
 
 
-def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
+def _new_sweep(source: str | Path | None, sets, samples: int, seed: int | None,
                distributions: str | Path | None, out: str | Path | None, name: str | None,
                overwrite: bool, project_npv: bool, full: list[str] | tuple[str, ...] = ()
                ) -> tuple[SweepFolder, dict, list, Case]:
@@ -767,7 +772,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
                                   "Monte Carlo draws (--samples), not both",
                                   "run two sweeps, or declare the varied value as one more "
                                   "distribution")])
-    if seed and not samples:
+    if seed is not None and not samples:  # 0 too: given, it would go unused
         raise InputError([Problem("--seed", "seeds the Monte Carlo draws; a grid sweep has "
                                   "none", "add --samples N and --distributions FILE, or leave "
                                   "--seed out")])
@@ -781,7 +786,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int,
         "source": str(source) if source is not None else None,
         "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()
         else None,
-        "sets": list(sets), "samples": samples, "seed": seed, "distributions": dist,
+        "sets": list(sets), "samples": samples, "seed": seed or 0, "distributions": dist,
         "project_npv": project_npv}
     variants = _sweep_variants(meta, str(distributions) if distributions else None)
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base

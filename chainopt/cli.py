@@ -337,8 +337,9 @@ def sweep(
     samples: Annotated[int, typer.Option(
         help="Monte Carlo draws, 0 (none) to 100000 (needs --distributions).",
         callback=_between(0, 100_000))] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed of the draws (>= 0).",
-                                      callback=_between(0, 2**63 - 1))] = 0,
+    seed: Annotated[int | None, typer.Option(help="Random seed of the draws (>= 0; "
+                                                 "default 0).",
+                                             callback=_between(0, 2**63 - 1))] = None,
     distributions: Annotated[Path | None, typer.Option(help="YAML declaring the "
                                                             "distributions.")] = None,
     jobs: Annotated[int, typer.Option(help="Local worker processes (>= 1).",

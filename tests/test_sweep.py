@@ -472,9 +472,19 @@ def test_a_grid_with_draws_or_distributions_is_refused(tmp_path, ask, says):
 
 
 def test_a_seed_without_draws_is_refused(tmp_path):
-    """--seed seeds the Monte Carlo draws: on a grid it was silently ignored."""
-    with pytest.raises(InputError, match="--seed: seeds the Monte Carlo draws"):
-        api.sweep("small_chain", sets=[HDPE], seed=7, out=tmp_path / "out", jobs=1)
+    """--seed seeds the Monte Carlo draws: on a grid it was silently ignored. Refused,
+    --seed 0 too: it was the default, so an explicit --seed 0 with a grid ran while
+    --seed 3 was refused; now the default is "not given" (None)."""
+    from tests.hardening.conftest import cli
+
+    for seed in (7, 0):
+        with pytest.raises(InputError, match="--seed: seeds the Monte Carlo draws"):
+            api.sweep("small_chain", sets=[HDPE], seed=seed, out=tmp_path / "out", jobs=1)
+        _code, text = cli("sweep", "small_chain", "--set", HDPE, "--seed", seed, "--out",
+                          tmp_path / "out", "--jobs", "1", code=1)
+        assert "--seed: seeds the Monte Carlo draws; a grid sweep has none" in text
+        _code, text = cli("sweep", "--resume", tmp_path / "out", "--seed", seed, code=1)
+        assert "takes what to run from the sweep's sweep.json, not from --seed" in text
     assert not (tmp_path / "out").exists()
 
 
