@@ -269,7 +269,7 @@ def with_notes(df: pd.DataFrame) -> pd.DataFrame:
     for col, note in NOTES.items():
         if note not in out.columns:
             continue
-        text = out.pop(note).fillna("").astype(str)
+        text = out.pop(note).astype("string").fillna("").astype(str)
         blank = text != ""
         if col in out.columns and blank.any():
             out[col] = out[col].astype(object)
