@@ -155,16 +155,19 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         outcome = dataclasses.replace(outcome, row_dual=ranging.solution.row_dual,
                                       col_dual=ranging.solution.col_dual)
     insight, insight_info = insight_tables(built, outcome, ranging)
+    holds = ranging.balance_holds
     del ranging
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
+        holds = None
     elif other != "highs":  # HiGHS's basis may be another vertex than the solver's duals
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = (f"unavailable: solved by {other}, whose duals the "
                                           "tables hold; ranging needs HiGHS's own basis")
+        holds = None
     t1 = time.perf_counter()
-    tables = {**_extract.extract_tables(built, outcome), **insight, **outcome.tables}
+    tables = {**_extract.extract_tables(built, outcome, holds), **insight, **outcome.tables}
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": time.perf_counter() - t1,

@@ -11,7 +11,8 @@ Dividing by ``w_t / 1000`` (the period's discounted years, see
 
 * ``balances.shadow_price_usd_per_unit``: what one more unit of the commodity at
   that site and period is worth to the chain (the price at which buying one more
-  unit there breaks even).
+  unit there breaks even); ``value_holds_for`` says whether that holds for one unit
+  more and one less (``both``), one way only or ``neither`` (a degenerate optimum).
 * ``capacity.shadow_price_usd_per_unit_yr``: what one more unit of annual capacity
   is worth in that period (0 when the capacity does not bind).
 * ``sales.floor_cost_usd_per_unit``: what raising the demand floor by one unit
@@ -89,8 +90,11 @@ def _reduced(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndarr
     return _clean(dual / (MUSD_PER_KUSD * w))
 
 
-def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """All result tables of a solved model, one named step per table (or group)."""
+def extract_tables(built: BuiltModel, out: SolveOutcome,
+                   balance_holds: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+    """All result tables of a solved model, one named step per table (or group);
+    ``balance_holds``: which ways each commodity value holds, from the ranging
+    (:func:`chainopt.diagnose.insight.balance_holds`; None: not known, blank)."""
     tables: dict[str, pd.DataFrame] = {}
     tables["activity"] = _activity(built, out)
     tables["unit_flows"], made = _unit_flows(built, tables["activity"])
@@ -101,7 +105,7 @@ def extract_tables(built: BuiltModel, out: SolveOutcome) -> dict[str, pd.DataFra
     tables["purchases"] = _purchases(built, out)
     tables["sales"] = _sales(built, out)
     tables["capacity"] = _capacity(built, out, tables)
-    tables["balances"] = _balances(built, out)
+    tables["balances"] = _balances(built, out, balance_holds)
     tables["demand"] = _demand(built, out)
     tables["disposal"] = _disposal(built, out)
     tables["emissions"] = _emissions(built, tables["activity"], tables["flows"])
@@ -271,10 +275,18 @@ def _sales(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     return sales
 
 
-def _balances(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
-    """The value of each commodity at each site and period (balance shadow prices)."""
+#: ``balances.value_holds_for``: the ways a commodity value holds, by
+#: :func:`chainopt.diagnose.insight.balance_holds`' code (blank: no ranging)
+HOLDS_FOR = np.array(["neither", "one more", "one less", "both"], dtype=object)
+
+
+def _balances(built: BuiltModel, out: SolveOutcome, holds: np.ndarray | None = None
+              ) -> pd.DataFrame:
+    """The value of each commodity at each site and period (balance shadow prices) and
+    the ways it holds (``value_holds_for``: :data:`HOLDS_FOR`)."""
     bkeys, _, bd = _row(built, out, balance.COMMODITY.label)
-    return bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"], bd))
+    return bkeys.assign(shadow_price_usd_per_unit=_per_unit(built, bkeys["period"], bd),
+                        value_holds_for=HOLDS_FOR[holds] if holds is not None else "")
 
 
 def _demand(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:

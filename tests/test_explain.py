@@ -1861,3 +1861,49 @@ def test_commodity_units_read_keys_of_tables_in_several_chunks():
     assert ex.commodity_units(tables, only="gas") == {"gas": "bcm"}
     assert ex.commodity_units(tables, only="gas_oil") == {"gas_oil": "m3"}
     assert ex.commodity_units(tables, only="petrol") == {}
+
+
+def test_a_commodity_value_that_holds_one_way_is_said_and_not_shown_as_a_price(tmp_path):
+    """Feed is bought at 100 USD/t up to 10 kt/yr and unit u makes product 1:1 up to 10
+    kt/yr, sold at 400 USD/t without limit: both limits bind on the same 10 kt of feed.
+    By hand, one more t of feed at the plant, free, saves buying one: +100 USD; one t
+    less makes one t less product (the supply is at its cap): -400 USD. No single price:
+    the LP's value of feed is one end of [100, 400] and holds one way only, 100 'one
+    more', 400 'one less'. Product is worth 400 both ways (one t more or less sold).
+    The run report's commodity values show product and not feed; against the same case
+    with product at 500 USD/t (product worth 500, feed one end of [100, 500]) a
+    comparison's largest value changes rank product's +100 and leave feed out."""
+    from chainopt.report import charts, compare, moving
+
+    tables = {**FEED_TO_PRODUCT,
+              "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,10",
+              "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,10"}
+    res = solve_case(write_case(tmp_path / "c", tables))
+    dearer = solve_case(write_case(tmp_path / "d", {
+        **tables, "markets": "site,commodity,price_usd_per_unit\nplant,product,500"}))
+    b = res["balances"].set_index("commodity")
+    feed, holds = b.loc["feed", "shadow_price_usd_per_unit"], b.loc["feed", "value_holds_for"]
+    assert (round(feed, 6), holds) in ((100.0, "one more"), (400.0, "one less"))
+    assert b.loc["product", "shadow_price_usd_per_unit"] == pytest.approx(400)
+    assert b.loc["product", "value_holds_for"] == "both"
+    assert moving.moves(res["balances"], res.tables).all()  # both move: 10 kt/yr each
+    assert moving.priced(res["balances"], res.tables).tolist() == [
+        c == "product" for c in res["balances"]["commodity"]]
+    shown = charts.shadow_price_data(res.tables, ["p1"])
+    assert list(shown.index) == ["product @ plant"]
+    changes = compare._value_changes({"a": res, "b": dearer}, top=10)
+    assert changes[["commodity", "Δ b"]].values.tolist() == [["product", 100.0]]
+
+
+def test_a_folder_without_value_holds_for_reads_every_value_as_holding():
+    """A results folder written before balances.value_holds_for (or a run without
+    ranging, whose column is blank) is read as before: every moving value a price."""
+    from chainopt.report import moving
+
+    frame = pd.DataFrame({"site": ["s"], "commodity": ["c"], "period": ["p1"]})
+    old = {"balances": frame.assign(shadow_price_usd_per_unit=1.0)}
+    blank = {"balances": frame.assign(shadow_price_usd_per_unit=1.0, value_holds_for="")}
+    assert moving.holds_both_ways(frame, old).tolist() == [True]
+    assert moving.holds_both_ways(frame, blank).tolist() == [True]
+    one_way = {"balances": frame.assign(value_holds_for="one less")}
+    assert moving.holds_both_ways(frame, one_way).tolist() == [False]

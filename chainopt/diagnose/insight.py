@@ -233,6 +233,34 @@ class RangingParts:
     #: integer decisions fixed, solved again): at a degenerate optimum its duals may be
     #: another vertex than the solve's, and the intervals above are those of its duals
     solution: SolveOutcome | None = None
+    #: per commodity balance row, which ways its value holds (:func:`balance_holds`)
+    balance_holds: np.ndarray | None = None
+
+
+#: :func:`balance_holds`' codes: the value holds for one unit more (``MORE``), one unit
+#: less (``LESS``), both (``MORE | LESS``) or neither (0)
+MORE, LESS = 1, 2
+
+
+def balance_holds(built: BuiltModel, r) -> np.ndarray | None:
+    """Which ways each commodity balance's value (its shadow price: one more unit of the
+    commodity, free, at the site) holds, from HiGHS's ranging of the row's right-hand
+    side b (the balance is inflows - outflows = b, b = 0; one more unit of the commodity
+    is b lowered by one): :data:`MORE` where b may fall, :data:`LESS` where it may rise,
+    before the basis, and with it the value, changes. At a degenerate optimum (a supply
+    cap and a plant's capacity binding on the same flow) one of them is missing: the
+    value is one end of an interval, what one unit more (or less) is worth at most (or
+    costs at least), not a price."""
+    try:
+        fam = built.lp.family(balance.COMMODITY.label)
+    except KeyError:
+        return None
+    sl = slice(fam.start, fam.stop)
+    b = built.arrays.row_lb[sl]
+    tol = 1e-9 * (1.0 + np.abs(b))
+    down = b - np.asarray(r.row_bound_dn.value_)[sl] > tol
+    up = np.asarray(r.row_bound_up.value_)[sl] - b > tol
+    return np.where(down, MORE, 0) | np.where(up, LESS, 0)
 
 
 def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> RangingParts:
@@ -263,7 +291,7 @@ def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> R
     parts = [*_cost_ranging(built, out, r), *_row_bound_ranging(built, sol, row_basic, r),
              *_column_bound_ranging(built, sol, col_basic, r)]
     return RangingParts("fixed_lp" if built.is_mip else "lp", parts,
-                        None if own else sol)
+                        None if own else sol, balance_holds(built, r))
 
 
 def _solution(h: highspy.Highs) -> SolveOutcome:

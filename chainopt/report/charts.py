@@ -520,16 +520,16 @@ def binding_data(tables: dict[str, pd.DataFrame], top: int = 15,
 
 
 def shadow_price_data(tables: dict[str, pd.DataFrame], periods: list[str]) -> pd.DataFrame:
-    """Commodity values at each site where the commodity moves: rows 'commodity @ site',
-    a column ``unit`` (USD per the commodity's own unit, from the ``commodities`` table),
-    then one column per period, blank in a period where nothing moves there
-    (:func:`moving.moves`: the value there is a bound, not a price); a site and commodity
-    where nothing moves in any period has no row."""
+    """Commodity values at each site where they are prices: rows 'commodity @ site', a
+    column ``unit`` (USD per the commodity's own unit, from the ``commodities`` table),
+    then one column per period, blank in a period where nothing moves there or the value
+    holds one way only (:func:`moving.priced`: the value there is a bound, not a price);
+    a site and commodity without a price in any period has no row."""
     b = _t(tables, "balances")
     if b.empty:
         return pd.DataFrame()
     b = b.assign(period=b["period"].astype(str))
-    b = b[moving.moves(b, tables).to_numpy()]
+    b = b[moving.priced(b, tables).to_numpy()]
     if b.empty:
         return pd.DataFrame()
     b = b.assign(label=b["commodity"].astype(str) + " @ " + b["site"].astype(str))

@@ -160,10 +160,10 @@ def _largest(side: pd.DataFrame, top: int) -> pd.DataFrame:
 
 def _value_changes(results: dict, top: int) -> pd.DataFrame:
     """The largest changes in commodity values (balance shadow prices) by site,
-    commodity and period, where the commodity moves (:func:`moving.moves`): a run's value
-    where nothing moves is a bound, not an effect of the plan, and is left blank; a Δ
-    only where the commodity moves in both the run and the base (blank otherwise, and
-    not ranked)."""
+    commodity and period, where the value is a price (:func:`moving.priced`: the
+    commodity moves and its value holds both ways): a run's value elsewhere is a bound,
+    not an effect of the plan, and is left blank; a Δ only where both the run's and the
+    base's are prices (blank otherwise, and not ranked)."""
     keys = ["site", "commodity", "period"]
     value = "shadow_price_usd_per_unit"
     bal = {n: r.tables["balances"].assign(period=lambda d: d["period"].astype(str))
@@ -171,9 +171,9 @@ def _value_changes(results: dict, top: int) -> pd.DataFrame:
     side = _side(bal, keys, value, keep_all=True)
     names = list(results)
     for n in names:
-        side[n] = side[n].where(moving.moves(side, results[n].tables))
+        side[n] = side[n].where(moving.priced(side, results[n].tables))
     for n in names[1:]:
-        side[f"Δ {n}"] = delta(side[n], side[names[0]])  # NaN unless it moves in both
+        side[f"Δ {n}"] = delta(side[n], side[names[0]])  # NaN unless priced in both
     return _largest(side, top)
 
 

@@ -6,8 +6,12 @@ sold, delivered to a demand, made or used by a unit, blended, disposed of, or sh
 in or out. Where nothing moves, the balance row holds only zeros and its dual can sit
 anywhere in an interval (a degenerate optimum: LDPE at a site with no LDPE market,
 plant or link read -174 USD/t in one run and 1,061 in the next); such a value is a
-bound, not a price. The run report's commodity values and the comparison's largest
-changes in them show only the values where the commodity moves.
+bound, not a price. Where it moves, the value may still hold one way only
+(``balances.value_holds_for``, from HiGHS's ranging: a supply cap and a plant's capacity
+binding on the same gas at Amur read 301.9 USD per 1000 m3 for one unit less and 96.0
+for one more): one end of an interval again. The run report's commodity values and the
+comparison's largest changes in them show only the values that are prices
+(:func:`priced`): where the commodity moves and its value holds both ways.
 
 pandas only: reads the saved result tables; a table absent (an older folder) moves
 nothing.
@@ -63,3 +67,24 @@ def moves(frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
     there = pd.MultiIndex.from_frame(where_moves(tables))
     rows = pd.MultiIndex.from_frame(frame[KEYS].astype(str))
     return pd.Series(rows.isin(there), index=frame.index, dtype=bool)
+
+
+def holds_both_ways(frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """For each row of ``frame`` (site, commodity, period): whether the run's commodity
+    value there holds for one unit more and one unit less (``balances.value_holds_for``
+    is ``both``); True where that is not known (no ranging: a blank, or a folder written
+    before the column) or the run has no such balance."""
+    b = tables.get("balances")
+    if frame.empty or b is None or "value_holds_for" not in b.columns:
+        return pd.Series(True, index=frame.index, dtype=bool)
+    holds = b["value_holds_for"].fillna("").astype(str)
+    one_way = b.loc[~holds.isin(("both", "")), KEYS].astype(str)
+    rows = pd.MultiIndex.from_frame(frame[KEYS].astype(str))
+    return pd.Series(~rows.isin(pd.MultiIndex.from_frame(one_way)), index=frame.index,
+                     dtype=bool)
+
+
+def priced(frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """For each row of ``frame``: whether the run's commodity value there is a price, an
+    effect of the plan that holds both ways (:func:`moves` and :func:`holds_both_ways`)."""
+    return moves(frame, tables) & holds_both_ways(frame, tables)
