@@ -471,9 +471,9 @@ TITLES = {
     "exports": "Sales by market site (k units/yr, in each row's unit)",
     "emissions": "Emissions (k units/yr, in each row's unit)",
     "shadow_prices": "Largest changes in commodity values (USD per unit of the commodity, "
-                     "in its own unit), where the commodity moves in both the run and the "
-                     "base (blank: nothing moves there in that run; its value is only a "
-                     "bound)",
+                     "in its own unit), where the value is a price in both the run and the "
+                     "base: the commodity moves and its value holds for one unit more and "
+                     "one less (blank: not so in that run; its value is only a bound)",
     "economics": "Economics of each effect against its counterfactual (NPV low/high, "
                  "shown where the solves' MIP gaps leave room and always in "
                  "economics.csv: where the true value lies given those gaps)",

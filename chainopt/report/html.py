@@ -237,11 +237,13 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
         body += ("<h3>Commodity values at each site (USD per unit of the commodity)</h3>"
                  '<p class="note">What one more unit of the commodity, free, at the site is '
                  "worth to the plan (balances.csv), in USD per unit of the commodity's own "
-                 "unit (the unit column), shown only where the commodity moves there in the "
-                 "period: bought, sold, delivered, made or used by a unit, blended, disposed "
-                 "of or shipped in or out. Elsewhere (a blank cell; no row where nothing "
-                 "moves in any period) the value is only a bound, anywhere in an interval, "
-                 "not a price (see the README, Results, marginal values).</p>"
+                 "unit (the unit column), shown only where it is a price: the commodity "
+                 "moves there in the period (bought, sold, delivered, made or used by a "
+                 "unit, blended, disposed of or shipped in or out) and the value holds for "
+                 "one unit more and one less (balances.csv value_holds_for). Elsewhere (a "
+                 "blank cell; no row where it is a price in no period) the value is only a "
+                 "bound, anywhere in an interval, not a price (see the README, Results, "
+                 "marginal values).</p>"
                  + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"})))
     sections.append(("binding", "Binding constraints and shadow prices", body))
     info = {k: manifest.get(k) for k in ("case", "scenario", "input_hash", "status", "mip_gap",
