@@ -1893,6 +1893,9 @@ def test_a_commodity_value_that_holds_one_way_is_said_and_not_shown_as_a_price(t
     assert list(shown.index) == ["product @ plant"]
     changes = compare._value_changes({"a": res, "b": dearer}, top=10)
     assert changes[["commodity", "Δ b"]].values.tolist() == [["product", 100.0]]
+    said = {"one more": "for one unit more only", "one less": "for one unit less only"}
+    assert ex.netback_lines(res.tables, "p1")[-1].endswith(
+        f"value_holds_for): feed at plant {feed:.0f} ({said[holds]})")
 
 
 def test_a_folder_without_value_holds_for_reads_every_value_as_holding():

@@ -351,7 +351,32 @@ def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
     lines = [] if sold.empty and len(delivered) else _sold_lines(tables, sold, period, top)
     if len(delivered):
         lines += [""] * bool(lines) + delivery_lines(tables, delivered, period, top)
-    return lines
+    return lines + one_way_lines(tables, period)
+
+
+def one_way_lines(tables: dict[str, pd.DataFrame], period: str, shown: int = 8) -> list[str]:
+    """The values of commodities that move in ``period`` but hold one way only
+    (``balances.value_holds_for``, :func:`chainopt.report.moving.priced`): the netbacks
+    above add up with them, yet each is one end of an interval, not a price ('raw_gas_esib
+    at amur 302 (for one unit less only)'); the first ``shown``, then a count."""
+    from chainopt.report import moving  # (lazy, as the tables it reads)
+
+    b = tables.get("balances")
+    if b is None or "value_holds_for" not in b.columns:
+        return []
+    b = b[b["period"].astype(str) == period]
+    one_way = b[moving.moves(b, tables) & ~moving.holds_both_ways(b, tables)]
+    if one_way.empty:
+        return []
+    said = {"one more": "for one unit more only", "one less": "for one unit less only",
+            "neither": "neither for one unit more nor less"}
+    items = [f"{r.commodity} at {r.site} {_num(r.shadow_price_usd_per_unit)} "
+             f"({said.get(str(r.value_holds_for), str(r.value_holds_for))})"
+             for r in one_way.head(shown).itertuples()]
+    more = f", and {len(one_way) - shown} more" if len(one_way) > shown else ""
+    return ["", f"values that hold one way only in {period} (a degenerate optimum, such as "
+            "a supply and a plant binding on the same flow: one end of an interval, not a "
+            f"price; balances.csv value_holds_for): {', '.join(items)}{more}"]
 
 
 def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str,
