@@ -1121,8 +1121,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     from chainopt.report import explain as ex
 
     if target is not None and (Path(target) / MANIFEST).exists():
-        res = (Results.load(target, only=("ranging",)) if ranging  # the one table it reads
-               else Results.load(target, require=("kpis", "constraints")))
+        res = (Results.load(target, only=("ranging", "capacity")) if ranging  # the tables
+               else Results.load(target, require=("kpis", "constraints")))  # it reads
         try:
             periods = [str(p) for p in res.manifest.get("periods") or []]
             if period is not None and periods and period not in periods:
@@ -1132,7 +1132,9 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                 r = res.tables.get("ranging")
                 if period is not None and r is not None and "period" in r:
                     r = r[r["period"].astype(str) == period]
-                return ex.ranging_lines(r, top=15 if top is None else top)
+                return ex.ranging_lines(r, top=15 if top is None else top,
+                                        fixed=ex.decisions_fixed(res.manifest),
+                                        capacity=res.tables.get("capacity"))
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

@@ -1910,3 +1910,99 @@ def test_a_folder_without_value_holds_for_reads_every_value_as_holding():
     assert moving.holds_both_ways(frame, blank).tolist() == [True]
     one_way = {"balances": frame.assign(value_holds_for="one less")}
     assert moving.holds_both_ways(frame, one_way).tolist() == [False]
+
+
+def _build_case(tmp_path, name: str, fixed_musd: str) -> Path:
+    """FEED_TO_PRODUCT (feed 100, product 400) with unit u of no capacity that may be
+    built up to 20 kt/yr at a capex of 100 USD per t/yr, a life of 1 year (one 1-year
+    period, rate 0), for a fixed charge of ``fixed_musd`` MUSD (blank: none, an LP),
+    run and saved; returns the results folder."""
+    case = write_case(tmp_path / f"{name}_case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 f"build_fixed_musd,lifetime_yr\nu,plant,make,0,100,20,{fixed_musd},1"})
+    api.run(case, out=tmp_path / "res", name=name)
+    return tmp_path / "res" / name
+
+
+def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_path):
+    """A fixed charge of 1 MUSD (a MIP): u is built to 20 kt/yr and earns 20 x (400 -
+    100 - 100) kUSD - 1 MUSD = 3 MUSD. By hand building pays only while 20 x (p - 200)
+    >= 1000 kUSD, a price p >= 250, but the ranging (the LP with the build decision
+    fixed, where the fixed charge is sunk) reads [200, +inf] for the price: explain
+    said nothing of it. Now its ranging says, under the header, that the intervals hold
+    with the yes/no decisions fixed and a build may change inside them; an LP's
+    ranging (no fixed charge) does not."""
+    mip = api.explain(_build_case(tmp_path, "m3", "1"), ranging=True)
+    assert mip[1] == ex.FIXED_DECISIONS_NOTE
+    assert "yes/no decisions (builds, projects) fixed" in mip[1]
+    assert ("  price of product at plant in p1: 400 USD per t, plan holds for [200, +inf] "
+            "USD per t (room 50.0%)") in mip
+    lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
+    assert ex.FIXED_DECISIONS_NOTE not in lp
+
+
+def test_a_unit_not_built_in_a_mip_has_its_expansion_value_hedged(tmp_path):
+    """A fixed charge of 10 MUSD: u is not built (20 x 200 kUSD = 4 MUSD < 10). The LP
+    of the values fixes the build decision at no, so the expansion limit's row reads
+    new <= 20 x 0. By hand one t/yr of build allowed there earns the margin 400 - 100 =
+    300 less the capex 100: 200 USD per t/yr (NPV), before the fixed charge. The row's
+    dual is 300: the capacity's degenerate 400 (feed valued 0, nothing bought) less the
+    capex. Explain said "expansion limit of unit u: never available (no capacity in p1;
+    ... would be worth 300 USD per t/yr (NPV))", a build limit called a capacity and a
+    loose end stated as a value. Now: not built, its build decision no, worth *at most*
+    300 (the capacity's value holds only for less room), and no "never available" for
+    it. The capacity's own line keeps its "at most 400" (one t/yr of it is worth 300);
+    the only mode cannot run (u has no capacity), which is no longer "Every mode is used
+    somewhere"."""
+    lines = api.explain(_build_case(tmp_path, "m1", "10"))
+    assert ("  expansion limit of unit u: not built in p1 (its yes/no build decision is no); "
+            "one t/yr built there would be worth at most 300 USD per t/yr (NPV), before the "
+            "build's fixed charge and minimum size") in lines
+    assert ("  capacity of unit u: never available (no capacity in p1; one t/yr there would "
+            "be worth at most 400 USD per t a year)") in lines
+    assert not any("expansion limit" in x and "available" in x for x in lines), lines
+    assert "Every mode is used somewhere." not in "\n".join(lines)
+    assert ("  Every mode is used where its unit has capacity (the others' units have none "
+            "then: capacity.csv).") in lines
+
+
+def test_a_capacity_of_zero_ranged_only_for_less_room_is_worth_at_most_its_value(tmp_path):
+    """The case of the test above (u not built, a MIP). The ranging of u's capacity row
+    (0 k t/yr) ends at 0 upwards, [0, 0]: its value, 400, does not hold for one t/yr
+    more, which is worth 400 - 100 = 300 by hand. The ranging line said "one t/yr more
+    room is worth 400 ... while it stays in [0, 0]" with no hedge, while the binding
+    section said "at most"; now it says "at most" too, by the same test (ex.ends_at)."""
+    lines = api.explain(_build_case(tmp_path, "m1", "10"), ranging=True)
+    assert ("  capacity of unit u in p1: 0 k t/yr; one t/yr more room is worth at most 400 "
+            "USD per t a year (its value holds in [0, 0] k t/yr, not for more room) (room 0 k "
+            "t/yr)") in lines
+
+
+def test_the_ranging_of_a_built_unit_s_capacity_names_the_existing_capacity(tmp_path):
+    """An LP build (no fixed charge): u, of no existing capacity, is built to 20 kt/yr
+    (capacity.csv: existing 0, new 20, total 20). The capacity row's bound is the
+    existing capacity, 0 (builds are columns of their own), ranged [-20, +inf]: the line
+    read "capacity of unit u in p1: 0 k t/yr ... [-20, +inf]" as if u had none. Now it
+    is the existing capacity, with the 20 in place; the value, 300 = 400 - 100 per t a
+    year, as before."""
+    lines = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
+    assert ("  existing capacity of unit u in p1: 0 k t/yr (20 in place with what is built); "
+            "one t/yr more room is worth 300 USD per t a year while it stays in [-20, +inf] "
+            "k t/yr (room 20 k t/yr)") in lines
+
+
+def test_a_gap_in_a_unit_s_capacity_is_not_available_in_that_period():
+    """Unit u has 50 kt/yr in p1 and p3 and none in p2 (units_by_period.csv); its p2
+    row is worth 480. Explain said "not available until p3", as if u came only in p3;
+    now "not available in p2"."""
+    cons = pd.DataFrame({"family": "conversion.capacity_max", "kind": "row",
+                         "key": ["unit=u, period=p1", "unit=u, period=p2",
+                                 "unit=u, period=p3"], "period": ["p1", "p2", "p3"],
+                         "side": "upper", "marginal_value": [300.0, 480.0, 300.0],
+                         "value_unit": "USD per t", "quantity_unit": "t"})
+    cap = pd.DataFrame({"kind": "unit", "name": "u", "period": ["p1", "p2", "p3"],
+                        "total_k_per_yr": [50.0, 0.0, 50.0]})
+    assert ex.binding_lines(cons, ["p1", "p2", "p3"], capacity=cap)[-1] == (
+        "capacity of unit u: not available in p2 (no capacity in p2; one t/yr there would "
+        "be worth 480 USD per t a year)")

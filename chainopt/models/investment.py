@@ -492,6 +492,11 @@ PROJECT_SHARE, PROJECT_BUILD = (
         results="projects", reduced_cost=True,
         bound=Bound("lower", "forced project", "forced project {project}"))
     for name in ("project_share", "project_build"))
+# a unit's expansion limit: new capacity <= max_new x its build decision (a MIP's row)
+UNIT_NEW_MAX = Row("investment", "unit_new_max", dims=("unit", "period"),
+                   unit="k units/yr of new unit capacity", sense="<=",
+                   noun="expansion limit of unit {unit}", vintage="build", results="capacity",
+                   value_unit="USD per unit (NPV)")
 SPEC = FamilySpec(
     "investment", inputs="units.csv / links.csv / projects.csv (capex, sizes)",
     variables=(
@@ -540,10 +545,7 @@ SPEC = FamilySpec(
         Row("investment", "retire_once", dims=("unit",), unit="share of the unit retired",
             sense="<=", noun="unit {unit} can be retired once", vintage="horizon",
             results="projects", value_unit="MUSD (NPV)"),
-        Row("investment", "unit_new_max", dims=("unit", "period"),
-            unit="k units/yr of new unit capacity", sense="<=",
-            noun="expansion limit of unit {unit}", vintage="build", results="capacity",
-            value_unit="USD per unit (NPV)"),
+        UNIT_NEW_MAX,
         Row("investment", "unit_new_min", dims=("unit", "period"),
             unit="k units/yr of new unit capacity", sense=">=",
             noun="minimum build size of unit {unit}", vintage="build", results="capacity",

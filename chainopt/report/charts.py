@@ -483,11 +483,10 @@ def binding_data(tables: dict[str, pd.DataFrame], top: int = 15,
     # lazy: the family registry (for the descriptions) only when a report is drawn
     from chainopt.report.explain import (
         TECHNICAL,
-        capacity_by,
         describe,
         distinct_constraints,
+        not_binding,
         spans,
-        zero_room,
     )
 
     c = _t(tables, "constraints")
@@ -499,7 +498,7 @@ def binding_data(tables: dict[str, pd.DataFrame], top: int = 15,
         c = c.assign(side="")
     b = c[(c["marginal_value"].abs() > TOL) & ~c["family"].isin(TECHNICAL)]
     if len(b):
-        b = b[~zero_room(b, capacity_by(tables.get("capacity")))]
+        b = b[~not_binding(b, tables)]
     order = periods or periods_of(tables)
     mv = b["marginal_value"].to_numpy(dtype=float)
     groups = sorted(distinct_constraints(b), key=lambda rows: -float(np.abs(mv[rows]).max()))

@@ -587,9 +587,10 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
     between constraints). One line per constraint (its period with the largest change),
     the ``top`` largest first. The capacity of a unit or link that has none in a period
     (not built, retired) does not bind there, as in ``chainopt run`` and ``explain``
-    (:func:`chainopt.report.explain.zero_room`): its value on that side is 0."""
+    (:func:`chainopt.report.explain.not_binding`, as the expansion limit of a unit
+    not built then): its value on that side is 0."""
     # lazy: explain's family registry loads only when a comparison is made
-    from chainopt.report.explain import capacity_by, zero_room
+    from chainopt.report.explain import not_binding
 
     cols = ["family", "key", "period", "marginal_value_without", "marginal_value_with",
             "value_unit", "rent_change_musd_per_yr"]
@@ -599,7 +600,7 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
     ca, cb = _held(scenario), _held(counterfactual)
     for c, res in ((ca, scenario), (cb, counterfactual)):
         if "side" in c and len(c):
-            zero = zero_room(c, capacity_by(res.tables.get("capacity"))).to_numpy()
+            zero = not_binding(c, res.tables).to_numpy()
             c["marginal_value"] = c["marginal_value"].where(~zero, 0.0)
     keys = ["family", "kind", "key", "period", "side"]
     m = cb[[*keys, "marginal_value", "bound", "value_unit"]].merge(

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chainopt.models import balance, conversion, emissions, transport, user_constraints
+from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
 from chainopt.report.numbers import number
@@ -149,31 +149,44 @@ def _strip_period(key: object) -> str:
 
 
 # -- why this plan ------------------------------------------------------------------------
+def ends_at(value, end):
+    """Whether a ranging interval's ``end`` is the bound's ``value`` itself (arrays or
+    numbers): the marginal value of the bound does not hold past it that way (a
+    degenerate optimum). At the upper end it is what one unit *less* room costs, and one
+    unit more is worth at most that; the one test of "holds only for less room" the
+    binding lines and the ranging lines share."""
+    value = np.asarray(value, dtype=float)
+    return np.abs(np.asarray(end, dtype=float) - value) <= 1e-9 * np.maximum(
+        1.0, np.abs(value))
+
+
 def _no_more_room(ranging: pd.DataFrame | None) -> tuple[set, set]:
     """(family, key) of the bounds whose marginal value does not hold for one more unit
-    (ranging: the bound's interval ends at its value) upwards, and downwards. Such a
-    value (a degenerate optimum) is what one unit *less* room costs; one unit more is
-    worth less."""
+    (ranging: the bound's interval ends at its value, :func:`ends_at`) upwards, and
+    downwards. Such a value (a degenerate optimum) is what one unit *less* room costs;
+    one unit more is worth less."""
     if ranging is None or ranging.empty or "upper" not in ranging:
         return set(), set()
     b = ranging[ranging["kind"] == "bound"]
     value = b["value"].to_numpy(float)
-    tol = 1e-9 * np.maximum(1.0, np.abs(value))
     keys = list(zip(b["family"].astype(str), b["key"].astype(str), strict=True))
-    up = b["upper"].to_numpy(float) - value <= tol
-    down = value - b["lower"].to_numpy(float) <= tol
+    up = ends_at(value, b["upper"].to_numpy(float))
+    down = ends_at(value, b["lower"].to_numpy(float))
     return ({k for k, f in zip(keys, up, strict=True) if f},
             {k for k, f in zip(keys, down, strict=True) if f})
 
 
 def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
                   capacity: pd.DataFrame | None = None,
-                  ranging: pd.DataFrame | None = None) -> list[str]:
+                  ranging: pd.DataFrame | None = None,
+                  investments: pd.DataFrame | None = None) -> list[str]:
     """The binding constraints that shape the plan, grouped over consecutive periods and
     ranked by their value; with the ``capacity`` table, the capacity of a unit or link
     that has none in a period is said to be not available then, not to bind; with the
-    ``ranging`` table, a value that holds only for less room (a degenerate optimum: one
-    more unit is worth less) is said to."""
+    ``investments`` table, the expansion limit of a unit not built in a period (a MIP's
+    build decision no) is said so (:func:`not_built`); with the ``ranging`` table, a
+    value that holds only for less room (a degenerate optimum: one more unit is worth
+    less) is said to."""
     # (a table saved empty may read its number columns back as text: not filtered)
     c = constraints if constraints.empty else constraints[
         (constraints["marginal_value"].abs() > 1e-6)
@@ -181,8 +194,10 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     no_up, no_down = _no_more_room(ranging)
     cap = capacity_by(capacity)
     zero = zero_room(c, cap)
-    unavailable = _unavailable_lines(c[zero], cap, order, no_up)
-    c = c[~zero]
+    unbuilt = not_built(c, investments)
+    unavailable = [*_unavailable_lines(c[zero], cap, order, no_up),
+                   *_not_built_lines(c[unbuilt], order, no_up)]
+    c = c[~zero & ~unbuilt]
     if c.empty and unavailable:
         return unavailable
     if c.empty:
@@ -259,21 +274,25 @@ def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], flo
         strict=True)}
 
 
-def _owner(key: object) -> tuple[str, str] | None:
-    """('unit', name) or ('link', name) of a capacity row's key."""
-    k = parse_key(key)
-    for kind in ("unit", "link"):
-        if kind in k and "mode" not in k:
-            return kind, k[kind]
-    return None
+#: the capacity rows of a unit and of a link (other rows keyed by a unit, such as its
+#: expansion limit, limit something else)
+CAPACITY_ROWS = {conversion.CAPACITY_MAX.label: "unit", transport.CAPACITY_MAX.label: "link"}
+
+
+def _owner(family: object, key: object) -> tuple[str, str] | None:
+    """('unit', name) or ('link', name) of a capacity row (:data:`CAPACITY_ROWS`)."""
+    kind = CAPACITY_ROWS.get(str(family))
+    name = parse_key(key).get(kind) if kind else None
+    return (kind, name) if kind and name is not None else None
 
 
 def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
     """Capacity rows of a unit or link whose capacity (existing plus built) is 0 in the
     period: a unit before it exists or after it retires does not 'bind'."""
     out = []
-    for key, per, side in zip(c["key"], c["period"].astype(str), c["side"], strict=True):
-        own = _owner(key) if side == "upper" else None
+    for fam, key, per, side in zip(c["family"], c["key"], c["period"].astype(str), c["side"],
+                                   strict=True):
+        own = _owner(fam, key) if side == "upper" else None
         out.append(own is not None and (own[0], own[1], per) in cap
                    and abs(cap[(own[0], own[1], per)]) <= 1e-9)
     return pd.Series(out, index=c.index, dtype=bool)
@@ -281,8 +300,9 @@ def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
 
 def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
                        no_up: set | frozenset = frozenset()) -> list[str]:
-    """'capacity of unit X: not available until p2031 (...)' for capacity rows of a unit
-    or link that has no capacity in those periods, with what one unit of it there would
+    """'capacity of unit X: not available until p2031 (...)' ('not available in p2' for
+    a gap, 'no longer available from p2041', 'never available') for capacity rows of a
+    unit or link that has no capacity in those periods, with what one unit of it there would
     be worth: *at most* that where the value holds only for less room (``no_up``,
     :func:`_no_more_room`: at a degenerate optimum the value of a capacity of 0 is one
     end of an interval, and one unit more is worth its lower end)."""
@@ -293,7 +313,7 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
     for (fam, _b, kind, side), g in zero.groupby(["family", "_base", "kind", "side"],
                                                  sort=False):
         what = describe(fam, g.iloc[0]["key"], kind, side)
-        own = _owner(g.iloc[0]["key"])
+        own = _owner(fam, g.iloc[0]["key"])
         there = [p for p in order if own and cap.get((own[0], own[1], p), 0.0) > 1e-9]
         for span in spans(list(g["period"].astype(str)), order):
             ps = _span_members(span, order) or [span]
@@ -301,7 +321,9 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
             first = order.index(ps[0]) if ps[0] in order else -1
             later = [p for p in there if order.index(p) > last]
             earlier = [p for p in there if order.index(p) < first]
-            if later:
+            if later and earlier:  # a gap: there before and after
+                state = f"not available in {span}"
+            elif later:
                 state = f"not available until {later[0]}"
             elif earlier:
                 state = f"no longer available from {ps[0]}"
@@ -316,6 +338,65 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
             lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
                          f"worth {'at most ' if bound else ''}{_num(float(v.max()))} "
                          f"{_in_units(g.iloc[0]['value_unit'], q)})")
+    return lines
+
+
+def not_built(c: pd.DataFrame, investments: pd.DataFrame | None) -> pd.Series:
+    """The expansion-limit rows of ``c`` (``investment.unit_new_max``: new capacity <=
+    max_new x the build decision) of a unit that ``investments`` shows no build of in the
+    row's period. Such a row has a value only where the build decision is no (a MIP:
+    the LP the values come from fixes it, and its limit is then 0): the value is that of
+    a build allowed there, not of the limit in ``units.csv``."""
+    if investments is None or not {"kind", "name", "period", "amount"} <= set(
+            investments.columns):
+        return pd.Series(False, index=c.index, dtype=bool)
+    inv = investments[(investments["kind"] == "unit")
+                      & (pd.to_numeric(investments["amount"]) > 1e-9)]
+    built = set(zip(inv["name"].astype(str), inv["period"].astype(str), strict=True))
+    new_max = investment.UNIT_NEW_MAX.label
+    return pd.Series([f == new_max and (parse_key(k).get("unit", ""), str(p)) not in built
+                      for f, k, p in zip(c["family"], c["key"], c["period"], strict=True)],
+                     index=c.index, dtype=bool)
+
+
+def not_binding(c: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """The rows of ``c`` (a ``constraints`` table) with a value that do not bind in
+    their period: the capacity of a unit or link that has none then (:func:`zero_room`)
+    and the expansion limit of a unit not built then (:func:`not_built`); the run
+    report's chart and a comparison's rent changes leave them out, as explain does."""
+    return (zero_room(c, capacity_by(tables.get("capacity")))
+            | not_built(c, tables.get("investments")))
+
+
+def _not_built_lines(rows: pd.DataFrame, order: list[str],
+                     no_up: set | frozenset = frozenset()) -> list[str]:
+    """'expansion limit of unit u: not built in p1 (...)' for the rows of
+    :func:`not_built`, with what one unit of capacity built there would be worth (NPV,
+    before the build's fixed charge and minimum size): *at most* that where the unit's
+    capacity in that period or a later one holds its value only for less room (``no_up``,
+    :func:`_no_more_room`: a unit not built has a capacity of 0, whose value is one end
+    of an interval; the build's value is the capacity's over the years it is used,
+    less its capex; a unit of 0 capacity earning 400 less 100 per t on 20 t/yr with a
+    capex of 100 per t/yr: the row reads 300, one t/yr built is worth 200)."""
+    if rows.empty:
+        return []
+    hedged = {(parse_key(k).get("unit", ""), parse_key(k).get("period", ""))
+              for f, k in no_up if f == conversion.CAPACITY_MAX.label}
+    lines = []
+    rows = rows.assign(_unit=rows["key"].map(lambda k: parse_key(k).get("unit", "")))
+    for unit, g in rows.groupby("_unit", sort=False):
+        what = describe(investment.UNIT_NEW_MAX.label, g.iloc[0]["key"])
+        q = g.iloc[0].get("quantity_unit")
+        q = q if isinstance(q, str) and q else "unit"
+        for span in spans(list(g["period"].astype(str)), order):
+            ps = _span_members(span, order) or [span]
+            first = order.index(ps[0]) if ps[0] in order else 0
+            bound = any((unit, p) in hedged for p in order[first:]) or not order
+            v = g[g["period"].astype(str).isin(ps)]["marginal_value"].astype(float)
+            lines.append(f"{what}: not built in {span} (its yes/no build decision is no); one "
+                         f"{q}/yr built there would be worth {'at most ' if bound else ''}"
+                         f"{_num(float(v.max()))} {_in_units(g.iloc[0]['value_unit'], q)}, "
+                         "before the build's fixed charge and minimum size")
     return lines
 
 
@@ -818,6 +899,7 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     (merged over consecutive ``order``; a mode used in some periods is unused only in the
     others) and the improvement its margin needs there, least first."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
+    n_unused = len(r)
     if capacity is not None and len(r) and {"kind", "name", "period",
                                             "total_k_per_yr"} <= set(capacity.columns):
         cap = capacity[capacity["kind"] == "unit"]
@@ -826,6 +908,9 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
                        .astype(str), strict=True))
         unit = r["key"].map(lambda k: parse_key(k).get("unit", ""))
         r = r[[(u, str(p)) not in none for u, p in zip(unit, r["period"], strict=True)]]
+    if r.empty and n_unused:  # every unused mode's unit has no capacity then
+        return ["Every mode is used where its unit has capacity (the others' units have "
+                "none then: capacity.csv)."]
     if r.empty:
         return ["Every mode is used somewhere."]
     r["_base"] = r["key"].map(_strip_period)
@@ -955,7 +1040,8 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
         return [*out, "  (these results carry no constraints table: re-run with this "
                       "chainopt version)"]
     binding = binding_lines(tables["constraints"], order, top,
-                            capacity=tables.get("capacity"), ranging=tables.get("ranging"))
+                            capacity=tables.get("capacity"), ranging=tables.get("ranging"),
+                            investments=tables.get("investments"))
     ext = extension_lines(tables.get("extension"), top)
     if ext and binding == [NO_BINDING]:  # the extension's constraints bind
         binding = []
@@ -971,10 +1057,33 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
 
 
 # -- ranging ----------------------------------------------------------------------------------
-def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
+#: what the ranging of a MIP is: HiGHS ranges the LP with the integer decisions fixed
+#: (``insight.ranging_source`` ``fixed_lp``), where a build's fixed charge is sunk, so a
+#: plan may build or stop building inside an interval (a unit built for a fixed charge of
+#: 1 MUSD at a margin of 200 on 20 kt/yr: the interval of its product's price reads
+#: [200, +inf], building pays only from 250)
+FIXED_DECISIONS_NOTE = ("A MIP: these intervals hold with the plan's yes/no decisions "
+                        "(builds, projects) fixed; a build decision may change inside them "
+                        "(a sweep or `chainopt sensitivity` re-solves).")
+
+
+def decisions_fixed(manifest: dict) -> bool:
+    """Whether a run's ranging and marginal values are those of the LP with its integer
+    decisions fixed (a MIP: ``insight.ranging_source`` is ``fixed_lp``)."""
+    insight = manifest.get("insight")
+    return isinstance(insight, dict) and insight.get("ranging_source") == "fixed_lp"
+
+
+def ranging_lines(ranging: pd.DataFrame, top: int = 15, fixed: bool = False,
+                  capacity: pd.DataFrame | None = None) -> list[str]:
     """The most sensitive costs and bounds first: smallest room relative to their value;
     inputs whose value is 0 (a free transport leg, an unused limit) have no relative room
-    and are listed apart, by their absolute room in their own unit."""
+    and are listed apart, by their absolute room in their own unit. ``fixed``: the run is
+    a MIP, its intervals those of the LP with its yes/no decisions fixed
+    (:data:`FIXED_DECISIONS_NOTE`, said under the header). With the ``capacity`` table a
+    capacity row of a unit or link with capacity built or brought by projects is named
+    its existing capacity, with the capacity in place (the row's bound is the capacity
+    without them: builds are columns of their own)."""
     if ranging is None or ranging.empty:
         return ["No ranging in these results (the solver gave none)."]
     r = ranging[ranging["room"].astype(float) < math.inf]
@@ -983,8 +1092,11 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
     zero = r[basis == "absolute"].sort_values("room", kind="stable")
     lines = ["Ranging (the current plan stays optimal, or a marginal value holds, while the "
              "input stays in the interval); most sensitive first:"]
+    if fixed:
+        lines.append(FIXED_DECISIONS_NOTE)
+    cap = capacity_by(capacity)
     for row in rel.head(top).itertuples():
-        lines.append(f"  {_ranging_text(row)} (room {row.room:.1%})")
+        lines.append(f"  {_ranging_text(row, cap)} (room {row.room:.1%})")
     if len(rel) > top:
         lines.append(f"  ... {len(rel) - top} more in the ranging table (ranging.parquet)")
     if len(zero):
@@ -993,7 +1105,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15) -> list[str]:
             unit = _q(row)
             room = (f"{_num(row.room)} USD per {unit}" if row.kind == "cost"
                     else f"{_num(row.room)} k {unit}/yr")
-            lines.append(f"  {_ranging_text(row)} (room {room})")
+            lines.append(f"  {_ranging_text(row, cap)} (room {room})")
         if len(zero) > top:
             lines.append(f"  ... {len(zero) - top} more in the ranging table (ranging.parquet)")
     return lines
@@ -1020,7 +1132,12 @@ def _carbon_text(row) -> tuple[str, str]:
     return "", f" (plus {_num(carbon)} carbon price)"
 
 
-def _ranging_text(row) -> str:
+def _ranging_text(row, cap: dict | None = None) -> str:
+    """One ranging row as text. A bound whose interval ends at its value upwards
+    (:func:`ends_at`) is worth *at most* its marginal value for one unit more, as in the
+    binding lines; a capacity row of a unit or link with more capacity in place than its
+    bound (``cap``, :func:`capacity_by`: built, or brought by projects) is its existing
+    capacity."""
     span = f" in {row.period}" if row.period else ""
     q = _q(row)
     if row.kind == "cost":
@@ -1034,9 +1151,18 @@ def _ranging_text(row) -> str:
                     "upper")
     row_spec = ROWS.get(row.family)
     more = "more" if row_spec is not None and row_spec.sense == "=" else "more room"
-    return (f"{what}{span}: {_num(row.value)} k {q}/yr; one {q}/yr {more} is worth "
-            f"{_num(row.marginal_value)} {_in_units(row.value_unit, q)} while it stays in "
-            f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr")
+    own = _owner(row.family, row.key)
+    total = (cap or {}).get((own[0], own[1], str(row.period))) if own else None
+    in_place = ""
+    if total is not None and total - float(row.value) > 1e-9 * max(1.0, abs(total)):
+        what, in_place = f"existing {what}", f" ({_num(total)} in place with what is built)"
+    worth = f"is worth {_num(row.marginal_value)} {_in_units(row.value_unit, q)}"
+    interval = f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr"
+    head = f"{what}{span}: {_num(row.value)} k {q}/yr{in_place}; one {q}/yr {more}"
+    if ends_at(row.value, row.upper):  # a degenerate optimum: one more is worth less
+        return (f"{head} {worth.replace('worth ', 'worth at most ', 1)} (its value holds "
+                f"in {interval}, not for more room)")
+    return f"{head} {worth} while it stays in {interval}"
 
 
 # -- infeasible and unbounded cases ----------------------------------------------------------
