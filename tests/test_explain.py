@@ -2006,3 +2006,28 @@ def test_a_gap_in_a_unit_s_capacity_is_not_available_in_that_period():
     assert ex.binding_lines(cons, ["p1", "p2", "p3"], capacity=cap)[-1] == (
         "capacity of unit u: not available in p2 (no capacity in p2; one t/yr there would "
         "be worth 480 USD per t a year)")
+
+
+def test_a_mode_s_variable_cost_is_ranged_per_its_activity_unit(tmp_path):
+    """Mode run of unit u (100 capacity units, availability 0.8) takes 1 t of feed (100)
+    and gives 0.5 t of product (400) and 0.5 t of waste (free disposal), using 2
+    capacity units per unit of activity. By hand its margin is 0.5 x 400 - 100 = 100 per
+    unit of activity (per t of feed), so the plan holds while its variable cost stays
+    <= 100 USD per t; per capacity unit it would be 50. The ranging line said "USD per
+    capacity unit" (the unit's capacity unit, as its capacity is counted); now per t,
+    the mode's activity unit, while u's capacity stays per capacity unit (worth 0.8 / 2
+    x 100 = 40)."""
+    res = solve_case(write_case(tmp_path, {
+        **FEED_TO_PRODUCT,
+        "commodities": "commodity,unit,kind,disposal\nfeed,t,raw,false\n"
+                       "product,t,product,false\nwaste,t,intermediate,true",
+        "modes": "mode,process,variable_cost_usd_per_unit,capacity_use\nrun,make,0,2",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,0.5\nrun,waste,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr,availability\nu,plant,make,100,0.8"}))
+    lines = ex.ranging_lines(res["ranging"])
+    assert ("  variable cost of mode run of unit u in p1: 0 USD per t, plan holds for [-inf, "
+            "100] USD per t (room 100 USD per t)") in lines
+    assert any(x.startswith("  capacity of unit u in p1: 100 k capacity unit/yr; one "
+                            "capacity unit/yr more room is worth 40 USD per capacity unit")
+               for x in lines), lines

@@ -181,7 +181,8 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     """The unit one element's quantity is counted in, for every row of a key frame, never
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's
     product unit, a link's commodity unit (``unit`` if it carries several of different
-    units), ``activity unit`` for units and modes, ``project share`` for projects and
+    units), ``activity unit`` for units and modes (a mode's where the key names one),
+    ``project share`` for projects and
     the unit a user constraint's terms share; a unit whose modes use other than one
     unit of capacity per unit of activity (``capacity_use``) counts its capacity in
     ``capacity unit``. Looked up once per distinct name
@@ -203,8 +204,11 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
         f = built.index.flow[["link", "commodity"]].drop_duplicates()
         return _per_name(keys["link"], _agreed(f["link"], f["commodity"].map(com)), "unit")
     if "unit" in keys or "mode" in keys:
+        # a mode's own quantity (its activity, its variable cost's per unit) is in its
+        # activity unit, a unit's in the unit's capacity unit: they differ where a mode
+        # uses other than one unit of capacity per unit of activity (``capacity_use``)
         act = _activity_units(built)
-        col = "unit" if "unit" in keys else "mode"
+        col = "mode" if "mode" in keys else "unit"
         return _per_name(keys[col], act[col], "activity unit")
     if "project" in keys:
         return Coded(np.array(["project share"], dtype=object), np.zeros(n, dtype=np.intp))
