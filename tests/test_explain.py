@@ -2031,3 +2031,22 @@ def test_a_mode_s_variable_cost_is_ranged_per_its_activity_unit(tmp_path):
     assert any(x.startswith("  capacity of unit u in p1: 100 k capacity unit/yr; one "
                             "capacity unit/yr more room is worth 40 USD per capacity unit")
                for x in lines), lines
+
+
+def test_elastic_says_it_relaxes_hard_demand_and_what_it_leaves(tmp_path):
+    """--elastic relaxes hard demands too (a hard demand of 10 behind a link of 8 losing
+    half is lowered to 4, the test above), but its words named demand floors,
+    capacities, emission caps, supply limits and sales caps only; and a blend whose
+    specs cannot hold together read "lower the demand for fuel from 10 to 0" with no
+    word that specs are not relaxed. Now both the relaxation's header and the
+    nothing-helps sentence name hard demands and what is left as it is."""
+    built = build(load_case(_infeasible(tmp_path)), pyomo=False)
+    head = ex.elastic_lines(diagnose.elastic(built))[0]
+    assert head.startswith("Smallest relaxation of hard demands, demand floors, capacities")
+    assert "blend specs, user constraints, projects' rules and minimum build sizes are left "\
+        "as they are" in head
+    assert ex.elastic_lines(pd.DataFrame()) == [
+        "Relaxing hard demands, demand floors, capacities, emission caps, supply limits and "
+        "sales caps cannot make this case feasible: the conflict lies in what --elastic "
+        "leaves as it is (blend specs, user constraints, projects' rules and minimum build "
+        "sizes)."]

@@ -1258,14 +1258,24 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
     return lines
 
 
+#: what ``--elastic`` relaxes (the row families and column bounds its spec marks
+#: ``elastic``), and what it leaves as it is
+ELASTIC_RELAXES = ("hard demands, demand floors, capacities, emission caps, supply limits "
+                   "and sales caps")
+ELASTIC_KEEPS = "blend specs, user constraints, projects' rules and minimum build sizes"
+
+
 def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
+    """The smallest relaxation ``--elastic`` found, of :data:`ELASTIC_RELAXES` alone
+    (a case whose blend specs cannot hold together may read "lower the demand to 0":
+    the specs were not relaxed), or that none of them helps."""
     if relax is None:
         return []
     if relax.empty:
-        return ["Relaxing demand floors, capacities, emission caps, supply limits and sales "
-                "caps cannot make this case feasible: the conflict lies elsewhere."]
-    lines = ["Smallest relaxation that makes the case feasible (sum of relaxations, "
-             "k units/yr):"]
+        return [f"Relaxing {ELASTIC_RELAXES} cannot make this case feasible: the conflict "
+                f"lies in what --elastic leaves as it is ({ELASTIC_KEEPS})."]
+    lines = [f"Smallest relaxation of {ELASTIC_RELAXES} that makes the case feasible (sum of "
+             f"relaxations, k units/yr; {ELASTIC_KEEPS} are left as they are):"]
     for _, r in relax.iterrows():
         what = describe(r["family"], r["key"], r["kind"], r["side"])
         when = f" in {r['period']}" if r.get("period") else ""
