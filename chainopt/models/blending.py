@@ -42,7 +42,10 @@ BLEND = Var(
     "blending", "blend", dims=("blend", "component", "period"),
     unit="k units/yr of the component", noun="{component} into blend {blend}",
     categories=("variable_om",), vintage="period", results="blending",
-    cost=Cost("blending cost", -1.0, "blending cost of {component} into blend {blend}"),
+    # blends.csv's variable cost (per unit of product) as it falls on one unit of a
+    # component (x k_cp): the input ranging moves, named as the case states it
+    cost=Cost("blend variable cost", -1.0,
+              "variable cost of blend {blend} (blends.csv) per unit of {component} blended"),
     reduced_cost=True, missing_bound="blend {blend} has no capacity")
 SPEC_MIN = Row(
     "blending", "spec_min", dims=("blend", "property", "period"),

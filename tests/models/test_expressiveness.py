@@ -464,12 +464,16 @@ def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
     assert any("octane minimum of blend mix binds in p1: relaxing it by one octane unit is "
                "worth 3 USD per bbl blended a year" in x for x in lines), lines
     assert not any("k units" in x or "per unit" in x for x in lines), lines
-    # a blending cost of 0 has no relative room: listed apart by its absolute room
+    # a blend variable cost of 0 has no relative room: listed apart by its absolute room,
+    # named as the input the case has (blends.csv's variable cost; review F11: a
+    # "blending cost of c1 into blend mix" is no input the case format has)
     r = res["ranging"]
     zero = r[(r["kind"] == "cost") & (r["value"] == 0)]
     assert len(zero) and (zero["room_basis"] == "absolute").all()
     text = "\n".join(ranging_lines(r))
     assert "Inputs at 0" in text and "1e+" not in text
+    assert "variable cost of blend mix (blends.csv) per unit of" in text
+    assert "blending cost" not in text
     # no data number (the spec limit 95) in exported names
     assert not any("95" in n for n in row_names(api.build_model(load_case(tmp_path))))
 
