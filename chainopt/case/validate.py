@@ -828,6 +828,24 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
         out.add(f"projects.csv row {r['_row']}, column requires",
                 f"forced project '{r['project']}' requires '{r['other']}', which is off",
                 f"switch '{r['other']}' on (optional or forced) or '{r['project']}' off")
+    # a project requires the other started by its own start: the other's soonest start
+    # (its forced_period, else its earliest_period) after a forced start is no plan
+    by = pj.set_index("project")
+    soonest = by["forced_period"].where((by["state"] == "forced") & by["forced_period"].ne(""),
+                                        by["earliest_period"]).replace("", meta.period_names[0])
+    forced = req[(req["state"] == "forced") & (req["other"].map(state) != "off")]
+    starts, needs = (forced["project"].map(by["forced_period"]),
+                     forced["other"].map(soonest))
+    late = needs.map(order).astype(float) > starts.map(order).astype(float)
+    for (_, r), start, need in zip(forced[late].head(MAX_PER_CHECK).iterrows(), starts[late],
+                                   needs[late], strict=False):
+        said = ("its forced_period" if by.loc[r["other"], "state"] == "forced"
+                else "its earliest_period")
+        out.add(f"projects.csv row {r['_row']}, column requires",
+                f"forced project '{r['project']}' starts in {start} and requires "
+                f"'{r['other']}', which cannot start before {need} ({said})",
+                f"force '{r['project']}' in {need} or later, or let '{r['other']}' start by "
+                f"{start}")
     forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
     late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
     out.rows("projects.csv", forced, late, "lead_time_yr",

@@ -879,6 +879,36 @@ def test_forced_period_before_earliest_is_an_error(tmp_path):
         load_case(folder)
 
 
+@pytest.mark.parametrize(("b_row", "need", "said"), [
+    ("b,1,p2,10,optional,,,true", "p2", "its earliest_period"),
+    ("b,1,p1,10,forced,p2,,true", "p2", "its forced_period")])
+def test_a_forced_project_requiring_one_that_starts_later_is_an_error(tmp_path, b_row, need,
+                                                                      said):
+    """Review (explain F5): a is forced to start in p1 and requires b started by then;
+    b cannot start before p2 (its earliest_period, or its own forced start). No plan
+    meets both: the solve said only 'project a requires project b in p1 (<= 0 project)',
+    naming neither b's p2 nor what to change. Now validation names both periods."""
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site\nplant", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,50,a\n"
+                 "ub,plant,make,50,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,state,forced_period,"
+                    f"requires,all_or_nothing\na,1,p1,10,forced,p1,b,true\n{b_row}"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
+                 {"period": "p2", "start_year": 2028, "length_yr": 3}])
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    assert [(p.where, p.message, p.hint) for p in info.value.problems] == [(
+        "projects.csv row 2, column requires",
+        f"forced project 'a' starts in p1 and requires 'b', which cannot start before {need} "
+        f"({said})", f"force 'a' in {need} or later, or let 'b' start by p1")]
+
+
 def test_blank_project_link_capacity_is_an_error(tmp_path):
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\na\nb\n",
