@@ -24,7 +24,7 @@ from chainopt.case.load import load_case
 from chainopt.case.scenario import without_projects
 from chainopt.errors import InputError
 from chainopt.report import economics
-from tests.toycase import solve_case, value, write_case
+from tests.toycase import FEED_TO_PRODUCT, solve_case, value, write_case
 
 R = 0.1
 FIVE_FIVE = [{"period": "p1", "start_year": 2026, "length_yr": 5},
@@ -889,12 +889,7 @@ def test_a_forced_project_requiring_one_that_starts_later_is_an_error(tmp_path, 
     meets both: the solve said only 'project a requires project b in p1 (<= 0 project)',
     naming neither b's p2 nor what to change. Now validation names both periods."""
     folder = write_case(tmp_path, {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-        "sites": "site\nplant", "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,product,400",
+        **FEED_TO_PRODUCT,
         "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,50,a\n"
                  "ub,plant,make,50,b",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,state,forced_period,"
