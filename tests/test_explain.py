@@ -1940,6 +1940,11 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
             "USD per t (room 50.0%)") in mip
     lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
     assert ex.FIXED_DECISIONS_NOTE not in lp
+    # the "why this plan" values too: said above the binding constraints of a MIP only
+    why = api.explain(_build_case(tmp_path, "m3b", "1"))
+    at = why.index(ex.FIXED_VALUES_NOTE)
+    assert why[at + 1].startswith("Binding constraints")
+    assert ex.FIXED_VALUES_NOTE not in api.explain(_build_case(tmp_path, "m2b", ""))
 
 
 def test_a_unit_not_built_in_a_mip_has_its_expansion_value_hedged(tmp_path):

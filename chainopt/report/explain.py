@@ -1036,6 +1036,8 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
            *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
+    if values_of_fixed_lp(manifest):
+        out.insert(-1, FIXED_VALUES_NOTE)
     if "constraints" not in tables:
         return [*out, "  (these results carry no constraints table: re-run with this "
                       "chainopt version)"]
@@ -1065,6 +1067,19 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
 FIXED_DECISIONS_NOTE = ("A MIP: these intervals hold with the plan's yes/no decisions "
                         "(builds, projects) fixed; a build decision may change inside them "
                         "(a sweep or `chainopt sensitivity` re-solves).")
+
+
+#: what the marginal values of a MIP are (said above them: the ranging's intervals have
+#: their own note, :data:`FIXED_DECISIONS_NOTE`)
+FIXED_VALUES_NOTE = ("A MIP: the values below are those of the LP with the plan's yes/no "
+                     "decisions (builds, projects) fixed: what one more unit is worth with "
+                     "the same decisions.")
+
+
+def values_of_fixed_lp(manifest: dict) -> bool:
+    """Whether a run's marginal values are those of the LP with its integer decisions
+    fixed: a MIP solved as one (not relaxed), whichever solver and whether ranged or not."""
+    return bool(manifest.get("is_mip")) and not manifest.get("relaxed")
 
 
 def decisions_fixed(manifest: dict) -> bool:

@@ -222,9 +222,10 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                          "the npv_capex of the KPIs with its sign turned.</p>"
                          + table_html(inv)))
     bind = charts.binding_data(tables, periods=periods)
-    body = ('<p class="note">A MIP: these values are of the LP with the integer decisions '
-            "fixed: what one more unit is worth with the same yes/no build decisions.</p>"
-            if manifest.get("is_mip") and not manifest.get("relaxed") else "")
+    from chainopt.report.explain import FIXED_VALUES_NOTE, values_of_fixed_lp  # lazy
+
+    body = (f'<p class="note">{esc(FIXED_VALUES_NOTE)}</p>' if values_of_fixed_lp(manifest)
+            else "")
     body += ('<p class="note">The constraints that bind with the largest marginal values, '
              "ranked as chainopt explain ranks them: one row per constraint with the "
              "periods it binds in and its largest and smallest value over them "

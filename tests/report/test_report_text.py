@@ -245,7 +245,7 @@ def test_a_mip_report_says_whose_marginal_values_it_shows():
     """petchem_investment is a MIP: its binding constraints' values are those of the LP
     with the integer decisions fixed (README, *Investment*), which its report did not
     say; an LP's report (or a MIP's --relax run) has nothing to say."""
-    said = "A MIP: these values are of the LP with the integer decisions fixed"
+    said = "A MIP: the values below are those of the LP with the plan&#39;s yes/no decisions"
     for manifest, shown in (({"is_mip": True, "relaxed": 0}, True),
                             ({"is_mip": True, "relaxed": 12}, False), ({}, False)):
         page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"], **manifest})
