@@ -649,14 +649,23 @@ def md_text(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def _numbers(col: pd.Series) -> bool:
+    """Whether a column holds numbers (right-aligned): a number column, or one whose
+    blank numbers read 'n/a (why)' (:func:`chainopt.report.economics.with_notes`)."""
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    return bool(len(col)) and all(
+        isinstance(v, int | float) or str(v).startswith(economics.NOT_AVAILABLE)
+        for v in col.dropna())
+
+
 def _md_table(key: str, df: pd.DataFrame) -> list[str]:
     """A pipe table; every name and text cell escaped with :func:`md_text`."""
     if df.empty:
         return ["(no rows)", ""]
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(md_text(c) for c in cols) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
-                            for c in df.columns) + "|"]
+             "|" + "|".join("---:" if _numbers(df[c]) else "---" for c in df.columns) + "|"]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(md_text(cell(key, c, v))
                                        for c, v in zip(cols, row, strict=True)) + " |")

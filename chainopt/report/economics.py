@@ -249,10 +249,14 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     return None, f"{changes} sign changes, NPV {'>' if sign[0] > 0 else '<'} 0 at any rate"
 
 
+#: what a human reads in place of a blank IRR or payback (:func:`not_available`)
+NOT_AVAILABLE = "n/a"
+
+
 def not_available(note: str) -> str:
     """What a human reads in place of a blank IRR or payback: 'n/a (no outflow)', or
     'n/a' without a ``note`` (:func:`irr_note`, :func:`payback_note`)."""
-    return f"n/a ({note})" if note else "n/a"
+    return f"{NOT_AVAILABLE} ({note})" if note else NOT_AVAILABLE
 
 
 #: the numeric columns of the economics tables whose blanks a text column explains

@@ -208,3 +208,17 @@ def test_the_cashflow_charts_legend_is_outside_the_plot():
         assert box.x1 <= 1.0 + 1e-6  # and on the figure
     finally:
         plt.close(fig)
+
+
+def test_a_number_column_with_reasons_stays_right_aligned_in_markdown():
+    """comparison.md's economics table: an IRR column holding 14.2 % beside 'n/a (no
+    spend)' is a column of numbers, right-aligned ('---:') as it was before the reasons
+    made it text; the effect column stays left-aligned."""
+    from chainopt.report import compare
+
+    df = economics.with_notes(pd.DataFrame({
+        "effect": ["mp3", "all changes"], "IRR": [0.142, np.nan],
+        economics.NOTES["IRR"]: [np.nan, "no spend"]}))
+    table = compare._md_table("economics", df)
+    assert table[1] == "|---|---:|"
+    assert table[3] == "| all changes | n/a (no spend) |"
