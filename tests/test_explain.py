@@ -1980,7 +1980,7 @@ def test_a_capacity_of_zero_ranged_only_for_less_room_is_worth_at_most_its_value
     section said "at most"; now it says "at most" too, by the same test (ex.ends_at)."""
     lines = api.explain(_build_case(tmp_path, "m1", "10"), ranging=True)
     assert ("  capacity of unit u in p1: 0 k t/yr; one t/yr more room is worth at most 400 "
-            "USD per t a year (its value holds in [0, 0] k t/yr, not for more room) (room 0 k "
+            "USD per t a year; its value holds in [0, 0] k t/yr, not for more room (room 0 k "
             "t/yr)") in lines
 
 

@@ -1175,8 +1175,8 @@ def _ranging_text(row, cap: dict | None = None) -> str:
     interval = f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr"
     head = f"{what}{span}: {_num(row.value)} k {q}/yr{in_place}; one {q}/yr {more}"
     if ends_at(row.value, row.upper):  # a degenerate optimum: one more is worth less
-        return (f"{head} {worth.replace('worth ', 'worth at most ', 1)} (its value holds "
-                f"in {interval}, not for more room)")
+        return (f"{head} {worth.replace('worth ', 'worth at most ', 1)}; its value holds "
+                f"in {interval}, not for more room")
     return f"{head} {worth} while it stays in {interval}"
 
 
