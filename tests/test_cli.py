@@ -224,6 +224,19 @@ def test_case_argument_help_names_scenarios(command: str, tmp_path: Path) -> Non
         assert result.exit_code == 0 and "small_chain -> " in said, said
 
 
+#: site a: crude bought at 100 USD/t becomes light (1 t per t) by process p (mode run),
+#: light sold at 200 USD/t without limit; add the units a test needs
+CRUDE_TO_LIGHT = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+    "sites": "site\na",
+    "modes": "mode,process\nrun,p",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                  "run,light,out,1",
+    "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
+    "markets": "site,commodity,price_usd_per_unit\na,light,200",
+}
+
+
 def test_run_summary_lists_no_unit_as_binding_where_it_has_no_capacity(tmp_path):
     """Crude bought at a for 100 USD/t becomes light (1 t per t) in unit u, sold at a
     for 200 USD/t without limit; rate 0, periods p1 (2026) and p2 (2027). u has no
@@ -234,15 +247,9 @@ def test_run_summary_lists_no_unit_as_binding_where_it_has_no_capacity(tmp_path)
     from tests.toycase import write_case
 
     folder = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
-        "sites": "site\na",
-        "modes": "mode,process\nrun,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,1",
+        **CRUDE_TO_LIGHT,
         "units": "unit,site,process,capacity_k_per_yr\nu,a,p,0",
         "units_by_period": "unit,period,capacity_k_per_yr\nu,p2,10",
-        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,light,200",
     }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
                 {"period": "p2", "start_year": 2027, "length_yr": 1}])
     result, text = invoke("run", folder, "--out", tmp_path / "out")
@@ -260,15 +267,9 @@ def _builds_case(folder: Path, capex: list[int]) -> Path:
 
     units = "\n".join(f"u{i},a,p,0,{c},10,1" for i, c in enumerate(capex, 1))
     return write_case(folder, {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
-        "sites": "site\na",
-        "modes": "mode,process\nrun,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,1",
+        **CRUDE_TO_LIGHT,
         "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
-                 f"max_new_k_per_yr,lifetime_yr\n{units}",
-        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,light,200"})
+                 f"max_new_k_per_yr,lifetime_yr\n{units}"})
 
 
 def test_run_summary_says_what_the_plan_builds(tmp_path):
@@ -327,15 +328,9 @@ def test_show_source_folds_long_values_at_80_columns_and_cuts_nothing(tmp_path):
     source = ("capacity from the operator annual report 2024 page 17 table 3; life "
               "extension cost from the vendor quotation of March 2025")
     folder = write_case(tmp_path / "case", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
-        "sites": "site\na",
-        "modes": "mode,process\nrun,p",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,1",
+        **CRUDE_TO_LIGHT,
         "units": "unit,site,process,capacity_k_per_yr,retire_year,life_extension_yr,"
-                 f"life_extension_capex_usd_per_unit_yr,source\nu,a,p,10,2030,5,777,{source}",
-        "supplies": "site,commodity,cost_usd_per_unit\na,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\na,light,200"})
+                 f"life_extension_capex_usd_per_unit_yr,source\nu,a,p,10,2030,5,777,{source}"})
     res = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["show", str(folder), "--source",
                                                         "units"])
     assert res.exit_code == 0, res.output
