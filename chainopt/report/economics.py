@@ -335,11 +335,18 @@ def payback_note(operating: pd.Series, capex: pd.Series, start: int | None = Non
     ('' when it gives one): 'no spend' (nothing to pay back: no year of ``capex`` < 0)
     or 'not paid back by 2051' (the cumulative flow still negative at the stream's last
     year)."""
-    if payback(operating, capex, start) is not None:
-        return ""
+    return payback_and_note(operating, capex, start)[1]
+
+
+def payback_and_note(operating: pd.Series, capex: pd.Series, start: int | None = None
+                     ) -> tuple[float | None, str]:
+    """:func:`payback` and :func:`payback_note` of the same stream, computed once."""
+    back = payback(operating, capex, start)
+    if back is not None:
+        return back, ""
     if not (capex < -1e-9).any():
-        return "no spend"
-    return f"not paid back by {max(max(operating.index, default=0), max(capex.index))}"
+        return None, "no spend"
+    return None, f"not paid back by {max(max(operating.index, default=0), max(capex.index))}"
 
 
 def _shares_by_year(projects: pd.DataFrame, years: np.ndarray
@@ -511,11 +518,11 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "build_year": int(spent.index.min()) if len(spent) else None,
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": None, "irr_note": "no spend",
-        # from the project's own first spend: a counterfactual that builds something
-        # else earlier makes the first incremental year a saving, not the start
-        "payback_yr": payback(operating, spend, start=payback_from(flows)),
-        "payback_note": payback_note(operating, spend, start=payback_from(flows)),
     }
+    # payback from the project's own first spend: a counterfactual that builds something
+    # else earlier makes the first incremental year a saving, not the start
+    summary["payback_yr"], summary["payback_note"] = payback_and_note(
+        operating, spend, start=payback_from(flows))
     if len(spent):
         summary["irr"], summary["irr_note"] = irr_and_note(flows["net_musd"].to_numpy())
     return summary, flows

@@ -386,16 +386,17 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     inflow = pd.Series(np.maximum(net, 0.0), index=y)
     outflow = pd.Series(np.minimum(net, 0.0), index=y)
     rate, rate_note = economics.irr_and_note(local)
+    back, back_note = economics.payback_and_note(inflow, outflow)
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
             # none as NaN, not None: a column holding None is text to pandas, written
             # unrounded to the CSV and as text cells to comparison.xlsx
-            "IRR": _number(rate), "payback (yr)": _number(economics.payback(inflow, outflow)),
+            "IRR": _number(rate), "payback (yr)": _number(back),
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment,
             # why an IRR or payback is blank, for the reader (text beside the numbers)
-            "IRR note": rate_note, "payback note": economics.payback_note(inflow, outflow)}
+            "IRR note": rate_note, "payback note": back_note}
 
 
 def _number(value: float | None) -> float:
