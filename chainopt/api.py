@@ -1283,10 +1283,16 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged
         now = case_hash(case)
-        what = (f"{src} with the settings of sweep variant {m['variant']['id']}"
-                if "variant" in m else src)
+        if "variant" in m:  # its base is unchanged (_recorded_case): the record is not
+            # the one the run wrote, or the hash beside it
+            raise InputError([Problem(
+                f"{Path(results_dir) / MANIFEST}: variant", "damaged: the base is unchanged "
+                f"but the variant's settings give inputs hashing to {now[:12]}..., not the "
+                f"{str(m.get('input_hash'))[:12]}... the run was made from (its settings or "
+                "input_hash were edited)", "save the variant again (chainopt sweep ... "
+                "--full ID)")])
         raise InputsChangedError(
-            f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
+            f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
             "answer is expected to change (re-run and review the new results)")
     options = _recorded_options(m, results_dir)

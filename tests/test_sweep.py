@@ -912,8 +912,10 @@ def test_a_full_variant_says_what_it_is_and_verifies_as_itself(tmp_path):
     (25.4) and exited 6, "the data were edited", with nothing edited. Now the manifest
     records the variant (sweep "grid", id v00001, the setting x1.5, the base's hash),
     explain and the report call it "toy, variant v00001 of sweep grid", and verify
-    re-runs the base with x1.5: exit 0. Editing the base (a's price 400 -> 410) is a
-    real edit: exit 6, naming the base."""
+    re-runs the base with x1.5: exit 0. The record edited (x1.6 for x1.5) with the base
+    unchanged is a damaged manifest: exit 1 naming it (it was exit 6, "the data were
+    edited"). Editing the base (a's price 400 -> 410) is a real edit: exit 6, naming the
+    base."""
     from tests.hardening.conftest import cli
 
     case = two_sites_case(tmp_path / "toy")
@@ -933,6 +935,11 @@ def test_a_full_variant_says_what_it_is_and_verifies_as_itself(tmp_path):
     html = (folder / "report.html").read_text()
     assert "<title>chainopt report: toy, variant v00001 of sweep grid</title>" in html
     assert "variant v00001 of sweep grid (markets.price_usd_per_unit[site=a]*=1.5)" in html
+    saved = (folder / "manifest.json").read_text()
+    (folder / "manifest.json").write_text(saved.replace("*=1.5", "*=1.6"))
+    _code, text = cli("verify", folder, code=1)  # the record edited, not the data
+    assert "manifest.json: variant: damaged: the base is unchanged but the variant's" in text
+    (folder / "manifest.json").write_text(saved)
     markets = case / "markets.csv"
     markets.write_text(markets.read_text().replace("a,product,400", "a,product,410"))
     _code, text = cli("verify", folder, code=6)
