@@ -209,21 +209,24 @@ def _objective_word(m: dict) -> str:
     return "total cost" if m.get("objective_sense") == "cost" else "objective"
 
 
-def musd(x: float, min_places: int = 1) -> str:
-    """An amount in MUSD as the terminal writes it: thousands separators and at least
-    one decimal, more below 100 so that it keeps four significant digits (at most six
-    decimals, one USD), trailing zeros after the first decimal dropped: 0.95 -> 0.95
-    (one decimal gave 1.0), 7.5, 12.35, 157,770.8. Not finite: as Python writes it.
-    ``min_places=0`` writes a quantity so (k units/yr): 1.45, 2, 157,771."""
+def musd(x: float) -> str:
+    """An amount in MUSD as every report writes it (:func:`chainopt.report.numbers.number`:
+    thousands separators, three decimals below 10, one from 10 up: 0.950, 12.3,
+    156,964.1), so that the terminal and the reports agree."""
+    from chainopt.report.numbers import number  # lazy: start-up (math only)
+
+    return number(float(x))
+
+
+def quantity(x: float) -> str:
+    """A quantity (k units/yr) as the terminal writes it: four significant digits, whole
+    from 1,000 (1.45, 2, 157,771; at most six decimals); not finite: as Python writes it."""
     if not math.isfinite(x):
         return f"{x:,}"
-    places = min_places if abs(x) < 1e-6 else min(
-        6, max(min_places, 3 - math.floor(math.log10(abs(x)))))
+    places = 0 if abs(x) < 1e-6 else min(6, max(0, 3 - math.floor(math.log10(abs(x)))))
     text = f"{x:,.{places}f}"
-    if places > min_places:
-        text = text.rstrip("0")
-        text += "0" * min_places if text.endswith(".") else ""
-        text = text.removesuffix(".")
+    if places:
+        text = text.rstrip("0").removesuffix(".")
     return text.removeprefix("-") if text.strip("-0.") == "" else text
 
 
@@ -255,7 +258,7 @@ def print_builds(results) -> None:
             amount = f"{r.amount:.0%} built"
         else:
             of = unit.get(("link" if r.kind == "link" else "unit", r.name), "units")
-            amount = f"{musd(r.amount, min_places=0)} k {of}/yr"
+            amount = f"{quantity(r.amount)} k {of}/yr"
         first = r.first_use_year
         rows.append([str(r.kind), str(r.name), amount, musd(r.overnight_musd),
                      str(int(first)) if first == first else "-"])
@@ -296,7 +299,7 @@ def print_summary(results) -> None:
         print_table(f"Top products ({unit[piv.index[0]] if one else 'per year'})",
                     ["product", *([] if one else ["unit"]), *periods],
                     [[kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
-                      *[musd(v, min_places=0) for v in row]] for kpi, row in piv.iterrows()])
+                      *[quantity(v) for v in row]] for kpi, row in piv.iterrows()])
     print_builds(results)
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind

@@ -277,7 +277,7 @@ def test_run_summary_says_what_the_plan_builds(tmp_path):
     their yearly charge) each earn 200 - 100 = 100 USD per t/yr: all six are built to
     their 10 kt/yr limit, u6 for 10,000 t/yr x 60 USD = 0.6 MUSD overnight, u5 0.5, ...
     u1 0.1, first used in 2026. The summary said nothing of them; now its Builds table
-    names the five largest (u6 10 k t/yr 0.6 MUSD first, then u5 ... u2) and '... and 1
+    names the five largest (u6 10 k t/yr 0.600 MUSD first, then u5 ... u2) and '... and 1
     more (investments.csv)' for u1. With capex 150 USD per t/yr (more than the 100 a
     unit earns) nothing is built, and the summary says so."""
     result, text = invoke("run", _builds_case(tmp_path / "six", [10, 20, 30, 40, 50, 60]),
@@ -285,7 +285,7 @@ def test_run_summary_says_what_the_plan_builds(tmp_path):
     assert result.exit_code == 0, text
     assert ("Builds (overnight cost, undiscounted) kind ┃ name ┃ amount ┃ overnight (MUSD) "
             "┃ first use") in text, text
-    for i, cost in ((6, "0.6"), (5, "0.5"), (4, "0.4"), (3, "0.3"), (2, "0.2")):
+    for i, cost in ((6, "0.600"), (5, "0.500"), (4, "0.400"), (3, "0.300"), (2, "0.200")):
         assert f"unit │ u{i} │ 10 k t/yr │ {cost} │ 2026" in text, text
     builds = text[text.index("Builds ("):text.index("Binding capacities")]
     assert builds.index("u6 │") < builds.index("u5 │") < builds.index("u2 │")
@@ -421,7 +421,7 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
     case = write_case(tmp_path / "one", tables, name="one")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
-    assert "objective (NPV) 0.88 MUSD" in text
+    assert "objective (NPV) 0.880 MUSD" in text
     ch4 = ("warning: policies.csv row ch4 (chain-wide: site blank): its carbon price on ch4 "
            "prices nothing, as no unit's mode nor link anywhere in the chain emits ch4; "
            "check the row's site and commodity (the site or emission meant), or remove the "
@@ -445,10 +445,10 @@ def test_a_policy_where_nothing_emits_is_warned(tmp_path: Path) -> None:
 def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None:
     """5 kt/yr of crude bought at 100 USD/t and sold at 290: 5 x 190 / 1000 = 0.95 MUSD
     (one 1-year period, rate 0). The terminal wrote objectives with one decimal, "0.9"
-    or "1.0" MUSD, where explain says 0.95: now at least four significant digits (and
-    one decimal as before for a large objective: 157,770.8) wherever the terminal gives
-    an objective: a run, each run of a batch, and a sweep's summary table (a grid of one
-    point, x1: its range's min and max both 0.95)."""
+    or "1.0" MUSD, where explain says 0.95: now as every report writes it, three
+    decimals below 10 (0.950; one decimal as before for a large objective: 157,770.8)
+    wherever the terminal gives an objective: a run, each run of a batch, and a sweep's
+    summary table (a grid of one point, x1: its range's min and max both 0.950)."""
     from tests.toycase import write_case
 
     tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
@@ -458,14 +458,14 @@ def test_a_small_objective_is_printed_as_explain_says_it(tmp_path: Path) -> None
     two = write_case(tmp_path / "two", tables, name="two")
     result, text = invoke("run", one, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
-    assert "one: optimal, objective (NPV) 0.95 MUSD" in text
+    assert "one: optimal, objective (NPV) 0.950 MUSD" in text
     result, text = invoke("run", one, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
-    assert "one: objective 0.95 MUSD" in text and "two: objective 0.95 MUSD" in text
+    assert "one: objective 0.950 MUSD" in text and "two: objective 0.950 MUSD" in text
     result, text = invoke("sweep", one, "--set", "markets.price_usd_per_unit*=1", "--out",
                           tmp_path / "sweep", "--jobs", "1")
     assert result.exit_code == 0, text
-    assert "objective_musd │ 0.95 │ 0.95" in text and "p50" not in text
+    assert "objective_musd │ 0.950 │ 0.950" in text and "p50" not in text
 
 
 def test_small_quantities_in_the_run_summary_keep_four_significant_digits(

@@ -201,7 +201,7 @@ def test_a_cost_comparison_summary_says_total_cost(tmp_path):
     text = " ".join(res.output.split())
     assert "Summary (total cost and Δ against the base in MUSD, NPV of costs" in text
     assert "objective and Δ" not in text
-    assert "solved dear: total cost 7.5 MUSD" in text  # each run's line too
+    assert "solved dear: total cost 7.500 MUSD" in text  # each run's line too
 
 
 def test_a_project_without_which_the_scenario_is_infeasible_is_named(tmp_path):

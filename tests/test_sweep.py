@@ -640,7 +640,7 @@ def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
     obj = summary[summary["measure"] == "objective_musd"].set_index("statistic")["value"]
     assert obj.to_dict() == pytest.approx({"count": 5.0, "min": 0.0, "max": 2.0})
     assert not summary["statistic"].str.fullmatch(r"mean|std|p\d\d").any()
-    assert "objective_musd │ 0.0 │ 2.0" in " ".join(res.output.split())
+    assert "objective_musd │ 0 │ 2.000" in " ".join(res.output.split())
     assert "p50" not in res.output
 
 
