@@ -53,6 +53,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_name, child, cut
+from chainopt.report.average_year import mid_period_builds
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,
@@ -213,8 +214,9 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         "scenario_chain": list(built.case.raw.scenario_chain),
         "insight": insight_info,
         # what the case states that the model cannot honour as stated, said by `chainopt
-        # run` (a policies row where nothing emits, specs a product evades unblended)
-        "warnings": built.input_warnings(),
+        # run` (a policies row where nothing emits, specs a product evades unblended, a
+        # build used from inside a period while its yearly limits bind)
+        "warnings": [*built.input_warnings(), *mid_period_builds(built.case, tables)],
     }
     return Results(tables=tables, manifest=manifest)
 

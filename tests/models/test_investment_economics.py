@@ -389,12 +389,12 @@ def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
     assert res["projects"]["built_share"].max() == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.parametrize(("periods", "built", "objective"), [
-    ([{"period": "p1", "start_year": 2026, "length_yr": 5}], 12.5, 0.625),
+@pytest.mark.parametrize(("periods", "built", "objective", "warned"), [
+    ([{"period": "p1", "start_year": 2026, "length_yr": 5}], 12.5, 0.625, True),
     ([{"period": "p1", "start_year": 2026, "length_yr": 3},
-      {"period": "p2", "start_year": 2029, "length_yr": 2}], 5.0, 0.25)])
+      {"period": "p2", "start_year": 2029, "length_yr": 2}], 5.0, 0.25, False)])
 def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
-        tmp_path, periods, built, objective):
+        tmp_path, periods, built, objective, warned):
     """The relaxation the README states (Time model), on a case small enough to see it.
 
     A plant of capex 150 USD per t/yr, lead time 3, life 2 (usable 2029-2030, dead at the
@@ -405,7 +405,11 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
     2/5 of its capacity and the cap holds for the period's average year: 0.4 x 12.5 = 5,
     so the model builds 12.5 kt/yr and values it at 5 years x 0.4 x 12.5 x 100 / 1000 -
     1.875 = 0.625 MUSD. With a period of its own from 2029 (as the README advises) the
-    plant counts fully there and the model finds the year-by-year plan, 5 kt/yr, 0.25."""
+    plant counts fully there and the model finds the year-by-year plan, 5 kt/yr, 0.25.
+
+    Nothing said so: the run now warns of the one-period plan (the plant used from 2029,
+    inside p1, while p1's sales cap binds) and says how to check it, a period from 2029;
+    the split case, whose plant comes into use at a period's start, is not warned."""
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\nplant\n",
         "modes": "mode,process\nrun,make",
@@ -420,6 +424,49 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
     assert res.objective == pytest.approx(objective, abs=1e-9)
     assert value(res["capacity"], name="u", period="p1")["new_k_per_yr"] == pytest.approx(
         built, abs=1e-9)
+    assert res.manifest["warnings"] == ([
+        "unit u comes into use in 2029, inside period p1 (2026-2030), and the plan uses it "
+        "there while 1 other yearly limit of p1 binds (market.sales (site=plant, "
+        "commodity=product, period=p1)): it holds on the period's average year, so in "
+        "2029-2030 it may run beyond what they allow year by year and the plan's value may "
+        "be too high (README, Time model). To value it year by year, start a period in 2029 "
+        "(split p1 into 2026-2028 and 2029-2030) and compare"] if warned else [])
+
+
+def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tmp_path):
+    """The plant of the test above without the sales cap: year by year it is built to its
+    20 kt/yr limit and earns 20 x 100 x 2 years = 4.0 MUSD for 20 x 150 = 3.0 of capex: 1.0.
+    In the one 2026-2030 period it counts as 2/5: 5 years x 0.4 x 20 x 100 / 1000 - 3.0
+    = 1.0, the same (nothing else holds its output on the period's average), so the run
+    warns of nothing. A project's unit under the cap (project pj, 20 kt/yr, 2.0 MUSD, lead
+    3, life 2) is warned as the unit was: the period's average lets it sell the cap's 5
+    kt/yr for 5 years, 2.5 MUSD > 2.0, so it is built, though year by year it sells 5
+    kt/yr in 2029-2030 only, 1.0 MUSD, and would not be."""
+    tables = {
+        "commodities": COMMODITIES, "sites": "site\nplant\n",
+        "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,"
+                 "capex_usd_per_unit_yr,lifetime_yr,lead_time_yr\nu,plant,make,0,20,150,2,3",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,0",
+        "markets": "site,commodity,price_usd_per_unit\nplant,product,100"}
+    one = [{"period": "p1", "start_year": 2026, "length_yr": 5}]
+    res = solve_case(write_case(tmp_path / "free", tables, periods=one))
+    assert res.objective == pytest.approx(1.0, abs=1e-9)
+    assert res.manifest["warnings"] == []
+    project = {**tables, "units": "unit,site,process,capacity_k_per_yr,project\n"
+                                  "u,plant,make,20,pj",
+               "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                           "all_or_nothing,state\npj,2,p1,2,3,true,optional",
+               "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,"
+                          "100,5"}
+    res = solve_case(write_case(tmp_path / "project", project, periods=one))
+    assert res.objective == pytest.approx(0.5, abs=1e-9)
+    (note,) = res.manifest["warnings"]
+    assert note.startswith("project pj comes into use in 2029, inside period p1 "
+                           "(2026-2030), and the plan uses it there while 1 other yearly "
+                           "limit of p1 binds (market.sales (site=plant")
 
 
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):

@@ -1,0 +1,151 @@
+"""Builds that come into use inside a period: where the average-year model may flatter a plan.
+
+Every yearly limit (a capacity, a supply limit, a sales cap, an emission cap) holds for a
+period's representative year, the discount-weighted average of its years. A build usable
+from year f inside period t (start s < f < s + L) counts there with its usable share
+``sum_{y >= f in t} d(y) / w_t``: its capacity is concentrated in the years from f, but the
+other limits of t hold only on the average. So in its usable years the build may run
+beyond what those limits allow year by year, and the period's value is then too high
+(the README's *Time model* works an example: 0.625 MUSD for a plan worth -0.875 year by
+year). A period boundary at f makes the check exact: there the build's capacity is the
+same in each year of its periods.
+
+:func:`mid_period_builds` names each build the plan *uses* inside such a period (its
+unit's or link's use above the capacity in place: existing times availability, or for a
+project's units and links anything at all), while another limit binds there with a
+marginal value (``constraints.csv``), and says how to check it: split the period at f.
+It cannot tell from the average whether that limit holds the build back year by year;
+the split re-solve tells. Whole-column work: a case of thousands of builds makes no
+Python call per build or per row, only per build named.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: activity, capacity and marginal values below this are the solver's noise
+_TOL = 1e-6
+_KEYS = ["kind", "name"]
+
+
+def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> list[str]:
+    """One warning per build used in a period it comes into use inside of, while another
+    limit of that period binds with a value (see the module); the first ``limit`` named,
+    then how many more."""
+    inv, cap = tables.get("investments"), tables.get("capacity")
+    if inv is None or cap is None or inv.empty:
+        return []
+    periods = case.meta.periods
+    starts = np.array([p.start_year for p in periods])
+    ends = starts + np.array([p.length_yr for p in periods])
+    b = inv.loc[inv["kind"].isin(("unit", "link", "project")), ["kind", "name",
+                                                                  "first_use_year"]]
+    first = b["first_use_year"].to_numpy(float)
+    at = np.clip(np.searchsorted(starts, first, side="right") - 1, 0, None)  # holds f
+    inside = (first > starts[at]) & (first < ends[at])  # not at a start, not after the end
+    b = b[inside].assign(at=at[inside]).drop_duplicates(_KEYS)
+    b["period"] = [periods[i].period for i in b["at"]]  # a name per build, not per row
+    if b.empty:
+        return []
+    members = _members(case, b)
+    b = b[b.set_index(_KEYS).index.isin(_used(cap, members))]
+    if b.empty:
+        return []
+    binding = _binding(tables.get("constraints"), case, set(b["period"]))
+    found: list[str] = []
+    for r in b.itertuples(index=False):  # the builds warned of: a handful
+        own = members[(members["build_kind"] == r.kind) & (members["build"] == r.name)]
+        others = binding[(binding["period"] == r.period)
+                         & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
+        if not others.empty:
+            sites = set(own["from_site"]) | set(own["to_site"])
+            found.append(_warning(r, periods[r.at], others, sites))
+    if len(found) > limit:
+        found = [*found[:limit], f"and {len(found) - limit} more builds come into use inside "
+                                 "a period (investments.csv, first_use_year)"]
+    return found
+
+
+def _warning(r, p, others: pd.DataFrame, sites: set) -> str:
+    """The warning of build ``r`` coming into use inside period ``p`` while ``others``
+    bind there (those at ``sites`` named first)."""
+    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
+    others = pd.concat([others[near], others[~near]])
+    n, first, last = len(others), int(r.first_use_year), p.start_year + p.length_yr - 1
+    said = "; ".join(f"{f} ({k})" for f, k in zip(others["family"].head(2),
+                                                   others["key"].head(2), strict=True))
+    return (f"{r.kind} {r.name} comes into use in {first}, inside period {p.period} "
+            f"({p.start_year}-{last}), and the plan uses it there while {n} other yearly "
+            f"limit{'s' if n > 1 else ''} of {p.period} bind{'s' if n == 1 else ''} "
+            f"({'e.g. ' if n > 2 else ''}{said}): {'it holds' if n == 1 else 'they hold'} "
+            f"on the period's average year, so in {first}-{last} it may run beyond what "
+            "they allow year by year and the plan's value may be too high (README, Time "
+            f"model). To value it year by year, start a period in {first} (split "
+            f"{p.period} into {p.start_year}-{first - 1} and {first}-{last}) and compare")
+
+
+def _members(case, builds: pd.DataFrame) -> pd.DataFrame:
+    """The units and links of each build (``build_kind``, ``build``, its ``period``): a
+    unit's or link's own expansion, a project's units and links (``brought``: capacity
+    none of which was in place), with the sites each touches (:func:`_ends`)."""
+    own = builds[builds["kind"] != "project"]
+    rows = [pd.DataFrame({"build_kind": own["kind"], "build": own["name"],
+                          "kind": own["kind"], "name": own["name"], "brought": False})]
+    projects = builds[builds["kind"] == "project"]
+    for kind, table in (("unit", "units"), ("link", "links")):
+        t = case.tables.get(table)
+        if len(projects) and t is not None and "project" in t:
+            t = t[t["project"].isin(set(projects["name"]))]
+            rows.append(pd.DataFrame({"build_kind": "project", "build": t["project"],
+                                      "kind": kind, "name": t[kind], "brought": True}))
+    m = pd.concat(rows, ignore_index=True).merge(
+        builds[["kind", "name", "period"]].rename(columns={"kind": "build_kind",
+                                                           "name": "build"}),
+        on=["build_kind", "build"])
+    return m.join(_ends(case, m["kind"], m["name"]))
+
+
+def _ends(case, kinds: pd.Series, names: pd.Series) -> pd.DataFrame:
+    """The sites of units (``from_site`` = ``to_site`` = their site) and links (their two
+    ends); '' where neither."""
+    units = case.tables["units"].set_index("unit")["site"]
+    links = case.tables.get("links")
+    ends = (links.set_index("link")[["from_site", "to_site"]] if links is not None
+            else pd.DataFrame({"from_site": [], "to_site": []}, dtype=object))
+    unit = (kinds == "unit").to_numpy()
+    site = names.map(units)
+    return pd.DataFrame({
+        "from_site": np.where(unit, site, names.map(ends["from_site"])),
+        "to_site": np.where(unit, site, names.map(ends["to_site"]))},
+        index=names.index).fillna("").astype(str)
+
+
+def _used(cap: pd.DataFrame, members: pd.DataFrame) -> pd.MultiIndex:
+    """The builds (kind, name) one of whose units or links uses capacity beyond what was
+    in place in the build's period: above existing x availability for an expansion, above
+    0 for capacity a project brings."""
+    c = members.merge(cap, on=[*_KEYS, "period"])
+    in_place = np.where(c["brought"], 0.0, c["existing_k_per_yr"].to_numpy(float)
+                        * c["availability"].fillna(1.0).to_numpy(float))
+    hit = c.loc[c["used_k_per_yr"].to_numpy(float) > in_place + _TOL,
+                ["build_kind", "build"]].drop_duplicates()
+    return pd.MultiIndex.from_arrays([hit["build_kind"], hit["build"]], names=_KEYS)
+
+
+def _binding(constraints: pd.DataFrame | None, case, periods: set[str]) -> pd.DataFrame:
+    """The rows of ``constraints.csv`` of ``periods`` binding with a marginal value, with
+    the kind and name of a capacity row's unit or link (to leave a build's own rows out)
+    and the sites a row names (``site=``, a unit's site, a link's two ends)."""
+    cols = ["family", "key", "period", "kind", "name", "site", "from_site", "to_site"]
+    if constraints is None or constraints.empty:
+        return pd.DataFrame(columns=cols)
+    b = constraints[(constraints["marginal_value"].abs() > _TOL)
+                    & constraints["period"].astype(str).isin(periods)]
+    key = b["key"].astype(str)
+    kv = key.str.extract(r"^(unit|link)=([^,]+)")
+    out = pd.DataFrame({"family": b["family"].astype(str), "key": key,
+                        "period": b["period"].astype(str), "kind": kv[0].fillna(""),
+                        "name": kv[1].fillna(""),
+                        "site": key.str.extract(r"(?:^|, )site=([^,]+)")[0].fillna("")})
+    return out.join(_ends(case, out["kind"], out["name"]))
