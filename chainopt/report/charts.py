@@ -1087,7 +1087,9 @@ MEASURE_NOTES = {
 
 def sankey_note(measure: str, assumed: list[str], gone: list[str], share: float) -> str:
     """The note under a period's Sankey: assumed densities, and each commodity left out
-    with the share of the flows they are (by mass; by value in the mass measure)."""
+    with the share of the flows they are (by mass; by value in the mass measure) and, in
+    mass or energy, the measure that shows them (a gas chain in 1000m3 without
+    densities had an empty Sankey by default and no word of where to look)."""
     bits = []
     if assumed:
         bits.append("assumed density: " + ", ".join(assumed))
@@ -1095,7 +1097,9 @@ def sankey_note(measure: str, assumed: list[str], gone: list[str], share: float)
         by = "value" if measure == "mass" else "mass"
         bits.append(f"not shown ({LACKS[measure]}): " + ", ".join(gone) + (
             f" ({100 * share:.3g} % of the flows by {by}, of those that have one)"
-            if np.isfinite(share) else ""))
+            if np.isfinite(share) else "") + (
+            "; chainopt report --measure value shows every commodity with a value"
+            if measure != "value" else ""))
     return "; ".join(bits)
 
 

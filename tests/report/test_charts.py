@@ -599,7 +599,8 @@ def _energy_tables() -> dict[str, pd.DataFrame]:
 def test_energy_sankey_names_what_it_leaves_out_and_its_share():
     """Commodity a (42 GJ/t) bought and sold 100 kt/yr, b (no energy content) 300: the
     energy Sankey leaves b out, its bands 300 + 300 of 800 kt/yr of bands in all: 75 % of
-    the flows by mass, said in the HTML note and under the static chart."""
+    the flows by mass, said in the HTML note and under the static chart, with the measure
+    that shows b (value)."""
     tables = _energy_tables()
     views, _, gone, share = charts.sankey_views(tables, "p1", "energy")
     assert gone == ["b"] and share == pytest.approx(0.75)
@@ -607,6 +608,9 @@ def test_energy_sankey_names_what_it_leaves_out_and_its_share():
     fig = charts.segment_sankey_figure(tables, ["p1"], "energy")
     assert fig.layout.meta["notes"]["p1"].startswith(want)
     assert views["overview"].links["quantity_k_per_yr"].sum() == pytest.approx(100 * 42.0)
+    assert fig.layout.meta["notes"]["p1"].endswith(
+        "of those that have one); chainopt report --measure value shows every commodity "
+        "with a value")
     # in value without a commodities table no band has a mass: no share is made up
     assert charts.sankey_note("value", [], ["co2"], float("nan")) == \
         "not shown (no positive value): co2"
