@@ -572,14 +572,23 @@ def objective_unit(case) -> str:
     return "MUSD (NPV, base-year money): net value, maximised"
 
 
+#: the unit of the ``cashflow_*`` KPIs: MUSD per year of the period's discount-weighted
+#: average year (times w_t, the period's present value), not an undiscounted average
+CASHFLOW_UNIT = "MUSD/yr, discount-weighted average year"
+
+
 def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
-    """Undiscounted cash flow per year of each objective category, by period.
+    """Cash flow per year of each objective category, by period: the period's
+    discount-weighted average year (:data:`CASHFLOW_UNIT`).
 
     ``cashflow_<category>`` (MUSD/yr, signed like the objective: revenue +, costs -) is
     the category's discounted money attributed to period t (every objective term says
     which period's cash flow it is: operating terms their own period, a build's
     annuities and fixed O&M the periods of the years it is alive in) divided by w_t,
-    so that ``sum_t w_t * cashflow_<category>_t = npv_<category>`` exactly.
+    so that ``sum_t w_t * cashflow_<category>_t = npv_<category>`` exactly. Not the
+    plain (undiscounted) average of the period's years: a unit running 3 of a 5-year
+    period's years earns more than 3/5 of a full year's revenue on this average, the
+    early years weighing more.
     """
     per = built.index.periods
     n = len(per)
@@ -591,9 +600,9 @@ def _cashflows(built: BuiltModel, out: SolveOutcome) -> list[tuple]:
         by_period = _clean(np.asarray(m, dtype=float) / w)
         net += by_period
         rows.extend((f"cashflow_{category}", per["period"].iloc[j], float(by_period[j]),
-                     "MUSD/yr undiscounted") for j in range(n))
+                     CASHFLOW_UNIT) for j in range(n))
     net = _clean(net)
-    rows.extend(("cashflow_net", per["period"].iloc[j], float(net[j]), "MUSD/yr undiscounted")
+    rows.extend(("cashflow_net", per["period"].iloc[j], float(net[j]), CASHFLOW_UNIT)
                 for j in range(n))
     return rows
 

@@ -6,7 +6,7 @@ the new columns or rows; ``add_terms`` adds matrix coefficients in bulk. Familie
 contribute to the shared commodity balance with ``add_balance`` and to the
 objective with ``add_objective`` (each term tagged with a cost category and the
 period whose cash flow it is, so the objective can be split into its parts and into
-undiscounted cash flows by period exactly). Investment families also register what
+cash flows per year by period exactly). Investment families also register what
 they build (``add_builds``), so results can state each build's overnight cost,
 construction years and residual value. Rows one family creates and another adds
 to are handed over as typed handles (:class:`CapacityRows` on ``unit_capacity`` and

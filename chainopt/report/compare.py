@@ -5,11 +5,11 @@ has key columns, one value column per run and a ``Δ <name>`` column per non-bas
 (run minus base). :func:`save` writes them as CSV plus one Markdown file, atomically.
 
 Sections: ``objective`` (NPV and its parts, MUSD), ``cashflow`` (each period's net
-operating margin per year after capital charged as annuities, undiscounted: not the
-construction spend, which ``project_cashflows`` holds), ``production`` (by product and
-period), ``capacity_built`` (capacity added in the period: expansion or what a project
-brings), ``utilisation``
-(units and capacity-limited links), ``exports`` (sales by market site, commodity and
+operating margin per year after capital charged as annuities, in MUSD/yr of the period's
+discount-weighted average year: not the construction spend, which ``project_cashflows``
+holds), ``production`` (by product and period), ``capacity_built`` (capacity added in the
+period: expansion or what a project brings), ``utilisation`` (units and capacity-limited
+links), ``exports`` (sales by market site, commodity and
 period), ``emissions``, ``shadow_prices`` (the largest changes in commodity values,
 where the commodity moves: :mod:`chainopt.report.moving`),
 ``economics`` (per scenario, one line per effect: each project it switches on against
@@ -457,7 +457,8 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
 #: with every build's capital charged as its annuity in the years it is alive, not the
 #: construction-year spend (that is in ``project_cashflows``)
 CASHFLOW_TITLE = ("Net operating margin after capital charged as annuities (MUSD/yr, "
-                  "undiscounted, by period; not the construction spend)")
+                  "each period's discount-weighted average year; not the construction "
+                  "spend)")
 
 TITLES = {
     "objective": "Objective (NPV, MUSD) and its parts",

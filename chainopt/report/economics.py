@@ -57,7 +57,8 @@ def period_table(results) -> pd.DataFrame:
 
 
 def cashflows(results) -> pd.DataFrame:
-    """Undiscounted cash flow per year by period (rows) and category (columns), MUSD/yr."""
+    """Cash flow per year by period (rows) and category (columns), MUSD/yr of each
+    period's discount-weighted average year (the ``cashflow_*`` KPIs)."""
     k = results.tables["kpis"]
     cf = k[k["kpi"].str.startswith("cashflow_")]
     per = period_table(results)["period"]

@@ -601,6 +601,24 @@ def test_retire_year_and_life_extension(tmp_path):
     assert value(res["investments"], kind="extension")["amount"] == pytest.approx(10.0)
 
 
+def test_cashflow_kpis_are_the_periods_discount_weighted_average_year(tmp_path):
+    """An existing unit (10 kt/yr) retiring at the start of 2029 sells product at 250 USD/t
+    in 2026-2028, 3 of p1's 5 years. kpis.csv's ``cashflow_revenue`` of p1 is the period's
+    discount-weighted average year: 10 x 250 / 1000 = 2.5 MUSD/yr times
+    sum_{2026}^{2028} d / w1 = (1 + 1/1.1 + 1/1.21) / 4.169865 = 2.735537 / 4.169865
+    = 0.656025, i.e. 1.640063 MUSD/yr, not the undiscounted average 2.5 x 3/5 = 1.5 the label
+    "MUSD/yr undiscounted" promised; times w1 it is the revenue's present value."""
+    units = ("unit,site,process,capacity_k_per_yr,retire_year\n"
+             "old,plant,make,10,2029\n")
+    res = solve_case(chain(tmp_path, units, margin=150.0))
+    row = value(res["kpis"], kpi="cashflow_revenue", period="p1")
+    assert row["value"] == pytest.approx(2.5 * dsum(2026, 2028) / dsum(2026, 2030), rel=1e-9)
+    assert row["value"] == pytest.approx(1.640063, abs=1e-6)
+    assert row["value"] * dsum(2026, 2030) == pytest.approx(res.kpi("npv_revenue"), rel=1e-9)
+    units_of = set(res["kpis"].loc[res["kpis"]["kpi"].str.startswith("cashflow_"), "unit"])
+    assert units_of == {"MUSD/yr, discount-weighted average year"}
+
+
 def _derated(tmp_path, retire: int):
     """An existing unit of 10 kt/yr (fixed O&M 20 USD per t/yr) whose capacity is 6 kt/yr
     in p2 (units_by_period.csv), retiring at the start of ``retire``; a 5-year life
