@@ -908,6 +908,28 @@ def test_explicit_period_weights_port_a_published_objective(tmp_path):
     assert per["p1"] == pytest.approx(w1) and per["p2"] == pytest.approx(w2)
 
 
+@pytest.mark.parametrize(("rate", "annuity"), [(0.0, 50.0), (0.1, 61.940342)])
+def test_explicit_weights_discount_the_years_after_the_horizon_by_the_rate(tmp_path, rate,
+                                                                         annuity):
+    """One 10-year period of weight 6: d(y) = 6 / 10 = 0.6 in 2026-2035, and after the
+    horizon d(2035 + k) = 0.6 x (1+r)^-k. A build of 10 kt/yr at 1,000 USD per t/yr (life
+    20, first used 2026) pays A per t/yr with A x [0.6 x 10 + 0.6 x sum_{k=1}^{10}
+    (1+r)^-k] = 1000 x 0.6:
+    r = 0: A = 600 / (6 + 6) = 50; the horizon charges 10 x 50 x 6 / 1000 = 3 MUSD;
+    r = 10 %: sum_{k=1}^{10} 1.1^-k = 6.144567, A = 600 / (6 + 3.686740) = 61.940342,
+    charged 10 x 61.940342 x 6 / 1000 = 3.716420 MUSD.
+    Margin 100 USD/t: revenue 10 x 100 x 6 / 1000 = 6, objective 3 or 2.283580 MUSD. So
+    the rate still moves the objective when the weights are given (README, *Discounting*)."""
+    res = solve_case(chain(tmp_path, "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                           "max_new_k_per_yr,lifetime_yr\nu,plant,make,0,1000,10,20",
+                           margin=100.0, periods=[dict(TEN[0], weight=6.0)],
+                           discount_rate=rate))
+    inv = value(res["investments"], name="u")
+    assert inv["annuity_musd_per_yr"] == pytest.approx(10 * annuity / 1000, rel=1e-7)
+    assert inv["capex_npv_musd"] == pytest.approx(10 * annuity * 6 / 1000, rel=1e-7)
+    assert res.objective == pytest.approx(6 - 10 * annuity * 6 / 1000, rel=1e-7)
+
+
 @pytest.mark.parametrize(("weights", "found"), [
     ((5 * 8760, 5 * 8760), "found 43800"), ((5.0, 5.5), "found 5.5"),
     ((float("inf"), 4.0), "found inf")])
