@@ -17,7 +17,9 @@ money and investment": capacity usable in years Y of period t shows as
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 
 from chainopt import api
 from chainopt.case.load import load_case
@@ -204,6 +206,34 @@ def test_lead_time_residual_value_and_one_stream(tmp_path):
                                                                              rel=1e-9)
     assert summary["irr"] == pytest.approx(irr_by_hand(hand), abs=1e-7)
     assert summary["irr"] > R
+
+
+def test_a_projects_stream_is_discounted_with_the_cases_timing_not_its_payback(tmp_path):
+    """The project of :func:`test_lead_time_residual_value_and_one_stream` with
+    ``cash_flow_timing: end``: d(y) = 1.1^-(y - 2025). The annuity solves A x sum d =
+    3 x sum d over the spend years, where the timing's factor 1/1.1 cancels, so the yearly
+    flows are the same: -3 in 2026-2028, +2 in 2029-2035, the residual in 2036. Their NPV
+    is sum_k flow_k x 1.1^-(k+1), 1/1.1 of the start-of-year one. Payback keeps its own
+    convention whatever the timing (spend at the start of its year, operating flow earned
+    evenly through it): -9 by the start of 2029, +2 a year, even after 4.5 years of use:
+    3 + 4.5 = 7.5 years from 2026 under either timing."""
+    paybacks = {}
+    for timing in ("start", "end"):
+        folder = _project_case(tmp_path / timing, "pj,9,p1,10,3,true,optional,,\n")
+        doc = yaml.safe_load((folder / "case.yaml").read_text())
+        (folder / "case.yaml").write_text(yaml.safe_dump(doc | {"cash_flow_timing": timing}))
+        cf, sc = _pair(folder)
+        summary, flows = economics.project_economics(cf, sc)
+        annuity = 3 * dsum(2026, 2028) / dsum(2029, 2038)
+        hand = [-3.0] * 3 + [2.0] * 7 + [annuity * dsum(2036, 2038) / d(2036)]
+        assert flows.set_index("year")["net_musd"].loc[2026:2036].to_numpy() == \
+            pytest.approx(hand, abs=1e-9)
+        shift = 1 if timing == "end" else 0
+        npv = sum(v * 1.1 ** -(k + shift) for k, v in enumerate(hand))
+        assert summary["incremental_npv_musd"] == pytest.approx(npv, rel=1e-9)
+        assert summary["stream_npv_musd"] == pytest.approx(npv, abs=1e-6)
+        paybacks[timing] = summary["payback_yr"]
+    assert paybacks == pytest.approx({"start": 7.5, "end": 7.5})
 
 
 # periods of 1, 5 and 10 years: 2026, 2027-2031, 2032-2041 (the horizon ends with 2041)
@@ -617,6 +647,25 @@ def test_cashflow_kpis_are_the_periods_discount_weighted_average_year(tmp_path):
     assert row["value"] * dsum(2026, 2030) == pytest.approx(res.kpi("npv_revenue"), rel=1e-9)
     units_of = set(res["kpis"].loc[res["kpis"]["kpi"].str.startswith("cashflow_"), "unit"])
     assert units_of == {"MUSD/yr, discount-weighted average year"}
+
+
+def test_a_life_extension_has_no_lead_time(tmp_path):
+    """The unit of :func:`test_retire_year_and_life_extension` with a lead time of 3
+    years (``lead_time_yr``, for its expansions): the extension is still first used in
+    the retire year 2029 with all of its capex spent then, 80 x d(2029) per t/yr; the
+    objective is the same, base + 10 x gain / 1000, and investments.csv shows lead time 0,
+    first use 2029 and a blank period."""
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr,lead_time_yr\n"
+             "old,plant,make,10,20,2029,5,80,3\n")
+    res = solve_case(chain(tmp_path, units, margin=150.0))
+    base = 10 * (150 - 20) * dsum(2026, 2028) / 1000
+    gain = (150 - 20) * dsum(2029, 2033) - 80 * d(2029)
+    assert res.objective == pytest.approx(base + 10 * gain / 1000, rel=1e-9)
+    ext = value(res["investments"], kind="extension")
+    assert (ext["lead_time_yr"], ext["first_use_year"]) == (0, 2029)
+    assert ext["capex_npv_musd"] == pytest.approx(10 * 80 * d(2029) / 1000, rel=1e-9)
+    assert pd.isna(ext["period"]) or ext["period"] == ""
 
 
 def _derated(tmp_path, retire: int):
