@@ -331,22 +331,29 @@ def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
     return 0.0 if back is None else back
 
 
-def payback_note(operating: pd.Series, capex: pd.Series, start: int | None = None) -> str:
+def payback_note(operating: pd.Series, capex: pd.Series, start: int | None = None,
+                 horizon_last: int | None = None) -> str:
     """Why :func:`payback` (same arguments) gives none, for the reader of a blank payback
     ('' when it gives one): 'no spend' (nothing to pay back: no year of ``capex`` < 0)
-    or 'not paid back by 2051' (the cumulative flow still negative at the stream's last
-    year)."""
-    return payback_and_note(operating, capex, start)[1]
+    or 'not paid back by 2050, the horizon's end; residual value not counted' (the
+    cumulative flow, without the residual value, still negative at the end of
+    ``horizon_last``, the horizon's last year; a stream runs one year past it, to the
+    residual value's year, which payback does not count). Without ``horizon_last``: 'not
+    paid back by <the stream's last year>'."""
+    return payback_and_note(operating, capex, start, horizon_last)[1]
 
 
-def payback_and_note(operating: pd.Series, capex: pd.Series, start: int | None = None
-                     ) -> tuple[float | None, str]:
+def payback_and_note(operating: pd.Series, capex: pd.Series, start: int | None = None,
+                     horizon_last: int | None = None) -> tuple[float | None, str]:
     """:func:`payback` and :func:`payback_note` of the same stream, computed once."""
     back = payback(operating, capex, start)
     if back is not None:
         return back, ""
     if not (capex < -1e-9).any():
         return None, "no spend"
+    if horizon_last is not None:
+        return None, (f"not paid back by {horizon_last}, the horizon's end; residual value "
+                      "not counted")
     return None, f"not paid back by {max(max(operating.index, default=0), max(capex.index))}"
 
 
@@ -523,7 +530,7 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     # payback from the project's own first spend: a counterfactual that builds something
     # else earlier makes the first incremental year a saving, not the start
     summary["payback_yr"], summary["payback_note"] = payback_and_note(
-        operating, spend, start=payback_from(flows))
+        operating, spend, start=payback_from(flows), horizon_last=disc.end_year - 1)
     if len(spent):
         summary["irr"], summary["irr_note"] = irr_and_note(flows["net_musd"].to_numpy())
     return summary, flows

@@ -199,6 +199,17 @@ def _txt(s: object) -> str:
     return str(s).replace("$", r"\$")
 
 
+def _fill(line: str, indent: str) -> str:
+    """``line`` wrapped to :data:`KEY_FIGURES_WIDTH` characters, continued at ``indent``."""
+    return textwrap.fill(line, KEY_FIGURES_WIDTH, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+#: characters of 10 pt monospace that fit the one-pager's key-figures panel (13.3 in wide
+#: figure, half of it less the margins: 464 px at 100 dpi, 8 px a character)
+KEY_FIGURES_WIDTH = 58
+
+
 def static_figure(p: Page, plt):
     """The one-pager as one matplotlib figure (waterfall, cash flow, key figures, parties,
     constraints), for PNG/SVG and the deck; ``plt`` is :mod:`matplotlib.pyplot`."""
@@ -242,10 +253,14 @@ def static_figure(p: Page, plt):
     ax2.set_title("Incremental cash flow by year (MUSD, undiscounted)", fontsize=10)
     ax3 = fig.add_subplot(grid[1, 0])
     ax3.axis("off")
-    text = [f"{k}: {v}" for k, v in key_figures(p)]
+    # wrapped to the panel's width (58 characters of 10 pt monospace): a note such as
+    # 'n/a (not paid back by 2050, the horizon's end; residual value not counted)' ran
+    # into the constraints beside it
+    text = [_fill(f"{k}: {v}", "    ") for k, v in key_figures(p)]
     pr = party_rows(p)
     if len(pr):  # one party a line (the IRR in its currency, which the line names)
-        text += ["parties:", *(f"  {party_line(r)}" for _, r in pr.iterrows())]
+        text += ["parties:", *(_fill(f"  {party_line(r)}", "      ")
+                               for _, r in pr.iterrows())]
     ax3.text(0, 1, _txt("\n".join(text)), va="top", fontsize=10, family="monospace")
     ax4 = fig.add_subplot(grid[1, 1])
     ax4.axis("off")

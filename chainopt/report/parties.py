@@ -386,7 +386,10 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     inflow = pd.Series(np.maximum(net, 0.0), index=y)
     outflow = pd.Series(np.minimum(net, 0.0), index=y)
     rate, rate_note = economics.irr_and_note(local)
-    back, back_note = economics.payback_and_note(inflow, outflow)
+    # the flows run to the year after the horizon (the residual value's), which payback
+    # does not count: the note names the horizon's last year
+    back, back_note = economics.payback_and_note(inflow, outflow,
+                                                 horizon_last=int(np.max(y)) - 1)
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,

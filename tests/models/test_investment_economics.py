@@ -532,6 +532,24 @@ def test_with_explicit_weights_irr_and_npv_need_not_agree(tmp_path):
     assert summary["irr"] == pytest.approx(0.0430, abs=1e-4) and summary["irr"] < R
 
 
+def test_a_project_never_paid_back_names_the_horizons_end(tmp_path):
+    """Forced pj (10 MUSD in 2026, life 30) at a margin of 50 USD/t over one 10-year
+    period: +0.5 MUSD a year in 2026-2035, cumulative -10 + 10 x 0.5 = -5 at the end of
+    2035, the horizon's last year; 2036 holds only the residual value 10 x sum_{k<20}
+    1.1^-k / sum_{k<30} 1.1^-k = 10 x 9.364920 / 10.369606 = 9.031124 MUSD, which payback
+    does not count. The note said 'not paid back by 2036' (the residual's year); it names
+    2035 and says the residual is not counted."""
+    folder = _project_case(tmp_path, "pj,10,p1,30,0,true,forced,p1,\n", margin=50.0,
+                           periods=TEN)
+    summary, flows = economics.project_economics(*_pair(folder))
+    f = flows.set_index("year")
+    assert f.loc[2036, "net_musd"] == pytest.approx(9.031124, abs=1e-6)
+    assert f.loc[2035, "cumulative_musd"] == pytest.approx(-5.0, abs=1e-9)
+    assert summary["payback_yr"] is None
+    assert summary["payback_note"] == ("not paid back by 2035, the horizon's end; residual "
+                                       "value not counted")
+
+
 def test_forced_loser_and_partial_project(tmp_path):
     """Forced at a margin of 50 USD/t: NPV = 10 * 50 * w / 1000 - 10 < 0 (w over 10 years),
     built anyway; IRR below 10 %. Optional and divisible (all_or_nothing false) with a

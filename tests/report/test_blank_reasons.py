@@ -64,6 +64,10 @@ def test_payback_notes_by_hand():
     assert economics.payback(fast, capex) == pytest.approx(3.5)
     assert economics.payback_note(fast, capex) == ""
     assert economics.payback_note(slow, capex * 0) == "no spend"
+    # a stream running one year past the horizon (2032 its last year, 2033 the residual
+    # value's): the note names the horizon's end, not the residual's year
+    assert economics.payback_note(slow, capex, horizon_last=2032) == (
+        "not paid back by 2032, the horizon's end; residual value not counted")
 
 
 def test_the_notes_replace_the_blank_cells_shown_to_a_human():

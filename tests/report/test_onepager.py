@@ -156,6 +156,30 @@ def test_long_names_stay_on_the_slide():
         plt.close(fig)
 
 
+def test_a_long_payback_note_stays_in_the_key_figures_panel():
+    """'payback: n/a (not paid back by 2050, the horizon's end; residual value not
+    counted)' is 83 characters: at 10 pt monospace (8 px a character at 100 dpi) 664 px,
+    wider than the key-figures panel (464 px of the 13.3 in figure), so it ran into the
+    constraints panel beside it. Wrapped at 58 characters it stays inside its panel, the
+    note whole across two lines."""
+    page = _page()
+    page.summary.update({"payback (yr)": float("nan"), "payback note":
+                         "not paid back by 2050, the horizon's end; residual value not "
+                         "counted"})
+    fig = onepager.static_figure(page, plt)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        panel = fig.axes[2]
+        text = panel.texts[0]
+        assert text.get_window_extent(renderer).x1 <= panel.get_window_extent(renderer).x1
+        assert " ".join(text.get_text().split()).count(
+            "payback: n/a (not paid back by 2050, the horizon's end; residual value not "
+            "counted)") == 1
+    finally:
+        plt.close(fig)
+
+
 #: MP2's parties (party_economics of the proposal comparison): each IRR is that of the
 #: party's flows in its own currency (ru_sponsor's 9.9 % in roubles, against its 14 %
 #: rouble cost of capital; the project's own IRR on the page, 9.8 %, is in USD)

@@ -723,9 +723,10 @@ def test_a_party_that_never_pays_back_has_a_number_column_blank():
     get 24 and 16 of their 60 and 40, never paid back. Payback was None, so the column
     was text to pandas: party_economics.csv printed the other parties' paybacks
     unrounded (14.154650235601595) and comparison.xlsx held them as text cells. Now it
-    is NaN in a float column (blank in the CSV, 'n/a (not paid back by 2029)' in the
-    report, from its 'payback note'), as is an IRR that does not exist. Their IRRs
-    here, by hand: ru in RUB -4800, 1200, 1200 (80 then 100 RUB/USD): with
+    is NaN in a float column (blank in the CSV, 'n/a (not paid back by 2028, the horizon's
+    end; residual value not counted)' in the report, from its 'payback note'), as is an
+    IRR that does not exist. Their IRRs here, by hand: ru in RUB -4800, 1200, 1200 (80
+    then 100 RUB/USD): with
     x = 1/(1+r), x^2 + x - 4 = 0, x = (sqrt(17) - 1)/2, r = -35.96 %; jp in JPY (flat)
     -40, 8, 8: x^2 + x - 5 = 0, r = 2/(sqrt(21) - 1) - 1 = -44.17 %."""
     flows = FLOWS.assign(operating_musd=[0.0, 20.0, 20.0, 0.0])
@@ -735,6 +736,8 @@ def test_a_party_that_never_pays_back_has_a_number_column_blank():
     assert pd.api.types.is_float_dtype(s["IRR"])
     assert _row(s, "ru")["IRR"] == pytest.approx(2 / (17**0.5 - 1) - 1)
     assert _row(s, "jp")["IRR"] == pytest.approx(2 / (21**0.5 - 1) - 1)
-    # why the payback is blank, for the reader: the stream runs to 2029 (FLOWS)
-    assert s["payback note"].tolist() == ["not paid back by 2029"] * 2
+    # why the payback is blank, for the reader: the stream runs to 2029 (FLOWS), the
+    # residual value's year, one past the horizon's last year 2028
+    assert s["payback note"].tolist() == [
+        "not paid back by 2028, the horizon's end; residual value not counted"] * 2
     assert s["IRR note"].tolist() == ["", ""]
