@@ -302,14 +302,22 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
         nan_text[notnum] = text.str.lower().isin(["nan", "+nan", "-nan"]).to_numpy()
         comma = np.zeros(len(a), dtype=bool)
         comma[notnum] = text.str.fullmatch(r"[-+]?\d+,\d+").to_numpy(dtype=bool)
+        # '8,000' (groups of exactly three digits after a leading 1-3 not starting with 0):
+        # the decimal-comma hint made it 8.000 = 8, a thousandth of what was meant
+        thousands = np.zeros(len(a), dtype=bool)
+        thousands[notnum] = text.str.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?").to_numpy(
+            dtype=bool)
+        comma &= ~thousands
         percent = np.zeros(len(a), dtype=bool)  # (text in a cell formatted as text)
         percent[notnum] = text.str.fullmatch(r"[-+]?\d+(\.\d+)?\s*%").to_numpy(dtype=bool)
         notnum &= ~nan_text
+        out.rows(file, shown, notnum & thousands, name, "not a number",
+                 hint="thousands separator? write 8000 (no separator), not 8,000")
         out.rows(file, shown, notnum & comma, name, "not a number",
                  hint="decimal comma? write the decimal point: 1.5, not 1,5")
         out.rows(file, shown, notnum & percent, name, "not a number",
                  hint="a percentage? write the fraction: 0.1, not 10%")
-        out.rows(file, shown, notnum & ~comma & ~percent, name, "not a number")
+        out.rows(file, shown, notnum & ~comma & ~thousands & ~percent, name, "not a number")
     else:
         nan_text = np.zeros(len(a), dtype=bool)
     finite = np.isfinite(np.where(np.isnan(num), 0.0, num)) & ~nan_text
