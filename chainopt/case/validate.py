@@ -209,7 +209,14 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             a = df[name].astype(str).to_numpy(dtype=object)
         blank = a == ""
         if col.required and present:
-            out.rows(file, shown, blank, name, "a value is required here",
+            # a project's unit: the hint for a unit of its own (0 for an expansion option)
+            # led to a capacity of 0, a project that brings nothing
+            theirs = np.zeros(len(df), dtype=bool)
+            if col.blank_hint and "project" in df.columns:
+                theirs = blank & (df["project"].astype(str).str.strip() != "").to_numpy()
+                out.rows(file, shown, theirs, name, "a value is required here",
+                         hint=PROJECT_CAPACITY_HINT)
+            out.rows(file, shown, blank & ~theirs, name, "a value is required here",
                      hint=col.blank_hint)
         if col.kind == "name":
             bad = ~blank & ~_matches(a, NAME_PATTERN)
@@ -288,6 +295,11 @@ def _matches(a: np.ndarray, pattern: str) -> np.ndarray:
     if not len(a):
         return np.zeros(0, dtype=bool)
     return pd.Series(a, dtype=str).str.fullmatch(pattern).to_numpy(dtype=bool)
+
+
+#: what to give as the capacity of a project's unit, blank or 0
+PROJECT_CAPACITY_HINT = ("this unit comes with a project: give the capacity the project "
+                         "brings (above 0)")
 
 
 def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.DataFrame,
@@ -710,6 +722,17 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                           f"projects.csv apply); to let it grow beyond the project, add a "
                           f"{key} of its own")
         bp = by_period.get(name)
+        # 0 capacity: the project brings nothing (unless a period gives it some), so it
+        # could never be worth building; it was accepted and never chosen, without a word
+        zero = theirs & (df["capacity_k_per_yr"] == 0)
+        if bp is not None and len(bp) and "capacity_k_per_yr" in bp:
+            some = pd.to_numeric(bp["capacity_k_per_yr"], errors="coerce") > 0
+            zero &= ~df[key].isin(set(bp.loc[some, key]))
+        out.rows(f"{name}.csv", df, zero, "capacity_k_per_yr",
+                 f"this {key} comes with a project, which brings its capacity: 0 brings "
+                 "nothing, so the project could never be worth building",
+                 hint="enter the capacity the project brings (above 0), or remove the "
+                      f"{key} from the project")
         if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
             owner = df.set_index(key)["project"]
             grows = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce") > 0
