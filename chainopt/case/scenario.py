@@ -35,6 +35,8 @@ into a new :class:`~chainopt.case.schema.Case`; the base is never mutated.
         state: forced                 # off | optional | forced
         period: p2031                 # the build period of a forced project
       - case: {discount_rate: 0.08}   # keys of case.yaml
+      - split: p2031                  # a period in two: p2031 = 2031-2032, p2033 =
+        at: 2033                      # 2033-2035 (name: optional, default p<at>)
 
 Semantics. ``set``/``scale``/``add`` without ``period`` change the value in every
 period: the table's default column, and for a period-varying column also its
@@ -103,6 +105,7 @@ CHANGE_KEYS = {
               "note"),
     "project": ("project", "state", "period", "note"),
     "case": ("case", "note"),
+    "split": ("split", "at", "name", "note"),
 }
 
 
@@ -378,15 +381,16 @@ class _Overlay:
     def apply(self, i: int, ch: object) -> None:
         self.where = f"{self.sc.label} changes[{i}]"
         if not isinstance(ch, dict):
-            self.fail("a change must be a mapping with 'table', 'project' or 'case'")
+            self.fail("a change must be a mapping with 'table', 'project', 'case' or 'split'")
             return
         kinds = [k for k in CHANGE_KEYS if k in ch]
         if len(kinds) != 1:
             near = [h for h in (closest(str(k), CHANGE_KEYS) for k in ch) if h]
-            self.fail(f"a change needs exactly one of 'table', 'project', 'case' (found "
-                      f"{kinds or list(ch)})", "write one change (a '- ' item) for each "
-                      "table, project or case.yaml change" if kinds else
-                      (near[0] if near else "start it with table:, project: or case:"))
+            self.fail(f"a change needs exactly one of 'table', 'project', 'case', 'split' "
+                      f"(found {kinds or list(ch)})", "write one change (a '- ' item) for "
+                      "each table, project, case.yaml change or split" if kinds else
+                      (near[0] if near else "start it with table:, project:, case: or "
+                                            "split:"))
             return
         kind = kinds[0]
         unknown = [k for k in ch if k not in CHANGE_KEYS[kind]]
@@ -418,6 +422,54 @@ class _Overlay:
                 self.fail(f"{p.where}: {p.message}", p.hint)
         if "periods" in values:
             self._read_periods()
+
+    def _split(self, ch: dict) -> None:
+        """Period ``split`` becomes two: its own name from its start to ``at`` - 1 and
+        ``name`` (default ``p<at>``) from ``at`` to its end. Every by-period value of it
+        holds in both, and a user constraint applying in it applies in both; a project's
+        earliest or forced period keeps its name and start."""
+        period, at = str(ch["split"]), ch.get("at")
+        if period not in self.periods:
+            self.fail(f"split: unknown period '{period}'",
+                      closest(period, self.periods) or f"periods: {', '.join(self.periods)}")
+            return
+        spans = [dict(p) for p in self.meta.get("periods", [])]
+        i = self.periods.index(period)
+        first, length = int(spans[i]["start_year"]), int(spans[i]["length_yr"])
+        if isinstance(at, bool) or not isinstance(at, int) or not first < at < first + length:
+            self.fail(f"split {period}: 'at' must be a year after its first and within it, "
+                      f"{first + 1} to {first + length - 1} (found {at!r})",
+                      f"the first year of the new period, e.g. at: {first + length // 2}"
+                      if length > 1 else f"{period} is one year long: it has no year to split at")
+            return
+        name = str(ch.get("name") or f"p{at}")
+        if not is_name(name) or name in self.periods:
+            self.fail(f"split {period}: the new period's name '{name}' is "
+                      + ("taken" if name in self.periods else "not a name"),
+                      f"give another with name: ({RULE_TEXT})")
+            return
+        if any(p.get("weight") is not None for p in spans):
+            self.fail(f"split {period}: the periods have explicit weights, which a split "
+                      "cannot divide", "give the periods, with their weights, in a case "
+                      "change (case: {periods: [...]})")
+            return
+        spans[i:i + 1] = [{**spans[i], "length_yr": at - first},
+                          {"period": name, "start_year": at, "length_yr": first + length - at}]
+        self.meta["periods"] = spans
+        for table, df in self.tables.items():
+            if table.endswith(BY_PERIOD) and "period" in df:
+                hit = df["period"].astype(str).str.strip() == period
+                if hit.any():
+                    self.tables[table] = pd.concat([df, df[hit].assign(period=name)],
+                                                   ignore_index=True)
+        for table, spec in TABLES.items():
+            df = self.tables.get(table)
+            for col in (c.name for c in spec.columns if c.kind == "refs" and c.ref == "periods"):
+                if df is not None and col in df:
+                    cells = df[col].fillna("").astype(str)
+                    listed = cells.map(lambda v: period in [x.strip() for x in v.split(";")])
+                    df[col] = cells.where(~listed, cells + f";{name}")
+        self._read_periods()
 
     def _project(self, ch: dict) -> None:
         name = str(ch["project"])

@@ -81,8 +81,8 @@ def _warning(r, p, others: pd.DataFrame, sites: set) -> str:
             f"({'e.g. ' if n > 2 else ''}{said}): {'it holds' if n == 1 else 'they hold'} "
             f"on the period's average year, so in {first}-{last} it may run beyond what "
             "they allow year by year and the plan's value may be too high (README, Time "
-            f"model). To value it year by year, start a period in {first} (split "
-            f"{p.period} into {p.start_year}-{first - 1} and {first}-{last}) and compare")
+            f"model). To value it year by year, start a period in {first} (a scenario "
+            f"change split: {p.period}, at: {first}) and compare")
 
 
 def _members(case, builds: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -595,8 +596,65 @@ def test_messages_on_a_change_say_what_to_write(tmp_path):
     assert text.endswith("add its rows first, in a change with table: demand and add_rows")
     (text,) = _problems(_two_markets(tmp_path, "- {table: markets, project: pj, "
                                                "state: forced}\n"))
-    assert text.endswith("; write one change (a '- ' item) for each table, project or "
-                         "case.yaml change")
+    assert text.endswith("; write one change (a '- ' item) for each table, project, "
+                         "case.yaml change or split")
     (text,) = _problems(_two_markets(tmp_path, "- {tablе: markets, where: {site: a}, "
                                                "set: {price_usd_per_unit: 1}}\n"))
     assert text.endswith("(found ['tablе', 'where', 'set']); did you mean 'table'?")
+
+
+def _split_case(folder: Path, weight: bool = False) -> Path:
+    """FEED_TO_PRODUCT with unit u (10 kt/yr) over p1 = 2026-2030 and p2 = 2031, rate 0;
+    in p1 product sells at 300 (markets_by_period; 400 otherwise) and a user constraint
+    caps sales at 4 kt/yr (periods: p1)."""
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    periods = [{"period": "p1", "start_year": 2026, "length_yr": 5},
+               {"period": "p2", "start_year": 2031, "length_yr": 1}]
+    if weight:
+        periods = [{**p, "weight": float(p["length_yr"])} for p in periods]
+    return write_case(folder, {
+        **FEED_TO_PRODUCT, "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,10",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit\nplant,product,p1,300",
+        "constraints": "constraint,sense,rhs,periods\ncap,<=,4,p1",
+        "constraint_terms": "constraint,term,quantity,coef,commodity\ncap,1,sales,1,product"},
+        periods=periods)
+
+
+def test_a_split_period_keeps_its_values_in_both_parts(tmp_path):
+    """_split_case by hand: p1 sells the cap's 4 kt/yr at 300 - 100 = 200 for 5 years,
+    4.0 MUSD; p2 sells 10 kt/yr at 300 for 1 year, 3.0: 7.0 MUSD. Split at 2028 (``split:
+    p1, at: 2028``): p1 = 2026-2027 and p2028 = 2028-2030, each with p1's price of 300
+    and its cap of 4 (the override copied, the constraint's periods extended): 4 x 200 x
+    (2 + 3) + 3.0 = 7.0 again. Had p2028 taken the default price of 400 it would give
+    8.2; had the cap not applied there, 10.6. The periods, and refusals: an unknown
+    period, a year outside it, a name taken, explicit weights."""
+    case = _split_case(tmp_path / "toy")
+    base = api.run(str(case), save=False)
+    assert base.objective == pytest.approx(7.0, abs=1e-9)
+    split = _write(tmp_path, "split.yaml", f"""\
+        base: {case}
+        changes:
+          - split: p1
+            at: 2028
+        """)
+    res = api.run(str(split), save=False)
+    assert res.objective == pytest.approx(7.0, abs=1e-9)
+    assert [(p["period"], p["start_year"], p["length_yr"]) for p in res.manifest[
+        "period_table"]] == [("p1", 2026, 2), ("p2028", 2028, 3), ("p2", 2031, 1)]
+    sales = res["sales"].set_index("period")["sales_k_per_yr"]
+    assert sales.to_dict() == pytest.approx({"p1": 4.0, "p2028": 4.0, "p2": 10.0})
+    for change, said in (
+            ("split: p3\n    at: 2028", "split: unknown period 'p3'"),
+            ("split: p1\n    at: 2031", "split p1: 'at' must be a year after its first and "
+                                        "within it, 2027 to 2030 (found 2031)"),
+            ("split: p1\n    at: 2026", "2027 to 2030 (found 2026)"),
+            ("split: p1\n    at: 2028\n    name: p2", "the new period's name 'p2' is taken")):
+        bad = _write(tmp_path, "bad.yaml", f"base: {case}\nchanges:\n  - {change}\n")
+        with pytest.raises(InputError, match=re.escape(said)):
+            api.load_case(str(bad))
+    weighted = _split_case(tmp_path / "weighted", weight=True)
+    bad = _write(tmp_path, "bad.yaml", f"base: {weighted}\nchanges:\n  - split: p1\n"
+                                       "    at: 2028\n")
+    with pytest.raises(InputError, match="the periods have explicit weights"):
+        api.load_case(str(bad))

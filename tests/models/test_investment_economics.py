@@ -460,7 +460,7 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
         "commodity=product, period=p1)): it holds on the period's average year, so in "
         "2029-2030 it may run beyond what they allow year by year and the plan's value may "
         "be too high (README, Time model). To value it year by year, start a period in 2029 "
-        "(split p1 into 2026-2028 and 2029-2030) and compare"] if warned else [])
+        "(a scenario change split: p1, at: 2029) and compare"] if warned else [])
 
 
 def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tmp_path):
