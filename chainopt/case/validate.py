@@ -75,6 +75,14 @@ UNIT_SPELLINGS = {"tonne": "t", "tonnes": "t", "ton": "t", "tons": "t", "metric_
                   "million_btu": "MMBtu", "mmbtu": "MMBtu"}
 
 
+def as_fraction(percent: float) -> str:
+    """The hint for a fraction given as a percentage: ``10`` -> 'a fraction: 10 % is 0.10'
+    (at least two decimals: 1 % is 0.01, 12.5 % is 0.125)."""
+    x = percent / 100
+    text = f"{x:.2f}" if round(x, 2) == x else f"{x:g}"
+    return f"a fraction: {percent:g} % is {text}"
+
+
 def closest(value: str, options: Iterable[str]) -> str:
     """A 'did you mean' hint for ``value`` among ``options`` ('' if none is close): the
     option it spells in other case or words (``UNIT_SPELLINGS``), else the nearest."""
@@ -346,7 +354,12 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
             word = "greater than" if col.lo_open else "at least"
             out.rows(file, shown, low & finite, name, f"must be {word} {col.lo:g}")
         if col.hi is not None:
-            out.rows(file, shown, (num > col.hi) & finite, name, f"must be at most {col.hi:g}")
+            over = (num > col.hi) & finite
+            # a fraction column (0 to at most 1) given 1 or more: a percentage (1 for 1 %)
+            pct = over & (num >= 1) & (col.lo == 0 and col.hi <= 1)
+            out.rows(file, shown, over, name, f"must be at most {col.hi:g}",
+                     hints=pd.Series([as_fraction(v) for v in num[pct]],
+                                     index=shown.index[pct], dtype=object))
         if col.kind == "int":
             frac = ~np.isnan(num) & (num % 1 != 0) & finite
             out.rows(file, shown, frac, name, "must be a whole number")

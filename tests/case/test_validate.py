@@ -141,6 +141,35 @@ def test_out_of_range_numbers(small_case_dir: Path, file: str, old: str, new: st
     assert (p.where, p.message) == (where, message)
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "message", "hint"),
+    [
+        ("links.csv", "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,0.002",
+         "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,1",
+         "links.csv row 2, column loss_fraction", "must be at most 0.999 (found '1')",
+         "a fraction: 1 % is 0.01"),
+        ("units.csv", "tob_cdu,tobolsk,cdu,8000,0.95", "tob_cdu,tobolsk,cdu,8000,95",
+         "units.csv row 2, column availability", "must be at most 1 (found '95')",
+         "a fraction: 95 % is 0.95"),
+        ("links.csv", "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,0.002",
+         "crude_pipe,wsib,tobolsk,pipeline,crude,8000,5,0.9995",
+         "links.csv row 2, column loss_fraction", "must be at most 0.999 (found '0.9995')",
+         ""),
+    ],
+    ids=["loss_1", "availability_95", "loss_0.9995"],
+)
+def test_a_fraction_given_as_a_percentage_is_told_so(small_case_dir: Path, file: str,
+                                                     old: str, new: str, where: str,
+                                                     message: str, hint: str) -> None:
+    """A loss_fraction of 1 (meant 1 %) got only 'must be at most 0.999'; a fraction
+    column (0 to at most 1) given 1 or more now says it is a fraction, the value read as
+    a percentage: 1 % = 1/100 = 0.01, 95 % = 95/100 = 0.95. A value above the bound but
+    below 1 (0.9995) is no percentage: no hint."""
+    edit_csv(small_case_dir / file, old, new)
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message, p.hint) == (where, message, hint)
+
+
 @pytest.mark.parametrize("text", ["inf", "-inf", "nan", "NaN", "1e999"])
 def test_non_finite_number_is_reported_once(small_case_dir: Path, text: str) -> None:
     """Not also as 'must be at least 0' or 'not a number': one cell, one message."""
