@@ -133,6 +133,12 @@ class _Collector:
                      f"{len(bad) - MAX_PER_CHECK} more rows with the same problem")
 
 
+#: case.yaml's keys that are fractions (0 to 1): a percentage there gets 'a fraction: ...'
+FRACTION_KEYS = ("discount_rate", "solver.mip_gap")
+#: what a name must look like, said in words (for case.yaml and the tables alike)
+SNAKE_RULE = "must be snake_case: lower-case letters, digits and _, starting with a letter"
+
+
 def _keys_at(loc: tuple) -> list[str]:
     """The keys valid where the unknown key at pydantic's ``loc`` (the key last) was
     given: ``("solver", "time_limt_s")`` -> those of ``solver:`` (time_limit_s,
@@ -171,7 +177,20 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
                 hint = closest(str(err["loc"][-1]), keys) or f"known keys: {', '.join(keys)}"
             elif err["type"] == "missing":
                 msg, hint = "required key is missing", f"add '{loc}' to case.yaml"
+            elif (err["type"] == "string_pattern_mismatch"
+                  and (err.get("ctx") or {}).get("pattern") == NAME_PATTERN):
+                msg = SNAKE_RULE  # (pydantic's text quoted the regular expression)
+                hint = f"e.g. '{_snake(err['input'])}'"
             value = err.get("input")
+            percent = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*%\s*", str(value))
+            if err["type"] in ("float_parsing", "int_parsing") and percent:
+                # '10%': pydantic said 'unable to parse string as a number'
+                msg = "must be a number, not a percentage"
+                hint = (as_fraction(float(percent[1])) if loc in FRACTION_KEYS
+                        else "write the number without %")
+            elif (err["type"] == "less_than_equal" and loc in FRACTION_KEYS
+                  and isinstance(value, int | float) and value >= 1):
+                hint = as_fraction(value)
             shown = ("" if isinstance(value, dict | list) or err["type"] == "missing"
                      else f" (found {value!r})")
             out.add(f"case.yaml key {loc}", f"{msg}{shown}", hint)

@@ -436,6 +436,56 @@ def test_case_yaml_unknown_key_inside_solver_or_a_period(small_case_dir: Path) -
     assert (p.where, p.hint) == ("case.yaml key periods.0.wieght", "did you mean 'weight'?")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message", "hint"),
+    [
+        ("discount_rate: 0.10", "discount_rate: 10%", "case.yaml key discount_rate",
+         "must be a number, not a percentage (found '10%')", "a fraction: 10 % is 0.10"),
+        ("discount_rate: 0.10", "discount_rate: 10", "case.yaml key discount_rate",
+         "Input should be less than or equal to 1 (found 10)", "a fraction: 10 % is 0.10"),
+        ("method: auto}", "method: auto, mip_gap: 1%}", "case.yaml key solver.mip_gap",
+         "must be a number, not a percentage (found '1%')", "a fraction: 1 % is 0.01"),
+        ("shortfall_penalty_usd_per_unit: 5000", "shortfall_penalty_usd_per_unit: 50%",
+         "case.yaml key shortfall_penalty_usd_per_unit",
+         "must be a number, not a percentage (found '50%')", "write the number without %"),
+    ],
+    ids=["rate_10_percent", "rate_10", "mip_gap_1_percent", "penalty_50_percent"],
+)
+def test_case_yaml_percentage_for_a_fraction(small_case_dir: Path, old: str, new: str,
+                                             where: str, message: str, hint: str) -> None:
+    """``discount_rate: 10%`` got pydantic's 'Input should be a valid number, unable to
+    parse string as a number'; a percentage in a number of case.yaml is now named as
+    such, and for a fraction (discount_rate, solver.mip_gap) read as one: 10 % = 10/100
+    = 0.10, 1 % = 0.01. ``discount_rate: 10`` (above its bound 1) gets the same hint. A
+    key that is no fraction (the shortfall penalty, USD per unit) is told to drop the %."""
+    edit_csv(small_case_dir / "case.yaml", old, new)
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message, p.hint) == (where, message, hint)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "found", "hint"),
+    [
+        ("name: small_chain", "name: Gas Chain", "case.yaml key name", "'Gas Chain'",
+         "e.g. 'gas_chain'"),
+        ("{period: p2036,", "{period: P-2036,", "case.yaml key periods.2.period",
+         "'P-2036'", "e.g. 'p_2036'"),
+    ],
+    ids=["case_name", "period_name"],
+)
+def test_case_yaml_name_not_snake_case_says_the_rule_in_words(
+        small_case_dir: Path, old: str, new: str, where: str, found: str, hint: str) -> None:
+    """``name: Gas Chain`` got pydantic's "String should match pattern
+    '^[a-z][a-z0-9_]*$'"; case.yaml's names (the case's, each period's) now get the rule
+    in words, as the tables' name columns do, and the name made snake_case (lower case,
+    each run of other characters an _)."""
+    edit_csv(small_case_dir / "case.yaml", old, new)
+    p = {q.where: q for q in problems_of(small_case_dir)}[where]
+    assert p.message == ("must be snake_case: lower-case letters, digits and _, starting "
+                         f"with a letter (found {found})")
+    assert p.hint == hint
+
+
 def test_case_yaml_periods_not_contiguous(small_case_dir: Path) -> None:
     edit_csv(small_case_dir / "case.yaml", "start_year: 2031", "start_year: 2032")
     p = only_problem(small_case_dir)
