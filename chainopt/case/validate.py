@@ -440,13 +440,13 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: closest(b, valid) for v, b in zip(s[bad_idx], bad_vals.groupby(level=0)
-                                                       .first(), strict=False)}
+        hints = {v: closest(b, valid) or _declare(col, valid)
+                 for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
-    hints = {v: closest(v, valid) for v in s[bad].unique()}
+    hints = {v: closest(v, valid) or _declare(col, valid) for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
 
@@ -465,6 +465,21 @@ def _repeated_items(file: str, df: pd.DataFrame, col: Column, out: _Collector) -
                       index=df.index[bad.to_numpy()], dtype=object)
     out.rows(file, df, bad, col.name, f"a {_noun(col)} is named twice in this list",
              hints=hints)
+
+
+#: where a referenced name is declared, where not in a table of its own name
+DECLARED_IN = {"processes": "modes.csv (column process)",
+               "properties": "qualities.csv (column property)"}
+
+
+def _declare(col: Column, valid: np.ndarray) -> str:
+    """The hint for a reference with no close name: the table to declare it in (a
+    period: case.yaml's periods, listed)."""
+    if col.ref == "periods":
+        names = [str(v) for v in valid]
+        more = ", ..." if len(names) > MAX_PER_CHECK else ""
+        return f"the periods of case.yaml: {', '.join(names[:MAX_PER_CHECK])}{more}"
+    return f"declare it in {DECLARED_IN.get(col.ref or '', f'{col.ref}.csv')}"
 
 
 def _noun(col: Column) -> str:

@@ -362,13 +362,14 @@ def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
         "least 0 (found '-60')",
         "changes[2]: markets.csv row b/fuel/1, column price_usd_per_unit: a value is "
         "required here (it is blank)",
-        "changes[3]: markets.csv row c/fuel/1, column site: unknown site name (found 'c')",
+        "changes[3]: markets.csv row c/fuel/1, column site: unknown site name (found 'c'); "
+        "declare it in sites.csv",
         "changes[4]: links.csv row ab, column transport_mode: not an allowed value (found "
         "'teleport'); one of: pipeline, rail, sea, road, terminal, other",
         "changes[4]: links.csv row ab, column lifetime_yr: must be a whole number (found "
         "'2.5')",
         "changes[5]: case.yaml key discount_rate: Input should be less than or equal to 1 "
-        "(found 2)"]
+        "(found 2); a fraction: 2 % is 0.02"]
     from chainopt.case.index import by_period
 
     ok = api.load_case(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
@@ -430,7 +431,7 @@ def test_a_name_of_a_table_the_case_lacks_is_refused_at_the_change(tmp_path):
                 "commodities: fuel, project: ghost}]}\n")
     (text,) = _problems(sc)
     assert text.endswith("s.yaml changes[0]: links.csv row l, column project: unknown "
-                         "project name (found 'ghost')")
+                         "project name (found 'ghost'); declare it in projects.csv")
 
 
 def test_a_period_listed_twice_is_refused(tmp_path):

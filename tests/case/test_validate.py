@@ -66,6 +66,37 @@ def test_unknown_name_in_a_list_column(small_case_dir: Path) -> None:
     assert p.hint == "did you mean 'fuel_oil'?"
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "message", "hint"),
+    [
+        ("mode_flows.csv", "crack_naphtha,naphtha,in", "crack_naphtha,nitrogen,in",
+         "mode_flows.csv row 18, column commodity",
+         "unknown commodity name (found 'nitrogen')", "declare it in commodities.csv"),
+        ("links.csv", "diesel;fuel_oil;lpg", "diesel;nitrogen;lpg",
+         "links.csv row 4, column commodities",
+         "unknown commodity name in list (found 'diesel;nitrogen;lpg;hdpe;pp')",
+         "declare it in commodities.csv"),
+        ("units.csv", "tob_cdu,tobolsk,cdu,", "tob_cdu,tobolsk,xyzzy,",
+         "units.csv row 2, column process", "unknown process name (found 'xyzzy')",
+         "declare it in modes.csv (column process)"),
+        ("projects.csv", ",25,p2026,", ",25,first,",
+         "projects.csv row 2, column earliest_period", "unknown period name (found 'first')",
+         "the periods of case.yaml: p2026, p2031, p2036"),
+    ],
+    ids=["commodity", "commodity_in_list", "process", "period"],
+)
+def test_unknown_name_with_no_close_one_says_where_to_declare_it(
+        small_case_dir: Path, file: str, old: str, new: str, where: str, message: str,
+        hint: str) -> None:
+    """An unknown name close to none (nitrogen: no commodity of small_chain is near it)
+    had no hint at all; it now names the table to declare it in: a commodity in
+    commodities.csv, a process in modes.csv's process column (processes have no table of
+    their own), and a period lists case.yaml's three periods (p2026, p2031, p2036)."""
+    edit_csv(small_case_dir / file, old, new)
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message, p.hint) == (where, message, hint)
+
+
 def test_a_name_repeated_in_a_list(small_case_dir: Path) -> None:
     """rail_dom carrying lpg twice made two flow variables of lpg on it (duplicate rows in
     flows.csv, an LP export without its names). Refused, naming the repeated one."""
@@ -87,12 +118,14 @@ def test_unknown_process_of_a_unit(small_case_dir: Path) -> None:
     assert p.hint == "did you mean 'cracker'?"
 
 
-def test_unknown_site_without_a_close_name_has_no_hint(small_case_dir: Path) -> None:
+def test_unknown_site_without_a_close_name_is_told_where_to_declare_it(
+        small_case_dir: Path) -> None:
+    """No 'did you mean' (no site is close to yamal): the table that declares sites."""
     edit_csv(small_case_dir / "supplies.csv", "wsib,raw_gas", "yamal,raw_gas")
     p = only_problem(small_case_dir)
     assert p.where == "supplies.csv row 3, column site"
     assert p.message == "unknown site name (found 'yamal')"
-    assert p.hint == ""
+    assert p.hint == "declare it in sites.csv"
 
 
 # -- keys ---------------------------------------------------------------------------------
