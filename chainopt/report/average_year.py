@@ -44,8 +44,8 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
     first = b["first_use_year"].to_numpy(float)
     at = np.clip(np.searchsorted(starts, first, side="right") - 1, 0, None)  # holds f
     inside = (first > starts[at]) & (first < ends[at])  # not at a start, not after the end
-    b = b[inside].assign(at=at[inside]).drop_duplicates(_KEYS)
-    b["period"] = [periods[i].period for i in b["at"]]  # a name per build, not per row
+    names = np.array([p.period for p in periods], dtype=object)
+    b = b[inside].assign(at=at[inside], period=names[at[inside]]).drop_duplicates(_KEYS)
     if b.empty:
         return []
     members = _members(case, b)
