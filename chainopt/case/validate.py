@@ -769,17 +769,6 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                           f"projects.csv apply); to let it grow beyond the project, add a "
                           f"{key} of its own")
         bp = by_period.get(name)
-        # 0 capacity: the project brings nothing (unless a period gives it some), so it
-        # could never be worth building; it was accepted and never chosen, without a word
-        zero = theirs & (df["capacity_k_per_yr"] == 0)
-        if bp is not None and len(bp) and "capacity_k_per_yr" in bp:
-            some = pd.to_numeric(bp["capacity_k_per_yr"], errors="coerce") > 0
-            zero &= ~df[key].isin(set(bp.loc[some, key]))
-        out.rows(f"{name}.csv", df, zero, "capacity_k_per_yr",
-                 f"this {key} comes with a project, which brings its capacity: 0 brings "
-                 "nothing, so the project could never be worth building",
-                 hint="enter the capacity the project brings (above 0), or remove the "
-                      f"{key} from the project")
         if bp is not None and len(bp) and "max_new_k_per_yr" in bp:
             owner = df.set_index(key)["project"]
             grows = pd.to_numeric(bp["max_new_k_per_yr"], errors="coerce") > 0

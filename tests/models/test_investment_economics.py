@@ -1309,31 +1309,6 @@ def test_blank_capacity_of_a_projects_unit_asks_for_what_the_project_brings(tmp_
                       "(above 0)")
 
 
-@pytest.mark.parametrize("table", ["units", "links"])
-def test_a_projects_unit_or_link_of_capacity_0_is_an_error(tmp_path, table):
-    """Capacity 0 on a project's unit or link: the project brings nothing, so it can never
-    be worth building (validate said ok, the run built nothing, no word). Refused naming
-    the row; a period that gives it capacity (``<table>_by_period.csv``) makes it valid."""
-    units = "unit,site,process,capacity_k_per_yr,project\nu,plant,make,0,pj"
-    extra = {"projects": "project,capex_musd\npj,1"}
-    if table == "links":
-        units = "unit,site,process,capacity_k_per_yr\nu,plant,make,10"
-        extra |= {"links": "link,from_site,to_site,commodities,capacity_k_per_yr,project\n"
-                           "l,plant,plant2,product,0,pj",
-                  "sites": "site\nplant\nplant2\n"}
-    with pytest.raises(InputError) as info:
-        load_case(chain(tmp_path / "a", units, extra=extra))
-    (p,) = info.value.problems
-    assert p.where == f"{table}.csv row 2, column capacity_k_per_yr"
-    assert p.message == (f"this {table[:-1]} comes with a project, which brings its capacity: "
-                         "0 brings nothing, so the project could never be worth building "
-                         "(found '0')")
-    key = table[:-1]
-    name = "u" if table == "units" else "l"
-    extra |= {f"{table}_by_period": f"{key},period,capacity_k_per_yr\n{name},p2,5"}
-    load_case(chain(tmp_path / "b", units, extra=extra))  # valid: p2 brings 5
-
-
 def test_period_lists_with_spaces(tmp_path):
     """A user constraint on 'p1; p2' (with a space) caps production at 3 kt/yr in both
     periods: objective = 3 * 100 * (w1 + w2) / 1000."""
