@@ -34,6 +34,8 @@ from chainopt.atomic import (
     write_files,
     write_folder,
 )
+from chainopt.case import levers as _levers
+from chainopt.case import reach as _reach
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
 from chainopt.case.digest import case_hash, same_inputs
@@ -105,6 +107,15 @@ def load_case(source: str | Path | None = None) -> Case:
     (see :mod:`chainopt.case.scenario`).
     """
     return load_source(source)
+
+
+def case_warnings(case: Case) -> list[str]:
+    """The warnings of ``case`` that need no model (``chainopt validate`` prints them;
+    ``run`` gives them among :meth:`~chainopt.models.build.BuiltModel.input_warnings`): a
+    mode that can never run, a market, supply or hard demand that nothing can serve
+    (:func:`chainopt.case.reach.warnings`) and a lever row naming sites where it changes
+    nothing (:func:`chainopt.case.levers.idle_sites`)."""
+    return [*_reach.warnings(case), *_levers.idle_sites(case)]
 
 
 def build_model(case: Case, options: SolveOptions | None = None,
@@ -214,11 +225,27 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         "scenario_chain": list(built.case.raw.scenario_chain),
         "insight": insight_info,
         # what the case states that the model cannot honour as stated, said by `chainopt
-        # run` (a policies row where nothing emits, specs a product evades unblended, a
-        # build used from inside a period while its yearly limits bind)
+        # run` (a policies row where nothing emits, specs a product evades unblended,
+        # modes that can never run, a build used from inside a period while its yearly
+        # limits bind)
         "warnings": [*built.input_warnings(), *mid_period_builds(built.case, tables)],
+        # the modes that can never run and why, as `chainopt explain` says it
+        "blocked_modes": _blocked_modes(built),
     }
     return Results(tables=tables, manifest=manifest)
+
+
+#: at most this many modes that can never run are kept in the manifest (``blocked_modes``),
+#: those with a root cause first: `chainopt explain` lists five
+BLOCKED_IN_MANIFEST = 100
+
+
+def _blocked_modes(built: BuiltModel) -> list[dict[str, str]]:
+    """The modes of units that can never run, each with the reason
+    (:func:`chainopt.case.reach.blocked_reasons`): ``unit``, ``mode``, ``reason``; the
+    first :data:`BLOCKED_IN_MANIFEST`."""
+    r = _reach.blocked_reasons(built.reach, BLOCKED_IN_MANIFEST)
+    return r[["unit", "mode", "reason"]].astype(str).to_dict("records")
 
 
 def _capex_curves(built: BuiltModel) -> dict[str, str]:

@@ -96,7 +96,8 @@ def _fail(exc: ChainoptError) -> typer.Exit:
 
 @app.command()
 def validate(case: CaseArg = None) -> None:
-    """Check a case and list every problem found.
+    """Check a case and list every problem found, then its warnings (a mode that can
+    never run, a market or supply nothing can reach, a lever acting nowhere).
 
     Example: chainopt validate chainopt/data/small_chain
     """
@@ -113,6 +114,8 @@ def validate(case: CaseArg = None) -> None:
         console.print("  scenario chain: " + escape(" -> ".join(
             e["path"] if e["kind"] == "scenario" else e["name"] for e in c.raw.scenario_chain)),
             highlight=False)
+    for note in api.case_warnings(c):
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

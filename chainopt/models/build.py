@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from chainopt.case import levers
+from chainopt.case import levers, reach
 from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
 from chainopt.models import balance, blending, emissions, objective
@@ -41,6 +41,7 @@ class BuiltModel:
     relaxed: int = 0  # integer decisions made continuous by relax() (chainopt run --relax)
     _pyomo: object = field(default=None, repr=False)
     _carbon: np.ndarray | None = field(default=None, repr=False)
+    _reach: reach.Reach | None = field(default=None, repr=False)
 
     @property
     def pyomo(self):
@@ -64,14 +65,24 @@ class BuiltModel:
             self._carbon = emissions.carbon_per_unit(self.lp, self.index)
         return self._carbon
 
+    @property
+    def reach(self) -> reach.Reach:
+        """What can ever flow (:func:`chainopt.case.reach.reach`), made once: the warnings
+        and the manifest's ``blocked_modes`` (read by ``chainopt explain``) both read it."""
+        if self._reach is None:
+            self._reach = reach.reach(self.case)
+        return self._reach
+
     def input_warnings(self) -> list[str]:
         """What the case states that the model cannot honour as stated, said by `chainopt
-        run`, `compare` and `sweep` and kept in the manifest: a policies row where nothing
-        emits (:func:`chainopt.models.emissions.idle_policies`) and a product held to
-        specs that also comes unblended (:func:`chainopt.models.blending.unheld_specs`),
-        and a lever row naming sites where it changes nothing
-        (:func:`chainopt.case.levers.idle_sites`)."""
-        return [*emissions.idle_policies(self.index, self.lp),
+        run`, `compare` and `sweep` and kept in the manifest: a mode that can never run, a
+        market or supply nothing can reach (:func:`chainopt.case.reach.warnings`), a
+        policies row where nothing emits (:func:`chainopt.models.emissions.idle_policies`)
+        and a product held to specs that also comes unblended
+        (:func:`chainopt.models.blending.unheld_specs`), and a lever row naming sites
+        where it changes nothing (:func:`chainopt.case.levers.idle_sites`)."""
+        return [*reach.warnings(self.case, self.reach),
+                *emissions.idle_policies(self.index, self.lp),
                 *blending.unheld_specs(self.index), *levers.idle_sites(self.case)]
 
     def relax(self) -> int:

@@ -893,11 +893,15 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
 
 def almost_lines(reduced: pd.DataFrame, top: int = 5,
                  capacity: pd.DataFrame | None = None,
-                 order: list[str] | None = None) -> list[str]:
+                 order: list[str] | None = None,
+                 blocked: list[dict] | None = None) -> list[str]:
     """The unused modes that came closest to being used (not those of a unit with no
     capacity in that period: they could not run), each with the periods it is unused in
     (merged over consecutive ``order``; a mode used in some periods is unused only in the
-    others) and the improvement its margin needs there, least first."""
+    others) and the improvement its margin needs there, least first. A mode that can
+    never run (``blocked``: the manifest's ``blocked_modes``, from
+    :func:`chainopt.case.reach.blocked_reasons`) comes first, with the reason, not the
+    margin it would need (its reduced cost says nothing: a tie, often)."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     n_unused = len(r)
     if capacity is not None and len(r) and {"kind", "name", "period",
@@ -917,12 +921,18 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     r["period"] = r["period"].astype(str)
     order = order or list(dict.fromkeys(r["period"]))
     r = r.sort_values("improvement_needed", kind="stable")
+    why = {f"unit={b.get('unit')}, mode={b.get('mode')}": str(b.get("reason"))
+           for b in blocked or [] if isinstance(b, dict)}
     lines = []
-    for _, g in sorted(r.groupby("_base", sort=False), key=lambda t: float(
-            t[1]["improvement_needed"].iloc[0]))[:top]:
+    for _, g in sorted(r.groupby("_base", sort=False), key=lambda t: (
+            t[0] not in why, float(t[1]["improvement_needed"].iloc[0])))[:top]:
         row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
         what = describe(row["family"], row["key"])
         unused = ", ".join(spans(list(g["period"]), order))
+        if row["_base"] in why:
+            lines.append(f"{what}: unused in {unused}: it can never run, as "
+                         f"{why[row['_base']]}")
+            continue
         if need[0] <= 1e-9:
             tie = ", ".join(spans(list(g.loc[need <= 1e-9, "period"]), order))
             lines.append(f"{what}: unused in {unused}, though as good as the modes in use "
@@ -1052,7 +1062,8 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
     if "reduced_costs" in tables:
         out += ["", "Modes that almost made it:"]
         out += ["  " + s for s in almost_lines(tables["reduced_costs"],
-                                               capacity=tables.get("capacity"), order=order)]
+                                               capacity=tables.get("capacity"), order=order,
+                                               blocked=manifest.get("blocked_modes"))]
     if "coefficient_ranges" in tables:
         out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
     return out
