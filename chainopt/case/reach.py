@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.schema import Case, split_list
+from chainopt.case.validate import closest
 
 #: at most this many warnings of one kind (modes, markets, supplies, demand rows); the
 #: rest are counted in one more line
@@ -283,6 +284,7 @@ def warnings(case: Case, rch: Reach | None = None) -> list[str]:
                                                       top["unit_row"], top["reason"],
                                                       top["hint"], strict=True)],
                   count_blocked(rch), "modes that can never run")
+    out += _no_unit(case)
     idle = rch.idle
     for name in ("markets", "supplies", "demand"):
         d = idle[idle["table"] == name]
@@ -300,3 +302,19 @@ def warnings(case: Case, rch: Reach | None = None) -> list[str]:
                                                        strict=True)],
                        len(g), _MORE[name])
     return out
+
+
+def _no_unit(case: Case) -> list[str]:
+    """Each modes.csv row whose process no unit in units.csv runs (a unit's process is
+    checked against the modes, not the other way: a typo there left the mode idle), with
+    the closest process a unit runs; at most :data:`MAX_WARNINGS`, then how many more."""
+    modes, units = case.tables["modes"], case.tables["units"]
+    run = sorted(set(units["process"].astype(str)))
+    lost = modes[~modes["process"].astype(str).isin(run)]
+    top = lost.head(MAX_WARNINGS)
+    return _capped([f"modes.csv row {row}: no unit in units.csv runs process '{p}', so mode "
+                    f"{m} never runs; " + (closest(str(p), run) or "add a unit that runs it "
+                                           "(units.csv, column process) or remove the mode")
+                    for m, p, row in zip(top["mode"], top["process"], top["_row"],
+                                         strict=True)],
+                   len(lost), "modes no unit runs")

@@ -213,3 +213,19 @@ def test_shipped_cases_and_scenarios_have_no_dead_ends(source):
     every market and supply can be reached (the default case's markets waiting for its
     optional projects count as reachable: see reach.reach)."""
     assert reach.warnings(api.load_case(source)) == []
+
+
+def test_a_mode_whose_process_no_unit_runs_is_warned(tmp_path):
+    """A unit's process is checked against modes.csv, not the other way: small_chain with
+    mode crack_naphtha's process typed 'crackr' validated and ran with the mode idle
+    (96 variables for 99, fuzz review F3) without a word. Now validate warns, naming the
+    modes.csv row (5: header = 1) and the process a unit runs that is closest."""
+    import shutil
+
+    folder = tmp_path / "x"
+    shutil.copytree(Path(api.__file__).parent / "data" / "small_chain", folder)
+    modes = folder / "modes.csv"
+    modes.write_text(modes.read_text().replace("crack_naphtha,cracker,", "crack_naphtha,crackr,"))
+    assert api.case_warnings(load_case(folder)) == [
+        "modes.csv row 5: no unit in units.csv runs process 'crackr', so mode crack_naphtha "
+        "never runs; did you mean 'cracker'?"]
