@@ -141,7 +141,8 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome,
-                    release_solver: bool = False, input_hash: str | None = None) -> Results:
+                    release_solver: bool = False, input_hash: str | None = None,
+                    notes: dict | None = None) -> Results:
     """Tidy result tables and the manifest of a solved model.
 
     ``release_solver``: drop the model's HiGHS instance before the ranging (a fresh
@@ -149,10 +150,13 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     :func:`chainopt.diagnose.ranging_parts`) and free what HiGHS held before any table is
     made: the memory peak of a run is then the larger of the solve's and the tables',
     not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
-    keeps it). ``input_hash``: the case's hash if already made (``case_hash``)."""
+    keeps it). ``input_hash``: the case's hash if already made (``case_hash``);
+    ``notes``: the model's own notes if already made (:func:`model_notes`)."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
+
+    notes = model_notes(built) if notes is None else notes
 
     t0 = time.perf_counter()
     ranging = ranging_parts(built, outcome, lean=release_solver)  # the last use of HiGHS
@@ -228,9 +232,9 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
         # limits bind)
-        "warnings": [*built.input_warnings(), *mid_period_builds(built.case, tables)],
+        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables)],
         # the modes that can never run and why, as `chainopt explain` says it
-        "blocked_modes": _blocked_modes(built),
+        "blocked_modes": notes["blocked_modes"],
     }
     return Results(tables=tables, manifest=manifest)
 
@@ -238,6 +242,14 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
 #: at most this many modes that can never run are kept in the manifest (``blocked_modes``),
 #: those with a root cause first: `chainopt explain` lists five
 BLOCKED_IN_MANIFEST = 100
+
+
+def model_notes(built: BuiltModel) -> dict:
+    """What the manifest says of the model before its solution: ``warnings`` (what the
+    case states that the model cannot honour as stated, :meth:`BuiltModel.input_warnings`)
+    and ``blocked_modes`` (:func:`_blocked_modes`). ``run`` makes them while HiGHS
+    solves."""
+    return {"warnings": built.input_warnings(), "blocked_modes": _blocked_modes(built)}
 
 
 def _blocked_modes(built: BuiltModel) -> list[dict[str, str]]:
@@ -322,20 +334,24 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     from chainopt.diagnose.insight import prepare_text  # lazy, as in extract_results
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the input hash needs only the case, the insight tables' text only the model:
-        # both are made on the core a solve leaves free while HiGHS runs (it lets go of
-        # the interpreter lock)
+        # the input hash needs only the case, the insight tables' text and the model's
+        # notes only the model: they are made on the core a solve leaves free while
+        # HiGHS runs (it lets go of the interpreter lock)
         hashing = pool.submit(case_hash, case)
         naming = pool.submit(prepare_text, built)
+        noting = pool.submit(model_notes, built)
         try:
             outcome = solve(built, options)
         except BaseException:
             naming.cancel()  # not needed now; the pool waits for what already runs
+            noting.cancel()
             raise
         digest = hashing.result()
         naming.result()
+        notes = noting.result()
     step("extracting results")
-    results = extract_results(built, outcome, release_solver=True, input_hash=digest)
+    results = extract_results(built, outcome, release_solver=True, input_hash=digest,
+                              notes=notes)
     results.manifest["source"] = batch.rerun_source(source, case)
     del built, outcome, case  # the tables are made: the model's memory goes before writing
     _solver.trim_memory()
