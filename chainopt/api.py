@@ -100,12 +100,27 @@ __all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_
 DEFAULT_RESULTS = Path("results")
 
 
+def _expect(value: object, types: type | tuple[type, ...], what: str, want: str,
+            hint: str = "") -> None:
+    """An InputError naming argument ``what`` unless ``value`` is one of ``types``: a
+    library call with a value of the wrong type ended in a bare TypeError or
+    AttributeError from deep inside."""
+    if not isinstance(value, types):
+        raise InputError([Problem(what, f"must be {want} (found {type(value).__name__}"
+                                  + (f" {value!r}" if isinstance(value, int | float) else "")
+                                  + ")", hint)])
+
+
+_SOURCE = "a case folder, embedded case name or scenario .yaml, as a str or Path"
+
+
 def load_case(source: str | Path | None = None) -> Case:
     """Load and validate a case folder, embedded case or scenario YAML (None: default case).
 
     A path ending in ``.yaml``/``.yml`` that is not ``case.yaml`` is a scenario file
     (see :mod:`chainopt.case.scenario`).
     """
+    _expect(source, (str, Path, type(None)), "source", _SOURCE)
     return load_source(source)
 
 
@@ -123,6 +138,10 @@ def build_model(case: Case, options: SolveOptions | None = None,
     """Build the model of ``case``; ``extend(model, built)`` may add Pyomo components to
     ``built.pyomo`` (built on first access). The matrix is handed to HiGHS now unless
     the model will be solved through Pyomo (a solver named, or extended)."""
+    _expect(case, Case, "case", "a Case", "load it with api.load_case(source)")
+    check_options(options)
+    if extend is not None and not callable(extend):
+        _expect(extend, type(None), "extend", "a function extend(model, built)")
     built = _build.build(case)
     if extend is not None:
         built.extend(extend)
@@ -136,8 +155,15 @@ def build_model(case: Case, options: SolveOptions | None = None,
 def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
     """Solve a built model: the matrix straight to HiGHS, or the Pyomo model with
     ``options.solver`` when one is named or the model was extended (raises
-    InfeasibleError, UnboundedError, SolverError; InputError for an unknown solver)."""
-    return _solver.solve(built, options)
+    InfeasibleError, UnboundedError, SolverError; InputError for an unknown solver or
+    options no solver takes). The outcome names its model: ``extract_results`` refuses
+    it with another."""
+    _expect(built, _build.BuiltModel, "built", "a BuiltModel",
+            "build it with api.build_model(case)")
+    check_options(options)
+    outcome = _solver.solve(built, options)
+    outcome.info["model_serial"] = built.serial
+    return outcome
 
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome,
@@ -156,6 +182,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
 
+    _check_pair(built, outcome)
     notes = model_notes(built) if notes is None else notes
 
     t0 = time.perf_counter()
@@ -244,6 +271,24 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
 BLOCKED_IN_MANIFEST = 100
 
 
+def _check_pair(built: BuiltModel, outcome: SolveOutcome) -> None:
+    """``outcome`` is a solve of ``built``: another model's plan was extracted as this
+    case's, labelled optimal, when its arrays were longer, and failed in numpy when
+    shorter."""
+    _expect(built, _build.BuiltModel, "built", "a BuiltModel",
+            "build it with api.build_model(case)")
+    _expect(outcome, _solver.SolveOutcome, "outcome", "a SolveOutcome",
+            "solve with api.solve(built)")
+    serial = outcome.info.get("model_serial")
+    if (serial is not None and serial != built.serial) or len(outcome.col_value) != \
+            built.num_vars or len(outcome.row_value) != built.num_rows:
+        raise InputError([Problem("outcome", f"is the solve of another model than this one "
+                                  f"({built.case.name}: {built.num_vars:,} variables, "
+                                  f"{built.num_rows:,} constraints; the outcome has "
+                                  f"{len(outcome.col_value):,} and {len(outcome.row_value):,})",
+                                  "extract the outcome of api.solve(built) with that built")])
+
+
 def model_notes(built: BuiltModel) -> dict:
     """What the manifest says of the model before its solution: ``warnings`` (what the
     case states that the model cannot honour as stated, :meth:`BuiltModel.input_warnings`)
@@ -314,6 +359,8 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     columns and rows, the ``extension`` table the values of the added components.
     """
     step = progress or (lambda _msg: None)
+    _expect(source, (str, Path, Case, type(None)), "source", _SOURCE + ", or a Case")
+    _expect(out, (str, Path, type(None)), "out", "a folder, as a str or Path")
     check_options(options)
     if name is not None:
         check_name(name, "--name")
@@ -378,7 +425,13 @@ def check_options(options: SolveOptions | None, keys: bool = False) -> None:
     def name(key: str, said: str) -> str:
         return f"solver_options.{key}" if keys else said
 
-    bad = []
+    if not isinstance(options, _solver.SolveOptions):
+        raise InputError([Problem("options", f"must be a SolveOptions (found "
+                                  f"{type(options).__name__})",
+                                  "make them with api.solve_options(time_limit_s=..., ...)")])
+    bad = _option_types(o, name)
+    if bad:
+        raise InputError(bad)
     if o.time_limit_s is not None and not (math.isfinite(o.time_limit_s) and o.time_limit_s > 0):
         bad.append(Problem(name("time_limit_s", "time limit"), f"must be a finite number of "
                            f"seconds > 0 (found {o.time_limit_s!r})"))
@@ -393,6 +446,32 @@ def check_options(options: SolveOptions | None, keys: bool = False) -> None:
                            f"to {_solver.MAX_SEED:,} (found {o.random_seed!r})"))
     if bad:
         raise InputError(bad)
+
+
+def _option_types(o: SolveOptions, name: Callable[[str, str], str]) -> list[Problem]:
+    """Each option of a type no solver takes (a number given as text, true/false as a
+    number, a method HiGHS does not know): set, it was ignored and recorded, and
+    ``verify`` then called the folder damaged."""
+    def number(v: object) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    bad = [Problem(name(k, said), f"must be a number (found {v!r})")
+           for k, said in (("time_limit_s", "time limit"), ("mip_gap", "MIP gap"))
+           if (v := getattr(o, k)) is not None and not number(v)]
+    bad += [Problem(name(k, said), f"must be a whole number (found {v!r})")
+            for k, said in (("threads", "threads"), ("random_seed", "random seed"))
+            if (v := getattr(o, k)) is not None and not (isinstance(v, int)
+                                                          and not isinstance(v, bool))]
+    if o.method not in (None, "auto", "simplex", "ipm"):
+        bad.append(Problem(name("method", "method"), f"must be auto, simplex or ipm (found "
+                           f"{o.method!r})"))
+    if o.solver is not None and not isinstance(o.solver, str):
+        bad.append(Problem(name("solver", "solver"), f"must be a solver's name (found "
+                           f"{o.solver!r})"))
+    if not isinstance(o.relax, bool):
+        bad.append(Problem(name("relax", "relax"), f"must be true or false (found "
+                           f"{o.relax!r})"))
+    return bad
 
 
 def _check_target(folder: Path, overwrite: bool) -> None:
@@ -436,6 +515,10 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     ``options.relax``: projects are valued on the plans the case states (a relaxation
     builds fractions of them), as in a sweep or a sensitivity.
     """
+    _expect(sources, (list, tuple), "sources", "a list of sources (" + _SOURCE + ")",
+            "put one source in a list: api.compare([base, scenario])")
+    for i, one in enumerate(sources):
+        _expect(one, (str, Path), f"sources[{i}]", _SOURCE)
     _as_stated(options, "compare values every run and each project against its "
                "counterfactual")
     if name is not None:
@@ -589,6 +672,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     and each part in ``parts/`` left out as not one of the sweep's variants
     (:meth:`chainopt.sweep.SweepFolder._parts`).
     """
+    _expect(source, (str, Path, type(None)), "source", _SOURCE)
     check_options(options)
     batch.check_jobs(jobs, default="")
     _as_stated(options, SWEEP_AS_STATED)
@@ -1283,6 +1367,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     Returns the drift report: empty, or only notes of tables and columns the saved folder
     lacks (written by an older chainopt; the columns both have are compared).
     """
+    _expect(results_dir, (str, Path), "results_dir", "a results folder, as a str or Path")
     edited: list[str] = []
     damaged: InputError | None = None
     try:

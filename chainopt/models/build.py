@@ -12,6 +12,7 @@ to HiGHS does not need it, and importing and building it costs about a second.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ from chainopt.case.schema import Case
 from chainopt.models import balance, blending, emissions, objective
 from chainopt.models.lp import LinearProgram, LPArrays
 from chainopt.models.registry import FAMILIES, unregistered
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass
@@ -42,6 +45,9 @@ class BuiltModel:
     _pyomo: object = field(default=None, repr=False)
     _carbon: np.ndarray | None = field(default=None, repr=False)
     _reach: reach.Reach | None = field(default=None, repr=False)
+    #: which model of this process this is, so that a solve's outcome names its model
+    #: (``api.extract_results`` refuses another model's)
+    serial: int = field(default_factory=lambda: next(_SERIALS), repr=False)
 
     @property
     def pyomo(self):
