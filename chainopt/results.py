@@ -122,7 +122,12 @@ class Results:
     manifest: dict = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
+        """The table ``name``; a KeyError listing the tables there are."""
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"no table {name!r}; tables: {', '.join(sorted(self.tables))}"
+                           ) from None
 
     @property
     def objective(self) -> float:
