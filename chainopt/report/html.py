@@ -185,7 +185,13 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     from chainopt.report.explain import penalty_note
 
     note = penalty_note(tables)
+    # what chainopt run warned of (manifest.json warnings: a mode that can never run, a
+    # build used from inside a period while its yearly limits bind, ...), on the page a
+    # consultant shares, not only on the terminal of whoever ran it
+    warned = "".join(f'<p class="note"><b>warning:</b> {esc(w)}</p>'
+                     for w in manifest.get("warnings") or [] if isinstance(w, str))
     kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
+                + warned
                 + '<h3>Whole horizon</h3>'
                 + table_html(total.rename(columns=ID_COLUMN), cls="kpi-table")
                 + "<h3>By period</h3>" + table_html(per_period.rename(columns=ID_COLUMN)))

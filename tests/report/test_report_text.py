@@ -290,3 +290,17 @@ def test_a_change_chart_says_how_many_changes_it_leaves_out():
     assert fig.layout.title.text == ("Production: change against the base (the 20 largest of "
                                      "25 changes; all in the table)")
     assert html._delta_figure(df.head(20), "t").layout.title.text == "t"
+
+
+def test_a_runs_warnings_are_in_its_report():
+    """What `chainopt run` warned of (manifest.json warnings) was on the terminal of whoever
+    ran it only; the report a consultant shares said nothing of, say, a build used from
+    inside a period while its yearly limits bind. Now each is a note under the key
+    figures, escaped as HTML; a run without warnings has none."""
+    said = ("unit u comes into use in 2029, inside period p1 (2026-2030), and the plan uses "
+            "it there while 1 other yearly limit of p1 binds (market.sales (site=a, ...)) <x>")
+    page = html.run_report_html(_short_tables(), {"periods": ["p1", "p2"], "warnings": [said]})
+    assert ("<b>warning:</b> unit u comes into use in 2029, inside period p1 (2026-2030)"
+            in page and "&lt;x&gt;" in page and "<x>" not in page)
+    assert "<b>warning:</b>" not in html.run_report_html(_short_tables(), {"periods": ["p1",
+                                                                                      "p2"]})
