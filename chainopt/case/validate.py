@@ -534,7 +534,9 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
 def _semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     _disposal_semantics(t["commodities"], out)
     com = t["commodities"].set_index("commodity")
-    if "mode_flows" in t and "modes" in t and len(t["mode_flows"]):
+    # (also when mode_flows.csv is missing or has only its header: every mode is then
+    # refused, not a chain that does nothing and an 'optimal' plan that builds nothing)
+    if "mode_flows" in t and "modes" in t:
         mf = t["mode_flows"]
         no_flow = ~isin(t["modes"]["mode"], mf["mode"])
         out.rows("modes.csv", t["modes"], no_flow, "mode",

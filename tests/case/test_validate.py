@@ -357,6 +357,24 @@ def test_missing_required_table(small_case_dir: Path) -> None:
     assert str(found[0]) == "sites.csv: required table is missing; create sites.csv"
 
 
+@pytest.mark.parametrize("how", ["header only", "missing"])
+def test_mode_flows_without_rows_refuses_every_mode(small_case_dir: Path, how: str) -> None:
+    """small_chain's modes.csv has 6 modes (rows 2-7): with mode_flows.csv holding only
+    its header, or gone, each is refused as one mode without flows is (6 problems), not
+    a chain that does nothing (it ran 'optimal' at -14,809.6 MUSD, building nothing)."""
+    flows = small_case_dir / "mode_flows.csv"
+    if how == "missing":
+        flows.unlink()
+    else:
+        flows.write_text(flows.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                         encoding="utf-8")
+    found = problems_of(small_case_dir)
+    modes = ["cdu_run", "gpp_run", "crack_ethane", "crack_naphtha", "pe_run", "pp_run"]
+    assert [str(p) for p in found] == [
+        f"modes.csv row {row}, column mode: mode has no rows in mode_flows.csv "
+        f"(found '{mode}'); give it inputs and outputs" for row, mode in enumerate(modes, 2)]
+
+
 def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
     """Not one 'a value is required' per row on top of the missing column."""
     edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
