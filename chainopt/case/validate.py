@@ -1646,10 +1646,13 @@ def validate(raw: RawCase) -> Case:
                 continue
             by_period[parent.name] = _by_period(parent, df, tables[parent.name],
                                                 keys.get("periods"), out)
-    if "units" not in raw.tables and len(tables.get("modes", ())):
-        out.add("units.csv", "required table is missing: modes.csv defines processes "
+    # (a units.csv with only its header is the same slip as none: nothing runs the modes)
+    if not len(tables.get("units", ())) and len(tables.get("modes", ())):
+        gone = "required table is missing" if "units" not in raw.tables else "has no rows"
+        out.add("units.csv", f"{gone}: modes.csv defines processes "
                 f"({', '.join(sorted(set(tables['modes']['process']))[:5])}) but no unit runs "
-                "them", "create units.csv (unit, site, process, capacity_k_per_yr)")
+                "them", f"{'create' if 'units' not in raw.tables else 'fill in'} units.csv "
+                "(unit, site, process, capacity_k_per_yr)")
     if not any(len(tables.get(n, ())) for n in ("units", "supplies", "markets")):
         out.add("case", "the chain is empty: no units, supplies or markets",
                 "add units.csv, supplies.csv and markets.csv")

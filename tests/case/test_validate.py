@@ -375,6 +375,19 @@ def test_mode_flows_without_rows_refuses_every_mode(small_case_dir: Path, how: s
         f"(found '{mode}'); give it inputs and outputs" for row, mode in enumerate(modes, 2)]
 
 
+def test_units_csv_with_only_its_header_is_refused(small_case_dir: Path) -> None:
+    """A header-only units.csv is refused as a missing one is: small_chain's modes.csv
+    names the processes cdu, cracker, gpp, pe_plant, pp_plant (sorted), none run by a
+    unit (it ran 'optimal' at -13,420.7 MUSD, building nothing)."""
+    units = small_case_dir / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                     encoding="utf-8")
+    assert str(only_problem(small_case_dir)) == (
+        "units.csv: has no rows: modes.csv defines processes (cdu, cracker, gpp, pe_plant, "
+        "pp_plant) but no unit runs them; fill in units.csv (unit, site, process, "
+        "capacity_k_per_yr)")
+
+
 def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
     """Not one 'a value is required' per row on top of the missing column."""
     edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
