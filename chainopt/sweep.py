@@ -89,7 +89,9 @@ class Target:
         """The scenario change dict applying ``value`` to this target."""
         where = dict(self.where)
         period = where.pop("period", None)
-        change = {"table": self.table, "where": where, self.op: {self.column: float(value)}}
+        change = {"table": self.table, self.op: {self.column: float(value)}}
+        if where:  # (no selector: every row; an empty `where` is refused as a slip)
+            change["where"] = where
         if period:
             change["period"] = period
         return change

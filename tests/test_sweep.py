@@ -30,7 +30,7 @@ def test_parse_set_and_grid():
     assert values == pytest.approx([0.7, 1.0, 1.3])
     variants = sw.grid([sw.parse_set(HDPE), sw.parse_set("supplies.cost_usd_per_unit=300,340")])
     assert len(variants) == 6
-    assert variants[1].changes[1] == {"table": "supplies", "where": {}, "set":
+    assert variants[1].changes[1] == {"table": "supplies", "set":
                                       {"cost_usd_per_unit": 340.0}}
 
 

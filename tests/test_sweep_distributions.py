@@ -171,7 +171,7 @@ def test_two_settings_that_change_the_same_cells_are_refused(tmp_path):
     share, and nothing is written. In a grid too; a period both take is named (one
     without period= takes every period); disjoint rows or periods stay allowed."""
     raw = api.load_case("small_chain").raw
-    both = [{"table": "markets", "where": {}, "scale": {"price_usd_per_unit": 2.0}},
+    both = [{"table": "markets", "scale": {"price_usd_per_unit": 2.0}},
             {"table": "markets", "where": {"commodity": "hdpe"},
              "scale": {"price_usd_per_unit": 3.0}}]
     m = sw.apply_variant(raw, both).tables["markets"]

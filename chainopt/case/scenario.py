@@ -565,7 +565,9 @@ class _Overlay:
                 self.tables[name + BY_PERIOD] = bp.loc[~drop].reset_index(drop=True)
             return
         where = ch.get("where", {})
-        if where is None:  # `where:` left blank would change every row
+        # `where:` left blank, or `where: {}` (a template's selector deleted), would
+        # change every row: the same slip, the same message
+        if "where" in ch and (where is None or where == {}):
             self.fail("'where' is blank", "name the rows (column: value or [values]), or "
                       "leave 'where' out to change every row")
             return

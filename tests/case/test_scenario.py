@@ -482,6 +482,15 @@ def test_an_empty_remove_rows_or_a_blank_where_is_refused(tmp_path):
                          "[values]), or leave 'where' out to change every row")
 
 
+def test_an_empty_where_mapping_is_refused_as_a_blank_one(tmp_path):
+    """``where: {}`` (a template's selector deleted) set both markets' prices to 1, as a
+    blank ``where:`` would have: refused with the blank one's message."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {}, "
+                                               "set: {price_usd_per_unit: 1}}\n"))
+    assert text.endswith("changes[0]: 'where' is blank; name the rows (column: value or "
+                         "[values]), or leave 'where' out to change every row")
+
+
 def test_scaling_or_adding_to_only_blank_cells_is_refused(tmp_path):
     """Market b has no cap (blank: unlimited, in the row and in its p3 override). A blank
     stays blank under scale or add, so ``scale: {max_k_per_yr: 2}`` on b changed nothing
