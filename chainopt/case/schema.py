@@ -133,6 +133,11 @@ class CaseMeta(_Frozen):
     def _finite(cls, v: float) -> float:
         if not math.isfinite(v):
             raise ValueError("must be a finite number")
+        # the tables' bound on a number (MAX_MAGNITUDE): a penalty of 1e308 validated and
+        # then failed the run, blaming markets.csv's coefficients
+        if abs(v) > MAX_MAGNITUDE:
+            raise ValueError(f"must be at most {MAX_MAGNITUDE:g}: no price or penalty comes "
+                             "near it, a typo?")
         return v
 
     @model_validator(mode="after")

@@ -527,6 +527,24 @@ def test_case_yaml_percentage_for_a_fraction(small_case_dir: Path, old: str, new
     assert (p.where, p.message, p.hint) == (where, message, hint)
 
 
+@pytest.mark.parametrize(("value", "refused"), [
+    ("1.0e+308", True), ("1.0e+16", True), ("1.0e+15", False)])
+def test_case_yaml_penalty_beyond_1e15_is_refused(small_case_dir: Path, value: str,
+                                                   refused: bool) -> None:
+    """A shortfall penalty of 1e308 USD/unit validated, then failed the run blaming
+    markets.csv's coefficients (-4.17e305 MUSD per k units/yr); 1e16 ran with a warning
+    pointing at links.csv. The tables' bound (1e15 in size) now holds in case.yaml too;
+    1e15 itself is within it."""
+    edit_csv(small_case_dir / "case.yaml", "shortfall_penalty_usd_per_unit: 5000",
+             f"shortfall_penalty_usd_per_unit: {value}")
+    if not refused:
+        assert load_case(small_case_dir).meta.shortfall_penalty_usd_per_unit == 1e15
+        return
+    found = [str(p) for p in problems_of(small_case_dir)]
+    assert ("case.yaml key shortfall_penalty_usd_per_unit: must be at most 1e+15: no price "
+            f"or penalty comes near it, a typo? (found {float(value)!r})") in found
+
+
 @pytest.mark.parametrize(
     ("old", "new", "where", "found", "hint"),
     [
