@@ -124,6 +124,12 @@ def read_csv(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise InputError([Problem(path.name, "is empty",
                                   "a table needs a header row naming its columns")])
+    first = text.split("\n", 1)[0]
+    if "\r" in first.rstrip("\r"):  # lines ending in CR alone: the whole file one line
+        raise InputError([Problem(path.name, "its lines end in CR only (a 'CSV (Macintosh)' "
+                                  "file), which is not read as lines",
+                                  "save it as 'CSV UTF-8 (comma delimited)' (lines ending "
+                                  "in LF or CR LF)")])
     hint = delimiter_hint(text)
     if hint:
         raise InputError([Problem(path.name, hint, "save it as comma-separated CSV (in Excel: "

@@ -141,3 +141,20 @@ def test_an_extra_value_in_a_later_row_is_named(small_copy):
     assert ("supplies.csv row 3: 5 values for 4 columns; put a value holding a comma in "
             "double quotes, or name the extra column in the header") in text
     assert "trailing comma" not in text
+
+
+def test_lines_ending_in_cr_only_are_named_with_the_fix(small_copy):
+    """supplies.csv with CR line ends only (Excel for Mac's 'CSV (Macintosh)'): the file
+    is one line to the CSV reader, which said "new-line character seen in unquoted field
+    - do you need to open the file in universal-newline mode?; check the quotes in the
+    first row" (the quotes are fine). Now the line ends and the fix are named; CR LF
+    (Windows) stays accepted."""
+    rows = SUPPLIES + "wsib,crude,340,8000\nwsib,raw_gas,20,12000\n"
+    (small_copy / "supplies.csv").write_bytes(rows.replace("\n", "\r").encode())
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("supplies.csv: its lines end in CR only (a 'CSV (Macintosh)' file), which is "
+            "not read as lines; save it as 'CSV UTF-8 (comma delimited)' (lines ending in "
+            "LF or CR LF)") in text
+    assert "1 problem" in text and "universal-newline" not in text
+    (small_copy / "supplies.csv").write_bytes(rows.replace("\n", "\r\n").encode())
+    cli("validate", small_copy, code=0)
