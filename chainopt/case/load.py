@@ -159,7 +159,7 @@ def read_csv(path: Path) -> pd.DataFrame:
                              skipinitialspace=True, comment=None, index_col=False)
     except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
             ValueError) as exc:
-        long = long_rows(text, path.name, len(header))
+        long = long_rows(text, path.name, len(header)) or open_quote(text, path.name)
         raise InputError(long or [Problem(path.name, f"cannot be read as CSV: "
                                           f"{_first_line(exc)}", "check the quotes and the "
                                           "number of commas per row")]) from None
@@ -193,6 +193,23 @@ def long_rows(text: str, file: str, columns: int) -> list[Problem]:
         problems.append(Problem(file, f"{len(long) - MAX_PER_CHECK} more rows with more "
                                 "values than columns"))
     return problems
+
+
+def open_quote(text: str, file: str) -> list[Problem]:
+    """A problem naming the row of CSV ``text`` whose quote is never closed (the rest of
+    the file then is one value), numbered as validation numbers rows (header = row 1,
+    blank lines skipped); none if every quote closes. pandas said "EOF inside string
+    starting at row 6" for row 7: its rows count from 0 after the header."""
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True, strict=True)
+    number = 0
+    try:
+        for values in rows:
+            number += bool(values)
+    except csv.Error:
+        return [Problem(f"{file} row {number + 1}", "a quote is opened and never closed",
+                        'close it (a value holding a comma goes in double quotes: "a,b"), '
+                        "or remove it")]
+    return []
 
 
 def delimiter_hint(text: str) -> str:

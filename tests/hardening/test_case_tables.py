@@ -158,3 +158,20 @@ def test_lines_ending_in_cr_only_are_named_with_the_fix(small_copy):
     assert "1 problem" in text and "universal-newline" not in text
     (small_copy / "supplies.csv").write_bytes(rows.replace("\n", "\r\n").encode())
     cli("validate", small_copy, code=0)
+
+
+def test_an_unclosed_quote_names_the_row_it_opens_in(small_copy):
+    """Row 4 (the header is row 1; row 3 is followed by a blank line, which rows skip as
+    validation does) opens a quote never closed: pandas said "Error tokenizing data. C
+    error: EOF inside string starting at row 4" (its rows count from 0 after the header
+    but count the blank line; without one it names the row before). In the header
+    itself: row 1."""
+    (small_copy / "supplies.csv").write_text(
+        SUPPLIES + "wsib,crude,340,8000\nwsib,raw_gas,20,12000\n\n\"wsib,naphtha,1,2\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("supplies.csv row 4: a quote is opened and never closed; close it (a value "
+            'holding a comma goes in double quotes: "a,b"), or remove it') in text
+    assert "1 problem" in text and "EOF" not in text
+    (small_copy / "supplies.csv").write_text('"' + SUPPLIES + "wsib,crude,340,8000\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert "supplies.csv row 1: a quote is opened and never closed" in text
