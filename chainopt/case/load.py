@@ -144,6 +144,17 @@ def read_csv(path: Path) -> pd.DataFrame:
                                   f"{MAX_COLUMNS:,} a table may have",
                                   "is this the right file? a case table has at most a few "
                                   "dozen columns")])
+    # an empty header cell became pandas' 'Unnamed: 4', a name the file does not hold
+    empty = [i for i, h in enumerate(header, 1) if not h.strip()]
+    if empty and len(header) > 1:
+        ending = len(header) - next((i for i, h in enumerate(reversed(header)) if h.strip()),
+                                    len(header))  # cells before the empty run at the end
+        raise InputError([
+            Problem(path.name, f"header cell {i} is empty (a trailing comma?)",
+                    "remove the comma(s) at the end of the header row") if i > ending else
+            Problem(path.name, f"header cell {i} is empty", "name the column, or remove it "
+                    "and its values")
+            for i in empty[:MAX_PER_CHECK]])
     counts = Counter(h.strip() for h in header)
     twice = sorted(h for h, n in counts.items() if h and n > 1)
     if twice:

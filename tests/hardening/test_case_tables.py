@@ -175,3 +175,20 @@ def test_an_unclosed_quote_names_the_row_it_opens_in(small_copy):
     (small_copy / "supplies.csv").write_text('"' + SUPPLIES + "wsib,crude,340,8000\n")
     _code, text = cli("validate", small_copy, code=1)
     assert "supplies.csv row 1: a quote is opened and never closed" in text
+
+
+def test_an_empty_header_cell_is_named_by_its_position(small_copy):
+    """The 4-column header of supplies.csv with a trailing comma has an empty 5th cell:
+    pandas named it 'Unnamed: 4', which the file does not hold ("column Unnamed: 4:
+    unknown column"). Now "header cell 5 is empty (a trailing comma?)"; an empty cell
+    inside the header (between site and commodity: cell 2) is named without the guess."""
+    (small_copy / "supplies.csv").write_text(SUPPLIES.strip() + ",\nwsib,crude,340,8000\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("supplies.csv: header cell 5 is empty (a trailing comma?); remove the comma(s) "
+            "at the end of the header row") in text
+    assert "1 problem" in text and "Unnamed" not in text
+    (small_copy / "supplies.csv").write_text(SUPPLIES.replace("site,", "site,,") +
+                                             "wsib,,crude,340,8000\n")
+    _code, text = cli("validate", small_copy, code=1)
+    assert ("supplies.csv: header cell 2 is empty; name the column, or remove it and its "
+            "values") in text and "Unnamed" not in text
