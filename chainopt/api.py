@@ -54,7 +54,7 @@ from chainopt.errors import (
     UnboundedError,
 )
 from chainopt.lazy import lazy_module
-from chainopt.names import check_name, child, cut
+from chainopt.names import check_folder_name, check_name, child, cut
 from chainopt.report.average_year import mid_period_builds
 from chainopt.results import (
     FLOAT_FORMAT,
@@ -340,6 +340,21 @@ def _capex_curves(built: BuiltModel) -> dict[str, str]:
     return texts
 
 
+def _results_name(case: Case) -> tuple[str, str]:
+    """The name a run of ``case`` gives its results folder without ``--name`` (the
+    scenario's, else the case's) and where it is given, for messages."""
+    scenario = scenario_name(case)
+    if scenario:  # (the case's origin is its base's folder)
+        return scenario, f"{case.raw.scenario_chain[-1]['path']} key name"
+    return case.name, f"{case.origin or case.name}: name"
+
+
+def check_results_name(case: Case) -> None:
+    """Refuse (InputError) a case or scenario whose name ``run`` would refuse as its
+    results folder's (a Windows device name such as ``con``): ``validate`` asks this."""
+    check_folder_name(*_results_name(case))
+
+
 def run(source: str | Path | Case | None = None, out: str | Path | None = None,
         name: str | None = None, overwrite: bool = False, options: SolveOptions | None = None,
         save: bool = True, progress: Callable[[str], object] | None = None,
@@ -370,8 +385,8 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
     load_s = time.perf_counter() - t0
-    folder = child(Path(out or DEFAULT_RESULTS), name or scenario_name(case) or case.name,
-                   "--name" if name else f"{case.origin or case.name}: name")
+    folder = child(Path(out or DEFAULT_RESULTS), *((name, "--name") if name else
+                                                   _results_name(case)))
     if save:
         _check_target(folder, overwrite)
     step("building model")

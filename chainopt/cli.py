@@ -103,6 +103,7 @@ def validate(case: CaseArg = None) -> None:
     """
     try:
         c = api.load_case(case)
+        api.check_results_name(c)  # a name run would refuse as its folder's (con, nul)
     except ChainoptError as exc:
         raise _fail(exc) from None
     t = c.tables

@@ -58,13 +58,21 @@ WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in ra
                              *(f"lpt{i}" for i in range(10))})
 
 
-def child(folder: str | Path, name: str, where: str, prefix: str = "") -> Path:
-    """``folder/<prefix><name>`` after checking ``name``; never outside ``folder``, never
-    a name Windows reserves for a device (``con``, ``nul``, ``com1``, ...)."""
+def check_folder_name(name: str, where: str, prefix: str = "") -> str:
+    """``name`` if ``<prefix><name>`` may name a folder (a valid name, not a Windows
+    device name), else an InputError naming ``where``: :func:`child` checks every folder
+    name with it, and ``chainopt validate`` a case's or scenario's name."""
     check_name(name, where)
     if f"{prefix}{name}" in WINDOWS_DEVICES:
         raise InputError([Problem(where, f"{name!r} is a device name on Windows, not a "
                                   "folder name", "choose another name")])
+    return name
+
+
+def child(folder: str | Path, name: str, where: str, prefix: str = "") -> Path:
+    """``folder/<prefix><name>`` after checking ``name``; never outside ``folder``, never
+    a name Windows reserves for a device (``con``, ``nul``, ``com1``, ...)."""
+    check_folder_name(name, where, prefix)
     path = Path(folder) / f"{prefix}{name}"
     if path.parent != Path(folder):  # cannot happen for a valid name; kept as a guard
         raise InputError([Problem(where, f"{name!r} would leave the folder {folder}")])

@@ -237,3 +237,22 @@ def test_long_chart_keys_stay_apart():
     assert file_key(one) != file_key(other) and len(file_key(other)) == 150
     assert file_key("small_port_expansion") == "small_port_expansion"
     assert file_key("x/../../escaped") == "x_______escaped"
+
+
+@pytest.mark.parametrize("device", ["con", "nul"])
+def test_validate_refuses_a_device_name_run_would_refuse(tmp_path, device):
+    """A case named ``con`` (or a scenario named ``nul``) was 'valid' for ``chainopt
+    validate``, the CI gate, and refused only by ``run``; validate now asks run's own
+    check (``names.check_folder_name``), naming the case folder or the scenario file."""
+    case = tmp_path / "case"
+    shutil.copytree(api.load_case("small_chain").origin, case)
+    meta = case / "case.yaml"
+    meta.write_text(meta.read_text().replace("name: small_chain", f"name: {device}", 1))
+    _code, text = cli("validate", case, code=1)
+    assert (f"{case}: name: '{device}' is a device name on Windows, not a folder name; "
+            "choose another name") in text
+    sc = tmp_path / "s.yaml"
+    sc.write_text(yaml.safe_dump({"name": device, "base": "small_chain"}))
+    _code, text = cli("validate", sc, code=1)
+    assert (f"{sc} key name: '{device}' is a device name on Windows, not a folder name; "
+            "choose another name") in text
