@@ -22,7 +22,7 @@ from chainopt.cli import app
 from chainopt.diagnose import names
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.diagnose.insight import basic_masks
-from chainopt.errors import OutputError, SolverError
+from chainopt.errors import InputError, OutputError, SolverError
 from chainopt.models.build import build
 from chainopt.report import explain as ex
 from chainopt.results import Results
@@ -416,23 +416,27 @@ def test_export_names_and_coefficient_ranges(tmp_path):
     assert "conversion.activity(cdu1,run,p1)" in cr.loc["cost", "min_at"]
 
 
-def test_export_names_tiers_beyond_64_bit_integers_by_their_digits(tmp_path):
-    """Supply tiers 1, 1e19 and 2e19 (whole numbers, so valid tiers) are three columns:
-    supply.purchase(a,crude,p1) and supply.purchase_tier(a,crude,T,p1) for T =
-    10000000000000000000 and 20000000000000000000. Both large tiers were cast to a 64-bit
-    integer, which wraps beyond 2**63 = 9.22e18 to -9223372036854775808: the two columns
-    had one name, HiGHS wrote the file with c0..c3 instead of any name, and
-    constraints.csv said tier=-9223372036854775808. The marginal value of tier 1e19's
-    limit is what one more t of it saves against tier 2e19: 120 - 110 = 10 USD/t (the
-    market, 12 kt/yr at 200, takes 5 + 5 + 2)."""
+def test_export_names_tiers_by_their_numbers_and_refuses_tiers_beyond_1000(tmp_path):
+    """Supply tiers 1, 999 and 1000 are three columns: supply.purchase(a,crude,p1) and
+    supply.purchase_tier(a,crude,T,p1) for T = 999 and 1000, the names the LP file and
+    constraints.csv use. The marginal value of tier 999's limit is what one more t of it
+    saves against tier 1000: 120 - 110 = 10 USD/t (the market, 12 kt/yr at 200, takes
+    5 + 5 + 2). Tiers of 1e19 and 2e19 (which, cast to a 64-bit integer, once wrapped to
+    one name) are now refused at load: a tier is at most 1000."""
+    supplies = ("site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,5\n"
+                "a,crude,{0},110,5\na,crude,{1},120,5")
+    markets = "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,12"
+    huge = write_case(tmp_path / "huge", {
+        "commodities": COMMODITIES, "sites": "site\na", "markets": markets,
+        "supplies": supplies.format(10000000000000000000, 20000000000000000000)})
+    with pytest.raises(InputError, match=r"supplies.csv row 3, column tier: must be at most "
+                                         r"1000 \(found '10000000000000000000'\)"):
+        load_case(huge)
     folder = write_case(tmp_path / "c", {
-        "commodities": COMMODITIES, "sites": "site\na",
-        "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\na,crude,1,100,5\n"
-                    "a,crude,10000000000000000000,110,5\na,crude,20000000000000000000,120,5",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,12"})
+        "commodities": COMMODITIES, "sites": "site\na", "markets": markets,
+        "supplies": supplies.format(999, 1000)})
     built = build(load_case(folder), pyomo=False)
-    big = ["supply.purchase_tier(a,crude,10000000000000000000,p1)",
-           "supply.purchase_tier(a,crude,20000000000000000000,p1)"]
+    big = ["supply.purchase_tier(a,crude,999,p1)", "supply.purchase_tier(a,crude,1000,p1)"]
     assert names.column_names(built) == ["supply.purchase(a,crude,p1)", *big,
                                          "market.sales(a,crude,p1)"]
     diagnose.export_model(built, str(tmp_path / "m.lp"))
@@ -440,7 +444,7 @@ def test_export_names_tiers_beyond_64_bit_integers_by_their_digits(tmp_path):
     assert all(f" {n} <= 5" in text for n in big), text
     res = solve_case(folder)
     tier = _constraint(res, "supply.purchase_tier")
-    assert "tier=10000000000000000000," in tier["key"]
+    assert "tier=999," in tier["key"]
     assert tier["marginal_value"] == pytest.approx(10)
 
 

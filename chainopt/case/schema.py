@@ -265,8 +265,15 @@ DESCRIPTION = Column("description", "text", default="")
 PROJECT = Column("project", "ref", ref="projects", default="")
 # Build timing (see chainopt.case.vintage): whole years of life and of construction, and
 # the share of capacity usable in the first years of use ("0.5;0.8").
+#: the longest life of a build: no plant or pipe is used 200 years (1e308 was accepted)
+MAX_LIFETIME_YR = 200
+#: the largest tier, segment, point or term number: a step of a curve or a term of a
+#: constraint is counted, and a case has a few (a tier of 1e20 was accepted and shown)
+MAX_ORDINAL = 1000
+
+
 def _life(default: float) -> Column:
-    return Column("lifetime_yr", "int", default=default, lo=1)
+    return Column("lifetime_yr", "int", default=default, lo=1, hi=MAX_LIFETIME_YR)
 
 
 LEAD_TIME = Column("lead_time_yr", "int", default=0.0, lo=0, hi=50)
@@ -280,7 +287,7 @@ STATED_UNIT = Column("stated_unit", "enum", choices=tuple(UNITS), default="")
 STATED_CURRENCY = Column("stated_currency", "enum", choices=CURRENCIES, default="")
 # A price tier of a market or supply (a step of a demand or supply curve); tier 1 when
 # blank, so that one row per site and commodity needs no tier column.
-TIER = Column("tier", "int", default=1.0, lo=1)
+TIER = Column("tier", "int", default=1.0, lo=1, hi=MAX_ORDINAL)
 
 
 #: the largest magnitude of a number in a float column of a case: no price, cost,
@@ -371,7 +378,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "capex_segments", ("unit", "segment"),
             (Column("unit", "ref", required=True, ref="units"),
-             Column("segment", "int", required=True, lo=1),
+             Column("segment", "int", required=True, lo=1, hi=MAX_ORDINAL),
              _pos("size_k_per_yr", required=True, lo_open=True),
              _pos("capex_usd_per_unit_yr", required=True),
              SOURCE),
@@ -379,7 +386,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "capex_curve", ("unit", "point"),
             (Column("unit", "ref", required=True, ref="units"),
-             Column("point", "int", required=True, lo=1),
+             Column("point", "int", required=True, lo=1, hi=MAX_ORDINAL),
              _pos("size_k_per_yr", required=True),
              _pos("capex_musd", required=True),
              SOURCE),
@@ -469,7 +476,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "constraint_terms", ("constraint", "term"),
             (Column("constraint", "ref", required=True, ref="constraints"),
-             Column("term", "int", required=True, lo=1),
+             Column("term", "int", required=True, lo=1, hi=MAX_ORDINAL),
              Column("quantity", "enum", required=True, choices=TERM_QUANTITIES),
              Column("coef", "float", required=True),
              Column("site", "ref", ref="sites", default=""),

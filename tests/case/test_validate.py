@@ -388,6 +388,31 @@ def test_units_csv_with_only_its_header_is_refused(small_case_dir: Path) -> None
         "capacity_k_per_yr)")
 
 
+@pytest.mark.parametrize(("file", "old", "new", "where", "what"), [
+    ("markets.csv", "", "", "markets.csv row 2, column tier", "must be at most 1000 (found '1e20')"),
+    ("links.csv", ",40,", ",1e308,", "links.csv row 2, column lifetime_yr",
+     "must be at most 200 (found '1e308')"),
+    ("links.csv", ",40,", ",201,", "links.csv row 2, column lifetime_yr",
+     "must be at most 200 (found '201')"),
+])
+def test_whole_number_columns_have_an_upper_bound(small_case_dir: Path, file: str, old: str,
+                                                  new: str, where: str, what: str) -> None:
+    """A tier of 1e20 was accepted (sales.csv showed tier 1e+20, the key
+    ru_dom/diesel/1e+20) and a lifetime_yr of 1e308: whole-number columns had no upper
+    bound. A tier is at most 1000, a lifetime at most 200 years (small_chain's links live
+    40; row 2 is its first link)."""
+    path = small_case_dir / file
+    if file == "markets.csv":  # a tier column: 1e20 in row 2, blank (tier 1) below
+        rows = [r.split(",", 2) for r in path.read_text(encoding="utf-8").splitlines()]
+        for i, r in enumerate(rows):
+            r.insert(2, ["tier", "1e20"][i] if i < 2 else "")
+        path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    else:
+        edit_csv(path, old, new)
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message) == (where, what)
+
+
 def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
     """Not one 'a value is required' per row on top of the missing column."""
     edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
