@@ -294,6 +294,10 @@ TIER = Column("tier", "int", default=1.0, lo=1, hi=MAX_ORDINAL)
 #: quantity or rate of a chain comes near it, and HiGHS takes 1e20 as infinite (a sweep
 #: to a price of 1e308 failed the solve, its message suggesting a longer time limit)
 MAX_MAGNITUDE = 1e15
+# the smallest size of a non-zero number in a table (MAX_MAGNITUDE's mirror): no yield,
+# share or price is this small (the smallest shipped yield is 5e-9); 1e-320 was a typo
+# that ran with a coefficient ratio of 'inf', a gas pipe of capacity 1e-320 cutting NPV
+MIN_MAGNITUDE = 1e-12
 #: the columns a case table may have (a CSV header, a workbook sheet's row): the widest
 #: table has 20, so more is no case table, refused before its names or cells are read
 MAX_COLUMNS = 1_000

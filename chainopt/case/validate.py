@@ -34,6 +34,7 @@ from chainopt.case.index import by_period as periodic
 from chainopt.case.schema import (
     FALSE_TEXTS,
     MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
     NAME_PATTERN,
     TABLES,
     TRUE_TEXTS,
@@ -274,6 +275,10 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                 bad_idx = items.index[(num.isna() | (num <= 0) | (num > 1)).to_numpy()]
                 out.rows(file, shown, df.index.isin(bad_idx), name,
                          "must be shares in (0, 1] separated by ;", hint="e.g. 0.5;0.8")
+                tiny_idx = items.index[((num > 0) & (num < MIN_MAGNITUDE)).to_numpy()]
+                out.rows(file, shown, df.index.isin(tiny_idx) & ~df.index.isin(bad_idx), name,
+                         f"a share below {MIN_MAGNITUDE:g}", hint="no share is this small: a "
+                         "typo? (e.g. 0.5;0.8)")
             # canonical "a;b" (spaces stripped); references are checked later
             fill = "" if col.kind == "shares" else str(col.default or "")
             data[name] = _rejoin(items, df.index, fill)
@@ -367,6 +372,12 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
              hint="no price, cost, quantity or rate comes near it: a typo? (a blank cell "
                   "is no limit where the column allows one)")
     finite &= ~huge
+    with np.errstate(invalid="ignore"):
+        tiny = finite & (num != 0) & (np.abs(num) < MIN_MAGNITUDE) & (col.kind == "float")
+    out.rows(file, shown, tiny, name, f"must be 0 or at least {MIN_MAGNITUDE:g} in size",
+             hint="no yield, share, price or quantity is this small: a typo? (write 0 for "
+                  "none)")
+    finite &= ~tiny
     with np.errstate(invalid="ignore"):
         if col.lo is not None:
             low = num <= col.lo if col.lo_open else num < col.lo

@@ -413,6 +413,38 @@ def test_whole_number_columns_have_an_upper_bound(small_case_dir: Path, file: st
     assert (p.where, p.message) == (where, what)
 
 
+@pytest.mark.parametrize(("value", "refused"), [
+    ("1e-320", True), ("-5e-13", True), ("1e-12", False), ("5e-9", False), ("0", False)])
+def test_a_non_zero_number_below_1e_12_is_refused_as_a_typo(small_case_dir: Path,
+                                                            value: str, refused: bool) -> None:
+    """A gas pipe of capacity 1e-320 (row 3 of links.csv, 12000 in small_chain) validated
+    and cut NPV from 7,784.9 to -360.1 MUSD, the run warning only of "a ratio of inf".
+    A non-zero number below 1e-12 in size is refused (the mirror of the 1e15 rule);
+    1e-12 itself, 5e-9 (a tar yield the README shows) and 0 stay accepted. (-5e-13 is
+    refused by this rule before the column's 'at least 0' would be checked: one
+    problem.)"""
+    edit_csv(small_case_dir / "links.csv", "gas_pipe,wsib,tobolsk,pipeline,raw_gas,12000,",
+             f"gas_pipe,wsib,tobolsk,pipeline,raw_gas,{value},")
+    if not refused:
+        load_case(small_case_dir)
+        return
+    p = only_problem(small_case_dir)
+    assert str(p) == (
+        "links.csv row 3, column capacity_k_per_yr: must be 0 or at least 1e-12 in size "
+        f"(found '{value}'); no yield, share, price or quantity is this small: a typo? "
+        "(write 0 for none)")
+
+
+def test_a_share_below_1e_12_is_refused_as_a_typo(small_case_dir: Path) -> None:
+    """A ramp_up share of 1e-320 (first year of use of crude_pipe, row 2) is above 0, so
+    it was a valid share; it is refused like a number below 1e-12."""
+    edit_csv(small_case_dir / "links.csv", "lifetime_yr,project", "lifetime_yr,project,ramp_up")
+    edit_csv(small_case_dir / "links.csv", "0,0,40,\n", "0,0,40,,1e-320;0.5\n")
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message) == ("links.csv row 2, column ramp_up",
+                                    "a share below 1e-12 (found '1e-320;0.5')")
+
+
 def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
     """Not one 'a value is required' per row on top of the missing column."""
     edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
