@@ -389,7 +389,8 @@ def test_units_csv_with_only_its_header_is_refused(small_case_dir: Path) -> None
 
 
 @pytest.mark.parametrize(("file", "old", "new", "where", "what"), [
-    ("markets.csv", "", "", "markets.csv row 2, column tier", "must be at most 1000 (found '1e20')"),
+    ("markets.csv", "", "", "markets.csv row 2, column tier",
+     "must be at most 1000 (found '1e20')"),
     ("links.csv", ",40,", ",1e308,", "links.csv row 2, column lifetime_yr",
      "must be at most 200 (found '1e308')"),
     ("links.csv", ",40,", ",201,", "links.csv row 2, column lifetime_yr",
