@@ -91,7 +91,14 @@ from chainopt.case.schema import (
     RawCase,
     split_list,
 )
-from chainopt.case.validate import check_cells, check_meta, closest, key_sets, validate
+from chainopt.case.validate import (
+    check_cells,
+    check_meta,
+    closest,
+    key_sets,
+    quoted,
+    validate,
+)
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
@@ -490,7 +497,7 @@ class _Overlay:
         state = str(state)
         if state not in PROJECT_STATES:
             self.fail(f"project '{name}': state must be one of {', '.join(PROJECT_STATES)} "
-                      f"(found '{state}')", closest(state, PROJECT_STATES))
+                      f"(found {quoted(state)})", closest(state, PROJECT_STATES))
             return
         period = ch.get("period")
         if state == "forced":
@@ -776,7 +783,7 @@ class _Overlay:
                 try:
                     float(str(val))
                 except ValueError:
-                    self.fail(f"'{col}': {op} needs a number (found {val!r})",
+                    self.fail(f"'{col}': {op} needs a number (found {quoted(val, as_repr=True)})",
                               f"write a number, e.g. {op}: {{{col}: "
                               f"{'1.1' if op == 'scale' else '10'}}}")
                     return False

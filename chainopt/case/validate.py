@@ -96,6 +96,21 @@ def closest(value: str, options: Iterable[str]) -> str:
     return f"did you mean '{match[0]}'?" if match else ""
 
 
+#: characters of a value a message quotes; a longer one is cut (a cell may be megabytes)
+MAX_QUOTED = 60
+
+
+def quoted(value: object, as_repr: bool = False) -> str:
+    """``value`` in quotes for a message (``as_repr``: as Python writes it, 1e+308 or
+    '1e308'), cut after MAX_QUOTED characters with its length: ``'xxxx…' (10,000
+    characters)``, not a 10,000-character message. Every value a validation message
+    quotes goes through here."""
+    text = str(value)
+    if len(text) <= MAX_QUOTED:
+        return repr(value) if as_repr else f"'{text}'"
+    return f"'{text[:MAX_QUOTED]}…' ({len(text):,} characters)"
+
+
 class _Collector:
     """Gathers problems, listing at most MAX_PER_CHECK of one kind."""
 
@@ -127,7 +142,7 @@ class _Collector:
                 h = hints.get(str(value), "") if hints else (hint or "")
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # a whole number read as float: 12, not 12.0
-            found = "it is blank" if pd.isna(value) or value == "" else f"found '{value}'"
+            found = "it is blank" if pd.isna(value) or value == "" else f"found {quoted(value)}"
             self.add(f"{file} row {r['_row']}, {label}", f"{message} ({found})", h)
         if len(bad) > MAX_PER_CHECK:
             self.add(f"{file}, {label}",
@@ -193,7 +208,7 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
                   and isinstance(value, int | float) and value >= 1):
                 hint = as_fraction(value)
             shown = ("" if isinstance(value, dict | list) or err["type"] == "missing"
-                     else f" (found {value!r})")
+                     else f" (found {quoted(value, as_repr=True)})")
             out.add(f"case.yaml key {loc}", f"{msg}{shown}", hint)
         return None
 

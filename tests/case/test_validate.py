@@ -446,6 +446,19 @@ def test_a_share_below_1e_12_is_refused_as_a_typo(small_case_dir: Path) -> None:
                                     "a share below 1e-12 (found '1e-320;0.5')")
 
 
+def test_a_very_long_cell_is_cut_in_its_message(small_case_dir: Path) -> None:
+    """units.csv row 3 (tob_gpp) with a site of 10,000 x's printed 10,094 bytes for one
+    problem. The value is cut after 60 characters, with its length; a name of 60 (or
+    fewer) is quoted whole."""
+    long = "x" * 10_000
+    edit_csv(small_case_dir / "units.csv", "tob_gpp,tobolsk,", f"tob_gpp,{long},")
+    p = only_problem(small_case_dir)
+    assert p.where == "units.csv row 3, column site"
+    assert p.message == f"unknown site name (found '{'x' * 60}…' (10,000 characters))"
+    edit_csv(small_case_dir / "units.csv", long, "x" * 60)
+    assert only_problem(small_case_dir).message == f"unknown site name (found '{'x' * 60}')"
+
+
 def test_missing_required_column_is_one_message(small_case_dir: Path) -> None:
     """Not one 'a value is required' per row on top of the missing column."""
     edit_csv(small_case_dir / "units.csv", "unit,site,process", "unit,location,process")
