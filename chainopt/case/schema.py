@@ -125,8 +125,9 @@ class CaseMeta(_Frozen):
     shortfall_penalty_usd_per_unit: float = Field(default=10_000.0, gt=0)
     solver: SolverDefaults = SolverDefaults()
 
-    _numbers = field_validator("base_year", "discount_rate", "shortfall_penalty_usd_per_unit",
-                               mode="before")(_not_true_or_false)
+    _numbers = field_validator("format_version", "base_year", "discount_rate",
+                               "shortfall_penalty_usd_per_unit", mode="before")(
+        _not_true_or_false)
 
     @field_validator("discount_rate", "shortfall_penalty_usd_per_unit")
     @classmethod

@@ -673,14 +673,16 @@ def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) ->
     ("periods", "[{period: p1, start_year: 2026, length_yr: 1, weight: yes}]",
      "periods.0.weight"),
     ("solver", "{mip_gap: true}", "solver.mip_gap"),
-    ("shortfall_penalty_usd_per_unit", "on", "shortfall_penalty_usd_per_unit")])
+    ("shortfall_penalty_usd_per_unit", "on", "shortfall_penalty_usd_per_unit"),
+    ("format_version", "true", "format_version")])
 def test_case_yaml_numbers_given_as_true_or_false_are_refused(tmp_path: Path, key: str,
                                                               value: str, where: str) -> None:
     """YAML reads yes/no/on/off/true/false as booleans, and pydantic took them as 1 and 0:
     ``discount_rate: yes`` was a rate of 100 %, so a market selling 10 kt/yr at 100 USD/t
     (1 MUSD a year) over two 5-year periods 2026-2035 was worth sum_{k<10} 2^-k = 1.998 MUSD
     instead of 6.759 at 10 %; ``length_yr: on`` a one-year period; ``mip_gap: true`` a 100 %
-    gap (any integer plan accepted). Refused at the key, naming what was read."""
+    gap (any integer plan accepted); ``format_version: true`` was read as version 1.
+    Refused at the key, naming what was read."""
     tables = {"commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\nmkt",
               "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nmkt,product,0,10",
               "markets": "site,commodity,price_usd_per_unit\nmkt,product,100"}
