@@ -419,6 +419,16 @@ def test_output_late_in_a_period_is_valued_in_its_own_years(tmp_path):
     assert res["projects"]["built_share"].max() == pytest.approx(0.0, abs=1e-9)
 
 
+#: a plant of capex 150 USD per t/yr, lead time 3, life 2 (usable 2029-2030), up to 20
+#: kt/yr, turning free feed 1:1 into product; add its market
+LATE_PLANT = {
+    "commodities": COMMODITIES, "sites": "site\nplant\n", "modes": "mode,process\nrun,make",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\nrun,product,out,1",
+    "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,capex_usd_per_unit_yr,"
+             "lifetime_yr,lead_time_yr\nu,plant,make,0,20,150,2,3",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,0"}
+
+
 @pytest.mark.parametrize(("periods", "built", "objective", "warned"), [
     ([{"period": "p1", "start_year": 2026, "length_yr": 5}], 12.5, 0.625, True),
     ([{"period": "p1", "start_year": 2026, "length_yr": 3},
@@ -440,16 +450,9 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
     Nothing said so: the run now warns of the one-period plan (the plant used from 2029,
     inside p1, while p1's sales cap binds) and says how to check it, a period from 2029;
     the split case, whose plant comes into use at a period's start, is not warned."""
-    folder = write_case(tmp_path, {
-        "commodities": COMMODITIES, "sites": "site\nplant\n",
-        "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,"
-                 "capex_usd_per_unit_yr,lifetime_yr,lead_time_yr\nu,plant,make,0,20,150,2,3",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,0",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,100,5"},
-        periods=periods)
+    folder = write_case(tmp_path, {**LATE_PLANT, "markets": "site,commodity,price_usd_per_unit,"
+                                                            "max_k_per_yr\nplant,product,100,5"},
+                        periods=periods)
     res = solve_case(folder)
     assert res.objective == pytest.approx(objective, abs=1e-9)
     assert value(res["capacity"], name="u", period="p1")["new_k_per_yr"] == pytest.approx(
@@ -472,15 +475,7 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
     3, life 2) is warned as the unit was: the period's average lets it sell the cap's 5
     kt/yr for 5 years, 2.5 MUSD > 2.0, so it is built, though year by year it sells 5
     kt/yr in 2029-2030 only, 1.0 MUSD, and would not be."""
-    tables = {
-        "commodities": COMMODITIES, "sites": "site\nplant\n",
-        "modes": "mode,process\nrun,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                      "run,product,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,"
-                 "capex_usd_per_unit_yr,lifetime_yr,lead_time_yr\nu,plant,make,0,20,150,2,3",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,0",
-        "markets": "site,commodity,price_usd_per_unit\nplant,product,100"}
+    tables = {**LATE_PLANT, "markets": "site,commodity,price_usd_per_unit\nplant,product,100"}
     one = [{"period": "p1", "start_year": 2026, "length_yr": 5}]
     res = solve_case(write_case(tmp_path / "free", tables, periods=one))
     assert res.objective == pytest.approx(1.0, abs=1e-9)
