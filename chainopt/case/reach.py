@@ -74,7 +74,8 @@ def reach(case: Case) -> Reach:
     off = set(case.tables["projects"].loc[case.tables["projects"]["state"] == "off",
                                           "project"])
     live = _network(case, off)
-    if not off:
+    if not off or (live.blocked.empty and (live.idle["table"] == "demand").all()):
+        # with every project on, more can flow, never less: nothing to judge again
         return Reach(blocked=live.blocked.assign(by_projects=False), idle=live.idle)
     full = _network(case, set())
     lb, fb = live.blocked, full.blocked
@@ -199,6 +200,9 @@ def blocked_reasons(rch: Reach, limit: int | None = None) -> pd.DataFrame:
     reason (why, as ``chainopt explain`` says it) and hint (what to do; blank for a mode
     stopped only by other modes that can never run). ``limit``: the first so many only
     (a generated case may have thousands)."""
+    if rch.blocked.empty:  # the usual case: none (and no frame work to say so)
+        return pd.DataFrame(columns=["unit", "mode", "site", "unit_row", "root",
+                                     "by_projects", "reason", "hint"])
     b = rch.blocked.drop_duplicates(["unit", "mode", "commodity", "side"])
     first = b.groupby(["unit", "mode"], sort=False, as_index=False).agg(
         root=("root", "any"), unit_row=("unit_row", "first")).sort_values(
