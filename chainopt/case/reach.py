@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import inner_join
 from chainopt.case.schema import Case, split_list
 from chainopt.case.validate import closest
 
@@ -94,15 +95,27 @@ def _network(case: Case, off: set[str]) -> Reach:
     links = t["links"][~t["links"]["project"].isin(off)]
     # each mode's net flow of each commodity (an amount both in and out nets out)
     mf = t["mode_flows"][~t["mode_flows"]["commodity"].isin(emis)]
-    mf = mf.assign(net=np.where(mf["direction"] == "out", 1.0, -1.0) * mf["amount_per_unit"])
-    mf = mf.groupby(["mode", "commodity"], sort=False, as_index=False).agg(
-        net=("net", "sum"), flow_row=("_row", "first"))
-    mf = mf[mf["net"] != 0]
+    net = np.where(mf["direction"] == "out", 1.0, -1.0) * mf["amount_per_unit"].to_numpy(float)
+    m_code, _ = pd.factorize(mf["mode"])
+    c_code, _ = pd.factorize(mf["commodity"])
+    pair, _ = pd.factorize(m_code.astype(np.int64) * (int(c_code.max(initial=0)) + 1) + c_code)
+    first = np.full(int(pair.max(initial=-1)) + 1, len(pair))
+    np.minimum.at(first, pair, np.arange(len(pair)))  # each pair's first row, in order
+    mf = pd.DataFrame({"mode": mf["mode"].to_numpy()[first],
+                       "commodity": mf["commodity"].to_numpy()[first],
+                       "net": np.bincount(pair, weights=net, minlength=len(first)),
+                       "flow_row": mf["_row"].to_numpy()[first]})
+    mf = mf[mf["net"] != 0].reset_index(drop=True)
     # the modes that run at each site: (site, mode) pairs, the instances
-    um = units[["unit", "site", "process", "_row"]].merge(
-        t["modes"][["mode", "process"]], on="process")
+    modes = t["modes"]
+    i, j = inner_join(units["process"], modes["process"])
+    um = pd.DataFrame({"unit": units["unit"].to_numpy()[i], "site": units["site"].to_numpy()[i],
+                       "process": units["process"].to_numpy()[i],
+                       "_row": units["_row"].to_numpy()[i], "mode": modes["mode"].to_numpy()[j]})
     inst = um[["site", "mode"]].drop_duplicates(ignore_index=True)
-    io = inst.reset_index(names="inst").merge(mf, on="mode")
+    i, j = inner_join(inst["mode"], mf["mode"])
+    io = pd.concat([pd.DataFrame({"inst": i, "site": inst["site"].to_numpy()[i]}),
+                    mf.iloc[j].reset_index(drop=True)], axis=1)
     flow = links[["from_site", "to_site"]].join(split_list(links["commodities"]).rename(
         "commodity"))
     flow = flow[flow["commodity"].notna() & ~flow["commodity"].isin(emis)]
