@@ -141,7 +141,8 @@ def build_model(case: Case, options: SolveOptions | None = None,
     _expect(case, Case, "case", "a Case", "load it with api.load_case(source)")
     check_options(options)
     if extend is not None and not callable(extend):
-        _expect(extend, type(None), "extend", "a function extend(model, built)")
+        raise InputError([Problem("extend", "must be a function extend(model, built) (found "
+                                  f"{type(extend).__name__} {extend!r:.60})")])
     built = _build.build(case)
     if extend is not None:
         built.extend(extend)

@@ -255,25 +255,25 @@ def blocked_reasons(rch: Reach, limit: int | None = None) -> pd.DataFrame:
                          kind="stable").reset_index(drop=True)
 
 
+#: why nothing reaches a market's or hard demand's site, and what to add (the two share it)
+_NO_SOURCE = ("nothing can ever bring {c} to {s} (no supply there, no mode there makes it, "
+              "no link carries it there)")
+_ADD_SOURCE = "add a link that carries {c} to {s} or a mode there that makes it"
+_ONLY_BLOCKED = "{c} can reach {s} only from modes that can never run"
+_CHECK = ", or check the site and commodity"
 _IDLE = {
-    ("markets", True): ("nothing can ever bring {c} to {s} (no supply there, no mode there "
-                        "makes it, no link carries it there), so nothing is ever sold at "
-                        "{this}; add a link that carries {c} to {s} or a mode there that "
-                        "makes it, or check the site and commodity"),
-    ("markets", False): ("{c} can reach {s} only from modes that can never run, so nothing "
-                         "is ever sold at {this}"),
+    ("markets", True): f"{_NO_SOURCE}, so nothing is ever sold at {{this}}; {_ADD_SOURCE}"
+                       f"{_CHECK}",
+    ("markets", False): f"{_ONLY_BLOCKED}, so nothing is ever sold at {{this}}",
     ("supplies", True): ("nothing at {s} can ever take {c} (no mode there uses it, no market "
                          "or disposal, no link carries it away), so nothing is ever bought "
                          "from {this}; add a link that carries {c} from {s} or a mode there "
-                         "that uses it, or check the site and commodity"),
+                         "that uses it" + _CHECK),
     ("supplies", False): ("{c} can go from {s} only to modes that can never run, so nothing "
                           "is ever bought from {this}"),
-    ("demand", True): ("nothing can ever bring {c} to {s} (no supply there, no mode there "
-                       "makes it, no link carries it there), so {this} can never be met: the "
-                       "case is infeasible; add a link that carries {c} to {s} or a mode "
-                       "there that makes it, or check the site and commodity"),
-    ("demand", False): ("{c} can reach {s} only from modes that can never run, so {this} can "
-                        "never be met: the case is infeasible"),
+    ("demand", True): f"{_NO_SOURCE}, so {{this}} can never be met: the case is infeasible; "
+                      f"{_ADD_SOURCE}{_CHECK}",
+    ("demand", False): f"{_ONLY_BLOCKED}, so {{this}} can never be met: the case is infeasible",
 }
 _THIS = {"markets": ("this market", "these markets"),
          "supplies": ("this supply", "these supplies"),

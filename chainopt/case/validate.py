@@ -344,7 +344,7 @@ def _matches(a: np.ndarray, pattern: str) -> np.ndarray:
     return pd.Series(a, dtype=str).str.fullmatch(pattern).to_numpy(dtype=bool)
 
 
-#: what to give as the capacity of a project's unit, blank or 0
+#: what to give as the capacity of a project's unit left blank (0 is allowed: a what-if)
 PROJECT_CAPACITY_HINT = ("this unit comes with a project: give the capacity the project "
                          "brings (above 0)")
 
