@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,9 @@ class Setup:
     objective: float = 0.0
     solves: int = 0
     warm: int = 0
+    # per driver but the discount rate: its model as a function of the value
+    # (:func:`variant_model`), or why there is none
+    maps: dict[str, Any] = field(default_factory=dict)
 
     @property
     def held(self) -> str:
@@ -294,10 +297,9 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     from chainopt.solve import resolve, solve_with_fixed
 
     if driver is None or x is None:
-        case = s.case
+        variant = s.hold(build(s.case, pyomo=False))
     else:
-        case = validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin))
-    variant = s.hold(build(case, pyomo=False))
+        variant = s.hold(variant_model(s, driver, x))
     outcome = resolve(s.model, variant, options)
     s.model = variant
     s.solves += 1
@@ -315,6 +317,40 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     b_s = best_bound(f_s, outcome.info.get("mip_bound"), variant.is_mip)
     return (f_s - f_c, math.nan if b_c is None else f_s - b_c,
             math.nan if b_s is None else b_s - f_c)
+
+
+def variant_model(s: Setup, driver: str, x: float):
+    """The model of the scenario with ``driver`` at ``x``, not yet held.
+
+    Every driver but ``discount`` moves prices or costs, which enter the model affinely
+    (a factor on a price scales its objective coefficients; an extra carbon price adds
+    to them), so the model's numbers are affine in x: the first value of a driver
+    builds a map over its search range (:func:`chainopt.warm.line_map`: three cold
+    builds, checked exact) and every value inside it is the map's model, without
+    validation, index or matrix. The discount factors are not affine in the rate, so a
+    rate is built cold, but not validated again: no rule of the validator reads the rate
+    but its range [0, 1], so within it the validated case with the new rate is the one a
+    validation would give. Otherwise (a map not exact, x outside the range) the case
+    with the driver's changes is validated and built cold."""
+    # lazy: the model side (see setup)
+    from chainopt.models.build import build
+    from chainopt.warm import line_map
+
+    lo, hi = DRIVER_INFO[driver][1]
+    if driver == "discount":
+        if lo <= x <= hi:
+            c = s.case
+            return build(c.model_copy(update={
+                "meta": c.meta.model_copy(update={"discount_rate": float(x)}),
+                "raw": replace(c.raw, meta={**c.raw.meta, "discount_rate": float(x)})}))
+    else:
+        if driver not in s.maps:
+            s.maps[driver] = line_map(s.case.raw, lambda v: changes(s, driver, v), lo, hi)
+        wm = s.maps[driver]
+        if not isinstance(wm, str) and wm.covers((float(x),)):
+            return wm.model((float(x),))
+    return build(validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin)),
+                 pyomo=False)
 
 
 #: the break-even search evaluates NPV at this many equal steps of a driver's range

@@ -197,7 +197,12 @@ class _NotWarm(Exception):
 
 
 def _probe(raw: RawCase, changes, targets, values) -> tuple[RawCase, BuiltModel]:
-    r = apply(raw, _with_values(changes, targets, values))
+    return _probed(raw, _with_values(changes, targets, values), values)
+
+
+def _probed(raw: RawCase, changes, values) -> tuple[RawCase, BuiltModel]:
+    """``raw`` with ``changes`` (putting the targets at ``values``) and its model."""
+    r = apply(raw, changes)
     try:
         return r, build(validate(r))
     except InputError:
@@ -234,15 +239,15 @@ def _close(pred: np.ndarray, got: np.ndarray, *scale: np.ndarray) -> bool:
     return bool(np.all(np.abs(pred - got) <= RTOL * size + 1e-300))
 
 
-def _on_line(unchanged, targets, j, lo, hi, b0, v0, vj, finite) -> bool:
-    """True when the single target ``j``'s no-change value (scale 1, add 0) lies inside
-    its range and the unchanged model sits on the line from the low to the high probe:
-    the affinity check without a midpoint probe."""
-    identity = {"scale": 1.0, "add": 0.0}.get(targets[j][3])
-    if unchanged is None or len(targets) != 1 or identity is None \
-            or not lo[j] < identity < hi[j] or not _same(b0, unchanged):
+def _on_line(unchanged, identity, j, lo, hi, b0, v0, vj, finite) -> bool:
+    """True when the single target ``j``'s no-change value ``identity[j]`` (scale 1, add
+    0) lies inside its range and the unchanged model sits on the line from the low to the
+    high probe: the affinity check without a midpoint probe."""
+    x = identity[j]
+    if unchanged is None or len(identity) != 1 or x is None \
+            or not lo[j] < x < hi[j] or not _same(b0, unchanged):
         return False
-    t = (identity - lo[j]) / (hi[j] - lo[j])
+    t = (x - lo[j]) / (hi[j] - lo[j])
     vu = _flat(unchanged)[0]
     return (np.array_equal(vu[~finite], v0[~finite])
             and _close(v0[finite] + t * (vj[finite] - v0[finite]), vu[finite], v0[finite],
@@ -257,26 +262,57 @@ def make_map(raw: RawCase, changes, targets, lo, hi,
     ``unchanged`` (the model of ``raw``) replaces the midpoint probe of a single target
     whose range holds its no-change value inside (scale 1, add 0), when it is on the
     line (one cold build fewer)."""
-    t0 = time.perf_counter()
     for table, _where, _period, _op, column in targets:
         if column not in WARM_COLUMNS.get(table, ()):
             raise _NotWarm(f"{table}.{column} is not a price, cost, bound or coefficient")
+    wm = _fit(raw, lambda v: _probe(raw, changes, targets, v),
+              [f"{t[0]}.{t[4]}" for t in targets], lo, hi,
+              [{"scale": 1.0, "add": 0.0}.get(t[3]) for t in targets], unchanged)
+    # every corner of the box is a probe with 1 or 2 targets varying
+    wm.full_check = (int(sum(w > 0 for w in wm.width)) > 2
+                     and any((t[0], t[4]) in FULL_CHECK for t in targets))
+    return wm
+
+
+def line_map(raw: RawCase, changes_at, lo: float, hi: float) -> WarmMap | str:
+    """The map of a model along one value x in [``lo``, ``hi``] whose scenario changes of
+    ``raw`` are ``changes_at(x)`` (a sensitivity driver: a factor on prices, an extra
+    carbon price), made as :func:`make_map` makes a sweep's: probes at lo, hi and the
+    midpoint, exact or not made. The map, or why not (a probe invalid, the structure or
+    an infinite bound changing, a number not affine in x, a cell changing sign).
+
+    No variant inside [lo, hi] needs validating: each changed cell moves on a line
+    between its valid values at the two ends, every cell range is an interval, and the
+    rules across rows and tables on these cells are convex (the module doc)."""
+    try:
+        return _fit(raw, lambda v: _probed(raw, changes_at(float(v[0])), v), ["x"],
+                    [lo], [hi], [None], None)
+    except _NotWarm as why:
+        return str(why)
+
+
+def _fit(raw: RawCase, probe, names: list[str], lo, hi, identity,
+         unchanged: BuiltModel | None) -> WarmMap:
+    """The map from probes (``probe(values)`` -> (raw case, model)) of targets ``names``
+    over [``lo``, ``hi``]; ``identity``: each target's no-change value or None (see
+    :func:`_on_line`). Raises :class:`_NotWarm` unless exact."""
+    t0 = time.perf_counter()
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
-    r0, b0 = _probe(raw, changes, targets, lo)
+    r0, b0 = probe(lo)
     v0, layout = _flat(b0)
     finite = np.isfinite(v0)
     tables = _changed_tables(raw, r0)
     moves = []
-    for j in range(len(targets)):
+    for j, name in enumerate(names):
         if hi[j] == lo[j]:
             moves.append((np.empty(0, dtype=np.int64), np.empty(0)))
             continue
         top = lo.copy()
         top[j] = hi[j]
-        rj, bj = _probe(raw, changes, targets, top)
+        rj, bj = probe(top)
         if not _same(b0, bj):
-            raise _NotWarm(f"{targets[j][0]}.{targets[j][4]}: the structure changes")
+            raise _NotWarm(f"{name}: the structure changes")
         vj = _flat(bj)[0]
         if not np.array_equal(v0[~finite], vj[~finite]) or not np.isfinite(vj[finite]).all():
             raise _NotWarm("an infinite bound becomes finite")
@@ -284,23 +320,20 @@ def make_map(raw: RawCase, changes, targets, lo, hi,
         tables |= _changed_tables(raw, rj)
         pos = np.flatnonzero(finite & (vj != v0))
         moves.append((pos, vj[pos] - v0[pos]))
-        if not _on_line(unchanged, targets, j, lo, hi, b0, v0, vj, finite):
+        if not _on_line(unchanged, identity, j, lo, hi, b0, v0, vj, finite):
             mid = lo.copy()
             mid[j] = (lo[j] + hi[j]) / 2
-            _rm, bm = _probe(raw, changes, targets, mid)
+            _rm, bm = probe(mid)
             if not _same(b0, bm):
-                raise _NotWarm(f"{targets[j][0]}.{targets[j][4]}: the structure changes")
+                raise _NotWarm(f"{name}: the structure changes")
             vm = _flat(bm)[0]
             if not _close(v0[finite] + 0.5 * (vj[finite] - v0[finite]), vm[finite],
                           v0[finite], vj[finite]):
-                raise _NotWarm(f"{targets[j][0]}.{targets[j][4]}: not affine")
-    varying = int(sum(w > 0 for w in hi - lo))
+                raise _NotWarm(f"{name}: not affine")
     wm = WarmMap(template=b0, layout=layout, lo=lo, hi=hi, width=hi - lo, v0=v0, moves=moves,
-                 tables=tuple(sorted(tables)),
-                 # every corner of the box is a probe with 1 or 2 targets varying
-                 full_check=varying > 2 and any((t[0], t[4]) in FULL_CHECK for t in targets))
-    if varying > 1:  # several targets: no interaction
-        rc, bc = _probe(raw, changes, targets, hi)
+                 tables=tuple(sorted(tables)), full_check=False)
+    if int(sum(w > 0 for w in hi - lo)) > 1:  # several targets: no interaction
+        rc, bc = probe(hi)
         if not _same(b0, bc):
             raise _NotWarm("the structure changes when every value is high")
         vc = _flat(bc)[0]

@@ -203,6 +203,9 @@ def test_break_even_by_hand(setup):
         assert be["value"] == pytest.approx(value, rel=1e-6), driver
     assert sens.break_even(setup, "carbon")["value"] is None
     assert setup.warm == setup.solves  # every variant re-solved warm
+    # ... each price, feed and capex variant from its driver's map, none built again
+    assert {d: type(m).__name__ for d, m in setup.maps.items()} == dict.fromkeys(
+        ("price", "feed", "capex"), "WarmMap")
 
 
 def test_tornado_bar_equals_the_npv_of_a_resolved_variant(setup, toy):
@@ -312,6 +315,7 @@ def test_carbon_driver_adds_one_price_on_top_of_site_and_period_prices(tmp_path)
     assert sens.npv(s) == pytest.approx(10 * 195 * W / 1000 - 10, abs=1e-9)
     be = sens.break_even(s, "carbon")
     assert be["base"] == 0.0 and be["value"] == pytest.approx(195 - 1000 / W, rel=1e-6)
+    assert type(s.maps["carbon"]).__name__ == "WarmMap"  # the variants from its map
     path = {**co2, "policies": "commodity,carbon_price_usd_per_unit\nco2,",
             "policies_by_period": "commodity,period,carbon_price_usd_per_unit\nco2,p2,30"}
     folder = _project_case(tmp_path / "b", "pj,10,p1,10,0,true,optional,,\n",
@@ -323,6 +327,7 @@ def test_carbon_driver_adds_one_price_on_top_of_site_and_period_prices(tmp_path)
     assert tor.loc["carbon", "npv_low_musd"] == pytest.approx(hand, abs=1e-9)
     assert tor.loc["carbon", "npv_high_musd"] == pytest.approx(hand - 10 * 20 * W / 1000,
                                                               abs=1e-9)
+    assert type(s.maps["carbon"]).__name__ == "WarmMap"
 
 
 def test_monte_carlo_counts_a_part_built_and_a_feasible_variant():
