@@ -183,17 +183,18 @@ def test_out_must_name_an_html_file(solved, tmp_path, name):
 @pytest.mark.parametrize("kind", ["run", "comparison"])
 def test_a_report_failing_half_way_leaves_the_earlier_one(solved, compared, tmp_path,
                                                           monkeypatch, kind):
-    """A report written with --png --pptx, then again with its deck failing (a broken
-    python-pptx, a full disk): the second wrote report.html and the PNGs, then stopped
-    at the deck, leaving a new HTML beside the old deck. Now all or none: every file
-    keeps the first report's bytes, and no temporary folder is left."""
+    """A report written with --pptx, then again with --png and its deck failing (a
+    broken python-pptx, a full disk): the second wrote report.html and the PNGs, then
+    stopped at the deck, leaving a new HTML and new PNGs beside the old deck. Now all or
+    none: every file keeps the first report's bytes, no PNG is added, and no temporary
+    folder is left."""
     from chainopt.report import deck
 
     recv = _received(solved if kind == "run" else compared, tmp_path)
-    cli("report", recv, "--png", "--pptx", code=0)
+    cli("report", recv, "--pptx", code=0)
     files = {p.name: p.read_bytes() for p in recv.glob("report*")}
     assert {"report.html", "report.pptx", "report-deck.html"} <= set(files)
-    assert any(n.endswith(".png") for n in files)
+    assert not any(n.endswith(".png") for n in files)
     (recv / "report.html").write_text("the first report\n")
     files["report.html"] = b"the first report\n"
 
