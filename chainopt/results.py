@@ -121,6 +121,15 @@ class Results:
     tables: dict[str, pd.DataFrame]
     manifest: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line (the dataclass's own printed every table)."""
+        m = self.manifest
+        obj = m.get("objective")
+        val = f", objective {obj:,.1f} MUSD" if isinstance(obj, int | float) else ""
+        return (f"Results({m.get('case', '?')}: {m.get('status', '?')}{val}, "
+                f"{len(self.tables)} tables: {', '.join(list(self.tables)[:5])}"
+                f"{', ...' if len(self.tables) > 5 else ''})")
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         """The table ``name``; a KeyError listing the tables there are."""
         try:

@@ -130,6 +130,12 @@ class SolveOutcome:
     # objective's value there minus chainopt's terms, cost x + offset (``npv_extension``)
     extension_value: float | None = None
 
+    def __repr__(self) -> str:
+        """One line (the dataclass's own printed every value of the solution)."""
+        gap = f", MIP gap {self.mip_gap:.3g}" if self.mip_gap is not None else ""
+        return (f"SolveOutcome({self.status}, objective {self.objective:,.10g} MUSD"
+                f"{gap}, {len(self.col_value):,} columns, {len(self.row_value):,} rows)")
+
 
 @functools.cache
 def highs_version() -> str:

@@ -284,6 +284,15 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = np.full(len(a), "" if col.kind == "shares" else str(col.default or ""),
                                  dtype=object)
         elif col.kind in ("shares", "refs"):
+            # an empty item ("0.5;;0.8", ";", "a;"): dropped, it would shift a ramp-up's
+            # years or hide a name left out
+            parts = pd.Series(a).loc[~blank].str.split(";").explode().str.strip()
+            empty = np.zeros(len(a), dtype=bool)
+            empty[parts.index[parts.eq("").to_numpy()]] = True
+            out.rows(file, shown, empty, name,
+                     "holds an empty item (';' twice in a row, or at an end)",
+                     hint="separate the items by one ';' each (e.g. "
+                     f"{'0.5;0.8' if col.kind == 'shares' else 'a;b'})")
             items = split_list(pd.Series(a, index=df.index))
             if col.kind == "shares":
                 num = pd.to_numeric(items, errors="coerce")
@@ -323,7 +332,7 @@ def check_cells(spec: TableSpec, column: str, cells: pd.Series, file: str,
 
 def _rejoin(items: pd.Series, index: pd.Index, fill: str) -> np.ndarray:
     """Each row's items (from :func:`split_list`, in row order) joined with ``;`` again,
-    ``fill`` for a row without items: ``" a ; b;"`` -> ``"a;b"``. The items of a row are
+    ``fill`` for a row without items: ``" a ; b"`` -> ``"a;b"``. The items of a row are
     summed as strings in one ``np.add.reduceat`` (no Python loop over rows)."""
     out = np.full(len(index), fill, dtype=object)
     if len(items):

@@ -49,6 +49,12 @@ class BuiltModel:
     #: (``api.extract_results`` refuses another model's)
     serial: int = field(default_factory=lambda: next(_SERIALS), repr=False)
 
+    def __repr__(self) -> str:
+        """One line (the dataclass's own printed every table of the case)."""
+        mip = f", {int(self.arrays.integer.sum()):,} integer" if self.is_mip else ""
+        return (f"BuiltModel({self.case.name}: {self.num_vars:,} columns{mip}, "
+                f"{self.num_rows:,} rows, {self.nnz:,} nonzeros)")
+
     @property
     def pyomo(self):
         """The Pyomo model (``pyomo.environ.ConcreteModel``), built on first access from

@@ -379,6 +379,17 @@ def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
         "p1": 0.0, "p2": 10.0, "p3": 0.0}
 
 
+def test_a_list_a_change_writes_with_an_empty_item_is_refused(tmp_path):
+    """A link's commodities set to 'fuel;' ran as 'fuel' (the empty item dropped), as a
+    file's cell did; both are refused now."""
+    text = _problems(_two_markets(tmp_path, "- {table: links, where: {link: ab}, "
+                                            "set: {commodities: 'fuel;'}}\n"))
+    assert [t.split("s.yaml ", 1)[1] for t in text] == [
+        "changes[0]: links.csv row ab, column commodities: holds an empty item (';' twice "
+        "in a row, or at an end) (found 'fuel;'); separate the items by one ';' each "
+        "(e.g. a;b)"]
+
+
 def test_a_listed_selector_value_that_matches_no_row_is_an_error(tmp_path):
     """``where: {site: [a, bb]}`` scaled a's prices and said nothing of 'bb' (a typo for
     b): the change did less than it says. Each listed value must match a row."""

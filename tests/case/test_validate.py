@@ -446,6 +446,27 @@ def test_a_share_below_1e_12_is_refused_as_a_typo(small_case_dir: Path) -> None:
                                     "a share below 1e-12 (found '1e-320;0.5')")
 
 
+@pytest.mark.parametrize("column,cell", [("ramp_up", "0.5;;0.8"), ("ramp_up", ";"),
+                                         ("ramp_up", ";0.8"), ("commodities", "crude;")])
+def test_an_empty_item_of_a_list_is_refused(small_case_dir: Path, column: str,
+                                            cell: str) -> None:
+    """An empty item of a ;-list was dropped: '0.5;;0.8' read as a ramp-up of two years
+    (0.5, then 0.8 in the second year, not the third), ';' as none. crude_pipe is
+    links.csv row 2."""
+    if column == "ramp_up":
+        edit_csv(small_case_dir / "links.csv", "lifetime_yr,project",
+                 "lifetime_yr,project,ramp_up")
+        edit_csv(small_case_dir / "links.csv", "0,0,40,\n", f"0,0,40,,{cell}\n")
+    else:
+        edit_csv(small_case_dir / "links.csv", "pipeline,crude,", f"pipeline,{cell},")
+    p = only_problem(small_case_dir)
+    assert (p.where, p.message) == (f"links.csv row 2, column {column}",
+                                    "holds an empty item (';' twice in a row, or at an end) "
+                                    f"(found '{cell}')")
+    assert p.hint == ("separate the items by one ';' each (e.g. "
+                      f"{'0.5;0.8' if column == 'ramp_up' else 'a;b'})")
+
+
 def test_a_very_long_cell_is_cut_in_its_message(small_case_dir: Path) -> None:
     """units.csv row 3 (tob_gpp) with a site of 10,000 x's printed 10,094 bytes for one
     problem. The value is cut after 60 characters, with its length; a name of 60 (or

@@ -64,3 +64,17 @@ def test_a_wrong_type_names_the_argument(small, call, said):
     with pytest.raises(InputError) as info:
         call(case, built)
     assert said in str(info.value) and info.value.exit_code == 1
+
+
+def test_a_model_an_outcome_and_results_print_as_one_line(small):
+    """In a notebook, printing a solve's outcome printed every value of the solution (90
+    lines for small_chain), a model every table of its case, results every table. Now
+    one line each, with what identifies them (small_chain: 99 columns, 102 rows, 219
+    nonzeros; objective 7,784.94 MUSD; 23 tables)."""
+    _case, built, outcome = small
+    res = api.extract_results(built, outcome)
+    assert repr(built) == "BuiltModel(small_chain: 99 columns, 102 rows, 219 nonzeros)"
+    assert repr(outcome) == ("SolveOutcome(optimal, objective 7,784.939871 MUSD, 99 columns, "
+                             "102 rows)")
+    assert repr(res) == ("Results(small_chain: optimal, objective 7,784.9 MUSD, 23 tables: "
+                         "activity, unit_flows, blending, blend_qualities, production, ...)")
