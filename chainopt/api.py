@@ -94,8 +94,8 @@ _excel = lazy_module("chainopt.report.excel")
 _html = lazy_module("chainopt.report.html")
 _sweep_stats = lazy_module("chainopt.report.sweep_stats")
 
-__all__ = ["apply_scenario", "build_model", "compare", "extract_results", "load_case", "run",
-           "run_many", "solve"]
+__all__ = ["apply_scenario", "build_model", "change_case", "compare", "extract_results",
+           "load_case", "run", "run_many", "solve"]
 
 DEFAULT_RESULTS = Path("results")
 
@@ -122,6 +122,18 @@ def load_case(source: str | Path | None = None) -> Case:
     """
     _expect(source, (str, Path, type(None)), "source", _SOURCE)
     return load_source(source)
+
+
+def change_case(case: Case, changes: list[dict], name: str = "changed") -> Case:
+    """``case`` with ``changes`` applied and validated, as if they were the ``changes`` of
+    a scenario file based on it (the same syntax: ``{"table": ..., "where": ...,
+    "scale": ...}``, ``{"project": ..., "state": ...}``, ``{"case": {...}}``, ...),
+    checked as a file's are. ``name`` names the scenario (results folder, messages). The
+    case is not changed; a run of the new one records the changes in its manifest, so
+    ``verify`` can re-run it."""
+    _expect(case, Case, "case", "a Case", "load it with api.load_case(source)")
+    _expect(name, str, "name", "a scenario name (snake_case)")
+    return sc.change_case(case, changes, name)
 
 
 def case_warnings(case: Case) -> list[str]:
@@ -1463,12 +1475,16 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
 
 
 def _recorded_case(manifest: dict, src: str, folder: str | Path) -> Case:
-    """The case a saved run was made from, to run again: its recorded source ``src``
-    and, for a sweep's ``--full`` variant (``variant`` in its manifest), that source with
+    """The case a saved run was made from, to run again: its recorded source ``src``,
+    with the changes made in memory its chain records applied again (``api.change_case``,
+    checked as when they were made: the folder may come from someone else), and, for a
+    sweep's ``--full`` variant (``variant`` in its manifest), that source with
     the variant's recorded settings applied (:func:`chainopt.sweep.recorded_variant`:
     checked, as the folder may come from someone else; InputsChangedError if the base
     was edited since)."""
     case = load_case(src)
+    for name, changes in sc.recorded_changes(manifest.get("scenario_chain")):
+        case = sc.change_case(case, changes, name)
     if "variant" not in manifest:
         return case
     return sw.recorded_variant(manifest["variant"], case, str(Path(folder) / MANIFEST))

@@ -29,7 +29,13 @@ from pathlib import Path
 from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
-from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
+from chainopt.case.scenario import (
+    IN_MEMORY,
+    is_scenario_path,
+    load_source,
+    read_scenario,
+    scenario_name,
+)
 from chainopt.case.schema import Case
 from chainopt.errors import ChainoptError, InputError, Problem
 from chainopt.names import is_name
@@ -141,8 +147,11 @@ def stale(manifest: dict, case: Case, options=None) -> str:
 def rerun_source(source: object, case: Case) -> str:
     """What ``verify`` loads to re-run: the scenario file, the case folder (absolute
     paths, also for a case given loaded, as ``compare`` and ``run A B`` give it) or an
-    embedded case's folder."""
-    chain = case.raw.scenario_chain
+    embedded case's folder. A case changed in memory (``api.change_case``) records the
+    source of what it changed: ``verify`` applies the changes its manifest records again."""
+    chain = list(case.raw.scenario_chain)
+    while chain and chain[-1].get(IN_MEMORY):
+        chain.pop()
     if chain and chain[-1].get("kind") == "scenario":
         return str(Path(chain[-1]["path"]).resolve())
     for path in (source, case.origin):

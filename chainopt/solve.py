@@ -664,7 +664,9 @@ def _failed_run(built: BuiltModel) -> tuple[str, str]:
     chain = built.case.raw.scenario_chain
     if chain and chain[-1].get("kind") == "scenario":
         what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
-        explain = f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`"
+        explain = ("Save the changes as a scenario file and run `chainopt explain` on it"
+                   if chain[-1].get("in_memory") else
+                   f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`")
     elif built.case.origin:  # by its folder too: the name is any text in case.yaml
         where = case_argument(built.case.origin)
         what = f"case '{built.case.name}'" + ("" if where == built.case.name else f" ({where})")

@@ -68,6 +68,7 @@ take no ``where`` or ``period``. All such problems are collected before stopping
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -255,13 +256,73 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
 def apply_scenario(path: str | Path) -> Case:
     """The validated Case of a scenario file (its chain of bases applied in order)."""
     _, raw, chain = resolve_chain(path)
+    return _validated(raw, chain[-1]["path"])
+
+
+def _validated(raw: RawCase, label: str) -> Case:
+    """``validate(raw)`` for the effective case of scenario ``label``: problems at the
+    rows' keys (:func:`_by_key`), as no file holds the effective tables."""
     try:
         return validate(raw)
     except InputError as exc:
-        label = chain[-1]["path"]
         raise InputError([Problem(f"{label} (effective case) {_by_key(raw, p.where)}",
                                   _by_key(raw, p.message), _by_key(raw, p.hint))
                           for p in exc.problems]) from None
+
+
+#: what marks a scenario held in memory in a case's chain (``api.change_case``)
+IN_MEMORY = "in_memory"
+
+
+def change_case(case: Case, changes: object, name: str) -> Case:
+    """``case`` with ``changes`` applied and validated: a scenario file's ``changes``
+    list held in memory, named ``name``, checked as a file's is (the same messages, at
+    ``<name> (in memory) changes[i]``). Its entry in the case's chain keeps the changes
+    themselves (``in_memory``: true), so that a saved run's manifest records them and
+    ``verify`` applies them again to the recorded source (:func:`recorded_changes`)."""
+    label = f"{name} (in memory)"
+    problems = []
+    if not is_name(name):
+        problems.append(Problem(f"{label}: name", f"{name!r} is not a valid scenario name",
+                                f"use {RULE_TEXT}; a name is never a path"))
+    try:  # plain YAML values only (the manifest records them), and a copy of its own
+        plain = json.loads(json.dumps(changes, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        problems.append(Problem(f"{label}: changes", f"not plain data ({exc})",
+                                "give a list of mappings of str, numbers, bools, None, "
+                                "lists and mappings, as a scenario file holds"))
+        plain = []
+    if not isinstance(plain, list):
+        problems.append(Problem(f"{label}: changes", "must be a list of changes",
+                                "e.g. [{'table': 'markets', 'where': {'commodity': 'hdpe'}, "
+                                "'scale': {'price_usd_per_unit': 1.2}}]"))
+    elif len(plain) > MAX_CHANGES:
+        problems.append(Problem(f"{label}: changes", f"{len(plain):,} changes, at most "
+                                f"{MAX_CHANGES:,} in one scenario", "change whole columns "
+                                "with one selector"))
+    if problems:
+        raise InputError(problems)
+    sc = Scenario(name=name, description="", base=case.name, changes=tuple(plain),
+                  path=Path(label))
+    raw = apply_changes(case.raw, sc)
+    root = case.raw.scenario_chain or ({"kind": "case", "name": case.name,
+                                        "path": case.origin},)
+    raw = dataclasses.replace(raw, scenario_chain=(*root, {
+        "kind": "scenario", "name": name, "path": label, IN_MEMORY: True,
+        "changes": plain}))
+    return _validated(raw, label)
+
+
+def recorded_changes(chain: object) -> list[tuple[str, object]]:
+    """(name, changes) of the scenarios held in memory at the end of a recorded chain
+    (a manifest's ``scenario_chain``), in the order they were applied; [] if none."""
+    out: list[tuple[str, object]] = []
+    if isinstance(chain, list):
+        for entry in reversed(chain):
+            if not (isinstance(entry, dict) and entry.get(IN_MEMORY) is True):
+                break
+            out.append((str(entry.get("name")), entry.get("changes")))
+    return out[::-1]
 
 
 _CSV_ROWS = re.compile(r"\b([a-z_]+)\.csv (rows?) (\d+(?:, \d+)*)")
