@@ -14,9 +14,15 @@ from chainopt.case.schema import UNITS
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
+@functools.cache
+def _run(source: str):
+    """One solve of each case and scenario the module's tests read (never change)."""
+    return api.run(SCENARIOS / source if source.endswith(".yaml") else source, save=False)
+
+
 @pytest.fixture(scope="module")
 def base():
-    return api.run(None, save=False)
+    return _run("ru_eastwest")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +141,7 @@ def test_amur_helium_yield_is_the_fact_sheet_s(case, base):
 
 
 def _project_gain(path: str, base) -> tuple[float, pd.DataFrame]:
-    r = api.run(SCENARIOS / path, save=False)
+    r = _run(path)
     assert r.manifest["status"] == "optimal"
     pr = r["projects"]
     return r.objective - base.objective, pr[pr["built_share"] > 1e-6]
@@ -219,7 +225,7 @@ def test_equipment_renewal_is_valued_against_retirement(base):
     years_of_use = sum(1.1 ** -(y - 2026) for y in range(2033, 2051))  # 1.404 + 3.226
     hand = 20.4 * years_of_use + 55.5 - 128.5
     upper = hand + 24 * (132.45 * (1.404 + 1.6077 + 0.9983) + 150.5 * 0.6198) / 1000
-    r = api.run(SCENARIOS / "ru_mp4_equipment_renewal.yaml", save=False)
+    r = _run("ru_mp4_equipment_renewal.yaml")
     summary, _ = economics.project_economics(base, r)
     assert summary["projects"] == ["mp4"]
     assert 0.9 * hand <= summary["incremental_npv_musd"] <= 1.1 * upper
@@ -239,12 +245,6 @@ def _switches_projects(path: Path) -> bool:
     return bool(base) and _switches_projects(path.parent / base.group(1))
 
 
-@functools.cache
-def _base_run(name: str):
-    """One solve of a base case for all the scenarios that are compared with it."""
-    return api.run(name, save=False)
-
-
 @pytest.mark.parametrize("path", sorted(p.name for p in SCENARIOS.glob("*.yaml")
                                         if _switches_projects(p)))
 def test_every_project_effect_has_one_consistent_stream(path):
@@ -254,7 +254,7 @@ def test_every_project_effect_has_one_consistent_stream(path):
     from chainopt.report import economics
 
     first = "small_chain" if path.startswith("small") else "ru_eastwest"
-    runs = {first: _base_run(first), path: api.run(SCENARIOS / path, save=False)}
+    runs = {first: _run(first), path: _run(path)}
     cfs = api.counterfactuals(runs).get(path, {"projects": {}})
     rate = runs[path].manifest["discount_rate"]
     for project, ref in cfs["projects"].items():

@@ -620,37 +620,35 @@ def _requests(net_log: Path) -> set[str]:
 def test_reports_and_deck_preview_in_headless_chromium(default_report, port_compare,
                                                        tmp_path):
     """Each report and deck preview renders without console errors or network requests;
-    screenshots of the one-pager, the Sankey (overview and petrochemicals drill-down) and
-    the map go to tests/artifacts/."""
+    screenshots of the one-pager, the Sankey (overview and petrochemicals drill-down), the
+    map and the deck go to tests/artifacts/. One browser start per screenshot, which also
+    dumps the page and logs its requests, and one for the run's deck, not shown."""
     from chainopt.report.html import write_report
 
     folder, _paths = default_report
     _s, _n, cmp_folder = port_compare
     write_report(cmp_folder, pptx=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    pages = [folder / "report.html", folder / "report-deck.html", cmp_folder / "report.html",
-             cmp_folder / "report-deck.html"]
-    for i, page in enumerate(pages):
-        net = tmp_path / f"net{i}.json"
-        done = _browser(page.resolve().as_uri(), tmp_path, "--dump-dom",
-                        f"--log-net-log={net}")
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert _problems(done) == [], page
-        assert _requests(net) == set(), page
-        if page.name == "report.html":
-            assert "main-svg" in done.stdout  # plotly drew
-    shots = {"sankey_overview": (folder / "report.html", "#only=sankey", "1400,1000"),
+    views = {"sankey_overview": (folder / "report.html", "#only=sankey", "1400,1000"),
              "sankey_petrochemicals": (folder / "report.html",
                                        "#only=sankey&sankey=petrochemicals", "1400,1100"),
              "map": (folder / "report.html", "#only=map", "1400,1000"),
              "onepager": (cmp_folder / "report.html", "#only=projects", "1400,1300"),
-             "deck": (cmp_folder / "report-deck.html", "", "1000,1700")}
-    for name, (page, frag, size) in shots.items():
+             "deck": (cmp_folder / "report-deck.html", "", "1000,1700"),
+             "run_deck": (folder / "report-deck.html", "", "")}
+    for i, (name, (page, frag, size)) in enumerate(views.items()):
+        net = tmp_path / f"net{i}.json"
         shot = ARTIFACTS / f"decide_{name}.png"
-        done = _browser(page.resolve().as_uri() + frag, tmp_path, f"--window-size={size}",
-                        f"--screenshot={shot}")
-        assert done.returncode == 0 and shot.stat().st_size > 20_000, name
+        shoot = [f"--window-size={size}", f"--screenshot={shot}"] if size else []
+        done = _browser(page.resolve().as_uri() + frag, tmp_path, "--dump-dom",
+                        f"--log-net-log={net}", *shoot)
+        assert done.returncode == 0, done.stderr[-2000:]
         assert _problems(done) == [], name
+        assert _requests(net) == set(), name
+        if page.name == "report.html":
+            assert "main-svg" in done.stdout, name  # plotly drew
+        if size:
+            assert shot.stat().st_size > 20_000, name
 
 
 def test_constraint_changes_rank_rent_and_drop_degenerate_swaps():
