@@ -300,6 +300,10 @@ def change_case(case: Case, changes: object, name: str) -> Case:
         problems.append(Problem(f"{label}: changes", f"{len(plain):,} changes, at most "
                                 f"{MAX_CHANGES:,} in one scenario", "change whole columns "
                                 "with one selector"))
+    if len(recorded_changes(list(case.raw.scenario_chain))) >= MAX_CHAIN:
+        problems.append(Problem(f"{label}: case", f"already changed in memory {MAX_CHAIN} "
+                                "times, one on another: at most as deep as a chain of "
+                                "scenario files", "put the changes in one list"))
     if problems:
         raise InputError(problems)
     sc = Scenario(name=name, description="", base=case.name, changes=tuple(plain),
@@ -315,13 +319,18 @@ def change_case(case: Case, changes: object, name: str) -> Case:
 
 def recorded_changes(chain: object) -> list[tuple[str, object]]:
     """(name, changes) of the scenarios held in memory at the end of a recorded chain
-    (a manifest's ``scenario_chain``), in the order they were applied; [] if none."""
+    (a manifest's ``scenario_chain``), in the order they were applied; [] if none; at
+    most ``MAX_CHAIN`` of them, as a chain of files."""
     out: list[tuple[str, object]] = []
     if isinstance(chain, list):
         for entry in reversed(chain):
             if not (isinstance(entry, dict) and entry.get(IN_MEMORY) is True):
                 break
             out.append((str(entry.get("name")), entry.get("changes")))
+    if len(out) > MAX_CHAIN:  # as a chain of scenario files (a manifest may be anyone's)
+        raise InputError([Problem("manifest.json: scenario_chain", f"{len(out)} changes made "
+                                  f"in memory one on another, at most {MAX_CHAIN}",
+                                  "restore the folder as chainopt wrote it")])
     return out[::-1]
 
 

@@ -76,3 +76,25 @@ def test_bad_changes_are_refused_as_a_file_s_are(toy, changes, name, said):
     with pytest.raises(InputError) as e:
         api.change_case(toy, changes, name=name)
     assert said in str(e.value)
+
+
+def test_changes_in_memory_go_at_most_as_deep_as_a_chain_of_files(toy, tmp_path):
+    """32 changes one on another are as deep as a chain of scenario files may be: a 33rd
+    is refused, and so is a manifest recording 33 (verify would apply them all)."""
+    from chainopt.case.scenario import MAX_CHAIN
+
+    up = [{"table": "markets", "where": {"commodity": "product"},
+           "scale": {"price_usd_per_unit": 1.0}}]
+    case = toy
+    for i in range(MAX_CHAIN):
+        case = api.change_case(case, up, name=f"c{i}")
+    with pytest.raises(InputError, match=r"already changed in memory 32 times"):
+        api.change_case(case, up, name="one_more")
+    api.run(case, out=tmp_path)
+    mf = tmp_path / "c31" / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["scenario_chain"].append({**m["scenario_chain"][-1], "name": "c32"})
+    mf.write_text(json.dumps(m))
+    with pytest.raises(InputError, match=r"33 changes made in memory one on another, at "
+                                         r"most 32"):
+        api.verify(tmp_path / "c31")
