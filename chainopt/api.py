@@ -506,8 +506,9 @@ def _check_target(folder: Path, overwrite: bool) -> None:
     """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``)."""
     if folder.exists() or folder.is_symlink():
         if not overwrite:
-            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
-                                    "replace it or --name to write elsewhere")
+            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite "
+                                    "(in Python overwrite=True) to replace it or --name "
+                                    "(name=...) to write elsewhere")
         check_replaceable(folder, "results")
     check_writable(folder.parent)
 

@@ -177,8 +177,8 @@ class Results:
         """
         folder = Path(folder)
         if (folder.exists() or folder.is_symlink()) and not overwrite:
-            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite to "
-                                    "replace it or --name to write elsewhere")
+            raise ResultsExistError(f"results folder {folder} exists; pass overwrite=True "
+                                    "to replace it, or save to another folder")
 
         def write(tmp: Path, name: str) -> tuple[str, dict]:
             df = stable_floats(self.tables[name])

@@ -78,3 +78,18 @@ def test_a_model_an_outcome_and_results_print_as_one_line(small):
                              "102 rows)")
     assert repr(res) == ("Results(small_chain: optimal, objective 7,784.9 MUSD, 23 tables: "
                          "activity, unit_flows, blending, blend_qualities, production, ...)")
+
+
+def test_a_folder_that_exists_is_said_in_python_terms_too(tmp_path):
+    """api.run and Results.save said "pass --overwrite ... or --name", flags a library
+    user has none of (API review F8): each now names its own argument."""
+    from chainopt.errors import ResultsExistError
+
+    res = api.run("small_chain", out=tmp_path, name="a")
+    with pytest.raises(ResultsExistError, match=r"pass --overwrite \(in Python "
+                                                r"overwrite=True\) to replace it or --name "
+                                                r"\(name=\.\.\.\) to write elsewhere"):
+        api.run("small_chain", out=tmp_path, name="a")
+    with pytest.raises(ResultsExistError, match=r"pass overwrite=True to replace it, or save "
+                                                r"to another folder"):
+        res.save(tmp_path / "a")
