@@ -182,9 +182,23 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
         # counts only the items that passed): the items' own problems say it all
         inside = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
         errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in inside)]
-        for err in errors:
+        # one rule broken by many items of a list (2,000 periods past 2300): the first
+        # MAX_PER_CHECK, then a count, as the tables' checks do
+        kinds = [(e["type"], tuple("*" if isinstance(x, int) else x for x in e["loc"]))
+                 for e in errors]
+        seen: dict[tuple, int] = {}
+        for err, kind in zip(errors, kinds, strict=True):
+            seen[kind] = seen.get(kind, 0) + 1
+            if seen[kind] > MAX_PER_CHECK:
+                continue
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
             msg, hint = err["msg"].removeprefix("Value error, "), ""
+            bound = {"less_than_equal": ("at most", "le"), "greater_than_equal":
+                     ("at least", "ge"), "less_than": ("below", "lt"),
+                     "greater_than": ("above", "gt")}.get(err["type"])
+            limit = (err.get("ctx") or {}).get(bound[1]) if bound else None
+            if bound and isinstance(limit, int | float):  # (not pydantic's own words)
+                msg = f"must be {bound[0]} {limit:g}"
             head = msg.split(":", 1)[0]
             if not err["loc"] and head in fields:  # a whole-case rule names its key first
                 loc, msg = head, msg.split(":", 1)[1].strip()
@@ -210,6 +224,10 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             shown = ("" if isinstance(value, dict | list) or err["type"] == "missing"
                      else f" (found {quoted(value, as_repr=True)})")
             out.add(f"case.yaml key {loc}", f"{msg}{shown}", hint)
+        for (_type, loc), n in seen.items():
+            if n > MAX_PER_CHECK:
+                out.add(f"case.yaml key {'.'.join(str(x) for x in loc)}",
+                        f"and {n - MAX_PER_CHECK} more like the {MAX_PER_CHECK} above")
         return None
 
 

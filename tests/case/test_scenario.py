@@ -368,8 +368,8 @@ def test_values_a_change_writes_are_checked_at_the_change(tmp_path):
         "'teleport'); one of: pipeline, rail, sea, road, terminal, other",
         "changes[4]: links.csv row ab, column lifetime_yr: must be a whole number (found "
         "'2.5')",
-        "changes[5]: case.yaml key discount_rate: Input should be less than or equal to 1 "
-        "(found 2); a fraction: 2 % is 0.02"]
+        "changes[5]: case.yaml key discount_rate: must be at most 1 (found 2); a fraction: "
+        "2 % is 0.02"]
     from chainopt.case.index import by_period
 
     ok = api.load_case(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "

@@ -598,7 +598,7 @@ def test_case_yaml_unknown_key_inside_solver_or_a_period(small_case_dir: Path) -
         ("discount_rate: 0.10", "discount_rate: 10%", "case.yaml key discount_rate",
          "must be a number, not a percentage (found '10%')", "a fraction: 10 % is 0.10"),
         ("discount_rate: 0.10", "discount_rate: 10", "case.yaml key discount_rate",
-         "Input should be less than or equal to 1 (found 10)", "a fraction: 10 % is 0.10"),
+         "must be at most 1 (found 10)", "a fraction: 10 % is 0.10"),
         ("method: auto}", "method: auto, mip_gap: 1%}", "case.yaml key solver.mip_gap",
          "must be a number, not a percentage (found '1%')", "a fraction: 1 % is 0.01"),
         ("shortfall_penalty_usd_per_unit: 5000", "shortfall_penalty_usd_per_unit: 50%",
@@ -676,6 +676,26 @@ def test_case_yaml_bad_period_length(small_case_dir: Path) -> None:
     assert "(found 0)" in p.message
 
 
+def test_one_rule_broken_by_many_periods_is_listed_20_times_and_counted(
+        tmp_path: Path) -> None:
+    """2,000 one-year periods from 2026 put 1,725 start years past 2300 (2301 to 4025):
+    1,725 problems were listed, in pydantic's words ('Input should be less than or equal
+    to 2300'). Now the first 20, as the tables' checks list, then a count of the other
+    1,705, in the words the tables use."""
+    tables = {"commodities": "commodity,unit,kind\nproduct,t,product", "sites": "site\nmkt",
+              "markets": "site,commodity,price_usd_per_unit\nmkt,product,100"}
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path, tables, periods=[
+            {"period": f"p{2026 + i}", "start_year": 2026 + i, "length_yr": 1}
+            for i in range(2000)]))
+    probs = e.value.problems
+    assert len(probs) == 21
+    assert (probs[0].where, probs[0].message) == ("case.yaml key periods.275.start_year",
+                                                  "must be at most 2300 (found 2301)")
+    assert (probs[-1].where, probs[-1].message) == ("case.yaml key periods.*.start_year",
+                                                    "and 1705 more like the 20 above")
+
+
 def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) -> None:
     """A one-period case whose period has length_yr 0 was also told "periods: Tuple should
     have at least 1 item after validation, not 0" (pydantic counts the items that passed),
@@ -685,7 +705,7 @@ def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) ->
     p = only_problem(write_case(tmp_path, tables, periods=[
         {"period": "p1", "start_year": 2026, "length_yr": 0}]))
     assert p.where == "case.yaml key periods.0.length_yr"
-    assert p.message == "Input should be greater than or equal to 1 (found 0)"
+    assert p.message == "must be at least 1 (found 0)"
 
 
 @pytest.mark.parametrize(("key", "value", "where"), [
