@@ -56,6 +56,7 @@ from chainopt.errors import (
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut
 from chainopt.report.average_year import mid_period_builds
+from chainopt.report.stream_split import approximate_streams
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,
@@ -272,7 +273,8 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
         # limits bind)
-        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables)],
+        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables),
+                     *approximate_streams(built.case, tables)],
         # the modes that can never run and why, as `chainopt explain` says it
         "blocked_modes": notes["blocked_modes"],
     }

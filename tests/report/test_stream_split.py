@@ -1,0 +1,83 @@
+"""A project that retires a unit: when its yearly stream is an approximation, the run
+says so (time review F1), and splitting the period as it says makes the stream exact."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainopt import api
+from chainopt.case.scenario import without_projects
+from chainopt.report import economics
+from tests.toycase import FEED_TO_PRODUCT, write_case
+
+FIVE_FIVE = [{"period": "p1", "start_year": 2026, "length_yr": 5},
+             {"period": "p2", "start_year": 2031, "length_yr": 5}]
+STREAM = "project pj retires unit e"
+
+
+def _case(tmp_path, retire: str, life: int = 25):
+    """FEED_TO_PRODUCT (margin 300 USD/t, no cap) at rate 10 %: unit e (10 kt/yr, fixed
+    O&M 20 USD/t/yr, closing at the start of ``retire``) and project pj (unit up, 15
+    kt/yr, fixed O&M 10; capex 10 MUSD, 2 years' lead time, forced in p1: in use from
+    2028), which retires e. pj's unit earns 15 x (300 - 10) / 1000 = 4.35 MUSD/yr, e
+    would have earned 10 x (300 - 20) / 1000 = 2.8: pj's gain is 1.55 a year while e
+    would still run, 4.35 after."""
+    return api.load_case(write_case(tmp_path, {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 f"project\ne,plant,make,10,20,{retire},\nup,plant,make,15,10,,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,forced_period,retires_units\n"
+                    f"pj,10,p1,{life},2,true,forced,p1,e"},
+        periods=FIVE_FIVE, discount_rate=0.1))
+
+
+def _operating(case) -> dict[int, float]:
+    """pj's yearly operating gain, against the same case without it."""
+    _, flows = economics.project_economics(api.run(without_projects(case, ["pj"]),
+                                                   save=False), api.run(case, save=False))
+    return dict(zip(flows["year"], flows["operating_musd"].round(9), strict=True))
+
+
+def test_a_unit_closing_inside_a_period_is_warned_and_the_split_is_exact(tmp_path):
+    """e closes in 2033, inside p2 (2031-2035): by hand pj gains 1.55 in 2028-2032 and
+    4.35 in 2033-2035. The stream spread p2's gain evenly over 2031-2035 (the same in
+    each year), and the run said nothing. Now it warns; split at 2033 as it says, the
+    stream is the hand one and the warning is gone."""
+    case = _case(tmp_path / "a", "2033")
+    said = [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
+    assert said == ["project pj retires unit e, which would have run until 2032, inside "
+                    "period p2 (2031-2035): its yearly cash flows spread that period's gain "
+                    "over all its years, so its IRR, payback, tax and debt cover are "
+                    "approximate (its NPV is exact); split p2 at 2033 (scenario change "
+                    "split) to make them exact"]
+    flat = _operating(case)
+    assert len({flat[y] for y in range(2031, 2036)}) == 1  # the approximation
+    split = api.change_case(case, [{"split": "p2", "at": 2033}], name="split")
+    assert not [w for w in api.run(split, save=False).manifest["warnings"] if STREAM in w]
+    exact = _operating(split)
+    assert [exact[y] for y in range(2028, 2036)] == pytest.approx(
+        [1.55] * 5 + [4.35] * 3, abs=1e-6)
+
+
+def test_a_unit_closing_at_a_period_start_or_never_is_not_warned(tmp_path):
+    """e closing at the start of p2 (2031), or never, with pj in use to the horizon's
+    end: the stream is exact (1.55 in 2028-2030, then 4.35; or 1.55 throughout)."""
+    for i, retire in enumerate(("2031", "")):
+        case = _case(tmp_path / str(i), retire)
+        assert not [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
+        got = _operating(case)
+        hand = [1.55] * 3 + [4.35 if retire else 1.55] * 5
+        assert [got[y] for y in range(2028, 2036)] == pytest.approx(hand, abs=1e-6)
+
+
+def test_a_retirement_that_outlasts_the_project_is_warned(tmp_path):
+    """pj lives 5 years (2028-2032) and retires e, which never closes, for good: in
+    2033-2035 the chain misses e (-2.8 a year by hand) and has no pj. The run says its
+    stream is approximate."""
+    case = _case(tmp_path, "", life=5)
+    said = [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
+    assert said == ["project pj retires unit e for good, but its own use ends in 2032, "
+                    "before the horizon's end (2035): its yearly cash flows place the "
+                    "unit's loss after 2032 in the project's years of use, so its IRR, "
+                    "payback, tax and debt cover are approximate (its NPV is exact)"]
