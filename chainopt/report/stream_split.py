@@ -70,6 +70,6 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
                          f"flows place the unit's loss after {int(stop[i]) - 1} in the "
                          f"project's years of use, {tail}")
     if len(found) > limit:
-        found = [*found[:limit], f"and {len(found) - limit} more projects retire units "
-                                 "their yearly cash flows approximate"]
+        found = [*found[:limit], f"and {len(found) - limit} more units retired by projects "
+                                 "make their yearly cash flows approximate"]
     return found
