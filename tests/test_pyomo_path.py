@@ -24,9 +24,10 @@ from tests.toycase import fixed_charge_cost_case, write_case
 pyo = pytest.importorskip("pyomo.environ")
 
 ROOT = Path(__file__).resolve().parents[1]
-# the shipped cases and examples, and the scenarios that add families (or integer
-# decisions) to them: the other scenarios change coefficients only, which the hand-over
-# translates by the same code (tests/models/test_registry.py lists what each adds)
+# the shipped cases and examples, and four scenarios that hold every family and kind of
+# integer decision a scenario adds (every project on; a chain of scenarios): the others
+# switch the same projects or change coefficients, which the hand-over translates by the
+# same code (as tests/models/test_registry.py found, building all 31, when it chose two)
 SHIPPED = [*embedded_cases(), *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples")
                                       .iterdir() if (p / "case.yaml").is_file()),
            *(f"scenarios/{s}.yaml" for s in ("ru_all_projects", "proposal_portfolio",
