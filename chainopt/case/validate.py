@@ -172,6 +172,24 @@ def _keys_at(loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
+#: case.yaml's type errors in words (pydantic's: "Input should be a valid dictionary or
+#: instance of SolverDefaults"), with an example of the key (:data:`_META_EXAMPLES`)
+_META_WORDS = {
+    "model_type": ("must be a mapping of keys", "e.g. {example}"),
+    "dict_type": ("must be a mapping of keys", "e.g. {example}"),
+    "tuple_type": ("must be a list", "one '- ' line per item, e.g. - {example}"),
+    "list_type": ("must be a list", "one '- ' line per item, e.g. - {example}"),
+    "too_short": ("", "e.g. - {example}"),
+    "int_type": ("must be a whole number", ""), "int_parsing": ("must be a whole number", ""),
+    "int_from_float": ("must be a whole number", ""),
+    "float_type": ("must be a number", ""), "float_parsing": ("must be a number", ""),
+    "string_type": ("must be text", ""), "bool_type": ("must be true or false", ""),
+    "bool_parsing": ("must be true or false", ""),
+}
+_META_EXAMPLES = {"periods": "{period: p2026, start_year: 2026, length_yr: 5}",
+                  "solver": "solver: {method: auto, time_limit_s: 600}"}
+
+
 def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
     try:
         return CaseMeta.model_validate(raw)
@@ -199,6 +217,13 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             limit = (err.get("ctx") or {}).get(bound[1]) if bound else None
             if bound and isinstance(limit, int | float):  # (not pydantic's own words)
                 msg = f"must be {bound[0]} {limit:g}"
+            elif err["type"] in _META_WORDS:
+                msg, hint = _META_WORDS[err["type"]]
+                if err["type"] == "too_short":
+                    n = (err.get("ctx") or {}).get("min_length", 1)
+                    msg = f"must hold at least {n} item{'s' if n != 1 else ''}"
+                hint = hint.format(example=_META_EXAMPLES.get(
+                    str(err["loc"][0]) if err["loc"] else "", "..."))
             head = msg.split(":", 1)[0]
             if not err["loc"] and head in fields:  # a whole-case rule names its key first
                 loc, msg = head, msg.split(":", 1)[1].strip()

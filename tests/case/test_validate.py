@@ -696,6 +696,32 @@ def test_one_rule_broken_by_many_periods_is_listed_20_times_and_counted(
                                                     "and 1705 more like the 20 above")
 
 
+@pytest.mark.parametrize(("key", "value", "where", "message", "hint"), [
+    ("solver", 5, "solver", "must be a mapping of keys (found 5)",
+     "e.g. solver: {method: auto, time_limit_s: 600}"),
+    ("periods", {}, "periods", "must be a list",
+     "one '- ' line per item, e.g. - {period: p2026, start_year: 2026, length_yr: 5}"),
+    ("periods", [5], "periods.0", "must be a mapping of keys (found 5)",
+     "e.g. {period: p2026, start_year: 2026, length_yr: 5}"),
+    ("base_year", "2026-01-01", "base_year", "must be a whole number (found '2026-01-01')",
+     ""),
+    ("name", 5, "name", "must be text (found 5)", ""),
+])
+def test_a_case_yaml_value_of_the_wrong_kind_is_said_in_words(key, value, where, message,
+                                                              hint) -> None:
+    """Pydantic said "Input should be a valid dictionary or instance of SolverDefaults",
+    "Input should be a valid tuple", "Input should be a valid integer, unable to parse
+    string as an integer": the key, but not what to write. Now what the key must be,
+    with an example where one helps (fuzz review F13)."""
+    import yaml
+
+    from chainopt.case.validate import check_meta
+
+    meta = yaml.safe_load((SMALL_CHAIN / "case.yaml").read_text())
+    [p] = check_meta({**meta, key: value})
+    assert (p.where, p.message, p.hint or "") == (f"case.yaml key {where}", message, hint)
+
+
 def test_a_one_period_case_with_a_bad_period_gets_one_message(tmp_path: Path) -> None:
     """A one-period case whose period has length_yr 0 was also told "periods: Tuple should
     have at least 1 item after validation, not 0" (pydantic counts the items that passed),
