@@ -1452,9 +1452,14 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                 f"{str(m.get('input_hash'))[:12]}... the run was made from (its settings or "
                 "input_hash were edited)", "save the variant again (chainopt sweep ... "
                 "--full ID)")])
+        memory = [n for n, _ in sc.recorded_changes(m.get("scenario_chain"))]
+        what = (f"{src} with the changes made in memory that manifest.json records "
+                f"({', '.join(memory)})" if memory else src)
+        edited_what = ("the data or those recorded changes were edited" if memory
+                       else "the data were edited")
         raise InputsChangedError(
-            f"inputs changed: {src} now hashes to {now[:12]}..., the run in {results_dir} "
-            f"was made from {str(m.get('input_hash'))[:12]}...; the data were edited, so the "
+            f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
+            f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}, so the "
             "answer is expected to change (re-run and review the new results)")
     options = _recorded_options(m, results_dir)
     fresh = run(case, save=False, options=options)

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
     FALSE_TEXTS,
+    MAX_MAGNITUDE,
     PROJECT_STATES,
     TABLES,
     TRUE_TEXTS,
@@ -856,6 +858,16 @@ class _Overlay:
                     self.fail(f"'{col}': {op} needs a number (found {quoted(val, as_repr=True)})",
                               f"write a number, e.g. {op}: {{{col}: "
                               f"{'1.1' if op == 'scale' else '10'}}}")
+                    return False
+            else:  # a whole number beyond a float (10**400) ended in an OverflowError
+                try:
+                    finite = math.isfinite(float(val))
+                except OverflowError:
+                    finite = False
+                if not finite:
+                    self.fail(f"'{col}': {op} needs a finite number (found "
+                              f"{quoted(val, as_repr=True)})",
+                              f"write a number of at most {MAX_MAGNITUDE:g}")
                     return False
         return True
 

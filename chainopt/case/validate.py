@@ -12,6 +12,7 @@ import difflib
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import get_args
 
@@ -204,9 +205,10 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
         # MAX_PER_CHECK, then a count, as the tables' checks do
         kinds = [(e["type"], tuple("*" if isinstance(x, int) else x for x in e["loc"]))
                  for e in errors]
-        seen: dict[tuple, int] = {}
+        total = Counter(kinds)
+        seen: Counter = Counter()
         for err, kind in zip(errors, kinds, strict=True):
-            seen[kind] = seen.get(kind, 0) + 1
+            seen[kind] += 1
             if seen[kind] > MAX_PER_CHECK:
                 continue
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
@@ -249,10 +251,10 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             shown = ("" if isinstance(value, dict | list) or err["type"] == "missing"
                      else f" (found {quoted(value, as_repr=True)})")
             out.add(f"case.yaml key {loc}", f"{msg}{shown}", hint)
-        for (_type, loc), n in seen.items():
-            if n > MAX_PER_CHECK:
-                out.add(f"case.yaml key {'.'.join(str(x) for x in loc)}",
-                        f"and {n - MAX_PER_CHECK} more like the {MAX_PER_CHECK} above")
+            if seen[kind] == MAX_PER_CHECK < total[kind]:  # the count right after its 20
+                out.add(f"case.yaml key {'.'.join(str(x) for x in kind[1])}",
+                        f"and {total[kind] - MAX_PER_CHECK} more like the {MAX_PER_CHECK} "
+                        "above")
         return None
 
 

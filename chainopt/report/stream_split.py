@@ -10,9 +10,11 @@ changes something else:
   period, after the project's first year of use f < R): the counterfactual runs it in
   that period's years before R only, but the stream spreads the period's difference
   over the project's years there. Splitting the period at R makes it exact;
-* the retirement outlasts the project (its use ends at E = f + life inside the horizon,
-  the unit would have run past E): after E the chain still misses the unit, which the
-  stream places in the project's years of use instead.
+* the retirement outlasts the project, whose use ends at E = f + life inside a period
+  (start < E < end) while the unit would still have run there (no retire year, or one
+  after E): from E the chain misses the unit without the project, which the stream
+  spreads over the period's years. Splitting the period at E makes it exact (at a
+  period's start E is exact already: the loss then falls in periods of its own).
 
 :func:`approximate_streams` names each project of the plan so affected. Whole-column
 work, a Python step per project named only.
@@ -23,7 +25,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.discount import Discounting
 from chainopt.case.schema import split_list
 
 
@@ -45,30 +46,38 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
     periods = case.meta.periods
     starts = np.array([p.start_year for p in periods])
     ends = starts + np.array([p.length_yr for p in periods])
-    horizon_end = Discounting.from_meta(case.meta).end_year
+
+    def period_holding(year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The period each year falls in, and whether strictly inside it (not its start)."""
+        at = np.clip(np.searchsorted(starts, np.nan_to_num(year), side="right") - 1, 0, None)
+        return at, (year > starts[at]) & (year < ends[at])
+
     r = pairs["retire_year"].to_numpy(float)
     f = pairs["first_use_year"].to_numpy(float)
-    at = np.clip(np.searchsorted(starts, np.nan_to_num(r), side="right") - 1, 0, None)
-    inside = (f < r) & (r > starts[at]) & (r < ends[at])
+    at_r, r_inside = period_holding(r)
     stop = f + pairs["lifetime_yr"].to_numpy(float)  # the first year the project is gone
-    outlasts = (stop < horizon_end) & (np.isnan(r) | (r > stop))
+    at_e, e_inside = period_holding(stop)
+    inside = (f < r) & r_inside
+    outlasts = ~inside & e_inside & (np.isnan(r) | (r > stop))
     found: list[str] = []
+    tail = "so its IRR, payback, tax and debt cover are approximate (its NPV is exact)"
     for i in np.flatnonzero(inside | outlasts):
-        p, row = periods[at[i]], pairs.iloc[i]
+        row = pairs.iloc[i]
         head = f"project {row['project']} retires unit {row['unit']}"
-        tail = ("so its IRR, payback, tax and debt cover are approximate (its NPV is "
-                "exact)")
         if inside[i]:
-            found.append(f"{head}, which would have run until {int(r[i]) - 1}, inside "
-                         f"period {p.period} ({p.start_year}-{p.start_year + p.length_yr - 1}"
-                         f"): its yearly cash flows spread that period's gain over all its "
-                         f"years, {tail}; split {p.period} at {int(r[i])} (scenario change "
-                         "split) to make them exact")
+            year, p = int(r[i]), periods[at_r[i]]
+            what = (f"{head}, which would have run until {year - 1}, inside period "
+                    f"{p.period} ({p.start_year}-{p.start_year + p.length_yr - 1}): its "
+                    "yearly cash flows spread that period's gain over all its years")
         else:
-            found.append(f"{head} for good, but its own use ends in {int(stop[i]) - 1}, "
-                         f"before the horizon's end ({horizon_end - 1}): its yearly cash "
-                         f"flows place the unit's loss after {int(stop[i]) - 1} in the "
-                         f"project's years of use, {tail}")
+            year, p = int(stop[i]), periods[at_e[i]]
+            until = "" if np.isnan(r[i]) else f" (until {int(r[i]) - 1})"
+            what = (f"{head}, which would have run on{until}, but its own use ends in "
+                    f"{year - 1}, inside period {p.period} ({p.start_year}-"
+                    f"{p.start_year + p.length_yr - 1}): its yearly cash flows spread the "
+                    f"unit's loss from {year} over all that period's years")
+        found.append(f"{what}, {tail}; split {p.period} at {year} (scenario change split) "
+                     "to make them exact")
     if len(found) > limit:
         found = [*found[:limit], f"and {len(found) - limit} more units retired by projects "
                                  "make their yearly cash flows approximate"]

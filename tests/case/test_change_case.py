@@ -49,13 +49,17 @@ def test_changes_in_memory_give_the_scenario_s_case_and_verify(toy, tmp_path):
 
 def test_a_recorded_change_edited_is_other_inputs(toy, tmp_path):
     """A manifest whose recorded changes were edited (1.5 -> 2.0) re-runs other inputs:
-    verify says the inputs changed, not that the plan drifted."""
+    verify says the inputs changed, not that the plan drifted, and names the recorded
+    changes (it said the case's data were edited, which they were not)."""
     api.run(api.change_case(toy, PRICE_UP, name="price_up"), out=tmp_path)
     mf = tmp_path / "price_up" / "manifest.json"
     m = json.loads(mf.read_text())
     m["scenario_chain"][-1]["changes"][0]["scale"]["price_usd_per_unit"] = 2.0
     mf.write_text(json.dumps(m))
-    with pytest.raises(InputsChangedError):
+    with pytest.raises(InputsChangedError, match=r"with the changes made in memory that "
+                                                 r"manifest.json records \(price_up\) now "
+                                                 r"hashes to .*; the data or those recorded "
+                                                 r"changes were edited"):
         api.verify(tmp_path / "price_up")
 
 
@@ -71,6 +75,9 @@ def test_a_recorded_change_edited_is_other_inputs(toy, tmp_path):
      "changed (in memory): changes: not plain data (Out of range float values are not JSON "
      "compliant"),
     (PRICE_UP, "../up", "../up (in memory): name: '../up' is not a valid scenario name"),
+    ([{"table": "markets", "where": {"commodity": "product"},
+       "scale": {"price_usd_per_unit": 10**400}}], "changed",
+     "changed (in memory) changes[0]: 'price_usd_per_unit': scale needs a finite number"),
 ])
 def test_bad_changes_are_refused_as_a_file_s_are(toy, changes, name, said):
     with pytest.raises(InputError) as e:

@@ -679,3 +679,14 @@ def test_a_split_period_keeps_its_values_in_both_parts(tmp_path):
                                        "    at: 2028\n")
     with pytest.raises(InputError, match="the periods have explicit weights"):
         api.load_case(str(bad))
+
+
+def test_a_whole_number_beyond_a_float_in_a_change_is_refused(tmp_path):
+    """scale, set or add of 10**400 (a YAML integer of 401 digits) ended in an
+    OverflowError traceback; now an InputError at the change (outside review new21 F2)."""
+    big = "1" + "0" * 400
+    for op in ("scale", "set", "add"):
+        text = _problems(_two_markets(tmp_path, f"- {{table: markets, where: {{site: a}}, "
+                                                f"{op}: {{price_usd_per_unit: {big}}}}}\n"))
+        assert len(text) == 1 and text[0].split("s.yaml ", 1)[1].startswith(
+            f"changes[0]: 'price_usd_per_unit': {op} needs a finite number (found '1000"), text

@@ -71,13 +71,28 @@ def test_a_unit_closing_at_a_period_start_or_never_is_not_warned(tmp_path):
         assert [got[y] for y in range(2028, 2036)] == pytest.approx(hand, abs=1e-6)
 
 
-def test_a_retirement_that_outlasts_the_project_is_warned(tmp_path):
-    """pj lives 5 years (2028-2032) and retires e, which never closes, for good: in
-    2033-2035 the chain misses e (-2.8 a year by hand) and has no pj. The run says its
-    stream is approximate."""
-    case = _case(tmp_path, "", life=5)
+def test_a_retirement_that_outlasts_the_project_is_warned_when_its_end_is_mid_period(
+        tmp_path):
+    """pj lives 5 years (2028-2032) and retires e, which never closes: from 2033 the chain
+    misses e (-2.8 a year by hand) and has no pj, so pj's gain is 1.55 in 2028-2032 and
+    -2.8 in 2033-2035; 2033 falls inside p2, which the stream spreads evenly. Warned,
+    with the split; split at 2033, the stream is the hand one and the warning is gone.
+    A 3-year life ends at p2's start (2031): exact as it is (1.55 in 2028-2030, then
+    -2.8), not warned (the review's d2, which the first version warned of)."""
+    case = _case(tmp_path / "a", "", life=5)
     said = [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
-    assert said == ["project pj retires unit e for good, but its own use ends in 2032, "
-                    "before the horizon's end (2035): its yearly cash flows place the "
-                    "unit's loss after 2032 in the project's years of use, so its IRR, "
-                    "payback, tax and debt cover are approximate (its NPV is exact)"]
+    assert said == ["project pj retires unit e, which would have run on, but its own use "
+                    "ends in 2032, inside period p2 (2031-2035): its yearly cash flows "
+                    "spread the unit's loss from 2033 over all that period's years, so its "
+                    "IRR, payback, tax and debt cover are approximate (its NPV is exact); "
+                    "split p2 at 2033 (scenario change split) to make them exact"]
+    split = api.change_case(case, [{"split": "p2", "at": 2033}], name="split")
+    assert not [w for w in api.run(split, save=False).manifest["warnings"] if STREAM in w]
+    got = _operating(split)
+    assert [got[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 5 + [-2.8] * 3,
+                                                                abs=1e-6)
+    short = _case(tmp_path / "b", "", life=3)
+    assert not [w for w in api.run(short, save=False).manifest["warnings"] if STREAM in w]
+    got = _operating(short)
+    assert [got[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 3 + [-2.8] * 5,
+                                                                abs=1e-6)
