@@ -39,25 +39,33 @@ def _operating(case) -> dict[int, float]:
     return dict(zip(flows["year"], flows["operating_musd"].round(9), strict=True))
 
 
+def _warned(case) -> list[str]:
+    """The run's warnings of pj's stream."""
+    return [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
+
+
+def _split_stream(case) -> list[float]:
+    """pj's operating gain in 2028-2035 with p2 split at 2033, not warned of."""
+    split = api.change_case(case, [{"split": "p2", "at": 2033}], name="split")
+    assert not _warned(split)
+    got = _operating(split)
+    return [got[y] for y in range(2028, 2036)]
+
+
 def test_a_unit_closing_inside_a_period_is_warned_and_the_split_is_exact(tmp_path):
     """e closes in 2033, inside p2 (2031-2035): by hand pj gains 1.55 in 2028-2032 and
     4.35 in 2033-2035. The stream spread p2's gain evenly over 2031-2035 (the same in
     each year), and the run said nothing. Now it warns; split at 2033 as it says, the
     stream is the hand one and the warning is gone."""
     case = _case(tmp_path / "a", "2033")
-    said = [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
-    assert said == ["project pj retires unit e, which would have run until 2032, inside "
-                    "period p2 (2031-2035): its yearly cash flows spread that period's gain "
-                    "over all its years, so its IRR, payback, tax and debt cover are "
-                    "approximate (its NPV is exact); split p2 at 2033 (scenario change "
-                    "split) to make them exact"]
+    assert _warned(case) == [
+        "project pj retires unit e, which would have run until 2032, inside period p2 "
+        "(2031-2035): its yearly cash flows spread that period's gain over all its years, "
+        "so its IRR, payback, tax and debt cover are approximate (its NPV is exact); split "
+        "p2 at 2033 (scenario change split) to make them exact"]
     flat = _operating(case)
     assert len({flat[y] for y in range(2031, 2036)}) == 1  # the approximation
-    split = api.change_case(case, [{"split": "p2", "at": 2033}], name="split")
-    assert not [w for w in api.run(split, save=False).manifest["warnings"] if STREAM in w]
-    exact = _operating(split)
-    assert [exact[y] for y in range(2028, 2036)] == pytest.approx(
-        [1.55] * 5 + [4.35] * 3, abs=1e-6)
+    assert _split_stream(case) == pytest.approx([1.55] * 5 + [4.35] * 3, abs=1e-6)
 
 
 def test_a_unit_closing_at_a_period_start_or_never_is_not_warned(tmp_path):
@@ -65,7 +73,7 @@ def test_a_unit_closing_at_a_period_start_or_never_is_not_warned(tmp_path):
     end: the stream is exact (1.55 in 2028-2030, then 4.35; or 1.55 throughout)."""
     for i, retire in enumerate(("2031", "")):
         case = _case(tmp_path / str(i), retire)
-        assert not [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
+        assert not _warned(case)
         got = _operating(case)
         hand = [1.55] * 3 + [4.35 if retire else 1.55] * 5
         assert [got[y] for y in range(2028, 2036)] == pytest.approx(hand, abs=1e-6)
@@ -80,19 +88,15 @@ def test_a_retirement_that_outlasts_the_project_is_warned_when_its_end_is_mid_pe
     A 3-year life ends at p2's start (2031): exact as it is (1.55 in 2028-2030, then
     -2.8), not warned (the review's d2, which the first version warned of)."""
     case = _case(tmp_path / "a", "", life=5)
-    said = [w for w in api.run(case, save=False).manifest["warnings"] if STREAM in w]
-    assert said == ["project pj retires unit e, which would have run on, but its own use "
-                    "ends in 2032, inside period p2 (2031-2035): its yearly cash flows "
-                    "spread the unit's loss from 2033 over all that period's years, so its "
-                    "IRR, payback, tax and debt cover are approximate (its NPV is exact); "
-                    "split p2 at 2033 (scenario change split) to make them exact"]
-    split = api.change_case(case, [{"split": "p2", "at": 2033}], name="split")
-    assert not [w for w in api.run(split, save=False).manifest["warnings"] if STREAM in w]
-    got = _operating(split)
-    assert [got[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 5 + [-2.8] * 3,
-                                                                abs=1e-6)
+    assert _warned(case) == [
+        "project pj retires unit e, which would have run on, but its own use ends in 2032, "
+        "inside period p2 (2031-2035): its yearly cash flows spread the unit's loss from "
+        "2033 over all that period's years, so its IRR, payback, tax and debt cover are "
+        "approximate (its NPV is exact); split p2 at 2033 (scenario change split) to make "
+        "them exact"]
+    assert _split_stream(case) == pytest.approx([1.55] * 5 + [-2.8] * 3, abs=1e-6)
     short = _case(tmp_path / "b", "", life=3)
-    assert not [w for w in api.run(short, save=False).manifest["warnings"] if STREAM in w]
+    assert not _warned(short)
     got = _operating(short)
     assert [got[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 3 + [-2.8] * 5,
                                                                 abs=1e-6)
