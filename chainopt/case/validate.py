@@ -330,11 +330,11 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                                  dtype=object)
         elif col.kind in ("shares", "refs"):
             # an empty item ("0.5;;0.8", ";", "a;"): dropped, it would shift a ramp-up's
-            # years or hide a name left out
-            parts = pd.Series(a).loc[~blank].str.split(";").explode().str.strip()
-            empty = np.zeros(len(a), dtype=bool)
-            empty[parts.index[parts.eq("").to_numpy()]] = True
-            out.rows(file, shown, empty, name,
+            # years or hide a name left out (each distinct cell looked at once, as
+            # split_list splits it: a link's list repeats over its rows)
+            codes, cells = pd.factorize(a)
+            empty = pd.Series(cells, dtype=str).str.contains(_EMPTY_ITEM).to_numpy(bool)
+            out.rows(file, shown, empty[codes], name,
                      "holds an empty item (';' twice in a row, or at an end)",
                      hint="separate the items by one ';' each (e.g. "
                      f"{'0.5;0.8' if col.kind == 'shares' else 'a;b'})")
@@ -373,6 +373,10 @@ def check_cells(spec: TableSpec, column: str, cells: pd.Series, file: str,
     if names is not None and col.kind in ("ref", "refs") and col.ref in names:
         _check_refs(file, typed, col, names[col.ref], out)
     return out.problems
+
+
+#: a ;-list with an empty item: ';' first or last, or two with only spaces between
+_EMPTY_ITEM = r"^\s*;|;\s*;|;\s*$"
 
 
 def _rejoin(items: pd.Series, index: pd.Index, fill: str) -> np.ndarray:
