@@ -29,14 +29,8 @@ from pathlib import Path
 from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
-from chainopt.case.scenario import (
-    IN_MEMORY,
-    is_scenario_path,
-    load_source,
-    read_scenario,
-    scenario_name,
-)
-from chainopt.case.schema import Case
+from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
+from chainopt.case.schema import IN_MEMORY, Case
 from chainopt.errors import ChainoptError, InputError, Problem
 from chainopt.names import is_name
 from chainopt.results import MANIFEST, Results, extension_of

@@ -64,7 +64,7 @@ import pyarrow as pa
 
 from chainopt import __version__
 from chainopt.case.load import case_argument
-from chainopt.case.schema import SolverDefaults
+from chainopt.case.schema import IN_MEMORY, SolverDefaults
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
 from chainopt.models.build import BuiltModel
 from chainopt.results import best_bound
@@ -665,7 +665,7 @@ def _failed_run(built: BuiltModel) -> tuple[str, str]:
     if chain and chain[-1].get("kind") == "scenario":
         what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
         explain = ("Save the changes as a scenario file and run `chainopt explain` on it"
-                   if chain[-1].get("in_memory") else
+                   if chain[-1].get(IN_MEMORY) else
                    f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`")
     elif built.case.origin:  # by its folder too: the name is any text in case.yaml
         where = case_argument(built.case.origin)

@@ -84,6 +84,7 @@ from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
     FALSE_TEXTS,
+    IN_MEMORY,
     MAX_MAGNITUDE,
     PROJECT_STATES,
     TABLES,
@@ -271,10 +272,6 @@ def _validated(raw: RawCase, label: str) -> Case:
                           for p in exc.problems]) from None
 
 
-#: what marks a scenario held in memory in a case's chain (``api.change_case``)
-IN_MEMORY = "in_memory"
-
-
 def change_case(case: Case, changes: object, name: str) -> Case:
     """``case`` with ``changes`` applied and validated: a scenario file's ``changes``
     list held in memory, named ``name``, checked as a file's is (the same messages, at
@@ -301,7 +298,7 @@ def change_case(case: Case, changes: object, name: str) -> Case:
         problems.append(Problem(f"{label}: changes", f"{len(plain):,} changes, at most "
                                 f"{MAX_CHANGES:,} in one scenario", "change whole columns "
                                 "with one selector"))
-    if len(recorded_changes(list(case.raw.scenario_chain))) >= MAX_CHAIN:
+    if len(recorded_changes(case.raw.scenario_chain)) >= MAX_CHAIN:
         problems.append(Problem(f"{label}: case", f"already changed in memory {MAX_CHAIN} "
                                 "times, one on another: at most as deep as a chain of "
                                 "scenario files", "put the changes in one list"))
@@ -323,7 +320,7 @@ def recorded_changes(chain: object) -> list[tuple[str, object]]:
     (a manifest's ``scenario_chain``), in the order they were applied; [] if none; at
     most ``MAX_CHAIN`` of them, as a chain of files."""
     out: list[tuple[str, object]] = []
-    if isinstance(chain, list):
+    if isinstance(chain, list | tuple):
         for entry in reversed(chain):
             if not (isinstance(entry, dict) and entry.get(IN_MEMORY) is True):
                 break

@@ -171,6 +171,10 @@ class CaseMeta(_Frozen):
         return [p.period for p in self.periods]
 
 
+#: what marks an entry of ``RawCase.scenario_chain`` made in memory (``api.change_case``)
+IN_MEMORY = "in_memory"
+
+
 @dataclass(frozen=True)
 class RawCase:
     """Unvalidated inputs: the ``case.yaml`` mapping and every table as strings."""
@@ -179,7 +183,8 @@ class RawCase:
     tables: dict[str, pd.DataFrame]
     origin: str = ""
     # The case and scenario overlays this raw case came from, root first (see
-    # chainopt.case.scenario); empty for a plain case.
+    # chainopt.case.scenario); empty for a plain case. An entry with IN_MEMORY true is
+    # a change made in memory (api.change_case), holding its changes.
     scenario_chain: tuple[dict, ...] = ()
     # Where rows and columns came from when read from a workbook (sheet, row numbers,
     # column letters; see chainopt.case.excel.locate); empty for CSV folders.
