@@ -138,3 +138,12 @@ class Discounting:
         y = np.asarray(years)
         pos = np.searchsorted(np.asarray(self.starts), y, side="right") - 1
         return np.where((y < self.first_year) | (y >= self.end_year), -1, pos)
+
+    def mid_period(self, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`period_of_year` of each year, whether it falls inside that period after
+        its first year): where something that starts or stops in that year changes a
+        period's years unevenly. A NaN year is in no period."""
+        y = np.asarray(years, dtype=float)
+        pos = self.period_of_year(y)
+        starts = np.asarray(self.starts, dtype=float)
+        return pos, (pos >= 0) & (y > starts[np.maximum(pos, 0)])

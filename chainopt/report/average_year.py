@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.discount import Discounting
+
 #: activity, capacity and marginal values below this are the solver's noise
 _TOL = 1e-6
 _KEYS = ["kind", "name"]
@@ -37,13 +39,9 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
     if inv is None or cap is None or inv.empty:
         return []
     periods = case.meta.periods
-    starts = np.array([p.start_year for p in periods])
-    ends = starts + np.array([p.length_yr for p in periods])
     b = inv.loc[inv["kind"].isin(("unit", "link", "project")), ["kind", "name",
                                                                   "first_use_year"]]
-    first = b["first_use_year"].to_numpy(float)
-    at = np.clip(np.searchsorted(starts, first, side="right") - 1, 0, None)  # holds f
-    inside = (first > starts[at]) & (first < ends[at])  # not at a start, not after the end
+    at, inside = Discounting.from_meta(case.meta).mid_period(b["first_use_year"])
     names = np.array([p.period for p in periods], dtype=object)
     b = b[inside].assign(at=at[inside], period=names[at[inside]]).drop_duplicates(_KEYS)
     if b.empty:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.discount import Discounting
 from chainopt.case.schema import split_list
 
 
@@ -44,19 +45,12 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
     pairs = built.merge(retires.reset_index(), on="project")
     pairs["retire_year"] = units.reindex(pairs["unit"]).to_numpy(float)
     periods = case.meta.periods
-    starts = np.array([p.start_year for p in periods])
-    ends = starts + np.array([p.length_yr for p in periods])
-
-    def period_holding(year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The period each year falls in, and whether strictly inside it (not its start)."""
-        at = np.clip(np.searchsorted(starts, np.nan_to_num(year), side="right") - 1, 0, None)
-        return at, (year > starts[at]) & (year < ends[at])
-
+    disc = Discounting.from_meta(case.meta)
     r = pairs["retire_year"].to_numpy(float)
     f = pairs["first_use_year"].to_numpy(float)
-    at_r, r_inside = period_holding(r)
+    at_r, r_inside = disc.mid_period(r)
     stop = f + pairs["lifetime_yr"].to_numpy(float)  # the first year the project is gone
-    at_e, e_inside = period_holding(stop)
+    at_e, e_inside = disc.mid_period(stop)
     inside = (f < r) & r_inside
     outlasts = ~inside & e_inside & (np.isnan(r) | (r > stop))
     found: list[str] = []
