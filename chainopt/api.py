@@ -42,6 +42,7 @@ from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
+from chainopt.case.storage import of_case, text_storage
 from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
     ChainoptError,
@@ -156,7 +157,8 @@ def build_model(case: Case, options: SolveOptions | None = None,
     if extend is not None and not callable(extend):
         raise InputError([Problem("extend", "must be a function extend(model, built) (found "
                                   f"{type(extend).__name__} {extend!r:.60})")])
-    built = _build.build(case)
+    with text_storage(of_case(case)):  # as the case's validation kept it
+        built = _build.build(case)
     if extend is not None:
         built.extend(extend)
     if options is not None and options.relax:
@@ -191,7 +193,15 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     made: the memory peak of a run is then the larger of the solve's and the tables',
     not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
     keeps it). ``input_hash``: the case's hash if already made (``case_hash``);
-    ``notes``: the model's own notes if already made (:func:`model_notes`)."""
+    ``notes``: the model's own notes if already made (:func:`model_notes`). The tables'
+    text is kept as the case's was (manifest ``text_storage``, :mod:`chainopt.case.storage`),
+    and :meth:`Results.load` reads it back so."""
+    with text_storage(of_case(built.case)):
+        return _extract_results(built, outcome, release_solver, input_hash, notes)
+
+
+def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: bool,
+                     input_hash: str | None, notes: dict | None) -> Results:
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
@@ -259,6 +269,7 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
                      "highs": outcome.info.get("highs_version"), "pandas": pd.__version__,
                      "python": sys.version.split()[0]},
         "platform": platform.platform(),
+        "text_storage": of_case(built.case),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "periods": built.case.meta.period_names,
@@ -400,48 +411,49 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
     step("loading case")
     case = source if isinstance(source, Case) else load_case(source)
     load_s = time.perf_counter() - t0
-    folder = child(Path(out or DEFAULT_RESULTS), *((name, "--name") if name else
-                                                   _results_name(case)))
-    if save:
-        _check_target(folder, overwrite)
-    step("building model")
-    built = build_model(case, options, extend=extend)
-    built.timings["load_s"] = load_s
-    step("solving")
-    from chainopt.diagnose.insight import prepare_text  # lazy, as in extract_results
+    with text_storage(of_case(case)):  # the hash, the notes and the saving too
+        folder = child(Path(out or DEFAULT_RESULTS), *((name, "--name") if name else
+                                                       _results_name(case)))
+        if save:
+            _check_target(folder, overwrite)
+        step("building model")
+        built = build_model(case, options, extend=extend)
+        built.timings["load_s"] = load_s
+        step("solving")
+        from chainopt.diagnose.insight import prepare_text  # lazy, as in extract_results
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the input hash needs only the case, the insight tables' text and the model's
-        # notes only the model: they are made on the core a solve leaves free while
-        # HiGHS runs (it lets go of the interpreter lock)
-        hashing = pool.submit(case_hash, case)
-        naming = pool.submit(prepare_text, built)
-        noting = pool.submit(model_notes, built)
-        try:
-            outcome = solve(built, options)
-        except BaseException:
-            naming.cancel()  # not needed now; the pool waits for what already runs
-            noting.cancel()
-            raise
-        digest = hashing.result()
-        naming.result()
-        notes = noting.result()
-    step("extracting results")
-    results = extract_results(built, outcome, release_solver=True, input_hash=digest,
-                              notes=notes)
-    results.manifest["source"] = batch.rerun_source(source, case)
-    del built, outcome, case  # the tables are made: the model's memory goes before writing
-    _solver.trim_memory()
-    if save:
-        step("saving")
-        results.manifest["results_dir"] = str(folder)
-        extra = None
-        if excel:  # results.xlsx is written inside the temporary folder, before the rename
-            def extra(tmp: Path) -> None:
-                _excel.write_results_workbook(results.tables, results.manifest,
-                                              tmp / _excel.RESULTS_WORKBOOK)
-        results.save(folder, overwrite=overwrite, extra=extra)
-    return results
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # the input hash needs only the case, the insight tables' text and the model's
+            # notes only the model: they are made on the core a solve leaves free while
+            # HiGHS runs (it lets go of the interpreter lock)
+            hashing = pool.submit(case_hash, case)
+            naming = pool.submit(prepare_text, built)
+            noting = pool.submit(model_notes, built)
+            try:
+                outcome = solve(built, options)
+            except BaseException:
+                naming.cancel()  # not needed now; the pool waits for what already runs
+                noting.cancel()
+                raise
+            digest = hashing.result()
+            naming.result()
+            notes = noting.result()
+        step("extracting results")
+        results = extract_results(built, outcome, release_solver=True, input_hash=digest,
+                                  notes=notes)
+        results.manifest["source"] = batch.rerun_source(source, case)
+        del built, outcome, case  # the tables are made: the model's memory goes before writing
+        _solver.trim_memory()
+        if save:
+            step("saving")
+            results.manifest["results_dir"] = str(folder)
+            extra = None
+            if excel:  # results.xlsx is written inside the temporary folder, before the rename
+                def extra(tmp: Path) -> None:
+                    _excel.write_results_workbook(results.tables, results.manifest,
+                                                  tmp / _excel.RESULTS_WORKBOOK)
+            results.save(folder, overwrite=overwrite, extra=extra)
+        return results
 
 
 def check_options(options: SolveOptions | None, keys: bool = False) -> None:

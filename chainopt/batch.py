@@ -22,7 +22,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,6 +241,8 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
             if on_done:
                 on_done(done[i])
     else:
+        from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
+
         with ProcessPoolExecutor(max_workers=jobs, initializer=end_with_parent,
                                  initargs=(os.getpid(),)) as pool:
             futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save): i

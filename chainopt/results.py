@@ -39,11 +39,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from chainopt.atomic import write_folder
+from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.names import is_name
@@ -70,6 +72,7 @@ NOISE = 1e-10
 # not say which columns are text, and pandas guesses from the values: a column holding
 # only legal names such as ``true`` or ``inf`` would come back as booleans or floats.
 TEXT_COLUMNS = "text_columns"
+TEXT_STORAGE = "text_storage"  # how the run kept its text: chainopt.case.storage
 # manifest key: each table's file, its row count and the SHA-256 of its bytes, hashed as
 # they are written. Every reader checks them, so a table cut short (a copy interrupted, a
 # full disk) or edited by hand is a damaged folder, never read as a smaller answer.
@@ -251,26 +254,28 @@ class Results:
         else:
             paths = {name: folder / entry["file"] for name, entry in files.items()}
         tables = {}
-        for name, p in sorted(paths.items()):
-            if only is not None and name not in only:
-                continue
-            entry = files.get(name) if files is not None else None
-            if entry is not None and not (p.exists() or p.is_symlink()):
-                raise InputError([Problem(str(folder), f"results table {p.name} is missing "
-                                          "(manifest.json records it)", RERUN)])
-            as_text = recorded.get(name)
-            tables[name] = read_table(p, entry, as_text if isinstance(as_text, list)
-                                       else None, checksum=checksums)
+        storage = manifest.get(TEXT_STORAGE)  # the text kept as the run kept it
+        with text_storage(storage if storage in get_args(Storage) else None):
+            for name, p in sorted(paths.items()):
+                if only is not None and name not in only:
+                    continue
+                entry = files.get(name) if files is not None else None
+                if entry is not None and not (p.exists() or p.is_symlink()):
+                    raise InputError([Problem(str(folder), f"results table {p.name} is "
+                                              "missing (manifest.json records it)", RERUN)])
+                as_text = recorded.get(name)
+                tables[name] = read_table(p, entry, as_text if isinstance(as_text, list)
+                                          else None, checksum=checksums)
+            for df in tables.values():
+                for c in ("period", "site", "project"):
+                    if c in df.columns:
+                        df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         missing = [t for t in require if t not in tables]
         if missing:
             raise InputError([Problem(str(folder), f"results table {t}"
                                       f"{'.parquet' if t in COMPACT else '.csv'} is missing",
                                       RERUN)
                               for t in missing])
-        for df in tables.values():
-            for c in ("period", "site", "project"):
-                if c in df.columns:
-                    df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         return cls(tables=tables, manifest=manifest)
 
 

@@ -115,3 +115,19 @@ def test_arrow_allocates_through_the_c_library_unless_the_user_chose(monkeypatch
     assert _probe(f"import json\n{code}") == {"system"}
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
     assert _probe(f"import json\n{code}") == {"mimalloc"}
+
+
+def test_a_command_loads_the_engine_before_it_runs_and_help_does_not():
+    """``cli.main`` imports chainopt.api with the collector off for a command (then
+    freezes what the imports made and turns the collector back on); ``--help`` loads
+    no data library, through main as through the app."""
+    from chainopt.cli import loads_the_engine
+
+    assert loads_the_engine(["run", "small_chain"]) and loads_the_engine(["validate", "x"])
+    assert not loads_the_engine([]) and not loads_the_engine(["--help"])
+    assert not loads_the_engine(["run", "--help"])
+    code = ("import gc, sys\nfrom chainopt import cli\nsys.argv = ['chainopt', {args}]\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\nassert gc.isenabled()")
+    assert _imported_after(code.format(args="'--help'")) == set()
+    after = _imported_after(code.format(args="'validate', 'no_such_case'"))
+    assert "pandas" in after and "highspy" not in after

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import get_args
 
 import numpy as np
@@ -47,6 +48,7 @@ from chainopt.case.schema import (
     TableSpec,
     split_list,
 )
+from chainopt.case.storage import storage_for, stored_in, text_storage
 from chainopt.errors import InputError, Problem, columns_label
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
@@ -472,12 +474,14 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
 
 
 def _empty(cols: dict[str, Column]) -> pd.DataFrame:
-    """A typed table with no rows (absent optional tables): a copy of one made once."""
-    return _empty_frame(tuple((n, c.kind) for n, c in cols.items())).copy()
+    """A typed table with no rows (absent optional tables): a copy of one made once (for
+    each string storage, :mod:`chainopt.case.storage`)."""
+    return _empty_frame(tuple((n, c.kind) for n, c in cols.items()),
+                        pd.get_option("mode.string_storage")).copy()
 
 
 @functools.cache
-def _empty_frame(kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+def _empty_frame(kinds: tuple[tuple[str, str], ...], _storage: str) -> pd.DataFrame:
     dtypes = {"float": float, "int": float, "bool": bool}
     data = {n: pd.array([], dtype=dtypes.get(k, "str")) for n, k in kinds}
     return pd.DataFrame({**data, "_row": pd.array([], dtype="int64")})
@@ -1701,7 +1705,16 @@ def _term_selections(case: Case, out: _Collector) -> None:
 
 
 def validate(raw: RawCase) -> Case:
-    """Check every part of a raw case and return the validated Case, or raise InputError."""
+    """Check every part of a raw case and return the validated Case, or raise InputError.
+
+    Its text is kept as :mod:`chainopt.case.storage` chooses for the case's size."""
+    storage = storage_for(raw.tables)
+    with text_storage(storage):
+        return _validate(replace(raw, tables={name: stored_in(df, storage)
+                                              for name, df in raw.tables.items()}))
+
+
+def _validate(raw: RawCase) -> Case:
     out = _Collector()
     meta = _meta(raw.meta, out)
     tables: dict[str, pd.DataFrame] = {}

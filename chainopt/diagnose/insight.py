@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.codes import text
+from chainopt.case.storage import of_case, text_storage
 from chainopt.diagnose.export import coefficient_ranges
 from chainopt.diagnose.names import clean, element_text, money, row_scale, selected
 from chainopt.models import MUSD_PER_KUSD, balance
@@ -144,16 +145,18 @@ def prepare_text(built: BuiltModel) -> None:
     family, and the cost ranging of the families with a user-set cost. The text needs
     only the model, not the solution: ``chainopt run`` makes it on the core that
     HiGHS, solving on one thread, leaves free. So is the carbon part of each column's
-    cost (``BuiltModel.carbon_usd_per_unit``), which the flows and ranging tables read."""
-    _ = built.carbon_usd_per_unit
-    for fam in built.lp.row_families:
-        if fam.label != balance.COMMODITY.label and fam.stop > fam.start:
-            element_text(built, fam, money(built, fam)[1])
-    for fam in built.lp.var_families:
-        if fam.stop > fam.start:
-            element_text(built, fam, money(built, fam)[1])
-            if VARIABLES[fam.label].cost is not None:
-                element_text(built, fam, COST_UNIT)
+    cost (``BuiltModel.carbon_usd_per_unit``), which the flows and ranging tables read.
+    The text is kept as the case's (:mod:`chainopt.case.storage`), as the tables'."""
+    with text_storage(of_case(built.case)):
+        _ = built.carbon_usd_per_unit
+        for fam in built.lp.row_families:
+            if fam.label != balance.COMMODITY.label and fam.stop > fam.start:
+                element_text(built, fam, money(built, fam)[1])
+        for fam in built.lp.var_families:
+            if fam.stop > fam.start:
+                element_text(built, fam, money(built, fam)[1])
+                if VARIABLES[fam.label].cost is not None:
+                    element_text(built, fam, COST_UNIT)
 
 
 # -- ranging -----------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""A table file's cells are read stripped of surrounding whitespace, whether or not the
+text has any (chainopt.case.load.read_csv strips only when a cell can need it)."""
+
+from __future__ import annotations
+
+import io
+import random
+import warnings
+
+import pandas as pd
+import pytest
+
+from chainopt.case import load
+from chainopt.case.load import read_csv
+from chainopt.errors import InputError
+
+
+def _stripped_by_pandas(text: str) -> pd.DataFrame:
+    """The reference: every cell stripped, as read_csv always did before."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)  # refused, as read_csv does
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                         skipinitialspace=True, comment=None, index_col=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df.apply(lambda s: s.str.strip()) if len(df) else df
+
+
+def _read(tmp_path, text: str) -> pd.DataFrame:
+    path = tmp_path / "units.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return read_csv(path)
+
+
+@pytest.mark.parametrize("text,cells", [
+    ("a,b\nx,y\n", ["x", "y"]),
+    ("a,b\r\nx,y\r\n", ["x", "y"]),  # a CR LF line end is no padding
+    ("a,b\nx ,y\n", ["x", "y"]),
+    ("a,b\nx,y \n", ["x", "y"]),
+    ("a,b\nx,y \r\n", ["x", "y"]),
+    ("a,b\nx,y\t", ["x", "y"]),  # at the very end, no line end
+    ("a,b\n\tx,y\n", ["x", "y"]),
+    ('a,b\n" x",y\n', ["x", "y"]),  # inside quotes
+    ('a,b\n"x ",y\n', ["x", "y"]),
+    ("a,b\nx,\u00a0y\n", ["x", "y"]),  # a no-break space (pasted from a web page)
+    ("a,b\nx,y\x0b\n", ["x", "y"]),
+    ('a,b\n"x, y",z\n', ["x, y", "z"]),  # inner spaces stay
+    ("a,b\nx y,z\n", ["x y", "z"]),
+])
+def test_cells_are_stripped(tmp_path, text, cells):
+    assert _read(tmp_path, text).iloc[0].tolist() == cells
+
+
+def test_same_as_stripping_every_cell(tmp_path):
+    """500 random small files over commas, quotes, line ends and kinds of whitespace read
+    the same as the reference (or both refuse them)."""
+    rng = random.Random(17)
+    alphabet = ["a", "b", " ", "\t", "\u00a0", "\x0b", ",", '"', "\n", "\r\n", "\r"]
+    compared = 0
+    for _ in range(500):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        text = "c1,c2,c3\n" + body
+        try:
+            expected = _stripped_by_pandas(text)
+        except Exception:  # a file pandas cannot read: skipped
+            continue
+        try:
+            got = _read(tmp_path, text)
+        except InputError:  # refused before pandas (e.g. a long row): nothing to compare
+            continue
+        pd.testing.assert_frame_equal(got.astype(object), expected.astype(object))
+        compared += 1
+    assert compared > 200
+
+
+def test_a_large_table_is_stripped_without_the_scan(tmp_path, monkeypatch):
+    """Above PADDED_SCAN characters every column is stripped (no scan of the text)."""
+    monkeypatch.setattr(load, "PADDED_SCAN", 0)
+    monkeypatch.setattr(load, "_PADDED", None)  # not used: it would fail if it were
+    assert _read(tmp_path, 'a,b\n" x",y \n').iloc[0].tolist() == ["x", "y"]
+    assert _read(tmp_path, "a,b\nx,y\n").iloc[0].tolist() == ["x", "y"]
