@@ -33,10 +33,10 @@ app = typer.Typer(
     help="chainopt: optimise a petrochemical value chain.\n\n"
          "Example: chainopt run   (solves the embedded default case)",
 )
-console = Console()
+console = Console(emoji=False)  # text as given: a cell or path holding :fire: stays so
 # messages are never broken inside a word (a file path stays whole for copying); the
 # terminal wraps long lines itself
-err = Console(stderr=True, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "

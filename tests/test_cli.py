@@ -562,3 +562,13 @@ def test_one_floor_short_in_two_periods_is_one_floor(tmp_path: Path) -> None:
     result, text = invoke("explain", tmp_path / "out" / "two")
     assert ("Note: demand floors are not met (crude at a in p1 short by 18 k t/yr, also in "
             "p2, and 1 more floor; sales table") in text, text
+
+
+def test_text_is_printed_as_given_not_as_emoji(tmp_path: Path) -> None:
+    """A path or cell holding an emoji code (``:fire:``) is printed as it is: rich would
+    otherwise print a flame in its place."""
+    folder = tmp_path / "case:fire:"
+    folder.mkdir()
+    result, text = invoke("validate", folder)
+    assert result.exit_code == 1
+    assert "case:fire:" in text and "\N{FIRE}" not in text
