@@ -3,9 +3,9 @@
 pandas 3 keeps text in Arrow arrays by default (``mode.string_storage``). An operation
 on an Arrow text column costs a fixed few tens of microseconds more than on a column of
 Python strings, and a small case's run is some thousands of such operations on short
-columns: with Python strings ``small_chain`` runs in 0.35 s instead of 0.48 s in
-process, the default case in 0.59 s instead of 0.76 s (benchmarks/README.md, 22nd
-session). A large case's run is the other way round: its results' text is joined into
+columns: with Python strings ``small_chain`` runs in about 0.37 s instead of 0.50 s in
+process, the default case in about 0.65 s instead of 0.85 s (benchmarks/README.md,
+twenty-second session). A large case's run is the other way round: its results' text is joined into
 CSV rows in Arrow (:mod:`chainopt.csvtext`), which takes an Arrow column as it is but
 must convert Python strings (about 10 ms per 100,000), and factorising 100,000 Arrow
 strings is four times quicker: a 100k-variable case runs 0.3 s slower with Python
