@@ -264,8 +264,13 @@ class Results:
                     raise InputError([Problem(str(folder), f"results table {p.name} is "
                                               "missing (manifest.json records it)", RERUN)])
                 as_text = recorded.get(name)
-                tables[name] = read_table(p, entry, as_text if isinstance(as_text, list)
-                                          else None, checksum=checksums)
+                as_text = as_text if isinstance(as_text, list) else None
+                df = read_table(p, entry, as_text, checksum=checksums)
+                if as_text is not None:  # every number a run's tables hold is a float: a
+                    # column of whole numbers (a tier, a price of 600) reads back as such
+                    df = df.astype({c: np.float64 for c in df.columns if c not in as_text
+                                    and pd.api.types.is_integer_dtype(df[c])})
+                tables[name] = df
             for df in tables.values():
                 for c in ("period", "site", "project"):
                     if c in df.columns:

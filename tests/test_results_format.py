@@ -247,3 +247,20 @@ def test_verify_passes_on_a_case_whose_names_look_like_booleans(tmp_path):
         res.tables["emissions"]["commodity"].tolist()
     done = runner.invoke(app, ["verify", str(tmp_path / "out" / "r")])
     assert done.exit_code == 0, done.output
+
+
+def test_a_saved_folder_reads_back_as_the_runs_own_tables(tmp_path):
+    """Every table with rows, read back from the folder, equals the run's (as written:
+    ``stable_floats``), dtypes included: a column of whole numbers (a supply tier, a
+    price of 600) is the float it was, not an integer, and the text is kept as the run
+    kept it (API review F9: ``df.equals`` was False between a run and its folder)."""
+    res = api.run("small_chain", out=tmp_path, name="r")
+    back = Results.load(tmp_path / "r")
+    checked = 0
+    for name, df in res.tables.items():
+        if len(df):
+            pd.testing.assert_frame_equal(back.tables[name], stable_floats(df))
+            checked += 1
+    assert checked >= 15
+    whole = back.tables["purchases"]["tier"]
+    assert whole.dtype == np.float64 and (whole == whole.round()).all()
