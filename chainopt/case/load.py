@@ -26,13 +26,16 @@ from chainopt.textfile import MAX_CSV_BYTES, check_inside, read_text
 
 DEFAULT_CASE = "ru_eastwest"
 # Whitespace (a line feed aside) next to a field's edge: after the start, a comma, a quote
-# or a line end, or before one of them or the end. A cell can begin or end in whitespace
-# only where the text has this (the CR of a CR LF line end is not counted).
+# or a line end, or before one of them or the end (the CR of a CR LF line end is not
+# counted); or a line break next to a quote, which may be a quoted cell's first or last
+# character (Excel's Alt+Enter). A cell can begin or end in whitespace only where the
+# text has one of these.
 # Only a small table's text is scanned for it: there stripping each column is a fixed cost
 # much larger than the scan (about 1.4 ms for small_chain's units.csv, against 0.1 ms), while
 # the scan of a large table's text costs more than stripping it (55 ns a character).
 PADDED_SCAN = 65_536
-_PADDED = re.compile(r'(?:^|[,"\r\n])(?!\r\n)[^\S\n]|(?!\r\n)[^\S\n](?=[,"\r\n]|$)')
+_PADDED = re.compile(r'(?:^|[,"\r\n])(?!\r\n)[^\S\n]|(?!\r\n)[^\S\n](?=[,"\r\n]|$)'
+                     r'|"\r?\n|\n"')
 
 
 def embedded_cases() -> list[str]:

@@ -18,12 +18,15 @@ same either way.
 
 ``mode.string_storage`` is one setting for the whole process: :func:`text_storage`
 sets it for a block and restores it after, so a caller's own pandas work is left as it
-was. Two runs in threads of one process may see each other's choice; that costs speed,
-never a result.
+was. Only the main thread sets it (threads started inside the block see it): two runs
+in threads of their own would each restore what the other set. A run in a thread of
+its own keeps pandas' setting for the text it makes, and its tables may then hold both
+storages; that costs speed, never a value.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal
@@ -56,8 +59,8 @@ def of_case(case: Case) -> Storage:
 @contextmanager
 def text_storage(storage: Storage | None) -> Iterator[None]:
     """Within the block, text that pandas makes (``dtype="str"``, ``read_csv``) is kept
-    in ``storage`` (None: as the caller had it)."""
-    if storage is None:
+    in ``storage`` (None, or off the main thread: as pandas' setting says)."""
+    if storage is None or threading.current_thread() is not threading.main_thread():
         yield
         return
     with pd.option_context("mode.string_storage", storage):

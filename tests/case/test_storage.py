@@ -77,3 +77,16 @@ def test_a_damaged_storage_in_a_manifest_is_ignored(runs):
     (folder / "manifest.json").write_text(json.dumps(mf))
     back = Results.load(folder)
     assert _storages(back.tables["flows"]) == {"pyarrow"}
+
+
+def test_runs_in_threads_leave_the_setting_alone():
+    """Only the main thread sets pandas' storage: two runs in threads of their own, at
+    once, leave it as it was (each restored what the other had set) and solve alike."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    api.run("small_chain", save=False)  # every module loaded first
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: api.run("small_chain", save=False), range(4)))
+    assert pd.get_option("mode.string_storage") == "auto"
+    assert len({r.objective for r in runs}) == 1
+
