@@ -131,3 +131,15 @@ def test_a_command_loads_the_engine_before_it_runs_and_help_does_not():
     assert _imported_after(code.format(args="'--help'")) == set()
     after = _imported_after(code.format(args="'validate', 'no_such_case'"))
     assert "pandas" in after and "highspy" not in after
+
+
+def test_runs_started_in_threads_of_a_fresh_process_all_load_the_engine():
+    """Three ``api.run`` in threads at once, nothing loaded before: each waits for the
+    lazily loaded modules instead of finding them half made (an AttributeError in one,
+    with importlib's LazyLoader)."""
+    code = ("from concurrent.futures import ThreadPoolExecutor\nfrom chainopt import api\n"
+            "with ThreadPoolExecutor(3) as pool:\n"
+            "    runs = list(pool.map(lambda _: api.run('small_chain', save=False), "
+            "range(3)))\n"
+            "assert len({r.objective for r in runs}) == 1\n")
+    _probe(code + "print('[]')")
