@@ -234,7 +234,9 @@ class Results:
         Folders written before the manifest recorded the tables' checksums are read as
         before, without that check; ``checksums=False`` skips it too (the row counts and
         number columns are still checked): ``verify`` reads a folder edited by hand so to
-        name the cells edited (:func:`edited_tables`)."""
+        name the cells edited (:func:`edited_tables`). The tables come back as the run
+        held them: text in the storage the manifest records (``text_storage``,
+        :mod:`chainopt.case.storage`), every other column of a CSV table as floats."""
         folder = Path(folder)
         mf = folder / MANIFEST
         if not folder.is_dir():
