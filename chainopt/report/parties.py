@@ -347,13 +347,13 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,
-                             float(o.equipment_share) * overnight))
+                             float(o.equipment_share) * overnight, s * (capex + draw)))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
                               s * draw, s * intr, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0))
+                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0, -draw))
         z = np.zeros(len(y))
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
                               z, lflow))
@@ -370,11 +370,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             residual, tax, equipment: float) -> dict:
+             residual, tax, equipment: float, spend) -> dict:
     """One party's row. Payback from the party's own yearly net flow without the residual
     value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
     (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
-    inflow through the year, counted from the first year of net outflow. ``IRR note`` and
+    inflow through the year, counted from the first year of net outflow. In a year whose
+    income outweighs its construction ``spend`` (the party's capex net of drawdowns, a
+    lender's drawdowns), the spend is paid at the start and the rest comes through the
+    year, as the economics table counts a project's capex and operating flows (netted,
+    a project paid back within its first year read 'no spend' here). ``IRR note`` and
     ``payback note``: why either is blank ('' when not)."""
     p = terms.party(party)
     fx = terms.usd_per_unit(p["currency"], y)
@@ -383,8 +387,9 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     npv_local = float((local * d).sum())
     spot = float(terms.usd_per_unit(p["currency"], np.array([terms.base_year]))[0])
     net = (flow - residual) / fx
-    inflow = pd.Series(np.maximum(net, 0.0), index=y)
-    outflow = pd.Series(np.minimum(net, 0.0), index=y)
+    at_start = np.where(net < 0, net, np.minimum(np.asarray(spend, float) / fx, 0.0))
+    inflow = pd.Series(net - at_start, index=y)
+    outflow = pd.Series(at_start, index=y)
     rate, rate_note = economics.irr_and_note(local)
     # the flows run to the year after the horizon (the residual value's), which payback
     # does not count: the note names the horizon's last year

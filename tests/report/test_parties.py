@@ -741,3 +741,20 @@ def test_a_party_that_never_pays_back_has_a_number_column_blank():
     assert s["payback note"].tolist() == [
         "not paid back by 2028, the horizon's end; residual value not counted"] * 2
     assert s["IRR note"].tolist() == ["", ""]
+
+
+def test_a_project_paid_back_within_its_first_year_has_the_same_payback_in_both_tables():
+    """The time review's F5: 10 MUSD spent at the start of 2026 and 11 MUSD earned evenly
+    through 2026 (no tax, no debt, one party with all of it). By hand the cumulative flow
+    is back at 0 after 10/11 of 2026: payback 0.909 years, as the economics table says.
+    The party table netted the year (+1) and read 'n/a (no spend)'."""
+    flows = pd.DataFrame({"year": [2026, 2027], "operating_musd": [11.0, 0.0],
+                          "capex_musd": [-10.0, 0.0], "residual_musd": [0.0, 0.0]})
+    terms = _terms(shares=[("j", "us", 1.0, 0.0)], regimes=[("none", 0.0, "")],
+                   party_rows=[("us", 0.10, "USD", "")], site="elsewhere")
+    s, _ = project_parties(flows, terms, "j", 2026, 1)
+    us = _row(s, "us")
+    assert us["payback (yr)"] == pytest.approx(10 / 11)
+    assert us["payback note"] == ""
+    assert economics.payback(flows.set_index("year")["operating_musd"],
+                             flows.set_index("year")["capex_musd"]) == pytest.approx(10 / 11)
