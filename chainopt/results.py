@@ -35,7 +35,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,11 +268,9 @@ class Results:
                 as_text = recorded.get(name)
                 as_text = as_text if isinstance(as_text, list) else None
                 df = read_table(p, entry, as_text, checksum=checksums)
-                if as_text is not None:  # every number a run's tables hold is a float: a
-                    # column of whole numbers (a tier, a price of 600) reads back as such
-                    df = df.astype({c: np.float64 for c in df.columns if c not in as_text
-                                    and pd.api.types.is_integer_dtype(df[c])})
-                tables[name] = df
+                # every number a run's tables hold is a float (a folder written before
+                # text_columns: as pandas guesses, a name of digits may be one)
+                tables[name] = floats_again(df) if as_text is not None else df
             for df in tables.values():
                 for c in ("period", "site", "project"):
                     if c in df.columns:
@@ -380,6 +378,15 @@ def read_table(path: Path, entry: dict | None, as_text: list | None,
         raise _damaged_table(path, f"{len(df)} rows where chainopt wrote {entry['rows']}",
                              rerun)
     return df
+
+
+def floats_again(df: pd.DataFrame, but: Iterable[str] = ()) -> pd.DataFrame:
+    """``df`` with its integer columns, but ``but``, as floats again: the CSV writes a
+    float column of whole numbers (a tier, a price of 600) without a point, and pandas
+    reads it back as integers."""
+    whole = {c: np.float64 for c in df.columns
+             if c not in set(but) and pd.api.types.is_integer_dtype(df[c])}
+    return df.astype(whole) if whole else df
 
 
 def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> None:

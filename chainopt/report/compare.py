@@ -39,6 +39,7 @@ from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
     TEXT_COLUMNS,
+    floats_again,
     read_table,
     stable_floats,
     table_files,
@@ -751,12 +752,9 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
                                       f"({TEXT_FILE} records it)", RECOMPARE)])
         else:
             df = read_table(p, files[name], as_text or [], RECOMPARE)
-        # the CSV writes 400.0 as 400, so a column of whole numbers reads back as int:
         # a float again, as compare made it (every number but a year), so that it prints
         # as on the terminal (400.0 beside a Δ capex of 400.0, not 400)
-        whole = [c for c in df.columns
-                 if pd.api.types.is_integer_dtype(df[c]) and not numbers.is_year(c)]
-        tables[name] = df.astype(dict.fromkeys(whole, float)) if whole else df
+        tables[name] = floats_again(df, but=[c for c in df.columns if numbers.is_year(c)])
     return tables
 
 
