@@ -429,15 +429,19 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             hashing = pool.submit(case_hash, case)
             naming = pool.submit(prepare_text, built)
             noting = pool.submit(model_notes, built)
+            loading = pool.submit(_load_for_saving) if save else None
             try:
                 outcome = solve(built, options)
             except BaseException:
-                naming.cancel()  # not needed now; the pool waits for what already runs
-                noting.cancel()
+                for job in (naming, noting, loading):
+                    if job is not None:
+                        job.cancel()  # not needed now; the pool waits for what already runs
                 raise
             digest = hashing.result()
             naming.result()
             notes = noting.result()
+            if loading is not None:
+                loading.result()
         step("extracting results")
         results = extract_results(built, outcome, release_solver=True, input_hash=digest,
                                   notes=notes)
@@ -454,6 +458,12 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                                                   tmp / _excel.RESULTS_WORKBOOK)
             results.save(folder, overwrite=overwrite, extra=extra)
         return results
+
+
+def _load_for_saving() -> None:
+    """Import Parquet's writer (:meth:`Results.save`, 30 ms), the one module only saving
+    loads, on the core a solve leaves free rather than after it."""
+    import pyarrow.parquet  # noqa: F401
 
 
 def check_options(options: SolveOptions | None, keys: bool = False) -> None:

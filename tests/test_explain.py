@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from chainopt import api, diagnose
 from chainopt.case.load import load_case
 from chainopt.cli import app
-from chainopt.diagnose import names
+from chainopt.diagnose import insight, names
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.diagnose.insight import basic_masks
 from chainopt.errors import InputError, OutputError, SolverError
@@ -164,8 +164,9 @@ def test_demand_floor_and_emission_cap_values(tmp_path):
         pytest.approx((5, 0, 20, 400))
 
 
-@pytest.mark.parametrize("release", [False, True], ids=["kept", "released"])
-def test_ranging_on_the_refinery(tmp_path, release):
+@pytest.mark.parametrize("release,fresh", [(False, False), (True, False), (True, True)],
+                         ids=["kept", "released", "released-fresh"])
+def test_ranging_on_the_refinery(tmp_path, monkeypatch, release, fresh):
     """Ranging of the refinery (margin 130 per t crude, cdu1 = 8 binding, crude 10 max).
 
     The plan (run cdu1 full) stays optimal while the margin stays >= 0:
@@ -173,12 +174,22 @@ def test_ranging_on_the_refinery(tmp_path, release):
     light price >= 300 - 130/0.6 = 83.33; heavy price >= 200 - 130/0.3 = -233.33.
     The capacity's value 130 holds from 0 up to the crude limit, 10 kt/yr.
 
-    ``released``: as ``chainopt run`` makes it: the solve's HiGHS instance dropped and a
-    fresh one, holding the model and the optimal basis (factorised, no iteration), ranged.
+    ``released``: as ``chainopt run`` makes it: the solve's HiGHS instance ranged, then
+    dropped. ``released-fresh``: as a run of a model of ``LEAN_FROM_COLUMNS`` columns or
+    more makes it: the solve's instance dropped first and a fresh one, holding the model
+    and the optimal basis (factorised, no iteration), ranged.
     """
+    if fresh:
+        monkeypatch.setattr(insight, "LEAN_FROM_COLUMNS", 0)
+        made = []
+        real = insight._fresh_lp
+        monkeypatch.setattr(insight, "_fresh_lp", lambda *a: made.append(1) or real(*a))
     built = api.build_model(load_case(write_case(tmp_path, REFINERY)))
     res = api.extract_results(built, api.solve(built), release_solver=release)
     assert (built.solver is None) == release
+    assert res.manifest["insight"]["ranging_source"] == "lp"
+    if fresh:
+        assert made == [1]  # the fresh instance was ranged
     r = res["ranging"]
     crude = value(r, family="supply.purchase")
     assert (crude["value"], crude["upper"]) == pytest.approx((100, 230))
