@@ -1878,6 +1878,23 @@ def test_commodity_units_read_keys_of_tables_in_several_chunks():
     assert ex.commodity_units(tables, only="petrol") == {}
 
 
+def test_commodity_units_come_from_the_commodities_table_when_saved(tmp_path):
+    """A folder with the ``commodities`` table (every run writes it): each commodity's
+    unit from there, a commodity that no constraint or ranging row names included; the
+    keys are not parsed (a ranging table of nonsense changes nothing)."""
+    com = pd.DataFrame({"commodity": ["crude", "gas", "lng"], "unit": ["t", "bcm", "t"]})
+    junk = pd.DataFrame({"key": ["commodity=crude"], "quantity_unit": ["bbl"]})
+    tables = {"commodities": com, "ranging": junk, "constraints": junk}
+    assert ex.commodity_units(tables) == {"crude": "t", "gas": "bcm", "lng": "t"}
+    assert ex.commodity_units(tables, only="lng") == {"lng": "t"}
+    assert ex.commodity_units(tables, only="petrol") == {}
+    res = solve_case(write_case(tmp_path, REFINERY))  # a run's: as its rows state
+    units = ex.commodity_units(res.tables)
+    assert units == {"crude": "t", "light": "t", "heavy": "t", "co2": "t"}
+    rows = ex.commodity_units({n: res.tables[n] for n in ("ranging", "constraints")})
+    assert rows and all(units[c] == u for c, u in rows.items())
+
+
 def test_a_commodity_value_that_holds_one_way_is_said_and_not_shown_as_a_price(tmp_path):
     """Feed is bought at 100 USD/t up to 10 kt/yr and unit u makes product 1:1 up to 10
     kt/yr, sold at 400 USD/t without limit: both limits bind on the same 10 kt of feed.
