@@ -230,7 +230,9 @@ class Results:
         read, a table whose bytes or row count are not those the manifest records
         (:data:`TABLE_FILES`), text in a number column (``abc`` where a number belongs: a
         folder written before the checksums has no other guard) and a missing table named
-        in ``require`` are :class:`InputError` naming the file.
+        in ``require`` are :class:`InputError` naming the file; so is a manifest whose
+        objective is not ``kpis.csv``'s (edited by hand). With ``only``, the tables not
+        read are still checked against their checksums.
         Folders written before the manifest recorded the tables' checksums are read as
         before, without that check; ``checksums=False`` skips it too (the row counts and
         number columns are still checked): ``verify`` reads a folder edited by hand so to
@@ -259,12 +261,15 @@ class Results:
         storage = manifest.get(TEXT_STORAGE)  # the text kept as the run kept it
         with text_storage(storage if storage in get_args(Storage) else None):
             for name, p in sorted(paths.items()):
-                if only is not None and name not in only:
-                    continue
                 entry = files.get(name) if files is not None else None
                 if entry is not None and not (p.exists() or p.is_symlink()):
                     raise InputError([Problem(str(folder), f"results table {p.name} is "
                                               "missing (manifest.json records it)", RERUN)])
+                if only is not None and name not in only and name != "kpis":
+                    if checksums and entry is not None:  # not read, still the file written
+                        _check_sha(p, read_bytes(p, str(p), MAX_TABLE_BYTES,
+                                                 what="results table"), entry)
+                    continue
                 as_text = recorded.get(name)
                 as_text = as_text if isinstance(as_text, list) else None
                 df = read_table(p, entry, as_text, checksum=checksums)
@@ -275,6 +280,10 @@ class Results:
                 for c in ("period", "site", "project"):
                     if c in df.columns:
                         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+        if checksums and files is not None:  # kpis.csv is the file the run wrote
+            _check_against_kpis(manifest, tables.get("kpis"), mf)
+        if only is not None and "kpis" not in only:
+            tables.pop("kpis", None)
         missing = [t for t in require if t not in tables]
         if missing:
             raise InputError([Problem(str(folder), f"results table {t}"
@@ -305,6 +314,28 @@ def _check_objective(manifest: dict, path: Path) -> None:
             and len(str(v)) < 40 else type(v).__name__
         raise InputError([Problem(str(path), f"damaged manifest: objective is {shown}, not "
                                   "a finite number", RERUN)])
+
+
+def _check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) -> None:
+    """The manifest's objective is the ``objective`` of ``kpis.csv`` (both written by the
+    run, the table checksummed): a manifest edited by hand is damaged."""
+    v = manifest.get("objective")
+    if v is None or kpis is None or not {"kpi", "value"} <= set(kpis.columns):
+        return
+    row = kpis.loc[kpis["kpi"].astype(str) == "objective", "value"]
+    if len(row) and not math.isclose(float(row.iloc[0]), float(v), rel_tol=1e-9,
+                                     abs_tol=1e-9):
+        raise InputError([Problem(str(path), f"damaged manifest: objective {v!r} is not the "
+                                  f"{float(row.iloc[0])!r} of kpis.csv (edited by hand?)",
+                                  RERUN)])
+
+
+def _check_sha(path: Path, data: bytes, entry: dict, rerun: str = RERUN) -> None:
+    """``data``, the bytes of table file ``path``, are those its ``entry`` records."""
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
+                             "the one recorded: cut short or edited; chainopt "
+                             f"wrote {entry['rows']} rows)", rerun)
 
 
 def table_files(manifest: dict, path: Path, rerun: str = RERUN) -> dict[str, dict] | None:
@@ -351,10 +382,8 @@ def read_table(path: Path, entry: dict | None, as_text: list | None,
     data = read_bytes(path, str(path), MAX_TABLE_BYTES, what="results table")
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
-    if checksum and entry is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
-                             "the one recorded: cut short or edited; chainopt "
-                             f"wrote {entry['rows']} rows)", rerun)
+    if checksum and entry is not None:
+        _check_sha(path, data, entry, rerun)
     if text is None:
         try:
             df = pd.read_parquet(io.BytesIO(data))

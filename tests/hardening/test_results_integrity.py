@@ -94,14 +94,17 @@ def test_save_records_each_table_file_its_sha256_and_rows(results):
     assert files["ranging"]["file"] == "ranging.parquet"
 
 
-@pytest.mark.parametrize("command", ["explain", "report", "verify"])
+@pytest.mark.parametrize("command", ["explain", "explain --ranging", "report", "verify"])
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_table_is_exit_1_naming_it(tmp_path, results, damage, command):
     """Cut mid-row or edited: explain and report refuse it (they printed a plan without
-    the lost rows, exit 0), verify says damaged (exit 1), not 'answer changed' (exit 5)."""
+    the lost rows, exit 0), verify says damaged (exit 1), not 'answer changed' (exit 5).
+    ``explain --ranging`` reads two tables only and checks the others all the same (it
+    printed its list, exit 0, from a folder with an edited constraints.csv)."""
     d = _copy(tmp_path, results)
     DAMAGE[damage](d)
-    argv = {"explain": ["explain", d], "report": ["report", d, "--out", tmp_path / "r.html"],
+    argv = {"explain": ["explain", d], "explain --ranging": ["explain", d, "--ranging"],
+            "report": ["report", d, "--out", tmp_path / "r.html"],
             "verify": ["verify", d]}[command]
     _code, text = cli(*argv, code=1)
     assert TABLE[damage] in text and "damaged results table" in text, text
@@ -118,6 +121,32 @@ def test_a_damaged_parquet_table_and_a_missing_table_are_exit_1(tmp_path, result
     (d / "unit_flows.csv").unlink()
     _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
     assert "unit_flows.csv" in text and "missing" in text
+
+
+def test_a_table_explain_ranging_does_not_read_is_still_required(tmp_path, results):
+    d = _copy(tmp_path, results)
+    (d / "constraints.csv").unlink()
+    _code, text = cli("explain", d, "--ranging", code=1)
+    assert "constraints.csv" in text and "missing" in text
+
+
+def test_an_objective_edited_in_the_manifest_is_a_damaged_manifest(tmp_path, results):
+    """The manifest's objective is kpis.csv's (checksummed): set to 12.0 by hand, explain
+    and report showed 12.0 MUSD beside the report's KPI table saying the real one."""
+    d = _copy(tmp_path, results)
+    mf = d / "manifest.json"
+    m = json.loads(mf.read_text())
+    real = m["objective"]
+    m["objective"] = 12.0
+    mf.write_text(json.dumps(m))
+    for argv in (["explain", d], ["explain", d, "--ranging"],
+                 ["report", d, "--out", tmp_path / "r.html"], ["verify", d]):
+        _code, text = cli(*argv, code=1)
+        assert "damaged manifest" in text and "12.0" in text and "kpis.csv" in text, text
+    assert not (tmp_path / "r.html").exists()
+    m["objective"] = real * (1 + 1e-12)  # within the CSV's 10 significant digits
+    mf.write_text(json.dumps(m))
+    assert Results.load(d).objective == pytest.approx(real)
 
 
 def test_a_damaged_record_of_table_files_is_a_damaged_manifest(tmp_path, results):
