@@ -264,6 +264,7 @@ def compare(results: dict, counterfactuals: dict | None = None,
     base = next(iter(results))
     order = _period_order(results)
     return {**_money_sections(results, order), **_capacity_sections(results, order),
+            **_project_sections(results, order),
             **_market_sections(results, base, order, top),
             **_scenario_sections(results, base, counterfactuals, top)}
 
@@ -344,6 +345,19 @@ def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.Dat
     return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr", periods=per), keys,
                                     order),
             "utilisation": _sort(_side(util, keys, "utilisation", periods=per), keys, order)}
+
+
+def _project_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
+    """``projects_built``: each project's built share by the period its construction
+    starts (the runs' ``projects`` tables), whether the project is one a scenario switches
+    on (valued in ``economics``) or one the base may build too (not valued)."""
+    frames = {n: r.tables["projects"].assign(period=lambda d: d["period"].astype(str))
+              for n, r in results.items() if "projects" in r.tables}
+    if len(frames) < len(results):  # a folder written before the projects table
+        return {}
+    keys = ["project", "period"]
+    return {"projects_built": _sort(_side(frames, keys, "built_share",
+                                          periods=_periods(results)), keys, order)}
 
 
 def _market_sections(results: dict, base: str, order: dict[str, int], top: int
@@ -601,12 +615,15 @@ def unsettled_text(rows: pd.DataFrame) -> str:
 
 
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
-    """One line per run: objective, Δ against the base, the projects it builds and each
-    one's incremental NPV against its own counterfactual (``mp4 26.2``); a Δ within the
-    solvers' tolerance of the objective is 0 (:func:`settled`)."""
+    """One line per run: objective, Δ against the base, every project its plan builds
+    (``projects_built``) and each one's incremental NPV against its own counterfactual
+    (``mp4 26.2``), or ``not valued``: a project the run builds but does not switch on
+    against the base (the base may build it too: no counterfactual was solved). A Δ
+    within the solvers' tolerance of the objective is 0 (:func:`settled`)."""
     obj = settled(sections["objective"])
     row = obj[obj.iloc[:, 0] == "objective"]
     eco = sections.get("economics", pd.DataFrame(columns=ECONOMICS_COLUMNS))
+    built = sections.get("projects_built")
     out = []
     for n in names:
         value = float(row[n].iloc[0]) if len(row) and n in row.columns else float("nan")
@@ -614,12 +631,18 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
                  else None)
         mine = eco[(eco["scenario"] == n) & ~eco["effect"].isin(["inputs", "all changes"])
                    & (eco["built"] != "not built")] if len(eco) else eco
+        valued = [f"{e} {numbers.number(float(v))}" for e, v in zip(
+            mine["effect"], mine["incremental NPV (MUSD)"], strict=True)]
+        projects = list(mine["effect"].astype(str))
+        if built is not None and n in built.columns:
+            share = pd.to_numeric(built[n], errors="coerce").fillna(0.0)
+            others = [p for p in dict.fromkeys(built.loc[share > TOL, "project"].astype(str))
+                      if p not in projects]
+            projects += others
+            valued += [f"{p} not valued" for p in others]
         out.append({"scenario": n, "objective (MUSD)": value, "Δ (MUSD)": delta,
-                    "projects built": ", ".join(mine["effect"].astype(str)) or "-",
-                    "incremental NPV (MUSD)": ", ".join(
-                        f"{e} {numbers.number(float(v))}" for e, v in zip(
-                            mine["effect"], mine["incremental NPV (MUSD)"], strict=True))
-                    or "-"})
+                    "projects built": ", ".join(projects) or "-",
+                    "incremental NPV (MUSD)": ", ".join(valued) or "-"})
     return pd.DataFrame(out, columns=SUMMARY_COLUMNS)
 
 

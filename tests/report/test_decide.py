@@ -735,3 +735,24 @@ def test_a_capacity_that_is_not_there_has_no_value_on_a_one_pager():
     row = cc.iloc[0]
     assert (row["marginal_value_without"], row["marginal_value_with"]) == (0.0, 50.0)
     assert row["rent_change_musd_per_yr"] == pytest.approx(1.0)
+
+
+def test_the_summary_names_a_project_the_base_builds_too(toy, tmp_path):
+    """The base builds its optional project pj (it pays 3.518 MUSD); a scenario raising
+    the capex to 12 MUSD builds it too (10 * 200 * w / 1000 - 12 = 1.518 > 0). Neither
+    switches pj on against the base, so no counterfactual values it: the summary said
+    "projects built: -" for both, as if nothing were built. It names pj in both, "not
+    valued", and projects_built holds its built share, 1 in p1, in both."""
+    scen = tmp_path / "dearer.yaml"
+    scen.write_text(f"name: dearer\nbase: {toy}\nchanges:\n  - table: projects\n"
+                    "    where: {project: pj}\n    set: {capex_musd: 12}\n")
+    sections, outcomes, _ = api.compare([str(toy), str(scen)], out=tmp_path / "r", jobs=1)
+    names = [o.name for o in outcomes]
+    s = compare.summary(sections, names).set_index("scenario")
+    assert list(s["projects built"]) == ["pj", "pj"]
+    assert list(s["incremental NPV (MUSD)"]) == ["pj not valued", "pj not valued"]
+    obj = sections["objective"].set_index("kpi (MUSD, NPV)")
+    assert obj.loc["objective", "Δ dearer"] == pytest.approx(-2.0, abs=1e-6)
+    built = sections["projects_built"].set_index(["project", "period"])
+    assert built.loc[("pj", "p1"), names[0]] == pytest.approx(1.0)
+    assert built.loc[("pj", "p1"), "dearer"] == pytest.approx(1.0)
