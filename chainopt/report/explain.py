@@ -1086,7 +1086,10 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
 #: [200, +inf], building pays only from 250)
 FIXED_DECISIONS_NOTE = ("A MIP: these intervals hold with the plan's yes/no decisions "
                         "(builds, projects) fixed; a build decision may change inside them "
-                        "(a sweep or `chainopt sensitivity` re-solves).")
+                        "(a sweep or `chainopt sensitivity` re-solves). A build not made "
+                        "keeps its limit (0) binding with the value of one unit built: an "
+                        "interval may end where that value reaches 0 while the plan holds "
+                        "on.")
 
 
 #: what the marginal values of a MIP are (said above them: the ranging's intervals have
