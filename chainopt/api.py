@@ -1303,6 +1303,10 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     from chainopt.report import explain as ex
 
     if target is not None and (Path(target) / MANIFEST).exists():
+        if elastic:
+            raise InputError([Problem("--elastic", f"{target} is a results folder: its case "
+                                      "solved, there is nothing to relax",
+                                      "give --elastic with a case that does not solve")])
         res = (Results.load(target, only=("ranging", "capacity")) if ranging  # the tables
                else Results.load(target, require=("kpis", "constraints")))  # it reads
         try:
@@ -1314,13 +1318,19 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                 r = res.tables.get("ranging")
                 if period is not None and r is not None and "period" in r:
                     r = r[r["period"].astype(str) == period]
-                return ex.ranging_lines(r, top=15 if top is None else top,
-                                        fixed=ex.decisions_fixed(res.manifest),
-                                        capacity=res.tables.get("capacity"))
+                return [ex.run_line(res.manifest),
+                        *ex.ranging_lines(r, top=15 if top is None else top,
+                                          fixed=ex.decisions_fixed(res.manifest),
+                                          capacity=res.tables.get("capacity"))]
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise _unreadable(target, exc) from None
+    if ranging:
+        raise InputError([Problem("--ranging", f"{target or 'the default case'} is a case, "
+                                  "not a results folder: ranging is of a solved plan",
+                                  "run it (chainopt run) and give --ranging with the "
+                                  "results folder it writes")])
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":

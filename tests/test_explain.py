@@ -1966,8 +1966,9 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
     with the yes/no decisions fixed and a build may change inside them; an LP's
     ranging (no fixed charge) does not."""
     mip = api.explain(_build_case(tmp_path, "m3", "1"), ranging=True)
-    assert mip[1] == ex.FIXED_DECISIONS_NOTE
-    assert "yes/no decisions (builds, projects) fixed" in mip[1]
+    assert mip[0] == "toy: optimal, objective 3.000 MUSD (NPV)"  # the run ranged
+    assert mip[2] == ex.FIXED_DECISIONS_NOTE
+    assert "yes/no decisions (builds, projects) fixed" in mip[2]
     assert ("  price of product at plant in p1: 400 USD per t, plan holds for [200, +inf] "
             "USD per t (room 50.0%)") in mip
     lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
@@ -2087,3 +2088,13 @@ def test_elastic_says_it_relaxes_hard_demand_and_what_it_leaves(tmp_path):
         "sales caps cannot make this case feasible: the conflict lies in what --elastic "
         "leaves as it is (blend specs, user constraints, projects' rules and minimum build "
         "sizes)."]
+
+
+def test_an_option_explain_cannot_use_on_its_target_is_refused(tmp_path):
+    """--elastic relaxes a case that does not solve, --ranging ranges a solved plan: each
+    given with the other kind of target was ignored without a word (exit 0)."""
+    folder = _build_case(tmp_path, "m4", "")
+    bad = runner.invoke(app, ["explain", str(folder), "--elastic"])
+    assert bad.exit_code == 1 and "--elastic" in bad.output and "results folder" in bad.output
+    bad = runner.invoke(app, ["explain", str(tmp_path / "m4_case"), "--ranging"])
+    assert bad.exit_code == 1 and "--ranging" in bad.output and "chainopt run" in bad.output

@@ -86,9 +86,9 @@ def test_explain_and_verify_work_on_the_saved_folder(tmp_path):
     res = api.run("small_chain", out=tmp_path, name="r")
     folder = tmp_path / "r"
     tables = {k: stable_floats(v) for k, v in res.tables.items()}
-    assert api.explain(folder, ranging=True) == ex.ranging_lines(
+    assert api.explain(folder, ranging=True) == [ex.run_line(res.manifest), *ex.ranging_lines(
         tables["ranging"], top=15, fixed=ex.decisions_fixed(res.manifest),
-        capacity=tables["capacity"])
+        capacity=tables["capacity"])]
     why = api.explain(folder)
     assert why == ex.why_lines(tables, res.manifest)
     assert "Modes that almost made it:" in why

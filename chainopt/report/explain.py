@@ -1043,16 +1043,20 @@ def extension_lines(ext: pd.DataFrame | None, top: int = 10) -> list[str]:
     return lines
 
 
-def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
-              period: str | None = None) -> list[str]:
-    order = [str(p) for p in manifest.get("periods", [])]
+def run_line(manifest: dict) -> str:
+    """``small_chain: optimal, objective 7,784.9 MUSD (NPV)``: the run explained."""
     # a cost case's objective is its total cost (the NPV of its costs), as it says
     what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
                  else ("objective", "NPV"))
-    out = [f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
-           # as `chainopt run`, the reports and comparisons write it (156,964.1)
-           f"{number(float(manifest.get('objective', float('nan')))) or 'n/a'} MUSD ({npv})",
-           *_penalty_lines(tables), "",
+    # as `chainopt run`, the reports and comparisons write it (156,964.1)
+    return (f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
+            f"{number(float(manifest.get('objective', float('nan')))) or 'n/a'} MUSD ({npv})")
+
+
+def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
+              period: str | None = None) -> list[str]:
+    order = [str(p) for p in manifest.get("periods", [])]
+    out = [run_line(manifest), *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
     if values_of_fixed_lp(manifest):
