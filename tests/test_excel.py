@@ -185,10 +185,12 @@ def test_merged_cells_are_refused_at_their_range(tmp_path):
     keeps 8000 in F2 and empties F3, which Excel shows as one 8000 across both rows; it was
     read as gas_pipe with a blank capacity, i.e. no limit at all (12000 -> unlimited,
     without a word). Now refused at ``links!F2:F3``; a merge across columns (units!H2:I2,
-    tob_cdu's max_new_k_per_yr and lifetime_yr) likewise."""
+    tob_cdu's max_new_k_per_yr and lifetime_yr) likewise; a merged header (units!D1:E1)
+    is named as one."""
     def merge(wb):
         wb["links"].merge_cells("F2:F3")
         wb["units"].merge_cells("H2:I2")
+        wb["units"].merge_cells("D1:E1")
 
     with pytest.raises(InputError) as e:
         read_workbook(_edited_small_chain(tmp_path, merge))
@@ -197,6 +199,8 @@ def test_merged_cells_are_refused_at_their_range(tmp_path):
         "blank (a blank capacity means no limit); unmerge them and enter each cell's " \
         "value" in text
     assert "units!H2:I2: merged cells" in text
+    assert "units!D1:E1: merged header cells: the first one holds the column's name, the " \
+        "others read as columns without one; unmerge them: one name per column" in text
 
 
 def test_a_date_in_a_number_column_is_refused_as_a_date(tmp_path):

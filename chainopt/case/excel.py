@@ -288,7 +288,7 @@ def read_workbook(path: str | Path) -> RawCase:
     column came from (``locations``), so validation messages name cells (``units!D7``).
     """
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter, range_boundaries
 
     path = Path(path)
     if path.is_dir() or not path.is_file():
@@ -314,7 +314,11 @@ def read_workbook(path: str | Path) -> RawCase:
             try:
                 merged = _scan(wb[name], where)  # first: it bounds the rows openpyxl reads
                 sheets[name] = _rows(wb[name], where)
-                problems += [Problem(f"{name}!{ref}", "merged cells: the first one holds the "
+                problems += [Problem(f"{name}!{ref}", "merged header cells: the first one "
+                                     "holds the column's name, the others read as columns "
+                                     "without one", "unmerge them: one name per column")
+                             if range_boundaries(ref)[1] == 1 else
+                             Problem(f"{name}!{ref}", "merged cells: the first one holds the "
                                      "value, the others read as blank (a blank capacity "
                                      "means no limit)", "unmerge them and enter each "
                                      "cell's value")

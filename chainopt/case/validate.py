@@ -430,12 +430,17 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
         percent = np.zeros(len(a), dtype=bool)  # (text in a cell formatted as text)
         percent[notnum] = text.str.fullmatch(r"[-+]?\d+(\.\d+)?\s*%").to_numpy(dtype=bool)
         notnum &= ~nan_text
-        out.rows(file, shown, notnum & thousands, name, "not a number",
-                 hint="thousands separator? write 8000 (no separator), not 8,000")
-        out.rows(file, shown, notnum & comma, name, "not a number",
-                 hint="decimal comma? write the decimal point: 1.5, not 1,5")
-        out.rows(file, shown, notnum & percent, name, "not a number",
-                 hint="a percentage? write the fraction: 0.1, not 10%")
+        # each hint the cell's own value written as meant ('95%': 0.95, '1,000': 1000)
+        out.rows(file, shown, notnum & thousands, name, "not a number", hints={
+            v: f"thousands separator? write {v.replace(',', '')} (no separator), not {v}"
+            for v in set(a[notnum & thousands])})
+        out.rows(file, shown, notnum & comma, name, "not a number", hints={
+            v: f"decimal comma? write the decimal point: {v.replace(',', '.')}, not {v}"
+            for v in set(a[notnum & comma])})
+        out.rows(file, shown, notnum & percent, name, "not a number", hints={
+            v: f"a percentage? write the fraction: "
+               f"{float(v.rstrip().removesuffix('%')) / 100:.10g}, not {v}"
+            for v in set(a[notnum & percent])})
         out.rows(file, shown, notnum & ~comma & ~thousands & ~percent, name, "not a number")
     else:
         nan_text = np.zeros(len(a), dtype=bool)

@@ -250,17 +250,20 @@ def test_text_in_a_number_column(small_case_dir: Path, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "hint"), [
     ("8,000", "thousands separator? write 8000 (no separator), not 8,000"),
-    ("1,234,567.5", "thousands separator? write 8000 (no separator), not 8,000"),
-    ("0,95", "decimal comma? write the decimal point: 1.5, not 1,5"),
-    ("0,950", "decimal comma? write the decimal point: 1.5, not 1,5"),
-    ("12,5", "decimal comma? write the decimal point: 1.5, not 1,5"),
-    ("8,0000", "decimal comma? write the decimal point: 1.5, not 1,5")])
+    ("1,234,567.5", "thousands separator? write 1234567.5 (no separator), not 1,234,567.5"),
+    ("0,95", "decimal comma? write the decimal point: 0.95, not 0,95"),
+    ("0,950", "decimal comma? write the decimal point: 0.950, not 0,950"),
+    ("12,5", "decimal comma? write the decimal point: 12.5, not 12,5"),
+    ("8,0000", "decimal comma? write the decimal point: 8.0000, not 8,0000"),
+    ("95%", "a percentage? write the fraction: 0.95, not 95%"),
+    ("12.5 %", "a percentage? write the fraction: 0.125, not 12.5 %")])
 def test_a_comma_in_a_number_gets_the_hint_for_what_it_likely_is(small_case_dir: Path,
                                                                  text: str, hint: str) -> None:
     """'8,000' (a leading 1-3 digits, then groups of exactly three) is a thousands
     separator: the decimal-comma hint made the user write 8.000 = 8, a thousandth of the
     8000 meant. Other comma forms ('0,95'; '0,950', as no thousands group starts with 0;
-    '8,0000') keep the decimal-comma hint."""
+    '8,0000') keep the decimal-comma hint. Each hint writes the cell's own value as meant
+    (it said "write 8000" for 1,000 and "0.1, not 10%" for 95%)."""
     edit_csv(small_case_dir / "markets.csv", "chn,pp,930", f'chn,pp,"{text}"')
     p = only_problem(small_case_dir)
     assert p.where == "markets.csv row 11, column price_usd_per_unit"
