@@ -167,6 +167,18 @@ def test_results_workbook_numbers_are_those_of_the_csv_tables(tmp_path):
                    wb["blend_qualities"].iter_rows(min_row=2))
 
 
+def test_the_manifest_sheet_writes_numbers_as_the_tables_do(tmp_path):
+    """An objective of 43.49999999999999 (the kpis sheet's 43.5) was written as it is."""
+    from openpyxl import load_workbook
+
+    from chainopt.report.excel import write_results_workbook
+
+    wb = load_workbook(write_results_workbook(
+        {}, {"objective": 43.49999999999999, "num_vars": 12, "case": "x"}, tmp_path / "r.xlsx"))
+    rows = {r[0].value: r[1].value for r in wb["manifest"].iter_rows(min_row=2)}
+    assert rows == {"objective": 43.5, "num_vars": 12, "case": "x"}
+
+
 def _edited_small_chain(tmp_path, edit) -> Path:
     """small_chain converted to a workbook, then ``edit(openpyxl workbook)`` saved over it,
     as a consultant edits it in Excel."""

@@ -81,6 +81,8 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     ws = wb.create_sheet("manifest")
     append_row(ws, ["key", "value"])
     for k, v in sorted(manifest.items()):
+        if isinstance(v, float) and math.isfinite(v):  # to 10 digits, as the tables hold it
+            v = float(f"{v:.10g}")  # (43.49999999999999 was the 43.5 of kpis.csv)
         append_row(ws, [k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
                    else json.dumps(v, default=str)])
     write_file(path, saved(wb.save))
