@@ -658,12 +658,13 @@ def _kpis(built, outcome) -> dict[str, float]:
     MUSD discounted, part of an NPV part; :class:`chainopt.models.lp.LeverTerms`) and
     project build shares."""
     a = built.arrays
-    out = {}
-    for category, vec in a.cost_by_category.items():
-        out[f"npv_{category}_musd"] = float((vec @ outcome.col_value).sum()) + a.offset.get(
-            category, 0.0)
+    parts = {category: float((vec @ outcome.col_value).sum()) + a.offset.get(category, 0.0)
+             for category, vec in a.cost_by_category.items()}
     for category, value in a.offset.items():
-        out.setdefault(f"npv_{category}_musd", value)
+        parts.setdefault(category, value)
+    # by name: a variant solved on the base's model (mapped) and one built anew (fallback)
+    # hold their categories in different orders, and kpis.csv takes the first row's
+    out = {f"npv_{category}_musd": parts[category] for category in sorted(parts)}
     if a.levers is not None:
         lt = a.levers
         npv = pd.Series((lt.matrix @ outcome.col_value) * lt.weight)

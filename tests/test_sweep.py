@@ -1006,3 +1006,20 @@ def test_built_shares_are_of_the_solved_variants_and_failed_draws_are_said(tmp_p
     count = summary[(summary["measure"] == "objective_musd")
                     & (summary["statistic"] == "count")]["value"]
     assert count.tolist() == [14.0]
+
+
+def test_kpis_columns_keep_one_order_however_the_variants_were_solved(tmp_path):
+    """A price grid is solved on the base's model (mapped), a project-lifetime grid on a
+    model built anew per variant (fallback): kpis.csv wrote the NPV parts in a different
+    order for each (and one failed point first reordered a whole grid). The parts now
+    come by name in both."""
+    folder = _one_project_case(tmp_path / "case")
+    mapped, _, _ = api.sweep(str(folder), sets=["markets.price_usd_per_unit*=1,1.2"],
+                             out=tmp_path, name="mapped", jobs=1)
+    anew, _, _ = api.sweep(str(folder), sets=["projects.lifetime_yr[project=good]=1,2"],
+                           out=tmp_path, name="anew", jobs=1)
+    assert mapped["mapped"].all() and not anew["mapped"].any()
+    parts = [[c for c in pd.read_csv(tmp_path / f"sweep-{n}" / "kpis.csv", nrows=0).columns
+              if c.startswith("npv_")] for n in ("mapped", "anew")]
+    assert parts[0] == parts[1] and len(parts[0]) > 3
+    assert parts[0][:-3] == sorted(parts[0][:-3])  # then the project's own three columns
