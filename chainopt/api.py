@@ -52,6 +52,7 @@ from chainopt.errors import (
     Problem,
     ResultsDifferError,
     ResultsExistError,
+    SweepInterrupted,
     UnboundedError,
 )
 from chainopt.lazy import lazy_module
@@ -463,7 +464,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
 def _load_for_saving() -> None:
     """Import Parquet's writer (:meth:`Results.save`, 30 ms), the one module only saving
     loads, on the core a solve leaves free rather than after it."""
-    import pyarrow.parquet  # noqa: F401
+    import pyarrow.parquet  # noqa: F401  (lazy: by design, in the solve's free time)
 
 
 def check_options(options: SolveOptions | None, keys: bool = False) -> None:
@@ -787,7 +788,13 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             return done["kpis"], done["summary"], folder.path
         if resume is None:
             sw.save_meta(folder, meta)
-        kpis, summary = solve(folder, drop_if_all_bad=resume is None)
+        try:
+            kpis, summary = solve(folder, drop_if_all_bad=resume is None)
+        except KeyboardInterrupt as exc:  # the parts written stay: say how to go on
+            if isinstance(exc, SweepInterrupted):
+                raise
+            raise SweepInterrupted(folder.path, len(folder.done(variants)),
+                                   len(variants)) from None
         return kpis, summary, folder.path
 
 

@@ -392,6 +392,9 @@ def sweep(
                 warn=notes.append)
     except ChainoptError as exc:
         raise _fail(exc) from None
+    except errors.SweepInterrupted as exc:  # the variants finished are kept: resumable
+        err.print(escape(str(exc)), highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")

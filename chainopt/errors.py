@@ -93,3 +93,13 @@ class InputsChangedError(ChainoptError):
     """The recorded inputs no longer hash to the same value: someone edited the data."""
 
     exit_code = 6
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a sweep whose finished variants are kept in ``folder``
+    (``saved`` of ``total``): ``chainopt sweep --resume FOLDER`` solves the rest."""
+
+    def __init__(self, folder: object, saved: int, total: int) -> None:
+        super().__init__(f"interrupted: {saved:,} of {total:,} variants saved in {folder}; "
+                         f"finish with chainopt sweep --resume {folder}")
+        self.folder, self.saved, self.total = folder, saved, total

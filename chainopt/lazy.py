@@ -20,27 +20,37 @@ import threading
 from types import ModuleType
 from typing import Any
 
+#: the stand-in's own namespace (its ``__dict__`` attribute is the module's)
+_OWN = vars(ModuleType)["__dict__"].__get__
+
 
 class _LazyModule(ModuleType):
     """Stands in for module ``name`` until an attribute is first asked for: then the
     module is imported (once; a thread asking meanwhile waits for it) and every
-    attribute, read, set or deleted, is the module's own."""
+    attribute, read, set or deleted, is the module's own; so is its ``__dict__``
+    (``vars()``; pytest's monkeypatch reads it to know what to put back: it found the
+    stand-in's, without the attribute, and deleted the module's on undoing)."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self.__dict__["_lazy_lock"] = threading.RLock()
-        self.__dict__["_lazy_module"] = None
+        _OWN(self)["_lazy_lock"] = threading.RLock()
+        _OWN(self)["_lazy_module"] = None
+
+    @property
+    def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
+        return self._loaded().__dict__
 
     def _loaded(self) -> ModuleType:
-        module = self.__dict__["_lazy_module"]
+        own = _OWN(self)
+        module = own["_lazy_module"]
         if module is None:
-            with self.__dict__["_lazy_lock"]:
-                module = self.__dict__["_lazy_module"]
+            with own["_lazy_lock"]:
+                module = own["_lazy_module"]
                 if module is None:
                     if sys.modules.get(self.__name__) is self:
                         del sys.modules[self.__name__]  # the real module takes its place
                     module = importlib.import_module(self.__name__)
-                    self.__dict__["_lazy_module"] = module
+                    own["_lazy_module"] = module
         return module
 
     def __getattr__(self, attr: str) -> Any:  # (only for what the stand-in lacks)

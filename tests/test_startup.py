@@ -143,3 +143,20 @@ def test_runs_started_in_threads_of_a_fresh_process_all_load_the_engine():
             "range(3)))\n"
             "assert len({r.objective for r in runs}) == 1\n")
     _probe(code + "print('[]')")
+
+
+def test_monkeypatching_a_module_not_yet_loaded_puts_its_attribute_back():
+    """pytest's monkeypatch reads ``vars()`` of what it patches to know what to put back:
+    it found the stand-in's, without the attribute, and on undoing deleted the module's
+    own (chainopt.sweep.solve_variant was gone for the tests after one). The stand-in's
+    ``vars()`` is now the module's."""
+    code = ("import sys\nfrom _pytest.monkeypatch import MonkeyPatch\n"
+            "from chainopt.lazy import lazy_module\n"
+            "m = lazy_module('chainopt.report.numbers')\n"
+            "assert type(m).__name__ == '_LazyModule'\n"
+            "patch = MonkeyPatch()\npatch.setattr(m, 'number', None)\n"
+            "assert m.number is None\npatch.undo()\n"
+            "real = sys.modules['chainopt.report.numbers']\n"
+            "assert callable(m.number) and m.number is real.number\n"
+            "assert vars(m) is vars(real)\n")
+    _probe(code + "print('[]')")

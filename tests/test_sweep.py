@@ -117,10 +117,14 @@ def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sw, "solve_variant", dying)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stop:
         api.sweep("small_chain", sets=[HDPE.replace(":3", ":5")], out=tmp_path, name="cut",
                   jobs=1)
     folder = tmp_path / "sweep-cut"
+    # says what is kept and how to go on (Ctrl-C printed nothing)
+    assert (stop.value.saved, stop.value.total) == (2, 5)
+    assert str(stop.value) == (f"interrupted: 2 of 5 variants saved in {folder}; finish "
+                               f"with chainopt sweep --resume {folder}")
     assert len(list((folder / "parts").glob("*.csv"))) == 2
     assert not (folder / "kpis.csv").exists()
     monkeypatch.setattr(sw, "solve_variant", real)
@@ -1023,3 +1027,26 @@ def test_kpis_columns_keep_one_order_however_the_variants_were_solved(tmp_path):
               if c.startswith("npv_")] for n in ("mapped", "anew")]
     assert parts[0] == parts[1] and len(parts[0]) > 3
     assert parts[0][:-3] == sorted(parts[0][:-3])  # then the project's own three columns
+
+
+def test_ctrl_c_on_a_sweep_says_how_to_resume(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    real, calls = sw.solve_variant, {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sw, "solve_variant", dying)
+    done = CliRunner().invoke(app, ["sweep", "small_chain", "--set", HDPE, "--name", "cut",
+                                    "--out", str(tmp_path), "--jobs", "1"],
+                              env={"COLUMNS": "2000"})
+    assert done.exit_code == 130
+    folder = tmp_path / "sweep-cut"
+    assert (f"interrupted: 1 of 3 variants saved in {folder}; finish with chainopt sweep "
+            f"--resume {folder}") in " ".join(done.output.split())
