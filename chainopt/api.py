@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import math
 import os
 import platform
@@ -592,7 +593,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     if save:
         folder = cmp.save(sections, list(good),
                           compare_folder(out, name, list(good), overwrite),
-                          overwrite=overwrite)
+                          overwrite=overwrite,
+                          inputs={n: str(r.manifest.get("input_hash", ""))
+                                  for n, r in good.items()})
     return sections, outcomes, folder
 
 
@@ -1084,6 +1087,12 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
         res.save(target, overwrite=True)
 
 
+#: what a sensitivity folder was made from (source, scenario, project, input hash,
+#: drivers, swing, chainopt version): a comparison's deck shows its tornado only beside
+#: a run of the same inputs
+SENSITIVITY_RECORD = "sensitivity.json"
+
+
 def sensitivity(source: str | Path | None, project: str | None = None,
                 drivers: list[str] | tuple[str, ...] | None = None, swing: float = 0.2,
                 sweep_folder: str | Path | None = None, out: str | Path | None = None,
@@ -1118,6 +1127,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                                         "--overwrite to replace it or --out to write "
                                         "elsewhere")
         check_writable(folder.parent)
+        record = {"source": str(source), "scenario": scen, "project": project,
+                  "input_hash": case_hash(case), "drivers": list(drivers), "swing": swing,
+                  "chainopt_version": __version__}
         del case
         step(f"solving {source} with {project} held built")
         st = sens.setup(str(source), project, options)
@@ -1139,6 +1151,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
             _csv(be)(tmp / "breakeven.csv")
             _csv(tor)(tmp / "tornado.csv")
             fig.savefig(tmp / "tornado.png", dpi=120)
+            (tmp / SENSITIVITY_RECORD).write_text(json.dumps(record, indent=1,
+                                                             sort_keys=True) + "\n")
 
         try:
             write_folder(folder, fill, kind="sensitivity", overwrite=overwrite)
@@ -1147,7 +1161,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
                           warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor))
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
-                                folder / "tornado.png"]
+                                folder / "tornado.png", folder / SENSITIVITY_RECORD]
     if sweep_folder is not None:
         _sweep_risk(Path(sweep_folder), out_tables, plt)
     return out_tables

@@ -484,6 +484,8 @@ TITLES = {
               "does not have is 0)",
     "capacity_built": "Capacity built (k units/yr, by the period construction starts)",
     "utilisation": "Utilisation",
+    "projects_built": "Projects built (share of each project, by the period its "
+                      "construction starts)",
     "exports": "Sales by market site (k units/yr, in each row's unit)",
     "emissions": "Emissions (k units/yr, in each row's unit)",
     "shadow_prices": "Largest changes in commodity values (USD per unit of the commodity, "
@@ -731,8 +733,28 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
 #: short or edited is refused, not reported.
 TEXT_FILE = "text_columns.json"
 
+#: :data:`TEXT_FILE`'s record of each compared run's input hash (run name -> hash):
+#: what a sensitivity or sweep beside the comparison must have been made from for the
+#: deck to show its chart (:func:`compared_inputs`)
+INPUTS = "input_hashes"
+
 #: What a damaged comparison table's error tells to do.
 RECOMPARE = "the comparison folder is damaged: run chainopt compare again with --overwrite"
+
+
+def compared_inputs(folder: str | Path) -> dict[str, str]:
+    """Each compared run's input hash, as the comparison folder records it (:data:`INPUTS`;
+    none in folders written before it, or a record that is not one)."""
+    spec = Path(folder) / TEXT_FILE
+    if not spec.is_file() or spec.is_symlink():
+        return {}
+    try:
+        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
+    except (ValueError, InputError):
+        return {}
+    hashes = record.get(INPUTS) if isinstance(record, dict) else None
+    return ({str(k): v for k, v in hashes.items() if isinstance(v, str)}
+            if isinstance(hashes, dict) else {})
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
@@ -782,11 +804,12 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
-         overwrite: bool = False) -> Path:
+         overwrite: bool = False, inputs: dict[str, str] | None = None) -> Path:
     """Write ``<section>.csv`` files, their record (:data:`TEXT_FILE`: text columns, rows
-    and SHA-256) and ``comparison.md`` to ``folder``, atomically. Numbers are written as
-    the results tables' are (:func:`chainopt.results.stable_floats`): the difference of
-    two runs with the same plan, solved apart, is 0, not 2.9e-11."""
+    and SHA-256; ``inputs``: each run's input hash, :data:`INPUTS`) and ``comparison.md``
+    to ``folder``, atomically. Numbers are written as the results tables' are
+    (:func:`chainopt.results.stable_floats`): the difference of two runs with the same
+    plan, solved apart, is 0, not 2.9e-11."""
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite to "
@@ -799,7 +822,8 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
                  for key, df in sections.items()}
         (tmp / TEXT_FILE).write_text(json.dumps(
             {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},
-             TABLE_FILES: files}, indent=1, sort_keys=True) + "\n")
+             TABLE_FILES: files, INPUTS: dict(inputs or {})}, indent=1, sort_keys=True)
+            + "\n")
         (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
 
     write_folder(folder, fill, kind="comparison", overwrite=overwrite)

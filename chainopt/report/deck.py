@@ -24,12 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.errors import InputError
 from chainopt.ooxml import saved
 from chainopt.report import charts, economics, numbers, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.excel import write_table
 from chainopt.report.static import file_key, write_compare_static, write_static
 from chainopt.results import variant_of
+from chainopt.textfile import parse_json, read_text
 
 DECK_FILE = "report.pptx"
 WORKBOOK_FILE = "comparison.xlsx"
@@ -40,6 +42,35 @@ MAX_PICTURE_BYTES = 20 << 20
 PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
                    "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR note",
                    "payback note"]
+
+
+def _same_inputs(record: Path, run: str, inputs: dict[str, str],
+                 warn: Callable[[str], object] | None) -> bool:
+    """Whether the chart of the folder holding ``record`` (``sensitivity.json``,
+    ``sweep.json``) was made from the inputs of the compared ``run`` (its input hash as
+    the comparison records it, :func:`chainopt.report.compare.compared_inputs`); else
+    ``warn`` is told why it is left out: a tornado of the case before an edit, or a sweep
+    of another case under the run's name, beside the comparison's own numbers."""
+    made = None
+    if record.is_file() and not record.is_symlink():
+        try:
+            text = read_text(record, str(record), max_bytes=1 << 20)
+            data = parse_json(text)
+            made = data.get("input_hash") if isinstance(data, dict) else None
+        except (ValueError, InputError):
+            made = None
+    if isinstance(made, str) and made and made == inputs.get(run):
+        return True
+    if warn is not None:
+        why = (f"the comparison records no input hash of run {run} (written before chainopt "
+               "recorded them: run chainopt compare again)" if not inputs.get(run) else
+               f"{record.name} records no input hash (made before chainopt recorded it)"
+               if not isinstance(made, str) or not made else
+               f"made from other inputs than run {run} of the comparison (input hash "
+               f"{made[:12]}..., the run's {inputs[run][:12]}...)")
+        warn(f"left out the chart of {record.parent}: {why}; make it again from the run's "
+             "inputs")
+    return False
 
 
 def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -222,19 +253,23 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
             fig.savefig(png, dpi=110)
             plt.close(fig)
             deck.picture(f"{page.project} in {page.scenario}", png)
+        inputs = cmp.compared_inputs(folder)
         for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
             tornado = sens / "tornado.png"
             # sensitivity-<scenario>-<project> (names hold no '-'): one of these scenarios
             scenario = sens.name.removeprefix("sensitivity-").rpartition("-")[0]
             if (not sens.is_symlink() and tornado.is_file() and not tornado.is_symlink()
-                    and scenario in names):
+                    and scenario in names
+                    and _same_inputs(sens / "sensitivity.json", scenario, inputs, warn)):
                 deck.picture(f"What changes the answer: {sens.name.removeprefix('sensitivity-')}",
                              tornado)
         for mc in sorted(folder.parent.glob("sweep-*/projects_mc.png")):
+            run = mc.parent.name.removeprefix("sweep-")
             if (mc.is_symlink() or mc.parent.is_symlink() or not mc.is_file()
-                    or mc.parent.name.removeprefix("sweep-") not in names):
-                continue  # sweep-<name>: of one of these runs (its default name)
-            deck.picture(f"Monte Carlo: {mc.parent.name.removeprefix('sweep-')}", mc)
+                    or run not in names  # sweep-<name>: of one of these runs (its default)
+                    or not _same_inputs(mc.parent / "sweep.json", run, inputs, warn)):
+                continue
+            deck.picture(f"Monte Carlo: {run}", mc)
         wanted = {"report-objective-delta": "Objective and its parts: change against the base",
                   "report-project_cashflows": "Incremental cash flows of the projects by year",
                   "report-cashflow": cmp.CASHFLOW_TITLE}

@@ -349,6 +349,13 @@ def test_sensitivity_cli(toy, tmp_path):
     folder = next(tmp_path.glob("sensitivity-*"))
     for f in ("breakeven.csv", "tornado.csv", "tornado.png"):
         assert (folder / f).is_file()
+    # what it was made from, for a comparison's deck (the same hash as a run of it)
+    import json
+
+    made = json.loads((folder / "sensitivity.json").read_text())
+    assert made["input_hash"] == api.input_hash(load_case(toy))
+    assert (made["project"], made["drivers"], made["swing"]) == ("pj", ["price", "capex"],
+                                                                  0.2)
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "nope"])
     assert res.exit_code == 1 and "no such project" in res.output
 

@@ -113,27 +113,52 @@ def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
     """A deck of small_chain against small_port_expansion takes the tornado of
     sensitivity-small_port_expansion-far_east_port, not that of
     sensitivity-small_chained-far_east_port (another scenario, whose name merely begins
-    with the base's: it was taken, the match being on any part of the folder name)."""
+    with the base's: it was taken, the match being on any part of the folder name).
+    Only a chart made from the compared run's inputs is shown: a tornado of the scenario
+    before an edit (another input hash), one whose folder records none, and a Monte Carlo
+    chart of another case swept under the run's name were all shown, matched by folder
+    name; each is left out with a warning naming it."""
+    import json
+
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     names = ["small_chain", "small_port_expansion"]
+    port, other = "b" * 64, "c" * 64
     sections = {"objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"],
                                            "small_chain": [7784.9],
                                            "small_port_expansion": [7797.2],
                                            "Δ small_port_expansion": [12.3]})}
-    folder = compare.save(sections, names, tmp_path / "compare-port")
-    for scen in ("small_chained", "small_port_expansion"):
-        sens = tmp_path / f"sensitivity-{scen}-far_east_port"
-        sens.mkdir()
+    folder = compare.save(sections, names, tmp_path / "compare-port",
+                          inputs={"small_chain": "a" * 64, "small_port_expansion": port})
+    charts = {"sensitivity-small_chained-far_east_port/tornado.png": port,
+              "sensitivity-small_port_expansion-far_east_port/tornado.png": port,
+              "sensitivity-small_port_expansion-stale/tornado.png": other,
+              "sensitivity-small_port_expansion-unrecorded/tornado.png": None,
+              "sweep-small_port_expansion/projects_mc.png": other}
+    for name, made in charts.items():
+        png = tmp_path / name
+        png.parent.mkdir()
         fig = plt.figure(figsize=(2, 1))
-        fig.savefig(sens / "tornado.png")
+        fig.savefig(png)
         plt.close(fig)
-    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx"))
-    shown = [t for t in texts if t.startswith("What changes the answer")]
+        record = png.parent / ("sweep.json" if "sweep-" in name else "sensitivity.json")
+        if made is not None:
+            record.write_text(json.dumps({"input_hash": made}))
+    warned: list[str] = []
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "port.pptx", warned.append))
+    shown = [t for t in texts if t.startswith(("What changes the answer", "Monte Carlo"))]
     assert shown == ["What changes the answer: small_port_expansion-far_east_port"]
+    said = " ".join(warned)
+    assert len(warned) == 3, warned
+    assert ("sensitivity-small_port_expansion-stale: made from other inputs than run "
+            "small_port_expansion of the comparison (input hash cccccccccccc..., the run's "
+            "bbbbbbbbbbbb...)") in said
+    assert "sensitivity-small_port_expansion-unrecorded: sensitivity.json records no " \
+        "input hash" in said
+    assert "sweep-small_port_expansion: made from other inputs" in said
 
 
 def test_a_difference_within_the_solvers_tolerance_shows_as_0(tmp_path):

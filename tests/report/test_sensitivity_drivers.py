@@ -255,8 +255,8 @@ def test_a_project_needed_for_any_plan_is_said_so_and_the_run_finishes(tmp_path)
     assert "none: needed for any plan" in out  # (the rest folds with the table's width)
     assert "13 re-solves" in out  # 4 break-evens x 1, then 1 + 4 x 2 for the tornado
     folder = tmp_path / "out" / "sensitivity-toy-pj"
-    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "tornado.csv",
-                                                        "tornado.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "sensitivity.json",
+                                                        "tornado.csv", "tornado.png"]
     be = pd.read_csv(folder / "breakeven.csv").set_index("driver")
     for d in ("price", "feed", "capex", "discount"):
         assert be.loc[d, "note"] == (
