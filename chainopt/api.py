@@ -1142,10 +1142,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         tor = sens.tornado(st, list(drivers), swing, options)
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
+        base = sens.NEEDED if math.isnan(npv0) else f"{risk.numbers.number(npv0)} MUSD"
         fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
-                                       "driver (base " + (sens.NEEDED if math.isnan(npv0)
-                                                          else f"{npv0:,.1f} MUSD") + ")",
-                                  plt)
+                                       f"driver (base {base})", plt, objective=st.objective)
 
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")

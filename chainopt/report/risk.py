@@ -11,6 +11,7 @@ import pandas as pd
 
 from chainopt.report import numbers
 from chainopt.report.charts import thousands
+from chainopt.report.economics import range_open
 
 
 def _txt(s: object) -> str:
@@ -18,16 +19,14 @@ def _txt(s: object) -> str:
     return str(s).replace("$", r"\$")
 
 
-def _n(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
-
-
-def tornado_figure(df: pd.DataFrame, title: str, plt):
+def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
     """Horizontal bars from the base NPV to the NPV at each driver's low and high value,
     the widest swing on top; a black whisker at a bar's end spans the range the MIP gaps
-    leave that NPV in (``npv_low_from_musd`` to ``npv_low_to_musd``, ...; none where the
-    solves are proven optimal). A driver whose NPVs are blank, the project needed for
-    any plan (its ``note``), has no bar but that note."""
+    leave that NPV in (``npv_low_from_musd`` to ``npv_low_to_musd``, ...), where that
+    range leaves it open (:func:`chainopt.report.economics.range_open` against the
+    scenario's ``objective``: a range of float noise about a proven NPV drew one). A
+    driver whose NPVs are blank, the project needed for any plan (its ``note``), has no
+    bar but that note. Numbers as the README's rule writes them (:mod:`numbers`)."""
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
     if df.empty:
         ax.axis("off")
@@ -44,10 +43,11 @@ def tornado_figure(df: pd.DataFrame, title: str, plt):
                                 (r.npv_high_musd, "#31a354", r.high_value,
                                  r.npv_high_from_musd, r.npv_high_to_musd)):
             ax.barh(yi, v - base, left=base, color=col, height=0.6)
-            label, end = f"{v:,.1f}", v
-            if b > a:  # (NaN, no bound, compares False: no whisker)
+            label, end = numbers.number(v), v
+            if range_open(b - a, v, objective):  # (NaN, no bound: no whisker)
                 ax.plot([a, b], [yi, yi], color="black", lw=1, marker="|", ms=8)
-                label, end = f"{label} ({a:,.1f} to {b:,.1f})", b if v >= base else a
+                label = f"{label} ({numbers.number(a)} to {numbers.number(b)})"
+                end = b if v >= base else a
             ax.text(end, yi, f" {label} (at {x:.3g}) ", va="center",
                     ha="left" if v >= base else "right", fontsize=8)
     ax.axvline(base, color="#253858", lw=1)
@@ -59,7 +59,8 @@ def tornado_figure(df: pd.DataFrame, title: str, plt):
                "npv_high_from_musd", "npv_high_to_musd"]].to_numpy(float)
     lo, hi = float(np.nanmin(ends, initial=base)), float(np.nanmax(ends, initial=base))
     # room for the labels, longer with a range
-    whiskers = bool((ends[:, 3] > ends[:, 2]).any() or (ends[:, 5] > ends[:, 4]).any())
+    whiskers = bool(range_open(ends[:, 3] - ends[:, 2], ends[:, 0], objective).any()
+                    or range_open(ends[:, 5] - ends[:, 4], ends[:, 1], objective).any())
     pad = (0.45 if whiskers else 0.25) * (hi - lo or 1.0)
     ax.set_xlim(lo - pad, hi + pad)
     fig.tight_layout()
@@ -76,8 +77,9 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
         ax.plot([r.p10_musd, r.p90_musd], [yi, yi], color="#6baed6", lw=10,
                 solid_capstyle="butt")
         ax.plot([r.p50_musd], [yi], "o", color="#253858")
-        ax.text(r.p90_musd, yi, f"  P10 {_n(r.p10_musd)} / P50 {_n(r.p50_musd)} / "
-                f"P90 {_n(r.p90_musd)}", va="center", fontsize=8)
+        ax.text(r.p90_musd, yi, f"  P10 {numbers.number(r.p10_musd)} / P50 "
+                f"{numbers.number(r.p50_musd)} / P90 {numbers.number(r.p90_musd)}",
+                va="center", fontsize=8)
         ax2.barh(yi, r.p_built, color="#31a354")
         ax2.text(r.p_built, yi, f" {numbers.share(r.p_built)}", va="center", fontsize=8)
     ax.set_yticks(y, [_txt(p) for p in df["project"]])

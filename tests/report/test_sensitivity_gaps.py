@@ -178,7 +178,10 @@ def test_no_break_even_but_the_gaps_leave_the_sign_open(monkeypatch):
 
 def test_the_tornado_chart_draws_a_range_only_where_one_is_open():
     """One bar end proven (2 to 2), the other open (3, anywhere from 3 to 9): one
-    whisker, from 3 to 9, and its label gives the range."""
+    whisker, from 3 to 9, and its label gives the range. A third driver's ends hold
+    float noise (-0.3227 to -0.3227 + 3e-12, the reviewer's "-0.3 (-0.3 to -0.3)"),
+    closed by the README's test (1 % of the value): no whisker. Numbers as the README
+    writes them: three decimals below 10."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -191,12 +194,17 @@ def test_the_tornado_chart_draws_a_range_only_where_one_is_open():
            "npv_high_musd": 3.0, "swing_musd": 1.0, "npv_base_from_musd": 2.0,
            "npv_base_to_musd": 2.0, "npv_low_from_musd": 2.0, "npv_low_to_musd": 2.0,
            "npv_high_from_musd": 3.0, "npv_high_to_musd": 9.0}
-    fig = risk.tornado_figure(pd.DataFrame([row]), "t", plt)
+    noise = {**row, "driver": "feed", "npv_low_musd": -0.3227272727,
+             "npv_low_from_musd": -0.3227272727, "npv_low_to_musd": -0.3227272727 + 3e-12,
+             "npv_high_musd": 2.0, "npv_high_from_musd": 2.0, "npv_high_to_musd": 2.0}
+    fig = risk.tornado_figure(pd.DataFrame([row, noise]), "t", plt, objective=50.0)
     try:
         ax = fig.axes[0]
         whiskers = [ln for ln in ax.get_lines() if ln.get_marker() == "|"]
         assert [list(ln.get_xdata()) for ln in whiskers] == [[3.0, 9.0]]
-        assert any("3.0 (3.0 to 9.0) (at 1.2)" in t.get_text() for t in ax.texts)
+        texts = [t.get_text() for t in ax.texts]
+        assert any("3.000 (3.000 to 9.000) (at 1.2)" in t for t in texts)
+        assert any(t.strip() == "-0.323 (at 0.8)" for t in texts), texts
     finally:
         plt.close(fig)
 
