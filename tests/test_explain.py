@@ -2098,3 +2098,25 @@ def test_an_option_explain_cannot_use_on_its_target_is_refused(tmp_path):
     assert bad.exit_code == 1 and "--elastic" in bad.output and "results folder" in bad.output
     bad = runner.invoke(app, ["explain", str(tmp_path / "m4_case"), "--ranging"])
     assert bad.exit_code == 1 and "--ranging" in bad.output and "chainopt run" in bad.output
+
+
+def test_a_limit_binding_with_a_value_of_0_beside_a_degenerate_one_is_named(tmp_path):
+    """The refinery with its crude limited to 8 kt/yr, cdu1's capacity: both bind on the
+    one flow. By hand one more t/yr of either alone is worth 0 (the other holds the
+    flow), one less of either costs the margin, 130; HiGHS puts the 130 on one of them,
+    the other reads 0. "Why this plan" named only the one with the value ("only for less
+    room"); it now names the other too, at its limit with a value of 0."""
+    case = write_case(tmp_path / "case", {
+        **REFINERY,
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,8"})
+    api.run(case, out=tmp_path / "res", name="degen")
+    lines = api.explain(tmp_path / "res" / "degen")
+    binds = [x for x in lines if " binds in p1: " in x]
+    assert len(binds) == 1 and "worth 130 USD per t" in binds[0], lines
+    assert "only for less room" in binds[0]
+    also = [x for x in lines if x.strip().startswith("also at its limit, with a value of 0")]
+    assert len(also) == 1, lines
+    names = ("supply limit of crude at plant", "capacity of unit cdu1")
+    one = next(n for n in names if n in binds[0])
+    other = next(n for n in names if n != one)
+    assert also[0].strip().endswith(f"{other} in p1") and one not in also[0]

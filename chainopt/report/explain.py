@@ -218,6 +218,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
                            float(v.min()), float(v.max())))
     groups.sort(key=lambda t: -t[0])
     lines = []
+    degenerate: set[str] = set()  # periods of a value that holds only for less room
     for _, fam, kind, side, part, span, lo, hi in groups[:top]:
         row = c.iloc[part[0]]
         what = describe(fam, row["key"], kind, side)
@@ -236,6 +237,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
             continue
         blocked = no_down if side == "lower" else no_up
         flat = [(fams[i], c["key"].iat[i]) in blocked for i in part]
+        degenerate.update(per_text[i] for i, f in zip(part, flat, strict=True) if f)
         note = ""
         if all(flat):
             note = f" (only for less room: one {q}/yr more is worth less)"
@@ -246,7 +248,38 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
-    return lines + unavailable
+    return lines + _also_at_limit(constraints, degenerate, cap, order, top) + unavailable
+
+
+def _also_at_limit(constraints: pd.DataFrame, periods: set[str], cap, order: list[str],
+                   top: int) -> list[str]:
+    """At a degenerate optimum (a value above holds only for less room, in ``periods``):
+    the constraints also at their limit there with a value of 0, which the list above
+    leaves out. Two limits on one flow (a supply cap and a plant's capacity, both 500):
+    one more unit of either alone is worth 0 (the other holds the flow), one less of
+    either costs the margin; the value reported sits on one of them, the other reads 0,
+    bound all the same (the run's "binding capacities" left such a capacity out)."""
+    need = {"marginal_value", "slack", "family", "key", "period", "bound"}
+    if not periods or constraints.empty or not need <= set(constraints.columns):
+        return []
+    c = constraints
+    at = ((c["marginal_value"].astype(float).abs() <= 1e-6)
+          & (c["slack"].astype(float).abs() <= 1e-9 * np.maximum(
+              1.0, c["bound"].astype(float).abs()))
+          & ~c["family"].isin(TECHNICAL) & c["period"].astype(str).isin(periods))
+    z = c[at]
+    z = z[~zero_room(z, cap)]  # a capacity of 0: not available then, said apart
+    if z.empty:
+        return []
+    shown = []
+    for rows in distinct_constraints(z)[:top]:
+        row = z.iloc[rows[0]]
+        when = ", ".join(spans(list(z["period"].astype(str).iloc[rows]), order))
+        shown.append(f"{describe(row['family'], row['key'], row.get('kind'), row.get('side'))}"
+                     f"{f' in {when}' if when else ''}")
+    return [f"also at its limit, with a value of 0 (a degenerate optimum: a limit above "
+            f"holds the same flow, so one unit more of it alone is worth nothing; one unit "
+            f"less may cost): {'; '.join(shown)}"]
 
 
 def distinct_constraints(c: pd.DataFrame) -> list[np.ndarray]:
