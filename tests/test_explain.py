@@ -2120,3 +2120,27 @@ def test_a_limit_binding_with_a_value_of_0_beside_a_degenerate_one_is_named(tmp_
     one = next(n for n in names if n in binds[0])
     other = next(n for n in names if n != one)
     assert also[0].strip().endswith(f"{other} in p1") and one not in also[0]
+
+
+def test_an_iis_says_a_quantity_that_cannot_be_negative_links_rather_than_relaxes(tmp_path):
+    """Two modes of cdu1 (capacity 500): run_a makes 0.6 heavy per t of crude, run_b 0.5;
+    a hard floor of 400 heavy is more than 0.6 x 500 = 300. The IIS needs run_b >= 0 (run
+    backwards it would free capacity), and listed it among the constraints to "relax or
+    remove": no planner relaxes it. It is now said under "linked through", with the
+    balance; the capacity and the floor are the ones to relax."""
+    case = write_case(tmp_path / "case", {
+        **REFINERY,
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun_a,cdu,10\nrun_b,cdu,50",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun_a,crude,in,1\n"
+                      "run_a,light,out,0.4\nrun_a,heavy,out,0.6\nrun_b,crude,in,1\n"
+                      "run_b,light,out,0.5\nrun_b,heavy,out,0.5",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,500",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nplant,light,300,\n"
+                   "plant,heavy,200,400"}, demand_floors="hard")
+    lines = api.explain(case)
+    relax = lines[1:lines.index("  linked through:")]
+    assert relax == ["  - capacity of unit cdu1 in p1 (<= 500 k t/yr)",
+                     "  - demand floor for heavy at plant in p1 (>= 400 k t/yr)"], lines
+    linked = lines[lines.index("  linked through:") + 1:]
+    assert "    mode run_b of unit cdu1 in p1 cannot be negative" in linked

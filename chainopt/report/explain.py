@@ -1314,8 +1314,16 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
         indent = "  " if len(groups) == 1 else "    "
         if len(groups) > 1:
             lines.append(f"  conflict {k}:")
-        main = group[group["family"] != balance.COMMODITY.label]
-        link = group[group["family"] == balance.COMMODITY.label]
+        # a balance, or a quantity that cannot be negative (a mode run backwards would
+        # free capacity): they link the members, no one relaxes them
+        given = group["family"] == balance.COMMODITY.label
+        if {"kind", "side"} <= set(group.columns):
+            bound = (pd.to_numeric(group["bound"], errors="coerce").fillna(0.0)
+                     if "bound" in group else 0.0)
+            nonneg = (group["kind"] == "bound") & (group["side"] == "lower") & (bound == 0)
+            if not (given | nonneg).all():
+                given |= nonneg
+        main, link = group[~given], group[given]
         lines += [f"{indent}- " + _member_text(r) for _, r in main.iterrows()]
         if len(link):
             lines.append(f"{indent}linked through:")
