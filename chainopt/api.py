@@ -1117,6 +1117,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         sens.check_request(drivers, swing)
         check_name(project, "--project")
         case = load_case(source)  # the folder's name, to check it before solving
+        sens.check_project(case, project)  # before the "solving" line
         scen = scenario_name(case) or case.name
         folder = child(Path(out or DEFAULT_RESULTS), project, "--project",
                        prefix=f"sensitivity-{check_name(scen, f'{source}: name')}-")

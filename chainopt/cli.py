@@ -513,7 +513,13 @@ def sensitivity(
         raise _fail(exc) from None
     if "breakeven" in res:
         be = res["breakeven"].copy()
-        notes = ["; ".join(t for t in r if t) for r in zip(be["note"], be["gaps"], strict=True)]
+        # one crossing of the range scanned: on which side of it the project pays
+        side = ["" if ";" in str(many) else "pays above" if lo < 0 < hi else
+                "pays below" if lo > 0 > hi else ""
+                for many, lo, hi in zip(be["break_evens"], be["npv_at_low_musd"].astype(float),
+                                        be["npv_at_high_musd"].astype(float), strict=True)]
+        notes = ["; ".join(t for t in r if t)
+                 for r in zip(side, be["note"], be["gaps"], strict=True)]
         be["break-even"] = [("none: " + n) if v is None or v != v
                             else f"{v:.4g}" + (f" ({n})" if n else "")
                             for v, n in zip(be["value"], notes, strict=True)]

@@ -205,6 +205,15 @@ def _apply(raw, chs: list[dict], origin: str):
     return apply_changes(raw, sc)
 
 
+def check_project(case, project: str) -> None:
+    """``project`` is one of the case's projects, else an InputError listing them."""
+    pj = case.tables.get("projects")
+    if pj is None or project not in set(pj["project"]):
+        raise InputError([Problem(f"--project {project}", "no such project in "
+                                  f"{case.name}", "projects: " + ", ".join(
+                                      [] if pj is None else pj["project"]))])
+
+
 def setup(source: str, project: str, options=None) -> Setup:
     """Solve the scenario, find where it builds ``project`` and hold it built there."""
     # lazy: the model side (the families, highspy) loads only when something is solved
@@ -212,11 +221,7 @@ def setup(source: str, project: str, options=None) -> Setup:
     from chainopt.solve import handover, solve
 
     case = load_source(source)
-    pj = case.tables.get("projects")
-    if pj is None or project not in set(pj["project"]):
-        raise InputError([Problem(f"--project {project}", "no such project in "
-                                  f"{case.name}", "projects: " + ", ".join(
-                                      [] if pj is None else pj["project"]))])
+    check_project(case, project)
     built = build(case, pyomo=False)
     handover(built, options)
     outcome = solve(built, options)

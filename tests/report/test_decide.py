@@ -346,6 +346,10 @@ def test_sensitivity_cli(toy, tmp_path):
                                    "price,capex", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "Break-even" in res.output and "0.8265" in res.output
+    # by hand NPV = 10 x (300 p - 100) x w / 1000 - 10 c rises with the price factor p,
+    # falls with the capex factor c: the project pays above the one, below the other
+    text = " ".join(res.output.split())
+    assert "0.8265 (pays above)" in text and "(pays below)" in text
     folder = next(tmp_path.glob("sensitivity-*"))
     for f in ("breakeven.csv", "tornado.csv", "tornado.png"):
         assert (folder / f).is_file()
@@ -358,6 +362,7 @@ def test_sensitivity_cli(toy, tmp_path):
                                                                   0.2)
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "nope"])
     assert res.exit_code == 1 and "no such project" in res.output
+    assert "solving" not in res.output  # said before anything is solved
 
 
 def test_explain_says_not_available_instead_of_binds(tmp_path):
