@@ -1188,6 +1188,12 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
                 "kpis.csv")])
         kpis = sw.read_kpis(sweep_folder)
         mc = sens.monte_carlo(kpis)
+        if mc.empty:  # an empty table, chart and deck slide said nothing
+            raise InputError([Problem(
+                f"--sweep {sweep_folder}", "the sweep has no optional project: no "
+                "incremental NPV to spread (kpis.csv has no npv_<project>_incremental_musd)",
+                "sweep a case or scenario with a project whose state is optional; its "
+                "summary.csv holds the spread of the objective and its parts")])
         # new temporary files renamed into place: a link planted in the folder is
         # replaced, never written through
         plt = plt or _pyplot()

@@ -581,6 +581,18 @@ def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_pa
         res.output.split())
     mc = pd.read_csv(tmp_path / "draws" / "projects_mc.csv").set_index("project").loc["pj"]
     assert (mc["samples"], mc["failed"], mc["p50_musd"], mc["p_built"]) == (5, 1, 4.0, 0.6)
+    # draws of a case without an optional project: an empty table, chart and deck slide
+    # were written without a word; now exit 1 saying so, nothing written
+    none = tmp_path / "none"
+    none.mkdir()
+    kpis.drop(columns=["built_pj", "npv_pj_incremental_musd"]).to_csv(none / "kpis.csv",
+                                                                      index=False)
+    (none / "sweep.json").write_text(json.dumps({**meta, "sets": [], "samples": 6,
+                                                 "distributions": {}}))
+    res = CliRunner().invoke(app, ["sensitivity", "--sweep", str(none)],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 1 and "the sweep has no optional project" in res.output
+    assert sorted(p.name for p in none.iterdir()) == ["kpis.csv", "sweep.json"]
 
 
 def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
