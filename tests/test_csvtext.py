@@ -128,3 +128,17 @@ def test_stable_floats_rounds_noise_and_negative_zero():
     out = stable_floats(df)
     assert out["a"].tolist()[:4] == [0.0, 0.0, 0.0, 1.23456789]
     assert not np.signbit(out["a"].to_numpy()[:3]).any() and np.isnan(out["a"].iloc[4])
+
+
+def test_ten_digit_values_written_by_arrow_read_as_python_writes_them():
+    """Values already of 10 significant digits with 1e-4 <= |x| < 1e10 (and 0, -0) are
+    written by Arrow's shortest text, the rest by Python's %: at and around both ends
+    (0.0001 and 0.00009999999999, 9999999999 and 1e10), whole numbers, halves, and
+    random values of every magnitude, rounded, give pandas' bytes."""
+    rng = np.random.default_rng(3)
+    edges = [1e-4, -1e-4, 9.999999999e-5, 0.0001000000001, 9999999999.0, -9999999999.0,
+             1e10, 1.000000001e10, 0.0, -0.0, 1.0, 0.5, 123456.789, 2.5e-4, 7e9]
+    x = np.concatenate([edges, rng.normal(size=3000) * 10.0 ** rng.uniform(-8, 14, 3000),
+                        rng.integers(-10**9, 10**9, size=500).astype(float)])
+    df = stable_floats(pd.DataFrame({"a": ["k"] * len(x), "x": x}))
+    assert csv_text(df, fast=True) == _pandas(df)
