@@ -2144,3 +2144,29 @@ def test_an_iis_says_a_quantity_that_cannot_be_negative_links_rather_than_relaxe
                      "  - demand floor for heavy at plant in p1 (>= 400 k t/yr)"], lines
     linked = lines[lines.index("  linked through:") + 1:]
     assert "    mode run_b of unit cdu1 in p1 cannot be negative" in linked
+
+
+def test_a_netback_whose_rounded_terms_would_not_add_up_takes_one_more_decimal(tmp_path):
+    """Crude 100 at the field, 5 by pipe to the refinery; cdu1 (500) runs run_a: 1 crude
+    -> 0.4 light + 0.6 heavy, 10 per t; light 300 at the city less 20 rail = 280 at the
+    refinery, heavy 150 there. Margin 0.4 x 280 + 0.6 x 150 - 10 - 105 = 87 per t of
+    crude, the capacity's rent. Per t of light: 2.5 crude at 105 = 262.5, variable cost
+    25, rent 87 x 2.5 = 217.5, heavy 1.5 x 150 = 225: 262.5 + 25 + 217.5 - 225 = 280.
+    Written whole, 263 + 25 + 218 - 225 = 281 read as 280: one more decimal now."""
+    case = write_case(tmp_path / "case", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product",
+        "sites": "site\nfield\nref\ncity",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nfield,crude,100,1000",
+        "links": "link,from_site,to_site,transport_mode,commodities,cost_usd_per_unit\n"
+                 "pipe,field,ref,pipeline,crude,5\nrail,ref,city,rail,light,20",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\ncity,light,300,250\n"
+                   "ref,heavy,150,",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun_a,cdu,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun_a,crude,in,1\n"
+                      "run_a,light,out,0.4\nrun_a,heavy,out,0.6",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,ref,cdu,500"})
+    api.run(case, out=tmp_path / "res", name="halves")
+    text = "\n".join(api.explain(tmp_path / "res" / "halves"))
+    assert ("280 = 262.5 inputs (2.5 crude at 105) + 25 variable cost + 217.5 capacity "
+            "rent\n") in text
+    assert "- 225 other outputs (1.5 heavy at 150)" in text

@@ -70,23 +70,24 @@ def describe(family: str, key: object, kind: str = "row", side: str = "") -> str
     return phrase.format_map(k)
 
 
-def _num(x: float) -> str:
+def _num(x: float, extra: int = 0) -> str:
     """A number as text: from 100 up whole, from 1 up with at most two decimals, below
     1 three significant digits; halves rounded away from zero, as the number is written
     (198.5 -> 199, 63.745 -> 63.75; binary floating point rounds 198.5 to the even 198
     and 63.745, stored as 63.74499..., down), read to 12 significant digits first, so
     the noise of arithmetic does not decide a half (1.015 / 1 x 1 computed as
-    1.0149999999999997 is 1.015 and reads 1.02, as 1.015 does)."""
+    1.0149999999999997 is 1.015 and reads 1.02, as 1.015 does). ``extra``: that many
+    more decimals (or significant digits below 1): see :func:`_adding_up`."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     if math.isinf(x):
         return "+inf" if x > 0 else "-inf"
     ax = abs(x)
     if ax < 1:
-        return f"{x:.3g}"
+        return f"{x:.{3 + extra}g}"
     if ax >= 1e15:  # beyond the digits a float holds: no halves to round
         return f"{x:,.0f}"
-    places = 0 if ax >= 100 else 2
+    places = (0 if ax >= 100 else 2) + extra
     written = repr(float(x)) if ax >= 1e12 else f"{x:.12g}"
     d = Decimal(written).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{d:,f}"
@@ -752,27 +753,48 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
                 text += ": " + _limit_names(limits)
             parts.append((rest, text))
         head = f"made at {site} by mode {m} of unit {u}"
-        if abs(credit) <= tol:
-            out.append(f"{head}: {_num(v_c)} = {_sum(parts)}")
+        joint = abs(credit) > tol
+        extra = _adding_up(v_c, [x for x, _ in parts] + ([-credit] if joint else []))
+        if not joint:
+            out.append(f"{head}: {_num(v_c, extra)} = {_sum(parts, extra)}")
             continue
         # a joint product: the mode's cost is shared with its other outputs, worth
         # ``credit`` per unit of c, said on a line of its own under the sum
         sign = "-" if credit > 0 else "+"
+        total = _num(v_c, extra)
         out.append(f"{head} ({_amount(y_c)} {c} per unit of activity; per unit of {c}):\n"
-                   f"  {_num(v_c)} = {_sum(parts)}\n"
-                   f"  {' ' * len(_num(v_c))} {sign} {_num(abs(credit))} other outputs "
+                   f"  {total} = {_sum(parts, extra)}\n"
+                   f"  {' ' * len(total)} {sign} {_num(abs(credit), extra)} other outputs "
                    f"({', '.join(outs)})")
     return out
 
 
-def _sum(parts: list[tuple[float, str]]) -> str:
+def _sum(parts: list[tuple[float, str]], extra: int = 0) -> str:
     """``316 inputs (...) + 40 variable cost - 5 other limits``: the parts of a value,
-    each a number and what it is, as a sum (``0`` for none)."""
+    each a number and what it is, as a sum (``0`` for none); ``extra``: :func:`_num`'s."""
     if not parts:
         return "0"
     (first, what), rest = parts[0], parts[1:]
-    return " ".join([f"{_num(first)} {what}", *(
-        f"{'-' if x < 0 else '+'} {_num(abs(x))} {w}" for x, w in rest)])
+    return " ".join([f"{_num(first, extra)} {what}", *(
+        f"{'-' if x < 0 else '+'} {_num(abs(x), extra)} {w}" for x, w in rest)])
+
+
+def _adding_up(total: float, terms: list[float]) -> int:
+    """0, or 1 where the ``terms`` as :func:`_num` writes them do not add up to the
+    ``total`` as written and one more decimal makes them: 262.5 + 25 + 217.5 - 225 =
+    280 read 263 + 25 + 218 - 225 = 280 (281), halves rounded away from zero. Thirds
+    add up at no number of decimals: written as before."""
+    def shown(x: float, extra: int) -> float:
+        return float(_num(x, extra).replace(",", ""))
+
+    if not all(map(math.isfinite, [total, *terms])):
+        return 0
+    tol = 1e-9 * max(1.0, abs(total))
+
+    def adds_up(extra: int) -> bool:
+        return abs(sum(shown(t, extra) for t in terms) - shown(total, extra)) <= tol
+
+    return 1 if not adds_up(0) and adds_up(1) else 0
 
 
 def _mode_costs(ranging: pd.DataFrame | None, period: str
