@@ -66,6 +66,7 @@ from chainopt.results import (
     RERUN,
     TABLE_FILES,
     Results,
+    check_against_kpis,
     edited_tables,
     extension_of,
     read_manifest,
@@ -787,7 +788,12 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                 sw.save_meta(new, meta)
                 done["kpis"], done["summary"] = solve(new)
 
-            write_folder(folder.path, fill, kind="sweep", overwrite=True)
+            try:
+                write_folder(folder.path, fill, kind="sweep", overwrite=True)
+            except KeyboardInterrupt as exc:
+                if isinstance(exc, SweepInterrupted):
+                    raise
+                raise SweepInterrupted(folder.path, 0, len(variants), replacing=True) from None
             return done["kpis"], done["summary"], folder.path
         if resume is None:
             sw.save_meta(folder, meta)
@@ -1354,10 +1360,17 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             raise _unreadable(target, exc) from None
     if ranging:
-        raise InputError([Problem("--ranging", f"{target or 'the default case'} is a case, "
-                                  "not a results folder: ranging is of a solved plan",
-                                  "run it (chainopt run) and give --ranging with the "
-                                  "results folder it writes")])
+        what = target or "the default case"
+        try:
+            load_case(target)
+        except ChainoptError:  # a typo, an empty folder, a comparison or sweep folder
+            raise InputError([Problem("--ranging", f"{what} is not a results folder (no "
+                                      "manifest.json)", "give a folder chainopt run wrote "
+                                      "(results/<name>); a comparison's or sweep's runs "
+                                      "are folders of their own")]) from None
+        raise InputError([Problem("--ranging", f"{what} is a case, not a results folder: "
+                                  "ranging is of a solved plan", "run it (chainopt run) and "
+                                  "give --ranging with the results folder it writes")])
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
     if d.status == "infeasible":
@@ -1459,6 +1472,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     """
     _expect(results_dir, (str, Path), "results_dir", "a results folder, as a str or Path")
     edited: list[str] = []
+    edited_manifest: list[Problem] = []
     damaged: InputError | None = None
     try:
         saved = Results.load(results_dir)
@@ -1470,6 +1484,12 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         edited, damaged = edited_tables(results_dir, saved.manifest), exc
         if not edited:  # no table edited: the manifest is (its objective not kpis.csv's)
             raise exc from None
+        if "kpis" not in edited:  # kpis.csv as written: the manifest may be edited too
+            try:
+                check_against_kpis(saved.manifest, saved.tables.get("kpis"),
+                                   Path(results_dir) / MANIFEST)
+            except InputError as also:
+                edited_manifest = also.problems
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
         raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
@@ -1529,7 +1549,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise _damaged(results_dir, exc) from None
     if damaged is not None:
-        raise _edited(results_dir, saved, report, edited, rtol, atol)
+        raise InputError([*_edited(results_dir, saved, report, edited, rtol, atol).problems,
+                          *edited_manifest])
     if len(_drift.differences(report)):
         stopped = ("\n  the re-run stopped at its time limit "
                    f"({options.time_limit_s:g} s, as the run recorded) with a plan not "

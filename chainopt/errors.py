@@ -97,9 +97,14 @@ class InputsChangedError(ChainoptError):
 
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped a sweep whose finished variants are kept in ``folder``
-    (``saved`` of ``total``): ``chainopt sweep --resume FOLDER`` solves the rest."""
+    (``saved`` of ``total``): ``chainopt sweep --resume FOLDER`` solves the rest. A sweep
+    replacing another (``replacing``, ``--overwrite``) keeps nothing: the old one stays."""
 
-    def __init__(self, folder: object, saved: int, total: int) -> None:
-        super().__init__(f"interrupted: {saved:,} of {total:,} variants saved in {folder}; "
-                         f"finish with chainopt sweep --resume {folder}")
+    def __init__(self, folder: object, saved: int, total: int, replacing: bool = False
+                 ) -> None:
+        super().__init__(
+            f"interrupted: nothing saved; the sweep in {folder} is as it was (--overwrite "
+            "replaces it only when the new sweep finishes)" if replacing else
+            f"interrupted: {saved:,} of {total:,} variants saved in {folder}; finish with "
+            f"chainopt sweep --resume {folder}")
         self.folder, self.saved, self.total = folder, saved, total

@@ -281,7 +281,7 @@ class Results:
                     if c in df.columns:
                         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         if checksums and files is not None:  # kpis.csv is the file the run wrote
-            _check_against_kpis(manifest, tables.get("kpis"), mf)
+            check_against_kpis(manifest, tables.get("kpis"), mf)
         if only is not None and "kpis" not in only:
             tables.pop("kpis", None)
         missing = [t for t in require if t not in tables]
@@ -316,7 +316,7 @@ def _check_objective(manifest: dict, path: Path) -> None:
                                   "a finite number", RERUN)])
 
 
-def _check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) -> None:
+def check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) -> None:
     """The manifest's objective is the ``objective`` of ``kpis.csv`` (both written by the
     run, the table checksummed): a manifest edited by hand is damaged."""
     v = manifest.get("objective")

@@ -210,8 +210,9 @@ def check_project(case, project: str) -> None:
     pj = case.tables.get("projects")
     if pj is None or project not in set(pj["project"]):
         raise InputError([Problem(f"--project {project}", "no such project in "
-                                  f"{case.name}", "projects: " + ", ".join(
-                                      [] if pj is None else pj["project"]))])
+                                  f"{case.name}", "projects: " + ", ".join(pj["project"])
+                                  if pj is not None and len(pj) else
+                                  "the case has no projects (projects.csv)")])
 
 
 def setup(source: str, project: str, options=None) -> Setup:

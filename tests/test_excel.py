@@ -203,6 +203,7 @@ def test_merged_cells_are_refused_at_their_range(tmp_path):
         wb["links"].merge_cells("F2:F3")
         wb["units"].merge_cells("H2:I2")
         wb["units"].merge_cells("D1:E1")
+        wb["sites"].merge_cells("A1:A2")  # a header with the data cell below it
 
     with pytest.raises(InputError) as e:
         read_workbook(_edited_small_chain(tmp_path, merge))
@@ -213,6 +214,7 @@ def test_merged_cells_are_refused_at_their_range(tmp_path):
     assert "units!H2:I2: merged cells" in text
     assert "units!D1:E1: merged header cells: the first one holds the column's name, the " \
         "others read as columns without one; unmerge them: one name per column" in text
+    assert "sites!A1:A2: merged cells: the first one holds the value" in text
 
 
 def test_a_date_in_a_number_column_is_refused_as_a_date(tmp_path):

@@ -1967,6 +1967,11 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
     ranging (no fixed charge) does not."""
     mip = api.explain(_build_case(tmp_path, "m3", "1"), ranging=True)
     assert mip[0] == "toy: optimal, objective 3.000 MUSD (NPV)"  # the run ranged
+    relaxed = api.run(tmp_path / "m3_case", out=tmp_path / "res", name="m3r",
+                      options=api.solve_options(relax=True))
+    assert api.explain(tmp_path / "res" / "m3r", ranging=True)[0].startswith(
+        f"toy: optimal, LP relaxation ({relaxed.manifest['relaxed']} integer decisions "
+        "relaxed), objective")
     assert mip[2] == ex.FIXED_DECISIONS_NOTE
     assert "yes/no decisions (builds, projects) fixed" in mip[2]
     assert ("  price of product at plant in p1: 400 USD per t, plan holds for [200, +inf] "
@@ -2098,6 +2103,12 @@ def test_an_option_explain_cannot_use_on_its_target_is_refused(tmp_path):
     assert bad.exit_code == 1 and "--elastic" in bad.output and "results folder" in bad.output
     bad = runner.invoke(app, ["explain", str(tmp_path / "m4_case"), "--ranging"])
     assert bad.exit_code == 1 and "--ranging" in bad.output and "chainopt run" in bad.output
+    # a typo, or a folder that is neither: not told to run it as a case
+    for other in (tmp_path / "m4_typo", tmp_path):
+        bad = runner.invoke(app, ["explain", str(other), "--ranging"])
+        text = " ".join(bad.output.split())
+        assert bad.exit_code == 1 and "is not a results folder (no manifest.json)" in text
+        assert "chainopt run" in text and "run it" not in text
 
 
 def test_a_limit_binding_with_a_value_of_0_beside_a_degenerate_one_is_named(tmp_path):

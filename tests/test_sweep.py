@@ -1062,3 +1062,27 @@ def test_ctrl_c_on_a_sweep_says_how_to_resume(tmp_path, monkeypatch):
     folder = tmp_path / "sweep-cut"
     assert (f"interrupted: 1 of 3 variants saved in {folder}; finish with chainopt sweep "
             f"--resume {folder}") in " ".join(done.output.split())
+
+
+def test_ctrl_c_on_a_sweep_replacing_another_says_the_old_one_stays(tmp_path, monkeypatch):
+    """--overwrite replaces a sweep only when the new one finishes: stopped, nothing of
+    the new one is kept and the old folder is as it was; the terminal said nothing."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    argv = ["sweep", "small_chain", "--set", HDPE, "--name", "again", "--out", str(tmp_path),
+            "--jobs", "1"]
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    folder = tmp_path / "sweep-again"
+    before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def dying(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sw, "solve_variant", dying)
+    done = CliRunner().invoke(app, [*argv, "--overwrite"], env={"COLUMNS": "2000"})
+    assert done.exit_code == 130
+    assert (f"interrupted: nothing saved; the sweep in {folder} is as it was (--overwrite "
+            "replaces it only when the new sweep finishes)") in " ".join(done.output.split())
+    assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before

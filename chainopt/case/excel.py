@@ -317,7 +317,7 @@ def read_workbook(path: str | Path) -> RawCase:
                 problems += [Problem(f"{name}!{ref}", "merged header cells: the first one "
                                      "holds the column's name, the others read as columns "
                                      "without one", "unmerge them: one name per column")
-                             if range_boundaries(ref)[1] == 1 else
+                             if range_boundaries(ref)[3] == 1 else
                              Problem(f"{name}!{ref}", "merged cells: the first one holds the "
                                      "value, the others read as blank (a blank capacity "
                                      "means no limit)", "unmerge them and enter each "

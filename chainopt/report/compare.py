@@ -636,12 +636,16 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
         valued = [f"{e} {numbers.number(float(v))}" for e, v in zip(
             mine["effect"], mine["incremental NPV (MUSD)"], strict=True)]
         projects = list(mine["effect"].astype(str))
+        shares: dict[str, float] = {}  # a project's built share, summed over its periods
         if built is not None and n in built.columns:
             share = pd.to_numeric(built[n], errors="coerce").fillna(0.0)
+            shares = share.groupby(built["project"].astype(str), sort=False).sum().to_dict()
             others = [p for p in dict.fromkeys(built.loc[share > TOL, "project"].astype(str))
                       if p not in projects]
             projects += others
             valued += [f"{p} not valued" for p in others]
+        projects = [f"{p} ({numbers.share(shares[p])} built)"
+                    if TOL < shares.get(p, 1.0) < 1 - TOL else p for p in projects]
         out.append({"scenario": n, "objective (MUSD)": value, "Δ (MUSD)": delta,
                     "projects built": ", ".join(projects) or "-",
                     "incremental NPV (MUSD)": ", ".join(valued) or "-"})

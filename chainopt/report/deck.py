@@ -68,8 +68,10 @@ def _same_inputs(record: Path, run: str, inputs: dict[str, str],
                if not isinstance(made, str) or not made else
                f"made from other inputs than run {run} of the comparison (input hash "
                f"{made[:12]}..., the run's {inputs[run][:12]}...)")
-        warn(f"left out the chart of {record.parent}: {why}; make it again from the run's "
-             "inputs")
+        warn(f"left out the chart of {record.parent}: {why}; if the case or scenario was "
+             "edited since the comparison, run chainopt compare again (--overwrite), else "
+             "make the chart again (chainopt sensitivity, or sensitivity --sweep of a new "
+             "sweep)")
     return False
 
 

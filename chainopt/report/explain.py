@@ -1103,8 +1103,12 @@ def run_line(manifest: dict) -> str:
     # a cost case's objective is its total cost (the NPV of its costs), as it says
     what, npv = (("total cost", "NPV of costs") if manifest.get("objective_sense") == "cost"
                  else ("objective", "NPV"))
+    relaxed = manifest.get("relaxed")  # a bound, not a plan: said as `chainopt run` says it
+    relaxed = (f", LP relaxation ({relaxed} integer decisions relaxed)"
+               if isinstance(relaxed, int) and not isinstance(relaxed, bool) and relaxed
+               else "")
     # as `chainopt run`, the reports and comparisons write it (156,964.1)
-    return (f"{run_title(manifest)}: {manifest.get('status', '')}, {what} "
+    return (f"{run_title(manifest)}: {manifest.get('status', '')}{relaxed}, {what} "
             f"{number(float(manifest.get('objective', float('nan')))) or 'n/a'} MUSD ({npv})")
 
 
@@ -1351,8 +1355,9 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
             lines.append(f"{indent}linked through:")
             lines += [f"{indent}  " + _member_text(r) for _, r in link.iterrows()]
     if complete:
-        lines.append("Without the constraints listed (the balances aside) the case is "
-                     "feasible: no other conflict is left, apart from any that shares one of them.")
+        lines.append("Without the constraints listed (the balances and the quantities that "
+                     "cannot be negative aside) the case is feasible: no other conflict is "
+                     "left, apart from any that shares one of them.")
     else:
         lines.append(f"There may be more conflicts than the {len(groups)} shown: relax "
                      f"{'it' if len(groups) == 1 else 'them'} and run `chainopt explain` "

@@ -144,6 +144,11 @@ def test_an_objective_edited_in_the_manifest_is_a_damaged_manifest(tmp_path, res
         _code, text = cli(*argv, code=1)
         assert "damaged manifest" in text and "12.0" in text and "kpis.csv" in text, text
     assert not (tmp_path / "r.html").exists()
+    # a table edited too: verify names the cell and the objective (it named the cell only)
+    _set_cell(d / "capacity.csv", "used_k_per_yr", "1")
+    _code, text = cli("verify", d, code=1)
+    assert "capacity.csv" in text and "damaged manifest: objective 12.0" in text, text
+    shutil.copy(results / "capacity.csv", d / "capacity.csv")
     m["objective"] = real * (1 + 1e-12)  # within the CSV's 10 significant digits
     mf.write_text(json.dumps(m))
     assert Results.load(d).objective == pytest.approx(real)

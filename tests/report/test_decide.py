@@ -363,6 +363,11 @@ def test_sensitivity_cli(toy, tmp_path):
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "nope"])
     assert res.exit_code == 1 and "no such project" in res.output
     assert "solving" not in res.output  # said before anything is solved
+    from types import SimpleNamespace
+
+    with pytest.raises(sens.InputError) as none:  # a case without projects says so
+        sens.check_project(SimpleNamespace(name="bare", tables={}), "pj")
+    assert none.value.problems[0].hint == "the case has no projects (projects.csv)"
 
 
 def test_explain_says_not_available_instead_of_binds(tmp_path):
@@ -768,3 +773,7 @@ def test_the_summary_names_a_project_the_base_builds_too(toy, tmp_path):
     built = sections["projects_built"].set_index(["project", "period"])
     assert built.loc[("pj", "p1"), names[0]] == pytest.approx(1.0)
     assert built.loc[("pj", "p1"), "dearer"] == pytest.approx(1.0)
+    # a project built in part says how much (half of it: 50.0% built)
+    sections["projects_built"].loc[0, "dearer"] = 0.5
+    s = compare.summary(sections, names).set_index("scenario")
+    assert s.loc["dearer", "projects built"] == "pj (50.0% built)"

@@ -159,6 +159,9 @@ def test_the_deck_takes_the_tornados_of_its_own_scenarios_only(tmp_path):
     assert "sensitivity-small_port_expansion-unrecorded: sensitivity.json records no " \
         "input hash" in said
     assert "sweep-small_port_expansion: made from other inputs" in said
+    # both ways out: the comparison may be the one out of date
+    assert "if the case or scenario was edited since the comparison, run chainopt compare " \
+        "again (--overwrite), else make the chart again" in warned[0]
 
 
 def test_a_difference_within_the_solvers_tolerance_shows_as_0(tmp_path):
