@@ -10,7 +10,9 @@ solve): scenarios ``c`` (base) and ``d``."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import struct
 import zlib
 
@@ -42,13 +44,28 @@ def _bomb(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
 
 
+def _hash(name: str) -> str:
+    """The input hash a run of ``name`` records (any 64 hex digits of its own)."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
 def _comparison(tmp_path, scenarios: list[str]):
-    """A comparison folder of base c and ``scenarios`` (objective table only)."""
+    """A comparison folder of base c and ``scenarios`` (objective table only), each run's
+    input hash :func:`_hash` of its name."""
     data = {"kpi (MUSD, NPV)": ["cost_supply", "objective"], "c": [150.0, 50.0]}
     for name in scenarios:
         data.update({name: [140.0, 40.0], f"Δ {name}": [-10.0, -10.0]})
     return compare.save({"objective": pd.DataFrame(data)}, ["c", *scenarios],
-                        tmp_path / "compare-c")
+                        tmp_path / "compare-c",
+                        inputs={n: _hash(n) for n in ["c", *scenarios]})
+
+
+def _sweep_picture(tmp_path, name: str, data: bytes) -> None:
+    """``sweep-<name>/projects_mc.png`` holding ``data``, from the inputs of run ``name``."""
+    folder = tmp_path / f"sweep-{name}"
+    folder.mkdir()
+    (folder / "projects_mc.png").write_bytes(data)
+    (folder / "sweep.json").write_text(json.dumps({"input_hash": _hash(name)}))
 
 
 def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
@@ -63,8 +80,7 @@ def test_a_picture_that_cannot_be_read_is_left_out_with_a_warning(tmp_path):
                 "bomb": _bomb(20_000, 20_000), "big": _bomb(10_000, 10_000)}
     folder = _comparison(tmp_path, list(pictures))
     for name, data in pictures.items():
-        (tmp_path / f"sweep-{name}").mkdir()
-        (tmp_path / f"sweep-{name}" / "projects_mc.png").write_bytes(data)
+        _sweep_picture(tmp_path, name, data)
     _code, text = cli("report", folder, "--pptx", code=0)
     for name in ("text", "cut"):
         assert (f"warning: {tmp_path}/sweep-{name}/projects_mc.png: left out of the deck, "
@@ -87,8 +103,7 @@ def test_only_sweeps_of_the_comparison_s_scenarios_get_a_slide(tmp_path):
     Here sweep-d (d is compared) gets its slide, sweep-other none."""
     folder = _comparison(tmp_path, ["d"])
     for name in ("d", "other"):
-        (tmp_path / f"sweep-{name}").mkdir()
-        (tmp_path / f"sweep-{name}" / "projects_mc.png").write_bytes(_png(300, 200))
+        _sweep_picture(tmp_path, name, _png(300, 200))
     cli("report", folder, "--pptx", code=0)
     titles = [s.shapes.title.text for s in Presentation(str(folder / DECK_FILE)).slides
               if s.shapes.title is not None]

@@ -57,8 +57,8 @@ def test_sensitivity_replaces_its_folder_only_with_overwrite(tmp_path):
             "--out", tmp_path]
     cli(*args, code=0)
     folder = tmp_path / SENS
-    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "tornado.csv",
-                                                        "tornado.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "sensitivity.json",
+                                                        "tornado.csv", "tornado.png"]
     (folder / "tornado.csv").write_text("mine\n")
     _code, text = cli(*args, code=1)  # before solving: nothing replaced
     assert "--overwrite" in text
