@@ -104,19 +104,24 @@ def test_monte_carlo_reproducible_across_jobs_and_dask(tmp_path):
     assert draws[0] != draws[1]  # seed 4 draws other values
 
 
+def _stopped_at(n: int, solve):
+    """``solve`` (a sweep's ``solve_variant``) as Ctrl-C stops it at its ``n``-th call."""
+    calls = {"n": 0}
+
+    def stopped(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return solve(*args, **kwargs)
+
+    return stopped
+
+
 def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
     full, _, _ = api.sweep("small_chain", sets=[HDPE.replace(":3", ":5")], out=tmp_path,
                            name="full", jobs=1)
     real = sw.solve_variant
-    calls = {"n": 0}
-
-    def dying(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sw, "solve_variant", dying)
+    monkeypatch.setattr(sw, "solve_variant", _stopped_at(3, real))
     with pytest.raises(KeyboardInterrupt) as stop:
         api.sweep("small_chain", sets=[HDPE.replace(":3", ":5")], out=tmp_path, name="cut",
                   jobs=1)
@@ -1046,15 +1051,7 @@ def test_ctrl_c_on_a_sweep_says_how_to_resume(tmp_path, monkeypatch):
 
     from chainopt.cli import app
 
-    real, calls = sw.solve_variant, {"n": 0}
-
-    def dying(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sw, "solve_variant", dying)
+    monkeypatch.setattr(sw, "solve_variant", _stopped_at(2, sw.solve_variant))
     done = CliRunner().invoke(app, ["sweep", "small_chain", "--set", HDPE, "--name", "cut",
                                     "--out", str(tmp_path), "--jobs", "1"],
                               env={"COLUMNS": "2000"})
@@ -1077,10 +1074,7 @@ def test_ctrl_c_on_a_sweep_replacing_another_says_the_old_one_stays(tmp_path, mo
     folder = tmp_path / "sweep-again"
     before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
-    def dying(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(sw, "solve_variant", dying)
+    monkeypatch.setattr(sw, "solve_variant", _stopped_at(1, sw.solve_variant))
     done = CliRunner().invoke(app, [*argv, "--overwrite"], env={"COLUMNS": "2000"})
     assert done.exit_code == 130
     assert (f"interrupted: nothing saved; the sweep in {folder} is as it was (--overwrite "
