@@ -492,6 +492,11 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     if len(roots) > 1:
         notes.append(f"{len(roots)} break-evens in the range ({out['break_evens']}): the one "
                      "nearest the base value is given")
+    rest = fs[~zero]
+    if (len(roots) == 1 and x in (float(xs[0]), float(xs[-1])) and len(rest)
+            and ((rest < 0).all() or (rest > 0).all())):  # it touches 0 at an end only
+        notes.append(f"NPV is 0 only at {x:g}, an end of the range scanned, and "
+                     f"{'<' if rest[0] < 0 else '>'} 0 at every other value scanned")
     if abs(fx) > tol:
         notes.append(f"NPV changes sign within {a:.9g}..{b:.9g} without coming within "
                      f"{tol:g} MUSD of 0 (a step across 0)" if b - a <= 1e-9 * max(1.0, abs(b))

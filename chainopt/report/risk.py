@@ -38,10 +38,14 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
         if np.isnan([r.npv_base_musd, r.npv_low_musd, r.npv_high_musd]).any():
             ax.text(base, yi, f" {r.note} ", va="center", ha="left", fontsize=8)
             continue
-        for v, col, x, a, b in ((r.npv_low_musd, "#de2d26", r.low_value,
-                                 r.npv_low_from_musd, r.npv_low_to_musd),
-                                (r.npv_high_musd, "#31a354", r.high_value,
-                                 r.npv_high_from_musd, r.npv_high_to_musd)):
+        low = (r.npv_low_musd, "#de2d26", r.low_value, r.npv_low_from_musd,
+               r.npv_low_to_musd)
+        high = (r.npv_high_musd, "#31a354", r.high_value, r.npv_high_from_musd,
+                r.npv_high_to_musd)
+        # no swing (a discount rate of 0 at ±20 %): one label, not two on one spot
+        same = all(p == q or (p != p and q != q) for i, (p, q) in enumerate(zip(
+            low, high, strict=True)) if i != 1)
+        for v, col, x, a, b in [low] if same else [low, high]:
             ax.barh(yi, v - base, left=base, color=col, height=0.6)
             label, end = numbers.number(v), v
             if range_open(b - a, v, objective):  # (NaN, no bound: no whisker)

@@ -777,3 +777,17 @@ def test_the_summary_names_a_project_the_base_builds_too(toy, tmp_path):
     sections["projects_built"].loc[0, "dearer"] = 0.5
     s = compare.summary(sections, names).set_index("scenario")
     assert s.loc["dearer", "projects built"] == "pj (50.0% built)"
+
+
+def test_a_break_even_at_an_end_of_the_range_says_so(tmp_path):
+    """Project pj forced, its product sold at the feed's cost (a margin of 0): it earns
+    nothing, so NPV = -10 x the capex factor c, 0 at c = 0 only, the end of the capex
+    range scanned, and below 0 at every other value. The break-even read "0" with no
+    word; it now says it touches 0 at that end only."""
+    folder = _project_case(tmp_path / "flat", "pj,10,p1,10,0,true,forced,p1,\n", margin=0.0,
+                           periods=TEN)
+    be = sens.break_even(sens.setup(str(folder), "pj"), "capex")
+    assert be["value"] == pytest.approx(0.0, abs=1e-9)
+    assert be["npv_at_high_musd"] == pytest.approx(-10.0 * 20, rel=1e-6)  # c = 20, the top
+    assert "NPV is 0 only at 0, an end of the range scanned, and < 0 at every other value " \
+        "scanned" in be["note"]

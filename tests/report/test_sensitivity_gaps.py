@@ -207,6 +207,17 @@ def test_the_tornado_chart_draws_a_range_only_where_one_is_open():
         assert any(t.strip() == "-0.323 (at 0.8)" for t in texts), texts
     finally:
         plt.close(fig)
+    # a driver with no swing (a discount rate of 0 at ±20 % is 0 both ways): one label,
+    # it was drawn twice on one spot
+    flat = {**row, "driver": "discount", "low_value": 0.0, "high_value": 0.0,
+            "npv_low_musd": 2.0, "npv_low_from_musd": 2.0, "npv_low_to_musd": 2.0,
+            "npv_high_musd": 2.0, "npv_high_from_musd": 2.0, "npv_high_to_musd": 2.0}
+    fig = risk.tornado_figure(pd.DataFrame([flat]), "t", plt)
+    try:
+        texts = [t.get_text().strip() for t in fig.axes[0].texts]
+        assert texts.count("2.000 (at 0)") == 1, texts
+    finally:
+        plt.close(fig)
 
 
 def test_a_re_solve_stopped_at_its_time_limit_is_kept_with_its_range(tmp_path, monkeypatch):
