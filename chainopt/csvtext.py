@@ -68,11 +68,9 @@ def _floats(a: np.ndarray, float_format: str) -> pa.Array:
             easy = (((mag >= 1e-4) & (mag < 1e10)) | (vals == 0)) \
                 & (round_significant(vals) == vals)
         text = pc.cast(pa.array(vals), _TEXT)
-        hard = np.flatnonzero(~easy)
-        if len(hard):
-            mask = np.zeros(len(vals), dtype=bool)
-            mask[hard] = True
-            text = pc.replace_with_mask(text, pa.array(mask), pa.array(
+        hard = ~easy
+        if hard.any():
+            text = pc.replace_with_mask(text, pa.array(hard), pa.array(
                 [float_format % x if x == x else "" for x in vals[hard].tolist()],
                 type=_TEXT))
     else:

@@ -316,6 +316,16 @@ def _check_objective(manifest: dict, path: Path) -> None:
                                   "a finite number", RERUN)])
 
 
+def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Each commodity's unit (``t``, ``1000m3``) from a run's ``commodities`` table; empty
+    for a folder written before it."""
+    com = tables.get("commodities")
+    if com is None or not {"commodity", "unit"} <= set(com.columns):
+        return {}
+    return {str(c): u for c, u in zip(com["commodity"], com["unit"], strict=True)
+            if isinstance(u, str) and u}
+
+
 def check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) -> None:
     """The manifest's objective is the ``objective`` of ``kpis.csv`` (both written by the
     run, the table checksummed): a manifest edited by hand is damaged."""

@@ -25,6 +25,7 @@ import pandas as pd
 from chainopt.case.schema import LEVY_KINDS, UNITS
 from chainopt.case.units import factor
 from chainopt.report import moving
+from chainopt.results import commodity_units
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,15 +51,6 @@ def esc(name: object) -> str:
 def _t(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     df = tables.get(name)
     return df if df is not None else pd.DataFrame()
-
-
-def commodity_units(tables: dict[str, pd.DataFrame]) -> pd.Series:
-    """Each commodity's unit (``t``, ``1000m3``; index: commodity) from the results'
-    ``commodities`` table; empty for a folder written before it."""
-    com = _t(tables, "commodities")
-    if not {"commodity", "unit"} <= set(com.columns):
-        return pd.Series(dtype=str)
-    return com.set_index(com["commodity"].astype(str))["unit"].astype(str)
 
 
 def periods_of(tables: dict[str, pd.DataFrame], manifest: dict | None = None) -> list[str]:

@@ -39,6 +39,7 @@ from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
     TEXT_COLUMNS,
+    commodity_units,
     floats_again,
     read_table,
     stable_floats,
@@ -311,7 +312,7 @@ def _commodity_units(results: dict) -> dict[str, str]:
     the runs' ``commodities`` tables (none in folders written before them)."""
     out: dict[str, str] = {}
     for r in results.values():
-        for c, u in charts.commodity_units(r.tables).items():
+        for c, u in commodity_units(r.tables).items():
             out.setdefault(c, f"k {u}/yr")
     return out
 

@@ -23,6 +23,7 @@ from chainopt.models import balance, conversion, emissions, investment, transpor
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
 from chainopt.report.numbers import number
+from chainopt.results import commodity_units as saved_units
 from chainopt.results import run_title
 
 RATIO_WARN = 1e8
@@ -559,8 +560,8 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
 
 def commodity_units(tables: dict[str, pd.DataFrame],
                     only: str | None = None) -> dict[str, str]:
-    """commodity -> the unit it is counted in: the results' ``commodities`` table (as
-    the charts read it); ``only``: that commodity's.
+    """commodity -> the unit it is counted in: the results' ``commodities`` table
+    (:func:`chainopt.results.commodity_units`); ``only``: that commodity's.
 
     A folder written before that table: as the saved ``constraints`` and ``ranging``
     state it, the ``quantity_unit`` of their rows keyed by a commodity (a hard demand, a
@@ -569,10 +570,8 @@ def commodity_units(tables: dict[str, pd.DataFrame],
     (its quantities are then in ``k units/yr``); with ``only``, the keys of others are
     not parsed. (At 300k columns that scan of the ranging table's keys took 65 ms of
     every run's summary.)"""
-    com = tables.get("commodities")
-    if com is not None and {"commodity", "unit"} <= set(com.columns) and len(com):
-        units = {str(c): u for c, u in zip(com["commodity"], com["unit"], strict=True)
-                 if isinstance(u, str) and u}
+    units = saved_units(tables)
+    if units:
         return units if only is None else {only: units[only]} if only in units else {}
     out: dict[str, str] = {}
     said = "commodity=" if only is None else f"commodity={only}"
