@@ -1353,7 +1353,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                     r = r[r["period"].astype(str) == period]
                 return [ex.run_line(res.manifest),
                         *ex.ranging_lines(r, top=15 if top is None else top,
-                                          fixed=ex.decisions_fixed(res.manifest),
+                                          notes=ex.ranging_notes(res.manifest),
                                           capacity=res.tables.get("capacity"))]
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)

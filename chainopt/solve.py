@@ -279,20 +279,22 @@ def _set_options(h: highspy.Highs, options: dict) -> None:
 
 
 def _model_arrays(built: BuiltModel, relaxed: bool = False,
-                  col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None
-                  ) -> dict:
+                  col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None,
+                  free_rows: np.ndarray | None = None) -> dict:
     """The model's arrays as HiGHS takes them (row-wise matrix, maximisation, HiGHS's
     infinity for unbounded sides), ``col_lower``/``col_upper`` in place of the model's
-    column bounds where given; ``relaxed``: every column continuous."""
+    column bounds where given; ``relaxed``: every column continuous; ``free_rows``: the
+    rows (a bool mask) given no bounds."""
     a = built.arrays
     ub = a.col_ub if col_upper is None else col_upper
+    free = False if free_rows is None else free_rows
     return {
         "cost": np.ascontiguousarray(a.cost, dtype=np.float64),
         "col_lower": np.ascontiguousarray(a.col_lb if col_lower is None else col_lower,
                                           dtype=np.float64),
         "col_upper": np.where(np.isinf(ub), INF, ub).astype(np.float64),
-        "row_lower": np.where(np.isinf(a.row_lb), -INF, a.row_lb).astype(np.float64),
-        "row_upper": np.where(np.isinf(a.row_ub), INF, a.row_ub).astype(np.float64),
+        "row_lower": np.where(np.isinf(a.row_lb) | free, -INF, a.row_lb).astype(np.float64),
+        "row_upper": np.where(np.isinf(a.row_ub) | free, INF, a.row_ub).astype(np.float64),
         "start": np.asarray(a.matrix.indptr, dtype=np.int32),  # (HiGHS copies them)
         "index": np.asarray(a.matrix.indices, dtype=np.int32),
         "value": np.asarray(a.matrix.data, dtype=np.float64),
@@ -303,12 +305,12 @@ def _model_arrays(built: BuiltModel, relaxed: bool = False,
 
 
 def pass_model(h: highspy.Highs, built: BuiltModel, relaxed: bool = False,
-               col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None
-               ) -> highspy.HighsStatus:
+               col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None,
+               free_rows: np.ndarray | None = None) -> highspy.HighsStatus:
     """Hand the model to ``h`` as numpy arrays in one call (HiGHS copies the buffers;
     setting a ``HighsLp``'s fields instead converts every number one by one, about 0.15 s
     at 300k columns). Arguments as for :func:`_model_arrays`."""
-    m = _model_arrays(built, relaxed, col_lower, col_upper)
+    m = _model_arrays(built, relaxed, col_lower, col_upper, free_rows)
     return h.passModel(
         built.num_vars, built.num_rows, len(m["value"]), int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMaximize), float(built.arrays.total_offset), m["cost"],

@@ -17,13 +17,16 @@ import pytest
 from typer.testing import CliRunner
 
 from chainopt import api, diagnose
+from chainopt import solve as solve_mod
 from chainopt.case.load import load_case
 from chainopt.cli import app
 from chainopt.diagnose import insight, names
+from chainopt.diagnose.forced import forced_to_zero
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.diagnose.insight import basic_masks
 from chainopt.errors import InputError, OutputError, SolverError
 from chainopt.models.build import build
+from chainopt.models.lp import Matrix
 from chainopt.report import explain as ex
 from chainopt.results import Results
 from tests.toycase import FEED_TO_PRODUCT, solve_case, value, write_case
@@ -2008,6 +2011,149 @@ def test_a_unit_not_built_in_a_mip_has_its_expansion_value_hedged(tmp_path):
     assert "Every mode is used somewhere." not in "\n".join(lines)
     assert ("  Every mode is used where its unit has capacity (the others' units have none "
             "then: capacity.csv).") in lines
+
+
+def _cost_interval(ranging: pd.DataFrame, what: str, key: str) -> tuple[float, float]:
+    """The ``[lower, upper]`` of the one cost row of ``ranging`` for ``what`` whose key
+    holds ``key``."""
+    row = ranging[(ranging["what"] == what) & ranging["key"].str.contains(key, regex=False)]
+    assert len(row) == 1, (what, key, ranging)
+    return float(row["lower"].iloc[0]), float(row["upper"].iloc[0])
+
+
+def test_forced_to_zero_follows_a_chain_of_rows():
+    """Seven columns, x >= 0 (x5 fixed at 3), four rows, by hand:
+    r0: x0 + x1 <= 0 forces x0 and x1 (positive terms, no room);
+    r1: x1 - x2 >= 0, with x1 now 0, reads -x2 >= 0: forces x2 (a second pass);
+    r2: x3 + x4 <= 5 has room: forces nothing;
+    r3: x5 + x6 <= 3 with the fixed x5 = 3 leaves x6 <= 0: forces x6.
+    Forced: x0, x1, x2, x6 (not x5, fixed by its bounds already). Rows whose columns
+    are then all fixed: r0, r1, r3."""
+    a = Matrix.from_triplets(np.array([0, 0, 1, 1, 2, 2, 3, 3]),
+                             np.array([0, 1, 1, 2, 3, 4, 5, 6]),
+                             np.array([1.0, 1, 1, -1, 1, 1, 1, 1]), (4, 7))
+    lo = np.array([0.0, 0, 0, 0, 0, 3, 0])
+    hi = np.array([np.inf] * 5 + [3.0, np.inf])
+    forced, idle = forced_to_zero(a, lo, hi, np.array([-np.inf, 0, -np.inf, -np.inf]),
+                                  np.array([0.0, np.inf, 5, 3]))
+    assert np.flatnonzero(forced).tolist() == [0, 1, 2, 6]
+    assert np.flatnonzero(idle).tolist() == [0, 1, 3]
+    # a column that may go negative is never forced by a sign argument
+    lo[0] = -1.0
+    forced, _ = forced_to_zero(a, lo, hi, np.array([-np.inf, 0, -np.inf, -np.inf]),
+                               np.array([0.0, np.inf, 5, 3]))
+    assert np.flatnonzero(forced).tolist() == [6]
+
+
+def test_a_mip_s_cost_intervals_leave_out_the_build_it_did_not_make(tmp_path, monkeypatch):
+    """u1 (500 kt/yr, built) makes product 1:1 from feed at 100 USD/t, sold at 400 (at
+    most 600 kt/yr). u2 could add 100 kt/yr for 250 USD per t/yr and a fixed charge of
+    10 MUSD: 100 x (300 - 250) kUSD = 5 MUSD < 10, not built (a MIP); objective 500 x
+    300 / 1000 = 150 MUSD. With u2's build decision fixed at no, u2 can neither be
+    built nor run, and by hand the plan (u1 at 500) holds while u1's margin p - f - v1
+    >= 0: price p in [100, +inf], feed cost f in [-inf, 400], u1's variable cost v1 in
+    [-inf, 300]; u2's variable cost may be anything, [-inf, +inf].
+
+    The optimal basis alone read [350, +inf] for the price: u2's expansion limit (build
+    <= 100 x 0) binds with the value of one unit built, p - 100 - 250, and the interval
+    ended where that reaches 0 (review expl F1). Re-solving at a price of 200, outside
+    [350, +inf], gives the same plan: objective 500 x 100 / 1000 = 50, u2 not built."""
+    case = tmp_path / "case"
+    write_case(case, {
+        **FEED_TO_PRODUCT,
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,600",
+        "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+                 "build_fixed_musd,lifetime_yr\nu1,plant,make,500,0,0,,30\n"
+                 "u2,plant,make,0,250,100,10,1"})
+    res = api.run(case, out=tmp_path / "res", name="mip")
+    assert res.manifest["objective"] == pytest.approx(150.0)
+    # forced to 0: u2's build (build <= 100 y, y = 0) and then its mode's activity
+    assert res.manifest["insight"]["forced_zero_columns"] == 2
+    assert res.manifest["insight"]["cost_ranging"] == "widened"
+    r = res.tables["ranging"]
+    assert _cost_interval(r, "price", "product") == pytest.approx((100.0, math.inf))
+    assert _cost_interval(r, "supply cost", "feed") == pytest.approx((-math.inf, 400.0))
+    assert _cost_interval(r, "variable cost", "unit=u1") == pytest.approx((-math.inf, 300.0))
+    assert _cost_interval(r, "variable cost", "unit=u2") == (-math.inf, math.inf)
+    lines = api.explain(tmp_path / "res" / "mip", ranging=True)
+    assert ("  price of product at plant in p1: 400 USD per t, plan holds for [100, +inf] USD "
+            "per t (room 75.0%)") in lines
+    assert not any(line.startswith(ex.BASIS_NOTE) for line in lines)
+    assert not any("unit u2" in line and "variable cost" in line for line in lines)  # any
+    # the same plan at a price outside the basis's interval
+    write_case(case, {"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                 "plant,product,200,600"})
+    low = api.run(case, out=tmp_path / "res", name="low")
+    assert low.manifest["objective"] == pytest.approx(50.0)
+    assert value(low.tables["capacity"], name="u2")["total_k_per_yr"] == 0
+    # the basis's own intervals (a model too large to range again): its note, and why
+    monkeypatch.setattr(insight, "WIDEN_BELOW_COLUMNS", 6)
+    write_case(case, {"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                 "plant,product,400,600"})
+    basis = api.run(case, out=tmp_path / "res", name="basis")
+    lo, hi = _cost_interval(basis.tables["ranging"], "price", "product")
+    assert 100.0 <= lo <= 400.0 and hi == math.inf  # within the plan's own interval
+    lines = api.explain(tmp_path / "res" / "basis", ranging=True)
+    assert lines[2:4] == [ex.FIXED_DECISIONS_NOTE, f"{ex.BASIS_NOTE} (a model of 6 columns; "
+                          "one of fewer than 6 is ranged again without them)."]
+
+
+def test_an_lp_s_cost_intervals_leave_out_a_unit_of_no_capacity(tmp_path):
+    """An LP: u1 (500 kt/yr) runs mode run (no variable cost); u2 has no capacity and
+    cannot be built, its mode slow costs 50 USD/t. By hand the plan (u1 at 500, sold at
+    400 of a 600 kt/yr market) holds for a price in [100, +inf], a feed cost in
+    [-inf, 400]; u2 runs at no cost at all: slow's variable cost in [-inf, +inf]. The
+    basis HiGHS ends at binds u2's capacity (0) with the value p - 100 - 50, and read
+    the price's interval [150, +inf], slow's [-inf, 300] (a cost of an idle unit whose
+    rise would change the plan)."""
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,make,0\nslow,make2,50",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1\nslow,feed,in,1\nslow,product,out,1",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,600",
+        "units": "unit,site,process,capacity_k_per_yr\nu1,plant,make,500\nu2,plant,make2,0"})
+    res = api.run(case, out=tmp_path / "res", name="lp")
+    assert not res.manifest["is_mip"] and res.manifest["objective"] == pytest.approx(150.0)
+    assert res.manifest["insight"]["forced_zero_columns"] == 1  # slow's activity
+    r = res.tables["ranging"]
+    assert _cost_interval(r, "price", "product") == pytest.approx((100.0, math.inf))
+    assert _cost_interval(r, "supply cost", "feed") == pytest.approx((-math.inf, 400.0))
+    assert _cost_interval(r, "variable cost", "mode=slow") == (-math.inf, math.inf)
+
+
+def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(monkeypatch):
+    """The default case (an LP of 1,796 columns; 410 forced to 0 by capacities of 0).
+    Ranged again without them, every cost interval holds the basis's interval (it is
+    the hull of the two), and dozens end further out. Each is where the plan x stays
+    optimal, checked by solving again: a cost coefficient c_j moved to c'_j, between
+    the basis's end and the new one, has the optimum c'x = objective + (c'_j - c_j)
+    x_j, which it is only if x is still optimal (a better plan would give more)."""
+    built = api.build_model(load_case(None))
+    out = api.solve(built)
+    assert out.status == "optimal"
+    h = insight._optimal_lp(built, out)
+    r = h.getRanging()[1]
+    lo, hi, how, forced = insight.cost_intervals(built, out, h, out, r)
+    assert (how, forced) == ("widened", 410)
+    monkeypatch.setattr(insight, "WIDEN_BELOW_COLUMNS", 0)
+    lo0, hi0, how0, _ = insight.cost_intervals(built, out, h, out, r)
+    assert how0.startswith("basis: ")
+    assert (lo <= lo0).all() and (hi >= hi0).all()
+    wider_lo = np.flatnonzero((lo < lo0 - 1e-9) & np.isfinite(lo) & (np.abs(lo) < 1e20))
+    wider_hi = np.flatnonzero((hi > hi0 + 1e-9) & np.isfinite(hi) & (np.abs(hi) < 1e20))
+    assert len(wider_lo) + len(wider_hi) >= 20  # 58 with HiGHS 1.x; forced ones: +-inf
+    c = built.arrays.cost
+    for j, moved in [*((j, (lo[j] + lo0[j]) / 2) for j in wider_lo[:3]),
+                     *((j, (hi[j] + hi0[j]) / 2) for j in wider_hi[:3])]:
+        g = highspy.Highs()
+        g.setOptionValue("output_flag", False)
+        solve_mod.pass_model(g, built)
+        g.changeColCost(int(j), float(moved))
+        g.run()
+        expected = out.objective + (moved - c[j]) * out.col_value[j]
+        assert g.getInfo().objective_function_value == pytest.approx(expected, rel=1e-9,
+                                                                     abs=1e-6), j
 
 
 def test_a_capacity_of_zero_ranged_only_for_less_room_is_worth_at_most_its_value(tmp_path):

@@ -87,7 +87,7 @@ def test_explain_and_verify_work_on_the_saved_folder(tmp_path):
     folder = tmp_path / "r"
     tables = {k: stable_floats(v) for k, v in res.tables.items()}
     assert api.explain(folder, ranging=True) == [ex.run_line(res.manifest), *ex.ranging_lines(
-        tables["ranging"], top=15, fixed=ex.decisions_fixed(res.manifest),
+        tables["ranging"], top=15, notes=ex.ranging_notes(res.manifest),
         capacity=tables["capacity"])]
     why = api.explain(folder)
     assert why == ex.why_lines(tables, res.manifest)

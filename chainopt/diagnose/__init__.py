@@ -5,6 +5,8 @@ One job per module:
 * :mod:`~chainopt.diagnose.names`: columns and rows -> user names, duals -> user money;
 * :mod:`~chainopt.diagnose.insight`: marginal-value, reduced-cost and ranging tables of
   a solved model (``constraints``, ``reduced_costs``, ``ranging``);
+* :mod:`~chainopt.diagnose.forced`: the columns the constraints force to 0 (the
+  ranging's costs are ranged again without them);
 * :mod:`~chainopt.diagnose.infeasibility`: why a case does not solve (IIS, elastic
   relaxation, runaway columns);
 * :mod:`~chainopt.diagnose.export`: MPS/LP export with readable names and the

@@ -11,6 +11,7 @@ away) are declared in its spec (:mod:`chainopt.models.registry`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -1148,10 +1149,15 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
 #: [200, +inf], building pays only from 250)
 FIXED_DECISIONS_NOTE = ("A MIP: these intervals hold with the plan's yes/no decisions "
                         "(builds, projects) fixed; a build decision may change inside them "
-                        "(a sweep or `chainopt sensitivity` re-solves). A build not made "
-                        "keeps its limit (0) binding with the value of one unit built: an "
-                        "interval may end where that value reaches 0 while the plan holds "
-                        "on.")
+                        "(a sweep or `chainopt sensitivity` re-solves).")
+
+#: what the cost intervals are where they are the optimal basis's alone (manifest
+#: ``insight.cost_ranging`` other than ``widened``, with columns forced to 0:
+#: :func:`chainopt.diagnose.insight.cost_intervals`); the reason follows in brackets
+BASIS_NOTE = ("The cost intervals are those of the optimal basis: an option the plan cannot "
+              "use (a build not made, a capacity of 0) keeps its limit binding at 0 with "
+              "the value of one unit more, and an interval may end where that value "
+              "reaches 0 while the plan holds on")
 
 
 #: what the marginal values of a MIP are (said above them: the ranging's intervals have
@@ -1174,13 +1180,30 @@ def decisions_fixed(manifest: dict) -> bool:
     return isinstance(insight, dict) and insight.get("ranging_source") == "fixed_lp"
 
 
-def ranging_lines(ranging: pd.DataFrame, top: int = 15, fixed: bool = False,
+def ranging_notes(manifest: dict) -> list[str]:
+    """What a run's intervals are, said under the ranging's header: those of the LP
+    with the yes/no decisions fixed (a MIP, :data:`FIXED_DECISIONS_NOTE`), and those of
+    the optimal basis alone where costs could not be ranged again without the options
+    the plan cannot use (:data:`BASIS_NOTE`, with the manifest's reason; said for every
+    MIP saved before the manifest told)."""
+    insight = manifest.get("insight")
+    insight = insight if isinstance(insight, dict) else {}
+    fixed = decisions_fixed(manifest)
+    costs = insight.get("cost_ranging")
+    notes = [FIXED_DECISIONS_NOTE] if fixed else []
+    if costs is None and fixed:
+        notes.append(BASIS_NOTE + ".")
+    elif isinstance(costs, str) and costs != "widened" and insight.get("forced_zero_columns"):
+        notes.append(f"{BASIS_NOTE} ({costs.removeprefix('basis: ')}).")
+    return notes
+
+
+def ranging_lines(ranging: pd.DataFrame, top: int = 15, notes: Sequence[str] = (),
                   capacity: pd.DataFrame | None = None) -> list[str]:
     """The most sensitive costs and bounds first: smallest room relative to their value;
     inputs whose value is 0 (a free transport leg, an unused limit) have no relative room
     and are listed apart, by their absolute room in their own unit. ``fixed``: the run is
-    a MIP, its intervals those of the LP with its yes/no decisions fixed
-    (:data:`FIXED_DECISIONS_NOTE`, said under the header). With the ``capacity`` table a
+    said under the header (:func:`ranging_notes`). With the ``capacity`` table a
     capacity row of a unit or link with capacity built or brought by projects is named
     its existing capacity, with the capacity in place (the row's bound is the capacity
     without them: builds are columns of their own)."""
@@ -1192,8 +1215,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15, fixed: bool = False,
     zero = r[basis == "absolute"].sort_values("room", kind="stable")
     lines = ["Ranging (the current plan stays optimal, or a marginal value holds, while the "
              "input stays in the interval); most sensitive first:"]
-    if fixed:
-        lines.append(FIXED_DECISIONS_NOTE)
+    lines.extend(notes)
     cap = capacity_by(capacity)
     for row in rel.head(top).itertuples():
         lines.append(f"  {_ranging_text(row, cap)} (room {row.room:.1%})")
