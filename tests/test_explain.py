@@ -2156,6 +2156,41 @@ def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(mon
                                                                      abs=1e-6), j
 
 
+def test_an_expansion_limit_worth_its_value_only_for_less_room_says_so(tmp_path):
+    """Review econ F2. A unit u (none existing) may be built up to 10 kt/yr a period at
+    500 USD per t/yr (life 10, fixed O&M 20), making product 1:1 from feed at 100 USD/t
+    sold at 300, at most 10 kt/yr; rate 10 %, cash at the start of each year, p1 =
+    2026-27, p2 = 2028-30. By hand u is built to 10 in p1: 1.8 MUSD a year for 5 years
+    (sum of 1.1^-k, k = 0..4: 4.169865) less the capex annuity 5 / 6.759024 = 0.739752
+    a year over the same years: 7.505757 - 3.084665 = 4.421092 MUSD.
+
+    A limit of 9 builds 1 kt/yr in p2 instead: it loses 180 kUSD a year in 2026-27,
+    0.18 x 1.909091 = 0.343636, and saves that kt/yr's annuity then, 0.0739752 x
+    1.909091 = 0.141225: 0.202411 less, the 202 USD per t/yr explain gives. A limit of
+    11 gains nothing (the sales cap of 10 binds): one t/yr more is worth 0. Explain
+    said "each extra t/yr is worth 202" without the hedge its capacity line has: the
+    expansion limit had no ranging. It has now, and says "only for less room"."""
+    def run(max_new: int, name: str):
+        case = write_case(tmp_path / name, {
+            **FEED_TO_PRODUCT,
+            "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,10",
+            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\n"
+                     f"u,plant,make,0,20,500,{max_new},10"},
+            discount_rate=0.1, cash_flow_timing="start",
+            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
+                     {"period": "p2", "start_year": 2028, "length_yr": 3}])
+        return api.run(case, out=tmp_path / "res", name=name).manifest["objective"]
+
+    base = run(10, "m10")
+    assert base == pytest.approx(4.421092, abs=1e-6)
+    assert run(11, "m11") == pytest.approx(base, abs=1e-9)
+    assert base - run(9, "m9") == pytest.approx(0.202411, abs=1e-6)
+    lines = api.explain(tmp_path / "res" / "m10")
+    assert ("  expansion limit of unit u binds in p1: each extra t/yr is worth 202 USD per "
+            "t/yr (NPV) (only for less room: one t/yr more is worth less)") in lines
+
+
 def test_a_capacity_of_zero_ranged_only_for_less_room_is_worth_at_most_its_value(tmp_path):
     """The case of the test above (u not built, a MIP). The ranging of u's capacity row
     (0 k t/yr) ends at 0 upwards, [0, 0]: its value, 400, does not hold for one t/yr
