@@ -375,3 +375,18 @@ def test_the_lpg_export_duty_covers_every_lpg_commodity():
     for c, sites in zip(duty["commodity"], duty["sites"], strict=True):
         sold = set(mk.loc[mk["commodity"] == c, "site"]) - domestic
         assert set(sites.split(";")) == sold, c
+
+
+def test_the_annual_case_has_a_period_per_year_and_the_base_s_plan(base):
+    """scenarios/ru_annual.yaml splits each of the five 5-year periods into one-year
+    periods: 25 periods, p2026 ... p2050, each of length 1. The base builds nothing and
+    every input holds for a whole period, so each year of a period already ran as its
+    average year: the objective is the base's, 156,964.1 MUSD (the same discount
+    factors summed by year rather than by period), to rounding."""
+    annual = _run("ru_annual.yaml")
+    periods = annual.manifest["period_table"]
+    assert [p["period"] for p in periods] == [f"p{y}" for y in range(2026, 2051)]
+    assert {p["length_yr"] for p in periods} == {1}
+    assert annual.manifest["objective"] == pytest.approx(base.manifest["objective"],
+                                                          rel=1e-9)
+    assert round(base.manifest["objective"], 1) == 156_964.1
