@@ -390,3 +390,25 @@ def test_the_annual_case_has_a_period_per_year_and_the_base_s_plan(base):
     assert annual.manifest["objective"] == pytest.approx(base.manifest["objective"],
                                                           rel=1e-9)
     assert round(base.manifest["objective"], 1) == 156_964.1
+
+
+@pytest.mark.parametrize(("scenario", "cost", "price"), [("ru_high_oil.yaml", 639, 689),
+                                                         ("ru_low_oil.yaml", 321, 371)])
+def test_the_oil_price_scenarios_keep_naphtha_at_its_export_netback(scenario, cost, price):
+    """Naphtha bought at Tatarstan costs its export netback, FOB Ust-Luga 530 less rail
+    57, plus 7 (supplies.csv: 480): railing it to Ust-Luga to sell it loses 480 + 57 -
+    530 = 7 USD/t. ru_high_oil scaled both the cost and the price by 1.3 (624 and 689),
+    so the trade earned 689 - 624 - 57 = 8 USD/t and the plan bought the 2 Mt/yr cap
+    to rail it west (review plan F5). The cost now moves with the FOB price, by 0.3 x
+    530 = 159: 639 (321 in ru_low_oil, at 371), and the trade loses 7 again: the
+    purchase's reduced cost is -(cost + 57 - price) = -7 wherever none is bought."""
+    res = _run(scenario)
+    p = res["purchases"]
+    p = p[(p["site"] == "tatar") & (p["commodity"] == "naphtha")]
+    assert set(p["cost_usd_per_unit"]) == {cost}
+    assert cost + 57 - price == 7
+    idle = p[p["purchase_k_per_yr"] <= 1e-9]
+    assert (p["purchase_k_per_yr"] < p["max_k_per_yr"]).all()
+    if scenario == "ru_high_oil.yaml":
+        assert len(idle) == 5
+        assert idle["reduced_cost_usd_per_unit"].tolist() == pytest.approx([-7.0] * 5)
