@@ -230,11 +230,13 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
     if built.extension is not None:  # ranging re-solves chainopt's own LP, not the extension
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = "unavailable: model extended through Pyomo"
+        insight_info["cost_ranging"] = insight_info["forced_zero_columns"] = None
         holds = None
     elif other != "highs":  # HiGHS's basis may be another vertex than the solver's duals
         insight["ranging"] = insight["ranging"].iloc[0:0]
         insight_info["ranging_source"] = (f"unavailable: solved by {other}, whose duals the "
                                           "tables hold; ranging needs HiGHS's own basis")
+        insight_info["cost_ranging"] = insight_info["forced_zero_columns"] = None
         holds = None
     t1 = time.perf_counter()
     tables = {**_extract.extract_tables(built, outcome, holds), **insight, **outcome.tables}

@@ -1151,8 +1151,8 @@ FIXED_DECISIONS_NOTE = ("A MIP: these intervals hold with the plan's yes/no deci
                         "(builds, projects) fixed; a build decision may change inside them "
                         "(a sweep or `chainopt sensitivity` re-solves).")
 
-#: what the cost intervals are where they are the optimal basis's alone (manifest
-#: ``insight.cost_ranging`` other than ``widened``, with columns forced to 0:
+#: what the cost intervals are where they are the optimal basis's alone and could be
+#: wider (manifest ``insight.cost_ranging`` ``basis: <why>``:
 #: :func:`chainopt.diagnose.insight.cost_intervals`); the reason follows in brackets
 BASIS_NOTE = ("The cost intervals are those of the optimal basis: an option the plan cannot "
               "use (a build not made, a capacity of 0) keeps its limit binding at 0 with "
@@ -1193,7 +1193,7 @@ def ranging_notes(manifest: dict) -> list[str]:
     notes = [FIXED_DECISIONS_NOTE] if fixed else []
     if costs is None and fixed:
         notes.append(BASIS_NOTE + ".")
-    elif isinstance(costs, str) and costs != "widened" and insight.get("forced_zero_columns"):
+    elif isinstance(costs, str) and costs.startswith("basis: "):
         notes.append(f"{BASIS_NOTE} ({costs.removeprefix('basis: ')}).")
     return notes
 
