@@ -1,4 +1,5 @@
-"""Builds that come into use inside a period: where the average-year model may flatter a plan.
+"""Builds that come into use, and capacity that retires, inside a period: where the
+average-year model may flatter a plan.
 
 Every yearly limit (a capacity, a supply limit, a sales cap, an emission cap) holds for a
 period's representative year, the discount-weighted average of its years. A build usable
@@ -15,8 +16,11 @@ unit's or link's use above the capacity in place: existing times availability, o
 project's units and links anything at all), while another limit binds there with a
 marginal value (``constraints.csv``), and says how to check it: split the period at f.
 It cannot tell from the average whether that limit holds the build back year by year;
-the split re-solve tells. Whole-column work: a case of thousands of builds makes no
-Python call per build or per row, only per build named.
+the split re-solve tells. :func:`mid_period_retirements` does the same at the other end
+of a life: capacity retiring inside a period (a unit's ``retire_year``, a life
+extension's or a build's end), used there while another limit binds. Whole-column work:
+a case of thousands of builds makes no Python call per build or per row, only per build
+named.
 """
 
 from __future__ import annotations
@@ -63,6 +67,134 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
         found = [*found[:limit], f"and {len(found) - limit} more builds come into use inside "
                                  "a period (investments.csv, first_use_year)"]
     return found
+
+
+def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
+                           ) -> list[str]:
+    """One warning per capacity that retires inside a period the plan uses it in, while
+    another limit of that period binds with a value: the same relaxation as a build's
+    first use (see the module), at the other end of a life. Capacity retiring in year R
+    (start s < R <= the period's last year) counts in that period with the share
+    ``sum_{y < R in t} d(y) / w_t``, concentrated in s..R-1, while the other limits hold
+    on the average; so the plan may lean on it, or on what replaces it, beyond what those
+    limits allow year by year (the README's case: a plan reported at 6.445 MUSD worth
+    5.396 built as reported). Retiring are an existing unit's ``retire_year`` (unless the
+    plan extends all of the unit's capacity), a life extension's end, and a build's or
+    project's end of life (``first_use_year + lifetime_yr``, investments.csv). Used means
+    any use of the unit, link or project's units and links in that period; a split at R
+    values it year by year."""
+    ends = _ends_of_life(case, tables.get("investments"))
+    cap = tables.get("capacity")
+    if ends.empty or cap is None:
+        return []
+    periods = case.meta.periods
+    at, inside = Discounting.from_meta(case.meta).mid_period(ends["year"])
+    names = np.array([p.period for p in periods], dtype=object)
+    e = ends[inside].assign(at=at[inside], period=names[at[inside]])
+    if e.empty:
+        return []
+    members = _end_members(case, e)
+    e = e[pd.MultiIndex.from_arrays([["end"] * len(e), e.index], names=_KEYS).isin(
+        _used(cap, members))]
+    if e.empty:
+        return []
+    binding = _binding(tables.get("constraints"), case, set(e["period"]))
+    found: list[str] = []
+    for i, r in zip(e.index, e.itertuples(index=False), strict=True):  # a handful
+        own = members[members["build"] == i]
+        others = binding[(binding["period"] == r.period)
+                         & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
+        if not others.empty:
+            sites = set(own["from_site"]) | set(own["to_site"])
+            found.append(_retire_warning(r, periods[r.at], others, sites))
+    if len(found) > limit:
+        found = [*found[:limit], f"and {len(found) - limit} more capacities retire inside a "
+                                 "period (units.csv retire_year; investments.csv "
+                                 "first_use_year + lifetime_yr)"]
+    return found
+
+
+def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
+    """Each end of a life in the plan: ``kind`` (``existing``, ``extension``, ``unit``,
+    ``link``, ``project``), ``build`` (the unit, link or project), ``built`` (the period
+    built in, '' for existing capacity and extensions), ``life`` and ``year`` (the first
+    year it is gone). Existing capacity the plan extends in full retires at the
+    extension's end only."""
+    units = case.tables["units"]
+    inv = inv if inv is not None else pd.DataFrame(
+        columns=["kind", "name", "period", "amount", "first_use_year", "lifetime_yr"])
+    ext = inv[inv["kind"] == "extension"].groupby("name")["amount"].sum()
+    retire = pd.to_numeric(units.get("retire_year", pd.Series(np.nan, index=units.index)),
+                           errors="coerce")
+    capacity = pd.to_numeric(units["capacity_k_per_yr"], errors="coerce").fillna(0.0)
+    kept = units["unit"].map(ext).fillna(0.0) >= capacity * (1 - 1e-9) - _TOL
+    old = units[retire.notna() & (capacity > _TOL) & ~kept]
+    rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
+                          "built": "", "life": np.nan, "year": retire[old.index]})]
+    b = inv[inv["kind"].isin(("unit", "link", "project", "extension"))
+            & (inv["amount"].astype(float) > _TOL)]
+    rows.append(pd.DataFrame({
+        "kind": b["kind"], "build": b["name"], "built": np.where(b["kind"] == "extension", "",
+                                              b["period"].astype(str)),
+        "life": b["lifetime_yr"].astype(float),
+        "year": b["first_use_year"].astype(float) + b["lifetime_yr"].astype(float)}))
+    out = pd.concat(rows, ignore_index=True).dropna(subset=["year"])
+    out["year"] = np.ceil(out["year"].astype(float)).astype(int)
+    return out.drop_duplicates(["kind", "build", "year"]).reset_index(drop=True)
+
+
+def _end_members(case, ends: pd.DataFrame) -> pd.DataFrame:
+    """The units and links of each end of :func:`_ends_of_life` (``build_kind`` 'end',
+    ``build`` its index, its ``period``), as :func:`_members` gives a build's: a unit's
+    own capacity (existing, extended) counts when used at all (``brought``), a build's
+    above the capacity in place, a project's units and links when used at all."""
+    own = ends[ends["kind"] != "project"]
+    rows = [pd.DataFrame({"build_kind": "end", "build": own.index,
+                          "kind": own["kind"].replace({"existing": "unit",
+                                                       "extension": "unit"}).to_numpy(),
+                          "name": own["build"].to_numpy(),
+                          "brought": own["kind"].isin(("existing", "extension")).to_numpy(),
+                          "period": own["period"].to_numpy()})]
+    projects = ends[ends["kind"] == "project"]
+    for kind, table in (("unit", "units"), ("link", "links")):
+        t = case.tables.get(table)
+        if len(projects) and t is not None and "project" in t:
+            m = projects.reset_index(names="end").merge(
+                t[["project", kind]].rename(columns={"project": "build"}), on="build")
+            rows.append(pd.DataFrame({"build_kind": "end", "build": m["end"], "kind": kind,
+                                      "name": m[kind], "brought": True,
+                                      "period": m["period"]}))
+    m = pd.concat(rows, ignore_index=True)
+    return m.join(_ends(case, m["kind"], m["name"]))
+
+
+def _retire_warning(r, p, others: pd.DataFrame, sites: set) -> str:
+    """The warning of capacity ``r`` retiring inside period ``p`` while ``others`` bind
+    there (those at ``sites`` named first)."""
+    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
+    others = pd.concat([others[near], others[~near]])
+    n, year, last = len(others), int(r.year), p.start_year + p.length_yr - 1
+    life = "" if np.isnan(r.life) else f" (the end of its {r.life:g}-year life)"
+    what = {"existing": f"the existing capacity of unit {r.build} retires in {year} "
+                        "(units.csv, retire_year)",
+            "extension": f"unit {r.build} retires in {year}, the end of its life extension",
+            "unit": f"unit {r.build} built in {r.built} retires in {year}{life}",
+            "link": f"link {r.build} built in {r.built} retires in {year}{life}",
+            "project": f"project {r.build} built in {r.built} retires in {year}{life}"
+            }[r.kind]
+    said = "; ".join(f"{f} ({k})" for f, k in zip(others["family"].head(2),
+                                                   others["key"].head(2), strict=True))
+    before = (f"{p.start_year}" if year - 1 == p.start_year
+              else f"{p.start_year}-{year - 1}")
+    return (f"{what}, inside period {p.period} ({p.start_year}-{last}), and the plan uses "
+            f"it there while {n} other yearly limit{'s' if n > 1 else ''} of {p.period} "
+            f"bind{'s' if n == 1 else ''} ({'e.g. ' if n > 2 else ''}{said}): "
+            f"{'it holds' if n == 1 else 'they hold'} on the period's average year, but "
+            f"that capacity is there in {before} only, so the plan may use more in "
+            f"{before} and less from {year} than {'it allows' if n == 1 else 'they allow'} "
+            "year by year, and the plan as reported may be worth less than the objective "
+            f"says (README, Time model). To value it year by year, start a period in {year} "
+            f"(a scenario change split: {p.period}, at: {year}) and compare")
 
 
 def _warning(r, p, others: pd.DataFrame, sites: set) -> str:

@@ -494,6 +494,89 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
                            "limit of p1 binds (market.sales (site=plant")
 
 
+#: the review's case r: plant u (feed 1:1 to product, 100 -> 300 USD/t, sales capped at
+#: 10 kt/yr), 10 kt/yr in place (fixed O&M 20 USD per t/yr), expandable by up to 10 kt/yr
+#: at 500 USD per t/yr (life 10, no lead time); p1 2026-2027, p2 2028-2030, rate 10 %
+RETIRING = {**FEED_TO_PRODUCT,
+            "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,10",
+            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,retire_year\n"
+                     "u,plant,make,10,20,500,10,10,{retire}"}
+P1_P2 = [{"period": "p1", "start_year": 2026, "length_yr": 2},
+         {"period": "p2", "start_year": 2028, "length_yr": 3}]
+RETIRES_IN_P2 = (
+    "the existing capacity of unit u retires in 2029 (units.csv, retire_year), inside "
+    "period p2 (2028-2030), and the plan uses it there while 1 other yearly limit of p2 "
+    "binds (market.sales (site=plant, commodity=product, period=p2)): it holds on the "
+    "period's average year, but that capacity is there in 2028 only, so the plan may use "
+    "more in 2028 and less from 2029 than it allows year by year, and the plan as reported "
+    "may be worth less than the objective says (README, Time model). To value it year by "
+    "year, start a period in 2029 (a scenario change split: p2, at: 2029) and compare")
+
+
+def _retiring(tmp_path, retire: str = "2029", cap: bool = True, **changes):
+    """RETIRING with u retiring at the start of ``retire``, without the sales cap unless
+    ``cap``, changed by ``changes`` (one scenario change)."""
+    tables = {**RETIRING, "units": RETIRING["units"].format(retire=retire)}
+    if not cap:
+        tables["markets"] = "site,commodity,price_usd_per_unit\nplant,product,300"
+    case = api.load_case(write_case(tmp_path, tables, periods=P1_P2, discount_rate=R))
+    return api.change_case(case, [changes]) if changes else case
+
+
+def test_capacity_retiring_inside_a_period_under_a_binding_cap_is_warned(tmp_path):
+    """The review's F1: u's 10 kt/yr retire at the start of 2029, inside p2 (2028-2030).
+    d(y) = 1.1^-(y - 2026); w_p2 = d28 + d29 + d30 = 0.826446 + 0.751315 + 0.683013 =
+    2.260774. A new t/yr costs the annuity 500 / sum_{k<10} 1.1^-k = 500 / 6.759024 =
+    73.98 USD a year and earns 300 - 100 - 20 = 180 under the cap.
+
+    Year by year the best plan replaces u by 10 kt/yr from 2029: 1.8 MUSD a year in
+    2026-2030 (10 kt at 180 USD/t), less the annuity 0.739752 in 2029-2030:
+    1.8 x 4.169865 - 0.739752 x 1.434328 = 7.505757 - 1.061046 = 6.444711.
+
+    The average year of p2 holds u's 10 kt/yr as 10 x d28 / w_p2 = 3.655589 (its 2028
+    only) and the cap 10 on the average, so it builds the rest, 10 - 3.655589 = 6.344411
+    kt/yr from 2028 (each such t/yr earns 180 - 73.98 > 0 on p2's average; none in p1,
+    where u fills the cap), at the same objective 6.444711 (its annuity over w_p2:
+    6.344411 x 73.98 x 2.260774 = 1.061046, as above). Built as reported, that plan
+    sells u's 10 kt in 2028 (the new plant idle, paying its fixed O&M 0.126888) and
+    6.344411 kt in 2029-2030 (1.141994 a year): 1.8 x (1 + d27) + (2.0 - 0.2 - 0.126888)
+    x d28 + 1.141994 x (d29 + d30) - 1.061046 = 3.436364 + 1.382738 + 1.637994 - 1.061046
+    = 5.396049, 1.05 less than reported, and the run said nothing. Now it warns and says
+    to split p2 at 2029; so split, the model builds the year-by-year 10 kt/yr from 2029,
+    at 6.444711, and does not warn."""
+    res = api.run(_retiring(tmp_path / "r"), save=False)
+    dd = {y: 1.1 ** -(y - 2026) for y in range(2026, 2031)}
+    annuity = 500 / sum(1.1 ** -k for k in range(10))
+    assert res.objective == pytest.approx(
+        1.8 * sum(dd.values()) - 10 * annuity / 1000 * (dd[2029] + dd[2030]), abs=1e-6)
+    assert res.objective == pytest.approx(6.444711, abs=1e-6)
+    new = value(res["capacity"], name="u", period="p2")["new_k_per_yr"]
+    assert new == pytest.approx(10 - 10 * dd[2028] / (dd[2028] + dd[2029] + dd[2030]),
+                                abs=1e-6)
+    assert new == pytest.approx(6.344411, abs=1e-6)
+    assert res.manifest["warnings"] == [RETIRES_IN_P2]
+    split = api.run(_retiring(tmp_path / "s", split="p2", at=2029), save=False)
+    assert split.objective == pytest.approx(6.444711, abs=1e-6)
+    assert value(split["capacity"], name="u", period="p2029")["new_k_per_yr"] == (
+        pytest.approx(10, abs=1e-6))
+    assert split.manifest["warnings"] == []
+
+
+def test_capacity_retiring_at_a_period_start_or_without_a_binding_limit_is_not_warned(
+        tmp_path):
+    """u of the test above retiring at p2's start (2028): year by year and on the average
+    alike the model replaces it by 10 kt/yr from 2028, 1.8 x 4.169865 - 0.739752 x
+    2.260774 = 7.505758 - 1.672412 = 5.833346, not warned. Retiring in 2029 without the
+    sales cap: nothing else holds u's output on the period's average (u's own capacity
+    is its own), so the plan is exact and not warned either."""
+    at_start = api.run(_retiring(tmp_path / "a", "2028"), save=False)
+    assert at_start.objective == pytest.approx(5.833346, abs=1e-6)
+    assert at_start.manifest["warnings"] == []
+    res = api.run(_retiring(tmp_path / "b", cap=False), save=False)
+    assert res.manifest["warnings"] == []
+
+
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):
     """A forced project of 10 MUSD, life 10, one 10-year period, bringing 10 kt/yr at a
     margin m with 10 * m * sum_{2026}^{2035} d / 1000 = 10: NPV 0, so IRR = 10 % exactly.
