@@ -638,7 +638,8 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
     require it); and, when the scenario also changes other inputs, the scenario with all
     those projects off (its input effect against the base). Solved in memory, not saved.
     Returns ``{name: {"projects": {project: Results}, "not_built": [...], "inputs":
-    Results | None}}`` for :func:`chainopt.report.compare.compare`.
+    Results | None, "terms": its parties' terms, "case": its case}}`` for
+    :func:`chainopt.report.compare.compare`.
     """
     names = list(results)
     base = results[names[0]]
@@ -664,7 +665,7 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
         against: dict[str, Results] = {}
         cf: dict[str, Any] = {"projects": against,
                               "not_built": [j for j in mine if j not in built], "inputs": None,
-                              "terms": parties.Terms.from_case(case)}
+                              "terms": parties.Terms.from_case(case), "case": case}
         for j in mine:
             if j in built:
                 against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)

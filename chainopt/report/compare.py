@@ -35,6 +35,7 @@ from chainopt.atomic import write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.report import charts, economics, moving, numbers, parties
+from chainopt.report.stream_split import approximate_streams
 from chainopt.results import (
     FLOAT_FORMAT,
     TABLE_FILES,
@@ -213,6 +214,31 @@ def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
         yield project, f"{n} without {project}", None
     if cf.get("inputs") is not None:
         yield "inputs", base, cf["inputs"]
+
+
+def _stream_warnings(results: dict, names: list[str], counterfactuals: dict | None
+                     ) -> pd.DataFrame:
+    """``stream_warnings`` (scenario, warning): a project's yearly stream approximate
+    because of a unit it retires that its counterfactual might life-extend, which the run
+    alone could not tell (:func:`chainopt.report.stream_split.approximate_streams`, given
+    each project's counterfactual)."""
+    rows = []
+    for n in names:
+        cf = (counterfactuals or {}).get(n) or {}
+        if cf.get("case") is None or not cf.get("projects"):
+            continue
+        against = {j: ref.tables.get("investments") for j, ref in cf["projects"].items()}
+        rows += [{"scenario": n, "warning": w} for w in approximate_streams(
+            cf["case"], results[n].tables, counterfactuals=against)]
+    return pd.DataFrame(rows, columns=["scenario", "warning"])
+
+
+def stream_warning_lines(sections: dict[str, pd.DataFrame]) -> list[str]:
+    """The warnings of ``stream_warnings``, each as ``scenario: warning``."""
+    df = sections.get("stream_warnings")
+    if df is None or df.empty:
+        return []
+    return [f"{n}: {w}" for n, w in zip(df["scenario"], df["warning"], strict=True)]
 
 
 CONSTRAINT_COLUMNS = ["constraint", "period", "value without (USD/unit)",
@@ -443,6 +469,9 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                     else {base: ref, n: results[n]})
             changes.append(_chain_changes(pair, base, n, effect, top))
     s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
+    said = _stream_warnings(results, names[1:], counterfactuals)
+    if len(said):
+        s["stream_warnings"] = said
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
         columns=["scenario", "effect", "year", *economics.STREAM, "net_musd",
                  "cumulative_musd", "own_capex_musd"]))
@@ -500,6 +529,8 @@ TITLES = {
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
+    "stream_warnings": "Projects whose yearly cash flows are approximate (a unit they "
+                       "retire closes inside a period without them)",
     "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
                        "each party's currency at its cost of capital there (NPV in M "
                        "local, and in MUSD at the base year's rate; IRR and payback of "
@@ -724,6 +755,8 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     open_ = unsettled(sections)
     if len(open_):
         lines += [f"**Warning:** {md_text(unsettled_text(open_))}.", ""]
+    lines += [line for w in stream_warning_lines(sections)
+              for line in (f"**Warning:** {md_text(w)}.", "")]
     lines += ["## Detail tables", ""]
     for key, df in sections.items():
         lines.append(f"* [{md_text(TITLES.get(key, key))}]({key}.csv): {len(df)} rows")

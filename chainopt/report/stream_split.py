@@ -16,6 +16,11 @@ changes something else:
   spreads over the period's years. Splitting the period at E makes it exact (at a
   period's start E is exact already: the loss then falls in periods of its own).
 
+A unit the counterfactual may life-extend closes where the counterfactual decides (its
+retire year, or its extension's end): the run alone leaves it out, the comparison checks
+it against the counterfactual's plan (the review's case d: extended to 2034, it would
+have run all through p2, and the stream is exact).
+
 :func:`approximate_streams` names each project of the plan so affected. Whole-column
 work, a Python step per project named only.
 """
@@ -29,9 +34,17 @@ from chainopt.case.discount import Discounting
 from chainopt.case.schema import split_list
 
 
-def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> list[str]:
+def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
+                        counterfactuals: dict[str, pd.DataFrame] | None = None) -> list[str]:
     """One warning per (built project, unit it retires) whose yearly stream is an
-    approximation (see the module); the first ``limit``, then how many more."""
+    approximation (see the module); the first ``limit``, then how many more.
+
+    A unit with a ``retire_year`` and ``life_extension_yr`` closes in the counterfactual
+    at its retire year, or that many years later if the counterfactual extends it (all
+    of its capacity): the run alone (``counterfactuals`` None) cannot tell, so it leaves
+    such units out; given ``counterfactuals`` (project -> the investments table of the
+    run without it, :func:`chainopt.api.counterfactuals`), only those units of those
+    projects are checked, against the year the counterfactual closes them."""
     inv = tables.get("investments")
     pj = case.tables.get("projects")
     if inv is None or pj is None or inv.empty or "retires_units" not in pj:
@@ -41,9 +54,26 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
     retires = split_list(pj.set_index("project")["retires_units"]).rename("unit")
     if built.empty or retires.empty:
         return []
-    units = case.tables["units"].set_index("unit")["retire_year"]
+    units = case.tables["units"].set_index("unit")
     pairs = built.merge(retires.reset_index(), on="project")
-    pairs["retire_year"] = units.reindex(pairs["unit"]).to_numpy(float)
+    pairs["retire_year"] = units["retire_year"].reindex(pairs["unit"]).to_numpy(float)
+    ext_yr = (pd.to_numeric(units["life_extension_yr"], errors="coerce").fillna(0.0)
+              if "life_extension_yr" in units else pd.Series(0.0, index=units.index))
+    pairs["extension_yr"] = ext_yr.reindex(pairs["unit"]).to_numpy(float)
+    open_ = pairs["retire_year"].notna() & (pairs["extension_yr"] > 0)
+    pairs["extended"] = False
+    if counterfactuals is None:
+        pairs = pairs[~open_]  # the counterfactual decides: the comparison checks these
+    else:
+        pairs = pairs[open_ & pairs["project"].isin(set(counterfactuals))].copy()
+        capacity = pd.to_numeric(units["capacity_k_per_yr"], errors="coerce").fillna(0.0)
+        pairs["extended"] = [_extends_all(counterfactuals[j], u, float(capacity.get(u, 0.0)))
+                             for j, u in zip(pairs["project"], pairs["unit"], strict=True)]
+        pairs.loc[pairs["extended"], "retire_year"] += pairs.loc[pairs["extended"],
+                                                                 "extension_yr"]
+    if pairs.empty:
+        return []
+    pairs = pairs.reset_index(drop=True)
     periods = case.meta.periods
     disc = Discounting.from_meta(case.meta)
     r = pairs["retire_year"].to_numpy(float)
@@ -60,12 +90,17 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
         head = f"project {row['project']} retires unit {row['unit']}"
         if inside[i]:
             year, p = int(r[i]), periods[at_r[i]]
-            what = (f"{head}, which would have run until {year - 1}, inside period "
+            how = (" (life-extended without the project)" if row["extended"] else
+                   " (not life-extended without the project)" if counterfactuals is not None
+                   else "")
+            what = (f"{head}, which would have run until {year - 1}{how}, inside period "
                     f"{p.period} ({p.start_year}-{p.start_year + p.length_yr - 1}): its "
                     "yearly cash flows spread that period's gain over all its years")
         else:
             year, p = int(stop[i]), periods[at_e[i]]
-            until = "" if np.isnan(r[i]) else f" (until {int(r[i]) - 1})"
+            until = ("" if np.isnan(r[i]) else f" (until {int(r[i]) - 1}"
+                     + (", life-extended without the project" if row["extended"] else "")
+                     + ")")
             what = (f"{head}, which would have run on{until}, but its own use ends in "
                     f"{year - 1}, inside period {p.period} ({p.start_year}-"
                     f"{p.start_year + p.length_yr - 1}): its yearly cash flows spread the "
@@ -76,3 +111,12 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3) -
         found = [*found[:limit], f"and {len(found) - limit} more units retired by projects "
                                  "make their yearly cash flows approximate"]
     return found
+
+
+def _extends_all(investments: pd.DataFrame | None, unit: str, capacity: float) -> bool:
+    """Whether a counterfactual's ``investments`` extend all of ``unit``'s capacity."""
+    if investments is None or investments.empty:
+        return False
+    ext = investments.loc[(investments["kind"] == "extension")
+                          & (investments["name"] == unit), "amount"].astype(float).sum()
+    return bool(ext >= capacity * (1 - 1e-9) - 1e-6)

@@ -4,6 +4,7 @@ says so (time review F1), and splitting the period as it says makes the stream e
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from chainopt import api
 from chainopt.case.scenario import without_projects
@@ -100,3 +101,47 @@ def test_a_retirement_that_outlasts_the_project_is_warned_when_its_end_is_mid_pe
     got = _operating(short)
     assert [got[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 3 + [-2.8] * 5,
                                                                 abs=1e-6)
+
+
+def _extendable(tmp_path, capex: float) -> tuple[str, str]:
+    """The case of :func:`_case` with e closing in 2033 (inside p2) but extendable by 5
+    years at ``capex`` USD per t/yr, and pj off; and a scenario forcing pj in p1. The
+    sources of a comparison (base, scenario)."""
+    folder = write_case(tmp_path / "base", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+                 f"e,plant,make,10,20,2033,5,{capex},\nup,plant,make,15,10,,,,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,retires_units\npj,10,p1,25,2,true,off,e"},
+        periods=FIVE_FIVE, discount_rate=0.1)
+    scenario = tmp_path / "forced.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "forced", "base": str(folder), "changes": [
+        {"project": "pj", "state": "forced", "period": "p1"}]}))
+    return str(folder), str(scenario)
+
+
+def test_a_unit_the_counterfactual_extends_through_the_period_is_not_warned(tmp_path):
+    """The review's F3. e closes in 2033, inside p2, but may run 5 more years (to 2037) at
+    100 USD per t/yr: an annuity of 100 / sum_{k<5} 1.1^-k = 100 / 4.169865 = 23.98 USD
+    a year against e's 280 USD/t margin, so without pj the chain extends it and e runs
+    through p2. pj's operating gain is then 4.35 - 2.8 = 1.55 in every year 2028-2035,
+    exact as the stream has it; the run warned that e 'would have run until 2032, inside
+    period p2', which it would not. At 10,000 USD per t/yr (an annuity of 2,398 a year,
+    above the margin) the chain without pj lets e close in 2033 and the warning stays,
+    said once the counterfactual is known (the comparison; the run alone cannot tell)."""
+    sections, outcomes, _ = api.compare(list(_extendable(tmp_path / "cheap", 100)),
+                                        out=tmp_path / "out", jobs=1, save=False)
+    assert all(STREAM not in w for o in outcomes for w in o.results.manifest["warnings"])
+    assert "stream_warnings" not in sections
+    flows = sections["project_cashflows"].set_index("year")["operating_musd"]
+    assert [flows[y] for y in range(2028, 2036)] == pytest.approx([1.55] * 8, abs=1e-6)
+    sections, outcomes, _ = api.compare(list(_extendable(tmp_path / "dear", 10000)),
+                                        out=tmp_path / "out2", jobs=1, save=False)
+    assert all(STREAM not in w for o in outcomes for w in o.results.manifest["warnings"])
+    assert list(sections["stream_warnings"]["warning"]) == [
+        "project pj retires unit e, which would have run until 2032 (not life-extended "
+        "without the project), inside period p2 (2031-2035): its yearly cash flows spread "
+        "that period's gain over all its years, so its IRR, payback, tax and debt cover are "
+        "approximate (its NPV is exact); split p2 at 2033 (scenario change split) to make "
+        "them exact"]
