@@ -2191,6 +2191,41 @@ def test_an_expansion_limit_worth_its_value_only_for_less_room_says_so(tmp_path)
             "t/yr (NPV) (only for less room: one t/yr more is worth less)") in lines
 
 
+def test_a_mip_build_made_to_its_limit_is_worth_its_value_for_one_more(tmp_path):
+    """Review s24 F1. The case above with a sales cap of 15 kt/yr and a fixed charge of
+    0.01 MUSD per build (a MIP): u is built to 10 in p1 and 5 in p2. By hand, 2026-27
+    earn 10 x 180 kUSD = 1.8 MUSD a year, 2028-30 15 x 180 = 2.7 (9.540454 discounted);
+    the capex annuities are 0.739752 a year over 2026-30 and 0.369876 over 2028-30, and
+    each fixed charge 0.01 / 6.759024 a year over its build's years: 3.930385 in all;
+    objective 5.610069. A limit of 11 moves one t/yr from the p2 build to p1: +0.343636
+    earned in 2026-27, 0.141225 more annuity, +0.202411; a limit of 9, the same less.
+
+    ``max_new`` bounded the column and, through the build decision's row (new <= 10 y),
+    the row: with y fixed at 1 both bound, and explain hedged the column's 202 "only for
+    less room", and named the row "also at its limit, with a value of 0". A lumpy
+    build's column is now bounded by the row alone."""
+    def run(max_new: int, name: str) -> float:
+        case = write_case(tmp_path / name, {
+            **FEED_TO_PRODUCT,
+            "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,15",
+            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,build_fixed_musd\n"
+                     f"u,plant,make,0,20,500,{max_new},10,0.01"},
+            discount_rate=0.1, cash_flow_timing="start",
+            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
+                     {"period": "p2", "start_year": 2028, "length_yr": 3}])
+        return api.run(case, out=tmp_path / "res", name=name).manifest["objective"]
+
+    base = run(10, "m10")
+    assert base == pytest.approx(5.610069, abs=1e-6)
+    assert run(11, "m11") - base == pytest.approx(0.202411, abs=1e-6)
+    assert base - run(9, "m9") == pytest.approx(0.202411, abs=1e-6)
+    lines = api.explain(tmp_path / "res" / "m10")
+    assert ("  expansion limit of unit u binds in p1: each extra t/yr is worth 202 USD per "
+            "t/yr (NPV)") in lines
+    assert not any("also at its limit" in line and "expansion limit" in line for line in lines)
+
+
 def test_a_capacity_of_zero_ranged_only_for_less_room_is_worth_at_most_its_value(tmp_path):
     """The case of the test above (u not built, a MIP). The ranging of u's capacity row
     (0 k t/yr) ends at 0 upwards, [0, 0]: its value, 400, does not hold for one t/yr

@@ -134,8 +134,15 @@ def _kept(ix: ModelIndex, pairs: pd.DataFrame) -> np.ndarray:
 
 
 def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
+    """A unit's expansion columns, bounded by ``max_new``; a lumpy one's by its build
+    decision's row alone (``new <= max_new * y``, :func:`_lumpy`): with both, the
+    decision fixed at yes left two limits binding on one input, the bound with the
+    value and the row with 0, and the bound's ranging ended where the row blocks it
+    ("one t/yr more is worth less", while raising ``max_new`` raises both)."""
     un = ix.unit_new
-    cols = lp.add_vars("investment", "unit_new", un[["unit", "period"]], ub=un["max_new"])
+    ub = np.where(lumpy_builds(ix, un)["binary"].to_numpy(), np.inf,
+                  un["max_new"].to_numpy(float))
+    cols = lp.add_vars("investment", "unit_new", un[["unit", "period"]], ub=ub)
     segmented = un["unit"].isin(set(ix.segments["unit"])).to_numpy()
     overnight = np.where(segmented, 0.0, MUSD_PER_KUSD * un["capex"].to_numpy(float))
     pairs, annuity = _pairs(ix, un, cols)
