@@ -461,8 +461,12 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
             if project and terms is not None and summary["build_year"] is not None:
-                ps, pf = parties.project_parties(f, terms, effect,
-                                                 builds=economics.project_builds(pj))
+                # the other projects built with it and not without it (one that
+                # requires it): their capex is in its stream, so is their depreciation
+                new = economics.new_projects(ref, results[n])
+                ps, pf = parties.project_parties(
+                    f, terms, effect, builds=economics.project_builds(pj),
+                    induced=economics.project_builds(new[new["project"] != effect]))
                 party_rows.append(ps.assign(scenario=n))
                 party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"

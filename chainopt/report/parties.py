@@ -12,9 +12,11 @@ For one project, year by year (MUSD):
 * **Capex**: the incremental stream's capex is the project's own overnight spend (capex
   x built share over its construction years, ``own_y``; one build per tranche, each
   spent over its own construction years) plus what it makes the rest of the chain
-  spend or not spend (e.g. a life extension the counterfactual needs). Debt, tax
-  depreciation and equipment supply follow ``own_y``; the rest goes to the owners by
-  share, untaxed, in whatever year it falls.
+  spend or not spend (e.g. a life extension the counterfactual needs). Debt and
+  equipment supply follow ``own_y``; tax depreciation follows ``own_y`` and the builds
+  of the other projects built with it and not without it (``induced``: a project that
+  ``requires`` it, whose profit is in its stream), each over its own life; the rest goes
+  to the owners by share, untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
@@ -27,7 +29,8 @@ For one project, year by year (MUSD):
   drew) is not taxed: only the interest, at its year's rate, is deducted.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
   ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
-  tax depreciation is straight-line per build: each tranche's own overnight capex
+  tax depreciation is straight-line per build (the project's and the induced ones):
+  each tranche's own overnight capex
   (capex x its built share) / lifetime_yr from its own first year of use (a tranche
   built later starts later), to the horizon end at the latest; the residual value at
   the horizon end is not taxed, nor is the depreciation left then deducted (the
@@ -288,6 +291,7 @@ def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int) -> np.ndarra
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     first_use_year: int | None = None, lifetime_yr: float = 25.0,
                     builds: pd.DataFrame | None = None,
+                    induced: pd.DataFrame | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
@@ -305,7 +309,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     (the tax holiday's). The rest of the incremental capex (spend the project avoids or
     induces elsewhere in the chain) goes to the owners by share, untaxed. None: the
     incremental capex is all the project's own, one build depreciated over
-    ``lifetime_yr`` from ``first_use_year`` (None: no depreciation)."""
+    ``lifetime_yr`` from ``first_use_year`` (None: no depreciation).
+
+    ``induced``: the builds (the same columns) of the other projects built with this one
+    and not without it (one that ``requires`` it), whose capex and profit are in its
+    stream: each is depreciated over its own life from its own first year of use, as the
+    project's own are, so the stream's profit is never taxed without the depreciation of
+    the capex that earns it; the loan and the equipment supply stay on the project's own
+    spend (the lender lends on the project's builds; the induced capex is the owners', by
+    share)."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
     if builds is None:
         spend = (-f["capex_musd"]).clip(lower=0.0)
@@ -330,6 +342,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     y = years.to_numpy()
     overnight = float(spend[spend > 0].sum())
     dep = depreciation(builds, y, end)
+    if induced is not None and len(induced):
+        dep = dep + depreciation(induced, y, end)
     op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
     owners = terms.owners(project)

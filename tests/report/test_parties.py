@@ -514,6 +514,94 @@ def test_each_tranche_is_depreciated_from_its_own_first_year_of_use(tmp_path):
         0.0, abs=1e-8)
 
 
+def test_a_project_required_by_another_deducts_its_depreciation(tmp_path):
+    """End to end (review fin F1): periods 2026..2030 of one year, 10 %, start of year.
+    Site plant: prod sells at 300 USD/t (at most 20 kt/yr); feed is bought at 100 USD/t
+    (at most 5 kt/yr) or made 1:1 from gas at 20 USD/t; the existing unit u (make, 5
+    kt/yr, fixed O&M 20) makes prod from feed. Project a (capex 1.0, lead 1, life 4):
+    unit ga, 5 kt/yr of gas to feed; project b (capex 2.0, lead 1, life 4, requires a):
+    unit pu, 5 kt/yr more of make (fixed O&M 20). Both are built; a is valued against
+    neither a nor b (b cannot be built without it), so its stream holds both:
+    capex -1.0 - 2.0 = -3 in 2026; operating +1.3 a year in 2027-2030 (5 kt of feed from
+    gas at 20 instead of 100: +0.4; 5 kt more prod at 300 - 100 - 20 fixed O&M: +0.9).
+    Tax 20 %, alpha owns a (10 %, USD), beta owns b.
+
+    Each build's capex is depreciated over its own life: a's 1.0 / 4 = 0.25 and b's
+    2.0 / 4 = 0.5 a year, so alpha's tax is 0.2 x (1.3 - 0.25 - 0.5) = 0.11 a year (not
+    0.2 x (1.3 - 0.25) = 0.21, b's profit taxed without its depreciation): alpha's
+    flows -3, +1.19 x 4, NPV -3 + 1.19 x 3.169865 = 0.772140 (was 0.455153).
+    beta (b against a kept): tax 0.2 x (0.9 - 0.5) = 0.08, flows -2, +0.82 x 4.
+
+    With a loan on a (50 %, 10 %, tenor 2, grace 1, equal principal, lender bank) the
+    lender lends on a's own spend: 0.5 x 1.0 = 0.5 drawn in 2026 (not 0.5 x 3); interest
+    0.05 (2027) and 0.025 (2028), principal 0.25 and 0.25; alpha's tax 0.2 x (1.3 - 0.75
+    - 0.05) = 0.1, 0.2 x (0.55 - 0.025) = 0.105, then 0.11, 0.11; flows -3 + 0.5 = -2.5,
+    1.3 - 0.3 - 0.1 = 0.9, 1.3 - 0.275 - 0.105 = 0.92, 1.19, 1.19:
+    NPV -2.5 + 0.9 / 1.1 + 0.92 / 1.21 + 1.19 / 1.331 + 1.19 / 1.4641 = 0.785363."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\ngas,t,raw\nfeed,t,intermediate\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make\ng,gas2feed",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
+                      "g,gas,in,1\ng,feed,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,5\n"
+                    "plant,gas,20,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,lifetime_yr,"
+                 "project\nu,plant,make,5,20,20,\nga,plant,gas2feed,5,0,,a\n"
+                 "pu,plant,make,5,20,,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,requires\na,1.0,p1,4,1,true,off,\n"
+                    "b,2.0,p1,4,1,true,off,a",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD\nbeta,0.1,USD\nbank,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1\nb,beta,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }
+    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+               for k in range(5)]
+    annuity = sum(1.1**-k for k in range(1, 5))  # 3.169865
+    for loan in (False, True):
+        if loan:
+            tables["project_finance"] = ("project,debt_share,interest_rate,tenor_yr,"
+                                         "grace_yr,repayment,lender\n"
+                                         "a,0.5,0.10,2,1,equal_principal,bank")
+        case = write_case(tmp_path / f"case_{int(loan)}", tables, discount_rate=0.1,
+                          solver={"mip_gap": 1e-9}, periods=periods)
+        scen = tmp_path / f"ab_{int(loan)}.yaml"
+        scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+            {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
+        sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / f"res_{int(loan)}")
+        eco = sections["economics"].set_index("effect")
+        assert eco.loc["a", "overnight capex (MUSD)"] == pytest.approx(3.0)
+        pf = sections["party_cashflows"]
+        alpha = pf[pf["party"] == "alpha"].set_index("year")
+        beta = pf[pf["party"] == "beta"].set_index("year")
+        assert beta.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.08] * 4)
+        assert beta.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
+            [-2.0] + [0.82] * 4)
+        npv = _row(sections["party_economics"], "alpha")["NPV (MUSD)"]
+        if not loan:
+            assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.11] * 4)
+            assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
+                [-3.0] + [1.19] * 4)
+            assert npv == pytest.approx(-3 + 1.19 * annuity, abs=1e-9)
+            assert npv == pytest.approx(0.772140, abs=1e-6)
+            continue
+        bank = pf[pf["party"] == "bank"].set_index("year")
+        assert bank.loc[2026, "drawdown_musd"] == pytest.approx(-0.5)
+        assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx(
+            [0.1, 0.105, 0.11, 0.11])
+        hand = [-2.5, 0.9, 0.92, 1.19, 1.19]
+        assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(hand)
+        assert npv == pytest.approx(sum(v / 1.1**k for k, v in enumerate(hand)), abs=1e-9)
+        assert npv == pytest.approx(0.785363, abs=1e-6)
+
+
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
     """The project's own capex is 100, spent at the start of 2026; without it the chain
     would spend 40 on a life extension, so the incremental stream's capex is -60 in 2026
