@@ -1203,6 +1203,17 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
         out.rows("project_shares.csv", sh, total > 1 + 1e-9, "share",
                  "the shares of this project sum to more than 1",
                  hint="lower the shares; the rest (up to 1) is held by no modelled party")
+        # each equipment_share is a share of the project's own capex a party supplies as
+        # equipment: 0.8 + 0.9 would supply 1.7 times the project's cost
+        equipment = sh.groupby("project")["equipment_share"].transform("sum")
+        over = equipment > 1 + 1e-9
+        if over.any():
+            out.rows("project_shares.csv", sh, over, "equipment_share",
+                     "the equipment shares of this project sum to more than 1, more "
+                     "equipment than its capex",
+                     hints=("they sum to " + equipment[over].map("{:g}".format)
+                            + "; lower them to at most 1 in all (each is the share of the "
+                              "project's capex a party supplies as equipment)"))
     pf = t["project_finance"]
     out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
              "lender", "this project borrows (debt_share > 0) but names no lender",

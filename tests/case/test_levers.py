@@ -162,6 +162,41 @@ def test_debt_without_a_lender_is_an_error(tmp_path):
     assert len(load_case(ok).tables["project_finance"]) == 1
 
 
+PROJECT_TABLES = dict(
+    projects="project,capex_musd,lifetime_yr,lead_time_yr,state\npj,100,10,0,optional",
+    units="unit,site,process,capacity_k_per_yr,project\nu1,plant,crack,50,\n"
+          "u2,plant,crack,50,pj",
+    parties="party,discount_rate,currency\na,0.10,USD\nb,0.10,USD\nbank,0.06,USD")
+
+
+def test_equipment_shares_over_1_are_refused(tmp_path):
+    """Review fin F3: a supplies 0.8 and b 0.9 of pj's equipment, 1.7 x 100 = 170 MUSD
+    of equipment for a 100 MUSD project (party_economics read 80 and 90). Refused at the
+    second row of the project (both rows are reported, as for equity shares over 1):
+    project_shares.csv rows 2 and 3, column equipment_share. 0.8 + 0.2 = 1 is fine; so
+    is the same 0.8 + 0.9 set by a scenario's table change, refused the same way."""
+    shares = "project,party,share,equipment_share\npj,a,0.5,0.8\npj,b,0.5,{}"
+    bad = _case(tmp_path, **PROJECT_TABLES, project_shares=shares.format(0.9))
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    wheres = [p.where for p in e.value.problems]
+    assert wheres == ["project_shares.csv row 2, column equipment_share",
+                      "project_shares.csv row 3, column equipment_share"]
+    p = e.value.problems[1]
+    assert "equipment shares of this project sum to more than 1" in p.message
+    assert p.message.endswith("(found '0.9')")
+    assert p.hint.startswith("they sum to 1.7; lower them to at most 1 in all")
+    ok = _case(tmp_path, **PROJECT_TABLES, project_shares=shares.format(0.2))
+    assert load_case(ok).tables["project_shares"]["equipment_share"].sum() == 1.0
+    f = tmp_path / "v.yaml"
+    f.write_text(yaml.safe_dump({"base": str(ok), "changes": [
+        {"table": "project_shares", "where": {"project": "pj", "party": "b"},
+         "set": {"equipment_share": 0.9}}]}))
+    with pytest.raises(InputError) as e:
+        apply_scenario(f)
+    assert "equipment shares of this project sum to more than 1" in str(e.value)
+
+
 def test_a_site_in_two_market_groups_is_refused(tmp_path):
     """'abroad' in group west (discount 0.1, premium 5) and in group asia (discount 0.2):
     both discounts were applied, 600 x 0.9 x 0.8 - 20 = 412, where either group alone
