@@ -577,7 +577,8 @@ TABLES: dict[str, TableSpec] = {
              Column("debt_share", "float", default=0.0, lo=0.0, hi=1.0),
              Column("interest_rate", "float", default=0.0, lo=0.0, hi=1.0),
              Column("tenor_yr", "int", default=10.0, lo=1, hi=50),
-             Column("grace_yr", "int", default=0.0, lo=0, hi=50),
+             # at least 1 (validate: a 0 is refused with its hint); blank is 1
+             Column("grace_yr", "int", default=1.0, lo=0, hi=50),
              Column("repayment", "enum", default="annuity", choices=REPAYMENT_PROFILES),
              Column("lender", "ref", ref="parties", default=""),
              Column("currency", "enum", default="USD", choices=CURRENCIES),

@@ -1218,6 +1218,13 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
     out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
              "lender", "this project borrows (debt_share > 0) but names no lender",
              hint="name the lending party (a row of parties.csv), or set debt_share to 0")
+    # the first repayment falls grace_yr years after the first drawdown: 0 would repay in
+    # the year the loan is drawn (the debt schedule read it as 1, silently)
+    out.rows("project_finance.csv", pf, pf["grace_yr"] < 1, "grace_yr",
+             "the grace period must be at least 1 year: the first repayment falls "
+             "grace_yr years after the first drawdown, never in its year",
+             hint="set grace_yr to 1 (repayments from the year after the first drawdown) "
+                  "or more, or leave it blank for 1")
     for file, df in (("project_finance.csv", pf), ("parties.csv", t["parties"])):
         out.rows(file, df, ~df["currency"].isin(known), "currency",
                  "no exchange rate for this currency",

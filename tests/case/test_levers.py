@@ -197,6 +197,31 @@ def test_equipment_shares_over_1_are_refused(tmp_path):
     assert "equipment shares of this project sum to more than 1" in str(e.value)
 
 
+def test_a_grace_period_of_0_is_refused(tmp_path):
+    """Review fin F6: grace_yr is documented as at least 1 (the first repayment falls
+    grace_yr years after the first drawdown), but 0 ran and gave grace 1's schedule.
+    Refused at project_finance.csv row 2, column grace_yr, in the file and when a
+    scenario sets it; a blank grace is read as 1 (and 1 loads)."""
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender\npj,0.5,0.08,5,{},bank"
+    tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
+    bad = _case(tmp_path, **tables, project_finance=fin.format(0))
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    (p,) = e.value.problems
+    assert p.where == "project_finance.csv row 2, column grace_yr"
+    assert p.message.startswith("the grace period must be at least 1 year")
+    assert p.message.endswith("never in its year (found '0')")
+    assert p.hint.startswith("set grace_yr to 1")
+    ok = _case(tmp_path, **tables, project_finance=fin.format(""))
+    assert load_case(ok).tables["project_finance"]["grace_yr"].tolist() == [1.0]
+    f = tmp_path / "g.yaml"
+    f.write_text(yaml.safe_dump({"base": str(ok), "changes": [
+        {"table": "project_finance", "where": {"project": "pj"}, "set": {"grace_yr": 0}}]}))
+    with pytest.raises(InputError) as e:
+        apply_scenario(f)
+    assert "grace period must be at least 1 year" in str(e.value)
+
+
 def test_a_site_in_two_market_groups_is_refused(tmp_path):
     """'abroad' in group west (discount 0.1, premium 5) and in group asia (discount 0.2):
     both discounts were applied, 600 x 0.9 x 0.8 - 20 = 412, where either group alone
