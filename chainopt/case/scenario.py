@@ -547,6 +547,14 @@ class _Overlay:
         self._read_periods()
 
     def _project(self, ch: dict) -> None:
+        if isinstance(ch["project"], list | tuple | dict):
+            # a table change's where: takes a list; a project change sets one project
+            many = ch["project"]
+            names = ", ".join(map(str, many)) if isinstance(many, list | tuple) else many
+            self.fail(f"a project change takes one project (found several: {names})",
+                      "write one change per project, e.g. - {project: a, state: "
+                      "optional} and - {project: b, state: optional}")
+            return
         name = str(ch["project"])
         pj = self.tables.get("projects")
         if pj is None or pj.empty:

@@ -578,7 +578,10 @@ def _declare(col: Column, valid: np.ndarray) -> str:
 def _noun(col: Column) -> str:
     """What one name of the table a reference column points to is called."""
     ref = col.ref or ""
-    return REF_NOUNS.get(ref, ref.rstrip("s"))
+    if ref in REF_NOUNS:
+        return REF_NOUNS[ref]
+    # parties -> party (never 'partie'), sites -> site
+    return ref[:-3] + "y" if ref.endswith("ies") else ref.removesuffix("s")
 
 
 def key_sets(meta: CaseMeta | None, tables: dict[str, pd.DataFrame]

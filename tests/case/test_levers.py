@@ -222,6 +222,18 @@ def test_a_grace_period_of_0_is_refused(tmp_path):
     assert "grace period must be at least 1 year" in str(e.value)
 
 
+def test_an_unknown_lender_is_called_a_party(tmp_path):
+    """Review fin F7: a lender naming no row of parties.csv read "unknown partie name"
+    (the table's name less its s); it reads "unknown party name"."""
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender\npj,0.5,0.08,5,1,nobody"
+    bad = _case(tmp_path, **PROJECT_TABLES, project_finance=fin)
+    with pytest.raises(InputError) as e:
+        load_case(bad)
+    (p,) = e.value.problems
+    assert p.where == "project_finance.csv row 2, column lender"
+    assert p.message == "unknown party name (found 'nobody')"
+
+
 def test_a_site_in_two_market_groups_is_refused(tmp_path):
     """'abroad' in group west (discount 0.1, premium 5) and in group asia (discount 0.2):
     both discounts were applied, 600 x 0.9 x 0.8 - 20 = 412, where either group alone

@@ -445,6 +445,19 @@ def test_a_name_of_a_table_the_case_lacks_is_refused_at_the_change(tmp_path):
                          "project name (found 'ghost'); declare it in projects.csv")
 
 
+def test_a_project_change_naming_several_projects_is_refused_as_such(tmp_path):
+    """Review fin F7: ``{project: [a, b], state: optional}`` read "no project '['a', 'b']'
+    in projects.csv" (a Python list's text), as if a project of that name were missing.
+    A table change's where: takes a list; a project change sets one project: say so."""
+    sc = _write(tmp_path, "s.yaml", "base: small_chain\nchanges:\n"
+                "  - {project: [far_east_port, other], state: optional}\n")
+    (text,) = _problems(sc)
+    assert text.endswith("s.yaml changes[0]: a project change takes one project (found "
+                         "several: far_east_port, other); write one change per project, "
+                         "e.g. - {project: a, state: optional} and - {project: b, state: "
+                         "optional}")
+
+
 def test_a_period_listed_twice_is_refused(tmp_path):
     """``period: [p2, p2]`` with ``add: {price_usd_per_unit: 5}`` applied the change once
     per listed period: a's p2 price 60 became 70, not 65. Refused at the change."""
