@@ -645,6 +645,32 @@ def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
         assert tot.reindex(flows["year"], fill_value=0.0).to_numpy() == pytest.approx(proj)
 
 
+def test_party_cashflows_columns_add_up_to_the_flow_in_both_roles():
+    """README (review fin F8): in party_cashflows every row's flow is operating + capex +
+    residual + drawdown - interest - principal - tax; the lender's row holds the
+    borrower's amounts negated. FLOWS with 50 % debt at 8 %, one year of grace, two
+    annuity payments, ru 60 % and jp 40 %: drawn 50 in 2026 (ru +30, jp +20, jbic -50);
+    2027 interest 4 (ru 2.4, jp 1.6, jbic -4) and principal A - 4 = 24.0385 (A =
+    28.0385), jbic's flow 50 x -1 in 2026 and +A in 2027 and 2028."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    _, y = project_parties(FLOWS, terms, "j", 2027, 2)
+    parts = (y["operating_musd"] + y["capex_musd"] + y["residual_musd"] + y["drawdown_musd"]
+             - y["interest_musd"] - y["principal_musd"] - y["tax_musd"])
+    assert parts.to_numpy() == pytest.approx(y["flow_musd"].to_numpy())
+    a = 50 * 0.08 / (1 - 1.08**-2)
+    by = y.set_index(["party", "year"])
+    assert by.loc[("ru", 2026), "drawdown_musd"] == pytest.approx(30.0)
+    assert by.loc[("jbic", 2026), "drawdown_musd"] == pytest.approx(-50.0)
+    assert by.loc[("ru", 2027), "interest_musd"] == pytest.approx(2.4)
+    assert by.loc[("jbic", 2027), "interest_musd"] == pytest.approx(-4.0)
+    assert by.loc[("jbic", 2027), "principal_musd"] == pytest.approx(-(a - 4.0))
+    assert by.loc[("jbic", 2026), "flow_musd"] == pytest.approx(-50.0)
+    assert by.loc[[("jbic", 2027), ("jbic", 2028)], "flow_musd"].to_numpy() == pytest.approx(
+        [a, a])
+
+
 def test_dscr_deducts_the_whole_projects_tax_whatever_equity_is_listed():
     """The reviewer's toy v8: capex 100 spent 50 + 50 at the starts of 2026 and 2027,
     operating 30 a year 2028-2035 (horizon end 2036), life 10 from 2028: depreciation 10
