@@ -500,7 +500,9 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     unnecessary, such as a life extension), ``build_year`` (first year of incremental
     spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`),
     ``irr_note`` and ``payback_note`` (why either is None: :func:`irr_note`,
-    :func:`payback_note`; '' when not; 'no spend' for both without incremental spend). The
+    :func:`payback_note`; '' when not; for both, without incremental spend,
+    :data:`SAVES_CAPEX` when the new projects spend (a project cheaper, in every year,
+    than what its counterfactual builds instead), else 'no spend'). The
     frame has ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``,
     ``net_musd``, ``cumulative_musd`` (without residual value) and ``own_capex_musd``
     (the new projects' own overnight spend, :func:`project_spend`, negative as
@@ -523,7 +525,10 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         "overnight_capex_musd": float((pj["capex_musd"].astype(float)
                                        * pj["built_share"].astype(float)).sum()),
         "capex_change_musd": 0.0 - float(spend.sum()),  # (no change: 0, not -0)
-        "build_year": int(spent.index.min()) if len(spent) else None,
+        # the project's own spend counts: a project cheaper than the alternative its
+        # counterfactual builds saves capex in every year, yet it is built, borrowed for
+        # and depreciated (its yearly stream and party economics need a build year)
+        "build_year": _first_year(spent.index.union(own[own > 1e-9].index)),
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": None, "irr_note": "no spend",
     }
@@ -533,7 +538,21 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         operating, spend, start=payback_from(flows), horizon_last=disc.end_year - 1)
     if len(spent):
         summary["irr"], summary["irr_note"] = irr_and_note(flows["net_musd"].to_numpy())
+    elif (own > 1e-9).any():
+        # money saved first: a rate here would be what the saving costs, read as a return
+        summary["irr_note"] = summary["payback_note"] = SAVES_CAPEX
     return summary, flows
+
+
+#: the IRR and payback note of a project whose own spend is less, in every year, than
+#: what its counterfactual spends instead (:func:`project_economics`): nothing to earn
+#: back, the saving comes first
+SAVES_CAPEX = "saves capex against its counterfactual"
+
+
+def _first_year(years: pd.Index) -> int | None:
+    """The first of ``years`` (None if none)."""
+    return int(years.min()) if len(years) else None
 
 
 #: Waterfall bars of a project's incremental NPV: (label, cash-flow categories it sums).

@@ -872,3 +872,72 @@ def test_a_project_paid_back_within_its_first_year_has_the_same_payback_in_both_
     assert us["payback note"] == ""
     assert economics.payback(flows.set_index("year")["operating_musd"],
                              flows.set_index("year")["capex_musd"]) == pytest.approx(10 / 11)
+
+
+def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties(tmp_path):
+    """Two alternative plants for one market of 5 kt/yr (margin 400 - 100 = 300 USD/t,
+    fixed O&M 20 USD per t/yr: 5 kt x 280 USD/t = 1.4 MUSD/yr), five one-year periods
+    2026-2030 at 10 %, start of year: x costs 1.5 MUSD, y 2.0 (lead 1, life 4, in use
+    2027-2030, no residual value). With both optional the plan builds x; without x it
+    builds y: the same output for 0.5 MUSD more in 2026. So x's stream is +0.5 in 2026
+    (the incremental capex, a saving) and 0 after: NPV 0.500, no incremental spend in
+    any year, yet x's own overnight spend is 1.5 in 2026 (own_capex_musd -1.5).
+    IRR and payback: nothing to earn back: 'saves capex against its counterfactual'.
+
+    Its parties follow its own spend (README, Cooperation economics): alpha owns 100 %
+    (10 %), half borrowed from bank (5 %) at 8 %, equal principal, tenor 2, grace 1:
+    drawn 0.5 x 1.5 = 0.75 in 2026; 2027 interest 0.08 x 0.75 = 0.06, principal 0.375;
+    2028 interest 0.08 x 0.375 = 0.03, principal 0.375. Tax 20 % on 0 - 1.5/4 - interest
+    < 0 every year: none. alpha: 2026 0.5 + 0.75 = 1.25; 2027 -0.06 - 0.375 = -0.435;
+    2028 -0.03 - 0.375 = -0.405: NPV 1.25 - 0.435/1.1 - 0.405/1.21 = 0.519835.
+    bank: -0.75, +0.435, +0.405: NPV at 5 % -0.75 + 0.414286 + 0.367347 = 0.031633,
+    IRR 8 %. Before, build_year came from the incremental spend only: no cash-flow rows,
+    no party rows and 'no spend' beside 1.5 MUSD of capex."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+                 "ux,plant,make,5,20,x\nuy,plant,make,5,20,y",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\nx,1.5,p1,4,1,true,off\ny,2.0,p1,4,1,true,off",
+        "parties": "party,discount_rate,currency\nalpha,0.10,USD\nbank,0.05,USD",
+        "project_shares": "project,party,share\nx,alpha,1\ny,alpha,1",
+        "project_finance": "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,"
+                           "lender\nx,0.5,0.08,2,1,equal_principal,bank",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }, discount_rate=0.1, solver={"mip_gap": 1e-9},
+        periods=[{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+                 for k in range(5)])
+    scen = tmp_path / "xy.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "x", "state": "optional"}, {"project": "y", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect").loc["x"]
+    assert eco["incremental NPV (MUSD)"] == pytest.approx(0.5, abs=1e-6)
+    assert eco["Δ capex (MUSD)"] == pytest.approx(-0.5, abs=1e-6)
+    assert eco["IRR note"] == eco["payback note"] == economics.SAVES_CAPEX
+    cf = sections["project_cashflows"].set_index("year")
+    assert cf.loc[2026:2031, "net_musd"].to_numpy() == pytest.approx(
+        [0.5, 0, 0, 0, 0, 0], abs=1e-6)
+    assert cf.loc[2026, "own_capex_musd"] == pytest.approx(-1.5)
+    pf = sections["party_cashflows"]
+    bank = pf[pf["party"] == "bank"].set_index("year")
+    assert bank.loc[2026:2028, "drawdown_musd"].to_numpy() == pytest.approx(
+        [-0.75, 0, 0])
+    assert -bank.loc[2026:2028, "interest_musd"].to_numpy() == pytest.approx(
+        [0, 0.06, 0.03])
+    assert -bank.loc[2026:2028, "principal_musd"].to_numpy() == pytest.approx(
+        [0, 0.375, 0.375])
+    alpha = pf[pf["party"] == "alpha"].set_index("year")
+    assert alpha.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx(
+        [1.25, -0.435, -0.405], abs=1e-6)
+    assert alpha["tax_musd"].sum() == pytest.approx(0.0, abs=1e-12)
+    pe = sections["party_economics"]
+    assert _row(pe, "alpha")["NPV (MUSD)"] == pytest.approx(0.519835, abs=1e-6)
+    assert _row(pe, "bank", "lender")["NPV (MUSD)"] == pytest.approx(0.031633, abs=1e-6)
+    assert _row(pe, "bank", "lender")["IRR"] == pytest.approx(0.08, abs=1e-9)
