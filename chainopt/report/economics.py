@@ -645,7 +645,11 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
         ca[[*keys, "marginal_value", "bound", "value_unit"]], on=keys, how="outer",
         suffixes=("_without", "_with"))
     for s in ("_without", "_with"):
-        m[f"marginal_value{s}"] = m[f"marginal_value{s}"].fillna(0.0)
+        # numbers, whatever the dtype: a run without binding constraints has an empty
+        # constraints table of text columns, which kept the merged column text; written
+        # as text, the one-pager showed its rent unrounded (0.9999999999999999)
+        m[f"marginal_value{s}"] = pd.to_numeric(m[f"marginal_value{s}"],
+                                                errors="coerce").fillna(0.0)
         m[f"bound{s}"] = pd.to_numeric(m[f"bound{s}"], errors="coerce").fillna(0.0)
     m["value_unit"] = m["value_unit_with"].fillna(m["value_unit_without"])
     m["rent_change_musd_per_yr"] = (m["marginal_value_with"] * m["bound_with"]

@@ -11,7 +11,7 @@ import pytest
 
 from chainopt import api
 from chainopt.report import compare, economics
-from tests.toycase import write_case
+from tests.toycase import FEED_TO_PRODUCT, write_case
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -416,3 +416,36 @@ def test_sales_production_and_emissions_rows_carry_their_unit():
     assert t["emissions"]["unit"].tolist() == ["k t/yr"]
     only_old = compare._market_sections({"old": old}, "old", {"p1": 0}, top=10)
     assert only_old["exports"]["unit"].tolist() == ["", ""]
+
+
+def test_constraint_rents_are_numbers_when_the_counterfactual_binds_nothing(tmp_path):
+    """The base has no unit: nothing runs, no constraint binds, its constraints table is
+    empty (text columns). Project x (0.5 MUSD, unit ux 5 kt/yr, life 1, no lead time) makes
+    product at a margin of 400 - 100 = 300 USD/t, sales uncapped: ux's capacity binds with
+    a value of 300 USD/t, a rent of 300 x 5 kt / 1000 = 1.5 MUSD/yr (0 without x). The
+    merge with the empty table kept the values text, written to project_constraints.csv as
+    Python's repr and shown so by the one-pager (the review's 0.9999999999999999); as
+    numbers they read as the terminal writes them: 300.0 and 1.500."""
+    import yaml
+
+    from chainopt.report.html import compare_report_html
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nux,plant,make,5,x",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\nx,0.5,p1,1,0,true,off"})
+    scen = tmp_path / "x.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "x", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    pc = sections["project_constraints"]
+    for col in ("value without (USD/unit)", "value with (USD/unit)",
+                "rent change (MUSD/yr)"):
+        assert pd.api.types.is_float_dtype(pc[col]), col
+    row = pc.set_index("constraint").loc["capacity of unit ux"]
+    assert row["value with (USD/unit)"] == pytest.approx(300.0)
+    assert row["rent change (MUSD/yr)"] == pytest.approx(1.5)
+    page = compare_report_html(next((tmp_path / "res").glob("compare-*")))
+    onepager = page[page.index('class="onepager"'):]
+    assert "<td>300.0</td><td>1.500</td>" in onepager
