@@ -882,7 +882,8 @@ def _print_frame(key: str, title: str, df, rows: int | None = None,
 
 
 def print_comparison(sections: dict, names: list[str], detail: list[str], rows: int) -> None:
-    """The summary, the economics (without the 'against' column), the parties' NPV and
+    """The summary, the economics (without the 'against' and 'includes' columns: the
+    summary says what a project's value includes), the parties' NPV and
     IRR when the case has parties, and the detail tables asked for; a side-by-side table
     of more than three runs, or too wide for the terminal, is printed one row per key and
     run."""
@@ -899,8 +900,8 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
         open_ = cmp.unsettled(sections)
         # the range only where the gaps leave the value open (else it repeats the NPV)
         shown = eco[eco["built"] != "not built"].drop(
-            columns=["against"] + ([] if len(open_) else ["NPV low (MUSD)",
-                                                           "NPV high (MUSD)"])).rename(
+            columns=["against", "includes"] + ([] if len(open_) else [
+                "NPV low (MUSD)", "NPV high (MUSD)"]), errors="ignore").rename(
             columns={"incremental NPV (MUSD)": "NPV (MUSD)",
                      "overnight capex (MUSD)": "capex (MUSD)"})
         _print_frame("economics", cmp.TITLES["economics"], economics.with_notes(shown))

@@ -189,7 +189,7 @@ def _horizon_mean(r, df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
     return d.groupby(keys, as_index=False, sort=False)["_v"].sum().rename(columns={"_v": value})
 
 
-ECONOMICS_COLUMNS = ["scenario", "effect", "against", "built", "first use",
+ECONOMICS_COLUMNS = ["scenario", "effect", "against", "includes", "built", "first use",
                      "incremental NPV (MUSD)", "NPV low (MUSD)", "NPV high (MUSD)",
                      "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR", "payback (yr)",
                      "IRR note", "payback note"]
@@ -423,7 +423,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 # most B_s - F_s: the plan found is feasible without it (opt_c >= F_s)
                 bound = results[n].net_value_bound
                 rows.append({"scenario": n, "effect": effect, "against": against,
-                             "built": "not built", "first use": "",
+                             "includes": "", "built": "not built", "first use": "",
                              "incremental NPV (MUSD)": 0.0, "NPV low (MUSD)": 0.0,
                              "NPV high (MUSD)": (None if bound is None
                                                  else bound - results[n].net_value),
@@ -440,6 +440,11 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
             pj = pj[pj["project"] == effect]
             rows.append({
                 "scenario": n, "effect": effect, "against": against,
+                # the projects built with this one and not without it (one that requires
+                # it): its value holds theirs, so the values of a scenario's projects
+                # do not add up
+                "includes": (", ".join(p for p in summary["projects"] if p != effect)
+                             if project else ""),
                 "built": (", ".join(pj["period"].astype(str)) if project
                           else ", ".join(summary["projects"])),
                 "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
@@ -528,7 +533,9 @@ TITLES = {
                      "one less (blank: not so in that run; its value is only a bound)",
     "economics": "Economics of each effect against its counterfactual (NPV low/high, "
                  "shown where the solves' MIP gaps leave room and always in "
-                 "economics.csv: where the true value lies given those gaps)",
+                 "economics.csv: where the true value lies given those gaps; includes: "
+                 "projects built only with it, such as one requiring it: its value holds "
+                 "theirs, so a scenario's project values do not add up)",
     "project_cashflows": "Incremental cash flows by year (MUSD; overnight capex in the "
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
@@ -655,7 +662,9 @@ def unsettled_text(rows: pd.DataFrame) -> str:
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """One line per run: objective, Δ against the base, every project its plan builds
     (``projects_built``) and each one's incremental NPV against its own counterfactual
-    (``mp4 26.2``), or ``not valued``: a project the run builds but does not switch on
+    (``mp4 26.2``; ``a 1.121 (includes b)`` when b is built only with a, as a project
+    that requires a: a's value holds b's), or ``not valued``: a project the run builds
+    but does not switch on
     against the base (the base may build it too: no counterfactual was solved). A Δ
     within the solvers' tolerance of the objective is 0 (:func:`settled`)."""
     obj = settled(sections["objective"])
@@ -669,8 +678,13 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
                  else None)
         mine = eco[(eco["scenario"] == n) & ~eco["effect"].isin(["inputs", "all changes"])
                    & (eco["built"] != "not built")] if len(eco) else eco
-        valued = [f"{e} {numbers.number(float(v))}" for e, v in zip(
-            mine["effect"], mine["incremental NPV (MUSD)"], strict=True)]
+        # a project's value against its counterfactual holds that of the projects built
+        # only with it (one that requires it): said, so that no one adds them up
+        holds = (mine["includes"].fillna("").astype(str) if "includes" in mine.columns
+                 else pd.Series("", index=mine.index))
+        valued = [f"{e} {numbers.number(float(v))}" + (f" (includes {h})" if h else "")
+                  for e, v, h in zip(mine["effect"], mine["incremental NPV (MUSD)"], holds,
+                                     strict=True)]
         projects = list(mine["effect"].astype(str))
         shares: dict[str, float] = {}  # a project's built share, summed over its periods
         if built is not None and n in built.columns:

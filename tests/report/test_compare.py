@@ -449,3 +449,36 @@ def test_constraint_rents_are_numbers_when_the_counterfactual_binds_nothing(tmp_
     page = compare_report_html(next((tmp_path / "res").glob("compare-*")))
     onepager = page[page.index('class="onepager"'):]
     assert "<td>300.0</td><td>1.500</td>" in onepager
+
+
+def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_path):
+    """One year (2026), rate 0; product sells at 400, feed costs 100 (margin 300 USD/t,
+    sales uncapped). Project a: unit ua (make, 5 kt/yr), capex 1.0; project b: unit ub
+    (make, 5 kt/yr), capex 0.5, requires a. Both optional: both built, the chain gains
+    2 x 5 x 0.3 - 1.0 - 0.5 = 1.5 MUSD. b against 'without b' (a kept): 1.5 - 0.5 = 1.0.
+    a against 'without a' (and so without b): all of it, 1.5 (overnight capex 1.5). The
+    two values sum to 2.5 against a gain of 1.5: a's holds b's. The summary now says
+    so, 'a 1.500 (includes b), b 1.000', as economics' new includes column ('b' for a,
+    '' for b) and comparison.md's summary do."""
+    import yaml
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
+                 "ub,plant,make,5,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,requires\na,1.0,p1,1,0,true,off,\n"
+                    "b,0.5,p1,1,0,true,off,a"})
+    scen = tmp_path / "ab.yaml"
+    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
+        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect")
+    assert eco.loc["a", "incremental NPV (MUSD)"] == pytest.approx(1.5, abs=1e-6)
+    assert eco.loc["b", "incremental NPV (MUSD)"] == pytest.approx(1.0, abs=1e-6)
+    assert eco.loc["a", "overnight capex (MUSD)"] == pytest.approx(1.5)
+    assert list(eco["includes"]) == ["b", ""]
+    line = compare.summary(sections, ["toy", "ab"]).set_index("scenario").loc["ab"]
+    assert line["incremental NPV (MUSD)"] == "a 1.500 (includes b), b 1.000"
+    md = (next((tmp_path / "res").glob("compare-*")) / "comparison.md").read_text()
+    assert "a 1.500 (includes b), b 1.000" in md
