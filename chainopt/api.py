@@ -670,10 +670,40 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
             if j in built:
                 against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
         rest = without_projects(case, mine)
-        if case_hash(rest) != base.manifest.get("input_hash"):
+        if case_hash(rest) != base.manifest.get("input_hash") and not _same_plan_inputs(
+                rest, base, names[0]):
             cf["inputs"] = _counterfactual(rest, n, mine, options)
         out[n] = cf
     return out
+
+
+#: the tables the plan never reads: who owns, finances and is taxed on a project,
+#: worked out on the plan afterwards (:mod:`chainopt.report.parties`)
+PARTY_TABLES = ("parties", "project_shares", "project_finance", "tax_regimes")
+
+
+def _plan_hash(case: Case) -> str:
+    """:func:`case_hash` of ``case`` without its :data:`PARTY_TABLES`."""
+    return case_hash(case.model_copy(update={"tables": {
+        k: v for k, v in case.tables.items() if k not in PARTY_TABLES}}))
+
+
+def _same_plan_inputs(case: Case, base: Results, name: str) -> bool:
+    """Whether ``case`` differs from the case of the ``base`` run only in the
+    :data:`PARTY_TABLES`: then its plan is the base's, and an effect of its inputs would
+    be a line of zeros (a scenario that forces a project and changes its loan). False
+    when the base's case cannot be read as it was solved (no recorded source, or edited
+    since)."""
+    src = base.manifest.get("source")
+    if not src:
+        return False
+    try:
+        known = _recorded_case(base.manifest, src, base.manifest.get("results_dir") or name)
+    except (InputError, InputsChangedError, OSError):
+        return False
+    if not same_inputs(known, base.manifest.get("input_hash")):
+        return False
+    return _plan_hash(case) == _plan_hash(known)
 
 
 def _counterfactual(case: Case, name: str, off: list[str], options: SolveOptions | None

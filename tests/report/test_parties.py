@@ -941,3 +941,45 @@ def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties
     assert _row(pe, "alpha")["NPV (MUSD)"] == pytest.approx(0.519835, abs=1e-6)
     assert _row(pe, "bank", "lender")["NPV (MUSD)"] == pytest.approx(0.031633, abs=1e-6)
     assert _row(pe, "bank", "lender")["IRR"] == pytest.approx(0.08, abs=1e-9)
+
+
+def test_a_scenario_that_changes_only_party_tables_has_no_inputs_line(tmp_path):
+    """Base: project pj (1 MUSD, unit 5 kt/yr at a margin of 300 USD/t, one year, rate 0)
+    off, financed 50 % by bank. Scenario fin: pj forced, and its loan's debt share set
+    to 0.8 (project_finance): without pj the scenario is the base but for that table,
+    which the plan never reads, so its plan is the base's: pj is worth 5 x 0.3 - 1 = 0.5
+    and nothing else changes. It had an 'inputs' line of 0 NPV, 'n/a (no spend)'; now it
+    has none. Scenario fin_price also sells at 500 instead of 400 (pj worth 5 x 0.4 - 1
+    = 1.0): its inputs (without pj nothing is made, so 0 still, but inputs the plan
+    reads) keep their line."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nu,plant,make,5,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\npj,1,p1,1,0,true,off",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD\nbank,0.05,USD",
+        "project_shares": "project,party,share\npj,alpha,1",
+        "project_finance": "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,"
+                           "lender\npj,0.5,0.08,2,1,annuity,bank",
+    })
+    loan = {"table": "project_finance", "where": {"project": "pj"},
+            "set": {"debt_share": 0.8}}
+    forced = {"project": "pj", "state": "forced", "period": "p1"}
+    fin, price = tmp_path / "fin.yaml", tmp_path / "fin_price.yaml"
+    fin.write_text(yaml.safe_dump({"name": "fin", "base": str(case),
+                                   "changes": [forced, loan]}))
+    price.write_text(yaml.safe_dump({"name": "fin_price", "base": str(case), "changes": [
+        forced, loan, {"table": "markets", "where": {"commodity": "product"},
+                       "set": {"price_usd_per_unit": 500}}]}))
+    sections, _, _ = api.compare([str(case), str(fin), str(price)], out=tmp_path / "res")
+    eco = sections["economics"]
+    lines = eco.set_index(["scenario", "effect"])["incremental NPV (MUSD)"].to_dict()
+    assert lines[("fin", "pj")] == pytest.approx(0.5, abs=1e-9)
+    assert ("fin", "inputs") not in lines
+    assert lines[("fin_price", "pj")] == pytest.approx(5 * 0.4 - 1, abs=1e-9)
+    assert ("fin_price", "inputs") in lines
