@@ -489,13 +489,16 @@ CARD_NAMES = ("party", "role", "project", "effect", "scenario")
 
 def _card_heading(r: pd.Series, named: list[str]) -> str:
     """'ru_sponsor (equity) · mp2 · proposal_x': the party and its role, the project or
-    effect, the scenario (each escaped; the ones the table has)."""
+    effect (and what its value includes: 'a (includes b) · l_ab'), the scenario (each
+    escaped; the ones the table has)."""
     def text(c: str) -> str:
         v = r.get(c)
         return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
     who = text("party") + (f" ({text('role')})" if text("role") else "")
-    parts = [who.strip(), text("project"), text("effect"), text("scenario")]
+    # a project's value holds that of the projects built only with it (economics)
+    effect = text("effect") + (f" (includes {text('includes')})" if text("includes") else "")
+    parts = [who.strip(), text("project"), effect, text("scenario")]
     return " · ".join(esc(p) for p in parts if p)
 
 

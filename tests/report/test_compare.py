@@ -480,5 +480,9 @@ def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_pat
     assert list(eco["includes"]) == ["b", ""]
     line = compare.summary(sections, ["toy", "ab"]).set_index("scenario").loc["ab"]
     assert line["incremental NPV (MUSD)"] == "a 1.500 (includes b), b 1.000"
-    md = (next((tmp_path / "res").glob("compare-*")) / "comparison.md").read_text()
-    assert "a 1.500 (includes b), b 1.000" in md
+    folder = next((tmp_path / "res").glob("compare-*"))
+    assert "a 1.500 (includes b), b 1.000" in (folder / "comparison.md").read_text()
+    from chainopt.report.html import compare_report_html
+
+    page = compare_report_html(folder)  # the economics cards read from the saved CSVs
+    assert "<h3>a (includes b) · ab</h3>" in page and "<h3>b · ab</h3>" in page
