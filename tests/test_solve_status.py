@@ -523,7 +523,8 @@ def test_a_marginal_value_of_a_bound_not_reached_is_refused(tmp_path):
     so it is worth nothing. Given 0.05 (with reduced costs to match: the new capacity's
     -0.1 - (-y_cap + 0.05) = -0.05, the fixed build's exempt), the row claims 0.05 x 8 of
     an objective of size 1 + 1.2 + 1.2 + 1 = 4.4 (0.091), and the new capacity's -0.05
-    says its lower bound 0 binds while it is 12: 0.05 x 12 / 4.4 = 0.136, the worst."""
+    says its lower bound 0 binds while it is 12: 0.05 x 12 / 4.4 = 0.136, the worst (its
+    upper bound is the row's: a lumpy build's column has none of its own)."""
     from chainopt.diagnose.names import column_names, row_names
 
     built, out = _tampered(tmp_path)
@@ -534,7 +535,7 @@ def test_a_marginal_value_of_a_bound_not_reached_is_refused(tmp_path):
     with pytest.raises(SolverError) as exc:
         solve.check_plan(built, out)
     assert ("marginal values that break the model by 0.136 (relative; at most 1e-06 is "
-            "accepted): investment.unit_new(u,p1) is 12 against bounds [0, 20] with reduced "
+            "accepted): investment.unit_new(u,p1) is 12 against bounds [0, inf] with reduced "
             "cost -0.05") in str(exc.value)
 
 
