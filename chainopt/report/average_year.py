@@ -118,17 +118,21 @@ def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
     """Each end of a life in the plan: ``kind`` (``existing``, ``extension``, ``unit``,
     ``link``, ``project``), ``build`` (the unit, link or project), ``built`` (the period
     built in, '' for existing capacity and extensions), ``life`` and ``year`` (the first
-    year it is gone). Existing capacity the plan extends in full retires at the
-    extension's end only."""
+    year it is gone). Existing capacity the plan extends in full (all of what stands in
+    its last year, :func:`standing_capacity`) retires at the extension's end only; a
+    unit a built project retires by its retire year (``retires_units``) goes when that
+    project comes into use, which :func:`mid_period_builds` looks at."""
     units = case.tables["units"]
     inv = inv if inv is not None else pd.DataFrame(
         columns=["kind", "name", "period", "amount", "first_use_year", "lifetime_yr"])
     ext = inv[inv["kind"] == "extension"].groupby("name")["amount"].sum()
     retire = pd.to_numeric(units.get("retire_year", pd.Series(np.nan, index=units.index)),
                            errors="coerce")
-    capacity = pd.to_numeric(units["capacity_k_per_yr"], errors="coerce").fillna(0.0)
+    capacity = pd.Series(standing_capacity(case, units["unit"], retire), index=units.index)
     kept = units["unit"].map(ext).fillna(0.0) >= capacity * (1 - 1e-9) - _TOL
-    old = units[retire.notna() & (capacity > _TOL) & ~kept]
+    replaced = units["unit"].map(_retired_by_projects(case, inv))
+    early = replaced.notna() & (replaced.astype(float) <= retire)
+    old = units[retire.notna() & (capacity > _TOL) & ~kept & ~early]
     rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
                           "built": "", "life": np.nan, "year": retire[old.index]})]
     b = inv[inv["kind"].isin(("unit", "link", "project", "extension"))
@@ -141,6 +145,47 @@ def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
     out = pd.concat(rows, ignore_index=True).dropna(subset=["year"])
     out["year"] = np.ceil(out["year"].astype(float)).astype(int)
     return out.drop_duplicates(["kind", "build", "year"]).reset_index(drop=True)
+
+
+def standing_capacity(case, units: pd.Series, retire: pd.Series) -> np.ndarray:
+    """Each unit's existing capacity in the last year before it retires in ``retire``
+    (the period holding year ``retire - 1``, ``units_by_period.csv`` applied): what
+    retires then, and what a life extension must keep to keep all of it. Where the year
+    lies outside the periods, the period-less ``capacity_k_per_yr``."""
+    from chainopt.case.index import by_period  # lazy: the model side
+
+    rows = case.tables["units"]
+    default = pd.to_numeric(rows.set_index("unit")["capacity_k_per_yr"], errors="coerce")
+    per = by_period(case, "units", ["capacity_k_per_yr"])
+    per = pd.to_numeric(per.set_index(["unit", "period"])["capacity_k_per_yr"],
+                        errors="coerce")
+    periods = case.meta.periods
+    starts = np.array([p.start_year for p in periods], dtype=float)
+    last = periods[-1].start_year + periods[-1].length_yr - 1
+    year = retire.to_numpy(float) - 1
+    pos = np.searchsorted(starts, np.nan_to_num(year, nan=-np.inf), side="right") - 1
+    ok = ~np.isnan(year) & (pos >= 0) & (year <= last)
+    names = np.array([p.period for p in periods], dtype=object)
+    keys = pd.MultiIndex.from_arrays([units.to_numpy(), names[np.where(ok, pos, 0)]])
+    out = np.where(ok, per.reindex(keys).to_numpy(float),
+                   default.reindex(units.to_numpy()).to_numpy(float))
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _retired_by_projects(case, inv: pd.DataFrame) -> pd.Series:
+    """The first year of use of the earliest built project that retires each unit
+    (``retires_units``), by unit."""
+    pj = case.tables.get("projects")
+    if pj is None or "retires_units" not in pj or inv.empty:
+        return pd.Series(dtype=float)
+    from chainopt.case.schema import split_list  # lazy: the model side
+
+    built = inv[(inv["kind"] == "project") & (inv["amount"].astype(float) > _TOL)]
+    first = built.groupby("name")["first_use_year"].min().astype(float)
+    retires = split_list(pj.set_index("project")["retires_units"]).rename("unit")
+    pairs = retires.reset_index().merge(first.rename("year"), left_on="project",
+                                        right_index=True)
+    return pairs.groupby("unit")["year"].min()
 
 
 def _end_members(case, ends: pd.DataFrame) -> pd.DataFrame:

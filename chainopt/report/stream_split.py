@@ -32,6 +32,7 @@ import pandas as pd
 
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import split_list
+from chainopt.report.average_year import standing_capacity
 
 
 def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
@@ -66,9 +67,11 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
         pairs = pairs[~open_]  # the counterfactual decides: the comparison checks these
     else:
         pairs = pairs[open_ & pairs["project"].isin(set(counterfactuals))].copy()
-        capacity = pd.to_numeric(units["capacity_k_per_yr"], errors="coerce").fillna(0.0)
-        pairs["extended"] = [_extends_all(counterfactuals[j], u, float(capacity.get(u, 0.0)))
-                             for j, u in zip(pairs["project"], pairs["unit"], strict=True)]
+        # what stands in its last year (units_by_period.csv applied) is what an
+        # extension must keep to keep all of it
+        capacity = standing_capacity(case, pairs["unit"], pairs["retire_year"])
+        pairs["extended"] = [_extends_all(counterfactuals[j], u, float(c)) for j, u, c in zip(
+            pairs["project"], pairs["unit"], capacity, strict=True)]
         pairs.loc[pairs["extended"], "retire_year"] += pairs.loc[pairs["extended"],
                                                                  "extension_yr"]
     if pairs.empty:

@@ -577,6 +577,57 @@ def test_capacity_retiring_at_a_period_start_or_without_a_binding_limit_is_not_w
     assert res.manifest["warnings"] == []
 
 
+def test_a_retirement_reads_the_capacity_of_its_period(tmp_path):
+    """Review s24 F2 and F3: the capacity that retires is what stands in its last year,
+    with units_by_period.csv applied. u at 0 in units.csv and 10 in both periods by
+    period is the case above: the same plan (6.444711) and the same warning, which was
+    missed (units.csv's 0 read as nothing to retire). u at 10 in units.csv but 6 in both
+    periods, with a life extension of 5 years at 10 USD per t/yr that the plan takes for
+    all 6 kt/yr (it earns 180 a t): nothing retires inside p2, and no warning, where
+    one was given (6 < 10 read as a partial extension)."""
+    by_period = "unit,period,capacity_k_per_yr\nu,p1,{c}\nu,p2,{c}"
+    tables = {**RETIRING, "units": RETIRING["units"].format(retire="2029").replace(
+        "u,plant,make,10,", "u,plant,make,0,"), "units_by_period": by_period.format(c=10)}
+    res = api.run(write_case(tmp_path / "a", tables, periods=P1_P2, discount_rate=R),
+                  save=False)
+    assert res.objective == pytest.approx(6.444711, abs=1e-6)
+    assert res.manifest["warnings"] == [RETIRES_IN_P2]
+    units = ("unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+             "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,retire_year,"
+             "life_extension_yr,life_extension_capex_usd_per_unit_yr\n"
+             "u,plant,make,10,20,500,10,10,2029,5,10")
+    tables = {**RETIRING, "units": units, "units_by_period": by_period.format(c=6)}
+    res = api.run(write_case(tmp_path / "b", tables, periods=P1_P2, discount_rate=R),
+                  save=False)
+    ext = res["investments"]
+    assert ext.loc[ext["kind"] == "extension", "amount"].sum() == pytest.approx(6)
+    assert res.manifest["warnings"] == []
+
+
+def test_a_unit_a_project_retires_first_is_not_warned_at_its_retire_year(tmp_path):
+    """Review s24 F4: e (10 kt/yr, retire_year 2029) is retired by project pj, forced in
+    p1 with two construction years, so in use from 2028 (p1: 2026-2030). e stands in
+    2026-2027 only: its p1 capacity is 10 x (d26 + d27) / w_p1 = 10 x 1.909091 /
+    4.169865 = 4.578295. The run warned that 'the existing capacity of unit e retires in
+    2029' and advised a split at 2029, which no longer applies; pj's own start (2028,
+    inside p1) is what it warns of."""
+    tables = {**FEED_TO_PRODUCT,
+              "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                       "retire_year,life_extension_yr,life_extension_capex_usd_per_unit_yr,"
+                       "project\ne,plant,make,10,20,2029,3,100,\nup,plant,make,15,10,,,,pj",
+              "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                          "all_or_nothing,state,forced_period,retires_units\n"
+                          "pj,10,p1,25,2,true,forced,p1,e"}
+    res = api.run(write_case(tmp_path / "c", tables, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 5},
+        {"period": "p2", "start_year": 2031, "length_yr": 5}], discount_rate=R), save=False)
+    assert value(res["capacity"], name="e", period="p1")["existing_k_per_yr"] == (
+        pytest.approx(10 * (1 + 1 / 1.1) / sum(1.1 ** -k for k in range(5)), abs=1e-6))
+    assert not any("unit e retires" in w for w in res.manifest["warnings"])
+    assert any(w.startswith("project pj comes into use in 2028, inside period p1")
+               for w in res.manifest["warnings"])
+
+
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):
     """A forced project of 10 MUSD, life 10, one 10-year period, bringing 10 kt/yr at a
     margin m with 10 * m * sum_{2026}^{2035} d / 1000 = 10: NPV 0, so IRR = 10 % exactly.
