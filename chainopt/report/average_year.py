@@ -156,7 +156,8 @@ def standing_capacity(case, units: pd.Series, retire: pd.Series) -> np.ndarray:
 
     rows = case.tables["units"]
     default = pd.to_numeric(rows.set_index("unit")["capacity_k_per_yr"], errors="coerce")
-    per = by_period(case, "units", ["capacity_k_per_yr"])
+    dated = set(units[retire.notna().to_numpy()])  # (only these: a case may have 100k)
+    per = by_period(case, "units", ["capacity_k_per_yr"], rows[rows["unit"].isin(dated)])
     per = pd.to_numeric(per.set_index(["unit", "period"])["capacity_k_per_yr"],
                         errors="coerce")
     periods = case.meta.periods
