@@ -320,6 +320,10 @@ def _binding(constraints: pd.DataFrame | None, case, periods: set[str]) -> pd.Da
                     & constraints["period"].astype(str).isin(periods)]
     key = b["key"].astype(str)
     kv = key.str.extract(r"^(unit|link)=([^,]+)")
+    # a unit or link with no capacity there (bound 0: not built, or not yet) is no yearly
+    # limit a build could run past: its row binds at 0 only with what one unit would earn
+    none = kv[0].notna() & (pd.to_numeric(b["bound"], errors="coerce").abs() <= _TOL)
+    b, key, kv = b[~none], key[~none], kv[~none]
     out = pd.DataFrame({"family": b["family"].astype(str), "key": key,
                         "period": b["period"].astype(str), "kind": kv[0].fillna(""),
                         "name": kv[1].fillna(""),

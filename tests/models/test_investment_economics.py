@@ -480,6 +480,15 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
     res = solve_case(write_case(tmp_path / "free", tables, periods=one))
     assert res.objective == pytest.approx(1.0, abs=1e-9)
     assert res.manifest["warnings"] == []
+    # a unit v of no capacity beside it (review fin2 F5): its capacity row binds at 0 with
+    # the value one t/yr there would earn (100), but nothing of v stands to be run past
+    # year by year; it was named as the one other limit binding, now it is not
+    idle = {**tables, "units": tables["units"] + "\nv,plant,make,0,,,,"}
+    res = solve_case(write_case(tmp_path / "idle", idle, periods=one))
+    assert res.objective == pytest.approx(1.0, abs=1e-9)
+    assert value(res["constraints"], key="unit=v, period=p1")["marginal_value"] == (
+        pytest.approx(100.0))
+    assert res.manifest["warnings"] == []
     project = {**tables, "units": "unit,site,process,capacity_k_per_yr,project\n"
                                   "u,plant,make,20,pj",
                "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
