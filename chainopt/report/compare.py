@@ -466,12 +466,12 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
             if project and terms is not None and summary["build_year"] is not None:
-                # the other projects built with it and not without it (one that
-                # requires it): their capex is in its stream, so is their depreciation
-                new = economics.new_projects(ref, results[n])
+                # the builds made with it and not without it (a project that requires
+                # it, a unit or link expansion it feeds): their capex is in its stream,
+                # so is their depreciation
                 ps, pf = parties.project_parties(
                     f, terms, effect, builds=economics.project_builds(pj),
-                    induced=economics.project_builds(new[new["project"] != effect]))
+                    induced=economics.induced_builds(ref, results[n], effect))
                 party_rows.append(ps.assign(scenario=n))
                 party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"

@@ -115,6 +115,44 @@ def new_projects(counterfactual, scenario) -> pd.DataFrame:
     return pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
 
 
+#: the ``investments`` kinds whose builds a project induces (:func:`induced_builds`)
+INDUCED_KINDS = ("unit", "link", "project")
+
+
+def induced_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
+    """The builds (:data:`BUILD_COLUMNS`) ``scenario`` makes and ``counterfactual`` (the
+    scenario without ``project``) does not, other than ``project``'s own: per unit, link
+    or project (:data:`INDUCED_KINDS`, ``investments`` rows) and construction period, the
+    positive difference of the overnight cost between the two runs, with the scenario's
+    first year of use, life and lead time. That is an expansion of unit ``u`` built only
+    with the project, a project built only with it (one that ``requires`` it), a project
+    or expansion it moves to an earlier period (the scenario's build counts; the one the
+    counterfactual makes later is spend avoided), and a larger built share. Spend the
+    project avoids (a negative difference, a life extension) is left out."""
+    keys = ["kind", "name", "period", "first_use_year", "lifetime_yr", "lead_time_yr"]
+
+    def builds(results) -> pd.DataFrame:
+        inv = results.tables.get("investments")
+        if inv is None or inv.empty:
+            inv = pd.DataFrame(columns=[*keys, "overnight_musd"])
+        inv = inv[inv["kind"].isin(INDUCED_KINDS)
+                  & ~((inv["kind"] == "project") & (inv["name"] == project))]
+        # the same types in a run read from its folder and one held in memory
+        inv = inv.astype({"kind": str, "name": str, "period": str, "first_use_year": int,
+                          "lifetime_yr": float, "lead_time_yr": float,
+                          "overnight_musd": float})
+        return inv.groupby(keys, as_index=False, sort=False)["overnight_musd"].sum()
+
+    s, c = builds(scenario), builds(counterfactual)
+    m = s.merge(c, on=keys, how="left", suffixes=("", "_cf"))
+    without = m["overnight_musd_cf"].fillna(0.0).astype(float)
+    m["overnight_musd"] = m["overnight_musd"].astype(float) - without
+    # a saved run keeps 10 significant digits of each cost: a build both make reads as a
+    # difference of up to 5e-10 of it
+    m = m[m["overnight_musd"] > 1e-9 + 1e-8 * without.abs()]
+    return m[BUILD_COLUMNS].reset_index(drop=True)
+
+
 def project_spend(counterfactual, scenario) -> pd.Series:
     """The projects' own overnight spend by year (MUSD, positive): capex x built share of
     each project built in ``scenario`` and not in ``counterfactual``, spread over its

@@ -14,9 +14,10 @@ For one project, year by year (MUSD):
   spent over its own construction years) plus what it makes the rest of the chain
   spend or not spend (e.g. a life extension the counterfactual needs). Debt and
   equipment supply follow ``own_y``; tax depreciation follows ``own_y`` and the builds
-  of the other projects built with it and not without it (``induced``: a project that
-  ``requires`` it, whose profit is in its stream), each over its own life; the rest goes
-  to the owners by share, untaxed, in whatever year it falls.
+  the scenario makes and its counterfactual does not (``induced``,
+  :func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
+  unit or link expansion it feeds, whose profit is in its stream), each over its own
+  life; the rest goes to the owners by share, untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
@@ -311,13 +312,13 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     incremental capex is all the project's own, one build depreciated over
     ``lifetime_yr`` from ``first_use_year`` (None: no depreciation).
 
-    ``induced``: the builds (the same columns) of the other projects built with this one
-    and not without it (one that ``requires`` it), whose capex and profit are in its
-    stream: each is depreciated over its own life from its own first year of use, as the
-    project's own are, so the stream's profit is never taxed without the depreciation of
-    the capex that earns it; the loan and the equipment supply stay on the project's own
-    spend (the lender lends on the project's builds; the induced capex is the owners', by
-    share)."""
+    ``induced``: the builds (the same columns) made with this project and not without it
+    (:func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
+    unit or link expansion it feeds), whose capex and profit are in its stream: each is
+    depreciated over its own life from its own first year of use, as the project's own
+    are, so the stream's profit is never taxed without the depreciation of the capex that
+    earns it; the loan and the equipment supply stay on the project's own spend (the
+    lender lends on the project's builds; the induced capex is the owners', by share)."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
     if builds is None:
         spend = (-f["capex_musd"]).clip(lower=0.0)

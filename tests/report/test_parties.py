@@ -602,6 +602,95 @@ def test_a_project_required_by_another_deducts_its_depreciation(tmp_path):
         assert npv == pytest.approx(0.785363, abs=1e-6)
 
 
+def test_a_unit_expansion_built_only_with_the_project_is_depreciated(tmp_path):
+    """End to end (review fin2 F1, case L5): the chain of the test above, with b's plant
+    an ordinary expansion of the existing unit u instead of a project: capex 400 USD per
+    t/yr (5 kt/yr = 2.0 MUSD), life 4, lead 1, at most 5 kt/yr new. It has no feed
+    unless a is built, so it is built only with a, and a's stream holds it: -3 in 2026
+    (a's 1.0 + the expansion's 2.0), +1.3 a year in 2027-2030 (+0.4 from gas, +0.9 the
+    expansion's 5 kt x (300 - 100 - 20)).
+
+    The expansion's 2.0 / 4 = 0.5 a year is depreciated in a's stream as a's own 0.25
+    is: alpha's tax 0.2 x (1.3 - 0.25 - 0.5) = 0.11 a year (was 0.2 x (1.3 - 0.25) =
+    0.21), flows -3, +1.19 x 4, NPV -3 + 1.19 x 3.169865 = 0.772140 (was 0.455153), tax
+    paid 0.44. The loan would stay on a's own 1.0 (none here)."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\ngas,t,raw\nfeed,t,intermediate\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make\ng,gas2feed",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
+                      "g,gas,in,1\ng,feed,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,5\n"
+                    "plant,gas,20,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                 "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,lead_time_yr,project\n"
+                 "u,plant,make,5,20,400,5,4,1,\nga,plant,gas2feed,5,0,,,,,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\na,1.0,p1,4,1,true,off",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }
+    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+               for k in range(5)]
+    case = write_case(tmp_path / "case", tables, discount_rate=0.1,
+                      solver={"mip_gap": 1e-9}, periods=periods)
+    scen = tmp_path / "a.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "a", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx([-3, 0, 0, 0, 0])
+    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx([1.3] * 4)
+    alpha = sections["party_cashflows"].set_index("year")
+    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.11] * 4)
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx([-3.0] + [1.19] * 4)
+    row = _row(sections["party_economics"], "alpha")
+    annuity = sum(1.1**-k for k in range(1, 5))  # 3.169865
+    assert row["NPV (MUSD)"] == pytest.approx(-3 + 1.19 * annuity, abs=1e-9)
+    assert row["NPV (MUSD)"] == pytest.approx(0.772140, abs=1e-6)
+    assert row["tax paid (MUSD)"] == pytest.approx(0.44)
+
+
+def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
+    """economics.induced_builds, by hand: the scenario (with project a) builds a (1.0, its
+    own: left out), unit u in p1 (2.0), link l in p2 (0.6, also built by the
+    counterfactual: no difference), project c in p1 (1.5; the counterfactual builds c in
+    p2: the scenario's p1 build counts, the p2 one is spend avoided) and 0.75 of project d
+    in p1 (the counterfactual 0.25: 0.5 more, 0.5 x capex 2.0 = 1.0 MUSD). A life
+    extension (kind extension) is no induced build, and a cost the saved run keeps to 10
+    digits (0.6000000001 against 0.6) is no difference. Induced: u 2.0 from 2027, c 1.5
+    from 2027, d 1.0 from 2027; each with its own life."""
+    from types import SimpleNamespace
+
+    cols = ["kind", "name", "period", "amount", "overnight_musd", "lead_time_yr",
+            "first_use_year", "lifetime_yr"]
+
+    def run(rows):
+        return SimpleNamespace(tables={"investments": pd.DataFrame(rows, columns=cols)})
+
+    scenario = run([("project", "a", "p1", 1, 1.0, 1, 2027, 4),
+                    ("unit", "u", "p1", 5, 2.0, 1, 2027, 4),
+                    ("link", "l", "p2", 1, 0.6000000001, 1, 2028, 10),
+                    ("project", "c", "p1", 1, 1.5, 1, 2027, 5),
+                    ("project", "d", "p1", 0.75, 1.5, 1, 2027, 6),
+                    ("extension", "v", "", 1, 0.3, 0, 2027, 3)])
+    counterfactual = run([("link", "l", "p2", 1, 0.6, 1, 2028, 10),
+                          ("project", "c", "p2", 1, 1.5, 1, 2028, 5),
+                          ("project", "d", "p1", 0.25, 0.5, 1, 2027, 6)])
+    got = economics.induced_builds(counterfactual, scenario, "a")
+    assert list(got.columns) == economics.BUILD_COLUMNS
+    assert got["overnight_musd"].to_numpy() == pytest.approx([2.0, 1.5, 1.0])
+    assert got["first_use_year"].tolist() == [2027, 2027, 2027]
+    assert got["lifetime_yr"].tolist() == [4, 5, 6]
+
+
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
     """The project's own capex is 100, spent at the start of 2026; without it the chain
     would spend 40 on a life extension, so the incremental stream's capex is -60 in 2026
