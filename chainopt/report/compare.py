@@ -462,10 +462,13 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
             cc = (economics.constraint_changes(results[base], ref) if effect == "inputs"
                   else economics.constraint_changes(ref, results[n]))
             binds.append(_constraint_words(cc).assign(scenario=n, effect=effect))
-            if summary["build_year"] is not None:
+            # a project is written whenever it is built: one without capex (no build
+            # year) still has a stream from its first year of use, and parties
+            written = summary["build_year"] is not None or (project and len(pj) > 0)
+            if written:
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
-            if project and terms is not None and summary["build_year"] is not None:
+            if project and terms is not None and written:
                 # the builds made with it and not without it (a project that requires
                 # it, a unit or link expansion it feeds): their capex is in its stream,
                 # so is their depreciation

@@ -540,7 +540,8 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     ``irr_note`` and ``payback_note`` (why either is None: :func:`irr_note`,
     :func:`payback_note`; '' when not; for both, without incremental spend,
     :data:`SAVES_CAPEX` when the new projects spend (a project cheaper, in every year,
-    than what its counterfactual builds instead), else 'no spend'). The
+    than what its counterfactual builds instead), 'no outflow' when projects are built
+    without capex, else 'no spend': an ``inputs`` line). The
     frame has ``year``, ``operating_musd``, ``capex_musd``, ``residual_musd``,
     ``net_musd``, ``cumulative_musd`` (without residual value) and ``own_capex_musd``
     (the new projects' own overnight spend, :func:`project_spend`, negative as
@@ -579,6 +580,11 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     elif (own > 1e-9).any():
         # money saved first: a rate here would be what the saving costs, read as a return
         summary["irr_note"] = summary["payback_note"] = SAVES_CAPEX
+    elif len(pj):
+        # built without capex (an offtake or access contract, a link whose capex is
+        # carried elsewhere): nothing invested, nothing to earn back; its stream and
+        # parties are written from its first year of use
+        summary["irr_note"] = summary["payback_note"] = "no outflow"
     return summary, flows
 
 

@@ -410,6 +410,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     # does not count: the note names the horizon's last year
     back, back_note = economics.payback_and_note(inflow, outflow,
                                                  horizon_last=int(np.max(y)) - 1)
+    if back_note == "no spend":  # ('no spend' is an inputs line's): nothing put in
+        back_note = "no outflow"
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,

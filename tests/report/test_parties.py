@@ -658,6 +658,62 @@ def test_a_unit_expansion_built_only_with_the_project_is_depreciated(tmp_path):
     assert row["tax paid (MUSD)"] == pytest.approx(0.44)
 
 
+def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
+    """End to end (review fin2 F2, case M4): periods 2026..2030 of one year, 10 %, start
+    of year. prod sells at 300 USD/t (at most 5 kt/yr), feed costs 100 USD/t; project x
+    (capex 0, lead 1, life 4) is unit ux, 5 kt/yr making prod from feed (fixed O&M 20).
+    alpha owns x (10 %, USD), tax 20 %, no loan.
+
+    x's stream: 0 in 2026, then 5 kt x (300 - 100 - 20) = +0.9 a year in 2027-2030: NPV
+    0.9 x 3.169865 = 2.852879. Nothing is depreciated (no capex): alpha pays 0.2 x 0.9 =
+    0.18 a year, keeps 0.72: NPV 0.72 x 3.169865 = 2.282303, tax paid 0.72. Nothing is
+    invested, so IRR and payback read 'no outflow', for x and for alpha. Before, x had no
+    build year (no spend), so neither its stream nor its parties were written, and its
+    notes read 'no spend' (an inputs line's)."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+                 "ux,plant,make,5,20,x",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\nx,0,p1,4,1,true,off",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\nx,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }
+    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+               for k in range(5)]
+    case = write_case(tmp_path / "case", tables, discount_rate=0.1,
+                      solver={"mip_gap": 1e-9}, periods=periods)
+    scen = tmp_path / "x.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "x", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    annuity = sum(1.1**-k for k in range(1, 5))  # 3.169865
+    eco = sections["economics"].set_index("effect").loc["x"]
+    assert eco["incremental NPV (MUSD)"] == pytest.approx(0.9 * annuity, abs=1e-6)
+    assert (eco["IRR note"], eco["payback note"]) == ("no outflow", "no outflow")
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "net_musd"].to_numpy() == pytest.approx([0] + [0.9] * 4)
+    alpha = sections["party_cashflows"].set_index("year")
+    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.18] * 4)
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx([0] + [0.72] * 4)
+    row = _row(sections["party_economics"], "alpha")
+    assert row["NPV (MUSD)"] == pytest.approx(0.72 * annuity, abs=1e-9)
+    assert row["NPV (MUSD)"] == pytest.approx(2.282303, abs=1e-6)
+    assert row["tax paid (MUSD)"] == pytest.approx(0.72)
+    assert (row["IRR note"], row["payback note"]) == ("no outflow", "no outflow")
+
+
 def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
     """economics.induced_builds, by hand: the scenario (with project a) builds a (1.0, its
     own: left out), unit u in p1 (2.0), link l in p2 (0.6, also built by the
