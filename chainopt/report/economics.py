@@ -594,6 +594,14 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
 SAVES_CAPEX = "saves capex against its counterfactual"
 
 
+#: the IRR note of a party whose flows start with money received (the owner of a project
+#: cheaper than its counterfactual's alternative: the saving and the drawdown come
+#: before its payments): the one rate that zeroes them is what that money costs it, a
+#: borrowing rate, where a rate below the party's own is a gain; shown as a return beside
+#: the NPV it would read as a loss (+1.25, -0.435, -0.405: -23.1 % and NPV +0.52 at 10 %)
+RECEIVED_FIRST = "money received first: a borrowing rate, not a return"
+
+
 def _first_year(years: pd.Index) -> int | None:
     """The first of ``years`` (None if none)."""
     return int(years.min()) if len(years) else None

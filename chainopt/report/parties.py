@@ -394,7 +394,10 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     lender's drawdowns), the spend is paid at the start and the rest comes through the
     year, as the economics table counts a project's capex and operating flows (netted,
     a project paid back within its first year read 'no spend' here). ``IRR note`` and
-    ``payback note``: why either is blank ('' when not)."""
+    ``payback note``: why either is blank ('' when not); flows that start with money
+    received (``local`` > 0 first) have no IRR, noted
+    :data:`chainopt.report.economics.RECEIVED_FIRST`: a rate that zeroes them is a
+    borrowing rate, not a return."""
     p = terms.party(party)
     fx = terms.usd_per_unit(p["currency"], y)
     local = flow / fx
@@ -406,6 +409,9 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     inflow = pd.Series(net - at_start, index=y)
     outflow = pd.Series(at_start, index=y)
     rate, rate_note = economics.irr_and_note(local)
+    started = local[np.abs(local) > 1e-9]
+    if rate is not None and started[0] > 0:  # a borrowing rate, not a return
+        rate, rate_note = None, economics.RECEIVED_FIRST
     # the flows run to the year after the horizon (the residual value's), which payback
     # does not count: the note names the horizon's last year
     back, back_note = economics.payback_and_note(inflow, outflow,

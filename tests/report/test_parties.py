@@ -1037,7 +1037,15 @@ def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties
     2028 -0.03 - 0.375 = -0.405: NPV 1.25 - 0.435/1.1 - 0.405/1.21 = 0.519835.
     bank: -0.75, +0.435, +0.405: NPV at 5 % -0.75 + 0.414286 + 0.367347 = 0.031633,
     IRR 8 %. Before, build_year came from the incremental spend only: no cash-flow rows,
-    no party rows and 'no spend' beside 1.5 MUSD of capex."""
+    no party rows and 'no spend' beside 1.5 MUSD of capex.
+
+    alpha's flows start with money received: their one root, 1.25 x^2 - 0.435 x - 0.405
+    = 0 with x = 1 / (1 + r), is x = 0.76921, r = -23.08 %, the rate that money costs
+    alpha (a borrowing rate: below alpha's 10 %, a gain). Shown as its IRR it read
+    -23.1 % beside NPV +0.520 (review fin2 F3); now the IRR is blank with the note
+    'money received first: a borrowing rate, not a return', in party_economics.csv, the
+    terminal (with_notes) and the one-pager's party line. The bank's flows start with
+    its drawdown: IRR 8 % as before."""
     import yaml
 
     from chainopt import api
@@ -1086,6 +1094,16 @@ def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties
     assert _row(pe, "alpha")["NPV (MUSD)"] == pytest.approx(0.519835, abs=1e-6)
     assert _row(pe, "bank", "lender")["NPV (MUSD)"] == pytest.approx(0.031633, abs=1e-6)
     assert _row(pe, "bank", "lender")["IRR"] == pytest.approx(0.08, abs=1e-9)
+    assert economics.irr(np.array([1.25, -0.435, -0.405])) == pytest.approx(
+        -0.230789, abs=1e-6)  # the borrowing rate, no longer shown
+    a = _row(pe, "alpha")
+    assert np.isnan(a["IRR"])
+    assert a["IRR note"] == economics.RECEIVED_FIRST
+    shown = economics.with_notes(pe[pe["party"] == "alpha"]).iloc[0]
+    assert shown["IRR"] == "n/a (money received first: a borrowing rate, not a return)"
+    from chainopt.report import onepager
+    assert onepager.party_line(a).endswith(
+        "IRR n/a (money received first: a borrowing rate, not a return)")
 
 
 def test_a_scenario_that_changes_only_party_tables_has_no_inputs_line(tmp_path):
