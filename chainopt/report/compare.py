@@ -816,6 +816,11 @@ def compared_inputs(folder: str | Path) -> dict[str, str]:
             if isinstance(hashes, dict) else {})
 
 
+#: a section every comparison has written since its record held each table's SHA-256
+#: (:data:`TEXT_FILE`): a folder with it and no such record lost the record
+SINCE_CHECKSUMS = "projects_built"
+
+
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     """The tables of a comparison folder (``<section>.csv``), each checked against the
     bytes and rows :data:`TEXT_FILE` records and its text columns read as text. Older
@@ -837,6 +842,11 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     if files is None:  # written before the checksums: every CSV file there
         paths = {p.stem: p for p in sorted(folder.glob("*.csv"))
                  if p.is_file() and not p.is_symlink()}
+        if SINCE_CHECKSUMS in paths:  # a table chainopt writes only beside its checksums
+            raise InputError([Problem(
+                str(folder), f"damaged comparison: {SINCE_CHECKSUMS}.csv is there but not "
+                f"the record of its tables' SHA-256 ({TEXT_FILE}, missing or without "
+                "them), so no table can be checked", RECOMPARE)])
     else:
         paths = {name: folder / entry["file"] for name, entry in files.items()}
     tables = {}

@@ -157,6 +157,7 @@ def test_comparison_csv_name_is_a_valid_sheet_title(compared, tmp_path):
     recv = _received(compared, tmp_path)
     pd.DataFrame({"k": ["a"], "v": [1.0]}).to_csv(recv / "a[b]:c.csv", index=False)
     (recv / TEXT_FILE).unlink()
+    (recv / "projects_built.csv").unlink(missing_ok=True)  # (written beside checksums)
     cli("report", recv, "--pptx", code=0)
     assert "a_b__c" in load_workbook(recv / "comparison.xlsx", read_only=True).sheetnames
 
