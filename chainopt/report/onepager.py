@@ -99,10 +99,10 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
 
 
 def _short(v: float) -> str:
-    """A bar label: 1,234 / 12.3 / 0."""
-    if abs(v) < 5e-4:
-        return "0"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+    """A bar label, as every number of the page reads (:func:`number`: 1,234 / 12.3 /
+    1.455 / 0, never -0.0): a total bar of 1.5 beside a key figure of 1.455 read as two
+    values."""
+    return number(v)
 
 
 def key_figures(p: Page) -> list[tuple[str, str]]:
@@ -169,7 +169,7 @@ def plotly_figure(p: Page):
         text=[_short(float(v)) for v in [*wf["npv_musd"], total]], textposition="outside",
         increasing={"marker": {"color": "#31a354"}}, decreasing={"marker": {"color": "#de2d26"}},
         totals={"marker": {"color": "#253858"}},
-        hovertemplate="%{x}: %{y:,.1f} MUSD<extra></extra>"), row=1, col=1)
+        hovertemplate="%{x}: %{text} MUSD<extra></extra>"), row=1, col=1)
     cf = p.cashflows
     if len(cf):
         years = cf["year"].astype(int).tolist()

@@ -239,3 +239,14 @@ def test_the_cash_flow_years_are_labelled_as_years():
         assert len(set(ticks)) == len(ticks), ticks  # whole years only: no 2029.5
     finally:
         plt.close(fig)
+
+
+def test_waterfall_labels_read_as_every_number_of_the_page():
+    """Review deck F5: the waterfall's bar labels rounded to one decimal (a total of
+    1.455 MUSD read 1.5 beside the key figure's 1.455) and kept a minus on what rounds
+    to 0 (-0.04 read -0.0). They now read as numbers.number writes every figure: three
+    decimals below 10, no minus on a 0."""
+    from chainopt.report.onepager import _short
+
+    assert [_short(v) for v in (1.455, 8.729, -0.04, 0.049, -0.0006, -0.0004, 0.0)] == [
+        "1.455", "8.729", "-0.040", "0.049", "-0.001", "0.000", "0"]
