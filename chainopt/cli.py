@@ -827,9 +827,10 @@ def compare(
                                       callback=_between(1))] = 12,
     detail: Annotated[list[str] | None, typer.Option(
         help="Also print this detail table (repeat; 'all' for every one): objective, "
-             "cashflow, production, levers, capacity_built, utilisation, exports, emissions, "
-             "shadow_prices, project_cashflows, project_waterfall, project_constraints, "
-             "chain_changes.")] = None,
+             "cashflow, production, levers, capacity_built, utilisation, projects_built, "
+             "exports, emissions, shadow_prices, project_cashflows, project_waterfall, "
+             "project_constraints, chain_changes, party_economics, party_cashflows.")
+    ] = None,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.
 
