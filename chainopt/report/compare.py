@@ -233,12 +233,64 @@ def _stream_warnings(results: dict, names: list[str], counterfactuals: dict | No
     return pd.DataFrame(rows, columns=["scenario", "warning"])
 
 
-def stream_warning_lines(sections: dict[str, pd.DataFrame]) -> list[str]:
-    """The warnings of ``stream_warnings``, each as ``scenario: warning``."""
-    df = sections.get("stream_warnings")
-    if df is None or df.empty:
-        return []
-    return [f"{n}: {w}" for n, w in zip(df["scenario"], df["warning"], strict=True)]
+def _warnings(results: dict, names: list[str], counterfactuals: dict | None
+              ) -> pd.DataFrame:
+    """``warnings`` (scenario, warning): what each compared run warned of (its
+    manifest.json ``warnings``: a build coming into use or capacity retiring inside a
+    period, an input the model cannot honour as stated...), then the projects whose
+    yearly stream is approximate (:func:`_stream_warnings`), so that the comparison's
+    files say what the terminal said while solving."""
+    rows = [{"scenario": n, "warning": str(w)} for n in names
+            for w in (getattr(results[n], "manifest", None) or {}).get("warnings") or []
+            if isinstance(w, str)]
+    said = _stream_warnings(results, names[1:], counterfactuals)
+    return pd.concat([pd.DataFrame(rows, columns=["scenario", "warning"]), said],
+                     ignore_index=True) if len(said) else pd.DataFrame(
+        rows, columns=["scenario", "warning"])
+
+
+#: the warning tables of a comparison folder: ``warnings``, and ``stream_warnings`` of a
+#: folder written before the runs' warnings were kept
+WARNING_TABLES = ("warnings", "stream_warnings")
+
+
+def warning_rows(sections: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    """(scenario, warning) of every warning table of the comparison."""
+    out = []
+    for key in WARNING_TABLES:
+        df = sections.get(key)
+        if df is not None and len(df) and {"scenario", "warning"} <= set(df.columns):
+            out += [(str(n), str(w)) for n, w in zip(df["scenario"], df["warning"],
+                                                     strict=True)]
+    return out
+
+
+def warning_lines(sections: dict[str, pd.DataFrame]) -> list[str]:
+    """The comparison's warnings (:func:`warning_rows`), each as ``scenario: warning``."""
+    return [f"{n}: {w}" for n, w in warning_rows(sections)]
+
+
+_NAMED = re.compile(r"\bproject ([A-Za-z0-9_.\-]+)")
+
+
+def project_warnings(sections: dict[str, pd.DataFrame]) -> dict[tuple[str, str], list[str]]:
+    """(scenario, project) -> the warnings of that scenario that name the project
+    ('project mp3 comes into use in 2048, inside period p2046 ...')."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for n, w in warning_rows(sections):
+        for p in dict.fromkeys(m.rstrip(".,:;") for m in _NAMED.findall(w)):
+            out.setdefault((n, p), []).append(w)
+    return out
+
+
+def warning_mark(warnings: list[str]) -> str:
+    """A short mark for a project's card, table row or slide that warnings name: what
+    its value is, and where to read why."""
+    if any("average year" in w for w in warnings):
+        return "value of a period's average year: see warnings"
+    if any("approximate" in w for w in warnings):
+        return "yearly cash flows approximate: see warnings"
+    return "see warnings"
 
 
 CONSTRAINT_COLUMNS = ["constraint", "period", "value without (USD/unit)",
@@ -481,9 +533,9 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                     else {base: ref, n: results[n]})
             changes.append(_chain_changes(pair, base, n, effect, top))
     s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
-    said = _stream_warnings(results, names[1:], counterfactuals)
+    said = _warnings(results, names, counterfactuals)
     if len(said):
-        s["stream_warnings"] = said
+        s["warnings"] = said
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
         columns=["scenario", "effect", "year", *economics.STREAM, "net_musd",
                  "cumulative_musd", "own_capex_musd"]))
@@ -543,6 +595,10 @@ TITLES = {
                          "construction years, residual value after the horizon; "
                          "cumulative_musd leaves the residual value out, as payback does)",
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
+    "warnings": "Warnings: what each run warned of (a build coming into use or capacity "
+                "retiring inside a period: the value is that of the period's average "
+                "year), and projects whose yearly cash flows are approximate (a unit they "
+                "retire closes inside a period without them)",
     "stream_warnings": "Projects whose yearly cash flows are approximate (a unit they "
                        "retire closes inside a period without them)",
     "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
@@ -776,7 +832,7 @@ def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
     open_ = unsettled(sections)
     if len(open_):
         lines += [f"**Warning:** {md_text(unsettled_text(open_))}.", ""]
-    lines += [line for w in stream_warning_lines(sections)
+    lines += [line for w in warning_lines(sections)
               for line in (f"**Warning:** {md_text(w)}.", "")]
     lines += ["## Detail tables", ""]
     for key, df in sections.items():

@@ -93,6 +93,12 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
     for note in economics.NOTES.values():  # why an IRR or payback is blank (text)
         out[note] = e[note] if note in e.columns else ""
+    # a project the runs warned of (its value that of a period's average year): marked
+    warned = cmp.project_warnings(tables)
+    marks = [cmp.warning_mark(warned[k]) if k in warned else ""
+             for k in zip(e["scenario"].astype(str), e["effect"].astype(str), strict=True)]
+    if any(marks):
+        out["warning"] = marks
     return out.reset_index(drop=True)
 
 
@@ -190,6 +196,21 @@ class _Deck:
                 box.text_frame.text = note
                 box.text_frame.paragraphs[0].font.size = self.Pt(12)
 
+    def notes(self, title: str, lines: list[str], per_slide: int = 4) -> None:
+        """Slides of text, ``per_slide`` lines (paragraphs) a slide, wrapped."""
+        parts = [lines[i:i + per_slide] for i in range(0, len(lines), per_slide)]
+        for k, part in enumerate(parts):
+            s = self._blank(title + (f" ({k + 1}/{len(parts)})" if len(parts) > 1 else ""))
+            box = s.shapes.add_textbox(self.Inches(0.4), self.Inches(1.4),
+                                       self.Inches(12.5), self.Inches(5.8))
+            box.text_frame.word_wrap = True
+            for i, line in enumerate(part):
+                para = (box.text_frame.paragraphs[0] if i == 0
+                        else box.text_frame.add_paragraph())
+                para.text = line
+                para.font.size = self.Pt(12)
+                para.space_after = self.Pt(8)
+
     def picture(self, title: str, png: Path) -> None:
         """A slide of the PNG file ``png`` (the charts of the sweep and sensitivity folders
         beside a comparison come from wherever the folders came from): a file that cannot
@@ -243,6 +264,9 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
                 "objective and Δ: NPV of the whole chain (MUSD)")
         deck.table("Key figures", summary, f"{what}; incremental NPV: each project against "
                    "its own counterfactual")
+    said = cmp.warning_lines(tables)
+    if said:  # what the runs warned of, before the values it qualifies
+        deck.notes("Warnings", said)
     pt = project_table(tables)
     if len(pt):
         deck.table("Projects", pt, "NPV: objective difference to the scenario without the "
@@ -254,7 +278,8 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
             fig = charts.thousands(onepager.static_figure(page, plt))
             fig.savefig(png, dpi=110)
             plt.close(fig)
-            deck.picture(f"{page.project} in {page.scenario}", png)
+            mark = f" ({cmp.warning_mark(page.warnings)})" if page.warnings else ""
+            deck.picture(f"{page.project} in {page.scenario}{mark}", png)
         inputs = cmp.compared_inputs(folder)
         for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
             tornado = sens / "tornado.png"
@@ -298,6 +323,10 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
 
         # the KPIs in words (their ids of kpis.csv: the HTML report); all, continued
         deck.table("Key figures", total.drop(columns="kpi"), penalty_note(tables))
+    # what chainopt run warned of, as the run's HTML report shows it
+    said = [w for w in manifest.get("warnings") or [] if isinstance(w, str)]
+    if said:
+        deck.notes("Warnings", said)
     periods = charts.periods_of(tables, manifest)
     # the Sankey and the map of one period, the first, as the HTML report opens them (the
     # map was of the last period: two slides of the chain, two different years)

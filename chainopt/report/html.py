@@ -358,7 +358,9 @@ def compare_report_html(folder: Path) -> str:
     (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
     tables = read_tables(folder)
     titles = _titles()
-    first = ["objective", "economics", "project_cashflows", "cashflow"]
+    # what the runs warned of first: the values below are read with it
+    first = [*compare.WARNING_TABLES, "objective", "economics", "project_cashflows",
+             "cashflow"]
     order = ([n for n in first if n in tables]
              + [n for n in titles if n in tables and n not in first]
              + sorted(n for n in tables if n not in titles and n not in first))
@@ -370,7 +372,9 @@ def compare_report_html(folder: Path) -> str:
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df, is_cost(tables))
         # a blank IRR or payback with its reason: 'n/a (no outflow)'
-        body += _economics_cards(economics.with_notes(df))
+        body += _economics_cards(economics.with_notes(df),
+                                 compare.project_warnings(tables) if name == "economics"
+                                 else {})
         body += table_html(economics.with_notes(df), cell=partial(compare.cell, name))
         is_cash = "cashflow" in name or "cash_flow" in name
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
@@ -404,6 +408,7 @@ def _onepager_html(i: int, p: onepager.Page) -> str:
     """One project's page: key figures, waterfall and cash flow, parties, constraints."""
     body = (f'<div class="onepager" id="onepager-{i}"><h3>{esc(p.title)}</h3>'
             + _cards([(k, esc(v)) for k, v in onepager.key_figures(p)])
+            + "".join(f'<p class="note"><b>warning:</b> {esc(w)}</p>' for w in p.warnings)
             + figure_html(f"onepager-{i}", onepager.plotly_figure(p)))
     pr = onepager.party_rows(p)
     if len(pr):
@@ -445,10 +450,13 @@ def _objective_cards(df: pd.DataFrame, cost: bool = False) -> str:
     return _cards(items)
 
 
-def _economics_cards(df: pd.DataFrame) -> str:
+def _economics_cards(df: pd.DataFrame,
+                     warned: dict[tuple[str, str], list[str]] | None = None) -> str:
     """NPV / IRR / payback cards, one row of cards per table row, headed by what the row
     is (:func:`_card_heading`: party, project or effect, scenario); a row with a
-    ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it."""
+    ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it.
+    ``warned``: (scenario, project) -> the warnings naming it
+    (:func:`chainopt.report.compare.project_warnings`), marked on its cards."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
     if sum(c is not None for c in cols.values()) < 2:
@@ -474,6 +482,9 @@ def _economics_cards(df: pd.DataFrame) -> str:
             cur = r.get("currency")
             local = k == "irr" and isinstance(cur, str) and cur != ""
             items.append((f"{c} in {cur}" if local else str(c), text))
+        said = (warned or {}).get((str(r.get("scenario")), str(r.get("effect"))))
+        if said:
+            items.append(("warning", esc(compare.warning_mark(said))))
         head = _card_heading(r, named) if named else (esc(r[label]) if label else "")
         out.append((f"<h3>{head}</h3>" if head else "") + _cards(items))
     return "".join(out)

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from chainopt.report import economics
 from chainopt.report.charts import cumulative_path, esc
+from chainopt.report.compare import project_warnings, warning_mark
 from chainopt.report.numbers import number, percent, signed
 
 NOT_PROJECTS = ("inputs", "all changes")
@@ -42,6 +43,9 @@ class Page:
     cashflows: pd.DataFrame  # year, operating/capex/residual/net/cumulative
     constraints: pd.DataFrame  # constraint, period, values, rent change
     parties: pd.DataFrame | None  # party rows of party_economics, when present
+    #: the warnings of the comparison that name the project in this scenario (a first
+    #: use inside a period: its value is that of the period's average year)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -76,6 +80,7 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     cf = tables.get("project_cashflows", pd.DataFrame(columns=["scenario", "effect"]))
     cc = tables.get("project_constraints", pd.DataFrame(columns=["scenario", "effect"]))
     pe = tables.get("party_economics")
+    warned = project_warnings(tables)
     out = []
     for r in eco.to_dict("records"):
         effect, scenario = str(r["effect"]), str(r["scenario"])
@@ -94,7 +99,8 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
         parties = mine(pe, "project") if pe is not None else None
         out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
                         cashflows=mine(cf), constraints=mine(cc),
-                        parties=parties if parties is not None and len(parties) else None))
+                        parties=parties if parties is not None and len(parties) else None,
+                        warnings=warned.get((scenario, effect), [])))
     return out
 
 
@@ -117,7 +123,8 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
              else economics.not_available(_note(s, "payback (yr)"))),
             ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"),
             ("built", str(s.get("built", ""))),
-            ("first use", str(s.get("first use", "")).removesuffix(".0"))]
+            ("first use", str(s.get("first use", "")).removesuffix(".0")),
+            *([("warning", warning_mark(p.warnings))] if p.warnings else [])]
 
 
 def _note(row, col: str) -> str:
