@@ -703,14 +703,30 @@ def unsettled(sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return eco[low.isna() | high.isna() | wide]
 
 
+def npv_range(r: dict) -> str:
+    """An economics row's open range as the terminal writes it: 'anywhere from 0.533 to
+    24.2', or 'no MIP bound: unknown'."""
+    low, high = (numbers.number(r[c]) for c in ("NPV low (MUSD)", "NPV high (MUSD)"))
+    return "no MIP bound: unknown" if "" in (low, high) else f"anywhere from {low} to {high}"
+
+
+def open_ranges(sections: dict[str, pd.DataFrame]) -> dict[tuple[str, str], str]:
+    """(scenario, effect) -> :func:`npv_range` of each economics row whose value the
+    solves leave open (:func:`unsettled`), for the cards, one-pagers and deck to show
+    beside the NPV."""
+    eco = sections.get("economics")
+    if "objective" not in sections or eco is None or not {
+            "NPV low (MUSD)", "NPV high (MUSD)"} <= set(eco.columns):
+        return {}  # a folder written before the ranges
+    return {(str(r["scenario"]), str(r["effect"])): npv_range(r)
+            for r in unsettled(sections).to_dict("records")}
+
+
 def unsettled_text(rows: pd.DataFrame) -> str:
     """What :func:`unsettled` found, in one warning."""
     def one(r: dict) -> str:
         what = f"{r['effect']} in {r['scenario']}"
-        low, high, npv = (numbers.number(r[c]) for c in ("NPV low (MUSD)", "NPV high (MUSD)",
-                                               "incremental NPV (MUSD)"))
-        return (f"{what} {npv} (no MIP bound: unknown)" if "" in (low, high)
-                else f"{what} {npv} (anywhere from {low} to {high})")
+        return f"{what} {numbers.number(r['incremental NPV (MUSD)'])} ({npv_range(r)})"
 
     return ("the solves' MIP gaps (where they stopped: at the gap asked for, or short of it "
             "at their time limit) leave these values open (MUSD): "

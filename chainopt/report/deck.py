@@ -93,6 +93,12 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
     for note in economics.NOTES.values():  # why an IRR or payback is blank (text)
         out[note] = e[note] if note in e.columns else ""
+    # a value the solves' MIP gaps leave open: its range beside it, as the terminal says
+    ranges = cmp.open_ranges(tables)
+    spans = [ranges.get(k, "") for k in zip(e["scenario"].astype(str),
+                                            e["effect"].astype(str), strict=True)]
+    if any(spans):
+        out.insert(out.columns.get_loc("NPV (MUSD)") + 1, "NPV open", spans)
     # a project the runs warned of (its value that of a period's average year): marked
     warned = cmp.project_warnings(tables)
     marks = [cmp.warning_mark(warned[k]) if k in warned else ""

@@ -374,6 +374,8 @@ def compare_report_html(folder: Path) -> str:
         # a blank IRR or payback with its reason: 'n/a (no outflow)'
         body += _economics_cards(economics.with_notes(df),
                                  compare.project_warnings(tables) if name == "economics"
+                                 else {},
+                                 compare.open_ranges(tables) if name == "economics"
                                  else {})
         body += table_html(economics.with_notes(df), cell=partial(compare.cell, name))
         is_cash = "cashflow" in name or "cash_flow" in name
@@ -451,12 +453,15 @@ def _objective_cards(df: pd.DataFrame, cost: bool = False) -> str:
 
 
 def _economics_cards(df: pd.DataFrame,
-                     warned: dict[tuple[str, str], list[str]] | None = None) -> str:
+                     warned: dict[tuple[str, str], list[str]] | None = None,
+                     ranges: dict[tuple[str, str], str] | None = None) -> str:
     """NPV / IRR / payback cards, one row of cards per table row, headed by what the row
     is (:func:`_card_heading`: party, project or effect, scenario); a row with a
     ``currency`` (a party's) labels its IRR 'IRR in RUB': that of its flows in it.
     ``warned``: (scenario, project) -> the warnings naming it
-    (:func:`chainopt.report.compare.project_warnings`), marked on its cards."""
+    (:func:`chainopt.report.compare.project_warnings`), marked on its cards; ``ranges``:
+    (scenario, effect) -> the range the MIP gaps leave open
+    (:func:`chainopt.report.compare.open_ranges`), beside its NPV."""
     cols = {k: next((c for c in df.columns if k in str(c).lower()), None)
             for k in ("npv", "irr", "payback")}
     if sum(c is not None for c in cols.values()) < 2:
@@ -478,6 +483,9 @@ def _economics_cards(df: pd.DataFrame,
                 text = numbers.percent(v)  # a fraction, however large: 6.0 is 600.0%
             else:
                 text = fmt_number(v) or "n/a"
+            span = (ranges or {}).get((str(r.get("scenario")), str(r.get("effect"))))
+            if k == "npv" and span:  # the value the gaps leave open, as the terminal says
+                text += f" ({esc(span)})"
             # a party's IRR is of its flows in its own currency (party_economics)
             cur = r.get("currency")
             local = k == "irr" and isinstance(cur, str) and cur != ""

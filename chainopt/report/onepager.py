@@ -26,7 +26,7 @@ import pandas as pd
 
 from chainopt.report import economics
 from chainopt.report.charts import cumulative_path, esc
-from chainopt.report.compare import project_warnings, warning_mark
+from chainopt.report.compare import open_ranges, project_warnings, warning_mark
 from chainopt.report.numbers import number, percent, signed
 
 NOT_PROJECTS = ("inputs", "all changes")
@@ -46,6 +46,9 @@ class Page:
     #: the warnings of the comparison that name the project in this scenario (a first
     #: use inside a period: its value is that of the period's average year)
     warnings: list[str] = field(default_factory=list)
+    #: the range the solves' MIP gaps leave the NPV in, when open ('anywhere from 0.533
+    #: to 24.2'; :func:`chainopt.report.compare.open_ranges`), else ''
+    npv_range: str = ""
 
     @property
     def title(self) -> str:
@@ -81,6 +84,7 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     cc = tables.get("project_constraints", pd.DataFrame(columns=["scenario", "effect"]))
     pe = tables.get("party_economics")
     warned = project_warnings(tables)
+    ranges = open_ranges(tables)
     out = []
     for r in eco.to_dict("records"):
         effect, scenario = str(r["effect"]), str(r["scenario"])
@@ -100,7 +104,8 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
         out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
                         cashflows=mine(cf), constraints=mine(cc),
                         parties=parties if parties is not None and len(parties) else None,
-                        warnings=warned.get((scenario, effect), [])))
+                        warnings=warned.get((scenario, effect), []),
+                        npv_range=ranges.get((scenario, effect), "")))
     return out
 
 
@@ -117,7 +122,8 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
     s = p.summary
     irr = s.get("IRR")
     pb = s.get("payback (yr)")
-    return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD"),
+    span = f" ({p.npv_range})" if p.npv_range else ""
+    return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD{span}"),
             ("IRR", percent(irr) or economics.not_available(_note(s, "IRR"))),
             ("payback", f"{number(float(pb))} yr" if _finite(pb)  # type: ignore[arg-type]
              else economics.not_available(_note(s, "payback (yr)"))),

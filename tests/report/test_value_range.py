@@ -83,3 +83,36 @@ def test_the_warning_names_the_time_limit_too():
                                                             165.7)])))
     assert "stopped within their MIP gaps" not in text
     assert "at their time limit" in text and "time_limit_s" in text and "mip_gap" in text
+
+
+def test_an_open_range_stands_beside_the_npv_on_cards_one_pagers_and_deck():
+    """Review deck F2: the range the MIP gaps leave open was in the tables and the warning
+    only; the cards, one-pagers and deck gave the point value. Of a (40, settled: 39.97 to
+    40.02 is within 1 % of 40) and b (40, open: 39 to 43, over 1 % of 40 and over 1e-6 of
+    the 100,000 MUSD objective), b alone reads '40.0 ... (anywhere from 39.0 to 43.0)',
+    as the terminal writes it."""
+    from chainopt.report import deck, onepager
+    from chainopt.report.html import _economics_cards
+
+    tables = _eco([("s", "a", 40.0, 39.97, 40.02), ("s", "b", 40.0, 39.0, 43.0)])
+    tables["economics"] = tables["economics"].assign(
+        built="p1", **{"first use": "2026", "IRR": 0.1, "payback (yr)": 3.0,
+                       "overnight capex (MUSD)": 5.0, "Δ capex (MUSD)": 5.0,
+                       "IRR note": "", "payback note": "", "against": "s without it",
+                       "includes": ""})
+    tables["project_waterfall"] = pd.DataFrame(
+        {"scenario": ["s", "s"], "effect": ["a", "b"], "category": ["revenue"] * 2,
+         "npv_musd": [40.0, 40.0]})
+    span = "anywhere from 39.0 to 43.0"
+    assert compare.open_ranges(tables) == {("s", "b"): span}
+    cards = _economics_cards(economics.with_notes(tables["economics"]), {},
+                             compare.open_ranges(tables))
+    assert cards.count(f"40.0 ({span})") == 1 and cards.count("anywhere") == 1
+    assert deck.project_table(tables)["NPV open"].tolist() == ["", span]
+    a, b = onepager.pages(tables)
+    assert onepager.key_figures(a)[0] == ("incremental NPV", "40.0 MUSD")
+    assert onepager.key_figures(b)[0] == ("incremental NPV", f"40.0 MUSD ({span})")
+    # a folder written before the ranges has no NPV low/high: no range, no error
+    old = {**tables, "economics": tables["economics"].drop(
+        columns=["NPV low (MUSD)", "NPV high (MUSD)"])}
+    assert compare.open_ranges(old) == {}
