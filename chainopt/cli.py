@@ -829,7 +829,8 @@ def compare(
         help="Also print this detail table (repeat; 'all' for every one): objective, "
              "cashflow, production, levers, capacity_built, utilisation, projects_built, "
              "exports, emissions, shadow_prices, project_cashflows, project_waterfall, "
-             "project_constraints, chain_changes, party_economics, party_cashflows.")
+             "project_constraints, chain_changes, party_economics, party_cashflows, "
+             "warnings.")
     ] = None,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.

@@ -393,3 +393,18 @@ def test_numbers_in_the_terminal_tables_are_never_broken(port_runs, columns):
         for number in numbers:
             assert re.search(rf"(^|[\s│┃]){re.escape(number)}($|[\s│┃])", part, re.M), (
                 f"{number} not whole in {title}:\n{part}")
+
+
+def test_compare_help_names_every_detail_table():
+    """Review deck F9: `compare --help` listed the --detail tables by hand and left out
+    projects_built, party_economics and party_cashflows, which the terminal's own hint
+    lists and --detail accepts. Every section a comparison writes (its titles, but the
+    economics, always shown, and stream_warnings, an older folder's) is named in the
+    help."""
+    from chainopt.report.compare import TITLES
+
+    done = runner.invoke(app, ["compare", "--help"], env={"COLUMNS": "400"})
+    assert done.exit_code == 0
+    missing = [k for k in TITLES if k not in ("economics", "stream_warnings")
+               and k not in done.output]
+    assert missing == [], missing

@@ -260,7 +260,8 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
-               f"base {names[0] if names else ''}; {len(names) - 1} scenarios; each project "
+               f"base {names[0] if names else ''}; {len(names) - 1} "
+               f"scenario{'' if len(names) == 2 else 's'}; each project "
                "valued against the same scenario without it, a scenario's inputs and all "
                "its changes against the base")
     if obj is not None and names:
