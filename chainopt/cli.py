@@ -914,7 +914,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                     idle["scenario"], idle["effect"], strict=True)), overflow="fold")
         if len(open_):
             err.print("[yellow]warning:[/] " + escape(cmp.unsettled_text(open_)))
-        for note in cmp.warning_lines(sections):
+        for note in cmp.warning_lines(sections, runs=False):  # (runs': said as solved)
             err.print("[yellow]warning:[/] " + escape(note))
     pe = sections.get("party_economics")
     if pe is not None and len(pe) and "party_economics" not in detail:

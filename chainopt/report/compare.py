@@ -240,13 +240,12 @@ def _warnings(results: dict, names: list[str], counterfactuals: dict | None
     period, an input the model cannot honour as stated...), then the projects whose
     yearly stream is approximate (:func:`_stream_warnings`), so that the comparison's
     files say what the terminal said while solving."""
-    rows = [{"scenario": n, "warning": str(w)} for n in names
+    rows = [{"scenario": n, "warning": str(w), "said_by": "run"} for n in names
             for w in (getattr(results[n], "manifest", None) or {}).get("warnings") or []
             if isinstance(w, str)]
-    said = _stream_warnings(results, names[1:], counterfactuals)
-    return pd.concat([pd.DataFrame(rows, columns=["scenario", "warning"]), said],
-                     ignore_index=True) if len(said) else pd.DataFrame(
-        rows, columns=["scenario", "warning"])
+    said = _stream_warnings(results, names[1:], counterfactuals).assign(said_by="compare")
+    frame = pd.DataFrame(rows, columns=["scenario", "warning", "said_by"])
+    return pd.concat([frame, said], ignore_index=True) if len(said) else frame
 
 
 #: the warning tables of a comparison folder: ``warnings``, and ``stream_warnings`` of a
@@ -265,9 +264,16 @@ def warning_rows(sections: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
     return out
 
 
-def warning_lines(sections: dict[str, pd.DataFrame]) -> list[str]:
-    """The comparison's warnings (:func:`warning_rows`), each as ``scenario: warning``."""
-    return [f"{n}: {w}" for n, w in warning_rows(sections)]
+def warning_lines(sections: dict[str, pd.DataFrame], runs: bool = True) -> list[str]:
+    """The comparison's warnings (:func:`warning_rows`), each as ``scenario: warning``;
+    without those its runs gave (``said_by`` ``run``: the terminal showed them as each
+    run was solved or reused) unless ``runs``."""
+    df = sections.get("warnings")
+    run: set[tuple[str, str]] = set()
+    if not runs and df is not None and "said_by" in df.columns:
+        mine = df[df["said_by"].astype(str) == "run"]
+        run = set(zip(mine["scenario"].astype(str), mine["warning"].astype(str), strict=True))
+    return [f"{n}: {w}" for n, w in warning_rows(sections) if (n, w) not in run]
 
 
 _NAMED = re.compile(r"\bproject ([A-Za-z0-9_.\-]+)")
