@@ -2156,6 +2156,28 @@ def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(mon
                                                                      abs=1e-6), j
 
 
+def _expansion_runs(tmp_path: Path, cap: int, fixed: str = "") -> list[float]:
+    """FEED_TO_PRODUCT sold at 300 USD/t (at most ``cap`` kt/yr) by a unit u built at 500
+    USD per t/yr (fixed O&M 20, life 10; a fixed charge of ``fixed`` MUSD if given), at
+    10 %, cash at the start of each year, p1 = 2026-27, p2 = 2028-30; the objectives with
+    u's expansion limit at 9, 10 and 11 kt/yr (run as m9, m10, m11 into tmp_path/res)."""
+    out = []
+    for max_new in (9, 10, 11):
+        case = write_case(tmp_path / f"m{max_new}", {
+            **FEED_TO_PRODUCT,
+            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
+                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,build_fixed_musd\n"
+                     f"u,plant,make,0,20,500,{max_new},10,{fixed}",
+            "markets": f"site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,"
+                       f"{cap}"},
+            discount_rate=0.1, cash_flow_timing="start",
+            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
+                     {"period": "p2", "start_year": 2028, "length_yr": 3}])
+        out.append(api.run(case, out=tmp_path / "res", name=f"m{max_new}").manifest[
+            "objective"])
+    return out
+
+
 def test_an_expansion_limit_worth_its_value_only_for_less_room_says_so(tmp_path):
     """Review econ F2. A unit u (none existing) may be built up to 10 kt/yr a period at
     500 USD per t/yr (life 10, fixed O&M 20), making product 1:1 from feed at 100 USD/t
@@ -2170,22 +2192,10 @@ def test_an_expansion_limit_worth_its_value_only_for_less_room_says_so(tmp_path)
     11 gains nothing (the sales cap of 10 binds): one t/yr more is worth 0. Explain
     said "each extra t/yr is worth 202" without the hedge its capacity line has: the
     expansion limit had no ranging. It has now, and says "only for less room"."""
-    def run(max_new: int, name: str):
-        case = write_case(tmp_path / name, {
-            **FEED_TO_PRODUCT,
-            "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,10",
-            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
-                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr\n"
-                     f"u,plant,make,0,20,500,{max_new},10"},
-            discount_rate=0.1, cash_flow_timing="start",
-            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
-                     {"period": "p2", "start_year": 2028, "length_yr": 3}])
-        return api.run(case, out=tmp_path / "res", name=name).manifest["objective"]
-
-    base = run(10, "m10")
+    less, base, more = _expansion_runs(tmp_path, cap=10)
     assert base == pytest.approx(4.421092, abs=1e-6)
-    assert run(11, "m11") == pytest.approx(base, abs=1e-9)
-    assert base - run(9, "m9") == pytest.approx(0.202411, abs=1e-6)
+    assert more == pytest.approx(base, abs=1e-9)
+    assert base - less == pytest.approx(0.202411, abs=1e-6)
     lines = api.explain(tmp_path / "res" / "m10")
     assert ("  expansion limit of unit u binds in p1: each extra t/yr is worth 202 USD per "
             "t/yr (NPV) (only for less room: one t/yr more is worth less)") in lines
@@ -2204,22 +2214,10 @@ def test_a_mip_build_made_to_its_limit_is_worth_its_value_for_one_more(tmp_path)
     the row: with y fixed at 1 both bound, and explain hedged the column's 202 "only for
     less room", and named the row "also at its limit, with a value of 0". A lumpy
     build's column is now bounded by the row alone."""
-    def run(max_new: int, name: str) -> float:
-        case = write_case(tmp_path / name, {
-            **FEED_TO_PRODUCT,
-            "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,15",
-            "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
-                     "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,build_fixed_musd\n"
-                     f"u,plant,make,0,20,500,{max_new},10,0.01"},
-            discount_rate=0.1, cash_flow_timing="start",
-            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2},
-                     {"period": "p2", "start_year": 2028, "length_yr": 3}])
-        return api.run(case, out=tmp_path / "res", name=name).manifest["objective"]
-
-    base = run(10, "m10")
+    less, base, more = _expansion_runs(tmp_path, cap=15, fixed="0.01")
     assert base == pytest.approx(5.610069, abs=1e-6)
-    assert run(11, "m11") - base == pytest.approx(0.202411, abs=1e-6)
-    assert base - run(9, "m9") == pytest.approx(0.202411, abs=1e-6)
+    assert more - base == pytest.approx(0.202411, abs=1e-6)
+    assert base - less == pytest.approx(0.202411, abs=1e-6)
     lines = api.explain(tmp_path / "res" / "m10")
     assert ("  expansion limit of unit u binds in p1: each extra t/yr is worth 202 USD per "
             "t/yr (NPV)") in lines

@@ -58,15 +58,27 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
     found: list[str] = []
     for r in b.itertuples(index=False):  # the builds warned of: a handful
         own = members[(members["build_kind"] == r.kind) & (members["build"] == r.name)]
-        others = binding[(binding["period"] == r.period)
-                         & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
+        others, sites = _others(binding, own, r.period)
         if not others.empty:
-            sites = set(own["from_site"]) | set(own["to_site"])
             found.append(_warning(r, periods[r.at], others, sites))
-    if len(found) > limit:
-        found = [*found[:limit], f"and {len(found) - limit} more builds come into use inside "
-                                 "a period (investments.csv, first_use_year)"]
-    return found
+    return _at_most(found, limit, "builds come into use inside a period (investments.csv, "
+                                  "first_use_year)")
+
+
+def _others(binding: pd.DataFrame, own: pd.DataFrame, period: str
+            ) -> tuple[pd.DataFrame, set]:
+    """The rows of ``binding`` in ``period`` other than ``own``'s (the capacity rows of
+    what is warned of), and the sites ``own`` touches (named first)."""
+    others = binding[(binding["period"] == period)
+                     & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
+    return others, set(own["from_site"]) | set(own["to_site"])
+
+
+def _at_most(found: list[str], limit: int, more: str) -> list[str]:
+    """The first ``limit`` warnings of ``found``, then how many ``more``."""
+    if len(found) <= limit:
+        return found
+    return [*found[:limit], f"and {len(found) - limit} more {more}"]
 
 
 def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
@@ -101,17 +113,11 @@ def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
     binding = _binding(tables.get("constraints"), case, set(e["period"]))
     found: list[str] = []
     for i, r in zip(e.index, e.itertuples(index=False), strict=True):  # a handful
-        own = members[members["build"] == i]
-        others = binding[(binding["period"] == r.period)
-                         & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
+        others, sites = _others(binding, members[members["build"] == i], r.period)
         if not others.empty:
-            sites = set(own["from_site"]) | set(own["to_site"])
             found.append(_retire_warning(r, periods[r.at], others, sites))
-    if len(found) > limit:
-        found = [*found[:limit], f"and {len(found) - limit} more capacities retire inside a "
-                                 "period (units.csv retire_year; investments.csv "
-                                 "first_use_year + lifetime_yr)"]
-    return found
+    return _at_most(found, limit, "capacities retire inside a period (units.csv "
+                                  "retire_year; investments.csv first_use_year + lifetime_yr)")
 
 
 def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:

@@ -538,20 +538,10 @@ def test_a_project_required_by_another_deducts_its_depreciation(tmp_path):
     - 0.05) = 0.1, 0.2 x (0.55 - 0.025) = 0.105, then 0.11, 0.11; flows -3 + 0.5 = -2.5,
     1.3 - 0.3 - 0.1 = 0.9, 1.3 - 0.275 - 0.105 = 0.92, 1.19, 1.19:
     NPV -2.5 + 0.9 / 1.1 + 0.92 / 1.21 + 1.19 / 1.331 + 1.19 / 1.4641 = 0.785363."""
-    import yaml
 
-    from chainopt import api
-    from tests.toycase import write_case
 
     tables = {
-        "commodities": "commodity,unit,kind\ngas,t,raw\nfeed,t,intermediate\nprod,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nm,make\ng,gas2feed",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
-                      "g,gas,in,1\ng,feed,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,5\n"
-                    "plant,gas,20,",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
+        **GAS_TO_FEED,
         "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,lifetime_yr,"
                  "project\nu,plant,make,5,20,20,\nga,plant,gas2feed,5,0,,a\n"
                  "pu,plant,make,5,20,,b",
@@ -562,20 +552,13 @@ def test_a_project_required_by_another_deducts_its_depreciation(tmp_path):
         "project_shares": "project,party,share\na,alpha,1\nb,beta,1",
         "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
     }
-    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
-               for k in range(5)]
     annuity = sum(1.1**-k for k in range(1, 5))  # 3.169865
     for loan in (False, True):
         if loan:
             tables["project_finance"] = ("project,debt_share,interest_rate,tenor_yr,"
                                          "grace_yr,repayment,lender\n"
                                          "a,0.5,0.10,2,1,equal_principal,bank")
-        case = write_case(tmp_path / f"case_{int(loan)}", tables, discount_rate=0.1,
-                          solver={"mip_gap": 1e-9}, periods=periods)
-        scen = tmp_path / f"ab_{int(loan)}.yaml"
-        scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
-            {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
-        sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / f"res_{int(loan)}")
+        sections = _compare_optional(tmp_path / f"loan_{int(loan)}", tables, ["a", "b"])
         eco = sections["economics"].set_index("effect")
         assert eco.loc["a", "overnight capex (MUSD)"] == pytest.approx(3.0)
         pf = sections["party_cashflows"]
@@ -614,20 +597,10 @@ def test_a_unit_expansion_built_only_with_the_project_is_depreciated(tmp_path):
     is: alpha's tax 0.2 x (1.3 - 0.25 - 0.5) = 0.11 a year (was 0.2 x (1.3 - 0.25) =
     0.21), flows -3, +1.19 x 4, NPV -3 + 1.19 x 3.169865 = 0.772140 (was 0.455153), tax
     paid 0.44. The loan would stay on a's own 1.0 (none here)."""
-    import yaml
 
-    from chainopt import api
-    from tests.toycase import write_case
 
     tables = {
-        "commodities": "commodity,unit,kind\ngas,t,raw\nfeed,t,intermediate\nprod,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nm,make\ng,gas2feed",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
-                      "g,gas,in,1\ng,feed,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,5\n"
-                    "plant,gas,20,",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
+        **GAS_TO_FEED,
         "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
                  "capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,lead_time_yr,project\n"
                  "u,plant,make,5,20,400,5,4,1,\nga,plant,gas2feed,5,0,,,,,a",
@@ -637,14 +610,7 @@ def test_a_unit_expansion_built_only_with_the_project_is_depreciated(tmp_path):
         "project_shares": "project,party,share\na,alpha,1",
         "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
     }
-    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
-               for k in range(5)]
-    case = write_case(tmp_path / "case", tables, discount_rate=0.1,
-                      solver={"mip_gap": 1e-9}, periods=periods)
-    scen = tmp_path / "a.yaml"
-    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
-        {"project": "a", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _compare_optional(tmp_path, tables, ["a"])
     flows = sections["project_cashflows"].set_index("year")
     assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx([-3, 0, 0, 0, 0])
     assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx([1.3] * 4)
@@ -670,10 +636,7 @@ def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
     invested, so IRR and payback read 'no outflow', for x and for alpha. Before, x had no
     build year (no spend), so neither its stream nor its parties were written, and its
     notes read 'no spend' (an inputs line's)."""
-    import yaml
 
-    from chainopt import api
-    from tests.toycase import write_case
 
     tables = {
         "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
@@ -690,14 +653,7 @@ def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
         "project_shares": "project,party,share\nx,alpha,1",
         "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
     }
-    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
-               for k in range(5)]
-    case = write_case(tmp_path / "case", tables, discount_rate=0.1,
-                      solver={"mip_gap": 1e-9}, periods=periods)
-    scen = tmp_path / "x.yaml"
-    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
-        {"project": "x", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _compare_optional(tmp_path, tables, ["x"])
     annuity = sum(1.1**-k for k in range(1, 5))  # 3.169865
     eco = sections["economics"].set_index("effect").loc["x"]
     assert eco["incremental NPV (MUSD)"] == pytest.approx(0.9 * annuity, abs=1e-6)
@@ -1146,3 +1102,36 @@ def test_a_scenario_that_changes_only_party_tables_has_no_inputs_line(tmp_path):
     assert ("fin", "inputs") not in lines
     assert lines[("fin_price", "pj")] == pytest.approx(5 * 0.4 - 1, abs=1e-9)
     assert ("fin_price", "inputs") in lines
+
+
+def _compare_optional(folder: Path, tables: dict, projects: list[str]) -> dict:
+    """Five one-year periods from 2026 at 10 % (a MIP gap of 1e-9), ``tables`` written
+    to ``folder``/case and compared with ``projects`` made optional; the sections."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import write_case
+
+    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+               for k in range(5)]
+    case = write_case(folder / "case", tables, discount_rate=0.1, solver={"mip_gap": 1e-9},
+                      periods=periods)
+    scen = folder / "scenario.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": j, "state": "optional"} for j in projects]}))
+    return api.compare([str(case), str(scen)], out=folder / "res")[0]
+
+
+#: review fin's case L: feed (at most 5 kt/yr, 100 USD/t) or gas (20 USD/t) made into
+#: feed by mode g (gas2feed), feed into prod by mode m (make), prod sold at 300 USD/t
+#: (at most 20 kt/yr); add the units, projects and parties
+GAS_TO_FEED = {
+    "commodities": "commodity,unit,kind\ngas,t,raw\nfeed,t,intermediate\nprod,t,product",
+    "sites": "site\nplant",
+    "modes": "mode,process\nm,make\ng,gas2feed",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
+                  "g,gas,in,1\ng,feed,out,1",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,5\n"
+                "plant,gas,20,",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
+}
