@@ -131,14 +131,13 @@ def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
     units = case.tables["units"]
     inv = inv if inv is not None else pd.DataFrame(
         columns=["kind", "name", "period", "amount", "first_use_year", "lifetime_yr"])
-    ext = inv[inv["kind"] == "extension"].groupby("name")["amount"].sum()
     retire = pd.to_numeric(units.get("retire_year", pd.Series(np.nan, index=units.index)),
                            errors="coerce")
-    capacity = pd.Series(standing_capacity(case, units["unit"], retire), index=units.index)
-    kept = units["unit"].map(ext).fillna(0.0) >= capacity * (1 - 1e-9) - _TOL
+    capacity = standing_capacity(case, units["unit"], retire)
+    kept = extended_in_full(inv, units["unit"], capacity)
     replaced = units["unit"].map(_retired_by_projects(case, inv))
     early = replaced.notna() & (replaced.astype(float) <= retire)
-    old = units[retire.notna() & (capacity > _TOL) & ~kept & ~early]
+    old = units[retire.notna().to_numpy() & (capacity > _TOL) & ~kept & ~early.to_numpy()]
     rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
                           "built": "", "life": np.nan, "year": retire[old.index]})]
     b = inv[inv["kind"].isin(("unit", "link", "project", "extension"))
@@ -177,6 +176,17 @@ def standing_capacity(case, units: pd.Series, retire: pd.Series) -> np.ndarray:
     out = np.where(ok, per.reindex(keys).to_numpy(float),
                    default.reindex(units.to_numpy()).to_numpy(float))
     return np.nan_to_num(out, nan=0.0)
+
+
+def extended_in_full(investments: pd.DataFrame | None, units: pd.Series,
+                     capacity: np.ndarray) -> np.ndarray:
+    """Whether ``investments`` (a plan's) extend the life of all of each unit's
+    ``capacity`` (:func:`standing_capacity`): then it retires at its extension's end."""
+    if investments is None or investments.empty:
+        return np.zeros(len(units), dtype=bool)
+    ext = investments[investments["kind"] == "extension"]
+    done = units.map(ext.groupby("name")["amount"].sum().astype(float)).fillna(0.0)
+    return done.to_numpy(float) >= np.asarray(capacity, dtype=float) * (1 - 1e-9) - _TOL
 
 
 def _retired_by_projects(case, inv: pd.DataFrame) -> pd.Series:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import split_list
-from chainopt.report.average_year import standing_capacity
+from chainopt.report.average_year import extended_in_full, standing_capacity
 
 
 def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
@@ -70,8 +70,10 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
         # what stands in its last year (units_by_period.csv applied) is what an
         # extension must keep to keep all of it
         capacity = standing_capacity(case, pairs["unit"], pairs["retire_year"])
-        pairs["extended"] = [_extends_all(counterfactuals[j], u, float(c)) for j, u, c in zip(
-            pairs["project"], pairs["unit"], capacity, strict=True)]
+        for j in set(pairs["project"]):  # against each project's own counterfactual
+            mine = (pairs["project"] == j).to_numpy()
+            pairs.loc[mine, "extended"] = extended_in_full(
+                counterfactuals[j], pairs.loc[mine, "unit"], capacity[mine])
         pairs.loc[pairs["extended"], "retire_year"] += pairs.loc[pairs["extended"],
                                                                  "extension_yr"]
     if pairs.empty:
@@ -115,11 +117,3 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
                                  "make their yearly cash flows approximate"]
     return found
 
-
-def _extends_all(investments: pd.DataFrame | None, unit: str, capacity: float) -> bool:
-    """Whether a counterfactual's ``investments`` extend all of ``unit``'s capacity."""
-    if investments is None or investments.empty:
-        return False
-    ext = investments.loc[(investments["kind"] == "extension")
-                          & (investments["name"] == unit), "amount"].astype(float).sum()
-    return bool(ext >= capacity * (1 - 1e-9) - 1e-6)
