@@ -645,6 +645,7 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
     base = results[names[0]]
     theirs = set(economics.considered_projects(base))
     out = {}
+    base_plan: str | None = None  # the base's inputs the plan reads (_plan_hash_of)
     for n in names[1:]:
         r = results[n]
         mine = [j for j in economics.considered_projects(r) if j not in theirs]
@@ -670,9 +671,11 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
             if j in built:
                 against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
         rest = without_projects(case, mine)
-        if case_hash(rest) != base.manifest.get("input_hash") and not _same_plan_inputs(
-                rest, base, names[0]):
-            cf["inputs"] = _counterfactual(rest, n, mine, options)
+        if case_hash(rest) != base.manifest.get("input_hash"):
+            if base_plan is None:  # read once, for the first scenario that needs it
+                base_plan = _plan_hash_of(base, names[0])
+            if _plan_hash(rest) != base_plan:
+                cf["inputs"] = _counterfactual(rest, n, mine, options)
         out[n] = cf
     return out
 
@@ -688,22 +691,20 @@ def _plan_hash(case: Case) -> str:
         k: v for k, v in case.tables.items() if k not in PARTY_TABLES}}))
 
 
-def _same_plan_inputs(case: Case, base: Results, name: str) -> bool:
-    """Whether ``case`` differs from the case of the ``base`` run only in the
-    :data:`PARTY_TABLES`: then its plan is the base's, and an effect of its inputs would
-    be a line of zeros (a scenario that forces a project and changes its loan). False
-    when the base's case cannot be read as it was solved (no recorded source, or edited
-    since)."""
+def _plan_hash_of(base: Results, name: str) -> str:
+    """:func:`_plan_hash` of the case the ``base`` run was solved from: a scenario whose
+    projects off give it differs from the base only in the :data:`PARTY_TABLES`, and an
+    effect of its inputs would be a line of zeros (a scenario that forces a project and
+    changes its loan). '' when that case cannot be read as it was solved (no recorded
+    source, or edited since): every scenario then gets its inputs line."""
     src = base.manifest.get("source")
     if not src:
-        return False
+        return ""
     try:
         known = _recorded_case(base.manifest, src, base.manifest.get("results_dir") or name)
     except (InputError, InputsChangedError, OSError):
-        return False
-    if not same_inputs(known, base.manifest.get("input_hash")):
-        return False
-    return _plan_hash(case) == _plan_hash(known)
+        return ""
+    return _plan_hash(known) if same_inputs(known, base.manifest.get("input_hash")) else ""
 
 
 def _counterfactual(case: Case, name: str, off: list[str], options: SolveOptions | None

@@ -567,7 +567,8 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
         # the project's own spend counts: a project cheaper than the alternative its
         # counterfactual builds saves capex in every year, yet it is built, borrowed for
         # and depreciated (its yearly stream and party economics need a build year)
-        "build_year": _first_year(spent.index.union(own[own > 1e-9].index)),
+        "build_year": (int(min(spent.index.union(own[own > 1e-9].index)))
+                       if len(spent) or (own > 1e-9).any() else None),
         "first_use_year": int(pj["first_use_year"].min()) if len(pj) else None,
         "irr": None, "irr_note": "no spend",
     }
@@ -600,11 +601,6 @@ SAVES_CAPEX = "saves capex against its counterfactual"
 #: borrowing rate, where a rate below the party's own is a gain; shown as a return beside
 #: the NPV it would read as a loss (+1.25, -0.435, -0.405: -23.1 % and NPV +0.52 at 10 %)
 RECEIVED_FIRST = "money received first: a borrowing rate, not a return"
-
-
-def _first_year(years: pd.Index) -> int | None:
-    """The first of ``years`` (None if none)."""
-    return int(years.min()) if len(years) else None
 
 
 #: Waterfall bars of a project's incremental NPV: (label, cash-flow categories it sums).
