@@ -43,8 +43,7 @@ def forced_to_zero(a: Matrix, col_lb: np.ndarray, col_ub: np.ndarray, row_lb: np
     rlo, rhi = np.asarray(row_lb, dtype=float), np.asarray(row_ub, dtype=float)
     while True:
         fixed = (lo == hi)[cols]
-        part = np.bincount(rows, weights=np.where(fixed, vals * np.where(fixed, lo[cols], 0.0),
-                                                  0.0), minlength=m)
+        part = np.bincount(rows, weights=vals * np.where(fixed, lo[cols], 0.0), minlength=m)
         free = ~fixed
         at_zero = free & (lo[cols] == 0)
         n_free = np.bincount(rows, weights=free, minlength=m)
