@@ -761,8 +761,9 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
                    & (eco["built"] != "not built")] if len(eco) else eco
         # a project's value against its counterfactual holds that of the projects built
         # only with it (one that requires it): said, so that no one adds them up
-        holds = (mine["includes"].fillna("").astype(str) if "includes" in mine.columns
-                 else pd.Series("", index=mine.index))
+        # (as object first: read back from a folder, a column of blanks is float NaN)
+        holds = (mine["includes"].astype(object).fillna("").astype(str)
+                 if "includes" in mine.columns else pd.Series("", index=mine.index))
         valued = [f"{e} {numbers.number(float(v))}" + (f" (includes {h})" if h else "")
                   for e, v, h in zip(mine["effect"], mine["incremental NPV (MUSD)"], holds,
                                      strict=True)]
