@@ -1111,7 +1111,7 @@ def value_balanced(d: SankeyData) -> SankeyData:
     supply (bought at cost, passed on at its value there) or market (sold above that
     value). By LP duality these are >= 0 for what runs, less any credit the step
     earns: a loss is a step paid for by a subsidy (the default case's reverse excise on
-    ethane feed: its Amur cracker gives 185.8 MUSD/yr less than it takes in p2026), a
+    ethane feed: its Amur cracker gives 200.4 MUSD/yr less than it takes in p2026), a
     sale below the site's value (forced by a demand floor) or a MIP's fixed decisions.
     Sources (supplies, 'from ...') and sinks (markets, 'to ...') are left as they are,
     so the value added less the value lost is what the sinks take less what the

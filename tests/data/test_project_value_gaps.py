@@ -36,12 +36,12 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
     cash flow (~16,000 MUSD/yr: a last digit of 1e-5), and against the counterfactual
     solved in memory its 2026-2030 flows came out at -2.7e-6 MUSD/yr: read as spend
     years, ru_sponsor's payback counted from 2026, 15.1 years where the fresh comparison
-    said 10.1 (its equity back during 2041: 10 years and 1.38/14.33 of the next). The
-    paybacks now count in each party's currency: jp_consortium's (a flat yen) is that
-    10.1; ru_sponsor's roubles are back during 2036 for good (-7,770 M RUB by the end of
-    2035, +11,907 in 2036, as the falling rouble makes the later dollar outflows fewer
-    roubles): 5 + 7,770/11,907 = 5.65 years from 2031 (10.65 from 2026). (MP3, built in
-    the same run from p2046, has parties of its own; only MP4's are read here.)"""
+    said 10.1. The paybacks count in each party's currency; at the case's flat real
+    exchange rates (85 RUB, 150 JPY per USD) both equity parties' flows are the same
+    dollars: ru_sponsor's roubles are back during 2036 for good (-6,168.9 M RUB by the
+    end of 2035, +9,291.6 in 2036, the avoided life extension): 5 + 6,168.9/9,291.6 =
+    5.664 years from 2031, and jp_consortium's yen likewise (-2,708.0 M JPY, +4,078.9:
+    5.664)."""
     fresh, reused = tight
     for sections in (fresh, reused):
         flows = sections["party_cashflows"]
@@ -56,16 +56,17 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
 
     a, b = mp4(fresh), mp4(reused)
     pd.testing.assert_frame_equal(a, b, rtol=1e-6)
-    assert a.loc["jp_consortium", "payback (yr)"] == pytest.approx(10.1, abs=0.05)
-    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(5 + 7770 / 11907, abs=0.005)
+    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(5 + 6168.9 / 9291.6, abs=0.005)
+    assert a.loc["jp_consortium", "payback (yr)"] == pytest.approx(5 + 2708.0 / 4078.9,
+                                                                   abs=0.005)
 
 
 def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     """The same comparison on a copy of ru_eastwest solved to the schema's default gap,
-    1e-4: each solve's bound B is within 1e-4 |F| of its plan F (~15.8 MUSD at 158,002),
+    1e-4: each solve's bound B is within 1e-4 |F| of its plan F (~15.8 MUSD at 158,021),
     so mp4's range [F_s - B_c, B_s - F_c] is at most 1e-4 (|F_s| + |F_c|) ~ 31.6 MUSD
     wide and must hold mp4's value from the tight solves (26.2 MUSD; the tight range is
-    within 2 x 1e-7 x 158,002 = 0.03 of it); a project neither run builds is worth 0 to
+    within 2 x 1e-7 x 158,021 = 0.03 of it); a project neither run builds is worth 0 to
     at most B_s - F_s; and compare warns, naming the gap to set. A sweep's draw of the
     same scenario carries the same kind of range."""
     fresh, _ = tight

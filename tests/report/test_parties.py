@@ -883,7 +883,7 @@ def test_a_currency_without_an_exchange_rate_is_refused(tmp_path):
     pf = (case / "project_finance.csv").read_text()
     (case / "project_finance.csv").write_text(pf.replace("jbic,USD,", "jbic,EUR,", 1))
     pa = (case / "parties.csv").read_text()
-    (case / "parties.csv").write_text(pa.replace("0.09,CNY,", "0.09,EUR,", 1))
+    (case / "parties.csv").write_text(pa.replace("0.069,CNY,", "0.069,EUR,", 1))
     with pytest.raises(InputError) as e:
         load_case(case)
     found = {(p.where, p.message) for p in e.value.problems}
