@@ -89,12 +89,14 @@ class BuiltModel:
         """What the case states that the model cannot honour as stated, said by `chainopt
         run`, `compare` and `sweep` and kept in the manifest: a mode that can never run, a
         market or supply nothing can reach (:func:`chainopt.case.reach.warnings`), a
-        policies row where nothing emits (:func:`chainopt.models.emissions.idle_policies`)
-        and a product held to specs that also comes unblended
-        (:func:`chainopt.models.blending.unheld_specs`), and a lever row naming sites
-        where it changes nothing (:func:`chainopt.case.levers.idle_sites`)."""
+        policies row where nothing emits (:func:`chainopt.models.emissions.idle_policies`),
+        a capture unit where nothing emits what it captures
+        (:func:`chainopt.models.emissions.idle_captures`), a product held to specs that
+        also comes unblended (:func:`chainopt.models.blending.unheld_specs`), and a lever
+        row naming sites where it changes nothing (:func:`chainopt.case.levers.idle_sites`)."""
         return [*reach.warnings(self.case, self.reach),
                 *emissions.idle_policies(self.index, self.lp),
+                *emissions.idle_captures(self.index, self.lp),
                 *blending.unheld_specs(self.index), *levers.idle_sites(self.case)]
 
     def relax(self) -> int:

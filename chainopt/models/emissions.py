@@ -1,4 +1,4 @@
-"""Emissions: what modes release, its carbon price and caps.
+"""Emissions: what modes release, what capture takes back, its carbon price and caps.
 
 Commodities of kind ``emission`` are not balanced. A mode with an ``out`` flow of
 emission commodity e releases ``a_me * activity[u,m,t]`` (an ``in`` flow counts as
@@ -10,6 +10,17 @@ written as the burning mode's output. With policies for e (chain-wide when
 * carbon price: ``-price_et * a_me * w_t / 1000`` MUSD on each activity column;
 * ``emissions.cap_max[e,site,t]: sum a_me * activity[u,m,t] <= cap_et`` over the
   activities in scope (all sites, or the policy's site).
+
+Capture takes only what is emitted where it is captured. For every (e, site s, period t)
+where a unit at s runs a mode with an ``in`` flow of e (whatever the policies), with
+``E_st`` the columns emitting or capturing e at s: the activities of units at s and the
+flows on links from s (the site a link's emissions are counted at):
+
+* ``emissions.capture_max[e,s,t]: sum_{a_ke < 0} -a_ke * x_k <= sum_{a_ke > 0} a_ke * x_k``
+  over k in ``E_st``, written ``-sum_k a_ke * x_k <= 0``: the net emissions of e at s
+  are never negative. Capture from the air (direct air capture) is not modelled: a
+  capture unit at a site where nothing emits e captures nothing
+  (:func:`idle_captures` warns of it).
 """
 
 from __future__ import annotations
@@ -28,9 +39,14 @@ CAP_MAX = Row(
     unit="k units/yr of the emission commodity", sense="<=",
     noun="emission cap on {commodity}{at_site}", vintage="period", results="constraints",
     what="emission cap", ranging=True, elastic=True, own_coefficients=True)
+CAPTURE_MAX = Row(
+    "emissions", "capture_max", dims=("commodity", "site", "period"),
+    unit="k units/yr of the emission commodity", sense="<=",
+    noun="capture of {commodity} at {site} within what is emitted there", vintage="period",
+    results="constraints", own_coefficients=True)
 SPEC = FamilySpec(
     "emissions", inputs="policies.csv and the emission amounts in mode_flows.csv",
-    rows=(CAP_MAX,))  # its carbon price is a cost on conversion and transport columns
+    rows=(CAP_MAX, CAPTURE_MAX))  # its carbon price is a cost on conversion and transport columns
 
 
 def emitters(ix: ModelIndex, lp: LinearProgram) -> pd.DataFrame:
@@ -120,11 +136,54 @@ def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
     return out
 
 
+def idle_captures(ix: ModelIndex, lp: LinearProgram) -> list[str]:
+    """A warning for each unit whose mode captures an emission (an ``in`` flow of it) at
+    a site where no unit's mode nor link from it emits that commodity: capture is bounded
+    by what its site emits (``emissions.capture_max``), so the unit captures nothing
+    (capture from the air is not modelled). A warning, not an error: a scenario may
+    switch the emitters off."""
+    if not ix.emission_commodities:
+        return []
+    em = emitters(ix, lp)
+    captures = em[em["coef"] < 0]
+    if captures.empty:
+        return []
+    emitted = em.loc[em["coef"] > 0, ["site", "commodity"]].drop_duplicates()
+    idle = captures.merge(emitted, on=["site", "commodity"], how="left", indicator=True)
+    idle = idle[idle["_merge"] == "left_only"]
+    fam = lp.family(conversion.ACTIVITY.label)
+    act = ix.activity.take(idle["col"].to_numpy(np.int64) - fam.start)
+    idle = pd.DataFrame({"unit": act["unit"].to_numpy(), "mode": act["mode"].to_numpy(),
+                         "site": idle["site"].to_numpy(),
+                         "commodity": idle["commodity"].to_numpy()}).drop_duplicates()
+    return [f"unit {unit} (mode {mode}) captures {commodity} at site {site}, where no "
+            f"unit's mode nor link from it emits {commodity}: capture is bounded by what "
+            "its site emits, so it captures nothing (capture from the air is not "
+            "modelled); check the unit's site, or the mode's commodity"
+            for unit, mode, site, commodity in idle.itertuples(index=False)]  # idle only
+
+
+def add_capture_bound(lp: LinearProgram, em: pd.DataFrame) -> None:
+    """``emissions.capture_max`` (see the module): one row per (commodity, site, period)
+    with a capturing column in ``em`` (:func:`emitters`), over that key's columns of
+    ``em`` with their coefficients negated, ``<= 0``."""
+    on = ["commodity", "site", "period"]
+    keys = em.loc[em["coef"] < 0, on].drop_duplicates().reset_index(drop=True)
+    if keys.empty:
+        return
+    rows = lp.add_rows(CAPTURE_MAX.block, CAPTURE_MAX.name, keys, ub=0.0)
+    terms = em.merge(keys.assign(_row=rows), on=on)
+    lp.add_terms(terms["_row"].to_numpy(), terms["col"].to_numpy(), -terms["coef"].to_numpy())
+
+
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
-    pol = ix.policies
-    if pol.empty or not ix.emission_commodities:
+    if not ix.emission_commodities:
         return
     em = emitters(ix, lp)
+    add_capture_bound(lp, em)
+    pol = ix.policies
+    if pol.empty:
+        return
     priced = carbon_prices(ix, em)
     lp.add_objective(priced["col"].to_numpy(), -MUSD_PER_KUSD * (
         priced["usd_per_unit"].to_numpy(float) * ix.weight(priced["period"])),

@@ -818,8 +818,8 @@ def _unit_rents(cons: pd.DataFrame | None, period: str
                 ) -> tuple[dict[str, float], tuple[str, ...]]:
     """unit -> marginal value of its capacity row in ``period`` (per unit of its
     capacity, as ``constraints`` states it: the row's dual x availability), and the
-    emission caps and user constraints binding then (other limits a mode's value may
-    hold), named."""
+    emission caps, capture bounds and user constraints binding then (other limits a
+    mode's value may hold), named."""
     if cons is None or cons.empty:
         return {}, ()
     c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
@@ -828,7 +828,8 @@ def _unit_rents(cons: pd.DataFrame | None, period: str
         c["family"], c["key"], c["marginal_value"], strict=True)
         if f == conversion.CAPACITY_MAX.label}
     other = [describe(f, k) for f, k in zip(c["family"], c["key"], strict=True)
-             if f in (emissions.CAP_MAX.label, user_constraints.RELATION.label)]
+             if f in (emissions.CAP_MAX.label, emissions.CAPTURE_MAX.label,
+                      user_constraints.RELATION.label)]
     return rents, tuple(dict.fromkeys(other))
 
 
@@ -876,8 +877,9 @@ def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkV
     * emission cap rent: ``sum_e f_e x (lambda_e,chain + lambda_e,origin)``, the
       link's emission per unit entering ``f_e`` (its ``emissions`` over its flows)
       times the marginal values of the caps on e, chain-wide and at its origin;
-    * limits: the user constraints with a marginal value in the period, which the
-      rest of a leg's value is left to (their terms are not in the results)."""
+    * limits: the user constraints and capture bounds (its emissions let capture at its
+      origin run) with a marginal value in the period, which the rest of a leg's value
+      is left to (their terms are not in the results)."""
     flows, cons = tables.get("flows"), tables.get("constraints")
     if flows is None:
         return {}
@@ -899,7 +901,7 @@ def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkV
                 mv[("link", k.get("link", ""))] = float(v)
             elif fam == emissions.CAP_MAX.label:
                 mv[("cap", k.get("commodity", ""), k.get("site", ""))] = float(v)
-            elif fam == user_constraints.RELATION.label:
+            elif fam in (user_constraints.RELATION.label, emissions.CAPTURE_MAX.label):
                 limits.append(describe(fam, key))
     em = tables.get("emissions")
     per_unit: dict[str, list[tuple[str, str, float]]] = {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chainopt import api
+from chainopt.case.load import load_case
 from tests.toycase import solve_case, value, write_case
 
 COMMODITIES = """
@@ -298,7 +300,10 @@ def test_a_capture_unit_counts_negative_in_emissions_caps_and_carbon_cost(tmp_pa
     40 x 200 - 10 x 50 (carbon on the net) - 10 x 10 (power) = 7,400 kUSD = 7.4 MUSD;
     npv_carbon -0.5; emissions_co2 10 (u_make +20, u_cap -10).
     Cap 5 kt/yr: 0.5 make - 10 <= 5, make 30: 6,000 - 250 - 100 = 5,650 kUSD = 5.65; a t
-    more of cap lets 2 t more of prod through, each worth 200 - 25 = 175: 350 USD/t."""
+    more of cap lets 2 t more of prod through, each worth 200 - 25 = 175: 350 USD/t.
+    Capture is bounded by what its site emits (``emissions.capture_max``: 10 <= 20, and
+    10 <= 15 under the cap): the bound is built but does not bind (not among the binding
+    constraints) and both objectives are those of before the bound existed."""
     tables = {
         "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product\nco2,t,emission\n"
                        "power,GJ,utility",
@@ -327,6 +332,95 @@ def test_a_capture_unit_counts_negative_in_emissions_caps_and_carbon_cost(tmp_pa
     assert res.kpi("npv_carbon") == pytest.approx(-0.25, rel=1e-9)
     cap = value(res["constraints"], family="emissions.cap_max")
     assert abs(cap["marginal_value"]) == pytest.approx(350.0, rel=1e-9)
+    assert "emissions.capture_max" not in set(res["constraints"]["family"])  # not binding
+    lp = api.build_model(load_case(tmp_path / "capped")).lp
+    assert len(lp.family("emissions.capture_max").keys) == 1  # built: (co2, plant, p1)
+
+
+CAPTURE_AT_A = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product\nco2,t,emission\n"
+                   "fuel,t,raw",
+    "sites": "site\na\nb",
+    "supplies": "site,commodity,cost_usd_per_unit\na,feed,100\na,fuel,50",
+    "markets": "site,commodity,price_usd_per_unit\na,prod,200\nb,prod,300",
+    "modes": "mode,process,variable_cost_usd_per_unit\nm,simple,0\ncc,capture,5",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1\n"
+                  "m,co2,out,0.5\ncc,co2,in,1\ncc,fuel,in,0.1",
+    "units": "unit,site,process,capacity_k_per_yr\nua,a,simple,10\nuc,a,capture,50",
+    "links": "link,from_site,to_site,commodities,cost_usd_per_unit,emission_commodity,"
+             "emission_per_unit\nab,a,b,prod,10,co2,0.2",
+    "policies": "commodity,site,carbon_price_usd_per_unit,cap_k_per_yr\nco2,,20,\n"
+                "co2,a,10,4"}
+
+
+def test_capture_is_bounded_by_what_its_site_emits(tmp_path):
+    """ua at a makes prod from feed 1:1 (at most 10 kt/yr), releasing 0.5 t co2 a t; link
+    ab ships prod to b (10 USD/t), releasing 0.2 t co2 a t, counted at its origin a.
+    Capture unit uc at a takes co2 (in, 1 t a unit) for 5 USD + 0.1 t fuel at 50 = 10 USD/t,
+    up to 50 kt/yr. Carbon 20 USD/t chain-wide + 10 at a = 30 USD/t; cap at a 4 kt/yr.
+
+    Before the bound uc ran to its 50 kt/yr with nothing to capture (a -50 kt/yr
+    emission at a, every t paid 30 USD): 2.69 MUSD, chain emissions -43 kt/yr. Now
+    captured <= emitted at a: shipping all 10 to b earns 300 - 100 - 10 = 190 a t (selling
+    at a 200 - 100 = 100), emitting 10 x 0.5 + 10 x 0.2 = 7 kt/yr at a. Capture costs 10 a t and
+    saves 30: capture all 7 (net 0 <= cap 4). Objective 10 x 190 - 7 x 10 = 1,830 kUSD
+    = 1.83 MUSD; carbon cost 0; emissions at a: ab +2, ua +5, uc -7. One t/yr more room
+    in the bound would capture one t more, saving 30 for 10: marginal value 20 USD/t."""
+    res = solve_case(write_case(tmp_path, CAPTURE_AT_A))
+    assert res.objective == pytest.approx(1.83, rel=1e-9)
+    assert value(res["activity"], unit="uc")["activity_k_per_yr"] == pytest.approx(7.0)
+    em = res["emissions"].set_index("source")["emission_k_per_yr"]
+    assert em.to_dict() == pytest.approx({"ab": 2.0, "ua": 5.0, "uc": -7.0})
+    assert res.kpi("emissions_co2", "p1") == pytest.approx(0.0, abs=1e-9)
+    assert res.kpi("npv_carbon") == pytest.approx(0.0, abs=1e-9)
+    bound = value(res["constraints"], family="emissions.capture_max")
+    assert bound["key"] == "commodity=co2, site=a, period=p1"
+    assert abs(bound["marginal_value"]) == pytest.approx(20.0, rel=1e-9)
+
+
+def test_explain_names_the_capture_bound(tmp_path):
+    """The plan of :func:`test_capture_is_bounded_by_what_its_site_emits`: prod is worth
+    300 at b and 288 at a; a t shipped on ab pays 10 transport and 0.2 x 30 = 6 carbon,
+    and its 0.2 t co2 let 0.2 t more be captured at a, each worth the bound's 20: -4, the
+    rest (-4) named as the capture bound. A t made by ua: 100 feed, 0.5 x 30 = 15 carbon,
+    183 rent of ua's capacity (190 - 0.7 x 10 of capture), -0.5 x 20 = -10 of the bound.
+    Forcing uc to 10 kt/yr (a user constraint) with 7 emitted at a is infeasible: the
+    conflict names the bound."""
+    from chainopt import diagnose
+    from chainopt.report import explain as ex
+
+    res = solve_case(write_case(tmp_path / "plan", CAPTURE_AT_A))
+    text = "\n".join(ex.netback_lines(res.tables))
+    assert ("back: 288 at a (via ab to b, 10 transport, 6 carbon cost, -4 other limits: "
+            "capture of co2 at a within what is emitted there)") in text
+    assert ("made at a by mode m of unit ua: 288 = 100 inputs (1 feed at 100) + 0 variable "
+            "cost + 15 carbon cost + 183 capacity rent - 10 other limits: capture of co2 at "
+            "a within what is emitted there") in text
+    forced = write_case(tmp_path / "forced", {
+        **CAPTURE_AT_A, "constraints": "constraint,sense,rhs\nforce,>=,10",
+        "constraint_terms": "constraint,term,quantity,coef,unit\nforce,1,activity,1,uc"})
+    d = diagnose.diagnose(api.build_model(load_case(forced)))
+    text = "\n".join(ex.infeasible_lines(d.members, d.method))
+    assert "capture of co2 at a within what is emitted there in p1 (<= 0 k t/yr)" in text
+
+
+def test_a_capture_unit_where_nothing_emits_captures_nothing_and_is_warned_of(tmp_path):
+    """uc moved to b, where no unit's mode nor link from b emits co2 (ab's emissions count
+    at its origin a): it captures nothing (before the bound it ran to 50 kt/yr and was
+    paid 20 USD/t chain-wide carbon for 10 USD/t). Without capture, carbon at a costs 30:
+    shipping s to b earns 190 - 0.7 x 30 = 169 a t, selling r at a 100 - 0.5 x 30 = 85;
+    s + r <= 10 and the cap at a 0.7 s + 0.5 r <= 4. Per t of cap shipping earns 241,
+    selling 170, and the cap binds before the capacity (s = 40/7, r = 0; with s + r = 10
+    the cap asks 0.2 s <= -1): objective 40/7 x 169 = 965.71 kUSD. The run warns of uc
+    by name."""
+    tables = {**CAPTURE_AT_A,
+              "units": "unit,site,process,capacity_k_per_yr\nua,a,simple,10\n"
+                       "uc,b,capture,50"}
+    res = solve_case(write_case(tmp_path, tables))
+    assert res.objective == pytest.approx(40 / 7 * 169 / 1000, rel=1e-9)
+    assert value(res["activity"], unit="uc")["activity_k_per_yr"] == pytest.approx(0.0)
+    warnings = "\n".join(res.manifest["warnings"])
+    assert "unit uc (mode cc) captures co2 at site b, where no unit's mode nor link" in warnings
 
 
 def test_a_tiny_capacity_used_in_full_reads_full(tmp_path):

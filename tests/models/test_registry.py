@@ -30,19 +30,19 @@ SHIPPED = ["small_chain", "ru_eastwest", *sorted(str(p) for p in (ROOT / "exampl
                                                              "small_port_expansion"))]
 # the families no shipped case uses: a blend with a capacity, an emission cap, a
 # project that may be built in part, projects that exclude each other, two projects
-# retiring one unit, free disposal, hard demand, a recipe blend
+# retiring one unit, free disposal, hard demand, a recipe blend, a capture unit
 TOY = {
     "commodities": "commodity,unit,kind,disposal\nfeed,t,raw,\nfeed2,t,raw,\nfuel,t,product,true\n"
                    "co2,t,emission,",
     "demand": "site,commodity,amount_k_per_yr\nplant,fuel,1",
     "sites": "site\nplant",
-    "modes": "mode,process\nburn,boiler",
+    "modes": "mode,process\nburn,boiler\ncatch,ccs",
     "mode_flows": "mode,commodity,direction,amount_per_unit\nburn,feed,in,1\nburn,fuel,out,1\n"
-                  "burn,co2,out,0.5",
+                  "burn,co2,out,0.5\ncatch,co2,in,1\ncatch,feed2,in,0.1",
     "projects": "project,capex_musd,all_or_nothing,excludes,retires_units\n"
                 "boiler2,1,false,boiler3,b1\nboiler3,1,true,,b1",
     "units": "unit,site,process,capacity_k_per_yr,project\nb1,plant,boiler,10,\n"
-             "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3",
+             "b2,plant,boiler,10,boiler2\nb3,plant,boiler,10,boiler3\nc1,plant,ccs,1,",
     "supplies": "site,commodity,tier,cost_usd_per_unit,max_k_per_yr\nplant,feed,1,10,5\n"
                 "plant,feed2,1,20,\nplant,feed,2,30,",
     "markets": "site,commodity,tier,price_usd_per_unit,min_k_per_yr\nplant,fuel,1,100,\n"
