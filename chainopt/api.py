@@ -58,7 +58,11 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut
-from chainopt.report.average_year import mid_period_builds, mid_period_retirements
+from chainopt.report.average_year import (
+    mid_period_builds,
+    mid_period_retirements,
+    ramping_builds,
+)
 from chainopt.report.stream_split import approximate_streams
 from chainopt.results import (
     FLOAT_FORMAT,
@@ -288,8 +292,9 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         # what the case states that the model cannot honour as stated, said by `chainopt
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
-        # limits bind, capacity retiring inside one)
+        # limits bind, one ramping up inside one, capacity retiring inside one)
         "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables),
+                     *ramping_builds(built.case, tables),
                      *mid_period_retirements(built.case, tables),
                      *approximate_streams(built.case, tables)],
         # the modes that can never run and why, as `chainopt explain` says it

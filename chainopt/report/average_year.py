@@ -18,7 +18,10 @@ marginal value (``constraints.csv``), and says how to check it: split the period
 It cannot tell from the average whether that limit holds the build back year by year;
 the split re-solve tells. :func:`mid_period_retirements` does the same at the other end
 of a life: capacity retiring inside a period (a unit's ``retire_year``, a life
-extension's or a build's end), used there while another limit binds. Whole-column work:
+extension's or a build's end), used there while another limit binds;
+:func:`ramping_builds` a build whose ``ramp_up`` changes its usable share inside a period
+(its shares averaged there as a start is). A build's own capacity rows are no other limit,
+nor those of the units a project retires (they stand in the years before it). Whole-column work:
 a case of thousands of builds makes no Python call per build or per row, only per build
 named.
 """
@@ -55,14 +58,161 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
     if b.empty:
         return []
     binding = _binding(tables.get("constraints"), case, set(b["period"]))
+    own = pd.concat([members, _retired_members(case, b)], ignore_index=True)
+    return _said(b, b["kind"], b["name"], own, binding,
+                 lambda r, others, sites: _warning(r, periods[r.at], others, sites), limit,
+                 "builds come into use inside a period (investments.csv, first_use_year)")
+
+
+def ramping_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> list[str]:
+    """One warning per build used in a period in which its usable share changes from year
+    to year because of its ``ramp_up``, while another limit of that period binds with a
+    value: the relaxation of a first use inside a period (see the module), by degrees.
+    The build counts there with the discount-weighted average of its shares, the other
+    limits hold on the average year, so the years of its larger shares may make up for
+    its ramp-up years beyond what those limits allow year by year (the README's case: a
+    link of ramp_up 0.5;0.8 in one 2026-2028 period, reported at 0.845 MUSD, worth 0.720
+    built as reported). A change of share in year c (the ramp's k-th year to its next,
+    while the build is alive) inside a period (after its first year) is one; its first
+    use inside a period is :func:`mid_period_builds`'. Splitting the period at each such
+    year values it year by year. Whole-column work, as the module's."""
+    inv, cap = tables.get("investments"), tables.get("capacity")
+    if inv is None or cap is None or inv.empty:
+        return []
+    b = inv[inv["kind"].isin(("unit", "link", "project"))
+            & (inv["amount"].astype(float) > _TOL)]
+    text = pd.Series("", index=b.index, dtype=object)
+    for kind, table in (("unit", "units"), ("link", "links"), ("project", "projects")):
+        t = case.tables.get(table)
+        if t is None or "ramp_up" not in t:
+            continue
+        ramps = t["ramp_up"].fillna("").astype(str).str.strip()
+        ramps = pd.Series(ramps[ramps != ""].to_numpy(), index=t.loc[ramps != "", kind])
+        mine = (b["kind"] == kind).to_numpy()
+        if len(ramps) and mine.any():
+            text[mine] = b.loc[mine, "name"].map(ramps).fillna("").to_numpy()
+    b = b.assign(ramp=text)[text.to_numpy() != ""]
+    if b.empty:
+        return []
+    from chainopt.case.vintage import parse_ramp  # lazy: the model side
+
+    full = np.hstack([parse_ramp(b["ramp"]), np.ones((len(b), 1))])  # then 1 to the end
+    f = b["first_use_year"].to_numpy(float)
+    life = b["lifetime_yr"].to_numpy(float)
+    k = np.arange(1, full.shape[1])  # the share of year f + k against year f + k - 1
+    moves = (np.abs(full[:, 1:] - full[:, :-1]) > 1e-12) & (k[None, :] < life[:, None])
+    row, col = np.nonzero(moves)
+    year = f[row] + k[col]
+    disc = Discounting.from_meta(case.meta)
+    at, inside = disc.mid_period(year)
+    if not inside.any():
+        return []
+    periods = case.meta.periods
+    names = np.array([p.period for p in periods], dtype=object)
+    steps = b.iloc[row[inside]][["kind", "name", "first_use_year", "lifetime_yr", "ramp"]
+                                ].assign(at=at[inside], period=names[at[inside]],
+                                         year=year[inside].astype(int))
+    steps = steps.sort_values(["first_use_year", "year"], kind="stable")
+    keys = [*_KEYS, "period"]
+    g = steps.drop_duplicates(keys).set_index(keys)  # the first build ramping there
+    g["years"] = steps.groupby(keys)["year"].apply(lambda y: sorted(set(y)))
+    g = g.reset_index()
+    members = _members(case, g).drop_duplicates()
+    used = _used(cap, members, ["build_kind", "build", "period"])
+    g = g[pd.MultiIndex.from_frame(g[keys]).isin(used)]
+    if g.empty:
+        return []
+    binding = _binding(tables.get("constraints"), case, set(g["period"]))
+    own = pd.concat([members, _retired_members(case, g)], ignore_index=True)
+    return _said(g, g["kind"], g["name"], own, binding,
+                 lambda r, others, sites: _ramp_warning(r, periods[r.at], others, sites),
+                 limit, "builds ramp up inside a period (units.csv, links.csv, projects.csv "
+                        "ramp_up)")
+
+
+def _ramp_warning(r, p, others: pd.DataFrame, sites: set) -> str:
+    """The warning of build ``r`` whose usable share changes inside period ``p`` in
+    ``r.years`` (its ``ramp_up``) while ``others`` bind there (those at ``sites`` named
+    first)."""
+    from chainopt.case.vintage import parse_ramp  # lazy: the model side
+
+    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
+    others = pd.concat([others[near], others[~near]])
+    n, last = len(others), p.start_year + p.length_yr - 1
+    f, end = int(r.first_use_year), int(r.first_use_year + r.lifetime_yr) - 1
+    ramp = parse_ramp([r.ramp])[0]
+    spans: list[list] = []  # [share, first year, last year] of the build's years in p
+    for y in range(max(p.start_year, f), min(last, end) + 1):
+        share = float(ramp[y - f]) if y - f < len(ramp) else 1.0
+        if spans and abs(spans[-1][0] - share) <= 1e-12:
+            spans[-1][2] = y
+        else:
+            spans.append([share, y, y])
+    told = [f"{100 * s:g} %" + (" of its capacity" if i == 0 else "") + f" in {a}"
+            + (f"-{z}" if z > a else "") for i, (s, a, z) in enumerate(spans)]
+    shares = told[0] if len(told) == 1 else f"{', '.join(told[:-1])} and {told[-1]}"
+    said = "; ".join(f"{fam} ({k})" for fam, k in zip(others["family"].head(2),
+                                                     others["key"].head(2), strict=True))
+    years = [int(y) for y in r.years]
+    splits = " and ".join(f"split: {p.period}, at: {y}" for y in reversed(years))
+    start = (f"start a period in {years[0]} (a scenario change {splits})" if len(years) == 1
+             else f"start a period in each of {', '.join(map(str, years[:-1]))} and "
+                  f"{years[-1]} (scenario changes {splits}, in that order)")
+    return (f"{r.kind} {r.name} ramps up inside period {p.period} ({p.start_year}-{last}): "
+            f"usable at {shares} ({r.kind}s.csv, ramp_up {r.ramp}), and the "
+            f"plan uses it there while {n} other yearly limit{'s' if n > 1 else ''} of "
+            f"{p.period} bind{'s' if n == 1 else ''} ({'e.g. ' if n > 2 else ''}{said}): "
+            f"{'it holds' if n == 1 else 'they hold'} on the period's average year, where "
+            "the build counts with the average of its shares, so its years of a larger "
+            "share may make up for its ramp-up years beyond what "
+            f"{'it allows' if n == 1 else 'they allow'} year by year and the plan's value "
+            f"may be too high (README, Time model). To value it year by year, {start} and "
+            "compare")
+
+
+def _retired_members(case, builds: pd.DataFrame) -> pd.DataFrame:
+    """The units each project of ``builds`` retires (``retires_units``), as rows of
+    :func:`_members` (``build_kind`` 'project'): their capacity stands in the years before
+    the project's, so its rows bind on the period's average exactly as the units run year
+    by year, no other limit a build could run past (the unit a project replaces)."""
+    pj = case.tables.get("projects")
+    names = set(builds.loc[builds["kind"] == "project", "name"])
+    if pj is None or "retires_units" not in pj or not names:
+        return pd.DataFrame(columns=["build_kind", "build", "kind", "name", "from_site",
+                                     "to_site"])
+    from chainopt.case.schema import split_list  # lazy: the model side
+
+    pj = pj[pj["project"].isin(names)]
+    retired = split_list(pj.set_index("project")["retires_units"]).rename("name")
+    m = pd.DataFrame({"build_kind": "project", "build": retired.index.to_numpy(),
+                      "kind": "unit", "name": retired.to_numpy()})
+    return m.join(_ends(case, m["kind"], m["name"]))
+
+
+def _said(rows: pd.DataFrame, build_kind: pd.Series, build: pd.Series, own: pd.DataFrame,
+          binding: pd.DataFrame, write, limit: int, more: str) -> list[str]:
+    """The warnings ``write(row, others, sites)`` of the first ``limit`` of ``rows`` (each
+    a build, ``build_kind`` and ``build`` its keys in ``own``, in its ``period``) in whose
+    period a row of ``binding`` binds other than its ``own`` rows' capacity, then how many
+    ``more``. Which rows have one is counted for all at once (the binding rows of each
+    period less the build's own there), so only the builds named cost a Python call."""
+    mine = own[["build_kind", "build", "kind", "name"]].drop_duplicates().merge(
+        binding[["kind", "name", "period"]], on=_KEYS)
+    n_own = mine.groupby(["build_kind", "build", "period"]).size()
+    keys = pd.MultiIndex.from_arrays([build_kind.to_numpy(), build.to_numpy(),
+                                      rows["period"].to_numpy()])
+    n = (rows["period"].map(binding.groupby("period").size()).fillna(0).to_numpy()
+         - n_own.reindex(keys).fillna(0).to_numpy())
+    hit = np.flatnonzero(n > 0)
     found: list[str] = []
-    for r in b.itertuples(index=False):  # the builds warned of: a handful
-        own = members[(members["build_kind"] == r.kind) & (members["build"] == r.name)]
-        others, sites = _others(binding, own, r.period)
-        if not others.empty:
-            found.append(_warning(r, periods[r.at], others, sites))
-    return _at_most(found, limit, "builds come into use inside a period (investments.csv, "
-                                  "first_use_year)")
+    for i in hit[:limit]:  # the builds named: at most ``limit``
+        r = next(rows.iloc[[i]].itertuples(index=False))
+        others, sites = _others(binding, own[(own["build_kind"] == build_kind.iloc[i])
+                                             & (own["build"] == build.iloc[i])], r.period)
+        found.append(write(r, others, sites))
+    if len(hit) > limit:
+        found.append(f"and {len(hit) - limit} more {more}")
+    return found
 
 
 def _others(binding: pd.DataFrame, own: pd.DataFrame, period: str
@@ -72,13 +222,6 @@ def _others(binding: pd.DataFrame, own: pd.DataFrame, period: str
     others = binding[(binding["period"] == period)
                      & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
     return others, set(own["from_site"]) | set(own["to_site"])
-
-
-def _at_most(found: list[str], limit: int, more: str) -> list[str]:
-    """The first ``limit`` warnings of ``found``, then how many ``more``."""
-    if len(found) <= limit:
-        return found
-    return [*found[:limit], f"and {len(found) - limit} more {more}"]
 
 
 def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
@@ -111,13 +254,11 @@ def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
     if e.empty:
         return []
     binding = _binding(tables.get("constraints"), case, set(e["period"]))
-    found: list[str] = []
-    for i, r in zip(e.index, e.itertuples(index=False), strict=True):  # a handful
-        others, sites = _others(binding, members[members["build"] == i], r.period)
-        if not others.empty:
-            found.append(_retire_warning(r, periods[r.at], others, sites))
-    return _at_most(found, limit, "capacities retire inside a period (units.csv "
-                                  "retire_year; investments.csv first_use_year + lifetime_yr)")
+    return _said(e, pd.Series("end", index=e.index), pd.Series(e.index, index=e.index),
+                 members, binding,
+                 lambda r, others, sites: _retire_warning(r, periods[r.at], others, sites),
+                 limit, "capacities retire inside a period (units.csv retire_year; "
+                        "investments.csv first_use_year + lifetime_yr)")
 
 
 def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
@@ -313,16 +454,17 @@ def _ends(case, kinds: pd.Series, names: pd.Series) -> pd.DataFrame:
         index=names.index).fillna("").astype(str)
 
 
-def _used(cap: pd.DataFrame, members: pd.DataFrame) -> pd.MultiIndex:
-    """The builds (kind, name) one of whose units or links uses capacity beyond what was
-    in place in the build's period: above existing x availability for an expansion, above
-    0 for capacity a project brings."""
+def _used(cap: pd.DataFrame, members: pd.DataFrame,
+          keys: list[str] | None = None) -> pd.MultiIndex:
+    """The builds (kind, name; or ``keys`` of ``members``) one of whose units or links
+    uses capacity beyond what was in place in the member's period: above existing x
+    availability for an expansion, above 0 for capacity a project brings."""
+    keys = keys or ["build_kind", "build"]
     c = members.merge(cap, on=[*_KEYS, "period"])
     in_place = np.where(c["brought"], 0.0, c["existing_k_per_yr"].to_numpy(float)
                         * c["availability"].fillna(1.0).to_numpy(float))
-    hit = c.loc[c["used_k_per_yr"].to_numpy(float) > in_place + _TOL,
-                ["build_kind", "build"]].drop_duplicates()
-    return pd.MultiIndex.from_arrays([hit["build_kind"], hit["build"]], names=_KEYS)
+    hit = c.loc[c["used_k_per_yr"].to_numpy(float) > in_place + _TOL, keys].drop_duplicates()
+    return pd.MultiIndex.from_frame(hit)
 
 
 def _binding(constraints: pd.DataFrame | None, case, periods: set[str]) -> pd.DataFrame:

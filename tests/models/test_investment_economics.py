@@ -618,8 +618,10 @@ def test_a_unit_a_project_retires_first_is_not_warned_at_its_retire_year(tmp_pat
     p1 with two construction years, so in use from 2028 (p1: 2026-2030). e stands in
     2026-2027 only: its p1 capacity is 10 x (d26 + d27) / w_p1 = 10 x 1.909091 /
     4.169865 = 4.578295. The run warned that 'the existing capacity of unit e retires in
-    2029' and advised a split at 2029, which no longer applies; pj's own start (2028,
-    inside p1) is what it warns of."""
+    2029' and advised a split at 2029, which no longer applies. pj's own start (2028,
+    inside p1) was warned of too, with e's capacity row as the other limit binding (review
+    F3); but e stands in the years before pj's unit, its row binds on the average exactly
+    as e runs year by year, and nothing else binds: no warning at all."""
     tables = {**FEED_TO_PRODUCT,
               "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,"
                        "retire_year,life_extension_yr,life_extension_capex_usd_per_unit_yr,"
@@ -632,9 +634,136 @@ def test_a_unit_a_project_retires_first_is_not_warned_at_its_retire_year(tmp_pat
         {"period": "p2", "start_year": 2031, "length_yr": 5}], discount_rate=R), save=False)
     assert value(res["capacity"], name="e", period="p1")["existing_k_per_yr"] == (
         pytest.approx(10 * (1 + 1 / 1.1) / sum(1.1 ** -k for k in range(5)), abs=1e-6))
-    assert not any("unit e retires" in w for w in res.manifest["warnings"])
-    assert any(w.startswith("project pj comes into use in 2028, inside period p1")
-               for w in res.manifest["warnings"])
+    assert res.manifest["warnings"] == []
+
+
+#: the review's F1 case lr: crude bought at a (100 USD/t, at most 10 kt/yr) and sold at b
+#: (200 USD/t, at most 4.8 kt/yr); link ab of no capacity, expandable by up to 10 kt/yr at
+#: 30 USD per t/yr, life 3, loss 0.2, ramp_up 0.5;0.8; one period 2026-2028, rate 0
+RAMPING_LINK = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na\nb",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nb,crude,200,4.8",
+    "links": "link,from_site,to_site,commodities,capacity_k_per_yr,cost_usd_per_unit,"
+             "loss_fraction,capex_usd_per_unit_yr,max_new_k_per_yr,lifetime_yr,lead_time_yr,"
+             "ramp_up\nab,a,b,crude,0,0,0.2,30,10,3,0,0.5;0.8"}
+#: the same with a unit at plant: feed (100 USD/t) to product 1:1, sold at 200 USD/t, at
+#: most 6 kt/yr; u of no capacity, expandable by up to 10 kt/yr at 30 USD per t/yr
+RAMPING_UNIT = {
+    **FEED_TO_PRODUCT,
+    "units": "unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,max_new_k_per_yr,"
+             "lifetime_yr,ramp_up\nu,plant,make,0,30,10,3,0.5;0.8",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,200,6"}
+RAMPS_IN_P1 = (
+    "link ab ramps up inside period p1 (2026-2028): usable at 50 % of its capacity in 2026, "
+    "80 % in 2027 and 100 % in 2028 (links.csv, ramp_up 0.5;0.8), and the plan uses it "
+    "there while 1 other yearly limit of p1 binds (market.sales (site=b, commodity=crude, "
+    "period=p1)): it holds on the period's average year, where the build counts with the "
+    "average of its shares, so its years of a larger share may make up for its ramp-up "
+    "years beyond what it allows year by year and the plan's value may be too high "
+    "(README, Time model). To value it year by year, start a period in each of 2027 and "
+    "2028 (scenario changes split: p1, at: 2028 and split: p1, at: 2027, in that order) "
+    "and compare")
+
+
+@pytest.mark.parametrize(("tables", "reported", "best", "warned"), [
+    (RAMPING_LINK, 0.845217, 0.72, RAMPS_IN_P1),
+    (RAMPING_UNIT, 1.565217, 1.4, "unit u ramps up inside period p1 (2026-2028): usable at "
+                                  "50 % of its capacity in 2026, 80 % in 2027 and 100 % in "
+                                  "2028 (units.csv, ramp_up 0.5;0.8), and the plan uses it "
+                                  "there while 1 other yearly limit of p1 binds (market.sales "
+                                  "(site=plant, commodity=product, period=p1))")])
+def test_a_ramp_up_inside_a_period_under_a_binding_cap_is_warned(tmp_path, tables, reported,
+                                                                 best, warned):
+    """Review F1: a build of x t/yr with ramp_up 0.5;0.8 is usable 0.5x, 0.8x, x in
+    2026-2028; in one 2026-2028 period it counts with the average share (0.5 + 0.8 + 1) / 3
+    = 0.766667, while the sales cap holds on the average year too.
+
+    Link ab: each t entering earns 0.8 x 200 - 100 = 60 USD; the cap of 4.8 delivered is 6
+    entering. On the average the model builds 6 / 0.766667 = 7.826087 kt/yr and reports 3
+    years x 6 x 60 - 30 x 7.826087 = 1.08 - 0.234783 = 0.845217 MUSD. Built as reported,
+    ab carries 3.913043, 6, 6 (6.26 capped) in 2026-2028: 60 x 15.913043 - 0.234783 =
+    0.72. The best plan year by year: x <= 6 earns 60 x 2.3x - 30x = 108x, at most 0.648;
+    6 <= x <= 7.5 earns 60 (1.3x + 6) - 30x, at most 0.72 at 7.5; 7.5 <= x <= 10 earns
+    60 (0.5x + 12) - 30x = 0.72 flat. So 0.72, which the split into 2026, 2027 and 2028
+    finds, unwarned.
+
+    Unit u: each t earns 200 - 100 = 100 USD, the cap 6: again 7.826087 kt/yr, reported
+    1.8 - 0.234783 = 1.565217, worth 100 x 15.913043 - 0.234783 = 1.356522 as built; year
+    by year 7.5 <= x <= 10 earns 100 (0.5x + 12) - 30x = 1.2 + 0.02x, best 1.4 at x = 10
+    (6 <= x <= 7.5: 100 (1.3x + 6) - 30x at most 1.35; x <= 6: 200x at most 1.2). Nothing
+    warned of either before."""
+    case = api.load_case(write_case(tmp_path, tables, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 3}]))
+    res = api.run(case, save=False)
+    assert res.objective == pytest.approx(reported, abs=1e-6)
+    assert res["investments"]["amount"].sum() == pytest.approx(6 / (2.3 / 3), abs=1e-6)
+    (note,) = res.manifest["warnings"]
+    assert note.startswith(warned)
+    split = api.run(api.change_case(case, [{"split": "p1", "at": 2028},
+                                           {"split": "p1", "at": 2027}]), save=False)
+    assert split.objective == pytest.approx(best, abs=1e-6)
+    assert split.manifest["warnings"] == []
+
+
+def test_a_ramp_up_without_another_binding_limit_or_at_period_starts_is_not_warned(tmp_path):
+    """Link ab of the test above without the sales cap: the supply's 10 kt/yr holds its
+    use, and ab is built to its 10 kt/yr (each t/yr earns 60 x 2.3 - 30 = 108 USD over the
+    three years): 108 x 10 / 1000 = 1.08 MUSD, year by year and on the average alike (on
+    it ab carries 10 x 0.766667 = 7.666667, under the supply's 10: the supply does not
+    bind), so nothing is warned. Ramping over 2026-2027 in periods 2026 and 2027-2028, its
+    share in 2027-2028 is 0.8 then 1: a ramp step inside p2027, warned; with 1-year
+    periods there is none."""
+    free = {**RAMPING_LINK, "markets": "site,commodity,price_usd_per_unit\nb,crude,200"}
+    res = api.run(write_case(tmp_path / "free", free, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 3}]), save=False)
+    assert res.objective == pytest.approx(1.08, abs=1e-6)
+    assert res.manifest["warnings"] == []
+    res = api.run(write_case(tmp_path / "two", RAMPING_LINK, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 1},
+        {"period": "p2027", "start_year": 2027, "length_yr": 2}]), save=False)
+    (note,) = res.manifest["warnings"]
+    assert note.startswith("link ab ramps up inside period p2027 (2027-2028): usable at 80 % "
+                           "of its capacity in 2027 and 100 % in 2028 (links.csv, ramp_up "
+                           "0.5;0.8)")
+    assert note.endswith("start a period in 2028 (a scenario change split: p2027, at: 2028) "
+                         "and compare")
+    res = api.run(write_case(tmp_path / "three", RAMPING_LINK, periods=[
+        {"period": f"p{y}", "start_year": y, "length_yr": 1} for y in (2026, 2027, 2028)]),
+        save=False)
+    assert res.objective == pytest.approx(0.72, abs=1e-6)
+    assert res.manifest["warnings"] == []
+
+
+def test_a_project_replacing_the_unit_it_retires_is_not_warned_of_that_units_limit(
+        tmp_path):
+    """Review F3: unit old (10 kt/yr, its mode 50 USD/t) is retired by project newp (1
+    MUSD, lead 1, life 3), whose unit newu (10 kt/yr, mode at no cost) turns feed (100
+    USD/t) into product (200 USD/t) with nothing else limiting; periods 2026-2027 and
+    2028-2029, rate 0. Built in p1, newp is used from 2027: old makes 10 kt at 50 USD/t in
+    2026 (0.5 MUSD), newu 10 kt at 100 in 2027-2029 (3.0), less 1.0: 2.5 (not built: 4 x
+    0.5 = 2.0; built in p2, used from 2029: 1.5 + 1.0 - 1/3 of its annuities in the
+    horizon = 2.166667). On p1's average year old counts 5 kt/yr and newu 5, both full:
+    the same 2.5, exact. The run warned that 1 other yearly limit binds, old's capacity
+    row; old stands in the years before newp's, so it is newp's own. Now nothing."""
+    tables = {**FEED_TO_PRODUCT,
+              "modes": "mode,process,variable_cost_usd_per_unit\nrun_old,mold,50\n"
+                       "run,make,0",
+              "mode_flows": "mode,commodity,direction,amount_per_unit\nrun_old,feed,in,1\n"
+                            "run_old,product,out,1\nrun,feed,in,1\nrun,product,out,1",
+              "markets": "site,commodity,price_usd_per_unit\nplant,product,200",
+              "units": "unit,site,process,capacity_k_per_yr,project\nold,plant,mold,10,\n"
+                       "newu,plant,make,10,newp",
+              "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                          "all_or_nothing,retires_units\nnewp,1,p1,3,1,true,old"}
+    res = api.run(write_case(tmp_path, tables, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 2},
+        {"period": "p2", "start_year": 2028, "length_yr": 2}]), save=False)
+    assert res.objective == pytest.approx(2.5, abs=1e-6)
+    assert value(res["investments"], name="newp")["first_use_year"] == 2027
+    assert value(res["constraints"], key="unit=old, period=p1")["marginal_value"] == (
+        pytest.approx(50.0))
+    assert res.manifest["warnings"] == []
 
 
 def test_forced_project_whose_irr_is_exactly_r(tmp_path):

@@ -106,3 +106,34 @@ def test_an_older_folders_stream_warnings_are_read_and_name_their_project():
                                       "until 2032 ..."]
     assert list(cmp.project_warnings(old)) == [("s", "pj")]
     assert cmp.warning_mark(cmp.project_warnings(old)[("s", "pj")]) == "see warnings"
+
+
+def test_a_projects_ramp_up_inside_a_period_is_kept_and_marks_it(tmp_path):
+    """Review F1: project pr brings u (10 kt/yr, ramp_up 0.5;0.8: 5, 8, 10 kt/yr usable in
+    2026-2028), 1.5 MUSD, life 3; free feed to product at 100 USD/t, sales capped at 7
+    kt/yr; one period 2026-2028, rate 0; pr off in the base. On the average year u counts
+    10 x (0.5 + 0.8 + 1) / 3 = 7.666667 >= 7, so it sells the cap's 7 in all three years:
+    2.1 - 1.5 = +0.6 MUSD against 0; year by year it sells 5, 7, 7: 1.9 - 1.5 = 0.4. The
+    run warns of the ramp-up, and the comparison keeps it and marks pr as the others."""
+    tables = {**LATE_PROJECT,
+              "units": "unit,site,process,capacity_k_per_yr,project\nu,plant,make,10,pr",
+              "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                          "ramp_up,all_or_nothing,state\npr,1.5,p1,3,0,0.5;0.8,true,off",
+              "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,100,7"}
+    base = write_case(tmp_path / "base", tables,
+                      periods=[{"period": "p1", "start_year": 2026, "length_yr": 3}])
+    scenario = tmp_path / "ramp.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "ramp", "base": str(base), "changes": [
+        {"project": "pr", "state": "forced", "period": "p1"}]}))
+    sections, _, folder = api.compare([str(base), str(scenario)], out=tmp_path / "res",
+                                      name="r", jobs=1)
+    eco = sections["economics"].set_index("effect")
+    assert eco.loc["pr", "incremental NPV (MUSD)"] == pytest.approx(0.6, abs=1e-6)
+    said = ("project pr ramps up inside period p1 (2026-2028): usable at 50 % of its "
+            "capacity in 2026, 80 % in 2027 and 100 % in 2028 (projects.csv, ramp_up "
+            "0.5;0.8)")
+    saved = pd.read_csv(folder / "warnings.csv")
+    assert list(saved["scenario"]) == ["ramp"] and saved["warning"][0].startswith(said)
+    (marks,) = cmp.project_warnings(sections).items()
+    assert marks[0] == ("ramp", "pr")
+    assert cmp.warning_mark(marks[1]) == "value of a period's average year: see warnings"
