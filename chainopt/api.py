@@ -150,8 +150,10 @@ def case_warnings(case: Case) -> list[str]:
     ``run`` gives them among :meth:`~chainopt.models.build.BuiltModel.input_warnings`): a
     mode that can never run, a market, supply or hard demand that nothing can serve
     (:func:`chainopt.case.reach.warnings`) and a lever row naming sites where it changes
-    nothing (:func:`chainopt.case.levers.idle_sites`)."""
-    return [*_reach.warnings(case), *_levers.idle_sites(case)]
+    nothing (:func:`chainopt.case.levers.idle_sites`) or an export duty above a market's
+    price (:func:`chainopt.case.levers.prohibitive_duties`)."""
+    return [*_reach.warnings(case), *_levers.idle_sites(case),
+            *_levers.prohibitive_duties(case)]
 
 
 def build_model(case: Case, options: SolveOptions | None = None,

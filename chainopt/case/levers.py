@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.index import by_period
 from chainopt.case.schema import TABLES, Case, split_list
 
 # money columns per table: (column, varies by period)
@@ -317,3 +318,58 @@ def idle_sites(case: Case) -> list[str]:
                        "closing a group does not stop (it closes sales only); remove those "
                        "demand rows in the scenario that closes the group, or open it")
     return out
+
+
+def prohibitive_duties(case: Case, limit: int = 3) -> list[str]:
+    """A warning for each active ``export_duty`` row that makes a market's price negative
+    in a period (the duties on it larger than the price they are taken from, after a
+    regulated price and a group's discount): the model would then pay to sell there,
+    which it does only where a floor makes it. A duty meant to stop sales is better
+    written as a closed market group (``market_groups.csv`` ``access: closed``), which
+    sets the sales caps to 0 and leaves no price to read. Names the row and the first
+    ``limit`` markets and periods; whole columns (a case's duties touch a few markets)."""
+    eff = case.lever_effects
+    if eff is None or eff.empty:
+        return []
+    duty = eff[(eff["kind"] == "export_duty") & (eff["table"] == "markets")]
+    if duty.empty:
+        return []
+    key = list(TABLES["markets"].key)
+    mk = case.tables["markets"]
+    touched = mk.merge(duty[key].drop_duplicates(), on=key)
+    price = by_period(case, "markets", ["price_usd_per_unit"], touched)[
+        [*key, "period", "price_usd_per_unit"]]
+    taken = duty.groupby([*key, "period"], as_index=False)["usd_per_unit"].sum()
+    price = price.merge(taken, on=[*key, "period"])
+    before = price["price_usd_per_unit"] - price["usd_per_unit"]  # the duties are -amount
+    neg = price[(price["price_usd_per_unit"] < -1e-9) & (before >= 0)].assign(
+        before=before)
+    if neg.empty:
+        return []
+    hit = duty.merge(neg.drop(columns="usd_per_unit"), on=[*key, "period"])
+    lv = case.tables["levies"].set_index("levy")
+    units = case.tables["commodities"].set_index("commodity")["unit"]
+    order = {p: i for i, p in enumerate(case.meta.period_names)}
+    out = []
+    for levy, rows in hit.groupby("lever", sort=False):  # the rows warned of: a few
+        rows = rows.assign(_p=rows["period"].map(order)).sort_values(
+            ["_p", "site", "commodity"], kind="stable")
+        c = str(rows["commodity"].iloc[0])
+        per = f"USD per {units.get(c, 'unit')}"
+        told = [f"{r.site}{_tier(r.tier)} in {r.period} (a duty of {-r.usd_per_unit:,.6g} on "
+                f"{r.before:,.6g} {per}: {r.price_usd_per_unit:,.6g})"
+                for r in rows.head(limit).itertuples()]
+        more = f", and {len(rows) - limit} more" if len(rows) > limit else ""
+        out.append(f"levies.csv row {lv.loc[levy, '_row']} ({levy}): its export duty on {c} "
+                   "is larger than the market price it is taken from, which it makes "
+                   f"negative, at {'; '.join(told)}{more}: the model sells there only where "
+                   "a floor makes it, paying to. To stop sales there, close the market in a "
+                   "market group instead (market_groups.csv, access: closed); to tax them, "
+                   "give a duty below the price")
+    return out
+
+
+def _tier(tier) -> str:
+    """`` (tier k)`` for a market's tier above the first, '' for the first (or none)."""
+    t = pd.to_numeric(pd.Series([tier]), errors="coerce").iloc[0]
+    return f" (tier {int(t)})" if pd.notna(t) and t != 1 else ""

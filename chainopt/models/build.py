@@ -92,12 +92,15 @@ class BuiltModel:
         policies row where nothing emits (:func:`chainopt.models.emissions.idle_policies`),
         a capture unit where nothing emits what it captures
         (:func:`chainopt.models.emissions.idle_captures`), a product held to specs that
-        also comes unblended (:func:`chainopt.models.blending.unheld_specs`), and a lever
-        row naming sites where it changes nothing (:func:`chainopt.case.levers.idle_sites`)."""
+        also comes unblended (:func:`chainopt.models.blending.unheld_specs`), a lever
+        row naming sites where it changes nothing (:func:`chainopt.case.levers.idle_sites`)
+        and an export duty above a market's price
+        (:func:`chainopt.case.levers.prohibitive_duties`)."""
         return [*reach.warnings(self.case, self.reach),
                 *emissions.idle_policies(self.index, self.lp),
                 *emissions.idle_captures(self.index, self.lp),
-                *blending.unheld_specs(self.index), *levers.idle_sites(self.case)]
+                *blending.unheld_specs(self.index), *levers.idle_sites(self.case),
+                *levers.prohibitive_duties(self.case)]
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation

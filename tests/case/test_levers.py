@@ -496,6 +496,34 @@ def test_lever_sites_where_nothing_happens_are_warned(tmp_path):
     assert solve_case(folder).objective == pytest.approx(19.35, rel=1e-9)
 
 
+def test_an_export_duty_above_the_price_is_warned(tmp_path):
+    """Review F4: the duty on prod at abroad is 590 USD/t in p1 and 20 in p2 (two 1-year
+    periods, rate 0). abroad's price is 600 x (1 - 0.1) - 590 = -50 in p1, a negative
+    price nothing said; in p2 520, as in test_levers_resolved_by_hand. At -50 nothing is
+    sold abroad in p1: 20 kt home at 490 (40 kt of feed, 4 MUSD; the mode's -100 USD/t,
+    -2): 9.8 - 4 + 2 = 7.8; p2 as there, 19.35: 27.15. Now `chainopt validate` and
+    `run` warn, naming the row, the market and p1 only."""
+    folder = write_case(tmp_path / "toy", {**TABLES, "levies_by_period": """
+        levy,period,amount_usd_per_unit
+        duty,p2,20
+    """, "levies": """
+        levy,kind,commodity,sites,amount_usd_per_unit,active
+        reverse_excise,feed_excise,feed,,-50,true
+        duty,export_duty,prod,abroad,590,true
+    """}, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                   {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    said = ("levies.csv row 3 (duty): its export duty on prod is larger than the market "
+            "price it is taken from, which it makes negative, at abroad in p1 (a duty of 590 "
+            "on 540 USD per t: -50): the model sells there only where a floor makes it, "
+            "paying to. To stop sales there, close the market in a market group instead "
+            "(market_groups.csv, access: closed); to tax them, give a duty below the price")
+    case = load_case(folder)
+    assert api.case_warnings(case) == [said]
+    res = api.run(case, save=False)
+    assert res.objective == pytest.approx(7.8 + 19.35, rel=1e-9)
+    assert res.manifest["warnings"] == [said]
+
+
 def test_a_closed_group_with_a_hard_demand_is_warned(tmp_path):
     """'west' (abroad) is closed: its sales cap becomes 0, so abroad buys nothing; but
     demand.csv requires 5 kt/yr of prod at abroad, a delivery, not a sale, which the
