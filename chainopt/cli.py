@@ -1,7 +1,8 @@
 """The ``chainopt`` command line: parse, call one api function, print.
 
-Exit codes: 0 ok, 1 bad input, 2 usage (typer's own), 3 infeasible or unbounded,
-4 solver failure or limit.
+Exit codes: 0 ok (also a plan stopped at its time limit: a warning says so), 1 bad
+input, 2 usage (typer's own), 3 infeasible or unbounded, 4 solver failure or limit
+without a usable plan.
 """
 
 from __future__ import annotations
@@ -681,15 +682,20 @@ def export(
 
 def run_warnings(results) -> list[str]:
     """What a run's terminal warns of: the inputs that change nothing (the manifest's
-    ``warnings``: a policies row where nothing emits), the demand floors left unmet and
-    coefficients spanning a ratio above 1e8 (``coefficient_ranges``, as explain warns)."""
+    ``warnings``: a policies row where nothing emits), a plan not proven optimal (stopped
+    at its time limit, :func:`chainopt.results.stopped_early`), the demand floors left
+    unmet and coefficients spanning a ratio above 1e8 (``coefficient_ranges``, as explain
+    warns)."""
     from chainopt.report.explain import numerics_lines  # lazy: start-up
+    from chainopt.results import stopped_early  # lazy: start-up
 
     short = shortfall_note(results)
     ranges = results.tables.get("coefficient_ranges")
     scaling = ([] if ranges is None else
                [w.removeprefix("warning: ") for w in numerics_lines(ranges, only_warnings=True)])
-    return [*results.manifest.get("warnings", []), *([short] if short else []), *scaling]
+    early = stopped_early(results.manifest)
+    return [*results.manifest.get("warnings", []), *([early] if early else []),
+            *([short] if short else []), *scaling]
 
 
 def shortfall_note(results) -> str:

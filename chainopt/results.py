@@ -454,6 +454,31 @@ def run_title(manifest: dict) -> str:
     return f"{title}, {variant}" if variant else title
 
 
+def stopped_early(manifest: dict) -> str:
+    """'' or the warning of a run that stopped with a plan not proven optimal (status
+    ``feasible``: a MIP stopped at its time limit, or another solver limit): where it
+    stopped, its MIP gap, and what to do. Its exit code is 0 all the same (a usable
+    plan): ``run``, a batch and ``compare`` print this as one of the run's warnings."""
+    if manifest.get("status") != "feasible":
+        return ""
+    opts = manifest.get("solver_options")
+    limit = opts.get("time_limit_s") if isinstance(opts, dict) else None
+    info = manifest.get("solver_info")
+    said = str(info.get("model_status") or "") if isinstance(info, dict) else ""
+    if not said or "time" in said.lower():
+        at = "its time limit" + (f" ({limit:g} s)" if isinstance(limit, int | float)
+                                 and math.isfinite(limit) else "")
+    else:
+        at = f"a solver limit ({said})"
+    gap = manifest.get("mip_gap")
+    within = (f"within {gap:.2%} of the best possible (MIP gap)"
+              if isinstance(gap, int | float) and math.isfinite(gap)
+              else "of unknown distance from the best possible (no MIP bound)")
+    return (f"the solver stopped at {at} with a plan {within}: not proven optimal, and a "
+            "re-run may find another plan (verify and snapshot write refuse such a run); "
+            "raise --time-limit to solve it to optimality")
+
+
 def variant_of(manifest: dict, settings: bool = False) -> str:
     """``variant v00001 of sweep full`` for the results of a sweep's ``--full`` variant
     (its manifest's ``variant``: :func:`chainopt.sweep.variant_record`), else ""; a

@@ -572,3 +572,58 @@ def test_text_is_printed_as_given_not_as_emoji(tmp_path: Path) -> None:
     result, text = invoke("validate", folder)
     assert result.exit_code == 1
     assert "case:fire:" in text and "\N{FIRE}" not in text
+
+
+def _stopped_at_time_limit(monkeypatch) -> None:
+    """``api.solve`` as if HiGHS stopped every MIP at a 0.5 s time limit with its plan
+    0.05 % from the best possible: status ``feasible``, gap 0.0005, as
+    ``run scenarios/ru_all_projects.yaml --time-limit 0.5`` gives (HiGHS's own status
+    'Time limit reached'); the plan itself as solved."""
+    from chainopt import api
+
+    real = api.solve
+
+    def stopped(built, options=None):
+        out = real(built, options)
+        out.status, out.mip_gap = "feasible", 0.0005
+        out.options["time_limit_s"] = 0.5
+        out.info["model_status"] = "Time limit reached"
+        return out
+
+    monkeypatch.setattr(api, "solve", stopped)
+
+
+def test_a_run_stopped_at_its_time_limit_warns_and_exits_0(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """A run stopped at its 0.5 s time limit with a plan 0.05 % (gap 0.0005) from the
+    best possible: exit 0 (a usable plan, written), as before, but now a warning line
+    says so (only the word 'feasible' in the status line did): at its time limit (0.5 s),
+    within 0.05 %, not proven optimal, raise --time-limit. A batch (`run A B --jobs 1`)
+    prints it once per run, and `compare` once per run on the terminal and in its
+    comparison.md and warnings.csv; the single run's HTML report shows it."""
+    from tests.toycase import write_case
+
+    _stopped_at_time_limit(monkeypatch)
+    tables = IDLE_POLICY_CASE
+    one = write_case(tmp_path / "one", tables, name="one")
+    two = write_case(tmp_path / "two", tables, name="two")
+    said = ("warning: the solver stopped at its time limit (0.5 s) with a plan within "
+            "0.05% of the best possible (MIP gap): not proven optimal")
+    result, text = invoke("run", one, "--out", tmp_path / "out")
+    assert result.exit_code == 0, text
+    assert said in text and "raise --time-limit" in text, text
+    result, text = invoke("run", one, two, "--out", tmp_path / "batch", "--jobs", "1")
+    assert result.exit_code == 0, text
+    assert text.count(said) == 2, text
+    result, text = invoke("compare", one, two, "--out", tmp_path / "cmp", "--jobs", "1")
+    assert result.exit_code == 0, text
+    assert text.count(said) == 2, text
+    folder = tmp_path / "cmp" / "compare-one-vs-two"
+    md = " ".join((folder / "comparison.md").read_text().split())
+    assert md.count("stopped at its time limit (0.5 s)") == 2, md
+    warned = pd.read_csv(folder / "warnings.csv")
+    assert warned["warning"].str.contains("stopped at its time limit").sum() == 2
+    result, text = invoke("report", tmp_path / "out" / "one")
+    assert result.exit_code == 0, text
+    page = next((tmp_path / "out" / "one").glob("*.html")).read_text()
+    assert "stopped at its time limit (0.5 s)" in page

@@ -44,6 +44,7 @@ from chainopt.results import (
     floats_again,
     read_table,
     stable_floats,
+    stopped_early,
     table_files,
     text_columns,
 )
@@ -233,6 +234,14 @@ def _stream_warnings(results: dict, names: list[str], counterfactuals: dict | No
     return pd.DataFrame(rows, columns=["scenario", "warning"])
 
 
+def run_warnings(manifest: dict) -> list[str]:
+    """What a run warned of as it was solved: its manifest's ``warnings`` and a plan not
+    proven optimal (:func:`chainopt.results.stopped_early`)."""
+    early = stopped_early(manifest)
+    return [*(str(w) for w in manifest.get("warnings") or [] if isinstance(w, str)),
+            *([early] if early else [])]
+
+
 def _warnings(results: dict, names: list[str], counterfactuals: dict | None
               ) -> pd.DataFrame:
     """``warnings`` (scenario, warning): what each compared run warned of (its
@@ -241,8 +250,7 @@ def _warnings(results: dict, names: list[str], counterfactuals: dict | None
     yearly stream is approximate (:func:`_stream_warnings`), so that the comparison's
     files say what the terminal said while solving."""
     rows = [{"scenario": n, "warning": str(w), "said_by": "run"} for n in names
-            for w in (getattr(results[n], "manifest", None) or {}).get("warnings") or []
-            if isinstance(w, str)]
+            for w in run_warnings(getattr(results[n], "manifest", None) or {})]
     said = _stream_warnings(results, names[1:], counterfactuals).assign(said_by="compare")
     frame = pd.DataFrame(rows, columns=["scenario", "warning", "said_by"])
     return pd.concat([frame, said], ignore_index=True) if len(said) else frame

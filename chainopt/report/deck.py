@@ -331,7 +331,7 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         # the KPIs in words (their ids of kpis.csv: the HTML report); all, continued
         deck.table("Key figures", total.drop(columns="kpi"), penalty_note(tables))
     # what chainopt run warned of, as the run's HTML report shows it
-    said = [w for w in manifest.get("warnings") or [] if isinstance(w, str)]
+    said = cmp.run_warnings(manifest)
     if said:
         deck.notes("Warnings", said)
     periods = charts.periods_of(tables, manifest)

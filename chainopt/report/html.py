@@ -189,7 +189,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     # build used from inside a period while its yearly limits bind, ...), on the page a
     # consultant shares, not only on the terminal of whoever ran it
     warned = "".join(f'<p class="note"><b>warning:</b> {esc(w)}</p>'
-                     for w in manifest.get("warnings") or [] if isinstance(w, str))
+                     for w in compare.run_warnings(manifest))
     kpi_body = (_cards(cards) + (f'<p class="note"><b>{esc(note)}</b></p>' if note else "")
                 + warned
                 + '<h3>Whole horizon</h3>'
