@@ -573,7 +573,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
 
     Returns (sections, outcomes, folder): the comparison tables of
     :func:`chainopt.report.compare.compare` (empty if fewer than two runs succeeded),
-    the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written.
+    the run outcomes, and ``<out>/compare-<name>/`` where CSV and Markdown were written;
+    the runs that failed are recorded there (comparison.md first says which and why,
+    ``text_columns.json`` ``failed``: :func:`chainopt.report.compare.compared_failures`).
     ``overwrite`` replaces run folders holding results of other inputs and an existing
     comparison folder (named or default); without it an existing comparison folder is an
     error (exit 1), found before solving when the names of the runs can be read.
@@ -606,7 +608,14 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
                           compare_folder(out, name, list(good), overwrite),
                           overwrite=overwrite,
                           inputs={n: str(r.manifest.get("input_hash", ""))
-                                  for n, r in good.items()})
+                                  for n, r in good.items()},
+                          # its scenario's or case's name where it reads (a run that
+                          # fails to load is named by its source)
+                          failed=[{"name": n or o.name, "source": o.source,
+                                   "exit_code": o.exit_code,
+                                   # a crash's traceback is for the terminal, not the record
+                                   "error": o.error.split("\nTraceback (most recent")[0]}
+                                  for o, n in zip(outcomes, names, strict=True) if not o.ok])
     return sections, outcomes, folder
 
 

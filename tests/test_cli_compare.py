@@ -408,3 +408,43 @@ def test_compare_help_names_every_detail_table():
     missing = [k for k in TITLES if k not in ("economics", "stream_warnings")
                and k not in done.output]
     assert missing == [], missing
+
+
+def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
+    """`compare one two bad.yaml` where bad.yaml's change matches no row of markets.csv
+    (exit 1): the comparison of one and two is written, exit 1, and its folder said
+    nothing of bad (its title `# Comparison: one, two`, no file naming it). Now
+    comparison.md says first that 1 of 3 runs asked for failed, naming bad, its source,
+    exit 1 (bad input) and the error; text_columns.json records it under ``failed``
+    (compared_failures reads it back), and `chainopt report --pptx` of the folder shows
+    it in the HTML report and on a slide of the deck."""
+    from chainopt.report import compare as cmp
+    from tests.test_cli import IDLE_POLICY_CASE
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "one", IDLE_POLICY_CASE, name="one")
+    two = write_case(tmp_path / "two", IDLE_POLICY_CASE, name="two")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"base: {one}\nchanges:\n  - table: markets\n    where: {{commodity: "
+                   "nothing}\n    set: {price_usd_per_unit: 1}\n")
+    res = runner.invoke(app, ["compare", str(one), str(two), str(bad), "--out",
+                              str(tmp_path / "cmp"), "--jobs", "1"])
+    assert res.exit_code == 1, res.output
+    folder = tmp_path / "cmp" / "compare-one-vs-two"
+    md = " ".join((folder / "comparison.md").read_text().split())
+    assert "**Not compared: 1 of 3 runs asked for failed**" in md, md
+    assert f"bad ({bad}): exit 1, bad input:" in md.replace("\\", ""), md
+    assert "matches no row of markets.csv" in md, md
+    failed = cmp.compared_failures(folder)
+    assert [(f["name"], f["source"], f["exit_code"]) for f in failed] == [
+        ("bad", str(bad), 1)]
+    assert json.loads((folder / cmp.TEXT_FILE).read_text())["failed"] == failed
+    res = runner.invoke(app, ["report", str(folder), "--pptx"])
+    assert res.exit_code == 0, res.output
+    page = next(folder.glob("*.html")).read_text()
+    assert "Not compared: runs that failed" in page and "exit 1, bad input" in page
+    from pptx import Presentation
+
+    slides = [" ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+              for slide in Presentation(str(next(folder.glob("*.pptx")))).slides]
+    assert any("Not compared" in t and "exit 1, bad input" in t for t in slides), slides

@@ -843,12 +843,39 @@ def _md_table(key: str, df: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(sections: dict[str, pd.DataFrame], names: list[str]) -> str:
+def failed_lines(failed: list[dict]) -> list[str]:
+    """One line per run that failed and so is not in the comparison (:data:`FAILED`):
+    ``infs (sc/infs.yaml): exit 3, infeasible or unbounded: case ... is infeasible ...``."""
+    out = []
+    for f in failed:
+        name, source = str(f.get("name", "")), str(f.get("source", ""))
+        code = f.get("exit_code")
+        why = EXIT_REASONS.get(code, "failed") if isinstance(code, int) else "failed"
+        said = " ".join(str(f.get("error", "")).split())
+        out.append(f"{name}{f' ({source})' if source and source != name else ''}: exit "
+                   f"{code}, {why}" + (f": {said}" if said else ""))
+    return out
+
+
+#: what a run's exit code says (the README's exit codes), in a comparison's record of
+#: the runs that failed
+EXIT_REASONS = {1: "bad input", 3: "infeasible or unbounded",
+                4: "solver failure or limit without a usable plan"}
+
+
+def markdown(sections: dict[str, pd.DataFrame], names: list[str],
+             failed: list[dict] | None = None) -> str:
     """A comparison's Markdown: the summary (one line per run) and the economics of each
     effect, then a link to the CSV file of every detail table. Sections without the
-    economics (not a full comparison) are written as tables, each in full."""
-    lines = [f"# Comparison: {', '.join(md_text(n) for n in names)}", "",
-             f"Base: **{md_text(names[0])}**; Δ is each run minus the base."]
+    economics (not a full comparison) are written as tables, each in full. ``failed``:
+    the runs asked for that failed (:func:`failed_lines`), said first: the comparison
+    lacks them."""
+    lines = [f"# Comparison: {', '.join(md_text(n) for n in names)}", ""]
+    if failed:
+        lines += [f"**Not compared: {len(failed)} of {len(names) + len(failed)} runs "
+                  "asked for failed**, so this comparison lacks them:", "",
+                  *(f"* {md_text(line)}" for line in failed_lines(failed)), ""]
+    lines.append(f"Base: **{md_text(names[0])}**; Δ is each run minus the base.")
     if "economics" not in sections or "objective" not in sections:
         lines.append("")
         for key, df in sections.items():
@@ -884,6 +911,10 @@ TEXT_FILE = "text_columns.json"
 #: deck to show its chart (:func:`compared_inputs`)
 INPUTS = "input_hashes"
 
+#: :data:`TEXT_FILE`'s record of the runs asked for that failed and are not compared
+#: (each: name, source, exit_code, error; :func:`compared_failures`)
+FAILED = "failed"
+
 #: What a damaged comparison table's error tells to do.
 RECOMPARE = "the comparison folder is damaged: run chainopt compare again with --overwrite"
 
@@ -901,6 +932,21 @@ def compared_inputs(folder: str | Path) -> dict[str, str]:
     hashes = record.get(INPUTS) if isinstance(record, dict) else None
     return ({str(k): v for k, v in hashes.items() if isinstance(v, str)}
             if isinstance(hashes, dict) else {})
+
+
+def compared_failures(folder: str | Path) -> list[dict]:
+    """The runs asked for that failed and so are not in the comparison, as its folder
+    records them (:data:`FAILED`; none in folders written before it, or a record that is
+    not one): each a mapping with name, source, exit_code and error."""
+    spec = Path(folder) / TEXT_FILE
+    if not spec.is_file() or spec.is_symlink():
+        return []
+    try:
+        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
+    except (ValueError, InputError):
+        return []
+    failed = record.get(FAILED) if isinstance(record, dict) else None
+    return ([f for f in failed if isinstance(f, dict)] if isinstance(failed, list) else [])
 
 
 #: a section every comparison has written since its record held each table's SHA-256
@@ -960,10 +1006,12 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
-         overwrite: bool = False, inputs: dict[str, str] | None = None) -> Path:
+         overwrite: bool = False, inputs: dict[str, str] | None = None,
+         failed: list[dict] | None = None) -> Path:
     """Write ``<section>.csv`` files, their record (:data:`TEXT_FILE`: text columns, rows
-    and SHA-256; ``inputs``: each run's input hash, :data:`INPUTS`) and ``comparison.md``
-    to ``folder``, atomically. Numbers are written as the results tables' are
+    and SHA-256; ``inputs``: each run's input hash, :data:`INPUTS`; ``failed``: the runs
+    asked for that failed, :data:`FAILED`) and ``comparison.md`` to ``folder``,
+    atomically. Numbers are written as the results tables' are
     (:func:`chainopt.results.stable_floats`): the difference of two runs with the same
     plan, solved apart, is 0, not 2.9e-11."""
     folder = Path(folder)
@@ -978,9 +1026,9 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
                  for key, df in sections.items()}
         (tmp / TEXT_FILE).write_text(json.dumps(
             {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},
-             TABLE_FILES: files, INPUTS: dict(inputs or {})}, indent=1, sort_keys=True)
-            + "\n")
-        (tmp / "comparison.md").write_text(markdown(sections, names) + "\n")
+             TABLE_FILES: files, INPUTS: dict(inputs or {}), FAILED: list(failed or [])},
+            indent=1, sort_keys=True) + "\n")
+        (tmp / "comparison.md").write_text(markdown(sections, names, failed) + "\n")
 
     write_folder(folder, fill, kind="comparison", overwrite=overwrite)
     return folder

@@ -271,6 +271,9 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
                 "objective and Δ: NPV of the whole chain (MUSD)")
         deck.table("Key figures", summary, f"{what}; incremental NPV: each project against "
                    "its own counterfactual")
+    failed = cmp.failed_lines(cmp.compared_failures(folder))
+    if failed:  # the runs the comparison lacks, before anything it shows
+        deck.notes("Not compared: runs that failed", failed)
     said = cmp.warning_lines(tables)
     if said:  # what the runs warned of, before the values it qualifies
         deck.notes("Warnings", said)

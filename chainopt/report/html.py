@@ -398,6 +398,10 @@ def compare_report_html(folder: Path) -> str:
         at = next((i + 1 for i, (a, _, _) in enumerate(sections) if a == "economics"), 0)
         sections.insert(at, ("projects", "Project one-pagers", "".join(
             _onepager_html(i, p) for i, p in enumerate(pages))))
+    failed = compare.failed_lines(compare.compared_failures(folder))
+    if failed:  # first: the comparison lacks them
+        sections.insert(0, ("not-compared", "Not compared: runs that failed", "".join(
+            f'<p class="note"><b>failed:</b> {esc(line)}</p>' for line in failed)))
     runs = _objective_runs(tables.get("objective"))
     sub = (f"comparison {esc(folder.name)}"
            + (f" · base {esc(runs[0])} · runs {esc(', '.join(runs[1:]))}" if runs else "")
