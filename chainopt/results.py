@@ -340,8 +340,24 @@ def check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) ->
                                   RERUN)])
 
 
+def as_written(data: bytes, entry: dict) -> bytes:
+    """``data``, a table file's bytes, as chainopt wrote them when their only change is
+    line endings turned into CRLF (git's ``core.autocrlf=true``, the Git-for-Windows
+    default, on a results folder committed to a repository): the bytes with CRLF made LF
+    again if those hash to the SHA-256 ``entry`` records, else ``data`` as they are. Only
+    the exact bytes chainopt wrote are accepted, and read (a newline inside a quoted
+    text cell reads as written, not with its CR), so no edit passes."""
+    if hashlib.sha256(data).hexdigest() == entry["sha256"] or b"\r\n" not in data:
+        return data
+    lf = data.replace(b"\r\n", b"\n")
+    return lf if hashlib.sha256(lf).hexdigest() == entry["sha256"] else data
+
+
 def _check_sha(path: Path, data: bytes, entry: dict, rerun: str = RERUN) -> None:
-    """``data``, the bytes of table file ``path``, are those its ``entry`` records."""
+    """``data``, the bytes of table file ``path``, are those its ``entry`` records (a
+    CSV file's with its line endings made CRLF too: :func:`as_written`)."""
+    if path.suffix != ".parquet":
+        data = as_written(data, entry)
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise _damaged_table(path, "not the file chainopt wrote (its SHA-256 differs from "
                              "the one recorded: cut short or edited; chainopt "
@@ -378,7 +394,10 @@ def edited_tables(folder: str | Path, manifest: dict) -> list[str]:
     out = []
     for name, entry in sorted(files.items()):
         p = Path(folder) / entry["file"]
-        if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() != entry["sha256"]:
+        data = p.read_bytes() if p.is_file() else None
+        if data is not None and p.suffix != ".parquet":
+            data = as_written(data, entry)  # only its line endings made CRLF: as written
+        if data is not None and hashlib.sha256(data).hexdigest() != entry["sha256"]:
             out.append(name)
     return out
 
@@ -390,6 +409,8 @@ def read_table(path: Path, entry: dict | None, as_text: list | None,
     count; a CSV's ``as_text`` columns read as text and the others checked to hold
     numbers. A damaged table is an InputError naming the file, whose hint is ``rerun``."""
     data = read_bytes(path, str(path), MAX_TABLE_BYTES, what="results table")
+    if checksum and entry is not None and path.suffix != ".parquet":
+        data = as_written(data, entry)  # only its line endings made CRLF: as written
     # a CSV file's text first: binary or not UTF-8 is the more telling message
     text = None if path.suffix == ".parquet" else decode(data, str(path), what="results table")
     if checksum and entry is not None:

@@ -270,6 +270,56 @@ def test_verify_names_the_cell_of_a_table_edited_by_hand(tmp_path):
     assert "run the case again" in out
 
 
+def _crlf(folder: Path) -> int:
+    """Every CSV file of ``folder`` with CRLF line endings, as git's core.autocrlf=true
+    checks a committed folder out on Windows; returns how many files."""
+    files = sorted(folder.glob("*.csv"))
+    for p in files:
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    return len(files)
+
+
+def test_a_results_folder_checked_out_with_crlf_line_endings_still_reads(tmp_path):
+    """5 kt/yr of crude bought at 100 and sold at 290: objective 5 x 190 / 1000 = 0.95
+    MUSD. Its folder with every CSV file's line endings made CRLF (a repository checked
+    out with core.autocrlf=true): verify gave exit 1 with one "damaged results table"
+    per CSV file (21 on a real run), explain and report exit 1. Now a table whose only
+    change is CRLF is the file chainopt wrote: verify exit 0, explain and report exit 0,
+    Results.load reads 0.95. A number edited as well (sales 5 -> 6, CRLF kept) is still
+    damaged, naming the cell; a comparison folder made CRLF reads back too."""
+    from chainopt.report import compare as cmp
+    from chainopt.results import Results
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.run(case, out=tmp_path / "results", name="r")
+    folder = tmp_path / "results" / "r"
+    assert _crlf(folder) > 5
+    assert b"\r\n" in (folder / "sales.csv").read_bytes()
+    assert Results.load(folder).manifest["objective"] == pytest.approx(0.95)
+    cli = CliRunner(env={"COLUMNS": "250"})
+    for args in (["verify", str(folder)], ["explain", str(folder)],
+                 ["report", str(folder)]):
+        res = cli.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+    path = folder / "sales.csv"
+    head, row = path.read_text().splitlines()  # (universal newlines: CR dropped)
+    cells = row.split(",")
+    cells[head.split(",").index("sales_k_per_yr")] = "6"
+    path.write_bytes(f"{head}\r\n{','.join(cells)}\r\n".encode())
+    res = cli.invoke(app, ["verify", str(folder)])
+    assert res.exit_code == 1, res.output
+    out = " ".join(res.output.split())
+    assert "column sales_k_per_yr: the file says 6, a re-run gives 5" in out, out
+    two = write_case(tmp_path / "two", TINY, name="two")
+    _, _, cfolder = api.compare([str(case), str(two)], out=tmp_path / "cmp", jobs=1)
+    before = cmp.read_tables(cfolder)
+    assert _crlf(cfolder) > 5
+    after = cmp.read_tables(cfolder)
+    assert sorted(after) == sorted(before)
+    pd.testing.assert_frame_equal(after["objective"], before["objective"])
+
+
 def test_verify_compares_the_status_and_names_what_made_each_run(tmp_path, monkeypatch):
     """The tiny case's run (objective 5 x 190 / 1000 = 0.95 MUSD, selling 5 kt/yr) as if
     solved by HiGHS 1.0.0 and selling 6 kt/yr (resealed: a folder chainopt wrote with
