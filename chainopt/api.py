@@ -53,6 +53,7 @@ from chainopt.errors import (
     Problem,
     ResultsDifferError,
     ResultsExistError,
+    SolverError,
     SweepInterrupted,
     UnboundedError,
 )
@@ -1566,6 +1567,14 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     if not src:
         raise InputError([Problem(str(results_dir), "manifest.json records no source to re-run",
                                   "results written by chainopt 0.1 or later record it")])
+    if sc.found_here(src) is None:  # not as recorded, not embedded, no tail here
+        tails = Path(src).parts[1:][-2:]
+        raise InputError([Problem(
+            f"{Path(results_dir) / MANIFEST}: source", f"the recorded source {src} is not "
+            "on this machine: not at that path, not an embedded case, and no tail of the "
+            f"path (such as {Path(*tails) if tails else src}) below the working directory "
+            f"{Path.cwd()}", "run chainopt verify from the root of the checkout holding it "
+            "(where the recorded path's tail resolves)")])
     try:
         case = _recorded_case(m, src, results_dir)
     except InputsChangedError:
@@ -1594,7 +1603,17 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}, so the "
             "answer is expected to change (re-run and review the new results)")
     options = _recorded_options(m, results_dir)
-    fresh = run(case, save=False, options=options)
+    try:
+        fresh = run(case, save=False, options=options)
+    except SolverError as exc:  # its hint names run's options, which verify has not
+        said = str(exc).split("; raise --time-limit")[0]
+        raise SolverError(
+            f"the re-run of {results_dir} with the solver options it records "
+            f"(manifest.json solver_options, time limit "
+            f"{'none' if options.time_limit_s is None else f'{options.time_limit_s:g} s'}) "
+            f"ended without a usable plan: {said}. verify re-runs as recorded: a slower "
+            "machine? solve the case again with a larger --time-limit (chainopt run ... "
+            "--overwrite) and verify that run") from None
     try:
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -1751,6 +1770,36 @@ def _utf8(text: str) -> Callable[[Path], object]:
     return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
+#: where a snapshot's relative ``rerun:`` path is looked for, for its error's hint
+SNAPSHOT_WHERE = ("a relative rerun: path resolves against the working directory (now "
+                  "{cwd}), an absolute one moved with its checkout is looked for by its "
+                  "tail below it: run chainopt snapshot check from the folder the snapshots "
+                  "were written from (the checkout root)")
+
+
+def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
+                      drifted: list[str]) -> ChainoptError:
+    """The error of a ``snapshot check`` whose re-runs of ``failed`` snapshots (file,
+    error) failed: every one, each named by its snapshot file, with the exit code of the
+    worst (an input error 1, infeasible 3, solver 4); the snapshots that drifted besides
+    are named too."""
+    problems = []
+    for f, exc in failed:
+        said = exc.problems if isinstance(exc, InputError) else [Problem("", str(exc))]
+        for p in said:
+            missing = "no such" in p.message or "no case folder" in p.message
+            problems.append(Problem(
+                f"{f}: rerun" + (f" {p.where}" if p.where else ""), p.message,
+                SNAPSHOT_WHERE.format(cwd=Path.cwd()) if missing else p.hint))
+    also = (f"; besides, {len(drifted)} snapshot{'s' if len(drifted) > 1 else ''} drifted "
+            f"({', '.join(drifted)})" if drifted else "")
+    worst = max(failed, key=lambda fe: fe[1].exit_code)[1]
+    head = f"{len(failed)} of {total} snapshots could not be re-run{also}"
+    if isinstance(worst, InputError):
+        return InputError([*problems, Problem(str(failed[0][0].parent), head)])
+    return type(worst)(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
+
+
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                    atol: float = 1e-3) -> dict[str, list[str]]:
     """Re-run every snapshot's source and compare its key figures with the file.
@@ -1770,6 +1819,7 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
         raise InputError([Problem(str(directory), "no snapshot files here",
                                   "write them first with chainopt snapshot write")])
     drift, changed = {}, []
+    failed: list[tuple[Path, ChainoptError]] = []
     for f in files:
         golden = read_mapping(f, str(f), what="snapshot file")
         if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
@@ -1777,7 +1827,11 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
         recorded = golden.pop(SNAPSHOT_HASH, None)
-        fresh = run(golden["rerun"], save=False)
+        try:  # the recorded path, else an embedded case or its tail here, as verify does
+            fresh = run(sc.found_here(golden["rerun"]) or golden["rerun"], save=False)
+        except ChainoptError as exc:  # every snapshot is checked, each failure named
+            failed.append((f, exc))
+            continue
         current = {"rerun": golden["rerun"], **_drift.key_figures(fresh)}
         try:
             lines = _drift.compare_figures(golden, current, rtol=rtol, atol=atol)
@@ -1793,6 +1847,8 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                          + ("" if lines else " (its figures are the same)"))
         if lines:
             drift[f.stem] = lines
+    if failed:
+        raise _snapshots_failed(failed, len(files), list(drift))
     if drift:
         text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
                          for name, lines in drift.items())

@@ -453,3 +453,86 @@ def test_decks_and_workbooks_are_the_same_bytes_when_written_again(tmp_path, mon
             assert {i.date_time for i in z.infolist()} == {ooxml.FIXED_DATE}, name
             if ooxml.CORE in z.namelist():
                 assert b"dcterms:modified" not in z.read(ooxml.CORE), name
+
+
+def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_rerun(
+        tmp_path, monkeypatch):
+    """Two tiny cases (objective 5 x 190 / 1000 = 0.95 MUSD), one and two, snapshotted
+    from repo/ with relative rerun: paths (cases/one, cases/two). Checked from another
+    folder, out/: it stopped at the first, "cases/one: no case folder ...", naming
+    neither the snapshot file nor the second failure. Now exit 1 names both snapshot
+    files, each with its rerun path, and says where relative paths resolve (the working
+    directory: run from the checkout root). Snapshots written with absolute paths in
+    repo/ and checked after repo/ moved to moved/ (from moved/): the recorded path is gone,
+    its tail cases/one is found below the working directory, as verify does: exit 0."""
+    from chainopt.errors import InputError
+    from tests.toycase import write_case
+
+    repo = tmp_path / "repo"
+    write_case(repo / "cases" / "one", TINY, name="one")
+    write_case(repo / "cases" / "two", TINY, name="two")
+    monkeypatch.chdir(repo)
+    api.snapshot_write(["cases/one", "cases/two"], "snaps")
+    api.snapshot_write([str(repo / "cases" / "one"), str(repo / "cases" / "two")], "abs")
+    assert api.snapshot_check("snaps") == {}
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path / "out")
+    with pytest.raises(InputError) as exc:
+        api.snapshot_check(repo / "snaps")
+    wheres = [p.where for p in exc.value.problems]
+    assert wheres[:2] == [f"{repo / 'snaps' / 'one.yaml'}: rerun cases/one",
+                          f"{repo / 'snaps' / 'two.yaml'}: rerun cases/two"], wheres
+    assert "resolves against the working directory" in exc.value.problems[0].hint
+    assert "2 of 2 snapshots could not be re-run" in str(exc.value)
+    repo.rename(tmp_path / "moved")
+    monkeypatch.chdir(tmp_path / "moved")
+    assert api.snapshot_check("abs") == {}
+
+
+def test_verify_says_where_to_run_it_when_its_source_is_not_found(tmp_path, monkeypatch):
+    """A run of repo/cases/one saved with its absolute source, repo/ then moved to
+    moved/. verify from moved/ finds cases/one by the path's tail (exit 0); from
+    tmp_path it said "... no case folder or embedded case of this name; give a folder
+    holding case.yaml", an argument verify does not take. Now: exit 1, the recorded
+    source is not on this machine (nor its tail, such as cases/one, below the working
+    directory): run verify from the root of the checkout holding it."""
+    from tests.toycase import write_case
+
+    repo = tmp_path / "repo"
+    write_case(repo / "cases" / "one", TINY, name="one")
+    api.run(str(repo / "cases" / "one"), out=repo / "results", name="r")
+    repo.rename(tmp_path / "moved")
+    monkeypatch.chdir(tmp_path / "moved")
+    cli = CliRunner(env={"COLUMNS": "250"})
+    res = cli.invoke(app, ["verify", "results/r"])
+    assert res.exit_code == 0, res.output
+    monkeypatch.chdir(tmp_path)
+    res = cli.invoke(app, ["verify", "moved/results/r"])
+    assert res.exit_code == 1, res.output
+    out = " ".join(res.output.split())
+    assert f"the recorded source {repo / 'cases' / 'one'} is not on this machine" in out
+    assert "(such as cases/one) below the working directory" in out, out
+    assert "run chainopt verify from the root of the checkout" in out
+    assert "give a folder holding case.yaml" not in out
+
+
+def test_verify_of_a_rerun_without_a_plan_names_no_option_verify_lacks(tmp_path):
+    """small_chain (an LP) run, then its manifest's recorded time limit set to 1e-9 s,
+    and the folder resealed: the re-run stops before any plan. verify said "HiGHS
+    stopped ... without a usable plan; raise --time-limit or try --method ipm": verify
+    has neither option. Now (still exit 4) it says the re-run used the recorded solver
+    options (time limit 1e-09 s) and to solve the case again with a larger --time-limit
+    and verify that run; no --method."""
+    import json
+
+    api.run("small_chain", out=tmp_path, name="r")
+    mf = tmp_path / "r" / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["solver_options"]["time_limit_s"] = 1e-9
+    mf.write_text(json.dumps(m))
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["verify", str(tmp_path / "r")])
+    assert res.exit_code == 4, res.output
+    out = " ".join(res.output.split())
+    assert "with the solver options it records" in out and "time limit 1e-09 s" in out, out
+    assert "with a larger --time-limit (chainopt run ... --overwrite)" in out, out
+    assert "--method" not in out, out
