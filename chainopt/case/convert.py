@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chainopt.case.excel import (
+    check_not_other_spreadsheet,
     formula_text,
     is_workbook,
     read_workbook,
@@ -37,6 +38,7 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False,
         raise InputError([Problem(str(src), "is a scenario, a change to a case: convert "
                                   "writes a case folder as a workbook and back",
                                   "convert the case the scenario is based on (its base:)")])
+    check_not_other_spreadsheet(src)
     if is_workbook(src):
         if is_workbook(dst):
             raise InputError([Problem(str(dst), "both sides are workbooks",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import zlib
 from pathlib import Path
 from zipfile import BadZipFile, ZipFile
 
@@ -58,11 +59,58 @@ MAX_CELLS = 2_000_000
 OPEN_AND_SAVE = ("open and save the workbook in Excel, or convert the case folder to a "
                  "workbook again")
 NOTES_HINT = "a sheet of notes: start its name with _ (such sheets are not read)"
+#: what to do with a workbook whose zip or XML is damaged
+RESAVE = ("open it in Excel and save it again (File, Save As, Excel Workbook), or export "
+          "it again from the program that wrote it")
+#: what a damaged zip or XML raises while it is read: zipfile's and zlib's errors (a bad
+#: CRC, corrupt deflate data, a method or an encryption zipfile cannot read), ElementTree's
+#: and lxml's ParseError (SyntaxError), and openpyxl's errors for XML that is well formed
+#: but not a workbook's
+DAMAGED: tuple[type[BaseException], ...] = (
+    BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+    SyntaxError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+    OverflowError)
+#: the longest piece of markup (a tag, a comment, a processing instruction, a CDATA
+#: section or text between two tags) in a workbook's XML. Expat as linked here re-reads
+#: an unfinished piece at every 16 KB openpyxl feeds it, so one 190 MB comment took
+#: about 40 minutes; a piece of at most 1 MB costs at most about 32 MB of re-reading,
+#: and an Excel cell's text (32,767 characters) needs at most a few hundred KB
+MAX_MARKUP = 1 << 20
+#: the most comments, processing instructions and CDATA sections in one part (Excel
+#: writes none but the XML declaration)
+MAX_SPECIAL = 1_000
+_SPECIAL = re.compile(rb"<(?:!--|\?|!\[CDATA\[|!)")
+#: a number cell's value as Excel writes it (ASCII digits; no ``_``, no INF or NaN)
+_XML_NUMBER = re.compile(r"^[ \t\r\n]*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
+                         r"[ \t\r\n]*$")
+_BLANKS = b"\xef\xbb\xbf \t\r\n"
+_SPECIAL_END = {b"<!--": b"-->", b"<?": b"?>", b"<![CDATA[": b"]]>"}
+#: other spreadsheet files than .xlsx, by suffix: what they are
+OTHER_SPREADSHEETS = {".xlsm": "a macro-enabled workbook (.xlsm)",
+                      ".xltm": "a macro-enabled template (.xltm)",
+                      ".xltx": "a workbook template (.xltx)",
+                      ".xlsb": "a binary workbook (.xlsb)",
+                      ".xls": "an Excel 97-2003 workbook (.xls)",
+                      ".ods": "an OpenDocument spreadsheet (.ods)"}
 
 
 def is_workbook(source: object) -> bool:
     """True for a path ending in ``.xlsx``."""
     return isinstance(source, str | Path) and str(source).lower().endswith(".xlsx")
+
+
+def check_not_other_spreadsheet(source: object) -> None:
+    """An InputError for an existing file that is a spreadsheet but not an ``.xlsx``
+    workbook (``.xlsm``, ``.xls``, ...): it was "no case folder or embedded case of this
+    name", though the file is there."""
+    if not isinstance(source, str | Path) or not Path(source).is_file():
+        return
+    kind = OTHER_SPREADSHEETS.get(Path(source).suffix.lower())
+    if kind:
+        raise InputError([Problem(str(source), f"{kind} is not read as a case: only .xlsx "
+                                  "workbooks are (macros are never run)",
+                                  "open it in Excel and save it as an .xlsx file (File, "
+                                  "Save As, Excel Workbook), then give that file")])
 
 
 def _yaml_line(value: object) -> str:
@@ -163,46 +211,258 @@ def _check_lengths(name: str, df: pd.DataFrame) -> None:
                                       "shorten it, or keep this case as CSV files")])
 
 
-def _open(path: Path, data_only: bool):
-    """The workbook in read-only mode; one that unpacks to more than MAX_UNPACKED bytes (a
-    zip bomb) or cannot be read is an InputError."""
+def _damaged(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name if it has none)."""
+    return str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _part_sheets(path: Path) -> dict[str, str]:
+    """The sheet name of each worksheet part (``xl/worksheets/sheet4.xml``: ``units``),
+    as far as the workbook's own XML can be read; {} if it cannot."""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
-    from openpyxl import load_workbook
+    from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+    from openpyxl.reader.workbook import WorkbookParser
+
+    try:
+        reader = ExcelReader(str(path), read_only=True)
+        try:
+            reader.read_manifest()
+            parser = WorkbookParser(reader.archive,
+                                    _find_workbook_part(reader.package).PartName[1:])
+            parser.parse()
+            return {rel.target: sheet.name for sheet in parser.sheets
+                    if sheet.id and (rel := parser.rels.get(sheet.id)) is not None}
+        finally:
+            reader.archive.close()
+    except DAMAGED:
+        return {}
+
+
+def _markup_problem(src) -> str | None:
+    """Why the XML read from ``src`` (a binary file) would cost a parser more than
+    linear time, or None: a DOCTYPE (entities), a piece of markup longer than
+    :data:`MAX_MARKUP` (one 190 MB comment took about 40 minutes), or more than
+    :data:`MAX_SPECIAL` comments, processing instructions and CDATA sections. The part
+    is read in 1 MB pieces, each cut before its last ``<`` (the rest begins the next
+    piece), so no ``<!--``, ``-->`` or other marker is ever cut in two."""
+    since = 0  # bytes since the last '<' of a tag or text
+    inside = b""  # the end marker of the comment, instruction or section we are in
+    length = 0  # that one's bytes so far
+    specials = 0
+    rest = b""
+    while True:
+        chunk = src.read(1 << 20)
+        text = rest + chunk
+        cut = text.rfind(b"<") if chunk else len(text)
+        if cut <= 0:
+            cut = len(text) if not chunk or len(text) > MAX_MARKUP else 0
+        part, rest = text[:cut], text[cut:]
+        i = 0
+        while i < len(part):
+            if inside:
+                j = part.find(inside, i)
+                end = len(part) if j < 0 else j + len(inside)
+                length += end - i
+                if length > MAX_MARKUP:
+                    return (f"holds a comment, processing instruction or CDATA section "
+                            f"longer than {MAX_MARKUP:,} bytes")
+                i = end
+                if j >= 0:
+                    inside, since = b"", 0
+                continue
+            m = _SPECIAL.search(part, i)
+            plain = part[i:m.start() if m else len(part)].split(b"<")
+            since += len(plain[0])
+            widest = max([since, *map(len, plain[1:-1])])
+            since = len(plain[-1]) if len(plain) > 1 else since
+            if max(widest, since) > MAX_MARKUP:
+                return f"holds a tag or a text longer than {MAX_MARKUP:,} bytes"
+            if not m:
+                break
+            if m.group() not in _SPECIAL_END:
+                return "declares a DOCTYPE (entities), which no workbook needs"
+            specials += 1
+            if specials > MAX_SPECIAL:
+                return (f"holds more than {MAX_SPECIAL:,} comments, processing "
+                        "instructions or CDATA sections")
+            inside, length, i = _SPECIAL_END[m.group()], m.end() - m.start(), m.end()
+        if not chunk:
+            return None
+
+
+class _Prefixed:
+    """A binary file read from its start again: ``head`` (read already), then the rest."""
+
+    def __init__(self, head: bytes, src) -> None:
+        self.head, self.src = head, src
+
+    def read(self, n: int) -> bytes:
+        out, self.head = self.head, b""
+        return out + self.src.read(n)
+
+
+def _part_problem(src) -> str | None:
+    """:func:`_markup_problem` for a part that is XML (after a byte-order mark and
+    blanks, a ``<``), also in UTF-16 (refused: Excel writes UTF-8); None for another part
+    (a picture, a macro project), which is only read through."""
+    head = b""
+    while len(head) <= MAX_MARKUP:
+        more = src.read(1 << 16)
+        head += more
+        if not more or head.lstrip(_BLANKS):
+            break
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        return "is XML in UTF-16 (Excel writes UTF-8)"
+    if head.lstrip(_BLANKS).startswith(b"<"):
+        return _markup_problem(_Prefixed(head, src))
+    if not head.lstrip(_BLANKS) and len(head) > MAX_MARKUP:
+        return f"begins with more than {MAX_MARKUP:,} blank bytes"
+    while src.read(1 << 20):
+        pass
+    return None
+
+
+def _check_parts(z: ZipFile, path: Path) -> None:
+    """Read every part of the zip through (a bad CRC, corrupt deflate data or a method
+    zipfile cannot read is found here, not halfway through a sheet) and check the XML
+    parts' markup (:func:`_part_problem`); an InputError naming the part and, where it
+    is one, its sheet."""
+    for info in z.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with z.open(info) as src:
+                why = _part_problem(src)
+                if why:
+                    why = f"its XML is damaged: it {why}"
+        except DAMAGED as exc:
+            why = f"the workbook is damaged: it cannot be unpacked ({_damaged(exc)})"
+        if why:
+            sheet = _part_sheets(path).get(info.filename)
+            raise InputError([Problem(
+                f"{path}, sheet {sheet} (part {info.filename})" if sheet else
+                f"{path}, part {info.filename}", why, RESAVE)])
+
+
+def _open(path: Path, data_only: bool, check: bool = True):
+    """The workbook in read-only mode; one that unpacks to more than MAX_UNPACKED bytes (a
+    zip bomb), whose zip or XML is damaged (:func:`_check_parts`, unless ``check`` is
+    False: done already) or that lists a sheet without its part is an InputError."""
+    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
+    from openpyxl.reader.excel import ExcelReader
     from openpyxl.utils.exceptions import InvalidFileException
 
+    reader = None
     try:
         with ZipFile(path) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-        if unpacked > MAX_UNPACKED:
-            raise InputError([Problem(str(path), f"unpacks to {unpacked:,} bytes, more than "
-                                      f"the {MAX_UNPACKED:,} allowed for a case workbook",
-                                      "is this the right file?")])
-        return load_workbook(path, read_only=True, data_only=data_only)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError,
-            AttributeError, IndexError) as exc:
-        raise InputError([Problem(str(path), "cannot be read as an Excel workbook: "
-                                  f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                                  "give an .xlsx written by chainopt convert or saved by "
-                                  "Excel")]) from None
+            if unpacked > MAX_UNPACKED:
+                raise InputError([Problem(str(path), f"unpacks to {unpacked:,} bytes, more "
+                                          f"than the {MAX_UNPACKED:,} allowed for a case "
+                                          "workbook", "is this the right file?")])
+            if check:
+                _check_parts(z, path)
+        reader = ExcelReader(str(path), read_only=True, data_only=data_only)
+        reader.read()
+    except (InvalidFileException, *DAMAGED) as exc:
+        if reader is not None:
+            reader.archive.close()
+        raise InputError([Problem(str(path), f"cannot be read as an Excel workbook: "
+                                  f"{_damaged(exc)}", "give an .xlsx written by chainopt "
+                                  f"convert or saved by Excel; if it is one, {RESAVE}")]) \
+            from None
+    # openpyxl leaves out, without a word, a sheet whose part is not in the zip
+    missing = [Problem(f"{path.name}, sheet {sheet.name}", "is listed in the workbook but "
+                       f"its XML part{f' ({rel.target})' if rel is not None else ''} is "
+                       "missing: the workbook is damaged", RESAVE)
+               for sheet in reader.parser.sheets
+               if (rel := reader.parser.rels.get(sheet.id) if sheet.id else None) is None
+               or rel.target not in reader.valid_files]
+    if missing:
+        reader.archive.close()
+        raise InputError(missing)
+    return reader.wb
+
+
+class _SheetError(ValueError):
+    """A sheet's XML that openpyxl would read wrongly: where (``units!D2``) and what."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"{where}: {what}")
+        self.where, self.what = where, what
+
+
+def _parsed_rows(ws):
+    """(row number, cells) of a read-only sheet, in the order of its XML, each row's
+    cells placed by column (``ReadOnlyCell``, the empty ones left of its last filled in).
+
+    openpyxl's read-only rows (``iter_rows``) leave out, without a word, a row whose
+    number is not above the one before (rows out of order, a row number given twice),
+    keep the last of two cells with the same reference, and place a row's cells up to
+    the column of its last cell in the XML (a cell further right before it was lost); a
+    number cell's value is read with Python's ``int``/``float``, which take ``1_0`` as
+    10 and full-width digits as digits. Here each of these is a :class:`_SheetError`
+    (the sheet's XML is damaged: Excel writes none of them). A formula's saved value of
+    empty text (``=IF(A2="","",A2)``: ``<v></v>``) is read as empty text, a blank cell
+    (openpyxl read it as no saved value)."""
+    from openpyxl.utils import get_column_letter  # lazy: openpyxl only for workbooks
+    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+
+    title = ws.title
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            kind = element.get("t", "n")
+            text = element.findtext(VALUE_TAG)
+            if kind == "n" and text and not _XML_NUMBER.match(text):
+                raise _SheetError(f"{title}!{element.get('r') or '?'}", "a number cell "
+                                  f"whose value is not a number (found {text!r})")
+            cell = super().parse_cell(element)
+            if (kind == "str" and text == "" and cell["value"] is None
+                    and self.data_only):
+                cell["value"] = ""
+            return cell
+
+    parent = ws.parent
+    with ws._get_source() as src:
+        parser = Parser(src, ws._shared_strings, data_only=parent.data_only,
+                        epoch=parent.epoch, date_formats=parent._date_formats,
+                        timedelta_formats=parent._timedelta_formats)
+        last = 0
+        for idx, cells in parser.parse():
+            if idx <= last:
+                raise _SheetError(f"{title}!{idx}:{idx}", f"row {idx} comes after row "
+                                  f"{last} in the sheet's XML (a row number out of order "
+                                  "or given twice)" if idx > 0 else f"a row numbered "
+                                  f"{idx} (rows count from 1)")
+            last = idx
+            seen: set[int] = set()
+            for c in cells:
+                if c["row"] != idx or c["column"] in seen:
+                    ref = f"{get_column_letter(c['column'])}{c['row']}"
+                    raise _SheetError(f"{title}!{ref}", f"cell {ref} is given twice"
+                                      if c["column"] in seen else
+                                      f"cell {ref} is written in row {idx}")
+                seen.add(c["column"])
+            yield idx, ws._get_row(cells, max_col=max(seen)) if cells else ()
 
 
 def _rows(ws, where: str) -> list[tuple[int, list]]:
     """The non-empty rows of a read-only sheet as (row number, cells), trailing empty cells
-    dropped. The sheet's recorded used range is ignored (``reset_dimensions``), so a sheet
+    dropped (:func:`_parsed_rows`). The sheet's recorded used range is ignored, so a sheet
     claiming A1:XFD1048576 costs only the cells it really holds. Reading stops with an
     InputError at the first value right of column :data:`MAX_COLUMNS`, a row beyond an
     Excel sheet's last, or more than :data:`MAX_CELLS` cells (a "cell bomb")."""
     from openpyxl.utils import get_column_letter  # lazy: openpyxl only for workbooks
 
-    ws.reset_dimensions()
     out = []
     read = 0
-    for r, row in enumerate(ws.iter_rows(), start=1):
+    for r, row in _parsed_rows(ws):
         if r > xlsx_text.EXCEL_ROWS:
             raise InputError([Problem(where, f"has a row beyond row "
                                       f"{xlsx_text.EXCEL_ROWS:,}, the last of an Excel "
                                       "sheet: its XML is damaged", OPEN_AND_SAVE)])
-        if not row:  # a row number skipped
+        if not row:  # a row without cells
             continue
         read += len(row)
         if read > MAX_CELLS:
@@ -264,14 +524,14 @@ def _scan(ws, where: str) -> list[str]:
 
 def _formula_values(path: Path, wanted: dict[str, set[tuple[int, int]]]) -> dict:
     """The values saved with the formula cells in ``wanted`` ({sheet: {(row, col)}})."""
-    wb = _open(path, data_only=True)
+    wb = _open(path, data_only=True, check=False)
     try:
         found = {}
         for sheet, cells in wanted.items():
-            ws = wb[sheet]
-            ws.reset_dimensions()
             last = max(r for r, _ in cells)
-            for r, row in enumerate(ws.iter_rows(max_row=last), start=1):
+            for r, row in _parsed_rows(wb[sheet]):
+                if r > last:
+                    break
                 for c, cell in enumerate(row, start=1):
                     if (r, c) in cells:
                         found[(sheet, r, c)] = cell.value
@@ -307,9 +567,17 @@ def read_workbook(path: str | Path) -> RawCase:
             where = f"{path.name}, sheet {name}"
             if name.startswith("_"):
                 continue
+            state = getattr(wb[name], "sheet_state", "visible")
             if name != CASE_SHEET and name not in known:
-                problems.append(Problem(where, "unknown table", "; ".join(
+                hidden = {"hidden": " (a hidden sheet: Excel shows it after right-clicking "
+                          "a sheet tab, Unhide)", "veryHidden": " (a very hidden sheet: "
+                          "only Excel's VBA editor shows it, as a sheet whose Visible "
+                          "property is xlSheetVeryHidden)"}.get(state, "")
+                problems.append(Problem(where, f"unknown table{hidden}", "; ".join(
                     h for h in (closest(name, sorted(known)), NOTES_HINT) if h)))
+                continue
+            if not hasattr(wb[name], "_get_source"):  # a chart sheet
+                problems.append(Problem(where, "a chart sheet, not a table", NOTES_HINT))
                 continue
             try:
                 merged = _scan(wb[name], where)  # first: it bounds the rows openpyxl reads
@@ -323,11 +591,14 @@ def read_workbook(path: str | Path) -> RawCase:
                                      "means no limit)", "unmerge them and enter each "
                                      "cell's value")
                              for ref in merged]
+            except _SheetError as exc:
+                problems.append(Problem(exc.where, f"{exc.what}: the sheet's XML is "
+                                        "damaged", RESAVE))
             # the sheet's XML: ElementTree's and lxml's ParseError, and openpyxl's errors
             # for a cell reference, number or shared-string index that is not one
-            except (SyntaxError, ValueError, IndexError, KeyError, TypeError) as exc:
-                problems.append(Problem(where, f"cannot be read, its XML is damaged: {exc}",
-                                        OPEN_AND_SAVE))
+            except DAMAGED as exc:
+                problems.append(Problem(where, "cannot be read, its XML is damaged: "
+                                        f"{_damaged(exc)}", OPEN_AND_SAVE))
     finally:
         wb.close()
     formulas = {name: {(r, c.column) for r, cells in rows for c in cells if c.data_type == "f"}

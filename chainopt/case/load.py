@@ -16,7 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from chainopt.case.excel import is_workbook, read_workbook, relocate
+from chainopt.case.excel import (
+    check_not_other_spreadsheet,
+    is_workbook,
+    read_workbook,
+    relocate,
+)
 from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, Case, RawCase
 from chainopt.case.storage import storage_for_rows, text_storage
 from chainopt.case.validate import MAX_PER_CHECK, closest, validate
@@ -81,6 +86,7 @@ def read_raw(source: str | Path | None) -> RawCase:
     """
     if source is not None and is_workbook(source):
         return read_workbook(source)
+    check_not_other_spreadsheet(source)
     folder = resolve_case_path(source)
     yaml_path = folder / "case.yaml"
     if not yaml_path.exists():

@@ -1,0 +1,269 @@
+"""Case workbooks that are damaged, hand-rolled or hostile: refused with a message naming
+the file, sheet and cell, never a traceback, never a row left out without a word.
+
+Every workbook here is the toy case below written by ``write_workbook``, then one part of
+its zip edited in Python (as a damaged download or a hand-rolled exporter writes it).
+
+The toy case (one site ``a``, two 1-year periods, discount rate 0): crude bought at 100
+USD/t (at most 10 kt/yr), unit ``u1`` (8 kt/yr) turns 1 t of crude into 1 t of ``prod``
+at 20 USD/t, prod sells at 200 USD/t in p1 and 250 in p2 (``markets_by_period``), at most
+100 kt/yr. The plan runs u1 full: p1 8 x (200 - 100 - 20) = 640 kUSD, p2 8 x (250 - 120)
+= 1,040 kUSD: 1.680 MUSD.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt.case.digest import case_hash
+from chainopt.case.excel import read_workbook, write_workbook
+from chainopt.case.load import load_case, read_raw
+from chainopt.cli import app
+from chainopt.errors import InputError
+from tests.toycase import write_case
+
+RESAVE = "open it in Excel and save it again"
+
+
+def _book(tmp_path: Path) -> Path:
+    folder = write_case(tmp_path / "t1", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,conv,20",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability\nu1,a,conv,8,",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,prod,200,100",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit\na,prod,p2,250",
+    }, name="t1", periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                           {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    return write_workbook(read_raw(folder), tmp_path / "t1.xlsx")
+
+
+def _part(book: Path, sheet: str) -> str:
+    """The zip part of ``sheet`` (``xl/worksheets/sheet9.xml``)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book, read_only=True)
+    try:
+        return wb[sheet]._worksheet_path
+    finally:
+        wb.close()
+
+
+def _edited(book: Path, name: str, edits: dict, drop=(), method=zipfile.ZIP_DEFLATED) -> Path:
+    """``book`` rewritten as ``name`` with each part in ``edits`` (a sheet name or a part
+    name) passed through its function, the parts in ``drop`` left out."""
+    edits = {(_part(book, k) if "/" not in k and "." not in k else k): f
+             for k, f in edits.items()}
+    drop = {(_part(book, k) if "/" not in k else k) for k in drop}
+    out = book.with_name(name)
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(out, "w", method) as zout:
+        for info in zin.infolist():
+            if info.filename in drop:
+                continue
+            data = zin.read(info)
+            zout.writestr(info.filename, edits[info.filename](data)
+                          if info.filename in edits else data)
+    return out
+
+
+def _problems(book: Path) -> str:
+    with pytest.raises(InputError) as e:
+        read_workbook(book)
+    return " ".join(str(e.value).split())
+
+
+def _objective(book: Path, tmp_path: Path) -> str:
+    r = CliRunner().invoke(app, ["run", str(book), "--out", str(tmp_path / "res")])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_the_toy_workbook_runs_to_the_hand_objective(tmp_path):
+    """The undamaged toy workbook: 1.680 MUSD (module docstring)."""
+    assert "objective (NPV) 1.680 MUSD" in _objective(_book(tmp_path), tmp_path)
+
+
+def test_a_damaged_zip_or_xml_outside_the_cells_is_one_message(tmp_path):
+    """A workbook damaged in transit ended in a Python traceback (exit 1): corrupt deflate
+    data in a sheet (``zlib.error`` from openpyxl's first look at the sheet), an
+    ``xl/workbook.xml`` cut in half (``ParseError: unclosed token``), a DOCTYPE before it
+    (``ParseError: reference to external entity``). Now each is an InputError naming the
+    file (and the sheet whose part is damaged) and saying to save or export it again."""
+    book = _book(tmp_path)
+    part = _part(book, "units")
+    crc = book.with_name("crc.xlsx")
+    crc.write_bytes(book.read_bytes())
+    with zipfile.ZipFile(crc) as z:
+        off = z.getinfo(part).header_offset
+    data = bytearray(crc.read_bytes())
+    start = off + 30 + int.from_bytes(data[off + 26:off + 28], "little") + \
+        int.from_bytes(data[off + 28:off + 30], "little")
+    data[start + 20] ^= 0xFF  # 20 bytes into the deflated XML of units
+    crc.write_bytes(bytes(data))
+    text = _problems(crc)
+    assert f"{crc}, sheet units (part {part}): the workbook is damaged: it cannot be " \
+        "unpacked (Error -3 while decompressing data" in text and RESAVE in text
+
+    cut = _edited(book, "wb_cut.xlsx", {"xl/workbook.xml": lambda d: d[:len(d) // 2]})
+    text = _problems(cut)
+    assert f"{cut}: cannot be read as an Excel workbook: unclosed token" in text
+    assert RESAVE in text
+    doctype = _edited(book, "doctype.xlsx", {"xl/workbook.xml": lambda d: (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+        + d.replace(b'name="units"', b'name="&e;"'))})
+    text = _problems(doctype)
+    assert f"{doctype}, part xl/workbook.xml: its XML is damaged: it declares a " \
+        "DOCTYPE (entities)" in text
+    for bad in (crc, cut, doctype):
+        r = CliRunner().invoke(app, ["validate", str(bad)])
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+        assert "Traceback" not in r.output and RESAVE in " ".join(r.output.split())
+
+
+def test_rows_out_of_order_or_given_twice_are_refused_not_dropped(tmp_path):
+    """openpyxl's read-only reader left out, without a word, a row whose number is not
+    above the one before it. (a) A second unit u2 (2 kt/yr) written before u1's row 2
+    (``<row r="3">`` then ``<row r="2">``): u1 was dropped and the run gave 0.420 MUSD
+    (u2 alone: 2 x 80 + 2 x 130) where both units give 2.100 (10 kt/yr, held to the
+    10 kt/yr of crude: 10 x 80 + 10 x 130). (b) Two ``<row r="2">`` in supplies (crude at
+    50 USD/t, 5 kt/yr first, then the real 100, 10): the first was kept, 1.550 MUSD (5 x
+    130 + 5 x 180) without a duplicate-key message. (c) Two ``<c r="D2">`` in one row:
+    the last won. Now each is refused at its sheet and row (cell)."""
+    book = _book(tmp_path)
+    u2 = (b'<row r="3"><c r="A3" t="inlineStr"><is><t>u2</t></is></c><c r="B3" '
+          b't="inlineStr"><is><t>a</t></is></c><c r="C3" t="inlineStr"><is><t>conv</t>'
+          b'</is></c><c r="D3" t="n"><v>2</v></c></row>')
+    in_order = _edited(book, "in_order.xlsx", {"units": lambda d: d.replace(
+        b"</sheetData>", u2 + b"</sheetData>")})
+    assert "objective (NPV) 2.100 MUSD" in _objective(in_order, tmp_path)
+    swapped = _edited(book, "swapped.xlsx", {"units": lambda d: d.replace(
+        b'<row r="2">', u2 + b'<row r="2">')})
+    text = _problems(swapped)
+    assert "units!2:2: row 2 comes after row 3 in the sheet's XML (a row number out of " \
+        "order or given twice): the sheet's XML is damaged" in text and RESAVE in text
+    twice = _edited(book, "twice.xlsx", {"supplies": lambda d: d.replace(
+        b'<row r="2">', b'<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="B2" '
+        b't="inlineStr"><is><t>crude</t></is></c><c r="C2" t="n"><v>50</v></c><c r="D2" '
+        b't="n"><v>5</v></c></row><row r="2">')})
+    assert "supplies!2:2: row 2 comes after row 2" in _problems(twice)
+    cell_twice = _edited(book, "cell_twice.xlsx", {"units": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>8</v></c>', b'<c r="D2" t="n"><v>1</v></c>'
+        b'<c r="D2" t="n"><v>8</v></c>')})
+    assert "units!D2: cell D2 is given twice: the sheet's XML is damaged" in \
+        _problems(cell_twice)
+
+
+def test_a_cell_left_of_the_one_before_it_in_its_row_is_kept(tmp_path):
+    """openpyxl's read-only reader sized a row by the column of its last cell in the XML:
+    with u1's A2 written after D2, the row was one cell wide and B2, C2, D2 (a, conv, 8)
+    were lost ("units!B2: a value is required here (it is blank)", and C2, D2). Cells are
+    now placed by their reference: the same case (same input hash)."""
+    book = _book(tmp_path)
+    moved = _edited(book, "moved.xlsx", {"units": lambda d: d.replace(
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>u1</t></is></c>', b'<row r="2">').replace(
+        b'</c></row></sheetData>',
+        b'</c><c r="A2" t="inlineStr"><is><t>u1</t></is></c></row></sheetData>')})
+    assert case_hash(load_case(moved)) == case_hash(load_case(book))
+
+
+def test_a_sheet_listed_without_its_part_is_refused(tmp_path):
+    """The part of ``markets_by_period`` left out of the zip, the sheet still listed in
+    ``xl/workbook.xml``: openpyxl dropped the sheet without a word, validate said ok and
+    run gave 1.280 MUSD (p2 at p1's 200 USD/t: 640 + 640) instead of 1.680. Now refused
+    naming the sheet and its part."""
+    book = _book(tmp_path)
+    part = _part(book, "markets_by_period")
+    gone = _edited(book, "gone.xlsx", {}, drop=[part])
+    text = _problems(gone)
+    assert f"gone.xlsx, sheet markets_by_period: is listed in the workbook but its XML " \
+        f"part ({part}) is missing: the workbook is damaged" in text and RESAVE in text
+
+
+def test_a_number_cell_that_python_but_not_xml_reads_as_a_number_is_refused(tmp_path):
+    """``<v>1_0</v>`` in units!D2 (t="n") was read as 10 by Python's ``int`` (2.100 MUSD:
+    10 x 80 + 10 x 130), full-width ``８`` as 8, while the same text typed into a text
+    cell is refused. Now refused at the cell; a plain ``8.0e0`` still reads as 8."""
+    book = _book(tmp_path)
+    for v in ("1_0", "\uff18"):
+        bad = _edited(book, "num.xlsx", {"units": lambda d, v=v: d.replace(
+            b"<v>8</v>", f"<v>{v}</v>".encode())})
+        assert f"units!D2: a number cell whose value is not a number (found '{v}'): the " \
+            "sheet's XML is damaged" in _problems(bad)
+    fine = _edited(book, "fine.xlsx", {"units": lambda d: d.replace(b"<v>8</v>",
+                                                                    b"<v>8.0e0</v>")})
+    assert case_hash(load_case(fine)) == case_hash(load_case(book))
+
+
+def test_a_formula_whose_saved_value_is_empty_text_reads_as_blank(tmp_path):
+    """Excel saves ``=IF(A2="","",A2*2)`` returning "" as ``<c t="str"><f>..</f><v></v>``:
+    a saved value, empty text. It was "formula without a saved value: open and save the
+    workbook in Excel", which writes the same XML again. Now it reads as a blank cell (as
+    Excel's Save as CSV writes it): units!E2 (availability, blank = 1) so is the same case
+    as the blank it replaces."""
+    book = _book(tmp_path)
+    f = _edited(book, "f.xlsx", {"units": lambda d: d.replace(
+        b'<c r="D2" t="n"><v>8</v></c>',
+        b'<c r="D2" t="n"><v>8</v></c><c r="E2" t="str"><f>IF(A2="","",A2*2)</f><v></v></c>')})
+    assert case_hash(load_case(f)) == case_hash(load_case(book))
+
+
+def test_long_markup_is_refused_before_it_is_parsed(tmp_path):
+    """A sheet holding one 190 MB XML comment (a 195 KB file, under the 200 MB bound) kept
+    validate busy for about 40 minutes: expat re-reads an unfinished comment at each 16 KB
+    openpyxl feeds it. A comment, tag or text longer than MAX_MARKUP (1 MB) is now refused
+    naming the sheet, before any parse (here 2 MB each; a 1 MB piece costs at most 64
+    re-reads of 1 MB); a short comment is read as before (the same case)."""
+    book = _book(tmp_path)
+    big = 2 * (1 << 20)  # twice chainopt.case.excel.MAX_MARKUP
+    for what, pad, found in (
+            ("comment", b"<!--" + b"x" * big + b"-->", "a comment, processing "
+             "instruction or CDATA section longer than 1,048,576 bytes"),
+            ("comment_with_tags", b"<!--" + b"<row>" * (big // 5) + b"-->", "a comment"),
+            ("attribute", b'<sheetCalcPr x="' + b"x" * big + b'"/>', "a tag or a text "
+             "longer than 1,048,576 bytes")):
+        bad = _edited(book, f"{what}.xlsx", {"supplies": lambda d, pad=pad: d.replace(
+            b"<sheetData>", pad + b"<sheetData>")})
+        text = _problems(bad)
+        assert f"sheet supplies (part {_part(book, 'supplies')}): its XML is damaged: " \
+            f"it holds {found}" in text, what
+    short = _edited(book, "short.xlsx", {"supplies": lambda d: d.replace(
+        b"<sheetData>", b"<!-- written by a script -->" * 50 + b"<sheetData>")})
+    assert case_hash(load_case(short)) == case_hash(load_case(book))
+
+
+def test_a_hidden_unknown_sheet_says_it_is_hidden(tmp_path):
+    """A very hidden helper sheet ``calc`` was "unknown table" though no tab shows it."""
+    from openpyxl import load_workbook
+
+    book = _book(tmp_path)
+    wb = load_workbook(book)
+    wb.create_sheet("calc").sheet_state = "veryHidden"
+    wb.create_sheet("lookup").sheet_state = "hidden"
+    wb.save(book)
+    text = _problems(book)
+    assert "sheet calc: unknown table (a very hidden sheet: only Excel's VBA editor " \
+        "shows it" in text
+    assert "sheet lookup: unknown table (a hidden sheet: Excel shows it after " \
+        "right-clicking a sheet tab, Unhide)" in text
+
+
+@pytest.mark.parametrize("suffix", [".xlsm", ".xls"])
+def test_a_macro_enabled_or_old_workbook_says_to_save_it_as_xlsx(tmp_path, suffix):
+    """``t1.xlsm`` (a client's macro-enabled workbook) was "no case folder or embedded
+    case of this name" though the file is there, and convert blamed the target."""
+    other = tmp_path / f"t1{suffix}"
+    other.write_bytes(_book(tmp_path).read_bytes())
+    for args in (["validate", str(other)], ["convert", str(other), str(tmp_path / "o")]):
+        r = CliRunner().invoke(app, args)
+        text = " ".join(r.output.split())
+        assert r.exit_code == 1 and f"{other}: " in text, r.output
+        assert "is not read as a case: only .xlsx workbooks are (macros are never run); " \
+            "open it in Excel and save it as an .xlsx file" in text, r.output
+        assert "no case folder" not in text and "target" not in text
