@@ -31,6 +31,7 @@ from chainopt.atomic import (
     check_not_held,
     check_replaceable,
     check_writable,
+    elsewhere,
     held,
     write_files,
     write_folder,
@@ -56,6 +57,7 @@ from chainopt.errors import (
     SolverError,
     SweepInterrupted,
     UnboundedError,
+    said,
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut
@@ -72,6 +74,7 @@ from chainopt.results import (
     TABLE_FILES,
     Results,
     check_against_kpis,
+    check_only_results_files,
     edited_tables,
     extension_of,
     read_manifest,
@@ -541,13 +544,16 @@ def _option_types(o: SolveOptions, name: Callable[[str, str], str]) -> list[Prob
 
 
 def _check_target(folder: Path, overwrite: bool) -> None:
-    """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``)."""
+    """Before solving: ``folder`` may be written (free, or chainopt's with ``overwrite``
+    and holding nothing chainopt did not write: :func:`check_only_results_files`). A
+    folder ``overwrite`` would not replace is named as such also without it, so that the
+    message never suggests an overwrite that would then be refused."""
     if folder.exists() or folder.is_symlink():
+        check_replaceable(folder, "results", check_only_results_files)
         if not overwrite:
-            raise ResultsExistError(f"results folder {folder} exists; pass --overwrite "
-                                    "(in Python overwrite=True) to replace it or --name "
-                                    "(name=...) to write elsewhere")
-        check_replaceable(folder, "results")
+            raise ResultsExistError(f"results folder {folder} exists; pass "
+                                    f"{said('--overwrite', 'overwrite=True')} to replace it, "
+                                    f"or {elsewhere()}")
     check_writable(folder.parent)
 
 

@@ -27,7 +27,11 @@ Temporary folders are named ``.chainopt-tmp.<name>.<random>`` and hold a marker 
 (:data:`TMP_MARKER`, with the writer's process id and host) until the rename. A run
 killed half-way (``kill -9``, power cut) leaves such a folder; the next write in the
 same parent folder removes it — only when both the name prefix and the marker are
-there and the process that made it is gone (or the marker is older than a day).
+there and the process that made it is gone (or the marker is older than a day). A
+marker is written whole or not at all (:func:`_mark`). The folder a replace moved aside
+is marked in the instant the signals are held for, once the new one is in place, and
+deleted with its marker last (:func:`_discard`): an interrupt while it is deleted
+leaves it marked, for the next write to remove.
 
 A folder written in place over a long time (a sweep, whose parts are kept as they
 finish so that an interrupted sweep can be resumed) is **held** (:func:`held`) while it
@@ -60,7 +64,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from chainopt.errors import OutputError, Problem, ResultsExistError
+from chainopt.errors import OutputError, Problem, ResultsExistError, said
 from chainopt.textfile import MAX_JSON_BYTES, parse_json
 
 TMP_PREFIX = ".chainopt-tmp."
@@ -135,7 +139,13 @@ def is_chainopt_folder(folder: str | Path, kind: str | None = None) -> bool:
 def _write_error(where: Path, exc: OSError) -> OutputError:
     return OutputError([Problem(str(where), f"cannot write here: {exc.strerror or exc}",
                                "choose an output folder you can write to (and with free "
-                               "space), e.g. --out")])
+                               f"space), {said('with --out DIR', 'as out=...')}")])
+
+
+def elsewhere() -> str:
+    """How to write somewhere else, as the one asking can say it."""
+    return said("give another name (--name) or output folder (--out)",
+                "give another name (name=...) or output folder (out=...)")
 
 
 def check_writable(parent: str | Path) -> Path:
@@ -159,8 +169,16 @@ def check_writable(parent: str | Path) -> Path:
 
 
 def _mark(tmp: Path) -> None:
-    (tmp / TMP_MARKER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                              "created": time.time()}))
+    """Put this process's marker into ``tmp``, whole or not at all: written under another
+    name and renamed into place, so that a writer cut short (an interrupt, ``kill -9``)
+    never leaves an empty or partial marker, which no later write would remove."""
+    part = tmp / f"{TMP_MARKER}.{uuid.uuid4().hex}"
+    try:
+        part.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                    "created": time.time()}))
+        os.replace(part, tmp / TMP_MARKER)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _ours(folder: Path) -> bool:
@@ -189,8 +207,9 @@ def _busy(folder: Path, holder: str) -> OutputError:
     return OutputError([Problem(
         str(folder), f"is being written by another chainopt run ({holder}), so this one "
         "will not write into it nor replace it",
-        f"wait for that run to finish, or write elsewhere (--name, --out); if no chainopt "
-        f"run is writing it, remove {folder / TMP_MARKER}")])
+        f"wait for that run to finish, or write elsewhere "
+        f"({said('--name, --out', 'name=..., out=...')}); if no chainopt run is writing "
+        f"it, remove {folder / TMP_MARKER}")])
 
 
 def check_not_held(folder: str | Path) -> None:
@@ -325,8 +344,8 @@ def check_replaceable(folder: Path, kind: str | None = None,
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
         raise OutputError([Problem(
             str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
-            f"chainopt {marker}), so --overwrite will not replace it".replace("  ", " "),
-            "give another name or output folder, or move it away yourself")])
+            f"chainopt {marker}), so {said('--overwrite', 'overwrite=True')} will not "
+            "replace it".replace("  ", " "), f"{elsewhere()}, or move it away yourself")])
     if check is not None:
         check(folder)
 
@@ -378,6 +397,10 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
                                      errno.EISDIR):
                         raise _exists(folder) from None  # another writer was faster
                     raise
+                _WRITTEN.append(folder)
+                if old is not None:  # the new one is in place: the old is to go, marked
+                    with contextlib.suppress(OSError):  # whole before a signal can cut in
+                        _mark(old)
             except BaseException:
                 _put_back(old, folder)
                 raise
@@ -413,8 +436,9 @@ def held_signals() -> Iterator[None]:
 
 
 def _exists(folder: Path) -> ResultsExistError:
-    return ResultsExistError(f"{folder} exists; pass --overwrite to replace it (only a "
-                             "folder chainopt wrote is replaced), or write elsewhere")
+    return ResultsExistError(f"{folder} exists; pass {said('--overwrite', 'overwrite=True')} "
+                             "to replace it (only a folder chainopt wrote is replaced), or "
+                             "write elsewhere")
 
 
 def _put_back(old: Path | None, folder: Path) -> None:
@@ -430,14 +454,49 @@ def _put_back(old: Path | None, folder: Path) -> None:
 
 
 def _discard(old: Path) -> None:
-    """Remove the replaced folder; marked first, so that if this is cut short the next
-    write in the same parent removes the rest."""
+    """Remove the replaced folder, its marker last: :func:`write_folder` marks it while
+    Ctrl-C and SIGTERM are held, so if this is cut short (an interrupt in the middle of
+    deleting hundreds of MB) the next write in the same parent removes the rest. The
+    marker and the empty folder go together, with the signals held; what cannot be
+    deleted keeps the marker, for the next write to try again."""
+    marker = old / TMP_MARKER
+    if not marker.is_file():  # (put back by hand or marked before: mark it now)
+        with contextlib.suppress(OSError), held_signals():
+            _mark(old)
     with contextlib.suppress(OSError):
-        _mark(old)
-    shutil.rmtree(old, ignore_errors=True)
+        for entry in sorted(os.scandir(old), key=lambda e: e.name):
+            if entry.name == TMP_MARKER:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    with contextlib.suppress(OSError), held_signals():
+        if [p.name for p in old.iterdir()] == [TMP_MARKER]:
+            marker.unlink()
+            old.rmdir()
 
 
 _CLEANED: set[Path] = set()  # folders write_file has cleaned in this process
+_WRITTEN: list[Path] = []  # what this process has put in place, in order
+
+
+def written() -> list[Path]:
+    """The folders and files this process has put in place so far (:func:`write_folder`,
+    :func:`write_files`, :func:`note_written`), each once, in order: what an interrupted
+    command says it wrote before it stopped."""
+    return list(dict.fromkeys(_WRITTEN))
+
+
+def forget_written() -> None:
+    """Start a new command's record of :func:`written` (a test runs many in one process)."""
+    _WRITTEN.clear()
+
+
+def note_written(path: str | Path) -> None:
+    """Count ``path`` as written by this command (a folder a pool worker wrote)."""
+    _WRITTEN.append(Path(path))
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -480,6 +539,7 @@ def write_files(files: list[tuple[str | Path, Callable[[Path], object]]]) -> lis
             tmps.append(tmp)
         with held_signals():
             _rename_all(paths, tmps, boxes)
+            _WRITTEN.extend(paths)
     finally:
         for box in boxes:
             shutil.rmtree(box, ignore_errors=True)
@@ -519,9 +579,15 @@ def _box(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         box = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent))
-        _mark(box)
     except OSError as exc:
         raise _write_error(path.parent, exc) from None
+    try:
+        _mark(box)
+    except BaseException as exc:  # (also Ctrl-C: the caller never got the box to remove)
+        shutil.rmtree(box, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path.parent, exc) from None
+        raise
     return box
 
 

@@ -26,12 +26,19 @@ from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from chainopt.atomic import note_written
 from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
 from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
 from chainopt.case.schema import IN_MEMORY, Case
-from chainopt.errors import ChainoptError, InputError, Problem
+from chainopt.errors import (
+    ChainoptError,
+    InputError,
+    Problem,
+    ask_from_command_line,
+    asked_from_command_line,
+)
 from chainopt.names import is_name
 from chainopt.results import MANIFEST, Results, extension_of
 from chainopt.safe_yaml import read_mapping
@@ -208,6 +215,13 @@ def end_with_parent(parent: int) -> None:
             os._exit(1)
 
 
+def _start_worker(parent: int, from_command_line: bool) -> None:
+    """A pool process: ends with its ``parent`` (:func:`end_with_parent`) and words its
+    messages as the parent would (``--overwrite`` for the command line)."""
+    end_with_parent(parent)
+    ask_from_command_line(from_command_line)
+
+
 def check_jobs(jobs: object, default: str) -> None:
     """``jobs`` is a whole number of processes >= 1 (or None where the caller has a
     ``default``, which the message names): 0 or -2 had run in this process unasked."""
@@ -243,8 +257,8 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
     else:
         from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=end_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                                 initargs=(os.getpid(), asked_from_command_line())) as pool:
             futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save): i
                     for i, src in enumerate(sources)}
             for fut in as_completed(futs):
@@ -254,6 +268,9 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
                 except Exception as exc:
                     done[i] = RunOutcome(sources[i], sources[i], error=str(exc), exit_code=4,
                                          status="failed")
+                written = (getattr(done[i].results, "manifest", None) or {}).get("results_dir")
+                if done[i].status == "solved" and written:
+                    note_written(written)  # by the worker: what an interrupt says was written
                 if on_done:
                     on_done(done[i])
     return [done[i] for i in range(len(sources))]

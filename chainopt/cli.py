@@ -14,21 +14,51 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape as _markup_escape
+from typer.core import TyperGroup
 
 from chainopt import errors, termtable
 from chainopt.errors import ChainoptError
+from chainopt.interrupt import (
+    INTERRUPTED,
+    exit_interrupted,
+    ignore_signals,
+    interrupted_line,
+    terminated,
+)
 from chainopt.lazy import lazy_module
 
 # Deliberately lazy: chainopt.api (pandas, the model) loads on first use, so that
 # `chainopt --help` does not pay for it.
 api = lazy_module("chainopt.api")
 
+
+
+class Commands(TyperGroup):
+    """The commands, run as the command line asks: messages name ``--overwrite``, not
+    ``overwrite=True`` (:func:`chainopt.errors.command_line`), and Ctrl-C or SIGTERM ends
+    a command with exit 130 and one line saying what it had written
+    (:func:`chainopt.interrupt.interrupted_line`) — typer's own ending says nothing. A sweep
+    says what it kept itself (:class:`chainopt.errors.SweepInterrupted`)."""
+
+    def invoke(self, ctx: Any) -> Any:  # (a click Context: typer vendors click)
+        written = sys.modules.get("chainopt.atomic")  # (not loaded: nothing written yet)
+        if written is not None:
+            written.forget_written()  # what this command writes (a test runs many)
+        with errors.command_line():
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt:
+                err.print(escape(interrupted_line()), highlight=False)
+                raise typer.Exit(INTERRUPTED) from None
+
+
 app = typer.Typer(
+    cls=Commands,
     add_completion=False,
     no_args_is_help=True,
     help="chainopt: optimise a petrochemical value chain.\n\n"
@@ -1050,15 +1080,17 @@ def main() -> None:  # pragma: no cover - console script entry point
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.set_threshold(10_000, 10, 10)
     signal.signal(signal.SIGTERM, _terminated)
-    if loads_the_engine(sys.argv[1:]):
-        gc.disable()
-        try:
-            _ = api.run  # the first attribute loads chainopt.api
-        finally:
-            gc.freeze()
-            gc.enable()
     try:
+        if loads_the_engine(sys.argv[1:]):
+            gc.disable()
+            try:
+                _ = api.run  # the first attribute loads chainopt.api
+            finally:
+                gc.freeze()
+                gc.enable()
         app()
+    except KeyboardInterrupt:  # loading the engine (a command's own: Commands.invoke)
+        exit_interrupted()
     finally:
         gc.freeze()
 
@@ -1069,11 +1101,11 @@ def loads_the_engine(args: list[str]) -> bool:
     return bool(args) and not args[0].startswith("-") and "--help" not in args
 
 
-def _terminated(_signum: int, _frame: object) -> None:
-    """SIGTERM (a CI job cancelled, ``docker stop``, ``kill``) stops a command as Ctrl-C
-    does: what it was writing is removed and an earlier folder put back (exit 130)."""
-    raise KeyboardInterrupt
+_terminated = terminated  # SIGTERM stops a command as Ctrl-C does (chainopt.interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    try:
+        main()
+    finally:
+        ignore_signals()  # ending: a signal now would come out of Python's shutdown

@@ -5,7 +5,9 @@ The library raises; only :mod:`chainopt.cli` prints a message and exits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -26,6 +28,39 @@ class Problem:
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
+
+
+#: whether the command line asks (:func:`command_line`), so that a message names what to
+#: do as the user can do it: ``--overwrite`` on the command line, ``overwrite=True`` in
+#: Python (one message in terms of both read as if the CLI took Python arguments)
+_COMMAND_LINE: ContextVar[bool] = ContextVar("chainopt_command_line", default=False)
+
+
+@contextlib.contextmanager
+def command_line(on: bool = True) -> Iterator[None]:
+    """Messages made in the block speak to a user of the command line (:func:`said`)."""
+    token = _COMMAND_LINE.set(on)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def asked_from_command_line() -> bool:
+    """Whether the command line asks (:func:`command_line`): for a pool worker to say so too."""
+    return _COMMAND_LINE.get()
+
+
+def ask_from_command_line(on: bool) -> None:
+    """In a pool worker, for its whole life: the command line asks (or not), as in its
+    parent (:func:`asked_from_command_line`)."""
+    _COMMAND_LINE.set(on)
+
+
+def said(option: str, keyword: str) -> str:
+    """How a message names a choice: ``option`` (``--overwrite``) when the command line
+    asks, else ``keyword`` (``overwrite=True``), as a Python caller passes it."""
+    return option if _COMMAND_LINE.get() else keyword
 
 
 def columns_label(columns: Iterable[str]) -> str:

@@ -44,10 +44,10 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import write_folder
+from chainopt.atomic import TMP_MARKER, elsewhere, read_json, write_folder
 from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
-from chainopt.errors import InputError, Problem, ResultsExistError
+from chainopt.errors import InputError, OutputError, Problem, ResultsExistError, said
 from chainopt.names import is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
@@ -78,6 +78,50 @@ TEXT_STORAGE = "text_storage"  # how the run kept its text: chainopt.case.storag
 # full disk) or edited by hand is a damaged folder, never read as a smaller answer.
 TABLE_FILES = "table_files"
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+#: what chainopt writes into a results folder besides manifest.json and the tables its
+#: ``table_files`` lists: ``run --excel``'s workbook and ``chainopt report``'s HTML, deck
+#: and deck preview (:mod:`chainopt.report`; a test holds the names to its constants)
+REPORT_FILES = frozenset({"results.xlsx", "report.html", "report.pptx", "report-deck.html"})
+#: ``chainopt report --png/--svg``'s charts (:func:`chainopt.report.static.save_figure`)
+CHART_FILE = re.compile(r"report-[A-Za-z0-9_-]+\.(?:png|svg)")
+
+
+def check_only_results_files(folder: Path, shown: int = 5) -> None:
+    """An OutputError if the results folder ``folder`` holds anything chainopt did not
+    write there (a user's ``my_analysis.md``, a ``figs/`` folder, a link): replacing the
+    folder whole would delete it. chainopt writes ``manifest.json``, the tables its
+    ``table_files`` lists (every ``*.csv`` and ``*.parquet`` of a folder written before
+    the manifest listed them, or whose list is damaged), :data:`REPORT_FILES` and
+    :data:`CHART_FILE` charts, each a regular file; ``.chainopt-tmp*`` are leftovers of
+    its own writes. The message names the first ``shown`` of the others."""
+    try:
+        files = read_json(folder / MANIFEST, MAX_JSON_BYTES).get(TABLE_FILES)
+    except (OSError, ValueError, AttributeError):
+        files = None
+    tables = ({e["file"] for e in files.values() if isinstance(e, dict)
+               and isinstance(e.get("file"), str)} if isinstance(files, dict) else None)
+
+    def ours(e: Path) -> bool:
+        if e.name.startswith(TMP_MARKER):
+            return True
+        if e.is_symlink() or not e.is_file():
+            return False
+        return (e.name == MANIFEST or e.name in REPORT_FILES
+                or CHART_FILE.fullmatch(e.name) is not None
+                or (e.name in tables if tables is not None
+                    else e.suffix in (".csv", ".parquet")))
+
+    others = sorted(e.name + ("/" if e.is_dir() and not e.is_symlink() else "")
+                    for e in folder.iterdir() if not ours(e))
+    if others:
+        listed = ", ".join(others[:shown]) + (f" and {len(others) - shown} more"
+                                             if len(others) > shown else "")
+        raise OutputError([Problem(
+            str(folder), f"holds files chainopt did not write ({listed}): "
+            f"{said('--overwrite', 'overwrite=True')} replaces the whole results folder and "
+            "would delete them", f"move them out of this folder first, or {elsewhere()}")])
 
 
 def text_columns(df: pd.DataFrame) -> list[str]:
@@ -180,8 +224,10 @@ class Results:
         """
         folder = Path(folder)
         if (folder.exists() or folder.is_symlink()) and not overwrite:
-            raise ResultsExistError(f"results folder {folder} exists; pass overwrite=True "
-                                    "to replace it, or save to another folder")
+            raise ResultsExistError(
+                f"results folder {folder} exists; pass "
+                f"{said('--overwrite', 'overwrite=True')} to replace it, or "
+                f"{said(elsewhere(), 'save to another folder')}")
 
         def write(tmp: Path, name: str) -> tuple[str, dict]:
             df = stable_floats(self.tables[name])
@@ -216,7 +262,8 @@ class Results:
             (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
                                                    default=str) + "\n")
 
-        write_folder(folder, fill, kind="results", overwrite=overwrite)
+        write_folder(folder, fill, kind="results", overwrite=overwrite,
+                     check=check_only_results_files)
         return folder
 
     @classmethod

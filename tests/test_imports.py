@@ -16,6 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chainopt"
 # layer of each module (by longest matching prefix); a module imports only its own
 # layer or lower ones
 LAYERS = {
+    "chainopt.start": 8,  # the console script: catches an interrupt while cli is imported
+    "chainopt.__main__": 8,  # python -m chainopt
     "chainopt.cli": 7,
     "chainopt.api": 6,
     "chainopt.batch": 5,  # several runs, given the run function by the api
@@ -37,6 +39,7 @@ LAYERS = {
     "chainopt.xlsx_text": 0,  # workbook rows whose formula-like text stays text
     "chainopt.ooxml": 0,  # xlsx and pptx files the same bytes for the same content
     "chainopt.termtable": 0,  # the terminal's tables: numbers whole, text folded
+    "chainopt.interrupt": 0,  # Ctrl-C and SIGTERM: exit 130 and one line
     "chainopt": 0,  # the package itself: __version__
 }
 

@@ -81,7 +81,8 @@ def test_validate_and_run_do_not_load_the_report_side():
 
 
 def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
-    """``chainopt`` runs ``cli.main``: the command's exit code is kept, the young
+    """``chainopt`` runs ``cli.main`` (through ``start.main``, which catches an
+    interrupt while it is imported): the command's exit code is kept, the young
     generation is collected less often, and every object is frozen out of the
     interpreter's final garbage collections (``gc.freeze``)."""
     import gc
@@ -90,7 +91,7 @@ def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
     from chainopt import cli
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["chainopt"] == "chainopt.cli:main"
+    assert scripts["chainopt"] == "chainopt.start:main"
     monkeypatch.setattr(sys, "argv", ["chainopt", "validate", "no_such_case"])
     gc.unfreeze()
     threshold = gc.get_threshold()

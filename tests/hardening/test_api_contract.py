@@ -86,9 +86,9 @@ def test_a_folder_that_exists_is_said_in_python_terms_too(tmp_path):
     from chainopt.errors import ResultsExistError
 
     res = api.run("small_chain", out=tmp_path, name="a")
-    with pytest.raises(ResultsExistError, match=r"pass --overwrite \(in Python "
-                                                r"overwrite=True\) to replace it or --name "
-                                                r"\(name=\.\.\.\) to write elsewhere"):
+    with pytest.raises(ResultsExistError, match=r"pass overwrite=True to replace it, or give "
+                                                r"another name \(name=\.\.\.\) or output "
+                                                r"folder \(out=\.\.\.\)$"):
         api.run("small_chain", out=tmp_path, name="a")
     with pytest.raises(ResultsExistError, match=r"pass overwrite=True to replace it, or save "
                                                 r"to another folder"):

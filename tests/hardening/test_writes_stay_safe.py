@@ -281,3 +281,114 @@ def test_write_file_replaces_a_link_to_a_folder(tmp_path):
     (tmp_path / "out" / "dir.html").mkdir()
     with pytest.raises(InputError, match="is a folder"):
         atomic.write_file(tmp_path / "out" / "dir.html", lambda tmp: tmp.write_text("x"))
+
+
+# -- a user's own files in a results folder; messages as the one asking says it ---------
+# (outside review "repro", F7, F10 and F11)
+
+
+def test_overwrite_refuses_a_results_folder_holding_the_users_own_files(tmp_path):
+    """``run --overwrite`` deleted ``my_analysis.md`` and ``figs/fig1.png`` kept in a
+    results folder without a word (exit 0). Now it refuses before solving (exit 1),
+    naming both (``figs/`` as a folder) and saying to move them out, and keeps them; what
+    chainopt itself writes there (``report --png``: report.html and its charts,
+    ``--excel``: results.xlsx) does not stop it, and goes with the old folder."""
+    cli("run", "small_chain", "--out", tmp_path, "--name", "a2", "--excel", code=0)
+    cli("report", tmp_path / "a2", "--png", code=0)
+    (tmp_path / "a2" / "my_analysis.md").write_text("my analysis\n")
+    (tmp_path / "a2" / "figs").mkdir()
+    (tmp_path / "a2" / "figs" / "fig1.png").write_text("x")
+    _code, text = cli("run", "small_chain", "--out", tmp_path, "--name", "a2", "--overwrite",
+                      code=1)
+    assert (f"{tmp_path / 'a2'}: holds files chainopt did not write (figs/, my_analysis.md): "
+            "--overwrite replaces the whole results folder and would delete them; move them "
+            "out of this folder first") in text
+    assert (tmp_path / "a2" / "my_analysis.md").read_text() == "my analysis\n"
+    assert (tmp_path / "a2" / "figs" / "fig1.png").is_file()
+    (tmp_path / "a2" / "my_analysis.md").unlink()
+    shutil.rmtree(tmp_path / "a2" / "figs")
+    cli("run", "small_chain", "--out", tmp_path, "--name", "a2", "--overwrite", code=0)
+    assert not (tmp_path / "a2" / "report.html").exists()
+    assert not (tmp_path / "a2" / "results.xlsx").exists()
+
+
+def test_a_users_file_put_in_while_the_run_solves_is_kept(tmp_path, monkeypatch):
+    """The check is made again just before the swap (as convert's): a file the user saves
+    into the folder while the new results are written stops the replace, and stays."""
+    from chainopt import results as results_module
+
+    target = tmp_path / "a"
+    res = api.run("small_chain", out=tmp_path, name="a")
+    save = results_module.write_folder
+
+    def user_saves_meanwhile(folder, fill, **kw):
+        def filled(tmp):
+            fill(tmp)
+            (target / "notes.txt").write_text("mine\n")
+        return save(folder, filled, **kw)
+
+    monkeypatch.setattr(results_module, "write_folder", user_saves_meanwhile)
+    with pytest.raises(InputError, match=r"holds files chainopt did not write \(notes.txt\): "
+                                         r"overwrite=True replaces"):
+        res.save(target, overwrite=True)
+    assert (target / "notes.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+
+
+def test_chainopts_own_result_file_names_are_the_report_modules(tmp_path):
+    """The names the check takes for chainopt's own are those the writers use."""
+    from chainopt.report import deck, excel, html
+    from chainopt.report.static import file_key
+    from chainopt.results import CHART_FILE, REPORT_FILES
+
+    assert {excel.RESULTS_WORKBOOK, html.REPORT_FILE, deck.DECK_FILE,
+            deck.PREVIEW_FILE} == REPORT_FILES
+    assert CHART_FILE.fullmatch(f"report-{file_key('sankey-p2026-a b/c')}.png")
+
+
+def test_messages_name_options_as_the_command_line_says_them(tmp_path):
+    """The CLI said "pass --overwrite (in Python overwrite=True) ... --name (name=...)"
+    (review F10/F11); the loser of two runs racing for one name was told "pass
+    overwrite=True". The CLI now says --overwrite / --name / --out only, Python
+    ``overwrite=True`` / ``name=...`` only (test_api_contract)."""
+    from chainopt.errors import command_line
+    from chainopt.results import Results
+
+    cli("run", "small_chain", "--out", tmp_path, "--name", "a", code=0)
+    _code, text = cli("run", "small_chain", "--out", tmp_path, "--name", "a", code=1)
+    assert text == (f"error: results folder {tmp_path / 'a'} exists; pass --overwrite to "
+                    "replace it, or give another name (--name) or output folder (--out)")
+    res = Results.load(tmp_path / "a")
+    with command_line(), pytest.raises(ResultsExistError) as raised:
+        res.save(tmp_path / "a")  # the race: another run wrote the folder meanwhile
+    assert "pass --overwrite to replace it" in str(raised.value)
+    assert "=" not in str(raised.value).replace(str(tmp_path), "")
+
+
+def test_a_folder_of_the_users_files_is_not_told_to_use_overwrite(tmp_path):
+    """``run --name mine`` over a folder of the user's own files said "pass --overwrite
+    to replace it", which then refused it. It now says at once that --overwrite will not
+    replace it, and what to do."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("n\n")
+    _code, text = cli("run", "small_chain", "--out", tmp_path, "--name", "mine", code=1)
+    assert "pass --overwrite" not in text
+    assert ("is not a results folder chainopt wrote (no chainopt manifest.json), so "
+            "--overwrite will not replace it; give another name (--name) or output folder "
+            "(--out), or move it away yourself") in text
+
+
+def test_an_unwritable_output_folder_says_how_to_choose_another(tmp_path, monkeypatch):
+    """The message ended at "e.g. --out"; now "with --out DIR" (CLI) or "as out=..."
+    (Python)."""
+    import tempfile
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    _code, text = cli("run", "small_chain", "--out", tmp_path, code=1)
+    assert text.endswith("cannot write here: No space left on device; choose an output "
+                         "folder you can write to (and with free space), with --out DIR")
+    with pytest.raises(InputError, match=r"with free space\), as out=\.\.\.$"):
+        api.run("small_chain", out=tmp_path)

@@ -1,0 +1,49 @@
+"""Ctrl-C and SIGTERM end a command with exit 130 and one line, never a traceback
+(used by :mod:`chainopt.start`, the console script, and :mod:`chainopt.cli`). Standard
+library only, so that it is loaded before anything an interrupt could cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from typing import NoReturn
+
+#: the exit code of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as a shell says)
+INTERRUPTED = 130
+
+
+def terminated(_signum: int, _frame: object) -> None:
+    """SIGTERM (a CI job cancelled, ``docker stop``, ``kill``) stops a command as Ctrl-C
+    does: what it was writing is removed and an earlier folder put back (exit 130)."""
+    raise KeyboardInterrupt
+
+
+def interrupted_line() -> str:
+    """What an interrupted command says: that it wrote nothing, or what it had written
+    (the first three, then how many more) — nothing else was written."""
+    atomic = sys.modules.get("chainopt.atomic")  # not loaded yet: nothing written
+    done = atomic.written() if atomic is not None else []
+    if not done:
+        return "interrupted: nothing written"
+    shown = ", ".join(str(p) for p in done[:3]) + (f" and {len(done) - 3} more"
+                                                   if len(done) > 3 else "")
+    return f"interrupted: nothing more written ({shown} written before it)"
+
+
+def ignore_signals() -> None:
+    """Ctrl-C and SIGTERM ignored from now on: the command is ending (a second Ctrl-C
+    while it says so, or while Python shuts down, would come out as a traceback)."""
+    for k in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(k, signal.SIG_IGN)
+
+
+def exit_interrupted() -> NoReturn:
+    """End an interrupted command: one line on stderr, exit 130."""
+    ignore_signals()
+    with contextlib.suppress(Exception):
+        sys.stderr.write(interrupted_line() + "\n")
+        sys.stderr.flush()
+    sys.exit(INTERRUPTED)
