@@ -6,6 +6,7 @@ library only, so that it is loaded before anything an interrupt could cut.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from typing import NoReturn
@@ -41,9 +42,14 @@ def ignore_signals() -> None:
 
 
 def exit_interrupted() -> NoReturn:
-    """End an interrupted command: one line on stderr, exit 130."""
+    """End a command interrupted while it loads (nothing to clean up yet): one line on
+    stderr, exit 130, at once. Not through ``sys.exit``: a KeyboardInterrupt that came
+    out of a C extension's ``PyRun_String`` while it was imported leaves Python marked
+    as ended by Ctrl-C, and the interpreter then kills itself with SIGINT on the way out
+    (exit -2 instead of 130, although the interrupt was handled)."""
     ignore_signals()
     with contextlib.suppress(Exception):
         sys.stderr.write(interrupted_line() + "\n")
         sys.stderr.flush()
-    sys.exit(INTERRUPTED)
+        sys.stdout.flush()
+    os._exit(INTERRUPTED)

@@ -3,9 +3,9 @@ exit 130 and one line, never a traceback.
 
 The command line itself (:mod:`chainopt.cli`) imports typer and rich, and a command
 then the engine (pandas, pyarrow, pydantic): about 0.6 s in which an interrupt would
-come out of an ``import`` as a traceback. This module imports only the standard library
-before it catches one, so only Python's own start (a few milliseconds, where Ctrl-C
-ends the process without a word) is left uncovered. A command that a signal stops says
+come out of an ``import`` as a traceback. This module imports nothing before it
+catches one, so only Python's own start and the import of this module (the first
+hundredths of a second) are left uncovered. A command that a signal stops says
 so in one line: ``interrupted: nothing written``, or which folders and files it had
 put in place before (:func:`chainopt.atomic.written`: a batch's finished runs, or
 results whose swap the signal arrived just after).
@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import signal
 
-from chainopt.interrupt import exit_interrupted, ignore_signals, terminated
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a command as Ctrl-C does (chainopt.interrupt)
 
 
 def main() -> None:  # pragma: no cover - console script entry point (tests: a subprocess)
     """Run the command line (:func:`chainopt.cli.main`), an interrupt caught from the
-    first import on."""
+    first import on (this module imports nothing else before: ``signal`` is loaded with
+    Python)."""
     try:
-        signal.signal(signal.SIGTERM, terminated)
+        signal.signal(signal.SIGTERM, _terminated)
         from chainopt.cli import main as command_line  # lazy: an interrupt in it is caught
     except KeyboardInterrupt:
+        from chainopt.interrupt import exit_interrupted  # lazy: as the line above
+
         exit_interrupted()
     try:
         command_line()
     finally:
+        from chainopt.interrupt import ignore_signals  # lazy: loaded with the cli by now
+
         ignore_signals()  # ending: a signal now would come out of Python's shutdown
