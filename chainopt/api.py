@@ -288,7 +288,8 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "periods": built.case.meta.period_names,
-        "period_table": [p.model_dump() for p in built.case.meta.periods],
+        "period_table": [p.model_dump(exclude={"part_of"} if p.part_of is None else None)
+                         for p in built.case.meta.periods],
         "discount_rate": built.case.meta.discount_rate,
         "cash_flow_timing": built.case.meta.cash_flow_timing,
         "base_year": built.case.meta.base_year,

@@ -53,6 +53,9 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
     h = hashlib.sha256()
     meta = case.meta.model_dump(mode="json")
     meta.pop("description", None)
+    for p in meta["periods"]:  # a period of its own hashes as before part_of existed
+        if p.get("part_of") is None:
+            p.pop("part_of", None)
     h.update(json.dumps(meta, sort_keys=True).encode())
     for name in sorted(case.tables):
         df = case.tables[name]

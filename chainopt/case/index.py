@@ -63,7 +63,7 @@ def by_period(case: Case, table: str, columns: list[str],
 class ModelIndex:
     """Every set of the model as a frame (one row per element), plus period data."""
 
-    periods: pd.DataFrame  # period, start_year, length_yr, pos, weight
+    periods: pd.DataFrame  # period, start_year, length_yr, part_of, pos, weight
     disc: Discounting
     activity: pd.DataFrame  # unit, mode, period, site, process, variable_cost, capacity_use
     mode_flows: pd.DataFrame  # mode, commodity, coef (+ out, - in)
@@ -167,9 +167,14 @@ def build_index(case: Case) -> ModelIndex:
 
 
 def _periods(case: Case, disc: Discounting) -> pd.DataFrame:
-    """period, start_year, length_yr, pos, weight (w_t from the discount function)."""
+    """period, start_year, length_yr, part_of (the period a split part came from, that
+    period itself for the first part, else None), pos, weight (w_t from the discount
+    function)."""
     periods = pd.DataFrame([{k: v for k, v in p.model_dump().items() if k != "weight"}
                             for p in case.meta.periods])
+    split = set(periods["part_of"].dropna())
+    periods["part_of"] = periods["part_of"].where(periods["part_of"].notna(), periods["period"]
+                                                  .where(periods["period"].isin(split)))
     periods["pos"] = np.arange(len(periods))
     periods["weight"] = disc.weights
     return periods

@@ -528,8 +528,11 @@ class _Overlay:
                       "cannot divide", "give the periods, with their weights, in a case "
                       "change (case: {periods: [...]})")
             return
+        # the new part records the period it came from, so that a build limit per period
+        # (max_new_k_per_yr) holds on the parts together, as on the period unsplit
         spans[i:i + 1] = [{**spans[i], "length_yr": at - first},
-                          {"period": name, "start_year": at, "length_yr": first + length - at}]
+                          {"period": name, "start_year": at, "length_yr": first + length - at,
+                           "part_of": spans[i].get("part_of") or period}]
         self.meta["periods"] = spans
         for table, df in self.tables.items():
             if table.endswith(BY_PERIOD) and "period" in df:

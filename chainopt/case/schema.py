@@ -75,6 +75,9 @@ class Period(_Frozen):
     length_yr: int = Field(ge=1, le=100)
     # explicit discount weight of the period (discounted years); blank: from the rate
     weight: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    # the earlier period this one was split from (a scenario's ``split``): a build limit
+    # per period (max_new_k_per_yr) holds on that period and its parts together
+    part_of: str | None = Field(default=None, pattern=NAME_PATTERN)
 
     _numbers = field_validator("start_year", "length_yr", "weight", mode="before")(
         _not_true_or_false)
@@ -154,6 +157,16 @@ class CaseMeta(_Frozen):
                     f"{b.period} starts in {b.start_year}; periods must be contiguous "
                     "and in order (start_year + length_yr of one = start_year of the next)"
                 )
+        for i, p in enumerate(self.periods):  # a part follows its first part, or a part of it
+            if p.part_of is None:
+                continue
+            first = names.index(p.part_of) if p.part_of in names[:i] else -1
+            if first < 0 or self.periods[first].part_of is not None or any(
+                    q.part_of != p.part_of for q in self.periods[first + 1:i]):
+                raise ValueError(
+                    f"periods: {p.period} is part_of '{p.part_of}', which is not the period "
+                    "it was split from (an earlier period, not itself a part, followed only "
+                    "by its parts); name that period, or leave part_of out")
         given = [p.weight is not None for p in self.periods]
         if any(given) and not all(given):
             missing = [p.period for p in self.periods if p.weight is None]

@@ -18,6 +18,8 @@ results report (``investments`` table) and project cash flows count.
   decision, a falling curve also ordering binaries; a convex curve adds none. See
   :func:`_lumpy`.
 * ``investment.link_new[l,t]`` likewise for ``transport.capacity_max`` (no fixed O&M).
+* A period split in parts (``part_of``) keeps its build limit on the parts together:
+  ``investment.unit_new_split_max[u,T]`` / ``link_new_split_max[l,T]`` (:func:`_split_limit`).
 * ``investment.life_extension[u] in [0, c_u,t(f)]``: an existing unit with
   ``retire_year`` f and ``life_extension_yr`` may keep running that many more years
   from f, at ``life_extension_capex`` per unit of the size x (annualised over the
@@ -152,6 +154,7 @@ def _unit_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     _capacity(lp, ix, "unit", pairs, _unit_in_use_period(ix, pairs, "availability"))
     _register(lp, cols, un, "unit", "unit", overnight, "capacity")
     _lumpy(lp, ix, un, cols, pairs, annuity)
+    _split_limit(lp, ix, un, cols, "unit")
 
 
 def _link_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -163,6 +166,30 @@ def _link_expansion(lp: LinearProgram, ix: ModelIndex) -> None:
     _pay(lp, pairs, annuity, overnight)
     _capacity(lp, ix, "link", pairs, np.ones(len(pairs)))
     _register(lp, cols, ln, "link", "link", overnight, "capacity")
+    _split_limit(lp, ix, ln, cols, "link")
+
+
+def _split_limit(lp: LinearProgram, ix: ModelIndex, builds: pd.DataFrame, cols: np.ndarray,
+                 kind: str) -> None:
+    """A build limit per period (``max_new``) of a period split in parts (a scenario's
+    ``split``: ``part_of``) holds on the parts together, as on the period unsplit:
+
+        <kind>_new_split_max[x,T]: sum_{t part of T} new[x,t] <= max_t max_new[x,t]
+
+    (T the period split; the larger of the parts' limits where a later change made them
+    differ). Each part keeps its own limit too; a part alone needs no row."""
+    group = builds["period"].map(ix.periods.set_index("period")["part_of"])
+    b = builds[[kind]].assign(T=group.to_numpy(), col=cols,
+                              max_new=builds["max_new"].to_numpy(float)).dropna(subset=["T"])
+    b = b[b.groupby([kind, "T"])["col"].transform("size") > 1]
+    if b.empty:
+        return
+    lim = b.groupby([kind, "T"], sort=False)["max_new"].max().reset_index()
+    rows = lp.add_rows("investment", f"{kind}_new_split_max",
+                       lim[[kind, "T"]].rename(columns={"T": "period"}),
+                       ub=lim["max_new"].to_numpy(float))
+    at = b.merge(lim[[kind, "T"]].assign(_row=rows), on=[kind, "T"])
+    lp.add_terms(at["_row"].to_numpy(), at["col"].to_numpy(), 1.0)
 
 
 def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
@@ -555,6 +582,11 @@ SPEC = FamilySpec(
             sense="<=", noun="unit {unit} can be retired once", vintage="horizon",
             results="projects", value_unit="MUSD (NPV)"),
         UNIT_NEW_MAX,
+        *(Row("investment", f"{kind}_new_split_max", dims=(kind, "period"),
+              unit=f"k units/yr of new {kind} capacity", sense="<=",
+              noun=f"expansion limit of {kind} {{{kind}}} in period {{period}}, split: its "
+                   "parts together", vintage="build", results="capacity",
+              value_unit="USD per unit (NPV)") for kind in ("unit", "link")),
         Row("investment", "unit_new_min", dims=("unit", "period"),
             unit="k units/yr of new unit capacity", sense=">=",
             noun="minimum build size of unit {unit}", vintage="build", results="capacity",

@@ -703,3 +703,35 @@ def test_a_whole_number_beyond_a_float_in_a_change_is_refused(tmp_path):
                                                 f"{op}: {{price_usd_per_unit: {big}}}}}\n"))
         assert len(text) == 1 and text[0].split("s.yaml ", 1)[1].startswith(
             f"changes[0]: 'price_usd_per_unit': {op} needs a finite number (found '1000"), text
+
+
+def test_a_split_records_the_period_each_part_came_from(tmp_path):
+    """p1 (2026-2030) split at 2028, the new part p2028 split at 2029, p1 split at 2027:
+    p1 2026, p2027 2027, p2028 2028, p2029 2029-2030, each part recording p1 (the period
+    the build limit per period belongs to: the parts share it), p1 itself none; p2 stays a
+    period of its own. A case.yaml may say so itself; a part_of naming a later period, a
+    part, or a period with another period between is refused."""
+    case = _split_case(tmp_path / "toy")
+    split = _write(tmp_path, "split.yaml", f"""\
+        base: {case}
+        changes:
+          - {{split: p1, at: 2028}}
+          - {{split: p2028, at: 2029}}
+          - {{split: p1, at: 2027}}
+        """)
+    got = api.load_case(str(split)).meta.periods
+    assert [(p.period, p.start_year, p.length_yr, p.part_of) for p in got] == [
+        ("p1", 2026, 1, None), ("p2027", 2027, 1, "p1"), ("p2028", 2028, 1, "p1"),
+        ("p2029", 2029, 2, "p1"), ("p2", 2031, 1, None)]
+    from chainopt.case.schema import CaseMeta
+    spans = [{"period": "a", "start_year": 2026, "length_yr": 1},
+             {"period": "b", "start_year": 2027, "length_yr": 1},
+             {"period": "c", "start_year": 2028, "length_yr": 1}]
+    meta = {"name": "t", "base_year": 2026, "discount_rate": 0}
+    assert CaseMeta.model_validate({**meta, "periods": [
+        spans[0], {**spans[1], "part_of": "a"}, {**spans[2], "part_of": "a"}]})
+    for bad in ([spans[0], {**spans[1], "part_of": "c"}, spans[2]],
+                [spans[0], {**spans[1], "part_of": "a"}, {**spans[2], "part_of": "b"}],
+                [spans[0], spans[1], {**spans[2], "part_of": "a"}]):
+        with pytest.raises(ValueError, match="is not the period it was split from"):
+            CaseMeta.model_validate({**meta, "periods": bad})

@@ -1640,3 +1640,46 @@ def test_mip_parts_add_up_to_the_fixed_lp_objective():
     parts = r["kpis"][r["kpis"]["kpi"].str.startswith("npv_")]["value"].sum()
     assert parts == pytest.approx(r.objective, rel=1e-9)
     assert r.manifest["solver_info"]["mip_objective"] == pytest.approx(r.objective, rel=1e-6)
+
+
+def _build_limit_case(folder, kind: str):
+    """Rate 0, one 2-year period p1 (2026-2027). ``kind`` unit: feed (100 USD/t) makes
+    product (400 USD/t) at unit u, which has no capacity and may be built at no capex, at
+    most 10 kt/yr per period. ``kind`` link: feed bought at a (100 USD/t) sells at b
+    (400 USD/t) over link ab, likewise 0 capacity, max_new 10 per period, no capex. Each
+    kt/yr built earns 300 USD/t x 1 kt = 0.3 MUSD in each year it is usable."""
+    if kind == "unit":
+        return write_case(folder, {
+            **FEED_TO_PRODUCT,
+            "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr\nu,plant,make,0,10"},
+            periods=[{"period": "p1", "start_year": 2026, "length_yr": 2}])
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw", "sites": "site\na\nb",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nb,feed,400",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit,capacity_k_per_yr,"
+                 "max_new_k_per_yr\nab,a,b,feed,0,0,10"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 2}])
+
+
+@pytest.mark.parametrize("kind", ["unit", "link"])
+def test_a_split_keeps_the_build_limit_of_the_period(tmp_path, kind):
+    """max_new_k_per_yr is a build limit per period. Unsplit, p1 builds at most 10 kt/yr,
+    usable 2026-2027: 10 x 0.3 x 2 = 6 MUSD. Split at 2027 (p1 = 2026, p2027 = 2027),
+    the limit of 10 held in each part: 10 from 2026 and 10 more from 2027, 10 x 0.3 + 20
+    x 0.3 = 9 MUSD, 20 kt/yr in 2027 where the period allowed 10. The parts share it:
+    6 MUSD again (10 built over the two). Where a later change lowers p1's limit to 4
+    (p2027 keeps 10), the parts together take the larger, 10: 4 from 2026 and 6 more
+    from 2027, 4 x 0.3 x 2 + 6 x 0.3 = 2.4 + 1.8 = 4.2 MUSD (not 4 x 0.6 + 10 x 0.3 =
+    5.4)."""
+    case = load_case(_build_limit_case(tmp_path / "c", kind))
+    table, name = f"{kind}s", ("u" if kind == "unit" else "ab")
+    assert api.run(case, save=False).objective == pytest.approx(6.0, abs=1e-6)
+    split = api.change_case(case, [{"split": "p1", "at": 2027}], "split")
+    res = api.run(split, save=False)
+    assert res.objective == pytest.approx(6.0, abs=1e-6)
+    new = res["capacity"].query(f"name == '{name}'")
+    assert new["new_k_per_yr"].sum() == pytest.approx(10.0, abs=1e-6)
+    lower = api.change_case(split, [{"table": table, "where": {kind: name}, "period": "p1",
+                                     "set": {"max_new_k_per_yr": 4}}], "low")
+    assert api.run(lower, save=False).objective == pytest.approx(4.2, abs=1e-6)

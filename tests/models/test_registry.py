@@ -64,7 +64,13 @@ def _family_modules():
 @pytest.fixture(scope="module")
 def built_models(tmp_path_factory):
     toy = write_case(tmp_path_factory.mktemp("toy"), TOY)
-    return [build(load_source(src), pyomo=False) for src in [*SHIPPED, str(toy)]]
+    # a split period's shared build limits: small_chain's tob_pe, and crude_pipe made
+    # expandable, with p2031 split at 2033
+    split = api.change_case(load_source("small_chain"), [
+        {"table": "links", "where": {"link": "crude_pipe"}, "set": {"max_new_k_per_yr": 100}},
+        {"split": "p2031", "at": 2033}], "split")
+    return [build(case, pyomo=False) for case in
+            [*(load_source(src) for src in [*SHIPPED, str(toy)]), split]]
 
 
 def test_every_family_module_is_registered():
