@@ -53,7 +53,8 @@ Every change must do something: a selector that matches no row (or lists a value
 holds), a column or table that does not exist, an unknown project or period is an error
 naming the scenario file and the change (``changes[2]``, counted from 0), with a "did
 you mean" hint (else the values the column holds, and any character outside ASCII).
-So is a change that would silently do nothing or everything: a blank ``where:``, an
+So is a change that would silently do nothing or everything: a blank ``where:``, a
+blank or empty ``period:`` (or a value by period ``{}``), an
 empty ``remove_rows``, a ``scale``/``add`` of blank cells only, and a removed row that
 rows of the result still name (refused at the change that removed it, once every change
 applied). Each value a change writes (``set``, the result of ``scale``/``add``, a
@@ -660,6 +661,17 @@ class _Overlay:
         if not isinstance(where, dict):
             self.fail("'where' must be a mapping of column: value or [values]")
             return
+        # `period:` left blank read as no period (every period: a set then cleared the
+        # overrides), `period: []` as none (the change did nothing): refused like `where:`
+        if "period" in ch and ch["period"] is None:
+            self.fail("'period' is blank", "name the period(s), or leave 'period' out to "
+                      "change every period")
+            return
+        if "period" in ch and ch["period"] == []:
+            self.fail("'period' is an empty list: the change would do nothing",
+                      "name at least one period, or leave 'period' out to change every "
+                      "period")
+            return
         mask = self._select(name, df, where)
         if mask is None:
             return
@@ -791,6 +803,11 @@ class _Overlay:
             varying = ", ".join(spec.period_columns) or "none"
             self.fail(f"column '{col}' of {name}.csv does not vary by period",
                       f"period-varying columns: {varying}")
+            return
+        if by_period and not val:  # `{}`: a path by period naming no period does nothing
+            self.fail(f"'{col}': the value by period is empty ({{}}): the change would do "
+                      "nothing", f"give {{period: value}} for at least one period (periods: "
+                      f"{', '.join(self.periods)}), or one value for every period")
             return
         if by_period:
             bad = [p for p in val if str(p) not in self.periods]

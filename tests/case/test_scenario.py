@@ -515,6 +515,35 @@ def test_an_empty_where_mapping_is_refused_as_a_blank_one(tmp_path):
                          "[values]), or leave 'where' out to change every row")
 
 
+def test_a_blank_or_empty_period_is_refused_as_a_blank_where(tmp_path):
+    """Outside review scen F2/F3. ``period:`` left blank read as no period: ``set:
+    {max_k_per_yr: 45}`` on a then held in p1-p3 and cleared a's p2 override of 40 (a
+    scale by 0.9 turned 30/40 into 27/36); ``period: []`` and a value by period ``{}``
+    changed nothing (a's cap stayed 30, validate said ok, show said no effective
+    changes). Each is refused at the change, saying what to write."""
+    blank = ("changes[0]: 'period' is blank; name the period(s), or leave 'period' out "
+             "to change every period")
+    empty = ("changes[0]: 'period' is an empty list: the change would do nothing; name at "
+             "least one period, or leave 'period' out to change every period")
+    for change, said in (
+            ("- table: markets\n  where: {site: a}\n  period:\n  set: {max_k_per_yr: 45}\n",
+             blank),
+            ("- {table: markets, where: {site: a}, period: , scale: {max_k_per_yr: 0.9}}\n",
+             blank),
+            ("- {table: markets, where: {site: a}, period: [], set: {max_k_per_yr: 45}}\n",
+             empty),
+            ("- {table: markets, where: {site: a}, set: {max_k_per_yr: {}}}\n",
+             "changes[0]: 'max_k_per_yr': the value by period is empty ({}): the change "
+             "would do nothing; give {period: value} for at least one period (periods: p1, "
+             "p2, p3), or one value for every period")):
+        (text,) = _problems(_two_markets(tmp_path, change))
+        assert text.endswith(said), text
+    with pytest.raises(InputError, match=re.escape("'period' is an empty list")):
+        api.change_case(api.load_case(str(tmp_path / "two")), [
+            {"table": "markets", "where": {"site": "a"}, "period": [],
+             "set": {"max_k_per_yr": 45}}], "mem")
+
+
 def test_scaling_or_adding_to_only_blank_cells_is_refused(tmp_path):
     """Market b has no cap (blank: unlimited, in the row and in its p3 override). A blank
     stays blank under scale or add, so ``scale: {max_k_per_yr: 2}`` on b changed nothing
