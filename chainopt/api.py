@@ -156,8 +156,8 @@ def case_warnings(case: Case) -> list[str]:
     (:func:`chainopt.case.reach.warnings`) and a lever row naming sites where it changes
     nothing (:func:`chainopt.case.levers.idle_sites`) or an export duty above a market's
     price (:func:`chainopt.case.levers.prohibitive_duties`)."""
-    return [*_reach.warnings(case), *_levers.idle_sites(case),
-            *_levers.prohibitive_duties(case)]
+    return sc.effective_rows(case, [*_reach.warnings(case), *_levers.idle_sites(case),
+                                    *_levers.prohibitive_duties(case)])
 
 
 def build_model(case: Case, options: SolveOptions | None = None,

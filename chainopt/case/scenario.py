@@ -354,6 +354,17 @@ def _by_key(raw: RawCase, text: str) -> str:
     return _CSV_ROWS.sub(by_key, text)
 
 
+def effective_rows(case: Case, texts: list[str]) -> list[str]:
+    """Warnings about ``case`` with each ``x.csv row N`` said by the row's key
+    (:func:`_by_key`) when the case is a scenario's: its tables are the effective ones,
+    in no file, whose row numbers point at other lines of the base's file once a change
+    removed or added rows (a plain case's rows are its files' and stay numbered)."""
+    raw = case.raw
+    if not raw.scenario_chain:
+        return texts
+    return [_by_key(raw, t) for t in texts]
+
+
 def load_source(source: str | Path | None) -> Case:
     """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
     if source is not None and is_scenario_path(source):

@@ -764,3 +764,30 @@ def test_a_split_records_the_period_each_part_came_from(tmp_path):
                 [spans[0], spans[1], {**spans[2], "part_of": "a"}]):
         with pytest.raises(ValueError, match="is not the period it was split from"):
             CaseMeta.model_validate({**meta, "periods": bad})
+
+
+def test_warnings_of_a_scenario_name_rows_by_key(tmp_path):
+    """Outside review scen F4. small_chain's markets.csv holds ru_dom/diesel (row 2),
+    ru_dom/lpg (row 4), tobolsk/naphtha (row 9), chn/hdpe (10), chn/pp (11). Without its
+    diesel and lpg markets the CDU can never run (nothing takes its lpg and diesel), so
+    nothing reaches the naphtha market: the warning named "markets.csv row 7", its row in
+    the effective table (two rows removed above it), which in the file is ru_dom/pp. It
+    names the row by its key, as errors about the effective case do, in validate
+    (case_warnings) and run (input_warnings) alike; so does one about a row a scenario
+    added (chn/lpg, "row 12" of an 11-line file)."""
+    removed = api.load_case(str(_write(tmp_path, "r.yaml", """\
+        base: small_chain
+        changes:
+          - {table: markets, remove_rows: {commodity: [diesel, lpg]}}
+        """)))
+    for said in (api.case_warnings(removed), api.build_model(removed).input_warnings()):
+        naphtha = [w for w in said if "naphtha can reach tobolsk" in w]
+        assert [w.split(":")[0] for w in naphtha] == ["markets.csv row tobolsk/naphtha/1"]
+        assert not any(re.search(r"\.csv rows? \d", w) for w in said), said
+    added = api.load_case(str(_write(tmp_path, "a.yaml", """\
+        base: small_chain
+        changes:
+          - {table: markets, add_rows: [{site: chn, commodity: lpg, price_usd_per_unit: 300}]}
+        """)))
+    (lpg,) = [w for w in api.case_warnings(added) if "lpg to chn" in w]
+    assert lpg.startswith("markets.csv row chn/lpg/1: nothing can ever bring lpg to chn")
