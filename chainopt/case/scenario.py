@@ -235,10 +235,16 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
     """Apply a scenario and its bases: (raw of its base, its effective raw, chain root first)."""
     sc = read_scenario(path)
     key = sc.path.resolve()
-    if len(_seen) >= MAX_CHAIN:
-        raise InputError([Problem(f"{sc.label} key base", f"the chain of scenario bases is "
-                                  f"deeper than {MAX_CHAIN}", "base the scenario on a case or a "
-                                  "shorter chain")])
+    if len(_seen) >= MAX_CHAIN:  # blamed on the file run: the deepest one is fine
+        found = len(_seen) + 1
+        exact = _resolve_base(sc)[0] == "case"
+        run = shown(_seen[0])
+        raise InputError([Problem(f"{run} key base", f"the chain of scenario bases is "
+                                  f"deeper than {MAX_CHAIN} files: {'' if exact else 'at least '}"
+                                  f"{found} from {run} down to {sc.label}"
+                                  + ("" if exact else " (and more below it)"),
+                                  "base a scenario on a case or a shorter chain: merge the "
+                                  "changes of some of its files into one")])
     if key in _seen:
         cycle = " -> ".join(shown(p) for p in (*_seen, key))
         raise InputError([Problem(f"{sc.label} key base", f"scenario bases form a cycle: "

@@ -86,6 +86,14 @@ def test_scenario_chain_depth_is_bounded(tmp_path):
         (tmp_path / f"s{i}.yaml").write_text(yaml.safe_dump({"base": f"s{i - 1}.yaml"}))
     _code, text = cli("validate", tmp_path / "s39.yaml", code=1)
     assert "deeper than 32" in text
+    # blamed on the file run, not on s7, the 33rd from it (outside review scen F6): s32
+    # has 33 files down to s0, whose base is a case (s0 was named: nothing to change there)
+    assert "s39.yaml key base: the chain of scenario bases is deeper than 32 files: at " \
+           "least 33 from " in text and "s7.yaml (and more below it)" in text
+    _code, text = cli("validate", tmp_path / "s32.yaml", code=1)
+    assert "s32.yaml key base: the chain of scenario bases is deeper than 32 files: 33 " \
+           "from " in text and "s0.yaml;" in text
+    cli("validate", tmp_path / "s31.yaml", code=0)  # 32 files: the most there may be
     cli("validate", tmp_path / "s5.yaml", code=0)  # a short chain is fine
 
 
