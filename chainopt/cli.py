@@ -144,9 +144,10 @@ def validate(case: CaseArg = None) -> None:
                   f"{len(t['modes'])} modes, {len(t['links'])} links, "
                   f"{len(c.meta.periods)} periods")
     if c.raw.scenario_chain:
-        console.print("  scenario chain: " + escape(" -> ".join(
-            e["path"] if e["kind"] == "scenario" else e["name"] for e in c.raw.scenario_chain)),
-            highlight=False)
+        from chainopt.case.scenario import chain_text  # lazy: start-up
+
+        console.print("  scenario chain: " + escape(chain_text(c.raw.scenario_chain)),
+                      highlight=False)
     for note in api.case_warnings(c):
         console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
@@ -818,9 +819,9 @@ def show(
         shown = api.show_changes(scenario, root=root)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print("[bold]chain:[/] " + escape(" -> ".join(
-        e["path"] if e["kind"] == "scenario" else f"{e['name']} (case)"
-        for e in shown["chain"])), highlight=False)
+    from chainopt.case.scenario import chain_text  # lazy: start-up
+
+    console.print("[bold]chain:[/] " + escape(chain_text(shown["chain"])), highlight=False)
     if shown["description"]:
         console.print(escape(shown["description"]), highlight=False)
     diff = shown["changes"]

@@ -10,8 +10,8 @@ into a new :class:`~chainopt.case.schema.Case`; the base is never mutated.
 
     name: small_high_prices           # optional, snake_case; default: the file name
     description: Polymer prices +20 %, crude +10 %, a carbon price from 2031
-    base: small_chain                 # folder (relative to this file or the working
-                                      # directory), embedded case, or another *.yaml
+    base: small_chain                 # folder (relative to this file, else to the working
+                                      # directory), else an embedded case; or another *.yaml
     changes:
       - table: supplies               # value changes in the rows selected by `where`
         where: {commodity: crude}     # column: value or [values]; omitted: every row
@@ -228,6 +228,23 @@ def _case_entry(source: Path | str) -> dict:
         folder = Path(str(resources.files("chainopt.data") / source))
         return {"kind": "case", "name": source, "path": str(folder), "embedded": True}
     return {"kind": "case", "name": source.resolve().name, "path": shown(source)}
+
+
+def chain_text(chain: object) -> str:
+    """A chain of bases as ``validate`` and ``show`` print it, root first: a scenario by
+    its path, an embedded case as ``small_chain (embedded case)``, a case folder by its
+    path, ``sc/ (case folder)``: a folder beside the scenario or in the working directory
+    is taken before an embedded case of its name (:func:`_resolve_base`), so the line
+    says which one ran."""
+    parts = []
+    for e in chain if isinstance(chain, list | tuple) else ():
+        if e.get("kind") == "scenario":
+            parts.append(str(e.get("path")))
+        elif e.get("embedded"):
+            parts.append(f"{e.get('name')} (embedded case)")
+        else:
+            parts.append(f"{str(e.get('path') or e.get('name')).rstrip('/')}/ (case folder)")
+    return " -> ".join(parts)
 
 
 def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()

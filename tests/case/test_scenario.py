@@ -791,3 +791,40 @@ def test_warnings_of_a_scenario_name_rows_by_key(tmp_path):
         """)))
     (lpg,) = [w for w in api.case_warnings(added) if "lpg to chn" in w]
     assert lpg.startswith("markets.csv row chn/lpg/1: nothing can ever bring lpg to chn")
+
+
+def test_the_chain_line_says_which_base_ran(tmp_path, monkeypatch):
+    """Outside review scen F7. A base is looked for beside the scenario, then in the
+    working directory, then among the embedded cases: ``sub/amb.yaml``'s ``base:
+    small_chain`` run from a folder holding an edited copy ``small_chain/`` (chn/hdpe at
+    999, the embedded 950) runs on the copy, and ``show`` said ``small_chain (case)``
+    either way. It now says
+    ``small_chain/ (case folder)`` for the copy and ``small_chain (embedded case)``."""
+    import shutil
+    from importlib import resources
+
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    copy = tmp_path / "work" / "small_chain"
+    shutil.copytree(str(resources.files("chainopt.data") / "small_chain"), copy)
+    mk = copy / "markets.csv"
+    mk.write_text(mk.read_text().replace("chn,hdpe,950,", "chn,hdpe,999,"))
+    (tmp_path / "work" / "sub").mkdir()
+    scen = _write(tmp_path / "work" / "sub", "amb.yaml", """\
+        base: small_chain
+        changes:
+          - {table: markets, where: {site: chn, commodity: pp}, add: {price_usd_per_unit: 1}}
+        """)
+    (tmp_path / "elsewhere").mkdir()
+    for cwd, price, said in ((tmp_path / "work", 999, "chain: small_chain/ (case folder) -> "
+                              "sub/amb.yaml"),
+                             (tmp_path / "elsewhere", 950, "chain: small_chain (embedded "
+                              "case) -> ")):
+        monkeypatch.chdir(cwd)
+        mk = api.load_case(str(scen)).tables["markets"].set_index(["site", "commodity"])
+        assert mk.loc[("chn", "hdpe"), "price_usd_per_unit"] == price
+        out = CliRunner().invoke(app, ["show", str(scen)], terminal_width=2000)
+        assert out.exit_code == 0, out.output
+        assert said in out.output, out.output
