@@ -247,9 +247,11 @@ def chain_text(chain: object) -> str:
     return " -> ".join(parts)
 
 
-def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
+def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = (),
+                  _raws: list[tuple[str, RawCase]] | None = None
                   ) -> tuple[RawCase, RawCase, list[dict]]:
-    """Apply a scenario and its bases: (raw of its base, its effective raw, chain root first)."""
+    """Apply a scenario and its bases: (raw of its base, its effective raw, chain root first).
+    ``_raws`` collects (label, effective raw) of each scenario of the chain, root first."""
     sc = read_scenario(path)
     key = sc.path.resolve()
     if len(_seen) >= MAX_CHAIN:  # blamed on the file run: the deepest one is fine
@@ -268,7 +270,7 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
                                   f"{cycle}", "a chain of bases must end at a case")])
     kind, base = _resolve_base(sc)
     if kind == "scenario":
-        _, base_raw, chain = resolve_chain(base, (*_seen, key))
+        _, base_raw, chain = resolve_chain(base, (*_seen, key), _raws)
     else:
         base_raw = read_raw(base)
         chain = [_case_entry(base)]
@@ -276,13 +278,42 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = ()
     chain = [*chain, {"kind": "scenario", "name": sc.name, "path": sc.label,
                       "description": sc.description}]
     effective = dataclasses.replace(effective, scenario_chain=tuple(chain))
+    if _raws is not None:
+        _raws.append((sc.label, effective))
     return base_raw, effective, chain
 
 
 def apply_scenario(path: str | Path) -> Case:
-    """The validated Case of a scenario file (its chain of bases applied in order)."""
-    _, raw, chain = resolve_chain(path)
-    return _validated(raw, chain[-1]["path"])
+    """The validated Case of a scenario file (its chain of bases applied in order). A
+    problem of the effective case that the effective case of a base scenario already has
+    is said at the first such base (the file whose changes made it), ``v3.yaml
+    (effective case, base of v4.yaml) markets.csv row ...``: the file run changed
+    something else."""
+    raws: list[tuple[str, RawCase]] = []
+    _, raw, chain = resolve_chain(path, _raws=raws)
+    try:
+        return _validated(raw, chain[-1]["path"])
+    except InputError as exc:
+        if len(raws) < 2:
+            raise
+        run = chain[-1]["path"]
+        tag = f"{run} (effective case) "
+        earlier: list[tuple[str, set[tuple[str, str]]]] = []
+        for label, base_raw in raws[:-1]:
+            try:
+                _validated(base_raw, label)
+                had: set[tuple[str, str]] = set()
+            except InputError as base_exc:
+                own = f"{label} (effective case) "
+                had = {(p.where.removeprefix(own), p.message) for p in base_exc.problems}
+            earlier.append((label, had))
+        problems = []
+        for p in exc.problems:
+            key = (p.where.removeprefix(tag), p.message)
+            first = next((label for label, had in earlier if key in had), None)
+            problems.append(p if first is None else Problem(
+                f"{first} (effective case, base of {run}) {key[0]}", p.message, p.hint))
+        raise InputError(problems) from None
 
 
 def _validated(raw: RawCase, label: str) -> Case:

@@ -828,3 +828,30 @@ def test_the_chain_line_says_which_base_ran(tmp_path, monkeypatch):
         out = CliRunner().invoke(app, ["show", str(scen)], terminal_width=2000)
         assert out.exit_code == 0, out.output
         assert said in out.output, out.output
+
+
+def test_an_effective_case_problem_is_said_at_the_base_scenario_that_made_it(tmp_path):
+    """Outside review scen F5. v3.yaml sets a's demand floor to 35: above its cap of 30
+    (p1, p3; 40 in p2 by override). v4.yaml, based on v3.yaml, sets b's floor 10 above a
+    cap of 5. Both problems were said at "v4.yaml (effective case)", though v4 only
+    changed b: a's is said at v3.yaml, the base whose effective case has it, b's at
+    v4.yaml."""
+    _two_markets(tmp_path, "[]\n")
+    _write(tmp_path, "v3.yaml", f"""\
+        base: {tmp_path / 'two'}
+        changes:
+          - {{table: markets, where: {{site: a}}, set: {{min_k_per_yr: 35}}}}
+        """)
+    v4 = _write(tmp_path, "v4.yaml", """\
+        base: v3.yaml
+        changes:
+          - {table: markets, where: {site: b}, set: {min_k_per_yr: 10, max_k_per_yr: 5}}
+        """)
+    texts = _problems(v4)
+    a = [t for t in texts if "fuel at a" in t]
+    b = [t for t in texts if "fuel at b" in t]
+    assert len(a) == 1 and len(b) == 1, texts
+    assert re.search(r"v3\.yaml \(effective case, base of \S*v4\.yaml\) markets\.csv row "
+                     r"a/fuel/1, column min_k_per_yr: the demand floor of fuel at a is above "
+                     r"its sales cap, 30, in p1 and p3", a[0]), a[0]
+    assert re.search(r"v4\.yaml \(effective case\) markets\.csv row b/fuel/1", b[0]), b[0]
