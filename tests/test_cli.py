@@ -221,7 +221,7 @@ def test_case_argument_help_names_scenarios(command: str, tmp_path: Path) -> Non
     if command == "validate":
         root = Path(__file__).resolve().parents[1]
         result, said = invoke("validate", root / "scenarios" / "small_port_expansion.yaml")
-        assert result.exit_code == 0 and "small_chain -> " in said, said
+        assert result.exit_code == 0 and "small_chain (embedded case) -> " in said, said
 
 
 #: site a: crude bought at 100 USD/t becomes light (1 t per t) by process p (mode run),
