@@ -490,7 +490,7 @@ def _yaml_inline(d: dict) -> str:
     for k, v in d.items():
         if isinstance(v, list):
             v = "[" + ", ".join(_fmt(x) for x in v) + "]"
-        parts.append(f"{k}: {_fmt(v) if isinstance(v, bool) else v}")
+        parts.append(f"{k}: {'null' if v is None else _fmt(v) if isinstance(v, bool) else v}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -569,6 +569,10 @@ class _Overlay:
         ``name`` (default ``p<at>``) from ``at`` to its end. Every by-period value of it
         holds in both, and a user constraint applying in it applies in both; a project's
         earliest or forced period keeps its name and start."""
+        if isinstance(ch["split"], list | dict):
+            self.fail("split takes one period (found a list)", "write one change per period "
+                      "to split, e.g. {split: p2031, at: 2033} and {split: p2036, at: 2038}")
+            return
         period, at = str(ch["split"]), ch.get("at")
         if period not in self.periods:
             self.fail(f"split: unknown period '{period}'",

@@ -709,6 +709,8 @@ def test_a_split_period_keeps_its_values_in_both_parts(tmp_path):
     assert sales.to_dict() == pytest.approx({"p1": 4.0, "p2028": 4.0, "p2": 10.0})
     for change, said in (
             ("split: p3\n    at: 2028", "split: unknown period 'p3'"),
+            # a list said "unknown period '['p1', 'p2']'", Python's repr (review scen F9)
+            ("split: [p1, p2]\n    at: 2028", "split takes one period (found a list)"),
             ("split: p1\n    at: 2031", "split p1: 'at' must be a year after its first and "
                                         "within it, 2027 to 2030 (found 2031)"),
             ("split: p1\n    at: 2026", "2027 to 2030 (found 2026)"),
@@ -855,3 +857,12 @@ def test_an_effective_case_problem_is_said_at_the_base_scenario_that_made_it(tmp
                      r"a/fuel/1, column min_k_per_yr: the demand floor of fuel at a is above "
                      r"its sales cap, 30, in p1 and p3", a[0]), a[0]
     assert re.search(r"v4\.yaml \(effective case\) markets\.csv row b/fuel/1", b[0]), b[0]
+
+
+def test_a_null_selector_value_is_written_as_yaml_says_it(tmp_path):
+    """``where: {site: null}`` matches no row (no site is blank); the message showed the
+    value as Python's None (review scen F9), now as the YAML that was written: null."""
+    (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: null}, "
+                                               "scale: {price_usd_per_unit: 2}}\n"))
+    assert "selector {site: null} matches no row of markets.csv" in text, text
+    assert "None" not in text
