@@ -67,6 +67,7 @@ from chainopt.report.average_year import (
     ramping_builds,
 )
 from chainopt.report.stream_split import approximate_streams
+from chainopt.report.year_check import year_breaks
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,
@@ -254,6 +255,11 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": time.perf_counter() - t1,
                "insight_s": t1 - t0}
+    # the plan read year by year where capacity varies inside a period: what it breaks
+    # (the mid-period warnings below)
+    t2 = time.perf_counter()
+    breaks = year_breaks(built, outcome.col_value, outcome.row_value)
+    timings["year_check_s"] = time.perf_counter() - t2
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
@@ -300,9 +306,9 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
         # limits bind, one ramping up inside one, capacity retiring inside one)
-        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables),
-                     *ramping_builds(built.case, tables),
-                     *mid_period_retirements(built.case, tables),
+        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables, breaks),
+                     *ramping_builds(built.case, tables, breaks),
+                     *mid_period_retirements(built.case, tables, breaks),
                      *approximate_streams(built.case, tables)],
         # the modes that can never run and why, as `chainopt explain` says it
         "blocked_modes": notes["blocked_modes"],

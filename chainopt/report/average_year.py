@@ -8,22 +8,25 @@ from year f inside period t (start s < f < s + L) counts there with its usable s
 other limits of t hold only on the average. So in its usable years the build may run
 beyond what those limits allow year by year, and the period's value is then too high
 (the README's *Time model* works an example: 0.625 MUSD for a plan worth -0.875 year by
-year). A period boundary at f makes the check exact: there the build's capacity is the
-same in each year of its periods.
+year). A limit need not bind on the average for that: a 20 kt/yr plant used in one year
+of three under a 10 kt/yr cap sells 6.04 on the average, 20 in its year. A period
+boundary at f makes the model exact: there the build's capacity is the same in each year
+of its periods.
 
-:func:`mid_period_builds` names each build the plan *uses* inside such a period (its
-unit's or link's use above the capacity in place: existing times availability, or for a
-project's units and links anything at all), while another limit binds there with a
-marginal value (``constraints.csv``), and says how to check it: split the period at f.
-It cannot tell from the average whether that limit holds the build back year by year;
-the split re-solve tells. :func:`mid_period_retirements` does the same at the other end
-of a life: capacity retiring inside a period (a unit's ``retire_year``, a life
-extension's or a build's end), used there while another limit binds;
-:func:`ramping_builds` a build whose ``ramp_up`` changes its usable share inside a period
-(its shares averaged there as a start is). A build's own capacity rows are no other limit,
-nor those of the units a project retires (they stand in the years before it). Whole-column work:
-a case of thousands of builds makes no Python call per build or per row, only per build
-named.
+Which plans are exact is read year by year (:func:`chainopt.report.year_check.year_breaks`,
+``breaks``): each capacity that varies inside its period runs in each year as that year's
+capacity allows, what it changes is carried through the balances as the plan carries it,
+and every row and bound touched is checked in every year. With no break the plan is
+feasible year by year at the same value (exact, no warning).
+:func:`mid_period_builds` names each build whose capacity so read breaks another limit of
+the period (the rows and bounds broken, the years, by how much) and says how to value it:
+split the period at f. :func:`mid_period_retirements` does the same at the other end of a
+life: capacity retiring inside a period (a unit's ``retire_year``, a life extension's or a
+build's end); :func:`ramping_builds` a build whose ``ramp_up`` changes its usable share
+inside a period (its shares averaged there as a start is). A build's capacity is that of
+its units and links, and for a project also that of the units it retires (which stand in
+the years before it). Whole-column work: a case of thousands of builds makes no Python
+call per build or per row, only per build named.
 """
 
 from __future__ import annotations
@@ -32,18 +35,21 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.discount import Discounting
+from chainopt.report.year_check import YearBreaks
 
 #: activity, capacity and marginal values below this are the solver's noise
 _TOL = 1e-6
 _KEYS = ["kind", "name"]
 
 
-def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> list[str]:
-    """One warning per build used in a period it comes into use inside of, while another
-    limit of that period binds with a value (see the module); the first ``limit`` named,
-    then how many more."""
-    inv, cap = tables.get("investments"), tables.get("capacity")
-    if inv is None or cap is None or inv.empty:
+def mid_period_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
+                      limit: int = 3) -> list[str]:
+    """One warning per build that comes into use inside a period whose capacity, read year
+    by year, breaks another limit of that period (``breaks``:
+    :func:`chainopt.report.year_check.year_breaks`; see the module); the first ``limit``
+    named, then how many more."""
+    inv = tables.get("investments")
+    if inv is None or inv.empty or breaks.empty:
         return []
     periods = case.meta.periods
     b = inv.loc[inv["kind"].isin(("unit", "link", "project")), ["kind", "name",
@@ -53,21 +59,18 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> 
     b = b[inside].assign(at=at[inside], period=names[at[inside]]).drop_duplicates(_KEYS)
     if b.empty:
         return []
-    members = _members(case, b)
-    b = b[b.set_index(_KEYS).index.isin(_used(cap, members))]
-    if b.empty:
-        return []
-    binding = _binding(tables.get("constraints"), case, set(b["period"]))
-    own = pd.concat([members, _retired_members(case, b)], ignore_index=True)
-    return _said(b, b["kind"], b["name"], own, binding,
-                 lambda r, others, sites: _warning(r, periods[r.at], others, sites), limit,
+    own = pd.concat([_members(case, b), _retired_members(case, b)], ignore_index=True)
+    return _said(b, b["kind"], b["name"], own, breaks,
+                 lambda r, others: _warning(r, periods[r.at], others), limit,
                  "builds come into use inside a period (investments.csv, first_use_year)")
 
 
-def ramping_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> list[str]:
-    """One warning per build used in a period in which its usable share changes from year
-    to year because of its ``ramp_up``, while another limit of that period binds with a
-    value: the relaxation of a first use inside a period (see the module), by degrees.
+def ramping_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
+                   limit: int = 3) -> list[str]:
+    """One warning per build whose usable share changes inside a period because of its
+    ``ramp_up`` and whose capacity, read year by year, breaks another limit of that
+    period (``breaks``, see the module): the relaxation of a first use inside a period,
+    by degrees.
     The build counts there with the discount-weighted average of its shares, the other
     limits hold on the average year, so the years of its larger shares may make up for
     its ramp-up years beyond what those limits allow year by year (the README's case: a
@@ -76,8 +79,8 @@ def ramping_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> lis
     while the build is alive) inside a period (after its first year) is one; its first
     use inside a period is :func:`mid_period_builds`'. Splitting the period at each such
     year values it year by year. Whole-column work, as the module's."""
-    inv, cap = tables.get("investments"), tables.get("capacity")
-    if inv is None or cap is None or inv.empty:
+    inv = tables.get("investments")
+    if inv is None or inv.empty or breaks.empty:
         return []
     b = inv[inv["kind"].isin(("unit", "link", "project"))
             & (inv["amount"].astype(float) > _TOL)]
@@ -117,28 +120,21 @@ def ramping_builds(case, tables: dict[str, pd.DataFrame], limit: int = 3) -> lis
     g = steps.drop_duplicates(keys).set_index(keys)  # the first build ramping there
     g["years"] = steps.groupby(keys)["year"].apply(lambda y: sorted(set(y)))
     g = g.reset_index()
-    members = _members(case, g).drop_duplicates()
-    used = _used(cap, members, ["build_kind", "build", "period"])
-    g = g[pd.MultiIndex.from_frame(g[keys]).isin(used)]
-    if g.empty:
-        return []
-    binding = _binding(tables.get("constraints"), case, set(g["period"]))
-    own = pd.concat([members, _retired_members(case, g)], ignore_index=True)
-    return _said(g, g["kind"], g["name"], own, binding,
-                 lambda r, others, sites: _ramp_warning(r, periods[r.at], others, sites),
+    own = pd.concat([_members(case, g), _retired_members(case, g)], ignore_index=True)
+    return _said(g, g["kind"], g["name"], own, breaks,
+                 lambda r, others: _ramp_warning(r, periods[r.at], others),
                  limit, "builds ramp up inside a period (units.csv, links.csv, projects.csv "
                         "ramp_up)")
 
 
-def _ramp_warning(r, p, others: pd.DataFrame, sites: set) -> str:
+def _ramp_warning(r, p, others: pd.DataFrame) -> str:
     """The warning of build ``r`` whose usable share changes inside period ``p`` in
-    ``r.years`` (its ``ramp_up``) while ``others`` bind there (those at ``sites`` named
-    first)."""
+    ``r.years`` (its ``ramp_up``) and whose capacity, read year by year, breaks
+    ``others`` (:func:`_others`)."""
     from chainopt.case.vintage import parse_ramp  # lazy: the model side
 
-    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
-    others = pd.concat([others[near], others[~near]])
-    n, last = len(others), p.start_year + p.length_yr - 1
+    n, beyond = _broken(others, p.period)
+    last = p.start_year + p.length_yr - 1
     f, end = int(r.first_use_year), int(r.first_use_year + r.lifetime_yr) - 1
     ramp = parse_ramp([r.ramp])[0]
     spans: list[list] = []  # [share, first year, last year] of the build's years in p
@@ -151,23 +147,18 @@ def _ramp_warning(r, p, others: pd.DataFrame, sites: set) -> str:
     told = [f"{100 * s:g} %" + (" of its capacity" if i == 0 else "") + f" in {a}"
             + (f"-{z}" if z > a else "") for i, (s, a, z) in enumerate(spans)]
     shares = told[0] if len(told) == 1 else f"{', '.join(told[:-1])} and {told[-1]}"
-    said = "; ".join(f"{fam} ({k})" for fam, k in zip(others["family"].head(2),
-                                                     others["key"].head(2), strict=True))
     years = [int(y) for y in r.years]
     splits = " and ".join(f"split: {p.period}, at: {y}" for y in reversed(years))
     start = (f"start a period in {years[0]} (a scenario change {splits})" if len(years) == 1
              else f"start a period in each of {', '.join(map(str, years[:-1]))} and "
                   f"{years[-1]} (scenario changes {splits}, in that order)")
     return (f"{r.kind} {r.name} ramps up inside period {p.period} ({p.start_year}-{last}): "
-            f"usable at {shares} ({r.kind}s.csv, ramp_up {r.ramp}), and the "
-            f"plan uses it there while {n} other yearly limit{'s' if n > 1 else ''} of "
-            f"{p.period} bind{'s' if n == 1 else ''} ({'e.g. ' if n > 2 else ''}{said}): "
-            f"{'it holds' if n == 1 else 'they hold'} on the period's average year, where "
-            "the build counts with the average of its shares, so its years of a larger "
-            "share may make up for its ramp-up years beyond what "
-            f"{'it allows' if n == 1 else 'they allow'} year by year and the plan's value "
-            f"may be too high (README, Time model). To value it year by year, {start} and "
-            "compare")
+            f"usable at {shares} ({r.kind}s.csv, ramp_up {r.ramp}), and the plan uses it "
+            f"there {beyond}: {'it holds' if n == 1 else 'they hold'} on the period's "
+            "average year, where the build counts with the average of its shares, but the "
+            f"plan read year by year, the build at each year's share, breaks "
+            f"{'it' if n == 1 else 'them'}, so the plan's value may be too high (README, "
+            f"Time model). To value it year by year, {start} and compare")
 
 
 def _retired_members(case, builds: pd.DataFrame) -> pd.DataFrame:
@@ -190,57 +181,75 @@ def _retired_members(case, builds: pd.DataFrame) -> pd.DataFrame:
 
 
 def _said(rows: pd.DataFrame, build_kind: pd.Series, build: pd.Series, own: pd.DataFrame,
-          binding: pd.DataFrame, write, limit: int, more: str) -> list[str]:
-    """The warnings ``write(row, others, sites)`` of the first ``limit`` of ``rows`` (each
-    a build, ``build_kind`` and ``build`` its keys in ``own``, in its ``period``) in whose
-    period a row of ``binding`` binds other than its ``own`` rows' capacity, then how many
-    ``more``. Which rows have one is counted for all at once (the binding rows of each
-    period less the build's own there), so only the builds named cost a Python call."""
-    mine = own[["build_kind", "build", "kind", "name"]].drop_duplicates().merge(
-        binding[["kind", "name", "period"]], on=_KEYS)
-    n_own = mine.groupby(["build_kind", "build", "period"]).size()
-    keys = pd.MultiIndex.from_arrays([build_kind.to_numpy(), build.to_numpy(),
-                                      rows["period"].to_numpy()])
-    n = (rows["period"].map(binding.groupby("period").size()).fillna(0).to_numpy()
-         - n_own.reindex(keys).fillna(0).to_numpy())
-    hit = np.flatnonzero(n > 0)
+          breaks: YearBreaks, write, limit: int, more: str) -> list[str]:
+    """The warnings ``write(row, others)`` of the first ``limit`` of ``rows`` (each a
+    build, ``build_kind`` and ``build`` its keys in ``own``, in its ``period``) whose
+    units' or links' capacity of that period breaks a row of ``breaks`` (``others``:
+    :func:`_others`), then how many ``more``. Which rows have one is found for all at
+    once (a merge), so only the builds named cost a Python call."""
+    keyed = pd.DataFrame({"i": np.arange(len(rows)), "build_kind": build_kind.to_numpy(),
+                          "build": build.to_numpy(), "period": rows["period"].to_numpy()})
+    mine = keyed.merge(own[["build_kind", "build", "kind", "name"]].drop_duplicates(),
+                       on=["build_kind", "build"])
+    hit = breaks.of(mine)
+    named = np.unique(hit["i"].to_numpy(np.int64))
     found: list[str] = []
-    for i in hit[:limit]:  # the builds named: at most ``limit``
+    for i in named[:limit]:  # the builds named: at most ``limit``
         r = next(rows.iloc[[i]].itertuples(index=False))
-        others, sites = _others(binding, own[(own["build_kind"] == build_kind.iloc[i])
-                                             & (own["build"] == build.iloc[i])], r.period)
-        found.append(write(r, others, sites))
-    if len(hit) > limit:
-        found.append(f"and {len(hit) - limit} more {more}")
+        found.append(write(r, _others(hit[hit["i"] == i])))
+    if len(named) > limit:
+        found.append(f"and {len(named) - limit} more {more}")
     return found
 
 
-def _others(binding: pd.DataFrame, own: pd.DataFrame, period: str
-            ) -> tuple[pd.DataFrame, set]:
-    """The rows of ``binding`` in ``period`` other than ``own``'s (the capacity rows of
-    what is warned of), and the sites ``own`` touches (named first)."""
-    others = binding[(binding["period"] == period)
-                     & ~binding.set_index(_KEYS).index.isin(own.set_index(_KEYS).index)]
-    return others, set(own["from_site"]) | set(own["to_site"])
+def _others(hit: pd.DataFrame) -> pd.DataFrame:
+    """The rows and bounds ``hit`` breaks (family, key; its ``years`` and the largest
+    ``excess``), the largest break first."""
+    g = hit.groupby(["family", "key"], sort=False)
+    out = pd.DataFrame({"years": g["year"].apply(lambda y: sorted(set(int(v) for v in y))),
+                        "excess": g["excess"].max()}).reset_index()
+    return out.sort_values("excess", ascending=False, kind="stable")
 
 
-def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
-                           ) -> list[str]:
-    """One warning per capacity that retires inside a period the plan uses it in, while
-    another limit of that period binds with a value: the same relaxation as a build's
-    first use (see the module), at the other end of a life. Capacity retiring in year R
+def _years(years: list[int]) -> str:
+    """2029, 2029-2030, 2028 and 2030, 2026-2027 and 2029."""
+    spans: list[list[int]] = []
+    for y in years:
+        if spans and y == spans[-1][1] + 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    told = [f"{a}" if a == z else f"{a}-{z}" for a, z in spans]
+    return told[0] if len(told) == 1 else f"{', '.join(told[:-1])} and {told[-1]}"
+
+
+def _broken(others: pd.DataFrame, period: str) -> tuple[int, str]:
+    """How many rows ``others`` breaks and the words of the first two: 'beyond 1 other
+    yearly limit of p1 (market.sales (site=plant, ...), broken by 7.5 in 2029-2030)'."""
+    n = len(others)
+    said = "; ".join(f"{r.family} ({r.key}), broken by {r.excess:.4g} in {_years(r.years)}"
+                     for r in others.head(2).itertuples(index=False))
+    return n, (f"beyond {n} other yearly limit{'s' if n > 1 else ''} of {period} year by "
+               f"year ({'e.g. ' if n > 2 else ''}{said})")
+
+
+def mid_period_retirements(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
+                           limit: int = 3) -> list[str]:
+    """One warning per capacity that retires inside a period whose capacity, read year by
+    year, breaks another limit of that period (``breaks``): the same relaxation as a
+    build's first use (see the module), at the other end of a life. Capacity retiring in year R
     (start s < R <= the period's last year) counts in that period with the share
     ``sum_{y < R in t} d(y) / w_t``, concentrated in s..R-1, while the other limits hold
     on the average; so the plan may lean on it, or on what replaces it, beyond what those
     limits allow year by year (the README's case: a plan reported at 6.445 MUSD worth
     5.396 built as reported). Retiring are an existing unit's ``retire_year`` (unless the
     plan extends all of the unit's capacity), a life extension's end, and a build's or
-    project's end of life (``first_use_year + lifetime_yr``, investments.csv). Used means
-    any use of the unit, link or project's units and links in that period; a split at R
-    values it year by year."""
+    project's end of life (``first_use_year + lifetime_yr``, investments.csv); a split at
+    R values it year by year."""
+    if breaks.empty:
+        return []
     ends = _ends_of_life(case, tables.get("investments"))
-    cap = tables.get("capacity")
-    if ends.empty or cap is None:
+    if ends.empty:
         return []
     periods = case.meta.periods
     at, inside = Discounting.from_meta(case.meta).mid_period(ends["year"])
@@ -248,15 +257,9 @@ def mid_period_retirements(case, tables: dict[str, pd.DataFrame], limit: int = 3
     e = ends[inside].assign(at=at[inside], period=names[at[inside]])
     if e.empty:
         return []
-    members = _end_members(case, e)
-    e = e[pd.MultiIndex.from_arrays([["end"] * len(e), e.index], names=_KEYS).isin(
-        _used(cap, members))]
-    if e.empty:
-        return []
-    binding = _binding(tables.get("constraints"), case, set(e["period"]))
     return _said(e, pd.Series("end", index=e.index), pd.Series(e.index, index=e.index),
-                 members, binding,
-                 lambda r, others, sites: _retire_warning(r, periods[r.at], others, sites),
+                 _end_members(case, e), breaks,
+                 lambda r, others: _retire_warning(r, periods[r.at], others),
                  limit, "capacities retire inside a period (units.csv retire_year; "
                         "investments.csv first_use_year + lifetime_yr)")
 
@@ -371,12 +374,11 @@ def _end_members(case, ends: pd.DataFrame) -> pd.DataFrame:
     return m.join(_ends(case, m["kind"], m["name"]))
 
 
-def _retire_warning(r, p, others: pd.DataFrame, sites: set) -> str:
-    """The warning of capacity ``r`` retiring inside period ``p`` while ``others`` bind
-    there (those at ``sites`` named first)."""
-    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
-    others = pd.concat([others[near], others[~near]])
-    n, year, last = len(others), int(r.year), p.start_year + p.length_yr - 1
+def _retire_warning(r, p, others: pd.DataFrame) -> str:
+    """The warning of capacity ``r`` retiring inside period ``p`` whose capacity, read
+    year by year, breaks ``others`` (:func:`_others`)."""
+    n, beyond = _broken(others, p.period)
+    year, last = int(r.year), p.start_year + p.length_yr - 1
     life = "" if np.isnan(r.life) else f" (the end of its {r.life:g}-year life)"
     what = {"existing": f"the existing capacity of unit {r.build} retires in {year} "
                         "(units.csv, retire_year)",
@@ -385,36 +387,29 @@ def _retire_warning(r, p, others: pd.DataFrame, sites: set) -> str:
             "link": f"link {r.build} built in {r.built} retires in {year}{life}",
             "project": f"project {r.build} built in {r.built} retires in {year}{life}"
             }[r.kind]
-    said = "; ".join(f"{f} ({k})" for f, k in zip(others["family"].head(2),
-                                                   others["key"].head(2), strict=True))
     before = (f"{p.start_year}" if year - 1 == p.start_year
               else f"{p.start_year}-{year - 1}")
     return (f"{what}, inside period {p.period} ({p.start_year}-{last}), and the plan uses "
-            f"it there while {n} other yearly limit{'s' if n > 1 else ''} of {p.period} "
-            f"bind{'s' if n == 1 else ''} ({'e.g. ' if n > 2 else ''}{said}): "
-            f"{'it holds' if n == 1 else 'they hold'} on the period's average year, but "
-            f"that capacity is there in {before} only, so the plan may use more in "
-            f"{before} and less from {year} than {'it allows' if n == 1 else 'they allow'} "
-            "year by year, and the plan as reported may be worth less than the objective "
-            f"says (README, Time model). To value it year by year, start a period in {year} "
-            f"(a scenario change split: {p.period}, at: {year}) and compare")
+            f"it there {beyond}: {'it holds' if n == 1 else 'they hold'} on the period's "
+            f"average year, but that capacity is there in {before} only, and the plan read "
+            f"year by year breaks {'it' if n == 1 else 'them'}, so the plan as reported may "
+            "be worth less than the objective says (README, Time model). To value it year "
+            f"by year, start a period in {year} (a scenario change split: {p.period}, at: "
+            f"{year}) and compare")
 
 
-def _warning(r, p, others: pd.DataFrame, sites: set) -> str:
-    """The warning of build ``r`` coming into use inside period ``p`` while ``others``
-    bind there (those at ``sites`` named first)."""
-    near = others[["site", "from_site", "to_site"]].isin(sites).any(axis=1)
-    others = pd.concat([others[near], others[~near]])
-    n, first, last = len(others), int(r.first_use_year), p.start_year + p.length_yr - 1
-    said = "; ".join(f"{f} ({k})" for f, k in zip(others["family"].head(2),
-                                                   others["key"].head(2), strict=True))
+def _warning(r, p, others: pd.DataFrame) -> str:
+    """The warning of build ``r`` coming into use inside period ``p`` whose capacity,
+    read year by year, breaks ``others`` (:func:`_others`)."""
+    n, beyond = _broken(others, p.period)
+    first, last = int(r.first_use_year), p.start_year + p.length_yr - 1
+    usable = f"{first}-{last}" if last > first else f"{first}"
     return (f"{r.kind} {r.name} comes into use in {first}, inside period {p.period} "
-            f"({p.start_year}-{last}), and the plan uses it there while {n} other yearly "
-            f"limit{'s' if n > 1 else ''} of {p.period} bind{'s' if n == 1 else ''} "
-            f"({'e.g. ' if n > 2 else ''}{said}): {'it holds' if n == 1 else 'they hold'} "
-            f"on the period's average year, so in {first}-{last} it may run beyond what "
-            "they allow year by year and the plan's value may be too high (README, Time "
-            f"model). To value it year by year, start a period in {first} (a scenario "
+            f"({p.start_year}-{last}), and the plan uses it there {beyond}: "
+            f"{'it holds' if n == 1 else 'they hold'} on the period's average year, but "
+            f"the plan read year by year, with the build in {usable} only, breaks "
+            f"{'it' if n == 1 else 'them'}, so the plan's value may be too high (README, "
+            f"Time model). To value it year by year, start a period in {first} (a scenario "
             f"change split: {p.period}, at: {first}) and compare")
 
 
@@ -452,38 +447,3 @@ def _ends(case, kinds: pd.Series, names: pd.Series) -> pd.DataFrame:
         "from_site": np.where(unit, site, names.map(ends["from_site"])),
         "to_site": np.where(unit, site, names.map(ends["to_site"]))},
         index=names.index).fillna("").astype(str)
-
-
-def _used(cap: pd.DataFrame, members: pd.DataFrame,
-          keys: list[str] | None = None) -> pd.MultiIndex:
-    """The builds (kind, name; or ``keys`` of ``members``) one of whose units or links
-    uses capacity beyond what was in place in the member's period: above existing x
-    availability for an expansion, above 0 for capacity a project brings."""
-    keys = keys or ["build_kind", "build"]
-    c = members.merge(cap, on=[*_KEYS, "period"])
-    in_place = np.where(c["brought"], 0.0, c["existing_k_per_yr"].to_numpy(float)
-                        * c["availability"].fillna(1.0).to_numpy(float))
-    hit = c.loc[c["used_k_per_yr"].to_numpy(float) > in_place + _TOL, keys].drop_duplicates()
-    return pd.MultiIndex.from_frame(hit)
-
-
-def _binding(constraints: pd.DataFrame | None, case, periods: set[str]) -> pd.DataFrame:
-    """The rows of ``constraints.csv`` of ``periods`` binding with a marginal value, with
-    the kind and name of a capacity row's unit or link (to leave a build's own rows out)
-    and the sites a row names (``site=``, a unit's site, a link's two ends)."""
-    cols = ["family", "key", "period", "kind", "name", "site", "from_site", "to_site"]
-    if constraints is None or constraints.empty:
-        return pd.DataFrame(columns=cols)
-    b = constraints[(constraints["marginal_value"].abs() > _TOL)
-                    & constraints["period"].astype(str).isin(periods)]
-    key = b["key"].astype(str)
-    kv = key.str.extract(r"^(unit|link)=([^,]+)")
-    # a unit or link with no capacity there (bound 0: not built, or not yet) is no yearly
-    # limit a build could run past: its row binds at 0 only with what one unit would earn
-    none = kv[0].notna() & (pd.to_numeric(b["bound"], errors="coerce").abs() <= _TOL)
-    b, key, kv = b[~none], key[~none], kv[~none]
-    out = pd.DataFrame({"family": b["family"].astype(str), "key": key,
-                        "period": b["period"].astype(str), "kind": kv[0].fillna(""),
-                        "name": kv[1].fillna(""),
-                        "site": key.str.extract(r"(?:^|, )site=([^,]+)")[0].fillna("")})
-    return out.join(_ends(case, out["kind"], out["name"]))

@@ -447,9 +447,10 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
     1.875 = 0.625 MUSD. With a period of its own from 2029 (as the README advises) the
     plant counts fully there and the model finds the year-by-year plan, 5 kt/yr, 0.25.
 
-    Nothing said so: the run now warns of the one-period plan (the plant used from 2029,
-    inside p1, while p1's sales cap binds) and says how to check it, a period from 2029;
-    the split case, whose plant comes into use at a period's start, is not warned."""
+    Nothing said so: the run now warns of the one-period plan and says how to check it,
+    a period from 2029: read year by year, the plant runs its 12.5 kt/yr in 2029-2030
+    (the average's 5 = 0.4 x 12.5), 7.5 over the cap in each. The split case, whose plant
+    comes into use at a period's start, is not warned."""
     folder = write_case(tmp_path, {**LATE_PLANT, "markets": "site,commodity,price_usd_per_unit,"
                                                             "max_k_per_yr\nplant,product,100,5"},
                         periods=periods)
@@ -459,11 +460,12 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
         built, abs=1e-9)
     assert res.manifest["warnings"] == ([
         "unit u comes into use in 2029, inside period p1 (2026-2030), and the plan uses it "
-        "there while 1 other yearly limit of p1 binds (market.sales (site=plant, "
-        "commodity=product, period=p1)): it holds on the period's average year, so in "
-        "2029-2030 it may run beyond what they allow year by year and the plan's value may "
-        "be too high (README, Time model). To value it year by year, start a period in 2029 "
-        "(a scenario change split: p1, at: 2029) and compare"] if warned else [])
+        "there beyond 1 other yearly limit of p1 year by year (market.sales (site=plant, "
+        "commodity=product, period=p1), broken by 7.5 in 2029-2030): it holds on the "
+        "period's average year, but the plan read year by year, with the build in 2029-2030 "
+        "only, breaks it, so the plan's value may be too high (README, Time model). To "
+        "value it year by year, start a period in 2029 (a scenario change split: p1, at: "
+        "2029) and compare"] if warned else [])
 
 
 def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tmp_path):
@@ -474,7 +476,9 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
     warns of nothing. A project's unit under the cap (project pj, 20 kt/yr, 2.0 MUSD, lead
     3, life 2) is warned as the unit was: the period's average lets it sell the cap's 5
     kt/yr for 5 years, 2.5 MUSD > 2.0, so it is built, though year by year it sells 5
-    kt/yr in 2029-2030 only, 1.0 MUSD, and would not be."""
+    kt/yr in 2029-2030 only, 1.0 MUSD, and would not be: read year by year the plan's
+    5 kt/yr on the average are 12.5 in each of 2029-2030 (5 / 0.4), 7.5 over the cap
+    (no limit binds without the cap: the plant's 20 kt/yr sell 20 in 2029-2030)."""
     tables = {**LATE_PLANT, "markets": "site,commodity,price_usd_per_unit\nplant,product,100"}
     one = [{"period": "p1", "start_year": 2026, "length_yr": 5}]
     res = solve_case(write_case(tmp_path / "free", tables, periods=one))
@@ -499,8 +503,9 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
     assert res.objective == pytest.approx(0.5, abs=1e-9)
     (note,) = res.manifest["warnings"]
     assert note.startswith("project pj comes into use in 2029, inside period p1 "
-                           "(2026-2030), and the plan uses it there while 1 other yearly "
-                           "limit of p1 binds (market.sales (site=plant")
+                           "(2026-2030), and the plan uses it there beyond 1 other yearly "
+                           "limit of p1 year by year (market.sales (site=plant, "
+                           "commodity=product, period=p1), broken by 7.5 in 2029-2030)")
 
 
 #: the review's case r: plant u (feed 1:1 to product, 100 -> 300 USD/t, sales capped at
@@ -515,12 +520,12 @@ P1_P2 = [{"period": "p1", "start_year": 2026, "length_yr": 2},
          {"period": "p2", "start_year": 2028, "length_yr": 3}]
 RETIRES_IN_P2 = (
     "the existing capacity of unit u retires in 2029 (units.csv, retire_year), inside "
-    "period p2 (2028-2030), and the plan uses it there while 1 other yearly limit of p2 "
-    "binds (market.sales (site=plant, commodity=product, period=p2)): it holds on the "
-    "period's average year, but that capacity is there in 2028 only, so the plan may use "
-    "more in 2028 and less from 2029 than it allows year by year, and the plan as reported "
-    "may be worth less than the objective says (README, Time model). To value it year by "
-    "year, start a period in 2029 (a scenario change split: p2, at: 2029) and compare")
+    "period p2 (2028-2030), and the plan uses it there beyond 1 other yearly limit of p2 "
+    "year by year (market.sales (site=plant, commodity=product, period=p2), broken by "
+    "6.344 in 2028): it holds on the period's average year, but that capacity is there in "
+    "2028 only, and the plan read year by year breaks it, so the plan as reported may be "
+    "worth less than the objective says (README, Time model). To value it year by year, "
+    "start a period in 2029 (a scenario change split: p2, at: 2029) and compare")
 
 
 def _retiring(tmp_path, retire: str = "2029", cap: bool = True, **changes):
@@ -584,6 +589,99 @@ def test_capacity_retiring_at_a_period_start_or_without_a_binding_limit_is_not_w
     assert at_start.manifest["warnings"] == []
     res = api.run(_retiring(tmp_path / "b", cap=False), save=False)
     assert res.manifest["warnings"] == []
+
+
+#: review mip F1: feed (100 USD/t) to product 1:1 at plant, sold at 500 USD/t, at most 10
+#: kt/yr; periods 2026-2028 and 2029-2031, rate 10 %; add the unit or project
+CAP_SLACK_ON_AVERAGE = {**FEED_TO_PRODUCT, "markets": "site,commodity,price_usd_per_unit,"
+                                                      "max_k_per_yr\nplant,product,500,10"}
+THREE_THREE = [{"period": "p1", "start_year": 2026, "length_yr": 3},
+               {"period": "p2", "start_year": 2029, "length_yr": 3}]
+
+
+@pytest.mark.parametrize("kind", ["project", "unit"])
+def test_a_build_used_in_one_year_of_a_period_past_a_cap_slack_on_the_average_is_warned(
+        tmp_path, kind):
+    """Review mip F1: a 20 kt/yr plant that comes into use in 2031, the last year of p2
+    (2029-2031), under a 10 kt/yr sales cap. d(y) = 1.1^-(y - 2026): d29 = 0.751315, d30 =
+    0.683013, d31 = 0.620921, w_p2 = 2.055249; the plant counts in p2 with d31 / w_p2 =
+    0.302115 of its capacity, 6.0423 kt/yr on the average: the cap does not bind there,
+    and the run said nothing. Year by year it runs in 2031 alone, 20 kt against the cap
+    of 10.
+
+    Project pr (capex 15 MUSD, lead 2 from 2029, life 4): annuity A = 7.5 (d29 + d30) /
+    (d31 + .. + d34) = 10.757462 / 2.165061 = 4.968665 MUSD a year, 3.085150 charged in
+    2031. Reported: 400 USD/t x 20 kt x d31 = 4.967371 less 3.085150 = 1.882220, built;
+    year by year it sells 10 in 2031: 2.483685 - 3.085150 = -0.601465, not built (a
+    period from 2031 finds 0). Unit u (0 in place, up to 20 kt/yr new in p2 at 1000 USD
+    per t/yr and 1 MUSD fixed, lead 2, life 4): A = 0.331244 per MUSD of overnight cost
+    (the same ratio), 21 MUSD for 20 kt/yr, 4.319210 in 2031: reported 4.967371 -
+    4.319210 = 0.648160 (year by year the best is 10 kt/yr, 0.2212, review leadH3). Now
+    both warn, 20 - 10 = 10 over the cap in 2031."""
+    tables = dict(CAP_SLACK_ON_AVERAGE)
+    if kind == "project":
+        tables["units"] = "unit,site,process,capacity_k_per_yr,project\nu,plant,make,20,pr"
+        tables["projects"] = ("project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                              "all_or_nothing,state\npr,15,p2,4,2,true,optional")
+    else:
+        tables["units"] = ("unit,site,process,capacity_k_per_yr,capex_usd_per_unit_yr,"
+                           "max_new_k_per_yr,build_fixed_musd,lifetime_yr,lead_time_yr\n"
+                           "u,plant,make,0,1000,20,1,4,2")
+        tables["units_by_period"] = "unit,period,max_new_k_per_yr\nu,p1,0"
+    case = api.load_case(write_case(tmp_path, tables, periods=THREE_THREE, discount_rate=R))
+    res = api.run(case, save=False)
+    d31 = d(2031)
+    w_p2 = d(2029) + d(2030) + d31
+    annuity = (d(2029) + d(2030)) / 2 / sum(d(y) for y in range(2031, 2035))
+    overnight = 15.0 if kind == "project" else 21.0
+    assert res.objective == pytest.approx(8 * d31 - overnight * annuity * d31, abs=1e-6)
+    assert res.objective == pytest.approx(1.882220 if kind == "project" else 0.648160,
+                                          abs=1e-6)
+    sold = value(res["sales"], period="p2")["sales_k_per_yr"]
+    assert sold == pytest.approx(20 * d31 / w_p2, abs=1e-6)
+    assert sold == pytest.approx(6.0423, abs=1e-4)
+    name = "pr" if kind == "project" else "u"
+    (note,) = res.manifest["warnings"]
+    assert note.startswith(
+        f"{kind} {name} comes into use in 2031, inside period p2 (2029-2031), and the plan "
+        "uses it there beyond 1 other yearly limit of p2 year by year (market.sales "
+        "(site=plant, commodity=product, period=p2), broken by 10 in 2031): it holds on "
+        "the period's average year, but the plan read year by year, with the build in 2031 "
+        "only, breaks it")
+    assert note.endswith("start a period in 2031 (a scenario change split: p2, at: 2031) "
+                         "and compare")
+    if kind == "project":
+        split = api.run(api.change_case(case, [{"split": "p2", "at": 2031}]), save=False)
+        assert split.objective == pytest.approx(0.0, abs=1e-9)
+        assert 400 * 10 * d31 / 1000 - 15 * annuity * d31 == pytest.approx(-0.601465,
+                                                                           abs=1e-6)
+
+
+def test_a_unit_retiring_inside_a_period_past_a_cap_slack_on_the_average_is_warned(tmp_path):
+    """Review mip F1 (retR): u0 of 30 kt/yr retires at the start of 2029, inside one
+    2028-2030 period (rate 0), under a 15 kt/yr sales cap at a margin of 200 USD/t. On the
+    average u0 counts 30 x 1/3 = 10 kt/yr, under the cap: sales 10 in each year, 10 x 200
+    x 3 = 6.0 MUSD, and the run said nothing. Year by year u0 runs in 2028 only and sells
+    at most the cap's 15 there: 15 x 200 = 3.0 MUSD (a period from 2029 finds it). Now the
+    run warns: the plan read year by year sells 30 in 2028, 15 over the cap."""
+    tables = {**FEED_TO_PRODUCT,
+              "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,15",
+              "units": "unit,site,process,capacity_k_per_yr,retire_year\nu0,plant,make,30,2029"}
+    case = api.load_case(write_case(tmp_path, tables, base_year=2028, periods=[
+        {"period": "p1", "start_year": 2028, "length_yr": 3}]))
+    res = api.run(case, save=False)
+    assert res.objective == pytest.approx(6.0, abs=1e-9)
+    assert value(res["sales"], period="p1")["sales_k_per_yr"] == pytest.approx(10.0)
+    (note,) = res.manifest["warnings"]
+    assert note.startswith(
+        "the existing capacity of unit u0 retires in 2029 (units.csv, retire_year), inside "
+        "period p1 (2028-2030), and the plan uses it there beyond 1 other yearly limit of "
+        "p1 year by year (market.sales (site=plant, commodity=product, period=p1), broken "
+        "by 15 in 2028): it holds on the period's average year, but that capacity is there "
+        "in 2028 only")
+    split = api.run(api.change_case(case, [{"split": "p1", "at": 2029}]), save=False)
+    assert split.objective == pytest.approx(3.0, abs=1e-9)
+    assert split.manifest["warnings"] == []
 
 
 def test_a_retirement_reads_the_capacity_of_its_period(tmp_path):
@@ -657,13 +755,13 @@ RAMPING_UNIT = {
 RAMPS_IN_P1 = (
     "link ab ramps up inside period p1 (2026-2028): usable at 50 % of its capacity in 2026, "
     "80 % in 2027 and 100 % in 2028 (links.csv, ramp_up 0.5;0.8), and the plan uses it "
-    "there while 1 other yearly limit of p1 binds (market.sales (site=b, commodity=crude, "
-    "period=p1)): it holds on the period's average year, where the build counts with the "
-    "average of its shares, so its years of a larger share may make up for its ramp-up "
-    "years beyond what it allows year by year and the plan's value may be too high "
-    "(README, Time model). To value it year by year, start a period in each of 2027 and "
-    "2028 (scenario changes split: p1, at: 2028 and split: p1, at: 2027, in that order) "
-    "and compare")
+    "there beyond 1 other yearly limit of p1 year by year (market.sales (site=b, "
+    "commodity=crude, period=p1), broken by 1.461 in 2027-2028): it holds on the period's "
+    "average year, where the build counts with the average of its shares, but the plan "
+    "read year by year, the build at each year's share, breaks it, so the plan's value "
+    "may be too high (README, Time model). To value it year by year, start a period in "
+    "each of 2027 and 2028 (scenario changes split: p1, at: 2028 and split: p1, at: 2027, "
+    "in that order) and compare")
 
 
 @pytest.mark.parametrize(("tables", "reported", "best", "warned"), [
@@ -671,8 +769,9 @@ RAMPS_IN_P1 = (
     (RAMPING_UNIT, 1.565217, 1.4, "unit u ramps up inside period p1 (2026-2028): usable at "
                                   "50 % of its capacity in 2026, 80 % in 2027 and 100 % in "
                                   "2028 (units.csv, ramp_up 0.5;0.8), and the plan uses it "
-                                  "there while 1 other yearly limit of p1 binds (market.sales "
-                                  "(site=plant, commodity=product, period=p1))")])
+                                  "there beyond 1 other yearly limit of p1 year by year "
+                                  "(market.sales (site=plant, commodity=product, period=p1), "
+                                  "broken by 1.826 in 2027-2028)")])
 def test_a_ramp_up_inside_a_period_under_a_binding_cap_is_warned(tmp_path, tables, reported,
                                                                  best, warned):
     """Review F1: a build of x t/yr with ramp_up 0.5;0.8 is usable 0.5x, 0.8x, x in
@@ -692,7 +791,10 @@ def test_a_ramp_up_inside_a_period_under_a_binding_cap_is_warned(tmp_path, table
     1.8 - 0.234783 = 1.565217, worth 100 x 15.913043 - 0.234783 = 1.356522 as built; year
     by year 7.5 <= x <= 10 earns 100 (0.5x + 12) - 30x = 1.2 + 0.02x, best 1.4 at x = 10
     (6 <= x <= 7.5: 100 (1.3x + 6) - 30x at most 1.35; x <= 6: 200x at most 1.2). Nothing
-    warned of either before."""
+    warned of either before. Read year by year (the plan's full use at each year's share)
+    ab carries 3.913, 6.261 and 7.826 and delivers 0.8 of it, 5.009 and 6.261 in 2027-2028
+    against the cap of 4.8: broken by 0.209 and 1.461 (u: 6.261 and 7.826 against 6, by
+    0.261 and 1.826), the largest named."""
     case = api.load_case(write_case(tmp_path, tables, periods=[
         {"period": "p1", "start_year": 2026, "length_yr": 3}]))
     res = api.run(case, save=False)
@@ -710,22 +812,39 @@ def test_a_ramp_up_without_another_binding_limit_or_at_period_starts_is_not_warn
     """Link ab of the test above without the sales cap: the supply's 10 kt/yr holds its
     use, and ab is built to its 10 kt/yr (each t/yr earns 60 x 2.3 - 30 = 108 USD over the
     three years): 108 x 10 / 1000 = 1.08 MUSD, year by year and on the average alike (on
-    it ab carries 10 x 0.766667 = 7.666667, under the supply's 10: the supply does not
-    bind), so nothing is warned. Ramping over 2026-2027 in periods 2026 and 2027-2028, its
-    share in 2027-2028 is 0.8 then 1: a ramp step inside p2027, warned; with 1-year
-    periods there is none."""
+    it ab carries 10 x 0.766667 = 7.666667; year by year 5, 8 and 10, within the supply's
+    10 in each year), so nothing is warned.
+
+    Ramping over 2026-2027 in periods 2026 and 2027-2028, its share in 2027-2028 is 0.8
+    then 1 (average 0.9): a ramp step inside p2027. At 30 USD per t/yr the plan builds 10
+    (on the average 60 (0.5x + 2 min(0.9x, 6)) - 30x, flat at 0.72 from x = 6.667: the
+    model's pick is 10) and carries 6 in each of 2027 and 2028, within the 8 and 10 the
+    link has there: exact (0.72, the year-by-year best of the test above), not warned,
+    where the run warned because the cap binds on the average. At 31 USD per t/yr the
+    flat part falls (60 x 0.5 - 31 < 0), the model builds 6 / 0.9 = 6.667 and carries it
+    full, 5.333 and 6.667 kt in 2027 and 2028: 0.8 x 6.667 = 5.333 delivered in 2028
+    against the cap of 4.8, broken by 0.5333, warned; with 1-year periods there is no
+    step inside a period."""
     free = {**RAMPING_LINK, "markets": "site,commodity,price_usd_per_unit\nb,crude,200"}
     res = api.run(write_case(tmp_path / "free", free, periods=[
         {"period": "p1", "start_year": 2026, "length_yr": 3}]), save=False)
     assert res.objective == pytest.approx(1.08, abs=1e-6)
     assert res.manifest["warnings"] == []
-    res = api.run(write_case(tmp_path / "two", RAMPING_LINK, periods=[
-        {"period": "p1", "start_year": 2026, "length_yr": 1},
-        {"period": "p2027", "start_year": 2027, "length_yr": 2}]), save=False)
+    two = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+           {"period": "p2027", "start_year": 2027, "length_yr": 2}]
+    res = api.run(write_case(tmp_path / "two", RAMPING_LINK, periods=two), save=False)
+    assert res.objective == pytest.approx(0.72, abs=1e-6)
+    assert res["investments"]["amount"].sum() == pytest.approx(10, abs=1e-6)
+    assert res.manifest["warnings"] == []
+    dearer = {**RAMPING_LINK, "links": RAMPING_LINK["links"].replace(",0.2,30,10,", ",0.2,31,10,")}
+    res = api.run(write_case(tmp_path / "dearer", dearer, periods=two), save=False)
+    assert res["investments"]["amount"].sum() == pytest.approx(6 / 0.9, abs=1e-6)
     (note,) = res.manifest["warnings"]
     assert note.startswith("link ab ramps up inside period p2027 (2027-2028): usable at 80 % "
                            "of its capacity in 2027 and 100 % in 2028 (links.csv, ramp_up "
-                           "0.5;0.8)")
+                           "0.5;0.8), and the plan uses it there beyond 1 other yearly limit "
+                           "of p2027 year by year (market.sales (site=b, commodity=crude, "
+                           "period=p2027), broken by 0.5333 in 2028)")
     assert note.endswith("start a period in 2028 (a scenario change split: p2027, at: 2028) "
                          "and compare")
     res = api.run(write_case(tmp_path / "three", RAMPING_LINK, periods=[
