@@ -966,6 +966,36 @@ def _constraint_terms(t: dict[str, pd.DataFrame], by_period: dict, out: _Collect
                  "; add this period there, or remove this row"))
 
 
+def _impossible_pairs(pj: pd.DataFrame, req: pd.DataFrame, state: pd.Series,
+                      out: _Collector) -> None:
+    """Two forced projects that exclude each other make every run infeasible; a project
+    that requires one it excludes (in either row: excludes holds both ways) can never be
+    built. ``req``: the (project, _row, other) pairs of ``requires``."""
+    exc = pj[["project", "_row", "state"]].join(split_list(pj["excludes"]).rename("other"))
+    exc = exc[exc["other"].notna() & (exc["project"] != exc["other"])]
+    both = exc[(exc["state"] == "forced") & (exc["other"].map(state) == "forced")]
+    for _, r in both.head(MAX_PER_CHECK).iterrows():
+        out.add(f"projects.csv row {r['_row']}, column excludes",
+                f"forced project '{r['project']}' excludes '{r['other']}', which is forced "
+                "too: both must be built and they may not both be, so every run is "
+                "infeasible",
+                f"set one of them optional or off, or remove '{r['other']}' from excludes")
+    row_of = pj.set_index("project")["_row"]
+    own = pd.MultiIndex.from_frame(exc[["project", "other"]])
+    theirs = pd.MultiIndex.from_arrays([exc["other"], exc["project"]])
+    keys = pd.MultiIndex.from_frame(req[["project", "other"]])
+    mine, back = keys.isin(own), keys.isin(theirs)
+    for (_, r), m in zip(req[mine | back].head(MAX_PER_CHECK).iterrows(),
+                         mine[mine | back], strict=False):
+        said = ("its excludes names it too" if m else
+                f"'{r['other']}' excludes it (row {row_of.get(r['other'], '?')}, column "
+                "excludes)")
+        out.add(f"projects.csv row {r['_row']}, column requires",
+                f"project '{r['project']}' requires '{r['other']}' and {said}: excludes "
+                "holds both ways, so it could never be built",
+                f"remove '{r['other']}' from its requires or the exclusion between them")
+
+
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Forced periods, precedence and what projects bring must make sense."""
     pj = t["projects"]
@@ -988,6 +1018,7 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
     state = pj.set_index("project")["state"]
     req = pj[["project", "_row", "state"]].join(split_list(pj["requires"]).rename("other"))
     req = req[req["other"].notna()]
+    _impossible_pairs(pj, req, state, out)
     bad = req[(req["state"] == "forced") & (req["other"].map(state) == "off")]
     for _, r in bad.head(MAX_PER_CHECK).iterrows():
         out.add(f"projects.csv row {r['_row']}, column requires",

@@ -1444,6 +1444,56 @@ def test_a_forced_project_requiring_one_that_starts_later_is_an_error(tmp_path, 
         f"({said})", f"force 'a' in {need} or later, or let 'b' start by p1")]
 
 
+def _precedence_case(tmp_path, rows: str):
+    """Projects pa, pb, pc (units ua, ub, uc of 50 kt/yr at plant) from ``rows`` (project,
+    capex_musd, earliest_period, lifetime_yr, state, forced_period, requires, excludes)."""
+    return write_case(tmp_path, {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,50,pa\n"
+                 "ub,plant,make,50,pb\nuc,plant,make,50,pc",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,state,forced_period,"
+                    "requires,excludes,all_or_nothing\n" + rows},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 2}])
+
+
+def test_two_forced_projects_that_exclude_each_other_are_an_error(tmp_path):
+    """Review mip F3 (a): pb and pc are both forced in p1 and pb excludes pc: the model
+    needs b_pb = b_pc = 1 and b_pb + b_pc <= 1, so every run was infeasible, while
+    `validate` said ok. Now it is refused at pb's excludes, naming both."""
+    folder = _precedence_case(tmp_path, "pa,2,p1,10,optional,,,,true\n"
+                                        "pb,6,p1,10,forced,p1,,pc,true\n"
+                                        "pc,7,p1,10,forced,p1,,,true")
+    with pytest.raises(InputError) as info:
+        load_case(folder)
+    assert [(p.where, p.message, p.hint) for p in info.value.problems] == [(
+        "projects.csv row 3, column excludes",
+        "forced project 'pb' excludes 'pc', which is forced too: both must be built and "
+        "they may not both be, so every run is infeasible",
+        "set one of them optional or off, or remove 'pc' from excludes")]
+    ok = _precedence_case(tmp_path / "ok", "pa,2,p1,10,optional,,,,true\n"
+                                           "pb,6,p1,10,forced,p1,,pc,true\n"
+                                           "pc,7,p1,10,optional,,,,true")
+    load_case(ok)
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    ("pa,2,p1,10,optional,,,,true\npb,6,p1,10,optional,,pa,pa,true\n"
+     "pc,7,p1,10,optional,,,,true", "its excludes names it too"),
+    ("pa,2,p1,10,optional,,,pb,true\npb,6,p1,10,optional,,pa,,true\n"
+     "pc,7,p1,10,optional,,,,true", "'pa' excludes it (row 2, column excludes)")])
+def test_a_project_requiring_one_it_excludes_is_an_error(tmp_path, rows, said):
+    """Review mip F3 (b): pb requires pa (b_pb <= b_pa) and the two exclude each other
+    (b_pb + b_pa <= 1), in pb's row or in pa's (excludes holds both ways): b_pb = 1 would
+    need b_pa = 1 and b_pa = 0, so pb can never be built, and the run said nothing. Now
+    refused at pb's requires."""
+    with pytest.raises(InputError) as info:
+        load_case(_precedence_case(tmp_path, rows))
+    assert [(p.where, p.message, p.hint) for p in info.value.problems] == [(
+        "projects.csv row 3, column requires",
+        f"project 'pb' requires 'pa' and {said}: excludes holds both ways, so it could "
+        "never be built", "remove 'pa' from its requires or the exclusion between them")]
+
+
 def test_blank_project_link_capacity_is_an_error(tmp_path):
     folder = write_case(tmp_path, {
         "commodities": COMMODITIES, "sites": "site\na\nb\n",
