@@ -309,6 +309,7 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables, breaks),
                      *ramping_builds(built.case, tables, breaks),
                      *mid_period_retirements(built.case, tables, breaks),
+                     *_investment.rising_curve_builds(built.index, tables.get("investments")),
                      *approximate_streams(built.case, tables)],
         # the modes that can never run and why, as `chainopt explain` says it
         "blocked_modes": notes["blocked_modes"],

@@ -213,6 +213,51 @@ def _life_extensions(lp: LinearProgram, ix: ModelIndex) -> None:
     _register(lp, cols, le.assign(period=""), "extension", "unit", overnight, "capacity")
 
 
+def rising_curve_builds(ix: ModelIndex, investments: pd.DataFrame | None,
+                        limit: int = 3) -> list[str]:
+    """One warning per unit whose capex curve rises somewhere (a segment dearer per unit
+    than one before it) and which the plan builds in more than one period: each
+    period's build starts the curve from 0 (``segment[u,t,s]``), so each buys the
+    cheaper segments again; a curve meant as the unit's cumulative cost (a cheap
+    debottleneck, then a new train) then prices the later builds too low. The first
+    ``limit`` named, then how many more."""
+    seg = ix.segments
+    if seg.empty or investments is None or investments.empty:
+        return []
+    cheapest = seg.groupby("unit", sort=False)["capex"].cummin()
+    rises = seg.assign(rise=seg["capex"].to_numpy() > cheapest.to_numpy() + 1e-9)
+    rising = set(rises.loc[rises["rise"], "unit"])
+    built = investments[(investments["kind"] == "unit") & investments["name"].isin(rising)
+                        & (investments["amount"].astype(float) > 1e-6)]
+    many = built.groupby("name", sort=True)["period"].nunique()
+    many = many[many > 1].index
+    found = []
+    for u in many[:limit]:
+        b = built[built["name"] == u]
+        s = seg[seg["unit"] == u]
+        first = s.iloc[0]
+        periods = list(dict.fromkeys(b["period"].astype(str)))
+        told = ", ".join(periods[:-1]) + f" and {periods[-1]}"
+        cheap = (f"its first {first['size']:g} k units/yr at {first['capex']:g} USD per "
+                 f"unit/yr, up to {s['capex'].max():g} after")
+        sizes = ", ".join(f"{a:g}{' k units/yr' if i == 0 else ''} in {p}"
+                          for i, (a, p) in enumerate(zip(b["amount"].astype(float),
+                                                         b["period"], strict=True)))
+        found.append(
+            f"unit {u} is built in {told} on a capex curve that rises ({cheap}): each "
+            "period's build starts the curve from 0, so each buys its cheaper segments "
+            f"again ({sizes}); if the curve is the "
+            "unit's cumulative cost (a debottleneck, then a new train), the later builds "
+            "are priced too low (README, Cost curves and lumpy investment). To price them "
+            "on the rest of the curve, let the unit be built in one period "
+            "(units_by_period.csv, max_new_k_per_yr 0 in the others) or make the new "
+            "train a unit of its own, and compare")
+    if len(many) > limit:
+        found.append(f"and {len(many) - limit} more units built in several periods on a "
+                     "rising capex curve")
+    return found
+
+
 def lumpy_builds(ix: ModelIndex, un: pd.DataFrame) -> pd.DataFrame:
     """What makes each expansion candidate (rows of ``un``, a slice of ``ix.unit_new``)
     lumpy, row for row: unit, ``fixed`` (MUSD per build: ``build_fixed_musd`` plus its

@@ -751,6 +751,48 @@ def test_concave_and_convex_segments_under_a_sales_cap(tmp_path, segments, cap, 
     assert value(res["capacity"], name="u")["new_k_per_yr"] == pytest.approx(built)
 
 
+@pytest.mark.parametrize(("segments", "warned"), [
+    ("u,1,3,500\nu,2,7,1500", True), ("u,1,3,1500\nu,2,7,500", False)])
+def test_each_periods_build_starts_the_capex_curve_from_0(tmp_path, segments, warned):
+    """Review mip F2 (capG3): u (up to 10 kt/yr a period, life 10, no lead time) on the
+    curve 3 kt/yr at 500 USD per t/yr, then 7 at 1500; product sold at a margin of 200
+    USD/t, at most 3 kt/yr in p1 (2026-2030) and 6 in p2 (2031-2035), rate 0. Each
+    period's build starts the curve from 0: 3 in p1 (1.5 MUSD, all of its 10 years in
+    the horizon) and 3 more in p2 at 500 again (1.5, half charged in the horizon: 0.75);
+    sales 3 x 200 x 5 + 6 x 200 x 5 = 9.0 MUSD: 9 - 1.5 - 0.75 = 6.75 (read as the unit's
+    cumulative cost, the p2 build would pay 1500: 9 - 1.5 - 2.25 = 5.25). The README and
+    case_format say so, and the run warns of a rising curve built in two periods. A
+    falling curve (1500 then 500: economies of scale per build) is what the restart
+    means, and is not warned of: builds of 3 cost 4.5 each, 9 - 4.5 - 2.25 = 2.25 against
+    one build of 6 at 3 x 1500 + 3 x 500 = 6.0, in p1 (9 - 6 = 3.0) or in p2 (sales 6.0,
+    half the 6.0 charged: 3.0), the better: built in one period."""
+    case = api.load_case(write_case(tmp_path, {
+        **FEED_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,max_new_k_per_yr,lifetime_yr\n"
+                 "u,plant,make,0,10,10",
+        "capex_segments": "unit,segment,size_k_per_yr,capex_usd_per_unit_yr\n" + segments,
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,300,3",
+        "markets_by_period": "site,commodity,period,max_k_per_yr\nplant,product,p2,6"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                 {"period": "p2", "start_year": 2031, "length_yr": 5}]))
+    res = api.run(case, save=False)
+    assert res.objective == pytest.approx(6.75 if warned else 3.0, abs=1e-9)
+    built = res["capacity"].set_index("period")["new_k_per_yr"]
+    if warned:
+        assert built.to_dict() == pytest.approx({"p1": 3.0, "p2": 3.0})
+    else:
+        assert sorted(built.round(9)) == pytest.approx([0.0, 6.0])
+    assert res.manifest["warnings"] == ([
+        "unit u is built in p1 and p2 on a capex curve that rises (its first 3 k units/yr "
+        "at 500 USD per unit/yr, up to 1500 after): each period's build starts the curve "
+        "from 0, so each buys its cheaper segments again (3 k units/yr in p1, 3 in p2); if "
+        "the curve is the unit's cumulative cost (a debottleneck, then a new train), the "
+        "later builds are priced too low (README, Cost curves and lumpy investment). To "
+        "price them on the rest of the curve, let the unit be built in one period "
+        "(units_by_period.csv, max_new_k_per_yr 0 in the others) or make the new train a "
+        "unit of its own, and compare"] if warned else [])
+
+
 def test_hard_demand_reached_only_over_two_lossy_links(tmp_path):
     """Oil bought at a (100 USD/t) reaches c only over ab (10 USD/t, 10 % lost) and bc
     (20 USD/t, 20 % lost); c takes 7.2 kt/yr exactly. bc carries 7.2 / 0.8 = 9, ab
