@@ -14,13 +14,14 @@ year and checks every row it changes:
   use_y the plan's use (the flattest use the year's capacities allow; a use below the
   smallest year's capacity stays as it is; a full one runs at each year's capacity);
   its columns (the unit's modes, the link's flows) are scaled by ``use_y / use``;
-* what that changes is carried through the equality rows it touches (the commodity
-  balances, blend recipes) the way the plan carries it: more made at a site goes to
-  where the plan sends that commodity there, in proportion (sales, other units, links,
-  disposal), more used comes from where the plan takes it from, in proportion; a
-  column an equality fixes alone (a demand's delivery) takes none of it, and where
-  nothing on the other side can, the same side's other columns give way. Those columns'
-  own rows change in turn, and so on (a recycle decays geometrically);
+* what that changes is carried through the equality rows it reaches (the commodity
+  balances, blend recipes) the way the plan runs its flows: the least change, each
+  flow's in proportion to its size (least sum of ``dx_j^2 / x_j``; a flow at 0, a column
+  fixed by its bounds or by an equality alone, such as a demand's delivery, and the
+  varying capacities' own columns take none), so that every such row holds again;
+  more made at a site goes on where the plan sends that commodity, more used comes from
+  where the plan takes it, through as many steps as the chain has (solved at once by
+  conjugate gradients on the rows reached, so that a recycle is counted once);
 * every row and column bound touched is checked in each year of the period (a
   varying capacity row against that year's capacity).
 
@@ -377,7 +378,7 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
     rest = need.copy()
     p = bt @ rest
     gamma = (p * p).sum(axis=0)
-    stop = _TOL ** 2 * np.maximum(gamma, 1e-300)
+    stop = (_TOL * 1e-3) ** 2 * np.maximum(gamma, 1e-300)
     for _ in range(max(50, 4 * len(rows))):  # CGLS
         if not (gamma > stop).any():
             break
@@ -429,21 +430,27 @@ def _violations(g: _Graph, cols: np.ndarray, per: np.ndarray, src: pd.DataFrame,
         p = int(src["pos"].iloc[i])
         ub[at[i], p * width:(p + 1) * width] += (np.asarray(src["cap"].iloc[i])
                                                 - src["cap_avg"].iloc[i])
+    size = np.abs(g.m.data[k] * x[cols][owner])  # the size of each row's terms
+    scale = np.zeros(len(rows))
+    np.add.at(scale, np.searchsorted(rows, g.row[k]), size)
     return pd.concat([
-        _out_of_bounds("row", rows, rv[rows][:, None] + change, lb, ub, width),
+        _out_of_bounds("row", rows, rv[rows][:, None] + change, lb, ub, width, scale),
         _out_of_bounds("col", cols, x[cols][:, None] + per,
                        np.repeat(g.lb[cols][:, None], per.shape[1], axis=1),
-                       np.repeat(g.ub[cols][:, None], per.shape[1], axis=1), width)],
+                       np.repeat(g.ub[cols][:, None], per.shape[1], axis=1), width,
+                       np.abs(x[cols]))],
         ignore_index=True)
 
 
 def _out_of_bounds(what: str, ids: np.ndarray, value: np.ndarray, lb: np.ndarray,
-                   ub: np.ndarray, width: int) -> pd.DataFrame:
-    """The (id, slot) of ``value`` out of ``[lb, ub]`` by more than the tolerance."""
+                   ub: np.ndarray, width: int, scale: np.ndarray) -> pd.DataFrame:
+    """The (id, slot) of ``value`` out of ``[lb, ub]`` by more than the tolerance:
+    ``_FEAS`` times the largest of 1, the bound and ``scale`` (the size of the row's
+    terms in the plan: a balance of thousands of kt/yr holds to its solver's digits)."""
     over, under = value - ub, lb - value
     bound = np.maximum(np.abs(np.where(np.isfinite(ub), ub, 0.0)),
                        np.abs(np.where(np.isfinite(lb), lb, 0.0)))
-    tol = _FEAS * np.maximum(1.0, bound)
+    tol = _FEAS * np.maximum(np.maximum(1.0, bound), scale[:, None])
     i, s = np.nonzero((over > tol) | (under > tol))
     up = over[i, s] > tol[i, s]
     return pd.DataFrame({"what": what, "id": ids[i], "pos": s // width, "k": s % width,
