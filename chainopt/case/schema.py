@@ -596,6 +596,10 @@ TABLES: dict[str, TableSpec] = {
              Column("lender", "ref", ref="parties", default=""),
              Column("currency", "enum", default="USD", choices=CURRENCIES),
              Column("tax_regime", "ref", ref="tax_regimes", default=""),
+             # the expected yearly inflation of the loan's currency: with it interest_rate
+             # is the quoted nominal rate and the loan runs in money of each year
+             # (report/parties.py, loan_in_usd); below 1 (validate)
+             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0),
              SOURCE),
             doc="debt terms per project (export-credit style) and its tax regime",
         ),

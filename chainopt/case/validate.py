@@ -1259,6 +1259,13 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
              "grace_yr years after the first drawdown, never in its year",
              hint="set grace_yr to 1 (repayments from the year after the first drawdown) "
                   "or more, or leave it blank for 1")
+    # (1 + i)^(y - y0) indexes the loan's nominal flows: an inflation of 100 % or more a
+    # year is a percentage written for a fraction, or no expected inflation at all
+    out.rows("project_finance.csv", pf, pf["inflation"] >= 1, "inflation",
+             "must be less than 1 (a fraction a year)",
+             hint="write the expected yearly inflation of the loan's currency as a "
+                  "fraction (0.04 for 4 %), or leave it blank for 0 (interest_rate then "
+                  "a real rate)")
     for file, df in (("project_finance.csv", pf), ("parties.csv", t["parties"])):
         out.rows(file, df, ~df["currency"].isin(known), "currency",
                  "no exchange rate for this currency",

@@ -28,8 +28,17 @@ For one project, year by year (MUSD):
   each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`);
   the FX gain or loss this makes (a falling rouble repays for fewer dollars than it
   drew) is not taxed: only the interest, at its year's rate, is deducted.
+  A loan with an ``inflation`` j > 0 (its currency's expected yearly inflation) is a
+  nominal loan in a case of real money: with the index ``P_y = (1+j)^(y - base_year)``
+  it draws ``D_y P_y`` in money of each year, runs the schedule above on those at its
+  quoted nominal ``interest_rate``, and each year's drawdown, interest and principal
+  (and balance) are divided by ``P_y`` back to the case's money. The loan is linear in
+  its drawdowns, so the index's base year only scales the nominal amounts and cancels.
+  At j = 0 it is the schedule above; its real cost is then that of an indexed loan.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
-  ``s (operating_y - depreciation_y - I_y)``, losses carried forward without limit;
+  ``s (operating_y - depreciation_y - I_y)`` (a nominal loan's ``I_y`` deflated, so its
+  inflation gain on the principal is not taxed, as an FX gain is not), losses carried
+  forward without limit;
   tax depreciation is straight-line per build (the project's and the induced ones):
   each tranche's own overnight capex
   (capex x its built share) / lifetime_yr from its own first year of use (a tranche
@@ -99,7 +108,8 @@ class Terms:
 
     parties: pd.DataFrame  # party, discount_rate, currency, tax_regime
     shares: pd.DataFrame  # project, party, share, equipment_share
-    finance: pd.DataFrame  # project, debt_share, interest_rate, tenor_yr, grace_yr, ...
+    finance: pd.DataFrame  # project, debt_share, interest_rate, tenor_yr, grace_yr, ...,
+    #   inflation (optional)
     regimes: pd.DataFrame  # regime, profit_tax_rate, sites
     fx: dict  # {currency: {period: usd_per_unit}}
     project_site: dict  # {project: site}
@@ -245,12 +255,31 @@ def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
     in that currency), converted at each year's FX rate. A loan in RUB draws
     ``debt_share x spend_y / fx_y`` M RUB, pays interest and principal in RUB, and these
     cost ``x fx_y`` MUSD in the year they fall: a falling rouble makes the later
-    payments cheaper in USD (the drawdowns are unchanged in USD)."""
+    payments cheaper in USD (the drawdowns are unchanged in USD).
+
+    With ``inflation`` j > 0 (``fin``'s, blank 0) ``interest_rate`` is the loan's quoted
+    nominal rate, and the loan runs in money of each year: the drawdowns in the case's
+    money are multiplied by ``P_y = (1+j)^(y - base_year)``, :func:`debt_schedule` runs
+    on them (interest at the nominal rate on the nominal balance, equal nominal
+    principal or a constant nominal annuity), and every column is divided by ``P_y``
+    back to the case's money (before the FX conversion). A 14 % rouble loan at 4 %
+    inflation thus costs more in real terms in its first repayment years and less in
+    its last than the indexed loan at the real rate 1.14 / 1.04 - 1 (j = 0), though
+    both earn the lender that real rate."""
     currency = str(fin.get("currency") or "USD")
     years = spend.index.to_numpy()
     fx = terms.usd_per_unit(currency, years) if currency != "USD" else np.ones(len(years))
-    local = debt_schedule(spend / fx, float(fin["debt_share"]), float(fin["interest_rate"]),
-                          int(fin["tenor_yr"]), int(fin["grace_yr"]), fin["repayment"])
+    j = float(fin.get("inflation", 0.0) or 0.0)
+    j = 0.0 if math.isnan(j) else j
+
+    def index(ys: np.ndarray) -> np.ndarray:
+        return (1.0 + j) ** (np.asarray(ys, float) - terms.base_year)
+
+    local = debt_schedule(spend / fx * index(years), float(fin["debt_share"]),
+                          float(fin["interest_rate"]), int(fin["tenor_yr"]),
+                          int(fin["grace_yr"]), fin["repayment"])
+    if j and not local.empty:
+        local = local.div(index(local.index.to_numpy()), axis=0)
     if currency == "USD" or local.empty:
         return local
     return local.mul(terms.usd_per_unit(currency, local.index.to_numpy()), axis=0)

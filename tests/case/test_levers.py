@@ -222,6 +222,42 @@ def test_a_grace_period_of_0_is_refused(tmp_path):
     assert "grace period must be at least 1 year" in str(e.value)
 
 
+def test_a_loan_inflation_outside_0_to_1_is_refused(tmp_path):
+    """Review s25 F3: project_finance.csv's inflation (the loan currency's expected yearly
+    inflation, a fraction) indexes the loan's nominal flows by (1 + i)^(y - y0). 1 (100 %
+    a year) is refused at row 2, column inflation, as 'must be less than 1'; 4 (a
+    percentage) as 'must be at most 1' with the fraction 0.04 as hint, once (not also
+    'less than 1'); -0.01 as 'must be at least 0'; a blank is 0 (today's loan), 0.04
+    loads, and a scenario setting 1 is refused the same way. Without debt the column is
+    ignored, as interest_rate is: debt_share 0 with inflation 0.04 loads."""
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender,inflation\n" \
+          "pj,{},0.14,5,1,bank,{}"
+    tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
+    for value, message in (("1", "must be less than 1 (a fraction a year) (found '1')"),
+                           ("4", "must be at most 1 (found '4')"),
+                           ("-0.01", "must be at least 0 (found '-0.01')")):
+        with pytest.raises(InputError) as e:
+            load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, value)))
+        (p,) = e.value.problems
+        assert p.where == "project_finance.csv row 2, column inflation"
+        assert p.message == message
+    with pytest.raises(InputError) as e:
+        load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, 4)))
+    assert "0.04" in e.value.problems[0].hint
+    blank = load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, "")))
+    assert blank.tables["project_finance"]["inflation"].tolist() == [0.0]
+    no_debt = load_case(_case(tmp_path, **tables, project_finance=fin.format(0.0, 0.04)))
+    assert no_debt.tables["project_finance"]["inflation"].tolist() == [0.04]
+    ok = _case(tmp_path, **tables, project_finance=fin.format(0.5, 0.04))
+    assert load_case(ok).tables["project_finance"]["inflation"].tolist() == [0.04]
+    f = tmp_path / "i.yaml"
+    f.write_text(yaml.safe_dump({"base": str(ok), "changes": [
+        {"table": "project_finance", "where": {"project": "pj"}, "set": {"inflation": 1}}]}))
+    with pytest.raises(InputError) as e:
+        apply_scenario(f)
+    assert "must be less than 1 (a fraction a year)" in str(e.value)
+
+
 def test_an_unknown_lender_is_called_a_party(tmp_path):
     """Review fin F7: a lender naming no row of parties.csv read "unknown partie name"
     (the table's name less its s); it reads "unknown party name"."""

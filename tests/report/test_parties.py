@@ -14,7 +14,7 @@ import pytest
 from chainopt.case.load import load_case
 from chainopt.errors import InputError
 from chainopt.report import economics, parties
-from chainopt.report.parties import Terms, debt_schedule, project_parties
+from chainopt.report.parties import Terms, debt_schedule, loan_in_usd, project_parties
 
 
 def _terms(shares=(), finance=(), regimes=(), party_rows=(), site="sez",
@@ -108,6 +108,149 @@ def test_a_loan_at_a_rate_near_zero_is_repaid_in_full(rate):
         assert t.loc[2027:2030, "principal"].to_numpy() == pytest.approx([25.0] * 4)
     assert t["principal"].sum() == pytest.approx(100.0, abs=1e-12)
     assert t["balance"].iloc[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def _loan(terms, spend, debt_share, rate, tenor, grace, repayment, **extra):
+    fin = pd.Series({"project": "j", "debt_share": debt_share, "interest_rate": rate,
+                     "tenor_yr": tenor, "grace_yr": grace, "repayment": repayment,
+                     "lender": "bank", "tax_regime": "", **extra})
+    return loan_in_usd(terms, pd.Series(spend, dtype=float), fin)
+
+
+def test_a_loan_at_inflation_0_is_todays_loan():
+    """Review s25 F3: inflation 0, or blank (NaN), or no inflation column at all, is the
+    schedule of test_debt_schedules_by_hand, the same numbers: 60 drawn in 2026, 10 %,
+    one year of grace, two annuity repayments of A = 6 x 1.21 / 0.21 = 34.5714: 2027
+    interest 6, principal 28.5714; 2028 interest 3.14286, principal 31.4286."""
+    terms = _terms()
+    a = 6 * 1.21 / 0.21
+    hand = pd.DataFrame({"drawdown": [60.0, 0, 0], "interest": [0, 6.0, 0.1 * (66 - a)],
+                         "principal": [0, a - 6, 60 - (a - 6)]}, index=[2026, 2027, 2028])
+    for extra in ({}, {"inflation": 0.0}, {"inflation": np.nan}):
+        t = _loan(terms, {2026: 100.0}, 0.6, 0.10, 2, 1, "annuity", **extra)
+        assert t[hand.columns].to_numpy() == pytest.approx(hand.to_numpy())
+
+
+def test_a_nominal_equal_principal_loan_is_deflated_year_by_year():
+    """Review s25 F3: a nominal loan in a case of real money. Base year 2026; 100 spent in
+    2026 and 100 in 2027, half borrowed at 10 % nominal, inflation 4 %, equal principal,
+    one year of grace, two repayments (from 2028, the year after the last drawdown).
+    In money of each year (index P = 1, 1.04, 1.0816, 1.124864 in 2026-2029):
+      2026 drawn 50 x 1 = 50, balance 50;
+      2027 interest 0.1 x 50 = 5, drawn 50 x 1.04 = 52, balance 102;
+      2028 interest 10.2, principal 102 / 2 = 51, balance 51;
+      2029 interest 5.1, principal 51, balance 0.
+    Deflated (/ P): drawn 50, 50; interest 2027 5 / 1.04 = 4.80769, 2028 10.2 / 1.0816 =
+    9.43047, 2029 5.1 / 1.124864 = 4.53388; principal 51 / 1.0816 = 47.15237 and
+    51 / 1.124864 = 45.33881; balance after 2027 102 / 1.04 = 98.07692.
+    Against the indexed loan at the real rate r = 1.1 / 1.04 - 1 = 5.769 % (inflation 0):
+    service 2028 0.05769 x 100 + 50 = 55.769, 2029 52.885; the nominal loan costs more
+    first (56.583) and less last (49.873). Both earn the lender r: -50 - (50 - 4.80769)
+    / (1 + r) + 56.58284 / (1 + r)^2 + 49.87270 / (1 + r)^3 = 0. The same loan with a
+    base year of 2020 (every nominal amount x 1.04^6) gives the same real flows."""
+    terms = _terms()
+    t = _loan(terms, {2026: 100.0, 2027: 100.0}, 0.5, 0.10, 2, 1, "equal_principal",
+              inflation=0.04)
+    p = 1.04 ** np.arange(4)
+    assert t["drawdown"].to_numpy() == pytest.approx([50, 50, 0, 0])
+    assert t["interest"].to_numpy() == pytest.approx(np.array([0, 5, 10.2, 5.1]) / p)
+    assert t["interest"].to_numpy() == pytest.approx([0, 4.80769, 9.43047, 4.53388],
+                                                     abs=5e-6)
+    assert t["principal"].to_numpy() == pytest.approx([0, 0, 47.15237, 45.33881], abs=5e-6)
+    assert t["balance"].to_numpy() == pytest.approx([50, 102 / 1.04, 51 / 1.0816, 0],
+                                                    abs=1e-9)
+    r = 1.1 / 1.04 - 1
+    real = _loan(terms, {2026: 100.0, 2027: 100.0}, 0.5, r, 2, 1, "equal_principal")
+    service, indexed = t["interest"] + t["principal"], real["interest"] + real["principal"]
+    assert indexed.loc[2028:2029].to_numpy() == pytest.approx([100 * r + 50, 50 * (1 + r)])
+    assert service.loc[2028] > indexed.loc[2028] and service.loc[2029] < indexed.loc[2029]
+    lender = -t["drawdown"] + service
+    assert (lender / (1 + r) ** np.arange(4)).sum() == pytest.approx(0.0, abs=1e-9)
+    early = dataclasses.replace(terms, base_year=2020)
+    t20 = _loan(early, {2026: 100.0, 2027: 100.0}, 0.5, 0.10, 2, 1, "equal_principal",
+                inflation=0.04)
+    assert t20.to_numpy() == pytest.approx(t.to_numpy())
+
+
+def test_a_nominal_annuity_is_constant_in_nominal_money():
+    """Review s25 F3: 60 drawn in 2026 (the base year), 10 % nominal, inflation 4 %, one
+    year of grace, two annuity repayments: the nominal annuity A = 60 x 0.1 / (1 -
+    1.1^-2) = 34.57143 (2027 interest 6, principal 28.57143, balance 31.42857; 2028
+    interest 3.14286, principal 31.42857). Deflated: 2027 interest 6 / 1.04 = 5.76923,
+    principal 27.47253, service 33.24176; 2028 interest 3.14286 / 1.0816 = 2.90575,
+    principal 29.05748, service 31.96323 (= 33.24176 / 1.04: a constant nominal payment
+    falls in real money by the inflation). The principal repaid is 28.57143 / 1.04 +
+    31.42857 / 1.0816 = 56.53001 in real money, less than the 60 drawn. In roubles
+    (80 RUB/USD in 2026, 100 from 2027, as _terms), the same schedule in M RUB costs
+    x 0.0125 / 0.01 MUSD: 4,800 M RUB drawn = 60 MUSD; 2027 service 33.24176 / 0.0125 x
+    0.01 = 26.59341 MUSD."""
+    terms = _terms()
+    t = _loan(terms, {2026: 100.0}, 0.6, 0.10, 2, 1, "annuity", inflation=0.04)
+    a = 6 * 1.21 / 0.21
+    assert a == pytest.approx(34.57143, abs=5e-6)
+    assert t.loc[2027:2028, "interest"].to_numpy() == pytest.approx([5.76923, 2.90575],
+                                                                   abs=5e-6)
+    assert t.loc[2027:2028, "principal"].to_numpy() == pytest.approx([27.47253, 29.05748],
+                                                                    abs=5e-6)
+    service = (t["interest"] + t["principal"]).loc[2027:2028].to_numpy()
+    assert service == pytest.approx([a / 1.04, a / 1.0816])
+    assert service == pytest.approx([33.24176, 31.96323], abs=5e-6)
+    assert t["principal"].sum() == pytest.approx(56.53001, abs=5e-5)
+    rub = _loan(terms, {2026: 100.0}, 0.6, 0.10, 2, 1, "annuity", inflation=0.04,
+                currency="RUB")
+    assert rub.loc[2026, "drawdown"] == pytest.approx(60.0)
+    assert (rub["interest"] + rub["principal"]).loc[2027] == pytest.approx(
+        a / 1.04 / 0.0125 * 0.01)
+
+
+def test_the_reviewers_mp2_loan_in_nominal_roubles():
+    """Review s25 F3's hand check of MP2's loan: 50 % of 2,000 MUSD a year spent in
+    2026-28, in roubles at a flat 85 RUB/USD, 14 % nominal, rouble inflation 4 %, three
+    years of grace, ten equal nominal repayments from 2029; base year 2026. Nominal
+    draws (MUSD at 85) 1,000, 1,040, 1,081.6: balance 3,121.6 (interest 140 in 2027,
+    0.14 x 2,040 = 285.6 in 2028); 2029 service 0.14 x 3,121.6 + 312.16 = 749.184, in
+    2026 money 749.184 / 1.04^3 = 666.02; 2038 (0.14 x 312.16 + 312.16) / 1.04^12 =
+    355.862 / 1.601032 = 222.27. The principal in 2029 is 312.16 / 1.124864 = 277.51,
+    not the indexed loan's 300. With the review's (operating - tax) of 482.5 in 2029
+    the DSCR is 482.5 / 666.02 = 0.72 (0.82 on the indexed loan's 588)."""
+    rub = {p: 1 / 85 for p in ("p1", "p2")}
+    terms = _terms(fx={"USD": {"p1": 1.0, "p2": 1.0}, "RUB": rub})
+    t = _loan(terms, {2026: 2000.0, 2027: 2000.0, 2028: 2000.0}, 0.5, 0.14, 10, 3,
+              "equal_principal", inflation=0.04, currency="RUB")
+    service = t["interest"] + t["principal"]
+    assert t.loc[2026:2028, "drawdown"].to_numpy() == pytest.approx([1000.0] * 3)
+    assert t.loc[2027:2028, "interest"].to_numpy() == pytest.approx(
+        [140 / 1.04, 285.6 / 1.0816])
+    assert service.loc[2029] == pytest.approx(666.02, abs=5e-3)
+    assert t.loc[2029, "principal"] == pytest.approx(277.51, abs=5e-3)
+    assert service.loc[2038] == pytest.approx(222.27, abs=5e-3)
+    assert t.index.max() == 2038 and t.loc[2038, "balance"] == pytest.approx(0, abs=1e-9)
+    assert round(482.5 / service.loc[2029], 2) == 0.72
+
+
+def test_a_nominal_loans_tax_deducts_the_deflated_interest():
+    """Review s25 F3: test_debt_service_and_dscr_by_hand's project (capex 100 in 2026,
+    operating 60 in 2027 and 2028, depreciation 50 a year, SEZ tax 10 %, ru 0.6 / jp
+    0.4) with its loan at 8 % nominal and 4 % inflation: nominal annuity A = 50 x 0.08 /
+    (1 - 1.08^-2) = 28.03846 (2027 interest 4, 2028 interest 0.08 x (50 - 24.03846) =
+    2.07692). Deflated: interest 4 / 1.04 = 3.84615 and 2.07692 / 1.0816 = 1.92023,
+    service 26.96006 and 25.92314. Tax 0.1 x (60 - 50 - 3.84615) = 0.61538 and 0.1 x
+    (10 - 1.92023) = 0.80798; DSCR (60 - 0.61538) / 26.96006 = 2.20269 and (60 -
+    0.80798) / 25.92314 = 2.28337."""
+    terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
+                   finance=[("j", 0.5, 0.08, 2, 1, "annuity", "jbic", "")],
+                   regimes=REGIMES, party_rows=PARTIES)
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(inflation=0.04))
+    s, y = project_parties(FLOWS, terms, "j", 2027, 2)
+    a = 50 * 0.08 / (1 - 1.08**-2)
+    i = np.array([4 / 1.04, 0.08 * (50 - (a - 4)) / 1.0816])
+    assert i == pytest.approx([3.84615, 1.92023], abs=5e-6)
+    tax = y.groupby("year")["tax_musd"].sum()
+    assert tax.loc[2027:2028].to_numpy() == pytest.approx(0.1 * (10 - i))
+    dscr = (60 - 0.1 * (10 - i)) / np.array([a / 1.04, a / 1.0816])
+    assert dscr == pytest.approx([2.20269, 2.28337], abs=5e-6)
+    assert _row(s, "ru")["min DSCR"] == pytest.approx(dscr.min())
+    assert _row(s, "ru")["avg DSCR"] == pytest.approx(dscr.mean())
 
 
 def test_shares_tax_and_currency_by_hand():
