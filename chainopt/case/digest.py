@@ -28,12 +28,18 @@ from chainopt.case.schema import TABLES, Case
 from chainopt.csvtext import csv_text
 
 IGNORED = {"_row", "source", "description"}
+# columns added after results were recorded: left out of a table where every row holds
+# the default (what a case without the column reads), so such a case hashes as before
+# the column existed and its results still verify and are reused
+LATER = {"project_finance": {"inflation": 0.0}}
 
 
-def _canonical(df: pd.DataFrame, key: list[str] | None = None) -> str:
+def _canonical(df: pd.DataFrame, key: list[str] | None = None,
+               later: dict[str, float] | None = None) -> str:
     """A table's rows, in their order (``key``: sorted by it), with its columns sorted by
-    name."""
-    cols = sorted(c for c in df.columns if c not in IGNORED)
+    name; a column of ``later`` (added since) left out if every row holds its default."""
+    unused = {c for c, v in (later or {}).items() if c in df and (df[c] == v).all()}
+    cols = sorted(c for c in df.columns if c not in IGNORED | unused)
     if df.empty:
         return ",".join(cols)
     d = df[cols].sort_values(key, kind="stable") if key else df[cols]
@@ -62,7 +68,8 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
         if df.empty:
             continue
         h.update(f"\n#{name}\n".encode())
-        h.update(_canonical(df, list(TABLES[name].key) if rows_by_key else None).encode())
+        h.update(_canonical(df, list(TABLES[name].key) if rows_by_key else None,
+                            LATER.get(name)).encode())
     for name in sorted(case.by_period):
         df = case.by_period[name]
         if df.empty:

@@ -258,6 +258,30 @@ def test_a_loan_inflation_outside_0_to_1_is_refused(tmp_path):
     assert "must be less than 1 (a fraction a year)" in str(e.value)
 
 
+def test_a_case_without_loan_inflation_hashes_as_before_the_column(tmp_path):
+    """Review s25 F3 added project_finance.csv's inflation column (default 0). Every case
+    with a project_finance table read it as 0 and hashed differently from before (the
+    hash covers every column), so the 30 shipped ru_eastwest snapshots, and every results
+    folder, read 'inputs changed'. A column at its default in every row is left out of
+    the hash: the case hashes as the same case read without the column, and 0.04 in one
+    row is another input."""
+    from chainopt.case.digest import case_hash
+
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender{}\npj,0.5,0.14,5,1,bank{}"
+    tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
+    case = load_case(_case(tmp_path, **tables, project_finance=fin.format("", "")))
+    assert case.tables["project_finance"]["inflation"].tolist() == [0.0]
+    old = {**case.tables,
+           "project_finance": case.tables["project_finance"].drop(columns="inflation")}
+    before = case_hash(case.model_copy(update={"tables": old}))
+    assert case_hash(case) == before
+    zero = load_case(_case(tmp_path, **tables, project_finance=fin.format(",inflation", ",0")))
+    assert case_hash(zero) == before
+    four = load_case(_case(tmp_path, **tables, project_finance=fin.format(",inflation",
+                                                                            ",0.04")))
+    assert case_hash(four) != before
+
+
 def test_an_unknown_lender_is_called_a_party(tmp_path):
     """Review fin F7: a lender naming no row of parties.csv read "unknown partie name"
     (the table's name less its s); it reads "unknown party name"."""
