@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -306,10 +307,10 @@ def test_who_earns_what_on_mp2():
     """MP2 built as proposed (forced from 2026) is marginal for the chain: its NPV at
     10 % is negative and its IRR just below 10 % (9.75 %), and it is worse for a Russian
     sponsor with a 9.6 % real cost of capital (14 % nominal at the CBR's 4 % inflation
-    target) and rouble debt at the same 9.6 %: equity IRR below 9.6 %, NPV at 9.6 %
-    negative; the Japanese partner at 5.9 % real earns its share, within a tenth of the
-    capex (+291.3 MUSD, IRR 8.8 %, with the zone's tax holiday ending in 2034; the
-    README's party table). Nothing is
+    target) and rouble debt at the same 14 % nominal (project_finance.csv: 0.14 with
+    inflation 0.04): equity IRR below 9.6 %, NPV at 9.6 % negative; the Japanese
+    partner at 5.9 % real earns its share, within a tenth of the capex (+302.7 MUSD,
+    IRR 8.8 %, with the zone's tax holiday ending in 2034). Nothing is
     earned in the construction years 2026-2028 (the project is usable from 2029). The
     flows of all parties, the lender and the tax add up to the project's flow in every
     year."""
@@ -346,14 +347,32 @@ def test_who_earns_what_on_mp2():
     for year, rate in ((2035, 0.12), (2039, 0.12), (2040, 0.25), (2045, 0.25)):
         assert sp.loc[year, "tax_musd"] == pytest.approx(0.8 * rate * taxable.loc[year])
     # the loan runs in roubles: 50 % of 2,000 MUSD a year of construction in 2026-2028 at
-    # 85 RUB/USD (0.0117647 USD/RUB, held in real terms) is 3 x 85,000 = 255,000 M RUB,
-    # repaid in 10 equal parts of 25,500 M RUB from 2029 (grace 3; the lender's flows
-    # carry them as negative principal): 300 MUSD a year at the flat rate
+    # 85 RUB/USD (0.0117647 USD/RUB, held in real terms) is 85,000 M RUB a year in 2026
+    # money, a nominal 14 % loan at 4 % rouble inflation (review s25 F3): nominal draws
+    # 85,000, 88,400, 91,936 (x 1.04^(y - 2026), base year 2026) = 265,336 M RUB, repaid
+    # in 10 equal nominal parts of 26,533.6 M RUB from 2029 (grace 3; the lender's flows
+    # carry them as negative principal), each 26,533.6 / 1.04^(y - 2026) in 2026 roubles:
+    # 23,588.3 in 2029 (277.51 MUSD at 85) down to 16,572.8 in 2038 (194.97 MUSD), not
+    # the indexed loan's flat 25,500 (300 MUSD). Interest 2029 0.14 x 265,336 / 1.04^3 =
+    # 33,023.6 M RUB (388.51 MUSD), so the service in 2029 is 666.02 MUSD and the DSCR
+    # (operating - tax, no tax in the 2029 loss year) / 666.02, the review's 0.72
     bank = flows[flows["party"] == "ru_banks"].set_index("year")
     usd_per_rub = bank["flow_musd"] / bank["flow_mlocal"]
     rub = (bank["principal_musd"] / usd_per_rub).loc[2029:2038]
-    assert rub.to_numpy() == pytest.approx([-3 * 0.5 * 2000 / 0.0117647 / 10] * 10)
-    assert bank.loc[2029:2038, "principal_musd"].to_numpy() == pytest.approx([-300.0] * 10)
+    part = (85_000 + 88_400 + 91_936) / 10
+    assert part == pytest.approx(26_533.6)
+    deflate = 1.04 ** np.arange(3, 13)
+    assert rub.to_numpy() == pytest.approx(-part / deflate, rel=1e-5)
+    assert rub.iloc[[0, -1]].to_numpy() == pytest.approx([-23_588.3, -16_572.8], abs=0.05)
+    assert bank.loc[2029:2038, "principal_musd"].to_numpy() == pytest.approx(
+        -part / 85 / deflate, rel=1e-5)
+    assert -bank.loc[2029, "interest_musd"] == pytest.approx(0.14 * 3121.6 / 1.04**3)
+    service = -(bank.loc[2029, "interest_musd"] + bank.loc[2029, "principal_musd"])
+    assert service == pytest.approx(666.02, abs=0.005)
+    assert sp.loc[2029, "tax_musd"] == 0
+    dscr_2029 = proj.loc[2029, "operating_musd"] / service
+    assert round(dscr_2029, 2) == 0.72
+    assert pe.loc["ru_sponsor", "min DSCR"] == pytest.approx(dscr_2029)
 
 
 def test_the_lpg_export_duty_covers_every_lpg_commodity():
