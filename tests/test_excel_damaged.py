@@ -267,3 +267,82 @@ def test_a_macro_enabled_or_old_workbook_says_to_save_it_as_xlsx(tmp_path, suffi
         assert "is not read as a case: only .xlsx workbooks are (macros are never run); " \
             "open it in Excel and save it as an .xlsx file" in text, r.output
         assert "no case folder" not in text and "target" not in text
+
+
+def _with_parts(book: Path, name: str, edits: dict, added: dict) -> Path:
+    """:func:`_edited`, with the parts in ``added`` (part name: bytes) added to the zip."""
+    out = _edited(book, name, edits)
+    with zipfile.ZipFile(out, "a") as z:
+        for part, data in added.items():
+            z.writestr(part, data)
+    return out
+
+
+def test_two_sheets_of_one_name_are_refused_not_read_from_the_first(tmp_path):
+    """``xl/workbook.xml`` listing two sheets named ``units``: the toy's own (u1 8 kt/yr)
+    and a copy of its part with u1 at 2 kt/yr. openpyxl read ``units`` from the sheet
+    listed first and dropped the other without a word: 1.680 MUSD with the toy's first
+    (module docstring), 0.420 with the copy's first (2 x (200 - 100 - 20) + 2 x (250 -
+    120) = 160 + 260 kUSD): the same parts, two plans, by the order of two lines. Now
+    refused at ``workbook.xml`` either way, and so is a second sheet ``Units`` (Excel's
+    sheet names are unique whatever their case)."""
+    book = _book(tmp_path)
+    part = _part(book, "units")  # xl/worksheets/sheet9.xml, r:id rId9
+    with zipfile.ZipFile(book) as z:
+        copy = z.read(part).replace(b'<c r="D2" t="n"><v>8</v></c>',
+                                    b'<c r="D2" t="n"><v>2</v></c>')
+    own = b'<sheet name="units" sheetId="9" state="visible" r:id="rId9" />'
+    for order, second in (("own_first", "units"), ("copy_first", "units"),
+                          ("other_case", "Units")):
+        other = f'<sheet name="{second}" sheetId="10" state="visible" r:id="rId99" />'.encode()
+        listed = own + other if order != "copy_first" else other + own
+        two = _with_parts(book, f"{order}.xlsx", {
+            "xl/workbook.xml": lambda d, listed=listed: d.replace(own, listed),
+            "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+                b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                b'relationships/worksheet" Target="/xl/worksheets/copy.xml" Id="rId99" />'
+                b"</Relationships>")),
+            "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
+                b'<Override PartName="/xl/worksheets/copy.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml" /></Types>'))},
+            {"xl/worksheets/copy.xml": copy})
+        text = _problems(two)
+        also = " (as units, Units)" if second == "Units" else ""
+        assert f"{order}.xlsx, part xl/workbook.xml: sheet units is listed twice{also}, " \
+            "and a workbook's sheet names are unique: the workbook is damaged" in text, text
+        r = CliRunner().invoke(app, ["run", str(two), "--out", str(tmp_path / "res")])
+        assert r.exit_code == 1 and "objective" not in r.output, r.output
+
+
+def test_a_cell_or_string_holding_two_values_is_refused_not_read_as_one(tmp_path):
+    """XML Excel never writes (the schema allows one of each): units!D2 as
+    ``<v>2</v><v>8</v>`` was read as its first value, 2 (0.420 MUSD: 2 x 80 + 2 x 130 kUSD),
+    as an inline string ``<is><t>8</t><t>2</t></is>`` as its last, 2 (0.420 again, where
+    the text reads 82 or 8), a run ``<r><t>8</t><t>2</t></r>`` as its last too, and a
+    shared string ``<si><t>8</t><t>2</t></si>`` (D2 ``t="s"``, ``<v>0</v>``) as 2: each
+    without a word. Now each is refused at its cell (the shared string at its part); one
+    ``<t>`` per run, as Excel writes rich text, still reads as the runs' text (8, 1.680
+    MUSD in the module docstring: the same case)."""
+    book = _book(tmp_path)
+    d2 = b'<c r="D2" t="n"><v>8</v></c>'
+    for name, cell, what in (
+            ("two_v", b'<c r="D2" t="n"><v>2</v><v>8</v></c>', "a cell with two values <v>"),
+            ("two_t", b'<c r="D2" t="inlineStr"><is><t>8</t><t>2</t></is></c>',
+             "an inline string with two texts <t> in one piece"),
+            ("two_t_run", b'<c r="D2" t="inlineStr"><is><r><t>8</t><t>2</t></r></is></c>',
+             "an inline string with two texts <t> in one piece")):
+        bad = _edited(book, f"{name}.xlsx", {"units": lambda d, cell=cell: d.replace(d2, cell)})
+        assert f"units!D2: {what}: the sheet's XML is damaged" in _problems(bad), name
+    shared = _with_parts(book, "shared.xlsx", {
+        "units": lambda d: d.replace(d2, b'<c r="D2" t="s"><v>0</v></c>'),
+        "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'))},
+        {"xl/sharedStrings.xml": b'<sst xmlns="http://schemas.openxmlformats.org/'
+         b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>8</t><t>2</t></si>'
+         b"</sst>"})
+    assert "shared.xlsx, part xl/sharedStrings.xml: shared string 0 (counted from 0) with " \
+        "two texts <t> in one piece: its XML is damaged" in _problems(shared)
+    runs = _edited(book, "runs.xlsx", {"units": lambda d: d.replace(
+        d2, b'<c r="D2" t="inlineStr"><is><r><t>8</t></r></is></c>')})
+    assert case_hash(load_case(runs)) == case_hash(load_case(book))

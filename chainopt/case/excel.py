@@ -371,6 +371,31 @@ def _open(path: Path, data_only: bool, check: bool = True):
                                   f"{_damaged(exc)}", "give an .xlsx written by chainopt "
                                   f"convert or saved by Excel; if it is one, {RESAVE}")]) \
             from None
+    doubled = _doubled_shared_string(reader)
+    if doubled:
+        reader.archive.close()
+        raise InputError([Problem(f"{path.name}, part {doubled[0]}", f"{doubled[1]}: its "
+                                  "XML is damaged", RESAVE)])
+    # openpyxl reads two sheets of one name from the first, without a word (Excel's sheet
+    # names are unique, case aside: it "repairs" such a file; a script or a merge writes it)
+    named: dict[str, list[str]] = {}
+    for sheet in reader.parser.sheets:
+        named.setdefault(sheet.name.casefold(), []).append(sheet.name)
+    twice: list[Problem] = []
+    for names in named.values():
+        if len(names) > 1:
+            also = "" if len(set(names)) == 1 else f" (as {', '.join(names)})"
+            times = "twice" if len(names) == 2 else f"{len(names)} times"
+            twice.append(Problem(f"{path.name}, part {reader.parser.workbook_part_name}",
+                                 f"sheet {names[0]} is listed {times}{also}, and a "
+                                 "workbook's sheet names are unique: the workbook is damaged "
+                                 "(its sheets are read from one of them, the others dropped)",
+                                 "keep one sheet of that name and rename or delete the "
+                                 "others (a sheet of notes: start its name with _); "
+                                 "Excel renames them when it opens and repairs the file"))
+    if twice:
+        reader.archive.close()
+        raise InputError(twice)
     # openpyxl leaves out, without a word, a sheet whose part is not in the zip
     missing = [Problem(f"{path.name}, sheet {sheet.name}", "is listed in the workbook but "
                        f"its XML part{f' ({rel.target})' if rel is not None else ''} is "
@@ -390,6 +415,55 @@ class _SheetError(ValueError):
     def __init__(self, where: str, what: str) -> None:
         super().__init__(f"{where}: {what}")
         self.where, self.what = where, what
+
+
+#: the spreadsheetML namespace of a sheet's and the shared strings' elements
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _doubled(cell) -> str | None:
+    """What a sheet's cell element ``<c>`` holds twice, which openpyxl reads as one
+    without a word, or None: two values ``<v>`` (it reads the first), two formulas, two
+    inline strings ``<is>``, or an inline string or one of its runs ``<r>`` with two
+    texts ``<t>`` (it reads the last). Excel writes at most one of each (the schema
+    allows no more)."""
+    for tag, what in (("v", "values <v>"), ("f", "formulas <f>"), ("is", "inline strings <is>")):
+        if len(cell.findall(_MAIN + tag)) > 1:
+            return f"a cell with two {what}"
+    inline = cell.find(_MAIN + "is")
+    return None if inline is None else _doubled_text(inline, "an inline string")
+
+
+def _doubled_text(string, what: str) -> str | None:
+    """Why a string element (``<is>`` in a cell, ``<si>`` in the shared strings) is read
+    wrongly, or None: two texts ``<t>`` in it or in one of its runs ``<r>`` (openpyxl
+    keeps the last)."""
+    if len(string.findall(_MAIN + "t")) > 1 or any(
+            len(run.findall(_MAIN + "t")) > 1 for run in string.findall(_MAIN + "r")):
+        return f"{what} with two texts <t> in one piece"
+    return None
+
+
+def _doubled_shared_string(reader) -> tuple[str, str] | None:
+    """The shared-strings part and what is wrong with its first string read wrongly
+    (:func:`_doubled_text`; ``string 3``, counted from 0 as a cell's ``<v>`` gives it),
+    or None."""
+    from openpyxl.reader.excel import SHARED_STRINGS  # lazy: openpyxl only for workbooks
+    from openpyxl.xml.functions import iterparse
+
+    ct = reader.package.find(SHARED_STRINGS)
+    if ct is None:
+        return None
+    with reader.archive.open(ct.PartName[1:]) as src:
+        i = 0
+        for _, node in iterparse(src):
+            if node.tag == _MAIN + "si":
+                why = _doubled_text(node, f"shared string {i} (counted from 0)")
+                if why:
+                    return ct.PartName[1:], why
+                i += 1
+                node.clear()
+    return None
 
 
 def _parsed_rows(ws):
@@ -414,6 +488,9 @@ def _parsed_rows(ws):
         def parse_cell(self, element):
             kind = element.get("t", "n")
             text = element.findtext(VALUE_TAG)
+            doubled = _doubled(element)
+            if doubled:
+                raise _SheetError(f"{title}!{element.get('r') or '?'}", doubled)
             if kind == "n" and text and not _XML_NUMBER.match(text):
                 raise _SheetError(f"{title}!{element.get('r') or '?'}", "a number cell "
                                   f"whose value is not a number (found {text!r})")
