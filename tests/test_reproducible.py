@@ -516,6 +516,36 @@ def test_verify_says_where_to_run_it_when_its_source_is_not_found(tmp_path, monk
     assert "give a folder holding case.yaml" not in out
 
 
+def test_verify_of_a_scenario_whose_file_is_gone_says_so_not_that_data_changed(
+        tmp_path, monkeypatch):
+    """Case one (5 kt/yr of crude bought at 100 and sold at 290 USD/t: 0.95 MUSD) and a
+    scenario up.yaml beside it raising the price to 390 (5 x 290 / 1000 = 1.45 MUSD),
+    run, then up.yaml deleted (a results folder committed without its scenario). verify
+    fell back to the base case, which is still there, re-ran it (0.95, other inputs) and
+    said "inputs changed ... the data were edited", exit 6: nothing was edited. Now exit
+    1, the recorded source up.yaml is not on this machine; a run of the case itself
+    still verifies (exit 0)."""
+    from tests.toycase import write_case
+
+    write_case(tmp_path / "cases" / "one", TINY, name="one")
+    up = tmp_path / "cases" / "up.yaml"
+    up.write_text("name: up\nbase: one\nchanges:\n  - table: markets\n"
+                  "    set: {price_usd_per_unit: 390}\n")
+    monkeypatch.chdir(tmp_path)
+    assert api.run("cases/up.yaml", out="results").manifest["objective"] == \
+        pytest.approx(1.45)
+    api.run("cases/one", out="results", name="base")
+    up.unlink()
+    cli = CliRunner(env={"COLUMNS": "250"})
+    res = cli.invoke(app, ["verify", "results/up"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert f"the recorded source {up} is not on this machine" in out, out
+    assert "inputs changed" not in out and "edited" not in out
+    res = cli.invoke(app, ["verify", "results/base"])
+    assert res.exit_code == 0, res.output
+
+
 def test_verify_of_a_rerun_without_a_plan_names_no_option_verify_lacks(tmp_path):
     """small_chain (an LP) run, then its manifest's recorded time limit set to 1e-9 s,
     and the folder resealed: the re-run stops before any plan. verify said "HiGHS

@@ -431,11 +431,19 @@ def recorded_source(manifest: dict) -> str | None:
     it exists, else an embedded case of that name, else the path's tail below the
     working directory (a results folder committed on one machine and verified in CI on
     another). The source is looked for in all three ways before the case it is based on
-    (``case_origin``): a scenario's base may sit at the same path on both machines (an
+    (``case_origin``), and that case is looked for only when the source is the case
+    itself (no scenario file in ``scenario_chain``; changes made in memory are applied
+    again to it): a scenario's base may sit at the same path on both machines (an
     embedded case in the installed package) while the scenario file does not, and its
-    base alone is not what ran. The input hash check guards against picking the wrong
-    one."""
-    recorded = [str(x) for x in (manifest.get("source"), manifest.get("case_origin")) if x]
+    base alone is not what ran (verify re-ran it and said "inputs changed ... the data
+    were edited", exit 6, where the scenario file was missing: exit 1, "not on this
+    machine"). The input hash check guards against picking the wrong one."""
+    chain = manifest.get("scenario_chain")
+    of_file = isinstance(chain, list | tuple) and any(
+        isinstance(e, dict) and e.get("kind") == "scenario" and e.get(IN_MEMORY) is not True
+        for e in chain)
+    recorded = [str(x) for x in (manifest.get("source"),
+                                 None if of_file else manifest.get("case_origin")) if x]
     for src in recorded:
         found = found_here(src)
         if found is not None:
