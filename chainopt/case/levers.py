@@ -321,13 +321,16 @@ def idle_sites(case: Case) -> list[str]:
 
 
 def prohibitive_duties(case: Case, limit: int = 3) -> list[str]:
-    """A warning for each active ``export_duty`` row that makes a market's price negative
-    in a period (the duties on it larger than the price they are taken from, after a
-    regulated price and a group's discount): the model would then pay to sell there,
-    which it does only where a floor makes it. A duty meant to stop sales is better
-    written as a closed market group (``market_groups.csv`` ``access: closed``), which
-    sets the sales caps to 0 and leaves no price to read. Names the row and the first
-    ``limit`` markets and periods; whole columns (a case's duties touch a few markets)."""
+    """A warning for each set of active ``export_duty`` rows that makes a market's price
+    negative in a period (the duties on it, together, larger than the price they are
+    taken from, after a regulated price and a group's discount): the model would then
+    pay to sell there, which it does only where a floor makes it. A duty meant to stop
+    sales is better written as a closed market group (``market_groups.csv`` ``access:
+    closed``), which sets the sales caps to 0 and leaves no price to read; a market whose
+    sales cap is 0 in that period (a closed group's) sells nothing whatever its price and
+    is not warned of. Names the rows, their duties and their sum where they stack, the
+    group discount the price was lowered by, and the first ``limit`` markets and
+    periods; whole columns (a case's duties touch a few markets)."""
     eff = case.lever_effects
     if eff is None or eff.empty:
         return []
@@ -337,36 +340,70 @@ def prohibitive_duties(case: Case, limit: int = 3) -> list[str]:
     key = list(TABLES["markets"].key)
     mk = case.tables["markets"]
     touched = mk.merge(duty[key].drop_duplicates(), on=key)
-    price = by_period(case, "markets", ["price_usd_per_unit"], touched)[
-        [*key, "period", "price_usd_per_unit"]]
+    price = by_period(case, "markets", ["price_usd_per_unit", "max_k_per_yr"], touched)[
+        [*key, "period", "price_usd_per_unit", "max_k_per_yr"]]
     taken = duty.groupby([*key, "period"], as_index=False)["usd_per_unit"].sum()
     price = price.merge(taken, on=[*key, "period"])
     before = price["price_usd_per_unit"] - price["usd_per_unit"]  # the duties are -amount
-    neg = price[(price["price_usd_per_unit"] < -1e-9) & (before >= 0)].assign(
+    sells = price["max_k_per_yr"].isna() | (price["max_k_per_yr"] > 0)  # blank: no limit
+    neg = price[(price["price_usd_per_unit"] < -1e-9) & (before >= 0) & sells].assign(
         before=before)
     if neg.empty:
         return []
-    hit = duty.merge(neg.drop(columns="usd_per_unit"), on=[*key, "period"])
+    at = [*key, "period"]
     lv = case.tables["levies"].set_index("levy")
+    where = pd.Series(range(len(lv)), index=lv.index)  # levies.csv order
+    hit = duty.merge(neg[at], on=at).assign(_o=lambda d: d["lever"].map(where)).sort_values(
+        "_o", kind="stable")
+    hit = hit.assign(amount=-hit["usd_per_unit"]).groupby(at, as_index=False, dropna=False,
+                                                         sort=False).agg(
+        levies=("lever", tuple), duties=("amount", tuple))
+    disc = eff[(eff["kind"] == "price_discount") & (eff["table"] == "markets")]
+    cut = disc.merge(neg[at], on=at)
+    cut = cut.assign(amount=-cut["usd_per_unit"])
+    cut = cut.groupby(at, as_index=False, dropna=False, sort=False).agg(
+        groups=("lever", tuple), cuts=("amount", tuple))
+    neg = neg.merge(hit, on=at).merge(cut, on=at, how="left")
     units = case.tables["commodities"].set_index("commodity")["unit"]
     order = {p: i for i, p in enumerate(case.meta.period_names)}
+    neg = neg.assign(_p=neg["period"].map(order)).sort_values(["_p", "site", "commodity"],
+                                                              kind="stable")
     out = []
-    for levy, rows in hit.groupby("lever", sort=False):  # the rows warned of: a few
-        rows = rows.assign(_p=rows["period"].map(order)).sort_values(
-            ["_p", "site", "commodity"], kind="stable")
+    for levies, rows in sorted(neg.groupby("levies", sort=False),  # a few sets of rows
+                               key=lambda g: [where[x] for x in g[0]]):
         c = str(rows["commodity"].iloc[0])
         per = f"USD per {units.get(c, 'unit')}"
-        told = [f"{r.site}{_tier(r.tier)} in {r.period} (a duty of {-r.usd_per_unit:,.6g} on "
-                f"{r.before:,.6g} {per}: {r.price_usd_per_unit:,.6g})"
-                for r in rows.head(limit).itertuples()]
+        told = []
+        for r in rows.head(limit).itertuples():
+            took = (f"a duty of {_usd(r.duties[0])}" if len(r.duties) == 1 else
+                    f"duties of {' + '.join(map(_usd, r.duties))} = {_usd(sum(r.duties))}")
+            cuts = r.cuts if isinstance(r.cuts, tuple) else ()
+            lowered = (f"; {_usd(r.before)} is {_usd(r.before + sum(cuts))} less " + " and ".join(
+                f"market group {g}'s discount of {_usd(a)}"
+                for g, a in zip(r.groups, cuts, strict=True)) if cuts else "")
+            told.append(f"{r.site}{_tier(r.tier)} in {r.period} ({took} on {_usd(r.before)} "
+                        f"{per}: {_usd(r.price_usd_per_unit)}{lowered})")
         more = f", and {len(rows) - limit} more" if len(rows) > limit else ""
-        out.append(f"levies.csv row {lv.loc[levy, '_row']} ({levy}): its export duty on {c} "
-                   "is larger than the market price it is taken from, which it makes "
-                   f"negative, at {'; '.join(told)}{more}: the model sells there only where "
+        if len(levies) == 1:
+            head = (f"levies.csv row {lv.loc[levies[0], '_row']} ({levies[0]}): its export "
+                    f"duty on {c} is larger than the market price it is taken from, which it "
+                    "makes negative")
+        else:
+            named = [f"{lv.loc[x, '_row']} ({x})" for x in levies]
+            head = (f"levies.csv rows {', '.join(named[:-1])} and {named[-1]}: their export "
+                    f"duties on {c} together are larger than the market price they are "
+                    "taken from, which they make negative")
+        out.append(f"{head}, at {'; '.join(told)}{more}: the model sells there only where "
                    "a floor makes it, paying to. To stop sales there, close the market in a "
                    "market group instead (market_groups.csv, access: closed); to tax them, "
-                   "give a duty below the price")
+                   f"give {'a duty' if len(levies) == 1 else 'duties'} below the price")
     return out
+
+
+def _usd(x: float) -> str:
+    """A price or duty in USD to the cent, without float noise (a rouble duty of 51,850
+    at 0.0117647 USD is 609.99969: 610)."""
+    return f"{round(float(x), 2) + 0.0:,.10g}"
 
 
 def _tier(tier) -> str:

@@ -562,7 +562,9 @@ def test_an_export_duty_above_the_price_is_warned(tmp_path):
     price nothing said; in p2 520, as in test_levers_resolved_by_hand. At -50 nothing is
     sold abroad in p1: 20 kt home at 490 (40 kt of feed, 4 MUSD; the mode's -100 USD/t,
     -2): 9.8 - 4 + 2 = 7.8; p2 as there, 19.35: 27.15. Now `chainopt validate` and
-    `run` warn, naming the row, the market and p1 only."""
+    `run` warn, naming the row, the market and p1 only, and the discount that took the
+    price the duty is taken from to 540 (review s25 F6: it said "a duty of 590 on 540",
+    the 600 of markets.csv nowhere)."""
     folder = write_case(tmp_path / "toy", {**TABLES, "levies_by_period": """
         levy,period,amount_usd_per_unit
         duty,p2,20
@@ -574,7 +576,8 @@ def test_an_export_duty_above_the_price_is_warned(tmp_path):
                    {"period": "p2", "start_year": 2027, "length_yr": 1}])
     said = ("levies.csv row 3 (duty): its export duty on prod is larger than the market "
             "price it is taken from, which it makes negative, at abroad in p1 (a duty of 590 "
-            "on 540 USD per t: -50): the model sells there only where a floor makes it, "
+            "on 540 USD per t: -50; 540 is 600 less market group west's discount of 60): "
+            "the model sells there only where a floor makes it, "
             "paying to. To stop sales there, close the market in a market group instead "
             "(market_groups.csv, access: closed); to tax them, give a duty below the price")
     case = load_case(folder)
@@ -810,3 +813,66 @@ def test_carbon_prices_disposal_and_blend_costs_in_another_currency_by_hand(tmp_
     bl = by_period(case, "blends", ["variable_cost_usd_per_unit"])
     assert bl.set_index("period")["variable_cost_usd_per_unit"].to_dict() == pytest.approx(
         {"p1": 5.5, "p2": 6.0})
+
+
+#: review s25 F6: feed at 100 USD/t at site a, unit u (10 kt/yr) makes prod 1:1 there;
+#: a sells at most 5 kt/yr at 300, b (link ab, 10 USD/t) without limit at 600 in p1 and
+#: 500 in p2; two 1-year periods, rate 0
+DUTY_CHAIN = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+    "sites": "site\na\nb", "modes": "mode,process\nrun,make",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\nrun,prod,out,1",
+    "units": "unit,site,process,capacity_k_per_yr\nu,a,make,10",
+    "supplies": "site,commodity,cost_usd_per_unit\na,feed,100",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,prod,300,5\nb,prod,600,",
+    "markets_by_period": "site,commodity,period,price_usd_per_unit\nb,prod,p2,500",
+    "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nab,a,b,prod,10",
+}
+TWO_PERIODS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+TAIL = ("the model sells there only where a floor makes it, paying to. To stop sales "
+        "there, close the market in a market group instead (market_groups.csv, access: "
+        "closed); to tax them, give ")
+
+
+def test_stacked_duties_are_warned_once_with_their_sum(tmp_path):
+    """Two duties on prod at b, d_a 300 and d_b 350 USD/t: neither alone reaches b's
+    price, together 650 take it to 600 - 650 = -50 in p1 and 500 - 650 = -150 in p2. It
+    was two warnings, "a duty of 300 on 600 USD per t: -50" and "a duty of 350 on 600
+    ...: -50", sums that do not add up. Now one, naming both rows and 300 + 350 = 650.
+    Nothing goes to b: a sells its 5 kt at 300 - 100, 1.0 MUSD a year, 2.0 in all."""
+    folder = write_case(tmp_path / "d2", {**DUTY_CHAIN, "levies": (
+        "levy,kind,commodity,sites,amount_usd_per_unit,active\n"
+        "d_a,export_duty,prod,b,300,true\nd_b,export_duty,prod,b,350,true")},
+        periods=TWO_PERIODS)
+    case = load_case(folder)
+    assert api.case_warnings(case) == [
+        "levies.csv rows 2 (d_a) and 3 (d_b): their export duties on prod together are "
+        "larger than the market price they are taken from, which they make negative, at b "
+        "in p1 (duties of 300 + 350 = 650 on 600 USD per t: -50); b in p2 (duties of 300 "
+        "+ 350 = 650 on 500 USD per t: -150): " + TAIL + "duties below the price"]
+    assert api.run(case, save=False).objective == pytest.approx(2.0, rel=1e-9)
+
+
+def test_a_duty_on_a_closed_market_is_not_warned_and_a_rouble_duty_reads_in_cents(tmp_path):
+    """(a) A duty of 700 USD/t on b, whose market group g is closed: b sells nothing
+    whatever its price, yet the run warned "a duty of 700 on 600 ...: -100" and advised
+    closing the market. No warning now; a sells its 5 kt: 2.0 MUSD as above. (b) A
+    duty of 51,850 RUB/t at 0.0117647 USD per rouble is 609.99969 USD/t: the warning said
+    "a duty of 609.99969 on 600 USD per t: -9.99969"; now to the cent, 610 and -10."""
+    closed = write_case(tmp_path / "d4", {**DUTY_CHAIN, "levies": (
+        "levy,kind,commodity,sites,amount_usd_per_unit,active\n"
+        "duty,export_duty,prod,b,700,true"), "market_groups": "group,sites,access\ng,b,closed"},
+        periods=TWO_PERIODS)
+    case = load_case(closed)
+    assert api.case_warnings(case) == []
+    assert api.run(case, save=False).objective == pytest.approx(2.0, rel=1e-9)
+    rouble = write_case(tmp_path / "d3", {**DUTY_CHAIN, "levies": (
+        "levy,kind,commodity,sites,amount_usd_per_unit,active,stated_currency\n"
+        "duty,export_duty,prod,b,51850,true,RUB"),
+        "fx_rates": "currency,usd_per_unit\nRUB,0.0117647"}, periods=TWO_PERIODS)
+    assert api.case_warnings(load_case(rouble)) == [
+        "levies.csv row 2 (duty): its export duty on prod is larger than the market price "
+        "it is taken from, which it makes negative, at b in p1 (a duty of 610 on 600 USD "
+        "per t: -10); b in p2 (a duty of 610 on 500 USD per t: -110): " + TAIL
+        + "a duty below the price"]
