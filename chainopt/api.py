@@ -1808,9 +1808,10 @@ def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
     also = (f"; besides, {len(drifted)} snapshot{'s' if len(drifted) > 1 else ''} drifted "
             f"({', '.join(drifted)})" if drifted else "")
     worst = max(failed, key=lambda fe: fe[1].exit_code)[1]
-    head = f"{len(failed)} of {total} snapshots could not be re-run{also}"
-    if isinstance(worst, InputError):
-        return InputError([*problems, Problem(str(failed[0][0].parent), head)])
+    head = (f"{len(failed)} of {total} snapshot{'s' if total != 1 else ''} in "
+            f"{failed[0][0].parent} could not be re-run{also}")
+    if isinstance(worst, InputError):  # the count, said once, is none of the problems
+        return InputError(problems, summary=head)
     return type(worst)(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
 
 

@@ -1024,7 +1024,8 @@ def snapshot_write(
         paths = api.snapshot_write(sources or None, directory)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print(f"wrote {len(paths)} snapshots to {escape(str(directory))}")
+    console.print(f"wrote {len(paths)} snapshot{'s' if len(paths) != 1 else ''} to "
+                  f"{escape(str(directory))}")
 
 
 @snapshot_app.command("check")

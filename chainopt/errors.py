@@ -76,12 +76,18 @@ class InputError(ChainoptError):
     #: what the problems are with, in the message's first line
     about = "in the input"
 
-    def __init__(self, problems: list[Problem] | str):
+    def __init__(self, problems: list[Problem] | str, summary: str | None = None):
+        """``summary``: what the problems amount to, said before their count in the
+        message's first line (``2 of 3 snapshots could not be re-run (2 problems in the
+        input)``), not one of them."""
         if isinstance(problems, str):
             problems = [Problem("input", problems)]
         self.problems = list(problems)
+        self.summary = summary
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} {self.about}"
+        if summary:
+            head = f"{summary} ({head})"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 

@@ -462,7 +462,8 @@ def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_r
     folder, out/: it stopped at the first, "cases/one: no case folder ...", naming
     neither the snapshot file nor the second failure. Now exit 1 names both snapshot
     files, each with its rerun path, and says where relative paths resolve (the working
-    directory: run from the checkout root). Snapshots written with absolute paths in
+    directory: run from the checkout root), in a head saying 2 of 2 could not be re-run
+    (2 problems: that head was counted as a third). Snapshots written with absolute paths in
     repo/ and checked after repo/ moved to moved/ (from moved/): the recorded path is gone,
     its tail cases/one is found below the working directory, as verify does: exit 0."""
     from chainopt.errors import InputError
@@ -483,7 +484,10 @@ def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_r
     assert wheres[:2] == [f"{repo / 'snaps' / 'one.yaml'}: rerun cases/one",
                           f"{repo / 'snaps' / 'two.yaml'}: rerun cases/two"], wheres
     assert "resolves against the working directory" in exc.value.problems[0].hint
-    assert "2 of 2 snapshots could not be re-run" in str(exc.value)
+    # the summary is the message's head, not a third problem (review s25 F8: "3 problems")
+    assert len(exc.value.problems) == 2
+    assert str(exc.value).startswith(f"2 of 2 snapshots in {repo / 'snaps'} could not be "
+                                     "re-run (2 problems in the input):\n")
     repo.rename(tmp_path / "moved")
     monkeypatch.chdir(tmp_path / "moved")
     assert api.snapshot_check("abs") == {}

@@ -138,11 +138,13 @@ def test_symlink_is_never_followed_for_overwrite(tmp_path):
 
 
 def test_snapshots_are_written_inside_their_folder(tmp_path):
-    """A snapshot file is named after the (checked) scenario name, inside --dir only."""
+    """A snapshot file is named after the (checked) scenario name, inside --dir only; one
+    file is 'wrote 1 snapshot' (it said 'wrote 1 snapshots', review s25 F8)."""
     sc = tmp_path / "same.yaml"
     sc.write_text(yaml.safe_dump({"name": "my_scenario", "base": "small_chain"}))
     snaps = tmp_path / "snaps"
-    cli("snapshot", "write", sc, "--dir", snaps, code=0)
+    _code, text = cli("snapshot", "write", sc, "--dir", snaps, code=0)
+    assert f"wrote 1 snapshot to {snaps}" in text, text
     assert sorted(p.name for p in snaps.iterdir()) == ["my_scenario.yaml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.yaml", "snaps"]
 
