@@ -53,6 +53,22 @@ def cut(text: str, limit: int) -> str:
     return f"{text[:limit - len(digest) - 1]}-{digest}"
 
 
+UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
+#: the longest key of a chart's file name (``report-<key>.png``)
+MAX_KEY_LENGTH = 150
+
+
+def file_key(key: object) -> str:
+    """``key`` as part of a file name: every character outside ``[A-Za-z0-9_-]`` becomes
+    ``_`` and a key longer than :data:`MAX_KEY_LENGTH` is cut with a hash of the whole
+    (:func:`cut`: two long keys alike in their first 150 characters were one file, the
+    second chart replacing the first). The keys hold text from the data — a manifest's
+    periods, a comparison CSV's scenario and project names — and ``x/../../escaped``
+    there must not become a path out of the output folder (it becomes
+    ``x_______escaped``); names chainopt accepts (snake_case, ``p2026``) are unchanged."""
+    return cut(UNSAFE_IN_FILE_NAME.sub("_", str(key)), MAX_KEY_LENGTH) or "_"
+
+
 # names Windows keeps for devices: a folder cannot have them (results copied there)
 WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                              *(f"lpt{i}" for i in range(10))})

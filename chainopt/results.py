@@ -48,7 +48,7 @@ from chainopt.atomic import TMP_MARKER, elsewhere, read_json, write_folder
 from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, OutputError, Problem, ResultsExistError, said
-from chainopt.names import is_name
+from chainopt.names import file_key, is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
     MAX_TABLE_BYTES,
@@ -84,8 +84,27 @@ _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 #: ``table_files`` lists: ``run --excel``'s workbook and ``chainopt report``'s HTML, deck
 #: and deck preview (:mod:`chainopt.report`; a test holds the names to its constants)
 REPORT_FILES = frozenset({"results.xlsx", "report.html", "report.pptx", "report-deck.html"})
-#: ``chainopt report --png/--svg``'s charts (:func:`chainopt.report.static.save_figure`)
-CHART_FILE = re.compile(r"report-[A-Za-z0-9_-]+\.(?:png|svg)")
+#: the charts ``chainopt report --png/--svg`` writes into a run's folder
+#: (:func:`chainopt.report.static.write_static`, a test holds it to these names), as
+#: ``report-<key>.png`` / ``.svg``: these keys, ``sankey-<period>`` and ``map-<period>``
+#: for every period and ``sankey-<first period>-<segment>`` for the segments below
+RUN_CHARTS = ("capacity", "new_capacity", "product_mix", "emissions", "binding")
+PERIOD_CHARTS = ("sankey", "map")
+#: the Sankey's segments (:data:`chainopt.report.charts.SEGMENTS`)
+SANKEY_SEGMENTS = ("upstream", "gas processing", "refining", "petrochemicals", "logistics",
+                   "markets")
+CHART_FORMATS = ("png", "svg")
+
+
+def chart_files(periods: list[str]) -> frozenset[str]:
+    """The names of the charts ``chainopt report --png/--svg`` writes into the folder of
+    a run over ``periods`` (:data:`RUN_CHARTS`): exactly these, not any
+    ``report-*.png``, which a user may have named a chart of their own
+    (``report-final.png``)."""
+    keys = [*RUN_CHARTS, *(f"{c}-{p}" for p in periods for c in PERIOD_CHARTS),
+            *(f"sankey-{periods[0]}-{s.replace(' ', '_')}" for s in SANKEY_SEGMENTS
+              if periods)]
+    return frozenset(f"report-{file_key(k)}.{fmt}" for k in keys for fmt in CHART_FORMATS)
 
 
 def check_only_results_files(folder: Path, shown: int = 5) -> None:
@@ -93,15 +112,19 @@ def check_only_results_files(folder: Path, shown: int = 5) -> None:
     write there (a user's ``my_analysis.md``, a ``figs/`` folder, a link): replacing the
     folder whole would delete it. chainopt writes ``manifest.json``, the tables its
     ``table_files`` lists (every ``*.csv`` and ``*.parquet`` of a folder written before
-    the manifest listed them, or whose list is damaged), :data:`REPORT_FILES` and
-    :data:`CHART_FILE` charts, each a regular file; ``.chainopt-tmp*`` are leftovers of
-    its own writes. The message names the first ``shown`` of the others."""
+    the manifest listed them, or whose list is damaged), :data:`REPORT_FILES` and the
+    charts of :func:`chart_files` (by name, for the run's periods), each a regular file;
+    ``.chainopt-tmp*`` are leftovers of its own writes. The message names the first
+    ``shown`` of the others."""
     try:
-        files = read_json(folder / MANIFEST, MAX_JSON_BYTES).get(TABLE_FILES)
+        manifest = read_json(folder / MANIFEST, MAX_JSON_BYTES)
+        files = manifest.get(TABLE_FILES)
+        periods = manifest.get("periods")
     except (OSError, ValueError, AttributeError):
-        files = None
+        files = periods = None
     tables = ({e["file"] for e in files.values() if isinstance(e, dict)
                and isinstance(e.get("file"), str)} if isinstance(files, dict) else None)
+    charts = chart_files([str(p) for p in periods] if isinstance(periods, list) else [])
 
     def ours(e: Path) -> bool:
         if e.name.startswith(TMP_MARKER):
@@ -109,7 +132,7 @@ def check_only_results_files(folder: Path, shown: int = 5) -> None:
         if e.is_symlink() or not e.is_file():
             return False
         return (e.name == MANIFEST or e.name in REPORT_FILES
-                or CHART_FILE.fullmatch(e.name) is not None
+                or e.name in charts
                 or (e.name in tables if tables is not None
                     else e.suffix in (".csv", ".parquet")))
 

@@ -12,7 +12,6 @@ atomically, replacing (never writing through) a link in the way.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,10 @@ import pandas as pd
 
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
-from chainopt.names import cut
+from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
 from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
 
-UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
-MAX_KEY_LENGTH = 150
 #: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
 MAX_HEIGHT_IN = 9.0
 
@@ -46,17 +43,6 @@ def _plt():
 def _txt(s: object) -> str:
     """Plain text for matplotlib: escape '$' so mathtext never interprets a name."""
     return str(s).replace("$", r"\$")
-
-
-def file_key(key: object) -> str:
-    """``key`` as part of a file name: every character outside ``[A-Za-z0-9_-]`` becomes
-    ``_`` and a key longer than :data:`MAX_KEY_LENGTH` is cut with a hash of the whole
-    (:func:`chainopt.names.cut`: two long keys alike in their first 150 characters were
-    one file, the second chart replacing the first). The keys hold text from the data — a
-    manifest's periods, a comparison CSV's scenario and project names — and
-    ``x/../../escaped`` there must not become a path out of the output folder (it becomes
-    ``x_______escaped``); names chainopt accepts (snake_case, ``p2026``) are unchanged."""
-    return cut(UNSAFE_IN_FILE_NAME.sub("_", str(key)), MAX_KEY_LENGTH) or "_"
 
 
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:

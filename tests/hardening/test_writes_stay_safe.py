@@ -336,14 +336,39 @@ def test_a_users_file_put_in_while_the_run_solves_is_kept(tmp_path, monkeypatch)
 
 
 def test_chainopts_own_result_file_names_are_the_report_modules(tmp_path):
-    """The names the check takes for chainopt's own are those the writers use."""
-    from chainopt.report import deck, excel, html
-    from chainopt.report.static import file_key
-    from chainopt.results import CHART_FILE, REPORT_FILES
+    """The names the check takes for chainopt's own are those the writers use: the
+    charts `chainopt report --png` writes for small_chain (three periods, every chart:
+    5 of the run, a Sankey and a map per period, 6 segment drill-downs of the first
+    period: 5 + 6 + 6 = 17) are exactly chart_files of its periods in PNG."""
+    from chainopt.report import charts, deck, excel, html
+    from chainopt.report.static import write_static
+    from chainopt.results import REPORT_FILES, SANKEY_SEGMENTS, chart_files
 
     assert {excel.RESULTS_WORKBOOK, html.REPORT_FILE, deck.DECK_FILE,
             deck.PREVIEW_FILE} == REPORT_FILES
-    assert CHART_FILE.fullmatch(f"report-{file_key('sankey-p2026-a b/c')}.png")
+    assert charts.SEGMENTS == SANKEY_SEGMENTS
+    res = api.run("small_chain", save=False)
+    written = {p.name for p in write_static(res.tables, res.manifest, tmp_path, "png")}
+    png = {n for n in chart_files(res.manifest["periods"]) if n.endswith(".png")}
+    assert len(written) == 17 and written == png
+
+
+def test_overwrite_keeps_a_users_own_report_png(tmp_path):
+    """A user's ``report-final.png`` in a results folder was taken for one of chainopt's
+    charts (any ``report-*.png``) and deleted without a word by ``run --overwrite``
+    (review s25 F8). chainopt's charts are now known by name (report-capacity.png,
+    report-sankey-p2026.png, ...): the user's file is refused like any other (exit 1,
+    the folder kept), while a folder holding only chainopt's charts is replaced."""
+    cli("run", "small_chain", "--out", tmp_path, "--name", "bar", code=0)
+    for name in ("report-capacity.png", "report-sankey-p2026-upstream.svg",
+                 "report-map-p2036.png"):
+        (tmp_path / "bar" / name).write_bytes(b"chart")
+    cli("run", "small_chain", "--out", tmp_path, "--name", "bar", "--overwrite", code=0)
+    (tmp_path / "bar" / "report-final.png").write_bytes(b"mine")
+    _code, text = cli("run", "small_chain", "--out", tmp_path, "--name", "bar",
+                      "--overwrite", code=1)
+    assert "holds files chainopt did not write (report-final.png)" in text, text
+    assert (tmp_path / "bar" / "report-final.png").read_bytes() == b"mine"
 
 
 def test_messages_name_options_as_the_command_line_says_them(tmp_path):
