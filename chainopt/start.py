@@ -4,8 +4,9 @@ exit 130 and one line, never a traceback.
 The command line itself (:mod:`chainopt.cli`) imports typer and rich, and a command
 then the engine (pandas, pyarrow, pydantic): about 0.6 s in which an interrupt would
 come out of an ``import`` as a traceback. This module imports nothing before it
-catches one, so only Python's own start and the import of this module (the first
-hundredths of a second) are left uncovered. A command that a signal stops says
+catches one, so only Python's own start (with ``site``, which for an editable install
+imports its path finder) and the import of this module are left uncovered: up to about
+0.045 s on a loaded 2-core machine (README, *The CLI*). A command that a signal stops says
 so in one line: ``interrupted: nothing written``, or which folders and files it had
 put in place before (:func:`chainopt.atomic.written`: a batch's finished runs, or
 results whose swap the signal arrived just after).
