@@ -222,25 +222,26 @@ def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
 
 
 def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_path):
-    """Two forced projects that exclude each other: the IIS named each forced build
-    "between 1 and 1 k project share/yr". A blend of c1 (octane 90) and c2 (100, at most
-    4 kt/yr) cannot make the 5 kt/yr floor at octane 99 (it needs 4.5 of c2): the
+    """A forced project excluding one that another forced project requires (two forced
+    projects excluding each other directly are refused at load): the IIS named each
+    forced build "between 1 and 1 k project share/yr". A blend of c1 (octane 90) and c2
+    (100, at most 4 kt/yr) cannot make the 5 kt/yr floor at octane 99 (it needs 4.5 of c2): the
     diagnosis named the spec row by its right side, "(>= 0 k t/yr)", whatever the spec.
     Now: "forced", "<= 1 project", and the spec's own limit."""
     proj = write_case(tmp_path / "proj", {
         "commodities": COMMODITIES, "sites": "site\nplant",
         "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,cdu,10,a\n"
-                 "ub,plant,cdu,10,b",
+                 "ub,plant,cdu,10,b\nuc,plant,cdu,10,c",
         "modes": "mode,process\nrun,cdu",
         "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
                       "run,light,out,1",
-        "projects": "project,capex_musd,state,forced_period,excludes\n"
-                    "a,1,forced,p1,b\nb,1,forced,p1,"})
+        "projects": "project,capex_musd,state,forced_period,excludes,requires\n"
+                    "a,1,forced,p1,b,\nb,1,optional,,,\nc,1,forced,p1,,b"})
     d = diagnose.diagnose(build(load_case(proj), pyomo=False))
     text = "\n".join(ex.infeasible_lines(d.members, d.method))
     assert "projects a and b exclude each other (<= 1 project)" in text
     assert "project a in p1 is forced (state forced in projects.csv)" in text
-    assert "project b in p1 is forced (state forced in projects.csv)" in text
+    assert "project c in p1 is forced (state forced in projects.csv)" in text
     assert "between" not in text and "share/yr" not in text
     blend = write_case(tmp_path / "blend", {
         "commodities": "commodity,unit,kind\nc1,t,raw\nc2,t,raw\npetrol,t,product",

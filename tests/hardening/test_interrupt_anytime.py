@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 REPLACE = """
 import shutil, signal, sys
 from pathlib import Path
+# Python's own handler even when the suite runs as a background job, whose children
+# start with SIGINT ignored (POSIX), as chainopt then leaves it
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from chainopt import atomic
 parent, step = Path(sys.argv[1]), sys.argv[2]
 
@@ -106,6 +109,7 @@ def test_an_interrupt_while_the_replaced_folder_is_deleted_leaves_nothing_for_go
 STARTED = """
 import importlib.abc, os, signal, sys
 module, signum = sys.argv[1], getattr(signal, sys.argv[2])
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in REPLACE: a background job
 
 class Interrupt(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
