@@ -29,6 +29,10 @@ def write_case(folder: Path, tables: dict[str, str], **meta) -> Path:
 #: a one-step chain at site plant: mode run (process make) turns 1 t of feed, bought at
 #: 100 USD/t without limit, into 1 t of product, sold at 400 USD/t (a margin of 300 USD/t
 #: before the units that run it); add units, projects, parties as a test needs
+#: two 1-year periods from 2026, p1 and p2
+TWO_PERIODS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
+               {"period": "p2", "start_year": 2027, "length_yr": 1}]
+
 FEED_TO_PRODUCT = {
     "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
     "sites": "site\nplant", "modes": "mode,process\nrun,make",

@@ -11,7 +11,7 @@ from chainopt.case.index import by_period
 from chainopt.case.load import load_case
 from chainopt.case.scenario import apply_scenario
 from chainopt.errors import InputError
-from tests.toycase import solve_case, write_case
+from tests.toycase import TWO_PERIODS, solve_case, write_case
 
 TABLES = {
     "commodities": """
@@ -828,8 +828,6 @@ DUTY_CHAIN = {
     "markets_by_period": "site,commodity,period,price_usd_per_unit\nb,prod,p2,500",
     "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nab,a,b,prod,10",
 }
-TWO_PERIODS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
-               {"period": "p2", "start_year": 2027, "length_yr": 1}]
 TAIL = ("the model sells there only where a floor makes it, paying to. To stop sales "
         "there, close the market in a market group instead (market_groups.csv, access: "
         "closed); to tax them, give ")

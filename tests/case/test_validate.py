@@ -17,7 +17,7 @@ from chainopt import api
 from chainopt.case.load import load_case
 from chainopt.errors import InputError, Problem
 from tests.conftest import SMALL_CHAIN, edit_csv
-from tests.toycase import solve_case, write_case
+from tests.toycase import TWO_PERIODS, solve_case, write_case
 
 
 def problems_of(case_dir: Path) -> list[Problem]:
@@ -907,8 +907,6 @@ BLEND = {
     "blends": "blend,site,product,components,basis,capacity_k_per_yr\ngb,s,g,r;h,volume,100",
     "qualities": "commodity,property,value\nr,octane,90\nh,octane,100",
 }
-TWO_PERIODS = [{"period": "p1", "start_year": 2026, "length_yr": 1},
-               {"period": "p2", "start_year": 2027, "length_yr": 1}]
 SPEC = "no blend can meet both, so none of the product can be blended"
 
 

@@ -4,6 +4,8 @@ comparison.md, warnings.csv, the HTML report, the one-pager and the deck say so.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
@@ -48,12 +50,19 @@ def compared(tmp_path_factory):
     in all 5 years, 5 x 5 x 100 / 1000 = 2.5 MUSD for 2.0 of capex: +0.5 MUSD against 0
     without it, though year by year it sells in 2029-2030 only (1.0 MUSD). The run warns
     of it; the comparison must keep the warning."""
-    tmp = tmp_path_factory.mktemp("warned")
-    base = write_case(tmp / "base", LATE_PROJECT,
-                      periods=[{"period": "p1", "start_year": 2026, "length_yr": 5}])
-    scenario = tmp / "late.yaml"
-    scenario.write_text(yaml.safe_dump({"name": "late", "base": str(base), "changes": [
-        {"project": "pj", "state": "forced", "period": "p1"}]}))
+    return _forced_against_off(tmp_path_factory.mktemp("warned"), LATE_PROJECT, "pj", 5,
+                               "late")
+
+
+def _forced_against_off(tmp: Path, tables: dict[str, str], project: str, years: int,
+                        name: str):
+    """``tables`` in one period p1 of ``years`` from 2026, compared with scenario
+    ``name`` forcing ``project`` in p1: (sections, folder) of the comparison."""
+    base = write_case(tmp / "base", tables,
+                      periods=[{"period": "p1", "start_year": 2026, "length_yr": years}])
+    scenario = tmp / f"{name}.yaml"
+    scenario.write_text(yaml.safe_dump({"name": name, "base": str(base), "changes": [
+        {"project": project, "state": "forced", "period": "p1"}]}))
     sections, _, folder = api.compare([str(base), str(scenario)], out=tmp / "res",
                                       name="w", jobs=1)
     return sections, folder
@@ -120,13 +129,7 @@ def test_a_projects_ramp_up_inside_a_period_is_kept_and_marks_it(tmp_path):
               "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
                           "ramp_up,all_or_nothing,state\npr,1.5,p1,3,0,0.5;0.8,true,off",
               "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,100,7"}
-    base = write_case(tmp_path / "base", tables,
-                      periods=[{"period": "p1", "start_year": 2026, "length_yr": 3}])
-    scenario = tmp_path / "ramp.yaml"
-    scenario.write_text(yaml.safe_dump({"name": "ramp", "base": str(base), "changes": [
-        {"project": "pr", "state": "forced", "period": "p1"}]}))
-    sections, _, folder = api.compare([str(base), str(scenario)], out=tmp_path / "res",
-                                      name="r", jobs=1)
+    sections, folder = _forced_against_off(tmp_path, tables, "pr", 3, "ramp")
     eco = sections["economics"].set_index("effect")
     assert eco.loc["pr", "incremental NPV (MUSD)"] == pytest.approx(0.6, abs=1e-6)
     said = ("project pr ramps up inside period p1 (2026-2028): usable at 50 % of its "
