@@ -136,13 +136,20 @@ def idle_policies(ix: ModelIndex, lp: LinearProgram) -> list[str]:
     return out
 
 
+def _captures(ix: ModelIndex) -> bool:
+    """Whether some mode captures an emission commodity (an ``in`` flow of it): only then
+    is there a capture bound to build or an idle capture to warn of."""
+    mf = ix.mode_flows
+    return bool(((mf["coef"] < 0) & mf["commodity"].isin(ix.emission_commodities)).any())
+
+
 def idle_captures(ix: ModelIndex, lp: LinearProgram) -> list[str]:
     """A warning for each unit whose mode captures an emission (an ``in`` flow of it) at
     a site where no unit's mode nor link from it emits that commodity: capture is bounded
     by what its site emits (``emissions.capture_max``), so the unit captures nothing
     (capture from the air is not modelled). A warning, not an error: a scenario may
     switch the emitters off."""
-    if not ix.emission_commodities:
+    if not ix.emission_commodities or not _captures(ix):
         return []
     em = emitters(ix, lp)
     captures = em[em["coef"] < 0]
@@ -177,11 +184,13 @@ def add_capture_bound(lp: LinearProgram, em: pd.DataFrame) -> None:
 
 
 def add(lp: LinearProgram, ix: ModelIndex) -> None:
-    if not ix.emission_commodities:
+    pol = ix.policies
+    captured = _captures(ix)
+    if not ix.emission_commodities or (pol.empty and not captured):
         return
     em = emitters(ix, lp)
-    add_capture_bound(lp, em)
-    pol = ix.policies
+    if captured:
+        add_capture_bound(lp, em)
     if pol.empty:
         return
     priced = carbon_prices(ix, em)

@@ -178,6 +178,8 @@ def _split_limit(lp: LinearProgram, ix: ModelIndex, builds: pd.DataFrame, cols: 
 
     (T the period split; the larger of the parts' limits where a later change made them
     differ). Each part keeps its own limit too; a part alone needs no row."""
+    if ix.periods["part_of"].isna().all():  # no period split: nothing to add
+        return
     group = builds["period"].map(ix.periods.set_index("period")["part_of"])
     b = builds[[kind]].assign(T=group.to_numpy(), col=cols,
                               max_new=builds["max_new"].to_numpy(float)).dropna(subset=["T"])

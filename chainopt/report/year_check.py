@@ -294,19 +294,20 @@ class _Graph:
 
     def col_entries(self, cols: np.ndarray):
         """(owner position in ``cols``, entry index) of every matrix entry of ``cols``."""
-        a, b = self.col_ptr[cols], self.col_ptr[cols + 1]
-        n = b - a
-        owner = np.repeat(np.arange(len(cols)), n)
-        k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(a, n)
+        owner, k = _ranges(self.col_ptr[cols], self.col_ptr[cols + 1])
         return owner, self.by_col[k]
 
     def row_entries(self, rows: np.ndarray):
         """(owner position in ``rows``, entry index) of every matrix entry of ``rows``."""
-        a, b = self.m.indptr[rows].astype(np.int64), self.m.indptr[rows + 1].astype(np.int64)
-        n = b - a
-        owner = np.repeat(np.arange(len(rows)), n)
-        k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(a, n)
-        return owner, k
+        return _ranges(self.m.indptr[rows].astype(np.int64),
+                       self.m.indptr[rows + 1].astype(np.int64))
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner i, k) for every k in a[i] .. b[i] - 1, the ranges laid end to end."""
+    n = b - a
+    owner = np.repeat(np.arange(len(a)), n)
+    return owner, np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(a, n)
 
 
 def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
