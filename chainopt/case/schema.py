@@ -562,6 +562,10 @@ TABLES: dict[str, TableSpec] = {
              Column("holiday_years", "int", default=0.0, lo=0, hi=50),
              Column("reduced_rate", "float", lo=0.0, hi=1.0),
              Column("reduced_years", "int", default=0.0, lo=0, hi=50),
+             # the expected yearly inflation of the money the regime's tax books are kept
+             # in: depreciation at historic cost, losses carried forward at their
+             # amount (report/parties.py, depreciation); below 1 (validate)
+             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0),
              DESCRIPTION, SOURCE),
             doc="profit tax by site (blank sites: the default regime), with a tax holiday "
                 "and a reduced rate from the first year of profit",

@@ -1271,6 +1271,11 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                  "no exchange rate for this currency",
                  hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
     tr = t["tax_regimes"]
+    out.rows("tax_regimes.csv", tr, tr["inflation"] >= 1, "inflation",
+             "must be less than 1 (a fraction a year)",
+             hint="write the expected yearly inflation of the money the tax books are kept "
+                  "in as a fraction (0.04 for 4 %), or leave it blank for 0 (the books "
+                  "then in the case's money)")
     out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
              "sites", "only one tax regime may leave sites blank (the default regime)",
              hint="name the sites of this regime")

@@ -88,12 +88,19 @@ def considered_projects(results) -> list[str]:
 BUILD_COLUMNS = ["overnight_musd", "first_use_year", "lifetime_yr", "lead_time_yr"]
 
 
+def spend_years(builds: pd.DataFrame) -> pd.DataFrame:
+    """The construction years of ``builds`` (:data:`BUILD_COLUMNS`, one row each): build
+    (position), year, share of its overnight cost spent that year (evenly over its
+    ``lead_time_yr``, :meth:`~chainopt.case.vintage.Vintages.spend_years`)."""
+    return Vintages.of(builds["first_use_year"], builds["lifetime_yr"],
+                       builds["lead_time_yr"]).spend_years()
+
+
 def spend_by_year(builds: pd.DataFrame) -> pd.Series:
     """Overnight cost of ``builds`` (:data:`BUILD_COLUMNS`, one row each) spent evenly
-    over their construction years (:meth:`~chainopt.case.vintage.Vintages.spend_years`),
-    summed by year (MUSD, positive; index: year)."""
-    v = Vintages.of(builds["first_use_year"], builds["lifetime_yr"], builds["lead_time_yr"])
-    spend = v.spend_years()
+    over their construction years (:func:`spend_years`), summed by year (MUSD, positive;
+    index: year)."""
+    spend = spend_years(builds)
     money = builds["overnight_musd"].to_numpy(float)[spend["build"]] * spend["share"]
     return money.groupby(spend["year"].to_numpy()).sum().rename_axis("year")
 

@@ -44,7 +44,12 @@ For one project, year by year (MUSD):
   (capex x its built share) / lifetime_yr from its own first year of use (a tranche
   built later starts later), to the horizon end at the latest; the residual value at
   the horizon end is not taxed, nor is the depreciation left then deducted (the
-  tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value). The
+  tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value).
+  A regime with an ``inflation`` j > 0 keeps its books in money of each year: with
+  ``P_y = (1+j)^(y - base_year)`` the tax is ``rate x`` the taxable profit
+  ``P_y s (operating_y - I_y) - s dep_y``, losses carried forward at their amount, and
+  divided by ``P_y``; ``dep_y`` depreciates the historic cost, each construction year's
+  spend ``x P_s`` (:func:`depreciation`). At j = 0 it is the tax above. The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
@@ -172,6 +177,15 @@ class Terms:
             return str(own)
         default = rg[rg["sites"] == ""]
         return str(default["regime"].iloc[0]) if len(default) else ""
+
+    def tax_inflation(self, project: str, party: str) -> float:
+        """The ``inflation`` of the tax regime of ``party``'s share of ``project``
+        (:meth:`regime`; 0 without one): its books' money loses this much a year."""
+        name = self.regime(project, party)
+        if not name or "inflation" not in self.regimes:
+            return 0.0
+        j = float(self.regimes.set_index("regime").loc[name, "inflation"])
+        return 0.0 if math.isnan(j) else j
 
     def tax_rates(self, project: str, party: str, years: np.ndarray,
                   taxable: np.ndarray, first_use: int | None = None) -> np.ndarray:
@@ -305,17 +319,32 @@ def _peak(flows: np.ndarray) -> float:
     return float(min(cum.min(), 0.0)) if len(cum) else 0.0
 
 
-def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int) -> np.ndarray:
-    """Tax depreciation (MUSD) in each of ``years``: each build of ``builds``
-    (:data:`chainopt.report.economics.BUILD_COLUMNS`) straight-line, its own overnight
-    cost / its ``lifetime_yr`` (at least 1) a year from its own first year of use, up to
-    ``end`` (the year after the horizon) at the latest: a tranche built later starts
-    later, and what is left at ``end`` is not deducted."""
+def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int,
+                 inflation: float = 0.0) -> np.ndarray:
+    """Tax depreciation (MUSD of the case's money) in each of ``years``: each build of
+    ``builds`` (:data:`chainopt.report.economics.BUILD_COLUMNS`) straight-line, its own
+    overnight cost / its ``lifetime_yr`` (at least 1) a year from its own first year of
+    use, up to ``end`` (the year after the horizon) at the latest: a tranche built later
+    starts later, and what is left at ``end`` is not deducted.
+
+    ``inflation`` j > 0: the tax books are kept in money of each year, so a build's
+    depreciable cost is its historic cost, what its spend cost in the years it was spent
+    (:func:`chainopt.report.economics.spend_by_year`'s construction years s with shares
+    a_s), and that cost's yearly part is worth less in each later year:
+    ``overnight / life x sum_s a_s (1+j)^(s - y)`` in year y. At j = 0 it is the
+    overnight cost / life."""
     y = np.asarray(years, dtype=float)[:, None]
     f = builds["first_use_year"].to_numpy(float)[None, :]
     life = np.maximum(builds["lifetime_yr"].to_numpy(float), 1.0)[None, :]
     on = (y >= f) & (y < np.minimum(f + life, end))
-    return (on * builds["overnight_musd"].to_numpy(float)[None, :] / life).sum(axis=1)
+    yearly = on * builds["overnight_musd"].to_numpy(float)[None, :] / life
+    if inflation and len(builds):
+        spent = economics.spend_years(builds)  # build (position), year, share
+        growth = (1.0 + inflation) ** (spent["year"].to_numpy(float)
+                                       - f[0, spent["build"].to_numpy()])
+        historic = np.bincount(spent["build"], spent["share"] * growth, minlength=len(builds))
+        yearly = yearly * historic[None, :] * (1.0 + inflation) ** (f - y)
+    return yearly.sum(axis=1)
 
 
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
@@ -371,23 +400,31 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     debt = debt.reindex(years, fill_value=0.0)
     y = years.to_numpy()
     overnight = float(spend[spend > 0].sum())
-    dep = depreciation(builds, y, end)
-    if induced is not None and len(induced):
-        dep = dep + depreciation(induced, y, end)
     op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
     draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
+
+    def tax_of(share: float, party: str) -> np.ndarray:
+        """The profit tax on ``share`` of the project held by ``party`` (its regime's
+        rate and books, :meth:`Terms.regime`), in the case's money."""
+        j = terms.tax_inflation(project, party)
+        dep = depreciation(builds, y, end, j)
+        if induced is not None and len(induced):
+            dep = dep + depreciation(induced, y, end, j)
+        base = op - dep - intr  # the project's taxable profit (100 %)
+        rates = terms.tax_rates(project, party, y, base, first_use_year)
+        index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year
+        return _tax(share * base * index, rates) / index
+
     owners = terms.owners(project)
     rows, yearly = [], []
     # the whole project's tax (on 100 % of the base), for the debt cover: the listed
     # parties' taxes and, for a share no modelled party holds, the tax at the project's
     # own rate (its regime, else its site's, else the default)
     listed = float(owners["share"].astype(float).sum())
-    base = op - dep - intr  # the project's taxable profit (100 %)
-    tax_total = max(1.0 - listed, 0.0) * _tax(base, terms.tax_rates(project, "", y, base,
-                                                                     first_use_year))
+    tax_total = tax_of(max(1.0 - listed, 0.0), "")
     for o in owners.itertuples(index=False):
         s = float(o.share)
-        tax = _tax(s * base, terms.tax_rates(project, o.party, y, base, first_use_year))
+        tax = tax_of(s, o.party)
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,

@@ -258,6 +258,23 @@ def test_a_loan_inflation_outside_0_to_1_is_refused(tmp_path):
     assert "must be less than 1 (a fraction a year)" in str(e.value)
 
 
+def test_a_tax_regime_inflation_of_1_or_more_is_refused(tmp_path):
+    """tax_regimes.csv's inflation (the yearly inflation of the money the tax books are
+    kept in, a fraction): 1 is refused at row 2, column inflation, with the fraction
+    0.04 as hint; a blank is 0 (the books in the case's money); 0.04 loads."""
+    reg = "regime,profit_tax_rate,inflation\nstd,0.2,{}"
+    tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
+    with pytest.raises(InputError) as e:
+        load_case(_case(tmp_path, **tables, tax_regimes=reg.format(1)))
+    (p,) = e.value.problems
+    assert p.where == "tax_regimes.csv row 2, column inflation"
+    assert p.message == "must be less than 1 (a fraction a year) (found '1')"
+    assert "0.04" in p.hint
+    for value, read in (("", 0.0), ("0.04", 0.04)):
+        case = load_case(_case(tmp_path, **tables, tax_regimes=reg.format(value)))
+        assert case.tables["tax_regimes"]["inflation"].tolist() == [read]
+
+
 def test_a_case_without_loan_inflation_hashes_as_before_the_column(tmp_path):
     """Review s25 F3 added project_finance.csv's inflation column (default 0). Every case
     with a project_finance table read it as 0 and hashed differently from before (the

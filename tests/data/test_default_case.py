@@ -336,12 +336,16 @@ def test_who_earns_what_on_mp2():
         tot.index, fill_value=0.0)
     assert tot.to_numpy() == pytest.approx(net.to_numpy(), abs=1e-6)
     # Nakhodka's zone (far_east_asez): 0 % for 5 years from the first profit, 12 % for 5,
-    # then 25 %. Taxable profit = operating - depreciation (6,000 / 25 = 240 a year from
-    # 2029) - interest: 2029 a loss (carried), 2030 the first profit, so the sponsor (80 %)
-    # pays nothing in 2029-2034, 12 % of its share of 2035-2039, 25 % from 2040 (by then
-    # the 2029 loss is long used up and the loan repaid).
+    # then 25 %, its books in roubles at 4 % inflation: the historic cost is 2,000 a year
+    # spent in 2026-2028 in money of each year, 2,000 x (1 + 1.04 + 1.0816) = 6,243.2,
+    # depreciated 249.728 a year from 2029, 249.728 / 1.04^(y - 2026) in the case's money.
+    # Taxable profit = operating - that depreciation - interest: 2029 a loss (carried),
+    # 2030 the first profit, so the sponsor (80 %) pays nothing in 2029-2034, 12 % of its
+    # share of 2035-2039, 25 % from 2040 (by then the 2029 loss is long used up and the
+    # loan repaid).
     sp = flows[flows["party"] == "ru_sponsor"].set_index("year")
-    taxable = proj["operating_musd"] - 240.0 - sp["interest_musd"] / 0.8
+    dep = 2000 * (1 + 1.04 + 1.0816) / 25 / 1.04 ** (proj.index - 2026)
+    taxable = proj["operating_musd"] - dep - sp["interest_musd"] / 0.8
     assert taxable.loc[2029] < 0 < taxable.loc[2030]
     assert (sp.loc[2029:2034, "tax_musd"] == 0).all()
     for year, rate in ((2035, 0.12), (2039, 0.12), (2040, 0.25), (2045, 0.25)):

@@ -395,6 +395,65 @@ def test_losses_carried_forward_and_implicit_system_party():
     assert sys_["discount rate"] == pytest.approx(0.10)
 
 
+# FLOWS' project as one build: 100 spent in 2026 (lead time 1), in use 2027-2028
+BUILD = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2027],
+                      "lifetime_yr": [2.0], "lead_time_yr": [1]})
+
+
+def _books_inflation(terms: Terms, j: float) -> Terms:
+    return dataclasses.replace(terms, regimes=terms.regimes.assign(inflation=j))
+
+
+def test_tax_books_in_money_of_each_year_depreciate_the_historic_cost():
+    """FLOWS' project (100 spent in 2026, the base year; operating 60 in 2027 and 2028;
+    life 2; SEZ 10 %), its regime's books kept in money inflating 4 % a year. The
+    historic cost is 100 of 2026 money, depreciated 50 a year in money of each year:
+    in the case's money 50 / 1.04 = 48.07692 in 2027 and 50 / 1.0816 = 46.22781 in
+    2028. Taxable 60 - 48.07692 = 11.92308 and 13.77219: tax 1.19231 and 1.37722 (1.0
+    a year with the books in the case's money, inflation 0, or no column at all)."""
+    terms = _terms(regimes=REGIMES)
+    _, y = project_parties(FLOWS, _books_inflation(terms, 0.04), "j", builds=BUILD)
+    tax = y.set_index("year")["tax_musd"].loc[2027:2028].to_numpy()
+    assert tax == pytest.approx([0.1 * (60 - 50 / 1.04), 0.1 * (60 - 50 / 1.0816)])
+    assert tax == pytest.approx([1.19231, 1.37722], abs=5e-6)
+    for t in (terms, _books_inflation(terms, 0.0)):
+        _, y0 = project_parties(FLOWS, t, "j", builds=BUILD)
+        assert y0.set_index("year")["tax_musd"].loc[2027:2028].to_numpy() == (
+            pytest.approx([1.0, 1.0]))
+
+
+def test_a_loss_carried_forward_keeps_its_amount_in_books_that_inflate():
+    """Operating 20 then 100 (test_losses_carried_forward_and_implicit_system_party),
+    books inflating 4 % a year. In money of each year: 2027 20 x 1.04 - 50 = -29.2, a
+    loss carried forward at its amount; 2028 100 x 1.0816 - 50 - 29.2 = 28.96, tax
+    2.896 of 2028 money, 2.896 / 1.0816 = 2.67751 in the case's. (A loss carried in the
+    case's money, 28.07692, would leave 100 - 46.22781 - 28.07692 and 2.56953 of tax.)"""
+    flows = FLOWS.assign(operating_musd=[0.0, 20.0, 100.0, 0.0])
+    terms = _books_inflation(_terms(regimes=[("sez", 0.10, "sez")]), 0.04)
+    _, y = project_parties(flows, terms, "j", builds=BUILD)
+    tax = y.set_index("year")["tax_musd"].loc[2027:2028].to_numpy()
+    assert tax == pytest.approx([0.0, 0.1 * (108.16 - 50 - 29.2) / 1.0816])
+    assert tax[1] == pytest.approx(2.67751, abs=5e-6)
+
+
+def test_the_historic_cost_counts_each_construction_years_money():
+    """100 spent evenly in 2026 and 2027 (lead time 2), in use from 2028 for 4 years,
+    books inflating 4 %: the historic cost is 50 + 50 x 1.04 = 102 of nominal money, 25.5
+    a year of it; in the case's money (base 2026) 25.5 / 1.04^2 = 23.57618 in 2028 and
+    25.5 / 1.04^5 = 20.95914 in 2031; nothing after 2031 or from 2031 on with the horizon
+    ending 2031. At 0 inflation it is 25 a year."""
+    b = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2028],
+                      "lifetime_yr": [4.0], "lead_time_yr": [2]})
+    years = np.arange(2026, 2034)
+    dep = parties.depreciation(b, years, 2040, 0.04)
+    hand = [0, 0, *(25.5 / 1.04 ** (y - 2026) for y in range(2028, 2032)), 0, 0]
+    assert dep == pytest.approx(hand)
+    assert dep[2] == pytest.approx(23.57618, abs=5e-6)
+    assert dep[5] == pytest.approx(20.95914, abs=5e-6)
+    assert parties.depreciation(b, years, 2031, 0.04)[5:] == pytest.approx([0, 0, 0])
+    assert parties.depreciation(b, years, 2040) == pytest.approx([0, 0, 25, 25, 25, 25, 0, 0])
+
+
 # capex 100 at the start of 2026; +60 operating a year in 2027-2033; horizon ends 2034
 LONG = pd.DataFrame({"year": list(range(2026, 2035)),
                      "operating_musd": [0.0, *[60.0] * 7, 0.0],
