@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from chainopt.case.digest import case_hash
 from chainopt.case.excel import read_workbook, write_workbook
 from chainopt.case.load import load_case, read_raw
+from chainopt.case.scenario import load_source
 from chainopt.cli import app
 from chainopt.errors import InputError
 
@@ -395,3 +396,45 @@ def test_an_infinite_end_of_a_ranging_interval_is_written_as_inf(tmp_path):
     path = write_results_workbook({"ranging": ranging}, {"case": "x"}, tmp_path / "r.xlsx")
     rows = list(load_workbook(path)["ranging"].iter_rows(values_only=True))
     assert rows[1:] == [("a", "-inf", 432, None), ("b", 1.5, "inf", 2)]
+
+
+def test_a_scenario_may_take_a_workbook_as_its_base(tmp_path):
+    """A scenario's ``base: t1.xlsx`` was "no case folder, embedded case or scenario file"
+    though the file is there. The toy case (tests.toycase.t1_case: 1.680 MUSD) with
+    prod's price scaled by 1.1 (220 in p1, 275 in p2): u1 still runs full, 8 x (220 - 100
+    - 20) + 8 x (275 - 120) = 800 + 1,240 kUSD = 2.040 MUSD, as the same scenario on the
+    folder, with the same input hash; verify re-runs it from the scenario file (which
+    reads the workbook again) and says the inputs changed once u1 is 9 kt/yr in the
+    workbook. A workbook not there is named as one."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from tests.toycase import t1_case
+
+    folder = t1_case(tmp_path / "t1")
+    write_workbook(read_raw(folder), tmp_path / "t1.xlsx")
+    change = "changes: [{table: markets, where: {commodity: prod}, " \
+             "scale: {price_usd_per_unit: 1.1}}]\n"
+    (tmp_path / "s_ok.yaml").write_text(f"name: s_ok\nbase: t1.xlsx\n{change}")
+    (tmp_path / "s_fold.yaml").write_text(f"name: s_fold\nbase: t1\n{change}")
+    runner = CliRunner()
+    out = tmp_path / "res"
+    r = runner.invoke(app, ["run", str(tmp_path / "s_ok.yaml"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "objective (NPV) 2.040 MUSD" in r.output
+    assert case_hash(load_source(tmp_path / "s_ok.yaml")) == \
+        case_hash(load_source(tmp_path / "s_fold.yaml"))
+    r = runner.invoke(app, ["validate", str(tmp_path / "s_ok.yaml")])
+    assert "t1.xlsx (case workbook) -> " in " ".join(r.output.split()), r.output
+    chain = json.loads((out / "s_ok" / "manifest.json").read_text())["scenario_chain"]
+    assert chain[0]["kind"] == "case" and chain[0]["path"].endswith("t1.xlsx")
+    assert runner.invoke(app, ["verify", str(out / "s_ok")]).exit_code == 0
+    wb = load_workbook(tmp_path / "t1.xlsx")
+    wb["units"]["D2"] = 9
+    wb.save(tmp_path / "t1.xlsx")
+    r = runner.invoke(app, ["verify", str(out / "s_ok")])
+    assert r.exit_code == 6 and "inputs changed" in r.output, r.output
+    (tmp_path / "s_no.yaml").write_text(f"name: s_no\nbase: nope.xlsx\n{change}")
+    with pytest.raises(InputError, match=r"case workbook 'nope\.xlsx' not found"):
+        load_source(tmp_path / "s_no.yaml")

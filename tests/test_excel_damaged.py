@@ -24,25 +24,13 @@ from chainopt.case.excel import read_workbook, write_workbook
 from chainopt.case.load import load_case, read_raw
 from chainopt.cli import app
 from chainopt.errors import InputError
-from tests.toycase import write_case
+from tests.toycase import t1_case
 
 RESAVE = "open it in Excel and save it again"
 
 
 def _book(tmp_path: Path) -> Path:
-    folder = write_case(tmp_path / "t1", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
-        "sites": "site\na",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,conv,20",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,prod,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,availability\nu1,a,conv,8,",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,prod,200,100",
-        "markets_by_period": "site,commodity,period,price_usd_per_unit\na,prod,p2,250",
-    }, name="t1", periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
-                           {"period": "p2", "start_year": 2027, "length_yr": 1}])
-    return write_workbook(read_raw(folder), tmp_path / "t1.xlsx")
+    return write_workbook(read_raw(t1_case(tmp_path / "t1")), tmp_path / "t1.xlsx")
 
 
 def _part(book: Path, sheet: str) -> str:

@@ -92,3 +92,22 @@ def two_sites_case(folder: Path) -> Path:
         "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,product,400,50\n"
                    "b,product,380,40",
     })
+
+
+def t1_case(folder: Path) -> Path:
+    """The Excel review's toy case (one site ``a``, two 1-year periods p1 and p2,
+    discount rate 0): crude bought at 100 USD/t (at most 10 kt/yr), unit ``u1`` (8 kt/yr)
+    turns 1 t of crude into 1 t of ``prod`` at 20 USD/t, prod sells at 200 USD/t in p1
+    and 250 in p2 (``markets_by_period``), at most 100 kt/yr. The plan runs u1 full: p1
+    8 x (200 - 100 - 20) = 640 kUSD, p2 8 x (250 - 120) = 1,040 kUSD: 1.680 MUSD."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,conv,20",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability\nu1,a,conv,8,",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,prod,200,100",
+        "markets_by_period": "site,commodity,period,price_usd_per_unit\na,prod,p2,250",
+    }, name="t1", periods=TWO_PERIODS)

@@ -1,6 +1,6 @@
 """Scenario overlays: small YAML files that change a case, and the projects they switch.
 
-A scenario names its ``base`` (a case folder, an embedded case name, or another
+A scenario names its ``base`` (a case folder or workbook, an embedded case name, or another
 scenario file: chains are allowed, cycles are rejected) and a list of ``changes``
 applied in order to the base's RAW inputs (:class:`~chainopt.case.schema.RawCase`:
 the ``case.yaml`` mapping plus string tables). The result is validated from scratch
@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
@@ -200,9 +201,19 @@ def _is_file(path: Path) -> bool:
 
 
 def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
-    """('scenario', path) or ('case', folder or embedded name) for a scenario's base."""
+    """('scenario', path) or ('case', folder, workbook or embedded name) for a scenario's
+    base. A case workbook (``.xlsx``) is a case as its folder is: the scenario's changes
+    apply to the tables read from it (an ``.xlsm`` or ``.xls`` file is taken too, for
+    :func:`~chainopt.case.load.read_raw` to say to save it as ``.xlsx``)."""
     base = sc.base
     here = sc.path.parent / base
+    if is_workbook(base) or Path(base).suffix.lower() in OTHER_SPREADSHEETS:
+        for cand in (here, Path(base)):
+            if _is_file(cand):
+                return "case", cand
+        raise InputError([Problem(f"{sc.label} key base", f"case workbook '{base}' not found",
+                                  f"looked in {shown(sc.path.parent)} and the working "
+                                  "directory")])
     if is_scenario_path(base):
         for cand in (here, Path(base)):
             if _is_file(cand):
@@ -233,7 +244,8 @@ def _case_entry(source: Path | str) -> dict:
 def chain_text(chain: object) -> str:
     """A chain of bases as ``validate`` and ``show`` print it, root first: a scenario by
     its path, an embedded case as ``small_chain (embedded case)``, a case folder by its
-    path, ``sc/ (case folder)``: a folder beside the scenario or in the working directory
+    path, ``sc/ (case folder)``, a case workbook as ``t1.xlsx (case workbook)``: a folder
+    beside the scenario or in the working directory
     is taken before an embedded case of its name (:func:`_resolve_base`), so the line
     says which one ran."""
     parts = []
@@ -242,6 +254,8 @@ def chain_text(chain: object) -> str:
             parts.append(str(e.get("path")))
         elif e.get("embedded"):
             parts.append(f"{e.get('name')} (embedded case)")
+        elif is_workbook(e.get("path")):
+            parts.append(f"{e.get('path')} (case workbook)")
         else:
             parts.append(f"{str(e.get('path') or e.get('name')).rstrip('/')}/ (case folder)")
     return " -> ".join(parts)
