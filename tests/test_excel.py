@@ -438,3 +438,27 @@ def test_a_scenario_may_take_a_workbook_as_its_base(tmp_path):
     (tmp_path / "s_no.yaml").write_text(f"name: s_no\nbase: nope.xlsx\n{change}")
     with pytest.raises(InputError, match=r"case workbook 'nope\.xlsx' not found"):
         load_source(tmp_path / "s_no.yaml")
+
+
+def test_empty_text_in_results_workbook_is_a_blank_cell(tmp_path):
+    """kpis' whole-horizon rows have the period "" (kpis.csv: an empty field): results.xlsx
+    wrote it as an empty inline-string cell (``<c r="B2" t="inlineStr"/>``), which
+    Excel's ISBLANK calls not blank and COUNTBLANK skips. Now no cell at all, as the
+    missing number beside it (NaN); the text of the next row and the number 1.5 stay."""
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+
+    from chainopt.report.excel import write_results_workbook
+
+    kpis = pd.DataFrame({"kpi": ["npv", "margin"], "period": ["", "p1"],
+                         "value": [np.nan, 1.5]})
+    path = write_results_workbook({"kpis": kpis}, {"case": "x", "scenario": ""},
+                                  tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+        manifest = z.read("xl/worksheets/sheet2.xml").decode()
+    assert 'r="B2"' not in xml and 'r="C2"' not in xml and 'r="B3"' in xml
+    assert 'r="C3" t="n"><v>1.5</v>' in xml
+    assert 'r="B3"' not in manifest  # the manifest's "scenario": "" (row 3) as well

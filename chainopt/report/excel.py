@@ -28,10 +28,12 @@ _CHUNK = 50_000  # rows rounded (stable_floats) at a time: the copy stays small
 
 
 def _value(v: object) -> object:
-    """``v`` as a cell holds it: blank for a missing value (NaN, None), the text ``inf``
-    or ``-inf`` for an infinite one (an open end of a ranging interval: a number cell
-    cannot hold it, and blank would say "no value"), as the CSV tables write them."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    """``v`` as a cell holds it: blank for a missing value (NaN, None) and for empty
+    text (the whole-horizon rows' period in ``kpis``: an empty text cell is not blank to
+    Excel's ISBLANK or COUNTBLANK), the text ``inf`` or ``-inf`` for an infinite one (an
+    open end of a ranging interval: a number cell cannot hold it, and blank would say
+    "no value"), as the CSV tables write them."""
+    if v is None or (isinstance(v, str) and not v) or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, float) and math.isinf(v):
         return "inf" if v > 0 else "-inf"
@@ -83,7 +85,7 @@ def write_results_workbook(tables: dict[str, pd.DataFrame], manifest: dict,
     for k, v in sorted(manifest.items()):
         if isinstance(v, float) and math.isfinite(v):  # to 10 digits, as the tables hold it
             v = float(f"{v:.10g}")  # (43.49999999999999 was the 43.5 of kpis.csv)
-        append_row(ws, [k, v if isinstance(v, str | int | float) and not isinstance(v, bool)
-                   else json.dumps(v, default=str)])
+        append_row(ws, [k, _value(v) if isinstance(v, str | int | float)
+                        and not isinstance(v, bool) else json.dumps(v, default=str)])
     write_file(path, saved(wb.save))
     return path
