@@ -462,3 +462,34 @@ def test_empty_text_in_results_workbook_is_a_blank_cell(tmp_path):
     assert 'r="B2"' not in xml and 'r="C2"' not in xml and 'r="B3"' in xml
     assert 'r="C3" t="n"><v>1.5</v>' in xml
     assert 'r="B3"' not in manifest  # the manifest's "scenario": "" (row 3) as well
+
+
+def test_convert_writes_every_number_validation_reads_as_an_excel_number(tmp_path):
+    """units.csv ``u1,a,conv,+8,.95`` (capacity 8, availability 0.95: valid) was written as
+    the text cells ``+8`` and ``.95`` (an Excel SUM skips them); supplies' ``1e1`` (10)
+    and markets' ``200.`` too. Now numbers: 8, 0.95, 10, 200. The toy case
+    (tests.toycase.t1_case) so runs u1 at 8 x 0.95 = 7.6 kt/yr: 7.6 x (200 - 100 - 20) +
+    7.6 x (250 - 120) = 608 + 988 kUSD = 1.596 MUSD from the workbook, whose input hash is
+    the folder's. A source ``+1`` (a text column) stays text."""
+    from openpyxl import load_workbook
+
+    from tests.toycase import t1_case
+
+    folder = t1_case(tmp_path / "t1")
+    (folder / "units.csv").write_text("unit,site,process,capacity_k_per_yr,availability,"
+                                      "source\nu1,a,conv,+8,.95,+1\n")
+    (folder / "supplies.csv").write_text("site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                         "a,crude,100,1e1\n")
+    (folder / "markets.csv").write_text("site,commodity,price_usd_per_unit,max_k_per_yr\n"
+                                        "a,prod,200.,100\n")
+    book = tmp_path / "t1.xlsx"
+    r = CliRunner().invoke(app, ["convert", str(folder), str(book)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(book)
+    cells = [wb["units"]["D2"], wb["units"]["E2"], wb["supplies"]["D2"], wb["markets"]["C2"]]
+    assert [(c.data_type, c.value) for c in cells] == [("n", 8), ("n", 0.95), ("n", 10),
+                                                       ("n", 200)]
+    assert (wb["units"]["F2"].data_type, wb["units"]["F2"].value) == ("s", "+1")
+    assert case_hash(load_case(book)) == case_hash(load_case(folder))
+    r = CliRunner().invoke(app, ["run", str(book), "--out", str(tmp_path / "res")])
+    assert r.exit_code == 0 and "objective (NPV) 1.596 MUSD" in r.output, r.output

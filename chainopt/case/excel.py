@@ -131,12 +131,20 @@ def _number_columns(name: str, columns: list[str]) -> list[bool]:
     return [kinds.get(str(c)) in ("float", "int") for c in columns]
 
 
+#: a number as validation reads it from a CSV cell (pandas' to_numeric: a sign, ``+8``,
+#: ``.95``, ``8.``, ``1e3``; ASCII digits only, unlike Python's float(), which reads
+#: ``1_0`` and full-width digits); infinite and NaN are refused there, and stay text here
+_CSV_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$", re.ASCII)
+
+
 def _cell_out(s: str) -> object:
-    """A CSV cell as an Excel value: a number if it reads back to the same number, else text."""
-    if _NUMBER.match(s):
+    """A number column's CSV cell as an Excel value: the number validation reads from it
+    (``+8`` is 8, ``.95`` is 0.95, ``1e3`` is 1000: written as text, an Excel SUM skipped
+    them), else the text (refused when the case is validated)."""
+    if _CSV_NUMBER.fullmatch(s):
         v = float(s)
         if math.isfinite(v):
-            if re.fullmatch(r"-?\d+", s) and abs(int(s)) < 2**53:
+            if re.fullmatch(r"[-+]?\d+", s, re.ASCII) and abs(int(s)) < 2**53:
                 return int(s)
             return v
     return s
