@@ -32,6 +32,10 @@ IGNORED = {"_row", "source", "description"}
 # the default (what a case without the column reads), so such a case hashes as before
 # the column existed and its results still verify and are reused
 LATER = {"project_finance": {"inflation": 0.0}, "tax_regimes": {"inflation": 0.0}}
+# blanks hashed as the value the column took for a blank before it kept the blank: a
+# site's coordinates (blank was 0°, 0°; the map alone reads them), so such a case hashes
+# as before and its results still verify and are reused
+BLANK_WAS = {"sites": {"lat_deg": 0.0, "lon_deg": 0.0}}
 
 
 def _canonical(df: pd.DataFrame, key: list[str] | None = None,
@@ -67,6 +71,8 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
         df = case.tables[name]
         if df.empty:
             continue
+        if name in BLANK_WAS:
+            df = df.fillna({c: v for c, v in BLANK_WAS[name].items() if c in df.columns})
         h.update(f"\n#{name}\n".encode())
         h.update(_canonical(df, list(TABLES[name].key) if rows_by_key else None,
                             LATER.get(name)).encode())

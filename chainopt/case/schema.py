@@ -341,8 +341,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "sites", ("site",),
             (Column("site", "name", required=True),
-             Column("lat_deg", "float", default=0.0, lo=-90, hi=90),
-             Column("lon_deg", "float", default=0.0, lo=-180, hi=180),
+             # blank: no coordinates (not drawn on the map; it was drawn at 0°, 0°)
+             Column("lat_deg", "float", lo=-90, hi=90),
+             Column("lon_deg", "float", lo=-180, hi=180),
              DESCRIPTION, SOURCE),
             required=True,
         ),

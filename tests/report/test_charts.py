@@ -696,3 +696,42 @@ def test_map_routes_name_each_commodity_in_its_unit_and_widen_by_mass():
     hover = [t.hovertemplate for t in fig.data if t.name == "ab"]
     assert hover and "crude 100.0 k t/yr, gas 50.0 k 1000m3/yr" in hover[0]
     assert "k units/yr" not in hover[0]
+
+
+def test_a_site_without_coordinates_is_blank_and_not_drawn(tmp_path):
+    """A site whose lat_deg/lon_deg are blank (allowed) was written to the results'
+    sites.csv as 0, 0 and drawn in the Gulf of Guinea (the columns' default was 0.0).
+    Site a at 55 N, 37 E buys feed at 100 USD/t and makes product in unit u (10 kt/yr);
+    link ab (no cost) takes it to site b (no coordinates), where it sells at 400: 10 x
+    (400 - 100) = 3,000 kUSD = 3.000 MUSD, the plan as before. b's coordinates stay
+    blank in sites.csv, the map has one marker (a at lon 37, lat 55) and no line for ab
+    (one end is nowhere); the input hash is that of b at 0, 0 (the hash a case with
+    such a site had)."""
+    from chainopt import api
+    from chainopt.case.digest import case_hash
+    from chainopt.results import Results
+    from tests.toycase import write_case
+
+    tables = {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+        "sites": "site,lat_deg,lon_deg\na,55,37\nb,,", "modes": "mode,process\nrun,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                      "run,product,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu,a,make,10",
+        "links": "link,from_site,to_site,commodities\nab,a,b,product",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,100",
+        "markets": "site,commodity,price_usd_per_unit\nb,product,400"}
+    folder = write_case(tmp_path / "blank", tables)
+    at_zero = write_case(tmp_path / "zero", {**tables,
+                                              "sites": "site,lat_deg,lon_deg\na,55,37\nb,0,0"})
+    res = api.run(folder, out=tmp_path / "res")
+    assert res.manifest["objective"] == pytest.approx(3.0)  # MUSD
+    assert res.manifest["input_hash"] == case_hash(api.load_case(at_zero))
+    text = (tmp_path / "res" / "toy" / "sites.csv").read_text()
+    assert text.splitlines() == ["site,lat_deg,lon_deg", "a,55,37", "b,,"]
+    tables = Results.load(tmp_path / "res" / "toy").tables
+    sites, routes = charts.map_data(tables, "p1")
+    assert list(sites["site"]) == ["a"] and routes.empty
+    fig = charts.map_figure(tables, ["p1"])
+    markers = [t for t in fig.data if t.mode == "markers" and t.x and t.x[0] is not None]
+    assert [(list(t.x), list(t.y)) for t in markers] == [([37], [55])]
