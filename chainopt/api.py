@@ -156,9 +156,11 @@ def case_warnings(case: Case) -> list[str]:
     mode that can never run, a market, supply or hard demand that nothing can serve
     (:func:`chainopt.case.reach.warnings`) and a lever row naming sites where it changes
     nothing (:func:`chainopt.case.levers.idle_sites`) or an export duty above a market's
-    price (:func:`chainopt.case.levers.prohibitive_duties`)."""
-    return sc.effective_rows(case, [*_reach.warnings(case), *_levers.idle_sites(case),
-                                    *_levers.prohibitive_duties(case)])
+    price (:func:`chainopt.case.levers.prohibitive_duties`); first what reading a case
+    workbook warns of (``RawCase.read_warnings``: hidden sheets and rows read, formulas
+    referring to another workbook)."""
+    return [*case.raw.read_warnings, *sc.effective_rows(case, [
+        *_reach.warnings(case), *_levers.idle_sites(case), *_levers.prohibitive_duties(case)])]
 
 
 def build_model(case: Case, options: SolveOptions | None = None,

@@ -334,3 +334,60 @@ def test_a_cell_or_string_holding_two_values_is_refused_not_read_as_one(tmp_path
     runs = _edited(book, "runs.xlsx", {"units": lambda d: d.replace(
         d2, b'<c r="D2" t="inlineStr"><is><r><t>8</t></r></is></c>')})
     assert case_hash(load_case(runs)) == case_hash(load_case(book))
+
+
+def test_external_links_hidden_rows_and_hidden_sheets_are_read_with_a_warning(tmp_path):
+    """units!D2 ``=[1]Sheet1!A1`` (a formula referring to another workbook, saved value 8),
+    row 2 of markets_by_period hidden, and the markets_by_period sheet hidden: all read as
+    before, without a word. The toy case stays 1.680 MUSD (u1's 8 kt/yr from the saved
+    value; p2 at the hidden row's 250: 8 x (250 - 120) = 1,040 kUSD, not 8 x 80 = 640 as
+    without it), now with a warning for each, naming the cell, the row and the sheet; run
+    says them (kept in the manifest), and so does convert to a folder. A structured
+    reference (``Table1[[#This Row],[a]]``) and text in quotes are no external link."""
+    from chainopt import api
+    from chainopt.case.excel import refers_elsewhere
+
+    book = _edited(_book(tmp_path), "linked.xlsx", {
+        "units": lambda d: d.replace(b'<c r="D2" t="n"><v>8</v></c>',
+                                     b'<c r="D2"><f>[1]Sheet1!A1</f><v>8</v></c>'),
+        "markets_by_period": lambda d: d.replace(b'<row r="2">', b'<row r="2" hidden="1">'),
+        "xl/workbook.xml": lambda d: d.replace(b'name="markets_by_period" sheetId="4" '
+                                               b'state="visible"', b'name="markets_by_period" '
+                                               b'sheetId="4" state="hidden"')})
+    notes = api.case_warnings(load_case(book))
+    assert notes == [
+        "sheet markets_by_period is hidden (a hidden sheet: Excel shows it after "
+        "right-clicking a sheet tab, Unhide) and read like any other sheet: to leave it "
+        "out of the case, delete it or start its name with _",
+        "sheet markets_by_period: hidden row 2 is read as part of the table, like any "
+        "other row: to leave a row out of the case, delete it",
+        "1 formula cell refers to another workbook (an external link): units!D2 "
+        "(=[1]Sheet1!A1, saved value 8); the value saved in this workbook is used, as the "
+        "other workbook is never opened: check that it is current (Excel: Data, Edit "
+        "Links, Update Values) or enter the value"]
+    text = " ".join(_objective(book, tmp_path).split())
+    assert "objective (NPV) 1.680 MUSD" in text
+    assert "units!D2 (=[1]Sheet1!A1, saved value 8)" in text and "hidden row 2" in text
+    r = CliRunner().invoke(app, ["convert", str(book), str(tmp_path / "back")])
+    assert r.exit_code == 0 and "units!D2 (=[1]Sheet1!A1" in " ".join(r.output.split())
+    assert refers_elsewhere("='[2]My sheet'!B3*2") and refers_elsewhere(
+        "=SUM('C:\\x\\[b.xlsx]S'!A1:A3)")
+    assert not refers_elsewhere("=SUM(Table1[[#This Row],[a]])")
+    assert not refers_elsewhere('=A1&"[1]x!"') and not refers_elsewhere("=Sheet2!A1")
+
+
+def test_a_problem_in_a_hidden_row_says_the_row_is_hidden(tmp_path):
+    """A hidden second supplies row a/crude (row 3) is a duplicate key, said at
+    ``supplies!3:3``: a row the user looks for and Excel does not show. Now
+    ``supplies!3:3 (a hidden row)``; the visible row 2 is not so marked."""
+    row3 = (b'<row r="3" hidden="1"><c r="A3" t="inlineStr"><is><t>a</t></is></c>'
+            b'<c r="B3" t="inlineStr"><is><t>crude</t></is></c>'
+            b'<c r="C3" t="n"><v>50</v></c></row>')
+    book = _edited(_book(tmp_path), "dup.xlsx", {
+        "supplies": lambda d: d.replace(b"</row></sheetData>", b"</row>" + row3
+                                        + b"</sheetData>")})
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    text = " ".join(str(e.value).split())
+    assert "supplies!3:3 (a hidden row), columns site, commodity: duplicate key" in text
+    assert "(a hidden row)" not in text.replace("supplies!3:3 (a hidden row)", "")

@@ -32,8 +32,10 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False,
     the file is there). The case is validated before anything is written: an invalid one
     is an InputError located in the source (``units!B2`` of a workbook), and no target is
     written (nor an existing one replaced). ``warn`` is called, once a folder is written,
-    with a warning naming its text cells that would run as formulas in a spreadsheet
-    program (:func:`chainopt.case.excel.formula_text`)."""
+    with what reading the workbook warns of (``RawCase.read_warnings``: hidden sheets and
+    rows read, formulas referring to another workbook) and a warning naming its text
+    cells that would run as formulas in a spreadsheet program
+    (:func:`chainopt.case.excel.formula_text`)."""
     if is_scenario_path(src):
         raise InputError([Problem(str(src), "is a scenario, a change to a case: convert "
                                   "writes a case folder as a workbook and back",
@@ -46,9 +48,10 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False,
         raw = read_workbook(src)
         validated(raw)
         folder = write_folder(raw, dst, overwrite=overwrite)
-        note = formula_text(raw)
-        if note and warn is not None:
-            warn(note)
+        if warn is not None:
+            for note in (*raw.read_warnings, formula_text(raw)):
+                if note:
+                    warn(note)
         return folder
     if not is_workbook(dst):
         raise InputError([Problem(str(dst), "the target of a case folder must end in .xlsx",

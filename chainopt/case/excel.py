@@ -474,9 +474,10 @@ def _doubled_shared_string(reader) -> tuple[str, str] | None:
     return None
 
 
-def _parsed_rows(ws):
+def _parsed_rows(ws, hidden: list[int] | None = None):
     """(row number, cells) of a read-only sheet, in the order of its XML, each row's
-    cells placed by column (``ReadOnlyCell``, the empty ones left of its last filled in).
+    cells placed by column (``ReadOnlyCell``, the empty ones left of its last filled in);
+    the number of each hidden row is appended to ``hidden`` (before the row is yielded).
 
     openpyxl's read-only rows (``iter_rows``) leave out, without a word, a row whose
     number is not above the one before (rows out of order, a row number given twice),
@@ -493,6 +494,12 @@ def _parsed_rows(ws):
     title = ws.title
 
     class Parser(WorkSheetParser):
+        def parse_row(self, row):
+            idx, cells = super().parse_row(row)
+            if hidden is not None and row.get("hidden") in ("1", "true"):
+                hidden.append(idx)
+            return idx, cells
+
         def parse_cell(self, element):
             kind = element.get("t", "n")
             text = element.findtext(VALUE_TAG)
@@ -532,9 +539,10 @@ def _parsed_rows(ws):
             yield idx, ws._get_row(cells, max_col=max(seen)) if cells else ()
 
 
-def _rows(ws, where: str) -> list[tuple[int, list]]:
+def _rows(ws, where: str, hidden: list[int] | None = None) -> list[tuple[int, list]]:
     """The non-empty rows of a read-only sheet as (row number, cells), trailing empty cells
-    dropped (:func:`_parsed_rows`). The sheet's recorded used range is ignored, so a sheet
+    dropped (:func:`_parsed_rows`); the number of each hidden one is appended to
+    ``hidden``. The sheet's recorded used range is ignored, so a sheet
     claiming A1:XFD1048576 costs only the cells it really holds. Reading stops with an
     InputError at the first value right of column :data:`MAX_COLUMNS`, a row beyond an
     Excel sheet's last, or more than :data:`MAX_CELLS` cells (a "cell bomb")."""
@@ -542,7 +550,8 @@ def _rows(ws, where: str) -> list[tuple[int, list]]:
 
     out = []
     read = 0
-    for r, row in _parsed_rows(ws):
+    flagged: list[int] = []
+    for r, row in _parsed_rows(ws, flagged):
         if r > xlsx_text.EXCEL_ROWS:
             raise InputError([Problem(where, f"has a row beyond row "
                                       f"{xlsx_text.EXCEL_ROWS:,}, the last of an Excel "
@@ -568,6 +577,8 @@ def _rows(ws, where: str) -> list[tuple[int, list]]:
                                       "delete it")])
         if cells:
             out.append((r, cells))
+            if hidden is not None and flagged and flagged[-1] == r:
+                hidden.append(r)
     return out
 
 
@@ -625,6 +636,51 @@ def _formula_values(path: Path, wanted: dict[str, set[tuple[int, int]]]) -> dict
         wb.close()
 
 
+#: how Excel shows a hidden sheet again, by its state
+HOW_HIDDEN = {"hidden": "a hidden sheet: Excel shows it after right-clicking a sheet tab, "
+                        "Unhide",
+              "veryHidden": "a very hidden sheet: only Excel's VBA editor shows it"}
+HIDDEN_SHEET = ("sheet {sheet} is hidden ({how}) and read like any other sheet: to "
+                "leave it out of the case, delete it or start its name with _")
+#: a reference to another workbook in a formula's text (string literals taken out): Excel
+#: writes ``[1]Sheet1!A1`` or ``'[1]My sheet'!A1`` (the number of its external link),
+#: other programs ``'[Book2.xlsx]Sheet1'!A1`` or a path before the brackets; a
+#: structured reference ``Table1[[#This Row],[a]]`` has no ``!`` after its brackets
+_EXTERNAL = re.compile(r"\[[^\[\]]+\][^\[\]!\"]*!")
+_STRING = re.compile(r'"[^"]*"')
+
+
+def refers_elsewhere(formula: object) -> bool:
+    """True for a formula's text (``=[1]Sheet1!A1``) that refers to another workbook."""
+    return isinstance(formula, str) and bool(_EXTERNAL.search(_STRING.sub("", formula)))
+
+
+def hidden_rows_text(sheet: str, rows: list[int], shown: int = 5) -> str:
+    """The warning that the hidden rows ``rows`` of ``sheet`` (holding values) are read."""
+    n = len(rows)
+    listed = ", ".join(map(str, rows[:shown])) + (f" and {n - shown} more" if n > shown
+                                                  else "")
+    return (f"sheet {sheet}: hidden row{'s' if n > 1 else ''} {listed} "
+            f"{'are' if n > 1 else 'is'} read as part of the table, like any other row: "
+            "to leave a row out of the case, delete it")
+
+
+def external_text(cells: list[tuple[str, str, object]], shown: int = 5) -> str:
+    """The warning naming formula cells (cell, formula, saved value) that refer to
+    another workbook, whose values saved in this one are used."""
+    n = len(cells)
+    listed = "; ".join(f"{where} ({formula}, saved value "
+                       f"{_cell_in(v) if _cell_in(v) else 'blank'})"
+                       for where, formula, v in cells[:shown])
+    more = f" and {n - shown} more" if n > shown else ""
+    one = n == 1
+    return (f"{n} formula cell{'' if one else 's'} refer{'s' if one else ''} to another "
+            f"workbook (an external link): {listed}{more}; the value{'' if one else 's'} "
+            f"saved in this workbook {'is' if one else 'are'} used, as the other workbook "
+            f"is never opened: check that {'it is' if one else 'they are'} current (Excel: "
+            f"Data, Edit Links, Update Values) or enter the value{'' if one else 's'}")
+
+
 def read_workbook(path: str | Path) -> RawCase:
     """Read a case workbook: the ``case`` sheet and one sheet per table, cells as strings.
 
@@ -644,6 +700,8 @@ def read_workbook(path: str | Path) -> RawCase:
     problems: list[Problem] = []
     known = set(TABLES) | {t + BY_PERIOD for t in TABLES}
     sheets: dict[str, list[tuple[int, list]]] = {}
+    warnings: list[str] = []
+    hidden_rows: dict[str, list[int]] = {}  # the hidden rows holding values, by sheet
     try:
         if CASE_SHEET not in wb.sheetnames:
             problems.append(Problem(f"{path.name}", f"no '{CASE_SHEET}' sheet",
@@ -664,9 +722,14 @@ def read_workbook(path: str | Path) -> RawCase:
             if not hasattr(wb[name], "_get_source"):  # a chart sheet
                 problems.append(Problem(where, "a chart sheet, not a table", NOTES_HINT))
                 continue
+            if state in ("hidden", "veryHidden"):  # read as any other (documented)
+                warnings.append(HIDDEN_SHEET.format(sheet=name, how=HOW_HIDDEN[state]))
             try:
                 merged = _scan(wb[name], where)  # first: it bounds the rows openpyxl reads
-                sheets[name] = _rows(wb[name], where)
+                hidden_rows[name] = []
+                sheets[name] = _rows(wb[name], where, hidden_rows[name])
+                if hidden_rows[name]:
+                    warnings.append(hidden_rows_text(name, hidden_rows[name]))
                 problems += [Problem(f"{name}!{ref}", "merged header cells: the first one "
                                      "holds the column's name, the others read as columns "
                                      "without one", "unmerge them: one name per column")
@@ -693,6 +756,12 @@ def read_workbook(path: str | Path) -> RawCase:
     for (sheet, r, c), v in sorted(cached.items()):
         if v is None:
             problems.append(Problem(f"{sheet}!{get_column_letter(c)}{r}", FORMULA_WITHOUT_VALUE))
+    linked = [(f"{name}!{get_column_letter(c.column)}{r}", str(c.value),
+               cached.get((name, r, c.column)))
+              for name, rows in sheets.items() for r, cells in rows for c in cells
+              if c.data_type == "f" and refers_elsewhere(c.value)]
+    if linked:
+        warnings.append(external_text(linked))
 
     def content(sheet: str, r: int, cell) -> object:
         return cached.get((sheet, r, cell.column)) if cell.data_type == "f" else cell.value
@@ -779,10 +848,11 @@ def read_workbook(path: str | Path) -> RawCase:
             pd.DataFrame(columns=header, dtype=str)
         locations[name] = {"sheet": name, "header_row": header_row,
                            "rows": [r for r, _ in body_rows],
-                           "columns": letters}
+                           "columns": letters, "hidden": set(hidden_rows.get(name, ()))}
     if problems:
         raise InputError(problems)
-    return RawCase(meta=meta, tables=tables, origin=str(path), locations=locations)
+    return RawCase(meta=meta, tables=tables, origin=str(path), locations=locations,
+                   read_warnings=tuple(warnings))
 
 
 _WHERE = re.compile(r"^(?P<table>[a-z_]+)\.csv(?P<rest>.*)$", re.S)
@@ -814,13 +884,17 @@ def locate(where: str, locations: dict) -> str:
         i = int(n) - 2  # validation counts CSV lines: the header is line 1
         return loc["rows"][i] if 0 <= i < len(loc["rows"]) else n
 
+    def hidden(r: int | str) -> str:  # a row the user does not see in Excel
+        return " (a hidden row)" if r in loc.get("hidden", ()) else ""
+
     if mm := _ROW_COL.match(rest):
         letter = loc["columns"].get(mm["col"])
         r = row(mm["row"])
-        return f"{sheet}!{letter}{r}" if letter else f"{sheet}!{r}:{r} (column {mm['col']})"
+        return (f"{sheet}!{letter}{r}{hidden(r)}" if letter else
+                f"{sheet}!{r}:{r}{hidden(r)} (column {mm['col']})")
     if mm := _ROW.match(rest):
         r = row(mm["row"])
-        return f"{sheet}!{r}:{r}{mm['tail'] or ''}"
+        return f"{sheet}!{r}:{r}{hidden(r)}{mm['tail'] or ''}"
     if mm := _ROWS.match(rest):
         rows = ", ".join(str(row(x.strip())) for x in mm["rows"].split(","))
         return f"sheet {sheet}, rows {rows}"

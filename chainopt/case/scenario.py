@@ -1115,6 +1115,7 @@ class _Overlay:
 
     def result(self, raw: RawCase) -> RawCase:
         return RawCase(meta=self.meta, tables=self.tables, origin=raw.origin,
+                       read_warnings=raw.read_warnings,
                        scenario_chain=raw.scenario_chain)
 
 

@@ -202,6 +202,10 @@ class RawCase:
     # Where rows and columns came from when read from a workbook (sheet, row numbers,
     # column letters; see chainopt.case.excel.locate); empty for CSV folders.
     locations: dict = field(default_factory=dict, compare=False)
+    # What reading a workbook warns of (a hidden sheet or hidden rows read, formulas
+    # referring to another workbook; chainopt.case.excel.read_workbook): said by
+    # validate, run, compare and sweep with the case's other warnings
+    read_warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 ColumnKind = Literal["name", "ref", "refs", "float", "int", "bool", "enum", "text",

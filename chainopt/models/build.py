@@ -95,16 +95,17 @@ class BuiltModel:
         also comes unblended (:func:`chainopt.models.blending.unheld_specs`), a lever
         row naming sites where it changes nothing (:func:`chainopt.case.levers.idle_sites`)
         and an export duty above a market's price
-        (:func:`chainopt.case.levers.prohibitive_duties`). A scenario's rows are named by
+        (:func:`chainopt.case.levers.prohibitive_duties`), after what reading a case
+        workbook warns of (``RawCase.read_warnings``). A scenario's rows are named by
         their keys (:func:`chainopt.case.scenario.effective_rows`)."""
         from chainopt.case.scenario import effective_rows  # lazy: start-up
 
-        return effective_rows(self.case, [
+        return [*self.case.raw.read_warnings, *effective_rows(self.case, [
             *reach.warnings(self.case, self.reach),
             *emissions.idle_policies(self.index, self.lp),
             *emissions.idle_captures(self.index, self.lp),
             *blending.unheld_specs(self.index), *levers.idle_sites(self.case),
-            *levers.prohibitive_duties(self.case)])
+            *levers.prohibitive_duties(self.case)])]
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation
