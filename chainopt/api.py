@@ -399,6 +399,10 @@ def _results_name(case: Case) -> tuple[str, str]:
     scenario = scenario_name(case)
     if scenario:  # (the case's origin is its base's folder)
         return scenario, f"{case.raw.scenario_chain[-1]['path']} key name"
+    if case.raw.locations:  # a workbook: its case sheet's cell (case!B3 (name))
+        from chainopt.case.excel import locate  # lazy: openpyxl only for workbooks
+
+        return case.name, locate("case.yaml key name", case.raw.locations)
     return case.name, f"{case.origin or case.name}: name"
 
 

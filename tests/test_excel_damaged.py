@@ -391,3 +391,97 @@ def test_a_problem_in_a_hidden_row_says_the_row_is_hidden(tmp_path):
     text = " ".join(str(e.value).split())
     assert "supplies!3:3 (a hidden row), columns site, commodity: duplicate key" in text
     assert "(a hidden row)" not in text.replace("supplies!3:3 (a hidden row)", "")
+
+
+def _case_row(book: Path, key: str) -> int:
+    """The row of ``key`` in the case sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    return next(c.row for c in wb["case"]["A"] if c.value == key)
+
+
+def _case_edited(book: Path, name: str, edit) -> Path:
+    """``book`` saved as ``name`` after ``edit(case sheet)`` (openpyxl: the toy workbook
+    has no formulas whose saved values it would drop)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    edit(wb)
+    wb.save(book.with_name(name))
+    return book.with_name(name)
+
+
+def test_workbook_messages_say_what_to_do_in_a_workbooks_words(tmp_path):
+    """The messages of review F9, each on the toy workbook with one cell changed: a text,
+    an Excel TRUE, a typographic minus (−8, pasted from Word) and a saved error value
+    #DIV/0! in units!D2 (capacity) were 'not a number (found ...)' without a hint; a
+    base_year formatted as a date (2026 shows as 1905-07-18) was 'must be a whole number
+    (found datetime.datetime(1905, 7, 18, 0, 0))'; a description typed as the number 2.1
+    'must be text (found 2.1)' without a hint; the case name con was blamed on the file,
+    not its cell; a missing key said to add it to case.yaml and a missing units sheet to
+    create units.csv, which a workbook has not."""
+    import datetime as dt
+
+    from chainopt import api
+
+    book = _book(tmp_path)
+
+    def d2(name: str, cell: bytes) -> Path:
+        return _edited(book, name, {"units": lambda d: d.replace(
+            b'<c r="D2" t="n"><v>8</v></c>', cell)})
+
+    for bad, found, hint in (
+            (d2("abc.xlsx", b'<c r="D2" t="inlineStr"><is><t>abc</t></is></c>'),
+             "found 'abc'", "enter a number: digits with a decimal point, without a unit "
+             "or other text"),
+            (d2("true.xlsx", b'<c r="D2" t="b"><v>1</v></c>'), "found 'true'",
+             "a TRUE/FALSE (yes/no) value where a number belongs: enter the number"),
+            (d2("minus.xlsx", "<c r=\"D2\" t=\"inlineStr\"><is><t>\u22128</t></is></c>"
+                .encode()), "found '\u22128'", "a typographic minus (\u2212, as Word or a "
+             "PDF writes it): type the keyboard's minus sign: -8"),
+            (d2("error.xlsx", b'<c r="D2" t="e"><v>#DIV/0!</v></c>'), "found '#DIV/0!'",
+             "an Excel error value (#DIV/0!): the formula that gave it failed; fix the "
+             "formula (or the cells it reads), or enter the number")):
+        assert f"units!D2: not a number ({found}); {hint}" in _loaded(bad), bad.name
+    year = _case_row(book, "base_year")
+
+    def as_date(wb):
+        wb["case"][f"B{year}"] = dt.datetime(1905, 7, 18)
+        wb["case"][f"B{year}"].number_format = "yyyy-mm-dd"
+    assert f"case!B{year} (base_year): a date or time (1905-07-18): the cell is formatted " \
+        "as a date; format the cell as a number or text" in \
+        _problems(_case_edited(book, "date.xlsx", as_date))
+    desc = _case_edited(book, "desc.xlsx", lambda wb: wb["case"].append(["description", 2.1]))
+    assert f"case!B{_case_row(desc, 'description')} (description): must be text (found " \
+        "2.1); put it in quotes to keep it text as written: description: '2.1'" in _loaded(desc)
+    con = _case_edited(book, "con.xlsx", lambda wb: wb["case"].__setitem__(
+        f"B{_case_row(book, 'name')}", "con"))
+    with pytest.raises(InputError) as e:
+        api.check_results_name(load_case(con))
+    assert str(e.value).split("\n")[1].strip().startswith(
+        f"- case!B{_case_row(book, 'name')} (name): 'con' is a device name on Windows")
+    unnamed = _case_edited(book, "unnamed.xlsx", lambda wb: wb["case"].delete_rows(
+        _case_row(book, "name")))
+    assert "sheet case, key name: required key is missing; add a row name to the case " \
+        "sheet (its key in column A, its value in B)" in _loaded(unnamed)
+    units = _case_edited(book, "no_units.xlsx", lambda wb: wb.remove(wb["units"]))
+    assert "add a sheet units (unit, site, process, capacity_k_per_yr)" in _loaded(units)
+
+
+def _loaded(book: Path) -> str:
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    return " ".join(str(e.value).split())
+
+
+def test_convert_names_a_control_character_at_its_csv_cell(tmp_path):
+    """A BEL (0x07) in commodities.csv's description (row 2) was said at commodities!D2,
+    a cell of the workbook not yet written; now at the CSV file's row and column."""
+    folder = t1_case(tmp_path / "t1")
+    (folder / "commodities.csv").write_text("commodity,unit,kind,description\n"
+                                            "crude,t,raw,bell\x07\nprod,t,product,\n")
+    r = CliRunner().invoke(app, ["convert", str(folder), str(tmp_path / "t1.xlsx")])
+    assert r.exit_code == 1
+    assert "commodities.csv row 2, column description: text 'bell\\x07' holds a control " \
+        "character" in " ".join(r.output.split())

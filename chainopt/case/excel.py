@@ -209,7 +209,17 @@ def _check_lengths(name: str, df: pd.DataFrame) -> None:
         raise InputError([Problem(f"{name}.csv", f"{len(df):,} rows, more than the "
                                   f"{xlsx_text.EXCEL_ROWS - 1:,} an Excel sheet holds below "
                                   "its header", "keep this case as CSV files")])
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # lazy: openpyxl for workbooks
+
     for c in df.columns:
+        # (append_row would name the workbook cell, which does not exist yet)
+        bad = df[c].astype(str).str.contains(ILLEGAL_CHARACTERS_RE.pattern, regex=True)
+        if bad.any():
+            row = int(bad.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)
+            raise InputError([Problem(f"{name}.csv row {row}, column {c}",
+                                      f"text {str(df[c].iloc[row - 2])[:40]!r} holds a "
+                                      "control character that a workbook cannot store",
+                                      "remove it from the CSV file")])
         long = df[c].astype(str).str.len() > MAX_CELL
         if long.any():
             row = int(long.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)
@@ -681,6 +691,11 @@ def external_text(cells: list[tuple[str, str, object]], shown: int = 5) -> str:
             f"Data, Edit Links, Update Values) or enter the value{'' if one else 's'}")
 
 
+def _shown_date(v: object) -> object:
+    """A date cell's value as shown: a datetime at midnight as its date."""
+    return v.date() if isinstance(v, dt.datetime) and v.time() == dt.time() else v
+
+
 def read_workbook(path: str | Path) -> RawCase:
     """Read a case workbook: the ``case`` sheet and one sheet per table, cells as strings.
 
@@ -792,6 +807,16 @@ def read_workbook(path: str | Path) -> RawCase:
                                             "keep one of them"))
                     continue
                 meta_rows[key] = r
+                raw_value = content(name, r, cells[1]) if len(cells) > 1 else None
+                if isinstance(raw_value, dt.date | dt.time | dt.timedelta):
+                    # (read as YAML, 1905-07-18T00:00:00 was a timestamp: "must be a whole
+                    # number (found datetime.datetime(1905, 7, 18, 0, 0))")
+                    problems.append(Problem(
+                        f"{CASE_SHEET}!B{r} ({key})", f"a date or time "
+                        f"({_cell_in(_shown_date(raw_value))}): the cell is formatted as a "
+                        "date", "format the cell as a number or text (Excel: Home, Number "
+                        "Format, General) and check its value"))
+                    continue
                 try:
                     meta[key] = parse_yaml(text, f"{CASE_SHEET}!B{r}") if text else None
                 except InputError as exc:
@@ -814,11 +839,10 @@ def read_workbook(path: str | Path) -> RawCase:
                 v = content(name, r, c)
                 vals.append(_cell_in(v))
                 if num and isinstance(v, dt.date | dt.time | dt.timedelta):
-                    shown = v.date() if isinstance(v, dt.datetime) and v.time() == dt.time() \
-                        else v
                     problems.append(Problem(
                         f"{name}!{get_column_letter(c.column)}{r}", f"a date or time "
-                        f"({_cell_in(shown)}), not a number: the cell is formatted as a date",
+                        f"({_cell_in(_shown_date(v))}), not a number: the cell is formatted "
+                        "as a date",
                         "format the cell as a number (Excel: Home, Number Format, General) "
                         "and check its value"))
             body.append(vals + [""] * (len(header) - len(vals)))
@@ -905,9 +929,30 @@ def locate(where: str, locations: dict) -> str:
     return f"sheet {sheet}{rest}"
 
 
+#: what validation tells to do in a case folder's words, said for a workbook
+_FOLDER_WORDS = ((re.compile(r"add '([^']+)' to case\.yaml"),
+                  r"add a row \1 to the case sheet (its key in column A, its value in B)"),
+                 (re.compile(r"\b(create|fill in) ([a-z_]+)\.csv"),
+                  lambda m: f"{'add a sheet' if m[1] == 'create' else 'fill in the sheet'} "
+                            f"{m[2]}"),
+                 (re.compile(r"\badd ([a-z_]+)\.csv, ([a-z_]+)\.csv and ([a-z_]+)\.csv"),
+                  r"add the sheets \1, \2 and \3"))
+
+
+def workbook_words(hint: str) -> str:
+    """A hint in a case folder's words (``add 'name' to case.yaml``, ``create
+    units.csv``) said for a workbook (``add a row name to the case sheet``, ``add a sheet
+    units``)."""
+    for pattern, words in _FOLDER_WORDS:
+        hint = pattern.sub(words, hint)
+    return hint
+
+
 def relocate(exc: InputError, locations: dict) -> InputError:
-    """``exc`` with every location said for the workbook (see :func:`locate`)."""
-    return InputError([Problem(locate(p.where, locations), p.message, p.hint)
+    """``exc`` with every location said for the workbook (see :func:`locate`), and its
+    hints (:func:`workbook_words`)."""
+    return InputError([Problem(locate(p.where, locations), p.message,
+                               workbook_words(p.hint) if p.hint else p.hint)
                        for p in exc.problems])
 
 

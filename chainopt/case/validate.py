@@ -247,6 +247,11 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
                 msg = "must be a number, not a percentage"
                 hint = (as_fraction(float(percent[1])) if loc in FRACTION_KEYS
                         else "write the number without %")
+            elif (err["type"] == "string_type" and loc == "description"
+                  and isinstance(value, int | float)):
+                # (YAML read description: 2.10 as the number 2.1; a name is no number)
+                hint = (f"put it in quotes to keep it text as written: {loc}: '{value}' "
+                        "(in a workbook's case sheet, type the quotes too)")
             elif (err["type"] == "less_than_equal" and loc in FRACTION_KEYS
                   and isinstance(value, int | float) and value >= 1):
                 hint = as_fraction(value)
@@ -409,6 +414,32 @@ PROJECT_CAPACITY_HINT = ("this unit comes with a project: give the capacity the 
                          "brings (above 0)")
 
 
+#: the error values a spreadsheet cell may hold (a formula's result saved as such)
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!",
+                "#CONNECT!", "#BUSY!")
+#: minus signs a keyboard does not type (pasted from Word or a PDF): − (U+2212), – (en
+#: dash), — (em dash), ‐ (hyphen U+2010), ‑ (non-breaking hyphen), and a number after it
+_TYPOGRAPHIC_MINUS = re.compile(r"[\u2212\u2013\u2014\u2010\u2011]\s*(\d+(\.\d*)?|\.\d+)"
+                                r"([eE][-+]?\d+)?", re.ASCII)
+
+
+def not_a_number_hint(value: str) -> str:
+    """What to do with ``value`` in a number column that is no number (none of the
+    hints of a thousands separator, decimal comma or percentage)."""
+    low = value.strip().lower()
+    if low in ("true", "false", "yes", "no"):
+        return ("a TRUE/FALSE (yes/no) value where a number belongs: enter the number "
+                "(in a workbook, a cell holding TRUE or FALSE)")
+    if _TYPOGRAPHIC_MINUS.fullmatch(value.strip()):
+        return (f"a typographic minus ({value.strip()[0]}, as Word or a PDF writes it): type "
+                f"the keyboard's minus sign: -{value.strip()[1:].strip()}")
+    if value.strip().upper() in EXCEL_ERRORS:
+        return (f"an Excel error value ({value.strip()}): the formula that gave it failed; "
+                "fix the formula (or the cells it reads), or enter the number")
+    return "enter a number: digits with a decimal point, without a unit or other text"
+
+
 def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.DataFrame,
             out: _Collector) -> np.ndarray:
     """A float or int column's values (default where blank), every bad cell reported."""
@@ -441,7 +472,9 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
             v: f"a percentage? write the fraction: "
                f"{float(v.rstrip().removesuffix('%')) / 100:.10g}, not {v}"
             for v in set(a[notnum & percent])})
-        out.rows(file, shown, notnum & ~comma & ~thousands & ~percent, name, "not a number")
+        other = notnum & ~comma & ~thousands & ~percent
+        out.rows(file, shown, other, name, "not a number",
+                 hints={v: not_a_number_hint(v) for v in set(a[other])})
     else:
         nan_text = np.zeros(len(a), dtype=bool)
     finite = np.isfinite(np.where(np.isnan(num), 0.0, num)) & ~nan_text
