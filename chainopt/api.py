@@ -77,7 +77,7 @@ from chainopt.results import (
     check_against_kpis,
     check_only_results_files,
     edited_tables,
-    extension_of,
+    extension_summary,
     read_manifest,
     stable_floats,
     table_files,
@@ -1565,11 +1565,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     m = saved.manifest
     if not isinstance(m.get("objective"), int | float) or not isinstance(m.get("input_hash"), str):
         raise _damaged(results_dir, ValueError("manifest.json lacks objective or input_hash"))
-    added = extension_of(m)
-    if added is not None:
+    extended = extension_summary(m)
+    if extended is not None:
         raise InputError([Problem(str(results_dir), "was made by a run whose model was "
-                                  "extended through Pyomo (added: "
-                                  f"{', '.join(added) or 'none; chainopt components changed'})"
+                                  f"extended through Pyomo ({extended})"
                                   ": verify re-runs the case from its source and cannot "
                                   "re-run the extension, so it has nothing to compare with",
                                   "re-run it with api.run(..., extend=...) and compare the "

@@ -40,7 +40,7 @@ from chainopt.errors import (
     asked_from_command_line,
 )
 from chainopt.names import is_name
-from chainopt.results import MANIFEST, Results, extension_of
+from chainopt.results import MANIFEST, Results, extension_summary
 from chainopt.safe_yaml import read_mapping
 
 
@@ -118,10 +118,9 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     thread count or solver may hold another optimal vertex."""
     from chainopt.solve import SolveOptions, made_by  # lazy: highspy
 
-    added = extension_of(manifest)
-    if added is not None:
-        return ("holds a run of the case extended through Pyomo (added: "
-                f"{', '.join(added) or 'none; chainopt components changed'}), not of the case")
+    extended = extension_summary(manifest)
+    if extended is not None:
+        return f"holds a run of the case extended through Pyomo ({extended}), not of the case"
     if manifest.get("input_hash") != case_hash(case):
         return ("was written by an older chainopt, whose input hash sorted the rows"
                 if same_inputs(case, manifest.get("input_hash"))

@@ -598,6 +598,27 @@ def extension_of(manifest: dict) -> list[str] | None:
     return [str(x) for x in added] if isinstance(added, list) else None
 
 
+def extension_text(added: list[str], changed: list[str] | None) -> str:
+    """What an extension did, for messages: ``added: a, b`` (or ``none``) and, where
+    chainopt's own components were changed (``solver_info``'s ``changed``), ``changed:
+    supply.purchase``."""
+    text = "added: " + (", ".join(added) or "none")
+    if changed:
+        return text + "; changed: " + ", ".join(changed)
+    return text + ("" if added else "; chainopt components changed")
+
+
+def extension_summary(manifest: dict) -> str | None:
+    """:func:`extension_text` of a run's manifest; None when it was not extended."""
+    added = extension_of(manifest)
+    if added is None:
+        return None
+    info = manifest["solver_info"]
+    changed = info.get("changed")
+    return extension_text(added, [str(x) for x in changed] if isinstance(changed, list)
+                          else None)
+
+
 def read_manifest(path: Path) -> dict:
     """``manifest.json`` as a mapping, or an InputError saying it is damaged."""
     text = read_text(path, str(path), MAX_JSON_BYTES, what="manifest")

@@ -676,9 +676,18 @@ def _failed_run(built: BuiltModel) -> tuple[str, str]:
     else:
         what, explain = f"case '{built.case.name}'", "Run `chainopt explain` on the case"
     if built.extension is not None:
-        added = ", ".join(built.extension) or "none; chainopt components changed"
-        what += f" extended through Pyomo (added: {added})"
+        from chainopt.results import extension_text  # lazy: only a failed extended run
+
+        what += f" extended through Pyomo ({extension_text(built.extension, _changed(built))})"
     return what, explain
+
+
+def _changed(built: BuiltModel) -> list[str] | None:
+    if not built.has_pyomo:
+        return None
+    from chainopt.models.pyomo_model import changed_components  # lazy: Pyomo path only
+
+    return changed_components(built.pyomo, built.arrays)
 
 
 def _extension_note(built: BuiltModel) -> str:
@@ -704,14 +713,19 @@ def _unbounded(built: BuiltModel) -> UnboundedError:
 
 def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> bool:
     """True when ``built`` is solved through Pyomo: a solver is named, or the Pyomo
-    model holds components added since it was built (``extend`` or by hand). Otherwise
+    model holds components added since it was built or has chainopt's own changed
+    (``extend`` or by hand: a bound, a fixed variable, a deactivated constraint). Otherwise
     the matrix goes straight to HiGHS."""
     if (options is not None and options.solver) or built.extension is not None:
         return True
     if built.has_pyomo:
-        from chainopt.models.pyomo_model import added_components  # lazy: Pyomo path only
+        from chainopt.models.pyomo_model import (  # lazy: Pyomo path only
+            added_components,
+            changed_components,
+        )
 
-        return bool(added_components(built.pyomo))
+        return bool(added_components(built.pyomo)
+                    or changed_components(built.pyomo, built.arrays))
     return False
 
 
@@ -1214,6 +1228,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
 
     from chainopt.models.pyomo_model import (
         added_components,
+        changed_components,
         clashes,
         extension_table,
         nonlinear,
@@ -1232,8 +1247,12 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         raise InputError([Problem("extend", text, "give your own components other names "
                                   "(to replace the objective, deactivate m.objective and "
                                   "add yours)") for text in broken])
-    if built.extension is None and (added := added_components(m)):
-        built.extension = added  # added by hand: an extension as if extend had added it
+    # chainopt's own components changed (by hand or by extend): the model is no longer the
+    # matrix, so it is checked and reported as an extended one (check_plan), and the
+    # manifest names them
+    changed = changed_components(m, built.arrays)
+    if built.extension is None and ((added := added_components(m)) or changed):
+        built.extension = added  # by hand: an extension as if extend had made it
     objectives = list(m.component_data_objects(pyo.Objective, active=True))
     if len(objectives) != 1:
         raise InputError([Problem("extend", f"the Pyomo model has {len(objectives)} active "
@@ -1315,6 +1334,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
               "solver_version": ".".join(map(str, opt.version() or ())) or None,
               "highs_version": new_highs().version() if name == "highs" else None,
               "model_status": run.status, "extension": built.extension,
+              "changed": changed if built.extension is not None else None,
               "is_mip": bool(integers), **bound_info},
         tables={"extension": extension_table(m)} if built.extension else {},
         extension_value=extension_value,

@@ -282,6 +282,92 @@ def test_hand_edits_of_the_pyomo_model_are_solved_through_pyomo(tmp_path):
     assert out.objective == pytest.approx(0.4, rel=1e-9)
 
 
+def _two_refineries(tmp_path: Path) -> Path:
+    """Crude refined 1:1 into prod (10 USD/t) at a (unit r1, 80 kt/yr, crude 50 USD/t up
+    to 100 kt/yr) and b (r2, 50 kt/yr, crude 60 USD/t up to 100), prod sold at 100 USD/t
+    at both; one 1-year period, rate 0. Margins: a 100 - 50 - 10 = 40 USD/t, b 30 USD/t;
+    80 x 40 + 50 x 30 = 3.2 + 1.5 = 4.7 MUSD, capacity rents r1 40, r2 30 USD/t."""
+    return write_case(tmp_path / "toy1", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nprod,t,product",
+        "sites": "site\na\nb",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,refine,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nr1,a,refine,80\nr2,b,refine,50",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,50,100\n"
+                    "b,crude,60,100",
+        "markets": "site,commodity,price_usd_per_unit\na,prod,100\nb,prod,100",
+    })
+
+
+@pytest.mark.parametrize("solver", [None, "highs"])
+@pytest.mark.parametrize(("change", "changed", "objective", "activity", "rents"), [
+    # a's crude capped at 60: 60 x 40 + 50 x 30 = 3.9 MUSD; r1 idle capacity, no rent
+    (lambda m: m.supply.purchase["a", "crude", "p1"].setub(60), ["supply.purchase"],
+     3.9, [60, 50], [0, 30]),
+    # r2 fixed at 20 kt/yr: 80 x 40 + 20 x 30 = 3.8 MUSD; r2's capacity no longer binds
+    (lambda m: m.conversion.activity["r2", "run", "p1"].fix(20), ["conversion.activity"],
+     3.8, [80, 20], [40, 0]),
+    # r1's capacity row dropped: a runs up to its crude, 100 x 40 + 1.5 = 5.5 MUSD (the
+    # row's value is not reported: 0)
+    (lambda m: m.conversion.capacity_max["r1", "p1"].deactivate(),
+     ["conversion.capacity_max"], 5.5, [100, 50], [0, 30]),
+    # r1's capacity row given the bound 90: 90 x 40 + 1.5 = 5.1 MUSD, still worth 40
+    (lambda m: m.conversion.capacity_max["r1", "p1"].set_value(
+        (None, m.conversion.capacity_max["r1", "p1"].body, 90)),
+     ["conversion.capacity_max"], 5.1, [90, 50], [40, 30]),
+])
+def test_chainopts_own_components_changed_by_hand_are_solved_as_changed(
+        tmp_path, solver, change, changed, objective, activity, rents):
+    """chainopt's own Pyomo components changed by hand (no ``extend``), hand values in
+    :func:`_two_refineries` and each case's comment. With a solver named the plan was
+    checked against chainopt's unchanged matrix and refused (exit 4, "highs returned
+    marginal values that break the model by 0.0838 ... reduced cost 0.04" for the crude
+    cap); without one the change was ignored (4.7). Now both solve the model as changed,
+    reported as an extension that added nothing and changed the component named."""
+    built = api.build_model(api.load_case(_two_refineries(tmp_path)))
+    change(built.pyomo)
+    out = api.solve(built, SolveOptions(solver=solver) if solver else None)
+    res = api.extract_results(built, out)
+    assert out.info["path"] == "pyomo"
+    assert res.objective == pytest.approx(objective, abs=1e-9)
+    assert res["activity"]["activity_k_per_yr"].tolist() == pytest.approx(activity)
+    assert res["capacity"]["shadow_price_usd_per_unit_yr"].tolist() == pytest.approx(
+        rents, abs=1e-9)
+    info = res.manifest["solver_info"]
+    assert (info["extension"], info["changed"]) == ([], changed)
+    assert len(res["ranging"]) == 0  # chainopt's LP, without the change, is not ranged
+
+
+def test_an_unchanged_pyomo_model_is_chainopts_lp(tmp_path):
+    """Reading the Pyomo model, solving it through Pyomo (which loads values and adds the
+    dual suffixes) and a MIP's fixed LP (which fixes and restores the integer columns)
+    change none of chainopt's components: a solve then is no extension, and its plan is
+    checked against the matrix, marginal values included."""
+    from chainopt.models.pyomo_model import changed_components
+
+    built = api.build_model(api.load_case(_two_refineries(tmp_path)))
+    assert changed_components(built.pyomo, built.arrays) == []
+    out = api.solve(built, SolveOptions(solver="highs"))
+    assert out.objective == pytest.approx(4.7, abs=1e-9)
+    assert (out.info["extension"], out.info["changed"]) == (None, None)
+    mip = api.build_model(api.load_case(fixed_charge_cost_case(tmp_path / "fc")),
+                          SolveOptions(solver="highs"))
+    api.solve(mip, SolveOptions(solver="highs"))
+    assert changed_components(mip.pyomo, mip.arrays) == []
+
+
+def test_a_failed_solve_of_a_changed_model_names_the_change(tmp_path):
+    """r1 fixed at 90 kt/yr above its 80 kt/yr capacity: no plan meets the capacity row,
+    and the message names what was changed (a fixed conversion.activity), since the case
+    alone solves."""
+    built = api.build_model(api.load_case(_two_refineries(tmp_path)))
+    built.pyomo.conversion.activity["r1", "run", "p1"].fix(90)
+    with pytest.raises(InfeasibleError, match=r"extended through Pyomo \(added: none; "
+                       r"changed: conversion.activity\)"):
+        api.solve(built)
+
+
 def test_statuses_map_to_the_same_errors_on_the_pyomo_path(tmp_path):
     opts = SolveOptions(solver="highs")
     unbounded = write_case(tmp_path / "u", {
@@ -324,7 +410,8 @@ def test_an_infeasible_extension_is_reported(tmp_path):
                        r"\(added: too_much\) is infeasible.*explain` sees no extension") as exc:
         api.run(folder, save=False, extend=impossible)
     assert exc.value.exit_code == 3
-    with pytest.raises(UnboundedError, match=r"extended through Pyomo \(added: z\) is "
+    with pytest.raises(UnboundedError, match=r"extended through Pyomo \(added: z; changed: "
+                       r"objective\) is "
                        "unbounded.*sees no extension"):
         api.run(folder, save=False, extend=endless)
     assert any("solves" in line for line in api.explain(str(folder)))

@@ -55,6 +55,10 @@ from chainopt.models.lp import Family, LinearProgram, LPArrays
 COLUMNS = "_chainopt_columns"  # model attribute: the VarData of each matrix column, in order
 ROWS = "_chainopt_rows"  # model attribute: the ConstraintData of each matrix row (None: skipped)
 BUILT_WITH = "_chainopt_components"  # model attribute: name -> component, as built
+#: model attribute: what :func:`changed_components` compares with: the expression of each
+#: matrix row (None: skipped) and of the objective, and the number of elements of each of
+#: chainopt's indexed variables and constraints, as built
+AS_BUILT = "_chainopt_as_built"
 SUFFIXES = ("dual", "rc")  # what Pyomo's solver plugins import duals / reduced costs into
 
 
@@ -146,6 +150,9 @@ def _to_pyomo(lp: LinearProgram, arrays: LPArrays) -> pyo.ConcreteModel:
     setattr(m, COLUMNS, cols)
     setattr(m, ROWS, by_row)
     setattr(m, BUILT_WITH, {c.name: c for c in m.component_objects(descend_into=True)})
+    setattr(m, AS_BUILT, ([None if c is None else c.expr for c in by_row], m.objective.expr,
+                          {c.name: len(c) for c in m.component_objects(
+                              (pyo.Var, pyo.Constraint), descend_into=True)}))
     return m
 
 
@@ -183,6 +190,48 @@ def added_components(m: pyo.ConcreteModel) -> list[str]:
     the ``dual``/``rc`` suffixes a solve adds: :data:`SUFFIXES`)."""
     return sorted(name for name in component_names(m) - getattr(m, BUILT_WITH).keys()
                   if not (name in SUFFIXES and isinstance(m.component(name), pyo.Suffix)))
+
+
+def changed_components(m: pyo.ConcreteModel, arrays: LPArrays) -> list[str]:
+    """Full names of chainopt's own components that no longer state the LP of ``arrays``
+    (changed by hand or by an extension), sorted; none: the model is still chainopt's LP
+    (plus whatever was added):
+
+    * a variable whose bounds (its domain's included: ``NonNegativeReals`` with a lower
+      bound 0 is no change) or integrality differ from the matrix's column, or that is
+      fixed (``.fix(20)``);
+    * a constraint element deactivated (or in a deactivated block or component) or given
+      another expression (``.set_value(...)``: a new bound or body), or a constraint or
+      variable with elements added or deleted;
+    * the objective deactivated, given another expression or sense.
+
+    Such a model is solved and checked as an extended one (:func:`chainopt.solve.solve`):
+    chainopt's matrix is then no yardstick for its plan or marginal values."""
+    cols = columns(m)
+    n = len(cols)
+    lb = np.fromiter((-np.inf if v.lb is None else v.lb for v in cols), dtype=float, count=n)
+    ub = np.fromiter((np.inf if v.ub is None else v.ub for v in cols), dtype=float, count=n)
+    fixed = np.fromiter((v.fixed for v in cols), dtype=bool, count=n)
+    integer = np.fromiter((not v.is_continuous() for v in cols), dtype=bool, count=n)
+    bad = ((lb != arrays.col_lb) | (ub != arrays.col_ub) | fixed
+           | (integer != arrays.integer.astype(bool)))
+    found = {cols[j].parent_component().name for j in np.flatnonzero(bad).tolist()}
+    exprs, objective, sizes = getattr(m, AS_BUILT)
+    for c, expr in zip(rows(m), exprs, strict=True):
+        if c is not None and (not c.active or c.expr is not expr):
+            found.add(c.parent_component().name)
+    built = getattr(m, BUILT_WITH)
+    for name, comp in built.items():
+        if m.find_component(name) is not comp:
+            continue  # replaced or removed: clashes() refuses it
+        if (name in sizes and len(comp) != sizes[name]) or (
+                isinstance(comp, pyo.Block | pyo.Constraint) and not comp.active):
+            found.add(name)
+    obj = m.component("objective")
+    if obj is built.get("objective") and (not obj.active or obj.expr is not objective
+                                          or obj.sense != pyo.maximize):
+        found.add("objective")
+    return sorted(found)
 
 
 def clashes(m: pyo.ConcreteModel) -> list[str]:
