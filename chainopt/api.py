@@ -308,7 +308,10 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
         # limits bind, one ramping up inside one, capacity retiring inside one)
-        "warnings": [*notes["warnings"], *mid_period_builds(built.case, tables, breaks),
+        "warnings": [*notes["warnings"],
+                     *_solver.unpassed_warnings(outcome.info,
+                                                bool(outcome.info.get("is_mip", built.is_mip))),
+                     *mid_period_builds(built.case, tables, breaks),
                      *ramping_builds(built.case, tables, breaks),
                      *mid_period_retirements(built.case, tables, breaks),
                      *_investment.rising_curve_builds(built.index, tables.get("investments")),

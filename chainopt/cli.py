@@ -192,7 +192,8 @@ def run(
         err.print("[bold red]error:[/] --method must be auto, simplex or ipm (found "
                   f"'{escape(str(method))}')")
         raise typer.Exit(2)
-    if solver is not None and solver != "highs" and method not in (None, "auto"):
+    if (solver is not None and solver not in ("highs", "appsi_highs")
+            and method not in (None, "auto")):
         err.print(f"[bold red]error:[/] --method is a HiGHS option; it does not apply to "
                   f"--solver {escape(solver)}")
         raise typer.Exit(2)

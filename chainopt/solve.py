@@ -33,7 +33,9 @@ paths (on the Pyomo path every integer variable, a user's too, is fixed by its
 bounds and made continuous for that LP, then restored).
 
 Options on the Pyomo path: time limit, threads, MIP gap and seed are passed under
-each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`);
+each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`; another
+option asked is refused, one at its default recorded as not passed:
+:func:`check_passed_options`);
 ``method`` applies to HiGHS only.
 """
 
@@ -988,7 +990,12 @@ PYOMO_SOLVERS = {
     "scip": ("scip",),
     "xpress": ("xpress",),
 }
-# chainopt option -> the solver's own option name (HiGHS: highs_options)
+# the names under which HiGHS is solved through Pyomo's appsi interface: given every
+# option (highs_options), as on the matrix path
+HIGHS_NAMES = {"highs", "appsi_highs"}
+# chainopt option -> the solver's own option name (HiGHS: highs_options). A solver
+# without an option here gets none: an option asked at other than chainopt's default
+# is refused, one at its default is recorded as not passed (unpassed_options)
 OPTION_NAMES = {
     "cbc": {"time_limit_s": "sec", "threads": "threads", "mip_gap": "ratioGap"},
     "glpk": {"time_limit_s": "tmlim", "mip_gap": "mipgap"},
@@ -996,9 +1003,20 @@ OPTION_NAMES = {
                "random_seed": "Seed"},
     "cplex": {"time_limit_s": "timelimit", "threads": "threads",
               "mip_gap": "mip_tolerances_mipgap", "random_seed": "randomseed"},
+    # SCIP's own parameter names, which Pyomo's plugin writes into its scip.set (its
+    # own time limit goes there as limits/time); SCIP solves on one thread
+    "scip": {"time_limit_s": "limits/time", "mip_gap": "limits/gap",
+             "random_seed": "randomization/randomseedshift"},
 }
+OPTION_NOUN = {"time_limit_s": "time limit", "threads": "number of threads",
+               "mip_gap": "MIP gap", "random_seed": "random seed"}
+# chainopt's options as the user may state them, for messages
+OPTION_SAID = {"time_limit_s": "--time-limit (or the case's solver.time_limit_s)",
+               "threads": "--threads (or the case's solver.threads)",
+               "mip_gap": "the MIP gap (the case's solver.mip_gap, or SolveOptions(mip_gap=...))",
+               "random_seed": "the seed (SolveOptions(random_seed=...))"}
 # the solvers that take linear terms only (a nonlinear extension is refused before them)
-LINEAR_SOLVERS = {"highs", "cbc", "glpk"}
+LINEAR_SOLVERS = {"highs", "appsi_highs", "cbc", "glpk"}
 _OPTIMAL = {"optimal", "locallyOptimal", "globallyOptimal"}
 # stopped with a plan not proven optimal: at a limit, or (GLPK: "feasible", whatever
 # stopped it) at the MIP gap
@@ -1098,11 +1116,62 @@ def solver_time_limit(name: str, limit: float) -> float:
     return math.inf if limit > GLPK_MAX_TMLIM else float(math.ceil(limit))
 
 
+def unpassed_options(name: str, opts: dict) -> dict[str, Any]:
+    """chainopt's options (time limit, threads, MIP gap, seed) of the resolved ``opts``
+    that the solver ``name`` is given no option for (:data:`OPTION_NAMES`), with their
+    values: the solver runs with its own defaults for them. HiGHS takes every one."""
+    if name in HIGHS_NAMES:
+        return {}
+    names = OPTION_NAMES.get(name, {})
+    return {key: opts[key] for key in OPTION_SAID if key not in names}
+
+
+def check_passed_options(name: str, opts: dict) -> dict[str, Any]:
+    """:func:`unpassed_options`, after an InputError (exit 1) for each of them asked at
+    another value than chainopt's default (a time limit of 600 s, one thread, a MIP gap
+    of 1e-4, seed 0): the run would record a value the solver never saw."""
+    defaults = {**SolverDefaults().model_dump(), "random_seed": 0}
+    missing = unpassed_options(name, opts)
+    bad = []
+    for key, value in missing.items():
+        if value == defaults[key]:
+            continue
+        takes = sorted({n for n, o in OPTION_NAMES.items() if key in o} | {"highs"})
+        bad.append(Problem(OPTION_SAID[key], f"{value!r} is not passed to solver '{name}': "
+                           f"chainopt knows no option of {name} for its {OPTION_NOUN[key]}",
+                           f"leave it at chainopt's default ({defaults[key]!r}: then {name} "
+                           "runs with its own default, which the manifest records as not "
+                           "passed), or use a solver that takes it: " + ", ".join(takes)))
+    if bad:
+        raise InputError(bad)
+    return missing
+
+
+def unpassed_warnings(info: dict, is_mip: bool) -> list[str]:
+    """The run's warnings of options its solver was not given (``solver_info``'s
+    ``options_not_passed``, at chainopt's defaults): the time limit (the solver may run
+    on past it) and, for a MIP, the MIP gap (it stops at its own); threads and seed at
+    their defaults are only recorded."""
+    missing = info.get("options_not_passed") or {}
+    name = info.get("solver")
+    found = []
+    if "time_limit_s" in missing:
+        found.append(f"solver '{name}' was given no time limit (chainopt knows no option of "
+                     f"it for one): the {missing['time_limit_s']:g} s of solver_options did "
+                     "not reach it, and it may run on past them; use highs, cbc, glpk, "
+                     "gurobi, cplex or scip for a run that must stop in time")
+    if is_mip and "mip_gap" in missing:
+        found.append(f"solver '{name}' was given no MIP gap: it stopped at its own, and the "
+                     f"run is 'optimal' only if the gap it reached is within the "
+                     f"{missing['mip_gap']:g} of solver_options")
+    return found
+
+
 def _solver_options(name: str, opts: dict) -> dict:
     """The solver's own option values for resolved options; an infinite time limit is
     no option (HiGHS: ``time_limit`` inf), GLPK's in whole seconds
     (:func:`solver_time_limit`)."""
-    if name == "highs":
+    if name in HIGHS_NAMES:
         return highs_options(opts)
     out = {}
     for key, option in OPTION_NAMES.get(name, {}).items():
@@ -1239,6 +1308,7 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     opts = (options or SolveOptions()).resolved(built)
     name = opts["solver"] or "highs"
     plugin, opt = pyomo_solver(name)
+    unpassed = check_passed_options(name, opts)
     if "highs" in name:  # HiGHS through Pyomo drops and refuses as on the matrix path
         check_matrix_range(built)
     m = built.pyomo
@@ -1274,10 +1344,12 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
     _import_suffixes(m, on=not integers)
     t0 = time.perf_counter()
     run = _run(plugin, opt, m, solver_opts, maximize)
-    if run.status == "infeasibleOrUnbounded" and name == "highs":  # as on the matrix path
+    if run.status == "infeasibleOrUnbounded" and name in HIGHS_NAMES:  # as on the matrix path
         run = _run(plugin, opt, m, {**solver_opts, "presolve": "off"}, maximize)
     spent = time.perf_counter() - t0
-    limit = solver_time_limit(name, opts["time_limit_s"])  # what the solver was given
+    # what the solver was given (none: its own default, taken as no limit)
+    limit = (math.inf if "time_limit_s" in unpassed
+             else solver_time_limit(name, opts["time_limit_s"]))
     if run.status in _VERDICTS and spent >= limit:
         # no proof: CBC 2.10's preprocessing, stopped by the time limit, says
         # "infeasible" of a feasible MIP (ru_all_projects at 0.01 s)
@@ -1332,7 +1404,10 @@ def solve_pyomo(built: BuiltModel, options: SolveOptions | None = None) -> Solve
         timings={"solve_s": t_solve},
         info={"path": "pyomo", "solver": name, "pyomo_solver": plugin,
               "solver_version": ".".join(map(str, opt.version() or ())) or None,
-              "highs_version": new_highs().version() if name == "highs" else None,
+              "highs_version": new_highs().version() if name in HIGHS_NAMES else None,
+              # the solver's own options as given, and chainopt's that it was not given
+              # (at their defaults: check_passed_options refuses others)
+              "options_passed": solver_opts, "options_not_passed": unpassed or None,
               "model_status": run.status, "extension": built.extension,
               "changed": changed if built.extension is not None else None,
               "is_mip": bool(integers), **bound_info},

@@ -580,6 +580,85 @@ def test_glpk_is_given_its_time_limit_in_whole_seconds_rounded_up(tmp_path, monk
         api.run(folder, save=False, options=SolveOptions(solver="glpk", time_limit_s=0.3))
 
 
+def test_appsi_highs_by_name_is_given_every_option(tmp_path, monkeypatch):
+    """``--solver appsi_highs`` (Pyomo's HiGHS plugin by its own name) was given no option
+    at all: a 0.01 s limit and the scenario's 1e-7 MIP gap never reached it (it solved
+    ru_all_projects at HiGHS's own 1e-4, 2.66 s, exit 0) while the manifest recorded
+    both. Now it gets HiGHS's options as ``highs`` does: here a limit of 7 s, gap 1e-7,
+    seed 3, two threads, and records none as not passed. The toy: 10 kt x (200 - 100)
+    USD/t = 1.0 MUSD."""
+    import chainopt.solve as solve
+
+    given = []
+    real = solve._run
+
+    def spy(plugin, opt, m, options, maximize=True):
+        given.append(dict(options))
+        return real(plugin, opt, m, options, maximize)
+
+    monkeypatch.setattr(solve, "_run", spy)
+    res = api.run(_toy(tmp_path), save=False, options=SolveOptions(
+        solver="appsi_highs", time_limit_s=7, mip_gap=1e-7, random_seed=3, threads=2))
+    assert res.objective == pytest.approx(1.0, abs=1e-9)
+    o = given[0]
+    assert (o["time_limit"], o["mip_rel_gap"], o["random_seed"], o["threads"]) == (
+        7.0, 1e-7, 3, 2)
+    info = res.manifest["solver_info"]
+    assert info["options_passed"]["time_limit"] == 7.0
+    assert info["options_not_passed"] is None
+
+
+def _any_solver_is_highs(monkeypatch):
+    """Every solver name solves with Pyomo's HiGHS plugin (so that options a solver has
+    no name for can be tested without it): its options are still chosen by the name."""
+    import chainopt.solve as solve
+
+    real = solve.pyomo_solver
+    monkeypatch.setattr(solve, "pyomo_solver", lambda name: real("highs"))
+
+
+@pytest.mark.parametrize(("solver", "options", "where"), [
+    ("glpk", {"threads": 2}, "--threads"),
+    ("cbc", {"random_seed": 5}, "the seed"),
+    ("xpress", {"time_limit_s": 30}, "--time-limit"),
+    ("some_solver", {"mip_gap": 1e-7}, "the MIP gap"),
+])
+def test_an_option_a_solver_has_no_name_for_is_refused(tmp_path, monkeypatch, solver,
+                                                        options, where):
+    """GLPK has no thread option, CBC's seed is not passed, and chainopt knows no option
+    names of xpress or any other solver outside its table: an option asked at another
+    value than chainopt's default was dropped without a word while the manifest recorded
+    it as used. Now it is refused before the solve (exit 1), naming the option and the
+    solver."""
+    _any_solver_is_highs(monkeypatch)
+    with pytest.raises(InputError) as exc:
+        api.run(_toy(tmp_path), save=False, options=SolveOptions(solver=solver, **options))
+    text = str(exc.value)
+    assert exc.value.exit_code == 1
+    assert where in text and f"is not passed to solver '{solver}'" in text
+
+
+def test_options_at_their_defaults_not_passed_are_recorded_and_warned(tmp_path, monkeypatch):
+    """A solver chainopt knows no option names of, with every option at chainopt's
+    default (600 s, one thread, gap 1e-4, seed 0): it runs with its own, which the
+    manifest says (``options_not_passed``, no ``options_passed``) and the run warns of
+    for the time limit it may run past. The toy still solves to 10 x (200 - 100) = 1.0
+    MUSD. GLPK, which takes a limit and a gap, only records its threads and seed."""
+    _any_solver_is_highs(monkeypatch)
+    res = api.run(_toy(tmp_path), save=False, options=SolveOptions(solver="some_solver"))
+    assert res.objective == pytest.approx(1.0, abs=1e-9)
+    info = res.manifest["solver_info"]
+    assert info["options_passed"] == {}
+    assert info["options_not_passed"] == {"time_limit_s": 600.0, "threads": 1,
+                                          "mip_gap": 1e-4, "random_seed": 0}
+    assert any("'some_solver' was given no time limit" in w
+               for w in res.manifest["warnings"])
+    glpk = api.run(_toy(tmp_path), save=False, options=SolveOptions(solver="glpk"))
+    assert glpk.manifest["solver_info"]["options_not_passed"] == {"threads": 1,
+                                                                  "random_seed": 0}
+    assert not any("given no" in w for w in glpk.manifest["warnings"])
+
+
 def test_a_minimised_objective_gives_the_tables_of_the_maximised_one(tmp_path):
     """The toy with sales capped at 4 (as in ``test_extend_caps_a_sale_hand_checked``),
     its objective replaced by ``minimise -profit``: the same tables as maximising
