@@ -1500,8 +1500,11 @@ def _damaged(folder: str | Path, exc: Exception) -> InputError:
 def export(source: str | Path | None = None, mps: str | Path | None = None,
            lp: str | Path | None = None, overwrite: bool = False
            ) -> tuple[list[Path], list[str]]:
-    """Write the model of a case as MPS and/or LP with readable row and column names;
-    return the files written and the coefficient-range report. The folder of each file
+    """Write the model of a case as MPS and/or LP with readable row and column names, as
+    a minimisation of minus its objective with the constant in a fixed column
+    (:func:`chainopt.diagnose.export.named_highs`: every reader takes it alike); return
+    the files written and the report: a ``note:`` line saying so when files were written,
+    then the coefficient ranges. The folder of each file
     must exist and be writable, and an existing file is replaced only with ``overwrite``
     (both checked before the model is built). Both files are written to temporary files
     and renamed into place together (:func:`chainopt.atomic.write_files`): a failed or
@@ -1528,7 +1531,8 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     built = _build.build(load_case(source))
     written = write_files([(path, lambda tmp: diagnose.export_model(built, str(tmp)))
                            for path in (mps, lp) if path is not None])
-    return written, ex.numerics_lines(diagnose.coefficient_ranges(built))
+    note = [f"note: {diagnose.export_note(built)}"] if written else []
+    return written, [*note, *ex.numerics_lines(diagnose.coefficient_ranges(built))]
 
 
 def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):

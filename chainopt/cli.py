@@ -707,7 +707,7 @@ def export(
         raise _fail(exc) from None
     for path in written:
         console.print(f"model written to [bold]{escape(str(path))}[/]")
-    warn = [x for x in report_lines if x.startswith("warning")]
+    warn = [x for x in report_lines if x.startswith(("warning", "note"))]
     for line in report_lines if ranges else warn:
         console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
 

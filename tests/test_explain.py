@@ -8,6 +8,7 @@ dual of x MUSD per kt/yr is 1000 x USD per t.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import highspy
@@ -29,7 +30,13 @@ from chainopt.models.build import build
 from chainopt.models.lp import Matrix
 from chainopt.report import explain as ex
 from chainopt.results import Results
-from tests.toycase import FEED_TO_PRODUCT, solve_case, value, write_case
+from tests.toycase import (
+    FEED_TO_PRODUCT,
+    fixed_charge_cost_case,
+    solve_case,
+    value,
+    write_case,
+)
 
 COMMODITIES = """
 commodity,unit,kind
@@ -431,6 +438,90 @@ def test_export_names_and_coefficient_ranges(tmp_path):
     assert "conversion.activity(cdu1,run,p1)" in cr.loc["cost", "min_at"]
 
 
+def _refinery_with_fixed_om(tmp_path: Path) -> Path:
+    """REFINERY with a fixed O&M of 5 USD per t/yr on cdu1's 8 kt/yr: each t of crude
+    gives 0.6 x 300 + 0.3 x 200 = 240 USD for 100 + 10, a margin of 130 USD/t on 8 kt =
+    1.04 MUSD, less 8 x 5 / 1000 = 0.04 MUSD of fixed O&M, a constant no decision
+    changes: 1.00 MUSD."""
+    return write_case(tmp_path / "fom", {
+        **REFINERY, "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr\n"
+                             "cdu1,plant,cdu,8,5"})
+
+
+def _file_optimum(path: Path) -> tuple[float, bool]:
+    """HiGHS's optimum of a model file as HiGHS reads it, and whether it minimised."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(path)) != highspy.HighsStatus.kError
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value, h.getLp().sense_ == highspy.ObjSense.kMinimize
+
+
+def test_exported_files_are_a_minimisation_every_reader_takes_alike(tmp_path):
+    """The exported MPS/LP maximised with an ``OBJSENSE MAX`` section (CBC 2.10 ignored it
+    and minimised: "Optimal objective 0" for a 4.7 MUSD toy; GLPK 5.0 could not read it)
+    and carried the objective's constant as the objective row's RHS (GLPK read it with
+    the other sign: 7784.94 + 2 x 1388.87) or, in the LP file, as a bare number (GLPK:
+    "missing variable name"). Now both files minimise minus the objective, the constant
+    the cost of a column fixed at 1, and say so in a comment at the top: the fixed-O&M
+    refinery (:func:`_refinery_with_fixed_om`, 1.00 MUSD) reads as a minimum of -1.00,
+    its column objective_constant costing +0.04. The fixed-charge cost case (hand: 1.2 +
+    1.2 + 1.0 = 3.4 MUSD of cost) reads as a minimum of +3.4 with its build decision a
+    binary (its LP relaxation is 3.0), in the LP file under ``binaries``, which every
+    reader knows (CBC's reads neither HiGHS's ``bin`` nor ``gen``)."""
+    folder = _refinery_with_fixed_om(tmp_path)
+    assert api.run(folder, save=False).objective == pytest.approx(1.0, abs=1e-9)
+    written, lines = api.export(folder, mps=tmp_path / "m.mps", lp=tmp_path / "m.lp")
+    assert lines[0].startswith("note: the file minimises minus the objective")
+    assert "C = -0.04 MUSD" in lines[0] and "objective_constant" in lines[0]
+    for path in written:
+        optimum, minimised = _file_optimum(path)
+        assert (optimum, minimised) == (pytest.approx(-1.0, abs=1e-9), True), path
+        text = path.read_text()
+        assert text.startswith("\\ chainopt:" if path.suffix == ".lp" else "* chainopt:")
+        assert "OBJSENSE" not in text and "objective_constant" in text
+    lp_text = (tmp_path / "m.lp").read_text()
+    assert re.search(r"\+0\.0400000\d* objective_constant", lp_text), lp_text
+    assert "objective_constant = 1" in lp_text
+    cost = fixed_charge_cost_case(tmp_path / "fc")
+    written, lines = api.export(cost, mps=tmp_path / "c.mps", lp=tmp_path / "c.lp")
+    assert "the total cost chainopt reports is the file's optimum" in lines[0]
+    for path in written:
+        assert _file_optimum(path)[0] == pytest.approx(3.4, abs=1e-9), path
+    sections = [x.strip() for x in (tmp_path / "c.lp").read_text().splitlines()]
+    assert "binaries" in sections and not {"bin", "gen", "semi"} & set(sections)
+
+
+@pytest.mark.parametrize("reader", ["cbc", "glpsol"])
+def test_exported_files_read_alike_in_cbc_and_glpk(tmp_path, reader):
+    """The same files in CBC and GLPK, where installed (CI installs neither: the test
+    above holds the format): the refinery's minimum is -1.00 and the cost case's 3.4
+    (hand values there), from the MPS and the LP file alike."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which(reader)
+    if exe is None:
+        pytest.skip(f"{reader} is not installed (apt-get install coinor-cbc glpk-utils)")
+    for name, folder, want in (("fom", _refinery_with_fixed_om(tmp_path), -1.0),
+                               ("fc", fixed_charge_cost_case(tmp_path / "fc"), 3.4)):
+        api.export(folder, mps=tmp_path / f"{name}.mps", lp=tmp_path / f"{name}.lp")
+        for ext in ("mps", "lp"):
+            path = tmp_path / f"{name}.{ext}"
+            if reader == "cbc":
+                out = subprocess.run([exe, str(path), "solve", "solu", str(tmp_path / "s")],
+                                     capture_output=True, text=True, check=True).stdout
+                got = float((tmp_path / "s").read_text().split("objective value")[1].split()[0])
+            else:
+                flag = "--freemps" if ext == "mps" else "--lp"
+                out = subprocess.run([exe, flag, str(path), "-o", str(tmp_path / "s")],
+                                     capture_output=True, text=True, check=True).stdout
+                got = float((tmp_path / "s").read_text().split("Objective:")[1]
+                            .split("=")[1].split()[0])
+            assert got == pytest.approx(want, abs=1e-6), (path, out)
+
+
 def test_export_names_tiers_by_their_numbers_and_refuses_tiers_beyond_1000(tmp_path):
     """Supply tiers 1, 999 and 1000 are three columns: supply.purchase(a,crude,p1) and
     supply.purchase_tier(a,crude,T,p1) for T = 999 and 1000, the names the LP file and
@@ -828,7 +919,7 @@ def test_export_writes_its_mps_and_lp_files_both_or_neither(tmp_path, monkeypatc
     assert (mps.read_text(), lp.read_text()) == ("old mps\n", "old lp\n")
     assert sorted(p.name for p in out.iterdir()) == ["m.lp", "m.mps"]
     api.export(folder, mps=mps, lp=lp, overwrite=True)
-    assert mps.read_text().startswith("NAME") and "File written by HiGHS" in lp.read_text()
+    assert mps.read_text().startswith("* chainopt:") and "File written by HiGHS" in lp.read_text()
 
 def test_mip_marginal_values_and_ranging_come_from_the_fixed_lp():
     """The petchem_investment example is a MIP (fixed charges, minimum sizes): ranging

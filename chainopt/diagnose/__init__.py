@@ -15,7 +15,12 @@ One job per module:
 The functions callers use are re-exported here.
 """
 
-from chainopt.diagnose.export import coefficient_ranges, export_model, named_highs
+from chainopt.diagnose.export import (
+    coefficient_ranges,
+    export_model,
+    export_note,
+    named_highs,
+)
 from chainopt.diagnose.infeasibility import (
     Diagnosis,
     diagnose,
@@ -33,6 +38,7 @@ from chainopt.diagnose.insight import (
 from chainopt.diagnose.names import column_names, key_text, row_names
 
 __all__ = ["Diagnosis", "coefficient_ranges", "column_names", "constraints_table", "diagnose",
-           "elastic", "export_model", "infeasible_subsets", "insight_tables", "key_text",
+           "elastic", "export_model", "export_note", "infeasible_subsets", "insight_tables",
+           "key_text",
            "named_highs", "ranging_parts", "ranging_table", "reduced_costs_table", "row_names",
            "runaway_columns"]

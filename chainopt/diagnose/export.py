@@ -7,6 +7,8 @@ Which input file a family's coefficients come from is its spec's ``inputs``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import highspy
 import numpy as np
 import pandas as pd
@@ -16,22 +18,102 @@ from chainopt.errors import SolverError
 from chainopt.models.build import BuiltModel
 from chainopt.solve import new_highs, to_highs_lp
 
+#: the name of the column, fixed at 1, whose cost is the objective's constant in an
+#: exported file (:func:`named_highs`)
+CONSTANT_COLUMN = "objective_constant"
+
 
 def named_highs(built: BuiltModel) -> highspy.Highs:
-    """A HiGHS copy of the model whose rows and columns carry readable names."""
+    """A HiGHS copy of the model whose rows and columns carry readable names, stated so
+    that every MPS/LP reader takes it the same way: a **minimisation** of minus chainopt's
+    objective (CBC 2.10 ignores an MPS ``OBJSENSE MAX`` section and minimised it, GLPK
+    5.0 cannot read one), its constant (fixed O&M of existing capacity ...) the cost of a
+    column :data:`CONSTANT_COLUMN` fixed at 1 (readers took an objective RHS with either
+    sign, and GLPK cannot read an LP objective's bare constant). Its optimum is minus the
+    run's objective; :func:`export_header` says so."""
     lp = to_highs_lp(built)
-    lp.col_names_ = column_names(built)
+    names = column_names(built)
+    lp.col_cost_ = -np.asarray(lp.col_cost_)
+    lp.sense_ = highspy.ObjSense.kMinimize
+    constant = float(built.arrays.total_offset)
+    lp.offset_ = 0.0
+    if constant:
+        lp.num_col_ += 1
+        lp.a_matrix_.num_col_ += 1
+        lp.col_cost_ = np.r_[lp.col_cost_, -constant]
+        lp.col_lower_ = np.r_[lp.col_lower_, 1.0]
+        lp.col_upper_ = np.r_[lp.col_upper_, 1.0]
+        if built.arrays.is_mip:
+            lp.integrality_ = [*lp.integrality_, highspy.HighsVarType.kContinuous]
+        names = [*names, CONSTANT_COLUMN]
+    lp.col_names_ = names
     lp.row_names_ = row_names(built)
     h = new_highs()
     h.passModel(lp)
     return h
 
 
+def export_note(built: BuiltModel) -> str:
+    """What an exported file states of its objective, in one sentence."""
+    constant = float(built.arrays.total_offset)
+    held = (f"; its constant C = {constant:.10g} MUSD (fixed O&M of existing capacity and "
+            f"other terms no decision changes) is the cost -C = {-constant:.10g} of the "
+            f"column {CONSTANT_COLUMN}, fixed at 1" if constant else "; it has no constant")
+    reported = ("the total cost chainopt reports is the file's optimum"
+                if built.case.meta.objective == "cost" else
+                "the NPV chainopt reports is minus the file's optimum")
+    return (f"the file minimises minus the objective chainopt maximises for case "
+            f"'{built.case.name}' ({reported}{held}); read it as a minimisation, as CBC, "
+            "GLPK (glpsol --freemps or --lp) and HiGHS do by default")
+
+
+def export_header(built: BuiltModel, comment: str) -> str:
+    """:func:`export_note` as comment lines (``comment``: ``*`` for MPS, ``\\`` for LP)."""
+    words, lines, line = export_note(built).split(), [], ""
+    for w in ["chainopt:", *words]:
+        if line and len(line) + 1 + len(w) > 76:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    return "".join(f"{comment} {x}\n" for x in lines)
+
+
 def export_model(built: BuiltModel, path: str) -> None:
-    """Write the model as MPS or LP (by the file's extension) with readable names."""
+    """Write the model as MPS or LP (by the file's extension) with readable names, as
+    :func:`named_highs` states it, a comment at the top saying so."""
     status = named_highs(built).writeModel(str(path))
     if status == highspy.HighsStatus.kError:
         raise SolverError(f"HiGHS could not write the model to {path}")
+    target = Path(path)
+    body = target.read_bytes()
+    lp = target.suffix.lower() == ".lp"
+    if lp:
+        body = _portable_sections(body)
+    target.write_bytes(export_header(built, "\\" if lp else "*").encode() + body)
+
+
+#: HiGHS's LP section keywords for integer and semi-continuous columns, and the long
+#: forms every LP reader knows (CBC 2.10's reads neither "bin" nor "gen" and solved a
+#: MIP's LP file as its relaxation: 3.0 for a cost of 3.4)
+_LONG_SECTIONS = {b"bin": b"binaries", b"gen": b"generals", b"semi": b"semi-continuous"}
+
+
+def _portable_sections(body: bytes) -> bytes:
+    """An LP file's integer sections under their long names, and without the empty ones
+    HiGHS writes (a keyword followed at once by another or by ``end``)."""
+    lines = body.split(b"\n")
+    out = []
+    for i, line in enumerate(lines):
+        key = line.strip()
+        if key in _LONG_SECTIONS:
+            following = lines[i + 1].strip() if i + 1 < len(lines) else b"end"
+            if following in _LONG_SECTIONS or following == b"end":
+                continue  # an empty section
+            line = _LONG_SECTIONS[key]
+        out.append(line)
+    return b"\n".join(out)
 
 
 def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
