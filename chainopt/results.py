@@ -232,10 +232,14 @@ class Results:
             "mip_bound"), bool(self.manifest.get("is_mip")))
 
     def kpi(self, name: str, period: str = "") -> float:
+        """The value of KPI ``name`` of ``kpis.csv`` for ``period`` ("": the whole
+        horizon). One it does not hold is a :class:`KpiNotFound` (an InputError, exit 1,
+        and a KeyError) saying for which periods it exists, or which KPI was meant."""
         k = self.tables["kpis"]
-        hit = k[(k["kpi"] == name) & (k["period"].fillna("") == period)]
+        periods = k["period"].fillna("").astype(str)
+        hit = k[(k["kpi"] == name) & (periods == period)]
         if hit.empty:
-            raise KeyError(f"no KPI {name!r} for period {period!r}")
+            raise KpiNotFound(name, period, k["kpi"].astype(str), periods)
         return float(hit["value"].iloc[0])
 
     def save(self, folder: str | Path, overwrite: bool = False,
@@ -596,6 +600,29 @@ def extension_of(manifest: dict) -> list[str] | None:
     info = manifest.get("solver_info")
     added = info.get("extension") if isinstance(info, dict) else None
     return [str(x) for x in added] if isinstance(added, list) else None
+
+
+class KpiNotFound(InputError, KeyError):
+    """A KPI :meth:`Results.kpi` was asked for that ``kpis.csv`` does not hold for the
+    period asked: an InputError (exit 1) with a hint, and a KeyError, as it once was."""
+
+    def __init__(self, name: str, period: str, kpis: pd.Series, periods: pd.Series):
+        import difflib
+
+        has = sorted(set(periods[kpis == name]))
+        said = f"period {period!r}" if period else "the whole horizon (period '')"
+        if has:
+            hint = ("it exists for " + ("the whole horizon only (period '')" if has == [""]
+                                        else "periods " + ", ".join(map(repr, has))))
+            twin = "cashflow_" + name.removeprefix("npv_")
+            if period and name.startswith("npv_") and (kpis == twin).any():
+                hint += f"; per period: {twin} (MUSD/yr)"
+        else:
+            near = difflib.get_close_matches(name, sorted(set(kpis)), n=1)
+            hint = (f"did you mean {near[0]!r}? " if near else "") + "the KPIs are in kpis.csv"
+        InputError.__init__(self, [Problem("kpi", f"no KPI {name!r} for {said}", hint)])
+
+    __str__ = InputError.__str__
 
 
 def extension_text(added: list[str], changed: list[str] | None) -> str:

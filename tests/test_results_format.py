@@ -264,3 +264,31 @@ def test_a_saved_folder_reads_back_as_the_runs_own_tables(tmp_path):
     assert checked >= 15
     whole = back.tables["purchases"]["tier"]
     assert whole.dtype == np.float64 and (whole == whole.round()).all()
+
+
+def test_a_kpi_not_held_for_the_period_asked_says_where_it_is(tmp_path):
+    """The toy makes 10 kt/yr of product (unit u's capacity) sold at 400 USD/t: revenue
+    10 x 400 / 1000 = 4.0 MUSD in its one 1-year period at rate 0, so npv_revenue (whole
+    horizon) and cashflow_revenue (p1) are both 4.0. ``kpi("npv_revenue", period="p1")``
+    was a bare KeyError ("no KPI 'npv_revenue' for period 'p1'"), not the ChainoptError
+    the README promises; now an InputError (exit 1; still a KeyError) naming where the
+    KPI exists and its per-period twin, and a misspelt name gets the one meant."""
+    from chainopt import api
+    from chainopt.errors import InputError
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    folder = write_case(tmp_path / "k", {
+        **FEED_TO_PRODUCT, "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,10"})
+    res = api.run(folder, save=False)
+    assert res.kpi("npv_revenue") == pytest.approx(4.0)
+    assert res.kpi("cashflow_revenue", "p1") == pytest.approx(4.0)
+    with pytest.raises(InputError, match=r"no KPI 'npv_revenue' for period 'p1'; it exists "
+                       r"for the whole horizon only \(period ''\); per period: "
+                       r"cashflow_revenue") as exc:
+        res.kpi("npv_revenue", period="p1")
+    assert exc.value.exit_code == 1 and isinstance(exc.value, KeyError)
+    with pytest.raises(InputError, match=r"for the whole horizon \(period ''\); it exists "
+                       r"for periods 'p1'"):
+        res.kpi("cashflow_revenue")
+    with pytest.raises(KeyError, match="did you mean 'npv_revenue'"):
+        res.kpi("npv_revenu")
