@@ -812,7 +812,9 @@ def test_export_ranges_alone_writes_no_file_and_prints_the_report(tmp_path):
     matrix holds 1 (purchase and sales in their balances, light made, the capacity row)
     and 2 (crude used per unit of activity, in the crude balance): ratio 2. It crashed
     with a traceback (IndexError) once the files went through write_files, which renamed
-    the first of no files; now exit 0 with the report and no file written."""
+    the first of no files; now exit 0 with the report and no file written. Each end
+    names the input behind it, as the README says (it printed only the row and column):
+    the 2 is an amount_per_unit of mode_flows.csv."""
     folder = write_case(tmp_path / "case", {
         "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
         "sites": "site\na",
@@ -827,8 +829,9 @@ def test_export_ranges_alone_writes_no_file_and_prints_the_report(tmp_path):
     assert done.exit_code == 0, done.output
     text = " ".join(done.output.split())
     assert "matrix: 1 (" in text, text
-    assert ".. 2 (balance.commodity(a,crude,p1) x conversion.activity(u,run,p1)), ratio 2" \
-        in text, text
+    assert (".. 2 (balance.commodity(a,crude,p1) x conversion.activity(u,run,p1); from "
+            "mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr), ratio 2"
+            ) in text, text
     assert "model written" not in text
     assert sorted(tmp_path.rglob("*")) == before
 

@@ -1454,11 +1454,15 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
 def numerics_lines(ranges: pd.DataFrame, only_warnings: bool = False) -> list[str]:
     """Smallest and largest coefficients; a warning when their ratio exceeds 1e8."""
     lines = [] if only_warnings else ["Coefficient ranges (absolute values):"]
+
+    def at(where: object, source: object) -> str:  # the row/column, and the input behind
+        return f"{where}; from {source}" if isinstance(source, str) and source else str(where)
+
     for r in ranges.itertuples():
         bad = r.ratio > RATIO_WARN
         if not only_warnings:
-            lines.append(f"  {r.what}: {r.min_abs:.3g} ({r.min_at}) .. {r.max_abs:.3g} "
-                         f"({r.max_at}), ratio {r.ratio:.3g}")
+            lines.append(f"  {r.what}: {r.min_abs:.3g} ({at(r.min_at, r.min_input)}) .. "
+                         f"{r.max_abs:.3g} ({at(r.max_at, r.max_input)}), ratio {r.ratio:.3g}")
         if bad:
             small = r.min_input or "the smallest coefficient's input"
             big = r.max_input or "the largest coefficient's input"
