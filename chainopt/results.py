@@ -607,7 +607,7 @@ class KpiNotFound(InputError, KeyError):
     period asked: an InputError (exit 1) with a hint, and a KeyError, as it once was."""
 
     def __init__(self, name: str, period: str, kpis: pd.Series, periods: pd.Series):
-        import difflib
+        import difflib  # lazy: only when a KPI is not found
 
         has = sorted(set(periods[kpis == name]))
         said = f"period {period!r}" if period else "the whole horizon (period '')"
