@@ -2490,3 +2490,33 @@ def test_a_netback_whose_rounded_terms_would_not_add_up_takes_one_more_decimal(t
     assert ("280 = 262.5 inputs (2.5 crude at 105) + 25 variable cost + 217.5 capacity "
             "rent\n") in text
     assert "- 225 other outputs (1.5 heavy at 150)" in text
+
+
+def test_a_family_added_to_chainopt_is_named_in_netbacks_and_elastic(monkeypatch):
+    """A family added as the README says (its row ``site_cap.throughput_max``, the
+    throughput cap of a site, marked ``elastic``): with the cap of site a binding in p1
+    at 40 USD per unit (a's margin 100 - 50 - 10 on its capped throughput), a netback's
+    rest read "40 other limits" without a name although the binding constraints named
+    it, and `explain --elastic`'s header listed the shipped bounds only. Now the rest
+    names it by its spec's noun, and the header is read from the specs: the shipped six,
+    then the site throughput caps. Binding rows of the shipped transport or market
+    families are not a mode's limits and stay unnamed."""
+    from chainopt.models import registry
+    from chainopt.models.spec import Row
+
+    cap = Row("site_cap", "throughput_max", dims=("site", "period"),
+              unit="k activity units/yr", sense="<=", noun="throughput cap of site {site}",
+              vintage="period", results="constraints", what="site throughput cap",
+              ranging=True, elastic=True)
+    monkeypatch.setitem(registry.ROWS, cap.label, cap)
+    cons = pd.DataFrame({
+        "family": [cap.label, "transport.capacity_max", "conversion.capacity_max"],
+        "kind": "row", "key": ["site=a, period=p1", "link=l, period=p1",
+                               "unit=r2, period=p1"],
+        "period": "p1", "marginal_value": [40.0, 5.0, 30.0]})
+    rents, limits = ex._unit_rents(cons, "p1")
+    assert rents == {"r2": 30.0}
+    assert limits == ("throughput cap of site a",)
+    assert ex.elastic_relaxes() == (
+        "hard demands, demand floors, capacities, emission caps, supply limits, sales caps "
+        "and site throughput caps")

@@ -25,7 +25,7 @@ from chainopt.case.index import ModelIndex, build_index
 from chainopt.case.schema import Case
 from chainopt.models import balance, blending, emissions, objective
 from chainopt.models.lp import LinearProgram, LPArrays
-from chainopt.models.registry import FAMILIES, unregistered
+from chainopt.models.registry import FAMILIES, unlisted_families, unregistered
 
 _SERIALS = itertools.count(1)
 
@@ -167,6 +167,12 @@ def build(case: Case, pyomo: bool = False) -> BuiltModel:
     bad = unregistered(lp)
     if bad:
         raise RuntimeError("model families not registered: " + "; ".join(bad))
+    if forgotten := unlisted_families():
+        raise RuntimeError(
+            "family modules not in FAMILIES of chainopt/models/registry.py (their tables "
+            "would be validated and then ignored): " + ", ".join(
+                f"chainopt/models/{m}.py" for m in forgotten)
+            + "; add each to FAMILIES (one line; the tuple is the build order)")
     arrays = lp.arrays(*objective.vectors(lp))
     arrays.levers = objective.lever_terms(case.lever_effects, ix, lp)
     t2 = time.perf_counter()

@@ -17,6 +17,10 @@ tables, infeasibility diagnosis, export, explanations — asks :func:`var` / :fu
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 from chainopt.models import (
     balance,
     blending,
@@ -76,3 +80,28 @@ def unregistered(lp: LinearProgram) -> list[str]:
                 bad.append(f"{f.label}: key columns {tuple(f.keys.columns)} but spec dims "
                            f"{s.dims}")
     return bad
+
+
+#: a family module's marks, read from its source: a top-level ``SPEC`` and ``add``
+_FAMILY_MARKS = (re.compile(r"^SPEC\b", re.M), re.compile(r"^def add\(", re.M))
+
+
+def unlisted_families(folder: Path | None = None) -> list[str]:
+    """The modules of ``folder`` (chainopt/models) that define a top-level ``SPEC`` and
+    ``add`` but are not in :data:`FAMILIES` (nor ``balance``): a family whose line in
+    ``FAMILIES`` was forgotten, whose table would be validated and then ignored (a site
+    cap's case solved to its uncapped value). Read from the files' text, not imported."""
+    return list(_unlisted(str(folder or Path(__file__).parent)))
+
+
+@functools.cache
+def _unlisted(folder: str) -> tuple[str, ...]:
+    listed = {m.__name__.rsplit(".", 1)[-1] for m in (*FAMILIES, balance)}
+    found = []
+    for path in sorted(Path(folder).glob("*.py")):
+        if path.stem in listed or path.stem.startswith("_"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if all(mark.search(text) for mark in _FAMILY_MARKS):
+            found.append(path.stem)
+    return tuple(found)

@@ -818,8 +818,9 @@ def _unit_rents(cons: pd.DataFrame | None, period: str
                 ) -> tuple[dict[str, float], tuple[str, ...]]:
     """unit -> marginal value of its capacity row in ``period`` (per unit of its
     capacity, as ``constraints`` states it: the row's dual x availability), and the
-    emission caps, capture bounds and user constraints binding then (other limits a
-    mode's value may hold), named."""
+    emission caps, capture bounds, user constraints and the rows of families added to
+    chainopt (:func:`_added_family`) binding then (other limits a mode's value may
+    hold), named by their specs' nouns."""
     if cons is None or cons.empty:
         return {}, ()
     c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
@@ -829,8 +830,21 @@ def _unit_rents(cons: pd.DataFrame | None, period: str
         if f == conversion.CAPACITY_MAX.label}
     other = [describe(f, k) for f, k in zip(c["family"], c["key"], strict=True)
              if f in (emissions.CAP_MAX.label, emissions.CAPTURE_MAX.label,
-                      user_constraints.RELATION.label)]
+                      user_constraints.RELATION.label) or _added_family(f)]
     return rents, tuple(dict.fromkeys(other))
+
+
+#: the blocks of the families chainopt ships: the rows of any other (a family added as
+#: the README's *Adding a constraint family* says) may hold a mode's activity, so a
+#: netback's rest names them by their spec's noun, as it names emission caps
+_SHIPPED_BLOCKS = frozenset({"supply", "conversion", "transport", "market", "demand",
+                             "blending", "investment", "emissions", "user", "disposal",
+                             "balance"})
+
+
+def _added_family(label: object) -> bool:
+    """True for a registered row family of a block chainopt does not ship."""
+    return label in ROWS and str(label).split(".", 1)[0] not in _SHIPPED_BLOCKS
 
 
 def _rent_per_use(rents: dict[str, float], capacity: pd.DataFrame | None, period: str
@@ -1393,8 +1407,26 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
 
 #: what ``--elastic`` relaxes (the row families and column bounds its spec marks
 #: ``elastic``), and what it leaves as it is
-ELASTIC_RELAXES = ("hard demands, demand floors, capacities, emission caps, supply limits "
-                   "and sales caps")
+#: the plural of a spec's ``what``, where adding "s" does not make it
+_PLURAL = {"demand": "hard demands", "capacity": "capacities"}
+#: the order the shipped families' relaxed bounds are named in; others follow
+_ELASTIC_ORDER = ("demand", "demand floor", "capacity", "emission cap", "supply limit",
+                  "sales cap")
+
+
+def elastic_relaxes() -> str:
+    """What ``explain --elastic`` relaxes, read from the family specs: the ``what`` of
+    every row and column bound marked ``elastic`` (a new family's row named as its spec
+    names it), plural, joined."""
+    found = {r.what for r in ROWS.values() if r.elastic}
+    found |= {v.bound.what for v in VARIABLES.values() if v.bound is not None
+              and v.bound.elastic}
+    ordered = [w for w in _ELASTIC_ORDER if w in found] + sorted(found - set(_ELASTIC_ORDER))
+    words = [_PLURAL.get(w, f"{w}s") for w in ordered]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+ELASTIC_RELAXES = elastic_relaxes()
 ELASTIC_KEEPS = "blend specs, user constraints, projects' rules and minimum build sizes"
 
 

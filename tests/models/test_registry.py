@@ -156,3 +156,39 @@ def test_capacity_rows_are_a_typed_handle(built_models):
     assert (ids == np.arange(lp.unit_capacity.family.start, lp.unit_capacity.family.stop)).all()
     missing = keys.head(1).assign(unit="no_such_unit")
     assert lp.unit_capacity.rows(missing).tolist() == [-1]
+
+
+SITE_CAP = '''"""A per-site throughput cap (the README's worked example)."""
+from chainopt.models.spec import FamilySpec
+
+SPEC = FamilySpec(block="site_cap", inputs="site_caps.csv")
+
+
+def add(lp, ix):
+    pass
+'''
+
+
+def test_a_family_module_left_out_of_families_stops_the_build(tmp_path, monkeypatch):
+    """A family module (top-level ``SPEC`` and ``add``) not listed in ``FAMILIES`` was
+    silent: its table was validated and then ignored (a site cap of 60 kt/yr left the
+    toy at its uncapped 9.4 MUSD instead of 8.2, exit 0); only a test of the registry
+    caught it. Now the modules' text is read at the first build and such a module stops
+    it, named, with what to do. The shipped modules are all listed; a copy of them plus
+    ``site_cap.py`` (and a helper without ``add``, which is no family) finds site_cap."""
+    from pathlib import Path
+
+    from chainopt.models import build as build_mod
+
+    assert registry.unlisted_families() == []
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for path in Path(registry.__file__).parent.glob("*.py"):
+        (folder / path.name).write_text(path.read_text())
+    (folder / "site_cap.py").write_text(SITE_CAP)
+    (folder / "helper.py").write_text("SPEC = None\n")
+    assert registry.unlisted_families(folder) == ["site_cap"]
+    monkeypatch.setattr(build_mod, "unlisted_families", lambda: ["site_cap"])
+    with pytest.raises(RuntimeError, match=r"chainopt/models/site_cap.py; add each to "
+                       r"FAMILIES"):
+        api.build_model(api.load_case("small_chain"))
