@@ -529,6 +529,22 @@ def verdict(value: float | None, limit: float | None) -> str:
     return "OK" if value <= limit else "MISSED"
 
 
+def overhead_verdict(row: dict) -> str:
+    """Item 1 on both readings of the overhead: (run − raw solve) / raw solve, the
+    issue's, and (run − the run's own solve) / raw solve, which leaves out the difference
+    between the two solves of the same LP (the same iterations). OK or MISSED when
+    both agree; AT THE EDGE when they fall on different sides of the target (at 300k
+    raw HiGHS from the MPS was 1-4 % slower than the same solve inside chainopt in
+    every session since the seventh, which lowers the issue's reading)."""
+    limit = target_for("overhead", row["target"])
+    a, b = verdict(row.get("overhead"), limit), verdict(row.get("own_overhead"), limit)
+    if not a or not b:
+        return a or b
+    if a == b:
+        return a
+    return f"AT THE EDGE (issue's reading {a}, own-solve reading {b})"
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -567,10 +583,14 @@ def issue_table(rows: list[dict], limit_check: dict | None) -> str:
 
     line("solve inside chainopt vs raw HiGHS on the exported MPS", "equal",
          [solve_cell(r) for r in rows])
-    line("(chainopt run − raw HiGHS solve) / raw HiGHS solve", "≤ 0.5 at 100k, ≤ 0.10 at 300k",
+    line("(chainopt run − raw HiGHS solve) / raw HiGHS solve (the issue's reading)",
+         "≤ 0.5 at 100k, ≤ 0.10 at 300k",
          [_cell(r["overhead"], target_for("overhead", r["target"])) for r in rows])
-    line("the same without the solves' noise: (chainopt run − its own solve) / raw solve",
-         "(for reading)", [_f(r.get("own_overhead")) for r in rows])
+    line("(chainopt run − its own solve) / raw HiGHS solve (the same without the "
+         "difference between the two solves)", "the same",
+         [_cell(r.get("own_overhead"), target_for("overhead", r["target"])) for r in rows])
+    line("overhead verdict, both readings", "both ≤ target",
+         [overhead_verdict(r) or "—" for r in rows])
     line("load + build, chainopt / linopy", "≤ 1.5",
          [_cell(r["vs_linopy"], target_for("vs_linopy", r["target"])) for r in rows])
     line("load + build, chainopt / raw numpy", "≤ 6",
