@@ -22,8 +22,11 @@ round:
 Each process's wall time and peak RSS (``os.wait4``'s ``ru_maxrss``) are recorded;
 medians and paired ratios (the median over rounds of each round's ratio) go to the
 terminal, ``benchmarks/RESULTS.md`` and ``benchmarks/out/pair.json``. Before timing,
-the linopy and numpy LPs are checked to be chainopt's (``--verify-size``, default 10k:
-same numbers of rows, columns and nonzeros; objectives equal to 1e-6 relative).
+the linopy and numpy LPs are checked to be chainopt's (``--verify-size``, default 10k
+and the first timed size: same numbers of rows, columns and nonzeros; objectives equal
+to 1e-6 relative), and every round checks the counts each contender reports against
+the exported model's. A failed or mismatched check stops the run with exit code 3
+before anything is judged: the report then says only why.
 
     python benchmarks/pair.py                              # 100k,300k; 3 rounds
     python benchmarks/pair.py --sizes 1M --rounds 1 --time-limit 1800
@@ -704,9 +707,97 @@ def rounds_table(per_size: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def verify_sizes(text: str, timed: list[int]) -> list[int]:
+    """``--verify-size``: sizes (``10k``) and ``first`` (the first timed size), in order,
+    each once; ``0`` or nothing: none."""
+    out: list[int] = []
+    for tok in (t.strip().lower() for t in str(text).split(",")):
+        if tok in ("", "0"):
+            continue
+        n = (timed[0] if timed else 0) if tok == "first" else bb.parse_size(tok)
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def _same_lp(c: dict, o: dict) -> tuple[bool, float]:
+    rel = abs(o["objective"] - c["objective"]) / max(1.0, abs(c["objective"]))
+    same = (o["vars"], o["rows"], o["nnz"]) == (c["vars"], c["rows"], c["nnz"])
+    return same and rel <= 1e-6, rel
+
+
+def lp_check_problems(ver: dict | None) -> list[str]:
+    """Why the LP check forbids timing: it failed to run, or a mirror's LP is not
+    chainopt's (another count of columns, rows or nonzeros, or another optimum)."""
+    out = []
+    for one in ([ver, *ver.get("more", [])] if ver else []):
+        size = one.get("size")
+        if "error" in one:
+            out.append(f"the LP check at {size} FAILED to run: {one['error']}")
+            continue
+        for name in ("numpy", "linopy"):
+            if name in one and not _same_lp(one["chainopt"], one[name])[0]:
+                o, c = one[name], one["chainopt"]
+                out.append(f"at {size}, {name}'s LP is NOT chainopt's: {o['vars']:,} / "
+                           f"{o['rows']:,} / {o['nnz']:,} columns / rows / nonzeros and "
+                           f"objective {o['objective']:.6f}, against {c['vars']:,} / "
+                           f"{c['rows']:,} / {c['nnz']:,} and {c['objective']:.6f}")
+    return out
+
+
+def count_problems(label: str, i: int, r: dict, export: list[int] | None) -> list[str]:
+    """Round ``i`` of size ``label``: every contender that reports the LP's counts
+    (columns, rows, nonzeros; the run's manifest: columns and rows) must report
+    chainopt's (the exported model's, else chainopt's build's)."""
+    ref = list(export) if export else None
+    if ref is None and "nnz" in _ok(r, "chainopt"):
+        ref = [_ok(r, "chainopt")[k] for k in ("vars", "rows", "nnz")]
+    if ref is None:
+        return []
+    out = []
+    for who in CONTENDERS:
+        got = _ok(r, who)
+        keys = [k for k in ("vars", "rows", "nnz") if _num(got.get(k))]
+        have = [got[k] for k in keys]
+        want = [ref[("vars", "rows", "nnz").index(k)] for k in keys]
+        if have != want:
+            out.append(f"{label} round {i + 1}: {who}'s LP has "
+                       + ", ".join(f"{k} {h:,}" for k, h in zip(keys, have, strict=True))
+                       + " against chainopt's "
+                       + ", ".join(f"{w:,}" for w in want) + ": NOT the same LP")
+    return out
+
+
+def stop_text(reasons: list[str], command: str, commit: str) -> str:
+    """The report of a run stopped before timing anything that could be judged."""
+    return "\n".join([
+        "# chainopt paired benchmark (issue 17)", "",
+        f"STOPPED, nothing judged: `{command}` at chainopt {commit or 'unknown commit'} "
+        "stopped because the LPs it compares are not the same LP (or could not be "
+        "checked), so no ratio of this run would compare like with like:", "",
+        *(f"- {x}" for x in reasons), ""])
+
+
+def stop(args: argparse.Namespace, reasons: list[str]) -> int:
+    """Rewrite the report as a stop notice (no verdict), say why, exit code 3."""
+    command = "python benchmarks/pair.py " + " ".join(getattr(args, "argv", []))
+    write_results(args.results, stop_text(reasons, command, getattr(args, "commit", "")))
+    for x in reasons:
+        print(f"STOPPED: {x}", file=sys.stderr, flush=True)
+    print(f"no timing judged; {args.results} says why", file=sys.stderr, flush=True)
+    return 3
+
+
 def verify_lines(ver: dict | None) -> list[str]:
     if not ver:
         return ["LP check: not run (--verify-size 0)."]
+    lines = _verify_lines_one(ver)
+    for more in ver.get("more", []):
+        lines += _verify_lines_one(more)
+    return lines
+
+
+def _verify_lines_one(ver: dict) -> list[str]:
     if "error" in ver:
         return [f"LP check at {ver.get('size')}: FAILED to run: {ver['error']}"]
     c = ver["chainopt"]
@@ -717,9 +808,7 @@ def verify_lines(ver: dict | None) -> list[str]:
         if name not in ver:
             continue
         o = ver[name]
-        rel = abs(o["objective"] - c["objective"]) / max(1.0, abs(c["objective"]))
-        same = (o["vars"], o["rows"], o["nnz"]) == (c["vars"], c["rows"], c["nnz"])
-        ok = same and rel <= 1e-6
+        ok, rel = _same_lp(c, o)
         out.append(f"- {name}: {o['vars']:,} / {o['rows']:,} / {o['nnz']:,}, objective "
                    f"{o['objective']:.6f} (rel. diff {rel:.1e}) — "
                    f"{'the same LP (OK)' if ok else 'NOT the same LP (MISMATCH)'}")
@@ -887,8 +976,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=3600.0, help="solver time limit, s")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per subprocess, s")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--verify-size", default="10k",
-                    help="size at which the LPs are checked to be the same (0: skip)")
+    ap.add_argument("--verify-size", default="10k,first",
+                    help="sizes at which the LPs are checked to be the same by solving "
+                         "them (first: the first timed size; 0: skip); a failed or "
+                         "mismatched check stops the run, exit code 3")
     ap.add_argument("--limit-check", default=None, metavar="SIZE",
                     help="also run a case of SIZE (e.g. 2M) with --limit-time: it must stop "
                          "cleanly (exit 4, nothing written)")
@@ -905,6 +996,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    args.argv = argv
     bb.cache_bytecode()
 
     if args.worker:
@@ -942,13 +1034,21 @@ def main(argv: list[str] | None = None) -> int:
     contenders = [c for c in CONTENDERS if c not in skip]
 
     ver = None
-    vsize = bb.parse_size(args.verify_size) if args.verify_size not in ("0", "") else 0
-    if vsize and ({"linopy", "numpy"} & set(contenders)):
-        folder, _ = bb.ensure_case(vsize, args.seed, False)
-        ver = run_worker("verify", folder, {"linopy": "linopy" in contenders}, args.timeout)
-        ver["size"] = bb.size_label(vsize)
+    vsizes = verify_sizes(args.verify_size, sizes)
+    if vsizes and ({"linopy", "numpy"} & set(contenders)):
+        checks = []
+        for vsize in vsizes:
+            folder, _ = bb.ensure_case(vsize, args.seed, False)
+            one = run_worker("verify", folder, {"linopy": "linopy" in contenders},
+                             args.timeout)
+            one["size"] = bb.size_label(vsize)
+            checks.append(one)
+        ver = dict(checks[0], more=checks[1:])
         for ln in verify_lines(ver):
             print(ln, flush=True)
+        bad = lp_check_problems(ver)
+        if bad:
+            return stop(args, bad)
 
     measured: dict[str, dict] = {}
     for size, n_round in zip(sizes, n_rounds, strict=True):
@@ -968,7 +1068,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"  {label}: exported {mps.relative_to(ROOT)} ({ex['export_s']:.1f} s; "
                       f"HiGHS options {ex['highs_options']})", flush=True)
-                opts = {"mps": str(mps), "npz": str(npz), "highs_options": ex["highs_options"]}
+                opts = {"mps": str(mps), "npz": str(npz), "highs_options": ex["highs_options"],
+                        "counts": [ex["vars"], ex["rows"], ex["nnz"]]}
         rounds = []
         for i in range(n_round):
             r: dict = {"order": rotate(contenders, i)}
@@ -984,6 +1085,9 @@ def main(argv: list[str] | None = None) -> int:
                     res = run_worker(who, folder, opts, args.timeout)
                 r[who] = res
                 print(f"  {label} round {i + 1} {who}: " + _brief(who, res), flush=True)
+            bad = count_problems(label, i, r, opts.get("counts"))
+            if bad:
+                return stop(args, bad)
             rounds.append(r)
         measured[label] = {"target": size, "rounds": rounds}
         # written after every size, so that a later size failing or stopped keeps these

@@ -371,3 +371,69 @@ def test_the_overhead_verdict_reads_both_rows():
     table = pair.issue_table([dict(pair.summarise(300_000, ROUNDS), overhead=0.08,
                                    own_overhead=0.12)], None)
     assert "| 0.08 OK |" in table and "| 0.12 MISSED |" in table and "AT THE EDGE" in table
+
+
+def _fake_main(monkeypatch, tmp_path, fake_worker, argv):
+    """pair.main with the case generation and the worker processes replaced."""
+    monkeypatch.setattr(pair.bb, "ensure_case", lambda size, seed, regen: (tmp_path, {}))
+    monkeypatch.setattr(pair.bb, "cache_bytecode", lambda: None)
+    monkeypatch.setattr(pair.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(pair, "run_worker", fake_worker)
+    monkeypatch.setattr(pair, "run_lean", lambda opts, timeout: {"error": "not here"})
+    monkeypatch.setattr(pair, "run_chainopt", lambda *a: {"error": "not here"})
+    results = tmp_path / "RESULTS.md"
+    results.write_text("old report: 0.63 OK\n", encoding="utf-8")
+    rc = pair.main([*argv, "--results", str(results), "--json", str(tmp_path / "p.json")])
+    return rc, results.read_text(encoding="utf-8")
+
+
+LP10 = {"vars": 10, "rows": 5, "nnz": 20, "objective": 7.0}
+
+
+def test_a_mismatched_lp_check_stops_before_any_timing(monkeypatch, tmp_path):
+    """Review s26 F5: a mirror that built another LP (here numpy: 11 columns against
+    chainopt's 10) still got 'OK' ratios. Now the run stops with exit code 3 before
+    any contender is timed, and the report says why with no verdict in it."""
+    timed = []
+
+    def worker(kind, case, opts, timeout):
+        if kind == "verify":
+            return {"chainopt": LP10, "numpy": dict(LP10, vars=11), "linopy": LP10}
+        timed.append(kind)
+        return {"load_build_s": 1.0}
+
+    rc, text = _fake_main(monkeypatch, tmp_path, worker, ["--sizes", "10k", "--only", "build"])
+    assert rc == 3 and timed == []
+    assert "STOPPED" in text and "numpy's LP is NOT chainopt's: 11 / 5 / 20" in text
+    assert " OK" not in text and "MISSED" not in text and "0.63" not in text
+
+
+def test_a_failed_lp_check_stops_too(monkeypatch, tmp_path):
+    def worker(kind, case, opts, timeout):
+        return {"error": "exit 1: boom"} if kind == "verify" else {"load_build_s": 1.0}
+
+    rc, text = _fake_main(monkeypatch, tmp_path, worker, ["--sizes", "10k", "--only", "build"])
+    assert rc == 3 and "the LP check at 10k FAILED to run: exit 1: boom" in text
+
+
+def test_a_round_whose_counts_differ_stops_the_run(monkeypatch, tmp_path):
+    """The LP check passes at 10k, but in the timed 30k round linopy reports 6 rows
+    against chainopt's 5: stop (exit 3) with that round named."""
+    def worker(kind, case, opts, timeout):
+        if kind == "verify":
+            return {"chainopt": LP10, "numpy": LP10, "linopy": LP10}
+        rows = 6 if kind == "linopy" else 5
+        return {"load_build_s": 1.0, "load_s": 0.5, "build_s": 0.5, "import_s": 0.1,
+                "build_peak_mib": 50.0, "vars": 10, "rows": rows, "nnz": 20}
+
+    rc, text = _fake_main(monkeypatch, tmp_path, worker,
+                          ["--sizes", "30k", "--only", "build", "--verify-size", "10k"])
+    assert rc == 3
+    assert "30k round 1: linopy's LP has vars 10, rows 6, nnz 20 against chainopt's 10, 5, 20" \
+        in text and "OK" not in text
+
+
+def test_verify_sizes():
+    assert pair.verify_sizes("10k,first", [100_000, 300_000]) == [10_000, 100_000]
+    assert pair.verify_sizes("10k,first", [10_000]) == [10_000]
+    assert pair.verify_sizes("0", [100_000]) == []
