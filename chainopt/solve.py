@@ -804,6 +804,7 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
         info={"path": "matrix", "solver": "highs", "highs_version": h.version(),
               "simplex_iterations": int(info.simplex_iteration_count),
               "ipm_iterations": int(info.ipm_iteration_count),
+              "crossover_iterations": int(info.crossover_iteration_count),
               "model_status": h.modelStatusToString(status), **extra},
     )
     check_dropped(built, outcome)
