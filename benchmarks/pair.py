@@ -19,7 +19,9 @@ round:
               memory ratio's reference
     run       `python -m chainopt.cli run CASE --time-limit T` end to end
 
-Each process's wall time and peak RSS (``os.wait4``'s ``ru_maxrss``) are recorded;
+Each process's wall time and its own peak resident memory (``VmHWM`` of
+``/proc/self/status``, reported by the process itself; ``os.wait4``'s ``ru_maxrss`` is
+kept only as an upper bound, as it never falls below the parent's RSS) are recorded;
 medians and paired ratios (the median over rounds of each round's ratio) go to the
 terminal, ``benchmarks/RESULTS.md`` and ``benchmarks/out/pair.json``. Before timing,
 the linopy and numpy LPs are checked to be chainopt's (``--verify-size``, default 10k
@@ -403,6 +405,12 @@ def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None
                method=m.get("solver_options", {}).get("method"), vars=m.get("num_vars"),
                rows=m.get("num_rows"))
     return res
+
+
+def unix_ok() -> bool:
+    """Whether this system has what pair.py uses: os.wait4, os.killpg, os.getloadavg
+    (Unix only; Windows has none of them)."""
+    return all(hasattr(os, f) for f in ("wait4", "killpg", "getloadavg"))
 
 
 def run_name(prefix: str, label: str) -> str:
@@ -1017,6 +1025,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opts", default="{}", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.argv = argv
+    if not unix_ok():
+        print("pair.py needs Linux or macOS (it uses os.wait4, process groups, "
+              "os.getloadavg and /proc); on Windows run it under WSL", file=sys.stderr)
+        return 2
     bb.cache_bytecode()
 
     if args.worker:

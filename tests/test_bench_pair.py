@@ -460,3 +460,13 @@ def test_a_solve_reports_its_crossover_iterations(small_case):
 
     out = api.solve(api.build_model(api.load_case(small_case)))
     assert out.info["crossover_iterations"] == 0
+
+
+def test_pair_stops_with_a_message_where_unix_calls_are_missing(monkeypatch, capsys):
+    """Review s26 F7: on Windows pair.py stopped at os.getloadavg() with a traceback.
+    Without os.wait4 (as on Windows) it now says it needs Linux or macOS, exit code 2."""
+    assert pair.unix_ok()  # this machine
+    monkeypatch.delattr(pair.os, "wait4")
+    assert not pair.unix_ok()
+    assert pair.main(["--sizes", "10k"]) == 2
+    assert "needs Linux or macOS" in capsys.readouterr().err
