@@ -789,7 +789,7 @@ def count_problems(label: str, i: int, r: dict, export: list[int] | None) -> lis
         have = [got[k] for k in keys]
         want = [ref[("vars", "rows", "nnz").index(k)] for k in keys]
         if have != want:
-            out.append(f"{label} round {i + 1}: {who}'s LP has "
+            out.append(f"{label} {'warm-up' if i < 0 else f'round {i + 1}'}: {who}'s LP has "
                        + ", ".join(f"{k} {h:,}" for k, h in zip(keys, have, strict=True))
                        + " against chainopt's "
                        + ", ".join(f"{w:,}" for w in want) + ": NOT the same LP")
@@ -922,7 +922,10 @@ def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
         "",
         *(ln for env in envs for ln in _env_lines(env)),
         f"Rounds per size: {rounds}. Every round runs each contender once, in a fresh "
-        "process, in an order rotated from round to round; each cell is the median over "
+        "process, in an order rotated from round to round (the same cycle shifted: each "
+        "contender keeps its neighbours, and with 3 rounds of 6 contenders none takes "
+        "every position); unless --no-warmup, one untimed round of every contender at "
+        "the smallest size runs first and is not kept; each cell is the median over "
         "rounds, a ratio is the median of the per-round ratios. load + build: from the "
         "first read of the case files to a model held by HiGHS; every import of each "
         "builder, including the ones its library makes on first use (dask through "
@@ -1004,6 +1007,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=3600.0, help="solver time limit, s")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per subprocess, s")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=True,
+                    help="one untimed round of every contender at the smallest size "
+                         "before the timed rounds (default: on)")
     ap.add_argument("--verify-size", default="10k,first",
                     help="sizes at which the LPs are checked to be the same by solving "
                          "them (first: the first timed size; 0: skip); a failed or "
@@ -1103,8 +1109,11 @@ def main(argv: list[str] | None = None) -> int:
                 opts = {"mps": str(mps), "npz": str(npz), "highs_options": ex["highs_options"],
                         "counts": [ex["vars"], ex["rows"], ex["nnz"]]}
         rounds = []
-        for i in range(n_round):
-            r: dict = {"order": rotate(contenders, i)}
+        # one untimed round of every contender at the smallest size first: the file
+        # cache, the byte-code and the libraries' first imports are then warm for all
+        warm = args.warmup and size == min(sizes)
+        for i in range(-1 if warm else 0, n_round):
+            r: dict = {"order": rotate(contenders, max(i, 0))}
             for who in r["order"]:
                 if who == "run":
                     res = run_chainopt(folder, size, args.time_limit, args.timeout,
@@ -1116,11 +1125,13 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     res = run_worker(who, folder, opts, args.timeout)
                 r[who] = res
-                print(f"  {label} round {i + 1} {who}: " + _brief(who, res), flush=True)
+                print(f"  {label} {'warm-up' if i < 0 else f'round {i + 1}'} {who}: "
+                      + _brief(who, res), flush=True)
             bad = count_problems(label, i, r, opts.get("counts"))
             if bad:
                 return stop(args, bad)
-            rounds.append(r)
+            if i >= 0:  # the warm-up round is not kept
+                rounds.append(r)
         measured[label] = {"target": size, "rounds": rounds}
         # written after every size, so that a later size failing or stopped keeps these
         save(args, argv, load_before, earlier, measured, ver, None)

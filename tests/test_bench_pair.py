@@ -427,7 +427,8 @@ def test_a_round_whose_counts_differ_stops_the_run(monkeypatch, tmp_path):
                 "build_peak_mib": 50.0, "vars": 10, "rows": rows, "nnz": 20}
 
     rc, text = _fake_main(monkeypatch, tmp_path, worker,
-                          ["--sizes", "30k", "--only", "build", "--verify-size", "10k"])
+                          ["--sizes", "30k", "--only", "build", "--verify-size", "10k",
+                           "--no-warmup"])
     assert rc == 3
     assert "30k round 1: linopy's LP has vars 10, rows 6, nnz 20 against chainopt's 10, 5, 20" \
         in text and "OK" not in text
@@ -470,3 +471,25 @@ def test_pair_stops_with_a_message_where_unix_calls_are_missing(monkeypatch, cap
     assert not pair.unix_ok()
     assert pair.main(["--sizes", "10k"]) == 2
     assert "needs Linux or macOS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, calls", [([], 2), (["--no-warmup"], 1)])
+def test_a_warm_up_round_runs_first_and_is_not_kept(monkeypatch, tmp_path, flag, calls):
+    """Review s26 F9: one untimed round of every contender at the smallest size. With
+    --sizes 10k --rounds 1 each builder runs twice (warm-up + round 1), once with
+    --no-warmup; the report keeps one round either way."""
+    import json
+    seen: dict = {}
+
+    def worker(kind, case, opts, timeout):
+        seen[kind] = seen.get(kind, 0) + 1
+        return {"load_build_s": 1.0, "load_s": 0.5, "build_s": 0.5, "import_s": 0.1,
+                "build_peak_mib": 50.0, "vars": 10, "rows": 5, "nnz": 20}
+
+    rc, _ = _fake_main(monkeypatch, tmp_path, worker, ["--sizes", "10k", "--rounds", "1",
+                                                       "--only", "build", "--verify-size",
+                                                       "0", *flag])
+    assert rc == 0
+    assert seen == {"chainopt": calls, "linopy": calls, "numpy": calls}
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert len(data["rounds"]["10k"]) == 1
