@@ -544,6 +544,24 @@ def verdict(value: float | None, limit: float | None) -> str:
     return "OK" if value <= limit else "MISSED"
 
 
+# chainopt.diagnose.insight.WIDEN_BELOW_COLUMNS (not imported: this process stays
+# small; a test keeps the two equal)
+WIDEN_BELOW_COLUMNS = 50_000
+
+
+def ranging_note(rows: list[dict]) -> str:
+    """Which sizes' runs skip the widened cost ranging (a model of WIDEN_BELOW_COLUMNS
+    columns or more keeps the basis's narrower intervals in ``ranging``)."""
+    big = [r["size"] for r in rows if r.get("run.wall_s") is not None
+           and _num(r.get("chainopt.vars")) and r["chainopt.vars"] >= WIDEN_BELOW_COLUMNS]
+    if not big:
+        return ""
+    return (f"The runs at {', '.join(big)} write every table, but their `ranging` cost "
+            f"intervals are the optimal basis's only: a model of {WIDEN_BELOW_COLUMNS:,} "
+            "columns or more skips the second, widened ranging that smaller cases get "
+            "(about 1.2 s at 100k, half its solve), as the manifest's ranging basis says.")
+
+
 SAME_OBJECTIVE = 1e-9  # relative: the solve inside chainopt "equals" raw HiGHS's
 
 
@@ -948,6 +966,8 @@ def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
         medians_table(rows),
         "",
         window_imports_line(rows),
+        "",
+        ranging_note(rows),
         "",
         run_parts_table(rows),
         "",

@@ -493,3 +493,19 @@ def test_a_warm_up_round_runs_first_and_is_not_kept(monkeypatch, tmp_path, flag,
     assert seen == {"chainopt": calls, "linopy": calls, "numpy": calls}
     data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
     assert len(data["rounds"]["10k"]) == 1
+
+
+def test_the_report_notes_which_runs_skip_the_widened_ranging():
+    """Review s26 F10: runs of 50,000 columns or more write the basis-only cost
+    intervals. By hand: a run at 99,472 columns (100k) is noted, one at 29,904 (30k)
+    is not; pair.py's threshold is chainopt's."""
+    from chainopt.diagnose import insight
+
+    assert pair.WIDEN_BELOW_COLUMNS == insight.WIDEN_BELOW_COLUMNS
+    rows = [{"size": "30k", "run.wall_s": 5.0, "chainopt.vars": 29_904},
+            {"size": "100k", "run.wall_s": 4.2, "chainopt.vars": 99_472},
+            {"size": "1M", "run.wall_s": None, "chainopt.vars": 1_004_044}]
+    note = pair.ranging_note(rows)
+    assert note.startswith("The runs at 100k write every table") and "30k" not in note
+    assert "1M" not in note and pair.ranging_note(rows[:1]) == ""
+
