@@ -50,17 +50,29 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     cache_bytecode()
-    cmds = commands(tempfile.mkdtemp(prefix="bench_startup_"))
-    for cmd in cmds.values():  # warm the file cache and the byte-code
+    with tempfile.TemporaryDirectory(prefix="bench_startup_") as out:  # removed after
+        walls, cpus = measure(commands(out), args.repeat)
+    print_table(walls, cpus, args.repeat)
+
+
+def measure(cmds: dict[str, list[str]], repeat: int) -> tuple[dict, dict]:
+    """Wall and CPU seconds of every command, ``repeat`` interleaved rounds after one
+    untimed round that warms the file cache and the byte-code."""
+    for cmd in cmds.values():
         timed(cmd)
     walls: dict[str, list[float]] = {k: [] for k in cmds}
     cpus: dict[str, list[float]] = {k: [] for k in cmds}
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for name, cmd in cmds.items():
             wall, cpu = timed(cmd)
             walls[name].append(wall)
             cpus[name].append(cpu)
-    print(f"load average {os.getloadavg()[0]:.2f}; medians of {args.repeat} fresh processes\n")
+    return walls, cpus
+
+
+def print_table(walls: dict, cpus: dict, repeat: int) -> None:
+    cmds = walls
+    print(f"load average {os.getloadavg()[0]:.2f}; medians of {repeat} fresh processes\n")
     print("| command | wall s | CPU s | target |\n|---|---|---|---|")
     for name in cmds:
         target = TARGETS.get(name)

@@ -509,3 +509,15 @@ def test_the_report_notes_which_runs_skip_the_widened_ranging():
     assert note.startswith("The runs at 100k write every table") and "30k" not in note
     assert "1M" not in note and pair.ranging_note(rows[:1]) == ""
 
+
+def test_bench_startup_removes_its_results_folder(monkeypatch, tmp_path):
+    """Review s26 F11: every bench_startup.py run left a bench_startup_* folder in the
+    temporary directory. With the commands faked (no process started), the folder
+    the runs write to is gone after main()."""
+    from benchmarks import bench_startup
+
+    monkeypatch.setattr(bench_startup.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(bench_startup, "timed", lambda cmd: (0.1, 0.1))
+    monkeypatch.setattr(bench_startup.sys, "argv", ["bench_startup.py", "--repeat", "1"])
+    bench_startup.main()
+    assert list(tmp_path.iterdir()) == []
