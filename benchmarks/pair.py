@@ -30,7 +30,7 @@ to 1e-6 relative), and every round checks the counts each contender reports agai
 the exported model's. A failed or mismatched check stops the run with exit code 3
 before anything is judged: the report then says only why.
 
-    python benchmarks/pair.py                              # 100k,300k; 3 rounds
+    python benchmarks/pair.py                              # 100k,300k,1M + 2M check
     python benchmarks/pair.py --sizes 1M --rounds 1 --time-limit 1800
     python benchmarks/pair.py --only build --sizes 100k,300k,1M
     python benchmarks/pair.py --sizes 100k --skip linopy --limit-check 2M --limit-time 20
@@ -71,6 +71,10 @@ BUILD = ("chainopt", "linopy", "numpy")
 RUN_PARTS = ("load_s", "index_s", "matrix_s", "handover_s", "solve_s", "extract_s",
              "insight_s")
 RUN = ("raw", "lean", "run")
+# the default run: every size and check of issue 17's table, so that one run writes
+# all of RESULTS.md (a run given --sizes writes only what it measured)
+FULL_SIZES = "100k,300k,1M"
+FULL_LIMIT_CHECK = "2M"
 CONTENDERS = BUILD + RUN
 # issue 17's targets: (what, size or None for every size, limit, the measure's key)
 TARGETS = {
@@ -660,7 +664,9 @@ def issue_table(rows: list[dict], limit_check: dict | None) -> str:
         lc = limit_check
         ok = lc.get("clean")
         lines.append("")
-        lines.append(f"{lc['size']} case ({_int(lc.get('vars'))} vars) with `chainopt run "
+        lines.append(f"{lc['size']} case ({_int(lc.get('vars'))} vars"
+                     + (f", at chainopt {lc['commit']}" if lc.get("commit") else "")
+                     + ") with `chainopt run "
                      f"--time-limit {lc['time_limit']:g}`: exit code {lc.get('rc')} after "
                      f"{_f(lc.get('wall_s'), 1)} s wall, peak {_f(lc.get('peak_mib'), 0)} MiB, "
                      f"results folder written: {'no' if not lc.get('written') else 'YES'} — "
@@ -930,13 +936,46 @@ def _env_lines(env: dict) -> list[str]:
     ]
 
 
+def commits_of(envs: list[dict]) -> dict[str, str]:
+    """The chainopt commit each part of the report was measured at: sizes by label,
+    and "verify" and "limit" for the two checks."""
+    out: dict[str, str] = {}
+    for e in envs:
+        c = e.get("chainopt_commit") or "unknown commit"
+        out.update({k: c for k in e.get("sizes") or []})
+        if e.get("verified"):
+            out["verify"] = c
+        if e.get("limit_checked"):
+            out["limit"] = c
+    return out
+
+
+def mixed_line(envs: list[dict]) -> str:
+    """A warning when the report's parts come from more than one commit (--merge)."""
+    commits = commits_of(envs)
+    if len(set(commits.values())) <= 1:
+        return (f"Every part of this report was measured at chainopt "
+                f"{next(iter(commits.values()), 'unknown commit')}, in one run; each run "
+                "of pair.py rewrites this file whole.")
+    parts = "; ".join(f"{k if k not in ('verify', 'limit') else k + ' check'} at {c}"
+                      for k, c in commits.items())
+    return ("MIXED COMMITS: this report merges runs of different code (" + parts + "); "
+            "each column and check names its commit, and its verdicts are that commit's, "
+            "not the current code's.")
+
+
 def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
            ver: dict | None, limit_check: dict | None) -> str:
     """The Markdown report; ``envs``: where and how each part was measured."""
+    commits = commits_of(envs)
+    rows = [dict(r, size=f"{r['size']} (at {commits[r['size']]})")
+            if r["size"] in commits else r for r in rows]
     errors = [e for r in rows for e in r["errors"]]
     rounds = ", ".join(f"{k}: {len(v)}" for k, v in per_size.items()) or "none"
     parts = [
         "# chainopt paired benchmark (issue 17)",
+        "",
+        mixed_line(envs),
         "",
         *(ln for env in envs for ln in _env_lines(env)),
         f"Rounds per size: {rounds}. Every round runs each contender once, in a fresh "
@@ -959,7 +998,8 @@ def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
         "",
         "## Issue 17 table",
         "",
-        issue_table(rows, limit_check),
+        issue_table(rows, dict(limit_check, commit=commits.get("limit"))
+                    if limit_check else None),
         "",
         "## Medians",
         "",
@@ -973,6 +1013,8 @@ def render(envs: list[dict], rows: list[dict], per_size: dict[str, list[dict]],
         "",
         "## The LPs are the same",
         "",
+        *([f"Measured at chainopt {commits['verify']}."] if ver and "verify" in commits
+          else []),
         *verify_lines(ver),
         "",
         "## Every round",
@@ -1018,9 +1060,12 @@ def limit_check(size: int, seed: int, time_limit: float, timeout: float | None) 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="100k,300k", help="comma-separated (10k, 100k, 1M, ...)")
-    ap.add_argument("--rounds", default="3",
-                    help="rounds per size: one number, or one per size (3,3,1)")
+    ap.add_argument("--sizes", default=None,
+                    help=f"comma-separated (10k, 100k, 1M, ...); default {FULL_SIZES}, with "
+                         f"the limit check at {FULL_LIMIT_CHECK}: the whole issue 17 table")
+    ap.add_argument("--rounds", default=None,
+                    help="rounds per size: one number, or one per size (3,3,1); default 3, "
+                         "1 from 1M")
     ap.add_argument("--skip", default="", help=f"contenders to leave out: {','.join(CONTENDERS)}")
     ap.add_argument("--only", choices=["build", "run"], default=None,
                     help="build: chainopt, linopy, numpy; run: raw HiGHS and chainopt run")
@@ -1036,7 +1081,8 @@ def main(argv: list[str] | None = None) -> int:
                          "mismatched check stops the run, exit code 3")
     ap.add_argument("--limit-check", default=None, metavar="SIZE",
                     help="also run a case of SIZE (e.g. 2M) with --limit-time: it must stop "
-                         "cleanly (exit 4, nothing written)")
+                         f"cleanly (exit 4, nothing written); default {FULL_LIMIT_CHECK} "
+                         "without --sizes, none with it; 0: none")
     ap.add_argument("--limit-time", type=float, default=20.0)
     ap.add_argument("--results", type=Path, default=RESULTS, help="the Markdown report")
     ap.add_argument("--json", type=Path, default=OUT / "pair.json",
@@ -1072,9 +1118,16 @@ def main(argv: list[str] | None = None) -> int:
         print(issue_table(rows, earlier["limit_check"]))
         print(f"\nwritten to {args.results}")
         return 0
+    full = args.sizes is None
+    args.sizes = args.sizes or FULL_SIZES
+    if args.limit_check is None and full:
+        args.limit_check = FULL_LIMIT_CHECK
+    if args.limit_check in ("0", ""):
+        args.limit_check = None
     sizes = [bb.parse_size(t) for t in args.sizes.split(",")]
     try:
-        n_rounds = rounds_per_size(args.rounds, len(sizes))
+        n_rounds = (rounds_per_size(args.rounds, len(sizes)) if args.rounds
+                    else [1 if n >= 1_000_000 else 3 for n in sizes])
     except ValueError as exc:
         ap.error(str(exc))
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}

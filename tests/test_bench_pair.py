@@ -521,3 +521,49 @@ def test_bench_startup_removes_its_results_folder(monkeypatch, tmp_path):
     monkeypatch.setattr(bench_startup.sys, "argv", ["bench_startup.py", "--repeat", "1"])
     bench_startup.main()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_part_of_the_report_names_its_commit(tmp_path):
+    """Review s26 F4: RESULTS.md mixed 100k/300k of 169247f with 1M and the 2M check of
+    93e0ab8 under one header. One run's report says it was measured at one commit and
+    is rewritten whole; a merged one says MIXED COMMITS and each column and check names
+    its own commit."""
+    base = {"date_utc": "2026-12-02 08:00 UTC", "cpu": "c", "cores": 2, "memory": "",
+            "python": "CPython", "highs": "1", "linopy": "0", "xarray": "0",
+            "load_before": [0, 0, 0], "load_after": [0, 0, 0], "command": "x"}
+    one = dict(base, chainopt_commit="aaa1111", sizes=["300k"], verified=True,
+               limit_checked=False)
+    rows = [pair.summarise(300_000, ROUNDS)]
+    text = pair.render([one], rows, {"300k": ROUNDS}, None, None)
+    assert "Every part of this report was measured at chainopt aaa1111" in text
+    assert "rewrites this file whole" in text and "MIXED" not in text
+    assert "| measure | target | 300k (at aaa1111) |" in text
+    old = dict(base, chainopt_commit="bbb2222", sizes=["1M"], verified=False,
+               limit_checked=True)
+    rows.append(pair.summarise(1_000_000, ROUNDS[:1]))
+    lc = {"size": "2M", "vars": 2_000_000, "time_limit": 20.0, "rc": 4, "wall_s": 25.0,
+          "peak_mib": 2500.0, "written": False, "message": "", "clean": True}
+    text = pair.render([old, one], rows, {"300k": ROUNDS, "1M": ROUNDS[:1]}, None, lc)
+    assert "MIXED COMMITS" in text and "1M at bbb2222" in text and "300k at aaa1111" in text
+    assert "| 300k (at aaa1111) | 1M (at bbb2222) |" in text
+    assert "2M case (2,000,000 vars, at chainopt bbb2222)" in text
+
+
+def test_the_default_run_is_the_whole_table(monkeypatch, tmp_path):
+    """Review s26 F4: without --sizes pair.py measures 100k, 300k and 1M (3, 3 and 1
+    rounds) and the 2M limit check, every section of RESULTS.md in one run; with
+    --sizes only what is asked (no limit check)."""
+    seen: list = []
+    monkeypatch.setattr(pair, "limit_check", lambda size, *a: seen.append(("limit", size))
+                        or {"size": "2M", "rc": 4, "wall_s": 1.0, "written": False,
+                            "clean": True, "time_limit": 20.0})
+    rc, _ = _fake_main(monkeypatch, tmp_path, lambda *a: {"error": "x"},
+                       ["--only", "build", "--verify-size", "0", "--no-warmup"])
+    assert rc == 0 and seen[-1] == ("limit", 2_000_000)
+    import json
+    got = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert {k: len(v) for k, v in got["rounds"].items()} == {"100k": 3, "300k": 3, "1M": 1}
+    seen.clear()
+    rc, _ = _fake_main(monkeypatch, tmp_path, lambda *a: {"error": "x"},
+                       ["--sizes", "10k", "--only", "build", "--verify-size", "0"])
+    assert rc == 0 and not any(isinstance(x, tuple) for x in seen)
