@@ -354,6 +354,21 @@ def test_the_lean_raw_reference_solves_the_same_lp(small_case, chainopt_lp, tmp_
     assert math.isclose(res["objective"], objective, rel_tol=1e-9)
 
 
+def test_the_raw_reference_reads_the_exported_file_in_chainopts_sign(small_case, chainopt_lp,
+                                                                     tmp_path):
+    """The exported MPS minimises minus chainopt's NPV (chainopt.diagnose.export): raw
+    HiGHS's optimum of it is -objective, which the raw worker turns back (the solve row
+    compared a raw -132,072.65 with the run's +132,072.65 as a relative difference of 2)."""
+    objective = chainopt_lp[1]
+    mps = tmp_path / "m.mps"
+    ex = pair.worker_export(str(small_case), {"mps": str(mps)})
+    assert ex["objective_sign"] == -1.0
+    res = pair.worker_raw(str(small_case), {"mps": str(mps), "highs_options": ex["highs_options"],
+                                            "objective_sign": ex["objective_sign"]})
+    assert res["status"] == "Optimal"
+    assert math.isclose(res["objective"], objective, rel_tol=1e-9)
+
+
 def test_the_overhead_verdict_reads_both_rows():
     """Review s26 F3: RESULTS.md printed '0.08 OK' at 300k while (run − its own solve) /
     raw solve read 0.12, because raw HiGHS was slower than the same solve in chainopt.
