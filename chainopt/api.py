@@ -40,7 +40,7 @@ from chainopt.case import levers as _levers
 from chainopt.case import reach as _reach
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
-from chainopt.case.digest import case_hash, same_inputs
+from chainopt.case.digest import case_digests, case_hash, changed_parts, same_inputs
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
@@ -200,7 +200,8 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
 
 def extract_results(built: BuiltModel, outcome: SolveOutcome,
                     release_solver: bool = False, input_hash: str | None = None,
-                    notes: dict | None = None) -> Results:
+                    notes: dict | None = None, input_digests: dict | None = None
+                    ) -> Results:
     """Tidy result tables and the manifest of a solved model.
 
     ``release_solver``: drop the model's HiGHS instance before the ranging (a fresh
@@ -208,16 +209,20 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
     :func:`chainopt.diagnose.ranging_parts`) and free what HiGHS held before any table is
     made: the memory peak of a run is then the larger of the solve's and the tables',
     not their sum (``run`` does; a caller that re-solves the same model, as sweeps do,
-    keeps it). ``input_hash``: the case's hash if already made (``case_hash``);
+    keeps it). ``input_hash``: the case's hash if already made (``case_hash``), with
+    ``input_digests`` its parts' digests if made too (``case_digests``; both are made
+    when no hash is given);
     ``notes``: the model's own notes if already made (:func:`model_notes`). The tables'
     text is kept as the case's was (manifest ``text_storage``, :mod:`chainopt.case.storage`),
     and :meth:`Results.load` reads it back so."""
     with text_storage(of_case(built.case)):
-        return _extract_results(built, outcome, release_solver, input_hash, notes)
+        return _extract_results(built, outcome, release_solver, input_hash, notes,
+                                input_digests)
 
 
 def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: bool,
-                     input_hash: str | None, notes: dict | None) -> Results:
+                     input_hash: str | None, notes: dict | None,
+                     input_digests: dict | None = None) -> Results:
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
@@ -261,11 +266,16 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
     # (the mid-period warnings below)
     t2 = time.perf_counter()
     breaks = year_breaks(built, outcome.col_value, outcome.row_value)
+    if input_hash is None:
+        input_hash, input_digests = case_digests(built.case)
     timings["year_check_s"] = time.perf_counter() - t2
     manifest = {
         "case": built.case.name,
         "case_origin": built.case.origin,
-        "input_hash": input_hash or case_hash(built.case),
+        "input_hash": input_hash,
+        # each table's and scenario file's own digest: verify and snapshot check name
+        # what changed (chainopt.case.digest.changed_parts)
+        **({"input_digests": input_digests} if input_digests else {}),
         "status": outcome.status,
         # a cost case (objective: cost) reports its total cost, a positive number
         "objective": (-outcome.objective if built.case.meta.objective == "cost"
@@ -460,7 +470,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             # the input hash needs only the case, the insight tables' text and the model's
             # notes only the model: they are made on the core a solve leaves free while
             # HiGHS runs (it lets go of the interpreter lock)
-            hashing = pool.submit(case_hash, case)
+            hashing = pool.submit(case_digests, case)
             naming = pool.submit(prepare_text, built)
             noting = pool.submit(model_notes, built)
             loading = pool.submit(_load_for_saving) if save else None
@@ -471,14 +481,14 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                     if job is not None:
                         job.cancel()  # not needed now; the pool waits for what already runs
                 raise
-            digest = hashing.result()
+            digest, digests = hashing.result()
             naming.result()
             notes = noting.result()
             if loading is not None:
                 loading.result()
         step("extracting results")
         results = extract_results(built, outcome, release_solver=True, input_hash=digest,
-                                  notes=notes)
+                                  notes=notes, input_digests=digests)
         results.manifest["source"] = batch.rerun_source(source, case)
         del built, outcome, case  # the tables are made: the model's memory goes before writing
         _solver.trim_memory()
@@ -1610,7 +1620,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     if not same_inputs(case, m.get("input_hash")):
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged
-        now = case_hash(case)
+        now, digests = case_digests(case)
         if "variant" in m:  # its base is unchanged (_recorded_case): the record is not
             # the one the run wrote, or the hash beside it
             raise InputError([Problem(
@@ -1622,8 +1632,16 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
         memory = [n for n, _ in sc.recorded_changes(m.get("scenario_chain"))]
         what = (f"{src} with the changes made in memory that manifest.json records "
                 f"({', '.join(memory)})" if memory else src)
+        parts = changed_parts(m.get("input_digests"), digests, case.raw.scenario_chain, src)
+        if parts == "":  # every part as recorded: the hash beside them is not the run's
+            raise InputError([Problem(
+                f"{Path(results_dir) / MANIFEST}: input_hash", "damaged: it says the run "
+                f"was made from inputs hashing to {str(m.get('input_hash'))[:12]}..., but "
+                f"they hash to {now[:12]}... and every table and scenario file of them "
+                "matches the digest manifest.json records for it (input_digests): the "
+                "manifest was edited, not the data", RERUN)])
         edited_what = ("the data or those recorded changes were edited" if memory
-                       else "the data were edited")
+                       else "the data were edited") + (f": {parts}" if parts else "")
         raise InputsChangedError(
             f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}, so the "
@@ -1747,6 +1765,9 @@ def _options_of(opts: object, known_only: bool = False) -> SolveOptions:
 
 #: the key of a snapshot file recording the input hash of the run it was written from
 SNAPSHOT_HASH = "input_hash"
+#: the key of a snapshot file recording the digests of its inputs' parts (tables and
+#: scenario files: chainopt.case.digest.case_digests), to name what changed
+SNAPSHOT_DIGESTS = "input_digests"
 
 
 def default_snapshot_sources() -> list[str]:
@@ -1765,8 +1786,8 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
     InputError (one file would overwrite the other), and so is a source whose run
     stopped at its time limit with a plan not proven optimal (status ``feasible``): its
     figures are wherever the clock stopped, nothing to check against. Each file records
-    the run's ``input_hash`` beside its figures (:func:`snapshot_check` says when the
-    inputs changed)."""
+    the run's ``input_hash`` beside its figures, and the digests of its tables and
+    scenario files (:func:`snapshot_check` says when the inputs changed, and which)."""
     folder = check_writable(directory)
     texts: dict[Path, str] = {}
     for src in sources or default_snapshot_sources():
@@ -1779,6 +1800,7 @@ def snapshot_write(sources: list[str] | None = None, directory: str | Path = "sn
                                       "give it more time (time_limit_s in its case.yaml) "
                                       "or leave it out")])
         figures = {"rerun": str(src), SNAPSHOT_HASH: res.manifest["input_hash"],
+                   SNAPSHOT_DIGESTS: res.manifest["input_digests"],
                    **_drift.key_figures(res)}
         name = res.manifest.get("scenario") or res.manifest["case"]
         path = child(folder, name, f"{src}: name").with_suffix(".yaml")
@@ -1854,6 +1876,7 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
         recorded = golden.pop(SNAPSHOT_HASH, None)
+        parts_then = golden.pop(SNAPSHOT_DIGESTS, None)
         try:  # the recorded path, else an embedded case or its tail here, as verify does
             fresh = run(sc.found_here(golden["rerun"]) or golden["rerun"], save=False)
         except ChainoptError as exc:  # every snapshot is checked, each failure named
@@ -1867,10 +1890,23 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                                       f"{exc})", "write it again with chainopt snapshot "
                                       "write")]) from None
         if recorded is not None and recorded != fresh.manifest["input_hash"]:
+            parts = changed_parts(parts_then, fresh.manifest["input_digests"],
+                                  fresh.manifest.get("scenario_chain"), golden["rerun"])
+            if parts == "":  # every part as recorded: the hash beside them was edited
+                raise InputError([Problem(f"{f} key {SNAPSHOT_HASH}", "damaged snapshot: "
+                                          f"it says {str(recorded)[:12]}..., but the inputs "
+                                          f"hash to {fresh.manifest['input_hash'][:12]}... "
+                                          "and every table and scenario file of them "
+                                          "matches the digest the file records for it "
+                                          f"({SNAPSHOT_DIGESTS}): the snapshot file was "
+                                          "edited, not the data", "restore it from version "
+                                          "control, or write it again with chainopt "
+                                          "snapshot write")])
             changed.append(f.stem)
             lines.insert(0, f"inputs changed: {golden['rerun']} now hashes to "
                          f"{fresh.manifest['input_hash'][:12]}..., the snapshot was written "
                          f"from {str(recorded)[:12]}..."
+                         + (f"; changed: {parts}" if parts else "")
                          + ("" if lines else " (its figures are the same)"))
         if lines:
             drift[f.stem] = lines

@@ -570,3 +570,89 @@ def test_verify_of_a_rerun_without_a_plan_names_no_option_verify_lacks(tmp_path)
     assert "with the solver options it records" in out and "time limit 1e-09 s" in out, out
     assert "with a larger --time-limit (chainopt run ... --overwrite)" in out, out
     assert "--method" not in out, out
+
+
+def test_verify_and_snapshot_check_name_the_table_and_file_that_changed(tmp_path,
+                                                                         monkeypatch):
+    """Case one (5 kt/yr of crude bought at 100 and sold at 290 USD/t) and cases/up.yaml
+    on it (price 390: 5 x 290 / 1000 = 1.45 MUSD), run. verify said only "inputs changed:
+    cases/up.yaml now hashes to ...; the data were edited", naming the scenario for an
+    edit of its base case's supplies.csv. Now the run records each table's and scenario
+    file's digest and verify names them:
+    * supplies.csv's cost written 100.00: the same inputs (same hash), exit 0, nothing said;
+    * cost 110: exit 6, ``supplies.csv of the base case cases/one/ (case folder) (the
+      scenario file cases/up.yaml is as the run had it)``;
+    * cost back at 100, up.yaml's price 400: exit 6, ``cases/up.yaml (what it says
+      differs ...; tables of the effective case now differing: markets.csv)``;
+    * up.yaml back, the manifest's input_hash edited alone: exit 1, the manifest was
+      edited, not the data (it said "the data were edited");
+    * a folder written before the digests (input_digests removed) with cost 110: exit 6
+      with the old words, naming no table.
+    snapshot check of the case folder with cost 110: ``changed: supplies.csv of
+    cases/one``; a snapshot whose input_hash alone was edited is a damaged snapshot
+    (exit 1); one written before the digests says what it said."""
+    import json
+
+    from chainopt.errors import InputError, InputsChangedError
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "cases" / "one", TINY, name="one")
+    (tmp_path / "cases" / "up.yaml").write_text(
+        "name: up\nbase: one\nchanges:\n  - table: markets\n"
+        "    set: {price_usd_per_unit: 390}\n")
+    monkeypatch.chdir(tmp_path)
+    assert api.run("cases/up.yaml", out="results").manifest["objective"] == \
+        pytest.approx(1.45)
+    api.snapshot_write(["cases/one"], "snaps")
+    cli = CliRunner(env={"COLUMNS": "400"})
+
+    def verify() -> tuple[int, str]:
+        res = cli.invoke(app, ["verify", "results/up"])
+        return res.exit_code, " ".join(res.output.split())
+
+    def cost(value: str) -> None:
+        write_case(one, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                     f"a,crude,{value},5"}, name="one")
+
+    cost("100.00")
+    assert verify() == (0, "ok: results/up reproduces within rtol=1e-06, atol=1e-06")
+    cost("110")
+    code, out = verify()
+    assert code == 6, out
+    assert ("the data were edited: supplies.csv of the base case cases/one/ (case folder) "
+            "(the scenario file cases/up.yaml is as the run had it)") in out, out
+    with pytest.raises(InputsChangedError, match=r"changed: supplies\.csv of cases/one"):
+        api.snapshot_check("snaps")
+    cost("100")
+    up = tmp_path / "cases" / "up.yaml"
+    up.write_text(up.read_text().replace("390", "400"))
+    code, out = verify()
+    assert code == 6, out
+    assert ("the data were edited: cases/up.yaml (what it says differs from what the run "
+            "read; tables of the effective case now differing: markets.csv)") in out, out
+    up.write_text(up.read_text().replace("400", "390"))
+    mf = tmp_path / "results" / "up" / "manifest.json"
+    m = json.loads(mf.read_text())
+    mf.write_text(json.dumps({**m, "input_hash": "0" * 64}))
+    code, out = verify()
+    assert code == 1, out
+    assert "the manifest was edited, not the data" in out and "inputs changed" not in out
+    m.pop("input_digests")
+    mf.write_text(json.dumps(m))
+    cost("110")
+    code, out = verify()
+    assert code == 6, out
+    assert "the data were edited, so the answer" in out and "supplies.csv" not in out, out
+    snap = tmp_path / "snaps" / "one.yaml"
+    golden = yaml.safe_load(snap.read_text())
+    snap.write_text(yaml.safe_dump({**golden, "input_hash": "0" * 64}))
+    cost("100")
+    with pytest.raises(InputError, match="the snapshot file was edited, not the data"):
+        api.snapshot_check("snaps")
+    golden.pop("input_digests")
+    snap.write_text(yaml.safe_dump(golden))
+    cost("110")
+    with pytest.raises(InputsChangedError) as exc:
+        api.snapshot_check("snaps")
+    assert "inputs changed: cases/one now hashes to" in str(exc.value)
+    assert "supplies.csv" not in str(exc.value)

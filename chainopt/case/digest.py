@@ -61,26 +61,112 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
     """SHA-256 of the effective inputs of ``case`` (hex); ``rows_by_key``: the hash of
     chainopt before row order counted (each table's rows sorted by its key)."""
     h = hashlib.sha256()
+    for _, head, body in _parts(case, rows_by_key):
+        h.update(head)
+        h.update(body)
+    return h.hexdigest()
+
+
+def case_digests(case: Case) -> tuple[str, dict]:
+    """:func:`case_hash` of ``case`` and, from the same bytes in one pass, its parts'
+    own digests (16 hex digits each): ``{"tables": {file: digest}, "files": [{"path",
+    "digest"}, ...]}``. ``tables`` holds ``case.yaml`` (the case's settings) and each
+    table that has rows by the file it is read from (``markets.csv``,
+    ``markets_by_period.csv``), each in the canonical form the hash reads (so ``560`` ->
+    ``560.00`` or CRLF changes no digest, as they change no hash); ``files`` the scenario
+    files of its chain, root first, by the digest of what each says
+    (:func:`scenario_digest`). A results folder or snapshot records them so that inputs
+    that no longer hash the same are told by name (:func:`changed_parts`)."""
+    h = hashlib.sha256()
+    tables = {}
+    for label, head, body in _parts(case):
+        h.update(head)
+        h.update(body)
+        tables[label] = hashlib.sha256(body).hexdigest()[:16]
+    files = [{"path": str(e.get("path")), "digest": e["digest"]}
+             for e in case.raw.scenario_chain
+             if e.get("kind") == "scenario" and isinstance(e.get("digest"), str)]
+    return h.hexdigest(), {"tables": tables, "files": files}
+
+
+def scenario_digest(name: str, base: str, changes: object) -> str:
+    """The digest (16 hex digits) of what a scenario file says: its name, base and
+    changes as read (a comment, a description or ``0.10`` -> ``0.1000`` change none)."""
+    text = json.dumps({"name": name, "base": base, "changes": changes}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _parts(case: Case, rows_by_key: bool = False):
+    """(file, head, body) of each part of the hash in its order: the settings of
+    ``case.yaml`` (their JSON as body), then each table with rows, its ``#name`` line as
+    head and its canonical text as body."""
     meta = case.meta.model_dump(mode="json")
     meta.pop("description", None)
     for p in meta["periods"]:  # a period of its own hashes as before part_of existed
         if p.get("part_of") is None:
             p.pop("part_of", None)
-    h.update(json.dumps(meta, sort_keys=True).encode())
+    yield "case.yaml", b"", json.dumps(meta, sort_keys=True).encode()
     for name in sorted(case.tables):
         df = case.tables[name]
         if df.empty:
             continue
         if name in BLANK_WAS:
             df = df.fillna({c: v for c, v in BLANK_WAS[name].items() if c in df.columns})
-        h.update(f"\n#{name}\n".encode())
-        h.update(_canonical(df, list(TABLES[name].key) if rows_by_key else None,
-                            LATER.get(name)).encode())
+        yield (f"{name}.csv", f"\n#{name}\n".encode(),
+               _canonical(df, list(TABLES[name].key) if rows_by_key else None,
+                          LATER.get(name)).encode())
     for name in sorted(case.by_period):
         df = case.by_period[name]
         if df.empty:
             continue
-        h.update(f"\n#{name}_by_period\n".encode())
-        h.update(_canonical(df, [*TABLES[name].key, "period"] if rows_by_key else None
-                            ).encode())
-    return h.hexdigest()
+        yield (f"{name}_by_period.csv", f"\n#{name}_by_period\n".encode(),
+               _canonical(df, [*TABLES[name].key, "period"] if rows_by_key else None
+                          ).encode())
+
+
+def changed_parts(recorded: object, now: dict, chain: object, source: str) -> str | None:
+    """What differs between the digests a run recorded (``recorded``, as
+    :func:`case_digests` made them) and those of its inputs ``now``, in words: the tables
+    (by file) that differ, and of which case or scenario file: with every scenario file
+    of the chain as the run had it, the tables are the base case's
+    (``markets.csv of case_a/ (case folder)``); an edited scenario file is named, with the
+    tables of the effective case it now changes; of a plain case, ``supplies.csv of
+    <source>``. ``""`` when nothing differs (the hash
+    recorded beside them was edited, not the data); None when ``recorded`` holds no
+    digests (written before they were recorded, or not chainopt's)."""
+    if not (isinstance(recorded, dict) and isinstance(recorded.get("tables"), dict)
+            and isinstance(recorded.get("files", []), list)):
+        return None
+    old, new = recorded["tables"], now["tables"]
+    tables = [f + (" (new)" if f not in old else " (now empty or gone)" if f not in new
+                   else "") for f in sorted({*old, *new}, key=_order)
+              if old.get(f) != new.get(f)]
+    was = [e.get("digest") if isinstance(e, dict) else None for e in recorded.get("files", [])]
+    files = now["files"]
+    if len(was) != len(files):
+        edited = [f"the chain of scenario files (now {len(files)}, the run had {len(was)})"]
+    else:
+        edited = [e["path"] for e, d in zip(files, was, strict=True) if e["digest"] != d]
+    if not tables and not edited:
+        return ""
+    root = chain[0] if isinstance(chain, list | tuple) and chain else None
+    many = len(edited) > 1
+    if edited:
+        return (f"{', '.join(edited)} (what {'they say differs' if many else 'it says differs'}"
+                " from what the run read" + (f"; tables of the effective case now differing: "
+                                             f"{', '.join(tables)}" if tables else "") + ")")
+    if isinstance(root, dict) and root.get("kind") == "case" and files:
+        base = (f"{root.get('name')} (embedded case)" if root.get("embedded")
+                else f"{str(root.get('path') or root.get('name')).rstrip('/')}/ (case folder)")
+        paths = ", ".join(e["path"] for e in files)
+        many = len(files) > 1
+        return (f"{', '.join(tables)} of the base case {base} (the scenario "
+                f"file{'s' if many else ''} {paths} {'are' if many else 'is'} as the run "
+                f"had {'them' if many else 'it'})")
+    return f"{', '.join(tables)} of {source}"
+
+
+def _order(label: str) -> tuple[int, str]:
+    """case.yaml first, then the tables by file name."""
+    return (label != "case.yaml", label)

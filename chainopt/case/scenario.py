@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from chainopt.case.digest import scenario_digest
 from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
@@ -290,7 +291,8 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = (),
         chain = [_case_entry(base)]
     effective = apply_changes(base_raw, sc)
     chain = [*chain, {"kind": "scenario", "name": sc.name, "path": sc.label,
-                      "description": sc.description}]
+                      "description": sc.description,
+                      "digest": scenario_digest(sc.name, sc.base, list(sc.changes))}]
     effective = dataclasses.replace(effective, scenario_chain=tuple(chain))
     if _raws is not None:
         _raws.append((sc.label, effective))
