@@ -1822,7 +1822,36 @@ def _utf8(text: str) -> Callable[[Path], object]:
 SNAPSHOT_WHERE = ("a relative rerun: path resolves against the working directory (now "
                   "{cwd}), an absolute one moved with its checkout is looked for by its "
                   "tail below it: run chainopt snapshot check from the folder the snapshots "
-                  "were written from (the checkout root)")
+                  "were written from (the checkout root); a case or scenario removed on "
+                  "purpose: delete its snapshot file")
+
+
+def snapshots_missing(reruns: list[str]) -> list[str]:
+    """The scenarios of a snapshot folder's set that have none: every scenario file (a
+    YAML mapping with a ``base`` key) in a folder holding a scenario file one of its
+    snapshots re-runs (``reruns``: their ``rerun:`` paths), named as the folder's own
+    ``rerun:`` paths are (``scenarios/new.yaml``). ``snapshot write`` without sources
+    writes such a set (``scenarios/*.yaml``, with the embedded cases: those are part of
+    chainopt, not files a user adds or deletes, and are not asked for)."""
+    embedded = embedded_cases()
+    found = [sc.found_here(r) or r for r in reruns]
+    have = {str(Path(p).resolve()) for p in found if p not in embedded}
+    folders: dict[Path, Path] = {}
+    for p in found:
+        if p not in embedded and sc.is_scenario_path(p) and Path(p).parent.is_dir():
+            folders.setdefault(Path(p).parent.resolve(), Path(p).parent)
+    missing = []
+    for folder in folders.values():
+        for f in sorted(folder.iterdir()):
+            if not (f.is_file() and sc.is_scenario_path(f)) or str(f.resolve()) in have:
+                continue
+            try:
+                if "base" not in read_mapping(f):
+                    continue  # not a scenario (a sweep's distributions, say)
+            except InputError:
+                continue
+            missing.append(str(folder / f.name))
+    return missing
 
 
 def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
@@ -1850,7 +1879,7 @@ def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
 
 
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
-                   atol: float = 1e-3) -> dict[str, list[str]]:
+                   atol: float = 1e-3, partial: bool = False) -> dict[str, list[str]]:
     """Re-run every snapshot's source and compare its key figures with the file.
 
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
@@ -1858,7 +1887,11 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     :class:`~chainopt.errors.InputsChangedError` (exit 6) if the inputs of any snapshot
     that records them (:data:`SNAPSHOT_HASH`) no longer hash the same, whether or not its
     figures drifted: it holds the answer of other inputs (files written before they were
-    recorded are compared by their figures alone).
+    recorded are compared by their figures alone). A scenario of the folder's set
+    without a snapshot (:func:`snapshots_missing`) is reported among the drift
+    (exit 5: the figures the folder holds are not those of the set), unless ``partial``
+    (a CI split into shards, each checking some of the files); a snapshot whose
+    case or scenario is gone is one that cannot be re-run (exit 1, naming it).
     """
     if not Path(directory).is_dir():
         raise InputError([Problem(str(directory), "no such snapshot folder",
@@ -1869,12 +1902,16 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                                   "write them first with chainopt snapshot write")])
     drift, changed = {}, []
     failed: list[tuple[Path, ChainoptError]] = []
+    goldens = {}
     for f in files:
         golden = read_mapping(f, str(f), what="snapshot file")
         if not isinstance(golden.get("rerun"), str) or not golden["rerun"]:
             raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
+        goldens[f] = golden
+    missing = [] if partial else snapshots_missing([g["rerun"] for g in goldens.values()])
+    for f, golden in goldens.items():
         recorded = golden.pop(SNAPSHOT_HASH, None)
         parts_then = golden.pop(SNAPSHOT_DIGESTS, None)
         try:  # the recorded path, else an embedded case or its tail here, as verify does
@@ -1910,16 +1947,27 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                          + ("" if lines else " (its figures are the same)"))
         if lines:
             drift[f.stem] = lines
+    drifted = len(drift)
+    for w in missing:
+        drift[f"{w} (no snapshot)"] = [
+            f"+ no snapshot in {directory}, though the folder holds the set it belongs "
+            f"to: write it (chainopt snapshot write {w} --dir {directory}) and review it, "
+            "or check with --partial if it is left out on purpose"]
     if failed:
         raise _snapshots_failed(failed, len(files), list(drift))
     if drift:
         text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
                          for name, lines in drift.items())
+        none = (f"{len(missing)} scenario{'s' if len(missing) > 1 else ''} of the set "
+                "without a snapshot" if missing else "")
         if changed:
             raise InputsChangedError(
                 f"inputs changed: {len(changed)} of {len(files)} snapshots were written "
-                f"from other inputs ({', '.join(changed)}); review the figures and write "
-                f"them again with chainopt snapshot write:\n{text}")
-        raise ResultsDifferError(f"{len(drift)} of {len(files)} snapshots drifted beyond "
-                                 f"rtol={rtol:g}, atol={atol:g}:\n{text}")
+                f"from other inputs ({', '.join(changed)}){'; ' + none if none else ''}; "
+                f"review the figures and write them again with chainopt snapshot "
+                f"write:\n{text}")
+        head = ", and ".join(x for x in (
+            f"{drifted} of {len(files)} snapshots drifted beyond rtol={rtol:g}, "
+            f"atol={atol:g}" if drifted else "", none) if x)
+        raise ResultsDifferError(f"{head}:\n{text}")
     return drift

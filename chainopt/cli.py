@@ -1037,13 +1037,20 @@ def snapshot_check(
                                         callback=_positive)] = 1e-5,
     atol: Annotated[float, typer.Option(help="Absolute tolerance (> 0).",
                                         callback=_positive)] = 1e-3,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Check only the snapshot files in the folder: do not report a "
+        "scenario beside a snapshotted one that has no snapshot.")]
+    = False,
 ) -> None:
     """Re-run every snapshot's source and print a diff of the figures that drifted (exit 5).
+
+    A scenario of the folder's set without a snapshot is exit 5 too; a snapshot
+    whose case or scenario is gone, exit 1.
 
     Example: chainopt snapshot check --rtol 1e-5
     """
     try:
-        api.snapshot_check(directory, rtol=rtol, atol=atol)
+        api.snapshot_check(directory, rtol=rtol, atol=atol, partial=partial)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: every snapshot in {escape(str(directory))} reproduces")
