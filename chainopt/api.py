@@ -1545,7 +1545,8 @@ def export(source: str | Path | None = None, mps: str | Path | None = None,
     return written, [*note, *ex.numerics_lines(diagnose.coefficient_ranges(built))]
 
 
-def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
+def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
+           time_limit: float | None = None):
     """Re-run a saved run from its recorded inputs and compare every table.
 
     Raises :class:`~chainopt.errors.InputsChangedError` (exit 6) when the inputs no
@@ -1558,8 +1559,14 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
     (exit 1) naming each cell that differs from the re-run (table, row's keys, column).
     Returns the drift report: empty, or only notes of tables and columns the saved folder
     lacks (written by an older chainopt; the columns both have are compared).
+    ``time_limit``: seconds for the re-run instead of the recorded time limit (a slower
+    machine). A recorded source at its recorded path that holds other inputs gives way to
+    its path's tail below the working directory when that holds the inputs the run
+    recorded (a stale copy left where the run was made, the right one in the checkout).
     """
     _expect(results_dir, (str, Path), "results_dir", "a results folder, as a str or Path")
+    if time_limit is not None:
+        check_options(_solver.SolveOptions(time_limit_s=time_limit))
     edited: list[str] = []
     edited_manifest: list[Problem] = []
     damaged: InputError | None = None
@@ -1618,6 +1625,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             raise damaged from None
         raise
     if not same_inputs(case, m.get("input_hash")):
+        src, case = _tail_case(m, src, results_dir) or (src, case)
+    if not same_inputs(case, m.get("input_hash")):
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged
         now, digests = case_digests(case)
@@ -1647,17 +1656,20 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
             f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}, so the "
             "answer is expected to change (re-run and review the new results)")
     options = _recorded_options(m, results_dir)
+    if time_limit is not None:
+        options = dataclasses.replace(options, time_limit_s=time_limit)
+    limit = ("none" if options.time_limit_s is None else f"{options.time_limit_s:g} s"
+             + (", given by --time-limit" if time_limit is not None
+                else ", as the run recorded"))
     try:
         fresh = run(case, save=False, options=options)
-    except SolverError as exc:  # its hint names run's options, which verify has not
+    except SolverError as exc:  # its hint names run's options: verify has --time-limit only
         said = str(exc).split("; raise --time-limit")[0]
         raise SolverError(
             f"the re-run of {results_dir} with the solver options it records "
-            f"(manifest.json solver_options, time limit "
-            f"{'none' if options.time_limit_s is None else f'{options.time_limit_s:g} s'}) "
-            f"ended without a usable plan: {said}. verify re-runs as recorded: a slower "
-            "machine? solve the case again with a larger --time-limit (chainopt run ... "
-            "--overwrite) and verify that run") from None
+            f"(manifest.json solver_options, time limit {limit}) ended without a usable "
+            f"plan: {said}. A slower machine? give the re-run more time (chainopt verify "
+            f"{results_dir} --time-limit S, S above the {limit.split(',')[0]})") from None
     try:
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -1667,15 +1679,29 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6):
                           *edited_manifest])
     if len(_drift.differences(report)):
         stopped = ("\n  the re-run stopped at its time limit "
-                   f"({options.time_limit_s:g} s, as the run recorded) with a plan not "
-                   "proven optimal: a slower machine? give the run more time (chainopt run "
-                   "--time-limit) and verify that run"
+                   f"({limit}) with a plan not proven optimal: a slower machine? give the "
+                   f"re-run more time (chainopt verify {results_dir} --time-limit S)"
                    if fresh.manifest.get("status") == "feasible" and m.get("status")
                    == "optimal" and options.time_limit_s is not None else "")
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
                                  + "".join("\n" + ln for ln in _drift.made_by_lines(
                                      m, fresh.manifest)))
     return report
+
+
+def _tail_case(manifest: dict, src: str, folder: str | Path) -> tuple[str, Case] | None:
+    """The tail of the recorded source ``src`` below the working directory and its case
+    (:func:`_recorded_case`), if that tail exists and holds the inputs the run recorded
+    (its ``input_hash``); else None. verify re-ran a stale, edited copy left at the
+    recorded path and said "inputs changed" while the checkout held the right one."""
+    tail = sc.tail_here(src)
+    if tail is None:
+        return None
+    try:
+        case = _recorded_case(manifest, tail, folder)
+    except ChainoptError:
+        return None
+    return (tail, case) if same_inputs(case, manifest.get("input_hash")) else None
 
 
 def _recorded_case(manifest: dict, src: str, folder: str | Path) -> Case:

@@ -984,6 +984,9 @@ def verify(
                                         callback=_positive)] = 1e-6,
     atol: Annotated[float, typer.Option(help="Absolute tolerance (> 0).",
                                         callback=_positive)] = 1e-6,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds for the re-run instead of the time limit the run recorded (a slower "
+             "machine).", callback=_positive)] = None,
 ) -> None:
     """Re-run a saved run from its recorded inputs and compare every table.
 
@@ -993,7 +996,7 @@ def verify(
     Example: chainopt verify results/small_chain --rtol 1e-6
     """
     try:
-        report = api.verify(results_dir, rtol=rtol, atol=atol)
+        report = api.verify(results_dir, rtol=rtol, atol=atol, time_limit=time_limit)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "

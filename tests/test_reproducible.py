@@ -568,9 +568,9 @@ def test_verify_of_a_rerun_without_a_plan_names_no_option_verify_lacks(tmp_path)
     """small_chain (an LP) run, then its manifest's recorded time limit set to 1e-9 s,
     and the folder resealed: the re-run stops before any plan. verify said "HiGHS
     stopped ... without a usable plan; raise --time-limit or try --method ipm": verify
-    has neither option. Now (still exit 4) it says the re-run used the recorded solver
-    options (time limit 1e-09 s) and to solve the case again with a larger --time-limit
-    and verify that run; no --method."""
+    had neither option. Now (still exit 4) it says the re-run used the recorded solver
+    options (time limit 1e-09 s) and to give the re-run more time with verify's own
+    --time-limit; no --method. With --time-limit 600 the re-run solves: exit 0."""
     import json
 
     api.run("small_chain", out=tmp_path, name="r")
@@ -582,8 +582,12 @@ def test_verify_of_a_rerun_without_a_plan_names_no_option_verify_lacks(tmp_path)
     assert res.exit_code == 4, res.output
     out = " ".join(res.output.split())
     assert "with the solver options it records" in out and "time limit 1e-09 s" in out, out
-    assert "with a larger --time-limit (chainopt run ... --overwrite)" in out, out
+    assert (f"give the re-run more time (chainopt verify {tmp_path / 'r'} --time-limit S, "
+            "S above the 1e-09 s)") in out, out
     assert "--method" not in out, out
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(
+        app, ["verify", str(tmp_path / "r"), "--time-limit", "600"])
+    assert res.exit_code == 0, res.output
 
 
 def test_verify_and_snapshot_check_name_the_table_and_file_that_changed(tmp_path,
@@ -720,3 +724,34 @@ def test_snapshot_check_reports_a_scenario_without_a_snapshot_and_one_gone(tmp_p
     assert code == 1, out
     assert "snaps/a.yaml: rerun scenarios/a.yaml" in out, out
     assert "a case or scenario removed on purpose: delete its snapshot file" in out
+
+
+def test_verify_takes_the_tail_when_the_recorded_path_holds_other_inputs(tmp_path,
+                                                                         monkeypatch):
+    """repo/cases/one run with its absolute source (5 kt/yr bought at 100, sold at 290:
+    0.95 MUSD), repo/ copied to moved/, then the copy left at the recorded path edited
+    (cost 110: 5 x 180 / 1000 = 0.9 MUSD, other inputs). verify from moved/ re-ran the
+    stale copy at the recorded path and said "inputs changed ... the data were edited"
+    (exit 6) although moved/cases/one, the recorded path's tail below the working
+    directory, holds the inputs the run recorded. Now it takes that tail: exit 0. Once
+    the tail is edited too (cost 120) neither holds them: exit 6, as before."""
+    from tests.toycase import write_case
+
+    repo = tmp_path / "repo"
+    write_case(repo / "cases" / "one", TINY, name="one")
+    assert api.run(str(repo / "cases" / "one"), out=repo / "results",
+                   name="r").manifest["objective"] == pytest.approx(0.95)
+    shutil.copytree(repo, tmp_path / "moved")
+
+    def cost(folder: Path, value: int) -> None:
+        write_case(folder, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                        f"a,crude,{value},5"}, name="one")
+
+    cost(repo / "cases" / "one", 110)
+    monkeypatch.chdir(tmp_path / "moved")
+    cli = CliRunner(env={"COLUMNS": "250"})
+    res = cli.invoke(app, ["verify", "results/r"])
+    assert res.exit_code == 0, res.output
+    cost(tmp_path / "moved" / "cases" / "one", 120)
+    res = cli.invoke(app, ["verify", "results/r"])
+    assert res.exit_code == 6, res.output

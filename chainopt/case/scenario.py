@@ -476,9 +476,17 @@ def found_here(src: str) -> str | None:
     if len(parts) >= 3 and parts[-3:-1] == ("chainopt", "data") and \
             parts[-1] in embedded_cases():
         return parts[-1]
+    return tail_here(src)
+
+
+def tail_here(src: str) -> str | None:
+    """The longest tail of the path ``src`` (without its first part) that exists below
+    the working directory and is not ``src`` itself; else None."""
+    parts = Path(src).parts
     for i in range(1, len(parts)):
         tail = Path(*parts[i:])
-        if tail.exists():
+        if tail.exists() and (not Path(src).exists()
+                              or tail.resolve() != Path(src).resolve()):
             return str(tail)
     return None
 
