@@ -828,7 +828,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             hold.enter_context(held(Path(resume)))
             folder, meta = _resumed_sweep(resume)  # read again, now that it is held
             src = meta.get("source_abs") or meta["source"]
-            variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: distributions")
+            variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: distributions",
+                                       recorded=True)
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
             if not isinstance(started, str) and warn is not None:
@@ -1128,12 +1129,14 @@ def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:
                                       f"ids run from {variants[0].id} to {variants[-1].id}")])
 
 
-def _sweep_variants(meta: dict, origin: str | None = None) -> list:
+def _sweep_variants(meta: dict, origin: str | None = None, recorded: bool = False) -> list:
     """The variants a sweep request asks for: Monte Carlo draws or the grid (``origin``:
-    where the distributions were read, named in their messages)."""
+    where the distributions were read, named in their messages; ``recorded``: read
+    from a sweep's sweep.json, where a variable without ``op`` is the ``scale`` the
+    chainopt that started it took it for, :func:`chainopt.sweep.draw_samples`)."""
     if meta.get("samples"):
         return sw.draw_samples(meta.get("distributions"), meta["samples"], meta.get("seed", 0),
-                               origin or "distributions")
+                               origin or "distributions", recorded=recorded)
     return sw.grid([sw.parse_set(s) for s in meta.get("sets") or []])
 
 

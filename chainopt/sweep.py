@@ -181,9 +181,12 @@ def grid(settings: list[tuple[Target, list[float]]]) -> list[Variant]:
 
 
 def draw_samples(spec: object, samples: int, seed: int,
-                 origin: str = "distributions") -> list[Variant]:
+                 origin: str = "distributions", recorded: bool = False) -> list[Variant]:
     """Monte Carlo variants from a distributions spec (a parsed YAML mapping; ``origin``
     names it in messages: the distributions file, or the sweep.json it was copied to).
+    Each variable's ``op`` is required (:func:`_variables`); ``recorded``: the spec a
+    sweep's sweep.json recorded, where a variable without one is a ``scale``, as the
+    chainopt that started the sweep took it, so that its finished draws resume alike.
 
     ``spec = {"variables": [{"target": "markets.price_usd_per_unit[commodity=hdpe]",
     "op": "scale", "dist": {"type": "triangular", "low": 0.7, "mode": 1, "high": 1.3}},
@@ -202,7 +205,7 @@ def draw_samples(spec: object, samples: int, seed: int,
     if not _whole(seed, 0, 2**63 - 1):
         raise InputError([Problem("--seed", f"must be a whole number from 0 to 2**63 - 1 "
                                   f"(found {seed!r})")])
-    variables = _variables(spec, origin)
+    variables = _variables(spec, origin, default_op="scale" if recorded else None)
     assert isinstance(spec, dict)  # checked by _variables
     rng = np.random.default_rng(seed)
     k = len(variables)
@@ -212,7 +215,7 @@ def draw_samples(spec: object, samples: int, seed: int,
     cols = []
     targets = []
     for j, var in enumerate(variables):
-        symbol = {"set": "=", "scale": "*=", "add": "+="}[var.get("op", "scale")]
+        symbol = {"set": "=", "scale": "*=", "add": "+="}[var["op"]]
         try:
             target, _ = parse_set(f"{var['target']}{symbol}0")
         except InputError:
@@ -304,9 +307,21 @@ def _unknown_keys(mapping: dict, known: tuple[str, ...], here: str) -> list[Prob
             for key in mapping if key not in known]
 
 
-def _variables(spec: object, where: str = "distributions") -> list[dict]:
+#: what each op of a distributions variable does, said when one is missing
+OP_HINT = ("write op: set for a value in the column's unit (a price of 80 to 120 USD/t), "
+           "scale for a multiplier of the case's value (0.8 to 1.2; 1 leaves it as it is) "
+           "or add for an amount added to it (-20 to 20 USD/t)")
+
+
+def _variables(spec: object, where: str = "distributions",
+               default_op: str | None = None) -> list[dict]:
     """The ``variables`` of a distributions spec (``where``: its file), each checked
-    (InputError naming the file and key, unknown keys included)."""
+    (InputError naming the file and key, unknown keys included). Each needs its ``op``:
+    a price range in USD/t given without one was taken as a multiplier (a draw of 102
+    made the price 100 x 102 USD/t, the objective 1,014 MUSD for 4.2), so a missing op
+    is refused (:data:`OP_HINT`), unless ``default_op`` (a spec recorded by a chainopt
+    that defaulted it, :func:`draw_samples`) is given: the variables are then returned
+    with it filled in."""
     if not isinstance(spec, dict):
         raise InputError([Problem(where, "must be a mapping with 'variables' (and optionally "
                                   "'correlation')")])
@@ -331,7 +346,10 @@ def _variables(spec: object, where: str = "distributions") -> list[dict]:
                                     "'dist' (a mapping with 'type' and its parameters)"))
             continue
         problems += _unknown_keys(var, VARIABLE_KEYS, here)
-        if var.get("op", "scale") not in ("set", "scale", "add"):
+        if "op" not in var and default_op is None:
+            problems.append(Problem(f"{here}.op", f"missing: is {var['target']} drawn as "
+                                    "its value, a multiplier or an amount added?", OP_HINT))
+        elif var.get("op", default_op) not in ("set", "scale", "add"):
             problems.append(Problem(f"{here}.op", f"unknown op {var.get('op')!r}",
                                     "use set, scale or add"))
         d = var["dist"]
@@ -367,7 +385,7 @@ def _variables(spec: object, where: str = "distributions") -> list[dict]:
                                     "below high"))
     if problems:
         raise InputError(problems)
-    return variables
+    return [var if "op" in var else {**var, "op": default_op} for var in variables]
 
 
 def _correlation(value: object, k: int, origin: str = "distributions") -> np.ndarray:

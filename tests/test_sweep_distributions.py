@@ -57,29 +57,32 @@ def test_draws_follow_each_distributions_formulas():
 
 @pytest.mark.parametrize("spec, says", [
     # a truncation bound misspelt: the draws were of the untruncated normal
-    ({"variables": [{"target": HDPE, "dist": {"type": "normal", "mean": 1, "sd": 0.1,
-                                              "min": 0.9}}]},
+    ({"variables": [{"target": HDPE, "op": "scale",
+                     "dist": {"type": "normal", "mean": 1, "sd": 0.1, "min": 0.9}}]},
      "variables[0].dist.min: unknown key 'min'"),
     # the correlation misspelt: the draws were independent
-    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
+    ({"variables": [{"target": HDPE, "op": "scale",
+                     "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
       "correlations": [[1.0]]}, "correlations: unknown key 'correlations'"),
     # the op misspelt: the value scaled the price instead of adding to it
     ({"variables": [{"target": HDPE, "opp": "add",
                      "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
      "variables[0].opp: unknown key 'opp'"),
     # a correlation given as text was read as the number
-    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
+    ({"variables": [{"target": HDPE, "op": "scale",
+                     "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}],
       "correlation": [["1"]]}, "correlation: must be a 1x1 matrix of finite numbers"),
-    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 1.3, "high": 0.7}}]},
+    ({"variables": [{"target": HDPE, "op": "scale",
+                     "dist": {"type": "uniform", "low": 1.3, "high": 0.7}}]},
      "variables[0].dist: needs low <= high (found low 1.3, high 0.7); swap low and high"),
-    ({"variables": [{"target": "markets.price_usd_per_unit[commodity=nope]",
+    ({"variables": [{"target": "markets.price_usd_per_unit[commodity=nope]", "op": "scale",
                      "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
      "target markets.price_usd_per_unit[commodity=nope]: selector {commodity: nope} "
      "matches no row"),
     # high - low overflows to inf: every draw was inf, refused only after solving the
     # base, as 'markets.csv row 6 ... must be a finite number (found 'inf')'
-    ({"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": -1e308,
-                                              "high": 1e308}}]},
+    ({"variables": [{"target": HDPE, "op": "scale",
+                     "dist": {"type": "uniform", "low": -1e308, "high": 1e308}}]},
      "variables[0].dist: its draws are not finite numbers (found inf)"),
 ])
 def test_a_distributions_file_that_says_something_else_is_refused(tmp_path, spec, says):
@@ -97,8 +100,8 @@ def test_a_distributions_file_that_says_something_else_is_refused(tmp_path, spec
     assert not out.exists()
 
 
-UNIFORM = {"variables": [{"target": HDPE, "dist": {"type": "uniform", "low": 0.7,
-                                                   "high": 1.3}}]}
+UNIFORM = {"variables": [{"target": HDPE, "op": "scale",
+                          "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]}
 
 
 @pytest.mark.parametrize("edit, says", [
@@ -227,3 +230,68 @@ def test_the_shipped_distributions_pass_every_check_of_a_sweep(tmp_path, source,
     if file == "hdpe_crude.yaml":
         readme = (ROOT / "README.md").read_text(encoding="utf-8")
         assert f"```yaml\n{path.read_text(encoding='utf-8')}```" in readme
+
+
+def _toy(folder: Path) -> Path:
+    """One year at rate 0: unit u1 (100 kt/yr) turns feed bought at 50 USD/t into prod
+    at a variable cost of 10 USD/t, sold at 100 USD/t (at most 200 kt/yr): a margin of
+    p - 60 USD/t at a price p, so the objective is 100 kt x (p - 60) / 1000 MUSD, 4.0 at
+    the case's 100 USD/t."""
+    from tests.toycase import write_case
+
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\na", "modes": "mode,process,variable_cost_usd_per_unit\nm1,p,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,feed,in,1\nm1,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu1,a,p,100",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,prod,100,200"})
+
+
+def test_a_variable_without_its_op_is_refused_and_an_old_sweep_resumes_as_scale(tmp_path):
+    """A planner gave the price as a range in USD/t (uniform 80 to 120) and left out
+    ``op``: chainopt took it for a scale, so a draw of 102 made the price 100 x 102 =
+    10,200 USD/t and the objective 100 x (10,200 - 60) / 1000 = 1,014 MUSD, where the
+    102 USD/t meant gives 100 x (102 - 60) / 1000 = 4.2 (:func:`_toy`), with no word.
+    Now a variable without ``op`` is refused, naming the file, the variable and the
+    three choices, and nothing is written; with ``op: set`` each draw p gives
+    100 x (p - 60) / 1000. A sweep started by a chainopt that defaulted the op recorded
+    the variable without it in sweep.json: its resume takes it as the scale its
+    finished draws were made with (a draw s of uniform(0.9, 1.1) gives
+    100 x (100 s - 60) / 1000), and finishes without solving them again."""
+    case = _toy(tmp_path / "toy")
+    var = {"target": "markets.price_usd_per_unit",
+           "dist": {"type": "uniform", "low": 80, "high": 120}}
+    dist = tmp_path / "dd3.yaml"
+    dist.write_text(yaml.safe_dump({"variables": [var]}))
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep(case, samples=3, distributions=dist, out=out, jobs=1)
+    (problem,) = info.value.problems
+    assert problem.where == f"{dist}: variables[0].op"
+    assert problem.message.startswith("missing")
+    assert "op: set for a value in the column's unit" in problem.hint
+    assert "scale for a multiplier" in problem.hint and "add for an amount" in problem.hint
+    assert not out.exists()
+    dist.write_text(yaml.safe_dump({"variables": [{**var, "op": "set"}]}))
+    kpis, _, _ = api.sweep(case, samples=3, distributions=dist, out=out, jobs=1)
+    price = kpis["markets.price_usd_per_unit set"]
+    assert ((price >= 80) & (price <= 120)).all()
+    assert list(kpis["objective_musd"]) == pytest.approx(list(100 * (price - 60) / 1000))
+    # an old sweep's sweep.json without op: resumed as a scale
+    dist.write_text(yaml.safe_dump({"variables": [{**var, "op": "scale", "dist": {
+        "type": "uniform", "low": 0.9, "high": 1.1}}]}))
+    _, _, folder = api.sweep(case, samples=3, distributions=dist, out=out, name="old",
+                             jobs=1)
+    meta = json.loads((folder / "sweep.json").read_text())
+    del meta["distributions"]["variables"][0]["op"]
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    kept = (folder / "parts" / "s00000.csv").read_bytes()
+    (folder / "parts" / "s00001.csv").unlink()
+    said: list[str] = []
+    kpis, _, _ = api.sweep(None, resume=folder, jobs=1, warn=said.append)
+    assert (folder / "parts" / "s00000.csv").read_bytes() == kept
+    assert not [w for w in said if "parts" in w]  # no part taken for another sweep's
+    s = kpis["markets.price_usd_per_unit scale"]
+    assert ((s >= 0.9) & (s <= 1.1)).all() and len(kpis) == 3
+    assert list(kpis["objective_musd"]) == pytest.approx(list(100 * (100 * s - 60) / 1000))

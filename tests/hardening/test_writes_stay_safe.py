@@ -80,8 +80,8 @@ def sweep_folder(tmp_path_factory) -> Path:
     """A finished Monte Carlo sweep of two draws over the port scenario."""
     out = tmp_path_factory.mktemp("sweep")
     (out / "dists.yaml").write_text("variables:\n  - target: markets.price_usd_per_unit"
-                                    "[commodity=hdpe]\n    dist: {type: uniform, low: 1.0, "
-                                    "high: 1.1}\n")
+                                    "[commodity=hdpe]\n    op: scale\n"
+                                    "    dist: {type: uniform, low: 1.0, high: 1.1}\n")
     cli("sweep", PORT, "--samples", "2", "--distributions", out / "dists.yaml",
         "--out", out, "--jobs", "1", code=0)
     return out / "sweep-small_port_expansion"

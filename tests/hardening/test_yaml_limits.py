@@ -146,7 +146,7 @@ def test_sweep_limits_on_the_distributions_and_settings(tmp_path):
     """201 variables (the correlation matrix grows with the square), a number too large
     for a float, and the same target and operation twice (in --set or in the file) are
     each one message; nothing is written."""
-    var = {"target": "markets.price_usd_per_unit[commodity=hdpe]",
+    var = {"target": "markets.price_usd_per_unit[commodity=hdpe]", "op": "scale",
            "dist": {"type": "uniform", "low": 0.9, "high": 1.1}}
     for spec, words in (
             ({"variables": [var] * 201}, "201 declared, at most 200"),

@@ -717,7 +717,7 @@ def test_monte_carlo_chart_from_a_sweep_of_a_scenario(tmp_path):
     the port."""
     dists = tmp_path / "dists.yaml"
     dists.write_text("variables:\n  - target: markets.price_usd_per_unit[commodity=hdpe]\n"
-                     "    dist: {type: uniform, low: 1.0, high: 1.1}\n")
+                     "    op: scale\n    dist: {type: uniform, low: 1.0, high: 1.1}\n")
     kpis, _summary, folder = api.sweep(SCEN / "small_port_expansion.yaml", samples=2,
                                        distributions=dists, out=tmp_path, jobs=1)
     assert (kpis["status"] == "optimal").all()
