@@ -921,9 +921,34 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
     _run_full_variants(src, variants, [v for v in full if v not in failed_variants(kpis)],
                        folder, options)
     if warn is not None:
+        early = stopped_variants(kpis)
+        if early:
+            warn(early)
         for note in sw.base_warnings(src, base):
             warn(f"the base: {note}")
     return kpis, summary
+
+
+def stopped_variants(kpis: pd.DataFrame) -> str:
+    """'' or the warning of a sweep some of whose variants stopped with a plan not proven
+    optimal (status ``feasible``: a MIP at its time limit), as ``run`` warns of one: how
+    many, which, their largest MIP gap, that the statistics count them, what to do."""
+    if "status" not in kpis:
+        return ""
+    early = kpis[kpis["status"] == "feasible"]
+    if early.empty:
+        return ""
+    gaps = pd.to_numeric(early["mip_gap"], errors="coerce").dropna() if "mip_gap" in early \
+        else pd.Series(dtype=float)
+    worst = (f"MIP gaps up to {gaps.max():.2%}" if len(gaps) == len(early) else
+             f"MIP gaps up to {gaps.max():.2%}, some unknown" if len(gaps) else
+             "MIP gaps unknown")
+    n, total = len(early), len(kpis)
+    return (f"{n} of {total} variant{'s' if total > 1 else ''} stopped at the time limit with "
+            f"a plan ({worst}: {_sweep_stats.named(early['variant'])}): not proven optimal, "
+            "yet counted as solved in summary.csv and the statistics (kpis.csv, columns "
+            "status, mip_gap and message); raise --time-limit to solve "
+            f"{'them' if n > 1 else 'it'} to optimality")
 
 
 def failed_variants(kpis: pd.DataFrame) -> dict[str, str]:

@@ -429,12 +429,14 @@ def sweep(
         err.print(escape(str(exc)), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
-    console.print(f"{len(kpis)} variants, {ok} solved, {len(kpis) - ok} failed; "
+    console.print(f"{len(kpis)} variant{'' if len(kpis) == 1 else 's'}, {ok} solved, "
+                  f"{len(kpis) - ok} failed; "
                   f"written to [bold]{escape(str(folder))}[/]")
     failed = api.failed_variants(kpis)
     for line in failure_lines(failed):
         console.print(escape(line), highlight=False)
-    said = kpis[kpis["status"].isin(["optimal", "feasible"]) & kpis["message"].notna()
+    # (a plan not proven optimal, status feasible, is one warning below: api.sweep's)
+    said = kpis[kpis["status"].eq("optimal") & kpis["message"].notna()
                 & kpis["message"].astype(str).ne("")]
     if len(said):  # solved, with a note: a project the variant needs for a plan
         console.print(f"  note: {len(said)} solved variant{'s' if len(said) > 1 else ''} "

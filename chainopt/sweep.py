@@ -57,7 +57,7 @@ from chainopt.errors import (
     SolverError,
     UnboundedError,
 )
-from chainopt.results import best_bound
+from chainopt.results import best_bound, stopped_at
 from chainopt.textfile import MAX_JSON_BYTES, MAX_TABLE_BYTES, parse_json, read_text
 
 SET_PATTERN = re.compile(
@@ -71,6 +71,9 @@ MAX_DRAWN = 200  # variables of one Monte Carlo sweep (distributions file)
 #: a warm basis depends on the variants a worker solved before), so they go to
 #: solves.csv, not kpis.csv, which is byte-identical for the same sweep however run
 HOW_SOLVED = ("mapped", "warm_start", "seconds")
+#: how a variant's message starts when its solve stopped with a plan not proven optimal
+#: (status ``feasible``: a MIP at its time limit); its ``mip_gap`` column says how far
+STOPPED = "the solver stopped"
 #: a share of |objective| below which a variant's MUSD value is rounding, written as 0
 #: (:func:`without_rounding`)
 ROUNDING = 1e-12
@@ -769,6 +772,12 @@ def solve_variant(source: str, variant: Variant, options=None,
         row.update(status=outcome.status, message="", objective_musd=sign * outcome.objective,
                    warm_start=bool(built.timings.get("warm_start")),
                    mapped=bool(built.timings.get("mapped")))
+        if outcome.status != "optimal":  # a plan not proven optimal: said, with its gap
+            row["mip_gap"] = np.nan if outcome.mip_gap is None else outcome.mip_gap
+            row["message"] = (f"{STOPPED} " + stopped_at(
+                {"solver_options": outcome.options, "solver_info": outcome.info,
+                 "mip_gap": outcome.mip_gap}) + ": not proven optimal, a re-run may find "
+                "another plan; raise --time-limit")
         row.update(_kpis(built, outcome))
         if project_npv:
             from chainopt.report.sweep_stats import BUILT  # lazy, as the model side
@@ -804,7 +813,7 @@ def solve_variant(source: str, variant: Variant, options=None,
                             f"{key}_high_musd": np.nan if b_s is None else b_s - f_c})
             if needed:
                 one = len(needed) == 1
-                row["message"] = (
+                row["message"] = (row["message"] + "; " if row["message"] else "") + (
                     f"{', '.join(needed)} needed for a plan: the variant without "
                     f"{'it' if one else 'each'} is infeasible, so {'its' if one else 'their'} "
                     "npv_ columns are blank (no plan without it to value it against)")

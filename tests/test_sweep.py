@@ -1080,3 +1080,52 @@ def test_ctrl_c_on_a_sweep_replacing_another_says_the_old_one_stays(tmp_path, mo
     assert (f"interrupted: nothing saved; the sweep in {folder} is as it was (--overwrite "
             "replaces it only when the new sweep finishes)") in " ".join(done.output.split())
     assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_a_variant_stopped_at_its_time_limit_with_a_plan_is_said_with_its_gap(
+        tmp_path, monkeypatch):
+    """The one-project case (:func:`_one_project_case`) at P = 250 and 300: objectives
+    10 x 150 / 1000 - 1 = 0.5 and 10 x 200 / 1000 - 1 = 1.0. The solve of the second is
+    made to report what HiGHS reports when a MIP stops at its time limit (5 s) with a
+    plan: status feasible, MIP gap 2e-4. The sweep said "2 variants, 2 solved, 0 failed"
+    and nothing else (kpis.csv: status feasible, message blank, no gap), while ``run``
+    warns of such a plan. Now its row says where the solver stopped and the gap (0.02%,
+    column mip_gap 0.0002), and the sweep warns, naming the variant, that it is counted
+    as solved though not proven optimal; the optimal one has no gap and no message."""
+    import dataclasses
+
+    from typer.testing import CliRunner
+
+    from chainopt import cli
+    from chainopt import solve as solve_mod
+
+    real = solve_mod.resolve
+
+    def stopped(base, variant, options=None, basis=True):
+        outcome = real(base, variant, options, basis)
+        if abs(outcome.objective - 1.0) > 1e-9:
+            return outcome
+        return dataclasses.replace(outcome, status="feasible", mip_gap=2e-4,
+                                   options={**outcome.options, "time_limit_s": 5.0},
+                                   info={**outcome.info, "model_status": "Time limit reached"})
+
+    monkeypatch.setattr(solve_mod, "resolve", stopped)
+    folder = _one_project_case(tmp_path / "case")
+    res = CliRunner().invoke(cli.app, ["sweep", str(folder), "--set",
+                                       "markets.price_usd_per_unit=250,300", "--out",
+                                       str(tmp_path), "--name", "tl", "--jobs", "1"],
+                             env={"COLUMNS": "2000"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "2 variants, 2 solved, 0 failed" in text
+    assert ("warning: 1 of 2 variants stopped at the time limit with a plan (MIP gaps up to "
+            "0.02%: v00001): not proven optimal, yet counted as solved") in text
+    kpis = pd.read_csv(tmp_path / "sweep-tl" / "kpis.csv").set_index("variant")
+    assert list(kpis["status"]) == ["optimal", "feasible"]
+    assert list(kpis["objective_musd"]) == pytest.approx([0.5, 1.0])
+    assert kpis.loc["v00001", "mip_gap"] == pytest.approx(2e-4)
+    assert kpis.loc["v00001", "message"].startswith(
+        "the solver stopped at its time limit (5 s) with a plan within 0.02% of the best "
+        "possible (MIP gap): not proven optimal")
+    assert np.isnan(kpis.loc["v00000", "mip_gap"]) and pd.isna(kpis.loc["v00000", "message"])
+    assert "note:" not in text  # said once, as the warning
