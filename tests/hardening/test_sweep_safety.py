@@ -80,7 +80,7 @@ def test_resume_solves_a_damaged_part_again(tmp_path):
 
 def test_distribution_target_is_located(tmp_path):
     (tmp_path / "d.yaml").write_text(
-        "variables:\n  - {target: 'foo bar', dist: {type: uniform, low: 0, high: 1}}\n")
+        "variables:\n  - {target: 'foo bar', op: scale, dist: {type: uniform, low: 0, high: 1}}\n")
     _code, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
                       tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
     assert "d.yaml: variables[0].target: cannot read the target 'foo bar'" in text
@@ -168,7 +168,7 @@ def test_distribution_type_that_is_a_list_is_unknown(tmp_path, kind, said):
     """A list or mapping as the distribution's type is no name of one: the same message as
     an unknown name (it was a TypeError traceback: a list is no dict key), no folder."""
     (tmp_path / "d.yaml").write_text(
-        "variables:\n  - target: markets.price_usd_per_unit[commodity=hdpe]\n"
+        "variables:\n  - target: markets.price_usd_per_unit[commodity=hdpe]\n    op: scale\n"
         f"    dist: {{type: {kind}, low: 0.9, high: 1.1}}\n")
     _, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
                   tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
@@ -187,7 +187,8 @@ def test_a_selector_key_given_twice_is_refused(tmp_path):
             in text), text
     assert "give each key one value" in text
     (tmp_path / "d.yaml").write_text(
-        f"variables:\n  - target: {twice}\n    dist: {{type: uniform, low: 0.9, high: 1.1}}\n")
+        f"variables:\n  - target: {twice}\n    op: scale\n"
+        "    dist: {type: uniform, low: 0.9, high: 1.1}\n")
     _, text = cli("sweep", "small_chain", "--samples", "2", "--distributions",
                   tmp_path / "d.yaml", "--out", tmp_path / "out", code=1)
     assert "d.yaml: variables[0].target: selects commodity twice" in text, text
