@@ -540,6 +540,27 @@ def error_message(exc: ChainoptError) -> str:
     return " ".join(str(exc).split())
 
 
+def _values_text(variant: Variant) -> str:
+    """A variant's values as its messages give them: ``markets.price_usd_per_unit set 105``."""
+    return ", ".join(f"{k} {v:.10g}" for k, v in variant.values.items())
+
+
+def bad_value(exc: InputError, source: str, variant: Variant) -> str:
+    """The message of a variant of a sweep of ``source`` whose inputs the case's checks
+    refuse: the validator names the row of the file the cell is in and the value found
+    there, which is the variant's value, not the file's (row 3 of markets.csv said 90, the
+    message 105), and advises on the file; so the message starts with the variant by its
+    id and values, and ends saying the value is the sweep's and what to change: the
+    ``--set`` values of a grid, the distribution of draws."""
+    what = ("the --set values" if variant.id.startswith("v") else
+            "the distributions file (its variable's range, or a truncated normal's low "
+            "and high)")
+    return (f"sweep variant {variant.id} ({_values_text(variant)}) of {source}: "
+            f"{error_message(exc)}. The value named is the variant's (the file's cell with "
+            f"the sweep's setting applied), not the file's: keep {what} within what the "
+            "case accepts")
+
+
 def variant_failure(exc: InfeasibleError | UnboundedError, source: str, variant: Variant
                     ) -> str:
     """The message of a variant of a sweep of ``source`` (a case folder, embedded case or
@@ -550,7 +571,7 @@ def variant_failure(exc: InfeasibleError | UnboundedError, source: str, variant:
     infeasible = isinstance(exc, InfeasibleError)
     what = ("infeasible: no plan meets every constraint" if infeasible else
             "unbounded: some quantity can grow without limit while adding value")
-    values = ", ".join(f"{k} {v:.10g}" for k, v in variant.values.items())
+    values = _values_text(variant)
     changes = yaml.safe_dump(list(variant.changes), default_flow_style=True,
                              sort_keys=False, width=10**9).strip()
     return (f"sweep variant {variant.id} ({values}) of {source} is {what}. To see "
@@ -817,6 +838,9 @@ def solve_variant(source: str, variant: Variant, options=None,
                     f"{', '.join(needed)} needed for a plan: the variant without "
                     f"{'it' if one else 'each'} is infeasible, so {'its' if one else 'their'} "
                     "npv_ columns are blank (no plan without it to value it against)")
+    except InputError as exc:  # a value the variant set, not the file's (bad_value)
+        row.update(status="InputError", message=bad_value(exc, source, variant),
+                   objective_musd=np.nan)
     except ChainoptError as exc:
         row.update(status=type(exc).__name__, message=error_message(exc),
                    objective_musd=np.nan)

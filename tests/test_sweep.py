@@ -1129,3 +1129,34 @@ def test_a_variant_stopped_at_its_time_limit_with_a_plan_is_said_with_its_gap(
         "possible (MIP gap): not proven optimal")
     assert np.isnan(kpis.loc["v00000", "mip_gap"]) and pd.isna(kpis.loc["v00000", "message"])
     assert "note:" not in text  # said once, as the warning
+
+
+def test_a_variants_bad_value_is_said_to_be_the_variants_not_the_files(tmp_path):
+    """Unit u1 (100 kt/yr) turns feed at 50 USD/t into prod at 10 USD/t, sold in two
+    tiers: 60 kt at 100 USD/t, then 100 kt at 90. Tier 2 set to 80 and 95 solves: 60 x
+    (100 - 60) / 1000 + 40 x (p - 60) / 1000 = 2.4 + 0.8 = 3.2 and 2.4 + 1.4 = 3.8 MUSD.
+    At 105 tier 2 pays more than tier 1, which the case refuses. The message was the
+    validator's alone, "markets.csv row 3, column price_usd_per_unit: tier 2 of prod at
+    a pays 105 ...; renumber the tiers ...", while row 3 of the file says 90: nothing said
+    105 was the sweep's. Now it starts with the variant by its id and value and ends
+    saying the value is the variant's and what to change (the --set values)."""
+    case = write_case(tmp_path / "toy5", {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\na", "modes": "mode,process,variable_cost_usd_per_unit\nm1,p,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,feed,in,1\nm1,prod,out,1",
+        "units": "unit,site,process,capacity_k_per_yr\nu1,a,p,100",
+        "supplies": "site,commodity,cost_usd_per_unit\na,feed,50",
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr\n"
+                   "a,prod,1,100,60\na,prod,2,90,100"})
+    kpis, _, _ = api.sweep(case, sets=["markets.price_usd_per_unit[tier=2]=80,95,105"],
+                           out=tmp_path, name="t5t", jobs=1)
+    assert list(kpis["objective_musd"].iloc[:2]) == pytest.approx([3.2, 3.8])
+    bad = kpis.set_index("variant").loc["v00002"]
+    assert bad["status"] == "InputError"
+    assert bad["message"].startswith(
+        "sweep variant v00002 (markets.price_usd_per_unit[tier=2] set 105) of ")
+    assert "markets.csv row 3, column price_usd_per_unit: tier 2 of prod at a pays 105" in (
+        bad["message"])
+    assert bad["message"].endswith(
+        "The value named is the variant's (the file's cell with the sweep's setting "
+        "applied), not the file's: keep the --set values within what the case accepts")
