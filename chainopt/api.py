@@ -1131,6 +1131,8 @@ def _check_settings(base: Case, variants: list, meta: dict, origin: str,
     samples = meta.get("samples")
     names = ([f"variables[{j}] ({label})" for j, label in enumerate(variants[0].values)]
              if samples and variants else [f"--set {text!r}" for text in meta["sets"]])
+    if not resumed:
+        _plan_reads(variants, names, f"{origin}: " if origin else "")
     try:
         sw.check_variants(base.raw, variants, f"{origin}: target" if samples else "--set",
                           names, f"{origin}: " if origin else "")
@@ -1143,6 +1145,23 @@ def _check_settings(base: Case, variants: list, meta: dict, origin: str,
             "it did not check it): start a new sweep with the settings fixed (--overwrite "
             "replaces this one)" + (f"; {p.hint}" if p.hint else ""))
             for p in exc.problems]) from None
+
+
+def _plan_reads(variants: list, names: list[str], within: str = "") -> None:
+    """An InputError when a setting changes one of the :data:`PARTY_TABLES`: the plan
+    never reads them and a sweep's kpis.csv has no party figures, so every variant would
+    be solved to the same answer (three loan inflations on a toy gave 4.5, 4.5, 4.5 MUSD
+    with no word, a table that reads "no effect"); ``names``: each setting as given."""
+    for name, change in zip(names, variants[0].changes if variants else (), strict=False):
+        table = change.get("table")
+        if table in PARTY_TABLES:
+            raise InputError([Problem(
+                f"{within}{name}", f"{table}.csv is read only by compare's cooperation "
+                "economics (who owns, finances and is taxed on a project, worked out on the "
+                "plan afterwards): the plan never reads it and kpis.csv has no party "
+                "figures, so every variant would be the same",
+                "write a scenario for each value and compare them (chainopt compare BASE "
+                "SCENARIO ...): compare splits each project's cash flows among the parties")])
 
 
 def _check_full(variants: list, full: list[str] | tuple[str, ...]) -> None:

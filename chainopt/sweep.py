@@ -439,6 +439,32 @@ def check_variants(raw, variants: list[Variant], origin: str = "--set",
             raise InputError([Problem(f"{origin} {label.rsplit(' ', 1)[0]}", p.message, p.hint)
                               for p in exc.problems]) from None
     _overlap(raw, list(variants[0].changes), names or labels, within)
+    for i, label in enumerate(labels):
+        _changes_something(raw, variants, i, label, origin)
+
+
+def _changes_something(raw, variants: list[Variant], i: int, label: str, origin: str
+                       ) -> None:
+    """An InputError when setting ``i`` (``label``) leaves the case the same at two of its
+    values: a scale of cells that are all 0, or blank with a default of 0
+    (``markets.min_k_per_yr*=1,2`` on a case without that column), so every variant of
+    it would be solved to one answer."""
+    first = variants[0].values[label]
+    other = next((v for v in variants if v.values[label] != first), None)
+    if other is None:
+        return
+    try:
+        a = apply_variant(raw, [variants[0].changes[i]]).tables
+        b = apply_variant(raw, [other.changes[i]]).tables
+    except InputError:  # a value the case refuses: its variant fails, said there
+        return
+    if a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a):
+        target, op = label.rsplit(" ", 1)
+        raise InputError([Problem(
+            f"{origin} {target}", f"gives the same case at {first:.10g} and "
+            f"{other.values[label]:.10g}: the cells it changes are all 0 (or blank, with a "
+            f"default of 0), and a {op} keeps them 0, so every variant would be the same",
+            "set a value (=) instead, or select rows that hold one")])
 
 
 def _overlap(raw, changes: list[dict], names: list[str], within: str = "") -> None:

@@ -1160,3 +1160,55 @@ def test_a_variants_bad_value_is_said_to_be_the_variants_not_the_files(tmp_path)
     assert bad["message"].endswith(
         "The value named is the variant's (the file's cell with the sweep's setting "
         "applied), not the file's: keep the --set values within what the case accepts")
+
+
+@pytest.mark.parametrize(("setting", "table"), [
+    ("project_finance.inflation=0,0.05,0.2", "project_finance"),
+    ("parties.discount_rate=0.05,0.1", "parties"),
+    ("project_shares.share=0.5,1", "project_shares"),
+])
+def test_a_sweep_of_a_table_the_plan_never_reads_is_refused(tmp_path, setting, table):
+    """The one-project case (:func:`_one_project_case`: objective 10 x (250 - 100) / 1000 -
+    1 = 0.5 MUSD with the project built) owned by a party and half financed by a loan.
+    The parties, shares and finance tables are read only by compare's cooperation
+    economics, after the plan: a sweep of the loan's inflation at 0, 0.05 and 0.2 solved
+    three variants to 0.5, 0.5 and 0.5 MUSD with no word (kpis.csv has no party
+    figures), a table reading "no effect". Now it is refused before anything is written,
+    naming the setting and the table, and pointing to compare."""
+    case = _one_project_case(tmp_path / "case")
+    (case / "parties.csv").write_text("party,discount_rate,currency\nowner,0.1,USD\n"
+                                      "bank,0.05,USD\n")
+    (case / "project_shares.csv").write_text("project,party,share\ngood,owner,1\n")
+    (case / "project_finance.csv").write_text(
+        "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,lender,inflation\n"
+        "good,0.5,0.08,2,1,annuity,bank,0.03\n")
+    assert api.run(api.load_case(str(case)), save=False).objective == pytest.approx(0.5)
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep(case, sets=[setting], out=out, jobs=1)
+    (problem,) = info.value.problems
+    assert problem.where == f"--set {setting!r}"
+    assert problem.message.startswith(f"{table}.csv is read only by compare's cooperation "
+                                      "economics")
+    assert "every variant would be the same" in problem.message
+    assert "chainopt compare" in problem.hint
+    assert not out.exists()
+
+
+def test_a_scale_of_cells_that_are_all_0_is_refused(tmp_path):
+    """The one-project case (:func:`_one_project_case`) has no markets.min_k_per_yr
+    column (default 0): ``markets.min_k_per_yr*=1,2`` scales 0 to 0 and 0, so its two
+    variants were solved to the same 0.5 MUSD with no word (a scale of blank cells is
+    refused, one of cells that are all 0 was not). Now refused naming the setting and
+    both values; ``markets.min_k_per_yr=1,2`` (a set) runs."""
+    case = _one_project_case(tmp_path / "case")
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        api.sweep(case, sets=["markets.min_k_per_yr*=1,2"], out=out, jobs=1)
+    (problem,) = info.value.problems
+    assert problem.where == "--set markets.min_k_per_yr"
+    assert problem.message.startswith("gives the same case at 1 and 2: the cells it changes "
+                                      "are all 0")
+    assert not out.exists()
+    kpis, _, _ = api.sweep(case, sets=["markets.min_k_per_yr=1,2"], out=out, jobs=1)
+    assert list(kpis["status"]) == ["optimal", "optimal"]
