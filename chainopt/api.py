@@ -1092,8 +1092,9 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int | None,
         raise InputError([Problem("--distributions", "is read only for Monte Carlo draws",
                                   "add --samples N, or leave --distributions out of a "
                                   "grid sweep")])
-    dist = read_mapping(distributions, str(distributions), what="distributions file") \
-        if distributions else None
+    # numbers=True: sd: 5e-2 is a number (YAML 1.1 read it as text), as in --set
+    dist = read_mapping(distributions, str(distributions), what="distributions file",
+                        numbers=True) if distributions else None
     meta: dict[str, Any] = {
         "source": str(source) if source is not None else None,
         "source_abs": str(Path(source).resolve()) if source and Path(str(source)).exists()

@@ -12,6 +12,7 @@ expanded, so such a file fails in milliseconds.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -115,11 +116,24 @@ def _expanded_size(node: yaml.Node) -> int:
     return size(node)
 
 
-def parse_yaml(text: str, where: str) -> object:
-    """One YAML document from ``text`` as plain data (None for an empty document)."""
+class _NumbersLoader(_BoundedLoader):
+    """:class:`_BoundedLoader` that reads a number in scientific notation as a number
+    where YAML 1.1 reads it as text (``5e-2``, ``1E3``, ``5.0e2``: no dot, or no sign in
+    the exponent), as YAML 1.2, JSON and Python do; quoted, it stays text."""
+
+
+_NumbersLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def parse_yaml(text: str, where: str, numbers: bool = False) -> object:
+    """One YAML document from ``text`` as plain data (None for an empty document);
+    ``numbers``: scientific notation read as numbers (:class:`_NumbersLoader`)."""
     if len(text) > MAX_BYTES:
         raise InputError([Problem(where, f"YAML longer than {MAX_BYTES:,} characters")])
-    loader = _BoundedLoader(text)
+    loader = (_NumbersLoader if numbers else _BoundedLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -148,16 +162,19 @@ def parse_yaml(text: str, where: str) -> object:
         loader.dispose()
 
 
-def read_yaml(path: str | Path, where: str | None = None) -> object:
-    """Read one YAML file (UTF-8, at most MAX_BYTES) as plain data."""
+def read_yaml(path: str | Path, where: str | None = None, numbers: bool = False) -> object:
+    """Read one YAML file (UTF-8, at most MAX_BYTES) as plain data (``numbers``: see
+    :func:`parse_yaml`)."""
     where = where or str(path)
-    return parse_yaml(read_text(path, where, MAX_BYTES, what="YAML file"), where)
+    return parse_yaml(read_text(path, where, MAX_BYTES, what="YAML file"), where, numbers)
 
 
-def read_mapping(path: str | Path, where: str | None = None, what: str = "file") -> dict:
-    """Read a YAML file that must hold a mapping (an empty file is an error)."""
+def read_mapping(path: str | Path, where: str | None = None, what: str = "file",
+                 numbers: bool = False) -> dict:
+    """Read a YAML file that must hold a mapping (an empty file is an error; ``numbers``:
+    see :func:`parse_yaml`)."""
     where = where or str(path)
-    doc = read_yaml(path, where)
+    doc = read_yaml(path, where, numbers)
     if doc is None:
         raise InputError([Problem(where, "is empty", f"a {what} is a YAML mapping of keys to "
                                   "values")])

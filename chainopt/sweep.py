@@ -371,7 +371,8 @@ def _variables(spec: object, where: str = "distributions",
         if bad:
             problems.append(Problem(f"{here}.dist.{bad[0]}", f"must be a finite number "
                                     f"(found {d.get(bad[0])!r})",
-                                    "write a plain number such as 0.8 (no text or formula)"))
+                                    "write a plain number without quotes, such as 0.8 or "
+                                    "5e-2 (no text or formula)"))
             continue
         found = "found " + ", ".join(f"{p} {d[p]!r}" for p in DIST_KEYS[kind][1:] if p in d)
         if kind == "uniform" and not d["low"] <= d["high"]:

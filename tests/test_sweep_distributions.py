@@ -295,3 +295,29 @@ def test_a_variable_without_its_op_is_refused_and_an_old_sweep_resumes_as_scale(
     s = kpis["markets.price_usd_per_unit scale"]
     assert ((s >= 0.9) & (s <= 1.1)).all() and len(kpis) == 3
     assert list(kpis["objective_musd"]) == pytest.approx(list(100 * (100 * s - 60) / 1000))
+
+
+def test_a_parameter_in_scientific_notation_is_a_number(tmp_path):
+    """``sd: 5e-2`` was refused, "must be a finite number (found '5e-2'); write a plain
+    number such as 0.8": YAML 1.1 reads a number in scientific notation without a dot as
+    text, while ``--set ...=1e2`` and a scenario's values take it. It is now 0.05: three
+    draws of normal(1, 5e-2) with seed 0 are those of normal(1, 0.05), and each gives
+    the toy (:func:`_toy`) 100 kt x (100 s - 60) / 1000 MUSD at a scale s. A quoted
+    '5e-2' is text and still refused."""
+    case = _toy(tmp_path / "toy")
+    dist = tmp_path / "dd.yaml"
+    dist.write_text("variables:\n  - {target: markets.price_usd_per_unit, op: scale, "
+                    "dist: {type: normal, mean: 1, sd: 5e-2}}\n")
+    kpis, _, _ = api.sweep(case, samples=3, distributions=dist, out=tmp_path, jobs=1)
+    s = kpis["markets.price_usd_per_unit scale"]
+    same = sw.draw_samples({"variables": [{"target": "markets.price_usd_per_unit",
+                                           "op": "scale", "dist": {
+                                               "type": "normal", "mean": 1, "sd": 0.05}}]},
+                           3, 0)
+    assert list(s) == pytest.approx([next(iter(v.values.values())) for v in same], rel=1e-9)
+    assert list(kpis["objective_musd"]) == pytest.approx(list(100 * (100 * s - 60) / 1000))
+    dist.write_text(dist.read_text().replace("5e-2", "'5e-2'"))
+    with pytest.raises(InputError, match=r"variables\[0\]\.dist\.sd: must be a finite number "
+                                          r"\(found '5e-2'\); write a plain number without "
+                                          r"quotes"):
+        api.sweep(case, samples=3, distributions=dist, out=tmp_path, name="q", jobs=1)
