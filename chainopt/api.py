@@ -822,7 +822,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     with contextlib.ExitStack() as hold:
         if resume is not None:
             _resume_takes_no_request(source, sets, samples, seed, distributions, name,
-                                     overwrite)
+                                     overwrite, out)
             _resumed_sweep(resume)  # a sweep folder? (said before trying to hold it)
             # held while it is read and written: a racing resume or replace is refused
             hold.enter_context(held(Path(resume)))
@@ -1048,13 +1048,15 @@ def _options_text(o: SolveOptions) -> str:
 
 
 def _resume_takes_no_request(source, sets, samples: int, seed: int | None, distributions,
-                             name: str | None, overwrite: bool) -> None:
+                             name: str | None, overwrite: bool, out=None) -> None:
     """A resumed sweep runs what its sweep.json asks: what to vary, from which case and
     under which name given again would be ignored, so any of it is an InputError (a
-    seed given, 0 too)."""
+    seed given, 0 too). So is ``out``: the sweep is finished in its folder, and
+    ``--out OTHER`` was ignored while the user looked for it in OTHER."""
     given = [opt for opt, v in (("SOURCE", source), ("--set", sets), ("--samples", samples),
                                 ("--seed", seed is not None), ("--distributions", distributions),
-                                ("--name", name), ("--overwrite", overwrite)) if v]
+                                ("--name", name), ("--overwrite", overwrite),
+                                ("--out", out is not None)) if v]
     if given:
         raise InputError([Problem("--resume", f"takes what to run from the sweep's "
                                   f"sweep.json, not from {', '.join(given)}",

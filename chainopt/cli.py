@@ -389,7 +389,8 @@ def sweep(
                                                   "DASK_SCHEDULER_ADDRESS).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish an interrupted sweep folder.")]
     = None,
-    out: Annotated[Path, typer.Option(help="Folder for sweep-<name>/.")] = Path("results"),
+    out: Annotated[Path | None, typer.Option(help="Folder for sweep-<name>/ (default "
+                                                  "results).")] = None,
     name: Annotated[str | None, typer.Option(help="Sweep name, snake_case (default: the "
                                                   "scenario or case name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing sweep folder.")] = False,

@@ -142,9 +142,13 @@ def test_interrupted_sweep_resumes_to_the_same_table(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sw.SweepFolder, "_parts", counted)
     # what to run comes from sweep.json: a request given again (ignored before) is refused
-    for asked in ({"sets": [HDPE]}, {"samples": 5}, {"seed": 3}, {"name": "other"}):
+    # --out too (review sweep F8: --out OTHER was ignored, the sweep finished in its
+    # folder while OTHER was never made)
+    for asked in ({"sets": [HDPE]}, {"samples": 5}, {"seed": 3}, {"name": "other"},
+                  {"out": tmp_path / "elsewhere"}):
         with pytest.raises(InputError, match=r"takes what to run from the sweep's sweep\.json"):
             api.sweep(None, resume=folder, jobs=1, **asked)
+    assert not (tmp_path / "elsewhere").exists()
     resumed, _, _ = api.sweep(None, resume=folder, jobs=1)
     # the parts are read once to find what is left, not once per variant (a resume of
     # 3,000 variants with 455 done read 1.4 million part files and never finished),
