@@ -488,21 +488,37 @@ def sweep(
 
 #: failed variants of a sweep named on the terminal (the rest counted: kpis.csv has all)
 FAILURES_SHOWN = 3
-#: characters of a failed variant's reason on the terminal
-REASON_CHARS = 160
+#: characters of a failed variant's reason on the terminal: its start, then its end
+REASON_CHARS = 200
+REASON_END = 60
+
+
+def _words(text: str, n: int, end: bool = False) -> str:
+    """The first (``end``: last) ``n`` characters of ``text`` cut between two words, or
+    mid-word when the words are longer than half of ``n``."""
+    if end:
+        piece = text[-n:]
+        i = piece.find(" ")
+        return piece[i + 1:] if 0 <= i < n // 2 else piece
+    piece = text[:n]
+    i = piece.rfind(" ")
+    return piece[:i] if i > n // 2 else piece
 
 
 def failure_lines(failed: dict[str, str]) -> list[str]:
     """The terminal's lines naming a sweep's failed variants (``id -> "status: message"``,
     :func:`chainopt.api.failed_variants`): the first :data:`FAILURES_SHOWN`, each with its
-    status and the first sentence of its message (a longer one cut in its middle to
-    :data:`REASON_CHARS` characters: its start says which variant and what was set, its
-    end what went wrong), then how many more, and where every whole message is."""
+    status and the first sentence of its message (a longer one cut between words to its
+    first :data:`REASON_CHARS` characters, which say which variant, what was set and what
+    is wrong, and its last :data:`REASON_END`, the end of the sentence: cut in its middle,
+    'tier 2 of prod at a pa ... es, or make' had lost what was wrong), then how many more,
+    and where every whole message is."""
     lines = []
     for vid, reason in list(failed.items())[:FAILURES_SHOWN]:
         first = " ".join(reason.split(". ", 1)[0].split())
-        if len(first) > REASON_CHARS:
-            first = f"{first[:REASON_CHARS // 2]} ... {first[-REASON_CHARS // 2:]}"
+        if len(first) > REASON_CHARS + REASON_END + 5:
+            first = (f"{_words(first, REASON_CHARS)} ... "
+                     f"{_words(first[REASON_CHARS:], REASON_END, end=True)}")
         lines.append(f"  failed {vid}: {first}")
     more = len(failed) - FAILURES_SHOWN
     if failed:

@@ -694,9 +694,16 @@ def test_a_sweeps_terminal_names_its_failed_variants(tmp_path):
     assert text.count("is infeasible: no plan meets every constraint") == 3
     assert "failed v00000" not in text and "failed v00004" not in text
     assert "and 1 more; whole messages in kpis.csv, column message" in text
-    # a first sentence longer than 160 characters keeps its start and its end
-    (line, _) = cli.failure_lines({"v1": f"InfeasibleError: {'x' * 300} is infeasible. More"})
-    assert line == f"  failed v1: InfeasibleError: {'x' * 63} ... {'x' * 66} is infeasible"
+    # a long first sentence keeps its start to 200 characters and its last 60, each cut
+    # between words (review sweep F7: cut in the middle, 'tier 2 of prod at a pa ... es,
+    # or make' had lost what was wrong): 'InfeasibleError: ' (17) + 36 words 'wwww ' (180)
+    # is 197 characters, the 37th word would end at 201, so the start ends after 36
+    # words; the last 60 characters are 'w ' + 9 words 'wwww ' (45) + 'is infeasible'
+    # (13), cut to its 9 words and the end
+    words = "wwww " * 80
+    (line, _) = cli.failure_lines({"v1": f"InfeasibleError: {words}is infeasible. More"})
+    assert line == (f"  failed v1: InfeasibleError: {'wwww ' * 35}wwww ... {'wwww ' * 9}"
+                    "is infeasible")
 
 
 def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
