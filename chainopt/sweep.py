@@ -967,27 +967,41 @@ class SweepFolder:
         than :data:`MAX_PART_BYTES`, not a regular file) is left out, so ``resume``
         solves that variant again and replaces it. So is a part of another sweep
         (:func:`_foreign`: other setting values than its variant's), and one of an id the
-        sweep does not have is left out of its tables; ``warn`` is told of both, naming
+        sweep does not have is left out of its tables; ``warn`` is told of these, of a
+        damaged part and of one whose row is another variant's (a file renamed), naming
         the file."""
         asked = {v.id: v for v in variants}
         out = {}
+        damaged = ("damaged (cut short, altered, not a regular file or too large): left "
+                   "out, and its variant solved again")
         for p in sorted(self.parts.glob("*.csv")) if self.parts.exists() else []:
             try:
                 if not p.is_file() or p.stat().st_size > MAX_PART_BYTES:
-                    continue  # no part chainopt wrote (reading a FIFO would block)
+                    if warn is not None:  # (reading a FIFO would block)
+                        warn(f"{p}: {damaged}")
+                    continue
                 text = checked_part(p.read_text(encoding="utf-8"))
                 if text is None:
+                    if warn is not None:
+                        warn(f"{p}: {damaged}")
                     continue
                 df = pd.read_csv(io.StringIO(text))
             except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                if warn is not None:
+                    warn(f"{p}: {damaged}")
                 continue
-            if "variant" in df.columns and len(df) == 1 and str(df["variant"].iloc[0]) == p.stem:
-                foreign = _foreign(df, asked.get(p.stem))
-                if foreign:
-                    if warn is not None:
-                        warn(f"{p}: {foreign}")
-                    continue
-                out[p.stem] = df
+            held = str(df["variant"].iloc[0]) if "variant" in df.columns and len(df) == 1 else ""
+            if held != p.stem:
+                if warn is not None:
+                    warn(f"{p}: holds the row of variant '{held}', not of '{p.stem}' (a part "
+                         "file renamed?): left out, and the variant solved again")
+                continue
+            foreign = _foreign(df, asked.get(p.stem))
+            if foreign:
+                if warn is not None:
+                    warn(f"{p}: {foreign}")
+                continue
+            out[p.stem] = df
         return out
 
     def done(self, variants: Iterable[Variant], warn: Callable[[str], object] | None = None

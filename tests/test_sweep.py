@@ -914,6 +914,25 @@ def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
     assert sw.SweepFolder(folder).done(variants) == {p.stem for p in parts}
 
 
+def test_resume_says_which_parts_it_solves_again(tmp_path):
+    """Review sweep F9: a part renamed to another variant's id (v00000.csv copied over
+    v00001.csv: its row is v00000's, its check value intact) and a damaged part (cut
+    short) were left out and solved again without a word. Each is now named with why;
+    the resumed sweep's objectives are the first run's (3 variants, 2 solved again)."""
+    folder = tmp_path / "sweep-s"
+    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    p0, p1, p2 = sorted((folder / "parts").glob("*.csv"))
+    p1.write_bytes(p0.read_bytes())
+    p2.write_text(p2.read_text()[:-20])
+    notes: list[str] = []
+    again, _, _ = api.sweep(None, resume=folder, jobs=1, warn=notes.append)
+    assert again["objective_musd"].tolist() == pytest.approx(kpis["objective_musd"].tolist())
+    said = [n for n in notes if str(folder / "parts") in n]
+    assert any(str(p1) in n and f"holds the row of variant '{p0.stem}'" in n for n in said)
+    assert any(str(p2) in n and "damaged" in n for n in said)
+    assert len(said) == 2
+
+
 def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):
     """A sweep started before sweep.json recorded the input hash was resumed on whatever
     the case now is, silently: its finished variants may be of other data. It still
