@@ -888,7 +888,7 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
         except KeyboardInterrupt as exc:  # the parts written stay: say how to go on
             if isinstance(exc, SweepInterrupted):
                 raise
-            raise SweepInterrupted(folder.path, len(folder.done(variants)),
+            raise SweepInterrupted(folder.path, folder.saved(variants),
                                    len(variants)) from None
         return kpis, summary, folder.path
 

@@ -1004,6 +1004,14 @@ class SweepFolder:
             out[p.stem] = df
         return out
 
+    def saved(self, variants: Iterable[Variant]) -> int:
+        """How many of ``variants`` have a part file, counted by name, none read: what an
+        interrupted sweep says at once (reading 17,604 parts took about 90 s); ``resume``
+        checks each (:meth:`done`)."""
+        ids = {v.id for v in variants}
+        names = (p.stem for p in self.parts.glob("*.csv")) if self.parts.exists() else ()
+        return sum(1 for n in names if n in ids)
+
     def done(self, variants: Iterable[Variant], warn: Callable[[str], object] | None = None
              ) -> set[str]:
         """The ids of ``variants`` with a complete part (see :meth:`_parts`)."""
