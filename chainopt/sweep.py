@@ -1027,11 +1027,20 @@ class SweepFolder:
         keep_held(self.path)  # a sweep running for days stays held (chainopt.atomic.held)
 
     def collect(self, variants: Iterable[Variant]) -> pd.DataFrame:
-        """The complete parts of ``variants`` as one table, by variant id."""
+        """The complete parts of ``variants`` as one table, by variant id. A variant with
+        a plan whose model had no term of a lever or project another variant's had (a
+        levy at 0 is no term) moved or built 0 of it: its ``lever_*``/``built_*`` cell
+        is 0, not blank (a blank reads as missing, as a failed variant's)."""
         frames = list(self._parts(variants).values())
         if not frames:
             return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True).sort_values("variant", kind="stable")
+        kpis = pd.concat(frames, ignore_index=True).sort_values("variant", kind="stable")
+        if "status" in kpis.columns:
+            planned = kpis["status"].isin(("optimal", "feasible"))
+            for c in kpis.columns:
+                if c.startswith(("lever_", "built_")):
+                    kpis.loc[planned, c] = kpis.loc[planned, c].fillna(0.0)
+        return kpis
 
 
 def run_variants(source: str, variants: Iterable[Variant], folder: SweepFolder, jobs: int = 1,

@@ -951,6 +951,29 @@ def test_an_interrupted_sweep_counts_its_parts_by_name(tmp_path):
     assert sf.saved(variants) == 0
 
 
+def test_a_levy_swept_from_0_moves_0_at_0(tmp_path):
+    """Review sweep F6: a levy at 0 is no term of the model, so its lever column was
+    blank at that point and summary.csv counted 1 of 2 solved points. By hand: 10 kt/yr
+    of product sold at plant (cap 10; unit u makes up to 50) at 400 USD/t from feed at
+    100, one year at rate 0:
+    3.0 MUSD; an export duty of 10 USD/t there takes 10 x 10 / 1000 = 0.1 MUSD: 2.9, its
+    lever -0.1; at 0 it moves 0."""
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    case = write_case(tmp_path / "toy", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,10",
+        "levies": "levy,kind,commodity,sites,amount_usd_per_unit,active\n"
+                  "duty,export_duty,product,plant,10,true"})
+    kpis, summary, _ = api.sweep(str(case), sets=["levies.amount_usd_per_unit=0,10"],
+                                 out=tmp_path, jobs=1)
+    assert kpis["objective_musd"].tolist() == pytest.approx([3.0, 2.9])
+    assert kpis["lever_duty_export_duty_musd"].tolist() == pytest.approx([0.0, -0.1])
+    s = summary.set_index(["measure", "statistic"])["value"]
+    assert s[("lever_duty_export_duty_musd", "count")] == 2
+
+
 def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):
     """A sweep started before sweep.json recorded the input hash was resumed on whatever
     the case now is, silently: its finished variants may be of other data. It still
