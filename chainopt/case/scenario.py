@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -976,22 +977,26 @@ class _Overlay:
         if op in ("scale", "add") or c.kind in ("float", "int"):
             if val is None and op == "set":
                 return True
+            example = f"e.g. {op}: {{{col}: {'1.1' if op == 'scale' else '10'}}}"
             if isinstance(val, bool) or not isinstance(val, int | float):
                 try:
-                    float(str(val))
+                    num = float(str(val))
                 except ValueError:
                     self.fail(f"'{col}': {op} needs a number (found {quoted(val, as_repr=True)})",
-                              f"write a number, e.g. {op}: {{{col}: "
-                              f"{'1.1' if op == 'scale' else '10'}}}")
+                              f"write a number, {example}")
                     return False
             else:  # a whole number beyond a float (10**400) ended in an OverflowError
-                try:  # (an inf or nan float is left to validation, as a file's cell)
-                    float(val)
+                try:
+                    num = float(val)
                 except OverflowError:
-                    self.fail(f"'{col}': {op} needs a finite number (found "
-                              f"{quoted(val, as_repr=True)})",
-                              f"write a number of at most {MAX_MAGNITUDE:g}")
-                    return False
+                    num = math.inf
+            if not math.isfinite(num):
+                # a scale or add by nan wrote a blank (for a cap: unlimited) without a word;
+                # a set of one is refused here too, once, rather than row by row
+                self.fail(f"'{col}': {op} needs a finite number (found "
+                          f"{quoted(val, as_repr=True)})",
+                          f"write a number of at most {MAX_MAGNITUDE:g}, {example}")
+                return False
         return True
 
     def _blank_only(self, op: str, col: str, cells: pd.Series, period: str) -> bool:

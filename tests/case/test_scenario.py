@@ -866,3 +866,38 @@ def test_a_null_selector_value_is_written_as_yaml_says_it(tmp_path):
                                                "scale: {price_usd_per_unit: 2}}\n"))
     assert "selector {site: null} matches no row of markets.csv" in text, text
     assert "None" not in text
+
+
+@pytest.mark.parametrize("op, value", [
+    ("scale", ".nan"), ("scale", "'nan'"), ("scale", ".NaN"), ("add", ".nan"),
+    ("scale", ".inf"), ("add", "-.inf"), ("add", "'inf'"), ("scale", "'1e400'")])
+def test_a_scale_or_add_by_a_non_finite_number_is_refused(tmp_path, op, value):
+    """A scale or add by NaN wrote a blank: market a's cap of 30 kt/yr (40 in p2) became
+    no cap at all, the change accepted without a word (outside review s26 safety F1:
+    small_chain's objective 7,784.9 -> 7,845.5 MUSD, ru_dom's HDPE sold at 584 kt/yr over
+    its cap of 500). By hand: NaN x 30 and NaN + 30 are NaN, and inf x 30 is inf, none a
+    cap; each is now one problem at the change, naming the column and the value found."""
+    text = _problems(_two_markets(tmp_path, f"""\
+        - {{table: markets, where: {{site: a}}, {op}: {{max_k_per_yr: {value}}}}}
+        """))
+    assert len(text) == 1, text
+    assert text[0].split("s.yaml ", 1)[1].startswith(
+        f"changes[0]: 'max_k_per_yr': {op} needs a finite number (found "), text
+
+
+def test_a_set_of_a_non_finite_number_is_one_problem(tmp_path):
+    """set: {max_k_per_yr: .nan} was refused row by row by validation; now once at the
+    change, as scale and add are. A set by period of .inf likewise. By hand: scale by 2
+    of the same cap is accepted and doubles it, 30 -> 60 and p2's 40 -> 80."""
+    for change in ("set: {max_k_per_yr: .nan}", "set: {max_k_per_yr: {p2: .inf}}"):
+        text = _problems(_two_markets(tmp_path, f"""\
+            - {{table: markets, where: {{site: a}}, {change}}}
+            """))
+        assert len(text) == 1 and "set needs a finite number" in text[0], text
+    from chainopt.case.index import by_period
+
+    ok = api.load_case(_two_markets(tmp_path, "- {table: markets, where: {site: a}, "
+                                              "scale: {max_k_per_yr: 2}}\n"))
+    cap = by_period(ok, "markets", ["max_k_per_yr"])
+    assert cap[cap["site"] == "a"].set_index("period")["max_k_per_yr"].to_dict() == {
+        "p1": 60.0, "p2": 80.0, "p3": 60.0}
