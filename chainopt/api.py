@@ -1985,6 +1985,12 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
             raise InputError([Problem(f"{f} key rerun", "missing: the case or scenario to "
                                       "re-run", "write the snapshot again with chainopt "
                                       "snapshot write")])
+        bad = _drift.non_finite_figures(golden)
+        if bad:  # nan passed any tolerance and inf matched itself: the figure went unchecked
+            raise InputError([Problem(
+                f"{f} key {k}", f"damaged snapshot: the figure is not a finite number "
+                f"(found {v}); no run writes one", "restore the file from version control "
+                "or write it again with chainopt snapshot write") for k, v in bad.items()])
         goldens[f] = golden
     missing = [] if partial else snapshots_missing([g["rerun"] for g in goldens.values()])
     for f, golden in goldens.items():

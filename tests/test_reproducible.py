@@ -755,3 +755,43 @@ def test_verify_takes_the_tail_when_the_recorded_path_holds_other_inputs(tmp_pat
     cost(tmp_path / "moved" / "cases" / "one", 120)
     res = cli.invoke(app, ["verify", "results/r"])
     assert res.exit_code == 6, res.output
+
+
+@pytest.mark.parametrize("text, key", [
+    ("objective_musd: .nan", "objective_musd"), ("objective_musd: .inf", "objective_musd"),
+    ("objective_musd: -.inf", "objective_musd"),
+    ("npv_parts_musd: {npv_capex: .nan}", "npv_parts_musd.npv_capex")])
+def test_snapshot_check_refuses_a_figure_that_is_not_finite(tmp_path, text, key):
+    """The tiny case's snapshot (objective 5 x (290 - 100) / 1000 = 0.95 MUSD) with one
+    figure edited to NaN or an infinity passed snapshot check (exit 0): |nan - 0.95| > tol
+    and |inf - inf| > tol are both false, so the figure was checked no more (outside
+    review s26 safety F3). No run writes such a figure: the file is damaged, exit 1 naming
+    the file and key, before anything is re-run."""
+    from chainopt.errors import InputError
+    from tests.toycase import write_case
+
+    case = write_case(tmp_path / "tiny", TINY)
+    api.snapshot_write([str(case)], tmp_path / "snap")
+    path = tmp_path / "snap" / "toy.yaml"
+    doc = yaml.safe_load(path.read_text())
+    assert doc["objective_musd"] == pytest.approx(0.95)
+    doc.update(yaml.safe_load(text) if key == "objective_musd"
+               else {"npv_parts_musd": {**doc["npv_parts_musd"], "npv_capex": float("nan")}})
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError) as exc:
+        api.snapshot_check(tmp_path / "snap")
+    assert [p.where for p in exc.value.problems] == [f"{path} key {key}"]
+    assert "damaged snapshot: the figure is not a finite number" in str(exc.value)
+
+
+def test_golden_figures_that_are_not_finite_are_drift():
+    """compare_figures on its own: a golden NaN or infinity is always a change (NaN was
+    within any tolerance, inf - inf is NaN, so no line at all)."""
+    from chainopt.report.drift import compare_figures
+
+    inf = float("inf")
+    assert compare_figures({"a": float("nan")}, {"a": 1.0}, rtol=1e-5, atol=1e-3) == [
+        "~ a: nan -> 1.0 (not a finite number)"]
+    assert compare_figures({"a": inf}, {"a": inf}, rtol=1e-5, atol=1e-3) == [
+        "~ a: inf -> inf (not a finite number)"]
+    assert compare_figures({"a": 1.0}, {"a": 1.0000001}, rtol=1e-5, atol=1e-3) == []

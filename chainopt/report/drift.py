@@ -23,6 +23,8 @@ significant digits.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -191,8 +193,19 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def non_finite_figures(golden: dict) -> dict[str, float]:
+    """The figures of a snapshot file, by key (dotted, as the diff names them), that are
+    numbers but not finite (``.nan``, ``.inf``, ``-.inf``): no run writes one, and each
+    compared as equal to anything (nan) or to itself (inf), so a snapshot so edited no
+    longer checked that figure."""
+    return {k: v for k, v in _flatten(golden).items()
+            if isinstance(v, float) and not math.isfinite(v)}
+
+
 def compare_figures(golden: dict, current: dict, rtol: float, atol: float) -> list[str]:
-    """Readable lines for every figure that changed beyond tolerance (empty = same)."""
+    """Readable lines for every figure that changed beyond tolerance (empty = same); a
+    golden figure that is not finite is always a change (NaN compared as within any
+    tolerance, and an infinity as equal to itself)."""
     g, c = _flatten(golden), _flatten(current)
     lines = []
     for k in sorted(set(g) | set(c)):
@@ -201,7 +214,9 @@ def compare_figures(golden: dict, current: dict, rtol: float, atol: float) -> li
         elif k not in g:
             lines.append(f"+ {k}: {c[k]} (new)")
         elif isinstance(g[k], int | float) and isinstance(c[k], int | float):
-            if abs(g[k] - c[k]) > atol + rtol * abs(g[k]):
+            if not (math.isfinite(g[k]) and math.isfinite(c[k])):
+                lines.append(f"~ {k}: {g[k]} -> {c[k]} (not a finite number)")
+            elif abs(g[k] - c[k]) > atol + rtol * abs(g[k]):
                 rel = abs(g[k] - c[k]) / abs(g[k]) if g[k] else float("inf")
                 lines.append(f"~ {k}: {g[k]} -> {c[k]} (rel {rel:.2e})")
         elif g[k] != c[k]:
