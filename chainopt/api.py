@@ -33,6 +33,9 @@ from chainopt.atomic import (
     check_writable,
     elsewhere,
     held,
+    others_in,
+    own_file,
+    refuse_others,
     write_files,
     write_folder,
 )
@@ -672,7 +675,9 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
             check_name(run_name, "run name")
         folder = root / ("compare-" + cut("-vs-".join(runs), MAX_COMPARE_NAME))
     if folder.exists() or folder.is_symlink():
-        check_replaceable(folder, "comparison")  # not chainopt's: --overwrite would not help
+        # not chainopt's: --overwrite would not help; files of the user's in it: named
+        check_replaceable(folder, "comparison", cmp.check_only_comparison_files
+                          if overwrite else None)
         if not overwrite:
             raise ResultsExistError(f"comparison folder {folder} exists; pass --overwrite "
                                     "to replace it" + ("" if name else " or --name to "
@@ -875,7 +880,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                 done["kpis"], done["summary"] = solve(new)
 
             try:
-                write_folder(folder.path, fill, kind="sweep", overwrite=True)
+                write_folder(folder.path, fill, kind="sweep", overwrite=True,
+                             check=sw.check_only_sweep_files)
             except KeyboardInterrupt as exc:
                 if isinstance(exc, SweepInterrupted):
                     raise
@@ -1116,7 +1122,7 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int | None,
         if not overwrite:
             raise ResultsExistError(f"sweep folder {folder.path} exists; pass --resume "
                                     f"{folder.path} to finish it, or --overwrite")
-        check_replaceable(folder.path, "sweep")
+        check_replaceable(folder.path, "sweep", sw.check_only_sweep_files)
     check_writable(folder.path.parent)
     return folder, meta, variants, base
 
@@ -1233,6 +1239,18 @@ def _run_full_variants(src: str, variants: list, full: list[str] | tuple[str, ..
 #: a run of the same inputs
 SENSITIVITY_RECORD = "sensitivity.json"
 
+#: every file chainopt writes into a sensitivity folder
+SENSITIVITY_FILES = frozenset({"breakeven.csv", "tornado.csv", "tornado.png",
+                               SENSITIVITY_RECORD})
+
+
+def check_only_sensitivity_files(folder: Path) -> None:
+    """An OutputError if the sensitivity folder ``folder`` holds anything but
+    :data:`SENSITIVITY_FILES` (a memo saved beside the tornado: ``--overwrite`` deleted it
+    without a word)."""
+    refuse_others(folder, others_in(folder, lambda e: own_file(e, SENSITIVITY_FILES)),
+                  "sensitivity")
+
 
 def sensitivity(source: str | Path | None, project: str | None = None,
                 drivers: list[str] | tuple[str, ...] | None = None, swing: float = 0.2,
@@ -1263,7 +1281,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         folder = child(Path(out or DEFAULT_RESULTS), project, "--project",
                        prefix=f"sensitivity-{check_name(scen, f'{source}: name')}-")
         if folder.exists() or folder.is_symlink():
-            check_replaceable(folder, "sensitivity")  # not chainopt's: say so at once
+            check_replaceable(folder, "sensitivity",  # not chainopt's: say so at once
+                              check_only_sensitivity_files if overwrite else None)
             if not overwrite:
                 raise ResultsExistError(f"sensitivity folder {folder} exists; pass "
                                         "--overwrite to replace it or --out to write "
@@ -1296,7 +1315,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                                                              sort_keys=True) + "\n")
 
         try:
-            write_folder(folder, fill, kind="sensitivity", overwrite=overwrite)
+            write_folder(folder, fill, kind="sensitivity", overwrite=overwrite,
+                         check=check_only_sensitivity_files)
         finally:
             plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,

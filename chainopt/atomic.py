@@ -148,6 +148,33 @@ def elsewhere() -> str:
                 "give another name (name=...) or output folder (out=...)")
 
 
+def others_in(folder: Path, ours: Callable[[Path], bool], within: str = "") -> list[str]:
+    """The names (``within`` + name, a folder's with a trailing ``/``) of the entries of
+    ``folder`` that ``ours`` does not know as chainopt's; its own leftovers
+    (``.chainopt-tmp*``) are always chainopt's."""
+    return sorted(within + e.name + ("/" if e.is_dir() and not e.is_symlink() else "")
+                  for e in folder.iterdir()
+                  if not e.name.startswith(TMP_MARKER) and not ours(e))
+
+
+def refuse_others(folder: Path, others: list[str], kind: str, shown: int = 5) -> None:
+    """An OutputError naming (the first ``shown`` of) ``others``, the files in the
+    ``kind`` folder ``folder`` chainopt did not write, if there are any: replacing the
+    folder whole would delete them."""
+    if others:
+        listed = ", ".join(others[:shown]) + (f" and {len(others) - shown} more"
+                                             if len(others) > shown else "")
+        raise OutputError([Problem(
+            str(folder), f"holds files chainopt did not write ({listed}): "
+            f"{said('--overwrite', 'overwrite=True')} replaces the whole {kind} folder and "
+            "would delete them", f"move them out of this folder first, or {elsewhere()}")])
+
+
+def own_file(e: Path, names: set[str] | frozenset[str]) -> bool:
+    """True for a regular file (not a link) named one of ``names``."""
+    return e.name in names and e.is_file() and not e.is_symlink()
+
+
 def check_writable(parent: str | Path) -> Path:
     """Prove that ``parent`` can be created (if missing) and written, before solving.
 

@@ -44,10 +44,16 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import TMP_MARKER, elsewhere, read_json, write_folder
+from chainopt.atomic import (
+    elsewhere,
+    others_in,
+    read_json,
+    refuse_others,
+    write_folder,
+)
 from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
-from chainopt.errors import InputError, OutputError, Problem, ResultsExistError, said
+from chainopt.errors import InputError, Problem, ResultsExistError, said
 from chainopt.names import file_key, is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
@@ -108,14 +114,19 @@ def chart_files(periods: list[str]) -> frozenset[str]:
 
 
 def check_only_results_files(folder: Path, shown: int = 5) -> None:
-    """An OutputError if the results folder ``folder`` holds anything chainopt did not
-    write there (a user's ``my_analysis.md``, a ``figs/`` folder, a link): replacing the
-    folder whole would delete it. chainopt writes ``manifest.json``, the tables its
+    """An OutputError naming :func:`results_others` of ``folder``, if any."""
+    refuse_others(folder, results_others(folder), "results", shown)
+
+
+def results_others(folder: Path, within: str = "") -> list[str]:
+    """What the results folder ``folder`` holds that chainopt did not write there (a
+    user's ``my_analysis.md``, a ``figs/`` folder, a link): replacing the folder whole
+    would delete it. chainopt writes ``manifest.json``, the tables its
     ``table_files`` lists (every ``*.csv`` and ``*.parquet`` of a folder written before
     the manifest listed them, or whose list is damaged), :data:`REPORT_FILES` and the
     charts of :func:`chart_files` (by name, for the run's periods), each a regular file;
-    ``.chainopt-tmp*`` are leftovers of its own writes. The message names the first
-    ``shown`` of the others."""
+    ``.chainopt-tmp*`` are leftovers of its own writes. Returns the others' names,
+    each after ``within``."""
     try:
         manifest = read_json(folder / MANIFEST, MAX_JSON_BYTES)
         files = manifest.get(TABLE_FILES)
@@ -127,8 +138,6 @@ def check_only_results_files(folder: Path, shown: int = 5) -> None:
     charts = chart_files([str(p) for p in periods] if isinstance(periods, list) else [])
 
     def ours(e: Path) -> bool:
-        if e.name.startswith(TMP_MARKER):
-            return True
         if e.is_symlink() or not e.is_file():
             return False
         return (e.name == MANIFEST or e.name in REPORT_FILES
@@ -136,15 +145,7 @@ def check_only_results_files(folder: Path, shown: int = 5) -> None:
                 or (e.name in tables if tables is not None
                     else e.suffix in (".csv", ".parquet")))
 
-    others = sorted(e.name + ("/" if e.is_dir() and not e.is_symlink() else "")
-                    for e in folder.iterdir() if not ours(e))
-    if others:
-        listed = ", ".join(others[:shown]) + (f" and {len(others) - shown} more"
-                                             if len(others) > shown else "")
-        raise OutputError([Problem(
-            str(folder), f"holds files chainopt did not write ({listed}): "
-            f"{said('--overwrite', 'overwrite=True')} replaces the whole results folder and "
-            "would delete them", f"move them out of this folder first, or {elsewhere()}")])
+    return others_in(folder, ours, within)
 
 
 def text_columns(df: pd.DataFrame) -> list[str]:

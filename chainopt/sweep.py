@@ -45,7 +45,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from chainopt.atomic import keep_held, write_file, write_text
+from chainopt.atomic import (
+    TMP_MARKER,
+    keep_held,
+    others_in,
+    own_file,
+    refuse_others,
+    write_file,
+    write_text,
+)
 from chainopt.case.scenario import Scenario, apply_changes, load_source, selected_rows
 from chainopt.case.validate import validate
 from chainopt.errors import (
@@ -57,7 +65,7 @@ from chainopt.errors import (
     SolverError,
     UnboundedError,
 )
-from chainopt.results import best_bound, stopped_at
+from chainopt.results import best_bound, results_others, stopped_at
 from chainopt.textfile import MAX_JSON_BYTES, MAX_TABLE_BYTES, parse_json, read_text
 
 SET_PATTERN = re.compile(
@@ -74,6 +82,13 @@ HOW_SOLVED = ("mapped", "warm_start", "seconds")
 #: how a variant's message starts when its solve stopped with a plan not proven optimal
 #: (status ``feasible``: a MIP at its time limit); its ``mip_gap`` column says how far
 STOPPED = "the solver stopped"
+
+#: the files chainopt writes at the top of a sweep folder (``projects_mc.*``: chainopt
+#: sensitivity --sweep), besides ``parts/<id>.csv`` and ``variants/<id>/`` (results)
+SWEEP_FILES = frozenset({"sweep.json", "kpis.csv", "summary.csv", "solves.csv",
+                         "projects_mc.csv", "projects_mc.png"})
+#: a variant's id (``v00012`` of a grid, ``s00012`` of Monte Carlo draws)
+VARIANT_ID = re.compile(r"[vs][0-9]{5,}")
 #: a share of |objective| below which a variant's MUSD value is rounding, written as 0
 #: (:func:`without_rounding`)
 ROUNDING = 1e-12
@@ -944,6 +959,33 @@ def _foreign(part: pd.DataFrame, variant: Variant | None) -> str:
                     f"{variant.id} (a part of another sweep?): left out, and the variant "
                     "solved again")
     return ""
+
+
+def check_only_sweep_files(folder: Path, shown: int = 5) -> None:
+    """An OutputError if the sweep folder ``folder`` holds anything chainopt did not write
+    there (a thesis or a ``figs/`` folder saved beside the tables: ``--overwrite`` deleted
+    it without a word): :data:`SWEEP_FILES`, the folder ``parts/`` of ``<id>.csv`` files
+    and ``variants/`` of results folders named by variant id (each holding only what a
+    results folder may, :func:`chainopt.results.results_others`); each a real file or
+    folder, not a link. The message names the first ``shown`` of the others."""
+    def real_dir(e: Path) -> bool:
+        return e.is_dir() and not e.is_symlink()
+
+    others = others_in(folder, lambda e: own_file(e, SWEEP_FILES)
+                       or (e.name in ("parts", "variants") and real_dir(e)))
+    parts, variants = folder / "parts", folder / "variants"
+    if real_dir(parts):
+        others += others_in(parts, lambda e: VARIANT_ID.fullmatch(e.stem) is not None
+                            and own_file(e, {e.stem + ".csv"}), "parts/")
+    if real_dir(variants):
+        for v in sorted(variants.iterdir()):
+            if v.name.startswith(TMP_MARKER):
+                continue
+            if VARIANT_ID.fullmatch(v.name) and real_dir(v) and (v / "manifest.json").is_file():
+                others += results_others(v, f"variants/{v.name}/")
+            else:
+                others.append(f"variants/{v.name}" + ("/" if real_dir(v) else ""))
+    refuse_others(folder, others, "sweep", shown)
 
 
 @dataclass

@@ -31,12 +31,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainopt.atomic import write_folder
+from chainopt.atomic import others_in, own_file, refuse_others, write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
+from chainopt.names import file_key
 from chainopt.report import charts, economics, moving, numbers, parties
 from chainopt.report.stream_split import approximate_streams
 from chainopt.results import (
+    CHART_FORMATS,
     FLOAT_FORMAT,
     TABLE_FILES,
     TEXT_COLUMNS,
@@ -1005,6 +1007,43 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+#: what chainopt writes into a comparison folder besides its tables and charts:
+#: ``chainopt compare``'s record and summary, ``chainopt report``'s page, deck, its
+#: preview and workbook (:mod:`chainopt.report.deck`)
+COMPARISON_FILES = frozenset({"comparison.md", TEXT_FILE, "report.html", "report.pptx",
+                              "report-deck.html", "comparison.xlsx"})
+
+
+def check_only_comparison_files(folder: Path, shown: int = 5) -> None:
+    """An OutputError if the comparison folder ``folder`` holds anything chainopt did not
+    write there (a memo saved beside the tables: ``--overwrite`` deleted it without a
+    word): :data:`COMPARISON_FILES`, the tables :data:`TEXT_FILE` records (every ``*.csv``
+    of a folder written before it recorded them) and the charts ``chainopt report
+    --png/--svg`` writes (:func:`chainopt.report.static.write_compare_static`), known by
+    their names: ``report-<table>`` and ``report-<table>-delta`` for its tables and
+    ``report-onepager-<i>-<scenario>-<project>`` for the projects its tables show built
+    (of a folder whose tables cannot be read, these are named as not chainopt's)."""
+    spec = folder / TEXT_FILE
+    try:
+        recorded = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
+        files = table_files(recorded if isinstance(recorded, dict) else {}, spec)
+    except (OSError, ValueError, InputError):
+        files = None
+    tables = ({e["file"] for e in files.values()} if files is not None else
+              {p.name for p in folder.glob("*.csv")})
+    keys = [k for t in tables for k in (Path(t).stem, f"{Path(t).stem}-delta")]
+    try:
+        from chainopt.report.onepager import pages  # it imports this module
+
+        keys += [f"onepager-{i}-{page.scenario}-{page.project}"
+                 for i, page in enumerate(pages(read_tables(folder)))]
+    except (InputError, KeyError, ValueError, TypeError, AttributeError, IndexError):
+        pass  # its one-pager charts cannot be told: named, not deleted
+    charts = {f"report-{file_key(k)}.{fmt}" for k in keys for fmt in CHART_FORMATS}
+    refuse_others(folder, others_in(folder, lambda e: own_file(
+        e, COMPARISON_FILES | tables | charts)), "comparison", shown)
+
+
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
          overwrite: bool = False, inputs: dict[str, str] | None = None,
          failed: list[dict] | None = None) -> Path:
@@ -1030,5 +1069,6 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
             indent=1, sort_keys=True) + "\n")
         (tmp / "comparison.md").write_text(markdown(sections, names, failed) + "\n")
 
-    write_folder(folder, fill, kind="comparison", overwrite=overwrite)
+    write_folder(folder, fill, kind="comparison", overwrite=overwrite,
+                 check=check_only_comparison_files)
     return folder

@@ -417,3 +417,73 @@ def test_an_unwritable_output_folder_says_how_to_choose_another(tmp_path, monkey
                          "folder you can write to (and with free space), with --out DIR")
     with pytest.raises(InputError, match=r"with free space\), as out=\.\.\.$"):
         api.run("small_chain", out=tmp_path)
+
+
+# -- a user's own files in a sweep, comparison or sensitivity folder (review s26 safety F4)
+
+def test_overwrite_refuses_a_sensitivity_folder_holding_the_users_own_files(tmp_path):
+    """``sensitivity --overwrite`` deleted a ``board_memo.docx`` saved beside the tornado
+    without a word (exit 0). Now it is refused before solving, as a results folder is,
+    naming the file, which stays; once it is moved out the folder is replaced."""
+    args = ["sensitivity", PORT, "--project", "far_east_port", "--drivers", "capex",
+            "--out", tmp_path, "--overwrite"]
+    cli(*args, code=0)
+    folder = tmp_path / SENS
+    (folder / "board_memo.docx").write_text("mine\n")
+    _code, text = cli(*args, code=1)
+    assert (f"{folder}: holds files chainopt did not write (board_memo.docx): --overwrite "
+            "replaces the whole sensitivity folder and would delete them") in text, text
+    assert (folder / "board_memo.docx").read_text() == "mine\n"
+    (folder / "board_memo.docx").unlink()
+    cli(*args, code=0)
+
+
+def test_overwrite_refuses_a_comparison_folder_holding_the_users_own_files(tmp_path):
+    """``compare --overwrite`` deleted ``notes_for_client.docx`` (and the user's
+    ``report-onepager-0-mine.png``) kept in the comparison folder. chainopt's own files
+    there (report --png --pptx: report.html, the deck, its preview, comparison.xlsx and
+    the charts named after its tables) do not stop a replace; the user's are named,
+    exit 1 before solving, and kept."""
+    args = ["compare", "small_chain", SCEN / "small_port_expansion.yaml", "--out",
+            tmp_path, "--jobs", "1", "--name", "c", "--overwrite"]
+    cli(*args, code=0)
+    folder = tmp_path / "compare-c"
+    cli("report", folder, "--png", "--pptx", code=0)
+    assert any(p.name.startswith("report-onepager-") for p in folder.iterdir())
+    (folder / "notes_for_client.docx").write_text("mine\n")
+    (folder / "report-onepager-0-mine.png").write_bytes(b"mine")
+    _code, text = cli(*args, code=1)
+    assert ("holds files chainopt did not write (notes_for_client.docx, "
+            "report-onepager-0-mine.png): --overwrite replaces the whole comparison folder "
+            "and would delete them") in text, text
+    assert (folder / "notes_for_client.docx").read_text() == "mine\n"
+    (folder / "notes_for_client.docx").unlink()
+    (folder / "report-onepager-0-mine.png").unlink()
+    cli(*args, code=0)
+    assert not (folder / "report.html").exists()  # went with the old comparison
+
+
+def test_overwrite_refuses_a_sweep_folder_holding_the_users_own_files(tmp_path):
+    """``sweep --overwrite`` deleted ``thesis.docx`` and ``figs/`` saved in the sweep
+    folder. Now named and refused (exit 1), as are a file of the user's in ``parts/`` and
+    in a variant's full results (``variants/v00001/``); chainopt's own files, the parts
+    and the variant's results folder with its report, are replaced."""
+    args = ["sweep", "small_chain", "--set", "markets.price_usd_per_unit*=1,1.1", "--name",
+            "s", "--out", tmp_path, "--jobs", "1", "--full", "v00001", "--overwrite"]
+    cli(*args, code=0)
+    folder = tmp_path / "sweep-s"
+    cli("report", folder / "variants" / "v00001", code=0)
+    cli(*args, code=0)
+    (folder / "thesis.docx").write_text("mine\n")
+    (folder / "figs").mkdir()
+    (folder / "figs" / "a.png").write_bytes(b"mine")
+    (folder / "parts" / "notes.txt").write_text("mine\n")
+    (folder / "variants" / "v00001" / "mine.md").write_text("mine\n")
+    _code, text = cli(*args, code=1)
+    assert ("holds files chainopt did not write (figs/, thesis.docx, parts/notes.txt, "
+            "variants/v00001/mine.md): --overwrite replaces the whole sweep folder") in text
+    assert (folder / "thesis.docx").is_file() and (folder / "figs" / "a.png").is_file()
+    for f in ("thesis.docx", "parts/notes.txt", "variants/v00001/mine.md"):
+        (folder / f).unlink()
+    shutil.rmtree(folder / "figs")
+    cli(*args, code=0)
