@@ -74,6 +74,7 @@ from chainopt.report.year_check import year_breaks
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,
+    READ_FAULTS,
     RERUN,
     TABLE_FILES,
     Results,
@@ -1475,7 +1476,7 @@ def report(folder: str | Path, out: str | Path | None = None,
     try:
         return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure,
                                   warn=warn)
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+    except READ_FAULTS as exc:
         raise _unreadable(folder, exc) from None
 
 
@@ -1512,7 +1513,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                           capacity=res.tables.get("capacity"))]
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
-        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        except READ_FAULTS as exc:
             raise _unreadable(target, exc) from None
     if ranging:
         what = target or "the default case"
@@ -1742,7 +1743,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
             f"{results_dir} --time-limit S, S above the {limit.split(',')[0]})") from None
     try:
         report = _drift.compare_results(saved, fresh, rtol=rtol, atol=atol)
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+    except READ_FAULTS as exc:
         raise _damaged(results_dir, exc) from None
     if damaged is not None:
         raise InputError([*_edited(results_dir, saved, report, edited, rtol, atol).problems,

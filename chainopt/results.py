@@ -355,6 +355,8 @@ class Results:
                 for c in ("period", "site", "project"):
                     if c in df.columns:
                         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+        for name, df in tables.items():
+            _check_row_keys(name, df, paths[name])
         if checksums and files is not None:  # kpis.csv is the file the run wrote
             check_against_kpis(manifest, tables.get("kpis"), mf)
         if only is not None and "kpis" not in only:
@@ -369,6 +371,36 @@ class Results:
 
 
 RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
+
+#: what a reader of results or comparison tables raises on tables not as chainopt wrote
+#: them (a reader catching these reports a damaged folder, or chainopt's own fault); a
+#: lookup by a key given twice is pandas' InvalidIndexError, none of the others
+READ_FAULTS = (KeyError, ValueError, TypeError, AttributeError, IndexError,
+               pd.errors.InvalidIndexError)
+
+#: the results tables whose rows a reader looks up by these columns (a site's
+#: coordinates, a commodity's unit, a KPI, a project's or a capacity's row): one row per
+#: key, as chainopt writes them. A key twice (a row copied by hand, every site cell one
+#: text) ended ``chainopt report`` in a pandas traceback (InvalidIndexError).
+ROW_KEYS = {"sites": ("site",), "commodities": ("commodity",), "kpis": ("kpi", "period"),
+            "projects": ("project", "period"), "capacity": ("kind", "name", "period")}
+
+
+def _check_row_keys(name: str, df: pd.DataFrame, path: Path) -> None:
+    """A damaged-table InputError if a :data:`ROW_KEYS` table holds a key twice, naming the
+    key and both rows (1 = the first row below the header)."""
+    key = [c for c in ROW_KEYS.get(name, ()) if c in df.columns]
+    if not key or len(key) < len(ROW_KEYS[name]):
+        return
+    later = df.duplicated(key).to_numpy()
+    if not later.any():
+        return
+    j = int(np.flatnonzero(later)[0])
+    k = df[key].reset_index(drop=True)
+    i = next(r for r in range(j) if k.iloc[r].equals(k.iloc[j]))
+    said = ", ".join(f"{c} {str(k.iloc[j][c])[:40]!r}" for c in key)
+    raise _damaged_table(path, f"{said} is in rows {i + 1} and {j + 1} (chainopt writes one "
+                               f"row for each)")
 
 
 def _damaged_table(path: Path, what: str, rerun: str = RERUN) -> InputError:

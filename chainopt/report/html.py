@@ -38,7 +38,7 @@ from chainopt.report.compare import (
     shown,
 )
 from chainopt.report.static import write_compare_static, write_static
-from chainopt.results import MANIFEST, RERUN, Results, variant_of
+from chainopt.results import MANIFEST, READ_FAULTS, RERUN, Results, variant_of
 from chainopt.textfile import MAX_JSON_BYTES
 
 REPORT_FILE = "report.html"
@@ -671,7 +671,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
 
     try:
         written = write_staged(html_path.parent, compare_files)
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+    except READ_FAULTS as exc:
         # a comparison's tables not as chainopt compare now writes them: compare again
         # (not "run the case again", the advice for a results folder)
         raise InputError([Problem(str(folder), f"damaged comparison ({type(exc).__name__}: "

@@ -309,3 +309,49 @@ def test_a_failure_on_an_intact_folder_is_not_called_damage(tmp_path, results, m
     old = _copy(tmp_path / "b", results, checksums=False)
     with pytest.raises(InputError, match=r"damaged results \(KeyError: 'boom'\)"):
         call(old)
+
+
+@pytest.mark.parametrize("table, damage, said", [
+    ("sites", "repeat row 1", "site 'wsib' is in rows 1 and 6"),
+    ("sites", "one name", "site 'wsib' is in rows 1 and 2"),
+    ("kpis", "repeat row 1", "kpi 'objective', period '' is in rows 1 and"),
+])
+@pytest.mark.parametrize("command", ["report", "explain"])
+def test_a_key_given_twice_in_a_results_table_is_a_damaged_table(tmp_path, results, table,
+                                                                  damage, said, command):
+    """small_chain's sites.csv lists its 5 sites (wsib first) once each. With wsib's row
+    copied to the end (row 6), or every site cell set to 'wsib' (so row 2 repeats row 1),
+    in a folder written before the checksums (or re-signed), ``chainopt report`` ended in
+    a 60-line pandas traceback (InvalidIndexError: the map looks sites up by name; outside
+    review s26 safety F5). Now ``Results.load`` refuses it: exit 1, the file and the key
+    named, for report and explain alike; kpis.csv's first row (objective, no period)
+    copied likewise."""
+    d = _copy(tmp_path, results, checksums=False)
+    path = d / f"{table}.csv"
+    lines = path.read_text().splitlines()
+    if damage == "repeat row 1":
+        lines.append(lines[1])
+    else:
+        lines = [lines[0]] + ["wsib," + ln.split(",", 1)[1] for ln in lines[1:]]
+    path.write_text("\n".join(lines) + "\n")
+    assert lines[1].startswith("wsib," if table == "sites" else "objective,")
+    _code, text = cli(command, d, code=1)
+    assert f"{path}: damaged results table: {said}" in text, text
+    assert "Traceback" not in text and "InvalidIndexError" not in text
+
+
+def test_a_lookup_by_a_key_given_twice_in_a_report_is_one_message(tmp_path, results,
+                                                                  monkeypatch):
+    """The report caught KeyError, ValueError, TypeError, AttributeError and IndexError
+    but not pandas' InvalidIndexError (a Series.map over an index holding a key twice),
+    which ended in a traceback; a table not among those Results.load checks for keys
+    could still raise it. Now it is the one message of a folder the report failed on."""
+    from chainopt.report import html
+
+    def fail(*_args, **_kwargs):
+        raise pd.errors.InvalidIndexError("Reindexing only valid with uniquely valued Index")
+
+    monkeypatch.setattr(html, "run_report_html", fail)
+    d = _copy(tmp_path, results, checksums=False)
+    with pytest.raises(InputError, match=r"damaged results \(InvalidIndexError: Reindexing"):
+        api.report(d)
