@@ -13,6 +13,7 @@ at 20 USD/t, prod sells at 200 USD/t in p1 and 250 in p2 (``markets_by_period``)
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -485,3 +486,53 @@ def test_convert_names_a_control_character_at_its_csv_cell(tmp_path):
     assert r.exit_code == 1
     assert "commodities.csv row 2, column description: text 'bell\\x07' holds a control " \
         "character" in " ".join(r.output.split())
+
+
+def test_a_shared_strings_table_or_cells_beyond_the_workbooks_budget_are_refused(tmp_path,
+                                                                                 monkeypatch):
+    """Review safety F2: a 58 KB workbook whose shared-strings table holds 1 million
+    entries no cell uses took 38 s to read and was 'valid'; sheets of notes (``_``
+    names, not read as tables) were parsed whole, six of 2 million cells in 39 s. Both
+    are now counted while the parts are first read through, before openpyxl parses any:
+    here 5,000 unused entries against the toy's few hundred cells (more strings than
+    cells could use, and more than 1,000) are refused naming both counts; with the
+    workbook budget set to 100 cells, a ``_notes`` sheet of 150 cells is refused though
+    every table sheet is small, and the toy alone (fewer cells) still loads."""
+    book = _book(tmp_path)
+    types = b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/' \
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'
+    table = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + \
+        b"<si><t>a</t></si>" * 5_000 + b"</sst>"
+    many = _with_parts(book, "many.xlsx", {
+        "[Content_Types].xml": lambda d: d.replace(b"</Types>", types),
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+            b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId98" />'
+            b"</Relationships>"))}, {"xl/sharedStrings.xml": table})
+    with zipfile.ZipFile(book) as z:
+        cells = sum(len(re.findall(rb"<c[\s/>]", z.read(n))) for n in z.namelist())
+    assert cells < 1_000
+    text = _problems(many)
+    assert f"many.xlsx: its shared-strings table holds 5,000 entries, more than the " \
+        f"{cells:,} cells of its sheets could use" in text and RESAVE in text, text
+    import chainopt.case.excel as xl
+
+    monkeypatch.setattr(xl, "MAX_WORKBOOK_CELLS", max(cells, 100))
+    row = b"<row>" + b"<c><v>1</v></c>" * 150 + b"</row>"
+    notes = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' \
+        b"<sheetData>" + row + b"</sheetData></worksheet>"
+    noted = _with_parts(book, "noted.xlsx", {
+        "xl/workbook.xml": lambda d: d.replace(b"</sheets>", (
+            b'<sheet name="_notes" sheetId="99" state="visible" r:id="rId97" /></sheets>')),
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+            b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/worksheet" Target="/xl/worksheets/notes.xml" Id="rId97" />'
+            b"</Relationships>")),
+        "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
+            b'<Override PartName="/xl/worksheets/notes.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml" /></Types>'))},
+        {"xl/worksheets/notes.xml": notes})
+    text = _problems(noted)
+    assert f"noted.xlsx: holds more than {max(cells, 100):,} cells in all its sheets " \
+        "(sheets of notes, whose names start with _, included)" in text, text
+    assert case_hash(load_case(book)) == case_hash(load_case(_book(tmp_path / "again")))

@@ -48,6 +48,8 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?\bref="'
                         rb'([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
 # a row or a cell in a sheet's XML (``<row r="2">``, ``<c r="B2" t="s">``, ``<c/>``)
 _ROW_OR_CELL = re.compile(rb"<(?:\w{1,30}:)?(row|c)[\s/>]")
+# a cell of any sheet, or an entry of the shared-strings table (``<si>``), in any part
+_CELL_OR_STRING = re.compile(rb"<(?:\w{1,30}:)?(c|si)[\s/>]")
 # A workbook is bounded by the cells it holds, not only its bytes: 200 MB of empty cells
 # ``<c/>`` before a stray value are 50 million cells (about 6.5 GB and 100 s to read). A
 # row of more cells than a table may have columns (MAX_COLUMNS), or a value right of that
@@ -56,6 +58,11 @@ _ROW_OR_CELL = re.compile(rb"<(?:\w{1,30}:)?(row|c)[\s/>]")
 #: (one empty cell far right, ``XFD7``, makes its row 16,384 cells: 2 million cost 0.6 s):
 #: five times the largest table of a generated 1,000,000-variable case (markets, 387,075)
 MAX_CELLS = 2_000_000
+#: the cells of all sheets together, the ``_`` sheets of notes too (each is parsed):
+#: four times those of a generated 1,000,000-variable case (about 1 million); the
+#: shared-strings table may hold no more entries than the sheets have cells (each cell
+#: holds one string at most: one of 1 million unused entries took 38 s to read)
+MAX_WORKBOOK_CELLS = 2 * MAX_CELLS
 OPEN_AND_SAVE = ("open and save the workbook in Excel, or convert the case folder to a "
                  "workbook again")
 NOTES_HINT = "a sheet of notes: start its name with _ (such sheets are not read)"
@@ -256,13 +263,14 @@ def _part_sheets(path: Path) -> dict[str, str]:
         return {}
 
 
-def _markup_problem(src) -> str | None:
+def _markup_problem(src, counts: dict[bytes, int] | None = None) -> str | None:
     """Why the XML read from ``src`` (a binary file) would cost a parser more than
     linear time, or None: a DOCTYPE (entities), a piece of markup longer than
     :data:`MAX_MARKUP` (one 190 MB comment took about 40 minutes), or more than
     :data:`MAX_SPECIAL` comments, processing instructions and CDATA sections. The part
     is read in 1 MB pieces, each cut before its last ``<`` (the rest begins the next
-    piece), so no ``<!--``, ``-->`` or other marker is ever cut in two."""
+    piece), so no ``<!--``, ``-->`` or other marker is ever cut in two. ``counts``
+    (``c``: cells, ``si``: shared strings) is added to as the pieces are read."""
     since = 0  # bytes since the last '<' of a tag or text
     inside = b""  # the end marker of the comment, instruction or section we are in
     length = 0  # that one's bytes so far
@@ -275,6 +283,9 @@ def _markup_problem(src) -> str | None:
         if cut <= 0:
             cut = len(text) if not chunk or len(text) > MAX_MARKUP else 0
         part, rest = text[:cut], text[cut:]
+        if counts is not None:
+            for hit in _CELL_OR_STRING.finditer(part):
+                counts[hit.group(1)] = counts.get(hit.group(1), 0) + 1
         i = 0
         while i < len(part):
             if inside:
@@ -319,7 +330,7 @@ class _Prefixed:
         return out + self.src.read(n)
 
 
-def _part_problem(src) -> str | None:
+def _part_problem(src, counts: dict[bytes, int] | None = None) -> str | None:
     """:func:`_markup_problem` for a part that is XML (after a byte-order mark and
     blanks, a ``<``), also in UTF-16 (refused: Excel writes UTF-8); None for another part
     (a picture, a macro project), which is only read through."""
@@ -332,7 +343,7 @@ def _part_problem(src) -> str | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
         return "is XML in UTF-16 (Excel writes UTF-8)"
     if head.lstrip(_BLANKS).startswith(b"<"):
-        return _markup_problem(_Prefixed(head, src))
+        return _markup_problem(_Prefixed(head, src), counts)
     if not head.lstrip(_BLANKS) and len(head) > MAX_MARKUP:
         return f"begins with more than {MAX_MARKUP:,} blank bytes"
     while src.read(1 << 20):
@@ -344,13 +355,16 @@ def _check_parts(z: ZipFile, path: Path) -> None:
     """Read every part of the zip through (a bad CRC, corrupt deflate data or a method
     zipfile cannot read is found here, not halfway through a sheet) and check the XML
     parts' markup (:func:`_part_problem`); an InputError naming the part and, where it
-    is one, its sheet."""
+    is one, its sheet. Counted on the way, before openpyxl reads any of it: more than
+    :data:`MAX_WORKBOOK_CELLS` cells in all sheets, or more shared strings than cells
+    (and more than the few a workbook of no cells may carry), is an InputError too."""
+    counts: dict[bytes, int] = {}
     for info in z.infolist():
         if info.is_dir():
             continue
         try:
             with z.open(info) as src:
-                why = _part_problem(src)
+                why = _part_problem(src, counts)
                 if why:
                     why = f"its XML is damaged: it {why}"
         except DAMAGED as exc:
@@ -360,6 +374,18 @@ def _check_parts(z: ZipFile, path: Path) -> None:
             raise InputError([Problem(
                 f"{path}, sheet {sheet} (part {info.filename})" if sheet else
                 f"{path}, part {info.filename}", why, RESAVE)])
+        if counts.get(b"c", 0) > MAX_WORKBOOK_CELLS:
+            raise InputError([Problem(str(path), f"holds more than {MAX_WORKBOOK_CELLS:,} "
+                                      "cells in all its sheets (sheets of notes, whose "
+                                      "names start with _, included)", "delete the rows "
+                                      "and sheets outside the tables, or keep this case as "
+                                      "CSV files")])
+    cells, strings = counts.get(b"c", 0), counts.get(b"si", 0)
+    if strings > max(cells, 1_000):
+        raise InputError([Problem(str(path), f"its shared-strings table holds {strings:,} "
+                                  f"entries, more than the {cells:,} cells of its sheets "
+                                  "could use: its XML is damaged or was made to exhaust "
+                                  "the reader", RESAVE)])
 
 
 def _open(path: Path, data_only: bool, check: bool = True):
