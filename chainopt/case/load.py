@@ -113,9 +113,40 @@ def read_raw(source: str | Path | None) -> RawCase:
                 tables[name] = read_csv(table_path)
             except InputError as exc:
                 problems += exc.problems
+    for table_path in sorted(folder.iterdir()):
+        name = saved_as_table(table_path.name)
+        if name in known and name not in tables and not table_name(table_path.name):
+            problems.append(Problem(table_path.name, f"is not read as the {name} table, "
+                                    f"and the folder has no {name}.csv",
+                                    f"rename it to {name}.csv (comma-separated UTF-8), or "
+                                    "move it out of the case folder"))
     if problems:
         raise InputError(problems)
     return RawCase(meta=meta, tables=tables, origin=str(folder))
+
+
+#: what a table file's name may have gained on its way (a backup's ending, a blank from
+#: another system's zip, Windows' download stream), taken off by :func:`saved_as_table`
+_GAINED = re.compile(r"(\s+|~|\.(bak|old|orig|backup)|:zone\.identifier)$")
+
+
+def saved_as_table(file_name: str) -> str:
+    """The table a file's name stands for once what it gained on its way is taken off
+    (``markets.csv~``, ``markets.csv.bak``, ``markets.csv `` with a trailing blank,
+    ``markets.csv:Zone.Identifier``) and its extension is a text table's (``.csv``,
+    ``.txt`` or ``.tsv``: Excel's *Save as Text* writes ``markets.txt``); '' otherwise.
+    Such a file is left unread, so a case without ``markets.csv`` beside it would run
+    with no markets without a word (:func:`read_raw` refuses it)."""
+    low = file_name.lower()
+    while True:
+        cut = _GAINED.sub("", low)
+        if cut == low:
+            break
+        low = cut
+    for ending in (".csv", ".txt", ".tsv"):
+        if low.endswith(ending):
+            return low.removesuffix(ending)
+    return ""
 
 
 def table_name(file_name: str) -> str:

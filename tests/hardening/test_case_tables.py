@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from chainopt.case.load import MAX_COLUMNS
 from chainopt.textfile import MAX_CSV_BYTES
 from tests.hardening.conftest import cli
@@ -97,6 +99,27 @@ def test_a_table_file_named_almost_right_is_an_error(small_copy):
         assert (f"{given}: is not read as the {exact} table: a table file is named in lower "
                 f"case with .csv; rename it to {exact}.csv") in text
     assert "3 problems" in text and "notes.txt" not in text and "README" not in text
+
+
+@pytest.mark.parametrize("saved", ["markets.txt", "markets.tsv", "markets.csv~",
+                                   "markets.csv.bak", "markets.csv ", "markets.CSV ",
+                                   "markets.csv:Zone.Identifier"])
+def test_a_table_saved_under_a_name_it_gained_on_its_way_is_an_error(small_copy, saved):
+    """Review safety F7: markets.csv saved as markets.txt (Excel's Save as Text), a
+    backup's ending, a trailing blank from another system's zip or Windows' download
+    stream, with markets_by_period.csv removed: validated 'ok' and ran a chain with no
+    markets. Now refused by name when the folder has no markets.csv; beside one such a
+    file is not read and says nothing (a backup next to its table)."""
+    (small_copy / "markets_by_period.csv").unlink()
+    table = small_copy / "markets.csv"
+    text_was = table.read_text()
+    table.rename(small_copy / saved)
+    _code, text = cli("validate", small_copy, code=1)
+    assert (f"{saved}: is not read as the markets table, and the folder has no "
+            "markets.csv; rename it to markets.csv (comma-separated UTF-8), or move it out "
+            "of the case folder") in text, text
+    table.write_text(text_was)
+    cli("validate", small_copy, code=0)
 
 
 def test_an_unknown_table_in_upper_case_is_still_an_unknown_table(small_copy):
