@@ -1467,15 +1467,18 @@ def convert(src: str | Path, dst: str | Path, overwrite: bool = False,
 
 def report(folder: str | Path, out: str | Path | None = None,
            static: list[str] | tuple[str, ...] = (), pptx: bool = False,
-           measure: str = "mass", warn: Callable[[str], object] | None = None) -> list[Path]:
+           measure: str = "mass", warn: Callable[[str], object] | None = None,
+           overwrite: bool = False) -> list[Path]:
     """Write ``report.html`` (plus static charts in ``static`` formats: 'png', 'svg', and
     with ``pptx`` a PowerPoint deck) for a results folder or a comparison folder; returns
     the paths written, the HTML first. ``measure``: the Sankey's band widths (mass,
     energy or value). ``warn`` is called with each picture left out of a comparison's
-    deck (a damaged ``tornado.png`` or ``projects_mc.png`` in a folder beside it)."""
+    deck (a damaged ``tornado.png`` or ``projects_mc.png`` in a folder beside it).
+    ``out`` elsewhere than the folder's own report must be in an existing folder, and
+    replaces a file there only with ``overwrite``."""
     try:
         return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure,
-                                  warn=warn)
+                                  warn=warn, overwrite=overwrite)
     except READ_FAULTS as exc:
         raise _unreadable(folder, exc) from None
 

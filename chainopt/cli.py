@@ -620,6 +620,8 @@ def report(
                                                       "comparison.xlsx).")] = False,
     out: Annotated[Path | None, typer.Option(help="HTML file to write (default: "
                                                   "FOLDER/report.html).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace files at --out (the report, its "
+                                                 "charts and deck).")] = False,
 ) -> None:
     """Write a self-contained HTML report (opens offline), optionally PNG/SVG charts.
 
@@ -629,7 +631,7 @@ def report(
     notes: list[str] = []
     try:
         paths = api.report(folder, out=out, static=static, pptx=pptx, measure=measure,
-                           warn=notes.append)
+                           warn=notes.append, overwrite=overwrite)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"report written to [bold]{escape(str(paths[0]))}[/]")

@@ -601,8 +601,8 @@ def _sites_of(case: Case | None) -> pd.DataFrame:
 
 def write_report(folder: str | Path, out: str | Path | None = None,
                  static: tuple[str, ...] | list[str] = (), pptx: bool = False,
-                 measure: str = "mass", warn: Callable[[str], object] | None = None
-                 ) -> list[Path]:
+                 measure: str = "mass", warn: Callable[[str], object] | None = None,
+                 overwrite: bool = False) -> list[Path]:
     """Write ``report.html`` (and static charts in the ``static`` formats, 'png'/'svg') for a
     results folder or a comparison folder; return the paths written, the HTML first.
     ``pptx`` also writes ``report.pptx`` (and, for a comparison, ``comparison.xlsx`` with
@@ -613,7 +613,11 @@ def write_report(folder: str | Path, out: str | Path | None = None,
 
     ``out`` must name an ``.html`` file: any other name is an InputError before anything
     is written, so ``--out FOLDER/manifest.json`` (or a case's ``units.csv``) is never
-    replaced by the report."""
+    replaced by the report. An ``out`` elsewhere than ``FOLDER/report.html`` names a file
+    of the user's: its folder must exist (none is created), and a file there of the name
+    of one the report writes (the HTML, a chart, the deck) is replaced only with
+    ``overwrite``, as ``chainopt export`` does; the folder's own report files are
+    chainopt's and always replaced."""
     folder = Path(folder)
     if out is not None and Path(out).suffix.lower() != ".html":
         raise InputError([Problem(f"--out {out}", "does not end in .html: the report (an "
@@ -625,6 +629,20 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                   "give a results folder (chainopt run) or a comparison "
                                   "folder (chainopt compare)")])
     html_path = Path(out) if out else folder / REPORT_FILE
+    own = html_path.parent.resolve() == folder.resolve()
+    if not own and not html_path.parent.is_dir():
+        raise InputError([Problem(f"--out {out}", f"no folder {html_path.parent}",
+                                  "create it first, or give a file in a folder that exists")])
+
+    def kept(made: list[Path]) -> list[Path]:
+        """``made``, unless one of them would replace a file of the user's (above)."""
+        there = [p.name for p in made if not own and not overwrite
+                 and (html_path.parent / p.name).exists()]
+        if there:
+            raise InputError([Problem(f"--out {out}", f"would replace {', '.join(there)} in "
+                                      f"{html_path.parent}", "give another name or folder, "
+                                      "or --overwrite to replace them")])
+        return made
     if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():  # a run's folder
         res = Results.load(folder, require=("kpis",))  # names a damaged manifest or table
         if not is_results_folder(folder):
@@ -653,7 +671,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                 made.append(deck.run_deck(res.tables, res.manifest, stage / deck.DECK_FILE,
                                           measure))
                 made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
-            return made
+            return kept(made)
 
         return write_staged(html_path.parent, run_files)
     marker = folder / COMPARISON_MD  # what chainopt compare writes first in it
@@ -667,7 +685,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             made.append(deck.compare_deck(folder, stage / deck.DECK_FILE, warn))
             made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             made.append(deck.workbook(folder, stage / deck.WORKBOOK_FILE))
-        return made
+        return kept(made)
 
     try:
         written = write_staged(html_path.parent, compare_files)

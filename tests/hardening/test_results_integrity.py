@@ -355,3 +355,26 @@ def test_a_lookup_by_a_key_given_twice_in_a_report_is_one_message(tmp_path, resu
     d = _copy(tmp_path, results, checksums=False)
     with pytest.raises(InputError, match=r"damaged results \(InvalidIndexError: Reindexing"):
         api.report(d)
+
+
+def test_report_out_replaces_a_file_of_the_users_only_with_overwrite(results, tmp_path):
+    """Review safety F6: ``report --out board.html`` replaced a hand-written board.html
+    without a word, and ``--out`` into a missing folder created it (export refuses both).
+    Now the file is refused, named, and kept byte for byte; ``--overwrite`` replaces it;
+    a missing folder is refused and not created; the results folder's own report.html is
+    chainopt's and is replaced at every report, as before."""
+    d = _copy(tmp_path, results)
+    mine = tmp_path / "pack" / "board.html"
+    mine.parent.mkdir()
+    mine.write_text("<html>my board pack</html>")
+    _code, text = cli("report", d, "--out", mine, code=1)
+    assert "would replace board.html in" in text and "--overwrite" in text, text
+    assert mine.read_text() == "<html>my board pack</html>"
+    cli("report", d, "--out", mine, "--overwrite", code=0)
+    assert "chainopt" in mine.read_text()
+    missing = tmp_path / "nowhere" / "r.html"
+    _code, text = cli("report", d, "--out", missing, code=1)
+    assert "no folder" in text and not missing.parent.exists(), text
+    cli("report", d, code=0)
+    cli("report", d, code=0)
+    assert (d / "report.html").is_file()
