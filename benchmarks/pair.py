@@ -353,19 +353,18 @@ def run_lean(opts: dict, timeout: float | None) -> dict:
     imports, not pair.py's) on raw numpy's arrays of the LP, chainopt's options."""
     cmd = [sys.executable, str(HERE / "raw_lean.py"), opts["npz"],
            json.dumps(opts["highs_options"])]
-    p = run_process(cmd, timeout)
-    for line in p["stdout"].splitlines():
-        if line.startswith(MARK):
-            res = json.loads(line[len(MARK):])
-            res.update(wall_s=p["wall_s"], proc_peak_mib=p["proc_peak_mib"])
-            return res
-    return {"error": _failure(p, timeout), "wall_s": p["wall_s"]}
+    return _marked_result(run_process(cmd, timeout), timeout)
 
 
 def run_worker(kind: str, case: Path, opts: dict, timeout: float | None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--case", str(case),
            "--opts", json.dumps(opts)]
-    p = run_process(cmd, timeout)
+    return _marked_result(run_process(cmd, timeout), timeout)
+
+
+def _marked_result(p: dict, timeout: float | None) -> dict:
+    """The result a worker process printed on its ``PAIR_RESULT`` line, with its wall
+    time and peak; else why it gave none."""
     for line in p["stdout"].splitlines():
         if line.startswith(MARK):
             res = json.loads(line[len(MARK):])

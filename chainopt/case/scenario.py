@@ -209,18 +209,16 @@ def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
     :func:`~chainopt.case.load.read_raw` to say to save it as ``.xlsx``)."""
     base = sc.base
     here = sc.path.parent / base
-    if is_workbook(base) or Path(base).suffix.lower() in OTHER_SPREADSHEETS:
+    for kind, what, wanted in (
+            ("case", "case workbook",
+             is_workbook(base) or Path(base).suffix.lower() in OTHER_SPREADSHEETS),
+            ("scenario", "scenario file", is_scenario_path(base))):
+        if not wanted:
+            continue
         for cand in (here, Path(base)):
             if _is_file(cand):
-                return "case", cand
-        raise InputError([Problem(f"{sc.label} key base", f"case workbook '{base}' not found",
-                                  f"looked in {shown(sc.path.parent)} and the working "
-                                  "directory")])
-    if is_scenario_path(base):
-        for cand in (here, Path(base)):
-            if _is_file(cand):
-                return "scenario", cand
-        raise InputError([Problem(f"{sc.label} key base", f"scenario file '{base}' not found",
+                return kind, cand
+        raise InputError([Problem(f"{sc.label} key base", f"{what} '{base}' not found",
                                   f"looked in {shown(sc.path.parent)} and the working "
                                   "directory")])
     for cand in (here, Path(base)):
