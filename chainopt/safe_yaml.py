@@ -142,9 +142,10 @@ def parse_yaml(text: str, where: str, numbers: bool = False) -> object:
             raise _TooBig(f"expands to more than {MAX_NODES:,} values (nested aliases)")
         return loader.construct_document(node)
     except _TooBig as exc:
-        raise InputError([Problem(where, f"YAML refused: {exc}",
-                                  "write the values out; chainopt inputs need no aliases")]) \
-            from None
+        hint = ("flatten it: no chainopt input nests more than a few levels"
+                if "nested deeper" in str(exc) else
+                "write the values out; chainopt inputs need no aliases")
+        raise InputError([Problem(where, f"YAML refused: {exc}", hint)]) from None
     except _Twice as exc:
         raise InputError([Problem(where, f"YAML refused: {exc}",
                                   "keep one of them: the second would silently replace the "

@@ -60,6 +60,9 @@ def read_bytes(path: str | Path, where: str | None = None, max_bytes: int | None
         raise InputError([Problem(where, f"is a folder, not a {what}",
                                   "give the path of the file itself")])
     if not path.is_file():
+        if path.exists():  # a FIFO, a device (/dev/zero), a socket: never read
+            raise InputError([Problem(where, f"is not a regular file (a pipe or a device), "
+                                      f"not a {what}", "give the path of a file")])
         raise InputError([Problem(where, f"no such {what}", "check the path")])
     try:
         size = path.stat().st_size

@@ -191,3 +191,23 @@ def test_a_deeply_nested_marker_names_no_process(tmp_path):
     d.mkdir()
     (d / TMP_MARKER).write_text("[" * 2000 + "]" * 2000)
     assert _holder(d) == "a process that has not yet said which"
+
+
+def test_a_pipe_or_device_given_as_a_text_file_is_named_as_such(tmp_path):
+    """Review safety F10: a scenario that is a FIFO or a link to /dev/zero, a case's
+    sites.csv that is a FIFO: 'no such YAML file; check the path' (the file is there).
+    Now 'is not a regular file (a pipe or a device)', never opened; a missing one is
+    still 'no such'."""
+    from chainopt.errors import InputError
+    from chainopt.textfile import read_text
+
+    fifo = tmp_path / "x.yaml"
+    os.mkfifo(fifo)
+    zero = tmp_path / "z.yaml"
+    zero.symlink_to("/dev/zero")
+    for path in (fifo, zero):
+        with pytest.raises(InputError) as e:
+            read_text(path, what="YAML file")
+        assert "is not a regular file (a pipe or a device), not a YAML file" in str(e.value)
+    with pytest.raises(InputError, match="no such YAML file"):
+        read_text(tmp_path / "gone.yaml", what="YAML file")

@@ -34,8 +34,13 @@ def test_alias_count_and_nesting_are_bounded():
     many = "a: &a 1\nb: [" + ", ".join(["*a"] * (MAX_ALIASES + 1)) + "]\n"
     with pytest.raises(InputError, match="aliases"):
         parse_yaml(many, "x")
-    with pytest.raises(InputError, match="nested deeper"):
+    with pytest.raises(InputError, match="nested deeper") as e:
         parse_yaml("[" * 10_000 + "]" * 10_000, "x")
+    # (review safety F10: the hint spoke of aliases, which the file has none of)
+    assert e.value.problems[0].hint == "flatten it: no chainopt input nests more than a few levels"
+    with pytest.raises(InputError) as e:
+        parse_yaml(many, "x")
+    assert "aliases" in e.value.problems[0].hint
     assert parse_yaml("a: &a 1\nb: *a\n", "x") == {"a": 1, "b": 1}  # a few aliases are fine
 
 
