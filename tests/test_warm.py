@@ -142,7 +142,7 @@ def test_what_cannot_be_mapped_is_built_cold(tmp_path, name, settings, why):
 @pytest.mark.parametrize("change", [
     {"table": "units", "where": {"unit": "tob_cdu"}, "set": {"capacity_k_per_yr": -1.0}},
     {"table": "markets", "where": {"commodity": "hdpe"}, "period": "p2031",
-     "set": {"price_usd_per_unit": float("inf")}},
+     "set": {"price_usd_per_unit": 2e15}},
     {"table": "markets", "where": {"commodity": "hdpe"}, "scale": {"max_k_per_yr": -2.0}},
 ], ids=["capacity", "by_period", "scaled"])
 def test_cell_checks_raise_what_full_validation_raises(change):

@@ -23,6 +23,7 @@ and sales that gained or lost most, horizon-average per year, by site).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -1007,6 +1008,22 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+#: the economics table's effects that are no project (no one-pager)
+NOT_PROJECTS = ("inputs", "all changes")
+
+
+def built_projects(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """The economics rows (as dicts) of the projects built in a comparison's scenarios, in
+    the table's order: one one-pager each (:func:`chainopt.report.onepager.pages`), whose
+    charts are named by their place in this list."""
+    eco = tables.get("economics")
+    if eco is None or eco.empty or not {"scenario", "effect", "incremental NPV (MUSD)",
+                                         "built"} <= set(eco.columns):
+        return []
+    return [r for r in eco.to_dict("records") if str(r["effect"]) not in NOT_PROJECTS
+            and str(r.get("built", "")) not in ("not built", "", "nan")]
+
+
 #: what chainopt writes into a comparison folder besides its tables and charts:
 #: ``chainopt compare``'s record and summary, ``chainopt report``'s page, deck, its
 #: preview and workbook (:mod:`chainopt.report.deck`)
@@ -1032,13 +1049,11 @@ def check_only_comparison_files(folder: Path, shown: int = 5) -> None:
     tables = ({e["file"] for e in files.values()} if files is not None else
               {p.name for p in folder.glob("*.csv")})
     keys = [k for t in tables for k in (Path(t).stem, f"{Path(t).stem}-delta")]
-    try:
-        from chainopt.report.onepager import pages  # it imports this module
-
-        keys += [f"onepager-{i}-{page.scenario}-{page.project}"
-                 for i, page in enumerate(pages(read_tables(folder)))]
-    except (InputError, KeyError, ValueError, TypeError, AttributeError, IndexError):
-        pass  # its one-pager charts cannot be told: named, not deleted
+    # of tables that cannot be read, its one-pager charts cannot be told: named, not deleted
+    with contextlib.suppress(InputError, KeyError, ValueError, TypeError, AttributeError,
+                             IndexError):
+        keys += [f"onepager-{i}-{r['scenario']}-{r['effect']}"
+                 for i, r in enumerate(built_projects(read_tables(folder)))]
     charts = {f"report-{file_key(k)}.{fmt}" for k in keys for fmt in CHART_FORMATS}
     refuse_others(folder, others_in(folder, lambda e: own_file(
         e, COMPARISON_FILES | tables | charts)), "comparison", shown)

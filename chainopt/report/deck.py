@@ -80,7 +80,7 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     eco = tables.get("economics")
     if eco is None or eco.empty or "effect" not in eco.columns:
         return pd.DataFrame(columns=PROJECT_COLUMNS)
-    e = eco[~eco["effect"].isin(onepager.NOT_PROJECTS) & (eco["built"] != "not built")]
+    e = eco[~eco["effect"].isin(cmp.NOT_PROJECTS) & (eco["built"] != "not built")]
     out = pd.DataFrame({
         "scenario": e["scenario"], "project": e["effect"], "built": e["built"],
         "first use": e["first use"].map(lambda v: "" if pd.isna(v) else str(v)

@@ -26,10 +26,13 @@ import pandas as pd
 
 from chainopt.report import economics
 from chainopt.report.charts import cumulative_path, esc
-from chainopt.report.compare import open_ranges, project_warnings, warning_mark
+from chainopt.report.compare import (
+    built_projects,
+    open_ranges,
+    project_warnings,
+    warning_mark,
+)
 from chainopt.report.numbers import number, percent, signed
-
-NOT_PROJECTS = ("inputs", "all changes")
 
 
 @dataclass
@@ -74,10 +77,10 @@ def _finite(v: object) -> bool:
 
 
 def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
-    """One page per project built in a scenario of a comparison (tables by CSV stem)."""
-    eco = tables.get("economics")
-    if eco is None or eco.empty or not {"scenario", "effect", "incremental NPV (MUSD)",
-                                         "built"} <= set(eco.columns):
+    """One page per project built in a scenario of a comparison (tables by CSV stem;
+    which: :func:`chainopt.report.compare.built_projects`)."""
+    rows = built_projects(tables)
+    if not rows:
         return []
     wf = tables.get("project_waterfall")
     cf = tables.get("project_cashflows", pd.DataFrame(columns=["scenario", "effect"]))
@@ -86,10 +89,8 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     warned = project_warnings(tables)
     ranges = open_ranges(tables)
     out = []
-    for r in eco.to_dict("records"):
+    for r in rows:
         effect, scenario = str(r["effect"]), str(r["scenario"])
-        if effect in NOT_PROJECTS or str(r.get("built", "")) in ("not built", "", "nan"):
-            continue
 
         def mine(df: pd.DataFrame, key: str = "effect", sc=scenario, ef=effect) -> pd.DataFrame:
             if df is None or df.empty or key not in df.columns:
