@@ -123,7 +123,7 @@ def new_projects(counterfactual, scenario) -> pd.DataFrame:
 
 
 #: the ``investments`` kinds whose builds a project induces (:func:`induced_builds`)
-INDUCED_KINDS = ("unit", "link", "project")
+INDUCED_KINDS = ("unit", "link", "project", "extension")
 
 
 def induced_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
@@ -134,8 +134,10 @@ def induced_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
     first year of use, life and lead time. That is an expansion of unit ``u`` built only
     with the project, a project built only with it (one that ``requires`` it), a project
     or expansion it moves to an earlier period (the scenario's build counts; the one the
-    counterfactual makes later is spend avoided), and a larger built share. Spend the
-    project avoids (a negative difference, a life extension) is left out."""
+    counterfactual makes later is spend avoided), a larger built share, and a life
+    extension (kind ``extension``) only the scenario makes, or makes larger. Spend the
+    project avoids (a negative difference: a life extension only the counterfactual
+    makes) is left out."""
     keys = ["kind", "name", "period", "first_use_year", "lifetime_yr", "lead_time_yr"]
 
     def builds(results) -> pd.DataFrame:

@@ -16,8 +16,9 @@ For one project, year by year (MUSD):
   equipment supply follow ``own_y``; tax depreciation follows ``own_y`` and the builds
   the scenario makes and its counterfactual does not (``induced``,
   :func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
-  unit or link expansion it feeds, whose profit is in its stream), each over its own
-  life; the rest goes to the owners by share, untaxed, in whatever year it falls.
+  unit or link expansion it feeds, a life extension it makes necessary, whose profit is
+  in its stream), each over its own life; the rest goes to the owners by share,
+  untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
@@ -372,11 +373,12 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
 
     ``induced``: the builds (the same columns) made with this project and not without it
     (:func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
-    unit or link expansion it feeds), whose capex and profit are in its stream: each is
-    depreciated over its own life from its own first year of use, as the project's own
-    are, so the stream's profit is never taxed without the depreciation of the capex that
-    earns it; the loan and the equipment supply stay on the project's own spend (the
-    lender lends on the project's builds; the induced capex is the owners', by share)."""
+    unit or link expansion it feeds, a life extension it makes necessary), whose capex
+    and profit are in its stream: each is depreciated over its own life from its own
+    first year of use, as the project's own are, so the stream's profit is never taxed
+    without the depreciation of the capex that earns it; the loan and the equipment
+    supply stay on the project's own spend (the lender lends on the project's builds;
+    the induced capex is the owners', by share)."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
     if builds is None:
         spend = (-f["capex_musd"]).clip(lower=0.0)

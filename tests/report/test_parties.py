@@ -826,6 +826,49 @@ def test_a_unit_expansion_built_only_with_the_project_is_depreciated(tmp_path):
     assert row["tax paid (MUSD)"] == pytest.approx(0.44)
 
 
+def test_a_life_extension_made_only_with_the_project_is_depreciated(tmp_path):
+    """End to end: the chain of the test above without bought feed. The existing unit u
+    (make, 5 kt/yr, fixed O&M 20) retires at the start of 2028 and may be kept 3 more
+    years for 40 USD per t/yr (5 kt/yr: 0.2 MUSD, spent at the start of 2028). Feed comes
+    only from gas (20 USD/t) through project a's unit ga (capex 1.0, lead 1, life 4), so
+    without a, u stands idle and is not extended; with a it runs and is extended. a's
+    stream: -1.0 in 2026; 2027 +5 kt x (300 - 20) = +1.4; 2028 -0.2 (the extension) and
+    +1.4 - 0.1 (the extension's fixed O&M, 5 kt x 20) = +1.3; 2029, 2030 +1.3.
+
+    Tax 20 %: a's 1.0 / 4 = 0.25 a year and the extension's 0.2 / 3 = 0.066667 a year
+    (2028-2030) are deducted: tax 0.2 x 1.15 = 0.23 (2027), 0.2 x (1.3 - 0.25 - 0.066667)
+    = 0.196667 (2028-2030; 0.21 when the extension was taxed without depreciation), paid
+    0.82 in all. alpha's flows -1, 1.17, 0.903333, 1.103333, 1.103333: NPV at 10 %
+    2.392735 (2.362591 before)."""
+    tables = {
+        **GAS_TO_FEED,
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,gas,20,",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+                 "u,plant,make,5,20,2028,3,40,\nga,plant,gas2feed,5,0,,,,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\na,1.0,p1,4,1,true,off",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }
+    sections = _compare_optional(tmp_path, tables, ["a"])
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
+        [-1.0, 0, -0.2, 0, 0])
+    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
+        [1.4, 1.3, 1.3, 1.3])
+    alpha = sections["party_cashflows"].set_index("year")
+    tax = 0.2 * (1.3 - 0.25 - 0.2 / 3)
+    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.23] + [tax] * 3)
+    hand = [-1.0, 1.17, 1.1 - tax, 1.3 - tax, 1.3 - tax]
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(hand)
+    row = _row(sections["party_economics"], "alpha")
+    assert row["tax paid (MUSD)"] == pytest.approx(0.82)
+    assert row["NPV (MUSD)"] == pytest.approx(sum(v / 1.1**k for k, v in enumerate(hand)))
+    assert row["NPV (MUSD)"] == pytest.approx(2.392735, abs=1e-6)
+
+
 def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
     """End to end (review fin2 F2, case M4): periods 2026..2030 of one year, 10 %, start
     of year. prod sells at 300 USD/t (at most 5 kt/yr), feed costs 100 USD/t; project x
@@ -877,10 +920,11 @@ def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
     own: left out), unit u in p1 (2.0), link l in p2 (0.6, also built by the
     counterfactual: no difference), project c in p1 (1.5; the counterfactual builds c in
     p2: the scenario's p1 build counts, the p2 one is spend avoided) and 0.75 of project d
-    in p1 (the counterfactual 0.25: 0.5 more, 0.5 x capex 2.0 = 1.0 MUSD). A life
-    extension (kind extension) is no induced build, and a cost the saved run keeps to 10
+    in p1 (the counterfactual 0.25: 0.5 more, 0.5 x capex 2.0 = 1.0 MUSD), and the life
+    extension of v (0.3, only the scenario's); the life extension of w only the
+    counterfactual makes is spend avoided, no build, and a cost the saved run keeps to 10
     digits (0.6000000001 against 0.6) is no difference. Induced: u 2.0 from 2027, c 1.5
-    from 2027, d 1.0 from 2027; each with its own life."""
+    from 2027, d 1.0 from 2027, v's extension 0.3 from 2027; each with its own life."""
     from types import SimpleNamespace
 
     cols = ["kind", "name", "period", "amount", "overnight_musd", "lead_time_yr",
@@ -897,12 +941,13 @@ def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
                     ("extension", "v", "", 1, 0.3, 0, 2027, 3)])
     counterfactual = run([("link", "l", "p2", 1, 0.6, 1, 2028, 10),
                           ("project", "c", "p2", 1, 1.5, 1, 2028, 5),
-                          ("project", "d", "p1", 0.25, 0.5, 1, 2027, 6)])
+                          ("project", "d", "p1", 0.25, 0.5, 1, 2027, 6),
+                          ("extension", "w", "", 1, 0.4, 0, 2027, 3)])
     got = economics.induced_builds(counterfactual, scenario, "a")
     assert list(got.columns) == economics.BUILD_COLUMNS
-    assert got["overnight_musd"].to_numpy() == pytest.approx([2.0, 1.5, 1.0])
-    assert got["first_use_year"].tolist() == [2027, 2027, 2027]
-    assert got["lifetime_yr"].tolist() == [4, 5, 6]
+    assert got["overnight_musd"].to_numpy() == pytest.approx([2.0, 1.5, 1.0, 0.3])
+    assert got["first_use_year"].tolist() == [2027, 2027, 2027, 2027]
+    assert got["lifetime_yr"].tolist() == [4, 5, 6, 3]
 
 
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
