@@ -3,6 +3,10 @@
 Exit codes: 0 ok (also a plan stopped at its time limit: a warning says so), 1 bad
 input, 2 usage (typer's own), 3 infeasible or unbounded, 4 solver failure or limit
 without a usable plan.
+
+Results, tables and summaries on stdout (:data:`console`); every warning
+(:func:`warn`), error, progress bar and the interrupted line on stderr (:data:`err`). A
+closed stdout or stderr (``| head -1``) changes no exit code (:class:`Stream`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -64,10 +68,89 @@ app = typer.Typer(
     help="chainopt: optimise a petrochemical value chain.\n\n"
          "Example: chainopt run   (solves the embedded default case)",
 )
-console = Console(emoji=False)  # text as given: a cell or path holding :fire: stays so
-# messages are never broken inside a word (a file path stays whole for copying); the
-# terminal wraps long lines itself
-err = Console(stderr=True, soft_wrap=True, emoji=False)
+
+
+class Stream:
+    """``sys.stdout`` or ``sys.stderr`` for a console (looked up at each write: a test
+    runner swaps them), which a reader going away cannot stop: once the pipe it feeds is
+    closed (``chainopt run CASE | head -1``), the stream's descriptor is pointed at the
+    null device (as Python's documentation on SIGPIPE advises, so that nothing fails
+    again when the interpreter flushes it at exit) and the command goes on, printing
+    nothing more, to its own end and exit code: its work (a results folder, the other
+    runs of a batch) is not cut short, and a finished command does not end in a silent
+    exit 1 (click's ending for a broken pipe) or a traceback."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def stream(self) -> Any:
+        s = getattr(sys, self.name)
+        return getattr(s, "rich_proxied_file", s)  # under a progress bar: the real one
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream().write(text)
+        except BrokenPipeError:
+            self.gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream().flush()
+        except BrokenPipeError:
+            self.gone()
+
+    def gone(self) -> None:
+        """The reader went away: the descriptor writes to the null device from now on
+        (what is left in Python's buffer too)."""
+        try:
+            fd = self.stream().fileno()
+        except (AttributeError, OSError, ValueError):  # not a file: nothing to flush at exit
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self.stream().isatty())
+        except (AttributeError, ValueError):  # closed (the end of a test run)
+            return False
+
+    def fileno(self) -> int:
+        return self.stream().fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream(), "encoding", None) or "utf-8"
+
+
+# Results, tables and summaries go to stdout; warnings (:func:`warn`), errors, progress
+# bars and the interrupted line to stderr: a pipeline keeps them apart (README, The CLI).
+console = Console(file=cast(IO[str], Stream("stdout")), emoji=False)
+# (text as given: a cell or path holding :fire: stays so); messages are never broken
+# inside a word (a file path stays whole for copying): the terminal wraps long lines itself
+err = Console(file=cast(IO[str], Stream("stderr")), soft_wrap=True, emoji=False)
+
+
+def warn(note: str, indent: str = "") -> None:
+    """Print one warning, ``warning: NOTE``, on stderr, where every command says its
+    warnings (``note`` as given, never read as markup; one already starting with
+    ``warning:`` keeps that word once)."""
+    err.print(f"{indent}[yellow]warning:[/] {escape(note.removeprefix('warning: '))}",
+              highlight=False)
+
+
+def say_lines(lines: list[str]) -> None:
+    """A report's lines (explain, export): each on stdout, as it is (never markup), but
+    its ``warning:`` lines through :func:`warn`, on stderr."""
+    for line in lines:
+        if line.startswith("warning: "):
+            warn(line)
+        else:
+            console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "
@@ -149,7 +232,7 @@ def validate(case: CaseArg = None) -> None:
         console.print("  scenario chain: " + escape(chain_text(c.raw.scenario_chain)),
                       highlight=False)
     for note in api.case_warnings(c):
-        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        warn(note)
 
 
 @app.command()
@@ -212,7 +295,7 @@ def run(
             raise _fail(exc) from None
         raise typer.Exit(max(o.exit_code for o in outcomes))
     try:
-        with console.status("starting") as status:
+        with err.status("starting") as status:  # (progress: stderr)
             results = api.run(case, out=out, name=name, overwrite=overwrite, options=options,
                               progress=lambda msg: status.update(msg), excel=excel)
     except ChainoptError as exc:
@@ -362,7 +445,7 @@ def print_summary(results) -> None:
         print_table("Binding capacities (value of one more unit of capacity)",
                     ["kind", "name", "periods", "USD a year (max)"], rows)
     for note in run_warnings(results):
-        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        warn(note)
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
@@ -410,7 +493,7 @@ def sweep(
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                      console=console, transient=True) as bar:
+                      console=err, transient=True) as bar:
             task = bar.add_task("sweep", total=None)
 
             def tick(i: int, n: int, row: dict) -> None:
@@ -444,11 +527,10 @@ def sweep(
                       f"with a note in kpis.csv, column message ({said['variant'].iloc[0]}: "
                       f"{escape(str(said['message'].iloc[0]))})", highlight=False)
     for note in notes:  # of the base as `chainopt run` would, once; parts left out
-        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        warn(note)
     for vid in dict.fromkeys(full or []):
         if vid in failed:
-            err.print(f"[yellow]warning:[/] --full {escape(vid)}: not saved, the variant "
-                      f"failed ({escape(failed[vid])})", highlight=False)
+            warn(f"--full {vid}: not saved, the variant failed ({failed[vid]})")
     if len(kpis) and not ok:  # nothing to summarise: the worst of the variants' codes
         # (a variant's status is the name of the error it met)
         code = max(getattr(getattr(errors, str(s), None), "exit_code", 4)
@@ -483,7 +565,7 @@ def sweep(
     if len(stats) > 2:  # draws: their statistics are of those solved alone
         note = failed_draws(kpis, "summary.csv, statistic count")
         if note:
-            err.print("[yellow]warning:[/] " + escape(note), highlight=False)
+            warn(note)
 
 
 #: failed variants of a sweep named on the terminal (the rest counted: kpis.csv has all)
@@ -592,7 +674,7 @@ def sensitivity(
             shown["note"] = tor["note"]
         _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
         if note:
-            err.print("[yellow]warning:[/] " + escape(note))
+            warn(note)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
                       f"[bold]{escape(str(res['folder']))}[/]")
     if "monte_carlo" in res:
@@ -602,7 +684,7 @@ def sensitivity(
                      mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
         for text in (note, res.get("monte_carlo_failed"), res.get("monte_carlo_needed")):
             if text:
-                err.print("[yellow]warning:[/] " + escape(text))
+                warn(text)
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
                       "projects_mc.png)")
 
@@ -636,7 +718,7 @@ def report(
         raise _fail(exc) from None
     console.print(f"report written to [bold]{escape(str(paths[0]))}[/]")
     for note in notes:  # a picture left out of the deck
-        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        warn(note)
     for p in paths[1:]:
         if p.suffix in (".pptx", ".xlsx", ".html"):
             what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]
@@ -669,7 +751,7 @@ def convert(
     console.print(f"written [bold]{escape(str(path))}[/] (case '{h.name}', input hash "
                   f"{api.input_hash(h)[:12]})")
     for note in notes:
-        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+        warn(note)
 
 
 @app.command()
@@ -697,8 +779,7 @@ def explain(
         lines = api.explain(target, ranging=ranging, elastic=elastic, top=top, period=period)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    for line in lines:
-        console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
+    say_lines(lines)
 
 
 @app.command()
@@ -728,9 +809,8 @@ def export(
         raise _fail(exc) from None
     for path in written:
         console.print(f"model written to [bold]{escape(str(path))}[/]")
-    warn = [x for x in report_lines if x.startswith(("warning", "note"))]
-    for line in report_lines if ranges else warn:
-        console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
+    say_lines(report_lines if ranges else
+              [x for x in report_lines if x.startswith(("warning", "note"))])
 
 
 def run_warnings(results) -> list[str]:
@@ -772,9 +852,16 @@ def shortfall_note(results) -> str:
 
 
 def _with_progress(n: int, call):
-    """``call(on_done)`` with a progress bar over ``n`` runs and one status line per run."""
+    """``call(on_done)`` with a progress bar over ``n`` runs (stderr) and one status line
+    per run: a run's line is a result (stdout), its warnings (indented, each naming the
+    run) and a failure are stderr's. With stdout and stderr both a terminal (the same
+    screen) the status lines go through the bar's console, above the bar, which a line
+    written beside it would break."""
     # lazy: rich's progress bars only for the commands that show them
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    screen = console.file.isatty() and err.file.isatty()
+    out = err if screen else console
 
     def line(o) -> None:
         if o.ok:
@@ -782,20 +869,19 @@ def _with_progress(n: int, call):
             # a plan not proven optimal (stopped at a time limit) says so, with its gap
             stopped = ("" if m.get("status") == "optimal"
                        else f"[yellow]{escape(solve_status(m))}[/], ")
-            progress.console.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
-                                   f"{_objective_word(m)} {musd(m['objective'])} MUSD"
-                                   + (f" ({escape(o.note)})" if o.note else ""),
-                                   highlight=False)
-            for note in run_warnings(o.results):
-                progress.console.print(f"  [yellow]warning:[/] {escape(note)}",
-                                       highlight=False)
+            out.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
+                      f"{_objective_word(m)} {musd(m['objective'])} MUSD"
+                      + (f" ({escape(o.note)})" if o.note else ""), highlight=False)
+            for note in run_warnings(o.results):  # named: stderr may be read apart
+                warn(f"{o.name}: {note}", indent="  ")
         else:
-            progress.console.print(f"[bold red]failed[/] {escape(o.name)} (exit "
-                                   f"{o.exit_code}): {escape(o.error)}", highlight=False)
+            err.print(f"[bold red]failed[/] {escape(o.name)} (exit {o.exit_code}): "
+                      f"{escape(o.error)}", highlight=False)
         progress.advance(task)
 
+    # stdout stays stdout under the bar (rich sends it to the bar's terminal otherwise)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err) as progress:
+                  console=err, redirect_stdout=screen) as progress:
         task = progress.add_task(f"running {n}", total=n)
         return call(line)
 
@@ -972,9 +1058,9 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                 f"{escape(str(e))} ({escape(str(n))})" for n, e in zip(
                     idle["scenario"], idle["effect"], strict=True)), overflow="fold")
         if len(open_):
-            err.print("[yellow]warning:[/] " + escape(cmp.unsettled_text(open_)))
+            warn(cmp.unsettled_text(open_))
         for note in cmp.warning_lines(sections, runs=False):  # (runs': said as solved)
-            err.print("[yellow]warning:[/] " + escape(note))
+            warn(note)
     pe = sections.get("party_economics")
     if pe is not None and len(pe) and "party_economics" not in detail:
         # a party's IRR and payback are of its flows in its currency: shown beside them
@@ -986,8 +1072,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     wanted = list(sections) if "all" in detail else detail
     unknown = [d for d in wanted if d not in sections]
     if unknown:
-        err.print(f"[yellow]warning:[/] no detail table {escape(', '.join(unknown))}; the "
-                  f"tables are {', '.join(sections)}")
+        warn(f"no detail table {', '.join(unknown)}; the tables are {', '.join(sections)}")
     for key in wanted:
         df = sections.get(key)
         if df is None or key == "economics" or df.empty:

@@ -599,8 +599,9 @@ def test_a_run_stopped_at_its_time_limit_warns_and_exits_0(tmp_path: Path,
     best possible: exit 0 (a usable plan, written), as before, but now a warning line
     says so (only the word 'feasible' in the status line did): at its time limit (0.5 s),
     within 0.05 %, not proven optimal, raise --time-limit. A batch (`run A B --jobs 1`)
-    prints it once per run, and `compare` once per run on the terminal and in its
-    comparison.md and warnings.csv; the single run's HTML report shows it."""
+    prints it once per run, naming the run (`warning: one: the solver stopped ...`), and
+    `compare` once per run on the terminal and in its comparison.md and warnings.csv;
+    the single run's HTML report shows it."""
     from tests.toycase import write_case
 
     _stopped_at_time_limit(monkeypatch)
@@ -612,12 +613,12 @@ def test_a_run_stopped_at_its_time_limit_warns_and_exits_0(tmp_path: Path,
     result, text = invoke("run", one, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
     assert said in text and "raise --time-limit" in text, text
-    result, text = invoke("run", one, two, "--out", tmp_path / "batch", "--jobs", "1")
-    assert result.exit_code == 0, text
-    assert text.count(said) == 2, text
-    result, text = invoke("compare", one, two, "--out", tmp_path / "cmp", "--jobs", "1")
-    assert result.exit_code == 0, text
-    assert text.count(said) == 2, text
+    for args in (("run", one, two, "--out", tmp_path / "batch"),
+                 ("compare", one, two, "--out", tmp_path / "cmp")):
+        result, text = invoke(*args, "--jobs", "1")
+        assert result.exit_code == 0, text
+        for run_name in ("one", "two"):
+            assert text.count(said.replace("warning: ", f"warning: {run_name}: ")) == 1, text
     folder = tmp_path / "cmp" / "compare-one-vs-two"
     md = " ".join((folder / "comparison.md").read_text().split())
     assert md.count("stopped at its time limit (0.5 s)") == 2, md

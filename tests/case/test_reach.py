@@ -187,9 +187,10 @@ def test_a_switched_off_project_idles_no_market_but_a_mode_it_stops_is_said(tmp_
 
 
 def test_validate_prints_the_warnings(tmp_path):
+    """On stderr, where every command's warnings go (the ok line is stdout's)."""
     out = CliRunner().invoke(app, ["validate", str(_gas(tmp_path))], terminal_width=2000)
     assert out.exit_code == 0, out.output
-    assert f"warning: {ETHANE}" in out.output
+    assert f"warning: {ETHANE}" in out.stderr and "warning" not in out.stdout
 
 
 def test_explain_names_the_commodity_not_a_tie(tmp_path):
