@@ -205,3 +205,93 @@ def test_a_base_60_number_is_refused_where_a_number_belongs(small_copy, tmp_path
         "shortfall_penalty_usd_per_unit: 5000", "shortfall_penalty_usd_per_unit: 1:30"))
     _code, text = cli("validate", small_copy, code=1)
     assert "case.yaml key shortfall_penalty_usd_per_unit" in text and "'1:30'" in text
+
+
+def test_the_loader_in_use_is_c_backed_where_pyyaml_has_libyaml():
+    """Review safety F9: a 2.8 MB scenario (60,000 added rows) took 30 s in PyYAML's
+    pure-Python scanner. Where libyaml exists the text is scanned and parsed in C, but
+    composed by PyYAML's Python ``Composer`` (before ``CParser`` in the bases), so the
+    limits' ``compose_node`` still sees every node before it is built."""
+    from chainopt import safe_yaml
+
+    if not yaml.__with_libyaml__:
+        assert safe_yaml.LOADERS is safe_yaml.PY_LOADERS
+        return
+    from yaml._yaml import CParser
+
+    assert safe_yaml.LOADERS is safe_yaml.C_LOADERS
+    for loader in safe_yaml.LOADERS:
+        mro = loader.__mro__
+        assert CParser in mro
+        assert mro.index(safe_yaml._Limits) < mro.index(yaml.composer.Composer) \
+            < mro.index(CParser)
+        assert yaml.reader.Reader not in mro  # nothing scanned in Python
+
+
+LOADER_SETS = ["python"] + (["c"] if yaml.__with_libyaml__ else [])
+
+
+@pytest.mark.parametrize("which", LOADER_SETS)
+def test_every_limit_holds_through_each_loader(which, monkeypatch):
+    """The same limits and messages through the C-backed and the pure-Python loader.
+    Depth by hand: the document's root is level 1, so 64 nested ``[`` are 64 levels
+    (the most allowed) and 65 are refused; the alias limit is 100 (101 refused); with
+    MAX_NODES set to 10, a list of 9 numbers is 10 values (allowed) and of 10 numbers
+    11 values: refused as values, not as 'nested aliases' (there are none; 5 MB of
+    ``1,`` were composed whole, 2.5 million nodes, before the expanded count said so)."""
+    from chainopt import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "LOADERS", safe_yaml.PY_LOADERS if which == "python"
+                        else safe_yaml.C_LOADERS)
+
+    def refused(text: str, numbers: bool = False):
+        with pytest.raises(InputError) as e:
+            parse_yaml(text, "x.yaml", numbers)
+        (problem,) = e.value.problems
+        return problem
+
+    assert parse_yaml("[" * 64 + "]" * 64, "x") == json.loads("[" * 64 + "]" * 64)
+    for deep in ("[" * 65 + "]" * 65, "[" * 2000 + "]" * 2000,
+                 "".join(" " * i + f"k{i}:\n" for i in range(70)) + " " * 70 + "v\n"):
+        problem = refused(deep)
+        assert problem.message == "YAML refused: nested deeper than 64 levels"
+        assert problem.hint == "flatten it: no chainopt input nests more than a few levels"
+    aliases = "a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n"
+    problem = refused(aliases)
+    assert problem.message == "YAML refused: more than 100 aliases (*name)"
+    assert problem.hint == "write the values out; chainopt inputs need no aliases"
+    assert "expands to more than 1,000,000 values (nested aliases)" in refused(LAUGHS).message
+    assert refused("base: x\nchanges: [1]\nchanges: [2]\n").message == \
+        "YAML refused: key 'changes' appears twice (line 3)"
+    assert parse_yaml("a: 1:30\nb: 1e3\nc: 1_000", "x") == {"a": "1:30", "b": "1e3", "c": 1000}
+    assert parse_yaml("b: 1e3\nc: '1e3'", "x", numbers=True) == {"b": 1000.0, "c": "1e3"}
+    monkeypatch.setattr(safe_yaml, "MAX_NODES", 10)
+    assert parse_yaml("[" + ",".join(["1"] * 9) + "]", "x") == [1] * 9
+    problem = refused("[" + ",".join(["1"] * 10) + "]")
+    assert problem.message == "YAML refused: more than 10 values"
+    assert "CSV" in problem.hint
+
+
+@pytest.mark.parametrize("which", LOADER_SETS)
+def test_syntax_errors_say_line_column_and_show_the_line(which, monkeypatch):
+    """libyaml's places carry only line and column; the message quotes the line with the
+    place marked as PyYAML's own did, names a tab, and a control character is one
+    message (the pure-Python reader raised it outside the guarded block: a traceback)."""
+    from chainopt import safe_yaml
+
+    monkeypatch.setattr(safe_yaml, "LOADERS", safe_yaml.PY_LOADERS if which == "python"
+                        else safe_yaml.C_LOADERS)
+    for text, words in (("a: [1, 2\nb: 3\n", ['line 1, column 4: a: [1, 2 ^',
+                                              'line 2, column 2: b: 3 ^']),
+                        ("a: b: c\n", ["mapping values are not allowed",
+                                       "line 1, column 5: a: b: c ^"]),
+                        ("\tfoo: 1\n", [r"found character '\t' that cannot start any token",
+                                        "line 1, column 1"]),
+                        ("a: 'x\n", ["found unexpected end of stream", "line 2, column 1"]),
+                        ("a: \x07\n", ["unacceptable character #x0007", "position 3"])):
+        with pytest.raises(InputError) as e:
+            parse_yaml(text, "s.yaml")
+        message = str(e.value.problems[0])
+        assert message.startswith("s.yaml: not valid YAML: "), message
+        for word in words:
+            assert word in message, (word, message)
