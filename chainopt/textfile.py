@@ -11,6 +11,7 @@ bytes), bytes that are not UTF-8 and a file larger than the caller's limit each 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,21 @@ def check_inside(path: str | Path, folder: str | Path, where: str | None = None)
                                   "that folder in place of the link")])
 
 
+def check_regular(path: str | Path, where: str, what: str, name: str = "") -> None:
+    """An InputError if ``path`` exists but is neither a regular file nor a folder: a
+    FIFO, a device (a link to ``/dev/zero``), a socket, never opened (reading one may
+    never end); ``name``, if given, starts the message (the path as the user wrote it)."""
+    try:
+        irregular = os.path.exists(path) and not os.path.isfile(path) \
+            and not os.path.isdir(path)
+    except (OSError, ValueError):  # a path the system cannot look up: not there
+        return
+    if irregular:
+        raise InputError([Problem(where, f"{name + ' ' if name else ''}is not a regular file "
+                                  f"(a pipe or a device), not a {what}",
+                                  "give the path of a file")])
+
+
 def read_text(path: str | Path, where: str | None = None, max_bytes: int | None = None,
               what: str = "text file") -> str:
     """The content of ``path`` as text; ``where`` names it in errors (default: the path)."""
@@ -59,10 +75,8 @@ def read_bytes(path: str | Path, where: str | None = None, max_bytes: int | None
     if path.is_dir():
         raise InputError([Problem(where, f"is a folder, not a {what}",
                                   "give the path of the file itself")])
+    check_regular(path, where, what)
     if not path.is_file():
-        if path.exists():  # a FIFO, a device (/dev/zero), a socket: never read
-            raise InputError([Problem(where, f"is not a regular file (a pipe or a device), "
-                                      f"not a {what}", "give the path of a file")])
         raise InputError([Problem(where, f"no such {what}", "check the path")])
     try:
         size = path.stat().st_size

@@ -34,6 +34,7 @@ from chainopt.case.validate import closest
 from chainopt.errors import InputError, OutputError, Problem
 from chainopt.ooxml import saved
 from chainopt.safe_yaml import parse_yaml
+from chainopt.textfile import check_regular
 from chainopt.xlsx_text import append_row
 
 CASE_SHEET = "case"
@@ -733,6 +734,7 @@ def read_workbook(path: str | Path) -> RawCase:
     from openpyxl.utils import get_column_letter, range_boundaries
 
     path = Path(path)
+    check_regular(path, str(path), "workbook")
     if path.is_dir() or not path.is_file():
         raise InputError([Problem(str(path), "no such workbook" if not path.is_dir() else
                                   "is a folder, not a workbook",

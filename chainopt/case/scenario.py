@@ -109,6 +109,7 @@ from chainopt.case.validate import (
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
+from chainopt.textfile import check_regular
 
 SCENARIO_KEYS = ("name", "description", "base", "changes")
 MAX_CHAIN = 32  # scenario bases followed at most (a longer chain is an error)
@@ -218,6 +219,7 @@ def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
         for cand in (here, Path(base)):
             if _is_file(cand):
                 return kind, cand
+            check_regular(cand, f"{sc.label} key base", what, f"'{base}'")
         raise InputError([Problem(f"{sc.label} key base", f"{what} '{base}' not found",
                                   f"looked in {shown(sc.path.parent)} and the working "
                                   "directory")])

@@ -211,3 +211,27 @@ def test_a_pipe_or_device_given_as_a_text_file_is_named_as_such(tmp_path):
         assert "is not a regular file (a pipe or a device), not a YAML file" in str(e.value)
     with pytest.raises(InputError, match="no such YAML file"):
         read_text(tmp_path / "gone.yaml", what="YAML file")
+
+
+def test_a_pipe_or_device_as_a_workbook_or_a_scenario_base_is_named_as_such(tmp_path):
+    """Review safety F10, the rest: ``validate f.xlsx`` of a FIFO or a link to /dev/zero
+    said 'no such workbook', and a scenario whose base is a FIFO said "scenario file
+    '...' not found; looked in ...": the file is there, it is not a regular file. Neither
+    is opened (reading /dev/zero or a FIFO without a writer never ends)."""
+    fifo_book = tmp_path / "f.xlsx"
+    os.mkfifo(fifo_book)
+    zero_book = tmp_path / "z.xlsx"
+    zero_book.symlink_to("/dev/zero")
+    for book in (fifo_book, zero_book):
+        _, text = cli("validate", book, code=1)
+        assert "is not a regular file (a pipe or a device), not a workbook" in text, text
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for base, what in (("pipe.yaml", "scenario file"), ("z.xlsx", "case workbook")):
+        sc = tmp_path / f"on_{base.replace('.', '_')}.yaml"
+        sc.write_text(f"name: s\nbase: {base}\n")
+        _, text = cli("validate", sc, code=1)
+        assert f"key base: '{base}' is not a regular file (a pipe or a device), not a {what}" \
+            in text, text
+    (tmp_path / "gone.yaml").write_text("name: g\nbase: nowhere.yaml\n")
+    _, text = cli("validate", tmp_path / "gone.yaml", code=1)
+    assert "scenario file 'nowhere.yaml' not found" in text
