@@ -367,7 +367,12 @@ def check_replaceable(folder: Path, kind: str | None = None,
     which may be replaced; also when another chainopt run holds it (:func:`held`), and
     whatever the writer's own ``check`` of the folder raises."""
     check_not_held(folder)
-    if folder.is_symlink() or not folder.is_dir() or not is_chainopt_folder(folder, kind):
+    if folder.is_symlink():  # even to a folder chainopt wrote: replaced, not followed
+        raise OutputError([Problem(
+            str(folder), f"is a link (to {os.readlink(folder)}), so "
+            f"{said('--overwrite', 'overwrite=True')} will not replace it nor what it "
+            "points to", f"{elsewhere()}, or remove the link yourself")])
+    if not folder.is_dir() or not is_chainopt_folder(folder, kind):
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
         raise OutputError([Problem(
             str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "

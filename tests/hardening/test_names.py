@@ -137,6 +137,26 @@ def test_symlink_is_never_followed_for_overwrite(tmp_path):
     shutil.rmtree(out)
 
 
+def test_a_link_to_a_real_results_folder_is_refused_as_a_link(tmp_path):
+    """Review safety F10: ``run --overwrite`` onto a name that is a link to a results
+    folder chainopt wrote was refused (right) as "exists and is not a results folder
+    chainopt wrote (no chainopt manifest.json)", which it is and has; it is refused
+    because it is a link, and the message says so, naming the target."""
+    api.run("small_chain", out=tmp_path / "real", name="small_chain")
+    real = tmp_path / "real" / "small_chain"
+    before = sorted(p.name for p in real.iterdir())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "small_chain").symlink_to(real)
+    _code, text = cli("run", "small_chain", "--out", out, "--overwrite", code=1)
+    assert f"small_chain: is a link (to {real}), so --overwrite will not replace it nor " \
+           "what it points to; give another name (--name) or output folder (--out), or " \
+           "remove the link yourself" in text, text
+    assert "manifest.json" not in text
+    assert (out / "small_chain").is_symlink() and sorted(p.name for p in real.iterdir()) \
+        == before
+
+
 def test_snapshots_are_written_inside_their_folder(tmp_path):
     """A snapshot file is named after the (checked) scenario name, inside --dir only; one
     file is 'wrote 1 snapshot' (it said 'wrote 1 snapshots', review s25 F8)."""
