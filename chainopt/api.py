@@ -415,7 +415,8 @@ def _results_name(case: Case) -> tuple[str, str]:
     scenario's, else the case's) and where it is given, for messages."""
     scenario = scenario_name(case)
     if scenario:  # (the case's origin is its base's folder)
-        return scenario, f"{case.raw.scenario_chain[-1]['path']} key name"
+        entry = case.raw.scenario_chain[-1]
+        return scenario, sc.name_where(entry["path"], entry.get("named", True))
     if case.raw.locations:  # a workbook: its case sheet's cell (case!B3 (name))
         from chainopt.case.excel import locate  # lazy: openpyxl only for workbooks
 

@@ -149,10 +149,17 @@ class Scenario:
     base: str
     changes: tuple[dict, ...]
     path: Path
+    named: bool = True  # False: no ``name:`` key, the file name is the name
 
     @property
     def label(self) -> str:
         return shown(self.path)
+
+
+def name_where(label: str, named: bool = True) -> str:
+    """Where a scenario's name is given, for messages: its ``name`` key, or (``named``
+    False: no such key) its file name."""
+    return f"{label} key name" if named else f"{label} file name (the default scenario name)"
 
 
 def read_scenario(path: str | Path) -> Scenario:
@@ -185,13 +192,14 @@ def read_scenario(path: str | Path) -> Scenario:
         changes = []
     name = doc.get("name") or path.stem
     if not is_name(name):
-        field = "key name" if doc.get("name") else "file name (the default scenario name)"
-        problems.append(Problem(f"{label} {field}", f"{name!r} is not a valid scenario name",
+        problems.append(Problem(name_where(label, bool(doc.get("name"))),
+                                f"{name!r} is not a valid scenario name",
                                 f"use {RULE_TEXT}; a name is never a path"))
     if problems:
         raise InputError(problems)
     return Scenario(name=str(name), description=str(doc.get("description") or ""),
-                    base=str(doc["base"]), changes=tuple(changes), path=path)
+                    base=str(doc["base"]), changes=tuple(changes), path=path,
+                    named=bool(doc.get("name")))
 
 
 def _is_file(path: Path) -> bool:
@@ -291,8 +299,8 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = (),
         base_raw = read_raw(base)
         chain = [_case_entry(base)]
     effective = apply_changes(base_raw, sc)
-    chain = [*chain, {"kind": "scenario", "name": sc.name, "path": sc.label,
-                      "description": sc.description,
+    chain = [*chain, {"kind": "scenario", "name": sc.name, "named": sc.named,
+                      "path": sc.label, "description": sc.description,
                       "digest": scenario_digest(sc.name, sc.base, list(sc.changes))}]
     effective = dataclasses.replace(effective, scenario_chain=tuple(chain))
     if _raws is not None:

@@ -278,3 +278,27 @@ def test_validate_refuses_a_device_name_run_would_refuse(tmp_path, device):
     _code, text = cli("validate", sc, code=1)
     assert (f"{sc} key name: '{device}' is a device name on Windows, not a folder name; "
             "choose another name") in text
+
+
+def test_a_device_name_from_the_file_name_blames_the_file_name(tmp_path):
+    """Review safety F10: ``scen/aux.yaml`` without a ``name:`` key was refused as
+    "aux.yaml key name: 'aux' is a device name", a key the file does not have; the name
+    is the file's, as the ``Bad-Name.yaml`` message says. With ``name: aux`` in it, the
+    key is blamed; ``validate`` and ``run`` say the same."""
+    (tmp_path / "scen").mkdir()
+    sc = tmp_path / "scen" / "aux.yaml"
+    sc.write_text("base: small_chain\n")
+    for command in (["validate", sc], ["run", sc, "--out", tmp_path / "out"]):
+        _code, text = cli(*command, code=1)
+        assert (f"{sc} file name (the default scenario name): 'aux' is a device name on "
+                "Windows, not a folder name") in text, text
+        assert "key name" not in text
+    sc.write_text("name: aux\nbase: small_chain\n")
+    _code, text = cli("validate", sc, code=1)
+    assert f"{sc} key name: 'aux' is a device name on Windows" in text, text
+    bad = tmp_path / "scen" / "Bad-Name.yaml"
+    bad.write_text("base: small_chain\n")
+    _code, text = cli("validate", bad, code=1)
+    assert f"{bad} file name (the default scenario name): 'Bad-Name' is not a valid " \
+           "scenario name" in text
+    assert not (tmp_path / "out").exists()
