@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from pathlib import Path
 
 from chainopt.errors import InputError, Problem
@@ -31,9 +32,21 @@ def is_name(value: object) -> bool:
 def check_name(value: object, where: str) -> str:
     """``value`` if it is a valid name, else an InputError naming ``where`` (file and field)."""
     if not is_name(value):
+        odd = outside_ascii(str(value))
         raise InputError([Problem(where, f"{value!r} is not a valid name",
-                                  f"use {RULE_TEXT}; a name is never a path")])
+                                  (f"{value!r} {odd}; " if odd else "")
+                                  + f"use {RULE_TEXT}; a name is never a path")])
     return str(value)
+
+
+def outside_ascii(text: str) -> str:
+    """``holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII`` for the characters of
+    ``text`` outside ASCII (the first 3), '' if none: a Cyrillic 'ѕ' prints as the Latin
+    's' it is not, a zero-width space as nothing, so a message names them."""
+    odd = [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in dict.fromkeys(text)
+           if not ch.isascii()]
+    return f"holds {', '.join(odd[:3])}{', ...' if len(odd) > 3 else ''}, outside ASCII" \
+        if odd else ""
 
 
 def suggest(value: str) -> str:

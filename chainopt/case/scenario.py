@@ -72,7 +72,6 @@ import dataclasses
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -107,7 +106,7 @@ from chainopt.case.validate import (
     validate,
 )
 from chainopt.errors import InputError, Problem
-from chainopt.names import RULE_TEXT, is_name
+from chainopt.names import RULE_TEXT, is_name, outside_ascii
 from chainopt.safe_yaml import read_yaml
 from chainopt.textfile import check_regular
 
@@ -1146,9 +1145,8 @@ def _values_hint(text: str, col: str, have: pd.Series, table: str) -> str:
     """What a selector value that matches nothing could have been: the values the
     column holds, after a note on characters outside ASCII (a Cyrillic 'а' looks like
     the Latin 'a' it is not)."""
-    odd = [f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in dict.fromkeys(text)
-           if not ch.isascii()]
-    note = f"'{text}' holds {', '.join(odd[:3])}; " if odd else ""
+    odd = outside_ascii(text)
+    note = f"{quoted(text)} {odd}; " if odd else ""
     values = sorted(v for v in set(have.astype(str)) if v.strip())
     listed = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
     return f"{note}{col} in {table}.csv holds: {listed or '(only blanks)'}"

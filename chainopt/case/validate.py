@@ -12,6 +12,7 @@ import difflib
 import functools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -50,6 +51,7 @@ from chainopt.case.schema import (
 )
 from chainopt.case.storage import storage_for, stored_in, text_storage
 from chainopt.errors import InputError, Problem, columns_label
+from chainopt.names import outside_ascii
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
 MASS_TOLERANCE = 1e-6
@@ -96,7 +98,18 @@ def closest(value: str, options: Iterable[str]) -> str:
     spelt = UNIT_SPELLINGS.get(text.lower().replace(" ", "_"))
     match = same or ([spelt] if spelt in options else
                      difflib.get_close_matches(text, options, n=1, cutoff=0.6))
-    return f"did you mean '{match[0]}'?" if match else ""
+    return f"did you mean '{visible(match[0])}'?" if match else ""
+
+
+def visible(text: str) -> str:
+    """``text`` with each character that prints as nothing or moves the text (not
+    ``str.isprintable``: a zero-width space, a control, a bidi override, a line
+    separator) written as its escape, ``\\u200b``: 'ws\\u200bib' is not 'wsib', and a
+    message quoting it must show why."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 #: characters of a value a message quotes; a longer one is cut (a cell may be megabytes)
@@ -108,7 +121,7 @@ def quoted(value: object, as_repr: bool = False) -> str:
     '1e308'), cut after MAX_QUOTED characters with its length: ``'xxxx…' (10,000
     characters)``, not a 10,000-character message. Every value a validation message
     quotes goes through here."""
-    text = str(value)
+    text = visible(str(value))
     if len(text) <= MAX_QUOTED:
         return repr(value) if as_repr else f"'{text}'"
     return f"'{text[:MAX_QUOTED]}…' ({len(text):,} characters)"
@@ -239,7 +252,7 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             elif (err["type"] == "string_pattern_mismatch"
                   and (err.get("ctx") or {}).get("pattern") == NAME_PATTERN):
                 msg = SNAKE_RULE  # (pydantic's text quoted the regular expression)
-                hint = f"e.g. '{_snake(err['input'])}'"
+                hint = _snake_hint(err["input"])
             value = err.get("input")
             percent = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*%\s*", str(value))
             if err["type"] in ("float_parsing", "int_parsing") and percent:
@@ -317,7 +330,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
                      "digits and _, starting with a letter",
-                     hints={str(v): f"e.g. '{_snake(v)}'" for v in set(a[bad])})
+                     hints={str(v): _snake_hint(v) for v in set(a[bad])})
             data[name] = a
         elif col.kind in ("float", "int"):
             data[name] = _number(col, a, blank, file, shown, out)
@@ -528,6 +541,23 @@ def _empty_frame(kinds: tuple[tuple[str, str], ...], _storage: str) -> pd.DataFr
 def _snake(text: str) -> str:
     t = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
     return t if t and t[0].isalpha() else f"x_{t}"
+
+
+def _snake_hint(value: object) -> str:
+    """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
+    its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
+    character is left out of the example and an accent dropped (``Café``: 'cafe'); a
+    letter with no ASCII form gives no example (Cyrillic ``ѕmall`` gave 'mall')."""
+    text = str(value)
+    odd = outside_ascii(text)
+    if not odd:
+        return f"e.g. '{_snake(text)}'"
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    folded = unicodedata.normalize("NFKD", text)
+    lost = any(not ch.isascii() and unicodedata.category(ch) != "Mn" for ch in folded)
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    example = "" if lost else f", e.g. '{_snake(ascii_text)}'"
+    return f"{quoted(value)} {odd}: type it in ASCII letters{example}"
 
 
 def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,

@@ -598,8 +598,8 @@ def test_a_selector_value_no_row_holds_lists_the_values_and_odd_characters(tmp_p
     (text,) = _problems(_two_markets(tmp_path, "- {table: markets, where: {site: 'а'}, "
                                                "set: {price_usd_per_unit: 70}}\n"))
     assert text.endswith("changes[0]: selector {site: а} matches no row of markets.csv; 'а' "
-                         "holds U+0430 CYRILLIC SMALL LETTER A; site in markets.csv holds: "
-                         "a, b")
+                         "holds U+0430 CYRILLIC SMALL LETTER A, outside ASCII; site in "
+                         "markets.csv holds: a, b")
 
 
 def test_a_by_period_table_named_as_the_table_says_to_use_period(tmp_path):

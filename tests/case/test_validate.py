@@ -549,8 +549,9 @@ def test_name_not_in_snake_case(small_case_dir: Path) -> None:
 
 def test_each_name_not_in_snake_case_gets_its_own_suggestion(tmp_path: Path) -> None:
     """Three bad site names: each row's hint is that name made snake_case ('North Sea'
-    -> 'north_sea', 'Port-2' -> 'port_2', 'Café' -> 'caf'). Every row got the first
-    one's hint: 'found 'Port-2'; e.g. 'north_sea''."""
+    -> 'north_sea', 'Port-2' -> 'port_2', 'Café' -> 'cafe': its accent dropped, after a
+    note naming the é, which was 'caf'). Every row got the first one's hint: 'found
+    'Port-2'; e.g. 'north_sea''."""
     folder = write_case(tmp_path, {
         "commodities": "commodity,unit,kind\ncrude,t,raw",
         "sites": "site\nNorth Sea\nPort-2\nCafé"})
@@ -560,7 +561,9 @@ def test_each_name_not_in_snake_case_gets_its_own_suggestion(tmp_path: Path) -> 
            if p.where.startswith("sites.csv")}
     assert got == {"sites.csv row 2, column site": ("'North Sea')", "e.g. 'north_sea'"),
                    "sites.csv row 3, column site": ("'Port-2')", "e.g. 'port_2'"),
-                   "sites.csv row 4, column site": ("'Café')", "e.g. 'caf'")}
+                   "sites.csv row 4, column site": (
+                       "'Café')", "'Café' holds U+00E9 LATIN SMALL LETTER E WITH ACUTE, outside "
+                       "ASCII: type it in ASCII letters, e.g. 'cafe'")}
 
 
 # -- case.yaml ----------------------------------------------------------------------------

@@ -302,3 +302,39 @@ def test_a_device_name_from_the_file_name_blames_the_file_name(tmp_path):
     assert f"{bad} file name (the default scenario name): 'Bad-Name' is not a valid " \
            "scenario name" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_a_name_with_a_look_alike_or_an_invisible_character_says_so(small_copy):
+    """Review safety F10: a case named 'ѕmall' (U+0455 CYRILLIC SMALL LETTER DZE, which
+    prints as s) was told "e.g. 'mall'" and not why; a site 'ws\\u200bib' (a zero-width
+    space) was quoted invisibly, "found 'ws​ib'" and "did you mean 'ws​ib'?" read as the
+    very name the user wrote. Now the character is named as outside ASCII (as scenario
+    selectors say it), an invisible one is written as its escape, and the example is
+    given only where one exists: 'Café' -> 'cafe' (the accent dropped), 'ws\\u200bib' ->
+    'wsib' (the zero-width space left out), none for the Cyrillic letter."""
+    meta = small_copy / "case.yaml"
+    text0 = meta.read_text()
+    for name, hint in (
+            ("ѕmall", "'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII: type "
+                      "it in ASCII letters"),
+            ("Café", "'Café' holds U+00E9 LATIN SMALL LETTER E WITH ACUTE, outside ASCII: "
+                     "type it in ASCII letters, e.g. 'cafe'")):
+        meta.write_text(text0.replace("name: small_chain", f"name: {name}", 1))
+        _code, text = cli("validate", small_copy, code=1)
+        assert f"case.yaml key name: must be snake_case: lower-case letters, digits and _, " \
+               f"starting with a letter (found '{name}'); {hint}" in text, text
+        assert hint.endswith("cafe'") or "e.g." not in text
+    meta.write_text(text0)
+    sites = small_copy / "sites.csv"
+    sites.write_text(sites.read_text().replace("wsib,", "ws\u200bib,", 1))
+    _code, text = cli("validate", small_copy, code=1)
+    assert "sites.csv row 2, column site: names must be snake_case: lower-case letters, " \
+           "digits and _, starting with a letter (found 'ws\\u200bib'); 'ws\\u200bib' holds " \
+           "U+200B ZERO WIDTH SPACE, outside ASCII: type it in ASCII letters, e.g. 'wsib'" \
+           in text, text
+    assert "supplies.csv row 2, column site: unknown site name (found 'wsib'); did you mean " \
+           "'ws\\u200bib'?" in text
+    assert "\u200b" not in text
+    _code, text = cli("run", "small_chain", "--name", "ѕmall", code=1)
+    assert "'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII; use lower-case" \
+        in text
