@@ -157,15 +157,21 @@ CaseArg = Annotated[str | None, typer.Argument(
          ".yaml; default: the embedded default case.", show_default=False)]
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls but tab and line feed; the bidi embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069: "Trojan Source" text shown in another order than it
+# is) and the line and paragraph separators U+2028/U+2029 (a line break in some
+# terminals, unseen in others)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def plain(text: str) -> str:
-    """``text`` with its control characters written out (``\\x1b``): text from a file
-    someone sent (a ``source`` cell, a scenario's description, the names in a results
-    folder) then cannot clear, retitle or recolour the terminal through its escape
-    sequences (ESC ...). Tabs and line breaks stay."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with its control characters written out (``\\x1b``, ``\\u202e``): text
+    from a file someone sent (a ``source`` cell, a scenario's description, the names in
+    a results folder) then cannot clear, retitle or recolour the terminal through its
+    escape sequences (ESC ...), nor show itself reordered (a right-to-left override).
+    Tabs and line breaks stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
 
 
 def escape(text: str) -> str:

@@ -567,3 +567,22 @@ def test_a_nul_byte_anywhere_in_a_text_file_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"is a binary file, not a text file \(a NUL byte on "
                                          r"line 2000\)"):
         read_text(path)
+
+
+def test_bidi_controls_and_line_separators_are_written_out_on_the_terminal(tmp_path):
+    """Review safety F10: ``show --source`` wrote C0/C1 controls out but passed U+202E
+    (right-to-left override: the rest of the line shown reversed) and U+2028 (a line
+    separator) from a ``source`` cell to the terminal. By hand: each of U+202A-U+202E,
+    U+2066-U+2069, U+2028 and U+2029 is shown as its \\\\u escape, so the output holds
+    none of them and holds the text ``a\\\\u202eb...`` once."""
+    odd = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+    cell = "a" + "".join(f"{ch}b" for ch in odd)
+    case = _case(tmp_path)
+    units = (case / "units.csv").read_text().splitlines()
+    units[0] += ",source"
+    units[1] += f",{cell}"
+    _write(case / "units.csv", "\n".join(units) + "\n")
+    _code, text = cli("show", case, "--source", "units", code=0)
+    assert not any(ch in text for ch in odd)
+    shown = "a" + "".join(f"\\u{ord(ch):04x}b" for ch in odd)  # a\u202ab\u202bb...
+    assert text.count(shown) == 1, text
