@@ -386,7 +386,7 @@ def cells_pass(raw: RawCase, variant: RawCase, tables) -> bool:
             if c.lo is not None:
                 ok &= (v > c.lo) if c.lo_open else (v >= c.lo)
             if c.hi is not None:
-                ok &= v <= c.hi
+                ok &= (v < c.hi) if c.hi_open else (v <= c.hi)
             if c.kind == "int":
                 ok &= v % 1 == 0
             if not ok.all():

@@ -237,6 +237,8 @@ class Column:
     hi: float | None = None
     lo_open: bool = False
     period: bool = False
+    #: ``hi`` itself refused ("must be less than"), as ``lo_open`` refuses ``lo``
+    hi_open: bool = False
     blank_hint: str = ""
 
 
@@ -569,8 +571,8 @@ TABLES: dict[str, TableSpec] = {
              Column("reduced_years", "int", default=0.0, lo=0, hi=50),
              # the expected yearly inflation of the money the regime's tax books are kept
              # in: depreciation at historic cost, losses carried forward at their
-             # amount (report/parties.py, depreciation); below 1 (validate)
-             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0),
+             # amount (report/parties.py, depreciation); below 1
+             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0, hi_open=True),
              DESCRIPTION, SOURCE),
             doc="profit tax by site (blank sites: the default regime), with a tax holiday "
                 "and a reduced rate from the first year of profit",
@@ -607,8 +609,8 @@ TABLES: dict[str, TableSpec] = {
              Column("tax_regime", "ref", ref="tax_regimes", default=""),
              # the expected yearly inflation of the loan's currency: with it interest_rate
              # is the quoted nominal rate and the loan runs in money of each year
-             # (report/parties.py, loan_in_usd); below 1 (validate)
-             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0),
+             # (report/parties.py, loan_in_usd); below 1
+             Column("inflation", "float", default=0.0, lo=0.0, hi=1.0, hi_open=True),
              SOURCE),
             doc="debt terms per project (export-credit style) and its tax regime",
         ),

@@ -510,10 +510,11 @@ def _number(col: Column, a: np.ndarray, blank: np.ndarray, file: str, shown: pd.
             word = "greater than" if col.lo_open else "at least"
             out.rows(file, shown, low & finite, name, f"must be {word} {col.lo:g}")
         if col.hi is not None:
-            over = (num > col.hi) & finite
+            over = ((num >= col.hi) if col.hi_open else (num > col.hi)) & finite
             # a fraction column (0 to at most 1) given 1 or more: a percentage (1 for 1 %)
             pct = over & (num >= 1) & (col.lo == 0 and col.hi <= 1)
-            out.rows(file, shown, over, name, f"must be at most {col.hi:g}",
+            word = "less than" if col.hi_open else "at most"
+            out.rows(file, shown, over, name, f"must be {word} {col.hi:g}",
                      hints=pd.Series([as_fraction(v) for v in num[pct]],
                                      index=shown.index[pct], dtype=object))
         if col.kind == "int":
@@ -672,7 +673,8 @@ def _by_period(parent: TableSpec, df: pd.DataFrame, table: pd.DataFrame,
     cols = {k: parent.column_map[k] for k in parent.key}
     cols["period"] = Column("period", "ref", required=True, ref="periods")
     for name, c in pcols.items():
-        cols[name] = Column(name, c.kind, lo=c.lo, hi=c.hi, lo_open=c.lo_open)
+        cols[name] = Column(name, c.kind, lo=c.lo, hi=c.hi, lo_open=c.lo_open,
+                            hi_open=c.hi_open)
     cols["source"] = Column("source", "text", default="")
     norm = _normalise(parent, df, file, out, columns=cols)
     if periods is not None:
@@ -1322,23 +1324,11 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
              "grace_yr years after the first drawdown, never in its year",
              hint="set grace_yr to 1 (repayments from the year after the first drawdown) "
                   "or more, or leave it blank for 1")
-    # (1 + i)^(y - y0) indexes the loan's nominal flows: an inflation of 100 % or more a
-    # year is a percentage written for a fraction, or no expected inflation at all
-    out.rows("project_finance.csv", pf, pf["inflation"] >= 1, "inflation",
-             "must be less than 1 (a fraction a year)",
-             hint="write the expected yearly inflation of the loan's currency as a "
-                  "fraction (0.04 for 4 %), or leave it blank for 0 (interest_rate then "
-                  "a real rate)")
     for file, df in (("project_finance.csv", pf), ("parties.csv", t["parties"])):
         out.rows(file, df, ~df["currency"].isin(known), "currency",
                  "no exchange rate for this currency",
                  hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
     tr = t["tax_regimes"]
-    out.rows("tax_regimes.csv", tr, tr["inflation"] >= 1, "inflation",
-             "must be less than 1 (a fraction a year)",
-             hint="write the expected yearly inflation of the money the tax books are kept "
-                  "in as a fraction (0.04 for 4 %), or leave it blank for 0 (the books "
-                  "then in the case's money)")
     out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
              "sites", "only one tax regime may leave sites blank (the default regime)",
              hint="name the sites of this regime")

@@ -226,24 +226,25 @@ def test_a_loan_inflation_outside_0_to_1_is_refused(tmp_path):
     """Review s25 F3: project_finance.csv's inflation (the loan currency's expected yearly
     inflation, a fraction) indexes the loan's nominal flows by (1 + i)^(y - y0). 1 (100 %
     a year) is refused at row 2, column inflation, as 'must be less than 1'; 4 (a
-    percentage) as 'must be at most 1' with the fraction 0.04 as hint, once (not also
-    'less than 1'); -0.01 as 'must be at least 0'; a blank is 0 (today's loan), 0.04
+    percentage) the same way (review s26 F2: it said 'must be at most 1', though 1 itself
+    is refused), with the fraction as hint (4 / 100 = 0.04; 1 / 100 = 0.01), once;
+    -0.01 as 'must be at least 0'; a blank is 0 (today's loan), 0.04
     loads, and a scenario setting 1 is refused the same way. Without debt the column is
     ignored, as interest_rate is: debt_share 0 with inflation 0.04 loads."""
     fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender,inflation\n" \
           "pj,{},0.14,5,1,bank,{}"
     tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
-    for value, message in (("1", "must be less than 1 (a fraction a year) (found '1')"),
-                           ("4", "must be at most 1 (found '4')"),
-                           ("-0.01", "must be at least 0 (found '-0.01')")):
+    for value, message, hint in (
+            ("1", "must be less than 1 (found '1')", "a fraction: 1 % is 0.01"),
+            ("4", "must be less than 1 (found '4')", "a fraction: 4 % is 0.04"),
+            ("-0.01", "must be at least 0 (found '-0.01')", None)):
         with pytest.raises(InputError) as e:
             load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, value)))
         (p,) = e.value.problems
         assert p.where == "project_finance.csv row 2, column inflation"
         assert p.message == message
-    with pytest.raises(InputError) as e:
-        load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, 4)))
-    assert "0.04" in e.value.problems[0].hint
+        if hint:
+            assert p.hint == hint
     blank = load_case(_case(tmp_path, **tables, project_finance=fin.format(0.5, "")))
     assert blank.tables["project_finance"]["inflation"].tolist() == [0.0]
     no_debt = load_case(_case(tmp_path, **tables, project_finance=fin.format(0.0, 0.04)))
@@ -255,21 +256,24 @@ def test_a_loan_inflation_outside_0_to_1_is_refused(tmp_path):
         {"table": "project_finance", "where": {"project": "pj"}, "set": {"inflation": 1}}]}))
     with pytest.raises(InputError) as e:
         apply_scenario(f)
-    assert "must be less than 1 (a fraction a year)" in str(e.value)
+    assert "must be less than 1 (found '1')" in str(e.value)
 
 
 def test_a_tax_regime_inflation_of_1_or_more_is_refused(tmp_path):
     """tax_regimes.csv's inflation (the yearly inflation of the money the tax books are
-    kept in, a fraction): 1 is refused at row 2, column inflation, with the fraction
-    0.04 as hint; a blank is 0 (the books in the case's money); 0.04 loads."""
+    kept in, a fraction): 1 and 1.5 are each refused at row 2, column inflation, with one
+    message, 'must be less than 1' (review s26 F2: 1.5 said 'must be at most 1', though
+    1 itself is refused), and the fraction as hint (1.5 / 100 = 0.015); a blank is 0 (the
+    books in the case's money); 0.04 loads."""
     reg = "regime,profit_tax_rate,inflation\nstd,0.2,{}"
     tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
-    with pytest.raises(InputError) as e:
-        load_case(_case(tmp_path, **tables, tax_regimes=reg.format(1)))
-    (p,) = e.value.problems
-    assert p.where == "tax_regimes.csv row 2, column inflation"
-    assert p.message == "must be less than 1 (a fraction a year) (found '1')"
-    assert "0.04" in p.hint
+    for value, hint in (("1", "a fraction: 1 % is 0.01"), ("1.5", "a fraction: 1.5 % is 0.015")):
+        with pytest.raises(InputError) as e:
+            load_case(_case(tmp_path, **tables, tax_regimes=reg.format(value)))
+        (p,) = e.value.problems
+        assert p.where == "tax_regimes.csv row 2, column inflation"
+        assert p.message == f"must be less than 1 (found '{value}')"
+        assert p.hint == hint
     for value, read in (("", 0.0), ("0.04", 0.04)):
         case = load_case(_case(tmp_path, **tables, tax_regimes=reg.format(value)))
         assert case.tables["tax_regimes"]["inflation"].tolist() == [read]
