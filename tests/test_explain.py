@@ -458,6 +458,28 @@ def _file_optimum(path: Path) -> tuple[float, bool]:
     return h.getInfo().objective_function_value, h.getLp().sense_ == highspy.ObjSense.kMinimize
 
 
+def test_an_exported_scenario_says_it_is_the_scenarios_model(tmp_path):
+    """Review s26 F4: the note of an exported scenario named its base case ("for case
+    'fom'"), though the file is the scenario's model, with its own optimum. The fixed-O&M
+    refinery (1.00 MUSD, :func:`_refinery_with_fixed_om`) and a scenario ``big`` on it
+    with cdu1 at 10 kt/yr: 10 x 130 / 1000 = 1.30 of margin less 10 x 5 / 1000 = 0.05 of
+    fixed O&M, 1.25 MUSD, so its file reads as a minimum of -1.25. Its note names
+    ``scenario 'big' on case 'fom'``; the case's own note still ``case 'fom'``."""
+    folder = _refinery_with_fixed_om(tmp_path)
+    name = load_case(folder).name
+    scenario = tmp_path / "big.yaml"
+    scenario.write_text(f"name: big\nbase: {folder}\nchanges:\n  - table: units\n"
+                        "    where: {unit: cdu1}\n    set: {capacity_k_per_yr: 10}\n")
+    written, lines = api.export(scenario, mps=tmp_path / "s.mps")
+    assert f"chainopt maximises for scenario 'big' on case '{name}' (" in lines[0], lines[0]
+    (path,) = written
+    assert _file_optimum(path) == (pytest.approx(-1.25, abs=1e-9), True)
+    assert f"scenario 'big' on case '{name}'" in " ".join(
+        ln.lstrip("* ") for ln in path.read_text().splitlines()[:6])
+    _, lines = api.export(folder, mps=tmp_path / "c.mps")
+    assert f"chainopt maximises for case '{name}' (" in lines[0], lines[0]
+
+
 def test_exported_files_are_a_minimisation_every_reader_takes_alike(tmp_path):
     """The exported MPS/LP maximised with an ``OBJSENSE MAX`` section (CBC 2.10 ignored it
     and minimised: "Optimal objective 0" for a 4.7 MUSD toy; GLPK 5.0 could not read it)

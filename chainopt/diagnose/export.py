@@ -62,9 +62,20 @@ def export_note(built: BuiltModel) -> str:
     reported = ("the total cost chainopt reports is the file's optimum"
                 if built.case.meta.objective == "cost" else
                 "the NPV chainopt reports is minus the file's optimum")
-    return (f"the file minimises minus the objective chainopt maximises for case "
-            f"'{built.case.name}' ({reported}{held}); read it as a minimisation, as CBC, "
+    return (f"the file minimises minus the objective chainopt maximises for "
+            f"{model_of(built)} ({reported}{held}); read it as a minimisation, as CBC, "
             "GLPK (glpsol --freemps or --lp) and HiGHS do by default")
+
+
+def model_of(built: BuiltModel) -> str:
+    """Whose model ``built`` is, as an exported file names it: ``case 'small_chain'``, or
+    ``scenario 'small_port_expansion' on case 'small_chain'`` (a scenario's model is not
+    its base case's: its optimum differs)."""
+    chain = built.case.raw.scenario_chain
+    case = f"case '{built.case.name}'"
+    if chain and chain[-1].get("kind") == "scenario":
+        return f"scenario '{chain[-1].get('name')}' on {case}"
+    return case
 
 
 def export_header(built: BuiltModel, comment: str) -> str:
