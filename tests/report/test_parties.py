@@ -454,6 +454,38 @@ def test_the_historic_cost_counts_each_construction_years_money():
     assert parties.depreciation(b, years, 2040) == pytest.approx([0, 0, 25, 25, 25, 25, 0, 0])
 
 
+def test_the_readmes_tax_book_example_needs_its_lead_time():
+    """README *Tax*: "100 spent in the base year, life 2, at 4 %: depreciation 50 / 1.04
+    = 48.08 and 50 / 1.0816 = 46.23". By hand, the historic cost 100 is written off 50 a
+    year of money of each year, in the case's money 50 / 1.04^(y - 2026): with lead time
+    1 (used in 2027 and 2028) 48.08 and 46.23, the README's figures; with lead time 0,
+    the README's default (used in 2026 and 2027), 50 and 48.08. Review s26 F3: the
+    sentence left the lead time out, so its figures read as those of lead time 0. The
+    README now says lead time 1 and gives lead time 0's figures beside. Review s26 F6:
+    the sentence before it said depreciation "keeps its dollar value whatever the rouble
+    does", which holds only without `inflation` (then 50 and 50, lead time 1); the FX
+    path never enters :func:`parties.depreciation` (it takes no FX), so the regime's
+    inflation is the only erosion, as the README now says."""
+    years = np.arange(2026, 2030)
+    for lead, hand in ((1, [0, 50 / 1.04, 50 / 1.0816, 0]), (0, [50, 50 / 1.04, 0, 0])):
+        b = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2026 + lead],
+                          "lifetime_yr": [2.0], "lead_time_yr": [lead]})
+        assert parties.depreciation(b, years, 2040, 0.04) == pytest.approx(hand)
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(
+        encoding="utf-8").split())
+    assert ("100 spent in the base year on a build first used the year after the spend "
+            "(lead time 1: used in the two years after the base year), life 2, at 4 %: "
+            "depreciation 50 / 1.04 = 48.08 and 50 / 1.0816 = 46.23 of the case's money "
+            "(with lead time 0 it is used from the base year: 50 and 50 / 1.04 = 48.08)"
+            ) in readme
+    b = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2027],
+                      "lifetime_yr": [2.0], "lead_time_yr": [1]})
+    assert parties.depreciation(b, years, 2040) == pytest.approx([0, 50, 50, 0])
+    assert "keeps its dollar value" not in readme
+    assert ("the FX path never touches the books, so a regime's `inflation`, below, is the "
+            "only erosion of depreciation") in readme
+
+
 # capex 100 at the start of 2026; +60 operating a year in 2027-2033; horizon ends 2034
 LONG = pd.DataFrame({"year": list(range(2026, 2035)),
                      "operating_musd": [0.0, *[60.0] * 7, 0.0],
