@@ -1955,6 +1955,17 @@ def snapshots_missing(reruns: list[str]) -> list[str]:
     return missing
 
 
+def _snapshotted_beside(scenario: str, reruns: list[str]) -> str:
+    """The first of ``reruns`` (snapshots' ``rerun:`` paths) in the folder of
+    ``scenario``, which :func:`snapshots_missing` found it beside."""
+    here = Path(scenario).parent.resolve()
+    for r in reruns:
+        p = sc.found_here(r) or r
+        if Path(p).parent.resolve() == here and sc.is_scenario_path(p):
+            return str(r)
+    return "a snapshotted scenario"
+
+
 def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
                       drifted: list[str]) -> ChainoptError:
     """The error of a ``snapshot check`` whose re-runs of ``failed`` snapshots (file,
@@ -2055,18 +2066,20 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
         if lines:
             drift[f.stem] = lines
     drifted = len(drift)
-    for w in missing:
+    for w in missing:  # (of any base: the set is the folder's scenario files)
         drift[f"{w} (no snapshot)"] = [
-            f"+ no snapshot in {directory}, though the folder holds the set it belongs "
-            f"to: write it (chainopt snapshot write {w} --dir {directory}) and review it, "
-            "or check with --partial if it is left out on purpose"]
+            f"+ no snapshot in {directory}, though it is a scenario file beside "
+            f"{_snapshotted_beside(w, [g['rerun'] for g in goldens.values()])}, which a "
+            f"snapshot in {directory} re-runs (snapshot check asks for every scenario file "
+            f"in such a folder): write it (chainopt snapshot write {w} --dir {directory}) "
+            "and review it, or check with --partial if it is left out on purpose"]
     if failed:
         raise _snapshots_failed(failed, len(files), list(drift))
     if drift:
         text = "\n".join(f"{name}:\n" + "\n".join(f"  {ln}" for ln in lines)
                          for name, lines in drift.items())
-        none = (f"{len(missing)} scenario{'s' if len(missing) > 1 else ''} of the set "
-                "without a snapshot" if missing else "")
+        none = (f"{len(missing)} scenario{'s' if len(missing) > 1 else ''} without a "
+                "snapshot beside snapshotted ones" if missing else "")
         if changed:
             raise InputsChangedError(
                 f"inputs changed: {len(changed)} of {len(files)} snapshots were written "

@@ -686,7 +686,10 @@ def test_snapshot_check_reports_a_scenario_without_a_snapshot_and_one_gone(tmp_p
     snapshot of a.yaml checked as ever; --partial checks the files alone (exit 0). A
     YAML file without a base key (dist.yaml, a sweep's distributions) is no scenario and
     not asked for. a.yaml deleted with its snapshot kept: exit 1 naming snaps/a.yaml and
-    saying to delete a snapshot whose scenario was removed on purpose."""
+    saying to delete a snapshot whose scenario was removed on purpose. Review s26 F5: it
+    said the folder "holds the set it belongs to", also of a scenario of another base
+    case, of which nothing is snapshotted: now it says what is true of any of them, that
+    it is a scenario file beside scenarios/a.yaml, which a snapshot re-runs."""
     from tests.toycase import write_case
 
     write_case(tmp_path / "cases" / "one", TINY, name="one")
@@ -708,15 +711,18 @@ def test_snapshot_check_reports_a_scenario_without_a_snapshot_and_one_gone(tmp_p
     (tmp_path / "snaps" / "b.yaml").unlink()
     code, out = check()
     assert code == 5, out
-    assert out.startswith("error: 1 scenario of the set without a snapshot: "
-                          "scenarios/b.yaml (no snapshot): + no snapshot in snaps"), out
+    assert out.startswith("error: 1 scenario without a snapshot beside snapshotted ones: "
+                          "scenarios/b.yaml (no snapshot): + no snapshot in snaps, though "
+                          "it is a scenario file beside scenarios/a.yaml, which a snapshot "
+                          "in snaps re-runs"), out
+    assert "belongs" not in out
     assert "chainopt snapshot write scenarios/b.yaml --dir snaps" in out
     assert "dist.yaml" not in out
     (tmp_path / "scenarios" / "c.yaml").write_text(
         (tmp_path / "scenarios" / "a.yaml").read_text().replace("name: a", "name: c"))
     code, out = check()
     assert code == 5, out
-    assert "2 scenarios of the set without a snapshot" in out, out
+    assert "2 scenarios without a snapshot beside snapshotted ones" in out, out
     assert "scenarios/c.yaml (no snapshot)" in out
     assert check("--partial") == (0, "ok: every snapshot in snaps reproduces")
     (tmp_path / "scenarios" / "a.yaml").unlink()
