@@ -43,7 +43,13 @@ from chainopt.case import levers as _levers
 from chainopt.case import reach as _reach
 from chainopt.case import scenario as sc
 from chainopt.case.convert import convert as _convert
-from chainopt.case.digest import case_digests, case_hash, changed_parts, same_inputs
+from chainopt.case.digest import (
+    case_digests,
+    case_hash,
+    changed_files,
+    changed_parts,
+    same_inputs,
+)
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
@@ -845,11 +851,11 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                      f"could not be checked against {src} as it is now; if it changed since, "
                      "start a new sweep")
             if isinstance(started, str) and not same_inputs(base, started):
-                raise InputsChangedError(
-                    f"inputs changed: {src} no longer hashes to {started[:12]}..., the input "
-                    f"hash the sweep in {folder.path} was started from; its finished "
-                    "variants were solved on the data before the edit: start a new sweep "
-                    "instead of resuming")
+                _resume_on_edited(base, src, folder.path, meta, warn)
+            # the base as loaded now (its hash passed the check): the hash every worker's
+            # base must have (sweep._base), which sweep.json may record in an older form
+            # (rows sorted by key) or of party tables edited since
+            meta = {**meta, "input_hash": case_hash(base)}
             _check_settings(base, variants, meta, str(folder.path / "sweep.json") + (
                 ": distributions" if meta.get("samples") else ""), resumed=True)
             _check_full(variants, full)
@@ -1115,7 +1121,9 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int | None,
     base = load_case(meta["source_abs"] or meta["source"])  # fail early, once, on a bad base
     _check_settings(base, variants, meta, str(distributions) if samples else "")
     _check_full(variants, full)
-    meta["input_hash"] = case_hash(base)  # what every variant is made from (resume checks)
+    # what every variant is made from (resume checks), with its parts' digests, so that a
+    # resume names what was edited and goes on after an edit of party tables alone
+    meta["input_hash"], meta["input_digests"] = case_digests(base)
     folder = sw.SweepFolder(child(Path(out or DEFAULT_RESULTS),
                                   name or scenario_name(base) or base.name, "--name",
                                   prefix="sweep-"))
@@ -1127,6 +1135,43 @@ def _new_sweep(source: str | Path | None, sets, samples: int, seed: int | None,
         check_replaceable(folder.path, "sweep", sw.check_only_sweep_files)
     check_writable(folder.path.parent)
     return folder, meta, variants, base
+
+
+def _resume_on_edited(base: Case, src: str, folder: Path, meta: dict,
+                      warn: Callable[[str], object] | None) -> None:
+    """A sweep's base ``src`` (loaded: ``base``) no longer hashes to the input hash its
+    ``sweep.json`` records: InputsChangedError naming what changed (the digests sweep.json
+    records, :func:`chainopt.case.digest.changed_parts`), unless only
+    :data:`PARTY_TABLES` changed: the plan never reads them and kpis.csv holds no party
+    figure, so no finished variant can differ, and the resume goes on with a warning
+    naming them. A sweep.json written before the digests were recorded is refused as it
+    was, naming nothing (it cannot tell what changed)."""
+    recorded = meta.get("input_digests")
+    now = case_digests(base)[1]
+    parts = changed_parts(recorded, now, base.raw.scenario_chain, src, by="the sweep")
+    labels = changed_files(recorded, now)
+    if parts and labels and plan_never_reads(labels):
+        if warn is not None:
+            warn(f"{src} changed since the sweep in {folder} was started: {parts}. The plan "
+                 f"never reads {'these tables' if len(labels) > 1 else 'this table'} (who "
+                 "owns, finances and is taxed on a project: compare's cooperation "
+                 "economics) and kpis.csv holds no party figures, so the finished variants "
+                 "stand and the sweep goes on")
+        return
+    raise InputsChangedError(
+        f"inputs changed: {src} no longer hashes to {str(meta.get('input_hash'))[:12]}..., "
+        f"the input hash the sweep in {folder} was started from"
+        + (f"; the data were edited: {parts}" if parts else "")
+        + "; its finished variants were solved on the data before the edit: start a new "
+        "sweep instead of resuming")
+
+
+def plan_never_reads(labels: list[str]) -> bool:
+    """Every part of ``labels`` (as :func:`chainopt.case.digest.changed_files` gives
+    them: ``tax_regimes.csv``) is one of the :data:`PARTY_TABLES`, which the plan never
+    reads: an edit of them alone cannot change a plan, its objective or a sweep's kpis."""
+    return bool(labels) and all(f.removesuffix(".csv") in PARTY_TABLES
+                                and f.endswith(".csv") for f in labels)
 
 
 def _check_settings(base: Case, variants: list, meta: dict, origin: str,
@@ -1726,10 +1771,18 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
                 "manifest was edited, not the data", RERUN)])
         edited_what = ("the data or those recorded changes were edited" if memory
                        else "the data were edited") + (f": {parts}" if parts else "")
+        labels = changed_files(m.get("input_digests"), digests)
+        # still exit 6: the folder no longer records the inputs it would be re-run from;
+        # but an edit of the party tables alone cannot change what the run found
+        so = ("; the plan never reads "
+              + ("these tables" if len(labels) > 1 else "this table") + " (who owns, "
+              "finances and is taxed on a project: compare's cooperation economics), so "
+              "the run's answer cannot change: re-run it to record the new inputs"
+              if labels and plan_never_reads(labels) else
+              ", so the answer is expected to change (re-run and review the new results)")
         raise InputsChangedError(
             f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
-            f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}, so the "
-            "answer is expected to change (re-run and review the new results)")
+            f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}{so}")
     options = _recorded_options(m, results_dir)
     if time_limit is not None:
         options = dataclasses.replace(options, time_limit_s=time_limit)

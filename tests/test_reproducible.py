@@ -676,6 +676,82 @@ def test_verify_and_snapshot_check_name_the_table_and_file_that_changed(tmp_path
     assert "supplies.csv" not in str(exc.value)
 
 
+def test_verify_and_snapshot_check_name_the_sheet_of_a_case_workbook(tmp_path, monkeypatch):
+    """Review s26 F1: case one (5 kt/yr of crude bought at 100, sold at 290 USD/t)
+    converted to cases/one.xlsx, and cases/up.yaml on it (price 390: 5 x 290 / 1000 =
+    1.45 MUSD), run and snapshotted with the workbook itself. Then the workbook's
+    supplies sheet edited (cost 100 -> 110). verify and snapshot check said "supplies.csv
+    of the base case cases/one.xlsx/ (case folder)" and "supplies.csv of cases/one.xlsx":
+    a file and a folder the workbook does not have. Now: ``sheet supplies of the base
+    case cases/one.xlsx (case workbook)`` (no slash) and ``sheet supplies of
+    cases/one.xlsx``; exit 6 as before."""
+    import openpyxl
+
+    from chainopt.errors import InputsChangedError
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "folder" / "one", TINY, name="one")
+    (tmp_path / "cases").mkdir()
+    api.convert(one, tmp_path / "cases" / "one.xlsx")
+    (tmp_path / "cases" / "up.yaml").write_text(
+        "name: up\nbase: one.xlsx\nchanges:\n  - table: markets\n"
+        "    set: {price_usd_per_unit: 390}\n")
+    monkeypatch.chdir(tmp_path)
+    assert api.run("cases/up.yaml", out="results").manifest["objective"] == \
+        pytest.approx(1.45)
+    api.snapshot_write(["cases/one.xlsx"], "snaps")
+    book = openpyxl.load_workbook("cases/one.xlsx")
+    sheet = book["supplies"]
+    (col,) = [c.column for c in sheet[1] if c.value == "cost_usd_per_unit"]
+    assert sheet.cell(2, col).value == 100
+    sheet.cell(2, col).value = 110
+    book.save("cases/one.xlsx")
+    res = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["verify", "results/up"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 6, out
+    assert ("the data were edited: sheet supplies of the base case cases/one.xlsx (case "
+            "workbook) (the scenario file cases/up.yaml is as the run had it)") in out, out
+    assert "supplies.csv" not in out and "one.xlsx/" not in out
+    with pytest.raises(InputsChangedError) as exc:
+        api.snapshot_check("snaps")
+    assert "changed: sheet supplies of cases/one.xlsx" in str(exc.value)
+    assert "supplies.csv" not in str(exc.value)
+
+
+def test_verify_of_a_party_table_edit_says_the_answer_cannot_change(tmp_path, monkeypatch):
+    """Review s26 F7: case one (5 kt/yr bought at 100, sold at 290: 0.95 MUSD) with a
+    tax regime (25 %, inflation 0.10), run; then tax_regimes.csv's inflation 0.10 ->
+    0.05. verify named the table and added "so the answer is expected to change", which
+    it cannot: the plan never reads tax_regimes.csv. Still exit 6 (the folder no longer
+    records the inputs it would be re-run from), now saying the answer cannot change and
+    to re-run to record the new inputs. supplies.csv edited too (cost 110): the answer
+    is expected to change, as before."""
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "cases" / "one", TINY, name="one")
+    tax = one / "tax_regimes.csv"
+    tax.write_text("regime,profit_tax_rate,inflation\nstd,0.25,0.10\n")
+    monkeypatch.chdir(tmp_path)
+    assert api.run("cases/one", out="results").manifest["objective"] == pytest.approx(0.95)
+    tax.write_text("regime,profit_tax_rate,inflation\nstd,0.25,0.05\n")
+    cli = CliRunner(env={"COLUMNS": "400"})
+    res = cli.invoke(app, ["verify", "results/one"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 6, out
+    assert (f"the data were edited: tax_regimes.csv of {one}; the plan never reads this "
+            "table (who owns, finances and is taxed on a project: compare's cooperation "
+            "economics), so the run's answer cannot change: re-run it to record the new "
+            "inputs") in out, out
+    assert "expected to change" not in out
+    write_case(one, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                 "a,crude,110,5"}, name="one")
+    res = cli.invoke(app, ["verify", "results/one"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 6, out
+    assert (f"the data were edited: supplies.csv, tax_regimes.csv of {one}, so the "
+            "answer is expected to change") in out, out
+
+
 def test_snapshot_check_reports_a_scenario_without_a_snapshot_and_one_gone(tmp_path,
                                                                            monkeypatch):
     """Case cases/one and scenarios a.yaml and b.yaml on it (prices 390 and 490), both

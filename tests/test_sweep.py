@@ -1283,3 +1283,62 @@ def test_a_scale_of_cells_that_are_all_0_is_refused(tmp_path):
     assert not out.exists()
     kpis, _, _ = api.sweep(case, sets=["markets.min_k_per_yr=1,2"], out=out, jobs=1)
     assert list(kpis["status"]) == ["optimal", "optimal"]
+
+
+def test_a_resume_names_what_was_edited_and_goes_on_after_a_party_table_edit(tmp_path):
+    """Review s26 F7. tests.toycase.two_sites_case with a tax regime (25 %, books
+    inflating 10 % a year), swept over a's price x0.5, x1, x1.5: a sells its 50 kt/yr at
+    200, 400, 600 for feed at 100, b 40 x 260 / 1000 = 10.4, so 50 x 100 / 1000 + 10.4 =
+    15.4, 25.4 and 35.4 MUSD. Two parts lost, then tax_regimes.csv's inflation edited
+    (0.10 -> 0.05): the resume refused, exit 6, "no longer hashes", naming no file,
+    though the plan never reads that table and no finished variant could differ. Now
+    sweep.json records the per-file digests: the resume goes on (with --jobs 2, whose
+    workers load the case again and check its hash) with a warning naming
+    tax_regimes.csv, and kpis.csv is byte-identical to the first run's. A part lost
+    again and supplies.csv edited (a's feed 100 -> 110): exit 6 naming supplies.csv. A
+    sweep.json without the digests (written before them) with the tax edit alone is
+    refused as before, naming nothing."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+    from chainopt.errors import InputsChangedError
+
+    case = two_sites_case(tmp_path / "toy")
+    tax = case / "tax_regimes.csv"
+    tax.write_text("regime,profit_tax_rate,inflation\nstd,0.25,0.10\n")
+    folder = tmp_path / "sweep-s"
+    kpis, _, _ = api.sweep(str(case), sets=["markets.price_usd_per_unit[site=a]*=0.5,1,1.5"],
+                           out=tmp_path, name="s", jobs=1)
+    assert kpis["objective_musd"].tolist() == pytest.approx([15.4, 25.4, 35.4])
+    first = (folder / "kpis.csv").read_bytes()
+    meta = json.loads((folder / "sweep.json").read_text())
+    assert set(meta["input_digests"]["tables"]) >= {"supplies.csv", "tax_regimes.csv"}
+    parts = sorted((folder / "parts").glob("*.csv"))
+    for p in (parts[0], parts[2]):
+        p.unlink()
+    tax.write_text("regime,profit_tax_rate,inflation\nstd,0.25,0.05\n")
+    notes: list[str] = []
+    again, _, _ = api.sweep(None, resume=folder, jobs=2, warn=notes.append)
+    assert again["status"].tolist() == ["optimal"] * 3
+    assert (folder / "kpis.csv").read_bytes() == first
+    said = [n for n in notes if "changed since the sweep" in n]
+    assert len(said) == 1, notes
+    assert f"was started: tax_regimes.csv of {case}. The plan never reads this table" in (
+        said[0])
+    assert "the finished variants stand and the sweep goes on" in said[0]
+    parts[1].unlink()
+    (case / "supplies.csv").write_text("site,commodity,cost_usd_per_unit\na,feed,110\n"
+                                       "b,feed,120\n")
+    res = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["sweep", "--resume", str(folder)])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 6, out
+    assert (f"the data were edited: supplies.csv, tax_regimes.csv of {case}; its finished "
+            "variants were solved on the data before the edit: start a new sweep") in out
+    (case / "supplies.csv").write_text("site,commodity,cost_usd_per_unit\na,feed,100\n"
+                                       "b,feed,120\n")
+    del meta["input_digests"]
+    (folder / "sweep.json").write_text(json.dumps(meta))
+    with pytest.raises(InputsChangedError) as exc:
+        api.sweep(None, resume=folder, jobs=1)
+    assert "no longer hashes to" in str(exc.value)
+    assert "tax_regimes.csv" not in str(exc.value)

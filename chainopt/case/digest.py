@@ -125,46 +125,83 @@ def _parts(case: Case, rows_by_key: bool = False):
                           ).encode())
 
 
-def changed_parts(recorded: object, now: dict, chain: object, source: str) -> str | None:
+def changed_files(recorded: object, now: dict) -> list[str] | None:
+    """The parts (``case.yaml``, ``markets.csv``, ...) whose digests differ between
+    ``recorded`` and ``now`` (as :func:`case_digests` made them), case.yaml first; None
+    when ``recorded`` holds no digests, or a scenario file of the chain differs (what it
+    says is not a table: :func:`changed_parts` names it)."""
+    if not (isinstance(recorded, dict) and isinstance(recorded.get("tables"), dict)
+            and isinstance(recorded.get("files", []), list)):
+        return None
+    was = [e.get("digest") if isinstance(e, dict) else None for e in recorded.get("files", [])]
+    if was != [e["digest"] for e in now["files"]]:
+        return None
+    old, new = recorded["tables"], now["tables"]
+    return [f for f in sorted({*old, *new}, key=_order) if old.get(f) != new.get(f)]
+
+
+def changed_parts(recorded: object, now: dict, chain: object, source: str,
+                  by: str = "the run") -> str | None:
     """What differs between the digests a run recorded (``recorded``, as
     :func:`case_digests` made them) and those of its inputs ``now``, in words: the tables
     (by file) that differ, and of which case or scenario file: with every scenario file
     of the chain as the run had it, the tables are the base case's
-    (``markets.csv of case_a/ (case folder)``); an edited scenario file is named, with the
-    tables of the effective case it now changes; of a plain case, ``supplies.csv of
-    <source>``. ``""`` when nothing differs (the hash
-    recorded beside them was edited, not the data); None when ``recorded`` holds no
-    digests (written before they were recorded, or not chainopt's)."""
+    (``markets.csv of case_a/ (case folder)``; of a case workbook, its sheets: ``sheet
+    markets of the base case t1.xlsx (case workbook)``); an edited scenario file is
+    named, with the tables of the effective case it now changes; of a plain case,
+    ``supplies.csv of <source>`` (``sheet supplies of t1.xlsx``). ``by``: what recorded
+    them (``the run``, ``the sweep``), as the words name it. ``""`` when nothing differs
+    (the hash recorded beside them was edited, not the data); None when ``recorded``
+    holds no digests (written before they were recorded, or not chainopt's)."""
     if not (isinstance(recorded, dict) and isinstance(recorded.get("tables"), dict)
             and isinstance(recorded.get("files", []), list)):
         return None
+    root = chain[0] if isinstance(chain, list | tuple) and chain else None
+    root = root if isinstance(root, dict) and root.get("kind") == "case" else None
+    workbook = _workbook(root.get("path") if root is not None and not root.get("embedded")
+                         else source)
     old, new = recorded["tables"], now["tables"]
-    tables = [f + (" (new)" if f not in old else " (now empty or gone)" if f not in new
-                   else "") for f in sorted({*old, *new}, key=_order)
-              if old.get(f) != new.get(f)]
+    tables = [_label(f, workbook) + (" (new)" if f not in old else " (now empty or gone)"
+                                     if f not in new else "")
+              for f in sorted({*old, *new}, key=_order) if old.get(f) != new.get(f)]
     was = [e.get("digest") if isinstance(e, dict) else None for e in recorded.get("files", [])]
     files = now["files"]
     if len(was) != len(files):
-        edited = [f"the chain of scenario files (now {len(files)}, the run had {len(was)})"]
+        edited = [f"the chain of scenario files (now {len(files)}, {by} had {len(was)})"]
     else:
         edited = [e["path"] for e, d in zip(files, was, strict=True) if e["digest"] != d]
     if not tables and not edited:
         return ""
-    root = chain[0] if isinstance(chain, list | tuple) and chain else None
     many = len(edited) > 1
     if edited:
         return (f"{', '.join(edited)} (what {'they say differs' if many else 'it says differs'}"
-                " from what the run read" + (f"; tables of the effective case now differing: "
-                                             f"{', '.join(tables)}" if tables else "") + ")")
-    if isinstance(root, dict) and root.get("kind") == "case" and files:
+                f" from what {by} read" + (f"; tables of the effective case now differing: "
+                                           f"{', '.join(tables)}" if tables else "") + ")")
+    if root is not None and files:
+        path = str(root.get("path") or root.get("name"))
         base = (f"{root.get('name')} (embedded case)" if root.get("embedded")
-                else f"{str(root.get('path') or root.get('name')).rstrip('/')}/ (case folder)")
+                else f"{path} (case workbook)" if workbook
+                else f"{path.rstrip('/')}/ (case folder)")
         paths = ", ".join(e["path"] for e in files)
         many = len(files) > 1
         return (f"{', '.join(tables)} of the base case {base} (the scenario "
-                f"file{'s' if many else ''} {paths} {'are' if many else 'is'} as the run "
+                f"file{'s' if many else ''} {paths} {'are' if many else 'is'} as {by} "
                 f"had {'them' if many else 'it'})")
     return f"{', '.join(tables)} of {source}"
+
+
+def _workbook(path: object) -> bool:
+    """A case workbook's path (``.xlsx``: :func:`chainopt.case.excel.is_workbook`)."""
+    return str(path or "").lower().endswith(".xlsx")
+
+
+def _label(part: str, workbook: bool) -> str:
+    """A part of the hash as its case names it: the file of a case folder
+    (``markets.csv``, ``case.yaml``), the sheet of a case workbook (``sheet markets``,
+    ``sheet case``: :mod:`chainopt.case.excel` names each sheet by the CSV's stem)."""
+    if not workbook:
+        return part
+    return f"sheet {'case' if part == 'case.yaml' else part.removesuffix('.csv')}"
 
 
 def _order(label: str) -> tuple[int, str]:
