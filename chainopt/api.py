@@ -1564,6 +1564,9 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                 period=period)
         except READ_FAULTS as exc:
             raise _unreadable(target, exc) from None
+    wrong = _neither_run_nor_case(target, ranging)
+    if wrong is not None:
+        raise wrong
     if ranging:
         what = target or "the default case"
         try:
@@ -1594,6 +1597,50 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         return [f"case '{case.name}' solves (its LP is feasible and bounded): run `chainopt run` "
                 "and explain the results folder it writes."]
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
+
+
+#: what explain tells to give for a folder that is neither a results folder nor a case
+EXPLAIN_TARGETS = ("give a folder chainopt run wrote (results/<name>), or a case folder "
+                   "(case.yaml and its CSV tables)")
+
+
+def _neither_run_nor_case(target: str | Path | None, ranging: bool) -> InputError | None:
+    """explain's error for ``target`` (no manifest.json in it) when it is a folder that is
+    no case folder either, or a path not there beside results folders (a mistyped run
+    folder): what the folder is (a comparison, sweep or sensitivity folder, the folder
+    holding results folders) and the run folders to give
+    (:func:`chainopt.report.folders.not_a_run`); it had said "no case.yaml in this
+    folder" of them all. None for anything else (read as a case)."""
+    from chainopt.report import folders  # lazy: explain's own
+
+    if target is None:
+        return None
+    path = Path(target)
+    if path.is_dir() and not (path / "case.yaml").exists():
+        if ranging:  # ranging reads a results folder alone
+            return folders.not_a_run(path, "explain", give="give a folder chainopt run "
+                                     "wrote (results/<name>)")
+        return folders.not_a_run(path, "explain", nor="a case folder (no case.yaml)",
+                                 give=EXPLAIN_TARGETS)
+    # a path, not a bare name: a bare one may be a mistyped embedded case
+    if len(path.parts) > 1 and path.suffix.lower() not in (".yaml", ".yml", ".xlsx"):
+        return folders.missing_run(path)
+    return None
+
+
+def _not_a_run_of(command: str, folder: str | Path) -> None:
+    """Raise for ``folder`` given to ``chainopt COMMAND`` where a results folder is read
+    when it is a folder without manifest.json (which other folder it is, and the run
+    folders to give: :func:`chainopt.report.folders.not_a_run`) or a path not there beside
+    results folders (:func:`chainopt.report.folders.missing_run`: did you mean)."""
+    from chainopt.report import folders  # lazy
+
+    path = Path(folder)
+    if path.is_dir() and not (path / MANIFEST).exists():
+        raise folders.not_a_run(path, command, give="give a folder written by chainopt run")
+    wrong = folders.missing_run(path)
+    if wrong is not None:
+        raise wrong
 
 
 def _unreadable(folder: str | Path, exc: Exception) -> InputError:
@@ -1687,6 +1734,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
     _expect(results_dir, (str, Path), "results_dir", "a results folder, as a str or Path")
     if time_limit is not None:
         check_options(_solver.SolveOptions(time_limit_s=time_limit))
+    _not_a_run_of("verify", results_dir)
     edited: list[str] = []
     edited_manifest: list[Problem] = []
     damaged: InputError | None = None

@@ -2438,7 +2438,7 @@ def test_an_option_explain_cannot_use_on_its_target_is_refused(tmp_path):
     for other in (tmp_path / "m4_typo", tmp_path):
         bad = runner.invoke(app, ["explain", str(other), "--ranging"])
         text = " ".join(bad.output.split())
-        assert bad.exit_code == 1 and "is not a results folder (no manifest.json)" in text
+        assert bad.exit_code == 1 and "not a results folder (no manifest.json)" in text
         assert "chainopt run" in text and "run it" not in text
 
 

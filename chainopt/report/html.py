@@ -37,6 +37,7 @@ from chainopt.report.compare import (
     read_tables,
     shown,
 )
+from chainopt.report.folders import missing_run, not_a_run
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, READ_FAULTS, RERUN, Results, variant_of
 from chainopt.textfile import MAX_JSON_BYTES
@@ -561,15 +562,10 @@ def _neither(folder: Path) -> InputError:
         return InputError([Problem(str(md), "damaged comparison (not the comparison.md "
                                    "chainopt compare writes)", "run the comparison again "
                                    "(chainopt compare ... --overwrite)")])
-    if (folder / "sweep.json").exists():
-        return InputError([Problem(str(folder), "a sweep folder, not a results folder (no "
-                                   "manifest.json) nor a comparison folder (no "
-                                   f"{COMPARISON_MD})", "report one run, or compare "
-                                   "scenarios with chainopt compare")])
-    return InputError([Problem(str(folder), "neither a results folder (no manifest.json) "
-                               f"nor a comparison folder (no {COMPARISON_MD})",
-                               "give a folder written by chainopt run or chainopt compare; "
-                               "if it is one, that file is missing: run it again")])
+    # a sweep or sensitivity folder, the folder of the results folders: which to give
+    return not_a_run(folder, "report", nor=f"a comparison folder (no {COMPARISON_MD})",
+                     give="give a folder written by chainopt run or chainopt compare; if it "
+                          "is one, that file is missing: run it again")
 
 
 def run_case(manifest: dict) -> Case | None:
@@ -625,9 +621,9 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                   f"give a file name ending in .html (default: "
                                   f"{Path(folder) / REPORT_FILE})")])
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), "no such folder",
-                                  "give a results folder (chainopt run) or a comparison "
-                                  "folder (chainopt compare)")])
+        raise missing_run(folder) or InputError([Problem(
+            str(folder), "no such folder", "give a results folder (chainopt run) or a "
+            "comparison folder (chainopt compare)")])
     html_path = Path(out) if out else folder / REPORT_FILE
     own = html_path.parent.resolve() == folder.resolve()
     if not own and not html_path.parent.is_dir():

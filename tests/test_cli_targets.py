@@ -1,0 +1,114 @@
+"""What the commands that read a results folder (explain, report, verify) say of a folder
+that is another one: a comparison, sweep or sensitivity folder, the folder holding the
+results folders, or a mistyped run folder (review cli F1)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt import api
+from chainopt.cli import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+PORT = Path(__file__).resolve().parents[1] / "scenarios" / "small_port_expansion.yaml"
+
+
+def invoke(*args: str | Path):
+    result = runner.invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result, " ".join(result.output.split())
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    """results/ with small_chain, small_port_expansion and their comparison (as chainopt
+    compare writes them), a sweep folder and a sensitivity folder (their marker files:
+    what tells them apart)."""
+    out = tmp_path_factory.mktemp("targets") / "results"
+    sections, outcomes, _ = api.compare(["small_chain", str(PORT)], out=out, jobs=1)
+    assert sections and all(o.ok for o in outcomes)
+    sweep = out / "sweep-small_chain"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text(json.dumps({"source": "small_chain", "sets": []}))
+    sens = out / "sensitivity-small_port_expansion-far_east_port"
+    sens.mkdir()
+    (sens / "breakeven.csv").write_text("driver,meaning,base,value\n")
+    (sens / "sensitivity.json").write_text(json.dumps(
+        {"scenario": "small_port_expansion", "source": "scenarios/small_port_expansion.yaml",
+         "project": "far_east_port"}))
+    return out
+
+
+def test_explain_names_the_runs_of_a_comparison_folder(results: Path) -> None:
+    """The comparison compares small_chain and small_port_expansion, whose results
+    folders compare wrote beside it: explain names them (it said "no case.yaml in this
+    folder; a case folder needs case.yaml plus CSV tables")."""
+    result, text = invoke("explain", results / "compare-small_chain-vs-small_port_expansion")
+    assert result.exit_code == 1, text
+    assert ("a comparison folder, not a results folder (no manifest.json) nor a case folder "
+            "(no case.yaml)") in text, text
+    assert (f"chainopt explain one of the runs it compares: {results / 'small_chain'}, "
+            f"{results / 'small_port_expansion'}") in text, text
+    assert "a case folder needs case.yaml" not in text
+
+
+def test_explain_of_a_sweep_or_sensitivity_folder_says_how_to_get_a_plan(results: Path
+                                                                        ) -> None:
+    """A sweep keeps no plan (no variant saved with --full here): run its source,
+    small_chain; a sensitivity's scenario was run beside it (the comparison's
+    small_port_expansion): that folder is named."""
+    result, text = invoke("explain", results / "sweep-small_chain")
+    assert result.exit_code == 1
+    assert "a sweep folder, not a results folder (no manifest.json)" in text, text
+    assert "--full ID" in text and "(chainopt run small_chain)" in text, text
+    result, text = invoke("explain", results / "sensitivity-small_port_expansion-far_east_port")
+    assert result.exit_code == 1
+    assert "a sensitivity folder, not a results folder" in text, text
+    assert f"chainopt explain the run of its scenario: {results / 'small_port_expansion'}" \
+        in text, text
+    # a saved variant is named, not the way to save one
+    variant = results / "sweep-small_chain" / "variants" / "v0003"
+    shutil.copytree(results / "small_chain", variant)
+    try:
+        result, text = invoke("explain", results / "sweep-small_chain")
+        assert f"chainopt explain a variant it saved in full (--full): {variant}" in text, text
+    finally:
+        shutil.rmtree(variant.parent)
+
+
+def test_explain_of_the_results_parent_and_of_a_mistyped_run(results: Path) -> None:
+    """results/ holds two results folders (small_chain, small_port_expansion: by name);
+    a typo of one gets "did you mean", not the list of embedded cases."""
+    result, text = invoke("explain", results)
+    assert result.exit_code == 1
+    assert "a folder of results folders, not a results folder itself" in text, text
+    assert (f"chainopt explain {results / 'small_chain'}, "
+            f"{results / 'small_port_expansion'}") in text, text
+    result, text = invoke("explain", results / "smal_chain")
+    assert result.exit_code == 1
+    assert "smal_chain: no such results folder; did you mean 'small_chain'?" in text, text
+    assert "embedded cases" not in text
+    # verify and report say the same (report: nor a comparison folder)
+    result, text = invoke("verify", results / "compare-small_chain-vs-small_port_expansion")
+    assert result.exit_code == 1
+    assert "a comparison folder, not a results folder (no manifest.json);" in text, text
+    assert f"chainopt verify one of the runs it compares: {results / 'small_chain'}" in text
+    result, text = invoke("report", results)
+    assert result.exit_code == 1
+    assert "nor a comparison folder (no comparison.md)" in text, text
+    assert f"chainopt report {results / 'small_chain'}" in text, text
+    result, text = invoke("report", results / "smal_chain")
+    assert result.exit_code == 1 and "did you mean 'small_chain'?" in text, text
+
+
+def test_explain_of_a_plain_folder_names_both_readings(tmp_path: Path) -> None:
+    result, text = invoke("explain", tmp_path)
+    assert result.exit_code == 1
+    assert ("neither a results folder (no manifest.json) nor a case folder (no case.yaml); "
+            "give a folder chainopt run wrote (results/<name>), or a case folder") in text, text
