@@ -35,6 +35,7 @@ from chainopt.interrupt import (
     terminated,
 )
 from chainopt.lazy import lazy_module
+from chainopt.report.sections import DETAIL_TABLES
 
 # Deliberately lazy: chainopt.api (pandas, the model) loads on first use, so that
 # `chainopt --help` does not pay for it.
@@ -207,6 +208,20 @@ def _between(lo: int, hi: int | None = None):
         return value
 
     return check
+
+
+def _detail_tables(values: list[str] | None) -> list[str] | None:
+    """typer callback of compare's --detail: each value one of :data:`DETAIL_TABLES` or
+    'all' (exit 2 naming them, before anything is solved: a wrong one was a warning
+    after every solve, exit 0)."""
+    from chainopt.case.validate import closest  # lazy: start-up (pandas)
+
+    for value in values or []:
+        if value != "all" and value not in DETAIL_TABLES:
+            near = closest(value, DETAIL_TABLES)
+            raise typer.BadParameter(f"no detail table '{value}'{'; ' + near if near else ''}"
+                                     f"; give one of {', '.join(DETAIL_TABLES)}, or all")
+    return values
 
 
 def _fail(exc: ChainoptError) -> typer.Exit:
@@ -977,11 +992,8 @@ def compare(
     rows: Annotated[int, typer.Option(help="Rows shown per section in the terminal (>= 1).",
                                       callback=_between(1))] = 12,
     detail: Annotated[list[str] | None, typer.Option(
-        help="Also print this detail table (repeat; 'all' for every one): objective, "
-             "cashflow, production, levers, capacity_built, utilisation, projects_built, "
-             "exports, emissions, shadow_prices, project_cashflows, project_waterfall, "
-             "project_constraints, chain_changes, party_economics, party_cashflows, "
-             "warnings.")
+        help="Also print this detail table (repeat; 'all' for every one): "
+             f"{', '.join(DETAIL_TABLES)}.", callback=_detail_tables)
     ] = None,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.
@@ -1075,18 +1087,21 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                 if c in pe.columns]
         _print_frame("party_economics", cmp.TITLES.get("party_economics", "parties"),
                      economics.with_notes(pe[cols]), rows)
-    wanted = list(sections) if "all" in detail else detail
-    unknown = [d for d in wanted if d not in sections]
-    if unknown:
-        warn(f"no detail table {', '.join(unknown)}; the tables are {', '.join(sections)}")
+    # (--detail's values are DETAIL_TABLES', checked before solving: _detail_tables)
+    wanted = list(DETAIL_TABLES) if "all" in detail else list(dict.fromkeys(detail))
     for key in wanted:
         df = sections.get(key)
-        if df is None or key == "economics" or df.empty:
+        if key == "warnings" and (df is None or df.empty):
+            if "all" not in detail:  # asked for by name: a comparison has it when one warned
+                console.print("--detail warnings: no run warned")
             continue
+        if df is None or df.empty:
+            continue
+        if key == "economics":  # in full: every effect, against and includes
+            df = economics.with_notes(df)
         _print_frame(key, cmp.TITLES.get(key, key), cmp.shown(key, df), rows, names)
     if not detail:
-        console.print("detail tables: --detail " + " | ".join(
-            k for k in sections if k != "economics") + " | all")
+        console.print("detail tables: --detail " + " | ".join(DETAIL_TABLES) + " | all")
 
 
 @app.command()

@@ -398,16 +398,47 @@ def test_numbers_in_the_terminal_tables_are_never_broken(port_runs, columns):
 def test_compare_help_names_every_detail_table():
     """Review deck F9: `compare --help` listed the --detail tables by hand and left out
     projects_built, party_economics and party_cashflows, which the terminal's own hint
-    lists and --detail accepts. Every section a comparison writes (its titles, but the
-    economics, always shown, and stream_warnings, an older folder's) is named in the
-    help."""
+    lists and --detail accepts. Review cli F2: the help then named warnings and not
+    economics, the warning for a wrong value the other way round. Now one list,
+    DETAIL_TABLES: every section a comparison writes (its titles, but stream_warnings,
+    an older folder's), named in the help in its order."""
     from chainopt.report.compare import TITLES
+    from chainopt.report.sections import DETAIL_TABLES
 
+    assert sorted(DETAIL_TABLES) == sorted(k for k in TITLES if k != "stream_warnings")
     done = runner.invoke(app, ["compare", "--help"], env={"COLUMNS": "400"})
     assert done.exit_code == 0
-    missing = [k for k in TITLES if k not in ("economics", "stream_warnings")
-               and k not in done.output]
-    assert missing == [], missing
+    assert ", ".join(DETAIL_TABLES) in " ".join(done.output.split())
+
+
+def test_a_wrong_detail_table_is_a_usage_error_before_solving(tmp_path):
+    """Review cli F2: `--detail prod` was a warning after every run was solved, exit 0,
+    naming a list without warnings. Now exit 2 before anything is solved or written
+    (no folder in --out), naming the tables of the help, economics and warnings too."""
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"),
+                              "--out", str(out), "--jobs", "1", "--detail", "production",
+                              "--detail", "prod"])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, text
+    assert "no detail table 'prod'" in text and "economics, project_cashflows" in text, text
+    assert "party_cashflows, warnings, or all" in text, text
+    assert not out.exists()
+
+
+def test_detail_economics_prints_it_whole_and_warnings_says_none_warned(port_runs):
+    """--detail economics printed nothing (the terminal's economics leaves out its
+    against and includes columns): now the whole table, with against 'small_port_expansion
+    without far_east_port'. --detail warnings of two runs that warned of nothing said
+    "no detail table warnings"; now "no run warned"."""
+    res = runner.invoke(app, ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"),
+                              "--out", str(port_runs), "--name", "port", "--jobs", "1",
+                              "--overwrite", "--detail", "economics", "--detail", "warnings"])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 0, text
+    assert "small_port_expansion without far_east_port" in text, text
+    assert "--detail warnings: no run warned" in text
+    assert "no detail table" not in text
 
 
 def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
