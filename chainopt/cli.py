@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Annotated, Any, cast
 
@@ -210,18 +211,62 @@ def _between(lo: int, hi: int | None = None):
     return check
 
 
-def _detail_tables(values: list[str] | None) -> list[str] | None:
-    """typer callback of compare's --detail: each value one of :data:`DETAIL_TABLES` or
-    'all' (exit 2 naming them, before anything is solved: a wrong one was a warning
-    after every solve, exit 0)."""
-    from chainopt.case.validate import closest  # lazy: start-up (pandas)
+def _one_of(allowed: Callable[[], Sequence[str]], also: tuple[str, ...] = (),
+            comma: bool = False):
+    """typer callback factory for an option whose values come from a fixed list
+    (``allowed()``, read when the option is; ``also``: other words it takes, such as
+    'all'): each value given (of a repeated option; ``comma``: of a comma-separated
+    list, each once) must be one of them, else a usage error (exit 2) naming them,
+    before any work. A value checked against the case or its results (a period, a
+    project, a key) is bad input instead (exit 1)."""
+    def check(value: str | list[str] | None) -> str | list[str] | None:
+        if value is None:
+            return value
+        items = (value if isinstance(value, list) else
+                 [v.strip() for v in value.split(",") if v.strip()] if comma else [value])
+        names = [*allowed(), *also]
+        if comma and not items:
+            raise typer.BadParameter(f"give one or more of {', '.join(names)}")
+        for item in items:
+            if item not in names:
+                from chainopt.case.validate import closest  # lazy: start-up (pandas)
 
-    for value in values or []:
-        if value != "all" and value not in DETAIL_TABLES:
-            near = closest(value, DETAIL_TABLES)
-            raise typer.BadParameter(f"no detail table '{value}'{'; ' + near if near else ''}"
-                                     f"; give one of {', '.join(DETAIL_TABLES)}, or all")
-    return values
+                near = closest(item, names)
+                raise typer.BadParameter(f"'{item}' is not one of {', '.join(names)}"
+                                         + (f"; {near}" if near else ""))
+        twice = sorted({i for i in items if items.count(i) > 1}) if comma else []
+        if twice:
+            raise typer.BadParameter(f"{', '.join(twice)} given more than once; name each "
+                                     "once")
+        return value
+
+    return check
+
+
+def _fraction(value: float | None) -> float | None:
+    """typer callback: a number above 0 and at most 1 (exit 2 with the range otherwise)."""
+    if value is not None and not (math.isfinite(value) and 0 < value <= 1):
+        raise typer.BadParameter(f"must be a number above 0 and at most 1 (found {value}); "
+                                 "0.2 moves each driver by ±20 %")
+    return value
+
+
+def _drivers() -> tuple[str, ...]:
+    from chainopt.sensitivity import DRIVERS  # lazy: the sensitivity command's own
+
+    return DRIVERS
+
+
+def _measures() -> list[str]:
+    from chainopt.report.charts import MEASURES  # lazy: the report command's own
+
+    return list(MEASURES)
+
+
+def _tables() -> list[str]:
+    from chainopt.case.schema import TABLES  # lazy: start-up (pydantic)
+
+    return list(TABLES)
 
 
 def _fail(exc: ChainoptError) -> typer.Exit:
@@ -637,8 +682,11 @@ def sensitivity(
     project: Annotated[str | None, typer.Option(help="The project to test (e.g. mp2).")]
     = None,
     drivers: Annotated[str, typer.Option(help="Comma-separated: price, feed, capex, carbon, "
-                                              "discount.")] = "price,feed,capex,carbon,discount",
-    swing: Annotated[float, typer.Option(help="Tornado: each driver ± this fraction.")] = 0.2,
+                                              "discount.", callback=_one_of(_drivers,
+                                                                            comma=True))]
+    = "price,feed,capex,carbon,discount",
+    swing: Annotated[float, typer.Option(help="Tornado: each driver ± this fraction (above 0, "
+                                              "at most 1).", callback=_fraction)] = 0.2,
     sweep_dir: Annotated[Path | None, typer.Option("--sweep", help="A Monte Carlo sweep "
                                                    "folder: P10/P50/P90 of each project's "
                                                    "incremental NPV and P(built).")] = None,
@@ -717,7 +765,8 @@ def report(
     png: Annotated[bool, typer.Option("--png", help="Also write the charts as PNG.")] = False,
     svg: Annotated[bool, typer.Option("--svg", help="Also write the charts as SVG.")] = False,
     measure: Annotated[str, typer.Option(help="Sankey band widths: mass (kt/yr), energy "
-                                              "(TJ/yr) or value (MUSD/yr).")] = "mass",
+                                              "(TJ/yr) or value (MUSD/yr).",
+                                         callback=_one_of(_measures))] = "mass",
     pptx: Annotated[bool, typer.Option("--pptx", help="Also write a PowerPoint deck "
                                                       "(report.pptx; for a comparison also "
                                                       "comparison.xlsx).")] = False,
@@ -932,7 +981,8 @@ def show(
                                             "chain instead of the scenario's own base.")]
     = False,
     source: Annotated[str | None, typer.Option(help="Print where the numbers of this table "
-                                                    "come from (its source column).")] = None,
+                                                    "come from (its source column).",
+                                               callback=_one_of(_tables))] = None,
     key: Annotated[str | None, typer.Option(help="With --source: only rows whose key "
                                                  "contains this text.")] = None,
 ) -> None:
@@ -993,7 +1043,8 @@ def compare(
                                       callback=_between(1))] = 12,
     detail: Annotated[list[str] | None, typer.Option(
         help="Also print this detail table (repeat; 'all' for every one): "
-             f"{', '.join(DETAIL_TABLES)}.", callback=_detail_tables)
+             f"{', '.join(DETAIL_TABLES)}.",
+        callback=_one_of(lambda: DETAIL_TABLES, also=("all",)))
     ] = None,
 ) -> None:
     """Run (or reuse up-to-date results of) scenarios and compare them with the first.

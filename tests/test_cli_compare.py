@@ -416,13 +416,13 @@ def test_a_wrong_detail_table_is_a_usage_error_before_solving(tmp_path):
     naming a list without warnings. Now exit 2 before anything is solved or written
     (no folder in --out), naming the tables of the help, economics and warnings too."""
     out = tmp_path / "out"
-    res = runner.invoke(app, ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"),
-                              "--out", str(out), "--jobs", "1", "--detail", "production",
-                              "--detail", "prod"])
+    res = CliRunner(env={"COLUMNS": "400"}).invoke(app, [
+        "compare", "small_chain", str(SCEN / "small_port_expansion.yaml"), "--out", str(out),
+        "--jobs", "1", "--detail", "production", "--detail", "prod"])
     text = " ".join(res.output.split())
     assert res.exit_code == 2, text
-    assert "no detail table 'prod'" in text and "economics, project_cashflows" in text, text
-    assert "party_cashflows, warnings, or all" in text, text
+    assert "'prod' is not one of" in text and "economics, project_cashflows" in text, text
+    assert "party_cashflows, warnings, all" in text, text
     assert not out.exists()
 
 

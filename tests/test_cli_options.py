@@ -1,0 +1,53 @@
+"""Option values (review cli F3): an option whose values come from a fixed list or range
+is a usage error (exit 2) checked before any work; a value checked against the case or
+the results (a period, a project, a key) is bad input (exit 1). A script tells a mistyped
+option from bad data by the exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainopt.cli import app
+
+runner = CliRunner(env={"COLUMNS": "300"})
+
+
+def invoke(*args: str | Path):
+    result = runner.invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result, " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("args, says", [
+    # the folder does not exist: read after the option is checked, so its error not shown
+    (["report", "nothere", "--measure", "volume"],
+     "Invalid value for '--measure': 'volume' is not one of mass, energy, value; did you "
+     "mean 'value'?"),
+    (["sensitivity", "nothere.yaml", "--project", "p", "--swing", "1.5"],
+     "Invalid value for '--swing': must be a number above 0 and at most 1 (found 1.5)"),
+    (["sensitivity", "nothere.yaml", "--project", "p", "--drivers", "price,fed"],
+     "Invalid value for '--drivers': 'fed' is not one of price, feed, capex, carbon, "
+     "discount; did you mean 'feed'?"),
+    (["show", "nothere", "--source", "market"],
+     "Invalid value for '--source': 'market' is not one of commodities, sites"),
+    (["compare", "a", "b", "--detail", "prod"],
+     "Invalid value for '--detail': 'prod' is not one of objective"),
+])
+def test_a_value_outside_a_fixed_list_is_exit_2_before_any_work(args, says):
+    """Each was exit 1 (--measure, --swing, --drivers, --source) or 0 (--detail) after
+    reading the folder or case, or solving."""
+    result, text = invoke(*args)
+    assert result.exit_code == 2, text
+    assert says in text, text
+    assert "no such" not in text  # the missing folder, case or scenario: never reached
+
+
+def test_a_value_checked_against_the_case_stays_bad_input():
+    """--key matches no row of small_chain's markets.csv: a fact of that case, exit 1."""
+    result, text = invoke("show", "small_chain", "--source", "markets", "--key", "zzz")
+    assert result.exit_code == 1, text
+    assert "--key zzz: no row of markets.csv has a key containing 'zzz'" in text
