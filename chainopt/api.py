@@ -1310,7 +1310,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     ``tornado.png`` to ``<out>/sensitivity-<scenario>-<project>/`` (atomically; an
     existing folder is replaced only with ``overwrite`` and only if chainopt wrote it,
     checked before solving) and ``projects_mc.csv``, ``projects_mc.png`` to the sweep
-    folder (each file replaced atomically: they are re-derived from its ``kpis.csv``).
+    folder (:data:`MC_FILES`; each file replaced atomically, existing ones only with
+    ``overwrite``, checked before solving: they were replaced without it).
     Returns the tables, the files written and ``warning``: the values the MIP gaps
     leave open (:func:`chainopt.sensitivity.open_values`, "" when none is).
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
@@ -1318,6 +1319,13 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     drivers = sens.DRIVERS if drivers is None else drivers
     out_tables: dict = {"files": []}
     plt = None
+    if sweep_folder is not None and not overwrite:  # before any solve
+        there = [f for f in MC_FILES if (Path(sweep_folder) / f).exists()
+                 or (Path(sweep_folder) / f).is_symlink()]
+        if there:
+            raise ResultsExistError(f"{Path(sweep_folder) / there[0]} exists (written by an "
+                                    "earlier chainopt sensitivity --sweep); pass --overwrite "
+                                    "to replace it")
     if source is not None and project:
         _as_stated(options, "sensitivity solves the scenario and every re-solve")
         sens.check_request(drivers, swing)
@@ -1373,6 +1381,10 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     if sweep_folder is not None:
         _sweep_risk(Path(sweep_folder), out_tables, plt)
     return out_tables
+
+
+#: what ``sensitivity --sweep DIR`` writes into the sweep folder
+MC_FILES = ("projects_mc.csv", "projects_mc.png")
 
 
 def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:

@@ -690,10 +690,13 @@ def sensitivity(
     sweep_dir: Annotated[Path | None, typer.Option("--sweep", help="A Monte Carlo sweep "
                                                    "folder: P10/P50/P90 of each project's "
                                                    "incremental NPV and P(built).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for sensitivity-<scenario>-<project>/.")]
-    = Path("results"),
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for sensitivity-<scenario>-<project>/ (default results); not with "
+             "--sweep alone, whose files go in the sweep folder.", show_default=False)]
+    = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing "
-                                                 "sensitivity-<scenario>-<project>/ folder.")]
+                                                 "sensitivity-<scenario>-<project>/ folder, "
+                                                 "and a sweep folder's projects_mc files.")]
     = False,
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit per solve in seconds (> 0).", callback=_positive)] = None,
@@ -706,10 +709,17 @@ def sensitivity(
     if (source is None or project is None) and sweep_dir is None:
         err.print("[bold red]error:[/] give SCENARIO --project P, or --sweep DIR")
         raise typer.Exit(2)
+    if out is not None and sweep_dir is not None and project is None:
+        # (it was ignored without a word: the files went into the sweep folder)
+        err.print("[bold red]error:[/] --out is for the break-evens and tornado of SCENARIO "
+                  "--project P; --sweep writes projects_mc.csv and projects_mc.png into the "
+                  "sweep folder")
+        raise typer.Exit(2)
     try:
         res = api.sensitivity(source if project else None, project,
                               [d.strip() for d in drivers.split(",") if d.strip()], swing,
-                              sweep_folder=sweep_dir, out=out, overwrite=overwrite,
+                              sweep_folder=sweep_dir, out=out or Path("results"),
+                              overwrite=overwrite,
                               options=api.solve_options(time_limit_s=time_limit),
                               progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
     except ChainoptError as exc:

@@ -605,6 +605,49 @@ def test_sensitivity_of_a_grid_sweep_is_refused_and_failed_draws_are_said(tmp_pa
     assert sorted(p.name for p in none.iterdir()) == ["kpis.csv", "sweep.json"]
 
 
+def test_sensitivity_of_a_sweep_refuses_out_and_replaces_its_files_only_with_overwrite(
+        tmp_path):
+    """Review cli F5: `sensitivity --sweep DIR --out X` wrote DIR/projects_mc.* and never
+    X, without a word, and a second call replaced projects_mc.* without --overwrite.
+    Now --out with --sweep alone is a usage error (exit 2, nothing written, X not made)
+    and existing projects_mc files are replaced only with --overwrite (exit 1 naming
+    it, checked before anything is read). The sweep: five draws of a project pj whose
+    NPV is 0, 0, 4, 10, 30, built in three: P50 4, P(built) 3/5 = 0.6 by hand."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = tmp_path / "draws"
+    folder.mkdir()
+    pd.DataFrame({"variant": [f"s{i:05d}" for i in range(5)], "status": ["optimal"] * 5,
+                  "message": [""] * 5, "objective_musd": [100.0, 101.0, 104.0, 110.0, 130.0],
+                  "built_pj": [0.0, 0.0, 1.0, 1.0, 1.0],
+                  "npv_pj_incremental_musd": [0.0, 0.0, 4.0, 10.0, 30.0]}).to_csv(
+        folder / "kpis.csv", index=False)
+    (folder / "sweep.json").write_text(json.dumps({
+        "source": "small_chain", "sets": [], "samples": 5, "seed": 0, "distributions": {}}))
+    runner = CliRunner(env={"COLUMNS": "2000"})
+    res = runner.invoke(app, ["sensitivity", "--sweep", str(folder), "--out",
+                              str(tmp_path / "elsewhere")])
+    assert res.exit_code == 2, res.output
+    assert "--sweep writes projects_mc.csv and projects_mc.png into the sweep folder" in \
+        " ".join(res.output.split())
+    assert not (tmp_path / "elsewhere").exists() and not (folder / "projects_mc.csv").exists()
+    res = runner.invoke(app, ["sensitivity", "--sweep", str(folder)])
+    assert res.exit_code == 0, res.output
+    mc = folder / "projects_mc.csv"
+    row = pd.read_csv(mc).set_index("project").loc["pj"]
+    assert (row["p50_musd"], row["p_built"]) == (4.0, 0.6)
+    mc.write_text("mine\n")  # stands for the earlier file: left as it is
+    res = runner.invoke(app, ["sensitivity", "--sweep", str(folder)])
+    assert res.exit_code == 1, res.output
+    assert f"{mc} exists" in res.output and "pass --overwrite to replace it" in res.output
+    assert mc.read_text() == "mine\n"
+    res = runner.invoke(app, ["sensitivity", "--sweep", str(folder), "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(mc).set_index("project").loc["pj", "p50_musd"] == 4.0
+
+
 def test_sweep_tables_write_numbers_as_the_results_tables_do(tmp_path):
     """kpis.csv and summary.csv were written with a bare %.10g: a build share of -0.0
     read "-0" and one of 3e-11 (a MIP's binary a hair off 0) "3e-11", where every results

@@ -329,7 +329,7 @@ def _mc_sweep(t, kpis: bytes | str) -> list:
     _write(t / "sw" / "sweep.json", json.dumps({"source": "small_chain", "sets": [],
                                                 "samples": 2, "seed": 0}))
     _write(t / "sw" / "kpis.csv", kpis)
-    return ["sensitivity", "--sweep", t / "sw", "--out", t / "out"]
+    return ["sensitivity", "--sweep", t / "sw"]
 
 
 def sweep_kpis_not_utf8(t, r):
@@ -496,7 +496,9 @@ def test_sensitivity_sweep_writes_both_of_its_files_or_neither(tmp_path):
     argv = _mc_sweep(tmp_path, "variant,status,npv_pj_incremental_musd,built_pj\n"
                                "s00000,optimal,5,1\ns00001,optimal,7,0\n")
     (tmp_path / "sw" / "projects_mc.png").mkdir()
-    _code, text = cli(*argv, code=1)
+    _code, text = cli(*argv, code=1)  # refused before anything is read: it is there
+    assert "projects_mc.png exists" in text and "--overwrite" in text, text
+    _code, text = cli(*argv, "--overwrite", code=1)
     assert "projects_mc.png: is a folder" in text
     assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == [
         "kpis.csv", "projects_mc.png", "sweep.json"]

@@ -94,7 +94,9 @@ def test_sensitivity_replaces_links_in_the_sweep_folder(tmp_path, sweep_folder):
     for name, target in (("projects_mc.csv", outside[0]), ("projects_mc.png", outside[1])):
         (sweep_folder / name).unlink(missing_ok=True)
         (sweep_folder / name).symlink_to(target)
-    cli("sensitivity", "--sweep", sweep_folder, code=0)
+    cli("sensitivity", "--sweep", sweep_folder, code=1)  # files there: --overwrite
+    assert untouched(outside)
+    cli("sensitivity", "--sweep", sweep_folder, "--overwrite", code=0)
     assert untouched(outside)
     for name in ("projects_mc.csv", "projects_mc.png"):
         assert not (sweep_folder / name).is_symlink() and (sweep_folder / name).is_file()
