@@ -291,12 +291,12 @@ def validate(case: CaseArg = None) -> None:
     console.print(f"[green]ok[/]: case '{c.name}' is valid: {len(t['sites'])} sites, "
                   f"{len(t['commodities'])} commodities, {len(t['units'])} units, "
                   f"{len(t['modes'])} modes, {len(t['links'])} links, "
-                  f"{len(c.meta.periods)} periods")
+                  f"{len(c.meta.periods)} periods", soft_wrap=True)
     if c.raw.scenario_chain:
         from chainopt.case.scenario import chain_text  # lazy: start-up
 
         console.print("  scenario chain: " + escape(chain_text(c.raw.scenario_chain)),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     for note in api.case_warnings(c):
         warn(note)
 
@@ -466,12 +466,13 @@ def print_summary(results) -> None:
     relaxed = f", LP relaxation ({m['relaxed']} integer decisions relaxed)" if m.get(
         "relaxed") else ""
     console.print(f"[bold]{title}[/]: {solve_status(m)}{relaxed}, {what} "
-                  f"[bold]{musd(m['objective'])} MUSD[/]")
+                  f"[bold]{musd(m['objective'])} MUSD[/]", soft_wrap=True)
     tm = m["timings_s"]
     build_s = sum(tm.get(k, 0.0) for k in ("index_s", "matrix_s", "pyomo_s", "handover_s"))
     console.print(f"  {m['num_vars']:,} variables, {m['num_rows']:,} constraints; load "
                   f"{tm.get('load_s', 0):.2f} s, build {build_s:.2f} s, solve "
-                  f"{tm.get('solve_s', 0):.2f} s, extract {tm.get('extract_s', 0):.2f} s")
+                  f"{tm.get('solve_s', 0):.2f} s, extract {tm.get('extract_s', 0):.2f} s",
+                  soft_wrap=True)
     k = results.tables["kpis"]
     prod = k[k["kpi"].str.startswith("production_")]
     if len(prod):
@@ -513,9 +514,10 @@ def print_summary(results) -> None:
     for note in run_warnings(results):
         warn(note)
     if m.get("results_dir"):
-        console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]")
+        console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]",
+                      soft_wrap=True)
         console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
-                      highlight=False, markup=False)
+                      highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -581,7 +583,7 @@ def sweep(
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
     console.print(f"{len(kpis)} variant{'' if len(kpis) == 1 else 's'}, {ok} solved, "
                   f"{len(kpis) - ok} failed; "
-                  f"written to [bold]{escape(str(folder))}[/]")
+                  f"written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
     failed = api.failed_variants(kpis)
     for line in failure_lines(failed):
         console.print(escape(line), highlight=False)
@@ -755,7 +757,7 @@ def sensitivity(
         if note:
             warn(note)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
-                      f"[bold]{escape(str(res['folder']))}[/]")
+                      f"[bold]{escape(str(res['folder']))}[/]", soft_wrap=True)
     if "monte_carlo" in res:
         note = res.get("monte_carlo_warning")
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
@@ -765,7 +767,7 @@ def sensitivity(
             if text:
                 warn(text)
         console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
-                      "projects_mc.png)")
+                      "projects_mc.png)", soft_wrap=True)
 
 
 @app.command()
@@ -796,17 +798,17 @@ def report(
                            warn=notes.append, overwrite=overwrite)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print(f"report written to [bold]{escape(str(paths[0]))}[/]")
+    console.print(f"report written to [bold]{escape(str(paths[0]))}[/]", soft_wrap=True)
     for note in notes:  # a picture left out of the deck
         warn(note)
     for p in paths[1:]:
         if p.suffix in (".pptx", ".xlsx", ".html"):
             what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]
-            console.print(f"{what} written to [bold]{escape(str(p))}[/]")
+            console.print(f"{what} written to [bold]{escape(str(p))}[/]", soft_wrap=True)
     charts_written = [p for p in paths[1:] if p.suffix not in (".pptx", ".xlsx", ".html")]
     if charts_written:
         console.print(f"{len(charts_written)} chart files written to "
-                      f"[bold]{escape(str(charts_written[0].parent))}[/]")
+                      f"[bold]{escape(str(charts_written[0].parent))}[/]", soft_wrap=True)
 
 
 @app.command()
@@ -829,7 +831,7 @@ def convert(
         raise _fail(exc) from None
 
     console.print(f"written [bold]{escape(str(path))}[/] (case '{h.name}', input hash "
-                  f"{api.input_hash(h)[:12]})")
+                  f"{api.input_hash(h)[:12]})", soft_wrap=True)
     for note in notes:
         warn(note)
 
@@ -888,7 +890,7 @@ def export(
     except ChainoptError as exc:
         raise _fail(exc) from None
     for path in written:
-        console.print(f"model written to [bold]{escape(str(path))}[/]")
+        console.print(f"model written to [bold]{escape(str(path))}[/]", soft_wrap=True)
     say_lines(report_lines if ranges else
               [x for x in report_lines if x.startswith(("warning", "note"))])
 
@@ -1010,7 +1012,8 @@ def show(
         raise _fail(exc) from None
     from chainopt.case.scenario import chain_text  # lazy: start-up
 
-    console.print("[bold]chain:[/] " + escape(chain_text(shown["chain"])), highlight=False)
+    console.print("[bold]chain:[/] " + escape(chain_text(shown["chain"])), highlight=False,
+                  soft_wrap=True)
     if shown["description"]:
         console.print(escape(shown["description"]), highlight=False)
     diff = shown["changes"]
@@ -1080,7 +1083,7 @@ def compare(
                   "must succeed)")
         raise typer.Exit(worst or 1)
     print_comparison(sections, good, detail or [], rows)
-    console.print(f"comparison written to [bold]{escape(str(folder))}[/]")
+    console.print(f"comparison written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
     raise typer.Exit(worst)
 
 
@@ -1188,7 +1191,7 @@ def verify(
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
-                  f"atol={atol:g}")
+                  f"atol={atol:g}", soft_wrap=True)
     from chainopt.report import drift  # lazy: the report side
 
     for line in drift.notes(report):
@@ -1217,7 +1220,7 @@ def snapshot_write(
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"wrote {len(paths)} snapshot{'s' if len(paths) != 1 else ''} to "
-                  f"{escape(str(directory))}")
+                  f"{escape(str(directory))}", soft_wrap=True)
 
 
 @snapshot_app.command("check")
@@ -1244,7 +1247,8 @@ def snapshot_check(
         api.snapshot_check(directory, rtol=rtol, atol=atol, partial=partial)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print(f"[green]ok[/]: every snapshot in {escape(str(directory))} reproduces")
+    console.print(f"[green]ok[/]: every snapshot in {escape(str(directory))} reproduces",
+                  soft_wrap=True)
 
 
 def _show_source(case_source: str, table: str, key: str | None) -> None:

@@ -51,3 +51,28 @@ def test_a_value_checked_against_the_case_stays_bad_input():
     result, text = invoke("show", "small_chain", "--source", "markets", "--key", "zzz")
     assert result.exit_code == 1, text
     assert "--key zzz: no row of markets.csv has a key containing 'zzz'" in text
+
+
+def test_paths_and_the_timing_line_are_never_wrapped_at_80_columns(tmp_path):
+    """Review cli F6: at 80 columns (the width when piped) the status lines were broken
+    inside words and paths ('extract' on a line of its own, '.../report-deck' over
+    '.html'): a path copied from the terminal was cut. Now they are printed whole, one
+    line each, and the terminal wraps them. The folder's path alone is over 80
+    characters here."""
+    import re
+
+    out = tmp_path / ("a_long_folder_name_" * 4)
+    narrow = CliRunner(env={"COLUMNS": "80"})
+    done = narrow.invoke(app, ["run", "small_chain", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    folder = out / "small_chain"
+    assert len(str(folder)) > 80
+    assert f"results written to {folder}" in lines, done.output
+    assert f"why this plan: chainopt explain {folder} [--ranging]" in lines
+    assert any(re.fullmatch(r"  [\d,]+ variables, [\d,]+ constraints; load [\d.]+ s, build "
+                            r"[\d.]+ s, solve [\d.]+ s, extract [\d.]+ s", line)
+               for line in lines), done.output
+    done = narrow.invoke(app, ["report", str(folder)])
+    assert done.exit_code == 0, done.output
+    assert f"report written to {folder / 'report.html'}" in done.output.splitlines()
