@@ -455,6 +455,38 @@ def print_builds(results) -> None:
         console.print(f"  ... and {len(inv) - len(top)} more (investments.csv)")
 
 
+#: commodities sold beside the top products that the run summary names (the rest counted)
+ALSO_SOLD_SHOWN = 5
+
+
+def also_sold(results, products: set[str]) -> str:
+    """'' or a line naming the commodities a plan sells that Top products (and kpis.csv
+    ``production_*``, the product-mix chart) leave out, those of a kind other than
+    ``product`` or not made by the plan (small_chain's naphtha, an intermediate: 1,292 k
+    t/yr for 581.4 MUSD/yr, more than its hdpe): each at its largest yearly sales over
+    the periods, with that period's revenue, the largest revenue first."""
+    sales = results.tables.get("sales")
+    if sales is None or sales.empty:
+        return ""
+    by = sales.groupby(["commodity", "period"], sort=False)[
+        ["sales_k_per_yr", "revenue_musd_per_yr"]].sum().reset_index()
+    by = by[~by["commodity"].astype(str).isin(products) & (by["sales_k_per_yr"] > 1e-6)]
+    if by.empty:
+        return ""
+    top = by.sort_values("sales_k_per_yr", ascending=False, kind="stable").drop_duplicates(
+        "commodity").sort_values("revenue_musd_per_yr", ascending=False, kind="stable")
+    com = results.tables.get("commodities")
+    unit = (dict(zip(com["commodity"].astype(str), com["unit"].astype(str), strict=True))
+            if com is not None and "unit" in com else {})
+    shown = [f"{c} up to {quantity(q)} k {unit.get(str(c), 'units')}/yr ({musd(r)} MUSD/yr)"
+             for c, q, r in zip(top["commodity"], top["sales_k_per_yr"],
+                                top["revenue_musd_per_yr"], strict=True)][:ALSO_SOLD_SHOWN]
+    more = len(top) - ALSO_SOLD_SHOWN
+    return ("  also sold (not in Top products, which lists the commodities of kind product "
+            "the plan makes): " + ", ".join(shown)
+            + (f" and {more} more" if more > 0 else "") + " (sales.csv)")
+
+
 def print_summary(results) -> None:
     """Status, objective, top products, what the plan builds, binding capacities and
     where results are."""
@@ -488,6 +520,9 @@ def print_summary(results) -> None:
                     ["product", *([] if one else ["unit"]), *periods],
                     [[kpi.removeprefix("production_"), *([] if one else [unit[kpi]]),
                       *[quantity(v) for v in row]] for kpi, row in piv.iterrows()])
+    sold = also_sold(results, set(prod["kpi"].str.removeprefix("production_")))
+    if sold:
+        console.print(escape(sold), highlight=False)
     print_builds(results)
     cap = results.tables["capacity"]
     # a unit or link with no capacity in a period (not built yet, retired) does not bind
