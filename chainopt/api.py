@@ -1457,7 +1457,8 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
     among the changes). The effective case must validate (else InputError)."""
     if not sc.is_scenario_path(scenario):
         raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
-                            "other than case.yaml)")
+                            "other than case.yaml); a case's tables are shown with --source "
+                            f"TABLE (chainopt show {scenario} --source units)")
     base, eff, chain = sc.resolve_chain(scenario)
     if root:
         first = chain[0]

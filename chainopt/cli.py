@@ -1041,6 +1041,11 @@ def show(
     if source is not None:
         _show_source(scenario, source, key)
         return
+    if key is not None:  # (it was ignored: the error spoke of scenario files alone)
+        err.print("[bold red]error:[/] --key selects the rows of --source TABLE; give "
+                  f"--source too (chainopt show {escape(scenario)} --source units --key "
+                  f"{escape(key)})", soft_wrap=True)
+        raise typer.Exit(2)
     try:
         shown = api.show_changes(scenario, root=root)
     except ChainoptError as exc:

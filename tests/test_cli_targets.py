@@ -112,3 +112,35 @@ def test_explain_of_a_plain_folder_names_both_readings(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert ("neither a results folder (no manifest.json) nor a case folder (no case.yaml); "
             "give a folder chainopt run wrote (results/<name>), or a case folder") in text, text
+
+
+def test_show_of_a_case_points_at_source_and_key_needs_source():
+    """Review cli F8: `show small_chain` said only "not a scenario file", and `show
+    small_chain --key x` the same (--key ignored): neither said that a case is shown with
+    --source TABLE. Now the first names it (exit 1, as before), the second is a usage
+    error (exit 2)."""
+    result, text = invoke("show", "small_chain")
+    assert result.exit_code == 1
+    assert ("small_chain: not a scenario file (expected a .yaml/.yml file other than "
+            "case.yaml); a case's tables are shown with --source TABLE (chainopt show "
+            "small_chain --source units)") in text, text
+    result, text = invoke("show", "small_chain", "--key", "x")
+    assert result.exit_code == 2
+    assert "--key selects the rows of --source TABLE; give --source too" in text, text
+
+
+def test_a_mistyped_scenario_path_gets_did_you_mean(tmp_path, monkeypatch):
+    """Review cli F9: scenarios/small_port_expanson.yaml (an 'i' left out) said "no such
+    scenario file" alone; a mistyped case name lists the embedded cases and a mistyped
+    base: gets "did you mean". Now the .yaml files of its folder are the options (the
+    same helper, closest): small_port_expansion.yaml. A name close to none keeps the
+    plain hint."""
+    monkeypatch.chdir(PORT.parents[1])
+    result, text = invoke("run", "scenarios/small_port_expanson.yaml", "--out", tmp_path)
+    assert result.exit_code == 1
+    assert ("scenarios/small_port_expanson.yaml: no such scenario file; did you mean "
+            "'scenarios/small_port_expansion.yaml'?") in text, text
+    result, text = invoke("run", "scenarios/zzz.yaml", "--out", tmp_path)
+    assert result.exit_code == 1
+    assert "no such scenario file; give the path of a .yaml scenario file" in text, text
+    assert list(tmp_path.iterdir()) == []

@@ -161,13 +161,29 @@ def name_where(label: str, named: bool = True) -> str:
     return f"{label} key name" if named else f"{label} file name (the default scenario name)"
 
 
+def near_scenario(path: Path) -> str:
+    """'' or "did you mean 'scenarios/small_port_expansion.yaml'?" for a scenario file
+    not there: the .yaml/.yml file of its folder its name is closest to
+    (:func:`chainopt.case.validate.closest`, as for a mistyped case or base)."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir()
+                       if p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
+                       and p.is_file()) if path.parent.is_dir() else []
+    except OSError:
+        return ""
+    near = closest(path.name, names)
+    match = next((n for n in names if f"'{n}'" in near), None)
+    return f"did you mean '{shown(path.parent / match)}'?" if match else ""
+
+
 def read_scenario(path: str | Path) -> Scenario:
     """Read and shape-check one scenario YAML file."""
     path = Path(path)
     label = shown(path)
     if not path.exists():
         raise InputError([Problem(label, "no such scenario file",
-                                  "give the path of a .yaml scenario file")])
+                                  near_scenario(path) or "give the path of a .yaml "
+                                  "scenario file")])
     doc = read_yaml(path, label)
     if not isinstance(doc, dict):
         raise InputError([Problem(label, "a scenario must be a mapping with keys "
