@@ -277,8 +277,10 @@ def _fail(exc: ChainoptError) -> typer.Exit:
 
 @app.command()
 def validate(case: CaseArg = None) -> None:
-    """Check a case and list every problem found, then its warnings (a mode that can
-    never run, a market or supply nothing can reach, a lever acting nowhere).
+    """Check a case (or scenario) and list every problem found, then its warnings.
+
+    Warnings: a mode that can never run, a market or supply nothing can reach, a lever
+    acting nowhere.
 
     Example: chainopt validate chainopt/data/small_chain
     """
@@ -738,8 +740,10 @@ def sensitivity(
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit per solve in seconds (> 0).", callback=_positive)] = None,
 ) -> None:
-    """Break-even values and a tornado of a project's incremental NPV (re-solved warm,
-    each against the project's counterfactual); the Monte Carlo spread from a sweep.
+    """Break-even values and a tornado of a project's NPV; its spread from a sweep.
+
+    The incremental NPV, re-solved warm, each against the project's counterfactual;
+    with --sweep, P10/P50/P90 and P(built) from a Monte Carlo sweep.
 
     Example: chainopt sensitivity scenarios/proposal_nakhodka_methanol_urea.yaml --project mp2
     """

@@ -76,3 +76,17 @@ def test_paths_and_the_timing_line_are_never_wrapped_at_80_columns(tmp_path):
     done = narrow.invoke(app, ["report", str(folder)])
     assert done.exit_code == 0, done.output
     assert f"report written to {folder / 'report.html'}" in done.output.splitlines()
+
+
+def test_the_command_list_gives_each_command_one_line():
+    """Review cli F11: the summaries of validate and sensitivity in `chainopt --help` broke
+    mid-sentence ('(a mode that can' / 'never run') at any width: the docstrings' line
+    breaks came through. Now each first paragraph is one line, so at 200 columns every
+    row of the command list starts with its command."""
+    done = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["--help"])
+    assert done.exit_code == 0
+    rows = done.output.split("Commands")[1].splitlines()[1:]
+    rows = [r for r in rows if r.startswith("│")]
+    assert len(rows) >= 12
+    for row in rows:
+        assert row[2:3] != " ", f"a summary broken over lines: {row!r}"
