@@ -290,7 +290,9 @@ def validate(case: CaseArg = None) -> None:
     except ChainoptError as exc:
         raise _fail(exc) from None
     t = c.tables
-    console.print(f"[green]ok[/]: case '{c.name}' is valid: {len(t['sites'])} sites, "
+    scen = api.scenario_name(c)  # a scenario is named, then the case it changes
+    what = (f"scenario '{escape(scen)}' (on case '{c.name}')" if scen else f"case '{c.name}'")
+    console.print(f"[green]ok[/]: {what} is valid: {len(t['sites'])} sites, "
                   f"{len(t['commodities'])} commodities, {len(t['units'])} units, "
                   f"{len(t['modes'])} modes, {len(t['links'])} links, "
                   f"{len(c.meta.periods)} periods", soft_wrap=True)

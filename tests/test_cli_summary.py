@@ -24,3 +24,18 @@ def test_the_run_summary_names_commodities_sold_that_are_no_top_product(tmp_path
             "t/yr (8.664 MUSD/yr) (sales.csv)") in " ".join(done.output.split())
     kpis = (tmp_path / "small_chain" / "kpis.csv").read_text()
     assert "production_naphtha" not in kpis and "production_hdpe" in kpis
+
+
+def test_validate_of_a_scenario_names_the_scenario():
+    """Review cli F11: `validate scenarios/small_port_expansion.yaml` said "ok: case
+    'small_chain' is valid", naming the base case only. Now the scenario first, then its
+    case; the counts are the effective case's (small_chain: 5 sites, 14 commodities)."""
+    import pathlib
+
+    scen = pathlib.Path(__file__).resolve().parents[1] / "scenarios" / "small_port_expansion.yaml"
+    done = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["validate", str(scen)])
+    assert done.exit_code == 0, done.output
+    assert ("ok: scenario 'small_port_expansion' (on case 'small_chain') is valid: 5 sites, "
+            "14 commodities") in done.output
+    done = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["validate", "small_chain"])
+    assert "ok: case 'small_chain' is valid: 5 sites" in done.output
