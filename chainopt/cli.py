@@ -603,7 +603,10 @@ def sweep(
                       console=err, transient=True) as bar:
             task = bar.add_task("sweep", total=None)
 
+            solved: list[int] = []  # variants solved now (a resume: those not yet done)
+
             def tick(i: int, n: int, row: dict) -> None:
+                solved.append(i)
                 bar.update(task, total=n, completed=i,
                            description=f"{row['variant']} {row['status']}")
 
@@ -620,9 +623,14 @@ def sweep(
         err.print(escape(str(exc)), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     ok = kpis["status"].isin(["optimal", "feasible"]).sum()
-    console.print(f"{len(kpis)} variant{'' if len(kpis) == 1 else 's'}, {ok} solved, "
-                  f"{len(kpis) - ok} failed; "
-                  f"written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
+    if resume is not None and not solved and len(kpis):  # (it read as if it had run them)
+        console.print(f"nothing to resume: all {len(kpis)} variants were done ({ok} solved, "
+                      f"{len(kpis) - ok} failed); tables written again from their parts to "
+                      f"[bold]{escape(str(folder))}[/]", soft_wrap=True)
+    else:
+        console.print(f"{len(kpis)} variant{'' if len(kpis) == 1 else 's'}, {ok} solved, "
+                      f"{len(kpis) - ok} failed; "
+                      f"written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
     failed = api.failed_variants(kpis)
     for line in failure_lines(failed):
         console.print(escape(line), highlight=False)

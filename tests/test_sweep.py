@@ -1385,3 +1385,25 @@ def test_a_resume_names_what_was_edited_and_goes_on_after_a_party_table_edit(tmp
         api.sweep(None, resume=folder, jobs=1)
     assert "no longer hashes to" in str(exc.value)
     assert "tax_regimes.csv" not in str(exc.value)
+
+
+def test_resuming_a_finished_sweep_says_nothing_was_left(tmp_path):
+    """Review cli F11: `sweep --resume` of a finished sweep printed "2 variants, 2 solved,
+    0 failed; written to ..." as if it had run them. A grid of two HDPE price points
+    (x1 and x1.1), both solved; resumed, nothing is solved again: "nothing to resume:
+    all 2 variants were done (2 solved, 0 failed)"."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "300"})
+    first = runner.invoke(app, ["sweep", "small_chain", "--set",
+                                "markets.price_usd_per_unit[commodity=hdpe]*=1,1.1", "--out",
+                                str(tmp_path), "--jobs", "1"])
+    assert first.exit_code == 0, first.output
+    assert "2 variants, 2 solved, 0 failed; written to" in first.output
+    again = runner.invoke(app, ["sweep", "--resume", str(tmp_path / "sweep-small_chain")])
+    assert again.exit_code == 0, again.output
+    assert ("nothing to resume: all 2 variants were done (2 solved, 0 failed); tables "
+            f"written again from their parts to {tmp_path / 'sweep-small_chain'}") in again.output
+    assert "2 variants, 2 solved" not in again.output
