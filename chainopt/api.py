@@ -591,7 +591,7 @@ def _check_target(folder: Path, overwrite: bool) -> None:
         if not overwrite:
             raise ResultsExistError(f"results folder {folder} exists; pass "
                                     f"{said('--overwrite', 'overwrite=True')} to replace it, "
-                                    f"or {elsewhere()}")
+                                    f"or {elsewhere('results')}")
     check_writable(folder.parent)
 
 
@@ -1340,8 +1340,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                               check_only_sensitivity_files if overwrite else None)
             if not overwrite:
                 raise ResultsExistError(f"sensitivity folder {folder} exists; pass "
-                                        "--overwrite to replace it or --out to write "
-                                        "elsewhere")
+                                        f"{said('--overwrite', 'overwrite=True')} to "
+                                        f"replace it, or {elsewhere('sensitivity')}")
         check_writable(folder.parent)
         record = {"source": str(source), "scenario": scen, "project": project,
                   "input_hash": case_hash(case), "drivers": list(drivers), "swing": swing,

@@ -142,10 +142,27 @@ def _write_error(where: Path, exc: OSError) -> OutputError:
                                f"space), {said('with --out DIR', 'as out=...')}")])
 
 
-def elsewhere() -> str:
-    """How to write somewhere else, as the one asking can say it."""
-    return said("give another name (--name) or output folder (--out)",
-                "give another name (name=...) or output folder (out=...)")
+#: kind of folder (:data:`KINDS`) -> how the command that writes it can be told to write
+#: elsewhere: (what, its command-line option or argument, its api keyword), only those
+#: the command has (``sensitivity`` has no ``--name``; ``tests/test_atomic_elsewhere.py``
+#: checks each against the command and the api function)
+ELSEWHERE: dict[str, tuple[tuple[str, str, str], ...]] = {
+    **dict.fromkeys(("results", "sweep", "comparison"), (
+        ("name", "--name", "name=..."), ("output folder", "--out", "out=..."))),
+    "sensitivity": (("output folder", "--out", "out=..."),),
+    "case": (("target", "TARGET", "dst=..."),),
+}
+
+
+def elsewhere(kind: str | None = None) -> str:
+    """How to write a folder of ``kind`` somewhere else, with the options its command
+    has (:data:`ELSEWHERE`), as the one asking can say them; "write elsewhere" for a
+    kind without any."""
+    ways = ELSEWHERE.get(kind or "", ())
+    if not ways:
+        return "write elsewhere"
+    return "give another " + " or ".join(f"{what} ({said(option, keyword)})"
+                                         for what, option, keyword in ways)
 
 
 def others_in(folder: Path, ours: Callable[[Path], bool], within: str = "") -> list[str]:
@@ -167,7 +184,7 @@ def refuse_others(folder: Path, others: list[str], kind: str, shown: int = 5) ->
         raise OutputError([Problem(
             str(folder), f"holds files chainopt did not write ({listed}): "
             f"{said('--overwrite', 'overwrite=True')} replaces the whole {kind} folder and "
-            "would delete them", f"move them out of this folder first, or {elsewhere()}")])
+            "would delete them", f"move them out of this folder first, or {elsewhere(kind)}")])
 
 
 def own_file(e: Path, names: set[str] | frozenset[str]) -> bool:
@@ -377,7 +394,7 @@ def check_replaceable(folder: Path, kind: str | None = None,
         raise OutputError([Problem(
             str(folder), f"exists and is not a {kind or ''} folder chainopt wrote (no "
             f"chainopt {marker}), so {said('--overwrite', 'overwrite=True')} will not "
-            "replace it".replace("  ", " "), f"{elsewhere()}, or move it away yourself")])
+            "replace it".replace("  ", " "), f"{elsewhere(kind)}, or move it away yourself")])
     if check is not None:
         check(folder)
 

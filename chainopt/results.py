@@ -255,7 +255,7 @@ class Results:
             raise ResultsExistError(
                 f"results folder {folder} exists; pass "
                 f"{said('--overwrite', 'overwrite=True')} to replace it, or "
-                f"{said(elsewhere(), 'save to another folder')}")
+                f"{said(elsewhere('results'), 'save to another folder')}")
 
         def write(tmp: Path, name: str) -> tuple[str, dict]:
             df = stable_floats(self.tables[name])
