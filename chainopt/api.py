@@ -70,12 +70,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut
-from chainopt.report.average_year import (
-    mid_period_builds,
-    mid_period_retirements,
-    ramping_builds,
-)
-from chainopt.report.stream_split import approximate_streams
+from chainopt.report.plan_warnings import solve_warnings
 from chainopt.report.year_check import year_breaks
 from chainopt.results import (
     FLOAT_FORMAT,
@@ -328,14 +323,7 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         # run` (a policies row where nothing emits, specs a product evades unblended,
         # modes that can never run, a build used from inside a period while its yearly
         # limits bind, one ramping up inside one, capacity retiring inside one)
-        "warnings": [*notes["warnings"],
-                     *_solver.unpassed_warnings(outcome.info,
-                                                bool(outcome.info.get("is_mip", built.is_mip))),
-                     *mid_period_builds(built.case, tables, breaks),
-                     *ramping_builds(built.case, tables, breaks),
-                     *mid_period_retirements(built.case, tables, breaks),
-                     *_investment.rising_curve_builds(built.index, tables.get("investments")),
-                     *approximate_streams(built.case, tables)],
+        "warnings": solve_warnings(built, outcome, tables, breaks, notes["warnings"]),
         # the modes that can never run and why, as `chainopt explain` says it
         "blocked_modes": notes["blocked_modes"],
     }
@@ -1312,8 +1300,11 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     checked before solving) and ``projects_mc.csv``, ``projects_mc.png`` to the sweep
     folder (:data:`MC_FILES`; each file replaced atomically, existing ones only with
     ``overwrite``, checked before solving: they were replaced without it).
-    Returns the tables, the files written and ``warning``: the values the MIP gaps
-    leave open (:func:`chainopt.sensitivity.open_values`, "" when none is).
+    Returns the tables, the files written, ``warning``: the values the MIP gaps
+    leave open (:func:`chainopt.sensitivity.open_values`, "" when none is), and
+    ``warnings``: what ``run`` would warn of in the base solves with the project held
+    built and without it (:func:`chainopt.sensitivity.base_warnings`; also in
+    ``sensitivity.json``, key ``warnings``).
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
@@ -1347,8 +1338,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                   "input_hash": case_hash(case), "drivers": list(drivers), "swing": swing,
                   "chainopt_version": __version__}
         del case
-        step(f"solving {source} with {project} held built")
-        st = sens.setup(str(source), project, options)
+        st = sens.setup(str(source), project, options, progress=step)
+        record["warnings"] = st.warnings  # what run would warn of in the base plans
         rows = []
         for d in drivers:
             step(f"break-even of {d}")
@@ -1375,7 +1366,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         finally:
             plt.close(fig)
         out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
-                          warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor))
+                          warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor),
+                          warnings=st.warnings)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
                                 folder / "tornado.png", folder / SENSITIVITY_RECORD]
     if sweep_folder is not None:

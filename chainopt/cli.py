@@ -803,8 +803,8 @@ def sensitivity(
         if (tor["note"] != "").any():  # the project needed for any plan: no NPV
             shown["note"] = tor["note"]
         _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
-        if note:
-            warn(note)
+        for text in ([note] if note else []) + res.get("warnings", []):
+            warn(text)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
                       f"[bold]{escape(str(res['folder']))}[/]", soft_wrap=True)
     if "monte_carlo" in res:

@@ -63,7 +63,8 @@ from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
 from chainopt.case.validate import validate
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
-from chainopt.report import economics
+from chainopt.report import economics, numbers
+from chainopt.report.plan_warnings import plan_warnings
 from chainopt.report.sweep_stats import BUILT, SOLVED, named
 from chainopt.results import best_bound
 from chainopt.sweep import ROUNDING
@@ -105,6 +106,9 @@ class Setup:
     # per driver but the discount rate: its model as a function of the value
     # (:func:`variant_model`), or why there is none
     maps: dict[str, Any] = field(default_factory=dict)
+    # what `chainopt run` would warn of in the base solves, the project held built and
+    # held off (:func:`base_warnings`)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def held(self) -> str:
@@ -113,11 +117,12 @@ class Setup:
             return next(iter(self.plan))
         return ", ".join(f"{t} {b:.4g}" for t, b in self.plan.items())
 
-    def hold(self, built) -> Any:
+    def hold(self, built, off: bool = False) -> Any:
         """``built`` with the project's build decision of each period fixed at the
-        share :attr:`plan` gives it (0 in the periods it does not name)."""
+        share :attr:`plan` gives it (0 in the periods it does not name; 0 in every
+        period with ``off``: the counterfactual)."""
         cols = _build_columns(built, self.project)
-        fixed = np.array([self.plan.get(t, 0.0) for t in cols], dtype=float)
+        fixed = np.array([0.0 if off else self.plan.get(t, 0.0) for t in cols], dtype=float)
         at = np.fromiter(cols.values(), dtype=int, count=len(cols))
         built.arrays.col_lb[at] = fixed
         built.arrays.col_ub[at] = fixed
@@ -215,18 +220,25 @@ def check_project(case, project: str) -> None:
                                   "the case has no projects (projects.csv)")])
 
 
-def setup(source: str, project: str, options=None) -> Setup:
-    """Solve the scenario, find where it builds ``project`` and hold it built there."""
+def setup(source: str, project: str, options=None, progress=None) -> Setup:
+    """Solve the scenario, find where it builds ``project`` and hold it built there;
+    solve the base with it held built and held off, and keep what ``chainopt run``
+    would warn of in those two plans (:func:`base_warnings`). ``progress(message)`` is
+    told of each step: a project the scenario does not build is refused before the one
+    that would solve it held built."""
     # lazy: the model side (the families, highspy) loads only when something is solved
     from chainopt.models.build import build
     from chainopt.solve import handover, solve
 
+    step = progress or (lambda _msg: None)
     case = load_source(source)
     check_project(case, project)
+    step(f"solving {source} to see where it builds {project}")
     built = build(case, pyomo=False)
     handover(built, options)
     outcome = solve(built, options)
     plan = _built_plan(built, outcome, project)
+    del built, outcome
     if not plan:
         raise InputError([Problem(f"--project {project}", "the scenario does not build it",
                                   "force it in a scenario (state: forced, period: ...) to "
@@ -242,10 +254,56 @@ def setup(source: str, project: str, options=None) -> Setup:
               base_values={"price": 1.0, "feed": 1.0, "capex": 1.0, "carbon": 0.0,
                            "discount": float(case.meta.discount_rate)},
               emissions=emissions, chain_wide=[c for c in emissions if c in chain_wide])
+    step(f"solving it with {project} held built ({s.held}) and without it")
     s.model = s.hold(build(case, pyomo=False))
     handover(s.model, options)
-    s.objective = solve(s.model, options).objective
+    held = solve(s.model, options)
+    s.objective = held.objective
+    s.warnings = base_warnings(s, held, options)
     return s
+
+
+def base_warnings(s: Setup, held, options=None) -> list[str]:
+    """What ``chainopt run`` would warn of (its manifest's ``warnings``,
+    :func:`chainopt.report.plan_warnings.plan_warnings`) in the two plans every NPV here is the
+    difference of: ``held``, the solve of :attr:`Setup.model` with the project held
+    built, and the solve with it held off (re-solved warm on the same instance, which
+    :attr:`Setup.model` then is; none when there is no plan without it, :data:`NEEDED`).
+    Each is said as of which plan: "the base solve, p held built: ...", "... without
+    p: ...", or "... with p held built and without it: ..." for one both give.
+
+    A project that comes into use inside a period (a lead time that ends inside it) is
+    valued on the period's average year, where its capacity counts with its usable
+    share while the other yearly limits hold on the average only; run warns when the
+    plan read year by year breaks them (:mod:`chainopt.report.average_year`), and so
+    its NPV, break-evens and tornado may be too high: sensitivity warns as run does."""
+    # lazy: the model side (see setup)
+    from chainopt.models.build import build
+    from chainopt.solve import resolve
+
+    with_it = plan_warnings(s.model, held)
+    off = s.hold(build(s.case, pyomo=False), off=True)
+    try:
+        outcome = resolve(s.model, off, options)
+    except InfeasibleError:  # no plan without it: nothing to warn of there
+        without: list[str] = []
+    except SolverError as exc:
+        raise type(exc)(f"valuing project {s.project} (the model without it): "
+                        f"{exc}") from None
+    else:
+        without = plan_warnings(off, outcome)
+    finally:
+        s.model = off  # it holds the HiGHS instance now
+    return say_warnings(s, with_it, without)
+
+
+def say_warnings(s: Setup, with_it: list[str], without: list[str]) -> list[str]:
+    """The warnings of the solve with the project held built (``with_it``) and of the one
+    without it, each said as of its solve; one both give, once, as of both."""
+    p = s.project
+    both, held_only = f" with {p} held built and without it", f", {p} held built"
+    said = [f"the base solve{both if w in without else held_only}: {w}" for w in with_it]
+    return said + [f"the base solve without {p}: {w}" for w in without if w not in with_it]
 
 
 def _build_columns(built, project: str) -> dict[str, int]:
@@ -415,8 +473,9 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
     value (None when there is none); ``break_evens``: all of them; ``note`` says when
     there are several, when NPV keeps one sign at every value scanned (a window
     narrower than the step between two of them can go unseen), when it is 0 at every
-    one (the driver does not move it, unless the MIP gaps leave that open: ``gaps``
-    then says where), and when the refinement
+    one, or the same other value to within the tornado's rounding (:func:`tornado`:
+    the driver does not move it, unless the MIP gaps leave that open: ``gaps`` then
+    says where, or the note that they leave open whether it moves), and when the refinement
     stopped with |NPV| > ``tol`` (``max_iter`` evaluations, or a step of NPV across 0).
     ``refined_low`` and ``refined_high``: the last interval of the refinement around the
     value (NPV of opposite signs at its ends; the value itself when it is a value
@@ -475,9 +534,16 @@ def break_even(s: Setup, driver: str, tol: float = 1e-6, options=None,
                                      float(fs[i + 1]), tol, max_iter))
     if not roots:
         step = (hi - lo) / GRID_STEPS
+        out["gaps"] = _sign_open(seen, s.objective)  # ... as far as the solves tell
+        if np.ptp(fs) <= ROUNDING * max(abs(s.objective), 1.0):  # the tornado's rounding
+            unsure = any(is_open(v, a, b, s.objective) for v, a, b in seen.values())
+            out["note"] = (f"NPV is {numbers.number(float(fs[0]))} at all {len(xs)} values "
+                           "scanned" + (", as far as the solves tell: the MIP gaps leave "
+                                        "open whether the driver moves it" if unsure
+                                        else ": the driver does not move it"))
+            return out
         out["note"] = (f"NPV {'>' if fs[0] > 0 else '<'} 0 at all {len(xs)} values scanned "
                        f"(step {step:.3g})")
-        out["gaps"] = _sign_open(seen, s.objective)  # ... as far as the solves tell
         return out
     roots.sort()
     base = s.base_values[driver]

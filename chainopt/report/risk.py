@@ -26,7 +26,9 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
     range leaves it open (:func:`chainopt.report.economics.range_open` against the
     scenario's ``objective``: a range of float noise about a proven NPV drew one). A
     driver whose NPVs are blank, the project needed for any plan (its ``note``), has no
-    bar but that note. Numbers as the README's rule writes them (:mod:`numbers`)."""
+    bar but that note. A driver with the same NPV at both ends has one label, "no
+    change (12.2 at 0 and 20)" where that is the base NPV (the driver does not move it).
+    Numbers as the README's rule writes them (:mod:`numbers`)."""
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
     if df.empty:
         ax.axis("off")
@@ -42,9 +44,13 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
                r.npv_low_to_musd)
         high = (r.npv_high_musd, "#31a354", r.high_value, r.npv_high_from_musd,
                 r.npv_high_to_musd)
-        # no swing (a discount rate of 0 at ±20 %): one label, not two on one spot
+        # the same NPV (and range) at both ends: one label, not two on one spot; at two
+        # values of the driver that does not move it, "no change (12.2 at 0 and 20)"
+        # (both were drawn at the base and ran into each other), at one value (a
+        # discount rate of 0 at ±20 %) "2.000 (at 0)"
         same = all(p == q or (p != p and q != q) for i, (p, q) in enumerate(zip(
-            low, high, strict=True)) if i != 1)
+            low, high, strict=True)) if i not in (1, 2))
+        both = same and low[2] != high[2]  # two values of the driver, one NPV
         for v, col, x, a, b in [low] if same else [low, high]:
             ax.barh(yi, v - base, left=base, color=col, height=0.6)
             label, end = numbers.number(v), v
@@ -52,7 +58,10 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
                 ax.plot([a, b], [yi, yi], color="black", lw=1, marker="|", ms=8)
                 label = f"{label} ({numbers.number(a)} to {numbers.number(b)})"
                 end = b if v >= base else a
-            ax.text(end, yi, f" {label} (at {x:.3g}) ", va="center",
+            at = f"{low[2]:.3g} and {high[2]:.3g}" if both else f"{x:.3g}"
+            text = (f"no change ({label} at {at})" if both and v == base
+                    else f"{label} (at {at})")
+            ax.text(end, yi, f" {text} ", va="center",
                     ha="left" if v >= base else "right", fontsize=8)
     ax.axvline(base, color="#253858", lw=1)
     ax.axvline(0, color="#888", lw=0.6, ls=":")

@@ -255,7 +255,7 @@ def test_sensitivity_takes_a_time_limit(tmp_path, monkeypatch):
     """--time-limit reaches every solve (as run's and sweep's do); 0 is refused (exit 2)."""
     seen = {}
 
-    def fake_setup(source, project, options=None):
+    def fake_setup(source, project, options=None, progress=None):
         seen["limit"] = options.time_limit_s
         raise SolverError("stop here")
 
