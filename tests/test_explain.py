@@ -2542,3 +2542,56 @@ def test_a_family_added_to_chainopt_is_named_in_netbacks_and_elastic(monkeypatch
     assert ex.elastic_relaxes() == (
         "hard demands, demand floors, capacities, emission caps, supply limits, sales caps "
         "and site throughput caps")
+
+
+def _sens_toy(tmp_path: Path) -> Path:
+    """The sensitivity review's toy (tests/report/test_sensitivity_review.py) with p
+    optional and divisible, run; its results folder."""
+    from tests.report.test_sensitivity_review import META, TOY
+
+    case = write_case(tmp_path / "toy", {**TOY, "projects": (
+        "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state\n"
+        "p,30,p1,5,false,optional")}, **META)
+    api.run(case, out=tmp_path / "res", name="toy")
+    return tmp_path / "res" / "toy"
+
+
+def test_a_netback_whose_terms_have_more_decimals_than_its_value_adds_up(tmp_path):
+    """The review's toy (review sens2 F6): p divisible, built at 0.7, u_new's capacity
+    binding at its capex annuity 300 USD per t/yr / w = 300 / 4.169865 = 71.9448 per t a
+    year. prod at plant is worth 137.5 (1.25 feed at 100 + 10 rail) + 20 (run_new's
+    variable cost) + 71.9448 = 229.4448; by run_old 137.5 + 60 + 31.9448 (= 71.9448 - 40,
+    u_old's rent). Written as every number is (whole from 100, two decimals from 1), it
+    read "229 = 138 + 20 + 71.94", whose terms add up to 229.94, and one more decimal
+    (229.4 = 137.5 + 20 + 71.945, 229.445) did not help either. All at two decimals, the
+    most any term has, they add up: 137.50 + 20.00 + 71.94 = 229.44, written "229.44 =
+    137.5 + 20 + 71.94"; likewise 137.50 + 60.00 + 31.94 = 229.44."""
+    from chainopt.results import Results
+    from tests.report.test_sensitivity_review import W
+
+    folder = _sens_toy(tmp_path)
+    bal = Results.load(folder).tables["balances"]
+    at_plant = bal[(bal["commodity"] == "prod") & (bal["site"] == "plant")]
+    assert at_plant["shadow_price_usd_per_unit"].iloc[0] == pytest.approx(
+        137.5 + 20 + 300 / W, abs=1e-6)  # 229.4448
+    text = "\n".join(api.explain(folder))
+    assert ("made at plant by mode run_new of unit u_new: 229.44 = 137.5 inputs (1.25 feed "
+            "at 110) + 20 variable cost + 71.94 capacity rent\n") in text, text
+    assert ("made at plant by mode run_old of unit u_old: 229.44 = 137.5 inputs (1.25 feed "
+            "at 110) + 60 variable cost + 31.94 capacity rent\n") in text, text
+
+
+def test_top_says_how_many_netbacks_it_leaves_out(tmp_path):
+    """The toy sells prod (120 kt/yr x 300 = 36 MUSD a year) and widget (10 x 100 = 1):
+    ``--top 1`` shows prod's netback and said nothing of widget's (review sens2 F7); it
+    now ends the netbacks with "... and 1 more commodity sold (sales.csv)", as the
+    binding constraints end theirs. Without --top both are shown, and no such line."""
+    folder = _sens_toy(tmp_path)
+    lines = api.explain(folder, top=1)
+    start = next(i for i, x in enumerate(lines) if x.startswith("netbacks in p1"))
+    end = lines.index("", start)  # the netbacks end at an empty line
+    shown = [x.strip() for x in lines[start:end] if x.startswith("  ") and
+             not x.startswith("    ")]
+    assert shown == ["prod (USD per t):", "... and 1 more commodity sold (sales.csv)"], lines
+    text = "\n".join(api.explain(folder))
+    assert "widget (USD per t):" in text and "more commodity sold" not in text

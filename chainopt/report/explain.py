@@ -11,7 +11,7 @@ away) are declared in its spec (:mod:`chainopt.models.registry`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.models.spec import Row, Var
-from chainopt.report.numbers import number
+from chainopt.report.numbers import no_minus_zero, number
 from chainopt.results import commodity_units as saved_units
 from chainopt.results import run_title
 
@@ -512,7 +512,14 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
                  f"(worth {_num(walk.value(r.site, c))} there)" for r in g.itertuples()]
         lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
                                   units.get(str(c)))
-    return lines
+    return lines + _more(len(rev) - top, "sold", "sales.csv")
+
+
+def _more(n: int, what: str, table: str) -> list[str]:
+    """The line that says ``n`` more commodities ``what`` are left out of a list cut at
+    ``--top`` (none when ``n`` <= 0), as the binding constraints say theirs."""
+    return [f"  ... and {n} more commodit{'ies' if n > 1 else 'y'} {what} ({table})"] \
+        if n > 0 else []
 
 
 def _sale_rent(price: float, v: float) -> str:
@@ -556,7 +563,7 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
                  f"{_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
         lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
                                   units.get(str(c)))
-    return lines
+    return lines + _more(len(qty) - top, "delivered", "demand.csv")
 
 
 def commodity_units(tables: dict[str, pd.DataFrame],
@@ -754,47 +761,75 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             parts.append((rest, text))
         head = f"made at {site} by mode {m} of unit {u}"
         joint = abs(credit) > tol
-        extra = _adding_up(v_c, [x for x, _ in parts] + ([-credit] if joint else []))
+        write = _adding_up(v_c, [x for x, _ in parts] + ([-credit] if joint else []))
         if not joint:
-            out.append(f"{head}: {_num(v_c, extra)} = {_sum(parts, extra)}")
+            out.append(f"{head}: {write(v_c)} = {_sum(parts, write)}")
             continue
         # a joint product: the mode's cost is shared with its other outputs, worth
         # ``credit`` per unit of c, said on a line of its own under the sum
         sign = "-" if credit > 0 else "+"
-        total = _num(v_c, extra)
+        total = write(v_c)
         out.append(f"{head} ({_amount(y_c)} {c} per unit of activity; per unit of {c}):\n"
-                   f"  {total} = {_sum(parts, extra)}\n"
-                   f"  {' ' * len(total)} {sign} {_num(abs(credit), extra)} other outputs "
+                   f"  {total} = {_sum(parts, write)}\n"
+                   f"  {' ' * len(total)} {sign} {write(abs(credit))} other outputs "
                    f"({', '.join(outs)})")
     return out
 
 
-def _sum(parts: list[tuple[float, str]], extra: int = 0) -> str:
+def _sum(parts: list[tuple[float, str]], write: Callable[[float], str] = _num) -> str:
     """``316 inputs (...) + 40 variable cost - 5 other limits``: the parts of a value,
-    each a number and what it is, as a sum (``0`` for none); ``extra``: :func:`_num`'s."""
+    each a number (as ``write`` writes it, :func:`_adding_up`) and what it is, as a sum
+    (``0`` for none)."""
     if not parts:
         return "0"
     (first, what), rest = parts[0], parts[1:]
-    return " ".join([f"{_num(first, extra)} {what}", *(
-        f"{'-' if x < 0 else '+'} {_num(abs(x), extra)} {w}" for x, w in rest)])
+    return " ".join([f"{write(first)} {what}", *(
+        f"{'-' if x < 0 else '+'} {write(abs(x))} {w}" for x, w in rest)])
 
 
-def _adding_up(total: float, terms: list[float]) -> int:
-    """0, or 1 where the ``terms`` as :func:`_num` writes them do not add up to the
-    ``total`` as written and one more decimal makes them: 262.5 + 25 + 217.5 - 225 =
-    280 read 263 + 25 + 218 - 225 = 280 (281), halves rounded away from zero. Thirds
-    add up at no number of decimals: written as before."""
-    def shown(x: float, extra: int) -> float:
-        return float(_num(x, extra).replace(",", ""))
-
-    if not all(map(math.isfinite, [total, *terms])):
+def _places(x: float) -> int:
+    """The decimals :func:`_num` writes ``x`` with, trailing zeros included: none from
+    100 up, two from 1 up, three significant digits below 1 (0.0345: four)."""
+    ax = abs(x)
+    if ax >= 100 or ax == 0:
         return 0
-    tol = 1e-9 * max(1.0, abs(total))
+    return 2 if ax >= 1 else 2 - math.floor(math.log10(ax))
 
-    def adds_up(extra: int) -> bool:
-        return abs(sum(shown(t, extra) for t in terms) - shown(total, extra)) <= tol
 
-    return 1 if not adds_up(0) and adds_up(1) else 0
+def _fixed(x: float, places: int) -> str:
+    """``x`` with ``places`` decimals (halves away from zero, read to 12 significant
+    digits first, as :func:`_num`), thousands separators, trailing zeros dropped."""
+    d = Decimal(f"{x:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{d:,f}"
+    return no_minus_zero(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+def _adding_up(total: float, terms: list[float]) -> Callable[[float], str]:
+    """How to write a sum's ``total`` and ``terms`` so that the terms as written add up to
+    the total as written: as :func:`_num` writes every number where they do; else all
+    at the most decimals :func:`_num` gives any of them (:func:`_places`), or one or two
+    more, the first at which they do (trailing zeros dropped): 229.44 = 137.5 + 20 +
+    71.94, not 229 = 138 + 20 + 71.94 (229.94); 280 = 262.5 + 25 + 217.5 - 225, not
+    263 + 25 + 218 - 225 (281). Thirds add up at no number of decimals: written by
+    :func:`_num`, as is a sum with a number from 1e12 up (beyond a float's decimals)."""
+    values = [total, *terms]
+    if not all(map(math.isfinite, values)) or max(map(abs, values)) >= 1e12:
+        return _num
+
+    def adds_up(write: Callable[[float], str]) -> bool:
+        def shown(x: float) -> Decimal:
+            return Decimal(write(x).replace(",", ""))
+        return sum((shown(t) for t in terms), Decimal(0)) == shown(total)
+
+    if adds_up(_num):
+        return _num
+    most = max(map(_places, values))
+    for places in range(most, most + 3):
+        def write(x: float, places: int = places) -> str:
+            return _fixed(x, places)
+        if adds_up(write):
+            return write
+    return _num
 
 
 def _mode_costs(ranging: pd.DataFrame | None, period: str
