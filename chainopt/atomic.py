@@ -388,7 +388,7 @@ def check_replaceable(folder: Path, kind: str | None = None,
         raise OutputError([Problem(
             str(folder), f"is a link (to {os.readlink(folder)}), so "
             f"{said('--overwrite', 'overwrite=True')} will not replace it nor what it "
-            "points to", f"{elsewhere()}, or remove the link yourself")])
+            "points to", f"{elsewhere(kind)}, or remove the link yourself")])
     if not folder.is_dir() or not is_chainopt_folder(folder, kind):
         marker = KINDS[kind][0] if kind else " or ".join(m for m, _ in KINDS.values())
         raise OutputError([Problem(

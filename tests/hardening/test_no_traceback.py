@@ -575,16 +575,18 @@ def test_bidi_controls_and_line_separators_are_written_out_on_the_terminal(tmp_p
     """Review safety F10: ``show --source`` wrote C0/C1 controls out but passed U+202E
     (right-to-left override: the rest of the line shown reversed) and U+2028 (a line
     separator) from a ``source`` cell to the terminal. By hand: each of U+202A-U+202E,
-    U+2066-U+2069, U+2028 and U+2029 is shown as its \\\\u escape, so the output holds
-    none of them and holds the text ``a\\\\u202eb...`` once."""
+    U+2066-U+2069, U+2028 and U+2029 is shown as its \\u escape, so the output holds
+    none of them and holds each escape once, between its neighbours (``a\\u202ab``,
+    ``b\\u202bb`` ...). Three characters to a row (small_chain has five units), so that
+    no cell is long enough for the table to fold it at whatever width the terminal has."""
     odd = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
-    cell = "a" + "".join(f"{ch}b" for ch in odd)
     case = _case(tmp_path)
     units = (case / "units.csv").read_text().splitlines()
     units[0] += ",source"
-    units[1] += f",{cell}"
+    for i in range(0, len(odd), 3):
+        units[i // 3 + 1] += ",a" + "".join(f"{ch}b" for ch in odd[i:i + 3])
     _write(case / "units.csv", "\n".join(units) + "\n")
     _code, text = cli("show", case, "--source", "units", code=0)
     assert not any(ch in text for ch in odd)
-    shown = "a" + "".join(f"\\u{ord(ch):04x}b" for ch in odd)  # a\u202ab\u202bb...
-    assert text.count(shown) == 1, text
+    for ch in odd:
+        assert text.count(f"\\u{ord(ch):04x}b") == 1, (hex(ord(ch)), text)
