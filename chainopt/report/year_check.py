@@ -18,7 +18,13 @@ year and checks every row it changes:
   balances, blend recipes) the way the plan runs its flows: the least change, each
   flow's in proportion to its size (least sum of ``dx_j^2 / x_j``; a flow at 0, a column
   fixed by its bounds or by an equality alone, such as a demand's delivery, and the
-  varying capacities' own columns take none), so that every such row holds again;
+  varying capacities' own columns take none), so that every such row holds again; first
+  on the columns free to move (a sale, a purchase, a flow with room: no inequality row
+  at its bound in the plan, such as a full unit's capacity, and no bound of its own held
+  them), then, for what those cannot take, on every column that may take a change. An
+  existing unit running full beside a build coming into use in the period's second
+  year, with sales capped above both: the build's missing first-year output comes off
+  the sales (free), not onto the full unit (whose capacity row it would break);
   more made at a site goes on where the plan sends that commodity, more used comes from
   where the plan takes it, through as many steps as the chain has (solved at once by
   conjugate gradients on the rows reached, so that a recycle is counted once);
@@ -110,7 +116,7 @@ def year_breaks(built, x: np.ndarray, row_value: np.ndarray | None = None) -> Ye
                    {p: i for i, p in enumerate(periods)})
     if src is None:
         return _none()
-    g = _Graph(a, arr, x)
+    g = _Graph(a, arr, x, rv)
     g.mark(src)
     # the plan read year by year: all sources together, one column per (period, year)
     cols, per = _propagate(g, *_starts(g, src, src["pos"].to_numpy(), len(starts), width))
@@ -266,9 +272,11 @@ def _waterfill(cap: np.ndarray, omega: np.ndarray, use: np.ndarray) -> np.ndarra
 class _Graph:
     """The matrix by columns, the equality rows that carry a change (``carry``: two terms
     or more), the columns that may take one (``takes``: moving in the plan, not fixed by
-    their bounds or by an equality alone, not of a varying capacity row)."""
+    their bounds or by an equality alone, not of a varying capacity row) and, of those,
+    the ones held by a limit (``held``: a term of an inequality row the plan ``rv`` has at
+    one of its bounds, such as a full unit's capacity, or at a bound of their own)."""
 
-    def __init__(self, m, arr, x: np.ndarray) -> None:
+    def __init__(self, m, arr, x: np.ndarray, rv: np.ndarray) -> None:
         self.m, self.x = m, x
         n_cols = m.shape[1]
         self.row = m.row_of_entries()
@@ -282,6 +290,15 @@ class _Graph:
         pinned[m.indices[(eq & (count == 1))[self.row]]] = True
         self.takes = ~pinned & (x > _TOL)
         self.lb, self.ub = arr.col_lb, arr.col_ub
+        tol = _FEAS * np.maximum(1.0, np.abs(rv))
+        at_bound = ~eq & ((np.isfinite(arr.row_ub) & (rv >= arr.row_ub - tol))
+                          | (np.isfinite(arr.row_lb) & (rv <= arr.row_lb + tol)))
+        self.held = np.zeros(n_cols, dtype=bool)
+        self.held[m.indices[at_bound[self.row] & (m.data != 0)]] = True
+        ctol = _FEAS * np.maximum(1.0, np.abs(x))
+        self.held |= ((np.isfinite(arr.col_ub) & (x >= arr.col_ub - ctol))
+                      | (np.isfinite(arr.col_lb) & (arr.col_lb > _TOL)
+                         & (x <= arr.col_lb + ctol)))
         self.row_lb, self.row_ub = arr.row_lb, arr.row_ub
 
     def mark(self, src: pd.DataFrame) -> None:
@@ -373,14 +390,31 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
     norm = np.sqrt(np.bincount(ro, weights=v * v, minlength=len(rows)))
     norm[norm == 0] = 1.0
     b = sparse.csr_matrix((v / norm[ro], (ro, lc)), shape=(len(rows), len(takers)))
-    bt = b.T.tocsr()
     need = need / norm[:, None]
+    # first the columns free to move (no limit at its bound holds them: a sale, a purchase,
+    # a flow with room), then, for what they cannot take, every taking column
+    held = g.held[takers]
     z = np.zeros((len(takers), vals.shape[1]))
+    if held.any() and not held.all():
+        z = _cgls(b @ sparse.diags((~held).astype(float)), need, len(rows))
+        need = need - b @ z
+    if np.abs(need).max(initial=0.0) > _TOL * 1e-3:
+        z += _cgls(b, need, len(rows))
+    change = root[:, None] * z
+    big = np.abs(change).max(axis=1) > _TOL
+    return _sum_by(np.r_[cols, takers[big]], np.vstack([vals, change[big]]))
+
+
+def _cgls(b, need: np.ndarray, n_rows: int) -> np.ndarray:
+    """The least-norm z making ``b @ z`` closest to ``need`` (one column per slot), by
+    conjugate gradients on the normal equations (CGLS)."""
+    bt = b.T.tocsr()
+    z = np.zeros((b.shape[1], need.shape[1]))
     rest = need.copy()
     p = bt @ rest
     gamma = (p * p).sum(axis=0)
     stop = (_TOL * 1e-3) ** 2 * np.maximum(gamma, 1e-300)
-    for _ in range(max(50, 4 * len(rows))):  # CGLS
+    for _ in range(max(50, 4 * n_rows)):
         if not (gamma > stop).any():
             break
         q = b @ p
@@ -393,9 +427,7 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
         beta = np.divide(new, gamma, out=np.zeros_like(new), where=gamma > 0)
         p = s + beta * p
         gamma = new
-    change = root[:, None] * z
-    big = np.abs(change).max(axis=1) > _TOL
-    return _sum_by(np.r_[cols, takers[big]], np.vstack([vals, change[big]]))
+    return z
 
 
 def _starts(g: _Graph, src: pd.DataFrame, slot: np.ndarray, n_slots: int, width: int

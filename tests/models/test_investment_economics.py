@@ -508,6 +508,58 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
                            "commodity=product, period=p1), broken by 7.5 in 2029-2030)")
 
 
+
+#: the review cmp's toy: u0 (100 kt/yr, in place) runs full; project pa (50 MUSD, lead 1,
+#: life 12) brings ua (100 kt/yr, fixed O&M 5 USD per t/yr), usable from 2027, inside p1;
+#: margin 120 USD/t, sales capped at 400 kt/yr
+BESIDE_FULL = {
+    "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,project\n"
+             "u0,plant,make,100,0,\nua,plant,make,100,5,pa",
+    "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                "all_or_nothing,state\npa,50,p1,12,1,true,optional"}
+
+
+@pytest.mark.parametrize("floor", [None, 150])
+def test_a_project_coming_into_use_beside_a_full_unit_is_warned_only_of_a_real_break(
+        tmp_path, floor):
+    """Review cmp F1. Year by year the plan is feasible: in 2026 u0 makes 100 and 100 are
+    sold (<= the cap of 400), in 2027-2030 u0 + ua make and sell 200; nothing else binds.
+    pa is worth, year by year, -50 + (120 - 5) x 100 / 1000 = 11.5 a year in 2027-2035
+    (x sum_{k=1..9} 1.1^-k = 5.759024) + the residual of the 3 years after 2035, the
+    annuity A = 50 / sum_{k=1..12} 1.1^-k = 7.338166 x (1 + 1/1.1 + 1/1.21) = 20.073825
+    at 2036 (x 1.1^-10): 23.968103, and the one-period plan's gain is exactly that. The
+    run warned that u0's capacity row is broken by 52.79 in 2026: its reading put ua's
+    missing 2026 output on every flow of the product balance in proportion to size, on
+    u0 (full) as well as on sales. It now puts it first on the flows free to move (the
+    sale, the feed bought), and warns of nothing.
+
+    With a hard floor of 150 kt/yr the break is real: in 2026 only u0's 100 can be made,
+    150 - 100 = 50 short of the floor (the average's 100 + 100 x (w - 1) / w = 178 holds
+    it), and the run warns of that row."""
+    markets = "site,commodity,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n" + (
+        f"plant,product,220,400,{floor or 0}")
+    folder = chain(tmp_path, "", extra={**BESIDE_FULL, "markets": markets},
+                   demand_floors="hard")
+    res = solve_case(folder)
+    warnings = res.manifest["warnings"]
+    if floor:
+        assert len(warnings) == 1
+        assert warnings[0].startswith(
+            "project pa comes into use in 2027, inside period p1 (2026-2030), and the plan "
+            "uses it there beyond 1 other yearly limit of p1 year by year "
+            "(market.demand_min (site=plant, commodity=product, period=p1), broken by 50 "
+            "in 2026)")
+        return
+    annuity = 50 / sum(1.1 ** -k for k in range(1, 13))
+    residual = annuity * dsum(2036, 2038) / d(2036)  # at 2036
+    hand = -50 + 11.5 * dsum(2027, 2035) + residual * d(2036)
+    assert (annuity, residual, hand) == pytest.approx((7.338166, 20.073825, 23.968103),
+                                                      abs=1e-6)
+    off = api.run(without_projects(load_case(folder), ["pa"]), save=False)
+    assert res.objective - off.objective == pytest.approx(hand, abs=1e-6)
+    assert warnings == []
+
+
 #: the review's case r: plant u (feed 1:1 to product, 100 -> 300 USD/t, sales capped at
 #: 10 kt/yr), 10 kt/yr in place (fixed O&M 20 USD per t/yr), expandable by up to 10 kt/yr
 #: at 500 USD per t/yr (life 10, no lead time); p1 2026-2027, p2 2028-2030, rate 10 %
