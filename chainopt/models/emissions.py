@@ -4,12 +4,21 @@ Commodities of kind ``emission`` are not balanced. A mode with an ``out`` flow o
 emission commodity e releases ``a_me * activity[u,m,t]`` (an ``in`` flow counts as
 captured, negative); a link with an ``emission_commodity`` releases
 ``emission_per_unit * flow[l,c,t]`` at its origin. Emissions of burnt fuel are
-written as the burning mode's output. With policies for e (chain-wide when
-``site`` is blank, else for that site; a site price adds to the chain-wide one):
+written as the burning mode's output. The emitting columns ``E`` (:func:`emitters`) are
+both kinds: each column k is an ``activity[u,m,t]`` with ``a_ke = a_me`` counted at the
+unit's site, or a ``transport.flow[l,c,t]`` with ``a_ke = e_l`` (the link's
+``emission_per_unit``) counted at the link's ``from_site``; captures count negative
+(``a_ke < 0``). ``E_et`` is all of E's columns of e in period t, ``E_et(s)`` those
+counted at site s. With policies for e (chain-wide when ``site`` is blank, else for
+that site):
 
-* carbon price: ``-price_et * a_me * w_t / 1000`` MUSD on each activity column;
-* ``emissions.cap_max[e,site,t]: sum a_me * activity[u,m,t] <= cap_et`` over the
-  activities in scope (all sites, or the policy's site).
+* carbon price: on each column k in ``E_et(s)``, for each policy row pricing it (the
+  chain-wide row of (e,t) and the row of (e,s,t); a site price adds to the chain-wide
+  one) with ``price > 0``, the objective term ``-price * a_ke * w_t / 1000`` MUSD
+  (a capture, ``a_ke < 0``, earns the price);
+* ``emissions.cap_max[e,site,t]: sum_{k in E_et} a_ke * x_k <= cap_et`` for a chain-wide
+  row, ``sum_{k in E_et(site)} a_ke * x_k <= cap_et`` for a site row: the activities of
+  units and the flows on links, captures negative.
 
 Capture takes only what is emitted where it is captured. For every (e, site s, period t)
 where a unit at s runs a mode with an ``in`` flow of e (whatever the policies), with

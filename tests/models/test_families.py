@@ -378,6 +378,31 @@ def test_capture_is_bounded_by_what_its_site_emits(tmp_path):
     assert abs(bound["marginal_value"]) == pytest.approx(20.0, rel=1e-9)
 
 
+def test_cap_and_price_cover_link_flows_as_the_docstring_states(tmp_path):
+    """The emissions module's formulas, term by term, on :data:`CAPTURE_AT_A` (one
+    period, w_t = 1). The cap row of (co2, a, p1) is ``sum_{k in E_et(a)} a_ke x_k``: ua's
+    mode m +0.5, uc's capture mode cc -1 (captures negative), and link ab's flow +0.2 (its
+    emission_per_unit, counted at its origin a). The carbon price (20 chain-wide + 10 at
+    a = 30 USD/t) costs ``-price * a_ke * w_t / 1000``: m -30 x 0.5 / 1000 = -0.015, cc
+    +0.03 (a capture earns it), the flow on ab -30 x 0.2 / 1000 = -0.006 MUSD a unit."""
+    built = api.build_model(load_case(write_case(tmp_path, CAPTURE_AT_A)))
+    lp, arrays = built.lp, built.arrays
+    act, flow = lp.family("conversion.activity"), lp.family("transport.flow")
+    cols = {"m": act.start, "cc": act.start + 1, "ab": flow.start}
+    assert act.keys["mode"].tolist() == ["m", "cc"]
+    assert flow.keys["link"].tolist() == ["ab"]
+    cap = lp.family("emissions.cap_max")
+    assert cap.keys.values.tolist() == [["co2", "a", "p1"]]
+    row = arrays.matrix.toarray()[cap.start]
+    assert {k: row[c] for k, c in cols.items()} == pytest.approx(
+        {"m": 0.5, "cc": -1.0, "ab": 0.2})
+    assert np.count_nonzero(row) == 3
+    carbon = arrays.cost_by_category["carbon"].toarray()[0]
+    assert {k: carbon[c] for k, c in cols.items()} == pytest.approx(
+        {"m": -0.015, "cc": 0.03, "ab": -0.006})
+    assert np.count_nonzero(carbon) == 3
+
+
 def test_explain_names_the_capture_bound(tmp_path):
     """The plan of :func:`test_capture_is_bounded_by_what_its_site_emits`: prod is worth
     300 at b and 288 at a; a t shipped on ab pays 10 transport and 0.2 x 30 = 6 carbon,
