@@ -49,11 +49,14 @@ def outside_ascii(text: str) -> str:
         if odd else ""
 
 
-def suggest(value: str) -> str:
-    """``value`` turned into a valid name as far as possible ('' if nothing is left)."""
-    text = re.sub(r"[^a-z0-9_]+", "_", str(value).lower()).strip("_")
-    text = re.sub(r"^[0-9_]+", "", text)[:MAX_LENGTH]
-    return text
+def suggest(value: object) -> str:
+    """``value`` as a snake_case name to suggest in a hint: lower-cased, each run of
+    characters outside ``[a-z0-9]`` one ``_``, ``_`` stripped at both ends, and ``x_``
+    put first when the result does not start with a letter (``2nd Plant``:
+    ``x_2nd_plant``; nothing left: ``x_``). The one suggestion rule: every bad-name
+    hint of ``chainopt validate`` gives it (:mod:`chainopt.case.validate`)."""
+    text = re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")
+    return text if text and text[0].isalpha() else f"x_{text}"
 
 
 def cut(text: str, limit: int) -> str:

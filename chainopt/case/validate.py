@@ -51,7 +51,7 @@ from chainopt.case.schema import (
 )
 from chainopt.case.storage import storage_for, stored_in, text_storage
 from chainopt.errors import InputError, Problem, columns_label
-from chainopt.names import outside_ascii
+from chainopt.names import outside_ascii, suggest
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
 MASS_TOLERANCE = 1e-6
@@ -539,11 +539,6 @@ def _empty_frame(kinds: tuple[tuple[str, str], ...], _storage: str) -> pd.DataFr
     return pd.DataFrame({**data, "_row": pd.array([], dtype="int64")})
 
 
-def _snake(text: str) -> str:
-    t = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
-    return t if t and t[0].isalpha() else f"x_{t}"
-
-
 def _snake_hint(value: object) -> str:
     """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
     its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
@@ -552,12 +547,12 @@ def _snake_hint(value: object) -> str:
     text = str(value)
     odd = outside_ascii(text)
     if not odd:
-        return f"e.g. '{_snake(text)}'"
+        return f"e.g. '{suggest(text)}'"
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     folded = unicodedata.normalize("NFKD", text)
     lost = any(not ch.isascii() and unicodedata.category(ch) != "Mn" for ch in folded)
     ascii_text = folded.encode("ascii", "ignore").decode()
-    example = "" if lost else f", e.g. '{_snake(ascii_text)}'"
+    example = "" if lost else f", e.g. '{suggest(ascii_text)}'"
     return f"{quoted(value)} {odd}: type it in ASCII letters{example}"
 
 

@@ -566,6 +566,22 @@ def test_each_name_not_in_snake_case_gets_its_own_suggestion(tmp_path: Path) -> 
                        "ASCII: type it in ASCII letters, e.g. 'cafe'")}
 
 
+def test_bad_name_hint_is_the_one_suggestion_rule(tmp_path: Path) -> None:
+    """A site '2nd Plant': the hint is ``names.suggest``'s answer, 'x_2nd_plant' (lower
+    case, the space made _, and x_ put first as a name starts with a letter). There were
+    two rules: validate's own gave this, the unused ``names.suggest`` gave 'nd_plant'
+    (it stripped leading digits); now validate calls the one in names.py."""
+    from chainopt.names import is_name, suggest
+
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\n2nd Plant"})
+    with pytest.raises(InputError) as exc:
+        load_case(folder)
+    hint = {p.where: p.hint for p in exc.value.problems}["sites.csv row 2, column site"]
+    assert hint == "e.g. 'x_2nd_plant'" == f"e.g. '{suggest('2nd Plant')}'"
+    assert is_name(suggest("2nd Plant"))
+
+
 # -- case.yaml ----------------------------------------------------------------------------
 
 def test_case_yaml_unknown_key_with_hint(small_case_dir: Path) -> None:
