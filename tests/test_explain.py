@@ -2527,8 +2527,8 @@ def test_a_family_added_to_chainopt_is_named_in_netbacks_and_elastic(monkeypatch
     from chainopt.models.spec import Row
 
     cap = Row("site_cap", "throughput_max", dims=("site", "period"),
-              unit="k activity units/yr", sense="<=", noun="throughput cap of site {site}",
-              vintage="period", results="constraints", what="site throughput cap",
+              sense="<=", noun="throughput cap of site {site}",
+              results="constraints", what="site throughput cap",
               ranging=True, elastic=True)
     monkeypatch.setitem(registry.ROWS, cap.label, cap)
     cons = pd.DataFrame({

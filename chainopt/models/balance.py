@@ -22,8 +22,8 @@ from chainopt.models.spec import FamilySpec, Row
 
 COMMODITY = Row(
     "balance", "commodity", dims=("site", "commodity", "period"),
-    unit="k units/yr of the commodity", sense="=",
-    noun="balance of {commodity} at {site}", vintage="period", results="balances")
+    sense="=",
+    noun="balance of {commodity} at {site}", results="balances")
 SPEC = FamilySpec("balance", inputs="mode_flows.csv amount_per_unit and links.csv loss_fraction",
                   rows=(COMMODITY,))
 

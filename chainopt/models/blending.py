@@ -40,8 +40,8 @@ from chainopt.models.spec import Cost, FamilySpec, Row, Var
 
 BLEND = Var(
     "blending", "blend", dims=("blend", "component", "period"),
-    unit="k units/yr of the component", noun="{component} into blend {blend}",
-    categories=("variable_om",), vintage="period", results="blending",
+    noun="{component} into blend {blend}",
+    categories=("variable_om",), results="blending",
     # blends.csv's variable cost (per unit of product) as it falls on one unit of a
     # component (x k_cp): the input ranging moves, named as the case states it
     cost=Cost("blend variable cost", -1.0,
@@ -49,23 +49,23 @@ BLEND = Var(
     reduced_cost=True, missing_bound="blend {blend} has no capacity")
 SPEC_MIN = Row(
     "blending", "spec_min", dims=("blend", "property", "period"),
-    unit="property x k product units/yr", sense=">=",
-    noun="{property} minimum of blend {blend}", vintage="period", results="constraints",
+    sense=">=",
+    noun="{property} minimum of blend {blend}", results="constraints",
     own_coefficients=True)
 SPEC_MAX = Row(
     "blending", "spec_max", dims=("blend", "property", "period"),
-    unit="property x k product units/yr", sense="<=",
-    noun="{property} maximum of blend {blend}", vintage="period", results="constraints",
+    sense="<=",
+    noun="{property} maximum of blend {blend}", results="constraints",
     own_coefficients=True)
 CAPACITY_MAX = Row(
     "blending", "capacity_max", dims=("blend", "period"),
-    unit="k units/yr of components blended", sense="<=",
-    noun="capacity of blend {blend}", vintage="period", results="constraints",
+    sense="<=",
+    noun="capacity of blend {blend}", results="constraints",
     what="capacity", ranging=True, elastic=True, own_coefficients=True)
 RECIPE = Row(
     "blending", "recipe", dims=("blend", "component", "period"),
-    unit="k units/yr of the component", sense="=",
-    noun="recipe share of {component} in blend {blend}", vintage="period",
+    sense="=",
+    noun="recipe share of {component} in blend {blend}",
     results="constraints", own_coefficients=True, technical=True)
 SPEC = FamilySpec("blending", inputs="qualities.csv / specs.csv / blends.csv",
                   variables=(BLEND,), rows=(SPEC_MIN, SPEC_MAX, CAPACITY_MAX, RECIPE))

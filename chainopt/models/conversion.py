@@ -28,15 +28,15 @@ from chainopt.models.spec import Cost, FamilySpec, Row, Var
 
 ACTIVITY = Var(
     "conversion", "activity", dims=("unit", "mode", "period"),
-    unit="k activity units/yr", noun="mode {mode} of unit {unit}",
-    categories=("variable_om", "carbon"), vintage="period", results="activity",
+    noun="mode {mode} of unit {unit}",
+    categories=("variable_om", "carbon"), results="activity",
     cost=Cost("variable cost", -1.0, "variable cost of mode {mode} of unit {unit}"),
     reduced_cost=True,
     missing_bound="unit {unit} can grow without limit (no capacity or max_new_k_per_yr)")
 CAPACITY_MAX = Row(
     "conversion", "capacity_max", dims=("unit", "period"),
-    unit="k units/yr of unit capacity (x availability)", sense="<=",
-    noun="capacity of unit {unit}", vintage="period", results="capacity",
+    sense="<=",
+    noun="capacity of unit {unit}", results="capacity",
     what="capacity", ranging=True, elastic=True, scale=("unit_cap", "availability"),
     stated=("unit_cap", "alive"))
 SPEC = FamilySpec(

@@ -21,12 +21,12 @@ from chainopt.models.spec import FamilySpec, Row, Var
 
 DELIVERY = Var(
     "demand", "delivery", dims=("site", "commodity", "period"),
-    unit="k units/yr of the commodity", noun="delivery of {commodity} to demand at {site}",
-    categories=(), vintage="period", results="demand")
+    noun="delivery of {commodity} to demand at {site}",
+    categories=(), results="demand")
 REQUIRED = Row(
     "demand", "required", dims=("site", "commodity", "period"),
-    unit="k units/yr of the commodity", sense="=",
-    noun="demand for {commodity} at {site}", vintage="period", results="demand",
+    sense="=",
+    noun="demand for {commodity} at {site}", results="demand",
     what="demand", ranging=True, elastic=True)
 SPEC = FamilySpec("demand", inputs="demand.csv (amount_k_per_yr)",
                   variables=(DELIVERY,), rows=(REQUIRED,))

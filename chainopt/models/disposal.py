@@ -21,8 +21,8 @@ from chainopt.models.spec import Cost, FamilySpec, Var
 
 DISPOSE = Var(
     "disposal", "dispose", dims=("site", "commodity", "period"),
-    unit="k units/yr of the commodity", noun="disposal of {commodity} at {site}",
-    categories=("disposal",), vintage="period", results="disposal",
+    noun="disposal of {commodity} at {site}",
+    categories=("disposal",), results="disposal",
     cost=Cost("disposal cost", -1.0, "disposal cost of {commodity} at {site}"))
 SPEC = FamilySpec("disposal", inputs="commodities.csv (disposal, disposal_cost_usd_per_unit)",
                   variables=(DISPOSE,))

@@ -45,13 +45,13 @@ from chainopt.models.spec import FamilySpec, Row
 
 CAP_MAX = Row(
     "emissions", "cap_max", dims=("commodity", "site", "period"),
-    unit="k units/yr of the emission commodity", sense="<=",
-    noun="emission cap on {commodity}{at_site}", vintage="period", results="constraints",
+    sense="<=",
+    noun="emission cap on {commodity}{at_site}", results="constraints",
     what="emission cap", ranging=True, elastic=True, own_coefficients=True)
 CAPTURE_MAX = Row(
     "emissions", "capture_max", dims=("commodity", "site", "period"),
-    unit="k units/yr of the emission commodity", sense="<=",
-    noun="capture of {commodity} at {site} within what is emitted there", vintage="period",
+    sense="<=",
+    noun="capture of {commodity} at {site} within what is emitted there",
     results="constraints", own_coefficients=True)
 SPEC = FamilySpec(
     "emissions", inputs="policies.csv and the emission amounts in mode_flows.csv",

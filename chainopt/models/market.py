@@ -26,7 +26,7 @@ from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import Bound, Cost, FamilySpec, Row, Var
 
 _SALES: dict[str, Any] = dict(
-    unit="k units/yr of the commodity", categories=("revenue",), vintage="period",
+    categories=("revenue",),
     results="sales", reduced_cost=True,
     missing_bound="markets.csv gives no max_k_per_yr (sales cap) for {commodity} at {site}")
 SALES = Var(
@@ -45,13 +45,13 @@ SALES_TIER = Var(
                                   "{commodity} at {site} (tier {tier})"}))
 SHORTFALL = Var(
     "market", "shortfall", dims=("site", "commodity", "period"),
-    unit="k units/yr of the commodity", noun="shortfall of {commodity} at {site}",
-    categories=("shortfall_penalty",), vintage="period", results="sales")
+    noun="shortfall of {commodity} at {site}",
+    categories=("shortfall_penalty",), results="sales")
 SHORTFALL_TIER = Var(
     "market", "shortfall_tier", dims=("site", "commodity", "tier", "period"),
-    unit="k units/yr of the commodity", noun="shortfall of {commodity} at {site} (tier {tier})",
-    categories=("shortfall_penalty",), vintage="period", results="sales")
-_FLOOR: dict[str, Any] = dict(unit="k units/yr of the commodity", sense=">=", vintage="period",
+    noun="shortfall of {commodity} at {site} (tier {tier})",
+    categories=("shortfall_penalty",), results="sales")
+_FLOOR: dict[str, Any] = dict(sense=">=",
               results="sales", what="demand floor", ranging=True, elastic=True)
 DEMAND_MIN = Row(
     "market", "demand_min", dims=("site", "commodity", "period"),

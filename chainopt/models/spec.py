@@ -2,12 +2,17 @@
 
 Every family module (``supply.py``, ``conversion.py``, ...) exports ``SPEC``, a
 :class:`FamilySpec` listing the variable families (:class:`Var`) and row families
-(:class:`Row`) its ``add`` function creates, with their key columns, units, sense,
+(:class:`Row`) its ``add`` function creates, with their key columns, sense,
 objective cost categories, the noun explanations use, whether ranging and
-``chainopt explain --elastic`` apply, the vintage rule and the results table they feed.
+``chainopt explain --elastic`` apply and the results table they feed.
 :mod:`chainopt.models.registry` collects the specs; extraction, diagnosis, explanation
 and export read them instead of keeping label tables of their own, and the build
 checks that every family the programme ends up with is registered.
+A spec declares no unit: the unit an element's quantity is counted in, which the
+results show (``quantity_unit``), follows from its key columns by one rule,
+:func:`chainopt.diagnose.names.quantity_unit` (a unit's capacity row in the unit's
+capacity unit, a blend's in its product's unit, ...); only the unit of marginal values
+(``value_unit``, one of :data:`VALUE_UNITS`) is declared here.
 
 Nouns and phrases are ``str.format`` templates over the element's key columns
 (``"capacity of unit {unit}"``); ``{at_site}`` reads " at SITE" or " (chain-wide)".
@@ -19,13 +24,6 @@ from dataclasses import dataclass, fields
 
 from chainopt.models.lp import CATEGORIES
 
-# How an element's money and lifetime relate to the period in its key.
-VINTAGES = {
-    "period": "operates in the period of its key; its money is that period's (weight w_t)",
-    "build": "construction starts in the period of its key; usable, and paying, in the years "
-             "the vintage rule gives (chainopt.case.vintage)",
-    "horizon": "no period of its own: holds over the whole horizon",
-}
 SENSES = ("<=", ">=", "=", "per row")  # "per row": the data give each row its sense
 # The unit of a marginal value (dual) in the constraints, reduced_costs and ranging tables.
 VALUE_UNITS = {
@@ -63,10 +61,8 @@ class Var:
     block: str
     name: str
     dims: tuple[str, ...]  # key columns, in order (the family's key frame)
-    unit: str  # of one column's value
     noun: str  # explanations' words for one element
     categories: tuple[str, ...]  # objective cost categories of its terms (() = none)
-    vintage: str  # see VINTAGES
     results: str  # the results table its values feed
     value_unit: str = "USD per unit"  # see VALUE_UNITS
     cost: Cost | None = None  # user-set objective coefficient (cost ranging)
@@ -93,10 +89,8 @@ class Row:
     block: str
     name: str
     dims: tuple[str, ...]
-    unit: str  # of the row's activity and bound
     sense: str  # see SENSES
     noun: str
-    vintage: str
     results: str  # the results table its duals feed
     value_unit: str = "USD per unit"
     what: str = ""  # the user-set bound it carries ("capacity"; "" = none)
@@ -144,18 +138,15 @@ class FamilySpec:
                 raise ValueError(f"{part.label} is declared in family {self.block}")
 
 
-REQUIRED = ("block", "name", "dims", "unit", "noun", "vintage", "results", "value_unit")
+REQUIRED = ("block", "name", "dims", "noun", "results", "value_unit")
 
 
 def _check(part: Var | Row) -> None:
-    """Every required field filled, vintage and value unit known."""
+    """Every required field filled, the value unit known."""
     names = {f.name for f in fields(part)}
     empty = [f for f in REQUIRED if f in names and not getattr(part, f)]
     if empty:
         raise ValueError(f"{part.block}.{part.name}: empty {', '.join(empty)}")
-    if part.vintage not in VINTAGES:
-        raise ValueError(f"{part.label}: vintage {part.vintage!r} is not one of "
-                         f"{sorted(VINTAGES)}")
     if part.value_unit not in VALUE_UNITS:
         raise ValueError(f"{part.label}: value unit {part.value_unit!r} is not one of "
                          f"{sorted(VALUE_UNITS)}")

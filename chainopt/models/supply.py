@@ -18,7 +18,7 @@ from chainopt.models.lp import LinearProgram
 from chainopt.models.spec import Bound, Cost, FamilySpec, Var
 
 _PURCHASE: dict[str, Any] = dict(
-    unit="k units/yr of the commodity", categories=("supply",), vintage="period",
+    categories=("supply",),
     results="purchases", reduced_cost=True,
     missing_bound="supplies.csv gives no max_k_per_yr for {commodity} at {site}")
 PURCHASE = Var(

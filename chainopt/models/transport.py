@@ -22,15 +22,14 @@ from chainopt.models.spec import Cost, FamilySpec, Row, Var
 
 FLOW = Var(
     "transport", "flow", dims=("link", "commodity", "period"),
-    unit="k units/yr of the commodity entering the link",
     noun="flow of {commodity} on link {link}",
-    categories=("transport", "carbon"), vintage="period", results="flows",
+    categories=("transport", "carbon"), results="flows",
     cost=Cost("transport cost", -1.0, "transport cost of {commodity} on link {link}"),
     reduced_cost=True, missing_bound="link {link} has no capacity_k_per_yr")
 CAPACITY_MAX = Row(
     "transport", "capacity_max", dims=("link", "period"),
-    unit="k units/yr entering the link (all commodities)", sense="<=",
-    noun="capacity of link {link}", vintage="period", results="capacity",
+    sense="<=",
+    noun="capacity of link {link}", results="capacity",
     what="capacity", ranging=True, elastic=True)
 SPEC = FamilySpec("transport",
                   inputs="links.csv (capacity_k_per_yr, cost_usd_per_unit, loss_fraction)",

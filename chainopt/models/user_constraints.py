@@ -33,8 +33,8 @@ from chainopt.models.spec import FamilySpec, Row, Var
 
 RELATION = Row(
     "user", "relation", dims=("constraint", "period"),
-    unit="the constraint's terms (k units/yr x coef)", sense="per row",
-    noun="user constraint {constraint}", vintage="period", results="constraints",
+    sense="per row",
+    noun="user constraint {constraint}", results="constraints",
     what="right-hand side", ranging=True, own_coefficients=True)
 SPEC = FamilySpec("user", inputs="constraints.csv rhs / constraint_terms.csv coef",
                   rows=(RELATION,))

@@ -432,6 +432,34 @@ def test_blend_variable_cost_is_per_unit_of_product(tmp_path):
     assert res.objective == pytest.approx(1.2, rel=1e-9)
 
 
+def test_blend_capacity_is_counted_in_the_product_unit(tmp_path):
+    """Fuel in m3 blended on a volume basis from a in t (0.70 t/m3, 100 USD/t), sold at
+    200 USD/m3; blend capacity 5 k/yr. The capacity row is ``sum_c k_cp blend <= 5`` with
+    k = 1 / 0.70 m3 per t: counted in m3 of product, the unit ``quantity_unit`` gives
+    (the registry's dropped ``unit`` text said "k units/yr of components blended", t
+    here). A m3 costs 0.70 x 100 = 70 and sells at 200: 5 k m3/yr earn 5 x 130 / 1000 =
+    0.65 MUSD, and one more m3/yr of capacity is worth 130 USD per m3."""
+    from dataclasses import fields
+
+    from chainopt.models.spec import Row, Var
+
+    res = solve_case(write_case(tmp_path, {
+        "commodities": "commodity,unit,kind,density_t_per_m3\na,t,raw,0.70\nfuel,m3,product,",
+        "sites": ONE_SITE,
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,a,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,fuel,200",
+        "blends": "blend,site,product,components,basis,capacity_k_per_yr\n"
+                  "mix,plant,fuel,a,volume,5",
+    }))
+    assert res.objective == pytest.approx(0.65, rel=1e-9)
+    cap = value(res["constraints"], family="blending.capacity_max")
+    assert (cap["quantity_unit"], cap["value_unit"]) == ("m3", "USD per m3")
+    assert (cap["activity"], cap["bound"]) == pytest.approx((5.0, 5.0), rel=1e-9)
+    assert cap["marginal_value"] == pytest.approx(130.0, rel=1e-9)
+    # one rule for the unit shown: a spec declares none that could disagree with it
+    assert not {"unit", "vintage"} & {f.name for f in (*fields(Row), *fields(Var))}
+
+
 def test_spec_marginal_value_is_per_barrel_and_per_spec_unit(tmp_path):
     """Volume-basis petrol in bbl from c1 (octane 90, 50 USD/bbl) and c2 (octane 100,
     80 USD/bbl), all in bbl; min octane 95; sold at 100 USD/bbl; blend capacity 10 k bbl/yr.

@@ -97,14 +97,12 @@ def test_every_spec_has_its_fields_filled():
 
 def test_an_incomplete_spec_is_refused():
     with pytest.raises(ValueError, match="empty noun"):
-        Var("supply", "purchase", dims=("site",), unit="k t/yr", noun="", categories=(),
-            vintage="period", results="purchases")
-    with pytest.raises(ValueError, match="vintage"):
-        Row("supply", "x", dims=("site",), unit="k t/yr", sense="<=", noun="x",
-            vintage="someday", results="constraints")
+        Var("supply", "purchase", dims=("site",), noun="", categories=(), results="purchases")
+    with pytest.raises(ValueError, match="value unit"):
+        Row("supply", "x", dims=("site",), sense="<=", noun="x", results="constraints",
+            value_unit="USD per t")
     with pytest.raises(ValueError, match="sense"):
-        Row("supply", "x", dims=("site",), unit="k t/yr", sense="<", noun="x",
-            vintage="period", results="constraints")
+        Row("supply", "x", dims=("site",), sense="<", noun="x", results="constraints")
     with pytest.raises(ValueError, match="declared in family"):
         FamilySpec("market", inputs="markets.csv", rows=(balance.COMMODITY,))
 
