@@ -44,6 +44,17 @@ SPECS: tuple[FamilySpec, ...] = tuple(m.SPEC for m in (*FAMILIES, balance))
 BLOCKS: dict[str, FamilySpec] = {s.block: s for s in SPECS}
 VARIABLES: dict[str, Var] = {v.label: v for s in SPECS for v in s.variables}
 ROWS: dict[str, Row] = {r.label: r for s in SPECS for r in s.rows}
+#: the blocks of the families chainopt ships. A family added as the README's *Adding a
+#: constraint family* says goes in FAMILIES, not here: explain then names its binding rows
+#: in a netback's rest (they may hold a mode's activity). A family shipped with chainopt
+#: goes in both (``test_shipped_blocks_are_the_registered_ones`` checks it).
+SHIPPED_BLOCKS = frozenset(m.SPEC.block for m in (
+    supply, conversion, transport, market, demand, blending, investment, emissions,
+    user_constraints, disposal, balance))
+#: the capacity rows of a unit and of a link, with the ``capacity`` table's kind of what
+#: each limits (other rows keyed by a unit, such as its expansion limit, limit something
+#: else)
+CAPACITY_ROWS = {conversion.CAPACITY_MAX.label: "unit", transport.CAPACITY_MAX.label: "link"}
 
 
 def var(label: str) -> Var:

@@ -38,9 +38,11 @@ import pandas as pd
 
 from chainopt.case.discount import Discounting
 from chainopt.case.vintage import Vintages, parse_ramp
+from chainopt.models import lp
 
-CATEGORIES = ("revenue", "supply", "variable_om", "transport", "fixed_om", "capex", "carbon",
-              "shortfall_penalty", "disposal", "net")
+#: the objective's cost categories (the model's, :data:`chainopt.models.lp.CATEGORIES`)
+#: and their sum
+CATEGORIES = (*lp.CATEGORIES, "net")
 STREAM = ("operating_musd", "capex_musd", "residual_musd")
 
 
@@ -648,26 +650,24 @@ def waterfall(counterfactual, scenario) -> pd.DataFrame:
     return d.assign(npv_musd=d["npv_musd"].where(d["npv_musd"].abs() > 1e-9, 0.0))
 
 
-#: capacity rows and the ``capacity`` table's kind of what they limit
-_CAPACITY_ROWS = {"conversion.capacity_max": "unit", "transport.capacity_max": "link"}
-
-
 def _held(results) -> pd.DataFrame:
     """The binding constraints with the quantity each one holds: its bound, but for a
     capacity row the capacity there is in that period (the ``capacity`` table's total:
     existing alive share and what was built or brought). The constraints table states it
     as the row's bound; folders written before it showed the row's own right side,
     which leaves out what investment adds and counts a retiring unit whole."""
+    from chainopt.models.registry import CAPACITY_ROWS  # lazy: every family module
+
     c = results.tables["constraints"]
     held = pd.to_numeric(c["bound"], errors="coerce")
     cap = results.tables.get("capacity")
     fam = c["family"].astype(str)
-    is_cap = fam.isin(list(_CAPACITY_ROWS))
+    is_cap = fam.isin(list(CAPACITY_ROWS))
     if cap is not None and is_cap.any():
         name = c["key"].astype(str).str.extract(r"^(?:unit|link)=([^,]*)")[0]
         total = cap.set_index([cap["kind"].astype(str), cap["name"].astype(str),
                                cap["period"].astype(str)])["total_k_per_yr"]
-        at = pd.MultiIndex.from_arrays([fam.map(_CAPACITY_ROWS), name,
+        at = pd.MultiIndex.from_arrays([fam.map(CAPACITY_ROWS), name,
                                         c["period"].astype(str)])
         found = total.reindex(at).to_numpy()
         held = held.where(~(is_cap & pd.notna(found)).to_numpy(), found)

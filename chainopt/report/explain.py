@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
-from chainopt.models.registry import ROWS, VARIABLES
+from chainopt.models.registry import CAPACITY_ROWS, ROWS, SHIPPED_BLOCKS, VARIABLES
 from chainopt.models.spec import Row, Var
 from chainopt.report.numbers import no_minus_zero, number
 from chainopt.results import commodity_units as saved_units
@@ -310,9 +310,6 @@ def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], flo
         strict=True)}
 
 
-#: the capacity rows of a unit and of a link (other rows keyed by a unit, such as its
-#: expansion limit, limit something else)
-CAPACITY_ROWS = {conversion.CAPACITY_MAX.label: "unit", transport.CAPACITY_MAX.label: "link"}
 
 
 def _owner(family: object, key: object) -> tuple[str, str] | None:
@@ -869,17 +866,12 @@ def _unit_rents(cons: pd.DataFrame | None, period: str
     return rents, tuple(dict.fromkeys(other))
 
 
-#: the blocks of the families chainopt ships: the rows of any other (a family added as
-#: the README's *Adding a constraint family* says) may hold a mode's activity, so a
-#: netback's rest names them by their spec's noun, as it names emission caps
-_SHIPPED_BLOCKS = frozenset({"supply", "conversion", "transport", "market", "demand",
-                             "blending", "investment", "emissions", "user", "disposal",
-                             "balance"})
-
-
 def _added_family(label: object) -> bool:
-    """True for a registered row family of a block chainopt does not ship."""
-    return label in ROWS and str(label).split(".", 1)[0] not in _SHIPPED_BLOCKS
+    """True for a registered row family of a block chainopt does not ship
+    (:data:`~chainopt.models.registry.SHIPPED_BLOCKS`): its rows may hold a mode's
+    activity, so a netback's rest names them by their spec's noun, as it names emission
+    caps."""
+    return label in ROWS and str(label).split(".", 1)[0] not in SHIPPED_BLOCKS
 
 
 def _rent_per_use(rents: dict[str, float], capacity: pd.DataFrame | None, period: str
