@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
 from chainopt.models.registry import CAPACITY_ROWS, ROWS, SHIPPED_BLOCKS, VARIABLES
 from chainopt.models.spec import Row, Var
-from chainopt.report.numbers import no_minus_zero, number
+from chainopt.report.numbers import exact, no_minus_zero, number
 from chainopt.results import commodity_units as saved_units
 from chainopt.results import run_title
 
@@ -72,37 +72,13 @@ def describe(family: str, key: object, kind: str = "row", side: str = "") -> str
     return phrase.format_map(k)
 
 
-def _num(x: float, extra: int = 0) -> str:
-    """A number as text: from 100 up whole, from 1 up with at most two decimals, below
-    1 three significant digits; halves rounded away from zero, as the number is written
-    (198.5 -> 199, 63.745 -> 63.75; binary floating point rounds 198.5 to the even 198
-    and 63.745, stored as 63.74499..., down), read to 12 significant digits first, so
-    the noise of arithmetic does not decide a half (1.015 / 1 x 1 computed as
-    1.0149999999999997 is 1.015 and reads 1.02, as 1.015 does). ``extra``: that many
-    more decimals (or significant digits below 1): see :func:`_adding_up`."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
-    ax = abs(x)
-    if ax < 1:
-        return f"{x:.{3 + extra}g}"
-    if ax >= 1e15:  # beyond the digits a float holds: no halves to round
-        return f"{x:,.0f}"
-    places = (0 if ax >= 100 else 2) + extra
-    written = repr(float(x)) if ax >= 1e12 else f"{x:.12g}"
-    d = Decimal(written).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{d:,f}"
-    return text.rstrip("0").rstrip(".") if places else text
-
-
 def _amount(y: float) -> str:
     """An amount of a commodity per unit of another (a recipe's coefficient) as text, to
     four significant digits, so the amounts a case states read as stated and the sum
     beside them can be followed (1.015 t of ethylene per t of HDPE at 600 is 609; at two
     decimals it read 1.02, which makes 612)."""
     if not math.isfinite(y) or abs(y) >= 1000:
-        return _num(y)
+        return exact(y)
     four = f"{float(f'{y:.12g}'):.4g}"
     return f"{Decimal(four):f}"
 
@@ -225,8 +201,8 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     for _, fam, kind, side, part, span, lo, hi in groups[:top]:
         row = c.iloc[part[0]]
         what = describe(fam, row["key"], kind, side)
-        value = _num(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
-            f"{_num(lo)} to {_num(hi)}"
+        value = exact(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
+            f"{exact(lo)} to {exact(hi)}"
         when = f" in {span}" if span else ""
         q = row.get("quantity_unit", "")
         q = q if isinstance(q, str) and q else "unit"
@@ -369,7 +345,7 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
             q = g.iloc[0].get("quantity_unit")
             q = q if isinstance(q, str) and q else "unit"  # per t/yr, as a binding line
             lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
-                         f"worth {'at most ' if bound else ''}{_num(float(v.max()))} "
+                         f"worth {'at most ' if bound else ''}{exact(float(v.max()))} "
                          f"{_in_units(g.iloc[0]['value_unit'], q)})")
     return lines
 
@@ -428,7 +404,7 @@ def _not_built_lines(rows: pd.DataFrame, order: list[str],
             v = g[g["period"].astype(str).isin(ps)]["marginal_value"].astype(float)
             lines.append(f"{what}: not built in {span} (its yes/no build decision is no); one "
                          f"{q}/yr built there would be worth {'at most ' if bound else ''}"
-                         f"{_num(float(v.max()))} {_in_units(g.iloc[0]['value_unit'], q)}, "
+                         f"{exact(float(v.max()))} {_in_units(g.iloc[0]['value_unit'], q)}, "
                          "before the build's fixed charge and minimum size")
     return lines
 
@@ -484,7 +460,7 @@ def one_way_lines(tables: dict[str, pd.DataFrame], period: str, shown: int = 8) 
         return []
     said = {"one more": "for one unit more only", "one less": "for one unit less only",
             "neither": "neither for one unit more nor less"}
-    items = [f"{r.commodity} at {r.site} {_num(r.shadow_price_usd_per_unit)} "
+    items = [f"{r.commodity} at {r.site} {exact(r.shadow_price_usd_per_unit)} "
              f"({said.get(str(r.value_holds_for), str(r.value_holds_for))})"
              for r in one_way.head(shown).itertuples()]
     more = f", and {len(one_way) - shown} more" if len(one_way) > shown else ""
@@ -504,9 +480,9 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
         g = sold[sold["commodity"] == c]
         parts = [f"sold at {r.site}"
                  f"{_tier_text(tables['sales'], r.site, c, getattr(r, 'tier', None))} for "
-                 f"{_num(r.price_usd_per_unit)}"
+                 f"{exact(r.price_usd_per_unit)}"
                  f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
-                 f"(worth {_num(walk.value(r.site, c))} there)" for r in g.itertuples()]
+                 f"(worth {exact(walk.value(r.site, c))} there)" for r in g.itertuples()]
         lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
                                   units.get(str(c)))
     return lines + _more(len(rev) - top, "sold", "sales.csv")
@@ -528,8 +504,8 @@ def _sale_rent(price: float, v: float) -> str:
     gap = float(price) - v
     if not math.isfinite(gap) or abs(gap) <= 1e-6 * max(1.0, abs(v)):
         return ""
-    return (f" less {_num(gap)} sales cap rent" if gap > 0
-            else f" plus {_num(-gap)} demand floor value")
+    return (f" less {exact(gap)} sales cap rent" if gap > 0
+            else f" plus {exact(-gap)} demand floor value")
 
 
 def _commodity_lines(c: object, parts: list[str], unit: str | None = None) -> list[str]:
@@ -555,9 +531,9 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
              "balance shadow price):"]
     for c in qty.sort_values(ascending=False, kind="stable").index[:top]:
         g = delivered[delivered["commodity"] == c]
-        parts = [f"delivered at {r.site} ({_num(r.delivered_k_per_yr)} "
+        parts = [f"delivered at {r.site} ({exact(r.delivered_k_per_yr)} "
                  f"{_qty(units.get(str(c)))}), one more costs "
-                 f"{_num(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
+                 f"{exact(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
         lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
                                   units.get(str(c)))
     return lines + _more(len(qty) - top, "delivered", "demand.csv")
@@ -634,7 +610,7 @@ class _Walk:
             g_in = self.into.get((c, site))
             for f in (g_in.itertuples() if g_in is not None else ()):
                 v_from = self.value(f.from_site, c)
-                back.append(f"{_num(v_from)} at {f.from_site} (via {f.link} to {site}, "
+                back.append(f"{exact(v_from)} at {f.from_site} (via {f.link} to {site}, "
                             + _leg(f, self.value(site, c), v_from,
                                    self.on_link.get(str(f.link), LinkValues())) + ")")
                 if f.from_site not in seen:
@@ -691,9 +667,9 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             v = value(site, c)
             rent = v - float(r.cost_usd_per_unit)
             tier = _tier_text(pur, site, c, getattr(r, "tier", None))
-            note = (f", {_num(rent)} supply limit rent"
+            note = (f", {exact(rent)} supply limit rent"
                     if math.isfinite(rent) and abs(rent) > 1e-6 * max(1.0, abs(v)) else "")
-            out.append(f"bought at {site}{tier} for {_num(r.cost_usd_per_unit)}{note}")
+            out.append(f"bought at {site}{tier} for {exact(r.cost_usd_per_unit)}{note}")
     uf, act = tables.get("unit_flows"), tables.get("activity")
     if uf is None or act is None or uf.empty:
         return out
@@ -727,11 +703,11 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             v = value(site, f.commodity)
             if f.direction == "in":
                 inputs += y * v
-                names.append(f"{_amount(y)} {f.commodity} at {_num(v)}")
+                names.append(f"{_amount(y)} {f.commodity} at {exact(v)}")
             else:
                 credit += y * v
                 if abs(y * v) > tol:
-                    outs.append(f"{_amount(y)} {f.commodity} at {_num(v)}")
+                    outs.append(f"{_amount(y)} {f.commodity} at {exact(v)}")
         parts = [(inputs, f"inputs ({', '.join(names)})")] if names else []
         var, co2 = cost.get((u, m), float("nan")), carbon.get((u, m), 0.0)
         known = math.isfinite(var)
@@ -773,7 +749,7 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
     return out
 
 
-def _sum(parts: list[tuple[float, str]], write: Callable[[float], str] = _num) -> str:
+def _sum(parts: list[tuple[float, str]], write: Callable[[float], str] = exact) -> str:
     """``316 inputs (...) + 40 variable cost - 5 other limits``: the parts of a value,
     each a number (as ``write`` writes it, :func:`_adding_up`) and what it is, as a sum
     (``0`` for none)."""
@@ -785,7 +761,7 @@ def _sum(parts: list[tuple[float, str]], write: Callable[[float], str] = _num) -
 
 
 def _places(x: float) -> int:
-    """The decimals :func:`_num` writes ``x`` with, trailing zeros included: none from
+    """The decimals :func:`exact` writes ``x`` with, trailing zeros included: none from
     100 up, two from 1 up, three significant digits below 1 (0.0345: four)."""
     ax = abs(x)
     if ax >= 100 or ax == 0:
@@ -795,7 +771,7 @@ def _places(x: float) -> int:
 
 def _fixed(x: float, places: int) -> str:
     """``x`` with ``places`` decimals (halves away from zero, read to 12 significant
-    digits first, as :func:`_num`), thousands separators, trailing zeros dropped."""
+    digits first, as :func:`exact`), thousands separators, trailing zeros dropped."""
     d = Decimal(f"{x:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{d:,f}"
     return no_minus_zero(text.rstrip("0").rstrip(".") if "." in text else text)
@@ -803,30 +779,30 @@ def _fixed(x: float, places: int) -> str:
 
 def _adding_up(total: float, terms: list[float]) -> Callable[[float], str]:
     """How to write a sum's ``total`` and ``terms`` so that the terms as written add up to
-    the total as written: as :func:`_num` writes every number where they do; else all
-    at the most decimals :func:`_num` gives any of them (:func:`_places`), or one or two
+    the total as written: as :func:`exact` writes every number where they do; else all
+    at the most decimals :func:`exact` gives any of them (:func:`_places`), or one or two
     more, the first at which they do (trailing zeros dropped): 229.44 = 137.5 + 20 +
     71.94, not 229 = 138 + 20 + 71.94 (229.94); 280 = 262.5 + 25 + 217.5 - 225, not
     263 + 25 + 218 - 225 (281). Thirds add up at no number of decimals: written by
-    :func:`_num`, as is a sum with a number from 1e12 up (beyond a float's decimals)."""
+    :func:`exact`, as is a sum with a number from 1e12 up (beyond a float's decimals)."""
     values = [total, *terms]
     if not all(map(math.isfinite, values)) or max(map(abs, values)) >= 1e12:
-        return _num
+        return exact
 
     def adds_up(write: Callable[[float], str]) -> bool:
         def shown(x: float) -> Decimal:
             return Decimal(write(x).replace(",", ""))
         return sum((shown(t) for t in terms), Decimal(0)) == shown(total)
 
-    if adds_up(_num):
-        return _num
+    if adds_up(exact):
+        return exact
     most = max(map(_places, values))
     for places in range(most, most + 3):
         def write(x: float, places: int = places) -> str:
             return _fixed(x, places)
         if adds_up(write):
             return write
-    return _num
+    return exact
 
 
 def _mode_costs(ranging: pd.DataFrame | None, period: str
@@ -981,20 +957,20 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
     sent = float(getattr(f, "flow_k_per_yr", float("nan")))
     kept = float(getattr(f, "delivered_k_per_yr", sent)) / sent if sent > 0 else 1.0
     tol = 1e-6 * max(1.0, abs(v_to)) if math.isfinite(v_to) else 1e-6
-    parts = [f"{_num(f.cost_usd_per_unit)} transport"]
+    parts = [f"{exact(f.cost_usd_per_unit)} transport"]
     if kept < 1 - 1e-9:
-        parts.append(f"{_num(100 * (1 - kept))} % lost")
+        parts.append(f"{exact(100 * (1 - kept))} % lost")
     known = math.isfinite(link.carbon)
     named = [(link.carbon if known else 0.0, "carbon cost"),
              (link.capacity_rent, "capacity rent"),
              (link.emission_cap_rent, "emission cap rent")]
-    parts += [f"{_num(v)} {what}" for v, what in named if abs(v) > tol]
+    parts += [f"{exact(v)} {what}" for v, what in named if abs(v) > tol]
     rest = v_to * kept - f.cost_usd_per_unit - v_from - sum(v for v, _ in named)
     if math.isfinite(rest) and abs(rest) > tol:
         what = "other limits" if known else "carbon cost and other limits"
         if link.limits:
             what += ": " + _limit_names(link.limits)
-        parts.append(f"{_num(rest)} {what}")
+        parts.append(f"{exact(rest)} {what}")
     return ", ".join(parts)
 
 
@@ -1048,7 +1024,7 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
         unit = _in_units(row["value_unit"], row.get("quantity_unit", "activity unit"),
                          yearly=False)  # a margin per unit made, not a yearly value
         same = need[-1] - need[0] <= 1e-6 * max(1.0, need[-1])
-        value = _num(need[0]) if same else f"{_num(need[0])} to {_num(need[-1])}"
+        value = exact(need[0]) if same else f"{exact(need[0])} to {exact(need[-1])}"
         lines.append(f"{what}: unused in {unused}; its margin must improve by {value} {unit}"
                      + ("" if same else f" (least in {row['period']})"))
     return lines
@@ -1069,7 +1045,7 @@ def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
     unit = _qty(commodity_units(tables, only=str(r["commodity"])).get(str(r["commodity"])))
     tier = _tier_text(tables["sales"], r["site"], r["commodity"], r.get("tier"))
     return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
-            f"{_num(float(r['shortfall_k_per_yr']))} {unit}")
+            f"{exact(float(r['shortfall_k_per_yr']))} {unit}")
 
 
 def unmet_summary(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> tuple[int, str]:
@@ -1115,10 +1091,10 @@ def _penalties(tables: dict[str, pd.DataFrame], short: pd.DataFrame) -> str:
     USD per t`` or ``1,000 USD per t, 40 USD per bbl`` (penalties per t and per bbl
     have no common largest); ``per unit`` where the unit is not known."""
     if "floor_cost_usd_per_unit" not in short:
-        return f"{_num(float('nan'))} USD per unit"
+        return f"{exact(float('nan'))} USD per unit"
     unit = short["commodity"].astype(str).map(commodity_units(tables)).fillna("unit")
     top = short["floor_cost_usd_per_unit"].groupby(unit.to_numpy(), sort=False).max()
-    return ", ".join(f"{_num(float(v))} USD per {u}" for u, v in top.items())
+    return ", ".join(f"{exact(float(v))} USD per {u}" for u, v in top.items())
 
 
 NO_BINDING = "No constraint binds with a value: the plan is shaped by prices and costs alone."
@@ -1133,8 +1109,8 @@ def extension_lines(ext: pd.DataFrame | None, top: int = 10) -> list[str]:
         return []
     c = ext[(ext["kind"] == "constraint") & (ext["marginal"].abs() > 1e-9)]
     c = c.reindex(c["marginal"].abs().sort_values(ascending=False, kind="stable").index)
-    lines = [f"extension constraint {row.name} binds at {_num(float(row.value))}: raising "
-             f"its bound by one changes the objective by {_num(float(row.marginal))} MUSD "
+    lines = [f"extension constraint {row.name} binds at {exact(float(row.value))}: raising "
+             f"its bound by one changes the objective by {exact(float(row.marginal))} MUSD "
              "(NPV)" for row in c.head(top).itertuples()]
     if len(c) > top:
         lines.append(f"... {len(c) - top} more in the extension table (extension.csv)")
@@ -1268,8 +1244,8 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15, notes: Sequence[str] = (
         lines.append("Inputs at 0 (room in their own unit, smallest first):")
         for row in zero.head(top).itertuples():
             unit = _q(row)
-            room = (f"{_num(row.room)} USD per {unit}" if row.kind == "cost"
-                    else f"{_num(row.room)} k {unit}/yr")
+            room = (f"{exact(row.room)} USD per {unit}" if row.kind == "cost"
+                    else f"{exact(row.room)} k {unit}/yr")
             lines.append(f"  {_ranging_text(row, cap)} (room {room})")
         if len(zero) > top:
             lines.append(f"  ... {len(zero) - top} more in the ranging table (ranging.parquet)")
@@ -1294,7 +1270,7 @@ def _carbon_text(row) -> tuple[str, str]:
             spec.categories else ("", "")
     if isinstance(carbon, float) and (math.isnan(carbon) or abs(carbon) <= 1e-9):
         return "", ""
-    return "", f" (plus {_num(carbon)} carbon price)"
+    return "", f" (plus {exact(carbon)} carbon price)"
 
 
 def _ranging_text(row, cap: dict | None = None) -> str:
@@ -1310,8 +1286,8 @@ def _ranging_text(row, cap: dict | None = None) -> str:
         cost = getattr(_spec(row.family, k), "cost", None)
         what = (cost.phrase if cost else row.what + " of {x}").format_map(k)
         with_carbon, plus = _carbon_text(row)
-        return (f"{what}{span}{with_carbon}: {_num(row.value)} USD per {q}{plus}, plan "
-                f"holds for [{_num(row.lower)}, {_num(row.upper)}] USD per {q}")
+        return (f"{what}{span}{with_carbon}: {exact(row.value)} USD per {q}{plus}, plan "
+                f"holds for [{exact(row.lower)}, {exact(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
     row_spec = ROWS.get(row.family)
@@ -1320,10 +1296,10 @@ def _ranging_text(row, cap: dict | None = None) -> str:
     total = (cap or {}).get((own[0], own[1], str(row.period))) if own else None
     in_place = ""
     if total is not None and total - float(row.value) > 1e-9 * max(1.0, abs(total)):
-        what, in_place = f"existing {what}", f" ({_num(total)} in place with what is built)"
-    worth = f"is worth {_num(row.marginal_value)} {_in_units(row.value_unit, q)}"
-    interval = f"[{_num(row.lower)}, {_num(row.upper)}] k {q}/yr"
-    head = f"{what}{span}: {_num(row.value)} k {q}/yr{in_place}; one {q}/yr {more}"
+        what, in_place = f"existing {what}", f" ({exact(total)} in place with what is built)"
+    worth = f"is worth {exact(row.marginal_value)} {_in_units(row.value_unit, q)}"
+    interval = f"[{exact(row.lower)}, {exact(row.upper)}] k {q}/yr"
+    head = f"{what}{span}: {exact(row.value)} k {q}/yr{in_place}; one {q}/yr {more}"
     if ends_at(row.value, row.upper):  # a degenerate optimum: one more is worth less
         return (f"{head} {worth.replace('worth ', 'worth at most ', 1)}; its value holds "
                 f"in {interval}, not for more room")
@@ -1350,18 +1326,18 @@ def _member_text(row) -> str:
             if unit == "project":  # a forced project (1) or a build ruled out (0)
                 state = "forced (state forced in projects.csv)" if lo else "ruled out"
                 return f"{what}{when} is {state}"
-            return f"{what}{when} is fixed at {_num(lo)} {unit}"
+            return f"{what}{when} is fixed at {exact(lo)} {unit}"
         if side in ("both", "equal"):
-            return f"{what}{when} must stay between {_num(lo)} and {_num(hi)} {unit}"
-        return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {_num(b)} {unit}"
+            return f"{what}{when} must stay between {exact(lo)} and {exact(hi)} {unit}"
+        return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {exact(b)} {unit}"
     if isinstance(b, float) and math.isnan(b):
         return f"{what}{when}"
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
     if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
-        return f"{what}{when} ({rel} {_num(b)}, specs.csv)"
+        return f"{what}{when} ({rel} {exact(b)}, specs.csv)"
     if row.get("brought_by") or row.get("retired_by"):  # projects' builds move its room
         return f"{what}{when} (at most {_project_room(row)})"
-    return f"{what}{when} ({rel} {_num(b)} {unit})"
+    return f"{what}{when} ({rel} {exact(b)} {unit})"
 
 
 def _projects(names: str) -> str:
@@ -1375,7 +1351,7 @@ def _project_room(row) -> str:
     :func:`chainopt.diagnose.infeasibility._project_terms`): what a project brings (the
     row's own bound is 0), or the row's bound less what a project retires."""
     base = (f"what {_projects(row['brought_by'])} brings" if row.get("brought_by")
-            else f"{_num(row['bound'])} {_qty(row.get('quantity_unit', ''))}")
+            else f"{exact(row['bound'])} {_qty(row.get('quantity_unit', ''))}")
     if row.get("retired_by"):
         base += f" less what {_projects(row['retired_by'])} retires"
     return base
@@ -1473,12 +1449,12 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
         when = f" in {r['period']}" if r.get("period") else ""
         verb = "lower" if float(r["relaxed_to"]) < float(r["bound"]) else "raise"
         if r.get("brought_by") or r.get("retired_by"):  # its bound alone is not the room
-            lines.append(f"  - raise the {what}{when} by {_num(r['relaxation'])} "
+            lines.append(f"  - raise the {what}{when} by {exact(r['relaxation'])} "
                          f"{_qty(r.get('quantity_unit', ''))} beyond {_project_room(r)}")
             continue
-        lines.append(f"  - {verb} the {what}{when} from {_num(r['bound'])} to "
-                     f"{_num(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
-                     f"(by {_num(r['relaxation'])})")
+        lines.append(f"  - {verb} the {what}{when} from {exact(r['bound'])} to "
+                     f"{exact(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
+                     f"(by {exact(r['relaxation'])})")
     return lines
 
 
@@ -1492,7 +1468,7 @@ def unbounded_lines(runaway: pd.DataFrame | None) -> list[str]:
     for _, r in runaway.iterrows():
         when = f" in {r['period']}" if r.get("period") else ""
         lines.append(f"  - {describe(r['family'], r['key'], 'bound')}{when}: "
-                     f"{_num(r['value'])} {_qty(r.get('quantity_unit', ''))}"
+                     f"{exact(r['value'])} {_qty(r.get('quantity_unit', ''))}"
                      + (" (at the artificial bound)" if r.get("at_bound") else ""))
         if r.get("hint"):  # its input makes the runaway pay (a salvage value)
             salvage.append(r["hint"])

@@ -12,6 +12,12 @@ and on the slide, not ``8.7`` in one and ``8.729`` in the other).
 * :func:`share`: a share of a count (P(built) of draws) with one decimal, ``0%`` and
   ``100%`` only for none and all (1 of 300 is ``0.3%``, 1 of 5,000 ``<0.1%``).
 * :func:`cell`: a table cell, its column saying whether a whole number is a year.
+* :func:`exact`: the one other format, for ``chainopt explain``'s netbacks, prices and
+  rents, whose sums are written to add up: from 100 up whole, two decimals from 1, three
+  significant digits below 1, halves away from zero (a netback ``288 = 100 inputs + 15
+  carbon cost + 183 capacity rent - 10 other limits``; with :func:`number` a price of
+  26.25 would read 26.2 and a rent of 0.000123 USD 0.000). The objective explain
+  prints, a figure the other outputs show too, uses :func:`number`.
 
 The CSV and Excel tables keep the numbers as computed (10 significant digits, below
 1e-10 as 0: :mod:`chainopt.csvtext`); this module is only for what people read.
@@ -20,6 +26,7 @@ The CSV and Excel tables keep the numbers as computed (10 significant digits, be
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 #: Differences at most this large (MUSD, and as small in any other unit) are the
 #: solver's noise, shown as 0: chainopt's plans and NPVs hold to 1e-6 (HiGHS's own
@@ -99,3 +106,29 @@ def cell(column: object, v: object) -> str:
             and math.isfinite(v) and float(v).is_integer()):
         return str(int(v))
     return number(v)
+
+
+def exact(x: float, extra: int = 0) -> str:
+    """A number as ``chainopt explain`` writes it, where its sums must add up as written
+    (a netback ``288 = 100 inputs + 0 variable cost + 15 carbon cost + ...``): from 100
+    up whole, from 1 up with at most two decimals, below 1 three significant digits;
+    halves rounded away from zero, as the number is written (198.5 -> 199, 63.745 ->
+    63.75; binary floating point rounds 198.5 to the even 198 and 63.745, stored as
+    63.74499..., down), read to 12 significant digits first, so the noise of arithmetic
+    does not decide a half (1.015 / 1 x 1 computed as 1.0149999999999997 is 1.015 and
+    reads 1.02, as 1.015 does). ``extra``: that many more decimals (or significant
+    digits below 1): see :func:`chainopt.report.explain._adding_up`."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    ax = abs(x)
+    if ax < 1:
+        return f"{x:.{3 + extra}g}"
+    if ax >= 1e15:  # beyond the digits a float holds: no halves to round
+        return f"{x:,.0f}"
+    places = (0 if ax >= 100 else 2) + extra
+    written = repr(float(x)) if ax >= 1e12 else f"{x:.12g}"
+    d = Decimal(written).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{d:,f}"
+    return text.rstrip("0").rstrip(".") if places else text
