@@ -51,8 +51,8 @@ SHORTFALL_TIER = Var(
     "market", "shortfall_tier", dims=("site", "commodity", "tier", "period"),
     noun="shortfall of {commodity} at {site} (tier {tier})",
     categories=("shortfall_penalty",), results="sales")
-_FLOOR: dict[str, Any] = dict(sense=">=",
-              results="sales", what="demand floor", ranging=True, elastic=True)
+_FLOOR: dict[str, Any] = dict(sense=">=", results="sales", what="demand floor",
+                              ranging=True, elastic=True)
 DEMAND_MIN = Row(
     "market", "demand_min", dims=("site", "commodity", "period"),
     noun="demand floor for {commodity} at {site}", **_FLOOR)
