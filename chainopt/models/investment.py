@@ -561,8 +561,7 @@ def _once_and_precedence(lp: LinearProgram, ix: ModelIndex, pb: pd.DataFrame) ->
             lp.add_terms(t["_row"].to_numpy(), t["col"].to_numpy(), 1.0)
 
 
-_NEW: dict[str, Any] = dict(value_unit="USD per unit (NPV)",
-                            results="capacity")
+_NEW: dict[str, Any] = dict(value_unit="USD per unit (NPV)", results="capacity")
 _LUMPY: dict[str, Any] = dict(value_unit="USD per unit (NPV)", results="kpis",
                               technical=True)
 # a project's build decision: a share (divisible projects) or binary (all or nothing)
@@ -574,8 +573,7 @@ PROJECT_SHARE, PROJECT_BUILD = (
         bound=Bound("lower", "forced project", "forced project {project}"))
     for name in ("project_share", "project_build"))
 # a unit's expansion limit: new capacity <= max_new x its build decision (a MIP's row)
-UNIT_NEW_MAX = Row("investment", "unit_new_max", dims=("unit", "period"),
-                   sense="<=",
+UNIT_NEW_MAX = Row("investment", "unit_new_max", dims=("unit", "period"), sense="<=",
                    noun="expansion limit of unit {unit}", results="capacity",
                    value_unit="USD per unit (NPV)")
 SPEC = FamilySpec(
