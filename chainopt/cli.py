@@ -1165,9 +1165,9 @@ def _print_frame(key: str, title: str, df, rows: int | None = None,
 
 
 def print_comparison(sections: dict, names: list[str], detail: list[str], rows: int) -> None:
-    """The summary, the economics (without the 'against' and 'includes' columns: the
-    summary says what a project's value includes), the parties' NPV and
-    IRR when the case has parties, and the detail tables asked for; a side-by-side table
+    """The summary, the economics (without the 'against' column; a project whose value
+    includes another's named 'pa (includes pb)', as in the parties' table), the parties'
+    NPV and IRR when the case has parties, and the detail tables asked for; a side-by-side table
     of more than three runs, or too wide for the terminal, is printed one row per key and
     run."""
     # lazy: the report side (pandas) only for the commands that print comparisons
@@ -1179,6 +1179,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     _print_frame("summary", f"Summary ({what}; each project against its own "
                  "counterfactual)", cmp.summary(sections, names))
     eco = sections.get("economics")
+    holds = cmp.included(sections)  # a project's value holding another's: said beside it
     if eco is not None and len(eco):
         open_ = cmp.unsettled(sections)
         # the range only where the gaps leave the value open (else it repeats the NPV)
@@ -1187,6 +1188,8 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                 "NPV low (MUSD)", "NPV high (MUSD)"]), errors="ignore").rename(
             columns={"incremental NPV (MUSD)": "NPV (MUSD)",
                      "overnight capex (MUSD)": "capex (MUSD)"})
+        shown["effect"] = [cmp.with_includes(e, holds.get((s, e), "")) for s, e in zip(
+            shown["scenario"].astype(str), shown["effect"].astype(str), strict=True)]
         _print_frame("economics", cmp.TITLES["economics"], economics.with_notes(shown))
         idle = eco[eco["built"] == "not built"]
         if len(idle):
@@ -1203,8 +1206,11 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
         cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "currency",
                             "IRR", "payback (yr)", *economics.NOTES.values())
                 if c in pe.columns]
+        pe = pe[cols].copy()
+        pe["project"] = [cmp.with_includes(p, holds.get((s, p), "")) for s, p in zip(
+            pe["scenario"].astype(str), pe["project"].astype(str), strict=True)]
         _print_frame("party_economics", cmp.TITLES.get("party_economics", "parties"),
-                     economics.with_notes(pe[cols]), rows)
+                     economics.with_notes(pe), rows)
     # (--detail's values are DETAIL_TABLES', checked before solving: _detail_tables)
     wanted = list(DETAIL_TABLES) if "all" in detail else list(dict.fromkeys(detail))
     for key in wanted:

@@ -751,6 +751,26 @@ def unsettled_text(rows: pd.DataFrame) -> str:
             + economics.SMALLER_GAP)
 
 
+def included(sections: dict[str, pd.DataFrame]) -> dict[tuple[str, str], str]:
+    """(scenario, project) -> the projects its value includes ('pb'), from the one place
+    that holds it: the ``includes`` column of ``economics`` (projects built only with it,
+    one that requires it: its NPV, capex and flows hold theirs). Only projects that
+    include another are keys."""
+    eco = sections.get("economics")
+    if eco is None or eco.empty or "includes" not in eco.columns:
+        return {}
+    # (as object first: read back from a folder, a column of blanks is float NaN)
+    holds = eco["includes"].astype(object).fillna("").astype(str)
+    return {(str(s), str(e)): h for s, e, h in zip(eco["scenario"], eco["effect"], holds,
+                                                    strict=True) if h}
+
+
+def with_includes(project: str, includes: str) -> str:
+    """``pa (includes pb)`` when ``includes`` names any, else ``project``: how every
+    output names a project whose value holds another's, so that no one adds them up."""
+    return f"{project} (includes {includes})" if includes else project
+
+
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """One line per run: objective, Δ against the base, every project its plan builds
     (``projects_built``) and each one's incremental NPV against its own counterfactual
@@ -763,6 +783,7 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
     row = obj[obj.iloc[:, 0] == "objective"]
     eco = sections.get("economics", pd.DataFrame(columns=ECONOMICS_COLUMNS))
     built = sections.get("projects_built")
+    holds = included(sections)
     out = []
     for n in names:
         value = float(row[n].iloc[0]) if len(row) and n in row.columns else float("nan")
@@ -772,12 +793,9 @@ def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame
                    & (eco["built"] != "not built")] if len(eco) else eco
         # a project's value against its counterfactual holds that of the projects built
         # only with it (one that requires it): said, so that no one adds them up
-        # (as object first: read back from a folder, a column of blanks is float NaN)
-        holds = (mine["includes"].astype(object).fillna("").astype(str)
-                 if "includes" in mine.columns else pd.Series("", index=mine.index))
         valued = [f"{e} {numbers.number(float(v))}" + (f" (includes {h})" if h else "")
-                  for e, v, h in zip(mine["effect"], mine["incremental NPV (MUSD)"], holds,
-                                     strict=True)]
+                  for e, v in zip(mine["effect"].astype(str), mine["incremental NPV (MUSD)"],
+                                  strict=True) for h in [holds.get((n, e), "")]]
         projects = list(mine["effect"].astype(str))
         shares: dict[str, float] = {}  # a project's built share, summed over its periods
         if built is not None and n in built.columns:

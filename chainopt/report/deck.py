@@ -39,7 +39,7 @@ PREVIEW_FILE = "report-deck.html"
 ROWS = 12
 #: A picture file larger than this is no chart of chainopt's (those are a few hundred KB)
 MAX_PICTURE_BYTES = 20 << 20
-PROJECT_COLUMNS = ["scenario", "project", "built", "first use", "NPV (MUSD)", "IRR",
+PROJECT_COLUMNS = ["scenario", "project", "includes", "built", "first use", "NPV (MUSD)", "IRR",
                    "payback (yr)", "overnight capex (MUSD)", "Δ capex (MUSD)", "IRR note",
                    "payback note"]
 
@@ -81,8 +81,13 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     if eco is None or eco.empty or "effect" not in eco.columns:
         return pd.DataFrame(columns=PROJECT_COLUMNS)
     e = eco[~eco["effect"].isin(cmp.NOT_PROJECTS) & (eco["built"] != "not built")]
+    # the projects built only with it (one requiring it): its NPV and capex hold theirs
+    holds = cmp.included(tables)
     out = pd.DataFrame({
-        "scenario": e["scenario"], "project": e["effect"], "built": e["built"],
+        "scenario": e["scenario"], "project": e["effect"],
+        "includes": [holds.get(k, "") for k in zip(e["scenario"].astype(str),
+                                                   e["effect"].astype(str), strict=True)],
+        "built": e["built"],
         "first use": e["first use"].map(lambda v: "" if pd.isna(v) else str(v)
                                         .removesuffix(".0")),
         "NPV (MUSD)": e["incremental NPV (MUSD)"], "IRR": e["IRR"],
@@ -289,7 +294,7 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
             fig.savefig(png, dpi=110)
             plt.close(fig)
             mark = f" ({cmp.warning_mark(page.warnings)})" if page.warnings else ""
-            deck.picture(f"{page.project} in {page.scenario}{mark}", png)
+            deck.picture(f"{page.title}{mark}", png)
         inputs = cmp.compared_inputs(folder)
         for sens in sorted(folder.parent.glob("sensitivity-*")):  # links not followed
             tornado = sens / "tornado.png"

@@ -28,9 +28,11 @@ from chainopt.report import economics
 from chainopt.report.charts import cumulative_path, esc
 from chainopt.report.compare import (
     built_projects,
+    included,
     open_ranges,
     project_warnings,
     warning_mark,
+    with_includes,
 )
 from chainopt.report.numbers import number, percent, signed
 
@@ -52,10 +54,13 @@ class Page:
     #: the range the solves' MIP gaps leave the NPV in, when open ('anywhere from 0.533
     #: to 24.2'; :func:`chainopt.report.compare.open_ranges`), else ''
     npv_range: str = ""
+    #: the projects built only with this one (one requiring it), whose NPV, capex and
+    #: flows its figures hold ('pb'; :func:`chainopt.report.compare.included`), else ''
+    includes: str = ""
 
     @property
     def title(self) -> str:
-        return f"{self.project} in {self.scenario}"
+        return f"{with_includes(self.project, self.includes)} in {self.scenario}"
 
     @property
     def payback_year(self) -> float | None:
@@ -88,6 +93,7 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
     pe = tables.get("party_economics")
     warned = project_warnings(tables)
     ranges = open_ranges(tables)
+    holds = included(tables)
     out = []
     for r in rows:
         effect, scenario = str(r["effect"]), str(r["scenario"])
@@ -106,7 +112,8 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
                         cashflows=mine(cf), constraints=mine(cc),
                         parties=parties if parties is not None and len(parties) else None,
                         warnings=warned.get((scenario, effect), []),
-                        npv_range=ranges.get((scenario, effect), "")))
+                        npv_range=ranges.get((scenario, effect), ""),
+                        includes=holds.get((scenario, effect), "")))
     return out
 
 
@@ -128,7 +135,10 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
             ("IRR", percent(irr) or economics.not_available(_note(s, "IRR"))),
             ("payback", f"{number(float(pb))} yr" if _finite(pb)  # type: ignore[arg-type]
              else economics.not_available(_note(s, "payback (yr)"))),
-            ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"),
+            ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"
+             + (f" ({p.project}'s and {p.includes}'s)" if p.includes else "")),
+            *([("includes", f"{p.includes}: built only with {p.project}, its NPV, capex "
+                "and flows are in these figures")] if p.includes else []),
             ("built", str(s.get("built", ""))),
             ("first use", str(s.get("first use", "")).removesuffix(".0")),
             *([("warning", warning_mark(p.warnings))] if p.warnings else [])]
