@@ -69,7 +69,7 @@ from chainopt.errors import (
     said,
 )
 from chainopt.lazy import lazy_module
-from chainopt.names import check_folder_name, check_name, child, cut
+from chainopt.names import check_folder_name, check_name, child, cut, suggest
 from chainopt.report.plan_warnings import solve_warnings
 from chainopt.report.year_check import year_breaks
 from chainopt.results import (
@@ -610,8 +610,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     the runs that failed are recorded there (comparison.md first says which and why,
     ``text_columns.json`` ``failed``: :func:`chainopt.report.compare.compared_failures`).
     ``overwrite`` replaces run folders holding results of other inputs and an existing
-    comparison folder (named or default); without it an existing comparison folder is an
-    error (exit 1), found before solving when the names of the runs can be read.
+    comparison folder (named or default; the default named after every run asked for,
+    a failed one too); without it an existing comparison folder is an error (exit 1),
+    found before solving.
     Two sources of the same name are an InputError before anything is solved, and so is
     ``options.relax``: projects are valued on the plans the case states (a relaxation
     builds fractions of them), as in a sweep or a sensitivity.
@@ -626,9 +627,14 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
         child(Path(out or DEFAULT_RESULTS), name, "--name", prefix="compare-")
     batch.check_distinct_names(sources, out or DEFAULT_RESULTS)
     names = [batch.run_name(s) for s in sources]
-    if save and (name is not None or None not in names):
-        # a bad name or a folder in the way: say so before solving
-        compare_folder(out, name, [str(n) for n in names], overwrite)
+    # the default folder is named after the runs asked for, a failing one too (one that
+    # cannot be read by its file name): a comparison lacking a failed run never takes the
+    # folder of the complete one of the other runs, and a folder in the way is found
+    # before solving (a bad name too)
+    asked = [n if n is not None else (suggest(Path(str(s)).stem) or "unreadable")
+             for s, n in zip(sources, names, strict=True)]
+    if save:
+        compare_folder(out, name, asked, overwrite)
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
                         reuse=True, save=save, on_done=on_done)
     good = {o.name: o.results for o in outcomes if o.ok}
@@ -637,8 +643,13 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     sections = cmp.compare(good, counterfactuals(good, options))
     folder = None
     if save:
-        folder = cmp.save(sections, list(good),
-                          compare_folder(out, name, list(good), overwrite),
+        try:  # checked before solving; here a folder made meanwhile
+            target = compare_folder(out, name, asked, overwrite)
+        except ChainoptError as exc:
+            # the failed runs' worst code is not hidden behind this error's 1
+            exc.exit_code = max(exc.exit_code, *(o.exit_code for o in outcomes))
+            raise
+        folder = cmp.save(sections, list(good), target,
                           overwrite=overwrite,
                           inputs={n: str(r.manifest.get("input_hash", ""))
                                   for n, r in good.items()},

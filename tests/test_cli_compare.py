@@ -441,6 +441,69 @@ def test_detail_economics_prints_it_whole_and_warnings_says_none_warned(port_run
     assert "no detail table" not in text
 
 
+def test_a_failed_run_keeps_its_place_in_the_default_folder_name(tmp_path):
+    """`compare one two` writes compare-one-vs-two; then `compare one two bad.yaml`
+    (bad: a change matching no row, exit 1) named its folder after the runs compared,
+    compare-one-vs-two again: after solving it said that folder exists (exit 1), and
+    with --overwrite replaced the complete comparison with one lacking bad (review cmp
+    F4). Now the default name is of the runs asked for: compare-one-vs-two-vs-bad is
+    written (exit 1, bad's code), compare-one-vs-two is untouched; and a folder of that
+    name in the way is refused before anything is solved (no run folder written)."""
+    from tests.test_cli import IDLE_POLICY_CASE
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "one", IDLE_POLICY_CASE, name="one")
+    two = write_case(tmp_path / "two", IDLE_POLICY_CASE, name="two")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"base: {one}\nchanges:\n  - table: markets\n    where: {{commodity: "
+                   "nothing}\n    set: {price_usd_per_unit: 1}\n")
+    out = tmp_path / "cmp"
+    res = runner.invoke(app, ["compare", str(one), str(two), "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    complete = (out / "compare-one-vs-two" / "comparison.md").read_text()
+    res = runner.invoke(app, ["compare", str(one), str(two), str(bad), "--out", str(out),
+                              "--jobs", "1"])
+    assert res.exit_code == 1, res.output
+    assert "exists" not in res.output, res.output
+    assert (out / "compare-one-vs-two" / "comparison.md").read_text() == complete
+    assert "Not compared" in (out / "compare-one-vs-two-vs-bad" / "comparison.md").read_text()
+    # the asked-for name in the way: refused before solving (three = a fresh out folder)
+    fresh = tmp_path / "fresh"
+    (fresh / "compare-one-vs-two-vs-bad").mkdir(parents=True)
+    res = runner.invoke(app, ["compare", str(one), str(two), str(bad), "--out", str(fresh),
+                              "--jobs", "1"])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 1 and "compare-one-vs-two-vs-bad: exists" in text, text
+    assert sorted(p.name for p in fresh.iterdir()) == ["compare-one-vs-two-vs-bad"]
+
+
+def test_a_folder_made_while_solving_exits_with_the_worst_run_code(tmp_path):
+    """The folder the comparison goes to appears while the runs solve (another compare):
+    found after solving, that error's exit 1 hid the infeasible run's 3 (review cmp F4).
+    one, two (the idle-policy case, 8 kt/yr of crude giving 4.8 kt/yr of light) and inf:
+    one with a hard floor of 100 kt/yr of light, more than 4.8: infeasible, exit 3. The
+    clash is now exit max(1, 3) = 3."""
+    from chainopt.errors import ChainoptError
+    from tests.test_cli import IDLE_POLICY_CASE
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "one", IDLE_POLICY_CASE, name="one")
+    two = write_case(tmp_path / "two", IDLE_POLICY_CASE, name="two")
+    inf = tmp_path / "inf.yaml"
+    inf.write_text(f"base: {one}\nchanges:\n  - case: {{demand_floors: hard}}\n"
+                   "  - table: markets\n    where: {commodity: light}\n"
+                   "    set: {min_k_per_yr: 100}\n")
+    out = tmp_path / "cmp"
+    in_the_way = out / "compare-one-vs-two-vs-inf"
+
+    def meanwhile(_outcome) -> None:
+        in_the_way.mkdir(parents=True, exist_ok=True)
+
+    with pytest.raises(ChainoptError, match="exists") as err:
+        api.compare([str(one), str(two), str(inf)], out=out, jobs=1, on_done=meanwhile)
+    assert err.value.exit_code == 3
+
+
 def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     """`compare one two bad.yaml` where bad.yaml's change matches no row of markets.csv
     (exit 1): the comparison of one and two is written, exit 1, and its folder said
@@ -461,7 +524,7 @@ def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     res = runner.invoke(app, ["compare", str(one), str(two), str(bad), "--out",
                               str(tmp_path / "cmp"), "--jobs", "1"])
     assert res.exit_code == 1, res.output
-    folder = tmp_path / "cmp" / "compare-one-vs-two"
+    folder = tmp_path / "cmp" / "compare-one-vs-two-vs-bad"
     md = " ".join((folder / "comparison.md").read_text().split())
     assert "**Not compared: 1 of 3 runs asked for failed**" in md, md
     assert f"bad ({bad}): exit 1, bad input:" in md.replace("\\", ""), md
