@@ -542,3 +542,15 @@ def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     slides = [" ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
               for slide in Presentation(str(next(folder.glob("*.pptx")))).slides]
     assert any("Not compared" in t and "exit 1, bad input" in t for t in slides), slides
+    # first, as the README says (it came after Key figures), and the title says it
+    first = next(i for i, t in enumerate(slides) if "Not compared" in t)
+    assert first < next(i for i, t in enumerate(slides) if "Key figures" in t), slides
+    assert "1 scenario (1 more asked for failed: not compared)" in slides[0], slides[0]
+    # comparison.xlsx: had no word of bad; now its first sheet names it (review cmp F8)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(folder / "comparison.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "not compared", wb.sheetnames
+    rows = list(wb["not compared"].iter_rows(values_only=True))
+    assert rows[0] == ("run", "source", "exit code", "why")
+    assert rows[1][:3] == ("bad", str(bad), 1) and "bad input" in rows[1][3], rows

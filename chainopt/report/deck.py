@@ -264,11 +264,17 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     deck = _Deck(warn)
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    failures = cmp.compared_failures(folder)
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
                f"base {names[0] if names else ''}; {len(names) - 1} "
-               f"scenario{'' if len(names) == 2 else 's'}; each project "
+               f"scenario{'' if len(names) == 2 else 's'}"
+               + (f" ({len(failures)} more asked for failed: not compared)" if failures
+                  else "") + "; each project "
                "valued against the same scenario without it, a scenario's inputs and all "
                "its changes against the base")
+    failed = cmp.failed_lines(failures)
+    if failed:  # the runs the comparison lacks, before anything it shows
+        deck.notes("Not compared: runs that failed", failed)
     if obj is not None and names:
         summary = cmp.summary(tables, names)
         what = ("objective and Δ: total cost of the whole chain (NPV of its costs, MUSD; Δ "
@@ -276,9 +282,6 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
                 "objective and Δ: NPV of the whole chain (MUSD)")
         deck.table("Key figures", summary, f"{what}; incremental NPV: each project against "
                    "its own counterfactual")
-    failed = cmp.failed_lines(cmp.compared_failures(folder))
-    if failed:  # the runs the comparison lacks, before anything it shows
-        deck.notes("Not compared: runs that failed", failed)
     said = cmp.warning_lines(tables)
     if said:  # what the runs warned of, before the values it qualifies
         deck.notes("Warnings", said)
@@ -358,7 +361,8 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
 
 
 def workbook(folder: Path, path: Path) -> Path:
-    """``comparison.xlsx``: the project table first, then the summary and every table of
+    """``comparison.xlsx``: the runs that failed first (sheet ``not compared``, when
+    any), the project table, then the summary and every table of
     the comparison folder, each as :func:`chainopt.report.excel.write_table` writes a
     results table (a table longer than a sheet goes on in further sheets; titles Excel
     allows). Its cells come from CSV text someone may have crafted, so rows go through
@@ -369,7 +373,14 @@ def workbook(folder: Path, path: Path) -> Path:
     tables = cmp.read_tables(folder)
     obj = tables.get("objective")
     names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
-    sheets = {"projects": project_table(tables)}
+    sheets: dict[str, pd.DataFrame] = {}
+    failures = cmp.compared_failures(folder)
+    if failures:  # the runs asked for that the comparison lacks, first (as the deck)
+        sheets["not compared"] = pd.DataFrame(
+            [{"run": str(f.get("name", "")), "source": str(f.get("source", "")),
+              "exit code": f.get("exit_code"), "why": line}
+             for f, line in zip(failures, cmp.failed_lines(failures), strict=True)])
+    sheets["projects"] = project_table(tables)
     if names:
         sheets["summary"] = cmp.summary(tables, names)
     sheets.update(tables)
