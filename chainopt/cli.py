@@ -1204,8 +1204,10 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
     if pe is not None and len(pe) and "party_economics" not in detail:
         # a party's IRR and payback are of its flows in its currency: shown beside them
         cols = [c for c in ("scenario", "project", "party", "share", "NPV (MUSD)", "currency",
-                            "IRR", "payback (yr)", *economics.NOTES.values())
+                            "IRR", "payback (yr)", "note", *economics.NOTES.values())
                 if c in pe.columns]
+        if "note" in cols and not pe["note"].astype(object).fillna("").astype(str).any():
+            cols.remove("note")  # (only where a project's flows hold another's)
         pe = pe[cols].copy()
         pe["project"] = [cmp.with_includes(p, holds.get((s, p), "")) for s, p in zip(
             pe["scenario"].astype(str), pe["project"].astype(str), strict=True)]

@@ -544,7 +544,12 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 ps, pf = parties.project_parties(
                     f, terms, effect, builds=economics.project_builds(pj),
                     induced=economics.induced_builds(ref, results[n], effect))
-                party_rows.append(ps.assign(scenario=n))
+                # its stream holds that of the projects built only with it, split by
+                # its shares (theirs are not applied there): said on each owner's row
+                # (a lender lends on its own spend only)
+                holds_note = parties.includes_note(effect, rows[-1]["includes"])
+                party_rows.append(ps.assign(scenario=n, note=[
+                    holds_note if role == "equity" else "" for role in ps["role"]]))
                 party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"
                     else {base: ref, n: results[n]})

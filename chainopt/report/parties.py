@@ -80,6 +80,13 @@ For one project, year by year (MUSD):
   horizon); ``NPV (M local)`` discounts those at the party's rate and ``NPV (MUSD)`` is
   it at the base year's rate (one value in two currencies: both columns agree).
 
+A project whose stream includes another's (one built only with it, such as one that
+``requires`` it: the economics' ``includes``) splits the whole stream, the included
+project's capex, profit and depreciation too, by its own shares: the included project's
+``project_shares`` are not applied there, and each such party row says so in ``note``
+(:func:`includes_note`: 'includes b's flows, split by a's shares'); the included
+project's own rows split its stream against the including one kept by its own shares.
+
 A project without ``project_shares`` rows belongs to one implicit party ``system`` at the
 case's discount rate, so with no debt and no tax its NPV is the project's incremental
 NPV.
@@ -101,7 +108,7 @@ from chainopt.report import economics
 SYSTEM = "system"
 COLUMNS = ["scenario", "project", "party", "role", "share", "currency", "discount rate",
            "NPV (MUSD)", "NPV (M local)", "IRR", "payback (yr)", "peak funding (MUSD)",
-           "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR",
+           "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR", "note",
            "IRR note", "payback note"]
 FLOW_COLUMNS = ["scenario", "project", "party", "year", "operating_musd", "capex_musd",
                 "residual_musd", "drawdown_musd", "interest_musd", "principal_musd",
@@ -494,8 +501,18 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
             "IRR": _number(rate), "payback (yr)": _number(back),
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment,
+            "note": "",
             # why an IRR or payback is blank, for the reader (text beside the numbers)
             "IRR note": rate_note, "payback note": back_note}
+
+
+def includes_note(project: str, includes: str) -> str:
+    """The ``note`` of the party rows of ``project`` whose stream holds that of the
+    projects ``includes`` ('b', 'b, c'; '' none): their flows are split by ``project``'s
+    shares, not their own."""
+    if not includes:
+        return ""
+    return f"includes {includes}'s flows, split by {project}'s shares"
 
 
 def _number(value: float | None) -> float:

@@ -802,6 +802,13 @@ def test_a_project_required_by_another_deducts_its_depreciation(tmp_path):
         assert beta.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
             [-2.0] + [0.82] * 4)
         npv = _row(sections["party_economics"], "alpha")["NPV (MUSD)"]
+        # b's flows are in a's stream, split by a's shares (alpha 100 %), not b's (beta
+        # 100 %): each row of a says so (review cmp F3); b's own row has no such note
+        notes = sections["party_economics"].set_index(["project", "party"])["note"]
+        assert notes[("a", "alpha")] == "includes b's flows, split by a's shares"
+        assert notes[("b", "beta")] == ""
+        if loan:  # the lender lends on a's own spend: no note
+            assert notes[("a", "bank")] == ""
         if not loan:
             assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.11] * 4)
             assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
