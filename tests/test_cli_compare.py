@@ -554,3 +554,13 @@ def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     rows = list(wb["not compared"].iter_rows(values_only=True))
     assert rows[0] == ("run", "source", "exit code", "why")
     assert rows[1][:3] == ("bad", str(bad), 1) and "bad input" in rows[1][3], rows
+    # comparison.md shown "as written by chainopt compare" also when edited (review cmp
+    # F9): now only with the SHA-256 the folder records; an edited one is not shown
+    assert "comparison.md (as written by chainopt compare)" in page
+    md_file = folder / "comparison.md"
+    md_file.write_text(md_file.read_text().replace("Not compared", "All compared"))
+    res = runner.invoke(app, ["report", str(folder)])
+    assert res.exit_code == 0, res.output
+    page = next(folder.glob("*.html")).read_text()
+    assert "as written by chainopt compare" not in page
+    assert "comparison.md: not shown" in page and "All compared" not in page

@@ -24,6 +24,7 @@ and sales that gained or lost most, horizon-average per year, by site).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -941,6 +942,11 @@ INPUTS = "input_hashes"
 #: (each: name, source, exit_code, error; :func:`compared_failures`)
 FAILED = "failed"
 
+#: :data:`TEXT_FILE`'s record of ``comparison.md``'s SHA-256 (of its UTF-8 bytes): the
+#: report shows it as written by chainopt compare only if it still has it
+#: (:func:`markdown_as_written`)
+MARKDOWN_SHA = "comparison_md_sha256"
+
 #: What a damaged comparison table's error tells to do.
 RECOMPARE = "the comparison folder is damaged: run chainopt compare again with --overwrite"
 
@@ -958,6 +964,28 @@ def compared_inputs(folder: str | Path) -> dict[str, str]:
     hashes = record.get(INPUTS) if isinstance(record, dict) else None
     return ({str(k): v for k, v in hashes.items() if isinstance(v, str)}
             if isinstance(hashes, dict) else {})
+
+
+def markdown_as_written(folder: str | Path) -> str | None:
+    """``comparison.md`` of the comparison ``folder`` if it is what chainopt compare wrote
+    (its SHA-256 the one :data:`TEXT_FILE` records, :data:`MARKDOWN_SHA`); None if it was
+    edited, is missing or a link, or the folder records no hash (written before chainopt
+    recorded it)."""
+    md, spec = Path(folder) / "comparison.md", Path(folder) / TEXT_FILE
+    if not md.is_file() or md.is_symlink() or not spec.is_file() or spec.is_symlink():
+        return None
+    try:
+        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
+        data = md.read_bytes()
+    except (ValueError, InputError, OSError):
+        return None
+    want = record.get(MARKDOWN_SHA) if isinstance(record, dict) else None
+    if not isinstance(want, str) or hashlib.sha256(data).hexdigest() != want:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def compared_failures(folder: str | Path) -> list[dict]:
@@ -1101,11 +1129,13 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
                        "sha256": write_csv(stable_floats(df), tmp / f"{key}.csv",
                                            FLOAT_FORMAT)}
                  for key, df in sections.items()}
+        md = (markdown(sections, names, failed) + "\n").encode("utf-8")
         (tmp / TEXT_FILE).write_text(json.dumps(
             {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},
-             TABLE_FILES: files, INPUTS: dict(inputs or {}), FAILED: list(failed or [])},
+             TABLE_FILES: files, INPUTS: dict(inputs or {}), FAILED: list(failed or []),
+             MARKDOWN_SHA: hashlib.sha256(md).hexdigest()},
             indent=1, sort_keys=True) + "\n")
-        (tmp / "comparison.md").write_text(markdown(sections, names, failed) + "\n")
+        (tmp / "comparison.md").write_bytes(md)
 
     write_folder(folder, fill, kind="comparison", overwrite=overwrite,
                  check=check_only_comparison_files)

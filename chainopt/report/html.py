@@ -391,9 +391,18 @@ def compare_report_html(folder: Path) -> str:
         if dfig is not None and name not in NO_DELTA_CHART:
             body += figure_html(f"{name}-delta", dfig)
         sections.append((name, title, body))
-    for md in sorted(folder.glob("*.md")):
-        sections.append((f"md-{md.stem}", f"{md.name} (as written by chainopt compare)",
-                         "<pre>" + esc(md.read_text(encoding="utf-8")) + "</pre>"))
+    # comparison.md only as chainopt compare wrote it (its SHA-256 as recorded): an
+    # edited one beside the tables' numbers would read as chainopt's
+    written = compare.markdown_as_written(folder)
+    if written is not None:
+        sections.append(("md-comparison", "comparison.md (as written by chainopt compare)",
+                         "<pre>" + esc(written) + "</pre>"))
+    elif (folder / "comparison.md").is_file():
+        sections.append(("md-comparison", "comparison.md: not shown", "<p>" + esc(
+            "comparison.md is not as chainopt compare wrote it (edited since, or written "
+            "by a chainopt that recorded no hash of it): the tables and cards above are "
+            "the comparison's; run chainopt compare again (--overwrite) for its "
+            "summary") + "</p>"))
     pages = onepager.pages(tables)
     if pages:
         at = next((i + 1 for i, (a, _, _) in enumerate(sections) if a == "economics"), 0)
