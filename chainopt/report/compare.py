@@ -200,6 +200,16 @@ ECONOMICS_COLUMNS = ["scenario", "effect", "against", "includes", "built", "firs
                      "IRR note", "payback note"]
 
 
+def against_text(against: str, includes: str, instead: str) -> str:
+    """The ``against`` of a project's economics row with what its counterfactual also
+    lacks (``includes``: the projects built only with it) and builds instead
+    (``instead``): 's_ab without pa (and pb, built only with it)', 'c_comp without pc
+    (builds pa instead)'; ``against`` when neither."""
+    said = ([f"and {includes}, built only with it"] if includes else []) + (
+        [f"builds {instead} instead"] if instead else [])
+    return f"{against} ({'; '.join(said)})" if said else against
+
+
 def _effects(results: dict, base: str, n: str, counterfactuals: dict | None):
     """(effect, against, reference run) lines of scenario ``n``'s economics.
 
@@ -508,13 +518,19 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
             project = effect not in ("inputs", "all changes")
             pj = economics.built_projects(results[n])
             pj = pj[pj["project"] == effect]
+            # the projects built with this one and not without it (one that requires
+            # it): its value holds theirs, so the values of a scenario's projects do not
+            # add up
+            holds = (", ".join(p for p in summary["projects"] if p != effect)
+                     if project else "")
+            # and what its counterfactual builds that the scenario does not (a project
+            # competing with it): its value is over that one, not over doing nothing
+            instead = (", ".join(dict.fromkeys(economics.new_projects(results[n], ref)[
+                "project"].astype(str))) if project else "")
             rows.append({
-                "scenario": n, "effect": effect, "against": against,
-                # the projects built with this one and not without it (one that requires
-                # it): its value holds theirs, so the values of a scenario's projects
-                # do not add up
-                "includes": (", ".join(p for p in summary["projects"] if p != effect)
-                             if project else ""),
+                "scenario": n, "effect": effect,
+                "against": against_text(against, holds, instead),
+                "includes": holds,
                 "built": (", ".join(pj["period"].astype(str)) if project
                           else ", ".join(summary["projects"])),
                 "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",

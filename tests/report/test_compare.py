@@ -478,6 +478,9 @@ def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_pat
     assert eco.loc["b", "incremental NPV (MUSD)"] == pytest.approx(1.0, abs=1e-6)
     assert eco.loc["a", "overnight capex (MUSD)"] == pytest.approx(1.5)
     assert list(eco["includes"]) == ["b", ""]
+    # the against label says what a's counterfactual lacks too (review cmp F10)
+    assert list(eco["against"]) == ["ab without a (and b, built only with it)",
+                                    "ab without b"]
     line = compare.summary(sections, ["toy", "ab"]).set_index("scenario").loc["ab"]
     assert line["incremental NPV (MUSD)"] == "a 1.500 (includes b), b 1.000"
     folder = next((tmp_path / "res").glob("compare-*"))
@@ -486,3 +489,29 @@ def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_pat
 
     page = compare_report_html(folder)  # the economics cards read from the saved CSVs
     assert "<h3>a (includes b) · ab</h3>" in page and "<h3>b · ab</h3>" in page
+
+
+def test_a_competing_projects_against_names_what_is_built_instead(tmp_path):
+    """One year (2026), rate 0; product 400, feed 100 (margin 300 USD/t), sales capped at
+    5 kt/yr. Project a: unit ua (make, 5 kt/yr), capex 1.0; project c: unit uc (the
+    same), capex 0.8. Both optional: the plan builds c (5 x 0.3 - 0.8 = 0.7 MUSD); without
+    c it builds a (1.5 - 1.0 = 0.5), so c is worth 0.7 - 0.5 = 0.2 over building a, not
+    0.7 over doing nothing. Its against read only 'cc without c' (review cmp F10); now
+    'cc without c (builds a instead)'."""
+    import yaml
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,product,400,5",
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
+                 "uc,plant,make,5,c",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\na,1.0,p1,1,0,true,off\nc,0.8,p1,1,0,true,off"})
+    scen = tmp_path / "cc.yaml"
+    scen.write_text(yaml.safe_dump({"name": "cc", "base": str(case), "changes": [
+        {"project": "a", "state": "optional"}, {"project": "c", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect")
+    assert eco.loc["c", "incremental NPV (MUSD)"] == pytest.approx(0.2, abs=1e-6)
+    assert eco.loc["c", "against"] == "cc without c (builds a instead)"
+    assert eco.loc["a", "built"] == "not built"
