@@ -748,9 +748,23 @@ PARTY_TABLES = ("parties", "project_shares", "project_finance", "tax_regimes")
 
 
 def _plan_hash(case: Case) -> str:
-    """:func:`case_hash` of ``case`` without its :data:`PARTY_TABLES`."""
+    """:func:`case_hash` of ``case`` without its :data:`PARTY_TABLES` and without the rows
+    of its projects that are ``off`` (in every table with a ``project`` column: the
+    project's own row, its units and links): nothing of a project that cannot be built
+    reaches the plan, so a scenario that only edits the row of a project it switches on
+    (``ramp_up`` of pb) gives, with its projects off, the base's plan: no inputs line of
+    zeros, and no solve for it."""
+    pj = case.tables.get("projects")
+    off = (set(pj.loc[pj["state"] == "off", "project"].astype(str))
+           if pj is not None and "state" in pj.columns else set())
+
+    def live(df):
+        if not off or "project" not in df.columns:
+            return df
+        return df[~df["project"].astype(str).isin(off)]
+
     return case_hash(case.model_copy(update={"tables": {
-        k: v for k, v in case.tables.items() if k not in PARTY_TABLES}}))
+        k: live(v) for k, v in case.tables.items() if k not in PARTY_TABLES}}))
 
 
 def _plan_hash_of(base: Results, name: str) -> str:

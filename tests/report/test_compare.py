@@ -515,3 +515,30 @@ def test_a_competing_projects_against_names_what_is_built_instead(tmp_path):
     assert eco.loc["c", "incremental NPV (MUSD)"] == pytest.approx(0.2, abs=1e-6)
     assert eco.loc["c", "against"] == "cc without c (builds a instead)"
     assert eco.loc["a", "built"] == "not built"
+
+
+def test_editing_only_the_row_of_a_project_switched_on_gives_no_inputs_line(tmp_path):
+    """The case of test_a_required_projects_value_says_it_includes_the_one_requiring_it
+    (a: capex 1.0, b: capex 0.5 requires a, both off in the base), and a scenario that
+    switches both on and sets b's capex to 0.4. With its projects off it is the base (an
+    off project's row reaches no plan), yet compare solved it and wrote an 'inputs' line
+    of 0 (review cmp F6). Now no inputs line: only a, against neither (the whole gain,
+    2 x 5 x 0.3 - 1.0 - 0.4 = 1.6), and b, against a alone (1.6 - (1.5 - 1.0) = 1.1)."""
+    import yaml
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
+                 "ub,plant,make,5,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,requires\na,1.0,p1,1,0,true,off,\n"
+                    "b,0.5,p1,1,0,true,off,a"})
+    scen = tmp_path / "ab.yaml"
+    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
+        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"},
+        {"table": "projects", "where": {"project": "b"}, "set": {"capex_musd": "0.4"}}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect")
+    assert list(eco.index) == ["a", "b"]
+    assert eco.loc["a", "incremental NPV (MUSD)"] == pytest.approx(1.6, abs=1e-6)
+    assert eco.loc["b", "incremental NPV (MUSD)"] == pytest.approx(1.1, abs=1e-6)
