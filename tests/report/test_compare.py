@@ -542,3 +542,45 @@ def test_editing_only_the_row_of_a_project_switched_on_gives_no_inputs_line(tmp_
     assert list(eco.index) == ["a", "b"]
     assert eco.loc["a", "incremental NPV (MUSD)"] == pytest.approx(1.6, abs=1e-6)
     assert eco.loc["b", "incremental NPV (MUSD)"] == pytest.approx(1.1, abs=1e-6)
+
+
+@pytest.mark.parametrize("lead_b, warned", [(2, True), (5, False)])
+def test_a_value_holding_a_project_starting_later_in_the_period_is_warned(tmp_path, lead_b,
+                                                                          warned):
+    """Periods p1 (2026-2030) and p2 (2031-2035), rate 10 %; product 400, feed 100.
+    Project a (unit ua, 5 kt/yr, capex 1.0, lead 1, life 12) and b (ub, the same, capex
+    0.5, life 10, requires a), both optional, both built in p1: a comes into use in 2027.
+    With b's lead 2 it comes into use in 2028, inside p1 too: a's value includes b's,
+    and their joint stream's yearly split in p1 is approximate (the review's 11.708 in
+    2027 for 11.5 exact), said nowhere (review cmp F5). Now a warning names a (not b).
+    With b's lead 5 it comes into use in 2031, p2's first year: each period holds one
+    first use, no warning."""
+    import yaml
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
+                 "ub,plant,make,5,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,requires\na,1.0,p1,12,1,true,off,\n"
+                    f"b,0.5,p1,10,{lead_b},true,off,a"},
+        discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                                    {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    scen = tmp_path / "ab.yaml"
+    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
+        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    eco = sections["economics"].set_index("effect")
+    assert eco.loc["a", "first use"] == "2027"
+    assert eco.loc["b", "first use"] == ("2028" if warned else "2031")
+    marks = compare.project_warnings(sections)
+    if warned:
+        assert marks[("ab", "a")] == [
+            "project a's value includes b, which comes into use in 2028 (a: 2027) inside "
+            "the same period: the yearly split of their joint stream (IRR, payback, tax, "
+            "the parties' flows) is approximate; the NPV is exact"]
+        assert compare.warning_mark(marks[("ab", "a")]) == (
+            "yearly cash flows approximate: see warnings")
+    else:
+        assert ("ab", "a") not in marks
+    assert ("ab", "b") not in marks
