@@ -612,7 +612,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     ``overwrite`` replaces run folders holding results of other inputs and an existing
     comparison folder (named or default; the default named after every run asked for,
     a failed one too); without it an existing comparison folder is an error (exit 1),
-    found before solving.
+    found before solving. A scenario whose project cannot be valued (the scenario
+    without it is infeasible) is left out as a failed run is (its outcome's status
+    ``unvalued``, exit code 3, the error), the others still compared.
     Two sources of the same name are an InputError before anything is solved, and so is
     ``options.relax``: projects are valued on the plans the case states (a relaxation
     builds fractions of them), as in a sweep or a sensitivity.
@@ -640,7 +642,18 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     good = {o.name: o.results for o in outcomes if o.ok}
     if len(good) < 2 or not outcomes[0].ok:
         return {}, outcomes, None
-    sections = cmp.compare(good, counterfactuals(good, options))
+    # a scenario whose project cannot be valued (the scenario without it is infeasible)
+    # drops out as a failed run does, the others still compared
+    lost: dict[str, ChainoptError] = {}
+    against = counterfactuals(good, options, failed=lost)
+    if lost:
+        outcomes = [dataclasses.replace(o, results=None, error=str(lost[o.name]),
+                                        exit_code=lost[o.name].exit_code, status="unvalued")
+                    if o.ok and o.name in lost else o for o in outcomes]
+        good = {n: r for n, r in good.items() if n not in lost}
+        if len(good) < 2:
+            return {}, outcomes, None
+    sections = cmp.compare(good, against)
     folder = None
     if save:
         try:  # checked before solving; here a folder made meanwhile
@@ -692,7 +705,8 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
     return folder
 
 
-def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
+def counterfactuals(results: dict, options: SolveOptions | None = None,
+                    failed: dict | None = None) -> dict:
     """The runs each scenario's effects are valued against (first run = the base).
 
     For each other run: the projects it may build that the base may not; for each one
@@ -702,6 +716,11 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
     Returns ``{name: {"projects": {project: Results}, "not_built": [...], "inputs":
     Results | None, "terms": its parties' terms, "case": its case}}`` for
     :func:`chainopt.report.compare.compare`.
+
+    ``failed`` (a dict): a scenario none of whose counterfactuals can be solved (one is
+    infeasible: its project is what makes the scenario feasible) is left out and
+    ``failed[name]`` holds its error, so the other scenarios are still compared; without
+    it the error is raised.
     """
     names = list(results)
     base = results[names[0]]
@@ -724,22 +743,39 @@ def counterfactuals(results: dict, options: SolveOptions | None = None) -> dict:
                 f"inputs changed: {r.manifest['source']}, the source the results of {n} "
                 "record, no longer holds the inputs they were solved from, so its projects "
                 "cannot be valued against them: run it again (--overwrite)")
-        built = set(economics.built_projects(r)["project"])
-        against: dict[str, Results] = {}
-        cf: dict[str, Any] = {"projects": against,
-                              "not_built": [j for j in mine if j not in built], "inputs": None,
-                              "terms": parties.Terms.from_case(case), "case": case}
-        for j in mine:
-            if j in built:
-                against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
-        rest = without_projects(case, mine)
-        if case_hash(rest) != base.manifest.get("input_hash"):
-            if base_plan is None:  # read once, for the first scenario that needs it
-                base_plan = _plan_hash_of(base, names[0])
-            if _plan_hash(rest) != base_plan:
-                cf["inputs"] = _counterfactual(rest, n, mine, options)
-        out[n] = cf
+        try:
+            one = _scenario_counterfactuals(r, n, mine, case, base, names[0], options,
+                                            base_plan)
+        except (InfeasibleError, UnboundedError) as exc:
+            if failed is None:
+                raise
+            failed[n] = exc
+            continue
+        out[n], base_plan = one
     return out
+
+
+def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,
+                              base: Results, base_name: str,
+                              options: SolveOptions | None, base_plan: str | None
+                              ) -> tuple[dict, str | None]:
+    """:func:`counterfactuals` of the one scenario ``n`` (its run ``r``, its ``case``,
+    the projects ``mine`` the base may not build), and the base's plan hash as read."""
+    built = set(economics.built_projects(r)["project"])
+    against: dict[str, Results] = {}
+    cf: dict[str, Any] = {"projects": against,
+                          "not_built": [j for j in mine if j not in built], "inputs": None,
+                          "terms": parties.Terms.from_case(case), "case": case}
+    for j in mine:
+        if j in built:
+            against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
+    rest = without_projects(case, mine)
+    if case_hash(rest) != base.manifest.get("input_hash"):
+        if base_plan is None:  # read once, for the first scenario that needs it
+            base_plan = _plan_hash_of(base, base_name)
+        if _plan_hash(rest) != base_plan:
+            cf["inputs"] = _counterfactual(rest, n, mine, options)
+    return cf, base_plan
 
 
 #: the tables the plan never reads: who owns, finances and is taxed on a project,

@@ -53,7 +53,8 @@ class RunOutcome:
     results: object = None  # Results
     error: str = ""
     exit_code: int = 0
-    status: str = ""  # solved | reused | failed
+    status: str = ""  # solved | reused | failed | unvalued (compare: solved, a project of
+    #   it cannot be valued, as the run without it is infeasible: left out)
     note: str = ""
 
     @property

@@ -1129,6 +1129,10 @@ def compare(
             scenarios, out=out, name=name, jobs=jobs, overwrite=overwrite, on_done=line))
     except ChainoptError as exc:
         raise _fail(exc) from None
+    for o in outcomes:  # solved, but a project of it cannot be valued: dropped, said why
+        if o.status == "unvalued":
+            err.print(f"[bold red]failed[/] {escape(o.name)} (exit {o.exit_code}): "
+                      f"{escape(o.error)}", highlight=False)
     _say_failures(outcomes)
     good = [o.name for o in outcomes if o.ok]
     worst = max(o.exit_code for o in outcomes)

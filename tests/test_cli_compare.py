@@ -210,7 +210,8 @@ def test_a_project_without_which_the_scenario_is_infeasible_is_named(tmp_path):
     20 and p optional; it solves (p makes the other 10). p's value is big against big
     without p, where 20 must come from 10 of imports: infeasible. compare said 'scenario
     big ... is infeasible ... Run chainopt explain big.yaml', of a scenario that solves;
-    it now names p as what big needs for a plan at all (exit 3, nothing written)."""
+    it now names p as what big needs for a plan at all (exit 3, nothing written: with big
+    left out, only the base remains)."""
     from tests.toycase import write_case
 
     case = write_case(tmp_path / "case", {
@@ -564,3 +565,39 @@ def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     page = next(folder.glob("*.html")).read_text()
     assert "as written by chainopt compare" not in page
     assert "comparison.md: not shown" in page and "All compared" not in page
+
+
+def test_a_scenario_whose_project_cannot_be_valued_drops_out_alone(tmp_path):
+    """Product 400, feed 100, one year; no unit but ua of project a (5 kt/yr, capex 1.0).
+    base: a off. s_a: a optional (builds it: 5 x 0.3 - 1.0 = 0.5 MUSD). s_need: s_a with
+    a hard floor of 5 kt/yr of product, feasible only with a: valuing a there needs
+    s_need without a, infeasible. That discarded the whole comparison, s_a's too (exit 3,
+    no folder; review cmp F7). Now s_need drops out as a failed run does: exit 3, the
+    comparison of base and s_a written (a 0.500), s_need named under Not compared."""
+    import yaml
+
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\na,1.0,p1,1,0,true,off"}, name="base")
+    s_a = tmp_path / "s_a.yaml"
+    s_a.write_text(yaml.safe_dump({"name": "s_a", "base": str(case), "changes": [
+        {"project": "a", "state": "optional"}]}))
+    s_need = tmp_path / "s_need.yaml"
+    s_need.write_text(yaml.safe_dump({"name": "s_need", "base": str(s_a), "changes": [
+        {"case": {"demand_floors": "hard"}},
+        {"table": "markets", "set": {"min_k_per_yr": "5"}}]}))
+    out = tmp_path / "cmp"
+    res = runner.invoke(app, ["compare", str(case), str(s_a), str(s_need), "--out",
+                              str(out), "--jobs", "1"])
+    assert res.exit_code == 3, res.output
+    folder = out / "compare-base-vs-s_a-vs-s_need"
+    eco = pd.read_csv(folder / "economics.csv")
+    assert list(eco["scenario"]) == ["s_a"]
+    assert eco["incremental NPV (MUSD)"].iloc[0] == pytest.approx(0.5, abs=1e-6)
+    md = " ".join((folder / "comparison.md").read_text().split())
+    assert "**Not compared: 1 of 3 runs asked for failed**" in md, md
+    assert "valuing a in s_need: s_need without a is infeasible" in md, md
