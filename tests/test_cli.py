@@ -522,18 +522,9 @@ def test_a_badly_scaled_case_is_warned_by_run(tmp_path: Path) -> None:
     (crude in, capacity use) down to 5e-9, a ratio of 1 / 5e-9 = 2e8, above the 1e8 that
     explain warns of; run said nothing of it (only `chainopt explain` or `export --ranges`
     did). Now run warns too, naming the inputs to rescale."""
-    from tests.toycase import write_case
+    from tests.toycase import badly_scaled_case
 
-    case = write_case(tmp_path / "tar", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\ntar,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,0.6\nrun,tar,out,5e-9",
-        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,tar,1"},
-        name="tar")
+    case = badly_scaled_case(tmp_path / "tar")
     result, text = invoke("run", case, "--out", tmp_path / "out")
     assert result.exit_code == 0, text
     assert ("warning: matrix coefficients span a ratio of 2e+08 (> 1e8): rescale "

@@ -21,7 +21,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from chainopt.cli import app
-from tests.toycase import write_case
+from tests.toycase import badly_scaled_case, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,16 +109,7 @@ def test_every_commands_warnings_are_on_stderr(tmp_path: Path) -> None:
             "price on ch4 prices nothing") in err, err
     assert "warning:" not in out, out
 
-    tar = write_case(tmp_path / "tar", {
-        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\ntar,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
-                      "run,light,out,0.6\nrun,tar,out,5e-9",
-        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
-        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
-        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,tar,1"},
-        name="tar")
+    tar = badly_scaled_case(tmp_path / "tar")
     scaled = "warning: matrix coefficients span a ratio of 2e+08 (> 1e8): rescale"
     out, err = invoke("export", tar, "--ranges")
     assert "Coefficient ranges (absolute values):" in out and scaled in err, (out, err)

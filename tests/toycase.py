@@ -94,6 +94,22 @@ def two_sites_case(folder: Path) -> Path:
     })
 
 
+def badly_scaled_case(folder: Path) -> Path:
+    """A crude unit (8 k t/yr) yielding 0.6 t light and 5e-9 t tar per t crude: the
+    matrix holds 1 (crude in, capacity use) down to 5e-9, a coefficient ratio of
+    1 / 5e-9 = 2e8, above the 1e8 that chainopt warns of."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\ntar,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,10",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.6\nrun,tar,out,5e-9",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,8",
+        "supplies": "site,commodity,cost_usd_per_unit\nplant,crude,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\nplant,tar,1"},
+        name="tar")
+
+
 def t1_case(folder: Path) -> Path:
     """The Excel review's toy case (one site ``a``, two 1-year periods p1 and p2,
     discount rate 0): crude bought at 100 USD/t (at most 10 kt/yr), unit ``u1`` (8 kt/yr)
