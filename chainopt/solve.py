@@ -935,19 +935,13 @@ def _check_fixed(built: BuiltModel, h: Any, cols: np.ndarray, value: float,
     check_plan(replace(built, arrays=replace(a, col_lb=lb, col_ub=ub)), out, duals)
 
 
-def objective_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
-                         options: SolveOptions | None = None) -> float:
-    """The optimal objective with columns ``cols`` fixed at ``value`` (e.g. a project
-    switched off by fixing its build decisions at 0), on the model's own HiGHS
-    instance; the columns' bounds are restored afterwards."""
-    return solve_with_fixed(built, cols, value, options)[0]
-
-
 def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
                      options: SolveOptions | None = None, stopped: bool = False
                      ) -> tuple[float, float | None]:
-    """:func:`objective_with_fixed` and the best objective the solve proved no plan
-    beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective).
+    """The optimal objective with columns ``cols`` fixed at ``value`` (e.g. a project
+    switched off by fixing its build decisions at 0), on the model's own HiGHS instance
+    (the columns' bounds are restored afterwards), and the best objective the solve
+    proved no plan beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective).
     ``stopped``: a MIP stopped at a limit with a plan is taken too (its plan's objective
     and its bound, which then lie apart: a caller that reports the range the two leave,
     as sweeps do); otherwise anything but optimal is a SolverError, and an

@@ -426,9 +426,3 @@ def mapped_model(source: str, raw: RawCase, changes, values, span,
 def forget() -> None:
     """Drop this worker's maps (a process that starts afresh: see ``sweep._fresh_worker``)."""
     _MAPS.clear()
-
-
-def why_not(source: str, span) -> str:
-    """Why this worker's sweep is not mapped ('' if it is, or not tried yet)."""
-    wm = _MAPS.get((source, span), (None, ""))[1]
-    return wm if isinstance(wm, str) else ""

@@ -17,7 +17,7 @@ from chainopt import sweep as sw
 from chainopt.case.validate import validate
 from chainopt.errors import InputError
 from chainopt.models.build import build
-from chainopt.solve import objective_with_fixed, solve
+from chainopt.solve import solve, solve_with_fixed
 from tests.toycase import write_case
 
 
@@ -33,7 +33,7 @@ def cold_rows(source: str | None, settings: list[str], project_npv: bool) -> lis
         if project_npv:
             for project, cols in sw._project_columns(built).items():
                 row[f"npv_{project}_incremental_musd"] = (
-                    outcome.objective - objective_with_fixed(built, cols, 0.0))
+                    outcome.objective - solve_with_fixed(built, cols, 0.0)[0])
         rows.append(row)
     return rows
 

@@ -327,6 +327,7 @@ MIN_MAGNITUDE = 1e-12
 #: table has 20, so more is no case table, refused before its names or cells are read
 MAX_COLUMNS = 1_000
 
+#: every case table, in the order they are validated: referenced tables first
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
@@ -616,9 +617,6 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
-
-# Order in which tables are validated: referenced tables first.
-TABLE_ORDER = tuple(TABLES)
 
 
 class Case(BaseModel):
