@@ -83,13 +83,19 @@ def sankey_data(tables: dict[str, pd.DataFrame], period: str) -> SankeyData:
     value of a band is its quantity at the commodity's marginal value at the site it
     leaves (purchases at cost, sales at their revenue), in MUSD per year.
     """
+    bands = _bands(tables, period)
+    return SankeyData() if bands.empty else _sankey_graph(bands)
+
+
+def _bands(tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Every band of the period's value chain (:data:`_BAND_COLUMNS`): supplies, units,
+    blends, links and sales, each valued at the marginal value of what it carries at the
+    site it leaves."""
     price = _site_values(tables, period)
-    bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
-             *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
-             *_sales_bands(tables, period)]
-    if not bands:
-        return SankeyData()
-    return _sankey_graph(pd.DataFrame(bands, columns=_BAND_COLUMNS))
+    return pd.DataFrame([*_supply_bands(tables, period), *_unit_bands(tables, period, price),
+                         *_blend_bands(tables, period, price),
+                         *_link_bands(tables, period, price), *_sales_bands(tables, period)],
+                        columns=_BAND_COLUMNS)
 
 
 # one band of the diagram: source node and kind, target node and kind, commodity, width
@@ -950,11 +956,7 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
     that measure can express: bands of A (100 kt/yr bought, 100 sold) and of B (300
     and 300) without an energy content leave out 600 / 800 = 75 % of the mass (NaN
     when no band has a mass)."""
-    price = _site_values(tables, period)
-    bands = [*_supply_bands(tables, period), *_unit_bands(tables, period, price),
-             *_blend_bands(tables, period, price), *_link_bands(tables, period, price),
-             *_sales_bands(tables, period)]
-    df = pd.DataFrame(bands, columns=_BAND_COLUMNS)
+    df = _bands(tables, period)
     if df.empty:
         return df.assign(w=[], src_seg=[], dst_seg=[]), [], [], 0.0
     df["w"], assumed = _widths(df, tables, measure)
