@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
 from chainopt.models.registry import CAPACITY_ROWS, ROWS, SHIPPED_BLOCKS, VARIABLES
 from chainopt.models.spec import Row, Var
-from chainopt.report.numbers import exact, no_minus_zero, number
+from chainopt.report.numbers import exact, exact_places, fixed, number
 from chainopt.results import commodity_units as saved_units
 from chainopt.results import run_title
 
@@ -760,27 +760,10 @@ def _sum(parts: list[tuple[float, str]], write: Callable[[float], str] = exact) 
         f"{'-' if x < 0 else '+'} {write(abs(x))} {w}" for x, w in rest)])
 
 
-def _places(x: float) -> int:
-    """The decimals :func:`exact` writes ``x`` with, trailing zeros included: none from
-    100 up, two from 1 up, three significant digits below 1 (0.0345: four)."""
-    ax = abs(x)
-    if ax >= 100 or ax == 0:
-        return 0
-    return 2 if ax >= 1 else 2 - math.floor(math.log10(ax))
-
-
-def _fixed(x: float, places: int) -> str:
-    """``x`` with ``places`` decimals (halves away from zero, read to 12 significant
-    digits first, as :func:`exact`), thousands separators, trailing zeros dropped."""
-    d = Decimal(f"{x:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{d:,f}"
-    return no_minus_zero(text.rstrip("0").rstrip(".") if "." in text else text)
-
-
 def _adding_up(total: float, terms: list[float]) -> Callable[[float], str]:
     """How to write a sum's ``total`` and ``terms`` so that the terms as written add up to
     the total as written: as :func:`exact` writes every number where they do; else all
-    at the most decimals :func:`exact` gives any of them (:func:`_places`), or one or two
+    at the most decimals :func:`exact` gives any of them (:func:`exact_places`), or one or two
     more, the first at which they do (trailing zeros dropped): 229.44 = 137.5 + 20 +
     71.94, not 229 = 138 + 20 + 71.94 (229.94); 280 = 262.5 + 25 + 217.5 - 225, not
     263 + 25 + 218 - 225 (281). Thirds add up at no number of decimals: written by
@@ -796,10 +779,10 @@ def _adding_up(total: float, terms: list[float]) -> Callable[[float], str]:
 
     if adds_up(exact):
         return exact
-    most = max(map(_places, values))
+    most = max(map(exact_places, values))
     for places in range(most, most + 3):
         def write(x: float, places: int = places) -> str:
-            return _fixed(x, places)
+            return fixed(x, places)
         if adds_up(write):
             return write
     return exact

@@ -127,8 +127,24 @@ def exact(x: float, extra: int = 0) -> str:
         return f"{x:.{3 + extra}g}"
     if ax >= 1e15:  # beyond the digits a float holds: no halves to round
         return f"{x:,.0f}"
-    places = (0 if ax >= 100 else 2) + extra
-    written = repr(float(x)) if ax >= 1e12 else f"{x:.12g}"
+    return fixed(x, (0 if ax >= 100 else 2) + extra)
+
+
+def exact_places(x: float) -> int:
+    """The decimals :func:`exact` writes ``x`` with, trailing zeros included: none from
+    100 up, two from 1 up, three significant digits below 1 (0.0345: four)."""
+    ax = abs(x)
+    if ax >= 100 or ax == 0:
+        return 0
+    return 2 if ax >= 1 else 2 - math.floor(math.log10(ax))
+
+
+def fixed(x: float, places: int) -> str:
+    """``x`` with ``places`` decimals, halves rounded away from zero as the number is
+    written (read to 12 significant digits first; from 1e12 up, all of its digits), with
+    thousands separators, trailing zeros dropped, never ``-0``: :func:`exact`'s
+    rounding at a number of decimals given."""
+    written = repr(float(x)) if abs(x) >= 1e12 else f"{x:.12g}"
     d = Decimal(written).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{d:,f}"
-    return text.rstrip("0").rstrip(".") if places else text
+    return no_minus_zero(text.rstrip("0").rstrip(".") if "." in text else text)
