@@ -783,6 +783,12 @@ def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,
 PARTY_TABLES = ("parties", "project_shares", "project_finance", "tax_regimes")
 
 
+def never_read(labels: list[str]) -> str:
+    """How a message says that the plan never reads the :data:`PARTY_TABLES` ``labels``."""
+    return (f"the plan never reads {'these tables' if len(labels) > 1 else 'this table'} "
+            "(who owns, finances and is taxed on a project: compare's cooperation economics)")
+
+
 def _plan_hash(case: Case) -> str:
     """:func:`case_hash` of ``case`` without its :data:`PARTY_TABLES` and without the rows
     of its projects that are ``off`` (in every table with a ``project`` column: the
@@ -1201,11 +1207,9 @@ def _resume_on_edited(base: Case, src: str, folder: Path, meta: dict,
     labels = changed_files(recorded, now)
     if parts and labels and plan_never_reads(labels):
         if warn is not None:
-            warn(f"{src} changed since the sweep in {folder} was started: {parts}. The plan "
-                 f"never reads {'these tables' if len(labels) > 1 else 'this table'} (who "
-                 "owns, finances and is taxed on a project: compare's cooperation "
-                 "economics) and kpis.csv holds no party figures, so the finished variants "
-                 "stand and the sweep goes on")
+            warn(f"{src} changed since the sweep in {folder} was started: {parts}. "
+                 f"{never_read(labels).capitalize()} and kpis.csv holds no party figures, so "
+                 "the finished variants stand and the sweep goes on")
         return
     raise InputsChangedError(
         f"inputs changed: {src} no longer hashes to {str(meta.get('input_hash'))[:12]}..., "
@@ -1888,11 +1892,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
         labels = changed_files(m.get("input_digests"), digests)
         # still exit 6: the folder no longer records the inputs it would be re-run from;
         # but an edit of the party tables alone cannot change what the run found
-        so = ("; the plan never reads "
-              + ("these tables" if len(labels) > 1 else "this table") + " (who owns, "
-              "finances and is taxed on a project: compare's cooperation economics), so "
-              "the run's answer cannot change: re-run it to record the new inputs"
-              if labels and plan_never_reads(labels) else
+        so = (f"; {never_read(labels)}, so the run's answer cannot change: re-run it to "
+              "record the new inputs" if labels and plan_never_reads(labels) else
               ", so the answer is expected to change (re-run and review the new results)")
         raise InputsChangedError(
             f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
