@@ -11,6 +11,7 @@ closed stdout or stderr (``| head -1``) changes no exit code (:class:`Stream`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import os
@@ -92,19 +93,26 @@ class Stream:
     def write(self, text: str) -> int:
         try:
             return self.stream().write(text)
-        except BrokenPipeError:
-            self.gone()
+        except OSError as exc:
+            self.gone(exc)
             return len(text)
 
     def flush(self) -> None:
         try:
             self.stream().flush()
-        except BrokenPipeError:
-            self.gone()
+        except OSError as exc:
+            self.gone(exc)
 
-    def gone(self) -> None:
-        """The reader went away: the descriptor writes to the null device from now on
-        (what is left in Python's buffer too)."""
+    def gone(self, exc: OSError) -> None:
+        """The reader went away (or the stream cannot be written: a full disk): the
+        descriptor writes to the null device from now on (what is left in Python's
+        buffer too). Only a broken pipe goes unsaid: a stdout that fails otherwise is
+        named on stderr once (``stdout could not be written (No space left on device):
+        the rest of it is dropped``)."""
+        if not isinstance(exc, BrokenPipeError) and self.name == "stdout":
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                print(f"warning: stdout could not be written ({exc.strerror or exc}): the "
+                      "rest of it is dropped; the command goes on", file=sys.stderr)
         try:
             fd = self.stream().fileno()
         except (AttributeError, OSError, ValueError):  # not a file: nothing to flush at exit
@@ -127,6 +135,29 @@ class Stream:
     @property
     def encoding(self) -> str:
         return getattr(self.stream(), "encoding", None) or "utf-8"
+
+
+def standard_descriptors() -> None:
+    """A standard descriptor closed when the command starts (``>&-``, ``2>&-``) is opened
+    on the null device, and Python's stream for it (None then) writes there: the command
+    runs to its own end and exit code, printing nothing on the closed one, as when a
+    pipe's reader goes away later (:class:`Stream`). Left closed, the first file the
+    command opens would take the descriptor's number, and what HiGHS prints to
+    descriptor 1 would land in it."""
+    for fd, name, mode in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY),
+                           (2, "stderr", os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:  # closed
+            pass
+        null = os.open(os.devnull, mode)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", encoding="utf-8",  # noqa: SIM115
+                                    closefd=False))
 
 
 # Results, tables and summaries go to stdout; warnings (:func:`warn`), errors, progress
@@ -1347,7 +1378,11 @@ def main() -> None:  # pragma: no cover - console script entry point
 
     Pydantic plugins (observability hooks on validation, found by scanning every
     installed package's entry points: 10-15 ms) are off unless
-    ``PYDANTIC_DISABLE_PLUGINS`` is set: chainopt's models are its own."""
+    ``PYDANTIC_DISABLE_PLUGINS`` is set: chainopt's models are its own.
+
+    A standard descriptor closed at the start is opened on the null device first
+    (:func:`standard_descriptors`)."""
+    standard_descriptors()
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.set_threshold(10_000, 10, 10)
     signal.signal(signal.SIGTERM, _terminated)

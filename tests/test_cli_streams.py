@@ -167,3 +167,39 @@ def test_a_closed_stdout_leaves_the_exit_code_and_the_results(tmp_path: Path) ->
     assert "failed inf (exit 3)" in err and "1 of 2 runs failed" in err, err
     assert _manifest(tmp_path / "batch" / "one")["objective"] == -179.9
     assert sorted(p.name for p in (tmp_path / "batch").iterdir()) == ["one"]
+
+
+def test_a_stream_closed_at_the_start_or_a_full_stdout_leaves_the_exit_code(
+        tmp_path: Path) -> None:
+    """`chainopt run CASE >&-` (stdout closed before the command starts: Python's
+    sys.stdout is None) ended in a traceback and exit 1 after writing the folder;
+    `2>&- >out.txt` exited 1 with out.txt empty; `>/dev/full` a traceback (ENOSPC).
+    Now each exits 0 with the folder written (objective -179.9, module docstring); with
+    stderr closed the summary is still on stdout; a full stdout is named once on stderr."""
+    write_case(tmp_path / "one", FLOOR, name="one")
+
+    def close(fd: int):
+        return lambda: os.close(fd)
+
+    done = subprocess.run([sys.executable, "-m", "chainopt.cli", "run", "one", "--out", "a"],
+                          cwd=tmp_path, stderr=subprocess.PIPE, preexec_fn=close(1),
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "Traceback" not in done.stderr.decode()
+    assert _manifest(tmp_path / "a" / "one")["objective"] == -179.9
+
+    done = subprocess.run([sys.executable, "-m", "chainopt.cli", "run", "one", "--out", "b"],
+                          cwd=tmp_path, stdout=subprocess.PIPE, preexec_fn=close(2),
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.returncode == 0
+    assert "one: optimal, objective (NPV) -179.9 MUSD" in done.stdout.decode()
+    assert _manifest(tmp_path / "b" / "one")["objective"] == -179.9
+
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            done = _chainopt(tmp_path, "run", "one", "--out", "c", stdout=full)
+        err = done.stderr.decode()
+        assert done.returncode == 0, err
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+        assert "warning: stdout could not be written (No space left on device)" in err, err
+        assert _manifest(tmp_path / "c" / "one")["objective"] == -179.9
