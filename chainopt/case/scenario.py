@@ -102,8 +102,10 @@ from chainopt.case.validate import (
     check_meta,
     closest,
     key_sets,
+    name_hint,
     quoted,
     validate,
+    visible,
 )
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name, outside_ascii
@@ -208,8 +210,8 @@ def read_scenario(path: str | Path) -> Scenario:
     name = doc.get("name") or path.stem
     if not is_name(name):
         problems.append(Problem(name_where(label, bool(doc.get("name"))),
-                                f"{name!r} is not a valid scenario name",
-                                f"use {RULE_TEXT}; a name is never a path"))
+                                f"{quoted(name)} is not a valid scenario name",
+                                f"{name_hint(name)}; use {RULE_TEXT}; a name is never a path"))
     if problems:
         raise InputError(problems)
     return Scenario(name=str(name), description=str(doc.get("description") or ""),
@@ -376,8 +378,8 @@ def change_case(case: Case, changes: object, name: str) -> Case:
     label = f"{name} (in memory)"
     problems = []
     if not is_name(name):
-        problems.append(Problem(f"{label}: name", f"{name!r} is not a valid scenario name",
-                                f"use {RULE_TEXT}; a name is never a path"))
+        problems.append(Problem(f"{label}: name", f"{quoted(name)} is not a valid scenario name",
+                                f"{name_hint(name)}; use {RULE_TEXT}; a name is never a path"))
     try:  # plain YAML values only (the manifest records them), and a copy of its own
         plain = json.loads(json.dumps(changes, allow_nan=False))
     except (TypeError, ValueError) as exc:
@@ -547,7 +549,7 @@ def _yaml_inline(d: dict) -> str:
         if isinstance(v, list):
             v = "[" + ", ".join(_fmt(x) for x in v) + "]"
         parts.append(f"{k}: {'null' if v is None else _fmt(v) if isinstance(v, bool) else v}")
-    return "{" + ", ".join(parts) + "}"
+    return visible("{" + ", ".join(parts) + "}")
 
 
 class _Overlay:
@@ -692,9 +694,9 @@ class _Overlay:
             return
         hit = pj["project"] == name
         if not hit.any():
-            self.fail(f"no project '{name}' in projects.csv",
-                      closest(name, pj["project"]) or
-                      f"projects: {', '.join(pj['project'])}")
+            self.fail(f"no project {quoted(name)} in projects.csv",
+                      _odd_note(name) + (closest(name, pj["project"]) or
+                                         f"projects: {', '.join(pj['project'])}"))
             return
         state = ch.get("state", "")
         if state is False:  # YAML 1.1 reads a bare `off` as false
@@ -878,7 +880,8 @@ class _Overlay:
                     if isinstance(w, bool) and c.kind != "bool":
                         h = (f"YAML reads an unquoted yes, no, on, off, true or false as "
                              f"{_fmt(w)}: quote the name, e.g. {col}: 'no'")
-                    h = h or _values_hint(_fmt(w), col, have, name)
+                    h = _odd_note(_fmt(w)) + h if h else _values_hint(_fmt(w), col, have,
+                                                                      name)
                     hints.append(h)
                     unmatched.append((col, w, h))
                 m |= hit
@@ -1161,11 +1164,18 @@ def _values_hint(text: str, col: str, have: pd.Series, table: str) -> str:
     """What a selector value that matches nothing could have been: the values the
     column holds, after a note on characters outside ASCII (a Cyrillic 'а' looks like
     the Latin 'a' it is not)."""
-    odd = outside_ascii(text)
-    note = f"{quoted(text)} {odd}; " if odd else ""
+    note = _odd_note(text)
     values = sorted(v for v in set(have.astype(str)) if v.strip())
     listed = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
     return f"{note}{col} in {table}.csv holds: {listed or '(only blanks)'}"
+
+
+def _odd_note(text: str) -> str:
+    """``'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII; `` before a hint
+    on a value that matches nothing ('' for plain ASCII): a Cyrillic 'а' looks like the
+    Latin 'a' it is not, a zero-width space like nothing."""
+    odd = outside_ascii(text)
+    return f"{quoted(text)} {odd}; " if odd else ""
 
 
 def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],

@@ -252,7 +252,7 @@ def _meta(raw: dict, out: _Collector) -> CaseMeta | None:
             elif (err["type"] == "string_pattern_mismatch"
                   and (err.get("ctx") or {}).get("pattern") == NAME_PATTERN):
                 msg = SNAKE_RULE  # (pydantic's text quoted the regular expression)
-                hint = _snake_hint(err["input"])
+                hint = name_hint(err["input"])
             value = err.get("input")
             percent = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*%\s*", str(value))
             if err["type"] in ("float_parsing", "int_parsing") and percent:
@@ -330,7 +330,7 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             bad = ~blank & ~_matches(a, NAME_PATTERN)
             out.rows(file, shown, bad, name, "names must be snake_case: lower-case letters, "
                      "digits and _, starting with a letter",
-                     hints={str(v): _snake_hint(v) for v in set(a[bad])})
+                     hints={str(v): name_hint(v) for v in set(a[bad])})
             data[name] = a
         elif col.kind in ("float", "int"):
             data[name] = _number(col, a, blank, file, shown, out)
@@ -539,7 +539,7 @@ def _empty_frame(kinds: tuple[tuple[str, str], ...], _storage: str) -> pd.DataFr
     return pd.DataFrame({**data, "_row": pd.array([], dtype="int64")})
 
 
-def _snake_hint(value: object) -> str:
+def name_hint(value: object) -> str:
     """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
     its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
     character is left out of the example and an accent dropped (``Café``: 'cafe'); a

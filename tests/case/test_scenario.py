@@ -602,6 +602,39 @@ def test_a_selector_value_no_row_holds_lists_the_values_and_odd_characters(tmp_p
                          "markets.csv holds: a, b")
 
 
+def test_a_project_or_selector_value_with_odd_characters_is_told_which(tmp_path):
+    """A project change naming Cyrillic 'рj' (U+0440, printed as the Latin p) said only
+    "no project 'рj' in projects.csv; projects: pj"; a zero-width space in a selector
+    value (``fuel\u200b``) was printed raw, so the message showed 'fuel' beside its
+    'did you mean 'fuel'?'. Each now names the character, the value written visibly."""
+    (text,) = _problems(_two_markets(tmp_path, "- {project: 'рj', state: optional}\n"))
+    assert text.endswith("changes[0]: no project 'рj' in projects.csv; 'рj' holds U+0440 "
+                         "CYRILLIC SMALL LETTER ER, outside ASCII; projects: pj"), text
+    (text,) = _problems(_two_markets(tmp_path, '- {table: markets, where: {commodity: '
+                                               '"fuel\\u200b"}, set: {price_usd_per_unit: '
+                                               '70}}\n'))
+    assert text.endswith("changes[0]: selector {commodity: fuel\\u200b} matches no row of "
+                         "markets.csv; 'fuel\\u200b' holds U+200B ZERO WIDTH SPACE, outside "
+                         "ASCII; did you mean 'fuel'?"), text
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("ѕmall", "'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII: type it in "
+              "ASCII letters; use"),
+    ("Café", "'Café' holds U+00E9 LATIN SMALL LETTER E WITH ACUTE, outside ASCII: type it "
+             "in ASCII letters, e.g. 'cafe'; use"),
+    ("Big Plan", "e.g. 'big_plan'; use")])
+def test_a_scenario_name_that_is_no_name_is_told_why_with_an_example(tmp_path, name, said):
+    """A scenario's ``name: ѕmall`` (Cyrillic ѕ) was refused with no word on why: it
+    reads as snake_case. The hint now names the character and gives an ASCII example
+    where there is one, as a case's name does (validate's name_hint)."""
+    base = _two_markets(tmp_path, "- {table: markets, where: {site: a}, set: "
+                                  "{price_usd_per_unit: 70}}\n").read_text()
+    sc = _write(tmp_path, "n.yaml", f"name: {name}\n{base}")
+    (text,) = _problems(sc)
+    assert f"n.yaml key name: '{name}' is not a valid scenario name; {said}" in text, text
+
+
 def test_a_by_period_table_named_as_the_table_says_to_use_period(tmp_path):
     """``table: markets_by_period`` was "unknown table; did you mean 'market_groups'?"."""
     (text,) = _problems(_two_markets(tmp_path, "- {table: markets_by_period, where: "
