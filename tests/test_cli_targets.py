@@ -82,6 +82,22 @@ def test_explain_of_a_sweep_or_sensitivity_folder_says_how_to_get_a_plan(results
         shutil.rmtree(variant.parent)
 
 
+def test_the_hint_for_a_sweep_names_its_source_as_found_not_as_typed(results: Path,
+                                                                   tmp_path: Path) -> None:
+    """A sweep started as ``chainopt sweep sc ...`` in /tmp/s27 hinted ``chainopt run sc``
+    to an explain typed elsewhere, where sc is no path; sweep.json records the path found
+    (source_abs), which the hint now gives. An embedded case (source_abs null) keeps its
+    name (the test above)."""
+    sweep = tmp_path / "sweep-sc"
+    sweep.mkdir()
+    record = json.loads((results / "sweep-small_chain" / "sweep.json").read_text())
+    record.update(source="sc", source_abs=str(tmp_path / "cases" / "sc"))
+    (sweep / "sweep.json").write_text(json.dumps(record))
+    result, text = invoke("explain", sweep)
+    assert result.exit_code == 1
+    assert f"(chainopt run {tmp_path / 'cases' / 'sc'})" in text, text
+
+
 def test_explain_of_the_results_parent_and_of_a_mistyped_run(results: Path) -> None:
     """results/ holds two results folders (small_chain, small_port_expansion: by name);
     a typo of one gets "did you mean", not the list of embedded cases."""

@@ -70,7 +70,10 @@ def _hint(folder: Path, kind: str | None, command: str, give: str) -> str:
                     if is_chainopt_folder(v, "results")]
         if variants:
             return f"{do} a variant it saved in full (--full): {_listed(variants)}"
-        source = _record(folder / KINDS["sweep"][0]).get("source")
+        record = _record(folder / KINDS["sweep"][0])
+        # the path as found when the sweep started (the source as typed is relative to
+        # where it was typed); an embedded case's name has none
+        source = record.get("source_abs") or record.get("source")
         run = f"chainopt run {source}" if isinstance(source, str) else "chainopt run"
         return ("a sweep keeps no plan of its variants: save one with chainopt sweep ... "
                 f"--full ID (it goes to variants/ID), or run its source ({run}) and {do} "
