@@ -87,7 +87,7 @@ class _Limits(yaml.constructor.SafeConstructor):
         """A mapping whose keys are each given once: a second ``changes:`` would silently
         replace the first (the merge key ``<<`` still overrides as YAML says)."""
         if isinstance(node, yaml.MappingNode):
-            seen: set = set()
+            seen: dict = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
@@ -97,9 +97,12 @@ class _Limits(yaml.constructor.SafeConstructor):
                 except TypeError:  # an unhashable key: SafeLoader says so below
                     continue
                 if twice:
-                    raise _Twice(f"key {key!r} appears twice (line "
-                                 f"{key_node.start_mark.line + 1})")
-                seen.add(key)
+                    first = seen[key]  # true and 1, 1 and 1.0: one key to Python
+                    alike = "" if repr(first[0]) == repr(key) else \
+                        f", the same key as {first[1]!r} on line {first[2]}"
+                    raise _Twice(f"key {key_node.value!r} appears twice (line "
+                                 f"{key_node.start_mark.line + 1}{alike})")
+                seen[key] = (key, key_node.value, key_node.start_mark.line + 1)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -150,12 +153,18 @@ for _tag, _construct in (("int", yaml.SafeLoader.construct_yaml_int),
 
 def _expanded_size(node: yaml.Node) -> int:
     """How many values ``node`` stands for once every alias is expanded (memoised, so
-    linear in the composed graph; stops counting past MAX_NODES)."""
+    linear in the composed graph; stops counting past MAX_NODES). An alias inside the
+    node it names (``a: &a [*a]``) stands for a value without end: refused as such."""
     memo: dict[int, int] = {}
+    open_: set[int] = set()  # the nodes being sized: one met again holds itself
 
     def size(n: yaml.Node) -> int:
         if id(n) in memo:
             return memo[id(n)]
+        if id(n) in open_:
+            raise _TooBig(f"an alias refers to the value that holds it (line "
+                          f"{n.start_mark.line + 1}): it never ends", _ALIASES_HINT)
+        open_.add(id(n))
         total = 1
         if isinstance(n, yaml.SequenceNode):
             for child in n.value:
@@ -168,6 +177,7 @@ def _expanded_size(node: yaml.Node) -> int:
                 if total > MAX_NODES:
                     break
         memo[id(n)] = total
+        open_.discard(id(n))
         return total
 
     return size(node)

@@ -263,6 +263,15 @@ def test_every_limit_holds_through_each_loader(which, monkeypatch):
     assert "expands to more than 1,000,000 values (nested aliases)" in refused(LAUGHS).message
     assert refused("base: x\nchanges: [1]\nchanges: [2]\n").message == \
         "YAML refused: key 'changes' appears twice (line 3)"
+    # true is 1 to Python: the message said "key 1 appears twice" of {true: 1, 1: 2}
+    assert refused("{true: 1,\n 1: 2}").message == \
+        "YAML refused: key '1' appears twice (line 2, the same key as 'true' on line 1)"
+    # an alias inside the value it names was refused as 'nested deeper than 64 levels'
+    for selfish in ("a: &a [*a]", "a: &a {b: *a}", "a: &a [1, [2, *a]]"):
+        problem = refused(selfish)
+        assert problem.message == ("YAML refused: an alias refers to the value that holds "
+                                   "it (line 1): it never ends"), selfish
+        assert problem.hint == "write the values out; chainopt inputs need no aliases"
     assert parse_yaml("a: 1:30\nb: 1e3\nc: 1_000", "x") == {"a": "1:30", "b": "1e3", "c": 1000}
     assert parse_yaml("b: 1e3\nc: '1e3'", "x", numbers=True) == {"b": 1000.0, "c": "1e3"}
     monkeypatch.setattr(safe_yaml, "MAX_NODES", 10)
