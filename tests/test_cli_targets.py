@@ -123,6 +123,19 @@ def test_explain_of_the_results_parent_and_of_a_mistyped_run(results: Path) -> N
     assert result.exit_code == 1 and "did you mean 'small_chain'?" in text, text
 
 
+def test_verify_and_report_of_a_case_folder_say_to_run_it_first(results: Path) -> None:
+    """`chainopt verify CASE_FOLDER` said only "not a results folder"; explain reads a
+    case folder, and verify and report now say it is one and to run it first."""
+    case = Path(api.__file__).parent / "data" / "small_chain"
+    for command, nor in (("verify", ""), ("report", " nor a comparison folder (no "
+                                                    "comparison.md)")):
+        result, text = invoke(command, case)
+        assert result.exit_code == 1
+        assert (f"{case}: a case folder, not a results folder (no manifest.json){nor}; run it "
+                f"first (chainopt run {case}) and chainopt {command} the results folder it "
+                "writes") in text, text
+
+
 def test_explain_of_a_plain_folder_names_both_readings(tmp_path: Path) -> None:
     result, text = invoke("explain", tmp_path)
     assert result.exit_code == 1

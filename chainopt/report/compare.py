@@ -672,9 +672,12 @@ TITLES = {
     "warnings": "Warnings: what each run warned of (a build coming into use or capacity "
                 "retiring inside a period: the value is that of the period's average "
                 "year), and projects whose yearly cash flows are approximate (a unit they "
-                "retire closes inside a period without them)",
+                "retire closes inside a period without them, or their value includes a "
+                "project coming into use in another year of the period)",
     "stream_warnings": "Projects whose yearly cash flows are approximate (a unit they "
-                       "retire closes inside a period without them)",
+                       "retire closes inside a period without them, or their value "
+                       "includes a project coming into use in another year of the "
+                       "period)",
     "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
                        "each party's currency at its cost of capital there (NPV in M "
                        "local, and in MUSD at the base year's rate; IRR and payback of "

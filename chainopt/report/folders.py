@@ -105,6 +105,11 @@ def not_a_run(folder: str | Path, command: str, nor: str = "", give: str = "") -
         what = f"a {kind} folder, not a results folder (no manifest.json){also}"
     elif results_folders_in(folder):
         what = f"a folder of results folders, not a results folder itself (no manifest.json){also}"
+    elif (folder / "case.yaml").is_file():  # (explain reads a case folder: never here)
+        return InputError([Problem(str(folder), f"a case folder, not a results folder (no "
+                                   f"manifest.json){also}", f"run it first (chainopt run "
+                                   f"{folder}) and chainopt {command} the results folder "
+                                   "it writes")])
     elif nor:
         what = f"neither a results folder (no manifest.json) nor {nor}"
     else:
