@@ -73,6 +73,10 @@ from chainopt.results import best_bound
 
 IPM_THRESHOLD = 100_000
 INF = highspy.kHighsInf
+#: a HiGHS instance and a HiGHS basis, by names that modules outside the solver side
+#: (:mod:`chainopt.diagnose`), which never import highspy, annotate with
+Highs = highspy.Highs
+HighsBasis = highspy.HighsBasis
 MAX_SEED = 2**31 - 1  # the largest random_seed HiGHS takes (its option's range: 0 to it)
 Status = Literal["optimal", "feasible"]
 
@@ -320,25 +324,113 @@ def pass_model(h: highspy.Highs, built: BuiltModel, relaxed: bool = False,
         m["index"], m["value"], m["integrality"])
 
 
-def to_highs_lp(built: BuiltModel) -> highspy.HighsLp:
-    """The model as a HiGHS LP object (for a copy that carries names: see
-    :func:`pass_model` to solve it)."""
+def highs_with_names(built: BuiltModel, col_names: list[str], row_names: list[str],
+                     minimise: bool = False, constant_column: str | None = None) -> Highs:
+    """A new HiGHS instance holding the model with its columns and rows named
+    ``col_names`` and ``row_names`` (through a ``HighsLp``, which carries names; slower
+    than :func:`pass_model`'s arrays: for files, never for a solve).
+
+    ``minimise``: the model stated as the minimisation of minus its objective (every cost
+    and the constant negated): the same feasible set and optimal plans, its optimum minus
+    the model's. ``constant_column``: the objective's constant (``total_offset``, negated
+    with the rest) held not as the objective's offset but as the cost of one more
+    continuous column of that name, fixed at 1 (none is added for a constant of 0)."""
     m = _model_arrays(built)
+    sign = -1.0 if minimise else 1.0
+    cost, offset = sign * m["cost"], sign * float(built.arrays.total_offset)
+    lower, upper, integrality = m["col_lower"], m["col_upper"], m["integrality"]
+    if constant_column is not None:
+        if offset:
+            cost, lower, upper = np.r_[cost, offset], np.r_[lower, 1.0], np.r_[upper, 1.0]
+            integrality = np.r_[integrality, 0]  # continuous
+            col_names = [*col_names, constant_column]
+        offset = 0.0
     lp = highspy.HighsLp()
-    lp.num_col_ = built.num_vars
-    lp.num_row_ = built.num_rows
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m["cost"], m["col_lower"], m["col_upper"]
+    lp.num_col_ = lp.a_matrix_.num_col_ = len(cost)
+    lp.num_row_ = lp.a_matrix_.num_row_ = built.num_rows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
     lp.row_lower_, lp.row_upper_ = m["row_lower"], m["row_upper"]
-    lp.offset_ = built.arrays.total_offset
-    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.offset_ = offset
+    lp.sense_ = highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
         m["start"], m["index"], m["value"])
-    lp.a_matrix_.num_col_ = built.num_vars
-    lp.a_matrix_.num_row_ = built.num_rows
     if built.arrays.is_mip:
-        lp.integrality_ = [highspy.HighsVarType(int(i)) for i in m["integrality"].tolist()]
-    return lp
+        lp.integrality_ = [highspy.HighsVarType(int(i)) for i in integrality.tolist()]
+    lp.col_names_ = col_names
+    lp.row_names_ = row_names
+    h = new_highs()
+    h.passModel(lp)
+    return h
+
+
+def write_model(h: Highs, path: str) -> None:
+    """Write the model ``h`` holds as MPS or LP, by the file's extension (HiGHS's
+    ``writeModel``); a SolverError if HiGHS cannot."""
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS could not write the model to {path}")
+
+
+#: chainopt's names of HiGHS's model statuses (:func:`model_status`)
+_STATUS_NAMES = {highspy.HighsModelStatus.kOptimal: "optimal",
+                 highspy.HighsModelStatus.kInfeasible: "infeasible",
+                 highspy.HighsModelStatus.kUnbounded: "unbounded",
+                 highspy.HighsModelStatus.kUnboundedOrInfeasible: "unbounded_or_infeasible"}
+
+
+def model_status(h: Highs) -> str:
+    """What HiGHS says of the model ``h`` holds after its last run: ``optimal``,
+    ``infeasible``, ``unbounded``, ``unbounded_or_infeasible`` (presolve could not tell
+    which: run it again without presolve), else ``other`` (a limit, an error, not run)."""
+    return _STATUS_NAMES.get(h.getModelStatus(), "other")
+
+
+def irreducible_iis(h: Highs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """An irreducible infeasible subset of the LP ``h`` holds (run, and infeasible), as
+    HiGHS finds it from the LP (``getIis``, strategy from the LP, irreducible): its row
+    indices and their bound codes, its column indices and theirs (HiGHS's
+    ``IisBoundStatus``: 0 dropped, 1 null, 2 lower, 3 upper, 4 boxed, 5 free); None when
+    HiGHS gives none."""
+    h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
+                     | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
+    try:
+        status, iis = h.getIis()
+    except Exception:  # pragma: no cover - older highspy
+        return None
+    if status != highspy.HighsStatus.kOk or iis is None or not iis.valid_ or not (
+            len(iis.row_index_) or len(iis.col_index_)):
+        return None
+    return (np.asarray(iis.row_index_, dtype=np.int64), np.asarray(iis.row_bound_, dtype=np.int64),
+            np.asarray(iis.col_index_, dtype=np.int64), np.asarray(iis.col_bound_, dtype=np.int64))
+
+
+def highs_ranging(h: Highs) -> highspy.HighsRanging | None:
+    """HiGHS's cost and bound ranging of the optimal basis ``h`` holds (``getRanging``:
+    ``col_cost_dn``/``_up``, ``col_bound_dn``/``_up``, ``row_bound_dn``/``_up``, each
+    with its ``value_`` array); None when HiGHS gives none."""
+    status, r = h.getRanging()
+    return r if status == highspy.HighsStatus.kOk and r.valid else None
+
+
+def basic_masks(h: Highs, num_rows: int, num_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows and which columns are basic in ``h``'s optimal basis (two bool arrays).
+
+    From HiGHS's list of basic variables, one per row and a numpy array already:
+    entry ``k >= 0`` is column ``k``, ``k < 0`` is row ``-1 - k``. The basis statuses
+    themselves come to Python as one enum object per row and column (about a
+    microsecond each); they are read only if HiGHS has no factored basis to list."""
+    listed = getattr(h, "getBasicVariables", None)  # (not in every highspy's stubs)
+    status, basic = listed() if listed else (highspy.HighsStatus.kError, [])
+    if status == highspy.HighsStatus.kOk and len(basic) == num_rows:
+        k = np.asarray(basic, dtype=np.int64)
+        rows, cols = np.zeros(num_rows, dtype=bool), np.zeros(num_cols, dtype=bool)
+        cols[k[k >= 0]] = True
+        rows[-1 - k[k < 0]] = True
+        return rows, cols
+    b = h.getBasis()
+    kb = int(highspy.HighsBasisStatus.kBasic)
+    return (np.fromiter(map(int, b.row_status), dtype=np.int64, count=num_rows) == kb,
+            np.fromiter(map(int, b.col_status), dtype=np.int64, count=num_cols) == kb)
 
 
 #: HiGHS's ``small_matrix_value`` and ``large_matrix_value`` (chainopt keeps its defaults):

@@ -24,12 +24,12 @@ from chainopt.cli import app
 from chainopt.diagnose import insight, names
 from chainopt.diagnose.forced import forced_to_zero
 from chainopt.diagnose.infeasibility import _family_filter
-from chainopt.diagnose.insight import basic_masks
 from chainopt.errors import InputError, OutputError, SolverError
 from chainopt.models.build import build
 from chainopt.models.lp import Matrix
 from chainopt.report import explain as ex
 from chainopt.results import Results
+from chainopt.solve import basic_masks
 from tests.toycase import (
     FEED_TO_PRODUCT,
     fixed_charge_cost_case,

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pandas as pd
 
 from chainopt.diagnose.names import column_names, input_behind, matrix_entry, name_of, row_names
-from chainopt.errors import SolverError
 from chainopt.models.build import BuiltModel
-from chainopt.solve import new_highs, to_highs_lp
+from chainopt.solve import Highs, highs_with_names, write_model
 
 #: the name of the column, fixed at 1, whose cost is the objective's constant in an
 #: exported file (:func:`named_highs`)
 CONSTANT_COLUMN = "objective_constant"
 
 
-def named_highs(built: BuiltModel) -> highspy.Highs:
+def named_highs(built: BuiltModel) -> Highs:
     """A HiGHS copy of the model whose rows and columns carry readable names, stated so
     that every MPS/LP reader takes it the same way: a **minimisation** of minus chainopt's
     objective (CBC 2.10 ignores an MPS ``OBJSENSE MAX`` section and minimised it, GLPK
@@ -31,26 +29,8 @@ def named_highs(built: BuiltModel) -> highspy.Highs:
     column :data:`CONSTANT_COLUMN` fixed at 1 (readers took an objective RHS with either
     sign, and GLPK cannot read an LP objective's bare constant). Its optimum is minus the
     run's objective; :func:`export_header` says so."""
-    lp = to_highs_lp(built)
-    names = column_names(built)
-    lp.col_cost_ = -np.asarray(lp.col_cost_)
-    lp.sense_ = highspy.ObjSense.kMinimize
-    constant = float(built.arrays.total_offset)
-    lp.offset_ = 0.0
-    if constant:
-        lp.num_col_ += 1
-        lp.a_matrix_.num_col_ += 1
-        lp.col_cost_ = np.r_[lp.col_cost_, -constant]
-        lp.col_lower_ = np.r_[lp.col_lower_, 1.0]
-        lp.col_upper_ = np.r_[lp.col_upper_, 1.0]
-        if built.arrays.is_mip:
-            lp.integrality_ = [*lp.integrality_, highspy.HighsVarType.kContinuous]
-        names = [*names, CONSTANT_COLUMN]
-    lp.col_names_ = names
-    lp.row_names_ = row_names(built)
-    h = new_highs()
-    h.passModel(lp)
-    return h
+    return highs_with_names(built, column_names(built), row_names(built), minimise=True,
+                            constant_column=CONSTANT_COLUMN)
 
 
 def export_note(built: BuiltModel) -> str:
@@ -94,9 +74,7 @@ def export_header(built: BuiltModel, comment: str) -> str:
 def export_model(built: BuiltModel, path: str) -> None:
     """Write the model as MPS or LP (by the file's extension) with readable names, as
     :func:`named_highs` states it, a comment at the top saying so."""
-    status = named_highs(built).writeModel(str(path))
-    if status == highspy.HighsStatus.kError:
-        raise SolverError(f"HiGHS could not write the model to {path}")
+    write_model(named_highs(built), path)
     target = Path(path)
     body = target.read_bytes()
     lp = target.suffix.lower() == ".lp"

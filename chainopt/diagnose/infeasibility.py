@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 import pandas as pd
 
@@ -21,7 +20,15 @@ from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
 from chainopt.models.disposal import DISPOSE
 from chainopt.models.registry import ROWS, VARIABLES
-from chainopt.solve import INF, new_highs, pass_model, run_highs
+from chainopt.solve import (
+    INF,
+    Highs,
+    irreducible_iis,
+    model_status,
+    new_highs,
+    pass_model,
+    run_highs,
+)
 
 BIG = 1e9  # artificial bound (k units/yr) used to find the columns of an unbounded case
 MAX_CONFLICTS = 5  # conflicts (IIS) sought one after another in an infeasible case
@@ -40,7 +47,7 @@ class Diagnosis:
     runaway: pd.DataFrame | None = None  # unbounded columns
 
 
-def _relaxed(built: BuiltModel, col_upper: np.ndarray | None = None) -> highspy.Highs:
+def _relaxed(built: BuiltModel, col_upper: np.ndarray | None = None) -> Highs:
     """A new HiGHS instance holding the model's LP relaxation (``col_upper`` in place of
     the column upper bounds where given)."""
     h = new_highs()
@@ -48,15 +55,16 @@ def _relaxed(built: BuiltModel, col_upper: np.ndarray | None = None) -> highspy.
     return h
 
 
-def _status(h: highspy.Highs) -> str:
-    st = h.getModelStatus()
-    S = highspy.HighsModelStatus
-    if st == S.kUnboundedOrInfeasible:
+def _status(h: Highs) -> str:
+    """``optimal``, ``infeasible``, ``unbounded`` or ``other``: what HiGHS says of the LP
+    ``h`` holds (run), asked again without presolve where presolve could not tell
+    infeasible from unbounded."""
+    st = model_status(h)
+    if st == "unbounded_or_infeasible":
         h.setOptionValue("presolve", "off")
         run_highs(h)
-        st = h.getModelStatus()
-    return {S.kOptimal: "optimal", S.kInfeasible: "infeasible",
-            S.kUnbounded: "unbounded"}.get(st, "other")
+        st = model_status(h)
+    return st if st in ("optimal", "infeasible", "unbounded") else "other"
 
 
 def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: bool
@@ -163,8 +171,6 @@ def infeasible_subsets(built: BuiltModel, limit: int = MAX_CONFLICTS
     h = _relaxed(built)
     h.changeColsCost(built.num_vars, np.arange(built.num_vars, dtype=np.int32),
                      np.zeros(built.num_vars))  # feasibility only: never unbounded
-    h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp.value)
-                     | int(highspy.IisStrategy.kIisStrategyIrreducible.value))
     found: list[pd.DataFrame] = []
     while True:
         run_highs(h)
@@ -188,25 +194,19 @@ def infeasible_subsets(built: BuiltModel, limit: int = MAX_CONFLICTS
     return pd.concat(found, ignore_index=True), "HiGHS IIS (irreducible)", complete
 
 
-def _iis(h: highspy.Highs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """HiGHS's IIS of the LP ``h`` holds (run): row indices and bound codes, column
-    indices and bound codes of the columns whose bounds matter (lower 2, upper 3, boxed
-    4); None when HiGHS gives none."""
-    try:
-        status, iis = h.getIis()
-    except Exception:  # pragma: no cover - older highspy
+def _iis(h: Highs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """HiGHS's IIS of the LP ``h`` holds (run; :func:`chainopt.solve.irreducible_iis`):
+    row indices and bound codes, column indices and bound codes of the columns whose
+    bounds matter (lower 2, upper 3, boxed 4); None when HiGHS gives none."""
+    iis = irreducible_iis(h)
+    if iis is None:
         return None
-    if status != highspy.HighsStatus.kOk or iis is None or not iis.valid_ or not (
-            len(iis.row_index_) or len(iis.col_index_)):
-        return None
-    cols = np.asarray(iis.col_index_, dtype=np.int64)
-    cb = np.asarray(iis.col_bound_, dtype=np.int64)
+    rows, rb, cols, cb = iis
     keep = cb >= 2  # a column whose bounds matter (lower, upper, boxed)
-    return (np.asarray(iis.row_index_, dtype=np.int64),
-            np.asarray(iis.row_bound_, dtype=np.int64), cols[keep], cb[keep])
+    return rows, rb, cols[keep], cb[keep]
 
 
-def _drop(h: highspy.Highs, built: BuiltModel, rows: np.ndarray, cols: np.ndarray,
+def _drop(h: Highs, built: BuiltModel, rows: np.ndarray, cols: np.ndarray,
           col_bound: np.ndarray) -> None:
     """Drop a conflict's members from ``h``: its rows made free and its columns' bounds
     that matter (``col_bound`` 2 lower, 3 upper, 4 both) removed. The commodity balances
@@ -324,7 +324,7 @@ def runaway_columns(built: BuiltModel, big: float = BIG) -> pd.DataFrame:
     h = _relaxed(built, col_upper=np.where(np.isinf(built.arrays.col_ub), big,
                                            built.arrays.col_ub))
     run_highs(h)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if model_status(h) != "optimal":
         return pd.DataFrame(columns=["family", "key", "period", "value", "at_bound",
                                      "quantity_unit", "hint"])
     x = np.asarray(h.getSolution().col_value)
@@ -377,6 +377,6 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
         h = new_highs()
         pass_model(h, built)
         run_highs(h)
-        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        if model_status(h) == "infeasible":
             d.status = "integer_infeasible"
     return d

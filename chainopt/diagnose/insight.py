@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import pandas as pd
 
@@ -30,7 +29,12 @@ from chainopt.models.lp import Family
 from chainopt.models.registry import ROWS, VARIABLES
 from chainopt.solve import (
     INF,
+    Highs,
+    HighsBasis,
     SolveOutcome,
+    basic_masks,
+    highs_ranging,
+    model_status,
     new_highs,
     pass_model,
     release_solver,
@@ -167,7 +171,7 @@ RANGING_COLUMNS = ["kind", "family", "key", "period", "what", "level", "value", 
 
 
 def _optimal_lp(built: BuiltModel, out: SolveOutcome, lean: bool = False
-                ) -> highspy.Highs | None:
+                ) -> Highs | None:
     """A HiGHS instance holding the optimal LP basis: the model's own after an LP solve,
     else :func:`_fresh_lp` (``lean``: the model's own instance released first).
 
@@ -178,7 +182,7 @@ def _optimal_lp(built: BuiltModel, out: SolveOutcome, lean: bool = False
     test), where the fresh solve finds 300; either way every table reports one vertex."""
     h = built.solver
     ok = (h is not None and not built.is_mip
-          and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+          and model_status(h) == "optimal"
           and np.allclose(np.asarray(h.getSolution().col_value), out.col_value, atol=1e-6))
     if ok:
         return h
@@ -187,8 +191,8 @@ def _optimal_lp(built: BuiltModel, out: SolveOutcome, lean: bool = False
     return _fresh_lp(built, out)
 
 
-def _fresh_lp(built: BuiltModel, out: SolveOutcome, basis: highspy.HighsBasis | None = None
-              ) -> highspy.Highs | None:
+def _fresh_lp(built: BuiltModel, out: SolveOutcome, basis: HighsBasis | None = None
+              ) -> Highs | None:
     """The model's LP (with the integer decisions of a MIP fixed at their values) solved
     in a new HiGHS instance; None if it does not solve to optimality. From an optimal
     ``basis`` HiGHS only factorises it (dual simplex, no presolve: no iteration)."""
@@ -200,7 +204,7 @@ def _fresh_lp(built: BuiltModel, out: SolveOutcome, basis: highspy.HighsBasis | 
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("presolve", "off")
     run_highs(h)
-    return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
+    return h if model_status(h) == "optimal" else None
 
 
 def _lp_bounds(built: BuiltModel, out: SolveOutcome) -> tuple[np.ndarray, np.ndarray]:
@@ -309,8 +313,8 @@ def ranging_parts(built: BuiltModel, out: SolveOutcome, lean: bool = False) -> R
             return RangingParts("unavailable", [])
     row_basic, col_basic = basic_masks(h, built.num_rows, built.num_vars)
     sol = out if own else _solution(h)
-    status, r = h.getRanging()
-    if status != highspy.HighsStatus.kOk or not r.valid:
+    r = highs_ranging(h)
+    if r is None:
         return RangingParts("unavailable", [])
     lower, upper, costs, forced = cost_intervals(built, out, h, sol, r)
     parts = [*_cost_ranging(built, out, lower, upper),
@@ -329,7 +333,7 @@ WIDEN_BELOW_COLUMNS = 50_000
 PRIMAL_SIMPLEX = 4
 
 
-def cost_intervals(built: BuiltModel, out: SolveOutcome, h: highspy.Highs,
+def cost_intervals(built: BuiltModel, out: SolveOutcome, h: Highs,
                    sol: SolveOutcome, r) -> tuple[np.ndarray, np.ndarray, str, int | None]:
     """Each column's cost interval in which the plan ``sol`` stays optimal, what it is
     (``widened``, or ``basis`` and after a colon why where it could be wider) and how
@@ -372,13 +376,13 @@ def cost_intervals(built: BuiltModel, out: SolveOutcome, h: highspy.Highs,
     g.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
     g.setOptionValue("presolve", "off")
     run_highs(g)
-    if (g.getModelStatus() != highspy.HighsModelStatus.kOptimal
+    if (model_status(g) != "optimal"
             or not np.allclose(np.asarray(g.getSolution().col_value), sol.col_value,
                                rtol=1e-9, atol=1e-7)):
         return lower, upper, ("basis: ranged again without them, the LP ended at another "
                               "optimal plan"), count
-    status, r2 = g.getRanging()
-    if status != highspy.HighsStatus.kOk or not r2.valid:
+    r2 = highs_ranging(g)
+    if r2 is None:
         return lower, upper, "basis: HiGHS gave no ranging without them", count
     lower = np.minimum(lower, np.asarray(r2.col_cost_dn.value_)[:n])
     upper = np.maximum(upper, np.asarray(r2.col_cost_up.value_)[:n])
@@ -386,7 +390,7 @@ def cost_intervals(built: BuiltModel, out: SolveOutcome, h: highspy.Highs,
     return lower, upper, "widened", count
 
 
-def _solution(h: highspy.Highs) -> SolveOutcome:
+def _solution(h: Highs) -> SolveOutcome:
     """``h``'s solution as the arrays of an outcome."""
     sol = h.getSolution()
     return SolveOutcome(status="optimal", objective=float(h.getInfo().objective_function_value),
@@ -444,28 +448,6 @@ def _ranging_frame(kind: str, fam: Family, text: dict, mask: np.ndarray | slice,
     return pd.DataFrame({"kind": kind, "family": fam.label, "key": t["key"],
                          "period": t["period"], "what": what, **numbers,
                          "value_unit": t["value_unit"], "quantity_unit": t["quantity_unit"]})
-
-
-def basic_masks(h: highspy.Highs, num_rows: int, num_cols: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows and which columns are basic in ``h``'s optimal basis (two bool arrays).
-
-    From HiGHS's list of basic variables, one per row and a numpy array already:
-    entry ``k >= 0`` is column ``k``, ``k < 0`` is row ``-1 - k``. The basis statuses
-    themselves come to Python as one enum object per row and column (about a
-    microsecond each); they are read only if HiGHS has no factored basis to list."""
-    listed = getattr(h, "getBasicVariables", None)  # (not in every highspy's stubs)
-    status, basic = listed() if listed else (highspy.HighsStatus.kError, [])
-    if status == highspy.HighsStatus.kOk and len(basic) == num_rows:
-        k = np.asarray(basic, dtype=np.int64)
-        rows, cols = np.zeros(num_rows, dtype=bool), np.zeros(num_cols, dtype=bool)
-        cols[k[k >= 0]] = True
-        rows[-1 - k[k < 0]] = True
-        return rows, cols
-    b = h.getBasis()
-    kb = int(highspy.HighsBasisStatus.kBasic)
-    return (np.fromiter(map(int, b.row_status), dtype=np.int64, count=num_rows) == kb,
-            np.fromiter(map(int, b.col_status), dtype=np.int64, count=num_cols) == kb)
 
 
 def _row_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarray, r
