@@ -245,8 +245,7 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         # duals may be another optimal vertex than the solve's; every table takes them, so
         # that a marginal value and the interval ranging gives it are one (both are
         # optimal duals of the same LP, each complementary to the plan reported)
-        outcome = dataclasses.replace(outcome, row_dual=ranging.solution.row_dual,
-                                      col_dual=ranging.solution.col_dual)
+        outcome = outcome.with_duals_of(ranging.solution)
     insight, insight_info = insight_tables(built, outcome, ranging)
     holds = ranging.balance_holds
     del ranging
@@ -270,7 +269,7 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
     # the plan read year by year where capacity varies inside a period: what it breaks
     # (the mid-period warnings below)
     t2 = time.perf_counter()
-    breaks = year_breaks(built, outcome.col_value, outcome.row_value)
+    breaks = year_breaks(built, *_extract.plan_values(built, outcome))
     if input_hash is None:
         input_hash, input_digests = case_digests(built.case)
     timings["year_check_s"] = time.perf_counter() - t2

@@ -39,6 +39,8 @@ from chainopt.models import (
     transport,
 )
 from chainopt.models.build import BuiltModel
+from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
+from chainopt.models.lp import Family
 from chainopt.solve import SolveOutcome
 
 TOL = 1e-7
@@ -431,15 +433,54 @@ def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.
     return _sorted(built, g, ["site", "source_kind", "source", "commodity"])
 
 
+def project_families(built: BuiltModel) -> list[Family]:
+    """The column families of project build decisions in ``built`` (binary ones first,
+    then shares; see the investment family's spec); a project's columns lie in one."""
+    out = []
+    for spec in (PROJECT_BUILD, PROJECT_SHARE):
+        try:
+            out.append(built.lp.family(spec.label))
+        except KeyError:
+            continue
+    return out
+
+
+def project_build_shares(built: BuiltModel, out: SolveOutcome) -> dict[str, float]:
+    """Each candidate project's share built over the horizon, sum_t b_t of its build
+    decisions (1: all of it, in one period or in tranches; 0: not built), as solved (not
+    rounded): a sweep's ``built_<project>``."""
+    shares: dict[str, float] = {}
+    for fam in project_families(built):
+        by = pd.Series(out.col_value[fam.start:fam.stop]).groupby(
+            fam.keys["project"].to_numpy()).sum()
+        shares.update({p: float(v) for p, v in by.items()})
+    return shares
+
+
+def project_columns(built: BuiltModel, project: str) -> dict[str, int]:
+    """The column of ``project``'s build decision in each period its construction may
+    start in."""
+    cols: dict[str, int] = {}
+    for fam in project_families(built):
+        for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
+            if p == project:
+                cols[str(t)] = fam.start + i
+    return cols
+
+
+def project_build_share(built: BuiltModel, out: SolveOutcome, project: str) -> dict[str, float]:
+    """b_t of ``project`` for each period t its construction may start in (the columns
+    of :func:`project_columns`): the share of it whose construction starts in t, as
+    solved (not rounded or clipped)."""
+    return {t: float(out.col_value[col]) for t, col in project_columns(built, project).items()}
+
+
 def _project_builds(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """project, period (construction start), built_share: every candidate build."""
     frames = []
-    for label in ("investment.project_build", "investment.project_share"):
-        try:
-            keys, x, _ = _col(built, out, label)
-        except KeyError:
-            continue
-        frames.append(keys[["project", "period"]].assign(built_share=_clean(x)))
+    for fam in project_families(built):
+        x = out.col_value[fam.start:fam.stop]
+        frames.append(fam.keys[["project", "period"]].assign(built_share=_clean(x)))
     if not frames:
         return pd.DataFrame({"project": pd.Series(dtype=str), "period": pd.Series(dtype=str),
                              "built_share": pd.Series(dtype=float)})
@@ -479,13 +520,8 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     cost_case = built.case.meta.objective == "cost"
     rows = [("objective", "", -out.objective if cost_case else out.objective,
              objective_unit(built.case))]
-    parts = []
-    for category, vec in a.cost_by_category.items():
-        value = float((vec @ out.col_value).sum()) + a.offset.get(category, 0.0)
-        parts.append((category, _clean(np.array([value]))[0]))
-    for category, value in built.lp.offset.items():
-        if category not in a.cost_by_category:
-            parts.append((category, value))
+    parts = [(category, _clean(np.array([value]))[0] if category in a.cost_by_category
+              else value) for category, value in npv_parts(built, out).items()]
     if built.extension is not None:
         # the extension's terms (a user's costed variable, a replaced objective): the
         # active objective minus chainopt's own parts at the plan, so that the parts add
@@ -524,6 +560,57 @@ def _kpis(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> p
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "unit"])
 
 
+def npv_parts(built: BuiltModel, out: SolveOutcome) -> dict[str, float]:
+    """The objective's parts at the plan x, MUSD discounted, by cost category:
+    ``cost_k . x + offset_k`` (``cost_k``: the category's objective coefficients, revenue
+    positive and costs negative; ``offset_k``: its constant, money no decision changes,
+    such as existing units' fixed O&M), the categories with columns first, then those
+    with a constant only. Their sum is chainopt's objective (an extension's terms are not
+    in it). As solved, not rounded."""
+    a = built.arrays
+    parts = {category: float((vec @ out.col_value).sum()) + a.offset.get(category, 0.0)
+             for category, vec in a.cost_by_category.items()}
+    for category, value in a.offset.items():
+        parts.setdefault(category, value)
+    return parts
+
+
+def lever_values(built: BuiltModel, out: SolveOutcome) -> np.ndarray:
+    """What each policy lever term moves at the plan x, MUSD per year undiscounted, one
+    value per row of ``built.arrays.levers.keys`` (lever, kind, part, period): the lever
+    terms' matrix times x (see :func:`_levers`); empty when the case has no levers. As
+    solved, not rounded."""
+    lt = built.arrays.levers
+    return np.empty(0) if lt is None else lt.matrix @ out.col_value
+
+
+def sweep_kpis(built: BuiltModel, out: SolveOutcome) -> dict[str, float]:
+    """A sweep variant's KPIs straight from the solution, without the result tables (a
+    sweep reads them once per variant): ``npv_<category>_musd`` (:func:`npv_parts`),
+    ``lever_<lever>_<kind>_musd`` (:func:`lever_values` x the period's weight w_t, summed
+    over periods: ``chainopt run``'s KPI ``lever_<lever>_<kind>``, MUSD discounted, part
+    of an NPV part) and ``built_<project>`` (:func:`project_build_shares`). As solved:
+    the sweep rounds its rows itself (:func:`chainopt.sweep.without_rounding`)."""
+    parts = npv_parts(built, out)
+    # by name: a variant solved on the base's model (mapped) and one built anew (fallback)
+    # hold their categories in different orders, and kpis.csv takes the first row's
+    kpis = {f"npv_{category}_musd": parts[category] for category in sorted(parts)}
+    lt = built.arrays.levers
+    if lt is not None:
+        npv = pd.Series(lever_values(built, out) * lt.weight)
+        by = npv.groupby([lt.keys["lever"], lt.keys["kind"]], sort=False).sum()
+        kpis.update({f"lever_{lever}_{kind}_musd": float(x) for (lever, kind), x in by.items()})
+    kpis.update({f"built_{p}": share for p, share in project_build_shares(built, out).items()})
+    return kpis
+
+
+def plan_values(built: BuiltModel, out: SolveOutcome) -> tuple[np.ndarray, np.ndarray]:
+    """The plan of ``out`` as plain arrays for checks that read it against the model's
+    matrix (:func:`chainopt.report.year_check.year_breaks`): x, each column's value, and
+    A x, each row's value as the solver reported it, both as solved (not rounded)."""
+    return (np.asarray(out.col_value, dtype=float), np.asarray(out.row_value, dtype=float))
+
+
 def _levers(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """What each policy lever moves between the chain and others at the plan, by period
     (:func:`chainopt.models.objective.lever_terms`, from ``Case.lever_effects``: per unit
@@ -537,7 +624,7 @@ def _levers(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     lt = built.arrays.levers
     if lt is None:
         return pd.DataFrame(columns=cols)
-    v = lt.matrix @ out.col_value
+    v = lever_values(built, out)
     g = lt.keys.assign(value_musd_per_yr=_clean(v), npv_musd=_clean(v * lt.weight))
     return _sorted(built, g[cols], ["lever", "kind"])
 

@@ -121,7 +121,9 @@ class Setup:
         """``built`` with the project's build decision of each period fixed at the
         share :attr:`plan` gives it (0 in the periods it does not name; 0 in every
         period with ``off``: the counterfactual)."""
-        cols = _build_columns(built, self.project)
+        from chainopt.extract import project_columns  # lazy: the model side (see setup)
+
+        cols = project_columns(built, self.project)
         fixed = np.array([0.0 if off else self.plan.get(t, 0.0) for t in cols], dtype=float)
         at = np.fromiter(cols.values(), dtype=int, count=len(cols))
         built.arrays.col_lb[at] = fixed
@@ -306,32 +308,19 @@ def say_warnings(s: Setup, with_it: list[str], without: list[str]) -> list[str]:
     return said + [f"the base solve without {p}: {w}" for w in without if w not in with_it]
 
 
-def _build_columns(built, project: str) -> dict[str, int]:
-    """The column of ``project``'s build decision in each period it may start in."""
-    # lazy: the model side (see setup)
-    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
-
-    cols: dict[str, int] = {}
-    for spec in (PROJECT_BUILD, PROJECT_SHARE):
-        try:
-            fam = built.lp.family(spec.label)
-        except KeyError:
-            continue
-        for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
-            if p == project:
-                cols[str(t)] = fam.start + i
-    return cols
-
-
 def _built_plan(built, outcome, project: str) -> dict[str, float]:
     """The share b_t of ``project`` whose construction starts in each period t of the
     solved plan, for the periods with b_t > :data:`BUILT` (rounded to 0 or 1 for an
     all-or-nothing project, or when within 1e-9 of it; clipped to [0, 1]); empty when
     it is not built."""
+    # lazy: the model side (see setup)
+    from chainopt.extract import project_build_share, project_columns
+
+    cols = project_columns(built, project)
     plan = {}
-    for t, col in _build_columns(built, project).items():
-        x = min(max(float(outcome.col_value[col]), 0.0), 1.0)
-        if built.arrays.integer[col] or x > 1.0 - 1e-9:
+    for t, share in project_build_share(built, outcome, project).items():
+        x = min(max(share, 0.0), 1.0)
+        if built.arrays.integer[cols[t]] or x > 1.0 - 1e-9:
             x = float(round(x))
         if x > BUILT:
             plan[t] = x
@@ -357,6 +346,7 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     without the project is infeasible: the project is :data:`NEEDED`, and there is no
     plan without it to value it against."""
     # lazy: the model side (see setup)
+    from chainopt.extract import project_columns
     from chainopt.models.build import build
     from chainopt.solve import resolve, solve_with_fixed
 
@@ -368,7 +358,7 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     s.model = variant
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
-    cols = np.fromiter(_build_columns(variant, s.project).values(), dtype=int)
+    cols = np.fromiter(project_columns(variant, s.project).values(), dtype=int)
     try:
         f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
     except InfeasibleError:

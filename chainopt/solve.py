@@ -136,6 +136,11 @@ class SolveOutcome:
     # objective's value there minus chainopt's terms, cost x + offset (``npv_extension``)
     extension_value: float | None = None
 
+    def with_duals_of(self, other: SolveOutcome) -> SolveOutcome:
+        """This plan with the duals of ``other``, a solve of the same LP (at a degenerate
+        optimum another optimal vertex's duals, each complementary to this plan)."""
+        return replace(self, row_dual=other.row_dual, col_dual=other.col_dual)
+
     def __repr__(self) -> str:
         """One line (the dataclass's own printed every value of the solution)."""
         gap = f", MIP gap {self.mip_gap:.3g}" if self.mip_gap is not None else ""

@@ -736,50 +736,12 @@ def apply_variant(raw, changes: list[dict]):
     return apply_changes(raw, sc, check_values=False)  # a bad value fails its variant
 
 
-def _kpis(built, outcome) -> dict[str, float]:
-    """The sweep's KPIs straight from the solution: NPV parts, what each policy lever
-    moves (``lever_<lever>_<kind>_musd``: ``chainopt run``'s KPI ``lever_<lever>_<kind>``,
-    MUSD discounted, part of an NPV part; :class:`chainopt.models.lp.LeverTerms`) and
-    project build shares."""
-    a = built.arrays
-    parts = {category: float((vec @ outcome.col_value).sum()) + a.offset.get(category, 0.0)
-             for category, vec in a.cost_by_category.items()}
-    for category, value in a.offset.items():
-        parts.setdefault(category, value)
-    # by name: a variant solved on the base's model (mapped) and one built anew (fallback)
-    # hold their categories in different orders, and kpis.csv takes the first row's
-    out = {f"npv_{category}_musd": parts[category] for category in sorted(parts)}
-    if a.levers is not None:
-        lt = a.levers
-        npv = pd.Series((lt.matrix @ outcome.col_value) * lt.weight)
-        by = npv.groupby([lt.keys["lever"], lt.keys["kind"]], sort=False).sum()
-        out.update({f"lever_{lever}_{kind}_musd": float(v) for (lever, kind), v in by.items()})
-    for fam in _project_families(built):
-        shares = pd.Series(outcome.col_value[fam.start:fam.stop]).groupby(
-            fam.keys["project"].to_numpy()).sum()
-        out.update({f"built_{p}": float(v) for p, v in shares.items()})
-    return out
-
-
-def _project_families(built) -> list:
-    """The column families of project build decisions in a built model (binary ones
-    first, then shares; see the investment family's spec)."""
-    # lazy: the model side loads in the worker (see _base)
-    from chainopt.models.investment import PROJECT_BUILD, PROJECT_SHARE
-
-    out = []
-    for spec in (PROJECT_BUILD, PROJECT_SHARE):
-        try:
-            out.append(built.lp.family(spec.label))
-        except KeyError:
-            continue
-    return out
-
-
 def _project_columns(built) -> dict[str, np.ndarray]:
     """The build-decision columns of each optional project of a built model."""
+    from chainopt.extract import project_families  # lazy: the model side (see _base)
+
     out: dict[str, list] = {}
-    for fam in _project_families(built):
+    for fam in project_families(built):
         for i, project in enumerate(fam.keys["project"]):
             out.setdefault(project, []).append(fam.start + i)
     states = built.index.projects.set_index("project")["state"]
@@ -804,6 +766,7 @@ def solve_variant(source: str, variant: Variant, options=None,
     without a re-solve for a project the variant does not build).
     """
     # lazy: the model side loads in the worker (see _base)
+    from chainopt.extract import sweep_kpis
     from chainopt.models.build import build
     from chainopt.solve import resolve, solve_with_fixed
 
@@ -841,7 +804,7 @@ def solve_variant(source: str, variant: Variant, options=None,
                 {"solver_options": outcome.options, "solver_info": outcome.info,
                  "mip_gap": outcome.mip_gap}) + ": not proven optimal, a re-run may find "
                 "another plan; raise --time-limit")
-        row.update(_kpis(built, outcome))
+        row.update(sweep_kpis(built, outcome))
         if project_npv:
             from chainopt.report.sweep_stats import BUILT  # lazy, as the model side
 

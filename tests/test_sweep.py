@@ -1407,3 +1407,27 @@ def test_resuming_a_finished_sweep_says_nothing_was_left(tmp_path):
     assert ("nothing to resume: all 2 variants were done (2 solved, 0 failed); tables "
             f"written again from their parts to {tmp_path / 'sweep-small_chain'}") in again.output
     assert "2 variants, 2 solved" not in again.output
+
+
+def test_a_variants_kpis_come_from_extract(tmp_path):
+    """A sweep's KPI row (:func:`chainopt.extract.sweep_kpis`) on :func:`_one_project_case`
+    at P = 250, by hand: the project is worth 10 x (250 - 100) / 1000 - 1 = 0.5 MUSD > 0, so
+    all of it is built in p1 (built_good = 1, b_p1 = 1) and runs full: revenue 10 kt x 250
+    USD/t = 2.5 MUSD, supply 10 x 100 = 1 MUSD, capex 1 MUSD (one year of use at rate 0:
+    its annuity is the overnight cost), nothing else; the parts add up to the objective,
+    2.5 - 1 - 1 = 0.5."""
+    from chainopt.extract import project_build_share, sweep_kpis
+    from chainopt.models.build import build
+    from chainopt.solve import solve
+
+    folder = _one_project_case(tmp_path / "case")
+    built = build(validate(api.load_case(str(folder)).raw), pyomo=False)
+    outcome = solve(built)
+    kpis = sweep_kpis(built, outcome)
+    expected = {"npv_revenue_musd": 2.5, "npv_supply_musd": -1.0, "npv_capex_musd": -1.0,
+                "npv_fixed_om_musd": 0.0, "npv_transport_musd": 0.0,
+                "npv_variable_om_musd": 0.0, "built_good": 1.0}
+    assert kpis == pytest.approx(expected, abs=1e-9)
+    assert sum(v for k, v in kpis.items() if k.startswith("npv_")) == pytest.approx(
+        outcome.objective, abs=1e-9) == pytest.approx(0.5)
+    assert project_build_share(built, outcome, "good") == pytest.approx({"p1": 1.0})

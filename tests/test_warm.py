@@ -16,6 +16,7 @@ from chainopt import api, warm
 from chainopt import sweep as sw
 from chainopt.case.validate import validate
 from chainopt.errors import InputError
+from chainopt.extract import sweep_kpis
 from chainopt.models.build import build
 from chainopt.solve import solve, solve_with_fixed
 from tests.toycase import write_case
@@ -29,7 +30,7 @@ def cold_rows(source: str | None, settings: list[str], project_npv: bool) -> lis
         built = build(validate(sw.apply_variant(raw, list(v.changes))))
         outcome = solve(built)
         sign = -1.0 if built.case.meta.objective == "cost" else 1.0
-        row = {"objective_musd": sign * outcome.objective, **sw._kpis(built, outcome)}
+        row = {"objective_musd": sign * outcome.objective, **sweep_kpis(built, outcome)}
         if project_npv:
             for project, cols in sw._project_columns(built).items():
                 row[f"npv_{project}_incremental_musd"] = (

@@ -56,9 +56,9 @@ def plan_warnings(built: BuiltModel, outcome: SolveOutcome) -> list[str]:
     a run, as ``sensitivity``'s base solves."""
     # lazy: the model side (see solve_warnings)
     from chainopt.case.storage import of_case, text_storage
-    from chainopt.extract import extract_tables
+    from chainopt.extract import extract_tables, plan_values
 
     with text_storage(of_case(built.case)):  # the tables' text as a run keeps it
         tables = extract_tables(built, outcome)
-    breaks = year_breaks(built, outcome.col_value, outcome.row_value)
+    breaks = year_breaks(built, *plan_values(built, outcome))
     return solve_warnings(built, outcome, tables, breaks, built.input_warnings())

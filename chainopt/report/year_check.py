@@ -97,12 +97,12 @@ def _none() -> YearBreaks:
                       pd.DataFrame(columns=_COLUMNS))
 
 
-def year_breaks(built, x: np.ndarray, row_value: np.ndarray | None = None) -> YearBreaks:
-    """What the plan ``x`` of ``built`` breaks read year by year (see the module)."""
+def year_breaks(built, x: np.ndarray, rv: np.ndarray) -> YearBreaks:
+    """What the plan ``x`` of ``built``, whose rows have the values ``rv`` (A x; both
+    from :func:`chainopt.extract.plan_values`), breaks read year by year (see the
+    module)."""
     lp, arr = built.lp, built.arrays
-    x = np.asarray(x, dtype=float)
     a = arr.matrix
-    rv = a @ x if row_value is None else np.asarray(row_value, dtype=float)
     disc = built.index.disc
     starts = np.asarray(disc.starts, dtype=int)
     lengths = np.asarray(disc.lengths, dtype=int)
