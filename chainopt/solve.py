@@ -330,33 +330,27 @@ def pass_model(h: highspy.Highs, built: BuiltModel, relaxed: bool = False,
 
 
 def highs_with_names(built: BuiltModel, col_names: list[str], row_names: list[str],
-                     minimise: bool = False, constant_column: str | None = None) -> Highs:
-    """A new HiGHS instance holding the model with its columns and rows named
-    ``col_names`` and ``row_names`` (through a ``HighsLp``, which carries names; slower
-    than :func:`pass_model`'s arrays: for files, never for a solve).
-
-    ``minimise``: the model stated as the minimisation of minus its objective (every cost
-    and the constant negated): the same feasible set and optimal plans, its optimum minus
-    the model's. ``constant_column``: the objective's constant (``total_offset``, negated
-    with the rest) held not as the objective's offset but as the cost of one more
-    continuous column of that name, fixed at 1 (none is added for a constant of 0)."""
+                     constant_column: str) -> Highs:
+    """A new HiGHS instance holding the model as a file states it (through a ``HighsLp``,
+    which carries names; slower than :func:`pass_model`'s arrays: for files, never for a
+    solve): columns and rows named ``col_names`` and ``row_names``; the minimisation of
+    minus the model's objective (every cost and the constant negated: the same feasible
+    set and optimal plans, its optimum minus the model's); the objective's constant
+    (``total_offset``, negated) not an offset but the cost of one more continuous column
+    named ``constant_column``, fixed at 1 (none is added for a constant of 0)."""
     m = _model_arrays(built)
-    sign = -1.0 if minimise else 1.0
-    cost, offset = sign * m["cost"], sign * float(built.arrays.total_offset)
+    cost, offset = -m["cost"], -float(built.arrays.total_offset)
     lower, upper, integrality = m["col_lower"], m["col_upper"], m["integrality"]
-    if constant_column is not None:
-        if offset:
-            cost, lower, upper = np.r_[cost, offset], np.r_[lower, 1.0], np.r_[upper, 1.0]
-            integrality = np.r_[integrality, 0]  # continuous
-            col_names = [*col_names, constant_column]
-        offset = 0.0
+    if offset:
+        cost, lower, upper = np.r_[cost, offset], np.r_[lower, 1.0], np.r_[upper, 1.0]
+        integrality = np.r_[integrality, 0]  # continuous
+        col_names = [*col_names, constant_column]
     lp = highspy.HighsLp()
     lp.num_col_ = lp.a_matrix_.num_col_ = len(cost)
     lp.num_row_ = lp.a_matrix_.num_row_ = built.num_rows
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
     lp.row_lower_, lp.row_upper_ = m["row_lower"], m["row_upper"]
-    lp.offset_ = offset
-    lp.sense_ = highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
+    lp.sense_ = highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
         m["start"], m["index"], m["value"])

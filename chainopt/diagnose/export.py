@@ -29,8 +29,7 @@ def named_highs(built: BuiltModel) -> Highs:
     column :data:`CONSTANT_COLUMN` fixed at 1 (readers took an objective RHS with either
     sign, and GLPK cannot read an LP objective's bare constant). Its optimum is minus the
     run's objective; :func:`export_header` says so."""
-    return highs_with_names(built, column_names(built), row_names(built), minimise=True,
-                            constant_column=CONSTANT_COLUMN)
+    return highs_with_names(built, column_names(built), row_names(built), CONSTANT_COLUMN)
 
 
 def export_note(built: BuiltModel) -> str:
