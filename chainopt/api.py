@@ -55,6 +55,7 @@ from chainopt.case.scenario import apply_scenario, load_source, scenario_name, w
 from chainopt.case.schema import TABLES, Case
 from chainopt.case.storage import of_case, text_storage
 from chainopt.case.validate import closest, join_keys, validate
+from chainopt.diagnose.year_check import year_breaks
 from chainopt.errors import (
     ChainoptError,
     InfeasibleError,
@@ -71,7 +72,6 @@ from chainopt.errors import (
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut, suggest
 from chainopt.report.plan_warnings import solve_warnings
-from chainopt.report.year_check import year_breaks
 from chainopt.results import (
     FLOAT_FORMAT,
     MANIFEST,

@@ -606,7 +606,7 @@ def sweep_kpis(built: BuiltModel, out: SolveOutcome) -> dict[str, float]:
 
 def plan_values(built: BuiltModel, out: SolveOutcome) -> tuple[np.ndarray, np.ndarray]:
     """The plan of ``out`` as plain arrays for checks that read it against the model's
-    matrix (:func:`chainopt.report.year_check.year_breaks`): x, each column's value, and
+    matrix (:func:`chainopt.diagnose.year_check.year_breaks`): x, each column's value, and
     A x, each row's value as the solver reported it, both as solved (not rounded)."""
     return (np.asarray(out.col_value, dtype=float), np.asarray(out.row_value, dtype=float))
 

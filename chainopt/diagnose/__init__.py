@@ -10,7 +10,10 @@ One job per module:
 * :mod:`~chainopt.diagnose.infeasibility`: why a case does not solve (IIS, elastic
   relaxation, runaway columns);
 * :mod:`~chainopt.diagnose.export`: MPS/LP export with readable names and the
-  coefficient-range report.
+  coefficient-range report;
+* :mod:`~chainopt.diagnose.year_check`: the plan read year by year inside its periods
+  (which limits a capacity changing inside a period breaks), for the warnings of
+  :mod:`chainopt.report.average_year`.
 
 The functions callers use are re-exported here.
 """

@@ -13,7 +13,7 @@ of three under a 10 kt/yr cap sells 6.04 on the average, 20 in its year. A perio
 boundary at f makes the model exact: there the build's capacity is the same in each year
 of its periods.
 
-Which plans are exact is read year by year (:func:`chainopt.report.year_check.year_breaks`,
+Which plans are exact is read year by year (:func:`chainopt.diagnose.year_check.year_breaks`,
 ``breaks``): each capacity that varies inside its period runs in each year as that year's
 capacity allows, what it changes is carried through the balances as the plan carries it,
 and every row and bound touched is checked in every year. With no break the plan is
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.discount import Discounting
-from chainopt.report.year_check import YearBreaks
+from chainopt.diagnose.year_check import YearBreaks
 
 #: activity, capacity and marginal values below this are the solver's noise
 _TOL = 1e-6
@@ -46,7 +46,7 @@ def mid_period_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
                       limit: int = 3) -> list[str]:
     """One warning per build that comes into use inside a period whose capacity, read year
     by year, breaks another limit of that period (``breaks``:
-    :func:`chainopt.report.year_check.year_breaks`; see the module); the first ``limit``
+    :func:`chainopt.diagnose.year_check.year_breaks`; see the module); the first ``limit``
     named, then how many more."""
     inv = tables.get("investments")
     if inv is None or inv.empty or breaks.empty:

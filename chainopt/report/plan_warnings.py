@@ -5,7 +5,7 @@ same of the same plan.
 
 They are the model's own notes on the case (an input the model cannot honour as stated,
 :meth:`chainopt.models.build.BuiltModel.input_warnings`), solver options not passed,
-and what the plan read year by year (:func:`chainopt.report.year_check.year_breaks`)
+and what the plan read year by year (:func:`chainopt.diagnose.year_check.year_breaks`)
 and its result tables show: a build used from inside a period, ramping up or retiring
 inside one beyond what the period's other yearly limits allow year by year
 (:mod:`chainopt.report.average_year`), a rising capex curve bought again in each
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chainopt.diagnose.year_check import YearBreaks, year_breaks
 from chainopt.report.average_year import (
     mid_period_builds,
     mid_period_retirements,
     ramping_builds,
 )
 from chainopt.report.stream_split import approximate_streams
-from chainopt.report.year_check import YearBreaks, year_breaks
 
 if TYPE_CHECKING:
     import pandas as pd
