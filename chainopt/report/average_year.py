@@ -31,11 +31,15 @@ call per build or per row, only per build named.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from chainopt.case.discount import Discounting
-from chainopt.diagnose.year_check import YearBreaks
+
+if TYPE_CHECKING:  # the reading is made on the solver side (diagnose/, with highspy)
+    from chainopt.diagnose.year_check import YearBreaks
 
 #: activity, capacity and marginal values below this are the solver's noise
 _TOL = 1e-6

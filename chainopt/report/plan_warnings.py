@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chainopt.diagnose.year_check import YearBreaks, year_breaks
 from chainopt.report.average_year import (
     mid_period_builds,
     mid_period_retirements,
@@ -27,6 +26,7 @@ from chainopt.report.stream_split import approximate_streams
 if TYPE_CHECKING:
     import pandas as pd
 
+    from chainopt.diagnose.year_check import YearBreaks
     from chainopt.models.build import BuiltModel
     from chainopt.solve import SolveOutcome
 
@@ -56,6 +56,7 @@ def plan_warnings(built: BuiltModel, outcome: SolveOutcome) -> list[str]:
     a run, as ``sensitivity``'s base solves."""
     # lazy: the model side (see solve_warnings)
     from chainopt.case.storage import of_case, text_storage
+    from chainopt.diagnose.year_check import year_breaks
     from chainopt.extract import extract_tables, plan_values
 
     with text_storage(of_case(built.case)):  # the tables' text as a run keeps it
