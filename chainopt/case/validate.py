@@ -959,6 +959,48 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
                  hint="raise it to min_new_k_per_yr or more, or 0 to rule out a build here")
 
 
+def _written(raw: pd.DataFrame | None, column: str, rows: pd.Series) -> np.ndarray:
+    """Whether ``column`` holds a value in the file for each of ``rows`` (the ``_row``
+    numbers of the typed table, header = 1) of ``raw``, the table as read (every cell a
+    string, '' for blank): a typed table cannot tell a blank cell filled with the
+    column's default from that value written out."""
+    at = rows.to_numpy(int) - 2
+    if raw is None or column not in raw.columns:
+        return np.zeros(len(at), dtype=bool)
+    return raw[column].astype(str).to_numpy(dtype=object)[at] != ""
+
+
+def _project_lives(t: dict[str, pd.DataFrame], raw: dict[str, pd.DataFrame],
+                   out: _Collector) -> None:
+    """What a project brings lasts the project's ``lifetime_yr``: the model builds a
+    project's units and links as the project's build (one vintage of first use f and life
+    L from projects.csv, alive in years f..f+L-1), and never reads their own
+    ``lifetime_yr``. One written in units.csv or links.csv that differs from the
+    project's would be ignored without a word (a link's 40 run as its project's 25), so
+    it is refused; a blank cell (the column's default) or the project's own value is
+    fine. ``raw``: the tables as read, to tell a written value from the default."""
+    pj = t["projects"]
+    life = pj.set_index("project")["lifetime_yr"]
+    row = pj.set_index("project")["_row"]
+    for name in ("units", "links"):
+        df, key = t[name], name[:-1]
+        if df.empty:
+            continue
+        own = df["project"].map(life)
+        bad = (df["project"].ne("") & _written(raw.get(name), "lifetime_yr", df["_row"])
+               & own.notna() & df["lifetime_yr"].ne(own))
+        if not bad.any():
+            continue
+        said = own.astype(str).str.removesuffix(".0")
+        out.rows(f"{name}.csv", df, bad, "lifetime_yr",
+                 f"this {key} comes with a project and lasts the project's lifetime_yr, "
+                 "not one of its own",
+                 hints="clear lifetime_yr: what project '" + df["project"] + "' brings "
+                       "lasts the project's lifetime_yr (" + said + ", projects.csv row "
+                       + df["project"].map(row).astype(str).str.removesuffix(".0")
+                       + "), or set the two equal")
+
+
 def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) -> None:
     """A unit's build limits fit its cost curve, which prices builds up to its total size
     (:func:`chainopt.case.index.curve_sizes`): a larger ``max_new_k_per_yr`` (in
@@ -1882,6 +1924,7 @@ def _validate(raw: RawCase) -> Case:
         _unlimited_expansion(tables, by_period, out)
         _link_units(tables, by_period, out)
         _build_options(tables, by_period, out)
+        _project_lives(tables, raw.tables, out)
         _ramp_within_life(tables, out)
         _curve_limits(tables, by_period, out)
         _constraint_terms(tables, by_period, out)

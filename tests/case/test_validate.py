@@ -1274,3 +1274,96 @@ def test_an_unlimited_supply_resold_at_its_own_site_is_refused(tmp_path):
                                    "a,scrap,25,8"}
     r = solve_case(write_case(tmp_path / "capped", capped, **PUMP_YAML))
     assert r.objective == pytest.approx(0.18, rel=1e-9)
+
+
+def _project_link(folder: Path, link_life: str, project_life: int = 25,
+                  unit_life: str = "") -> Path:
+    """x bought at a for 100 USD/t, sold at b for 400 USD/t (a margin of 300 USD/t);
+    link l (a -> b, 10 kt/yr, links.csv row 3) and unit u (0 kt/yr of p at a, units.csv
+    row 2) come with project pj (projects.csv row 3, after project other, off, which
+    brings link k, b -> a, of 0 kt/yr), forced in p1 (lead 0, capex 1 MUSD); three
+    1-year periods from 2026, rate 0.
+    ``link_life``/``unit_life``: the lifetime_yr cells of l and u as the file writes them."""
+    return write_case(folder, {
+        "commodities": "commodity,unit,kind\nx,t,product",
+        "sites": "site\na\nb",
+        "modes": "mode,process\nm,p",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,x,out,1",
+        "units": f"unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                 f"u,a,p,0,{unit_life},pj",
+        "supplies": "site,commodity,cost_usd_per_unit\na,x,100",
+        "markets": "site,commodity,price_usd_per_unit\nb,x,400",
+        "links": "link,from_site,to_site,commodities,capacity_k_per_yr,lifetime_yr,project\n"
+                 f"k,b,a,x,0,,other\nl,a,b,x,10,{link_life},pj",
+        "projects": "project,capex_musd,lifetime_yr,state,forced_period\n"
+                    f"other,1,30,off,\npj,1,{project_life},forced,p1",
+    }, periods=[{"period": f"p{i}", "start_year": 2025 + i, "length_yr": 1}
+                for i in (1, 2, 3)])
+
+
+def test_a_projects_link_with_a_lifetime_of_its_own_is_refused(tmp_path: Path) -> None:
+    """What a project brings lasts the project's lifetime_yr (25 here): the model never
+    read the link's own 40, so the link ran 25 years without a word. Refused at the
+    link's row and column, naming both values and the project's row; the unit alike
+    (30 against 25)."""
+    p = only_problem(_project_link(tmp_path / "link", "40"))
+    assert p.where == "links.csv row 3, column lifetime_yr"
+    assert p.message == ("this link comes with a project and lasts the project's "
+                         "lifetime_yr, not one of its own (found '40')")
+    assert p.hint == ("clear lifetime_yr: what project 'pj' brings lasts the project's "
+                      "lifetime_yr (25, projects.csv row 3), or set the two equal")
+    p = only_problem(_project_link(tmp_path / "unit", "", unit_life="30"))
+    assert p.where == "units.csv row 2, column lifetime_yr"
+    assert p.message == ("this unit comes with a project and lasts the project's "
+                         "lifetime_yr, not one of its own (found '30')")
+    assert "(25, projects.csv row 3)" in p.hint
+
+
+def test_a_projects_link_lasts_the_projects_lifetime(tmp_path: Path) -> None:
+    """Blank (the column's default, 40 for a link) or the project's own value loads. The
+    project (lifetime_yr 2) is first used in 2026, so what it brings is alive in
+    2026-2027 and gone in 2028: link l carries its 10 kt/yr in p1 and p2, nothing in p3,
+    whatever links.csv would have said. Objective: 10 kt x 300 USD/t = 3 MUSD a year for
+    two years at rate 0, less the 1 MUSD capex: 5 MUSD."""
+    for cell in ("", "2"):
+        r = solve_case(_project_link(tmp_path / f"life{cell}", cell, project_life=2))
+        cap = r["capacity"]
+        link = cap[cap["name"] == "l"].sort_values("period")
+        assert link["total_k_per_yr"].tolist() == pytest.approx([10.0, 10.0, 0.0])
+        assert r.objective == pytest.approx(5.0, rel=1e-9)
+    assert load_case(_project_link(tmp_path / "equal", "25", unit_life="25"))
+
+
+def test_a_scenario_giving_a_projects_link_a_lifetime_is_refused(tmp_path: Path) -> None:
+    """A scenario edits the raw rows and the effective case is validated from scratch: a
+    set lifetime_yr of 40 on the project's link is refused as the file's would be, at
+    the link's key; set to the project's 25, or cleared (null), it runs."""
+    _project_link(tmp_path / "case", "40")
+    for name, value in (("bad", 40), ("equal", 25), ("clear", None)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({
+            "base": "case", "changes": [{"table": "links", "where": {"link": "l"},
+                                          "set": {"lifetime_yr": value}}]}))
+    with pytest.raises(InputError) as info:
+        api.apply_scenario(tmp_path / "bad.yaml")
+    (p,) = info.value.problems
+    assert p.where.endswith("bad.yaml (effective case) links.csv row l, column lifetime_yr")
+    assert "(found '40')" in p.message
+    assert "(25, projects.csv row pj)" in p.hint
+    assert api.apply_scenario(tmp_path / "equal.yaml")
+    assert api.apply_scenario(tmp_path / "clear.yaml")
+
+
+def test_a_workbook_giving_a_projects_link_a_lifetime_is_refused(tmp_path: Path) -> None:
+    """A workbook's sheets are read as the CSV files' text (a blank cell is blank), so the
+    rule holds there, located at the cell: links sheet row 3, column F (lifetime_yr)."""
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+
+    bad = write_workbook(read_raw(_project_link(tmp_path / "bad", "40")), tmp_path / "b.xlsx")
+    with pytest.raises(InputError) as info:
+        load_case(bad)
+    (p,) = info.value.problems
+    assert p.where == "links!F3"
+    assert "(found '40')" in p.message
+    ok = write_workbook(read_raw(_project_link(tmp_path / "ok", "")), tmp_path / "ok.xlsx")
+    assert load_case(ok)

@@ -33,7 +33,7 @@ TOY = {
                   "run_old,prod,out,1\nrun_new,feed,in,1.25\nrun_new,prod,out,1\n"
                   "make_w,widget,out,1\nmake_w,co2,out,0.5",
     "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
-             "u_old,plant,conv_old,50,30,\nu_new,plant,conv_new,100,30,p\n"
+             "u_old,plant,conv_old,50,30,\nu_new,plant,conv_new,100,,p\n"
              "u_w,mkt,wproc,10,30,",
     "supplies": "site,commodity,cost_usd_per_unit\nsrc,feed,100",
     "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nmkt,prod,300,120\n"
