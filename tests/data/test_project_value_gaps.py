@@ -38,10 +38,10 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
     years, ru_sponsor's payback counted from 2026, 15.1 years where the fresh comparison
     said 10.1. The paybacks count in each party's currency; at the case's flat real
     exchange rates (85 RUB, 150 JPY per USD) both equity parties' flows are the same
-    dollars: ru_sponsor's roubles are back during 2036 for good (-6,349.4 M RUB by the
-    end of 2035, +9,310.2 in 2036, the avoided life extension): 5 + 6,349.4/9,310.2 =
-    5.682 years from 2031, and jp_consortium's yen likewise (-2,787.3 M JPY, +4,087.0:
-    5.682); the profit tax in them keeps rouble books at 4 % inflation (tax_regimes.csv),
+    dollars: ru_sponsor's roubles are back during 2036 for good (-6,179.0 M RUB by the
+    end of 2035, +9,235.9 in 2036, the avoided life extension): 5 + 6,179.0/9,235.9 =
+    5.669 years from 2031, and jp_consortium's yen likewise (-2,712.5 M JPY, +4,054.4:
+    5.669); the profit tax in them keeps rouble books at 4 % inflation (tax_regimes.csv),
     so the depreciation of the 2031-2032 spend is worth less each year (5.675 before).
     (JBIC's loan is 8 % nominal at 2 % inflation, review s25 F3: 84 MUSD drawn in
     2031 and 2032 in 2026 money, 92.742 and 94.597 nominal, 187.340 owed from 2033, a
@@ -63,17 +63,17 @@ def test_a_reused_comparison_gives_the_fresh_one_s_party_figures(tight):
 
     a, b = mp4(fresh), mp4(reused)
     pd.testing.assert_frame_equal(a, b, rtol=1e-6)
-    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(5 + 6349.4 / 9310.2, abs=0.005)
-    assert a.loc["jp_consortium", "payback (yr)"] == pytest.approx(5 + 2787.3 / 4087.0,
+    assert a.loc["ru_sponsor", "payback (yr)"] == pytest.approx(5 + 6179.0 / 9235.9, abs=0.005)
+    assert a.loc["jp_consortium", "payback (yr)"] == pytest.approx(5 + 2712.5 / 4054.4,
                                                                    abs=0.005)
 
 
 def test_loose_gaps_give_a_range_that_holds_the_tight_value(tight, tmp_path):
     """The same comparison on a copy of ru_eastwest solved to the schema's default gap,
-    1e-4: each solve's bound B is within 1e-4 |F| of its plan F (~15.8 MUSD at 158,021),
+    1e-4: each solve's bound B is within 1e-4 |F| of its plan F (~15.8 MUSD at 158,391),
     so mp4's range [F_s - B_c, B_s - F_c] is at most 1e-4 (|F_s| + |F_c|) ~ 31.6 MUSD
-    wide and must hold mp4's value from the tight solves (26.2 MUSD; the tight range is
-    within 2 x 1e-7 x 158,021 = 0.03 of it); a project neither run builds is worth 0 to
+    wide and must hold mp4's value from the tight solves (30.5 MUSD; the tight range is
+    within 2 x 1e-7 x 158,391 = 0.03 of it); a project neither run builds is worth 0 to
     at most B_s - F_s; and compare warns, naming the gap to set. A sweep's draw of the
     same scenario carries the same kind of range."""
     fresh, _ = tight
