@@ -55,7 +55,6 @@ from chainopt.case.scenario import apply_scenario, load_source, scenario_name, w
 from chainopt.case.schema import TABLES, Case
 from chainopt.case.storage import of_case, text_storage
 from chainopt.case.validate import closest, join_keys, validate
-from chainopt.diagnose.year_check import year_breaks
 from chainopt.errors import (
     ChainoptError,
     InfeasibleError,
@@ -269,6 +268,9 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
     # the plan read year by year where capacity varies inside a period: what it breaks
     # (the mid-period warnings below)
     t2 = time.perf_counter()
+    # lazy: the model side (diagnose/ loads the solver), as _extract
+    from chainopt.diagnose.year_check import year_breaks
+
     breaks = year_breaks(built, *_extract.plan_values(built, outcome))
     if input_hash is None:
         input_hash, input_digests = case_digests(built.case)

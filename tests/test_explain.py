@@ -2245,7 +2245,7 @@ def test_an_lp_s_cost_intervals_leave_out_a_unit_of_no_capacity(tmp_path):
 
 
 def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(monkeypatch):
-    """The default case (an LP of 1,796 columns; 410 forced to 0 by capacities of 0).
+    """The default case (an LP of 1,791 columns; 405 forced to 0 by capacities of 0).
     Ranged again without them, every cost interval holds the basis's interval (it is
     the hull of the two), and dozens end further out. Each is where the plan x stays
     optimal, checked by solving again: a cost coefficient c_j moved to c'_j, between
@@ -2257,7 +2257,7 @@ def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(mon
     h = insight._optimal_lp(built, out)
     r = h.getRanging()[1]
     lo, hi, how, forced = insight.cost_intervals(built, out, h, out, r)
-    assert (how, forced) == ("widened", 410)
+    assert (how, forced) == ("widened", 405)
     monkeypatch.setattr(insight, "WIDEN_BELOW_COLUMNS", 0)
     lo0, hi0, how0, _ = insight.cost_intervals(built, out, h, out, r)
     assert how0.startswith("basis: ")
