@@ -709,3 +709,11 @@ def test_the_weak_rouble_scales_every_rouble_regulated_gas_price():
     ustluga = ustluga[(ustluga["site"] == "ustluga") & (ustluga["commodity"] == "sales_gas")]
     assert ustluga.set_index("period")["price_usd_per_unit"].to_numpy() == pytest.approx(
         delivered.to_numpy())
+    # the fuel gas sold at the regulated gas's parity (56 / 0.72 = 78 USD/t) falls with it
+    # (78 -> 51.05 in p2046); it held 78 while the gas it stands for fell
+    sales = _run("ru_weak_rouble.yaml")["sales"]
+    fuel = sales[sales["commodity"] == "fuel_gas"]
+    ratio = dict(zip(["p2026", "p2031", "p2036", "p2041", "p2046"], ratios, strict=True))
+    assert len(fuel) >= 5 and set(fuel["site"]) <= {"tobolsk", "amur", "tatar"}
+    assert fuel["price_usd_per_unit"].to_numpy() == pytest.approx(
+        78 * fuel["period"].map(ratio).to_numpy())
