@@ -97,12 +97,12 @@ class _Limits(yaml.constructor.SafeConstructor):
                 except TypeError:  # an unhashable key: SafeLoader says so below
                     continue
                 if twice:
-                    first = seen[key]  # true and 1, 1 and 1.0: one key to Python
-                    alike = "" if repr(first[0]) == repr(key) else \
-                        f", the same key as {first[1]!r} on line {first[2]}"
+                    spelt, line = seen[key]  # yes and true, 1 and 1.0: one key, two spellings
+                    alike = "" if spelt == key_node.value else \
+                        f", the same key as {spelt!r} on line {line}"
                     raise _Twice(f"key {key_node.value!r} appears twice (line "
                                  f"{key_node.start_mark.line + 1}{alike})")
-                seen[key] = (key, key_node.value, key_node.start_mark.line + 1)
+                seen[key] = (key_node.value, key_node.start_mark.line + 1)
         return super().construct_mapping(node, deep=deep)
 
 

@@ -266,6 +266,11 @@ def test_every_limit_holds_through_each_loader(which, monkeypatch):
     # true is 1 to Python: the message said "key 1 appears twice" of {true: 1, 1: 2}
     assert refused("{true: 1,\n 1: 2}").message == \
         "YAML refused: key '1' appears twice (line 2, the same key as 'true' on line 1)"
+    # yes and true are one key (True) spelt two ways: both are named
+    assert refused("yes: 1\ntrue: 2\n").message == \
+        "YAML refused: key 'true' appears twice (line 2, the same key as 'yes' on line 1)"
+    assert refused("~: 1\nnull: 2\n").message == \
+        "YAML refused: key 'null' appears twice (line 2, the same key as '~' on line 1)"
     # an alias inside the value it names was refused as 'nested deeper than 64 levels'
     for selfish in ("a: &a [*a]", "a: &a {b: *a}", "a: &a [1, [2, *a]]"):
         problem = refused(selfish)
