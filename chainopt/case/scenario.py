@@ -103,12 +103,13 @@ from chainopt.case.validate import (
     closest,
     key_sets,
     name_hint,
+    odd_note,
     quoted,
     validate,
     visible,
 )
 from chainopt.errors import InputError, Problem
-from chainopt.names import RULE_TEXT, is_name, outside_ascii
+from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
 from chainopt.textfile import check_regular
 
@@ -633,8 +634,7 @@ class _Overlay:
             return
         period, at = str(ch["split"]), ch.get("at")
         if period not in self.periods:
-            self.fail(f"split: unknown period '{period}'",
-                      closest(period, self.periods) or f"periods: {', '.join(self.periods)}")
+            self._unknown_period("split: ", period)
             return
         spans = [dict(p) for p in self.meta.get("periods", [])]
         i = self.periods.index(period)
@@ -695,7 +695,7 @@ class _Overlay:
         hit = pj["project"] == name
         if not hit.any():
             self.fail(f"no project {quoted(name)} in projects.csv",
-                      _odd_note(name) + (closest(name, pj["project"]) or
+                      odd_note(name) + (closest(name, pj["project"]) or
                                          f"projects: {', '.join(pj['project'])}"))
             return
         state = ch.get("state", "")
@@ -713,8 +713,7 @@ class _Overlay:
                           "period)", f"periods: {', '.join(self.periods)}")
                 return
             if str(period) not in self.periods:
-                self.fail(f"project '{name}': unknown period '{period}'",
-                          closest(str(period), self.periods))
+                self._unknown_period(f"project '{name}': ", period)
                 return
         elif period:
             self.fail(f"project '{name}': 'period' is only for state forced",
@@ -807,8 +806,7 @@ class _Overlay:
             periods = [str(p) for p in (periods if isinstance(periods, list) else [periods])]
             bad = [p for p in periods if p not in self.periods]
             if bad:
-                self.fail(f"unknown period '{bad[0]}'", closest(bad[0], self.periods) or
-                          f"periods: {', '.join(self.periods)}")
+                self._unknown_period("", bad[0])
                 return
             twice = [p for i, p in enumerate(periods) if p in periods[:i]]
             if twice:  # each listed period takes the change: an add or scale would apply twice
@@ -833,6 +831,13 @@ class _Overlay:
                 continue
             for col, val in values.items():
                 self._value(name, mask, op, str(col), val, periods)
+
+    def _unknown_period(self, label: str, period: object) -> None:
+        """Fail on ``period``, not a period of the case: quoted visibly, a look-alike or
+        invisible character named, the closest period or the list."""
+        text = str(period)
+        self.fail(f"{label}unknown period {quoted(text)}", odd_note(text) + (
+            closest(text, self.periods) or f"periods: {', '.join(self.periods)}"))
 
     # selection -------------------------------------------------------------------------
     def _select(self, name: str, df: pd.DataFrame | None, where: dict | None,
@@ -880,7 +885,7 @@ class _Overlay:
                     if isinstance(w, bool) and c.kind != "bool":
                         h = (f"YAML reads an unquoted yes, no, on, off, true or false as "
                              f"{_fmt(w)}: quote the name, e.g. {col}: 'no'")
-                    h = _odd_note(_fmt(w)) + h if h else _values_hint(_fmt(w), col, have,
+                    h = odd_note(_fmt(w)) + h if h else _values_hint(_fmt(w), col, have,
                                                                       name)
                     hints.append(h)
                     unmatched.append((col, w, h))
@@ -893,7 +898,7 @@ class _Overlay:
             return None
         if unmatched:  # the others match: a misspelt name in a list would be dropped
             col, w, h = unmatched[0]
-            self.fail(f"selector {label}: no row of {name}.csv has {col} '{_fmt(w)}'",
+            self.fail(f"selector {label}: no row of {name}.csv has {col} {quoted(_fmt(w))}",
                       h or "leave it out of the list")
             return None
         return mask
@@ -940,9 +945,7 @@ class _Overlay:
         if by_period:
             bad = [p for p in val if str(p) not in self.periods]
             if bad:
-                self.fail(f"'{col}': unknown period '{bad[0]}'",
-                          closest(str(bad[0]), self.periods) or
-                          f"periods: {', '.join(self.periods)}")
+                self._unknown_period(f"'{col}': ", bad[0])
                 return
             for p, v in val.items():
                 if not self._check_value(op, col, c, v):
@@ -1164,18 +1167,10 @@ def _values_hint(text: str, col: str, have: pd.Series, table: str) -> str:
     """What a selector value that matches nothing could have been: the values the
     column holds, after a note on characters outside ASCII (a Cyrillic 'а' looks like
     the Latin 'a' it is not)."""
-    note = _odd_note(text)
+    note = odd_note(text)
     values = sorted(v for v in set(have.astype(str)) if v.strip())
     listed = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
     return f"{note}{col} in {table}.csv holds: {listed or '(only blanks)'}"
-
-
-def _odd_note(text: str) -> str:
-    """``'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII; `` before a hint
-    on a value that matches nothing ('' for plain ASCII): a Cyrillic 'а' looks like the
-    Latin 'a' it is not, a zero-width space like nothing."""
-    odd = outside_ascii(text)
-    return f"{quoted(text)} {odd}; " if odd else ""
 
 
 def _key_series(df: pd.DataFrame, key: tuple[str, ...] | list[str],

@@ -539,6 +539,14 @@ def _empty_frame(kinds: tuple[tuple[str, str], ...], _storage: str) -> pd.DataFr
     return pd.DataFrame({**data, "_row": pd.array([], dtype="int64")})
 
 
+def odd_note(text: str) -> str:
+    """``'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII; `` before a hint
+    on a value that matches nothing ('' for plain ASCII): a Cyrillic 'а' looks like the
+    Latin 'a' it is not, a zero-width space like nothing."""
+    odd = outside_ascii(text)
+    return f"{quoted(text)} {odd}; " if odd else ""
+
+
 def name_hint(value: object) -> str:
     """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
     its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
@@ -592,13 +600,14 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: closest(b, valid) or _declare(col, valid)
+        hints = {v: odd_note(b) + (closest(b, valid) or _declare(col, valid))
                  for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
-    hints = {v: closest(v, valid) or _declare(col, valid) for v in s[bad].unique()}
+    hints = {v: odd_note(v) + (closest(v, valid) or _declare(col, valid))
+             for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
 

@@ -618,6 +618,26 @@ def test_a_project_or_selector_value_with_odd_characters_is_told_which(tmp_path)
                          "ASCII; did you mean 'fuel'?"), text
 
 
+def test_a_period_a_listed_value_or_a_reference_with_odd_characters_is_told_which(tmp_path):
+    """Three more places printed an invisible character raw and said nothing of it: a
+    change's ``period: "p1\u200b"`` ("unknown period 'p1'; did you mean 'p1'?"), a listed
+    selector value no row holds (its main message), and a link's ``project`` set to a
+    Cyrillic look-alike ('pј', U+0458: "unknown project name", no note)."""
+    (text,) = _problems(_two_markets(tmp_path, '- {table: markets, where: {site: a}, '
+                                               'period: "p1\\u200b", set: '
+                                               '{price_usd_per_unit: 70}}\n'))
+    assert text.endswith("changes[0]: unknown period 'p1\\u200b'; 'p1\\u200b' holds U+200B "
+                         "ZERO WIDTH SPACE, outside ASCII; did you mean 'p1'?"), text
+    (text,) = _problems(_two_markets(tmp_path, '- {table: markets, where: {site: [a, '
+                                               '"b\\u200b"]}, set: {price_usd_per_unit: '
+                                               '70}}\n'))
+    assert "no row of markets.csv has site 'b\\u200b'; 'b\\u200b' holds U+200B" in text, text
+    problems = _problems(_two_markets(tmp_path, "- {table: links, where: {link: ab2}, set: "
+                                                "{project: 'pј'}}\n"))
+    assert any("unknown project name" in t and "'pј' holds U+0458 CYRILLIC SMALL LETTER "
+               "JE, outside ASCII; " in t for t in problems), problems
+
+
 @pytest.mark.parametrize(("name", "said"), [
     ("ѕmall", "'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII: type it in "
               "ASCII letters; use"),
