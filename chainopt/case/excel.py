@@ -967,20 +967,23 @@ _FOLDER_WORDS = ((re.compile(r"add '([^']+)' to case\.yaml"),
                   r"add the sheets \1, \2 and \3"))
 
 
-def workbook_words(hint: str) -> str:
+_ROW_IN_HINT = re.compile(r"\b[a-z_]+\.csv row \d+\b")
+
+
+def workbook_words(hint: str, locations: dict) -> str:
     """A hint in a case folder's words (``add 'name' to case.yaml``, ``create
-    units.csv``) said for a workbook (``add a row name to the case sheet``, ``add a sheet
-    units``)."""
+    units.csv``, ``projects.csv row 3``) said for a workbook (``add a row name to the
+    case sheet``, ``add a sheet units``, ``projects!3:3``: :func:`locate`)."""
     for pattern, words in _FOLDER_WORDS:
         hint = pattern.sub(words, hint)
-    return hint
+    return _ROW_IN_HINT.sub(lambda m: locate(m[0], locations), hint)
 
 
 def relocate(exc: InputError, locations: dict) -> InputError:
     """``exc`` with every location said for the workbook (see :func:`locate`), and its
     hints (:func:`workbook_words`)."""
     return InputError([Problem(locate(p.where, locations), p.message,
-                               workbook_words(p.hint) if p.hint else p.hint)
+                               workbook_words(p.hint, locations) if p.hint else p.hint)
                        for p in exc.problems])
 
 

@@ -1355,7 +1355,8 @@ def test_a_scenario_giving_a_projects_link_a_lifetime_is_refused(tmp_path: Path)
 
 def test_a_workbook_giving_a_projects_link_a_lifetime_is_refused(tmp_path: Path) -> None:
     """A workbook's sheets are read as the CSV files' text (a blank cell is blank), so the
-    rule holds there, located at the cell: links sheet row 3, column F (lifetime_yr)."""
+    rule holds there, located at the cell: links sheet row 3, column F (lifetime_yr); the
+    hint names the project's row of the projects sheet (row 3)."""
     from chainopt.case.excel import write_workbook
     from chainopt.case.load import read_raw
 
@@ -1365,5 +1366,7 @@ def test_a_workbook_giving_a_projects_link_a_lifetime_is_refused(tmp_path: Path)
     (p,) = info.value.problems
     assert p.where == "links!F3"
     assert "(found '40')" in p.message
+    # the project's row is the workbook's too (it said projects.csv row 3: no such file)
+    assert "(25, projects!3:3)" in p.hint, p.hint
     ok = write_workbook(read_raw(_project_link(tmp_path / "ok", "")), tmp_path / "ok.xlsx")
     assert load_case(ok)
