@@ -219,8 +219,11 @@ def _solver_imports(where: str = "", skip: tuple[str, ...] = ()) -> list[str]:
         if not rel.startswith(where):
             continue
         for line, module, names in imported(path.read_text(encoding="utf-8")):
+            # (a name taken from another module counts by itself too: `from
+            # chainopt.solve import highspy` is highspy all the same)
             bad += [f"chainopt/{rel}:{line}: {m}" for m in (module, *names)
-                    if _under(m if m == module else f"{module}.{m}", SOLVER_LIBRARIES)]
+                    if _under(m if m == module else f"{module}.{m}", SOLVER_LIBRARIES)
+                    or (m != module and m in SOLVER_LIBRARIES)]
     return bad
 
 
@@ -243,6 +246,15 @@ def test_the_scan_sees_each_form_of_import():
                                                 (6, "highspy"), (7, "pyomo.environ")]
     assert (8, "chainopt", ("api",)) in imported(source)
     assert not _under("chainopt.apix", ("chainopt.api",))
+
+
+def test_no_relative_imports():
+    """Every import names its module from ``chainopt`` down: the scans above read a
+    relative one (``from ..api import run``) as no module at all, so none may be written."""
+    bad = [f"chainopt/{rel}:{node.lineno}" for rel, path in _sources()
+           for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+           if isinstance(node, ast.ImportFrom) and node.level]
+    assert bad == [], "relative imports (write from chainopt.x import y):\n" + "\n".join(bad)
 
 
 def test_case_side_imports_no_pyomo_or_solver():
