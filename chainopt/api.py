@@ -67,6 +67,7 @@ from chainopt.errors import (
     SweepInterrupted,
     UnboundedError,
     said,
+    shell_word,
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut, suggest
@@ -1516,7 +1517,7 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
     if not sc.is_scenario_path(scenario):
         raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
                             "other than case.yaml); a case's tables are shown with --source "
-                            f"TABLE (chainopt show {scenario} --source units)")
+                            f"TABLE (chainopt show {shell_word(scenario)} --source units)")
     base, eff, chain = sc.resolve_chain(scenario)
     if root:
         first = chain[0]
@@ -1924,7 +1925,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
     if len(_drift.differences(report)):
         stopped = ("\n  the re-run stopped at its time limit "
                    f"({limit}) with a plan not proven optimal: a slower machine? give the "
-                   f"re-run more time (chainopt verify {results_dir} --time-limit S)"
+                   f"re-run more time (chainopt verify {shell_word(results_dir)} --time-limit S)"
                    if fresh.manifest.get("status") == "feasible" and m.get("status")
                    == "optimal" and options.time_limit_s is not None else "")
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped

@@ -28,7 +28,7 @@ from rich.markup import escape as _markup_escape
 from typer.core import TyperGroup
 
 from chainopt import errors, termtable
-from chainopt.errors import ChainoptError
+from chainopt.errors import ChainoptError, shell_word
 from chainopt.interrupt import (
     INTERRUPTED,
     exit_interrupted,
@@ -586,7 +586,8 @@ def print_summary(results) -> None:
     if m.get("results_dir"):
         console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]",
                       soft_wrap=True)
-        console.print(f"why this plan: chainopt explain {m['results_dir']} [--ranging]",
+        console.print(f"why this plan: chainopt explain {shell_word(m['results_dir'])} "
+                      "[--ranging]",
                       highlight=False, markup=False, soft_wrap=True)
 
 

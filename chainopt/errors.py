@@ -6,6 +6,7 @@ The library raises; only :mod:`chainopt.cli` prints a message and exits.
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -61,6 +62,13 @@ def said(option: str, keyword: str) -> str:
     """How a message names a choice: ``option`` (``--overwrite``) when the command line
     asks, else ``keyword`` (``overwrite=True``), as a Python caller passes it."""
     return option if _COMMAND_LINE.get() else keyword
+
+
+def shell_word(value: object) -> str:
+    """``value`` (a path, a scenario file) as one word of a command a message tells to run,
+    quoted for a POSIX shell where it must be (``'my case/s.yaml'``), so that the command
+    can be pasted as it is; a plain path stays as it is."""
+    return shlex.quote(str(value))
 
 
 def columns_label(columns: Iterable[str]) -> str:

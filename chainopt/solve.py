@@ -67,7 +67,14 @@ import pyarrow as pa
 from chainopt import __version__
 from chainopt.case.load import case_argument
 from chainopt.case.schema import IN_MEMORY, SolverDefaults
-from chainopt.errors import InfeasibleError, InputError, Problem, SolverError, UnboundedError
+from chainopt.errors import (
+    InfeasibleError,
+    InputError,
+    Problem,
+    SolverError,
+    UnboundedError,
+    shell_word,
+)
 from chainopt.models.build import BuiltModel
 from chainopt.results import best_bound
 
@@ -761,11 +768,12 @@ def _failed_run(built: BuiltModel) -> tuple[str, str]:
         what = f"scenario '{chain[-1]['name']}' (on case '{built.case.name}')"
         explain = ("Save the changes as a scenario file and run `chainopt explain` on it"
                    if chain[-1].get(IN_MEMORY) else
-                   f"Run `chainopt explain {chain[-1].get('path') or chain[-1]['name']}`")
+                   f"Run `chainopt explain "
+                   f"{shell_word(chain[-1].get('path') or chain[-1]['name'])}`")
     elif built.case.origin:  # by its folder too: the name is any text in case.yaml
         where = case_argument(built.case.origin)
         what = f"case '{built.case.name}'" + ("" if where == built.case.name else f" ({where})")
-        explain = f"Run `chainopt explain {where}`"
+        explain = f"Run `chainopt explain {shell_word(where)}`"
     else:
         what, explain = f"case '{built.case.name}'", "Run `chainopt explain` on the case"
     if built.extension is not None:

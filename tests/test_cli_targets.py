@@ -96,6 +96,11 @@ def test_the_hint_for_a_sweep_names_its_source_as_found_not_as_typed(results: Pa
     result, text = invoke("explain", sweep)
     assert result.exit_code == 1
     assert f"(chainopt run {tmp_path / 'cases' / 'sc'})" in text, text
+    # a path with a space is quoted, so that the command can be pasted (review s28 F5)
+    record.update(source_abs=str(tmp_path / "my cases" / "sc"))
+    (sweep / "sweep.json").write_text(json.dumps(record))
+    result, text = invoke("explain", sweep)
+    assert f"(chainopt run '{tmp_path / 'my cases' / 'sc'}')" in text, text
 
 
 def test_explain_of_the_results_parent_and_of_a_mistyped_run(results: Path) -> None:

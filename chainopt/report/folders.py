@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chainopt.atomic import KINDS, is_chainopt_folder, read_json
 from chainopt.case.validate import closest
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, shell_word
 from chainopt.textfile import MAX_JSON_BYTES
 
 #: run folders a message names (the rest counted)
@@ -74,7 +74,8 @@ def _hint(folder: Path, kind: str | None, command: str, give: str) -> str:
         # the path as found when the sweep started (the source as typed is relative to
         # where it was typed); an embedded case's name has none
         source = record.get("source_abs") or record.get("source")
-        run = f"chainopt run {source}" if isinstance(source, str) else "chainopt run"
+        run = f"chainopt run {shell_word(source)}" if isinstance(source, str) else \
+            "chainopt run"
         return ("a sweep keeps no plan of its variants: save one with chainopt sweep ... "
                 f"--full ID (it goes to variants/ID), or run its source ({run}) and {do} "
                 "the results folder it writes")
@@ -84,7 +85,8 @@ def _hint(folder: Path, kind: str | None, command: str, give: str) -> str:
         beside = folder.parent / scenario if isinstance(scenario, str) else None
         if beside is not None and is_chainopt_folder(beside, "results"):
             return f"{do} the run of its scenario: {beside}"
-        return (f"run its scenario (chainopt run {source if isinstance(source, str) else ''}"
+        return (f"run its scenario (chainopt run "
+                f"{shell_word(source) if isinstance(source, str) else ''}"
                 .rstrip() + f") and {do} the results folder it writes")
     runs = results_folders_in(folder)
     if runs:
@@ -108,7 +110,8 @@ def not_a_run(folder: str | Path, command: str, nor: str = "", give: str = "") -
     elif (folder / "case.yaml").is_file():  # (explain reads a case folder: never here)
         return InputError([Problem(str(folder), f"a case folder, not a results folder (no "
                                    f"manifest.json){also}", f"run it first (chainopt run "
-                                   f"{folder}) and chainopt {command} the results folder "
+                                   f"{shell_word(folder)}) and chainopt {command} the "
+                                   "results folder "
                                    "it writes")])
     elif nor:
         what = f"neither a results folder (no manifest.json) nor {nor}"
