@@ -1710,7 +1710,7 @@ def _not_a_run_of(command: str, folder: str | Path) -> None:
     path = Path(folder)
     if path.is_dir() and not (path / MANIFEST).exists():
         raise folders.not_a_run(path, command, give="give a folder written by chainopt run")
-    wrong = folders.missing_run(path)
+    wrong = folders.a_file(path, command) or folders.missing_run(path)
     if wrong is not None:
         raise wrong
 

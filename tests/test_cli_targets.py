@@ -141,6 +141,22 @@ def test_verify_and_report_of_a_case_folder_say_to_run_it_first(results: Path) -
                 "writes") in text, text
 
 
+def test_verify_and_report_of_a_scenario_file_say_to_run_it_first(tmp_path: Path) -> None:
+    """`chainopt verify scenarios/x.yaml` said "no such folder" of a file that is there;
+    it is a scenario, to run first (review s28 F5). Another file is named a file."""
+    for command in ("verify", "report"):
+        result, text = invoke(command, PORT)
+        assert result.exit_code == 1
+        assert (f"{PORT}: a scenario or case file, not a results folder; run it first "
+                f"(chainopt run {PORT}) and chainopt {command} the results folder it "
+                "writes") in text, text
+    other = tmp_path / "notes.txt"
+    other.write_text("x")
+    result, text = invoke("verify", other)
+    assert f"{other}: a file, not a results folder; give a folder written by chainopt run" \
+        in text, text
+
+
 def test_explain_of_a_plain_folder_names_both_readings(tmp_path: Path) -> None:
     result, text = invoke("explain", tmp_path)
     assert result.exit_code == 1

@@ -120,6 +120,21 @@ def not_a_run(folder: str | Path, command: str, nor: str = "", give: str = "") -
     return InputError([Problem(str(folder), what, _hint(folder, kind, command, give))])
 
 
+def a_file(target: str | Path, command: str) -> InputError | None:
+    """The InputError for ``target``, a file given to ``chainopt COMMAND`` where a
+    results folder is read (a scenario file, a case workbook: "no such folder" said
+    nothing of what it is); None if it is no file."""
+    path = Path(target)
+    if not path.is_file():
+        return None
+    if path.suffix.lower() in (".yaml", ".yml", ".xlsx"):
+        return InputError([Problem(str(path), "a scenario or case file, not a results "
+                                   "folder", f"run it first (chainopt run {shell_word(path)})"
+                                   f" and chainopt {command} the results folder it writes")])
+    return InputError([Problem(str(path), "a file, not a results folder",
+                               "give a folder written by chainopt run")])
+
+
 def missing_run(target: str | Path) -> InputError | None:
     """The InputError for ``target``, a path that does not exist, when its parent holds
     results folders (a mistyped run folder: ``results/smal_chain``): "did you mean" among

@@ -37,7 +37,7 @@ from chainopt.report.compare import (
     read_tables,
     shown,
 )
-from chainopt.report.folders import missing_run, not_a_run
+from chainopt.report.folders import a_file, missing_run, not_a_run
 from chainopt.report.static import write_compare_static, write_static
 from chainopt.results import MANIFEST, READ_FAULTS, RERUN, Results, variant_of
 from chainopt.textfile import MAX_JSON_BYTES
@@ -630,7 +630,7 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                                   f"give a file name ending in .html (default: "
                                   f"{Path(folder) / REPORT_FILE})")])
     if not folder.is_dir():
-        raise missing_run(folder) or InputError([Problem(
+        raise a_file(folder, "report") or missing_run(folder) or InputError([Problem(
             str(folder), "no such folder", "give a results folder (chainopt run) or a "
             "comparison folder (chainopt compare)")])
     html_path = Path(out) if out else folder / REPORT_FILE
