@@ -681,6 +681,43 @@ def test_the_oil_price_scenarios_move_every_oil_linked_price(scenario, ratio):
     assert ("120 USD/t spread" if ratio > 1 else "480 USD/t spread") in text
 
 
+@pytest.mark.parametrize(("scenario", "ratio"), [("ru_high_polymer.yaml", 1.3),
+                                               ("ru_low_polymer.yaml", 0.7)])
+def test_the_polymer_price_scenarios_move_netbacks_by_their_basis(scenario, ratio):
+    """Review scen2 F7: ru_high_polymer scales the delivered polymer and methanol prices
+    by 1.3 (ru_low_polymer by 0.7); a price that is a netback or mark-up of a basis moves
+    by the basis's change (the rule of review data2 F4), not by 30 % of itself. FOB
+    Ust-Luga/Novorossiysk polymers are CFR Asia (HDPE 950, LLDPE and PP 930, CFR China
+    east) less long-haul freight and discount less 10 USD/t port handling (markets.csv):
+    HDPE 810 -> 810 + 0.3 x 950 = 1,095 (scaled it was 1,053), LLDPE 790 -> 1,069, PP
+    810 -> 1,089; low: 525, 511, 531 (scaled 567, 553, 567). China north-east is CFR
+    China east + 10 inland: HDPE 960 -> 1.3 x 950 + 10 = 1,245, methanol 310 -> 400.
+    Delivered prices scale: CFR China east HDPE 950 -> 1,235, Turkey PP 980 -> 1,274."""
+    base = api.load_case(None)
+    scen = api.load_case(SCENARIOS / scenario)
+
+    def prices(c):
+        return c.tables["markets"].set_index(["site", "commodity"])["price_usd_per_unit"]
+
+    b, h = prices(base), prices(scen)
+    d = ratio - 1
+    basis = {"hdpe": 950, "lldpe": 930, "pp": 930, "methanol": 300}
+    for (site, com), price in b.items():
+        if com not in {"hdpe", "lldpe", "ldpe", "pp", "methanol"}:
+            assert h[(site, com)] == price, (site, com)
+        elif site in ("ustluga", "novorossiysk", "chn_ne"):
+            assert h[(site, com)] == pytest.approx(price + d * basis[com]), (site, com)
+            assert b[("chn_e", com)] == basis[com]
+        else:
+            assert h[(site, com)] == pytest.approx(ratio * price), (site, com)
+    fob = [h[(s, c)] for s in ("ustluga", "novorossiysk") for c in ("hdpe", "lldpe", "pp")]
+    hand = [1095, 1069, 1089] if ratio > 1 else [525, 511, 531]
+    assert fob == pytest.approx(hand * 2)
+    assert h[("chn_ne", "hdpe")] == pytest.approx(1245 if ratio > 1 else 675)
+    assert h[("chn_ne", "methanol")] == pytest.approx(400 if ratio > 1 else 220)
+    assert h[("chn_e", "hdpe")] == pytest.approx(1235 if ratio > 1 else 665)
+
+
 def test_the_weak_rouble_scales_every_rouble_regulated_gas_price():
     """Review data F10/F6 and data2 F6: the Sakhalin gas for Primorye costs 16 at the
     field + 40 on the Sakhalin-Khabarovsk-Vladivostok pipeline = 56 delivered, the
