@@ -305,6 +305,43 @@ def test_levers_move_the_chain_the_expected_way(base):
         assert r.objective < base.objective - 1.0, name
 
 
+def test_the_discounted_cargoes_are_mostly_espo_crude_shut_in_and_gas(base):
+    """Review scen2 F1: proposal_discounted_cargoes' levers act on every sale and link
+    into China, Japan and Korea. ESPO crude nets 524 - 18 (sea) - 37 (pipeline) - 420
+    (wsib supply, E) = +49 USD/t in China and 521 - 14 - 37 - 420 = +50 in Korea;
+    discounted 10 % with 5 USD/t of premium, 471.6 - 5 - 475 = -8.4 and 468.9 - 5 - 471
+    = -7.1, so all 45 Mt/yr (42 + 3) is shut in: 42 x 49 + 3 x 50 = 2,208 MUSD/yr. The
+    ~37.86 bcm of Power of Siberia gas sold (38 less pipeline losses) pays 0.1 x 270 + 5
+    = 32 USD per 1000 m3 (the premium is per 1000 m3 here, not per t): ~1,212 MUSD/yr.
+    Over the 25 years at 10 % (sum of 1.1^-k, k = 0..24, = 9.985): 22,047 (58
+    %) and ~12,100 (32 %) of the 37,722.8 loss; the rest, ~3.6 bn (9 %), is the
+    petrochemicals and LPG."""
+    r = _run("proposal_discounted_cargoes.yaml")
+    weight = sum(1.1 ** -k for k in range(25))
+    assert weight == pytest.approx(9.985, abs=5e-4)
+
+    def sold(res, site, com):
+        s = res.tables["sales"]
+        return s[(s["site"] == site) & (s["commodity"] == com)].set_index("period")
+
+    for site, vol in (("chn_e", 42000), ("kor", 3000)):
+        assert sold(base, site, "crude")["sales_k_per_yr"].to_numpy() == pytest.approx([vol] * 5)
+        assert sold(r, site, "crude")["sales_k_per_yr"].sum() == pytest.approx(0, abs=1e-6)
+    gas = sold(r, "chn_ne", "sales_gas")
+    assert gas["price_usd_per_unit"].to_numpy() == pytest.approx([243] * 5)
+    # the 38 bcm contract less the pipeline's losses reaches the market: ~37.86 bcm sold
+    bcm = sold(r, "chn_ne", "sales_gas")["sales_k_per_yr"].to_numpy() / 1000
+    assert bcm == pytest.approx([37.86] * 5, abs=0.01)
+    period_w = [sum(1.1 ** -k for k in range(5 * i, 5 * i + 5)) for i in range(5)]
+    loss = base.objective - r.objective
+    assert loss == pytest.approx(37722.8, abs=0.05)
+    crude, gas_cost = 2208 * weight, 32 * float(np.dot(bcm, period_w))
+    assert crude == pytest.approx(22047, abs=1) and gas_cost == pytest.approx(12100, abs=10)
+    assert crude / loss == pytest.approx(0.584, abs=0.001)
+    assert gas_cost / loss == pytest.approx(0.32, abs=0.002)
+    assert 3400 < loss - crude - gas_cost < 3700
+
+
 def test_who_earns_what_on_mp2():
     """MP2 built as proposed (forced from 2026) is marginal for the chain: its NPV at
     10 % is negative and its IRR just below 10 % (9.77 %), and it is worse for a Russian
@@ -679,6 +716,43 @@ def test_the_oil_price_scenarios_move_every_oil_linked_price(scenario, ratio):
     text = (SCENARIOS / scenario).read_text()
     assert "Baltic LNG FOB Ust-Luga (290" in text
     assert ("120 USD/t spread" if ratio > 1 else "480 USD/t spread") in text
+
+
+@pytest.mark.parametrize(("scenario", "ratio"), [("ru_high_polymer.yaml", 1.3),
+                                               ("ru_low_polymer.yaml", 0.7)])
+def test_the_polymer_price_scenarios_move_netbacks_by_their_basis(scenario, ratio):
+    """Review scen2 F7: ru_high_polymer scales the delivered polymer and methanol prices
+    by 1.3 (ru_low_polymer by 0.7); a price that is a netback or mark-up of a basis moves
+    by the basis's change (the rule of review data2 F4), not by 30 % of itself. FOB
+    Ust-Luga/Novorossiysk polymers are CFR Asia (HDPE 950, LLDPE and PP 930, CFR China
+    east) less long-haul freight and discount less 10 USD/t port handling (markets.csv):
+    HDPE 810 -> 810 + 0.3 x 950 = 1,095 (scaled it was 1,053), LLDPE 790 -> 1,069, PP
+    810 -> 1,089; low: 525, 511, 531 (scaled 567, 553, 567). China north-east is CFR
+    China east + 10 inland: HDPE 960 -> 1.3 x 950 + 10 = 1,245, methanol 310 -> 400.
+    Delivered prices scale: CFR China east HDPE 950 -> 1,235, Turkey PP 980 -> 1,274."""
+    base = api.load_case(None)
+    scen = api.load_case(SCENARIOS / scenario)
+
+    def prices(c):
+        return c.tables["markets"].set_index(["site", "commodity"])["price_usd_per_unit"]
+
+    b, h = prices(base), prices(scen)
+    d = ratio - 1
+    basis = {"hdpe": 950, "lldpe": 930, "pp": 930, "methanol": 300}
+    for (site, com), price in b.items():
+        if com not in {"hdpe", "lldpe", "ldpe", "pp", "methanol"}:
+            assert h[(site, com)] == price, (site, com)
+        elif site in ("ustluga", "novorossiysk", "chn_ne"):
+            assert h[(site, com)] == pytest.approx(price + d * basis[com]), (site, com)
+            assert b[("chn_e", com)] == basis[com]
+        else:
+            assert h[(site, com)] == pytest.approx(ratio * price), (site, com)
+    fob = [h[(s, c)] for s in ("ustluga", "novorossiysk") for c in ("hdpe", "lldpe", "pp")]
+    hand = [1095, 1069, 1089] if ratio > 1 else [525, 511, 531]
+    assert fob == pytest.approx(hand * 2)
+    assert h[("chn_ne", "hdpe")] == pytest.approx(1245 if ratio > 1 else 675)
+    assert h[("chn_ne", "methanol")] == pytest.approx(400 if ratio > 1 else 220)
+    assert h[("chn_e", "hdpe")] == pytest.approx(1235 if ratio > 1 else 665)
 
 
 def test_the_weak_rouble_scales_every_rouble_regulated_gas_price():
