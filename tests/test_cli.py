@@ -197,7 +197,7 @@ def test_sensitivity_help_example_names_a_scenario_that_builds_its_project() -> 
     """``chainopt sensitivity`` holds the project built as its scenario builds it and
     refuses one the scenario does not build (exit 1, "the scenario does not build it").
     The help's example gave scenarios/ru_mp2_nakhodka_methanol_urea.yaml, where MP2 is
-    only optional and, at central prices, not built (the README: worth -112.2 MUSD when
+    only optional and, at central prices, not built (the README: worth -163.1 MUSD when
     forced), so the example exited 1. Its scenario must force the project it names, as
     proposal_nakhodka_methanol_urea forces mp2 from p2026 (the README's own example)."""
     from chainopt.safe_yaml import read_mapping

@@ -123,8 +123,19 @@ def _periods(results: dict) -> dict[str, set[str]]:
 
 
 def _period_order(results: dict) -> dict[str, int]:
-    first = next(iter(results.values()))
-    return {p: i for i, p in enumerate(first.manifest.get("periods", []))}
+    """Rank of every period of the runs, in time: by start year (from each manifest's
+    ``period_table``), ties and periods without one in the order the runs list them.
+    A scenario that splits a period (p2026 at 2029: p2026 = 2026-2028, p2029) has its
+    new part between p2026 and p2031, not after the base's last period."""
+    start: dict[str, float] = {}
+    seen: dict[str, int] = {}
+    for r in results.values():
+        for p in r.manifest.get("periods", []):
+            seen.setdefault(str(p), len(seen))
+        for row in r.manifest.get("period_table", []):
+            start.setdefault(str(row["period"]), float(row["start_year"]))
+    ranked = sorted(seen, key=lambda p: (start.get(p, float("inf")), seen[p]))
+    return {p: i for i, p in enumerate(ranked)}
 
 
 def _sort(df: pd.DataFrame, keys: list[str], order: dict[str, int]) -> pd.DataFrame:

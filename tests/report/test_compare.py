@@ -584,3 +584,23 @@ def test_a_value_holding_a_project_starting_later_in_the_period_is_warned(tmp_pa
     else:
         assert ("ab", "a") not in marks
     assert ("ab", "b") not in marks
+
+
+def test_a_split_period_sorts_in_time_between_the_bases_periods(tmp_path):
+    """small_chain has p2026, p2031, p2036 (5 years each); a scenario splitting p2026 at
+    2029 has p2026 (2026-2028), p2029 (2029-2030), p2031, p2036. Compared with the base,
+    the by-period tables list p2026, p2029, p2031, p2036: by start year (2026 < 2029 <
+    2031 < 2036), as the years run. They put p2029, which the base lacks, after p2036
+    (the base's order alone; the MP2 scenarios' p2029 and p2030 came after p2046). The
+    base has no p2029 row: its cell is blank."""
+    split = tmp_path / "split.yaml"
+    split.write_text("description: small_chain, p2026 split at 2029\nbase: small_chain\n"
+                     "changes:\n  - {split: p2026, at: 2029}\n")
+    runs = {"small_chain": api.run("small_chain", save=False),
+            "split": api.run(split, save=False)}
+    s = compare.compare(runs)
+    assert list(s["cashflow"]["period"]) == ["p2026", "p2029", "p2031", "p2036"]
+    assert pd.isna(s["cashflow"].set_index("period").loc["p2029", "small_chain"])
+    made = s["production"]
+    first = made[made["product"] == made["product"].iloc[0]]
+    assert list(first["period"]) == ["p2026", "p2029", "p2031", "p2036"]
