@@ -606,7 +606,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 # so is their depreciation
                 ps, pf = parties.project_parties(
                     f, terms, effect, builds=economics.project_builds(pj),
-                    induced=economics.induced_builds(ref, results[n], effect))
+                    others=economics.incremental_builds(ref, results[n], effect))
                 # its stream holds that of the projects built only with it, split by
                 # its shares (theirs are not applied there): said on each owner's row
                 # (a lender lends on its own spend only)

@@ -124,22 +124,26 @@ def new_projects(counterfactual, scenario) -> pd.DataFrame:
     return pj[~pj["project"].isin(set(built_projects(counterfactual)["project"]))]
 
 
-#: the ``investments`` kinds whose builds a project induces (:func:`induced_builds`)
+#: the ``investments`` kinds whose builds a project changes (:func:`incremental_builds`)
 INDUCED_KINDS = ("unit", "link", "project", "extension")
 
 
-def induced_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
-    """The builds (:data:`BUILD_COLUMNS`) ``scenario`` makes and ``counterfactual`` (the
-    scenario without ``project``) does not, other than ``project``'s own: per unit, link
-    or project (:data:`INDUCED_KINDS`, ``investments`` rows) and construction period, the
-    positive difference of the overnight cost between the two runs, with the scenario's
-    first year of use, life and lead time. That is an expansion of unit ``u`` built only
-    with the project, a project built only with it (one that ``requires`` it), a project
-    or expansion it moves to an earlier period (the scenario's build counts; the one the
-    counterfactual makes later is spend avoided), a larger built share, and a life
-    extension (kind ``extension``) only the scenario makes, or makes larger. Spend the
-    project avoids (a negative difference: a life extension only the counterfactual
-    makes) is left out."""
+def incremental_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
+    """The builds (:data:`BUILD_COLUMNS`) by which ``scenario`` and ``counterfactual``
+    (the scenario without ``project``) differ, other than ``project``'s own: per unit,
+    link or project (:data:`INDUCED_KINDS`, ``investments`` rows), construction period,
+    first year of use, life and lead time, the scenario's overnight cost less the
+    counterfactual's. Positive, a build the project induces: an expansion of unit ``u``
+    built only with it, a project built only with it (one that ``requires`` it), a larger
+    built share, a life extension (kind ``extension``) only the scenario makes, or makes
+    larger, the earlier build of a project or expansion it moves to an earlier period.
+    Negative, spend it avoids: a life extension only the counterfactual makes, a project
+    the counterfactual builds instead, the later build of one it moves earlier. Each is
+    depreciated from its own first year of use over its own life
+    (:func:`chainopt.report.parties.depreciation`), so that the project's tax deductions
+    are the scenario's less the counterfactual's: a build avoided takes away the
+    deductions the counterfactual would have had (MP4 avoids the legacy crackers' life
+    extension and, with it, the extension's depreciation)."""
     keys = ["kind", "name", "period", "first_use_year", "lifetime_yr", "lead_time_yr"]
 
     def builds(results) -> pd.DataFrame:
@@ -155,12 +159,16 @@ def induced_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
         return inv.groupby(keys, as_index=False, sort=False)["overnight_musd"].sum()
 
     s, c = builds(scenario), builds(counterfactual)
-    m = s.merge(c, on=keys, how="left", suffixes=("", "_cf"))
-    without = m["overnight_musd_cf"].fillna(0.0).astype(float)
-    m["overnight_musd"] = m["overnight_musd"].astype(float) - without
+    # (stacked, not outer-merged: pandas cannot merge an empty frame of Arrow text keys)
+    parts = [df.assign(signed=sign * df["overnight_musd"])
+             for df, sign in ((s, 1.0), (c, -1.0)) if len(df)]
+    if not parts:
+        return s[BUILD_COLUMNS]
+    m = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False, sort=False).agg(
+        overnight_musd=("signed", "sum"), larger=("overnight_musd", "max"))
     # a saved run keeps 10 significant digits of each cost: a build both make reads as a
     # difference of up to 5e-10 of it
-    m = m[m["overnight_musd"] > 1e-9 + 1e-8 * without.abs()]
+    m = m[m["overnight_musd"].abs() > 1e-9 + 1e-8 * m["larger"]]
     return m[BUILD_COLUMNS].reset_index(drop=True)
 
 

@@ -13,12 +13,14 @@ For one project, year by year (MUSD):
   x built share over its construction years, ``own_y``; one build per tranche, each
   spent over its own construction years) plus what it makes the rest of the chain
   spend or not spend (e.g. a life extension the counterfactual needs). Debt and
-  equipment supply follow ``own_y``; tax depreciation follows ``own_y`` and the builds
-  the scenario makes and its counterfactual does not (``induced``,
-  :func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
-  unit or link expansion it feeds, a life extension it makes necessary, whose profit is
-  in its stream), each over its own life; the rest goes to the owners by share,
-  untaxed, in whatever year it falls.
+  equipment supply follow ``own_y``; tax depreciation follows ``own_y`` and the other
+  builds by which the scenario and its counterfactual differ (``others``,
+  :func:`chainopt.report.economics.incremental_builds`): plus those the scenario makes
+  and its counterfactual does not (a project that ``requires`` it, a unit or link
+  expansion it feeds, a life extension it makes necessary, whose profit is in its
+  stream), minus those it avoids (a life extension the counterfactual makes: the
+  deductions the counterfactual would have had), each over its own life; the rest goes
+  to the owners by share, untaxed, in whatever year it falls.
 * **Debt** (``project_finance``): drawdown ``D_y = debt_share x own_y``. With
   B the balance before year y's flows: interest ``I_y = i B``; from year
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
@@ -40,7 +42,8 @@ For one project, year by year (MUSD):
   ``s (operating_y - depreciation_y - I_y)`` (a nominal loan's ``I_y`` deflated, so its
   inflation gain on the principal is not taxed, as an FX gain is not), losses carried
   forward without limit;
-  tax depreciation is straight-line per build (the project's and the induced ones):
+  tax depreciation is straight-line per build (the project's and the others, those
+  avoided negative):
   each tranche's own overnight capex
   (capex x its built share) / lifetime_yr from its own first year of use (a tranche
   built later starts later), to the horizon end at the latest; the residual value at
@@ -358,7 +361,7 @@ def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int,
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     first_use_year: int | None = None, lifetime_yr: float = 25.0,
                     builds: pd.DataFrame | None = None,
-                    induced: pd.DataFrame | None = None,
+                    others: pd.DataFrame | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per party of ``project``: a summary (one row per party and role) and the yearly
     flows, from the project's incremental ``flows`` (``year``, ``operating_musd``,
@@ -378,14 +381,18 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     incremental capex is all the project's own, one build depreciated over
     ``lifetime_yr`` from ``first_use_year`` (None: no depreciation).
 
-    ``induced``: the builds (the same columns) made with this project and not without it
-    (:func:`chainopt.report.economics.induced_builds`: a project that ``requires`` it, a
-    unit or link expansion it feeds, a life extension it makes necessary), whose capex
-    and profit are in its stream: each is depreciated over its own life from its own
-    first year of use, as the project's own are, so the stream's profit is never taxed
-    without the depreciation of the capex that earns it; the loan and the equipment
-    supply stay on the project's own spend (the lender lends on the project's builds;
-    the induced capex is the owners', by share)."""
+    ``others``: the other builds (the same columns) by which the chain with this project
+    and without it differ (:func:`chainopt.report.economics.incremental_builds`):
+    positive, made with it and not without it (a project that ``requires`` it, a unit or
+    link expansion it feeds, a life extension it makes necessary), whose capex and
+    profit are in its stream; negative, spend it avoids (a life extension the chain
+    without it makes). Each is depreciated over its own life from its own first year of
+    use, as the project's own are, a negative one as the deductions the chain without
+    the project would have had and does not have with it: the stream's profit is never
+    taxed without the depreciation of the capex that earns it, nor a saving on capex
+    counted without the deductions it gives up. The loan and the equipment supply stay
+    on the project's own spend (the lender lends on the project's builds; the other
+    capex is the owners', by share)."""
     f = flows.set_index("year")[["operating_musd", "capex_musd", "residual_musd"]].astype(float)
     if builds is None:
         spend = (-f["capex_musd"]).clip(lower=0.0)
@@ -417,8 +424,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         rate and books, :meth:`Terms.regime`), in the case's money."""
         j = terms.tax_inflation(project, party)
         dep = depreciation(builds, y, end, j)
-        if induced is not None and len(induced):
-            dep = dep + depreciation(induced, y, end, j)
+        if others is not None and len(others):
+            dep = dep + depreciation(others, y, end, j)
         base = op - dep - intr  # the project's taxable profit (100 %)
         rates = terms.tax_rates(project, party, y, base, first_use_year)
         index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year

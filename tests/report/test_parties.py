@@ -908,6 +908,54 @@ def test_a_life_extension_made_only_with_the_project_is_depreciated(tmp_path):
     assert row["NPV (MUSD)"] == pytest.approx(2.392735, abs=1e-6)
 
 
+def test_a_life_extension_the_project_avoids_takes_its_depreciation_with_it(tmp_path):
+    """End to end, MP4's case in small (review fin3 F4): the existing unit u (make, 5
+    kt/yr, fixed O&M 100 USD per t/yr: 0.5 MUSD/yr) retires at the start of 2028 and may
+    be kept 3 more years for 40 USD per t/yr (0.2 MUSD, spent at the start of 2028); prod
+    sells at 500 USD/t (at most 5 kt/yr), feed costs 100. Without project a the chain
+    extends u (it earns 5 x 400 - 500 = 1.5 MUSD a year for 0.2). Project a (capex 1.0,
+    lead 1, life 4, its unit ua without fixed O&M) retires u when it comes into use in
+    2027. a's stream: -1.0 (2026); +0.5 a year 2027-2030 (u's fixed O&M saved); +0.2 in
+    2028 (the extension avoided).
+
+    Tax 20 %: a deducts its own 1.0 / 4 = 0.25 a year, and loses the extension's 0.2 / 3
+    = 0.066667 a year (2028-2030) that the chain without it deducts: taxable 0.25 (2027)
+    and 0.5 - 0.25 + 0.066667 = 0.316667 (2028-2030); tax 0.05 and 0.063333 (0.05 when
+    the lost deductions were left out), 0.24 in all. alpha's flows -1, 0.45, 0.636667,
+    0.436667, 0.436667: NPV at 10 % 0.561585 (0.591729 before)."""
+    tables = {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,500,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+                 "u,plant,make,5,100,2028,3,40,\nua,plant,make,5,0,,,,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,retires_units\na,1.0,p1,4,1,true,off,u",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }
+    sections = _compare_optional(tmp_path, tables, ["a"])
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
+        [-1.0, 0, 0.2, 0, 0], abs=1e-9)
+    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
+        [0.5] * 4, abs=1e-9)
+    alpha = sections["party_cashflows"].set_index("year")
+    tax = 0.2 * (0.5 - 0.25 + 0.2 / 3)
+    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.05] + [tax] * 3)
+    hand = [-1.0, 0.45, 0.7 - tax, 0.5 - tax, 0.5 - tax]
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(hand)
+    row = _row(sections["party_economics"], "alpha")
+    assert row["tax paid (MUSD)"] == pytest.approx(0.24)
+    assert row["NPV (MUSD)"] == pytest.approx(sum(v / 1.1**k for k, v in enumerate(hand)))
+    assert row["NPV (MUSD)"] == pytest.approx(0.561585, abs=1e-6)
+
+
 def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
     """End to end (review fin2 F2, case M4): periods 2026..2030 of one year, 10 %, start
     of year. prod sells at 300 USD/t (at most 5 kt/yr), feed costs 100 USD/t; project x
@@ -954,16 +1002,18 @@ def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
     assert (row["IRR note"], row["payback note"]) == ("no outflow", "no outflow")
 
 
-def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
-    """economics.induced_builds, by hand: the scenario (with project a) builds a (1.0, its
-    own: left out), unit u in p1 (2.0), link l in p2 (0.6, also built by the
+def test_incremental_builds_are_the_scenarios_builds_less_its_counterfactuals():
+    """economics.incremental_builds, by hand: the scenario (with project a) builds a (1.0,
+    its own: left out), unit u in p1 (2.0), link l in p2 (0.6, also built by the
     counterfactual: no difference), project c in p1 (1.5; the counterfactual builds c in
-    p2: the scenario's p1 build counts, the p2 one is spend avoided) and 0.75 of project d
-    in p1 (the counterfactual 0.25: 0.5 more, 0.5 x capex 2.0 = 1.0 MUSD), and the life
-    extension of v (0.3, only the scenario's); the life extension of w only the
-    counterfactual makes is spend avoided, no build, and a cost the saved run keeps to 10
-    digits (0.6000000001 against 0.6) is no difference. Induced: u 2.0 from 2027, c 1.5
-    from 2027, d 1.0 from 2027, v's extension 0.3 from 2027; each with its own life."""
+    p2: the scenario's p1 build counts, and the p2 one is spend avoided, -1.5 from 2028)
+    and 0.75 of project d in p1 (the counterfactual 0.25: 0.5 more, 0.5 x capex 2.0 = 1.0
+    MUSD), and the life extension of v (0.3, only the scenario's); the life extension of
+    w only the counterfactual makes is spend avoided (-0.4 from 2027: the deductions the
+    counterfactual had, which it loses; review fin3 F4: they were left out), and a cost
+    the saved run keeps to 10 digits (0.6000000001 against 0.6) is no difference.
+    Incremental: u +2.0, c +1.5, d +1.0, v +0.3 from 2027, c -1.5 from 2028, w -0.4 from
+    2027; each with its own life."""
     from types import SimpleNamespace
 
     cols = ["kind", "name", "period", "amount", "overnight_musd", "lead_time_yr",
@@ -982,11 +1032,12 @@ def test_induced_builds_are_the_scenarios_builds_its_counterfactual_lacks():
                           ("project", "c", "p2", 1, 1.5, 1, 2028, 5),
                           ("project", "d", "p1", 0.25, 0.5, 1, 2027, 6),
                           ("extension", "w", "", 1, 0.4, 0, 2027, 3)])
-    got = economics.induced_builds(counterfactual, scenario, "a")
+    got = economics.incremental_builds(counterfactual, scenario, "a")
     assert list(got.columns) == economics.BUILD_COLUMNS
-    assert got["overnight_musd"].to_numpy() == pytest.approx([2.0, 1.5, 1.0, 0.3])
-    assert got["first_use_year"].tolist() == [2027, 2027, 2027, 2027]
-    assert got["lifetime_yr"].tolist() == [4, 5, 6, 3]
+    assert got["overnight_musd"].to_numpy() == pytest.approx([2.0, 1.5, 1.0, 0.3, -1.5,
+                                                              -0.4])
+    assert got["first_use_year"].tolist() == [2027, 2027, 2027, 2027, 2028, 2027]
+    assert got["lifetime_yr"].tolist() == [4, 5, 6, 3, 5, 3]
 
 
 def test_debt_depreciation_and_equipment_follow_the_projects_own_capex():
@@ -1274,17 +1325,24 @@ def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties
     Its parties follow its own spend (README, Cooperation economics): alpha owns 100 %
     (10 %), half borrowed from bank (5 %) at 8 %, equal principal, tenor 2, grace 1:
     drawn 0.5 x 1.5 = 0.75 in 2026; 2027 interest 0.08 x 0.75 = 0.06, principal 0.375;
-    2028 interest 0.08 x 0.375 = 0.03, principal 0.375. Tax 20 % on 0 - 1.5/4 - interest
-    < 0 every year: none. alpha: 2026 0.5 + 0.75 = 1.25; 2027 -0.06 - 0.375 = -0.435;
-    2028 -0.03 - 0.375 = -0.405: NPV 1.25 - 0.435/1.1 - 0.405/1.21 = 0.519835.
+    2028 interest 0.08 x 0.375 = 0.03, principal 0.375. Tax 20 %: x's deductions are its
+    own 1.5/4 = 0.375 a year less the 2.0/4 = 0.5 a year of y the counterfactual would
+    have deducted and does not build (review fin3 F4: a build avoided takes its
+    depreciation with it; it was left out, and no tax was paid), so the taxable profit
+    is 0 - 0.375 + 0.5 - interest: 0.065 (2027), 0.095 (2028), 0.125 (2029, 2030); tax
+    0.013, 0.019, 0.025, 0.025. alpha: 2026 0.5 + 0.75 = 1.25; 2027 -0.06 - 0.375 -
+    0.013 = -0.448; 2028 -0.03 - 0.375 - 0.019 = -0.424; 2029 and 2030 -0.025: NPV 1.25
+    - 0.448/1.1 - 0.424/1.21 - 0.025/1.331 - 0.025/1.4641 = 0.456456 (0.519835 without
+    the lost deductions).
     bank: -0.75, +0.435, +0.405: NPV at 5 % -0.75 + 0.414286 + 0.367347 = 0.031633,
     IRR 8 %. Before, build_year came from the incremental spend only: no cash-flow rows,
     no party rows and 'no spend' beside 1.5 MUSD of capex.
 
-    alpha's flows start with money received: their one root, 1.25 x^2 - 0.435 x - 0.405
-    = 0 with x = 1 / (1 + r), is x = 0.76921, r = -23.08 %, the rate that money costs
-    alpha (a borrowing rate: below alpha's 10 %, a gain). Shown as its IRR it read
-    -23.1 % beside NPV +0.520 (review fin2 F3); now the IRR is blank with the note
+    alpha's flows start with money received: their root (-23.08 % before the lost
+    deductions: 1.25 x^2 - 0.435 x - 0.405 = 0 with x = 1 / (1 + r); below 0 still) is
+    the rate that money costs alpha (a borrowing rate: below alpha's 10 %, a gain). Shown
+    as its IRR it read -23.1 % beside NPV +0.520 (review fin2 F3); now the IRR is blank
+    with the note
     'money received first: a borrowing rate, not a return', in party_economics.csv, the
     terminal (with_notes) and the one-pager's party line. The bank's flows start with
     its drawdown: IRR 8 % as before."""
@@ -1329,15 +1387,15 @@ def test_a_project_cheaper_than_what_its_counterfactual_builds_keeps_its_parties
     assert -bank.loc[2026:2028, "principal_musd"].to_numpy() == pytest.approx(
         [0, 0.375, 0.375])
     alpha = pf[pf["party"] == "alpha"].set_index("year")
-    assert alpha.loc[2026:2028, "flow_musd"].to_numpy() == pytest.approx(
-        [1.25, -0.435, -0.405], abs=1e-6)
-    assert alpha["tax_musd"].sum() == pytest.approx(0.0, abs=1e-12)
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
+        [1.25, -0.448, -0.424, -0.025, -0.025], abs=1e-6)
+    assert alpha["tax_musd"].sum() == pytest.approx(0.082, abs=1e-9)
     pe = sections["party_economics"]
-    assert _row(pe, "alpha")["NPV (MUSD)"] == pytest.approx(0.519835, abs=1e-6)
+    assert _row(pe, "alpha")["NPV (MUSD)"] == pytest.approx(0.456456, abs=1e-6)
     assert _row(pe, "bank", "lender")["NPV (MUSD)"] == pytest.approx(0.031633, abs=1e-6)
     assert _row(pe, "bank", "lender")["IRR"] == pytest.approx(0.08, abs=1e-9)
-    assert economics.irr(np.array([1.25, -0.435, -0.405])) == pytest.approx(
-        -0.230789, abs=1e-6)  # the borrowing rate, no longer shown
+    assert economics.irr(np.array([1.25, -0.448, -0.424, -0.025, -0.025])) < 0
+    # (the borrowing rate, no longer shown)
     a = _row(pe, "alpha")
     assert np.isnan(a["IRR"])
     assert a["IRR note"] == economics.RECEIVED_FIRST
