@@ -601,9 +601,10 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                 flows.append(f.assign(scenario=n, effect=effect)[
                     ["scenario", "effect", *f.columns]])
             if project and terms is not None and written:
-                # the builds made with it and not without it (a project that requires
-                # it, a unit or link expansion it feeds): their capex is in its stream,
-                # so is their depreciation
+                # the other builds by which the chain with it and without it differ
+                # (made with it: a project that requires it, a unit or link expansion it
+                # feeds; avoided: a life extension): their capex is in its stream, so
+                # is their depreciation (an avoided one's, lost, with a minus)
                 ps, pf = parties.project_parties(
                     f, terms, effect, builds=economics.project_builds(pj),
                     others=economics.incremental_builds(ref, results[n], effect))

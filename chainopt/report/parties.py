@@ -58,7 +58,8 @@ For one project, year by year (MUSD):
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
   holiday: with y1 the project's first year of taxable profit (> 0, before losses
-  carried forward; one year for all its parties) from its first year of use (its
+  carried forward, and without the deductions lost with a build it avoids, which were
+  the chain's without it; one year for all its parties) from its first year of use (its
   first tranche's) on, rate 0 in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in
   the ``reduced_years`` after them (:meth:`Terms.tax_rates`); losses carried forward
   are used in the holiday too.
@@ -424,10 +425,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         rate and books, :meth:`Terms.regime`), in the case's money."""
         j = terms.tax_inflation(project, party)
         dep = depreciation(builds, y, end, j)
+        lost = np.zeros(len(y))  # the deductions of builds avoided (<= 0)
         if others is not None and len(others):
-            dep = dep + depreciation(others, y, end, j)
-        base = op - dep - intr  # the project's taxable profit (100 %)
-        rates = terms.tax_rates(project, party, y, base, first_use_year)
+            avoided = others["overnight_musd"].to_numpy(float) < 0
+            dep = dep + depreciation(others[~avoided], y, end, j)
+            lost = depreciation(others[avoided], y, end, j)
+        base = op - dep - lost - intr  # the project's taxable profit (100 %)
+        # the holiday starts with the project's own first profit: the deductions a build
+        # it avoids would have had are the chain's without it, not the project's
+        rates = terms.tax_rates(project, party, y, base + lost, first_use_year)
         index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year
         return _tax(share * base * index, rates) / index
 

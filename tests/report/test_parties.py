@@ -956,6 +956,49 @@ def test_a_life_extension_the_project_avoids_takes_its_depreciation_with_it(tmp_
     assert row["NPV (MUSD)"] == pytest.approx(0.561585, abs=1e-6)
 
 
+def test_deductions_lost_with_an_avoided_build_do_not_start_the_tax_holiday(tmp_path):
+    """The case above with u's fixed O&M 150 USD per t/yr (0.75 MUSD/yr), its extension
+    at 400 USD per t/yr (2.0 MUSD in 2028: without a the chain still extends u, earning
+    3 x (2.0 - 0.75) = 3.75 for it) and a's capex 3.0 (0.75 a year of depreciation), in
+    a regime of 20 % with a one-year holiday; a forced in p1 (built a year later it
+    would be worth a little more). a's own taxable profit is 0.75 - 0.75 = 0
+    in every year 2027-2030: it never starts a holiday. The extension's 2.0 / 3 =
+    0.666667 a year of deductions (2028-2030) are lost with it and taxed at 20 %:
+    0.133333 a year, 0.4 in all. Counting them in the profit that starts the holiday
+    (review fin4 F1) gave 2028 a holiday the project's own books never earn (0.266667 in
+    all). alpha: -3.0, 0.75, 2.75 - 0.133333, 0.75 - 0.133333 (2029, 2030)."""
+    tables = {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,500,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+                 "u,plant,make,5,150,2028,3,400,\nua,plant,make,5,0,,,,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,retires_units\na,3.0,p1,4,1,true,off,u",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1",
+        "tax_regimes": "regime,profit_tax_rate,sites,holiday_years\nstd,0.2,,1",
+    }
+    sections = _compare_optional(tmp_path, tables, ["a"], forced="p1")
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
+        [-3.0, 0, 2.0, 0, 0], abs=1e-9)
+    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
+        [0.75] * 4, abs=1e-9)
+    alpha = sections["party_cashflows"].set_index("year")
+    tax = 0.2 * 2.0 / 3
+    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx(
+        [0.0, tax, tax, tax], abs=1e-9)
+    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
+        [-3.0, 0.75, 2.75 - tax, 0.75 - tax, 0.75 - tax])
+    assert _row(sections["party_economics"], "alpha")["tax paid (MUSD)"] == \
+        pytest.approx(0.4)
+
+
 def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
     """End to end (review fin2 F2, case M4): periods 2026..2030 of one year, 10 %, start
     of year. prod sells at 300 USD/t (at most 5 kt/yr), feed costs 100 USD/t; project x
@@ -1448,9 +1491,11 @@ def test_a_scenario_that_changes_only_party_tables_has_no_inputs_line(tmp_path):
     assert ("fin_price", "inputs") in lines
 
 
-def _compare_optional(folder: Path, tables: dict, projects: list[str]) -> dict:
+def _compare_optional(folder: Path, tables: dict, projects: list[str],
+                      forced: str | None = None) -> dict:
     """Five one-year periods from 2026 at 10 % (a MIP gap of 1e-9), ``tables`` written
-    to ``folder``/case and compared with ``projects`` made optional; the sections."""
+    to ``folder``/case and compared with ``projects`` made optional (``forced``: forced
+    in that period); the sections."""
     import yaml
 
     from chainopt import api
@@ -1462,7 +1507,8 @@ def _compare_optional(folder: Path, tables: dict, projects: list[str]) -> dict:
                       periods=periods)
     scen = folder / "scenario.yaml"
     scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
-        {"project": j, "state": "optional"} for j in projects]}))
+        {"project": j, "state": "optional"} if forced is None else
+        {"project": j, "state": "forced", "period": forced} for j in projects]}))
     return api.compare([str(case), str(scen)], out=folder / "res")[0]
 
 
