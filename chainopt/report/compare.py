@@ -122,6 +122,37 @@ def _periods(results: dict) -> dict[str, set[str]]:
     return {n: {str(p) for p in r.manifest.get("periods", [])} for n, r in results.items()}
 
 
+def _per_year(frames: dict[str, pd.DataFrame], results: dict
+              ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+    """``frames`` of a quantity per year of a period (a cash flow, production, sales,
+    emissions, utilisation) with, for each run, the rows of a period that another run
+    splits off inside one of its own repeated under that period's name, and each run's
+    periods with them (for :func:`_side`). An average-year plan is the same in every
+    year of a period, so the base's p2026 (2026-2030) is its value in p2029, the part
+    of p2026 a scenario splits off at 2029 (and at 2030): the two compare there, Δ and
+    all, where the base's column was blank. A period no period of the run holds whole
+    (another horizon) stays blank."""
+    spans = {n: {str(row["period"]): (int(row["start_year"]),
+                                      int(row["start_year"]) + int(row["length_yr"]))
+                 for row in r.manifest.get("period_table", [])} for n, r in results.items()}
+    per = _periods(results)
+    out = dict(frames)
+    for n, df in frames.items():
+        own = spans.get(n, {})
+        copies = {}  # period another run has -> the run's own period holding it
+        for theirs in spans.values():
+            for p, (a, b) in theirs.items():
+                holder = [q for q, (qa, qb) in own.items() if qa <= a and b <= qb]
+                if p not in own and p not in copies and holder:
+                    copies[p] = holder[0]
+        if copies and len(df):
+            period = df["period"].astype(str)
+            out[n] = pd.concat([df, *(df[period == q].assign(period=p)
+                                      for p, q in copies.items())], ignore_index=True)
+            per = {**per, n: per[n] | set(copies)}
+    return out, per
+
+
 def _period_order(results: dict) -> dict[str, int]:
     """Rank of every period of the runs, in time: by start year (from each manifest's
     ``period_table``), ties and periods without one in the order the runs list them.
@@ -446,11 +477,10 @@ def _money_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFr
         columns={"item": "kpi (MUSD, NPV)"})
 
     cf = _kpis(results, "cashflow_")
-    cf = {n: k[k["item"] == "net"] for n, k in cf.items()}
-    per = _periods(results)
+    cf, per = _per_year({n: k[k["item"] == "net"] for n, k in cf.items()}, results)
     s["cashflow"] = _sort(_side(cf, ["period"], "value", keep_all=True, periods=per),
                           ["period"], order)
-    made = _kpis(results, "production_")
+    made, per = _per_year(_kpis(results, "production_"), results)
     s["production"] = _with_unit(_sort(_side(made, ["item", "period"], "value", periods=per),
                                        ["item", "period"], order), "item", _kpi_units(made)
                                  ).rename(columns={"item": "product"})
@@ -492,12 +522,14 @@ def _with_unit(df: pd.DataFrame, key: str, units: dict[str, str]) -> pd.DataFram
 def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
     """``capacity_built`` and ``utilisation`` by unit or link and period."""
     built = {n: _built(r) for n, r in results.items()}
-    util = {n: b[b["utilisation"].notna()].copy() for n, b in built.items()}
+    util, in_use = _per_year({n: b[b["utilisation"].notna()].copy()
+                              for n, b in built.items()}, results)
     keys = ["kind", "name", "period"]
-    per = _periods(results)
-    return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr", periods=per), keys,
-                                    order),
-            "utilisation": _sort(_side(util, keys, "utilisation", periods=per), keys, order)}
+    # (what is built is built once, in the period its construction starts: not repeated)
+    return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr",
+                                          periods=_periods(results)), keys, order),
+            "utilisation": _sort(_side(util, keys, "utilisation", periods=in_use), keys,
+                                 order)}
 
 
 def _project_sections(results: dict, order: dict[str, int]) -> dict[str, pd.DataFrame]:
@@ -517,16 +549,16 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
                      ) -> dict[str, pd.DataFrame]:
     """``exports`` (sales by market), ``emissions`` and the largest changes in
     ``shadow_prices``."""
-    sales = {n: r.tables["sales"].assign(period=lambda d: d["period"].astype(str))
-             for n, r in results.items()}
-    emitted = _kpis(results, "emissions_")
+    sales, sold = _per_year({n: r.tables["sales"].assign(
+        period=lambda d: d["period"].astype(str)) for n, r in results.items()}, results)
+    emitted, per = _per_year(_kpis(results, "emissions_"), results)
     return {
         "exports": _with_unit(_sort(_side(sales, ["site", "commodity", "period"],
-                                          "sales_k_per_yr", periods=_periods(results)),
+                                          "sales_k_per_yr", periods=sold),
                                     ["site", "commodity", "period"], order),
                               "commodity", _commodity_units(results)),
         "emissions": _with_unit(_sort(_side(emitted, ["item", "period"], "value",
-                                            periods=_periods(results)),
+                                            periods=per),
                                       ["item", "period"], order), "item",
                                 _kpi_units(emitted)).rename(columns={"item": "emission"}),
         "shadow_prices": _value_changes(results, top),

@@ -591,8 +591,13 @@ def test_a_split_period_sorts_in_time_between_the_bases_periods(tmp_path):
     2029 has p2026 (2026-2028), p2029 (2029-2030), p2031, p2036. Compared with the base,
     the by-period tables list p2026, p2029, p2031, p2036: by start year (2026 < 2029 <
     2031 < 2036), as the years run. They put p2029, which the base lacks, after p2036
-    (the base's order alone; the MP2 scenarios' p2029 and p2030 came after p2046). The
-    base has no p2029 row: its cell is blank."""
+    (the base's order alone; the MP2 scenarios' p2029 and p2030 came after p2046).
+
+    The base has no p2029, but its p2026 (2026-2030) holds it, and an average-year plan
+    is the same in every year of a period: its p2026 values stand in its p2029 cells of
+    the per-year tables (cash flow, production, sales, emissions, utilisation), where
+    they were blank (review fin4 F3), so the split, which changes nothing, is Δ 0 there;
+    what is built is built once: the base's capacity_built has no p2029 row of its own."""
     split = tmp_path / "split.yaml"
     split.write_text("description: small_chain, p2026 split at 2029\nbase: small_chain\n"
                      "changes:\n  - {split: p2026, at: 2029}\n")
@@ -600,7 +605,17 @@ def test_a_split_period_sorts_in_time_between_the_bases_periods(tmp_path):
             "split": api.run(split, save=False)}
     s = compare.compare(runs)
     assert list(s["cashflow"]["period"]) == ["p2026", "p2029", "p2031", "p2036"]
-    assert pd.isna(s["cashflow"].set_index("period").loc["p2029", "small_chain"])
+    cf = s["cashflow"].set_index("period")
+    assert cf.loc["p2029", "small_chain"] == cf.loc["p2026", "small_chain"]
+    assert cf.loc["p2029", "Δ split"] == pytest.approx(0.0, abs=1e-6)
     made = s["production"]
     first = made[made["product"] == made["product"].iloc[0]]
     assert list(first["period"]) == ["p2026", "p2029", "p2031", "p2036"]
+    for name in ("production", "exports", "emissions", "utilisation"):
+        table = s[name]
+        if len(table):
+            at = table[table["period"] == "p2029"]
+            assert len(at) and at["small_chain"].notna().all(), name
+            assert at["Δ split"].abs().max() == pytest.approx(0.0, abs=1e-6), name
+    built = s["capacity_built"]
+    assert built[built["period"] == "p2029"]["small_chain"].isna().all()
