@@ -891,21 +891,56 @@ def test_a_life_extension_made_only_with_the_project_is_depreciated(tmp_path):
         "project_shares": "project,party,share\na,alpha,1",
         "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
     }
-    sections = _compare_optional(tmp_path, tables, ["a"])
-    flows = sections["project_cashflows"].set_index("year")
-    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
-        [-1.0, 0, -0.2, 0, 0])
-    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
-        [1.4, 1.3, 1.3, 1.3])
-    alpha = sections["party_cashflows"].set_index("year")
     tax = 0.2 * (1.3 - 0.25 - 0.2 / 3)
-    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.23] + [tax] * 3)
-    hand = [-1.0, 1.17, 1.1 - tax, 1.3 - tax, 1.3 - tax]
+    row = _alpha_by_hand(_compare_optional(tmp_path, tables, ["a"]),
+                         capex=[-1.0, 0, -0.2, 0, 0], operating=[0, 1.4, 1.3, 1.3, 1.3],
+                         tax=[0, 0.23, tax, tax, tax])
+    assert row["tax paid (MUSD)"] == pytest.approx(0.82)
+    assert row["NPV (MUSD)"] == pytest.approx(2.392735, abs=1e-6)
+
+
+def _alpha_by_hand(sections: dict, capex: list[float], operating: list[float],
+                   tax: list[float]) -> pd.Series:
+    """Checks a compare of the one-party cases here against their hand-made years
+    2026-2030: the project's stream (``capex``, ``operating``), alpha's tax and its flow
+    (operating + capex - tax: no loan) and NPV at 10 %; alpha's party row."""
+    flows = sections["project_cashflows"].set_index("year")
+    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(capex, abs=1e-9)
+    assert flows.loc[2026:2030, "operating_musd"].to_numpy() == pytest.approx(
+        operating, abs=1e-9)
+    alpha = sections["party_cashflows"].set_index("year")
+    assert alpha.loc[2026:2030, "tax_musd"].to_numpy() == pytest.approx(tax, abs=1e-9)
+    hand = [o + c - t for o, c, t in zip(operating, capex, tax, strict=True)]
     assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(hand)
     row = _row(sections["party_economics"], "alpha")
-    assert row["tax paid (MUSD)"] == pytest.approx(0.82)
+    assert row["tax paid (MUSD)"] == pytest.approx(sum(tax))
     assert row["NPV (MUSD)"] == pytest.approx(sum(v / 1.1**k for k, v in enumerate(hand)))
-    assert row["NPV (MUSD)"] == pytest.approx(2.392735, abs=1e-6)
+    return row
+
+
+def _avoided_extension(fixed_om: float, extension_capex: float, capex: float,
+                       regime: str) -> dict:
+    """Unit u (make, 5 kt/yr, ``fixed_om`` USD per t/yr) retires at the start of 2028
+    and may be kept 3 more years for ``extension_capex`` USD per t/yr; prod sells at 500
+    USD/t (at most 5 kt/yr), feed costs 100; project a (``capex``, lead 1, life 4, its
+    unit ua without fixed O&M) retires u; alpha owns a; ``regime``: tax_regimes.csv."""
+    return {
+        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process\nm,make",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,500,5",
+        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
+                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
+                 f"u,plant,make,5,{fixed_om:g},2028,3,{extension_capex:g},\n"
+                 "ua,plant,make,5,0,,,,a",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    f"all_or_nothing,state,retires_units\na,{capex:g},p1,4,1,true,off,u",
+        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
+        "project_shares": "project,party,share\na,alpha,1",
+        "tax_regimes": regime,
+    }
 
 
 def test_a_life_extension_the_project_avoids_takes_its_depreciation_with_it(tmp_path):
@@ -923,36 +958,12 @@ def test_a_life_extension_the_project_avoids_takes_its_depreciation_with_it(tmp_
     and 0.5 - 0.25 + 0.066667 = 0.316667 (2028-2030); tax 0.05 and 0.063333 (0.05 when
     the lost deductions were left out), 0.24 in all. alpha's flows -1, 0.45, 0.636667,
     0.436667, 0.436667: NPV at 10 % 0.561585 (0.591729 before)."""
-    tables = {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nm,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,500,5",
-        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
-                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
-                 "u,plant,make,5,100,2028,3,40,\nua,plant,make,5,0,,,,a",
-        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
-                    "all_or_nothing,state,retires_units\na,1.0,p1,4,1,true,off,u",
-        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
-        "project_shares": "project,party,share\na,alpha,1",
-        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
-    }
-    sections = _compare_optional(tmp_path, tables, ["a"])
-    flows = sections["project_cashflows"].set_index("year")
-    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
-        [-1.0, 0, 0.2, 0, 0], abs=1e-9)
-    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
-        [0.5] * 4, abs=1e-9)
-    alpha = sections["party_cashflows"].set_index("year")
     tax = 0.2 * (0.5 - 0.25 + 0.2 / 3)
-    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx([0.05] + [tax] * 3)
-    hand = [-1.0, 0.45, 0.7 - tax, 0.5 - tax, 0.5 - tax]
-    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(hand)
-    row = _row(sections["party_economics"], "alpha")
+    row = _alpha_by_hand(_compare_optional(tmp_path, _avoided_extension(
+        100, 40, 1.0, "regime,profit_tax_rate,sites\nstd,0.2,"), ["a"]),
+        capex=[-1.0, 0, 0.2, 0, 0], operating=[0, 0.5, 0.5, 0.5, 0.5],
+        tax=[0, 0.05, tax, tax, tax])
     assert row["tax paid (MUSD)"] == pytest.approx(0.24)
-    assert row["NPV (MUSD)"] == pytest.approx(sum(v / 1.1**k for k, v in enumerate(hand)))
     assert row["NPV (MUSD)"] == pytest.approx(0.561585, abs=1e-6)
 
 
@@ -967,36 +978,12 @@ def test_deductions_lost_with_an_avoided_build_do_not_start_the_tax_holiday(tmp_
     0.133333 a year, 0.4 in all. Counting them in the profit that starts the holiday
     (review fin4 F1) gave 2028 a holiday the project's own books never earn (0.266667 in
     all). alpha: -3.0, 0.75, 2.75 - 0.133333, 0.75 - 0.133333 (2029, 2030)."""
-    tables = {
-        "commodities": "commodity,unit,kind\nfeed,t,raw\nprod,t,product",
-        "sites": "site\nplant",
-        "modes": "mode,process\nm,make",
-        "mode_flows": "mode,commodity,direction,amount_per_unit\nm,feed,in,1\nm,prod,out,1",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,100,",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,500,5",
-        "units": "unit,site,process,capacity_k_per_yr,fixed_om_usd_per_unit_yr,retire_year,"
-                 "life_extension_yr,life_extension_capex_usd_per_unit_yr,project\n"
-                 "u,plant,make,5,150,2028,3,400,\nua,plant,make,5,0,,,,a",
-        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
-                    "all_or_nothing,state,retires_units\na,3.0,p1,4,1,true,off,u",
-        "parties": "party,discount_rate,currency\nalpha,0.1,USD",
-        "project_shares": "project,party,share\na,alpha,1",
-        "tax_regimes": "regime,profit_tax_rate,sites,holiday_years\nstd,0.2,,1",
-    }
-    sections = _compare_optional(tmp_path, tables, ["a"], forced="p1")
-    flows = sections["project_cashflows"].set_index("year")
-    assert flows.loc[2026:2030, "capex_musd"].to_numpy() == pytest.approx(
-        [-3.0, 0, 2.0, 0, 0], abs=1e-9)
-    assert flows.loc[2027:2030, "operating_musd"].to_numpy() == pytest.approx(
-        [0.75] * 4, abs=1e-9)
-    alpha = sections["party_cashflows"].set_index("year")
     tax = 0.2 * 2.0 / 3
-    assert alpha.loc[2027:2030, "tax_musd"].to_numpy() == pytest.approx(
-        [0.0, tax, tax, tax], abs=1e-9)
-    assert alpha.loc[2026:2030, "flow_musd"].to_numpy() == pytest.approx(
-        [-3.0, 0.75, 2.75 - tax, 0.75 - tax, 0.75 - tax])
-    assert _row(sections["party_economics"], "alpha")["tax paid (MUSD)"] == \
-        pytest.approx(0.4)
+    row = _alpha_by_hand(_compare_optional(tmp_path, _avoided_extension(
+        150, 400, 3.0, "regime,profit_tax_rate,sites,holiday_years\nstd,0.2,,1"), ["a"],
+        forced="p1"), capex=[-3.0, 0, 2.0, 0, 0], operating=[0, 0.75, 0.75, 0.75, 0.75],
+        tax=[0, 0, tax, tax, tax])
+    assert row["tax paid (MUSD)"] == pytest.approx(0.4)
 
 
 def test_a_project_without_capex_keeps_its_stream_and_parties(tmp_path):
