@@ -457,14 +457,13 @@ def project_build_shares(built: BuiltModel, out: SolveOutcome) -> dict[str, floa
     return shares
 
 
-def project_columns(built: BuiltModel, project: str) -> dict[str, int]:
-    """The column of ``project``'s build decision in each period its construction may
-    start in."""
-    cols: dict[str, int] = {}
+def project_columns(built: BuiltModel) -> dict[str, dict[str, int]]:
+    """Each candidate project's build-decision column in each period its construction
+    may start in: ``{project: {period: column}}``."""
+    cols: dict[str, dict[str, int]] = {}
     for fam in project_families(built):
         for i, (p, t) in enumerate(zip(fam.keys["project"], fam.keys["period"], strict=True)):
-            if p == project:
-                cols[str(t)] = fam.start + i
+            cols.setdefault(str(p), {})[str(t)] = fam.start + i
     return cols
 
 
@@ -472,7 +471,8 @@ def project_build_share(built: BuiltModel, out: SolveOutcome, project: str) -> d
     """b_t of ``project`` for each period t its construction may start in (the columns
     of :func:`project_columns`): the share of it whose construction starts in t, as
     solved (not rounded or clipped)."""
-    return {t: float(out.col_value[col]) for t, col in project_columns(built, project).items()}
+    return {t: float(out.col_value[col])
+            for t, col in project_columns(built).get(project, {}).items()}
 
 
 def _project_builds(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:

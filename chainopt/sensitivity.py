@@ -123,7 +123,7 @@ class Setup:
         period with ``off``: the counterfactual)."""
         from chainopt.extract import project_columns  # lazy: the model side (see setup)
 
-        cols = project_columns(built, self.project)
+        cols = project_columns(built).get(self.project, {})
         fixed = np.array([0.0 if off else self.plan.get(t, 0.0) for t in cols], dtype=float)
         at = np.fromiter(cols.values(), dtype=int, count=len(cols))
         built.arrays.col_lb[at] = fixed
@@ -316,7 +316,7 @@ def _built_plan(built, outcome, project: str) -> dict[str, float]:
     # lazy: the model side (see setup)
     from chainopt.extract import project_build_share, project_columns
 
-    cols = project_columns(built, project)
+    cols = project_columns(built).get(project, {})
     plan = {}
     for t, share in project_build_share(built, outcome, project).items():
         x = min(max(share, 0.0), 1.0)
@@ -358,7 +358,7 @@ def npv_range(s: Setup, driver: str | None = None, x: float | None = None, optio
     s.model = variant
     s.solves += 1
     s.warm += int(bool(variant.timings.get("warm_start")))
-    cols = np.fromiter(project_columns(variant, s.project).values(), dtype=int)
+    cols = np.fromiter(project_columns(variant).get(s.project, {}).values(), dtype=int)
     try:
         f_c, b_c = solve_with_fixed(variant, cols, 0.0, options, stopped=True)
     except InfeasibleError:

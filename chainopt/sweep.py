@@ -737,15 +737,13 @@ def apply_variant(raw, changes: list[dict]):
 
 
 def _project_columns(built) -> dict[str, np.ndarray]:
-    """The build-decision columns of each optional project of a built model."""
-    from chainopt.extract import project_families  # lazy: the model side (see _base)
+    """The build-decision columns of each optional project of a built model
+    (:func:`chainopt.extract.project_columns`)."""
+    from chainopt.extract import project_columns  # lazy: the model side (see _base)
 
-    out: dict[str, list] = {}
-    for fam in project_families(built):
-        for i, project in enumerate(fam.keys["project"]):
-            out.setdefault(project, []).append(fam.start + i)
     states = built.index.projects.set_index("project")["state"]
-    return {p: np.asarray(c) for p, c in out.items() if states.get(p) == "optional"}
+    return {p: np.fromiter(c.values(), dtype=int, count=len(c))
+            for p, c in project_columns(built).items() if states.get(p) == "optional"}
 
 
 def solve_variant(source: str, variant: Variant, options=None,

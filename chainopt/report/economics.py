@@ -125,13 +125,13 @@ def new_projects(counterfactual, scenario) -> pd.DataFrame:
 
 
 #: the ``investments`` kinds whose builds a project changes (:func:`incremental_builds`)
-INDUCED_KINDS = ("unit", "link", "project", "extension")
+BUILD_KINDS = ("unit", "link", "project", "extension")
 
 
 def incremental_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
     """The builds (:data:`BUILD_COLUMNS`) by which ``scenario`` and ``counterfactual``
     (the scenario without ``project``) differ, other than ``project``'s own: per unit,
-    link or project (:data:`INDUCED_KINDS`, ``investments`` rows), construction period,
+    link or project (:data:`BUILD_KINDS`, ``investments`` rows), construction period,
     first year of use, life and lead time, the scenario's overnight cost less the
     counterfactual's. Positive, a build the project induces: an expansion of unit ``u``
     built only with it, a project built only with it (one that ``requires`` it), a larger
@@ -150,7 +150,7 @@ def incremental_builds(counterfactual, scenario, project: str) -> pd.DataFrame:
         inv = results.tables.get("investments")
         if inv is None or inv.empty:
             inv = pd.DataFrame(columns=[*keys, "overnight_musd"])
-        inv = inv[inv["kind"].isin(INDUCED_KINDS)
+        inv = inv[inv["kind"].isin(BUILD_KINDS)
                   & ~((inv["kind"] == "project") & (inv["name"] == project))]
         # the same types in a run read from its folder and one held in memory
         inv = inv.astype({"kind": str, "name": str, "period": str, "first_use_year": int,

@@ -451,6 +451,19 @@ def test_constraint_rents_are_numbers_when_the_counterfactual_binds_nothing(tmp_
     assert "<td>300.0</td><td>1.500</td>" in onepager
 
 
+def _a_and_b_requiring_it(tmp_path: Path) -> Path:
+    """One year (2026), rate 0, product 400, feed 100 (FEED_TO_PRODUCT): project a (unit
+    ua, make, 5 kt/yr, capex 1.0) and b (ub, the same, capex 0.5, requires a), both off;
+    the case folder."""
+    return write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
+                 "ub,plant,make,5,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state,requires\na,1.0,p1,1,0,true,off,\n"
+                    "b,0.5,p1,1,0,true,off,a"})
+
+
 def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_path):
     """One year (2026), rate 0; product sells at 400, feed costs 100 (margin 300 USD/t,
     sales uncapped). Project a: unit ua (make, 5 kt/yr), capex 1.0; project b: unit ub
@@ -462,13 +475,7 @@ def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_pat
     '' for b) and comparison.md's summary do."""
     import yaml
 
-    case = write_case(tmp_path / "case", {
-        **FEED_TO_PRODUCT,
-        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
-                 "ub,plant,make,5,b",
-        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
-                    "all_or_nothing,state,requires\na,1.0,p1,1,0,true,off,\n"
-                    "b,0.5,p1,1,0,true,off,a"})
+    case = _a_and_b_requiring_it(tmp_path)
     scen = tmp_path / "ab.yaml"
     scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
         {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
@@ -526,13 +533,7 @@ def test_editing_only_the_row_of_a_project_switched_on_gives_no_inputs_line(tmp_
     2 x 5 x 0.3 - 1.0 - 0.4 = 1.6), and b, against a alone (1.6 - (1.5 - 1.0) = 1.1)."""
     import yaml
 
-    case = write_case(tmp_path / "case", {
-        **FEED_TO_PRODUCT,
-        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,5,a\n"
-                 "ub,plant,make,5,b",
-        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
-                    "all_or_nothing,state,requires\na,1.0,p1,1,0,true,off,\n"
-                    "b,0.5,p1,1,0,true,off,a"})
+    case = _a_and_b_requiring_it(tmp_path)
     scen = tmp_path / "ab.yaml"
     scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
         {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"},
