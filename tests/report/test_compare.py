@@ -451,6 +451,18 @@ def test_constraint_rents_are_numbers_when_the_counterfactual_binds_nothing(tmp_
     assert "<td>300.0</td><td>1.500</td>" in onepager
 
 
+def _with_optional(tmp_path: Path, case: Path, name: str, projects: list[str],
+                   changes: list[dict] = ()) -> dict:
+    """The sections of ``case`` compared with scenario ``name``: ``projects`` made
+    optional, then ``changes``."""
+    import yaml
+
+    scen = tmp_path / f"{name}.yaml"
+    scen.write_text(yaml.safe_dump({"name": name, "base": str(case), "changes": [
+        *({"project": j, "state": "optional"} for j in projects), *changes]}))
+    return api.compare([str(case), str(scen)], out=tmp_path / "res")[0]
+
+
 def _a_and_b_requiring_it(tmp_path: Path) -> Path:
     """One year (2026), rate 0, product 400, feed 100 (FEED_TO_PRODUCT): project a (unit
     ua, make, 5 kt/yr, capex 1.0) and b (ub, the same, capex 0.5, requires a), both off;
@@ -473,13 +485,9 @@ def test_a_required_projects_value_says_it_includes_the_one_requiring_it(tmp_pat
     two values sum to 2.5 against a gain of 1.5: a's holds b's. The summary now says
     so, 'a 1.500 (includes b), b 1.000', as economics' new includes column ('b' for a,
     '' for b) and comparison.md's summary do."""
-    import yaml
 
     case = _a_and_b_requiring_it(tmp_path)
-    scen = tmp_path / "ab.yaml"
-    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
-        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _with_optional(tmp_path, case, "ab", ["a", "b"])
     eco = sections["economics"].set_index("effect")
     assert eco.loc["a", "incremental NPV (MUSD)"] == pytest.approx(1.5, abs=1e-6)
     assert eco.loc["b", "incremental NPV (MUSD)"] == pytest.approx(1.0, abs=1e-6)
@@ -505,7 +513,6 @@ def test_a_competing_projects_against_names_what_is_built_instead(tmp_path):
     c it builds a (1.5 - 1.0 = 0.5), so c is worth 0.7 - 0.5 = 0.2 over building a, not
     0.7 over doing nothing. Its against read only 'cc without c' (review cmp F10); now
     'cc without c (builds a instead)'."""
-    import yaml
 
     case = write_case(tmp_path / "case", {
         **FEED_TO_PRODUCT,
@@ -514,10 +521,7 @@ def test_a_competing_projects_against_names_what_is_built_instead(tmp_path):
                  "uc,plant,make,5,c",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
                     "all_or_nothing,state\na,1.0,p1,1,0,true,off\nc,0.8,p1,1,0,true,off"})
-    scen = tmp_path / "cc.yaml"
-    scen.write_text(yaml.safe_dump({"name": "cc", "base": str(case), "changes": [
-        {"project": "a", "state": "optional"}, {"project": "c", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _with_optional(tmp_path, case, "cc", ["a", "c"])
     eco = sections["economics"].set_index("effect")
     assert eco.loc["c", "incremental NPV (MUSD)"] == pytest.approx(0.2, abs=1e-6)
     assert eco.loc["c", "against"] == "cc without c (builds a instead)"
@@ -531,14 +535,10 @@ def test_editing_only_the_row_of_a_project_switched_on_gives_no_inputs_line(tmp_
     off project's row reaches no plan), yet compare solved it and wrote an 'inputs' line
     of 0 (review cmp F6). Now no inputs line: only a, against neither (the whole gain,
     2 x 5 x 0.3 - 1.0 - 0.4 = 1.6), and b, against a alone (1.6 - (1.5 - 1.0) = 1.1)."""
-    import yaml
 
     case = _a_and_b_requiring_it(tmp_path)
-    scen = tmp_path / "ab.yaml"
-    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
-        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"},
-        {"table": "projects", "where": {"project": "b"}, "set": {"capex_musd": "0.4"}}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _with_optional(tmp_path, case, "ab", ["a", "b"], [
+        {"table": "projects", "where": {"project": "b"}, "set": {"capex_musd": "0.4"}}])
     eco = sections["economics"].set_index("effect")
     assert list(eco.index) == ["a", "b"]
     assert eco.loc["a", "incremental NPV (MUSD)"] == pytest.approx(1.6, abs=1e-6)
@@ -556,7 +556,6 @@ def test_a_value_holding_a_project_starting_later_in_the_period_is_warned(tmp_pa
     2027 for 11.5 exact), said nowhere (review cmp F5). Now a warning names a (not b).
     With b's lead 5 it comes into use in 2031, p2's first year: each period holds one
     first use, no warning."""
-    import yaml
 
     case = write_case(tmp_path / "case", {
         **FEED_TO_PRODUCT,
@@ -567,10 +566,7 @@ def test_a_value_holding_a_project_starting_later_in_the_period_is_warned(tmp_pa
                     f"b,0.5,p1,10,{lead_b},true,off,a"},
         discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
                                     {"period": "p2", "start_year": 2031, "length_yr": 5}])
-    scen = tmp_path / "ab.yaml"
-    scen.write_text(yaml.safe_dump({"name": "ab", "base": str(case), "changes": [
-        {"project": "a", "state": "optional"}, {"project": "b", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    sections = _with_optional(tmp_path, case, "ab", ["a", "b"])
     eco = sections["economics"].set_index("effect")
     assert eco.loc["a", "first use"] == "2027"
     assert eco.loc["b", "first use"] == ("2028" if warned else "2031")
