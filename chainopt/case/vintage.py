@@ -120,6 +120,19 @@ class Vintages:
         return pd.DataFrame({"build": build, "year": (start + k).astype(int),
                              "share": 1.0 / np.repeat(n, n)})
 
+    # -- per year -----------------------------------------------------------------------
+    def alive(self, years: np.ndarray) -> np.ndarray:
+        """(years, builds): 1.0 where year y is alive, ``f <= y < f + life``, else 0."""
+        y = np.asarray(years, dtype=float)[:, None]
+        return ((y >= self.first_use) & (y < self.first_use + self.life)).astype(float)
+
+    def usable(self, years: np.ndarray) -> np.ndarray:
+        """(years, builds): the usable share ``ramp(y)`` in each alive year, else 0."""
+        full = np.hstack([self.ramp, np.ones((len(self), 1))])  # column K: after the ramp
+        y = np.asarray(years, dtype=float)[:, None]
+        k = np.clip(y - self.first_use, 0, self.ramp.shape[1]).astype(int)  # year of use
+        return full[np.arange(len(self))[None, :], k] * self.alive(years)
+
     # -- per period ---------------------------------------------------------------------
     def by_period(self, disc: Discounting) -> pd.DataFrame:
         """build, pos, alive_share, usable_share, pv for every period a build is alive in."""

@@ -419,17 +419,11 @@ def _shares_by_year(projects: pd.DataFrame, years: np.ndarray
     """Per year: the built shares of ``projects`` alive that year (from the first year of
     use to the end of the life) and the shares usable, the alive ones times their
     ``ramp_up`` share in their first years of use (results without that column: none)."""
-    f = projects["first_use_year"].to_numpy(float)
-    stop = f + projects["lifetime_yr"].to_numpy(float)
     texts = projects["ramp_up"] if "ramp_up" in projects else pd.Series([""] * len(projects))
-    ramp = parse_ramp(texts.fillna("").astype(str).to_numpy())  # (builds, K)
-    full = np.hstack([ramp, np.ones((len(ramp), 1))])  # column K: after the ramp-up
-    y = np.asarray(years, dtype=float)[:, None]
-    k = np.clip(y - f, 0, ramp.shape[1]).astype(int)  # year of use (0 = first), at most K
-    alive = ((y >= f) & (y < stop)).astype(float)
-    usable = full[np.arange(len(full))[None, :], k] * alive
+    v = Vintages.of(projects["first_use_year"], projects["lifetime_yr"],
+                    ramp=parse_ramp(texts.fillna("").astype(str).to_numpy()))
     built = projects["built_share"].to_numpy(float)
-    return alive @ built, usable @ built
+    return v.alive(years) @ built, v.usable(years) @ built
 
 
 def _in_years_of_use(operating: pd.Series, fixed_om: pd.Series, new: pd.DataFrame,

@@ -99,14 +99,15 @@ NPV.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from chainopt.case.discount import TIMING_SHIFT, Discounting, annuity_due
+from chainopt.case.discount import Discounting, annuity_due
 from chainopt.case.levers import fx_path
 from chainopt.case.schema import split_list
+from chainopt.case.vintage import Vintages
 from chainopt.report import economics
 
 SYSTEM = "system"
@@ -130,15 +131,24 @@ class Terms:
     regimes: pd.DataFrame  # regime, profit_tax_rate, sites
     fx: dict  # {currency: {period: usd_per_unit}}
     project_site: dict  # {project: site}
-    discount_rate: float
-    base_year: int
-    timing: str
-    starts: tuple[int, ...]
     periods: tuple[str, ...]
-    # the case's own discounting, for a party at the case's rate (with explicit period
-    # weights d(y) is not (1 + r)^-(y - y0 + s): the system party must discount as the
-    # objective does, so that its NPV is the project's incremental NPV)
-    disc: Discounting | None = None
+    # the case's own discounting: its rate, base year, timing and periods; a party at the
+    # case's rate discounts with it (with explicit period weights d(y) is not
+    # (1 + r)^-(y - y0 + s): the system party must discount as the objective does, so that
+    # its NPV is the project's incremental NPV)
+    disc: Discounting
+
+    @property
+    def discount_rate(self) -> float:
+        return self.disc.rate
+
+    @property
+    def base_year(self) -> int:
+        return self.disc.base_year
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self.disc.starts
 
     @classmethod
     def from_case(cls, case) -> Terms:
@@ -152,9 +162,6 @@ class Terms:
         return cls(parties=t["parties"], shares=t["project_shares"],
                    finance=t["project_finance"], regimes=t["tax_regimes"],
                    fx=fx_path(t, case.by_period, periods), project_site=site,
-                   discount_rate=float(case.meta.discount_rate),
-                   base_year=int(case.meta.base_year), timing=case.meta.cash_flow_timing,
-                   starts=tuple(p.start_year for p in case.meta.periods),
                    periods=tuple(periods), disc=Discounting.from_meta(case.meta))
 
     def party(self, name: str) -> dict:
@@ -234,10 +241,9 @@ class Terms:
     def factor(self, rate: float, years: np.ndarray) -> np.ndarray:
         """d(y) at ``rate`` with the case's base year and timing; at the case's own rate,
         the case's discount function itself (its explicit period weights, if any)."""
-        if self.disc is not None and rate == self.discount_rate:
-            return self.disc.factor(np.asarray(years, float))
-        return (1.0 + rate) ** -(np.asarray(years, float) - self.base_year
-                                 + TIMING_SHIFT[self.timing])
+        disc = self.disc if rate == self.disc.rate else replace(self.disc, rate=rate,
+                                                                   explicit=None)
+        return disc.factor(np.asarray(years, float))
 
 
 def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: int,
@@ -347,9 +353,9 @@ def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int,
     overnight cost / life."""
     y = np.asarray(years, dtype=float)[:, None]
     f = builds["first_use_year"].to_numpy(float)[None, :]
-    life = np.maximum(builds["lifetime_yr"].to_numpy(float), 1.0)[None, :]
-    on = (y >= f) & (y < np.minimum(f + life, end))
-    yearly = on * builds["overnight_musd"].to_numpy(float)[None, :] / life
+    life = np.maximum(builds["lifetime_yr"].to_numpy(float), 1.0)
+    on = Vintages.of(f, life).alive(years) * (y < end)
+    yearly = on * builds["overnight_musd"].to_numpy(float)[None, :] / life[None, :]
     if inflation and len(builds):
         spent = economics.spend_years(builds)  # build (position), year, share
         growth = (1.0 + inflation) ** (spent["year"].to_numpy(float)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from chainopt.case.discount import Discounting
 from chainopt.case.load import load_case
 from chainopt.errors import InputError
 from chainopt.report import economics, parties
@@ -35,8 +36,9 @@ def _terms(shares=(), finance=(), regimes=(), party_rows=(), site="sez",
         regimes=pd.DataFrame([(*r, 0, np.nan, 0)[:6] for r in regimes],
                              columns=["regime", "profit_tax_rate", "sites", "holiday_years",
                                       "reduced_rate", "reduced_years"]),
-        fx=fx, project_site={"j": site}, discount_rate=0.10, base_year=2026, timing="start",
-        starts=(2026, 2027), periods=("p1", "p2"))
+        fx=fx, project_site={"j": site}, periods=("p1", "p2"),
+        disc=Discounting(rate=0.10, base_year=2026, timing="start", starts=(2026, 2027),
+                         lengths=(1, 2)))
 
 
 # capex 100 paid at the start of 2026; +60 operating in 2027 and 2028; horizon ends 2029
@@ -166,7 +168,7 @@ def test_a_nominal_equal_principal_loan_is_deflated_year_by_year():
     assert service.loc[2028] > indexed.loc[2028] and service.loc[2029] < indexed.loc[2029]
     lender = -t["drawdown"] + service
     assert (lender / (1 + r) ** np.arange(4)).sum() == pytest.approx(0.0, abs=1e-9)
-    early = dataclasses.replace(terms, base_year=2020)
+    early = dataclasses.replace(terms, disc=dataclasses.replace(terms.disc, base_year=2020))
     t20 = _loan(early, {2026: 100.0, 2027: 100.0}, 0.5, 0.10, 2, 1, "equal_principal",
                 inflation=0.04)
     assert t20.to_numpy() == pytest.approx(t.to_numpy())
@@ -342,13 +344,9 @@ def test_the_system_party_discounts_as_the_case_does():
     1.6, so d(2026) = 0.9 and d(2027) = d(2028) = 0.8. The project (no shares: the
     system party, no tax, no debt) is worth -100 x 0.9 + 60 x 0.8 x 2 = 6.0, its
     incremental NPV; at (1 + r)^-(y - y0) it read -100 + 60/1.1 + 60/1.21 = 4.13."""
-    from dataclasses import replace
-
-    from chainopt.case.discount import Discounting
-
     disc = Discounting(rate=0.10, base_year=2026, timing="start", starts=(2026, 2027),
                        lengths=(1, 2), explicit=(0.9, 1.6))
-    terms = replace(_terms(), disc=disc)
+    terms = dataclasses.replace(_terms(), disc=disc)
     s, _ = project_parties(FLOWS, terms, "j", 2027, 2)
     assert _row(s, parties.SYSTEM)["NPV (MUSD)"] == pytest.approx(-100 * 0.9 + 60 * 0.8 * 2)
 

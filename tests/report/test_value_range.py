@@ -3,7 +3,7 @@
 A solve finds a plan of net value F and proves that no plan beats its bound B (an LP:
 B = F). The optimum lies in [F, B], so the value of a project, the difference of two
 optima opt_s - opt_c, lies in [F_s - B_c, B_s - F_c]: the reported F_s - F_c is one point
-of it, and with the schema's default gap of 1e-4 of a 158,002 MUSD chain the interval is
+of it, and with the schema's default gap of 1e-4 of a 158,391 MUSD chain the interval is
 about 30 MUSD wide.
 """
 
