@@ -1042,9 +1042,11 @@ def _with_progress(n: int, call):
                       f"{escape(o.error)}", highlight=False)
         progress.advance(task)
 
-    # stdout stays stdout under the bar (rich sends it to the bar's terminal otherwise)
+    # stdout stays stdout under the bar (rich sends it to the bar's terminal otherwise);
+    # the bar goes when the runs are done (each has its line), and a command refused before
+    # any run leaves no "running 2 0/2" above its error
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, redirect_stdout=screen) as progress:
+                  console=err, redirect_stdout=screen, transient=True) as progress:
         task = progress.add_task(f"running {n}", total=n)
         return call(line)
 

@@ -29,6 +29,7 @@ def test_compare_writes_tables_and_reuses_results(tmp_path):
     econ1 = pd.read_csv(folder / "economics.csv")
     res = runner.invoke(app, args)  # the comparison exists: replaced only with --overwrite
     assert res.exit_code == 1 and "--overwrite" in res.output, res.output
+    assert "running" not in res.output, res.output  # no progress bar of runs never started
     res = runner.invoke(app, [*args, "--overwrite"])  # same inputs: results are reused,
     assert res.exit_code == 0, res.output  # not solved again
     assert "reused" in res.output
