@@ -632,7 +632,7 @@ def sweep(
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
+                      console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("sweep", total=None)
 
             solved: list[int] = []  # variants solved now (a resume: those not yet done)
@@ -1034,7 +1034,8 @@ def _with_progress(n: int, call):
                        else f"[yellow]{escape(solve_status(m))}[/], ")
             out.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
                       f"{_objective_word(m)} {musd(m['objective'])} MUSD"
-                      + (f" ({escape(o.note)})" if o.note else ""), highlight=False)
+                      + (f" ({escape(o.note)})" if o.note else ""), highlight=False,
+                      soft_wrap=True)  # one line each, whatever the width
             for note in run_warnings(o.results):  # named: stderr may be read apart
                 warn(f"{o.name}: {note}", indent="  ")
         else:
@@ -1044,9 +1045,11 @@ def _with_progress(n: int, call):
 
     # stdout stays stdout under the bar (rich sends it to the bar's terminal otherwise);
     # the bar goes when the runs are done (each has its line), and a command refused before
-    # any run leaves no "running 2 0/2" above its error
+    # any run leaves no "running 2 0/2" above its error; a bar is for a terminal only
+    # (rich ends one on a file with an empty line)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, redirect_stdout=screen, transient=True) as progress:
+                  console=err, redirect_stdout=screen, transient=True,
+                  disable=not err.is_terminal) as progress:
         task = progress.add_task(f"running {n}", total=n)
         return call(line)
 

@@ -120,6 +120,35 @@ def test_every_commands_warnings_are_on_stderr(tmp_path: Path) -> None:
     assert "warning:" not in out, out
 
 
+def test_a_batch_and_a_resumed_sweep_say_nothing_on_a_redirected_stderr(
+        tmp_path: Path) -> None:
+    """Runs without warnings into files (80 columns): stderr held an empty line (the end
+    of a progress bar that a file never shows) and the status line of a run with a long
+    folder name was broken in two at column 80. Now stderr is empty and each run has its
+    one line, `solved NAME: objective X MUSD (written to FOLDER)`."""
+    out = tmp_path / ("a_results_folder_whose_name_is_long_enough_to_pass_column_80" * 2)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]), "COLUMNS": "80"}
+
+    def chainopt(*args: str | Path) -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-m", "chainopt.cli", *map(str, args)],
+                              capture_output=True, cwd=tmp_path, env=env, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.decode(), done.stderr.decode()
+
+    stdout, stderr = chainopt("run", "small_chain", ROOT / "scenarios" / "small_high_prices.yaml",
+                              "--out", out)
+    assert stderr == "", stderr
+    lines = stdout.splitlines()  # in the order the runs finish
+    assert len(lines) == 2, lines
+    assert f"solved small_chain: objective 7,784.9 MUSD (written to {out}/small_chain)" in lines
+    sweep = ["sweep", "small_chain", "--set", "markets.price_usd_per_unit*=1,1.1", "--out",
+             tmp_path, "--name", "s", "--jobs", "1"]
+    assert chainopt(*sweep)[1] == ""
+    stdout, stderr = chainopt("sweep", "--resume", tmp_path / "sweep-s")
+    assert stderr == "" and stdout.startswith("nothing to resume: all 2 variants"), stderr
+
+
 def test_a_closed_stdout_leaves_the_exit_code_and_the_results(tmp_path: Path) -> None:
     """`chainopt run CASE --overwrite 2>err.txt | head -1` exited 1 with nothing said,
     the results folder replaced: click's ending for a broken pipe. Now the command
