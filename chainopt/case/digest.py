@@ -31,7 +31,9 @@ IGNORED = {"_row", "source", "description"}
 # columns added after results were recorded: left out of a table where every row holds
 # the default (what a case without the column reads), so such a case hashes as before
 # the column existed and its results still verify and are reused
-LATER = {"project_finance": {"inflation": 0.0}, "tax_regimes": {"inflation": 0.0}}
+LATER: dict[str, dict[str, object]] = {
+    "project_finance": {"inflation": 0.0}, "tax_regimes": {"inflation": 0.0},
+    "market_groups": {"commodities": ""}}
 # blanks hashed as the value the column took for a blank before it kept the blank: a
 # site's coordinates (blank was 0°, 0°; the map alone reads them), so such a case hashes
 # as before and its results still verify and are reused
@@ -39,7 +41,7 @@ BLANK_WAS = {"sites": {"lat_deg": 0.0, "lon_deg": 0.0}}
 
 
 def _canonical(df: pd.DataFrame, key: list[str] | None = None,
-               later: dict[str, float] | None = None) -> str:
+               later: dict[str, object] | None = None) -> str:
     """A table's rows, in their order (``key``: sorted by it), with its columns sorted by
     name; a column of ``later`` (added since) left out if every row holds its default."""
     unused = {c for c, v in (later or {}).items() if c in df and (df[c] == v).all()}

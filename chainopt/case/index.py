@@ -325,7 +325,9 @@ def _disposal(case: Case) -> pd.DataFrame:
 
 def _link_frames(case: Case, links: pd.DataFrame
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """flow (one row per link, commodity and period), link_cap, link_new."""
+    """flow (one row per link, commodity and period), link_cap, link_new. A flow's cost
+    is its link's, plus a market group's freight premium on its commodity where the
+    group lists commodities (``Case.flow_premiums``, :mod:`chainopt.case.levers`)."""
     lk = by_period(case, "links", ["capacity_k_per_yr", "cost_usd_per_unit", "max_new_k_per_yr"],
                    links)
     grows = may_build(lk)
@@ -336,6 +338,11 @@ def _link_frames(case: Case, links: pd.DataFrame
     flow = lk.join(split_list(lk["commodities"]).rename("commodity"))
     flow = flow[["link", "commodity", "period", "from_site", "to_site", "cost", "loss",
                  "transport_mode"]].reset_index(drop=True)
+    prem = case.flow_premiums
+    if prem is not None and len(prem):  # unique (link, commodity, period): order kept
+        on = ["link", "commodity", "period"]
+        extra = flow[on].merge(prem, on=on, how="left")["usd_per_unit"]
+        flow["cost"] = flow["cost"].to_numpy(float) + extra.fillna(0.0).to_numpy(float)
     link_cap = lk[["link", "period", "capacity", "project"]].reset_index(drop=True)
     link_new = _timed(lk.loc[grows, ["link", "period", "capex", "max_new", "lifetime", "lead",
                                      "ramp"]], case.meta)

@@ -22,7 +22,14 @@ change of one row (``levies`` ``active``, a ``market_groups`` ``access``, an
 * ``market_groups``: ``access: closed`` sets the sales caps and floors of every market at
   the group's sites to 0; ``price_discount`` (a fraction) lowers their prices;
   ``freight_premium_usd_per_unit`` (in USD once converted: a rouble premium follows the
-  rouble path) is added to the cost of every link into those sites.
+  rouble path) is added to the cost of every link into those sites. A group that lists
+  ``commodities`` acts on those alone: the markets of a listed commodity at its sites,
+  and each unit of a listed commodity entering a link into them. A link's cost is one
+  number for all it carries, so such a premium is kept apart, per link, commodity and
+  period (``Case.flow_premiums``), and the model adds it to the cost of that
+  commodity's flow on the link (:func:`chainopt.case.index.build_index`):
+
+      cost of flow[l, c, t] = cost_lt + sum of the premiums on (l, c, t)
 
 Order for one market price: regulated price, then the group discount, then the duty:
 ``p' = p (1 - discount) - duty``.
@@ -142,12 +149,20 @@ EFFECT_COLUMNS = ["lever", "kind", "table", "site", "commodity", "tier", "mode",
                   "period", "usd_per_unit"]
 
 
-def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict, pd.DataFrame]:
-    """The tables with currencies converted and levers applied (see the module doc), and
-    the levers' effects (:data:`EFFECT_COLUMNS`): a regulated price's change of the
-    price, a discount's -p d, a duty's -amount, a feed excise's -amount x input per
-    activity unit, a freight premium's -premium; a closed group changes quantities, not
-    money per unit, and has none."""
+#: a case's freight premiums on some commodities of a link (``Case.flow_premiums``): USD
+#: per unit of ``commodity`` entering ``link`` in ``period``, on top of the link's cost
+PREMIUM_COLUMNS = ["link", "commodity", "period", "usd_per_unit"]
+
+
+def resolve(t: dict, bp: dict, periods: list[str]
+            ) -> tuple[dict, dict, pd.DataFrame, pd.DataFrame | None]:
+    """The tables with currencies converted and levers applied (see the module doc), the
+    levers' effects (:data:`EFFECT_COLUMNS`): a regulated price's change of the price, a
+    discount's -p d, a duty's -amount, a feed excise's -amount x input per activity unit,
+    a freight premium's -premium (a premium on listed commodities: per link and
+    commodity); a closed group changes quantities, not money per unit, and has none. And
+    the freight premiums on listed commodities (:data:`PREMIUM_COLUMNS`; None when no
+    group lists commodities with a premium)."""
     t, bp = dict(t), {k: v.copy() for k, v in bp.items()}
     fx = fx_path(t, bp, periods)
     first = {c: fx[c][periods[0]] for c in fx}
@@ -179,12 +194,17 @@ def resolve(t: dict, bp: dict, periods: list[str]) -> tuple[dict, dict, pd.DataF
         if len(df):
             t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
     effects: list[pd.DataFrame] = []
+    premiums: list[pd.DataFrame] = []
     _levies(t, bp, periods, effects)
-    _market_groups(t, bp, periods, effects)
+    _market_groups(t, bp, periods, effects, premiums)
     frames = [e for e in effects if len(e)]
     out = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).reindex(
         columns=EFFECT_COLUMNS)
-    return t, bp, out
+    prem = [p for p in premiums if len(p)]
+    flow = (pd.concat(prem, ignore_index=True).groupby(PREMIUM_COLUMNS[:3], as_index=False,
+                                                       sort=False)["usd_per_unit"].sum()
+            if prem else None)
+    return t, bp, out, flow
 
 
 def _listed(sites: str) -> list[str]:
@@ -235,7 +255,8 @@ def _levies(t: dict, bp: dict, periods: list[str], effects: list) -> None:
                                            for n in duties["levy"]])
 
 
-def _market_groups(t: dict, bp: dict, periods: list[str], effects: list) -> None:
+def _market_groups(t: dict, bp: dict, periods: list[str], effects: list,
+                   premiums: list) -> None:
     mg = t.get("market_groups")
     if mg is not None and len(mg):
         disc = period_values(mg, bp, "market_groups", "price_discount", periods)
@@ -246,8 +267,12 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list) -> None
             f = dict(zip(prem.loc[prem["_i"] == g.name, "period"],
                          prem.loc[prem["_i"] == g.name, "value"].astype(float), strict=True))
             sites = set(_listed(g["sites"]))
+            goods = set(_listed(g.get("commodities", "")))  # blank: every commodity
             mk = t["markets"]
-            rows = mk.index[mk["site"].isin(sites).to_numpy()]
+            sel = mk["site"].isin(sites)
+            if goods:
+                sel &= mk["commodity"].isin(goods)
+            rows = mk.index[sel.to_numpy()]
             if g["access"] == "closed":
                 for col in ("max_k_per_yr", "min_k_per_yr"):
                     _map_period(t, bp, "markets", col, rows, periods,
@@ -257,7 +282,9 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list) -> None
                             lambda gr, d=d: gr["value"].to_numpy(float) * (
                                 1.0 - gr["period"].map(d).to_numpy(float)),
                             (effects, g["group"], "price_discount"))
-            if any(f.values()):
+            if any(f.values()) and goods:
+                _listed_premium(t["links"], sites, goods, f, g["group"], effects, premiums)
+            elif any(f.values()):
                 lk = t["links"]
                 lrows = lk.index[lk["to_site"].isin(sites).to_numpy()]
                 _map_period(t, bp, "links", "cost_usd_per_unit", lrows, periods,
@@ -276,16 +303,36 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list) -> None
                     (effects, lev["levy"], lev["kind"]))
 
 
+def _listed_premium(lk: pd.DataFrame, sites: set[str], goods: set[str],
+                    premium: dict[str, float], group: str, effects: list,
+                    premiums: list) -> None:
+    """A group's freight premium on the commodities it lists: ``premium[t]`` USD per unit
+    of each listed commodity entering a link into its ``sites`` in period t (another
+    commodity on the same link pays none), kept per link, commodity and period, with its
+    effect (-premium, per unit of that flow)."""
+    into = lk[lk["to_site"].isin(sites)]
+    carried = into[["link"]].join(split_list(into["commodities"]).rename("commodity"))
+    carried = carried[carried["commodity"].isin(goods)]
+    grid = carried.merge(pd.DataFrame({"period": list(premium)}), how="cross")
+    grid = grid.assign(usd_per_unit=grid["period"].map(premium).astype(float))
+    grid = grid[grid["usd_per_unit"].ne(0)].reset_index(drop=True)
+    premiums.append(grid[PREMIUM_COLUMNS])
+    effects.append(grid.assign(lever=group, kind="freight_premium", table="links",
+                               usd_per_unit=-grid["usd_per_unit"]))
+
+
 def idle_sites(case: Case) -> list[str]:
     """A warning for each lever row that names sites where it changes nothing, though it
     changes something elsewhere (a row that changes nothing at all is refused when the
     case is loaded, see ``_lever_semantics`` in :mod:`chainopt.case.validate`): an active
     ``export_duty`` or ``regulated_price`` row listing a site with no market of its
     commodity, and a ``market_groups`` row listing a site with neither a market nor a
-    link into it, or closing a site with a hard demand (``demand.csv``: a delivery the
-    case requires, not a sale, so closing the group does not stop it). A site misspelt
-    as another that exists would pass unseen; the LPG duty may list a port that sells no
-    butane, so this warns and does not refuse."""
+    link into it (of the commodities it lists, if any), listing a commodity that no
+    market at its sites sells and no link into them carries, or closing a site with a
+    hard demand (``demand.csv``: a delivery the case requires, not a sale, so closing the
+    group does not stop it). A site misspelt as another that exists would pass unseen;
+    the LPG duty may list a port that sells no butane, and one commodity list may serve
+    groups that sell different things, so this warns and does not refuse."""
     t = case.tables
     mk, lk = t["markets"], t["links"]
     out = []
@@ -301,15 +348,28 @@ def idle_sites(case: Case) -> list[str]:
                        f"applies at none of {', '.join(idle)}, as no market there sells {c}; "
                        "check the row's sites and commodity, or take those sites out of "
                        "its list")
-    for g in t["market_groups"].to_dict("records"):
-        sites = _listed(g["sites"])
-        reached = pd.Index(sites).isin(mk["site"]) | pd.Index(sites).isin(lk["to_site"])
+    carried = lk[["to_site"]].join(split_list(lk["commodities"]).rename("commodity"))
+    for g in t["market_groups"].to_dict("records"):  # a few groups
+        sites, goods = _listed(g["sites"]), _listed(g.get("commodities", ""))
+        sold, sent = mk, carried
+        if goods:
+            sold, sent = mk[mk["commodity"].isin(goods)], carried[carried["commodity"].isin(goods)]
+        reached = pd.Index(sites).isin(sold["site"]) | pd.Index(sites).isin(sent["to_site"])
         idle = [s for s, ok in zip(sites, reached, strict=True) if not ok]
+        of = " of the commodities it lists" if goods else ""
         if idle:
             out.append(f"market_groups.csv row {g['_row']} ({g['group']}): its access, discount "
                        f"and freight premium change nothing at {', '.join(idle)}, as no "
-                       "market is there and no link enters it; check the group's sites, or "
-                       "take those sites out of it")
+                       f"market{of} is there and no link{of.replace(' of', ' carrying one of')} "
+                       "enters it; check the group's sites, or take those sites out of it")
+        here = set(sold.loc[sold["site"].isin(sites), "commodity"]) | set(
+            sent.loc[sent["to_site"].isin(sites), "commodity"])
+        unused = [c for c in goods if c not in here]
+        if unused and len(unused) < len(goods):  # none at all: refused at load
+            out.append(f"market_groups.csv row {g['_row']} ({g['group']}): its commodities "
+                       f"{', '.join(unused)} are sold at none of its sites and carried by no "
+                       "link into them, so its levers change nothing for them; check the "
+                       "group's commodities, or take those out of its list")
         required = sorted(set(t["demand"].loc[t["demand"]["site"].isin(_listed(g["sites"])),
                                               "site"])) if g["access"] == "closed" else []
         if required:

@@ -543,11 +543,15 @@ TABLES: dict[str, TableSpec] = {
             "market_groups", ("group",),
             (Column("group", "name", required=True),
              Column("sites", "refs", required=True, ref="sites"),
+             # the commodities its levers act on (blank: every commodity): the markets
+             # of those commodities at its sites, their flows on the links into them
+             Column("commodities", "refs", ref="commodities", default=""),
              Column("access", "enum", default="open", choices=("open", "closed")),
              Column("price_discount", "float", default=0.0, lo=0.0, hi=1.0, period=True),
              _pos("freight_premium_usd_per_unit", default=0.0, period=True),
              STATED_CURRENCY, DESCRIPTION, SOURCE),
-            doc="market access: closed groups sell nothing; discounts and freight premiums",
+            doc="market access: closed groups sell nothing; discounts and freight premiums "
+                "(on every commodity, or on those listed in commodities)",
         ),
         TableSpec(
             "levies", ("levy",),
@@ -638,6 +642,10 @@ class Case(BaseModel):
     origin: str = ""
     # what each policy lever is worth to the chain per unit (chainopt.case.levers.resolve)
     lever_effects: pd.DataFrame | None = None
+    # extra cost per unit of one commodity entering a link, by period (USD: link,
+    # commodity, period, usd_per_unit), on top of the link's cost_usd_per_unit: a market
+    # group's freight premium on the commodities it lists (chainopt.case.levers.resolve)
+    flow_premiums: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:

@@ -1397,28 +1397,50 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
 def _idle_groups(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                  periods: list[str], out: _Collector) -> None:
     """A market group's ``access: closed`` and ``price_discount`` act on the markets at
-    its sites, its freight premium on the links into them: a group that closes or
-    discounts with no market at any of its sites, or charges a premium (in some period)
-    with no link into them, changes nothing, so it is refused as a levy that changes
-    nothing is (a group stating neither is a label and passes)."""
+    its sites, its freight premium on the links into them (on the commodities it lists
+    in ``commodities``, if any: their markets, their flows): a group that closes or
+    discounts with no such market, or charges a premium (in some period) with no link
+    into them carrying such a commodity, changes nothing, so it is refused as a levy
+    that changes nothing is (a group stating neither is a label and passes). A blank
+    ``commodities`` is every commodity; a list naming none (``;``) is refused with every
+    list's empty item."""
     mg = t["market_groups"]
     if mg.empty:
         return
-    cover = mg[["group", "_row"]].join(split_list(mg["sites"]).rename("site"))
-    has_market = cover["site"].isin(t["markets"]["site"]).groupby(level=0).any()
-    has_link = cover["site"].isin(t["links"]["to_site"]).groupby(level=0).any()
+    goods = split_list(mg["commodities"])
+    cover = mg[[]].join(split_list(mg["sites"]).rename("site")).rename_axis("_g").reset_index()
+    lk = t["links"]
+    carried = lk[["to_site"]].join(split_list(lk["commodities"]).rename("commodity"))
+    listed = set(goods.index.astype(str) + "/" + goods)
+
+    def reached(pairs: pd.DataFrame) -> pd.Series:
+        """Groups with a pair (site of the group, commodity) it acts on."""
+        m = cover.merge(pairs, on="site")
+        acts = ~m["_g"].isin(goods.index) | (m["_g"].astype(str) + "/" + m["commodity"]).isin(
+            listed)
+        return pd.Series(mg.index.isin(m.loc[acts, "_g"]), index=mg.index)
+
+    has_market = reached(t["markets"][["site", "commodity"]])
+    has_link = reached(carried.rename(columns={"to_site": "site"}))
+    of = pd.Series(np.where(mg.index.isin(goods.index), " of the commodities it lists", ""),
+                   index=mg.index)
     for col, stated, has, what, hint in (
             ("price_discount", mg["access"].eq("closed"), has_market,
-             "it closes or discounts the markets at its sites, but none of them has a market",
-             "check the group's sites (the market sites meant), or remove the group"),
+             "it closes or discounts the markets at its sites, but none of them has a "
+             "market{of}", "check the group's sites (the market sites meant){listed}, or "
+             "remove the group"),
             ("freight_premium_usd_per_unit", pd.Series(False, index=mg.index), has_link,
-             "it charges a freight premium on the links into its sites, but no link enters "
-             "them", "check the group's sites, or set the premium to 0")):
+             "it charges a freight premium on the links into its sites, but no link{carrying} "
+             "enters them", "check the group's sites{listed}, or set the premium to 0")):
         grid = levers.period_values(mg, bp, "market_groups", col, periods)
         some = grid["value"].astype(float).gt(0).groupby(grid["_i"]).any()
         stated = stated | some.reindex(mg.index, fill_value=False)
-        out.rows("market_groups.csv", mg, stated & ~has.reindex(mg.index, fill_value=False),
-                 "sites", f"this market group would change nothing: {what}", hint=hint)
+        bad = stated & ~has
+        for text in sorted(set(of[bad])):  # the same words for the rows that say them
+            said = what.format(of=text, carrying=text.replace(" of", " carrying one of"))
+            out.rows("market_groups.csv", mg, bad & of.eq(text), "sites",
+                     f"this market group would change nothing: {said}",
+                     hint=hint.format(listed=" and the commodities it lists" if text else ""))
 
 
 def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collector,
@@ -1927,7 +1949,8 @@ def _validate(raw: RawCase) -> Case:
         _lever_semantics(tables, by_period, list(meta.period_names), out)
     stated = by_period  # the overrides as the files state them, for messages
     if meta is not None and not out.problems:
-        tables, by_period, effects = levers.resolve(tables, by_period, meta.period_names)
+        tables, by_period, effects, premiums = levers.resolve(tables, by_period,
+                                                              meta.period_names)
     if meta is not None and not out.problems:
         _semantics(meta, tables, out)
         _unlimited_expansion(tables, by_period, out)
@@ -1940,7 +1963,7 @@ def _validate(raw: RawCase) -> Case:
     if out.problems or meta is None:
         raise InputError(out.problems)
     case = Case(meta=meta, tables=tables, by_period=by_period, raw=raw, origin=raw.origin,
-                lever_effects=effects)
+                lever_effects=effects, flow_premiums=premiums)
     _tier_order(case, stated, out)
     _tiers_after_unlimited(case, stated, out)
     _money_pumps(case, stated, out)

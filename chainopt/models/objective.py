@@ -50,7 +50,8 @@ def lever_terms(effects: pd.DataFrame | None, ix: ModelIndex,
     without levers' effects, ``Case.lever_effects``). An effect is ``usd_per_unit`` on
     each unit of a row's quantity: a market's sales (site, commodity, tier, period), a
     mode's activity (mode, period; every unit running it), a link's flow (link, period;
-    every commodity on it). Row ``r`` of ``L`` is one (lever, kind, part, period), with
+    every commodity on it, or the one it names: a group's premium on listed
+    commodities). Row ``r`` of ``L`` is one (lever, kind, part, period), with
 
         L[r, j] = sum of usd_per_unit / 1000 over the effects of r on column j
 
@@ -65,17 +66,21 @@ def lever_terms(effects: pd.DataFrame | None, ix: ModelIndex,
         tier=ix.sales["tier"].astype(float),
         col=tiers.ids(lp, market.SALES.label, ix.sales))
     act, flow = lp.family(conversion.ACTIVITY.label), lp.family(transport.FLOW.label)
-    counted = {"markets": (sales, ["site", "commodity", "tier", "period"]),
-               "modes": (ix.activity[["mode", "period"]].assign(
-                   col=np.arange(act.start, act.stop)), ["mode", "period"]),
-               "links": (ix.flow[["link", "period"]].assign(
-                   col=np.arange(flow.start, flow.stop)), ["link", "period"])}
+    flows = ix.flow[["link", "commodity", "period"]].assign(
+        col=np.arange(flow.start, flow.stop))
+    named = effects["commodity"].notna().to_numpy()  # a link effect on one commodity
+    everything = np.ones(len(effects), dtype=bool)
+    counted = [("markets", sales, ["site", "commodity", "tier", "period"], everything),
+               ("modes", ix.activity[["mode", "period"]].assign(
+                   col=np.arange(act.start, act.stop)), ["mode", "period"], everything),
+               ("links", flows[["link", "period", "col"]], ["link", "period"], ~named),
+               ("links", flows, ["link", "commodity", "period"], named)]
     keys = ["lever", "kind", "part", "period"]
     eff = effects.assign(part=effects["table"].map(LEVER_PART))
     row = eff.groupby(keys, sort=False).ngroup().to_numpy()
     rows, cols, vals = [], [], []
-    for table, (frame, on) in counted.items():
-        sel = eff["table"].eq(table).to_numpy()
+    for table, frame, on, which in counted:
+        sel = eff["table"].eq(table).to_numpy() & which
         if not sel.any():
             continue
         e = eff.loc[sel, [*on, "usd_per_unit"]].assign(_row=row[sel])

@@ -895,3 +895,110 @@ def test_a_duty_on_a_closed_market_is_not_warned_and_a_rouble_duty_reads_in_cent
         "it is taken from, which it makes negative, at b in p1 (a duty of 610 on 600 USD "
         "per t: -10); b in p2 (a duty of 610 on 500 USD per t: -110): " + TAIL
         + "a duty below the price"]
+
+
+#: crude, gas and a polymer (hdpe) sold at 'asia'; crude and hdpe share one ship (the
+#: link's cost is one number for all it carries), gas goes by pipe
+CARGOES = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw\ngas,1000m3,raw\nhdpe,t,product",
+    "sites": "site\nhome\nasia",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nhome,crude,400,10\n"
+                "home,gas,50,20\nhome,hdpe,600,4",
+    "links": "link,from_site,to_site,commodities,cost_usd_per_unit\n"
+             "ship,home,asia,crude;hdpe,10\npipe,home,asia,gas,3",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nasia,crude,500,10\n"
+               "asia,gas,80,20\nasia,hdpe,1000,4",
+}
+
+
+def _groups(row: str) -> dict[str, str]:
+    return {**CARGOES, "market_groups": "group,sites,commodities,access,price_discount,"
+                                        f"freight_premium_usd_per_unit\n{row}"}
+
+
+def test_a_group_listing_commodities_discounts_and_charges_those_alone(tmp_path):
+    """A market group that lists ``commodities`` acts on those alone (the question of a
+    petrochemical-only discount): group 'asia' lists hdpe, with a 10 % discount and a
+    freight premium of 5 per unit. One 1-year period, rate 0; every margin is positive, so
+    all supplies are sold at their caps in every case.
+
+    Hand balance, kUSD a year (margin = price - supply - link cost):
+
+    * no lever: crude 10 x (500 - 400 - 10) = 900; gas 20 x (80 - 50 - 3) = 540; hdpe
+      4 x (1000 - 600 - 10) = 1,560; 3,000 in all;
+    * hdpe listed: crude and gas untouched, 900 and 540, though crude shares the ship
+      with hdpe (its cost stays 10); hdpe 4 x (900 - 600 - 10 - 5) = 1,140: 2,580, a
+      change of -420 = -4 x (100 + 5): the discount -400, the premium -20;
+    * no list (every commodity, as before): crude 10 x (450 - 400 - 15) = 350, gas
+      20 x (72 - 50 - 8) = 280, hdpe 1,140: 1,770, a change of -1,230.
+
+    Without the column the table was refused (no column commodities), and a group's
+    levers could only act on every sale and link into its sites."""
+    plain = solve_case(write_case(tmp_path / "none", CARGOES))
+    assert plain.objective == pytest.approx(3.0, rel=1e-9)
+    r = solve_case(write_case(tmp_path / "hdpe", _groups("asia,asia,hdpe,open,0.1,5")))
+    assert r.objective == pytest.approx(2.58, rel=1e-9)
+    assert r.objective - plain.objective == pytest.approx(-4 * (100 + 5) / 1000, rel=1e-9)
+    sales = r["sales"].set_index("commodity")
+    assert sales["price_usd_per_unit"].to_dict() == pytest.approx(
+        {"crude": 500.0, "gas": 80.0, "hdpe": 900.0})
+    assert sales["sales_k_per_yr"].to_dict() == pytest.approx(
+        {"crude": 10.0, "gas": 20.0, "hdpe": 4.0})
+    flows = r["flows"].set_index(["link", "commodity"])["cost_usd_per_unit"]
+    assert flows.to_dict() == pytest.approx({("ship", "crude"): 10.0, ("ship", "hdpe"): 15.0,
+                                             ("pipe", "gas"): 3.0})
+    lv = r.tables["levers"]
+    got = {(x.lever, x.kind, x.part): x.value_musd_per_yr for x in lv.itertuples()}
+    assert got == pytest.approx({("asia", "price_discount", "revenue"): -0.4,
+                                 ("asia", "freight_premium", "transport"): -0.02}, rel=1e-9)
+    blanket = solve_case(write_case(tmp_path / "all", _groups("asia,asia,,open,0.1,5")))
+    assert blanket.objective == pytest.approx(1.77, rel=1e-9)
+
+
+def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
+    """The list is checked as every list of names is: a misspelt name is refused at its
+    row and column with the name meant; a cell naming no commodity (``;``) is refused
+    as every list's empty item is (blank means every commodity); a list whose
+    commodities no market at the group's sites sells and no link into them carries
+    makes the discount and premium change nothing, refused at the row; a commodity of
+    the list idle at the group while another is not is warned of; a scenario setting a
+    misspelt list is refused at its change."""
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "typo", _groups("asia,asia,hdep,open,0.1,5")))
+    p = e.value.problems[0]
+    assert p.where == "market_groups.csv row 2, column commodities"
+    assert "unknown commodity name in list" in p.message and "hdpe" in p.hint
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "empty", _groups("asia,asia,;,open,0.1,5")))
+    p = e.value.problems[0]
+    assert (p.where, p.message) == ("market_groups.csv row 2, column commodities",
+                                    "holds an empty item (';' twice in a row, or at an end) "
+                                    "(found ';')")
+    idle = {**_groups("asia,asia,pp,open,0.1,5"),
+            "commodities": CARGOES["commodities"] + "\npp,t,product"}
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "idle", idle))
+    said = [(p.where, p.message) for p in e.value.problems]
+    assert said == [
+        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
+         "it closes or discounts the markets at its sites, but none of them has a market of "
+         "the commodities it lists (found 'asia')"),
+        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
+         "it charges a freight premium on the links into its sites, but no link carrying one "
+         "of the commodities it lists enters them (found 'asia')")]
+    some = {**_groups("asia,asia,hdpe;pp,open,0.1,5"),
+            "commodities": CARGOES["commodities"] + "\npp,t,product"}
+    assert api.case_warnings(load_case(write_case(tmp_path / "some", some))) == [
+        "market_groups.csv row 2 (asia): its commodities pp are sold at none of its sites "
+        "and carried by no link into them, so its levers change nothing for them; check the "
+        "group's commodities, or take those out of its list"]
+    write_case(tmp_path / "base", _groups("asia,asia,,open,0,0"))
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump({"base": str(tmp_path / "base"), "changes": [
+        {"table": "market_groups", "where": {"group": "asia"},
+         "set": {"commodities": "hdep", "price_discount": 0.1}}]}))
+    with pytest.raises(InputError) as e:
+        apply_scenario(f)
+    p = e.value.problems[0]
+    assert p.where.endswith("s.yaml changes[0]")
+    assert "market_groups.csv row asia, column commodities" in p.message and "hdpe" in p.hint
