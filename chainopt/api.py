@@ -995,6 +995,8 @@ def _solve_sweep(folder: SweepFolder, src: str, meta: dict, variants: list, base
         early = stopped_variants(kpis)
         if early:
             warn(early)
+        for note in sw.split_notes(base, variants):
+            warn(note)
         for note in sw.base_warnings(src, base):
             warn(f"the base: {note}")
     return kpis, summary

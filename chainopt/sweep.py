@@ -662,6 +662,34 @@ def _base(source: str, case=None, digest: str | None = None):
     return _BASE[source]
 
 
+def split_notes(case, variants: list[Variant]) -> list[str]:
+    """A note for each setting whose ``period=`` names a period the case split
+    (``split`` in its scenario; the parts record ``part_of``): the setting changes that
+    first part alone, not the years of the parts split off it, though the name reads as
+    the whole period (the sweep's period is one period, as in a scenario change)."""
+    if not variants:
+        return []
+    periods = case.meta.periods
+
+    def span(p) -> str:
+        last = p.start_year + p.length_yr - 1
+        return f"{p.start_year}" if last == p.start_year else f"{p.start_year}-{last}"
+
+    out = []
+    for label, change in zip(variants[0].values, variants[0].changes, strict=True):
+        name = change.get("period")
+        parts = [p for p in periods if p.part_of == name and p.period != name]
+        if not parts:
+            continue
+        own = next(p for p in periods if p.period == name)
+        out.append(f"{label.rsplit(' ', 1)[0]}: period={name} changes {span(own)} alone: the "
+                   f"case split {', '.join(f'{p.period} ({span(p)})' for p in parts)} off "
+                   f"{name}, and those parts keep their values; give a setting for each "
+                   "part to vary it too, or make the change in a scenario before its split "
+                   "(a change made before a split holds in every part)")
+    return out
+
+
 def base_warnings(source: str, case) -> list[str]:
     """What ``chainopt run`` would warn of on the sweep's base ``case`` (loaded from
     ``source``): :meth:`chainopt.models.build.BuiltModel.input_warnings`, said once per

@@ -1431,3 +1431,50 @@ def test_a_variants_kpis_come_from_extract(tmp_path):
     assert sum(v for k, v in kpis.items() if k.startswith("npv_")) == pytest.approx(
         outcome.objective, abs=1e-9) == pytest.approx(0.5)
     assert project_build_share(built, outcome, "good") == pytest.approx({"p1": 1.0})
+
+
+def test_a_period_setting_on_a_split_period_is_said_to_reach_its_first_part_alone(tmp_path):
+    """small_chain's p2026 is 2026-2030; a scenario splits it at 2029, so p2026 is
+    2026-2028 and p2029 (2029-2030) records part_of p2026. A sweep setting on
+    period=p2026 scaled hdpe's price in 2026-2028 only, while its label reads as the
+    whole period (review split F4): hdpe at Nakhodka x1.5 in p2026, as before in p2029.
+    The sweep now says so once, naming the part and its years; a setting on p2031,
+    which was not split, is not noted."""
+    scenario = tmp_path / "split.yaml"
+    scenario.write_text("base: small_chain\nchanges:\n  - {split: p2026, at: 2029}\n")
+    from chainopt.case.scenario import apply_scenario
+
+    base = apply_scenario(scenario)
+    setting = "markets.price_usd_per_unit[commodity=hdpe,period=p2026]*=1,1.5"
+    variants = sw.grid([sw.parse_set(setting),
+                        sw.parse_set("markets.price_usd_per_unit[commodity=pp,period=p2031]*=1,2")])
+    (note,) = sw.split_notes(base, variants)
+    assert note == (
+        "markets.price_usd_per_unit[commodity=hdpe,period=p2026]: period=p2026 changes "
+        "2026-2028 alone: the case split p2029 (2029-2030) off p2026, and those parts keep "
+        "their values; give a setting for each part to vary it too, or make the change in "
+        "a scenario before its split (a change made before a split holds in every part)")
+    high = next(v for v in variants if v.values[
+        "markets.price_usd_per_unit[commodity=hdpe,period=p2026] scale"] == 1.5
+        and v.values["markets.price_usd_per_unit[commodity=pp,period=p2031] scale"] == 1)
+    t = sw.apply_variant(base.raw, list(high.changes)).tables
+
+    def price(site: str, period: str) -> float:
+        """The cell by period if the change wrote one, else the table's own."""
+        bp = t["markets_by_period"]
+        row = bp[(bp["site"] == site) & (bp["commodity"] == "hdpe") & (bp["period"] == period)]
+        if len(row) and "price_usd_per_unit" in bp and pd.notna(
+                pd.to_numeric(row["price_usd_per_unit"], errors="coerce").iloc[0]):
+            return float(row["price_usd_per_unit"].iloc[0])
+        mk = t["markets"]
+        return float(mk.loc[(mk["site"] == site) & (mk["commodity"] == "hdpe"),
+                            "price_usd_per_unit"].iloc[0])
+
+    mk = t["markets"]
+    for site in mk.loc[mk["commodity"] == "hdpe", "site"]:
+        own = price(site, "never")  # the markets.csv price
+        assert price(site, "p2026") == pytest.approx(1.5 * own)
+        assert price(site, "p2029") == own
+    warned: list[str] = []
+    api.sweep(str(scenario), sets=[setting], out=tmp_path, jobs=1, warn=warned.append)
+    assert note in warned, warned
