@@ -71,6 +71,7 @@ from chainopt.errors import (
 )
 from chainopt.lazy import lazy_module
 from chainopt.names import check_folder_name, check_name, child, cut, suggest
+from chainopt.report.average_year import uneven_periods
 from chainopt.report.plan_warnings import solve_warnings
 from chainopt.results import (
     FLOAT_FORMAT,
@@ -328,6 +329,10 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
         "warnings": solve_warnings(built, outcome, tables, breaks, notes["warnings"]),
         # the modes that can never run and why, as `chainopt explain` says it
         "blocked_modes": notes["blocked_modes"],
+        # the periods whose years differ (a build coming into use, ramping up or retiring
+        # inside one): compare reads a period's average year as each of its years only
+        # where they do not
+        "uneven_periods": uneven_periods(built.case, tables),
     }
     return Results(tables=tables, manifest=manifest)
 

@@ -83,9 +83,35 @@ def ramping_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
     while the build is alive) inside a period (after its first year) is one; its first
     use inside a period is :func:`mid_period_builds`'. Splitting the period at each such
     year values it year by year. Whole-column work, as the module's."""
-    inv = tables.get("investments")
-    if inv is None or inv.empty or breaks.empty:
+    if breaks.empty:
         return []
+    steps = _ramp_steps(case, tables.get("investments"))
+    if steps.empty:
+        return []
+    periods = case.meta.periods
+    steps = steps.sort_values(["first_use_year", "year"], kind="stable")
+    keys = [*_KEYS, "period"]
+    g = steps.drop_duplicates(keys).set_index(keys)  # the first build ramping there
+    g["years"] = steps.groupby(keys)["year"].apply(lambda y: sorted(set(y)))
+    g = g.reset_index()
+    own = pd.concat([_members(case, g), _retired_members(case, g)], ignore_index=True)
+    return _said(g, g["kind"], g["name"], own, breaks,
+                 lambda r, others: _ramp_warning(r, periods[r.at], others),
+                 limit, "builds ramp up inside a period (units.csv, links.csv, projects.csv "
+                        "ramp_up)")
+
+
+
+def _ramp_steps(case, inv: pd.DataFrame | None) -> pd.DataFrame:
+    """Each change of a built build's usable share inside a period because of its
+    ``ramp_up``: ``kind``, ``name``, ``first_use_year``, ``lifetime_yr``, ``ramp`` (its
+    text), ``year`` (the ramp's k-th year to its next, c = f + k, while the build is
+    alive), ``at`` and ``period`` (the period holding c after its first year:
+    :meth:`~chainopt.case.discount.Discounting.mid_period`); one in a period's first year
+    is not one: every year of that period has the new share."""
+    cols = ["kind", "name", "first_use_year", "lifetime_yr", "ramp", "at", "period", "year"]
+    if inv is None or inv.empty:
+        return pd.DataFrame(columns=cols)
     b = inv[inv["kind"].isin(("unit", "link", "project"))
             & (inv["amount"].astype(float) > _TOL)]
     text = pd.Series("", index=b.index, dtype=object)
@@ -100,7 +126,7 @@ def ramping_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
             text[mine] = b.loc[mine, "name"].map(ramps).fillna("").to_numpy()
     b = b.assign(ramp=text)[text.to_numpy() != ""]
     if b.empty:
-        return []
+        return pd.DataFrame(columns=cols)
     from chainopt.case.vintage import parse_ramp  # lazy: the model side
 
     full = np.hstack([parse_ramp(b["ramp"]), np.ones((len(b), 1))])  # then 1 to the end
@@ -110,26 +136,10 @@ def ramping_builds(case, tables: dict[str, pd.DataFrame], breaks: YearBreaks,
     moves = (np.abs(full[:, 1:] - full[:, :-1]) > 1e-12) & (k[None, :] < life[:, None])
     row, col = np.nonzero(moves)
     year = f[row] + k[col]
-    disc = Discounting.from_meta(case.meta)
-    at, inside = disc.mid_period(year)
-    if not inside.any():
-        return []
-    periods = case.meta.periods
-    names = np.array([p.period for p in periods], dtype=object)
-    steps = b.iloc[row[inside]][["kind", "name", "first_use_year", "lifetime_yr", "ramp"]
-                                ].assign(at=at[inside], period=names[at[inside]],
-                                         year=year[inside].astype(int))
-    steps = steps.sort_values(["first_use_year", "year"], kind="stable")
-    keys = [*_KEYS, "period"]
-    g = steps.drop_duplicates(keys).set_index(keys)  # the first build ramping there
-    g["years"] = steps.groupby(keys)["year"].apply(lambda y: sorted(set(y)))
-    g = g.reset_index()
-    own = pd.concat([_members(case, g), _retired_members(case, g)], ignore_index=True)
-    return _said(g, g["kind"], g["name"], own, breaks,
-                 lambda r, others: _ramp_warning(r, periods[r.at], others),
-                 limit, "builds ramp up inside a period (units.csv, links.csv, projects.csv "
-                        "ramp_up)")
-
+    at, inside = Discounting.from_meta(case.meta).mid_period(year)
+    names = np.array([p.period for p in case.meta.periods], dtype=object)
+    return b.iloc[row[inside]][cols[:5]].assign(at=at[inside], period=names[at[inside]],
+                                                 year=year[inside].astype(int))
 
 def _ramp_warning(r, p, others: pd.DataFrame) -> str:
     """The warning of build ``r`` whose usable share changes inside period ``p`` in
@@ -378,19 +388,66 @@ def _end_members(case, ends: pd.DataFrame) -> pd.DataFrame:
     return m.join(_ends(case, m["kind"], m["name"]))
 
 
-def _retire_warning(r, p, others: pd.DataFrame) -> str:
-    """The warning of capacity ``r`` retiring inside period ``p`` whose capacity, read
-    year by year, breaks ``others`` (:func:`_others`)."""
-    n, beyond = _broken(others, p.period)
-    year, last = int(r.year), p.start_year + p.length_yr - 1
+
+def _end_words(r) -> str:
+    """What retires in end ``r`` of :func:`_ends_of_life`: 'unit x built in p1 retires in
+    2029 (the end of its 3-year life)'."""
+    year = int(r.year)
     life = "" if np.isnan(r.life) else f" (the end of its {r.life:g}-year life)"
-    what = {"existing": f"the existing capacity of unit {r.build} retires in {year} "
+    return {"existing": f"the existing capacity of unit {r.build} retires in {year} "
                         "(units.csv, retire_year)",
             "extension": f"unit {r.build} retires in {year}, the end of its life extension",
             "unit": f"unit {r.build} built in {r.built} retires in {year}{life}",
             "link": f"link {r.build} built in {r.built} retires in {year}{life}",
             "project": f"project {r.build} built in {r.built} retires in {year}{life}"
             }[r.kind]
+
+
+def uneven_periods(case, tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """The periods of a plan whose years differ, each with what makes them differ: a build
+    coming into use after the period's first year (investments.csv ``first_use_year``),
+    one whose usable share changes there (``ramp_up``: :func:`_ramp_steps`), and capacity
+    retiring there (:func:`_ends_of_life`: an existing unit's ``retire_year``, a life
+    extension's or a build's end), each year placed by
+    :meth:`~chainopt.case.discount.Discounting.mid_period`. Whatever the plan's use of it:
+    its capacity, annuity and fixed O&M count in its years only, so the period's values
+    (``x_t = sum_y d(y) x_y / w_t``) are its discount-weighted average year and not the
+    value of each of its years. In a period with none, every year is the same as the
+    average: its value is that of each of its years, and of any span of them (compare
+    reads it so, :mod:`chainopt.report.holding`). The manifest's ``uneven_periods``."""
+    inv = tables.get("investments")
+    names = np.array([p.period for p in case.meta.periods], dtype=object)
+    disc = Discounting.from_meta(case.meta)
+    said: list[tuple[int, int, str]] = []  # (period position, year, words)
+    if inv is not None and len(inv):
+        b = inv[inv["kind"].isin(("unit", "link", "project"))
+                & (inv["amount"].astype(float) > _TOL)].drop_duplicates(_KEYS)
+        at, inside = disc.mid_period(b["first_use_year"].astype(float))
+        said += [(int(a), int(r.first_use_year), f"{r.kind} {r.name} comes into use in "
+                  f"{int(r.first_use_year)}")
+                 for a, r in zip(at[inside], b[inside].itertuples(index=False), strict=True)]
+        steps = _ramp_steps(case, inv)
+        said += [(int(r.at), int(r.year), f"{r.kind} {r.name}'s usable share changes in "
+                  f"{int(r.year)} (ramp_up {r.ramp})")
+                 for r in steps.drop_duplicates([*_KEYS, "year"]).itertuples(index=False)]
+    ends = (_ends_of_life(case, inv) if case.tables.get("units") is not None
+            else pd.DataFrame())  # (a case without units: links and trade only)
+    if len(ends):
+        at, inside = disc.mid_period(ends["year"])
+        said += [(int(a), int(r.year), _end_words(r))
+                 for a, r in zip(at[inside], ends[inside].itertuples(index=False),
+                                 strict=True)]
+    out: dict[str, list[str]] = {}
+    for a, _, words in sorted(said, key=lambda t: (t[0], t[1])):
+        out.setdefault(str(names[a]), []).append(words)
+    return out
+
+def _retire_warning(r, p, others: pd.DataFrame) -> str:
+    """The warning of capacity ``r`` retiring inside period ``p`` whose capacity, read
+    year by year, breaks ``others`` (:func:`_others`)."""
+    n, beyond = _broken(others, p.period)
+    year, last = int(r.year), p.start_year + p.length_yr - 1
+    what = _end_words(r)
     before = (f"{p.start_year}" if year - 1 == p.start_year
               else f"{p.start_year}-{year - 1}")
     return (f"{what}, inside period {p.period} ({p.start_year}-{last}), and the plan uses "

@@ -37,7 +37,7 @@ from chainopt.atomic import others_in, own_file, refuse_others, write_folder
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.names import file_key
-from chainopt.report import charts, economics, moving, numbers, parties
+from chainopt.report import charts, economics, holding, moving, numbers, parties
 from chainopt.report.stream_split import approximate_streams
 from chainopt.results import (
     CHART_FORMATS,
@@ -73,7 +73,7 @@ def delta(run: pd.Series, base: pd.Series) -> pd.Series:
 
 
 def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
-          keep_all: bool = False, periods: dict[str, set[str]] | None = None
+          keep_all: bool = False, periods: dict[str, set[str] | None] | None = None
           ) -> pd.DataFrame:
     """Outer-join ``value`` of each run on ``keys``; add Δ columns (run minus base)
     against the first run.
@@ -96,7 +96,7 @@ def _side(frames: dict[str, pd.DataFrame], keys: list[str], value: str,
     out = out.reindex(columns=[*keys, *names]).fillna({n: 0.0 for n in names})
     if periods is not None and "period" in keys:
         for n in names:
-            if periods.get(n):
+            if periods.get(n) is not None:  # (None: the run names no periods)
                 out.loc[~out["period"].astype(str).isin(periods[n]), n] = np.nan
     base = names[0]
     for n in names[1:]:
@@ -117,40 +117,30 @@ def _kpis(results: dict, prefix: str) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _periods(results: dict) -> dict[str, set[str]]:
-    """Each run's periods (its manifest's; empty when it names none)."""
-    return {n: {str(p) for p in r.manifest.get("periods", [])} for n, r in results.items()}
+def _periods(results: dict) -> dict[str, set[str] | None]:
+    """Each run's periods (its manifest's; None when it names none)."""
+    return {n: {str(p) for p in r.manifest.get("periods") or []} or None
+            for n, r in results.items()}
 
 
 def _per_year(frames: dict[str, pd.DataFrame], results: dict
-              ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+              ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str] | None]]:
     """``frames`` of a quantity per year of a period (a cash flow, production, sales,
-    emissions, utilisation) with, for each run, the rows of a period that another run
-    splits off inside one of its own repeated under that period's name, and each run's
-    periods with them (for :func:`_side`). An average-year plan is the same in every
-    year of a period, so the base's p2026 (2026-2030) is its value in p2029, the part
-    of p2026 a scenario splits off at 2029 (and at 2030): the two compare there, Δ and
-    all, where the base's column was blank. A period no period of the run holds whole
-    (another horizon) stays blank."""
-    spans = {n: {str(row["period"]): (int(row["start_year"]),
-                                      int(row["start_year"]) + int(row["length_yr"]))
-                 for row in r.manifest.get("period_table", [])} for n, r in results.items()}
-    per = _periods(results)
-    out = dict(frames)
-    for n, df in frames.items():
-        own = spans.get(n, {})
-        copies = {}  # period another run has -> the run's own period holding it
-        for theirs in spans.values():
-            for p, (a, b) in theirs.items():
-                holder = [q for q, (qa, qb) in own.items() if qa <= a and b <= qb]
-                if p not in own and p not in copies and holder:
-                    copies[p] = holder[0]
-        if copies and len(df):
-            period = df["period"].astype(str)
-            out[n] = pd.concat([df, *(df[period == q].assign(period=p)
-                                      for p, q in copies.items())], ignore_index=True)
-            per = {**per, n: per[n] | set(copies)}
-    return out, per
+    emissions, utilisation) by the comparison's periods, and each run's periods with a
+    value (for :func:`_side`): :func:`chainopt.report.holding.holding`. A period another
+    run splits off inside one of a run's takes the values of the run's period holding it
+    where the run's years do not differ there (the base's p2026, 2026-2030, is its value
+    in p2029, the part of p2026 a scenario splits off at 2029), and is blank where they
+    do (the holding period's average year is not that of each year; the comparison's
+    warnings say so); a period no period of the run holds (another horizon) is blank."""
+    held = holding.holding(_manifests(results)).periods
+    out = {n: holding.on_rows(df, held.get(n)) if len(df) else df
+           for n, df in frames.items()}
+    return out, {n: None if (h := held.get(n)) is None else set(h) for n in frames}
+
+
+def _manifests(results: dict) -> dict[str, dict]:
+    return {n: getattr(r, "manifest", None) or {} for n, r in results.items()}
 
 
 def _period_order(results: dict) -> dict[str, int]:
@@ -333,15 +323,20 @@ def run_warnings(manifest: dict) -> list[str]:
             *([early] if early else [])]
 
 
-def _warnings(results: dict, names: list[str], counterfactuals: dict | None
-              ) -> pd.DataFrame:
+def _warnings(results: dict, names: list[str], counterfactuals: dict | None,
+              blanks: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """``warnings`` (scenario, warning): what each compared run warned of (its
     manifest.json ``warnings``: a build coming into use or capacity retiring inside a
-    period, an input the model cannot honour as stated...), then the projects whose
-    yearly stream is approximate (:func:`_stream_warnings`), so that the comparison's
-    files say what the terminal said while solving."""
+    period, an input the model cannot honour as stated...), so that the comparison's
+    files say what the terminal said while solving; then where a run's cells are blank
+    because its period holding another run's is uneven
+    (:func:`chainopt.report.holding.holding`; ``blanks``: (scenario, note) of the
+    counterfactuals' constraints), and the projects whose yearly stream is approximate
+    (:func:`_stream_warnings`)."""
     rows = [{"scenario": n, "warning": str(w), "said_by": "run"} for n in names
             for w in run_warnings(getattr(results[n], "manifest", None) or {})]
+    rows += [{"scenario": n, "warning": w, "said_by": "compare"}
+             for n, w in [*holding.holding(_manifests(results)).notes, *(blanks or [])]]
     said = _stream_warnings(results, names[1:], counterfactuals).assign(said_by="compare")
     frame = pd.DataFrame(rows, columns=["scenario", "warning", "said_by"])
     return pd.concat([frame, said], ignore_index=True) if len(said) else frame
@@ -573,6 +568,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
     s: dict[str, pd.DataFrame] = {}
     rows, flows, changes, party_rows, party_flows = [], [], [], [], []
     falls, binds = [], []
+    blanks: list[tuple[str, str]] = []  # (scenario, a note of its counterfactual's)
     for n in names[1:]:
         terms = (counterfactuals or {}).get(n, {}).get("terms")
         for effect, against, ref in _effects(results, base, n, counterfactuals):
@@ -626,6 +622,14 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
             cc = (economics.constraint_changes(results[base], ref) if effect == "inputs"
                   else economics.constraint_changes(ref, results[n]))
             binds.append(_constraint_words(cc).assign(scenario=n, effect=effect))
+            # what of a counterfactual's periods its constraints could not be compared
+            # on (the compared runs' own are in the warnings already)
+            if not any(ref is r for r in results.values()):
+                label = (f"{n} with its projects off" if effect == "inputs"
+                         else f"{n} without {effect}")
+                other = (base, results[base]) if effect == "inputs" else (n, results[n])
+                blanks += [(n, w) for who, w in holding.holding(_manifests(
+                    {label: ref, other[0]: other[1]})).notes if who == label]
             # a project is written whenever it is built: one without capex (no build
             # year) still has a stream from its first year of use, and parties
             written = summary["build_year"] is not None or (project and len(pj) > 0)
@@ -651,7 +655,7 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                     else {base: ref, n: results[n]})
             changes.append(_chain_changes(pair, base, n, effect, top))
     s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
-    said = _warnings(results, names, counterfactuals)
+    said = _warnings(results, names, counterfactuals, list(dict.fromkeys(blanks)))
     if len(said):
         s["warnings"] = said
     s["project_cashflows"] = (pd.concat(flows, ignore_index=True) if flows else pd.DataFrame(
@@ -715,7 +719,9 @@ TITLES = {
     "chain_changes": "Largest changes in the chain (horizon-average k units/yr)",
     "warnings": "Warnings: what each run warned of (a build coming into use or capacity "
                 "retiring inside a period: the value is that of the period's average "
-                "year), and projects whose yearly cash flows are approximate (a unit they "
+                "year), a run's cells left blank in periods another run splits off "
+                "(its period holding them is not the same in every year), and projects "
+                "whose yearly cash flows are approximate (a unit they "
                 "retire closes inside a period without them, or their value includes a "
                 "project coming into use in another year of the period)",
     "stream_warnings": "Projects whose yearly cash flows are approximate (a unit they "

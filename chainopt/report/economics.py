@@ -39,6 +39,7 @@ import pandas as pd
 from chainopt.case.discount import Discounting
 from chainopt.case.vintage import Vintages, parse_ramp
 from chainopt.models import lp
+from chainopt.report import holding
 
 #: the objective's cost categories (the model's, :data:`chainopt.models.lp.CATEGORIES`)
 #: and their sum
@@ -685,7 +686,12 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
     the ``top`` largest first. The capacity of a unit or link that has none in a period
     (not built, retired) does not bind there, as in ``chainopt run`` and ``explain``
     (:func:`chainopt.report.explain.not_binding`, as the expansion limit of a unit
-    not built then): its value on that side is 0."""
+    not built then): its value on that side is 0. Runs whose periods differ (one splits
+    a period the other keeps whole) are compared on the periods of both
+    (:func:`chainopt.report.holding.holding`): the unsplit run's p2026 (2026-2030) is its
+    p2029 where its years do not differ inside p2026, and a period either has no value
+    in is left out: a constraint binding in the split run's p2029 is not a rent gained
+    from 0."""
     # lazy: explain's family registry loads only when a comparison is made
     from chainopt.report.explain import not_binding
 
@@ -699,6 +705,17 @@ def constraint_changes(counterfactual, scenario, top: int = 3) -> pd.DataFrame:
         if "side" in c and len(c):
             zero = not_binding(c, res.tables).to_numpy()
             c["marginal_value"] = c["marginal_value"].where(~zero, 0.0)
+    # by the periods of both: a period one run splits off inside one of the other's is
+    # the other's holding period there (its p2026 for the scenario's p2029), where its
+    # years do not differ; one either run has no value in is not compared (a rent of 0
+    # there would be a change neither states)
+    held = holding.holding({"without": getattr(counterfactual, "manifest", None) or {},
+                            "with": getattr(scenario, "manifest", None) or {}}).periods
+    cb = holding.on_rows(cb, held["without"], key=True) if len(cb) else cb
+    ca = holding.on_rows(ca, held["with"], key=True) if len(ca) else ca
+    if held["without"] is not None and held["with"] is not None:
+        both = set(held["without"]) & set(held["with"])
+        ca, cb = (c[c["period"].astype(str).isin(both)] for c in (ca, cb))
     keys = ["family", "kind", "key", "period", "side"]
     m = cb[[*keys, "marginal_value", "bound", "value_unit"]].merge(
         ca[[*keys, "marginal_value", "bound", "value_unit"]], on=keys, how="outer",

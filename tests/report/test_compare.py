@@ -616,3 +616,93 @@ def test_a_split_period_sorts_in_time_between_the_bases_periods(tmp_path):
             assert at["Δ split"].abs().max() == pytest.approx(0.0, abs=1e-6), name
     built = s["capacity_built"]
     assert built[built["period"] == "p2029"]["small_chain"].isna().all()
+
+
+def _three_years(tmp_path: Path, units: str, **tables: str) -> Path:
+    """FEED_TO_PRODUCT (feed 100, product 400 USD/t, sales uncapped: 300 USD/t of margin)
+    with ``units`` and ``tables``, one period p1 of 2026-2028, rate 0 (every year weighs
+    1, a period's value is the plain mean of its years); the case folder."""
+    return write_case(tmp_path / "case", {**FEED_TO_PRODUCT, "units": units, **tables},
+                      periods=[{"period": "p1", "start_year": 2026, "length_yr": 3}])
+
+
+def _scenario(tmp_path: Path, name: str, case: Path, changes: list[dict]):
+    """``case`` with ``changes``, solved (not saved)."""
+    import yaml
+
+    scen = tmp_path / f"{name}.yaml"
+    scen.write_text(yaml.safe_dump({"name": name, "base": str(case), "changes": changes}))
+    return api.run(scen, save=False)
+
+
+def test_splitting_a_period_alone_changes_no_constraint_rent(tmp_path):
+    """Unit u0 (10 kt/yr) makes product 1:1 from feed bought at 100 and sold at 400 USD/t,
+    sales uncapped: it runs full every year, its capacity binds at 400 - 100 = 300 USD/t,
+    a rent of 300 x 10 / 1000 = 3 MUSD/yr. The scenario only splits p1 (2026-2028) at
+    2027: p1 is 2026, p2027 2027-2028, the same plan, u0 binding at 300 in both. Against
+    the base, whose p1 holds 2027-2028 and is the same in every year (nothing comes into
+    use or retires in it), u0's value is 300 in p2027 with and without the split, a rent
+    change of 300 x 10 / 1e3 - 300 x 10 / 1e3 = 0: no row. The constraints were merged on
+    the period and on the key (unit=u0, period=p2027), the base's p2027 absent and read
+    as 0: a false rent change of +3 MUSD/yr (review split F1)."""
+    case = _three_years(tmp_path, "unit,site,process,capacity_k_per_yr\nu0,plant,make,10")
+    runs = {"toy": api.run(case, save=False),
+            "split": _scenario(tmp_path, "split", case, [{"split": "p1", "at": 2027}])}
+    assert runs["split"].manifest["periods"] == ["p1", "p2027"]
+    s = compare.compare(runs)
+    assert s["project_constraints"].empty, s["project_constraints"]
+    # the economics line is the split's against the base: worth 0
+    eco = s["economics"].set_index("effect")
+    assert eco.loc["all changes", "incremental NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    cc = economics.constraint_changes(runs["toy"], runs["split"])
+    assert cc.empty, cc
+
+
+def test_a_period_whose_years_differ_is_not_copied_into_the_parts_split_off_it(tmp_path):
+    """p1 is 2026-2028, rate 0; unit u0 (10 kt/yr) makes product 1:1 at a margin of
+    300 USD/t (sales uncapped, so it runs full). Project x (unit ux, 6 kt/yr, capex 0.6
+    MUSD, lead time 1, life 10) is forced in p1: it comes into use in 2027, inside p1.
+
+    * ``split`` (the base): x forced, p1 split at 2027: p1 = 2026 makes 10 kt/yr (u0),
+      p2027 = 2027-2028 makes 10 + 6 = 16.
+    * ``even``: no x, p1 whole: 10 in every year of 2026-2028, so its p1 is its value in
+      2026 and in 2027-2028 alike: row p1 10 (Δ 0), row p2027 10 (Δ 10 - 16 = -6).
+    * ``uneven``: x forced, p1 whole: 10 in 2026, 16 in 2027 and 2028, p1's average year
+      (10 + 16 + 16) / 3 = 14 kt/yr, the value of none of its years. Copied into p2027 it
+      gave Δ 14 - 16 = -2 where the years are the same plan (0), and -> 14 - 10 = +4 on
+      the row p1 (2026), where both make 10 (review split F2). Its cells on both rows are
+      now blank, and a warning says which run, which period and what differs in it.
+    """
+    units = ("unit,site,process,capacity_k_per_yr,project\nu0,plant,make,10,\n"
+             "ux,plant,make,6,x")
+    projects = ("project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                "all_or_nothing,state,forced_period\nx,0.6,p1,10,1,true,off,")
+    case = _three_years(tmp_path, units, projects=projects)
+    forced = {"project": "x", "state": "forced", "period": "p1"}
+    runs = {"split": _scenario(tmp_path, "split", case, [forced,
+                                                         {"split": "p1", "at": 2027}]),
+            "even": api.run(case, save=False),
+            "uneven": _scenario(tmp_path, "uneven", case, [forced])}
+    assert runs["uneven"].manifest["uneven_periods"] == {
+        "p1": ["project x comes into use in 2027"]}
+    assert runs["even"].manifest["uneven_periods"] == {}
+    assert runs["split"].manifest["uneven_periods"] == {}
+    assert runs["uneven"].kpi("production_product", "p1") == pytest.approx(14.0)
+    s = compare.compare(runs)
+    made = s["production"].set_index("period")
+    assert list(made.index) == ["p1", "p2027"]
+    assert made["split"].to_list() == pytest.approx([10.0, 16.0])
+    assert made["even"].to_list() == pytest.approx([10.0, 10.0])
+    assert made["Δ even"].to_list() == pytest.approx([0.0, -6.0])
+    assert made["uneven"].isna().all() and made["Δ uneven"].isna().all()
+    cf = s["cashflow"].set_index("period")
+    assert cf["uneven"].isna().all() and cf["even"].notna().all()
+    notes = s["warnings"]
+    mine = notes[(notes["scenario"] == "uneven") & (notes["said_by"] == "compare")]
+    assert mine["warning"].to_list() == [
+        "uneven's p1 (2026-2028) holds the other runs' p1 (2026) and p2027 (2027-2028), "
+        "but its years differ (project x comes into use in 2027), so the value of its "
+        "average year is not that of each year: its cells there are blank in the tables "
+        "per year (cashflow, production, exports, emissions, utilisation) and its binding "
+        "constraints there are not compared (project_constraints)"]
+    assert notes[notes["scenario"] == "even"].empty
