@@ -678,6 +678,8 @@ def split_notes(case, variants: list[Variant]) -> list[str]:
     out = []
     for label, change in zip(variants[0].values, variants[0].changes, strict=True):
         name = change.get("period")
+        if name is None:  # every period: the parts too
+            continue
         parts = [p for p in periods if p.part_of == name and p.period != name]
         if not parts:
             continue

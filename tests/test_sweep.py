@@ -1439,7 +1439,7 @@ def test_a_period_setting_on_a_split_period_is_said_to_reach_its_first_part_alon
     period=p2026 scaled hdpe's price in 2026-2028 only, while its label reads as the
     whole period (review split F4): hdpe at Nakhodka x1.5 in p2026, as before in p2029.
     The sweep now says so once, naming the part and its years; a setting on p2031,
-    which was not split, is not noted."""
+    which was not split, and one on every period (no period=) are not noted."""
     scenario = tmp_path / "split.yaml"
     scenario.write_text("base: small_chain\nchanges:\n  - {split: p2026, at: 2029}\n")
     from chainopt.case.scenario import apply_scenario
@@ -1447,7 +1447,8 @@ def test_a_period_setting_on_a_split_period_is_said_to_reach_its_first_part_alon
     base = apply_scenario(scenario)
     setting = "markets.price_usd_per_unit[commodity=hdpe,period=p2026]*=1,1.5"
     variants = sw.grid([sw.parse_set(setting),
-                        sw.parse_set("markets.price_usd_per_unit[commodity=pp,period=p2031]*=1,2")])
+                        sw.parse_set("markets.price_usd_per_unit[commodity=pp,period=p2031]*=1,2"),
+                        sw.parse_set("supplies.cost_usd_per_unit*=1,1.1")])  # every period
     (note,) = sw.split_notes(base, variants)
     assert note == (
         "markets.price_usd_per_unit[commodity=hdpe,period=p2026]: period=p2026 changes "
@@ -1456,7 +1457,8 @@ def test_a_period_setting_on_a_split_period_is_said_to_reach_its_first_part_alon
         "a scenario before its split (a change made before a split holds in every part)")
     high = next(v for v in variants if v.values[
         "markets.price_usd_per_unit[commodity=hdpe,period=p2026] scale"] == 1.5
-        and v.values["markets.price_usd_per_unit[commodity=pp,period=p2031] scale"] == 1)
+        and v.values["markets.price_usd_per_unit[commodity=pp,period=p2031] scale"] == 1
+        and v.values["supplies.cost_usd_per_unit scale"] == 1)
     t = sw.apply_variant(base.raw, list(high.changes)).tables
 
     def price(site: str, period: str) -> float:
