@@ -370,8 +370,9 @@ def idle_sites(case: Case) -> list[str]:
                        f"{', '.join(unused)} are sold at none of its sites and carried by no "
                        "link into them, so its levers change nothing for them; check the "
                        "group's commodities, or take those out of its list")
-        required = sorted(set(t["demand"].loc[t["demand"]["site"].isin(_listed(g["sites"])),
-                                              "site"])) if g["access"] == "closed" else []
+        dm = t["demand"]
+        closes = dm["site"].isin(sites) & (dm["commodity"].isin(goods) if goods else True)
+        required = sorted(set(dm.loc[closes, "site"])) if g["access"] == "closed" else []
         if required:
             out.append(f"market_groups.csv row {g['_row']} ({g['group']}): it is closed, "
                        f"but demand.csv requires deliveries at {', '.join(required)}, which "

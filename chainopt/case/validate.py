@@ -1388,10 +1388,7 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                  "reduced_years", "a reduced rate is given for no years",
                  hint="set reduced_years (how many years after the holiday pay reduced_rate), "
                       "or leave reduced_rate blank")
-    _sites_once("market_groups.csv", t["market_groups"], "group", "market group", out,
-                "a site belongs to one market group: its discounts and freight premiums "
-                "would add up (one price, two discounts); make one group for the site, or "
-                "take it out of the other")
+    _groups_apart(t["market_groups"], out)
 
 
 def _idle_groups(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
@@ -1456,6 +1453,40 @@ def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collecto
         out.add(f"{file} row {r['_row']}, column sites",
                 f"site '{r['site']}' is already in another {noun}",
                 hint)
+
+
+def _groups_apart(mg: pd.DataFrame, out: _Collector) -> None:
+    """Each market of a site in at most one market group: a group covers the commodities it
+    lists at each of its sites, every commodity there when it lists none. A later row
+    covering a (site, commodity) an earlier one covers is refused, naming both: its
+    discount and freight premium would add to the other's (one price, two discounts).
+    Groups listing commodities that do not overlap may share a site (polymers at 10 %,
+    crude at 5 %)."""
+    if mg.empty:
+        return
+    goods = split_list(mg["commodities"]) if "commodities" in mg else pd.Series(dtype=object)
+    cover = mg[["group", "_row"]].assign(_i=np.arange(len(mg))).join(
+        split_list(mg["sites"]).rename("site"))
+    cover = cover[cover["site"].notna()]
+    listed = goods.dropna().groupby(level=0).agg(frozenset).to_dict()  # row: its list
+    cover["goods"] = [listed.get(i) for i in cover.index]  # None: every commodity
+    pairs = cover.reset_index(drop=True).merge(cover.reset_index(drop=True), on="site",
+                                              suffixes=("", "_first"))
+    pairs = pairs[pairs["_i_first"] < pairs["_i"]]
+    both = [None if a is None or b is None else a & b
+            for a, b in zip(pairs["goods"], pairs["goods_first"], strict=True)]
+    pairs = pairs.assign(shared=both)
+    pairs = pairs[[x is None or len(x) > 0 for x in pairs["shared"]]]
+    pairs = pairs.drop_duplicates(["_i", "site"])
+    for _, r in pairs.head(MAX_PER_CHECK).iterrows():
+        what = ("every commodity" if r["shared"] is None
+                else ", ".join(sorted(r["shared"])))
+        out.add(f"market_groups.csv row {r['_row']}, column sites",
+                f"site '{r['site']}' is already in market group '{r['group_first']}' "
+                f"(row {r['_row_first']}) for {what}",
+                "a market takes one group's levers: its discounts and freight premiums "
+                "would add up (one price, two discounts); list commodities that do not "
+                "overlap in the two groups' commodities, or take the site out of one")
 
 
 def _curve_semantics(t: dict[str, pd.DataFrame], out: _Collector) -> None:

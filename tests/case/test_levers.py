@@ -1002,3 +1002,53 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
     p = e.value.problems[0]
     assert p.where.endswith("s.yaml changes[0]")
     assert "market_groups.csv row asia, column commodities" in p.message and "hdpe" in p.hint
+
+
+def test_groups_listing_commodities_apart_may_share_a_site(tmp_path):
+    """Polymers at one discount and energy at another in one country: group 'poly' lists
+    hdpe at asia (10 %, 5 per unit), group 'energy' lists crude and gas there (20 %, 2).
+    Each market takes one group's levers. A site was refused in a second group whatever
+    the lists (review mgc F2). Hand balance (CARGOES, kUSD a year):
+
+    * crude: 500 x 0.8 = 400, less supply 400, ship 10 and premium 2: -12 a t, so none is
+      bought or sold: 0;
+    * gas: 80 x 0.8 = 64, less 50, pipe 3, premium 2: 9 x 20 = 180;
+    * hdpe: 900 - 600 - 10 - 5 = 285 x 4 = 1,140;
+
+    1,320 in all. Lists that overlap (crude in both) are refused at the later row,
+    naming the earlier group and the commodity; a group listing none (every commodity)
+    overlaps any other at the site."""
+    both = _groups("poly,asia,hdpe,open,0.1,5\nenergy,asia,crude;gas,open,0.2,2")
+    r = solve_case(write_case(tmp_path / "both", both))
+    assert r.objective == pytest.approx(1.32, rel=1e-9)
+    sales = r["sales"].set_index("commodity")["sales_k_per_yr"].to_dict()
+    assert sales.get("crude", 0.0) == pytest.approx(0.0, abs=1e-9)
+    assert (sales["gas"], sales["hdpe"]) == pytest.approx((20.0, 4.0))
+    flows = r["flows"].set_index(["link", "commodity"])["cost_usd_per_unit"].to_dict()
+    assert flows == pytest.approx({("ship", "crude"): 12.0, ("ship", "hdpe"): 15.0,
+                                   ("pipe", "gas"): 5.0})
+    for rows, what in (("poly,asia,hdpe;crude,open,0.1,5\nenergy,asia,crude;gas,open,0.2,2",
+                        "crude"),
+                       ("poly,asia,hdpe,open,0.1,5\nenergy,asia,,open,0.2,2",
+                        "every commodity")):
+        with pytest.raises(InputError) as e:
+            load_case(write_case(tmp_path / what.replace(" ", "_"), _groups(rows)))
+        (p,) = e.value.problems
+        assert (p.where, p.message) == (
+            "market_groups.csv row 3, column sites",
+            f"site 'asia' is already in market group 'poly' (row 2) for {what}")
+        assert "list commodities that do not overlap" in p.hint
+
+
+def test_a_closed_group_listing_commodities_warns_of_demand_it_closes_alone(tmp_path):
+    """A group closing hdpe at asia, where demand.csv requires 5 k 1000m3 of gas: closing
+    hdpe does not touch that delivery, so there is nothing to warn of (it warned that the
+    group's closing does not stop it, review mgc F3); closing gas too, it warns."""
+    def case(listed: str) -> dict[str, str]:
+        return {**_groups(f"g1,asia,{listed},closed,0,0"),
+                "demand": "site,commodity,amount_k_per_yr\nasia,gas,5"}
+
+    said = api.case_warnings(load_case(write_case(tmp_path / "hdpe", case("hdpe"))))
+    assert not [w for w in said if "demand.csv requires" in w], said
+    said = api.case_warnings(load_case(write_case(tmp_path / "gas", case("hdpe;gas"))))
+    assert [w for w in said if "demand.csv requires deliveries at asia" in w], said

@@ -358,8 +358,9 @@ def test_the_discounted_petrochemicals_leave_crude_and_gas_alone(base):
     HDPE 1,892.3 + 99.4, LLDPE 447.3 + 23.9, PP 55.7 + 3.0, 2,521.6 in all, which is the
     groups' lever KPIs (China 2,340.4, Japan 181.3; Korea buys none of them: its
     methanol, urea and ammonia markets, like China's and Japan's, get none without MP2).
-    The loss, 2,596.4, is that and 74.7 of the plan changed (14-123 kt/yr less LLDPE and
-    up to 56 kt/yr less PP made for China, the LPG, PHF and propylene sold instead: a
+    The loss, 2,596.4, is that and 74.7 of the plan changed (14-123 kt/yr less LLDPE, for
+    China, and in p2036 for Japan, and up to 56 kt/yr less PP for China, the LPG, PHF and
+    propylene sold instead: a
     plan worth less at the base prices than the base plan, which was optimal there)."""
     r = _run("proposal_discounted_petrochemicals.yaml")
     for site, com, price, vol, tol in (("chn_e", "crude", 524, 42000, 1e-6),
