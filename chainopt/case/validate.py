@@ -94,7 +94,8 @@ def closest(value: str, options: Iterable[str]) -> str:
     option it spells in other case or words (``UNIT_SPELLINGS``), else the nearest."""
     options = list(options)
     text = str(value).strip()
-    same = [o for o in options if o.lower() == text.lower()]
+    folded = unicodedata.normalize("NFKC", text).casefold()  # fullwidth 'ｈｄｐｅ' is hdpe
+    same = [o for o in options if o.lower() in (text.lower(), folded)]
     spelt = UNIT_SPELLINGS.get(text.lower().replace(" ", "_"))
     match = same or ([spelt] if spelt in options else
                      difflib.get_close_matches(text, options, n=1, cutoff=0.6))
@@ -585,6 +586,17 @@ def _duplicates(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
                  label=columns_label(shown_key))
 
 
+def _list_note(item: str) -> str:
+    """The note for a list item holding several names (``hdpe,crude``, ``hdpe crude``, a
+    YAML list ``['hdpe', 'crude']`` set in a scenario): a list is one text, its names
+    separated by ';'."""
+    words = re.findall(r"[^\s,\[\]'\"]+", item)
+    if len(words) < 2:
+        return ""
+    return (f"a list is one text with its names separated by ';' (e.g. '{';'.join(words)}'), "
+            "not by commas, spaces or YAML brackets; ")
+
+
 # What one name of each referenced table is called in messages.
 REF_NOUNS = {"commodities": "commodity", "processes": "process", "properties": "property"}
 
@@ -600,7 +612,7 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: odd_note(b) + (closest(b, valid) or _declare(col, valid))
+        hints = {v: _list_note(b) + odd_note(b) + (closest(b, valid) or _declare(col, valid))
                  for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)

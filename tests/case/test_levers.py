@@ -1052,3 +1052,29 @@ def test_a_closed_group_listing_commodities_warns_of_demand_it_closes_alone(tmp_
     assert not [w for w in said if "demand.csv requires" in w], said
     said = api.case_warnings(load_case(write_case(tmp_path / "gas", case("hdpe;gas"))))
     assert [w for w in said if "demand.csv requires deliveries at asia" in w], said
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    ('"hdpe,crude"', "a list is one text with its names separated by ';' (e.g. 'hdpe;crude')"),
+    ("hdpe crude", "a list is one text with its names separated by ';' (e.g. 'hdpe;crude')"),
+    ("ｈｄｐｅ", "did you mean 'hdpe'?"),
+])
+def test_a_list_cell_that_is_no_list_of_names_says_how_to_write_one(tmp_path, cell, hint):
+    """Names separated by commas or spaces, and a name in fullwidth letters, were refused
+    with 'did you mean 'crude'?' (the nearest of the whole cell) or with no suggestion
+    (review mgc F6); now the hint says what to write. A YAML list set in a scenario
+    reads as the text "['hdpe', 'crude']" and gets the same note."""
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "c", _groups(f"asia,asia,{cell},open,0.1,5")))
+    p = e.value.problems[0]
+    assert p.where == "market_groups.csv row 2, column commodities"
+    assert hint in p.hint, p.hint
+    if "," in cell:
+        write_case(tmp_path / "base", _groups("asia,asia,,open,0,0"))
+        f = tmp_path / "s.yaml"
+        f.write_text(yaml.safe_dump({"base": str(tmp_path / "base"), "changes": [
+            {"table": "market_groups", "where": {"group": "asia"},
+             "set": {"commodities": ["hdpe", "crude"]}}]}))
+        with pytest.raises(InputError) as e:
+            apply_scenario(f)
+        assert hint in e.value.problems[0].hint, e.value.problems[0]
