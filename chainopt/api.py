@@ -673,6 +673,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
                           overwrite=overwrite,
                           inputs={n: str(r.manifest.get("input_hash", ""))
                                   for n, r in good.items()},
+                          # each run's periods, for the charts' labels ('p2026 (2026-28)')
+                          periods={n: list(r.manifest.get("period_table") or [])
+                                   for n, r in good.items()},
                           # its scenario's or case's name where it reads (a run that
                           # fails to load is named by its source)
                           failed=[{"name": n or o.name, "source": o.source,

@@ -65,6 +65,80 @@ def periods_of(tables: dict[str, pd.DataFrame], manifest: dict | None = None) ->
     return list(dict.fromkeys(seen))
 
 
+def span_text(start: int, length: int) -> str:
+    """The years of a period that starts in ``start`` and lasts ``length`` years, as a
+    chart labels them: 2026 and 3 years -> '2026-28' (2026, 2027, 2028), 2029 and 1 ->
+    '2029', 2096 and 10 -> '2096-2105' (an end in another century written whole)."""
+    end = start + max(int(length), 1) - 1
+    if end == start:
+        return str(start)
+    same = str(end)[:-2] == str(start)[:-2]
+    return f"{start}-{str(end)[-2:] if same else end}"
+
+
+#: the period in an axis title of a chart whose periods :func:`period_labels` names, and
+#: with the note it needs when a label gives several runs' years
+PERIOD_AXIS = ("period (years)", "period (years; 'a | b': each run's, in the legend's order)")
+
+
+def period_labels(period_tables: list[list[dict]]) -> dict[str, str]:
+    """Each period's label in charts: its name and its years, ``p2026 (2026-28)``,
+    ``p2029 (2029)`` (:func:`span_text` of its ``start_year`` and ``length_yr``).
+
+    ``period_tables``: the ``period_table`` of each run's ``manifest.json``, in the runs'
+    order (the base first; one table for a run's own report). The rule, one for every
+    chart and chart table: a period is always labelled with its years when a table gives
+    them, equal lengths or not, so a split part (p2026 split at 2029 and 2030: 3, 1 and 1
+    years beside p2031's 5) reads as what it is. Where the runs that model a period give
+    it different years (the base's p2026 is 2026-2030, a scenario splitting it at 2029
+    has p2026 = 2026-2028), the label gives each run's years in the runs' order, '–' for
+    a run without that period: ``p2026 (2026-30 | 2026-28)``. A period no table gives
+    years for keeps its bare name."""
+    spans: dict[str, list[str | None]] = {}
+    for i, table in enumerate(period_tables):
+        for row in table or []:
+            try:  # a record someone edited: a row without years is no label
+                p, text = str(row["period"]), span_text(int(row["start_year"]),
+                                                        int(row["length_yr"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            spans.setdefault(p, [None] * len(period_tables))[i] = text
+    out = {}
+    for p, per_run in spans.items():
+        known = [s for s in per_run if s is not None]
+        years = (known[0] if len(set(known)) == 1
+                 else " | ".join(s if s is not None else "–" for s in per_run))
+        out[p] = f"{p} ({years})"
+    return out
+
+
+def run_period_labels(manifest: dict | None) -> dict[str, str]:
+    """:func:`period_labels` of one run (its manifest's ``period_table``; none known: {})."""
+    table = (manifest or {}).get("period_table")
+    return period_labels([table]) if isinstance(table, list) else {}
+
+
+def key_axis(df: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str | None:
+    """The axis title of a comparison chart of ``df``'s rows, named by its ``keys``
+    columns (:func:`row_labels`): the keys joined by ' / ', the period as
+    :data:`PERIOD_AXIS` says it, with its note on 'a | b' when the label of one of the
+    rows' periods gives several runs' years (``production``: 'product / unit / period
+    (years)'). None for a table without periods, or without ``labels`` (a folder that
+    records no period tables)."""
+    if "period" not in keys or "period" not in df.columns or not labels:
+        return None
+    several = any(" | " in labels.get(str(p), "") for p in df["period"])
+    return " / ".join(PERIOD_AXIS[several] if k == "period" else str(k) for k in keys)
+
+
+def labelled(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """``df`` with its ``period`` column (if any) as :func:`period_labels` labels it,
+    for a chart; periods without a label kept."""
+    if not labels or "period" not in df.columns:
+        return df
+    return df.assign(period=[labels.get(str(p), p) for p in df["period"]])
+
+
 # -- Sankey -------------------------------------------------------------------------------
 
 @dataclass
@@ -419,15 +493,17 @@ def product_mix_data(tables: dict[str, pd.DataFrame], periods: list[str]
     return in_one_unit(k, "product", "value", unit, periods)
 
 
-def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str]
+def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str],
+               labels: dict[str, str] | None = None
                ) -> list[tuple[str, pd.DataFrame, str, str, bool]]:
     """The run report's bar charts, for the HTML and the static charts alike: (key, data,
-    title, y-axis title, stacked), those without data left out."""
+    title, y-axis title, stacked), those without data left out; each data's columns (the
+    periods) named by ``labels`` (:func:`run_period_labels`: ``p2026 (2026-28)``)."""
     def titled(title: str, data: tuple[pd.DataFrame, str, list[str]]
                ) -> tuple[pd.DataFrame, str, str]:
         frame, unit, other = data
-        return frame, title + (f" (not shown, in other units: {', '.join(other)})"
-                               if other else ""), unit
+        return frame.rename(columns=labels or {}), title + (
+            f" (not shown, in other units: {', '.join(other)})" if other else ""), unit
 
     out = [("capacity", *titled("Unit capacity by period", capacity_data(tables, periods)),
             False),
@@ -609,15 +685,18 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
         fig.add_trace(go.Bar(name=esc(name), x=[esc(c) for c in pivot.columns],
                              y=row.to_numpy().tolist(), marker_color=colour[str(name)],
                              hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>"))
-    fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis, xaxis_title="period",
+    fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis,
+                      xaxis_title="period (years)",
                       height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40})
     return fig
 
 
-def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
+def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
+               labels: dict[str, str] | None = None):
     """Sites by longitude/latitude over the country outlines (Natural Earth, bundled),
     labels kept apart, routes as lines: dash = transport mode, colour = utilisation,
-    width = flow by mass; a dropdown per period."""
+    width = flow by mass; a dropdown per period (named by ``labels``, with its years)."""
+    named = labels or {}
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -683,14 +762,15 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str]):
         for j, g in enumerate(groups):
             for k in g:
                 vis[k] = j == i
-        buttons.append({"label": esc(p), "method": "update",
-                        "args": [{"visible": vis}, {"title": _map_title(p)}]})
+        buttons.append({"label": esc(named.get(p, p)), "method": "update",
+                        "args": [{"visible": vis}, {"title": _map_title(named.get(p, p))}]})
     ratio = lat_ratio(view)
     height = int(min(900, max(420, width * (view[3] - view[2]) * ratio / (view[1] - view[0])
                               + 140)))
     fig.update_layout(  # drawn at the width its labels are placed for (a responsive
         # figure narrower than that brought the labels of nearby sites over each other)
-        title=_map_title(periods[0] if periods else ""), height=height, width=int(width),
+        title=_map_title(named.get(periods[0], periods[0]) if periods else ""),
+        height=height, width=int(width),
         xaxis={"title": "longitude (°)", "range": [view[0], view[1]], "showgrid": False,
                "zeroline": False},
         yaxis={"title": "latitude (°)", "range": [view[2], view[3]], "showgrid": False,
@@ -708,11 +788,14 @@ def _map_title(period: str) -> str:
 
 
 def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
-                   measure: str = "mass") -> dict[str, Any]:
-    """Every chart of the run report, keyed by a stable id (also the static file name)."""
-    figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure),
-                               "map": map_figure(tables, periods)}
-    for key, data, title, yaxis, stacked in bar_charts(tables, periods):
+                   measure: str = "mass", labels: dict[str, str] | None = None
+                   ) -> dict[str, Any]:
+    """Every chart of the run report, keyed by a stable id (also the static file name);
+    ``labels``: each period's label with its years (:func:`run_period_labels`)."""
+    figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure,
+                                                               labels),
+                               "map": map_figure(tables, periods, labels)}
+    for key, data, title, yaxis, stacked in bar_charts(tables, periods, labels):
         figs[key] = _bar_figure(data, esc(title), esc(yaxis), "stack" if stacked else "group")
     b = binding_data(tables, periods=periods)
     if len(b):
@@ -765,8 +848,15 @@ def _changed(df: pd.DataFrame) -> pd.Series:
 
 
 def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
-    """The rows whose Δ columns changed most."""
-    return df.loc[_changed(df).index[:top]]
+    """The ``top`` rows whose Δ columns changed most: largest first, except in a table by
+    period (a ``period`` column), whose rows stay in the table's order, the order
+    ``chainopt compare`` writes them in (each item's periods in time, by start year), so
+    a series by period reads as the years run: cashflow's p2026, p2029, p2030, p2031 ...,
+    not p2029, p2030, p2046 ... by the size of their change."""
+    chosen = _changed(df).index[:top]
+    if "period" in df.columns:
+        chosen = df.index[df.index.isin(chosen)]
+    return df.loc[chosen]
 
 
 def delta_title(df: pd.DataFrame, title: str, top: int = 20) -> str:
@@ -1159,11 +1249,13 @@ def _overview_graph(df: pd.DataFrame) -> SankeyData:
 
 
 def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
-                          measure: str = "mass"):
+                          measure: str = "mass", labels: dict[str, str] | None = None):
     """One Sankey trace per period and view (overview, then each segment's drill-down);
     two dropdowns (named ``period`` and ``view``) pick one; the report's script shows
     the trace of the chosen pair. ``layout.meta`` lists the (period, view) of each
-    trace and the notes (assumed densities, commodities left out)."""
+    trace and the notes (assumed densities, commodities left out); the periods as
+    ``labels`` names them, with their years (:func:`run_period_labels`)."""
+    named = [(labels or {}).get(p, p) for p in periods]
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -1174,7 +1266,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     notes: dict[str, str] = {}
     for i, p in enumerate(periods):
         views, assumed, gone, share = sankey_views(tables, p, measure)
-        notes[p] = sankey_note(measure, assumed, gone, share)
+        notes[named[i]] = sankey_note(measure, assumed, gone, share)
         for j, v in enumerate(view_names):
             d = views.get(v)
             if d is None or d.nodes.empty:
@@ -1196,16 +1288,16 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                       "label": [esc(c) for c in lk["commodity"]], "color": link_col}))
             keys.append([i, j])
     title = (f"Value chain by segment, {label} ({unit}), period "
-             f"{esc(periods[0]) if periods else ''}: overview")
+             f"{esc(named[0]) if periods else ''}: overview")
     menus = [{"name": "period", "x": 0.0, "xanchor": "left", "y": 1.1, "yanchor": "top",
               "buttons": [{"label": esc(p), "method": "skip", "args": [None]}
-                          for p in periods]},
+                          for p in named]},
              {"name": "view", "x": 0.25, "xanchor": "left", "y": 1.1, "yanchor": "top",
               "buttons": [{"label": v, "method": "skip", "args": [None]}
                           for v in view_names]}]
     fig.update_layout(title={"text": title, "y": 0.98}, font={"size": 11}, height=820,
                       margin={"l": 20, "r": 20, "t": 140, "b": 20}, updatemenus=menus,
-                      meta={"keys": keys, "periods": [esc(p) for p in periods],
+                      meta={"keys": keys, "periods": [esc(p) for p in named],
                             "views": view_names, "measure": f"{label} ({unit})",
                             "notes": {esc(k): esc(v) for k, v in notes.items()}})
     return fig

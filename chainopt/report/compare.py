@@ -1046,6 +1046,11 @@ INPUTS = "input_hashes"
 #: (each: name, source, exit_code, error; :func:`compared_failures`)
 FAILED = "failed"
 
+#: :data:`TEXT_FILE`'s record of each compared run's periods, in the runs' order (a list
+#: of {run, period_table}: its manifest's ``period_table``, start year and length of each
+#: period): what the charts label each period with (:func:`period_labels`)
+PERIODS = "period_tables"
+
 #: :data:`TEXT_FILE`'s record of ``comparison.md``'s SHA-256 (of its UTF-8 bytes): the
 #: report shows it as written by chainopt compare only if it still has it
 #: (:func:`markdown_as_written`)
@@ -1090,6 +1095,26 @@ def markdown_as_written(folder: str | Path) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def period_labels(folder: str | Path) -> dict[str, str]:
+    """Each period of the comparison ``folder`` with its years, as its charts label it
+    (:func:`chainopt.report.charts.period_labels` of the runs' period tables that
+    :data:`TEXT_FILE` records, :data:`PERIODS`): ``p2026 (2026-30 | 2026-28)`` where the
+    base's p2026 is 2026-2030 and a scenario's, split at 2029, 2026-2028. None (bare
+    names) in folders written before it, or a record that is not one."""
+    spec = Path(folder) / TEXT_FILE
+    if not spec.is_file() or spec.is_symlink():
+        return {}
+    try:
+        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
+    except (ValueError, InputError):
+        return {}
+    runs = record.get(PERIODS) if isinstance(record, dict) else None
+    if not isinstance(runs, list):
+        return {}
+    tables = [r.get("period_table") if isinstance(r, dict) else None for r in runs]
+    return charts.period_labels([t if isinstance(t, list) else [] for t in tables])
 
 
 def compared_failures(folder: str | Path) -> list[dict]:
@@ -1216,10 +1241,13 @@ def check_only_comparison_files(folder: Path, shown: int = 5) -> None:
 
 def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path,
          overwrite: bool = False, inputs: dict[str, str] | None = None,
-         failed: list[dict] | None = None) -> Path:
+         failed: list[dict] | None = None,
+         periods: dict[str, list[dict]] | None = None) -> Path:
     """Write ``<section>.csv`` files, their record (:data:`TEXT_FILE`: text columns, rows
     and SHA-256; ``inputs``: each run's input hash, :data:`INPUTS`; ``failed``: the runs
-    asked for that failed, :data:`FAILED`) and ``comparison.md`` to ``folder``,
+    asked for that failed, :data:`FAILED`; ``periods``: each run's manifest
+    ``period_table``, in the runs' order, :data:`PERIODS`) and ``comparison.md`` to
+    ``folder``,
     atomically. Numbers are written as the results tables' are
     (:func:`chainopt.results.stable_floats`): the difference of two runs with the same
     plan, solved apart, is 0, not 2.9e-11."""
@@ -1237,6 +1265,7 @@ def save(sections: dict[str, pd.DataFrame], names: list[str], folder: str | Path
         (tmp / TEXT_FILE).write_text(json.dumps(
             {TEXT_COLUMNS: {key: text_columns(df) for key, df in sections.items()},
              TABLE_FILES: files, INPUTS: dict(inputs or {}), FAILED: list(failed or []),
+             PERIODS: [{"run": n, "period_table": t} for n, t in (periods or {}).items()],
              MARKDOWN_SHA: hashlib.sha256(md).hexdigest()},
             indent=1, sort_keys=True) + "\n")
         (tmp / "comparison.md").write_bytes(md)

@@ -348,8 +348,9 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
     periods = charts.periods_of(tables, manifest)
     # the Sankey and the map of one period, the first, as the HTML report opens them (the
     # map was of the last period: two slides of the chain, two different years)
-    keep = {f"sankey-{periods[0]}": f"Value chain by segment, {periods[0]}",
-            f"map-{periods[0]}": f"Sites and routes, {periods[0]}",
+    first = charts.run_period_labels(manifest).get(periods[0], periods[0]) if periods else ""
+    keep = {f"sankey-{periods[0]}": f"Value chain by segment, {first}",
+            f"map-{periods[0]}": f"Sites and routes, {first}",
             "capacity": "Unit capacity by period", "product_mix": "Product mix"} \
         if periods else {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -172,6 +172,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
     """The report of one run as an HTML string (the Sankey in ``measure``: mass, energy
     or value)."""
     periods = charts.periods_of(tables, manifest)
+    labels = charts.run_period_labels(manifest)  # 'p2026 (2026-28)': each with its years
     total, per_period = charts.kpi_summary(tables, periods)
     obj = manifest.get("objective")
     if obj is None and len(total) and (total["kpi"] == "objective").any():
@@ -195,8 +196,9 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                 + warned
                 + '<h3>Whole horizon</h3>'
                 + table_html(total.rename(columns=ID_COLUMN), cls="kpi-table")
-                + "<h3>By period</h3>" + table_html(per_period.rename(columns=ID_COLUMN)))
-    figs = charts.plotly_figures(tables, periods, measure)
+                + "<h3>By period</h3>" + table_html(per_period.rename(
+                    columns={**labels, **ID_COLUMN})))
+    figs = charts.plotly_figures(tables, periods, measure, labels)
     sections = [("kpis", "KPI summary", kpi_body),
                 ("sankey", "Value chain", '<p class="note">Band widths in one measure: '
                  f"{esc(figs['sankey'].layout.meta['measure'])} (chainopt report --measure "
@@ -252,7 +254,8 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                  "blank cell; no row where it is a price in no period) the value is only a "
                  "bound, anywhere in an interval, not a price (see the README, Results, "
                  "marginal values).</p>"
-                 + table_html(sp.reset_index().rename(columns={"label": "commodity @ site"})))
+                 + table_html(sp.reset_index().rename(columns={**labels,
+                                                               "label": "commodity @ site"})))
     sections.append(("binding", "Binding constraints and shadow prices", body))
     info = {k: manifest.get(k) for k in ("case", "scenario", "input_hash", "status", "mip_gap",
                                          "num_vars", "num_rows", "created_utc")}
@@ -311,26 +314,32 @@ def _cashflow_figure(df: pd.DataFrame):
     return fig
 
 
-def _values_figure(df: pd.DataFrame, title: str):
-    """Grouped bars: one group per row, one bar per run, every run (at most 40 rows)."""
+def _values_figure(df: pd.DataFrame, title: str, labels: dict[str, str] | None = None):
+    """Grouped bars: one group per row, one bar per run, every run (at most 40 rows);
+    periods named by ``labels`` with their years (:func:`compare.period_labels`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     keys, values, _ = _columns(df)
     if not values or df.empty or len(df) > 40:
         return None
-    lab = _labels(df, keys)
+    lab = _labels(charts.labelled(df, labels or {}), keys)  # 'p2026 (2026-28)' ...
     fig = go.Figure()
     colour = charts.series_colours(values)
     for c in values:
         fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist(),
                              marker_color=colour[str(c)]))
-    fig.update_layout(title=esc(title), barmode="group", height=420)
+    axis = charts.key_axis(df, keys, labels or {})
+    fig.update_layout(title=esc(title), barmode="group", height=420,
+                      xaxis_title=esc(axis) if axis else None)
     return fig
 
 
-def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
-    """Horizontal bars of the Δ columns for the rows that changed most."""
+def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
+                  labels: dict[str, str] | None = None):
+    """Horizontal bars of the Δ columns for the rows that changed most
+    (:func:`charts.top_deltas`: a table by period's in time order), periods named by
+    ``labels`` with their years (:func:`compare.period_labels`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -338,7 +347,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
     d = charts.top_deltas(df, top)
     if d.empty:
         return None
-    lab = _labels(d, keys)
+    lab = _labels(charts.labelled(d, labels or {}), keys)  # 'p2026 (2026-28)' ...
+    axis = charts.key_axis(d, keys, labels or {})
     fig = go.Figure()
     colour = charts.series_colours(delta)
     for c in delta:
@@ -346,6 +356,7 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20):
                              marker_color=colour[str(c)]))
     fig.update_layout(title=esc(charts.delta_title(df, title, top)), barmode="group",
                       height=max(300, 26 * len(d) + 120),
+                      yaxis_title=esc(axis) if axis else None,
                       margin={"l": 260, "r": 20, "t": 50, "b": 40})
     return fig
 
@@ -358,6 +369,7 @@ def compare_report_html(folder: Path) -> str:
     """The report of a ``chainopt compare`` folder: side-by-side KPIs, project economics
     (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
     tables = read_tables(folder)
+    labels = compare.period_labels(folder)  # each period with its years in each run
     titles = _titles()
     # what the runs warned of first: the values below are read with it
     first = [*compare.WARNING_TABLES, "objective", "economics", "project_cashflows",
@@ -383,11 +395,11 @@ def compare_report_html(folder: Path) -> str:
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
             else None
         if fig is None and name not in ("economics", "chain_changes"):
-            fig = _values_figure(df, title) if name in ("objective", "cashflow") or \
+            fig = _values_figure(df, title, labels) if name in ("objective", "cashflow") or \
                 name.startswith("kpi") else None
         if fig is not None:
             body += figure_html(f"{name}-chart", fig)
-        dfig = _delta_figure(df, f"{title}: change against the base")
+        dfig = _delta_figure(df, f"{title}: change against the base", labels=labels)
         if dfig is not None and name not in NO_DELTA_CHART:
             body += figure_html(f"{name}-delta", dfig)
         sections.append((name, title, body))

@@ -23,7 +23,7 @@ from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
-from chainopt.report.compare import NO_DELTA_CHART, TITLES, read_tables
+from chainopt.report.compare import NO_DELTA_CHART, TITLES, period_labels, read_tables
 
 #: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
 MAX_HEIGHT_IN = 9.0
@@ -80,10 +80,13 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
             bottom = bottom + y
         else:
             ax.bar(x - 0.4 + width * (i + 0.5), y, width, label=_txt(name), color=col)
-    ax.set_xticks(x, [_txt(c) for c in pivot.columns])
+    ticks = [_txt(c) for c in pivot.columns]
+    # periods with their years ('p2031 (2031-35)') ran into each other from 6 periods on
+    slant = len(ticks) * max((len(t) for t in ticks), default=0) > 70
+    ax.set_xticks(x, ticks, rotation=30 if slant else 0, ha="right" if slant else "center")
     ax.set_title(textwrap.fill(title, 80))
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("period")
+    ax.set_xlabel("period (years)")
     legend_outside(ax, fontsize=8)
     fig.tight_layout()
     return fig
@@ -184,9 +187,10 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = "
     return fig
 
 
-def _map(plt, tables: dict[str, pd.DataFrame], period: str):
+def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = None):
     """Country outlines, routes (dash = mode, colour = utilisation, width = flow by
-    mass) and sites with labels kept apart, as in the HTML report."""
+    mass) and sites with labels kept apart, as in the HTML report; ``label``: the
+    period's name with its years (:func:`charts.run_period_labels`)."""
     sites, routes = charts.map_data(tables, period)
     view = charts.map_view(sites)
     ratio = charts.lat_ratio(view)
@@ -235,8 +239,8 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str):
     ax.set_aspect(ratio)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    ax.set_title(f"Sites and routes, period {_txt(period)}: width = flow by mass, colour = "
-                 "utilisation, dash = mode (outlines: Natural Earth)")
+    ax.set_title(f"Sites and routes, period {_txt(label or period)}: width = flow by mass, "
+                 "colour = utilisation, dash = mode (outlines: Natural Earth)")
     fig.tight_layout()
     return fig
 
@@ -251,6 +255,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     plt = _plt()
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
+    labels = charts.run_period_labels(manifest)
     figs: list[tuple[str, Any]] = []
     label, unit = charts.MEASURES[measure]
 
@@ -265,15 +270,17 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
             if want(f"sankey-{p}"):
                 figs.append((f"sankey-{p}", _sankey(
                     plt, views.get("overview", charts.SankeyData()),
-                    f"Value chain by segment, period {p} ({label}, {unit})", note, unit)))
+                    f"Value chain by segment, period {labels.get(p, p)} ({label}, {unit})",
+                    note, unit)))
             if i == 0 and only is None:
                 for seg, d in views.items():
                     if seg != "overview":
                         figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                            plt, d, f"{seg}, period {p} ({label}, {unit})", note, unit)))
+                            plt, d, f"{seg}, period {labels.get(p, p)} ({label}, {unit})",
+                            note, unit)))
         if want(f"map-{p}"):
-            figs.append((f"map-{p}", _map(plt, tables, p)))
-    for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods):
+            figs.append((f"map-{p}", _map(plt, tables, p, labels.get(p))))
+    for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
         if want(key):
             figs.append((key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked)))
     b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
@@ -331,7 +338,10 @@ def _cashflow_chart(plt, df: pd.DataFrame):
 
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
-    run and the largest changes (Δ) of each table, as in the HTML report."""
+    run and the largest changes (Δ) of each table, as in the HTML report; each period
+    named with its years in each run (:func:`chainopt.report.compare.period_labels`:
+    ``p2026 (2026-30 | 2026-28)``), a table by period's changes in time order
+    (:func:`charts.top_deltas`)."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
     written = []
@@ -341,6 +351,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
 
     tables = read_tables(folder)
+    labels = period_labels(folder)
     for i, page in enumerate(onepager.pages(tables)):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
@@ -364,10 +375,14 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             for i, c in enumerate(values):
                 ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
                        label=_txt(c), color=colour[str(c)])
-            ax.set_xticks(x, [_txt(v) for v in charts.row_labels(df, keys)], rotation=45,
-                          ha="right", fontsize=7)
+            # each period with its years: 'p2026 (2026-28)'
+            rows = charts.row_labels(charts.labelled(df, labels), keys)
+            ax.set_xticks(x, [_txt(v) for v in rows], rotation=45, ha="right", fontsize=7)
+            axis = charts.key_axis(df, keys, labels)
             ax.set_title(_txt(textwrap.fill(TITLES.get(stem, stem.replace("_", " ")), 100)),
                          fontsize=10)
+            if axis:
+                ax.set_xlabel(_txt(axis), fontsize=8)
             ax.legend(fontsize=8)
             save(fig, stem)
         d = charts.top_deltas(df)
@@ -377,12 +392,15 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 3, 0.3 * len(d) * len(delta) + 1))))
             y = np.arange(len(d))
             h = 0.8 / len(delta)
-            lab = [_txt(v) for v in charts.row_labels(d, keys)]
+            lab = [_txt(v) for v in charts.row_labels(charts.labelled(d, labels), keys)]
+            axis = charts.key_axis(d, keys, labels)
             colour = charts.series_colours(delta)
             for i, c in enumerate(delta):
                 ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c),
                         color=colour[str(c)])
             ax.set_yticks(y, lab, fontsize=7)
+            if axis:  # beside a chart 3 in tall: wrapped
+                ax.set_ylabel(_txt(textwrap.fill(axis, 45)), fontsize=8)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
             ax.set_title(_txt(textwrap.fill(charts.delta_title(

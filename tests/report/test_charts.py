@@ -735,3 +735,128 @@ def test_a_site_without_coordinates_is_blank_and_not_drawn(tmp_path):
     fig = charts.map_figure(tables, ["p1"])
     markers = [t for t in fig.data if t.mode == "markers" and t.x and t.x[0] is not None]
     assert [(list(t.x), list(t.y)) for t in markers] == [([37], [55])]
+
+
+# -- periods of unequal length: every period axis gives the years -------------------------
+
+#: small_chain (p2026, p2031, p2036: 5 years each) with p2026 split at 2029, then ru_dom's
+#: diesel dearer by 2 % in p2029, 20 % in p2031 and 10 % in p2036
+SPLIT_PRICES = """description: small_chain, p2026 split at 2029, diesel dearer by period
+base: small_chain
+changes:
+  - {split: p2026, at: 2029}
+  - {table: markets, where: {site: ru_dom, commodity: diesel}, period: p2029,
+     scale: {price_usd_per_unit: 1.02}}
+  - {table: markets, where: {site: ru_dom, commodity: diesel}, period: p2031,
+     scale: {price_usd_per_unit: 1.2}}
+  - {table: markets, where: {site: ru_dom, commodity: diesel}, period: p2036,
+     scale: {price_usd_per_unit: 1.1}}
+"""
+#: the split run's periods with their years, by hand from start and length: p2026 starts
+#: 2026 and ends the year before 2029 (2026, 2027, 2028); p2029 is 2029-2030 (what is
+#: left of the 5 years 2026-2030); p2031 and p2036 are 5 years each (2031 + 5 - 1 = 2035)
+SPLIT_LABELS = ["p2026 (2026-28)", "p2029 (2029-30)", "p2031 (2031-35)", "p2036 (2036-40)"]
+
+
+def test_a_period_label_gives_its_years():
+    """2026 and 3 years: 2026, 2027, 2028 -> '2026-28'; one year -> the year; an end in
+    the next century written whole (2096 + 10 - 1 = 2105). Two runs that give p2026
+    different years (5 from 2026, 3 from 2026) show both, in the runs' order; a period
+    only one run has (p2029) or both give alike (p2031) shows its years once; a period
+    without years keeps its name."""
+    assert charts.span_text(2026, 3) == "2026-28"
+    assert charts.span_text(2029, 1) == "2029"
+    assert charts.span_text(2096, 10) == "2096-2105"
+    base = [{"period": "p2026", "start_year": 2026, "length_yr": 5},
+            {"period": "p2031", "start_year": 2031, "length_yr": 5}]
+    split = [{"period": "p2026", "start_year": 2026, "length_yr": 3},
+             {"period": "p2029", "start_year": 2029, "length_yr": 1},
+             {"period": "p2030", "start_year": 2030, "length_yr": 1, "part_of": "p2026"},
+             {"period": "p2031", "start_year": 2031, "length_yr": 5}]
+    assert charts.period_labels([base, split]) == {
+        "p2026": "p2026 (2026-30 | 2026-28)", "p2029": "p2029 (2029)",
+        "p2030": "p2030 (2030)", "p2031": "p2031 (2031-35)"}
+    assert charts.period_labels([split, base])["p2026"] == "p2026 (2026-28 | 2026-30)"
+    assert charts.period_labels([[{"period": "p1"}]]) == {}
+
+
+@pytest.fixture(scope="module")
+def split_compare(tmp_path_factory):
+    """small_chain against :data:`SPLIT_PRICES`, compared and saved."""
+    from chainopt import api
+
+    tmp = tmp_path_factory.mktemp("split")
+    scen = tmp / "split_prices.yaml"
+    scen.write_text(SPLIT_PRICES)
+    sections, _, folder = api.compare(["small_chain", str(scen)], out=tmp / "out")
+    return sections, folder
+
+
+def test_run_charts_label_each_period_with_its_years(split_compare, tmp_path, monkeypatch):
+    """The split run's capacity and product-mix charts (PNG and HTML) and its KPI table by
+    period name each period with its years (:data:`SPLIT_LABELS`): the bars of p2026 (3
+    years), p2029 (2) and p2031 (5) stood side by side labelled by name only."""
+    from chainopt.report.html import run_report_html
+    from chainopt.results import Results
+
+    _, folder = split_compare
+    res = Results.load(folder.parent / "split_prices")
+    ticks = {}
+
+    def keep(plt, fig, out, key, fmt, dpi):
+        ticks[key] = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+        plt.close(fig)
+        return out / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_static(res.tables, res.manifest, tmp_path, only={"capacity", "product_mix"})
+    assert ticks == {"capacity": SPLIT_LABELS, "product_mix": SPLIT_LABELS}
+    figs = charts.plotly_figures(res.tables, res.manifest["periods"],
+                                 labels=charts.run_period_labels(res.manifest))
+    assert all(list(t.x) == SPLIT_LABELS for t in figs["product_mix"].data)
+    page = run_report_html(res.tables, res.manifest)
+    assert all(f"<th>{label}</th>" in page for label in SPLIT_LABELS)
+
+
+def test_comparison_charts_give_each_runs_years_and_changes_in_time_order(
+        split_compare, tmp_path, monkeypatch):
+    """small_chain's p2026 is 2026-2030, the split run's 2026-2028: the cash-flow chart's
+    p2026 says both ('2026-30 | 2026-28', the base first, as in the legend); p2029,
+    which only the split run has, is 2029-2030.
+
+    The change chart keeps the periods in time order. Diesel at ru_dom sells for 560
+    USD/t; Δ cash flow = (f - 1) x 560 x (diesel sold, k t/yr) / 1000, so for any amount
+    sold the changes rank by f - 1: 0.2 (p2031) > 0.1 (p2036) > 0.02 (p2029), and p2026
+    (f = 1) does not change. The chart listed them in that order; by start year it is
+    2029 < 2031 < 2036."""
+    from chainopt.report import compare
+    from chainopt.report.html import _delta_figure, compare_report_html
+
+    sections, folder = split_compare
+    cf = sections["cashflow"].set_index("period")["Δ split_prices"]
+    assert cf["p2026"] == pytest.approx(0.0, abs=1e-6)
+    assert list(cf.drop("p2026").abs().sort_values(ascending=False).index) == [
+        "p2031", "p2036", "p2029"]  # what ranking by size gave
+    ticks = {}
+
+    def keep(plt, fig, out, key, fmt, dpi):
+        ax = fig.axes[0]
+        ticks[key] = [t.get_text() for t in (ax.get_yticklabels() if key.endswith("-delta")
+                                              else ax.get_xticklabels())]
+        ticks[f"{key} axis"] = ax.get_ylabel() if key.endswith("-delta") else ax.get_xlabel()
+        plt.close(fig)
+        return out / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(folder, tmp_path, "png")
+    base_first = ["p2026 (2026-30 | 2026-28)", *SPLIT_LABELS[1:]]
+    assert ticks["cashflow"] == base_first
+    assert ticks["cashflow-delta"] == base_first[1:]  # p2026 unchanged: not drawn
+    # the axis says what 'a | b' is where a label has it, and only there
+    assert ticks["cashflow axis"] == charts.PERIOD_AXIS[1]
+    assert ticks["cashflow-delta axis"] == charts.PERIOD_AXIS[0]
+    # the HTML's change chart (horizontal: its first row drawn at the top, last in y)
+    labels = compare.period_labels(folder)
+    fig = _delta_figure(compare.read_tables(folder)["cashflow"], "x", labels=labels)
+    assert list(fig.data[0].y)[::-1] == base_first[1:]
+    assert "p2026 (2026-30 | 2026-28)" in compare_report_html(folder)
