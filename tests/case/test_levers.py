@@ -318,17 +318,18 @@ def test_an_unknown_lender_is_called_a_party(tmp_path):
 def test_a_site_in_two_market_groups_is_refused(tmp_path):
     """'abroad' in group west (discount 0.1, premium 5) and in group asia (discount 0.2):
     both discounts were applied, 600 x 0.9 x 0.8 - 20 = 412, where either group alone
-    gives 520 or 460. A site belongs to one group, as to one tax regime: the second
-    group's row is refused."""
+    gives 520 or 460. A market belongs to one group, as a site to one tax regime: the
+    second group's row, listing no commodities (every one), is refused."""
     bad = _case(tmp_path, market_groups="group,sites,access,price_discount\n"
                                         "west,abroad,open,0.1\nasia,home;abroad,open,0.2")
     with pytest.raises(InputError) as e:
         load_case(bad)
     (p,) = e.value.problems
     assert p.where == "market_groups.csv row 3, column sites"
-    assert p.message == "site 'abroad' is already in another market group"
+    assert p.message == ("site 'abroad' is already in market group 'west' (row 2) for "
+                         "every commodity")
     assert "discounts and freight premiums would add up" in p.hint
-    # the same rule, one function, for tax regimes (a site taxed by one regime)
+    # the same rule for tax regimes (a site taxed by one regime)
     bad = _case(tmp_path, tax_regimes="regime,profit_tax_rate,sites\n"
                                       "ru,0.2,plant;home\nfez,0.0,plant")
     with pytest.raises(InputError) as e:
