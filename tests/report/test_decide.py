@@ -608,8 +608,8 @@ def test_default_report_data_part_under_1_mb(default_report):
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles[:2] == ["chainopt: ru_eastwest", "Key figures"]
     # the Sankey and the map of one period (the map was of p2046, the Sankey of p2026)
-    assert "Value chain by segment, p2026" in titles
-    assert "Sites and routes, p2026" in titles
+    assert "Value chain by segment, p2026 (2026-30)" in titles
+    assert "Sites and routes, p2026 (2026-30)" in titles
 
 
 def _browser(url: str, tmp: Path, *args: str):
