@@ -32,7 +32,7 @@ IGNORED = {"_row", "source", "description"}
 # the default (what a case without the column reads), so such a case hashes as before
 # the column existed and its results still verify and are reused
 LATER: dict[str, dict[str, object]] = {
-    "project_finance": {"inflation": 0.0}, "tax_regimes": {"inflation": 0.0},
+    "project_finance": {"inflation": 0.0, "idc": "paid"}, "tax_regimes": {"inflation": 0.0},
     "market_groups": {"commodities": ""}}
 # blanks hashed as the value the column took for a blank before it kept the blank: a
 # site's coordinates (blank was 0°, 0°; the map alone reads them), so such a case hashes

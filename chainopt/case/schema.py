@@ -51,6 +51,9 @@ TERM_QUANTITIES = ("activity", "production", "consumption", "flow", "sales", "pu
 CURRENCIES = ("USD", "RUB", "JPY", "EUR", "CNY")
 LEVY_KINDS = ("export_duty", "feed_excise", "regulated_price")
 REPAYMENT_PROFILES = ("annuity", "equal_principal")
+# interest during construction: paid in cash each year, or added to the loan's balance
+# until its first repayment (report/parties.py, debt_schedule)
+IDC_TREATMENTS = ("paid", "capitalised")
 
 
 class _Frozen(BaseModel):
@@ -616,6 +619,7 @@ TABLES: dict[str, TableSpec] = {
              # is the quoted nominal rate and the loan runs in money of each year
              # (report/parties.py, loan_in_usd); below 1
              Column("inflation", "float", default=0.0, lo=0.0, hi=1.0, hi_open=True),
+             Column("idc", "enum", default="paid", choices=IDC_TREATMENTS),
              SOURCE),
             doc="debt terms per project (export-credit style) and its tax regime",
         ),

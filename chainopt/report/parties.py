@@ -26,7 +26,10 @@ For one project, year by year (MUSD):
   ``y0 + max(grace_yr, 1)`` (y0: first drawdown), and not before the year after the last
   drawdown, ``tenor_yr`` repayments: equal principal
   ``P_y = B / n_left``, or annuity ``P_y = B i / (1 - (1+i)^-n_left) - I_y``; then
-  ``B <- B - P_y + D_y``.
+  ``B <- B - P_y + D_y``. Interest during construction (``idc``): ``paid`` (default) as
+  above; ``capitalised``: in each year before the first repayment ``I_y = 0`` and the
+  accrued ``C_y = i B`` is added to the balance, ``B <- B + C_y + D_y``, so the
+  repayments run on the grown balance (:func:`debt_schedule`).
   A loan in another ``currency`` runs in it (its interest rate is that currency's) and
   each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`);
   the FX gain or loss this makes (a falling rouble repays for fewer dollars than it
@@ -39,7 +42,8 @@ For one project, year by year (MUSD):
   its drawdowns, so the index's base year only scales the nominal amounts and cancels.
   At j = 0 it is the schedule above; its real cost is then that of an indexed loan.
 * **Tax**: party p with equity share s pays ``rate x`` its taxable profit
-  ``s (operating_y - depreciation_y - I_y)`` (a nominal loan's ``I_y`` deflated, so its
+  ``s (operating_y - depreciation_y - I_y - C_y)`` (interest deducted as it accrues,
+  paid or capitalised; a nominal loan's ``I_y`` and ``C_y`` deflated, so its
   inflation gain on the principal is not taxed, as an FX gain is not), losses carried
   forward without limit;
   tax depreciation is straight-line per build (the project's and the others, those
@@ -247,13 +251,23 @@ class Terms:
 
 
 def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: int,
-                  grace_yr: int, repayment: str = "annuity") -> pd.DataFrame:
-    """Yearly ``drawdown``, ``interest``, ``principal``, ``balance`` (after the year's flows)
-    of a loan drawn as ``debt_share`` of the construction ``spend`` (positive, by year);
-    repaid in ``tenor_yr`` payments from ``grace_yr`` years after the first drawdown, and
-    not before the year after the last one."""
+                  grace_yr: int, repayment: str = "annuity", idc: str = "paid"
+                  ) -> pd.DataFrame:
+    """Yearly ``drawdown``, ``interest`` (paid in cash), ``capitalised`` (interest added to
+    the balance), ``principal``, ``balance`` (after the year's flows) of a loan drawn as
+    ``debt_share`` of the construction ``spend`` (positive, by year); repaid in
+    ``tenor_yr`` payments from ``grace_yr`` years after the first drawdown, and not before
+    the year after the last one.
+
+    Each year the interest ``rate x B`` accrues on the balance B before the year's flows.
+    ``idc`` (interest during construction) ``paid``: it is paid in cash every year, from
+    the year after the first drawdown (``capitalised`` is 0). ``capitalised``: in every
+    year before the first repayment it is added to the balance instead (``interest`` 0),
+    ``B <- B + rate x B - P + D``, and from the first repayment year on it is paid and the
+    schedule runs on the grown balance, so that the principal repaid is the drawdowns plus
+    the interest capitalised."""
     spend = spend[spend > 1e-12]
-    cols = ["drawdown", "interest", "principal", "balance"]
+    cols = ["drawdown", "interest", "capitalised", "principal", "balance"]
     if spend.empty or debt_share <= 0:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="year"), dtype=float)
     y0 = int(spend.index.min())
@@ -264,7 +278,10 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     rows, balance, paid, y = [], 0.0, 0, y0
     while y <= max(draw) or (balance > 1e-9 and paid < tenor_yr):
         interest = rate * balance
-        principal = 0.0
+        principal = capitalised = 0.0
+        if idc == "capitalised" and y < first_repay:
+            capitalised, interest = interest, 0.0
+            balance += capitalised
         if y >= first_repay and balance > 1e-12 and paid < tenor_yr:
             left = tenor_yr - paid
             if repayment == "equal_principal" or rate == 0:
@@ -275,7 +292,7 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
             paid += 1
         d = float(draw.get(y, 0.0))
         balance = balance - principal + d
-        rows.append((y, d, interest, principal, balance))
+        rows.append((y, d, interest, capitalised, principal, balance))
         y += 1
     out = pd.DataFrame(rows, columns=["year", *cols]).set_index("year")
     return out
@@ -309,7 +326,8 @@ def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
 
     local = debt_schedule(spend / fx * index(years), float(fin["debt_share"]),
                           float(fin["interest_rate"]), int(fin["tenor_yr"]),
-                          int(fin["grace_yr"]), fin["repayment"])
+                          int(fin["grace_yr"]), fin["repayment"],
+                          str(fin.get("idc") or "paid"))
     if j and not local.empty:
         local = local.div(index(local.index.to_numpy()), axis=0)
     if currency == "USD" or local.empty:
@@ -424,7 +442,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     y = years.to_numpy()
     overnight = float(spend[spend > 0].sum())
     op, capex, res = (f[c].to_numpy() for c in ("operating_musd", "capex_musd", "residual_musd"))
-    draw, intr, prin = (debt[c].to_numpy(float) for c in ("drawdown", "interest", "principal"))
+    draw, intr, prin, cap = (debt[c].to_numpy(float)
+                             for c in ("drawdown", "interest", "principal", "capitalised"))
 
     def tax_of(share: float, party: str) -> np.ndarray:
         """The profit tax on ``share`` of the project held by ``party`` (its regime's
@@ -436,7 +455,9 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
             avoided = others["overnight_musd"].to_numpy(float) < 0
             dep = dep + depreciation(others[~avoided], y, end, j)
             lost = depreciation(others[avoided], y, end, j)
-        base = op - dep - lost - intr  # the project's taxable profit (100 %)
+        # the project's taxable profit (100 %): interest is deducted as it accrues, paid
+        # or capitalised
+        base = op - dep - lost - intr - cap
         # the holiday starts with the project's own first profit: the deductions a build
         # it avoids would have had are the chain's without it, not the project's
         rates = terms.tax_rates(project, party, y, base + lost, first_use_year)

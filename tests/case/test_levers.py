@@ -303,6 +303,58 @@ def test_a_case_without_loan_inflation_hashes_as_before_the_column(tmp_path):
     assert case_hash(four) != before
 
 
+def test_an_unknown_idc_treatment_is_refused(tmp_path):
+    """project_finance.csv's idc (interest during construction) is paid or capitalised,
+    validated as repayment is: 'accrued' is refused at row 2, column idc, with the
+    allowed values as hint; 'capitalized' with 'did you mean'; the same in a workbook
+    (at its cell, G2) and when a scenario sets it (the change names the row and
+    column). A blank is paid (today's loan), and capitalised loads. A case whose rows
+    are all paid hashes as the same case read without the column (its snapshots and
+    results still verify)."""
+    from chainopt.case.digest import case_hash
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender,idc\npj,0.5,0.08,5,2,bank,{}"
+    tables = {**PROJECT_TABLES, "project_shares": "project,party,share\npj,a,1.0"}
+    for value, hint in (("accrued", "one of: paid, capitalised"),
+                        ("capitalized", "did you mean 'capitalised'?")):
+        bad = _case(tmp_path, **tables, project_finance=fin.format(value))
+        with pytest.raises(InputError) as e:
+            load_case(bad)
+        (p,) = e.value.problems
+        assert p.where == "project_finance.csv row 2, column idc"
+        assert p.message == f"not an allowed value (found '{value}')"
+        assert p.hint == hint
+    book = write_workbook(read_raw(_case(tmp_path, **tables,
+                                         project_finance=fin.format("accrued"))),
+                          tmp_path / "b.xlsx")
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    (p,) = e.value.problems
+    assert p.where == "project_finance!G2"
+    assert p.hint == "one of: paid, capitalised"
+    blank = load_case(_case(tmp_path, **tables, project_finance=fin.format("")))
+    assert blank.tables["project_finance"]["idc"].tolist() == ["paid"]
+    old = {**blank.tables,
+           "project_finance": blank.tables["project_finance"].drop(columns="idc")}
+    assert case_hash(blank) == case_hash(blank.model_copy(update={"tables": old}))
+    ok = _case(tmp_path, **tables, project_finance=fin.format("capitalised"))
+    case = load_case(ok)
+    assert case.tables["project_finance"]["idc"].tolist() == ["capitalised"]
+    assert case_hash(case) != case_hash(blank)
+    f = tmp_path / "c.yaml"
+    f.write_text(yaml.safe_dump({"base": str(ok), "changes": [
+        {"table": "project_finance", "where": {"project": "pj"}, "set": {"idc": "accrued"}}]}))
+    with pytest.raises(InputError) as e:
+        apply_scenario(f)
+    (p,) = e.value.problems
+    assert p.where.endswith("c.yaml changes[0]")
+    assert p.message == ("project_finance.csv row pj, column idc: not an allowed value "
+                         "(found 'accrued')")
+    assert p.hint == "one of: paid, capitalised"
+
+
 def test_an_unknown_lender_is_called_a_party(tmp_path):
     """Review fin F7: a lender naming no row of parties.csv read "unknown partie name"
     (the table's name less its s); it reads "unknown party name"."""

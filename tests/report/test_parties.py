@@ -1510,3 +1510,147 @@ GAS_TO_FEED = {
                 "plant,gas,20,",
     "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\nplant,prod,300,20",
 }
+
+
+def test_capitalised_interest_during_construction_by_hand():
+    """Interest during construction (IDC) capitalised: 100 spent in 2026 and 100 in 2027,
+    60 % borrowed at 10 %, two years of grace (first repayment max(2026 + 2, 2027 + 1) =
+    2028), five repayments. Year by year, B the balance before the year's flows:
+      2026 B 0, interest 0, drawn 60, balance 60;
+      2027 B 60, interest 6 accrues and is added (no cash interest), drawn 60: 126;
+      2028 B 126: 126 x 1.1 = 138.6 owed at the first repayment.
+    Annuity: A = 126 x 0.1 / (1 - 1.1^-5) = 33.23848 (= 138.6 / sum_{k=0}^{4} 1.1^-k,
+    138.6 / 4.169865), 2028 interest 12.6, principal 20.63848, balance 105.36152; 2029
+    interest 10.53615, principal 22.70233; ... 2032 principal 30.21680, balance 0; the
+    principal repaid is 126 = the 120 drawn + the 6 capitalised. Equal principal: 126 / 5
+    = 25.2 a year, interest 12.6, 10.08, 7.56, 5.04, 2.52. Paid (today's, the default):
+    2027 interest 6 in cash and the annuity on 120, 120 x 0.1 / (1 - 1.1^-5) = 31.65570."""
+    spend = pd.Series({2026: 100.0, 2027: 100.0})
+    a = debt_schedule(spend, 0.6, 0.10, 5, 2, "annuity", "capitalised")
+    assert a.index.tolist() == list(range(2026, 2033))
+    assert a["drawdown"].to_numpy() == pytest.approx([60, 60, 0, 0, 0, 0, 0])
+    assert a["interest"].loc[2026:2027].to_numpy() == pytest.approx([0.0, 0.0])
+    assert a["capitalised"].to_numpy() == pytest.approx([0, 6, 0, 0, 0, 0, 0])
+    assert a.loc[2027, "balance"] == pytest.approx(126.0)
+    service = (a["interest"] + a["principal"]).loc[2028:2032].to_numpy()
+    assert service == pytest.approx([33.23848] * 5, abs=5e-6)
+    assert service[0] * sum(1.1 ** -k for k in range(5)) == pytest.approx(138.6)
+    assert a.loc[2028:2029, "interest"].to_numpy() == pytest.approx([12.6, 10.53615],
+                                                                    abs=5e-6)
+    assert a.loc[2028:2029, "principal"].to_numpy() == pytest.approx([20.63848, 22.70233],
+                                                                     abs=5e-6)
+    assert a["principal"].sum() == pytest.approx(126.0)
+    assert a["balance"].iloc[-1] == pytest.approx(0.0, abs=1e-9)
+    e = debt_schedule(spend, 0.6, 0.10, 5, 2, "equal_principal", "capitalised")
+    assert e.loc[2028:2032, "principal"].to_numpy() == pytest.approx([25.2] * 5)
+    assert e.loc[2026:2032, "interest"].to_numpy() == pytest.approx(
+        [0, 0, 12.6, 10.08, 7.56, 5.04, 2.52])
+    paid = debt_schedule(spend, 0.6, 0.10, 5, 2, "annuity")
+    assert paid.loc[2027, "interest"] == pytest.approx(6.0)
+    assert paid["capitalised"].sum() == 0.0
+    assert (paid["interest"] + paid["principal"]).loc[2028] == pytest.approx(31.65570,
+                                                                             abs=5e-6)
+
+
+# capex 100 at the start of 2026 and of 2027; operating 60 in 2028-2033; horizon to 2033
+IDC_FLOWS = pd.DataFrame({"year": range(2026, 2035),
+                          "operating_musd": [0.0, 0.0] + [60.0] * 6 + [0.0],
+                          "capex_musd": [-100.0, -100.0] + [0.0] * 7,
+                          "residual_musd": [0.0] * 9})
+IDC_PARTIES = [("sp", 0.12, "USD", ""), ("bank", 0.10, "USD", "")]
+
+
+def _idc_terms(idc, regimes=()):
+    terms = _terms(shares=[("j", "sp", 1.0, 0.0)],
+                   finance=[("j", 0.6, 0.10, 5, 2, "annuity", "bank", "")],
+                   regimes=regimes, party_rows=IDC_PARTIES)
+    return dataclasses.replace(terms, finance=terms.finance.assign(idc=idc))
+
+
+def test_capitalised_idc_in_the_parties_flows_by_hand():
+    """The loan of test_capitalised_interest_during_construction_by_hand on a project
+    spending 100 in 2026 and 100 in 2027 and earning 60 a year in 2028-2033 (no tax),
+    held 100 % by sp, lent by bank at 10 %, idc capitalised. A = 33.23848.
+    sp's flow (operating + capex + drawn - interest - principal):
+      2026 -100 + 60 = -40; 2027 -100 + 60 - 0 = -40 (paid: -46, the 6 of interest);
+      2028-2032 60 - A = 26.76152; 2033 60.
+    bank's: -60, -60, then +A in 2028-2032 and no interest before; discounted at its
+    loan rate to 2026, -60 - 60 / 1.1 + A x sum_{k=2}^{6} 1.1^-k = -114.54545 + 33.23848
+    x 3.44617 = 0 (computed here from the yearly flows, not by the report's discounting;
+    the report's NPV says 0 too, and its IRR 10 %).
+    DSCR = 60 / A = 1.80514 in each repayment year 2028-2032 (paid: 60 / 31.65570 =
+    1.89539): the grown balance is covered less."""
+    s, y = project_parties(IDC_FLOWS, _idc_terms("capitalised"), "j", 2028, 6)
+    a = 12.6 / (1 - 1.1 ** -5)
+    sp = y[y["party"] == "sp"].set_index("year")
+    assert sp.loc[2026:2027, "interest_musd"].to_numpy() == pytest.approx([0.0, 0.0])
+    assert sp["flow_musd"].to_numpy() == pytest.approx(
+        [-40, -40] + [60 - a] * 5 + [60, 0])
+    bank = y[y["party"] == "bank"].set_index("year")
+    assert bank["flow_musd"].to_numpy() == pytest.approx([-60, -60] + [a] * 5 + [0, 0])
+    assert bank.loc[2026:2027, "interest_musd"].to_numpy() == pytest.approx([0.0, 0.0])
+    own = (bank["flow_musd"] * 1.1 ** -(bank.index.to_numpy() - 2026.0)).sum()
+    assert own == pytest.approx(0.0, abs=1e-9)
+    assert _row(s, "bank", "lender")["NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert _row(s, "bank", "lender")["IRR"] == pytest.approx(0.10)
+    assert _row(s, "sp")["min DSCR"] == pytest.approx(1.80514, abs=5e-6)
+    assert _row(s, "sp")["avg DSCR"] == pytest.approx(60 / a)
+    s0, y0 = project_parties(IDC_FLOWS, _idc_terms("paid"), "j", 2028, 6)
+    assert y0[y0["party"] == "sp"].set_index("year").loc[2027, "flow_musd"] == \
+        pytest.approx(-46.0)
+    assert _row(s0, "sp")["min DSCR"] == pytest.approx(1.89539, abs=5e-6)
+
+
+def test_capitalised_interest_is_deducted_as_it_accrues():
+    """The project of test_capitalised_idc_in_the_parties_flows_by_hand at the SEZ's 10 %
+    profit tax, depreciating 200 / 6 = 33.33333 a year in 2028-2033. The interest
+    capitalised in 2027 is deducted in 2027, as paid interest is (the README's choice):
+      2026 taxable 0, tax 0;
+      2027 taxable -6 (the capitalised interest), tax 0, 6 carried forward;
+      2028 60 - 33.33333 - 12.6 = 14.06667, less the 6 carried: 0.1 x 8.06667 = 0.80667;
+      2029 60 - 33.33333 - 10.53615 = 16.13052: 1.61305.
+    Not deducted at all, 2028 would pay 1.40667; with the interest paid, 0.86667 (the
+    same 6 in 2027, 12 in 2028). The first repayment year's cover is (60 - 0.80667) /
+    33.23848 = 1.78087."""
+    _, y = project_parties(IDC_FLOWS, _idc_terms("capitalised", REGIMES), "j", 2028, 6)
+    sp = y[y["party"] == "sp"].set_index("year")
+    assert sp.loc[2026:2029, "tax_musd"].to_numpy() == pytest.approx(
+        [0, 0, 0.80667, 1.61305], abs=5e-6)
+    _, y0 = project_parties(IDC_FLOWS, _idc_terms("paid", REGIMES), "j", 2028, 6)
+    assert y0[y0["party"] == "sp"].set_index("year").loc[2028, "tax_musd"] == \
+        pytest.approx(0.86667, abs=5e-6)
+    assert (60 - sp.loc[2028, "tax_musd"]) / (12.6 / (1 - 1.1 ** -5)) == pytest.approx(
+        1.78087, abs=5e-6)
+
+
+def test_capitalised_interest_in_a_nominal_loan_and_in_roubles():
+    """Nominal: test_a_nominal_equal_principal_loan_is_deflated_year_by_year's loan (100
+    spent in 2026 and 2027, half borrowed at 10 % nominal, inflation 4 %, one year of
+    grace, two equal repayments from 2028) with idc capitalised. In money of each year:
+      2026 drawn 50, balance 50;
+      2027 interest 5 accrues on the nominal balance and is added, drawn 52: 107;
+      2028 interest 10.7, principal 53.5; 2029 interest 5.35, principal 53.5.
+    Deflated (/ 1.04^(y - 2026)): capitalised 2027 5 / 1.04 = 4.80769; interest 2028
+    10.7 / 1.0816 = 9.89275, 2029 5.35 / 1.124864 = 4.75613; principal 49.46376 and
+    47.56131. The lender's real flows -50, -50, 59.35651, 52.31744 earn the real rate
+    r = 1.1 / 1.04 - 1: their NPV at r is 0.
+    Roubles (80 RUB/USD in 2026, 100 from 2027): 100 MUSD all borrowed at 10 %, two
+    years of grace, one repayment: 8,000 M RUB drawn in 2026; 2027 800 M RUB capitalised
+    (8 MUSD at 0.01), balance 8,800; 2028 interest 880 M RUB = 8.8 MUSD and principal
+    8,800 M RUB = 88 MUSD. The lender gets 96.8 MUSD back for 100 lent."""
+    terms = _terms()
+    t = _loan(terms, {2026: 100.0, 2027: 100.0}, 0.5, 0.10, 2, 1, "equal_principal",
+              inflation=0.04, idc="capitalised")
+    assert t["capitalised"].to_numpy() == pytest.approx([0, 4.80769, 0, 0], abs=5e-6)
+    assert t["interest"].to_numpy() == pytest.approx([0, 0, 9.89275, 4.75613], abs=5e-6)
+    assert t["principal"].to_numpy() == pytest.approx([0, 0, 49.46376, 47.56131], abs=5e-6)
+    r = 1.1 / 1.04 - 1
+    lender = -t["drawdown"] + t["interest"] + t["principal"]
+    assert lender.to_numpy() == pytest.approx([-50, -50, 59.35651, 52.31744], abs=5e-6)
+    assert (lender / (1 + r) ** np.arange(4)).sum() == pytest.approx(0.0, abs=1e-9)
+    rub = _loan(terms, {2026: 100.0}, 1.0, 0.10, 1, 2, "equal_principal", currency="RUB",
+                idc="capitalised")
+    assert rub["drawdown"].to_numpy() == pytest.approx([100, 0, 0])
+    assert rub["capitalised"].to_numpy() == pytest.approx([0, 8.0, 0])
+    assert rub["interest"].to_numpy() == pytest.approx([0, 0, 8.8])
+    assert rub["principal"].to_numpy() == pytest.approx([0, 0, 88.0])
