@@ -1060,9 +1060,9 @@ MARKDOWN_SHA = "comparison_md_sha256"
 RECOMPARE = "the comparison folder is damaged: run chainopt compare again with --overwrite"
 
 
-def compared_inputs(folder: str | Path) -> dict[str, str]:
-    """Each compared run's input hash, as the comparison folder records it (:data:`INPUTS`;
-    none in folders written before it, or a record that is not one)."""
+def _text_record(folder: str | Path) -> dict:
+    """The comparison ``folder``'s :data:`TEXT_FILE` record ({} if it is missing, a link,
+    damaged or not a mapping: a folder written before it, or edited)."""
     spec = Path(folder) / TEXT_FILE
     if not spec.is_file() or spec.is_symlink():
         return {}
@@ -1070,7 +1070,14 @@ def compared_inputs(folder: str | Path) -> dict[str, str]:
         record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
     except (ValueError, InputError):
         return {}
-    hashes = record.get(INPUTS) if isinstance(record, dict) else None
+    return record if isinstance(record, dict) else {}
+
+
+def compared_inputs(folder: str | Path) -> dict[str, str]:
+    """Each compared run's input hash, as the comparison folder records it (:data:`INPUTS`;
+    none in folders written before it, or a record that is not one)."""
+    record = _text_record(folder)
+    hashes = record.get(INPUTS)
     return ({str(k): v for k, v in hashes.items() if isinstance(v, str)}
             if isinstance(hashes, dict) else {})
 
@@ -1080,16 +1087,15 @@ def markdown_as_written(folder: str | Path) -> str | None:
     (its SHA-256 the one :data:`TEXT_FILE` records, :data:`MARKDOWN_SHA`); None if it was
     edited, is missing or a link, or the folder records no hash (written before chainopt
     recorded it)."""
-    md, spec = Path(folder) / "comparison.md", Path(folder) / TEXT_FILE
-    if not md.is_file() or md.is_symlink() or not spec.is_file() or spec.is_symlink():
+    md = Path(folder) / "comparison.md"
+    want = _text_record(folder).get(MARKDOWN_SHA)
+    if not isinstance(want, str) or not md.is_file() or md.is_symlink():
         return None
     try:
-        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
         data = md.read_bytes()
-    except (ValueError, InputError, OSError):
+    except OSError:
         return None
-    want = record.get(MARKDOWN_SHA) if isinstance(record, dict) else None
-    if not isinstance(want, str) or hashlib.sha256(data).hexdigest() != want:
+    if hashlib.sha256(data).hexdigest() != want:
         return None
     try:
         return data.decode("utf-8")
@@ -1103,14 +1109,8 @@ def period_labels(folder: str | Path) -> dict[str, str]:
     :data:`TEXT_FILE` records, :data:`PERIODS`): ``p2026 (2026-30 | 2026-28)`` where the
     base's p2026 is 2026-2030 and a scenario's, split at 2029, 2026-2028. None (bare
     names) in folders written before it, or a record that is not one."""
-    spec = Path(folder) / TEXT_FILE
-    if not spec.is_file() or spec.is_symlink():
-        return {}
-    try:
-        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
-    except (ValueError, InputError):
-        return {}
-    runs = record.get(PERIODS) if isinstance(record, dict) else None
+    record = _text_record(folder)
+    runs = record.get(PERIODS)
     if not isinstance(runs, list):
         return {}
     tables = [r.get("period_table") if isinstance(r, dict) else None for r in runs]
@@ -1121,14 +1121,8 @@ def compared_failures(folder: str | Path) -> list[dict]:
     """The runs asked for that failed and so are not in the comparison, as its folder
     records them (:data:`FAILED`; none in folders written before it, or a record that is
     not one): each a mapping with name, source, exit_code and error."""
-    spec = Path(folder) / TEXT_FILE
-    if not spec.is_file() or spec.is_symlink():
-        return []
-    try:
-        record = parse_json(read_text(spec, str(spec), max_bytes=1 << 20))
-    except (ValueError, InputError):
-        return []
-    failed = record.get(FAILED) if isinstance(record, dict) else None
+    record = _text_record(folder)
+    failed = record.get(FAILED)
     return ([f for f in failed if isinstance(f, dict)] if isinstance(failed, list) else [])
 
 
