@@ -54,6 +54,7 @@ from chainopt.atomic import (
     write_file,
     write_text,
 )
+from chainopt.case.discount import years_text
 from chainopt.case.scenario import Scenario, apply_changes, load_source, selected_rows
 from chainopt.case.validate import validate
 from chainopt.errors import (
@@ -672,8 +673,7 @@ def split_notes(case, variants: list[Variant]) -> list[str]:
     periods = case.meta.periods
 
     def span(p) -> str:
-        last = p.start_year + p.length_yr - 1
-        return f"{p.start_year}" if last == p.start_year else f"{p.start_year}-{last}"
+        return years_text(p.start_year, p.start_year + p.length_yr)
 
     out = []
     for label, change in zip(variants[0].values, variants[0].changes, strict=True):

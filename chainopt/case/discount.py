@@ -25,6 +25,11 @@ import numpy as np
 TIMING_SHIFT = {"start": 0.0, "mid": 0.5, "end": 1.0}
 
 
+def years_text(first: int, end: int) -> str:
+    """The whole years ``first <= y < end`` as messages name them: '2029', '2026-2028'."""
+    return f"{first}" if end - first <= 1 else f"{first}-{end - 1}"
+
+
 def annuity_due(rate: float, n: np.ndarray | float) -> np.ndarray:
     """``sum_{k<n} (1+r)^-k = (1 - v^n) / (1 - v)`` with v = 1/(1+r), for n >= 0 years.
 

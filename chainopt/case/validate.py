@@ -594,7 +594,7 @@ def _list_note(item: str) -> str:
     if len(words) < 2:
         return ""
     return (f"a list is one text with its names separated by ';' (e.g. '{';'.join(words)}'), "
-            "not by commas, spaces or YAML brackets; ")
+            "not by commas, spaces or YAML brackets")
 
 
 # What one name of each referenced table is called in messages.
@@ -612,7 +612,7 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: _list_note(b) + odd_note(b) + (closest(b, valid) or _declare(col, valid))
+        hints = {v: _list_note(b) or odd_note(b) + (closest(b, valid) or _declare(col, valid))
                  for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
@@ -1485,7 +1485,9 @@ def _groups_apart(mg: pd.DataFrame, out: _Collector) -> None:
     pairs = cover.reset_index(drop=True).merge(cover.reset_index(drop=True), on="site",
                                               suffixes=("", "_first"))
     pairs = pairs[pairs["_i_first"] < pairs["_i"]]
-    both = [None if a is None or b is None else a & b
+    # what two groups both cover: None (every commodity) where neither lists any, else
+    # the listed ones the other covers
+    both = [b if a is None else a if b is None else a & b
             for a, b in zip(pairs["goods"], pairs["goods_first"], strict=True)]
     pairs = pairs.assign(shared=both)
     pairs = pairs[[x is None or len(x) > 0 for x in pairs["shared"]]]

@@ -31,8 +31,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+
+from chainopt.case.discount import years_text
+from chainopt.errors import shell_word
 
 
 @dataclass(frozen=True)
@@ -46,15 +50,21 @@ class Holding:
     notes: list[tuple[str, str]]
 
 
-def _years(a: int, b: int) -> str:
-    """The years ``a <= y < b``: '2029', '2026-2028'."""
-    return f"{a}" if b - a == 1 else f"{a}-{b - 1}"
-
-
 def _spans(manifest: dict) -> dict[str, tuple[int, int]]:
     """Each period's (first year, first year after it) from a manifest's ``period_table``."""
     return {str(r["period"]): (int(r["start_year"]), int(r["start_year"]) + int(r["length_yr"]))
             for r in manifest.get("period_table") or []}
+
+
+def _rerun(manifest: dict) -> str:
+    """The command that runs a run again in its folder: ``chainopt run SOURCE --out OUT
+    --name NAME --overwrite`` (compare --overwrite would reuse its results)."""
+    src, folder = manifest.get("source"), manifest.get("results_dir")
+    if not isinstance(src, str) or not isinstance(folder, str):
+        return "with chainopt run ... --overwrite"
+    where = Path(folder)
+    return (f"chainopt run {shell_word(src)} --out {shell_word(str(where.parent))} --name "
+            f"{shell_word(where.name)} --overwrite")
 
 
 def holding(manifests: dict[str, dict]) -> Holding:
@@ -67,6 +77,9 @@ def holding(manifests: dict[str, dict]) -> Holding:
         for p, (a, b) in own.items():
             ra, rb = rows.get(p, (a, b))
             rows[p] = (max(a, ra), min(b, rb))
+    # a name the runs give to years that do not overlap (cases of other horizons naming
+    # their periods alike: p2 of 2031-35 and of 2027) is matched by name, as it is
+    apart = {p for p, (a, b) in rows.items() if a >= b}
     periods: dict[str, dict[str, str] | None] = {}
     blank: dict[tuple[str, str], list[str]] = {}  # (run, its period) -> the rows left blank
     for n, m in manifests.items():
@@ -77,6 +90,10 @@ def holding(manifests: dict[str, dict]) -> Holding:
         uneven = m.get("uneven_periods")
         held: dict[str, str] = {}
         for p, (a, b) in rows.items():
+            if p in apart:
+                if p in own:
+                    held[p] = p
+                continue
             q = next((q for q, (qa, qb) in own.items() if qa <= a and b <= qb), None)
             if q is None:
                 continue
@@ -87,14 +104,15 @@ def holding(manifests: dict[str, dict]) -> Holding:
         periods[n] = held
     notes = []
     for (n, q), ps in blank.items():
-        which = [f"{p} ({_years(*rows[p])})" for p in ps]
+        which = [f"{p} ({years_text(*rows[p])})" for p in ps]
         cells = which[0] if len(which) == 1 else f"{', '.join(which[:-1])} and {which[-1]}"
-        span = _years(*spans[n][q])
+        span = years_text(*spans[n][q])
         uneven = manifests[n].get("uneven_periods")
         why = (f"its years differ ({'; '.join(uneven[q])}), so the value of its average "
                "year is not that of each year" if isinstance(uneven, dict) else
                "its results do not say whether its years differ (written before "
-               "manifest.json recorded uneven_periods; run it again with --overwrite)")
+               "manifest.json recorded uneven_periods; run it again, "
+               f"{_rerun(manifests[n])}, then compare)")
         notes.append((n, f"{n}'s {q} ({span}) holds the other runs' {cells}, but {why}: "
                          f"its cells there are blank in the tables per year (cashflow, "
                          "production, exports, emissions, utilisation) and its binding "

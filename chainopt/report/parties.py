@@ -120,8 +120,8 @@ COLUMNS = ["scenario", "project", "party", "role", "share", "currency", "discoun
            "tax paid (MUSD)", "equipment supply (MUSD)", "min DSCR", "avg DSCR", "note",
            "IRR note", "payback note"]
 FLOW_COLUMNS = ["scenario", "project", "party", "year", "operating_musd", "capex_musd",
-                "residual_musd", "drawdown_musd", "interest_musd", "principal_musd",
-                "tax_musd", "flow_musd", "currency", "flow_mlocal"]
+                "residual_musd", "drawdown_musd", "interest_musd", "capitalised_musd",
+                "principal_musd", "tax_musd", "flow_musd", "currency", "flow_mlocal"]
 
 
 @dataclass(frozen=True)
@@ -477,16 +477,16 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,
-                             float(o.equipment_share) * overnight, s * (capex + draw)))
+                             float(o.equipment_share) * overnight, s * (capex + draw), end))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
-                              s * draw, s * intr, s * prin, tax, flow))
+                              s * draw, s * intr, s * cap, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0, -draw))
+                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0, -draw, end))
         z = np.zeros(len(y))
-        yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -prin,
-                              z, lflow))
+        yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -cap,
+                              -prin, z, lflow))
     service = intr + prin
     # the repayment years inside the horizon: after it the stream holds no operating cash
     # flow (the residual value stands for it), so a DSCR there would read 0. Inside it a
@@ -500,7 +500,7 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
 
 
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             residual, tax, equipment: float, spend) -> dict:
+             residual, tax, equipment: float, spend, end: int) -> dict:
     """One party's row. Payback from the party's own yearly net flow without the residual
     value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
     (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
@@ -521,18 +521,22 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     spot = float(terms.usd_per_unit(p["currency"], np.array([terms.base_year]))[0])
     net = (flow - residual) / fx
     at_start = np.where(net < 0, net, np.minimum(np.asarray(spend, float) / fx, 0.0))
-    inflow = pd.Series(net - at_start, index=y)
-    outflow = pd.Series(at_start, index=y)
+    inside = np.asarray(y) < end  # the horizon: not a loan's years after it
+    inflow = pd.Series(net - at_start, index=y)[inside]
+    outflow = pd.Series(at_start, index=y)[inside]
     rate, rate_note = economics.irr_and_note(local)
     started = local[np.abs(local) > 1e-9]
     if rate is not None and started[0] > 0:  # a borrowing rate, not a return
         rate, rate_note = None, economics.RECEIVED_FIRST
-    # the flows run to the year after the horizon (the residual value's), which payback
-    # does not count: the note names the horizon's last year
-    back, back_note = economics.payback_and_note(inflow, outflow,
-                                                 horizon_last=int(np.max(y)) - 1)
+    # the flows run to the year after the horizon (``end``, the residual value's) and a
+    # loan's to its last repayment, which payback does not count: the note names the
+    # horizon's last year
+    back, back_note = economics.payback_and_note(inflow, outflow, horizon_last=end - 1)
     if back_note == "no spend":  # ('no spend' is an inputs line's): nothing put in
         back_note = "no outflow"
+    elif back == 0.0:  # (a loan paying all of the spend, its interest capitalised)
+        back, back_note = None, ("never out of pocket: its cumulative flow never falls "
+                                 "below 0")
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
@@ -560,11 +564,15 @@ def _number(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def _yearly(terms, project, party, y, op, capex, res, draw, intr, prin, tax, flow
+def _yearly(terms, project, party, y, op, capex, res, draw, intr, cap, prin, tax, flow
             ) -> pd.DataFrame:
+    """One party's yearly flows (:data:`FLOW_COLUMNS`); ``cap``, the interest added to the
+    loan that year (``idc: capitalised``), is no cash: ``flow`` leaves it out, and it is
+    paid later as principal."""
     cur = terms.party(party)["currency"]
     return pd.DataFrame({"project": project, "party": party, "year": y, "operating_musd": op,
                          "capex_musd": capex, "residual_musd": res, "drawdown_musd": draw,
-                         "interest_musd": intr, "principal_musd": prin, "tax_musd": tax,
+                         "interest_musd": intr, "capitalised_musd": cap,
+                         "principal_musd": prin, "tax_musd": tax,
                          "flow_musd": flow, "currency": cur,
                          "flow_mlocal": flow / terms.usd_per_unit(cur, y)})

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.discount import Discounting
+from chainopt.case.discount import Discounting, years_text
 from chainopt.case.schema import split_list
 from chainopt.report.average_year import extended_in_full, standing_capacity
 
@@ -99,7 +99,7 @@ def approximate_streams(case, tables: dict[str, pd.DataFrame], limit: int = 3,
                    " (not life-extended without the project)" if counterfactuals is not None
                    else "")
             what = (f"{head}, which would have run until {year - 1}{how}, inside period "
-                    f"{p.period} ({p.start_year}-{p.start_year + p.length_yr - 1}): its "
+                    f"{p.period} ({years_text(p.start_year, p.start_year + p.length_yr)}): its "
                     "yearly cash flows spread that period's gain over all its years")
         else:
             year, p = int(stop[i]), periods[at_e[i]]

@@ -706,3 +706,44 @@ def test_a_period_whose_years_differ_is_not_copied_into_the_parts_split_off_it(t
         "per year (cashflow, production, exports, emissions, utilisation) and its binding "
         "constraints there are not compared (project_constraints)"]
     assert notes[notes["scenario"] == "even"].empty
+
+
+def _table(*spans: tuple[str, int, int]) -> list[dict]:
+    return [{"period": p, "start_year": a, "length_yr": n} for p, a, n in spans]
+
+
+def test_periods_of_one_name_and_no_common_year_are_matched_by_name():
+    """Two cases of other horizons naming their periods alike: a's p1 is 2026-2030 and
+    p2 2031-2035, b's p1 is 2026 and p2 2027. Row p1 is their common 2026, which a's p1
+    holds (its years even). Row p2 has no common year (2031-2035 against 2027): each
+    run's p2 is its own p2. Its rows were mapped to the period holding the empty span
+    2031-2027, a's p1, so a's p2 cash flow read a's p1 value (3.0 for 4.0 on a toy;
+    review s29 F1)."""
+    from chainopt.report.holding import holding
+
+    a = {"period_table": _table(("p1", 2026, 5), ("p2", 2031, 5)), "uneven_periods": {}}
+    b = {"period_table": _table(("p1", 2026, 1), ("p2", 2027, 1)), "uneven_periods": {}}
+    h = holding({"a": a, "b": b})
+    assert h.periods == {"a": {"p1": "p1", "p2": "p2"}, "b": {"p1": "p1", "p2": "p2"}}
+    assert h.notes == []
+
+
+def test_a_run_written_before_uneven_periods_is_told_how_to_run_it_again():
+    """A run whose manifest does not say whether its years differ holds the split run's
+    rows p2026 (2026-2028) and p2029 (2029-2030) in its p2026 (2026-2030): blank, and
+    the note gives the command that writes its results again in its folder, `chainopt
+    run SOURCE --out OUT --name NAME --overwrite`. It said 'run it again with
+    --overwrite', which a compare --overwrite does not do: it re-uses the folder
+    (review s29 F2)."""
+    from chainopt.report.holding import holding
+
+    old = {"period_table": _table(("p2026", 2026, 5)), "source": "scenarios/my base.yaml",
+           "results_dir": "results/base"}
+    split = {"period_table": _table(("p2026", 2026, 3), ("p2029", 2029, 2)),
+             "uneven_periods": {}}
+    h = holding({"base": old, "mp2": split})
+    assert h.periods["base"] == {}  # rows p2026 (2026-2028) and p2029 (2029-2030) too
+    ((run, note),) = h.notes
+    assert run == "base"
+    assert "run it again, chainopt run 'scenarios/my base.yaml' --out results --name base " \
+        "--overwrite, then compare" in note, note

@@ -4,6 +4,7 @@ each checked against year-by-year cash flows worked out by hand in the docstring
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 from pathlib import Path
 
@@ -1579,15 +1580,23 @@ def test_capitalised_idc_in_the_parties_flows_by_hand():
     x 3.44617 = 0 (computed here from the yearly flows, not by the report's discounting;
     the report's NPV says 0 too, and its IRR 10 %).
     DSCR = 60 / A = 1.80514 in each repayment year 2028-2032 (paid: 60 / 31.65570 =
-    1.89539): the grown balance is covered less."""
+    1.89539): the grown balance is covered less.
+    The interest added to the loan, 6 in 2027, is party_cashflows.csv's
+    capitalised_musd (the bank's -6: its own amounts are negated), which the flow leaves
+    out and the principal brings back: 126 repaid, 120 drawn + 6 (review fin5 F1: no
+    table showed it)."""
     s, y = project_parties(IDC_FLOWS, _idc_terms("capitalised"), "j", 2028, 6)
     a = 12.6 / (1 - 1.1 ** -5)
     sp = y[y["party"] == "sp"].set_index("year")
     assert sp.loc[2026:2027, "interest_musd"].to_numpy() == pytest.approx([0.0, 0.0])
+    assert sp["capitalised_musd"].to_numpy() == pytest.approx([0, 6] + [0] * 7)
+    assert sp["principal_musd"].sum() == pytest.approx(120 + 6)
+    assert list(y.columns) == [c for c in parties.FLOW_COLUMNS if c != "scenario"]
     assert sp["flow_musd"].to_numpy() == pytest.approx(
         [-40, -40] + [60 - a] * 5 + [60, 0])
     bank = y[y["party"] == "bank"].set_index("year")
     assert bank["flow_musd"].to_numpy() == pytest.approx([-60, -60] + [a] * 5 + [0, 0])
+    assert bank.loc[2027, "capitalised_musd"] == pytest.approx(-6.0)
     assert bank.loc[2026:2027, "interest_musd"].to_numpy() == pytest.approx([0.0, 0.0])
     own = (bank["flow_musd"] * 1.1 ** -(bank.index.to_numpy() - 2026.0)).sum()
     assert own == pytest.approx(0.0, abs=1e-9)
@@ -1654,3 +1663,48 @@ def test_capitalised_interest_in_a_nominal_loan_and_in_roubles():
     assert rub["capitalised"].to_numpy() == pytest.approx([0, 8.0, 0])
     assert rub["interest"].to_numpy() == pytest.approx([0, 0, 8.8])
     assert rub["principal"].to_numpy() == pytest.approx([0, 0, 88.0])
+
+
+def test_payback_counts_the_horizon_not_a_loans_years_after_it():
+    """IDC_FLOWS earning 20 a year (not 60) in 2028-2033, the horizon ending with 2033
+    (the stream's last year, 2034, holds the residual value), 60 % borrowed at 10 % with
+    seven years of grace: interest only, 12 a year from 2028, the repayments in
+    2033-2037, four of them after the horizon. sp's flow: 2026 -40; 2027 -46; 2028-2032
+    20 - 12 = 8; 2033 20 - the first annuity (interest and principal) 12 / (1 - 1.1^-5)
+    = 31.6557: -11.6557. Cumulative at the end of 2033: -86 + 40 - 11.6557 = -57.6557
+    < 0: not paid back by 2033, the
+    horizon's last year. The note named 2036, the year before the loan's last (review
+    fin5 F2), and the payback counted the repayments after the horizon."""
+    flows = IDC_FLOWS.assign(operating_musd=[0.0, 0.0] + [20.0] * 6 + [0.0])
+    terms = _idc_terms("paid")
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(grace_yr=7))
+    s, y = project_parties(flows, terms, "j", 2028, 6)
+    sp = y[y["party"] == "sp"].set_index("year")
+    assert sp.index.max() == 2037  # the loan's years run past the horizon
+    assert sp.loc[2026:2033, "flow_musd"].to_numpy() == pytest.approx(
+        [-40, -46] + [8] * 5 + [20 - 12 / (1 - 1.1 ** -5)])
+    row = _row(s, "sp")
+    assert math.isnan(row["payback (yr)"])
+    assert row["payback note"] == ("not paid back by 2033, the horizon's end; residual value "
+                                   "not counted")
+
+
+def test_a_party_never_out_of_pocket_has_no_payback_of_0():
+    """All of IDC_FLOWS' spend borrowed (debt_share 1), the interest capitalised, its
+    operating flow 60, 60, 60, 50, 50, 60 in 2028-2033: drawn 100 and 100, owed 210 at
+    the first repayment (100 x 1.1 + 100), A = 21 / (1 - 1.1^-5) = 55.3975. sp's flow:
+    0, 0, then 4.6025 three times, -5.3975 twice, 60: its cumulative flow never falls
+    below 0 (13.81, 8.41, 3.01). Its payback read 0.000 years, as if it repaid at once
+    (review fin5 F4); now blank, with the note saying why."""
+    flows = IDC_FLOWS.assign(operating_musd=[0.0, 0.0, 60, 60, 60, 50, 50, 60, 0.0])
+    terms = _idc_terms("capitalised")
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(debt_share=1.0))
+    s, y = project_parties(flows, terms, "j", 2028, 6)
+    a = 21 / (1 - 1.1 ** -5)
+    sp = y[y["party"] == "sp"].set_index("year")
+    assert sp.loc[2026:2033, "flow_musd"].to_numpy() == pytest.approx(
+        [0, 0] + [60 - a] * 3 + [50 - a] * 2 + [60])
+    row = _row(s, "sp")
+    assert math.isnan(row["payback (yr)"])
+    assert row["payback note"] == ("never out of pocket: its cumulative flow never falls "
+                                   "below 0")
