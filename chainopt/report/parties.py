@@ -50,23 +50,35 @@ For one project, year by year (MUSD):
   avoided negative):
   each tranche's own overnight capex
   (capex x its built share) / lifetime_yr from its own first year of use (a tranche
-  built later starts later), to the horizon end at the latest; the residual value at
-  the horizon end is not taxed, nor is the depreciation left then deducted (the
+  built later starts later), to the horizon end at the latest (the
   tax books are in USD: a rouble taxpayer's depreciation keeps its dollar value).
+  **Residual value**: the project is sold at its residual value R on the horizon's
+  last day, booked in the year ``end`` after it (R's year, at the rate that year has
+  in the schedule below): the taxable profit of ``end`` is ``s (operating_end -
+  I_end - C_end + R - B)``, with B the tax book value left then (:func:`book_value`:
+  each build's depreciation not deducted by ``end``, the project's and the others',
+  an avoided one's negative, as its depreciation is). R is the value of the annuities
+  of the builds' alive years after the horizon, so taxing its gain over B (a loss
+  R < B set against that year's other profit, else carried forward by :func:`_tax`)
+  treats R and the undeducted book value alike, as a valuation at the horizon does.
   A regime with an ``inflation`` j > 0 keeps its books in money of each year: with
   ``P_y = (1+j)^(y - base_year)`` the tax is ``rate x`` the taxable profit
   ``P_y s (operating_y - I_y) - s dep_y``, losses carried forward at their amount, and
   divided by ``P_y``; ``dep_y`` depreciates the historic cost, each construction year's
-  spend ``x P_s`` (:func:`depreciation`). At j = 0 it is the tax above. The
+  spend ``x P_s`` (:func:`depreciation`), and the sale's gain is ``P_end R`` less the
+  nominal book value left. At j = 0 it is the tax above. The
   rate: the project's ``tax_regime`` in ``project_finance``, else the regime listing the
   project's site (its first unit's site, else its first link's ``from_site``), else the
   party's ``tax_regime``, else the regime with blank sites, else 0. A regime's tax
   holiday: with y1 the project's first year of taxable profit (> 0, before losses
   carried forward, and without the deductions lost with a build it avoids, which were
-  the chain's without it; one year for all its parties) from its first year of use (its
+  the chain's without it, nor the sale at the horizon end, no profit of the plant's
+  activity; one year for all its parties) from its first year of use (its
   first tranche's) on, rate 0 in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in
   the ``reduced_years`` after them (:meth:`Terms.tax_rates`); losses carried forward
-  are used in the holiday too.
+  are used in the holiday too. A holiday still in force in the year ``end`` leaves the
+  sale's gain untaxed (and uses up the losses carried forward against it), reduced
+  years tax it at ``reduced_rate``.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
@@ -361,7 +373,8 @@ def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int,
     ``builds`` (:data:`chainopt.report.economics.BUILD_COLUMNS`) straight-line, its own
     overnight cost / its ``lifetime_yr`` (at least 1) a year from its own first year of
     use, up to ``end`` (the year after the horizon) at the latest: a tranche built later
-    starts later, and what is left at ``end`` is not deducted.
+    starts later, and what is left at ``end`` is the build's tax book value then
+    (:func:`book_value`), set against the residual value in the year ``end``.
 
     ``inflation`` j > 0: the tax books are kept in money of each year, so a build's
     depreciable cost is its historic cost, what its spend cost in the years it was spent
@@ -383,6 +396,31 @@ def depreciation(builds: pd.DataFrame, years: np.ndarray, end: int,
     return yearly.sum(axis=1)
 
 
+def book_value(builds: pd.DataFrame, end: int, inflation: float = 0.0) -> float:
+    """The tax book value B of ``builds`` (:data:`chainopt.report.economics.BUILD_COLUMNS`)
+    left at ``end`` (the year after the horizon), in the case's money of the year ``end``:
+    the depreciation :func:`depreciation` books in each build's alive years from ``end``
+    on, which the horizon does not reach. With whole-year lives that is each build's
+    depreciable cost not yet written off: at j = 0 ``overnight / life x`` its alive years
+    from ``end`` on (all of them for a build first used from ``end`` on, none for one whose
+    life has ended).
+
+    ``inflation`` j > 0: the books hold the historic cost in money of each year, so the
+    value left is nominal, ``sum_{alive y >= end} dep_y P_y`` with ``dep_y`` in the case's
+    money of year y, and in the case's money of ``end`` ``sum dep_y (1+j)^(y - end)``: 100
+    spent and first used in the base year, life 10, at 4 %, five years written off by
+    ``end`` = base + 5, leaves 50 nominal, 50 / 1.04^5 = 41.10 of the case's money. An
+    avoided build (negative overnight) has a negative B."""
+    if not len(builds):
+        return 0.0
+    stop = builds["first_use_year"].to_numpy(float) + np.maximum(
+        builds["lifetime_yr"].to_numpy(float), 1.0)
+    last = max(int(np.ceil(stop.max())), end)  # the end of the longest life
+    years = np.arange(end, last)
+    left = depreciation(builds, years, last, inflation)  # the years after the horizon
+    return float((left * (1.0 + inflation) ** (years - end).astype(float)).sum())
+
+
 def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
                     first_use_year: int | None = None, lifetime_yr: float = 25.0,
                     builds: pd.DataFrame | None = None,
@@ -393,7 +431,9 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     ``capex_musd``, ``residual_musd``; see the module docstring), which run, as
     :func:`chainopt.report.economics.incremental` gives them, to the year after the
     horizon (the residual value's year): the horizon ends there, for the tax
-    depreciation and the debt cover, whether or not the project still runs by then.
+    depreciation and the debt cover, whether or not the project still runs by then,
+    and the residual value is taxed there as a sale, on its gain over the book value
+    left (:func:`book_value`).
 
     ``builds``: the project's own builds (:func:`chainopt.report.economics.project_builds`:
     overnight cost, first year of use, lifetime, lead time; a project built in tranches
@@ -450,17 +490,27 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         rate and books, :meth:`Terms.regime`), in the case's money."""
         j = terms.tax_inflation(project, party)
         dep = depreciation(builds, y, end, j)
+        book = book_value(builds, end, j)  # left at the horizon end
         lost = np.zeros(len(y))  # the deductions of builds avoided (<= 0)
         if others is not None and len(others):
             avoided = others["overnight_musd"].to_numpy(float) < 0
             dep = dep + depreciation(others[~avoided], y, end, j)
             lost = depreciation(others[avoided], y, end, j)
-        # the project's taxable profit (100 %): interest is deducted as it accrues, paid
-        # or capitalised
-        base = op - dep - lost - intr - cap
-        # the holiday starts with the project's own first profit: the deductions a build
-        # it avoids would have had are the chain's without it, not the project's
-        rates = terms.tax_rates(project, party, y, base + lost, first_use_year)
+            # the others' book values too: an avoided build's (< 0) is lost with it, as its
+            # deductions are
+            book += book_value(others, end, j)
+        # the project's taxable profit (100 %) from its activity: interest is deducted
+        # as it accrues, paid or capitalised
+        activity = op - dep - intr - cap
+        # the sale at the residual value R on the horizon's last day, booked in the
+        # year ``end`` (R's): its gain over the book value left, R - B, is taxed (a loss
+        # is set against that year's other profit, else carried forward)
+        sale = np.where(y == end, res - book, 0.0)
+        base = activity - lost + sale
+        # the holiday starts with the project's own first profit from its activity: not
+        # with the deductions a build it avoids would have had (the chain's without it),
+        # nor with the sale at the horizon end
+        rates = terms.tax_rates(project, party, y, activity, first_use_year)
         index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year
         return _tax(share * base * index, rates) / index
 

@@ -576,6 +576,143 @@ def test_the_holiday_waits_for_the_plant_to_run():
     assert tax == pytest.approx([6, 0, 0, 4, 4, 4, 12])
 
 
+# capex 100 at the start of 2026, used from 2026 for 10 years (depreciation 10 a year);
+# +30 operating a year in 2026-2030; the horizon ends after 2030, so 2031 holds the
+# residual value R (here given, 60): 5 of the 10 years are deducted, B = 50 is left
+SALE = pd.DataFrame({"year": list(range(2026, 2032)),
+                     "operating_musd": [30.0] * 5 + [0.0],
+                     "capex_musd": [-100.0, *[0.0] * 5],
+                     "residual_musd": [0.0] * 5 + [60.0]})
+TEN = pd.DataFrame({"overnight_musd": [100.0], "first_use_year": [2026],
+                    "lifetime_yr": [10.0], "lead_time_yr": [0]})
+
+
+def _sale_tax(flows, regimes, **kw):
+    """The yearly tax (2026-2031, 100 %, the system party) and the summary of SALE's
+    project, one build of TEN, under ``regimes``."""
+    s, y = project_parties(flows, _terms(regimes=regimes, **kw), "j", builds=TEN)
+    return y[y["party"] == parties.SYSTEM].set_index("year")["tax_musd"].loc[
+        2026:2031].to_numpy(), s
+
+
+def test_the_residual_value_is_a_sale_taxed_on_its_gain_over_the_book_value():
+    """Tax 20 %. 2026-2030: 30 - 10 = 20 taxable, 4 a year. The residual value is the
+    project sold at R on the horizon's last day, booked in 2031 (R's year): the tax
+    books hold 100 - 5 x 10 = 50 then, never deducted (depreciation stops with the
+    horizon), so 2031's taxable profit is R - 50.
+
+    * R = 60: tax 0.2 x (60 - 50) = 2; 22 in all; the system party at 10 %:
+      NPV = -100 + sum_{k<5} 26 / 1.1^k + (60 - 2) / 1.1^5. (Before: R untaxed, 2031's
+      tax 0, 20 in all.)
+    * R = 40, no other profit in 2031: taxable 40 - 50 = -10, a loss carried forward
+      (nothing after it to set it against): tax 0, not a refund of -2.
+    * R = 40 and 30 of operating flow in 2031 (other profit that year): taxable
+      30 + 40 - 50 = 20, tax 4 (6 without the loss; 6 before, when the books' 50 were
+      never deducted).
+    * Debt (half of the 100 at 10 %, three equal repayments 2027-2029): the cover of
+      the repayment years, all before 2031, is that of R = 0."""
+    std = [("std", 0.20, "sez")]
+    tax, s = _sale_tax(SALE, std)
+    assert tax == pytest.approx([4, 4, 4, 4, 4, 2])
+    sys_ = _row(s, parties.SYSTEM)
+    assert sys_["tax paid (MUSD)"] == pytest.approx(22.0)
+    hand = -100 + sum(26 / 1.1**k for k in range(5)) + 58 / 1.1**5
+    assert sys_["NPV (MUSD)"] == pytest.approx(hand)
+    low = SALE.assign(residual_musd=[0.0] * 5 + [40.0])
+    tax, s = _sale_tax(low, std)
+    assert tax == pytest.approx([4, 4, 4, 4, 4, 0])
+    assert _row(s, parties.SYSTEM)["tax paid (MUSD)"] == pytest.approx(20.0)
+    tax, _ = _sale_tax(low.assign(operating_musd=[30.0] * 6), std)
+    assert tax == pytest.approx([4, 4, 4, 4, 4, 4])
+    loan = [("j", 0.5, 0.10, 3, 1, "equal_principal", "bank", "")]
+    covers = {r: _row(_sale_tax(SALE.assign(residual_musd=[0.0] * 5 + [r]), std,
+                                finance=loan)[1], parties.SYSTEM)[["min DSCR", "avg DSCR"]]
+              for r in (0.0, 40.0, 60.0)}
+    assert covers[60.0].to_numpy(float) == pytest.approx(covers[0.0].to_numpy(float))
+    assert covers[40.0].to_numpy(float) == pytest.approx(covers[0.0].to_numpy(float))
+
+
+def test_the_sale_uses_losses_carried_forward_and_the_holiday_in_force():
+    """SALE's project under a zone regime (20 %; holiday h years at 0 %, then n at 10 %,
+    from the first profit of the plant's activity).
+
+    * h = 10, n = 0: the first profit is 2026's (30 - 10 = 20), so 2026-2035 are the
+      holiday; the sale in 2031 falls in it: its gain of 10 is untaxed, tax 0 in every
+      year.
+    * h = 3, n = 5: 0 % in 2026-2028, 10 % in 2029-2033: 2 in 2029 and 2030 and 0.1 x
+      (60 - 50) = 1 on the sale in 2031.
+    * h = 2, n = 0, operating 5 a year (taxable -5 a year 2026-2030: 25 of losses
+      carried forward) and R = 90: the plant never makes a profit, so there is no
+      holiday (the sale's gain is no profit of its activity and does not start one):
+      2031 pays 0.2 x (90 - 50 - 25) = 3. (Were the sale to start the holiday, 0.)"""
+    tax, _ = _sale_tax(SALE, [("sez", 0.20, "sez", 10, 0.10, 0)])
+    assert tax == pytest.approx([0] * 6)
+    tax, _ = _sale_tax(SALE, [("sez", 0.20, "sez", 3, 0.10, 5)])
+    assert tax == pytest.approx([0, 0, 0, 2, 2, 1])
+    thin = SALE.assign(operating_musd=[5.0] * 5 + [0.0], residual_musd=[0.0] * 5 + [90.0])
+    tax, _ = _sale_tax(thin, [("sez", 0.20, "sez", 2, 0.10, 0)])
+    assert tax == pytest.approx([0, 0, 0, 0, 0, 3])
+
+
+def test_the_book_value_left_at_the_horizon_end_by_hand():
+    """:func:`parties.book_value` at ``end`` = 2031 (in the case's money of 2031):
+    TEN (100 from 2026, life 10): 5 years left, 50. A build whose life ended before
+    2031 (100 from 2026, life 4): 0. One first used in 2031: all of it, 100. An avoided
+    build (-50, from 2029, life 5): 3 years left, -30. Books inflating 4 %: TEN's 50
+    left are nominal, 50 / 1.04^5 = 41.09636 of 2031's case money; 100 spent evenly in
+    2026-2027 (lead time 2; historic cost 50 + 50 x 1.04 = 102 nominal, 25.5 a year),
+    used 2028-2031: 25.5 left, 25.5 / 1.04^5 = 20.95914."""
+    def b(cost, first, life, lead=0):
+        return pd.DataFrame({"overnight_musd": [cost], "first_use_year": [first],
+                             "lifetime_yr": [float(life)], "lead_time_yr": [lead]})
+
+    assert parties.book_value(TEN, 2031) == pytest.approx(50.0)
+    assert parties.book_value(b(100.0, 2026, 4), 2031) == pytest.approx(0.0)
+    assert parties.book_value(b(100.0, 2031, 4), 2031) == pytest.approx(100.0)
+    assert parties.book_value(b(-50.0, 2029, 5), 2031) == pytest.approx(-30.0)
+    assert parties.book_value(pd.concat([TEN, b(-50.0, 2029, 5)]), 2031) == (
+        pytest.approx(20.0))
+    assert parties.book_value(TEN, 2031, 0.04) == pytest.approx(50 / 1.04**5)
+    assert parties.book_value(TEN, 2031, 0.04) == pytest.approx(41.09636, abs=5e-6)
+    assert parties.book_value(b(100.0, 2028, 4, 2), 2031, 0.04) == pytest.approx(
+        20.95914, abs=5e-6)
+    assert parties.book_value(TEN.iloc[:0], 2031) == 0.0
+
+
+def test_the_sale_in_books_that_inflate_deducts_the_nominal_book_value():
+    """SALE's project (100 spent and first used in 2026, the base year; life 10; tax
+    20 %), its regime's books kept in money inflating 4 % a year. 2026-2030: taxable
+    30 x 1.04^k - 10 in money of each year (k = y - 2026), tax 0.2 x (30 - 10 /
+    1.04^k) of the case's money. 2031: the sale at R = 60 of the case's money is
+    60 x 1.04^5 = 72.99917 of 2031's, the book value left 50 nominal: tax 0.2 x
+    22.99917 = 4.59983 of 2031's money, 4.59983 / 1.04^5 = 3.78073 of the case's (2 with
+    the books in the case's money)."""
+    terms = _books_inflation(_terms(regimes=[("std", 0.20, "sez")]), 0.04)
+    _, y = project_parties(SALE, terms, "j", builds=TEN)
+    tax = y.set_index("year")["tax_musd"].loc[2026:2031].to_numpy()
+    hand = [0.2 * (30 - 10 / 1.04**k) for k in range(5)]
+    assert tax[:5] == pytest.approx(hand)
+    assert tax[5] == pytest.approx(0.2 * (60 * 1.04**5 - 50) / 1.04**5)
+    assert tax[5] == pytest.approx(3.78073, abs=5e-6)
+
+
+def test_an_avoided_build_takes_its_book_value_with_it():
+    """SALE's project (tax 20 %, R = 40 in 2031) induces a build of 20 first used in 2028
+    (life 4: 5 a year 2028-2031) and avoids one of 50 first used in 2029 (life 5: -10 a
+    year 2029-2033, the deductions the chain without it would have had). Book values
+    left in 2031: 50 (its own) + 5 (the induced one's 2031) - 30 (the avoided one's
+    2031-2033) = 25. Tax: 2026-2027 0.2 x (30 - 10) = 4; 2028 0.2 x (30 - 15) = 3;
+    2029-2030 0.2 x (30 - 15 + 10) = 5; 2031 0.2 x (40 - 25) = 3. (R untaxed: 0 in
+    2031; with the avoided build's book value kept, 0.2 x (40 - 55) < 0: 0.)"""
+    others = pd.DataFrame({"overnight_musd": [20.0, -50.0], "first_use_year": [2028, 2029],
+                           "lifetime_yr": [4.0, 5.0], "lead_time_yr": [0, 0]})
+    flows = SALE.assign(residual_musd=[0.0] * 5 + [40.0])
+    _, y = project_parties(flows, _terms(regimes=[("std", 0.20, "sez")]), "j", builds=TEN,
+                           others=others)
+    tax = y.set_index("year")["tax_musd"].loc[2026:2031].to_numpy()
+    assert tax == pytest.approx([4, 4, 3, 5, 5, 3])
+
+
 def test_compare_writes_party_economics_on_a_case(tmp_path):
     """End to end on the small chain's port project (25 MUSD, valued at the case's 10 %):
     owner a (60 %) at 10 % and owner b (40 %) at 10 %, no debt, no tax: each party's
@@ -702,8 +839,11 @@ def test_each_tranche_is_depreciated_from_its_own_first_year_of_use(tmp_path):
                with 2035
 
     The second tranche is depreciated from 2029, its own first year of use, and 1.5 of
-    it is left at the horizon end (not deducted). Tax 3 x 0.18 + 7 x 0.36 = 3.06.
-    alpha: -3.78, 1.22, 1.22, -2.56, 2.44 x 6, 2.023619: NPV 5.178281, IRR 28.54 %.
+    it (0.5 a year for 2036-2038) is left at the horizon end: its tax book value B, set
+    against the residual value as a sale in 2036, tax 0.2 x (2.023619 - 1.5) = 0.104724.
+    Tax 3 x 0.18 + 7 x 0.36 + 0.104724 = 3.164724. alpha: -3.78, 1.22, 1.22, -2.56,
+    2.44 x 6, 2.023619 - 0.104724 = 1.918895: NPV 5.178281 - 0.104724 / 1.1^10 =
+    5.137905, IRR 28.48 % (5.178281 and 28.54 % with the residual untaxed).
     Depreciating the whole 10 MUSD from 2026 (1.0 a year, the second tranche three
     years before it was spent) taxed 0.08 a year in 2026-2028, 2.76 in all, and gave
     alpha 5.452 and 30.2 %."""
@@ -735,14 +875,17 @@ def test_each_tranche_is_depreciated_from_its_own_first_year_of_use(tmp_path):
     assert pf.loc[2026:2035, "tax_musd"].to_numpy() == pytest.approx(
         [0.18] * 3 + [0.36] * 7, abs=1e-9)
     residual = 5 / sum(1.1**-k for k in range(10)) * (1 + 1 / 1.1 + 1 / 1.21)
-    hand = [-3.78, 1.22, 1.22, -2.56] + [2.44] * 6 + [residual]
+    sale_tax = 0.2 * (residual - 1.5)
+    assert sale_tax == pytest.approx(0.104724, abs=1e-6)
+    assert pf.loc[2036, "tax_musd"] == pytest.approx(sale_tax, abs=1e-9)
+    hand = [-3.78, 1.22, 1.22, -2.56] + [2.44] * 6 + [residual - sale_tax]
     assert pf.loc[2026:2036, "flow_musd"].to_numpy() == pytest.approx(hand, abs=1e-9)
     alpha = _row(sections["party_economics"], "alpha")
-    assert alpha["tax paid (MUSD)"] == pytest.approx(3.06, abs=1e-9)
+    assert alpha["tax paid (MUSD)"] == pytest.approx(3.06 + sale_tax, abs=1e-9)
     npv = sum(v / 1.1**k for k, v in enumerate(hand))
-    assert npv == pytest.approx(5.178281, abs=1e-6)
+    assert npv == pytest.approx(5.137905, abs=1e-6)
     assert alpha["NPV (MUSD)"] == pytest.approx(npv, abs=1e-9)
-    assert alpha["IRR"] == pytest.approx(0.2854, abs=1e-4)
+    assert alpha["IRR"] == pytest.approx(0.2848, abs=1e-4)
     assert sum(v / (1 + alpha["IRR"])**k for k, v in enumerate(hand)) == pytest.approx(
         0.0, abs=1e-8)
 
@@ -1183,11 +1326,16 @@ def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
     forward), A = 50 x 0.08 / (1 - 1.08^-15) = 5.8415 from 2028 to 2042. ru's flow:
     2026 0.6 x (-50 + 25) = -15; 2027 0.6 x (-50 + 25 - 2) = -16.2; 2028 0.6 x (30 - A)
     - 0.6 x 0.2 x (30 - 10 - 4 - 2) = 14.4951 - 1.68 = 12.8151; ... 2035 12.4174; 2036
-    0.6 x (32.623 - A) = 16.0689; 2037-2042 -0.6 A = -3.5049 a year (the loan outlives
-    the horizon). NPV(-50 %) < 0, NPV(0) = +64.0 > 0, NPV(100 %) < 0: two roots, -21.1 %
-    (NPV rising through 0) and 31.7 % (falling). The NPV at -99 % and at 1000 % are both
-    negative, so the bisection on [-0.99, 10] found nothing; the investment-type root,
-    31.7 %, is reported. (ru counts in USD here: the IRR of its flows as they are.)"""
+    0.6 x (32.623 - A) = 16.0689 less the tax on the sale at the residual value: the
+    build's book value left is 20 (2036-2037 not depreciated), the interest 0.08 x the
+    balance after eight payments, 50 (1.08^15 - 1.08^8) / (1.08^15 - 1) = 30.4129, is
+    2.4330, so 0.6 x 0.2 x (32.623 - 20 - 2.4330) = 1.2228 and 14.8461; 2037-2042 -0.6 A
+    = -3.5049 a year (the loan outlives the horizon). NPV(-50 %) < 0, NPV(0) = +62.9 > 0
+    (+64.1 with the residual untaxed), NPV(100 %) < 0: two roots, -20.8 % (NPV rising
+    through 0) and 31.6 % (falling; 31.7 % untaxed). The NPV at -99 % and at 1000 % are
+    both negative, so the bisection on [-0.99, 10] found nothing; the investment-type
+    root, 31.6 %, is reported. (ru counts in USD here: the IRR of its flows as they
+    are.)"""
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
                    finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
                    regimes=REGIMES, party_rows=[("ru", 0.15, "USD", ""), *PARTIES[1:]],
@@ -1197,12 +1345,16 @@ def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
     a = 50 * 0.08 / (1 - 1.08**-15)
     assert flow.loc[2026:2028].to_numpy() == pytest.approx(
         [-15.0, -16.2, 0.6 * (30 - a) - 0.12 * 14])
+    balance = 50 * (1.08**15 - 1.08**8) / (1.08**15 - 1)
+    assert flow.loc[2036] == pytest.approx(0.6 * (32.623 - a)
+                                           - 0.12 * (32.623 - 20 - 0.08 * balance))
+    assert flow.loc[2036] == pytest.approx(14.8461, abs=1e-4)
     assert flow.loc[2037:2042].to_numpy() == pytest.approx([-0.6 * a] * 6)
     f = flow.to_numpy()
     assert economics.npv(f, -0.5) < 0 < economics.npv(f, 0.0)
-    assert economics.npv(f, 0.0) == pytest.approx(64.0, abs=0.1)
+    assert economics.npv(f, 0.0) == pytest.approx(62.9, abs=0.05)
     irr = _row(s, "ru")["IRR"]
-    assert irr == pytest.approx(0.317, abs=5e-4)
+    assert irr == pytest.approx(0.316, abs=5e-4)
     assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
     assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
 
