@@ -76,9 +76,9 @@ For one project, year by year (MUSD):
   activity; one year for all its parties) from its first year of use (its
   first tranche's) on, rate 0 in y1 .. y1 + holiday_years - 1, ``reduced_rate`` in
   the ``reduced_years`` after them (:meth:`Terms.tax_rates`); losses carried forward
-  are used in the holiday too. A holiday still in force in the year ``end`` leaves the
-  sale's gain untaxed (and uses up the losses carried forward against it), reduced
-  years tax it at ``reduced_rate``.
+  are used in the holiday too. The sale's gain, no profit of that activity, is taxed
+  at the regime's ``profit_tax_rate`` even where a holiday or reduced years would still
+  be in force in the year ``end``.
 * **Equity flow** of party p: ``s (operating + capex + residual + D - I - P) - tax_p``
   (capex: the incremental stream's, own spend and the rest); the **lender**
   (``project_finance.lender``) gets ``-D + I + P``.
@@ -511,6 +511,10 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         # with the deductions a build it avoids would have had (the chain's without it),
         # nor with the sale at the horizon end
         rates = terms.tax_rates(project, party, y, activity, first_use_year)
+        # the sale's gain is no profit of the activity a holiday or a reduced rate
+        # rewards: the regime's standard rate (the year holds nothing else in a stream)
+        at_end = y == end
+        rates[at_end] = terms.tax_rates(project, party, y[at_end], np.zeros(at_end.sum()))
         index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year
         return _tax(share * base * index, rates) / index
 
