@@ -15,6 +15,7 @@ import colorsys
 import html
 import itertools
 import json
+import textwrap
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -76,67 +77,123 @@ def span_text(start: int, length: int) -> str:
     return f"{start}-{str(end)[-2:] if same else end}"
 
 
-#: the period in an axis title of a chart whose periods :func:`period_labels` names, and
-#: with the note it needs when a label gives several runs' years
-PERIOD_AXIS = ("period (years)", "period (years; 'a | b': each run's, in the legend's order)")
+#: the period in an axis title of a chart whose periods :class:`PeriodYears` names, and
+#: with the note it needs when a label names a run whose years differ
+PERIOD_AXIS = ("period (years)", "period (years; 'run: years' where a run's differ)")
+
+#: what a change chart calls the base when a label states its years apart
+BASE_WORD = "base"
 
 
-def period_labels(period_tables: list[list[dict]]) -> dict[str, str]:
-    """Each period's label in charts: its name and its years, ``p2026 (2026-28)``,
-    ``p2029 (2029)`` (:func:`span_text` of its ``start_year`` and ``length_yr``).
+@dataclass(frozen=True)
+class PeriodYears:
+    """The years each compared run gives each period: ``spans[period][run]`` is
+    :func:`span_text` of the run's ``start_year`` and ``length_yr`` (``'2026-28'``);
+    ``runs`` in the comparison's order, the base first."""
 
-    ``period_tables``: the ``period_table`` of each run's ``manifest.json``, in the runs'
-    order (the base first; one table for a run's own report). The rule, one for every
-    chart and chart table: a period is always labelled with its years when a table gives
-    them, equal lengths or not, so a split part (p2026 split at 2029 and 2030: 3, 1 and 1
-    years beside p2031's 5) reads as what it is. Where the runs that model a period give
-    it different years (the base's p2026 is 2026-2030, a scenario splitting it at 2029
-    has p2026 = 2026-2028), the label gives each run's years in the runs' order, '–' for
-    a run without that period: ``p2026 (2026-30 | 2026-28)``. A period no table gives
-    years for keeps its bare name."""
-    spans: dict[str, list[str | None]] = {}
-    for i, table in enumerate(period_tables):
+    runs: tuple[str, ...]
+    spans: dict[str, dict[str, str]]
+
+    def labels(self, series: list[str] | None = None) -> dict[str, str]:
+        """Each period's label in a chart whose legend shows ``series`` (run names, or
+        ``Δ <run>`` in a change chart; all the runs when None), for the years of exactly
+        those series, compactly:
+
+        * every series that has the period gives it the same years: ``p2026 (2026-30)``;
+        * else the years most of them give (on a tie the base's, if it is one of the
+          tied, else the first series' in the legend), then each series that differs,
+          in the legend's order, by its run's name: ``p2026 (2026-30;
+          proposal_nakhodka_methanol_urea: 2026-28)``;
+        * a change chart (a ``Δ`` series; the base has no series there, every Δ is
+          against it) then states the base's years where they differ from those:
+          ``p2026 (2026-28; base: 2026-30)`` (one split run against the base), and
+          they alone when no series has the period.
+
+        A series without the period is not named (its value there is that of its period
+        holding those years, or blank: :mod:`chainopt.report.holding`); a period no run
+        gives years for keeps its bare name (no label)."""
+        names = [str(s) for s in (self.runs if series is None else series)]
+        change = any(n.startswith("Δ ") for n in names)
+        shown = [n.removeprefix("Δ ") for n in names]
+        base = self.runs[0] if change and self.runs and self.runs[0] not in shown else None
+        out = {}
+        for p, by_run in self.spans.items():
+            have = [(r, by_run[r]) for r in shown if r in by_run]
+            said = base is not None and base in by_run
+            if not have and not said:
+                continue
+            if have:
+                counts: dict[str, int] = {}
+                for _, s in have:
+                    counts[s] = counts.get(s, 0) + 1
+                top = max(counts.values())
+                tied = [s for s in counts if counts[s] == top]  # in the legend's order
+                first = (by_run.get(self.runs[0]) if self.runs else None)
+                common = first if first in tied else tied[0]
+            else:
+                common = by_run[base]  # type: ignore[index]
+            bits = [common, *(f"{r}: {s}" for r, s in have if s != common)]
+            if said and by_run[base] != common:  # type: ignore[index]
+                bits.append(f"{BASE_WORD}: {by_run[base]}")  # type: ignore[index]
+            out[p] = f"{p} ({'; '.join(bits)})"
+        return out
+
+
+def period_years(period_tables: list[list[dict]], runs: list[str] | None = None
+                 ) -> PeriodYears:
+    """:class:`PeriodYears` of the runs whose ``manifest.json`` ``period_table`` is each of
+    ``period_tables`` (in the runs' order, the base first; one table for a run's own
+    report), named ``runs`` (``run 1``, ``run 2``, ... when not known). The rule, one for
+    every chart and chart table: a period is always labelled with its years when a table
+    gives them, equal lengths or not, so a split part (p2026 split at 2029 and 2030: 3, 1
+    and 1 years beside p2031's 5) reads as what it is."""
+    names = [str(r) for r in runs] if runs is not None else []
+    names += [f"run {i + 1}" for i in range(len(names), len(period_tables))]
+    spans: dict[str, dict[str, str]] = {}
+    for name, table in zip(names, period_tables, strict=False):
         for row in table or []:
             try:  # a record someone edited: a row without years is no label
                 p, text = str(row["period"]), span_text(int(row["start_year"]),
                                                         int(row["length_yr"]))
             except (KeyError, TypeError, ValueError):
                 continue
-            spans.setdefault(p, [None] * len(period_tables))[i] = text
-    out = {}
-    for p, per_run in spans.items():
-        known = [s for s in per_run if s is not None]
-        years = (known[0] if len(set(known)) == 1
-                 else " | ".join(s if s is not None else "–" for s in per_run))
-        out[p] = f"{p} ({years})"
-    return out
+            spans.setdefault(p, {})[name] = text
+    return PeriodYears(tuple(names), spans)
 
 
 def run_period_labels(manifest: dict | None) -> dict[str, str]:
-    """:func:`period_labels` of one run (its manifest's ``period_table``; none known: {})."""
+    """The period labels of one run (its manifest's ``period_table``; none known: {})."""
     table = (manifest or {}).get("period_table")
-    return period_labels([table]) if isinstance(table, list) else {}
+    return period_years([table]).labels() if isinstance(table, list) else {}
 
 
 def key_axis(df: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str | None:
     """The axis title of a comparison chart of ``df``'s rows, named by its ``keys``
     columns (:func:`row_labels`): the keys joined by ' / ', the period as
-    :data:`PERIOD_AXIS` says it, with its note on 'a | b' when the label of one of the
-    rows' periods gives several runs' years (``production``: 'product / unit / period
-    (years)'). None for a table without periods, or without ``labels`` (a folder that
-    records no period tables)."""
+    :data:`PERIOD_AXIS` says it, with its note on 'run: years' when the label of one of
+    the rows' periods names a run's (``production``: 'product / unit / period (years)').
+    None for a table without periods, or without ``labels`` (a folder that records no
+    period tables)."""
     if "period" not in keys or "period" not in df.columns or not labels:
         return None
-    several = any(" | " in labels.get(str(p), "") for p in df["period"])
+    several = any("; " in labels.get(str(p), "") for p in df["period"])
     return " / ".join(PERIOD_AXIS[several] if k == "period" else str(k) for k in keys)
 
 
 def labelled(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """``df`` with its ``period`` column (if any) as :func:`period_labels` labels it,
-    for a chart; periods without a label kept."""
+    """``df`` with its ``period`` column (if any) as :meth:`PeriodYears.labels` labels
+    it, for a chart; periods without a label kept."""
     if not labels or "period" not in df.columns:
         return df
     return df.assign(period=[labels.get(str(p), p) for p in df["period"]])
+
+
+def wrapped(text: object, width: int, newline: str = "\n") -> str:
+    """``text`` wrapped at ``width`` characters (at spaces; a long name kept whole), its
+    lines joined by ``newline`` (``<br>`` for plotly): a chart's tick labels and titles,
+    which run off the image when they are longer than it is wide."""
+    return newline.join(textwrap.wrap(str(text), width, break_long_words=False,
+                                      break_on_hyphens=False) or [""])
 
 
 # -- Sankey -------------------------------------------------------------------------------
@@ -390,21 +447,53 @@ _TAB20 = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d6
           "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
 
 
-def series_colours(names: list) -> dict[str, str]:
+def series_colours(names: list, among: list | None = None) -> dict[str, str]:
     """A colour for each series of one chart, every one different: the default cycles
     repeat after 10 (the 11th series of a chart took the 1st one's colour, so a legend
     entry named two bars). Up to 10 names take tab10, up to 20 tab20, more evenly spaced
     hues at two lightnesses. Colours go to the names in sorted order, not in the order a
     chart draws them (by size), so a name keeps its colour in every chart and report
-    of the same set of names (the units of a case in two of its scenarios)."""
-    keys = sorted(dict.fromkeys(str(n) for n in names))
+    of the same set of names (the units of a case in two of its scenarios).
+
+    A change series ``Δ <run>`` takes its run's colour, and ``among`` (a comparison's
+    runs) names the set the colours go to: with it a scenario has one colour in the
+    comparison's level and change charts alike (the change charts, whose names lack the
+    base, gave a run the colour of another run's place in the level charts)."""
+    shown = [str(n) for n in names]
+    keys = sorted(dict.fromkeys([*(n.removeprefix("Δ ") for n in shown),
+                                 *(str(n).removeprefix("Δ ") for n in among or [])]))
     n = len(keys)
     if n <= len(_TAB20):
         pal = list(_TAB10 if n <= len(_TAB10) else _TAB20)
     else:
         pal = ["#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in colorsys.hls_to_rgb(
             i / n, 0.38 if i % 2 else 0.58, 0.75))) for i in range(n)]
-    return dict(zip(keys, pal, strict=False))
+    of = dict(zip(keys, pal, strict=False))
+    return {**of, **{s: of[s.removeprefix("Δ ")] for s in shown}}
+
+
+#: how a chart marks a value that is not compared (a blank cell of its table: a run's
+#: uneven period holding a period another run splits off, a period the run does not
+#: have, a commodity value that is a bound), and what its title then says
+NOT_COMPARED = "not compared"
+NOT_COMPARED_NOTE = ("×: not compared (blank in the table, the run has no value of its "
+                     "own there; the warnings say why)")
+#: the legend entry of the marks
+NOT_COMPARED_LEGEND = "not compared (blank)"
+
+
+def not_compared(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Which cells of ``columns`` are not compared: blank (NaN) in the comparison table,
+    which a bar chart would draw as no bar, a Δ of 0 to the eye."""
+    return df[columns].apply(pd.to_numeric, errors="coerce").isna() if columns else \
+        pd.DataFrame(index=df.index)
+
+
+def with_blank_note(title: str, df: pd.DataFrame, columns: list[str]) -> str:
+    """``title`` with :data:`NOT_COMPARED_NOTE` when a cell of ``columns`` the chart
+    draws is blank."""
+    return f"{title}; {NOT_COMPARED_NOTE}" if not_compared(df, columns).any().any() \
+        else title
 
 def _pivot(df: pd.DataFrame, index: str, value: str, periods: list[str]) -> pd.DataFrame:
     if df.empty:
@@ -852,8 +941,16 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     period (a ``period`` column), whose rows stay in the table's order, the order
     ``chainopt compare`` writes them in (each item's periods in time, by start year), so
     a series by period reads as the years run: cashflow's p2026, p2029, p2030, p2031 ...,
-    not p2029, p2030, p2046 ... by the size of their change."""
-    chosen = _changed(df).index[:top]
+    not p2029, p2030, p2046 ... by the size of their change.
+
+    A row with a Δ not compared (blank: :func:`not_compared`) and no other change is
+    kept after those that changed, within the ``top``: the chart marks the blank (the
+    uneven comparison's p2031, where one run's Δ is 0 and the other's blank, was left
+    out, and with it the only sign that the second run is not compared there)."""
+    _, _, delta = compare_columns(df)
+    changed = _changed(df).index
+    blank = df.index[not_compared(df, delta).any(axis=1)] if delta else df.index[:0]
+    chosen = [*changed, *(i for i in blank if i not in set(changed))][:top]
     if "period" in df.columns:
         chosen = df.index[df.index.isin(chosen)]
     return df.loc[chosen]

@@ -1048,7 +1048,7 @@ FAILED = "failed"
 
 #: :data:`TEXT_FILE`'s record of each compared run's periods, in the runs' order (a list
 #: of {run, period_table}: its manifest's ``period_table``, start year and length of each
-#: period): what the charts label each period with (:func:`period_labels`)
+#: period): what the charts label each period with (:func:`period_years`)
 PERIODS = "period_tables"
 
 #: :data:`TEXT_FILE`'s record of ``comparison.md``'s SHA-256 (of its UTF-8 bytes): the
@@ -1103,18 +1103,21 @@ def markdown_as_written(folder: str | Path) -> str | None:
         return None
 
 
-def period_labels(folder: str | Path) -> dict[str, str]:
-    """Each period of the comparison ``folder`` with its years, as its charts label it
-    (:func:`chainopt.report.charts.period_labels` of the runs' period tables that
-    :data:`TEXT_FILE` records, :data:`PERIODS`): ``p2026 (2026-30 | 2026-28)`` where the
-    base's p2026 is 2026-2030 and a scenario's, split at 2029, 2026-2028. None (bare
+def period_years(folder: str | Path) -> charts.PeriodYears:
+    """The years each run of the comparison ``folder`` gives each period
+    (:func:`chainopt.report.charts.period_years` of the runs' period tables that
+    :data:`TEXT_FILE` records, :data:`PERIODS`), which label a chart's periods for the
+    series its legend shows (:meth:`chainopt.report.charts.PeriodYears.labels`:
+    ``p2026 (2026-30; proposal_nakhodka_methanol_urea: 2026-28)``). No years (bare
     names) in folders written before it, or a record that is not one."""
     record = _text_record(folder)
     runs = record.get(PERIODS)
     if not isinstance(runs, list):
-        return {}
+        return charts.period_years([])
     tables = [r.get("period_table") if isinstance(r, dict) else None for r in runs]
-    return charts.period_labels([t if isinstance(t, list) else [] for t in tables])
+    names = [str(r["run"]) if isinstance(r, dict) and isinstance(r.get("run"), str)
+             else f"run {i + 1}" for i, r in enumerate(runs)]
+    return charts.period_years([t if isinstance(t, list) else [] for t in tables], names)
 
 
 def compared_failures(folder: str | Path) -> list[dict]:

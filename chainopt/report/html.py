@@ -314,50 +314,106 @@ def _cashflow_figure(df: pd.DataFrame):
     return fig
 
 
-def _values_figure(df: pd.DataFrame, title: str, labels: dict[str, str] | None = None):
+#: characters of a comparison chart's tick label and title a line (plotly does not wrap:
+#: labels with each run's years ran the title and axis title out of the chart)
+TICK_WIDTH, TITLE_WIDTH = 40, 100
+
+
+def _title_room(title: str) -> int:
+    """The top margin (px) a chart title of that many ``<br>`` lines needs (17 px a line
+    and the room plotly's title keeps above and below it)."""
+    return 40 + 22 * (title.count("<br>") + 1)
+
+
+def _blank_marks(fig, cells: list[tuple[str, str]], horizontal: bool) -> None:
+    """One trace of 'x' marks at 0 on each row (label) of ``cells`` (label, series whose
+    value there is not compared: a blank cell, which a bar chart draws as no bar, a
+    change of 0 to the eye), each saying which series: 'not compared: Δ ru_mp4'."""
+    import plotly.graph_objects as go  # lazy: plotly is slow to import
+
+    if not cells:
+        return
+    by: dict[str, list[str]] = {}
+    for label, series in cells:
+        by.setdefault(label, []).append(series)
+    rows = list(by)
+    # beside the mark in a horizontal chart; above it, a name a line, in a vertical one
+    text = [f"{charts.NOT_COMPARED}:{' ' if horizontal else '<br>'}"
+            + (", " if horizontal else "<br>").join(by[r]) for r in rows]
+    zero = [0.0] * len(rows)
+    fig.add_trace(go.Scatter(
+        x=zero if horizontal else rows, y=rows if horizontal else zero, mode="markers+text",
+        name=charts.NOT_COMPARED_LEGEND, text=text,
+        textposition="middle right" if horizontal else "top center",
+        textfont={"size": 9, "color": "#444444"}, hovertext=text,
+        hoverinfo="text", marker={"symbol": "x", "size": 9, "color": "#444444"}))
+
+
+def _values_figure(df: pd.DataFrame, title: str,
+                   years: charts.PeriodYears | None = None):
     """Grouped bars: one group per row, one bar per run, every run (at most 40 rows);
-    periods named by ``labels`` with their years (:func:`compare.period_labels`)."""
+    periods named with the years of the legend's runs (:meth:`charts.PeriodYears.labels`),
+    a value not compared marked (:func:`_blank_marks`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
     keys, values, _ = _columns(df)
     if not values or df.empty or len(df) > 40:
         return None
-    lab = _labels(charts.labelled(df, labels or {}), keys)  # 'p2026 (2026-28)' ...
+    labels = years.labels(values) if years is not None else {}
+    lab = [charts.wrapped(x, TICK_WIDTH, "<br>")
+           for x in _labels(charts.labelled(df, labels), keys)]  # 'p2026 (2026-28)' ...
     fig = go.Figure()
-    colour = charts.series_colours(values)
+    colour = charts.series_colours(values, among=values)
     for c in values:
         fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist(),
                              marker_color=colour[str(c)]))
-    axis = charts.key_axis(df, keys, labels or {})
-    fig.update_layout(title=esc(title), barmode="group", height=420,
-                      xaxis_title=esc(axis) if axis else None)
+    blank = charts.not_compared(df, values)
+    _blank_marks(fig, [(lab[i], esc(c)) for i in range(len(df)) for c in values
+                       if blank[c].iloc[i]], horizontal=False)
+    axis = charts.key_axis(df, keys, labels)
+    head = charts.wrapped(esc(charts.with_blank_note(title, df, values)), TITLE_WIDTH, "<br>")
+    fig.update_layout(title=head, barmode="group", height=460,
+                      margin={"t": _title_room(head)},
+                      xaxis={"title": esc(axis) if axis else None, "automargin": True})
     return fig
 
 
 def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
-                  labels: dict[str, str] | None = None):
+                  years: charts.PeriodYears | None = None):
     """Horizontal bars of the Δ columns for the rows that changed most
-    (:func:`charts.top_deltas`: a table by period's in time order), periods named by
-    ``labels`` with their years (:func:`compare.period_labels`)."""
+    (:func:`charts.top_deltas`: a table by period's in time order), periods named with
+    the years of the Δ series' runs and the base's where they differ
+    (:meth:`charts.PeriodYears.labels`), a value not compared marked
+    (:func:`_blank_marks`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
-    keys, _, delta = _columns(df)
+    keys, values, delta = _columns(df)
     d = charts.top_deltas(df, top)
     if d.empty:
         return None
-    lab = _labels(charts.labelled(d, labels or {}), keys)  # 'p2026 (2026-28)' ...
-    axis = charts.key_axis(d, keys, labels or {})
+    labels = years.labels(delta) if years is not None else {}
+    lab = [charts.wrapped(x, TICK_WIDTH, "<br>")
+           for x in _labels(charts.labelled(d, labels), keys)]  # 'p2026 (2026-28)' ...
+    axis = charts.key_axis(d, keys, labels)
     fig = go.Figure()
-    colour = charts.series_colours(delta)
+    colour = charts.series_colours(delta, among=values)
     for c in delta:
         fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
                              marker_color=colour[str(c)]))
-    fig.update_layout(title=esc(charts.delta_title(df, title, top)), barmode="group",
-                      height=max(300, 26 * len(d) + 120),
-                      yaxis_title=esc(axis) if axis else None,
-                      margin={"l": 260, "r": 20, "t": 50, "b": 40})
+    blank = charts.not_compared(d, delta)
+    _blank_marks(fig, [(lab[i], esc(c)) for i in range(len(d))[::-1] for c in delta
+                       if blank[c].iloc[i]], horizontal=True)
+    lines = max((x.count("<br>") + 1 for x in lab), default=1)
+    head = charts.wrapped(esc(charts.with_blank_note(charts.delta_title(df, title, top), d,
+                                                     delta)), TITLE_WIDTH, "<br>")
+    fig.update_layout(
+        title=head, barmode="group",
+        height=max(300, 14 * lines * len(d) + 26 * len(d) + 80 + _title_room(head)),
+        yaxis={"title": charts.wrapped(esc(axis), 50, "<br>") if axis else None,
+               "automargin": True},
+        margin={"r": 20, "t": _title_room(head), "b": 40})
     return fig
 
 
@@ -369,7 +425,7 @@ def compare_report_html(folder: Path) -> str:
     """The report of a ``chainopt compare`` folder: side-by-side KPIs, project economics
     (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
     tables = read_tables(folder)
-    labels = compare.period_labels(folder)  # each period with its years in each run
+    years = compare.period_years(folder)  # each period's years in each run
     titles = _titles()
     # what the runs warned of first: the values below are read with it
     first = [*compare.WARNING_TABLES, "objective", "economics", "project_cashflows",
@@ -395,11 +451,11 @@ def compare_report_html(folder: Path) -> str:
         fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
             else None
         if fig is None and name not in ("economics", "chain_changes"):
-            fig = _values_figure(df, title, labels) if name in ("objective", "cashflow") or \
+            fig = _values_figure(df, title, years) if name in ("objective", "cashflow") or \
                 name.startswith("kpi") else None
         if fig is not None:
             body += figure_html(f"{name}-chart", fig)
-        dfig = _delta_figure(df, f"{title}: change against the base", labels=labels)
+        dfig = _delta_figure(df, f"{title}: change against the base", years=years)
         if dfig is not None and name not in NO_DELTA_CHART:
             body += figure_html(f"{name}-delta", dfig)
         sections.append((name, title, body))

@@ -233,15 +233,48 @@ def _fill(line: str, indent: str) -> str:
 #: figure, half of it less the margins: 464 px at 100 dpi, 8 px a character)
 KEY_FIGURES_WIDTH = 58
 
+#: inches a line of the key-figures panel takes (10 pt at matplotlib's 1.2 line spacing,
+#: 0.167 in, and a little for the ascent of the first line)
+LINE_IN = 0.175
+
 
 def static_figure(p: Page, plt):
     """The one-pager as one matplotlib figure (waterfall, cash flow, key figures, parties,
     constraints), for PNG/SVG and the deck; ``plt`` is :mod:`matplotlib.pyplot`."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator  # lazy: static charts only
 
-    fig = plt.figure(figsize=(13.3, 7.0))  # 16:9 slide minus the title
-    grid = fig.add_gridspec(2, 2, height_ratios=[3.4, 1.2], hspace=0.5, wspace=0.22)
-    ax = fig.add_subplot(grid[0, 0])
+    # the key figures and party lines first: the panel under the charts is as tall as
+    # they are (a party's IRR note wrapping to a second line pushed the last party,
+    # JBIC's, off the bottom of the page, and of the deck's slide)
+    # wrapped to the panel's width (58 characters of 10 pt monospace): a note such as
+    # 'n/a (not paid back by 2050, the horizon's end; residual value not counted)' ran
+    # into the constraints beside it
+    total = float(p.summary["incremental NPV (MUSD)"])
+    text = [_fill(f"{k}: {v}", "    ") for k, v in key_figures(p)]
+    pr = party_rows(p)
+    if len(pr):  # one party a line (the IRR in its currency, which the line names)
+        text += ["parties:", *(_fill(f"  {party_line(r)}", "      ")
+                               for _, r in pr.iterrows())]
+    lines = ["What makes or breaks it (rent change, MUSD/yr):"]
+    for _, r in p.constraints.head(3).iterrows():
+        lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
+                     f"{signed(float(r['rent change (MUSD/yr)']))}")
+    n = max("\n".join(text).count("\n") + 1, len(lines))
+    # wrapped: names have no length limit, and a slide does not scroll
+    title = textwrap.fill(f"{p.title}: incremental NPV {number(total)} MUSD against "
+                          f"{p.scenario} without {p.project}", 120, break_on_hyphens=False)
+    # inches: the title (12 pt lines, 0.2 in) and the charts' own titles, the charts
+    # (their tick labels below), the text panel (:data:`LINE_IN` a line), a margin
+    head = 0.55 + 0.2 * (title.count("\n") + 1)
+    charts_h, gap, foot = 3.9, 1.15, 0.25
+    panel = max(1.2, LINE_IN * n)
+    height = head + charts_h + gap + panel + foot
+    fig = plt.figure(figsize=(13.3, height))  # 7 in: a 16:9 slide minus the title
+
+    def rect(left: float, top_in: float, width: float, tall_in: float) -> list[float]:
+        return [left, 1 - (top_in + tall_in) / height, width, tall_in / height]
+
+    ax = fig.add_axes(rect(0.125, head, 0.35, charts_h))
     wf = p.waterfall
     cum, bottoms, heights = 0.0, [], []
     for v in wf["npv_musd"].astype(float):
@@ -251,7 +284,6 @@ def static_figure(p: Page, plt):
     labels = [*wf["category"].astype(str), "incremental NPV"]
     colours = ["#31a354" if v >= 0 else "#de2d26" for v in wf["npv_musd"]]
     ax.bar(range(len(wf)), heights, bottom=bottoms, color=colours)
-    total = float(p.summary["incremental NPV (MUSD)"])
     ax.bar(len(wf), abs(total), bottom=min(0.0, total), color="#253858")
     for i, v in enumerate([*wf["npv_musd"].astype(float), total]):
         top = (bottoms[i] + heights[i]) if i < len(wf) else max(0.0, total)
@@ -260,7 +292,11 @@ def static_figure(p: Page, plt):
                   ha="right")
     ax.axhline(0, color="#888", lw=0.6)
     ax.set_title("Incremental NPV by category (MUSD)", fontsize=10)
-    ax2 = fig.add_subplot(grid[0, 1])
+    # room above the highest bar for its label (MP4's 30.9 and -87.4 were printed over
+    # the title: the running total reached the top of the axes)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.08 * (hi - lo))
+    ax2 = fig.add_axes(rect(0.545, head, 0.355, charts_h))
     cf = p.cashflows
     if len(cf):
         ax2.bar(cf["year"].astype(int) + 0.5, cf["operating_musd"] + cf["capex_musd"],
@@ -275,26 +311,11 @@ def static_figure(p: Page, plt):
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # no tick at 2029.5
     ax2.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
     ax2.set_title("Incremental cash flow by year (MUSD, undiscounted)", fontsize=10)
-    ax3 = fig.add_subplot(grid[1, 0])
+    ax3 = fig.add_axes(rect(0.125, head + charts_h + gap, 0.35, panel))
     ax3.axis("off")
-    # wrapped to the panel's width (58 characters of 10 pt monospace): a note such as
-    # 'n/a (not paid back by 2050, the horizon's end; residual value not counted)' ran
-    # into the constraints beside it
-    text = [_fill(f"{k}: {v}", "    ") for k, v in key_figures(p)]
-    pr = party_rows(p)
-    if len(pr):  # one party a line (the IRR in its currency, which the line names)
-        text += ["parties:", *(_fill(f"  {party_line(r)}", "      ")
-                               for _, r in pr.iterrows())]
     ax3.text(0, 1, _txt("\n".join(text)), va="top", fontsize=10, family="monospace")
-    ax4 = fig.add_subplot(grid[1, 1])
+    ax4 = fig.add_axes(rect(0.525, head + charts_h + gap, 0.375, panel))
     ax4.axis("off")
-    lines = ["What makes or breaks it (rent change, MUSD/yr):"]
-    for _, r in p.constraints.head(3).iterrows():
-        lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
-                     f"{signed(float(r['rent change (MUSD/yr)']))}")
     ax4.text(0, 1, "\n".join(lines), va="top", fontsize=9)
-    # wrapped: names have no length limit, and a slide does not scroll
-    fig.suptitle(_txt(textwrap.fill(f"{p.title}: incremental NPV {number(total)} MUSD against "
-                                    f"{p.scenario} without {p.project}", 120,
-                                    break_on_hyphens=False)), fontsize=12)
+    fig.suptitle(_txt(title), fontsize=12, y=1 - 0.15 / height, va="top")
     return fig

@@ -23,7 +23,7 @@ from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
-from chainopt.report.compare import NO_DELTA_CHART, TITLES, period_labels, read_tables
+from chainopt.report.compare import NO_DELTA_CHART, TITLES, period_years, read_tables
 
 #: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
 MAX_HEIGHT_IN = 9.0
@@ -336,12 +336,34 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     return fig
 
 
+#: characters of a comparison chart's tick label (7 pt) and title (10 pt) a line: the
+#: labels with each run's years ran the title and axis title off a 10 in chart
+TICK_WIDTH, TITLE_WIDTH = 40, 95
+
+
+def mark_not_compared(ax, at: list[tuple[float, float]], horizontal: bool) -> None:
+    """An 'x' and the words :data:`charts.NOT_COMPARED` at each (bar position, 0) of
+    ``at``, where a bar would stand for a value not compared (a blank cell: no bar read
+    as a change of 0), with one legend entry."""
+    for i, (pos, _) in enumerate(at):
+        xy = (0.0, pos) if horizontal else (pos, 0.0)
+        ax.scatter(*xy, marker="x", color="#444444", s=28, zorder=4,
+                   label=charts.NOT_COMPARED_LEGEND if i == 0 else None)
+        ax.annotate(charts.NOT_COMPARED, xy, textcoords="offset points",
+                    xytext=(5, 0) if horizontal else (0, 5), fontsize=6, color="#444444",
+                    va="center" if horizontal else "bottom",
+                    ha="left" if horizontal else "center",
+                    rotation=0 if horizontal else 90)
+
+
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
     run and the largest changes (Δ) of each table, as in the HTML report; each period
-    named with its years in each run (:func:`chainopt.report.compare.period_labels`:
-    ``p2026 (2026-30 | 2026-28)``), a table by period's changes in time order
-    (:func:`charts.top_deltas`)."""
+    named with the years of the series the chart's legend shows
+    (:meth:`charts.PeriodYears.labels`: ``p2026 (2026-30; proposal_nakhodka_methanol_urea:
+    2026-28)``), a table by period's changes in time order (:func:`charts.top_deltas`), a
+    value not compared (blank) marked (:func:`mark_not_compared`), a run in one colour in
+    every chart (:func:`charts.series_colours` among the runs)."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
     written = []
@@ -351,7 +373,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
 
     tables = read_tables(folder)
-    labels = period_labels(folder)
+    years = period_years(folder)
     for i, page in enumerate(onepager.pages(tables)):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
@@ -366,46 +388,61 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             if fig is not None:
                 save(fig, stem)
             continue
+        title = TITLES.get(stem, stem.replace("_", " "))
         if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
                 and len(df) <= 40:
             fig, ax = plt.subplots(figsize=(10, 5))
             x = np.arange(len(df))
             width = 0.8 / len(values)
-            colour = charts.series_colours(values)
+            colour = charts.series_colours(values, among=values)
+            blank = charts.not_compared(df, values)
+            at = []
             for i, c in enumerate(values):
-                ax.bar(x - 0.4 + width * (i + 0.5), df[c].to_numpy(dtype=float), width,
-                       label=_txt(c), color=colour[str(c)])
-            # each period with its years: 'p2026 (2026-28)'
+                pos = x - 0.4 + width * (i + 0.5)
+                ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
+                       color=colour[str(c)])
+                at += [(float(q), 0.0) for q in pos[blank[c].to_numpy()]]
+            mark_not_compared(ax, at, horizontal=False)
+            # each period with the years of the legend's runs: 'p2026 (2026-28)'
+            labels = years.labels(values)
             rows = charts.row_labels(charts.labelled(df, labels), keys)
-            ax.set_xticks(x, [_txt(v) for v in rows], rotation=45, ha="right", fontsize=7)
+            ax.set_xticks(x, [_txt(charts.wrapped(v, TICK_WIDTH)) for v in rows],
+                          rotation=45, ha="right", fontsize=7)
             axis = charts.key_axis(df, keys, labels)
-            ax.set_title(_txt(textwrap.fill(TITLES.get(stem, stem.replace("_", " ")), 100)),
-                         fontsize=10)
+            fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
+                                             TITLE_WIDTH)), fontsize=10)
             if axis:
-                ax.set_xlabel(_txt(axis), fontsize=8)
-            ax.legend(fontsize=8)
+                ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
+            legend_outside(ax, fontsize=8)
             save(fig, stem)
         d = charts.top_deltas(df)
         if len(d) and stem not in NO_DELTA_CHART:
             # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
             fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
-                3, 0.3 * len(d) * len(delta) + 1))))
+                3, 0.3 * len(d) * len(delta) + 1.5))))
             y = np.arange(len(d))
             h = 0.8 / len(delta)
-            lab = [_txt(v) for v in charts.row_labels(charts.labelled(d, labels), keys)]
+            labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
+            lab = [_txt(charts.wrapped(v, TICK_WIDTH))
+                   for v in charts.row_labels(charts.labelled(d, labels), keys)]
             axis = charts.key_axis(d, keys, labels)
-            colour = charts.series_colours(delta)
+            colour = charts.series_colours(delta, among=values)
+            blank = charts.not_compared(d, delta)
+            at = []
             for i, c in enumerate(delta):
-                ax.barh(y - 0.4 + h * (i + 0.5), d[c].to_numpy(dtype=float), h, label=_txt(c),
+                pos = y - 0.4 + h * (i + 0.5)
+                ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
                         color=colour[str(c)])
+                at += [(float(q), 0.0) for q in pos[blank[c].to_numpy()]]
+            mark_not_compared(ax, at, horizontal=True)
             ax.set_yticks(y, lab, fontsize=7)
             if axis:  # beside a chart 3 in tall: wrapped
-                ax.set_ylabel(_txt(textwrap.fill(axis, 45)), fontsize=8)
+                ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
-            ax.set_title(_txt(textwrap.fill(charts.delta_title(
-                df, f"{TITLES.get(stem, stem.replace('_', ' '))}: change against the base"),
-                100)), fontsize=10)
+            fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
+                df, f"{title}: change against the base"), d, delta), TITLE_WIDTH)),
+                fontsize=10)
             ax.legend(fontsize=8)
             save(fig, f"{stem}-delta")
     return written

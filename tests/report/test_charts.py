@@ -196,7 +196,9 @@ def test_cashflow_by_period_is_named_a_margin_after_annuities(tmp_path, monkeypa
     real = static.save_figure
 
     def keep(plt, fig, out, key, fmt, dpi):
-        titles[key] = fig.axes[0].get_title().replace("\n", " ")
+        # a comparison chart's title is the figure's (centred on the image, wrapped to it)
+        titles[key] = (fig._suptitle.get_text() if fig._suptitle else
+                       fig.axes[0].get_title()).replace("\n", " ")
         bars = [p.get_width() if key.endswith("-delta") else p.get_height()
                 for c in fig.axes[0].containers for p in c]
         titles[f"{key} bars"] = bars
@@ -758,28 +760,6 @@ changes:
 SPLIT_LABELS = ["p2026 (2026-28)", "p2029 (2029-30)", "p2031 (2031-35)", "p2036 (2036-40)"]
 
 
-def test_a_period_label_gives_its_years():
-    """2026 and 3 years: 2026, 2027, 2028 -> '2026-28'; one year -> the year; an end in
-    the next century written whole (2096 + 10 - 1 = 2105). Two runs that give p2026
-    different years (5 from 2026, 3 from 2026) show both, in the runs' order; a period
-    only one run has (p2029) or both give alike (p2031) shows its years once; a period
-    without years keeps its name."""
-    assert charts.span_text(2026, 3) == "2026-28"
-    assert charts.span_text(2029, 1) == "2029"
-    assert charts.span_text(2096, 10) == "2096-2105"
-    base = [{"period": "p2026", "start_year": 2026, "length_yr": 5},
-            {"period": "p2031", "start_year": 2031, "length_yr": 5}]
-    split = [{"period": "p2026", "start_year": 2026, "length_yr": 3},
-             {"period": "p2029", "start_year": 2029, "length_yr": 1},
-             {"period": "p2030", "start_year": 2030, "length_yr": 1, "part_of": "p2026"},
-             {"period": "p2031", "start_year": 2031, "length_yr": 5}]
-    assert charts.period_labels([base, split]) == {
-        "p2026": "p2026 (2026-30 | 2026-28)", "p2029": "p2029 (2029)",
-        "p2030": "p2030 (2030)", "p2031": "p2031 (2031-35)"}
-    assert charts.period_labels([split, base])["p2026"] == "p2026 (2026-28 | 2026-30)"
-    assert charts.period_labels([[{"period": "p1"}]]) == {}
-
-
 @pytest.fixture(scope="module")
 def split_compare(tmp_path_factory):
     """small_chain against :data:`SPLIT_PRICES`, compared and saved."""
@@ -821,8 +801,9 @@ def test_run_charts_label_each_period_with_its_years(split_compare, tmp_path, mo
 def test_comparison_charts_give_each_runs_years_and_changes_in_time_order(
         split_compare, tmp_path, monkeypatch):
     """small_chain's p2026 is 2026-2030, the split run's 2026-2028: the cash-flow chart's
-    p2026 says both ('2026-30 | 2026-28', the base first, as in the legend); p2029,
-    which only the split run has, is 2029-2030.
+    p2026 says both ('2026-30; split_prices: 2026-28': a tie of one each, the base's
+    first, the other run by name, :class:`charts.PeriodYears`); p2029, which only the
+    split run has, is 2029-2030.
 
     The change chart keeps the periods in time order. Diesel at ru_dom sells for 560
     USD/t; Δ cash flow = (f - 1) x 560 x (diesel sold, k t/yr) / 1000, so for any amount
@@ -849,14 +830,14 @@ def test_comparison_charts_give_each_runs_years_and_changes_in_time_order(
 
     monkeypatch.setattr(static, "save_figure", keep)
     static.write_compare_static(folder, tmp_path, "png")
-    base_first = ["p2026 (2026-30 | 2026-28)", *SPLIT_LABELS[1:]]
+    base_first = ["p2026 (2026-30; split_prices: 2026-28)", *SPLIT_LABELS[1:]]
     assert ticks["cashflow"] == base_first
     assert ticks["cashflow-delta"] == base_first[1:]  # p2026 unchanged: not drawn
-    # the axis says what 'a | b' is where a label has it, and only there
+    # the axis says what 'run: years' is where a label has it, and only there
     assert ticks["cashflow axis"] == charts.PERIOD_AXIS[1]
     assert ticks["cashflow-delta axis"] == charts.PERIOD_AXIS[0]
     # the HTML's change chart (horizontal: its first row drawn at the top, last in y)
-    labels = compare.period_labels(folder)
-    fig = _delta_figure(compare.read_tables(folder)["cashflow"], "x", labels=labels)
+    years = compare.period_years(folder)
+    fig = _delta_figure(compare.read_tables(folder)["cashflow"], "x", years=years)
     assert list(fig.data[0].y)[::-1] == base_first[1:]
-    assert "p2026 (2026-30 | 2026-28)" in compare_report_html(folder)
+    assert "p2026 (2026-30; split_prices: 2026-28)" in compare_report_html(folder)

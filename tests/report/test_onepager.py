@@ -250,3 +250,50 @@ def test_waterfall_labels_read_as_every_number_of_the_page():
 
     assert [_short(v) for v in (1.455, 8.729, -0.04, 0.049, -0.0006, -0.0004, 0.0)] == [
         "1.455", "8.729", "-0.040", "0.049", "-0.001", "0.000", "0"]
+
+
+#: four parties, two of whose IRR notes wrap: 'ru_sponsor (equity): NPV 1,255.7 MUSD,
+#: IRR n/a (2 sign changes, NPV > 0 at any rate)' is 75 characters with its indent, more
+#: than the panel's 58 (KEY_FIGURES_WIDTH), so each takes two lines
+FOUR_PARTIES = pd.DataFrame({
+    "scenario": ["sc"] * 4, "project": ["pj"] * 4,
+    "party": ["ru_sponsor", "jp_consortium", "ru_banks", "jbic"],
+    "role": ["equity", "equity", "lender", "lender"],
+    "currency": ["RUB", "JPY", "RUB", "JPY"],
+    "NPV (MUSD)": [1255.7, 2219.2, -191.0, 782.9],
+    "IRR": [float("nan"), float("nan"), 0.14, 0.059],
+    "IRR note": ["2 sign changes, NPV > 0 at any rate"] * 2 + [""] * 2})
+
+
+def test_every_party_line_is_on_the_page():
+    """Review out29 F3: with an IRR note wrapping, the party block ran past the bottom of
+    the 7 in figure and the last party (JBIC's) was cut off, on the page and on the deck's
+    slide. The key figures are 6 lines (NPV, IRR, payback, capex, built, first use), then
+    'parties:' and 2 + 2 + 1 + 1 lines: 13 lines of 10 pt, 13 x 0.175 = 2.3 in, where the
+    panel had 1.2 / 4.6 of the figure's grid. The panel is now as tall as its lines: each
+    party's line is in the text, and everything drawn (the tight box of the figure)
+    lies inside the image. The waterfall's labels stay below its title (the axes reach
+    8 % above the highest bar)."""
+    page = dataclasses.replace(_page(), parties=FOUR_PARTIES)
+    fig = onepager.static_figure(page, plt)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        panel = fig.axes[2].texts[0]
+        text = " ".join(panel.get_text().split())
+        for line in ("ru_sponsor (equity): NPV 1,255.7 MUSD, IRR n/a (2 sign changes, NPV "
+                     "> 0 at any rate)",
+                     "jp_consortium (equity): NPV 2,219.2 MUSD, IRR n/a (2 sign changes, "
+                     "NPV > 0 at any rate)",
+                     "ru_banks (lender): NPV -191.0 MUSD, IRR 14.0% in RUB",
+                     "jbic (lender): NPV 782.9 MUSD, IRR 5.9% in JPY"):
+            assert line in text
+        assert panel.get_text().count("\n") + 1 == 13
+        assert panel.get_window_extent(renderer).y0 >= 0  # the last line above the bottom
+        tight, (w, h) = fig.get_tightbbox(renderer), fig.get_size_inches()
+        assert tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w and tight.y1 <= h
+        ax = fig.axes[0]
+        title = ax.title.get_window_extent(renderer)
+        assert all(t.get_window_extent(renderer).y1 <= title.y0 for t in ax.texts)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,164 @@
+"""Comparison charts (PNG and HTML) against a hand-made comparison (no solve): each
+period's label gives the years of exactly the series the chart's legend shows, a value
+not compared is marked, a run keeps its colour from the level to the change chart, and
+nothing is drawn off the image (review out29 F1, F2, F4, F5)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+
+from chainopt.report import charts, static
+
+BASE, NAK, DISC, LNG = ("proposal_base", "proposal_nakhodka_methanol_urea",
+                        "proposal_discounted_petrochemicals", "proposal_lng_japan")
+
+
+def _table(*periods: tuple[str, int, int]) -> list[dict]:
+    return [{"period": p, "start_year": a, "length_yr": n} for p, a, n in periods]
+
+
+#: the review's pack: the base, discounted and lng give p2026 5 years from 2026 (2026,
+#: ..., 2030: '2026-30'); nakhodka splits it at 2029 and 2030, so its p2026 is 3 years
+#: (2026-2028: '2026-28'), its p2029 1 (2029) and p2030 1 (2030); p2031 is 2031-35 in all
+WHOLE = _table(("p2026", 2026, 5), ("p2031", 2031, 5))
+SPLIT = _table(("p2026", 2026, 3), ("p2029", 2029, 1), ("p2030", 2030, 1), ("p2031", 2031, 5))
+PACK = charts.period_years([WHOLE, SPLIT, WHOLE, WHOLE], [BASE, NAK, DISC, LNG])
+
+#: p2026's label in every chart of the pack: 2026-30 is what most of the legend's series
+#: give (3 of base, nakhodka, discounted, lng; 2 of Δ nakhodka, Δ discounted, Δ lng), so
+#: it is said once, and nakhodka, the one that differs, by name
+P2026 = f"p2026 (2026-30; {NAK}: 2026-28)"
+
+
+def test_a_label_gives_the_years_of_the_legends_series():
+    """The old label, 'p2026 (2026-30 | 2026-28 | 2026-30 | 2026-30)', gave the four runs'
+    years in the runs' order and was read against the change chart's legend of three
+    (Δ nakhodka, Δ discounted, Δ lng): nakhodka 2026-30 and discounted 2026-28, the
+    reverse of the truth. Each label now names the run whose years differ (by hand from
+    the starts and lengths of :data:`WHOLE` and :data:`SPLIT`):
+
+    * level chart (all four) and change chart (three Δ): :data:`P2026`;
+    * a change chart of nakhodka alone: its 2026-28, and the base's 2026-30 apart;
+    * legend Δ c, Δ discounted, Δ nakhodka where c's p2026 is 2026-27 (2 years): each
+      span once (a tie of one each), the base's 2026-30 first, then the others in the
+      legend's order: c, then nakhodka;
+    * legend Δ nakhodka, Δ c (a tie, the base's not in it): the first in the legend's,
+      then c's, then the base's;
+    * p2029, only nakhodka's: '2029'; no label in a chart of discounted alone;
+    * p2031 alike in all: once."""
+    assert PACK.labels() == PACK.labels([BASE, NAK, DISC, LNG]) == {
+        "p2026": P2026, "p2029": "p2029 (2029)", "p2030": "p2030 (2030)",
+        "p2031": "p2031 (2031-35)"}
+    assert PACK.labels([f"Δ {NAK}", f"Δ {DISC}", f"Δ {LNG}"])["p2026"] == P2026
+    assert PACK.labels([f"Δ {NAK}"])["p2026"] == "p2026 (2026-28; base: 2026-30)"
+    assert PACK.labels([f"Δ {DISC}"]) == {"p2026": "p2026 (2026-30)",
+                                          "p2031": "p2031 (2031-35)"}
+    four = charts.period_years([WHOLE, SPLIT, WHOLE, _table(("p2026", 2026, 2))],
+                               [BASE, NAK, DISC, "c"])
+    assert four.labels(["Δ c", f"Δ {DISC}", f"Δ {NAK}"])["p2026"] == (
+        f"p2026 (2026-30; c: 2026-27; {NAK}: 2026-28)")
+    assert four.labels([f"Δ {NAK}", "Δ c"])["p2026"] == (
+        "p2026 (2026-28; c: 2026-27; base: 2026-30)")
+    # one run's own report: its years, always
+    assert charts.run_period_labels({"period_table": SPLIT})["p2026"] == "p2026 (2026-28)"
+    assert charts.span_text(2096, 10) == "2096-2105"
+
+
+#: a cash-flow table of the pack (MUSD/yr): p2026 100, 90, 95, 100 (Δ -10, -5, 0); p2031
+#: 100, 100, 110 and lng's blank (its period's years differ: not compared), Δ 0, 10, blank
+CASHFLOW = pd.DataFrame({
+    "period": ["p2026", "p2031"], BASE: [100.0, 100.0], NAK: [90.0, 100.0],
+    DISC: [95.0, 110.0], LNG: [100.0, np.nan], f"Δ {NAK}": [-10.0, 0.0],
+    f"Δ {DISC}": [-5.0, 10.0], f"Δ {LNG}": [0.0, np.nan]})
+
+
+@pytest.fixture()
+def drawn(monkeypatch, tmp_path):
+    """The PNG charts of a comparison of :data:`CASHFLOW` (years :data:`PACK`): for each
+    chart its tick labels, legend (label -> colour), titles and whether all it draws lies
+    inside the image (its tight box within the figure's)."""
+    monkeypatch.setattr(static, "read_tables", lambda folder: {"cashflow": CASHFLOW})
+    monkeypatch.setattr(static, "period_years", lambda folder: PACK)
+    out = {}
+
+    def keep(plt_, fig, folder, key, fmt, dpi):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        delta = key.endswith("-delta")
+        handles, names = ax.get_legend_handles_labels()
+        colour = {}
+        for h, n in zip(handles, names, strict=True):
+            patch = h.patches[0] if hasattr(h, "patches") else None
+            if patch is not None:
+                colour[n] = to_hex(patch.get_facecolor())
+        # what is drawn (tick labels of ticks outside the axes are not): inside the image
+        tight, (w, h) = fig.get_tightbbox(renderer), fig.get_size_inches()
+        out[key] = {
+            "ticks": [t.get_text().replace("\n", " ") for t in (
+                ax.get_yticklabels() if delta else ax.get_xticklabels())],
+            "legend": names, "colour": colour,
+            "title": fig._suptitle.get_text().replace("\n", " ") if fig._suptitle else "",
+            "marks": [t.get_text() for t in ax.texts],
+            "inside": (tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w
+                       and tight.y1 <= h)}
+        plt_.close(fig)
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(tmp_path, tmp_path, "png")
+    return out
+
+
+def test_png_labels_marks_and_colours(drawn):
+    """Level chart: the four runs, p2026 as :data:`P2026` and p2031 (2031-35); lng's blank
+    p2031 marked 'not compared' (one mark) and the title says what the mark means.
+    Change chart: both rows drawn in time order (p2031 changed by discounted's +10, and
+    holds lng's blank), its labels the three Δ series' years, the same mark. Each run has
+    one colour in both charts (sorted among the four runs: base, discounted, lng,
+    nakhodka take tab10's 1st to 4th), and no text lies outside either image."""
+    level, change = drawn["cashflow"], drawn["cashflow-delta"]
+    assert level["ticks"] == [P2026, "p2031 (2031-35)"]
+    assert change["ticks"] == [P2026, "p2031 (2031-35)"]
+    assert [n for n in level["legend"] if n in (BASE, NAK, DISC, LNG)] == [BASE, NAK, DISC,
+                                                                            LNG]
+    assert [n for n in change["legend"] if n.startswith("Δ ")] == [
+        f"Δ {NAK}", f"Δ {DISC}", f"Δ {LNG}"]
+    for d in (level, change):
+        assert d["marks"] == [charts.NOT_COMPARED]
+        assert charts.NOT_COMPARED_LEGEND in d["legend"]
+        assert d["title"].endswith(charts.NOT_COMPARED_NOTE)
+        assert d["inside"]
+    tab10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
+    assert level["colour"] == dict(zip([BASE, DISC, LNG, NAK], tab10, strict=True))
+    assert change["colour"] == {f"Δ {r}": c for r, c in zip(
+        [DISC, LNG, NAK], tab10[1:], strict=True)}
+
+
+def test_html_labels_marks_and_colours():
+    """The HTML's level and change charts of :data:`CASHFLOW`: the same labels as the PNG
+    (wrapped at 40 characters with <br>: 'p2026 (2026-30;' then the name and years), a
+    'not compared' mark naming lng at p2031, the run's colour in both."""
+    from chainopt.report.html import _delta_figure, _values_figure
+
+    v = _values_figure(CASHFLOW, "Cash flow", PACK)
+    d = _delta_figure(CASHFLOW, "Cash flow: change against the base", years=PACK)
+    bars = {t.name: t for t in v.data if t.type == "bar"}
+    dbars = {t.name: t for t in d.data if t.type == "bar"}
+    unwrap = [x.replace("<br>", " ") for x in bars[BASE].x]
+    assert unwrap == [P2026, "p2031 (2031-35)"]
+    assert [y.replace("<br>", " ") for y in dbars[f"Δ {NAK}"].y][::-1] == unwrap
+    for fig in (v, d):
+        marks = [t for t in fig.data if t.type == "scatter"]
+        assert [m.name for m in marks] == [charts.NOT_COMPARED_LEGEND]
+        assert [t.replace("<br>", " ") for t in marks[0].text] == [
+            f"{charts.NOT_COMPARED}: {'Δ ' if fig is d else ''}{LNG}"]
+        assert charts.NOT_COMPARED_NOTE in fig.layout.title.text.replace("<br>", " ")
+    assert {n: t.marker.color for n, t in dbars.items()} == {
+        f"Δ {r}": bars[r].marker.color for r in (NAK, DISC, LNG)}
