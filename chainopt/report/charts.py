@@ -475,6 +475,11 @@ def series_colours(names: list, among: list | None = None) -> dict[str, str]:
 #: how a chart marks a value that is not compared (a blank cell of its table: a run's
 #: uneven period holding a period another run splits off, a period the run does not
 #: have, a commodity value that is a bound), and what its title then says
+#: characters a line of a comparison chart's tick label and title, in the PNG and the
+#: HTML alike (neither wraps: labels with each run's years ran the title and the axis
+#: title off the chart)
+TICK_WIDTH, TITLE_WIDTH = 40, 95
+
 NOT_COMPARED = "not compared"
 NOT_COMPARED_NOTE = ("×: not compared (blank in the table, the run has no value of its "
                      "own there; the warnings say why)")

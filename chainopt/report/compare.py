@@ -123,6 +123,27 @@ def _periods(results: dict) -> dict[str, set[str] | None]:
             for n, r in results.items()}
 
 
+def _build_periods(results: dict) -> dict[str, set[str] | None]:
+    """Each run's periods for the tables of what is built by the period its construction
+    starts (``capacity_built``, ``projects_built``): its own, and every other run's
+    period that starts inside its horizon, where it starts no construction (a build
+    starts in the first year of its period, so a run none of whose periods starts in
+    2029 builds 0 in a p2029 another run splits off; review s30 F1: blank, and charted as
+    not compared). A period starting outside the run's horizon stays blank; a run whose
+    manifest gives no years (written before the period table), its own periods."""
+    starts = {str(r["period"]): int(r["start_year"]) for res in results.values()
+              for r in res.manifest.get("period_table") or []}
+    out = _periods(results)
+    for n, res in results.items():
+        table, own = res.manifest.get("period_table") or [], out[n]
+        if own is None or not table:
+            continue
+        first = min(int(r["start_year"]) for r in table)
+        end = max(int(r["start_year"]) + int(r["length_yr"]) for r in table)
+        out[n] = own | {p for p, a in starts.items() if first <= a < end}
+    return out
+
+
 def _per_year(frames: dict[str, pd.DataFrame], results: dict
               ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str] | None]]:
     """``frames`` of a quantity per year of a period (a cash flow, production, sales,
@@ -522,7 +543,7 @@ def _capacity_sections(results: dict, order: dict[str, int]) -> dict[str, pd.Dat
     keys = ["kind", "name", "period"]
     # (what is built is built once, in the period its construction starts: not repeated)
     return {"capacity_built": _sort(_side(built, keys, "built_k_per_yr",
-                                          periods=_periods(results)), keys, order),
+                                          periods=_build_periods(results)), keys, order),
             "utilisation": _sort(_side(util, keys, "utilisation", periods=in_use), keys,
                                  order)}
 
@@ -537,7 +558,7 @@ def _project_sections(results: dict, order: dict[str, int]) -> dict[str, pd.Data
         return {}
     keys = ["project", "period"]
     return {"projects_built": _sort(_side(frames, keys, "built_share",
-                                          periods=_periods(results)), keys, order)}
+                                          periods=_build_periods(results)), keys, order)}
 
 
 def _market_sections(results: dict, base: str, order: dict[str, int], top: int

@@ -314,9 +314,6 @@ def _cashflow_figure(df: pd.DataFrame):
     return fig
 
 
-#: characters of a comparison chart's tick label and title a line (plotly does not wrap:
-#: labels with each run's years ran the title and axis title out of the chart)
-TICK_WIDTH, TITLE_WIDTH = 40, 100
 
 
 def _title_room(title: str) -> int:
@@ -325,35 +322,24 @@ def _title_room(title: str) -> int:
     return 40 + 22 * (title.count("<br>") + 1)
 
 
-def _blank_marks(fig, cells: list[tuple[str, str]], horizontal: bool) -> None:
-    """One trace of 'x' marks at 0 on each row (label) of ``cells`` (label, series whose
-    value there is not compared: a blank cell, which a bar chart draws as no bar, a
-    change of 0 to the eye), each saying which series: 'not compared: Δ ru_mp4'."""
-    import plotly.graph_objects as go  # lazy: plotly is slow to import
-
-    if not cells:
-        return
-    by: dict[str, list[str]] = {}
-    for label, series in cells:
-        by.setdefault(label, []).append(series)
-    rows = list(by)
-    # beside the mark in a horizontal chart; above it, a name a line, in a vertical one
-    text = [f"{charts.NOT_COMPARED}:{' ' if horizontal else '<br>'}"
-            + (", " if horizontal else "<br>").join(by[r]) for r in rows]
-    zero = [0.0] * len(rows)
-    fig.add_trace(go.Scatter(
-        x=zero if horizontal else rows, y=rows if horizontal else zero, mode="markers+text",
-        name=charts.NOT_COMPARED_LEGEND, text=text,
-        textposition="middle right" if horizontal else "top center",
-        textfont={"size": 9, "color": "#444444"}, hovertext=text,
-        hoverinfo="text", marker={"symbol": "x", "size": 9, "color": "#444444"}))
+def _bars(go, name: str, categories: list[str], values: list, blank: list[bool],
+          colour: str, horizontal: bool):
+    """One series' bars, a value not compared (a blank cell, which a bar chart draws as
+    no bar, a change of 0 to the eye) drawn as an empty bar at 0 carrying an 'x' and
+    the words :data:`charts.NOT_COMPARED`, in the series' own slot of its group."""
+    text = [f"× {charts.NOT_COMPARED}" if b else "" for b in blank]
+    shown = [0.0 if b else v for v, b in zip(values, blank, strict=True)]
+    bar = {"x": shown, "y": categories, "orientation": "h"} if horizontal else {
+        "x": categories, "y": shown}
+    return go.Bar(name=name, marker_color=colour, text=text, textposition="outside",
+                  textfont={"size": 9, "color": "#444444"}, cliponaxis=False, **bar)
 
 
 def _values_figure(df: pd.DataFrame, title: str,
                    years: charts.PeriodYears | None = None):
     """Grouped bars: one group per row, one bar per run, every run (at most 40 rows);
     periods named with the years of the legend's runs (:meth:`charts.PeriodYears.labels`),
-    a value not compared marked (:func:`_blank_marks`)."""
+    a value not compared marked in its series' slot (:func:`_bars`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -361,18 +347,17 @@ def _values_figure(df: pd.DataFrame, title: str,
     if not values or df.empty or len(df) > 40:
         return None
     labels = years.labels(values) if years is not None else {}
-    lab = [charts.wrapped(x, TICK_WIDTH, "<br>")
+    lab = [charts.wrapped(x, charts.TICK_WIDTH, "<br>")
            for x in _labels(charts.labelled(df, labels), keys)]  # 'p2026 (2026-28)' ...
     fig = go.Figure()
     colour = charts.series_colours(values, among=values)
-    for c in values:
-        fig.add_trace(go.Bar(name=esc(c), x=lab, y=df[c].tolist(),
-                             marker_color=colour[str(c)]))
     blank = charts.not_compared(df, values)
-    _blank_marks(fig, [(lab[i], esc(c)) for i in range(len(df)) for c in values
-                       if blank[c].iloc[i]], horizontal=False)
+    for c in values:
+        fig.add_trace(_bars(go, esc(c), lab, df[c].tolist(), blank[c].tolist(),
+                            colour[str(c)], horizontal=False))
     axis = charts.key_axis(df, keys, labels)
-    head = charts.wrapped(esc(charts.with_blank_note(title, df, values)), TITLE_WIDTH, "<br>")
+    head = charts.wrapped(esc(charts.with_blank_note(title, df, values)),
+                          charts.TITLE_WIDTH, "<br>")
     fig.update_layout(title=head, barmode="group", height=460,
                       margin={"t": _title_room(head)},
                       xaxis={"title": esc(axis) if axis else None, "automargin": True})
@@ -384,8 +369,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
     """Horizontal bars of the Δ columns for the rows that changed most
     (:func:`charts.top_deltas`: a table by period's in time order), periods named with
     the years of the Δ series' runs and the base's where they differ
-    (:meth:`charts.PeriodYears.labels`), a value not compared marked
-    (:func:`_blank_marks`)."""
+    (:meth:`charts.PeriodYears.labels`), a value not compared marked in its series'
+    slot (:func:`_bars`)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -394,20 +379,18 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
     if d.empty:
         return None
     labels = years.labels(delta) if years is not None else {}
-    lab = [charts.wrapped(x, TICK_WIDTH, "<br>")
+    lab = [charts.wrapped(x, charts.TICK_WIDTH, "<br>")
            for x in _labels(charts.labelled(d, labels), keys)]  # 'p2026 (2026-28)' ...
     axis = charts.key_axis(d, keys, labels)
     fig = go.Figure()
     colour = charts.series_colours(delta, among=values)
-    for c in delta:
-        fig.add_trace(go.Bar(name=esc(c), y=lab[::-1], x=d[c].tolist()[::-1], orientation="h",
-                             marker_color=colour[str(c)]))
     blank = charts.not_compared(d, delta)
-    _blank_marks(fig, [(lab[i], esc(c)) for i in range(len(d))[::-1] for c in delta
-                       if blank[c].iloc[i]], horizontal=True)
+    for c in delta:
+        fig.add_trace(_bars(go, esc(c), lab[::-1], d[c].tolist()[::-1],
+                            blank[c].tolist()[::-1], colour[str(c)], horizontal=True))
     lines = max((x.count("<br>") + 1 for x in lab), default=1)
     head = charts.wrapped(esc(charts.with_blank_note(charts.delta_title(df, title, top), d,
-                                                     delta)), TITLE_WIDTH, "<br>")
+                                                     delta)), charts.TITLE_WIDTH, "<br>")
     fig.update_layout(
         title=head, barmode="group",
         height=max(300, 14 * lines * len(d) + 26 * len(d) + 80 + _title_room(head)),

@@ -336,16 +336,11 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     return fig
 
 
-#: characters of a comparison chart's tick label (7 pt) and title (10 pt) a line: the
-#: labels with each run's years ran the title and axis title off a 10 in chart
-TICK_WIDTH, TITLE_WIDTH = 40, 95
-
-
-def mark_not_compared(ax, at: list[tuple[float, float]], horizontal: bool) -> None:
-    """An 'x' and the words :data:`charts.NOT_COMPARED` at each (bar position, 0) of
+def mark_not_compared(ax, at: list[float], horizontal: bool) -> None:
+    """An 'x' and the words :data:`charts.NOT_COMPARED` at 0 at each bar position of
     ``at``, where a bar would stand for a value not compared (a blank cell: no bar read
     as a change of 0), with one legend entry."""
-    for i, (pos, _) in enumerate(at):
+    for i, pos in enumerate(at):
         xy = (0.0, pos) if horizontal else (pos, 0.0)
         ax.scatter(*xy, marker="x", color="#444444", s=28, zorder=4,
                    label=charts.NOT_COMPARED_LEGEND if i == 0 else None)
@@ -401,16 +396,16 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 pos = x - 0.4 + width * (i + 0.5)
                 ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
                        color=colour[str(c)])
-                at += [(float(q), 0.0) for q in pos[blank[c].to_numpy()]]
+                at += [float(q) for q in pos[blank[c].to_numpy()]]
             mark_not_compared(ax, at, horizontal=False)
             # each period with the years of the legend's runs: 'p2026 (2026-28)'
             labels = years.labels(values)
             rows = charts.row_labels(charts.labelled(df, labels), keys)
-            ax.set_xticks(x, [_txt(charts.wrapped(v, TICK_WIDTH)) for v in rows],
+            ax.set_xticks(x, [_txt(charts.wrapped(v, charts.TICK_WIDTH)) for v in rows],
                           rotation=45, ha="right", fontsize=7)
             axis = charts.key_axis(df, keys, labels)
             fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
-                                             TITLE_WIDTH)), fontsize=10)
+                                             charts.TITLE_WIDTH)), fontsize=10)
             if axis:
                 ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
             legend_outside(ax, fontsize=8)
@@ -423,7 +418,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             y = np.arange(len(d))
             h = 0.8 / len(delta)
             labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
-            lab = [_txt(charts.wrapped(v, TICK_WIDTH))
+            lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
                    for v in charts.row_labels(charts.labelled(d, labels), keys)]
             axis = charts.key_axis(d, keys, labels)
             colour = charts.series_colours(delta, among=values)
@@ -433,7 +428,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 pos = y - 0.4 + h * (i + 0.5)
                 ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
                         color=colour[str(c)])
-                at += [(float(q), 0.0) for q in pos[blank[c].to_numpy()]]
+                at += [float(q) for q in pos[blank[c].to_numpy()]]
             mark_not_compared(ax, at, horizontal=True)
             ax.set_yticks(y, lab, fontsize=7)
             if axis:  # beside a chart 3 in tall: wrapped
@@ -441,7 +436,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             ax.invert_yaxis()
             ax.axvline(0, color="#444", lw=0.8)
             fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
-                df, f"{title}: change against the base"), d, delta), TITLE_WIDTH)),
+                df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
                 fontsize=10)
             ax.legend(fontsize=8)
             save(fig, f"{stem}-delta")

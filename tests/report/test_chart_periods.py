@@ -106,6 +106,13 @@ def drawn(monkeypatch, tmp_path):
             "legend": names, "colour": colour,
             "title": fig._suptitle.get_text().replace("\n", " ") if fig._suptitle else "",
             "marks": [t.get_text() for t in ax.texts],
+            # where each mark stands (the bar axis's position) and where each series'
+            # bars stand, row by row
+            "mark_at": [float(o[1] if delta else o[0]) for c in ax.collections
+                        for o in c.get_offsets()],
+            "slots": {n: [float(p.get_y() + p.get_height() / 2 if delta
+                                else p.get_x() + p.get_width() / 2) for p in h.patches]
+                      for h, n in zip(handles, names, strict=True) if hasattr(h, "patches")},
             "inside": (tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w
                        and tight.y1 <= h)}
         plt_.close(fig)
@@ -130,8 +137,10 @@ def test_png_labels_marks_and_colours(drawn):
                                                                             LNG]
     assert [n for n in change["legend"] if n.startswith("Δ ")] == [
         f"Δ {NAK}", f"Δ {DISC}", f"Δ {LNG}"]
-    for d in (level, change):
+    for d, lng in ((level, LNG), (change, f"Δ {LNG}")):
         assert d["marks"] == [charts.NOT_COMPARED]
+        # on lng's own slot of row p2031 (review s30 F3: nothing checked where it stood)
+        assert d["mark_at"] == pytest.approx([d["slots"][lng][1]])
         assert charts.NOT_COMPARED_LEGEND in d["legend"]
         assert d["title"].endswith(charts.NOT_COMPARED_NOTE)
         assert d["inside"]
@@ -144,7 +153,7 @@ def test_png_labels_marks_and_colours(drawn):
 def test_html_labels_marks_and_colours():
     """The HTML's level and change charts of :data:`CASHFLOW`: the same labels as the PNG
     (wrapped at 40 characters with <br>: 'p2026 (2026-30;' then the name and years), a
-    'not compared' mark naming lng at p2031, the run's colour in both."""
+    'not compared' mark on lng's own bar at p2031, the run's colour in both."""
     from chainopt.report.html import _delta_figure, _values_figure
 
     v = _values_figure(CASHFLOW, "Cash flow", PACK)
@@ -154,11 +163,15 @@ def test_html_labels_marks_and_colours():
     unwrap = [x.replace("<br>", " ") for x in bars[BASE].x]
     assert unwrap == [P2026, "p2031 (2031-35)"]
     assert [y.replace("<br>", " ") for y in dbars[f"Δ {NAK}"].y][::-1] == unwrap
-    for fig in (v, d):
-        marks = [t for t in fig.data if t.type == "scatter"]
-        assert [m.name for m in marks] == [charts.NOT_COMPARED_LEGEND]
-        assert [t.replace("<br>", " ") for t in marks[0].text] == [
-            f"{charts.NOT_COMPARED}: {'Δ ' if fig is d else ''}{LNG}"]
+    for fig, series, row in ((v, bars, 1), (d, dbars, 0)):  # d's rows run bottom-up
+        # the mark is on lng's own bar (its slot in the group: review s30 F2, it stood at
+        # the group's centre, on another run's bar), an empty bar at 0, and on no other
+        marked = {n: [i for i, t in enumerate(b.text) if t] for n, b in series.items()}
+        lng = f"Δ {LNG}" if fig is d else LNG
+        assert marked == {n: ([row] if n == lng else []) for n in series}, marked
+        assert series[lng].text[row] == f"× {charts.NOT_COMPARED}"
+        assert (series[lng].x if fig is d else series[lng].y)[row] == 0.0
+        assert not [t for t in fig.data if t.type == "scatter"]
         assert charts.NOT_COMPARED_NOTE in fig.layout.title.text.replace("<br>", " ")
     assert {n: t.marker.color for n, t in dbars.items()} == {
         f"Δ {r}": bars[r].marker.color for r in (NAK, DISC, LNG)}

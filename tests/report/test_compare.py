@@ -747,3 +747,33 @@ def test_a_run_written_before_uneven_periods_is_told_how_to_run_it_again():
     assert run == "base"
     assert "run it again, chainopt run 'scenarios/my base.yaml' --out results --name base " \
         "--overwrite, then compare" in note, note
+
+
+def test_a_build_in_a_period_another_run_splits_off_is_compared_against_0():
+    """The base's p2026 is 2026-2030; a scenario splits it at 2029 and starts a port's
+    construction in p2029 (800 kt/yr). A build starts in the first year of its period,
+    and no period of the base starts in 2029: the base builds 0 there, so the change is
+    +800. It was blank, and its chart said the run had no value of its own there (review
+    s30 F1). A period starting after a run's horizon (p2036, for a run ending with 2035)
+    stays blank."""
+    def run(*spans):
+        table = _table(*spans)
+        return SimpleNamespace(manifest={"periods": [r["period"] for r in table],
+                                         "period_table": table})
+
+    results = {"base": run(("p2026", 2026, 5), ("p2031", 2031, 5)),
+               "split": run(("p2026", 2026, 3), ("p2029", 2029, 2), ("p2031", 2031, 5),
+                            ("p2036", 2036, 5))}
+    periods = compare._build_periods(results)
+    assert periods == {"base": {"p2026", "p2029", "p2031"},
+                       "split": {"p2026", "p2029", "p2031", "p2036"}}
+    built = {"base": pd.DataFrame({"name": ["u"], "period": ["p2026"], "k": [100.0]}),
+             "split": pd.DataFrame({"name": ["u", "port", "port"],
+                                    "period": ["p2026", "p2029", "p2036"],
+                                    "k": [100.0, 800.0, 50.0]})}
+    out = compare._side(built, ["name", "period"], "k", periods=periods).set_index(
+        ["name", "period"])
+    assert out.loc[("port", "p2029"), "base"] == 0.0
+    assert out.loc[("port", "p2029"), "Δ split"] == 800.0
+    assert np.isnan(out.loc[("port", "p2036"), "base"])
+    assert np.isnan(out.loc[("port", "p2036"), "Δ split"])
