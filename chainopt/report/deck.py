@@ -2,7 +2,8 @@
 
 Comparison folder: a title slide, the key figures (one line per scenario: objective,
 Δ, projects built, incremental NPV), the project table (every project a scenario
-builds, valued against its own counterfactual: NPV, IRR, payback, capex), one slide
+builds, valued against its own counterfactual: NPV, IRR, payback, capex), the policy
+and market levers some run has (NPV of each at each plan), one slide
 per project one-pager (:mod:`chainopt.report.onepager`), the tornado and Monte Carlo
 charts of ``sensitivity-*`` folders next to it, and the comparison charts. Run folder:
 title, key figures, the Sankey and map of the first and last period, capacity and
@@ -111,6 +112,19 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     if any(marks):
         out["warning"] = marks
     return out.reset_index(drop=True)
+
+
+def lever_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The comparison's ``levers`` (NPV of each lever's money at each run's plan) as
+    slide text, only the levers some run has (a table of zeros says nothing): the
+    split a discount's or a duty's cost reads from (review out29 F8: no slide showed
+    the petrochemical discount's 2,521.6)."""
+    lv = tables.get("levers")
+    if lv is None or lv.empty:
+        return pd.DataFrame()
+    _, values, _ = charts.compare_columns(lv)
+    nums = lv[values].apply(pd.to_numeric, errors="coerce").abs()
+    return _shown(lv[(nums > cmp.TOL).any(axis=1).to_numpy()].reset_index(drop=True))
 
 
 def _shown(df: pd.DataFrame) -> pd.DataFrame:
@@ -289,6 +303,9 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     if len(pt):
         deck.table("Projects", pt, "NPV: objective difference to the scenario without the "
                    "project; IRR and payback from its incremental cash flows")
+    lv = lever_table(tables)
+    if len(lv):  # what a discount, a premium, a duty or a levy moves, at each run's plan
+        deck.table("Policy and market levers", lv, cmp.TITLES["levers"])
     plt = _plt()
     with tempfile.TemporaryDirectory() as tmp:
         for i, page in enumerate(onepager.pages(tables)):

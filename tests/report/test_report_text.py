@@ -332,3 +332,27 @@ def test_a_runs_warnings_are_in_its_report():
             in page and "&lt;x&gt;" in page and "<x>" not in page)
     assert "<b>warning:</b>" not in html.run_report_html(_short_tables(), {"periods": ["p1",
                                                                                       "p2"]})
+
+
+def test_the_deck_has_a_slide_of_the_levers_some_run_has(tmp_path):
+    """A comparison of a base and a discount scenario: the levers' money at each plan
+    (compare's ``levers``, NPV, MUSD) was in the CSV, the workbook and the HTML, and on
+    no slide (review out29 F8: a board pack showed the discount's loss with nothing of
+    its split). The deck now has it, the levers no run has (korea's, all 0) left out:
+    china's discount -2,223.2 and premium -117.2, 2,340.4 in all, as levers.csv says."""
+    sections = {
+        "objective": pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], "base": [100.0],
+                                   "disc": [97.6596], "Δ disc": [-2.3404]}),
+        "levers": pd.DataFrame({
+            "lever and kind": ["china_freight_premium", "china_price_discount",
+                               "korea_price_discount"],
+            "base": [0.0, 0.0, 0.0], "disc": [-117.1787, -2223.1848, 0.0],
+            "Δ disc": [-117.1787, -2223.1848, 0.0]})}
+    folder = compare.save(sections, ["base", "disc"], tmp_path / "compare-disc")
+    texts = _slide_texts(deck.compare_deck(folder, tmp_path / "disc.pptx"))
+    at = texts.index("Policy and market levers")
+    rows = texts[at + 1:at + 4]
+    assert rows == ["lever and kind | base | disc | Δ disc",
+                    "china_freight_premium | 0 | -117.2 | -117.2",
+                    "china_price_discount | 0 | -2,223.2 | -2,223.2"], rows
+    assert not [t for t in texts if t.startswith("korea_price_discount")]
