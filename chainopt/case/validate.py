@@ -1476,7 +1476,7 @@ def _groups_apart(mg: pd.DataFrame, out: _Collector) -> None:
     crude at 5 %)."""
     if mg.empty:
         return
-    goods = split_list(mg["commodities"]) if "commodities" in mg else pd.Series(dtype=object)
+    goods = split_list(mg["commodities"])
     cover = mg[["group", "_row"]].assign(_i=np.arange(len(mg))).join(
         split_list(mg["sites"]).rename("site"))
     cover = cover[cover["site"].notna()]

@@ -472,14 +472,14 @@ def series_colours(names: list, among: list | None = None) -> dict[str, str]:
     return {**of, **{s: of[s.removeprefix("Δ ")] for s in shown}}
 
 
-#: how a chart marks a value that is not compared (a blank cell of its table: a run's
-#: uneven period holding a period another run splits off, a period the run does not
-#: have, a commodity value that is a bound), and what its title then says
 #: characters a line of a comparison chart's tick label and title, in the PNG and the
 #: HTML alike (neither wraps: labels with each run's years ran the title and the axis
 #: title off the chart)
 TICK_WIDTH, TITLE_WIDTH = 40, 95
 
+#: how a chart marks a value that is not compared (a blank cell of its table: a run's
+#: uneven period holding a period another run splits off, a period the run does not
+#: have, a commodity value that is a bound), and what its title then says
 NOT_COMPARED = "not compared"
 NOT_COMPARED_NOTE = ("×: not compared (blank in the table, the run has no value of its "
                      "own there; the warnings say why)")
@@ -955,7 +955,8 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     _, _, delta = compare_columns(df)
     changed = _changed(df).index
     blank = df.index[not_compared(df, delta).any(axis=1)] if delta else df.index[:0]
-    chosen = [*changed, *(i for i in blank if i not in set(changed))][:top]
+    seen = set(changed)
+    chosen = [*changed, *(i for i in blank if i not in seen)][:top]
     if "period" in df.columns:
         chosen = df.index[df.index.isin(chosen)]
     return df.loc[chosen]

@@ -131,15 +131,15 @@ def _build_periods(results: dict) -> dict[str, set[str] | None]:
     2029 builds 0 in a p2029 another run splits off; review s30 F1: blank, and charted as
     not compared). A period starting outside the run's horizon stays blank; a run whose
     manifest gives no years (written before the period table), its own periods."""
-    starts = {str(r["period"]): int(r["start_year"]) for res in results.values()
-              for r in res.manifest.get("period_table") or []}
+    spans = {n: holding.period_spans(m) for n, m in _manifests(results).items()}
+    starts = {p: a for own in spans.values() for p, (a, _) in own.items()}
     out = _periods(results)
-    for n, res in results.items():
-        table, own = res.manifest.get("period_table") or [], out[n]
-        if own is None or not table:
+    for n, own_spans in spans.items():
+        own = out[n]
+        if own is None or not own_spans:
             continue
-        first = min(int(r["start_year"]) for r in table)
-        end = max(int(r["start_year"]) + int(r["length_yr"]) for r in table)
+        first = min(a for a, _ in own_spans.values())
+        end = max(b for _, b in own_spans.values())
         out[n] = own | {p for p, a in starts.items() if first <= a < end}
     return out
 

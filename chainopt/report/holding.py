@@ -50,7 +50,7 @@ class Holding:
     notes: list[tuple[str, str]]
 
 
-def _spans(manifest: dict) -> dict[str, tuple[int, int]]:
+def period_spans(manifest: dict) -> dict[str, tuple[int, int]]:
     """Each period's (first year, first year after it) from a manifest's ``period_table``."""
     return {str(r["period"]): (int(r["start_year"]), int(r["start_year"]) + int(r["length_yr"]))
             for r in manifest.get("period_table") or []}
@@ -71,7 +71,7 @@ def holding(manifests: dict[str, dict]) -> Holding:
     """Which of each run's periods holds each row of a comparison of the runs whose
     manifests are ``manifests`` (name -> manifest), and the notes of the cells left blank
     (see the module)."""
-    spans = {n: _spans(m) for n, m in manifests.items()}
+    spans = {n: period_spans(m) for n, m in manifests.items()}
     rows: dict[str, tuple[int, int]] = {}
     for own in spans.values():
         for p, (a, b) in own.items():

@@ -505,7 +505,8 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         # the sale at the residual value R on the horizon's last day, booked in the
         # year ``end`` (R's): its gain over the book value left, R - B, is taxed (a loss
         # is set against that year's other profit, else carried forward)
-        sale = np.where(y == end, res - book, 0.0)
+        at_end = y == end
+        sale = np.where(at_end, res - book, 0.0)
         base = activity - lost + sale
         # the holiday starts with the project's own first profit from its activity: not
         # with the deductions a build it avoids would have had (the chain's without it),
@@ -513,7 +514,6 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         rates = terms.tax_rates(project, party, y, activity, first_use_year)
         # the sale's gain is no profit of the activity a holiday or a reduced rate
         # rewards: the regime's standard rate (the year holds nothing else in a stream)
-        at_end = y == end
         rates[at_end] = terms.tax_rates(project, party, y[at_end], np.zeros(at_end.sum()))
         index = (1.0 + j) ** (y.astype(float) - terms.base_year)  # books in money of each year
         return _tax(share * base * index, rates) / index
