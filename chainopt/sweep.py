@@ -664,10 +664,13 @@ def _base(source: str, case=None, digest: str | None = None):
 
 
 def split_notes(case, variants: list[Variant]) -> list[str]:
-    """A note for each setting whose ``period=`` names a period the case split
-    (``split`` in its scenario; the parts record ``part_of``): the setting changes that
-    first part alone, not the years of the parts split off it, though the name reads as
-    the whole period (the sweep's period is one period, as in a scenario change)."""
+    """A note for each setting whose ``period=`` names a period of the case that a split
+    (``split`` in its scenario; the parts record ``part_of``, the original period) has
+    cut short: the original period, or a part with later parts of the same original
+    (split again, or one of several parts; ``part_of`` does not say which). The setting
+    changes that period's years alone, not those of the parts after it, though the name
+    may read as the years it had before (the sweep's period is one period, as in a
+    scenario change). A last part, and a period never split, are what they were."""
     if not variants:
         return []
     periods = case.meta.periods
@@ -680,15 +683,24 @@ def split_notes(case, variants: list[Variant]) -> list[str]:
         name = change.get("period")
         if name is None:  # every period: the parts too
             continue
-        parts = [p for p in periods if p.part_of == name and p.period != name]
-        if not parts:
+        own = next((p for p in periods if p.period == name), None)
+        if own is None:
             continue
-        own = next(p for p in periods if p.period == name)
-        out.append(f"{label.rsplit(' ', 1)[0]}: period={name} changes {span(own)} alone: the "
-                   f"case split {', '.join(f'{p.period} ({span(p)})' for p in parts)} off "
-                   f"{name}, and those parts keep their values; give a setting for each "
-                   "part to vary it too, or make the change in a scenario before its split "
-                   "(a change made before a split holds in every part)")
+        origin = own.part_of or own.period
+        later = [p for p in periods if (p.part_of or p.period) == origin
+                 and p.start_year > own.start_year]
+        if not later:
+            continue
+        parts = ", ".join(f"{p.period} ({span(p)})" for p in later)
+        head = f"{label.rsplit(' ', 1)[0]}: period={name} changes {span(own)} alone: "
+        if own.period == origin:
+            why = f"the case split {parts} off {name}, and those parts keep their values"
+        else:
+            why = (f"{name} is a part of {origin} the case split, and the parts after it, "
+                   f"{parts}, keep their values")
+        out.append(head + why + "; give a setting for each part to vary it too, or make the "
+                   "change in a scenario before its split (a change made before a split "
+                   "holds in every part)")
     return out
 
 

@@ -1480,3 +1480,49 @@ def test_a_period_setting_on_a_split_period_is_said_to_reach_its_first_part_alon
     warned: list[str] = []
     api.sweep(str(scenario), sets=[setting], out=tmp_path, jobs=1, warn=warned.append)
     assert note in warned, warned
+
+
+def test_a_period_setting_on_a_part_split_again_is_said_to_reach_that_part_alone(tmp_path):
+    """small_chain's p2026 is 2026-2030. Split at 2029 (p2026 2026-2028, p2029
+    2029-2030), then p2029 split at 2030: p2029 is 2029 alone and p2030 (2030) records
+    part_of p2026, the original, not p2029 (review s29 F3). A setting on period=p2029
+    now scales 2029's price alone, not the 2029-2030 p2029 was after the first split,
+    and the sweep says so, naming p2030 and its year. p2030, the last part, reaches what
+    it always did (2030) and is not noted; p2026 is noted with both later parts."""
+    scenario = tmp_path / "split2.yaml"
+    scenario.write_text("base: small_chain\nchanges:\n  - {split: p2026, at: 2029}\n"
+                        "  - {split: p2029, at: 2030}\n")
+    from chainopt.case.scenario import apply_scenario
+
+    base = apply_scenario(scenario)
+    variants = sw.grid([
+        sw.parse_set("markets.price_usd_per_unit[commodity=hdpe,period=p2029]*=1,1.5"),
+        sw.parse_set("markets.price_usd_per_unit[commodity=hdpe,period=p2030]*=1,1.5"),
+        sw.parse_set("markets.price_usd_per_unit[commodity=pp,period=p2026]*=1,2")])
+    tail = ("; give a setting for each part to vary it too, or make the change in a scenario "
+            "before its split (a change made before a split holds in every part)")
+    assert sw.split_notes(base, variants) == [
+        "markets.price_usd_per_unit[commodity=hdpe,period=p2029]: period=p2029 changes 2029 "
+        "alone: p2029 is a part of p2026 the case split, and the parts after it, p2030 "
+        "(2030), keep their values" + tail,
+        "markets.price_usd_per_unit[commodity=pp,period=p2026]: period=p2026 changes "
+        "2026-2028 alone: the case split p2029 (2029), p2030 (2030) off p2026, and those "
+        "parts keep their values" + tail]
+    high = next(v for v in variants if v.values[
+        "markets.price_usd_per_unit[commodity=hdpe,period=p2029] scale"] == 1.5
+        and v.values["markets.price_usd_per_unit[commodity=hdpe,period=p2030] scale"] == 1
+        and v.values["markets.price_usd_per_unit[commodity=pp,period=p2026] scale"] == 1)
+    bp = sw.apply_variant(base.raw, list(high.changes)).tables["markets_by_period"]
+    hdpe = bp[bp["commodity"] == "hdpe"]
+    mk = base.raw.tables["markets"]
+    own = dict(zip(mk.loc[mk["commodity"] == "hdpe", "site"],
+                   mk.loc[mk["commodity"] == "hdpe", "price_usd_per_unit"].astype(float),
+                   strict=True))
+    at = hdpe[hdpe["period"] == "p2029"]
+    assert len(at) == len(own)
+    for row in at.itertuples():
+        assert float(row.price_usd_per_unit) == pytest.approx(1.5 * own[row.site])
+    later = hdpe[hdpe["period"] == "p2030"]  # the split copied p2029's cells, unscaled
+    assert len(later) == len(own)
+    for row in later.itertuples():
+        assert float(row.price_usd_per_unit) == pytest.approx(own[row.site])
