@@ -241,8 +241,9 @@ def irr(flows: np.ndarray) -> float | None:
     """Internal rate of return of consecutive yearly flows; None if none.
 
     The NPV is evaluated on :data:`IRR_GRID` and every sign change refined by bisection.
-    A stream can have several roots (a loan repaid after the horizon: -15, -16.2, +12.8,
-    ..., then -3.5 a year has one at -21.1 % and one at 31.7 %). Reported: the largest
+    A stream can have several roots (a party whose sale year repays more debt than the
+    sale brings it: -15, -16.2, +12.8, ..., +12.4, -1.4 has one at -90.2 % and one at
+    31.0 %). Reported: the largest
     root at which the NPV falls through zero as the rate rises (the investment-type
     root: worth more at lower rates, so IRR > r exactly when the NPV at r is positive
     near it); if there is none, the only root when there is exactly one (a
