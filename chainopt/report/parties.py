@@ -590,7 +590,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     lender's drawdowns), the spend is paid at the start and the rest comes through the
     year, as the economics table counts a project's capex and operating flows (netted,
     a project paid back within its first year read 'no spend' here). ``IRR note`` and
-    ``payback note``: why either is blank ('' when not); flows that start with money
+    ``payback note``: why either is blank, or, beside an IRR, the other rates giving NPV 0
+    (:func:`chainopt.report.economics.irr_note`; '' when neither); flows that start with money
     received (``local`` > 0 first) have no IRR, noted
     :data:`chainopt.report.economics.RECEIVED_FIRST`: a rate that zeroes them is a
     borrowing rate, not a return."""
@@ -627,7 +628,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment,
             "note": "",
-            # why an IRR or payback is blank, for the reader (text beside the numbers)
+            # why an IRR or payback is blank, or that the IRR is not the only rate giving
+            # NPV 0, for the reader (text beside the numbers)
             "IRR note": rate_note, "payback note": back_note}
 
 
