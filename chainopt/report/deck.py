@@ -97,7 +97,8 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         # renewal that spares a life extension costs the chain less than its own capex
         "overnight capex (MUSD)": e["overnight capex (MUSD)"],
         "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
-    for note in economics.NOTES.values():  # why an IRR or payback is blank (text)
+    # why an IRR or payback is blank, or the other rates giving NPV 0 (text)
+    for note in economics.NOTES.values():
         out[note] = e[note] if note in e.columns else ""
     # a value the solves' MIP gaps leave open: its range beside it, as the terminal says
     ranges = cmp.open_ranges(tables)
@@ -196,7 +197,8 @@ class _Deck:
         return s
 
     def table(self, title: str, df: pd.DataFrame, note: str = "") -> None:
-        d = economics.with_notes(_shown(df))  # a blank IRR or payback with its reason
+        # a blank IRR or payback with its reason; a shown IRR's note in the next column
+        d = economics.with_notes(_shown(df))
         parts = [d.iloc[i:i + ROWS] for i in range(0, max(len(d), 1), ROWS)] or [d]
         for k, part in enumerate(parts):
             s = self._blank(title + (f" ({k + 1}/{len(parts)})" if len(parts) > 1 else ""))

@@ -40,6 +40,7 @@ from chainopt.case.discount import Discounting
 from chainopt.case.vintage import Vintages, parse_ramp
 from chainopt.models import lp
 from chainopt.report import holding
+from chainopt.report.numbers import no_minus_zero
 
 #: the objective's cost categories (the model's, :data:`chainopt.models.lp.CATEGORIES`)
 #: and their sum
@@ -241,24 +242,29 @@ def irr(flows: np.ndarray) -> float | None:
     """Internal rate of return of consecutive yearly flows; None if none.
 
     The NPV is evaluated on :data:`IRR_GRID` and every sign change refined by bisection.
-    A stream can have several roots (a loan repaid after the horizon: -15, -16.2, +12.8,
-    ..., then -3.5 a year has one at -21.1 % and one at 31.7 %). Reported: the largest
+    A stream can have several roots (a party whose sale year repays more debt than the
+    sale brings it: -15, -16.2, +12.8, ..., +12.4, -1.4 has one at -90.2 % and one at
+    31.0 %). Reported: the largest
     root at which the NPV falls through zero as the rate rises (the investment-type
     root: worth more at lower rates, so IRR > r exactly when the NPV at r is positive
     near it); if there is none, the only root when there is exactly one (a
     borrowing-type stream, money received first: the rate it pays); else None
-    (:func:`irr_note` says why).
+    (:func:`irr_note` says why). A rate given with other roots beside it comes with a
+    note naming them (:func:`irr_note`).
     """
     return irr_and_note(flows)[0]
 
 
 def irr_note(flows: np.ndarray) -> str:
-    """Why :func:`irr` gives no rate for ``flows``, in a few words for the reader of a
-    blank IRR ('' when it gives one): 'no cash flow', 'no outflow' (nothing invested),
-    'no inflow' (nothing back), '4 sign changes, NPV > 0 at any rate' (no rate zeroes
-    the flows: a party whose loan drawdown exceeds its first capex, +28, -34, +10, -5,
-    +12), or 'rate outside -99 % to 1,000 %' (one sign change: one root, beyond the
-    scan)."""
+    """Why :func:`irr` gives no rate for ``flows``, or that its rate is not the only one
+    giving NPV 0, in a few words for the reader ('' when neither). Beside a blank IRR:
+    'no cash flow', 'no outflow' (nothing invested), 'no inflow' (nothing back),
+    '4 sign changes, NPV > 0 at any rate' (no rate zeroes the flows: a party whose loan
+    drawdown exceeds its first capex, +28, -34, +10, -5, +12), or 'rate outside -99 % to
+    1,000 %' (one sign change: one root, beyond the scan). Beside a rate, the other
+    roots of the scan (:func:`other_roots_note`): -100, +230, -132 is worth 0 at 10 % and
+    at 20 %, its IRR is 20 % (the NPV falls through 0 there) and its note 'NPV is also 0
+    at 10.0 %'."""
     return irr_and_note(flows)[1]
 
 
@@ -282,12 +288,14 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     roots, falling = [], []
     for c in change:
         lo, hi = float(IRR_GRID[keep[c]]), float(IRR_GRID[keep[c + 1]])
-        flo = npv(flows, lo)
+        # the side of lo is the scan's sign there: at a root on a grid point (-100, +230,
+        # -132 at 10 % and 20 %) the NPV there is rounding noise, and bisecting against
+        # its recomputed sign (-1e-13 where the scan read +1e-13) ran off to the next
+        # grid point (30.1 % for a root at 30 %)
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            fm = npv(flows, mid)
-            if np.sign(fm) == np.sign(flo):
-                lo, flo = mid, fm
+            if np.sign(npv(flows, mid)) == sign[c]:
+                lo = mid
             else:
                 hi = mid
             if hi - lo < 1e-12:
@@ -296,7 +304,8 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
         falling.append(sign[c] > 0)
     down = [r for r, f in zip(roots, falling, strict=True) if f]
     if down:
-        return max(down), ""
+        rate = max(down)
+        return rate, other_roots_note([r for r in roots if r != rate])
     if len(roots) == 1:
         return roots[0], ""
     # no root in the scan (two or more roots always include a falling one: the NPV's
@@ -308,6 +317,18 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     return None, f"{changes} sign changes, NPV {'>' if sign[0] > 0 else '<'} 0 at any rate"
 
 
+def other_roots_note(others: list[float]) -> str:
+    """The note of an IRR beside which the NPV is 0 at the rates ``others`` too ('' for
+    none): 'NPV is also 0 at 10.0 %', 'NPV is also 0 at -90.2 % and 5.1 %' (ascending,
+    each rounded to 0.1 %). The rate shown is still the rule's (:func:`irr`); the note
+    keeps a reader from taking it for the stream's only break-even rate."""
+    if not others:
+        return ""
+    text = [no_minus_zero(f"{100.0 * r:,.1f}") + " %" for r in sorted(others)]
+    rest = ", ".join(text[:-1])
+    return "NPV is also 0 at " + (f"{rest} and {text[-1]}" if rest else text[-1])
+
+
 #: what a human reads in place of a blank IRR or payback (:func:`not_available`)
 NOT_AVAILABLE = "n/a"
 
@@ -315,7 +336,25 @@ NOT_AVAILABLE = "n/a"
 def not_available(note: str) -> str:
     """What a human reads in place of a blank IRR or payback: 'n/a (no outflow)', or
     'n/a' without a ``note`` (:func:`irr_note`, :func:`payback_note`)."""
-    return f"{NOT_AVAILABLE} ({note})" if note else NOT_AVAILABLE
+    return with_note(NOT_AVAILABLE, note)
+
+
+def with_note(text: str, note: str) -> str:
+    """A shown value's ``text`` with its ``note`` beside it: '31.0% (NPV is also 0 at
+    -90.2 %)', ``text`` alone without one; a blank value's text is 'n/a'
+    (:func:`not_available`)."""
+    return f"{text} ({note})" if note else text
+
+
+def is_blank(value: object) -> bool:
+    """Whether an IRR or payback cell shows no value: None, NaN, '' or 'n/a' (a cell
+    already made text, :func:`chainopt.report.numbers.percent` of a blank)."""
+    if isinstance(value, str):
+        return value.strip() in ("", NOT_AVAILABLE, "nan")
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # (not a scalar)
+        return False
 
 
 #: the numeric columns of the economics tables whose blanks a text column explains
@@ -324,19 +363,28 @@ NOTES = {"IRR": "IRR note", "payback (yr)": "payback note"}
 
 
 def with_notes(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` for a human: each IRR or payback cell whose note (:data:`NOTES`) is set
-    reads 'n/a (note)' (:func:`not_available`), and the note columns are gone. Works on
-    numbers and on cells already made text (a note is set only where its number is
-    blank); a table without notes (a comparison written before them) is unchanged."""
+    """``df`` for a human: each blank IRR or payback cell (:func:`is_blank`) whose note
+    (:data:`NOTES`) is set reads 'n/a (note)' (:func:`not_available`); a note beside a
+    value that is shown (an IRR that is not the only rate giving NPV 0,
+    :func:`other_roots_note`) stays text in its note column, moved next to the value
+    (blank in the other rows), and the value stays a number. A note column with no such
+    note is gone. Works on numbers and on cells already made text; a table without
+    notes (a comparison written before them) is unchanged."""
     out = df.copy()
     for col, note in NOTES.items():
         if note not in out.columns:
             continue
         text = out.pop(note).astype("string").fillna("").astype(str)
-        blank = text != ""
-        if col in out.columns and blank.any():
+        if col not in out.columns:
+            continue
+        empty = pd.Series([is_blank(v) for v in out[col]], index=out.index, dtype=bool)
+        blank = (text != "") & empty
+        if blank.any():
             out[col] = out[col].astype(object)
             out.loc[blank, col] = [not_available(t) for t in text[blank]]
+        beside = (text != "") & ~empty
+        if beside.any():
+            out.insert(out.columns.get_loc(col) + 1, note, text.where(beside, ""))
     return out
 
 
@@ -551,7 +599,8 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     than the counterfactual, all years: the projects' capex less what they make
     unnecessary, such as a life extension), ``build_year`` (first year of incremental
     spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`),
-    ``irr_note`` and ``payback_note`` (why either is None: :func:`irr_note`,
+    ``irr_note`` and ``payback_note`` (why either is None, or the other rates giving
+    NPV 0 beside an IRR: :func:`irr_note`,
     :func:`payback_note`; '' when not; for both, without incremental spend,
     :data:`SAVES_CAPEX` when the new projects spend (a project cheaper, in every year,
     than what its counterfactual builds instead), 'no outflow' when projects are built

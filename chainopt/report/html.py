@@ -423,7 +423,8 @@ def compare_report_html(folder: Path) -> str:
         body = ""
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df, is_cost(tables))
-        # a blank IRR or payback with its reason: 'n/a (no outflow)'
+        # a blank IRR or payback with its reason: 'n/a (no outflow)'; a shown IRR's note
+        # (the other rates giving NPV 0) beside it
         body += _economics_cards(economics.with_notes(df),
                                  compare.project_warnings(tables) if name == "economics"
                                  else {},
@@ -546,6 +547,10 @@ def _economics_cards(df: pd.DataFrame,
             v = r[c]
             if k == "irr" and isinstance(v, int | float) and math.isfinite(v):
                 text = numbers.percent(v)  # a fraction, however large: 6.0 is 600.0%
+                # its note beside it (economics.with_notes keeps it next to a shown
+                # IRR): the other rates giving NPV 0
+                note = r.get(economics.NOTES["IRR"])
+                text = economics.with_note(text, esc(note) if isinstance(note, str) else "")
             else:
                 text = fmt_number(v) or "n/a"
             span = (ranges or {}).get((str(r.get("scenario")), str(r.get("effect"))))

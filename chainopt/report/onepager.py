@@ -132,7 +132,9 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
     pb = s.get("payback (yr)")
     span = f" ({p.npv_range})" if p.npv_range else ""
     return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD{span}"),
-            ("IRR", percent(irr) or economics.not_available(_note(s, "IRR"))),
+            # a shown IRR with its note beside it (the other rates giving NPV 0)
+            ("IRR", economics.with_note(percent(irr), _note(s, "IRR")) if percent(irr)
+             else economics.not_available(_note(s, "IRR"))),
             ("payback", f"{number(float(pb))} yr" if _finite(pb)  # type: ignore[arg-type]
              else economics.not_available(_note(s, "payback (yr)"))),
             ("overnight capex", f"{number(float(s['overnight capex (MUSD)']))} MUSD"
@@ -145,14 +147,16 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
 
 
 def _note(row, col: str) -> str:
-    """The note saying why ``col`` (IRR, payback) of an economics ``row`` (a dict or a
-    Series) is blank (:data:`chainopt.report.economics.NOTES`; '' for none)."""
+    """The note of ``col`` (IRR, payback) of an economics ``row`` (a dict or a Series):
+    why it is blank, or, beside a shown IRR, the other rates giving NPV 0
+    (:data:`chainopt.report.economics.NOTES`; '' for none)."""
     v = row.get(economics.NOTES[col])
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def party_rows(p: Page) -> pd.DataFrame:
-    """Party, role, currency, NPV (MUSD), IRR (and its note: why it is blank) of the
+    """Party, role, currency, NPV (MUSD), IRR (and its note: why it is blank, or the
+    other rates giving NPV 0) of the
     page's project (empty without parties). A party's IRR is that of its flows in its own
     currency (a rouble IRR for a rouble party, :mod:`chainopt.report.parties`), so its
     currency goes beside it: the page's own IRR, above it, is the project's in USD."""
@@ -165,12 +169,14 @@ def party_rows(p: Page) -> pd.DataFrame:
 
 def party_line(r: pd.Series) -> str:
     """One party of :func:`party_rows` as text: 'ru_sponsor (equity): NPV -961.3 MUSD,
-    IRR 9.9% in RUB' (the IRR in the party's currency)."""
+    IRR 9.9% in RUB' (the IRR in the party's currency), its note beside it: 'IRR 31.0% in
+    USD (NPV is also 0 at -90.2 %)'."""
     role = f" ({r['role']})" if "role" in r.index and str(r["role"]) else ""
     text = f"{r['party']}{role}: NPV {number(float(r['NPV (MUSD)']))} MUSD"
     if "IRR" in r.index and _finite(r["IRR"]):
         cur = str(r["currency"]) if "currency" in r.index and str(r["currency"]) else ""
-        text += f", IRR {percent(r['IRR'])}" + (f" in {cur}" if cur else "")
+        text += ", IRR " + economics.with_note(percent(r["IRR"]) + (f" in {cur}" if cur
+                                                                    else ""), _note(r, "IRR"))
     elif _note(r, "IRR"):
         text += f", IRR {economics.not_available(_note(r, 'IRR'))}"
     return text

@@ -30,6 +30,12 @@ For one project, year by year (MUSD):
   above; ``capitalised``: in each year before the first repayment ``I_y = 0`` and the
   accrued ``C_y = i B`` is added to the balance, ``B <- B + C_y + D_y``, so the
   repayments run on the grown balance (:func:`debt_schedule`).
+  **The sale settles the loan**: in the year ``end`` after the horizon (the sale at the
+  residual value, below) ``I_end`` (or ``C_end``) is as above and ``P_end = B (+ C_end)
+  + D_end``, all that is owed, so the balance is 0 and no debt flow falls after
+  ``end``: a loan whose tenor outlives the horizon is repaid from the sale, not by
+  owners with no income left to pay it from (nor to deduct its interest from). The
+  lender is repaid at par, so its NPV at the loan's rate stays 0.
   A loan in another ``currency`` runs in it (its interest rate is that currency's) and
   each year's drawdown, interest and principal cost ``x fx_y`` MUSD (:func:`loan_in_usd`);
   the FX gain or loss this makes (a falling rouble repays for fewer dollars than it
@@ -91,8 +97,9 @@ For one project, year by year (MUSD):
   the cumulative flow is >= 0 for good); peak funding need (most negative cumulative
   flow, MUSD); tax paid.
   DSCR_y = (operating_y - tax_y) / (I_y + P_y) over the repayment years (P_y > 0)
-  inside the horizon (after it the stream has no operating flow, only the residual; a
-  year inside it after the plant's life has ended counts, with a cover of 0),
+  inside the horizon, y < end (the year ``end`` has no operating flow, only the sale,
+  which settles the loan, so its repayment is no debt service; a year inside it after
+  the plant's life has ended counts, with a cover of 0),
   with tax_y the whole project's tax: the parties' and, for a share no listed party
   holds (shares sum to at most 1), the tax on it at the project's own rate.
 * **Currency**: each flow also in the party's currency, ``flow_y / usd_per_unit`` at the
@@ -263,8 +270,8 @@ class Terms:
 
 
 def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: int,
-                  grace_yr: int, repayment: str = "annuity", idc: str = "paid"
-                  ) -> pd.DataFrame:
+                  grace_yr: int, repayment: str = "annuity", idc: str = "paid",
+                  settle: int | None = None) -> pd.DataFrame:
     """Yearly ``drawdown``, ``interest`` (paid in cash), ``capitalised`` (interest added to
     the balance), ``principal``, ``balance`` (after the year's flows) of a loan drawn as
     ``debt_share`` of the construction ``spend`` (positive, by year); repaid in
@@ -277,7 +284,15 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     year before the first repayment it is added to the balance instead (``interest`` 0),
     ``B <- B + rate x B - P + D``, and from the first repayment year on it is paid and the
     schedule runs on the grown balance, so that the principal repaid is the drawdowns plus
-    the interest capitalised."""
+    the interest capitalised.
+
+    ``settle``: the year in which the whole loan is repaid (the project sold at the
+    horizon end, :func:`project_parties`), None for never before its tenor ends. That
+    year's interest is the schedule's (paid, or capitalised before the first repayment)
+    and its principal is all that is owed then, the balance after any capitalisation
+    plus the year's drawdown, ``P = B (+ C) + D``: the balance after it is 0 and the
+    schedule ends with it (a drawdown after it, which a sale at the horizon end leaves
+    none of, would be repaid in its own year)."""
     spend = spend[spend > 1e-12]
     cols = ["drawdown", "interest", "capitalised", "principal", "balance"]
     if spend.empty or debt_share <= 0:
@@ -291,10 +306,13 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     while y <= max(draw) or (balance > 1e-9 and paid < tenor_yr):
         interest = rate * balance
         principal = capitalised = 0.0
+        d = float(draw.get(y, 0.0))
         if idc == "capitalised" and y < first_repay:
             capitalised, interest = interest, 0.0
             balance += capitalised
-        if y >= first_repay and balance > 1e-12 and paid < tenor_yr:
+        if settle is not None and y >= settle:  # the sale repays all that is owed
+            principal = balance + d
+        elif y >= first_repay and balance > 1e-12 and paid < tenor_yr:
             left = tenor_yr - paid
             if repayment == "equal_principal" or rate == 0:
                 principal = balance / left
@@ -302,7 +320,6 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
                 # the level payment: balance / sum_{k=1}^{left} (1+rate)^-k
                 principal = balance * (1.0 + rate) / float(annuity_due(rate, left)) - interest
             paid += 1
-        d = float(draw.get(y, 0.0))
         balance = balance - principal + d
         rows.append((y, d, interest, capitalised, principal, balance))
         y += 1
@@ -310,7 +327,8 @@ def debt_schedule(spend: pd.Series, debt_share: float, rate: float, tenor_yr: in
     return out
 
 
-def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
+def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series,
+                settle: int | None = None) -> pd.DataFrame:
     """The loan of ``fin`` (a ``project_finance`` row) on the construction ``spend``
     (USD, by year), in USD: run in the loan's ``currency`` (its interest rate is a rate
     in that currency), converted at each year's FX rate. A loan in RUB draws
@@ -326,7 +344,12 @@ def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
     back to the case's money (before the FX conversion). A 14 % rouble loan at 4 %
     inflation thus costs more in real terms in its first repayment years and less in
     its last than the indexed loan at the real rate 1.14 / 1.04 - 1 (j = 0), though
-    both earn the lender that real rate."""
+    both earn the lender that real rate.
+
+    ``settle``: the year the whole balance is repaid (:func:`debt_schedule`), in the
+    loan's own money: the balance owed in its currency, at that year's index and FX
+    rate. The schedule is linear in the drawdowns, settlement included, so the
+    deflation and the conversion of each year's flows stay exact."""
     currency = str(fin.get("currency") or "USD")
     years = spend.index.to_numpy()
     fx = terms.usd_per_unit(currency, years) if currency != "USD" else np.ones(len(years))
@@ -339,7 +362,7 @@ def loan_in_usd(terms: Terms, spend: pd.Series, fin: pd.Series) -> pd.DataFrame:
     local = debt_schedule(spend / fx * index(years), float(fin["debt_share"]),
                           float(fin["interest_rate"]), int(fin["tenor_yr"]),
                           int(fin["grace_yr"]), fin["repayment"],
-                          str(fin.get("idc") or "paid"))
+                          str(fin.get("idc") or "paid"), settle)
     if j and not local.empty:
         local = local.div(index(local.index.to_numpy()), axis=0)
     if currency == "USD" or local.empty:
@@ -433,7 +456,9 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     horizon (the residual value's year): the horizon ends there, for the tax
     depreciation and the debt cover, whether or not the project still runs by then,
     and the residual value is taxed there as a sale, on its gain over the book value
-    left (:func:`book_value`).
+    left (:func:`book_value`); the sale repays the loan's balance left then (that year's
+    interest as scheduled, :func:`debt_schedule`'s ``settle``), so no flow falls after
+    it.
 
     ``builds``: the project's own builds (:func:`chainopt.report.economics.project_builds`:
     overnight cost, first year of use, lifetime, lead time; a project built in tranches
@@ -468,14 +493,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         spend = economics.spend_by_year(builds) if len(builds) else pd.Series(dtype=float)
         spend.index = spend.index.astype(int)
         first_use_year = int(builds["first_use_year"].min()) if len(builds) else None
+    # the stream runs to the year after the horizon, which holds the residual value
+    end = int(f.index.max())
     fin = terms.finance[terms.finance["project"] == project]
     fin = fin.iloc[0] if len(fin) else None
     if fin is not None and float(fin["debt_share"]) > 0:
-        debt = loan_in_usd(terms, spend, fin)
+        # the sale at the horizon end repays what is still owed then
+        debt = loan_in_usd(terms, spend, fin, settle=end)
     else:
         debt = debt_schedule(spend, 0.0, 0.0, 1, 1)
-    # the stream runs to the year after the horizon, which holds the residual value
-    end = int(f.index.max())
     years = f.index.union(debt.index).union(spend.index)
     f = f.reindex(years, fill_value=0.0)
     debt = debt.reindex(years, fill_value=0.0)
@@ -542,9 +568,10 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -cap,
                               -prin, z, lflow))
     service = intr + prin
-    # the repayment years inside the horizon: after it the stream holds no operating cash
-    # flow (the residual value stands for it), so a DSCR there would read 0. Inside it a
-    # year with nothing to pay from (the plant's life over) counts, at 0
+    # the repayment years inside the horizon: the year after it (``end``) holds no
+    # operating cash flow, only the sale at the residual value, which settles the loan,
+    # so a DSCR there would read 0. Inside it a year with nothing to pay from (the
+    # plant's life over) counts, at 0
     has = (prin > 1e-9) & (y < end)
     dscr = (op - tax_total)[has] / service[has]
     summary = pd.DataFrame(rows)
@@ -563,7 +590,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     lender's drawdowns), the spend is paid at the start and the rest comes through the
     year, as the economics table counts a project's capex and operating flows (netted,
     a project paid back within its first year read 'no spend' here). ``IRR note`` and
-    ``payback note``: why either is blank ('' when not); flows that start with money
+    ``payback note``: why either is blank, or, beside an IRR, the other rates giving NPV 0
+    (:func:`chainopt.report.economics.irr_note`; '' when neither); flows that start with money
     received (``local`` > 0 first) have no IRR, noted
     :data:`chainopt.report.economics.RECEIVED_FIRST`: a rate that zeroes them is a
     borrowing rate, not a return."""
@@ -575,15 +603,15 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     spot = float(terms.usd_per_unit(p["currency"], np.array([terms.base_year]))[0])
     net = (flow - residual) / fx
     at_start = np.where(net < 0, net, np.minimum(np.asarray(spend, float) / fx, 0.0))
-    inside = np.asarray(y) < end  # the horizon: not a loan's years after it
+    inside = np.asarray(y) < end  # the horizon: not the sale's year after it
     inflow = pd.Series(net - at_start, index=y)[inside]
     outflow = pd.Series(at_start, index=y)[inside]
     rate, rate_note = economics.irr_and_note(local)
     started = local[np.abs(local) > 1e-9]
     if rate is not None and started[0] > 0:  # a borrowing rate, not a return
         rate, rate_note = None, economics.RECEIVED_FIRST
-    # the flows run to the year after the horizon (``end``, the residual value's) and a
-    # loan's to its last repayment, which payback does not count: the note names the
+    # the flows run to the year after the horizon (``end``: the residual value's, in
+    # which the sale settles any loan), which payback does not count: the note names the
     # horizon's last year
     back, back_note = economics.payback_and_note(inflow, outflow, horizon_last=end - 1)
     if back_note == "no spend":  # ('no spend' is an inputs line's): nothing put in
@@ -600,7 +628,8 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
             "peak funding (MUSD)": _peak(flow),
             "tax paid (MUSD)": float(tax.sum()), "equipment supply (MUSD)": equipment,
             "note": "",
-            # why an IRR or payback is blank, for the reader (text beside the numbers)
+            # why an IRR or payback is blank, or that the IRR is not the only rate giving
+            # NPV 0, for the reader (text beside the numbers)
             "IRR note": rate_note, "payback note": back_note}
 
 

@@ -38,6 +38,38 @@ def test_an_ordinary_stream_has_an_irr_and_no_note():
     assert economics.irr_note([-100.0, 50.0, 60.0]) == ""
 
 
+def test_an_irr_beside_another_root_names_it():
+    """Review fin5 F6: -100, +230, -132. With x = 1/(1+r) its NPV is
+    -100 + 230x - 132x^2 = -132 (x - 1/1.1)(x - 1/1.2) (132 / 1.32 = 100, 132 x (1/1.1 +
+    1/1.2) = 120 + 110 = 230): -100 + 230/1.1 - 132/1.21 = -100 + 209.0909 - 109.0909 = 0
+    and -100 + 230/1.2 - 132/1.44 = -100 + 191.6667 - 91.6667 = 0. Between the roots
+    (x between 1/1.2 and 1/1.1, r between 10 % and 20 %) it is positive (at 15 %:
+    -100 + 200 - 99.81 = +0.19), outside negative (at 0: -2; at 50 %: -5.33). So the NPV
+    rises through 0 at 10 % and falls through 0 at 20 %: the IRR is 20 %, the falling
+    (investment-type) root, and its note names the other: 'NPV is also 0 at 10.0 %' (it
+    was '': a reader saw one rate).
+    Three roots: -1,000, +3,600, -4,310, +1,716 is 1,000 (1.1x - 1)(1.2x - 1)(1.3x - 1)
+    (1.1 x 1.2 x 1.3 = 1.716; 1.32 + 1.43 + 1.56 = 4.31; 1.1 + 1.2 + 1.3 = 3.6), zero at
+    10 %, 20 % and 30 %; -1,000 < 0 above 30 % (x -> 0) and +6 > 0 at 0, so it falls
+    through 0 at 30 % and at 10 % and rises at 20 %: IRR 30 %, 'NPV is also 0 at 10.0 %
+    and 20.0 %'."""
+    flows = [-100.0, 230.0, -132.0]
+    assert economics.npv(flows, 0.10) == pytest.approx(0.0, abs=1e-12)
+    assert economics.npv(flows, 0.20) == pytest.approx(0.0, abs=1e-12)
+    assert economics.npv(flows, 0.0) < 0 < economics.npv(flows, 0.15)
+    assert economics.npv(flows, 0.5) < 0
+    rate, note = economics.irr_and_note(flows)
+    assert rate == pytest.approx(0.20, abs=1e-9)
+    assert note == "NPV is also 0 at 10.0 %"
+    assert economics.irr_note(flows) == note
+    rate, note = economics.irr_and_note([-1000.0, 3600.0, -4310.0, 1716.0])
+    assert rate == pytest.approx(0.30, abs=1e-9)
+    assert note == "NPV is also 0 at 10.0 % and 20.0 %"
+    assert economics.other_roots_note([0.0512, -0.90153]) == (
+        "NPV is also 0 at -90.2 % and 5.1 %")
+    assert economics.other_roots_note([-0.0004]) == "NPV is also 0 at 0.0 %"
+
+
 @pytest.mark.parametrize(("flows", "note"), [
     ([0.0, 0.0], "no cash flow"),
     ([0.0, 5.0, 3.0], "no outflow"),        # nothing invested: nothing to return
@@ -84,6 +116,58 @@ def test_the_notes_replace_the_blank_cells_shown_to_a_human():
     assert out["payback (yr)"].tolist() == [4.0, "n/a (not paid back by 2051)"]
     old = df.drop(columns=["IRR note", "payback note"])
     pd.testing.assert_frame_equal(economics.with_notes(old), old)
+
+
+def test_a_note_beside_a_shown_irr_stays_text_next_to_it():
+    """Review fin5 F6: a party whose IRR, 20 %, is not the only rate giving NPV 0 (note
+    'NPV is also 0 at 10.0 %') and one whose IRR is blank: the human table keeps the
+    first IRR a number with its note in the 'IRR note' column moved next to it (blank
+    in the other row), the blank one reads 'n/a (...)' as before."""
+    df = pd.DataFrame({"party": ["a", "b"], "IRR": [0.2, math.nan],
+                       "payback (yr)": [4.0, math.nan], "note": ["", ""],
+                       "IRR note": ["NPV is also 0 at 10.0 %", "no outflow"],
+                       "payback note": ["", "not paid back by 2051"]})
+    out = economics.with_notes(df)
+    assert list(out.columns) == ["party", "IRR", "IRR note", "payback (yr)", "note"]
+    assert out["IRR"].tolist() == [0.2, "n/a (no outflow)"]
+    assert out["IRR note"].tolist() == ["NPV is also 0 at 10.0 %", ""]
+    assert out["payback (yr)"].tolist() == [4.0, "n/a (not paid back by 2051)"]
+    # cells already made text (the deck's and the one-pager's percentages)
+    text = economics.with_notes(df.assign(IRR=["20.0%", ""]))
+    assert text["IRR"].tolist() == ["20.0%", "n/a (no outflow)"]
+    assert text["IRR note"].tolist() == ["NPV is also 0 at 10.0 %", ""]
+
+
+def test_the_one_pager_the_deck_and_the_html_show_an_irr_with_its_note():
+    """Review fin5 F6: the project's IRR 20 % with 'NPV is also 0 at 10.0 %', its party's
+    31.0 % in RUB with 'NPV is also 0 at -90.2 %': the one-pager's key figures and party
+    line show each rate with its note beside it; the deck's project table shows 20.0% and
+    the note in the next column; the HTML report's cards show '20.0% (NPV is also 0 at
+    10.0 %)' and its table the note column."""
+    from chainopt.report import html
+
+    parties = pd.DataFrame({"party": ["ru"], "role": ["equity"], "currency": ["RUB"],
+                            "NPV (MUSD)": [7.1], "IRR": [0.31],
+                            "IRR note": ["NPV is also 0 at -90.2 %"]})
+    p = _page(0.2, 4.0, "NPV is also 0 at 10.0 %", "", parties)
+    figures = dict(onepager.key_figures(p))
+    assert figures["IRR"] == "20.0% (NPV is also 0 at 10.0 %)"
+    assert figures["payback"] == "4.000 yr"
+    line = onepager.party_line(onepager.party_rows(p).iloc[0])
+    assert line == "ru (equity): NPV 7.100 MUSD, IRR 31.0% in RUB (NPV is also 0 at -90.2 %)"
+    eco = pd.DataFrame({"scenario": ["s"], "effect": ["mp4"], "built": ["p2036"],
+                        "first use": ["2038"], "incremental NPV (MUSD)": [7.1],
+                        "IRR": [0.2], "payback (yr)": [4.0],
+                        "overnight capex (MUSD)": [240.0], "Δ capex (MUSD)": [169.0],
+                        "IRR note": ["NPV is also 0 at 10.0 %"], "payback note": [""]})
+    cells = _slide_cells(lambda d: d.table("Projects", deck.project_table({"economics": eco})))
+    at = cells[0].index("IRR")
+    assert cells[0][at:at + 3] == ["IRR", "IRR note", "payback (yr)"]
+    assert cells[1][at:at + 3] == ["20.0%", "NPV is also 0 at 10.0 %", "4.000"]
+    cards = html._economics_cards(economics.with_notes(eco))
+    assert "20.0% (NPV is also 0 at 10.0 %)" in cards
+    table = html.table_html(economics.with_notes(eco))
+    assert "<th>IRR note</th>" in table and "NPV is also 0 at 10.0 %" in table
 
 
 def _page(irr, payback, irr_note, payback_note, parties=None) -> onepager.Page:

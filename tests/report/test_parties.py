@@ -120,6 +120,131 @@ def _loan(terms, spend, debt_share, rate, tenor, grace, repayment, **extra):
     return loan_in_usd(terms, pd.Series(spend, dtype=float), fin)
 
 
+def test_the_sale_at_the_horizon_end_settles_the_loan_by_hand():
+    """Review fin6 F2: 100 drawn in 2026, 10 %, ten annuity repayments from 2027 (one
+    year of grace), the horizon ending with 2029 so that the sale's year ``end`` = 2030.
+    A = 100 x 0.1 / (1 - 1.1^-10) = 16.27454; the balance after k payments
+    B_k = 100 (1.1^10 - 1.1^k) / (1.1^10 - 1): 100, 93.72546, 86.82347, 79.23127.
+      year  interest         principal                    balance after
+      2026  0                0                            100
+      2027  10               A - 10      = 6.27454        93.72546
+      2028  9.37255          A - 9.37255 = 6.90199        86.82347
+      2029  8.68235          A - 8.68235 = 7.59219        79.23127
+      2030  7.92313          79.23127 (all that is left)  0
+    and no year after 2030 (without ``settle`` the annuity ran to 2036). The lender's
+    flows -100, A, A, A, 1.1 x 79.23127 = 87.15440 at 10 % from 2026:
+    -100 + A (1/1.1 + 1/1.21 + 1/1.331) + 87.15440 / 1.4641 = -100 + 40.47 + 59.53 = 0:
+    it is repaid at par. The same loan in roubles (80 RUB/USD in 2026, 100 from 2027:
+    8,000 RUB drawn) as a nominal loan at 4 % inflation (base year 2026, P_2026 = 1)
+    has the same nominal schedule x 80 (M RUB per USD-unit of 2026): its 2030 principal
+    8,000 x 0.7923127 = 6,338.5 M RUB nominal is 6,338.5 / 1.04^4 real roubles and
+    x 0.01 = 54.1818 MUSD; its interest a tenth of that, 5.41818."""
+    t = debt_schedule(pd.Series({2026: 100.0}), 1.0, 0.10, 10, 1, settle=2030)
+    a = 10 / (1 - 1.1**-10)
+    def left(k):
+        return 100 * (1.1**10 - 1.1**k) / (1.1**10 - 1)
+    assert list(t.index) == [2026, 2027, 2028, 2029, 2030]
+    assert t["drawdown"].to_numpy() == pytest.approx([100.0, 0, 0, 0, 0])
+    assert t["interest"].to_numpy() == pytest.approx([0.0] + [0.1 * left(k) for k in
+                                                              range(4)])
+    assert t["interest"].to_numpy() == pytest.approx(
+        [0, 10, 9.37255, 8.68235, 7.92313], abs=5e-6)
+    assert t["principal"].to_numpy() == pytest.approx(
+        [0.0, a - 10, a - 0.1 * left(1), a - 0.1 * left(2), left(3)])
+    assert t["principal"].to_numpy() == pytest.approx(
+        [0, 6.27454, 6.90199, 7.59219, 79.23127], abs=5e-6)
+    assert t["principal"].sum() == pytest.approx(100.0)
+    assert t["balance"].iloc[-1] == pytest.approx(0.0, abs=1e-9)
+    assert t["capitalised"].sum() == 0.0
+    lender = (-t["drawdown"] + t["interest"] + t["principal"]).to_numpy()
+    assert lender[-1] == pytest.approx(87.15440, abs=5e-6)
+    assert (lender / 1.1 ** np.arange(5)).sum() == pytest.approx(0.0, abs=1e-9)
+    # without the sale the tenor runs on
+    assert debt_schedule(pd.Series({2026: 100.0}), 1.0, 0.10, 10, 1).index.max() == 2036
+    fin = pd.Series({"project": "j", "debt_share": 1.0, "interest_rate": 0.10,
+                     "tenor_yr": 10, "grace_yr": 1, "repayment": "annuity",
+                     "lender": "bank", "tax_regime": "", "currency": "RUB",
+                     "inflation": 0.04})
+    rub = loan_in_usd(_terms(), pd.Series({2026: 100.0}), fin, settle=2030)
+    assert rub.index.max() == 2030
+    assert rub.loc[2030, "principal"] == pytest.approx(8000 * left(3) / 100 / 1.04**4
+                                                       * 0.01)
+    assert rub.loc[2030, "principal"] == pytest.approx(54.1818, abs=1e-4)
+    assert rub.loc[2030, "interest"] == pytest.approx(5.41818, abs=1e-5)
+    assert rub.loc[2030, "balance"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_sale_before_the_first_repayment_repays_the_capitalised_interest_too():
+    """Review fin6 F2: 100 drawn in 2026, 10 %, interest capitalised (``idc``), five
+    repayments from 2031 (grace 5), the sale in 2029 settles it first. 2027: 10
+    capitalised, balance 110; 2028: 11, 121; 2029: 12.1 capitalised, then the whole
+    balance 133.1 = 100 drawn + 33.1 capitalised is repaid, no interest ever paid in
+    cash, nothing after 2029."""
+    t = debt_schedule(pd.Series({2026: 100.0}), 1.0, 0.10, 5, 5, "annuity", "capitalised",
+                      settle=2029)
+    assert list(t.index) == [2026, 2027, 2028, 2029]
+    assert t["capitalised"].to_numpy() == pytest.approx([0, 10, 11, 12.1])
+    assert t["interest"].to_numpy() == pytest.approx([0, 0, 0, 0])
+    assert t["principal"].to_numpy() == pytest.approx([0, 0, 0, 133.1])
+    assert t.loc[2029, "principal"] == pytest.approx(100 + t["capitalised"].sum())
+    assert t["balance"].to_numpy() == pytest.approx([100, 110, 121, 0], abs=1e-9)
+
+
+def test_the_owners_do_not_repay_or_deduct_a_loan_after_the_sale():
+    """Review fin6 F2, the parties' flows: 100 spent in 2026, operating 40 a year in
+    2027-2029, the horizon ending with 2029 (end = 2030, residual value 90); sp holds
+    100 %, 20 % tax (default regime), one build depreciated 10 a year from 2027 (life
+    10: book value left 70); 60 % borrowed from bank (10 %) at 10 %, ten annuity
+    repayments from 2027, A = 6 / (1 - 1.1^-10) = 9.76472, balance after k payments
+    B_k = 60 (1.1^10 - 1.1^k) / (1.1^10 - 1): 60, 56.23528, 52.09408, 47.53876.
+      year  interest  principal        tax                                  sp's flow
+      2026  0         0                0                                    -100 + 60 = -40
+      2027  6         3.76472          0.2 (40 - 10 - 6)       = 4.8        25.43528
+      2028  5.62353   4.14119          0.2 (40 - 10 - 5.62353) = 4.87529    25.35998
+      2029  5.20941   4.55531          0.2 (40 - 10 - 5.20941) = 4.95812    25.27716
+      2030  4.75388   47.53876 (all)   0.2 (90 - 70 - 4.75388) = 3.04922    34.65813
+    (2030: 90 - 1.1 x 47.53876 - 3.04922). Tax paid 17.68264: the interest deducted is
+    the horizon's and the sale year's only; the owners used to repay A in 2031-2036
+    and deduct its interest there from no income. The lender's flows -60, A, A, A,
+    52.29264 are worth 0 at its 10 %. DSCR over 2027-2029 only (the sale's settlement
+    is no debt service): (40 - tax) / A = 3.60481, 3.59710, 3.58862."""
+    flows = pd.DataFrame({"year": range(2026, 2031),
+                          "operating_musd": [0.0, 40.0, 40.0, 40.0, 0.0],
+                          "capex_musd": [-100.0, 0, 0, 0, 0],
+                          "residual_musd": [0.0, 0, 0, 0, 90.0]})
+    terms = _terms(shares=[("j", "sp", 1.0, 0.0)],
+                   finance=[("j", 0.6, 0.10, 10, 1, "annuity", "bank", "")],
+                   regimes=REGIMES, party_rows=IDC_PARTIES, site="elsewhere")
+    s, y = project_parties(flows, terms, "j", 2027, 10)
+    sp = y[y["party"] == "sp"].set_index("year")
+    a = 6 / (1 - 1.1**-10)
+    def left(k):
+        return 60 * (1.1**10 - 1.1**k) / (1.1**10 - 1)
+    intr = [0.0] + [0.1 * left(k) for k in range(4)]
+    assert list(sp.index) == [2026, 2027, 2028, 2029, 2030]  # nothing after the sale
+    assert sp["interest_musd"].to_numpy() == pytest.approx(intr)
+    assert sp["principal_musd"].to_numpy() == pytest.approx(
+        [0.0, a - intr[1], a - intr[2], a - intr[3], left(3)])
+    tax = [0.0] + [0.2 * (30 - i) for i in intr[1:4]] + [0.2 * (90 - 70 - intr[4])]
+    assert sp["tax_musd"].to_numpy() == pytest.approx(tax)
+    assert sp["tax_musd"].to_numpy() == pytest.approx(
+        [0, 4.8, 4.87529, 4.95812, 3.04922], abs=5e-6)
+    assert sp["flow_musd"].to_numpy() == pytest.approx(
+        [-40.0, 40 - a - tax[1], 40 - a - tax[2], 40 - a - tax[3],
+         90 - 1.1 * left(3) - tax[4]])
+    assert sp["flow_musd"].to_numpy() == pytest.approx(
+        [-40, 25.43528, 25.35998, 25.27716, 34.65813], abs=5e-6)
+    assert _row(s, "sp")["tax paid (MUSD)"] == pytest.approx(17.68264, abs=5e-6)
+    bank = _row(s, "bank", "lender")
+    assert bank["NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert y[y["party"] == "bank"]["flow_musd"].iloc[-1] == pytest.approx(52.29264,
+                                                                          abs=5e-6)
+    assert _row(s, "sp")["min DSCR"] == pytest.approx((40 - tax[3]) / a)
+    assert _row(s, "sp")["min DSCR"] == pytest.approx(3.58862, abs=5e-6)
+    assert _row(s, "sp")["avg DSCR"] == pytest.approx(
+        (3.60481 + 3.59710 + 3.58862) / 3, abs=5e-6)
+
+
 def test_a_loan_at_inflation_0_is_todays_loan():
     """Review s25 F3: inflation 0, or blank (NaN), or no inflation column at all, is the
     schedule of test_debt_schedules_by_hand, the same numbers: 60 drawn in 2026, 10 %,
@@ -1321,42 +1446,54 @@ V5 = pd.DataFrame({"year": range(2026, 2037),
                    "residual_musd": [0.0] * 10 + [32.623]})
 
 
-def test_equity_irr_of_a_loan_that_runs_past_the_horizon():
+def test_equity_irr_of_a_loan_whose_tenor_outlives_the_horizon():
     """The reviewer's v5: ru holds 0.6, jp 0.4, default regime 20 %, life 10
     (depreciation 10 a year from 2028); D = 25 + 25, interest 2027 2 (a tax loss carried
-    forward), A = 50 x 0.08 / (1 - 1.08^-15) = 5.8415 from 2028 to 2042. ru's flow:
+    forward), A = 50 x 0.08 / (1 - 1.08^-15) = 5.8415 from 2028: eight payments in
+    2028-2035, and the horizon ends with 2035. ru's flow:
     2026 0.6 x (-50 + 25) = -15; 2027 0.6 x (-50 + 25 - 2) = -16.2; 2028 0.6 x (30 - A)
-    - 0.6 x 0.2 x (30 - 10 - 4 - 2) = 14.4951 - 1.68 = 12.8151; ... 2035 12.4174; 2036
-    0.6 x (32.623 - A) = 16.0689 less the tax on the sale at the residual value: the
-    build's book value left is 20 (2036-2037 not depreciated), the interest 0.08 x the
-    balance after eight payments, 50 (1.08^15 - 1.08^8) / (1.08^15 - 1) = 30.4129, is
-    2.4330, so 0.6 x 0.2 x (32.623 - 20 - 2.4330) = 1.2228 and 14.8461; 2037-2042 -0.6 A
-    = -3.5049 a year (the loan outlives the horizon). NPV(-50 %) < 0, NPV(0) = +62.9 > 0
-    (+64.1 with the residual untaxed), NPV(100 %) < 0: two roots, -20.8 % (NPV rising
-    through 0) and 31.6 % (falling; 31.7 % untaxed). The NPV at -99 % and at 1000 % are
-    both negative, so the bisection on [-0.99, 10] found nothing; the investment-type
-    root, 31.6 %, is reported. (ru counts in USD here: the IRR of its flows as they
-    are.)"""
+    - 0.6 x 0.2 x (30 - 10 - 4 - 2) = 14.4951 - 1.68 = 12.8151; 2029-2035 0.6 x (30 - A)
+    - 0.12 x (20 - 0.08 B_k), B_k = 50 (1.08^15 - 1.08^k) / (1.08^15 - 1) the balance
+    after k payments: 12.5574, 12.5383, 12.5177, 12.4955, 12.4714, 12.4454, 12.4174.
+    2036 (end, the sale at the residual value 32.623): the sale settles the loan (review
+    fin6 F2): interest 0.08 B_8 = 0.08 x 30.4129 = 2.4330 as scheduled and principal
+    B_8 = 30.4129, the whole balance; the tax on the sale is unchanged, the book value
+    left is 20 (2036-2037 not depreciated): 0.12 x (32.623 - 20 - 2.4330) = 1.2228; flow
+    0.6 x (32.623 - 1.08 x 30.4129) - 1.2228 = -1.3566. Nothing after 2036 (the owners
+    repaid 0.6 A = 3.5049 a year in 2037-2042 from no income, its interest deducted
+    from none). NPV(0) = sum = 67.70 (was 62.9). The flows change sign twice (-, +, -):
+    NPV(-99 %) < 0 < NPV(-90 %), NPV(30 %) = +0.77 > 0 > NPV(50 %) = -9.65: roots at
+    -90.2 % (rising) and 31.0 % (falling, the investment-type root reported; it read
+    31.6 %), its note naming the other: 'NPV is also 0 at -90.2 %'. (ru counts in USD
+    here: the IRR of its flows as they are.)"""
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
                    finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
                    regimes=REGIMES, party_rows=[("ru", 0.15, "USD", ""), *PARTIES[1:]],
                    site="elsewhere")
     s, y = project_parties(V5, terms, "j", 2028, 10)
-    flow = y[y["party"] == "ru"].set_index("year")["flow_musd"]
+    ru = y[y["party"] == "ru"].set_index("year")
+    flow = ru["flow_musd"]
     a = 50 * 0.08 / (1 - 1.08**-15)
-    assert flow.loc[2026:2028].to_numpy() == pytest.approx(
-        [-15.0, -16.2, 0.6 * (30 - a) - 0.12 * 14])
-    balance = 50 * (1.08**15 - 1.08**8) / (1.08**15 - 1)
-    assert flow.loc[2036] == pytest.approx(0.6 * (32.623 - a)
-                                           - 0.12 * (32.623 - 20 - 0.08 * balance))
-    assert flow.loc[2036] == pytest.approx(14.8461, abs=1e-4)
-    assert flow.loc[2037:2042].to_numpy() == pytest.approx([-0.6 * a] * 6)
+    def balance(k):
+        return 50 * (1.08**15 - 1.08**k) / (1.08**15 - 1)
+    hand = [-15.0, -16.2, 0.6 * (30 - a) - 0.12 * 14] + [
+        0.6 * (30 - a) - 0.12 * (20 - 0.08 * balance(k)) for k in range(1, 8)] + [
+        0.6 * (32.623 - 1.08 * balance(8)) - 0.12 * (32.623 - 20 - 0.08 * balance(8))]
+    assert list(flow.index) == list(range(2026, 2037))  # nothing after the sale's year
+    assert flow.to_numpy() == pytest.approx(hand)
+    assert flow.to_numpy() == pytest.approx(
+        [-15.0, -16.2, 12.8151, 12.5574, 12.5383, 12.5177, 12.4955, 12.4714, 12.4454,
+         12.4174, -1.3566], abs=1e-4)
+    assert ru.loc[2036, "principal_musd"] == pytest.approx(0.6 * balance(8))
+    assert ru.loc[2036, "interest_musd"] == pytest.approx(0.6 * 0.08 * balance(8))
     f = flow.to_numpy()
-    assert economics.npv(f, -0.5) < 0 < economics.npv(f, 0.0)
-    assert economics.npv(f, 0.0) == pytest.approx(62.9, abs=0.05)
+    assert economics.npv(f, 0.0) == pytest.approx(67.70, abs=0.005)
+    assert economics.npv(f, -0.99) < 0 < economics.npv(f, -0.9)
+    assert economics.npv(f, 0.3) > 0 > economics.npv(f, 0.5)
     irr = _row(s, "ru")["IRR"]
-    assert irr == pytest.approx(0.316, abs=5e-4)
+    assert irr == pytest.approx(0.3098, abs=5e-5)
     assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
+    assert _row(s, "ru")["IRR note"] == "NPV is also 0 at -90.2 %"
     assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
 
 
@@ -1818,24 +1955,29 @@ def test_capitalised_interest_in_a_nominal_loan_and_in_roubles():
     assert rub["principal"].to_numpy() == pytest.approx([0, 0, 88.0])
 
 
-def test_payback_counts_the_horizon_not_a_loans_years_after_it():
+def test_payback_counts_the_horizon_not_the_sales_year_after_it():
     """IDC_FLOWS earning 20 a year (not 60) in 2028-2033, the horizon ending with 2033
     (the stream's last year, 2034, holds the residual value), 60 % borrowed at 10 % with
-    seven years of grace: interest only, 12 a year from 2028, the repayments in
-    2033-2037, four of them after the horizon. sp's flow: 2026 -40; 2027 -46; 2028-2032
-    20 - 12 = 8; 2033 20 - the first annuity (interest and principal) 12 / (1 - 1.1^-5)
-    = 31.6557: -11.6557. Cumulative at the end of 2033: -86 + 40 - 11.6557 = -57.6557
-    < 0: not paid back by 2033, the
-    horizon's last year. The note named 2036, the year before the loan's last (review
-    fin5 F2), and the payback counted the repayments after the horizon."""
+    seven years of grace: interest only, 12 a year from 2028, the repayments due in
+    2033-2037; the sale in 2034 settles the 120 - (31.6557 - 12) = 100.3443 still owed
+    (review fin6 F2: 2034 pays 10.0344 of interest and 100.3443 of principal, and
+    nothing falls after it; the repayments ran to 2037). sp's flow: 2026 -40; 2027 -46;
+    2028-2032 20 - 12 = 8; 2033 20 - the first annuity (interest and principal)
+    12 / (1 - 1.1^-5) = 31.6557: -11.6557; 2034 -1.1 x 100.3443 = -110.3787.
+    Cumulative at the end of 2033: -86 + 40 - 11.6557 = -57.6557 < 0: not paid back by
+    2033, the horizon's last year. The note named 2036, the year before the loan's last
+    (review fin5 F2), and the payback counted the repayments after the horizon."""
     flows = IDC_FLOWS.assign(operating_musd=[0.0, 0.0] + [20.0] * 6 + [0.0])
     terms = _idc_terms("paid")
     terms = dataclasses.replace(terms, finance=terms.finance.assign(grace_yr=7))
     s, y = project_parties(flows, terms, "j", 2028, 6)
     sp = y[y["party"] == "sp"].set_index("year")
-    assert sp.index.max() == 2037  # the loan's years run past the horizon
-    assert sp.loc[2026:2033, "flow_musd"].to_numpy() == pytest.approx(
-        [-40, -46] + [8] * 5 + [20 - 12 / (1 - 1.1 ** -5)])
+    assert sp.index.max() == 2034  # the sale's year settles the loan
+    left = 120 - (12 / (1 - 1.1 ** -5) - 12)
+    assert sp.loc[2034, "principal_musd"] == pytest.approx(left)
+    assert sp.loc[2034, "principal_musd"] == pytest.approx(100.3443, abs=1e-4)
+    assert sp.loc[2026:2034, "flow_musd"].to_numpy() == pytest.approx(
+        [-40, -46] + [8] * 5 + [20 - 12 / (1 - 1.1 ** -5), -1.1 * left])
     row = _row(s, "sp")
     assert math.isnan(row["payback (yr)"])
     assert row["payback note"] == ("not paid back by 2033, the horizon's end; residual value "
