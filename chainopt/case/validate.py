@@ -1422,34 +1422,44 @@ def _idle_groups(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
     carried = lk[["to_site"]].join(split_list(lk["commodities"]).rename("commodity"))
     listed = set(goods.index.astype(str) + "/" + goods)
 
-    def reached(pairs: pd.DataFrame) -> pd.Series:
-        """Groups with a pair (site of the group, commodity) it acts on."""
+    def reached(pairs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Groups with a pair (site of the group, commodity) it acts on, and groups with
+        a pair at their sites whatever the commodity (as if they listed none)."""
         m = cover.merge(pairs, on="site")
         acts = ~m["_g"].isin(goods.index) | (m["_g"].astype(str) + "/" + m["commodity"]).isin(
             listed)
-        return pd.Series(mg.index.isin(m.loc[acts, "_g"]), index=mg.index)
+        return (pd.Series(mg.index.isin(m.loc[acts, "_g"]), index=mg.index),
+                pd.Series(mg.index.isin(m["_g"]), index=mg.index))
 
     has_market = reached(t["markets"][["site", "commodity"]])
     has_link = reached(carried.rename(columns={"to_site": "site"}))
-    of = pd.Series(np.where(mg.index.isin(goods.index), " of the commodities it lists", ""),
-                   index=mg.index)
-    for col, stated, has, what, hint in (
+    lists = pd.Series(mg.index.isin(goods.index), index=mg.index)
+    of = " of the commodities it lists"
+    for col, stated, (has, has_any), what, hint, list_hint in (
             ("price_discount", mg["access"].eq("closed"), has_market,
              "it closes or discounts the markets at its sites, but none of them has a "
              "market{of}", "check the group's sites (the market sites meant){listed}, or "
-             "remove the group"),
+             "remove the group", "check the commodities it lists (the markets at its sites "
+             "sell others), or remove the group"),
             ("freight_premium_usd_per_unit", pd.Series(False, index=mg.index), has_link,
              "it charges a freight premium on the links into its sites, but no link{carrying} "
-             "enters them", "check the group's sites{listed}, or set the premium to 0")):
+             "enters them", "check the group's sites{listed}, or set the premium to 0",
+             "check the commodities it lists (the links into its sites carry others), or "
+             "set the premium to 0")):
         grid = levers.period_values(mg, bp, "market_groups", col, periods)
         some = grid["value"].astype(float).gt(0).groupby(grid["_i"]).any()
         stated = stated | some.reindex(mg.index, fill_value=False)
         bad = stated & ~has
-        for text in sorted(set(of[bad])):  # the same words for the rows that say them
+        # the rows whose list alone leaves them idle (they would act listing none) are
+        # refused at the list's cell; the others at their sites
+        for rows, text, at, told in (
+                (bad & ~lists, "", "sites", hint.format(listed="")),
+                (bad & lists & ~has_any, of, "sites",
+                 hint.format(listed=" and the commodities it lists")),
+                (bad & lists & has_any, of, "commodities", list_hint)):
             said = what.format(of=text, carrying=text.replace(" of", " carrying one of"))
-            out.rows("market_groups.csv", mg, bad & of.eq(text), "sites",
-                     f"this market group would change nothing: {said}",
-                     hint=hint.format(listed=" and the commodities it lists" if text else ""))
+            out.rows("market_groups.csv", mg, rows, at,
+                     f"this market group would change nothing: {said}", hint=told)
 
 
 def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collector,

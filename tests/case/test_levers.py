@@ -1013,9 +1013,13 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
     row and column with the name meant; a cell naming no commodity (``;``) is refused
     as every list's empty item is (blank means every commodity); a list whose
     commodities no market at the group's sites sells and no link into them carries
-    makes the discount and premium change nothing, refused at the row; a commodity of
-    the list idle at the group while another is not is warned of; a scenario setting a
-    misspelt list is refused at its change."""
+    makes the discount and premium change nothing, refused at the row: at the list's
+    cell (column commodities) when the list alone makes it so (asia sells crude, gas and
+    hdpe and two links enter it, so listing none the group would act; it was refused at
+    its sites, review xlsx2 F5), at its sites when they have no market nor link at all
+    (home: nothing is sold there and no link enters it); a commodity of the list idle at
+    the group while another is not is warned of; a scenario setting a misspelt list is
+    refused at its change."""
     with pytest.raises(InputError) as e:
         load_case(write_case(tmp_path / "typo", _groups("asia,asia,hdep,open,0.1,5")))
     p = e.value.problems[0]
@@ -1031,14 +1035,24 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
             "commodities": CARGOES["commodities"] + "\npp,t,product"}
     with pytest.raises(InputError) as e:
         load_case(write_case(tmp_path / "idle", idle))
-    said = [(p.where, p.message) for p in e.value.problems]
+    said = [(p.where, p.message, p.hint) for p in e.value.problems]
     assert said == [
-        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
-         "it closes or discounts the markets at its sites, but none of them has a market of "
-         "the commodities it lists (found 'asia')"),
-        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
-         "it charges a freight premium on the links into its sites, but no link carrying one "
-         "of the commodities it lists enters them (found 'asia')")]
+        ("market_groups.csv row 2, column commodities", "this market group would change "
+         "nothing: it closes or discounts the markets at its sites, but none of them has a "
+         "market of the commodities it lists (found 'pp')", "check the commodities it lists "
+         "(the markets at its sites sell others), or remove the group"),
+        ("market_groups.csv row 2, column commodities", "this market group would change "
+         "nothing: it charges a freight premium on the links into its sites, but no link "
+         "carrying one of the commodities it lists enters them (found 'pp')", "check the "
+         "commodities it lists (the links into its sites carry others), or set the premium "
+         "to 0")]
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "home", _groups("asia,home,hdpe,open,0.1,5")))
+    assert [(p.where, p.hint) for p in e.value.problems] == [
+        ("market_groups.csv row 2, column sites", "check the group's sites (the market sites "
+         "meant) and the commodities it lists, or remove the group"),
+        ("market_groups.csv row 2, column sites", "check the group's sites and the "
+         "commodities it lists, or set the premium to 0")]
     some = {**_groups("asia,asia,hdpe;pp,open,0.1,5"),
             "commodities": CARGOES["commodities"] + "\npp,t,product"}
     assert api.case_warnings(load_case(write_case(tmp_path / "some", some))) == [
