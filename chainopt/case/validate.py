@@ -342,7 +342,11 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = np.where(blank, bool(col.default), np.isin(low, TRUE_TEXTS))
         elif col.kind == "enum":
             bad = ~blank & ~np.isin(a, list(col.choices))
-            hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"
+            # (fullwidth 'ｃａｐｉｔａｌｉｓｅｄ' got "did you mean 'capitalised'?": the same
+            # word to the eye, without a word on the characters that make it another)
+            allowed = ", ".join(col.choices)
+            hints = {v: true_false_note(v, f"one of {allowed}", "one of them")
+                     or odd_note(v) + (closest(v, col.choices) or f"one of: {allowed}")
                      for v in set(a[bad])}
             out.rows(file, shown, bad, name, "not an allowed value", hints=hints)
             data[name] = np.where(blank, str(col.default or ""), a)
@@ -548,6 +552,16 @@ def odd_note(text: str) -> str:
     return f"{quoted(text)} {odd}; " if odd else ""
 
 
+def true_false_note(value: str, wanted: str, enter: str) -> str:
+    """The hint for ``true`` or ``false`` (any case) where ``wanted`` belongs (a list of
+    commodity names, one of paid, capitalised): a TRUE/FALSE cell of a workbook reads so,
+    and the nearest name ('crude' for 'true') is no help; '' for any other value."""
+    if value.strip().lower() not in ("true", "false"):
+        return ""
+    return (f"a TRUE/FALSE value where {wanted} belongs: enter {enter} (in a workbook, a "
+            "cell holding TRUE or FALSE)")
+
+
 def name_hint(value: object) -> str:
     """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
     its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
@@ -612,13 +626,16 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: _list_note(b) or odd_note(b) + (closest(b, valid) or _declare(col, valid))
-                 for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
+        hints = {v: _list_note(b) or true_false_note(v, f"a list of {noun} names", "the "
+                                                     "names, separated by ';'")
+                 or odd_note(b) + (closest(b, valid) or _declare(col, valid))
+                 for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
-    hints = {v: odd_note(v) + (closest(v, valid) or _declare(col, valid))
+    hints = {v: true_false_note(v, f"a {_noun(col)} name", "the name")
+             or odd_note(v) + (closest(v, valid) or _declare(col, valid))
              for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 

@@ -3,6 +3,8 @@ the prices, costs and caps the model reads, and switched by a scenario in one ch
 
 from __future__ import annotations
 
+from unicodedata import name as unicodedata_name
+
 import pytest
 import yaml
 
@@ -353,6 +355,62 @@ def test_an_unknown_idc_treatment_is_refused(tmp_path):
     assert p.message == ("project_finance.csv row pj, column idc: not an allowed value "
                          "(found 'accrued')")
     assert p.hint == "one of: paid, capitalised"
+
+
+def _edited_book(folder, path, sheet: str, cell: str, value: object):
+    """The case ``folder`` as a workbook at ``path`` (``write_workbook``: one sheet per
+    table, its columns in the CSV's order, header in row 1), then ``value`` written into
+    ``sheet!cell`` by openpyxl (a Python bool is a Boolean TRUE/FALSE cell)."""
+    from openpyxl import load_workbook
+
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+
+    write_workbook(read_raw(folder), path)
+    wb = load_workbook(path)
+    wb[sheet][cell] = value
+    wb.save(path)
+    return path
+
+
+def _problem(book):
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    (p,) = e.value.problems
+    return p
+
+
+def test_a_fullwidth_or_true_false_cell_is_told_what_it_is(tmp_path):
+    """Review xlsx2 F3, two hints that misled. project_finance's columns are project,
+    debt_share, interest_rate, tenor_yr, grace_yr, lender, idc: idc is column G, pj's
+    row 2. Fullwidth 'ｃａｐｉｔａｌｉｓｅｄ' there got "did you mean 'capitalised'?",
+    the same word to the eye; now the hint first names its characters outside ASCII
+    (U+FF43 is the fullwidth c), as a list's fullwidth name always did. market_groups'
+    columns are group, sites, commodities, ...: a Boolean TRUE in C2 (asia's list) read
+    'true' and got "did you mean 'crude'?" (the nearest commodity name); now it says it
+    is a TRUE/FALSE value, as a number column does, and so does the idc cell holding
+    FALSE (where it said "one of: paid, capitalised")."""
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender,idc\npj,0.5,0.08,5,2,bank,"
+    folder = _case(tmp_path, **PROJECT_TABLES, project_finance=fin,
+                   project_shares="project,party,share\npj,a,1.0")
+    wide = "\uff43\uff41\uff50\uff49\uff54\uff41\uff4c\uff49\uff53\uff45\uff44"
+    assert unicodedata_name(wide[0]) == "FULLWIDTH LATIN SMALL LETTER C"
+    p = _problem(_edited_book(folder, tmp_path / "wide.xlsx", "project_finance", "G2", wide))
+    assert (p.where, p.message) == ("project_finance!G2",
+                                    f"not an allowed value (found '{wide}')")
+    assert p.hint.startswith(f"'{wide}' holds U+FF43 FULLWIDTH LATIN SMALL LETTER C, "), p.hint
+    assert p.hint.endswith(", outside ASCII; did you mean 'capitalised'?"), p.hint
+    p = _problem(_edited_book(folder, tmp_path / "false.xlsx", "project_finance", "G2", False))
+    assert (p.where, p.message, p.hint) == (
+        "project_finance!G2", "not an allowed value (found 'false')",
+        "a TRUE/FALSE value where one of paid, capitalised belongs: enter one of them (in a "
+        "workbook, a cell holding TRUE or FALSE)")
+    groups = write_case(tmp_path / "groups", _groups("asia,asia,hdpe,open,0.1,5"))
+    p = _problem(_edited_book(groups, tmp_path / "true.xlsx", "market_groups", "C2", True))
+    assert (p.where, p.message, p.hint) == (
+        "market_groups!C2", "unknown commodity name in list (found 'true')",
+        "a TRUE/FALSE value where a list of commodity names belongs: enter the names, "
+        "separated by ';' (in a workbook, a cell holding TRUE or FALSE)")
 
 
 def test_an_unknown_lender_is_called_a_party(tmp_path):
