@@ -3,6 +3,7 @@ the prices, costs and caps the model reads, and switched by a scenario in one ch
 
 from __future__ import annotations
 
+from pathlib import Path
 from unicodedata import name as unicodedata_name
 
 import pytest
@@ -1127,6 +1128,56 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
     p = e.value.problems[0]
     assert p.where.endswith("s.yaml changes[0]")
     assert "market_groups.csv row asia, column commodities" in p.message and "hdpe" in p.hint
+
+
+def test_a_workbook_cases_warnings_and_hints_name_its_sheet_and_row(tmp_path):
+    """Review xlsx2 F1, F2 and F5 on a workbook. CARGOES with group asia listing hdpe
+    and pp (pp sold nowhere), written as a workbook and three blank rows inserted under
+    market_groups' header: asia's row, CSV row 2, is the sheet's row 5. The warning that
+    pp is idle said 'market_groups.csv row 2 (asia)', a file the workbook has not and a
+    row that is blank in it; now 'market_groups!5:5 (asia)' in what ``case_warnings``
+    (validate) gives, what ``chainopt run`` prints and its manifest.json ``warnings``
+    keeps, as an error in that row is located. F2: asia listing 'zzz' (no name is
+    close) was told 'declare it in commodities.csv'; now 'the sheet commodities'. F5:
+    listing pp alone (asia sells crude, gas and hdpe) is refused at the list's cell,
+    market_groups!C5 (columns group, sites, commodities, ...), not at B5."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+    from chainopt.cli import app
+
+    pp = CARGOES["commodities"] + "\npp,t,product"
+
+    def book(name: str, listed: str) -> Path:
+        folder = write_case(tmp_path / name, {**_groups(f"asia,asia,{listed},open,0.1,5"),
+                                              "commodities": pp})
+        path = write_workbook(read_raw(folder), tmp_path / f"{name}.xlsx")
+        wb = load_workbook(path)
+        wb["market_groups"].insert_rows(2, amount=3)
+        wb.save(path)
+        return path
+
+    idle = book("idle", "hdpe;pp")
+    said = ("market_groups!5:5 (asia): its commodities pp are sold at none of its sites and "
+            "carried by no link into them, so its levers change nothing for them; check the "
+            "group's commodities, or take those out of its list")
+    assert api.case_warnings(load_case(idle)) == [said]
+    r = CliRunner().invoke(app, ["run", str(idle), "--out", str(tmp_path / "res"),
+                                 "--name", "idle"])
+    assert r.exit_code == 0, r.output
+    assert said in " ".join(r.output.split())
+    assert "market_groups.csv" not in r.output
+    manifest = json.loads((tmp_path / "res" / "idle" / "manifest.json").read_text())
+    assert said in manifest["warnings"]
+    p = _problem(book("zzz", "hdpe;zzz"))
+    assert (p.where, p.hint) == ("market_groups!C5", "declare it in the sheet commodities")
+    with pytest.raises(InputError) as e:
+        load_case(book("only_pp", "pp"))
+    assert [p.where for p in e.value.problems] == ["market_groups!C5", "market_groups!C5"]
 
 
 def test_groups_listing_commodities_apart_may_share_a_site(tmp_path):
