@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -533,3 +534,39 @@ def test_workbook_words_say_each_row_and_table_file_for_the_workbook():
             ("create units.csv", "add a sheet units"),
             ("found 'notes.csv row 2'", "found 'notes.csv row 2'")):
         assert workbook_words(folder, locations) == book, folder
+
+
+def test_a_comparison_workbook_holds_first_use_as_a_year_number(tmp_path):
+    """Review xlsx2 F4: compare writes a project's first use as the text '2033' ('' for
+    one not built), as economics.csv, the deck and the terminal show it; comparison.xlsx
+    held that text ("number stored as text", sorted as text) in its projects and
+    economics sheets. Now a number cell 2033, and an empty cell where the project is not
+    built; the CSV keeps its text (2033 and an empty field) and records the column as
+    text, so compare's own tables still read '2033' back. A first use that is no whole
+    number (a CSV someone edited: 'soon') stays text."""
+    from openpyxl import load_workbook
+
+    from chainopt.report import compare as cmp
+    from chainopt.report import deck
+
+    eco = pd.DataFrame({"scenario": ["a", "b", "c"], "effect": ["mp4", "mp4", "mp2"],
+                        "against": "", "includes": "",
+                        "built": ["p2031", "not built", "p2036"],
+                        "first use": ["2033", "", "soon"],
+                        "incremental NPV (MUSD)": [30.0, 0.0, 1.0]})
+    eco = eco.reindex(columns=cmp.ECONOMICS_COLUMNS).assign(
+        **{"IRR note": "", "payback note": ""})
+    folder = cmp.save({"economics": eco}, ["base", "a", "b", "c"], tmp_path / "compare-x")
+    assert [line.split(",")[4:6] for line in
+            (folder / "economics.csv").read_text().splitlines()[1:]] == [
+        ["p2031", "2033"], ["not built", ""], ["p2036", "soon"]]
+    assert cmp.read_tables(folder)["economics"]["first use"].tolist()[0] == "2033"
+    wb = load_workbook(deck.workbook(folder, tmp_path / "comparison.xlsx"))
+    for sheet, rows in (("economics", 4), ("projects", 3)):
+        ws = wb[sheet]
+        col = [c.value for c in ws[1]].index("first use") + 1
+        cells = [ws.cell(r, col) for r in range(2, rows + 1)]
+        got = [(c.value, c.data_type) for c in cells]
+        expected = ([(2033, "n"), (None, "n"), ("soon", "s")] if sheet == "economics"
+                    else [(2033, "n"), ("soon", "s")])  # (not built: no project row)
+        assert got == expected, (sheet, got)
