@@ -164,8 +164,10 @@ def case_warnings(case: Case) -> list[str]:
     nothing (:func:`chainopt.case.levers.idle_sites`) or an export duty above a market's
     price (:func:`chainopt.case.levers.prohibitive_duties`); first what reading a case
     workbook warns of (``RawCase.read_warnings``: hidden sheets and rows read, formulas
-    referring to another workbook)."""
-    return [*case.raw.read_warnings, *sc.effective_rows(case, [
+    referring to another workbook). Rows are said where the user finds them: a
+    scenario's by key, a workbook's by sheet and row
+    (:func:`chainopt.case.scenario.located_warnings`)."""
+    return [*case.raw.read_warnings, *sc.located_warnings(case, [
         *_reach.warnings(case), *_levers.idle_sites(case), *_levers.prohibitive_duties(case)])]
 
 

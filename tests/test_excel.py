@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -493,3 +494,79 @@ def test_convert_writes_every_number_validation_reads_as_an_excel_number(tmp_pat
     assert case_hash(load_case(book)) == case_hash(load_case(folder))
     r = CliRunner().invoke(app, ["run", str(book), "--out", str(tmp_path / "res")])
     assert r.exit_code == 0 and "objective (NPV) 1.596 MUSD" in r.output, r.output
+
+
+def test_workbook_words_say_each_row_and_table_file_for_the_workbook():
+    """Review xlsx2 F1 and F2: the words of case warnings and hints for a workbook whose
+    levies sheet has its header in row 1 and its data in rows 4, 5 and 6 (two blank rows
+    above them; row 5 hidden) and whose units sheet has its data in rows 2, 3 and 9
+    (capacity in column D); there is no mode_flows sheet. CSV row n is the (n-1)th data
+    row: levies.csv row 2 is sheet row 4, row 3 is 5; units.csv row 4 is 9, row 3 is 3.
+    A table file named without a row is its sheet (``declare it in modes.csv (column
+    process)``: the sheet modes), ``case.yaml`` the case sheet; a name that is no table's
+    file (text a user typed, ``notes.csv``) stays as it is."""
+    from chainopt.case.excel import workbook_words
+
+    locations = {"levies": {"sheet": "levies", "header_row": 1, "rows": [4, 5, 6],
+                            "columns": {"levy": "A"}, "hidden": {5}},
+                 "units": {"sheet": "units", "header_row": 1, "rows": [2, 3, 9],
+                           "columns": {"unit": "A", "capacity_k_per_yr": "D"},
+                           "hidden": set()}}
+    for folder, book in (
+            ("levies.csv rows 2 (d_a) and 3 (d_b): their export duties",
+             "sheet levies, rows 4 (d_a) and 5 (d_b, a hidden row): their export duties"),
+            ("levies.csv row 2 (duty): its export duty", "levies!4:4 (duty): its export duty"),
+            ("levies.csv row 3: x", "levies!5:5 (a hidden row): x"),
+            ("mode m of unit u at s (units.csv row 4) can never run: the feed (mode_flows.csv "
+             "row 3) it uses", "mode m of unit u at s (units!9:9) can never run: the feed "
+             "(sheet mode_flows, row 3) it uses"),
+            ("units.csv row 3, column capacity_k_per_yr: x", "units!D3: x"),
+            ("... and 12 more markets.csv rows that sell nothing",
+             "... and 12 more rows of the sheet markets that sell nothing"),
+            ("declare it in commodities.csv", "declare it in the sheet commodities"),
+            ("declare it in modes.csv (column process)",
+             "declare it in the sheet modes (column process)"),
+            ("declare it in qualities.csv (column property)",
+             "declare it in the sheet qualities (column property)"),
+            ("a project that would bring it (projects.csv, column state)",
+             "a project that would bring it (the sheet projects, column state)"),
+            ("the periods of case.yaml: p1, p2", "the periods of the case sheet: p1, p2"),
+            ("create units.csv", "add a sheet units"),
+            ("found 'notes.csv row 2'", "found 'notes.csv row 2'")):
+        assert workbook_words(folder, locations) == book, folder
+
+
+def test_a_comparison_workbook_holds_first_use_as_a_year_number(tmp_path):
+    """Review xlsx2 F4: compare writes a project's first use as the text '2033' ('' for
+    one not built), as economics.csv, the deck and the terminal show it; comparison.xlsx
+    held that text ("number stored as text", sorted as text) in its projects and
+    economics sheets. Now a number cell 2033, and an empty cell where the project is not
+    built; the CSV keeps its text (2033 and an empty field) and records the column as
+    text, so compare's own tables still read '2033' back. A first use that is no whole
+    number (a CSV someone edited: 'soon') stays text."""
+    from openpyxl import load_workbook
+
+    from chainopt.report import compare as cmp
+    from chainopt.report import deck
+
+    eco = pd.DataFrame({"scenario": ["a", "b", "c"], "effect": ["mp4", "mp4", "mp2"],
+                        "against": "", "includes": "",
+                        "built": ["p2031", "not built", "p2036"],
+                        "first use": ["2033", "", "soon"],
+                        "incremental NPV (MUSD)": [30.0, 0.0, 1.0]})
+    eco = eco.reindex(columns=cmp.ECONOMICS_COLUMNS).assign(
+        **{"IRR note": "", "payback note": ""})
+    folder = cmp.save({"economics": eco}, ["base", "a", "b", "c"], tmp_path / "compare-x")
+    assert [line.split(",")[4:6] for line in
+            (folder / "economics.csv").read_text().splitlines()[1:]] == [
+        ["p2031", "2033"], ["not built", ""], ["p2036", "soon"]]
+    assert cmp.read_tables(folder)["economics"]["first use"].tolist()[0] == "2033"
+    wb = load_workbook(deck.workbook(folder, tmp_path / "comparison.xlsx"))
+    for sheet, rows in (("economics", 4), ("projects", 3)):
+        ws = wb[sheet]
+        col = [c.value for c in ws[1]].index("first use") + 1
+        cells = [ws.cell(r, col) for r in range(2, rows + 1)]
+        got = [(c.value, c.data_type) for c in cells]
+        expected = ([(2033, "n"), (None, "n"), ("soon", "s")] if sheet == "economics"
+                    else [(2033, "n"), ("soon", "s")])  # (not built: no project row)
+        assert got == expected, (sheet, got)

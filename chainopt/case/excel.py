@@ -914,6 +914,18 @@ _ROWS = re.compile(r"^ rows (?P<rows>[\d, ]+)$")
 _COL = re.compile(r"^, column (?P<col>.+)$", re.S)  # (an unknown column: any header text)
 
 
+def _sheet_row(loc: dict, n: str) -> int | str:
+    """The sheet row of a table's CSV row ``n`` (validation counts CSV lines: the header is
+    line 1; blank rows of the sheet are skipped), ``n`` itself if out of range."""
+    i = int(n) - 2
+    return loc["rows"][i] if 0 <= i < len(loc["rows"]) else n
+
+
+def _hidden(loc: dict, r: int | str) -> str:
+    """`` (a hidden row)`` for a sheet row the user does not see in Excel, else ''."""
+    return " (a hidden row)" if r in loc.get("hidden", ()) else ""
+
+
 def locate(where: str, locations: dict) -> str:
     """A validation location for a CSV table (``units.csv row 7, column capacity``) said
     for the workbook it came from (``units!D8``); other locations are returned as they are.
@@ -933,11 +945,10 @@ def locate(where: str, locations: dict) -> str:
     sheet, rest = loc["sheet"], m["rest"]
 
     def row(n: str) -> int | str:
-        i = int(n) - 2  # validation counts CSV lines: the header is line 1
-        return loc["rows"][i] if 0 <= i < len(loc["rows"]) else n
+        return _sheet_row(loc, n)
 
-    def hidden(r: int | str) -> str:  # a row the user does not see in Excel
-        return " (a hidden row)" if r in loc.get("hidden", ()) else ""
+    def hidden(r: int | str) -> str:
+        return _hidden(loc, r)
 
     if mm := _ROW_COL.match(rest):
         letter = loc["columns"].get(mm["col"])
@@ -957,7 +968,8 @@ def locate(where: str, locations: dict) -> str:
     return f"sheet {sheet}{rest}"
 
 
-#: what validation tells to do in a case folder's words, said for a workbook
+#: what validation tells to do in a case folder's words, said for a workbook (before
+#: the rest of :func:`workbook_words`)
 _FOLDER_WORDS = ((re.compile(r"add '([^']+)' to case\.yaml"),
                   r"add a row \1 to the case sheet (its key in column A, its value in B)"),
                  (re.compile(r"\b(create|fill in) ([a-z_]+)\.csv"),
@@ -965,18 +977,68 @@ _FOLDER_WORDS = ((re.compile(r"add '([^']+)' to case\.yaml"),
                             f"{m[2]}"),
                  (re.compile(r"\badd ([a-z_]+)\.csv, ([a-z_]+)\.csv and ([a-z_]+)\.csv"),
                   r"add the sheets \1, \2 and \3"))
+#: rows of a table named in a message's text: ``units.csv row 7``, ``markets.csv rows 3,
+#: 5``, ``levies.csv rows 2 (duty) and 3 (vat)`` (a row's key in brackets after it), and
+#: ``units.csv row 4, column capacity``
+_ROWS_IN_TEXT = re.compile(
+    r"\b(?P<table>[a-z_]+)\.csv (?P<word>rows?) (?P<rows>\d+(?: \([^()]*\))?"
+    r"(?:(?:, | and )\d+(?: \([^()]*\))?)*)(?P<col>, column [a-z][a-z0-9_]*)?")
+_ROW_ITEM = re.compile(r"(?P<n>\d+)(?P<key> \([^()]*\))?")
+#: a table's file named in a message's text (``in commodities.csv``, ``markets.csv rows
+#: that sell nothing``), and ``case.yaml``
+_TABLE_ROWS = re.compile(r"\b([a-z_]+)\.csv rows\b")
+_TABLE_FILE = re.compile(r"\b([a-z_]+)\.csv\b")
+_CASE_FILE = re.compile(r"\bcase\.yaml\b")
 
 
-_ROW_IN_HINT = re.compile(r"\b[a-z_]+\.csv row \d+\b")
+def _rows_said(m: re.Match, locations: dict) -> str:
+    """The rows of one :data:`_ROWS_IN_TEXT` match said for the workbook: one row as
+    ``units!8:8`` (with a column, its cell: ``units!D8``), several as ``sheet levies, rows
+    3 (duty) and 4 (vat, a hidden row)``; a table the workbook has no sheet for as ``sheet
+    units, row 7``."""
+    table, rows, col = m["table"], m["rows"], m["col"] or ""
+    if f"{table}.csv" not in case_files():  # not a case table: a name in the text
+        return m[0]
+    loc = locations.get(table)
+    if loc is None:
+        return f"sheet {table}, {m['word']} {rows}{col}"
+
+    def row(i: re.Match) -> str:
+        """A sheet row, with its key and whether it is hidden: ``5 (asia, a hidden row)``."""
+        r = _sheet_row(loc, i["n"])
+        notes = [x for x in ((i["key"] or "").strip()[1:-1], _hidden(loc, r).strip()[1:-1])
+                 if x]
+        return f"{r} ({', '.join(notes)})" if notes else str(r)
+
+    items = list(_ROW_ITEM.finditer(rows))
+    if len(items) == 1:
+        if col and not items[0]["key"]:
+            return locate(f"{table}.csv row {items[0]['n']}{col}", locations)
+        r = _sheet_row(loc, items[0]["n"])
+        return f"{loc['sheet']}!{r}:{row(items[0])}{col}"
+    return f"sheet {loc['sheet']}, rows {_ROW_ITEM.sub(row, rows)}{col}"
 
 
-def workbook_words(hint: str, locations: dict) -> str:
-    """A hint in a case folder's words (``add 'name' to case.yaml``, ``create
-    units.csv``, ``projects.csv row 3``) said for a workbook (``add a row name to the
-    case sheet``, ``add a sheet units``, ``projects!3:3``: :func:`locate`)."""
+def _file_said(m: re.Match, template: str) -> str:
+    """A case table's file (``commodities.csv``) as its sheet, in ``template``; another
+    file's name (text a user wrote) as it is."""
+    return template.format(m[1]) if f"{m[1]}.csv" in case_files() else m[0]
+
+
+def workbook_words(text: str, locations: dict) -> str:
+    """A hint or warning in a case folder's words said for a workbook: what to do (``add
+    'name' to case.yaml``, ``create units.csv``: ``add a row name to the case sheet``,
+    ``add a sheet units``), the rows it names (``projects.csv row 3``: ``projects!4:4``
+    when a blank row stands above the data; :func:`_rows_said`), then any other table
+    file (``declare it in commodities.csv``: ``declare it in the sheet commodities``;
+    ``markets.csv rows that sell nothing``: ``rows of the sheet markets ...``) and
+    ``case.yaml`` (``the case sheet``)."""
     for pattern, words in _FOLDER_WORDS:
-        hint = pattern.sub(words, hint)
-    return _ROW_IN_HINT.sub(lambda m: locate(m[0], locations), hint)
+        text = pattern.sub(words, text)
+    text = _ROWS_IN_TEXT.sub(lambda m: _rows_said(m, locations), text)
+    text = _TABLE_ROWS.sub(lambda m: _file_said(m, "rows of the sheet {}"), text)
+    text = _TABLE_FILE.sub(lambda m: _file_said(m, "the sheet {}"), text)
+    return _CASE_FILE.sub("the case sheet", text)
 
 
 def relocate(exc: InputError, locations: dict) -> InputError:

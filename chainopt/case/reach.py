@@ -250,7 +250,8 @@ def blocked_reasons(rch: Reach, limit: int | None = None) -> pd.DataFrame:
         if len(hints) else ""
     off = r["by_projects"].to_numpy(bool)
     r.loc[off, "reason"] += " (it could run were the projects switched off, state: off, on)"
-    r.loc[off, "hint"] = "switch on a project that would take or bring it (projects.csv state)"
+    r.loc[off, "hint"] = ("switch on a project that would take or bring it (projects.csv, "
+                          "column state)")
     return r.sort_values(["root", "unit_row"], ascending=[False, True],
                          kind="stable").reset_index(drop=True)
 

@@ -82,7 +82,7 @@ import pandas as pd
 import yaml
 
 from chainopt.case.digest import scenario_digest
-from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook
+from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook, workbook_words
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
@@ -451,15 +451,22 @@ def _by_key(raw: RawCase, text: str) -> str:
     return _CSV_ROWS.sub(by_key, text)
 
 
-def effective_rows(case: Case, texts: list[str]) -> list[str]:
-    """Warnings about ``case`` with each ``x.csv row N`` said by the row's key
-    (:func:`_by_key`) when the case is a scenario's: its tables are the effective ones,
-    in no file, whose row numbers point at other lines of the base's file once a change
-    removed or added rows (a plain case's rows are its files' and stay numbered)."""
+def located_warnings(case: Case, texts: list[str]) -> list[str]:
+    """Warnings about ``case`` with each ``x.csv row N`` said where the user finds the
+    row: by the row's key (:func:`_by_key`) when the case is a scenario's, whose tables
+    are the effective ones, in no file, whose row numbers point at other lines of the
+    base's file once a change removed or added rows; at the sheet and row of the
+    workbook a case was read from (``market_groups!7:7``, each table file as its sheet:
+    :func:`chainopt.case.excel.workbook_words`), whose rows are not the CSV's once a
+    blank row stands above the data; as they are for a case folder, whose rows are its
+    files'. The one place every case warning (``api.case_warnings``,
+    ``BuiltModel.input_warnings``: validate, run, compare, sweep, the manifest) is said."""
     raw = case.raw
-    if not raw.scenario_chain:
-        return texts
-    return [_by_key(raw, t) for t in texts]
+    if raw.scenario_chain:
+        return [_by_key(raw, t) for t in texts]
+    if raw.locations:
+        return [workbook_words(t, raw.locations) for t in texts]
+    return texts
 
 
 def load_source(source: str | Path | None) -> Case:

@@ -342,7 +342,11 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
             data[name] = np.where(blank, bool(col.default), np.isin(low, TRUE_TEXTS))
         elif col.kind == "enum":
             bad = ~blank & ~np.isin(a, list(col.choices))
-            hints = {v: closest(v, col.choices) or f"one of: {', '.join(col.choices)}"
+            # (fullwidth 'ｃａｐｉｔａｌｉｓｅｄ' got "did you mean 'capitalised'?": the same
+            # word to the eye, without a word on the characters that make it another)
+            allowed = ", ".join(col.choices)
+            hints = {v: true_false_note(v, f"one of {allowed}", "one of them")
+                     or odd_note(v) + (closest(v, col.choices) or f"one of: {allowed}")
                      for v in set(a[bad])}
             out.rows(file, shown, bad, name, "not an allowed value", hints=hints)
             data[name] = np.where(blank, str(col.default or ""), a)
@@ -548,6 +552,16 @@ def odd_note(text: str) -> str:
     return f"{quoted(text)} {odd}; " if odd else ""
 
 
+def true_false_note(value: str, wanted: str, enter: str) -> str:
+    """The hint for ``true`` or ``false`` (any case) where ``wanted`` belongs (a list of
+    commodity names, one of paid, capitalised): a TRUE/FALSE cell of a workbook reads so,
+    and the nearest name ('crude' for 'true') is no help; '' for any other value."""
+    if value.strip().lower() not in ("true", "false"):
+        return ""
+    return (f"a TRUE/FALSE value where {wanted} belongs: enter {enter} (in a workbook, a "
+            "cell holding TRUE or FALSE)")
+
+
 def name_hint(value: object) -> str:
     """The hint for a name that is not snake_case: ``e.g. 'bad_name'``, after a note on
     its characters outside ASCII (:func:`~chainopt.names.outside_ascii`). A zero-width
@@ -612,13 +626,16 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
-        hints = {v: _list_note(b) or odd_note(b) + (closest(b, valid) or _declare(col, valid))
-                 for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         noun = _noun(col)
+        hints = {v: _list_note(b) or true_false_note(v, f"a list of {noun} names", "the "
+                                                     "names, separated by ';'")
+                 or odd_note(b) + (closest(b, valid) or _declare(col, valid))
+                 for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
-    hints = {v: odd_note(v) + (closest(v, valid) or _declare(col, valid))
+    hints = {v: true_false_note(v, f"a {_noun(col)} name", "the name")
+             or odd_note(v) + (closest(v, valid) or _declare(col, valid))
              for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 
@@ -1422,34 +1439,44 @@ def _idle_groups(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
     carried = lk[["to_site"]].join(split_list(lk["commodities"]).rename("commodity"))
     listed = set(goods.index.astype(str) + "/" + goods)
 
-    def reached(pairs: pd.DataFrame) -> pd.Series:
-        """Groups with a pair (site of the group, commodity) it acts on."""
+    def reached(pairs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """Groups with a pair (site of the group, commodity) it acts on, and groups with
+        a pair at their sites whatever the commodity (as if they listed none)."""
         m = cover.merge(pairs, on="site")
         acts = ~m["_g"].isin(goods.index) | (m["_g"].astype(str) + "/" + m["commodity"]).isin(
             listed)
-        return pd.Series(mg.index.isin(m.loc[acts, "_g"]), index=mg.index)
+        return (pd.Series(mg.index.isin(m.loc[acts, "_g"]), index=mg.index),
+                pd.Series(mg.index.isin(m["_g"]), index=mg.index))
 
     has_market = reached(t["markets"][["site", "commodity"]])
     has_link = reached(carried.rename(columns={"to_site": "site"}))
-    of = pd.Series(np.where(mg.index.isin(goods.index), " of the commodities it lists", ""),
-                   index=mg.index)
-    for col, stated, has, what, hint in (
+    lists = pd.Series(mg.index.isin(goods.index), index=mg.index)
+    of = " of the commodities it lists"
+    for col, stated, (has, has_any), what, hint, list_hint in (
             ("price_discount", mg["access"].eq("closed"), has_market,
              "it closes or discounts the markets at its sites, but none of them has a "
              "market{of}", "check the group's sites (the market sites meant){listed}, or "
-             "remove the group"),
+             "remove the group", "check the commodities it lists (the markets at its sites "
+             "sell others), or remove the group"),
             ("freight_premium_usd_per_unit", pd.Series(False, index=mg.index), has_link,
              "it charges a freight premium on the links into its sites, but no link{carrying} "
-             "enters them", "check the group's sites{listed}, or set the premium to 0")):
+             "enters them", "check the group's sites{listed}, or set the premium to 0",
+             "check the commodities it lists (the links into its sites carry others), or "
+             "set the premium to 0")):
         grid = levers.period_values(mg, bp, "market_groups", col, periods)
         some = grid["value"].astype(float).gt(0).groupby(grid["_i"]).any()
         stated = stated | some.reindex(mg.index, fill_value=False)
         bad = stated & ~has
-        for text in sorted(set(of[bad])):  # the same words for the rows that say them
+        # the rows whose list alone leaves them idle (they would act listing none) are
+        # refused at the list's cell; the others at their sites
+        for rows, text, at, told in (
+                (bad & ~lists, "", "sites", hint.format(listed="")),
+                (bad & lists & ~has_any, of, "sites",
+                 hint.format(listed=" and the commodities it lists")),
+                (bad & lists & has_any, of, "commodities", list_hint)):
             said = what.format(of=text, carrying=text.replace(" of", " carrying one of"))
-            out.rows("market_groups.csv", mg, bad & of.eq(text), "sites",
-                     f"this market group would change nothing: {said}",
-                     hint=hint.format(listed=" and the commodities it lists" if text else ""))
+            out.rows("market_groups.csv", mg, rows, at,
+                     f"this market group would change nothing: {said}", hint=told)
 
 
 def _sites_once(file: str, df: pd.DataFrame, key: str, noun: str, out: _Collector,

@@ -97,10 +97,11 @@ class BuiltModel:
         and an export duty above a market's price
         (:func:`chainopt.case.levers.prohibitive_duties`), after what reading a case
         workbook warns of (``RawCase.read_warnings``). A scenario's rows are named by
-        their keys (:func:`chainopt.case.scenario.effective_rows`)."""
-        from chainopt.case.scenario import effective_rows  # lazy: start-up
+        their keys, a workbook's by sheet and row
+        (:func:`chainopt.case.scenario.located_warnings`)."""
+        from chainopt.case.scenario import located_warnings  # lazy: start-up
 
-        return [*self.case.raw.read_warnings, *effective_rows(self.case, [
+        return [*self.case.raw.read_warnings, *located_warnings(self.case, [
             *reach.warnings(self.case, self.reach),
             *emissions.idle_policies(self.index, self.lp),
             *emissions.idle_captures(self.index, self.lp),

@@ -380,12 +380,41 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         return deck.save(path)
 
 
+#: the columns of a comparison's tables that hold a year as text, as compare writes it and
+#: the deck and terminal show it ('2033'; '' for a project not built): a workbook holds
+#: them as numbers (:func:`years_as_numbers`)
+YEAR_TEXT_COLUMNS = ("first use",)
+
+
+def years_as_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each :data:`YEAR_TEXT_COLUMNS` column as a workbook holds a year: a
+    number (2033, sorted and filtered as one; it was the text '2033', "number stored as
+    text"), blank (None) where there is none ('' or NaN: an empty cell). A value that is
+    no whole number (a CSV someone edited) stays as it is, text."""
+    cols = [c for c in YEAR_TEXT_COLUMNS if c in df.columns]
+    if not cols:
+        return df
+
+    def year(v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip().removesuffix(".0")  # (2033.0: a column pandas read as float)
+            whole = text.isascii() and text.isdigit() and len(text) <= 15  # exact in Excel
+            return None if not text else int(text) if whole else v
+        if v is None or pd.isna(v):
+            return None
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+
+    return df.assign(**{c: pd.Series([year(v) for v in df[c]], index=df.index, dtype=object)
+                        for c in cols})
+
+
 def workbook(folder: Path, path: Path) -> Path:
     """``comparison.xlsx``: the runs that failed first (sheet ``not compared``, when
     any), the project table, then the summary and every table of
     the comparison folder, each as :func:`chainopt.report.excel.write_table` writes a
     results table (a table longer than a sheet goes on in further sheets; titles Excel
-    allows). Its cells come from CSV text someone may have crafted, so rows go through
+    allows), a year held as text (``first use``) as a number (:func:`years_as_numbers`).
+    Its cells come from CSV text someone may have crafted, so rows go through
     :func:`chainopt.xlsx_text.append_row`: ``=HYPERLINK(...)`` stays text."""
     # lazy: openpyxl is needed only for workbooks
     from openpyxl import Workbook
@@ -406,7 +435,7 @@ def workbook(folder: Path, path: Path) -> Path:
     sheets.update(tables)
     wb = Workbook(write_only=True)  # rows streamed to the file
     for name, df in sheets.items():
-        write_table(wb, name, df)
+        write_table(wb, name, years_as_numbers(df))
     write_file(path, saved(wb.save))
     return path
 

@@ -3,6 +3,9 @@ the prices, costs and caps the model reads, and switched by a scenario in one ch
 
 from __future__ import annotations
 
+from pathlib import Path
+from unicodedata import name as unicodedata_name
+
 import pytest
 import yaml
 
@@ -353,6 +356,62 @@ def test_an_unknown_idc_treatment_is_refused(tmp_path):
     assert p.message == ("project_finance.csv row pj, column idc: not an allowed value "
                          "(found 'accrued')")
     assert p.hint == "one of: paid, capitalised"
+
+
+def _edited_book(folder, path, sheet: str, cell: str, value: object):
+    """The case ``folder`` as a workbook at ``path`` (``write_workbook``: one sheet per
+    table, its columns in the CSV's order, header in row 1), then ``value`` written into
+    ``sheet!cell`` by openpyxl (a Python bool is a Boolean TRUE/FALSE cell)."""
+    from openpyxl import load_workbook
+
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+
+    write_workbook(read_raw(folder), path)
+    wb = load_workbook(path)
+    wb[sheet][cell] = value
+    wb.save(path)
+    return path
+
+
+def _problem(book):
+    with pytest.raises(InputError) as e:
+        load_case(book)
+    (p,) = e.value.problems
+    return p
+
+
+def test_a_fullwidth_or_true_false_cell_is_told_what_it_is(tmp_path):
+    """Review xlsx2 F3, two hints that misled. project_finance's columns are project,
+    debt_share, interest_rate, tenor_yr, grace_yr, lender, idc: idc is column G, pj's
+    row 2. Fullwidth 'ｃａｐｉｔａｌｉｓｅｄ' there got "did you mean 'capitalised'?",
+    the same word to the eye; now the hint first names its characters outside ASCII
+    (U+FF43 is the fullwidth c), as a list's fullwidth name always did. market_groups'
+    columns are group, sites, commodities, ...: a Boolean TRUE in C2 (asia's list) read
+    'true' and got "did you mean 'crude'?" (the nearest commodity name); now it says it
+    is a TRUE/FALSE value, as a number column does, and so does the idc cell holding
+    FALSE (where it said "one of: paid, capitalised")."""
+    fin = "project,debt_share,interest_rate,tenor_yr,grace_yr,lender,idc\npj,0.5,0.08,5,2,bank,"
+    folder = _case(tmp_path, **PROJECT_TABLES, project_finance=fin,
+                   project_shares="project,party,share\npj,a,1.0")
+    wide = "\uff43\uff41\uff50\uff49\uff54\uff41\uff4c\uff49\uff53\uff45\uff44"
+    assert unicodedata_name(wide[0]) == "FULLWIDTH LATIN SMALL LETTER C"
+    p = _problem(_edited_book(folder, tmp_path / "wide.xlsx", "project_finance", "G2", wide))
+    assert (p.where, p.message) == ("project_finance!G2",
+                                    f"not an allowed value (found '{wide}')")
+    assert p.hint.startswith(f"'{wide}' holds U+FF43 FULLWIDTH LATIN SMALL LETTER C, "), p.hint
+    assert p.hint.endswith(", outside ASCII; did you mean 'capitalised'?"), p.hint
+    p = _problem(_edited_book(folder, tmp_path / "false.xlsx", "project_finance", "G2", False))
+    assert (p.where, p.message, p.hint) == (
+        "project_finance!G2", "not an allowed value (found 'false')",
+        "a TRUE/FALSE value where one of paid, capitalised belongs: enter one of them (in a "
+        "workbook, a cell holding TRUE or FALSE)")
+    groups = write_case(tmp_path / "groups", _groups("asia,asia,hdpe,open,0.1,5"))
+    p = _problem(_edited_book(groups, tmp_path / "true.xlsx", "market_groups", "C2", True))
+    assert (p.where, p.message, p.hint) == (
+        "market_groups!C2", "unknown commodity name in list (found 'true')",
+        "a TRUE/FALSE value where a list of commodity names belongs: enter the names, "
+        "separated by ';' (in a workbook, a cell holding TRUE or FALSE)")
 
 
 def test_an_unknown_lender_is_called_a_party(tmp_path):
@@ -1013,9 +1072,13 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
     row and column with the name meant; a cell naming no commodity (``;``) is refused
     as every list's empty item is (blank means every commodity); a list whose
     commodities no market at the group's sites sells and no link into them carries
-    makes the discount and premium change nothing, refused at the row; a commodity of
-    the list idle at the group while another is not is warned of; a scenario setting a
-    misspelt list is refused at its change."""
+    makes the discount and premium change nothing, refused at the row: at the list's
+    cell (column commodities) when the list alone makes it so (asia sells crude, gas and
+    hdpe and two links enter it, so listing none the group would act; it was refused at
+    its sites, review xlsx2 F5), at its sites when they have no market nor link at all
+    (home: nothing is sold there and no link enters it); a commodity of the list idle at
+    the group while another is not is warned of; a scenario setting a misspelt list is
+    refused at its change."""
     with pytest.raises(InputError) as e:
         load_case(write_case(tmp_path / "typo", _groups("asia,asia,hdep,open,0.1,5")))
     p = e.value.problems[0]
@@ -1031,14 +1094,24 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
             "commodities": CARGOES["commodities"] + "\npp,t,product"}
     with pytest.raises(InputError) as e:
         load_case(write_case(tmp_path / "idle", idle))
-    said = [(p.where, p.message) for p in e.value.problems]
+    said = [(p.where, p.message, p.hint) for p in e.value.problems]
     assert said == [
-        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
-         "it closes or discounts the markets at its sites, but none of them has a market of "
-         "the commodities it lists (found 'asia')"),
-        ("market_groups.csv row 2, column sites", "this market group would change nothing: "
-         "it charges a freight premium on the links into its sites, but no link carrying one "
-         "of the commodities it lists enters them (found 'asia')")]
+        ("market_groups.csv row 2, column commodities", "this market group would change "
+         "nothing: it closes or discounts the markets at its sites, but none of them has a "
+         "market of the commodities it lists (found 'pp')", "check the commodities it lists "
+         "(the markets at its sites sell others), or remove the group"),
+        ("market_groups.csv row 2, column commodities", "this market group would change "
+         "nothing: it charges a freight premium on the links into its sites, but no link "
+         "carrying one of the commodities it lists enters them (found 'pp')", "check the "
+         "commodities it lists (the links into its sites carry others), or set the premium "
+         "to 0")]
+    with pytest.raises(InputError) as e:
+        load_case(write_case(tmp_path / "home", _groups("asia,home,hdpe,open,0.1,5")))
+    assert [(p.where, p.hint) for p in e.value.problems] == [
+        ("market_groups.csv row 2, column sites", "check the group's sites (the market sites "
+         "meant) and the commodities it lists, or remove the group"),
+        ("market_groups.csv row 2, column sites", "check the group's sites and the "
+         "commodities it lists, or set the premium to 0")]
     some = {**_groups("asia,asia,hdpe;pp,open,0.1,5"),
             "commodities": CARGOES["commodities"] + "\npp,t,product"}
     assert api.case_warnings(load_case(write_case(tmp_path / "some", some))) == [
@@ -1055,6 +1128,56 @@ def test_a_group_commodity_list_is_checked_where_it_is_written(tmp_path):
     p = e.value.problems[0]
     assert p.where.endswith("s.yaml changes[0]")
     assert "market_groups.csv row asia, column commodities" in p.message and "hdpe" in p.hint
+
+
+def test_a_workbook_cases_warnings_and_hints_name_its_sheet_and_row(tmp_path):
+    """Review xlsx2 F1, F2 and F5 on a workbook. CARGOES with group asia listing hdpe
+    and pp (pp sold nowhere), written as a workbook and three blank rows inserted under
+    market_groups' header: asia's row, CSV row 2, is the sheet's row 5. The warning that
+    pp is idle said 'market_groups.csv row 2 (asia)', a file the workbook has not and a
+    row that is blank in it; now 'market_groups!5:5 (asia)' in what ``case_warnings``
+    (validate) gives, what ``chainopt run`` prints and its manifest.json ``warnings``
+    keeps, as an error in that row is located. F2: asia listing 'zzz' (no name is
+    close) was told 'declare it in commodities.csv'; now 'the sheet commodities'. F5:
+    listing pp alone (asia sells crude, gas and hdpe) is refused at the list's cell,
+    market_groups!C5 (columns group, sites, commodities, ...), not at B5."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from chainopt.case.excel import write_workbook
+    from chainopt.case.load import read_raw
+    from chainopt.cli import app
+
+    pp = CARGOES["commodities"] + "\npp,t,product"
+
+    def book(name: str, listed: str) -> Path:
+        folder = write_case(tmp_path / name, {**_groups(f"asia,asia,{listed},open,0.1,5"),
+                                              "commodities": pp})
+        path = write_workbook(read_raw(folder), tmp_path / f"{name}.xlsx")
+        wb = load_workbook(path)
+        wb["market_groups"].insert_rows(2, amount=3)
+        wb.save(path)
+        return path
+
+    idle = book("idle", "hdpe;pp")
+    said = ("market_groups!5:5 (asia): its commodities pp are sold at none of its sites and "
+            "carried by no link into them, so its levers change nothing for them; check the "
+            "group's commodities, or take those out of its list")
+    assert api.case_warnings(load_case(idle)) == [said]
+    r = CliRunner().invoke(app, ["run", str(idle), "--out", str(tmp_path / "res"),
+                                 "--name", "idle"])
+    assert r.exit_code == 0, r.output
+    assert said in " ".join(r.output.split())
+    assert "market_groups.csv" not in r.output
+    manifest = json.loads((tmp_path / "res" / "idle" / "manifest.json").read_text())
+    assert said in manifest["warnings"]
+    p = _problem(book("zzz", "hdpe;zzz"))
+    assert (p.where, p.hint) == ("market_groups!C5", "declare it in the sheet commodities")
+    with pytest.raises(InputError) as e:
+        load_case(book("only_pp", "pp"))
+    assert [p.where for p in e.value.problems] == ["market_groups!C5", "market_groups!C5"]
 
 
 def test_groups_listing_commodities_apart_may_share_a_site(tmp_path):

@@ -183,7 +183,7 @@ def test_a_switched_off_project_idles_no_market_but_a_mode_it_stops_is_said(tmp_
         "mode run of unit u at plant (units.csv row 2) can never run: nothing at plant sells, "
         "uses, ships or disposes of the tar (mode_flows.csv row 4) it makes (it could run "
         "were the projects switched off, state: off, on); switch on a project that would "
-        "take or bring it (projects.csv state)"]
+        "take or bring it (projects.csv, column state)"]
 
 
 def test_validate_prints_the_warnings(tmp_path):
