@@ -951,10 +951,15 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     A row with a Δ not compared (blank: :func:`not_compared`) and no other change is
     kept after those that changed, within the ``top``: the chart marks the blank (the
     uneven comparison's p2031, where one run's Δ is 0 and the other's blank, was left
-    out, and with it the only sign that the second run is not compared there)."""
+    out, and with it the only sign that the second run is not compared there). A row
+    whose every Δ is blank (no run compared there) is left out: it would be a group of
+    marks and no bar (one uneven run against a split base filled its production chart
+    with 12 of them, each item in its two periods); it stays in the table. A table left
+    with no row draws no change chart, as one without changes."""
     _, _, delta = compare_columns(df)
     changed = _changed(df).index
-    blank = df.index[not_compared(df, delta).any(axis=1)] if delta else df.index[:0]
+    nc = not_compared(df, delta)  # no Δ columns: no column, no row blank
+    blank = df.index[nc.any(axis=1) & ~nc.all(axis=1)]
     seen = set(changed)
     chosen = [*changed, *(i for i in blank if i not in seen)][:top]
     if "period" in df.columns:

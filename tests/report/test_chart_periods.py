@@ -175,3 +175,55 @@ def test_html_labels_marks_and_colours():
         assert charts.NOT_COMPARED_NOTE in fig.layout.title.text.replace("<br>", " ")
     assert {n: t.marker.color for n, t in dbars.items()} == {
         f"Δ {r}": bars[r].marker.color for r in (NAK, DISC, LNG)}
+
+
+#: production of three runs against the base (k t/yr): p2026 and p2029 where nakhodka
+#: is split (discounted's p2026 holds years that differ there: blank, not compared);
+#: p2029's row is blank in both runs (lng's, the second run here, too), p2031 compared in
+#: nakhodka only
+PRODUCTION = pd.DataFrame({
+    "product": ["hdpe"] * 3, "period": ["p2026", "p2029", "p2031"],
+    BASE: [100.0, 100.0, 100.0], NAK: [90.0, np.nan, 100.0], DISC: [np.nan, np.nan, np.nan],
+    f"Δ {NAK}": [-10.0, np.nan, 0.0], f"Δ {DISC}": [np.nan, np.nan, np.nan]})
+
+
+def _pngs(monkeypatch, tmp_path, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+    """The PNG charts of a comparison of ``tables`` (years :data:`PACK`), by key: each
+    drawn figure (kept open)."""
+    monkeypatch.setattr(static, "read_tables", lambda folder: tables)
+    monkeypatch.setattr(static, "period_years", lambda folder: PACK)
+    figs: dict[str, object] = {}
+
+    def keep(plt_, fig, folder, key, fmt, dpi):
+        figs[key] = fig
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(tmp_path, tmp_path, "png")
+    return figs
+
+
+def test_a_row_no_run_is_compared_in_is_left_out_of_the_change_chart(monkeypatch, tmp_path):
+    """Review s30 F4: a row whose every Δ is blank took a group of the change chart with
+    nothing but marks. In :data:`PRODUCTION` (by hand):
+
+    * p2026: Δ nakhodka -10, Δ discounted blank: a change, and a mark: drawn;
+    * p2029: both Δ blank (no run compared there): left out of the chart, kept in the table;
+    * p2031: Δ nakhodka 0 (compared, no change), Δ discounted blank: drawn, its only news
+      the blank (the rule of the uneven comparison's p2031, kept).
+
+    So the chart has rows p2026 and p2031, in both the PNG and the HTML. A table all of
+    whose rows are blank in every Δ (p2029 alone) draws no change chart at all, as a table
+    without changes draws none (PNG: no file; HTML: no figure)."""
+    from chainopt.report.html import _delta_figure
+
+    assert list(charts.top_deltas(PRODUCTION)["period"]) == ["p2026", "p2031"]
+    figs = _pngs(monkeypatch, tmp_path, {"production": PRODUCTION,
+                                         "emissions": PRODUCTION.iloc[[1]]})
+    ax = figs["production-delta"].axes[0]
+    assert [t.get_text().split(" / ")[1].split(" ")[0] for t in ax.get_yticklabels()] == [
+        "p2026", "p2031"]
+    assert "emissions-delta" not in figs
+    d = _delta_figure(PRODUCTION, "Production", years=PACK)
+    assert [y.split(" / ")[1].split(" ")[0] for y in d.data[0].y][::-1] == ["p2026", "p2031"]
+    assert _delta_figure(PRODUCTION.iloc[[1]], "Emissions", years=PACK) is None
