@@ -993,6 +993,24 @@ class CashflowSeries:
     cumulative: str | None
     keys: list[str]
     series: list[tuple[str, pd.DataFrame]]
+    #: the run (``scenario``) of each series, in ``series``' order (its label when the
+    #: table has no ``scenario`` column)
+    runs: list[str] = field(default_factory=list)
+
+    def styles(self, among: list | None = None) -> list[tuple[str, int]]:
+        """(colour, k) of each series: the colour of its run among the comparison's runs
+        ``among`` (:func:`series_colours`, as in every level and change chart of the
+        comparison: the cash-flow chart gave ``ssplit / far_east_port`` orange, the
+        change charts gave ssplit green), and k its place among the series of its run
+        (0, 1, ...: a run building two projects draws the second with a pattern or dash
+        of its own, :data:`SERIES_MARKS`)."""
+        colour = series_colours(self.runs, among=among)
+        seen: dict[str, int] = {}
+        out = []
+        for run in self.runs:
+            out.append((colour[run], seen.get(run, 0)))
+            seen[run] = seen.get(run, 0) + 1
+        return out
 
     @property
     def title(self) -> str:
@@ -1021,13 +1039,22 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
          and pd.api.types.is_numeric_dtype(df[c])), None)
     keys = [cols[k] for k in SERIES_KEYS if k in cols]
     groups = df.groupby(keys, sort=False) if keys else [((), df)]
-    series = []
+    series, runs = [], []
     for g, d in groups:
         names = g if isinstance(g, tuple) else (g,)
-        series.append((" / ".join(str(x) for x in names),
-                       d.sort_values(year, kind="stable")))
+        label = " / ".join(str(x) for x in names)
+        series.append((label, d.sort_values(year, kind="stable")))
+        runs.append(str(names[0]) if "scenario" in cols and names else label)
     return CashflowSeries(year=year, net=net, cumulative=cum, keys=[str(k) for k in keys],
-                          series=series)
+                          series=series, runs=runs)
+
+
+#: how the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`) is told
+#: from the others in its run's colour: (matplotlib hatch, matplotlib line style, plotly
+#: bar pattern, plotly line dash), repeating after 5
+SERIES_MARKS = (("", "-", "", "solid"), ("//", "--", "/", "dash"),
+                ("..", ":", ".", "dot"), ("xx", "-.", "x", "dashdot"),
+                ("\\\\", (0, (8, 3)), "\\", "longdash"))
 
 
 def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"

@@ -277,7 +277,7 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     tables = cmp.read_tables(folder)
     deck = _Deck(warn)
     obj = tables.get("objective")
-    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    names = cmp.compared_runs(tables)
     failures = cmp.compared_failures(folder)
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
                f"base {names[0] if names else ''}; {len(names) - 1} "
@@ -389,8 +389,7 @@ def workbook(folder: Path, path: Path) -> Path:
     from openpyxl import Workbook
 
     tables = cmp.read_tables(folder)
-    obj = tables.get("objective")
-    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    names = cmp.compared_runs(tables)
     sheets: dict[str, pd.DataFrame] = {}
     failures = cmp.compared_failures(folder)
     if failures:  # the runs asked for that the comparison lacks, first (as the deck)

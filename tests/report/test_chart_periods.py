@@ -227,3 +227,54 @@ def test_a_row_no_run_is_compared_in_is_left_out_of_the_change_chart(monkeypatch
     d = _delta_figure(PRODUCTION, "Production", years=PACK)
     assert [y.split(" / ")[1].split(" ")[0] for y in d.data[0].y][::-1] == ["p2026", "p2031"]
     assert _delta_figure(PRODUCTION.iloc[[1]], "Emissions", years=PACK) is None
+
+
+#: the objective of the pack (MUSD; every run changes it) and the yearly incremental flows
+#: of three projects: nakhodka's mp2, and lng's jp_lng and jp_terminal (two projects of
+#: one run), two years each
+OBJECTIVE = pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], BASE: [100.0], NAK: [90.0],
+                          DISC: [95.0], LNG: [120.0], f"Δ {NAK}": [-10.0],
+                          f"Δ {DISC}": [-5.0], f"Δ {LNG}": [20.0]})
+PROJECT_CASHFLOWS = pd.DataFrame({
+    "scenario": [NAK, NAK, LNG, LNG, LNG, LNG],
+    "effect": ["mp2", "mp2", "jp_lng", "jp_lng", "jp_terminal", "jp_terminal"],
+    "year": [2026, 2027] * 3, "operating_musd": [0.0, 5.0, 0.0, 7.0, 0.0, 2.0],
+    "capex_musd": [-10.0, 0.0, -8.0, 0.0, -3.0, 0.0], "net_musd": [-10.0, 5.0, -8.0, 7.0,
+                                                                   -3.0, 2.0],
+    "cumulative_musd": [-10.0, -5.0, -8.0, -1.0, -3.0, -1.0]})
+
+
+def test_the_project_cash_flows_take_their_runs_colours(monkeypatch, tmp_path):
+    """Review s30 F5: the projects' cash-flow chart gave its series colours of their own
+    (sorted among the series' labels), so a run had one colour in the change charts and
+    another there. Now each series takes its run's colour among the comparison's four
+    runs, as the objective's change chart gives it (sorted: base, discounted, lng,
+    nakhodka take tab10's 1st to 4th: nakhodka's mp2 #d62728, lng's two projects
+    #2ca02c), bars and line alike; lng's second project, jp_terminal, is told from its
+    first by a hatch ('//') and a dashed line, in the PNG and (pattern '/', dash) in the
+    HTML."""
+    from chainopt.report.html import _cashflow_figure
+
+    figs = _pngs(monkeypatch, tmp_path, {"objective": OBJECTIVE,
+                                         "project_cashflows": PROJECT_CASHFLOWS})
+    ax = figs["project_cashflows"].axes[0]
+    bars = {c.get_label(): c.patches[0] for c in ax.containers}
+    lines = {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
+    want = {f"{NAK} / mp2": ("#d62728", "", "-"), f"{LNG} / jp_lng": ("#2ca02c", "", "-"),
+            f"{LNG} / jp_terminal": ("#2ca02c", "//", "--")}
+    for name, (colour, hatch, ls) in want.items():
+        bar, line = bars[f"{name}: net_musd"], lines[f"{name}: cumulative_musd"]
+        assert (to_hex(bar.get_facecolor()), bar.get_hatch() or "") == (colour, hatch)
+        assert (to_hex(line.get_color()), line.get_linestyle()) == (colour, ls)
+    delta = figs["objective-delta"].axes[0]
+    dcol = {c.get_label(): to_hex(c.patches[0].get_facecolor()) for c in delta.containers}
+    assert dcol[f"Δ {NAK}"] == "#d62728" and dcol[f"Δ {LNG}"] == "#2ca02c"
+    fig = _cashflow_figure(PROJECT_CASHFLOWS, [BASE, NAK, DISC, LNG])
+    got = {t.name: (t.marker.color, t.marker.pattern.shape or "") if t.type == "bar"
+           else (t.line.color, t.line.dash) for t in fig.data}
+    assert got == {
+        f"{NAK} / mp2: net_musd": ("#d62728", ""), f"{NAK} / mp2: cumulative_musd":
+        ("#d62728", "solid"), f"{LNG} / jp_lng: net_musd": ("#2ca02c", ""),
+        f"{LNG} / jp_lng: cumulative_musd": ("#2ca02c", "solid"),
+        f"{LNG} / jp_terminal: net_musd": ("#2ca02c", "/"),
+        f"{LNG} / jp_terminal: cumulative_musd": ("#2ca02c", "dash")}
