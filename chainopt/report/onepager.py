@@ -305,7 +305,9 @@ def static_figure(p: Page, plt):
         if p.payback_year is not None:
             ax2.axvline(p.payback_year, color="#e6550d", ls="--",
                         label=f"payback {p.payback_year:.1f}")
-        ax2.legend(fontsize=8, loc="upper left")
+        # below the axes, under the years (inside, it hid the tops of the first bars)
+        ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2,
+                   borderaxespad=0.0)
     ax2.axhline(0, color="#888", lw=0.6)
     # years as years (2030), not as the grouped numbers of charts.thousands (2,030)
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # no tick at 2029.5

@@ -101,7 +101,10 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
 def legend_outside(ax, **kw):
     """The legend of ``ax`` right of its axes box, never over the bars and lines (a
     comparison's cash-flow chart has two entries per project: 20 hid its construction
-    years); ``tight_layout`` then narrows the axes to make room for it."""
+    years; a change chart's legend, placed by matplotlib's 'best' inside the axes,
+    covered the ends of its bars); ``tight_layout`` then narrows the axes to make room
+    for it. (The map's, whose colour bar is on its right, goes below it:
+    :func:`_map`; the one-pager's under its cash-flow chart.)"""
     return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
 
 
@@ -238,8 +241,10 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
         (a, tuple(x / 255 for x in c)) for a, c in charts.UTIL_COLOURS])
     fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), ax=ax, shrink=0.6,
                  label="utilisation", format=lambda x, _: f"{x:.0%}")
-    if len(routes):
-        ax.legend(title="mode", fontsize=7, loc="upper left")
+    if len(routes):  # below the map, in one row: its colour bar is on its right
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles, names, title="mode", fontsize=7, loc="lower center",
+                   bbox_to_anchor=(0.5, 0.01), ncol=max(len(names), 1))
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
     ax.set_aspect(ratio)
@@ -247,7 +252,8 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     ax.set_ylabel("latitude (°)")
     ax.set_title(f"Sites and routes, period {_txt(label or period)}: width = flow by mass, "
                  "colour = utilisation, dash = mode (outlines: Natural Earth)")
-    fig.tight_layout()
+    # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
+    fig.tight_layout(rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
     return fig
 
 
@@ -448,6 +454,6 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
                 df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
                 fontsize=10)
-            ax.legend(fontsize=8)
+            legend_outside(ax, fontsize=8)
             save(fig, f"{stem}-delta")
     return written

@@ -278,3 +278,78 @@ def test_the_project_cash_flows_take_their_runs_colours(monkeypatch, tmp_path):
         f"{LNG} / jp_lng: cumulative_musd": ("#2ca02c", "solid"),
         f"{LNG} / jp_terminal: net_musd": ("#2ca02c", "/"),
         f"{LNG} / jp_terminal: cumulative_musd": ("#2ca02c", "dash")}
+
+
+def _legend_clear(fig) -> list[str]:
+    """What is wrong with the legends of ``fig`` once drawn (its axes' and its own): a
+    legend whose box overlaps the data area of an axes of the figure (its window extent),
+    or that reaches out of the image."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    wrong = []
+    for lg in [*(ax.get_legend() for ax in fig.axes), *fig.legends]:
+        if lg is None:
+            continue
+        b = lg.get_window_extent(r)
+        overlap = any(min(a.x1, b.x1) - max(a.x0, b.x0) > 0
+                      and min(a.y1, b.y1) - max(a.y0, b.y0) > 0
+                      for a in (ax.get_window_extent(r) for ax in fig.axes))
+        inside = b.x0 >= 0 and b.y0 >= 0 and b.x1 <= fig.bbox.width and b.y1 <= fig.bbox.height
+        if overlap or not inside:
+            wrong.append(f"{lg.get_texts()[0].get_text()}: overlap {overlap}, "
+                         f"inside {inside}")
+    return wrong
+
+
+def test_no_legend_covers_a_chart(monkeypatch, tmp_path):
+    """Review s30 F6: the change charts' legend (matplotlib's 'best' place, inside the
+    axes) covered the ends of bars, and the one-pager's cash-flow legend the tops of its
+    first bars. Every legend now stands outside the data area of its axes (right of it;
+    the map's and the one-pager's below it) and inside the image: checked on a
+    comparison of nine runs with long names (a level, a change and a projects' cash-flow
+    chart), a one-pager, a run's stacked bars and its map."""
+    import matplotlib.pyplot as plt
+
+    from chainopt.report import onepager
+
+    runs = [f"proposal_run_number_{i}_with_a_long_name" for i in range(9)]
+    values = {r: [100.0 + i, 50.0 - i, 10.0 * i] for i, r in enumerate(runs)}
+    deltas = {f"Δ {r}": [float(i), -float(i), 10.0 * i] for i, r in enumerate(runs[1:], 1)}
+    cash = pd.DataFrame({"period": ["p2026", "p2029", "p2031"], **values, **deltas})
+    obj = pd.DataFrame({"kpi (MUSD, NPV)": ["objective", "npv_capex", "npv_supply"],
+                        **values, **deltas})
+    pcf = pd.concat([PROJECT_CASHFLOWS.assign(scenario=runs[i % 9], effect=f"p{i}")
+                     for i in range(6)])
+    monkeypatch.setattr(static, "period_years", lambda folder: charts.period_years([]))
+    figs = _pngs(monkeypatch, tmp_path, {"objective": obj, "cashflow": cash,
+                                         "project_cashflows": pcf})
+    monkeypatch.undo()
+    assert {"objective", "objective-delta", "cashflow", "cashflow-delta",
+            "project_cashflows"} <= set(figs)
+    cf = PROJECT_CASHFLOWS.iloc[:2]
+    page = onepager.Page(
+        scenario="sc", project="pj", summary={
+            "incremental NPV (MUSD)": -5.0, "IRR": 0.05, "payback (yr)": 1.5,
+            "overnight capex (MUSD)": 10.0, "built": "p2026", "first use": "2026"},
+        waterfall=pd.DataFrame({"category": ["revenue", "capex"], "npv_musd": [5.0, -10.0]}),
+        cashflows=cf, constraints=pd.DataFrame(columns=["constraint", "period",
+                                                        "rent change (MUSD/yr)"]),
+        parties=None)
+    figs["onepager"] = onepager.static_figure(page, plt)
+    pivot = pd.DataFrame({"p2026": [5.0, 3.0], "p2031": [6.0, 2.0]}, index=["hdpe", "pp"])
+    figs["product_mix"] = static._bars(plt, pivot, "Product mix", "k t/yr", True)
+    tables = {"sites": pd.DataFrame({"site": ["a", "b"], "lon_deg": [30.0, 40.0],
+                                     "lat_deg": [55.0, 56.0]}),
+              "flows": pd.DataFrame({"period": ["p2026", "p2026"], "link": ["ab", "ba"],
+                                     "from_site": ["a", "b"], "to_site": ["b", "a"],
+                                     "transport_mode": ["rail", "pipeline"],
+                                     "commodity": ["hdpe", "gas"],
+                                     "flow_k_per_yr": [10.0, 5.0]})}
+    figs["map"] = static._map(plt, tables, "p2026")
+    try:
+        assert all(f.legends or any(ax.get_legend() for ax in f.axes)
+                   for f in figs.values())
+        assert {k: _legend_clear(f) for k, f in figs.items()} == {k: [] for k in figs}
+    finally:
+        for f in figs.values():
+            plt.close(f)
