@@ -188,6 +188,32 @@ def labelled(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return df.assign(period=[labels.get(str(p), p) for p in df["period"]])
 
 
+def with_years(df: pd.DataFrame, years: PeriodYears) -> pd.DataFrame:
+    """A comparison table as a human reads it (the HTML report's tables, the deck's),
+    each period with its years as the charts beside it say them (:meth:`PeriodYears.
+    labels`): a table of one row per scenario (``project_constraints``, ``economics``)
+    its ``period`` and ``built`` (``p2026, p2031``) cells with that scenario's years
+    (``p2026 (2026-28)``); a side-by-side table its ``period`` cells with the years of
+    its run columns (``p2026 (2026-30; proposal_nakhodka_methanol_urea: 2026-28)``).
+    The CSV files keep bare names (read back by other code); a period no run gives
+    years for stays bare, and so does every period without ``years`` (a folder that
+    records none)."""
+    if not years.spans:
+        return df
+    if "scenario" in df.columns:
+        own = {r: years.labels([r]) for r in df["scenario"].astype(str).unique()}
+        out = df
+        for col in ("period", "built"):
+            if col in df.columns:
+                out = out.assign(**{col: [
+                    ", ".join(own[r].get(x, x) for x in v.split(", "))
+                    if isinstance(v, str) and v else v
+                    for r, v in zip(df["scenario"].astype(str), df[col], strict=True)]})
+        return out
+    _, values, _ = compare_columns(df)
+    return labelled(df, years.labels(values or None))
+
+
 def wrapped(text: object, width: int, newline: str = "\n") -> str:
     """``text`` wrapped at ``width`` characters (at spaces; a long name kept whole), its
     lines joined by ``newline`` (``<br>`` for plotly): a chart's tick labels and titles,

@@ -434,7 +434,9 @@ def compare_report_html(folder: Path) -> str:
                                  else {},
                                  compare.open_ranges(tables) if name == "economics"
                                  else {})
-        body += table_html(economics.with_notes(df), cell=partial(compare.cell, name))
+        # each period with its years, as the charts say them (the CSV keeps bare names)
+        body += table_html(charts.with_years(economics.with_notes(df), years),
+                           cell=partial(compare.cell, name))
         is_cash = "cashflow" in name or "cash_flow" in name
         fig = _cashflow_figure(df, runs) if is_cash and "year" in [
             str(c).lower() for c in df.columns] else None
@@ -459,7 +461,7 @@ def compare_report_html(folder: Path) -> str:
             "by a chainopt that recorded no hash of it): the tables and cards above are "
             "the comparison's; run chainopt compare again (--overwrite) for its "
             "summary") + "</p>"))
-    pages = onepager.pages(tables)
+    pages = onepager.pages(tables, years)
     if pages:
         at = next((i + 1 for i, (a, _, _) in enumerate(sections) if a == "economics"), 0)
         sections.insert(at, ("projects", "Project one-pagers", "".join(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from chainopt.report import economics
-from chainopt.report.charts import cumulative_path, esc
+from chainopt.report.charts import PeriodYears, cumulative_path, esc, with_years
 from chainopt.report.compare import (
     built_projects,
     included,
@@ -81,9 +81,12 @@ def _finite(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
+def pages(tables: dict[str, pd.DataFrame], years: PeriodYears | None = None
+          ) -> list[Page]:
     """One page per project built in a scenario of a comparison (tables by CSV stem;
-    which: :func:`chainopt.report.compare.built_projects`)."""
+    which: :func:`chainopt.report.compare.built_projects`); its period built in and its
+    constraints' periods with the scenario's years when ``years`` gives them
+    (:func:`chainopt.report.charts.with_years`: ``built: p2026 (2026-28)``)."""
     rows = built_projects(tables)
     if not rows:
         return []
@@ -108,8 +111,12 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
             raise ValueError("comparison table project_waterfall.csv is missing (a "
                              "comparison written by an older chainopt has none)")
         parties = mine(pe, "project") if pe is not None else None
+        if years is not None:  # the periods as the charts beside the page say them
+            r = {**r, "built": with_years(pd.DataFrame(
+                {"scenario": [scenario], "built": [r.get("built")]}), years)["built"].iloc[0]}
         out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
-                        cashflows=mine(cf), constraints=mine(cc),
+                        cashflows=mine(cf), constraints=with_years(mine(cc), years)
+                        if years is not None else mine(cc),
                         parties=parties if parties is not None and len(parties) else None,
                         warnings=warned.get((scenario, effect), []),
                         npv_range=ranges.get((scenario, effect), ""),
@@ -257,7 +264,7 @@ def static_figure(p: Page, plt):
                                for _, r in pr.iterrows())]
     lines = ["What makes or breaks it (rent change, MUSD/yr):"]
     for _, r in p.constraints.head(3).iterrows():
-        lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
+        lines.append(f"- {_txt(str(r['constraint'])[:60])} in {_txt(r['period'])}: "
                      f"{signed(float(r['rent change (MUSD/yr)']))}")
     n = max("\n".join(text).count("\n") + 1, len(lines))
     # wrapped: names have no length limit, and a slide does not scroll

@@ -385,7 +385,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
     tables = read_tables(folder)
     years = period_years(folder)
     runs = compared_runs(tables)  # a run's colour: the same in every chart
-    for i, page in enumerate(onepager.pages(tables)):
+    for i, page in enumerate(onepager.pages(tables, years)):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
                                    fmt, 110 if fmt == "png" else None))

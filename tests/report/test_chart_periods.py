@@ -353,3 +353,62 @@ def test_no_legend_covers_a_chart(monkeypatch, tmp_path):
     finally:
         for f in figs.values():
             plt.close(f)
+
+
+def test_the_tables_for_humans_give_each_period_its_years(monkeypatch, tmp_path):
+    """Review out29 F6: the HTML's tables and the deck's project table said `p2026`, the
+    charts beside them `p2026 (2026-30; ...)`. By hand from :data:`PACK`:
+
+    * the side-by-side cash-flow table (the four runs): p2026 as :data:`P2026` (as its
+      level chart), p2031 '(2031-35)';
+    * a row of one scenario, in its own years: nakhodka's mp2 built in p2026 and a
+      constraint of p2029 -> 'p2026 (2026-28)', 'p2029 (2029)'; lng's jp_lng built in
+      'p2026, p2031' -> 'p2026 (2026-30), p2031 (2031-35)'; 'not built' and a period no
+      run has (p2099) stay as they are.
+
+    The HTML report's tables say so; the deck's project table and a project's one-pager
+    too; the CSV tables are not touched (bare names)."""
+    from chainopt.report import compare, deck, html
+
+    eco = pd.DataFrame({"scenario": [NAK, LNG, DISC], "effect": ["mp2", "jp_lng", "mp3"],
+                        "built": ["p2026", "p2026, p2031", "not built"],
+                        "first use": ["2029", "2035", ""],
+                        "incremental NPV (MUSD)": [1.0, 2.0, 0.0],
+                        "overnight capex (MUSD)": [10.0, 20.0, 0.0],
+                        "Δ capex (MUSD)": [10.0, 20.0, 0.0], "IRR": [0.1, 0.2, np.nan],
+                        "payback (yr)": [5.0, 6.0, np.nan]})
+    cons = pd.DataFrame({"scenario": [NAK, NAK], "effect": ["mp2", "mp2"],
+                         "constraint": ["capacity of unit u", "sales of x at y"],
+                         "period": ["p2029", "p2099"], "rent change (MUSD/yr)": [1.0, 2.0]})
+    shown = charts.with_years(eco, PACK)
+    assert list(shown["built"]) == ["p2026 (2026-28)", "p2026 (2026-30), p2031 (2031-35)",
+                                    "not built"]
+    assert list(charts.with_years(cons, PACK)["period"]) == ["p2029 (2029)", "p2099"]
+    assert list(charts.with_years(CASHFLOW, PACK)["period"]) == [P2026, "p2031 (2031-35)"]
+    assert list(CASHFLOW["period"]) == ["p2026", "p2031"]  # the table itself: bare
+    assert charts.with_years(CASHFLOW, charts.period_years([])) is CASHFLOW
+
+    tables = {"cashflow": CASHFLOW, "project_constraints": cons}
+    monkeypatch.setattr(html, "read_tables", lambda folder: tables)
+    monkeypatch.setattr(compare, "period_years", lambda folder: PACK)
+    page = html.compare_report_html(tmp_path)
+    for cell in (P2026, "p2031 (2031-35)", "p2029 (2029)"):
+        assert f'<td class="txt">{charts.esc(cell)}</td>' in page
+    # the one-pager of mp2 (its key figures, its constraints' table and lines) alike
+    from chainopt.report import onepager
+
+    wf = pd.DataFrame({"scenario": [NAK], "effect": ["mp2"], "category": ["revenue"],
+                       "npv_musd": [1.0]})
+    page = onepager.pages({"economics": eco, "project_waterfall": wf,
+                           "project_constraints": cons}, PACK)[0]
+    assert ("built", "p2026 (2026-28)") in onepager.key_figures(page)
+    assert list(page.constraints["period"]) == ["p2029 (2029)", "p2099"]
+    said: dict[str, pd.DataFrame] = {}
+    monkeypatch.setattr(deck.cmp, "read_tables", lambda folder: {"economics": eco})
+    monkeypatch.setattr(deck._Deck, "table", lambda self, title, df, note="": said.update(
+        {title: df}))
+    monkeypatch.setattr(deck, "write_compare_static", lambda folder, out, fmt: [])
+    monkeypatch.setattr(deck.onepager, "pages", lambda tables, years=None: [])
+    deck.compare_deck(tmp_path, tmp_path / "deck.pptx")
+    assert list(said["Projects"]["built"]) == ["p2026 (2026-28)",
+                                               "p2026 (2026-30), p2031 (2031-35)"]
