@@ -188,6 +188,32 @@ def labelled(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return df.assign(period=[labels.get(str(p), p) for p in df["period"]])
 
 
+def with_years(df: pd.DataFrame, years: PeriodYears) -> pd.DataFrame:
+    """A comparison table as a human reads it (the HTML report's tables, the deck's),
+    each period with its years as the charts beside it say them (:meth:`PeriodYears.
+    labels`): a table of one row per scenario (``project_constraints``, ``economics``)
+    its ``period`` and ``built`` (``p2026, p2031``) cells with that scenario's years
+    (``p2026 (2026-28)``); a side-by-side table its ``period`` cells with the years of
+    its run columns (``p2026 (2026-30; proposal_nakhodka_methanol_urea: 2026-28)``).
+    The CSV files keep bare names (read back by other code); a period no run gives
+    years for stays bare, and so does every period without ``years`` (a folder that
+    records none)."""
+    if not years.spans:
+        return df
+    if "scenario" in df.columns:
+        own = {r: years.labels([r]) for r in df["scenario"].astype(str).unique()}
+        out = df
+        for col in ("period", "built"):
+            if col in df.columns:
+                out = out.assign(**{col: [
+                    ", ".join(own[r].get(x, x) for x in v.split(", "))
+                    if isinstance(v, str) and v else v
+                    for r, v in zip(df["scenario"].astype(str), df[col], strict=True)]})
+        return out
+    _, values, _ = compare_columns(df)
+    return labelled(df, years.labels(values or None))
+
+
 def wrapped(text: object, width: int, newline: str = "\n") -> str:
     """``text`` wrapped at ``width`` characters (at spaces; a long name kept whole), its
     lines joined by ``newline`` (``<br>`` for plotly): a chart's tick labels and titles,
@@ -951,10 +977,15 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     A row with a Δ not compared (blank: :func:`not_compared`) and no other change is
     kept after those that changed, within the ``top``: the chart marks the blank (the
     uneven comparison's p2031, where one run's Δ is 0 and the other's blank, was left
-    out, and with it the only sign that the second run is not compared there)."""
+    out, and with it the only sign that the second run is not compared there). A row
+    whose every Δ is blank (no run compared there) is left out: it would be a group of
+    marks and no bar (one uneven run against a split base filled its production chart
+    with 12 of them, each item in its two periods); it stays in the table. A table left
+    with no row draws no change chart, as one without changes."""
     _, _, delta = compare_columns(df)
     changed = _changed(df).index
-    blank = df.index[not_compared(df, delta).any(axis=1)] if delta else df.index[:0]
+    nc = not_compared(df, delta)  # no Δ columns: no column, no row blank
+    blank = df.index[nc.any(axis=1) & ~nc.all(axis=1)]
     seen = set(changed)
     chosen = [*changed, *(i for i in blank if i not in seen)][:top]
     if "period" in df.columns:
@@ -988,6 +1019,24 @@ class CashflowSeries:
     cumulative: str | None
     keys: list[str]
     series: list[tuple[str, pd.DataFrame]]
+    #: the run (``scenario``) of each series, in ``series``' order (its label when the
+    #: table has no ``scenario`` column)
+    runs: list[str] = field(default_factory=list)
+
+    def styles(self, among: list | None = None) -> list[tuple[str, int]]:
+        """(colour, k) of each series: the colour of its run among the comparison's runs
+        ``among`` (:func:`series_colours`, as in every level and change chart of the
+        comparison: the cash-flow chart gave ``ssplit / far_east_port`` orange, the
+        change charts gave ssplit green), and k its place among the series of its run
+        (0, 1, ...: a run building two projects draws the second with a pattern or dash
+        of its own, :data:`SERIES_MARKS`)."""
+        colour = series_colours(self.runs, among=among)
+        seen: dict[str, int] = {}
+        out = []
+        for run in self.runs:
+            out.append((colour[run], seen.get(run, 0)))
+            seen[run] = seen.get(run, 0) + 1
+        return out
 
     @property
     def title(self) -> str:
@@ -1016,13 +1065,22 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
          and pd.api.types.is_numeric_dtype(df[c])), None)
     keys = [cols[k] for k in SERIES_KEYS if k in cols]
     groups = df.groupby(keys, sort=False) if keys else [((), df)]
-    series = []
+    series, runs = [], []
     for g, d in groups:
         names = g if isinstance(g, tuple) else (g,)
-        series.append((" / ".join(str(x) for x in names),
-                       d.sort_values(year, kind="stable")))
+        label = " / ".join(str(x) for x in names)
+        series.append((label, d.sort_values(year, kind="stable")))
+        runs.append(str(names[0]) if "scenario" in cols and names else label)
     return CashflowSeries(year=year, net=net, cumulative=cum, keys=[str(k) for k in keys],
-                          series=series)
+                          series=series, runs=runs)
+
+
+#: how the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`) is told
+#: from the others in its run's colour: (matplotlib hatch, matplotlib line style, plotly
+#: bar pattern, plotly line dash), repeating after 5
+SERIES_MARKS = (("", "-", "", "solid"), ("//", "--", "/", "dash"),
+                ("..", ":", ".", "dot"), ("xx", "-.", "x", "dashdot"),
+                ("\\\\", (0, (8, 3)), "\\", "longdash"))
 
 
 def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"

@@ -902,6 +902,14 @@ def with_includes(project: str, includes: str) -> str:
     return f"{project} (includes {includes})" if includes else project
 
 
+def compared_runs(sections: dict[str, pd.DataFrame]) -> list[str]:
+    """The runs of a comparison, the base first: the run columns of its ``objective``
+    table (none without one). The set a run's colour is given among in every chart of
+    the comparison (:func:`chainopt.report.charts.series_colours`)."""
+    obj = sections.get("objective")
+    return [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+
+
 def summary(sections: dict[str, pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """One line per run: objective, Δ against the base, every project its plan builds
     (``projects_built``) and each one's incremental NPV against its own counterfactual

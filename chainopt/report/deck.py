@@ -279,7 +279,7 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     tables = cmp.read_tables(folder)
     deck = _Deck(warn)
     obj = tables.get("objective")
-    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    names = cmp.compared_runs(tables)
     failures = cmp.compared_failures(folder)
     deck.title(f"chainopt: {folder.name.removeprefix('compare-')}",
                f"base {names[0] if names else ''}; {len(names) - 1} "
@@ -302,15 +302,16 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     if said:  # what the runs warned of, before the values it qualifies
         deck.notes("Warnings", said)
     pt = project_table(tables)
-    if len(pt):
-        deck.table("Projects", pt, "NPV: objective difference to the scenario without the "
-                   "project; IRR and payback from its incremental cash flows")
+    if len(pt):  # the period built in with its years, in the scenario's (workbook: bare)
+        deck.table("Projects", charts.with_years(pt, cmp.period_years(folder)),
+                   "NPV: objective difference to the scenario without the project; IRR "
+                   "and payback from its incremental cash flows")
     lv = lever_table(tables)
     if len(lv):  # what a discount, a premium, a duty or a levy moves, at each run's plan
         deck.table("Policy and market levers", lv, cmp.TITLES["levers"])
     plt = _plt()
     with tempfile.TemporaryDirectory() as tmp:
-        for i, page in enumerate(onepager.pages(tables)):
+        for i, page in enumerate(onepager.pages(tables, cmp.period_years(folder))):
             png = Path(tmp) / f"onepager-{i}.png"
             fig = charts.thousands(onepager.static_figure(page, plt))
             fig.savefig(png, dpi=110)
@@ -420,8 +421,7 @@ def workbook(folder: Path, path: Path) -> Path:
     from openpyxl import Workbook
 
     tables = cmp.read_tables(folder)
-    obj = tables.get("objective")
-    names = [str(c) for c in charts.compare_columns(obj)[1]] if obj is not None else []
+    names = cmp.compared_runs(tables)
     sheets: dict[str, pd.DataFrame] = {}
     failures = cmp.compared_failures(folder)
     if failures:  # the runs asked for that the comparison lacks, first (as the deck)

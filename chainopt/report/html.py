@@ -282,9 +282,11 @@ def _labels(df: pd.DataFrame, keys: list[str]) -> list[str]:
     return [esc(x) for x in charts.row_labels(df, keys)]
 
 
-def _cashflow_figure(df: pd.DataFrame):
+def _cashflow_figure(df: pd.DataFrame, runs: list[str] | None = None):
     """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
-    scenario and project (:func:`charts.cashflow_series`)."""
+    scenario and project (:func:`charts.cashflow_series`), in the colour of its run among
+    the comparison's ``runs`` (:meth:`charts.CashflowSeries.styles`; a run's second
+    project patterned and dashed)."""
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -292,19 +294,21 @@ def _cashflow_figure(df: pd.DataFrame):
     if cs is None:
         return None
     fig = go.Figure()
-    colour = charts.series_colours([label for label, _ in cs.series])
-    for label, d in cs.series:  # a series' bars and line in one colour
-        lab, col = esc(label), colour[label]
+    for (label, d), (col, k) in zip(cs.series, cs.styles(runs), strict=True):
+        lab = esc(label)  # a series' bars and line in one colour, its run's
+        _, _, pattern, dash = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
         years = d[cs.year].astype(int).tolist()
         # year y spans [y, y + 1], its bar in the middle; the line is the path payback
         # counts (charts.cumulative_path): it crosses 0 at the payback time
         fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
                              customdata=years, marker_color=col, opacity=0.6,
+                             marker_pattern_shape=pattern,
                              name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
                              hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
             px, py = charts.cumulative_path(d, cs.year, cs.cumulative)
             fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line_color=col,
+                                     line_dash=dash,
                                      name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
                                      hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
     ticks = sorted(set(df[cs.year].astype(int)))
@@ -409,6 +413,7 @@ def compare_report_html(folder: Path) -> str:
     (NPV, IRR, payback, cash flow) and deltas, from the CSV tables it holds."""
     tables = read_tables(folder)
     years = compare.period_years(folder)  # each period's years in each run
+    runs = compare.compared_runs(tables)  # a run's colour: the same in every chart
     titles = _titles()
     # what the runs warned of first: the values below are read with it
     first = [*compare.WARNING_TABLES, "objective", "economics", "project_cashflows",
@@ -430,10 +435,12 @@ def compare_report_html(folder: Path) -> str:
                                  else {},
                                  compare.open_ranges(tables) if name == "economics"
                                  else {})
-        body += table_html(economics.with_notes(df), cell=partial(compare.cell, name))
+        # each period with its years, as the charts say them (the CSV keeps bare names)
+        body += table_html(charts.with_years(economics.with_notes(df), years),
+                           cell=partial(compare.cell, name))
         is_cash = "cashflow" in name or "cash_flow" in name
-        fig = _cashflow_figure(df) if is_cash and "year" in [str(c).lower() for c in df.columns] \
-            else None
+        fig = _cashflow_figure(df, runs) if is_cash and "year" in [
+            str(c).lower() for c in df.columns] else None
         if fig is None and name not in ("economics", "chain_changes"):
             fig = _values_figure(df, title, years) if name in ("objective", "cashflow") or \
                 name.startswith("kpi") else None
@@ -455,7 +462,7 @@ def compare_report_html(folder: Path) -> str:
             "by a chainopt that recorded no hash of it): the tables and cards above are "
             "the comparison's; run chainopt compare again (--overwrite) for its "
             "summary") + "</p>"))
-    pages = onepager.pages(tables)
+    pages = onepager.pages(tables, years)
     if pages:
         at = next((i + 1 for i, (a, _, _) in enumerate(sections) if a == "economics"), 0)
         sections.insert(at, ("projects", "Project one-pagers", "".join(
@@ -464,7 +471,7 @@ def compare_report_html(folder: Path) -> str:
     if failed:  # first: the comparison lacks them
         sections.insert(0, ("not-compared", "Not compared: runs that failed", "".join(
             f'<p class="note"><b>failed:</b> {esc(line)}</p>' for line in failed)))
-    runs = _objective_runs(tables.get("objective"))
+    runs = compare.compared_runs(tables)
     sub = (f"comparison {esc(folder.name)}"
            + (f" · base {esc(runs[0])} · runs {esc(', '.join(runs[1:]))}" if runs else "")
            + f" · chainopt {esc(__version__)} · report "
@@ -488,12 +495,6 @@ def _onepager_html(i: int, p: onepager.Page) -> str:
     body += ("<h4>What makes or breaks it</h4>" + table_html(p.constraints.drop(
         columns=["scenario", "effect"], errors="ignore")))
     return body + "</div>"
-
-
-def _objective_runs(df: pd.DataFrame | None) -> list[str]:
-    if df is None:
-        return []
-    return [str(c) for c in _columns(df)[1]]
 
 
 def _objective_cards(df: pd.DataFrame, cost: bool = False) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from chainopt.report import economics
-from chainopt.report.charts import cumulative_path, esc
+from chainopt.report.charts import PeriodYears, cumulative_path, esc, with_years
 from chainopt.report.compare import (
     built_projects,
     included,
@@ -81,9 +81,12 @@ def _finite(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
+def pages(tables: dict[str, pd.DataFrame], years: PeriodYears | None = None
+          ) -> list[Page]:
     """One page per project built in a scenario of a comparison (tables by CSV stem;
-    which: :func:`chainopt.report.compare.built_projects`)."""
+    which: :func:`chainopt.report.compare.built_projects`); its period built in and its
+    constraints' periods with the scenario's years when ``years`` gives them
+    (:func:`chainopt.report.charts.with_years`: ``built: p2026 (2026-28)``)."""
     rows = built_projects(tables)
     if not rows:
         return []
@@ -108,8 +111,12 @@ def pages(tables: dict[str, pd.DataFrame]) -> list[Page]:
             raise ValueError("comparison table project_waterfall.csv is missing (a "
                              "comparison written by an older chainopt has none)")
         parties = mine(pe, "project") if pe is not None else None
+        if years is not None:  # the periods as the charts beside the page say them
+            r = {**r, "built": with_years(pd.DataFrame(
+                {"scenario": [scenario], "built": [r.get("built")]}), years)["built"].iloc[0]}
         out.append(Page(scenario=scenario, project=effect, summary=r, waterfall=mine(wf),
-                        cashflows=mine(cf), constraints=mine(cc),
+                        cashflows=mine(cf), constraints=with_years(mine(cc), years)
+                        if years is not None else mine(cc),
                         parties=parties if parties is not None and len(parties) else None,
                         warnings=warned.get((scenario, effect), []),
                         npv_range=ranges.get((scenario, effect), ""),
@@ -244,6 +251,57 @@ KEY_FIGURES_WIDTH = 58
 LINE_IN = 0.175
 
 
+#: the least room (points) between two of the waterfall's bar labels: closer, they read
+#: as one number (mp2's -372.2 and -2,396.2 stood 1.2 pt apart)
+LABEL_GAP_PT = 3.0
+
+
+def label_rises(boxes: list[tuple[float, float, float, float]], pad: float = 2.0
+                ) -> list[float]:
+    """How far to raise each label of ``boxes`` (x0, y0, x1, y1 in display units, in the
+    order drawn) so that none overlaps or touches (within ``pad``) one placed before it:
+    a label is raised to ``pad`` above each placed label it would meet, until it meets
+    none. Labels side by side at one height, each wider than its bar's slot (mp2's
+    waterfall: 9,298.4 | -372.2 | -2,396.2 ran into each other), then stand as steps;
+    one clear of the others stays where it is. By hand, pad 1: A (0, 0, 10, 5) stays; B
+    (8, 0, 18, 5) meets A, rises 5 - 0 + 1 = 6 (to 6..11); C (16, 0, 26, 5) meets B
+    only across (16 < 18) but not in height (0..5 below 6), and A not across: it stays."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        rise, moved = 0.0, True
+        while moved:  # rise only grows, each placed label pushes at most once: it ends
+            moved = False
+            for a0, b0, a1, b1 in placed:
+                above = b1 - y0 + pad  # where this label clears that one
+                if (min(x1, a1) - max(x0, a0) > -pad and above > rise
+                        and min(y1 + rise, b1) - max(y0 + rise, b0) > -pad):
+                    rise, moved = above, True
+        placed.append((x0, y0 + rise, x1, y1 + rise))
+        out.append(rise)
+    return out
+
+
+def _apart(fig, ax, texts: list) -> None:
+    """The waterfall's bar labels ``texts`` (annotations at their bars' tops) raised
+    apart (:func:`label_rises`), and the axes' top raised until the highest is inside it
+    (a raised label over the title); measured as drawn, at the figure's size."""
+    renderer = fig.canvas.get_renderer()
+    for _ in range(4):  # a taller range brings the bars' tops closer: measure again
+        for t in texts:
+            t.xyann = (0.0, 0.0)
+        boxes = [tuple(t.get_window_extent(renderer).extents) for t in texts]
+        rises = label_rises(boxes, pad=LABEL_GAP_PT * fig.dpi / 72.0)
+        for t, r in zip(texts, rises, strict=True):
+            t.xyann = (0.0, r * 72.0 / fig.dpi)  # pixels -> points
+        top = max((b[3] + r for b, r in zip(boxes, rises, strict=True)), default=0.0)
+        over = top + LABEL_GAP_PT * fig.dpi / 72.0 - ax.bbox.y1
+        if over <= 0:
+            return
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + 1.2 * over * (hi - lo) / ax.bbox.height)
+
+
 def static_figure(p: Page, plt):
     """The one-pager as one matplotlib figure (waterfall, cash flow, key figures, parties,
     constraints), for PNG/SVG and the deck; ``plt`` is :mod:`matplotlib.pyplot`."""
@@ -263,7 +321,7 @@ def static_figure(p: Page, plt):
                                for _, r in pr.iterrows())]
     lines = ["What makes or breaks it (rent change, MUSD/yr):"]
     for _, r in p.constraints.head(3).iterrows():
-        lines.append(f"- {_txt(str(r['constraint'])[:60])} ({_txt(r['period'])}): "
+        lines.append(f"- {_txt(str(r['constraint'])[:60])} in {_txt(r['period'])}: "
                      f"{signed(float(r['rent change (MUSD/yr)']))}")
     n = max("\n".join(text).count("\n") + 1, len(lines))
     # wrapped: names have no length limit, and a slide does not scroll
@@ -291,9 +349,12 @@ def static_figure(p: Page, plt):
     colours = ["#31a354" if v >= 0 else "#de2d26" for v in wf["npv_musd"]]
     ax.bar(range(len(wf)), heights, bottom=bottoms, color=colours)
     ax.bar(len(wf), abs(total), bottom=min(0.0, total), color="#253858")
-    for i, v in enumerate([*wf["npv_musd"].astype(float), total]):
-        top = (bottoms[i] + heights[i]) if i < len(wf) else max(0.0, total)
-        ax.text(i, top, _short(v), ha="center", va="bottom", fontsize=8)
+    tops = [(bottoms[i] + heights[i]) if i < len(wf) else max(0.0, total)
+            for i in range(len(wf) + 1)]
+    texts = [ax.annotate(_short(v), (i, top), xytext=(0, 0), textcoords="offset points",
+                         ha="center", va="bottom", fontsize=8)
+             for i, (v, top) in enumerate(zip([*wf["npv_musd"].astype(float), total], tops,
+                                              strict=True))]
     ax.set_xticks(range(len(labels)), [_txt(lab) for lab in labels], fontsize=8, rotation=30,
                   ha="right")
     ax.axhline(0, color="#888", lw=0.6)
@@ -302,6 +363,7 @@ def static_figure(p: Page, plt):
     # the title: the running total reached the top of the axes)
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.08 * (hi - lo))
+    _apart(fig, ax, texts)
     ax2 = fig.add_axes(rect(0.545, head, 0.355, charts_h))
     cf = p.cashflows
     if len(cf):
@@ -311,7 +373,9 @@ def static_figure(p: Page, plt):
         if p.payback_year is not None:
             ax2.axvline(p.payback_year, color="#e6550d", ls="--",
                         label=f"payback {p.payback_year:.1f}")
-        ax2.legend(fontsize=8, loc="upper left")
+        # below the axes, under the years (inside, it hid the tops of the first bars)
+        ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2,
+                   borderaxespad=0.0)
     ax2.axhline(0, color="#888", lw=0.6)
     # years as years (2030), not as the grouped numbers of charts.thousands (2,030)
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # no tick at 2029.5

@@ -23,7 +23,13 @@ from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
-from chainopt.report.compare import NO_DELTA_CHART, TITLES, period_years, read_tables
+from chainopt.report.compare import (
+    NO_DELTA_CHART,
+    TITLES,
+    compared_runs,
+    period_years,
+    read_tables,
+)
 
 #: the tallest chart (inches, 10 wide): on a 16:9 slide it is still 6.4 in wide
 MAX_HEIGHT_IN = 9.0
@@ -95,7 +101,10 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
 def legend_outside(ax, **kw):
     """The legend of ``ax`` right of its axes box, never over the bars and lines (a
     comparison's cash-flow chart has two entries per project: 20 hid its construction
-    years); ``tight_layout`` then narrows the axes to make room for it."""
+    years; a change chart's legend, placed by matplotlib's 'best' inside the axes,
+    covered the ends of its bars); ``tight_layout`` then narrows the axes to make room
+    for it. (The map's, whose colour bar is on its right, goes below it:
+    :func:`_map`; the one-pager's under its cash-flow chart.)"""
     return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
 
 
@@ -232,8 +241,10 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
         (a, tuple(x / 255 for x in c)) for a, c in charts.UTIL_COLOURS])
     fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), ax=ax, shrink=0.6,
                  label="utilisation", format=lambda x, _: f"{x:.0%}")
-    if len(routes):
-        ax.legend(title="mode", fontsize=7, loc="upper left")
+    if len(routes):  # below the map, in one row: its colour bar is on its right
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles, names, title="mode", fontsize=7, loc="lower center",
+                   bbox_to_anchor=(0.5, 0.01), ncol=max(len(names), 1))
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
     ax.set_aspect(ratio)
@@ -241,7 +252,8 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     ax.set_ylabel("latitude (°)")
     ax.set_title(f"Sites and routes, period {_txt(label or period)}: width = flow by mass, "
                  "colour = utilisation, dash = mode (outlines: Natural Earth)")
-    fig.tight_layout()
+    # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
+    fig.tight_layout(rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
     return fig
 
 
@@ -305,9 +317,11 @@ def _legend(text: str) -> str:
     return _txt(textwrap.fill(text, 60, break_on_hyphens=False))
 
 
-def _cashflow_chart(plt, df: pd.DataFrame):
+def _cashflow_chart(plt, df: pd.DataFrame, runs: list[str] | None = None):
     """Bars of the yearly flow and a line of the table's cumulative flow, one pair per
-    scenario and project (:func:`charts.cashflow_series`); None without a year."""
+    scenario and project (:func:`charts.cashflow_series`), in the colour of its run among
+    the comparison's ``runs`` (:meth:`charts.CashflowSeries.styles`; a run's second
+    project hatched and dashed); None without a year."""
     cs = charts.cashflow_series(df)
     if cs is None:
         return None
@@ -316,16 +330,17 @@ def _cashflow_chart(plt, df: pd.DataFrame):
     n = len(cs.series)
     width = 0.8 / n
     years = sorted(set(df[cs.year].astype(int)))
-    colour = charts.series_colours([label for label, _ in cs.series])
     # year y spans [y, y + 1], its bars in the middle; the cumulative line is the path
     # payback counts (charts.cumulative_path): it crosses 0 at the payback time
-    for i, (label, d) in enumerate(cs.series):  # a series' bars and line in one colour
+    for i, ((label, d), (col, k)) in enumerate(zip(cs.series, cs.styles(runs),
+                                                   strict=True)):
+        hatch, line, _, _ = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
         x = d[cs.year].astype(int).to_numpy(dtype=float) + 0.5
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, color=colour[label],
+               alpha=0.6, color=col, hatch=hatch or None, edgecolor="white" if hatch else None,
                label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=colour[label],
+            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=col, ls=line,
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks([y + 0.5 for y in years], [str(y) for y in years])
     ax.axhline(0, color="#444", lw=0.8)
@@ -369,7 +384,8 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
 
     tables = read_tables(folder)
     years = period_years(folder)
-    for i, page in enumerate(onepager.pages(tables)):
+    runs = compared_runs(tables)  # a run's colour: the same in every chart
+    for i, page in enumerate(onepager.pages(tables, years)):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
                                    fmt, 110 if fmt == "png" else None))
@@ -379,7 +395,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         keys, values, delta = charts.compare_columns(df)
         low = [str(c).lower() for c in df.columns]
         if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
-            fig = _cashflow_chart(plt, df)
+            fig = _cashflow_chart(plt, df, runs)
             if fig is not None:
                 save(fig, stem)
             continue
@@ -438,6 +454,6 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
             fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
                 df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
                 fontsize=10)
-            ax.legend(fontsize=8)
+            legend_outside(ax, fontsize=8)
             save(fig, f"{stem}-delta")
     return written

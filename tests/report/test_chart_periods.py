@@ -175,3 +175,240 @@ def test_html_labels_marks_and_colours():
         assert charts.NOT_COMPARED_NOTE in fig.layout.title.text.replace("<br>", " ")
     assert {n: t.marker.color for n, t in dbars.items()} == {
         f"Δ {r}": bars[r].marker.color for r in (NAK, DISC, LNG)}
+
+
+#: production of three runs against the base (k t/yr): p2026 and p2029 where nakhodka
+#: is split (discounted's p2026 holds years that differ there: blank, not compared);
+#: p2029's row is blank in both runs (lng's, the second run here, too), p2031 compared in
+#: nakhodka only
+PRODUCTION = pd.DataFrame({
+    "product": ["hdpe"] * 3, "period": ["p2026", "p2029", "p2031"],
+    BASE: [100.0, 100.0, 100.0], NAK: [90.0, np.nan, 100.0], DISC: [np.nan, np.nan, np.nan],
+    f"Δ {NAK}": [-10.0, np.nan, 0.0], f"Δ {DISC}": [np.nan, np.nan, np.nan]})
+
+
+def _pngs(monkeypatch, tmp_path, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+    """The PNG charts of a comparison of ``tables`` (years :data:`PACK`), by key: each
+    drawn figure (kept open)."""
+    monkeypatch.setattr(static, "read_tables", lambda folder: tables)
+    monkeypatch.setattr(static, "period_years", lambda folder: PACK)
+    figs: dict[str, object] = {}
+
+    def keep(plt_, fig, folder, key, fmt, dpi):
+        figs[key] = fig
+        return folder / f"report-{key}.{fmt}"
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(tmp_path, tmp_path, "png")
+    return figs
+
+
+def test_a_row_no_run_is_compared_in_is_left_out_of_the_change_chart(monkeypatch, tmp_path):
+    """Review s30 F4: a row whose every Δ is blank took a group of the change chart with
+    nothing but marks. In :data:`PRODUCTION` (by hand):
+
+    * p2026: Δ nakhodka -10, Δ discounted blank: a change, and a mark: drawn;
+    * p2029: both Δ blank (no run compared there): left out of the chart, kept in the table;
+    * p2031: Δ nakhodka 0 (compared, no change), Δ discounted blank: drawn, its only news
+      the blank (the rule of the uneven comparison's p2031, kept).
+
+    So the chart has rows p2026 and p2031, in both the PNG and the HTML. A table all of
+    whose rows are blank in every Δ (p2029 alone) draws no change chart at all, as a table
+    without changes draws none (PNG: no file; HTML: no figure)."""
+    from chainopt.report.html import _delta_figure
+
+    assert list(charts.top_deltas(PRODUCTION)["period"]) == ["p2026", "p2031"]
+    figs = _pngs(monkeypatch, tmp_path, {"production": PRODUCTION,
+                                         "emissions": PRODUCTION.iloc[[1]]})
+    ax = figs["production-delta"].axes[0]
+    assert [t.get_text().split(" / ")[1].split(" ")[0] for t in ax.get_yticklabels()] == [
+        "p2026", "p2031"]
+    assert "emissions-delta" not in figs
+    d = _delta_figure(PRODUCTION, "Production", years=PACK)
+    assert [y.split(" / ")[1].split(" ")[0] for y in d.data[0].y][::-1] == ["p2026", "p2031"]
+    assert _delta_figure(PRODUCTION.iloc[[1]], "Emissions", years=PACK) is None
+
+
+#: the objective of the pack (MUSD; every run changes it) and the yearly incremental flows
+#: of three projects: nakhodka's mp2, and lng's jp_lng and jp_terminal (two projects of
+#: one run), two years each
+OBJECTIVE = pd.DataFrame({"kpi (MUSD, NPV)": ["objective"], BASE: [100.0], NAK: [90.0],
+                          DISC: [95.0], LNG: [120.0], f"Δ {NAK}": [-10.0],
+                          f"Δ {DISC}": [-5.0], f"Δ {LNG}": [20.0]})
+PROJECT_CASHFLOWS = pd.DataFrame({
+    "scenario": [NAK, NAK, LNG, LNG, LNG, LNG],
+    "effect": ["mp2", "mp2", "jp_lng", "jp_lng", "jp_terminal", "jp_terminal"],
+    "year": [2026, 2027] * 3, "operating_musd": [0.0, 5.0, 0.0, 7.0, 0.0, 2.0],
+    "capex_musd": [-10.0, 0.0, -8.0, 0.0, -3.0, 0.0], "net_musd": [-10.0, 5.0, -8.0, 7.0,
+                                                                   -3.0, 2.0],
+    "cumulative_musd": [-10.0, -5.0, -8.0, -1.0, -3.0, -1.0]})
+
+
+def test_the_project_cash_flows_take_their_runs_colours(monkeypatch, tmp_path):
+    """Review s30 F5: the projects' cash-flow chart gave its series colours of their own
+    (sorted among the series' labels), so a run had one colour in the change charts and
+    another there. Now each series takes its run's colour among the comparison's four
+    runs, as the objective's change chart gives it (sorted: base, discounted, lng,
+    nakhodka take tab10's 1st to 4th: nakhodka's mp2 #d62728, lng's two projects
+    #2ca02c), bars and line alike; lng's second project, jp_terminal, is told from its
+    first by a hatch ('//') and a dashed line, in the PNG and (pattern '/', dash) in the
+    HTML."""
+    from chainopt.report.html import _cashflow_figure
+
+    figs = _pngs(monkeypatch, tmp_path, {"objective": OBJECTIVE,
+                                         "project_cashflows": PROJECT_CASHFLOWS})
+    ax = figs["project_cashflows"].axes[0]
+    bars = {c.get_label(): c.patches[0] for c in ax.containers}
+    lines = {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
+    want = {f"{NAK} / mp2": ("#d62728", "", "-"), f"{LNG} / jp_lng": ("#2ca02c", "", "-"),
+            f"{LNG} / jp_terminal": ("#2ca02c", "//", "--")}
+    for name, (colour, hatch, ls) in want.items():
+        bar, line = bars[f"{name}: net_musd"], lines[f"{name}: cumulative_musd"]
+        assert (to_hex(bar.get_facecolor()), bar.get_hatch() or "") == (colour, hatch)
+        assert (to_hex(line.get_color()), line.get_linestyle()) == (colour, ls)
+    delta = figs["objective-delta"].axes[0]
+    dcol = {c.get_label(): to_hex(c.patches[0].get_facecolor()) for c in delta.containers}
+    assert dcol[f"Δ {NAK}"] == "#d62728" and dcol[f"Δ {LNG}"] == "#2ca02c"
+    fig = _cashflow_figure(PROJECT_CASHFLOWS, [BASE, NAK, DISC, LNG])
+    got = {t.name: (t.marker.color, t.marker.pattern.shape or "") if t.type == "bar"
+           else (t.line.color, t.line.dash) for t in fig.data}
+    assert got == {
+        f"{NAK} / mp2: net_musd": ("#d62728", ""), f"{NAK} / mp2: cumulative_musd":
+        ("#d62728", "solid"), f"{LNG} / jp_lng: net_musd": ("#2ca02c", ""),
+        f"{LNG} / jp_lng: cumulative_musd": ("#2ca02c", "solid"),
+        f"{LNG} / jp_terminal: net_musd": ("#2ca02c", "/"),
+        f"{LNG} / jp_terminal: cumulative_musd": ("#2ca02c", "dash")}
+
+
+def _legend_clear(fig) -> list[str]:
+    """What is wrong with the legends of ``fig`` once drawn (its axes' and its own): a
+    legend whose box overlaps the data area of an axes of the figure (its window extent),
+    or that reaches out of the image."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    wrong = []
+    for lg in [*(ax.get_legend() for ax in fig.axes), *fig.legends]:
+        if lg is None:
+            continue
+        b = lg.get_window_extent(r)
+        overlap = any(min(a.x1, b.x1) - max(a.x0, b.x0) > 0
+                      and min(a.y1, b.y1) - max(a.y0, b.y0) > 0
+                      for a in (ax.get_window_extent(r) for ax in fig.axes))
+        inside = b.x0 >= 0 and b.y0 >= 0 and b.x1 <= fig.bbox.width and b.y1 <= fig.bbox.height
+        if overlap or not inside:
+            wrong.append(f"{lg.get_texts()[0].get_text()}: overlap {overlap}, "
+                         f"inside {inside}")
+    return wrong
+
+
+def test_no_legend_covers_a_chart(monkeypatch, tmp_path):
+    """Review s30 F6: the change charts' legend (matplotlib's 'best' place, inside the
+    axes) covered the ends of bars, and the one-pager's cash-flow legend the tops of its
+    first bars. Every legend now stands outside the data area of its axes (right of it;
+    the map's and the one-pager's below it) and inside the image: checked on a
+    comparison of nine runs with long names (a level, a change and a projects' cash-flow
+    chart), a one-pager, a run's stacked bars and its map."""
+    import matplotlib.pyplot as plt
+
+    from chainopt.report import onepager
+
+    runs = [f"proposal_run_number_{i}_with_a_long_name" for i in range(9)]
+    values = {r: [100.0 + i, 50.0 - i, 10.0 * i] for i, r in enumerate(runs)}
+    deltas = {f"Δ {r}": [float(i), -float(i), 10.0 * i] for i, r in enumerate(runs[1:], 1)}
+    cash = pd.DataFrame({"period": ["p2026", "p2029", "p2031"], **values, **deltas})
+    obj = pd.DataFrame({"kpi (MUSD, NPV)": ["objective", "npv_capex", "npv_supply"],
+                        **values, **deltas})
+    pcf = pd.concat([PROJECT_CASHFLOWS.assign(scenario=runs[i % 9], effect=f"p{i}")
+                     for i in range(6)])
+    monkeypatch.setattr(static, "period_years", lambda folder: charts.period_years([]))
+    figs = _pngs(monkeypatch, tmp_path, {"objective": obj, "cashflow": cash,
+                                         "project_cashflows": pcf})
+    monkeypatch.undo()
+    assert {"objective", "objective-delta", "cashflow", "cashflow-delta",
+            "project_cashflows"} <= set(figs)
+    cf = PROJECT_CASHFLOWS.iloc[:2]
+    page = onepager.Page(
+        scenario="sc", project="pj", summary={
+            "incremental NPV (MUSD)": -5.0, "IRR": 0.05, "payback (yr)": 1.5,
+            "overnight capex (MUSD)": 10.0, "built": "p2026", "first use": "2026"},
+        waterfall=pd.DataFrame({"category": ["revenue", "capex"], "npv_musd": [5.0, -10.0]}),
+        cashflows=cf, constraints=pd.DataFrame(columns=["constraint", "period",
+                                                        "rent change (MUSD/yr)"]),
+        parties=None)
+    figs["onepager"] = onepager.static_figure(page, plt)
+    pivot = pd.DataFrame({"p2026": [5.0, 3.0], "p2031": [6.0, 2.0]}, index=["hdpe", "pp"])
+    figs["product_mix"] = static._bars(plt, pivot, "Product mix", "k t/yr", True)
+    tables = {"sites": pd.DataFrame({"site": ["a", "b"], "lon_deg": [30.0, 40.0],
+                                     "lat_deg": [55.0, 56.0]}),
+              "flows": pd.DataFrame({"period": ["p2026", "p2026"], "link": ["ab", "ba"],
+                                     "from_site": ["a", "b"], "to_site": ["b", "a"],
+                                     "transport_mode": ["rail", "pipeline"],
+                                     "commodity": ["hdpe", "gas"],
+                                     "flow_k_per_yr": [10.0, 5.0]})}
+    figs["map"] = static._map(plt, tables, "p2026")
+    try:
+        assert all(f.legends or any(ax.get_legend() for ax in f.axes)
+                   for f in figs.values())
+        assert {k: _legend_clear(f) for k, f in figs.items()} == {k: [] for k in figs}
+    finally:
+        for f in figs.values():
+            plt.close(f)
+
+
+def test_the_tables_for_humans_give_each_period_its_years(monkeypatch, tmp_path):
+    """Review out29 F6: the HTML's tables and the deck's project table said `p2026`, the
+    charts beside them `p2026 (2026-30; ...)`. By hand from :data:`PACK`:
+
+    * the side-by-side cash-flow table (the four runs): p2026 as :data:`P2026` (as its
+      level chart), p2031 '(2031-35)';
+    * a row of one scenario, in its own years: nakhodka's mp2 built in p2026 and a
+      constraint of p2029 -> 'p2026 (2026-28)', 'p2029 (2029)'; lng's jp_lng built in
+      'p2026, p2031' -> 'p2026 (2026-30), p2031 (2031-35)'; 'not built' and a period no
+      run has (p2099) stay as they are.
+
+    The HTML report's tables say so; the deck's project table and a project's one-pager
+    too; the CSV tables are not touched (bare names)."""
+    from chainopt.report import compare, deck, html
+
+    eco = pd.DataFrame({"scenario": [NAK, LNG, DISC], "effect": ["mp2", "jp_lng", "mp3"],
+                        "built": ["p2026", "p2026, p2031", "not built"],
+                        "first use": ["2029", "2035", ""],
+                        "incremental NPV (MUSD)": [1.0, 2.0, 0.0],
+                        "overnight capex (MUSD)": [10.0, 20.0, 0.0],
+                        "Δ capex (MUSD)": [10.0, 20.0, 0.0], "IRR": [0.1, 0.2, np.nan],
+                        "payback (yr)": [5.0, 6.0, np.nan]})
+    cons = pd.DataFrame({"scenario": [NAK, NAK], "effect": ["mp2", "mp2"],
+                         "constraint": ["capacity of unit u", "sales of x at y"],
+                         "period": ["p2029", "p2099"], "rent change (MUSD/yr)": [1.0, 2.0]})
+    shown = charts.with_years(eco, PACK)
+    assert list(shown["built"]) == ["p2026 (2026-28)", "p2026 (2026-30), p2031 (2031-35)",
+                                    "not built"]
+    assert list(charts.with_years(cons, PACK)["period"]) == ["p2029 (2029)", "p2099"]
+    assert list(charts.with_years(CASHFLOW, PACK)["period"]) == [P2026, "p2031 (2031-35)"]
+    assert list(CASHFLOW["period"]) == ["p2026", "p2031"]  # the table itself: bare
+    assert charts.with_years(CASHFLOW, charts.period_years([])) is CASHFLOW
+
+    tables = {"cashflow": CASHFLOW, "project_constraints": cons}
+    monkeypatch.setattr(html, "read_tables", lambda folder: tables)
+    monkeypatch.setattr(compare, "period_years", lambda folder: PACK)
+    page = html.compare_report_html(tmp_path)
+    for cell in (P2026, "p2031 (2031-35)", "p2029 (2029)"):
+        assert f'<td class="txt">{charts.esc(cell)}</td>' in page
+    # the one-pager of mp2 (its key figures, its constraints' table and lines) alike
+    from chainopt.report import onepager
+
+    wf = pd.DataFrame({"scenario": [NAK], "effect": ["mp2"], "category": ["revenue"],
+                       "npv_musd": [1.0]})
+    page = onepager.pages({"economics": eco, "project_waterfall": wf,
+                           "project_constraints": cons}, PACK)[0]
+    assert ("built", "p2026 (2026-28)") in onepager.key_figures(page)
+    assert list(page.constraints["period"]) == ["p2029 (2029)", "p2099"]
+    said: dict[str, pd.DataFrame] = {}
+    monkeypatch.setattr(deck.cmp, "read_tables", lambda folder: {"economics": eco})
+    monkeypatch.setattr(deck._Deck, "table", lambda self, title, df, note="": said.update(
+        {title: df}))
+    monkeypatch.setattr(deck, "write_compare_static", lambda folder, out, fmt: [])
+    monkeypatch.setattr(deck.onepager, "pages", lambda tables, years=None: [])
+    deck.compare_deck(tmp_path, tmp_path / "deck.pptx")
+    assert list(said["Projects"]["built"]) == ["p2026 (2026-28)",
+                                               "p2026 (2026-30), p2031 (2031-35)"]

@@ -415,15 +415,21 @@ def test_html_charts_show_every_run_in_its_own_colour():
 
 
 def test_cashflow_bars_and_line_of_a_project_share_its_colour():
-    """Project a's bars and cumulative line one colour, b's another (before: four
-    colours from the cycle, a's line in b's bar colour's neighbour)."""
+    """Project a's bars and cumulative line one colour (before: four colours from the
+    cycle, a's line in b's bar colour's neighbour), b's too: both are run s's projects,
+    and a run has one colour in every chart of a comparison (review s30 F5); b, the
+    run's second, is told from a by its bars' pattern and its line's dash."""
     from chainopt.report.html import _cashflow_figure
 
     fig = _cashflow_figure(PROJECT_FLOWS)
     col = {t.name: (t.marker.color if t.type == "bar" else t.line.color) for t in fig.data}
     assert col["s / a: net_musd"] == col["s / a: cumulative_musd"]
     assert col["s / b: net_musd"] == col["s / b: cumulative_musd"]
-    assert col["s / a: net_musd"] != col["s / b: net_musd"]
+    assert col["s / a: net_musd"] == col["s / b: net_musd"]
+    mark = {t.name: (t.marker.pattern.shape if t.type == "bar" else t.line.dash)
+            for t in fig.data}
+    assert mark == {"s / a: net_musd": "", "s / a: cumulative_musd": "solid",
+                    "s / b: net_musd": "/", "s / b: cumulative_musd": "dash"}
 
 
 # -- product mix: one unit per stack ------------------------------------------------------

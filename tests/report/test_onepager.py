@@ -297,3 +297,43 @@ def test_every_party_line_is_on_the_page():
         assert all(t.get_window_extent(renderer).y1 <= title.y0 for t in ax.texts)
     finally:
         plt.close(fig)
+
+
+def test_waterfall_labels_stand_apart():
+    """Review out29 (low): mp2's waterfall labels 9,298.4, -372.2 and -2,396.2 stood at
+    nearly one height, each wider than its bar's slot, and ran into each other. Labels
+    that would meet are raised above the one before (:func:`onepager.label_rises`, by
+    hand in its docstring: A stays, B rises 6, C stays); on mp2's waterfall (its NPV by
+    category: revenue 9,298.4, feed -372.2, operating -2,396.2, transport -1,406.2,
+    carbon, shortfall, disposal 0, capex -5,471.1, residual 184.1; total -163.1) no two
+    drawn labels come within 2 pt of each other (they keep :data:`onepager.LABEL_GAP_PT`,
+    3 pt), and every one is inside the axes, below its title."""
+    assert onepager.label_rises([(0, 0, 10, 5), (8, 0, 18, 5), (16, 0, 26, 5)], pad=1) == [
+        0.0, 6.0, 0.0]
+    cats = ["revenue", "feed / supply", "operating cost", "transport", "carbon",
+            "shortfall penalty", "disposal", "capex", "residual value"]
+    npv = [9298.4, -372.2, -2396.2, -1406.2, 0.0, 0.0, 0.0, -5471.1, 184.1]
+    page = dataclasses.replace(_page(), waterfall=pd.DataFrame(
+        {"category": cats, "npv_musd": npv}), summary={**_page().summary,
+                                                       "incremental NPV (MUSD)": -163.1})
+    fig = onepager.static_figure(page, plt)
+    try:
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.texts] == [
+            "9,298.4", "-372.2", "-2,396.2", "-1,406.2", "0", "0", "0", "-5,471.1", "184.1",
+            "-163.1"]
+        # each label grown by 1 pt all round: two that meet are less than 2 pt apart (the
+        # old labels' -372.2 and -2,396.2: 1.2 pt across, 1.5 pt in height)
+        grow = fig.dpi / 72.0
+        boxes = [t.get_window_extent(r).expanded(1.0, 1.0).padded(grow) for t in ax.texts]
+        met = [(ax.texts[i].get_text(), ax.texts[j].get_text())
+               for i in range(len(boxes)) for j in range(i)
+               if min(boxes[i].x1, boxes[j].x1) - max(boxes[i].x0, boxes[j].x0) > 0
+               and min(boxes[i].y1, boxes[j].y1) - max(boxes[i].y0, boxes[j].y0) > 0]
+        assert met == []
+        title = ax.title.get_window_extent(r)
+        assert all(t.get_window_extent(r).y1 <= min(title.y0, ax.bbox.y1) for t in ax.texts)
+    finally:
+        plt.close(fig)
