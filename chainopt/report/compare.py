@@ -752,8 +752,9 @@ TITLES = {
     "party_economics": "Each project's parties: after-tax equity (and lender) flows in "
                        "each party's currency at its cost of capital there (NPV in M "
                        "local, and in MUSD at the base year's rate; IRR and payback of "
-                       "the flows in that currency; peak funding: the most negative "
-                       "cumulative flow, so a need of 400 MUSD reads -400)",
+                       f"the flows in that currency ({economics.IRR_RULE}); peak "
+                       "funding: the most negative cumulative flow, so a need of 400 "
+                       "MUSD reads -400)",
     "party_cashflows": "Each party's yearly flows by project (MUSD; local currency beside)",
     "project_waterfall": "Incremental NPV of each effect by category (MUSD; the bars add "
                          "to the incremental NPV)",

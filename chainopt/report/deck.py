@@ -97,7 +97,7 @@ def project_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         # renewal that spares a life extension costs the chain less than its own capex
         "overnight capex (MUSD)": e["overnight capex (MUSD)"],
         "Δ capex (MUSD)": e["Δ capex (MUSD)"]})
-    # why an IRR or payback is blank, or the other rates giving NPV 0 (text)
+    # why an IRR or payback is blank, or where the NPV is > 0 beside an IRR (text)
     for note in economics.NOTES.values():
         out[note] = e[note] if note in e.columns else ""
     # a value the solves' MIP gaps leave open: its range beside it, as the terminal says
@@ -305,7 +305,7 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
     if len(pt):  # the period built in with its years, in the scenario's (workbook: bare)
         deck.table("Projects", charts.with_years(pt, cmp.period_years(folder)),
                    "NPV: objective difference to the scenario without the project; IRR "
-                   "and payback from its incremental cash flows")
+                   f"and payback from its incremental cash flows ({economics.IRR_RULE})")
     lv = lever_table(tables)
     if len(lv):  # what a discount, a premium, a duty or a levy moves, at each run's plan
         deck.table("Policy and market levers", lv, cmp.TITLES["levers"])

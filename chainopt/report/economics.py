@@ -249,27 +249,46 @@ def irr(flows: np.ndarray) -> float | None:
     root: worth more at lower rates, so IRR > r exactly when the NPV at r is positive
     near it); if there is none, the only root when there is exactly one (a
     borrowing-type stream, money received first: the rate it pays); else None
-    (:func:`irr_note` says why). A rate given with other roots beside it comes with a
-    note naming them (:func:`irr_note`).
+    (:func:`irr_note` says why). Flows that start with an outflow and are still worth
+    more than 0 at the scan's top, 1,000 %, fall through 0 above it (their NPV tends to
+    the first flow as the rate grows): their IRR is beyond the scan, None, even where
+    the scan finds a rising root (-0.0568, +0.9716, -1 rises through 0 at 10 % and
+    falls at 1,500 %: not 10 %, at which the NPV turns positive). A rate given with
+    other roots beside it comes with a note saying where the NPV is positive
+    (:func:`irr_note`).
     """
     return irr_and_note(flows)[0]
 
 
 def irr_note(flows: np.ndarray) -> str:
-    """Why :func:`irr` gives no rate for ``flows``, or that its rate is not the only one
-    giving NPV 0, in a few words for the reader ('' when neither). Beside a blank IRR:
-    'no cash flow', 'no outflow' (nothing invested), 'no inflow' (nothing back),
-    '4 sign changes, NPV > 0 at any rate' (no rate zeroes the flows: a party whose loan
-    drawdown exceeds its first capex, +28, -34, +10, -5, +12), or 'rate outside -99 % to
-    1,000 %' (one sign change: one root, beyond the scan). Beside a rate, the other
-    roots of the scan (:func:`other_roots_note`): -100, +230, -132 is worth 0 at 10 % and
-    at 20 %, its IRR is 20 % (the NPV falls through 0 there) and its note 'NPV is also 0
-    at 10.0 %'."""
+    """Why :func:`irr` gives no rate for ``flows``, or where the NPV is positive when
+    its rate is not the only one giving NPV 0, in a few words for the reader ('' when
+    neither). Beside a blank IRR: 'no cash flow', 'no outflow' (nothing invested), 'no
+    inflow' (nothing back), 'NPV > 0 at every rate scanned, -99 % to 1,000 %' (no
+    root in the scan though the flows change sign more than once: a party whose loan
+    drawdown exceeds its first capex, +28, -34, +10, -5, +12; or two roots closer than
+    the grid's step, or a double root, which the scan cannot see), 'rate above 1,000 %;
+    NPV > 0 only between 13.5 % and that rate' (flows that spend first and are worth
+    more than 0 at 1,000 %: the rate at which they fall through 0 lies beyond the
+    scan; :func:`positive_note`), or 'rate outside -99 % to 1,000 %' (one sign change:
+    one root, beyond the scan). Beside a rate, where the scan's roots make the NPV
+    positive (:func:`positive_note`): -100, +230, -132 is worth 0 at 10 % and at 20 %,
+    its IRR is 20 % (the NPV falls through 0 there) and its note 'NPV > 0 only between
+    10.0 % and 20.0 %'."""
     return irr_and_note(flows)[1]
 
 
+#: the scan's range, as the notes name it
+SCANNED = "-99 % to 1,000 %"
+
+#: the IRR rule in a few words, where a table's title or footnote names the IRR beside
+#: its note (the party table, the deck's project table)
+IRR_RULE = "IRR: the largest rate at which the NPV falls through 0, its note where NPV > 0"
+
+
 def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
-    """:func:`irr` and :func:`irr_note` of ``flows``: (rate, '') or (None, why)."""
+    """:func:`irr` and :func:`irr_note` of ``flows``: (rate, '' or where the NPV is
+    positive) or (None, why)."""
     flows = np.asarray(flows, dtype=float)
     nz = np.flatnonzero(np.abs(flows) > 1e-9)
     if len(nz) == 0:
@@ -302,31 +321,66 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
                 break
         roots.append(0.5 * (lo + hi))
         falling.append(sign[c] > 0)
+    below = bool(sign[0] > 0)  # the NPV's sign below the scan's first root
+    # spent first (NPV -> flows[0] < 0 as the rate grows) and still > 0 at the scan's
+    # top: the NPV falls through 0 above 1,000 %, and that is the largest falling root
+    if flows[0] < 0 and sign[-1] > 0:
+        return None, "rate above 1,000 %; " + positive_note(roots, below, beyond=True)
     down = [r for r, f in zip(roots, falling, strict=True) if f]
     if down:
         rate = max(down)
-        return rate, other_roots_note([r for r in roots if r != rate])
-    if len(roots) == 1:
+        return rate, positive_note(roots, below) if len(roots) > 1 else ""
+    if len(roots) == 1:  # rising: flows that start with money received
         return roots[0], ""
     # no root in the scan (two or more roots always include a falling one: the NPV's
     # sign alternates between them)
     signs = np.sign(flows[flows != 0])
     changes = int((signs[:-1] != signs[1:]).sum())
     if changes == 1:  # then it has exactly one root (Descartes), beyond the scan
-        return None, "rate outside -99 % to 1,000 %"
-    return None, f"{changes} sign changes, NPV {'>' if sign[0] > 0 else '<'} 0 at any rate"
+        return None, f"rate outside {SCANNED}"
+    # what the scan shows, no more: two roots closer than its step, or a double root,
+    # leave its sign unchanged
+    return None, f"NPV {'>' if below else '<'} 0 at every rate scanned, {SCANNED}"
 
 
-def other_roots_note(others: list[float]) -> str:
-    """The note of an IRR beside which the NPV is 0 at the rates ``others`` too ('' for
-    none): 'NPV is also 0 at 10.0 %', 'NPV is also 0 at -90.2 % and 5.1 %' (ascending,
-    each rounded to 0.1 %). The rate shown is still the rule's (:func:`irr`); the note
-    keeps a reader from taking it for the stream's only break-even rate."""
-    if not others:
-        return ""
-    text = [no_minus_zero(f"{100.0 * r:,.1f}") + " %" for r in sorted(others)]
-    rest = ", ".join(text[:-1])
-    return "NPV is also 0 at " + (f"{rest} and {text[-1]}" if rest else text[-1])
+def positive_note(roots: list[float], below: bool, beyond: bool = False) -> str:
+    """Where the NPV is positive within the scan, given its ascending ``roots`` in the
+    scan and whether it is positive ``below`` the first: 'NPV > 0 only between 10.0 %
+    and 20.0 %' (-100, +230, -132), 'NPV > 0 only below 10.0 % and between 20.0 % and
+    30.0 %' (-1,000, +3,600, -4,310, +1,716), 'NPV > 0 only above 5.0 %' (positive
+    above the last root, to the scan's top). ``beyond``: the NPV falls through 0 above
+    the scan (:func:`irr_and_note`), so its last interval reads 'between 13.5 % and
+    that rate', and without a root 'NPV > 0 at every rate scanned, -99 % to 1,000 %'.
+    The sign alternates at each root (each is a sign change of the scan). Each root is
+    rounded to 0.1 %, or to as many more decimals as keep two of them from reading
+    alike (9.96 % and 10.04 %, not 10.0 % twice), up to 6."""
+    if not roots:
+        return f"NPV {'>' if below else '<'} 0 at every rate scanned, {SCANNED}"
+    ordered = sorted(roots)
+    def shown(places: int) -> list[str]:
+        return [no_minus_zero(f"{100.0 * r:,.{places}f}") + " %" for r in ordered]
+
+    places = 1
+    while places < 6 and len(set(shown(places))) < len(ordered):
+        places += 1
+    text = shown(places)
+    parts = []
+    positive = below
+    for i in range(len(text) + 1):
+        if positive:
+            if i == 0:
+                parts.append(f"below {text[0]}")
+            elif i == len(text):
+                parts.append(f"between {text[-1]} and that rate" if beyond
+                             else f"above {text[-1]}")
+            else:
+                parts.append(f"between {text[i - 1]} and {text[i]}")
+        positive = not positive
+    # a comma where a 'between' precedes: 'between 5.0 % and 15.0 %, and above 40.0 %'
+    joined = parts[-1] if len(parts) == 1 else (
+        ", ".join(parts[:-1]) + (" and " if len(parts) == 2 and parts[0].startswith("below")
+                                 else ", and ") + parts[-1])
+    return "NPV > 0 only " + joined
 
 
 #: what a human reads in place of a blank IRR or payback (:func:`not_available`)
@@ -340,8 +394,8 @@ def not_available(note: str) -> str:
 
 
 def with_note(text: str, note: str) -> str:
-    """A shown value's ``text`` with its ``note`` beside it: '31.0% (NPV is also 0 at
-    -90.2 %)', ``text`` alone without one; a blank value's text is 'n/a'
+    """A shown value's ``text`` with its ``note`` beside it: '31.0% (NPV > 0 only
+    between -90.2 % and 31.0 %)', ``text`` alone without one; a blank value's text is 'n/a'
     (:func:`not_available`)."""
     return f"{text} ({note})" if note else text
 
@@ -599,8 +653,8 @@ def project_economics(counterfactual, scenario) -> tuple[dict, pd.DataFrame]:
     than the counterfactual, all years: the projects' capex less what they make
     unnecessary, such as a life extension), ``build_year`` (first year of incremental
     spend), ``first_use_year``, ``irr``, ``payback_yr`` (from :func:`payback_from`),
-    ``irr_note`` and ``payback_note`` (why either is None, or the other rates giving
-    NPV 0 beside an IRR: :func:`irr_note`,
+    ``irr_note`` and ``payback_note`` (why either is None, or where the NPV is > 0
+    beside an IRR that is not the only rate giving NPV 0: :func:`irr_note`,
     :func:`payback_note`; '' when not; for both, without incremental spend,
     :data:`SAVES_CAPEX` when the new projects spend (a project cheaper, in every year,
     than what its counterfactual builds instead), 'no outflow' when projects are built

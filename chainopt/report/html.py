@@ -429,7 +429,7 @@ def compare_report_html(folder: Path) -> str:
         if name == "objective" or name.startswith("kpi"):
             body += _objective_cards(df, is_cost(tables))
         # a blank IRR or payback with its reason: 'n/a (no outflow)'; a shown IRR's note
-        # (the other rates giving NPV 0) beside it
+        # (where the NPV is > 0, other rates giving NPV 0 too) beside it
         body += _economics_cards(economics.with_notes(df),
                                  compare.project_warnings(tables) if name == "economics"
                                  else {},

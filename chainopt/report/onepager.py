@@ -139,7 +139,8 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
     pb = s.get("payback (yr)")
     span = f" ({p.npv_range})" if p.npv_range else ""
     return [("incremental NPV", f"{number(float(s['incremental NPV (MUSD)']))} MUSD{span}"),
-            # a shown IRR with its note beside it (the other rates giving NPV 0)
+            # a shown IRR with its note beside it (where the NPV is > 0, other rates
+            # giving NPV 0 too)
             ("IRR", economics.with_note(percent(irr), _note(s, "IRR")) if percent(irr)
              else economics.not_available(_note(s, "IRR"))),
             ("payback", f"{number(float(pb))} yr" if _finite(pb)  # type: ignore[arg-type]
@@ -155,15 +156,16 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
 
 def _note(row, col: str) -> str:
     """The note of ``col`` (IRR, payback) of an economics ``row`` (a dict or a Series):
-    why it is blank, or, beside a shown IRR, the other rates giving NPV 0
+    why it is blank, or, beside a shown IRR, where the NPV is > 0 (other rates giving
+    NPV 0 too)
     (:data:`chainopt.report.economics.NOTES`; '' for none)."""
     v = row.get(economics.NOTES[col])
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def party_rows(p: Page) -> pd.DataFrame:
-    """Party, role, currency, NPV (MUSD), IRR (and its note: why it is blank, or the
-    other rates giving NPV 0) of the
+    """Party, role, currency, NPV (MUSD), IRR (and its note: why it is blank, or where
+    the NPV is > 0 when other rates give NPV 0 too) of the
     page's project (empty without parties). A party's IRR is that of its flows in its own
     currency (a rouble IRR for a rouble party, :mod:`chainopt.report.parties`), so its
     currency goes beside it: the page's own IRR, above it, is the project's in USD."""
@@ -177,7 +179,7 @@ def party_rows(p: Page) -> pd.DataFrame:
 def party_line(r: pd.Series) -> str:
     """One party of :func:`party_rows` as text: 'ru_sponsor (equity): NPV -961.3 MUSD,
     IRR 9.9% in RUB' (the IRR in the party's currency), its note beside it: 'IRR 31.0% in
-    USD (NPV is also 0 at -90.2 %)'."""
+    USD (NPV > 0 only between -90.2 % and 31.0 %)'."""
     role = f" ({r['role']})" if "role" in r.index and str(r["role"]) else ""
     text = f"{r['party']}{role}: NPV {number(float(r['NPV (MUSD)']))} MUSD"
     if "IRR" in r.index and _finite(r["IRR"]):
@@ -237,9 +239,12 @@ def _txt(s: object) -> str:
 
 
 def _fill(line: str, indent: str) -> str:
-    """``line`` wrapped to :data:`KEY_FIGURES_WIDTH` characters, continued at ``indent``."""
-    return textwrap.fill(line, KEY_FIGURES_WIDTH, subsequent_indent=indent,
-                         break_on_hyphens=False, break_long_words=False)
+    """``line`` wrapped to :data:`KEY_FIGURES_WIDTH` characters, continued at ``indent``,
+    a rate kept whole: '1,000 %' never split before its '%' (an IRR note, 'rate above
+    1,000 %; NPV > 0 only between 13.5 % and that rate', wrapped into a line of '%;')."""
+    glued = line.replace(" %", "\0%")  # (one character for one: the widths hold)
+    return textwrap.fill(glued, KEY_FIGURES_WIDTH, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False).replace("\0", " ")
 
 
 #: characters of 10 pt monospace that fit the one-pager's key-figures panel (13.3 in wide

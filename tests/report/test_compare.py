@@ -73,8 +73,8 @@ def test_irr_with_two_roots_reports_the_investment_type_one():
     largest falling root, 31.7 %, is the IRR. Flows -1, +2.3, -1.32 (roots 10 % and 20 %,
     NPV = -1.32 (x - 1/1.1)(x - 1/1.2) with x = 1/(1+i): rising through 0 at 10 %,
     falling at 20 %): 20 %. Both ends negative, the old bisection gave None. Each IRR's
-    note names the other root (review fin5 F6): 'NPV is also 0 at -21.1 %', 'NPV is also
-    0 at 10.0 %'."""
+    note says where the NPV is positive (review fin5 F6, fin7 F2): 'NPV > 0 only between
+    -21.1 % and 31.7 %', 'NPV > 0 only between 10.0 % and 20.0 %'."""
     v5 = [-15.0, -16.2, 12.815114, 12.557435, 12.538343, 12.517723, 12.495454, 12.471403,
           12.445428, 12.417375, 16.068946] + [-3.504886] * 6
     r = economics.irr(np.array(v5))
@@ -82,8 +82,9 @@ def test_irr_with_two_roots_reports_the_investment_type_one():
     assert economics.npv(np.array(v5), r) == pytest.approx(0.0, abs=1e-8)
     assert economics.npv(np.array(v5), -0.22) < 0 < economics.npv(np.array(v5), -0.20)
     assert economics.irr(np.array([-1.0, 2.3, -1.32])) == pytest.approx(0.2, abs=1e-9)
-    assert economics.irr_note(np.array(v5)) == "NPV is also 0 at -21.1 %"
-    assert economics.irr_note(np.array([-1.0, 2.3, -1.32])) == "NPV is also 0 at 10.0 %"
+    assert economics.irr_note(np.array(v5)) == "NPV > 0 only between -21.1 % and 31.7 %"
+    assert economics.irr_note(np.array([-1.0, 2.3, -1.32])) == (
+        "NPV > 0 only between 10.0 % and 20.0 %")
 
 
 def test_cashflow_kpis_reconcile_with_npv(runs):

@@ -1464,8 +1464,8 @@ def test_equity_irr_of_a_loan_whose_tenor_outlives_the_horizon():
     from none). NPV(0) = sum = 67.70 (was 62.9). The flows change sign twice (-, +, -):
     NPV(-99 %) < 0 < NPV(-90 %), NPV(30 %) = +0.77 > 0 > NPV(50 %) = -9.65: roots at
     -90.2 % (rising) and 31.0 % (falling, the investment-type root reported; it read
-    31.6 %), its note naming the other: 'NPV is also 0 at -90.2 %'. (ru counts in USD
-    here: the IRR of its flows as they are.)"""
+    31.6 %), its note saying where the NPV is positive: 'NPV > 0 only between -90.2 % and
+    31.0 %'. (ru counts in USD here: the IRR of its flows as they are.)"""
     terms = _terms(shares=[("j", "ru", 0.6, 0.0), ("j", "jp", 0.4, 0.0)],
                    finance=[("j", 0.5, 0.08, 15, 2, "annuity", "jbic", "")],
                    regimes=REGIMES, party_rows=[("ru", 0.15, "USD", ""), *PARTIES[1:]],
@@ -1493,7 +1493,7 @@ def test_equity_irr_of_a_loan_whose_tenor_outlives_the_horizon():
     irr = _row(s, "ru")["IRR"]
     assert irr == pytest.approx(0.3098, abs=5e-5)
     assert economics.npv(f, irr) == pytest.approx(0.0, abs=1e-8)
-    assert _row(s, "ru")["IRR note"] == "NPV is also 0 at -90.2 %"
+    assert _row(s, "ru")["IRR note"] == "NPV > 0 only between -90.2 % and 31.0 %"
     assert _row(s, "jp")["IRR"] == pytest.approx(irr)  # same flows x 0.4 / 0.6
 
 
