@@ -1248,7 +1248,7 @@ def print_comparison(sections: dict, names: list[str], detail: list[str], rows: 
                             "IRR", "payback (yr)", "note", *economics.NOTES.values())
                 if c in pe.columns]
         if "note" in cols and not pe["note"].astype(object).fillna("").astype(str).any():
-            cols.remove("note")  # (only where a project's flows hold another's)
+            cols.remove("note")  # (a project's flows holding another's, a blank DSCR's why)
         pe = pe[cols].copy()
         pe["project"] = [cmp.with_includes(p, holds.get((s, p), "")) for s, p in zip(
             pe["scenario"].astype(str), pe["project"].astype(str), strict=True)]

@@ -667,10 +667,12 @@ def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                     others=economics.incremental_builds(ref, results[n], effect))
                 # its stream holds that of the projects built only with it, split by
                 # its shares (theirs are not applied there): said on each owner's row
-                # (a lender lends on its own spend only)
+                # (a lender lends on its own spend only), before any note of its own
+                # (why its DSCR is blank)
                 holds_note = parties.includes_note(effect, rows[-1]["includes"])
                 party_rows.append(ps.assign(scenario=n, note=[
-                    holds_note if role == "equity" else "" for role in ps["role"]]))
+                    parties.join_notes(holds_note if role == "equity" else "", own)
+                    for role, own in zip(ps["role"], ps["note"], strict=True)]))
                 party_flows.append(pf.assign(scenario=n))
             pair = ({base: results[base], n: ref} if effect == "inputs"
                     else {base: ref, n: results[n]})

@@ -420,10 +420,11 @@ def with_notes(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` for a human: each blank IRR or payback cell (:func:`is_blank`) whose note
     (:data:`NOTES`) is set reads 'n/a (note)' (:func:`not_available`); a note beside a
     value that is shown (an IRR that is not the only rate giving NPV 0,
-    :func:`other_roots_note`) stays text in its note column, moved next to the value
-    (blank in the other rows), and the value stays a number. A note column with no such
-    note is gone. Works on numbers and on cells already made text; a table without
-    notes (a comparison written before them) is unchanged."""
+    :func:`positive_note`; a payback after which the sale leaves a party out of pocket
+    again, :func:`chainopt.report.parties.settle_note`) stays text in its note column,
+    moved next to the value (blank in the other rows), and the value stays a number. A
+    note column with no such note is gone. Works on numbers and on cells already made
+    text; a table without notes (a comparison written before them) is unchanged."""
     out = df.copy()
     for col, note in NOTES.items():
         if note not in out.columns:
@@ -491,20 +492,27 @@ def payback(operating: pd.Series, capex: pd.Series, start: int | None = None
     return 0.0 if back is None else back
 
 
+#: what a payback note beside the horizon's end says payback leaves out: the year after
+#: it, which holds the residual value (:func:`payback_note`)
+LEFT_OUT = "residual value not counted"
+
+
 def payback_note(operating: pd.Series, capex: pd.Series, start: int | None = None,
-                 horizon_last: int | None = None) -> str:
+                 horizon_last: int | None = None, left_out: str = LEFT_OUT) -> str:
     """Why :func:`payback` (same arguments) gives none, for the reader of a blank payback
     ('' when it gives one): 'no spend' (nothing to pay back: no year of ``capex`` < 0)
     or 'not paid back by 2050, the horizon's end; residual value not counted' (the
     cumulative flow, without the residual value, still negative at the end of
     ``horizon_last``, the horizon's last year; a stream runs one year past it, to the
-    residual value's year, which payback does not count). Without ``horizon_last``: 'not
-    paid back by <the stream's last year>'."""
-    return payback_and_note(operating, capex, start, horizon_last)[1]
+    residual value's year, which payback does not count; ``left_out`` says what that
+    year holds, a lender's the loan's settlement). Without ``horizon_last``: 'not paid
+    back by <the stream's last year>'."""
+    return payback_and_note(operating, capex, start, horizon_last, left_out)[1]
 
 
 def payback_and_note(operating: pd.Series, capex: pd.Series, start: int | None = None,
-                     horizon_last: int | None = None) -> tuple[float | None, str]:
+                     horizon_last: int | None = None, left_out: str = LEFT_OUT
+                     ) -> tuple[float | None, str]:
     """:func:`payback` and :func:`payback_note` of the same stream, computed once."""
     back = payback(operating, capex, start)
     if back is not None:
@@ -512,8 +520,7 @@ def payback_and_note(operating: pd.Series, capex: pd.Series, start: int | None =
     if not (capex < -1e-9).any():
         return None, "no spend"
     if horizon_last is not None:
-        return None, (f"not paid back by {horizon_last}, the horizon's end; residual value "
-                      "not counted")
+        return None, f"not paid back by {horizon_last}, the horizon's end; {left_out}"
     return None, f"not paid back by {max(max(operating.index, default=0), max(capex.index))}"
 
 

@@ -546,14 +546,16 @@ def _economics_cards(df: pd.DataFrame,
             if c is None:
                 continue
             v = r[c]
-            if k == "irr" and isinstance(v, int | float) and math.isfinite(v):
-                text = numbers.percent(v)  # a fraction, however large: 6.0 is 600.0%
+            shown_value = isinstance(v, int | float) and math.isfinite(v)
+            # an IRR a fraction, however large: 6.0 is 600.0%
+            text = (numbers.percent(v) if k == "irr" and shown_value
+                    else fmt_number(v) or "n/a")
+            if shown_value and c in economics.NOTES:
                 # its note beside it (economics.with_notes keeps it next to a shown
-                # IRR): the other rates giving NPV 0
-                note = r.get(economics.NOTES["IRR"])
+                # value): an IRR's, where the NPV is > 0, other rates giving NPV 0 too; a
+                # payback's, that the sale leaves the party out of pocket again
+                note = r.get(economics.NOTES[c])
                 text = economics.with_note(text, esc(note) if isinstance(note, str) else "")
-            else:
-                text = fmt_number(v) or "n/a"
             span = (ranges or {}).get((str(r.get("scenario")), str(r.get("effect"))))
             if k == "npv" and span:  # the value the gaps leave open, as the terminal says
                 text += f" ({esc(span)})"

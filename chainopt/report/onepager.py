@@ -156,8 +156,8 @@ def key_figures(p: Page) -> list[tuple[str, str]]:
 
 def _note(row, col: str) -> str:
     """The note of ``col`` (IRR, payback) of an economics ``row`` (a dict or a Series):
-    why it is blank, or, beside a shown IRR, where the NPV is > 0 (other rates giving
-    NPV 0 too)
+    why it is blank, or, beside a shown value, where the NPV is > 0 (other rates giving
+    NPV 0 too) or that the sale leaves the party out of pocket again
     (:data:`chainopt.report.economics.NOTES`; '' for none)."""
     v = row.get(economics.NOTES[col])
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)

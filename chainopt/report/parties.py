@@ -132,6 +132,7 @@ from chainopt.case.levers import fx_path
 from chainopt.case.schema import split_list
 from chainopt.case.vintage import Vintages
 from chainopt.report import economics
+from chainopt.report.numbers import number
 
 SYSTEM = "system"
 COLUMNS = ["scenario", "project", "party", "role", "share", "currency", "discount rate",
@@ -557,13 +558,15 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
         tax_total = tax_total + tax
         flow = s * (op + capex + res + draw - intr - prin) - tax
         rows.append(_summary(terms, project, o.party, "equity", s, y, flow, s * res, tax,
-                             float(o.equipment_share) * overnight, s * (capex + draw), end))
+                             float(o.equipment_share) * overnight, s * (capex + draw), end,
+                             float(s * prin[y == end].sum())))
         yearly.append(_yearly(terms, project, o.party, y, s * op, s * capex, s * res,
                               s * draw, s * intr, s * cap, s * prin, tax, flow))
     if fin is not None and fin["lender"] and draw.any():
         lflow = -draw + intr + prin
         rows.append(_summary(terms, project, fin["lender"], "lender", float(fin["debt_share"]),
-                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0, -draw, end))
+                             y, lflow, np.zeros(len(y)), np.zeros(len(y)), 0.0, -draw, end,
+                             float(prin[y == end].sum())))
         z = np.zeros(len(y))
         yearly.append(_yearly(terms, project, fin["lender"], y, z, z, z, -draw, -intr, -cap,
                               -prin, z, lflow))
@@ -577,11 +580,27 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
     summary = pd.DataFrame(rows)
     summary["min DSCR"] = float(dscr.min()) if has.any() else np.nan
     summary["avg DSCR"] = float(dscr.mean()) if has.any() else np.nan
+    if draw.any() and not has.any():  # a loan, and no repayment inside the horizon
+        summary["note"] = dscr_note(end)
     return summary, pd.concat(yearly, ignore_index=True)
 
 
+def dscr_note(end: int) -> str:
+    """The ``note`` of a project's party rows whose min and avg DSCR are blank though it
+    has a loan: no repayment falls inside the horizon, so the sale in the year ``end``
+    after it settles the whole balance before the first (:func:`debt_schedule`'s
+    ``settle``; e.g. interest capitalised over a grace reaching the sale)."""
+    return f"no DSCR: the sale in {end} settles the loan before its first repayment"
+
+
+def join_notes(*notes: str) -> str:
+    """The non-empty ``notes`` of one ``note`` cell, joined by '; '."""
+    return "; ".join(n for n in notes if n)
+
+
 def _summary(terms: Terms, project: str, party: str, role: str, share: float, y, flow,
-             residual, tax, equipment: float, spend, end: int) -> dict:
+             residual, tax, equipment: float, spend, end: int, settled: float = 0.0
+             ) -> dict:
     """One party's row. Payback from the party's own yearly net flow without the residual
     value (:func:`chainopt.report.economics.payback`): a year's net outflow at its start
     (equity spend net of drawdowns, interest while building, a lender's drawdowns), a net
@@ -590,11 +609,18 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
     lender's drawdowns), the spend is paid at the start and the rest comes through the
     year, as the economics table counts a project's capex and operating flows (netted,
     a project paid back within its first year read 'no spend' here). ``IRR note`` and
-    ``payback note``: why either is blank, or, beside an IRR, the other rates giving NPV 0
-    (:func:`chainopt.report.economics.irr_note`; '' when neither); flows that start with money
+    ``payback note``: why either is blank, or, beside an IRR, where the NPV is > 0 when
+    other rates give NPV 0 too (:func:`chainopt.report.economics.irr_note`), beside a
+    payback that the sale leaves the party out of pocket again (``settled``; '' when
+    neither); flows that start with money
     received (``local`` > 0 first) have no IRR, noted
     :data:`chainopt.report.economics.RECEIVED_FIRST`: a rate that zeroes them is a
-    borrowing rate, not a return."""
+    borrowing rate, not a return.
+
+    ``settled``: the row's share of the loan the sale repays in the year ``end``
+    (:func:`debt_schedule`'s ``settle``), which payback does not count (:func:`settle_note`
+    when it leaves an owner's flow of that year negative; a lender's 'not paid back'
+    names it)."""
     p = terms.party(party)
     fx = terms.usd_per_unit(p["currency"], y)
     local = flow / fx
@@ -612,13 +638,35 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
         rate, rate_note = None, economics.RECEIVED_FIRST
     # the flows run to the year after the horizon (``end``: the residual value's, in
     # which the sale settles any loan), which payback does not count: the note names the
-    # horizon's last year
-    back, back_note = economics.payback_and_note(inflow, outflow, horizon_last=end - 1)
+    # horizon's last year, and what that year holds. An owner whose flow there is < 0
+    # (the sale repays more loan than its share of the sale brings) pays out again
+    # after a payback, which its note says (review fin7 F5)
+    last = float(local[np.asarray(y) == end].sum())
+    short = role == "equity" and settled > 1e-9 and last < -1e-9
+    left_out = economics.LEFT_OUT
+    if role == "lender" and settled > 1e-9:  # a lender has no residual value
+        left_out = f"the loan's settlement at the sale in {end} not counted"
+    elif short:
+        left_out = settle_note("nor in", end, last, local.sum(), p["currency"])
+    back, back_note = economics.payback_and_note(inflow, outflow, horizon_last=end - 1,
+                                                 left_out=left_out)
     if back_note == "no spend":  # ('no spend' is an inputs line's): nothing put in
         back_note = "no outflow"
     elif back == 0.0:  # (a loan paying all of the spend, its interest capitalised)
         back, back_note = None, ("never out of pocket: its cumulative flow never falls "
                                  "below 0")
+    if short and not back_note.startswith("not paid back"):  # (that one says it already)
+        total, cur = float(local.sum()), p["currency"]
+        if back is not None:  # beside the payback shown, as an IRR's note is
+            back_note = settle_note("out of pocket again in" if total < -1e-9
+                                    else "net outflow in", end, last, total, cur)
+        elif total < -1e-9:  # out of pocket for the first time in the sale's year
+            back_note = settle_note("out of pocket only in", end, last, total, cur)
+        elif back_note == "no outflow":
+            back_note = settle_note("net outflow only in", end, last, total, cur)
+        else:  # never out of pocket, even after the sale
+            back_note = join_notes(back_note, settle_note("net outflow in", end, last,
+                                                          total, cur))
     return {"project": project, "party": party, "role": role, "share": share,
             "currency": p["currency"], "discount rate": p["rate"],
             "NPV (MUSD)": npv_local * spot, "NPV (M local)": npv_local,
@@ -631,6 +679,22 @@ def _summary(terms: Terms, project: str, party: str, role: str, share: float, y,
             # why an IRR or payback is blank, or that the IRR is not the only rate giving
             # NPV 0, for the reader (text beside the numbers)
             "IRR note": rate_note, "payback note": back_note}
+
+
+def settle_note(what: str, end: int, last: float, total: float, currency: str) -> str:
+    """The payback note of an owner whose flow in the year ``end`` (the sale's, which
+    payback does not count) is ``last`` < 0: the sale repays a loan larger than its share
+    of the sale, so it pays out again after payback. ``what`` says how that reads beside
+    the payback: 'out of pocket again in' (a payback shown, ``total``, the sum of its
+    flows, < 0: its peak funding, which counts ``end``, may come after its payback),
+    'net outflow in' (still >= 0 in all), 'out of pocket only in' (never before),
+    'net outflow only in' (no net outflow before, still >= 0 in all), 'nor in' (after
+    'not paid back by <the horizon's last year>, the horizon's end; '): 'out of pocket
+    again in 2030: the sale does not cover the loan it repays (-115.8 MUSD that year,
+    -25.0 MUSD in all)', in the party's ``currency`` (M RUB for a rouble party)."""
+    unit = "MUSD" if currency == "USD" else f"M {currency}"
+    return (f"{what} {end}: the sale does not cover the loan it repays "
+            f"({number(last)} {unit} that year, {number(total)} {unit} in all)")
 
 
 def includes_note(project: str, includes: str) -> str:

@@ -265,6 +265,26 @@ def test_the_one_pager_the_deck_and_the_html_show_an_irr_with_its_note():
     assert "<th>IRR note</th>" in table and "NPV &gt; 0 only between 10.0 % and 20.0 %" in table
 
 
+def test_a_payback_note_beside_a_shown_payback_stays_next_to_it():
+    """Review fin7 F5: a party paid back in 1.112 years whose sale year leaves it out of
+    pocket again (the note :func:`chainopt.report.parties.settle_note` writes): the human
+    table keeps the payback a number with the note in a 'payback note' column right
+    after it, and the HTML card shows it in brackets, as an IRR's note is shown."""
+    from chainopt.report import html
+
+    note = ("out of pocket again in 2030: the sale does not cover the loan it repays "
+            "(-115.8 MUSD that year, -25.0 MUSD in all)")
+    pe = pd.DataFrame({"project": ["pj"], "party": ["sp"], "role": ["equity"],
+                       "currency": ["USD"], "NPV (MUSD)": [-1.568], "IRR": [8.924],
+                       "payback (yr)": [1.112], "IRR note": [""], "payback note": [note]})
+    out = economics.with_notes(pe)
+    assert list(out.columns)[-2:] == ["payback (yr)", "payback note"]
+    assert out["payback (yr)"].tolist() == [1.112]
+    assert out["payback note"].tolist() == [note]
+    cards = html._economics_cards(out)
+    assert f"1.112 ({note})" in cards
+
+
 def test_the_one_pager_keeps_a_rate_whole_when_a_note_wraps():
     """Review fin7 F1's note on the one-pager: 'sp (equity): NPV -1.963 MUSD, IRR n/a
     (rate above 1,000 %; ...' is 54 characters to '1,000' with its indent, and the panel

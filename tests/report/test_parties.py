@@ -1966,7 +1966,9 @@ def test_payback_counts_the_horizon_not_the_sales_year_after_it():
     12 / (1 - 1.1^-5) = 31.6557: -11.6557; 2034 -1.1 x 100.3443 = -110.3787.
     Cumulative at the end of 2033: -86 + 40 - 11.6557 = -57.6557 < 0: not paid back by
     2033, the horizon's last year. The note named 2036, the year before the loan's last
-    (review fin5 F2), and the payback counted the repayments after the horizon."""
+    (review fin5 F2), and the payback counted the repayments after the horizon. Its note
+    said 'residual value not counted', as if the year left out could pay it back: that
+    year costs it another 110.3787 (review fin7 F5)."""
     flows = IDC_FLOWS.assign(operating_musd=[0.0, 0.0] + [20.0] * 6 + [0.0])
     terms = _idc_terms("paid")
     terms = dataclasses.replace(terms, finance=terms.finance.assign(grace_yr=7))
@@ -1980,8 +1982,11 @@ def test_payback_counts_the_horizon_not_the_sales_year_after_it():
         [-40, -46] + [8] * 5 + [20 - 12 / (1 - 1.1 ** -5), -1.1 * left])
     row = _row(s, "sp")
     assert math.isnan(row["payback (yr)"])
-    assert row["payback note"] == ("not paid back by 2033, the horizon's end; residual value "
-                                   "not counted")
+    # the year payback leaves out repays more loan than the sale (0) brings (review fin7
+    # F5): -86 + 40 - 11.6557 - 110.3787 = -168.0344 in all
+    assert row["payback note"] == (
+        "not paid back by 2033, the horizon's end; nor in 2034: the sale does not cover "
+        "the loan it repays (-110.4 MUSD that year, -168.0 MUSD in all)")
 
 
 def test_a_party_never_out_of_pocket_has_no_payback_of_0():
@@ -2003,3 +2008,153 @@ def test_a_party_never_out_of_pocket_has_no_payback_of_0():
     assert math.isnan(row["payback (yr)"])
     assert row["payback note"] == ("never out of pocket: its cumulative flow never falls "
                                    "below 0")
+
+
+#: 100 spent in 2026, 30 a year earned in 2027-2029, the horizon ending with 2029, the
+#: sale in 2030 (``end``) at the residual value (set per test)
+SALE_FLOWS = pd.DataFrame({"year": range(2026, 2031),
+                           "operating_musd": [0.0, 30.0, 30.0, 30.0, 0.0],
+                           "capex_musd": [-100.0, 0.0, 0.0, 0.0, 0.0],
+                           "residual_musd": [0.0] * 5})
+
+
+def _settled_by_the_sale(residual: float, debt_share: float = 0.9):
+    """SALE_FLOWS sold at ``residual``, held 100 % by sp (12 %), no tax; ``debt_share``
+    of the spend lent by bank at 10 %, interest capitalised over five years of grace: the
+    first repayment would fall in 2031, after the sale, which settles the loan."""
+    terms = _idc_terms("capitalised")
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(
+        debt_share=debt_share, tenor_yr=10, grace_yr=5))
+    flows = SALE_FLOWS.assign(residual_musd=[0.0] * 4 + [residual])
+    return project_parties(flows, terms, "j", 2027, 10)
+
+
+def test_a_payback_the_sales_settlement_undoes_says_so():
+    """Review fin7 F5: 90 of the 100 borrowed at 10 %, the interest capitalised (9, 9.9,
+    10.89 and, in 2030, 11.979), so the sale in 2030 repays 90 x 1.1^4 = 131.769 and no
+    interest is ever paid in cash. sp's flow: 2026 -100 + 90 = -10; 2027-2029 +30;
+    2030 R - 131.769. Payback (the year of the sale not counted): -10 at the start of
+    2026, back after 10 / 30 of 2027: 1.3333 years.
+    * R = 20: 2030 brings -111.769, and sp ends at -10 + 90 - 111.769 = -31.769, its
+      peak funding, set after its payback; the payback stays 1.3333 and its note says
+      'out of pocket again in 2030: the sale does not cover the loan it repays (-111.8
+      MUSD that year, -31.8 MUSD in all)' (it said nothing).
+    * R = 60: -71.769 in 2030, still 80 - 71.769 = 8.231 in all: 'net outflow in 2030:
+      ...'.
+    * R = 140: +8.231 in 2030, no note.
+    * All of it borrowed (100 x 1.1^4 = 146.41 repaid), R = 20: 0, 30, 30, 30, -126.41:
+      no net outflow before the sale (no payback: 'no outflow'), -36.41 in all: 'out of
+      pocket only in 2030: ...'."""
+    settle = 90 * 1.1**4
+    assert settle == pytest.approx(131.769)
+    s, y = _settled_by_the_sale(20.0)
+    sp = y[y["party"] == "sp"].set_index("year")["flow_musd"]
+    assert sp.to_numpy() == pytest.approx([-10.0, 30.0, 30.0, 30.0, 20.0 - settle])
+    row = _row(s, "sp")
+    assert row["payback (yr)"] == pytest.approx(1 + 10 / 30)
+    assert row["peak funding (MUSD)"] == pytest.approx(80 + 20 - settle)
+    assert row["peak funding (MUSD)"] == pytest.approx(-31.769, abs=1e-3)
+    assert row["payback note"] == (
+        "out of pocket again in 2030: the sale does not cover the loan it repays "
+        "(-111.8 MUSD that year, -31.8 MUSD in all)")
+    row = _row(_settled_by_the_sale(60.0)[0], "sp")
+    assert row["payback (yr)"] == pytest.approx(1 + 10 / 30)
+    assert row["payback note"] == (
+        "net outflow in 2030: the sale does not cover the loan it repays "
+        "(-71.8 MUSD that year, 8.231 MUSD in all)")
+    row = _row(_settled_by_the_sale(140.0)[0], "sp")
+    assert (row["payback (yr)"], row["payback note"]) == (pytest.approx(1 + 10 / 30), "")
+    s, y = _settled_by_the_sale(20.0, debt_share=1.0)
+    sp = y[y["party"] == "sp"].set_index("year")["flow_musd"]
+    assert sp.to_numpy() == pytest.approx([0.0, 30.0, 30.0, 30.0, 20.0 - 146.41])
+    row = _row(s, "sp")
+    assert math.isnan(row["payback (yr)"])
+    assert row["payback note"] == (
+        "out of pocket only in 2030: the sale does not cover the loan it repays "
+        "(-126.4 MUSD that year, -36.4 MUSD in all)")
+
+
+def test_a_lenders_payback_note_names_the_settlement_and_a_blank_dscr_its_reason():
+    """Review fin7 F6, F7: the loan of test_a_payback_the_sales_settlement_undoes_says_so
+    (R = 20): bank's flows -90, 0, 0, 0, +131.769, worth 0 at its 10 %. Not paid back by
+    2029: what payback leaves out is the loan's settlement at the sale in 2030, not a
+    residual value (a lender has none). The first repayment would fall in 2031: none
+    inside the horizon, so no DSCR (min and avg blank), and each party row's note says
+    why."""
+    s, y = _settled_by_the_sale(20.0)
+    bank = y[y["party"] == "bank"].set_index("year")["flow_musd"]
+    assert bank.to_numpy() == pytest.approx([-90.0, 0.0, 0.0, 0.0, 90 * 1.1**4])
+    row = _row(s, "bank", "lender")
+    assert row["NPV (MUSD)"] == pytest.approx(0.0, abs=1e-9)
+    assert math.isnan(row["payback (yr)"])
+    assert row["payback note"] == ("not paid back by 2029, the horizon's end; the loan's "
+                                   "settlement at the sale in 2030 not counted")
+    assert s["min DSCR"].isna().all() and s["avg DSCR"].isna().all()
+    assert s["note"].tolist() == [
+        "no DSCR: the sale in 2030 settles the loan before its first repayment"] * 2
+    # with a repayment inside the horizon (grace 1: from 2027) the DSCR is there, no note
+    terms = _idc_terms("paid")
+    terms = dataclasses.replace(terms, finance=terms.finance.assign(debt_share=0.9,
+                                                                    tenor_yr=10, grace_yr=1))
+    s1, _ = project_parties(SALE_FLOWS, terms, "j", 2027, 10)
+    assert s1["min DSCR"].notna().all() and s1["note"].tolist() == ["", ""]
+
+
+def test_compare_notes_the_reviewers_e8_by_hand(tmp_path):
+    """Review fin7 E8 end to end: periods 2026 and 2027-2029 (``end`` 2030) at 10 %;
+    project pj (100 MUSD, lead time 1, life 4) runs 150 kt/yr at a margin of 300 USD/t:
+    45 MUSD a year in 2027-2029; its residual value in 2030 is the last of the annuity
+    110 / (1 + 1/1.1 + 1/1.21 + 1/1.331) = 110 / 3.486852 = 31.5470. 95 % borrowed from
+    bank at 20 %, interest capitalised, grace 5: capitalised 19, 22.8, 27.36, 32.832,
+    and the sale settles 95 x 1.2^4 = 196.992. Tax 20 %, depreciation 25 a year
+    (book value 25 left at the sale): 2027 0.2 x (45 - 25 - 19) = 0.2, then losses
+    (-2.8, -7.36; 2030 31.547 - 25 - 32.832 = -26.285): no more tax. sp (70 %, 12 %):
+    -3.5, 0.7 x 45 - 0.14 = 31.36, 31.5, 31.5, 0.7 x (31.547 - 196.992) = -115.811.
+    Its NPV rises through 0 at 13.2 % and falls at 892.4 %: IRR 892.4 %, 'NPV > 0 only
+    between 13.2 % and 892.4 %' (it read 'NPV is also 0 at 13.2 %', beside an NPV of
+    -1.568 at sp's 12 %). Payback 1 + 3.5 / 31.36 = 1.1116, and sp ends at -3.5 + 94.36
+    - 115.811 = -24.951 (its peak funding): 'out of pocket again in 2030: ...'. No
+    repayment inside the horizon: no DSCR, said in each row's note (F7). The bank's
+    payback note names the settlement (F6)."""
+    import yaml
+
+    from chainopt import api
+    from tests.toycase import FEED_TO_PRODUCT, write_case
+
+    case = write_case(tmp_path / "case", {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nnew,plant,make,150,pj",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
+                    "all_or_nothing,state\npj,100,p1,4,1,true,off",
+        "parties": "party,discount_rate,currency\nsp,0.12,USD\npt,0.08,USD\nbank,0.10,USD",
+        "project_shares": "project,party,share\npj,sp,0.7\npj,pt,0.3",
+        "project_finance": "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,"
+                           "lender,idc\npj,0.95,0.20,10,5,annuity,bank,capitalised",
+        "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
+    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                   {"period": "p2", "start_year": 2027, "length_yr": 3}])
+    scen = tmp_path / "pj.yaml"
+    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
+        {"project": "pj", "state": "optional"}]}))
+    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    flows = sections["party_cashflows"]
+    sp = flows[flows["party"] == "sp"].set_index("year")["flow_musd"]
+    residual = 110 / 3.486852
+    settle = 95 * 1.2**4
+    assert sp.to_numpy() == pytest.approx(
+        [-3.5, 31.36, 31.5, 31.5, 0.7 * (residual - settle)], abs=1e-5)
+    pe = sections["party_economics"].set_index("party")
+    assert pe.loc["sp", "IRR"] == pytest.approx(8.924383, abs=1e-6)
+    assert pe.loc["sp", "IRR note"] == "NPV > 0 only between 13.2 % and 892.4 %"
+    assert pe.loc["sp", "NPV (MUSD)"] == pytest.approx(-1.5676, abs=1e-4)
+    assert pe.loc["sp", "payback (yr)"] == pytest.approx(1 + 3.5 / 31.36, abs=1e-6)
+    assert pe.loc["sp", "peak funding (MUSD)"] == pytest.approx(-24.951, abs=1e-3)
+    assert pe.loc["sp", "payback note"] == (
+        "out of pocket again in 2030: the sale does not cover the loan it repays "
+        "(-115.8 MUSD that year, -25.0 MUSD in all)")
+    assert pe.loc["bank", "payback note"] == (
+        "not paid back by 2029, the horizon's end; the loan's settlement at the sale in "
+        "2030 not counted")
+    assert pe["min DSCR"].isna().all()
+    assert pe["note"].tolist() == [
+        "no DSCR: the sale in 2030 settles the loan before its first repayment"] * 3
