@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -50,6 +51,7 @@ from chainopt.case.digest import (
     changed_parts,
     same_inputs,
 )
+from chainopt.case.discount import years_text
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
 from chainopt.case.schema import TABLES, Case
@@ -57,6 +59,7 @@ from chainopt.case.storage import of_case, text_storage
 from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
     ChainoptError,
+    DamagedResultsError,
     InfeasibleError,
     InputError,
     InputsChangedError,
@@ -1635,12 +1638,12 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
             periods = [str(p) for p in res.manifest.get("periods") or []]
             if period is not None and periods and period not in periods:
                 raise InputError([Problem("--period", f"no period '{period}' in {target}",
-                                          f"give one of {', '.join(periods)}")])
+                                          _period_hint(res.manifest, period, periods))])
             if ranging:
                 r = res.tables.get("ranging")
                 if period is not None and r is not None and "period" in r:
                     r = r[r["period"].astype(str) == period]
-                return [ex.run_line(res.manifest),
+                return [*ex.header_lines(res.manifest, period),
                         *ex.ranging_lines(r, top=15 if top is None else top,
                                           notes=ex.ranging_notes(res.manifest),
                                           capacity=res.tables.get("capacity"))]
@@ -1681,6 +1684,28 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
         return [f"case '{case.name}' solves (its LP is feasible and bounded): run `chainopt run` "
                 "and explain the results folder it writes."]
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
+
+
+def _period_hint(manifest: dict, period: str, periods: list[str]) -> str:
+    """What to give for ``--period`` when ``period`` is none of a run's ``periods``: where
+    it looks like a year (``p2027``, ``2027``) and the run records its periods' years,
+    the period holding that year (a split run's p2026 is 2026-2028, so 2027 is in it
+    and p2027 names no period), then the run's periods."""
+    from chainopt.report.holding import holding_year, period_spans  # lazy: explain's own
+
+    names = f"one of {', '.join(periods)}"
+    year = re.fullmatch(r"[pP]?(\d{4})", period.strip())
+    spans = period_spans(manifest) if year else {}
+    if not spans:
+        return f"give {names}"
+    y = int(year.group(1))  # type: ignore[union-attr]
+    held = holding_year(manifest, y)
+    if held is None:
+        first, end = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
+        return (f"the year {y} is outside the run's years ({years_text(first, end)}): "
+                f"give {names}")
+    return (f"the year {y} is in the period {held} ({years_text(*spans[held])}): give "
+            f"--period {held} ({names})")
 
 
 #: what explain tells to give for a folder that is neither a results folder nor a case
@@ -1754,7 +1779,7 @@ def _unreadable(folder: str | Path, exc: Exception) -> InputError:
 
 def _damaged(folder: str | Path, exc: Exception) -> InputError:
     """The InputError for a results folder whose tables are not what chainopt wrote."""
-    return InputError([Problem(str(folder), f"damaged results ({type(exc).__name__}: "
+    return DamagedResultsError([Problem(str(folder), f"damaged results ({type(exc).__name__}: "
                                f"{' '.join(str(exc).split())[:200]})", RERUN)])
 
 

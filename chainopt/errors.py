@@ -107,6 +107,15 @@ class OutputError(InputError):
     about = "with the output"
 
 
+class DamagedResultsError(InputError):
+    """A results folder (or a comparison's) that is not as chainopt wrote it: a table
+    cut short or edited, a manifest edited by hand. The folder is the problem, not the
+    command's input, and the message says so (``1 problem in the results folder:``); an
+    InputError all the same (exit 1)."""
+
+    about = "in the results folder"
+
+
 class InfeasibleError(ChainoptError):
     """No plan satisfies all constraints."""
 

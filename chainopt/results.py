@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import math
 import re
@@ -53,7 +54,7 @@ from chainopt.atomic import (
 )
 from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
-from chainopt.errors import InputError, Problem, ResultsExistError, said
+from chainopt.errors import DamagedResultsError, InputError, Problem, ResultsExistError, said
 from chainopt.names import file_key, is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
@@ -338,8 +339,9 @@ class Results:
             for name, p in sorted(paths.items()):
                 entry = files.get(name) if files is not None else None
                 if entry is not None and not (p.exists() or p.is_symlink()):
-                    raise InputError([Problem(str(folder), f"results table {p.name} is "
-                                              "missing (manifest.json records it)", RERUN)])
+                    raise DamagedResultsError([Problem(
+                        str(folder), f"results table {p.name} is missing (manifest.json "
+                        "records it)", RERUN)])
                 if only is not None and name not in only and name != "kpis":
                     if checksums and entry is not None:  # not read, still the file written
                         _check_sha(p, read_bytes(p, str(p), MAX_TABLE_BYTES,
@@ -357,16 +359,16 @@ class Results:
                         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
         for name, df in tables.items():
             _check_row_keys(name, df, paths[name])
+        check_periods(manifest, tables if checksums else {}, folder, paths)
         if checksums and files is not None:  # kpis.csv is the file the run wrote
             check_against_kpis(manifest, tables.get("kpis"), mf)
         if only is not None and "kpis" not in only:
             tables.pop("kpis", None)
         missing = [t for t in require if t not in tables]
         if missing:
-            raise InputError([Problem(str(folder), f"results table {t}"
-                                      f"{'.parquet' if t in COMPACT else '.csv'} is missing",
-                                      RERUN)
-                              for t in missing])
+            raise DamagedResultsError([Problem(str(folder), f"results table {t}"
+                                               f"{'.parquet' if t in COMPACT else '.csv'} "
+                                               "is missing", RERUN) for t in missing])
         return cls(tables=tables, manifest=manifest)
 
 
@@ -403,8 +405,75 @@ def _check_row_keys(name: str, df: pd.DataFrame, path: Path) -> None:
                                f"row for each)")
 
 
-def _damaged_table(path: Path, what: str, rerun: str = RERUN) -> InputError:
-    return InputError([Problem(str(path), f"damaged results table: {what}", rerun)])
+def _period_rows(table: object) -> list[tuple[str, int, int]] | None:
+    """(period, start_year, length_yr) of each row of a manifest's ``period_table``, or
+    None if it is not the list of records chainopt writes."""
+    if not isinstance(table, list):
+        return None
+    out = []
+    for r in table:
+        if not isinstance(r, dict):
+            return None
+        p, a, n = r.get("period"), r.get("start_year"), r.get("length_yr")
+        if not (isinstance(p, str) and isinstance(a, int) and isinstance(n, int)
+                and not isinstance(a, bool) and not isinstance(n, bool) and n >= 1):
+            return None
+        out.append((p, a, n))
+    return out
+
+
+def check_periods(manifest: dict, tables: dict[str, pd.DataFrame], folder: Path,
+                  paths: dict[str, Path] | None = None) -> None:
+    """The periods a results folder names agree, as the run wrote them: the manifest's
+    ``periods`` are its ``period_table``'s, in that order, one after the other in time
+    (each starts the year after the one before ends), and every ``period`` of
+    ``tables`` is one of them (or blank: a total). A manifest edited by hand (its
+    periods reordered or cut short) or a table row moved to another period (its
+    checksum written anew) is a damaged results folder: explain read the periods' order
+    from the manifest and wrote "binds in p2029-p2026". Folders written before
+    ``period_table`` are checked against ``periods`` alone, and those before ``periods``
+    not at all. ``paths``: each table's file, named in the message."""
+    periods = manifest.get("periods")
+    if periods is None:
+        return
+    where = str(folder)
+
+    def damaged(what: str) -> DamagedResultsError:
+        return DamagedResultsError([Problem(where, f"damaged results folder: {what} "
+                                            "(edited by hand?)", RERUN)])
+
+    if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods) \
+            or len(set(periods)) != len(periods):
+        raise damaged("manifest.json's periods are not a list of distinct period names")
+    table = manifest.get("period_table")
+    if table is not None:
+        rows = _period_rows(table)
+        if rows is None:
+            raise damaged("manifest.json's period_table is not the record of periods "
+                          "chainopt writes (period, start_year, length_yr)")
+        named = [p for p, _, _ in rows]
+        if named != periods:
+            raise damaged(f"manifest.json lists the periods {', '.join(periods)}, but its "
+                          f"period_table {', '.join(named)}")
+        for (p, a, n), (q, b, _) in itertools.pairwise(rows):
+            if a + n != b:
+                raise damaged(f"manifest.json's period_table has {p} end in {a + n - 1} "
+                              f"and {q} start in {b}")
+    known = set(periods) | {""}
+    for name, df in sorted(tables.items()):
+        if "period" not in df.columns or df.empty:
+            continue
+        seen = pd.unique(df["period"].astype(str))
+        odd = [str(p) for p in seen if str(p) not in known]
+        if odd:
+            file = (paths[name].name if paths and name in paths
+                    else f"{name}.parquet" if name in COMPACT else f"{name}.csv")
+            raise damaged(f"{file} names the period {odd[0][:40]!r}, not one of the run's "
+                          f"periods ({', '.join(periods)}, manifest.json)")
+
+
+def _damaged_table(path: Path, what: str, rerun: str = RERUN) -> DamagedResultsError:
+    return DamagedResultsError([Problem(str(path), f"damaged results table: {what}", rerun)])
 
 
 def _check_objective(manifest: dict, path: Path) -> None:
@@ -419,8 +488,8 @@ def _check_objective(manifest: dict, path: Path) -> None:
     if not ok:
         shown = v if isinstance(v, int | float) and not isinstance(v, bool) \
             and len(str(v)) < 40 else type(v).__name__
-        raise InputError([Problem(str(path), f"damaged manifest: objective is {shown}, not "
-                                  "a finite number", RERUN)])
+        raise DamagedResultsError([Problem(str(path), f"damaged manifest: objective is "
+                                          f"{shown}, not a finite number", RERUN)])
 
 
 def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
@@ -442,9 +511,9 @@ def check_against_kpis(manifest: dict, kpis: pd.DataFrame | None, path: Path) ->
     row = kpis.loc[kpis["kpi"].astype(str) == "objective", "value"]
     if len(row) and not math.isclose(float(row.iloc[0]), float(v), rel_tol=1e-9,
                                      abs_tol=1e-9):
-        raise InputError([Problem(str(path), f"damaged manifest: objective {v!r} is not the "
-                                  f"{float(row.iloc[0])!r} of kpis.csv (edited by hand?)",
-                                  RERUN)])
+        raise DamagedResultsError([Problem(
+            str(path), f"damaged manifest: objective {v!r} is not the "
+            f"{float(row.iloc[0])!r} of kpis.csv (edited by hand?)", RERUN)])
 
 
 def as_written(data: bytes, entry: dict) -> bytes:
@@ -489,8 +558,9 @@ def table_files(manifest: dict, path: Path, rerun: str = RERUN) -> dict[str, dic
                 and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) is not None)
 
     if not isinstance(files, dict) or not all(good(n, e) for n, e in files.items()):
-        raise InputError([Problem(str(path), f"damaged {path.name}: {TABLE_FILES} is not "
-                                  "the record of table files chainopt writes", rerun)])
+        raise DamagedResultsError([Problem(str(path), f"damaged {path.name}: {TABLE_FILES} "
+                                          "is not the record of table files chainopt "
+                                          "writes", rerun)])
     return files
 
 
@@ -693,8 +763,9 @@ def read_manifest(path: Path) -> dict:
     try:
         manifest = parse_json(text)
     except ValueError as exc:
-        raise InputError([Problem(str(path), f"damaged manifest, not valid JSON: {exc}",
-                                  RERUN)]) from None
+        raise DamagedResultsError([Problem(str(path), f"damaged manifest, not valid JSON: "
+                                          f"{exc}", RERUN)]) from None
     if not isinstance(manifest, dict):
-        raise InputError([Problem(str(path), "damaged manifest, not a JSON object", RERUN)])
+        raise DamagedResultsError([Problem(str(path), "damaged manifest, not a JSON object",
+                                          RERUN)])
     return manifest

@@ -2097,8 +2097,9 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
             options=api.solve_options(relax=True))
     assert api.explain(tmp_path / "res" / "m3r", ranging=True)[0].startswith(
         "toy: optimal, LP relaxation (1 integer decisions relaxed), objective")
-    assert mip[2] == ex.FIXED_DECISIONS_NOTE
-    assert "yes/no decisions (builds, projects) fixed" in mip[2]
+    assert mip[1] == "periods: p1 (2026)"  # its periods, with their years
+    assert mip[3] == ex.FIXED_DECISIONS_NOTE
+    assert "yes/no decisions (builds, projects) fixed" in mip[3]
     assert ("  price of product at plant in p1: 400 USD per t, plan holds for [200, +inf] "
             "USD per t (room 50.0%)") in mip
     lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
@@ -2216,7 +2217,7 @@ def test_a_mip_s_cost_intervals_leave_out_the_build_it_did_not_make(tmp_path, mo
     lo, hi = _cost_interval(basis.tables["ranging"], "price", "product")
     assert 100.0 <= lo <= 400.0 and hi == math.inf  # within the plan's own interval
     lines = api.explain(tmp_path / "res" / "basis", ranging=True)
-    assert lines[2:4] == [ex.FIXED_DECISIONS_NOTE, f"{ex.BASIS_NOTE} (a model of 6 columns; "
+    assert lines[3:5] == [ex.FIXED_DECISIONS_NOTE, f"{ex.BASIS_NOTE} (a model of 6 columns; "
                           "one of fewer than 6 is ranged again without them)."]
 
 

@@ -86,7 +86,8 @@ def test_explain_and_verify_work_on_the_saved_folder(tmp_path):
     res = api.run("small_chain", out=tmp_path, name="r")
     folder = tmp_path / "r"
     tables = {k: stable_floats(v) for k, v in res.tables.items()}
-    assert api.explain(folder, ranging=True) == [ex.run_line(res.manifest), *ex.ranging_lines(
+    assert api.explain(folder, ranging=True) == [*ex.header_lines(res.manifest),
+                                                 *ex.ranging_lines(
         tables["ranging"], top=15, notes=ex.ranging_notes(res.manifest),
         capacity=tables["capacity"])]
     why = api.explain(folder)

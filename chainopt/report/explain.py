@@ -20,9 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chainopt.case.discount import years_text
 from chainopt.models import balance, conversion, emissions, investment, transport, user_constraints
 from chainopt.models.registry import CAPACITY_ROWS, ROWS, SHIPPED_BLOCKS, VARIABLES
 from chainopt.models.spec import Row, Var
+from chainopt.report.holding import period_spans, split_parts
 from chainopt.report.numbers import exact, exact_places, fixed, number
 from chainopt.results import commodity_units as saved_units
 from chainopt.results import run_title
@@ -123,6 +125,77 @@ def spans(periods: list[str], order: list[str]) -> list[str]:
         set(extra))
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True)
+class Years:
+    """The years of a run's periods, as explain says them (from the manifest's
+    ``period_table``: :func:`chainopt.report.holding.period_spans`,
+    :func:`chainopt.report.holding.split_parts`), in one compact form:
+
+    * once per answer, under the run's line, every period with its years and each
+      period split with its parts (:meth:`line`): ``periods: p2026 (2026-2028), p2029
+      (2029-2030), p2031 (2031-2035), p2036 (2036-2040); p2026 and p2029 are the parts
+      of the original p2026 (2026-2030)``;
+    * a span of several periods with the years it covers (:meth:`span`): ``p2026-p2029
+      (2026-2030)``, as the name of its last period is that period's first year, not
+      the span's last; a single period by its bare name (its years are on that line);
+    * with ``--period`` a part, or an original split, which parts belong together
+      (:meth:`part_line`).
+
+    Empty (bare names throughout, no line) for results written before ``period_table``."""
+
+    spans: dict[str, tuple[int, int]]
+    parts: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, manifest: dict) -> Years:
+        return cls(period_spans(manifest), split_parts(manifest))
+
+    def of_periods(self, periods: list[str]) -> str:
+        """``p2026 (2026-2028) and p2029 (2029-2030)``."""
+        return _and([f"{p} ({years_text(*self.spans[p])})" if p in self.spans else p
+                     for p in periods])
+
+    def span(self, span: str, order: list[str]) -> str:
+        """``span`` (of :func:`spans`) as explain writes it: with its years when it is
+        several periods."""
+        ps = _span_members(span, order)
+        if len(ps) < 2 or ps[0] not in self.spans or ps[-1] not in self.spans:
+            return span
+        return f"{span} ({years_text(self.spans[ps[0]][0], self.spans[ps[-1]][1])})"
+
+    def _original(self, original: str) -> str:
+        ps = self.parts[original]
+        first, end = self.spans[ps[0]][0], self.spans[ps[-1]][1]
+        return f"the original {original} ({years_text(first, end)})"
+
+    def line(self) -> str | None:
+        """Every period with its years, and the parts of each period split."""
+        if not self.spans:
+            return None
+        split = [f"{_and(ps)} are the parts of {self._original(o)}"
+                 for o, ps in self.parts.items()]
+        every = ", ".join(f"{p} ({years_text(*y)})" for p, y in self.spans.items())
+        return "; ".join([f"periods: {every}", *split])
+
+    def part_line(self, period: str) -> str | None:
+        """For ``period`` one part of a period split: its years alone, the original's,
+        and its other parts (``--period`` shows it alone)."""
+        o = next((o for o, ps in self.parts.items() if period in ps), None)
+        if o is None or period not in self.spans:
+            return None
+        others = [p for p in self.parts[o] if p != period]
+        return (f"period {period} is {years_text(*self.spans[period])} only, a part of "
+                f"{self._original(o)}; its other part{'s' if len(others) > 1 else ''}: "
+                f"{self.of_periods(others)}")
+
+
+NO_YEARS = Years({}, {})
+
+
 def _strip_period(key: object) -> str:
     return ", ".join(f"{a}={b}" for a, b in parse_key(key).items() if a != "period")
 
@@ -158,9 +231,11 @@ def _no_more_room(ranging: pd.DataFrame | None) -> tuple[set, set]:
 def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
                   capacity: pd.DataFrame | None = None,
                   ranging: pd.DataFrame | None = None,
-                  investments: pd.DataFrame | None = None) -> list[str]:
+                  investments: pd.DataFrame | None = None,
+                  years: Years = NO_YEARS) -> list[str]:
     """The binding constraints that shape the plan, grouped over consecutive periods and
-    ranked by their value; with the ``capacity`` table, the capacity of a unit or link
+    ranked by their value (a span of several periods with its ``years``, :class:`Years`);
+    with the ``capacity`` table, the capacity of a unit or link
     that has none in a period is said to be not available then, not to bind; with the
     ``investments`` table, the expansion limit of a unit not built in a period (a MIP's
     build decision no) is said so (:func:`not_built`); with the ``ranging`` table, a
@@ -174,8 +249,8 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
     cap = capacity_by(capacity)
     zero = zero_room(c, cap)
     unbuilt = not_built(c, investments)
-    unavailable = [*_unavailable_lines(c[zero], cap, order, no_up),
-                   *_not_built_lines(c[unbuilt], order, no_up)]
+    unavailable = [*_unavailable_lines(c[zero], cap, order, no_up, years),
+                   *_not_built_lines(c[unbuilt], order, no_up, years)]
     c = c[~zero & ~unbuilt]
     if c.empty and unavailable:
         return unavailable
@@ -203,7 +278,7 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         what = describe(fam, row["key"], kind, side)
         value = exact(hi) if abs(hi - lo) <= 1e-6 * max(1.0, abs(hi)) else \
             f"{exact(lo)} to {exact(hi)}"
-        when = f" in {span}" if span else ""
+        when = f" in {years.span(span, order)}" if span else ""
         q = row.get("quantity_unit", "")
         q = q if isinstance(q, str) and q else "unit"
         unit = _in_units(row["value_unit"], q)
@@ -221,17 +296,18 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         if all(flat):
             note = f" (only for less room: one {q}/yr more is worth less)"
         elif any(flat):
-            where = ", ".join(spans([per_text[i] for i, f in zip(part, flat, strict=True)
-                                     if f], order))
+            where = ", ".join(years.span(s, order) for s in spans(
+                [per_text[i] for i, f in zip(part, flat, strict=True) if f], order))
             note = f" (in {where} only for less room: one {q}/yr more is worth less)"
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
         lines.append(f"... and {len(groups) - top} more (constraints.csv)")
-    return lines + _also_at_limit(constraints, degenerate, cap, order, top) + unavailable
+    return lines + _also_at_limit(constraints, degenerate, cap, order, top,
+                                  years) + unavailable
 
 
 def _also_at_limit(constraints: pd.DataFrame, periods: set[str], cap, order: list[str],
-                   top: int) -> list[str]:
+                   top: int, years: Years = NO_YEARS) -> list[str]:
     """At a degenerate optimum (a value above holds only for less room, in ``periods``):
     the constraints also at their limit there with a value of 0, which the list above
     leaves out. Two limits on one flow (a supply cap and a plant's capacity, both 500):
@@ -253,7 +329,8 @@ def _also_at_limit(constraints: pd.DataFrame, periods: set[str], cap, order: lis
     shown = []
     for rows in distinct_constraints(z)[:top]:
         row = z.iloc[rows[0]]
-        when = ", ".join(spans(list(z["period"].astype(str).iloc[rows]), order))
+        when = ", ".join(years.span(s, order)
+                         for s in spans(list(z["period"].astype(str).iloc[rows]), order))
         shown.append(f"{describe(row['family'], row['key'], row.get('kind'), row.get('side'))}"
                      f"{f' in {when}' if when else ''}")
     return [f"also at its limit, with a value of 0 (a degenerate optimum: a limit above "
@@ -308,7 +385,8 @@ def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
 
 
 def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
-                       no_up: set | frozenset = frozenset()) -> list[str]:
+                       no_up: set | frozenset = frozenset(),
+                       years: Years = NO_YEARS) -> list[str]:
     """'capacity of unit X: not available until p2031 (...)' ('not available in p2' for
     a gap, 'no longer available from p2041', 'never available') for capacity rows of a
     unit or link that has no capacity in those periods, with what one unit of it there would
@@ -330,8 +408,9 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
             first = order.index(ps[0]) if ps[0] in order else -1
             later = [p for p in there if order.index(p) > last]
             earlier = [p for p in there if order.index(p) < first]
+            said = years.span(span, order)
             if later and earlier:  # a gap: there before and after
-                state = f"not available in {span}"
+                state = f"not available in {said}"
             elif later:
                 state = f"not available until {later[0]}"
             elif earlier:
@@ -344,7 +423,7 @@ def _unavailable_lines(zero: pd.DataFrame, cap: dict, order: list[str],
                         for f, k in zip(here["family"], here["key"], strict=True))
             q = g.iloc[0].get("quantity_unit")
             q = q if isinstance(q, str) and q else "unit"  # per t/yr, as a binding line
-            lines.append(f"{what}: {state} (no capacity in {span}; one {q}/yr there would be "
+            lines.append(f"{what}: {state} (no capacity in {said}; one {q}/yr there would be "
                          f"worth {'at most ' if bound else ''}{exact(float(v.max()))} "
                          f"{_in_units(g.iloc[0]['value_unit'], q)})")
     return lines
@@ -378,7 +457,8 @@ def not_binding(c: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
 
 
 def _not_built_lines(rows: pd.DataFrame, order: list[str],
-                     no_up: set | frozenset = frozenset()) -> list[str]:
+                     no_up: set | frozenset = frozenset(),
+                     years: Years = NO_YEARS) -> list[str]:
     """'expansion limit of unit u: not built in p1 (...)' for the rows of
     :func:`not_built`, with what one unit of capacity built there would be worth (NPV,
     before the build's fixed charge and minimum size): *at most* that where the unit's
@@ -402,7 +482,8 @@ def _not_built_lines(rows: pd.DataFrame, order: list[str],
             first = order.index(ps[0]) if ps[0] in order else 0
             bound = any((unit, p) in hedged for p in order[first:]) or not order
             v = g[g["period"].astype(str).isin(ps)]["marginal_value"].astype(float)
-            lines.append(f"{what}: not built in {span} (its yes/no build decision is no); one "
+            lines.append(f"{what}: not built in {years.span(span, order)} (its yes/no build "
+                         "decision is no); one "
                          f"{q}/yr built there would be worth {'at most ' if bound else ''}"
                          f"{exact(float(v.max()))} {_in_units(g.iloc[0]['value_unit'], q)}, "
                          "before the build's fixed charge and minimum size")
@@ -960,14 +1041,15 @@ def _leg(f, v_to: float, v_from: float, link: LinkValues) -> str:
 def almost_lines(reduced: pd.DataFrame, top: int = 5,
                  capacity: pd.DataFrame | None = None,
                  order: list[str] | None = None,
-                 blocked: list[dict] | None = None) -> list[str]:
+                 blocked: list[dict] | None = None, years: Years = NO_YEARS) -> list[str]:
     """The unused modes that came closest to being used (not those of a unit with no
     capacity in that period: they could not run), each with the periods it is unused in
-    (merged over consecutive ``order``; a mode used in some periods is unused only in the
-    others) and the improvement its margin needs there, least first. A mode that can
-    never run (``blocked``: the manifest's ``blocked_modes``, from
-    :func:`chainopt.case.reach.blocked_reasons`) comes first, with the reason, not the
-    margin it would need (its reduced cost says nothing: a tie, often)."""
+    (merged over consecutive ``order``, a span of several with its ``years``; a mode used
+    in some periods is unused only in the others) and the improvement its margin needs
+    there, least first. A mode that can never run (``blocked``: the manifest's
+    ``blocked_modes``, from :func:`chainopt.case.reach.blocked_reasons`) comes first,
+    with the reason, not the margin it would need (its reduced cost says nothing: a tie,
+    often)."""
     r = reduced[reduced["family"] == conversion.ACTIVITY.label].copy()
     n_unused = len(r)
     if capacity is not None and len(r) and {"kind", "name", "period",
@@ -994,13 +1076,14 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
             t[0] not in why, float(t[1]["improvement_needed"].iloc[0])))[:top]:
         row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
         what = describe(row["family"], row["key"])
-        unused = ", ".join(spans(list(g["period"]), order))
+        unused = ", ".join(years.span(s, order) for s in spans(list(g["period"]), order))
         if row["_base"] in why:
             lines.append(f"{what}: unused in {unused}: it can never run, as "
                          f"{why[row['_base']]}")
             continue
         if need[0] <= 1e-9:
-            tie = ", ".join(spans(list(g.loc[need <= 1e-9, "period"]), order))
+            tie = ", ".join(years.span(s, order)
+                            for s in spans(list(g.loc[need <= 1e-9, "period"]), order))
             lines.append(f"{what}: unused in {unused}, though as good as the modes in use "
                          f"(a tie{'' if tie == unused else ' in ' + tie})")
             continue
@@ -1114,10 +1197,21 @@ def run_line(manifest: dict) -> str:
             f"{number(float(manifest.get('objective', float('nan')))) or 'n/a'} MUSD ({npv})")
 
 
+def header_lines(manifest: dict, period: str | None = None,
+                 years: Years | None = None) -> list[str]:
+    """The first lines of an answer about a run: :func:`run_line`, its periods with their
+    years (:meth:`Years.line`) and, for a ``period`` asked for that is one part of a
+    period split, which parts belong together (:meth:`Years.part_line`)."""
+    years = Years.of(manifest) if years is None else years
+    part = years.part_line(period) if period is not None else None
+    return [run_line(manifest), *(t for t in (years.line(), part) if t)]
+
+
 def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
               period: str | None = None) -> list[str]:
     order = [str(p) for p in manifest.get("periods", [])]
-    out = [run_line(manifest), *_penalty_lines(tables), "",
+    years = Years.of(manifest)
+    out = [*header_lines(manifest, period, years), *_penalty_lines(tables), "",
            "Binding constraints (value of one more unit of room; a capacity's is its rent, "
            "before fixed O&M and capex):"]
     if values_of_fixed_lp(manifest):
@@ -1127,7 +1221,7 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
                       "chainopt version)"]
     binding = binding_lines(tables["constraints"], order, top,
                             capacity=tables.get("capacity"), ranging=tables.get("ranging"),
-                            investments=tables.get("investments"))
+                            investments=tables.get("investments"), years=years)
     ext = extension_lines(tables.get("extension"), top)
     if ext and binding == [NO_BINDING]:  # the extension's constraints bind
         binding = []
@@ -1137,7 +1231,8 @@ def why_lines(tables: dict[str, pd.DataFrame], manifest: dict, top: int = 10,
         out += ["", "Modes that almost made it:"]
         out += ["  " + s for s in almost_lines(tables["reduced_costs"],
                                                capacity=tables.get("capacity"), order=order,
-                                               blocked=manifest.get("blocked_modes"))]
+                                               blocked=manifest.get("blocked_modes"),
+                                               years=years)]
     if "coefficient_ranges" in tables:
         out += numerics_lines(tables["coefficient_ranges"], only_warnings=True)
     return out

@@ -56,6 +56,24 @@ def period_spans(manifest: dict) -> dict[str, tuple[int, int]]:
             for r in manifest.get("period_table") or []}
 
 
+def split_parts(manifest: dict) -> dict[str, list[str]]:
+    """Each original period a run splits (a scenario's ``split: p2026, at: 2029``) -> its
+    parts in time order, from the ``part_of`` of its ``period_table`` (a part records
+    the original, unsplit period; the first part keeps the original's name and records
+    none): ``{"p2026": ["p2026", "p2029"]}``. Empty for a run that splits none, or
+    written before ``period_table``."""
+    parts: dict[str, list[str]] = {}
+    for r in manifest.get("period_table") or []:
+        parts.setdefault(str(r.get("part_of") or r["period"]), []).append(str(r["period"]))
+    return {p: ps for p, ps in parts.items() if len(ps) > 1}
+
+
+def holding_year(manifest: dict, year: int) -> str | None:
+    """The period of a run that holds calendar ``year`` (:func:`period_spans`), or None
+    (outside its horizon, or no ``period_table``)."""
+    return next((p for p, (a, b) in period_spans(manifest).items() if a <= year < b), None)
+
+
 def _rerun(manifest: dict) -> str:
     """The command that runs a run again in its folder: ``chainopt run SOURCE --out OUT
     --name NAME --overwrite`` (compare --overwrite would reuse its results)."""

@@ -19,6 +19,7 @@ import pytest
 from chainopt import api
 from chainopt.errors import InputError
 from chainopt.results import Results
+from tests.conftest import reseal
 from tests.hardening.conftest import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -378,3 +379,58 @@ def test_report_out_replaces_a_file_of_the_users_only_with_overwrite(results, tm
     cli("report", d, code=0)
     cli("report", d, code=0)
     assert (d / "report.html").is_file()
+
+
+def _edit_manifest(folder: Path, **changes) -> None:
+    mf = folder / "manifest.json"
+    m = json.loads(mf.read_text())
+    m.update(changes)
+    mf.write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize(("periods", "said"), [
+    (["p2031", "p2026", "p2036"], "manifest.json lists the periods p2031, p2026, p2036, "
+                                  "but its period_table p2026, p2031, p2036"),
+    (["p2026", "p2036"], "manifest.json lists the periods p2026, p2036, but its "
+                         "period_table p2026, p2031, p2036"),
+])
+def test_a_manifest_whose_periods_were_edited_is_a_damaged_folder(tmp_path, results,
+                                                                    periods, said):
+    """small_chain's periods are p2026, p2031, p2036 (its period_table, in time order).
+    Reordered by hand, explain took the manifest's order and wrote "binds in
+    p2031-p2026"; one left out, a span over the gap ("p2026-p2036") and a line of its
+    own for the one left out. Now refused, as the results folder it is, with what to do;
+    every reader of results alike (report)."""
+    d = _copy(tmp_path, results)
+    _edit_manifest(d, periods=periods)
+    _code, text = cli("explain", d, code=1)
+    assert text.startswith("error: 1 problem in the results folder: "), text
+    assert (f"{d}: damaged results folder: {said} (edited by hand?); the results folder "
+            "is damaged: run the case again (chainopt run ... --overwrite)") in text
+    _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
+    assert said in text
+
+
+def test_a_table_row_moved_to_another_period_is_a_damaged_folder(tmp_path, results):
+    """A constraints.csv row moved to p2099 and the checksums written anew: explain
+    printed "capacity of unit tob_pe binds in p2099" without a word. p2099 is none of
+    the run's periods (p2026, p2031, p2036): refused, naming the table and the period."""
+    d = _copy(tmp_path, results)
+    path = d / "constraints.csv"
+    text = path.read_text()
+    assert "period=p2026" in text
+    path.write_text(text.replace(",p2026,", ",p2099,", 1))
+    reseal(d)
+    _code, out = cli("explain", d, code=1)
+    assert ("damaged results folder: constraints.csv names the period 'p2099', not one "
+            "of the run's periods (p2026, p2031, p2036, manifest.json)") in out, out
+
+
+def test_an_edited_table_is_a_problem_in_the_results_folder_not_the_input(tmp_path, results):
+    """A table edited without its checksum: the message's head said "1 problem in the
+    input", but the command's input is fine; the folder is damaged."""
+    d = _copy(tmp_path, results)
+    DAMAGE["capacity_value_edited"](d)
+    _code, text = cli("explain", d, code=1)
+    assert text.startswith("error: 1 problem in the results folder: "), text
+    assert "in the input" not in text
