@@ -357,6 +357,7 @@ def positive_note(roots: list[float], below: bool, beyond: bool = False) -> str:
     if not roots:
         return f"NPV {'>' if below else '<'} 0 at every rate scanned, {SCANNED}"
     ordered = sorted(roots)
+
     def shown(places: int) -> list[str]:
         return [no_minus_zero(f"{100.0 * r:,.{places}f}") + " %" for r in ordered]
 
