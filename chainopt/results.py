@@ -52,6 +52,7 @@ from chainopt.atomic import (
     refuse_others,
     write_folder,
 )
+from chainopt.case.schema import part_of_problem
 from chainopt.case.storage import Storage, text_storage
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import DamagedResultsError, InputError, Problem, ResultsExistError, said
@@ -373,6 +374,8 @@ class Results:
 
 
 RERUN = "the results folder is damaged: run the case again (chainopt run ... --overwrite)"
+#: the same, where the problem already says the folder is damaged
+AGAIN = "run the case again (chainopt run ... --overwrite)"
 
 #: what a reader of results or comparison tables raises on tables not as chainopt wrote
 #: them (a reader catching these reports a damaged folder, or chainopt's own fault); a
@@ -430,7 +433,9 @@ def check_periods(manifest: dict, tables: dict[str, pd.DataFrame], folder: Path,
     ``tables`` is one of them (or blank: a total). A manifest edited by hand (its
     periods reordered or cut short) or a table row moved to another period (its
     checksum written anew) is a damaged results folder: explain read the periods' order
-    from the manifest and wrote "binds in p2029-p2026". Folders written before
+    from the manifest and wrote "binds in p2029-p2026"); so is a ``part_of`` that breaks
+    a case's rule (:func:`chainopt.case.schema.part_of_problem`: explain named p2029-2040
+    'the parts of the original p2036'). Folders written before
     ``period_table`` are checked against ``periods`` alone, and those before ``periods``
     not at all. ``paths``: each table's file, named in the message."""
     periods = manifest.get("periods")
@@ -440,7 +445,7 @@ def check_periods(manifest: dict, tables: dict[str, pd.DataFrame], folder: Path,
 
     def damaged(what: str) -> DamagedResultsError:
         return DamagedResultsError([Problem(where, f"damaged results folder: {what} "
-                                            "(edited by hand?)", RERUN)])
+                                            "(edited by hand?)", AGAIN)])
 
     if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods) \
             or len(set(periods)) != len(periods):
@@ -459,6 +464,12 @@ def check_periods(manifest: dict, tables: dict[str, pd.DataFrame], folder: Path,
             if a + n != b:
                 raise damaged(f"manifest.json's period_table has {p} end in {a + n - 1} "
                               f"and {q} start in {b}")
+        parts = [(r["period"], r.get("part_of")) for r in table]
+        if not all(of is None or isinstance(of, str) for _, of in parts):
+            raise damaged("manifest.json's period_table has a part_of that is not a name")
+        wrong = part_of_problem(parts)
+        if wrong:  # explain would name the parts of an original that was never split
+            raise damaged(f"manifest.json's period_table: {wrong}")
     known = set(periods) | {""}
     for name, df in sorted(tables.items()):
         if "period" not in df.columns or df.empty:

@@ -670,7 +670,10 @@ def split_notes(case, variants: list[Variant]) -> list[str]:
     (split again, or one of several parts; ``part_of`` does not say which). The setting
     changes that period's years alone, not those of the parts after it, though the name
     may read as the years it had before (the sweep's period is one period, as in a
-    scenario change). A last part, and a period never split, are what they were."""
+    scenario change). A last part, and a period never split, are what they were. A part
+    with later parts is noted conditionally: split p2026 at 2030 and then p2026 at 2028,
+    p2028 never held 2030, and ``part_of`` (p2026 for both parts) cannot tell that from
+    p2029 split at 2030 (review s31 F2)."""
     if not variants:
         return []
     periods = case.meta.periods
@@ -694,13 +697,14 @@ def split_notes(case, variants: list[Variant]) -> list[str]:
         parts = ", ".join(f"{p.period} ({span(p)})" for p in later)
         head = f"{label.rsplit(' ', 1)[0]}: period={name} changes {span(own)} alone: "
         if own.period == origin:
-            why = f"the case split {parts} off {name}, and those parts keep their values"
-        else:
-            why = (f"{name} is a part of {origin} the case split, and the parts after it, "
-                   f"{parts}, keep their values")
-        out.append(head + why + "; give a setting for each part to vary it too, or make the "
-                   "change in a scenario before its split (a change made before a split "
-                   "holds in every part)")
+            why = (f"the case split {parts} off {name}, and those parts keep their values; "
+                   "give a setting for each part to vary it too")
+        else:  # split again, or cut from the original on its own (part_of cannot tell)
+            why = (f"{name} is a part of {origin}, which the case split, and the parts "
+                   f"after it, {parts}, keep their values; if {name} held their years "
+                   "before a later split, give a setting for each part to vary them too")
+        out.append(head + why + ", or make the change in a scenario before its split (a "
+                   "change made before a split holds in every part)")
     return out
 
 

@@ -1499,15 +1499,16 @@ def test_a_period_setting_on_a_part_split_again_is_said_to_reach_that_part_alone
         sw.parse_set("markets.price_usd_per_unit[commodity=hdpe,period=p2029]*=1,1.5"),
         sw.parse_set("markets.price_usd_per_unit[commodity=hdpe,period=p2030]*=1,1.5"),
         sw.parse_set("markets.price_usd_per_unit[commodity=pp,period=p2026]*=1,2")])
-    tail = ("; give a setting for each part to vary it too, or make the change in a scenario "
-            "before its split (a change made before a split holds in every part)")
+    tail = (", or make the change in a scenario before its split (a change made before a "
+            "split holds in every part)")
     assert sw.split_notes(base, variants) == [
         "markets.price_usd_per_unit[commodity=hdpe,period=p2029]: period=p2029 changes 2029 "
-        "alone: p2029 is a part of p2026 the case split, and the parts after it, p2030 "
-        "(2030), keep their values" + tail,
+        "alone: p2029 is a part of p2026, which the case split, and the parts after it, "
+        "p2030 (2030), keep their values; if p2029 held their years before a later split, "
+        "give a setting for each part to vary them too" + tail,
         "markets.price_usd_per_unit[commodity=pp,period=p2026]: period=p2026 changes "
         "2026-2028 alone: the case split p2029 (2029), p2030 (2030) off p2026, and those "
-        "parts keep their values" + tail]
+        "parts keep their values; give a setting for each part to vary it too" + tail]
     high = next(v for v in variants if v.values[
         "markets.price_usd_per_unit[commodity=hdpe,period=p2029] scale"] == 1.5
         and v.values["markets.price_usd_per_unit[commodity=hdpe,period=p2030] scale"] == 1

@@ -113,6 +113,23 @@ class SolverDefaults(_Frozen):
         _not_true_or_false)
 
 
+def part_of_problem(periods: list[tuple[str, str | None]]) -> str | None:
+    """What is wrong with the ``part_of`` of ``periods`` ((name, part_of) in time order),
+    None if nothing: a part names the original period it was split from, an earlier
+    period that is not itself a part, followed only by its parts up to this one (a
+    case's periods, and a run's ``period_table`` in its manifest, alike)."""
+    names = [n for n, _ in periods]
+    for i, (name, of) in enumerate(periods):
+        if of is None:
+            continue
+        first = names.index(of) if of in names[:i] else -1
+        if first < 0 or periods[first][1] is not None or any(
+                q != of for _, q in periods[first + 1:i]):
+            return (f"{name} is part_of '{of}', which is not the period it was split from "
+                    "(an earlier period, not itself a part, followed only by its parts)")
+    return None
+
+
 class CaseMeta(_Frozen):
     """The contents of ``case.yaml``."""
 
@@ -160,16 +177,9 @@ class CaseMeta(_Frozen):
                     f"{b.period} starts in {b.start_year}; periods must be contiguous "
                     "and in order (start_year + length_yr of one = start_year of the next)"
                 )
-        for i, p in enumerate(self.periods):  # a part follows its first part, or a part of it
-            if p.part_of is None:
-                continue
-            first = names.index(p.part_of) if p.part_of in names[:i] else -1
-            if first < 0 or self.periods[first].part_of is not None or any(
-                    q.part_of != p.part_of for q in self.periods[first + 1:i]):
-                raise ValueError(
-                    f"periods: {p.period} is part_of '{p.part_of}', which is not the period "
-                    "it was split from (an earlier period, not itself a part, followed only "
-                    "by its parts); name that period, or leave part_of out")
+        wrong = part_of_problem([(p.period, p.part_of) for p in self.periods])
+        if wrong:
+            raise ValueError(f"periods: {wrong}; name that period, or leave part_of out")
         given = [p.weight is not None for p in self.periods]
         if any(given) and not all(given):
             missing = [p.period for p in self.periods if p.weight is None]

@@ -233,9 +233,12 @@ def npv(flows: np.ndarray, rate: float) -> float:
     return float((flows / (1.0 + rate) ** np.arange(len(flows))).sum())
 
 
-#: the rates :func:`irr` scans for sign changes of the NPV: steps of 0.001 from -0.99
-#: to 1, then of 0.01 to 10
-IRR_GRID = np.concatenate([np.linspace(-0.99, 1.0, 1991), np.linspace(1.0, 10.0, 901)[1:]])
+#: the rates :func:`irr` scans for sign changes of the NPV: steps of 0.001 from -0.991
+#: to 1, then of 0.01 to 10.01, one step beyond each end of the range the notes name
+#: (:data:`SCANNED`), so that a root exactly at -99 % or 1,000 % (-100, +1,100) lies
+#: between two points of the scan, as one on any other point of it does (a value of
+#: exactly 0 is no sign)
+IRR_GRID = np.concatenate([np.linspace(-0.991, 1.0, 1992), np.linspace(1.0, 10.01, 902)[1:]])
 
 
 def irr(flows: np.ndarray) -> float | None:
@@ -326,10 +329,15 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     # top: the NPV falls through 0 above 1,000 %, and that is the largest falling root
     if flows[0] < 0 and sign[-1] > 0:
         return None, "rate above 1,000 %; " + positive_note(roots, below, beyond=True)
+    # money received first (NPV -> flows[0] > 0 as the rate grows) and < 0 at the top:
+    # the NPV rises through 0 again above 1,000 %, a root the scan cannot list
+    rises_beyond = bool(flows[0] > 0 and sign[-1] < 0)
     down = [r for r, f in zip(roots, falling, strict=True) if f]
     if down:
         rate = max(down)
-        return rate, positive_note(roots, below) if len(roots) > 1 else ""
+        if len(roots) > 1 or rises_beyond:
+            return rate, positive_note(roots, below, rises_beyond=rises_beyond)
+        return rate, ""
     if len(roots) == 1:  # rising: flows that start with money received
         return roots[0], ""
     # no root in the scan (two or more roots always include a falling one: the NPV's
@@ -343,7 +351,8 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     return None, f"NPV {'>' if below else '<'} 0 at every rate scanned, {SCANNED}"
 
 
-def positive_note(roots: list[float], below: bool, beyond: bool = False) -> str:
+def positive_note(roots: list[float], below: bool, beyond: bool = False,
+                  rises_beyond: bool = False) -> str:
     """Where the NPV is positive within the scan, given its ascending ``roots`` in the
     scan and whether it is positive ``below`` the first: 'NPV > 0 only between 10.0 %
     and 20.0 %' (-100, +230, -132), 'NPV > 0 only below 10.0 % and between 20.0 % and
@@ -351,6 +360,9 @@ def positive_note(roots: list[float], below: bool, beyond: bool = False) -> str:
     above the last root, to the scan's top). ``beyond``: the NPV falls through 0 above
     the scan (:func:`irr_and_note`), so its last interval reads 'between 13.5 % and
     that rate', and without a root 'NPV > 0 at every rate scanned, -99 % to 1,000 %'.
+    ``rises_beyond``: the NPV, < 0 at the scan's top, rises through 0 above it (money
+    received first: 100, -2,110, +2,200 is worth 0 at 10 % and at 1,900 %), so it ends
+    'and above a rate over 1,000 %'.
     The sign alternates at each root (each is a sign change of the scan). Each root is
     rounded to 0.1 %, or to as many more decimals as keep two of them from reading
     alike (9.96 % and 10.04 %, not 10.0 % twice), up to 6."""
@@ -377,6 +389,8 @@ def positive_note(roots: list[float], below: bool, beyond: bool = False) -> str:
             else:
                 parts.append(f"between {text[i - 1]} and {text[i]}")
         positive = not positive
+    if rises_beyond:
+        parts.append("above a rate over 1,000 %")
     # a comma where a 'between' precedes: 'between 5.0 % and 15.0 %, and above 40.0 %'
     joined = parts[-1] if len(parts) == 1 else (
         ", ".join(parts[:-1]) + (" and " if len(parts) == 2 and parts[0].startswith("below")

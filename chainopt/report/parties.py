@@ -588,9 +588,10 @@ def project_parties(flows: pd.DataFrame, terms: Terms, project: str,
 def dscr_note(end: int) -> str:
     """The ``note`` of a project's party rows whose min and avg DSCR are blank though it
     has a loan: no repayment falls inside the horizon, so the sale in the year ``end``
-    after it settles the whole balance before the first (:func:`debt_schedule`'s
-    ``settle``; e.g. interest capitalised over a grace reaching the sale)."""
-    return f"no DSCR: the sale in {end} settles the loan before its first repayment"
+    after it settles the whole balance (:func:`debt_schedule`'s ``settle``; e.g.
+    interest capitalised over a grace reaching the sale, or a first repayment due in
+    the sale's year itself)."""
+    return f"no DSCR: no repayment falls inside the horizon, the sale in {end} settles the loan"
 
 
 def join_notes(*notes: str) -> str:

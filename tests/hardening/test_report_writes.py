@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from chainopt import api
 from chainopt.report.compare import TEXT_FILE
+from tests.conftest import as_written_before_checksums
 from tests.hardening.conftest import cli
 
 DECOY = b"decoy: must stay as it is\n"
@@ -92,13 +93,36 @@ def test_project_name_of_a_comparison_stays_in_the_folder(compared, tmp_path):
 
 def test_manifest_periods_stay_in_the_folder(solved, tmp_path):
     """atkC: a manifest period ``x/../../esc`` named ``report-sankey-x/../../esc.svg``;
-    the deck drew the same charts into a temporary folder and failed there."""
+    the deck drew the same charts into a temporary folder and failed there. Its
+    ``periods`` alone edited, the folder is now refused as damaged (they disagree with
+    its ``period_table``), nothing written; renamed everywhere (manifest and tables) in a
+    folder written before the tables' checksums, the charts are drawn and named inside
+    the folder."""
     recv = _received(solved, tmp_path)
     manifest = json.loads((recv / "manifest.json").read_text())
     manifest["periods"][0] = "x/../../esc"
     (recv / "manifest.json").write_text(json.dumps(manifest))
     for d in ("report-sankey-x", "report-map-x"):
         (recv / d).mkdir()
+    before = sorted(p.name for p in recv.iterdir())
+    _code, text = cli("report", recv, "--svg", "--pptx", code=1)
+    assert "damaged results folder: manifest.json lists the periods x/../../esc" in text
+    assert sorted(p.name for p in recv.iterdir()) == before
+    _nothing_outside(tmp_path)
+    as_written_before_checksums(recv)
+    manifest = json.loads((recv / "manifest.json").read_text())
+    manifest["period_table"][0]["period"] = "x/../../esc"
+    (recv / "manifest.json").write_text(json.dumps(manifest))
+    for path in recv.glob("*.csv"):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "period" in df.columns:
+            df["period"] = df["period"].replace("p2026", "x/../../esc")
+            df.to_csv(path, index=False)
+    for path in recv.glob("*.parquet"):
+        df = pd.read_parquet(path)
+        if "period" in df.columns:
+            df["period"] = df["period"].replace("p2026", "x/../../esc")
+            df.to_parquet(path, index=False)
     cli("report", recv, "--svg", "--pptx", code=0)
     _nothing_outside(tmp_path)
     assert (recv / "report-sankey-x_______esc.svg").is_file()

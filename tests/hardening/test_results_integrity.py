@@ -405,10 +405,33 @@ def test_a_manifest_whose_periods_were_edited_is_a_damaged_folder(tmp_path, resu
     _edit_manifest(d, periods=periods)
     _code, text = cli("explain", d, code=1)
     assert text.startswith("error: 1 problem in the results folder: "), text
-    assert (f"{d}: damaged results folder: {said} (edited by hand?); the results folder "
-            "is damaged: run the case again (chainopt run ... --overwrite)") in text
+    assert (f"{d}: damaged results folder: {said} (edited by hand?); run the case again "
+            "(chainopt run ... --overwrite)") in text
     _code, text = cli("report", d, "--out", tmp_path / "r.html", code=1)
     assert said in text
+
+
+def test_a_part_of_edited_by_hand_is_a_damaged_folder(tmp_path, results):
+    """small_chain's period_table has p2026, p2031, p2036, none a part. With p2036 made
+    a part of p2031 the record is still a split's (p2031's part follows it); with p2031
+    made a part of p2036, a later period, no split could have written it (review s31
+    F6: explain named 'the parts of the original p2036' from such an edit): refused,
+    with the rule a case's periods follow, and the folder's damage said once."""
+    d = _copy(tmp_path, results)
+    m = json.loads((d / "manifest.json").read_text())
+    table = [dict(r) for r in m["period_table"]]
+    table[1]["part_of"] = "p2036"
+    _edit_manifest(d, period_table=table)
+    _code, text = cli("explain", d, code=1)
+    assert (f"{d}: damaged results folder: manifest.json's period_table: p2031 is part_of "
+            "'p2036', which is not the period it was split from (an earlier period, not "
+            "itself a part, followed only by its parts) (edited by hand?); run the case "
+            "again (chainopt run ... --overwrite)") in text, text
+    assert text.count("damaged") == 1, text
+    table[1].pop("part_of")
+    table[2]["part_of"] = "p2031"
+    _edit_manifest(d, period_table=table)
+    cli("explain", d, code=0)
 
 
 def test_a_table_row_moved_to_another_period_is_a_damaged_folder(tmp_path, results):

@@ -124,6 +124,33 @@ def test_a_falling_root_above_the_scan_leaves_the_irr_blank():
     assert rate == pytest.approx(0.1, abs=1e-9) and note == ""
 
 
+def test_roots_at_the_ends_of_the_scan_and_beyond_it():
+    """Roots exactly at the ends of the range the notes name (review s31 F1, F5); the
+    NPV is a polynomial in x = 1/(1+r), so flows from its roots:
+
+    * -100, +1,100: -100 + 1,100/(1+r) = 0 at r = 10 exactly, 1,000 %, the range's top
+      (it read 'rate above 1,000 %', the scan's last value being exactly 0, no sign);
+    * -1, +0.01: 0 at r = -0.99 exactly, -99 %, the bottom (it read 'rate outside');
+    * -x1 x2, x1 + x2, -1 with x1 = 1/1.135, x2 = 1/11 (-(x - x1)(x - x2)): roots 13.5 %
+      and 1,000 %; at r = 0 (x = 1) it is -(1 - x1)(1 - x2) < 0, so it rises through 0
+      at 13.5 % and falls at 1,000 %, the IRR, with the NPV > 0 between them;
+    * 100, -2,110, +2,200 (100 (1 - 1.1 x)(1 - 20 x)): money received first, roots 10 %
+      and 1,900 %; NPV > 0 below 10 % (at r = 0: 190), < 0 from 10 % to 1,900 %, > 0
+      above (it tends to the first flow, 100): the IRR by the rule is 10 %, the falling
+      root, and the note says the NPV turns positive again beyond the scan (it had no
+      note: one root in the scan)."""
+    x1, x2 = 1 / 1.135, 1 / 11
+    cases = [([-100.0, 1100.0], 10.0, ""),
+             ([-1.0, 0.01], -0.99, ""),
+             ([-x1 * x2, x1 + x2, -1.0], 10.0, "NPV > 0 only between 13.5 % and 1,000.0 %"),
+             ([100.0, -2110.0, 2200.0], 0.10,
+              "NPV > 0 only below 10.0 % and above a rate over 1,000 %")]
+    for flows, rate, note in cases:
+        got, said = economics.irr_and_note(np.array(flows))
+        assert got == pytest.approx(rate, abs=1e-9), flows
+        assert said == note, flows
+
+
 def test_roots_that_round_alike_are_printed_apart():
     """Review fin7 F3: (1.0996x - 1)(1.1004x - 1)(1.2x - 1), x = 1/(1+r): 1.0996 x 1.1004
     = 1.21 - 0.0004^2 = 1.20999984, times 1.2 = 1.451999808; 1.0996 + 1.1004 = 2.2, so

@@ -2091,7 +2091,7 @@ def test_a_lenders_payback_note_names_the_settlement_and_a_blank_dscr_its_reason
                                    "settlement at the sale in 2030 not counted")
     assert s["min DSCR"].isna().all() and s["avg DSCR"].isna().all()
     assert s["note"].tolist() == [
-        "no DSCR: the sale in 2030 settles the loan before its first repayment"] * 2
+        "no DSCR: no repayment falls inside the horizon, the sale in 2030 settles the loan"] * 2
     # with a repayment inside the horizon (grace 1: from 2027) the DSCR is there, no note
     terms = _idc_terms("paid")
     terms = dataclasses.replace(terms, finance=terms.finance.assign(debt_share=0.9,
@@ -2157,4 +2157,4 @@ def test_compare_notes_the_reviewers_e8_by_hand(tmp_path):
         "2030 not counted")
     assert pe["min DSCR"].isna().all()
     assert pe["note"].tolist() == [
-        "no DSCR: the sale in 2030 settles the loan before its first repayment"] * 3
+        "no DSCR: no repayment falls inside the horizon, the sale in 2030 settles the loan"] * 3
