@@ -981,11 +981,12 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     whose every Δ is blank (no run compared there) is left out: it would be a group of
     marks and no bar (one uneven run against a split base filled its production chart
     with 12 of them, each item in its two periods); it stays in the table. A table left
-    with no row draws no change chart, as one without changes."""
+    with no row draws no change chart, as one without changes; a chart drawn says in
+    its title what it left out (:func:`delta_title`)."""
     _, _, delta = compare_columns(df)
     changed = _changed(df).index
     nc = not_compared(df, delta)  # no Δ columns: no column, no row blank
-    blank = df.index[nc.any(axis=1) & ~nc.all(axis=1)]
+    blank = df.index[nc.any(axis=1)].difference(uncompared_rows(df), sort=False)
     seen = set(changed)
     chosen = [*changed, *(i for i in blank if i not in seen)][:top]
     if "period" in df.columns:
@@ -993,13 +994,41 @@ def top_deltas(df: pd.DataFrame, top: int = 20) -> pd.DataFrame:
     return df.loc[chosen]
 
 
+def uncompared_rows(df: pd.DataFrame) -> pd.Index:
+    """The rows of ``df`` (a comparison table) whose every Δ is blank: no run compared
+    there (none when it has no Δ column)."""
+    _, _, delta = compare_columns(df)
+    if not delta:
+        return df.index[:0]
+    return df.index[not_compared(df, delta).all(axis=1)]
+
+
+#: a title names the periods it left out up to this many, else counts its rows
+NAMED_LEFT_OUT = 6
+
+
 def delta_title(df: pd.DataFrame, title: str, top: int = 20) -> str:
     """``title`` of the chart of :func:`top_deltas`, saying how many changes it leaves
     out when there are more than ``top``: 25 changed rows -> '(the 20 largest of 25
-    changes; all in the table)'."""
+    changes; all in the table)', and which rows it leaves out as not compared
+    (:func:`uncompared_rows`; left out of the chart, the reader could not tell them from
+    rows without a change): the periods, '(p2026, p2029, p2030 not compared, in the
+    table)', when they are periods of one item (up to :data:`NAMED_LEFT_OUT`; the
+    emissions' co2 in k t/yr, or a table by period alone); else their number, '(50 rows
+    not compared, in the table)'."""
     n = len(_changed(df))
-    return title + (f" (the {top} largest of {n} changes; all in the table)" if n > top
-                     else "")
+    keys, _, _ = compare_columns(df)
+    gone = uncompared_rows(df)
+    item = [k for k in keys if k != "period"]
+    if not len(gone):
+        what = ""
+    elif ("period" in keys and len(gone) <= NAMED_LEFT_OUT
+          and not (df.loc[gone, item].astype(str).nunique() > 1).any()):
+        what = ", ".join(df.loc[gone, "period"].astype(str))
+    else:
+        what = f"{len(gone)} row" + ("s" if len(gone) > 1 else "")
+    return (title + (f" (the {top} largest of {n} changes; all in the table)" if n > top
+                     else "") + (f" ({what} not compared, in the table)" if what else ""))
 
 
 #: the columns that together name one cash-flow series, in label order
@@ -1077,10 +1106,11 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
 
 #: how the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`) is told
 #: from the others in its run's colour: (matplotlib hatch, matplotlib line style, plotly
-#: bar pattern, plotly line dash), repeating after 5
+#: bar pattern, plotly line dash), repeating after 5; hatches of lines, each clearly
+#: itself in a legend's small swatch (dots, '..', read there as a plain patch)
 SERIES_MARKS = (("", "-", "", "solid"), ("//", "--", "/", "dash"),
-                ("..", ":", ".", "dot"), ("xx", "-.", "x", "dashdot"),
-                ("\\\\", (0, (8, 3)), "\\", "longdash"))
+                ("xx", ":", "x", "dot"), ("\\\\", "-.", "\\", "dashdot"),
+                ("++", (0, (8, 3)), "+", "longdash"))
 
 
 def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"

@@ -1,0 +1,131 @@
+"""Comparison charts at their edges (review out30): no tick label cut at the image's edge
+(F1), a change chart says which rows it left out as not compared (F4), and a run's
+projects are told apart by hatches that read in a legend's swatch (F5). Hand-made
+comparison, no solve."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from chainopt.report import charts, static
+
+NAK, UN = "proposal_nakhodka_methanol_urea", "mp2_unsplit"
+LATER = ("p2031", "p2036", "p2041", "p2046")
+PERIODS = ["p2026", "p2029", "p2030", *LATER]
+
+
+def _table(*periods: tuple[str, int, int]) -> list[dict]:
+    return [{"period": p, "start_year": a, "length_yr": n} for p, a, n in periods]
+
+
+#: the review's uneven comparison: nakhodka (the base) splits p2026 into 2026-28, 2029
+#: and 2030; mp2_unsplit keeps p2026 whole (2026-30); both have p2031 ... p2046, 5 years
+SPLIT = _table(("p2026", 2026, 3), ("p2029", 2029, 1), ("p2030", 2030, 1),
+               *((p, int(p[1:]), 5) for p in LATER))
+WHOLE = _table(("p2026", 2026, 5), *((p, int(p[1:]), 5) for p in LATER))
+YEARS = charts.period_years([SPLIT, WHOLE], [NAK, UN])
+#: a tie of one run each, settled by the base: 37 characters, under the 40 at which a
+#: label is wrapped, so it stays one line, rotated 45° under the first group
+FIRST = f"p2026 ({'2026-28'}; {UN}: 2026-30)"
+
+#: the uneven run is not compared in p2026, p2029 and p2030 (blank), and compared from
+#: p2031 (MUSD/yr; emissions' Δ as in the review: -2.68, +6.12, -8.99, +11.57)
+CASHFLOW = pd.DataFrame({
+    "period": PERIODS, NAK: [15773.8, 15498.3, 15690.5, 15911.4, 16000.0, 16050.0, 16060.0],
+    UN: [np.nan] * 3 + [15911.4, 16000.0, 16050.0, 16060.0],
+    f"Δ {UN}": [np.nan] * 3 + [0.0] * 4})
+EMISSIONS = pd.DataFrame({
+    "period": PERIODS, NAK: [50.0, 50.0, 50.0, 40.0, 40.0, 40.0, 40.0],
+    UN: [np.nan] * 3 + [37.32, 46.12, 31.01, 51.57],
+    f"Δ {UN}": [np.nan] * 3 + [-2.68, 6.12, -8.99, 11.57]})
+
+
+def _saved(monkeypatch, tmp_path, tables):
+    """Each chart of a comparison of ``tables`` (years :data:`YEARS`) as saved by the
+    real :func:`static.save_figure` (PNG, 150 dpi), by key."""
+    monkeypatch.setattr(static, "read_tables", lambda folder: tables)
+    monkeypatch.setattr(static, "period_years", lambda folder: YEARS)
+    save, figs = static.save_figure, {}
+
+    def keep(plt_, fig, folder, key, fmt, dpi):
+        figs[key] = fig
+        return save(plt_, fig, folder, key, fmt, dpi)
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_compare_static(tmp_path, tmp_path, "png")
+    return figs
+
+
+def test_no_tick_label_is_cut_at_the_image_edge(monkeypatch, tmp_path):
+    """F1: the level chart's first label, :data:`FIRST` (37 characters: not wrapped),
+    rotated 45° and right-aligned at the first tick, hangs left of it by about its
+    length times cos 45°; the figure was laid out once, at 100 dpi and before the y
+    labels got their separators, so in the 150-dpi PNG it began left of x = 0 ('2026
+    (2026-28; ...', its 'p' cut). Now, drawn as saved (150 dpi), every tick label of
+    every chart (level, change) lies inside the figure: 0 <= x0, x1 <= width, 0 <= y0,
+    y1 <= height, in pixels."""
+    figs = _saved(monkeypatch, tmp_path, {"cashflow": CASHFLOW, "emissions": EMISSIONS})
+    assert {"cashflow", "emissions-delta"} <= set(figs)
+    ticks = [t.get_text() for t in figs["cashflow"].axes[0].get_xticklabels()]
+    assert ticks[0] == FIRST and len(FIRST) == 37
+    out = {}
+    for key, fig in figs.items():
+        FigureCanvasAgg(fig)  # saved and closed: a canvas to draw it on again
+        fig.set_dpi(150)  # as saved: text is wider at 150 dpi than at 100 (hinting)
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        w, h = fig.bbox.width, fig.bbox.height
+        for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):
+            lo, hi = sorted(axis.get_view_interval())
+            # the labels drawn: of the ticks in the view (the locator gives more)
+            for at, t in zip(axis.get_majorticklocs(), axis.get_ticklabels(), strict=True):
+                b = t.get_window_extent(r)
+                if lo <= at <= hi and t.get_text() and not (
+                        b.x0 >= 0 and b.y0 >= 0 and b.x1 <= w and b.y1 <= h):
+                    out[key, t.get_text()] = (round(b.x0), round(b.y0))
+    assert out == {}
+
+
+def test_a_change_chart_names_the_rows_it_left_out(monkeypatch, tmp_path):
+    """F4: the emissions change chart drops p2026, p2029 and p2030, whose only Δ (the
+    uneven run's) is blank, and drew p2031-p2046 with no sign of them. Its title (PNG and
+    HTML) now ends '(p2026, p2029, p2030 not compared, in the table)': 3 periods, in a
+    table by period alone; so too with an item column of one value (co2 / k t/yr), as
+    ``chainopt compare`` writes emissions. Rows of more than one item are counted: the
+    same with a product column and a second product (2 x 3 = 6 blank rows) says '(6 rows
+    not compared, in the table)'. The cash-flow change chart, every Δ blank or 0, is
+    still not drawn; a table without a blank Δ keeps its title as it was."""
+    from chainopt.report.html import _delta_figure
+
+    note = " (p2026, p2029, p2030 not compared, in the table)"
+    assert charts.delta_title(EMISSIONS, "Emissions") == "Emissions" + note
+    two = pd.concat([EMISSIONS.assign(product=p) for p in ("hdpe", "urea")],
+                    ignore_index=True)[["product", *EMISSIONS.columns]]
+    co2 = EMISSIONS.assign(emission="co2", unit="k t/yr")[["emission", "unit",
+                                                           *EMISSIONS.columns]]
+    assert charts.delta_title(co2, "E") == "E" + note
+    assert charts.delta_title(two, "E") == "E (6 rows not compared, in the table)"
+    assert charts.delta_title(EMISSIONS.iloc[3:], "E") == "E"
+    figs = _saved(monkeypatch, tmp_path, {"cashflow": CASHFLOW, "emissions": EMISSIONS})
+    assert "cashflow-delta" not in figs
+    title = figs["emissions-delta"]._suptitle.get_text().replace("\n", " ")
+    assert title.endswith(f": change against the base{note}")
+    d = _delta_figure(EMISSIONS, "Emissions", years=YEARS)
+    assert d.layout.title.text.replace("<br>", " ") == "Emissions" + note
+
+
+def test_a_runs_projects_have_hatches_that_read_in_a_legend():
+    """F5: a run's third project was hatched '..' (dots), which in the legend's small
+    swatch read as a plain patch, like its first. The hatches are now lines: plain,
+    '//', 'xx', '\\\\\\\\', '++' in the PNG, the same shapes ('/', 'x', '\\\\', '+') as
+    the HTML's patterns, one list; no dots in either, all different."""
+    marks = charts.SERIES_MARKS
+    assert [m[0] for m in marks] == ["", "//", "xx", "\\\\", "++"]
+    assert [m[2] for m in marks] == ["", "/", "x", "\\", "+"]
+    assert all(m[0] == m[2] * 2 for m in marks)  # the PNG's hatch: the HTML's, doubled
+    assert not any("." in m[0] + m[2] for m in marks)
