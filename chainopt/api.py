@@ -1438,7 +1438,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")
             _csv(tor)(tmp / "tornado.csv")
-            fig.savefig(tmp / "tornado.png", dpi=120)
+            fig.savefig(tmp / "tornado.png", dpi=risk.DPI)
             (tmp / SENSITIVITY_RECORD).write_text(json.dumps(record, indent=1,
                                                              sort_keys=True) + "\n")
 
@@ -1496,7 +1496,7 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         try:  # both or neither, as they are one answer
             write_files([(sweep_folder / "projects_mc.csv", _csv(mc)),
                          (sweep_folder / "projects_mc.png",
-                          lambda tmp: fig.savefig(tmp, dpi=120, format="png"))])
+                          lambda tmp: fig.savefig(tmp, dpi=risk.DPI, format="png"))])
         finally:
             plt.close(fig)
     out_tables["monte_carlo"] = mc

@@ -553,6 +553,45 @@ def thousands(fig: Figure) -> Figure:
     return fig
 
 
+def tight(fig, rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)):
+    """``fig`` to be laid out tight (matplotlib's tight layout within ``rect``, figure
+    fractions) when it is saved (:func:`fit`), after its numbers got their separators:
+    laid out at once, before :func:`thousands` widened its tick labels
+    ('15000' -> '15,000'), a comparison's first rotated period label ran off the image."""
+    fig.set_layout_engine("tight", rect=rect)
+    return fig
+
+
+def drawn_inside(fig) -> bool:
+    """Whether everything ``fig`` draws (its tight box: tick labels, titles, legends) lies
+    inside the image, once drawn."""
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    w, h = fig.get_size_inches()
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w and box.y1 <= h
+
+
+def fit(fig, passes: int = 4):
+    """Lay out ``fig`` (:func:`tight`) again until everything it draws lies inside the
+    image (:func:`drawn_inside`), at most ``passes`` times, then keep that layout. One
+    pass is not enough for slanted tick labels: the layout sizes each margin from where
+    the labels reach out of the axes, but narrowing the axes for the legend on its right
+    moves the first tick, and the label hanging left of it (rotated 45°, right-aligned),
+    further left: 'p2026 (2026-28; mp2_unsplit: 2026-30)' started left of the image.
+    Each pass moves the margin by what still reaches out; a figure without the tight
+    layout (the one-pager's fixed panels) is left as it is."""
+    # lazy: matplotlib is slow to import; only static charts need it
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    if not isinstance(fig.get_layout_engine(), TightLayoutEngine):
+        return fig
+    for _ in range(passes):  # each draw runs the layout once
+        if drawn_inside(fig):
+            break
+    fig.set_layout_engine("none")  # the layout checked is the layout saved
+    return fig
+
+
 def in_one_unit(df: pd.DataFrame, index: str, value: str, unit: pd.Series,
                 periods: list[str]) -> tuple[pd.DataFrame, str, list[str]]:
     """``df``'s ``value`` by ``index`` (rows) and period (columns), in one unit only, as

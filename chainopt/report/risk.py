@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.report import numbers
-from chainopt.report.charts import thousands
+from chainopt.report.charts import TITLE_WIDTH, fit, thousands, tight, wrapped
 from chainopt.report.economics import range_open
 
 
@@ -67,7 +67,9 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
     ax.axvline(0, color="#888", lw=0.6, ls=":")
     ax.set_yticks(y, [_txt(f"{r.driver}: {r.meaning}") for r in df.itertuples()], fontsize=9)
     ax.set_xlabel("incremental NPV (MUSD); red: driver low, green: driver high")
-    ax.set_title(_txt(title), fontsize=11)
+    # over the figure, not the axes a long driver label narrows: centred over those it
+    # ran off the image
+    fig.suptitle(_txt(wrapped(title, TITLE_WIDTH)), fontsize=11)
     ends = df[["npv_low_musd", "npv_high_musd", "npv_low_from_musd", "npv_low_to_musd",
                "npv_high_from_musd", "npv_high_to_musd"]].to_numpy(float)
     lo, hi = float(np.nanmin(ends, initial=base)), float(np.nanmax(ends, initial=base))
@@ -76,8 +78,7 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
                     or range_open(ends[:, 5] - ends[:, 4], ends[:, 1], objective).any())
     pad = (0.45 if whiskers else 0.25) * (hi - lo or 1.0)
     ax.set_xlim(lo - pad, hi + pad)
-    fig.tight_layout()
-    return thousands(fig)
+    return laid_out(fig)
 
 
 def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
@@ -99,6 +100,18 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
     ax.set_xlabel("incremental NPV (MUSD): P10-P90, dot = P50")
     ax2.set_xlim(0, 1.25)
     ax2.set_xlabel("probability built")
-    fig.suptitle(_txt(title), fontsize=11)
-    fig.tight_layout()
-    return thousands(fig)
+    fig.suptitle(_txt(wrapped(title, TITLE_WIDTH)), fontsize=11)
+    return laid_out(fig)
+
+
+#: the resolution the sensitivity and Monte Carlo charts are saved at
+DPI = 120
+
+
+def laid_out(fig):
+    """``fig`` with thousands separators (:func:`chainopt.report.charts.thousands`), laid
+    out at :data:`DPI`, the resolution it is saved at, until nothing it draws is cut at
+    the image's edge (:func:`chainopt.report.charts.fit`: a long driver label or title
+    ran off a layout made once)."""
+    fig.set_dpi(DPI)
+    return fit(tight(thousands(fig)))

@@ -51,49 +51,10 @@ def _txt(s: object) -> str:
     return str(s).replace("$", r"\$")
 
 
-def tight(fig, rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)):
-    """``fig`` to be laid out tight (matplotlib's tight layout within ``rect``, figure
-    fractions) when it is saved (:func:`fit`), after its numbers got their separators:
-    laid out at once, before :func:`charts.thousands` widened its tick labels
-    ('15000' -> '15,000'), a comparison's first rotated period label ran off the image."""
-    fig.set_layout_engine("tight", rect=rect)
-    return fig
-
-
-def drawn_inside(fig) -> bool:
-    """Whether everything ``fig`` draws (its tight box: tick labels, titles, legends) lies
-    inside the image, once drawn."""
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
-    w, h = fig.get_size_inches()
-    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w and box.y1 <= h
-
-
-def fit(fig, passes: int = 4):
-    """Lay out ``fig`` (:func:`tight`) again until everything it draws lies inside the
-    image (:func:`drawn_inside`), at most ``passes`` times, then keep that layout. One
-    pass is not enough for slanted tick labels: the layout sizes each margin from where
-    the labels reach out of the axes, but narrowing the axes for the legend on its right
-    moves the first tick, and the label hanging left of it (rotated 45°, right-aligned),
-    further left: 'p2026 (2026-28; mp2_unsplit: 2026-30)' started left of the image.
-    Each pass moves the margin by what still reaches out; a figure without the tight
-    layout (the one-pager's fixed panels) is left as it is."""
-    # lazy: matplotlib is slow to import; only static charts need it
-    from matplotlib.layout_engine import TightLayoutEngine
-
-    if not isinstance(fig.get_layout_engine(), TightLayoutEngine):
-        return fig
-    for _ in range(passes):  # each draw runs the layout once
-        if drawn_inside(fig):
-            break
-    fig.set_layout_engine("none")  # the layout checked is the layout saved
-    return fig
-
-
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:
     """Write ``fig`` as ``folder/report-<file_key(key)>.<fmt>`` and close it, its numbers
     with thousands separators and laid out so that nothing is cut at its edge
-    (:func:`fit`).
+    (:func:`chainopt.report.charts.fit`).
 
     Rendered into a temporary file in the same folder and renamed over the target
     (:func:`chainopt.atomic.write_file`), so a link planted as ``report-*.png`` is
@@ -107,7 +68,7 @@ def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> 
         meta = {"Date": None} if fmt == "svg" else None
         if dpi:  # laid out at the dpi it is drawn at: text is wider at 150 than at 100 dpi
             fig.set_dpi(dpi)  # (hinting: a 37-character label 1.54 in against 1.44 in)
-        fit(charts.thousands(fig))
+        charts.fit(charts.thousands(fig))
         write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta))
     finally:
         plt.close(fig)
@@ -137,14 +98,14 @@ def _bars(plt, pivot: pd.DataFrame, title: str, ylabel: str, stacked: bool):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("period (years)")
     legend_outside(ax, fontsize=8)
-    return tight(fig)
+    return charts.tight(fig)
 
 
 def legend_outside(ax, **kw):
     """The legend of ``ax`` right of its axes box, never over the bars and lines (a
     comparison's cash-flow chart has two entries per project: 20 hid its construction
     years; a change chart's legend, placed by matplotlib's 'best' inside the axes,
-    covered the ends of its bars); the tight layout (:func:`tight`) then narrows the
+    covered the ends of its bars); the tight layout (:func:`charts.tight`) then narrows the
     axes to make room for it. (The map's, whose colour bar is on its right, goes below it:
     :func:`_map`; the one-pager's under its cash-flow chart.)"""
     return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kw)
@@ -295,7 +256,7 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     ax.set_title(f"Sites and routes, period {_txt(label or period)}: width = flow by mass, "
                  "colour = utilisation, dash = mode (outlines: Natural Earth)")
     # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
-    return tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
+    return charts.tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
 
 
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
@@ -344,7 +305,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
         ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
         ax.set_title(_txt(charts.BINDING_TITLE))
         ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
-        tight(fig)
+        charts.tight(fig)
         figs.append(("binding", fig))
     written = []
     for key, fig in figs:
@@ -420,7 +381,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
     written = []
 
     def save(fig, key: str) -> None:
-        tight(fig)
+        charts.tight(fig)
         written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
 
     tables = read_tables(folder)

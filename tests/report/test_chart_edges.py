@@ -129,3 +129,34 @@ def test_a_runs_projects_have_hatches_that_read_in_a_legend():
     assert [m[2] for m in marks] == ["", "/", "x", "\\", "+"]
     assert all(m[0] == m[2] * 2 for m in marks)  # the PNG's hatch: the HTML's, doubled
     assert not any("." in m[0] + m[2] for m in marks)
+
+
+def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
+    """The tornado and Monte Carlo charts were laid out once (``tight_layout``) before
+    their numbers got separators and at another dpi than they are saved at (120), as the
+    comparison charts were (F1). A driver whose meaning runs to 90 characters, a project
+    name of 60 and a title of 152 (wrapped at charts.TITLE_WIDTH, 95, as the comparison
+    charts' titles are: one line ran 1,486 px wide in a figure of 1,200): laid out at
+    risk.DPI until drawn inside (:func:`chainopt.report.charts.fit`), every text of each
+    figure lies within it."""
+    import matplotlib.pyplot as plt
+
+    from chainopt.report import risk
+
+    row = {"driver": "price", "meaning": "factor on the product prices " * 3,
+           "base_value": 1.0, "low_value": 0.8, "high_value": 1.2, "npv_base_musd": 2.0,
+           "npv_low_musd": -1200.0, "npv_high_musd": 3500.0, "swing_musd": 4700.0,
+           "npv_base_from_musd": 2.0, "npv_base_to_musd": 2.0,
+           "npv_low_from_musd": -1200.0, "npv_low_to_musd": -1200.0,
+           "npv_high_from_musd": 3500.0, "npv_high_to_musd": 3500.0}
+    title = "a title " * 19
+    mc = pd.DataFrame({"project": ["a_project_name_that_goes_on_and_on_" + "x" * 25],
+                       "p10_musd": [-15000.0], "p50_musd": [1200.0], "p90_musd": [25000.0],
+                       "p_built": [0.5]})
+    for fig in (risk.tornado_figure(pd.DataFrame([row]), title, plt, objective=5.0),
+                risk.monte_carlo_figure(mc, title, plt)):
+        try:
+            assert fig.dpi == risk.DPI
+            assert charts.drawn_inside(fig)
+        finally:
+            plt.close(fig)
