@@ -253,7 +253,8 @@ def irr(flows: np.ndarray) -> float | None:
     near it); if there is none, the only root when there is exactly one (a
     borrowing-type stream, money received first: the rate it pays); else None
     (:func:`irr_note` says why). Flows that start with an outflow and are still worth
-    more than 0 at the scan's top, 1,000 %, fall through 0 above it (their NPV tends to
+    more than 0 at the scan's top, 1,001 % (a step beyond the 1,000 % the notes name),
+    fall through 0 above it (their NPV tends to
     the first flow as the rate grows): their IRR is beyond the scan, None, even where
     the scan finds a rising root (-0.0568, +0.9716, -1 rises through 0 at 10 % and
     falls at 1,500 %: not 10 %, at which the NPV turns positive). A rate given with

@@ -72,11 +72,12 @@ def signed(v: float) -> str:
 
 def percent(v: object) -> str:
     """A rate (a fraction: 0.238) as a percentage with one decimal (``23.8%``; 6.0 is
-    ``600.0%``); '' when not a finite number; noise (:data:`NOISE`) is ``0.0%``."""
+    ``600.0%``, 10.005 ``1,000.5%``, grouped as the IRR notes write it: review out31
+    F5); '' when not a finite number; noise (:data:`NOISE`) is ``0.0%``."""
     v = _scalar(v)
     if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
         return ""
-    return no_minus_zero(f"{(0.0 if abs(v) <= NOISE else v):.1%}")
+    return no_minus_zero(f"{(0.0 if abs(v) <= NOISE else v):,.1%}")
 
 
 def share(v: float) -> str:

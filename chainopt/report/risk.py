@@ -6,12 +6,14 @@ into the sensitivity folder and into the deck. No Pyomo, no solver.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
 from chainopt.report import numbers
-from chainopt.report.charts import TITLE_WIDTH, fit, thousands, tight, wrapped
-from chainopt.report.economics import range_open
+from chainopt.report.charts import TICK_WIDTH, TITLE_WIDTH, fit, thousands, tight, wrapped
+from chainopt.report.economics import SOLVER_SHARE, range_open
 
 
 def _txt(s: object) -> str:
@@ -29,6 +31,15 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
     bar but that note. A driver with the same NPV at both ends has one label, "no
     change (12.2 at 0 and 20)" where that is the base NPV (the driver does not move it).
     Numbers as the README's rule writes them (:mod:`numbers`)."""
+    def alike(p: float, q: float) -> bool:
+        """The same NPV, or both blank: apart by no more than the solvers' tolerance
+        (:data:`chainopt.report.economics.SOLVER_SHARE` of the objective, and 1e-9 of
+        the values)."""
+        if p != p or q != q:
+            return p != p and q != q
+        tol = max(SOLVER_SHARE * abs(objective), 1e-9 * max(abs(p), abs(q), 1.0))
+        return abs(p - q) <= tol
+
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.7 * len(df) + 1.5)))
     if df.empty:
         ax.axis("off")
@@ -48,8 +59,10 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
         # values of the driver that does not move it, "no change (12.2 at 0 and 20)"
         # (both were drawn at the base and ran into each other), at one value (a
         # discount rate of 0 at ±20 %) "2.000 (at 0)"
-        same = all(p == q or (p != p and q != q) for i, (p, q) in enumerate(zip(
-            low, high, strict=True)) if i not in (1, 2))
+        # (alike within the solvers' tolerance: the range ends of a driver that does not
+        # move the NPV differ by float noise, 2e-12, and drew two labels on one spot)
+        same = all(alike(p, q) for i, (p, q) in enumerate(zip(low, high, strict=True))
+                   if i not in (1, 2))
         both = same and low[2] != high[2]  # two values of the driver, one NPV
         for v, col, x, a, b in [low] if same else [low, high]:
             ax.barh(yi, v - base, left=base, color=col, height=0.6)
@@ -59,7 +72,7 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
                 label = f"{label} ({numbers.number(a)} to {numbers.number(b)})"
                 end = b if v >= base else a
             at = f"{low[2]:.3g} and {high[2]:.3g}" if both else f"{x:.3g}"
-            text = (f"no change ({label} at {at})" if both and v == base
+            text = (f"no change ({label} at {at})" if both and alike(v, base)
                     else f"{label} (at {at})")
             ax.text(end, yi, f" {text} ", va="center",
                     ha="left" if v >= base else "right", fontsize=8)
@@ -76,7 +89,9 @@ def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):
     # room for the labels, longer with a range
     whiskers = bool(range_open(ends[:, 3] - ends[:, 2], ends[:, 0], objective).any()
                     or range_open(ends[:, 5] - ends[:, 4], ends[:, 1], objective).any())
-    pad = (0.45 if whiskers else 0.25) * (hi - lo or 1.0)
+    # a span of float noise (every driver leaves the NPV as it is) is none: ticks 1e-12
+    # apart all read 12.2827
+    pad = (0.45 if whiskers else 0.25) * (hi - lo if not alike(hi, lo) else 1.0)
     ax.set_xlim(lo - pad, hi + pad)
     return laid_out(fig)
 
@@ -96,7 +111,10 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
                 va="center", fontsize=8)
         ax2.barh(yi, r.p_built, color="#31a354")
         ax2.text(r.p_built, yi, f" {numbers.share(r.p_built)}", va="center", fontsize=8)
-    ax.set_yticks(y, [_txt(p) for p in df["project"]])
+    # a name of up to 100 characters (names.MAX_LENGTH) in lines of TICK_WIDTH, broken
+    # inside the word if need be: kept whole it squeezed the plot to nothing and was cut
+    ax.set_yticks(y, [_txt("\n".join(textwrap.wrap(str(p), TICK_WIDTH)))
+                      for p in df["project"]])
     ax.set_xlabel("incremental NPV (MUSD): P10-P90, dot = P50")
     ax2.set_xlim(0, 1.25)
     ax2.set_xlabel("probability built")

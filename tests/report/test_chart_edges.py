@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg", force=True)
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from chainopt.report import charts, static
@@ -119,6 +120,34 @@ def test_a_change_chart_names_the_rows_it_left_out(monkeypatch, tmp_path):
     assert d.layout.title.text.replace("<br>", " ") == "Emissions" + note
 
 
+def test_a_change_chart_counts_the_partly_compared_rows_its_top_leaves_out():
+    """Review out31 F2: three runs, a base and two against it; 25 products, each with a
+    change in one run (Δ a = 1 .. 25, Δ b = 0), and 30 more products with no change where
+    run a is compared (Δ a = 0) and run b is not (Δ b blank). The chart draws the top 20:
+    the 20 largest changes, no partly-blank row; its title said '(the 20 largest of 25
+    changes; all in the table)' and nothing of the 30 rows whose × marks were missing.
+    Now it adds '(30 more rows partly not compared, in the table)'. With 12 changes only,
+    the top keeps 12 + 8 of the 30: '(22 more rows partly not compared, in the table)';
+    with 5 partly-blank rows, 12 + 5 <= 20: nothing is left out, nothing said."""
+    def table(changes: int, partly: int) -> pd.DataFrame:
+        n = changes + partly
+        return pd.DataFrame({
+            "product": [f"c{k}" for k in range(n)], "base": [100.0] * n,
+            "a": [100.0 + k + 1 for k in range(changes)] + [100.0] * partly,
+            "b": [100.0] * changes + [np.nan] * partly,
+            "Δ a": [float(k + 1) for k in range(changes)] + [0.0] * partly,
+            "Δ b": [0.0] * changes + [np.nan] * partly})
+
+    assert len(charts.top_deltas(table(25, 30))) == 20
+    assert charts.delta_title(table(25, 30), "P") == (
+        "P (the 20 largest of 25 changes; all in the table) (30 more rows partly not "
+        "compared, in the table)")
+    assert charts.delta_title(table(12, 30), "P") == (
+        "P (22 more rows partly not compared, in the table)")
+    assert charts.delta_title(table(12, 5), "P") == "P"
+    assert len(charts.top_deltas(table(12, 5))) == 17
+
+
 def test_a_runs_projects_have_hatches_that_read_in_a_legend():
     """F5: a run's third project was hatched '..' (dots), which in the legend's small
     swatch read as a plain patch, like its first. The hatches are now lines: plain,
@@ -135,8 +164,9 @@ def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
     """The tornado and Monte Carlo charts were laid out once (``tight_layout``) before
     their numbers got separators and at another dpi than they are saved at (120), as the
     comparison charts were (F1). A driver whose meaning runs to 90 characters, a project
-    name of 60 and a title of 152 (wrapped at charts.TITLE_WIDTH, 95, as the comparison
-    charts' titles are: one line ran 1,486 px wide in a figure of 1,200): laid out at
+    name of 100 (in lines of charts.TICK_WIDTH) and a title of 152 (wrapped at
+    charts.TITLE_WIDTH, 95, as the comparison charts' titles are: one line ran 1,486 px
+    wide in a figure of 1,200): laid out at
     risk.DPI until drawn inside (:func:`chainopt.report.charts.fit`), every text of each
     figure lies within it."""
     import matplotlib.pyplot as plt
@@ -150,7 +180,7 @@ def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
            "npv_low_from_musd": -1200.0, "npv_low_to_musd": -1200.0,
            "npv_high_from_musd": 3500.0, "npv_high_to_musd": 3500.0}
     title = "a title " * 19
-    mc = pd.DataFrame({"project": ["a_project_name_that_goes_on_and_on_" + "x" * 25],
+    mc = pd.DataFrame({"project": ["a_project_name_that_goes_on_and_on_" + "x" * 65],
                        "p10_musd": [-15000.0], "p50_musd": [1200.0], "p90_musd": [25000.0],
                        "p_built": [0.5]})
     for fig in (risk.tornado_figure(pd.DataFrame([row]), title, plt, objective=5.0),
@@ -158,5 +188,36 @@ def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
         try:
             assert fig.dpi == risk.DPI
             assert charts.drawn_inside(fig)
+            # the plot keeps a third of the width (a 100-character name, kept on one
+            # line, left the Monte Carlo's NPV axes 10 px of 1,320: review out31 F4)
+            assert fig.axes[0].get_window_extent().width > fig.bbox.width / 3
         finally:
             plt.close(fig)
+
+
+def test_a_driver_that_moves_nothing_has_one_label_despite_float_noise():
+    """Review out31 F1: a driver that leaves the NPV at its base (12.28273721 at 0.8 and
+    at 1.2) had range ends 12.282737213588916 and 12.282737213587097, 2e-12 apart (two
+    solves' float noise), compared exactly: two labels on one spot, '12.3 (at 0.8)' over
+    '12.3 (at 1.2)', and with only such drivers an x axis 4.5e-12 wide whose ticks all
+    read 12.2827. Alike within the solvers' tolerance (1e-6 of the objective, 50 here),
+    it has the README's one label, 'no change (12.3 at 0.8 and 1.2)', and the axis spans
+    0.25 either side of the base (the pad of an axis without a span, 0.25 x 1)."""
+    import matplotlib.pyplot as plt
+
+    from chainopt.report import risk
+
+    v = 12.28273721
+    row = {"driver": "feed", "meaning": "factor on the feed prices", "base_value": 1.0,
+           "low_value": 0.8, "high_value": 1.2, "npv_base_musd": v, "npv_low_musd": v,
+           "npv_high_musd": v, "swing_musd": 0.0, "npv_base_from_musd": v,
+           "npv_base_to_musd": v, "npv_low_from_musd": v,
+           "npv_low_to_musd": 12.282737213588916, "npv_high_from_musd": v,
+           "npv_high_to_musd": 12.282737213587097}
+    fig = risk.tornado_figure(pd.DataFrame([row]), "t", plt, objective=50.0)
+    try:
+        ax = fig.axes[0]
+        assert [t.get_text().strip() for t in ax.texts] == ["no change (12.3 at 0.8 and 1.2)"]
+        assert ax.get_xlim() == pytest.approx((v - 0.25, v + 0.25))
+    finally:
+        plt.close(fig)

@@ -50,6 +50,8 @@ def test_the_rule():
     assert n(float("nan")) == n(None) == "" and n(6000) == "6,000"
     assert numbers.cell("year", 2026.0) == "2026" and numbers.cell("NPV", 2026.0) == "2,026.0"
     assert numbers.percent(-2.58e-06) == "0.0%" and numbers.percent(0.142) == "14.2%"
+    # grouped as the IRR notes write rates: 10.005 is 1,000.5 % (review out31 F5)
+    assert numbers.percent(10.005) == "1,000.5%" and numbers.percent(6.0) == "600.0%"
     assert numbers.signed(12.34) == "+12.3" and numbers.signed(-1e-9) == "0"
 
 
