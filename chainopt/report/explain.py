@@ -167,6 +167,11 @@ class Years:
             return span
         return f"{span} ({years_text(self.spans[ps[0]][0], self.spans[ps[-1]][1])})"
 
+    def over(self, periods: list[str], order: list[str]) -> str:
+        """``periods`` merged over consecutive ``order`` (:func:`spans`), each span as
+        :meth:`span` writes it: ``p2026-p2029 (2026-2030), p2036``."""
+        return ", ".join(self.span(s, order) for s in spans(periods, order))
+
     def _original(self, original: str) -> str:
         ps = self.parts[original]
         first, end = self.spans[ps[0]][0], self.spans[ps[-1]][1]
@@ -296,8 +301,8 @@ def binding_lines(constraints: pd.DataFrame, order: list[str], top: int = 10,
         if all(flat):
             note = f" (only for less room: one {q}/yr more is worth less)"
         elif any(flat):
-            where = ", ".join(years.span(s, order) for s in spans(
-                [per_text[i] for i, f in zip(part, flat, strict=True) if f], order))
+            where = years.over([per_text[i] for i, f in zip(part, flat, strict=True)
+                                 if f], order)
             note = f" (in {where} only for less room: one {q}/yr more is worth less)"
         lines.append(f"{what} binds{when}: {verb} is worth {value} {unit}{note}")
     if len(groups) > top:
@@ -329,8 +334,7 @@ def _also_at_limit(constraints: pd.DataFrame, periods: set[str], cap, order: lis
     shown = []
     for rows in distinct_constraints(z)[:top]:
         row = z.iloc[rows[0]]
-        when = ", ".join(years.span(s, order)
-                         for s in spans(list(z["period"].astype(str).iloc[rows]), order))
+        when = years.over(list(z["period"].astype(str).iloc[rows]), order)
         shown.append(f"{describe(row['family'], row['key'], row.get('kind'), row.get('side'))}"
                      f"{f' in {when}' if when else ''}")
     return [f"also at its limit, with a value of 0 (a degenerate optimum: a limit above "
@@ -1076,14 +1080,13 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
             t[0] not in why, float(t[1]["improvement_needed"].iloc[0])))[:top]:
         row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
         what = describe(row["family"], row["key"])
-        unused = ", ".join(years.span(s, order) for s in spans(list(g["period"]), order))
+        unused = years.over(list(g["period"]), order)
         if row["_base"] in why:
             lines.append(f"{what}: unused in {unused}: it can never run, as "
                          f"{why[row['_base']]}")
             continue
         if need[0] <= 1e-9:
-            tie = ", ".join(years.span(s, order)
-                            for s in spans(list(g.loc[need <= 1e-9, "period"]), order))
+            tie = years.over(list(g.loc[need <= 1e-9, "period"]), order)
             lines.append(f"{what}: unused in {unused}, though as good as the modes in use "
                          f"(a tie{'' if tie == unused else ' in ' + tie})")
             continue

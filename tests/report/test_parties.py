@@ -1768,17 +1768,17 @@ def test_a_scenario_that_changes_only_party_tables_has_no_inputs_line(tmp_path):
 
 
 def _compare_optional(folder: Path, tables: dict, projects: list[str],
-                      forced: str | None = None) -> dict:
-    """Five one-year periods from 2026 at 10 % (a MIP gap of 1e-9), ``tables`` written
-    to ``folder``/case and compared with ``projects`` made optional (``forced``: forced
-    in that period); the sections."""
+                      forced: str | None = None, periods: list[dict] | None = None) -> dict:
+    """``periods`` (default: five one-year periods from 2026) at 10 % (a MIP gap of
+    1e-9), ``tables`` written to ``folder``/case and compared with ``projects`` made
+    optional (``forced``: forced in that period); the sections."""
     import yaml
 
     from chainopt import api
     from tests.toycase import write_case
 
-    periods = [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
-               for k in range(5)]
+    periods = periods or [{"period": f"p{k + 1}", "start_year": 2026 + k, "length_yr": 1}
+                          for k in range(5)]
     case = write_case(folder / "case", tables, discount_rate=0.1, solver={"mip_gap": 1e-9},
                       periods=periods)
     scen = folder / "scenario.yaml"
@@ -2116,12 +2116,9 @@ def test_compare_notes_the_reviewers_e8_by_hand(tmp_path):
     - 115.811 = -24.951 (its peak funding): 'out of pocket again in 2030: ...'. No
     repayment inside the horizon: no DSCR, said in each row's note (F7). The bank's
     payback note names the settlement (F6)."""
-    import yaml
+    from tests.toycase import FEED_TO_PRODUCT
 
-    from chainopt import api
-    from tests.toycase import FEED_TO_PRODUCT, write_case
-
-    case = write_case(tmp_path / "case", {
+    sections = _compare_optional(tmp_path, {
         **FEED_TO_PRODUCT,
         "units": "unit,site,process,capacity_k_per_yr,project\nnew,plant,make,150,pj",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,"
@@ -2131,12 +2128,8 @@ def test_compare_notes_the_reviewers_e8_by_hand(tmp_path):
         "project_finance": "project,debt_share,interest_rate,tenor_yr,grace_yr,repayment,"
                            "lender,idc\npj,0.95,0.20,10,5,annuity,bank,capitalised",
         "tax_regimes": "regime,profit_tax_rate,sites\nstd,0.2,",
-    }, discount_rate=0.1, periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
-                                   {"period": "p2", "start_year": 2027, "length_yr": 3}])
-    scen = tmp_path / "pj.yaml"
-    scen.write_text(yaml.safe_dump({"base": str(case), "changes": [
-        {"project": "pj", "state": "optional"}]}))
-    sections, _, _ = api.compare([str(case), str(scen)], out=tmp_path / "res")
+    }, ["pj"], periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                        {"period": "p2", "start_year": 2027, "length_yr": 3}])
     flows = sections["party_cashflows"]
     sp = flows[flows["party"] == "sp"].set_index("year")["flow_musd"]
     residual = 110 / 3.486852
