@@ -1161,11 +1161,18 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
 
 #: how the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`) is told
 #: from the others in its run's colour: (matplotlib hatch, matplotlib line style, plotly
-#: bar pattern, plotly line dash), repeating after 5; hatches of lines, each clearly
-#: itself in a legend's small swatch (dots, '..', read there as a plain patch)
+#: bar pattern, plotly line dash), repeating after 6; hatches of lines, each clearly
+#: itself in a legend's small swatch (dots, '..', read there as a plain patch), the line
+#: styles told apart in a swatch of :data:`SWATCH_LENGTH` (a long dash of (8, 3) filled
+#: the default swatch of 2 font sizes and read as solid: review out31 F7)
 SERIES_MARKS = (("", "-", "", "solid"), ("//", "--", "/", "dash"),
                 ("xx", ":", "x", "dot"), ("\\\\", "-.", "\\", "dashdot"),
-                ("++", (0, (8, 3)), "+", "longdash"))
+                ("++", (0, (8, 4)), "+", "longdash"),
+                ("--", (0, (8, 3, 1, 3)), "-", "longdashdot"))
+
+#: the length of a legend's line swatch, in font sizes, in a chart whose lines differ by
+#: style (:data:`SERIES_MARKS`): long enough for two periods of each pattern
+SWATCH_LENGTH = 5.0
 
 
 def cumulative_path(cf: pd.DataFrame, year: str = "year", cumulative: str = "cumulative_musd"

@@ -349,22 +349,32 @@ def _cashflow_chart(plt, df: pd.DataFrame, runs: list[str] | None = None):
     ax.set_ylabel("MUSD")
     ax.set_title(_txt(textwrap.fill(cs.title, 100)), fontsize=10)
     ax.tick_params(axis="x", rotation=45)
-    legend_outside(ax, fontsize=7)
+    legend_outside(ax, fontsize=7, handlelength=charts.SWATCH_LENGTH)
     return fig
 
 
 def mark_not_compared(ax, at: list[float], horizontal: bool) -> None:
     """An 'x' and the words :data:`charts.NOT_COMPARED` at 0 at each bar position of
     ``at``, where a bar would stand for a value not compared (a blank cell: no bar read
-    as a change of 0), with one legend entry."""
+    as a change of 0), with one legend entry. The words go on the side of 0 with more
+    room inside the axes: after the mark (right of it, or above) unless 0 lies in the
+    last quarter of the value axis, then before it (where every bar is negative, 0 is
+    the axis' end and the words ran across the spine into the legend: review out31 F3)."""
+    if not at:
+        return
+    # the value axis' limits as the bars drawn so far set them (autoscaled on asking)
+    low, high = ax.get_xlim() if horizontal else ax.get_ylim()
+    before = high > low and (0.0 - low) / (high - low) > 0.75
+    step = -5 if before else 5
     for i, pos in enumerate(at):
         xy = (0.0, pos) if horizontal else (pos, 0.0)
         ax.scatter(*xy, marker="x", color="#444444", s=28, zorder=4,
                    label=charts.NOT_COMPARED_LEGEND if i == 0 else None)
         ax.annotate(charts.NOT_COMPARED, xy, textcoords="offset points",
-                    xytext=(5, 0) if horizontal else (0, 5), fontsize=6, color="#444444",
-                    va="center" if horizontal else "bottom",
-                    ha="left" if horizontal else "center",
+                    xytext=(step, 0) if horizontal else (0, step), fontsize=6,
+                    color="#444444",
+                    va="center" if horizontal else ("top" if before else "bottom"),
+                    ha=("right" if before else "left") if horizontal else "center",
                     rotation=0 if horizontal else 90)
 
 

@@ -154,10 +154,72 @@ def test_a_runs_projects_have_hatches_that_read_in_a_legend():
     '//', 'xx', '\\\\\\\\', '++' in the PNG, the same shapes ('/', 'x', '\\\\', '+') as
     the HTML's patterns, one list; no dots in either, all different."""
     marks = charts.SERIES_MARKS
-    assert [m[0] for m in marks] == ["", "//", "xx", "\\\\", "++"]
-    assert [m[2] for m in marks] == ["", "/", "x", "\\", "+"]
+    assert [m[0] for m in marks] == ["", "//", "xx", "\\\\", "++", "--"]
+    assert [m[2] for m in marks] == ["", "/", "x", "\\", "+", "-"]
     assert all(m[0] == m[2] * 2 for m in marks)  # the PNG's hatch: the HTML's, doubled
     assert not any("." in m[0] + m[2] for m in marks)
+    # review out31 F7: six projects of one run (ru_all_projects has seven) in six
+    # different marks: the sixth repeated the first, hatch, line and dash alike
+    for column in range(4):
+        assert len({str(m[column]) for m in marks}) == len(marks)
+
+
+def test_a_long_dashed_line_shows_its_gaps_in_the_legend_swatch():
+    """Review out31 F7: the fifth project's long dash (8 on, 3 off, in line widths: 12 pt
+    and 4.5 pt at the default 1.5 pt) filled the default swatch of 2 font sizes (14 pt
+    at the legend's size 7) with one dash, so it read as solid. The cash-flow chart's
+    swatch is now SWATCH_LENGTH = 5 font sizes, 35 pt: longer than one whole period of
+    every dashed style plus its next dash (the longest, the sixth's 8, 3, 1, 3 and 8
+    again: 23 widths = 34.5 pt), so each shows a gap and a second dash."""
+    import matplotlib.pyplot as plt
+
+    lw = 1.5  # matplotlib's default line width, in points
+    swatch = charts.SWATCH_LENGTH * 7  # points at the chart's legend font size 7
+    for _, line, _, _ in charts.SERIES_MARKS:
+        if isinstance(line, tuple):
+            assert swatch > (sum(line[1]) + line[1][0]) * lw
+    cf = pd.DataFrame({"scenario": ["s"] * 12, "project": [f"p{k}" for k in range(6)] * 2,
+                       "year": [2030] * 6 + [2031] * 6,
+                       "net_musd": [-1.0] * 6 + [2.0] * 6,
+                       "cumulative_musd": [-1.0] * 6 + [1.0] * 6})
+    fig = static._cashflow_chart(plt, cf, ["s"])
+    try:
+        assert fig.axes[0].get_legend().handlelength == charts.SWATCH_LENGTH
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("horizontal", [True, False])
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_not_compared_words_stay_inside_the_axes(horizontal, sign):
+    """Review out31 F3: in a change chart whose every change is negative, 0 is the value
+    axis' right end (bars stick to 0), and the words 'not compared', written 5 pt after
+    the mark at 0, lay outside the axes, under the legend. They now go before the mark
+    when 0 lies in the last quarter of the axis: for bars of -3, -1 and a blank the
+    words end left of 0; for +3, +1 they start right of it. Either way every word lies
+    inside the axes box."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    try:
+        values = np.array([3.0, 1.0, np.nan]) * sign
+        pos = np.arange(3.0)
+        (ax.barh if horizontal else ax.bar)(pos, values, 0.8, label="Δ run")
+        static.mark_not_compared(ax, [2.0], horizontal=horizontal)
+        static.legend_outside(ax, fontsize=8)
+        charts.tight(fig)
+        FigureCanvasAgg(fig).draw()
+        box = ax.get_window_extent()
+        words = [t for t in ax.texts if t.get_text() == charts.NOT_COMPARED]
+        assert len(words) == 1
+        w = words[0].get_window_extent()
+        assert box.x0 - 0.5 <= w.x0 and w.x1 <= box.x1 + 0.5
+        assert box.y0 - 0.5 <= w.y0 and w.y1 <= box.y1 + 0.5
+        zero = ax.transData.transform((0.0, 0.0))[0 if horizontal else 1]
+        lo, hi = (w.x0, w.x1) if horizontal else (w.y0, w.y1)
+        assert (hi < zero) if sign < 0 else (lo > zero)
+    finally:
+        plt.close(fig)
 
 
 def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
