@@ -290,11 +290,20 @@ SCANNED = "-99 % to 1,000 %"
 IRR_RULE = "IRR: the largest rate at which the NPV falls through 0, its note where NPV > 0"
 
 
+#: the size of a yearly flow (MUSD, 0.001 USD) below which :func:`irr_and_note` takes it
+#: for 0
+NOISE_MUSD = 1e-9
+
+
 def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     """:func:`irr` and :func:`irr_note` of ``flows``: (rate, '' or where the NPV is
     positive) or (None, why)."""
     flows = np.asarray(flows, dtype=float)
-    nz = np.flatnonzero(np.abs(flows) > 1e-9)
+    # a flow of at most NOISE_MUSD is rounding noise, 0 (an incremental stream is a
+    # difference of two runs: 1e-12 left in a year read 'rate outside ...' where nothing
+    # came back, review s31 F4)
+    flows = np.where(np.abs(flows) > NOISE_MUSD, flows, 0.0)
+    nz = np.flatnonzero(flows)
     if len(nz) == 0:
         return None, "no cash flow"
     flows = flows[nz[0]:]

@@ -195,6 +195,13 @@ def test_roots_the_scan_cannot_see_are_not_denied(flows):
     # received first: x = 1/2000 again, a rising root
     ([-1.0, 2000.0], "rate above 1,000 %; NPV > 0 at every rate scanned, -99 % to 1,000 %"),
     ([1.0, -2000.0], "rate outside -99 % to 1,000 %"),
+    # review s31 F4: 1e-12 left of a difference of two runs is no money back (it read
+    # 'rate outside ...'), nor -1e-12 an outflow; 2e-9 MUSD is above the noise and
+    # counts: -100 then 2e-9, its root x = 5e10 beyond the scan
+    ([-100.0, 0.0, 0.0, 1e-12], "no inflow"),
+    ([100.0, 50.0, -1e-12], "no outflow"),
+    ([1e-12, -100.0, 0.0, -1e-12], "no inflow"),
+    ([-100.0, 2e-9], "rate outside -99 % to 1,000 %"),
 ])
 def test_each_reason_for_no_irr(flows, note):
     """The other reasons, each from a stream whose answer is plain by eye (comments)."""
