@@ -570,3 +570,45 @@ def test_a_comparison_workbook_holds_first_use_as_a_year_number(tmp_path):
         expected = ([(2033, "n"), (None, "n"), ("soon", "s")] if sheet == "economics"
                     else [(2033, "n"), ("soon", "s")])  # (not built: no project row)
         assert got == expected, (sheet, got)
+
+
+def test_a_scenario_on_a_workbook_names_its_sheets(tmp_path):
+    """A scenario on ``small.xlsx`` was told about ``markets.csv``, a file its user does
+    not have: a change's selector (``selector column 'market' does not exist in
+    markets.csv``), the effective case's problems (``markets.csv row chn/hdpe/1``) and
+    its warnings. Each now names the sheet, and the rows by key as for any scenario (a
+    row of the effective case is no row of the workbook once a change adds or removes
+    one). small_chain sells hdpe at ru_dom and chn; a floor of 100 above a cap of 5 is
+    refused at both rows; without its diesel and lpg markets nothing reaches tobolsk's
+    naphtha market (test_scenario's warning by key). The same scenario on the folder
+    still names the files."""
+    from chainopt import api
+
+    write_workbook(read_raw("small_chain"), tmp_path / "small.xlsx")
+    head = "name: s\nbase: small.xlsx\nchanges:\n"
+    (tmp_path / "sel.yaml").write_text(
+        head + "  - {table: markets, where: {market: x}, set: {price_usd_per_unit: 5}}\n")
+    with pytest.raises(InputError) as exc:
+        load_source(tmp_path / "sel.yaml")
+    (p,) = exc.value.problems
+    assert p.message == "selector column 'market' does not exist in the sheet markets"
+    assert p.hint.startswith("columns: site, commodity"), p.hint
+    (tmp_path / "floor.yaml").write_text(
+        head + "  - {table: markets, where: {commodity: hdpe}, "
+               "set: {min_k_per_yr: 100, max_k_per_yr: 5}}\n")
+    with pytest.raises(InputError) as exc:
+        load_source(tmp_path / "floor.yaml")
+    assert sorted(p.where.removeprefix(f"{tmp_path}/") for p in exc.value.problems) == [
+        "floor.yaml (effective case) sheet markets, row chn/hdpe/1, column min_k_per_yr",
+        "floor.yaml (effective case) sheet markets, row ru_dom/hdpe/1, column min_k_per_yr"]
+    (tmp_path / "cut.yaml").write_text(
+        head + "  - {table: markets, remove_rows: {commodity: [diesel, lpg]}}\n")
+    said = api.case_warnings(api.load_case(str(tmp_path / "cut.yaml")))
+    (naphtha,) = [w for w in said if "naphtha can reach tobolsk" in w]
+    assert naphtha.startswith("sheet markets, row tobolsk/naphtha/1: "), naphtha
+    assert not any(".csv" in w for w in said), said
+    (tmp_path / "folder.yaml").write_text(
+        (head + "  - {table: markets, where: {market: x}, set: {price_usd_per_unit: 5}}\n"
+         ).replace("small.xlsx", "small_chain"))
+    with pytest.raises(InputError, match=r"does not exist in markets\.csv"):
+        load_source(tmp_path / "folder.yaml")

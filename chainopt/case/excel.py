@@ -1033,9 +1033,17 @@ def workbook_words(text: str, locations: dict) -> str:
     file (``declare it in commodities.csv``: ``declare it in the sheet commodities``;
     ``markets.csv rows that sell nothing``: ``rows of the sheet markets ...``) and
     ``case.yaml`` (``the case sheet``)."""
+    return sheet_words(_ROWS_IN_TEXT.sub(lambda m: _rows_said(m, locations), text))
+
+
+def sheet_words(text: str) -> str:
+    """:func:`workbook_words` without the row numbers: each case table's file said as its
+    sheet, ``case.yaml`` as the case sheet, what to do as a workbook's user does it. For
+    a scenario on a workbook, whose rows are named by key (no row of the effective case
+    is a row of the workbook): ``selector column 'market' does not exist in the sheet
+    markets``."""
     for pattern, words in _FOLDER_WORDS:
         text = pattern.sub(words, text)
-    text = _ROWS_IN_TEXT.sub(lambda m: _rows_said(m, locations), text)
     text = _TABLE_ROWS.sub(lambda m: _file_said(m, "rows of the sheet {}"), text)
     text = _TABLE_FILE.sub(lambda m: _file_said(m, "the sheet {}"), text)
     return _CASE_FILE.sub("the case sheet", text)

@@ -82,7 +82,7 @@ import pandas as pd
 import yaml
 
 from chainopt.case.digest import scenario_digest
-from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook, workbook_words
+from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook, sheet_words, workbook_words
 from chainopt.case.load import embedded_cases, load_case, read_raw
 from chainopt.case.schema import (
     BY_PERIOD,
@@ -316,7 +316,14 @@ def resolve_chain(path: str | Path, _seen: tuple[Path, ...] = (),
     else:
         base_raw = read_raw(base)
         chain = [_case_entry(base)]
-    effective = apply_changes(base_raw, sc)
+    try:
+        effective = apply_changes(base_raw, sc)
+    except InputError as exc:
+        if not is_workbook(chain[0]["path"]):
+            raise
+        raise InputError([Problem(p.where, sheet_words(p.message),
+                                  sheet_words(p.hint) if p.hint else p.hint)
+                          for p in exc.problems]) from None
     chain = [*chain, {"kind": "scenario", "name": sc.name, "named": sc.named,
                       "path": sc.label, "description": sc.description,
                       "digest": scenario_digest(sc.name, sc.base, list(sc.changes))}]
@@ -365,8 +372,8 @@ def _validated(raw: RawCase, label: str) -> Case:
     try:
         return validate(raw)
     except InputError as exc:
-        raise InputError([Problem(f"{label} (effective case) {_by_key(raw, p.where)}",
-                                  _by_key(raw, p.message), _by_key(raw, p.hint))
+        raise InputError([Problem(f"{label} (effective case) {_said(raw, p.where)}",
+                                  _said(raw, p.message), _said(raw, p.hint))
                           for p in exc.problems]) from None
 
 
@@ -433,11 +440,12 @@ def recorded_changes(chain: object) -> list[tuple[str, object]]:
 _CSV_ROWS = re.compile(r"\b([a-z_]+)\.csv (rows?) (\d+(?:, \d+)*)")
 
 
-def _by_key(raw: RawCase, text: str) -> str:
+def _by_key(raw: RawCase, text: str, sheet: bool = False) -> str:
     """``markets.csv row 3`` in a message about the effective case ``raw`` said with the
-    row's key, ``markets.csv row b/fuel/1`` (``/period`` for an override): the effective
-    tables are in no file, so their row numbers (header = row 1) point at no line the
-    user can open once a scenario has added or removed rows."""
+    row's key, ``markets.csv row b/fuel/1`` (``/period`` for an override; ``sheet
+    markets, row b/fuel/1`` for a ``sheet`` of a workbook): the effective tables are in
+    no file, so their row numbers (header = row 1) point at no line the user can open
+    once a scenario has added or removed rows."""
     def by_key(m: re.Match) -> str:
         name = m[1]
         base = name.removesuffix(BY_PERIOD)
@@ -447,8 +455,18 @@ def _by_key(raw: RawCase, text: str) -> str:
             return m[0]
         key = (*TABLES[base].key, "period") if name != base else TABLES[base].key
         keys = _key_series(df.iloc[at], key, TABLES[base].column_map)
-        return f"{name}.csv {m[2]} {', '.join(keys)}"
+        return (f"sheet {name}, " if sheet else f"{name}.csv ") + f"{m[2]} {', '.join(keys)}"
     return _CSV_ROWS.sub(by_key, text)
+
+
+def _said(raw: RawCase, text: str) -> str:
+    """A message about the effective case ``raw`` of a scenario with its rows by key
+    (:func:`_by_key`), and, when the chain's case is a workbook, its tables as the
+    sheets (:func:`chainopt.case.excel.sheet_words`): ``sheet markets, row b/fuel/1``."""
+    chain = raw.scenario_chain
+    if chain and is_workbook(chain[0].get("path")):
+        return sheet_words(_by_key(raw, text, sheet=True))
+    return _by_key(raw, text)
 
 
 def located_warnings(case: Case, texts: list[str]) -> list[str]:
@@ -463,7 +481,7 @@ def located_warnings(case: Case, texts: list[str]) -> list[str]:
     ``BuiltModel.input_warnings``: validate, run, compare, sweep, the manifest) is said."""
     raw = case.raw
     if raw.scenario_chain:
-        return [_by_key(raw, t) for t in texts]
+        return [_said(raw, t) for t in texts]
     if raw.locations:
         return [workbook_words(t, raw.locations) for t in texts]
     return texts
