@@ -181,6 +181,33 @@ def test_static_charts_and_cli(solved, tmp_path):
     assert bad.exit_code == 1
 
 
+def test_a_deck_written_with_png_takes_its_charts_and_is_the_same_bytes(solved, tmp_path,
+                                                                       monkeypatch):
+    """``report --png --pptx`` drew the deck's four charts (the first period's Sankey and
+    map, capacity, product mix) a second time, after --png had just written them at the
+    same dpi. The deck now takes those PNGs: the map is drawn once for each of
+    small_chain's 3 periods (p2026, p2031, p2036), not 4 times, and the deck is the same
+    bytes as one written by ``--pptx`` alone (a deck is byte-identical from report to
+    report of the same results)."""
+    from chainopt.report import deck, static
+
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    shutil.copytree(solved, alone)
+    shutil.copytree(solved, both)
+    api.report(alone, pptx=True)
+    maps = []
+    drawn = static._map
+
+    def counted(plt, tables, period, label=None):
+        maps.append(period)
+        return drawn(plt, tables, period, label)
+
+    monkeypatch.setattr(static, "_map", counted)
+    api.report(both, static=["png"], pptx=True)
+    assert maps == ["p2026", "p2031", "p2036"]
+    assert (both / deck.DECK_FILE).read_bytes() == (alone / deck.DECK_FILE).read_bytes()
+
+
 def test_results_workbook_kpi_sheet_first_and_equal(solved):
     from openpyxl import load_workbook
 

@@ -19,7 +19,7 @@ import html
 import io
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -346,8 +346,10 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
 
 
 def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
-             measure: str = "mass") -> Path:
-    """The deck of one run: title, key figures and the main charts."""
+             measure: str = "mass", drawn: Sequence[Path] = ()) -> Path:
+    """The deck of one run: title, key figures and the main charts. ``drawn``: PNGs of
+    this run's charts already written (``report --png --pptx``: the same figures at the
+    same dpi), taken as they are; only the charts not among them are drawn again."""
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
     name += f", {variant_of(manifest)}" if "variant" in manifest else ""
@@ -373,11 +375,18 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
             f"map-{periods[0]}": f"Sites and routes, {first}",
             "capacity": "Unit capacity by period", "product_mix": "Product mix"} \
         if periods else {}
+    have = {p.name: p for p in drawn}
     with tempfile.TemporaryDirectory() as tmp:
-        titles = {file_key(k): t for k, t in keep.items()}  # file names are made safe
-        for png in write_static(tables, manifest, Path(tmp), "png", measure=measure,
-                                only=set(keep)):
-            deck.picture(titles[png.stem.removeprefix("report-")], png)
+        # file names are made safe (file_key); each chart from --png's file when there
+        missing = {k for k in keep if f"report-{file_key(k)}.png" not in have}
+        new = {p.name: p for p in write_static(tables, manifest, Path(tmp), "png",
+                                               measure=measure, only=missing)} \
+            if missing else {}
+        for k, title in keep.items():
+            name = f"report-{file_key(k)}.png"
+            png = have.get(name) or new.get(name)
+            if png is not None:
+                deck.picture(title, png)
         return deck.save(path)
 
 

@@ -733,7 +733,8 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                 made += write_static(res.tables, res.manifest, stage, fmt, measure=measure)
             if pptx:
                 made.append(deck.run_deck(res.tables, res.manifest, stage / deck.DECK_FILE,
-                                          measure))
+                                          measure, drawn=[p for p in made
+                                                          if p.suffix == ".png"]))
                 made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             return kept(made)
 
