@@ -15,7 +15,6 @@ import contextlib
 import gc
 import math
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from rich.markup import escape as _markup_escape
 from typer.core import TyperGroup
 
 from chainopt import errors, termtable
+from chainopt.controls import plain
 from chainopt.errors import ChainoptError, shell_word
 from chainopt.interrupt import (
     INTERRUPTED,
@@ -177,39 +177,32 @@ def warn(note: str, indent: str = "") -> None:
 
 
 def say_lines(lines: list[str]) -> None:
-    """A report's lines (explain, export): each on stdout, as it is (never markup), but
-    its ``warning:`` lines through :func:`warn`, on stderr."""
+    """A report's lines (explain, export): each on stdout, as it is (never markup) and on
+    one line (a line feed in it, from a name in a results folder someone sent, written out
+    as ``\\n``, never a line that reads as chainopt's), but its ``warning:`` lines through
+    :func:`warn`, on stderr."""
     for line in lines:
         if line.startswith("warning: "):
             warn(line)
         else:
-            console.print(plain(line), highlight=False, markup=False, soft_wrap=True)
+            console.print(plain(line, one_line=True), highlight=False, markup=False,
+                          soft_wrap=True)
 
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "
          ".yaml; default: the embedded default case.", show_default=False)]
 
 
-# C0 and C1 controls but tab and line feed; the bidi embeddings, overrides and isolates
-# (U+202A-U+202E, U+2066-U+2069: "Trojan Source" text shown in another order than it
-# is) and the line and paragraph separators U+2028/U+2029 (a line break in some
-# terminals, unseen in others)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+def escape(text: str, one_line: bool = False) -> str:
+    """``text`` printed as it is: :func:`~chainopt.controls.plain` (``one_line``: a name or
+    a path, its line feeds written out too), and never read as rich markup."""
+    return _markup_escape(plain(text, one_line))
 
 
-def plain(text: str) -> str:
-    """``text`` with its control characters written out (``\\x1b``, ``\\u202e``): text
-    from a file someone sent (a ``source`` cell, a scenario's description, the names in
-    a results folder) then cannot clear, retitle or recolour the terminal through its
-    escape sequences (ESC ...), nor show itself reordered (a right-to-left override).
-    Tabs and line breaks stay."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                        else f"\\u{ord(m.group()):04x}", text)
-
-
-def escape(text: str) -> str:
-    """``text`` printed as it is: :func:`plain`, and never read as rich markup."""
-    return _markup_escape(plain(text))
+def one_line(value: object) -> str:
+    """A name or a path as a status line prints it: :func:`escape`, its line feeds written
+    out too (``bad\\n| x |.yaml``: one line, whatever the name)."""
+    return escape(str(value), one_line=True)
 
 
 def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
@@ -584,7 +577,7 @@ def print_summary(results) -> None:
     for note in run_warnings(results):
         warn(note)
     if m.get("results_dir"):
-        console.print(f"results written to [bold]{escape(str(m['results_dir']))}[/]",
+        console.print(f"results written to [bold]{one_line(m['results_dir'])}[/]",
                       soft_wrap=True)
         console.print(f"why this plan: chainopt explain {shell_word(m['results_dir'])} "
                       "[--ranging]",
@@ -658,11 +651,11 @@ def sweep(
     if resume is not None and not solved and len(kpis):  # (it read as if it had run them)
         console.print(f"nothing to resume: all {len(kpis)} variants were done ({ok} solved, "
                       f"{len(kpis) - ok} failed); tables written again from their parts to "
-                      f"[bold]{escape(str(folder))}[/]", soft_wrap=True)
+                      f"[bold]{one_line(folder)}[/]", soft_wrap=True)
     else:
         console.print(f"{len(kpis)} variant{'' if len(kpis) == 1 else 's'}, {ok} solved, "
                       f"{len(kpis) - ok} failed; "
-                      f"written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
+                      f"written to [bold]{one_line(folder)}[/]", soft_wrap=True)
     failed = api.failed_variants(kpis)
     for line in failure_lines(failed):
         console.print(escape(line), highlight=False)
@@ -838,7 +831,7 @@ def sensitivity(
         for text in ([note] if note else []) + res.get("warnings", []):
             warn(text)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
-                      f"[bold]{escape(str(res['folder']))}[/]", soft_wrap=True)
+                      f"[bold]{one_line(res['folder'])}[/]", soft_wrap=True)
     if "monte_carlo" in res:
         note = res.get("monte_carlo_warning")
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
@@ -847,7 +840,7 @@ def sensitivity(
         for text in (note, res.get("monte_carlo_failed"), res.get("monte_carlo_needed")):
             if text:
                 warn(text)
-        console.print(f"written to [bold]{escape(str(sweep_dir))}[/] (projects_mc.csv, "
+        console.print(f"written to [bold]{one_line(sweep_dir)}[/] (projects_mc.csv, "
                       "projects_mc.png)", soft_wrap=True)
 
 
@@ -879,17 +872,17 @@ def report(
                            warn=notes.append, overwrite=overwrite)
     except ChainoptError as exc:
         raise _fail(exc) from None
-    console.print(f"report written to [bold]{escape(str(paths[0]))}[/]", soft_wrap=True)
+    console.print(f"report written to [bold]{one_line(paths[0])}[/]", soft_wrap=True)
     for note in notes:  # a picture left out of the deck
         warn(note)
     for p in paths[1:]:
         if p.suffix in (".pptx", ".xlsx", ".html"):
             what = {".pptx": "deck", ".xlsx": "workbook", ".html": "deck preview"}[p.suffix]
-            console.print(f"{what} written to [bold]{escape(str(p))}[/]", soft_wrap=True)
+            console.print(f"{what} written to [bold]{one_line(p)}[/]", soft_wrap=True)
     charts_written = [p for p in paths[1:] if p.suffix not in (".pptx", ".xlsx", ".html")]
     if charts_written:
         console.print(f"{len(charts_written)} chart files written to "
-                      f"[bold]{escape(str(charts_written[0].parent))}[/]", soft_wrap=True)
+                      f"[bold]{one_line(charts_written[0].parent)}[/]", soft_wrap=True)
 
 
 @app.command()
@@ -911,7 +904,7 @@ def convert(
     except ChainoptError as exc:
         raise _fail(exc) from None
 
-    console.print(f"written [bold]{escape(str(path))}[/] (case '{h.name}', input hash "
+    console.print(f"written [bold]{one_line(path)}[/] (case '{h.name}', input hash "
                   f"{api.input_hash(h)[:12]})", soft_wrap=True)
     for note in notes:
         warn(note)
@@ -961,7 +954,7 @@ def export(
     for path, ext in ((mps, ".mps"), (lp, ".lp")):
         if path is not None and path.suffix.lower() != ext:
             err.print(f"[bold red]error:[/] --{ext[1:]} file must end in {ext} (found "
-                      f"'{escape(str(path))}')")
+                      f"'{one_line(path)}')")
             raise typer.Exit(2)
     if mps is None and lp is None and not ranges:
         err.print("[bold red]error:[/] nothing to do: give --mps FILE, --lp FILE or --ranges")
@@ -971,7 +964,7 @@ def export(
     except ChainoptError as exc:
         raise _fail(exc) from None
     for path in written:
-        console.print(f"model written to [bold]{escape(str(path))}[/]", soft_wrap=True)
+        console.print(f"model written to [bold]{one_line(path)}[/]", soft_wrap=True)
     say_lines(report_lines if ranges else
               [x for x in report_lines if x.startswith(("warning", "note"))])
 
@@ -1032,14 +1025,14 @@ def _with_progress(n: int, call):
             # a plan not proven optimal (stopped at a time limit) says so, with its gap
             stopped = ("" if m.get("status") == "optimal"
                        else f"[yellow]{escape(solve_status(m))}[/], ")
-            out.print(f"[green]{o.status}[/] {escape(o.name)}: {stopped}"
+            out.print(f"[green]{o.status}[/] {one_line(o.name)}: {stopped}"
                       f"{_objective_word(m)} {musd(m['objective'])} MUSD"
-                      + (f" ({escape(o.note)})" if o.note else ""), highlight=False,
+                      + (f" ({one_line(o.note)})" if o.note else ""), highlight=False,
                       soft_wrap=True)  # one line each, whatever the width
             for note in run_warnings(o.results):  # named: stderr may be read apart
                 warn(f"{o.name}: {note}", indent="  ")
         else:
-            err.print(f"[bold red]failed[/] {escape(o.name)} (exit {o.exit_code}): "
+            err.print(f"[bold red]failed[/] {one_line(o.name)} (exit {o.exit_code}): "
                       f"{escape(o.error)}", highlight=False)
         progress.advance(task)
 
@@ -1058,7 +1051,7 @@ def _say_failures(outcomes: list) -> None:
     bad = [o for o in outcomes if not o.ok]
     if bad:
         err.print(f"[bold red]{len(bad)} of {len(outcomes)} runs failed:[/] "
-                  + escape(", ".join(o.name for o in bad)))
+                  + one_line(", ".join(o.name for o in bad)))
 
 
 def run_parallel(sources: list[str], out: Path, jobs: int | None, overwrite: bool, options,
@@ -1168,7 +1161,7 @@ def compare(
         raise _fail(exc) from None
     for o in outcomes:  # solved, but a project of it cannot be valued: dropped, said why
         if o.status == "unvalued":
-            err.print(f"[bold red]failed[/] {escape(o.name)} (exit {o.exit_code}): "
+            err.print(f"[bold red]failed[/] {one_line(o.name)} (exit {o.exit_code}): "
                       f"{escape(o.error)}", highlight=False)
     _say_failures(outcomes)
     good = [o.name for o in outcomes if o.ok]
@@ -1178,7 +1171,7 @@ def compare(
                   "must succeed)")
         raise typer.Exit(worst or 1)
     print_comparison(sections, good, detail or [], rows)
-    console.print(f"comparison written to [bold]{escape(str(folder))}[/]", soft_wrap=True)
+    console.print(f"comparison written to [bold]{one_line(folder)}[/]", soft_wrap=True)
     raise typer.Exit(worst)
 
 

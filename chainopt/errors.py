@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from chainopt.controls import plain
+
 
 class ChainoptError(Exception):
     """Base class of every error chainopt raises on purpose."""
@@ -27,7 +29,9 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}"
+        # the place is one line: a line feed in a file's name (``bad\n| x |.yaml``) split
+        # the message's line of it in two
+        text = f"{plain(self.where, one_line=True)}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
 
 

@@ -4,13 +4,17 @@ A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 taken as a formula by spreadsheet programs (CSV/formula injection). :func:`append_row`
 writes such text as a text cell (type ``s``) with Excel's "quote prefix" set, so it
 shows and edits as the text it is and reads back exactly; numbers (also negative
-ones) stay numbers. Characters a workbook cannot hold (control characters) are an
-:class:`~chainopt.errors.InputError` naming the sheet and cell.
+ones) stay numbers. Text holding a character a workbook cannot hold (a control
+character: ESC, BEL) is written with its control characters written out, ``\x1b``
+(:func:`chainopt.controls.plain`, as the terminal shows them): every such text in a
+workbook chainopt writes is its own output (a scenario file's path in the manifest sheet,
+a failed run's error in ``comparison.xlsx``), never a reason to refuse it. ``convert``,
+whose workbook is the user's input, refuses such a CSV cell before (naming it).
 """
 
 from __future__ import annotations
 
-from chainopt.errors import InputError, Problem
+from chainopt.controls import plain
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: the rows of an Excel sheet, its header's included (Excel's specification); openpyxl
@@ -31,18 +35,14 @@ def append_row(ws, values: list, bold: bool = False) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     streamed = bool(getattr(ws.parent, "write_only", False))  # such a sheet keeps no cells
     if streamed:
         row = ws._chainopt_rows = getattr(ws, "_chainopt_rows", 0) + 1
     else:
         row = ws._current_row + 1  # the row ws.append writes next
-    for j, v in enumerate(values, start=1):
-        if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-            raise InputError([Problem(f"{ws.title}!{get_column_letter(j)}{row}",
-                                      f"text {v[:40]!r} holds a control character that a "
-                                      "workbook cannot store", "remove it from the input")])
+    values = [plain(v) if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) else v
+              for v in values]
 
     def styled(cell) -> None:
         if looks_like_formula(cell.value):

@@ -49,6 +49,7 @@ LAYERS = {
     "chainopt.errors": 0,
     "chainopt.atomic": 0,
     "chainopt.names": 0,  # snake_case names, never paths
+    "chainopt.controls": 0,  # control characters written out: ESC as \x1b
     "chainopt.safe_yaml": 0,  # the one bounded YAML reader
     "chainopt.textfile": 0,  # UTF-8 text files, one error per way they can be wrong
     "chainopt.xlsx_text": 0,  # workbook rows whose formula-like text stays text

@@ -30,7 +30,8 @@ from chainopt import xlsx_text
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, RawCase
-from chainopt.case.validate import closest
+from chainopt.case.validate import closest, quoted
+from chainopt.controls import named
 from chainopt.errors import InputError, OutputError, Problem
 from chainopt.ooxml import saved
 from chainopt.safe_yaml import parse_yaml
@@ -224,9 +225,13 @@ def _check_lengths(name: str, df: pd.DataFrame) -> None:
         bad = df[c].astype(str).str.contains(ILLEGAL_CHARACTERS_RE.pattern, regex=True)
         if bad.any():
             row = int(bad.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)
+            text = str(df[c].iloc[row - 2])
+            at = ILLEGAL_CHARACTERS_RE.search(text)
+            assert at is not None  # (the row found holds one)
             raise InputError([Problem(f"{name}.csv row {row}, column {c}",
-                                      f"text {str(df[c].iloc[row - 2])[:40]!r} holds a "
-                                      "control character that a workbook cannot store",
+                                      f"found {quoted(text)}: it holds {named(at.group())} at "
+                                      f"character {at.start() + 1:,}, a control character "
+                                      "that a workbook cannot store",
                                       "remove it from the CSV file")])
         long = df[c].astype(str).str.len() > MAX_CELL
         if long.any():

@@ -51,7 +51,7 @@ from chainopt.case.schema import (
 )
 from chainopt.case.storage import storage_for, stored_in, text_storage
 from chainopt.errors import InputError, Problem, columns_label
-from chainopt.names import outside_ascii, suggest
+from chainopt.names import is_name, outside_ascii, suggest
 
 MAX_PER_CHECK = 20  # messages listed per (table, column, rule); the rest are counted
 MASS_TOLERANCE = 1e-6
@@ -120,12 +120,13 @@ MAX_QUOTED = 60
 def quoted(value: object, as_repr: bool = False) -> str:
     """``value`` in quotes for a message (``as_repr``: as Python writes it, 1e+308 or
     '1e308'), cut after MAX_QUOTED characters with its length: ``'xxxx…' (10,000
-    characters)``, not a 10,000-character message. Every value a validation message
-    quotes goes through here."""
+    characters)``, not a 10,000-character message; the length is the value's own (an
+    ESC counts one character, as a position in it does, not the four of ``\\x1b``).
+    Every value a validation message quotes goes through here."""
     text = visible(str(value))
     if len(text) <= MAX_QUOTED:
         return repr(value) if as_repr else f"'{text}'"
-    return f"'{text[:MAX_QUOTED]}…' ({len(text):,} characters)"
+    return f"'{text[:MAX_QUOTED]}…' ({len(str(value)):,} characters)"
 
 
 class _Collector:
@@ -302,7 +303,8 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
     shown = df.assign(_row=rows)  # the cells as given, for messages
     unknown = [c for c in df.columns if c not in cols]
     for c in unknown[:MAX_PER_CHECK]:
-        out.add(f"{file}, column {c}", "unknown column",
+        # a header is a value like any other: one of 300 characters is cut (quoted)
+        out.add(f"{file}, column {c if len(c) <= MAX_QUOTED else quoted(c)}", "unknown column",
                 closest(c, cols) or f"known columns: {', '.join(cols)}")
     if len(unknown) > MAX_PER_CHECK:
         out.add(file, f"{len(unknown) - MAX_PER_CHECK} more unknown columns")
@@ -619,6 +621,15 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
                 out: _Collector) -> None:
     if not len(df):
         return
+    named: list[str] = []  # the declared names a hint may suggest, found at its first
+
+    def near(v: str) -> str:
+        """A hint's "did you mean", never a declared name that breaks the name rule
+        ('wsib\\x1b[2J': refused itself where it is declared)."""
+        if not named:
+            named.extend(str(x) for x in valid if is_name(x))
+        return closest(v, named)
+
     s = df[col.name]
     if col.kind == "refs":
         parts = split_list(s)
@@ -629,13 +640,13 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         noun = _noun(col)
         hints = {v: _list_note(b) or true_false_note(v, f"a list of {noun} names", "the "
                                                      "names, separated by ';'")
-                 or odd_note(b) + (closest(b, valid) or _declare(col, valid))
+                 or odd_note(b) + (near(b) or _declare(col, valid))
                  for v, b in zip(s[bad_idx], bad_vals.groupby(level=0).first(), strict=False)}
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
     hints = {v: true_false_note(v, f"a {_noun(col)} name", "the name")
-             or odd_note(v) + (closest(v, valid) or _declare(col, valid))
+             or odd_note(v) + (near(v) or _declare(col, valid))
              for v in s[bad].unique()}
     out.rows(file, df, bad, col.name, f"unknown {_noun(col)} name", hints=hints)
 

@@ -25,8 +25,19 @@ import pandas as pd
 
 from chainopt.case.schema import LEVY_KINDS, UNITS
 from chainopt.case.units import factor
+from chainopt.controls import plain
 from chainopt.report import moving
 from chainopt.results import commodity_units
+
+
+def mpl_text(s: object) -> str:
+    """Text for matplotlib to draw as it is: control characters written out
+    (:func:`chainopt.controls.plain`: a font has no glyph for ESC or BEL, and matplotlib
+    said so in a ``UserWarning`` per glyph with the raw bytes on stderr), line breaks kept
+    (a wrapped label), and '$' escaped so mathtext never reads a name. Every label,
+    title and note of a static chart goes through here."""
+    return plain(str(s)).replace("$", r"\$")
+
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.atomic import others_in, own_file, refuse_others, write_folder
+from chainopt.controls import plain
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
 from chainopt.names import file_key
@@ -978,8 +979,11 @@ _MD_SPECIAL = re.compile(r"([\\`*|\[\]<>~#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))
 
 def md_text(value: object) -> str:
     """Text for a Markdown document: pipes, backticks, brackets, emphasis markers and
-    HTML brackets backslash-escaped, line breaks as spaces (``a_b`` stays as it is)."""
-    text = " ".join(str(value).split())
+    HTML brackets backslash-escaped, line breaks as spaces (``a_b`` stays as it is), and
+    control characters written out (:func:`chainopt.controls.plain`: ``\\x1b``, the
+    ``\\u202e`` of a failed scenario's file name), as on the terminal: ``comparison.md`` is
+    made to be pasted and ``cat``-ed."""
+    text = plain(" ".join(str(value).split()))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

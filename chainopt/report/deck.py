@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainopt.atomic import write_file
+from chainopt.controls import plain
 from chainopt.errors import InputError
 from chainopt.ooxml import saved
 from chainopt.report import charts, economics, numbers, onepager
@@ -187,12 +188,12 @@ class _Deck:
 
     def title(self, title: str, subtitle: str) -> None:
         s = self.prs.slides.add_slide(self.prs.slide_layouts[0])
-        s.shapes.title.text = title
-        s.placeholders[1].text = subtitle
+        s.shapes.title.text = plain(title)
+        s.placeholders[1].text = plain(subtitle)
 
     def _blank(self, title: str):
         s = self.prs.slides.add_slide(self.prs.slide_layouts[5])  # title only
-        s.shapes.title.text = title
+        s.shapes.title.text = plain(title)
         s.shapes.title.text_frame.paragraphs[0].font.size = self.Pt(28)
         return s
 
@@ -207,10 +208,10 @@ class _Deck:
                                        self.Inches(12.5), self.Inches(0.4 * rows))
             t = shape.table
             for j, c in enumerate(part.columns):
-                t.cell(0, j).text = str(c)
+                t.cell(0, j).text = plain(str(c))
             for i, row in enumerate(part.itertuples(index=False), start=1):
                 for j, v in enumerate(row):
-                    t.cell(i, j).text = str(v)
+                    t.cell(i, j).text = plain(str(v))
             for i in range(rows):
                 for j in range(cols):
                     for p in t.cell(i, j).text_frame.paragraphs:
@@ -220,7 +221,7 @@ class _Deck:
                 box = s.shapes.add_textbox(self.Inches(0.4), self.Inches(top),
                                            self.Inches(12.5), self.Inches(7.4 - top))
                 box.text_frame.word_wrap = True
-                box.text_frame.text = note
+                box.text_frame.text = plain(note)
                 box.text_frame.paragraphs[0].font.size = self.Pt(12)
 
     def notes(self, title: str, lines: list[str], per_slide: int = 4) -> None:
@@ -234,7 +235,7 @@ class _Deck:
             for i, line in enumerate(part):
                 para = (box.text_frame.paragraphs[0] if i == 0
                         else box.text_frame.add_paragraph())
-                para.text = line
+                para.text = plain(line)
                 para.font.size = self.Pt(12)
                 para.space_after = self.Pt(8)
 

@@ -593,12 +593,20 @@ def _sale_rent(price: float, v: float) -> str:
             else f" plus {exact(-gap)} demand floor value")
 
 
-def _commodity_lines(c: object, parts: list[str], unit: str | None = None) -> list[str]:
+#: a part of a commodity's netback or delivery line: one line, or (a joint product's)
+#: a line and the further lines said under it. Never text split at its line feeds: a
+#: name holding one (a results folder someone sent) would print a line of its own that
+#: reads as chainopt's
+Part = str | tuple[str, ...]
+
+
+def _commodity_lines(c: object, parts: list[Part], unit: str | None = None) -> list[str]:
     """One commodity's netback or delivery: its name and the unit its values are per
     (``hdpe (USD per t):``, where :func:`commodity_units` knows it), then one part per
     line (a part's own further lines, see :func:`_source_parts`, indented below it)."""
     per = f" (USD per {unit})" if unit else ""
-    return [f"  {c}{per}:", *("    " + line for part in parts for line in part.split("\n"))]
+    return [f"  {c}{per}:", *("    " + line for part in parts
+                               for line in ((part,) if isinstance(part, str) else part))]
 
 
 def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
@@ -678,7 +686,7 @@ class _Walk:
     def value(self, site: object, c: object) -> float:
         return float(self.price.get((site, c), float("nan")))
 
-    def chain(self, c: str, sites: list[str]) -> list[str]:
+    def chain(self, c: str, sites: list[str]) -> list[Part]:
         """The parts of ``c``'s line after where it is sold or delivered (``sites``): its
         value back along the links (:meth:`back`, as one "back: ..." part) and how it is
         obtained at each site on the way (:meth:`sources`)."""
@@ -703,7 +711,7 @@ class _Walk:
                     frontier.append(f.from_site)
         return back, seen
 
-    def sources(self, c: object, site: object) -> list[str]:
+    def sources(self, c: object, site: object) -> list[Part]:
         """How ``c`` is obtained at ``site`` besides links (:func:`_source_parts`)."""
         return _source_parts(self.tables, self.period, c, site, self.value)
 
@@ -725,7 +733,7 @@ def _is_one(tier: object) -> bool:
 
 
 def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site: object,
-                  value) -> list[str]:
+                  value) -> list[Part]:
     """Purchases and units' modes that supply ``c`` at ``site`` in ``period``.
 
     A purchase in use: "bought at s for k" (its cost; the value there above it, where
@@ -743,7 +751,7 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
     the rest. Variable cost and carbon come from ``ranging`` (the mode's cost row and its
     ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
     value are left out."""
-    out: list[str] = []
+    out: list[Part] = []
     pur = tables.get("purchases")
     if pur is not None and len(pur):
         p = pur[(pur["period"].astype(str) == period) & (pur["site"] == site)
@@ -827,10 +835,10 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
         # ``credit`` per unit of c, said on a line of its own under the sum
         sign = "-" if credit > 0 else "+"
         total = write(v_c)
-        out.append(f"{head} ({_amount(y_c)} {c} per unit of activity; per unit of {c}):\n"
-                   f"  {total} = {_sum(parts, write)}\n"
-                   f"  {' ' * len(total)} {sign} {write(abs(credit))} other outputs "
-                   f"({', '.join(outs)})")
+        out.append((f"{head} ({_amount(y_c)} {c} per unit of activity; per unit of {c}):",
+                    f"  {total} = {_sum(parts, write)}",
+                    f"  {' ' * len(total)} {sign} {write(abs(credit))} other outputs "
+                    f"({', '.join(outs)})"))
     return out
 
 

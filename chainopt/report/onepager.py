@@ -26,6 +26,7 @@ import pandas as pd
 
 from chainopt.report import economics
 from chainopt.report.charts import PeriodYears, cumulative_path, esc, with_years
+from chainopt.report.charts import mpl_text as _txt
 from chainopt.report.compare import (
     built_projects,
     included,
@@ -231,11 +232,6 @@ def plotly_figure(p: Page):
                       margin={"l": 50, "r": 20, "t": 80, "b": 90},
                       legend={"orientation": "h", "y": -0.25})
     return fig
-
-
-def _txt(s: object) -> str:
-    """Plain text for matplotlib: '$' escaped so mathtext never reads a name."""
-    return str(s).replace("$", r"\$")
 
 
 def _fill(line: str, indent: str) -> str:

@@ -13,12 +13,8 @@ import pandas as pd
 
 from chainopt.report import numbers
 from chainopt.report.charts import TICK_WIDTH, TITLE_WIDTH, fit, thousands, tight, wrapped
+from chainopt.report.charts import mpl_text as _txt
 from chainopt.report.economics import SOLVER_SHARE, range_open
-
-
-def _txt(s: object) -> str:
-    """Plain text for matplotlib: '$' escaped so mathtext never reads a name."""
-    return str(s).replace("$", r"\$")
 
 
 def tornado_figure(df: pd.DataFrame, title: str, plt, objective: float = 0.0):

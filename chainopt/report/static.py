@@ -23,6 +23,7 @@ from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
+from chainopt.report.charts import mpl_text as _txt
 from chainopt.report.compare import (
     NO_DELTA_CHART,
     TITLES,
@@ -44,11 +45,6 @@ def _plt():
     plt.rcParams["text.usetex"] = False
     plt.rcParams["svg.hashsalt"] = "chainopt"  # the same SVG ids in every run
     return plt
-
-
-def _txt(s: object) -> str:
-    """Plain text for matplotlib: escape '$' so mathtext never interprets a name."""
-    return str(s).replace("$", r"\$")
 
 
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:

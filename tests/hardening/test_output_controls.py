@@ -1,0 +1,199 @@
+"""Control characters and line feeds in text chainopt writes out (review safety3, F1-F5
+and F7): its own workbooks, ``comparison.md``, status lines, explain's lines, charts and
+the messages of ``convert`` and ``validate``.
+
+Every expectation is written by hand: ESC is one character, written out as the four
+characters ``\\x1b`` (:func:`chainopt.controls.plain`); BEL as ``\\x07``; U+202E as
+``\\u202e``; a line feed, where the text is one line, as ``\\n``."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from chainopt.cli import app
+from chainopt.controls import plain
+from chainopt.report import explain
+from chainopt.report.charts import mpl_text
+from chainopt.xlsx_text import append_row
+from tests.hardening.conftest import SMALL, cli
+
+ESC_NAME = "esc\x1b[2J\x07.yaml"  # a scenario file's name: clear screen, bell
+#: a failed scenario's file name: ESC, a line feed, Markdown pipes, a right-to-left override
+BAD_NAME = "bad\x1b[2J\n| x | y |\u202e.yaml"
+
+
+def _raw(*args: str) -> tuple[int, str]:
+    """``chainopt ARGS``: exit code and its output as printed (lines kept)."""
+    res = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "2000"})
+    assert "Traceback" not in res.output, res.output
+    return res.exit_code, res.output
+
+
+def _scenario(folder: Path, file: str, name: str, state: str = "optional") -> Path:
+    """A scenario on the shipped small_chain; a ``state`` other than off, optional or
+    forced makes it fail validation (exit 1)."""
+    path = folder / file
+    path.write_text(f"name: {name}\nbase: {SMALL}\nchanges:\n"
+                    f"  - project: far_east_port\n    state: {state}\n", encoding="utf-8")
+    return path
+
+
+def test_plain_writes_controls_out_and_line_feeds_only_in_one_line_text():
+    """By hand: 'a', ESC -> '\\x1b', '[2J', BEL -> '\\x07', U+202E -> '\\u202e'; a line
+    feed stays in text of several lines and is '\\n' in one-line text; a tab stays."""
+    text = "a\x1b[2J\x07\u202eb\nc\td"
+    assert plain(text) == "a\\x1b[2J\\x07\\u202eb\nc\td"
+    assert plain(text, one_line=True) == "a\\x1b[2J\\x07\\u202eb\\nc\td"
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_own_workbook_writes_a_control_character_out(write_only):
+    """F1/F2: append_row refused text holding ESC (``manifest!B32 ... remove it from the
+    input``), a cell of chainopt's own workbook. By hand, 'p/esc' ESC '[2J' BEL '.yaml'
+    is stored as the 17 characters 'p/esc\\x1b[2J\\x07.yaml'; a formula-like text
+    beside it stays a quoted text cell."""
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("manifest") if write_only else wb.active
+    append_row(ws, ["p/esc\x1b[2J\x07.yaml", "=1+1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    got = load_workbook(io.BytesIO(buf.getvalue())).worksheets[0]
+    assert got["A1"].value == "p/esc\\x1b[2J\\x07.yaml" and len(got["A1"].value) == 21
+    assert got["B1"].value == "=1+1" and got["B1"].data_type == "s"
+
+
+def test_run_excel_with_an_escape_in_the_scenario_path(tmp_path):
+    """F1: the run solved, then exited 1 naming ``manifest!B32``. Now exit 0, and the
+    manifest sheet holds the scenario path with ESC and BEL written out (by hand: the
+    path's text with '\\x1b' for ESC, '\\x07' for BEL); no raw ESC in any cell."""
+    scen = _scenario(tmp_path, ESC_NAME, "escok")
+    cli("run", scen, "--out", tmp_path / "out", "--excel", code=0)
+    ws = load_workbook(tmp_path / "out" / "escok" / "results.xlsx")["manifest"]
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("\x1b" in c or "\x07" in c for c in cells)
+    assert any(c.endswith("esc\\x1b[2J\\x07.yaml") for c in cells), cells
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> tuple[Path, str]:
+    """small_chain, a good scenario and one named BAD_NAME that fails validation (its
+    state is 'sometimes'): the comparison is written, exit 1."""
+    tmp = tmp_path_factory.mktemp("cmp")
+    good = _scenario(tmp, "good.yaml", "good")
+    bad = _scenario(tmp, BAD_NAME, "badesc", state="sometimes")
+    code, out = _raw("compare", SMALL, bad, good, "--out", tmp / "out", "--name", "escp")
+    assert code == 1, out
+    return tmp / "out" / "compare-escp", out
+
+
+def test_failed_status_line_is_one_line(compared):
+    """F4: ``failed NAME (exit 1): ...`` and ``1 of 3 runs failed: NAME`` were split at the
+    line feed of the file's name. By hand each is one line holding the whole name:
+    'bad\\x1b[2J\\n| x | y |\\u202e.yaml' (after the folder's path)."""
+    _folder, out = compared
+    shown = "bad\\x1b[2J\\n| x | y |\\u202e.yaml"
+    lines = out.splitlines()
+    assert any(ln.startswith("failed ") and f"{shown} (exit 1): " in ln for ln in lines), out
+    assert any(ln.startswith("1 of 3 runs failed: ") and ln.endswith(shown)
+               for ln in lines), out
+    assert any(ln.startswith("  - ") and f"{shown} changes[0]: " in ln for ln in lines), out
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+def test_comparison_md_writes_controls_out(compared):
+    """F3: comparison.md held the raw ESC and U+202E of the failed scenario's path. By
+    hand its failure bullet holds them written out (the backslash itself escaped for
+    Markdown: '\\\\x1b', '\\\\u202e')."""
+    folder, _out = compared
+    md = (folder / "comparison.md").read_text(encoding="utf-8")
+    assert "\x1b" not in md and "\u202e" not in md
+    assert "bad\\\\x1b\\[2J" in md and "\\\\u202e.yaml" in md
+
+
+def test_deck_of_a_comparison_with_a_failed_escaped_path(compared):
+    """F2: ``report --pptx`` was refused (``not compared!B2``). Now exit 0; by hand the
+    'not compared' sheet's cell B2 (the failed run's source) is the path with ESC and
+    U+202E written out and its line feed kept (a workbook cell holds line feeds)."""
+    folder, _out = compared
+    cli("report", folder, "--pptx", code=0)
+    ws = load_workbook(folder / "comparison.xlsx")["not compared"]
+    b2 = str(ws["B2"].value)
+    assert b2.endswith("bad\\x1b[2J\n| x | y |\\u202e.yaml"), b2
+    assert (folder / "report.pptx").is_file()
+
+
+def test_explain_part_with_a_line_feed_in_a_name_stays_one_line():
+    """F4: explain split every part at its line feeds, so a unit named
+    'x\\nline2: 691 = ...' in a results folder someone sent printed a line of its own. By
+    hand: a one-line part is one line (its line feed left to the terminal, which writes
+    it out), and only a joint product's tuple gives further lines."""
+    lines = explain._commodity_lines("hdpe", ["made at s of unit x\nline2: 691",
+                                              ("joint:", "  5 = 5")], "t")
+    assert lines == ["  hdpe (USD per t):", "    made at s of unit x\nline2: 691",
+                     "    joint:", "      5 = 5"]
+    assert plain(lines[1], one_line=True) == "    made at s of unit x\\nline2: 691"
+
+
+def test_chart_label_with_controls_draws_without_warnings():
+    """F5: a label holding ESC and BEL made matplotlib warn 'Glyph 27 missing' with the
+    raw bytes on stderr. By hand mpl_text gives 'a\\x1b[2Jb\\x07 \\$5' (ESC, BEL written
+    out, '$' escaped for mathtext) and the figure is drawn with no warning."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    assert mpl_text("a\x1b[2Jb\x07 $5") == "a\\x1b[2Jb\\x07 \\$5"
+    fig, ax = plt.subplots()
+    ax.set_title(mpl_text("unit \x1b]0;pwn\x07"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig.savefig(io.BytesIO(), format="png")
+    finally:
+        plt.close(fig)
+
+
+def test_convert_names_the_control_character_and_cuts_the_value(small_copy, tmp_path):
+    """F7: convert quoted 40 characters with no length nor which character. By hand: a
+    description of 190 'd', ESC, then 109 'e' is 300 characters; its ESC is character
+    191; the message quotes its first 60 characters (60 'd'), then '…' and the length."""
+    path = small_copy / "sites.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = lines[1].rsplit(",", 1)[0]
+    lines[1] = f"{head},{'d' * 190}\x1b{'e' * 109}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _code, text = cli("convert", small_copy, tmp_path / "c.xlsx", code=1)
+    assert f"sites.csv row 2, column description: found '{'d' * 60}…' (300 characters)" \
+        in text, text
+    assert "ESC (\\x1b) at character 191" in text and "remove it from the CSV file" in text
+
+
+def test_long_unknown_header_is_cut(small_copy):
+    """F7: an unknown column header of 300 characters was printed whole. By hand: 'h' x
+    300 is quoted as its first 60 characters, '…' and '(300 characters)'."""
+    path = small_copy / "sites.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + "," + "h" * 300] + [ln + "," for ln in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _code, text = cli("validate", small_copy, code=1)
+    assert f"sites.csv, column '{'h' * 60}…' (300 characters): unknown column" in text, text
+    assert "h" * 61 not in text
+
+
+def test_hint_never_suggests_a_name_that_breaks_the_rule(small_copy):
+    """F7: a site declared as 'wsib' ESC '[2J' was refused, and every reference to 'wsib'
+    got "did you mean 'wsib\\x1b[2J'?", the refused name. By hand: no declared site is
+    close to 'wsib' once that one is left out, so the hint says where to declare it."""
+    path = small_copy / "sites.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nwsib,", "\nwsib\x1b[2J,", 1),
+                    encoding="utf-8")
+    _code, text = cli("validate", small_copy, code=1)
+    assert "unknown site name (found 'wsib'); declare it in sites.csv" in text, text
+    assert "did you mean 'wsib" not in text
