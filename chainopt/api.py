@@ -1503,6 +1503,8 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
     out_tables["monte_carlo_failed"] = _sweep_stats.failed_draws(
         kpis, "projects_mc.csv, column failed")
+    out_tables["monte_carlo_one"] = _sweep_stats.one_draw(
+        kpis, "P10 = P50 = P90 = its NPV and P(built) is 0 or 1 (projects_mc.csv)")
     out_tables["monte_carlo_needed"] = sens.needed_draws(mc, kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 

@@ -391,9 +391,9 @@ def _variables(spec: object, where: str = "distributions",
                                     "5e-2 (no text or formula)"))
             continue
         found = "found " + ", ".join(f"{p} {d[p]!r}" for p in DIST_KEYS[kind][1:] if p in d)
-        if kind == "uniform" and not d["low"] <= d["high"]:
-            problems.append(Problem(f"{here}.dist", f"needs low <= high ({found})",
-                                    "swap low and high"))
+        if kind == "uniform" and not d["low"] < d["high"]:  # low == high: no spread
+            problems.append(Problem(f"{here}.dist", f"needs low < high ({found})",
+                                    "give low below high"))
         elif kind == "triangular" and not (d["low"] <= d["mode"] <= d["high"]
                                            and d["low"] < d["high"]):
             problems.append(Problem(f"{here}.dist", f"needs low <= mode <= high and low < "
