@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from chainopt.cli import app
 from chainopt.errors import InputError
 from chainopt.report.sweep_stats import one_draw, summarise
-from chainopt.sweep import draw_samples
+from chainopt.sweep import draw_samples, parse_set
 from tests.toycase import FEED_TO_PRODUCT, write_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,3 +146,33 @@ def test_a_sweep_and_sensitivity_of_one_draw_warn_and_leave_std_blank(tmp_path):
         assert said == warned, done.output
     mc = pd.read_csv(tmp_path / "mc1" / "projects_mc.csv").set_index("project").loc["pj"]
     assert (mc["p10_musd"], mc["p50_musd"], mc["p90_musd"], mc["p_built"]) == (7, 7, 7, 1)
+
+
+@pytest.mark.parametrize("values, twice", [("1.1,1.1", "1.1"), ("0.9,1.1,0.9", "0.9"),
+                                           ("1:1:3", "1")])
+def test_a_grid_value_given_twice_is_refused(values, twice):
+    """F4. `--set ...*=1.1,1.1` ran two identical variants (v00000 and v00001, both
+    8,226.915471 on small_chain) and share_of_points_built counted that one point twice:
+    of the points 1.1, 1.1, 0.5 with the project built at 1.1 alone it would say 2/3
+    where the distinct points give 1/2. The sweep refuses a target set twice; a value
+    given twice in one setting is refused alike, naming the setting and the value.
+    0.9,1.1 (distinct) and 1:1:1 (one point) still read."""
+    setting = f"markets.price_usd_per_unit[commodity=hdpe]*={values}"
+    with pytest.raises(InputError) as exc:
+        parse_set(setting)
+    assert str(exc.value).splitlines()[-1].strip() == (
+        f"- --set {setting!r}: the value {twice} is given twice: the same case would be "
+        "solved twice and counted twice in the grid's statistics; give each value once")
+    assert parse_set("markets.price_usd_per_unit[commodity=hdpe]*=0.9,1.1")[1] == [0.9, 1.1]
+    assert parse_set("markets.price_usd_per_unit[commodity=hdpe]*=1:1:1")[1] == [1.0]
+
+
+def test_the_cli_refuses_a_repeated_grid_value_before_solving(tmp_path):
+    """F4 through the CLI: exit 1, the setting and the value named, no sweep folder."""
+    done = runner.invoke(app, ["sweep", "small_chain", "--set",
+                               "markets.price_usd_per_unit[commodity=hdpe]*=1.1,1.1",
+                               "--out", str(tmp_path), "--name", "d3", "--jobs", "1"],
+                         env={"COLUMNS": "2000"})
+    assert done.exit_code == 1, done.output
+    assert "the value 1.1 is given twice" in " ".join(done.output.split())
+    assert not (tmp_path / "sweep-d3").exists()
