@@ -1386,7 +1386,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     leave open (:func:`chainopt.sensitivity.open_values`, "" when none is), and
     ``warnings``: what ``run`` would warn of in the base solves with the project held
     built and without it (:func:`chainopt.sensitivity.base_warnings`; also in
-    ``sensitivity.json``, key ``warnings``).
+    ``sensitivity.json``, key ``warnings``), ``moved``: what the tornado moves each driver
+    it shows to (:func:`chainopt.sensitivity.swing_text`), and of a sweep
+    ``monte_carlo_one``: a warning when one draw alone has a plan.
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
@@ -1432,8 +1434,10 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
         base = sens.NEEDED if math.isnan(npv0) else f"{risk.numbers.number(npv0)} MUSD"
-        fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
-                                       f"driver (base {base})", plt, objective=st.objective)
+        moved = sens.swing_text(tor, swing)  # true of each driver shown (carbon: USD/t)
+        fig = risk.tornado_figure(tor, f"{project}: incremental NPV"
+                                       + (f" for {moved}" if moved else "") + f" (base {base})",
+                                  plt, objective=st.objective)
 
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")
@@ -1447,7 +1451,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                          check=check_only_sensitivity_files)
         finally:
             plt.close(fig)
-        out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
+        out_tables.update(breakeven=be, tornado=tor, moved=moved, folder=folder,
+                          solves=st.solves,
                           warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor),
                           warnings=st.warnings)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",

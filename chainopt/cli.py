@@ -838,7 +838,9 @@ def sensitivity(
                         tor[f"npv_{at}_from_musd"], tor[f"npv_{at}_to_musd"], strict=True)]
         if (tor["note"] != "").any():  # the project needed for any plan: no NPV
             shown["note"] = tor["note"]
-        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
+        moved = res.get("moved", "")  # what each driver shown is moved to
+        _print_frame("tornado", "Tornado: incremental NPV (MUSD)"
+                     + (f" for {moved}" if moved else ""), shown)
         for text in ([note] if note else []) + res.get("warnings", []):
             warn(text)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "

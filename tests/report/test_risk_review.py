@@ -11,12 +11,18 @@ import math
 import re
 from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("Agg", force=True)
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from typer.testing import CliRunner
 
+from chainopt import sensitivity as sens
 from chainopt.cli import app
 from chainopt.errors import InputError
+from chainopt.report import charts, risk
 from chainopt.report.sweep_stats import one_draw, summarise
 from chainopt.sweep import draw_samples, parse_set
 from tests.toycase import FEED_TO_PRODUCT, write_case
@@ -176,3 +182,133 @@ def test_the_cli_refuses_a_repeated_grid_value_before_solving(tmp_path):
     assert done.exit_code == 1, done.output
     assert "the value 1.1 is given twice" in " ".join(done.output.split())
     assert not (tmp_path / "sweep-d3").exists()
+
+
+def _tornado_row(driver: str, low: float, high: float, npv_low: float, npv_high: float,
+                 base: float = 12.28) -> dict:
+    return {"driver": driver, "meaning": sens.DRIVER_INFO[driver][0],
+            "base_value": 0.0 if driver == "carbon" else 1.0, "low_value": low,
+            "high_value": high, "npv_base_musd": base, "npv_low_musd": npv_low,
+            "npv_high_musd": npv_high, "swing_musd": abs(npv_high - npv_low),
+            "npv_base_from_musd": base, "npv_base_to_musd": base,
+            "npv_low_from_musd": npv_low, "npv_low_to_musd": npv_low,
+            "npv_high_from_musd": npv_high, "npv_high_to_musd": npv_high, "note": ""}
+
+
+#: the review's far_east_port tornado (small_port_expansion, MUSD): capex x0.8 16.32,
+#: x1.2 8.25; discount 8 % 15.20, 12 % 9.74; and an extra carbon price of 0 and 20 USD/t
+FAR_EAST = pd.DataFrame([_tornado_row("capex", 0.8, 1.2, 16.32, 8.25),
+                         _tornado_row("discount", 0.08, 0.12, 15.20, 9.74),
+                         _tornado_row("carbon", 0.0, 20.0, 12.28, 11.0)])
+
+
+def _hue(colour) -> float:
+    """A colour's hue in degrees (0 red, 120 green, 240 blue)."""
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    return 360 * colorsys.rgb_to_hsv(*to_rgb(colour))[0]
+
+
+def test_the_tornado_s_colours_say_low_and_high_not_bad_and_good():
+    """F5. A driver's low end was red and its high end green, whatever the NPV did: a
+    capex x0.8 (NPV 16.32, up from 12.28) was red, a capex x1.2 (8.25, down) green. Now
+    two blues, light for low and dark for high (hues about 201 and 208 degrees, far from
+    red at 0 and green at 120), and the axis says which is which."""
+    import matplotlib.pyplot as plt
+
+    fig = risk.tornado_figure(FAR_EAST, "t", plt, objective=7797.0)
+    try:
+        ax = fig.axes[0]
+        bars = {round(p.get_x() + p.get_width(), 2): p.get_facecolor() for p in ax.patches}
+        low, high = (to_hex(risk.TORNADO_COLOURS[at][0]) for at in ("low", "high"))
+        assert to_hex(bars[16.32]) == low and to_hex(bars[8.25]) == high  # capex
+        assert to_hex(bars[15.2]) == low and to_hex(bars[9.74]) == high  # discount
+        assert low != high
+        for colour in bars.values():
+            assert 180 <= _hue(colour) <= 260, to_hex(colour)  # a blue: no red, no green
+        assert ax.get_xlabel() == ("incremental NPV (MUSD)\nlight blue: driver low, dark "
+                                   "blue: driver high")
+        assert charts.drawn_inside(fig)
+    finally:
+        plt.close(fig)
+
+
+def test_the_tornado_s_title_says_what_each_driver_is_moved_to():
+    """F5. The title said "±20% on each driver", but the carbon driver's ends are an
+    extra carbon price of 0 and 100 x 0.2 = 20 USD/t (its base is 0: ±20 % of it is
+    nothing). The title and the terminal now say what each driver shown is moved to,
+    the factors and the discount rate in the order of sensitivity.DRIVERS."""
+    assert sens.swing_text(FAR_EAST, 0.2) == (
+        "±20% on capex and discount; an extra carbon price of 0 and 20 USD/t")
+    assert sens.swing_text(FAR_EAST[FAR_EAST["driver"] != "carbon"], 0.125) == (
+        "±12.5% on capex and discount")
+    every = pd.DataFrame([_tornado_row(d, 0.8, 1.2, 1.0, 2.0)
+                          for d in ("discount", "price", "capex", "feed")])
+    assert sens.swing_text(every, 0.2) == "±20% on price, feed, capex and discount"
+    carbon = FAR_EAST[FAR_EAST["driver"] == "carbon"].assign(high_value=10.0)
+    assert sens.swing_text(carbon, 0.1) == "an extra carbon price of 0 and 10 USD/t"
+    assert sens.swing_text(FAR_EAST.iloc[:0], 0.2) == ""
+
+
+def test_a_sensitivity_run_titles_its_tornado_with_what_each_driver_is_moved_to(
+        tmp_path, monkeypatch):
+    """F5 through the CLI, on the toy of tests/report/test_sensitivity_review.py (p
+    forced in p1, an emission co2 at a carbon price of 0): --drivers capex,carbon at
+    --swing 0.2 moves capex to x0.8 and x1.2 and the extra carbon price to 0 and 20
+    USD/t; the terminal's header and the chart's title say so."""
+    from tests.report.test_sensitivity_review import toy
+
+    titles = []
+    made = risk.tornado_figure
+
+    def keep(df, title, plt, objective=0.0):
+        titles.append(title)
+        return made(df, title, plt, objective)
+
+    monkeypatch.setattr(risk, "tornado_figure", keep)
+    done = runner.invoke(app, ["sensitivity", str(toy(tmp_path / "toy")), "--project", "p",
+                               "--drivers", "capex,carbon", "--out", str(tmp_path)],
+                         env={"COLUMNS": "2000"})
+    assert done.exit_code == 0, done.output
+    moved = "±20% on capex; an extra carbon price of 0 and 20 USD/t"
+    assert f"Tornado: incremental NPV (MUSD) for {moved}" in " ".join(done.output.split())
+    assert len(titles) == 1 and titles[0].startswith(f"p: incremental NPV for {moved} (base ")
+
+
+#: the review's Monte Carlo of ru_all_projects (20 draws, seed 7): MP2 P10/P50/P90
+#: 0 / 47.3 / 417.4 MUSD, built in 50 %; MP3 0 / 0 / 0.472, 10 %; MP4 24.6 / 30.5 /
+#: 30.5, 100 %; and a project never built
+RU_ALL = pd.DataFrame({"project": ["mp2", "mp3", "mp4", "mp5"],
+                       "p10_musd": [0.0, 0.0, 24.6, 0.0], "p50_musd": [47.3, 0.0, 30.5, 0.0],
+                       "p90_musd": [417.4, 0.472, 30.5, 0.0], "p_built": [0.5, 0.1, 1.0, 0.0]})
+
+
+def test_the_monte_carlo_chart_keeps_each_label_inside_its_panel():
+    """F6. MP2's label "P10 0 / P50 47.3 / P90 417.4", drawn from its P90 at 417.4, ran
+    from about x = 812 px to 1,000 px while the NPV panel's frame ended at 847 (the axis
+    ended at 438, 5 % past the largest P90): into the gap between the panels. The
+    probability axis ran to 1.25 to leave room for "100%" beside a full bar. Now every
+    label ends inside its panel's frame (the NPV axis is widened until the longest
+    fits), the probability axis runs 0 to 1, and a share above one half is written
+    inside its bar."""
+    import matplotlib.pyplot as plt
+
+    fig = risk.monte_carlo_figure(RU_ALL, "t", plt)
+    try:
+        assert charts.drawn_inside(fig)
+        renderer = fig.canvas.get_renderer()
+        ax, ax2 = fig.axes
+        assert ax2.get_xlim() == (0.0, 1.0)
+        assert ax.get_xlim()[0] < 0.0 < 417.4 < ax.get_xlim()[1]
+        for a in (ax, ax2):
+            frame = a.get_window_extent(renderer)
+            for t in a.texts:
+                box = t.get_window_extent(renderer)
+                assert frame.x0 - 0.5 <= box.x0 and box.x1 <= frame.x1 + 0.5, t.get_text()
+        said = [t.get_text().strip() for t in ax.texts]
+        assert said[0] == "P10 0 / P50 47.3 / P90 417.4"
+        assert [t.get_text().strip() for t in ax2.texts] == ["50.0%", "10.0%", "100%", "0%"]
+    finally:
+        plt.close(fig)
