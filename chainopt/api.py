@@ -1386,7 +1386,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     leave open (:func:`chainopt.sensitivity.open_values`, "" when none is), and
     ``warnings``: what ``run`` would warn of in the base solves with the project held
     built and without it (:func:`chainopt.sensitivity.base_warnings`; also in
-    ``sensitivity.json``, key ``warnings``).
+    ``sensitivity.json``, key ``warnings``), ``moved``: what the tornado moves each driver
+    it shows to (:func:`chainopt.sensitivity.swing_text`), and of a sweep
+    ``monte_carlo_one``: a warning when one draw alone has a plan.
     ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
@@ -1432,8 +1434,10 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
         base = sens.NEEDED if math.isnan(npv0) else f"{risk.numbers.number(npv0)} MUSD"
-        fig = risk.tornado_figure(tor, f"{project}: incremental NPV for ±{swing:.0%} on each "
-                                       f"driver (base {base})", plt, objective=st.objective)
+        moved = sens.swing_text(tor, swing)  # true of each driver shown (carbon: USD/t)
+        fig = risk.tornado_figure(tor, f"{project}: incremental NPV"
+                                       + (f" for {moved}" if moved else "") + f" (base {base})",
+                                  plt, objective=st.objective)
 
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")
@@ -1447,7 +1451,8 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                          check=check_only_sensitivity_files)
         finally:
             plt.close(fig)
-        out_tables.update(breakeven=be, tornado=tor, folder=folder, solves=st.solves,
+        out_tables.update(breakeven=be, tornado=tor, moved=moved, folder=folder,
+                          solves=st.solves,
                           warm=st.warm, held=st.held, warning=sens.open_values(st, be, tor),
                           warnings=st.warnings)
         out_tables["files"] += [folder / "breakeven.csv", folder / "tornado.csv",
@@ -1503,6 +1508,8 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
     out_tables["monte_carlo_warning"] = sens.open_medians(mc, kpis)
     out_tables["monte_carlo_failed"] = _sweep_stats.failed_draws(
         kpis, "projects_mc.csv, column failed")
+    out_tables["monte_carlo_one"] = _sweep_stats.one_draw(
+        kpis, "P10 = P50 = P90 = its NPV and P(built) is 0 or 1 (projects_mc.csv)")
     out_tables["monte_carlo_needed"] = sens.needed_draws(mc, kpis)
     out_tables["files"] += [sweep_folder / "projects_mc.csv", sweep_folder / "projects_mc.png"]
 
@@ -1646,7 +1653,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                 return [*ex.header_lines(res.manifest, period),
                         *ex.ranging_lines(r, top=15 if top is None else top,
                                           notes=ex.ranging_notes(res.manifest),
-                                          capacity=res.tables.get("capacity"))]
+                                          capacity=res.tables.get("capacity"),
+                                          widened=ex.costs_widened(res.manifest))]
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except READ_FAULTS as exc:

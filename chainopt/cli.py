@@ -692,7 +692,7 @@ def sweep(
                  if stats[0] in row and row.notna().get(stats[0], False)])
     # lazy: the report side (pandas) only for the commands that print sweeps
     from chainopt.report.numbers import share
-    from chainopt.report.sweep_stats import SHARE_BUILT, failed_draws
+    from chainopt.report.sweep_stats import SHARE_BUILT, failed_draws, one_draw
 
     # shares of the variants solved: with some failed, said so (summary.csv's count)
     some = f" {ok} solved" if ok < len(kpis) else ""
@@ -703,11 +703,15 @@ def sweep(
                       f"  project {r.measure}: built at {share(r.value)} of the grid's{some} "
                       "points (a share of the points chosen, not a probability)")
     if len(stats) > 2:  # draws: their statistics are of those solved alone
-        note = failed_draws(kpis, "summary.csv, statistic count")
-        if note:
-            warn(note)
+        for note in (failed_draws(kpis, "summary.csv, statistic count"),
+                     one_draw(kpis, ONE_DRAW_SUMMARY)):
+            if note:
+                warn(note)
 
 
+#: what a sweep's statistics of one draw are (:func:`chainopt.report.sweep_stats.one_draw`)
+ONE_DRAW_SUMMARY = ("its percentiles are that one value and its std is blank (undefined "
+                    "for one draw; summary.csv)")
 #: failed variants of a sweep named on the terminal (the rest counted: kpis.csv has all)
 FAILURES_SHOWN = 3
 #: characters of a failed variant's reason on the terminal: its start, then its end
@@ -827,7 +831,9 @@ def sensitivity(
                         tor[f"npv_{at}_from_musd"], tor[f"npv_{at}_to_musd"], strict=True)]
         if (tor["note"] != "").any():  # the project needed for any plan: no NPV
             shown["note"] = tor["note"]
-        _print_frame("tornado", f"Tornado: incremental NPV (MUSD) at ±{swing:.0%}", shown)
+        moved = res.get("moved", "")  # what each driver shown is moved to
+        _print_frame("tornado", "Tornado: incremental NPV (MUSD)"
+                     + (f" for {moved}" if moved else ""), shown)
         for text in ([note] if note else []) + res.get("warnings", []):
             warn(text)
         console.print(f"{res['solves']} re-solves ({res['warm']} warm); written to "
@@ -837,7 +843,8 @@ def sensitivity(
         mc = res["monte_carlo"]  # the P50's range only where the MIP gaps leave it open
         _print_frame("monte_carlo", "Monte Carlo: incremental NPV (MUSD) and P(built)",
                      mc if note else mc.drop(columns=["p50_low_musd", "p50_high_musd"]))
-        for text in (note, res.get("monte_carlo_failed"), res.get("monte_carlo_needed")):
+        for text in (note, res.get("monte_carlo_failed"), res.get("monte_carlo_one"),
+                     res.get("monte_carlo_needed")):
             if text:
                 warn(text)
         console.print(f"written to [bold]{one_line(sweep_dir)}[/] (projects_mc.csv, "

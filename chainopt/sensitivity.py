@@ -680,6 +680,25 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
     return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def swing_text(tor: pd.DataFrame, swing: float) -> str:
+    """What the tornado ``tor`` moves each driver it shows to, true of each: the
+    factors and the discount rate by ±``swing`` of their base value, the extra carbon
+    price to its two values (0 and 100 x swing USD/t, not ±swing of its base 0):
+    "±20% on price, capex and discount; an extra carbon price of 0 and 20 USD/t"
+    ("" of a tornado without drivers)."""
+    shown = [d for d in DRIVERS if d in set(tor["driver"])]
+    scaled = [d for d in shown if d != "carbon"]
+    parts = []
+    if scaled:
+        names = ", ".join(scaled[:-1]) + (" and " if len(scaled) > 1 else "") + scaled[-1]
+        parts.append(f"±{swing * 100:g}% on {names}")
+    if "carbon" in shown:
+        r = tor[tor["driver"] == "carbon"].iloc[0]
+        parts.append(f"an extra carbon price of {r['low_value']:g} and {r['high_value']:g} "
+                     "USD/t")
+    return "; ".join(parts)
+
+
 def open_values(s: Setup, breakeven: pd.DataFrame, tor: pd.DataFrame) -> str:
     """A warning naming every tornado NPV and break-even whose range the MIP gaps leave
     open (:func:`chainopt.report.economics.range_open` against the base objective, or

@@ -127,7 +127,9 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
     OP is ``=`` (set), ``*=`` (scale) or ``+=`` (add); VALUES is ``start:stop:count``
     (evenly spaced, both ends included) or a comma-separated list. A range of one point
     is its start (numpy's linspace), so ``0.7:1.3:1`` would run 0.7 alone: a count of 1
-    is refused unless start = stop.
+    is refused unless start = stop. A value given twice (``1.1,1.1``, or ``1:1:3``) is
+    refused: the same case solved twice and counted twice in ``share_of_points_built``,
+    as two settings of the same target are (:func:`grid`).
     """
     m = SET_PATTERN.match(text.strip())
     if not m:
@@ -167,6 +169,11 @@ def parse_set(text: str) -> tuple[Target, list[float]]:
     if not all(np.isfinite(values)):
         raise InputError([Problem(where_text, f"the values '{spec}' are not all finite numbers",
                                   "give finite numbers (no nan or inf)")])
+    twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if twice is not None:  # one case solved twice, and counted twice in share_of_points_built
+        raise InputError([Problem(where_text, f"the value {twice:g} is given twice: the same "
+                                  "case would be solved twice and counted twice in the "
+                                  "grid's statistics", "give each value once")])
     return Target(m["table"], m["column"], tuple(where), OPS[m["op"]]), values
 
 
@@ -391,9 +398,9 @@ def _variables(spec: object, where: str = "distributions",
                                     "5e-2 (no text or formula)"))
             continue
         found = "found " + ", ".join(f"{p} {d[p]!r}" for p in DIST_KEYS[kind][1:] if p in d)
-        if kind == "uniform" and not d["low"] <= d["high"]:
-            problems.append(Problem(f"{here}.dist", f"needs low <= high ({found})",
-                                    "swap low and high"))
+        if kind == "uniform" and not d["low"] < d["high"]:  # low == high: no spread
+            problems.append(Problem(f"{here}.dist", f"needs low < high ({found})",
+                                    "give low below high"))
         elif kind == "triangular" and not (d["low"] <= d["mode"] <= d["high"]
                                            and d["low"] < d["high"]):
             problems.append(Problem(f"{here}.dist", f"needs low <= mode <= high and low < "

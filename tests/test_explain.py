@@ -794,8 +794,8 @@ def test_cli_run_then_explain_saved_results(tmp_path):
     assert "  light (USD per t):\n    sold at plant for 300" in done.output
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     assert done.exit_code == 0, done.output
-    assert "supply cost of crude at plant in p1: 100 USD per t, plan holds for [-inf, 230]" \
-        in done.output
+    assert ("supply cost of crude at plant in p1: 100 USD per t, plan and its marginal values "
+            "hold for [-inf, 230]") in done.output
 
 
 def test_cli_infeasible_run_points_to_explain_which_names_the_conflict(tmp_path):
@@ -1584,8 +1584,9 @@ def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
         pytest.approx((100, 158.75, 0))
     text = "\n".join(ex.ranging_lines(res["ranging"]))
     assert ("variable cost of mode dirty of unit ud in p1: 10 USD per t (plus 10 carbon "
-            "price), plan holds for [-178, 22] USD per t (room 120.0%)") in text, text
-    assert "supply cost of crude at a in p1: 100 USD per t, plan holds" in text, text
+            "price), plan and its marginal values hold for [-178, 22] USD per t (room "
+            "120.0%)") in text, text
+    assert "supply cost of crude at a in p1: 100 USD per t, plan and its" in text, text
     # a folder written before: the whole cost per unit, said to include the carbon price
     old = ex.ranging_lines(res["ranging"].drop(columns="carbon_usd_per_unit"))
     assert any("variable cost of mode dirty of unit ud in p1 (including any carbon price): "
@@ -2100,8 +2101,8 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
     assert mip[1] == "periods: p1 (2026)"  # its periods, with their years
     assert mip[3] == ex.FIXED_DECISIONS_NOTE
     assert "yes/no decisions (builds, projects) fixed" in mip[3]
-    assert ("  price of product at plant in p1: 400 USD per t, plan holds for [200, +inf] "
-            "USD per t (room 50.0%)") in mip
+    assert ("  price of product at plant in p1: 400 USD per t, plan and its marginal values "
+            "hold for [200, +inf] USD per t (room 50.0%)") in mip
     lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
     assert ex.FIXED_DECISIONS_NOTE not in lp
     # the "why this plan" values too: said above the binding constraints of a MIP only
@@ -2243,6 +2244,40 @@ def test_an_lp_s_cost_intervals_leave_out_a_unit_of_no_capacity(tmp_path):
     assert _cost_interval(r, "price", "product") == pytest.approx((100.0, math.inf))
     assert _cost_interval(r, "supply cost", "feed") == pytest.approx((-math.inf, 400.0))
     assert _cost_interval(r, "variable cost", "mode=slow") == (-math.inf, math.inf)
+
+
+def test_a_basis_interval_says_the_plan_and_its_values_hold_for_it(tmp_path):
+    """small_chain is an LP whose cost intervals are the optimal basis's (nothing forced
+    to 0: ``cost_ranging`` ``basis``). The hdpe price at chn in p2026 (950 USD/t) reads
+    [-131, 1,088]; at -131 the basis changes at a degenerate optimum (the tob_pe and
+    tob_gpp capacities both bind, their values change), not the plan (review sens3 F1):
+    at -200 the plan is the same. By hand a plan that does not change moves the
+    objective by the price change x the plan's chn hdpe sales x the period's weight:
+    p2026 is 5 years from 2026 at 10 %, weight 1 + 1/1.1 + ... + 1/1.1^4 = 4.16987, so
+    the objective at -200 is the base's + (-200 - 950) x sales_kt x 4.16987 / 1000 MUSD,
+    with the same sales and activity. explain said "plan holds for [-131, 1,088]", read
+    as "the plan changes at -131"; now "plan and its marginal values hold for", with a
+    note under the header that the plan may hold beyond an end. A widened interval
+    (where the plan holds) keeps "plan holds for" (the MIP test above)."""
+    base = api.run("small_chain", out=tmp_path, name="base")
+    assert base.manifest["insight"]["cost_ranging"] == "basis"
+    lines = api.explain(tmp_path / "base", ranging=True, top=40)
+    assert ex.DEGENERATE_NOTE in lines[3:5]
+    assert ("  price of hdpe at chn in p2026: 950 USD per t, plan and its marginal values "
+            "hold for [-131, 1,088] USD per t (room 14.5%)") in lines, lines
+    assert not any("plan holds for" in line for line in lines)
+    (tmp_path / "low.yaml").write_text(
+        "name: low\nbase: small_chain\nchanges:\n  - {table: markets, where: {site: chn, "
+        "commodity: hdpe}, period: p2026, set: {price_usd_per_unit: -200}}\n")
+    low = api.run(tmp_path / "low.yaml", out=tmp_path, name="low")
+    sales = value(base.tables["sales"], site="chn", commodity="hdpe", period="p2026")
+    weight = sum(1.1 ** -y for y in range(5))
+    assert weight == pytest.approx(4.16987, abs=1e-5)
+    assert low.manifest["objective"] == pytest.approx(
+        base.manifest["objective"] - 1150 * sales["sales_k_per_yr"] * weight / 1000, rel=1e-9)
+    for table, col in (("sales", "sales_k_per_yr"), ("activity", "activity_k_per_yr")):
+        assert np.allclose(low.tables[table][col], base.tables[table][col], rtol=1e-7,
+                           atol=1e-6), table
 
 
 def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(monkeypatch):
@@ -2406,7 +2441,8 @@ def test_a_mode_s_variable_cost_is_ranged_per_its_activity_unit(tmp_path):
                       "run,product,out,0.5\nrun,waste,out,0.5",
         "units": "unit,site,process,capacity_k_per_yr,availability\nu,plant,make,100,0.8"}))
     lines = ex.ranging_lines(res["ranging"])
-    assert ("  variable cost of mode run of unit u in p1: 0 USD per t, plan holds for [-inf, "
+    assert ("  variable cost of mode run of unit u in p1: 0 USD per t, plan and its marginal "
+            "values hold for [-inf, "
             "100] USD per t (room 100 USD per t)") in lines
     assert any(x.startswith("  capacity of unit u in p1: 100 k capacity unit/yr; one "
                             "capacity unit/yr more room is worth 40 USD per capacity unit")

@@ -74,7 +74,7 @@ def test_draws_follow_each_distributions_formulas():
       "correlation": [["1"]]}, "correlation: must be a 1x1 matrix of finite numbers"),
     ({"variables": [{"target": HDPE, "op": "scale",
                      "dist": {"type": "uniform", "low": 1.3, "high": 0.7}}]},
-     "variables[0].dist: needs low <= high (found low 1.3, high 0.7); swap low and high"),
+     "variables[0].dist: needs low < high (found low 1.3, high 0.7); give low below high"),
     ({"variables": [{"target": "markets.price_usd_per_unit[commodity=nope]", "op": "scale",
                      "dist": {"type": "uniform", "low": 0.7, "high": 1.3}}]},
      "target markets.price_usd_per_unit[commodity=nope]: selector {commodity: nope} "

@@ -583,6 +583,30 @@ def drawn_inside(fig) -> bool:
     return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w and box.y1 <= h
 
 
+def room_for(fig, ax, texts, passes: int = 4):
+    """``ax``'s x axis widened to the right until each of ``texts`` (drawn left-aligned
+    at a data x, as a label at a bar's end) ends inside its frame, as laid out when
+    drawn: its start at pixel X(x) = W (x - lo) / (hi - lo) of a frame W wide, and its
+    width w, so it fits when hi >= lo + W (x - lo) / (W - w). A text as wide as the frame
+    or wider, or at no finite x, is left alone. Each pass draws the layout once (a
+    wider axis may change the tick labels, and with them the frame), at most
+    ``passes`` times."""
+    for _ in range(passes):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        width = ax.get_window_extent(renderer).width
+        lo, hi = ax.get_xlim()
+        need = hi
+        for t in texts:
+            x, w = float(t.get_position()[0]), t.get_window_extent(renderer).width
+            if np.isfinite(x) and x > lo and w < width:
+                need = max(need, lo + width * (x - lo) / (width - w))
+        if need <= hi:
+            break
+        ax.set_xlim(lo, need)
+    return fig
+
+
 def fit(fig, passes: int = 4):
     """Lay out ``fig`` (:func:`tight`) again until everything it draws lies inside the
     image (:func:`drawn_inside`), at most ``passes`` times, then keep that layout. One

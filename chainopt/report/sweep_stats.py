@@ -16,10 +16,14 @@ points as about the project.
 The mean and standard deviation are taken of the deviations d_i = x_i - x_1 from the
 first value (mean = x_1 + mean(d), sd = sqrt(sum (d_i - mean(d))^2 / (n - 1))): the same
 numbers, but exact for a measure that does not vary (every d_i is 0, so its sd is 0, not
-the 7.5e-12 that rounding the mean of twenty values of 39,743.25355 left).
+the 7.5e-12 that rounding the mean of twenty values of 39,743.25355 left). Of one draw
+(n = 1) the sample sd is 0 / 0, undefined: it is blank, not 0, which read as "no risk"
+beside percentiles that are all the one value (:func:`one_draw` warns).
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
@@ -50,7 +54,7 @@ def summarise(kpis: pd.DataFrame, grid: bool = False) -> pd.DataFrame:
             continue
         d = x - x.iloc[0]  # exact for a measure that does not vary (module docstring)
         rows += [(m, "mean", float(x.iloc[0] + d.mean())),
-                 (m, "std", float(d.std(ddof=1)) if len(x) > 1 else 0.0),
+                 (m, "std", float(d.std(ddof=1)) if len(x) > 1 else math.nan),
                  (m, "min", float(x.min()))]
         rows += [(m, f"p{int(q * 100):02d}", float(x.quantile(q))) for q in PERCENTILES]
         rows.append((m, "max", float(x.max())))
@@ -72,6 +76,17 @@ def named(ids: pd.Series) -> str:
     ids = ids.astype(str).tolist()
     more = len(ids) - DRAWS_NAMED
     return ", ".join(ids[:DRAWS_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def one_draw(kpis: pd.DataFrame, stats: str) -> str:
+    """A warning when only one draw of a sweep's ``kpis.csv`` has a plan (solved): one
+    draw measures no spread, so the statistics made of it (``stats``: what they are and
+    where) are that one value; "" otherwise."""
+    ok = kpis[kpis["status"].isin(SOLVED)] if "status" in kpis.columns else kpis
+    if len(ok) != 1:
+        return ""
+    return (f"one draw has a plan ({ok['variant'].iloc[0]}): one draw measures no spread, "
+            f"so {stats}; give --samples 2 or more")
 
 
 def failed_draws(kpis: pd.DataFrame, counted: str) -> str:
