@@ -627,7 +627,9 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     found before solving. A scenario whose project cannot be valued (the scenario
     without it is infeasible) is left out as a failed run is (its outcome's status
     ``unvalued``, exit code 3, the error), the others still compared.
-    Two sources of the same name are an InputError before anything is solved, and so is
+    A source that is none (a results folder, a flag's value: :func:`chainopt.batch.check_sources`)
+    and two sources of the same name are an InputError before anything is solved (and
+    before the comparison folder is looked at), and so is
     ``options.relax``: projects are valued on the plans the case states (a relaxation
     builds fractions of them), as in a sweep or a sensitivity.
     """
@@ -639,7 +641,7 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
                "counterfactual")
     if name is not None:
         child(Path(out or DEFAULT_RESULTS), name, "--name", prefix="compare-")
-    batch.check_distinct_names(sources, out or DEFAULT_RESULTS)
+    batch.check_sources(sources, out or DEFAULT_RESULTS)  # before the comparison folder
     names = [batch.run_name(s) for s in sources]
     # the default folder is named after the runs asked for, a failing one too (one that
     # cannot be read by its file name): a comparison lacking a failed run never takes the
@@ -1404,9 +1406,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     if source is not None and project:
         _as_stated(options, "sensitivity solves the scenario and every re-solve")
         sens.check_request(drivers, swing)
-        check_name(project, "--project")
         case = load_case(source)  # the folder's name, to check it before solving
-        sens.check_project(case, project)  # before the "solving" line
+        sens.check_project(case, project)  # before the "solving" line; MP2: "did you mean"
+        check_name(project, "--project")
         scen = scenario_name(case) or case.name
         folder = child(Path(out or DEFAULT_RESULTS), project, "--project",
                        prefix=f"sensitivity-{check_name(scen, f'{source}: name')}-")
@@ -1662,6 +1664,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     wrong = _neither_run_nor_case(target, ranging)
     if wrong is not None:
         raise wrong
+    # what solves the case, named: `chainopt run` alone solves the default case
+    run_it = " ".join(["chainopt run", *([shell_word(str(target))] if target else [])])
     if ranging:
         what = target or "the default case"
         try:
@@ -1672,7 +1676,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                       "(results/<name>); a comparison's or sweep's runs "
                                       "are folders of their own")]) from None
         raise InputError([Problem("--ranging", f"{what} is a case, not a results folder: "
-                                  "ranging is of a solved plan", "run it (chainopt run) and "
+                                  "ranging is of a solved plan", f"run it ({run_it}) and "
                                   "give --ranging with the results folder it writes")])
     case = load_case(target)
     d = diagnose.diagnose(_build.build(case), relax=elastic)
@@ -1689,7 +1693,9 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                 "integer decisions (minimum build sizes, fixed charges, all-or-nothing "
                 "projects): check min_new_k_per_yr and the projects' build periods."]
     if d.status == "optimal":
-        return [f"case '{case.name}' solves (its LP is feasible and bounded): run `chainopt run` "
+        scen = scenario_name(case)
+        what = f"scenario '{scen}'" if scen else f"case '{case.name}'"
+        return [f"{what} solves (its LP is feasible and bounded): run `{run_it}` "
                 "and explain the results folder it writes."]
     return [f"case '{case.name}': HiGHS could not decide feasibility (status {d.status})."]
 

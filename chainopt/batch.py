@@ -7,7 +7,8 @@ already holds what running it now would give is loaded instead of solved
 
 Runs of one batch write to ``<out>/<name>/``, named after their scenario or case, so
 two sources of the same name would fight over one folder: :func:`run_many` refuses such
-a batch before anything is solved (:func:`check_distinct_names`).
+a batch before anything is solved (:func:`check_sources`), as it does one given
+something that is no source (a flag's value, a results folder).
 
 What one run does is passed in (``run``: :func:`chainopt.api.run`), so that this
 module sits below the API and the two do not import each other.
@@ -30,7 +31,13 @@ from chainopt.atomic import note_written
 from chainopt.case.digest import case_hash, same_inputs
 from chainopt.case.excel import is_workbook
 from chainopt.case.load import resolve_case_path
-from chainopt.case.scenario import is_scenario_path, load_source, read_scenario, scenario_name
+from chainopt.case.scenario import (
+    is_scenario_path,
+    load_source,
+    not_a_source,
+    read_scenario,
+    scenario_name,
+)
 from chainopt.case.schema import IN_MEMORY, Case
 from chainopt.errors import (
     ChainoptError,
@@ -78,6 +85,19 @@ def run_name(source: str) -> str | None:
     except (ChainoptError, OSError, ValueError):
         return None
     return name if is_name(name) else None  # an invalid name fails the run: no folder
+
+
+def check_sources(sources: list[str], out: str | Path) -> None:
+    """An InputError (exit 1) before anything of a batch is solved if one of its sources
+    is no source at all (:func:`~chainopt.case.scenario.not_a_source`: ``chainopt run
+    small_chain --overwrite true`` solved and overwrote small_chain before failing on a
+    case named ``true``; a results folder given to ``compare`` was first refused for the
+    comparison folder in the way) or two runs have the same name
+    (:func:`check_distinct_names`)."""
+    problems = [p for p in map(not_a_source, sources) if p is not None]
+    if problems:
+        raise InputError(problems)
+    check_distinct_names(sources, out)
 
 
 def check_distinct_names(sources: list[str], out: str | Path) -> None:
@@ -241,11 +261,11 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
     can receive it); ``jobs`` processes (default: cores; 1: in this process).
 
     Returns the outcomes in the order of ``sources``; ``on_done`` is called as each
-    finishes. Two sources of the same name are an InputError before anything is solved
-    (:func:`check_distinct_names`).
+    finishes. A source that is none (a flag's value, a results folder) and two sources
+    of the same name are an InputError before anything is solved (:func:`check_sources`).
     """
     check_jobs(jobs, default="None: one per core")
-    check_distinct_names(sources, out)
+    check_sources(sources, out)
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(sources)))
     done: dict[int, RunOutcome] = {}

@@ -52,6 +52,16 @@ class Commands(TyperGroup):
     (:func:`chainopt.interrupt.interrupted_line`) — typer's own ending says nothing. A sweep
     says what it kept itself (:class:`chainopt.errors.SweepInterrupted`)."""
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            bare_flags(command, ctx)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        bare_flags(self, ctx)
+        super().format_help(ctx, formatter)
+
     def invoke(self, ctx: Any) -> Any:  # (a click Context: typer vendors click)
         written = sys.modules.get("chainopt.atomic")  # (not loaded: nothing written yet)
         if written is not None:
@@ -62,6 +72,19 @@ class Commands(TyperGroup):
             except KeyboardInterrupt:
                 err.print(escape(interrupted_line()), highlight=False)
                 raise typer.Exit(INTERRUPTED) from None
+
+
+def bare_flags(command: Any, ctx: Any) -> None:
+    """The flags of ``command`` (and of its subcommands: ``snapshot check``), ``--help``
+    too, shown in ``--help`` as taking no value: typer 0.29 wrote each flag's type after
+    it (``--overwrite --no-overwrite <bool>``), and ``--overwrite true``, written as that
+    suggests, ran a case named ``true`` (:func:`chainopt.case.scenario.not_a_source`).
+    An empty metavar is what typer then shows."""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        bare_flags(sub, ctx)
 
 
 app = typer.Typer(
@@ -287,6 +310,12 @@ def _measures() -> list[str]:
     return list(MEASURES)
 
 
+def _methods() -> tuple[str, ...]:
+    from chainopt.case.schema import METHODS  # lazy: start-up (pydantic)
+
+    return METHODS
+
+
 def _tables() -> list[str]:
     from chainopt.case.schema import TABLES  # lazy: start-up (pydantic)
 
@@ -345,7 +374,8 @@ def run(
     threads: Annotated[int | None, typer.Option(
         help="Solver threads, 1 to 256 (default 1: deterministic).",
         callback=_between(1, 256))] = None,
-    method: Annotated[str | None, typer.Option(help="auto, simplex or ipm.")] = None,
+    method: Annotated[str | None, typer.Option(help="auto, simplex or ipm.",
+                                               callback=_one_of(_methods))] = None,
     excel: Annotated[bool, typer.Option(help="Also write results.xlsx (KPI sheet first).")]
     = False,
     jobs: Annotated[int | None, typer.Option(help="Parallel processes for several cases "
@@ -365,10 +395,6 @@ def run(
     Example: chainopt run chainopt/data/small_chain --name demo --overwrite
     Example: chainopt run small_chain --solver cbc
     """
-    if method not in (None, "auto", "simplex", "ipm"):
-        err.print("[bold red]error:[/] --method must be auto, simplex or ipm (found "
-                  f"'{escape(str(method))}')")
-        raise typer.Exit(2)
     if (solver is not None and solver not in ("highs", "appsi_highs")
             and method not in (None, "auto")):
         err.print(f"[bold red]error:[/] --method is a HiGHS option; it does not apply to "
@@ -1159,7 +1185,11 @@ def compare(
     Example: chainopt compare small_chain scenarios/small_port_expansion.yaml
     """
     if len(scenarios) < 2:
-        err.print("[bold red]error:[/] compare needs at least two cases or scenarios")
+        # the way forward, written out: the base first, then what is compared with it
+        err.print("[bold red]error:[/] compare needs at least two cases or scenarios, the "
+                  "base first, then the scenarios compared with it (chainopt compare "
+                  "small_chain scenarios/small_port_expansion.yaml)", soft_wrap=True,
+                  highlight=False)
         raise typer.Exit(2)
     try:
         sections, outcomes, folder = _with_progress(len(scenarios), lambda line: api.compare(

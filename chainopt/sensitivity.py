@@ -61,7 +61,7 @@ import pandas as pd
 
 from chainopt.case.scenario import Scenario, apply_changes, load_source
 from chainopt.case.schema import Case
-from chainopt.case.validate import validate
+from chainopt.case.validate import closest, validate
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
 from chainopt.report import economics, numbers
 from chainopt.report.plan_warnings import plan_warnings
@@ -213,12 +213,16 @@ def _apply(raw, chs: list[dict], origin: str):
 
 
 def check_project(case, project: str) -> None:
-    """``project`` is one of the case's projects, else an InputError listing them."""
+    """``project`` is one of the case's projects, else an InputError listing them, after
+    the one it spells in other case or nearly (:func:`~chainopt.case.validate.closest`:
+    ``MP2``, as the README writes it, is 'mp2')."""
     pj = case.tables.get("projects")
     if pj is None or project not in set(pj["project"]):
+        names = list(pj["project"]) if pj is not None else []
+        near = closest(project, names)
         raise InputError([Problem(f"--project {project}", "no such project in "
-                                  f"{case.name}", "projects: " + ", ".join(pj["project"])
-                                  if pj is not None and len(pj) else
+                                  f"{case.name}", (f"{near} " if near else "")
+                                  + "projects: " + ", ".join(names) if names else
                                   "the case has no projects (projects.csv)")])
 
 

@@ -76,7 +76,50 @@ def resolve_case_path(source: str | Path | None) -> Path:
     if path.is_file() and path.name == "case.yaml":
         return path.parent
     raise InputError([Problem(str(source), "no case folder or embedded case of this name",
-                              f"give a folder holding case.yaml, or one of the {hint}")])
+                              near_case(str(source)) or "give a folder holding case.yaml, "
+                              f"or one of the {hint}")])
+
+
+def shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working directory if inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def near_scenario(path: Path) -> str:
+    """'' or "did you mean 'scenarios/small_port_expansion.yaml'?" for a scenario file
+    not there: the .yaml/.yml file of its folder its name is closest to
+    (:func:`chainopt.case.validate.closest`, as for a mistyped case or base)."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir()
+                       if p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
+                       and p.is_file()) if path.parent.is_dir() else []
+    except OSError:
+        return ""
+    near = closest(path.name, names)
+    match = next((n for n in names if f"'{n}'" in near), None)
+    return f"did you mean '{shown(path.parent / match)}'?" if match else ""
+
+
+def near_case(name: str, here: Path | None = None) -> str:
+    """'' or a "did you mean" for a case found nowhere, the one hint for a case named on
+    the command line and for a scenario's ``base:``: the embedded case ``name`` spells in
+    other case or nearly (:func:`~chainopt.case.validate.closest`: ``Small_Chain``,
+    ``small_chian``: 'small_chain'), else, for a bare name, the scenario file it names
+    without ``.yaml`` or nearly (:func:`near_scenario`) in ``scenarios/`` below ``here``
+    (default: the working directory) or in ``here``: ``small_port_expansion`` is
+    'scenarios/small_port_expansion.yaml'."""
+    near = closest(name, embedded_cases())
+    if near or not name or Path(name).name != name:
+        return near
+    here = Path(".") if here is None else here
+    for folder in (here / "scenarios", here):
+        near = near_scenario(folder / f"{name}.yaml")
+        if near:
+            return near
+    return ""
 
 
 def read_raw(source: str | Path | None) -> RawCase:

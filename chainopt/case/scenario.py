@@ -81,9 +81,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from chainopt.atomic import KINDS, is_chainopt_folder, read_json
 from chainopt.case.digest import scenario_digest
 from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook, sheet_words, workbook_words
-from chainopt.case.load import embedded_cases, load_case, read_raw
+from chainopt.case.load import (
+    case_argument,
+    embedded_cases,
+    load_case,
+    near_case,
+    near_scenario,
+    read_raw,
+    shown,
+)
 from chainopt.case.schema import (
     BY_PERIOD,
     FALSE_TEXTS,
@@ -111,7 +120,7 @@ from chainopt.case.validate import (
 from chainopt.errors import InputError, Problem
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
-from chainopt.textfile import check_regular
+from chainopt.textfile import MAX_JSON_BYTES, check_regular
 
 SCENARIO_KEYS = ("name", "description", "base", "changes")
 MAX_CHAIN = 32  # scenario bases followed at most (a longer chain is an error)
@@ -134,14 +143,6 @@ def is_scenario_path(source: object) -> bool:
     return p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
 
 
-def shown(path: Path) -> str:
-    """A path as the user would write it: relative to the working directory if inside."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 @dataclass(frozen=True)
 class Scenario:
     """One scenario file as read (not yet applied)."""
@@ -162,21 +163,6 @@ def name_where(label: str, named: bool = True) -> str:
     """Where a scenario's name is given, for messages: its ``name`` key, or (``named``
     False: no such key) its file name."""
     return f"{label} key name" if named else f"{label} file name (the default scenario name)"
-
-
-def near_scenario(path: Path) -> str:
-    """'' or "did you mean 'scenarios/small_port_expansion.yaml'?" for a scenario file
-    not there: the .yaml/.yml file of its folder its name is closest to
-    (:func:`chainopt.case.validate.closest`, as for a mistyped case or base)."""
-    try:
-        names = sorted(p.name for p in path.parent.iterdir()
-                       if p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
-                       and p.is_file()) if path.parent.is_dir() else []
-    except OSError:
-        return ""
-    near = closest(path.name, names)
-    match = next((n for n in names if f"'{n}'" in near), None)
-    return f"did you mean '{shown(path.parent / match)}'?" if match else ""
 
 
 def read_scenario(path: str | Path) -> Scenario:
@@ -258,7 +244,7 @@ def _resolve_base(sc: Scenario) -> tuple[str, Path | str]:
         return "case", base
     raise InputError([Problem(f"{sc.label} key base", f"no case folder, embedded case or "
                               f"scenario file '{base}'",
-                              closest(base, embedded_cases()) or "give a folder holding "
+                              near_case(base, sc.path.parent) or "give a folder holding "
                               "case.yaml, an embedded case name or a .yaml scenario file")])
 
 
@@ -488,10 +474,52 @@ def located_warnings(case: Case, texts: list[str]) -> list[str]:
 
 
 def load_source(source: str | Path | None) -> Case:
-    """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case."""
+    """A case folder, embedded case name, ``None`` (default case) or scenario file -> Case;
+    a source that is none of them whatever it holds (:func:`not_a_source`) is refused
+    first."""
     if source is not None and is_scenario_path(source):
         return apply_scenario(source)
+    problem = not_a_source(source)
+    if problem is not None:
+        raise InputError([problem])
     return load_case(source)
+
+
+#: words that are a flag's value, not a case (``chainopt run small_chain --overwrite
+#: true``: a flag takes no value, so ``true`` was run as a second case of a batch)
+FLAG_VALUES = ("true", "false", "yes", "no")
+
+
+def not_a_source(source: object) -> Problem | None:
+    """What ``source``, given where a case or scenario is read, is instead, found before
+    anything is read or solved; None when it may be one. A word that is a flag's value
+    (:data:`FLAG_VALUES`, in any case; no folder of that name is there): flags take no
+    value. A results folder (``chainopt run``'s: manifest.json, no case.yaml; one named
+    like an embedded case is that case, :func:`~chainopt.case.load.resolve_case_path`):
+    its source is given instead, as its manifest records it (key ``source``) and found on
+    this machine (:func:`recorded_source`): an embedded case by its name, a path relative
+    to the working directory when inside it. It was "no case.yaml in this folder", which
+    says nothing of what to give."""
+    if source is None or not isinstance(source, str | Path) or is_scenario_path(source):
+        return None
+    text, path = str(source), Path(source)
+    if text.strip().lower() in FLAG_VALUES and not path.exists():
+        return Problem(text, "a flag's value, not a case or scenario: flags take no value",
+                       f"write the flag alone: --overwrite, not --overwrite {text} "
+                       "(--no-overwrite turns it off)")
+    if text in embedded_cases() or not is_chainopt_folder(path, "results") \
+            or (path / "case.yaml").exists():
+        return None
+    try:
+        manifest = read_json(path / KINDS["results"][0], MAX_JSON_BYTES)
+    except (OSError, ValueError):
+        manifest = {}
+    src = recorded_source(manifest) if isinstance(manifest, dict) else None
+    give = (f"give the source it was run from, {case_argument(shown(Path(src)))} (its "
+            "manifest.json, key source)" if src else "give the case or scenario it was run "
+            "from")
+    return Problem(text, "a results folder (written by chainopt run), not a case or "
+                   "scenario", give)
 
 
 def recorded_source(manifest: dict) -> str | None:

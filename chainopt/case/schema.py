@@ -101,6 +101,10 @@ class Period(_Frozen):
         return v
 
 
+#: HiGHS's methods, as ``method`` (case.yaml's ``solver``) and ``--method`` take them
+METHODS = ("auto", "simplex", "ipm")
+
+
 class SolverDefaults(_Frozen):
     """Solver settings a case may carry; the CLI can override each."""
 

@@ -485,7 +485,7 @@ def test_paths_and_values_are_printed_as_they_are(tmp_path):
     _, text = cli("report", out / "small_chain", code=0)
     assert bare(f"report written to {out / 'small_chain' / 'report.html'}") in bare(text)
     _, text = cli("run", "small_chain", "--method", "[/b]", code=2)
-    assert "(found '[/b]')" in text
+    assert "'[/b]' is not one of auto, simplex, ipm" in text
 
 
 def test_sensitivity_sweep_writes_both_of_its_files_or_neither(tmp_path):

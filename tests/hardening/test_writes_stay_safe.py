@@ -69,9 +69,11 @@ def test_sensitivity_replaces_its_folder_only_with_overwrite(tmp_path):
 
 
 def test_sensitivity_refuses_a_project_that_is_not_a_name(tmp_path):
+    """``../x`` is no project of the case (it is checked against the case's projects
+    first, for a "did you mean": ``MP2`` is mp2) and no name: nothing is written."""
     _code, text = cli("sensitivity", PORT, "--project", "../x", "--out", tmp_path / "o",
                       code=1)
-    assert "not a valid name" in text
+    assert "--project ../x: no such project in small_chain" in text
     assert not (tmp_path / "o").exists() and not (tmp_path / "x").exists()
 
 
