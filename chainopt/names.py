@@ -20,8 +20,9 @@ from chainopt.errors import InputError, Problem
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 NAME_RULE = re.compile(NAME_PATTERN)
 MAX_LENGTH = 100
-RULE_TEXT = ("lower-case letters, digits and _, starting with a letter (snake_case), at most "
-             f"{MAX_LENGTH} characters")
+#: the rule of a name of the case's tables (a site, a unit, ...), which sets no length
+SNAKE_TEXT = "lower-case letters, digits and _, starting with a letter (snake_case)"
+RULE_TEXT = f"{SNAKE_TEXT}, at most {MAX_LENGTH} characters"
 
 
 def is_name(value: object) -> bool:

@@ -52,11 +52,12 @@ from chainopt.atomic import (
     refuse_others,
     write_folder,
 )
-from chainopt.case.schema import part_of_problem
+from chainopt.case.schema import TABLES, part_of_problem
 from chainopt.case.storage import Storage, text_storage
+from chainopt.case.validate import quoted
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import DamagedResultsError, InputError, Problem, ResultsExistError, said
-from chainopt.names import file_key, is_name
+from chainopt.names import NAME_PATTERN, SNAKE_TEXT, file_key, is_name
 from chainopt.textfile import (
     MAX_JSON_BYTES,
     MAX_TABLE_BYTES,
@@ -86,6 +87,7 @@ TEXT_STORAGE = "text_storage"  # how the run kept its text: chainopt.case.storag
 # full disk) or edited by hand is a damaged folder, never read as a smaller answer.
 TABLE_FILES = "table_files"
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_NAME = re.compile(NAME_PATTERN)
 
 
 #: what chainopt writes into a results folder besides manifest.json and the tables its
@@ -308,8 +310,10 @@ class Results:
         (:data:`TABLE_FILES`), text in a number column (``abc`` where a number belongs: a
         folder written before the checksums has no other guard) and a missing table named
         in ``require`` are :class:`InputError` naming the file; so is a manifest whose
-        objective is not ``kpis.csv``'s (edited by hand). With ``only``, the tables not
-        read are still checked against their checksums.
+        objective is not ``kpis.csv``'s (edited by hand), and a name in a table read or in
+        the manifest that is not a name (:func:`check_names`,
+        :func:`check_manifest_names`: forged, its checksums written anew). With ``only``,
+        the tables not read are still checked against their checksums.
         Folders written before the manifest recorded the tables' checksums are read as
         before, without that check; ``checksums=False`` skips it too (the row counts and
         number columns are still checked): ``verify`` reads a folder edited by hand so to
@@ -326,6 +330,7 @@ class Results:
                                       "manifest.json)", "give a folder written by chainopt run")])
         manifest = read_manifest(mf)
         _check_objective(manifest, mf)
+        check_manifest_names(manifest, mf)
         recorded = manifest.get(TEXT_COLUMNS)
         recorded = recorded if isinstance(recorded, dict) else {}  # folders before it: guess
         files = table_files(manifest, mf)
@@ -358,6 +363,8 @@ class Results:
                 for c in ("period", "site", "project"):
                     if c in df.columns:
                         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
+        if checksums:  # (verify reads a folder edited by hand to name the cells edited)
+            check_names(tables, paths)
         for name, df in tables.items():
             _check_row_keys(name, df, paths[name])
         check_periods(manifest, tables if checksums else {}, folder, paths)
@@ -406,6 +413,112 @@ def _check_row_keys(name: str, df: pd.DataFrame, path: Path) -> None:
     said = ", ".join(f"{c} {str(k.iloc[j][c])[:40]!r}" for c in key)
     raise _damaged_table(path, f"{said} is in rows {i + 1} and {j + 1} (chainopt writes one "
                                f"row for each)")
+
+
+def _case_name_headers() -> frozenset[str]:
+    """The headers that hold names of the case's elements in every case table that has
+    them (:data:`chainopt.case.schema.TABLES`): a ``name`` column (a table's key) or a
+    ``ref`` to another table's key — ``site``, ``commodity``, ``mode``, ``link``,
+    ``project``, ``from_site``, ... —, the refs to periods left out (a period is checked
+    by :func:`check_periods`). A header a case table also gives other text is none of
+    them: ``unit`` is a commodity's unit of measure (``1000m3``) in ``commodities.csv``,
+    ``source`` free text."""
+    named: dict[str, set[bool]] = {}
+    for spec in TABLES.values():
+        for c in spec.columns:
+            named.setdefault(c.name, set()).add(
+                c.kind == "name" or (c.kind == "ref" and c.ref != "periods"))
+    return frozenset(h for h, kinds in named.items() if kinds == {True})
+
+
+#: the headers of :func:`_case_name_headers`: a results column so headed holds names
+CASE_NAME_HEADERS = _case_name_headers()
+#: the results columns that hold names under a header the case tables do not give names
+#: (:data:`CASE_NAME_HEADERS`): a unit's name where ``commodities.csv``'s ``unit`` is a
+#: unit of measure, a unit's or link's (or project's) ``name``, an emission's ``source``
+#: (a unit or a link), a blend's ``component`` (a commodity), a policy lever's name (a
+#: ``levies.csv`` row or a market group)
+RESULT_NAME_COLUMNS = {"activity": ("unit",), "unit_flows": ("unit",), "capacity": ("name",),
+                       "investments": ("name",), "emissions": ("source",),
+                       "blending": ("component",), "levers": ("lever",)}
+
+
+def name_columns(table: str, df: pd.DataFrame) -> list[str]:
+    """The columns of the results table ``table`` that hold names of the case's elements
+    (:data:`CASE_NAME_HEADERS`, :data:`RESULT_NAME_COLUMNS`) and are read as text. Not
+    ``period`` (:func:`check_periods`), ``kpi``, units of measure, ``key`` texts nor any
+    other free text; a column of numbers (a folder written before ``text_columns``, read
+    as pandas guesses) is no text to check."""
+    own = RESULT_NAME_COLUMNS.get(table, ())
+    return [c for c in df.columns if (c in CASE_NAME_HEADERS or c in own)
+            and not pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def first_not_name(values: pd.Series, good: set[str] | None = None
+                   ) -> tuple[int, object] | None:
+    """(row, value) of the first value of ``values`` that is neither blank nor a name of
+    the case's tables (:data:`chainopt.names.NAME_PATTERN`, of any length, as
+    :mod:`chainopt.case.validate` holds them); None if there is none. Each distinct value
+    is matched once (a 300k-row table holds a few thousand), and none already in
+    ``good``, the names found in columns checked before (added to it); only a value that
+    fails is looked for among the rows."""
+    good = set() if good is None else good
+    distinct = values.unique()  # in the order of the rows: the first bad is the first
+    for value in np.asarray(distinct, dtype=object).tolist():  # at once, not one by one
+        if value in good:
+            continue
+        if isinstance(value, str) and (value == "" or _NAME.fullmatch(value)):
+            good.add(value)
+        elif isinstance(value, str) or not pd.isna(value):
+            return int(np.flatnonzero((values == value).to_numpy())[0]), value
+    return None
+
+
+def check_names(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
+    """Every name a results table holds (:func:`name_columns`) is a name: chainopt writes
+    the names of a case, which its validation holds to snake_case, so
+    ``<img src=x onerror=alert(1)>``, ``=HYPERLINK(...)`` or a line break in a site's
+    cell is a folder not as chainopt wrote it (forged with its checksums written anew),
+    whose names went into explain's lines, the comparison CSVs and a compare's project
+    valuations. A damaged-table InputError naming the file, row, column and the value
+    (:func:`chainopt.case.validate.quoted`: control characters written out, cut after 60
+    characters)."""
+    good: set[str] = set()  # a unit's name is in activity, unit_flows, capacity, ...
+    for name, df in sorted(tables.items()):
+        for c in name_columns(name, df):
+            found = first_not_name(df[c], good)
+            if found is not None:
+                row, value = found
+                raise _damaged_table(paths[name], f"row {row + 1}, column {c}: "
+                                     f"{quoted(value)} is not a name (chainopt writes the "
+                                     f"case's names here: {SNAKE_TEXT})", AGAIN)
+
+
+def check_manifest_names(manifest: dict, path: Path) -> None:
+    """The names ``manifest.json`` records are names (:data:`chainopt.names.NAME_PATTERN`):
+    its ``case`` and ``scenario``, the ``name`` of each scenario in its
+    ``scenario_chain`` (not of the case at its root: a case folder's own name, any
+    text) and the ``unit`` and ``mode`` of each of its ``blocked_modes``; else a damaged
+    manifest (:func:`check_names`' reasons), naming the key and the value."""
+    said: list[tuple[str, object]] = [("case", manifest.get("case"))]
+    if manifest.get("scenario") is not None:
+        said.append(("scenario", manifest["scenario"]))
+    chain = manifest.get("scenario_chain")
+    for i, e in enumerate(chain if isinstance(chain, list) else []):
+        if isinstance(e, dict) and e.get("kind") == "scenario":
+            said.append((f"scenario_chain[{i}].name", e.get("name")))
+    blocked = manifest.get("blocked_modes")
+    for i, e in enumerate(blocked if isinstance(blocked, list) else []):
+        if isinstance(e, dict):
+            said += [(f"blocked_modes[{i}].{k}", e.get(k)) for k in ("unit", "mode")]
+    for key, value in said:
+        if key == "case" and value is None:  # (a manifest without one: nothing to check)
+            continue
+        if not (isinstance(value, str) and _NAME.fullmatch(value)):
+            raise DamagedResultsError([Problem(str(path), f"damaged manifest: {key} "
+                                               f"{quoted(value)} is not a name (chainopt "
+                                               f"writes one here: {SNAKE_TEXT})", AGAIN)])
 
 
 def _period_rows(table: object) -> list[tuple[str, int, int]] | None:

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from chainopt import api
-from chainopt.errors import InputError
-from chainopt.results import Results
+from chainopt.errors import DamagedResultsError, InputError
+from chainopt.results import Results, name_columns
 from tests.conftest import reseal
 from tests.hardening.conftest import cli
 
@@ -457,3 +457,145 @@ def test_an_edited_table_is_a_problem_in_the_results_folder_not_the_input(tmp_pa
     _code, text = cli("explain", d, code=1)
     assert text.startswith("error: 1 problem in the results folder: "), text
     assert "in the input" not in text
+
+
+def _rename(folder: Path, table: str, old: str, new: str) -> None:
+    """Each cell of ``table``'s CSV file that is ``old`` made ``new`` (quoted as CSV
+    quotes it), and the checksums written anew: a folder someone sent, forged as
+    review safety3's ``forge.py`` does it."""
+    path = folder / f"{table}.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert (df == old).to_numpy().any()
+    df.mask(df == old, new).to_csv(path, index=False)
+    reseal(folder)
+
+
+@pytest.mark.parametrize(("table", "old", "new", "row", "column", "shown"), [
+    # small_chain's sites.csv: wsib (row 1), tobolsk (row 2), nakhodka, ru_dom, chn
+    ("sites", "tobolsk", "<img src=x onerror=alert(11)>|", 2, "site",
+     "'<img src=x onerror=alert(11)>|'"),
+    ("sites", "wsib", "ws\x1b]0;pwn\x07ib", 1, "site", "'ws\\x1b]0;pwn\\x07ib'"),
+    # its commodities.csv: crude (row 1), raw_gas (row 2), sales_gas (row 3), ...
+    ("commodities", "raw_gas", "raw_gas\nline2", 2, "commodity", "'raw_gas\\nline2'"),
+    # 81 characters: the first 60 shown, then its length
+    ("commodities", "crude", '=HYPERLINK("http://e","h")' + "x" * 55, 1, "commodity",
+     "'=HYPERLINK(\"http://e\",\"h\")" + "x" * 34 + "…' (81 characters)"),
+    # activity.csv's first row is tob_cdu's cdu_run in p2026 (unit, mode, period order)
+    ("activity", "tob_cdu", "Tob CDU", 1, "unit", "'Tob CDU'"),
+])
+def test_a_name_that_breaks_the_name_rule_is_a_damaged_table(tmp_path, results, table, old,
+                                                             new, row, column, shown):
+    """Review safety3 F6: a results folder someone sent, its name cells rewritten and its
+    checksums written anew, was read as chainopt's own: ``<img ...>``, a formula, a line
+    break or an ESC sequence in a site's name went into explain's lines, the comparison
+    CSVs and a compare's project valuations. chainopt writes the case's names there, and
+    validation holds those to snake_case, so the folder is damaged: exit 1 naming the
+    file, the row (1 = the first below the header, by hand from small_chain's own
+    tables, listed above), the column and the value with its control characters written
+    out (``\\n``, ``\\x1b``) and cut after 60 characters with its length; the folder's
+    problem, and run again with --overwrite. (``explain --ranging`` reads two tables, and
+    checks the names of those it reads.)"""
+    d = _copy(tmp_path, results)
+    _rename(d, table, old, new)
+    with pytest.raises(DamagedResultsError) as exc:
+        Results.load(d)
+    said = str(exc.value)
+    assert said == (f"1 problem in the results folder:\n  - {d / f'{table}.csv'}: damaged "
+                    f"results table: row {row}, column {column}: {shown} is not a name "
+                    "(chainopt writes the case's names here: lower-case letters, digits "
+                    "and _, starting with a letter (snake_case)); run the case again "
+                    "(chainopt run ... --overwrite)"), said
+    for argv in (["explain", d], ["verify", d], ["report", d, "--out", tmp_path / "r.html"]):
+        _code, text = cli(*argv, code=1)
+        assert text.startswith("error: 1 problem in the results folder: "), text
+        assert " ".join(shown.split()) in text, text
+
+
+@pytest.mark.parametrize(("key", "value", "shown"), [
+    ("case", "<script>alert(43)</script>", "case '<script>alert(43)</script>'"),
+    ("scenario", "=HYPERLINK(\"http://e\")", "scenario '=HYPERLINK(\"http://e\")'"),
+    ("scenario", "port\nline2", "scenario 'port\\nline2'"),
+    ("scenario", 5, "scenario '5'"),
+    ("blocked_modes", [{"unit": "tob_pe", "mode": "+1+cmd|x", "reason": "any text"}],
+     "blocked_modes[0].mode '+1+cmd|x'"),
+    ("scenario_chain", [{"kind": "case", "name": "My Case Folder", "path": "/x"},
+                        {"kind": "scenario", "name": "@SUM(A1)", "path": "s.yaml"}],
+     "scenario_chain[1].name '@SUM(A1)'"),
+])
+def test_a_name_in_the_manifest_that_breaks_the_name_rule_is_a_damaged_manifest(
+        tmp_path, results, key, value, shown):
+    """The names manifest.json records — the case's and the scenario's (explain's and the
+    report's title), each scenario's of its scenario_chain and the unit and mode of each
+    blocked mode (explain's "almost made it") — are names, as chainopt writes them: else
+    a damaged manifest, naming the key and the value written out. (The case at the root
+    of scenario_chain is named after its folder, any text: ``My Case Folder`` is not
+    refused.)"""
+    d = _copy(tmp_path, results)
+    _edit_manifest(d, **{key: value})
+    with pytest.raises(DamagedResultsError) as exc:
+        Results.load(d)
+    said = str(exc.value)
+    assert said == (f"1 problem in the results folder:\n  - {d / 'manifest.json'}: damaged "
+                    f"manifest: {shown} is not a name (chainopt writes one here: lower-case "
+                    "letters, digits and _, starting with a letter (snake_case)); run the "
+                    "case again (chainopt run ... --overwrite)"), said
+    _code, text = cli("explain", d, code=1)
+    assert " ".join(shown.split()) in text
+
+
+def test_only_the_name_columns_are_held_to_the_name_rule(tmp_path, results):
+    """The columns checked are those of the case's names — by the case tables' schema
+    (a name or a ref column: site, commodity, mode, link, project, ...) and the results'
+    own (a unit in activity and unit_flows, a unit's or link's name in capacity and
+    investments, an emission's source, a blend's component, a lever) —, listed here by
+    hand from the README's table of results tables. Not a period, a KPI, a unit of
+    measure (``1000m3``, ``MUSD/yr``), a constraint's key or family, a ramp-up
+    (``0.7;0.9``), nor any other text: small_chain's folder, holding all of these, loads,
+    and a blend's or project's table with no row is no table to check."""
+    res = Results.load(results)
+    expected = {
+        "activity": ["unit", "mode", "site", "process"], "balances": ["site", "commodity"],
+        "blend_qualities": ["blend", "property", "site", "product"],
+        "blending": ["blend", "component", "site", "product"],
+        "capacity": ["name", "site"], "coefficient_ranges": [], "commodities": ["commodity"],
+        "constraints": [], "demand": ["site", "commodity"], "disposal": ["site", "commodity"],
+        "emissions": ["site", "source", "commodity"],
+        "flows": ["link", "commodity", "from_site", "to_site"], "investments": ["name"],
+        "kpis": [], "levers": ["lever"], "production": ["site", "commodity"],
+        "projects": ["project"], "purchases": ["site", "commodity"], "ranging": [],
+        "reduced_costs": [], "sales": ["site", "commodity"], "sites": ["site"],
+        "unit_flows": ["unit", "mode", "commodity", "site"]}
+    assert {n: name_columns(n, df) for n, df in res.tables.items()} == expected
+    assert "1000m3" in set(res.tables["commodities"]["unit"])  # not a name, not checked
+    # a free-text column forged is not this check's: the KPI's unit of measure
+    d = _copy(tmp_path, results)
+    _rename(d, "kpis", "MUSD discounted", "=HYPERLINK(\"http://e\")")
+    assert Results.load(d).tables["kpis"]["unit"].str.startswith("=HYPERLINK").any()
+
+
+def test_compare_solves_a_folder_with_forged_names_again(tmp_path):
+    """Review safety3 F6: compare reused a scenario's folder whose project far_east_port
+    was renamed ``+1+cmd|x`` (checksums written anew; its input hash still the
+    scenario's), then failed on a change no scenario makes ("small_chain changes[0]: no
+    project '+1+cmd|x' in projects.csv"), exit 1. Now the folder is damaged, and compare
+    treats it as any damaged folder: solved again, named, left as it is without
+    --overwrite; the comparison is the one of the runs solved fresh (by hand: the same
+    tables as the first comparison), with no forged name in it."""
+    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
+    comparison = {p.name: pd.read_csv(p) for p in cmp_dir.glob("*.csv")}
+    run = tmp_path / "small_port_expansion"
+    for table in ("projects", "investments"):  # where the run names the project
+        _rename(run, table, "far_east_port", "+1+cmd|x")
+    forged = {p.name: p.read_bytes() for p in run.iterdir()}
+    _code, text = cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1",
+                      "--name", "other", code=0)
+    assert "reused small_chain" in text and "solved small_port_expansion" in text
+    # investments.csv (read first, by name) holds tob_pe's expansion in row 1, the
+    # project's build in row 2
+    assert (f"{run} is damaged ({run / 'investments.csv'}: damaged results table: row 2, "
+            "column name: '+1+cmd|x' is not a name") in text
+    assert "solved again but not replaced (pass --overwrite to replace)" in text
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == forged
+    _same_comparison(tmp_path / "compare-other", comparison)
+    assert not any("+1+cmd" in p.read_text() for p in (tmp_path / "compare-other").glob("*"))
