@@ -561,12 +561,16 @@ def found_here(src: str) -> str | None:
 
 def tail_here(src: str) -> str | None:
     """The longest tail of the path ``src`` (without its first part) that exists below
-    the working directory and is not ``src`` itself; else None."""
+    the working directory and is not ``src`` itself; else None. None too once a tail is
+    ``src`` itself (the working directory holds it: the checkout the run was made in),
+    so that a shorter tail found by chance (``one`` beside ``cases/one``) is not taken
+    for another copy of it."""
     parts = Path(src).parts
     for i in range(1, len(parts)):
         tail = Path(*parts[i:])
-        if tail.exists() and (not Path(src).exists()
-                              or tail.resolve() != Path(src).resolve()):
+        if tail.exists():
+            if Path(src).exists() and tail.resolve() == Path(src).resolve():
+                return None
             return str(tail)
     return None
 

@@ -62,7 +62,7 @@ _FEAS = 1e-6
 #: breaks (each read alone costs a solve)
 _ATTRIBUTE = 12
 
-_COLUMNS = ["source", "period", "year", "family", "key", "excess"]
+_COLUMNS = ["source", "period", "year", "family", "key", "side", "bound", "excess"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,13 @@ class YearBreaks:
     plan so read breaks: ``source`` (the position in ``sources`` of the capacity whose
     own change pushes it out; -1: read with all of its period's, which it is then
     attributed to), ``period``, ``year``, ``family`` and ``key`` of the row or column
-    bound (as ``constraints.csv`` names them) and ``excess`` (by how much, in its units)."""
+    bound (as ``constraints.csv`` names them), ``side`` (``upper``: above its upper bound;
+    ``lower``: below its lower bound, as ``constraints.csv`` says it), ``bound`` (the bound
+    broken, for a column's own bound, such as a purchase's limit or the 0 below which a
+    quantity is negative; NaN for a row, whose bound is in the matrix's terms) and
+    ``excess`` (by how much, in its units, > 0). A row may be broken on both sides in
+    different years of a period: the reading keeps the period's average, so years far
+    above a limit may leave others below 0."""
 
     sources: pd.DataFrame
     breaks: pd.DataFrame
@@ -452,7 +458,8 @@ def _violations(g: _Graph, cols: np.ndarray, per: np.ndarray, src: pd.DataFrame,
                 x: np.ndarray, rv: np.ndarray, width: int) -> pd.DataFrame:
     """Every row and column bound the plan read year by year breaks (``per``: the change
     of ``cols`` per (period, year) slot): ``what`` (row, col), ``id``, ``pos``, ``k`` (the
-    year's slot in its period), ``excess`` and ``up`` (above its upper bound)."""
+    year's slot in its period), ``excess``, ``up`` (above its upper bound) and ``bound``
+    (the bound broken that year)."""
     owner, k = g.col_entries(cols)
     rows, change = _sum_by(g.row[k], g.m.data[k][:, None] * per[owner])
     ub = np.repeat(g.row_ub[rows][:, None], per.shape[1], axis=1)
@@ -487,7 +494,8 @@ def _out_of_bounds(what: str, ids: np.ndarray, value: np.ndarray, lb: np.ndarray
     i, s = np.nonzero((over > tol) | (under > tol))
     up = over[i, s] > tol[i, s]
     return pd.DataFrame({"what": what, "id": ids[i], "pos": s // width, "k": s % width,
-                         "excess": np.where(up, over[i, s], under[i, s]), "up": up})
+                         "excess": np.where(up, over[i, s], under[i, s]), "up": up,
+                         "bound": np.where(up, ub[i, s], lb[i, s])})
 
 
 def _pushed(g: _Graph, bad: pd.DataFrame, cols: np.ndarray, dev: np.ndarray,
@@ -528,6 +536,11 @@ def _named(lp, out: pd.DataFrame, years: np.ndarray, periods: np.ndarray) -> pd.
                                     key=named["key"].astype(str).to_numpy()[back]))
     b = pd.concat(parts, ignore_index=True)
     p, k = b["pos"].to_numpy(np.int64), b["k"].to_numpy(np.int64)
+    up = b["up"].to_numpy(bool)
     return pd.DataFrame({"source": b["src"].to_numpy(np.int64), "period": periods[p],
                          "year": years[p, k], "family": b["family"].to_numpy(),
-                         "key": b["key"].to_numpy(), "excess": b["excess"].to_numpy(float)})
+                         "key": b["key"].to_numpy(),
+                         "side": np.where(up, "upper", "lower").astype(object),
+                         "bound": np.where(b["what"].to_numpy() == "col",
+                                           b["bound"].to_numpy(float), np.nan),
+                         "excess": b["excess"].to_numpy(float)})

@@ -217,12 +217,33 @@ def _said(rows: pd.DataFrame, build_kind: pd.Series, build: pd.Series, own: pd.D
 
 
 def _others(hit: pd.DataFrame) -> pd.DataFrame:
-    """The rows and bounds ``hit`` breaks (family, key; its ``years`` and the largest
-    ``excess``), the largest break first."""
-    g = hit.groupby(["family", "key"], sort=False)
-    out = pd.DataFrame({"years": g["year"].apply(lambda y: sorted(set(int(v) for v in y))),
-                        "excess": g["excess"].max()}).reset_index()
+    """The rows and bounds ``hit`` breaks, one per (family, key), the largest break
+    first: ``sides``, each side broken (``side``, ``bound``, the largest ``excess`` there,
+    its ``years``) in the order of its first year, and ``excess``, the largest of all.
+    The two sides are kept apart: a row above its limit in some years of a period and
+    below its lower bound in others (the reading keeps the period's average, so years
+    far above may leave others below 0) is two breaks of different sizes, not one."""
+    g = hit.groupby(["family", "key", "side"], sort=False)
+    each = pd.DataFrame({"years": g["year"].apply(lambda y: sorted(set(int(v) for v in y))),
+                         "bound": g["bound"].first(),
+                         "excess": g["excess"].max()}).reset_index()
+    each = each.assign(first=each["years"].str[0]).sort_values("first", kind="stable")
+    rows = each.groupby(["family", "key"], sort=False)
+    out = pd.DataFrame({
+        "sides": rows.apply(lambda s: list(s[["side", "bound", "excess", "years"]]
+                                           .itertuples(index=False, name=None)),
+                            include_groups=False),
+        "excess": rows["excess"].max()}).reset_index()
     return out.sort_values("excess", ascending=False, kind="stable")
+
+
+def _side(side: str, bound: float, excess: float, years: list[int]) -> str:
+    """One side of a break: 'above its upper bound 600 by 799.3 in 2031-2032', 'below its
+    lower bound 0 by 74.95 in 2033-2035' (a column's own bound is stated; a row's is in
+    the matrix's terms and is not)."""
+    stated = "" if np.isnan(bound) else f" {bound:g}"
+    where = "above its upper" if side == "upper" else "below its lower"
+    return f"{where} bound{stated} by {excess:.4g} in {_years(years)}"
 
 
 def _years(years: list[int]) -> str:
@@ -238,10 +259,11 @@ def _years(years: list[int]) -> str:
 
 
 def _broken(others: pd.DataFrame, period: str) -> tuple[int, str]:
-    """How many rows ``others`` breaks and the words of the first two: 'beyond 1 other
-    yearly limit of p1 (market.sales (site=plant, ...), broken by 7.5 in 2029-2030)'."""
+    """How many rows ``others`` breaks and the words of the first two, each side
+    (:func:`_side`): 'beyond 1 other yearly limit of p1 (market.sales (site=plant, ...),
+    above its upper bound 5 by 7.5 in 2029-2030)'."""
     n = len(others)
-    said = "; ".join(f"{r.family} ({r.key}), broken by {r.excess:.4g} in {_years(r.years)}"
+    said = "; ".join(f"{r.family} ({r.key}), " + " and ".join(_side(*s) for s in r.sides)
                      for r in others.head(2).itertuples(index=False))
     return n, (f"beyond {n} other yearly limit{'s' if n > 1 else ''} of {period} year by "
                f"year ({'e.g. ' if n > 2 else ''}{said})")

@@ -461,7 +461,8 @@ def test_a_yearly_cap_in_a_period_where_capacity_arrives_holds_on_average(
     assert res.manifest["warnings"] == ([
         "unit u comes into use in 2029, inside period p1 (2026-2030), and the plan uses it "
         "there beyond 1 other yearly limit of p1 year by year (market.sales (site=plant, "
-        "commodity=product, period=p1), broken by 7.5 in 2029-2030): it holds on the "
+        "commodity=product, period=p1), above its upper bound 5 by 7.5 in 2029-2030): it holds "
+        "on the "
         "period's average year, but the plan read year by year, with the build in 2029-2030 "
         "only, breaks it, so the plan's value may be too high (README, Time model). To "
         "value it year by year, start a period in 2029 (a scenario change split: p1, at: "
@@ -505,7 +506,8 @@ def test_capacity_arriving_in_a_period_without_another_binding_limit_is_exact(tm
     assert note.startswith("project pj comes into use in 2029, inside period p1 "
                            "(2026-2030), and the plan uses it there beyond 1 other yearly "
                            "limit of p1 year by year (market.sales (site=plant, "
-                           "commodity=product, period=p1), broken by 7.5 in 2029-2030)")
+                           "commodity=product, period=p1), above its upper bound 5 by 7.5 "
+                           "in 2029-2030)")
 
 
 
@@ -547,8 +549,8 @@ def test_a_project_coming_into_use_beside_a_full_unit_is_warned_only_of_a_real_b
         assert warnings[0].startswith(
             "project pa comes into use in 2027, inside period p1 (2026-2030), and the plan "
             "uses it there beyond 1 other yearly limit of p1 year by year "
-            "(market.demand_min (site=plant, commodity=product, period=p1), broken by 50 "
-            "in 2026)")
+            "(market.demand_min (site=plant, commodity=product, period=p1), below its "
+            "lower bound by 50 in 2026)")
         return
     annuity = 50 / sum(1.1 ** -k for k in range(1, 13))
     residual = annuity * dsum(2036, 2038) / d(2036)  # at 2036
@@ -573,11 +575,11 @@ P1_P2 = [{"period": "p1", "start_year": 2026, "length_yr": 2},
 RETIRES_IN_P2 = (
     "the existing capacity of unit u retires in 2029 (units.csv, retire_year), inside "
     "period p2 (2028-2030), and the plan uses it there beyond 1 other yearly limit of p2 "
-    "year by year (market.sales (site=plant, commodity=product, period=p2), broken by "
-    "6.344 in 2028): it holds on the period's average year, but that capacity is there in "
-    "2028 only, and the plan read year by year breaks it, so the plan as reported may be "
-    "worth less than the objective says (README, Time model). To value it year by year, "
-    "start a period in 2029 (a scenario change split: p2, at: 2029) and compare")
+    "year by year (market.sales (site=plant, commodity=product, period=p2), above its "
+    "upper bound 10 by 6.344 in 2028): it holds on the period's average year, but that "
+    "capacity is there in 2028 only, and the plan read year by year breaks it, so the plan "
+    "as reported may be worth less than the objective says (README, Time model). To value "
+    "it year by year, start a period in 2029 (a scenario change split: p2, at: 2029) and compare")
 
 
 def _retiring(tmp_path, retire: str = "2029", cap: bool = True, **changes):
@@ -643,6 +645,56 @@ def test_capacity_retiring_at_a_period_start_or_without_a_binding_limit_is_not_w
     assert res.manifest["warnings"] == []
 
 
+#: review walk3 F1: u0 (10 kt/yr, feed to product 1:1) retires in 2028, inside the one
+#: period 2026-2030; g makes 3 kt/yr of feed from free raw; feed is also bought at 50
+#: USD/t, at most 5 kt/yr; product sells at 400 USD/t without a cap; rate 10 %
+BOTH_SIDES = {
+    "commodities": "commodity,unit,kind\nraw,t,raw\nfeed,t,intermediate\nproduct,t,product",
+    "sites": "site\nplant", "modes": "mode,process\nrun,make\ngrow,grow",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                  "run,product,out,1\ngrow,raw,in,1\ngrow,feed,out,1",
+    "units": "unit,site,process,capacity_k_per_yr,retire_year\nu0,plant,make,10,2028\n"
+             "g,plant,grow,3,",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,feed,50,5\n"
+                "plant,raw,0,",
+    "markets": "site,commodity,price_usd_per_unit\nplant,product,400"}
+
+
+def test_a_limit_broken_above_in_some_years_and_below_in_others_says_each_side(tmp_path):
+    """Review walk3 F1: the warning joined two breaks of one bound into one number, the
+    larger with the years of both (`broken by 3 in 2026-2030`), and did not say which
+    side was broken; it now says each side with its own bound, size and years.
+
+    d(y) = 1.1^-(y - 2026), w = d26 + ... + d30 = 4.169865. u0 stands in 2026-2027 only:
+    on the average it counts (d26 + d27) / w = 1.909091 / 4.169865 = 0.457830 of its 10
+    kt/yr, 4.578 kt/yr, all used (each t earns 400 - at most 50). g runs full (free
+    feed): 3. Feed bought on the average: 4.578 - 3 = 1.578 <= 5, so no limit binds.
+
+    Read year by year, u0 runs 10 in 2026-2027 and 0 in 2028-2030, g 3 throughout (full),
+    and the feed balance makes the purchase u0's use less g's 3: 10 - 3 = 7 in 2026-2027,
+    above the limit of 5 by 2, and 0 - 3 = -3 in 2028-2030, below its lower bound 0 by 3.
+    (Their average: (7 x 1.909091 - 3 x 2.260774) / 4.169865 = 1.578, the plan's.)"""
+    case = api.load_case(write_case(tmp_path, BOTH_SIDES, discount_rate=R, periods=[
+        {"period": "p1", "start_year": 2026, "length_yr": 5}]))
+    res = api.run(case, save=False)
+    w = dsum(2026, 2030)
+    share = dsum(2026, 2027) / w
+    assert (w, share) == pytest.approx((4.169865, 0.457830), abs=1e-6)
+    bought = value(res["purchases"], commodity="feed")["purchase_k_per_yr"]
+    assert bought == pytest.approx(10 * share - 3, abs=1e-6)
+    assert (7 * dsum(2026, 2027) - 3 * dsum(2028, 2030)) / w == pytest.approx(bought)
+    assert res.manifest["warnings"] == [
+        "the existing capacity of unit u0 retires in 2028 (units.csv, retire_year), inside "
+        "period p1 (2026-2030), and the plan uses it there beyond 1 other yearly limit of "
+        "p1 year by year (supply.purchase (site=plant, commodity=feed, period=p1), above "
+        "its upper bound 5 by 2 in 2026-2027 and below its lower bound 0 by 3 in "
+        "2028-2030): it holds on the period's average year, but that capacity is there in "
+        "2026-2027 only, and the plan read year by year breaks it, so the plan as reported "
+        "may be worth less than the objective says (README, Time model). To value it year "
+        "by year, start a period in 2028 (a scenario change split: p1, at: 2028) and "
+        "compare"]
+
+
 #: review mip F1: feed (100 USD/t) to product 1:1 at plant, sold at 500 USD/t, at most 10
 #: kt/yr; periods 2026-2028 and 2029-2031, rate 10 %; add the unit or project
 CAP_SLACK_ON_AVERAGE = {**FEED_TO_PRODUCT, "markets": "site,commodity,price_usd_per_unit,"
@@ -697,7 +749,8 @@ def test_a_build_used_in_one_year_of_a_period_past_a_cap_slack_on_the_average_is
     assert note.startswith(
         f"{kind} {name} comes into use in 2031, inside period p2 (2029-2031), and the plan "
         "uses it there beyond 1 other yearly limit of p2 year by year (market.sales "
-        "(site=plant, commodity=product, period=p2), broken by 10 in 2031): it holds on "
+        "(site=plant, commodity=product, period=p2), above its upper bound 10 by 10 in 2031): "
+        "it holds on "
         "the period's average year, but the plan read year by year, with the build in 2031 "
         "only, breaks it")
     assert note.endswith("start a period in 2031 (a scenario change split: p2, at: 2031) "
@@ -728,9 +781,9 @@ def test_a_unit_retiring_inside_a_period_past_a_cap_slack_on_the_average_is_warn
     assert note.startswith(
         "the existing capacity of unit u0 retires in 2029 (units.csv, retire_year), inside "
         "period p1 (2028-2030), and the plan uses it there beyond 1 other yearly limit of "
-        "p1 year by year (market.sales (site=plant, commodity=product, period=p1), broken "
-        "by 15 in 2028): it holds on the period's average year, but that capacity is there "
-        "in 2028 only")
+        "p1 year by year (market.sales (site=plant, commodity=product, period=p1), above "
+        "its upper bound 15 by 15 in 2028): it holds on the period's average year, but that "
+        "capacity is there in 2028 only")
     split = api.run(api.change_case(case, [{"split": "p1", "at": 2029}]), save=False)
     assert split.objective == pytest.approx(3.0, abs=1e-9)
     assert split.manifest["warnings"] == []
@@ -808,7 +861,8 @@ RAMPS_IN_P1 = (
     "link ab ramps up inside period p1 (2026-2028): usable at 50 % of its capacity in 2026, "
     "80 % in 2027 and 100 % in 2028 (links.csv, ramp_up 0.5;0.8), and the plan uses it "
     "there beyond 1 other yearly limit of p1 year by year (market.sales (site=b, "
-    "commodity=crude, period=p1), broken by 1.461 in 2027-2028): it holds on the period's "
+    "commodity=crude, period=p1), above its upper bound 4.8 by 1.461 in 2027-2028): it holds on "
+    "the period's "
     "average year, where the build counts with the average of its shares, but the plan "
     "read year by year, the build at each year's share, breaks it, so the plan's value "
     "may be too high (README, Time model). To value it year by year, start a period in "
@@ -823,7 +877,7 @@ RAMPS_IN_P1 = (
                                   "2028 (units.csv, ramp_up 0.5;0.8), and the plan uses it "
                                   "there beyond 1 other yearly limit of p1 year by year "
                                   "(market.sales (site=plant, commodity=product, period=p1), "
-                                  "broken by 1.826 in 2027-2028)")])
+                                  "above its upper bound 6 by 1.826 in 2027-2028)")])
 def test_a_ramp_up_inside_a_period_under_a_binding_cap_is_warned(tmp_path, tables, reported,
                                                                  best, warned):
     """Review F1: a build of x t/yr with ramp_up 0.5;0.8 is usable 0.5x, 0.8x, x in
@@ -896,7 +950,7 @@ def test_a_ramp_up_without_another_binding_limit_or_at_period_starts_is_not_warn
                            "of its capacity in 2027 and 100 % in 2028 (links.csv, ramp_up "
                            "0.5;0.8), and the plan uses it there beyond 1 other yearly limit "
                            "of p2027 year by year (market.sales (site=b, commodity=crude, "
-                           "period=p2027), broken by 0.5333 in 2028)")
+                           "period=p2027), above its upper bound 4.8 by 0.5333 in 2028)")
     assert note.endswith("start a period in 2028 (a scenario change split: p2027, at: 2028) "
                          "and compare")
     res = api.run(write_case(tmp_path / "three", RAMPING_LINK, periods=[
