@@ -483,8 +483,8 @@ def test_convert_names_a_control_character_at_its_csv_cell(tmp_path):
                                             "crude,t,raw,bell\x07\nprod,t,product,\n")
     r = CliRunner().invoke(app, ["convert", str(folder), str(tmp_path / "t1.xlsx")])
     assert r.exit_code == 1
-    assert "commodities.csv row 2, column description: text 'bell\\x07' holds a control " \
-        "character" in " ".join(r.output.split())
+    assert "commodities.csv row 2, column description: found 'bell\\x07': it holds BEL " \
+        "(\\x07) at character 5, a control character" in " ".join(r.output.split())
 
 
 def test_a_shared_strings_table_or_cells_beyond_the_workbooks_budget_are_refused(tmp_path,

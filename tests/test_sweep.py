@@ -756,8 +756,9 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     the terminal "built in 60% of variants", a share of the points chosen (move them
     and it moves), named as a probability. Now share_of_points_built 0.6, "built at 60.0%
     of the grid's points (a share of the points chosen, not a probability)". Monte Carlo
-    keeps its words: P drawn uniform from 250 to 250 builds it in every draw,
-    probability_built 1.0, "built in 100% of variants"."""
+    keeps its words: P drawn uniform from 249 to 251 (the grid builds it from 250 on, not
+    at 180; a zero-width draw is refused) builds it in every draw, probability_built 1.0,
+    "built in 100% of variants"."""
     res = _price_grid(tmp_path)
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
@@ -771,7 +772,7 @@ def test_a_grids_share_of_points_built_is_not_called_a_probability(tmp_path):
     dists = tmp_path / "dists.yaml"
     dists.write_text(json.dumps({"variables": [{
         "target": "markets.price_usd_per_unit", "op": "set",
-        "dist": {"type": "uniform", "low": 250, "high": 250}}]}))
+        "dist": {"type": "uniform", "low": 249, "high": 251}}]}))
     from typer.testing import CliRunner
 
     from chainopt.cli import app

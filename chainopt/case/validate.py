@@ -622,13 +622,23 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
     if not len(df):
         return
     named: list[str] = []  # the declared names a hint may suggest, found at its first
+    broken: list[str] = []  # the declared names that break the name rule
 
     def near(v: str) -> str:
         """A hint's "did you mean", never a declared name that breaks the name rule
-        ('wsib\\x1b[2J': refused itself where it is declared)."""
-        if not named:
-            named.extend(str(x) for x in valid if is_name(x))
-        return closest(v, named)
+        ('wsib\\x1b[2J': refused itself where it is declared); when such a name is the
+        one meant ('wsib' against a declared 'ws\\u200bib'), the place to fix it."""
+        if not named and not broken:
+            for x in valid:
+                (named if is_name(x) else broken).append(str(x))
+        hit = closest(v, named)
+        if hit or not broken:
+            return hit
+        meant = closest(v, broken)
+        return (f"{meant.removesuffix('?').replace('did you mean', 'the name declared is')}"
+                f", itself refused (its own message above): correct it where it is "
+                f"declared, in {DECLARED_IN.get(col.ref or '', f'{col.ref}.csv')}"
+                if meant else "")
 
     s = df[col.name]
     if col.kind == "refs":

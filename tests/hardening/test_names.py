@@ -332,8 +332,11 @@ def test_a_name_with_a_look_alike_or_an_invisible_character_says_so(small_copy):
            "digits and _, starting with a letter (found 'ws\\u200bib'); 'ws\\u200bib' holds " \
            "U+200B ZERO WIDTH SPACE, outside ASCII: type it in ASCII letters, e.g. 'wsib'" \
            in text, text
-    assert "supplies.csv row 2, column site: unknown site name (found 'wsib'); did you mean " \
-           "'ws\\u200bib'?" in text
+    # the name meant is the declared one, itself refused: where to correct it, not "did
+    # you mean" a name that is refused (review safety3 F7)
+    assert "supplies.csv row 2, column site: unknown site name (found 'wsib'); the name " \
+           "declared is 'ws\\u200bib', itself refused (its own message above): correct it " \
+           "where it is declared, in sites.csv" in text
     assert "\u200b" not in text
     _code, text = cli("run", "small_chain", "--name", "ѕmall", code=1)
     assert "'ѕmall' holds U+0455 CYRILLIC SMALL LETTER DZE, outside ASCII; use lower-case" \

@@ -189,11 +189,14 @@ def test_long_unknown_header_is_cut(small_copy):
 
 def test_hint_never_suggests_a_name_that_breaks_the_rule(small_copy):
     """F7: a site declared as 'wsib' ESC '[2J' was refused, and every reference to 'wsib'
-    got "did you mean 'wsib\\x1b[2J'?", the refused name. By hand: no declared site is
-    close to 'wsib' once that one is left out, so the hint says where to declare it."""
+    got "did you mean 'wsib\\x1b[2J'?", the refused name. By hand: no valid declared site
+    is close to 'wsib' once that one is left out; the one meant is the refused name, so
+    the hint says so and where to correct it (sites.csv), not "did you mean" it."""
     path = small_copy / "sites.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("\nwsib,", "\nwsib\x1b[2J,", 1),
                     encoding="utf-8")
     _code, text = cli("validate", small_copy, code=1)
-    assert "unknown site name (found 'wsib'); declare it in sites.csv" in text, text
+    assert ("unknown site name (found 'wsib'); the name declared is 'wsib\\x1b[2J', itself "
+            "refused (its own message above): correct it where it is declared, in "
+            "sites.csv") in " ".join(text.split()), text
     assert "did you mean 'wsib" not in text
