@@ -1655,8 +1655,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                 return [*ex.header_lines(res.manifest, period),
                         *ex.ranging_lines(r, top=15 if top is None else top,
                                           notes=ex.ranging_notes(res.manifest),
-                                          capacity=res.tables.get("capacity"),
-                                          widened=ex.costs_widened(res.manifest))]
+                                          capacity=res.tables.get("capacity"))]
             return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
                                 period=period)
         except READ_FAULTS as exc:

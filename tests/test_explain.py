@@ -794,8 +794,8 @@ def test_cli_run_then_explain_saved_results(tmp_path):
     assert "  light (USD per t):\n    sold at plant for 300" in done.output
     done = runner.invoke(app, ["explain", str(tmp_path / "res" / "r"), "--ranging"])
     assert done.exit_code == 0, done.output
-    assert ("supply cost of crude at plant in p1: 100 USD per t, plan and its marginal values "
-            "hold for [-inf, 230]") in done.output
+    assert ("supply cost of crude at plant in p1: 100 USD per t, plan holds at least "
+            "for [-inf, 230]") in done.output
 
 
 def test_cli_infeasible_run_points_to_explain_which_names_the_conflict(tmp_path):
@@ -1584,9 +1584,9 @@ def test_cost_ranging_speaks_of_the_input_the_carbon_price_apart(tmp_path):
         pytest.approx((100, 158.75, 0))
     text = "\n".join(ex.ranging_lines(res["ranging"]))
     assert ("variable cost of mode dirty of unit ud in p1: 10 USD per t (plus 10 carbon "
-            "price), plan and its marginal values hold for [-178, 22] USD per t (room "
+            "price), plan holds at least for [-178, 22] USD per t (room "
             "120.0%)") in text, text
-    assert "supply cost of crude at a in p1: 100 USD per t, plan and its" in text, text
+    assert "supply cost of crude at a in p1: 100 USD per t, plan holds at least" in text, text
     # a folder written before: the whole cost per unit, said to include the carbon price
     old = ex.ranging_lines(res["ranging"].drop(columns="carbon_usd_per_unit"))
     assert any("variable cost of mode dirty of unit ud in p1 (including any carbon price): "
@@ -2101,8 +2101,8 @@ def test_the_ranging_of_a_mip_says_its_intervals_hold_with_the_builds_fixed(tmp_
     assert mip[1] == "periods: p1 (2026)"  # its periods, with their years
     assert mip[3] == ex.FIXED_DECISIONS_NOTE
     assert "yes/no decisions (builds, projects) fixed" in mip[3]
-    assert ("  price of product at plant in p1: 400 USD per t, plan and its marginal values "
-            "hold for [200, +inf] USD per t (room 50.0%)") in mip
+    assert ("  price of product at plant in p1: 400 USD per t, plan holds at least "
+            "for [200, +inf] USD per t (room 50.0%)") in mip
     lp = api.explain(_build_case(tmp_path, "m2", ""), ranging=True)
     assert ex.FIXED_DECISIONS_NOTE not in lp
     # the "why this plan" values too: said above the binding constraints of a MIP only
@@ -2200,8 +2200,8 @@ def test_a_mip_s_cost_intervals_leave_out_the_build_it_did_not_make(tmp_path, mo
     assert _cost_interval(r, "variable cost", "unit=u1") == pytest.approx((-math.inf, 300.0))
     assert _cost_interval(r, "variable cost", "unit=u2") == (-math.inf, math.inf)
     lines = api.explain(tmp_path / "res" / "mip", ranging=True)
-    assert ("  price of product at plant in p1: 400 USD per t, plan holds for [100, +inf] USD "
-            "per t (room 75.0%)") in lines
+    assert ("  price of product at plant in p1: 400 USD per t, plan holds at least for [100, "
+            "+inf] USD per t (room 75.0%)") in lines
     assert not any(line.startswith(ex.BASIS_NOTE) for line in lines)
     assert not any("unit u2" in line and "variable cost" in line for line in lines)  # any
     # the same plan at a price outside the basis's interval
@@ -2256,16 +2256,18 @@ def test_a_basis_interval_says_the_plan_and_its_values_hold_for_it(tmp_path):
     p2026 is 5 years from 2026 at 10 %, weight 1 + 1/1.1 + ... + 1/1.1^4 = 4.16987, so
     the objective at -200 is the base's + (-200 - 950) x sales_kt x 4.16987 / 1000 MUSD,
     with the same sales and activity. explain said "plan holds for [-131, 1,088]", read
-    as "the plan changes at -131"; now "plan and its marginal values hold for", with a
-    note under the header that the plan may hold beyond an end. A widened interval
-    (where the plan holds) keeps "plan holds for" (the MIP test above)."""
+    as "the plan changes at -131"; then "plan holds at least for", false
+    too (review s32 F2): at 1,000, inside, the plan holds but chn's hdpe value moves
+    with its price, 950 to 1,000 (hdpe sold at chn: its value is the price). Now "plan
+    holds at least for", with a note under the header that the plan may hold beyond an
+    end and a marginal value move inside."""
     base = api.run("small_chain", out=tmp_path, name="base")
     assert base.manifest["insight"]["cost_ranging"] == "basis"
     lines = api.explain(tmp_path / "base", ranging=True, top=40)
     assert ex.DEGENERATE_NOTE in lines[3:5]
-    assert ("  price of hdpe at chn in p2026: 950 USD per t, plan and its marginal values "
-            "hold for [-131, 1,088] USD per t (room 14.5%)") in lines, lines
-    assert not any("plan holds for" in line for line in lines)
+    assert ("  price of hdpe at chn in p2026: 950 USD per t, plan holds at least for [-131, "
+            "1,088] USD per t (room 14.5%)") in lines, lines
+    assert not any("marginal values hold" in line for line in lines)
     (tmp_path / "low.yaml").write_text(
         "name: low\nbase: small_chain\nchanges:\n  - {table: markets, where: {site: chn, "
         "commodity: hdpe}, period: p2026, set: {price_usd_per_unit: -200}}\n")
@@ -2278,6 +2280,14 @@ def test_a_basis_interval_says_the_plan_and_its_values_hold_for_it(tmp_path):
     for table, col in (("sales", "sales_k_per_yr"), ("activity", "activity_k_per_yr")):
         assert np.allclose(low.tables[table][col], base.tables[table][col], rtol=1e-7,
                            atol=1e-6), table
+    (tmp_path / "high.yaml").write_text(
+        "name: high\nbase: small_chain\nchanges:\n  - {table: markets, where: {site: chn, "
+        "commodity: hdpe}, period: p2026, set: {price_usd_per_unit: 1000}}\n")
+    high = api.run(tmp_path / "high.yaml", out=tmp_path, name="high")
+    assert high.tables["sales"]["sales_k_per_yr"].to_numpy() == pytest.approx(
+        base.tables["sales"]["sales_k_per_yr"].to_numpy(), rel=1e-7, abs=1e-6)
+    assert [value(r.tables["balances"], site="chn", commodity="hdpe", period="p2026")[
+        "shadow_price_usd_per_unit"] for r in (base, high)] == pytest.approx([950.0, 1000.0])
 
 
 def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(monkeypatch):
@@ -2441,8 +2451,8 @@ def test_a_mode_s_variable_cost_is_ranged_per_its_activity_unit(tmp_path):
                       "run,product,out,0.5\nrun,waste,out,0.5",
         "units": "unit,site,process,capacity_k_per_yr,availability\nu,plant,make,100,0.8"}))
     lines = ex.ranging_lines(res["ranging"])
-    assert ("  variable cost of mode run of unit u in p1: 0 USD per t, plan and its marginal "
-            "values hold for [-inf, "
+    assert ("  variable cost of mode run of unit u in p1: 0 USD per t, plan holds at "
+            "least for [-inf, "
             "100] USD per t (room 100 USD per t)") in lines
     assert any(x.startswith("  capacity of unit u in p1: 100 k capacity unit/yr; one "
                             "capacity unit/yr more room is worth 40 USD per capacity unit")

@@ -1270,12 +1270,12 @@ BASIS_NOTE = ("The cost intervals are those of the optimal basis: an option the 
 
 #: what the cost intervals are where they are the optimal basis's (manifest
 #: ``insight.cost_ranging`` ``basis``: nothing forced to 0 to range them again without):
-#: the plan and its marginal values hold inside, and at a degenerate optimum (several
-#: limits binding at one point) the plan may hold past an end where only a value changes
-DEGENERATE_NOTE = ("The cost intervals are those of the optimal basis: the plan and its "
-                   "marginal values hold inside; at a degenerate optimum (several limits "
-                   "binding at one point) the plan may hold beyond an end, where only a "
-                   "marginal value changes.")
+#: the plan holds inside, and at a degenerate optimum (several limits binding at one
+#: point) the plan may hold past an end where only the basis changes
+DEGENERATE_NOTE = ("The cost intervals are those of the optimal basis: the plan holds "
+                   "inside (a marginal value may move with the cost); at a degenerate "
+                   "optimum (several limits binding at one point) the plan may hold beyond "
+                   "an end, where only the basis changes.")
 
 
 #: what the marginal values of a MIP are (said above them: the ranging's intervals have
@@ -1296,16 +1296,6 @@ def decisions_fixed(manifest: dict) -> bool:
     decisions fixed (a MIP: ``insight.ranging_source`` is ``fixed_lp``)."""
     insight = manifest.get("insight")
     return isinstance(insight, dict) and insight.get("ranging_source") == "fixed_lp"
-
-
-def costs_widened(manifest: dict) -> bool:
-    """Whether a run's cost intervals were ranged again without the columns forced to 0
-    (manifest ``insight.cost_ranging`` ``widened``): each is then where the plan holds,
-    the hull of two bases' intervals, inside which a marginal value may change. Any
-    other (``basis``, ``basis: <why>``, or a folder saved before the manifest told) is
-    the optimal basis's: where the plan *and* its marginal values hold."""
-    insight = manifest.get("insight")
-    return isinstance(insight, dict) and insight.get("cost_ranging") == "widened"
 
 
 def ranging_notes(manifest: dict) -> list[str]:
@@ -1330,17 +1320,16 @@ def ranging_notes(manifest: dict) -> list[str]:
 
 
 def ranging_lines(ranging: pd.DataFrame, top: int = 15, notes: Sequence[str] = (),
-                  capacity: pd.DataFrame | None = None, widened: bool = False) -> list[str]:
+                  capacity: pd.DataFrame | None = None) -> list[str]:
     """The most sensitive costs and bounds first: smallest room relative to their value;
     inputs whose value is 0 (a free transport leg, an unused limit) have no relative room
     and are listed apart, by their absolute room in their own unit. ``fixed``: the run is
     said under the header (:func:`ranging_notes`). With the ``capacity`` table a
     capacity row of a unit or link with capacity built or brought by projects is named
     its existing capacity, with the capacity in place (the row's bound is the capacity
-    without them: builds are columns of their own). ``widened``
-    (:func:`costs_widened`): a cost's interval is where its plan holds; else the
-    optimal basis's, where the plan and its marginal values hold (at a degenerate
-    optimum the plan may hold beyond an end, where only a value changes)."""
+    without them: builds are columns of their own). A cost's interval is where its plan
+    holds at least (:func:`_ranging_text`), its kind said by the notes under the header
+    (:func:`ranging_notes`)."""
     if ranging is None or ranging.empty:
         return ["No ranging in these results (the solver gave none)."]
     r = ranging[ranging["room"].astype(float) < math.inf]
@@ -1352,7 +1341,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15, notes: Sequence[str] = (
     lines.extend(notes)
     cap = capacity_by(capacity)
     for row in rel.head(top).itertuples():
-        lines.append(f"  {_ranging_text(row, cap, widened)} (room {row.room:.1%})")
+        lines.append(f"  {_ranging_text(row, cap)} (room {row.room:.1%})")
     if len(rel) > top:
         lines.append(f"  ... {len(rel) - top} more in the ranging table (ranging.parquet)")
     if len(zero):
@@ -1361,7 +1350,7 @@ def ranging_lines(ranging: pd.DataFrame, top: int = 15, notes: Sequence[str] = (
             unit = _q(row)
             room = (f"{exact(row.room)} USD per {unit}" if row.kind == "cost"
                     else f"{exact(row.room)} k {unit}/yr")
-            lines.append(f"  {_ranging_text(row, cap, widened)} (room {room})")
+            lines.append(f"  {_ranging_text(row, cap)} (room {room})")
         if len(zero) > top:
             lines.append(f"  ... {len(zero) - top} more in the ranging table (ranging.parquet)")
     return lines
@@ -1388,9 +1377,14 @@ def _carbon_text(row) -> tuple[str, str]:
     return "", f" (plus {exact(carbon)} carbon price)"
 
 
-def _ranging_text(row, cap: dict | None = None, widened: bool = False) -> str:
-    """One ranging row as text: a cost's interval is where the plan holds where
-    ``widened``, else the basis's, where the plan and its marginal values hold. A bound
+def _ranging_text(row, cap: dict | None = None) -> str:
+    """One ranging row as text: a cost's interval is where the plan holds *at least*
+    (the optimal basis's, or wider where ranged again: manifest ``insight.cost_ranging``
+    ``widened``); a
+    marginal value may move with the cost inside it, and at a degenerate optimum the
+    plan may hold beyond an end (review sens3 F1: "plan holds for [-131, ...]" read as
+    "changes at -131"; s32 F2: "plan and its marginal values hold" was false for a
+    cost whose variable is in the basis, chn's hdpe price moves chn's value). A bound
     whose interval ends at its value upwards (:func:`ends_at`) is worth *at most* its
     marginal value for one unit more, as in the binding lines; a capacity row of a unit
     or link with more capacity in place than its bound (``cap``, :func:`capacity_by`:
@@ -1402,9 +1396,8 @@ def _ranging_text(row, cap: dict | None = None, widened: bool = False) -> str:
         cost = getattr(_spec(row.family, k), "cost", None)
         what = (cost.phrase if cost else row.what + " of {x}").format_map(k)
         with_carbon, plus = _carbon_text(row)
-        holds = "plan holds" if widened else "plan and its marginal values hold"
-        return (f"{what}{span}{with_carbon}: {exact(row.value)} USD per {q}{plus}, {holds} "
-                f"for [{exact(row.lower)}, {exact(row.upper)}] USD per {q}")
+        return (f"{what}{span}{with_carbon}: {exact(row.value)} USD per {q}{plus}, plan holds "
+                f"at least for [{exact(row.lower)}, {exact(row.upper)}] USD per {q}")
     what = describe(row.family, row.key, "bound" if row.family in VARIABLES else "row",
                     "upper")
     row_spec = ROWS.get(row.family)
