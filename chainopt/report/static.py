@@ -133,6 +133,13 @@ def _amount(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
+#: what a Sankey with nothing to draw says in its middle (the measure leaves out every
+#: flow: small_chain by energy, whose commodities have no energy content), and a map
+#: with no site to place (a case without coordinates): a deck's slide said nothing
+EMPTY_SANKEY = "Nothing flows in this measure"
+NO_PLACE = "No site has coordinates (lat_deg, lon_deg in sites.csv): nothing to place"
+
+
 def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = ""):
     """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons,
     each node labelled with its flow in ``unit`` (:func:`node_labels`); ``note`` (what
@@ -144,10 +151,13 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = "
     fig, ax = plt.subplots(figsize=(16, 9))
     ax.set_title(_txt(title))
     ax.axis("off")
+    if d.nodes.empty:  # said in the middle, not a blank picture (a deck's slide)
+        ax.text(0.5, 0.5, _txt(textwrap.fill(EMPTY_SANKEY + (f": {note}" if note else ""),
+                                              80)),
+                transform=ax.transAxes, ha="center", va="center", fontsize=14)
+        return fig
     if note:
         fig.text(0.01, 0.01, _txt(note), fontsize=8, va="bottom", wrap=True)
-    if d.nodes.empty:
-        return fig
     if d.nodes["kind"].isin(["segment", "added"]).all() and d.nodes["label"].isin(
             SEGMENT_LAYER).all():
         layer = d.nodes["label"].map(SEGMENT_LAYER).to_numpy()
@@ -256,8 +266,18 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     ax.set_aspect(ratio)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    ax.set_title(f"Sites and routes, period {_txt(label or period)}: width = flow by mass, "
-                 "colour = utilisation, dash = mode (outlines: Natural Earth)")
+    every = tables.get("sites")
+    named = set(every["site"].astype(str)) if every is not None and "site" in every else set()
+    missing = sorted(named - set(sites["site"].astype(str)))
+    if len(sites) == 0 and named:
+        ax.text(0.5, 0.5, NO_PLACE, transform=ax.transAxes, ha="center", va="center",
+                fontsize=14, bbox={"fc": "white", "ec": "#888"})
+    left_out = (f" ({len(missing)} site{'s' if len(missing) > 1 else ''} without coordinates "
+                f"not shown: {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
+                if missing and len(sites) else "")
+    ax.set_title(_txt(textwrap.fill(
+        f"Sites and routes, period {label or period}: width = flow by mass, colour = "
+        f"utilisation, dash = mode (outlines: Natural Earth){left_out}", 120)))
     # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
     return charts.tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
 

@@ -640,6 +640,54 @@ def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
     assert "not shown (no energy content): b (75 % of the flows by mass" in texts["sankey-p1"]
 
 
+def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_path,
+                                                                          monkeypatch):
+    """Review out32 F8: a deck's Sankey slide was a blank picture where the measure
+    leaves out every flow (small_chain by energy: no commodity has an energy content; a 7
+    pt footnote said so), and its map slide an empty world where no site has
+    coordinates. Here only b (no energy content) flows: the energy Sankey says in its
+    middle 'Nothing flows in this measure: not shown (no energy content): b (100 % of the
+    flows by mass ...', and no footnote repeats it; a map of sites s and t, neither with
+    coordinates, says static.NO_PLACE; with s placed (lon 10, lat 50) and t not, its
+    title names t as not shown."""
+    import matplotlib.pyplot as plt
+
+    tables = _energy_tables()
+    for name in ("purchases", "sales"):
+        tables[name] = tables[name][tables[name]["commodity"] == "b"]
+    texts = {}
+
+    def keep(plt, fig, folder, key, fmt, dpi):
+        texts[key] = ([t.get_text() for t in fig.texts],
+                      [t.get_text() for ax in fig.axes for t in ax.texts])
+        plt.close(fig)
+        return tmp_path / key
+
+    monkeypatch.setattr(static, "save_figure", keep)
+    static.write_static(tables, {"periods": ["p1"]}, tmp_path, measure="energy",
+                        only={"sankey-p1"})
+    footnotes, middle = texts["sankey-p1"]
+    assert footnotes == []
+    assert " ".join(" ".join(middle).split()).startswith(
+        "Nothing flows in this measure: not shown (no energy content): b (100 % of the flows "
+        "by mass"), middle
+    sites = pd.DataFrame({"site": ["s", "t"], "lon_deg": [None, None],
+                          "lat_deg": [None, None]})
+    fig = static._map(plt, {"sites": sites}, "p1")
+    try:
+        assert [t.get_text() for t in fig.axes[0].texts] == [static.NO_PLACE]
+    finally:
+        plt.close(fig)
+    fig = static._map(plt, {"sites": sites.assign(lon_deg=[10.0, None],
+                                                  lat_deg=[50.0, None])}, "p1")
+    try:
+        title = " ".join(fig.axes[0].get_title().split())
+        assert title.endswith("(1 site without coordinates not shown: t)"), title
+        assert static.NO_PLACE not in [t.get_text() for t in fig.axes[0].texts]
+    finally:
+        plt.close(fig)
+
+
 # -- map labels stay inside the plot --------------------------------------------------------
 
 def _label_boxes(sites, view, width, cw, lh):
