@@ -524,6 +524,32 @@ NOT_COMPARED_NOTE = ("×: not compared (blank in the table, the run has no value
 NOT_COMPARED_LEGEND = "not compared (blank)"
 
 
+#: where on the value axis 0 must lie (as a share of the axis from its low end) for a
+#: chart to write the words 'not compared' before the mark at 0 (:func:`not_compared_before`)
+NOT_COMPARED_SIDE = 0.75
+
+
+def not_compared_before(values: object) -> bool:
+    """Whether a chart writes :data:`NOT_COMPARED` before its mark at 0 (left of it, or
+    below) rather than after it: the one rule of the PNG and the HTML charts. The value
+    axis spans the values drawn and 0 (bars start at 0): low = min(0, min v), high =
+    max(0, max v), NaN (not compared) left out. The words go on the side with more room,
+    before the mark when 0 lies in the last quarter of the axis, (0 - low) / (high -
+    low) > :data:`NOT_COMPARED_SIDE`: every change negative (-3, -1) puts 0 at the
+    axis' end (share 1), where words after it ran out of the plot and under the legend
+    (review out31 F3, the HTML's out32 F1); -1 and +3 put it at 0.25, words after."""
+    low, high = bar_axis(values)
+    return high > low and (0.0 - low) / (high - low) > NOT_COMPARED_SIDE
+
+
+def bar_axis(values: object) -> tuple[float, float]:
+    """(low, high) of a bar chart's value axis before its margins: the ``values`` drawn
+    (any array-like; NaN and text left out) and 0, where every bar starts."""
+    v = pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object))),
+                      errors="coerce").dropna()
+    return (min(0.0, float(v.min())), max(0.0, float(v.max()))) if len(v) else (0.0, 0.0)
+
+
 def not_compared(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Which cells of ``columns`` are not compared: blank (NaN) in the comparison table,
     which a bar chart would draw as no bar, a Δ of 0 to the eye."""

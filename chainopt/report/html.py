@@ -326,17 +326,39 @@ def _title_room(title: str) -> int:
     return 40 + 22 * (title.count("<br>") + 1)
 
 
+#: the length of the empty bar that carries 'not compared' before the mark, as a share
+#: of the value axis' span (:func:`_bars`): negative, so that plotly writes its outside
+#: text before 0, and far below a pixel
+EMPTY_BAR = 1e-9
+
+
 def _bars(go, name: str, categories: list[str], values: list, blank: list[bool],
-          colour: str, horizontal: bool):
+          colour: str, horizontal: bool, every: object):
     """One series' bars, a value not compared (a blank cell, which a bar chart draws as
     no bar, a change of 0 to the eye) drawn as an empty bar at 0 carrying an 'x' and
-    the words :data:`charts.NOT_COMPARED`, in the series' own slot of its group."""
-    text = [f"× {charts.NOT_COMPARED}" if b else "" for b in blank]
-    shown = [0.0 if b else v for v, b in zip(values, blank, strict=True)]
+    the words :data:`charts.NOT_COMPARED`, in the series' own slot of its group. The
+    words go on the side of 0 that :func:`charts.not_compared_before` picks from
+    ``every`` value of the chart (the PNG's rule): after 0, ``× not compared`` on a bar
+    of 0 (plotly writes outside text past a bar's end, right of or above 0), or, where
+    0 is the value axis' end (every change negative: the words ran out of the plot
+    under the legend, review out32 F1), ``not compared ×`` ending at 0, on a bar of
+    -:data:`EMPTY_BAR` of the axis' span (outside text of a negative bar ends at its
+    end). The hover says 'not compared' there, the value elsewhere."""
+    before = charts.not_compared_before(every)
+    low, high = charts.bar_axis(every)
+    empty = -EMPTY_BAR * (high - low) if before else 0.0
+    mark = f"{charts.NOT_COMPARED} ×" if before else f"× {charts.NOT_COMPARED}"
+    text = [mark if b else "" for b in blank]
+    shown = [empty if b else v for v, b in zip(values, blank, strict=True)]
+    said = [charts.NOT_COMPARED if b else numbers.number(v)
+            for v, b in zip(values, blank, strict=True)]
     bar = {"x": shown, "y": categories, "orientation": "h"} if horizontal else {
         "x": categories, "y": shown}
     return go.Bar(name=name, marker_color=colour, text=text, textposition="outside",
-                  textfont={"size": 9, "color": "#444444"}, cliponaxis=False, **bar)
+                  textfont={"size": 9, "color": "#444444"}, cliponaxis=False,
+                  customdata=said,
+                  hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: %{{customdata}}",
+                  **bar)
 
 
 def _values_figure(df: pd.DataFrame, title: str,
@@ -358,7 +380,7 @@ def _values_figure(df: pd.DataFrame, title: str,
     blank = charts.not_compared(df, values)
     for c in values:
         fig.add_trace(_bars(go, esc(c), lab, df[c].tolist(), blank[c].tolist(),
-                            colour[str(c)], horizontal=False))
+                            colour[str(c)], horizontal=False, every=df[values]))
     axis = charts.key_axis(df, keys, labels)
     head = charts.wrapped(esc(charts.with_blank_note(title, df, values)),
                           charts.TITLE_WIDTH, "<br>")
@@ -391,7 +413,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
     blank = charts.not_compared(d, delta)
     for c in delta:
         fig.add_trace(_bars(go, esc(c), lab[::-1], d[c].tolist()[::-1],
-                            blank[c].tolist()[::-1], colour[str(c)], horizontal=True))
+                            blank[c].tolist()[::-1], colour[str(c)], horizontal=True,
+                            every=d[delta]))
     lines = max((x.count("<br>") + 1 for x in lab), default=1)
     head = charts.wrapped(esc(charts.with_blank_note(charts.delta_title(df, title, top), d,
                                                      delta)), charts.TITLE_WIDTH, "<br>")

@@ -205,7 +205,7 @@ def test_not_compared_words_stay_inside_the_axes(horizontal, sign):
         values = np.array([3.0, 1.0, np.nan]) * sign
         pos = np.arange(3.0)
         (ax.barh if horizontal else ax.bar)(pos, values, 0.8, label="Δ run")
-        static.mark_not_compared(ax, [2.0], horizontal=horizontal)
+        static.mark_not_compared(ax, [2.0], horizontal=horizontal, values=values)
         static.legend_outside(ax, fontsize=8)
         charts.tight(fig)
         FigureCanvasAgg(fig).draw()
@@ -220,6 +220,46 @@ def test_not_compared_words_stay_inside_the_axes(horizontal, sign):
         assert (hi < zero) if sign < 0 else (lo > zero)
     finally:
         plt.close(fig)
+
+
+def test_the_side_of_the_not_compared_words_is_one_rule():
+    """Review out32 F1: the side of 0 the words 'not compared' take, decided from the
+    values drawn (0 included, NaN left out) for the PNG and the HTML alike. By hand:
+    -3, -1 span [-3, 0], 0 at share 3/3 = 1 > 0.75: before; 3, 1: share 0, after;
+    -1, 3: 1/4 = 0.25, after; -3, 0.5: 3/3.5 = 0.857, before; -3, 1: 3/4 = 0.75, not
+    past the last quarter, after; all blank or all 0: no axis, after."""
+    rule = charts.not_compared_before
+    assert rule([-3.0, -1.0, np.nan]) and rule(pd.DataFrame({"a": [-3.0], "b": [0.5]}))
+    assert not rule([3.0, 1.0]) and not rule([-1.0, 3.0]) and not rule([-3.0, 1.0])
+    assert not rule([np.nan]) and not rule([0.0, 0.0])
+    assert charts.bar_axis([-3.0, np.nan, 0.5]) == (-3.0, 0.5)
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_the_html_change_chart_writes_not_compared_inside_the_plot(sign):
+    """Review out32 F1: the HTML change chart wrote '× not compared' as the outside text
+    of a bar of 0, which plotly puts past the bar's end: right of 0, out of the plot
+    and under the legend where every change is negative (0 the axis' right end). By
+    hand, with the Δ of one run -3 (+3) and -1 (+1) and the other's blank in the second
+    row: all negative, the blank's bar is -1e-9 of the span 3 (-3e-9, a negative bar,
+    whose outside text plotly ends at its end, at 0) carrying 'not compared ×'; all
+    positive, a bar of 0 carrying '× not compared' (text right of 0, inside, as
+    before). The hover says 'not compared' there, '-3.000' (3.000) for the bar of -3."""
+    from chainopt.report import html
+
+    df = pd.DataFrame({"item": ["a", "b"], "x": [0.0, 0.0], "y": [3 * sign, sign],
+                       "z": [0.0, np.nan], "Δ y": [3 * sign, sign], "Δ z": [0.0, np.nan]})
+    fig = html._delta_figure(df, "T")
+    traces = {t.name: t for t in fig.data}
+    blank = traces["Δ z"]  # rows drawn bottom-up: row b (blank) first
+    idx = list(blank.text).index(next(t for t in blank.text if t))
+    if sign < 0:
+        assert blank.text[idx] == "not compared ×"
+        assert blank.x[idx] == pytest.approx(-3e-9, rel=1e-6) and blank.x[idx] < 0
+    else:
+        assert blank.text[idx] == "× not compared" and blank.x[idx] == 0.0
+    assert blank.customdata[idx] == "not compared"
+    assert ("-3.000" if sign < 0 else "3.000") in list(traces["Δ y"].customdata)
 
 
 def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
