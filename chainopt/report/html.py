@@ -296,19 +296,21 @@ def _cashflow_figure(df: pd.DataFrame, runs: list[str] | None = None):
     fig = go.Figure()
     for (label, d), (col, k) in zip(cs.series, cs.styles(runs), strict=True):
         lab = esc(label)  # a series' bars and line in one colour, its run's
-        _, _, pattern, dash = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
+        mark = charts.series_mark(k)
         years = d[cs.year].astype(int).tolist()
         # year y spans [y, y + 1], its bar in the middle; the line is the path payback
         # counts (charts.cumulative_path): it crosses 0 at the payback time
         fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
                              customdata=years, marker_color=col, opacity=0.6,
-                             marker_pattern_shape=pattern,
+                             marker_pattern_shape=mark.pattern,
                              name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
                              hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
             px, py = charts.cumulative_path(d, cs.year, cs.cumulative)
-            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line_color=col,
-                                     line_dash=dash,
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines+markers" if mark.symbol
+                                     else "lines", line_color=col, line_dash=mark.dash,
+                                     marker={"symbol": mark.symbol or "circle", "size": 6,
+                                             "maxdisplayed": charts.MARKS_SHOWN},
                                      name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
                                      hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
     ticks = sorted(set(df[cs.year].astype(int)))

@@ -339,13 +339,16 @@ def _cashflow_chart(plt, df: pd.DataFrame, runs: list[str] | None = None):
     # payback counts (charts.cumulative_path): it crosses 0 at the payback time
     for i, ((label, d), (col, k)) in enumerate(zip(cs.series, cs.styles(runs),
                                                    strict=True)):
-        hatch, line, _, _ = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
+        mark = charts.series_mark(k)
         x = d[cs.year].astype(int).to_numpy(dtype=float) + 0.5
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, color=col, hatch=hatch or None, edgecolor="white" if hatch else None,
+               alpha=0.6, color=col, hatch=mark.hatch or None,
+               edgecolor="white" if mark.hatch else None,
                label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=col, ls=line,
+            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=col,
+                    ls=mark.line, marker=mark.marker or None, markersize=4,
+                    markevery=charts.MARK_EVERY,
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks([y + 0.5 for y in years], [str(y) for y in years])
     ax.axhline(0, color="#444", lw=0.8)
