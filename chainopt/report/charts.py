@@ -18,7 +18,7 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -522,6 +522,32 @@ NOT_COMPARED_NOTE = ("×: not compared (blank in the table, the run has no value
                      "own there; the warnings say why)")
 #: the legend entry of the marks
 NOT_COMPARED_LEGEND = "not compared (blank)"
+
+
+#: where on the value axis 0 must lie (as a share of the axis from its low end) for a
+#: chart to write the words 'not compared' before the mark at 0 (:func:`not_compared_before`)
+NOT_COMPARED_SIDE = 0.75
+
+
+def not_compared_before(values: object) -> bool:
+    """Whether a chart writes :data:`NOT_COMPARED` before its mark at 0 (left of it, or
+    below) rather than after it: the one rule of the PNG and the HTML charts. The value
+    axis spans the values drawn and 0 (bars start at 0): low = min(0, min v), high =
+    max(0, max v), NaN (not compared) left out. The words go on the side with more room,
+    before the mark when 0 lies in the last quarter of the axis, (0 - low) / (high -
+    low) > :data:`NOT_COMPARED_SIDE`: every change negative (-3, -1) puts 0 at the
+    axis' end (share 1), where words after it ran out of the plot and under the legend
+    (review out31 F3, the HTML's out32 F1); -1 and +3 put it at 0.25, words after."""
+    low, high = bar_axis(values)
+    return high > low and (0.0 - low) / (high - low) > NOT_COMPARED_SIDE
+
+
+def bar_axis(values: object) -> tuple[float, float]:
+    """(low, high) of a bar chart's value axis before its margins: the ``values`` drawn
+    (any array-like; NaN and text left out) and 0, where every bar starts."""
+    v = pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object))),
+                      errors="coerce").dropna()
+    return (min(0.0, float(v.min())), max(0.0, float(v.max()))) if len(v) else (0.0, 0.0)
 
 
 def not_compared(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -1148,7 +1174,7 @@ class CashflowSeries:
         comparison: the cash-flow chart gave ``ssplit / far_east_port`` orange, the
         change charts gave ssplit green), and k its place among the series of its run
         (0, 1, ...: a run building two projects draws the second with a pattern or dash
-        of its own, :data:`SERIES_MARKS`)."""
+        of its own, :func:`series_mark`)."""
         colour = series_colours(self.runs, among=among)
         seen: dict[str, int] = {}
         out = []
@@ -1194,16 +1220,56 @@ def cashflow_series(df: pd.DataFrame) -> CashflowSeries | None:
                           series=series, runs=runs)
 
 
-#: how the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`) is told
-#: from the others in its run's colour: (matplotlib hatch, matplotlib line style, plotly
-#: bar pattern, plotly line dash), repeating after 6; hatches of lines, each clearly
-#: itself in a legend's small swatch (dots, '..', read there as a plain patch), the line
-#: styles told apart in a swatch of :data:`SWATCH_LENGTH` (a long dash of (8, 3) filled
-#: the default swatch of 2 font sizes and read as solid: review out31 F7)
-SERIES_MARKS = (("", "-", "", "solid"), ("//", "--", "/", "dash"),
-                ("xx", ":", "x", "dot"), ("\\\\", "-.", "\\", "dashdot"),
-                ("++", (0, (8, 4)), "+", "longdash"),
-                ("--", (0, (8, 3, 1, 3)), "-", "longdashdot"))
+class SeriesMark(NamedTuple):
+    """How one series of a run is told from the others in its run's colour, in the PNG
+    (matplotlib) and the HTML (plotly) alike: its bars' hatch (``hatch``, matplotlib;
+    ``pattern``, plotly's shape of the same lines), its line's style (``line``,
+    matplotlib; ``dash``, plotly) and the marker on its line (``marker``, matplotlib;
+    ``symbol``, plotly; '' for none)."""
+
+    hatch: str
+    line: str | tuple
+    pattern: str
+    dash: str
+    marker: str = ""
+    symbol: str = ""
+
+
+#: the marks of the k-th series of one run (k = 0, 1, ...: :meth:`CashflowSeries.styles`),
+#: all different for 10 series, repeating after (:func:`series_mark`). Hatches that
+#: cross a legend swatch's short height wherever it stands (it is 0.7 font sizes tall,
+#: and a hatch's lines lie where the figure's grid puts them): dots ('..') read as a
+#: plain patch there (review out30 F5), horizontal lines ('--') fell on the swatch's
+#: edges (out32 F5), and so could the cross's ('++'), which then read as vertical lines
+#: ('||'), and small circles ('oo') between its rows; so lines, large circles ('OO'),
+#: stars and circles over lines. The line styles are told apart in a swatch of
+#: :data:`SWATCH_LENGTH` (a long dash of (8, 3) filled the default swatch of 2 font
+#: sizes and read as solid: review out31 F7): six styles, then the first four again with
+#: a marker on the line (circle, square, triangle, diamond). Seven projects of one run
+#: (ru_all_projects builds seven) repeated the first's marks (review out32 F6), and with
+#: 9 series a bar is 0.09 years wide, too thin for any hatch, so the line tells them
+#: apart there. Plotly has 8 pattern shapes ('', '/', '\\', 'x', '-', '|', '+', '.'),
+#: the HTML's patterns: the first five the PNG's lines, then dots, vertical and
+#: horizontal lines, and the ninth and tenth repeat a shape (their lines differ).
+SERIES_MARKS = (SeriesMark("", "-", "", "solid"), SeriesMark("//", "--", "/", "dash"),
+                SeriesMark("xx", ":", "x", "dot"), SeriesMark("\\\\", "-.", "\\", "dashdot"),
+                SeriesMark("++", (0, (8, 4)), "+", "longdash"),
+                SeriesMark("OO", (0, (8, 3, 1, 3)), ".", "longdashdot"),
+                SeriesMark("**", "-", "|", "solid", "o", "circle"),
+                SeriesMark("xo", "--", "-", "dash", "s", "square"),
+                SeriesMark("/o", ":", "/", "dot", "^", "triangle-up"),
+                SeriesMark("\\o", "-.", "\\", "dashdot", "D", "diamond"))
+
+#: how far apart the markers on a line are (:data:`SERIES_MARKS`): matplotlib's
+#: ``markevery`` as a share of the axes' diagonal, plotly's ``maxdisplayed`` points (a
+#: cumulative path has two points a year: a marker on each crowded a 20-year line)
+MARK_EVERY, MARKS_SHOWN = 0.08, 12
+
+
+def series_mark(k: int) -> SeriesMark:
+    """The marks of the k-th series of a run: :data:`SERIES_MARKS`, repeating after 10."""
+    return SERIES_MARKS[k % len(SERIES_MARKS)]
+
 
 #: the length of a legend's line swatch, in font sizes, in a chart whose lines differ by
 #: style (:data:`SERIES_MARKS`): long enough for two periods of each pattern

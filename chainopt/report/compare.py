@@ -1010,15 +1010,28 @@ def _md_table(key: str, df: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
+def failed_name(failure: dict, key: str) -> str:
+    """A failed run's ``name`` or ``source`` (``key``) as every output shows it: one line,
+    its control characters written out (:func:`chainopt.controls.plain` with
+    ``one_line``), as the terminal's ``failed ...`` line does. A scenario file
+    ``bad<LF>| x |<U+202E>gpj.yaml`` is ``bad\\n| x |\\u202egpj.yaml``: raw, its line feed
+    split the deck's line in two and its right-to-left override showed the rest of the
+    HTML report's paragraph reversed (review out32 F2-F4)."""
+    return plain(str(failure.get(key, "")), one_line=True)
+
+
 def failed_lines(failed: list[dict]) -> list[str]:
     """One line per run that failed and so is not in the comparison (:data:`FAILED`):
-    ``infs (sc/infs.yaml): exit 3, infeasible or unbounded: case ... is infeasible ...``."""
+    ``infs (sc/infs.yaml): exit 3, infeasible or unbounded: case ... is infeasible ...``.
+    The name, source and message are one line each with their control characters
+    written out (:func:`failed_name`): the one text the HTML report, the deck,
+    ``comparison.md`` and ``comparison.xlsx`` show of a failed run."""
     out = []
     for f in failed:
-        name, source = str(f.get("name", "")), str(f.get("source", ""))
+        name, source = failed_name(f, "name"), failed_name(f, "source")
         code = f.get("exit_code")
         why = EXIT_REASONS.get(code, "failed") if isinstance(code, int) else "failed"
-        said = " ".join(str(f.get("error", "")).split())
+        said = plain(" ".join(str(f.get("error", "")).split()), one_line=True)
         out.append(f"{name}{f' ({source})' if source and source != name else ''}: exit "
                    f"{code}, {why}" + (f": {said}" if said else ""))
     return out

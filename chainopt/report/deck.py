@@ -436,7 +436,7 @@ def workbook(folder: Path, path: Path) -> Path:
     failures = cmp.compared_failures(folder)
     if failures:  # the runs asked for that the comparison lacks, first (as the deck)
         sheets["not compared"] = pd.DataFrame(
-            [{"run": str(f.get("name", "")), "source": str(f.get("source", "")),
+            [{"run": cmp.failed_name(f, "name"), "source": cmp.failed_name(f, "source"),
               "exit code": f.get("exit_code"), "why": line}
              for f, line in zip(failures, cmp.failed_lines(failures), strict=True)])
     sheets["projects"] = project_table(tables)

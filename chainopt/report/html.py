@@ -296,19 +296,21 @@ def _cashflow_figure(df: pd.DataFrame, runs: list[str] | None = None):
     fig = go.Figure()
     for (label, d), (col, k) in zip(cs.series, cs.styles(runs), strict=True):
         lab = esc(label)  # a series' bars and line in one colour, its run's
-        _, _, pattern, dash = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
+        mark = charts.series_mark(k)
         years = d[cs.year].astype(int).tolist()
         # year y spans [y, y + 1], its bar in the middle; the line is the path payback
         # counts (charts.cumulative_path): it crosses 0 at the payback time
         fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
                              customdata=years, marker_color=col, opacity=0.6,
-                             marker_pattern_shape=pattern,
+                             marker_pattern_shape=mark.pattern,
                              name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
                              hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
             px, py = charts.cumulative_path(d, cs.year, cs.cumulative)
-            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line_color=col,
-                                     line_dash=dash,
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines+markers" if mark.symbol
+                                     else "lines", line_color=col, line_dash=mark.dash,
+                                     marker={"symbol": mark.symbol or "circle", "size": 6,
+                                             "maxdisplayed": charts.MARKS_SHOWN},
                                      name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
                                      hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
     ticks = sorted(set(df[cs.year].astype(int)))
@@ -326,17 +328,39 @@ def _title_room(title: str) -> int:
     return 40 + 22 * (title.count("<br>") + 1)
 
 
+#: the length of the empty bar that carries 'not compared' before the mark, as a share
+#: of the value axis' span (:func:`_bars`): negative, so that plotly writes its outside
+#: text before 0, and far below a pixel
+EMPTY_BAR = 1e-9
+
+
 def _bars(go, name: str, categories: list[str], values: list, blank: list[bool],
-          colour: str, horizontal: bool):
+          colour: str, horizontal: bool, every: object):
     """One series' bars, a value not compared (a blank cell, which a bar chart draws as
     no bar, a change of 0 to the eye) drawn as an empty bar at 0 carrying an 'x' and
-    the words :data:`charts.NOT_COMPARED`, in the series' own slot of its group."""
-    text = [f"× {charts.NOT_COMPARED}" if b else "" for b in blank]
-    shown = [0.0 if b else v for v, b in zip(values, blank, strict=True)]
+    the words :data:`charts.NOT_COMPARED`, in the series' own slot of its group. The
+    words go on the side of 0 that :func:`charts.not_compared_before` picks from
+    ``every`` value of the chart (the PNG's rule): after 0, ``× not compared`` on a bar
+    of 0 (plotly writes outside text past a bar's end, right of or above 0), or, where
+    0 is the value axis' end (every change negative: the words ran out of the plot
+    under the legend, review out32 F1), ``not compared ×`` ending at 0, on a bar of
+    -:data:`EMPTY_BAR` of the axis' span (outside text of a negative bar ends at its
+    end). The hover says 'not compared' there, the value elsewhere."""
+    before = charts.not_compared_before(every)
+    low, high = charts.bar_axis(every)
+    empty = -EMPTY_BAR * (high - low) if before else 0.0
+    mark = f"{charts.NOT_COMPARED} ×" if before else f"× {charts.NOT_COMPARED}"
+    text = [mark if b else "" for b in blank]
+    shown = [empty if b else v for v, b in zip(values, blank, strict=True)]
+    said = [charts.NOT_COMPARED if b else numbers.number(v)
+            for v, b in zip(values, blank, strict=True)]
     bar = {"x": shown, "y": categories, "orientation": "h"} if horizontal else {
         "x": categories, "y": shown}
     return go.Bar(name=name, marker_color=colour, text=text, textposition="outside",
-                  textfont={"size": 9, "color": "#444444"}, cliponaxis=False, **bar)
+                  textfont={"size": 9, "color": "#444444"}, cliponaxis=False,
+                  customdata=said,
+                  hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: %{{customdata}}",
+                  **bar)
 
 
 def _values_figure(df: pd.DataFrame, title: str,
@@ -358,7 +382,7 @@ def _values_figure(df: pd.DataFrame, title: str,
     blank = charts.not_compared(df, values)
     for c in values:
         fig.add_trace(_bars(go, esc(c), lab, df[c].tolist(), blank[c].tolist(),
-                            colour[str(c)], horizontal=False))
+                            colour[str(c)], horizontal=False, every=df[values]))
     axis = charts.key_axis(df, keys, labels)
     head = charts.wrapped(esc(charts.with_blank_note(title, df, values)),
                           charts.TITLE_WIDTH, "<br>")
@@ -391,7 +415,8 @@ def _delta_figure(df: pd.DataFrame, title: str, top: int = 20,
     blank = charts.not_compared(d, delta)
     for c in delta:
         fig.add_trace(_bars(go, esc(c), lab[::-1], d[c].tolist()[::-1],
-                            blank[c].tolist()[::-1], colour[str(c)], horizontal=True))
+                            blank[c].tolist()[::-1], colour[str(c)], horizontal=True,
+                            every=d[delta]))
     lines = max((x.count("<br>") + 1 for x in lab), default=1)
     head = charts.wrapped(esc(charts.with_blank_note(charts.delta_title(df, title, top), d,
                                                      delta)), charts.TITLE_WIDTH, "<br>")

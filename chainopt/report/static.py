@@ -359,13 +359,16 @@ def _cashflow_chart(plt, df: pd.DataFrame, runs: list[str] | None = None):
     # payback counts (charts.cumulative_path): it crosses 0 at the payback time
     for i, ((label, d), (col, k)) in enumerate(zip(cs.series, cs.styles(runs),
                                                    strict=True)):
-        hatch, line, _, _ = charts.SERIES_MARKS[k % len(charts.SERIES_MARKS)]
+        mark = charts.series_mark(k)
         x = d[cs.year].astype(int).to_numpy(dtype=float) + 0.5
         ax.bar(x - 0.4 + width * (i + 0.5), d[cs.net].to_numpy(dtype=float), width,
-               alpha=0.6, color=col, hatch=hatch or None, edgecolor="white" if hatch else None,
+               alpha=0.6, color=col, hatch=mark.hatch or None,
+               edgecolor="white" if mark.hatch else None,
                label=_legend(f"{label}: {cs.net}".removeprefix(": ")))
         if cs.cumulative:
-            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=col, ls=line,
+            ax.plot(*charts.cumulative_path(d, cs.year, cs.cumulative), color=col,
+                    ls=mark.line, marker=mark.marker or None, markersize=4,
+                    markevery=charts.MARK_EVERY,
                     label=_legend(f"{label}: {cs.cumulative}".removeprefix(": ")))
     ax.set_xticks([y + 0.5 for y in years], [str(y) for y in years])
     ax.axhline(0, color="#444", lw=0.8)
@@ -376,18 +379,18 @@ def _cashflow_chart(plt, df: pd.DataFrame, runs: list[str] | None = None):
     return fig
 
 
-def mark_not_compared(ax, at: list[float], horizontal: bool) -> None:
+def mark_not_compared(ax, at: list[float], horizontal: bool, values: object) -> None:
     """An 'x' and the words :data:`charts.NOT_COMPARED` at 0 at each bar position of
     ``at``, where a bar would stand for a value not compared (a blank cell: no bar read
     as a change of 0), with one legend entry. The words go on the side of 0 with more
-    room inside the axes: after the mark (right of it, or above) unless 0 lies in the
-    last quarter of the value axis, then before it (where every bar is negative, 0 is
-    the axis' end and the words ran across the spine into the legend: review out31 F3)."""
+    room inside the axes, as :func:`charts.not_compared_before` decides from the chart's
+    ``values`` (all its bars'; the HTML's rule too): after the mark (right of it, or
+    above) unless 0 lies in the last quarter of the value axis, then before it (where
+    every bar is negative, 0 is the axis' end and the words ran across the spine into
+    the legend: review out31 F3)."""
     if not at:
         return
-    # the value axis' limits as the bars drawn so far set them (autoscaled on asking)
-    low, high = ax.get_xlim() if horizontal else ax.get_ylim()
-    before = high > low and (0.0 - low) / (high - low) > 0.75
+    before = charts.not_compared_before(values)
     step = -5 if before else 5
     for i, pos in enumerate(at):
         xy = (0.0, pos) if horizontal else (pos, 0.0)
@@ -448,7 +451,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
                        color=colour[str(c)])
                 at += [float(q) for q in pos[blank[c].to_numpy()]]
-            mark_not_compared(ax, at, horizontal=False)
+            mark_not_compared(ax, at, horizontal=False, values=df[values])
             # each period with the years of the legend's runs: 'p2026 (2026-28)'
             labels = years.labels(values)
             rows = charts.row_labels(charts.labelled(df, labels), keys)
@@ -480,7 +483,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
                         color=colour[str(c)])
                 at += [float(q) for q in pos[blank[c].to_numpy()]]
-            mark_not_compared(ax, at, horizontal=True)
+            mark_not_compared(ax, at, horizontal=True, values=d[delta])
             ax.set_yticks(y, lab, fontsize=7)
             if axis:  # beside a chart 3 in tall: wrapped
                 ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)

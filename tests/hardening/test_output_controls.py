@@ -119,13 +119,59 @@ def test_comparison_md_writes_controls_out(compared):
 def test_deck_of_a_comparison_with_a_failed_escaped_path(compared):
     """F2: ``report --pptx`` was refused (``not compared!B2``). Now exit 0; by hand the
     'not compared' sheet's cell B2 (the failed run's source) is the path with ESC and
-    U+202E written out and its line feed kept (a workbook cell holds line feeds)."""
+    U+202E written out, and its line feed too (a path is one line: review out32 F3)."""
     folder, _out = compared
     cli("report", folder, "--pptx", code=0)
     ws = load_workbook(folder / "comparison.xlsx")["not compared"]
     b2 = str(ws["B2"].value)
-    assert b2.endswith("bad\\x1b[2J\n| x | y |\\u202e.yaml"), b2
+    assert b2.endswith("bad\\x1b[2J\\n| x | y |\\u202e.yaml"), b2
     assert (folder / "report.pptx").is_file()
+
+
+#: a failed scenario's file name with a line feed and a right-to-left override but no ESC
+#: (review out32 F2-F4; an ESC made the workbook write the whole cell out)
+RLO_NAME = "bad\n| x |\u202egpj.yaml"
+
+
+def test_a_failed_runs_name_is_one_line_written_out_in_every_output(tmp_path, monkeypatch):
+    """Review out32 F2-F4: a scenario file RLO_NAME without a ``name:`` (its name is its
+    file name) fails validation. The HTML report's "Not compared" note held the name's raw
+    line feed and U+202E (a browser showed the rest of the paragraph reversed),
+    comparison.xlsx's ``run`` and ``source`` cells held them raw, the deck broke the name
+    over two lines (report-deck.html a raw VT) and comparison.md made the line feed a
+    space. By hand the name, written out in one line, is the 24 characters
+    ``bad\\n| x |\\u202egpj.yaml`` ('bad', backslash-n, '| x |', backslash-u202e,
+    'gpj.yaml': 3 + 2 + 5 + 6 + 8) in each: html-escaped in the HTML (no character of
+    it needs it), in the workbook's A2 and B2 as they are, in Markdown with its
+    backslashes and pipes escaped (``bad\\\\n\\| x \\|\\\\u202egpj.yaml``)."""
+    monkeypatch.chdir(tmp_path)
+    good = _scenario(tmp_path, "good.yaml", "good")
+    bad = _scenario(tmp_path, RLO_NAME, "x", state="sometimes")
+    bad.write_text("\n".join(ln for ln in bad.read_text().splitlines()
+                             if not ln.startswith("name:")) + "\n", encoding="utf-8")
+    code, out = _raw("compare", SMALL, good, RLO_NAME, "--out", "out", "--name", "rlo")
+    assert code == 1, out
+    folder = tmp_path / "out" / "compare-rlo"
+    cli("report", folder, "--pptx", code=0)
+    shown = "bad\\n| x |\\u202egpj.yaml"
+    assert len(shown) == 24
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page
+    note = next(ln for ln in page.splitlines() if "<b>failed:</b>" in ln)
+    assert f"<b>failed:</b> {shown}: exit 1, bad input" in note, note
+    ws = load_workbook(folder / "comparison.xlsx")["not compared"]
+    assert (ws["A2"].value, ws["B2"].value) == (shown, shown)
+    from pptx import Presentation
+
+    texts = [sh.text_frame.text for slide in Presentation(str(folder / "report.pptx")).slides
+             for sh in slide.shapes if sh.has_text_frame]
+    said = [t for t in texts if "exit 1, bad input" in t]
+    assert said and all(f"{shown}: exit 1" in t and "\v" not in t for t in said), said
+    deck_html = (folder / "report-deck.html").read_text(encoding="utf-8")
+    assert "\x0b" not in deck_html and "\u202e" not in deck_html
+    assert f"{shown}: exit 1" in deck_html
+    md = (folder / "comparison.md").read_text(encoding="utf-8")
+    assert "* bad\\\\n\\| x \\|\\\\u202egpj.yaml: exit 1, bad input" in md, md
 
 
 def test_explain_part_with_a_line_feed_in_a_name_stays_one_line():

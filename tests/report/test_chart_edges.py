@@ -148,20 +148,70 @@ def test_a_change_chart_counts_the_partly_compared_rows_its_top_leaves_out():
     assert len(charts.top_deltas(table(12, 5))) == 17
 
 
+def _swatch_inside(hatch: str, shift: int) -> np.ndarray:
+    """The pixels inside a legend's bar swatch (its 2-pixel border left off, where the
+    swatch's own edge is drawn), drawn as the cash-flow chart draws it (alpha 0.6, white
+    hatch lines, legend font size 7, swatch :data:`charts.SWATCH_LENGTH` long, 150 dpi)
+    with the legend ``shift`` pixels up: a hatch's lines lie on the figure's grid, not
+    the swatch's, so where they fall in the swatch depends on where the swatch is."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(4, 2), dpi=150)
+    try:
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.bar([0], [1], 0.5, alpha=0.6, color="#2ca02c", hatch=hatch or None,
+               edgecolor="white" if hatch else None, label="s")
+        leg = ax.legend(fontsize=7, handlelength=charts.SWATCH_LENGTH, loc="lower left",
+                        bbox_to_anchor=(0.1, 0.2 + shift / 300), frameon=False)
+        FigureCanvasAgg(fig).draw()
+        img = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].astype(int)
+        box, h = leg.get_patches()[0].get_window_extent(), img.shape[0]
+        return img[h - int(box.y1) + 2:h - int(np.ceil(box.y0)) - 2,
+                   int(np.ceil(box.x0)) + 2:int(box.x1) - 2]
+    finally:
+        plt.close(fig)
+
+
+def _hatch_shows(hatch: str) -> list[int]:
+    """At 13 places a pixel apart (one whole period of '--', 12.5 px), how many pixels
+    inside the swatch of ``hatch`` differ from the plain swatch's there (by more than 45
+    in the sum of their RGB channels: a hatch line, not antialiasing noise)."""
+    return [int((np.abs(_swatch_inside(hatch, j) - _swatch_inside("", j)).sum(axis=2)
+                 > 45).sum()) for j in range(13)]
+
+
 def test_a_runs_projects_have_hatches_that_read_in_a_legend():
-    """F5: a run's third project was hatched '..' (dots), which in the legend's small
-    swatch read as a plain patch, like its first. The hatches are now lines: plain,
-    '//', 'xx', '\\\\\\\\', '++' in the PNG, the same shapes ('/', 'x', '\\\\', '+') as
-    the HTML's patterns, one list; no dots in either, all different."""
+    """Review out30 F5, out31 F7, out32 F5: a hatch of dots ('..') and one of horizontal
+    lines ('--', the sixth project's) read as a plain patch in the legend's swatch: the
+    swatch is 0.7 font sizes (10 px at 7 pt and 150 dpi) tall, and the 12 lines an inch
+    of '--' (12.5 px apart) lie where the figure's grid puts them, on the swatch's edges
+    at some places. By hand a hatch reads when the swatch's inside holds pixels off the
+    plain swatch's wherever the swatch stands (:func:`_hatch_shows`): '--' has none at
+    some place (the review's swatch), every hatch of SERIES_MARKS but the first, plain,
+    some at every place."""
+    assert min(_hatch_shows("--")) == 0
     marks = charts.SERIES_MARKS
-    assert [m[0] for m in marks] == ["", "//", "xx", "\\\\", "++", "--"]
-    assert [m[2] for m in marks] == ["", "/", "x", "\\", "+", "-"]
-    assert all(m[0] == m[2] * 2 for m in marks)  # the PNG's hatch: the HTML's, doubled
-    assert not any("." in m[0] + m[2] for m in marks)
-    # review out31 F7: six projects of one run (ru_all_projects has seven) in six
-    # different marks: the sixth repeated the first, hatch, line and dash alike
-    for column in range(4):
-        assert len({str(m[column]) for m in marks}) == len(marks)
+    assert marks[0].hatch == ""
+    for m in marks[1:]:
+        assert min(_hatch_shows(m.hatch)) > 0, m.hatch
+
+
+def test_ten_projects_of_one_run_have_marks_of_their_own():
+    """Review out32 F6: seven projects of one run (ru_all_projects has seven; a forced
+    portfolio of eight) repeated the first's marks, the seventh solid and unhatched like
+    the first, the eighth dashed and '//' like the second. By hand, ten series each
+    need a mark no other has, in the PNG (hatch, line style, marker) and the HTML
+    (pattern, dash, symbol); with 9 series a bar is 0.8 / 9 = 0.09 years wide, too thin
+    for a hatch to show, so the lines alone (style and marker) must differ too: ten
+    different in each. The eleventh repeats the first (series_mark wraps at 10)."""
+    marks = [charts.series_mark(k) for k in range(10)]
+    assert len({(str(m.hatch), str(m.line), m.marker) for m in marks}) == 10
+    assert len({(m.pattern, m.dash, m.symbol) for m in marks}) == 10
+    assert len({(str(m.line), m.marker) for m in marks}) == 10
+    assert len({(m.dash, m.symbol) for m in marks}) == 10
+    assert len({m.hatch for m in marks}) == 10
+    assert charts.series_mark(10) == charts.series_mark(0)
 
 
 def test_a_long_dashed_line_shows_its_gaps_in_the_legend_swatch():
@@ -175,7 +225,7 @@ def test_a_long_dashed_line_shows_its_gaps_in_the_legend_swatch():
 
     lw = 1.5  # matplotlib's default line width, in points
     swatch = charts.SWATCH_LENGTH * 7  # points at the chart's legend font size 7
-    for _, line, _, _ in charts.SERIES_MARKS:
+    for line in (m.line for m in charts.SERIES_MARKS):
         if isinstance(line, tuple):
             assert swatch > (sum(line[1]) + line[1][0]) * lw
     cf = pd.DataFrame({"scenario": ["s"] * 12, "project": [f"p{k}" for k in range(6)] * 2,
@@ -205,7 +255,7 @@ def test_not_compared_words_stay_inside_the_axes(horizontal, sign):
         values = np.array([3.0, 1.0, np.nan]) * sign
         pos = np.arange(3.0)
         (ax.barh if horizontal else ax.bar)(pos, values, 0.8, label="Δ run")
-        static.mark_not_compared(ax, [2.0], horizontal=horizontal)
+        static.mark_not_compared(ax, [2.0], horizontal=horizontal, values=values)
         static.legend_outside(ax, fontsize=8)
         charts.tight(fig)
         FigureCanvasAgg(fig).draw()
@@ -220,6 +270,46 @@ def test_not_compared_words_stay_inside_the_axes(horizontal, sign):
         assert (hi < zero) if sign < 0 else (lo > zero)
     finally:
         plt.close(fig)
+
+
+def test_the_side_of_the_not_compared_words_is_one_rule():
+    """Review out32 F1: the side of 0 the words 'not compared' take, decided from the
+    values drawn (0 included, NaN left out) for the PNG and the HTML alike. By hand:
+    -3, -1 span [-3, 0], 0 at share 3/3 = 1 > 0.75: before; 3, 1: share 0, after;
+    -1, 3: 1/4 = 0.25, after; -3, 0.5: 3/3.5 = 0.857, before; -3, 1: 3/4 = 0.75, not
+    past the last quarter, after; all blank or all 0: no axis, after."""
+    rule = charts.not_compared_before
+    assert rule([-3.0, -1.0, np.nan]) and rule(pd.DataFrame({"a": [-3.0], "b": [0.5]}))
+    assert not rule([3.0, 1.0]) and not rule([-1.0, 3.0]) and not rule([-3.0, 1.0])
+    assert not rule([np.nan]) and not rule([0.0, 0.0])
+    assert charts.bar_axis([-3.0, np.nan, 0.5]) == (-3.0, 0.5)
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_the_html_change_chart_writes_not_compared_inside_the_plot(sign):
+    """Review out32 F1: the HTML change chart wrote '× not compared' as the outside text
+    of a bar of 0, which plotly puts past the bar's end: right of 0, out of the plot
+    and under the legend where every change is negative (0 the axis' right end). By
+    hand, with the Δ of one run -3 (+3) and -1 (+1) and the other's blank in the second
+    row: all negative, the blank's bar is -1e-9 of the span 3 (-3e-9, a negative bar,
+    whose outside text plotly ends at its end, at 0) carrying 'not compared ×'; all
+    positive, a bar of 0 carrying '× not compared' (text right of 0, inside, as
+    before). The hover says 'not compared' there, '-3.000' (3.000) for the bar of -3."""
+    from chainopt.report import html
+
+    df = pd.DataFrame({"item": ["a", "b"], "x": [0.0, 0.0], "y": [3 * sign, sign],
+                       "z": [0.0, np.nan], "Δ y": [3 * sign, sign], "Δ z": [0.0, np.nan]})
+    fig = html._delta_figure(df, "T")
+    traces = {t.name: t for t in fig.data}
+    blank = traces["Δ z"]  # rows drawn bottom-up: row b (blank) first
+    idx = list(blank.text).index(next(t for t in blank.text if t))
+    if sign < 0:
+        assert blank.text[idx] == "not compared ×"
+        assert blank.x[idx] == pytest.approx(-3e-9, rel=1e-6) and blank.x[idx] < 0
+    else:
+        assert blank.text[idx] == "× not compared" and blank.x[idx] == 0.0
+    assert blank.customdata[idx] == "not compared"
+    assert ("-3.000" if sign < 0 else "3.000") in list(traces["Δ y"].customdata)
 
 
 def test_the_sensitivity_and_monte_carlo_charts_keep_long_labels_inside():
