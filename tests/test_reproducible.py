@@ -898,6 +898,77 @@ def test_verify_in_another_checkout_reads_the_data_there_and_names_what_it_re_ra
                         f"path {a / 'case'} holds other inputs too"), out
 
 
+def test_verify_takes_for_a_copy_only_the_same_case_and_finds_it_beside_the_results(
+        tmp_path, monkeypatch):
+    """Review s32 F1 and F3. a/case is the tiny case "one" (5 kt/yr bought at 100 USD/t,
+    sold at 290: 5 x 190 / 1000 = 0.95 MUSD), run into a/results/r (recorded source: the
+    absolute a/case, which stays as it was).
+
+    F1: verify of a/results/r from a folder z holding something else named ``case``
+    re-ran z/case as "another copy": another case there ("two", bought at 110: 5 x 180 /
+    1000 = 0.90 MUSD, so other inputs) gave exit 6 "the data were edited", a plain file
+    ``case`` exit 1 ("no case folder"). Neither is a copy of the source (another case
+    name; a file, not a case folder): ok, re-running a/case as recorded, with a note
+    naming what was passed over and why. A folder that names itself "one" but does not
+    load is the user's copy, broken: exit 1 with its problem, not an ok about a/case.
+
+    F3: a copied whole to b (a checkout), b/case edited (cost 110, other inputs: 0.90),
+    verify of ../results/r from b/docs (below no copy of the case) re-ran a/case and said
+    ok. The copy beside the results folder as the run had it (results/r -> case: b/case)
+    is now read: exit 6 naming it and a/case, as from b itself (walk3 F2). Unedited, b
+    verifies ok from b/docs, re-running b/case."""
+    from tests.toycase import write_case
+
+    a, b, z = tmp_path / "a", tmp_path / "b", tmp_path / "z"
+    write_case(a / "case", TINY, name="one")
+    monkeypatch.chdir(a)
+    assert api.run("case", out="results", name="r").manifest["objective"] == (
+        pytest.approx(5 * (290 - 100) / 1000))
+    cli = CliRunner(env={"COLUMNS": "400"})
+    cost = {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,110,5"}
+
+    def verify(where: Path, folder: str | Path) -> tuple[int, str]:
+        where.mkdir(parents=True, exist_ok=True)
+        monkeypatch.chdir(where)
+        res = cli.invoke(app, ["verify", str(folder)])
+        return res.exit_code, " ".join(res.output.split())
+
+    ok = f"ok: {a / 'results' / 'r'} reproduces within rtol=1e-06, atol=1e-06"
+    write_case(z / "case", {**TINY, **cost}, name="two")
+    assert verify(z, a / "results" / "r") == (
+        0, f"{ok} (re-ran {a / 'case'}) note: case, below the working directory, is not "
+           "a copy of the recorded source (case two, the run's one); re-ran the recorded "
+           f"path {a / 'case'}")
+    shutil.rmtree(z / "case")
+    (z / "case").write_text("hi\n")
+    assert verify(z, a / "results" / "r") == (
+        0, f"{ok} (re-ran {a / 'case'}) note: case, below the working directory, is not "
+           "a copy of the recorded source (a file, the source a case folder); re-ran the "
+           f"recorded path {a / 'case'}")
+    (z / "case").unlink()
+    write_case(z / "case", {**TINY, "markets": "site,commodity,price_usd_per_unit\n"
+                                              "a,crude,-"}, name="one")
+    code, out = verify(z, a / "results" / "r")
+    assert code == 1 and "markets.csv" in out and "re-ran" not in out, out
+
+    shutil.copytree(a, b)
+    assert verify(b / "docs", "../results/r") == (
+        0, f"ok: ../results/r reproduces within rtol=1e-06, atol=1e-06 (re-ran {b / 'case'})")
+    write_case(b / "case", {**TINY, **cost}, name="one")
+    code, out = verify(b / "docs", "../results/r")
+    assert code == 6, out
+    assert f"the data were edited: supplies.csv of {b / 'case'}" in out, out
+    assert out.endswith(
+        f"read {b / 'case'}, the copy beside the results folder, not the recorded path "
+        f"{a / 'case'}, which still holds the inputs the run was made from; to verify "
+        f"that copy, run verify from {a} (cd {a} && chainopt verify {b / 'results' / 'r'})"
+    ), out
+    assert verify(b, "results/r")[0] == 6
+    assert verify(a, b / "results" / "r") == (
+        0, f"ok: {b / 'results' / 'r'} reproduces within rtol=1e-06, atol=1e-06 (re-ran "
+           f"{a / 'case'})")
+
+
 @pytest.mark.parametrize("text, key", [
     ("objective_musd: .nan", "objective_musd"), ("objective_musd: .inf", "objective_musd"),
     ("objective_musd: -.inf", "objective_musd"),
