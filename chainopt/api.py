@@ -913,8 +913,11 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
             hold.enter_context(held(Path(resume)))
             folder, meta = _resumed_sweep(resume)  # read again, now that it is held
             src = meta.get("source_abs") or meta["source"]
-            variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: distributions",
-                                       recorded=True)
+            try:
+                variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: "
+                                           "distributions", recorded=True)
+            except InputError as exc:  # no --set typed: what sweep.json records
+                raise _not_resumable(exc, folder.path, meta) from None
             base = load_case(src)  # fail early, once, on a bad base
             started = meta.get("input_hash")  # (sweeps started before it was recorded: none)
             if not isinstance(started, str) and warn is not None:
@@ -1077,6 +1080,27 @@ def _resumed_sweep(resume: str | Path) -> tuple[SweepFolder, dict]:
                                       "wrote, so the sweep will not write into it",
                                       "move it away, or start a new sweep")])
     return folder, sw.read_meta(meta_path)
+
+
+def _not_resumable(exc: InputError, folder: Path, meta: dict) -> InputError:
+    """The InputError of a resumed sweep whose recorded request (sweep.json: ``sets``,
+    ``distributions``) this chainopt refuses: a grid value given twice or a uniform of
+    low = high, which older ones took. Each problem is placed in sweep.json (a ``--set``
+    the user never typed was blamed) and says the way forward: the sweep cannot be
+    finished, a new one of its source is started with the request corrected (the
+    problem's own hint, "give each value once"), not sweep.json edited."""
+    meta_path = folder / "sweep.json"
+    what = "distributions" if meta.get("samples") else "settings"
+    source = meta.get("source") or "the default case"
+    problems = []
+    for p in exc.problems:
+        where = p.where if p.where.startswith(str(meta_path)) else \
+            f"{meta_path}: sets {p.where.removeprefix('--set').strip()}".rstrip()
+        problems.append(Problem(where, p.message, f"the sweep in {folder} was started with "
+                                "this (by an older chainopt, which took it), so it cannot be "
+                                f"resumed: start a new sweep of {source} with its {what} "
+                                "corrected" + (f" ({p.hint})" if p.hint else "")))
+    return InputError(problems)
 
 
 def _made_by(options: SolveOptions | None) -> dict:
@@ -1538,6 +1562,8 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
     (or, with ``root``, the root case of the chain) and ``projects`` (project, base,
     scenario states; a project's ``state`` and ``forced_period`` are said there, not again
     among the changes). The effective case must validate (else InputError)."""
+    if sc.is_flag_value(scenario):  # (as a source is: load_source)
+        raise InputError([sc.flag_value(str(scenario), what="a scenario file")])
     if not sc.is_scenario_path(scenario):
         raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
                             "other than case.yaml); a case's tables are shown with --source "
@@ -1660,6 +1686,8 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                 period=period)
         except READ_FAULTS as exc:
             raise _unreadable(target, exc) from None
+    if target is not None and sc.is_flag_value(target):  # (as a source is: load_source)
+        raise InputError([sc.flag_value(str(target), what="a results folder or case")])
     wrong = _neither_run_nor_case(target, ranging)
     if wrong is not None:
         raise wrong

@@ -62,6 +62,16 @@ class Commands(TyperGroup):
         bare_flags(self, ctx)
         super().format_help(ctx, formatter)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        slip = flag_before(command, rest) if command is not None else None
+        if slip is not None:  # before anything is parsed, read or solved
+            from chainopt.case.scenario import flag_value  # lazy: start-up (pandas)
+            from chainopt.errors import InputError
+
+            raise _fail(InputError([flag_value(*slip)]))
+        return name, command, rest
+
     def invoke(self, ctx: Any) -> Any:  # (a click Context: typer vendors click)
         written = sys.modules.get("chainopt.atomic")  # (not loaded: nothing written yet)
         if written is not None:
@@ -85,6 +95,42 @@ def bare_flags(command: Any, ctx: Any) -> None:
             param.metavar = ""
     for sub in getattr(command, "commands", {}).values():
         bare_flags(sub, ctx)
+
+
+def flag_before(command: Any, args: list[str]) -> tuple[str, str, str | None] | None:
+    """The first word of ``args`` (the command line after the command's name) written as
+    a flag's value (:func:`chainopt.case.scenario.is_flag_value`) right after a flag of
+    ``command`` (of its subcommand, for ``snapshot check``), as ``(word, flag, what the
+    flag's other form does)``: ``--excel no`` is ``('no', '--excel', '--no-excel turns it
+    off')``. A flag takes no value, so the word would be read as a case, a results
+    folder or a scenario, and refused as one without the flag it belongs to
+    (:func:`chainopt.case.scenario.flag_value`). None when there is none; an option
+    that takes a value takes the next word (``--name yes`` is a name)."""
+    subcommands = getattr(command, "commands", None)
+    if subcommands:  # a group: the flags are its subcommand's
+        words = [a for a in args if not a.startswith("-")]
+        sub = subcommands.get(words[0]) if words else None
+        return flag_before(sub, args[args.index(words[0]) + 1:]) if sub is not None else None
+    options = {o: p for p in command.params if getattr(p, "opts", None)
+               for o in [*p.opts, *getattr(p, "secondary_opts", [])]}
+    i = 0
+    while i < len(args) and args[i] != "--":
+        option = options.get(args[i])
+        if option is not None and not getattr(option, "is_flag", False):
+            i += 2  # the option's value, whatever it reads
+            continue
+        if option is not None and i + 1 < len(args) and not getattr(option, "count", False) \
+                and not args[i + 1].startswith("-"):
+            from chainopt.case.scenario import is_flag_value  # lazy: start-up (pandas)
+
+            if is_flag_value(args[i + 1]):
+                flag = args[i]
+                on = flag in option.opts
+                other = (option.secondary_opts if on else option.opts) or []
+                return args[i + 1], flag, (f"{other[0]} turns it {'off' if on else 'on'}"
+                                           if other else None)
+        i += 1
+    return None
 
 
 app = typer.Typer(

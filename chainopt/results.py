@@ -52,12 +52,13 @@ from chainopt.atomic import (
     refuse_others,
     write_folder,
 )
+from chainopt.case.scenario import variant_of  # (read by html and deck from here)
 from chainopt.case.schema import TABLES, part_of_problem
 from chainopt.case.storage import Storage, text_storage
 from chainopt.case.validate import quoted
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import DamagedResultsError, InputError, Problem, ResultsExistError, said
-from chainopt.names import NAME_PATTERN, SNAKE_TEXT, file_key, is_name
+from chainopt.names import NAME_PATTERN, SNAKE_TEXT, file_key
 from chainopt.textfile import (
     MAX_JSON_BYTES,
     MAX_TABLE_BYTES,
@@ -807,24 +808,6 @@ def stopped_at(manifest: dict) -> str:
               if isinstance(gap, int | float) and math.isfinite(gap)
               else "of unknown distance from the best possible (no MIP bound)")
     return f"at {at} with a plan {within}"
-
-
-def variant_of(manifest: dict, settings: bool = False) -> str:
-    """``variant v00001 of sweep full`` for the results of a sweep's ``--full`` variant
-    (its manifest's ``variant``: :func:`chainopt.sweep.variant_record`), else ""; a
-    record whose id or sweep is not a name (the manifest may come from someone else)
-    reads ``a sweep variant``. ``settings``: with the settings that make the variant
-    (``... (markets.price_usd_per_unit[site=a]*=1.5)``)."""
-    record = manifest.get("variant")
-    if record is None:
-        return ""
-    record = record if isinstance(record, dict) else {}
-    vid, sweep, said = record.get("id"), record.get("sweep"), record.get("settings")
-    text = f"variant {vid} of sweep {sweep}" if is_name(vid) and is_name(sweep) else \
-        "a sweep variant"
-    if settings and isinstance(said, list) and all(isinstance(x, str) for x in said):
-        text += f" ({'; '.join(said)})"
-    return text
 
 
 def extension_of(manifest: dict) -> list[str] | None:

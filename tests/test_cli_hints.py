@@ -45,9 +45,8 @@ def test_a_flags_value_read_as_a_case_is_refused_before_anything_is_solved(
     out = tmp_path / "out"
     result, text = invoke("run", "small_chain", "--overwrite", "true", "--out", out)
     assert result.exit_code == 1, text
-    assert ("true: a flag's value, not a case or scenario: flags take no value; write the "
-            "flag alone: --overwrite, not --overwrite true (--no-overwrite turns it off)"
-            ) in text, text
+    assert ("true: a flag's value: --overwrite takes no value; write --overwrite alone, "
+            "not --overwrite true (--no-overwrite turns it off)") in text, text
     assert not out.exists()
     result, text = invoke("run", "False", "--out", out)
     assert result.exit_code == 1 and "False: a flag's value, not a case" in text, text
@@ -139,3 +138,183 @@ def test_compare_of_one_source_shows_how_to_give_two() -> None:
     assert ("compare needs at least two cases or scenarios, the base first, then the "
             "scenarios compared with it (chainopt compare small_chain "
             "scenarios/small_port_expansion.yaml)") in text, text
+
+
+def test_a_flags_value_names_the_flag_written_before_it(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s32 F4: the refusal named ``--overwrite`` whatever flag stood before the
+    word, and in ``validate``, which has no such flag. The flag written just before the
+    word is named, with what its other form does (``--excel``'s is ``--no-excel``, which
+    turns it off; ``--no-excel``'s is ``--excel``, which turns it on). With no flag just
+    before it (``validate Yes``; ``explain true --ranging``, the flag after) the rule is
+    said in general, with what the command reads there: a case or scenario, a results
+    folder or case (explain), a scenario file (show). ``explain --ranging true`` said
+    "--ranging: true is not a results folder", as if --ranging took a folder, and ``show
+    true`` "not a scenario file" (about .yaml files). Exit 1 each, nothing written. A
+    word after an option that takes a value is its value (``--name yes``)."""
+    monkeypatch.chdir(tmp_path)
+    expected = {
+        ("run", "small_chain", "--excel", "no"):
+            "no: a flag's value: --excel takes no value; write --excel alone, not --excel "
+            "no (--no-excel turns it off)",
+        ("run", "small_chain", "--relax", "yes"):
+            "yes: a flag's value: --relax takes no value; write --relax alone, not --relax "
+            "yes (--no-relax turns it off)",
+        ("run", "small_chain", "--no-excel", "YES"):
+            "YES: a flag's value: --no-excel takes no value; write --no-excel alone, not "
+            "--no-excel YES (--excel turns it on)",
+        ("explain", "--ranging", "true"):
+            "true: a flag's value: --ranging takes no value; write --ranging alone, not "
+            "--ranging true (--no-ranging turns it off)",
+        ("validate", "Yes"):
+            "Yes: a flag's value, not a case or scenario: flags take no value; write a flag "
+            "alone (--flag, not --flag Yes)",
+        ("explain", "true", "--ranging"):
+            "true: a flag's value, not a results folder or case: flags take no value; write "
+            "a flag alone (--flag, not --flag true)",
+        ("show", "true"):
+            "true: a flag's value, not a scenario file: flags take no value; write a flag "
+            "alone (--flag, not --flag true)",
+    }
+    for args, says in expected.items():
+        result, text = invoke(*args)
+        assert result.exit_code == 1, (args, text)
+        assert says in text, (args, text)
+        assert "--overwrite" not in text, (args, text)
+    assert not Path("results").exists()
+    from chainopt.cli import flag_before
+
+    run = get_command(app).commands["run"]  # type: ignore[attr-defined]
+    assert flag_before(run, ["small_chain", "--name", "yes"]) is None
+    assert flag_before(run, ["--excel", "small_chain"]) is None
+    assert flag_before(run, ["small_chain", "--excel", "No"]) == (
+        "No", "--excel", "--no-excel turns it off")
+
+
+def test_a_sweep_or_its_variant_given_as_a_source_says_what_to_give(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s32 F5. A sweep's ``--full`` variant was called "a results folder (written
+    by chainopt run)" and the hint gave its base, small_chain, whose plan is not the
+    variant's. It is named as the variant of the sweep it is, with the setting its
+    manifest.json records (key variant, settings): hdpe's price scaled by 1.2, the grid's
+    second value of 0.8,1.2, so id v00001. The ways to make it again are named: a
+    scenario on small_chain (``*=`` is ``scale``), or a sweep of that one value, whose
+    only variant is v00000. Both are followed here and reproduce the variant's objective
+    to the digit (the same case solved). The sweep folder itself got "no case.yaml in
+    this folder"; it is named a sweep folder, with the source it varies (sweep.json,
+    key source: small_chain)."""
+    monkeypatch.chdir(tmp_path)
+    hdpe = "markets.price_usd_per_unit[commodity=hdpe]"
+    result, text = invoke("sweep", "small_chain", "--set", f"{hdpe}*=0.8,1.2", "--full",
+                          "v00001", "--out", ".")
+    assert result.exit_code == 0, text
+    variant = Path("sweep-small_chain/variants/v00001")
+    for args in (("run", variant), ("compare", "small_chain", variant)):
+        result, text = invoke(*args)
+        assert result.exit_code == 1, text
+        assert (f"{variant}: variant v00001 of sweep small_chain (saved by chainopt sweep "
+                "--full), not a case or scenario; it is small_chain with "
+                f"{hdpe}*=1.2 (its manifest.json, key variant): give a scenario on "
+                "small_chain making those changes (*= is scale, += add, = set), or save the "
+                f"variant again with chainopt sweep small_chain --set '{hdpe}*=1.2' --full "
+                "v00000") in text, text
+        assert "chainopt run" not in text, text
+    result, text = invoke("run", "sweep-small_chain")
+    assert result.exit_code == 1, text
+    assert ("sweep-small_chain: a sweep folder (written by chainopt sweep), not a case or "
+            "scenario; give the source it varies, small_chain (its sweep.json, key source)"
+            ) in text, text
+    # the two ways named make the variant again
+    objective = json.loads((variant / "manifest.json").read_text())["objective"]
+    Path("again").mkdir()
+    result, text = invoke("sweep", "small_chain", "--set", f"{hdpe}*=1.2", "--full", "v00000",
+                          "--out", "again")
+    assert result.exit_code == 0, text
+    again = json.loads(Path("again/sweep-small_chain/variants/v00000/manifest.json")
+                       .read_text())["objective"]
+    Path("hdpe.yaml").write_text("base: small_chain\nchanges:\n  - table: markets\n"
+                                 "    where: {commodity: hdpe}\n"
+                                 "    scale: {price_usd_per_unit: 1.2}\n")
+    result, text = invoke("run", "hdpe.yaml", "--out", "again")
+    assert result.exit_code == 0, text
+    scenario = json.loads(Path("again/hdpe/manifest.json").read_text())["objective"]
+    assert again == scenario == objective
+
+
+def test_resuming_a_sweep_an_older_chainopt_took_says_to_start_a_new_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s32 F6. An older chainopt took a grid value twice (1.1,1.1,1.2) and a
+    uniform of low = high; this one refuses both. ``--resume`` of such a sweep blamed a
+    ``--set`` the user never typed ("give each value once"), or sent the user to edit
+    sweep.json ("give low below high"). Both say the sweep's sweep.json holds it, that
+    the sweep cannot be finished, and to start a new one of its source with the request
+    corrected. The old sweeps are made here as an older chainopt wrote them: a sweep this
+    one takes, its sweep.json then given the old request (nothing else of it is read
+    before the request is refused)."""
+    monkeypatch.chdir(tmp_path)
+    hdpe = "markets.price_usd_per_unit[commodity=hdpe]"
+    result, text = invoke("sweep", "small_chain", "--set", f"{hdpe}*=1.1,1.2", "--out", "old",
+                          "--name", "dup")
+    assert result.exit_code == 0, text
+    Path("d.yaml").write_text(f"variables:\n  - target: {hdpe}\n    op: scale\n"
+                              "    dist: {type: uniform, low: 1.0, high: 1.2}\n")
+    result, text = invoke("sweep", "small_chain", "--samples", "2", "--distributions",
+                          "d.yaml", "--out", "old", "--name", "uni")
+    assert result.exit_code == 0, text
+    for name, edit in (("dup", {"sets": [f"{hdpe}*=1.1,1.1,1.2"]}),
+                       ("uni", {"distributions": {"variables": [{
+                           "target": hdpe, "op": "scale",
+                           "dist": {"type": "uniform", "low": 1.1, "high": 1.1}}]}})):
+        meta = Path(f"old/sweep-{name}/sweep.json")
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), **edit}))
+    result, text = invoke("sweep", "--resume", "old/sweep-dup")
+    assert result.exit_code == 1, text
+    assert (f"old/sweep-dup/sweep.json: sets '{hdpe}*=1.1,1.1,1.2': the value 1.1 is given "
+            "twice: the same case would be solved twice and counted twice in the grid's "
+            "statistics; the sweep in old/sweep-dup was started with this (by an older "
+            "chainopt, which took it), so it cannot be resumed: start a new sweep of "
+            "small_chain with its settings corrected (give each value once)") in text, text
+    assert "--set" not in text, text
+    result, text = invoke("sweep", "--resume", "old/sweep-uni")
+    assert result.exit_code == 1, text
+    assert ("old/sweep-uni/sweep.json: distributions: variables[0].dist: needs low < high "
+            "(found low 1.1, high 1.1); the sweep in old/sweep-uni was started with this (by "
+            "an older chainopt, which took it), so it cannot be resumed: start a new sweep "
+            "of small_chain with its distributions corrected (give low below high)"
+            ) in text, text
+
+
+def test_a_mistyped_scenario_gets_the_files_its_name_starts_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s32 F7. ``chainopt run ru_mp4`` got "did you mean 'scenarios/ru_mp6_mto.yaml'?"
+    (difflib on the file names: ru_mp4.yaml shares ru_mp and .yaml with it, 2*10/(11+15)
+    = 0.77, and ru_mp4 and .yaml with ru_mp4_equipment_renewal.yaml, 2*11/(11+29) =
+    0.55), not the two files whose names start with ru_mp4. Those come first, by name, up to three
+    and how many more: ``ru_mp`` starts five here. No file starts with ru_mp6_mt... but
+    ru_mp6_mto.yaml is still the near spelling of ``ru_mp6_mtx``. And
+    ``small_port_expansion.yaml`` written in the project root, which holds it in
+    scenarios/, got no hint: the same name in scenarios/ is suggested."""
+    monkeypatch.chdir(tmp_path)
+    Path("scenarios").mkdir()
+    for n in ("ru_mp1_a", "ru_mp2_b", "ru_mp4_equipment_renewal", "ru_mp4_renewal_cp_high",
+              "ru_mp6_mto"):
+        Path(f"scenarios/{n}.yaml").write_text(PORT)
+    Path("scenarios/small_port_expansion.yaml").write_text(PORT)
+    for typed, says in (
+            ("ru_mp4", "ru_mp4: no case folder or embedded case of this name; did you mean "
+                       "'scenarios/ru_mp4_equipment_renewal.yaml' or "
+                       "'scenarios/ru_mp4_renewal_cp_high.yaml'?"),
+            ("scenarios/ru_mp4.yaml", "scenarios/ru_mp4.yaml: no such scenario file; did you "
+                                      "mean 'scenarios/ru_mp4_equipment_renewal.yaml' or "
+                                      "'scenarios/ru_mp4_renewal_cp_high.yaml'?"),
+            ("ru_mp", "did you mean 'scenarios/ru_mp1_a.yaml', 'scenarios/ru_mp2_b.yaml' or "
+                      "'scenarios/ru_mp4_equipment_renewal.yaml' (2 more start with "
+                      "'ru_mp')?"),
+            ("ru_mp6_mtx", "did you mean 'scenarios/ru_mp6_mto.yaml'?"),
+            ("small_port_expansion.yaml", "small_port_expansion.yaml: no such scenario file; "
+                                          "did you mean "
+                                          "'scenarios/small_port_expansion.yaml'?")):
+        result, text = invoke("run", typed, "--out", "out")
+        assert result.exit_code == 1, text
+        assert says in text, (typed, text)
+    assert not Path("out").exists()

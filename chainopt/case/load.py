@@ -88,19 +88,47 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def near_scenario(path: Path) -> str:
+#: scenario files a "did you mean" names at most (the names the typed text starts)
+NEAR_SHOWN = 3
+
+
+def near_scenario(path: Path, also: Path | None = None) -> str:
     """'' or "did you mean 'scenarios/small_port_expansion.yaml'?" for a scenario file
-    not there: the .yaml/.yml file of its folder its name is closest to
+    not there, among the .yaml/.yml files of its folder and of ``also`` (default: for a
+    bare file name, ``scenarios/``: ``small_port_expansion.yaml`` written in the project
+    root, which holds it in scenarios/), ``also``'s first: the file of that name in other
+    case or in the other folder; else those whose name starts with the name typed
+    (``ru_mp4``: 'scenarios/ru_mp4_equipment_renewal.yaml' or
+    'scenarios/ru_mp4_renewal_cp_high.yaml', up to :data:`NEAR_SHOWN` and how many more),
+    which difflib ranked below a closer spelling (ru_mp6_mto.yaml); else the closest
     (:func:`chainopt.case.validate.closest`, as for a mistyped case or base)."""
-    try:
-        names = sorted(p.name for p in path.parent.iterdir()
-                       if p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml"
-                       and p.is_file()) if path.parent.is_dir() else []
-    except OSError:
-        return ""
+    if also is None and len(path.parts) == 1:
+        also = Path("scenarios")
+    found: dict[str, Path] = {}  # file name -> the file (the first folder's)
+    for folder in ([also] if also is not None else []) + [path.parent]:
+        try:
+            files = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:
+            continue
+        for p in files:
+            if p.suffix.lower() in (".yaml", ".yml") and p.name != "case.yaml" \
+                    and p.is_file():
+                found.setdefault(p.name, p)
+    names = list(found)
+    typed = path.name.casefold()
+    stem = Path(typed).stem if Path(typed).suffix in (".yaml", ".yml") else typed
+    same = [n for n in names if n.casefold() == typed]
+    starts = [n for n in names if stem and n.casefold().startswith(stem)
+              and n.casefold() != typed]
+    if not same and starts:
+        listed = [f"'{shown(found[n])}'" for n in starts[:NEAR_SHOWN]]
+        more = len(starts) - NEAR_SHOWN
+        return ("did you mean " + (" or ".join(listed) if len(listed) < 3 else
+                                   ", ".join(listed[:-1]) + " or " + listed[-1])
+                + (f" ({more} more start with '{stem}')" if more > 0 else "") + "?")
     near = closest(path.name, names)
-    match = next((n for n in names if f"'{n}'" in near), None)
-    return f"did you mean '{shown(path.parent / match)}'?" if match else ""
+    match = same[:1] or [n for n in names if f"'{n}'" in near]
+    return f"did you mean '{shown(found[match[0]])}'?" if match else ""
 
 
 def near_case(name: str, here: Path | None = None) -> str:
@@ -108,18 +136,14 @@ def near_case(name: str, here: Path | None = None) -> str:
     the command line and for a scenario's ``base:``: the embedded case ``name`` spells in
     other case or nearly (:func:`~chainopt.case.validate.closest`: ``Small_Chain``,
     ``small_chian``: 'small_chain'), else, for a bare name, the scenario file it names
-    without ``.yaml`` or nearly (:func:`near_scenario`) in ``scenarios/`` below ``here``
-    (default: the working directory) or in ``here``: ``small_port_expansion`` is
-    'scenarios/small_port_expansion.yaml'."""
+    without ``.yaml``, or starts, or nearly (:func:`near_scenario`) in ``scenarios/``
+    below ``here`` (default: the working directory) or in ``here``: ``small_port_expansion``
+    is 'scenarios/small_port_expansion.yaml'."""
     near = closest(name, embedded_cases())
     if near or not name or Path(name).name != name:
         return near
     here = Path(".") if here is None else here
-    for folder in (here / "scenarios", here):
-        near = near_scenario(folder / f"{name}.yaml")
-        if near:
-            return near
-    return ""
+    return near_scenario(here / f"{name}.yaml", also=here / "scenarios")
 
 
 def read_raw(source: str | Path | None) -> RawCase:

@@ -117,7 +117,7 @@ from chainopt.case.validate import (
     validate,
     visible,
 )
-from chainopt.errors import InputError, Problem
+from chainopt.errors import InputError, Problem, shell_word
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
 from chainopt.textfile import MAX_JSON_BYTES, check_regular
@@ -490,36 +490,123 @@ def load_source(source: str | Path | None) -> Case:
 FLAG_VALUES = ("true", "false", "yes", "no")
 
 
+def is_flag_value(word: object) -> bool:
+    """``word`` is written as a flag's value is (:data:`FLAG_VALUES`, in any case) and no
+    file or folder of that name is there (a case folder really named ``yes`` is one)."""
+    text = str(word)
+    return text.strip().lower() in FLAG_VALUES and not Path(text).exists()
+
+
+def flag_value(word: str, flag: str | None = None, other: str | None = None,
+               what: str = "a case or scenario") -> Problem:
+    """The problem of ``word`` (:func:`is_flag_value`), read where ``what`` is read: a
+    flag's value. ``flag``: the flag written just before it, which only the command line
+    knows (:func:`chainopt.cli.flag_before`, whatever the word would have been read as),
+    named with ``other``, what its other form does: "write --excel alone, not --excel no
+    (--no-excel turns it off)"; else the rule in general, "(write --flag, not --flag
+    no)": ``chainopt validate Yes`` has no flag at all, and ``--overwrite`` (the only one
+    named before) is not every command's."""
+    if flag:
+        return Problem(word, f"a flag's value: {flag} takes no value",
+                       f"write {flag} alone, not {flag} {word}"
+                       + (f" ({other})" if other else ""))
+    return Problem(word, f"a flag's value, not {what}: flags take no value",
+                   f"write a flag alone (--flag, not --flag {word})")
+
+
 def not_a_source(source: object) -> Problem | None:
     """What ``source``, given where a case or scenario is read, is instead, found before
     anything is read or solved; None when it may be one. A word that is a flag's value
-    (:data:`FLAG_VALUES`, in any case; no folder of that name is there): flags take no
-    value. A results folder (``chainopt run``'s: manifest.json, no case.yaml; one named
-    like an embedded case is that case, :func:`~chainopt.case.load.resolve_case_path`):
-    its source is given instead, as its manifest records it (key ``source``) and found on
-    this machine (:func:`recorded_source`): an embedded case by its name, a path relative
-    to the working directory when inside it. It was "no case.yaml in this folder", which
-    says nothing of what to give."""
+    (:func:`is_flag_value`): flags take no value (:func:`flag_value`). A results folder
+    (``chainopt run``'s: manifest.json, no case.yaml; one named like an embedded case is
+    that case, :func:`~chainopt.case.load.resolve_case_path`): its source is given
+    instead, as its manifest records it (key ``source``) and found on this machine
+    (:func:`recorded_source`): an embedded case by its name, a path relative to the
+    working directory when inside it. It was "no case.yaml in this folder", which says
+    nothing of what to give."""
     if source is None or not isinstance(source, str | Path) or is_scenario_path(source):
         return None
     text, path = str(source), Path(source)
-    if text.strip().lower() in FLAG_VALUES and not path.exists():
-        return Problem(text, "a flag's value, not a case or scenario: flags take no value",
-                       f"write the flag alone: --overwrite, not --overwrite {text} "
-                       "(--no-overwrite turns it off)")
-    if text in embedded_cases() or not is_chainopt_folder(path, "results") \
-            or (path / "case.yaml").exists():
+    if is_flag_value(text):
+        return flag_value(text)
+    if text in embedded_cases() or (path / "case.yaml").exists():
         return None
-    try:
-        manifest = read_json(path / KINDS["results"][0], MAX_JSON_BYTES)
-    except (OSError, ValueError):
-        manifest = {}
-    src = recorded_source(manifest) if isinstance(manifest, dict) else None
+    if is_chainopt_folder(path, "sweep"):
+        return _a_sweep(text, _record(path / KINDS["sweep"][0]))
+    if not is_chainopt_folder(path, "results"):
+        return None
+    manifest = _record(path / KINDS["results"][0])
+    src = recorded_source(manifest)
+    if "variant" in manifest:
+        return _a_variant(text, manifest, src)
     give = (f"give the source it was run from, {case_argument(shown(Path(src)))} (its "
             "manifest.json, key source)" if src else "give the case or scenario it was run "
             "from")
     return Problem(text, "a results folder (written by chainopt run), not a case or "
                    "scenario", give)
+
+
+def _record(path: Path) -> dict:
+    """A results folder's manifest.json or a sweep's sweep.json as a mapping ({} if it is
+    no readable one: the message then does without what it records)."""
+    try:
+        doc = read_json(path, MAX_JSON_BYTES)
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _a_sweep(text: str, record: dict) -> Problem:
+    """:func:`not_a_source` of a sweep folder (``chainopt run sweep-small_chain``: "no
+    case.yaml in this folder"): the source it varies, as its sweep.json records it (the
+    path as found when it started, else as typed) and found on this machine."""
+    said = record.get("source_abs") or record.get("source")
+    src = (found_here(said) or said) if isinstance(said, str) else None
+    return Problem(text, "a sweep folder (written by chainopt sweep), not a case or "
+                   "scenario", f"give the source it varies, {case_argument(shown(Path(src)))} "
+                   "(its sweep.json, key source); a variant of it is that source with the "
+                   "variant's settings (its kpis.csv)" if src else "give the case or "
+                   "scenario it varies")
+
+
+def _a_variant(text: str, manifest: dict, src: str | None) -> Problem:
+    """:func:`not_a_source` of a sweep's ``--full`` variant folder: not "written by
+    chainopt run", and not its base alone, which the variant changes: the base with the
+    settings its manifest records (key ``variant``: :func:`variant_of`), and how to make
+    them again, as a scenario's changes or a sweep of those one-value settings, whose
+    only variant is ``v00000``."""
+    record = manifest.get("variant")
+    settings = record.get("settings") if isinstance(record, dict) else None
+    what = f"{variant_of(manifest)} (saved by chainopt sweep --full), not a case or scenario"
+    if src is None or not isinstance(settings, list) or not settings \
+            or not all(isinstance(s, str) for s in settings):
+        return Problem(text, what, "give its sweep's source with the variant's settings "
+                       "(its manifest.json, key variant) as a scenario's changes")
+    base = case_argument(shown(Path(src)))
+    sets = " ".join(f"--set {shell_word(s)}" for s in settings)
+    return Problem(text, what, f"it is {base} with {'; '.join(settings)} (its manifest.json, "
+                   f"key variant): give a scenario on {base} making those changes (*= is "
+                   f"scale, += add, = set), or save the variant again with chainopt sweep "
+                   f"{shell_word(base)} {sets} --full v00000")
+
+
+def variant_of(manifest: dict, settings: bool = False) -> str:
+    """``variant v00001 of sweep full`` for the results of a sweep's ``--full`` variant
+    (its manifest's ``variant``: :func:`chainopt.sweep.variant_record`), else ""; a
+    record whose id or sweep is not a name (the manifest may come from someone else)
+    reads ``a sweep variant``. ``settings``: with the settings that make the variant
+    (``... (markets.price_usd_per_unit[site=a]*=1.5)``)."""
+    record = manifest.get("variant")
+    if record is None:
+        return ""
+    record = record if isinstance(record, dict) else {}
+    vid, sweep, said = record.get("id"), record.get("sweep"), record.get("settings")
+    text = f"variant {vid} of sweep {sweep}" if is_name(vid) and is_name(sweep) else \
+        "a sweep variant"
+    if settings and isinstance(said, list) and all(isinstance(x, str) for x in said):
+        text += f" ({'; '.join(said)})"
+    return text
+
 
 
 def recorded_source(manifest: dict) -> str | None:
