@@ -984,13 +984,20 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
             for k in g:
                 vis[k] = j == i
         buttons.append({"label": esc(named.get(p, p)), "method": "update",
-                        "args": [{"visible": vis}, {"title": _map_title(named.get(p, p))}]})
+                        "args": [{"visible": vis},
+                                 {"title": _map_title(named.get(p, p), unplaced(tables,
+                                                                                sites))}]})
     ratio = lat_ratio(view)
     height = int(min(900, max(420, width * (view[3] - view[2]) * ratio / (view[1] - view[0])
                               + 140)))
+    gap = unplaced(tables, sites)
+    if none_placed(tables, sites):
+        fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", text=NO_PLACE,
+                           showarrow=False, font={"size": 16}, bgcolor="white",
+                           bordercolor="#888")
     fig.update_layout(  # drawn at the width its labels are placed for (a responsive
         # figure narrower than that brought the labels of nearby sites over each other)
-        title=_map_title(named.get(periods[0], periods[0]) if periods else ""),
+        title=_map_title(named.get(periods[0], periods[0]) if periods else "", gap),
         height=height, width=int(width),
         xaxis={"title": "longitude (°)", "range": [view[0], view[1]], "showgrid": False,
                "zeroline": False},
@@ -1003,9 +1010,34 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     return fig
 
 
-def _map_title(period: str) -> str:
+def _map_title(period: str, unplaced: str = "") -> str:
     return (f"Sites and routes, period {esc(period)}: line width = flow by mass, colour = "
-            "utilisation, dash = mode")
+            f"utilisation, dash = mode{esc(unplaced)}")
+
+
+#: what a map with no site to place says in its middle (a case without coordinates: a
+#: deck's slide was an empty world, review out32 F8)
+NO_PLACE = "No site has coordinates (lat_deg, lon_deg in sites.csv): nothing to place"
+
+
+def unplaced(tables: dict[str, pd.DataFrame], placed: pd.DataFrame) -> str:
+    """What a map of the run's sites leaves out, for its title: '' when every site is
+    placed or none is (then :data:`NO_PLACE` says so), else ' (2 sites without
+    coordinates not shown: tobolsk, wsib)', the first five named."""
+    every = tables.get("sites")
+    named = set(every["site"].astype(str)) if every is not None and "site" in every else set()
+    missing = sorted(named - set(placed["site"].astype(str)))
+    if not missing or not len(placed):
+        return ""
+    more = ", ..." if len(missing) > 5 else ""
+    return (f" ({len(missing)} site{'s' if len(missing) > 1 else ''} without coordinates "
+            f"not shown: {', '.join(missing[:5])}{more})")
+
+
+def none_placed(tables: dict[str, pd.DataFrame], placed: pd.DataFrame) -> bool:
+    """Whether the run has sites and a map can place none of them (:data:`NO_PLACE`)."""
+    every = tables.get("sites")
+    return not len(placed) and every is not None and len(every) > 0
 
 
 def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],

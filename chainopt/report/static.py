@@ -134,10 +134,9 @@ def _amount(v: float) -> str:
 
 
 #: what a Sankey with nothing to draw says in its middle (the measure leaves out every
-#: flow: small_chain by energy, whose commodities have no energy content), and a map
-#: with no site to place (a case without coordinates): a deck's slide said nothing
+#: flow: small_chain by energy, whose commodities have no energy content): a deck's
+#: slide was a blank picture (a map with no site to place: charts.NO_PLACE)
 EMPTY_SANKEY = "Nothing flows in this measure"
-NO_PLACE = "No site has coordinates (lat_deg, lon_deg in sites.csv): nothing to place"
 
 
 def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = ""):
@@ -266,18 +265,13 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     ax.set_aspect(ratio)
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
-    every = tables.get("sites")
-    named = set(every["site"].astype(str)) if every is not None and "site" in every else set()
-    missing = sorted(named - set(sites["site"].astype(str)))
-    if len(sites) == 0 and named:
-        ax.text(0.5, 0.5, NO_PLACE, transform=ax.transAxes, ha="center", va="center",
-                fontsize=14, bbox={"fc": "white", "ec": "#888"})
-    left_out = (f" ({len(missing)} site{'s' if len(missing) > 1 else ''} without coordinates "
-                f"not shown: {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
-                if missing and len(sites) else "")
+    if charts.none_placed(tables, sites):
+        ax.text(0.5, 0.5, charts.NO_PLACE, transform=ax.transAxes, ha="center",
+                va="center", fontsize=14, bbox={"fc": "white", "ec": "#888"})
     ax.set_title(_txt(textwrap.fill(
         f"Sites and routes, period {label or period}: width = flow by mass, colour = "
-        f"utilisation, dash = mode (outlines: Natural Earth){left_out}", 120)))
+        f"utilisation, dash = mode (outlines: Natural Earth){charts.unplaced(tables, sites)}",
+        120)))
     # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
     return charts.tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
 

@@ -645,10 +645,10 @@ def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_
     """Review out32 F8: a deck's Sankey slide was a blank picture where the measure
     leaves out every flow (small_chain by energy: no commodity has an energy content; a 7
     pt footnote said so), and its map slide an empty world where no site has
-    coordinates. Here only b (no energy content) flows: the energy Sankey says in its
+    coordinates (the HTML report's map too). Here only b (no energy content) flows: the energy Sankey says in its
     middle 'Nothing flows in this measure: not shown (no energy content): b (100 % of the
     flows by mass ...', and no footnote repeats it; a map of sites s and t, neither with
-    coordinates, says static.NO_PLACE; with s placed (lon 10, lat 50) and t not, its
+    coordinates, says charts.NO_PLACE; with s placed (lon 10, lat 50) and t not, its
     title names t as not shown."""
     import matplotlib.pyplot as plt
 
@@ -675,17 +675,23 @@ def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_
                           "lat_deg": [None, None]})
     fig = static._map(plt, {"sites": sites}, "p1")
     try:
-        assert [t.get_text() for t in fig.axes[0].texts] == [static.NO_PLACE]
+        assert [t.get_text() for t in fig.axes[0].texts] == [charts.NO_PLACE]
     finally:
         plt.close(fig)
-    fig = static._map(plt, {"sites": sites.assign(lon_deg=[10.0, None],
-                                                  lat_deg=[50.0, None])}, "p1")
+    half = sites.assign(lon_deg=[10.0, None], lat_deg=[50.0, None])
+    fig = static._map(plt, {"sites": half}, "p1")
     try:
         title = " ".join(fig.axes[0].get_title().split())
         assert title.endswith("(1 site without coordinates not shown: t)"), title
-        assert static.NO_PLACE not in [t.get_text() for t in fig.axes[0].texts]
+        assert charts.NO_PLACE not in [t.get_text() for t in fig.axes[0].texts]
     finally:
         plt.close(fig)
+    # the HTML report's map says the same
+    html = charts.map_figure({"sites": sites}, ["p1"])
+    assert charts.NO_PLACE in [a.text for a in html.layout.annotations]
+    html = charts.map_figure({"sites": half}, ["p1"])
+    assert html.layout.title.text.endswith("(1 site without coordinates not shown: t)")
+    assert charts.NO_PLACE not in [a.text for a in html.layout.annotations]
 
 
 # -- map labels stay inside the plot --------------------------------------------------------
