@@ -138,6 +138,8 @@ def monte_carlo_figure(df: pd.DataFrame, title: str, plt):
                       for p in df["project"]])
     ax.set_xlabel("incremental NPV (MUSD): P10-P90, dot = P50")
     ax2.set_xlim(0, 1)
+    # in % as the labels at its bars are (it read 0.0 ... 1.0 beside '25%': out32 F7)
+    ax2.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     ax2.set_xlabel("probability built")
     fig.suptitle(_txt(wrapped(title, TITLE_WIDTH)), fontsize=11)
     return laid_out(fig, (ax, labels))

@@ -642,14 +642,14 @@ def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
 
 def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_path,
                                                                           monkeypatch):
-    """Review out32 F8: a deck's Sankey slide was a blank picture where the measure
-    leaves out every flow (small_chain by energy: no commodity has an energy content; a 7
-    pt footnote said so), and its map slide an empty world where no site has
-    coordinates (the HTML report's map too). Here only b (no energy content) flows: the energy Sankey says in its
-    middle 'Nothing flows in this measure: not shown (no energy content): b (100 % of the
-    flows by mass ...', and no footnote repeats it; a map of sites s and t, neither with
-    coordinates, says charts.NO_PLACE; with s placed (lon 10, lat 50) and t not, its
-    title names t as not shown."""
+    """Review out32 F8: a deck's Sankey slide was a blank picture where the measure leaves
+    out every flow (small_chain by energy: no commodity has an energy content; a 7 pt
+    footnote said so), and its map slide an empty world where no site has coordinates
+    (the HTML report's map too). Here only b (no energy content) flows: the energy
+    Sankey says in its middle 'Nothing flows in this measure: not shown (no energy
+    content): b (100 % of the flows by mass ...', and no footnote repeats it; a map of
+    sites s and t, neither with coordinates, says charts.NO_PLACE; with s placed (lon
+    10, lat 50) and t not, its title names t as not shown."""
     import matplotlib.pyplot as plt
 
     tables = _energy_tables()

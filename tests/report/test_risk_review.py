@@ -291,8 +291,8 @@ def test_the_monte_carlo_chart_keeps_each_label_inside_its_panel():
     ended at 438, 5 % past the largest P90): into the gap between the panels. The
     probability axis ran to 1.25 to leave room for "100%" beside a full bar. Now every
     label ends inside its panel's frame (the NPV axis is widened until the longest
-    fits), the probability axis runs 0 to 1, and a share above one half is written
-    inside its bar."""
+    fits), the probability axis runs 0 to 1 (0% to 100%, in % as its labels are), and
+    a share above one half is written inside its bar."""
     import matplotlib.pyplot as plt
 
     fig = risk.monte_carlo_figure(RU_ALL, "t", plt)
@@ -310,5 +310,9 @@ def test_the_monte_carlo_chart_keeps_each_label_inside_its_panel():
         said = [t.get_text().strip() for t in ax.texts]
         assert said[0] == "P10 0 / P50 47.3 / P90 417.4"
         assert [t.get_text().strip() for t in ax2.texts] == ["50.0%", "10.0%", "100%", "0%"]
+        # its axis in % as those labels are (review out32 F7: it read 0.0 ... 1.0)
+        fig.canvas.draw()
+        ticks = [t.get_text() for t in ax2.get_xticklabels()]
+        assert ticks[0] == "0%" and ticks[-1] == "100%", ticks
     finally:
         plt.close(fig)
