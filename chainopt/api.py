@@ -54,7 +54,7 @@ from chainopt.case.digest import (
 from chainopt.case.discount import years_text
 from chainopt.case.load import embedded_cases, read_raw
 from chainopt.case.scenario import apply_scenario, load_source, scenario_name, without_projects
-from chainopt.case.schema import IN_MEMORY, TABLES, Case
+from chainopt.case.schema import TABLES, Case
 from chainopt.case.storage import of_case, text_storage
 from chainopt.case.validate import closest, join_keys, validate
 from chainopt.errors import (
@@ -1877,9 +1877,8 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
     Returns the drift report: empty, or only notes of tables and columns the saved folder
     lacks (written by an older chainopt; the columns both have are compared).
     ``time_limit``: seconds for the re-run instead of the recorded time limit (a slower
-    machine). A recorded source that exists at the recorded path and has a copy in front
-    of the user (its tail below the working directory, else beside the results folder as
-    when the run was made; the same case or scenario only) is re-run from that copy
+    machine). A recorded source whose path's tail exists below the working directory as
+    well as at the recorded path is re-run from that tail, the data in front of the user
     (:func:`_source_here`, which says where the two copies' inputs differ). The report's
     ``attrs["source"]`` names the source re-run, ``attrs["notes"]`` what was said of a
     second copy.
@@ -1979,7 +1978,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
         raise InputsChangedError(
             f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
             f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}{so}"
-            + "".join(f"\n  {n}" for n in other))
+            + (f"\n  {other}" if other else ""))
     options = _recorded_options(m, results_dir)
     if time_limit is not None:
         options = dataclasses.replace(options, time_limit_s=time_limit)
@@ -2011,117 +2010,49 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
                                  + "".join("\n" + ln for ln in _drift.made_by_lines(
                                      m, fresh.manifest))
-                                 + f"\n  re-ran {src}" + "".join(f"; {n}" for n in other))
+                                 + f"\n  re-ran {src}" + (f"; {other}" if other else ""))
     changed = bool(sc.recorded_changes(m.get("scenario_chain"))) or "variant" in m
     report.attrs["source"] = src + (" with the changes manifest.json records" if changed
                                     else "")
-    report.attrs["notes"] = other
+    report.attrs["notes"] = [other] if other else []
     return report
 
 
-def _source_here(manifest: dict, src: str, folder: str | Path) -> tuple[str, Case, list[str]]:
+def _source_here(manifest: dict, src: str, folder: str | Path) -> tuple[str, Case, str]:
     """What verify re-runs of the recorded source ``src`` (as
     :func:`chainopt.case.scenario.recorded_source` found it), its case
-    (:func:`_recorded_case`) and what the user must be told of a second copy (none: an
-    empty list): the data in front of the user. A recorded path that exists may have a
-    second copy (another checkout or git worktree, a copy of the case and its results):
-    its tail below the working directory (:func:`chainopt.case.scenario.tail_here`),
-    else where it lay beside the results folder when the run was made
-    (:func:`chainopt.case.scenario.tail_beside`: from a subfolder of the copy, review s32
-    F3). The first of the two found is taken; the recorded path itself (the working
-    directory or the results folder is where the run was made) is re-run as recorded. A
-    candidate that is not a copy of the source (:func:`_not_a_copy`: another kind, case
-    or scenario, as a folder ``case`` of another case beside: review s32 F1) is passed
-    over with a note. Where the copy's inputs differ from the recorded path's, that is
-    said: the recorded path holds other inputs (a stale copy where the run was made), or
-    it still holds the run's while the copy does not (the data there were edited: exit
-    6, not an ok about the data at the recorded path, review walk3 F2) and how to verify
-    that copy instead (from the folder holding it, where the tail is the recorded path
-    itself)."""
-    if not (Path(src).is_absolute() and Path(src).exists()):
-        return src, _recorded_case(manifest, src, folder), []
-    passed: list[str] = []
-    cwd = Path.cwd().resolve()
-    found: list[tuple[Path, Path, str]] = []
-    tail = sc.tail_in(src, cwd)
-    if tail is not None:
-        found.append((tail, tail, "below the working directory"))
-    near = sc.tail_beside(src, folder)
-    if near is not None:
-        found.append((near[0] / near[1], near[1], "beside the results folder"))
-    for path, tail, where in found:
-        if path.resolve() == Path(src).resolve():
-            break
-        shown = str(path.relative_to(cwd) if path.is_relative_to(cwd) else path)
-        why = _not_a_copy(manifest, src, path)
-        if why:
-            passed.append(f"note: {shown}, {where}, is not a copy of the recorded source "
-                          f"({why})")
-            continue
-        root = Path(src).parents[len(tail.parts) - 1]
-        return (shown, *_two_copies(manifest, src, shown, where, root, folder,
-                                    [f"{n}; not read" for n in passed]))
-    return src, _recorded_case(manifest, src, folder), [
-        f"{n}; re-ran the recorded path {src}" for n in passed]
-
-
-def _two_copies(manifest: dict, src: str, here: str, where: str, root: Path,
-                folder: str | Path, notes: list[str]) -> tuple[Case, list[str]]:
-    """The case of ``here``, a copy of the recorded path ``src`` found ``where``
-    (:func:`_source_here`), and ``notes`` with what is to be said of the two copies'
-    inputs where they differ; ``root``: the folder to verify the recorded copy from."""
+    (:func:`_recorded_case`) and what the user must be told of a second copy ('' if
+    none): the data in front of the user. A recorded path that exists while its tail
+    exists below the working directory too (another checkout or git worktree, a copy of
+    the case: :func:`chainopt.case.scenario.tail_here`) is two copies: the tail is re-run,
+    the checkout verify runs in. Where their inputs differ, that is said: the recorded
+    path holds other inputs (a stale copy where the run was made), or it still holds
+    the run's while the tail does not (the data here were edited: exit 6, not an ok about
+    the data at the recorded path, review walk3 F2) and how to verify that copy instead
+    (from the folder holding it, where the tail is the recorded path itself)."""
+    here = sc.tail_here(src) if Path(src).is_absolute() and Path(src).exists() else None
+    if here is None:
+        return src, _recorded_case(manifest, src, folder), ""
     case = _recorded_case(manifest, here, folder)
     try:
         there: Case | None = _recorded_case(manifest, src, folder)
     except ChainoptError:  # not loadable: not the inputs of the run either
         there = None
     if there is not None and case_hash(there) == case_hash(case):
-        return case, notes
+        return here, case, ""
     recorded = manifest.get("input_hash")
+    root = Path(*Path(src).parts[:len(Path(src).parts) - len(Path(here).parts)])
     if same_inputs(case, recorded):
-        return case, [*notes, f"note: re-ran {here}, the copy {where}; the recorded path "
-                              f"{src} holds other inputs"]
+        return here, case, (f"note: re-ran {here}, the copy below the working directory; "
+                            f"the recorded path {src} holds other inputs")
     if there is not None and same_inputs(there, recorded):
-        return case, [*notes, (
-            f"read {here}, the copy {where}, not the recorded path {src}, which still "
-            f"holds the inputs the run was made from; to verify that copy, run verify from "
-            f"{root} (cd {shell_word(str(root))} && chainopt verify "
-            f"{shell_word(str(Path(folder).resolve()))})")]
-    return case, [*notes, f"read {here}, the copy {where}; the recorded path {src} holds "
-                          "other inputs too"]
-
-
-def _not_a_copy(manifest: dict, src: str, path: Path) -> str:
-    """Why ``path``, found where a copy of the recorded source ``src`` would be
-    (:func:`_source_here`), is not one ('' if it is): another kind (a file for a case
-    folder, a folder or another kind of file for a scenario file or workbook), not
-    loadable, or of another case or scenario than the run's (``case`` and the last
-    scenario file of ``scenario_chain`` in its ``manifest``)."""
-    if path.is_dir() != Path(src).is_dir():
-        return ("a folder, the source a file" if path.is_dir()
-                else "a file, the source a case folder")
-    if not path.is_dir() and path.suffix.lower() != Path(src).suffix.lower():
-        return f"a file of another kind, the source {Path(src).name}"
-    chain = manifest.get("scenario_chain")
-    files = [str(e.get("name")) for e in (chain if isinstance(chain, list) else [])
-             if isinstance(e, dict) and e.get("kind") == "scenario" and not e.get(IN_MEMORY)]
-    try:
-        case = load_case(str(path))
-    except ChainoptError as exc:
-        try:  # the name it gives itself: the run's, it is the copy, not loadable (exit 1)
-            doc = read_mapping(path / "case.yaml" if path.is_dir() else path)
-            named = doc.get("name") or (None if path.is_dir() else path.stem)
-        except (ChainoptError, OSError):
-            named = None
-        if named is not None and named == (manifest.get("case") if path.is_dir() else
-                                           files[-1] if files else None):
-            raise
-        first = exc.problems[0] if isinstance(exc, InputError) and exc.problems else exc
-        return f"it does not load: {first}"
-    said = [f"{what} {got}, the run's {want}" for what, got, want in (
-        ("scenario", sc.scenario_name(case), files[-1] if files else None),
-        ("case", case.name, manifest.get("case"))) if got != want]
-    return "; ".join(str(x) for x in said)
+        return here, case, (
+            f"read {here}, the copy below the working directory, not the recorded path "
+            f"{src}, which still holds the inputs the run was made from; to verify that "
+            f"copy, run verify from {root} (cd {shell_word(str(root))} && chainopt verify "
+            f"{shell_word(str(Path(folder).resolve()))})")
+    return here, case, (f"read {here}, the copy below the working directory; the recorded "
+                        f"path {src} holds other inputs too")
 
 
 def _recorded_case(manifest: dict, src: str, folder: str | Path) -> Case:

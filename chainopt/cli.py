@@ -1362,9 +1362,8 @@ def verify(
 
     Exit 0 same, 5 results differ (model, solver or a dependency changed the answer),
     6 inputs changed (someone edited the data). The source re-run is the recorded path,
-    or a copy of it in front of you (another checkout: its tail below the working
-    directory, else beside the results folder as when it ran; the same case or
-    scenario only), and is named.
+    or its tail below the working directory where there is one (the data in front of
+    you: another checkout), and is named.
 
     Example: chainopt verify results/small_chain --rtol 1e-6
     """

@@ -646,39 +646,19 @@ def found_here(src: str) -> str | None:
     return tail_here(src)
 
 
-def tail_in(src: str, folder: str | Path) -> Path | None:
-    """The longest tail of the path ``src`` (without its first part) that exists in
-    ``folder`` (``folder / tail``), as that tail; else None."""
-    parts = Path(src).parts
-    for i in range(1, len(parts)):
-        tail = Path(*parts[i:])
-        if (Path(folder) / tail).exists():
-            return tail
-    return None
-
-
 def tail_here(src: str) -> str | None:
     """The longest tail of the path ``src`` (without its first part) that exists below
     the working directory and is not ``src`` itself; else None. None too once a tail is
     ``src`` itself (the working directory holds it: the checkout the run was made in),
     so that a shorter tail found by chance (``one`` beside ``cases/one``) is not taken
     for another copy of it."""
-    tail = tail_in(src, Path())
-    if tail is None or (Path(src).exists() and tail.resolve() == Path(src).resolve()):
-        return None
-    return str(tail)
-
-
-def tail_beside(src: str, folder: str | Path) -> tuple[Path, Path] | None:
-    """Where the path ``src`` lies beside the results folder ``folder`` as it lay when
-    the run was made: the nearest folder above ``folder`` holding a tail of ``src``
-    (:func:`tail_in`) and that tail, ``(above, tail)``; else None. A checkout copied
-    whole (``a/case`` and ``a/results/r`` -> ``b/case`` and ``b/results/r``) has ``b`` and
-    ``case``; a folder not copied, ``a`` and ``case`` (``above / tail`` is ``src`` itself)."""
-    for above in Path(folder).resolve().parents:
-        tail = tail_in(src, above)
-        if tail is not None:
-            return above, tail
+    parts = Path(src).parts
+    for i in range(1, len(parts)):
+        tail = Path(*parts[i:])
+        if tail.exists():
+            if Path(src).exists() and tail.resolve() == Path(src).resolve():
+                return None
+            return str(tail)
     return None
 
 
