@@ -1877,11 +1877,9 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
     Returns the drift report: empty, or only notes of tables and columns the saved folder
     lacks (written by an older chainopt; the columns both have are compared).
     ``time_limit``: seconds for the re-run instead of the recorded time limit (a slower
-    machine). A recorded source whose path's tail exists below the working directory as
-    well as at the recorded path is re-run from that tail, the data in front of the user
-    (:func:`_source_here`, which says where the two copies' inputs differ). The report's
-    ``attrs["source"]`` names the source re-run, ``attrs["notes"]`` what was said of a
-    second copy.
+    machine). A recorded source at its recorded path that holds other inputs gives way to
+    its path's tail below the working directory when that holds the inputs the run
+    recorded (a stale copy left where the run was made, the right one in the checkout).
     """
     _expect(results_dir, (str, Path), "results_dir", "a results folder, as a str or Path")
     if time_limit is not None:
@@ -1939,11 +1937,13 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
             f"{Path.cwd()}", "run chainopt verify from the root of the checkout holding it "
             "(where the recorded path's tail resolves)")])
     try:
-        src, case, other = _source_here(m, src, results_dir)
+        case = _recorded_case(m, src, results_dir)
     except InputsChangedError:
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged from None
         raise
+    if not same_inputs(case, m.get("input_hash")):
+        src, case = _tail_case(m, src, results_dir) or (src, case)
     if not same_inputs(case, m.get("input_hash")):
         if damaged is not None:  # a re-run of other inputs tells nothing of the edit
             raise damaged
@@ -1977,8 +1977,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
               ", so the answer is expected to change (re-run and review the new results)")
         raise InputsChangedError(
             f"inputs changed: {what} now hashes to {now[:12]}..., the run in {results_dir} "
-            f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}{so}"
-            + (f"\n  {other}" if other else ""))
+            f"was made from {str(m.get('input_hash'))[:12]}...; {edited_what}{so}")
     options = _recorded_options(m, results_dir)
     if time_limit is not None:
         options = dataclasses.replace(options, time_limit_s=time_limit)
@@ -1990,7 +1989,7 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
     except SolverError as exc:  # its hint names run's options: verify has --time-limit only
         said = str(exc).split("; raise --time-limit")[0]
         raise SolverError(
-            f"the re-run of {results_dir} from {src} with the solver options it records "
+            f"the re-run of {results_dir} with the solver options it records "
             f"(manifest.json solver_options, time limit {limit}) ended without a usable "
             f"plan: {said}. A slower machine? give the re-run more time (chainopt verify "
             f"{results_dir} --time-limit S, S above the {limit.split(',')[0]})") from None
@@ -2009,50 +2008,23 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
                    == "optimal" and options.time_limit_s is not None else "")
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
                                  + "".join("\n" + ln for ln in _drift.made_by_lines(
-                                     m, fresh.manifest))
-                                 + f"\n  re-ran {src}" + (f"; {other}" if other else ""))
-    changed = bool(sc.recorded_changes(m.get("scenario_chain"))) or "variant" in m
-    report.attrs["source"] = src + (" with the changes manifest.json records" if changed
-                                    else "")
-    report.attrs["notes"] = [other] if other else []
+                                     m, fresh.manifest)))
     return report
 
 
-def _source_here(manifest: dict, src: str, folder: str | Path) -> tuple[str, Case, str]:
-    """What verify re-runs of the recorded source ``src`` (as
-    :func:`chainopt.case.scenario.recorded_source` found it), its case
-    (:func:`_recorded_case`) and what the user must be told of a second copy ('' if
-    none): the data in front of the user. A recorded path that exists while its tail
-    exists below the working directory too (another checkout or git worktree, a copy of
-    the case: :func:`chainopt.case.scenario.tail_here`) is two copies: the tail is re-run,
-    the checkout verify runs in. Where their inputs differ, that is said: the recorded
-    path holds other inputs (a stale copy where the run was made), or it still holds
-    the run's while the tail does not (the data here were edited: exit 6, not an ok about
-    the data at the recorded path, review walk3 F2) and how to verify that copy instead
-    (from the folder holding it, where the tail is the recorded path itself)."""
-    here = sc.tail_here(src) if Path(src).is_absolute() and Path(src).exists() else None
-    if here is None:
-        return src, _recorded_case(manifest, src, folder), ""
-    case = _recorded_case(manifest, here, folder)
+def _tail_case(manifest: dict, src: str, folder: str | Path) -> tuple[str, Case] | None:
+    """The tail of the recorded source ``src`` below the working directory and its case
+    (:func:`_recorded_case`), if that tail exists and holds the inputs the run recorded
+    (its ``input_hash``); else None. verify re-ran a stale, edited copy left at the
+    recorded path and said "inputs changed" while the checkout held the right one."""
+    tail = sc.tail_here(src)
+    if tail is None:
+        return None
     try:
-        there: Case | None = _recorded_case(manifest, src, folder)
-    except ChainoptError:  # not loadable: not the inputs of the run either
-        there = None
-    if there is not None and case_hash(there) == case_hash(case):
-        return here, case, ""
-    recorded = manifest.get("input_hash")
-    root = Path(*Path(src).parts[:len(Path(src).parts) - len(Path(here).parts)])
-    if same_inputs(case, recorded):
-        return here, case, (f"note: re-ran {here}, the copy below the working directory; "
-                            f"the recorded path {src} holds other inputs")
-    if there is not None and same_inputs(there, recorded):
-        return here, case, (
-            f"read {here}, the copy below the working directory, not the recorded path "
-            f"{src}, which still holds the inputs the run was made from; to verify that "
-            f"copy, run verify from {root} (cd {shell_word(str(root))} && chainopt verify "
-            f"{shell_word(str(Path(folder).resolve()))})")
-    return here, case, (f"read {here}, the copy below the working directory; the recorded "
-                        f"path {src} holds other inputs too")
+        case = _recorded_case(manifest, tail, folder)
+    except ChainoptError:
+        return None
+    return (tail, case) if same_inputs(case, manifest.get("input_hash")) else None
 
 
 def _recorded_case(manifest: dict, src: str, folder: str | Path) -> Case:

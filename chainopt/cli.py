@@ -1361,9 +1361,7 @@ def verify(
     """Re-run a saved run from its recorded inputs and compare every table.
 
     Exit 0 same, 5 results differ (model, solver or a dependency changed the answer),
-    6 inputs changed (someone edited the data). The source re-run is the recorded path,
-    or its tail below the working directory where there is one (the data in front of
-    you: another checkout), and is named.
+    6 inputs changed (someone edited the data).
 
     Example: chainopt verify results/small_chain --rtol 1e-6
     """
@@ -1372,12 +1370,11 @@ def verify(
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
-                  f"atol={atol:g} (re-ran {escape(str(report.attrs.get('source', '?')))})",
-                  soft_wrap=True)
+                  f"atol={atol:g}", soft_wrap=True)
     from chainopt.report import drift  # lazy: the report side
 
-    for line in [*(f"  {n}" for n in report.attrs.get("notes", [])), *drift.notes(report)]:
-        console.print(escape(line), soft_wrap=True)
+    for line in drift.notes(report):
+        console.print(escape(line))
 
 
 snapshot_app = typer.Typer(help="Golden results: write and check key figures per scenario.\n\n"

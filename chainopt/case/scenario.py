@@ -648,16 +648,12 @@ def found_here(src: str) -> str | None:
 
 def tail_here(src: str) -> str | None:
     """The longest tail of the path ``src`` (without its first part) that exists below
-    the working directory and is not ``src`` itself; else None. None too once a tail is
-    ``src`` itself (the working directory holds it: the checkout the run was made in),
-    so that a shorter tail found by chance (``one`` beside ``cases/one``) is not taken
-    for another copy of it."""
+    the working directory and is not ``src`` itself; else None."""
     parts = Path(src).parts
     for i in range(1, len(parts)):
         tail = Path(*parts[i:])
-        if tail.exists():
-            if Path(src).exists() and tail.resolve() == Path(src).resolve():
-                return None
+        if tail.exists() and (not Path(src).exists()
+                              or tail.resolve() != Path(src).resolve()):
             return str(tail)
     return None
 
