@@ -303,6 +303,7 @@ def _cashflow_figure(df: pd.DataFrame, runs: list[str] | None = None):
         fig.add_trace(go.Bar(x=[y + 0.5 for y in years], y=d[cs.net].tolist(),
                              customdata=years, marker_color=col, opacity=0.6,
                              marker_pattern_shape=mark.pattern,
+                             marker_pattern_size=PATTERN_PX,
                              name=f"{lab}: {esc(cs.net)}".removeprefix(": "),
                              hovertemplate="%{customdata}: %{y:,.1f} MUSD"))
         if cs.cumulative:
@@ -314,10 +315,24 @@ def _cashflow_figure(df: pd.DataFrame, runs: list[str] | None = None):
                                      name=f"{lab}: {esc(cs.cumulative)}".removeprefix(": "),
                                      hovertemplate="%{x:.2f}: %{y:,.1f} MUSD"))
     ticks = sorted(set(df[cs.year].astype(int)))
-    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD", height=420,
+    # tall enough for its legend, one entry a row (with 8 projects its 18 entries
+    # scrolled inside 420 px: a printout had no key for the last three, review out33 F4)
+    fig.update_layout(title=esc(cs.title), barmode="group", yaxis_title="MUSD",
+                      height=max(420, LEGEND_TOP_PX + LEGEND_ROW_PX * len(fig.data)),
+                      legend={"itemwidth": LEGEND_SWATCH_PX},
                       xaxis={"tickvals": [y + 0.5 for y in ticks],
                              "ticktext": [str(y) for y in ticks]})
     return fig
+
+
+#: the HTML cash-flow chart's bar patterns repeat every PATTERN_PX pixels (plotly's
+#: default 8 put one line of '+', '|' or '-' on the edges of a legend's small swatch,
+#: which then read as plain: review out33 F1); its legend's line swatch LEGEND_SWATCH_PX
+#: wide (30, the least, showed a long dash as a short solid line); and its height room
+#: for its legend: LEGEND_TOP_PX for the title and margins and LEGEND_ROW_PX a row
+PATTERN_PX = 5
+LEGEND_SWATCH_PX = 60
+LEGEND_TOP_PX, LEGEND_ROW_PX = 200, 20
 
 
 

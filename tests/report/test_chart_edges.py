@@ -373,3 +373,25 @@ def test_a_driver_that_moves_nothing_has_one_label_despite_float_noise():
         assert ax.get_xlim() == pytest.approx((v - 0.25, v + 0.25))
     finally:
         plt.close(fig)
+
+
+def test_the_html_cash_flow_legend_fits_and_its_patterns_show_in_a_swatch():
+    """Review out33 F1, F4: with 8 projects the HTML cash-flow chart's legend, 18 entries
+    (9 series of bars and lines), scrolled inside its 420 px: a printout had no key for
+    the last three; and plotly's bar patterns, one line every 8 px, put the single line of
+    '+', '|' and '-' on the edges of the legend's small swatch, where they read as plain.
+    Now the chart is LEGEND_TOP_PX + LEGEND_ROW_PX a row tall (200 + 20 x 18 = 560 px for
+    18 rows), the patterns repeat every 5 px (two lines or more inside a 12 px swatch),
+    and the line swatch is 60 px, where a long dash shows its gap."""
+    from chainopt.report import html
+
+    cf = pd.DataFrame({"scenario": ["s"] * 18, "project": [f"p{k}" for k in range(9)] * 2,
+                       "year": [2030] * 9 + [2031] * 9,
+                       "net_musd": [-1.0] * 9 + [2.0] * 9,
+                       "cumulative_musd": [-1.0] * 9 + [1.0] * 9})
+    fig = html._cashflow_figure(cf, ["s"])
+    assert len(fig.data) == 18
+    assert fig.layout.height == 200 + 20 * 18 == 560
+    assert fig.layout.legend.itemwidth == 60
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert len(bars) == 9 and all(t.marker.pattern.size == 5 for t in bars)
