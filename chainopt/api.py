@@ -2008,7 +2008,10 @@ def verify(results_dir: str | Path, rtol: float = 1e-6, atol: float = 1e-6,
                    == "optimal" and options.time_limit_s is not None else "")
         raise ResultsDifferError(_drift.describe(report, rtol=rtol, atol=atol) + stopped
                                  + "".join("\n" + ln for ln in _drift.made_by_lines(
-                                     m, fresh.manifest)))
+                                     m, fresh.manifest)) + f"\n  re-ran {src}")
+    # what was re-run, for the ok line: in a second checkout or a copy the recorded
+    # absolute path may be the other copy's (review walk3 F2: an ok said nothing of it)
+    report.attrs["source"] = src
     return report
 
 

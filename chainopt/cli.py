@@ -1369,8 +1369,10 @@ def verify(
         report = api.verify(results_dir, rtol=rtol, atol=atol, time_limit=time_limit)
     except ChainoptError as exc:
         raise _fail(exc) from None
+    source = report.attrs.get("source")
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
-                  f"atol={atol:g}", soft_wrap=True)
+                  f"atol={atol:g}" + (f" (re-ran {escape(one_line(str(source)))})" if source
+                                      else ""), soft_wrap=True)
     from chainopt.report import drift  # lazy: the report side
 
     for line in drift.notes(report):

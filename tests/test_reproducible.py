@@ -94,6 +94,7 @@ def test_verify_reports_a_changed_answer(tmp_path):
     assert res.exit_code == 5, res.output
     out = " ".join(res.output.split())
     assert "results differ" in out and "flows" in out and "link=gas_pipe" in out
+    assert f"re-ran {folder}" in out  # what was re-run (review walk3 F2)
     loose = CliRunner().invoke(app, ["verify", str(flows.parent), "--rtol", "0.02"])
     assert loose.exit_code == 0, loose.output
 
@@ -877,3 +878,23 @@ def test_golden_figures_that_are_not_finite_are_drift():
     assert compare_figures({"a": inf}, {"a": inf}, rtol=1e-5, atol=1e-3) == [
         "~ a: inf -> inf (not a finite number)"]
     assert compare_figures({"a": 1.0}, {"a": 1.0000001}, rtol=1e-5, atol=1e-3) == []
+
+
+def test_verify_names_the_source_it_re_ran(tmp_path, monkeypatch):
+    """Review walk3 F2: a run of ``a/case`` copied with its results to a second checkout
+    ``b``, whose ``case/`` was then edited (ru_dom's diesel at 561, not 560): verify of
+    ``b``'s results, from ``b``, re-ran the recorded absolute path ``a/case`` (it still
+    exists, unedited) and said a bare ok, about data that are not the ones in front of
+    the user. The ok line now names what was re-ran, ``(re-ran .../a/case)``, so the
+    user sees it is the other checkout's; a results difference (exit 5) says it too."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(Path(api.__file__).parent / "data" / "small_chain", a / "case")
+    monkeypatch.chdir(a)
+    api.run("case", out="res", name="base")
+    shutil.copytree(a, b)
+    markets = b / "case" / "markets.csv"
+    markets.write_text(markets.read_text().replace("ru_dom,diesel,560", "ru_dom,diesel,561"))
+    monkeypatch.chdir(b)
+    done = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["verify", "res/base"])
+    assert done.exit_code == 0, done.output
+    assert f"(re-ran {a / 'case'})" in " ".join(done.output.split()), done.output
