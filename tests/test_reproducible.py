@@ -634,7 +634,8 @@ def test_verify_and_snapshot_check_name_the_table_and_file_that_changed(tmp_path
                                      f"a,crude,{value},5"}, name="one")
 
     cost("100.00")
-    assert verify() == (0, "ok: results/up reproduces within rtol=1e-06, atol=1e-06")
+    assert verify() == (0, "ok: results/up reproduces within rtol=1e-06, atol=1e-06 "
+                           f"(re-ran {tmp_path / 'cases' / 'up.yaml'})")
     cost("110")
     code, out = verify()
     assert code == 6, out
