@@ -99,6 +99,17 @@ def read_json(path: Path, limit: int) -> Any:
     return parse_json(data.decode("utf-8"))
 
 
+def read_record(path: Path) -> dict:
+    """A folder's record (a results folder's manifest.json, a sweep's sweep.json, a
+    sensitivity's sensitivity.json) as a mapping, {} if it is no readable one: a message
+    that names what the record says then does without it."""
+    try:
+        doc = read_json(path, MAX_JSON_BYTES)
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
 def _json_keys(path: Path, keys: tuple[str, ...]) -> bool:
     try:
         doc = read_json(path, MAX_JSON_BYTES)

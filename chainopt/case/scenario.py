@@ -81,7 +81,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from chainopt.atomic import KINDS, is_chainopt_folder, read_json
+from chainopt.atomic import KINDS, is_chainopt_folder, read_record
 from chainopt.case.digest import scenario_digest
 from chainopt.case.excel import OTHER_SPREADSHEETS, is_workbook, sheet_words, workbook_words
 from chainopt.case.load import (
@@ -120,7 +120,7 @@ from chainopt.case.validate import (
 from chainopt.errors import InputError, Problem, shell_word
 from chainopt.names import RULE_TEXT, is_name
 from chainopt.safe_yaml import read_yaml
-from chainopt.textfile import MAX_JSON_BYTES, check_regular
+from chainopt.textfile import check_regular
 
 SCENARIO_KEYS = ("name", "description", "base", "changes")
 MAX_CHAIN = 32  # scenario bases followed at most (a longer chain is an error)
@@ -532,10 +532,10 @@ def not_a_source(source: object) -> Problem | None:
     if text in embedded_cases() or (path / "case.yaml").exists():
         return None
     if is_chainopt_folder(path, "sweep"):
-        return _a_sweep(text, _record(path / KINDS["sweep"][0]))
+        return _a_sweep(text, read_record(path / KINDS["sweep"][0]))
     if not is_chainopt_folder(path, "results"):
         return None
-    manifest = _record(path / KINDS["results"][0])
+    manifest = read_record(path / KINDS["results"][0])
     src = recorded_source(manifest)
     if "variant" in manifest:
         return _a_variant(text, manifest, src)
@@ -544,16 +544,6 @@ def not_a_source(source: object) -> Problem | None:
             "from")
     return Problem(text, "a results folder (written by chainopt run), not a case or "
                    "scenario", give)
-
-
-def _record(path: Path) -> dict:
-    """A results folder's manifest.json or a sweep's sweep.json as a mapping ({} if it is
-    no readable one: the message then does without what it records)."""
-    try:
-        doc = read_json(path, MAX_JSON_BYTES)
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def _a_sweep(text: str, record: dict) -> Problem:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainopt.atomic import KINDS, is_chainopt_folder, read_json
+from chainopt.atomic import KINDS, is_chainopt_folder, read_record
 from chainopt.case.validate import closest
 from chainopt.errors import InputError, Problem, shell_word
-from chainopt.textfile import MAX_JSON_BYTES
 
 #: run folders a message names (the rest counted)
 SHOWN = 4
@@ -33,16 +32,6 @@ def results_folders_in(folder: Path) -> list[Path]:
 def _listed(paths: list[Path]) -> str:
     more = len(paths) - SHOWN
     return ", ".join(str(p) for p in paths[:SHOWN]) + (f" and {more} more" if more > 0 else "")
-
-
-def _record(path: Path) -> dict:
-    """A sweep's sweep.json or a sensitivity's sensitivity.json as a mapping ({} if it is
-    no readable one: the message then does without what it records)."""
-    try:
-        doc = read_json(path, MAX_JSON_BYTES)
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def _kind(folder: Path) -> str | None:
@@ -70,7 +59,7 @@ def _hint(folder: Path, kind: str | None, command: str, give: str) -> str:
                     if is_chainopt_folder(v, "results")]
         if variants:
             return f"{do} a variant it saved in full (--full): {_listed(variants)}"
-        record = _record(folder / KINDS["sweep"][0])
+        record = read_record(folder / KINDS["sweep"][0])
         # the path as found when the sweep started (the source as typed is relative to
         # where it was typed); an embedded case's name has none
         source = record.get("source_abs") or record.get("source")
@@ -80,7 +69,7 @@ def _hint(folder: Path, kind: str | None, command: str, give: str) -> str:
                 f"--full ID (it goes to variants/ID), or run its source ({run}) and {do} "
                 "the results folder it writes")
     if kind == "sensitivity":
-        record = _record(folder / "sensitivity.json")
+        record = read_record(folder / "sensitivity.json")
         scenario, source = record.get("scenario"), record.get("source")
         beside = folder.parent / scenario if isinstance(scenario, str) else None
         if beside is not None and is_chainopt_folder(beside, "results"):
