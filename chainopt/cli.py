@@ -1371,7 +1371,7 @@ def verify(
         raise _fail(exc) from None
     source = report.attrs.get("source")
     console.print(f"[green]ok[/]: {escape(str(results_dir))} reproduces within rtol={rtol:g}, "
-                  f"atol={atol:g}" + (f" (re-ran {escape(one_line(str(source)))})" if source
+                  f"atol={atol:g}" + (f" (re-ran {one_line(source)})" if source
                                       else ""), soft_wrap=True)
     from chainopt.report import drift  # lazy: the report side
 

@@ -887,8 +887,10 @@ def test_verify_names_the_source_it_re_ran(tmp_path, monkeypatch):
     ``b``'s results, from ``b``, re-ran the recorded absolute path ``a/case`` (it still
     exists, unedited) and said a bare ok, about data that are not the ones in front of
     the user. The ok line now names what was re-ran, ``(re-ran .../a/case)``, so the
-    user sees it is the other checkout's; a results difference (exit 5) says it too."""
-    a, b = tmp_path / "a", tmp_path / "b"
+    user sees it is the other checkout's; a results difference (exit 5) says it too. The
+    first checkout's folder is ``a[x]``: the path is printed as it is, not as rich markup
+    (nor escaped for it twice, ``a\\[x]``)."""
+    a, b = tmp_path / "a[x]", tmp_path / "b"
     shutil.copytree(Path(api.__file__).parent / "data" / "small_chain", a / "case")
     monkeypatch.chdir(a)
     api.run("case", out="res", name="base")

@@ -598,7 +598,6 @@ def variant_of(manifest: dict, settings: bool = False) -> str:
     return text
 
 
-
 def recorded_source(manifest: dict) -> str | None:
     """The recorded source of a run, found again on this machine: the recorded path if
     it exists, else an embedded case of that name, else the path's tail below the
