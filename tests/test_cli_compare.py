@@ -16,7 +16,7 @@ SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 runner = CliRunner()
 
 
-def test_compare_writes_tables_and_reuses_results(tmp_path):
+def test_compare_writes_tables_and_reuses_results(tmp_path, monkeypatch):
     args = ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"), "--out",
             str(tmp_path), "--name", "port", "--jobs", "1"]
     res = runner.invoke(app, args)
@@ -37,6 +37,21 @@ def test_compare_writes_tables_and_reuses_results(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(folder / "economics.csv"), econ1, rtol=1e-7)
     m2 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
     assert m1["created_utc"] == m2["created_utc"]
+    # the comparison folder given as a source (it was "no case.yaml in this folder"):
+    # named as such, with the sources it compares, as the results folders beside it
+    # record them, the base first, as typed in the project root (the embedded case by
+    # its name: it read chainopt/data/small_chain, its folder relative to the root)
+    monkeypatch.chdir(SCEN.parent)
+    res = runner.invoke(app, ["run", str(folder)], env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    assert (f"{folder}: a comparison folder (written by chainopt compare), not a case or "
+            "scenario; give one of the sources it compares, small_chain or "
+            "scenarios/small_port_expansion.yaml (the results folders beside it, "
+            "manifest.json, key source)") in " ".join(res.output.split()), res.output
+    res = runner.invoke(app, ["run", str(tmp_path / "small_chain")], env={"COLUMNS": "2000"})
+    assert res.exit_code == 1, res.output
+    assert ("not a case or scenario; give the source it was run from, small_chain (its "
+            "manifest.json, key source)") in " ".join(res.output.split()), res.output
 
 
 def test_run_several_one_failing(tmp_path):

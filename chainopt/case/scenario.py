@@ -533,17 +533,30 @@ def not_a_source(source: object) -> Problem | None:
         return None
     if is_chainopt_folder(path, "sweep"):
         return _a_sweep(text, read_record(path / KINDS["sweep"][0]))
+    if is_chainopt_folder(path, "sensitivity"):
+        return _a_sensitivity(text, read_record(path / "sensitivity.json"))
+    if is_chainopt_folder(path, "comparison"):
+        return _a_comparison(text, path)
     if not is_chainopt_folder(path, "results"):
         return None
     manifest = read_record(path / KINDS["results"][0])
     src = recorded_source(manifest)
     if "variant" in manifest:
         return _a_variant(text, manifest, src)
-    give = (f"give the source it was run from, {case_argument(shown(Path(src)))} (its "
+    give = (f"give the source it was run from, {typed(src)} (its "
             "manifest.json, key source)" if src else "give the case or scenario it was run "
             "from")
     return Problem(text, "a results folder (written by chainopt run), not a case or "
                    "scenario", give)
+
+
+def typed(src: str) -> str:
+    """A recorded source as the user would type it: an embedded case by its name
+    (:func:`~chainopt.case.load.case_argument`), else the path relative to the working
+    directory when inside it (:func:`~chainopt.case.load.shown`). The name first: the
+    embedded case's folder shown relative to the project root read
+    ``chainopt/data/small_chain``."""
+    return shown(Path(case_argument(src)))
 
 
 def _a_sweep(text: str, record: dict) -> Problem:
@@ -553,10 +566,48 @@ def _a_sweep(text: str, record: dict) -> Problem:
     said = record.get("source_abs") or record.get("source")
     src = (found_here(said) or said) if isinstance(said, str) else None
     return Problem(text, "a sweep folder (written by chainopt sweep), not a case or "
-                   "scenario", f"give the source it varies, {case_argument(shown(Path(src)))} "
+                   "scenario", f"give the source it varies, {typed(src)} "
                    "(its sweep.json, key source); a variant of it is that source with the "
                    "variant's settings (its kpis.csv)" if src else "give the case or "
                    "scenario it varies")
+
+
+def _a_sensitivity(text: str, record: dict) -> Problem:
+    """:func:`not_a_source` of a sensitivity folder (``chainopt run
+    sensitivity-small_port_expansion-far_east_port``: "no case.yaml in this folder"):
+    the source whose project it tests, as its sensitivity.json records it (key
+    ``source``) and found on this machine."""
+    said = record.get("source")
+    src = (found_here(said) or said) if isinstance(said, str) else None
+    return Problem(text, "a sensitivity folder (written by chainopt sensitivity), not a case "
+                   "or scenario", f"give the source whose project it tests, "
+                   f"{typed(src)} (its sensitivity.json, key source)"
+                   if src else "give the scenario whose project it tests")
+
+
+def _a_comparison(text: str, folder: Path) -> Problem:
+    """:func:`not_a_source` of a comparison folder (``chainopt run
+    compare-small_chain-vs-small_port_expansion``: "no case.yaml in this folder"): the
+    sources it compares, each as the results folder beside it (``compare`` writes them
+    into the same ``--out``) records it (manifest.json, key ``source``), in the order of
+    its comparison.md's title (``# Comparison: small_chain, small_port_expansion``, the
+    base first); a name whose results folder is not there is left out."""
+    try:
+        with (folder / KINDS["comparison"][0]).open(encoding="utf-8") as fh:
+            title = fh.read(4096).split("\n", 1)[0].removeprefix("# Comparison:")
+    except (OSError, ValueError):
+        title = ""
+    sources = []
+    for run in (n.strip() for n in title.split(",")):
+        if is_name(run) and is_chainopt_folder(folder.parent / run, "results"):
+            src = recorded_source(read_record(folder.parent / run / KINDS["results"][0]))
+            if src:
+                sources.append(typed(src))
+    what = "a comparison folder (written by chainopt compare), not a case or scenario"
+    if not sources:
+        return Problem(text, what, "give one of the cases or scenarios it compares")
+    return Problem(text, what, f"give one of the sources it compares, {' or '.join(sources)} "
+                   "(the results folders beside it, manifest.json, key source)")
 
 
 def _a_variant(text: str, manifest: dict, src: str | None) -> Problem:
@@ -572,7 +623,7 @@ def _a_variant(text: str, manifest: dict, src: str | None) -> Problem:
             or not all(isinstance(s, str) for s in settings):
         return Problem(text, what, "give its sweep's source with the variant's settings "
                        "(its manifest.json, key variant) as a scenario's changes")
-    base = case_argument(shown(Path(src)))
+    base = typed(src)
     sets = " ".join(f"--set {shell_word(s)}" for s in settings)
     return Problem(text, what, f"it is {base} with {'; '.join(settings)} (its manifest.json, "
                    f"key variant): give a scenario on {base} making those changes (*= is "

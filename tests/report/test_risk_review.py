@@ -275,6 +275,14 @@ def test_a_sensitivity_run_titles_its_tornado_with_what_each_driver_is_moved_to(
     moved = "±20% on capex; an extra carbon price of 0 and 20 USD/t"
     assert f"Tornado: incremental NPV (MUSD) for {moved}" in " ".join(done.output.split())
     assert len(titles) == 1 and titles[0].startswith(f"p: incremental NPV for {moved} (base ")
+    # the sensitivity folder given as a source (it was "no case.yaml in this folder"):
+    # named as such, with the source whose project it tests (sensitivity.json, source)
+    folder = next(tmp_path.glob("sensitivity-*"))
+    done = runner.invoke(app, ["run", str(folder)], env={"COLUMNS": "2000"})
+    assert done.exit_code == 1, done.output
+    assert (f"{folder}: a sensitivity folder (written by chainopt sensitivity), not a case "
+            f"or scenario; give the source whose project it tests, {tmp_path / 'toy'} (its "
+            "sensitivity.json, key source)") in " ".join(done.output.split()), done.output
 
 
 #: the review's Monte Carlo of ru_all_projects (20 draws, seed 7): MP2 P10/P50/P90
