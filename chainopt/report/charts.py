@@ -1634,6 +1634,13 @@ def _overview_graph(df: pd.DataFrame) -> SankeyData:
     return SankeyData(nodes=nodes, links=links.reset_index(drop=True))
 
 
+#: what a Sankey with nothing to draw says in its middle (the measure leaves out every
+#: flow: small_chain by energy, whose commodities have no energy content): a deck's
+#: slide was a blank picture, the HTML report an empty grid (a map with no site to
+#: place: :data:`NO_PLACE`)
+EMPTY_SANKEY = "Nothing flows in this measure"
+
+
 def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                           measure: str = "mass", labels: dict[str, str] | None = None):
     """One Sankey trace per period and view (overview, then each segment's drill-down);
@@ -1681,7 +1688,16 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
              {"name": "view", "x": 0.25, "xanchor": "left", "y": 1.1, "yanchor": "top",
               "buttons": [{"label": v, "method": "skip", "args": [None]}
                           for v in view_names]}]
+    # a Sankey has no axes: with no trace shown (a view or measure where nothing flows)
+    # plotly drew an empty grid; the note in the middle shows where nothing is drawn
+    # (the report's script keeps it to the pair chosen)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       text=EMPTY_SANKEY, font={"size": 14},
+                       visible=not keys or keys[0] != [0, 0])
     fig.update_layout(title={"text": title, "y": 0.98}, font={"size": 11}, height=820,
+                      plot_bgcolor="rgba(0,0,0,0)",
                       margin={"l": 20, "r": 20, "t": 140, "b": 20}, updatemenus=menus,
                       meta={"keys": keys, "periods": [esc(p) for p in named],
                             "views": view_names, "measure": f"{label} ({unit})",

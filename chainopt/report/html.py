@@ -124,7 +124,8 @@ function show(){var vis=m.keys.map(function(k){return k[0]===st.period&&k[1]===s
 var p=m.periods[st.period],t='Value chain by segment, '+m.measure+', period '+p+': '
 +m.views[st.view]+(vis.indexOf(true)<0?' (nothing in this view)':'');
 var n=document.getElementById('sankey-notes');if(n){n.textContent=m.notes[p]||'';}
-Plotly.restyle(gd,{visible:vis});Plotly.relayout(gd,{'title.text':t});}
+Plotly.restyle(gd,{visible:vis});
+Plotly.relayout(gd,{'title.text':t,'annotations[0].visible':vis.indexOf(true)<0});}
 gd.on('plotly_buttonclicked',function(e){st[e.menu.name]=e.active;show();});
 var h=(location.hash.match(/sankey=([a-z_]+)/)||[])[1];
 if(h){var k=m.views.indexOf(h.replace(/_/g,' '));if(k>=0){st.view=k;

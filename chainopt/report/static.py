@@ -133,12 +133,6 @@ def _amount(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
-#: what a Sankey with nothing to draw says in its middle (the measure leaves out every
-#: flow: small_chain by energy, whose commodities have no energy content): a deck's
-#: slide was a blank picture (a map with no site to place: charts.NO_PLACE)
-EMPTY_SANKEY = "Nothing flows in this measure"
-
-
 def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = ""):
     """A layered Sankey drawn with patches: nodes in columns, bands as smooth ribbons,
     each node labelled with its flow in ``unit`` (:func:`node_labels`); ``note`` (what
@@ -151,7 +145,7 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = "
     ax.set_title(_txt(title))
     ax.axis("off")
     if d.nodes.empty:  # said in the middle, not a blank picture (a deck's slide)
-        ax.text(0.5, 0.5, _txt(textwrap.fill(EMPTY_SANKEY + (f": {note}" if note else ""),
+        ax.text(0.5, 0.5, _txt(textwrap.fill(charts.EMPTY_SANKEY + (f": {note}" if note else ""),
                                               80)),
                 transform=ax.transAxes, ha="center", va="center", fontsize=14)
         return fig

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from chainopt.report import charts, static
+from chainopt.report import html as html_report
 
 
 def _plt():
@@ -671,6 +672,18 @@ def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_
     assert " ".join(" ".join(middle).split()).startswith(
         "Nothing flows in this measure: not shown (no energy content): b (100 % of the flows "
         "by mass"), middle
+    # the HTML report's Sankey (review out33 F3: an empty grid): no axes, and the same
+    # words in its middle, shown while the pair chosen has no trace (here none at all;
+    # with a, the overview of p1 is drawn and the words are hidden)
+    fig = charts.segment_sankey_figure(tables, ["p1"], "energy")
+    assert len(fig.data) == 0
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert [(a.text, a.visible) for a in fig.layout.annotations] == [
+        (charts.EMPTY_SANKEY, True)]
+    fig = charts.segment_sankey_figure(_energy_tables(), ["p1"], "energy")
+    assert [(a.text, a.visible) for a in fig.layout.annotations] == [
+        (charts.EMPTY_SANKEY, False)]
+    assert "'annotations[0].visible':vis.indexOf(true)<0" in html_report.SANKEY_JS
     sites = pd.DataFrame({"site": ["s", "t"], "lon_deg": [None, None],
                           "lat_deg": [None, None]})
     fig = static._map(plt, {"sites": sites}, "p1")
