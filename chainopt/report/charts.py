@@ -1757,16 +1757,29 @@ def world_rings() -> list[np.ndarray]:
     return _WORLD
 
 
-def coastlines(view: tuple[float, float, float, float]) -> tuple[list, list]:
-    """x and y (None between rings) of the country outlines that reach into ``view``."""
+def rings_in_view(view: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """The country outlines whose bounding box meets ``view`` (lon0, lon1, lat0, lat1),
+    each also shifted by 360° where the view reaches past ±180° (sites at 179° E: the
+    view runs to 183° E, where Natural Earth keeps eastern Chukotka at -180 to -177°:
+    it was drawn as sea)."""
     lon0, lon1, lat0, lat1 = view
+    shifts = [d for d in (-360.0, 0.0, 360.0) if lon0 <= 180.0 + d and lon1 >= -180.0 + d]
+    out = []
+    for r in world_rings():
+        if r[:, 1].max() < lat0 or r[:, 1].min() > lat1:
+            continue
+        west, east = r[:, 0].min(), r[:, 0].max()
+        out += [r if d == 0.0 else r + np.array([d, 0.0]) for d in shifts
+                if east + d >= lon0 and west + d <= lon1]
+    return out
+
+
+def coastlines(view: tuple[float, float, float, float]) -> tuple[list, list]:
+    """x and y (None between rings) of the country outlines that reach into ``view``
+    (:func:`rings_in_view`)."""
     xs: list = []
     ys: list = []
-    for r in world_rings():
-        inside = ((r[:, 0] >= lon0) & (r[:, 0] <= lon1) & (r[:, 1] >= lat0)
-                  & (r[:, 1] <= lat1))
-        if not inside.any():
-            continue
+    for r in rings_in_view(view):
         xs += [*r[:, 0].tolist(), None]
         ys += [*r[:, 1].tolist(), None]
     return xs, ys

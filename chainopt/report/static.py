@@ -214,11 +214,9 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
 
     # the outlines whose box meets the view, as one collection: 1,148 patches, one
     # ax.fill each, were most of a report's drawing time, most of them off the map
-    rings = [r for r in charts.world_rings()
-             if r[:, 0].max() >= view[0] and r[:, 0].min() <= view[1]
-             and r[:, 1].max() >= view[2] and r[:, 1].min() <= view[3]]
-    ax.add_collection(PolyCollection(rings, facecolors="#eef1e6", edgecolors="#9aa5b1",
-                                     linewidths=0.5, zorder=0), autolim=False)
+    ax.add_collection(PolyCollection(charts.rings_in_view(view), facecolors="#eef1e6",
+                                     edgecolors="#9aa5b1", linewidths=0.5, zorder=0),
+                      autolim=False)
     util = charts.link_utilisation(tables, period)
     mx = float(routes["width_kt_per_yr"].max()) if len(routes) else 0.0
     for r in routes.itertuples():

@@ -914,3 +914,24 @@ def test_comparison_charts_give_each_runs_years_and_changes_in_time_order(
     fig = _delta_figure(compare.read_tables(folder)["cashflow"], "x", years=years)
     assert list(fig.data[0].y)[::-1] == base_first[1:]
     assert "p2026 (2026-30; split_prices: 2026-28)" in compare_report_html(folder)
+
+
+def test_a_map_reaching_past_180_degrees_draws_the_land_there():
+    """Review out33 F6: sites at 158.6 and 179.6° E give a view to 183.6° E (4° of
+    margin); Natural Earth keeps eastern Chukotka west of the date line, at -180 to
+    -169.9°, so the strip from 180 to 183.6° E was drawn as sea. Shifted by 360°, that
+    piece spans 180 to 190.1° E and meets the view; Alaska (from -168.1°: 191.9° E
+    shifted) does not. A view inside ±180 gets no shifted copy."""
+    sites = pd.DataFrame({"site": ["a", "b"], "lon_deg": [158.6, 179.6],
+                          "lat_deg": [53.0, 66.0]})
+    view = charts.map_view(sites)
+    assert view[1] == pytest.approx(183.6)
+    spans = sorted((round(r[:, 0].min(), 1), round(r[:, 0].max(), 1))
+                   for r in charts.rings_in_view(view))
+    assert (180.0, 190.1) in spans
+    assert all(lo >= -180.0 and hi <= 190.1 for lo, hi in spans)
+    assert not any(lo >= 190.0 for lo, _ in spans)
+    inside = charts.rings_in_view((120.0, 170.0, 40.0, 70.0))
+    assert all(r[:, 0].max() <= 180.0 for r in inside)
+    xs, _ys = charts.coastlines(view)  # the HTML map draws the same rings
+    assert max(x for x in xs if x is not None) == pytest.approx(190.1, abs=0.05)
