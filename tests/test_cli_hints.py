@@ -105,6 +105,41 @@ def test_a_mistyped_case_gets_did_you_mean(tmp_path: Path,
     assert not Path("out").exists()
 
 
+def test_a_mistyped_path_with_a_folder_part_gets_did_you_mean(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s33 F7: ``small_port`` got "did you mean 'scenarios/small_port_expansion.yaml'?"
+    but ``scenarios/small_port`` (the folder typed, .yaml left out) nothing. A name with a
+    folder part is looked for in that folder: scenarios/ holds small_port_expansion.yaml,
+    ru_mp4_a.yaml and ru_mp4_b.yaml, so scenarios/small_port starts one file's name and
+    scenarios/ru_mp4 two (named in sorted order); cases/ holds the case folder
+    petchem_investment, which cases/petchem_invest starts and cases/petchem_investmnt
+    (one letter left out) nearly spells; scenarios/zzz is near nothing: the general hint.
+    A scenario's base with a folder part is looked for from the scenario's folder."""
+    monkeypatch.chdir(tmp_path)
+    Path("scenarios").mkdir()
+    for name in ("small_port_expansion", "ru_mp4_a", "ru_mp4_b"):
+        Path(f"scenarios/{name}.yaml").write_text(PORT)
+    Path("cases/petchem_investment").mkdir(parents=True)
+    Path("cases/petchem_investment/case.yaml").write_text("name: x\n")
+    for typed, meant in (
+            ("scenarios/small_port", "'scenarios/small_port_expansion.yaml'"),
+            ("scenarios/ru_mp4", "'scenarios/ru_mp4_a.yaml' or 'scenarios/ru_mp4_b.yaml'"),
+            ("cases/petchem_invest", "'cases/petchem_investment'"),
+            ("cases/petchem_investmnt", "'cases/petchem_investment'")):
+        result, text = invoke("run", typed, "--out", "out")
+        assert result.exit_code == 1, text
+        assert (f"{typed}: no case folder or embedded case of this name; did you mean "
+                f"{meant}?") in " ".join(text.split()), text
+    result, text = invoke("run", "scenarios/zzz", "--out", "out")
+    assert result.exit_code == 1, text
+    assert "did you mean" not in text and "give a folder holding case.yaml" in text, text
+    Path("scenarios/typo.yaml").write_text("base: ../cases/petchem_invest\n")
+    result, text = invoke("validate", "scenarios/typo.yaml")
+    assert result.exit_code == 1, text
+    assert "did you mean 'cases/petchem_investment'?" in text, text
+    assert not Path("out").exists()
+
+
 def test_a_mistyped_method_or_project_gets_did_you_mean() -> None:
     """``--method simplx`` (a letter left out) is simplex and ``--method IPM`` is ipm, said
     as every option of fixed values says it (a usage error, exit 2). ``--project

@@ -138,12 +138,32 @@ def near_case(name: str, here: Path | None = None) -> str:
     ``small_chian``: 'small_chain'), else, for a bare name, the scenario file it names
     without ``.yaml``, or starts, or nearly (:func:`near_scenario`) in ``scenarios/``
     below ``here`` (default: the working directory) or in ``here``: ``small_port_expansion``
-    is 'scenarios/small_port_expansion.yaml'."""
+    is 'scenarios/small_port_expansion.yaml'. A name with a folder part is looked for
+    in that folder alone, as a scenario file (``scenarios/small_port``:
+    'scenarios/small_port_expansion.yaml') or a case folder (:func:`near_folder`)."""
     near = closest(name, embedded_cases())
-    if near or not name or Path(name).name != name:
+    if near or not name:
         return near
     here = Path(".") if here is None else here
+    if Path(name).name != name:
+        return near_scenario(here / f"{name}.yaml") or near_folder(here / name)
     return near_scenario(here / f"{name}.yaml", also=here / "scenarios")
+
+
+def near_folder(path: Path) -> str:
+    """'' or "did you mean 'examples/petchem_investment'?" for a case folder not there,
+    among the case folders (holding case.yaml) beside where it would be: those whose name
+    starts with the name typed, else the closest."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir()
+                       if p.is_dir() and (p / "case.yaml").is_file())
+    except OSError:
+        return ""
+    typed = path.name.casefold()
+    starts = [n for n in names if typed and n.casefold().startswith(typed)]
+    near = closest(path.name, names)
+    match = starts[:1] or [n for n in names if f"'{n}'" in near]
+    return f"did you mean '{shown(path.parent / match[0])}'?" if match else ""
 
 
 def read_raw(source: str | Path | None) -> RawCase:
