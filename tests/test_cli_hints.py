@@ -5,11 +5,13 @@ first. Every expected text is written out by hand from the slip it answers."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.main import get_command
 
+from chainopt.case.load import resolve_case_path
 from chainopt.cli import app
 from tests.test_cli import invoke
 
@@ -35,7 +37,7 @@ def test_no_flag_is_shown_taking_a_value_in_help() -> None:
 
 
 def test_a_flags_value_read_as_a_case_is_refused_before_anything_is_solved(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``chainopt run small_chain --overwrite true``: ``--overwrite`` takes no value, so
     ``true`` is a second source, and the batch solved small_chain, wrote it over the old
     results, then failed on a case named 'true' (exit 1). It is refused before anything
@@ -51,6 +53,18 @@ def test_a_flags_value_read_as_a_case_is_refused_before_anything_is_solved(
     result, text = invoke("run", "False", "--out", out)
     assert result.exit_code == 1 and "False: a flag's value, not a case" in text, text
     assert not out.exists()
+    # review s33 F7: a folder named true that is no case (an earlier --out true made it)
+    # was read as a source: "true: no case.yaml", and small_chain was solved with --excel
+    (tmp_path / "true" / "small_chain").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    result, text = invoke("run", "--excel", "true", "small_chain", "--out", out)
+    assert result.exit_code == 1, text
+    assert ("true: a flag's value: --excel takes no value; write --excel alone, not --excel "
+            "true (--no-excel turns it off)") in text, text
+    assert not out.exists()
+    shutil.copytree(resolve_case_path("small_chain"), tmp_path / "yes")  # a case named yes
+    result, text = invoke("validate", "yes")
+    assert result.exit_code == 0, text
 
 
 def test_a_results_folder_given_as_a_source_names_the_source_to_give(
