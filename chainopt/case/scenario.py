@@ -492,12 +492,13 @@ FLAG_VALUES = ("true", "false", "yes", "no")
 
 def is_flag_value(word: object) -> bool:
     """``word`` is written as a flag's value is (:data:`FLAG_VALUES`, in any case) and no
-    case folder of that name is there (a case folder really named ``yes`` is one; a
-    folder ``true`` an earlier ``--out true`` made is not: ``run --excel true
-    small_chain`` there said "true: no case.yaml in this folder" and solved small_chain
-    with --excel)."""
+    file or chainopt folder of that name is there (a case folder really named ``yes`` is
+    one, as is a results folder named ``true``; a plain folder ``true`` an earlier ``--out
+    true`` made is not: ``run --excel true small_chain`` there said "true: no case.yaml
+    in this folder" and solved small_chain with --excel)."""
     text = str(word)
-    return text.strip().lower() in FLAG_VALUES and not (Path(text) / "case.yaml").is_file()
+    return text.strip().lower() in FLAG_VALUES and not (
+        Path(text).is_file() or is_chainopt_folder(text))
 
 
 def flag_value(word: str, flag: str | None = None, other: str | None = None,
