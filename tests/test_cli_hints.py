@@ -65,6 +65,13 @@ def test_a_flags_value_read_as_a_case_is_refused_before_anything_is_solved(
     shutil.copytree(resolve_case_path("small_chain"), tmp_path / "yes")  # a case named yes
     result, text = invoke("validate", "yes")
     assert result.exit_code == 0, text
+    # a results folder really named true is read after a flag (explain --ranging true)
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path / "runs")
+    result, text = invoke("run", "small_chain", "--out", ".", "--name", "true")
+    assert result.exit_code == 0, text
+    result, text = invoke("explain", "--ranging", "true")
+    assert result.exit_code == 0 and "flag's value" not in text, text
 
 
 def test_a_results_folder_given_as_a_source_names_the_source_to_give(
