@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.scenario import Scenario, apply_changes, load_source
-from chainopt.case.schema import Case
+from chainopt.case.schema import Case, split_list
 from chainopt.case.validate import closest, validate
 from chainopt.errors import InfeasibleError, InputError, Problem, SolverError
 from chainopt.report import economics, numbers
@@ -132,14 +132,21 @@ class Setup:
 
 
 def _project_commodities(case: Case, project: str) -> tuple[list[str], list[str]]:
-    """(products sold somewhere, inputs bought somewhere or every supplied commodity)."""
+    """(products sold somewhere, inputs bought somewhere or every supplied commodity).
+    A project's products are what its units' modes make and what its links carry (an
+    export terminal's polymers: small_chain's far_east_port, links only, had none, and
+    its price driver was "the project's units sell nothing"), those of them sold at a
+    market."""
     t = case.tables
     units = t["units"][t["units"]["project"].astype(str) == project]
     modes = t["modes"][t["modes"]["process"].isin(units["process"])]["mode"]
     mf = t["mode_flows"][t["mode_flows"]["mode"].isin(modes)]
+    lk = t.get("links")
+    carried = set() if lk is None else set(
+        split_list(lk.loc[lk["project"].astype(str) == project, "commodities"]))
     sold = set(t["markets"]["commodity"]) if "markets" in t else set()
     supplied = set(t["supplies"]["commodity"]) if "supplies" in t else set()
-    products = sorted(set(mf.loc[mf["direction"] == "out", "commodity"]) & sold)
+    products = sorted((set(mf.loc[mf["direction"] == "out", "commodity"]) | carried) & sold)
     feeds = sorted(set(mf.loc[mf["direction"] == "in", "commodity"]) & supplied)
     return products, feeds or sorted(supplied)
 
@@ -171,7 +178,7 @@ def check_request(drivers: list[str] | tuple[str, ...], swing: object) -> None:
 def applicable(s: Setup, driver: str) -> str:
     """'' when ``driver`` can move this project's NPV, else why not."""
     if driver == "price" and not s.products:
-        return "the project's units sell nothing"
+        return "the project's units and links sell nothing"
     if driver == "carbon" and not s.emissions:
         return "the case has no emission commodity"
     return ""

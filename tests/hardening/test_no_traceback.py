@@ -541,14 +541,21 @@ def test_control_characters_from_files_are_written_out_on_the_terminal(tmp_path,
 
 
 def test_a_tornado_with_no_applicable_driver_is_an_empty_table(tmp_path):
-    """The port project sells nothing, so the price driver cannot move its NPV: the
-    tornado has no row (it used to have no columns either, and printing it raised a
-    KeyError); the saved table keeps its header."""
+    """The port project's links made to carry ethylene alone, which no market buys, and
+    the project forced in p2026: it sells nothing, so the price driver cannot move its
+    NPV: the tornado has no
+    row (it used to have no columns either, and printing it raised a KeyError); the
+    saved table keeps its header."""
     port = Path(__file__).resolve().parents[2] / "scenarios" / "small_port_expansion.yaml"
-    cli("sensitivity", port, "--project", "far_east_port", "--drivers", "price",
+    scen = _write(tmp_path / "ethylene_port.yaml", f"base: {port}\nchanges:\n"
+                  "  - table: links\n    where: {link: [fe_rail, fe_port_sea]}\n"
+                  "    set: {commodities: ethylene}\n"
+                  "  - project: far_east_port\n    state: forced\n    period: p2026\n")
+    cli("sensitivity", scen, "--project", "far_east_port", "--drivers", "price",
         "--out", tmp_path, code=0)
     folder = next(tmp_path.glob("sensitivity-*"))
-    assert "the project's units sell nothing" in (folder / "breakeven.csv").read_text()
+    assert "the project's units and links sell nothing" in (
+        folder / "breakeven.csv").read_text()
     tornado = folder / "tornado.csv"
     assert tornado.read_text().splitlines() == [
         "driver,meaning,base_value,low_value,high_value,npv_base_musd,npv_low_musd,"

@@ -276,6 +276,33 @@ def test_a_project_needed_for_any_plan_is_said_so_and_the_run_finishes(tmp_path)
         axis=None)
 
 
+def test_the_price_driver_of_a_link_project_scales_what_its_links_carry(tmp_path):
+    """tiny with the unit u an existing one (no project) and b sold at a second site m,
+    which only pj's link (s -> m, b, 100 kt/yr, no cost) reaches: pj (10 MUSD, one
+    year, forced in p1) is a link project with no unit of its own. Held built, u turns
+    100 kt of a into b for m: 100 x (300 p - 100) / 1000 = 30 p - 10 MUSD a year less
+    pj's 10 MUSD; without pj nothing reaches a market (0). NPV(p) = 30 p - 20 (for
+    p >= 1/3, where u runs): 10 at p = 1, 4 at 0.8 and 16 at 1.2 (the tornado's ±20 %),
+    break-even p* = 2/3. The price driver scaled nothing ("the project's units sell
+    nothing": pj has no unit), though b is what pj's link carries to a market."""
+    folder = tiny(tmp_path,
+                  sites="site\ns\nm",
+                  markets="site,commodity,price_usd_per_unit,max_k_per_yr\nm,b,300,1000",
+                  units="unit,site,process,capacity_k_per_yr,lifetime_yr,project\n"
+                        "u,s,p,100,30,",
+                  links="link,from_site,to_site,transport_mode,commodities,"
+                        "capacity_k_per_yr,cost_usd_per_unit,lifetime_yr,project\n"
+                        "l,s,m,pipeline,b,100,0,,pj")
+    s = sens.setup(str(folder), "pj")
+    assert s.products == ["b"]
+    assert sens.npv(s) == pytest.approx(10.0, abs=1e-9)
+    be = sens.break_even(s, "price")
+    assert be["value"] == pytest.approx(2 / 3, abs=1e-9) and be["note"] == ""
+    bar = sens.tornado(s, ["price"], 0.2).set_index("driver").loc["price"]
+    assert (bar["npv_low_musd"], bar["npv_high_musd"]) == pytest.approx((4.0, 16.0),
+                                                                        abs=1e-9)
+
+
 def test_break_even_by_hand_from_yearly_cash_flows(tmp_path):
     """pj (10 MUSD, life 2 years, forced in p1) in two 1-year periods, 2026 and 2027,
     r = 10 %, cash flows at the start of each year (d = 1, 1/1.1). Its capex is paid as
