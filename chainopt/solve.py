@@ -296,7 +296,7 @@ def _set_options(h: highspy.Highs, options: dict) -> None:
             raise SolverError(f"HiGHS refused its option {key} = {value!r}")
 
 
-def _model_arrays(built: BuiltModel, relaxed: bool = False,
+def model_arrays(built: BuiltModel, relaxed: bool = False,
                   col_lower: np.ndarray | None = None, col_upper: np.ndarray | None = None,
                   free_rows: np.ndarray | None = None) -> dict:
     """The model's arrays as HiGHS takes them (row-wise matrix, maximisation, HiGHS's
@@ -327,13 +327,35 @@ def pass_model(h: highspy.Highs, built: BuiltModel, relaxed: bool = False,
                free_rows: np.ndarray | None = None) -> highspy.HighsStatus:
     """Hand the model to ``h`` as numpy arrays in one call (HiGHS copies the buffers;
     setting a ``HighsLp``'s fields instead converts every number one by one, about 0.15 s
-    at 300k columns). Arguments as for :func:`_model_arrays`."""
-    m = _model_arrays(built, relaxed, col_lower, col_upper, free_rows)
+    at 300k columns). Arguments as for :func:`model_arrays`."""
+    m = model_arrays(built, relaxed, col_lower, col_upper, free_rows)
     return h.passModel(
         built.num_vars, built.num_rows, len(m["value"]), int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMaximize), float(built.arrays.total_offset), m["cost"],
         m["col_lower"], m["col_upper"], m["row_lower"], m["row_upper"], m["start"],
         m["index"], m["value"], m["integrality"])
+
+
+def pass_rowwise(h: highspy.Highs, col_lower: np.ndarray, col_upper: np.ndarray,
+                 row_lower: np.ndarray, row_upper: np.ndarray, start: np.ndarray,
+                 index: np.ndarray, value: np.ndarray) -> highspy.HighsStatus:
+    """Hand ``h`` an LP of continuous columns and no cost (a feasibility question), its
+    matrix row-wise (``start`` of each row and one past the last, column ``index`` and
+    ``value`` of each entry), as numpy arrays in one call."""
+    n = len(col_lower)
+    return h.passModel(
+        n, len(row_lower), len(value), int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize), 0.0, np.zeros(n), np.asarray(col_lower, np.float64),
+        np.asarray(col_upper, np.float64), np.asarray(row_lower, np.float64),
+        np.asarray(row_upper, np.float64), np.asarray(start, np.int32),
+        np.asarray(index, np.int32), np.asarray(value, np.float64), np.zeros(n, np.int32))
+
+
+def dual_ray(h: highspy.Highs) -> np.ndarray | None:
+    """HiGHS's dual ray (one entry per row: a proof of infeasibility) of the infeasible
+    LP ``h`` holds (run); None when HiGHS has none (presolve found the infeasibility)."""
+    status, has, ray = h.getDualRay()  # type: ignore[attr-defined]
+    return np.asarray(ray, dtype=float) if status == highspy.HighsStatus.kOk and has else None
 
 
 def highs_with_names(built: BuiltModel, col_names: list[str], row_names: list[str],
@@ -345,7 +367,7 @@ def highs_with_names(built: BuiltModel, col_names: list[str], row_names: list[st
     set and optimal plans, its optimum minus the model's); the objective's constant
     (``total_offset``, negated) not an offset but the cost of one more continuous column
     named ``constant_column``, fixed at 1 (none is added for a constant of 0)."""
-    m = _model_arrays(built)
+    m = model_arrays(built)
     cost, offset = -m["cost"], -float(built.arrays.total_offset)
     lower, upper, integrality = m["col_lower"], m["col_upper"], m["integrality"]
     if offset:

@@ -107,9 +107,13 @@ def test_infeasible_case_exits_3_and_writes_nothing(small_case_dir: Path,
 
 def test_an_infeasible_scenario_points_explain_at_the_scenario(tmp_path: Path) -> None:
     """small_chain itself solves. A scenario with hard floors asks 1,400 kt/yr of HDPE in
-    China, reached only over port_sea: 600 kt/yr plus at most 600 built is 1,200 < 1,400,
-    so no plan meets it. The message named case 'small_chain' and said to explain "the
-    case", which solves; it names the scenario and the file to give explain."""
+    China. The cracker tob_cracker takes at most 1,200 x availability 0.9 = 1,080 kt of
+    naphtha a year, 0.33 t of ethylene each: 356.4 kt, and 1.015 t of ethylene make 1 t
+    of HDPE: at most 351.1 kt/yr < 1,400, so no plan meets it (a second conflict shares
+    the floor: port_sea, 600 kt/yr plus at most 600 built is 1,200 < 1,400; the floor
+    dropped with the first, it is not shown). The message named case 'small_chain' and
+    said to explain "the case", which solves; it names the scenario and the file to give
+    explain."""
     scenario = tmp_path / "china_floor.yaml"
     scenario.write_text("base: small_chain\nchanges:\n  - case: {demand_floors: hard}\n"
                         "  - table: markets\n    where: {site: chn, commodity: hdpe}\n"
@@ -121,7 +125,8 @@ def test_an_infeasible_scenario_points_explain_at_the_scenario(tmp_path: Path) -
     result, text = invoke("explain", scenario)
     assert result.exit_code == 0, text
     assert "demand floor for hdpe at chn in p2026 (>= 1,400 k t/yr)" in text, text
-    assert "capacity of link port_sea in p2026 (<= 600 k t/yr)" in text, text
+    assert ("capacity of unit tob_cracker in p2026 (<= 1,200 k t/yr x availability 0.9 = "
+            "1,080)") in text, text
 
 
 def test_bad_method_is_a_usage_error(small_case_dir: Path, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from chainopt import api, diagnose
 from chainopt import solve as solve_mod
 from chainopt.case.load import load_case
 from chainopt.cli import app
-from chainopt.diagnose import insight, names
+from chainopt.diagnose import infeasibility, insight, names
 from chainopt.diagnose.forced import forced_to_zero
 from chainopt.diagnose.infeasibility import _family_filter
 from chainopt.errors import InputError, OutputError, SolverError
@@ -1421,7 +1421,8 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
     project brings. A project's unit has no capacity of its own in its row (0; the
     build adds the 10), so the diagnosis said "capacity of unit cdu2 (<= 0 k t/yr)" and
     "raise ... from 0 to 20", against 10 in units.csv. Now: "at most what project renew
-    brings" and "by 20 ... beyond what project renew brings". The same for a link: the
+    brings" and "by 20 ... beyond what project renew brings", now with its number ("the
+    10 k t/yr project renew brings"). The same for a link: the
     project's link pm brings 10 kt/yr, a user minimum of 15 sold at mkt needs 5 more.
 
     When renew also retires cdu1 (40 kt/yr) from 2026 and cdu2 is available half the
@@ -1444,9 +1445,10 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
         "constraint_terms": "constraint,term,quantity,coef,commodity\n"
                             "min_light,1,production,1,light"})
     text = "\n".join(api.explain(unit, elastic=True))
-    assert "capacity of unit cdu2 in p1 (at most what project renew brings)" in text, text
-    assert ("raise the capacity of unit cdu2 in p1 by 20 k t/yr beyond what project renew "
-            "brings") in text, text
+    assert "capacity of unit cdu2 in p1 (at most the 10 k t/yr project renew brings)" in text, \
+        text
+    assert ("raise the capacity of unit cdu2 in p1 by 20 k t/yr beyond the 10 k t/yr project "
+            "renew brings") in text, text
     assert "from 0" not in text and "<= 0" not in text
     link = write_case(tmp_path / "link", {
         "commodities": c, "sites": "site\nplant\nmkt",
@@ -1458,9 +1460,9 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
         "constraints": "constraint,sense,rhs\nmin_sales,>=,15",
         "constraint_terms": "constraint,term,quantity,coef,site\nmin_sales,1,sales,1,mkt"})
     text = "\n".join(api.explain(link, elastic=True))
-    assert "capacity of link pm in p1 (at most what project port brings)" in text, text
-    assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond what project port "
-            "brings") in text, text
+    assert "capacity of link pm in p1 (at most the 10 k t/yr project port brings)" in text, text
+    assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond the 10 k t/yr project "
+            "port brings") in text, text
     for f in ("units", "projects"):
         text = (unit / f"{f}.csv").read_text()
         (unit / f"{f}.csv").write_text(
@@ -1493,7 +1495,10 @@ def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(t
                             "min_prod,1,production,1,prod",
     }, periods=[{"period": "p1", "start_year": 2026, "length_yr": 5}])
     text = "\n".join(api.explain(folder, elastic=True))
-    assert "capacity of unit u1 in p1 (<= 40 k t/yr)" in text, text
+    # the 24 it holds said with the 40 (review infeas F1: the number alone read as no
+    # conflict beside a minimum above what the row holds)
+    assert "capacity of unit u1 in p1 (<= 40 k t/yr x 0.6 of the period in service = 24)" \
+        in text, text
     assert "raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10)" in text, text
 
 
@@ -2647,3 +2652,47 @@ def test_top_says_how_many_netbacks_it_leaves_out(tmp_path):
     assert shown == ["prod (USD per t):", "... and 1 more commodity sold (sales.csv)"], lines
     text = "\n".join(api.explain(folder))
     assert "widget (USD per t):" in text and "more commodity sold" not in text
+
+
+def test_a_conflict_states_what_availability_leaves_and_is_sought_on_the_rays_rows(
+        tmp_path, monkeypatch):
+    """Review infeas F1 and F2. cdu1 (80 kt/yr of crude, availability 0.9) holds at most
+    80 x 0.9 = 72 kt/yr; a user minimum run of 80 (activity of cdu1 >= 80) cannot hold.
+    The member read "(<= 80 k t/yr)" beside ">= 80": no conflict to the eye. It states
+    the availability and what it leaves, 72; the relaxation raises the stated capacity
+    to 80 / 0.9 = 88.89.
+
+    100 more sites each buy and sell their own crude (a balance row each, all
+    feasible). HiGHS's IIS of the whole LP runs a deletion filter, one LP per row: a
+    30k-column case took 5 to 9 minutes a conflict. It is asked of the rows of HiGHS's
+    dual ray alone (a proof of infeasibility: here the capacity row and the user
+    constraint, which contradict each other through cdu1's activity): never of an LP of
+    more than a few rows, and the conflict is the same."""
+    sites = [f"s{i:03d}" for i in range(100)]
+    folder = write_case(tmp_path, {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\nplant\n" + "\n".join(sites),
+        "modes": "mode,process\nrun,cdu",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "units": "unit,site,process,capacity_k_per_yr,availability\ncdu1,plant,cdu,80,0.9",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,200\n"
+                    + "\n".join(f"{s},crude,100,10" for s in sites),
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,300\n"
+                   + "\n".join(f"{s},crude,150" for s in sites),
+        "constraints": "constraint,sense,rhs\nminrun,>=,80",
+        "constraint_terms": "constraint,term,quantity,coef,unit\nminrun,1,activity,1,cdu1"})
+    asked: list[int] = []
+    whole = infeasibility.irreducible_iis
+
+    def counted(h):
+        asked.append(h.getNumRow())
+        return whole(h)
+
+    monkeypatch.setattr(infeasibility, "irreducible_iis", counted)
+    text = "\n".join(api.explain(folder, elastic=True))
+    assert "capacity of unit cdu1 in p1 (<= 80 k t/yr x availability 0.9 = 72)" in text, text
+    assert "user constraint minrun in p1 (>= 80 k activity unit/yr)" in text, text
+    assert "raise the capacity of unit cdu1 in p1 from 80 to 88.89 k t/yr (by 8.89)" in text
+    built = api.build_model(api.load_case(folder))
+    assert built.num_rows > 100 and asked and max(asked) <= 5, (built.num_rows, asked)

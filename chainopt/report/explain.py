@@ -1447,7 +1447,21 @@ def _member_text(row) -> str:
         return f"{what}{when} ({rel} {exact(b)}, specs.csv)"
     if row.get("brought_by") or row.get("retired_by"):  # projects' builds move its room
         return f"{what}{when} (at most {_project_room(row)})"
-    return f"{what}{when} ({rel} {exact(b)} {unit})"
+    return f"{what}{when} ({rel} {exact(b)} {unit}{_derated(row, b)})"
+
+
+def _derated(row, amount: float) -> str:
+    """`` x availability 0.9 = 72``: the factors between the number a table states
+    (a unit's capacity, 80) and what its row holds, where they are not 1 (the member
+    read "<= 80 k t/yr" beside a minimum run of >= 80: no conflict to the eye, where
+    availability 0.9 leaves 72; :func:`chainopt.diagnose.infeasibility._member_rows`)."""
+    factors = {"availability": "availability {}", "in_service": "{} of the period in service"}
+    held, said = float(amount), list[str]()
+    for key, text in factors.items():
+        f = row.get(key)
+        if isinstance(f, int | float) and math.isfinite(f) and abs(f - 1.0) > 1e-12:
+            held, said = held * f, [*said, text.format(exact(f))]
+    return f" x {' x '.join(said)} = {exact(held)}" if said else ""
 
 
 def _projects(names: str) -> str:
@@ -1460,8 +1474,15 @@ def _project_room(row) -> str:
     """The capacity a row holds when projects' builds move it (see
     :func:`chainopt.diagnose.infeasibility._project_terms`): what a project brings (the
     row's own bound is 0), or the row's bound less what a project retires."""
-    base = (f"what {_projects(row['brought_by'])} brings" if row.get("brought_by")
-            else f"{exact(row['bound'])} {_qty(row.get('quantity_unit', ''))}")
+    unit = _qty(row.get("quantity_unit", ""))
+    brings = row.get("brings")
+    if row.get("brought_by") and isinstance(brings, int | float) and brings > 0:
+        base = (f"the {exact(brings)} {unit} {_projects(row['brought_by'])} brings"
+                f"{_derated(row, brings)}")
+    elif row.get("brought_by"):
+        base = f"what {_projects(row['brought_by'])} brings"
+    else:
+        base = f"{exact(row['bound'])} {unit}{_derated(row, row['bound'])}"
     if row.get("retired_by"):
         base += f" less what {_projects(row['retired_by'])} retires"
     return base
