@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,15 +17,17 @@ SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 runner = CliRunner()
 
 
-def test_compare_writes_tables_and_reuses_results(tmp_path, monkeypatch):
+def test_compare_writes_tables_and_reuses_results(tmp_path, port_compared, monkeypatch):
     args = ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"), "--out",
             str(tmp_path), "--name", "port", "--jobs", "1"]
-    res = runner.invoke(app, args)
-    assert res.exit_code == 0, res.output
+    # runner.invoke(app, args) into tmp_path: port_compared ran it (exit 0), into a
+    # folder copied here
+    solved, output = port_compared
+    shutil.copytree(solved, tmp_path, dirs_exist_ok=True)
     folder = tmp_path / "compare-port"
     for f in ("objective.csv", "economics.csv", "project_cashflows.csv", "comparison.md"):
         assert (folder / f).is_file(), f
-    assert "Economics of each effect" in res.output
+    assert "Economics of each effect" in output
     m1 = json.loads((tmp_path / "small_port_expansion" / "manifest.json").read_text())
     econ1 = pd.read_csv(folder / "economics.csv")
     res = runner.invoke(app, args)  # the comparison exists: replaced only with --overwrite
@@ -367,13 +370,20 @@ _WHOLE = [
 
 
 @pytest.fixture(scope="module")
-def port_runs(tmp_path_factory) -> Path:
-    """small_chain and small_port_expansion solved once, for comparisons that reuse them."""
+def port_compared(tmp_path_factory) -> tuple[Path, str]:
+    """``compare small_chain small_port_expansion --name port`` once: its --out folder
+    (both runs and compare-port) and its terminal output."""
     out = tmp_path_factory.mktemp("port")
     res = runner.invoke(app, ["compare", "small_chain", str(SCEN / "small_port_expansion.yaml"),
                               "--out", str(out), "--name", "port", "--jobs", "1"])
     assert res.exit_code == 0, res.output
-    return out
+    return out, res.output
+
+
+@pytest.fixture(scope="module")
+def port_runs(port_compared) -> Path:
+    """small_chain and small_port_expansion solved once, for comparisons that reuse them."""
+    return port_compared[0]
 
 
 @pytest.mark.parametrize("columns", ["80", "120"])

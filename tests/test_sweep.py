@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,8 @@ def test_a_range_of_one_point_between_two_values_is_refused():
     assert sw.parse_set(text.replace(":1.3:1", ":1.3:2"))[1] == [0.7, 1.3]
     assert sw.parse_set("markets.price_usd_per_unit*=1.1:1.1:1")[1] == [1.1]
 
-def test_sweep_matches_separate_runs(tmp_path):
-    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, jobs=1)
+def test_sweep_matches_separate_runs(hdpe_sweep):
+    kpis, _folder = hdpe_sweep  # api.sweep("small_chain", sets=[HDPE], ...)
     raw = api.load_case("small_chain").raw
     for factor, obj in zip([0.7, 1.0, 1.3], kpis["objective_musd"], strict=True):
         change = {"table": "markets", "where": {"commodity": "hdpe"},
@@ -936,7 +937,24 @@ def test_a_sweep_or_batch_with_no_worker_is_refused(tmp_path, jobs):
     assert not (tmp_path / "out").exists()
 
 
-def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
+@pytest.fixture(scope="module")
+def hdpe_sweep(tmp_path_factory) -> tuple[pd.DataFrame, Path]:
+    """``api.sweep("small_chain", sets=[HDPE], name="s")`` solved once: its kpis and its
+    folder sweep-s, which the tests that damage or resume it copy (:func:`_hdpe_sweep`)."""
+    out = tmp_path_factory.mktemp("hdpe")
+    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=out, name="s", jobs=1)
+    return kpis, out / "sweep-s"
+
+
+def _hdpe_sweep(tmp_path: Path, hdpe_sweep) -> pd.DataFrame:
+    """``tmp_path`` as ``api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s")``
+    leaves it; the sweep's kpis."""
+    kpis, folder = hdpe_sweep
+    shutil.copytree(folder, tmp_path / "sweep-s")
+    return kpis
+
+
+def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path, hdpe_sweep):
     """A sweep folder someone sent, with a FIFO in one part's place (reading it waited
     for a writer for ever) and a part padded past MAX_PART_BYTES (read whole into
     memory): both are left out like any damaged part, so resume solves those variants
@@ -944,7 +962,7 @@ def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
     import os
 
     folder = tmp_path / "sweep-s"
-    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    kpis = _hdpe_sweep(tmp_path, hdpe_sweep)
     parts = sorted((folder / "parts").glob("*.csv"))
     assert len(parts) == 3
     parts[0].unlink()
@@ -959,13 +977,13 @@ def test_resume_solves_again_a_part_that_is_a_fifo_or_too_large(tmp_path):
     assert sw.SweepFolder(folder).done(variants) == {p.stem for p in parts}
 
 
-def test_resume_says_which_parts_it_solves_again(tmp_path):
+def test_resume_says_which_parts_it_solves_again(tmp_path, hdpe_sweep):
     """Review sweep F9: a part renamed to another variant's id (v00000.csv copied over
     v00001.csv: its row is v00000's, its check value intact) and a damaged part (cut
     short) were left out and solved again without a word. Each is now named with why;
     the resumed sweep's objectives are the first run's (3 variants, 2 solved again)."""
     folder = tmp_path / "sweep-s"
-    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    kpis = _hdpe_sweep(tmp_path, hdpe_sweep)
     p0, p1, p2 = sorted((folder / "parts").glob("*.csv"))
     p1.write_bytes(p0.read_bytes())
     p2.write_text(p2.read_text()[:-20])
@@ -978,13 +996,13 @@ def test_resume_says_which_parts_it_solves_again(tmp_path):
     assert len(said) == 2
 
 
-def test_an_interrupted_sweep_counts_its_parts_by_name(tmp_path):
+def test_an_interrupted_sweep_counts_its_parts_by_name(tmp_path, hdpe_sweep):
     """Review sweep F5: the interrupt message's "N of M saved" read every part (about 90
     s for 17,604): now the part files named like a variant of the sweep are counted,
     none opened. 3 variants, their 3 parts and one stray file: 3 saved; a part removed:
     2; parts/ gone: 0."""
     folder = tmp_path / "sweep-s"
-    api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    _hdpe_sweep(tmp_path, hdpe_sweep)
     variants = sw.grid([sw.parse_set(HDPE)])
     sf = sw.SweepFolder(folder)
     (folder / "parts" / "notes.csv").write_text("mine")
@@ -1018,12 +1036,12 @@ def test_a_levy_swept_from_0_moves_0_at_0(tmp_path):
     assert s[("lever_duty_export_duty_musd", "count")] == 2
 
 
-def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path):
+def test_resuming_a_sweep_without_an_input_hash_says_it_cannot_check(tmp_path, hdpe_sweep):
     """A sweep started before sweep.json recorded the input hash was resumed on whatever
     the case now is, silently: its finished variants may be of other data. It still
     resumes (the folder is the user's), with a warning naming sweep.json and the case."""
     folder = tmp_path / "sweep-s"
-    kpis, _, _ = api.sweep("small_chain", sets=[HDPE], out=tmp_path, name="s", jobs=1)
+    kpis = _hdpe_sweep(tmp_path, hdpe_sweep)
     meta = json.loads((folder / "sweep.json").read_text())
     del meta["input_hash"]
     (folder / "sweep.json").write_text(json.dumps(meta))

@@ -297,12 +297,11 @@ def test_levers_move_the_chain_the_expected_way(base):
     """Closing a market group, discounting prices, adding a freight premium, removing a
     feed subsidy or adding an export duty each only shrinks what the chain may earn, so
     none can raise the optimum (each overlay is one change of one lever row)."""
-    assert api.run(SCENARIOS / "proposal_base.yaml", save=False).objective == pytest.approx(
-        base.objective, rel=1e-9)
+    assert _run("proposal_base.yaml").objective == pytest.approx(base.objective, rel=1e-9)
     for name in ("proposal_asia_only", "proposal_discounted_cargoes",
                  "proposal_discounted_petrochemicals", "proposal_no_reverse_excise",
                  "proposal_export_duties"):
-        r = api.run(SCENARIOS / f"{name}.yaml", save=False)
+        r = _run(f"{name}.yaml")
         assert r.objective < base.objective - 1.0, name
 
 
@@ -501,9 +500,19 @@ def test_who_earns_what_on_mp2():
             assert pe.loc[party, col] == pytest.approx(value, abs=half), (party, col)
 
 
+@pytest.fixture(scope="module")
+def split_base(tmp_path_factory):
+    """ru_eastwest with p2026 split at 2029 and 2030, solved once for both scenarios."""
+    split = tmp_path_factory.mktemp("split") / "split.yaml"
+    split.write_text("description: ru_eastwest, p2026 split at 2029 and 2030\n"
+                     "base: ru_eastwest\nchanges:\n  - {split: p2026, at: 2029}\n"
+                     "  - {split: p2029, at: 2030}\n")
+    return api.run(split, save=False)
+
+
 @pytest.mark.parametrize("path", ["proposal_nakhodka_methanol_urea.yaml",
                                   "ru_mp6_mto.yaml"])
-def test_mp2_as_proposed_is_valued_year_by_year(path, base, tmp_path):
+def test_mp2_as_proposed_is_valued_year_by_year(path, base, split_base):
     """MP2 forced in p2026 comes into use in 2029 (lead time 3) at 70 % and 90 % of its
     capacity in 2029-2030 (ramp_up 0.7;0.9). On p2026's average year the plan sold
     443.1 kt/yr of methanol in Japan, which, all made in 2029-2030, is 443.1 x w / (d(2029)
@@ -526,11 +535,7 @@ def test_mp2_as_proposed_is_valued_year_by_year(path, base, tmp_path):
     sales = r["sales"].set_index(["site", "commodity", "period"])["sales_k_per_yr"]
     for period in ("p2029", "p2030"):
         assert 0 < sales.loc[("jpn", "methanol", period)] <= 500 + 1e-6
-    split = tmp_path / "split.yaml"
-    split.write_text("description: ru_eastwest, p2026 split at 2029 and 2030\n"
-                     "base: ru_eastwest\nchanges:\n  - {split: p2026, at: 2029}\n"
-                     "  - {split: p2029, at: 2030}\n")
-    assert api.run(split, save=False).objective == pytest.approx(base.objective, abs=1e-6)
+    assert split_base.objective == pytest.approx(base.objective, abs=1e-6)
 
 
 def test_the_lpg_export_duty_covers_every_lpg_commodity():

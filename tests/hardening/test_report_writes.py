@@ -129,32 +129,43 @@ def test_manifest_periods_stay_in_the_folder(solved, tmp_path):
     assert (recv / "report.pptx").is_file()
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison"])
-def test_a_planted_link_is_replaced_not_written_through(solved, compared, tmp_path, kind):
+#: the chart a link is planted at (atkA, atkB), and every other file report writes
+PLANTED = {"run": "report-capacity.png", "comparison": "report-cashflow.png"}
+LINKED = {"run": ["report.html", "report.pptx", "report-deck.html", "report-product_mix.png"],
+          "comparison": ["report.html", "report.pptx", "report-deck.html",
+                         "report-objective.png", "comparison.xlsx"]}
+
+
+@pytest.fixture(scope="module", params=["run", "comparison"])
+def reported_over_links(request, solved, compared, tmp_path_factory):
+    """A received run (or comparison) with links to the decoy outside planted at
+    PLANTED and LINKED, then ``report --png --pptx``: one report for the two tests below.
+    Returns (kind, the folder holding the decoy and recv, recv)."""
+    kind = request.param
+    tmp = tmp_path_factory.mktemp(f"links-{kind}")
+    recv = _received(solved if kind == "run" else compared, tmp)
+    for name in (PLANTED[kind], *LINKED[kind]):
+        (recv / name).symlink_to("../decoy.png")
+    cli("report", recv, "--png", "--pptx", code=0)
+    return kind, tmp, recv
+
+
+def test_a_planted_link_is_replaced_not_written_through(reported_over_links):
     """atkA, atkB: ``report-capacity.png`` / ``report-cashflow.png`` linking to a file
     outside; the chart overwrote that file."""
-    recv = _received(solved if kind == "run" else compared, tmp_path)
-    link = recv / ("report-capacity.png" if kind == "run" else "report-cashflow.png")
-    link.symlink_to("../decoy.png")
-    cli("report", recv, "--png", code=0)
-    _nothing_outside(tmp_path)
+    kind, tmp, recv = reported_over_links
+    link = recv / PLANTED[kind]
+    _nothing_outside(tmp)
     _replaced(link)
     assert link.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison"])
-def test_no_report_file_writes_through_a_link(solved, compared, tmp_path, kind):
+def test_no_report_file_writes_through_a_link(reported_over_links):
     """Every file report writes (HTML, charts, deck, its preview, the workbook) replaces
     a link in its way."""
-    recv = _received(solved if kind == "run" else compared, tmp_path)
-    names = ["report.html", "report.pptx", "report-deck.html", "report-product_mix.png"
-             if kind == "run" else "report-objective.png"]
-    names += ["comparison.xlsx"] if kind == "comparison" else []
-    for name in names:
-        (recv / name).symlink_to("../decoy.png")
-    cli("report", recv, "--png", "--pptx", code=0)
-    _nothing_outside(tmp_path)
-    for name in names:
+    kind, tmp, recv = reported_over_links
+    _nothing_outside(tmp)
+    for name in LINKED[kind]:
         _replaced(recv / name)
 
 

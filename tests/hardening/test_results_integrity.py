@@ -35,6 +35,20 @@ def results(tmp_path_factory) -> Path:
     return out / "small_chain"
 
 
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    """``compare small_chain small_port_expansion --out OUT`` once: OUT holds both run
+    folders and the comparison; the tests that damage them work in a copy of OUT."""
+    out = tmp_path_factory.mktemp("compared")
+    cli("compare", "small_chain", PORT, "--out", out, "--jobs", "1", code=0)
+    return out
+
+
+def _compared(tmp: Path, compared: Path) -> None:
+    """``tmp`` as ``compare small_chain small_port_expansion --out tmp`` leaves it."""
+    shutil.copytree(compared, tmp, dirs_exist_ok=True)
+
+
 def _copy(tmp: Path, results: Path, checksums: bool = True) -> Path:
     """A copy of ``results``; without ``checksums`` as a folder written before them."""
     dst = Path(shutil.copytree(results, tmp / "res"))
@@ -175,10 +189,10 @@ def test_a_folder_written_before_the_checksums_is_read_as_before(tmp_path, resul
     cli("explain", d, code=0)
 
 
-def test_compare_solves_a_damaged_folder_again(tmp_path):
+def test_compare_solves_a_damaged_folder_again(tmp_path, compared):
     """compare --overwrite reused a folder whose capacity.csv was cut ('reused', exit 0)
     and replaced a good comparison with tables built from the lost rows."""
-    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    _compared(tmp_path, compared)
     run = tmp_path / "small_port_expansion"
     cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
     good = {p.name: p.read_bytes() for p in run.glob("*.csv")}
@@ -268,10 +282,10 @@ def test_report_takes_a_run_folder_only_by_its_manifest(tmp_path, results, damag
     assert not (tmp_path / "r.html").exists()
 
 
-def test_report_takes_a_comparison_folder_only_by_its_comparison_md(tmp_path):
+def test_report_takes_a_comparison_folder_only_by_its_comparison_md(tmp_path, compared):
     """compare's folder is recognised by the comparison.md it writes; a damaged one is
     named, and CSV files alone are not a comparison."""
-    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    _compared(tmp_path, compared)
     cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
     cli("report", cmp_dir, code=0)
     (cmp_dir / "comparison.md").write_text("hello\n")
@@ -573,7 +587,7 @@ def test_only_the_name_columns_are_held_to_the_name_rule(tmp_path, results):
     assert Results.load(d).tables["kpis"]["unit"].str.startswith("=HYPERLINK").any()
 
 
-def test_compare_solves_a_folder_with_forged_names_again(tmp_path):
+def test_compare_solves_a_folder_with_forged_names_again(tmp_path, compared):
     """Review safety3 F6: compare reused a scenario's folder whose project far_east_port
     was renamed ``+1+cmd|x`` (checksums written anew; its input hash still the
     scenario's), then failed on a change no scenario makes ("small_chain changes[0]: no
@@ -581,7 +595,7 @@ def test_compare_solves_a_folder_with_forged_names_again(tmp_path):
     treats it as any damaged folder: solved again, named, left as it is without
     --overwrite; the comparison is the one of the runs solved fresh (by hand: the same
     tables as the first comparison), with no forged name in it."""
-    cli("compare", "small_chain", PORT, "--out", tmp_path, "--jobs", "1", code=0)
+    _compared(tmp_path, compared)
     cmp_dir = tmp_path / "compare-small_chain-vs-small_port_expansion"
     comparison = {p.name: pd.read_csv(p) for p in cmp_dir.glob("*.csv")}
     run = tmp_path / "small_port_expansion"

@@ -52,11 +52,21 @@ def test_sensitivity_does_not_write_through_a_linked_folder(tmp_path):
         assert (tmp_path / "o" / SENS).is_symlink()
 
 
-def test_sensitivity_replaces_its_folder_only_with_overwrite(tmp_path):
+@pytest.fixture(scope="module")
+def sensitivity_folder(tmp_path_factory) -> Path:
+    """The port project's capex sensitivity, written once (the tests that replace it
+    work on a copy)."""
+    out = tmp_path_factory.mktemp("sens")
+    cli("sensitivity", PORT, "--project", "far_east_port", "--drivers", "capex", "--out",
+        out, code=0)
+    return out / SENS
+
+
+def test_sensitivity_replaces_its_folder_only_with_overwrite(tmp_path, sensitivity_folder):
     args = ["sensitivity", PORT, "--project", "far_east_port", "--drivers", "capex",
             "--out", tmp_path]
-    cli(*args, code=0)
     folder = tmp_path / SENS
+    shutil.copytree(sensitivity_folder, folder)  # as `cli(*args, code=0)` writes it
     assert sorted(p.name for p in folder.iterdir()) == ["breakeven.csv", "sensitivity.json",
                                                         "tornado.csv", "tornado.png"]
     (folder / "tornado.csv").write_text("mine\n")
@@ -296,9 +306,22 @@ def test_overwrite_refuses_a_results_folder_holding_the_users_own_files(tmp_path
     results folder without a word (exit 0). Now it refuses before solving (exit 1),
     naming both (``figs/`` as a folder) and saying to move them out, and keeps them; what
     chainopt itself writes there (``report --png``: report.html and its charts,
-    ``--excel``: results.xlsx) does not stop it, and goes with the old folder."""
+    ``--excel``: results.xlsx) does not stop it, and goes with the old folder.
+
+    The names the check takes for chainopt's charts are those the writers use: the
+    charts ``report --png`` writes for small_chain (three periods, every chart: 5 of the
+    run, a Sankey and a map per period, 6 segment drill-downs of the first period:
+    5 + 6 + 6 = 17) are exactly chart_files of its periods in PNG (drawn once, here, for
+    both checks)."""
+    from chainopt.results import Results, chart_files
+
     cli("run", "small_chain", "--out", tmp_path, "--name", "a2", "--excel", code=0)
+    assert not list((tmp_path / "a2").glob("*.png"))
     cli("report", tmp_path / "a2", "--png", code=0)
+    written = {p.name for p in (tmp_path / "a2").glob("*.png")}
+    png = {n for n in chart_files(Results.load(tmp_path / "a2").manifest["periods"])
+           if n.endswith(".png")}
+    assert len(written) == 17 and written == png
     (tmp_path / "a2" / "my_analysis.md").write_text("my analysis\n")
     (tmp_path / "a2" / "figs").mkdir()
     (tmp_path / "a2" / "figs" / "fig1.png").write_text("x")
@@ -339,22 +362,17 @@ def test_a_users_file_put_in_while_the_run_solves_is_kept(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
 
 
-def test_chainopts_own_result_file_names_are_the_report_modules(tmp_path):
+def test_chainopts_own_result_file_names_are_the_report_modules():
     """The names the check takes for chainopt's own are those the writers use: the
-    charts `chainopt report --png` writes for small_chain (three periods, every chart:
-    5 of the run, a Sankey and a map per period, 6 segment drill-downs of the first
-    period: 5 + 6 + 6 = 17) are exactly chart_files of its periods in PNG."""
+    report's files are the report modules' constants, the Sankey's segments the charts'
+    (the charts' file names: test_overwrite_refuses_a_results_folder_holding_the_users_own_files,
+    which draws them)."""
     from chainopt.report import charts, deck, excel, html
-    from chainopt.report.static import write_static
-    from chainopt.results import REPORT_FILES, SANKEY_SEGMENTS, chart_files
+    from chainopt.results import REPORT_FILES, SANKEY_SEGMENTS
 
     assert {excel.RESULTS_WORKBOOK, html.REPORT_FILE, deck.DECK_FILE,
             deck.PREVIEW_FILE} == REPORT_FILES
     assert charts.SEGMENTS == SANKEY_SEGMENTS
-    res = api.run("small_chain", save=False)
-    written = {p.name for p in write_static(res.tables, res.manifest, tmp_path, "png")}
-    png = {n for n in chart_files(res.manifest["periods"]) if n.endswith(".png")}
-    assert len(written) == 17 and written == png
 
 
 def test_overwrite_keeps_a_users_own_report_png(tmp_path):
@@ -425,14 +443,15 @@ def test_an_unwritable_output_folder_says_how_to_choose_another(tmp_path, monkey
 
 # -- a user's own files in a sweep, comparison or sensitivity folder (review s26 safety F4)
 
-def test_overwrite_refuses_a_sensitivity_folder_holding_the_users_own_files(tmp_path):
+def test_overwrite_refuses_a_sensitivity_folder_holding_the_users_own_files(
+        tmp_path, sensitivity_folder):
     """``sensitivity --overwrite`` deleted a ``board_memo.docx`` saved beside the tornado
     without a word (exit 0). Now it is refused before solving, as a results folder is,
     naming the file, which stays; once it is moved out the folder is replaced."""
     args = ["sensitivity", PORT, "--project", "far_east_port", "--drivers", "capex",
             "--out", tmp_path, "--overwrite"]
-    cli(*args, code=0)
     folder = tmp_path / SENS
+    shutil.copytree(sensitivity_folder, folder)  # a sensitivity written there before
     (folder / "board_memo.docx").write_text("mine\n")
     _code, text = cli(*args, code=1)
     assert (f"{folder}: holds files chainopt did not write (board_memo.docx): --overwrite "

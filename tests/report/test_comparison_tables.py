@@ -10,6 +10,7 @@ through :func:`chainopt.report.compare.read_tables`.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,26 @@ def _compare(tmp_path: Path, name: str) -> Path:
     return Path(folder)
 
 
-def test_a_scenario_named_true_stays_text_in_tables_and_report(tmp_path):
-    folder = _compare(tmp_path, "true")
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """:func:`_compare` of each name made once: ``compared(tmp_path, name)`` copies it
+    into ``tmp_path``, as ``_compare(tmp_path, name)`` leaves it, and returns its folder
+    (the tests edit their copy)."""
+    made: dict[str, tuple[Path, Path]] = {}
+
+    def copy(tmp_path: Path, name: str) -> Path:
+        if name not in made:
+            tmp = tmp_path_factory.mktemp(name)
+            made[name] = (tmp, _compare(tmp, name))
+        tmp, folder = made[name]
+        shutil.copytree(tmp, tmp_path, dirs_exist_ok=True)
+        return tmp_path / folder.relative_to(tmp)
+
+    return copy
+
+
+def test_a_scenario_named_true_stays_text_in_tables_and_report(tmp_path, compared):
+    folder = compared(tmp_path, "true")
     recorded = json.loads((folder / TEXT_FILE).read_text())["text_columns"]
     assert "scenario" in recorded["economics"] and "effect" in recorded["economics"]
     eco = read_tables(folder)["economics"]
@@ -64,20 +83,20 @@ def test_empty_tables_and_old_folders_still_read(tmp_path):
     assert old["objective"].equals(tables["objective"])
 
 
-def test_links_in_a_comparison_folder_are_not_read(tmp_path):
+def test_links_in_a_comparison_folder_are_not_read(tmp_path, compared):
     """A table that is a link to a file elsewhere is skipped, not followed."""
-    folder = _compare(tmp_path, "port")
+    folder = compared(tmp_path, "port")
     outside = tmp_path / "secret.csv"
     outside.write_text("secret,value\nkey,1\n")
     (folder / "planted.csv").symlink_to(outside)
     assert "planted" not in read_tables(folder)
 
 
-def test_a_comparison_table_cut_or_edited_is_refused(tmp_path):
+def test_a_comparison_table_cut_or_edited_is_refused(tmp_path, compared):
     """text_columns.json records each table's rows and SHA-256: a table cut mid-row, or
     a number edited, is refused naming the file (it was read and reported with exit 0:
     a cut economics.csv lost its last project without a word)."""
-    folder = _compare(tmp_path, "port")
+    folder = compared(tmp_path, "port")
     recorded = json.loads((folder / TEXT_FILE).read_text())
     eco = recorded["table_files"]["economics"]
     assert eco["file"] == "economics.csv" and eco["rows"] == 1
@@ -98,10 +117,10 @@ def test_a_comparison_table_cut_or_edited_is_refused(tmp_path):
     assert read_tables(folder)["economics"]["effect"].tolist() == ["far_east_port"]
 
 
-def test_a_folder_with_the_older_record_reads_its_text_columns(tmp_path):
+def test_a_folder_with_the_older_record_reads_its_text_columns(tmp_path, compared):
     """Folders written before the checksums recorded only the text columns, one list per
     table: they are read as before (a scenario named true stays text)."""
-    folder = _compare(tmp_path, "true")
+    folder = compared(tmp_path, "true")
     recorded = json.loads((folder / TEXT_FILE).read_text())
     (folder / TEXT_FILE).write_text(json.dumps(recorded["text_columns"]))
     (folder / "projects_built.csv").unlink()  # (written only beside checksums)

@@ -411,17 +411,24 @@ def test_near_misses_leave_out_units_without_capacity():
     assert "mode m3 of unit c: unused in p1, though as good as the modes in use" in text
 
 
-def test_deck_and_workbook_of_a_comparison(port_compare):
+@pytest.fixture(scope="module")
+def port_report(port_compare):
+    """port_compare's report with its deck (report --pptx), written once: the deck's
+    test reads it, the browser's opens it."""
+    from chainopt.report.html import write_report
+
+    _sections, _names, folder = port_compare
+    return folder, write_report(folder, pptx=True)
+
+
+def test_deck_and_workbook_of_a_comparison(port_report):
     """report --pptx: title, key figures, the project table (the port's NPV as in
     economics.csv), one slide per one-pager; comparison.xlsx has the same project table
     first."""
     from openpyxl import load_workbook
     from pptx import Presentation
 
-    from chainopt.report.html import write_report
-
-    _sections, _names, folder = port_compare
-    paths = write_report(folder, pptx=True)
+    folder, paths = port_report
     deck_path = folder / "report.pptx"
     assert deck_path in paths and (folder / "report-deck.html") in paths
     prs = Presentation(str(deck_path))
@@ -591,10 +598,13 @@ def default_report(tmp_path_factory):
 
 def test_default_report_data_part_under_1_mb(default_report):
     """Report size: plotly.js is embedded once (about 4.8 MB); the rest — styles, tables
-    and the figure data of every chart — stays below 1 MB."""
+    and the figure data of every chart — stays below 1 MB; the whole report below 6 MB
+    (test_report's check of the default case's report, which solved and wrote the same
+    report again)."""
     from plotly.offline import get_plotlyjs
 
     folder, paths = default_report
+    assert paths[0].stat().st_size < 6_000_000  # ~4.8 MB of it is plotly.js
     html = paths[0].read_bytes()
     js = get_plotlyjs().encode()
     assert html.count(js[:2000]) == 1  # plotly.js once
@@ -638,17 +648,14 @@ def _requests(net_log: Path) -> set[str]:
 
 @pytest.mark.skipif(__import__("shutil").which("chromium") is None,
                     reason="Debian's chromium is not installed (apt-get install -y chromium)")
-def test_reports_and_deck_preview_in_headless_chromium(default_report, port_compare,
+def test_reports_and_deck_preview_in_headless_chromium(default_report, port_report,
                                                        tmp_path):
     """Each report and deck preview renders without console errors or network requests;
     screenshots of the one-pager, the Sankey (overview and petrochemicals drill-down), the
     map and the deck go to tests/artifacts/. One browser start per screenshot, which also
     dumps the page and logs its requests, and one for the run's deck, not shown."""
-    from chainopt.report.html import write_report
-
     folder, _paths = default_report
-    _s, _n, cmp_folder = port_compare
-    write_report(cmp_folder, pptx=True)
+    cmp_folder, _cmp_paths = port_report
     ARTIFACTS.mkdir(exist_ok=True)
     views = {"sankey_overview": (folder / "report.html", "#only=sankey", "1400,1000"),
              "sankey_petrochemicals": (folder / "report.html",
