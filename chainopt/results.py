@@ -83,6 +83,15 @@ NOISE = 1e-10
 # only legal names such as ``true`` or ``inf`` would come back as booleans or floats.
 TEXT_COLUMNS = "text_columns"
 TEXT_STORAGE = "text_storage"  # how the run kept its text: chainopt.case.storage
+
+
+def recorded_storage(manifest: dict) -> Storage | None:
+    """How a run kept its text (its manifest's :data:`TEXT_STORAGE`), None if it says
+    nothing chainopt knows (pandas' own setting then)."""
+    storage = manifest.get(TEXT_STORAGE)
+    return storage if storage in get_args(Storage) else None
+
+
 # manifest key: each table's file, its row count and the SHA-256 of its bytes, hashed as
 # they are written. Every reader checks them, so a table cut short (a copy interrupted, a
 # full disk) or edited by hand is a damaged folder, never read as a smaller answer.
@@ -341,8 +350,7 @@ class Results:
         else:
             paths = {name: folder / entry["file"] for name, entry in files.items()}
         tables = {}
-        storage = manifest.get(TEXT_STORAGE)  # the text kept as the run kept it
-        with text_storage(storage if storage in get_args(Storage) else None):
+        with text_storage(recorded_storage(manifest)):  # the text kept as the run kept it
             for name, p in sorted(paths.items()):
                 entry = files.get(name) if files is not None else None
                 if entry is not None and not (p.exists() or p.is_symlink()):

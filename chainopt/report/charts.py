@@ -1505,6 +1505,9 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
     ov = _hub_split(df)
     if len(ov):
         views["overview"] = _overview_graph(ov[ov["w"] > TOL])
+    # each hub's total in- and outflow: the same for every segment, found once
+    tot_in = df[df["dst_kind"] == "commodity"].groupby("dst")["w"].sum()
+    tot_out = df[df["src_kind"] == "commodity"].groupby("src")["w"].sum()
     for s in SEGMENTS:
         mine = df[(df["src_seg"] == s) | (df["dst_seg"] == s)]
         if mine.empty:
@@ -1515,8 +1518,6 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
         # hub's throughput that the segment takes or gives: a hub's inflow from others
         # x (its outflow into the segment / its outflow), its outflow to others x (its
         # inflow from the segment / its inflow)
-        tot_in = df[df["dst_kind"] == "commodity"].groupby("dst")["w"].sum()
-        tot_out = df[df["src_kind"] == "commodity"].groupby("src")["w"].sum()
         seg_in = df[(df["src_kind"] == "commodity") & (df["dst_seg"] == s)].groupby(
             "src")["w"].sum()
         seg_out = df[(df["dst_kind"] == "commodity") & (df["src_seg"] == s)].groupby(

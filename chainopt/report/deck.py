@@ -273,10 +273,12 @@ def _plt():
     return plt
 
 
-def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None = None
-                 ) -> Path:
+def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None = None,
+                 drawn: Sequence[Path] = ()) -> Path:
     """The deck of a ``chainopt compare`` folder; ``warn`` is told of each picture left
-    out (a damaged ``tornado.png`` or ``projects_mc.png`` beside it)."""
+    out (a damaged ``tornado.png`` or ``projects_mc.png`` beside it). ``drawn``: PNGs of
+    the comparison's charts already written (``report --png --pptx``), taken as they
+    are; only the charts the deck shows and ``drawn`` lacks are drawn."""
     tables = cmp.read_tables(folder)
     deck = _Deck(warn)
     obj = tables.get("objective")
@@ -336,13 +338,17 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
                     or not _same_inputs(mc.parent / "sweep.json", run, inputs, warn)):
                 continue
             deck.picture(f"Monte Carlo: {run}", mc)
-        wanted = {"report-objective-delta": "Objective and its parts: change against the base",
-                  "report-project_cashflows": "Incremental cash flows of the projects by year",
-                  "report-cashflow": cmp.CASHFLOW_TITLE}
-        for png in sorted(write_compare_static(folder, Path(tmp), "png"),
-                          key=lambda p: list(wanted).index(p.stem) if p.stem in wanted else 9):
-            if png.stem in wanted:
-                deck.picture(wanted[png.stem], png)
+        wanted = {"objective-delta": "Objective and its parts: change against the base",
+                  "project_cashflows": "Incremental cash flows of the projects by year",
+                  "cashflow": cmp.CASHFLOW_TITLE}
+        have = {p.name: p for p in drawn}
+        missing = {k for k in wanted if f"report-{k}.png" not in have}
+        new = {p.name: p for p in write_compare_static(folder, Path(tmp), "png",
+                                                       only=missing)} if missing else {}
+        for k, title in wanted.items():
+            chart = have.get(f"report-{k}.png") or new.get(f"report-{k}.png")
+            if chart is not None:
+                deck.picture(title, chart)
         return deck.save(path)
 
 

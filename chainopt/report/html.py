@@ -25,6 +25,7 @@ from chainopt.atomic import KINDS, is_chainopt_folder, read_json, write_staged, 
 from chainopt.case.digest import same_inputs
 from chainopt.case.scenario import load_source, recorded_source
 from chainopt.case.schema import Case
+from chainopt.case.storage import text_storage
 from chainopt.errors import InputError, Problem
 from chainopt.report import charts, compare, deck, economics, numbers, onepager
 from chainopt.report.charts import esc
@@ -39,7 +40,14 @@ from chainopt.report.compare import (
 )
 from chainopt.report.folders import a_file, missing_run, not_a_run
 from chainopt.report.static import write_compare_static, write_static
-from chainopt.results import MANIFEST, READ_FAULTS, RERUN, Results, variant_of
+from chainopt.results import (
+    MANIFEST,
+    READ_FAULTS,
+    RERUN,
+    Results,
+    recorded_storage,
+    variant_of,
+)
 from chainopt.textfile import MAX_JSON_BYTES
 
 REPORT_FILE = "report.html"
@@ -779,7 +787,10 @@ def write_report(folder: str | Path, out: str | Path | None = None,
                 made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             return kept(made)
 
-        return write_staged(html_path.parent, run_files)
+        # the report's own text as the run kept its (Arrow strings, where the run kept
+        # Python's, were a third of a default-case report's pandas work)
+        with text_storage(recorded_storage(res.manifest)):
+            return write_staged(html_path.parent, run_files)
     marker = folder / COMPARISON_MD  # what chainopt compare writes first in it
     if not (marker.is_file() and KINDS["comparison"][1](marker)):
         raise _neither(folder)
@@ -788,7 +799,8 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         for fmt in static:
             made += write_compare_static(folder, stage, fmt)
         if pptx:
-            made.append(deck.compare_deck(folder, stage / deck.DECK_FILE, warn))
+            made.append(deck.compare_deck(folder, stage / deck.DECK_FILE, warn,
+                                          drawn=[p for p in made if p.suffix == ".png"]))
             made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             made.append(deck.workbook(folder, stage / deck.WORKBOOK_FILE))
         return kept(made)

@@ -279,8 +279,13 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
     labels = charts.run_period_labels(manifest)
-    figs: list[tuple[str, Any]] = []
+    written: list[Path] = []
     label, unit = charts.MEASURES[measure]
+
+    def add(key: str, fig: Any) -> None:
+        """Save and close each chart as soon as it is drawn (20 figures of up to 16 x 9
+        in held to the end made a default-case --png peak at 427 MiB, 192 without)."""
+        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None))
 
     def want(key: str) -> bool:
         return only is None or key in only
@@ -291,21 +296,21 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
             note = " ".join(t for t in (charts.MEASURE_NOTES.get(measure, ""), charts.sankey_note(
                 measure, assumed, gone, share)) if t)
             if want(f"sankey-{p}"):
-                figs.append((f"sankey-{p}", _sankey(
+                add(f"sankey-{p}", _sankey(
                     plt, views.get("overview", charts.SankeyData()),
                     f"Value chain by segment, period {labels.get(p, p)} ({label}, {unit})",
-                    note, unit)))
+                    note, unit))
             if i == 0 and only is None:
                 for seg, d in views.items():
                     if seg != "overview":
-                        figs.append((f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
+                        add(f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
                             plt, d, f"{seg}, period {labels.get(p, p)} ({label}, {unit})",
-                            note, unit)))
+                            note, unit))
         if want(f"map-{p}"):
-            figs.append((f"map-{p}", _map(plt, tables, p, labels.get(p))))
+            add(f"map-{p}", _map(plt, tables, p, labels.get(p)))
     for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
         if want(key):
-            figs.append((key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked)))
+            add(key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked))
     b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
     if len(b):
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
@@ -315,10 +320,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
         ax.set_title(_txt(charts.BINDING_TITLE))
         ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
         charts.tight(fig)
-        figs.append(("binding", fig))
-    written = []
-    for key, fig in figs:
-        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None))
+        add("binding", fig)
     return written
 
 
@@ -390,17 +392,24 @@ def mark_not_compared(ax, at: list[float], horizontal: bool, values: object) -> 
                     rotation=0 if horizontal else 90)
 
 
-def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") -> list[Path]:
+def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
+                         only: set[str] | None = None) -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
     run and the largest changes (Δ) of each table, as in the HTML report; each period
     named with the years of the series the chart's legend shows
     (:meth:`charts.PeriodYears.labels`: ``p2026 (2026-30; proposal_nakhodka_methanol_urea:
     2026-28)``), a table by period's changes in time order (:func:`charts.top_deltas`), a
     value not compared (blank) marked (:func:`mark_not_compared`), a run in one colour in
-    every chart (:func:`charts.series_colours` among the runs)."""
+    every chart (:func:`charts.series_colours` among the runs). ``only``: the charts to
+    draw, by file name without ``report-`` and the suffix (``objective-delta``; the
+    one-pagers none of them): a deck's three were drawn with every other chart, which it
+    threw away."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
     written = []
+
+    def wanted(key: str) -> bool:
+        return only is None or key in only
 
     def save(fig, key: str) -> None:
         charts.tight(fig)
@@ -409,7 +418,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
     tables = read_tables(folder)
     years = period_years(folder)
     runs = compared_runs(tables)  # a run's colour: the same in every chart
-    for i, page in enumerate(onepager.pages(tables, years)):
+    for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
         fig = onepager.static_figure(page, plt)
         written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
                                    fmt, 110 if fmt == "png" else None))
@@ -419,13 +428,13 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
         keys, values, delta = charts.compare_columns(df)
         low = [str(c).lower() for c in df.columns]
         if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
-            fig = _cashflow_chart(plt, df, runs)
+            fig = _cashflow_chart(plt, df, runs) if wanted(stem) else None
             if fig is not None:
                 save(fig, stem)
             continue
         title = TITLES.get(stem, stem.replace("_", " "))
         if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
-                and len(df) <= 40:
+                and len(df) <= 40 and wanted(stem):
             fig, ax = plt.subplots(figsize=(10, 5))
             x = np.arange(len(df))
             width = 0.8 / len(values)
@@ -450,7 +459,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png") 
                 ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
             legend_outside(ax, fontsize=8)
             save(fig, stem)
-        d = charts.top_deltas(df)
+        d = charts.top_deltas(df) if wanted(f"{stem}-delta") else df.iloc[:0]
         if len(d) and stem not in NO_DELTA_CHART:
             # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
             fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(

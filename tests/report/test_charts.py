@@ -217,11 +217,24 @@ def test_cashflow_by_period_is_named_a_margin_after_annuities(tmp_path, monkeypa
     pytest.importorskip("pptx")
     from pptx import Presentation
 
+    drawn = sorted(tmp_path.glob("report-*.png"))  # every chart, as report --png writes them
+    titles.clear()
     path = deck.compare_deck(folder, tmp_path / "report.pptx")
     slides = [s.shapes.title.text for s in Presentation(str(path)).slides
               if s.shapes.title is not None]
     assert any(t.startswith(MARGIN) for t in slides), slides
     assert not any("Net cash flow" in t for t in slides)
+    # review verbs F1: the deck drew every chart of the comparison and kept three; it
+    # draws those three alone, and with report --png none (it takes --png's files)
+    assert {k for k in titles if not k.endswith(" bars")} == {"objective-delta", "cashflow"}
+    titles.clear()
+    again = deck.compare_deck(folder, tmp_path / "again.pptx", drawn=drawn)
+    assert titles == {}
+    pictures = [[sh.image.blob for sh in slide.shapes if sh.shape_type == 13]
+                for slide in Presentation(str(again)).slides]
+    by_name = {p.stem: p.read_bytes() for p in drawn}
+    for key in ("objective-delta", "cashflow"):
+        assert [by_name[f"report-{key}"]] in pictures, key
 
 
 def test_new_capacity_shows_what_projects_bring(tmp_path):
