@@ -391,10 +391,12 @@ def validate(case: CaseArg = None) -> None:
     t = c.tables
     scen = api.scenario_name(c)  # a scenario is named, then the case it changes
     what = (f"scenario '{escape(scen)}' (on case '{c.name}')" if scen else f"case '{c.name}'")
-    console.print(f"[green]ok[/]: {what} is valid: {len(t['sites'])} sites, "
-                  f"{len(t['commodities'])} commodities, {len(t['units'])} units, "
-                  f"{len(t['modes'])} modes, {len(t['links'])} links, "
-                  f"{len(c.meta.periods)} periods", soft_wrap=True)
+    counts = [(len(t["sites"]), "site", "sites"),
+              (len(t["commodities"]), "commodity", "commodities"),
+              (len(t["units"]), "unit", "units"), (len(t["modes"]), "mode", "modes"),
+              (len(t["links"]), "link", "links"), (len(c.meta.periods), "period", "periods")]
+    console.print(f"[green]ok[/]: {what} is valid: " + ", ".join(
+        f"{n} {one if n == 1 else many}" for n, one, many in counts), soft_wrap=True)
     if c.raw.scenario_chain:
         from chainopt.case.scenario import chain_text  # lazy: start-up
 

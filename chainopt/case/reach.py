@@ -272,6 +272,19 @@ _IDLE = {
                          "that uses it" + _CHECK),
     ("supplies", False): ("{c} can go from {s} only to modes that can never run, so nothing "
                           "is ever bought from {this}"),
+    # a market with a demand floor above 0 in some period (review infeas F3: it read
+    # "nothing is ever sold at this market", and validate said the case was valid)
+    ("floor_hard", True): f"{_NO_SOURCE}, so the demand floor of {{this}} can never be met: "
+                          f"the case is infeasible (demand_floors: hard); {_ADD_SOURCE}"
+                          f"{_CHECK}",
+    ("floor_hard", False): f"{_ONLY_BLOCKED}, so the demand floor of {{this}} can never be "
+                           "met: the case is infeasible (demand_floors: hard)",
+    ("floor_soft", True): f"{_NO_SOURCE}, so nothing is ever sold at {{this}} and its demand "
+                          "floor is never met: the objective pays the shortfall penalty on "
+                          f"all of it; {_ADD_SOURCE}{_CHECK}",
+    ("floor_soft", False): f"{_ONLY_BLOCKED}, so nothing is ever sold at {{this}} and its "
+                           "demand floor is never met: the objective pays the shortfall "
+                           "penalty on all of it",
     ("demand", True): f"{_NO_SOURCE}, so {{this}} can never be met: the case is infeasible; "
                       f"{_ADD_SOURCE}{_CHECK}",
     ("demand", False): f"{_ONLY_BLOCKED}, so {{this}} can never be met: the case is infeasible",
@@ -313,12 +326,27 @@ def warnings(case: Case, rch: Reach | None = None) -> list[str]:
             rows=("row", ", ".join), n=("row", "size"))
         g = g.sort_values("root", ascending=False, kind="stable")
         top = g.head(MAX_WARNINGS)
+        kind = {(s, c): f"floor_{case.meta.demand_floors}" for s, c in _floored(case)} \
+            if name == "markets" else {}
         out += _capped([f"{name}.csv row{'s' if n > 1 else ''} {rows}: "
-                        + _IDLE[(name, bool(root))].format(c=c, s=s, this=_THIS[name][n > 1])
+                        + _IDLE[(kind.get((str(s), str(c)), name), bool(root))].format(
+                            c=c, s=s, this=_THIS[name][n > 1])
                         for s, c, root, rows, n in zip(top["site"], top["commodity"],
                                                        top["root"], top["rows"], top["n"],
                                                        strict=True)],
                        len(g), _MORE[name])
+    return out
+
+
+def _floored(case: Case) -> set[tuple[str, str]]:
+    """The (site, commodity) of each market with a demand floor above 0 in some period
+    (markets.csv or markets_by_period.csv, column min_k_per_yr)."""
+    out: set[tuple[str, str]] = set()
+    for f in (case.tables["markets"], case.by_period.get("markets")):
+        if f is not None and "min_k_per_yr" in f:
+            on = pd.to_numeric(f["min_k_per_yr"], errors="coerce").fillna(0.0) > 0
+            out |= set(zip(f.loc[on, "site"].astype(str), f.loc[on, "commodity"].astype(str),
+                           strict=True))
     return out
 
 

@@ -162,6 +162,37 @@ def test_a_hard_demand_nothing_can_meet_is_said_by_validate(tmp_path):
                               ).exit_code == 3
 
 
+@pytest.mark.parametrize("floors", ["hard", "soft"])
+def test_a_market_floor_nothing_can_meet_is_said_as_a_hard_demand_is(tmp_path, floors):
+    """Review infeas F3: the market at far with a floor of 10 kt/yr (markets.csv row 3),
+    which nothing can bring, read "nothing is ever sold at this market", and validate
+    said "ok: ... valid". Under hard floors it is a hard demand like demand.csv's: the
+    case is infeasible (run: exit 3). Under soft floors it says the shortfall penalty is
+    paid on all of it: 10 kt/yr x 1,000 USD/t = 10 MUSD in the one year (rate 0), the
+    plan selling at plant: 10 x (400 - 100) / 1000 - 10 = -7 MUSD. The count reads
+    "1 unit, 1 mode" (it said "1 units")."""
+    folder = _two_sites(tmp_path, markets="site,commodity,price_usd_per_unit,min_k_per_yr\n"
+                                          "plant,product,400,\nfar,product,500,10")
+    doc = (folder / "case.yaml").read_text()
+    (folder / "case.yaml").write_text(doc + f"demand_floors: {floors}\n"
+                                      "shortfall_penalty_usd_per_unit: 1000\n")
+    out = CliRunner().invoke(app, ["validate", str(folder)], terminal_width=2000)
+    assert out.exit_code == 0, out.output
+    assert "2 sites, 2 commodities, 1 unit, 1 mode, 0 links, 1 period" in out.output
+    said = ("warning: markets.csv row 3: nothing can ever bring product to far (no supply "
+            "there, no mode there makes it, no link carries it there), so ")
+    said += ("the demand floor of this market can never be met: the case is infeasible "
+             "(demand_floors: hard)" if floors == "hard" else
+             "nothing is ever sold at this market and its demand floor is never met: the "
+             "objective pays the shortfall penalty on all of it")
+    assert said in out.output, out.output
+    if floors == "hard":
+        assert CliRunner().invoke(app, ["run", str(folder), "--out", str(tmp_path / "r")]
+                                  ).exit_code == 3
+    else:
+        assert api.run(folder, save=False).manifest["objective"] == pytest.approx(-7.0)
+
+
 def test_a_switched_off_project_idles_no_market_but_a_mode_it_stops_is_said(tmp_path):
     """Unit u at plant makes 0.9 t of product and 0.1 t of tar per t; only unit v of project
     upgrade (switched off) takes the tar, making oil sold at plant. With the project off
