@@ -1082,10 +1082,19 @@ def shortfall_note(results) -> str:
                                            "value"].tolist()
     penalty = (f" of {musd(-paid[0])} MUSD (NPV, kpis.csv npv_shortfall_penalty)"
                if paid else "")
+    # the folder and the source as given again on this machine (review infeas F5: it said
+    # "raise supply or capacity" where an emission cap held them, and CASE literally)
+    from chainopt.case.scenario import typed  # lazy: start-up
+
+    folder, source = results.manifest.get("results_dir"), results.manifest.get("source")
+    binds = (f"`chainopt explain {shell_word(str(folder))}` names what holds them (a supply, "
+             "a capacity, a cap)" if isinstance(folder, str) else
+             "`chainopt explain` of the results folder names what holds them")
+    case = shell_word(typed(source)) if isinstance(source, str) and source else "CASE"
     return (f"{n} demand floor{'s' if n > 1 else ''} not met ({text}; sales.csv, column "
-            f"shortfall_k_per_yr): the objective pays their penalty{penalty}. Raise supply or "
-            "capacity, lower the floors, or set demand_floors: hard and run `chainopt "
-            "explain CASE --elastic` to see what would meet them")
+            f"shortfall_k_per_yr): the objective pays their penalty{penalty}. {binds}; or set "
+            f"demand_floors: hard and run `chainopt explain {case} --elastic` for the "
+            "smallest change that meets them")
 
 
 def _with_progress(n: int, call):

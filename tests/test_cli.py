@@ -373,9 +373,10 @@ def test_show_source_keys_read_as_written_and_a_key_matching_nothing_is_refused(
 
 def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> None:
     """A soft floor of 20 with 2 to sell: the run warns, names the floor and says what to
-    do; a batch run (two sources) warned nothing, and one floor read "1 demand floors".
-    The penalty the objective pays is stated (it gave no number): 18 k t short x the
-    default 10,000 USD/t = 180 MUSD in the one-year period p1 of the base year."""
+    do (explain of the results folder, and of the case with --elastic); a batch run (two
+    sources) warned nothing, and one floor read "1 demand floors". The penalty the
+    objective pays is stated (it gave no number): 18 k t short x the default 10,000
+    USD/t = 180 MUSD in the one-year period p1 of the base year."""
     from tests.toycase import write_case
 
     tables = {"commodities": "commodity,unit,kind\ncrude,t,raw", "sites": "site\na",
@@ -387,7 +388,12 @@ def test_unmet_floors_are_warned_in_single_and_batch_runs(tmp_path: Path) -> Non
     assert result.exit_code == 0, text
     assert ("warning: 1 demand floor not met (crude at a in p1 short by 18 k t/yr; sales.csv"
             in text), text
-    assert "explain CASE --elastic" in text
+    # the folder and the source named (review infeas F5: `explain CASE`, and "raise
+    # supply or capacity" where any limit may hold them)
+    said = " ".join(text.split())
+    assert (f"`chainopt explain {tmp_path / 'out' / 'one'}` names what holds them (a supply, "
+            f"a capacity, a cap); or set demand_floors: hard and run `chainopt explain {one} "
+            "--elastic` for the smallest change that meets them") in said, text
     assert "pays their penalty of 180.0 MUSD (NPV, kpis.csv npv_shortfall_penalty)" in text
     result, text = invoke("run", one, two, "--out", tmp_path / "batch")
     assert result.exit_code == 0, text
