@@ -783,15 +783,26 @@ def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,
     cf: dict[str, Any] = {"projects": against,
                           "not_built": [j for j in mine if j not in built], "inputs": None,
                           "terms": parties.Terms.from_case(case), "case": case}
-    for j in mine:
-        if j in built:
-            against[j] = _counterfactual(without_projects(case, [j]), n, [j], options)
-    rest = without_projects(case, mine)
+    solved: dict[str, Results] = {}  # by input hash: a case is solved once
+
+    def once(c: Case, off: list[str]) -> Results:
+        key = case_hash(c)
+        if key not in solved:
+            solved[key] = _counterfactual(c, n, off, options)
+        return solved[key]
+
+    alone = {j: without_projects(case, [j]) for j in mine if j in built}
+    for j, c in alone.items():
+        against[j] = once(c, [j])
+    # one project: the scenario without it is the scenario without all its projects (a
+    # scenario switching on mp2 and splitting a period solved that case twice)
+    rest = alone[mine[0]] if len(mine) == 1 and mine[0] in alone else \
+        without_projects(case, mine)
     if case_hash(rest) != base.manifest.get("input_hash"):
         if base_plan is None:  # read once, for the first scenario that needs it
             base_plan = _plan_hash_of(base, base_name)
         if _plan_hash(rest) != base_plan:
-            cf["inputs"] = _counterfactual(rest, n, mine, options)
+            cf["inputs"] = once(rest, mine)
     return cf, base_plan
 
 

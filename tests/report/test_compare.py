@@ -783,3 +783,40 @@ def test_a_build_in_a_period_another_run_splits_off_is_compared_against_0():
     assert out.loc[("port", "p2029"), "Δ split"] == 800.0
     assert np.isnan(out.loc[("port", "p2036"), "base"])
     assert np.isnan(out.loc[("port", "p2036"), "Δ split"])
+
+
+def test_a_scenario_of_one_project_and_other_changes_solves_its_counterfactual_once(
+        tmp_path, monkeypatch):
+    """Review verbs F2: small_port_expansion with HDPE's prices 10 % higher changes
+    prices and may build one project, the port. Its project's counterfactual (the
+    scenario without the port) and its inputs' (the scenario without all its projects,
+    the port alone) are one case: it was solved twice. Solved once, and the two effects
+    add up as by hand to the scenario's change: port = objective - objective without
+    it, inputs = objective without it - base (each against the same solve); the values
+    are those of the scenario without the port run apart (state: off)."""
+    scen = tmp_path / "port_prices.yaml"
+    scen.write_text(f"base: {SCEN / 'small_port_expansion.yaml'}\nchanges:\n"
+                    "  - table: markets\n    where: {commodity: hdpe}\n"
+                    "    scale: {price_usd_per_unit: 1.1}\n")
+    off = tmp_path / "port_prices_off.yaml"
+    off.write_text(f"base: {scen}\nchanges:\n  - project: far_east_port\n    state: 'off'\n")
+    calls = []
+    real = api._counterfactual
+
+    def counted(case, name, projects, options):
+        calls.append(list(projects))
+        return real(case, name, projects, options)
+
+    monkeypatch.setattr(api, "_counterfactual", counted)
+    sections, _outcomes, _folder = api.compare(["small_chain", str(scen)], out=tmp_path,
+                                               jobs=1)
+    assert calls == [["far_east_port"]]
+    econ = sections["economics"].set_index("effect")
+    base = api.run("small_chain", save=False).manifest["objective"]
+    with_port = api.run(str(scen), save=False).manifest["objective"]
+    without = api.run(str(off), save=False).manifest["objective"]
+    assert econ.loc["far_east_port", "incremental NPV (MUSD)"] == pytest.approx(
+        with_port - without, abs=1e-6)
+    inputs = econ.drop(index="far_east_port")
+    assert len(inputs) == 1 and inputs["incremental NPV (MUSD)"].iloc[0] == pytest.approx(
+        without - base, abs=1e-6)
