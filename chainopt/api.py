@@ -1721,9 +1721,11 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     if d.status == "infeasible":
         command = " ".join(["chainopt explain", *([str(target)] if target else []),
                             "--elastic"])
-        return [*ex.infeasible_lines(d.members, d.method, d.complete,
-                                     None if elastic else command),
-                *ex.elastic_lines(d.relaxations)]
+        # each "markets.csv row 2" where the user finds the row: by its key for a
+        # scenario, at its sheet and row for a workbook
+        return sc.located_warnings(case, [*ex.infeasible_lines(d.members, d.method, d.complete,
+                                                            None if elastic else command),
+                                       *ex.elastic_lines(d.relaxations)])
     if d.status == "unbounded":
         return ex.unbounded_lines(d.runaway)
     if d.status == "integer_infeasible":

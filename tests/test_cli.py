@@ -124,9 +124,13 @@ def test_an_infeasible_scenario_points_explain_at_the_scenario(tmp_path: Path) -
     assert f"Run `chainopt explain {scenario}`" in text, text
     result, text = invoke("explain", scenario)
     assert result.exit_code == 0, text
-    assert "demand floor for hdpe at chn in p2026 (>= 1,400 k t/yr)" in text, text
+    # the floor set by the scenario, said by its key (no row of the effective case is a
+    # file's row); the cracker's row of small_chain's units.csv likewise
+    said = " ".join(text.split())
+    assert "demand floor for hdpe at chn in p2026 (>= 1,400 k t/yr, markets.csv row " \
+        "chn/hdpe/1)" in said, text
     assert ("capacity of unit tob_cracker in p2026 (<= 1,200 k t/yr x availability 0.9 = "
-            "1,080)") in text, text
+            "1,080, units.csv row tob_cracker)") in said, text
 
 
 def test_bad_method_is_a_usage_error(small_case_dir: Path, tmp_path: Path) -> None:

@@ -224,8 +224,9 @@ def test_infeasible_case_names_the_floor_and_the_capacity(tmp_path):
     assert sorted(main["family"]) == ["conversion.capacity_max", "market.demand_min"]
     lines = ex.infeasible_lines(d.members, d.method)
     text = "\n".join(lines)
-    assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in text
-    assert "capacity of unit cdu1 in p1 (<= 40 k t/yr)" in text  # t of crude, its unit
+    # each with the file and row stating it (review infeas F4): the one row of each
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr, markets.csv row 2)" in text
+    assert "capacity of unit cdu1 in p1 (<= 40 k t/yr, units.csv row 2)" in text  # t of crude
 
 
 def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_path):
@@ -262,7 +263,7 @@ def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_p
     d = diagnose.diagnose(build(load_case(blend), pyomo=False))
     text = "\n".join(ex.infeasible_lines(d.members, d.method))
     assert "octane minimum of blend mix in p1 (>= 99, specs.csv)" in text
-    assert "demand floor for petrol at plant in p1 (>= 5 k t/yr)" in text
+    assert "demand floor for petrol at plant in p1 (>= 5 k t/yr, markets.csv row 2)" in text
 
 
 def test_explain_says_when_values_are_the_shortfall_penalty(tmp_path):
@@ -316,8 +317,8 @@ def test_elastic_relaxation_is_the_smallest(tmp_path):
     r = relax.iloc[0]
     assert r["family"] == "market.demand_min"
     assert (r["bound"], r["relaxed_to"], r["relaxation"]) == pytest.approx((50, 20, 30))
-    assert "lower the demand floor for light at mkt in p1 from 50 to 20 k t/yr (by 30)" in \
-        ex.elastic_lines(relax)[1]
+    assert ("lower the demand floor for light at mkt in p1 from 50 to 20 k t/yr (by 30; "
+            "markets.csv row 2)") in ex.elastic_lines(relax)[1]
 
 
 def test_unbounded_case_names_the_runaway_columns(tmp_path):
@@ -612,9 +613,11 @@ def test_tier_1_of_a_supply_with_further_tiers_is_named_tier_1(tmp_path):
     hard = _tier_case(tmp_path / "h", supplies, "site,commodity,price_usd_per_unit,"
                       "min_k_per_yr\na,crude,200,12", demand_floors="hard")
     text = api.explain(hard, elastic=True)
-    assert "  - supply limit of crude at a (tier 1) in p1 must stay <= 5 k t/yr" in text
+    # read as a row's limit reads, with its row (it was "must stay <= 5 k t/yr")
+    assert "  - supply limit of crude at a (tier 1) in p1 (<= 5 k t/yr, supplies.csv row 2)" \
+        in text
     assert ("  - raise the supply limit of crude at a (tier 1) in p1 from 5 to 7 k t/yr "
-            "(by 2)") in text
+            "(by 2; supplies.csv row 2)") in text
 
 
 def test_tier_1_of_a_market_with_further_tiers_is_named_and_a_single_tier_is_not(tmp_path):
@@ -812,7 +815,8 @@ def test_cli_infeasible_run_points_to_explain_which_names_the_conflict(tmp_path)
             in " ".join(done.output.split()))
     done = runner.invoke(app, ["explain", str(folder), "--elastic"])
     assert done.exit_code == 0, done.output
-    assert "demand floor for light at mkt in p1 (>= 50 k t/yr)" in done.output
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr, markets.csv row 2)" in \
+        " ".join(done.output.split())
     assert "from 50 to 20" in done.output
     assert "--elastic` for the smallest" not in " ".join(done.output.split())
 
@@ -1138,10 +1142,10 @@ def test_independent_conflicts_are_each_named(tmp_path):
          ("market.demand_min", "west")]]
     text = "\n".join(ex.infeasible_lines(d.members, d.method, d.complete))
     assert text.startswith("The case is infeasible: 2 conflicts")
-    for line in ("capacity of unit cdu_w in p1 (<= 40 k t/yr)",
-                 "demand floor for light at west in p1 (>= 50 k t/yr)",
-                 "capacity of unit cdu_e in p1 (<= 30 k t/yr)",
-                 "demand floor for light at east in p1 (>= 20 k t/yr)"):
+    for line in ("capacity of unit cdu_w in p1 (<= 40 k t/yr, units.csv row 2)",
+                 "demand floor for light at west in p1 (>= 50 k t/yr, markets.csv row 2)",
+                 "capacity of unit cdu_e in p1 (<= 30 k t/yr, units.csv row 3)",
+                 "demand floor for light at east in p1 (>= 20 k t/yr, markets.csv row 3)"):
         assert line in text
     assert "no other conflict is left" in text
     one, method, complete = diagnose.infeasible_subsets(build(load_case(folder), pyomo=False),
@@ -1412,7 +1416,8 @@ def test_elastic_says_when_nothing_it_may_relax_helps_and_which_way(tmp_path):
                  "loss_fraction\nab,a,b,crude,10,8,0.5",
         "demand": "site,commodity,amount_k_per_yr\nb,crude,10"}, objective="cost")
     text = "\n".join(api.explain(demand, elastic=True))
-    assert "lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6)" in text, text
+    assert ("lower the demand for crude at b in p1 from 10 to 4 k t/yr (by 6; demand.csv row "
+            "2)") in text, text
 
 
 def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tmp_path):
@@ -1445,10 +1450,10 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
         "constraint_terms": "constraint,term,quantity,coef,commodity\n"
                             "min_light,1,production,1,light"})
     text = "\n".join(api.explain(unit, elastic=True))
-    assert "capacity of unit cdu2 in p1 (at most the 10 k t/yr project renew brings)" in text, \
-        text
+    assert ("capacity of unit cdu2 in p1 (at most the 10 k t/yr project renew brings, "
+            "units.csv row 2)") in text, text
     assert ("raise the capacity of unit cdu2 in p1 by 20 k t/yr beyond the 10 k t/yr project "
-            "renew brings") in text, text
+            "renew brings (units.csv row 2)") in text, text
     assert "from 0" not in text and "<= 0" not in text
     link = write_case(tmp_path / "link", {
         "commodities": c, "sites": "site\nplant\nmkt",
@@ -1460,9 +1465,10 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
         "constraints": "constraint,sense,rhs\nmin_sales,>=,15",
         "constraint_terms": "constraint,term,quantity,coef,site\nmin_sales,1,sales,1,mkt"})
     text = "\n".join(api.explain(link, elastic=True))
-    assert "capacity of link pm in p1 (at most the 10 k t/yr project port brings)" in text, text
+    assert ("capacity of link pm in p1 (at most the 10 k t/yr project port brings, links.csv "
+            "row 2)") in text, text
     assert ("raise the capacity of link pm in p1 by 5 k t/yr beyond the 10 k t/yr project "
-            "port brings") in text, text
+            "port brings (links.csv row 2)") in text, text
     for f in ("units", "projects"):
         text = (unit / f"{f}.csv").read_text()
         (unit / f"{f}.csv").write_text(
@@ -1473,9 +1479,11 @@ def test_diagnosis_speaks_of_capacity_beyond_what_a_project_brings_or_retires(tm
             .replace("renew,1,forced,p1", "renew,1,forced,p1,cdu1"))
     text = "\n".join(api.explain(unit, elastic=True))
     assert ("capacity of unit cdu1 in p1 (at most 40 k t/yr less what project renew "
-            "retires)") in text, text
+            "retires, units.csv row 2)") in text, text
+    assert ("capacity of unit cdu2 in p1 (at most the 10 k t/yr project renew brings x "
+            "availability 0.5 = 5, units.csv row 3)") in text, text
     assert ("raise the capacity of unit cdu1 in p1 by 25 k t/yr beyond 40 k t/yr less what "
-            "project renew retires") in text, text
+            "project renew retires (units.csv row 2)") in text, text
 
 
 def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(tmp_path):
@@ -1497,9 +1505,10 @@ def test_diagnosis_speaks_of_the_capacity_in_units_csv_for_a_unit_that_retires(t
     text = "\n".join(api.explain(folder, elastic=True))
     # the 24 it holds said with the 40 (review infeas F1: the number alone read as no
     # conflict beside a minimum above what the row holds)
-    assert "capacity of unit u1 in p1 (<= 40 k t/yr x 0.6 of the period in service = 24)" \
-        in text, text
-    assert "raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10)" in text, text
+    assert ("capacity of unit u1 in p1 (<= 40 k t/yr x 0.6 of the period in service = 24, "
+            "units.csv row 2)") in text, text
+    assert ("raise the capacity of unit u1 in p1 from 40 to 50 k t/yr (by 10; units.csv row "
+            "2)") in text, text
 
 
 def test_a_capacity_row_shows_the_use_and_the_capacity_there_is(tmp_path):
@@ -2539,8 +2548,9 @@ def test_an_iis_says_a_quantity_that_cannot_be_negative_links_rather_than_relaxe
                    "plant,heavy,200,400"}, demand_floors="hard")
     lines = api.explain(case)
     relax = lines[1:lines.index("  linked through:")]
-    assert relax == ["  - capacity of unit cdu1 in p1 (<= 500 k t/yr)",
-                     "  - demand floor for heavy at plant in p1 (>= 400 k t/yr)"], lines
+    assert relax == ["  - capacity of unit cdu1 in p1 (<= 500 k t/yr, units.csv row 2)",
+                     "  - demand floor for heavy at plant in p1 (>= 400 k t/yr, markets.csv "
+                     "row 3)"], lines
     linked = lines[lines.index("  linked through:") + 1:]
     assert "    mode run_b of unit cdu1 in p1 cannot be negative" in linked
 
@@ -2691,8 +2701,35 @@ def test_a_conflict_states_what_availability_leaves_and_is_sought_on_the_rays_ro
 
     monkeypatch.setattr(infeasibility, "irreducible_iis", counted)
     text = "\n".join(api.explain(folder, elastic=True))
-    assert "capacity of unit cdu1 in p1 (<= 80 k t/yr x availability 0.9 = 72)" in text, text
-    assert "user constraint minrun in p1 (>= 80 k activity unit/yr)" in text, text
-    assert "raise the capacity of unit cdu1 in p1 from 80 to 88.89 k t/yr (by 8.89)" in text
+    assert ("capacity of unit cdu1 in p1 (<= 80 k t/yr x availability 0.9 = 72, units.csv row "
+            "2)") in text, text
+    assert ("user constraint minrun in p1 (>= 80 k activity unit/yr, constraints.csv row 2)"
+            in text), text
+    assert ("raise the capacity of unit cdu1 in p1 from 80 to 88.89 k t/yr (by 8.89; units.csv "
+            "row 2)") in text
     built = api.build_model(api.load_case(folder))
     assert built.num_rows > 100 and asked and max(asked) <= 5, (built.num_rows, asked)
+
+
+def test_a_conflict_names_the_row_of_a_table_by_period_where_it_sets_the_number(tmp_path):
+    """Review infeas F4: _infeasible's floor of 50 (markets.csv row 2) in p1 and 60 in
+    p2 from markets_by_period.csv row 2 (cdu1 makes at most 20 in each): each period's
+    conflict names the row that sets its floor; the capacity, not by period, units.csv
+    row 2 in both."""
+    folder = _infeasible(tmp_path)
+    doc = (folder / "case.yaml").read_text().replace(
+        "- length_yr: 1\n  period: p1\n  start_year: 2026\n",
+        "- length_yr: 1\n  period: p1\n  start_year: 2026\n"
+        "- length_yr: 1\n  period: p2\n  start_year: 2027\n")
+    assert "p2" in doc
+    (folder / "case.yaml").write_text(doc)
+    (folder / "markets_by_period.csv").write_text(
+        "site,commodity,period,min_k_per_yr\nmkt,light,p2,60\n")
+    text = " ".join(" ".join(api.explain(folder, elastic=True)).split())
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr, markets.csv row 2)" in text
+    assert ("demand floor for light at mkt in p2 (>= 60 k t/yr, markets_by_period.csv row 2)"
+            in text), text
+    assert text.count("capacity of unit cdu1 in p") == 2
+    assert text.count("(<= 40 k t/yr, units.csv row 2)") == 2
+    assert ("lower the demand floor for light at mkt in p2 from 60 to 20 k t/yr (by 40; "
+            "markets_by_period.csv row 2)") in text, text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import locate, quantity_unit, row_scale
+from chainopt.diagnose.names import locate, quantity_unit, row_scale, stated_in
 from chainopt.models.balance import COMMODITY
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
@@ -97,11 +97,26 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["brought_by"], loc["retired_by"], brings = (_project_terms(built, idx) if is_row
                                                     else ("", "", 0.0))
     loc["brings"] = brings / scale  # what the projects bring, as the input table states it
+    loc["stated_in"] = _stated_in(built, idx, is_row)
     loc["quantity_unit"] = _quantity_units(
         built, built.lp.row_families if is_row else built.lp.var_families, idx)
     if is_row:
         _spec_limits(built, loc, idx)
     return loc
+
+
+def _stated_in(built: BuiltModel, idx: np.ndarray, is_row: bool) -> np.ndarray:
+    """The file and row stating the bound of each row or column ``idx`` (its family's
+    ``source``: :func:`chainopt.diagnose.names.stated_in`), "" where none does."""
+    out = np.full(len(idx), "", dtype=object)
+    for fam in built.lp.row_families if is_row else built.lp.var_families:
+        sel = (idx >= fam.start) & (idx < fam.stop)
+        if not sel.any():
+            continue
+        part = ROWS[fam.label] if is_row else VARIABLES[fam.label].bound
+        if part is not None and part.source is not None:
+            out[sel] = stated_in(built, part.source, fam.keys.iloc[idx[sel] - fam.start])
+    return out
 
 
 def _quantity_units(built: BuiltModel, families: list, idx: np.ndarray) -> np.ndarray:

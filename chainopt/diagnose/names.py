@@ -177,6 +177,41 @@ def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarra
     return out
 
 
+def stated_in(built: BuiltModel, source: tuple[str, str] | None, keys: pd.DataFrame
+              ) -> np.ndarray:
+    """Where each element's bound is stated, its family's ``source`` (input table,
+    column): ``markets_by_period.csv row 2`` where the table by period has a row of the
+    element's key and period giving the column, else the table's first row of the key
+    (``markets.csv row 3``; a market's tiers, the first), as the case was read (a
+    scenario's and a workbook's are said where the user finds them:
+    :func:`chainopt.case.scenario.located_warnings`); "" where there is none (a row the
+    model adds)."""
+    out = np.full(len(keys), "", dtype=object)
+    base = built.case.tables.get(source[0]) if source else None
+    if source is None or base is None or not len(keys):
+        return out
+    table, column = source
+    on = [c for c in keys.columns if c != "period" and c in base.columns]
+    if not on:
+        return out
+    want = pd.DataFrame({c: as_text(keys[c].reset_index(drop=True)) for c in on})
+    want["_at"] = np.arange(len(keys))
+
+    def first_rows(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        have = pd.DataFrame({c: as_text(df[c]) for c in by}).assign(_row=df["_row"].to_numpy())
+        return have.drop_duplicates(by)  # (in file order: the first row of each key)
+
+    hit = want.merge(first_rows(base, on), on=on, how="inner")
+    out[hit["_at"].to_numpy()] = [f"{table}.csv row {r}" for r in hit["_row"]]
+    by = built.case.by_period.get(table)
+    if by is not None and "period" in keys and column in by and set(on) <= set(by.columns):
+        given = by[pd.to_numeric(by[column], errors="coerce").notna()]
+        want["period"] = as_text(keys["period"].reset_index(drop=True))
+        hit = want.merge(first_rows(given, [*on, "period"]), on=[*on, "period"], how="inner")
+        out[hit["_at"].to_numpy()] = [f"{table}_by_period.csv row {r}" for r in hit["_row"]]
+    return out
+
+
 def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     """The unit one element's quantity is counted in, for every row of a key frame, never
     blank: the commodity's unit (keys with a commodity or a blend component), a blend's

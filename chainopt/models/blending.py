@@ -61,7 +61,8 @@ CAPACITY_MAX = Row(
     "blending", "capacity_max", dims=("blend", "period"),
     sense="<=",
     noun="capacity of blend {blend}", results="constraints",
-    what="capacity", ranging=True, elastic=True, own_coefficients=True)
+    what="capacity", ranging=True, elastic=True, own_coefficients=True,
+    source=("blends", "capacity_k_per_yr"))
 RECIPE = Row(
     "blending", "recipe", dims=("blend", "component", "period"),
     sense="=",

@@ -38,7 +38,7 @@ CAPACITY_MAX = Row(
     sense="<=",
     noun="capacity of unit {unit}", results="capacity",
     what="capacity", ranging=True, elastic=True, scale=("unit_cap", "availability"),
-    stated=("unit_cap", "alive"))
+    stated=("unit_cap", "alive"), source=("units", "capacity_k_per_yr"))
 SPEC = FamilySpec(
     "conversion",
     inputs="mode_flows.csv amount_per_unit, modes.csv, units.csv capacity_k_per_yr",

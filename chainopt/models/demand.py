@@ -27,7 +27,7 @@ REQUIRED = Row(
     "demand", "required", dims=("site", "commodity", "period"),
     sense="=",
     noun="demand for {commodity} at {site}", results="demand",
-    what="demand", ranging=True, elastic=True)
+    what="demand", ranging=True, elastic=True, source=("demand", "amount_k_per_yr"))
 SPEC = FamilySpec("demand", inputs="demand.csv (amount_k_per_yr)",
                   variables=(DELIVERY,), rows=(REQUIRED,))
 

@@ -47,7 +47,8 @@ CAP_MAX = Row(
     "emissions", "cap_max", dims=("commodity", "site", "period"),
     sense="<=",
     noun="emission cap on {commodity}{at_site}", results="constraints",
-    what="emission cap", ranging=True, elastic=True, own_coefficients=True)
+    what="emission cap", ranging=True, elastic=True, own_coefficients=True,
+    source=("policies", "cap_k_per_yr"))
 CAPTURE_MAX = Row(
     "emissions", "capture_max", dims=("commodity", "site", "period"),
     sense="<=",

@@ -34,13 +34,13 @@ SALES = Var(
     noun="sales of {commodity} at {site}",
     cost=Cost("price", 1.0, "price of {commodity} at {site}"),
     bound=Bound("upper", "sales cap", "sales cap for {commodity} at {site}",
-                ranging=True, elastic=True), **_SALES)
+                ranging=True, elastic=True, source=("markets", "max_k_per_yr")), **_SALES)
 SALES_TIER = Var(
     "market", "sales_tier", dims=("site", "commodity", "tier", "period"),
     noun="sales of {commodity} at {site} (tier {tier})",
     cost=Cost("price", 1.0, "price of {commodity} at {site} (tier {tier})"),
     bound=Bound("upper", "sales cap", "sales cap for {commodity} at {site} (tier {tier})",
-                ranging=True, elastic=True),
+                ranging=True, elastic=True, source=("markets", "max_k_per_yr")),
     **(_SALES | {"missing_bound": "markets.csv gives no max_k_per_yr (sales cap) for "
                                   "{commodity} at {site} (tier {tier})"}))
 SHORTFALL = Var(
@@ -52,7 +52,7 @@ SHORTFALL_TIER = Var(
     noun="shortfall of {commodity} at {site} (tier {tier})",
     categories=("shortfall_penalty",), results="sales")
 _FLOOR: dict[str, Any] = dict(sense=">=", results="sales", what="demand floor",
-                              ranging=True, elastic=True)
+                              ranging=True, elastic=True, source=("markets", "min_k_per_yr"))
 DEMAND_MIN = Row(
     "market", "demand_min", dims=("site", "commodity", "period"),
     noun="demand floor for {commodity} at {site}", **_FLOOR)

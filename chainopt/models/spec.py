@@ -52,6 +52,8 @@ class Bound:
     phrase: str  # "supply limit of {commodity} at {site}"
     ranging: bool = False  # bound ranging is reported for it
     elastic: bool = False  # `explain --elastic` may relax it
+    # (input table, column) that states the bound: a diagnosis names its file and row
+    source: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Row:
     # amounts, user constraint terms), not from those of the columns' families
     own_coefficients: bool = False
     technical: bool = False
+    # (input table, column) that states the bound: a diagnosis names its file and row
+    source: tuple[str, str] | None = None
 
     @property
     def label(self) -> str:

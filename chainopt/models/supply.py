@@ -26,14 +26,14 @@ PURCHASE = Var(
     noun="supply of {commodity} at {site}",
     cost=Cost("supply cost", -1.0, "supply cost of {commodity} at {site}"),
     bound=Bound("upper", "supply limit", "supply limit of {commodity} at {site}",
-                ranging=True, elastic=True), **_PURCHASE)
+                ranging=True, elastic=True, source=("supplies", "max_k_per_yr")), **_PURCHASE)
 PURCHASE_TIER = Var(
     "supply", "purchase_tier", dims=("site", "commodity", "tier", "period"),
     noun="supply of {commodity} at {site} (tier {tier})",
     cost=Cost("supply cost", -1.0, "supply cost of {commodity} at {site} (tier {tier})"),
     bound=Bound("upper", "supply limit",
                 "supply limit of {commodity} at {site} (tier {tier})",
-                ranging=True, elastic=True),
+                ranging=True, elastic=True, source=("supplies", "max_k_per_yr")),
     **(_PURCHASE | {"missing_bound": "supplies.csv gives no max_k_per_yr for {commodity} at "
                                      "{site} (tier {tier})"}))
 SPEC = FamilySpec("supply", inputs="supplies.csv (cost_usd_per_unit, max_k_per_yr)",

@@ -30,7 +30,7 @@ CAPACITY_MAX = Row(
     "transport", "capacity_max", dims=("link", "period"),
     sense="<=",
     noun="capacity of link {link}", results="capacity",
-    what="capacity", ranging=True, elastic=True)
+    what="capacity", ranging=True, elastic=True, source=("links", "capacity_k_per_yr"))
 SPEC = FamilySpec("transport",
                   inputs="links.csv (capacity_k_per_yr, cost_usd_per_unit, loss_fraction)",
                   variables=(FLOW,), rows=(CAPACITY_MAX,))

@@ -35,7 +35,8 @@ RELATION = Row(
     "user", "relation", dims=("constraint", "period"),
     sense="per row",
     noun="user constraint {constraint}", results="constraints",
-    what="right-hand side", ranging=True, own_coefficients=True)
+    what="right-hand side", ranging=True, own_coefficients=True,
+    source=("constraints", "rhs"))
 SPEC = FamilySpec("user", inputs="constraints.csv rhs / constraint_terms.csv coef",
                   rows=(RELATION,))
 

@@ -1439,15 +1439,25 @@ def _member_text(row) -> str:
             return f"{what}{when} is fixed at {exact(lo)} {unit}"
         if side in ("both", "equal"):
             return f"{what}{when} must stay between {exact(lo)} and {exact(hi)} {unit}"
-        return f"{what}{when} must stay {'<=' if side == 'upper' else '>='} {exact(b)} {unit}"
+        # as a row's limit reads (it was "must stay <= 50 k t/yr")
+        return (f"{what}{when} ({'<=' if side == 'upper' else '>='} {exact(b)} {unit}"
+                f"{_where(row)})")
     if isinstance(b, float) and math.isnan(b):
         return f"{what}{when}"
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
     if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
         return f"{what}{when} ({rel} {exact(b)}, specs.csv)"
     if row.get("brought_by") or row.get("retired_by"):  # projects' builds move its room
-        return f"{what}{when} (at most {_project_room(row)})"
-    return f"{what}{when} ({rel} {exact(b)} {unit}{_derated(row, b)})"
+        return f"{what}{when} (at most {_project_room(row)}{_where(row)})"
+    return f"{what}{when} ({rel} {exact(b)} {unit}{_derated(row, b)}{_where(row)})"
+
+
+def _where(row, sep: str = ", ") -> str:
+    """``, markets_by_period.csv row 2``: the file and row stating the member's number
+    (:func:`chainopt.diagnose.names.stated_in`; review infeas F4: only specs and projects
+    said where), "" where none does."""
+    where = row.get("stated_in")
+    return f"{sep}{where}" if isinstance(where, str) and where else ""
 
 
 def _derated(row, amount: float) -> str:
@@ -1580,12 +1590,14 @@ def elastic_lines(relax: pd.DataFrame | None) -> list[str]:
         when = f" in {r['period']}" if r.get("period") else ""
         verb = "lower" if float(r["relaxed_to"]) < float(r["bound"]) else "raise"
         if r.get("brought_by") or r.get("retired_by"):  # its bound alone is not the room
+            where = _where(r, "")
             lines.append(f"  - raise the {what}{when} by {exact(r['relaxation'])} "
-                         f"{_qty(r.get('quantity_unit', ''))} beyond {_project_room(r)}")
+                         f"{_qty(r.get('quantity_unit', ''))} beyond {_project_room(r)}"
+                         + (f" ({where})" if where else ""))
             continue
         lines.append(f"  - {verb} the {what}{when} from {exact(r['bound'])} to "
                      f"{exact(r['relaxed_to'])} {_qty(r.get('quantity_unit', ''))} "
-                     f"(by {exact(r['relaxation'])})")
+                     f"(by {exact(r['relaxation'])}{_where(r, '; ')})")
     return lines
 
 
