@@ -280,7 +280,9 @@ def test_an_infeasible_variant_is_named_as_the_variant_not_its_base(tmp_path):
         {"name": "v1", "base": str(tight), "changes": yaml.safe_load(changes)}))
     why = " ".join(api.explain(str(tmp_path / "v1.yaml")))
     assert "demand floor for crude at a in p1 (>= 60" in why
-    assert "supply limit of crude at a in p1 must stay <= 45" in why
+    # the limit the scenario sets, said by the row's key (review infeas F4, F6)
+    assert "supply limit of crude at a in p1 (<= 45 k t/yr, supplies.csv row a/crude/1)" \
+        in why, why
     kpis, _, folder_full = api.sweep(str(tight), sets=["markets.min_k_per_yr=20,60"],
                                      out=tmp_path, jobs=1, name="full", full=["v00001"])
     assert kpis["message"].iloc[1] == msg  # as --full: not saved, its row says why

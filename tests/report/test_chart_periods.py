@@ -407,7 +407,7 @@ def test_the_tables_for_humans_give_each_period_its_years(monkeypatch, tmp_path)
     monkeypatch.setattr(deck.cmp, "read_tables", lambda folder: {"economics": eco})
     monkeypatch.setattr(deck._Deck, "table", lambda self, title, df, note="": said.update(
         {title: df}))
-    monkeypatch.setattr(deck, "write_compare_static", lambda folder, out, fmt: [])
+    monkeypatch.setattr(deck, "write_compare_static", lambda folder, out, fmt, only=None: [])
     monkeypatch.setattr(deck.onepager, "pages", lambda tables, years=None: [])
     deck.compare_deck(tmp_path, tmp_path / "deck.pptx")
     assert list(said["Projects"]["built"]) == ["p2026 (2026-28)",
