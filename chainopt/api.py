@@ -1723,8 +1723,11 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                             "--elastic"])
         # each "markets.csv row 2" where the user finds the row: by its key for a
         # scenario, at its sheet and row for a workbook
+        scen = scenario_name(case)  # a scenario named as run names it (it read "The case")
+        what = f"Scenario '{scen}' (on case '{case.name}')" if scen else "The case"
         return sc.located_warnings(case, [*ex.infeasible_lines(d.members, d.method, d.complete,
-                                                            None if elastic else command),
+                                                            None if elastic else command,
+                                                            what),
                                        *ex.elastic_lines(d.relaxations)])
     if d.status == "unbounded":
         return ex.unbounded_lines(d.runaway)

@@ -125,8 +125,11 @@ def test_an_infeasible_scenario_points_explain_at_the_scenario(tmp_path: Path) -
     result, text = invoke("explain", scenario)
     assert result.exit_code == 0, text
     # the floor set by the scenario, said by its key (no row of the effective case is a
-    # file's row); the cracker's row of small_chain's units.csv likewise
+    # file's row); the cracker's row of small_chain's units.csv likewise; the scenario
+    # named as run names it (review infeas F6: "The case is infeasible")
     said = " ".join(text.split())
+    assert said.startswith("Scenario 'china_floor' (on case 'small_chain') is infeasible"), \
+        text
     assert "demand floor for hdpe at chn in p2026 (>= 1,400 k t/yr, markets.csv row " \
         "chn/hdpe/1)" in said, text
     assert ("capacity of unit tob_cracker in p2026 (<= 1,200 k t/yr x availability 0.9 = "

@@ -1499,22 +1499,24 @@ def _project_room(row) -> str:
 
 
 def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
-                     elastic: str | None = "chainopt explain CASE --elastic") -> list[str]:
+                     elastic: str | None = "chainopt explain CASE --elastic",
+                     what: str = "The case") -> list[str]:
     """The conflicts of an infeasible case (``members`` by ``conflict``, 1, 2, ...:
     :func:`chainopt.diagnose.infeasibility.infeasible_subsets`), each with the balances
     that link its members; ``complete``: the case is feasible without the members found,
     else there may be more conflicts than those shown. ``elastic``: the command that finds
-    the smallest relaxation, or None when it was run."""
+    the smallest relaxation, or None when it was run. ``what``: the case as named first
+    (``Scenario 's_hard' (on case 'b_soft')``, as ``run`` says it)."""
     if members.empty:
-        return ["The case is infeasible. These constraints cannot all hold together "
+        return [f"{what} is infeasible. These constraints cannot all hold together "
                 f"({method}); relax or remove at least one of them:", "  (no conflict found)"]
     groups = [g for _, g in members.groupby("conflict", sort=True)] if "conflict" in members \
         else [members]
     if len(groups) == 1:
-        lines = ["The case is infeasible. These constraints cannot all hold together "
+        lines = [f"{what} is infeasible. These constraints cannot all hold together "
                  f"({method}); relax or remove at least one of them:"]
     else:
-        lines = [f"The case is infeasible: {len(groups)} conflicts ({method}), each a set of "
+        lines = [f"{what} is infeasible: {len(groups)} conflicts ({method}), each a set of "
                  "constraints that cannot all hold together; relax or remove at least one "
                  "constraint of each:"]
     for k, group in enumerate(groups, 1):
@@ -1537,7 +1539,8 @@ def infeasible_lines(members: pd.DataFrame, method: str, complete: bool = False,
             lines += [f"{indent}  " + _member_text(r) for _, r in link.iterrows()]
     if complete:
         lines.append("Without the constraints listed (the balances and the quantities that "
-                     "cannot be negative aside) the case is feasible: no other conflict is "
+                     "cannot be negative aside) the case is feasible (whether it is then "
+                     "bounded is not looked at): no other conflict is "
                      "left, apart from any that shares one of them.")
     else:
         lines.append(f"There may be more conflicts than the {len(groups)} shown: relax "
