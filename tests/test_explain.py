@@ -2733,3 +2733,69 @@ def test_a_conflict_names_the_row_of_a_table_by_period_where_it_sets_the_number(
     assert text.count("(<= 40 k t/yr, units.csv row 2)") == 2
     assert ("lower the demand floor for light at mkt in p2 from 60 to 20 k t/yr (by 40; "
             "markets_by_period.csv row 2)") in text, text
+
+
+def test_a_tiered_floor_cites_its_tier_and_a_second_conflict_is_not_hidden(tmp_path):
+    """Review diag2 F1, F2, F5.
+
+    Tiers: light at mkt sold in tier 2 (markets.csv row 3, floor 20; 25 in p2 from
+    markets_by_period.csv row 2) and tier 1 (row 4, floor 20). cdu1 (80 kt/yr x 0.9 = 72
+    of crude, 0.5 light) makes 36 < 40 (45 in p2). Tier 1's floor cited row 3, the
+    first row of mkt and light, which is tier 2's; and in p2 tier 2's override.
+
+    Hidden conflict: crude at plant has a floor of 200 against a supply of 100 (cdu1's
+    modes cannot make crude, unless run backwards), and light at mkt a floor of 50
+    against cdu1's 80 x 0.5 = 40: two conflicts, each linked through modes that cannot
+    be negative. The first found dropped those bounds too: m2 run backwards (3 bbl of
+    heavy, bought freely, into 1 t of crude) met the light floor, and explain said no
+    other conflict was left. Both are named now.
+
+    An optional project's build that cannot be negative read "forced project renew".
+    """
+    base = {"commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\n"
+                           "heavy,t,product",
+            "sites": "site\nplant\nmkt",
+            "links": "link,from_site,to_site,commodities,cost_usd_per_unit\n"
+                     "l1,plant,mkt,light,10",
+            "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,8",
+            "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                          "run,light,out,0.5\nrun,heavy,out,0.5",
+            "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,100",
+            "units": "unit,site,process,capacity_k_per_yr,availability\ncdu1,plant,cdu,80,0.9"}
+    tiers = write_case(tmp_path / "tiers", {
+        **base,
+        "markets": "site,commodity,tier,price_usd_per_unit,max_k_per_yr,min_k_per_yr\n"
+                   "plant,heavy,1,200,,0\nmkt,light,2,300,,20\nmkt,light,1,400,30,20",
+        "markets_by_period": "site,commodity,tier,period,min_k_per_yr\nmkt,light,2,p2,25"},
+        demand_floors="hard", periods=[{"period": "p1", "start_year": 2026, "length_yr": 1},
+                                       {"period": "p2", "start_year": 2027, "length_yr": 1}])
+    text = " ".join(" ".join(api.explain(tiers)).split())
+    for period in ("p1", "p2"):
+        assert (f"demand floor for light at mkt (tier 1) in {period} (>= 20 k t/yr, "
+                "markets.csv row 4)") in text, text
+    assert ("demand floor for light at mkt (tier 2) in p1 (>= 20 k t/yr, markets.csv row 3)"
+            in text), text
+    assert ("demand floor for light at mkt (tier 2) in p2 (>= 25 k t/yr, markets_by_period.csv "
+            "row 2)") in text, text
+    two = write_case(tmp_path / "two", {
+        **base, "commodities": base["commodities"].replace("heavy,t", "heavy,bbl"),
+        "modes": "mode,process,variable_cost_usd_per_unit\nm1,cdu,1\nm2,cdu,1",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nm1,crude,in,1\n"
+                      "m1,light,out,0.5\nm2,crude,in,1\nm2,heavy,out,3",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,100\n"
+                    "plant,heavy,1,",
+        "units": "unit,site,process,capacity_k_per_yr\ncdu1,plant,cdu,80",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nmkt,light,400,50\n"
+                   "plant,crude,50,200"}, demand_floors="hard")
+    d = diagnose.diagnose(build(load_case(two), pyomo=False))
+    assert d.complete and set(d.members["conflict"]) == {1, 2}
+    text = " ".join(" ".join(api.explain(two)).split())
+    assert "demand floor for crude at plant in p1 (>= 200 k t/yr, markets.csv row 3)" in text
+    assert "supply limit of crude at plant in p1 (<= 100 k t/yr, supplies.csv row 2)" in text
+    assert "capacity of unit cdu1 in p1 (<= 80 k t/yr, units.csv row 2)" in text
+    assert "demand floor for light at mkt in p1 (>= 50 k t/yr, markets.csv row 2)" in text
+    # a project's build linking a conflict (review diag2's case pj: renew optional)
+    build_of = pd.Series({"family": "investment.project_build", "kind": "bound",
+                          "key": "project=renew, period=p2", "period": "p2", "side": "lower",
+                          "bound": 0.0, "quantity_unit": "project share"})
+    assert ex._member_text(build_of) == "project renew in p2 cannot be negative"

@@ -291,13 +291,19 @@ def _drop(h: Highs, built: BuiltModel, lp: dict, rows: np.ndarray, cols: np.ndar
           col_bound: np.ndarray) -> None:
     """Drop a conflict's members from ``h`` and ``lp`` (its arrays): its rows made free
     and its columns' bounds that matter (``col_bound`` 2 lower, 3 upper, 4 both)
-    removed. The commodity balances that link the members stay (a balance is no limit a
-    user sets, and one may link the next conflict too), unless the conflict has no other
-    row or bound."""
+    removed. The commodity balances and the lower bounds of 0 that link the members stay
+    (no limit a user sets, and one may link the next conflict too), unless the conflict
+    has no other row or bound."""
     balance = np.zeros(len(rows), dtype=bool)
     for fam in built.lp.row_families:
         if fam.label == COMMODITY.label:
             balance |= (rows >= fam.start) & (rows < fam.stop)
+    # a quantity that cannot be negative links the members as a balance does: dropped,
+    # a mode run backwards hid an independent conflict, and explain said none was left
+    # (review diag2 F2)
+    nonneg = (col_bound == 2) & (built.arrays.col_lb[cols] == 0)
+    if (~balance).any() or (~nonneg).any():
+        cols, col_bound = cols[~nonneg], col_bound[~nonneg]
     if (~balance).any() or len(cols):
         rows = rows[~balance]
     if len(rows):

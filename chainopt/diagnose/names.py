@@ -196,8 +196,14 @@ def stated_in(built: BuiltModel, source: tuple[str, str] | None, keys: pd.DataFr
         return out
     want = pd.DataFrame({c: as_text(keys[c].reset_index(drop=True)) for c in on})
     want["_at"] = np.arange(len(keys))
+    # a family without tiers keys a tiered table's tier 1 (review diag2 F1: the first
+    # row of the site and commodity was cited, tier 2's where it came first)
+    first_tier = "tier" in base.columns and "tier" not in keys.columns
 
     def first_rows(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        if first_tier and "tier" in df.columns:
+            t = pd.to_numeric(df["tier"], errors="coerce")
+            df = df[t.isna() | (t == 1)]
         have = pd.DataFrame({c: as_text(df[c]) for c in by}).assign(_row=df["_row"].to_numpy())
         return have.drop_duplicates(by)  # (in file order: the first row of each key)
 

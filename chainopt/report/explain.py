@@ -1429,8 +1429,9 @@ def _member_text(row) -> str:
     if fam == balance.COMMODITY.label:
         return f"{what}{when} (what arrives and is made must be used, shipped or sold)"
     if row.get("kind") == "bound":
-        if side == "lower" and (b is None or b == 0):
-            return f"{what}{when} cannot be negative"
+        if side == "lower" and (b is None or b == 0):  # the quantity, not its bound's name
+            # (an optional project's build read "forced project renew ... cannot be negative")
+            return f"{describe(fam, row['key'])}{when} cannot be negative"
         lo, hi = row.get("lower"), row.get("upper")
         if side in ("both", "equal") and lo == hi:
             if unit == "project":  # a forced project (1) or a build ruled out (0)
