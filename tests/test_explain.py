@@ -2799,3 +2799,38 @@ def test_a_tiered_floor_cites_its_tier_and_a_second_conflict_is_not_hidden(tmp_p
                           "key": "project=renew, period=p2", "period": "p2", "side": "lower",
                           "bound": 0.0, "quantity_unit": "project share"})
     assert ex._member_text(build_of) == "project renew in p2 cannot be negative"
+
+
+def test_a_unit_out_of_service_all_the_period_is_said_so(tmp_path):
+    """Review diag2 F3. cdu1 (80 kt/yr of crude, availability 0.9) retires in 2029, cdu2
+    (10, availability 0.8) stays; periods 2026-30 and 2031-35 at 10 %; light (0.5 t per
+    t of crude) has a hard floor of 30 at mkt. In p1 cdu1 is in service 3 of the 5 years:
+    by present value (1 + 1/1.1 + 1/1.1^2) / (1 + ... + 1/1.1^4) = 2.7355 / 4.1699 =
+    0.656, so it holds 80 x 0.9 x 0.656 = 47.23 and with cdu2's 8, 55.23 x 0.5 = 27.6 <
+    30 of light. In p2 it is gone: its member read "(<= 0 k t/yr x availability 0.9 =
+    0, units.csv row 2)", against the 80 that row states; it says the unit is not in
+    service then."""
+    folder = write_case(tmp_path / "ret", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product\nheavy,t,product",
+        "sites": "site\nplant\nmkt",
+        "links": "link,from_site,to_site,commodities,cost_usd_per_unit\nl1,plant,mkt,light,10",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,8",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,0.5\nrun,heavy,out,0.5",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,1000",
+        "units": "unit,site,process,capacity_k_per_yr,availability,retire_year\n"
+                 "cdu1,plant,cdu,80,0.9,2029\ncdu2,plant,cdu,10,0.8,",
+        "markets": "site,commodity,price_usd_per_unit,min_k_per_yr\nmkt,light,400,30\n"
+                   "plant,heavy,200,0"},
+        demand_floors="hard", discount_rate=0.1,
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 5},
+                 {"period": "p2", "start_year": 2031, "length_yr": 5}])
+    text = " ".join(" ".join(api.explain(folder)).split())
+    share = (1 + 1 / 1.1 + 1 / 1.1**2) / sum(1 / 1.1**y for y in range(5))
+    assert f"{share:.3f}" == "0.656" and f"{80 * 0.9 * share:.2f}" == "47.23"
+    assert ("capacity of unit cdu1 in p1 (<= 80 k t/yr x availability 0.9 x 0.656 of the "
+            "period in service = 47.23, units.csv row 2)") in text, text
+    assert ("capacity of unit cdu1 in p2 (<= 0 k t/yr: not in service in the period, "
+            "units.csv row 2)") in text, text
+    assert "capacity of unit cdu2 in p2 (<= 10 k t/yr x availability 0.8 = 8, units.csv row 3)" \
+        in text

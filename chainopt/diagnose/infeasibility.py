@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chainopt.diagnose.names import locate, quantity_unit, row_scale, stated_in
+from chainopt.diagnose.names import in_service, locate, quantity_unit, row_scale, stated_in
 from chainopt.models.balance import COMMODITY
 from chainopt.models.blending import SPEC_MAX, SPEC_MIN
 from chainopt.models.build import BuiltModel
@@ -76,13 +76,14 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc = locate(built.lp, built.lp.row_families if is_row else built.lp.var_families, idx)
     lo = (a.row_lb if is_row else a.col_lb)[idx]
     hi = (a.row_ub if is_row else a.col_ub)[idx]
-    scale, available = np.ones(len(idx)), np.ones(len(idx))
+    scale, available, serving = np.ones(len(idx)), np.ones(len(idx)), np.ones(len(idx))
     if is_row:
         for fam in built.lp.row_families:
             sel = (idx >= fam.start) & (idx < fam.stop)
             if sel.any():
                 scale[sel] = row_scale(built, fam, stated=True)[idx[sel] - fam.start]
                 available[sel] = row_scale(built, fam)[idx[sel] - fam.start]
+                serving[sel] = in_service(built, fam)[idx[sel] - fam.start]
     side = np.select([lo == hi, bound == 2, bound == 3], ["equal", "lower", "upper"], "both")
     value = np.where(side == "upper", hi, np.where(side == "lower", lo, np.where(
         side == "equal", lo, np.nan))) / scale
@@ -93,7 +94,9 @@ def _member_rows(built: BuiltModel, idx: np.ndarray, bound: np.ndarray, is_row: 
     loc["lower"], loc["upper"] = lo / scale, hi / scale
     # the factors between the number stated (the input table's) and the row's own: a
     # unit's capacity x its availability x the share of the period it is in service
-    loc["availability"], loc["in_service"] = available, scale / available
+    loc["availability"] = available
+    # 0 for a unit out of service all the period (its row holds 0 whatever it states)
+    loc["in_service"] = np.where(serving <= 0, 0.0, scale / available)
     loc["brought_by"], loc["retired_by"], brings = (_project_terms(built, idx) if is_row
                                                     else ("", "", 0.0))
     loc["brings"] = brings / scale  # what the projects bring, as the input table states it

@@ -177,6 +177,21 @@ def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarra
     return out
 
 
+def in_service(built: BuiltModel, fam: Family) -> np.ndarray:
+    """The share of the period each row of ``fam`` holds of the input value (its spec's
+    ``stated``: an existing unit in service for part of it), as it is: 0 for a unit out
+    of service all the period (:func:`row_scale` takes 1 there, where it divides), 1
+    where the family has none."""
+    part = spec(fam.label)
+    ref = part.stated if isinstance(part, Row) else None
+    if ref is None:
+        return np.ones(fam.stop - fam.start)
+    frame, column = ref
+    on = list(fam.keys.columns)
+    m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
+    return m[column].fillna(1.0).to_numpy(dtype=float)
+
+
 def stated_in(built: BuiltModel, source: tuple[str, str] | None, keys: pd.DataFrame
               ) -> np.ndarray:
     """Where each element's bound is stated, its family's ``source`` (input table,

@@ -1466,6 +1466,8 @@ def _derated(row, amount: float) -> str:
     (a unit's capacity, 80) and what its row holds, where they are not 1 (the member
     read "<= 80 k t/yr" beside a minimum run of >= 80: no conflict to the eye, where
     availability 0.9 leaves 72; :func:`chainopt.diagnose.infeasibility._member_rows`)."""
+    if row.get("in_service") == 0:  # retired before the period: no stated number holds
+        return ": not in service in the period"
     factors = {"availability": "availability {}", "in_service": "{} of the period in service"}
     held, said = float(amount), list[str]()
     for key, text in factors.items():
