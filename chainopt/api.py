@@ -1732,9 +1732,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
     if d.status == "unbounded":
         return ex.unbounded_lines(d.runaway)
     if d.status == "integer_infeasible":
-        return [f"case '{case.name}': its LP relaxation is feasible but no plan meets the "
-                "integer decisions (minimum build sizes, fixed charges, all-or-nothing "
-                "projects): check min_new_k_per_yr and the projects' build periods."]
+        return ex.integer_infeasible_lines(case.name, d.fractional)
     if d.status == "optimal":
         scen = scenario_name(case)
         what = f"scenario '{scen}'" if scen else f"case '{case.name}'"

@@ -2834,3 +2834,31 @@ def test_a_unit_out_of_service_all_the_period_is_said_so(tmp_path):
             "units.csv row 2)") in text, text
     assert "capacity of unit cdu2 in p2 (<= 10 k t/yr x availability 0.8 = 8, units.csv row 3)" \
         in text
+
+
+def test_a_case_infeasible_only_in_its_integer_decisions_names_them(tmp_path):
+    """Review diag2 F6. All-or-nothing projects a and b exclude each other (a + b <= 1)
+    and each brings a unit of 40 kt/yr; user constraints ask 20 of each unit's activity,
+    so each project is needed at 20 / 40 = 0.5 at least: the LP relaxation solves only at
+    a = b = 0.5, no plan builds whole projects. Explain said to check min_new_k_per_yr
+    and the build periods; it names the two decisions the relaxation takes in part."""
+    folder = write_case(tmp_path / "mip", {
+        "commodities": "commodity,unit,kind\ncrude,t,raw\nlight,t,product",
+        "sites": "site\nplant",
+        "modes": "mode,process,variable_cost_usd_per_unit\nrun,cdu,8",
+        "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\n"
+                      "run,light,out,1",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\nplant,crude,100,100",
+        "markets": "site,commodity,price_usd_per_unit\nplant,light,400",
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,cdu,40,a\n"
+                 "ub,plant,cdu,40,b",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state,"
+                    "excludes\na,1,p1,25,true,optional,b\nb,1,p1,25,true,optional,",
+        "constraints": "constraint,sense,rhs\nrun_a,>=,20\nrun_b,>=,20",
+        "constraint_terms": "constraint,term,quantity,coef,unit\nrun_a,1,activity,1,ua\n"
+                            "run_b,1,activity,1,ub"})
+    lines = api.explain(folder)
+    assert lines[0].startswith("case 'toy': its LP relaxation is feasible but no plan meets "
+                               "the integer decisions"), lines
+    assert lines[1:] == ["The relaxation takes these in part, where the rules ask all or "
+                         "nothing:", "  - project a in p1: 0.5", "  - project b in p1: 0.5"]

@@ -48,6 +48,8 @@ class Diagnosis:
     complete: bool = False  # no conflict left once the members found are dropped
     relaxations: pd.DataFrame | None = None  # elastic mode
     runaway: pd.DataFrame | None = None  # unbounded columns
+    # integer decisions the LP relaxation takes in part (a case infeasible only as a MIP)
+    fractional: pd.DataFrame | None = None
 
 
 def _relaxed(built: BuiltModel, col_upper: np.ndarray | None = None) -> Highs:
@@ -467,9 +469,21 @@ def diagnose(built: BuiltModel, relax: bool = False) -> Diagnosis:
     elif status == "unbounded":
         d.runaway = runaway_columns(built)
     elif status == "optimal" and built.is_mip:
-        h = new_highs()
-        pass_model(h, built)
-        run_highs(h)
-        if model_status(h) == "infeasible":
+        mip = new_highs()
+        pass_model(mip, built)
+        run_highs(mip)
+        if model_status(mip) == "infeasible":
             d.status = "integer_infeasible"
+            d.fractional = fractional_decisions(built, np.asarray(h.getSolution().col_value))
     return d
+
+
+def fractional_decisions(built: BuiltModel, x: np.ndarray) -> pd.DataFrame:
+    """The integer decisions (project builds, unit builds) an LP relaxation's solution
+    ``x`` takes in part, with their values: where a plan needs part of each, which the
+    case's integer rules (all or nothing, excludes, minimum sizes) forbid."""
+    ints = np.flatnonzero(built.arrays.integer)
+    part = ints[np.abs(x[ints] - np.round(x[ints])) > 1e-6]
+    loc = locate(built.lp, built.lp.var_families, part)
+    loc["value"] = x[part]
+    return loc

@@ -1477,6 +1477,24 @@ def _derated(row, amount: float) -> str:
     return f" x {' x '.join(said)} = {exact(held)}" if said else ""
 
 
+def integer_infeasible_lines(case: str, fractional: pd.DataFrame | None) -> list[str]:
+    """A case whose LP relaxation solves but no plan meets its integer decisions: the
+    decisions the relaxation takes in part (review diag2 F6: two all-or-nothing projects
+    excluding each other, each needed in part by a user constraint, got only "check
+    min_new_k_per_yr and the projects' build periods")."""
+    lines = [f"case '{case}': its LP relaxation is feasible but no plan meets the integer "
+             "decisions (all-or-nothing projects and their requires and excludes, minimum "
+             "build sizes, fixed charges): check those in projects.csv and units.csv "
+             "(min_new_k_per_yr) against what the constraints ask."]
+    if fractional is not None and len(fractional):
+        lines.append("The relaxation takes these in part, where the rules ask all or "
+                     "nothing:")
+        lines += [f"  - {describe(r['family'], r['key'])}"
+                  + (f" in {r['period']}" if r.get("period") else "")
+                  + f": {exact(r['value'])}" for _, r in fractional.head(20).iterrows()]
+    return lines
+
+
 def _projects(names: str) -> str:
     """``project a`` or ``projects a, b`` of a ';'-joined list."""
     p = names.split(";")
