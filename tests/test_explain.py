@@ -248,8 +248,9 @@ def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_p
     d = diagnose.diagnose(build(load_case(proj), pyomo=False))
     text = "\n".join(ex.infeasible_lines(d.members, d.method))
     assert "projects a and b exclude each other (<= 1 project)" in text
-    assert "project a in p1 is forced (state forced in projects.csv)" in text
-    assert "project c in p1 is forced (state forced in projects.csv)" in text
+    # with the row (review diag2 F4): a is projects.csv row 2, c row 4
+    assert "project a in p1 is forced (state forced in projects.csv row 2)" in text
+    assert "project c in p1 is forced (state forced in projects.csv row 4)" in text
     assert "between" not in text and "share/yr" not in text
     blend = write_case(tmp_path / "blend", {
         "commodities": "commodity,unit,kind\nc1,t,raw\nc2,t,raw\npetrol,t,product",

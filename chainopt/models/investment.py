@@ -570,7 +570,8 @@ PROJECT_SHARE, PROJECT_BUILD = (
         noun="project {project}",
         categories=("capex", "fixed_om"), value_unit="MUSD (NPV)",
         results="projects", reduced_cost=True,
-        bound=Bound("lower", "forced project", "forced project {project}"))
+        bound=Bound("lower", "forced project", "forced project {project}",
+                    source=("projects", "state")))
     for name in ("project_share", "project_build"))
 # a unit's expansion limit: new capacity <= max_new x its build decision (a MIP's row)
 UNIT_NEW_MAX = Row("investment", "unit_new_max", dims=("unit", "period"), sense="<=",

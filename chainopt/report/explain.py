@@ -1435,7 +1435,9 @@ def _member_text(row) -> str:
         lo, hi = row.get("lower"), row.get("upper")
         if side in ("both", "equal") and lo == hi:
             if unit == "project":  # a forced project (1) or a build ruled out (0)
-                state = "forced (state forced in projects.csv)" if lo else "ruled out"
+                where = row.get("stated_in")  # its row (review diag2 F4)
+                where = where if isinstance(where, str) and where else "projects.csv"
+                state = f"forced (state forced in {where})" if lo else "ruled out"
                 return f"{what}{when} is {state}"
             return f"{what}{when} is fixed at {exact(lo)} {unit}"
         if side in ("both", "equal"):

@@ -244,16 +244,15 @@ def test_shipped_blocks_are_the_registered_ones():
 def test_every_bound_a_user_relaxes_names_the_table_and_column_stating_it():
     """Review infeas F4: a diagnosis names the file and row of each bound it lists
     (:func:`chainopt.diagnose.names.stated_in`), through its family's ``source``: every
-    row family carrying a user-set bound (``what``) and every column bound but a project
-    state (said "state forced in projects.csv" already) declares one, a column its input
-    table has, keyed by dimensions the table has."""
+    row family carrying a user-set bound (``what``) and every column bound but a life
+    extension's limit (made from several columns of units.csv) declares one, a column
+    its input table has, keyed by dimensions the table has."""
     from chainopt.case.schema import TABLES
 
     parts = [(r.label, r.what, r.dims, r.source) for r in registry.ROWS.values() if r.what]
     parts += [(v.label, v.bound.what, v.dims, v.bound.source)
               for v in registry.VARIABLES.values()
-              if v.bound is not None and v.bound.what not in ("forced project",
-                                                              "extension limit")]
+              if v.bound is not None and v.bound.what != "extension limit"]
     assert len(parts) >= 12
     for label, what, dims, source in parts:
         assert source is not None, (label, what)
