@@ -682,6 +682,7 @@ class _Walk:
         # the flows into each (commodity, site), in table order, found once (not one scan
         # of every flow per site visited)
         self.into = {k: g for k, g in used.groupby(["commodity", "to_site"], sort=False)}
+        self._ctx: _PeriodContext | None = None
 
     def value(self, site: object, c: object) -> float:
         return float(self.price.get((site, c), float("nan")))
@@ -713,7 +714,9 @@ class _Walk:
 
     def sources(self, c: object, site: object) -> list[Part]:
         """How ``c`` is obtained at ``site`` besides links (:func:`_source_parts`)."""
-        return _source_parts(self.tables, self.period, c, site, self.value)
+        if self._ctx is None:  # the period's tables, filtered and keyed once
+            self._ctx = _PeriodContext(self.tables, self.period)
+        return _source_parts(self.tables, self.period, c, site, self.value, self._ctx)
 
 
 def _tier_text(table: pd.DataFrame, site: object, c: object, tier: object) -> str:
@@ -732,8 +735,34 @@ def _is_one(tier: object) -> bool:
     return str(tier) in ("1", "1.0")
 
 
+class _PeriodContext:
+    """What :func:`_source_parts` reads of one period, found once per period rather
+    than once per (commodity, site) visited: the period's purchases and unit flows
+    grouped by site, the (unit, mode) levels, mode costs, unit rents."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], period: str):
+        pur = tables.get("purchases")
+        self.pur = ({k: g for k, g in pur[pur["period"].astype(str) == period]
+                     .groupby(["site", "commodity"], sort=False)}
+                    if pur is not None and len(pur) else None)
+        self.pur_all = pur
+        uf, act = tables.get("unit_flows"), tables.get("activity")
+        self.ok = not (uf is None or act is None or uf.empty)
+        if not self.ok:
+            return
+        ufp = uf[uf["period"].astype(str) == period]
+        self.uf = {k: g for k, g in ufp.groupby("site", sort=False)}
+        self.level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
+            act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
+            act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
+            if p_ == period}
+        self.cost, self.carbon = _mode_costs(tables.get("ranging"), period)
+        self.rents, self.limits = _unit_rents(tables.get("constraints"), period)
+        self.per_use = _rent_per_use(self.rents, tables.get("capacity"), period)
+
+
 def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site: object,
-                  value) -> list[Part]:
+                  value, ctx: _PeriodContext | None = None) -> list[Part]:
     """Purchases and units' modes that supply ``c`` at ``site`` in ``period``.
 
     A purchase in use: "bought at s for k" (its cost; the value there above it, where
@@ -752,10 +781,11 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
     ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
     value are left out."""
     out: list[Part] = []
-    pur = tables.get("purchases")
-    if pur is not None and len(pur):
-        p = pur[(pur["period"].astype(str) == period) & (pur["site"] == site)
-                & (pur["commodity"] == c) & (pur["purchase_k_per_yr"] > 1e-6)]
+    ctx = ctx or _PeriodContext(tables, period)
+    pur = ctx.pur_all
+    if ctx.pur is not None:
+        p = ctx.pur.get((site, c))
+        p = p[p["purchase_k_per_yr"] > 1e-6] if p is not None else pur.iloc[:0]
         for r in p.itertuples():
             v = value(site, c)
             rent = v - float(r.cost_usd_per_unit)
@@ -763,22 +793,18 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
             note = (f", {exact(rent)} supply limit rent"
                     if math.isfinite(rent) and abs(rent) > 1e-6 * max(1.0, abs(v)) else "")
             out.append(f"bought at {site}{tier} for {exact(r.cost_usd_per_unit)}{note}")
-    uf, act = tables.get("unit_flows"), tables.get("activity")
-    if uf is None or act is None or uf.empty:
+    if not ctx.ok:
         return out
-    uf = uf[(uf["period"].astype(str) == period) & (uf["site"] == site)]
+    uf = ctx.uf.get(site)
+    if uf is None:
+        return out
     makers = uf[(uf["commodity"] == c) & (uf["direction"] == "out")
                 & (uf["amount_k_per_yr"] > 1e-9)]
     if makers.empty:
         return out
     # (unit, mode) -> activity and capacity use (unknown in results saved without it)
-    level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
-        act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
-        act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
-        if p_ == period}
-    cost, carbon = _mode_costs(tables.get("ranging"), period)
-    rents, limits = _unit_rents(tables.get("constraints"), period)
-    per_use = _rent_per_use(rents, tables.get("capacity"), period)
+    level, cost, carbon = ctx.level, ctx.cost, ctx.carbon
+    rents, limits, per_use = ctx.rents, ctx.limits, ctx.per_use
     for r in makers.itertuples():
         u, m = str(r.unit), str(r.mode)
         a, use = level.get((u, m), (float("nan"), float("nan")))
