@@ -742,13 +742,13 @@ class _PeriodContext:
 
     def __init__(self, tables: dict[str, pd.DataFrame], period: str):
         pur = tables.get("purchases")
+        self.pur_all = pur if pur is not None else pd.DataFrame()
         self.pur = ({k: g for k, g in pur[pur["period"].astype(str) == period]
                      .groupby(["site", "commodity"], sort=False)}
                     if pur is not None and len(pur) else None)
-        self.pur_all = pur
         uf, act = tables.get("unit_flows"), tables.get("activity")
         self.ok = not (uf is None or act is None or uf.empty)
-        if not self.ok:
+        if uf is None or act is None or uf.empty:
             return
         ufp = uf[uf["period"].astype(str) == period]
         self.uf = {k: g for k, g in ufp.groupby("site", sort=False)}
