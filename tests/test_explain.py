@@ -263,8 +263,16 @@ def test_infeasible_projects_and_blend_specs_are_stated_in_their_own_terms(tmp_p
         "specs": "commodity,property,min_value\npetrol,octane,99"}, demand_floors="hard")
     d = diagnose.diagnose(build(load_case(blend), pyomo=False))
     text = "\n".join(ex.infeasible_lines(d.members, d.method))
-    assert "octane minimum of blend mix in p1 (>= 99, specs.csv)" in text
+    assert "octane minimum of blend mix in p1 (>= 99, specs.csv row 2)" in text
     assert "demand floor for petrol at plant in p1 (>= 5 k t/yr, markets.csv row 2)" in text
+    # the period's limit from specs_by_period.csv row 2 (review diag2 F4: cited as
+    # specs.csv with no row): 98.5 needs 90 + 10 x >= 98.5, x = 0.85 of c2, 4.25 > 4
+    (blend / "specs_by_period.csv").write_text("commodity,property,period,min_value\n"
+                                               "petrol,octane,p1,98.5\n")
+    d = diagnose.diagnose(build(load_case(blend), pyomo=False))
+    text = "\n".join(ex.infeasible_lines(d.members, d.method))
+    assert "octane minimum of blend mix in p1 (>= 98.5, specs_by_period.csv row 2)" in text, \
+        text
 
 
 def test_explain_says_when_values_are_the_shortfall_penalty(tmp_path):

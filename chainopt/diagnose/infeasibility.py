@@ -171,7 +171,8 @@ def _project_terms(built: BuiltModel, rows: np.ndarray
 def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:
     """A blend spec row reads ``sum_c (q_c - limit) v_c / v_p blend_c >= 0``: its right
     side is 0 whatever the spec, so such a member states the spec's own limit (specs.csv)
-    instead, with ``quantity_unit`` ``spec``."""
+    instead, with ``quantity_unit`` ``spec``, and the row stating it (the blend's
+    product's row of specs.csv, or of specs_by_period.csv where it sets the period's)."""
     terms = built.index.spec_terms
     for fam in built.lp.row_families:
         row = ROWS.get(fam.label)
@@ -186,6 +187,14 @@ def _spec_limits(built: BuiltModel, loc: pd.DataFrame, idx: np.ndarray) -> None:
         loc.loc[sel, "bound"] = lim.reindex(pd.MultiIndex.from_frame(
             keys[["blend", "property", "period"]])).to_numpy()
         loc.loc[sel, "quantity_unit"] = "spec"
+        # its row of specs.csv (or specs_by_period.csv), keyed by the blend's product
+        product = built.case.tables["blends"].drop_duplicates("blend").set_index(
+            "blend")["product"]
+        of = pd.DataFrame({"commodity": keys["blend"].map(product).to_numpy(),
+                           "property": keys["property"].to_numpy(),
+                           "period": keys["period"].to_numpy()})
+        column = "min_value" if row is SPEC_MIN else "max_value"
+        loc.loc[sel, "stated_in"] = stated_in(built, ("specs", column), of)
 
 
 def infeasible_subsets(built: BuiltModel, limit: int = MAX_CONFLICTS

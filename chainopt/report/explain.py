@@ -1475,7 +1475,7 @@ def _member_text(row) -> str:
         return f"{what}{when}"
     rel = {"upper": "<=", "lower": ">=", "equal": "="}.get(side, "")
     if row.get("quantity_unit") == "spec":  # a blend spec: its limit in specs.csv
-        return f"{what}{when} ({rel} {exact(b)}, specs.csv)"
+        return f"{what}{when} ({rel} {exact(b)}{_where(row) or ', specs.csv'})"
     if row.get("brought_by") or row.get("retired_by"):  # projects' builds move its room
         return f"{what}{when} (at most {_project_room(row)}{_where(row)})"
     return f"{what}{when} ({rel} {exact(b)} {unit}{_derated(row, b)}{_where(row)})"
