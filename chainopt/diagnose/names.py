@@ -167,13 +167,9 @@ def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarra
     if not isinstance(part, Row):
         return out
     for ref in (part.scale, part.stated if stated else None):
-        if ref is None:
-            continue
-        frame, column = ref
-        on = list(fam.keys.columns)
-        m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
-        s = m[column].fillna(1.0).to_numpy(dtype=float)
-        out = out * np.where(s > 0, s, 1.0)
+        if ref is not None:
+            s = _joined(built, fam, ref)
+            out = out * np.where(s > 0, s, 1.0)
     return out
 
 
@@ -184,8 +180,12 @@ def in_service(built: BuiltModel, fam: Family) -> np.ndarray:
     where the family has none."""
     part = spec(fam.label)
     ref = part.stated if isinstance(part, Row) else None
-    if ref is None:
-        return np.ones(fam.stop - fam.start)
+    return np.ones(fam.stop - fam.start) if ref is None else _joined(built, fam, ref)
+
+
+def _joined(built: BuiltModel, fam: Family, ref: tuple[str, str]) -> np.ndarray:
+    """The column ``ref`` (ModelIndex frame, column) for each row of ``fam``, joined on
+    the family's key columns; 1 where the frame has no row."""
     frame, column = ref
     on = list(fam.keys.columns)
     m = fam.keys.merge(getattr(built.index, frame)[[*on, column]], on=on, how="left")
@@ -197,7 +197,7 @@ def stated_in(built: BuiltModel, source: tuple[str, str] | None, keys: pd.DataFr
     """Where each element's bound is stated, its family's ``source`` (input table,
     column): ``markets_by_period.csv row 2`` where the table by period has a row of the
     element's key and period giving the column, else the table's first row of the key
-    (``markets.csv row 3``; a market's tiers, the first), as the case was read (a
+    (``markets.csv row 3``; tier 1's for a family without tiers), as the case was read (a
     scenario's and a workbook's are said where the user finds them:
     :func:`chainopt.case.scenario.located_warnings`); "" where there is none (a row the
     model adds)."""

@@ -716,7 +716,7 @@ class _Walk:
         """How ``c`` is obtained at ``site`` besides links (:func:`_source_parts`)."""
         if self._ctx is None:  # the period's tables, filtered and keyed once
             self._ctx = _PeriodContext(self.tables, self.period)
-        return _source_parts(self.tables, self.period, c, site, self.value, self._ctx)
+        return _source_parts(self._ctx, c, site, self.value)
 
 
 def _tier_text(table: pd.DataFrame, site: object, c: object, tier: object) -> str:
@@ -761,9 +761,8 @@ class _PeriodContext:
         self.per_use = _rent_per_use(self.rents, tables.get("capacity"), period)
 
 
-def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site: object,
-                  value, ctx: _PeriodContext | None = None) -> list[Part]:
-    """Purchases and units' modes that supply ``c`` at ``site`` in ``period``.
+def _source_parts(ctx: _PeriodContext, c: object, site: object, value) -> list[Part]:
+    """Purchases and units' modes that supply ``c`` at ``site`` in the period of ``ctx``.
 
     A purchase in use: "bought at s for k" (its cost; the value there above it, where
     its limit binds, is the supply limit's rent). A mode m of unit u in use (its column
@@ -781,7 +780,6 @@ def _source_parts(tables: dict[str, pd.DataFrame], period: str, c: object, site:
     ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
     value are left out."""
     out: list[Part] = []
-    ctx = ctx or _PeriodContext(tables, period)
     pur = ctx.pur_all
     if ctx.pur is not None:
         p = ctx.pur.get((site, c))
@@ -1461,8 +1459,7 @@ def _member_text(row) -> str:
         lo, hi = row.get("lower"), row.get("upper")
         if side in ("both", "equal") and lo == hi:
             if unit == "project":  # a forced project (1) or a build ruled out (0)
-                where = row.get("stated_in")  # its row (review diag2 F4)
-                where = where if isinstance(where, str) and where else "projects.csv"
+                where = _where(row, "") or "projects.csv"  # its row (review diag2 F4)
                 state = f"forced (state forced in {where})" if lo else "ruled out"
                 return f"{what}{when} is {state}"
             return f"{what}{when} is fixed at {exact(lo)} {unit}"
