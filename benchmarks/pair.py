@@ -17,7 +17,7 @@ round:
     lean      HiGHS alone on raw numpy's arrays of the same LP (passModel, no names),
               from benchmarks/raw_lean.py, which imports only numpy and highspy: the
               memory ratio's reference
-    run       `python -m chainopt.cli run CASE --time-limit T` end to end
+    run       `chainopt run CASE --time-limit T` end to end, as the console script runs it
 
 Each process's wall time and its own peak resident memory (``VmHWM`` of
 ``/proc/self/status``, reported by the process itself; ``os.wait4``'s ``ru_maxrss`` is
@@ -69,7 +69,7 @@ import bench_build as bb  # noqa: E402  (same folder; its case generation and wo
 BUILD = ("chainopt", "linopy", "numpy")
 # the parts of a chainopt run its manifest times (timings_s)
 RUN_PARTS = ("load_s", "index_s", "matrix_s", "handover_s", "solve_s", "extract_s",
-             "insight_s")
+             "insight_s", "save_s")
 RUN = ("raw", "lean", "run")
 # the default run: every size and check of issue 17's table, so that one run writes
 # all of RESULTS.md (a run given --sizes writes only what it measured)
@@ -274,35 +274,22 @@ def worker_verify(case: str, opts: dict) -> dict:
 
 
 def worker_cli(case: str, opts: dict) -> None:
-    """`chainopt run` as ``python -m chainopt.cli`` runs it, reporting when it exits
-    (whatever its exit code) its own peak memory, its time inside Python and the time
-    ``Results.save`` took (timed by wrapping it; nothing else changes)."""
+    """`chainopt run` as the ``chainopt`` console script runs it (``chainopt.start.main``),
+    reporting when it exits (whatever its exit code) its own peak memory and its time
+    inside Python (an exit function: the command runs those before it ends)."""
     import atexit
 
     t0 = time.perf_counter()
-    saved = {"save_s": 0.0}
 
     def report() -> None:
-        print(MARK + json.dumps({"peak_mib": _peak_mib(), "inproc_s": time.perf_counter() - t0,
-                                 **saved}), flush=True)
+        print(MARK + json.dumps({"peak_mib": _peak_mib(), "inproc_s": time.perf_counter() - t0}),
+              flush=True)
 
     atexit.register(report)
-    from chainopt.results import Results
-
-    save = Results.save
-
-    def timed_save(self, *a, **k):
-        t = time.perf_counter()
-        try:
-            return save(self, *a, **k)
-        finally:
-            saved["save_s"] += time.perf_counter() - t
-
-    Results.save = timed_save  # type: ignore[method-assign]
     sys.argv = ["chainopt", *opts["argv"]]
-    from chainopt.cli import main
+    from chainopt.start import main
 
-    main()  # what the `chainopt` console script and `python -m chainopt.cli` run
+    main()
 
 
 WORKERS = {"chainopt": worker_chainopt, "linopy": worker_linopy, "numpy": worker_numpy,
@@ -382,8 +369,8 @@ def _failure(p: dict, timeout: float | None) -> str:
 
 def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None,
                  name: str) -> dict:
-    """`chainopt run` end to end (``chainopt.cli.main``, as the console script and
-    ``python -m chainopt.cli`` run it, in a fresh process) into benchmarks/out/runs/."""
+    """`chainopt run` end to end (``chainopt.start.main``, as the console script and
+    ``python -m chainopt`` run it, in a fresh process) into benchmarks/out/runs/."""
     runs = OUT / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     argv = ["run", str(case), "--out", str(runs), "--name", name, "--overwrite",
@@ -396,8 +383,7 @@ def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None
         if line.startswith(MARK):
             mine = json.loads(line[len(MARK):])
     res = {"wall_s": p["wall_s"], "rc": p["rc"], "peak_mib": mine.get("peak_mib"),
-           "proc_peak_mib": p["proc_peak_mib"], "inproc_s": mine.get("inproc_s"),
-           "save_s": mine.get("save_s")}
+           "proc_peak_mib": p["proc_peak_mib"], "inproc_s": mine.get("inproc_s")}
     if p["rc"] != 0:
         res["error"] = _failure(p, timeout)
         res["message"] = " ".join(p["stderr"].replace("│", " ").split())[-300:]
@@ -509,8 +495,7 @@ def summarise(size: int, rounds: list[dict]) -> dict:
                 if isinstance(_ok(r, "run").get("timings_s"), dict)]
         vals = [v for v in vals if _num(v)]
         s[f"run.{k}"] = statistics.median(vals) if vals else None
-    for k in ("save_s", "inproc_s"):
-        s[f"run.{k}"] = median_of(rounds, "run", k)
+    s["run.inproc_s"] = median_of(rounds, "run", "inproc_s")
     s["vs_linopy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
                                   ("linopy", "load_build_s"))
     s["vs_numpy"] = paired_ratio(rounds, ("chainopt", "load_build_s"),
@@ -722,23 +707,23 @@ def window_imports_line(rows: list[dict]) -> str:
 
 def run_parts_table(rows: list[dict]) -> str:
     """Where a `chainopt run`'s time goes (medians): the parts its manifest times
-    (timings_s), ``Results.save``, the interpreter's start (process wall - time inside
-    Python) and the rest (imports, checks, the printed summary)."""
+    (timings_s; ``save_s`` the wait for the tables after the extraction, which writes
+    them as it makes them), the interpreter's start (process wall - time inside Python)
+    and the rest (imports, checks, the printed summary)."""
     head = ("| size | run wall s | " + " | ".join(k.removesuffix("_s") + " s" for k in RUN_PARTS)
-            + " | save s | interpreter start s | rest (imports, summary) s |")
-    lines = [head, "|" + "---|" * (len(RUN_PARTS) + 5)]
+            + " | interpreter start s | rest (imports, summary) s |")
+    lines = [head, "|" + "---|" * (len(RUN_PARTS) + 4)]
     for r in rows:
         if r.get("run.wall_s") is None:
             continue
         parts = [r.get(f"run.{k}") for k in RUN_PARTS]
         known = sum(p for p in parts if _num(p))
-        save, inproc = r.get("run.save_s"), r.get("run.inproc_s")
+        inproc = r.get("run.inproc_s")
         start = r["run.wall_s"] - inproc if _num(inproc) else None
-        rest = (inproc - known - (save if _num(save) else 0.0)) if _num(inproc) else (
-            r["run.wall_s"] - known)
+        rest = (inproc - known) if _num(inproc) else (r["run.wall_s"] - known)
         lines.append(f"| {r['size']} | {_f(r['run.wall_s'])} | "
                      + " | ".join(_f(p) for p in parts)
-                     + f" | {_f(save)} | {_f(start)} | {_f(rest)} |")
+                     + f" | {_f(start)} | {_f(rest)} |")
     return "\n".join(lines) if len(lines) > 2 else ""
 
 

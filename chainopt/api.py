@@ -88,6 +88,7 @@ from chainopt.results import (
     edited_tables,
     extension_summary,
     read_manifest,
+    saving,
     stable_floats,
     table_files,
 )
@@ -233,7 +234,10 @@ def extract_results(built: BuiltModel, outcome: SolveOutcome,
 
 def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: bool,
                      input_hash: str | None, notes: dict | None,
-                     input_digests: dict | None = None) -> Results:
+                     input_digests: dict | None = None,
+                     made: Callable[[str, pd.DataFrame], object] | None = None) -> Results:
+    """:func:`extract_results`; ``made(name, table)`` is told each table as soon as it is
+    final (``run`` starts writing it: :class:`chainopt.results.TableWriter`)."""
     # lazy: the model side (the families, highspy) loads only when a model is built or
     # explained, so that `import chainopt.api` (chainopt validate) stays light
     from chainopt.diagnose import insight_tables, ranging_parts
@@ -266,8 +270,19 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
                                           "tables hold; ranging needs HiGHS's own basis")
         insight_info["cost_ranging"] = insight_info["forced_zero_columns"] = None
         holds = None
+    def final(name: str, table: pd.DataFrame, *overriding: dict) -> None:
+        if made is not None and not any(name in o for o in overriding):
+            made(name, table)
+
+    for name, table in insight.items():
+        final(name, table, outcome.tables)
     t1 = time.perf_counter()
-    tables = {**_extract.extract_tables(built, outcome, holds), **insight, **outcome.tables}
+    tables = {**_extract.extract_tables(
+        built, outcome, holds,
+        made=lambda name, table: final(name, table, insight, outcome.tables)),
+        **insight, **outcome.tables}
+    for name, table in outcome.tables.items():
+        final(name, table)
     # extract_s: the solution tables; insight_s: marginal-value, ranging and numerics
     # tables (chainopt explain), which need extra solver calls
     timings = {**built.timings, **outcome.timings, "extract_s": time.perf_counter() - t1,
@@ -498,20 +513,23 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             if loading is not None:
                 loading.result()
         step("extracting results")
-        results = extract_results(built, outcome, release_solver=True, input_hash=digest,
-                                  notes=notes, input_digests=digests)
-        results.manifest["source"] = batch.rerun_source(source, case)
-        del built, outcome, case  # the tables are made: the model's memory goes before writing
-        _solver.trim_memory()
-        if save:
-            step("saving")
-            results.manifest["results_dir"] = str(folder)
-            extra = None
-            if excel:  # results.xlsx is written inside the temporary folder, before the rename
-                def extra(tmp: Path) -> None:
-                    _excel.write_results_workbook(results.tables, results.manifest,
-                                                  tmp / _excel.RESULTS_WORKBOOK)
-            results.save(folder, overwrite=overwrite, extra=extra)
+        with saving(folder, overwrite) if save else contextlib.nullcontext() as writer:
+            # each table is written (on two other threads) as soon as it is made, while
+            # the run makes the next: the folder is put in place once all are written
+            results = _extract_results(built, outcome, True, digest, notes, digests,
+                                       writer.write if writer is not None else None)
+            results.manifest["source"] = batch.rerun_source(source, case)
+            del built, outcome, case  # the tables are made: the model's memory goes now
+            _solver.trim_memory()
+            if writer is not None:
+                step("saving")
+                results.manifest["results_dir"] = str(folder)
+                extra = None
+                if excel:  # results.xlsx is written inside the temporary folder
+                    def extra(tmp: Path) -> None:
+                        _excel.write_results_workbook(results.tables, results.manifest,
+                                                      tmp / _excel.RESULTS_WORKBOOK)
+                writer.finish(results, extra)
         return results
 
 

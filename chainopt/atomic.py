@@ -413,15 +413,28 @@ def check_replaceable(folder: Path, kind: str | None = None,
 def write_folder(folder: str | Path, fill: Callable[[Path], None],
                  kind: str | None = None, overwrite: bool = False,
                  check: Callable[[Path], None] | None = None) -> Path:
-    """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling.
+    """Create ``folder`` by calling ``fill(tmp)`` on an empty temporary sibling
+    (:func:`writing`, whose rules it follows)."""
+    with writing(folder, kind, overwrite, check) as tmp:
+        fill(tmp)
+    return Path(folder)
+
+
+@contextlib.contextmanager
+def writing(folder: str | Path, kind: str | None = None, overwrite: bool = False,
+            check: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """Create ``folder`` from what the block writes into the empty temporary sibling it
+    is given, put in place when the block ends without an error.
 
     An existing ``folder`` is replaced only with ``overwrite`` and only if chainopt wrote
     it (a folder of ``kind`` if given; see the module docstring) and ``check(folder)``
     raises nothing, both checked again just before the swap; without ``overwrite``
     it is a :class:`~chainopt.errors.ResultsExistError`, also when another writer puts
-    the folder there while ``fill`` runs (the final rename never replaces a folder that
-    is not empty). An interruption (Ctrl-C, an error) after the old folder was moved
-    aside puts it back, so the old results stay until the new ones are in place.
+    the folder there while the block runs (the final rename never replaces a folder that
+    is not empty). An error or an interruption (Ctrl-C) in the block removes the
+    temporary folder; one after the old folder was moved aside puts it back, so the old
+    results stay until the new ones are in place. Whatever the block started writing
+    into the folder must have ended when the block ends.
     """
     folder = Path(folder)
     if folder.exists() or folder.is_symlink():
@@ -438,7 +451,7 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
     old: Path | None = None
     try:
         _mark(tmp)
-        fill(tmp)
+        yield tmp
         (tmp / TMP_MARKER).unlink()
         readable(tmp)
         with held_signals():  # the swap: never cut between its two renames
@@ -472,7 +485,6 @@ def write_folder(folder: str | Path, fill: Callable[[Path], None],
         raise
     if old is not None:
         _discard(old)
-    return folder
 
 
 @contextlib.contextmanager

@@ -21,6 +21,8 @@ Dividing by ``w_t / 1000`` (the period's discounted years, see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -93,36 +95,47 @@ def _reduced(built: BuiltModel, period: pd.Series, dual: np.ndarray) -> np.ndarr
 
 
 def extract_tables(built: BuiltModel, out: SolveOutcome,
-                   balance_holds: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+                   balance_holds: np.ndarray | None = None,
+                   made: Callable[[str, pd.DataFrame], object] | None = None
+                   ) -> dict[str, pd.DataFrame]:
     """All result tables of a solved model, one named step per table (or group);
     ``balance_holds``: which ways each commodity value holds, from the ranging
-    (:func:`chainopt.diagnose.insight.balance_holds`; None: not known, blank)."""
+    (:func:`chainopt.diagnose.insight.balance_holds`; None: not known, blank);
+    ``made(name, table)`` is told each table once it is final (later steps only read it)."""
     tables: dict[str, pd.DataFrame] = {}
-    tables["activity"] = _activity(built, out)
-    tables["unit_flows"], made = _unit_flows(built, tables["activity"])
-    tables["blending"] = _blending(built, out)
-    tables["blend_qualities"] = _blend_qualities(built, tables["blending"])
-    tables["production"] = _production(built, made, tables["blending"])
-    tables["flows"] = _flows(built, out)
-    tables["purchases"] = _purchases(built, out)
-    tables["sales"] = _sales(built, out)
-    tables["capacity"] = _capacity(built, out, tables)
-    tables["balances"] = _balances(built, out, balance_holds)
-    tables["demand"] = _demand(built, out)
-    tables["disposal"] = _disposal(built, out)
-    tables["emissions"] = _emissions(built, tables["activity"], tables["flows"])
-    tables["projects"] = _projects(built, out)
-    tables["investments"] = _investments(built, out)
-    tables["levers"] = _levers(built, out)
-    tables["kpis"] = _kpis(built, out, tables)
+
+    def put(name: str, table: pd.DataFrame) -> pd.DataFrame:
+        tables[name] = table = table.reset_index(drop=True)
+        if made is not None:
+            made(name, table)
+        return table
+
+    act = put("activity", _activity(built, out))
+    flows, unit_made = _unit_flows(built, act)
+    put("unit_flows", flows)
+    bl = put("blending", _blending(built, out))
+    put("blend_qualities", _blend_qualities(built, bl))
+    put("production", _production(built, unit_made, bl))
+    put("flows", _flows(built, out))
+    put("purchases", _purchases(built, out))
+    put("sales", _sales(built, out))
+    put("capacity", _capacity(built, out, tables))
+    put("balances", _balances(built, out, balance_holds))
+    put("demand", _demand(built, out))
+    put("disposal", _disposal(built, out))
+    put("emissions", _emissions(built, act, tables["flows"]))
+    put("projects", _projects(built, out))
+    put("investments", _investments(built, out))
+    put("levers", _levers(built, out))
+    put("kpis", _kpis(built, out, tables))
     # the case's coordinates and units, for the report's map and Sankey measures, so a
     # folder sent without its case still has them
     for name, cols in (("sites", ("site", "lat_deg", "lon_deg")),
                        ("commodities", ("commodity", "unit", "density_t_per_m3",
                                         "energy_gj_per_t"))):
         case_table = built.case.tables[name]
-        tables[name] = case_table[[c for c in cols if c in case_table.columns]]
-    return {k: v.reset_index(drop=True) for k, v in tables.items()}
+        put(name, case_table[[c for c in cols if c in case_table.columns]])
+    return tables
 
 
 def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:

@@ -11,7 +11,7 @@ A results folder is written to a temporary sibling first and renamed into place
 only when complete, so a failed or interrupted run leaves nothing behind. An
 existing folder is replaced only with ``overwrite=True`` (the old one is moved
 aside and deleted only after the new one is in place); without it the write itself
-refuses (:func:`chainopt.atomic.write_folder`), so two runs of the same name racing for
+refuses (:func:`chainopt.atomic.writing`), so two runs of the same name racing for
 one folder cannot lose either's results silently.
 
 Tables are written with a fixed float format (``%.10g``) and in a stable row
@@ -29,6 +29,7 @@ tables beyond 1e-9.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -36,8 +37,8 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
@@ -50,7 +51,7 @@ from chainopt.atomic import (
     others_in,
     read_json,
     refuse_others,
-    write_folder,
+    writing,
 )
 from chainopt.case.scenario import variant_of  # (read by html and deck from here)
 from chainopt.case.schema import TABLES, part_of_problem
@@ -199,6 +200,103 @@ def best_bound(value: float, bound: object, is_mip: bool) -> float | None:
     return max(float(bound), value)
 
 
+def _write_table(folder: Path, name: str, df: pd.DataFrame) -> dict:
+    """Write table ``name`` into ``folder`` as saved (rounded: :func:`stable_floats`; CSV,
+    or Parquet for the :data:`COMPACT` ones); its :data:`TABLE_FILES` entry."""
+    df = stable_floats(df)
+    if name in COMPACT:
+        repeated = [c for c in df.columns if c not in DISTINCT_PER_ROW
+                    and not pd.api.types.is_float_dtype(df[c])]
+        buf = io.BytesIO()  # in memory, to hash the bytes written
+        df.to_parquet(buf, index=False, use_dictionary=repeated)
+        file = f"{name}.parquet"
+        (folder / file).write_bytes(buf.getbuffer())
+        digest = hashlib.sha256(buf.getbuffer()).hexdigest()
+    else:
+        file = f"{name}.csv"
+        digest = write_csv(df, folder / file, FLOAT_FORMAT)
+    return {"file": file, "rows": len(df), "sha256": digest}
+
+
+class TableWriter:
+    """The tables of a results folder being written (:func:`saving`), two at a time on
+    threads of their own: Parquet, Arrow's joins and numpy's rounding let go of the
+    interpreter lock, so a second core writes a table handed over (:meth:`write`) while
+    the run makes the next. A run hands each table over once it is final; the rest are
+    written by :meth:`finish`, which waits for all and writes the manifest last. A table
+    is never changed after it is handed over (a frame read by the threads while the run
+    changed it could be written half old, half new); :meth:`finish` writes again one
+    whose name the results now give another frame."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._jobs: dict[str, tuple[pd.DataFrame, Future]] = {}
+        self.finished = False
+
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        """Start writing table ``name`` (final: see the class docstring)."""
+        if name in self._jobs:  # two writes of one file at once: a caller's slip
+            raise RuntimeError(f"results table {name} handed over twice")
+        self._jobs[name] = (df, self._pool.submit(_write_table, self.folder, name, df))
+
+    def finish(self, results: Results, extra: Callable[[Path], object] | None = None) -> None:
+        """Write what ``results`` holds that was not handed over (the largest first, so
+        that the two threads end together), wait for every table, let ``extra(folder)``
+        add files, then write the manifest with each table's file entry and the seconds
+        this took (``timings_s.save_s``: the run's wait for its tables, what writing
+        them adds to it)."""
+        t0 = time.perf_counter()
+        tables = results.tables
+        for name in [n for n, (df, _) in self._jobs.items() if tables.get(n) is not df]:
+            _, job = self._jobs.pop(name)
+            entry = job.result()  # (ended before the file is written again or removed)
+            if name not in tables:
+                (self.folder / entry["file"]).unlink()
+        for name in sorted(set(tables) - set(self._jobs), key=lambda n: -tables[n].size):
+            self.write(name, tables[name])
+        files = {name: job.result() for name, (_, job) in sorted(self._jobs.items())}
+        if extra is not None:
+            extra(self.folder)
+        manifest = results.manifest
+        if isinstance(manifest.get("timings_s"), dict):
+            manifest["timings_s"]["save_s"] = round(time.perf_counter() - t0, 4)
+        manifest[TEXT_COLUMNS] = {name: text_columns(df) for name, df in sorted(tables.items())
+                                  if name not in COMPACT}
+        manifest[TABLE_FILES] = files
+        (self.folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True,
+                                                       default=str) + "\n")
+        self.finished = True
+
+    def close(self) -> None:
+        """Wait for the tables being written; drop those not yet started."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def saving(folder: str | Path, overwrite: bool = False) -> Iterator[TableWriter]:
+    """A results folder being written: the block is given a :class:`TableWriter` into its
+    temporary sibling (:func:`chainopt.atomic.writing`) and ends with
+    :meth:`TableWriter.finish`; the folder is put in place only then. An error in the
+    block (or Ctrl-C) waits for the tables being written, then removes them all: nothing
+    is left behind. An existing ``folder`` is replaced only with ``overwrite``."""
+    folder = Path(folder)
+    if (folder.exists() or folder.is_symlink()) and not overwrite:
+        raise ResultsExistError(
+            f"results folder {folder} exists; pass "
+            f"{said('--overwrite', 'overwrite=True')} to replace it, or "
+            f"{said(elsewhere('results'), 'save to another folder')}")
+    with writing(folder, kind="results", overwrite=overwrite,
+                 check=check_only_results_files) as tmp:
+        writer = TableWriter(tmp)
+        try:
+            yield writer
+        finally:
+            writer.close()
+        if not writer.finished:  # a folder without its manifest is no results folder
+            raise RuntimeError("results folder written without TableWriter.finish")
+
+
 @dataclass
 class Results:
     """The tables of one run and its manifest (case, hashes, versions, status, timings)."""
@@ -260,53 +358,13 @@ class Results:
     def save(self, folder: str | Path, overwrite: bool = False,
              extra: Callable[[Path], object] | None = None) -> Path:
         """Write every table as CSV (the :data:`COMPACT` ones as Parquet) plus the manifest,
-        atomically.
+        atomically (:func:`saving`).
 
         ``extra(tmp_folder)`` may add files (e.g. ``results.xlsx``) before the rename.
         """
-        folder = Path(folder)
-        if (folder.exists() or folder.is_symlink()) and not overwrite:
-            raise ResultsExistError(
-                f"results folder {folder} exists; pass "
-                f"{said('--overwrite', 'overwrite=True')} to replace it, or "
-                f"{said(elsewhere('results'), 'save to another folder')}")
-
-        def write(tmp: Path, name: str) -> tuple[str, dict]:
-            df = stable_floats(self.tables[name])
-            if name in COMPACT:
-                repeated = [c for c in df.columns if c not in DISTINCT_PER_ROW
-                            and not pd.api.types.is_float_dtype(df[c])]
-                buf = io.BytesIO()  # in memory, to hash the bytes written
-                df.to_parquet(buf, index=False, use_dictionary=repeated)
-                file = f"{name}.parquet"
-                (tmp / file).write_bytes(buf.getbuffer())
-                digest = hashlib.sha256(buf.getbuffer()).hexdigest()
-            else:
-                file = f"{name}.csv"
-                digest = write_csv(df, tmp / file, FLOAT_FORMAT)
-            return name, {"file": file, "rows": len(df), "sha256": digest}
-
-        def fill(tmp: Path) -> None:
-            t0 = time.perf_counter()
-            # two tables at a time: Parquet, Arrow's joins and numpy's rounding let go of
-            # the interpreter lock, so a second core shares the work; largest first
-            names = sorted(self.tables, key=lambda n: -self.tables[n].size)
-            with ThreadPoolExecutor(max_workers=2) as pool:  # re-raises an error
-                files = dict(pool.map(lambda name: write(tmp, name), names))
-            if extra is not None:
-                extra(tmp)
-            if isinstance(self.manifest.get("timings_s"), dict):  # writing the tables
-                self.manifest["timings_s"]["save_s"] = round(time.perf_counter() - t0, 4)
-            self.manifest[TEXT_COLUMNS] = {name: text_columns(df)
-                                           for name, df in sorted(self.tables.items())
-                                           if name not in COMPACT}
-            self.manifest[TABLE_FILES] = dict(sorted(files.items()))
-            (tmp / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True,
-                                                   default=str) + "\n")
-
-        write_folder(folder, fill, kind="results", overwrite=overwrite,
-                     check=check_only_results_files)
-        return folder
+        with saving(folder, overwrite) as writer:
+            writer.finish(self, extra)
+        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path, require: tuple[str, ...] = (),

@@ -32,9 +32,44 @@ def main() -> None:  # pragma: no cover - console script entry point (tests: a s
         from chainopt.interrupt import exit_interrupted  # lazy: as the line above
 
         exit_interrupted()
+    code: str | int | None = 0
     try:
         command_line()
+    except SystemExit as stop:
+        code = stop.code
     finally:
         from chainopt.interrupt import ignore_signals  # lazy: loaded with the cli by now
 
         ignore_signals()  # ending: a signal now would come out of Python's shutdown
+    leave(code)
+
+
+def leave(code: str | int | None) -> None:
+    """End the process with ``code`` (as ``sys.exit(code)`` would) without tearing the
+    interpreter down: the exit functions run (``atexit``) and the standard streams are
+    flushed, then the process ends at once (``os._exit``). Freeing every module and
+    object one by one is work for nothing at the end of a command (about 0.05 s after a
+    run of 100k variables, the modules of pandas, pyarrow and typer). While a thread other
+    than a daemon still runs, Python's own exit, which waits for it, is taken instead."""
+    import atexit
+    import contextlib
+    import os
+    import sys
+    import threading
+
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon and t.is_alive()
+           for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = int(code)
+    else:  # as Python says a SystemExit of text: on stderr, exit code 1
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+            stream.flush()
+    os._exit(status)

@@ -294,3 +294,80 @@ def test_a_kpi_not_held_for_the_period_asked_says_where_it_is(tmp_path):
         res.kpi("cashflow_revenue")
     with pytest.raises(KeyError, match="did you mean 'npv_revenue'"):
         res.kpi("npv_revenu")
+
+
+def test_a_run_writes_its_tables_as_it_makes_them_the_bytes_save_writes(tmp_path,
+                                                                        monkeypatch):
+    """``run`` hands each table to the writer once it is final, while it makes the others
+    (every table but none of them at the end), and its folder is byte for byte the one
+    ``Results.save`` writes of the same results: no table changed after it was written."""
+    from chainopt import results as results_module
+
+    handed: list[str] = []
+    finished: list[int] = []
+    write, finish = results_module.TableWriter.write, results_module.TableWriter.finish
+
+    def spy_write(self, name, df):
+        if not finished:
+            handed.append(name)
+        return write(self, name, df)
+
+    def spy_finish(self, results, extra=None):
+        finished.append(len(handed))
+        return finish(self, results, extra)
+
+    monkeypatch.setattr(results_module.TableWriter, "write", spy_write)
+    monkeypatch.setattr(results_module.TableWriter, "finish", spy_finish)
+    res = api.run("small_chain", out=tmp_path, name="run")
+    assert finished and sorted(handed) == sorted(res.tables)
+    res.save(tmp_path / "saved")
+    run_m, saved_m = (json.loads((tmp_path / f / "manifest.json").read_text())
+                      for f in ("run", "saved"))
+    assert run_m["table_files"] == saved_m["table_files"]
+    for entry in run_m["table_files"].values():
+        assert ((tmp_path / "run" / entry["file"]).read_bytes()
+                == (tmp_path / "saved" / entry["file"]).read_bytes())
+
+
+def test_the_writer_writes_again_a_table_replaced_and_drops_one_gone(tmp_path):
+    """A table whose name the results give another frame after it was handed over is
+    written again (the final frame's bytes); one handed over but not in the results is
+    not left in the folder; the rest are written by ``finish``."""
+    from chainopt.results import TableWriter
+
+    first = pd.DataFrame({"name": ["a", "b"], "value": [1.0, 2.0]})
+    final = pd.DataFrame({"name": ["a", "b"], "value": [1.5, 2.5]})
+    writer = TableWriter(tmp_path)
+    try:
+        writer.write("kpis", first)
+        writer.write("gone", first)
+        res = Results(tables={"kpis": final, "other": first}, manifest={"timings_s": {}})
+        writer.finish(res)
+    finally:
+        writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kpis.csv", "manifest.json",
+                                                          "other.csv"]
+    assert (tmp_path / "kpis.csv").read_text() == "name,value\na,1.5\nb,2.5\n"
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert sorted(manifest["table_files"]) == ["kpis", "other"]
+    assert manifest["timings_s"]["save_s"] >= 0
+
+
+def test_a_run_failing_after_writing_tables_leaves_nothing(tmp_path, monkeypatch):
+    """A run that fails once some tables are written (here: in the manifest's last step)
+    leaves no folder and no temporary leftovers, and an earlier folder of that name
+    stays as it was."""
+    from chainopt import api as api_module
+
+    api.run("small_chain", out=tmp_path, name="a")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+
+    def broken(*_a, **_k):
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(api_module, "uneven_periods", broken)
+    for name in ("a", "b"):
+        with pytest.raises(RuntimeError, match="late failure"):
+            api.run("small_chain", out=tmp_path, name=name, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before

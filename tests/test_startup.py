@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pyomo", "pandas", "scipy", "highspy", "plotly", "matplotlib", "dask", "openpyxl")
 
@@ -161,3 +163,34 @@ def test_monkeypatching_a_module_not_yet_loaded_puts_its_attribute_back():
             "assert callable(m.number) and m.number is real.number\n"
             "assert vars(m) is vars(real)\n")
     _probe(code + "print('[]')")
+
+
+LEAVE = """
+import atexit, sys, threading, time
+from chainopt.start import leave
+atexit.register(lambda: print("exit function ran", flush=True))
+mode = sys.argv[1]
+sys.stdout.write("said before leaving\\n")  # (buffered: a pipe)
+if mode == "thread":
+    def late():
+        time.sleep(0.3)
+        print("thread finished", flush=True)
+    threading.Thread(target=late).start()
+leave({"int": 3, "none": None, "text": "stopped: because", "thread": 4}[mode])
+"""
+
+
+@pytest.mark.parametrize(("mode", "code", "out", "err"), [
+    ("int", 3, "said before leaving\nexit function ran\n", ""),
+    ("none", 0, "said before leaving\nexit function ran\n", ""),
+    ("text", 1, "said before leaving\nexit function ran\n", "stopped: because\n"),
+    ("thread", 4, "said before leaving\nthread finished\nexit function ran\n", ""),
+])
+def test_a_command_ends_without_the_interpreters_teardown_as_sys_exit_would(mode, code,
+                                                                             out, err):
+    """``chainopt`` ends a command as ``sys.exit(code)`` does (the exit code, text on
+    stderr with code 1, the exit functions run, what was written to a pipe flushed),
+    without tearing the interpreter down; a thread still running is waited for."""
+    done = subprocess.run([sys.executable, "-c", LEAVE, mode], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (code, out, err)

@@ -339,25 +339,32 @@ def test_overwrite_refuses_a_results_folder_holding_the_users_own_files(tmp_path
     assert not (tmp_path / "a2" / "results.xlsx").exists()
 
 
-def test_a_users_file_put_in_while_the_run_solves_is_kept(tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", ["save", "run"])
+def test_a_users_file_put_in_while_the_run_solves_is_kept(tmp_path, monkeypatch, how):
     """The check is made again just before the swap (as convert's): a file the user saves
-    into the folder while the new results are written stops the replace, and stays."""
+    into the folder while the new results are written (by ``Results.save``, or by a run
+    writing its tables as it makes them) stops the replace, and stays."""
+    import contextlib
+
     from chainopt import results as results_module
 
     target = tmp_path / "a"
     res = api.run("small_chain", out=tmp_path, name="a")
-    save = results_module.write_folder
+    real = results_module.writing
 
-    def user_saves_meanwhile(folder, fill, **kw):
-        def filled(tmp):
-            fill(tmp)
+    @contextlib.contextmanager
+    def user_saves_meanwhile(folder, **kw):
+        with real(folder, **kw) as tmp:
+            yield tmp
             (target / "notes.txt").write_text("mine\n")
-        return save(folder, filled, **kw)
 
-    monkeypatch.setattr(results_module, "write_folder", user_saves_meanwhile)
+    monkeypatch.setattr(results_module, "writing", user_saves_meanwhile)
     with pytest.raises(InputError, match=r"holds files chainopt did not write \(notes.txt\): "
                                          r"overwrite=True replaces"):
-        res.save(target, overwrite=True)
+        if how == "save":
+            res.save(target, overwrite=True)
+        else:
+            api.run("small_chain", out=tmp_path, name="a", overwrite=True)
     assert (target / "notes.txt").read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
 
