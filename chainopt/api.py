@@ -500,10 +500,13 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             naming = pool.submit(prepare_text, built)
             noting = pool.submit(model_notes, built)
             loading = pool.submit(_load_for_saving) if save else None
+            # the tables' joins, groupings and orders: only the solution's numbers are
+            # then left to place after the solve
+            preparing = pool.submit(_prepare_tables, built)
             try:
                 outcome = solve(built, options)
             except BaseException:
-                for job in (naming, noting, loading):
+                for job in (naming, noting, loading, preparing):
                     if job is not None:
                         job.cancel()  # not needed now; the pool waits for what already runs
                 raise
@@ -512,6 +515,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             notes = noting.result()
             if loading is not None:
                 loading.result()
+            preparing.result()
         step("extracting results")
         with saving(folder, overwrite) if save else contextlib.nullcontext() as writer:
             # each table is written (on two other threads) as soon as it is made, while
@@ -531,6 +535,12 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                                                       tmp / _excel.RESULTS_WORKBOOK)
                 writer.finish(results, extra)
         return results
+
+
+def _prepare_tables(built: BuiltModel) -> None:
+    """:func:`chainopt.extract.prepare`, chainopt.extract loaded on the thread that calls it
+    (the core a solve leaves free), not before the solve."""
+    _extract.prepare(built)
 
 
 def _load_for_saving() -> None:

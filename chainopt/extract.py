@@ -148,35 +148,69 @@ def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         capacity_use=act["capacity_use"].to_numpy(float))
 
 
+def _derived(built: BuiltModel, key: str, make: Callable[[BuiltModel], object]):
+    """``make(built)``, made once per model (``BuiltModel.derived``): what the tables take
+    from the model alone, not from its solution."""
+    if key not in built.derived:
+        built.derived[key] = make(built)
+    return built.derived[key]
+
+
+def prepare(built: BuiltModel) -> None:
+    """Make what the tables take from the model alone (:func:`_derived`): the joins,
+    groupings and orders of the unit flows, production and emissions tables and the
+    capacity table's units. ``chainopt run`` calls it on the core a solve leaves free, so
+    that only the solution's own numbers are left to place after the solve."""
+    _unit_flow_rows(built)
+    _production_groups(built)
+    _emission_groups(built)
+    _capacity_units(built)
+
+
+def _unit_flow_rows(built: BuiltModel) -> dict:
+    """The rows of the unit flows: each activity's flows (emissions apart) as row pairs
+    ``(i, j)`` of the activity and mode flow frames, in the order of ``merge``; their
+    text (``made``: site, commodity, period); and ``order``, the pairs in the table's
+    order (unit, mode, commodity, period), on integer ranks of the frames' own columns."""
+    def make(built: BuiltModel) -> dict:
+        ix = built.index
+        act, mf = ix.activity, ix.mode_flows
+        i, j = inner_join(act["mode"], mf["mode"])
+        keep = ~mf["commodity"].isin(ix.emission_commodities).to_numpy()[j]
+        i, j = i[keep], j[keep]
+        made = pd.DataFrame({"site": _take(act, "site", i),
+                             "commodity": _take(mf, "commodity", j),
+                             "period": _take(act, "period", i)})
+        order = np.lexsort((_period_rank(built, act["period"])[i], ranks(mf["commodity"])[j],
+                            ranks(act["mode"])[i], ranks(act["unit"])[i]))  # as _sorted
+        return {"i": i, "j": j, "coef": mf["coef"].to_numpy()[j], "made": made,
+                "order": order}
+
+    return _derived(built, "unit_flow_rows", make)
+
+
+def _take(frame: pd.DataFrame, col: str, rows: np.ndarray):
+    return frame[col].array.take(rows)
+
+
 def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each running unit takes in and puts out (emissions apart), and the signed
-    amounts by (site, commodity, period) for the production table.
-
-    The join of activities with their modes' flows is made on row numbers (the order of
-    ``merge``); the table is put in order (unit, mode, commodity, period) on integer
-    ranks of the joined frames' own columns, and each text column is then taken once,
-    in that order."""
-    ix = built.index
-    mf = ix.mode_flows
-    i, j = inner_join(act["mode"], mf["mode"])
-    keep = ~mf["commodity"].isin(ix.emission_commodities).to_numpy()[j]
-    i, j = i[keep], j[keep]
-    amount = mf["coef"].to_numpy()[j] * act["activity_k_per_yr"].to_numpy()[i]
-
-    def take(frame: pd.DataFrame, col: str, rows: np.ndarray):
-        return frame[col].array.take(rows)
-
-    made = pd.DataFrame({"site": take(act, "site", i), "commodity": take(mf, "commodity", j),
-                         "period": take(act, "period", i), "amount": amount})
-    run = np.abs(act["activity_k_per_yr"].to_numpy()[i]) > 0
-    ir, jr, ar = i[run], j[run], amount[run]
-    order = np.lexsort((_period_rank(built, act["period"])[ir], ranks(mf["commodity"])[jr],
-                        ranks(act["mode"])[ir], ranks(act["unit"])[ir]))  # as _sorted
-    ir, jr, ar = ir[order], jr[order], ar[order]
+    amounts by (site, commodity, period) for the production table: the rows of
+    :func:`_unit_flow_rows`, those of a running activity kept in the table's order
+    (a stable sort of all rows, then the running ones: the order of sorting those)."""
+    rows = _unit_flow_rows(built)
+    i, j = rows["i"], rows["j"]
+    x = act["activity_k_per_yr"].to_numpy()
+    amount = rows["coef"] * x[i]
+    made = rows["made"].assign(amount=amount)
+    order = rows["order"]
+    order = order[np.abs(x[i[order]]) > 0]
+    ir, jr, ar = i[order], j[order], amount[order]
+    mf = built.index.mode_flows
     table = pd.DataFrame({
-        "unit": take(act, "unit", ir), "mode": take(act, "mode", ir),
-        "commodity": take(mf, "commodity", jr), "period": take(act, "period", ir),
-        "site": take(act, "site", ir), "direction": text(("out", "in"), ar < 0),
+        "unit": _take(act, "unit", ir), "mode": _take(act, "mode", ir),
+        "commodity": _take(mf, "commodity", jr), "period": _take(act, "period", ir),
+        "site": _take(act, "site", ir), "direction": text(("out", "in"), ar < 0),
         "amount_k_per_yr": _clean(np.abs(ar))})
     return table, made
 
@@ -230,20 +264,50 @@ def _blend_qualities(built: BuiltModel, blend: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"min": "min_value", "max": "max_value"})[cols]
 
 
+def _production_groups(built: BuiltModel) -> dict:
+    """The production table's rows (``keys``: site, commodity, period, in the table's
+    order) and, for each signed amount (the unit flows' rows, then each blend's component
+    rows, then its product rows), the row it adds to (``group``)."""
+    def make(built: BuiltModel) -> dict:
+        made = _unit_flow_rows(built)["made"]
+        bl = built.index.blend_in
+        keys = pd.concat([made, bl.assign(commodity=bl["component"])[list(made.columns)],
+                          bl.assign(commodity=bl["product"])[list(made.columns)]],
+                         ignore_index=True)
+        return _groups(built, keys, ["site", "commodity"])
+
+    return _derived(built, "production_groups", make)
+
+
+def _groups(built: BuiltModel, keys: pd.DataFrame, by: list[str]) -> dict:
+    """The distinct rows of ``keys`` in the order of :func:`_sorted` over ``by`` (then
+    period) as ``keys``, and each row's position among them as ``group``."""
+    if keys.empty:
+        return {"keys": keys, "group": np.zeros(0, dtype=np.int64)}
+    group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]  # (groups numbered as first seen)
+    distinct = keys.take(first).reset_index(drop=True)
+    order = np.lexsort((_period_rank(built, distinct["period"]),
+                        *reversed([ranks(distinct[k]) for k in by])))
+    at = np.empty(len(order), dtype=np.int64)
+    at[order] = np.arange(len(order))
+    return {"keys": distinct.take(order).reset_index(drop=True), "group": at[group]}
+
+
 def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.DataFrame:
-    """Produced and consumed by site, commodity and period (units and blends)."""
+    """Produced and consumed by site, commodity and period (units and blends): each
+    signed amount's positive part produced, negative part consumed, summed into its row
+    of :func:`_production_groups` in the amounts' order."""
+    g = _production_groups(built)
     to_product = built.index.blend_in["to_product"].to_numpy()  # row for row as ``bl``
-    flows = pd.concat([
-        made,
-        bl.assign(commodity=bl["component"], amount=-bl["blend_k_per_yr"])[
-            ["site", "commodity", "period", "amount"]],
-        bl.assign(commodity=bl["product"], amount=bl["blend_k_per_yr"] * to_product)[
-            ["site", "commodity", "period", "amount"]],
-    ], ignore_index=True)
-    prod = flows.assign(produced_k_per_yr=flows["amount"].clip(lower=0),
-                        consumed_k_per_yr=(-flows["amount"]).clip(lower=0))
-    return _sorted(built, prod.groupby(["site", "commodity", "period"], as_index=False)[
-        ["produced_k_per_yr", "consumed_k_per_yr"]].sum(), ["site", "commodity"])
+    amount = pd.Series(np.concatenate([
+        made["amount"].to_numpy(float), -bl["blend_k_per_yr"].to_numpy(float),
+        (bl["blend_k_per_yr"] * to_product).to_numpy(float)]))
+    sums = pd.DataFrame({"produced_k_per_yr": amount.clip(lower=0),
+                         "consumed_k_per_yr": (-amount).clip(lower=0)}).groupby(
+        g["group"], sort=True).sum()
+    return g["keys"].assign(produced_k_per_yr=sums["produced_k_per_yr"].to_numpy(),
+                            consumed_k_per_yr=sums["consumed_k_per_yr"].to_numpy())
 
 
 def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
@@ -353,6 +417,22 @@ def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFram
     return df.take(np.lexsort((_period_rank(built, df["period"]), *reversed(ranked))))
 
 
+def _capacity_units(built: BuiltModel) -> dict:
+    """The unit each capacity row is counted in (``unit``: the unit capacity rows,
+    ``link``: the link capacity rows; :func:`chainopt.diagnose.names.quantity_unit`) and
+    ``mixed``: the link rows of a link carrying commodities in different units."""
+    def make(built: BuiltModel) -> dict:
+        ix = built.index
+        unit = ix.flow["commodity"].map(built.case.tables["commodities"]
+                                        .set_index("commodity")["unit"])
+        mixed = unit.groupby(ix.flow["link"]).nunique() > 1
+        return {"unit": quantity_unit(built, ix.unit_cap[["unit"]])[:],
+                "link": quantity_unit(built, ix.link_cap[["link"]])[:],
+                "mixed": ix.link_cap["link"].map(mixed).fillna(False).to_numpy(bool)}
+
+    return _derived(built, "capacity_units", make)
+
+
 def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ix = built.index
     uc = ix.unit_cap.copy()  # row for row the unit capacity rows
@@ -382,12 +462,10 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     # capacity, as validation requires) carrying commodities in different units, whose
     # k t and k bbl add up to no quantity
     fl = t["flows"].groupby(["link", "period"])["flow_k_per_yr"].sum()
-    unit = ix.flow["commodity"].map(built.case.tables["commodities"].set_index("commodity")
-                                    ["unit"])
-    mixed = unit.groupby(ix.flow["link"]).nunique() > 1
+    units_of = _capacity_units(built)
     lc = ix.link_cap.copy()
     lc["used_k_per_yr"] = np.where(
-        lc["link"].map(mixed).fillna(False).to_numpy(bool), np.nan,
+        units_of["mixed"], np.nan,
         _clean(fl.reindex(pd.MultiIndex.from_frame(lc[["link", "period"]])).fillna(0.0)
                .to_numpy()))
     lc["existing_k_per_yr"] = np.where(lc["project"] == "", lc["capacity"], 0.0)
@@ -418,32 +496,57 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     links = lc.rename(columns={"link": "name"}).assign(kind="link", site="", availability=np.nan)
     # the unit each capacity is counted in, as constraints.csv's quantity_unit: a unit's
     # activity unit (t of crude for a crude unit), a link's commodity unit
-    units["quantity_unit"] = quantity_unit(built, uc[["unit"]])[:]
-    links["quantity_unit"] = quantity_unit(built, lc[["link"]])[:]
+    units["quantity_unit"] = units_of["unit"]
+    links["quantity_unit"] = units_of["link"]
     cols = ["kind", "name", "site", "period", "existing_k_per_yr", "new_k_per_yr",
             "total_k_per_yr", "used_k_per_yr", "utilisation", "shadow_price_usd_per_unit_yr",
             "availability", "quantity_unit"]
     return pd.concat([units[cols], links[cols]], ignore_index=True)
 
 
+_EMISSION_KEYS = ["site", "source_kind", "source", "commodity", "period"]
+
+
+def _emission_groups(built: BuiltModel) -> dict:
+    """The emissions table's rows (``keys``, in its order) and its sources: each unit
+    activity's emission flows (``act``/``em`` row pairs of the activity and mode flow
+    frames, their ``coef``) and each link flow's emissions (``flow``/``link`` row pairs
+    of the flow and link emission frames, their ``per_unit``), in the order of ``merge``,
+    with the row each adds to (``group``)."""
+    def make(built: BuiltModel) -> dict:
+        ix = built.index
+        act, flow, le = ix.activity, ix.flow, ix.link_emissions
+        em = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
+        a, e = inner_join(act["mode"], em["mode"])
+        f, k = inner_join(flow["link"], le["link"])
+        units = pd.DataFrame({"site": _take(act, "site", a), "source_kind": "unit",
+                              "source": _take(act, "unit", a),
+                              "commodity": _take(em, "commodity", e),
+                              "period": _take(act, "period", a)})
+        links = pd.DataFrame({"site": _take(flow, "from_site", f), "source_kind": "link",
+                              "source": _take(flow, "link", f),
+                              "commodity": _take(le, "commodity", k),
+                              "period": _take(flow, "period", f)})
+        keys = pd.concat([units, links], ignore_index=True)
+        return {"act": a, "coef": em["coef"].to_numpy()[e], "flow": f,
+                "per_unit": le["per_unit"].to_numpy()[k],
+                **_groups(built, keys, _EMISSION_KEYS[:-1])}
+
+    return _derived(built, "emission_groups", make)
+
+
 def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
-    """Emissions by site, source (unit or link) and period."""
-    ix = built.index
-    em = ix.mode_flows[ix.mode_flows["commodity"].isin(ix.emission_commodities)]
-    e = act.merge(em, on="mode")
-    e = e.assign(source=e["unit"], source_kind="unit",
-                 emission_k_per_yr=e["coef"] * e["activity_k_per_yr"])
-    t = flows.merge(ix.link_emissions.rename(columns={"commodity": "emission"}), on="link")
-    t = t.assign(site=t["from_site"], source=t["link"], source_kind="link",
-                 commodity=t["emission"], emission_k_per_yr=t["per_unit"] * t["flow_k_per_yr"])
-    cols = ["site", "source_kind", "source", "commodity", "period"]
-    both = pd.concat([e[[*cols, "emission_k_per_yr"]], t[[*cols, "emission_k_per_yr"]]],
-                     ignore_index=True)
-    if both.empty:
-        return pd.DataFrame(columns=[*cols, "emission_k_per_yr"])
-    g = both.groupby(cols, as_index=False, sort=False)["emission_k_per_yr"].sum()
-    g["emission_k_per_yr"] = _clean(g["emission_k_per_yr"].to_numpy())
-    return _sorted(built, g, ["site", "source_kind", "source", "commodity"])
+    """Emissions by site, source (unit or link) and period: each source's emission
+    (factor x activity or flow), summed into its row of :func:`_emission_groups` in the
+    sources' order."""
+    g = _emission_groups(built)
+    if g["keys"].empty:
+        return pd.DataFrame(columns=[*_EMISSION_KEYS, "emission_k_per_yr"])
+    amount = np.concatenate([
+        g["coef"] * act["activity_k_per_yr"].to_numpy()[g["act"]],
+        g["per_unit"] * flows["flow_k_per_yr"].to_numpy()[g["flow"]]])
+    sums = pd.Series(amount).groupby(g["group"], sort=True).sum().to_numpy()
+    return g["keys"].assign(emission_k_per_yr=_clean(sums))
 
 
 def project_families(built: BuiltModel) -> list[Family]:

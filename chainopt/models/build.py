@@ -45,6 +45,9 @@ class BuiltModel:
     _pyomo: object = field(default=None, repr=False)
     _carbon: np.ndarray | None = field(default=None, repr=False)
     _reach: reach.Reach | None = field(default=None, repr=False)
+    #: what is derived from the model alone and read after its solve (the extraction's
+    #: joins, groupings and orders: :func:`chainopt.extract.prepare`), made once
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
     #: which model of this process this is, so that a solve's outcome names its model
     #: (``api.extract_results`` refuses another model's)
     serial: int = field(default_factory=lambda: next(_SERIALS), repr=False)
