@@ -538,9 +538,13 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
 
 
 def _prepare_tables(built: BuiltModel) -> None:
-    """:func:`chainopt.extract.prepare`, chainopt.extract loaded on the thread that calls it
-    (the core a solve leaves free), not before the solve."""
+    """What the result tables take from the model alone (:func:`chainopt.extract.prepare`,
+    the coefficient ranges), chainopt.extract loaded on the thread that calls it (the core
+    a solve leaves free), not before the solve."""
+    from chainopt.diagnose import coefficient_ranges  # lazy: the model side, as extract
+
     _extract.prepare(built)
+    coefficient_ranges(built)
 
 
 def _load_for_saving() -> None:

@@ -148,16 +148,8 @@ def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
         capacity_use=act["capacity_use"].to_numpy(float))
 
 
-def _derived(built: BuiltModel, key: str, make: Callable[[BuiltModel], object]):
-    """``make(built)``, made once per model (``BuiltModel.derived``): what the tables take
-    from the model alone, not from its solution."""
-    if key not in built.derived:
-        built.derived[key] = make(built)
-    return built.derived[key]
-
-
 def prepare(built: BuiltModel) -> None:
-    """Make what the tables take from the model alone (:func:`_derived`): the joins,
+    """Make what the tables take from the model alone (``BuiltModel.derive``): the joins,
     groupings and orders of the unit flows, production and emissions tables and the
     capacity table's units. ``chainopt run`` calls it on the core a solve leaves free, so
     that only the solution's own numbers are left to place after the solve."""
@@ -186,7 +178,7 @@ def _unit_flow_rows(built: BuiltModel) -> dict:
         return {"i": i, "j": j, "coef": mf["coef"].to_numpy()[j], "made": made,
                 "order": order}
 
-    return _derived(built, "unit_flow_rows", make)
+    return built.derive("unit_flow_rows", make)
 
 
 def _take(frame: pd.DataFrame, col: str, rows: np.ndarray):
@@ -276,7 +268,7 @@ def _production_groups(built: BuiltModel) -> dict:
                          ignore_index=True)
         return _groups(built, keys, ["site", "commodity"])
 
-    return _derived(built, "production_groups", make)
+    return built.derive("production_groups", make)
 
 
 def _groups(built: BuiltModel, keys: pd.DataFrame, by: list[str]) -> dict:
@@ -430,7 +422,7 @@ def _capacity_units(built: BuiltModel) -> dict:
                 "link": quantity_unit(built, ix.link_cap[["link"]])[:],
                 "mixed": ix.link_cap["link"].map(mixed).fillna(False).to_numpy(bool)}
 
-    return _derived(built, "capacity_units", make)
+    return built.derive("capacity_units", make)
 
 
 def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -532,7 +524,7 @@ def _emission_groups(built: BuiltModel) -> dict:
                 "per_unit": le["per_unit"].to_numpy()[k],
                 **_groups(built, keys, _EMISSION_KEYS[:-1])}
 
-    return _derived(built, "emission_groups", make)
+    return built.derive("emission_groups", make)
 
 
 def _emissions(built: BuiltModel, act: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:

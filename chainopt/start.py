@@ -51,7 +51,7 @@ def leave(code: str | int | None) -> None:
     object one by one is work for nothing at the end of a command (about 0.05 s after a
     run of 100k variables, the modules of pandas, pyarrow and typer). While a thread other
     than a daemon still runs, Python's own exit, which waits for it, is taken instead."""
-    import atexit
+    import atexit  # lazy: this module imports nothing before it catches an interrupt
     import contextlib
     import os
     import sys

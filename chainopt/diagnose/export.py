@@ -106,7 +106,12 @@ def _portable_sections(body: bytes) -> bytes:
 
 def coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
     """Smallest and largest |coefficient| of the matrix, costs, column bounds and row
-    bounds, with the row/column they come from and the input behind them."""
+    bounds, with the row/column they come from and the input behind them; made once per
+    model (``BuiltModel.derive``: ``chainopt run`` makes it while HiGHS solves)."""
+    return built.derive("coefficient_ranges", _coefficient_ranges)
+
+
+def _coefficient_ranges(built: BuiltModel) -> pd.DataFrame:
     a = built.arrays
     vf, rf = built.lp.var_families, built.lp.row_families
 

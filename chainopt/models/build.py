@@ -45,8 +45,7 @@ class BuiltModel:
     _pyomo: object = field(default=None, repr=False)
     _carbon: np.ndarray | None = field(default=None, repr=False)
     _reach: reach.Reach | None = field(default=None, repr=False)
-    #: what is derived from the model alone and read after its solve (the extraction's
-    #: joins, groupings and orders: :func:`chainopt.extract.prepare`), made once
+    #: what is derived from the model alone and read after its solve (:meth:`derive`)
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
     #: which model of this process this is, so that a solve's outcome names its model
     #: (``api.extract_results`` refuses another model's)
@@ -79,6 +78,17 @@ class BuiltModel:
         if self._carbon is None:
             self._carbon = emissions.carbon_per_unit(self.lp, self.index)
         return self._carbon
+
+    def derive(self, key: str, make: Callable[[BuiltModel], Any]) -> Any:
+        """``make(self)``, made once and kept under ``key`` (:attr:`derived`): what the
+        result tables take from the model alone, not from its solution (the extraction's
+        joins, groupings and orders, :func:`chainopt.extract.prepare`; the coefficient
+        ranges), which ``chainopt run`` makes while HiGHS solves. Whatever changes the
+        model's numbers in place empties :attr:`derived` (a sweep's variant is a new
+        model; a sensitivity's plan held fixed changes column bounds)."""
+        if key not in self.derived:
+            self.derived[key] = make(self)
+        return self.derived[key]
 
     @property
     def reach(self) -> reach.Reach:
