@@ -161,50 +161,51 @@ def prepare(built: BuiltModel) -> None:
 
 def _unit_flow_rows(built: BuiltModel) -> dict:
     """The rows of the unit flows: each activity's flows (emissions apart) as row pairs
-    ``(i, j)`` of the activity and mode flow frames, in the order of ``merge``; their
-    text (``made``: site, commodity, period); and ``order``, the pairs in the table's
-    order (unit, mode, commodity, period), on integer ranks of the frames' own columns."""
+    ``(i, j)`` of the activity and mode flow frames, in the order of ``merge``, and
+    ``order``, the pairs in the table's order (unit, mode, commodity, period), on integer
+    ranks of the frames' own columns. Kept as 32-bit integers: they live through the
+    solve and the ranging, where a run's memory peaks."""
     def make(built: BuiltModel) -> dict:
         ix = built.index
         act, mf = ix.activity, ix.mode_flows
         i, j = inner_join(act["mode"], mf["mode"])
         keep = ~mf["commodity"].isin(ix.emission_commodities).to_numpy()[j]
         i, j = i[keep], j[keep]
-        made = pd.DataFrame({"site": _take(act, "site", i),
-                             "commodity": _take(mf, "commodity", j),
-                             "period": _take(act, "period", i)})
         order = np.lexsort((_period_rank(built, act["period"])[i], ranks(mf["commodity"])[j],
                             ranks(act["mode"])[i], ranks(act["unit"])[i]))  # as _sorted
-        return {"i": i, "j": j, "coef": mf["coef"].to_numpy()[j], "made": made,
-                "order": order}
+        return {"i": _small(i), "j": _small(j), "order": _small(order)}
 
     return built.derive("unit_flow_rows", make)
+
+
+def _small(rows: np.ndarray) -> np.ndarray:
+    """Row numbers as 32-bit integers where they fit (always, short of 2**31 rows)."""
+    return rows.astype(np.int32) if len(rows) < 2**31 else rows
 
 
 def _take(frame: pd.DataFrame, col: str, rows: np.ndarray):
     return frame[col].array.take(rows)
 
 
-def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _unit_flows(built: BuiltModel, act: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """What each running unit takes in and puts out (emissions apart), and the signed
-    amounts by (site, commodity, period) for the production table: the rows of
-    :func:`_unit_flow_rows`, those of a running activity kept in the table's order
-    (a stable sort of all rows, then the running ones: the order of sorting those)."""
+    amount of each row of :func:`_unit_flow_rows` for the production table: those rows
+    of a running activity kept in the table's order (a stable sort of all rows, then the
+    running ones: the order of sorting those)."""
     rows = _unit_flow_rows(built)
     i, j = rows["i"], rows["j"]
+    mf = built.index.mode_flows
     x = act["activity_k_per_yr"].to_numpy()
-    amount = rows["coef"] * x[i]
-    made = rows["made"].assign(amount=amount)
+    amount = mf["coef"].to_numpy()[j] * x[i]
     order = rows["order"]
     order = order[np.abs(x[i[order]]) > 0]
     ir, jr, ar = i[order], j[order], amount[order]
-    mf = built.index.mode_flows
     table = pd.DataFrame({
         "unit": _take(act, "unit", ir), "mode": _take(act, "mode", ir),
         "commodity": _take(mf, "commodity", jr), "period": _take(act, "period", ir),
         "site": _take(act, "site", ir), "direction": text(("out", "in"), ar < 0),
         "amount_k_per_yr": _clean(np.abs(ar))})
-    return table, made
+    return table, amount
 
 
 def _blending(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
@@ -261,11 +262,14 @@ def _production_groups(built: BuiltModel) -> dict:
     order) and, for each signed amount (the unit flows' rows, then each blend's component
     rows, then its product rows), the row it adds to (``group``)."""
     def make(built: BuiltModel) -> dict:
-        made = _unit_flow_rows(built)["made"]
-        bl = built.index.blend_in
-        keys = pd.concat([made, bl.assign(commodity=bl["component"])[list(made.columns)],
-                          bl.assign(commodity=bl["product"])[list(made.columns)]],
-                         ignore_index=True)
+        rows = _unit_flow_rows(built)
+        act, mf, bl = built.index.activity, built.index.mode_flows, built.index.blend_in
+        cols = ["site", "commodity", "period"]
+        made = pd.DataFrame({"site": _take(act, "site", rows["i"]),
+                             "commodity": _take(mf, "commodity", rows["j"]),
+                             "period": _take(act, "period", rows["i"])})
+        keys = pd.concat([made, bl.assign(commodity=bl["component"])[cols],
+                          bl.assign(commodity=bl["product"])[cols]], ignore_index=True)
         return _groups(built, keys, ["site", "commodity"])
 
     return built.derive("production_groups", make)
@@ -275,7 +279,7 @@ def _groups(built: BuiltModel, keys: pd.DataFrame, by: list[str]) -> dict:
     """The distinct rows of ``keys`` in the order of :func:`_sorted` over ``by`` (then
     period) as ``keys``, and each row's position among them as ``group``."""
     if keys.empty:
-        return {"keys": keys, "group": np.zeros(0, dtype=np.int64)}
+        return {"keys": keys, "group": np.zeros(0, dtype=np.int32)}
     group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
     first = np.unique(group, return_index=True)[1]  # (groups numbered as first seen)
     distinct = keys.take(first).reset_index(drop=True)
@@ -283,17 +287,18 @@ def _groups(built: BuiltModel, keys: pd.DataFrame, by: list[str]) -> dict:
                         *reversed([ranks(distinct[k]) for k in by])))
     at = np.empty(len(order), dtype=np.int64)
     at[order] = np.arange(len(order))
-    return {"keys": distinct.take(order).reset_index(drop=True), "group": at[group]}
+    return {"keys": distinct.take(order).reset_index(drop=True), "group": _small(at[group])}
 
 
-def _production(built: BuiltModel, made: pd.DataFrame, bl: pd.DataFrame) -> pd.DataFrame:
+def _production(built: BuiltModel, made: np.ndarray, bl: pd.DataFrame) -> pd.DataFrame:
     """Produced and consumed by site, commodity and period (units and blends): each
-    signed amount's positive part produced, negative part consumed, summed into its row
-    of :func:`_production_groups` in the amounts' order."""
+    signed amount (``made``: the unit flows', :func:`_unit_flows`) positive part
+    produced, negative part consumed, summed into its row of :func:`_production_groups`
+    in the amounts' order."""
     g = _production_groups(built)
     to_product = built.index.blend_in["to_product"].to_numpy()  # row for row as ``bl``
     amount = pd.Series(np.concatenate([
-        made["amount"].to_numpy(float), -bl["blend_k_per_yr"].to_numpy(float),
+        made, -bl["blend_k_per_yr"].to_numpy(float),
         (bl["blend_k_per_yr"] * to_product).to_numpy(float)]))
     sums = pd.DataFrame({"produced_k_per_yr": amount.clip(lower=0),
                          "consumed_k_per_yr": (-amount).clip(lower=0)}).groupby(
@@ -520,7 +525,7 @@ def _emission_groups(built: BuiltModel) -> dict:
                               "commodity": _take(le, "commodity", k),
                               "period": _take(flow, "period", f)})
         keys = pd.concat([units, links], ignore_index=True)
-        return {"act": a, "coef": em["coef"].to_numpy()[e], "flow": f,
+        return {"act": _small(a), "coef": em["coef"].to_numpy()[e], "flow": _small(f),
                 "per_unit": le["per_unit"].to_numpy()[k],
                 **_groups(built, keys, _EMISSION_KEYS[:-1])}
 
