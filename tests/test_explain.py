@@ -29,7 +29,7 @@ from chainopt.models.build import build
 from chainopt.models.lp import Matrix
 from chainopt.report import explain as ex
 from chainopt.results import Results
-from chainopt.solve import basic_masks
+from chainopt.solve import basic_masks, highs_ranging
 from tests.toycase import (
     FEED_TO_PRODUCT,
     fixed_charge_cost_case,
@@ -2324,7 +2324,7 @@ def test_cost_intervals_are_wider_without_forced_columns_on_the_default_case(mon
     out = api.solve(built)
     assert out.status == "optimal"
     h = insight._optimal_lp(built, out)
-    r = h.getRanging()[1]
+    r = highs_ranging(h)
     lo, hi, how, forced = insight.cost_intervals(built, out, h, out, r)
     assert (how, forced) == ("widened", 405)
     monkeypatch.setattr(insight, "WIDEN_BELOW_COLUMNS", 0)
@@ -2871,3 +2871,17 @@ def test_a_case_infeasible_only_in_its_integer_decisions_names_them(tmp_path):
                                "the integer decisions"), lines
     assert lines[1:] == ["The relaxation takes these in part, where the rules ask all or "
                          "nothing:", "  - project a in p1: 0.5", "  - project b in p1: 0.5"]
+
+
+def test_the_ranging_arrays_are_highs_own_numbers_each_converted_once():
+    """``highs_ranging`` hands HiGHS's ranging over as numpy arrays, the numbers of
+    highspy's lists, each made once (highspy makes a new list on every access)."""
+    built = api.build_model(load_case("small_chain"))
+    api.solve(built)
+    raw = built.solver.getRanging()[1]
+    r = highs_ranging(built.solver)
+    for name in ("col_cost_dn", "col_cost_up", "col_bound_dn", "col_bound_up",
+                 "row_bound_dn", "row_bound_up"):
+        values = getattr(r, name)
+        assert values.tolist() == list(getattr(raw, name).value_)
+        assert getattr(r, name) is values

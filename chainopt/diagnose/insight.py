@@ -278,8 +278,8 @@ def balance_holds(built: BuiltModel, r) -> np.ndarray | None:
     sl = slice(fam.start, fam.stop)
     b = built.arrays.row_lb[sl]
     tol = 1e-9 * (1.0 + np.abs(b))
-    down = b - np.asarray(r.row_bound_dn.value_)[sl] > tol
-    up = np.asarray(r.row_bound_up.value_)[sl] - b > tol
+    down = b - r.row_bound_dn[sl] > tol
+    up = r.row_bound_up[sl] - b > tol
     return np.where(down, MORE, 0) | np.where(up, LESS, 0)
 
 
@@ -357,8 +357,8 @@ def cost_intervals(built: BuiltModel, out: SolveOutcome, h: Highs,
     costs: its interval is (-inf, +inf). If the second LP ends elsewhere (or the model
     has :data:`WIDEN_BELOW_COLUMNS` columns or more), the basis's intervals stay."""
     n = built.num_vars  # (HiGHS's arrays may be longer)
-    lower = np.asarray(r.col_cost_dn.value_)[:n]
-    upper = np.asarray(r.col_cost_up.value_)[:n]
+    lower = r.col_cost_dn[:n]
+    upper = r.col_cost_up[:n]
     if n >= WIDEN_BELOW_COLUMNS:  # not looked for (0.1 s at 300k columns)
         return lower, upper, (f"basis: a model of {n:,} columns; one of fewer than "
                               f"{WIDEN_BELOW_COLUMNS:,} is ranged again without them"), None
@@ -384,8 +384,8 @@ def cost_intervals(built: BuiltModel, out: SolveOutcome, h: Highs,
     r2 = highs_ranging(g)
     if r2 is None:
         return lower, upper, "basis: HiGHS gave no ranging without them", count
-    lower = np.minimum(lower, np.asarray(r2.col_cost_dn.value_)[:n])
-    upper = np.maximum(upper, np.asarray(r2.col_cost_up.value_)[:n])
+    lower = np.minimum(lower, r2.col_cost_dn[:n])
+    upper = np.maximum(upper, r2.col_cost_up[:n])
     lower[forced], upper[forced] = -INF, INF
     return lower, upper, "widened", count
 
@@ -456,7 +456,7 @@ def _row_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarray, 
     the interval in which their marginal value holds."""
     a = built.arrays
     parts = []
-    rdn, rup = np.asarray(r.row_bound_dn.value_), np.asarray(r.row_bound_up.value_)
+    rdn, rup = r.row_bound_dn, r.row_bound_up
     rdual, row_value = sol.row_dual, sol.row_value
     for fam in built.lp.row_families:
         spec = ROWS[fam.label]
@@ -489,7 +489,7 @@ def _column_bound_ranging(built: BuiltModel, sol: SolveOutcome, basic: np.ndarra
     sits: the interval in which their marginal value holds."""
     a = built.arrays
     parts = []
-    bdn, bup = np.asarray(r.col_bound_dn.value_), np.asarray(r.col_bound_up.value_)
+    bdn, bup = r.col_bound_dn, r.col_bound_up
     cdual, col_value = sol.col_dual, sol.col_value
     for fam in built.lp.var_families:
         bound = VARIABLES[fam.label].bound
