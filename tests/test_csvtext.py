@@ -142,3 +142,23 @@ def test_ten_digit_values_written_by_arrow_read_as_python_writes_them():
                         rng.integers(-10**9, 10**9, size=500).astype(float)])
     df = stable_floats(pd.DataFrame({"a": ["k"] * len(x), "x": x}))
     assert csv_text(df, fast=True) == _pandas(df)
+
+
+def test_text_without_a_comma_quote_or_line_break_is_taken_as_it_is():
+    """A text column none of whose bytes is a comma, a double quote or a line break needs
+    no quoting: one scan of its bytes says so (the common case: names); any such byte,
+    also one outside the rows of a slice, takes the field-by-field way. Either way the
+    bytes are pandas'."""
+    import pyarrow as pa
+
+    from chainopt.csvtext import _may_quote
+
+    assert not _may_quote(pa.array(["s00001_u02", "make_int_003_m0", "p2026", ""]))
+    for special in ("a,b", 'say "hi"', "two\nlines", "cr\rhere"):
+        assert _may_quote(pa.array(["plain", special]))
+    assert _may_quote(pa.array(["a,b", "plain"]).slice(1))  # (a false alarm: still right)
+    df = pd.DataFrame({"name": ["s1", "s2", "", None], "v": [1.0, 2.5, np.nan, 3.0]})
+    assert csv_text(df, fast=True) == _pandas(df) == "name,v\ns1,1\ns2,2.5\n,\n,3\n"
+    sliced = pd.DataFrame({"name": pd.array(["a,b", "x", "y"], dtype="str"),
+                           "v": [1.0, 2.0, 3.0]}).iloc[1:]
+    assert csv_text(sliced, fast=True) == _pandas(sliced) == "name,v\nx,2\ny,3\n"
