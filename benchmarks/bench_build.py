@@ -31,12 +31,13 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from peak import peak_mib  # (same folder)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -74,23 +75,8 @@ def size_label(n: int) -> str:
 
 
 def _peak_mib() -> float:
-    """Peak resident memory of this process, MiB.
-
-    On Linux ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` of a process started by
-    another one never falls below the RSS its parent had when it started it (Linux
-    carries the old high-water mark across ``exec``), so it would count the driver's own
-    memory (pandas and numpy, imported to generate the cases) into every repetition.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    # ru_maxrss is KiB on Linux, bytes on macOS
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+    """Peak resident memory of this process, MiB (:func:`peak.peak_mib`)."""
+    return peak_mib()
 
 
 # --------------------------------------------------------------------------- worker

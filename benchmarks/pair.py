@@ -273,28 +273,8 @@ def worker_verify(case: str, opts: dict) -> dict:
     return res
 
 
-def worker_cli(case: str, opts: dict) -> None:
-    """`chainopt run` as the ``chainopt`` console script runs it (``chainopt.start.main``),
-    reporting when it exits (whatever its exit code) its own peak memory and its time
-    inside Python (an exit function: the command runs those before it ends)."""
-    import atexit
-
-    t0 = time.perf_counter()
-
-    def report() -> None:
-        print(MARK + json.dumps({"peak_mib": _peak_mib(), "inproc_s": time.perf_counter() - t0}),
-              flush=True)
-
-    atexit.register(report)
-    sys.argv = ["chainopt", *opts["argv"]]
-    from chainopt.start import main
-
-    main()
-
-
 WORKERS = {"chainopt": worker_chainopt, "linopy": worker_linopy, "numpy": worker_numpy,
-           "raw": worker_raw, "export": worker_export, "verify": worker_verify,
-           "cli": worker_cli}
+           "raw": worker_raw, "export": worker_export, "verify": worker_verify}
 
 
 # --------------------------------------------------------------------------- processes
@@ -370,13 +350,13 @@ def _failure(p: dict, timeout: float | None) -> str:
 def run_chainopt(case: Path, size: int, time_limit: float, timeout: float | None,
                  name: str) -> dict:
     """`chainopt run` end to end (``chainopt.start.main``, as the console script and
-    ``python -m chainopt`` run it, in a fresh process) into benchmarks/out/runs/."""
+    ``python -m chainopt`` run it, in a fresh process of benchmarks/run_cli.py, which
+    imports nothing of pair.py's) into benchmarks/out/runs/."""
     runs = OUT / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     argv = ["run", str(case), "--out", str(runs), "--name", name, "--overwrite",
             "--time-limit", f"{time_limit:g}"]
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "cli", "--case",
-           str(case), "--opts", json.dumps({"argv": argv})]
+    cmd = [sys.executable, str(HERE / "run_cli.py"), json.dumps(argv)]
     p = run_process(cmd, timeout)
     mine: dict = {}
     for line in p["stdout"].splitlines():

@@ -16,22 +16,9 @@ import time
 
 import highspy
 import numpy as np
+from peak import peak_mib  # (same folder)
 
 MARK = "PAIR_RESULT "
-
-
-def peak_mib() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    import resource  # not Linux (no /proc): ru_maxrss, bytes on macOS, KiB elsewhere
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
 def load_lp(path: str):

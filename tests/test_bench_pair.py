@@ -8,6 +8,7 @@ a small generated case: same numbers of columns, rows and nonzeros, same optimum
 
 from __future__ import annotations
 
+import ast
 import math
 
 import numpy as np
@@ -352,6 +353,25 @@ def test_the_lean_raw_reference_solves_the_same_lp(small_case, chainopt_lp, tmp_
     assert (res["vars"], res["rows"], res["nnz"]) == (built.num_vars, built.num_rows,
                                                       built.nnz)
     assert math.isclose(res["objective"], objective, rel_tol=1e-9)
+
+
+def test_the_run_contender_is_the_console_scripts_run_without_pair_pys_imports(
+        small_case, tmp_path, monkeypatch):
+    """The ``run`` contender is `chainopt run` as the console script runs it, in a process
+    of benchmarks/run_cli.py: it writes the results, imports nothing before chainopt but
+    a few modules Python starts with (not pair.py's argparse, subprocess or
+    importlib.metadata: about 0.06 s no user pays), and reports its peak memory and its
+    time inside Python."""
+    monkeypatch.setattr(pair, "OUT", tmp_path)
+    res = pair.run_chainopt(small_case, 10_000, time_limit=300, timeout=300, name="c")
+    assert res["rc"] == 0, res
+    assert (tmp_path / "runs" / "c" / "manifest.json").is_file()
+    assert res["peak_mib"] > 0 and 0 < res["inproc_s"] < res["wall_s"]
+    assert res["status"] == "optimal"
+    script = ast.parse((pair.HERE / "run_cli.py").read_text(encoding="utf-8"))
+    imported = {a.name for n in script.body if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in script.body if isinstance(n, ast.ImportFrom)}
+    assert imported == {"time", "atexit", "json", "sys", "peak"}
 
 
 def test_the_raw_reference_reads_the_exported_file_in_chainopts_sign(small_case, chainopt_lp,
