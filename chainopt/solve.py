@@ -168,18 +168,27 @@ def made_by() -> dict[str, str]:
     return {"chainopt": __version__, "highs": highs_version()}
 
 
+#: held while the process's standard output is on the null device (:func:`new_highs`)
+_BANNER_MUTED = threading.Lock()
+
+
 def new_highs() -> highspy.Highs:
-    """A HiGHS instance without the licence banner its constructor prints to stdout."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+    """A HiGHS instance without the licence banner its constructor prints to stdout: the
+    process's standard output (file descriptor 1) is put on the null device meanwhile,
+    one instance at a time (two threads making one at once each kept the other's null
+    device as "the" standard output to put back, and everything printed after went
+    nowhere)."""
+    with _BANNER_MUTED:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
     h.setOptionValue("output_flag", False)
     return h
 

@@ -148,6 +148,18 @@ def test_runs_started_in_threads_of_a_fresh_process_all_load_the_engine():
     _probe(code + "print('[]')")
 
 
+def test_highs_instances_made_in_threads_at_once_leave_stdout_as_it_was():
+    """Each HiGHS instance is made with the process's standard output on the null device
+    (its banner): eight threads making 100 each at once left it there every time (each
+    kept another's null device as the output to put back), and what the process printed
+    after was lost, its exit code 0 (three runs in threads of one process, now and then)."""
+    code = ("import threading\nfrom chainopt.solve import new_highs\n"
+            "def many():\n    for _ in range(100):\n        new_highs()\n"
+            "threads = [threading.Thread(target=many) for _ in range(8)]\n"
+            "for t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n")
+    assert _probe(code + "print('[]')") == set()
+
+
 def test_monkeypatching_a_module_not_yet_loaded_puts_its_attribute_back():
     """pytest's monkeypatch reads ``vars()`` of what it patches to know what to put back:
     it found the stand-in's, without the attribute, and on undoing deleted the module's
