@@ -180,7 +180,7 @@ def _unit_flow_rows(built: BuiltModel) -> dict:
 
 def _small(rows: np.ndarray) -> np.ndarray:
     """Row numbers as 32-bit integers where they fit (always, short of 2**31 rows)."""
-    return rows.astype(np.int32) if len(rows) < 2**31 else rows
+    return rows.astype(np.int32) if not len(rows) or rows.max() < 2**31 else rows
 
 
 def _take(frame: pd.DataFrame, col: str, rows: np.ndarray):
@@ -283,8 +283,7 @@ def _groups(built: BuiltModel, keys: pd.DataFrame, by: list[str]) -> dict:
     group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
     first = np.unique(group, return_index=True)[1]  # (groups numbered as first seen)
     distinct = keys.take(first).reset_index(drop=True)
-    order = np.lexsort((_period_rank(built, distinct["period"]),
-                        *reversed([ranks(distinct[k]) for k in by])))
+    order = _sort_order(built, distinct, by)
     at = np.empty(len(order), dtype=np.int64)
     at[order] = np.arange(len(order))
     return {"keys": distinct.take(order).reset_index(drop=True), "group": _small(at[group])}
@@ -410,8 +409,13 @@ def _period_rank(built: BuiltModel, period: pd.Series) -> np.ndarray:
 def _sorted(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``df`` sorted by the text of ``keys``, then by period in the case's order
     (stable), on integer ranks (:func:`codes.ranks`)."""
+    return df.take(_sort_order(built, df, keys))
+
+
+def _sort_order(built: BuiltModel, df: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The row order of :func:`_sorted`: by the text of ``keys``, then period (stable)."""
     ranked = [ranks(df[k]) for k in keys]
-    return df.take(np.lexsort((_period_rank(built, df["period"]), *reversed(ranked))))
+    return np.lexsort((_period_rank(built, df["period"]), *reversed(ranked)))
 
 
 def _capacity_units(built: BuiltModel) -> dict:
