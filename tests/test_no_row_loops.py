@@ -21,9 +21,12 @@ import pstats
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.generate import generate_case
 from chainopt import api, csvtext
+from chainopt.case.schema import FEW_CELLS as FEW
 
 ADDED_SITES = 80
 ALLOWED_GROWTH = ADDED_SITES // 2
@@ -58,16 +61,43 @@ def test_calls_do_not_grow_with_the_rows(tmp_path, monkeypatch):
                        f"over rows in {loops}")
 
 
-@pytest.mark.parametrize("cells", [["a; b", "", "c", "a; b", " ;d;"], []])
-def test_split_list_splits_each_distinct_cell_the_same_way(cells):
-    """Splitting per distinct cell gives, row by row, what splitting every row gives."""
+@pytest.mark.parametrize("few", [0, 10**6])  # pandas' string methods; one cell at a time
+@pytest.mark.parametrize("cells", [["a; b", "", "c", "a; b", " ;d;", 7], []])
+def test_split_list_splits_each_distinct_cell_the_same_way(cells, few, monkeypatch):
+    """Splitting per distinct cell gives, row by row, what splitting every row gives, in
+    pandas or in Python (a few distinct cells): a number is its text."""
     import pandas as pd
 
+    from chainopt.case import schema
     from chainopt.case.schema import split_list
 
+    monkeypatch.setattr(schema, "FEW_CELLS", few)
     s = pd.Series(cells, index=range(10, 10 + len(cells)), dtype=object)
     got = split_list(s)
-    want = {10: ["a", "b"], 12: ["c"], 13: ["a", "b"], 14: ["d"]} if cells else {}
+    want = ({10: ["a", "b"], 12: ["c"], 13: ["a", "b"], 14: ["d"], 15: ["7"]} if cells
+            else {})
     assert {i: list(got[got.index == i]) for i in set(got.index)} == want
     assert list(got.index) == sorted(got.index)  # rows in order, items in order
 
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="ab ;\t", max_size=6), st.none()), max_size=12),
+       st.sampled_from(["python", "pyarrow"]))
+def test_split_list_in_python_and_in_pandas_agree(cells, storage):
+    """The two ways :func:`split_list` splits (one cell at a time for a few distinct
+    cells, pandas' string methods for more) give the same items, index and type, a
+    missing cell included (one missing item)."""
+    import pandas as pd
+
+    from chainopt.case import schema
+    from chainopt.case.storage import text_storage
+
+    s = pd.Series(cells, index=[f"r{i}" for i in range(len(cells))], dtype=object)
+    with text_storage(storage):
+        try:
+            schema.FEW_CELLS, in_pandas = 0, schema.split_list(s)
+        except AttributeError:  # pandas: no string method on a column of missing cells
+            return
+        finally:
+            schema.FEW_CELLS = FEW
+        pd.testing.assert_series_equal(schema.split_list(s), in_pandas, check_exact=True)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainopt.case.codes import positions
 from chainopt.case.index import by_period
 from chainopt.case.schema import TABLES, Case, split_list
 
@@ -66,49 +67,101 @@ MONEY_COLUMNS = {
 CURVE_MONEY = {"capex_segments": "capex_usd_per_unit_yr", "capex_curve": "capex_musd"}
 
 
-def _values(t: dict, bp: dict, table: str, col: str, rows: pd.Index,
-            periods: list[str]) -> pd.DataFrame:
-    """``_i`` (row label of ``t[table]``), ``period``, ``value`` (override or default)."""
-    key = list(TABLES[table].key)
-    base = t[table].loc[rows, [*key, col]].assign(_i=rows)
-    grid = base.merge(pd.DataFrame({"period": periods}), how="cross")
-    ov = bp.get(table)
+def _given(df: pd.DataFrame, ov: pd.DataFrame | None, table: str, col: str,
+           periods: list[str]) -> np.ndarray:
+    """``given[i, j]``: the override of ``col`` for row ``i`` of ``df`` (``t[table]``) in
+    period ``j`` that the override table ``ov`` states (NaN: none, the row's own value
+    holds)."""
+    given = np.full((len(df), len(periods)), np.nan)
     if ov is not None and len(ov) and col in ov.columns:
-        o = ov[[*key, "period", col]].rename(columns={col: "_ov"})
-        grid = grid.merge(o, on=[*key, "period"], how="left")
-        grid[col] = grid["_ov"].where(grid["_ov"].notna(), grid[col])
-    return grid.rename(columns={col: "value"})[["_i", *key, "period", "value"]]
+        key = list(TABLES[table].key)
+        i = pd.MultiIndex.from_frame(df[key]).get_indexer(pd.MultiIndex.from_frame(ov[key]))
+        j = positions(ov["period"], periods)
+        ok = (i >= 0) & (j >= 0)
+        given[i[ok], j[ok]] = pd.to_numeric(ov[col], errors="coerce").to_numpy(float)[ok]
+    return given
 
 
-def _write(t: dict, bp: dict, table: str, col: str, grid: pd.DataFrame) -> None:
-    """Store per-period values ``grid`` (from :func:`_values`) as overrides of ``col``."""
-    if grid.empty:
-        return
-    key = list(TABLES[table].key)
-    spec = TABLES[table]
-    ov = bp.get(table)
-    if ov is None or ov.empty:
-        ov = pd.DataFrame(columns=[*key, "period", *spec.period_columns, "source", "_row"])
-    new = grid[[*key, "period", "value"]].rename(columns={"value": col})
-    merged = ov.merge(new, on=[*key, "period"], how="outer", suffixes=("", "_new"))
-    if col + "_new" in merged.columns:
-        merged[col] = merged[col + "_new"].where(merged[col + "_new"].notna(), merged[col])
-        merged = merged.drop(columns=col + "_new")
-    for c in spec.period_columns:
-        if c != col:
-            merged[c] = pd.to_numeric(merged[c], errors="coerce")
-    merged["source"] = merged["source"].fillna("")
-    merged["_row"] = merged["_row"].fillna(0)
-    bp[table] = merged.reset_index(drop=True)
+class _Staged:
+    """The overrides (``<table>_by_period``) that levers write while :func:`resolve`
+    applies them one after another: per table and column, the array ``given`` of
+    :func:`_given`, read and changed in place, and which of its entries a lever wrote.
+    :meth:`write` puts them in the override tables once at the end: row and period by
+    row and period, as merging each lever's values in as it was applied did (a few
+    pandas merges per lever), the tables' rows ordered by key and period."""
+
+    def __init__(self, t: dict, bp: dict, periods: list[str]) -> None:
+        self.t, self.bp, self.periods = t, bp, periods
+        self.staged: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def given(self, table: str, col: str) -> np.ndarray:
+        """``given`` of ``col`` with what levers wrote so far (a copy where none wrote)."""
+        if (table, col) in self.staged:
+            return self.staged[(table, col)][0]
+        return _given(self.t[table], self.bp.get(table), table, col, self.periods)
+
+    def set(self, table: str, col: str, at: np.ndarray, values: np.ndarray) -> None:
+        """Rows ``at`` (positions in ``t[table]``) take ``values`` (one row of periods
+        each) as their overrides; a NaN leaves an override as it was."""
+        if (table, col) not in self.staged:
+            given = self.given(table, col)
+            self.staged[(table, col)] = given, np.zeros(given.shape, dtype=bool)
+        given, wrote = self.staged[(table, col)]
+        given[at] = np.where(np.isnan(values), given[at], values)
+        wrote[at] = True
+
+    def write(self) -> None:
+        """Each written (row, period) into its override table: a row of its own where the
+        table had none (the other columns blank, ``source`` '', ``_row`` 0), the value of
+        each column written there (one left NaN keeps the table's)."""
+        tables = dict.fromkeys(table for table, _ in self.staged)
+        for table in tables:
+            cols = [c for (tb, c) in self.staged if tb == table]
+            spec, key = TABLES[table], list(TABLES[table].key)
+            wrote = np.logical_or.reduce([self.staged[(table, c)][1] for c in cols])
+            i, j = np.nonzero(wrote)  # row by row, each row's periods in order
+            new = self.t[table][key].iloc[i].reset_index(drop=True)
+            new["period"] = np.asarray(self.periods, dtype=object)[j]
+            for c in cols:
+                given, by_col = self.staged[(table, c)]
+                new[c] = np.where(by_col[i, j], given[i, j], np.nan)
+            ov = self.bp.get(table)
+            if ov is None or ov.empty:
+                ov = pd.DataFrame(columns=[*key, "period", *spec.period_columns, "source",
+                                           "_row"])
+            merged = ov.merge(new, on=[*key, "period"], how="outer", suffixes=("", "_new"))
+            for c in cols:
+                if c + "_new" in merged.columns:
+                    merged[c] = merged[c + "_new"].where(merged[c + "_new"].notna(), merged[c])
+                    merged = merged.drop(columns=c + "_new")
+            for c in spec.period_columns:
+                merged[c] = pd.to_numeric(merged[c], errors="coerce")
+            merged["source"] = merged["source"].fillna("")
+            merged["_row"] = merged["_row"].fillna(0)
+            self.bp[table] = merged.reset_index(drop=True)
 
 
-def _map_period(t, bp, table, col, rows, periods, fn, effect=None) -> None:
+def _values(t: dict, staged: _Staged, table: str, col: str, rows: pd.Index) -> pd.DataFrame:
+    """``_i`` (row label of ``t[table]``), the key columns, ``period``, ``value`` (the
+    override, else the row's own): each row of ``rows`` with every period in turn."""
+    df, periods = t[table], staged.periods
+    at, k = df.index.get_indexer(rows), len(periods)
+    given = staged.given(table, col)[at]
+    own = df[col].to_numpy(dtype=float, na_value=np.nan)[at]
+    grid = df[list(TABLES[table].key)].iloc[np.repeat(at, k)].reset_index(drop=True)
+    grid.insert(0, "_i", np.repeat(np.asarray(rows), k))
+    grid["period"] = np.tile(np.asarray(periods, dtype=object), len(at))
+    grid["value"] = np.where(np.isnan(given), own[:, None], given).ravel()
+    return grid
+
+
+def _map_period(t, staged: _Staged, table, col, rows, fn, effect=None) -> None:
     """Apply ``fn(grid) -> values`` to ``col`` of ``rows`` in every period. ``effect``
     (a list, the lever's name and kind): append what the change is worth to the chain
     per unit of the row's quantity, by period (:data:`EFFECT_COLUMNS`)."""
     if len(rows) == 0:
         return
-    grid = _values(t, bp, table, col, rows, periods)
+    grid = _values(t, staged, table, col, rows)
     new = np.asarray(fn(grid), dtype=float)
     if effect is not None:
         sink, lever, kind = effect
@@ -118,15 +171,14 @@ def _map_period(t, bp, table, col, rows, periods, fn, effect=None) -> None:
                                           usd_per_unit=sign * (new - grid["value"].to_numpy(
                                               float)))
         sink.append(e[e["usd_per_unit"].ne(0)])
-    grid["value"] = new
-    _write(t, bp, table, col, grid)
+    staged.set(table, col, t[table].index.get_indexer(rows), new.reshape(len(rows), -1))
 
 
 def period_values(table: pd.DataFrame, bp: dict, name: str, col: str, periods: list[str]
                   ) -> pd.DataFrame:
     """Rows of a lever table crossed with the periods, ``col`` resolved per period."""
     t = {name: table}
-    return _values(t, bp, name, col, table.index, periods)
+    return _values(t, _Staged(t, bp, periods), name, col, table.index)
 
 
 def fx_path(t: dict, bp: dict, periods: list[str]) -> dict[str, dict[str, float]]:
@@ -164,6 +216,7 @@ def resolve(t: dict, bp: dict, periods: list[str]
     the freight premiums on listed commodities (:data:`PREMIUM_COLUMNS`; None when no
     group lists commodities with a premium)."""
     t, bp = dict(t), {k: v.copy() for k, v in bp.items()}
+    staged = _Staged(t, bp, periods)
     fx = fx_path(t, bp, periods)
     first = {c: fx[c][periods[0]] for c in fx}
     for table, cols in MONEY_COLUMNS.items():
@@ -180,7 +233,7 @@ def resolve(t: dict, bp: dict, periods: list[str]
             if col in period_cols:
                 cur = df.loc[rows, "stated_currency"]
                 t[table] = df
-                _map_period(t, bp, table, col, rows, periods,
+                _map_period(t, staged, table, col, rows,
                             lambda g, cur=cur: g["value"].to_numpy(float) * np.array(
                                 [fx[cur[i]][p] for i, p in zip(g["_i"], g["period"],
                                                                strict=True)]))
@@ -195,8 +248,9 @@ def resolve(t: dict, bp: dict, periods: list[str]
             t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
     effects: list[pd.DataFrame] = []
     premiums: list[pd.DataFrame] = []
-    _levies(t, bp, periods, effects)
-    _market_groups(t, bp, periods, effects, premiums)
+    _levies(t, staged, effects)
+    _market_groups(t, staged, effects, premiums)
+    staged.write()
     frames = [e for e in effects if len(e)]
     out = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).reindex(
         columns=EFFECT_COLUMNS)
@@ -222,14 +276,15 @@ def _market_rows(mk: pd.DataFrame, commodity: str | None, sites: str) -> pd.Inde
     return mk.index[sel.to_numpy()]
 
 
-def _levies(t: dict, bp: dict, periods: list[str], effects: list) -> None:
+def _levies(t: dict, staged: _Staged, effects: list) -> None:
     lv = t.get("levies")
     if lv is None or lv.empty:
         return
     lv = lv[lv["active"].astype(bool)]
     if lv.empty:
         return
-    amounts = period_values(lv, bp, "levies", "amount_usd_per_unit", periods)
+    periods = staged.periods  # (the amounts in USD: a rouble amount converted above)
+    amounts = _values(t, staged, "levies", "amount_usd_per_unit", lv.index)
     amt = {(r.levy, r.period): float(r.value) for r in amounts.itertuples()}
     order = {"regulated_price": 0, "export_duty": 2, "feed_excise": 3}
     for _, lev in sorted(lv.iterrows(), key=lambda x: order[x[1]["kind"]]):
@@ -240,14 +295,14 @@ def _levies(t: dict, bp: dict, periods: list[str], effects: list) -> None:
             per_mode = use.groupby("mode")["amount_per_unit"].sum()
             modes = t["modes"]
             rows = modes.index[modes["mode"].isin(per_mode.index).to_numpy()]
-            _map_period(t, bp, "modes", "variable_cost_usd_per_unit", rows, periods,
+            _map_period(t, staged, "modes", "variable_cost_usd_per_unit", rows,
                         lambda g, a=a, m=per_mode: g["value"].to_numpy(float) + g["mode"].map(
                             m).to_numpy(float) * g["period"].map(a).to_numpy(float),
                         (effects, lev["levy"], lev["kind"]))
             continue
         rows = _market_rows(t["markets"], lev["commodity"], lev["sites"])
         if lev["kind"] == "regulated_price":
-            _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+            _map_period(t, staged, "markets", "price_usd_per_unit", rows,
                         lambda g, a=a: g["period"].map(a).to_numpy(float),
                         (effects, lev["levy"], lev["kind"]))
     duties = lv[lv["kind"] == "export_duty"]  # applied after the group discounts
@@ -255,12 +310,11 @@ def _levies(t: dict, bp: dict, periods: list[str], effects: list) -> None:
                                            for n in duties["levy"]])
 
 
-def _market_groups(t: dict, bp: dict, periods: list[str], effects: list,
-                   premiums: list) -> None:
+def _market_groups(t: dict, staged: _Staged, effects: list, premiums: list) -> None:
     mg = t.get("market_groups")
     if mg is not None and len(mg):
-        disc = period_values(mg, bp, "market_groups", "price_discount", periods)
-        prem = period_values(mg, bp, "market_groups", "freight_premium_usd_per_unit", periods)
+        disc = _values(t, staged, "market_groups", "price_discount", mg.index)
+        prem = _values(t, staged, "market_groups", "freight_premium_usd_per_unit", mg.index)
         for _, g in mg.iterrows():
             d = dict(zip(disc.loc[disc["_i"] == g.name, "period"],
                          disc.loc[disc["_i"] == g.name, "value"].astype(float), strict=True))
@@ -275,10 +329,10 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list,
             rows = mk.index[sel.to_numpy()]
             if g["access"] == "closed":
                 for col in ("max_k_per_yr", "min_k_per_yr"):
-                    _map_period(t, bp, "markets", col, rows, periods,
+                    _map_period(t, staged, "markets", col, rows,
                                 lambda gr: np.zeros(len(gr)))
             if any(d.values()):
-                _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+                _map_period(t, staged, "markets", "price_usd_per_unit", rows,
                             lambda gr, d=d: gr["value"].to_numpy(float) * (
                                 1.0 - gr["period"].map(d).to_numpy(float)),
                             (effects, g["group"], "price_discount"))
@@ -287,7 +341,7 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list,
             elif any(f.values()):
                 lk = t["links"]
                 lrows = lk.index[lk["to_site"].isin(sites).to_numpy()]
-                _map_period(t, bp, "links", "cost_usd_per_unit", lrows, periods,
+                _map_period(t, staged, "links", "cost_usd_per_unit", lrows,
                             lambda gr, f=f: gr["value"].to_numpy(float)
                             + gr["period"].map(f).to_numpy(float),
                             (effects, g["group"], "freight_premium"))
@@ -297,7 +351,7 @@ def _market_groups(t: dict, bp: dict, periods: list[str], effects: list,
     for _, lev in duties.iterrows():
         rows = _market_rows(t["markets"], lev["commodity"], lev["sites"])
         a = lev["_amounts"]
-        _map_period(t, bp, "markets", "price_usd_per_unit", rows, periods,
+        _map_period(t, staged, "markets", "price_usd_per_unit", rows,
                     lambda g, a=a: g["value"].to_numpy(float)
                     - g["period"].map(a).to_numpy(float),
                     (effects, lev["levy"], lev["kind"]))

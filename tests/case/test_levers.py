@@ -102,6 +102,30 @@ def test_levers_resolved_by_hand(tmp_path):
     assert r.objective == pytest.approx(20 * 490e-3 + 30 * 485e-3 - 10 + 5, rel=1e-9)
 
 
+def test_the_overrides_levers_write_keep_the_stated_ones(tmp_path):
+    """The levers' per-period values are written into the case's overrides once, after
+    all levers: abroad's price 600 x (1 - 0.1) - 20 = 520 in p1 and p2, rows of their
+    own (no caps, no source); home's stated p2 price (550, row 2 of
+    markets_by_period.csv, 'survey') as stated, no lever touching it; rows in key and
+    period order. The link into abroad costs 30 + 5 = 35 in each period."""
+    folder = _case(tmp_path, markets_by_period="site,commodity,period,price_usd_per_unit,"
+                   "source\nhome,prod,p2,550,survey")
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": TWO_PERIODS}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    case = load_case(folder)
+    mk = case.by_period["markets"]
+    assert list(zip(mk["site"], mk["period"], mk["price_usd_per_unit"], mk["source"],
+                    mk["_row"], strict=True)) == [("abroad", "p1", 520.0, "", 0),
+                                                  ("abroad", "p2", 520.0, "", 0),
+                                                  ("home", "p2", 550.0, "survey", 2)]
+    assert mk[["max_k_per_yr", "min_k_per_yr"]].isna().all().all()
+    lk = case.by_period["links"]
+    assert list(zip(lk["link"], lk["period"], lk["cost_usd_per_unit"], strict=True)) == [
+        ("to_abroad", "p1", 35.0), ("to_abroad", "p2", 35.0)]
+    assert _price(case, "home") == 500.0  # p1: no override, the row's own price
+
+
 def test_one_line_switches(tmp_path):
     """A scenario switches each lever with one change: the reverse excise off (mode cost
     back to 0), the regulated home price on (400), the 'west' group closed (abroad caps 0)."""
