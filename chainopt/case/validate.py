@@ -667,6 +667,8 @@ def _repeated_items(file: str, df: pd.DataFrame, col: Column, out: _Collector) -
     codes, cells = pd.factorize(df[col.name], use_na_sentinel=False)  # each list once
     cells = pd.Series(cells).astype(str)
     lists = cells[cells.str.contains(";", regex=False).to_numpy()]  # two names or more
+    if lists.empty:
+        return  # (most list columns: one name a row)
     parts = split_list(lists)
     again = parts[pd.DataFrame({"cell": parts.index, "item": parts.to_numpy()})
                   .duplicated().to_numpy()]
