@@ -629,17 +629,19 @@ def _check_target(folder: Path, overwrite: bool) -> None:
 
 def run_many(sources: list[str], out: str | Path | None = None, jobs: int | None = None,
              overwrite: bool = False, options: SolveOptions | None = None, reuse: bool = False,
-             save: bool = True, on_done: Callable[[object], object] | None = None) -> list:
+             save: bool = True, on_done: Callable[[object], object] | None = None,
+             keep_case: bool = False) -> list:
     """Run several cases or scenarios in ``jobs`` processes (default: one per core).
 
     Returns one :class:`chainopt.batch.RunOutcome` per source, in order; a failing run
     carries its error and exit code and does not stop the others. ``reuse`` loads
     results that hold what a run now would give (:func:`chainopt.batch.stale`: same input
     hash, chainopt and HiGHS versions and solver options) instead of solving again.
+    ``keep_case``: each outcome also holds its case (``RunOutcome.case``).
     """
     return batch.run_many(run, [str(s) for s in sources], out or DEFAULT_RESULTS, jobs=jobs,
                           overwrite=overwrite, options=options, reuse=reuse, save=save,
-                          on_done=on_done)
+                          on_done=on_done, keep_case=keep_case)
 
 
 def compare(sources: list[str], out: str | Path | None = None, name: str | None = None,
@@ -684,14 +686,15 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     if save:
         compare_folder(out, name, asked, overwrite)
     outcomes = run_many(sources, out=out, jobs=jobs, overwrite=overwrite, options=options,
-                        reuse=True, save=save, on_done=on_done)
+                        reuse=True, save=save, on_done=on_done, keep_case=True)
     good = {o.name: o.results for o in outcomes if o.ok}
     if len(good) < 2 or not outcomes[0].ok:
         return {}, outcomes, None
     # a scenario whose project cannot be valued (the scenario without it is infeasible)
     # drops out as a failed run does, the others still compared
     lost: dict[str, ChainoptError] = {}
-    against = counterfactuals(good, options, failed=lost)
+    against = counterfactuals(good, options, failed=lost,
+                              cases={o.name: o.case for o in outcomes if o.ok})
     if lost:
         outcomes = [dataclasses.replace(o, results=None, error=str(lost[o.name]),
                                         exit_code=lost[o.name].exit_code, status="unvalued")
@@ -755,7 +758,7 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
 
 
 def counterfactuals(results: dict, options: SolveOptions | None = None,
-                    failed: dict | None = None) -> dict:
+                    failed: dict | None = None, cases: dict | None = None) -> dict:
     """The runs each scenario's effects are valued against (first run = the base).
 
     For each other run: the projects it may build that the base may not; for each one
@@ -769,7 +772,9 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
     ``failed`` (a dict): a scenario none of whose counterfactuals can be solved (one is
     infeasible: its project is what makes the scenario feasible) is left out and
     ``failed[name]`` holds its error, so the other scenarios are still compared; without
-    it the error is raised.
+    it the error is raised. ``cases``: the case of a run by its name, where the caller
+    has it (``compare``: the case each run was made or reused from); a run without one is
+    valued against the case its manifest records as its source, loaded again.
     """
     names = list(results)
     base = results[names[0]]
@@ -781,17 +786,8 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
         mine = [j for j in economics.considered_projects(r) if j not in theirs]
         if not mine:
             continue
-        if not r.manifest.get("source"):
-            raise InputError([Problem(str(r.manifest.get("results_dir") or n),
-                                      "manifest.json records no source to value the projects "
-                                      "against", "run it again (--overwrite)")])
-        case = _recorded_case(r.manifest, r.manifest["source"],
-                              r.manifest.get("results_dir") or n)
-        if not same_inputs(case, r.manifest.get("input_hash")):  # moved, or edited since
-            raise InputsChangedError(
-                f"inputs changed: {r.manifest['source']}, the source the results of {n} "
-                "record, no longer holds the inputs they were solved from, so its projects "
-                "cannot be valued against them: run it again (--overwrite)")
+        case = (cases or {}).get(n)
+        case = case if case is not None else _source_case(r, n)
         try:
             one = _scenario_counterfactuals(r, n, mine, case, base, names[0], options,
                                             base_plan)
@@ -802,6 +798,23 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
             continue
         out[n], base_plan = one
     return out
+
+
+def _source_case(r: Results, n: str) -> Case:
+    """The case run ``n``'s results ``r`` were made from, loaded from the source its
+    manifest records (:func:`_recorded_case`); an error if it records none or that
+    source now holds other inputs (moved, or edited since)."""
+    if not r.manifest.get("source"):
+        raise InputError([Problem(str(r.manifest.get("results_dir") or n),
+                                  "manifest.json records no source to value the projects "
+                                  "against", "run it again (--overwrite)")])
+    case = _recorded_case(r.manifest, r.manifest["source"], r.manifest.get("results_dir") or n)
+    if not same_inputs(case, r.manifest.get("input_hash")):  # moved, or edited since
+        raise InputsChangedError(
+            f"inputs changed: {r.manifest['source']}, the source the results of {n} "
+            "record, no longer holds the inputs they were solved from, so its projects "
+            "cannot be valued against them: run it again (--overwrite)")
+    return case
 
 
 def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,

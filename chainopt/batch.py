@@ -63,6 +63,7 @@ class RunOutcome:
     status: str = ""  # solved | reused | failed | unvalued (compare: solved, a project of
     #   it cannot be valued, as the run without it is infeasible: left out)
     note: str = ""
+    case: object = None  # the Case run or whose results were reused, asked with keep_case
 
     @property
     def ok(self) -> bool:
@@ -182,9 +183,11 @@ def rerun_source(source: object, case: Case) -> str:
 
 
 def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite: bool = False,
-            options=None, reuse: bool = False, save: bool = True) -> RunOutcome:
+            options=None, reuse: bool = False, save: bool = True,
+            keep_case: bool = False) -> RunOutcome:
     """Run (with ``run``, or with ``reuse`` load up-to-date results of) one case or
-    scenario."""
+    scenario; ``keep_case``: its outcome holds the case (``compare`` values its projects
+    against it, without loading it again)."""
     name = str(source)
     try:
         case = load_source(source)
@@ -206,7 +209,7 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
                 # counterfactuals) from it, not from a path recorded then (since moved)
                 old.manifest["source"] = rerun_source(source, case)
                 return RunOutcome(str(source), name, old, status="reused",
-                                  note=f"reused {folder}")
+                                  note=f"reused {folder}", case=case if keep_case else None)
             if not overwrite:
                 do_save = False
                 note = f"{folder} is damaged ({damaged})" if damaged else f"{folder} {why}"
@@ -215,7 +218,8 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
                 do_over = True
         res = run(case, out=out, name=name, overwrite=do_over, options=options, save=do_save)
         return RunOutcome(str(source), name, res, status="solved",
-                          note=note or (f"written to {folder}" if do_save else ""))
+                          note=note or (f"written to {folder}" if do_save else ""),
+                          case=case if keep_case else None)
     except ChainoptError as exc:
         return RunOutcome(str(source), name, error=str(exc), exit_code=exc.exit_code,
                           status="failed")
@@ -255,8 +259,8 @@ def check_jobs(jobs: object, default: str) -> None:
 
 def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = "results",
              jobs: int | None = None, overwrite: bool = False, options=None, reuse: bool = False,
-             save: bool = True, on_done: Callable[[RunOutcome], object] | None = None
-             ) -> list[RunOutcome]:
+             save: bool = True, on_done: Callable[[RunOutcome], object] | None = None,
+             keep_case: bool = False) -> list[RunOutcome]:
     """Run every source with ``run`` (a module-level function, so that worker processes
     can receive it); ``jobs`` processes (default: cores; 1: in this process).
 
@@ -271,7 +275,7 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
     done: dict[int, RunOutcome] = {}
     if jobs == 1:
         for i, src in enumerate(sources):
-            done[i] = run_one(run, src, out, overwrite, options, reuse, save)
+            done[i] = run_one(run, src, out, overwrite, options, reuse, save, keep_case)
             if on_done:
                 on_done(done[i])
     else:
@@ -279,7 +283,8 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
 
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                  initargs=(os.getpid(), asked_from_command_line())) as pool:
-            futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save): i
+            futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save,
+                                keep_case): i
                     for i, src in enumerate(sources)}
             for fut in as_completed(futs):
                 i = futs[fut]

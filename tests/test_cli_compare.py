@@ -353,6 +353,29 @@ def test_reused_results_are_valued_from_the_source_compared(tmp_path):
         api.counterfactuals(runs)  # its manifest still names a/port.yaml
 
 
+def test_compare_values_projects_against_the_case_each_run_was_made_from(tmp_path,
+                                                                        monkeypatch):
+    """compare's counterfactuals start from the case each run was solved from (in a
+    worker process: --jobs 2) or reused from (in this one), not from the run's recorded
+    source loaded again: a full read and validation, 0.2-0.4 s a scenario on the default
+    case. The port's value is the same both times."""
+    def loaded_again(*_args, **_kwargs):
+        raise AssertionError("the scenario was loaded again")
+
+    monkeypatch.setattr(api, "_recorded_case", loaded_again)
+    port = str(Path(__file__).parents[1] / "scenarios" / "small_port_expansion.yaml")
+    values = []
+    for jobs, status in ((2, "solved"), (1, "reused")):
+        sections, outcomes, _ = api.compare(["small_chain", port], out=tmp_path, jobs=jobs,
+                                            overwrite=True)
+        assert [o.status for o in outcomes] == [status, status]
+        e = sections["economics"]
+        values.append(float(e.loc[e["effect"] == "far_east_port",
+                                  "incremental NPV (MUSD)"].iloc[0]))
+    assert values[0] == pytest.approx(values[1], rel=1e-9)
+    assert values[0] != 0
+
+
 #: the terminal's sections of ``compare small_chain small_port_expansion --detail all`` in
 #: the order printed, each with numbers read from the comparison's CSV files and written as
 #: the terminal writes a number (1 decimal from 10, 3 below, IRR as a percentage)
