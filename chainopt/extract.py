@@ -60,15 +60,49 @@ def _col(built: BuiltModel, out: SolveOutcome, label: str) -> tuple[pd.DataFrame
     return f.keys, out.col_value[f.start:f.stop], out.col_dual[f.start:f.stop]
 
 
-def _aligned(built: BuiltModel, out: SolveOutcome, label: str, frame: pd.DataFrame,
-             on: list[str]) -> np.ndarray:
-    """Values of variable family ``label`` aligned to the rows of ``frame`` (0 if absent)."""
-    try:
-        keys, x, _ = _col(built, out, label)
-    except KeyError:
-        return np.zeros(len(frame))
-    m = frame[on].merge(keys[on].assign(_v=_clean(x)), how="left", on=on)
-    return m["_v"].fillna(0.0).to_numpy()
+#: the variable families whose values tables place on the rows of a table of the model
+#: index (:func:`_aligned`): family, index table, its key columns in the family's order
+ALIGNED = (("investment.unit_new", "unit_cap", ("unit", "period")),
+           ("investment.link_new", "link_cap", ("link", "period")),
+           (demand.DELIVERY.label, "demand", ("site", "commodity", "period")))
+#: the tiered families whose columns (or rows) tables read for each row of a table of
+#: the model index (:func:`_tier_ids`): family, index table, whether rows
+TIERED = ((supply.PURCHASE.label, "purchase", False), (market.SALES.label, "sales", False),
+          (market.SHORTFALL.label, "sales", False), (market.DEMAND_MIN.label, "sales", True))
+
+
+def _aligned(built: BuiltModel, out: SolveOutcome, label: str, table: str) -> np.ndarray:
+    """Values of variable family ``label`` for each row of the model index's ``table``
+    (:data:`ALIGNED`; 0 where the family has none, or there is no such family). Which
+    column each row takes depends on the model alone: found once (``BuiltModel.derive``,
+    during the solve in ``chainopt run``)."""
+    ids = _aligned_ids(built, label, table)
+    values = np.zeros(len(ids))
+    has = ids >= 0
+    values[has] = _clean(out.col_value[ids[has]])
+    return values
+
+
+def _aligned_ids(built: BuiltModel, label: str, table: str) -> np.ndarray:
+    """The column of family ``label`` for each row of the model index's ``table`` (-1:
+    none), matched on the family's key columns (:data:`ALIGNED`)."""
+    def make(built: BuiltModel) -> np.ndarray:
+        frame = getattr(built.index, table)
+        on = next(list(k) for f, t, k in ALIGNED if (f, t) == (label, table))
+        try:
+            fam = built.lp.family(label)
+        except KeyError:
+            return np.full(len(frame), -1, dtype=np.int64)
+        return _small(fam.ids(frame, on))
+
+    return built.derive(f"aligned:{label}:{table}", make)
+
+
+def _tier_ids(built: BuiltModel, label: str, table: str, rows: bool = False) -> np.ndarray:
+    """:func:`chainopt.models.tiers.ids` of family ``label`` for the model index's
+    ``table`` (:data:`TIERED`), found once (``BuiltModel.derive``)."""
+    return built.derive(f"tier_ids:{label}:{table}:{rows}", lambda b: _small(
+        tiers.ids(b.lp, label, getattr(b.index, table), rows=rows)))
 
 
 def _row(built: BuiltModel, out: SolveOutcome, label: str):
@@ -150,13 +184,18 @@ def _activity(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 
 def prepare(built: BuiltModel) -> None:
     """Make what the tables take from the model alone (``BuiltModel.derive``): the joins,
-    groupings and orders of the unit flows, production and emissions tables and the
-    capacity table's units. ``chainopt run`` calls it on the core a solve leaves free, so
-    that only the solution's own numbers are left to place after the solve."""
+    groupings and orders of the unit flows, production and emissions tables, the
+    capacity table's units and the columns (and rows) each table's rows read. ``chainopt
+    run`` calls it on the core a solve leaves free, so that only the solution's own
+    numbers are left to place after the solve."""
     _unit_flow_rows(built)
     _production_groups(built)
     _emission_groups(built)
     _capacity_units(built)
+    for label, table, _ in ALIGNED:
+        _aligned_ids(built, label, table)
+    for label, table, rows in TIERED:
+        _tier_ids(built, label, table, rows)
 
 
 def _unit_flow_rows(built: BuiltModel) -> dict:
@@ -325,7 +364,7 @@ def _flows(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 def _purchases(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """Purchases by site, commodity and period, with cost, limit and reduced cost."""
     p = built.index.purchase
-    ids = tiers.ids(built.lp, supply.PURCHASE.label, p)
+    ids = _tier_ids(built, supply.PURCHASE.label, "purchase")
     x, rc = out.col_value[ids], out.col_dual[ids]
     return p.rename(columns={"cost": "cost_usd_per_unit", "max": "max_k_per_yr"}).assign(
         purchase_k_per_yr=_clean(x), reduced_cost_usd_per_unit=_reduced(built, p["period"], rc))
@@ -333,14 +372,14 @@ def _purchases(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
 
 def _sales(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     """Sales, shortfalls against demand floors, the floors' cost and revenue."""
-    x = out.col_value[tiers.ids(built.lp, market.SALES.label, built.index.sales)]
+    x = out.col_value[_tier_ids(built, market.SALES.label, "sales")]
     sales = built.index.sales.rename(columns={"price": "price_usd_per_unit",
                                               "max": "max_k_per_yr", "min": "min_k_per_yr"}
                                      ).assign(sales_k_per_yr=_clean(x))
     sales["floor_cost_usd_per_unit"] = 0.0
-    short = tiers.ids(built.lp, market.SHORTFALL.label, sales)
+    short = _tier_ids(built, market.SHORTFALL.label, "sales")
     sales["shortfall_k_per_yr"] = np.where(short >= 0, _clean(out.col_value[short]), 0.0)
-    floor = tiers.ids(built.lp, market.DEMAND_MIN.label, sales, rows=True)
+    floor = _tier_ids(built, market.DEMAND_MIN.label, "sales", rows=True)
     has = floor >= 0
     if has.any():
         v = _per_unit(built, sales["period"][has], out.row_dual[floor[has]])
@@ -370,8 +409,7 @@ def _demand(built: BuiltModel, out: SolveOutcome) -> pd.DataFrame:
     costs the chain money to serve)."""
     d = built.index.demand
     table = d.rename(columns={"amount": "demand_k_per_yr"}).assign(
-        delivered_k_per_yr=_aligned(built, out, demand.DELIVERY.label, d,
-                                    ["site", "commodity", "period"]),
+        delivered_k_per_yr=_aligned(built, out, demand.DELIVERY.label, "demand"),
         marginal_cost_usd_per_unit=0.0)
     rows = _row(built, out, demand.REQUIRED.label)
     if rows is not None and len(d):
@@ -450,7 +488,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
     uc["existing_k_per_yr"] = _clean(existing)
     uc["total_k_per_yr"] = _clean(existing + added)
     builds = _project_builds(built, out)  # once, for units and links
-    uc["new_k_per_yr"] = (_aligned(built, out, "investment.unit_new", uc, ["unit", "period"])
+    uc["new_k_per_yr"] = (_aligned(built, out, "investment.unit_new", "unit_cap")
                           + _projects_new(builds, uc, "unit"))
     uc["utilisation"] = _clean(np.divide(uc["used_k_per_yr"], uc["total_k_per_yr"],
                                          out=np.zeros(len(uc)),
@@ -485,7 +523,7 @@ def _capacity(built: BuiltModel, out: SolveOutcome, t: dict[str, pd.DataFrame]) 
         lc["total_k_per_yr"] = np.where(has, m["_rhs"].to_numpy() + m["_added"].to_numpy(),
                                         lc["total_k_per_yr"].to_numpy())
         lc["shadow_price_usd_per_unit_yr"] = np.where(has, m["_sp"].to_numpy(), 0.0)
-    lc["new_k_per_yr"] = (_aligned(built, out, "investment.link_new", lc, ["link", "period"])
+    lc["new_k_per_yr"] = (_aligned(built, out, "investment.link_new", "link_cap")
                           + _projects_new(builds, lc, "link"))
     # used / total; 0 where the capacity is 0 (a project's link not built yet), as for
     # units; blank only without a capacity limit (the map's "no capacity limit")

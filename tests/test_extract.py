@@ -80,8 +80,10 @@ def test_tables_made_with_the_model_part_prepared_during_the_solve_are_the_same(
     worker.start()
     out = api.solve(prepared)
     worker.join()
-    assert set(prepared.derived) == {"unit_flow_rows", "production_groups",
-                                     "emission_groups", "capacity_units"}
+    assert set(prepared.derived) == {
+        "unit_flow_rows", "production_groups", "emission_groups", "capacity_units",
+        *(f"aligned:{label}:{table}" for label, table, _ in extract.ALIGNED),
+        *(f"tier_ids:{label}:{table}:{rows}" for label, table, rows in extract.TIERED)}
     first, second = extract.extract_tables(prepared, out), extract.extract_tables(
         plain, api.solve(plain))
     assert not plain.derived.keys() - prepared.derived.keys()
