@@ -1700,6 +1700,8 @@ def report(folder: str | Path, out: str | Path | None = None,
     deck (a damaged ``tornado.png`` or ``projects_mc.png`` in a folder beside it).
     ``out`` elsewhere than the folder's own report must be in an existing folder, and
     replaces a file there only with ``overwrite``."""
+    if sc.is_flag_value(folder):  # (as a source is: load_source)
+        raise InputError([sc.flag_value(str(folder), what="a results or comparison folder")])
     try:
         return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure,
                                   warn=warn, overwrite=overwrite)
@@ -1841,9 +1843,12 @@ def _not_a_run_of(command: str, folder: str | Path) -> None:
     """Raise for ``folder`` given to ``chainopt COMMAND`` where a results folder is read
     when it is a folder without manifest.json (which other folder it is, and the run
     folders to give: :func:`chainopt.report.folders.not_a_run`) or a path not there beside
-    results folders (:func:`chainopt.report.folders.missing_run`: did you mean)."""
+    results folders (:func:`chainopt.report.folders.missing_run`: did you mean), or a
+    flag's value (:func:`chainopt.case.scenario.flag_value`)."""
     from chainopt.report import folders  # lazy
 
+    if sc.is_flag_value(folder):  # (as a source is: load_source)
+        raise InputError([sc.flag_value(str(folder), what="a results folder")])
     path = Path(folder)
     if path.is_dir() and not (path / MANIFEST).exists():
         raise folders.not_a_run(path, command, give="give a folder written by chainopt run")

@@ -204,9 +204,11 @@ def test_a_flags_value_names_the_flag_written_before_it(tmp_path: Path,
     turns it off; ``--no-excel``'s is ``--excel``, which turns it on). With no flag just
     before it (``validate Yes``; ``explain true --ranging``, the flag after) the rule is
     said in general, with what the command reads there: a case or scenario, a results
-    folder or case (explain), a scenario file (show). ``explain --ranging true`` said
-    "--ranging: true is not a results folder", as if --ranging took a folder, and ``show
-    true`` "not a scenario file" (about .yaml files). Exit 1 each, nothing written. A
+    folder or case (explain), a scenario file (show), a results or comparison folder
+    (report), a results folder (verify: both had said "no such folder"). ``explain
+    --ranging true`` said "--ranging: true is not a results folder", as if --ranging took
+    a folder, and ``show true`` "not a scenario file" (about .yaml files). Exit 1 each,
+    nothing written. A
     word after an option that takes a value is its value (``--name yes``)."""
     monkeypatch.chdir(tmp_path)
     expected = {
@@ -231,6 +233,12 @@ def test_a_flags_value_names_the_flag_written_before_it(tmp_path: Path,
         ("show", "true"):
             "true: a flag's value, not a scenario file: flags take no value; write a flag "
             "alone (--flag, not --flag true)",
+        ("report", "true"):
+            "true: a flag's value, not a results or comparison folder: flags take no value; "
+            "write a flag alone (--flag, not --flag true)",
+        ("verify", "False"):
+            "False: a flag's value, not a results folder: flags take no value; write a flag "
+            "alone (--flag, not --flag False)",
     }
     for args, says in expected.items():
         result, text = invoke(*args)
