@@ -1618,8 +1618,7 @@ def show_changes(scenario: str | Path, root: bool = False) -> dict[str, Any]:
     (or, with ``root``, the root case of the chain) and ``projects`` (project, base,
     scenario states; a project's ``state`` and ``forced_period`` are said there, not again
     among the changes). The effective case must validate (else InputError)."""
-    if sc.is_flag_value(scenario):  # (as a source is: load_source)
-        raise InputError([sc.flag_value(str(scenario), what="a scenario file")])
+    sc.refuse_flag_value(scenario, "a scenario file")
     if not sc.is_scenario_path(scenario):
         raise ChainoptError(f"{scenario}: not a scenario file (expected a .yaml/.yml file "
                             "other than case.yaml); a case's tables are shown with --source "
@@ -1700,8 +1699,7 @@ def report(folder: str | Path, out: str | Path | None = None,
     deck (a damaged ``tornado.png`` or ``projects_mc.png`` in a folder beside it).
     ``out`` elsewhere than the folder's own report must be in an existing folder, and
     replaces a file there only with ``overwrite``."""
-    if sc.is_flag_value(folder):  # (as a source is: load_source)
-        raise InputError([sc.flag_value(str(folder), what="a results or comparison folder")])
+    sc.refuse_flag_value(folder, "a results or comparison folder")
     try:
         return _html.write_report(folder, out=out, static=static, pptx=pptx, measure=measure,
                                   warn=warn, overwrite=overwrite)
@@ -1744,8 +1742,7 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                 period=period)
         except READ_FAULTS as exc:
             raise _unreadable(target, exc) from None
-    if target is not None and sc.is_flag_value(target):  # (as a source is: load_source)
-        raise InputError([sc.flag_value(str(target), what="a results folder or case")])
+    sc.refuse_flag_value(target, "a results folder or case")
     wrong = _neither_run_nor_case(target, ranging)
     if wrong is not None:
         raise wrong
@@ -1847,8 +1844,7 @@ def _not_a_run_of(command: str, folder: str | Path) -> None:
     flag's value (:func:`chainopt.case.scenario.flag_value`)."""
     from chainopt.report import folders  # lazy
 
-    if sc.is_flag_value(folder):  # (as a source is: load_source)
-        raise InputError([sc.flag_value(str(folder), what="a results folder")])
+    sc.refuse_flag_value(folder, "a results folder")
     path = Path(folder)
     if path.is_dir() and not (path / MANIFEST).exists():
         raise folders.not_a_run(path, command, give="give a folder written by chainopt run")

@@ -61,10 +61,10 @@ def _col(built: BuiltModel, out: SolveOutcome, label: str) -> tuple[pd.DataFrame
 
 
 #: the variable families whose values tables place on the rows of a table of the model
-#: index (:func:`_aligned`): family, index table, its key columns in the family's order
-ALIGNED = (("investment.unit_new", "unit_cap", ("unit", "period")),
-           ("investment.link_new", "link_cap", ("link", "period")),
-           (demand.DELIVERY.label, "demand", ("site", "commodity", "period")))
+#: index (:func:`_aligned`): (family, index table) -> its key columns, in the family's order
+ALIGNED = {("investment.unit_new", "unit_cap"): ["unit", "period"],
+           ("investment.link_new", "link_cap"): ["link", "period"],
+           (demand.DELIVERY.label, "demand"): ["site", "commodity", "period"]}
 #: the tiered families whose columns (or rows) tables read for each row of a table of
 #: the model index (:func:`_tier_ids`): family, index table, whether rows
 TIERED = ((supply.PURCHASE.label, "purchase", False), (market.SALES.label, "sales", False),
@@ -88,12 +88,11 @@ def _aligned_ids(built: BuiltModel, label: str, table: str) -> np.ndarray:
     none), matched on the family's key columns (:data:`ALIGNED`)."""
     def make(built: BuiltModel) -> np.ndarray:
         frame = getattr(built.index, table)
-        on = next(list(k) for f, t, k in ALIGNED if (f, t) == (label, table))
         try:
             fam = built.lp.family(label)
         except KeyError:
             return np.full(len(frame), -1, dtype=np.int64)
-        return _small(fam.ids(frame, on))
+        return _small(fam.ids(frame, ALIGNED[(label, table)]))
 
     return built.derive(f"aligned:{label}:{table}", make)
 
@@ -192,7 +191,7 @@ def prepare(built: BuiltModel) -> None:
     _production_groups(built)
     _emission_groups(built)
     _capacity_units(built)
-    for label, table, _ in ALIGNED:
+    for label, table in ALIGNED:
         _aligned_ids(built, label, table)
     for label, table, rows in TIERED:
         _tier_ids(built, label, table, rows)

@@ -82,7 +82,7 @@ def test_tables_made_with_the_model_part_prepared_during_the_solve_are_the_same(
     worker.join()
     assert set(prepared.derived) == {
         "unit_flow_rows", "production_groups", "emission_groups", "capacity_units",
-        *(f"aligned:{label}:{table}" for label, table, _ in extract.ALIGNED),
+        *(f"aligned:{label}:{table}" for label, table in extract.ALIGNED),
         *(f"tier_ids:{label}:{table}:{rows}" for label, table, rows in extract.TIERED)}
     first, second = extract.extract_tables(prepared, out), extract.extract_tables(
         plain, api.solve(plain))

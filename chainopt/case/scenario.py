@@ -518,6 +518,14 @@ def flag_value(word: str, flag: str | None = None, other: str | None = None,
                    f"write a flag alone (--flag, not --flag {word})")
 
 
+def refuse_flag_value(word: object, what: str) -> None:
+    """Raise the InputError of :func:`flag_value` if ``word``, read where ``what`` is read
+    (a scenario file, a results folder), is a flag's value (:func:`is_flag_value`), as a
+    source is refused (:func:`not_a_source`)."""
+    if word is not None and is_flag_value(word):
+        raise InputError([flag_value(str(word), what=what)])
+
+
 def not_a_source(source: object) -> Problem | None:
     """What ``source``, given where a case or scenario is read, is instead, found before
     anything is read or solved; None when it may be one. A word that is a flag's value
