@@ -257,7 +257,8 @@ def _extension_options(units: pd.DataFrame, unit_cap: pd.DataFrame, periods: pd.
     first = np.maximum(ext["retire_year"].to_numpy(float), disc.first_year)
     start = periods["period"].to_numpy()[disc.period_of_year(first)]
     capacity = unit_cap.set_index(["unit", "period"])["capacity"].reindex(
-        pd.MultiIndex.from_arrays([ext["unit"], start])).to_numpy(float)
+        pd.MultiIndex.from_arrays([ext["unit"], start])).to_numpy(float) if len(ext) else (
+        np.zeros(0))
     return pd.DataFrame({
         "unit": ext["unit"], "capacity": capacity, "availability": ext["availability"],
         "fixed_om": ext["fixed_om_usd_per_unit_yr"],
@@ -352,24 +353,39 @@ def _link_frames(case: Case, links: pd.DataFrame
 def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """project_build (candidate construction periods from the earliest one; the forced
-    period only for a forced project), retire (project, unit), precedence."""
-    order = {p: i for i, p in enumerate(case.meta.period_names)}
-    first = live["earliest_period"].replace("", case.meta.period_names[0]).map(order)
-    cand = live[["project"]].merge(periods[["period", "pos"]], how="cross")
-    earliest = cand["project"].map(dict(zip(live["project"], first, strict=True)))
-    cand = cand[cand["pos"].to_numpy() >= earliest.to_numpy(dtype=float)]
-    by = live.set_index("project")
-    is_forced = cand["project"].map(by["state"]).eq("forced")
-    cand = cand[~is_forced | (cand["period"] == cand["project"].map(by["forced_period"]))]
-    cand = cand.assign(lead=cand["project"].map(by["lead"]))
-    project_build = _timed(cand[["project", "period", "lead"]], case.meta)[
-        ["project", "period", "first_use"]]
-    retire = live[["project"]].join(split_list(live["retires_units"]).rename("unit"))
-    retire = retire[retire["unit"].notna()].reset_index(drop=True)
-    precedence = pd.concat([
-        live[["project"]].join(split_list(live[col]).rename("other")).dropna().assign(kind=col)
-        for col in ("requires", "excludes")], ignore_index=True)
+    period only for a forced project), retire (project, unit), precedence.
+
+    Project i (``live`` row) may start in period position j when ``j >= e_i`` (its
+    earliest period's position, the first period if blank) and, if it is forced, ``j``
+    is its forced period's; a start is kept when its first use, ``start_j + lead_i``, is
+    before the horizon ends (:func:`build_timing`). Rows in project, then period order."""
+    names = case.meta.period_names
+    n, k = len(live), len(names)
+    i, j = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+    earliest = positions(live["earliest_period"].replace("", names[0]), names)
+    earliest[earliest < 0] = k  # (not a period: no start)
+    forced = (live["state"] == "forced").to_numpy()
+    fixed = positions(live["forced_period"], names)
+    first_use = (periods["start_year"].to_numpy(float)[j]
+                 + live["lead"].to_numpy(float)[i])
+    keep = ((j >= earliest[i]) & (~forced[i] | (j == fixed[i]))
+            & (first_use < Discounting.from_meta(case.meta).end_year))
+    project_build = pd.DataFrame({
+        "project": live["project"].take(i[keep]).reset_index(drop=True),
+        "period": periods["period"].take(j[keep]).reset_index(drop=True),
+        "first_use": first_use[keep]})
+    retire = _named(live, "retires_units", "unit")
+    precedence = pd.concat([_named(live, col, "other").assign(kind=col)
+                            for col in ("requires", "excludes")], ignore_index=True)
     return project_build, retire, precedence
+
+
+def _named(live: pd.DataFrame, col: str, name: str) -> pd.DataFrame:
+    """(project, ``name``): one row per item of each project's ``col`` list, in the
+    projects' order (``live`` has a range index)."""
+    items = split_list(live[col])
+    return pd.DataFrame({"project": live["project"].take(items.index).reset_index(drop=True),
+                         name: items.reset_index(drop=True)})
 
 
 def _policies(case: Case) -> pd.DataFrame:

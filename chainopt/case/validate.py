@@ -1129,13 +1129,13 @@ def _constraint_terms(t: dict[str, pd.DataFrame], by_period: dict, out: _Collect
                  "; add this period there, or remove this row"))
 
 
-def _impossible_pairs(pj: pd.DataFrame, req: pd.DataFrame, state: pd.Series,
-                      out: _Collector) -> None:
+def _impossible_pairs(pj: pd.DataFrame, exc: pd.DataFrame, req: pd.DataFrame,
+                      state: pd.Series, out: _Collector) -> None:
     """Two forced projects that exclude each other make every run infeasible; a project
     that requires one it excludes (in either row: excludes holds both ways) can never be
-    built. ``req``: the (project, _row, other) pairs of ``requires``."""
-    exc = pj[["project", "_row", "state"]].join(split_list(pj["excludes"]).rename("other"))
-    exc = exc[exc["other"].notna() & (exc["project"] != exc["other"])]
+    built. ``exc``, ``req``: the (project, _row, state, other) pairs of ``excludes`` and
+    ``requires`` (:func:`_listed`)."""
+    exc = exc[exc["project"] != exc["other"]]
     both = exc[(exc["state"] == "forced") & (exc["other"].map(state) == "forced")]
     for _, r in both.head(MAX_PER_CHECK).iterrows():
         out.add(f"projects.csv row {r['_row']}, column excludes",
@@ -1143,6 +1143,8 @@ def _impossible_pairs(pj: pd.DataFrame, req: pd.DataFrame, state: pd.Series,
                 "too: both must be built and they may not both be, so every run is "
                 "infeasible",
                 f"set one of them optional or off, or remove '{r['other']}' from excludes")
+    if req.empty:
+        return
     row_of = pj.set_index("project")["_row"]
     own = pd.MultiIndex.from_frame(exc[["project", "other"]])
     theirs = pd.MultiIndex.from_arrays([exc["other"], exc["project"]])
@@ -1159,40 +1161,23 @@ def _impossible_pairs(pj: pd.DataFrame, req: pd.DataFrame, state: pd.Series,
                 f"remove '{r['other']}' from its requires or the exclusion between them")
 
 
-def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """Forced periods, precedence and what projects bring must make sense."""
-    pj = t["projects"]
-    order = {p: i for i, p in enumerate(meta.period_names)}
-    out.rows("projects.csv", pj, (pj["state"] == "forced") & (pj["forced_period"] == ""),
-             "forced_period", "a forced project needs forced_period",
-             hint="name the period in which its construction starts")
-    early = (pj["forced_period"].map(order).astype(float)
-             < pj["earliest_period"].map(order).astype(float))
-    out.rows("projects.csv", pj, early.fillna(False) & (pj["state"] == "forced"),
-             "forced_period", "forced_period is before earliest_period",
-             hint="force it in earliest_period or later, or move earliest_period")
-    for col in ("requires", "excludes"):
-        pairs = pj[["project", "_row"]].join(split_list(pj[col]).rename("other"))
-        pairs = pairs[pairs["other"].notna()]
-        own = pairs[pairs["project"] == pairs["other"]]
-        for _, r in own.head(MAX_PER_CHECK).iterrows():
-            out.add(f"projects.csv row {r['_row']}, column {col}",
-                    f"project '{r['project']}' names itself", f"remove it from {col}")
-    state = pj.set_index("project")["state"]
-    req = pj[["project", "_row", "state"]].join(split_list(pj["requires"]).rename("other"))
-    req = req[req["other"].notna()]
-    _impossible_pairs(pj, req, state, out)
+def _forced_requires(meta: CaseMeta, pj: pd.DataFrame, req: pd.DataFrame, state: pd.Series,
+                     order: dict[str, int], out: _Collector) -> None:
+    """A forced project cannot require one that is off, nor one that cannot have started
+    by its own start: the other's soonest start (its forced_period, else its
+    earliest_period) after a forced start is no plan. ``req``: the (project, _row, state,
+    other) pairs of ``requires`` (:func:`_listed`)."""
     bad = req[(req["state"] == "forced") & (req["other"].map(state) == "off")]
     for _, r in bad.head(MAX_PER_CHECK).iterrows():
         out.add(f"projects.csv row {r['_row']}, column requires",
                 f"forced project '{r['project']}' requires '{r['other']}', which is off",
                 f"switch '{r['other']}' on (optional or forced) or '{r['project']}' off")
-    # a project requires the other started by its own start: the other's soonest start
-    # (its forced_period, else its earliest_period) after a forced start is no plan
+    forced = req[(req["state"] == "forced") & (req["other"].map(state) != "off")]
+    if forced.empty:
+        return
     by = pj.set_index("project")
     soonest = by["forced_period"].where((by["state"] == "forced") & by["forced_period"].ne(""),
                                         by["earliest_period"]).replace("", meta.period_names[0])
-    forced = req[(req["state"] == "forced") & (req["other"].map(state) != "off")]
     starts, needs = (forced["project"].map(by["forced_period"]),
                      forced["other"].map(soonest))
     late = needs.map(order).astype(float) > starts.map(order).astype(float)
@@ -1205,34 +1190,73 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
                 f"'{r['other']}', which cannot start before {need} ({said})",
                 f"force '{r['project']}' in {need} or later, or let '{r['other']}' start by "
                 f"{start}")
-    forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
-    late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
-    out.rows("projects.csv", forced, late, "lead_time_yr",
-             "a forced project would come into use after the horizon",
-             hint="force it earlier or shorten lead_time_yr")
+
+
+def _listed(pj: pd.DataFrame, col: str, name: str = "other") -> pd.DataFrame:
+    """(project, _row, state, ``name``): one row per item of each project's ``col`` list,
+    in the projects' order (a blank cell gives none)."""
+    listed = pj[(pj[col] != "").to_numpy()]
+    pairs = listed[["project", "_row", "state"]].join(split_list(listed[col]).rename(name))
+    return pairs[pairs[name].notna()]
+
+
+def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Forced periods, precedence and what projects bring must make sense. Each check
+    looks only at the projects it is about (none forced, no list named: nothing to do)."""
+    pj = t["projects"]
+    order = {p: i for i, p in enumerate(meta.period_names)}
+    is_forced = (pj["state"] == "forced").to_numpy()
+    if is_forced.any():
+        out.rows("projects.csv", pj, is_forced & (pj["forced_period"] == ""),
+                 "forced_period", "a forced project needs forced_period",
+                 hint="name the period in which its construction starts")
+        early = (pj["forced_period"].map(order).astype(float)
+                 < pj["earliest_period"].map(order).astype(float))
+        out.rows("projects.csv", pj, early.fillna(False) & is_forced,
+                 "forced_period", "forced_period is before earliest_period",
+                 hint="force it in earliest_period or later, or move earliest_period")
+    req, exc = _listed(pj, "requires"), _listed(pj, "excludes")
+    for col, pairs in (("requires", req), ("excludes", exc)):
+        own = pairs[pairs["project"] == pairs["other"]]
+        for _, r in own.head(MAX_PER_CHECK).iterrows():
+            out.add(f"projects.csv row {r['_row']}, column {col}",
+                    f"project '{r['project']}' names itself", f"remove it from {col}")
+    if len(req) or len(exc):
+        state = pj.set_index("project")["state"]
+        if len(exc):
+            _impossible_pairs(pj, exc, req, state, out)
+    if len(req):
+        _forced_requires(meta, pj, req, state, order, out)
+    forced = pj[is_forced & pj["forced_period"].ne("").to_numpy()]
+    if len(forced):
+        late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
+        out.rows("projects.csv", forced, late, "lead_time_yr",
+                 "a forced project would come into use after the horizon",
+                 hint="force it earlier or shorten lead_time_yr")
     # an optional one started in its earliest period (the soonest it may be): a build
     # usable only after the horizon is dropped by the model (it was, without a word)
-    optional = pj[pj["state"] == "optional"]
-    soonest = optional["earliest_period"].replace("", meta.period_names[0])
-    late = ~build_timing(soonest, optional["lead_time_yr"], meta)[1]
-    out.rows("projects.csv", optional, late, "lead_time_yr",
-             "no build of this optional project could be used: started in its earliest "
-             "period, it would come into use after the horizon's last year, "
-             f"{Discounting.from_meta(meta).end_year - 1}",
-             hint="shorten lead_time_yr or move earliest_period earlier, or set its state "
-                  "to off")
-    ret = pj[["project", "_row"]].join(split_list(pj["retires_units"]).rename("unit"))
-    ret = ret[ret["unit"].notna()]
-    brought_by = t["units"].set_index("unit")["project"]
-    theirs = ret[ret["unit"].map(brought_by).fillna("") != ""]
-    for _, r in theirs.head(MAX_PER_CHECK).iterrows():
-        out.add(f"projects.csv row {r['_row']}, column retires_units",
-                f"project '{r['project']}' retires unit '{r['unit']}', which project "
-                f"'{brought_by[r['unit']]}' brings: only existing units can be retired "
-                "(retiring it would force that project to be built)",
-                "remove it from retires_units; if the two projects are alternatives, say so "
-                "with excludes")
-    _retired_twice(meta, t, out)
+    optional = pj[(pj["state"] == "optional").to_numpy()]
+    if len(optional):
+        soonest = optional["earliest_period"].replace("", meta.period_names[0])
+        late = ~build_timing(soonest, optional["lead_time_yr"], meta)[1]
+        out.rows("projects.csv", optional, late, "lead_time_yr",
+                 "no build of this optional project could be used: started in its earliest "
+                 "period, it would come into use after the horizon's last year, "
+                 f"{Discounting.from_meta(meta).end_year - 1}",
+                 hint="shorten lead_time_yr or move earliest_period earlier, or set its "
+                      "state to off")
+    ret = _listed(pj, "retires_units", "unit")
+    if len(ret):
+        brought_by = t["units"].set_index("unit")["project"]
+        theirs = ret[ret["unit"].map(brought_by).fillna("") != ""]
+        for _, r in theirs.head(MAX_PER_CHECK).iterrows():
+            out.add(f"projects.csv row {r['_row']}, column retires_units",
+                    f"project '{r['project']}' retires unit '{r['unit']}', which project "
+                    f"'{brought_by[r['unit']]}' brings: only existing units can be retired "
+                    "(retiring it would force that project to be built)",
+                    "remove it from retires_units; if the two projects are alternatives, "
+                    "say so with excludes")
+        _retired_twice(meta, t, out)
     for name in ("units", "links"):
         df = t[name]
         blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()

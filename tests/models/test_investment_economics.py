@@ -1958,3 +1958,36 @@ def test_a_split_keeps_the_build_limit_of_the_period(tmp_path, kind):
     lower = api.change_case(split, [{"table": table, "where": {kind: name}, "period": "p1",
                                      "set": {"max_new_k_per_yr": 4}}], "low")
     assert api.run(lower, save=False).objective == pytest.approx(4.2, abs=1e-6)
+
+
+def test_project_build_candidates_retirements_and_precedence_by_hand(tmp_path):
+    """The index's project sets, derived by hand. Periods p1, p2, p3 start in 2026, 2030
+    and 2034, four years each: the horizon ends in 2038. A start in period t is usable
+    from start_t + lead, and is a candidate only before 2038:
+
+    - pa (optional, earliest p2, lead 3): p2 -> 2033, p3 -> 2037 (none in p1);
+    - pb (forced in p1, lead 0): p1 -> 2026 only;
+    - pc (optional, earliest blank = p1, lead 6): p1 -> 2032, p2 -> 2036; p3 -> 2040 is
+      after the horizon.
+
+    pb retires the existing unit uold; pa requires pb and pc excludes pa."""
+    from chainopt.case.index import build_index
+
+    folder = write_case(tmp_path, {
+        **FEED_TO_PRODUCT,
+        "units": "unit,site,process,capacity_k_per_yr,project\nua,plant,make,50,pa\n"
+                 "ub,plant,make,50,pb\nuc,plant,make,50,pc\nuold,plant,make,50,",
+        "projects": "project,capex_musd,earliest_period,lifetime_yr,lead_time_yr,state,"
+                    "forced_period,requires,excludes,retires_units\n"
+                    "pa,2,p2,10,3,optional,,pb,,\npb,6,,10,0,forced,p1,,,uold\n"
+                    "pc,7,,10,6,optional,,,pa,"},
+        periods=[{"period": "p1", "start_year": 2026, "length_yr": 4},
+                 {"period": "p2", "start_year": 2030, "length_yr": 4},
+                 {"period": "p3", "start_year": 2034, "length_yr": 4}])
+    ix = build_index(load_case(folder))
+    assert list(ix.project_build.itertuples(index=False, name=None)) == [
+        ("pa", "p2", 2033.0), ("pa", "p3", 2037.0), ("pb", "p1", 2026.0),
+        ("pc", "p1", 2032.0), ("pc", "p2", 2036.0)]
+    assert list(ix.retire.itertuples(index=False, name=None)) == [("pb", "uold")]
+    assert list(ix.precedence.itertuples(index=False, name=None)) == [
+        ("pa", "pb", "requires"), ("pc", "pa", "excludes")]
