@@ -34,6 +34,29 @@ def positions(values: pd.Series | np.ndarray, names: Sequence[str] | np.ndarray
     return np.where(codes >= 0, at[codes], -1).astype(np.int64)
 
 
+def row_positions(rows: pd.DataFrame, keys: Sequence[pd.Series | np.ndarray]) -> np.ndarray:
+    """Position of each key row among ``rows`` (distinct rows; ``-1`` where it is none of
+    them); ``keys[c]`` holds the values of ``rows``' column c, in column order. Each
+    column of ``rows`` is factorised (codes 0..n_c-1) and the keys' values are looked up
+    among its names (:func:`positions`); a row's codes combine into one integer
+    ``(..(k_1 n_2 + k_2) n_3 + ..)``, looked up in one hash index (a MultiIndex where that
+    integer could overflow)."""
+    coded = [pd.factorize(rows[c]) for c in rows.columns]
+    if np.prod([float(len(names)) + 1 for _, names in coded]) > 2.0 ** 62:
+        return pd.MultiIndex.from_frame(rows).get_indexer(pd.MultiIndex.from_arrays(list(keys)))
+    n = len(keys[0]) if len(keys) else 0
+    own = np.zeros(len(rows), dtype=np.int64)
+    want = np.zeros(n, dtype=np.int64)
+    found = np.ones(n, dtype=bool)
+    for (codes, names), values in zip(coded, keys, strict=True):
+        at = positions(values, names)
+        found &= at >= 0
+        own = own * max(len(names), 1) + codes
+        want = want * max(len(names), 1) + np.maximum(at, 0)
+    pos = pd.Index(own).get_indexer(want)
+    return np.where(found & (pos >= 0), pos, -1)
+
+
 def ranks(values: pd.Series | np.ndarray) -> np.ndarray:
     """Each value's rank among the distinct values sorted (equal values, equal ranks; a
     missing value after all of them, as ``sort_values`` puts it): sorting rows by it

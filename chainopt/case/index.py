@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks
+from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks, row_positions
 from chainopt.case.discount import Discounting
 from chainopt.case.schema import TABLES, UNITS, Case, CaseMeta, split_list
 from chainopt.case.units import basis_unit, of_commodity
@@ -48,7 +48,7 @@ def by_period(case: Case, table: str, columns: list[str],
     ov = case.by_period.get(table)
     if ov is not None and len(ov):  # override row -> row i*k + j of its key and period
         key = list(spec.key)
-        i = pd.MultiIndex.from_frame(base[key]).get_indexer(pd.MultiIndex.from_frame(ov[key]))
+        i = row_positions(base[key], [ov[c] for c in key])
         at = i * k + positions(ov["period"], list(names))
         found = (i >= 0) & (at >= i * k)
         for c in (c for c in columns if c in ov.columns):

@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import positions
+from chainopt.case.codes import positions, row_positions
 from chainopt.case.index import by_period
 from chainopt.case.schema import TABLES, Case, split_list
 
@@ -75,7 +75,7 @@ def _given(df: pd.DataFrame, ov: pd.DataFrame | None, table: str, col: str,
     given = np.full((len(df), len(periods)), np.nan)
     if ov is not None and len(ov) and col in ov.columns:
         key = list(TABLES[table].key)
-        i = pd.MultiIndex.from_frame(df[key]).get_indexer(pd.MultiIndex.from_frame(ov[key]))
+        i = row_positions(df[key], [ov[c] for c in key])
         j = positions(ov["period"], periods)
         ok = (i >= 0) & (j >= 0)
         given[i[ok], j[ok]] = pd.to_numeric(ov[col], errors="coerce").to_numpy(float)[ok]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chainopt.case.codes import positions
+from chainopt.case.codes import row_positions
 
 INF = np.inf
 
@@ -46,26 +46,9 @@ class Family:
     def ids(self, keys: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
         """Ids of this family's elements matching each row of ``keys`` (-1 where there is
         none): all the family's key columns, matched with ``keys``' ``columns`` (default:
-        the same names), on integer codes. Each key column is factorised over the
-        family's names (codes 0..n_c-1); a row's codes combine into one integer
-        ``(..(k_1 n_2 + k_2) n_3 + ..)``, looked up in one hash index."""
-        on = list(self.keys.columns)
-        mine = columns or on
-        coded = [pd.factorize(self.keys[a]) for a in on]
-        if np.prod([float(len(names)) + 1 for _, names in coded]) > 2.0 ** 62:
-            pos = pd.MultiIndex.from_frame(self.keys[on]).get_indexer(  # would overflow
-                pd.MultiIndex.from_arrays([keys[c] for c in mine]))
-            return np.where(pos >= 0, pos + self.start, -1)
-        own = np.zeros(len(self.keys), dtype=np.int64)
-        want = np.zeros(len(keys), dtype=np.int64)
-        found = np.ones(len(keys), dtype=bool)
-        for (codes, names), b in zip(coded, mine, strict=True):
-            at = positions(keys[b], names)
-            found &= at >= 0
-            own = own * max(len(names), 1) + codes
-            want = want * max(len(names), 1) + np.maximum(at, 0)
-        pos = pd.Index(own).get_indexer(want)
-        return np.where(found & (pos >= 0), pos + self.start, -1)
+        the same names), on integer codes (:func:`~chainopt.case.codes.row_positions`)."""
+        pos = row_positions(self.keys, [keys[c] for c in columns or self.keys.columns])
+        return np.where(pos >= 0, pos + self.start, -1)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks, text
+from chainopt.case.codes import (
+    inner_join,
+    lookup,
+    per_distinct,
+    positions,
+    ranks,
+    row_positions,
+    text,
+)
 
 
 def test_positions_of_names_with_an_unknown_and_a_missing_one():
@@ -74,3 +84,28 @@ def test_text_takes_each_row_s_name_from_the_few_names():
     assert list(got) == ["equal", "lower", "lower", "upper"]
     assert str(got.dtype) == "str"  # the string dtype a column of names has
     assert list(text(("out", "in"), np.array([True, False]))) == ["in", "out"]
+
+
+def test_row_positions_finds_each_key_row_by_hand():
+    """rows (site, commodity): 0 (a, x), 1 (a, y), 2 (b, x). Keys: (b, x) is row 2,
+    (a, y) row 1, (b, y) is no row though both names are known, (c, x) has an unknown
+    site, (a, x) row 0."""
+    rows = pd.DataFrame({"site": ["a", "a", "b"], "commodity": ["x", "y", "x"]}, dtype="str")
+    keys = [pd.Series(["b", "a", "b", "c", "a"], dtype="str"),
+            pd.Series(["x", "y", "y", "x", "x"], dtype="str")]
+    assert row_positions(rows, keys).tolist() == [2, 1, -1, -1, 0]
+    assert row_positions(rows, [pd.Series([], dtype="str")] * 2).tolist() == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from(["x", "y", "z"]),
+                          st.integers(0, 2)), unique=True, max_size=20),
+       st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from(["x", "y", "w"]),
+                          st.integers(0, 3)), max_size=20))
+def test_row_positions_agree_with_a_multiindex(rows, keys):
+    """The same positions as pandas' MultiIndex lookup, on random distinct rows."""
+    frame = pd.DataFrame(rows, columns=["s", "c", "t"]).astype({"s": "str", "c": "str"})
+    want = pd.DataFrame(keys, columns=["s", "c", "t"]).astype({"s": "str", "c": "str"})
+    expected = pd.MultiIndex.from_frame(frame).get_indexer(pd.MultiIndex.from_frame(want))
+    got = row_positions(frame, [want[c] for c in frame.columns])
+    assert got.tolist() == expected.tolist()
