@@ -313,11 +313,14 @@ def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
         columns=["kind", "name", "period", "amount", "first_use_year", "lifetime_yr"])
     retire = pd.to_numeric(units.get("retire_year", pd.Series(np.nan, index=units.index)),
                            errors="coerce")
-    capacity = standing_capacity(case, units["unit"], retire)
-    kept = extended_in_full(inv, units["unit"], capacity)
-    replaced = units["unit"].map(_retired_by_projects(case, inv))
-    early = replaced.notna() & (replaced.astype(float) <= retire)
-    old = units[retire.notna().to_numpy() & (capacity > _TOL) & ~kept & ~early.to_numpy()]
+    if retire.notna().any():
+        capacity = standing_capacity(case, units["unit"], retire)
+        kept = extended_in_full(inv, units["unit"], capacity)
+        replaced = units["unit"].map(_retired_by_projects(case, inv))
+        early = replaced.notna() & (replaced.astype(float) <= retire)
+        old = units[retire.notna().to_numpy() & (capacity > _TOL) & ~kept & ~early.to_numpy()]
+    else:  # no unit retires by a year of its own
+        old = units.iloc[:0]
     rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
                           "built": "", "life": np.nan, "year": retire[old.index]})]
     b = inv[inv["kind"].isin(("unit", "link", "project", "extension"))
