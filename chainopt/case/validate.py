@@ -644,6 +644,8 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
     if col.kind == "refs":
         parts = split_list(s)
         unknown = ~isin(parts, valid)
+        if not unknown.any():
+            return
         bad_idx = parts.index[unknown].unique()
         bad_vals = parts[unknown]
         mask = pd.Series(df.index.isin(bad_idx), index=df.index)
@@ -655,6 +657,8 @@ def _check_refs(file: str, df: pd.DataFrame, col: Column, valid: np.ndarray,
         out.rows(file, df, mask, col.name, f"unknown {noun} name in list", hints=hints)
         return
     bad = s.ne("").to_numpy() & ~isin(s, valid)
+    if not bad.any():
+        return
     hints = {v: true_false_note(v, f"a {_noun(col)} name", "the name")
              or odd_note(v) + (near(v) or _declare(col, valid))
              for v in s[bad].unique()}
