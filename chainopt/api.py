@@ -694,7 +694,7 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
     # drops out as a failed run does, the others still compared
     lost: dict[str, ChainoptError] = {}
     against = counterfactuals(good, options, failed=lost,
-                              cases={o.name: o.case for o in outcomes if o.ok})
+                              cases={o.name: o.case for o in outcomes if o.ok}, jobs=jobs)
     if lost:
         outcomes = [dataclasses.replace(o, results=None, error=str(lost[o.name]),
                                         exit_code=lost[o.name].exit_code, status="unvalued")
@@ -758,7 +758,8 @@ def compare_folder(out: str | Path | None, name: str | None, runs: list[str],
 
 
 def counterfactuals(results: dict, options: SolveOptions | None = None,
-                    failed: dict | None = None, cases: dict | None = None) -> dict:
+                    failed: dict | None = None, cases: dict | None = None,
+                    jobs: int | None = 1) -> dict:
     """The runs each scenario's effects are valued against (first run = the base).
 
     For each other run: the projects it may build that the base may not; for each one
@@ -775,11 +776,13 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
     it the error is raised. ``cases``: the case of a run by its name, where the caller
     has it (``compare``: the case each run was made or reused from); a run without one is
     valued against the case its manifest records as its source, loaded again.
+    ``jobs``: the counterfactuals of every scenario are solved in that many processes
+    (None: one per core; 1: in this process, one after another).
     """
     names = list(results)
     base = results[names[0]]
     theirs = set(economics.considered_projects(base))
-    out = {}
+    todo: dict[str, tuple[dict, dict]] = {}
     base_plan: str | None = None  # the base's inputs the plan reads (_plan_hash_of)
     for n in names[1:]:
         r = results[n]
@@ -788,15 +791,23 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
             continue
         case = (cases or {}).get(n)
         case = case if case is not None else _source_case(r, n)
-        try:
-            one = _scenario_counterfactuals(r, n, mine, case, base, names[0], options,
-                                            base_plan)
-        except (InfeasibleError, UnboundedError) as exc:
-            if failed is None:
-                raise
-            failed[n] = exc
-            continue
-        out[n], base_plan = one
+        cf, solve_these, base_plan = _scenario_counterfactuals(r, n, mine, case, base,
+                                                               names[0], base_plan)
+        todo[n] = cf, solve_these
+    calls = [(c, n, off, options) for n, (_, these) in todo.items() for c, off in
+             these.values()]
+    solved = iter(batch.call_many(_counterfactual, calls, jobs))
+    out = {}
+    for n, (cf, these) in todo.items():
+        got = {key: next(solved) for key in these}
+        error = next((g for g in got.values() if isinstance(g, ChainoptError)), None)
+        if isinstance(error, InfeasibleError | UnboundedError) and failed is not None:
+            failed[n] = error
+        elif error is not None:
+            raise error
+        else:
+            out[n] = {**cf, "projects": {j: got[k] for j, k in cf["projects"].items()},
+                      "inputs": got[cf["inputs"]] if cf["inputs"] else None}
     return out
 
 
@@ -818,23 +829,24 @@ def _source_case(r: Results, n: str) -> Case:
 
 
 def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,
-                              base: Results, base_name: str,
-                              options: SolveOptions | None, base_plan: str | None
-                              ) -> tuple[dict, str | None]:
+                              base: Results, base_name: str, base_plan: str | None
+                              ) -> tuple[dict, dict[str, tuple[Case, list[str]]], str | None]:
     """:func:`counterfactuals` of the one scenario ``n`` (its run ``r``, its ``case``,
-    the projects ``mine`` the base may not build), and the base's plan hash as read."""
+    the projects ``mine`` the base may not build), its runs still to solve: the entry
+    names each by its input hash, the cases to solve by hash (each with the projects it
+    has off, for a message), so that a case is solved once; and the base's plan hash as
+    read."""
     built = set(economics.built_projects(r)["project"])
-    against: dict[str, Results] = {}
+    against: dict[str, str] = {}
     cf: dict[str, Any] = {"projects": against,
                           "not_built": [j for j in mine if j not in built], "inputs": None,
                           "terms": parties.Terms.from_case(case), "case": case}
-    solved: dict[str, Results] = {}  # by input hash: a case is solved once
+    solve: dict[str, tuple[Case, list[str]]] = {}
 
-    def once(c: Case, off: list[str]) -> Results:
+    def once(c: Case, off: list[str]) -> str:
         key = case_hash(c)
-        if key not in solved:
-            solved[key] = _counterfactual(c, n, off, options)
-        return solved[key]
+        solve.setdefault(key, (c, off))
+        return key
 
     alone = {j: without_projects(case, [j]) for j in mine if j in built}
     for j, c in alone.items():
@@ -848,7 +860,7 @@ def _scenario_counterfactuals(r: Results, n: str, mine: list[str], case: Case,
             base_plan = _plan_hash_of(base, base_name)
         if _plan_hash(rest) != base_plan:
             cf["inputs"] = once(rest, mine)
-    return cf, base_plan
+    return cf, solve, base_plan
 
 
 #: the tables the plan never reads: who owns, finances and is taxed on a project,

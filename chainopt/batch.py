@@ -257,6 +257,35 @@ def check_jobs(jobs: object, default: str) -> None:
                                           f"{jobs!r}")])
 
 
+def call_many(fn: Callable[..., object], calls: list[tuple], jobs: int | None = None) -> list:
+    """``fn(*args)`` for each ``args`` of ``calls`` (``fn`` a module-level function, so
+    that worker processes can receive it), in ``jobs`` processes (default: one per core;
+    1: in this process, one after another). Returns each call's result, or the
+    ChainoptError it raised, in the order of ``calls``; any other exception is raised."""
+    check_jobs(jobs, default="None: one per core")
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(calls)))
+    if jobs == 1:
+        done: list = []
+        for args in calls:
+            try:
+                done.append(fn(*args))
+            except ChainoptError as exc:
+                done.append(exc)
+        return done
+    from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                             initargs=(os.getpid(), asked_from_command_line())) as pool:
+        futs = [pool.submit(fn, *args) for args in calls]
+        done = []
+        for fut in futs:
+            try:
+                done.append(fut.result())
+            except ChainoptError as exc:
+                done.append(exc)
+        return done
+
+
 def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = "results",
              jobs: int | None = None, overwrite: bool = False, options=None, reuse: bool = False,
              save: bool = True, on_done: Callable[[RunOutcome], object] | None = None,

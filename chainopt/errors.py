@@ -102,6 +102,11 @@ class InputError(ChainoptError):
             head = f"{summary} ({head})"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
+    def __reduce__(self):
+        """Pickled as its problems (from a pool process), not as its message: read back as
+        one problem, the message would have been said again inside another."""
+        return type(self), (self.problems, self.summary)
+
 
 class OutputError(InputError):
     """Where chainopt is to write cannot take it: a folder another chainopt run is

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from chainopt import api
 from chainopt.cli import app
+from chainopt.errors import InputError, Problem
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 runner = CliRunner()
@@ -616,13 +617,16 @@ def test_a_comparison_says_which_runs_failed_and_why(tmp_path):
     assert "comparison.md: not shown" in page and "All compared" not in page
 
 
-def test_a_scenario_whose_project_cannot_be_valued_drops_out_alone(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_scenario_whose_project_cannot_be_valued_drops_out_alone(tmp_path, jobs):
     """Product 400, feed 100, one year; no unit but ua of project a (5 kt/yr, capex 1.0).
     base: a off. s_a: a optional (builds it: 5 x 0.3 - 1.0 = 0.5 MUSD). s_need: s_a with
     a hard floor of 5 kt/yr of product, feasible only with a: valuing a there needs
     s_need without a, infeasible. That discarded the whole comparison, s_a's too (exit 3,
     no folder; review cmp F7). Now s_need drops out as a failed run does: exit 3, the
-    comparison of base and s_a written (a 0.500), s_need named under Not compared."""
+    comparison of base and s_a written (a 0.500), s_need named under Not compared. With
+    two jobs the counterfactuals are solved in worker processes: the same value, and the
+    error comes back from the worker as it was raised."""
     import yaml
 
     from tests.toycase import FEED_TO_PRODUCT, write_case
@@ -641,7 +645,7 @@ def test_a_scenario_whose_project_cannot_be_valued_drops_out_alone(tmp_path):
         {"table": "markets", "set": {"min_k_per_yr": "5"}}]}))
     out = tmp_path / "cmp"
     res = runner.invoke(app, ["compare", str(case), str(s_a), str(s_need), "--out",
-                              str(out), "--jobs", "1"])
+                              str(out), "--jobs", jobs])
     assert res.exit_code == 3, res.output
     folder = out / "compare-base-vs-s_a-vs-s_need"
     eco = pd.read_csv(folder / "economics.csv")
@@ -650,3 +654,29 @@ def test_a_scenario_whose_project_cannot_be_valued_drops_out_alone(tmp_path):
     md = " ".join((folder / "comparison.md").read_text().split())
     assert "**Not compared: 1 of 3 runs asked for failed**" in md, md
     assert "valuing a in s_need: s_need without a is infeasible" in md, md
+
+
+def _refuse(where: str) -> None:
+    raise InputError([Problem(where, "is refused", "a hint")], summary="nothing solved")
+
+
+def _double(x: int) -> int:
+    return 2 * x
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_call_many_returns_results_and_errors_in_order(jobs):
+    """What compare's counterfactuals are solved with: each call's result in the order
+    of the calls, a ChainoptError returned in its place. From a worker process an
+    InputError comes back with its own problems and message (pickled as its message, it
+    was read back as one problem holding the whole message)."""
+    from chainopt import batch
+
+    got = batch.call_many(_double, [(1,), (2,), (3,)], jobs)
+    assert got == [2, 4, 6]
+    errors = batch.call_many(_refuse, [("units.csv row 2",), ("links.csv row 3",)], jobs)
+    for err, where in zip(errors, ("units.csv row 2", "links.csv row 3"), strict=True):
+        assert isinstance(err, InputError)
+        assert err.problems == [Problem(where, "is refused", "a hint")]
+        assert str(err) == ("nothing solved (1 problem in the input):\n"
+                            f"  - {where}: is refused; a hint"), str(err)
