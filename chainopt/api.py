@@ -2316,8 +2316,16 @@ def _snapshots_failed(failed: list[tuple[Path, ChainoptError]], total: int,
     return type(worst)(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+def _rerun_figures(rerun: str) -> tuple[dict, dict]:
+    """A snapshot's source re-run (the recorded path, else an embedded case or its tail
+    here, as verify finds it): its key figures and its manifest."""
+    fresh = run(sc.found_here(rerun) or rerun, save=False)
+    return _drift.key_figures(fresh), fresh.manifest
+
+
 def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
-                   atol: float = 1e-3, partial: bool = False) -> dict[str, list[str]]:
+                   atol: float = 1e-3, partial: bool = False,
+                   jobs: int | None = 1) -> dict[str, list[str]]:
     """Re-run every snapshot's source and compare its key figures with the file.
 
     Returns ``{snapshot name: diff lines}`` for every snapshot that drifted and raises
@@ -2330,6 +2338,8 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
     (exit 5: the figures the folder holds are not those of the set), unless ``partial``
     (a CI split into shards, each checking some of the files); a snapshot whose
     case or scenario is gone is one that cannot be re-run (exit 1, naming it).
+    ``jobs``: the sources are re-run in that many processes (None: one per core; 1: in
+    this process, one after another).
     """
     if not Path(directory).is_dir():
         raise InputError([Problem(str(directory), "no such snapshot folder",
@@ -2355,28 +2365,28 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                 "or write it again with chainopt snapshot write") for k, v in bad.items()])
         goldens[f] = golden
     missing = [] if partial else snapshots_missing([g["rerun"] for g in goldens.values()])
-    for f, golden in goldens.items():
+    reruns = batch.call_many(_rerun_figures, [(g["rerun"],) for g in goldens.values()], jobs)
+    for (f, golden), got in zip(goldens.items(), reruns, strict=True):
         recorded = golden.pop(SNAPSHOT_HASH, None)
         parts_then = golden.pop(SNAPSHOT_DIGESTS, None)
-        try:  # the recorded path, else an embedded case or its tail here, as verify does
-            fresh = run(sc.found_here(golden["rerun"]) or golden["rerun"], save=False)
-        except ChainoptError as exc:  # every snapshot is checked, each failure named
-            failed.append((f, exc))
+        if isinstance(got, ChainoptError):  # every snapshot is checked, each failure named
+            failed.append((f, got))
             continue
-        current = {"rerun": golden["rerun"], **_drift.key_figures(fresh)}
+        figures, manifest = got
+        current = {"rerun": golden["rerun"], **figures}
         try:
             lines = _drift.compare_figures(golden, current, rtol=rtol, atol=atol)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InputError([Problem(str(f), f"damaged snapshot ({type(exc).__name__}: "
                                       f"{exc})", "write it again with chainopt snapshot "
                                       "write")]) from None
-        if recorded is not None and recorded != fresh.manifest["input_hash"]:
-            parts = changed_parts(parts_then, fresh.manifest["input_digests"],
-                                  fresh.manifest.get("scenario_chain"), golden["rerun"])
+        if recorded is not None and recorded != manifest["input_hash"]:
+            parts = changed_parts(parts_then, manifest["input_digests"],
+                                  manifest.get("scenario_chain"), golden["rerun"])
             if parts == "":  # every part as recorded: the hash beside them was edited
                 raise InputError([Problem(f"{f} key {SNAPSHOT_HASH}", "damaged snapshot: "
                                           f"it says {str(recorded)[:12]}..., but the inputs "
-                                          f"hash to {fresh.manifest['input_hash'][:12]}... "
+                                          f"hash to {manifest['input_hash'][:12]}... "
                                           "and every table and scenario file of them "
                                           "matches the digest the file records for it "
                                           f"({SNAPSHOT_DIGESTS}): the snapshot file was "
@@ -2385,7 +2395,7 @@ def snapshot_check(directory: str | Path = "snapshots", rtol: float = 1e-5,
                                           "snapshot write")])
             changed.append(f.stem)
             lines.insert(0, f"inputs changed: {golden['rerun']} now hashes to "
-                         f"{fresh.manifest['input_hash'][:12]}..., the snapshot was written "
+                         f"{manifest['input_hash'][:12]}..., the snapshot was written "
                          f"from {str(recorded)[:12]}..."
                          + (f"; changed: {parts}" if parts else "")
                          + ("" if lines else " (its figures are the same)"))

@@ -1429,6 +1429,9 @@ def snapshot_check(
         "--partial", help="Check only the snapshot files in the folder: do not report a "
         "scenario beside a snapshotted one that has no snapshot.")]
     = False,
+    jobs: Annotated[int | None, typer.Option(
+        help="Parallel processes re-running the snapshots' sources (default: one per core).",
+        callback=_between(1, MAX_JOBS))] = None,
 ) -> None:
     """Re-run every snapshot's source and print a diff of the figures that drifted (exit 5).
 
@@ -1438,7 +1441,7 @@ def snapshot_check(
     Example: chainopt snapshot check --rtol 1e-5
     """
     try:
-        api.snapshot_check(directory, rtol=rtol, atol=atol, partial=partial)
+        api.snapshot_check(directory, rtol=rtol, atol=atol, partial=partial, jobs=jobs)
     except ChainoptError as exc:
         raise _fail(exc) from None
     console.print(f"[green]ok[/]: every snapshot in {escape(str(directory))} reproduces",

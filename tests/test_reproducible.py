@@ -371,30 +371,33 @@ def test_verify_compares_the_status_and_names_what_made_each_run(tmp_path, monke
     assert f"made by: highs 1.0.0 -> {made_by()['highs']}" in text
 
 
-def test_snapshot_check_says_when_the_inputs_changed_since_it_was_written(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_snapshot_check_says_when_the_inputs_changed_since_it_was_written(tmp_path, jobs):
     """The tiny case's snapshot (objective 5 x (290 - 100) / 1000 = 0.95 MUSD). Its
     market capped at 100 kt/yr, far above the 5 kt/yr of crude there is: the same
     figures, other inputs. snapshot check passed (exit 0) and, with crude at 110 USD/t
     (objective 5 x 180 / 1000 = 0.9), said only that the figures drifted (exit 5). A
     snapshot now records its input hash: both are exit 6, "inputs changed", the first
-    saying its figures are the same, the second with the objective's 0.95 -> 0.9."""
+    saying its figures are the same, the second with the objective's 0.95 -> 0.9. The
+    same re-run in worker processes (two jobs, and a second snapshot beside it)."""
     from chainopt.errors import InputsChangedError
     from tests.toycase import write_case
 
     case = write_case(tmp_path / "tiny", TINY)
-    api.snapshot_write([str(case)], tmp_path / "snap")
-    assert api.snapshot_check(tmp_path / "snap") == {}
+    other = write_case(tmp_path / "same", TINY, name="same")
+    api.snapshot_write([str(case), str(other)], tmp_path / "snap")
+    assert api.snapshot_check(tmp_path / "snap", jobs=jobs) == {}
     write_case(case, {"markets": "site,commodity,price_usd_per_unit,max_k_per_yr\n"
                                  "a,crude,290,100"})
-    with pytest.raises(InputsChangedError, match=r"(?s)1 of 1 snapshots were written from "
+    with pytest.raises(InputsChangedError, match=r"(?s)1 of 2 snapshots were written from "
                        r"other inputs \(toy\).*inputs changed: .*tiny now hashes to .*\(its "
                        r"figures are the same\)"):
-        api.snapshot_check(tmp_path / "snap")
+        api.snapshot_check(tmp_path / "snap", jobs=jobs)
     write_case(case, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
                                   "a,crude,110,5"})
     with pytest.raises(InputsChangedError, match=r"(?s)inputs changed: .*~ objective_musd: "
                        r"0\.95 -> 0\.9 "):
-        api.snapshot_check(tmp_path / "snap")
+        api.snapshot_check(tmp_path / "snap", jobs=jobs)
     assert "input_hash" in yaml.safe_load((tmp_path / "snap" / "toy.yaml").read_text())
 
 
@@ -470,8 +473,9 @@ def test_decks_and_workbooks_are_the_same_bytes_when_written_again(tmp_path, mon
                 assert b"dcterms:modified" not in z.read(ooxml.CORE), name
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_rerun(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, jobs):
     """Two tiny cases (objective 5 x 190 / 1000 = 0.95 MUSD), one and two, snapshotted
     from repo/ with relative rerun: paths (cases/one, cases/two). Checked from another
     folder, out/: it stopped at the first, "cases/one: no case folder ...", naming
@@ -480,7 +484,8 @@ def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_r
     directory: run from the checkout root), in a head saying 2 of 2 could not be re-run
     (2 problems: that head was counted as a third). Snapshots written with absolute paths in
     repo/ and checked after repo/ moved to moved/ (from moved/): the recorded path is gone,
-    its tail cases/one is found below the working directory, as verify does: exit 0."""
+    its tail cases/one is found below the working directory, as verify does: exit 0.
+    With two jobs, re-run in worker processes: each error comes back whole."""
     from chainopt.errors import InputError
     from tests.toycase import write_case
 
@@ -494,7 +499,7 @@ def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_r
     (tmp_path / "out").mkdir()
     monkeypatch.chdir(tmp_path / "out")
     with pytest.raises(InputError) as exc:
-        api.snapshot_check(repo / "snaps")
+        api.snapshot_check(repo / "snaps", jobs=jobs)
     wheres = [p.where for p in exc.value.problems]
     assert wheres[:2] == [f"{repo / 'snaps' / 'one.yaml'}: rerun cases/one",
                           f"{repo / 'snaps' / 'two.yaml'}: rerun cases/two"], wheres
@@ -505,7 +510,7 @@ def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_r
                                      "re-run (2 problems in the input):\n")
     repo.rename(tmp_path / "moved")
     monkeypatch.chdir(tmp_path / "moved")
-    assert api.snapshot_check("abs") == {}
+    assert api.snapshot_check("abs", jobs=jobs) == {}
 
 
 def test_verify_says_where_to_run_it_when_its_source_is_not_found(tmp_path, monkeypatch):
