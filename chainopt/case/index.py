@@ -256,9 +256,10 @@ def _extension_options(units: pd.DataFrame, unit_cap: pd.DataFrame, periods: pd.
                 ].reset_index(drop=True)
     first = np.maximum(ext["retire_year"].to_numpy(float), disc.first_year)
     start = periods["period"].to_numpy()[disc.period_of_year(first)]
-    capacity = unit_cap.set_index(["unit", "period"])["capacity"].reindex(
-        pd.MultiIndex.from_arrays([ext["unit"], start])).to_numpy(float) if len(ext) else (
-        np.zeros(0))
+    capacity = np.zeros(0)
+    if len(ext):  # (most cases have none: no lookup)
+        capacity = unit_cap.set_index(["unit", "period"])["capacity"].reindex(
+            pd.MultiIndex.from_arrays([ext["unit"], start])).to_numpy(float)
     return pd.DataFrame({
         "unit": ext["unit"], "capacity": capacity, "availability": ext["availability"],
         "fixed_om": ext["fixed_om_usd_per_unit_yr"],
