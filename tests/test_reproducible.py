@@ -473,6 +473,31 @@ def test_decks_and_workbooks_are_the_same_bytes_when_written_again(tmp_path, mon
                 assert b"dcterms:modified" not in z.read(ooxml.CORE), name
 
 
+def test_snapshot_check_on_the_command_line_with_two_jobs(tmp_path):
+    """`chainopt snapshot check --jobs 2`: two tiny cases (0.95 MUSD each) re-run in two
+    processes reproduce (exit 0); with one case's crude at 110 USD/t (0.9 MUSD) it
+    names that snapshot alone, with the objective's 0.95 -> 0.9 (exit 6: its inputs
+    changed)."""
+    from tests.toycase import write_case
+
+    one = write_case(tmp_path / "one", TINY, name="one")
+    write_case(tmp_path / "two", TINY, name="two")
+    api.snapshot_write([str(one), str(tmp_path / "two")], tmp_path / "snap")
+    runner = CliRunner(env={"COLUMNS": "200"})
+    done = runner.invoke(app, ["snapshot", "check", "--dir", str(tmp_path / "snap"),
+                               "--jobs", "2"])
+    assert done.exit_code == 0, done.output
+    assert "every snapshot in" in done.output
+    write_case(one, {"supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\n"
+                                 "a,crude,110,5"})
+    done = runner.invoke(app, ["snapshot", "check", "--dir", str(tmp_path / "snap"),
+                               "--jobs", "2"])
+    text = " ".join(done.output.split())
+    assert done.exit_code == 6, done.output
+    assert "1 of 2 snapshots were written from other inputs (one)" in text, text
+    assert "objective_musd: 0.95 -> 0.9" in text, text
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_snapshot_check_finds_moved_sources_and_names_every_snapshot_it_cannot_rerun(
         tmp_path, monkeypatch, jobs):

@@ -28,6 +28,7 @@ CASES = [
     (["verify", "results/x", "--atol"], ["0", "-1", "inf"], "finite number > 0"),
     (["snapshot", "check", "--rtol"], ["0", "nan"], "finite number > 0"),
     (["snapshot", "check", "--atol"], ["-1"], "finite number > 0"),
+    (["snapshot", "check", "--jobs"], ["0", "-2"], "from 1 to"),
     (["explain", "small_chain", "--top"], ["0", "-3"], ">= 1"),
     (["compare", "a", "b", "--rows"], ["0"], ">= 1"),
     (["compare", "a", "b", "--jobs"], ["0"], "from 1 to"),
