@@ -21,7 +21,7 @@ import pandas as pd
 
 from chainopt.case.codes import inner_join, lookup, per_distinct, positions, ranks, row_positions
 from chainopt.case.discount import Discounting
-from chainopt.case.schema import TABLES, UNITS, Case, CaseMeta, split_list
+from chainopt.case.schema import TABLES, UNITS, Case, CaseMeta, list_items, split_list
 from chainopt.case.units import basis_unit, of_commodity
 from chainopt.case.vintage import Vintages, parse_ramp
 
@@ -144,7 +144,7 @@ def build_index(case: Case) -> ModelIndex:
     unit_cap, unit_new, life_ext = _unit_frames(case, units, periods, disc)
     links = case.tables["links"][~case.tables["links"]["project"].isin(off)]
     flow, link_cap, link_new = _link_frames(case, links)
-    project_build, retire, precedence = _project_frames(case, live, periods)
+    project_build, retire, precedence = _project_frames(case, live, periods, disc)
     blend_in, blend_cap, spec_terms = blending(case)
     segments, curve_fixed = _capex_curves(case.tables["capex_segments"],
                                           case.tables["capex_curve"])
@@ -351,8 +351,8 @@ def _link_frames(case: Case, links: pd.DataFrame
     return flow, link_cap, link_new
 
 
-def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame,
+                    disc: Discounting) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """project_build (candidate construction periods from the earliest one; the forced
     period only for a forced project), retire (project, unit), precedence.
 
@@ -370,23 +370,15 @@ def _project_frames(case: Case, live: pd.DataFrame, periods: pd.DataFrame
     first_use = (periods["start_year"].to_numpy(float)[j]
                  + live["lead"].to_numpy(float)[i])
     keep = ((j >= earliest[i]) & (~forced[i] | (j == fixed[i]))
-            & (first_use < Discounting.from_meta(case.meta).end_year))
+            & (first_use < disc.end_year))
     project_build = pd.DataFrame({
         "project": live["project"].take(i[keep]).reset_index(drop=True),
         "period": periods["period"].take(j[keep]).reset_index(drop=True),
         "first_use": first_use[keep]})
-    retire = _named(live, "retires_units", "unit")
-    precedence = pd.concat([_named(live, col, "other").assign(kind=col)
+    retire = list_items(live, "retires_units", "unit", ["project"]).reset_index(drop=True)
+    precedence = pd.concat([list_items(live, col, "other", ["project"]).assign(kind=col)
                             for col in ("requires", "excludes")], ignore_index=True)
     return project_build, retire, precedence
-
-
-def _named(live: pd.DataFrame, col: str, name: str) -> pd.DataFrame:
-    """(project, ``name``): one row per item of each project's ``col`` list, in the
-    projects' order (``live`` has a range index)."""
-    items = split_list(live[col])
-    return pd.DataFrame({"project": live["project"].take(items.index).reset_index(drop=True),
-                         name: items.reset_index(drop=True)})
 
 
 def _policies(case: Case) -> pd.DataFrame:

@@ -309,6 +309,13 @@ def split_list(cells: pd.Series) -> pd.Series:
     return pd.Series(items.array.take(item), index=cells.index[row], name=None)
 
 
+def list_items(frame: pd.DataFrame, col: str, name: str, keep: list[str]) -> pd.DataFrame:
+    """``frame``'s ``keep`` columns with one row per item of its ``col`` list (the item in
+    column ``name``), in the frame's row order and index; a blank cell gives no row."""
+    pairs = frame[keep].join(split_list(frame[col]).rename(name))
+    return pairs[pairs[name].notna()]
+
+
 def _split_few(cells: list) -> tuple[pd.Series, np.ndarray]:
     """The items of a few distinct ``cells`` as :func:`split_list`'s rule has them, and
     the cell each comes from; a missing cell is one missing item, as pandas splits it."""

@@ -47,6 +47,7 @@ from chainopt.case.schema import (
     Column,
     RawCase,
     TableSpec,
+    list_items,
     split_list,
 )
 from chainopt.case.storage import storage_for, stored_in, text_storage
@@ -1197,11 +1198,9 @@ def _forced_requires(meta: CaseMeta, pj: pd.DataFrame, req: pd.DataFrame, state:
 
 
 def _listed(pj: pd.DataFrame, col: str, name: str = "other") -> pd.DataFrame:
-    """(project, _row, state, ``name``): one row per item of each project's ``col`` list,
-    in the projects' order (a blank cell gives none)."""
-    listed = pj[(pj[col] != "").to_numpy()]
-    pairs = listed[["project", "_row", "state"]].join(split_list(listed[col]).rename(name))
-    return pairs[pairs[name].notna()]
+    """(project, _row, state, ``name``): one row per item of each project's ``col`` list
+    (:func:`~chainopt.case.schema.list_items`)."""
+    return list_items(pj, col, name, ["project", "_row", "state"])
 
 
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
@@ -1229,8 +1228,8 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
         state = pj.set_index("project")["state"]
         if len(exc):
             _impossible_pairs(pj, exc, req, state, out)
-    if len(req):
-        _forced_requires(meta, pj, req, state, order, out)
+        if len(req):
+            _forced_requires(meta, pj, req, state, order, out)
     forced = pj[is_forced & pj["forced_period"].ne("").to_numpy()]
     if len(forced):
         late = ~build_timing(forced["forced_period"], forced["lead_time_yr"], meta)[1]
@@ -1292,9 +1291,8 @@ def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) 
     the model builds at most one of them."""
     pj = t["projects"]
     forced = pj[(pj["state"] == "forced") & pj["forced_period"].ne("")]
-    ret = forced[["project", "_row", "forced_period", "lead_time_yr"]].join(
-        split_list(forced["retires_units"]).rename("unit"))
-    ret = ret[ret["unit"].notna()]
+    ret = list_items(forced, "retires_units", "unit",
+                     ["project", "_row", "forced_period", "lead_time_yr"])
     if ret.empty:
         return
     first = build_timing(ret["forced_period"], ret["lead_time_yr"], meta)[0]
