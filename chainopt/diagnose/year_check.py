@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from chainopt.case.vintage import parse_ramp
+from chainopt.models.lp import Matrix
 
 #: a change below this (k units/yr) is the solver's noise
 _TOL = 1e-9
@@ -384,8 +385,6 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
     need = -_segments(local_r[order], (m.data[k][on][:, None] * vals[owner[on]])[order],
                       len(rows))
     # B = the rows' terms on the taking columns, each x sqrt(x_j), rows scaled to norm 1
-    from scipy import sparse  # lazy: only a plan with capacity varying inside a period
-
     ro, e = g.row_entries(rows)
     c = m.indices[e].astype(np.int64)
     take = g.takes[c]
@@ -395,14 +394,14 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
     v = m.data[e][take] * root[lc]
     norm = np.sqrt(np.bincount(ro, weights=v * v, minlength=len(rows)))
     norm[norm == 0] = 1.0
-    b = sparse.csr_matrix((v / norm[ro], (ro, lc)), shape=(len(rows), len(takers)))
+    b = Matrix.from_triplets(ro, lc, v / norm[ro], (len(rows), len(takers)))
     need = need / norm[:, None]
     # first the columns free to move (no limit at its bound holds them: a sale, a purchase,
     # a flow with room), then, for what they cannot take, every taking column
     held = g.held[takers]
     z = np.zeros((len(takers), vals.shape[1]))
     if held.any() and not held.all():
-        z = _cgls(b @ sparse.diags((~held).astype(float)), need, len(rows))
+        z = _cgls(b.scaled_columns((~held).astype(float)), need, len(rows))
         need = need - b @ z
     if np.abs(need).max(initial=0.0) > _TOL * 1e-3:
         z += _cgls(b, need, len(rows))
@@ -411,10 +410,10 @@ def _propagate(g: _Graph, cols: np.ndarray, vals: np.ndarray) -> tuple[np.ndarra
     return _sum_by(np.r_[cols, takers[big]], np.vstack([vals, change[big]]))
 
 
-def _cgls(b, need: np.ndarray, n_rows: int) -> np.ndarray:
+def _cgls(b: Matrix, need: np.ndarray, n_rows: int) -> np.ndarray:
     """The least-norm z making ``b @ z`` closest to ``need`` (one column per slot), by
     conjugate gradients on the normal equations (CGLS)."""
-    bt = b.T.tocsr()
+    bt = b.T
     z = np.zeros((b.shape[1], need.shape[1]))
     rest = need.copy()
     p = bt @ rest

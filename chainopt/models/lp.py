@@ -359,9 +359,28 @@ class Matrix:
         return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
-        """``A x``: each row's products added one after the other, in column order."""
-        return np.bincount(self.row_of_entries(), weights=self.data * x[self.indices],
-                           minlength=self.shape[0])
+        """``A x``: each row's products added one after the other, in column order; for
+        a 2-D ``x``, so for each of its columns."""
+        rows = self.row_of_entries()
+        if x.ndim == 1:
+            return np.bincount(rows, weights=self.data * x[self.indices],
+                               minlength=self.shape[0])
+        out = np.zeros((self.shape[0], x.shape[1]))
+        for k in range(x.shape[1]):
+            out[:, k] = np.bincount(rows, weights=self.data * x[self.indices, k],
+                                    minlength=self.shape[0])
+        return out
+
+    @property
+    def T(self) -> Matrix:
+        """The transpose: row ``j`` holds what column ``j`` holds here, in row order."""
+        return Matrix.from_triplets(self.indices, self.row_of_entries(), self.data,
+                                    (self.shape[1], self.shape[0]))
+
+    def scaled_columns(self, w: np.ndarray) -> Matrix:
+        """``A diag(w)``: column ``j`` times ``w[j]`` (an entry that becomes 0 goes)."""
+        return Matrix.from_triplets(self.row_of_entries(), self.indices,
+                                    self.data * w[self.indices], self.shape)
 
     def toarray(self) -> np.ndarray:
         out = np.zeros(self.shape)

@@ -31,6 +31,31 @@ def test_triplets_to_rows_by_hand():
     assert a.toarray().tolist() == [[0, 4, 0, 5], [0, 0, 0, 0], [0, 0, 7, 0]]
 
 
+def test_transpose_column_scaling_and_products_with_columns_by_hand():
+    """The same 3 x 4 matrix [[0, 4, 0, 5], [0, 0, 0, 0], [0, 0, 7, 0]] (what the year
+    check's least squares need, which scipy.sparse did before):
+
+    * its transpose, 4 x 3: row 1 holds 4 in column 0, row 2 holds 7 in column 2, row 3
+      holds 5 in column 0, row 0 is empty;
+    * A diag(2, 0, -1, 3): [[0, 0, 0, 15], [0, 0, 0, 0], [0, 0, -7, 0]], the entry
+      scaled by 0 gone;
+    * A X for X with the columns (1, 10, 100, 1000) and (1, 1, 1, 1): (5040, 0, 700) and
+      (9, 0, 7), each column as A x gives it; X with no column gives a 3 x 0 result."""
+    a = Matrix.from_triplets(np.array([0, 0, 2]), np.array([1, 3, 2]),
+                             np.array([4.0, 5.0, 7.0]), (3, 4))
+    t = a.T
+    assert t.shape == (4, 3)
+    assert t.indptr.tolist() == [0, 0, 1, 2, 3]
+    assert t.indices.tolist() == [0, 2, 0] and t.data.tolist() == [4.0, 7.0, 5.0]
+    assert t.toarray().tolist() == a.toarray().T.tolist()
+    s = a.scaled_columns(np.array([2.0, 0.0, -1.0, 3.0]))
+    assert s.toarray().tolist() == [[0, 0, 0, 15], [0, 0, 0, 0], [0, 0, -7, 0]]
+    assert s.nnz == 2
+    x = np.array([[1.0, 1.0], [10.0, 1.0], [100.0, 1.0], [1000.0, 1.0]])
+    assert (a @ x).tolist() == [[5040.0, 9.0], [0.0, 0.0], [700.0, 7.0]]
+    assert (a @ np.zeros((4, 0))).shape == (3, 0)
+
+
 def test_duplicates_add_in_the_order_given():
     """0.1 + 0.2 + 0.3 in that order is 0.6000000000000001; 0.3 + 0.2 + 0.1 is 0.6: the
     sum of a repeated entry follows the order its terms were added in."""
