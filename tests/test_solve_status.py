@@ -9,6 +9,11 @@ from chainopt.errors import InfeasibleError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions
 from tests.toycase import fixed_charge_cost_case, write_case
 
+#: HiGHS's own MIP settings, where chainopt's (solve.MIP_SETTINGS) differ: with them
+#: ru_all_projects' MIP takes about 1.7 s, long enough for a signal sent halfway to come
+#: in the middle of HiGHS's work (with chainopt's it takes 0.2-0.3 s)
+HIGHS_OWN_MIP_SETTINGS = {key: True for key in solve.MIP_SETTINGS}
+
 COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
 
 
@@ -264,9 +269,9 @@ def test_a_mip_is_solved_without_sub_mip_heuristics_or_restarts():
     """The default case's all-projects MIP (28 build decisions) solved as chainopt sets
     HiGHS: RINS, RENS and restarts off, on the matrix hand-over and, by the same options,
     on Pyomo's. It reaches the optimum HiGHS reaches with its own settings, to 1e-9, with
-    less work: 1,258 LP iterations against 4,722, of which 3,613 were spent in the
-    heuristics' 42 sub-MIPs (HiGHS 1.16; 0.3 s against 1.8 s). Only the three settings
-    differ between the two solves."""
+    less work: 1,258 LP iterations in 5 nodes against 4,722 at the root, of which 3,613
+    were spent in the heuristics' 42 sub-MIPs (HiGHS 1.16; 0.2-0.3 s against 1.7 s).
+    Only those settings differ between the two solves."""
     from pathlib import Path
 
     case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
@@ -279,8 +284,8 @@ def test_a_mip_is_solved_without_sub_mip_heuristics_or_restarts():
     assert {k: pyomo_options[k] for k in solve.MIP_SETTINGS} == solve.MIP_SETTINGS
 
     h = solve.handover(api.build_model(case))
-    for key in solve.MIP_SETTINGS:
-        h.setOptionValue(key, True)  # HiGHS's own defaults
+    for key, value in HIGHS_OWN_MIP_SETTINGS.items():
+        h.setOptionValue(key, value)
     solve.run_highs(h)
     theirs = h.getInfo()
     assert ours.info["mip_objective"] == pytest.approx(theirs.objective_function_value,
@@ -330,22 +335,22 @@ def test_several_runs_say_which_stopped_short(monkeypatch):
     assert "solved done: objective 157,770.8 MUSD" in text
 
 
-def test_ctrl_c_stops_a_solve_through_pyomos_highs(tmp_path):
+def test_ctrl_c_stops_a_solve_through_pyomos_highs(tmp_path, monkeypatch):
     """Ctrl-C (``interrupt_main``, as the signal) during a MIP solved by HiGHS through
     Pyomo (appsi): KeyboardInterrupt (exit 130), sooner than the whole solve takes. It
     was raised inside highspy's interrupt callback, which HiGHS ends as a solve error:
     SolverError "stopped with status 'error' ... without a usable plan" (exit 4). The
-    annual all-projects scenario: its solve (about 2 s, HiGHS's branch and cut most of
-    it) is long enough for the signal to come in the middle of HiGHS's work, not in
-    Pyomo's translation before it (ru_all_projects now solves in 0.3 s)."""
+    MIP is solved with HiGHS's own settings (:data:`HIGHS_OWN_MIP_SETTINGS`), so that
+    the signal comes in HiGHS's branch and cut, not in Pyomo's translation before it."""
     import _thread
     import threading
     import time
 
+    monkeypatch.setattr(solve, "MIP_SETTINGS", HIGHS_OWN_MIP_SETTINGS)
     opts = SolveOptions(solver="highs")
     from pathlib import Path
 
-    case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects_annual.yaml")
+    case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
     built = api.build_model(case, opts)
     t0 = time.perf_counter()
     api.solve(built, opts)
@@ -390,19 +395,20 @@ def test_verify_refuses_a_run_stopped_at_its_time_limit(tmp_path):
     assert "status 'feasible'" in text and "solve it to optimality" in text
 
 
-def test_sigterm_stops_the_solve_at_once(tmp_path):
+def test_sigterm_stops_the_solve_at_once(tmp_path, monkeypatch):
     """SIGTERM (a cancelled CI job) with the CLI's handler, which raises
-    KeyboardInterrupt: sent halfway through the annual all-projects MIP (about 1.6 s),
-    the solve stops sooner than it takes whole, as for Ctrl-C (the README: SIGTERM does
-    the same). It was held until HiGHS had finished (31.6 s after the signal on a
-    13,720-column MIP)."""
+    KeyboardInterrupt: sent halfway through ru_all_projects' MIP (solved with HiGHS's own
+    settings, :data:`HIGHS_OWN_MIP_SETTINGS`: about 1.7 s), the solve stops sooner than it
+    takes whole, as for Ctrl-C (the README: SIGTERM does the same). It was held until
+    HiGHS had finished (31.6 s after the signal on a 13,720-column MIP)."""
     import os
     import signal
     import threading
     import time
     from pathlib import Path
 
-    case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects_annual.yaml")
+    monkeypatch.setattr(solve, "MIP_SETTINGS", HIGHS_OWN_MIP_SETTINGS)
+    case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
     api.solve(api.build_model(case))  # warm: the first solve also starts HiGHS's threads
     built = api.build_model(case)
     t0 = time.perf_counter()
