@@ -1,8 +1,10 @@
 """Benchmark: chainopt's MIP settings for HiGHS against HiGHS's own.
 
 For each source that builds to a MIP, the same model (chainopt's hand-over and options)
-is solved with :data:`chainopt.solve.MIP_SETTINGS` (RINS, RENS and restarts off) and with
-HiGHS's defaults for those three. It prints the median solve time over ``--repeat``
+is solved with chainopt's MIP settings (:data:`chainopt.solve.MIP_SETTINGS`: RINS, RENS
+and restarts off; the root reduced-cost heuristic off below
+:data:`chainopt.solve.ROOT_REDUCED_COST_FROM` integer columns) and with HiGHS's defaults
+for those four. It prints the median solve time over ``--repeat``
 alternating rounds, the LP iterations, the nodes and whether the objectives agree
 (relative difference, and whether it lies within the case's MIP gap). An LP is skipped.
 
@@ -55,7 +57,7 @@ def solve_once(built, settings: bool) -> tuple[float, int, int, float]:
     MIP settings, or (``settings=False``) HiGHS's defaults for them."""
     h = solve.handover(built)
     if not settings:
-        for key in solve.MIP_SETTINGS:
+        for key in [*solve.MIP_SETTINGS, "mip_heuristic_run_root_reduced_cost"]:
             h.setOptionValue(key, True)
     t0 = time.perf_counter()
     solve.run_highs(h)

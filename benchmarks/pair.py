@@ -231,10 +231,11 @@ def worker_export(case: str, opts: dict) -> dict:
     built = api.build_model(api.load_case(case))
     export_model(built, opts["mps"])
     o = SolveOptions(time_limit_s=opts.get("time_limit_s"))
-    res = {"export_s": time.perf_counter() - t0, "highs_options": highs_options(
-        o.resolved(built)), "vars": built.num_vars, "rows": built.num_rows, "nnz": built.nnz,
-        # chainopt reports an NPV as minus the file's optimum, a total cost as it
-        "objective_sign": 1.0 if built.case.meta.objective == "cost" else -1.0}
+    ho = highs_options(o.resolved(built), int(built.arrays.integer.sum()))
+    res = {"export_s": time.perf_counter() - t0, "highs_options": ho,
+           "vars": built.num_vars, "rows": built.num_rows, "nnz": built.nnz,
+           # chainopt reports an NPV as minus the file's optimum, a total cost as it
+           "objective_sign": 1.0 if built.case.meta.objective == "cost" else -1.0}
     if opts.get("npz"):
         import lp_mirror as lm
 
@@ -251,7 +252,7 @@ def worker_verify(case: str, opts: dict) -> dict:
 
     built = api.build_model(api.load_case(case))
     out = api.solve(built)
-    ho = highs_options(SolveOptions().resolved(built))
+    ho = highs_options(SolveOptions().resolved(built), int(built.arrays.integer.sum()))
     res = {"chainopt": {"vars": built.num_vars, "rows": built.num_rows, "nnz": built.nnz,
                         "objective": out.objective}}
     prep = lm.prepare(case)

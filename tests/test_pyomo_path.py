@@ -512,7 +512,7 @@ def test_the_fixed_lp_of_a_mip_is_not_stopped_by_a_spent_time_limit():
 
     built = api.build_model(api.load_case(str(ROOT / "examples" / "petchem_investment")))
     h = built.solver
-    _set_options(h, SolveOptions().resolved(built))
+    _set_options(h, SolveOptions().resolved(built), built)
     run_highs(h)
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     mip = h.getInfo().objective_function_value
@@ -560,9 +560,9 @@ def test_glpk_is_given_its_time_limit_in_whole_seconds_rounded_up(tmp_path, monk
 
     opts = {"time_limit_s": 0.5, "threads": 1, "mip_gap": 1e-4, "random_seed": 0}
     for limit, tmlim in ((0.5, 1), (2.0, 2), (2.1, 3), (1e10, None), (np.inf, None)):
-        assert solve._solver_options("glpk", {**opts, "time_limit_s": limit}).get(
+        assert solve._solver_options("glpk", {**opts, "time_limit_s": limit}, 0).get(
             "tmlim") == tmlim, limit
-    assert solve._solver_options("cbc", {**opts, "time_limit_s": 0.5})["sec"] == 0.5
+    assert solve._solver_options("cbc", {**opts, "time_limit_s": 0.5}, 0)["sec"] == 0.5
     if "glpk" not in HAVE:
         pytest.skip("glpk is not installed")
     folder = _toy(tmp_path)
@@ -724,8 +724,8 @@ def test_cbc_stopped_at_a_limit_reports_a_gap_beyond_its_plan(monkeypatch):
     import chainopt.solve as solve
 
     real = solve._solver_options
-    monkeypatch.setattr(solve, "_solver_options", lambda name, o: {
-        **real(name, o), "maxNodes": 0, "cuts": "off"})
+    monkeypatch.setattr(solve, "_solver_options", lambda name, o, integers: {
+        **real(name, o, integers), "maxNodes": 0, "cuts": "off"})
     case = api.load_case(str(ROOT / "examples" / "petchem_investment"))
     best = api.solve(api.build_model(case)).objective
     relaxed = SolveOptions(relax=True)

@@ -9,10 +9,18 @@ from chainopt.errors import InfeasibleError, SolverError, UnboundedError
 from chainopt.solve import SolveOptions
 from tests.toycase import fixed_charge_cost_case, write_case
 
-#: HiGHS's own MIP settings, where chainopt's (solve.MIP_SETTINGS) differ: with them
-#: ru_all_projects' MIP takes about 1.7 s, long enough for a signal sent halfway to come
-#: in the middle of HiGHS's work (with chainopt's it takes 0.2-0.3 s)
-HIGHS_OWN_MIP_SETTINGS = {key: True for key in solve.MIP_SETTINGS}
+#: HiGHS's own MIP settings, where chainopt's differ (solve.MIP_SETTINGS, the root
+#: reduced-cost heuristic: solve.ROOT_REDUCED_COST_FROM)
+HIGHS_OWN_MIP_SETTINGS = {**{key: True for key in solve.MIP_SETTINGS},
+                          "mip_heuristic_run_root_reduced_cost": True}
+
+
+def _highs_own_mip_settings(monkeypatch) -> None:
+    """Solve MIPs with :data:`HIGHS_OWN_MIP_SETTINGS`: ru_all_projects' MIP then takes
+    about 1.7 s, long enough for a signal sent halfway to come in the middle of HiGHS's
+    work (with chainopt's settings it takes 0.06 s)."""
+    monkeypatch.setattr(solve, "MIP_SETTINGS", {key: True for key in solve.MIP_SETTINGS})
+    monkeypatch.setattr(solve, "ROOT_REDUCED_COST_FROM", 0)
 
 COMMODITIES = "commodity,unit,kind\ncrude,t,raw\n"
 
@@ -267,21 +275,23 @@ def test_infeasible_said_at_the_time_limit_is_no_proof(tmp_path, monkeypatch, li
 
 def test_a_mip_is_solved_without_sub_mip_heuristics_or_restarts():
     """The default case's all-projects MIP (28 build decisions) solved as chainopt sets
-    HiGHS: RINS, RENS and restarts off, on the matrix hand-over and, by the same options,
-    on Pyomo's. It reaches the optimum HiGHS reaches with its own settings, to 1e-9, with
-    less work: 1,258 LP iterations in 5 nodes against 4,722 at the root, of which 3,613
-    were spent in the heuristics' 42 sub-MIPs (HiGHS 1.16; 0.2-0.3 s against 1.7 s).
-    Only those settings differ between the two solves."""
+    HiGHS: RINS, RENS, restarts and (fewer than 300 integer columns) the root reduced-cost
+    heuristic off, on the matrix hand-over and, by the same options, on Pyomo's. It
+    reaches the optimum HiGHS reaches with its own settings, to 1e-9, with less work: 939
+    LP iterations in 5 nodes against 4,722 at the root, of which 3,613 were spent in the
+    heuristics' 42 sub-MIPs (HiGHS 1.16; 0.06 s against 1.7 s). Only those settings
+    differ between the two solves."""
     from pathlib import Path
 
     case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
     built = api.build_model(case)
     ours = api.solve(built)
     assert ours.status == "optimal" and built.is_mip
-    for key in solve.MIP_SETTINGS:
+    for key in HIGHS_OWN_MIP_SETTINGS:
         assert built.solver.getOptionValue(key)[1] is False, key
-    pyomo_options = solve._solver_options("highs", ours.options)
-    assert {k: pyomo_options[k] for k in solve.MIP_SETTINGS} == solve.MIP_SETTINGS
+    pyomo_options = solve._solver_options("highs", ours.options, 28)
+    assert {k: pyomo_options[k] for k in HIGHS_OWN_MIP_SETTINGS} == {
+        k: False for k in HIGHS_OWN_MIP_SETTINGS}
 
     h = solve.handover(api.build_model(case))
     for key, value in HIGHS_OWN_MIP_SETTINGS.items():
@@ -291,6 +301,18 @@ def test_a_mip_is_solved_without_sub_mip_heuristics_or_restarts():
     assert ours.info["mip_objective"] == pytest.approx(theirs.objective_function_value,
                                                        rel=1e-9)
     assert ours.info["simplex_iterations"] < theirs.simplex_iteration_count
+
+
+def test_the_root_reduced_cost_heuristic_runs_from_300_integer_columns():
+    """It pays for itself only on a MIP of some hundreds of integer columns or more (a
+    generated MIP of 4,000 binaries: 46 s with it, 60 s without): on from 300 integer
+    columns, off below (an LP, 0 integer columns, ignores it), on either hand-over."""
+    opts = SolveOptions().resolved_for(api.load_case("small_chain").meta.solver, 10, True)
+    for integers, on in ((0, False), (299, False), (300, True), (4000, True)):
+        assert solve.highs_options(opts, integers)[
+            "mip_heuristic_run_root_reduced_cost"] is on, integers
+        assert solve._solver_options("highs", opts, integers)[
+            "mip_heuristic_run_root_reduced_cost"] is on, integers
 
 
 def test_a_mip_stopped_before_any_plan_is_told_to_raise_the_time_limit(tmp_path):
@@ -340,13 +362,13 @@ def test_ctrl_c_stops_a_solve_through_pyomos_highs(tmp_path, monkeypatch):
     Pyomo (appsi): KeyboardInterrupt (exit 130), sooner than the whole solve takes. It
     was raised inside highspy's interrupt callback, which HiGHS ends as a solve error:
     SolverError "stopped with status 'error' ... without a usable plan" (exit 4). The
-    MIP is solved with HiGHS's own settings (:data:`HIGHS_OWN_MIP_SETTINGS`), so that
+    MIP is solved with HiGHS's own settings (:func:`_highs_own_mip_settings`), so that
     the signal comes in HiGHS's branch and cut, not in Pyomo's translation before it."""
     import _thread
     import threading
     import time
 
-    monkeypatch.setattr(solve, "MIP_SETTINGS", HIGHS_OWN_MIP_SETTINGS)
+    _highs_own_mip_settings(monkeypatch)
     opts = SolveOptions(solver="highs")
     from pathlib import Path
 
@@ -398,7 +420,7 @@ def test_verify_refuses_a_run_stopped_at_its_time_limit(tmp_path):
 def test_sigterm_stops_the_solve_at_once(tmp_path, monkeypatch):
     """SIGTERM (a cancelled CI job) with the CLI's handler, which raises
     KeyboardInterrupt: sent halfway through ru_all_projects' MIP (solved with HiGHS's own
-    settings, :data:`HIGHS_OWN_MIP_SETTINGS`: about 1.7 s), the solve stops sooner than it
+    settings, :func:`_highs_own_mip_settings`: about 1.7 s), the solve stops sooner than it
     takes whole, as for Ctrl-C (the README: SIGTERM does the same). It was held until
     HiGHS had finished (31.6 s after the signal on a 13,720-column MIP)."""
     import os
@@ -407,7 +429,7 @@ def test_sigterm_stops_the_solve_at_once(tmp_path, monkeypatch):
     import time
     from pathlib import Path
 
-    monkeypatch.setattr(solve, "MIP_SETTINGS", HIGHS_OWN_MIP_SETTINGS)
+    _highs_own_mip_settings(monkeypatch)
     case = api.load_case(Path(__file__).parents[1] / "scenarios" / "ru_all_projects.yaml")
     api.solve(api.build_model(case))  # warm: the first solve also starts HiGHS's threads
     built = api.build_model(case)
@@ -701,6 +723,8 @@ def test_an_option_highs_refuses_is_a_solver_error(monkeypatch):
     """Any option value HiGHS refuses (here a MIP gap of -1, below its range 0 to inf)
     stops the solve naming it, never solved with HiGHS's default in its place."""
     h = solve.new_highs()
-    monkeypatch.setattr(solve, "highs_options", lambda options: {"mip_rel_gap": -1.0})
+    built = api.build_model(api.load_case("small_chain"))
+    monkeypatch.setattr(solve, "highs_options",
+                        lambda options, integers: {"mip_rel_gap": -1.0})
     with pytest.raises(SolverError, match=r"HiGHS refused its option mip_rel_gap = -1\.0"):
-        solve._set_options(h, {})
+        solve._set_options(h, {}, built)
