@@ -86,8 +86,9 @@ IPM_THRESHOLD = 100_000
 #: 42 of them on the default case's all-projects scenario) and its restarts after
 #: fixing columns at the root took most of such a solve: 1.7 s of which 1.4 s in
 #: sub-MIPs, 0.2-0.3 s without them, the same optimum (measured on every MIP scenario of
-#: scenarios/, four seeds, and on generated cases with 464 and 4,000 binaries: 19.3 ->
-#: 3.3 s and 52 -> 46 s; README, *Big cases and the solver method*).
+#: scenarios/, four of them with four seeds each, and on generated cases with 464 and
+#: 4,000 binaries: 19.3 -> 3.3 s and 52 -> 46 s; README, *Big cases and the solver
+#: method*).
 MIP_SETTINGS: dict[str, Any] = {"mip_heuristic_run_rins": False,
                                 "mip_heuristic_run_rens": False, "mip_allow_restart": False}
 #: HiGHS's root reduced-cost heuristic (another sub-MIP, on the columns whose reduced
