@@ -10,8 +10,9 @@ from chainopt.solve import SolveOptions
 from tests.toycase import fixed_charge_cost_case, write_case
 
 #: HiGHS's own MIP settings, where chainopt's differ (solve.MIP_SETTINGS, the root
-#: reduced-cost heuristic: solve.ROOT_REDUCED_COST_FROM)
-HIGHS_OWN_MIP_SETTINGS = {**{key: True for key in solve.MIP_SETTINGS},
+#: reduced-cost heuristic: solve.ROOT_REDUCED_COST_FROM), stated here, not read from them
+HIGHS_OWN_MIP_SETTINGS = {"mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True,
+                          "mip_allow_restart": True,
                           "mip_heuristic_run_root_reduced_cost": True}
 
 
