@@ -134,7 +134,7 @@ def stale(manifest: dict, case: Case, options=None) -> str:
     ``input_hash``, the run was made by
     this chainopt and this HiGHS (another formulation or solver release may give other
     numbers, or another optimal vertex), and with the solver options a run now resolves
-    to (:meth:`chainopt.solve.SolveOptions.resolved_for`, at the recorded model size):
+    to (:meth:`chainopt.solve.SolveOptions.resolved_for`):
     a ``--relax``\ ed run holds the LP relaxation, not the plan; a run stopped by a
     shorter ``--time-limit`` or a looser MIP gap may hold a worse one; another method,
     thread count or solver may hold another optimal vertex."""
@@ -154,10 +154,7 @@ def stale(manifest: dict, case: Case, options=None) -> str:
         return f"was written by chainopt {versions.get('chainopt')} (this is {now['chainopt']})"
     if versions.get("highs") is not None and versions["highs"] != now["highs"]:
         return f"was solved by HiGHS {versions['highs']} (this is {now['highs']})"
-    size, mip = manifest.get("num_vars"), manifest.get("is_mip")
-    if not isinstance(size, int) or not isinstance(mip, bool):
-        return "records no model size"
-    want = (options or SolveOptions()).resolved_for(case.meta.solver, size, mip)
+    want = (options or SolveOptions()).resolved_for(case.meta.solver)
     have = manifest.get("solver_options")
     have = have if isinstance(have, dict) else {}
     other = [f"{k} {have.get(k)!r} (now {v!r})" for k, v in want.items() if have.get(k) != v]
