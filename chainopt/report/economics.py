@@ -295,6 +295,11 @@ IRR_RULE = "IRR: the largest rate at which the NPV falls through 0, its note whe
 NOISE_MUSD = 1e-9
 
 
+#: an NPV at most this fraction of the sum of its discounted flows' sizes is rounding
+#: noise, without a sign (a few units in the last place of each flow)
+NPV_ROUNDING = 1e-12
+
+
 def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     """:func:`irr` and :func:`irr_note` of ``flows``: (rate, '' or where the NPV is
     positive) or (None, why)."""
@@ -312,9 +317,12 @@ def irr_and_note(flows: np.ndarray) -> tuple[float | None, str]:
     if not (flows > 0).any():
         return None, "no inflow"
     with np.errstate(over="ignore", invalid="ignore"):
-        values = ((1.0 + IRR_GRID)[:, None] ** -np.arange(len(flows))[None, :]
-                  * flows[None, :]).sum(axis=1)
-    keep = np.flatnonzero(np.isfinite(values) & (values != 0.0))
+        terms = (1.0 + IRR_GRID)[:, None] ** -np.arange(len(flows))[None, :] * flows[None, :]
+        values = terms.sum(axis=1)
+        # an NPV within rounding of its discounted flows has no sign: 0 (-(1.1x - 1)^2
+        # summed to +1.1e-16 at 10 % with numpy 2.4, a root the scan then "found")
+        noise = NPV_ROUNDING * np.abs(terms).sum(axis=1)
+    keep = np.flatnonzero(np.isfinite(values) & (np.abs(values) > noise))
     sign = np.sign(values[keep])
     change = np.flatnonzero(sign[:-1] != sign[1:])
     roots, falling = [], []
