@@ -26,8 +26,8 @@ Method: ``auto`` is dual simplex, for an LP of any size and a MIP's LPs. On ten
 generated chains of 100k to 1M columns (seeds 0 to 4, 2 to 12 periods, 8 to 16 units
 a site, 30 to 60 commodities) it reached the same optimum 2.1 to 4.7 times faster
 than interior point with crossover, for 2 to 12 % more memory (README, *Big cases and
-the solver method*). ``ipm`` is interior point with crossover: crossover ends at a basis, so
-marginal values and ranging stay available either way.
+the solver method*). ``ipm`` is interior point with crossover: crossover ends at a
+basis, so marginal values and ranging stay available either way.
 Runs are deterministic: one thread by default, a fixed random seed.
 
 Mixed-integer models are solved as MIPs; their marginal values come from the LP
