@@ -962,11 +962,12 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     re-used model (the plan a cold run finds); ``warm_basis`` starts it from the
     previous variant's basis instead (faster on big models; where the LP has several
     optimal plans, the split of the same objective may then depend on the order of the
-    variants). ``warn`` is called, once the sweep is done, with each warning ``chainopt
-    run`` gives of the base, as ``the base: ...`` (:func:`chainopt.sweep.base_warnings`:
-    a policies row where nothing emits), and on a resume with what it could not check
-    and each part in ``parts/`` left out as not one of the sweep's variants
-    (:meth:`chainopt.sweep.SweepFolder._parts`).
+    variants). It is recorded in ``sweep.json`` (``"warm_basis": true``), and a resume
+    goes on as the sweep was started. ``warn`` is called, once the sweep is done, with
+    each warning ``chainopt run`` gives of the base, as ``the base: ...``
+    (:func:`chainopt.sweep.base_warnings`: a policies row where nothing emits), and on a
+    resume with what it could not check and each part in ``parts/`` left out as not one
+    of the sweep's variants (:meth:`chainopt.sweep.SweepFolder._parts`).
     """
     _expect(source, (str, Path, type(None)), "source", _SOURCE)
     check_options(options)
@@ -975,12 +976,13 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
     with contextlib.ExitStack() as hold:
         if resume is not None:
             _resume_takes_no_request(source, sets, samples, seed, distributions, name,
-                                     overwrite, out)
+                                     overwrite, out, warm_basis)
             _resumed_sweep(resume)  # a sweep folder? (said before trying to hold it)
             # held while it is read and written: a racing resume or replace is refused
             hold.enter_context(held(Path(resume)))
             folder, meta = _resumed_sweep(resume)  # read again, now that it is held
             src = meta.get("source_abs") or meta["source"]
+            warm_basis = meta.get("warm_basis") is True  # as the sweep was started
             try:
                 variants = _sweep_variants(meta, f"{folder.path / 'sweep.json'}: "
                                            "distributions", recorded=True)
@@ -1008,6 +1010,8 @@ def sweep(source: str | Path | None, sets: list[str] | tuple[str, ...] = (), sam
                                                       distributions, out, name, overwrite,
                                                       project_npv, full)
             meta.update(_made_by(options))
+            if warm_basis:  # (recorded only when asked: a resume goes on alike)
+                meta["warm_basis"] = True
             src = meta.get("source_abs") or meta["source"]
             replacing = folder.path.exists()
             # a new folder is made and held at once; an old one is held until replaced
@@ -1228,15 +1232,18 @@ def _options_text(o: SolveOptions) -> str:
 
 
 def _resume_takes_no_request(source, sets, samples: int, seed: int | None, distributions,
-                             name: str | None, overwrite: bool, out=None) -> None:
+                             name: str | None, overwrite: bool, out=None,
+                             warm_basis: bool = False) -> None:
     """A resumed sweep runs what its sweep.json asks: what to vary, from which case and
     under which name given again would be ignored, so any of it is an InputError (a
     seed given, 0 too). So is ``out``: the sweep is finished in its folder, and
-    ``--out OTHER`` was ignored while the user looked for it in OTHER."""
+    ``--out OTHER`` was ignored while the user looked for it in OTHER; and
+    ``--warm-basis``: a sweep goes on from bases as it was started (its sweep.json)."""
     given = [opt for opt, v in (("SOURCE", source), ("--set", sets), ("--samples", samples),
                                 ("--seed", seed is not None), ("--distributions", distributions),
                                 ("--name", name), ("--overwrite", overwrite),
-                                ("--out", out is not None)) if v]
+                                ("--out", out is not None), ("--warm-basis", warm_basis))
+             if v]
     if given:
         raise InputError([Problem("--resume", f"takes what to run from the sweep's "
                                   f"sweep.json, not from {', '.join(given)}",

@@ -689,6 +689,10 @@ def sweep(
                                                         "variant id (repeatable).")] = None,
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit per variant in seconds (> 0).", callback=_positive)] = None,
+    warm_basis: Annotated[bool, typer.Option(
+        "--warm-basis", help="Start each variant from the basis of the one solved before "
+                             "it: faster on big cases; where several plans are optimal, "
+                             "which one a variant reports may depend on the order.")] = False,
 ) -> None:
     """Run many variants of a case or scenario: a grid or Monte Carlo draws.
 
@@ -717,7 +721,7 @@ def sweep(
                 distributions=distributions, out=out, name=name, jobs=jobs, dask=dask,
                 resume=resume, overwrite=overwrite, full=full or [],
                 options=api.solve_options(time_limit_s=time_limit), progress=tick,
-                warn=notes.append)
+                warm_basis=warm_basis, warn=notes.append)
     except ChainoptError as exc:
         raise _fail(exc) from None
     except errors.SweepInterrupted as exc:  # the variants finished are kept: resumable

@@ -1169,9 +1169,10 @@ def read_meta(path: Path) -> dict:
     """A sweep folder's ``sweep.json``, or an InputError saying it is damaged: what it asks
     must be what a sweep could have asked (``source`` a non-empty text and ``source_abs``
     a text or null, ``sets`` a list of settings, ``samples`` 0 to :data:`MAX_VARIANTS`,
-    ``seed`` a whole number >= 0, one of the two kinds), so that a resume neither fails
-    with a traceback nor runs a sweep nobody asked for (no setting and no draws made one
-    variant, the base; a null source swept the default case)."""
+    ``seed`` a whole number >= 0, one of the two kinds, ``warm_basis`` true or false if
+    there), so that a resume neither fails with a traceback nor runs a sweep nobody
+    asked for (no setting and no draws made one variant, the base; a null source swept
+    the default case)."""
     try:
         meta = parse_json(read_text(path, str(path), MAX_JSON_BYTES, what="sweep.json"))
     except ValueError as exc:
@@ -1192,6 +1193,8 @@ def read_meta(path: Path) -> dict:
              if not _whole(samples, 0, MAX_VARIANTS) else
              f"'seed' is {seed!r}, not a whole number >= 0"
              if not _whole(seed, 0, 2**63 - 1) else
+             f"'warm_basis' is {meta.get('warm_basis')!r:.80}, not true or false"
+             if not isinstance(meta.get("warm_basis", False), bool) else
              "it asks for no setting and no draws" if not (samples or sets) else "")
     if wrong:
         raise InputError([Problem(str(path), f"damaged: {wrong}",

@@ -229,3 +229,55 @@ def test_yield_variants_are_validated_whole_only_when_not_every_corner_is_probed
         span = sw.span_of(variants)
         wm = warm.make_map(raw, variants[0].changes, span.targets, span.lo, span.hi)
         assert wm.full_check is whole
+
+
+def test_cli_warm_basis_is_recorded_and_a_resume_goes_on_from_bases(tmp_path):
+    """``chainopt sweep --warm-basis``: each variant starts from the basis before it
+    (solves.csv, warm_start), with the cold runs' objectives; sweep.json records it, so
+    that ``--resume`` goes on alike, and ``--warm-basis`` given again to a resume is
+    refused like any other request. A sweep started without it records nothing (its
+    sweep.json as before), and a sweep.json saying anything but true or false is
+    damaged."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    setting = "markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:3"
+
+    def cli(*args: str):
+        sw._BASE.clear()  # a fresh worker, as a new sweep process would have
+        return CliRunner().invoke(app, ["sweep", *args])
+
+    done = cli("small_chain", "--set", setting, "--jobs", "1", "--out", str(tmp_path),
+               "--name", "warm", "--warm-basis")
+    assert done.exit_code == 0, done.output
+    folder = tmp_path / "sweep-warm"
+    assert json.loads((folder / "sweep.json").read_text())["warm_basis"] is True
+    assert pd.read_csv(folder / "solves.csv")["warm_start"].all()
+    cold = [c["objective_musd"] for c in cold_rows("small_chain", [setting], False)]
+    assert list(pd.read_csv(folder / "kpis.csv")["objective_musd"]) == pytest.approx(
+        cold, rel=1e-9)
+    sorted((folder / "parts").glob("*.csv"))[-1].unlink()  # as if interrupted
+    again = cli("--resume", str(folder), "--jobs", "1")
+    assert again.exit_code == 0, again.output
+    assert pd.read_csv(folder / "solves.csv")["warm_start"].all()
+    assert list(pd.read_csv(folder / "kpis.csv")["objective_musd"]) == pytest.approx(
+        cold, rel=1e-9)
+    refused = cli("--resume", str(folder), "--warm-basis")
+    assert refused.exit_code == 1
+    assert "not from --warm-basis" in " ".join(refused.output.split())
+
+    plain = cli("small_chain", "--set", setting, "--jobs", "1", "--out", str(tmp_path),
+                "--name", "cold")
+    assert plain.exit_code == 0, plain.output
+    assert "warm_basis" not in json.loads((tmp_path / "sweep-cold" / "sweep.json").read_text())
+    assert not pd.read_csv(tmp_path / "sweep-cold" / "solves.csv")["warm_start"].any()
+
+    meta = json.loads((folder / "sweep.json").read_text())
+    (folder / "sweep.json").write_text(json.dumps({**meta, "warm_basis": "yes"}))
+    damaged = cli("--resume", str(folder))
+    assert damaged.exit_code == 1
+    assert "damaged: 'warm_basis' is 'yes', not true or false" in " ".join(
+        damaged.output.split())
