@@ -697,6 +697,31 @@ def _price_grid(tmp_path):
                               env={"COLUMNS": "2000"})
 
 
+def test_a_warm_basis_sweep_gives_the_hand_values(tmp_path):
+    """``chainopt sweep --warm-basis`` of :func:`_one_project_case` at P = 150, 180, 250,
+    300, 400, each variant solved from the basis of the one before it. By hand the
+    objective is max(0, 10 x (P - 100) / 1000 - 1) MUSD: 0, 0, 0.5, 1.0, 2.0 (the
+    project is built from P = 200 on), so between the second and the third variant the
+    plan flips from nothing built to all of it, and the warm start must leave the basis
+    it starts from."""
+    from typer.testing import CliRunner
+
+    from chainopt.cli import app
+
+    folder = _one_project_case(tmp_path / "case")
+    sw._BASE.clear()  # a fresh worker, as a new sweep process would have
+    res = CliRunner().invoke(app, ["sweep", str(folder), "--set",
+                                   "markets.price_usd_per_unit=150,180,250,300,400", "--out",
+                                   str(tmp_path), "--name", "warm", "--jobs", "1",
+                                   "--warm-basis"])
+    assert res.exit_code == 0, res.output
+    kpis = pd.read_csv(tmp_path / "sweep-warm" / "kpis.csv")
+    assert list(kpis["objective_musd"]) == pytest.approx([0.0, 0.0, 0.5, 1.0, 2.0],
+                                                         abs=1e-9)
+    assert list(kpis["built_good"]) == pytest.approx([0.0, 0.0, 1.0, 1.0, 1.0], abs=1e-9)
+    assert pd.read_csv(tmp_path / "sweep-warm" / "solves.csv")["warm_start"].all()
+
+
 def test_a_grids_summary_is_its_range_not_percentiles_of_its_points(tmp_path):
     """The one-project case (:func:`_one_project_case`) at P = 150, 180, 250, 300, 400:
     not built at 150 and 180 (objective 0), built at 250, 300, 400 with objectives
