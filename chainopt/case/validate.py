@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from chainopt.case import levers, terms, units
+from chainopt.case import levers, memo, terms, units
 from chainopt.case.codes import isin, lookup, per_distinct
 from chainopt.case.discount import Discounting
 from chainopt.case.index import (
@@ -2018,11 +2018,17 @@ def _term_selections(case: Case, out: _Collector) -> None:
 def validate(raw: RawCase) -> Case:
     """Check every part of a raw case and return the validated Case, or raise InputError.
 
-    Its text is kept as :mod:`chainopt.case.storage` chooses for the case's size."""
+    Its text is kept as :mod:`chainopt.case.storage` chooses for the case's size. A
+    small case whose content this process validated before is returned as kept then
+    (:mod:`chainopt.case.memo`)."""
     storage = storage_for(raw.tables)
+    raw = replace(raw, tables={name: stored_in(df, storage) for name, df in raw.tables.items()})
+    k = memo.key(raw) if storage == "python" else None
+    if k is not None and (case := memo.get(k, raw)) is not None:
+        return case
     with text_storage(storage):
-        return _validate(replace(raw, tables={name: stored_in(df, storage)
-                                              for name, df in raw.tables.items()}))
+        case = _validate(raw)
+    return case if k is None else memo.put(k, case)
 
 
 def _validate(raw: RawCase) -> Case:

@@ -1,0 +1,129 @@
+"""Validated cases kept by the content of their inputs (chainopt.case.memo): the same
+content is validated once per process, anything else anew, and what a caller gets is
+its own."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt.case import memo, storage
+from chainopt.case import validate as validate_module
+from chainopt.case.load import read_raw
+from chainopt.case.validate import validate
+from chainopt.errors import InputError
+from tests.conftest import SMALL_CHAIN, edit_csv
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """How many times the checks themselves ran (the memo emptied first)."""
+    memo.clear()
+    n = [0]
+    checks = validate_module._validate
+
+    def counted(raw):
+        n[0] += 1
+        return checks(raw)
+
+    monkeypatch.setattr(validate_module, "_validate", counted)
+    yield n
+    memo.clear()
+
+
+def _capacity(case, unit: str) -> float:
+    units = case.tables["units"]
+    return float(units.loc[units["unit"] == unit, "capacity_k_per_yr"].iloc[0])
+
+
+def test_the_same_content_is_validated_once_and_each_caller_gets_its_own(tmp_path, calls):
+    first = validate(read_raw(SMALL_CHAIN))
+    copy = shutil.copytree(SMALL_CHAIN, tmp_path / "copy")
+    again = validate(read_raw(copy))  # other files, the same bytes
+    assert calls[0] == 1
+    # the caller's own raw case and origin, the same validated values
+    assert again.origin == str(copy) != first.origin
+    assert again.raw.origin == str(copy)
+    for name, df in first.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], df, obj=name)
+    for name, df in first.by_period.items():
+        pd.testing.assert_frame_equal(again.by_period[name], df, obj=name)
+    assert again.meta == first.meta
+    # units.csv says tob_cracker has 1,200 kt/yr; a caller changing its copy changes
+    # nothing another caller gets
+    assert _capacity(first, "tob_cracker") == 1200.0
+    first.tables["units"].loc[first.tables["units"]["unit"] == "tob_cracker",
+                              "capacity_k_per_yr"] = -1.0
+    assert _capacity(validate(read_raw(SMALL_CHAIN)), "tob_cracker") == 1200.0
+    assert _capacity(again, "tob_cracker") == 1200.0
+    assert calls[0] == 1
+
+
+def test_other_content_is_validated_anew(tmp_path, calls):
+    validate(read_raw(SMALL_CHAIN))
+    case = shutil.copytree(SMALL_CHAIN, tmp_path / "case")
+    edit_csv(case / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+             "tob_cracker,tobolsk,cracker,1300,")
+    assert _capacity(validate(read_raw(case)), "tob_cracker") == 1300.0
+    assert calls[0] == 2
+    # the same rows in another order are other inputs (the model is built in row order)
+    lines = (case / "sites.csv").read_text(encoding="utf-8").splitlines()
+    (case / "sites.csv").write_text("\n".join([lines[0], *lines[:0:-1]]) + "\n",
+                                    encoding="utf-8")
+    validate(read_raw(case))
+    assert calls[0] == 3
+    # case.yaml is content too
+    edit_csv(case / "case.yaml", "discount_rate: 0.10", "discount_rate: 0.08")
+    validate(read_raw(case))
+    assert calls[0] == 4
+
+
+def test_inputs_that_fail_are_never_kept(tmp_path, calls):
+    case = shutil.copytree(SMALL_CHAIN, tmp_path / "case")
+    edit_csv(case / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+             "tob_cracker,tobolsk,cracker,twelve hundred,")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(InputError) as exc:
+            validate(read_raw(case))
+        messages.append(str(exc.value))
+    assert calls[0] == 2
+    assert messages[0] == messages[1]
+    assert "units.csv row 4, column capacity_k_per_yr" in messages[0]
+
+
+def test_a_case_kept_in_arrow_text_is_not_kept(calls, monkeypatch):
+    monkeypatch.setattr(storage, "ARROW_FROM_ROWS", 10)  # small_chain counts as large
+    validate(read_raw(SMALL_CHAIN))
+    validate(read_raw(SMALL_CHAIN))
+    assert calls[0] == 2
+
+
+def test_only_the_last_cases_are_kept(tmp_path, calls, monkeypatch):
+    monkeypatch.setattr(memo, "SIZE", 2)
+    folders = []
+    for capacity in (1201, 1202, 1203):
+        case = shutil.copytree(SMALL_CHAIN, tmp_path / f"c{capacity}")
+        edit_csv(case / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+                 f"tob_cracker,tobolsk,cracker,{capacity},")
+        validate(read_raw(case))
+        folders.append(case)
+    assert calls[0] == 3
+    validate(read_raw(folders[2]))  # kept
+    assert calls[0] == 3
+    validate(read_raw(folders[0]))  # dropped as the third came
+    assert calls[0] == 4
+
+
+def test_a_blank_cell_and_the_text_nan_are_other_content():
+    raw = read_raw(SMALL_CHAIN)
+    units = raw.tables["units"]
+    blank = raw.__class__(meta=raw.meta, tables={**raw.tables, "units": units.assign(
+        lifetime_yr=units["lifetime_yr"].where(units.index != 0, np.nan))})
+    text = raw.__class__(meta=raw.meta, tables={**raw.tables, "units": units.assign(
+        lifetime_yr=units["lifetime_yr"].where(units.index != 0, "nan"))})
+    assert len({memo.key(raw), memo.key(blank), memo.key(text)}) == 3
+    assert memo.key(raw) == memo.key(read_raw(SMALL_CHAIN))
