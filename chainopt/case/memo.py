@@ -4,9 +4,9 @@ Validation is a pure function of a raw case's ``case.yaml`` mapping and tables
 (:func:`chainopt.case.validate.validate` reads nothing else), and for a small case it is
 a good share of a run: about 0.14 s for ``small_chain`` and 0.32 s for the default
 case, against 0.37 s and 0.5 s for the rest of an in-process run. One process often
-validates the same inputs again: a notebook running a case after each edit of
-something else, ``compare`` loading the base case for its runs, a test suite loading
-the shipped cases hundreds of times. So the last :data:`SIZE` cases of fewer than
+validates the same inputs again: a notebook running a case again after changing
+something outside it (an option, its own code), a test suite loading the shipped cases
+hundreds of times. So the last :data:`SIZE` cases of fewer than
 ``ARROW_FROM_ROWS`` rows (:mod:`chainopt.case.storage`; a larger case's validation is a
 small share of its run and its frames are not small) are kept, by :func:`key`, and
 validating the same content again returns the kept case at once.
