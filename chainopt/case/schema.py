@@ -290,9 +290,16 @@ def split_list(cells: pd.Series) -> pd.Series:
     empty items dropped. ``"a; b"`` -> ``a``, ``b``; a blank cell gives no row.
 
     A column repeats a few lists over many rows (a link's commodities in every period),
-    so each distinct cell is split once and its items are spread back to its rows: row
-    ``i`` with cell code ``k`` takes the items of distinct cell ``k``, in order.
+    so each distinct cell is split once and its items are spread back to its rows
+    (:func:`_items`).
     """
+    row, items = _items(cells)
+    return pd.Series(items, index=cells.index[row], name=None)
+
+
+def _items(cells: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """:func:`split_list`'s items and the position of the cell each comes from: row
+    ``i`` with distinct cell ``k`` takes the items of cell ``k``, in order."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
     if 0 < len(uniques) <= FEW_CELLS:
         items, of = _split_few(uniques.tolist())
@@ -306,14 +313,22 @@ def split_list(cells: pd.Series) -> pd.Series:
     row = np.repeat(np.arange(len(codes)), n)
     item = np.repeat((np.cumsum(counts) - counts)[codes] - np.cumsum(n) + n, n) + np.arange(
         len(row))
-    return pd.Series(items.array.take(item), index=cells.index[row], name=None)
+    return row, items.array.take(item)
 
 
 def list_items(frame: pd.DataFrame, col: str, name: str, keep: list[str]) -> pd.DataFrame:
     """``frame``'s ``keep`` columns with one row per item of its ``col`` list (the item in
-    column ``name``), in the frame's row order and index; a blank cell gives no row."""
-    pairs = frame[keep].join(split_list(frame[col]).rename(name))
-    return pairs[pairs[name].notna()]
+    column ``name``), in the frame's row order and index; a blank cell gives no row.
+    (Each row of ``frame`` taken once per item: the left join of ``frame`` with
+    :func:`split_list` on a unique index, without its cost.)"""
+    if not frame.index.is_unique:
+        pairs = frame[keep].join(split_list(frame[col]).rename(name))
+        return pairs[pairs[name].notna()]
+    row, items = _items(frame[col])
+    given = ~pd.isna(items)  # (a missing cell is one missing item)
+    out = frame[keep].take(row[given])
+    out[name] = items[given]
+    return out
 
 
 def _split_few(cells: list) -> tuple[pd.Series, np.ndarray]:
