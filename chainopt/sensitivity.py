@@ -408,7 +408,8 @@ def variant_model(s: Setup, driver: str, x: float):
             c = s.case
             return build(c.model_copy(update={
                 "meta": c.meta.model_copy(update={"discount_rate": float(x)}),
-                "raw": replace(c.raw, meta={**c.raw.meta, "discount_rate": float(x)})}))
+                "raw": replace(c.raw, meta={**c.raw.meta, "discount_rate": float(x)})}),
+                keep=False)
     else:
         if driver not in s.maps:
             s.maps[driver] = line_map(s.case.raw, lambda v: changes(s, driver, v), lo, hi)
@@ -416,7 +417,7 @@ def variant_model(s: Setup, driver: str, x: float):
         if not isinstance(wm, str) and wm.covers((float(x),)):
             return wm.model((float(x),))
     return build(validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin)),
-                 pyomo=False)
+                 keep=False)
 
 
 #: the break-even search evaluates NPV at this many equal steps of a driver's range

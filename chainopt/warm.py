@@ -204,7 +204,7 @@ def _probed(raw: RawCase, changes, values) -> tuple[RawCase, BuiltModel]:
     """``raw`` with ``changes`` (putting the targets at ``values``) and its model."""
     r = apply(raw, changes)
     try:
-        return r, build(validate(r))
+        return r, build(validate(r), keep=False)
     except InputError:
         raise _NotWarm(f"the probe at {values} is not a valid case") from None
 

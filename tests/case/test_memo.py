@@ -103,7 +103,7 @@ def test_a_case_kept_in_arrow_text_is_not_kept(calls, monkeypatch):
 
 
 def test_only_the_last_cases_are_kept(tmp_path, calls, monkeypatch):
-    monkeypatch.setattr(memo, "SIZE", 2)
+    monkeypatch.setattr(memo._cases, "size", 2)
     folders = []
     for capacity in (1201, 1202, 1203):
         case = shutil.copytree(SMALL_CHAIN, tmp_path / f"c{capacity}")

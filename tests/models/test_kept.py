@@ -1,0 +1,126 @@
+"""Models kept by the content of their case (chainopt.models.build.KEPT): the same
+content is built once per process, anything else anew, and what a caller gets is its
+own model of its own case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainopt import api
+from chainopt.case import storage
+from chainopt.case.load import load_case
+from chainopt.models import build as build_module
+from chainopt.models.build import build
+from tests.conftest import SMALL_CHAIN, edit_csv
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many models were built from scratch (none kept at the start)."""
+    build_module.KEPT.clear()
+    n = [0]
+    real = build_module.build_index
+
+    def counted(case):
+        n[0] += 1
+        return real(case)
+
+    monkeypatch.setattr(build_module, "build_index", counted)
+    yield n
+    build_module.KEPT.clear()
+
+
+def _capacity(built, unit: str) -> float:
+    """The existing capacity of ``unit`` in the first period, as the model has it."""
+    uc = built.index.unit_cap
+    return float(uc.loc[uc["unit"] == unit, "capacity"].iloc[0])
+
+
+def test_the_same_content_is_built_once_and_each_caller_gets_its_own(tmp_path, builds):
+    first = build(load_case(SMALL_CHAIN))
+    case = load_case(shutil.copytree(SMALL_CHAIN, tmp_path / "copy"))
+    again = build(case)  # other files, the same bytes
+    assert builds[0] == 1 and again.timings["kept"] == 1.0 and "kept" not in first.timings
+    # the caller's case, in the model and in its index
+    assert again.case is case and again.index.case is case
+    assert again.case.origin == str(tmp_path / "copy")
+    for name in ("cost", "col_lb", "col_ub", "row_lb", "row_ub", "integer"):
+        assert np.array_equal(getattr(again.arrays, name), getattr(first.arrays, name)), name
+    assert (again.arrays.matrix.data == first.arrays.matrix.data).all()
+    assert [f.label for f in again.lp.var_families] == [f.label for f in first.lp.var_families]
+    # units.csv: tob_cracker has 1,200 kt/yr. A caller changing its model (as a
+    # sensitivity holds a project's columns fixed) changes no other caller's
+    assert _capacity(first, "tob_cracker") == _capacity(again, "tob_cracker") == 1200.0
+    first.arrays.col_ub[:] = 0.0
+    first.index.unit_cap.loc[:, "capacity"] = -1.0
+    third = build(load_case(SMALL_CHAIN))
+    assert builds[0] == 1 and _capacity(third, "tob_cracker") == 1200.0
+    assert np.array_equal(third.arrays.col_ub, again.arrays.col_ub)
+    assert not np.array_equal(third.arrays.col_ub, first.arrays.col_ub)
+    assert third.lp is not again.lp and third.arrays is not again.arrays
+
+
+def test_other_content_is_built_anew(tmp_path, builds):
+    folder = shutil.copytree(SMALL_CHAIN, tmp_path / "edited")
+    edit_csv(folder / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+             "tob_cracker,tobolsk,cracker,1300,")
+    assert _capacity(build(load_case(SMALL_CHAIN)), "tob_cracker") == 1200.0
+    assert _capacity(build(load_case(folder)), "tob_cracker") == 1300.0
+    assert builds[0] == 2
+
+
+def test_one_off_builds_neither_read_nor_keep(builds):
+    case = load_case(SMALL_CHAIN)
+    build(case, keep=False)
+    build(case)
+    build(case, keep=False)
+    assert builds[0] == 3 and len(build_module.KEPT) == 1
+
+
+def test_a_case_kept_in_arrow_text_is_not_kept(builds, monkeypatch):
+    monkeypatch.setattr(storage, "ARROW_FROM_ROWS", 10)  # small_chain counts as large
+    case = load_case(SMALL_CHAIN)
+    build(case)
+    build(case)
+    assert builds[0] == 2 and len(build_module.KEPT) == 0
+
+
+def test_a_run_of_a_kept_model_writes_what_a_fresh_build_writes(tmp_path, builds):
+    """Every table a run writes, and its manifest but for when and how fast it ran,
+    are the same bytes whether the model was built or kept."""
+    api.run("small_chain", out=tmp_path, name="built")
+    api.run("small_chain", out=tmp_path, name="kept")
+    assert builds[0] == 1
+    a, b = tmp_path / "built", tmp_path / "kept"
+    names = sorted(p.name for p in a.iterdir() if p.name != "manifest.json")
+    assert names == sorted(p.name for p in b.iterdir() if p.name != "manifest.json")
+    assert len(names) >= 10
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+    def manifest(folder):
+        m = json.loads((folder / "manifest.json").read_text())
+        return {k: v for k, v in m.items()
+                if k not in ("timings_s", "created_utc", "results_dir", "solver_info")}
+
+    assert manifest(a) == manifest(b)
+
+
+def test_a_model_built_in_other_text_storage_is_not_handed_out(builds):
+    """The index's text is made in pandas' storage of the moment (a run sets Python
+    strings for a small case, :mod:`chainopt.case.storage`): a model built outside a run
+    in Arrow text is not what a run of the same case gets."""
+    case = load_case(SMALL_CHAIN)
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        build(case)
+    with pd.option_context("mode.string_storage", "python"):
+        built = build(case)
+        build(case)
+    assert builds[0] == 2
+    assert {t.storage for t in built.index.activity.dtypes
+            if isinstance(t, pd.StringDtype)} == {"python"}
