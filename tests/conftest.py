@@ -35,6 +35,20 @@ def small_case_dir(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SMALL_CHAIN, tmp_path / "small_chain"))
 
 
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """Replace ``owner.name`` (a function of a module) by one counting its calls, for
+    the test: the count is the returned list's one item."""
+    n = [0]
+    real = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        n[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return n
+
+
 def edit_csv(path: Path, old: str, new: str) -> None:
     """Replace the first ``old`` by ``new`` in a case file (CSV or YAML); ``old`` must occur."""
     text = path.read_text(encoding="utf-8")

@@ -15,22 +15,14 @@ from chainopt.case import validate as validate_module
 from chainopt.case.load import read_raw
 from chainopt.case.validate import validate
 from chainopt.errors import InputError
-from tests.conftest import SMALL_CHAIN, edit_csv
+from tests.conftest import SMALL_CHAIN, count_calls, edit_csv
 
 
 @pytest.fixture
 def calls(monkeypatch):
     """How many times the checks themselves ran (the memo emptied first)."""
     memo.clear()
-    n = [0]
-    checks = validate_module._validate
-
-    def counted(raw):
-        n[0] += 1
-        return checks(raw)
-
-    monkeypatch.setattr(validate_module, "_validate", counted)
-    yield n
+    yield count_calls(monkeypatch, validate_module, "_validate")
     memo.clear()
 
 

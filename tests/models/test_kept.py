@@ -16,22 +16,14 @@ from chainopt.case import storage
 from chainopt.case.load import load_case
 from chainopt.models import build as build_module
 from chainopt.models.build import build
-from tests.conftest import SMALL_CHAIN, edit_csv
+from tests.conftest import SMALL_CHAIN, count_calls, edit_csv
 
 
 @pytest.fixture
 def builds(monkeypatch):
     """How many models were built from scratch (none kept at the start)."""
     build_module.KEPT.clear()
-    n = [0]
-    real = build_module.build_index
-
-    def counted(case):
-        n[0] += 1
-        return real(case)
-
-    monkeypatch.setattr(build_module, "build_index", counted)
-    yield n
+    yield count_calls(monkeypatch, build_module, "build_index")
     build_module.KEPT.clear()
 
 
