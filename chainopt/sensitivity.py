@@ -416,8 +416,8 @@ def variant_model(s: Setup, driver: str, x: float):
         wm = s.maps[driver]
         if not isinstance(wm, str) and wm.covers((float(x),)):
             return wm.model((float(x),))
-    return build(validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin)),
-                 keep=False)
+    return build(validate(_apply(s.case.raw, changes(s, driver, x), s.case.origin),
+                          keep=False), keep=False)
 
 
 #: the break-even search evaluates NPV at this many equal steps of a driver's range

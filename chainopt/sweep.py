@@ -836,7 +836,8 @@ def solve_variant(source: str, variant: Variant, options=None,
                                      _values(variant.changes, targets), span,
                                      _UNCHANGED.get(source))
         if built is None:
-            built = build(validate(apply_variant(raw, list(variant.changes))), keep=False)
+            built = build(validate(apply_variant(raw, list(variant.changes)), keep=False),
+                          keep=False)
         case = built.case
         try:
             outcome = resolve(base, built, options, basis=warm_basis)

@@ -204,7 +204,7 @@ def _probed(raw: RawCase, changes, values) -> tuple[RawCase, BuiltModel]:
     """``raw`` with ``changes`` (putting the targets at ``values``) and its model."""
     r = apply(raw, changes)
     try:
-        return r, build(validate(r), keep=False)
+        return r, build(validate(r, keep=False), keep=False)
     except InputError:
         raise _NotWarm(f"the probe at {values} is not a valid case") from None
 
@@ -419,7 +419,7 @@ def mapped_model(source: str, raw: RawCase, changes, values, span,
     if not cells_pass(raw, variant, wm.tables):
         check_cells(variant, wm.tables, wm.template.case.meta.period_names)
     if wm.full_check:
-        validate(variant)
+        validate(variant, keep=False)
     return wm.model(values)
 
 

@@ -80,6 +80,24 @@ def test_split_list_splits_each_distinct_cell_the_same_way(cells, few, monkeypat
     assert list(got.index) == sorted(got.index)  # rows in order, items in order
 
 
+def test_list_items_takes_each_row_once_per_item_by_position():
+    """Projects a, b, c, d retiring "u1; u2", nothing, a blank cell and " u3 ": a twice
+    (u1, u2), d once (u3), each row with its own label; a and b share the label 7, which
+    a join on the index crossed (b took a's units)."""
+    import numpy as np
+    import pandas as pd
+
+    from chainopt.case.schema import list_items
+
+    frame = pd.DataFrame({"project": ["a", "b", "c", "d"], "state": ["on", "on", "on", "off"],
+                          "retires_units": ["u1; u2", "", np.nan, " u3 "]},
+                         index=[7, 7, 2, 9])
+    got = list_items(frame, "retires_units", "unit", ["project", "state"])
+    assert got.to_dict("split") == {"index": [7, 7, 9], "columns": ["project", "state", "unit"],
+                                    "data": [["a", "on", "u1"], ["a", "on", "u2"],
+                                             ["d", "off", "u3"]]}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.text(alphabet="ab ;\t", max_size=6), st.none()), max_size=12),
        st.sampled_from(["python", "pyarrow"]))

@@ -83,22 +83,10 @@ _cases: Kept[Case] = Kept(SIZE)
 
 
 def key(raw: RawCase) -> str | None:
-    """A hash of the content validation reads; None when some of it cannot be hashed
-    (a value pickle cannot write: such a case is validated every time)."""
-    h = hashlib.blake2b(digest_size=20)
-    try:
-        h.update(pickle.dumps(raw.meta, protocol=5))
-        for name in sorted(raw.tables):
-            df = raw.tables[name]
-            ix = df.index
-            labels = ((ix.start, ix.stop, ix.step) if isinstance(ix, pd.RangeIndex)
-                      else ix.tolist())
-            h.update(pickle.dumps((name, list(df.columns), [str(t) for t in df.dtypes],
-                                   labels, [df[c].tolist() for c in df.columns]),
-                                  protocol=5))
-    except UNPICKLABLE:
-        return None
-    return h.hexdigest()
+    """A hash of the content validation reads: the mapping and the tables, by name
+    (:func:`_digest`; 1.2 ms for ``small_chain``, 2.8 ms for the default case); None when
+    some of it cannot be pickled (such a case is validated every time)."""
+    return _digest((raw.meta, sorted(raw.tables.items())))
 
 
 def get(k: str, raw: RawCase) -> Case | None:
@@ -125,9 +113,17 @@ def case_key(case: Case) -> str | None:
     frames (``tables``, ``by_period``) and the levers' resolved frames, pickled whole
     (about 4 ms for the default case); None when some of it cannot be pickled. Two
     cases with the same values pickle alike, whichever copies they are."""
+    return _digest((case.meta, case.tables, case.by_period, case.lever_effects,
+                    case.flow_premiums))
+
+
+def _digest(content: object) -> str | None:
+    """blake2b of ``content`` pickled whole: frames with their column names, dtypes, row
+    labels and cells (a blank cell and the text "nan" differ); None when pickle cannot
+    write it. Equal content laid out otherwise in memory may pickle otherwise: that is
+    a miss, never a wrong hit."""
     try:
-        data = pickle.dumps((case.meta, case.tables, case.by_period, case.lever_effects,
-                             case.flow_premiums), protocol=5)
+        data = pickle.dumps(content, protocol=5)
     except UNPICKLABLE:
         return None
     return hashlib.blake2b(data, digest_size=20).hexdigest()

@@ -319,11 +319,8 @@ def _items(cells: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArr
 def list_items(frame: pd.DataFrame, col: str, name: str, keep: list[str]) -> pd.DataFrame:
     """``frame``'s ``keep`` columns with one row per item of its ``col`` list (the item in
     column ``name``), in the frame's row order and index; a blank cell gives no row.
-    (Each row of ``frame`` taken once per item: the left join of ``frame`` with
-    :func:`split_list` on a unique index, without its cost.)"""
-    if not frame.index.is_unique:
-        pairs = frame[keep].join(split_list(frame[col]).rename(name))
-        return pairs[pairs[name].notna()]
+    (Each row of ``frame`` taken once per item, by position: a join on the index
+    would cost more and would cross rows sharing a label.)"""
     row, items = _items(frame[col])
     given = ~pd.isna(items)  # (a missing cell is one missing item)
     out = frame[keep].take(row[given])

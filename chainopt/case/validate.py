@@ -2015,15 +2015,17 @@ def _term_selections(case: Case, out: _Collector) -> None:
     out.problems.extend(terms.select(build_index(case))[1])
 
 
-def validate(raw: RawCase) -> Case:
+def validate(raw: RawCase, keep: bool = True) -> Case:
     """Check every part of a raw case and return the validated Case, or raise InputError.
 
     Its text is kept as :mod:`chainopt.case.storage` chooses for the case's size. A
     small case whose content this process validated before is returned as kept then
-    (:mod:`chainopt.case.memo`)."""
+    (:mod:`chainopt.case.memo`); ``keep=False`` for one-off variants (a sweep's probes
+    and cold variants, a sensitivity's driver values), which would only push out the
+    case they vary."""
     storage = storage_for(raw.tables)
     raw = replace(raw, tables={name: stored_in(df, storage) for name, df in raw.tables.items()})
-    k = memo.key(raw) if storage == "python" else None
+    k = memo.key(raw) if keep and storage == "python" else None
     if k is not None and (case := memo.get(k, raw)) is not None:
         return case
     with text_storage(storage):

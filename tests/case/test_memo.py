@@ -119,3 +119,12 @@ def test_a_blank_cell_and_the_text_nan_are_other_content():
         lifetime_yr=units["lifetime_yr"].where(units.index != 0, "nan"))})
     assert len({memo.key(raw), memo.key(blank), memo.key(text)}) == 3
     assert memo.key(raw) == memo.key(read_raw(SMALL_CHAIN))
+
+
+def test_one_off_validations_neither_read_nor_keep(calls):
+    validate(read_raw(SMALL_CHAIN), keep=False)
+    validate(read_raw(SMALL_CHAIN))
+    validate(read_raw(SMALL_CHAIN), keep=False)
+    assert calls[0] == 3
+    validate(read_raw(SMALL_CHAIN))  # kept by the second
+    assert calls[0] == 3 and len(memo._cases) == 1
