@@ -50,6 +50,7 @@ from chainopt.case.digest import (
     changed_files,
     changed_parts,
     same_inputs,
+    table_digests,
 )
 from chainopt.case.discount import years_text
 from chainopt.case.load import embedded_cases, read_raw
@@ -295,7 +296,7 @@ def _extract_results(built: BuiltModel, outcome: SolveOutcome, release_solver: b
 
     breaks = year_breaks(built, *_extract.plan_values(built, outcome))
     if input_hash is None:
-        input_hash, input_digests = case_digests(built.case)
+        input_hash, input_digests = _digests(built)
     timings["year_check_s"] = time.perf_counter() - t2
     manifest = {
         "case": built.case.name,
@@ -496,7 +497,7 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             # the input hash needs only the case, the insight tables' text and the model's
             # notes only the model: they are made on the core a solve leaves free while
             # HiGHS runs (it lets go of the interpreter lock)
-            hashing = pool.submit(case_digests, case)
+            hashing = pool.submit(_digests, built)
             naming = pool.submit(prepare_text, built)
             noting = pool.submit(model_notes, built)
             loading = pool.submit(_load_for_saving) if save else None
@@ -535,6 +536,13 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
                                                       tmp / _excel.RESULTS_WORKBOOK)
                 writer.finish(results, extra)
         return results
+
+
+def _digests(built: BuiltModel) -> tuple[str, dict]:
+    """:func:`case_digests` of the model's case, the tables' part made once per content
+    (``BuiltModel.derive``: a case run again is not hashed again)."""
+    return case_digests(built.case, built.derive("table_digests",
+                                                 lambda b: table_digests(b.case)))
 
 
 def _prepare_tables(built: BuiltModel) -> None:

@@ -128,7 +128,7 @@ class Setup:
         at = np.fromiter(cols.values(), dtype=int, count=len(cols))
         built.arrays.col_lb[at] = fixed
         built.arrays.col_ub[at] = fixed
-        built.derived.clear()  # (the coefficient ranges read the bounds changed here)
+        built.changed()  # (the coefficient ranges read the bounds changed here)
         return built
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from chainopt import api, extract
 from chainopt.case.load import load_case
+from chainopt.models.build import KEPT
 from tests.toycase import write_case
 
 TWO_UNITS_ONE_LINK = {
@@ -75,14 +76,18 @@ def test_tables_made_with_the_model_part_prepared_during_the_solve_are_the_same(
     if source == "refinery_planning":
         source = str(Path(__file__).resolve().parents[1] / "examples" / source)
     case = api.load_case(source)
-    prepared, plain = api.build_model(case), api.build_model(case)
+    models = []
+    for _ in range(2):  # two models of their own, sharing nothing derived
+        KEPT.clear()
+        models.append(api.build_model(case))
+    prepared, plain = models
     worker = threading.Thread(target=extract.prepare, args=(prepared,))
     worker.start()
     out = api.solve(prepared)
     worker.join()
     assert set(prepared.derived) == {
         "unit_flow_rows", "production_groups", "emission_groups", "capacity_units",
-        *(f"aligned:{label}:{table}" for label, table in extract.ALIGNED),
+        "activity_units", *(f"aligned:{label}:{table}" for label, table in extract.ALIGNED),
         *(f"tier_ids:{label}:{table}:{rows}" for label, table, rows in extract.TIERED)}
     first, second = extract.extract_tables(prepared, out), extract.extract_tables(
         plain, api.solve(plain))

@@ -69,7 +69,8 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
     return h.hexdigest()
 
 
-def case_digests(case: Case) -> tuple[str, dict]:
+def case_digests(case: Case, made: tuple[str, dict[str, str]] | None = None
+                 ) -> tuple[str, dict]:
     """:func:`case_hash` of ``case`` and, from the same bytes in one pass, its parts'
     own digests (16 hex digits each): ``{"tables": {file: digest}, "files": [{"path",
     "digest"}, ...]}``. ``tables`` holds ``case.yaml`` (the case's settings) and each
@@ -78,17 +79,26 @@ def case_digests(case: Case) -> tuple[str, dict]:
     ``560.00`` or CRLF changes no digest, as they change no hash); ``files`` the scenario
     files of its chain, root first, by the digest of what each says
     (:func:`scenario_digest`). A results folder or snapshot records them so that inputs
-    that no longer hash the same are told by name (:func:`changed_parts`)."""
+    that no longer hash the same are told by name (:func:`changed_parts`). ``made``:
+    :func:`table_digests` of the case, made before (a run's model keeps them)."""
+    digest, tables = table_digests(case) if made is None else made
+    files = [{"path": str(e.get("path")), "digest": e["digest"]}
+             for e in case.raw.scenario_chain
+             if e.get("kind") == "scenario" and isinstance(e.get("digest"), str)]
+    return digest, {"tables": dict(tables), "files": files}
+
+
+def table_digests(case: Case) -> tuple[str, dict[str, str]]:
+    """:func:`case_hash` of ``case`` and each part's own digest, by file: what
+    :func:`case_digests` makes of the case's content (its settings and tables, not the
+    scenario files it came from)."""
     h = hashlib.sha256()
     tables = {}
     for label, head, body in _parts(case):
         h.update(head)
         h.update(body)
         tables[label] = hashlib.sha256(body).hexdigest()[:16]
-    files = [{"path": str(e.get("path")), "digest": e["digest"]}
-             for e in case.raw.scenario_chain
-             if e.get("kind") == "scenario" and isinstance(e.get("digest"), str)]
-    return h.hexdigest(), {"tables": tables, "files": files}
+    return h.hexdigest(), tables
 
 
 def scenario_digest(name: str, base: str, changes: object) -> str:

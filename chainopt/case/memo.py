@@ -1,4 +1,4 @@
-"""What a process keeps by content: its validated cases and its built models.
+"""What a process keeps by content: its parsed tables, validated cases and built models.
 
 Validation is a pure function of a raw case's ``case.yaml`` mapping and tables
 (:func:`chainopt.case.validate.validate` reads nothing else), and for a small case it is
@@ -23,7 +23,11 @@ A model is, in the same way, a pure function of its validated case
 (:func:`chainopt.models.build.build` reads the case's mapping and frames alone), and
 building it is the larger part of what is left of a small run (0.2 s of
 ``small_chain``'s). :func:`case_key` hashes that content, and the build keeps its last
-models in a :class:`Kept` of its own (:data:`chainopt.models.build.KEPT`).
+models in a :class:`Kept` of its own (:data:`chainopt.models.build.KEPT`); what is
+derived from such a model (``BuiltModel.derive``) is shared by its copies.
+
+A table, in turn, is a pure function of its file's text: :func:`text_key` hashes it, and
+reading keeps its last tables (:data:`chainopt.case.load.PARSED`).
 """
 
 from __future__ import annotations
@@ -115,6 +119,11 @@ def case_key(case: Case) -> str | None:
     cases with the same values pickle alike, whichever copies they are."""
     return _digest((case.meta, case.tables, case.by_period, case.lever_effects,
                     case.flow_premiums))
+
+
+def text_key(text: str) -> str:
+    """A hash of ``text`` (a table file's, :func:`chainopt.case.load.read_csv`)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def _digest(content: object) -> str | None:

@@ -11,7 +11,6 @@ rows scale (``scale``) is declared in its spec (:mod:`chainopt.models.registry`)
 from __future__ import annotations
 
 import re
-import weakref
 
 import numpy as np
 import pandas as pd
@@ -288,10 +287,6 @@ def _per_name(names: pd.Series, mapping: pd.Series, blank: str) -> Coded:
                  codes)
 
 
-_TEXT: list = [None, {}]  # [weak reference to a LinearProgram, {family: columns,
-#                                                               (family, unit): value units}]
-
-
 class Coded:
     """A text column stored as integer codes into its few distinct values; indexing it
     with a mask (or slice) gives the selected values as a pandas string array. A family
@@ -316,15 +311,12 @@ def element_text(built: BuiltModel, fam: Family, unit: str) -> dict[str, object]
     """The text columns of every element of ``fam``: ``key``, ``period``, ``value_unit``
     (marginal values in ``unit``) and ``quantity_unit``, as columns a boolean mask
     selects from (:func:`selected`). Made once per family (the value unit once per
-    family and unit) for the last model asked about: the insight tables select from the
-    same family several times (binding rows, reduced costs, ranging), and ``chainopt
-    run`` makes them all while HiGHS solves (:func:`chainopt.diagnose.insight.prepare_text`).
-    Periods and units are :class:`Coded`; a value unit is made once per distinct
-    quantity unit."""
-    ref, memo = _TEXT
-    if ref is None or ref() is not built.lp:
-        memo = {}
-        _TEXT[:] = [weakref.ref(built.lp), memo]
+    family and unit) and model (``BuiltModel.derive``: {family: columns, (family,
+    unit): value units}): the insight tables select from the same family several times
+    (binding rows, reduced costs, ranging), and ``chainopt run`` makes them all while
+    HiGHS solves (:func:`chainopt.diagnose.insight.prepare_text`). Periods and units
+    are :class:`Coded`; a value unit is made once per distinct quantity unit."""
+    memo = built.derive("element_text", lambda _: {})
     k = fam.keys
     if fam.label not in memo:
         memo[fam.label] = {
@@ -352,20 +344,12 @@ def _filled(units: pd.Series, blank: str) -> np.ndarray:
     return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
 
 
-_ACTIVITY_UNITS: list = [None, None]  # [weak reference to a ModelIndex, its activity units]
-
-
 def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     """The unit one activity unit is counted in, by unit and by mode: the unit of the
     commodities its modes take in or put out exactly 1 of (1 t of crude per t of
-    activity), when they agree; else none (``activity unit``). Kept for the last model
-    index asked about (the insight tables ask once per family)."""
-    ref, units = _ACTIVITY_UNITS
-    if ref is not None and ref() is built.index:
-        return units
-    units = _compute_activity_units(built)
-    _ACTIVITY_UNITS[:] = [weakref.ref(built.index), units]
-    return units
+    activity), when they agree; else none (``activity unit``). Made once per model
+    (``BuiltModel.derive``; the insight tables ask once per family)."""
+    return built.derive("activity_units", _compute_activity_units)
 
 
 def _compute_activity_units(built: BuiltModel) -> dict[str, pd.Series]:

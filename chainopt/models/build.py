@@ -36,6 +36,7 @@ from chainopt.models.lp import LinearProgram, LPArrays
 from chainopt.models.registry import FAMILIES, unlisted_families, unregistered
 
 _SERIALS = itertools.count(1)
+_NONE = object()  # (nothing derived yet under a key)
 
 
 @dataclass
@@ -51,10 +52,11 @@ class BuiltModel:
     extension: list[str] | None = None  # components added by extend(), None: not extended
     relaxed: int = 0  # integer decisions made continuous by relax() (chainopt run --relax)
     _pyomo: object = field(default=None, repr=False)
-    _carbon: np.ndarray | None = field(default=None, repr=False)
-    _reach: reach.Reach | None = field(default=None, repr=False)
     #: what is derived from the model alone and read after its solve (:meth:`derive`)
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the :attr:`derived` of the kept model (:data:`KEPT`) this one has the content of,
+    #: shared by every model of that content until it is changed in place (:meth:`changed`)
+    _shared: dict[str, Any] | None = field(default=None, repr=False)
     #: which model of this process this is, so that a solve's outcome names its model
     #: (``api.extract_results`` refuses another model's)
     serial: int = field(default_factory=lambda: next(_SERIALS), repr=False)
@@ -83,28 +85,42 @@ class BuiltModel:
         """The carbon part of every column's cost, USD per unit
         (:func:`chainopt.models.emissions.carbon_per_unit`), made once: the flows table
         and the cost ranging both read it."""
-        if self._carbon is None:
-            self._carbon = emissions.carbon_per_unit(self.lp, self.index)
-        return self._carbon
+        return self.derive("carbon_usd_per_unit",
+                           lambda b: emissions.carbon_per_unit(b.lp, b.index))
 
     def derive(self, key: str, make: Callable[[BuiltModel], Any]) -> Any:
         """``make(self)``, made once and kept under ``key`` (:attr:`derived`): what the
         result tables take from the model alone, not from its solution (the extraction's
         joins, groupings and orders, :func:`chainopt.extract.prepare`; the coefficient
-        ranges), which ``chainopt run`` makes while HiGHS solves. Whatever changes the
-        model's numbers in place empties :attr:`derived` (a sweep's variant is a new
-        model; a sensitivity's plan held fixed changes column bounds)."""
+        ranges; the insight tables' text; the warnings), which ``chainopt run`` makes
+        while HiGHS solves. ``make`` may read the model and its case's content (what
+        :func:`chainopt.case.memo.case_key` hashes), never the case's origin or raw
+        inputs: a model of kept content shares what is made with every other model of
+        that content (:data:`KEPT`), so a case run again makes it once. Whatever
+        changes the model's numbers in place calls :meth:`changed` (a sweep's variant is
+        a new model; a sensitivity's plan held fixed changes column bounds)."""
         if key not in self.derived:
-            self.derived[key] = make(self)
+            shared = self._shared
+            value = shared.get(key, _NONE) if shared is not None else _NONE
+            if value is _NONE:
+                value = make(self)
+                if shared is not None and self._shared is shared:  # (not changed since)
+                    shared[key] = value
+            self.derived[key] = value
         return self.derived[key]
+
+    def changed(self) -> None:
+        """Say that the model's numbers were changed in place: what was derived from them
+        is made again when next asked for, for this model only (it no longer shares with
+        the other models of its former content)."""
+        self._shared = None
+        self.derived.clear()
 
     @property
     def reach(self) -> reach.Reach:
         """What can ever flow (:func:`chainopt.case.reach.reach`), made once: the warnings
         and the manifest's ``blocked_modes`` (read by ``chainopt explain``) both read it."""
-        if self._reach is None:
-            self._reach = reach.reach(self.case)
-        return self._reach
+        return self.derive("reach", lambda b: reach.reach(b.case))
 
     def input_warnings(self) -> list[str]:
         """What the case states that the model cannot honour as stated, said by `chainopt
@@ -122,12 +138,11 @@ class BuiltModel:
         (:func:`chainopt.case.scenario.located_warnings`)."""
         from chainopt.case.scenario import located_warnings  # lazy: start-up
 
-        return [*self.case.raw.read_warnings, *located_warnings(self.case, [
-            *reach.warnings(self.case, self.reach),
-            *emissions.idle_policies(self.index, self.lp),
-            *emissions.idle_captures(self.index, self.lp),
-            *blending.unheld_specs(self.index), *levers.idle_sites(self.case),
-            *levers.prohibitive_duties(self.case)])]
+        return [*self.case.raw.read_warnings, *located_warnings(self.case, self.derive(
+            "input_warnings", lambda b: [
+                *reach.warnings(b.case, b.reach), *emissions.idle_policies(b.index, b.lp),
+                *emissions.idle_captures(b.index, b.lp), *blending.unheld_specs(b.index),
+                *levers.idle_sites(b.case), *levers.prohibitive_duties(b.case)]))]
 
     def relax(self) -> int:
         """Make every integer decision continuous (within its bounds): the LP relaxation
@@ -138,6 +153,7 @@ class BuiltModel:
         n = int(self.arrays.integer.sum())
         if n:
             self.arrays = replace(self.arrays, integer=np.zeros_like(self.arrays.integer))
+            self.changed()
         if self._pyomo is not None:
             from chainopt.models.pyomo_model import relax_integers  # lazy: see ``pyomo``
 
@@ -155,6 +171,7 @@ class BuiltModel:
         record and return the names of the components added since it was built."""
         from chainopt.models.pyomo_model import added_components  # lazy: see ``pyomo``
 
+        self.changed()  # (whatever ``fn`` changes)
         fn(self.pyomo, self)
         self.extension = added_components(self.pyomo)
         return self.extension
@@ -204,7 +221,10 @@ def build(case: Case, pyomo: bool = False, keep: bool = True) -> BuiltModel:
     else:
         built = _build(case, t0)
         if k is not None:
-            KEPT.put(k, _copy(built, case))  # a copy: the caller may change its own
+            kept = _copy(built, case)  # a copy: the caller may change its own
+            KEPT.put(k, kept)
+    if kept is not None:
+        built._shared = kept.derived  # what is derived from the content (:meth:`derive`)
     if pyomo:
         _ = built.pyomo
     return built

@@ -1,5 +1,6 @@
 """A table file's cells are read stripped of surrounding whitespace, whether or not the
-text has any (chainopt.case.load.read_csv strips only when a cell can need it)."""
+text has any (chainopt.case.load.read_csv strips only when a cell can need it), and a
+text read before in the process is not parsed again."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from chainopt.case import load
 from chainopt.case.load import read_csv
 from chainopt.errors import InputError
+from tests.conftest import count_calls
 
 
 def _stripped_by_pandas(text: str) -> pd.DataFrame:
@@ -23,6 +25,14 @@ def _stripped_by_pandas(text: str) -> pd.DataFrame:
                          skipinitialspace=True, comment=None, index_col=False)
     df.columns = [str(c).strip() for c in df.columns]
     return df.apply(lambda s: s.str.strip()) if len(df) else df
+
+
+@pytest.fixture(autouse=True)
+def parsed_anew():
+    """Every text parsed, not taken from an earlier test's (load.PARSED)."""
+    load.PARSED.clear()
+    yield
+    load.PARSED.clear()
 
 
 def _read(tmp_path, text: str) -> pd.DataFrame:
@@ -83,3 +93,35 @@ def test_a_large_table_is_stripped_without_the_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(load, "_PADDED", None)  # not used: it would fail if it were
     assert _read(tmp_path, 'a,b\n" x",y \n').iloc[0].tolist() == ["x", "y"]
     assert _read(tmp_path, "a,b\nx,y\n").iloc[0].tolist() == ["x", "y"]
+
+
+def test_a_text_read_again_is_parsed_once_and_each_caller_gets_its_own(tmp_path, monkeypatch):
+    """The same text in two files is parsed once; each reader gets its own copy (an
+    edit to one frame is not in the next), an edited text is parsed anew, and a text
+    that fails says which file it is each time."""
+    parsed = count_calls(monkeypatch, load, "_parsed")
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("unit,site\n cracker ,tob\n", encoding="utf-8")
+    b.write_text("unit,site\n cracker ,tob\n", encoding="utf-8")
+    first = read_csv(a)
+    first.loc[0, "unit"] = "changed"
+    second = read_csv(b)
+    assert parsed[0] == 1
+    assert second.to_dict("list") == {"unit": ["cracker"], "site": ["tob"]}
+    b.write_text("unit,site\ncracker,nak\n", encoding="utf-8")
+    assert read_csv(b)["site"].tolist() == ["nak"] and parsed[0] == 2
+    for name in ("x.csv", "y.csv"):
+        bad = tmp_path / name
+        bad.write_text("unit;site\ncracker;tob\n", encoding="utf-8")
+        with pytest.raises(InputError) as exc:
+            read_csv(bad)
+        assert exc.value.problems[0].where == name
+    assert parsed[0] == 4 and len(load.PARSED) == 2
+
+
+def test_a_text_longer_than_the_kept_size_is_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "KEPT_BYTES", 10)
+    path = tmp_path / "t.csv"
+    path.write_text("unit,site\ncracker,tob\n", encoding="utf-8")
+    assert read_csv(path)["unit"].tolist() == ["cracker"]
+    assert len(load.PARSED) == 0

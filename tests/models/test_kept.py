@@ -1,6 +1,7 @@
 """Models kept by the content of their case (chainopt.models.build.KEPT): the same
 content is built once per process, anything else anew, and what a caller gets is its
-own model of its own case."""
+own model of its own case; what is derived from that content (BuiltModel.derive) is
+made once too, until a model is changed in place."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import pandas as pd
 import pytest
 
 from chainopt import api
-from chainopt.case import storage
+from chainopt.case import reach, storage
+from chainopt.case.convert import convert
 from chainopt.case.load import load_case
+from chainopt.diagnose import coefficient_ranges, export
 from chainopt.models import build as build_module
 from chainopt.models.build import build
+from tests.case.test_reach import ETHANE, _gas
 from tests.conftest import SMALL_CHAIN, count_calls, edit_csv
 
 
@@ -116,3 +120,46 @@ def test_a_model_built_in_other_text_storage_is_not_handed_out(builds):
     assert builds[0] == 2
     assert {t.storage for t in built.index.activity.dtypes
             if isinstance(t, pd.StringDtype)} == {"python"}
+
+
+def test_what_is_derived_is_made_once_per_content_and_located_for_each_caller(
+        tmp_path, builds, monkeypatch):
+    """Two cases of the same content, one read from a folder and one whose raw inputs
+    are a workbook's: one model built, what can flow worked out once, and each caller's
+    warnings said where its user finds the rows (units.csv row 2 in the folder, row 2
+    of the sheet units in the workbook)."""
+    reaches = count_calls(monkeypatch, reach, "reach")
+    folder = _gas(tmp_path)
+    case = load_case(folder)
+    book = load_case(convert(folder, tmp_path / "gas.xlsx"))
+    mixed = case.model_copy(update={"raw": book.raw, "origin": book.origin})
+    first, second = build(case), build(mixed)
+    assert builds[0] == 1 and second.timings["kept"] == 1.0
+    assert first.input_warnings()[0] == ETHANE
+    assert second.input_warnings()[0] == ETHANE.replace("units.csv row 2", "units!2:2").replace(
+        "mode_flows.csv row 4", "mode_flows!4:4").replace("in commodities.csv",
+                                                          "in the sheet commodities")
+    assert reaches[0] == 1 and second.reach is first.reach
+
+
+def test_a_model_changed_in_place_derives_its_own_and_the_others_keep_theirs(builds,
+                                                                             monkeypatch):
+    """supplies.csv of small_chain caps raw gas from wsib at 12,000 k/yr, the largest
+    column bound. A model whose bound is raised to 99,999 in place (as a sensitivity
+    holds a project's columns) and said changed has 99,999 as its largest; a model built
+    afterwards shares the first one's ranges (12,000), made once."""
+    made = count_calls(monkeypatch, export, "_coefficient_ranges")
+
+    def largest_bound(built) -> float:
+        r = coefficient_ranges(built)
+        return float(r.loc[r["what"] == "column bound", "max_abs"].iloc[0])
+
+    case = load_case(SMALL_CHAIN)
+    first, second = build(case), build(case)
+    assert largest_bound(first) == 12000.0 and made[0] == 1
+    second.arrays.col_ub[0] = 99999.0
+    second.changed()
+    assert largest_bound(second) == 99999.0 and made[0] == 2
+    third = build(case)
+    assert largest_bound(third) == 12000.0 and made[0] == 2 and builds[0] == 1
+    assert coefficient_ranges(third) is coefficient_ranges(first)
