@@ -48,6 +48,8 @@ T = TypeVar("T")
 #: what pickle may raise on a value it cannot write (such content is never kept)
 UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
 
+_ALL: list[Kept] = []  # every Kept of the process (:func:`clear`)
+
 
 class Kept(Generic[T]):
     """The last ``size`` values put, by key (the least recently used dropped first),
@@ -58,6 +60,7 @@ class Kept(Generic[T]):
         self.size = size
         self._kept: OrderedDict[str, T] = OrderedDict()
         self._lock = threading.Lock()
+        _ALL.append(self)
 
     def get(self, k: str) -> T | None:
         """The value kept under ``k`` (now the most recently used), or None."""
@@ -108,8 +111,10 @@ def put(k: str, case: Case) -> Case:
 
 
 def clear() -> None:
-    """Forget every kept case."""
-    _cases.clear()
+    """Forget everything kept by content: tables parsed and typed, cases validated,
+    models built (each :class:`Kept` of the process)."""
+    for kept in _ALL:
+        kept.clear()
 
 
 def case_key(case: Case) -> str | None:
@@ -119,6 +124,12 @@ def case_key(case: Case) -> str | None:
     cases with the same values pickle alike, whichever copies they are."""
     return _digest((case.meta, case.tables, case.by_period, case.lever_effects,
                     case.flow_premiums))
+
+
+def table_key(name: str, df: pd.DataFrame) -> str | None:
+    """A hash of one raw table as validation types it (:func:`_digest`: its name, column
+    names, dtypes, row labels and cells; :data:`chainopt.case.validate.TYPED`)."""
+    return _digest((name, df))
 
 
 def text_key(text: str) -> str:

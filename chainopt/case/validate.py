@@ -385,6 +385,34 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
     return pd.DataFrame(data, index=df.index)
 
 
+#: tables typed by :func:`_typed` that passed its checks, by content: a case edited in
+#: one table (a scenario, a sweep's cold variant, an edited copy) types the others once
+TYPED: memo.Kept[pd.DataFrame] = memo.Kept(128)
+TYPED_ROWS = 10_000  # larger tables are typed every time (a large case is rarely edited)
+
+
+def _typed(spec: TableSpec, df: pd.DataFrame, out: _Collector) -> pd.DataFrame:
+    """``df`` (the file ``<spec.name>.csv`` as read) typed by :func:`_normalise` and
+    checked for duplicate keys (:func:`_duplicates`). Both are pure functions of the
+    table's content (and pandas' text storage, which an empty table's columns are made
+    in), so a table that passed them is kept (:data:`TYPED`, by
+    :func:`chainopt.case.memo.table_key`) and the same content is handed a copy of its
+    typed table; one with problems is checked anew each time, for its messages."""
+    k = None
+    if len(df) <= TYPED_ROWS:
+        k = memo.table_key(spec.name, df)
+        k = None if k is None else f"{k}:{pd.get_option('mode.string_storage')}"
+    kept = None if k is None else TYPED.get(k)
+    if kept is not None:
+        return kept.copy()
+    file, had = f"{spec.name}.csv", len(out.problems)
+    typed = _normalise(spec, df, file, out)
+    _duplicates(spec, typed, file, out, given=list(df.columns))
+    if k is not None and len(out.problems) == had:
+        TYPED.put(k, typed.copy())  # a copy: the caller may change its own
+    return typed
+
+
 def check_cells(spec: TableSpec, column: str, cells: pd.Series, file: str,
                 names: dict[str, np.ndarray] | None = None) -> list[Problem]:
     """The problems ``cells`` (text, as a file holds them) would have as values of
@@ -2039,9 +2067,7 @@ def _validate(raw: RawCase) -> Case:
     tables: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
         if name in raw.tables:
-            tables[name] = _normalise(spec, raw.tables[name], f"{name}.csv", out)
-            _duplicates(spec, tables[name], f"{name}.csv", out,
-                        given=list(raw.tables[name].columns))
+            tables[name] = _typed(spec, raw.tables[name], out)
         elif spec.required:
             out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
         else:

@@ -128,3 +128,66 @@ def test_one_off_validations_neither_read_nor_keep(calls):
     assert calls[0] == 3
     validate(read_raw(SMALL_CHAIN))  # kept by the second
     assert calls[0] == 3 and len(memo._cases) == 1
+
+
+def test_a_case_edited_in_one_table_types_only_that_table_anew(tmp_path, monkeypatch):
+    """An edited copy of small_chain (units.csv: tob_cracker 1,300 kt/yr instead of
+    1,200) validated after the original: of its tables only units.csv is typed again
+    (validate.TYPED), and the case is the one a validation typing every table gives."""
+    typed: list[str] = []
+    real = validate_module._normalise
+
+    def spy(spec, df, file, out, *args, **kwargs):
+        typed.append(file)
+        return real(spec, df, file, out, *args, **kwargs)
+
+    monkeypatch.setattr(validate_module, "_normalise", spy)
+    validate_module.TYPED.clear()
+    first = validate(read_raw(SMALL_CHAIN), keep=False)
+    tables = [f for f in typed if "_by_period" not in f]
+    assert len(tables) == len(read_raw(SMALL_CHAIN).tables) - 1  # (one is by period)
+    case = shutil.copytree(SMALL_CHAIN, tmp_path / "case")
+    edit_csv(case / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+             "tob_cracker,tobolsk,cracker,1300,")
+    typed.clear()
+    edited = validate(read_raw(case), keep=False)
+    assert [f for f in typed if "_by_period" not in f] == ["units.csv"]
+    assert _capacity(edited, "tob_cracker") == 1300.0
+    assert _capacity(first, "tob_cracker") == 1200.0
+    validate_module.TYPED.clear()
+    whole = validate(read_raw(case), keep=False)
+    for name, df in whole.tables.items():
+        pd.testing.assert_frame_equal(edited.tables[name], df, obj=name)
+    # a table handed out and changed changes no later validation's
+    edited.tables["sites"].loc[0, "site"] = "changed"
+    assert validate(read_raw(case), keep=False).tables["sites"].equals(whole.tables["sites"])
+
+
+def test_a_table_with_problems_is_typed_again_for_its_messages(tmp_path):
+    case = shutil.copytree(SMALL_CHAIN, tmp_path / "case")
+    edit_csv(case / "units.csv", "tob_cracker,tobolsk,cracker,1200,",
+             "tob_cracker,tobolsk,cracker,twelve hundred,")
+    validate_module.TYPED.clear()
+    messages = []
+    for _ in range(2):
+        with pytest.raises(InputError) as exc:
+            validate(read_raw(case), keep=False)
+        messages.append(str(exc.value))
+    assert messages[0] == messages[1]
+    assert "units.csv row 4, column capacity_k_per_yr" in messages[0]
+    units = memo.table_key("units", read_raw(case).tables["units"])
+    assert units and not any(k.startswith(units) for k in validate_module.TYPED._kept)
+    assert len(validate_module.TYPED) > 0  # (the other tables are kept)
+
+
+def test_clear_forgets_everything_kept_by_content():
+    """A developer who edits chainopt's code in a running session calls memo.clear():
+    the tables parsed and typed, the cases validated and the models built are gone."""
+    from chainopt.case import load
+    from chainopt.models.build import KEPT, build
+
+    build(validate(read_raw(SMALL_CHAIN)))
+    kept = (load.PARSED, validate_module.TYPED, memo._cases, KEPT)
+    assert all(len(k) for k in kept)
+    memo.clear()
+    assert not any(len(k) for k in kept)
