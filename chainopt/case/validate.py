@@ -388,7 +388,9 @@ def _normalise(spec: TableSpec, df: pd.DataFrame, file: str, out: _Collector,
 #: tables typed by :func:`_typed` that passed its checks, by content: a case edited in
 #: one table (a scenario, a sweep's cold variant, an edited copy) types the others once
 TYPED: memo.Kept[pd.DataFrame] = memo.Kept(128)
-TYPED_ROWS = 10_000  # larger tables are typed every time (a large case is rarely edited)
+#: larger tables are typed every time: at most 128,000 rows kept, as many as the cases
+#: the validation memo keeps (the default case's largest table has 272 rows)
+TYPED_ROWS = 1_000
 
 
 def _typed(spec: TableSpec, df: pd.DataFrame, out: _Collector) -> pd.DataFrame:

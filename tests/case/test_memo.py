@@ -191,3 +191,13 @@ def test_clear_forgets_everything_kept_by_content():
     assert all(len(k) for k in kept)
     memo.clear()
     assert not any(len(k) for k in kept)
+
+
+def test_a_table_over_the_kept_rows_is_typed_every_time(monkeypatch):
+    """With TYPED_ROWS at 2, only small_chain's tables of at most two rows are kept."""
+    monkeypatch.setattr(validate_module, "TYPED_ROWS", 2)
+    validate_module.TYPED.clear()
+    raw = read_raw(SMALL_CHAIN)
+    validate(raw, keep=False)
+    small = [n for n, df in raw.tables.items() if len(df) <= 2 and not n.endswith("_by_period")]
+    assert len(validate_module.TYPED) == len(small) < len(raw.tables) - 1
