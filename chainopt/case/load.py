@@ -280,13 +280,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     k = None
     if len(text) <= KEPT_BYTES:  # off the main thread, text is made in pandas' storage
         k = memo.text_key(text) + ":" + str(pd.get_option("mode.string_storage"))
-    kept = None if k is None else PARSED.get(k)
-    if kept is not None:
-        return kept.copy()
-    df = _parsed(path, text)
-    if k is not None:
-        PARSED.put(k, df.copy())  # a copy: the caller may change its own
-    return df
+    return memo.copied(PARSED, k, lambda: _parsed(path, text))
 
 
 def _parsed(path: Path, text: str) -> pd.DataFrame:

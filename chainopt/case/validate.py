@@ -393,26 +393,26 @@ TYPED: memo.Kept[pd.DataFrame] = memo.Kept(128)
 TYPED_ROWS = 1_000
 
 
-def _typed(spec: TableSpec, df: pd.DataFrame, out: _Collector) -> pd.DataFrame:
+def _typed(spec: TableSpec, df: pd.DataFrame, out: _Collector, k: str | None
+           ) -> pd.DataFrame:
     """``df`` (the file ``<spec.name>.csv`` as read) typed by :func:`_normalise` and
     checked for duplicate keys (:func:`_duplicates`). Both are pure functions of the
     table's content (and pandas' text storage, which an empty table's columns are made
-    in), so a table that passed them is kept (:data:`TYPED`, by
+    in), so a table that passed them is kept (:data:`TYPED`, by its ``k``,
     :func:`chainopt.case.memo.table_key`) and the same content is handed a copy of its
     typed table; one with problems is checked anew each time, for its messages."""
-    k = None
-    if len(df) <= TYPED_ROWS:
-        k = memo.table_key(spec.name, df)
-        k = None if k is None else f"{k}:{pd.get_option('mode.string_storage')}"
-    kept = None if k is None else TYPED.get(k)
-    if kept is not None:
-        return kept.copy()
+    if k is not None and len(df) <= TYPED_ROWS:
+        k = f"{k}:{pd.get_option('mode.string_storage')}"
+    else:
+        k = None
     file, had = f"{spec.name}.csv", len(out.problems)
-    typed = _normalise(spec, df, file, out)
-    _duplicates(spec, typed, file, out, given=list(df.columns))
-    if k is not None and len(out.problems) == had:
-        TYPED.put(k, typed.copy())  # a copy: the caller may change its own
-    return typed
+
+    def make() -> pd.DataFrame:
+        typed = _normalise(spec, df, file, out)
+        _duplicates(spec, typed, file, out, given=list(df.columns))
+        return typed
+
+    return memo.copied(TYPED, k, make, ok=lambda: len(out.problems) == had)
 
 
 def check_cells(spec: TableSpec, column: str, cells: pd.Series, file: str,
@@ -2055,21 +2055,26 @@ def validate(raw: RawCase, keep: bool = True) -> Case:
     case they vary."""
     storage = storage_for(raw.tables)
     raw = replace(raw, tables={name: stored_in(df, storage) for name, df in raw.tables.items()})
-    k = memo.key(raw) if keep and storage == "python" else None
+    whole = keep and storage == "python"
+    # each table hashed once: for the case's key and for its own typing (_typed)
+    hashed = {name: memo.table_key(name, df) if whole or len(df) <= TYPED_ROWS else None
+              for name, df in raw.tables.items()}
+    k = memo.key(raw, hashed) if whole else None
     if k is not None and (case := memo.get(k, raw)) is not None:
         return case
     with text_storage(storage):
-        case = _validate(raw)
+        case = _validate(raw, hashed)
     return case if k is None else memo.put(k, case)
 
 
-def _validate(raw: RawCase) -> Case:
+def _validate(raw: RawCase, hashed: dict[str, str | None]) -> Case:
+    """The checks of :func:`validate`; ``hashed``: each table's content key (or None)."""
     out = _Collector()
     meta = _meta(raw.meta, out)
     tables: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
         if name in raw.tables:
-            tables[name] = _typed(spec, raw.tables[name], out)
+            tables[name] = _typed(spec, raw.tables[name], out, hashed.get(name))
         elif spec.required:
             out.add(f"{name}.csv", "required table is missing", f"create {name}.csv")
         else:
