@@ -108,7 +108,7 @@ def test_the_console_script_leaves_without_the_last_collections(monkeypatch):
         except SystemExit as stop:
             assert stop.code == 1  # an unknown case, as from app() itself
         assert gc.get_freeze_count() > 0
-        assert gc.get_threshold()[0] == 10_000
+        assert gc.get_threshold() == cli.GC_THRESHOLD == (10_000, 10, 10)
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
