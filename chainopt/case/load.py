@@ -277,9 +277,8 @@ def read_csv(path: Path) -> pd.DataFrame:
     one of the default case's tables). A text that fails is never kept.
     """
     text = read_text(path, path.name, MAX_CSV_BYTES, what="CSV file")
-    k = None
-    if len(text) <= KEPT_BYTES:  # off the main thread, text is made in pandas' storage
-        k = memo.text_key(text) + ":" + str(pd.get_option("mode.string_storage"))
+    # (off the main thread, text is made in pandas' storage of the moment)
+    k = memo.in_storage(memo.text_key(text)) if len(text) <= KEPT_BYTES else None
     return memo.copied(PARSED, k, lambda: _parsed(path, text))
 
 

@@ -153,6 +153,13 @@ def table_key(name: str, df: pd.DataFrame) -> str | None:
     return _digest((name, df))
 
 
+def in_storage(k: str) -> str:
+    """``k`` for what is made in pandas' text storage of the moment (``mode.string_storage``:
+    a table read, typed or built there holds its text so): the same content kept once per
+    storage."""
+    return f"{k}:{pd.get_option('mode.string_storage')}"
+
+
 def text_key(text: str) -> str:
     """A hash of ``text`` (a table file's, :func:`chainopt.case.load.read_csv`)."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()

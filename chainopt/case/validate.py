@@ -401,10 +401,7 @@ def _typed(spec: TableSpec, df: pd.DataFrame, out: _Collector, k: str | None
     in), so a table that passed them is kept (:data:`TYPED`, by its ``k``,
     :func:`chainopt.case.memo.table_key`) and the same content is handed a copy of its
     typed table; one with problems is checked anew each time, for its messages."""
-    if k is not None and len(df) <= TYPED_ROWS:
-        k = f"{k}:{pd.get_option('mode.string_storage')}"
-    else:
-        k = None
+    k = memo.in_storage(k) if k is not None and len(df) <= TYPED_ROWS else None
     file, had = f"{spec.name}.csv", len(out.problems)
 
     def make() -> pd.DataFrame:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from chainopt.case import levers, memo, reach
 from chainopt.case.index import ModelIndex, build_index
@@ -213,7 +212,7 @@ def build(case: Case, pyomo: bool = False, keep: bool = True) -> BuiltModel:
     t0 = time.perf_counter()
     k = memo.case_key(case) if keep and of_case(case) == "python" else None
     if k is not None:  # the text the build makes is in pandas' storage of the moment
-        k += ":" + str(pd.get_option("mode.string_storage"))
+        k = memo.in_storage(k)
     kept = None if k is None else KEPT.get(k)
     if kept is not None:
         built = _copy(kept, case)
