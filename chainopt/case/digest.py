@@ -55,8 +55,9 @@ def _canonical(df: pd.DataFrame, key: list[str] | None = None,
 def same_inputs(case: Case, recorded: object) -> bool:
     """``case`` hashes to ``recorded``, or to the hash chainopt recorded before row order
     counted (rows sorted by key: :func:`case_hash` with ``rows_by_key``), so that results
-    folders and sweeps written before still verify and resume, as they did then."""
-    return recorded in (case_hash(case), case_hash(case, rows_by_key=True))
+    folders and sweeps written before still verify and resume, as they did then (that
+    hash made only when the first differs)."""
+    return recorded == case_hash(case) or recorded == case_hash(case, rows_by_key=True)
 
 
 def case_hash(case: Case, rows_by_key: bool = False) -> str:
