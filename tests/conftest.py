@@ -69,10 +69,11 @@ _one_command_per_app()
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A worker keeps four times what a process keeps by content (``chainopt.case.memo``):
     64 validated cases, 32 models, 256 parsed and 512 typed tables. It runs the shipped
-    cases again and again between hundreds of toy cases, which pushed them out: in one
-    whole run, about 160 validations, 150 builds and 1,850 table reads and typings were
-    of content kept before and pushed out since (some 50 s of CPU time). What is kept is
-    the same either way (copies, by content); only how many."""
+    cases again and again between hundreds of toy cases, which pushed them out. Counted
+    in one whole run, the larger memos spared about 70 validations, 55 builds and 650
+    parses of content kept before and pushed out since (some 20 s of CPU time;
+    benchmarks/README.md). What is kept is the same either way (copies, by content); only
+    how many."""
     from chainopt.case import load, memo
     from chainopt.case import validate as validation
     from chainopt.models import build
