@@ -67,8 +67,8 @@ _one_command_per_app()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A worker keeps four times what a process keeps by content (``chainopt.case.memo``):
-    64 validated cases, 32 models, 256 parsed and 512 typed tables. It runs the shipped
+    """A worker keeps four times the validated cases, models, parsed and typed tables a
+    process keeps by content (``chainopt.case.memo``). It runs the shipped
     cases again and again between hundreds of toy cases, which pushed them out. Counted
     in one whole run, the larger memos spared about 70 validations, 55 builds and 650
     parses of content kept before and pushed out since (some 20 s of CPU time;
