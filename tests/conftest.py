@@ -29,10 +29,13 @@ def pytest_configure(config: pytest.Config) -> None:
     hold, and at Python's default (700 allocations) spent about 6 % of its CPU time in
     garbage collections, most of them full ones over all it keeps (50 of them, 7.4 s
     in a 165 s run of three modules; with these thresholds and what collecting made
-    frozen, 4 taking 0.4 s)."""
+    frozen, 4 taking 0.4 s). It builds the CLI once (:func:`_one_command_per_app`) and
+    keeps more by content (:func:`_keep_more`)."""
     from chainopt.cli import GC_THRESHOLD
 
     gc.set_threshold(*GC_THRESHOLD)
+    _one_command_per_app()
+    _keep_more()
     if not sys.dont_write_bytecode:
         return
     if not hasattr(config, "workerinput"):
@@ -63,10 +66,7 @@ def _one_command_per_app() -> None:
         typer.testing._get_command = functools.cache(typer.testing._get_command)
 
 
-_one_command_per_app()
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
+def _keep_more() -> None:
     """A worker keeps four times the validated cases, models, parsed and typed tables a
     process keeps by content (``chainopt.case.memo``). It runs the shipped
     cases again and again between hundreds of toy cases, which pushed them out. Counted
