@@ -832,7 +832,7 @@ def solve_variant(source: str, variant: Variant, options=None,
                 # lazy: the model side loads in the worker (see _base)
                 from chainopt.warm import mapped_model
 
-                built = mapped_model(source, raw, variant.changes,
+                built = mapped_model(raw, variant.changes,
                                      _values(variant.changes, targets), span,
                                      _UNCHANGED.get(source))
         if built is None:

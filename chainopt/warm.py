@@ -9,7 +9,9 @@ constants and the policy levers' terms) at the low ends, and per target the posi
 it moves and by how much over its range. A variant's model is then that vector moved
 along the map: no validation of unchanged tables, no index, no matrix, no rebuild; the
 worker's HiGHS instance gets only the changed numbers and re-solves from the previous basis
-(:func:`chainopt.solve.resolve`).
+(:func:`chainopt.solve.resolve`). A process keeps its last maps by the content of the
+case and the span, so sweeping the same inputs over the same span again (the case
+loaded again, a copy of its folder) makes no new probes.
 
 The map is made only when it is exact; otherwise every variant of the sweep takes the
 cold path (validate, build, then the warm re-solve), as before:
@@ -37,6 +39,7 @@ whole.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainopt.case import memo
 from chainopt.case.scenario import Scenario, apply_changes
 from chainopt.case.schema import MAX_MAGNITUDE, TABLES, RawCase
 from chainopt.case.validate import _by_period, _Collector, _normalise, validate
@@ -394,25 +398,45 @@ def cells_pass(raw: RawCase, variant: RawCase, tables) -> bool:
     return True
 
 
-# per worker: (source, span) -> (the raw case it was made from, the map or why not)
-_MAPS: dict[tuple, tuple[RawCase, WarmMap | str]] = {}
+# per process: the last maps made (or why a sweep cannot be mapped), by the content of
+# the raw case each was made from and the sweep's span (:func:`_map_key`), so that a
+# sweep of the same inputs over the same span again (the source loaded again, another
+# copy of its folder, a notebook sweeping once more) re-uses its map
+_MAPS: memo.Kept[WarmMap | str] = memo.Kept(8)
+_LAST: tuple[RawCase, str] | None = None  # the raw case last looked up, and its key
+_ONE_OFF = itertools.count()
 
 
-def mapped_model(source: str, raw: RawCase, changes, values, span,
+def _map_key(raw: RawCase, span) -> str:
+    """The key of the map of ``span`` over ``raw``: a hash of ``raw``'s content
+    (:func:`chainopt.case.memo.key`: its mapping and tables; made once per raw case
+    object, as a sweep asks once per variant) and the span. A raw case whose content
+    cannot be hashed gets a key of its own, as long as it is the last one looked up."""
+    global _LAST
+    last = _LAST
+    if last is None or last[0] is not raw:
+        content = memo.key(raw)
+        last = (raw, content if content is not None else f"object {next(_ONE_OFF)}")
+        _LAST = last
+    return f"{last[1]} {span!r}"
+
+
+def mapped_model(raw: RawCase, changes, values, span,
                  unchanged: BuiltModel | None = None) -> BuiltModel | None:
     """The model of the variant applying ``values`` through ``changes`` (which vary
-    ``span.targets``), from the worker's map of this sweep (made on first use); None
-    when the sweep cannot be mapped or the values are outside the span (then the caller
-    builds it cold). A variant with bad values raises the validator's InputError.
-    ``unchanged``: the model of ``raw`` itself, if the worker has it (a probe point)."""
-    key = (source, span)
-    if key not in _MAPS or _MAPS[key][0] is not raw:  # new, or the source was loaded again
+    ``span.targets``), from the map of this sweep (made on first use, kept by content:
+    :func:`_map_key`); None when the sweep cannot be mapped or the values are outside
+    the span (then the caller builds it cold). A variant with bad values raises the
+    validator's InputError. ``unchanged``: the model of ``raw`` itself, if the worker
+    has it (a probe point)."""
+    key = _map_key(raw, span)
+    wm = _MAPS.get(key)
+    if wm is None:
         try:
-            _MAPS[key] = (raw, make_map(raw, changes, span.targets, span.lo, span.hi,
-                                        unchanged))
+            wm = make_map(raw, changes, span.targets, span.lo, span.hi, unchanged)
         except _NotWarm as why:
-            _MAPS[key] = (raw, str(why))
-    wm = _MAPS[key][1]
+            wm = str(why)
+        _MAPS.put(key, wm)
     if isinstance(wm, str) or not wm.covers(values):
         return None
     variant = apply(raw, changes)
@@ -424,5 +448,7 @@ def mapped_model(source: str, raw: RawCase, changes, values, span,
 
 
 def forget() -> None:
-    """Drop this worker's maps (a process that starts afresh: see ``sweep._fresh_worker``)."""
+    """Drop this process's maps (a process that starts afresh: see ``sweep._fresh_worker``)."""
+    global _LAST
     _MAPS.clear()
+    _LAST = None

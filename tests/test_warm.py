@@ -9,6 +9,8 @@ solve, and read the same KPIs (objective, its parts, build shares, incremental N
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -49,7 +51,7 @@ def assert_same(kpis: pd.DataFrame, cold: list[dict]) -> None:
 
 
 def sweep(tmp_path, source, settings, name, project_npv=False):
-    sw._BASE.clear()  # a fresh worker, as a new sweep process would have
+    sw._BASE.clear()  # a fresh worker's base, as a new sweep process would have
     kpis, _, _ = api.sweep(source, sets=settings, out=tmp_path, name=name, jobs=1,
                            project_npv=project_npv)
     return kpis.reset_index(drop=True)
@@ -70,7 +72,7 @@ SMALL_MAPPED = [
 @pytest.mark.parametrize(("name", "settings"), SMALL_MAPPED, ids=[n for n, _ in SMALL_MAPPED])
 def test_mapped_variants_equal_cold_runs_small_chain(tmp_path, name, settings):
     kpis = sweep(tmp_path, "small_chain", settings, name, project_npv=True)
-    assert kpis["mapped"].all(), warm._MAPS
+    assert kpis["mapped"].all(), warm._MAPS.values()
     assert not kpis["warm_start"].any()  # solved from scratch on the re-used instance
     assert_same(kpis, cold_rows("small_chain", settings, project_npv=True))
 
@@ -92,7 +94,7 @@ def test_warm_basis_starts_from_the_previous_variant(tmp_path):
 def test_mapped_variants_equal_cold_runs_default_case(tmp_path):
     settings = ["markets.price_usd_per_unit[commodity=hdpe]*=0.8:1.2:3"]
     kpis = sweep(tmp_path, None, settings, "price", project_npv=True)
-    assert kpis["mapped"].all(), warm._MAPS
+    assert kpis["mapped"].all(), warm._MAPS.values()
     assert_same(kpis, cold_rows(None, settings, project_npv=True))
 
 
@@ -100,7 +102,7 @@ def test_mapped_grid_of_cost_and_capacity_equals_cold_runs_default_case(tmp_path
     settings = ["supplies.cost_usd_per_unit[site=wsib,commodity=crude]*=0.9,1.1",
                 "units.capacity_k_per_yr[unit=amur_gpp]=30000,42000"]
     kpis = sweep(tmp_path, None, settings, "grid")
-    assert kpis["mapped"].all(), warm._MAPS
+    assert kpis["mapped"].all(), warm._MAPS.values()
     assert_same(kpis, cold_rows(None, settings, project_npv=False))
 
 
@@ -123,7 +125,7 @@ FALLBACK = [
 def test_what_cannot_be_mapped_is_built_cold(tmp_path, name, settings, why):
     kpis = sweep(tmp_path, "small_chain", settings, name)
     assert not kpis["mapped"].any()
-    reasons = [w for _, w in warm._MAPS.values() if isinstance(w, str)]
+    reasons = [w for w in warm._MAPS.values() if isinstance(w, str)]
     assert any(why in r for r in reasons), reasons
     ok = kpis[kpis["status"] == "optimal"].index
     raw = api.load_case("small_chain").raw
@@ -201,6 +203,45 @@ def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
         [c["objective_musd"] for c in cold], rel=1e-9)
     assert (second["objective_musd"] < first["objective_musd"]).all()
 
+def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, monkeypatch):
+    """The map is kept by the content of the case and the span, not by the source's
+    name: a sweep of a copy of the same case folder makes no probe (and no cold build)
+    and gives the same answers; another span, or the copy edited, is probed afresh."""
+    import shutil
+
+    warm.forget()
+    calls = []
+    real = warm._probe
+    monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))
+    tables = {
+        "commodities": "commodity,unit,kind\ncrude,t,raw",
+        "sites": "site\na",
+        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
+        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
+    }
+    one = write_case(tmp_path / "one", tables)
+    two = Path(shutil.copytree(one, tmp_path / "two"))
+
+    def swept(folder: Path, setting: str, name: str) -> pd.DataFrame:
+        kpis, _, _ = api.sweep(str(folder), sets=[setting], out=tmp_path, name=name, jobs=1)
+        assert kpis["mapped"].all()
+        return kpis
+
+    # 200 x 1.2..1.8: the low and high ends and the midpoint (x1 is not inside)
+    first = swept(one, "markets.price_usd_per_unit*=1.2:1.8:3", "first")
+    assert len(calls) == 3
+    again = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "again")
+    assert len(calls) == 3  # the copy's content is the same: its map is kept
+    assert list(again["objective_musd"]) == list(first["objective_musd"])
+    swept(two, "markets.price_usd_per_unit*=1.2:2.4:3", "wider")
+    assert len(calls) == 6  # another span
+    write_case(tmp_path / "two", {**tables, "supplies": tables["supplies"].replace(
+        "100,50", "150,50")})
+    edited = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "edited")
+    assert len(calls) == 9  # another content
+    assert (edited["objective_musd"] < first["objective_musd"]).all()
+
+
 
 @pytest.mark.parametrize(("setting", "probes"), [
     ("markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:5", 2),  # x1 inside: no midpoint
@@ -209,6 +250,7 @@ def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
 ])
 def test_the_unchanged_model_replaces_the_midpoint_probe(tmp_path, monkeypatch, setting,
                                                          probes):
+    warm.forget()  # (a map of the same content and span may be kept from an earlier test)
     calls = []
     real = warm._probe
     monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))

@@ -83,6 +83,11 @@ class Kept(Generic[T]):
         with self._lock:
             self._kept.clear()
 
+    def values(self) -> list[T]:
+        """What is kept, the least recently used first."""
+        with self._lock:
+            return list(self._kept.values())
+
     def __len__(self) -> int:
         return len(self._kept)
 
