@@ -646,6 +646,8 @@ def _projects_new(builds: pd.DataFrame, frame: pd.DataFrame, name: str) -> np.nd
     or link (``frame``: name, period, project, capacity): its capacity x the share of the
     project built in that period (``builds``: :func:`_project_builds`); 0 outside
     projects."""
+    if builds.empty:  # no candidate build of a project: 0 everywhere
+        return np.zeros(len(frame))
     m = frame[[name, "period", "project"]].merge(builds, how="left",
                                                  on=["project", "period"])
     share = m["built_share"].fillna(0.0).to_numpy()

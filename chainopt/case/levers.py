@@ -181,6 +181,15 @@ def period_values(table: pd.DataFrame, bp: dict, name: str, col: str, periods: l
     return _values(t, _Staged(t, bp, periods), name, col, table.index)
 
 
+def stated_currencies(df: pd.DataFrame) -> set:
+    """The distinct ``stated_currency`` cells of a table (none without the column): a
+    set of a few names, so that a table all in USD ('' or 'USD') is passed over at the
+    cost of reading its column once."""
+    if "stated_currency" not in df.columns or not len(df):
+        return set()
+    return set(df["stated_currency"].to_numpy(dtype=object))
+
+
 def fx_path(t: dict, bp: dict, periods: list[str]) -> dict[str, dict[str, float]]:
     """``{currency: {period: usd_per_unit}}`` (USD is 1 in every period)."""
     fx = t.get("fx_rates")
@@ -221,11 +230,9 @@ def resolve(t: dict, bp: dict, periods: list[str]
     first = {c: fx[c][periods[0]] for c in fx}
     for table, cols in MONEY_COLUMNS.items():
         df = t[table]
-        if "stated_currency" not in df.columns:
+        if stated_currencies(df) <= {"", "USD"}:
             continue
         foreign = df["stated_currency"].ne("") & df["stated_currency"].ne("USD")
-        if not foreign.any():
-            continue
         df = df.copy()
         rows = df.index[foreign.to_numpy()]
         period_cols = set(TABLES[table].period_columns)
@@ -241,10 +248,11 @@ def resolve(t: dict, bp: dict, periods: list[str]
             else:
                 df.loc[rows, col] = df.loc[rows, col] * df.loc[rows, "stated_currency"].map(first)
         t[table] = df
-    units_cur = t["units"].set_index("unit")["stated_currency"].replace("", "USD")
+    units = t["units"]
     for table, col in CURVE_MONEY.items():  # a unit's capex curve is in the unit's currency
         df = t[table]
-        if len(df):
+        if len(df) and not stated_currencies(units) <= {"", "USD"}:
+            units_cur = units.set_index("unit")["stated_currency"].replace("", "USD")
             t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
     effects: list[pd.DataFrame] = []
     premiums: list[pd.DataFrame] = []
@@ -388,6 +396,8 @@ def idle_sites(case: Case) -> list[str]:
     the LPG duty may list a port that sells no butane, and one commodity list may serve
     groups that sell different things, so this warns and does not refuse."""
     t = case.tables
+    if t["levies"].empty and t["market_groups"].empty:
+        return []
     mk, lk = t["markets"], t["links"]
     out = []
     lv = t["levies"]

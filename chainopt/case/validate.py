@@ -1423,15 +1423,19 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                      hint="delete this row (USD needs no rate) or set usd_per_unit to 1")
     for name in levers.MONEY_COLUMNS:
         df = t[name]
+        if levers.stated_currencies(df) <= known | {""}:
+            continue
         cur = df["stated_currency"]
         out.rows(f"{name}.csv", df, cur.ne("") & ~cur.isin(known), "stated_currency",
                  "no exchange rate for this currency",
                  hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
     lv = t["levies"]
-    out.rows("levies.csv", lv, lv["kind"].eq("feed_excise") & lv["sites"].ne(""), "sites",
-             "a feed excise applies at every site", hint="leave sites blank")
+    if len(lv):
+        out.rows("levies.csv", lv, lv["kind"].eq("feed_excise") & lv["sites"].ne(""),
+                 "sites", "a feed excise applies at every site", hint="leave sites blank")
     mk, mf = t["markets"], t["mode_flows"]
-    for _, lev in lv[lv["active"].astype(bool)].iterrows():
+    active = lv[lv["active"].astype(bool)] if len(lv) else lv
+    for _, lev in active.iterrows():
         if lev["kind"] == "feed_excise":
             hit = ((mf["commodity"] == lev["commodity"]) & (mf["direction"] == "in")).any()
             what = "no mode consumes this commodity"
@@ -1465,27 +1469,29 @@ def _lever_semantics(t: dict[str, pd.DataFrame], bp: dict[str, pd.DataFrame],
                             + "; lower them to at most 1 in all (each is the share of the "
                               "project's capex a party supplies as equipment)"))
     pf = t["project_finance"]
-    out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
-             "lender", "this project borrows (debt_share > 0) but names no lender",
-             hint="name the lending party (a row of parties.csv), or set debt_share to 0")
-    # the first repayment falls grace_yr years after the first drawdown: 0 would repay in
-    # the year the loan is drawn (the debt schedule read it as 1, silently)
-    out.rows("project_finance.csv", pf, pf["grace_yr"] < 1, "grace_yr",
-             "the grace period must be at least 1 year: the first repayment falls "
-             "grace_yr years after the first drawdown, never in its year",
-             hint="set grace_yr to 1 (repayments from the year after the first drawdown) "
-                  "or more, or leave it blank for 1")
+    if len(pf):
+        out.rows("project_finance.csv", pf, (pf["debt_share"] > 0) & pf["lender"].eq(""),
+                 "lender", "this project borrows (debt_share > 0) but names no lender",
+                 hint="name the lending party (a row of parties.csv), or set debt_share to 0")
+        # the first repayment falls grace_yr years after the first drawdown: 0 would repay
+        # in the year the loan is drawn (the debt schedule read it as 1, silently)
+        out.rows("project_finance.csv", pf, pf["grace_yr"] < 1, "grace_yr",
+                 "the grace period must be at least 1 year: the first repayment falls "
+                 "grace_yr years after the first drawdown, never in its year",
+                 hint="set grace_yr to 1 (repayments from the year after the first "
+                      "drawdown) or more, or leave it blank for 1")
     for file, df in (("project_finance.csv", pf), ("parties.csv", t["parties"])):
-        out.rows(file, df, ~df["currency"].isin(known), "currency",
-                 "no exchange rate for this currency",
-                 hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
+        if len(df):
+            out.rows(file, df, ~df["currency"].isin(known), "currency",
+                     "no exchange rate for this currency",
+                     hint="add a row for it to fx_rates.csv (usd_per_unit, by period)")
     tr = t["tax_regimes"]
-    out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
-             "sites", "only one tax regime may leave sites blank (the default regime)",
-             hint="name the sites of this regime")
-    _sites_once("tax_regimes.csv", tr, "regime", "tax regime", out,
-                "a site belongs to one regime")
     if not tr.empty:
+        out.rows("tax_regimes.csv", tr, tr["sites"].eq("") & tr["sites"].eq("").cumsum().gt(1),
+                 "sites", "only one tax regime may leave sites blank (the default regime)",
+                 hint="name the sites of this regime")
+        _sites_once("tax_regimes.csv", tr, "regime", "tax regime", out,
+                    "a site belongs to one regime")
         out.rows("tax_regimes.csv", tr, (tr["reduced_years"] > 0) & tr["reduced_rate"].isna(),
                  "reduced_rate", "reduced_years is set but the reduced rate is blank",
                  hint="give the rate of those years (a fraction), or set reduced_years to 0")
@@ -1800,27 +1806,28 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
     def unbounded(rows: pd.DataFrame, quantity: str) -> np.ndarray:
         """Rows (site, commodity) no ``quantity`` term of a user constraint may select."""
         free = np.ones(len(rows), dtype=bool)
-        for t in ct[ct["quantity"].eq(quantity)].itertuples():  # a few user terms
+        for t in ct[ct["quantity"].eq(quantity)].itertuples() if len(ct) else ():  # a few
             free &= ~((rows["site"].eq(t.site) | (t.site == ""))
                       & (rows["commodity"].eq(t.commodity) | (t.commodity == ""))).to_numpy()
         return free
 
     eff = eff[unbounded(eff, "purchase")]
     com = case.tables["commodities"].set_index("commodity")
-    several = sup.groupby(["site", "commodity"])["tier"].transform("nunique").gt(1)
-    tiered = set(zip(sup.loc[several, "site"], sup.loc[several, "commodity"], strict=True))
 
-    def supply(site: str, c: str, tier: float) -> str:
-        return (f"tier {int(tier)} of the supply of {c} at {site}" if (site, c) in tiered
+    def supply(site: str, c: str, tier: float) -> str:  # (in a message: a few at most)
+        tiers = sup.loc[sup["site"].eq(site) & sup["commodity"].eq(c), "tier"].nunique()
+        return (f"tier {int(tier)} of the supply of {c} at {site}" if tiers > 1
                 else f"the supply of {c} at {site}")
 
-    salvage = eff.merge(com.loc[com["disposal"].astype(bool), "disposal_cost_usd_per_unit"]
-                        .reset_index(), on="commodity")
-    salvage = salvage[salvage["cost_usd_per_unit"] + salvage["disposal_cost_usd_per_unit"]
-                      < 0]
-    salvage = salvage.assign(_at=_where("supplies", salvage, "max_k_per_yr"))  # (few rows)
-    groups = salvage.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
-                              "disposal_cost_usd_per_unit"], sort=False)["period"]
+    disposed = com.loc[com["disposal"].astype(bool), "disposal_cost_usd_per_unit"]
+    salvage = eff.merge(disposed.reset_index(), on="commodity") if len(disposed) else None
+    if salvage is not None:
+        salvage = salvage[salvage["cost_usd_per_unit"]
+                          + salvage["disposal_cost_usd_per_unit"] < 0]
+    groups = () if salvage is None or salvage.empty else salvage.assign(  # (a few rows)
+        _at=_where("supplies", salvage, "max_k_per_yr")).groupby(
+        ["_at", "site", "commodity", "tier", "cost_usd_per_unit",
+         "disposal_cost_usd_per_unit"], sort=False)["period"]
     for (at, site, c, tier, k, d), periods in list(groups)[:MAX_PER_CHECK]:
         u = com.loc[c, "unit"]
         paid = (f"less than the {-d:g} USD per {u} discarding it pays" if d < 0 else
@@ -1842,9 +1849,10 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                                       "price_usd_per_unit", "_row"]]
     resale = eff.merge(mk, on=["site", "commodity", "period"], suffixes=("", "_m"))
     resale = resale[resale["price_usd_per_unit"] > resale["cost_usd_per_unit"]]
-    resale = resale.assign(_at=_where("supplies", resale, "max_k_per_yr"))
-    groups = resale.groupby(["_at", "site", "commodity", "tier", "cost_usd_per_unit",
-                             "_row_m", "price_usd_per_unit"], sort=False)["period"]
+    groups = () if resale.empty else resale.assign(
+        _at=_where("supplies", resale, "max_k_per_yr")).groupby(
+        ["_at", "site", "commodity", "tier", "cost_usd_per_unit", "_row_m",
+         "price_usd_per_unit"], sort=False)["period"]
     for (at, site, c, tier, k, row, p), periods in list(groups)[:MAX_PER_CHECK]:
         u = com.loc[c, "unit"]
         out.add(f"{at}, column max_k_per_yr",
