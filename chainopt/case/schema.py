@@ -301,7 +301,9 @@ def _items(cells: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArr
     """:func:`split_list`'s items and the position of the cell each comes from: row
     ``i`` with distinct cell ``k`` takes the items of cell ``k``, in order."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    if 0 < len(uniques) <= FEW_CELLS:
+    if not len(uniques):  # no cell: no item (an empty column of objects, as pandas' split)
+        items, of = pd.Series([], dtype=object), np.zeros(0, dtype=np.int64)
+    elif len(uniques) <= FEW_CELLS:
         items, of = _split_few(uniques.tolist())
     else:
         items = pd.Series(uniques).astype(str).str.split(";").explode().str.strip()
