@@ -181,16 +181,30 @@ def test_cells_in_range_pass_without_the_validator():
     assert warm.cells_pass(raw, ok, {"markets", "markets_by_period"})
 
 
+# crude bought at one site and sold there (the objective grows with the price)
+ONE_SITE = {
+    "commodities": "commodity,unit,kind\ncrude,t,raw",
+    "sites": "site\na",
+    "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
+    "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
+}
+
+
+@pytest.fixture
+def probes(monkeypatch) -> list:
+    """The values of each probe made from here on, by a process that keeps no map."""
+    warm.forget()
+    calls: list = []
+    real = warm._probe
+    monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))
+    return calls
+
+
 def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
     """Two sweeps of one case folder in one process, the folder edited in between: the
     second sweep's answers are the edited case's (the worker's base and map are made
     again from the case the sweep loaded)."""
-    tables = {
-        "commodities": "commodity,unit,kind\ncrude,t,raw",
-        "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
-    }
+    tables = ONE_SITE
     folder = write_case(tmp_path / "case", tables)
     settings = ["markets.price_usd_per_unit=200,300"]
     first, _, _ = api.sweep(str(folder), sets=settings, out=tmp_path, name="one", jobs=1)
@@ -203,22 +217,14 @@ def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
         [c["objective_musd"] for c in cold], rel=1e-9)
     assert (second["objective_musd"] < first["objective_musd"]).all()
 
-def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, monkeypatch):
+
+def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, probes):
     """The map is kept by the content of the case and the span, not by the source's
     name: a sweep of a copy of the same case folder makes no probe (and no cold build)
     and gives the same answers; another span, or the copy edited, is probed afresh."""
     import shutil
 
-    warm.forget()
-    calls = []
-    real = warm._probe
-    monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))
-    tables = {
-        "commodities": "commodity,unit,kind\ncrude,t,raw",
-        "sites": "site\na",
-        "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,50",
-        "markets": "site,commodity,price_usd_per_unit,max_k_per_yr\na,crude,200,100",
-    }
+    tables = ONE_SITE
     one = write_case(tmp_path / "one", tables)
     two = Path(shutil.copytree(one, tmp_path / "two"))
 
@@ -229,33 +235,27 @@ def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, monkeypatch):
 
     # 200 x 1.2..1.8: the low and high ends and the midpoint (x1 is not inside)
     first = swept(one, "markets.price_usd_per_unit*=1.2:1.8:3", "first")
-    assert len(calls) == 3
+    assert len(probes) == 3
     again = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "again")
-    assert len(calls) == 3  # the copy's content is the same: its map is kept
+    assert len(probes) == 3  # the copy's content is the same: its map is kept
     assert list(again["objective_musd"]) == list(first["objective_musd"])
     swept(two, "markets.price_usd_per_unit*=1.2:2.4:3", "wider")
-    assert len(calls) == 6  # another span
+    assert len(probes) == 6  # another span
     write_case(tmp_path / "two", {**tables, "supplies": tables["supplies"].replace(
         "100,50", "150,50")})
     edited = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "edited")
-    assert len(calls) == 9  # another content
+    assert len(probes) == 9  # another content
     assert (edited["objective_musd"] < first["objective_musd"]).all()
 
 
-
-@pytest.mark.parametrize(("setting", "probes"), [
+@pytest.mark.parametrize(("setting", "made"), [
     ("markets.price_usd_per_unit[commodity=hdpe]*=0.7:1.3:5", 2),  # x1 inside: no midpoint
     ("markets.price_usd_per_unit[commodity=hdpe]*=1.1:1.3:5", 3),
     ("supplies.cost_usd_per_unit[commodity=crude]+=-20:20:3", 2),  # +0 inside
 ])
-def test_the_unchanged_model_replaces_the_midpoint_probe(tmp_path, monkeypatch, setting,
-                                                         probes):
-    warm.forget()  # (a map of the same content and span may be kept from an earlier test)
-    calls = []
-    real = warm._probe
-    monkeypatch.setattr(warm, "_probe", lambda *a: calls.append(a[-1]) or real(*a))
+def test_the_unchanged_model_replaces_the_midpoint_probe(tmp_path, probes, setting, made):
     kpis = sweep(tmp_path, "small_chain", [setting], "probes")
-    assert kpis["mapped"].all() and len(calls) == probes
+    assert kpis["mapped"].all() and len(probes) == made
     assert_same(kpis, cold_rows("small_chain", [setting], project_npv=False))
 
 
