@@ -1011,6 +1011,8 @@ def _build_options(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector)
         if df is None or df.empty:
             continue
         theirs = df["project"] != ""
+        if not theirs.any():  # (no project's unit or link: nothing to look at)
+            continue
         for col in columns:
             given = df[col].fillna("").ne("") & df[col].ne(0)
             out.rows(f"{name}.csv", df, theirs & given, col,
@@ -1073,6 +1075,8 @@ def _project_lives(t: dict[str, pd.DataFrame], raw: dict[str, pd.DataFrame],
     it is refused; a blank cell (the column's default) or the project's own value is
     fine. ``raw``: the tables as read, to tell a written value from the default."""
     pj = t["projects"]
+    if pj.empty:
+        return
     life = pj.set_index("project")["lifetime_yr"]
     row = pj.set_index("project")["_row"]
     for name in ("units", "links"):
@@ -1101,8 +1105,10 @@ def _curve_limits(t: dict[str, pd.DataFrame], by_period: dict, out: _Collector) 
     larger ``min_new_k_per_yr`` meant the unit could never be built. A curve does not
     allow a build by itself: ``max_new_k_per_yr`` blank or 0 is no build, as without one."""
     units = t["units"]
+    if units.empty or (t["capex_segments"].empty and t["capex_curve"].empty):
+        return
     size = curve_sizes(t["capex_segments"], t["capex_curve"])
-    if units.empty or size.empty:
+    if size.empty:
         return
     table = np.where(isin(size.index, t["capex_curve"]["unit"]), "capex_curve",
                      "capex_segments")
@@ -1231,6 +1237,35 @@ def _listed(pj: pd.DataFrame, col: str, name: str = "other") -> pd.DataFrame:
 
 
 def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """What projects say must make sense (:func:`_project_rows`, in a case that has
+    any), and so must the units and links: a project's unit or link gives its capacity,
+    a life extension its retire year, and a project's unit has no retire year of its
+    own."""
+    if len(t["projects"]):
+        _project_rows(meta, t, out)
+    for name in ("units", "links"):
+        df = t[name]
+        blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
+        out.rows(f"{name}.csv", df, blank, "capacity_k_per_yr",
+                 "a project's unit or link needs the capacity the project brings",
+                 hint="enter the capacity (blank would mean unlimited)")
+    units = t["units"]
+    ext = units["life_extension_yr"] > 0
+    out.rows("units.csv", units, ext & units["retire_year"].isna(), "life_extension_yr",
+             "a life extension needs retire_year (the year the plant would close)",
+             hint="enter retire_year or clear life_extension_yr")
+    start = meta.periods[0].start_year
+    out.rows("units.csv", units, ext & (units["retire_year"] < start), "retire_year",
+             f"a life extension runs from retire_year, which is before the first period "
+             f"({start}): the plant is closed when the horizon starts",
+             hint=f"enter the year it would close ({start} or later), or model its restart "
+                  "as new capacity (max_new_k_per_yr, capex_usd_per_unit_yr)")
+    out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
+             "retire_year", "a project's unit retires with the project's lifetime",
+             hint="clear retire_year; set lifetime_yr on the project")
+
+
+def _project_rows(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:
     """Forced periods, precedence and what projects bring must make sense. Each check
     looks only at the projects it is about (none forced, no list named: nothing to do)."""
     pj = t["projects"]
@@ -1287,26 +1322,6 @@ def _project_semantics(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collect
                     "remove it from retires_units; if the two projects are alternatives, "
                     "say so with excludes")
         _retired_twice(meta, t, out)
-    for name in ("units", "links"):
-        df = t[name]
-        blank = (df["project"] != "") & df["capacity_k_per_yr"].isna()
-        out.rows(f"{name}.csv", df, blank, "capacity_k_per_yr",
-                 "a project's unit or link needs the capacity the project brings",
-                 hint="enter the capacity (blank would mean unlimited)")
-    units = t["units"]
-    ext = units["life_extension_yr"] > 0
-    out.rows("units.csv", units, ext & units["retire_year"].isna(), "life_extension_yr",
-             "a life extension needs retire_year (the year the plant would close)",
-             hint="enter retire_year or clear life_extension_yr")
-    start = meta.periods[0].start_year
-    out.rows("units.csv", units, ext & (units["retire_year"] < start), "retire_year",
-             f"a life extension runs from retire_year, which is before the first period "
-             f"({start}): the plant is closed when the horizon starts",
-             hint=f"enter the year it would close ({start} or later), or model its restart "
-                  "as new capacity (max_new_k_per_yr, capex_usd_per_unit_yr)")
-    out.rows("units.csv", units, units["retire_year"].notna() & (units["project"] != ""),
-             "retire_year", "a project's unit retires with the project's lifetime",
-             hint="clear retire_year; set lifetime_yr on the project")
 
 
 def _retired_twice(meta: CaseMeta, t: dict[str, pd.DataFrame], out: _Collector) -> None:

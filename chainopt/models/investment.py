@@ -311,6 +311,8 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
     Every segment registers its overnight cost (``lp.add_builds``) and pays its
     annuities by the one vintage rule, like the unit's linear capex.
     """
+    if un.empty:  # (no expansion candidate: nothing to decide)
+        return
     segs = ix.segments
     why = lumpy_builds(ix, un)
     fixed_all = why["fixed"].to_numpy()
@@ -336,7 +338,8 @@ def _lumpy(lp: LinearProgram, ix: ModelIndex, un: pd.DataFrame, cols: np.ndarray
         fixed = np.where(lumpy, fixed_all, 0.0)
         _pay(lp, py, annuity, fixed)
         _register(lp, y, lk, "unit", "unit", fixed_all[where], "fixed_charge")
-
+    if segs.empty:  # no cost curve
+        return
     seg = un[["unit", "period"]].assign(_new=cols, _y=y_of, _b=np.arange(len(un))).merge(
         segs, on="unit")
     if seg.empty:

@@ -321,10 +321,12 @@ def _ends_of_life(case, inv: pd.DataFrame | None) -> pd.DataFrame:
         old = units[retire.notna().to_numpy() & (capacity > _TOL) & ~kept & ~early.to_numpy()]
     else:  # no unit retires by a year of its own
         old = units.iloc[:0]
-    rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
-                          "built": "", "life": np.nan, "year": retire[old.index]})]
     b = inv[inv["kind"].isin(("unit", "link", "project", "extension"))
             & (inv["amount"].astype(float) > _TOL)]
+    if old.empty and b.empty:  # nothing ends
+        return pd.DataFrame(columns=["kind", "build", "built", "life", "year"])
+    rows = [pd.DataFrame({"kind": "existing", "build": old["unit"],
+                          "built": "", "life": np.nan, "year": retire[old.index]})]
     rows.append(pd.DataFrame({
         "kind": b["kind"], "build": b["name"], "built": np.where(b["kind"] == "extension", "",
                                               b["period"].astype(str)),
