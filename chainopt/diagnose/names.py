@@ -242,8 +242,10 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     unit of capacity per unit of activity (``capacity_use``) counts its capacity in
     ``capacity unit``. Looked up once per distinct name
     (:func:`_per_name`)."""
-    com = built.case.tables["commodities"].set_index("commodity")["unit"]
     n = len(keys)
+    if not n:  # (a family of no element: a case without links has no link capacity)
+        return Coded(np.array([], dtype=object))
+    com = built.case.tables["commodities"].set_index("commodity")["unit"]
     if "commodity" in keys:
         return _per_name(keys["commodity"], com, "unit")
     if "component" in keys:
