@@ -221,7 +221,13 @@ def test_a_source_changed_between_sweeps_is_mapped_again(tmp_path):
 def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, probes):
     """The map is kept by the content of the case and the span, not by the source's
     name: a sweep of a copy of the same case folder makes no probe (and no cold build)
-    and gives the same answers; another span, or the copy edited, is probed afresh."""
+    and gives the same answers; another span, or the copy edited, is probed afresh.
+
+    By hand: the site buys all the 50 kt/yr its supply offers at 100 USD/t (the market
+    takes up to 100) and sells it at 200 x f: a margin of 140, 200, 260 USD/t at f =
+    1.2, 1.5, 1.8. One 1-year period at a discount rate of 0 (``write_case``), so the
+    objective is 50 kt x margin = 0.05 MUSD per USD/t: 7, 10, 13 MUSD. With the supply
+    at 150 USD/t the margins are 90, 150, 210: 4.5, 7.5, 10.5 MUSD."""
     import shutil
 
     tables = ONE_SITE
@@ -236,15 +242,22 @@ def test_a_sweep_of_the_same_inputs_again_reuses_its_map(tmp_path, probes):
     # 200 x 1.2..1.8: the low and high ends and the midpoint (x1 is not inside)
     first = swept(one, "markets.price_usd_per_unit*=1.2:1.8:3", "first")
     assert len(probes) == 3
+
+    def margins(*usd_per_t: float):  # 50 kt x the margin, in MUSD
+        return pytest.approx([0.05 * m for m in usd_per_t], rel=1e-9)
+
+    assert list(first["objective_musd"]) == margins(140, 200, 260)
     again = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "again")
     assert len(probes) == 3  # the copy's content is the same: its map is kept
     assert list(again["objective_musd"]) == list(first["objective_musd"])
-    swept(two, "markets.price_usd_per_unit*=1.2:2.4:3", "wider")
+    wider = swept(two, "markets.price_usd_per_unit*=1.2:2.4:3", "wider")
     assert len(probes) == 6  # another span
+    assert list(wider["objective_musd"]) == margins(140, 260, 380)
     write_case(tmp_path / "two", {**tables, "supplies": tables["supplies"].replace(
         "100,50", "150,50")})
     edited = swept(two, "markets.price_usd_per_unit*=1.2:1.8:3", "edited")
     assert len(probes) == 9  # another content
+    assert list(edited["objective_musd"]) == margins(90, 150, 210)
     assert (edited["objective_musd"] < first["objective_musd"]).all()
 
 

@@ -249,11 +249,12 @@ def resolve(t: dict, bp: dict, periods: list[str]
                 df.loc[rows, col] = df.loc[rows, col] * df.loc[rows, "stated_currency"].map(first)
         t[table] = df
     units = t["units"]
-    for table, col in CURVE_MONEY.items():  # a unit's capex curve is in the unit's currency
-        df = t[table]
-        if len(df) and not stated_currencies(units) <= {"", "USD"}:
-            units_cur = units.set_index("unit")["stated_currency"].replace("", "USD")
-            t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
+    if not stated_currencies(units) <= {"", "USD"}:  # a unit's capex curve is in its currency
+        units_cur = units.set_index("unit")["stated_currency"].replace("", "USD")
+        for table, col in CURVE_MONEY.items():
+            df = t[table]
+            if len(df):
+                t[table] = df.assign(**{col: df[col] * df["unit"].map(units_cur).map(first)})
     effects: list[pd.DataFrame] = []
     premiums: list[pd.DataFrame] = []
     _levies(t, staged, effects)

@@ -1821,10 +1821,19 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
     def unbounded(rows: pd.DataFrame, quantity: str) -> np.ndarray:
         """Rows (site, commodity) no ``quantity`` term of a user constraint may select."""
         free = np.ones(len(rows), dtype=bool)
-        for t in ct[ct["quantity"].eq(quantity)].itertuples() if len(ct) else ():  # a few
+        if ct.empty:
+            return free
+        for t in ct[ct["quantity"].eq(quantity)].itertuples():  # a few user terms
             free &= ~((rows["site"].eq(t.site) | (t.site == ""))
                       & (rows["commodity"].eq(t.commodity) | (t.commodity == ""))).to_numpy()
         return free
+
+    def by_supply_row(pumps: pd.DataFrame, cols: list[str]):
+        """The periods of each pump found, by supply row and ``cols`` (none: no group)."""
+        if pumps.empty:
+            return ()
+        return pumps.assign(_at=_where("supplies", pumps, "max_k_per_yr")).groupby(
+            ["_at", *cols], sort=False)["period"]
 
     eff = eff[unbounded(eff, "purchase")]
     com = case.tables["commodities"].set_index("commodity")
@@ -1835,14 +1844,13 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                 else f"the supply of {c} at {site}")
 
     disposed = com.loc[com["disposal"].astype(bool), "disposal_cost_usd_per_unit"]
-    salvage = eff.merge(disposed.reset_index(), on="commodity") if len(disposed) else None
-    if salvage is not None:
+    salvage = eff.iloc[:0]
+    if len(disposed):
+        salvage = eff.merge(disposed.reset_index(), on="commodity")
         salvage = salvage[salvage["cost_usd_per_unit"]
                           + salvage["disposal_cost_usd_per_unit"] < 0]
-    groups = () if salvage is None or salvage.empty else salvage.assign(  # (a few rows)
-        _at=_where("supplies", salvage, "max_k_per_yr")).groupby(
-        ["_at", "site", "commodity", "tier", "cost_usd_per_unit",
-         "disposal_cost_usd_per_unit"], sort=False)["period"]
+    groups = by_supply_row(salvage, ["site", "commodity", "tier", "cost_usd_per_unit",
+                                     "disposal_cost_usd_per_unit"])
     for (at, site, c, tier, k, d), periods in list(groups)[:MAX_PER_CHECK]:
         u = com.loc[c, "unit"]
         paid = (f"less than the {-d:g} USD per {u} discarding it pays" if d < 0 else
@@ -1864,10 +1872,8 @@ def _money_pumps(case: Case, stated: dict[str, pd.DataFrame], out: _Collector) -
                                       "price_usd_per_unit", "_row"]]
     resale = eff.merge(mk, on=["site", "commodity", "period"], suffixes=("", "_m"))
     resale = resale[resale["price_usd_per_unit"] > resale["cost_usd_per_unit"]]
-    groups = () if resale.empty else resale.assign(
-        _at=_where("supplies", resale, "max_k_per_yr")).groupby(
-        ["_at", "site", "commodity", "tier", "cost_usd_per_unit", "_row_m",
-         "price_usd_per_unit"], sort=False)["period"]
+    groups = by_supply_row(resale, ["site", "commodity", "tier", "cost_usd_per_unit",
+                                    "_row_m", "price_usd_per_unit"])
     for (at, site, c, tier, k, row, p), periods in list(groups)[:MAX_PER_CHECK]:
         u = com.loc[c, "unit"]
         out.add(f"{at}, column max_k_per_yr",
