@@ -87,7 +87,9 @@ def test_tables_made_with_the_model_part_prepared_during_the_solve_are_the_same(
     worker.join()
     assert set(prepared.derived) == {
         "unit_flow_rows", "production_groups", "emission_groups", "capacity_units",
-        "activity_units", *(f"aligned:{label}:{table}" for label, table in extract.ALIGNED),
+        "activity_units", "commodity_units",
+        *(["link_units"] if len(prepared.index.link_cap) else []),  # (a link's capacity unit)
+        *(f"aligned:{label}:{table}" for label, table in extract.ALIGNED),
         *(f"tier_ids:{label}:{table}:{rows}" for label, table, rows in extract.TIERED)}
     first, second = extract.extract_tables(prepared, out), extract.extract_tables(
         plain, api.solve(plain))

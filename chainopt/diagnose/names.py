@@ -245,7 +245,7 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     n = len(keys)
     if not n:  # (a family of no element: a case without links has no link capacity)
         return Coded(np.array([], dtype=object))
-    com = built.case.tables["commodities"].set_index("commodity")["unit"]
+    com = _commodity_units(built)
     if "commodity" in keys:
         return _per_name(keys["commodity"], com, "unit")
     if "component" in keys:
@@ -258,8 +258,7 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
         bl = built.case.tables["blends"].set_index("blend")["product"].map(com)
         return _per_name(keys["blend"], bl, "unit")
     if "link" in keys:
-        f = built.index.flow[["link", "commodity"]].drop_duplicates()
-        return _per_name(keys["link"], _agreed(f["link"], f["commodity"].map(com)), "unit")
+        return _per_name(keys["link"], _link_units(built), "unit")
     if "unit" in keys or "mode" in keys:
         # a mode's own quantity (its activity, its variable cost's per unit) is in its
         # activity unit, a unit's in the unit's capacity unit: they differ where a mode
@@ -281,12 +280,35 @@ def quantity_unit(built: BuiltModel, keys: pd.DataFrame) -> Coded:
     return Coded(np.array(["unit"], dtype=object), np.zeros(n, dtype=np.intp))
 
 
-def _per_name(names: pd.Series, mapping: pd.Series, blank: str) -> Coded:
-    """``mapping[name]`` for every row (``blank`` where there is none), looked up once per
-    distinct name and kept as codes."""
+def _per_name(names: pd.Series, mapping: pd.Series | dict, blank: str) -> Coded:
+    """``mapping[name]`` as text for every row (``blank`` where there is none or it is
+    missing), looked up once per distinct name (a dictionary's lookup: a family has a few
+    distinct names, each a pandas call would cost more than all of them) and kept as
+    codes."""
     codes, uniques = pd.factorize(names)
-    return Coded(_filled(pd.Series(np.asarray(uniques, dtype=object)).map(mapping), blank),
-                 codes)
+    known = mapping if isinstance(mapping, dict) else dict(zip(
+        mapping.index, mapping.to_numpy(dtype=object), strict=True))
+    return Coded(np.array([blank if (u := known.get(name)) is None or pd.isna(u) else str(u)
+                           for name in uniques], dtype=object), codes)
+
+
+def _commodity_units(built: BuiltModel) -> dict[str, object]:
+    """Each commodity's unit (``commodities.csv``), made once per model."""
+    def make(b: BuiltModel) -> dict[str, object]:
+        com = b.case.tables["commodities"]
+        return dict(zip(com["commodity"], com["unit"].to_numpy(dtype=object), strict=True))
+
+    return built.derive("commodity_units", make)
+
+
+def _link_units(built: BuiltModel) -> pd.Series:
+    """The unit each link carries its commodities in, by link, where they all share one
+    (:func:`_agreed`), made once per model (the flow and the capacity families ask)."""
+    def make(b: BuiltModel) -> pd.Series:
+        f = b.index.flow[["link", "commodity"]].drop_duplicates()
+        return _agreed(f["link"], f["commodity"].map(_commodity_units(b)))
+
+    return built.derive("link_units", make)
 
 
 class Coded:
@@ -341,11 +363,6 @@ def selected(columns: dict[str, object], mask: np.ndarray | slice) -> dict[str, 
     return {name: values[mask] for name, values in columns.items()}  # type: ignore[index]
 
 
-def _filled(units: pd.Series, blank: str) -> np.ndarray:
-    """Units as text, ``blank`` where none is known (whatever dtype the mapping gave)."""
-    return units.astype(object).fillna(blank).astype(str).to_numpy(dtype=object)
-
-
 def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
     """The unit one activity unit is counted in, by unit and by mode: the unit of the
     commodities its modes take in or put out exactly 1 of (1 t of crude per t of
@@ -355,7 +372,7 @@ def _activity_units(built: BuiltModel) -> dict[str, pd.Series]:
 
 
 def _compute_activity_units(built: BuiltModel) -> dict[str, pd.Series]:
-    com = built.case.tables["commodities"].set_index("commodity")["unit"]
+    com = _commodity_units(built)
     mf = built.index.mode_flows
     one = mf[np.isclose(mf["coef"].abs(), 1.0)]
     by_mode = _agreed(one["mode"], one["commodity"].map(com))
