@@ -114,6 +114,7 @@ cmp = lazy_module("chainopt.report.compare")
 economics = lazy_module("chainopt.report.economics")
 parties = lazy_module("chainopt.report.parties")
 risk = lazy_module("chainopt.report.risk")
+_static = lazy_module("chainopt.report.static")
 _drift = lazy_module("chainopt.report.drift")
 _excel = lazy_module("chainopt.report.excel")
 _html = lazy_module("chainopt.report.html")
@@ -1551,7 +1552,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         def fill(tmp: Path) -> None:
             _csv(be)(tmp / "breakeven.csv")
             _csv(tor)(tmp / "tornado.csv")
-            fig.savefig(tmp / "tornado.png", dpi=risk.DPI)
+            fig.savefig(tmp / "tornado.png", dpi=risk.DPI, **_static.PNG)
             (tmp / SENSITIVITY_RECORD).write_text(json.dumps(record, indent=1,
                                                              sort_keys=True) + "\n")
 
@@ -1610,7 +1611,8 @@ def _sweep_risk(sweep_folder: Path, out_tables: dict, plt) -> None:
         try:  # both or neither, as they are one answer
             write_files([(sweep_folder / "projects_mc.csv", _csv(mc)),
                          (sweep_folder / "projects_mc.png",
-                          lambda tmp: fig.savefig(tmp, dpi=risk.DPI, format="png"))])
+                          lambda tmp: fig.savefig(tmp, dpi=risk.DPI, format="png",
+                                                  **_static.PNG))])
         finally:
             plt.close(fig)
     out_tables["monte_carlo"] = mc

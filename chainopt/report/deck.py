@@ -31,7 +31,7 @@ from chainopt.ooxml import saved
 from chainopt.report import charts, economics, numbers, onepager
 from chainopt.report import compare as cmp
 from chainopt.report.excel import write_table
-from chainopt.report.static import file_key, write_compare_static, write_static
+from chainopt.report.static import PNG, file_key, write_compare_static, write_static
 from chainopt.results import variant_of
 from chainopt.textfile import parse_json, read_text
 
@@ -317,7 +317,7 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
         for i, page in enumerate(onepager.pages(tables, cmp.period_years(folder))):
             png = Path(tmp) / f"onepager-{i}.png"
             fig = charts.thousands(onepager.static_figure(page, plt))
-            fig.savefig(png, dpi=110)
+            fig.savefig(png, dpi=110, **PNG)
             plt.close(fig)
             mark = f" ({cmp.warning_mark(page.warnings)})" if page.warnings else ""
             deck.picture(f"{page.title}{mark}", png)
