@@ -166,8 +166,8 @@ def results_others(folder: Path, within: str = "") -> list[str]:
 def text_columns(df: pd.DataFrame) -> list[str]:
     """The columns of ``df`` that hold text (or labels), not numbers nor booleans: what
     a table's rows are keyed by."""
-    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
-            and not pd.api.types.is_bool_dtype(df[c])]
+    return [c for c, d in df.dtypes.items() if not pd.api.types.is_numeric_dtype(d)
+            and not pd.api.types.is_bool_dtype(d)]
 
 
 def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +177,7 @@ def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
     Vectorised (:func:`chainopt.csvtext.round_significant`): the same values as
     ``float(f"{x:.10g}")`` value by value, all the float columns of a table rounded in
     one call (a small table's columns cost more in calls than in values)."""
-    cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    cols = [c for c, d in df.dtypes.items() if pd.api.types.is_float_dtype(d)]
     if not cols:
         return df
     x = np.concatenate([df[c].to_numpy(dtype=float) for c in cols])
@@ -207,8 +207,8 @@ def _write_table(folder: Path, name: str, df: pd.DataFrame) -> dict:
     or Parquet for the :data:`COMPACT` ones); its :data:`TABLE_FILES` entry."""
     df = stable_floats(df)
     if name in COMPACT:
-        repeated = [c for c in df.columns if c not in DISTINCT_PER_ROW
-                    and not pd.api.types.is_float_dtype(df[c])]
+        repeated = [c for c, d in df.dtypes.items() if c not in DISTINCT_PER_ROW
+                    and not pd.api.types.is_float_dtype(d)]
         buf = io.BytesIO()  # in memory, to hash the bytes written
         df.to_parquet(buf, index=False, use_dictionary=repeated)
         file = f"{name}.parquet"
@@ -519,9 +519,8 @@ def name_columns(table: str, df: pd.DataFrame) -> list[str]:
     other free text; a column of numbers (a folder written before ``text_columns``, read
     as pandas guesses) is no text to check."""
     own = RESULT_NAME_COLUMNS.get(table, ())
-    return [c for c in df.columns if (c in CASE_NAME_HEADERS or c in own)
-            and not pd.api.types.is_numeric_dtype(df[c])
-            and not pd.api.types.is_bool_dtype(df[c])]
+    return [c for c, d in df.dtypes.items() if (c in CASE_NAME_HEADERS or c in own)
+            and not pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d)]
 
 
 def first_not_name(values: pd.Series, good: set[str] | None = None
@@ -814,17 +813,16 @@ def floats_again(df: pd.DataFrame, but: Iterable[str] = ()) -> pd.DataFrame:
     """``df`` with its integer columns, but ``but``, as floats again: the CSV writes a
     float column of whole numbers (a tier, a price of 600) without a point, and pandas
     reads it back as integers."""
-    whole = {c: np.float64 for c in df.columns
-             if c not in set(but) and pd.api.types.is_integer_dtype(df[c])}
+    whole = {c: np.float64 for c, d in df.dtypes.items()
+             if c not in set(but) and pd.api.types.is_integer_dtype(d)}
     return df.astype(whole) if whole else df
 
 
 def _check_numbers(path: Path, df: pd.DataFrame, as_text: list, rerun: str) -> None:
     """Every column not recorded as text holds numbers (or booleans, or nothing): a text
     such as ``abc`` there is a damaged table, named by row and column."""
-    for c in df.columns:
-        if c in as_text or pd.api.types.is_numeric_dtype(df[c]) \
-                or pd.api.types.is_bool_dtype(df[c]):
+    for c, d in df.dtypes.items():
+        if c in as_text or pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d):
             continue
         s = df[c]
         bad = s.notna() & ~s.map(lambda v: isinstance(v, bool | int | float))

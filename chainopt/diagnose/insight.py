@@ -22,7 +22,7 @@ from chainopt.case.codes import text
 from chainopt.case.storage import of_case, text_storage
 from chainopt.diagnose.export import coefficient_ranges
 from chainopt.diagnose.forced import forced_to_zero
-from chainopt.diagnose.names import clean, element_text, money, row_scale, selected
+from chainopt.diagnose.names import clean, element_text, money, money_unit, row_scale, selected
 from chainopt.models import MUSD_PER_KUSD, balance
 from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family
@@ -156,10 +156,10 @@ def prepare_text(built: BuiltModel) -> None:
         _ = built.carbon_usd_per_unit
         for fam in built.lp.row_families:
             if fam.label != balance.COMMODITY.label and fam.stop > fam.start:
-                element_text(built, fam, money(built, fam)[1])
+                element_text(built, fam, money_unit(fam))
         for fam in built.lp.var_families:
             if fam.stop > fam.start:
-                element_text(built, fam, money(built, fam)[1])
+                element_text(built, fam, money_unit(fam))
                 if VARIABLES[fam.label].cost is not None:
                     element_text(built, fam, COST_UNIT)
 

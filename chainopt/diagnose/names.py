@@ -145,15 +145,25 @@ def locate(lp: LinearProgram, families: list[Family], idx: np.ndarray) -> pd.Dat
 
 
 def money(built: BuiltModel, fam: Family) -> tuple[np.ndarray, str]:
-    """Divisor turning a dual of ``fam`` into the case's money, and its unit (the
-    family's ``value_unit``: period money, or NPV per unit, or NPV of a project)."""
+    """Divisor turning a dual of ``fam`` into the case's money, and its unit
+    (:func:`money_unit`)."""
     n = fam.stop - fam.start
-    unit = spec(fam.label).value_unit
+    unit = money_unit(fam)
     if unit == "MUSD (NPV)":
         return np.ones(n), unit
-    if unit == "USD per unit (NPV)" or "period" not in fam.keys:
-        return np.full(n, MUSD_PER_KUSD), "USD per unit (NPV)"
+    if unit == "USD per unit (NPV)":
+        return np.full(n, MUSD_PER_KUSD), unit
     return MUSD_PER_KUSD * built.index.weight(fam.keys["period"]), unit
+
+
+def money_unit(fam: Family) -> str:
+    """The unit :func:`money` gives ``fam``'s duals: the family's ``value_unit`` (period
+    money, or NPV per unit, or NPV of a project), NPV per unit for a family without
+    periods."""
+    unit = spec(fam.label).value_unit
+    if unit != "MUSD (NPV)" and "period" not in fam.keys:
+        return "USD per unit (NPV)"
+    return unit
 
 
 def row_scale(built: BuiltModel, fam: Family, stated: bool = False) -> np.ndarray:

@@ -92,8 +92,10 @@ def carbon_prices(ix: ModelIndex, em: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for scope, on in ((pol[chain], ["commodity", "period"]),
                       (pol[~chain], ["commodity", "site", "period"])):
+        scope = scope[scope["carbon_price"] > 0]
+        if scope.empty and parts:  # (no site policy with a price: no join to make)
+            continue
         priced = em.merge(scope[[*on, "carbon_price"]], on=on)
-        priced = priced[priced["carbon_price"] > 0]
         parts.append(pd.DataFrame({
             "col": priced["col"].to_numpy(), "period": priced["period"].to_numpy(),
             "usd_per_unit": priced["carbon_price"].to_numpy(float)
