@@ -89,7 +89,7 @@ def carbon_prices(ix: ModelIndex, em: pd.DataFrame) -> pd.DataFrame:
     one)."""
     pol = ix.policies
     chain = pol["site"] == ""
-    parts = []
+    parts: list[pd.DataFrame] = []
     for scope, on in ((pol[chain], ["commodity", "period"]),
                       (pol[~chain], ["commodity", "site", "period"])):
         scope = scope[scope["carbon_price"] > 0]
