@@ -130,6 +130,23 @@ def test_stable_floats_rounds_noise_and_negative_zero():
     assert not np.signbit(out["a"].to_numpy()[:3]).any() and np.isnan(out["a"].iloc[4])
 
 
+def test_stable_floats_rounds_each_float_column_of_a_table_in_its_own_place():
+    """A table's float columns are rounded in one call and each comes back in its own
+    column, by hand: 1/3 -> 0.3333333333, 2/3 -> 0.6666666667, 1e-11 and -0 -> 0,
+    123456.789012345 -> 123456.789; the text and integer columns between them as they
+    were, in their order and types."""
+    df = pd.DataFrame({"x": [1 / 3, 1e-11, 123456.789012345], "k": ["a", "b", "c"],
+                       "n": [1, 2, 3], "y": [2 / 3, -0.0, np.nan]})
+    out = stable_floats(df)
+    assert list(out.columns) == ["x", "k", "n", "y"]
+    assert out["x"].tolist() == [0.3333333333, 0.0, 123456.789]
+    assert out["y"].tolist()[:2] == [0.6666666667, 0.0] and np.isnan(out["y"].iloc[2])
+    assert not np.signbit(out["y"].to_numpy()[:2]).any()
+    assert out["k"].tolist() == ["a", "b", "c"] and out["n"].tolist() == [1, 2, 3]
+    assert out.dtypes.tolist() == df.dtypes.tolist()
+    assert df["x"].iloc[0] == 1 / 3  # (the caller's frame is not changed)
+
+
 def test_ten_digit_values_written_by_arrow_read_as_python_writes_them():
     """Values already of 10 significant digits with 1e-4 <= |x| < 1e10 (and 0, -0) are
     written by Arrow's shortest text, the rest by Python's %: at and around both ends

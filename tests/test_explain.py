@@ -104,6 +104,18 @@ def _constraint(res, family, **key):
     return c.iloc[0]
 
 
+def test_the_value_a_group_agrees_on_leaves_out_disagreeing_and_missing_ones():
+    """``names._agreed`` by hand: m1's rows all say t, m2's say t and bbl (disagree), m3's
+    t and nothing (a value missing), m4's only bbl, a row of no group is no group's; the
+    groups in the order they first appear."""
+    groups = pd.Series(["m1", "m2", "m1", "m3", None, "m2", "m4", "m3", "m1"], dtype=object)
+    values = pd.Series(["t", "t", "t", "t", "bbl", "bbl", "bbl", None, "t"], dtype=object)
+    out = names._agreed(groups, values)
+    assert out.to_dict() == {"m1": "t", "m4": "bbl"}
+    assert list(out.index) == ["m1", "m4"]
+    assert names._agreed(groups.iloc[:0], values.iloc[:0]).empty
+
+
 def test_commodity_value_is_supply_cost_plus_transport_and_cap_value_is_margin(tmp_path):
     """Crude at a costs 100, the link ab costs 10 per t (no loss); b buys at most 90 at
     200 and must take at least 30 (hard floor, not binding).
