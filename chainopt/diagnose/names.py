@@ -416,6 +416,7 @@ def _agreed(groups: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(distinct, dtype=object)[lo[ok]],
                      index=np.asarray(names, dtype=object)[ok], dtype=object)
 
+
 def value_unit(base: str, qunit: np.ndarray, keys: pd.DataFrame | None = None
                ) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """A marginal value's unit in the user's units, for each element: ``USD per unit``

@@ -41,6 +41,7 @@ MAX_HEIGHT_IN = 9.0
 #: charts 2.3 -> 1.4 s) for files about a fifth larger (2.0 -> 2.3 MB): charts for slides
 PNG: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}}
 
+
 def _plt():
     # lazy: matplotlib is slow to import; only static charts need it
     import matplotlib
