@@ -21,6 +21,7 @@ from chainopt.models.build import BuiltModel
 from chainopt.models.lp import Family, LinearProgram
 from chainopt.models.registry import BLOCKS, ROWS, spec
 from chainopt.models.spec import Row
+from chainopt.results import commodity_units
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.,()\-]")
 
@@ -302,13 +303,10 @@ def _per_name(names: pd.Series, mapping: pd.Series | dict, blank: str) -> Coded:
                            for name in uniques], dtype=object), codes)
 
 
-def _commodity_units(built: BuiltModel) -> dict[str, object]:
-    """Each commodity's unit (``commodities.csv``), made once per model."""
-    def make(b: BuiltModel) -> dict[str, object]:
-        com = b.case.tables["commodities"]
-        return dict(zip(com["commodity"], com["unit"].to_numpy(dtype=object), strict=True))
-
-    return built.derive("commodity_units", make)
+def _commodity_units(built: BuiltModel) -> dict[str, str]:
+    """Each commodity's unit (``commodities.csv``: :func:`chainopt.results.commodity_units`
+    of the case's tables), made once per model."""
+    return built.derive("commodity_units", lambda b: commodity_units(b.case.tables))
 
 
 def _link_units(built: BuiltModel) -> pd.Series:
