@@ -21,3 +21,12 @@ _os.environ.setdefault("OPENPYXL_LXML", "False")
 # peaks at about 610 instead of 700 MiB and makes its tables sooner (benchmarks/README.md).
 # Set before pyarrow is first imported; a user's own setting wins.
 _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+# numpy's OpenBLAS splits a dot product of more than 10,000 values (the objective at a
+# plan, chainopt.solve's checks) over one thread per core, and its worker threads then
+# spin for a while: at 100k variables they burnt the second core through HiGHS's ranging
+# and the writing of the tables, about 0.25 s of CPU a run, the core the table writers
+# and a second test worker use. One thread also makes such a sum the same on every
+# machine, whatever its number of cores. Set before numpy is first imported; a user's
+# own setting wins.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

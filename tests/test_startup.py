@@ -127,6 +127,22 @@ def test_arrow_allocates_through_the_c_library_unless_the_user_chose(monkeypatch
     assert _probe(f"import json\n{code}") == {"mimalloc"}
 
 
+def test_numpys_blas_runs_on_one_thread_unless_the_user_chose(monkeypatch):
+    """chainopt keeps numpy's OpenBLAS to one thread (its worker threads spun on the
+    second core after each long dot product); a user's own choice is kept. Linux: the
+    process's threads are read from /proc after a dot product of 200,000 values, which
+    OpenBLAS splits over its threads when it has several."""
+    code = ("import json, os, chainopt, numpy as np\n"
+            "a = np.ones(200_000)\nassert a @ a == 200_000\n"
+            "tasks = len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') "
+            "else 1\n"
+            "print(json.dumps([os.environ['OPENBLAS_NUM_THREADS'], str(tasks)]))")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert _probe(code) == {"1"}  # the variable, and the process's only thread
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert "2" in _probe(code)
+
+
 def test_a_command_loads_the_engine_before_it_runs_and_help_does_not():
     """``cli.main`` imports chainopt.api with the collector off for a command (then
     freezes what the imports made and turns the collector back on); ``--help`` loads
