@@ -181,7 +181,7 @@ def stable_floats(df: pd.DataFrame) -> pd.DataFrame:
     if not cols:
         return df
     x = np.concatenate([df[c].to_numpy(dtype=float) for c in cols])
-    x = np.where(np.abs(x) < NOISE, 0.0, x)  # also -0 -> 0; NaN stays NaN
+    x[(x > -NOISE) & (x < NOISE)] = 0.0  # also -0 -> 0; NaN stays NaN (x is a copy)
     x = round_significant(x, SIGNIFICANT_DIGITS)
     n = len(df)
     out = df.copy()

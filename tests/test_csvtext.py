@@ -110,6 +110,25 @@ def test_vectorised_rounding_gives_the_values_of_python_formatting():
     assert np.array_equal(np.signbit(got[num]), np.signbit(expected[num]))
 
 
+def test_a_long_array_is_rounded_by_blocks_each_value_as_alone():
+    """Two blocks and five values more (:data:`ROUND_BLOCK`): 1/3 rounds to 0.3333333333
+    everywhere but at the blocks' edges, where 2/3 (the last of the first block) gives
+    0.6666666667, 123456.789012345 (the first of the second) 123456.789, -0.5 (the first
+    of the last) stays -0.5 and a missing value (the very last) stays missing."""
+    from chainopt.csvtext import ROUND_BLOCK
+
+    n = 2 * ROUND_BLOCK + 5
+    a = np.full(n, 1 / 3)
+    a[[ROUND_BLOCK - 1, ROUND_BLOCK, 2 * ROUND_BLOCK, n - 1]] = [2 / 3, 123456.789012345,
+                                                                -0.5, np.nan]
+    got = round_significant(a)
+    want = np.full(n, 0.3333333333)
+    want[[ROUND_BLOCK - 1, ROUND_BLOCK, 2 * ROUND_BLOCK, n - 1]] = [0.6666666667, 123456.789,
+                                                                   -0.5, np.nan]
+    assert got.shape == (n,) and np.array_equal(got, want, equal_nan=True)
+    assert a[0] == 1 / 3  # the caller's array unchanged
+
+
 def test_rounding_refuses_more_digits_than_a_double_holds_exactly():
     """With 16 digits the scaled integer can pass 2**53, where doubles are 2 apart:
     -921.7253762584195 would come out as -921.7253762584194 (found without this check).
