@@ -250,13 +250,22 @@ def say_lines(lines: list[str]) -> None:
     """A report's lines (explain, export): each on stdout, as it is (never markup) and on
     one line (a line feed in it, from a name in a results folder someone sent, written out
     as ``\\n``, never a line that reads as chainopt's), but its ``warning:`` lines through
-    :func:`warn`, on stderr."""
+    :func:`warn`, on stderr. The lines between two warnings go to the console in one call
+    (at 300k variables explain says 28,537 lines: one call each took 2.4 s)."""
+    said: list[str] = []
+
+    def flush() -> None:
+        if said:
+            console.print("\n".join(said), highlight=False, markup=False, soft_wrap=True)
+            said.clear()
+
     for line in lines:
         if line.startswith("warning: "):
+            flush()
             warn(line)
         else:
-            console.print(plain(line, one_line=True), highlight=False, markup=False,
-                          soft_wrap=True)
+            said.append(plain(line, one_line=True))
+    flush()
 
 CaseArg = Annotated[str | None, typer.Argument(
     help="Case folder (with case.yaml), case workbook (.xlsx), embedded case name or scenario "

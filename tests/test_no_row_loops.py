@@ -12,6 +12,10 @@ counts that follow the solution (how many families have binding rows), not the r
 
 Float text for the input hash is made on the column path (``csvtext.SMALL = 0``), as for
 a large case; below that size pandas' own ``to_csv`` formats cell by cell, by design.
+
+``chainopt explain`` of a saved run writes a line per site its netbacks walk through, so
+its own calls grow with the sites; its calls into pandas must not (a pandas filter per
+site visited made explain of a 300k-variable run take 19 s).
 """
 
 from __future__ import annotations
@@ -59,6 +63,38 @@ def test_calls_do_not_grow_with_the_rows(tmp_path, monkeypatch):
     loops = {k: g for k, g in growth.items() if g > ALLOWED_GROWTH}
     assert not loops, (f"calls grow with the rows ({n_small} -> {n_large} columns): a loop "
                        f"over rows in {loops}")
+
+
+def _pandas_calls_of_explain(folder: Path) -> int:
+    """Calls explain's own functions make into pandas in its text of one run
+    (:func:`chainopt.report.explain.why_lines`, as ``chainopt explain FOLDER``), but for
+    the steps of iterating over a column (``__iter__``: the dictionaries made once per
+    table, whose rows are Python's work, not pandas')."""
+    from chainopt.report import explain
+
+    res = api.run(folder, save=False)
+    explain.why_lines(res.tables, res.manifest)  # first-call caches out of the count
+    prof = cProfile.Profile()
+    prof.enable()
+    explain.why_lines(res.tables, res.manifest)
+    prof.disable()
+    return sum(counts[0] for callee, (_cc, _nc, _tt, _ct, callers)
+               in pstats.Stats(prof).stats.items()
+               if f"{Path('pandas')}/" in callee[0].replace("\\", "/")
+               and callee[2] != "__iter__"
+               for caller, counts in callers.items()
+               if caller[0].replace("\\", "/").endswith("chainopt/report/explain.py"))
+
+
+def test_explain_calls_pandas_as_often_whatever_the_sites(tmp_path):
+    """The 160-site case's netbacks walk through about twice the sites of the 80-site
+    one's, each site a purchase, a unit's modes and their flows looked up: in
+    dictionaries made once per period, not by a pandas filter per site."""
+    small = _pandas_calls_of_explain(generate_case(tmp_path / "a", ADDED_SITES, 6, 15, 4,
+                                                   seed=1))
+    large = _pandas_calls_of_explain(generate_case(tmp_path / "b", 2 * ADDED_SITES, 6, 15, 4,
+                                                   seed=1))
+    assert large - small <= ALLOWED_GROWTH, (small, large)
 
 
 @pytest.mark.parametrize("few", [0, 10**6])  # pandas' string methods; one cell at a time

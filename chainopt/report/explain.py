@@ -362,9 +362,9 @@ def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], flo
     if capacity is None or not {"kind", "name", "period", "total_k_per_yr"} <= set(
             capacity.columns):
         return {}
-    return {(str(k), str(n), str(p)): float(0.0 if pd.isna(v) else v) for k, n, p, v in zip(
-        capacity["kind"], capacity["name"], capacity["period"], capacity["total_k_per_yr"],
-        strict=True)}
+    total = capacity["total_k_per_yr"].astype(float).fillna(0.0).tolist()
+    return {(str(k), str(n), str(p)): v for k, n, p, v in zip(
+        capacity["kind"], capacity["name"], capacity["period"], total, strict=True)}
 
 
 
@@ -558,13 +558,14 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
                 top: int) -> list[str]:
     walk = _Walk(tables, period)
     units = commodity_units(tables)
+    tiers = _multi_tier(tables["sales"])
     lines = [f"netbacks in {period} (USD per unit; value at each site = balance shadow "
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
     for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
         g = sold[sold["commodity"] == c]
         parts = [f"sold at {r.site}"
-                 f"{_tier_text(tables['sales'], r.site, c, getattr(r, 'tier', None))} for "
+                 f"{_tier_text(tiers, r.site, c, getattr(r, 'tier', None))} for "
                  f"{exact(r.price_usd_per_unit)}"
                  f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
                  f"(worth {exact(walk.value(r.site, c))} there)" for r in g.itertuples()]
@@ -675,17 +676,19 @@ class _Walk:
     def __init__(self, tables: dict[str, pd.DataFrame], period: str):
         bal, flows = tables["balances"], tables["flows"]
         self.tables, self.period = tables, period
-        self.price = bal[bal["period"] == period].set_index(["site", "commodity"])[
-            "shadow_price_usd_per_unit"]
+        b = bal[bal["period"] == period]
+        self.price = dict(zip(zip(b["site"], b["commodity"], strict=True),
+                              b["shadow_price_usd_per_unit"].astype(float).tolist(),
+                              strict=True))
         used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
         self.on_link = link_values(tables, period)
         # the flows into each (commodity, site), in table order, found once (not one scan
         # of every flow per site visited)
-        self.into = {k: g for k, g in used.groupby(["commodity", "to_site"], sort=False)}
+        self.into = _rows_by(used, "commodity", "to_site")
         self._ctx: _PeriodContext | None = None
 
     def value(self, site: object, c: object) -> float:
-        return float(self.price.get((site, c), float("nan")))
+        return self.price.get((site, c), float("nan"))
 
     def chain(self, c: str, sites: list[str]) -> list[Part]:
         """The parts of ``c``'s line after where it is sold or delivered (``sites``): its
@@ -701,8 +704,7 @@ class _Walk:
         seen, frontier, back = list(dict.fromkeys(sites)), list(dict.fromkeys(sites)), []
         while frontier:
             site = frontier.pop(0)
-            g_in = self.into.get((c, site))
-            for f in (g_in.itertuples() if g_in is not None else ()):
+            for f in self.into.get((c, site), ()):
                 v_from = self.value(f.from_site, c)
                 back.append(f"{exact(v_from)} at {f.from_site} (via {f.link} to {site}, "
                             + _leg(f, self.value(site, c), v_from,
@@ -719,16 +721,34 @@ class _Walk:
         return _source_parts(self._ctx, c, site, self.value)
 
 
-def _tier_text(table: pd.DataFrame, site: object, c: object, tier: object) -> str:
-    """`` (tier 2)`` of a purchase or sale in tier ``tier`` of ``table`` (``purchases``
-    or ``sales``); tier 1 is named so only where the site and commodity has further
-    tiers (in any period), else it is the supply or market itself (no text)."""
-    if tier is None or "tier" not in table:
+def _tier_text(tiers: set | None, site: object, c: object, tier: object) -> str:
+    """`` (tier 2)`` of a purchase or sale in tier ``tier``; tier 1 is named so only where
+    the site and commodity has further tiers (in any period: ``tiers``, the pairs that
+    have, :func:`_multi_tier`), else it is the supply or market itself (no text)."""
+    if tier is None or tiers is None:
         return ""
-    own = table.loc[(table["site"] == site) & (table["commodity"] == c), "tier"]
-    if _is_one(tier) and all(_is_one(t) for t in own):
+    if _is_one(tier) and (site, c) not in tiers:
         return ""
     return f" (tier {float(str(tier)):.0f})"  # tiers are whole numbers: their digits
+
+
+def _multi_tier(table: pd.DataFrame) -> set | None:
+    """The (site, commodity) pairs of ``table`` (``purchases`` or ``sales``) with a row in
+    a tier other than 1 (:func:`_tier_text`); None for a table without tiers."""
+    if "tier" not in table:
+        return None
+    return {(s, c) for s, c, t in zip(table["site"], table["commodity"], table["tier"],
+                                       strict=True) if not _is_one(t)}
+
+
+def _rows_by(df: pd.DataFrame, *keys: str) -> dict[tuple, list]:
+    """The rows of ``df`` (``itertuples``' named tuples) by the values of ``keys``, each
+    key's rows in table order: one pass over the table, where a pandas grouping made a
+    frame per key (a netback walk of a large case looks thousands of them up)."""
+    out: dict[tuple, list] = {}
+    for r in df.itertuples():
+        out.setdefault(tuple(getattr(r, k) for k in keys), []).append(r)
+    return out
 
 
 def _is_one(tier: object) -> bool:
@@ -742,16 +762,19 @@ class _PeriodContext:
 
     def __init__(self, tables: dict[str, pd.DataFrame], period: str):
         pur = tables.get("purchases")
-        self.pur_all = pur if pur is not None else pd.DataFrame()
-        self.pur = ({k: g for k, g in pur[pur["period"].astype(str) == period]
-                     .groupby(["site", "commodity"], sort=False)}
+        self.pur = (_rows_by(pur[pur["period"].astype(str) == period], "site", "commodity")
                     if pur is not None and len(pur) else None)
+        self.pur_tiers = _multi_tier(pur) if self.pur is not None else None
         uf, act = tables.get("unit_flows"), tables.get("activity")
         self.ok = not (uf is None or act is None or uf.empty)
         if uf is None or act is None or uf.empty:
             return
         ufp = uf[uf["period"].astype(str) == period]
-        self.uf = {k: g for k, g in ufp.groupby("site", sort=False)}
+        # what each site makes of each commodity (rows out, above 1e-9), and each of its
+        # units' modes' rows, in table order
+        made = ufp[(ufp["direction"] == "out") & (ufp["amount_k_per_yr"] > 1e-9)]
+        self.makers = _rows_by(made, "site", "commodity")
+        self.mode_rows = _rows_by(ufp, "site", "unit", "mode")
         self.level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
             act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
             act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
@@ -780,40 +803,35 @@ def _source_parts(ctx: _PeriodContext, c: object, site: object, value) -> list[P
     ``carbon_usd_per_unit``); without it they are in the rest. Parts below 1e-6 of the
     value are left out."""
     out: list[Part] = []
-    pur = ctx.pur_all
     if ctx.pur is not None:
-        p = ctx.pur.get((site, c))
-        p = p[p["purchase_k_per_yr"] > 1e-6] if p is not None else pur.iloc[:0]
-        for r in p.itertuples():
+        for r in ctx.pur.get((site, c), ()):
+            if not r.purchase_k_per_yr > 1e-6:
+                continue
             v = value(site, c)
             rent = v - float(r.cost_usd_per_unit)
-            tier = _tier_text(pur, site, c, getattr(r, "tier", None))
+            tier = _tier_text(ctx.pur_tiers, site, c, getattr(r, "tier", None))
             note = (f", {exact(rent)} supply limit rent"
                     if math.isfinite(rent) and abs(rent) > 1e-6 * max(1.0, abs(v)) else "")
             out.append(f"bought at {site}{tier} for {exact(r.cost_usd_per_unit)}{note}")
     if not ctx.ok:
         return out
-    uf = ctx.uf.get(site)
-    if uf is None:
-        return out
-    makers = uf[(uf["commodity"] == c) & (uf["direction"] == "out")
-                & (uf["amount_k_per_yr"] > 1e-9)]
-    if makers.empty:
+    makers = ctx.makers.get((site, c), ())
+    if not makers:
         return out
     # (unit, mode) -> activity and capacity use (unknown in results saved without it)
     level, cost, carbon = ctx.level, ctx.cost, ctx.carbon
     rents, limits, per_use = ctx.rents, ctx.limits, ctx.per_use
-    for r in makers.itertuples():
+    for r in makers:
         u, m = str(r.unit), str(r.mode)
         a, use = level.get((u, m), (float("nan"), float("nan")))
         if not a > 1e-9:
             continue
         y_c = float(r.amount_k_per_yr) / a
-        rows = uf[(uf["unit"] == r.unit) & (uf["mode"] == r.mode)]
+        rows = ctx.mode_rows[(site, r.unit, r.mode)]
         v_c = value(site, c)
         tol = 1e-6 * max(1.0, abs(v_c)) if math.isfinite(v_c) else 1e-6
         inputs, credit, names, outs = 0.0, 0.0, [], []
-        for f in rows.itertuples():
+        for f in rows:
             if f.commodity == c and f.direction == "out":
                 continue
             y = float(f.amount_k_per_yr) / a / y_c  # per unit of c
@@ -914,11 +932,12 @@ def _mode_costs(ranging: pd.DataFrame | None, period: str
     r = ranging[(ranging["kind"] == "cost") & (ranging["family"] == conversion.ACTIVITY.label)
                 & (ranging["period"].astype(str) == period)]
     cost, carbon = {}, {}
-    for key, v, co2 in zip(r["key"], r["value"], r["carbon_usd_per_unit"]
-                           if "carbon_usd_per_unit" in r else [0.0] * len(r), strict=True):
+    co2s = (r["carbon_usd_per_unit"].astype(float).fillna(0.0).tolist()
+            if "carbon_usd_per_unit" in r else [0.0] * len(r))
+    for key, v, co2 in zip(r["key"], r["value"].astype(float).tolist(), co2s, strict=True):
         k = parse_key(key)
-        cost[(k.get("unit", ""), k.get("mode", ""))] = float(v)
-        carbon[(k.get("unit", ""), k.get("mode", ""))] = 0.0 if pd.isna(co2) else float(co2)
+        cost[(k.get("unit", ""), k.get("mode", ""))] = v
+        carbon[(k.get("unit", ""), k.get("mode", ""))] = co2
     return cost, carbon
 
 
@@ -1004,9 +1023,13 @@ def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkV
     fl = fl[fl["flow_k_per_yr"] > 1e-6]
     if fl.empty:
         return {}
-    sent = fl.groupby("link", sort=False)["flow_k_per_yr"].sum()
-    carbon = (fl.groupby("link", sort=False)["carbon_usd_per_unit"].max()
-              if "carbon_usd_per_unit" in fl else pd.Series(np.nan, index=sent.index))
+    # per link used (dictionaries: looked up once per link and per emission row)
+    by_link = fl.groupby("link", sort=False)
+    total = by_link["flow_k_per_yr"].sum()
+    sent = dict(zip(total.index, total.tolist(), strict=True))
+    most = by_link["carbon_usd_per_unit"].max() if "carbon_usd_per_unit" in fl else None
+    carbon = ({} if most is None
+              else dict(zip(most.index, most.astype(float).tolist(), strict=True)))
     mv: dict[tuple[str, ...], float] = {}
     limits: list[str] = []
     if cons is not None and len(cons):
@@ -1026,11 +1049,11 @@ def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkV
         e = em[(em["period"].astype(str) == period) & (em["source_kind"] == "link")]
         for link, com, site, amount in zip(e["source"].astype(str), e["commodity"],
                                            e["site"], e["emission_k_per_yr"], strict=True):
-            if link in sent.index and sent[link] > 0:
+            if sent.get(link, 0.0) > 0:
                 per_unit.setdefault(link, []).append(
                     (str(com), str(site), float(amount) / float(sent[link])))
     out = {}
-    for link in sent.index:
+    for link in sent:
         f = per_unit.get(str(link), [])
         emits = any(x > 1e-12 for _, _, x in f)
         cap_rent = sum(x * (mv.get(("cap", com, ""), 0.0) + mv.get(("cap", com, site), 0.0))
@@ -1108,8 +1131,13 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
     why = {f"unit={b.get('unit')}, mode={b.get('mode')}": str(b.get("reason"))
            for b in blocked or [] if isinstance(b, dict)}
     lines = []
-    for _, g in sorted(r.groupby("_base", sort=False), key=lambda t: (
-            t[0] not in why, float(t[1]["improvement_needed"].iloc[0])))[:top]:
+    # each mode's first row (its least need): the modes ranked, then the rows of the
+    # first ``top`` alone (a large case has tens of thousands of unused modes)
+    first = r[r["_base"].notna()].drop_duplicates("_base")
+    ranked = sorted(zip(first["_base"], first["improvement_needed"].astype(float).tolist(),
+                        strict=True), key=lambda t: (t[0] not in why, t[1]))[:top]
+    for base, _ in ranked:
+        g = r[r["_base"] == base]
         row, need = g.iloc[0], g["improvement_needed"].to_numpy(float)
         what = describe(row["family"], row["key"])
         unused = years.over(list(g["period"]), order)
@@ -1144,7 +1172,7 @@ def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
     :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`), its tier
     named as in the netbacks (:func:`_tier_text`)."""
     unit = _qty(commodity_units(tables, only=str(r["commodity"])).get(str(r["commodity"])))
-    tier = _tier_text(tables["sales"], r["site"], r["commodity"], r.get("tier"))
+    tier = _tier_text(_multi_tier(tables["sales"]), r["site"], r["commodity"], r.get("tier"))
     return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
             f"{exact(float(r['shortfall_k_per_yr']))} {unit}")
 
