@@ -948,3 +948,43 @@ def test_a_map_reaching_past_180_degrees_draws_the_land_there():
     assert all(r[:, 0].max() <= 180.0 for r in inside)
     xs, _ys = charts.coastlines(view)  # the HTML map draws the same rings
     assert max(x for x in xs if x is not None) == pytest.approx(190.1, abs=0.05)
+
+
+def test_map_labels_are_placed_as_when_every_box_is_compared():
+    """``place_labels`` scores a place against the labels and markers in the grid cells it
+    touches (:class:`chainopt.report.charts._BoxGrid`); a box in no such cell shares no
+    area with it. So the places are those of scoring against every box, as the definition
+    says: 300 sites, 40 of them piled on 4 spots (whose labels must go far out), names of
+    1 to 30 characters, on a 1,100-wide map; the same offsets, bit for bit."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    lon = np.concatenate([rng.uniform(20, 180, 260), np.repeat([40.0, 90.0, 130.0, 170.0], 10)])
+    lat = np.concatenate([rng.uniform(40, 75, 260), np.repeat([50.0, 60.0, 55.0, 70.0], 10)])
+    names = ["s" * int(k) + str(i) for i, k in enumerate(rng.integers(1, 30, 300))]
+    sites = pd.DataFrame({"site": names, "lon_deg": lon, "lat_deg": lat})
+    view, width, cw, lh = (15.0, 185.0, 35.0, 80.0), 1100.0, 6.6, 14.0
+
+    class Everywhere(charts._BoxGrid):  # every box near every box: the plain definition
+        def near(self, b):
+            found = dict(self.anywhere)
+            found.update((r, o) for boxes in self.cells.values() for r, o in boxes)
+            return [found[r] for r in sorted(found)]
+
+    real = charts._BoxGrid
+    try:
+        charts._BoxGrid = Everywhere
+        want = charts.place_labels(sites, view, width, cw, lh)
+    finally:
+        charts._BoxGrid = real
+    got = charts.place_labels(sites, view, width, cw, lh)
+    assert got == want
+    assert len({o for o in got}) > 20  # the piles' labels went different ways
+    # near a box: the boxes in the cells it touches and those in no cell, by rank
+    grid = charts._BoxGrid()
+    far, here, nowhere = (500.0, 500.0, 508.0, 508.0), (0.0, 0.0, 8.0, 8.0), \
+        (float("inf"), 0.0, 1.0, 1.0)
+    for rank, box in ((3, far), (5, here), (9, nowhere)):
+        grid.add(box, rank)
+    assert grid.near((4.0, 4.0, 300.0, 20.0)) == [here, nowhere]
+    assert grid.near((400.0, 450.0, 501.0, 501.0)) == [far, nowhere]
