@@ -988,3 +988,23 @@ def test_map_labels_are_placed_as_when_every_box_is_compared():
         grid.add(box, rank)
     assert grid.near((4.0, 4.0, 300.0, 20.0)) == [here, nowhere]
     assert grid.near((400.0, 450.0, 501.0, 501.0)) == [far, nowhere]
+
+
+def test_flows_through_a_hub_pass_on_in_proportion_to_its_outflows():
+    """Hub h (a commodity at a site, balanced) takes 2 from upstream and 6 from refining
+    and gives 2 to upstream and 6 to markets: each segment's inflow goes on in the shares
+    of the outflows, 2/8 and 6/8, a segment's flow back to itself (upstream 2 x 2/8 =
+    0.5) left out: upstream -> markets 2 x 6/8 = 1.5; refining -> upstream 6 x 2/8 = 1.5,
+    -> markets 6 x 6/8 = 4.5. Hub g, fed but feeding nothing, passes nothing on."""
+    df = pd.DataFrame({
+        "src": ["sup", "ref", "h", "h", "ref"], "dst": ["h", "h", "up", "mkt", "g"],
+        "src_kind": ["supply", "unit", "commodity", "commodity", "unit"],
+        "dst_kind": ["commodity", "commodity", "unit", "market", "commodity"],
+        "src_seg": ["upstream", "refining", None, None, "refining"],
+        "dst_seg": [None, None, "upstream", "markets", None],
+        "w": [2.0, 6.0, 2.0, 6.0, 5.0]})
+    got = charts._hub_split(df)
+    assert got.to_dict("records") == [
+        {"src": "refining", "dst": "markets", "w": 4.5},
+        {"src": "refining", "dst": "upstream", "w": 1.5},
+        {"src": "upstream", "dst": "markets", "w": 1.5}]
