@@ -1664,7 +1664,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     import plotly.graph_objects as go
 
     label, unit = MEASURES[measure]
-    fig = go.Figure()
+    traces = []
     keys: list[list[int]] = []
     view_names = ["overview", *SEGMENTS]
     notes: dict[str, str] = {}
@@ -1682,15 +1682,22 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                         for c, k in zip(seg_rgb, d.nodes["kind"], strict=True)]
             link_col = [f"rgba{(*seg_rgb[s_], 0.4)}" if v == "overview" and seg_rgb[s_]
                         else "rgba(150,150,150,0.35)" for s_ in lk["source"]]
-            fig.add_trace(go.Sankey(
-                name=f"{esc(p)} {v}", visible=(i == 0 and j == 0), arrangement="snap",
-                valueformat=",.1f", valuesuffix=f" {unit}",
-                node={"label": [esc(x) for x in d.nodes["label"]], "pad": 10,
-                      "thickness": 14, "color": node_col},
-                link={"source": lk["source"].tolist(), "target": lk["target"].tolist(),
-                      "value": lk["quantity_k_per_yr"].round(3).tolist(),
-                      "label": [esc(c) for c in lk["commodity"]], "color": link_col}))
+            # made as plotly's checks would leave them (plain lists of str, int and
+            # float, each part in plotly's own order) and not checked again: plotly
+            # checked each colour and label one by one, 14 of the 31 s the report of
+            # the 300k run took (the layout is checked, in a figure of its own)
+            traces.append(go.Sankey(
+                arrangement="snap",
+                link={"color": link_col, "label": [esc(c) for c in lk["commodity"]],
+                      "source": lk["source"].tolist(), "target": lk["target"].tolist(),
+                      "value": lk["quantity_k_per_yr"].round(3).tolist()},
+                name=f"{esc(p)} {v}",
+                node={"color": node_col, "label": [esc(x) for x in d.nodes["label"]],
+                      "pad": 10, "thickness": 14},
+                valueformat=",.1f", valuesuffix=f" {unit}", visible=(i == 0 and j == 0),
+                _validate=False))
             keys.append([i, j])
+    fig = go.Figure()  # its layout checked, as every other figure's
     title = (f"Value chain by segment, {label} ({unit}), period "
              f"{esc(named[0]) if periods else ''}: overview")
     menus = [{"name": "period", "x": 0.0, "xanchor": "left", "y": 1.1, "yanchor": "top",
@@ -1713,7 +1720,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                       meta={"keys": keys, "periods": [esc(p) for p in named],
                             "views": view_names, "measure": f"{label} ({unit})",
                             "notes": {esc(k): esc(v) for k, v in notes.items()}})
-    return fig
+    return go.Figure(data=traces, layout=fig.layout, _validate=False)
 
 
 # -- the map: coastlines and borders offline, labels apart, links by mode and utilisation --

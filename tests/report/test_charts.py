@@ -1008,3 +1008,23 @@ def test_flows_through_a_hub_pass_on_in_proportion_to_its_outflows():
         {"src": "refining", "dst": "markets", "w": 4.5},
         {"src": "refining", "dst": "upstream", "w": 1.5},
         {"src": "upstream", "dst": "markets", "w": 1.5}]
+
+
+def test_sankey_traces_are_what_plotlys_checks_make_of_them(tmp_path):
+    """The Sankey's traces skip plotly's per-value checks (``_validate=False``): made
+    again through those checks, each is the same, value for value; and the figure's
+    layout is as checked as any other's (the title, menus and meta read back)."""
+    import plotly.graph_objects as go
+
+    from chainopt import api
+
+    res = api.run("small_chain", save=False)
+    fig = charts.segment_sankey_figure(res.tables, res.manifest["periods"])
+    assert len(fig.data) > 4
+    for trace in fig.data:
+        mine = trace.to_plotly_json()
+        assert go.Sankey(mine).to_plotly_json() == mine
+    assert fig.layout.meta["views"][0] == "overview"
+    assert [m.name for m in fig.layout.updatemenus] == ["period", "view"]
+    with pytest.raises(ValueError):  # a layout still refuses what plotly does not know
+        fig.update_layout(no_such_property=1)
