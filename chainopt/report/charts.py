@@ -903,14 +903,27 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
 
     fig = go.Figure()
     colour = series_colours(list(pivot.index))
-    for name, row in pivot.iterrows():
-        fig.add_trace(go.Bar(name=esc(name), x=[esc(c) for c in pivot.columns],
-                             y=row.to_numpy().tolist(), marker_color=colour[str(name)],
-                             hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>"))
+    x = [esc(c) for c in pivot.columns]
+    bars = [go.Bar(hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>",
+                   marker={"color": colour[str(name)]}, name=esc(name), x=x,
+                   y=row.tolist(), _validate=False)
+            for name, row in zip(pivot.index, pivot.to_numpy(), strict=True)]
     fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis,
                       xaxis_title="period (years)",
                       height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40})
-    return fig
+    return unchecked(bars, fig)
+
+
+def unchecked(traces: list, checked) -> object:
+    """A plotly figure of ``traces`` with the layout of figure ``checked``. The traces are
+    made as plotly's checks would leave them (plain lists, numbers and text; no property
+    plotly does not know: test_charts makes each again through the checks) and not
+    checked again: plotly checked every value of every trace, one trace per series, link
+    or flow view, the most of a 300k-variable run's report (13,394 routes on its map,
+    12,964 bars). The layout is checked, in ``checked``."""
+    import plotly.graph_objects as go  # lazy, as where the traces are made
+
+    return go.Figure(data=traces, layout=checked.layout, _validate=False)
 
 
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
@@ -922,15 +935,14 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
-    fig = go.Figure()
+    fig = go.Figure()  # its layout
     all_routes = [map_data(tables, p) for p in periods]
     sites = all_routes[0][0] if all_routes else map_data(tables, "")[0]
     view = map_view(sites)
     cx, cy = coastlines(view)
-    fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", line={"color": "#9aa5b1",
-                                                            "width": 0.8},
-                             fill="toself", fillcolor="#eef1e6", hoverinfo="skip",
-                             showlegend=False, name="land"))
+    traces = [go.Scatter(x=cx, y=cy, mode="lines", line={"color": "#9aa5b1", "width": 0.8},
+                         fill="toself", fillcolor="#eef1e6", hoverinfo="skip",
+                         showlegend=False, name="land")]
     groups: list[list[int]] = []
     max_flow = max((float(r["width_kt_per_yr"].max()) for _, r in all_routes if len(r)),
                    default=0.0)
@@ -940,29 +952,30 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
         for r in routes.itertuples():
             u = util.get(str(r.link), np.nan)
             used = r.commodities != "idle"
-            idx.append(len(fig.data))
+            idx.append(len(traces))
             ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
-            fig.add_trace(go.Scatter(
-                x=[r.lon0, r.lon1], y=[r.lat0, r.lat1], mode="lines",
-                line={"width": line_width(r.width_kt_per_yr, max_flow),
-                      "color": utilisation_colour(u) if used else "#c8c8c8",
-                      "dash": MODE_DASH.get(str(r.transport_mode), "solid")},
-                visible=(i == 0), showlegend=False, name=esc(r.link),
+            traces.append(go.Scatter(
                 hovertemplate=(f"link {esc(r.link)} ({esc(r.transport_mode)}): "
                                f"{esc(r.from_site)} → {esc(r.to_site)}, {ut}<br>"
-                               f"{esc(r.commodities)}<extra></extra>")))
+                               f"{esc(r.commodities)}<extra></extra>"),
+                line={"color": utilisation_colour(u) if used else "#c8c8c8",
+                      "dash": MODE_DASH.get(str(r.transport_mode), "solid"),
+                      "width": float(line_width(r.width_kt_per_yr, max_flow))},
+                mode="lines", name=esc(r.link), showlegend=False, visible=(i == 0),
+                x=[float(r.lon0), float(r.lon1)], y=[float(r.lat0), float(r.lat1)],
+                _validate=False))
         groups.append(idx)
     modes = sorted({str(m) for _, r in all_routes if len(r) for m in r["transport_mode"]})
     for m in modes:  # legend: one entry per mode
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=esc(m),
+        traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=esc(m),
                                  line={"color": "#444", "dash": MODE_DASH.get(m, "solid")}))
-    fig.add_trace(go.Scatter(  # the utilisation colour bar
+    traces.append(go.Scatter(  # the utilisation colour bar
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker={"color": [0], "cmin": 0, "cmax": 1, "showscale": True,
                 "colorscale": [[a, "rgb" + str(c)] for a, c in UTIL_COLOURS],
                 "colorbar": {"title": {"text": "utilisation"}, "tickformat": ".0%",
                              "len": 0.6, "x": 1.02}}))
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=sites["lon_deg"].tolist(), y=sites["lat_deg"].tolist(), mode="markers",
         text=[esc(s) for s in sites["site"]], marker={"size": 8, "color": "#253858"},
         name="sites", showlegend=False,
@@ -977,7 +990,7 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
          "bgcolor": "rgba(255,255,255,0.6)"}
         for name, x, y, (dx, dy) in zip(sites["site"], sites["lon_deg"], sites["lat_deg"],
                                         offsets, strict=True)])
-    n = len(fig.data)
+    n = len(traces)
     buttons = []
     for i, p in enumerate(periods):
         vis = [True] * n
@@ -1008,7 +1021,7 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
         margin={"l": 60, "r": 20, "t": 80, "b": 40},
         updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
                       "y": 1.12, "yanchor": "top"}] if len(periods) > 1 else [])
-    return fig
+    return unchecked(traces, fig)
 
 
 def _map_title(period: str, unplaced: str = "") -> str:

@@ -1010,21 +1010,30 @@ def test_flows_through_a_hub_pass_on_in_proportion_to_its_outflows():
         {"src": "upstream", "dst": "markets", "w": 1.5}]
 
 
-def test_sankey_traces_are_what_plotlys_checks_make_of_them(tmp_path):
-    """The Sankey's traces skip plotly's per-value checks (``_validate=False``): made
-    again through those checks, each is the same, value for value; and the figure's
-    layout is as checked as any other's (the title, menus and meta read back)."""
+def test_traces_made_unchecked_are_what_plotlys_checks_make_of_them():
+    """The Sankey's, the map's and the bar charts' traces skip plotly's per-value checks
+    (:func:`chainopt.report.charts.unchecked`): made again through those checks, each is
+    the same, value for value; the figures' layouts are as checked as any other's."""
     import plotly.graph_objects as go
 
     from chainopt import api
 
     res = api.run("small_chain", save=False)
-    fig = charts.segment_sankey_figure(res.tables, res.manifest["periods"])
-    assert len(fig.data) > 4
-    for trace in fig.data:
-        mine = trace.to_plotly_json()
-        assert go.Sankey(mine).to_plotly_json() == mine
-    assert fig.layout.meta["views"][0] == "overview"
-    assert [m.name for m in fig.layout.updatemenus] == ["period", "view"]
-    with pytest.raises(ValueError):  # a layout still refuses what plotly does not know
-        fig.update_layout(no_such_property=1)
+    periods = res.manifest["periods"]
+    pivot = pd.DataFrame([[1.5, 2.0], [3.0, float("nan")]], index=["u1", "u2"],
+                         columns=periods[:2])
+    figs = {"sankey": charts.segment_sankey_figure(res.tables, periods),
+            "map": charts.map_figure(res.tables, periods),
+            "bars": charts._bar_figure(pivot, "capacity", "k t/yr")}
+    for name, fig in figs.items():
+        assert len(fig.data) > 1, name
+        for trace in fig.data:
+            mine = trace.to_plotly_json()
+            checked = type(trace)(mine).to_plotly_json()
+            assert checked.keys() == mine.keys(), name
+            assert go.Figure(data=[checked]).to_json() == go.Figure(data=[mine]).to_json(), name
+        with pytest.raises(ValueError):  # a layout still refuses what plotly does not know
+            fig.update_layout(no_such_property=1)
+    assert figs["sankey"].layout.meta["views"][0] == "overview"
+    assert [m.name for m in figs["sankey"].layout.updatemenus] == ["period", "view"]
+    assert figs["bars"].data[0].y == (1.5, 2.0)
