@@ -1695,10 +1695,8 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                         for c, k in zip(seg_rgb, d.nodes["kind"], strict=True)]
             link_col = [f"rgba{(*seg_rgb[s_], 0.4)}" if v == "overview" and seg_rgb[s_]
                         else "rgba(150,150,150,0.35)" for s_ in lk["source"]]
-            # made as plotly's checks would leave them (plain lists of str, int and
-            # float, each part in plotly's own order) and not checked again: plotly
-            # checked each colour and label one by one, 14 of the 31 s the report of
-            # the 300k run took (the layout is checked, in a figure of its own)
+            # not checked again (:func:`unchecked`): plotly checked each colour and
+            # label one by one, 14 of the 31 s the report of the 300k run took
             traces.append(go.Sankey(
                 arrangement="snap",
                 link={"color": link_col, "label": [esc(c) for c in lk["commodity"]],
@@ -1733,7 +1731,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                       meta={"keys": keys, "periods": [esc(p) for p in named],
                             "views": view_names, "measure": f"{label} ({unit})",
                             "notes": {esc(k): esc(v) for k, v in notes.items()}})
-    return go.Figure(data=traces, layout=fig.layout, _validate=False)
+    return unchecked(traces, fig)
 
 
 # -- the map: coastlines and borders offline, labels apart, links by mode and utilisation --
