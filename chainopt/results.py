@@ -29,6 +29,7 @@ tables beyond 1e-9.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import io
@@ -41,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -682,6 +683,18 @@ def _check_objective(manifest: dict, path: Path) -> None:
             and len(str(v)) < 40 else type(v).__name__
         raise DamagedResultsError([Problem(str(path), f"damaged manifest: objective is "
                                           f"{shown}, not a finite number", RERUN)])
+
+
+def rows(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples()``: the same named tuples (``Index`` first, then each column),
+    each column's values taken out at once (``tolist``) rather than one by one. A column
+    of Arrow text gives each value through a Python call of its own (about 0.4 us against
+    0.06): the report of a 300k-variable run stepped through 11 million of them."""
+    fields = ["Index", *df.columns]
+    row: Any = collections.namedtuple("Pandas", fields, rename=True)  # type: ignore[misc]
+    return map(row._make, zip(df.index.tolist(),
+                              *(df.iloc[:, k].tolist() for k in range(df.shape[1])),
+                              strict=True))
 
 
 def commodity_units(tables: dict[str, pd.DataFrame]) -> dict[str, str]:

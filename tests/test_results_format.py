@@ -371,3 +371,26 @@ def test_a_run_failing_after_writing_tables_leaves_nothing(tmp_path, monkeypatch
             api.run("small_chain", out=tmp_path, name=name, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
     assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before
+
+
+def test_rows_are_the_named_tuples_of_itertuples():
+    """``results.rows`` gives what ``DataFrame.itertuples()`` gives, field for field and
+    type for type: Arrow text with a missing value (NaN), floats with NaN, integers,
+    booleans, mixed objects, a column name that is no identifier (renamed ``_5`` as
+    itertuples renames it), an index that is not 0..n-1, and no rows at all."""
+    import numpy as np
+
+    from chainopt.results import rows
+
+    df = pd.DataFrame({"a": pd.Series(["x", None, "z"], dtype="str"), "b": [1.5, np.nan, 3.0],
+                       "c": [1, 2, 3], "d": [True, False, True], "not valid": ["p", "q", "r"],
+                       "o": pd.Series([None, "k", 3], dtype=object)})
+    df.index = [5, 6, 7]
+    want, got = list(df.itertuples()), list(rows(df))
+    assert [r._fields for r in got] == [r._fields for r in want]
+    assert got[0]._fields == ("Index", "a", "b", "c", "d", "_5", "o")
+    for w, g in zip(want, got, strict=True):
+        for x, y in zip(w, g, strict=True):
+            assert type(x) is type(y) and (x == y or (x != x and y != y)), (x, y)
+    assert got[1].Index == 6 and got[2].o == 3 and got[0].a == "x"
+    assert list(rows(df.iloc[0:0])) == []

@@ -28,7 +28,7 @@ from chainopt.case.schema import LEVY_KINDS, UNITS
 from chainopt.case.units import factor
 from chainopt.controls import plain
 from chainopt.report import moving
-from chainopt.results import commodity_units
+from chainopt.results import commodity_units, rows
 
 
 def mpl_text(s: object) -> str:
@@ -286,7 +286,8 @@ def _site_values(tables: dict[str, pd.DataFrame], period: str) -> dict[tuple[str
     if not len(b):
         return {}
     return {(s, c): float(v) for s, c, v in
-            zip(b["site"], b["commodity"], b["shadow_price_usd_per_unit"], strict=False)}
+            zip(b["site"].tolist(), b["commodity"].tolist(),
+                b["shadow_price_usd_per_unit"].tolist(), strict=False)}
 
 
 def _hub(site: str, commodity: str) -> str:
@@ -303,7 +304,7 @@ def _supply_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
     return [(f"supply {r.commodity} @ {r.site}", "supply", _hub(r.site, r.commodity),
              "commodity", r.commodity, r.purchase_k_per_yr,
              r.purchase_k_per_yr * r.cost_usd_per_unit / 1000.0)
-            for r in _in_period(tables, "purchases", period).itertuples()
+            for r in rows(_in_period(tables, "purchases", period))
             if r.purchase_k_per_yr > TOL]
 
 
@@ -311,7 +312,7 @@ def _unit_bands(tables: dict[str, pd.DataFrame], period: str,
                 price: dict[tuple[str, str], float]) -> list[_Band]:
     """What units take in (commodity -> unit) and put out (unit -> commodity)."""
     bands = []
-    for r in _in_period(tables, "unit_flows", period).itertuples():
+    for r in rows(_in_period(tables, "unit_flows", period)):
         if r.amount_k_per_yr <= TOL:
             continue
         hub, unit = (_hub(r.site, r.commodity), "commodity"), (f"unit {r.unit}", "unit")
@@ -330,11 +331,11 @@ def _blend_bands(tables: dict[str, pd.DataFrame], period: str,
     bands = [(_hub(r.site, r.component), "commodity", f"blend {r.blend}", "blend",
               r.component, r.blend_k_per_yr, _value(price, r.site, r.component,
                                                     r.blend_k_per_yr))
-             for r in bl.itertuples() if r.blend_k_per_yr > TOL]
+             for r in rows(bl) if r.blend_k_per_yr > TOL]
     out = bl.groupby(["blend", "site", "product"], as_index=False)["blend_k_per_yr"].sum()
     bands += [(f"blend {r.blend}", "blend", _hub(r.site, r.product), "commodity", r.product,
                r.blend_k_per_yr, _value(price, r.site, r.product, r.blend_k_per_yr))
-              for r in out.itertuples() if r.blend_k_per_yr > TOL]
+              for r in rows(out) if r.blend_k_per_yr > TOL]
     return bands
 
 
@@ -342,7 +343,7 @@ def _link_bands(tables: dict[str, pd.DataFrame], period: str,
                 price: dict[tuple[str, str], float]) -> list[_Band]:
     """Flows into each link at its origin and delivered out of it at its destination."""
     bands = []
-    for r in _in_period(tables, "flows", period).itertuples():
+    for r in rows(_in_period(tables, "flows", period)):
         if r.flow_k_per_yr <= TOL:
             continue
         bands.append((_hub(r.from_site, r.commodity), "commodity", f"link {r.link}", "link",
@@ -358,19 +359,20 @@ def _sales_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
     """Sales from the commodity at the site to its market, valued at their revenue."""
     return [(_hub(r.site, r.commodity), "commodity", f"market {r.site}", "market",
              r.commodity, r.sales_k_per_yr, r.revenue_musd_per_yr)
-            for r in _in_period(tables, "sales", period).itertuples()
+            for r in rows(_in_period(tables, "sales", period))
             if r.sales_k_per_yr > TOL]
 
 
 def _sankey_graph(df: pd.DataFrame) -> SankeyData:
     """Nodes (ordered by kind, then name) and links of the bands; a recycle loop
     (A -> unit -> B -> unit -> A) ends at a 'recycled' node."""
-    back = _back_edges(list(zip(df["src"], df["dst"], strict=False)))
+    edges = list(zip(df["src"].tolist(), df["dst"].tolist(), strict=False))
+    back = _back_edges(edges)
     if back:
-        cut = [(s_, d_) in back for s_, d_ in zip(df["src"], df["dst"], strict=False)]
+        cut = [e in back for e in edges]
         df.loc[cut, "dst"] = df.loc[cut, "dst"] + " (recycled)"
-    kinds = dict(zip(df["src"], df["src_kind"], strict=False))
-    kinds.update(zip(df["dst"], df["dst_kind"], strict=False))
+    kinds = dict(zip(df["src"].tolist(), df["src_kind"].tolist(), strict=False))
+    kinds.update(zip(df["dst"].tolist(), df["dst_kind"].tolist(), strict=False))
     order = {k: i for i, k in enumerate(KIND_COLOURS)}
     labels = sorted(kinds, key=lambda n: (order[kinds[n]], n))
     idx = {n: i for i, n in enumerate(labels)}
@@ -949,7 +951,7 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     for i, (p, (_sites, routes)) in enumerate(zip(periods, all_routes, strict=True)):
         util = link_utilisation(tables, p)
         idx = []
-        for r in routes.itertuples():
+        for r in rows(routes):
             u = util.get(str(r.link), np.nan)
             used = r.commodities != "idle"
             idx.append(len(traces))
@@ -1474,8 +1476,10 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
             return process_segment(proc.get(u, u))
         return None
 
-    df["src_seg"] = [seg(n, k) for n, k in zip(df["src"], df["src_kind"], strict=True)]
-    df["dst_seg"] = [seg(n, k) for n, k in zip(df["dst"], df["dst_kind"], strict=True)]
+    df["src_seg"] = [seg(n, k) for n, k in zip(df["src"].tolist(), df["src_kind"].tolist(),
+                                               strict=True)]
+    df["dst_seg"] = [seg(n, k) for n, k in zip(df["dst"].tolist(), df["dst_kind"].tolist(),
+                                               strict=True)]
     df = df[df["w"].notna() & (df["w"] > TOL)].reset_index(drop=True)
     return df, sorted(set(assumed) & set(df["commodity"])), gone, share
 
@@ -1507,8 +1511,9 @@ def _hub_split(df: pd.DataFrame) -> pd.DataFrame:
 
 def _num_map(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> pd.Series:
     """``values`` looked up by ``keys`` as floats (``missing`` where there is none)."""
-    d = {k: float(v) for k, v in values.items()}
-    return pd.Series([d.get(k, missing) for k in keys], index=keys.index, dtype=float)
+    d = {k: float(v) for k, v in zip(values.index.tolist(), values.tolist(), strict=True)}
+    return pd.Series([d.get(k, missing) for k in keys.tolist()], index=keys.index,
+                     dtype=float)
 
 
 def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass"

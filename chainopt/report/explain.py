@@ -27,6 +27,7 @@ from chainopt.models.spec import Row, Var
 from chainopt.report.holding import period_spans, split_parts
 from chainopt.report.numbers import exact, exact_places, fixed, number
 from chainopt.results import commodity_units as saved_units
+from chainopt.results import rows as table_rows
 from chainopt.results import run_title
 
 RATIO_WARN = 1e8
@@ -746,7 +747,7 @@ def _rows_by(df: pd.DataFrame, *keys: str) -> dict[tuple, list]:
     key's rows in table order: one pass over the table, where a pandas grouping made a
     frame per key (a netback walk of a large case looks thousands of them up)."""
     out: dict[tuple, list] = {}
-    for r in df.itertuples():
+    for r in table_rows(df):
         out.setdefault(tuple(getattr(r, k) for k in keys), []).append(r)
     return out
 
