@@ -906,9 +906,9 @@ def _bar_figure(pivot: pd.DataFrame, title: str, yaxis: str, barmode: str = "sta
     fig = go.Figure()
     colour = series_colours(list(pivot.index))
     x = [esc(c) for c in pivot.columns]
-    bars = [go.Bar(hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}<extra></extra>",
-                   marker={"color": colour[str(name)]}, name=esc(name), x=x,
-                   y=row.tolist(), _validate=False)
+    bars = [unchecked_trace(go.Bar, hovertemplate=f"{esc(name)}<br>%{{x}}: %{{y:,.1f}}"
+                            "<extra></extra>", marker={"color": colour[str(name)]},
+                            name=esc(name), x=x, y=row.tolist())
             for name, row in zip(pivot.index, pivot.to_numpy(), strict=True)]
     fig.update_layout(title=title, barmode=barmode, yaxis_title=yaxis,
                       xaxis_title="period (years)",
@@ -925,7 +925,20 @@ def unchecked(traces: list, checked) -> object:
     12,964 bars). The layout is checked, in ``checked``."""
     import plotly.graph_objects as go  # lazy, as where the traces are made
 
-    return go.Figure(data=traces, layout=checked.layout, _validate=False)
+    try:
+        return go.Figure(data=traces, layout=checked.layout, _validate=False)
+    except (TypeError, ValueError):  # a plotly without its private _validate: checked
+        return go.Figure(data=traces, layout=checked.layout)
+
+
+def unchecked_trace(kind: type, **props: Any) -> object:
+    """Trace ``kind(**props)`` not checked value by value (:func:`unchecked`), or checked
+    where plotly knows no ``_validate`` (a private keyword of its classes since plotly 4:
+    a release without it would refuse it as a property)."""
+    try:
+        return kind(**props, _validate=False)
+    except (TypeError, ValueError):
+        return kind(**props)
 
 
 def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
@@ -956,7 +969,8 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
             used = r.commodities != "idle"
             idx.append(len(traces))
             ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
-            traces.append(go.Scatter(
+            traces.append(unchecked_trace(
+                go.Scatter,
                 hovertemplate=(f"link {esc(r.link)} ({esc(r.transport_mode)}): "
                                f"{esc(r.from_site)} → {esc(r.to_site)}, {ut}<br>"
                                f"{esc(r.commodities)}<extra></extra>"),
@@ -964,8 +978,7 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                       "dash": MODE_DASH.get(str(r.transport_mode), "solid"),
                       "width": float(line_width(r.width_kt_per_yr, max_flow))},
                 mode="lines", name=esc(r.link), showlegend=False, visible=(i == 0),
-                x=[float(r.lon0), float(r.lon1)], y=[float(r.lat0), float(r.lat1)],
-                _validate=False))
+                x=[float(r.lon0), float(r.lon1)], y=[float(r.lat0), float(r.lat1)]))
         groups.append(idx)
     modes = sorted({str(m) for _, r in all_routes if len(r) for m in r["transport_mode"]})
     for m in modes:  # legend: one entry per mode
@@ -1702,16 +1715,15 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                         else "rgba(150,150,150,0.35)" for s_ in lk["source"]]
             # not checked again (:func:`unchecked`): plotly checked each colour and
             # label one by one, 14 of the 31 s the report of the 300k run took
-            traces.append(go.Sankey(
-                arrangement="snap",
+            traces.append(unchecked_trace(
+                go.Sankey, arrangement="snap",
                 link={"color": link_col, "label": [esc(c) for c in lk["commodity"]],
                       "source": lk["source"].tolist(), "target": lk["target"].tolist(),
                       "value": lk["quantity_k_per_yr"].round(3).tolist()},
                 name=f"{esc(p)} {v}",
                 node={"color": node_col, "label": [esc(x) for x in d.nodes["label"]],
                       "pad": 10, "thickness": 14},
-                valueformat=",.1f", valuesuffix=f" {unit}", visible=(i == 0 and j == 0),
-                _validate=False))
+                valueformat=",.1f", valuesuffix=f" {unit}", visible=(i == 0 and j == 0)))
             keys.append([i, j])
     fig = go.Figure()  # its layout checked, as every other figure's
     title = (f"Value chain by segment, {label} ({unit}), period "

@@ -1037,3 +1037,32 @@ def test_traces_made_unchecked_are_what_plotlys_checks_make_of_them():
     assert figs["sankey"].layout.meta["views"][0] == "overview"
     assert [m.name for m in figs["sankey"].layout.updatemenus] == ["period", "view"]
     assert figs["bars"].data[0].y == (1.5, 2.0)
+
+
+def test_a_plotly_without_its_private_validate_keyword_gets_checked_traces(monkeypatch):
+    """``_validate`` is a private keyword of plotly's classes; a release that refused it
+    (as it refuses any unknown property, a ValueError) still gets its figures: the traces
+    and the figure are then made through plotly's checks."""
+    import plotly.graph_objects as go
+
+    made = []
+
+    class Strict(go.Bar):  # a plotly that knows no _validate
+        def __init__(self, *args, **kwargs):
+            if "_validate" in kwargs:
+                raise ValueError("Invalid property specified: '_validate'")
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    bar = charts.unchecked_trace(Strict, name="a", x=["p1"], y=[1.0])
+    assert made == [{"name": "a", "x": ["p1"], "y": [1.0]}] and bar.name == "a"
+    real = go.Figure
+
+    def strict_figure(*args, **kwargs):
+        if "_validate" in kwargs:
+            raise ValueError("Invalid property specified: '_validate'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(go, "Figure", strict_figure)
+    fig = charts.unchecked([bar], real(layout={"height": 300}))
+    assert [t.name for t in fig.data] == ["a"] and fig.layout.height == 300
