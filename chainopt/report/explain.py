@@ -365,7 +365,8 @@ def capacity_by(capacity: pd.DataFrame | None) -> dict[tuple[str, str, str], flo
         return {}
     total = capacity["total_k_per_yr"].astype(float).fillna(0.0).tolist()
     return {(str(k), str(n), str(p)): v for k, n, p, v in zip(
-        capacity["kind"], capacity["name"], capacity["period"], total, strict=True)}
+        capacity["kind"].tolist(), capacity["name"].tolist(), capacity["period"].tolist(),
+        total, strict=True)}
 
 
 
@@ -738,8 +739,8 @@ def _multi_tier(table: pd.DataFrame) -> set | None:
     a tier other than 1 (:func:`_tier_text`); None for a table without tiers."""
     if "tier" not in table:
         return None
-    return {(s, c) for s, c, t in zip(table["site"], table["commodity"], table["tier"],
-                                       strict=True) if not _is_one(t)}
+    return {(s, c) for s, c, t in zip(table["site"].tolist(), table["commodity"].tolist(),
+                                       table["tier"].tolist(), strict=True) if not _is_one(t)}
 
 
 def _rows_by(df: pd.DataFrame, *keys: str) -> dict[tuple, list]:
@@ -1173,7 +1174,9 @@ def unmet_text(tables: dict[str, pd.DataFrame], r: pd.Series) -> str:
     :func:`unmet_floors`) in the commodity's unit (:func:`commodity_units`), its tier
     named as in the netbacks (:func:`_tier_text`)."""
     unit = _qty(commodity_units(tables, only=str(r["commodity"])).get(str(r["commodity"])))
-    tier = _tier_text(_multi_tier(tables["sales"]), r["site"], r["commodity"], r.get("tier"))
+    sales = tables["sales"]  # (its rows of this site and commodity: one floor's, not all)
+    own = sales[(sales["site"] == r["site"]) & (sales["commodity"] == r["commodity"])]
+    tier = _tier_text(_multi_tier(own), r["site"], r["commodity"], r.get("tier"))
     return (f"{r['commodity']} at {r['site']}{tier} in {r['period']} short by "
             f"{exact(float(r['shortfall_k_per_yr']))} {unit}")
 
