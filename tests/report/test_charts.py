@@ -1066,3 +1066,40 @@ def test_a_plotly_without_its_private_validate_keyword_gets_checked_traces(monke
     monkeypatch.setattr(go, "Figure", strict_figure)
     fig = charts.unchecked([bar], real(layout={"height": 300}))
     assert [t.name for t in fig.data] == ["a"] and fig.layout.height == 300
+
+
+def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
+    """Site s buys 10 kt/yr of a (upstream); refining unit u (a cdu) makes 6 of b from 6
+    of a, petrochemicals unit v (a steam cracker) 4 of c from 4 of a; b and c are sold.
+    Refining takes 6 of a's 10: its drill-down shows 10 x 6/10 = 6 'from upstream' into
+    a, and b's whole sale (6 x 6/6) 'to markets'; a's 4 into v goes on 4 x 0/10 = 0 (u
+    puts nothing into a), so petrochemicals is not in it. The petrochemicals view
+    likewise: 10 x 4/10 = 4 from upstream, c's 4 x 4/4 = 4 to markets."""
+    def flow(unit, commodity, direction, amount):
+        return {"site": "s", "unit": unit, "commodity": commodity, "period": "p1",
+                "direction": direction, "amount_k_per_yr": amount}
+
+    tables = {
+        "commodities": pd.DataFrame({"commodity": ["a", "b", "c"], "unit": "t"}),
+        "purchases": pd.DataFrame({"site": ["s"], "commodity": ["a"], "period": ["p1"],
+                                   "purchase_k_per_yr": [10.0],
+                                   "cost_usd_per_unit": [1.0]}),
+        "activity": pd.DataFrame({"unit": ["u", "v"], "process": ["cdu", "steam_cracker"]}),
+        "unit_flows": pd.DataFrame([flow("u", "a", "in", 6.0), flow("u", "b", "out", 6.0),
+                                    flow("v", "a", "in", 4.0), flow("v", "c", "out", 4.0)]),
+        "sales": pd.DataFrame({"site": "s", "commodity": ["b", "c"], "period": "p1",
+                               "sales_k_per_yr": [6.0, 4.0],
+                               "revenue_musd_per_yr": [1.0, 1.0]})}
+    views, *_ = charts.sankey_views(tables, "p1", "mass")
+
+    def links(view):
+        names = views[view].nodes["label"].tolist()
+        lk = views[view].links
+        return {(names[i], names[j], w) for i, j, w in zip(
+            lk["source"], lk["target"], lk["quantity_k_per_yr"], strict=True)}
+
+    assert links("refining") == {("from upstream", "a @ s", 6.0), ("a @ s", "unit u", 6.0),
+                                 ("unit u", "b @ s", 6.0), ("b @ s", "to markets", 6.0)}
+    assert links("petrochemicals") == {
+        ("from upstream", "a @ s", 4.0), ("a @ s", "unit v", 4.0), ("unit v", "c @ s", 4.0),
+        ("c @ s", "to markets", 4.0)}
