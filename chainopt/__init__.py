@@ -18,7 +18,7 @@ _os.environ.setdefault("OPENPYXL_LXML", "False")
 # default, which keeps freed memory instead of handing it back; chainopt frees the
 # model's memory before the result tables are made (chainopt.solve.trim_memory, through
 # the C library's allocator). With Arrow on that same allocator, a 300k-variable run
-# peaks at about 610 instead of 700 MiB and makes its tables sooner (benchmarks/README.md).
+# peaks at about 610 instead of 700 MiB and makes its tables sooner (benchmarks/HISTORY.md).
 # Set before pyarrow is first imported; a user's own setting wins.
 _os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 

@@ -72,7 +72,7 @@ def _keep_more() -> None:
     cases again and again between hundreds of toy cases, which pushed them out. Counted
     in one whole run, the larger memos spared about 70 validations, 55 builds and 650
     parses of content kept before and pushed out since (some 20 s of CPU time;
-    benchmarks/README.md). What is kept is the same either way (copies, by content); only
+    benchmarks/HISTORY.md). What is kept is the same either way (copies, by content); only
     how many."""
     from chainopt.case import load, memo
     from chainopt.case import validate as validation

@@ -4,7 +4,7 @@ pandas 3 keeps text in Arrow arrays by default (``mode.string_storage``). An ope
 on an Arrow text column costs a fixed few tens of microseconds more than on a column of
 Python strings, and a small case's run is some thousands of such operations on short
 columns: with Python strings ``small_chain`` runs in about 0.37 s instead of 0.50 s in
-process, the default case in about 0.65 s instead of 0.85 s (benchmarks/README.md,
+process, the default case in about 0.65 s instead of 0.85 s (benchmarks/HISTORY.md,
 twenty-second session). A large case's run is the other way round: its results' text is joined into
 CSV rows in Arrow (:mod:`chainopt.csvtext`), which takes an Arrow column as it is but
 must convert Python strings (about 10 ms per 100,000), and factorising 100,000 Arrow
