@@ -505,10 +505,14 @@ def run(source: str | Path | Case | None = None, out: str | Path | None = None,
             # the tables' joins, groupings and orders: only the solution's numbers are
             # then left to place after the solve
             preparing = pool.submit(_prepare_tables, built)
+            # then the pages those jobs freed go back to the system while HiGHS still
+            # runs, not after it, when its own memory is at its largest (the 300k run's
+            # peak 711 -> 676 MiB)
+            trimming = pool.submit(_solver.trim_memory)
             try:
                 outcome = solve(built, options)
             except BaseException:
-                for job in (naming, noting, loading, preparing):
+                for job in (naming, noting, loading, preparing, trimming):
                     if job is not None:
                         job.cancel()  # not needed now; the pool waits for what already runs
                 raise

@@ -751,3 +751,21 @@ def test_an_option_highs_refuses_is_a_solver_error(monkeypatch):
                         lambda options, integers: {"mip_rel_gap": -1.0})
     with pytest.raises(SolverError, match=r"HiGHS refused its option mip_rel_gap = -1\.0"):
         solve._set_options(h, {}, built)
+
+
+def test_the_sums_the_checks_read_are_those_of_the_matrix_by_hand():
+    """A = [[1, -2], [0, 3]], x = (4, 5), y = (-1, 2): A x = (4 - 10, 15) = (-6, 15),
+    |A| |x| = (14, 15), A'y = (-1, 2 + 6) = (-1, 8), |A|'|y| = (1, 8). The terms are
+    made absolute in place (one array of nonzeros): each sum is taken before that."""
+    import numpy as np
+
+    from chainopt.models.lp import Matrix
+
+    m = Matrix.from_triplets(np.array([0, 0, 1]), np.array([0, 1, 1]),
+                             np.array([1.0, -2.0, 3.0]), (2, 2))
+    built = SimpleNamespace(arrays=SimpleNamespace(matrix=m), num_rows=2, num_vars=2)
+    out = SimpleNamespace(col_value=np.array([4.0, 5.0]), row_dual=np.array([-1.0, 2.0]))
+    sums = solve._Sums.of(built, out)
+    assert (sums.act.tolist(), sums.size.tolist()) == ([-6.0, 15.0], [14.0, 15.0])
+    assert (sums.aty.tolist(), sums.ysize.tolist()) == ([-1.0, 8.0], [1.0, 8.0])
+    assert out.col_value.tolist() == [4.0, 5.0] and out.row_dual.tolist() == [-1.0, 2.0]
