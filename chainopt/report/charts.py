@@ -1566,7 +1566,8 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
         if mine.empty:
             continue
         hub = np.zeros(len(names), dtype=bool)
-        hub[src_code[in_seg & from_hub]] = hub[dst_code[in_seg & into_hub]] = True
+        hub[src_code[in_seg & from_hub]] = True
+        hub[dst_code[in_seg & into_hub]] = True
         # the other segments around the segment's commodity hubs, only the share of each
         # hub's throughput that the segment takes or gives: a hub's inflow from others
         # x (its outflow into the segment / its outflow), its outflow to others x (its
