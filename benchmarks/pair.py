@@ -579,7 +579,12 @@ def _int(x: object) -> str:
 
 
 def _cell(value: float | None, limit: float | None, nd: int = 2, unit: str = "") -> str:
+    """``value`` with its verdict against ``limit``; a value that rounds to its limit is
+    shown with the digits that tell which side it is on (0.1004 MISSED, not 0.10)."""
     v = verdict(value, limit)
+    if v and value is not None and limit is not None and value != limit:
+        while nd < 6 and round(value, nd) == round(limit, nd):
+            nd += 1
     return _f(value, nd, unit) + (f" {v}" if v else "")
 
 

@@ -634,3 +634,15 @@ def test_bench_mip_compares_both_settings_on_a_lumpy_generated_case(small_case, 
     assert bench_mip.main([str(made), "--repeat", "1"]) == 0
     row = capsys.readouterr().out.splitlines()[-1]
     assert row.startswith("| case_lumpy |") and "MORE than the gap" not in row, row
+
+
+def test_a_value_that_rounds_to_its_target_shows_which_side_it_is_on():
+    """RESULTS.md printed '0.10 MISSED' against '≤ 0.10' for an overhead of 0.1004: a
+    value that rounds to its target gets the digits that tell it apart (0.1004 MISSED,
+    0.0996 OK, 0.5003 MISSED); one that equals it, or rounds elsewhere, keeps two."""
+    assert pair._cell(0.1004, 0.10) == "0.1004 MISSED"
+    assert pair._cell(0.0996, 0.10) == "0.0996 OK"
+    assert pair._cell(0.50003, 0.5) == "0.50003 MISSED"
+    assert pair._cell(0.10, 0.10) == "0.10 OK"
+    assert pair._cell(0.13, 0.10) == "0.13 MISSED"
+    assert pair._cell(0.1, None) == "0.10"
