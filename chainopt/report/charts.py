@@ -722,20 +722,55 @@ def bar_charts(tables: dict[str, pd.DataFrame], periods: list[str],
                ) -> list[tuple[str, pd.DataFrame, str, str, bool]]:
     """The run report's bar charts, for the HTML and the static charts alike: (key, data,
     title, y-axis title, stacked), those without data left out; each data's columns (the
-    periods) named by ``labels`` (:func:`run_period_labels`: ``p2026 (2026-28)``)."""
-    def titled(title: str, data: tuple[pd.DataFrame, str, list[str]]
-               ) -> tuple[pd.DataFrame, str, str]:
+    periods) named by ``labels`` (:func:`run_period_labels`: ``p2026 (2026-28)``); at
+    most :data:`MAX_SERIES` series each (:func:`top_series`, said in the title)."""
+    def titled(title: str, data: tuple[pd.DataFrame, str, list[str]], stacked: bool,
+               noun: str) -> tuple[pd.DataFrame, str, str, bool]:
         frame, unit, other = data
-        return frame.rename(columns=labels or {}), title + (
-            f" (not shown, in other units: {', '.join(other)})" if other else ""), unit
+        frame, shown = top_series(frame, stacked, noun)
+        if len(other) > MAX_NAMED:
+            other = [*other[:MAX_NAMED], f"and {len(other) - MAX_NAMED:,} more"]
+        return frame.rename(columns=labels or {}), title + shown + (
+            f" (not shown, in other units: {', '.join(other)})" if other else ""), unit, \
+            stacked
 
-    out = [("capacity", *titled("Unit capacity by period", capacity_data(tables, periods)),
-            False),
-           ("new_capacity", *titled("New capacity built", new_capacity_data(tables, periods)),
-            True),
-           ("product_mix", *titled("Product mix", product_mix_data(tables, periods)), True),
-           ("emissions", *titled("Emissions by site", emissions_data(tables, periods)), True)]
+    out = [("capacity", *titled("Unit capacity by period", capacity_data(tables, periods),
+                                False, "units")),
+           ("new_capacity", *titled("New capacity built", new_capacity_data(tables, periods),
+                                    True, "units and links")),
+           ("product_mix", *titled("Product mix", product_mix_data(tables, periods), True,
+                                   "products")),
+           ("emissions", *titled("Emissions by site", emissions_data(tables, periods), True,
+                                 "sources"))]
     return [c for c in out if not c[1].empty]
+
+
+#: the most series a bar chart shows (:func:`top_series`): about as many entries as the
+#: legend beside a 10 x 5.5 in picture holds at 8 pt (the shipped cases have up to 26
+#: units); and the most names of series left out for their unit a title lists. A
+#: 300k-variable run has 10,728 units: a capacity chart nobody could read, whose legend
+#: ran off the picture, 3 minutes to draw
+MAX_SERIES = 26
+MAX_NAMED = 10
+
+
+def top_series(frame: pd.DataFrame, stacked: bool, noun: str) -> tuple[pd.DataFrame, str]:
+    """At most :data:`MAX_SERIES` rows of a bar chart's ``frame`` (rows the series,
+    columns the periods), and what the title says of it: the rows of the largest total
+    size over the periods (sum of absolute values; the earlier row first among equals),
+    in their order. A stacked chart adds the others up as one more row, 'N other
+    {noun}', so that each bar's height stays the total; a grouped one leaves them out.
+    Title: ' (the 26 largest of 10,728 units)' (', the others as one' when stacked)."""
+    if len(frame) <= MAX_SERIES:
+        return frame, ""
+    size = frame.abs().sum(axis=1).to_numpy()
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[np.argsort(-size, kind="stable")[:MAX_SERIES]] = True
+    said = f" (the {MAX_SERIES} largest of {len(frame):,} {noun}"
+    if not stacked:
+        return frame[keep], said + ")"
+    rest = frame[~keep].sum().rename(f"{len(frame) - MAX_SERIES:,} other {noun}")
+    return pd.concat([frame[keep], rest.to_frame().T]), said + ", the others as one)"
 
 
 def emissions_data(tables: dict[str, pd.DataFrame], periods: list[str]

@@ -1103,3 +1103,75 @@ def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
     assert links("petrochemicals") == {
         ("from upstream", "a @ s", 4.0), ("a @ s", "unit v", 4.0), ("unit v", "c @ s", 4.0),
         ("c @ s", "to markets", 4.0)}
+
+
+# -- large runs: at most MAX_SERIES bars' series, no picture of a Sankey too large ------
+
+def test_a_bar_chart_shows_its_largest_series_and_a_stack_the_rest_as_one(monkeypatch):
+    """At most 2 series (MAX_SERIES patched): rows a (1, 1), b (-5, 0), c (3, 0), d (0,
+    0.5) have sizes |1| + |1| = 2, 5, 3, 0.5 over the periods: b and c are kept, in
+    their order. Grouped, the others are left out; stacked, they are one more series,
+    a + d = (1, 1.5), '2 other units', so each bar still adds up to its period's total
+    (1 - 5 + 3 + 0 = -1, 1 + 0 + 0 + 0.5 = 1.5). The title says so. A frame of 2 rows
+    is left as it is."""
+    monkeypatch.setattr(charts, "MAX_SERIES", 2)
+    frame = pd.DataFrame({"p1": [1.0, -5.0, 3.0, 0.0], "p2": [1.0, 0.0, 0.0, 0.5]},
+                         index=["a", "b", "c", "d"])
+    grouped, said = charts.top_series(frame, False, "units")
+    assert grouped.index.tolist() == ["b", "c"] and said == " (the 2 largest of 4 units)"
+    stacked, said = charts.top_series(frame, True, "units")
+    assert stacked.index.tolist() == ["b", "c", "2 other units"]
+    assert stacked.loc["2 other units"].tolist() == [1.0, 1.5]
+    assert stacked.sum().tolist() == frame.sum().tolist() == [-1.0, 1.5]
+    assert said == " (the 2 largest of 4 units, the others as one)"
+    same, said = charts.top_series(frame.iloc[:2], True, "units")
+    assert same is not None and same.equals(frame.iloc[:2]) and said == ""
+
+
+def test_a_run_of_many_units_charts_the_largest_in_html_and_pictures(monkeypatch, tmp_path):
+    """30 units of 1..30 kt/yr in one period (the limit 26): the capacity chart, in the
+    HTML figure and in the picture alike, shows units u30 down to u05 (the 26 largest),
+    titled 'Unit capacity by period (the 26 largest of 30 units)'."""
+    cap = pd.DataFrame({"kind": "unit", "name": [f"u{i:02d}" for i in range(1, 31)],
+                        "period": "p1", "total_k_per_yr": [float(i) for i in range(1, 31)],
+                        "new_k_per_yr": 0.0, "quantity_unit": "t"})
+    (key, frame, title, _unit, stacked), *_ = charts.bar_charts({"capacity": cap}, ["p1"])
+    assert (key, stacked, len(frame)) == ("capacity", False, 26)
+    assert set(frame.index) == {f"u{i:02d}" for i in range(5, 31)}
+    assert title == "Unit capacity by period (the 26 largest of 30 units)"
+    fig = charts.plotly_figures({"capacity": cap}, ["p1"])["capacity"]
+    assert sorted(t.name for t in fig.data) == sorted(frame.index)
+    assert "the 26 largest of 30 units" in fig.layout.title.text
+    plt = _plt()
+    static.write_static({"capacity": cap}, {"periods": ["p1"]}, tmp_path, "svg",
+                        only={"capacity"})
+    svg = (tmp_path / "report-capacity.svg").read_text()
+    assert "u05" in svg and "u04" not in svg and "26 largest of 30 units" in svg
+    plt.close("all")
+
+
+def test_a_sankey_too_large_for_a_picture_says_so(monkeypatch):
+    """With at most 3 nodes drawn (MAX_STATIC_NODES patched), a view of 4 nodes and 3
+    bands is a picture of one sentence saying so, without nodes or bands; one of 3
+    nodes is drawn (its 3 nodes as rectangles)."""
+    from matplotlib.patches import Rectangle
+
+    monkeypatch.setattr(static, "MAX_STATIC_NODES", 3)
+    d = charts.SankeyData(
+        nodes=pd.DataFrame({"label": ["a", "b", "c", "d"], "kind": "unit"}),
+        links=pd.DataFrame({"source": [0, 1, 2], "target": [1, 2, 3], "commodity": "x",
+                            "quantity_k_per_yr": 1.0, "value_musd_per_yr": 1.0}))
+    plt = _plt()
+    fig = static._sankey(plt, d, "t", unit="kt/yr")
+    try:
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        assert len(texts) == 1 and texts[0].startswith("4 nodes and 3 bands: too many")
+        assert not fig.axes[0].patches
+    finally:
+        plt.close(fig)
+    small = charts.SankeyData(nodes=d.nodes.iloc[:3], links=d.links.iloc[:2])
+    fig = static._sankey(plt, small, "t", unit="kt/yr")
+    try:
+        assert sum(isinstance(p, Rectangle) for p in fig.axes[0].patches) == 3
+    finally:
+        plt.close(fig)
