@@ -470,6 +470,35 @@ def map_data(tables: dict[str, pd.DataFrame], period: str) -> tuple[pd.DataFrame
     return sites, g.reset_index(drop=True)
 
 
+#: a map drawn as a picture labels at most this many sites (:func:`map_labelled`): the
+#: labels of a run of 1,192 sites covered its 11 in picture, and their leader lines took
+#: 6 of its 10 s; the shipped cases have at most 21 sites
+MAX_MAP_LABELS = 120
+
+
+def map_labelled(sites: pd.DataFrame, routes: pd.DataFrame, most: int = MAX_MAP_LABELS
+                 ) -> tuple[np.ndarray, str]:
+    """Which of ``sites`` (:func:`map_data`) a map drawn as a picture labels, and what its
+    title says of it. Every site when there are at most ``most``; else the ``most`` whose
+    routes carry the most (the sum of ``width_kt_per_yr``, the flow by mass, over the
+    period's routes from or to the site), the name first in order among equals, and the
+    title says ' (labelled: the 120 busiest of 1,192 sites by the flow on their routes)'."""
+    n = len(sites)
+    if n <= most:
+        return np.ones(n, dtype=bool), ""
+    names = sites["site"].astype(str).to_numpy()
+    flow = np.zeros(n)
+    if len(routes):
+        w = routes["width_kt_per_yr"].to_numpy(float)
+        ends = pd.Series(np.concatenate([w, w]), index=np.concatenate([
+            routes["from_site"].astype(str).to_numpy(), routes["to_site"].astype(str).to_numpy()]))
+        flow = ends.groupby(level=0).sum().reindex(names).fillna(0.0).to_numpy()
+    keep = np.zeros(n, dtype=bool)
+    keep[np.lexsort((names, -flow))[:most]] = True
+    return keep, (f" (labelled: the {most:,} busiest of {n:,} sites by the flow on their "
+                  "routes)")
+
+
 def line_width(flow: float, max_flow: float) -> float:
     """Route line width in pixels: 1 (idle) to 14 (largest flow)."""
     if max_flow <= TOL or flow <= TOL:
@@ -1887,18 +1916,25 @@ _OFFSETS = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)
 
 
 def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
-                 width: float, char_w: float, line_h: float) -> list[tuple[float, float]]:
+                 width: float, char_w: float, line_h: float,
+                 markers: pd.DataFrame | None = None) -> list[tuple[float, float]]:
     """A label offset (dx, dy, in the units of ``width``: pixels or points; dy up) for
     each site so that no two labels and no label and site marker overlap, greedily, the
     most crowded sites first. ``width`` is the plot's width, ``char_w`` and ``line_h``
     the size of a character. Each label stays inside the plot (``width`` by the view's
     height at that scale): a place that would cross its edge is moved in along it before
-    it is scored (a label wider than the plot starts at its left edge)."""
+    it is scored (a label wider than the plot starts at its left edge). ``markers``:
+    sites drawn without a label (:func:`map_labelled`), whose markers the labels avoid
+    too."""
     lon0, lon1, lat0, lat1 = view
     k = width / (lon1 - lon0)
     height = (lat1 - lat0) * k * lat_ratio(view)
-    px = ((sites["lon_deg"] - lon0) * k).to_numpy()
-    py = ((sites["lat_deg"] - lat0) * k * lat_ratio(view)).to_numpy()
+
+    def at(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return (((frame["lon_deg"] - lon0) * k).to_numpy(),
+                ((frame["lat_deg"] - lat0) * k * lat_ratio(view)).to_numpy())
+
+    px, py = at(sites)
     names = [str(s) for s in sites["site"]]
     n = len(names)
     crowd = [int(np.count_nonzero(np.hypot(px - px[i], py - py[i]) < 60)) for i in range(n)]
@@ -1906,9 +1942,10 @@ def place_labels(sites: pd.DataFrame, view: tuple[float, float, float, float],
     # the labels placed so far (in order) and the site markers, each box in the cells of
     # a grid it touches: a place is scored against the boxes near it alone (a map of 1,192
     # sites compared each of its 26,000 places with every box: 18 s)
-    placed = _BoxGrid()  # the label placed r-th has rank r, site i's marker n + i
-    for i in range(n):
-        placed.add((px[i] - 4, py[i] - 4, px[i] + 4, py[i] + 4), n + i)
+    placed = _BoxGrid()  # the label placed r-th has rank r, the marker of the i-th site n + i
+    mx, my = at(markers) if markers is not None else (np.empty(0), np.empty(0))
+    for i, (x, y) in enumerate(zip([*px, *mx], [*py, *my], strict=True)):
+        placed.add((x - 4, y - 4, x + 4, y + 4), n + i)
 
     def clash(b) -> float:
         """The area ``b`` shares with the labels placed and the markers, added in the

@@ -223,8 +223,10 @@ def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = "
 
 def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = None):
     """Country outlines, routes (dash = mode, colour = utilisation, width = flow by
-    mass) and sites with labels kept apart, as in the HTML report; ``label``: the
-    period's name with its years (:func:`charts.run_period_labels`)."""
+    mass) and sites with labels kept apart, as in the HTML report (the busiest
+    :data:`~chainopt.report.charts.MAX_MAP_LABELS` of a run of more sites, the title says
+    so: :func:`~chainopt.report.charts.map_labelled`); ``label``: the period's name with
+    its years (:func:`charts.run_period_labels`)."""
     sites, routes = charts.map_data(tables, period)
     view = charts.map_view(sites)
     ratio = charts.lat_ratio(view)
@@ -251,8 +253,11 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
                 lw=charts.line_width(r.width_kt_per_yr, mx) * 0.6, solid_capstyle="round",
                 zorder=2)
     ax.scatter(sites["lon_deg"], sites["lat_deg"], color="#253858", s=14, zorder=3)
-    offsets = charts.place_labels(sites, view, w_in * 72 * 0.85, char_w=4.6, line_h=10.0)
-    for r, (dx, dy) in zip(sites.itertuples(), offsets, strict=True):
+    labelled, said = charts.map_labelled(sites, routes, charts.MAX_MAP_LABELS)
+    named = sites[labelled]
+    offsets = charts.place_labels(named, view, w_in * 72 * 0.85, char_w=4.6, line_h=10.0,
+                                  markers=sites[~labelled])
+    for r, (dx, dy) in zip(named.itertuples(), offsets, strict=True):
         far = abs(dx) + abs(dy) > 14
         ax.annotate(_txt(r.site), (r.lon_deg, r.lat_deg), textcoords="offset points",
                     xytext=(dx, dy), fontsize=7, ha="center", va="center", zorder=4,
@@ -285,8 +290,8 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
                 va="center", fontsize=14, bbox={"fc": "white", "ec": "#888"})
     ax.set_title(_txt(textwrap.fill(
         f"Sites and routes, period {label or period}: width = flow by mass, colour = "
-        f"utilisation, dash = mode (outlines: Natural Earth){charts.unplaced(tables, sites)}",
-        120)))
+        f"utilisation, dash = mode (outlines: Natural Earth){charts.unplaced(tables, sites)}"
+        f"{said}", 120)))
     # the bottom 0.6 in kept for the legend (inside the axes it lay over the routes)
     return charts.tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
 

@@ -757,6 +757,64 @@ def test_map_labels_stay_inside_the_plot():
         assert b[0] >= -1e-9 and b[2] <= 100 + 1e-9 and b[1] >= -1e-9 and b[3] <= 100 + 1e-9, b
 
 
+def test_a_label_avoids_the_marker_of_a_site_drawn_without_one():
+    """The view lon 0..10, lat -5..5 drawn 100 wide (10 per degree, ratio 1). Site ab (2
+    characters of 4: a label 12 wide, 10 high) at lon 5, lat 0 sits at (50, 50); its first
+    place, centred 9 above it, spans 44..56 x 54..64. An unlabelled site's marker at lon 5,
+    lat 0.9, (50, 59), spans 46..54 x 55..63: it overlaps, so the label goes to its second
+    place, 9 below: 44..56 x 36..46, which only touches ab's own marker (46..54 x 46..54).
+    Without that marker the label stays above."""
+    view = (0.0, 10.0, -5.0, 5.0)
+    site = pd.DataFrame({"site": ["ab"], "lon_deg": [5.0], "lat_deg": [0.0]})
+    other = pd.DataFrame({"site": ["cd"], "lon_deg": [5.0], "lat_deg": [0.9]})
+    assert charts.place_labels(site, view, 100.0, 4.0, 10.0) == [(0.0, 9.0)]
+    got = charts.place_labels(site, view, 100.0, 4.0, 10.0, markers=other)
+    assert got == [pytest.approx((0.0, -9.0))]
+
+
+def test_a_map_of_many_sites_labels_the_busiest():
+    """Five sites; routes a->b 5 kt/yr, b->c 2, c->a 1 (d and e none): by hand a 5 + 1 = 6,
+    b 5 + 2 = 7, c 2 + 1 = 3, d and e 0. At most 2 labels: b and a; at most 4: b, a, c and
+    d (d before e, equal at 0). Without routes, all equal: a and b. At most 5, or more:
+    all, and the title says nothing. The
+    picture of a run of 5 sites at most 2 labels shows b's and a's names only, five
+    markers, and says which in its title."""
+    sites = pd.DataFrame({"site": list("abcde"), "lon_deg": [0.0, 1.0, 2.0, 3.0, 4.0],
+                          "lat_deg": [50.0, 51.0, 52.0, 53.0, 54.0]})
+    routes = pd.DataFrame({"from_site": ["a", "b", "c"], "to_site": ["b", "c", "a"],
+                           "width_kt_per_yr": [5.0, 2.0, 1.0]})
+
+    def named(most):
+        keep, said = charts.map_labelled(sites, routes, most)
+        return "".join(sites["site"][keep]), said
+
+    assert named(2) == ("ab", " (labelled: the 2 busiest of 5 sites by the flow on their "
+                              "routes)")
+    assert named(4)[0] == "abcd"
+    assert named(5) == ("abcde", "") and named(6) == ("abcde", "")
+    keep, _ = charts.map_labelled(sites, routes.iloc[0:0], 2)  # no route: all equal at 0
+    assert "".join(sites["site"][keep]) == "ab"
+
+    flows = pd.DataFrame({"link": ["ab", "bc", "ca"], "from_site": ["a", "b", "c"],
+                          "to_site": ["b", "c", "a"], "transport_mode": "pipeline",
+                          "commodity": "x", "period": "p1", "flow_k_per_yr": [5.0, 2.0, 1.0]})
+    plt = _plt()
+    old = charts.MAX_MAP_LABELS
+    charts.MAX_MAP_LABELS = 2
+    try:
+        fig = static._map(plt, {"sites": sites, "flows": flows}, "p1")
+    finally:
+        charts.MAX_MAP_LABELS = old
+    try:
+        ax = fig.axes[0]
+        assert sorted(t.get_text() for t in ax.texts) == ["a", "b"]
+        assert len(ax.collections[-1].get_offsets()) == 5  # every site's marker
+        assert " ".join(ax.get_title().split()).endswith(
+            "(labelled: the 2 busiest of 5 sites by the flow on their routes)")
+    finally:
+        plt.close(fig)
+
+
 def test_map_routes_name_each_commodity_in_its_unit_and_widen_by_mass():
     """A link carrying crude (t) and gas (1000m3 at 0.75 t/m3, 750 t per unit) had its
     hover say "150.0 k units/yr" (100 kt of crude + 50 k 1000m3 of gas) and its width
