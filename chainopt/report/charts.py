@@ -1598,16 +1598,17 @@ def _num_map(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> pd.Ser
                      dtype=float)
 
 
-def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass"
+def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass",
+                 drill_downs: bool = True
                  ) -> tuple[dict[str, SankeyData], list[str], list[str], float]:
     """The value chain of one period in one measure: an ``overview`` of the segments
-    (:data:`SEGMENTS`; flows through commodity hubs passed on in proportion) and one
-    drill-down per segment (its units, links, supplies or markets with the commodities
-    around them, the other segments as single 'from ...'/'to ...' nodes). Widths are
-    in :data:`MEASURES` units; in value every node balances (:func:`value_balanced`).
-    Returns (views, commodities with an assumed density, commodities left out for want
-    of a factor or a positive value, the share of the flows they are: see
-    :func:`_segment_bands`)."""
+    (:data:`SEGMENTS`; flows through commodity hubs passed on in proportion) and, with
+    ``drill_downs``, one drill-down per segment (its units, links, supplies or markets
+    with the commodities around them, the other segments as single 'from ...'/'to ...'
+    nodes). Widths are in :data:`MEASURES` units; in value every node balances
+    (:func:`value_balanced`). Returns (views, commodities with an assumed density,
+    commodities left out for want of a factor or a positive value, the share of the
+    flows they are: see :func:`_segment_bands`)."""
     df, assumed, gone, share = _segment_bands(tables, period, measure)
     views: dict[str, SankeyData] = {}
     if df.empty:
@@ -1615,6 +1616,17 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
     ov = _hub_split(df)
     if len(ov):
         views["overview"] = _overview_graph(ov[ov["w"] > TOL])
+    if drill_downs:  # (not for the pictures of the periods after the first: 0.5 s each)
+        views.update(_drill_downs(df))
+    if measure == "value":
+        views = {k: value_balanced(v) for k, v in views.items()}
+    return views, assumed, gone, share
+
+
+def _drill_downs(df: pd.DataFrame) -> dict[str, SankeyData]:
+    """Each segment's drill-down (:func:`sankey_views`) of the bands ``df``
+    (:func:`_segment_bands`)."""
+    views: dict[str, SankeyData] = {}
     # each hub's total in- and outflow: the same for every segment, found once
     tot_in = df[df["dst_kind"] == "commodity"].groupby("dst")["w"].sum()
     tot_out = df[df["src_kind"] == "commodity"].groupby("src")["w"].sum()
@@ -1658,9 +1670,7 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
                  .agg(quantity_k_per_yr=("w", "sum"), value_musd_per_yr=("value_musd_per_yr",
                                                                          "sum")))
         views[s] = _sankey_graph(parts[_BAND_COLUMNS].copy())
-    if measure == "value":
-        views = {k: value_balanced(v) for k, v in views.items()}
-    return views, assumed, gone, share
+    return views
 
 
 #: what the measure's bands are, said under the chart

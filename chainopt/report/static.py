@@ -320,7 +320,8 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
 
     for i, p in enumerate(periods):
         if want(f"sankey-{p}") or (i == 0 and only is None):
-            views, assumed, gone, share = charts.sankey_views(tables, p, measure)
+            views, assumed, gone, share = charts.sankey_views(
+                tables, p, measure, drill_downs=i == 0 and only is None)
             note = " ".join(t for t in (charts.MEASURE_NOTES.get(measure, ""), charts.sankey_note(
                 measure, assumed, gone, share)) if t)
             if want(f"sankey-{p}"):

@@ -1132,7 +1132,9 @@ def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
     Refining takes 6 of a's 10: its drill-down shows 10 x 6/10 = 6 'from upstream' into
     a, and b's whole sale (6 x 6/6) 'to markets'; a's 4 into v goes on 4 x 0/10 = 0 (u
     puts nothing into a), so petrochemicals is not in it. The petrochemicals view
-    likewise: 10 x 4/10 = 4 from upstream, c's 4 x 4/4 = 4 to markets."""
+    likewise: 10 x 4/10 = 4 from upstream, c's 4 x 4/4 = 4 to markets. The overview:
+    upstream 6 to refining and 4 to petrochemicals, each on to markets; made without the
+    drill-downs (drill_downs=False), it is the only view and the same."""
     def flow(unit, commodity, direction, amount):
         return {"site": "s", "unit": unit, "commodity": commodity, "period": "p1",
                 "direction": direction, "amount_k_per_yr": amount}
@@ -1161,6 +1163,13 @@ def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
     assert links("petrochemicals") == {
         ("from upstream", "a @ s", 4.0), ("a @ s", "unit v", 4.0), ("unit v", "c @ s", 4.0),
         ("c @ s", "to markets", 4.0)}
+    # the overview passes a's 10 on in proportion: 6 to refining, 4 to petrochemicals;
+    # the pictures of the periods after the first make it alone, the same
+    overview = {("upstream", "refining", 6.0), ("upstream", "petrochemicals", 4.0),
+                ("refining", "markets", 6.0), ("petrochemicals", "markets", 4.0)}
+    assert links("overview") == overview
+    views, *_ = charts.sankey_views(tables, "p1", "mass", drill_downs=False)
+    assert list(views) == ["overview"] and links("overview") == overview
 
 
 # -- large runs: at most MAX_SERIES bars' series, no picture of a Sankey too large ------
