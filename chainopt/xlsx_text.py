@@ -28,19 +28,15 @@ def looks_like_formula(value: object) -> bool:
 
 
 def append_row(ws, values: list, bold: bool = False) -> None:
-    """Append ``values`` to worksheet ``ws`` (an ordinary or a write-only one: rows
-    streamed to the file, for large tables); formula-like text is written as text,
-    ``bold`` for a header row."""
+    """Append ``values`` to worksheet ``ws`` (openpyxl's: a case workbook, ``convert``);
+    formula-like text is written as text, ``bold`` for a header row. (The workbooks of
+    results, ``results.xlsx`` and ``comparison.xlsx``, are written by
+    :mod:`chainopt.xlsx_write`, to the same rules.)"""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
-    streamed = bool(getattr(ws.parent, "write_only", False))  # such a sheet keeps no cells
-    if streamed:
-        row = ws._chainopt_rows = getattr(ws, "_chainopt_rows", 0) + 1
-    else:
-        row = ws._current_row + 1  # the row ws.append writes next
+    row = ws._current_row + 1  # the row ws.append writes next
     values = [plain(v) if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) else v
               for v in values]
 
@@ -51,16 +47,6 @@ def append_row(ws, values: list, bold: bool = False) -> None:
         if bold:
             cell.font = Font(bold=True)
 
-    if streamed:
-        cells: list = []
-        for v in values:
-            if bold or looks_like_formula(v):
-                cells.append(WriteOnlyCell(ws, value=v))
-                styled(cells[-1])
-            else:
-                cells.append(v)
-        ws.append(cells)
-        return
     ws.append(values)
     for j, v in enumerate(values, start=1):
         if bold or looks_like_formula(v):  # (ws.cell: one lookup; ws[row] scans the sheet)

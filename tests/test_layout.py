@@ -53,6 +53,7 @@ LAYERS = {
     "chainopt.safe_yaml": 0,  # the one bounded YAML reader
     "chainopt.textfile": 0,  # UTF-8 text files, one error per way they can be wrong
     "chainopt.xlsx_text": 0,  # workbook rows whose formula-like text stays text
+    "chainopt.xlsx_write": 0,  # the workbooks of tables written as SpreadsheetML
     "chainopt.ooxml": 0,  # xlsx and pptx files the same bytes for the same content
     "chainopt.termtable": 0,  # the terminal's tables: numbers whole, text folded
     "chainopt.interrupt": 0,  # Ctrl-C and SIGTERM: exit 130 and one line

@@ -30,7 +30,7 @@ from chainopt.errors import InputError
 from chainopt.ooxml import saved
 from chainopt.report import charts, economics, numbers, onepager
 from chainopt.report import compare as cmp
-from chainopt.report.excel import write_table
+from chainopt.report.excel import write_tables
 from chainopt.report.static import PNG, file_key, write_compare_static, write_static
 from chainopt.results import variant_of
 from chainopt.textfile import parse_json, read_text
@@ -428,14 +428,11 @@ def years_as_numbers(df: pd.DataFrame) -> pd.DataFrame:
 def workbook(folder: Path, path: Path) -> Path:
     """``comparison.xlsx``: the runs that failed first (sheet ``not compared``, when
     any), the project table, then the summary and every table of
-    the comparison folder, each as :func:`chainopt.report.excel.write_table` writes a
+    the comparison folder, each as :func:`chainopt.report.excel.write_tables` writes a
     results table (a table longer than a sheet goes on in further sheets; titles Excel
     allows), a year held as text (``first use``) as a number (:func:`years_as_numbers`).
-    Its cells come from CSV text someone may have crafted, so rows go through
-    :func:`chainopt.xlsx_text.append_row`: ``=HYPERLINK(...)`` stays text."""
-    # lazy: openpyxl is needed only for workbooks
-    from openpyxl import Workbook
-
+    Its cells come from CSV text someone may have crafted: ``=HYPERLINK(...)`` stays
+    text (:mod:`chainopt.xlsx_write`)."""
     tables = cmp.read_tables(folder)
     names = cmp.compared_runs(tables)
     sheets: dict[str, pd.DataFrame] = {}
@@ -449,11 +446,7 @@ def workbook(folder: Path, path: Path) -> Path:
     if names:
         sheets["summary"] = cmp.summary(tables, names)
     sheets.update(tables)
-    wb = Workbook(write_only=True)  # rows streamed to the file
-    for name, df in sheets.items():
-        write_table(wb, name, years_as_numbers(df))
-    write_file(path, saved(wb.save))
-    return path
+    return write_tables(path, [(name, years_as_numbers(df)) for name, df in sheets.items()])
 
 
 def preview_html(pptx_path: Path) -> str:
