@@ -7,11 +7,13 @@ its run. Here a sheet's cells are made a column at a time, each cell's XML from 
 value by one string format, and streamed into the zip a chunk of rows at a time, so
 memory does not grow with the table: about 0.5 µs a cell.
 
-A workbook is the smallest package Excel, LibreOffice and openpyxl open:
-``[Content_Types].xml``, the package's and the workbook's relationships,
+A workbook is the smallest package of the Office Open XML standard a spreadsheet
+program opens: ``[Content_Types].xml``, the package's and the workbook's relationships,
 ``xl/workbook.xml``, ``xl/styles.xml`` and one worksheet per sheet; text inline in its
 cell (no shared strings table), no document properties, every zip entry dated
 1980-01-01 (:data:`chainopt.ooxml.FIXED_DATE`), so the same tables are the same bytes.
+openpyxl and LibreOffice 7.4 read every cell of the shipped cases' workbooks as they
+read openpyxl's (LibreOffice's CSV export of each sheet the same bytes).
 
 Each sheet has its header in bold in row 1, frozen above the rows. A cell is, by value:
 a number (``repr``: the shortest text that reads back as the same float); ``true`` or
