@@ -286,6 +286,9 @@ def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkey
     assert cells["flows (3)"] == [("x",), (6,)]
     assert cells["sales"] == [("y",)]
     assert rx.sheet_title("x" * 40, 2) == "x" * 27 + " (2)"  # 31 characters, Excel's most
+    # a control character a workbook cannot hold is _, an apostrophe at either end goes
+    assert rx.sheet_title("a\x1bb", 1) == "a_b" and rx.sheet_title("'x'", 2) == "x (2)"
+    assert rx.sheet_title("''", 1) == "_"
 
 
 def test_a_comparison_table_longer_than_a_sheet_goes_on_in_further_sheets(tmp_path,

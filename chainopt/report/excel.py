@@ -30,9 +30,11 @@ def sheet_title(name: str, part: int) -> str:
     """The title of sheet ``part`` (1, 2, ...) of table ``name``: ``name``, then
     ``name (2)``, ..., at most 31 characters (Excel's limit). Excel forbids
     ``\\ / * ? : [ ]`` in a title, and a workbook cannot hold a control character: each
-    becomes ``_`` (a comparison's CSV may come from a folder someone sent)."""
+    becomes ``_``; nor may a title start or end with an apostrophe: those go (a
+    comparison's CSV may come from a folder someone sent)."""
     suffix = f" ({part})" if part > 1 else ""
-    return (re.sub(r"[\\/*?:\[\]\x00-\x1f\x7f]", "_", name)[:31 - len(suffix)] or "_") + suffix
+    title = re.sub(r"[\\/*?:\[\]\x00-\x1f\x7f]", "_", name)[:31 - len(suffix)].strip("'")
+    return (title or "_") + suffix
 
 
 def table_sheets(name: str, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
