@@ -242,7 +242,7 @@ def _text_of(rows: pa.Array) -> memoryview:
 #: in one pass, the 2.5 million values of a 300k-variable run's ranging table made
 #: temporaries of 20 MB each, memory new to the process each time, whose pages the
 #: system had to hand over and clear (the first rounding of that table 302 ms, by blocks
-#: 80 ms; benchmarks/README.md)
+#: 80 ms; benchmarks/HISTORY.md, forty-fifth session)
 ROUND_BLOCK = 65_536
 
 
