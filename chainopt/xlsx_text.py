@@ -20,6 +20,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: the rows of an Excel sheet, its header's included (Excel's specification); openpyxl
 #: writes more, and Excel then calls the file damaged
 EXCEL_ROWS = 1_048_576
+#: the columns of an Excel sheet (A to XFD)
+EXCEL_COLUMNS = 16_384
 
 
 def looks_like_formula(value: object) -> bool:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from chainopt.controls import plain
 from chainopt.ooxml import FIXED_DATE
-from chainopt.xlsx_text import EXCEL_ROWS, FORMULA_START
+from chainopt.xlsx_text import EXCEL_COLUMNS, EXCEL_ROWS, FORMULA_START
 
 #: rows made into XML at a time: a chunk's cells (at 15 columns, 150,000 strings) and its
 #: text (about 10 MB) are what writing a sheet holds
@@ -76,7 +76,8 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
     :data:`CHUNK_ROWS` rows before it is written (the result tables' rounding,
     :func:`chainopt.results.stable_floats`). A title is made unique as Excel asks (its
     case aside) by a number after it; at most :data:`~chainopt.xlsx_text.EXCEL_ROWS`
-    rows a sheet, its header's included (a longer table is the caller's to split); a
+    rows a sheet, its header's included (a longer table is the caller's to split), and
+    :data:`~chainopt.xlsx_text.EXCEL_COLUMNS` columns (ValueError); a
     title holds none of the characters Excel forbids in one (the caller's to replace:
     :func:`chainopt.report.excel.sheet_title`)."""
     titles = _unique([t for t, _ in sheets])
@@ -84,6 +85,9 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
         if len(df) >= EXCEL_ROWS:
             raise ValueError(f"sheet {t}: {len(df):,} rows and a header are more than "
                              f"the {EXCEL_ROWS:,} rows of an Excel sheet")
+        if len(df.columns) > EXCEL_COLUMNS:
+            raise ValueError(f"sheet {t}: {len(df.columns):,} columns, more than the "
+                             f"{EXCEL_COLUMNS:,} of an Excel sheet")
     n = len(sheets)
     parts = [("[Content_Types].xml", _content_types(n)), ("_rels/.rels", _PACKAGE_RELS),
              ("xl/workbook.xml", _workbook(titles)),

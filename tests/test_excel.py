@@ -289,6 +289,12 @@ def test_results_workbook_continues_a_long_table_on_more_sheets(tmp_path, monkey
     # a control character a workbook cannot hold is _, an apostrophe at either end goes
     assert rx.sheet_title("a\x1bb", 1) == "a_b" and rx.sheet_title("'x'", 2) == "x (2)"
     assert rx.sheet_title("''", 1) == "_"
+    # a table wider than a sheet (16,384 columns, A to XFD) is refused, naming it
+    from chainopt.errors import InputError
+
+    assert len(rx.table_sheets("wide", pd.DataFrame(columns=range(16_384)))) == 1
+    with pytest.raises(InputError, match="table wide: 16,385 columns, more than the 16,384"):
+        rx.table_sheets("wide", pd.DataFrame(columns=range(16_385)))
 
 
 def test_a_comparison_table_longer_than_a_sheet_goes_on_in_further_sheets(tmp_path,

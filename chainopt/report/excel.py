@@ -20,6 +20,7 @@ import pandas as pd
 
 from chainopt import xlsx_text
 from chainopt.atomic import write_file
+from chainopt.errors import InputError, Problem
 from chainopt.results import stable_floats
 from chainopt.xlsx_write import write_workbook
 
@@ -41,7 +42,13 @@ def table_sheets(name: str, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """Table ``df`` as the sheets of a workbook (title, rows): at most
     ``xlsx_text.EXCEL_ROWS`` rows a sheet, its header's included, so a longer table goes
     on in sheets ``name (2)``, ``name (3)``, ... (:func:`sheet_title`), each with the
-    header: n rows fill ceil(n / (EXCEL_ROWS - 1)) sheets."""
+    header: n rows fill ceil(n / (EXCEL_ROWS - 1)) sheets. A table of more columns than
+    a sheet holds (``xlsx_text.EXCEL_COLUMNS``: an old comparison folder's every CSV is
+    read) is an InputError naming it."""
+    if len(df.columns) > xlsx_text.EXCEL_COLUMNS:
+        raise InputError([Problem(f"table {name}", f"{len(df.columns):,} columns, more than "
+                                  f"the {xlsx_text.EXCEL_COLUMNS:,} an Excel sheet holds",
+                                  "leave it out of the folder, or keep it as CSV")])
     per_sheet = xlsx_text.EXCEL_ROWS - 1
     return [(sheet_title(name, part), df.iloc[start:start + per_sheet])
             for part, start in enumerate(range(0, max(len(df), 1), per_sheet), start=1)]

@@ -197,6 +197,20 @@ def test_comparison_csv_name_is_a_valid_sheet_title(compared, tmp_path):
     assert "a_b__c" in load_workbook(recv / "comparison.xlsx", read_only=True).sheetnames
 
 
+def test_comparison_csv_wider_than_a_sheet_is_refused(compared, tmp_path):
+    """A CSV of 16,385 columns in a comparison folder written before the record: Excel's
+    sheet holds 16,384 (A to XFD), and the workbook's sheet would be one Excel cannot
+    open. Exit 1 naming the table, and no comparison.xlsx."""
+    recv = _received(compared, tmp_path)
+    (recv / "wide.csv").write_text(",".join(f"c{i}" for i in range(16_385)) + "\n"
+                                   + ",".join("1" * 16_385) + "\n")
+    (recv / TEXT_FILE).unlink()
+    (recv / "projects_built.csv").unlink(missing_ok=True)  # (written beside checksums)
+    _code, text = cli("report", recv, "--pptx", code=1)
+    assert "table wide: 16,385 columns, more than the 16,384 an Excel sheet holds" in text
+    assert not (recv / "comparison.xlsx").exists()
+
+
 @pytest.mark.parametrize("name", ["manifest.json", "kpis.csv", "report"])
 def test_out_must_name_an_html_file(solved, tmp_path, name):
     """``report FOLDER --out FOLDER/manifest.json`` replaced the run's manifest with the
