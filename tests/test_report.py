@@ -324,6 +324,39 @@ def test_report_in_headless_chromium(solved, small_report, hostile, tmp_path, mo
 
 
 @needs_chromium
+def test_a_view_too_large_for_the_page_says_so_in_the_browser(solved, tmp_path, monkeypatch):
+    """With at most 10 Sankey nodes on the page (MAX_PAGE_NODES patched), small_chain's
+    petrochemicals drill-down (12 nodes, 12 bands in p2026) has no trace: opened at it
+    (``#sankey=petrochemicals``, as a deck's link does), the page's title says it is too
+    large to draw and the figure's middle says how large and where the flows are; the
+    refining drill-down (9 nodes) is drawn as before, with neither."""
+    monkeypatch.setattr(charts, "MAX_PAGE_NODES", 10)
+    html = write_report(solved, out=tmp_path / "capped.html")[0]
+    dumped = {}
+    for view in ("petrochemicals", "refining"):
+        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+               f"{html.resolve().as_uri()}#sankey={view}"]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+        assert done.returncode == 0, done.stderr[-2000:]
+        dumped[view] = done.stdout
+    def shown(dom: str, what: str) -> list[str]:  # the SVG text drawn, not the script's
+        return re.findall(rf'class="{what}"[^>]*>([^<]*)<', dom)
+
+    big = dumped["petrochemicals"]
+    assert any(t.endswith("period p2026 (2026-30): petrochemicals (too large to draw here)")
+               for t in shown(big, "gtitle")), shown(big, "gtitle")
+    assert any(t.startswith("12 nodes and 12 bands: too many for a browser to draw in "
+                            "reasonable time") for t in shown(big, "annotation-text"))
+    drawn = dumped["refining"]
+    assert any(t.endswith("period p2026 (2026-30): refining")
+               for t in shown(drawn, "gtitle")), shown(drawn, "gtitle")
+    notes = [t for t in shown(drawn, "annotation-text")  # (the map's labels are some)
+             if "too many" in t or t.startswith(charts.EMPTY_SANKEY)]
+    assert notes == [] and "sankey-node" in drawn
+
+
+@needs_chromium
 def test_net_log_check_catches_a_request(tmp_path):
     """The network check itself: a page that loads an image from the web is caught."""
     page = tmp_path / "bad.html"

@@ -1770,13 +1770,32 @@ def _overview_graph(df: pd.DataFrame) -> SankeyData:
 EMPTY_SANKEY = "Nothing flows in this measure"
 
 
+#: a Sankey view of more than this many nodes is not drawn on the report's page: a
+#: browser lays a Sankey out in a time that grows about as the square of its nodes (in
+#: headless Chromium here, views of a 10k- and a 300k-variable run: 1,001 nodes 0.6 s,
+#: 10,826 nodes 59 s, 30,246 nodes 6 minutes, the page frozen all the while), so 2,000
+#: nodes take about 2 s. The page says so where the view would be (``layout.meta.large``)
+MAX_PAGE_NODES = 2_000
+
+
+def too_large_for_page(d: SankeyData) -> str:
+    """What the report's page says in place of a Sankey view of more than
+    :data:`MAX_PAGE_NODES` nodes."""
+    return (f"{len(d.nodes):,} nodes and {len(d.links):,} bands: too many for a browser "
+            f"to draw in reasonable time (at most {MAX_PAGE_NODES:,} nodes on this page). "
+            "The tables hold every flow (unit_flows.csv, flows.csv, purchases.csv, "
+            "sales.csv).")
+
+
 def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                           measure: str = "mass", labels: dict[str, str] | None = None):
     """One Sankey trace per period and view (overview, then each segment's drill-down);
     two dropdowns (named ``period`` and ``view``) pick one; the report's script shows
     the trace of the chosen pair. ``layout.meta`` lists the (period, view) of each
-    trace and the notes (assumed densities, commodities left out); the periods as
-    ``labels`` names them, with their years (:func:`run_period_labels`)."""
+    trace, the notes (assumed densities, commodities left out) and, as ``large``, each
+    (period, view, what the page says) of a view of more than :data:`MAX_PAGE_NODES`
+    nodes, which has no trace; the periods as ``labels`` names them, with their years
+    (:func:`run_period_labels`)."""
     named = [(labels or {}).get(p, p) for p in periods]
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
@@ -1784,6 +1803,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     label, unit = MEASURES[measure]
     traces = []
     keys: list[list[int]] = []
+    large: list[list] = []
     view_names = ["overview", *SEGMENTS]
     notes: dict[str, str] = {}
     for i, p in enumerate(periods):
@@ -1792,6 +1812,9 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
         for j, v in enumerate(view_names):
             d = views.get(v)
             if d is None or d.nodes.empty:
+                continue
+            if len(d.nodes) > MAX_PAGE_NODES:
+                large.append([i, j, esc(too_large_for_page(d))])
                 continue
             lk = d.links
             node_label = d.nodes["label"].tolist()
@@ -1835,7 +1858,8 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                       margin={"l": 20, "r": 20, "t": 140, "b": 20}, updatemenus=menus,
                       meta={"keys": keys, "periods": [esc(p) for p in named],
                             "views": view_names, "measure": f"{label} ({unit})",
-                            "notes": {esc(k): esc(v) for k, v in notes.items()}})
+                            "notes": {esc(k): esc(v) for k, v in notes.items()},
+                            "large": large, "empty": EMPTY_SANKEY})
     return unchecked(traces, fig)
 
 

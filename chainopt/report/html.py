@@ -129,11 +129,14 @@ def figure_html(fig_id: str, fig, after: str = "") -> str:
 #: the Sankey's two dropdowns (period, view) pick the one trace of that pair
 SANKEY_JS = """var m=gd.layout.meta,st={period:0,view:0};
 function show(){var vis=m.keys.map(function(k){return k[0]===st.period&&k[1]===st.view;});
+var big=(m.large||[]).filter(function(k){return k[0]===st.period&&k[1]===st.view;})[0];
 var p=m.periods[st.period],t='Value chain by segment, '+m.measure+', period '+p+': '
-+m.views[st.view]+(vis.indexOf(true)<0?' (nothing in this view)':'');
++m.views[st.view]+(big?' (too large to draw here)':vis.indexOf(true)<0?
+' (nothing in this view)':'');
 var n=document.getElementById('sankey-notes');if(n){n.textContent=m.notes[p]||'';}
 Plotly.restyle(gd,{visible:vis});
-Plotly.relayout(gd,{'title.text':t,'annotations[0].visible':vis.indexOf(true)<0});}
+Plotly.relayout(gd,{'title.text':t,'annotations[0].visible':vis.indexOf(true)<0,
+'annotations[0].text':big?big[2]:m.empty});}
 gd.on('plotly_buttonclicked',function(e){st[e.menu.name]=e.active;show();});
 var h=(location.hash.match(/sankey=([a-z_]+)/)||[])[1];
 if(h){var k=m.views.indexOf(h.replace(/_/g,' '));if(k>=0){st.view=k;

@@ -149,9 +149,11 @@ MAX_STATIC_NODES = 500
 
 def _too_many(d: charts.SankeyData) -> str:
     """What a picture of a Sankey of more than :data:`MAX_STATIC_NODES` nodes says."""
+    page = ("report.html shows this view (zoom in), and the tables hold every flow."
+            if len(d.nodes) <= charts.MAX_PAGE_NODES else
+            "Too many for report.html's page too: the tables hold every flow.")
     return (f"{len(d.nodes):,} nodes and {len(d.links):,} bands: too many to draw legibly "
-            f"in a picture (at most {MAX_STATIC_NODES:,} nodes). report.html shows this "
-            "view (zoom in), and the tables hold every flow.")
+            f"in a picture (at most {MAX_STATIC_NODES:,} nodes). {page}")
 
 
 def _sankey(plt, d: charts.SankeyData, title: str, note: str = "", unit: str = ""):

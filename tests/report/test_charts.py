@@ -1217,6 +1217,27 @@ def test_a_run_of_many_units_charts_the_largest_in_html_and_pictures(monkeypatch
     plt.close("all")
 
 
+def test_a_sankey_view_too_large_for_the_page_has_no_trace_and_says_so(monkeypatch):
+    """small_chain's first period has an overview of 6 nodes and drill-downs of 3
+    (upstream), 5 (gas processing), 9 (refining), 12 (petrochemicals), 24 (logistics)
+    and 14 (markets) nodes. With at most 10 on the page (MAX_PAGE_NODES patched), the
+    first period's traces are the overview and the first three drill-downs (views 0-3),
+    and the page's meta names views 4, 5 and 6 with what it says in their place: '12
+    nodes and 12 bands: too many for a browser ...'."""
+    from chainopt import api
+
+    tables = api.run("small_chain", save=False).tables
+    monkeypatch.setattr(charts, "MAX_PAGE_NODES", 10)
+    fig = charts.segment_sankey_figure(tables, ["p2026"])
+    meta = fig.layout.meta
+    assert meta["keys"] == [[0, 0], [0, 1], [0, 2], [0, 3]]
+    assert [k[:2] for k in meta["large"]] == [[0, 4], [0, 5], [0, 6]]
+    assert meta["large"][0][2].startswith("12 nodes and 12 bands: too many for a browser "
+                                          "to draw in reasonable time (at most 10 nodes")
+    assert meta["empty"] == charts.EMPTY_SANKEY
+    assert [len(t.node.label) for t in fig.data] == [6, 3, 5, 9]
+
+
 def test_a_sankey_too_large_for_a_picture_says_so(monkeypatch):
     """With at most 3 nodes drawn (MAX_STATIC_NODES patched), a view of 4 nodes and 3
     bands is a picture of one sentence saying so, without nodes or bands; one of 3
@@ -1233,7 +1254,15 @@ def test_a_sankey_too_large_for_a_picture_says_so(monkeypatch):
     try:
         texts = [t.get_text() for t in fig.axes[0].texts]
         assert len(texts) == 1 and texts[0].startswith("4 nodes and 3 bands: too many")
+        assert "report.html shows this view" in " ".join(texts[0].split())
         assert not fig.axes[0].patches
+    finally:
+        plt.close(fig)
+    monkeypatch.setattr(charts, "MAX_PAGE_NODES", 3)  # nor shown on the page: it says so
+    fig = static._sankey(plt, d, "t", unit="kt/yr")
+    try:
+        text = " ".join(fig.axes[0].texts[0].get_text().split())
+        assert "Too many for report.html's page too: the tables hold every flow." in text
     finally:
         plt.close(fig)
     small = charts.SankeyData(nodes=d.nodes.iloc[:3], links=d.links.iloc[:2])
