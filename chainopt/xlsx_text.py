@@ -14,9 +14,14 @@ whose workbook is the user's input, refuses such a CSV cell before (naming it).
 
 from __future__ import annotations
 
+import re
+
 from chainopt.controls import plain
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the control characters a workbook (XML 1.0) cannot hold; tab, line feed and carriage
+#: return it can (the characters openpyxl refuses, its ``ILLEGAL_CHARACTERS_RE``)
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: the rows of an Excel sheet, its header's included (Excel's specification); openpyxl
 #: writes more, and Excel then calls the file damaged
 EXCEL_ROWS = 1_048_576
@@ -35,11 +40,10 @@ def append_row(ws, values: list, bold: bool = False) -> None:
     results, ``results.xlsx`` and ``comparison.xlsx``, are written by
     :mod:`chainopt.xlsx_write`, to the same rules.)"""
     # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     row = ws._current_row + 1  # the row ws.append writes next
-    values = [plain(v) if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) else v
+    values = [plain(v) if isinstance(v, str) and ILLEGAL.search(v) else v
               for v in values]
 
     def styled(cell) -> None:

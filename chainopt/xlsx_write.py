@@ -26,8 +26,8 @@ missing value (NaN, None, NA) or empty text, so that ``ISBLANK`` counts it.
 
 from __future__ import annotations
 
+import html
 import math
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,7 +37,7 @@ import pandas as pd
 
 from chainopt.controls import plain
 from chainopt.ooxml import FIXED_DATE
-from chainopt.xlsx_text import EXCEL_COLUMNS, EXCEL_ROWS, FORMULA_START
+from chainopt.xlsx_text import EXCEL_COLUMNS, EXCEL_ROWS, FORMULA_START, ILLEGAL
 
 #: rows made into XML at a time: a chunk's cells (at 15 columns, 150,000 strings) and its
 #: text (about 10 MB) are what writing a sheet holds
@@ -45,8 +45,6 @@ CHUNK_ROWS = 10_000
 #: the styles (``s``) of :data:`_STYLES`' cell formats: bold (the header), quote prefix,
 #: both (a header that reads as a formula)
 BOLD, QUOTED = 1, 2
-#: control characters XML 1.0 cannot hold (tab, line feed and carriage return it can)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -196,12 +194,12 @@ def _cell(ref: str, v: object) -> str:
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
     """An inline text cell: formula-like text quoted (:data:`QUOTED`), control
     characters written out, ``&``, ``<`` and ``>`` escaped."""
-    if _ILLEGAL.search(text):
+    if ILLEGAL.search(text):
         text = plain(text)
     if text.startswith(FORMULA_START):  # (looks_like_formula, the text known to be text)
         style |= QUOTED  # (BOLD | QUOTED: the fourth format)
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:  # (most text holds none: not looked at)
+        text = html.escape(text, quote=False)
     s = f' s="{style}"' if style else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
@@ -222,7 +220,7 @@ _PACKAGE_RELS = (f'{_HEAD}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" 
 
 
 def _workbook(titles: list[str]) -> str:
-    sheets = "".join(f'<sheet name="{_attribute(t)}" sheetId="{i}" r:id="rId{i}"/>'
+    sheets = "".join(f'<sheet name="{html.escape(t)}" sheetId="{i}" r:id="rId{i}"/>'
                      for i, t in enumerate(titles, start=1))
     return (f'{_HEAD}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets>'
             '</workbook>')
@@ -233,8 +231,3 @@ def _workbook_rels(n: int) -> str:
                      f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
     return (f'{_HEAD}<Relationships xmlns="{_PKG}">{sheets}<Relationship '
             f'Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
-
-
-def _attribute(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))

@@ -218,15 +218,13 @@ def _check_lengths(name: str, df: pd.DataFrame) -> None:
         raise InputError([Problem(f"{name}.csv", f"{len(df):,} rows, more than the "
                                   f"{xlsx_text.EXCEL_ROWS - 1:,} an Excel sheet holds below "
                                   "its header", "keep this case as CSV files")])
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # lazy: openpyxl for workbooks
-
     for c in df.columns:
         # (append_row would name the workbook cell, which does not exist yet)
-        bad = df[c].astype(str).str.contains(ILLEGAL_CHARACTERS_RE.pattern, regex=True)
+        bad = df[c].astype(str).str.contains(xlsx_text.ILLEGAL.pattern, regex=True)
         if bad.any():
             row = int(bad.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)
             text = str(df[c].iloc[row - 2])
-            at = ILLEGAL_CHARACTERS_RE.search(text)
+            at = xlsx_text.ILLEGAL.search(text)
             assert at is not None  # (the row found holds one)
             raise InputError([Problem(f"{name}.csv row {row}, column {c}",
                                       f"found {quoted(text)}: it holds {named(at.group())} at "
