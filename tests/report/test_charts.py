@@ -1126,20 +1126,14 @@ def test_a_plotly_without_its_private_validate_keyword_gets_checked_traces(monke
     assert [t.name for t in fig.data] == ["a"] and fig.layout.height == 300
 
 
-def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
-    """Site s buys 10 kt/yr of a (upstream); refining unit u (a cdu) makes 6 of b from 6
-    of a, petrochemicals unit v (a steam cracker) 4 of c from 4 of a; b and c are sold.
-    Refining takes 6 of a's 10: its drill-down shows 10 x 6/10 = 6 'from upstream' into
-    a, and b's whole sale (6 x 6/6) 'to markets'; a's 4 into v goes on 4 x 0/10 = 0 (u
-    puts nothing into a), so petrochemicals is not in it. The petrochemicals view
-    likewise: 10 x 4/10 = 4 from upstream, c's 4 x 4/4 = 4 to markets. The overview:
-    upstream 6 to refining and 4 to petrochemicals, each on to markets; made without the
-    drill-downs (drill_downs=False), it is the only view and the same."""
+def _one_site_chain() -> dict[str, pd.DataFrame]:
+    """Site s buys 10 kt/yr of a; unit u (a cdu: refining) makes 6 of b from 6 of a, unit
+    v (a steam cracker: petrochemicals) 4 of c from 4 of a; b and c are sold there."""
     def flow(unit, commodity, direction, amount):
         return {"site": "s", "unit": unit, "commodity": commodity, "period": "p1",
                 "direction": direction, "amount_k_per_yr": amount}
 
-    tables = {
+    return {
         "commodities": pd.DataFrame({"commodity": ["a", "b", "c"], "unit": "t"}),
         "purchases": pd.DataFrame({"site": ["s"], "commodity": ["a"], "period": ["p1"],
                                    "purchase_k_per_yr": [10.0],
@@ -1150,6 +1144,18 @@ def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
         "sales": pd.DataFrame({"site": "s", "commodity": ["b", "c"], "period": "p1",
                                "sales_k_per_yr": [6.0, 4.0],
                                "revenue_musd_per_yr": [1.0, 1.0]})}
+
+
+def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
+    """Site s buys 10 kt/yr of a (upstream); refining unit u (a cdu) makes 6 of b from 6
+    of a, petrochemicals unit v (a steam cracker) 4 of c from 4 of a; b and c are sold.
+    Refining takes 6 of a's 10: its drill-down shows 10 x 6/10 = 6 'from upstream' into
+    a, and b's whole sale (6 x 6/6) 'to markets'; a's 4 into v goes on 4 x 0/10 = 0 (u
+    puts nothing into a), so petrochemicals is not in it. The petrochemicals view
+    likewise: 10 x 4/10 = 4 from upstream, c's 4 x 4/4 = 4 to markets. The overview:
+    upstream 6 to refining and 4 to petrochemicals, each on to markets; made without the
+    drill-downs (drill_downs=False), it is the only view and the same."""
+    tables = _one_site_chain()
     views, *_ = charts.sankey_views(tables, "p1", "mass")
 
     def links(view):
@@ -1217,13 +1223,35 @@ def test_a_run_of_many_units_charts_the_largest_in_html_and_pictures(monkeypatch
     plt.close("all")
 
 
+def test_a_view_of_the_one_site_chain_too_large_for_the_page(monkeypatch):
+    """The chain of :func:`_one_site_chain` by hand: the overview is upstream, refining,
+    petrochemicals, markets (4 nodes, 4 bands); upstream's view is supply a @ s -> a @ s ->
+    'to refining' and 'to petrochemicals' (4 nodes, 3 bands); refining's is 'from
+    upstream' -> a @ s -> unit u -> b @ s -> 'to markets' (5 nodes, 4 bands), and
+    petrochemicals' the same with v and c; markets' is 'from refining' -> b @ s and 'from
+    petrochemicals' -> c @ s, both -> market s (5 nodes, 4 bands). With at most 4 nodes on
+    the page the overview and upstream (views 0 and 1 of overview, upstream, gas
+    processing, refining, petrochemicals, logistics, markets) are drawn; refining (3),
+    petrochemicals (4) and markets (6) each say '5 nodes and 4 bands: too many ...'."""
+    monkeypatch.setattr(charts, "MAX_PAGE_NODES", 4)
+    fig = charts.segment_sankey_figure(_one_site_chain(), ["p1"])
+    meta = fig.layout.meta
+    assert meta["keys"] == [[0, 0], [0, 1]]
+    assert [(len(t.node.label), len(t.link.source)) for t in fig.data] == [(4, 4), (4, 3)]
+    assert [k[:2] for k in meta["large"]] == [[0, 3], [0, 4], [0, 6]]
+    assert all(k[2].startswith("5 nodes and 4 bands: too many for a browser to draw in "
+                               "reasonable time (at most 4 nodes on this page)")
+               for k in meta["large"])
+
+
 def test_a_sankey_view_too_large_for_the_page_has_no_trace_and_says_so(monkeypatch):
-    """small_chain's first period has an overview of 6 nodes and drill-downs of 3
-    (upstream), 5 (gas processing), 9 (refining), 12 (petrochemicals), 24 (logistics)
-    and 14 (markets) nodes. With at most 10 on the page (MAX_PAGE_NODES patched), the
-    first period's traces are the overview and the first three drill-downs (views 0-3),
-    and the page's meta names views 4, 5 and 6 with what it says in their place: '12
-    nodes and 12 bands: too many for a browser ...'."""
+    """On a real run (the views' sizes as sankey_views makes them, not by hand: the
+    one-site chain's test derives them): small_chain's first period has an overview of 6
+    nodes and drill-downs of 3 (upstream), 5 (gas processing), 9 (refining), 12
+    (petrochemicals), 24 (logistics) and 14 (markets) nodes. With at most 10 on the page
+    (MAX_PAGE_NODES patched), the first period's traces are the overview and the first
+    three drill-downs (views 0-3), and the page's meta names views 4, 5 and 6 with what
+    it says in their place: '12 nodes and 12 bands: too many for a browser ...'."""
     from chainopt import api
 
     tables = api.run("small_chain", save=False).tables
