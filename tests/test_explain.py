@@ -2898,3 +2898,66 @@ def test_the_ranging_arrays_are_highs_own_numbers_each_converted_once():
         values = getattr(r, name)
         assert values.tolist() == list(getattr(raw, name).value_)
         assert getattr(r, name) is values
+
+
+#: product made at plant from feed bought at 100 USD/t (unit u, 100 kt/yr, not binding)
+#: and carried to a, b and c at 10 USD/t on links pa, pb and pc
+_THREE_MARKETS = {
+    "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
+    "sites": "site\nplant\na\nb\nc", "modes": "mode,process\nrun,make",
+    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
+                  "run,product,out,1",
+    "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,100",
+    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
+    "links": "link,from_site,to_site,commodities,cost_usd_per_unit\npa,plant,a,product,10\n"
+             "pb,plant,b,product,10\npc,plant,c,product,10",
+}
+
+
+def test_top_cuts_a_commodity_sold_at_many_markets_to_its_largest_sales(tmp_path):
+    """product is sold at a (10 kt/yr at 400 USD/t: 4 MUSD a year), b (20 x 500 = 10) and c
+    (30 x 450 = 13.5), each market capped; made at plant for 100 (the feed; u's capacity
+    of 100 kt/yr holds the 60 sold) and carried for 10, it is worth 110 at each market,
+    and each sale earns its price less 110 as its cap's rent (500 - 110 = 390 at b). A
+    commodity of a large case was sold at 500 markets and explain printed every one and
+    every chain back from them (28,537 lines at 300k variables): ``--top 2`` keeps the
+    two largest sales by revenue, c and b, in the table's order (b, then c), says the
+    third is left out, and walks back from b and c alone (no leg via pa). The default
+    (10) shows all three and no such line."""
+    folder = write_case(tmp_path / "case", {**_THREE_MARKETS, "markets": (
+        "site,commodity,price_usd_per_unit,max_k_per_yr\na,product,400,10\n"
+        "b,product,500,20\nc,product,450,30")})
+    api.run(folder, out=tmp_path / "res", name="three")
+    lines = _netback(api.explain(tmp_path / "res" / "three", top=2), "product")
+    assert lines[:4] == [
+        "  product (USD per t):",
+        "    sold at b for 500 less 390 sales cap rent (worth 110 there)",
+        "    sold at c for 450 less 340 sales cap rent (worth 110 there)",
+        "    ... and 1 more sale, and the chains back from it (sales.csv)"], lines
+    legs = [x for x in lines if x.startswith("    back: ")]
+    assert [x.split(" (via ")[1].split(",")[0] for x in legs] == ["pb to b", "pc to c"], legs
+    every = _netback(api.explain(tmp_path / "res" / "three"), "product")
+    assert [x for x in every if "sold at" in x] == [
+        "    sold at a for 400 less 290 sales cap rent (worth 110 there)",
+        "    sold at b for 500 less 390 sales cap rent (worth 110 there)",
+        "    sold at c for 450 less 340 sales cap rent (worth 110 there)"], every
+    assert not any("more sale" in x for x in every), every
+    assert len([x for x in every if x.startswith("    back: ")]) == 3, every
+
+
+def test_top_cuts_a_commodity_delivered_to_many_demands_to_its_largest(tmp_path):
+    """A cost case: hard demands of 10, 20 and 30 kt/yr of product at a, b and c, made
+    at plant for 100 USD/t and carried for 10: one more t costs 110 at each. ``--top 1``
+    keeps the largest delivery (c, 30 kt/yr), says the two others are left out and walks
+    back from c alone."""
+    folder = write_case(tmp_path / "case", {**_THREE_MARKETS, "demand": (
+        "site,commodity,amount_k_per_yr\na,product,10\nb,product,20\nc,product,30")},
+        objective="cost")
+    api.run(folder, out=tmp_path / "res", name="three")
+    lines = _netback(api.explain(tmp_path / "res" / "three", top=1), "product")
+    assert lines[:3] == [
+        "  product (USD per t):",
+        "    delivered at c (30 k t/yr), one more costs 110",
+        "    ... and 2 more deliveries, and the chains back from them (demand.csv)"], lines
+    legs = [x for x in lines if x.startswith("    back: ")]
+    assert len(legs) == 1 and "(via pc to c, " in legs[0], legs

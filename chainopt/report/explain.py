@@ -507,8 +507,9 @@ def _span_members(span: str, order: list[str]) -> list[str]:
 
 def netback_lines(tables: dict[str, pd.DataFrame], period: str | None = None,
                   top: int = 10) -> list[str]:
-    """For each product sold (the ``top`` by revenue): its price at each market and its
-    value back along the links that carry it (the balance shadow prices at each site),
+    """For each product sold (the ``top`` by revenue): its price at each market (the
+    ``top`` sales by revenue, :func:`_largest`) and its value back from them along the
+    links that carry it (the balance shadow prices at each site),
     each leg split into what a unit pays on the way (:func:`_leg`), and how it is
     obtained at each site on the way (:func:`_source_parts`, as for a delivery); then the
     marginal cost of each hard demand delivered (:func:`delivery_lines`)."""
@@ -565,14 +566,14 @@ def _sold_lines(tables: dict[str, pd.DataFrame], sold: pd.DataFrame, period: str
              "price):"]
     rev = sold.groupby("commodity", sort=False)["revenue_musd_per_yr"].sum()
     for c in rev.sort_values(ascending=False, kind="stable").index[:top]:
-        g = sold[sold["commodity"] == c]
+        g, left = _largest(sold[sold["commodity"] == c], "revenue_musd_per_yr", top)
         parts = [f"sold at {r.site}"
                  f"{_tier_text(tiers, r.site, c, getattr(r, 'tier', None))} for "
                  f"{exact(r.price_usd_per_unit)}"
                  f"{_sale_rent(r.price_usd_per_unit, walk.value(r.site, c))} "
                  f"(worth {exact(walk.value(r.site, c))} there)" for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
-                                  units.get(str(c)))
+        lines += _commodity_lines(c, [*parts, *_left_out(left, "sale", "sales", "sales.csv"),
+                                      *walk.chain(c, list(g["site"]))], units.get(str(c)))
     return lines + _more(len(rev) - top, "sold", "sales.csv")
 
 
@@ -581,6 +582,24 @@ def _more(n: int, what: str, table: str) -> list[str]:
     ``--top`` (none when ``n`` <= 0), as the binding constraints say theirs."""
     return [f"  ... and {n} more commodit{'ies' if n > 1 else 'y'} {what} ({table})"] \
         if n > 0 else []
+
+
+def _largest(rows: pd.DataFrame, column: str, top: int) -> tuple[pd.DataFrame, int]:
+    """The ``top`` rows of ``rows`` with the largest ``column`` (among equals the first),
+    in their table order, and how many are left out: a commodity sold at 500 markets
+    (a large case) shows its ``--top`` largest sales and the chains back from them."""
+    if len(rows) <= top:
+        return rows, 0
+    keep = np.sort(np.argsort(-rows[column].to_numpy(dtype=float), kind="stable")[:top])
+    return rows.iloc[keep], len(rows) - top
+
+
+def _left_out(n: int, one: str, many: str, table: str) -> list[str]:
+    """The part that says ``n`` more sales or deliveries (``one``, ``many``) of a
+    commodity are left out of its line (:func:`_largest`), with the chains back from
+    them; none when ``n`` is 0."""
+    return [f"... and {n:,} more {many if n > 1 else one}, and the chains back from "
+            f"{'them' if n > 1 else 'it'} ({table})"] if n else []
 
 
 def _sale_rent(price: float, v: float) -> str:
@@ -615,7 +634,8 @@ def _commodity_lines(c: object, parts: list[Part], unit: str | None = None) -> l
 def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, period: str,
                    top: int = 10) -> list[str]:
     """For each commodity delivered to a hard demand (``demand``; the ``top`` by
-    quantity): its marginal cost at each demand site (``marginal_cost_usd_per_unit``,
+    quantity): its marginal cost at each demand site (the ``top`` deliveries by quantity,
+    :func:`_largest`; ``marginal_cost_usd_per_unit``,
     what one more unit of demand costs: minus the dual of ``demand.required``), its value
     back along the links that carry it, each leg split as a netback's (:func:`_leg`), and
     how it is obtained at each site on the way (:func:`_source_parts`): bought, or made
@@ -626,12 +646,13 @@ def delivery_lines(tables: dict[str, pd.DataFrame], delivered: pd.DataFrame, per
     lines = [f"marginal costs of deliveries in {period} (USD per unit; value at each site = "
              "balance shadow price):"]
     for c in qty.sort_values(ascending=False, kind="stable").index[:top]:
-        g = delivered[delivered["commodity"] == c]
+        g, left = _largest(delivered[delivered["commodity"] == c], "delivered_k_per_yr", top)
         parts = [f"delivered at {r.site} ({exact(r.delivered_k_per_yr)} "
                  f"{_qty(units.get(str(c)))}), one more costs "
                  f"{exact(r.marginal_cost_usd_per_unit)}" for r in g.itertuples()]
-        lines += _commodity_lines(c, [*parts, *walk.chain(c, list(g["site"]))],
-                                  units.get(str(c)))
+        lines += _commodity_lines(c, [*parts, *_left_out(left, "delivery", "deliveries",
+                                                "demand.csv"),
+                                      *walk.chain(c, list(g["site"]))], units.get(str(c)))
     return lines + _more(len(qty) - top, "delivered", "demand.csv")
 
 
