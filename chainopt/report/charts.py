@@ -1135,12 +1135,13 @@ def none_placed(tables: dict[str, pd.DataFrame], placed: pd.DataFrame) -> bool:
 
 
 def plotly_figures(tables: dict[str, pd.DataFrame], periods: list[str],
-                   measure: str = "mass", labels: dict[str, str] | None = None
-                   ) -> dict[str, Any]:
+                   measure: str = "mass", labels: dict[str, str] | None = None,
+                   views_of: SankeyViews | None = None) -> dict[str, Any]:
     """Every chart of the run report, keyed by a stable id (also the static file name);
-    ``labels``: each period's label with its years (:func:`run_period_labels`)."""
+    ``labels``: each period's label with its years (:func:`run_period_labels`);
+    ``views_of``: the Sankey views (:class:`SankeyViews`)."""
     figs: dict[str, object] = {"sankey": segment_sankey_figure(tables, periods, measure,
-                                                               labels),
+                                                               labels, views_of),
                                "map": map_figure(tables, periods, labels)}
     for key, data, title, yaxis, stacked in bar_charts(tables, periods, labels):
         figs[key] = _bar_figure(data, esc(title), esc(yaxis), "stack" if stacked else "group")
@@ -1623,6 +1624,28 @@ def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "m
     return views, assumed, gone, share
 
 
+class SankeyViews:
+    """:func:`sankey_views` of one run's ``tables`` in one ``measure``, each period's
+    made once for every chart of a report that shows it: the page's Sankey (each
+    period's views with their drill-downs), the pictures' (the first period's with
+    them, the others' overviews) and the deck's (the first period's overview) take the
+    views one call made (at 300k variables a period's views take 0.8-1.1 s, their
+    overview alone 0.35-0.4 s). Calling it is :func:`sankey_views`; a period's views
+    made without their drill-downs are made again when they are asked for with them."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], measure: str = "mass") -> None:
+        self.tables, self.measure = tables, measure
+        self._made: dict[str, tuple[tuple, bool]] = {}
+
+    def __call__(self, period: str, drill_downs: bool = True
+                 ) -> tuple[dict[str, SankeyData], list[str], list[str], float]:
+        made = self._made.get(period)
+        if made is None or (drill_downs and not made[1]):
+            made = (sankey_views(self.tables, period, self.measure, drill_downs), drill_downs)
+            self._made[period] = made
+        return made[0]
+
+
 def _drill_downs(df: pd.DataFrame) -> dict[str, SankeyData]:
     """Each segment's drill-down (:func:`sankey_views`) of the bands ``df``
     (:func:`_segment_bands`)."""
@@ -1788,15 +1811,18 @@ def too_large_for_page(d: SankeyData) -> str:
 
 
 def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
-                          measure: str = "mass", labels: dict[str, str] | None = None):
+                          measure: str = "mass", labels: dict[str, str] | None = None,
+                          views_of: SankeyViews | None = None):
     """One Sankey trace per period and view (overview, then each segment's drill-down);
     two dropdowns (named ``period`` and ``view``) pick one; the report's script shows
     the trace of the chosen pair. ``layout.meta`` lists the (period, view) of each
     trace, the notes (assumed densities, commodities left out) and, as ``large``, each
     (period, view, what the page says) of a view of more than :data:`MAX_PAGE_NODES`
     nodes, which has no trace; the periods as ``labels`` names them, with their years
-    (:func:`run_period_labels`)."""
+    (:func:`run_period_labels`); ``views_of``: the report's views, where its pictures
+    take them too (:class:`SankeyViews`)."""
     named = [(labels or {}).get(p, p) for p in periods]
+    views_of = views_of or SankeyViews(tables, measure)
     # lazy: plotly is slow to import; loaded only when a chart is drawn
     import plotly.graph_objects as go
 
@@ -1807,7 +1833,7 @@ def segment_sankey_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     view_names = ["overview", *SEGMENTS]
     notes: dict[str, str] = {}
     for i, p in enumerate(periods):
-        views, assumed, gone, share = sankey_views(tables, p, measure)
+        views, assumed, gone, share = views_of(p)
         notes[named[i]] = sankey_note(measure, assumed, gone, share)
         for j, v in enumerate(view_names):
             d = views.get(v)

@@ -353,10 +353,12 @@ def compare_deck(folder: Path, path: Path, warn: Callable[[str], object] | None 
 
 
 def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
-             measure: str = "mass", drawn: Sequence[Path] = ()) -> Path:
+             measure: str = "mass", drawn: Sequence[Path] = (),
+             views_of: charts.SankeyViews | None = None) -> Path:
     """The deck of one run: title, key figures and the main charts. ``drawn``: PNGs of
     this run's charts already written (``report --png --pptx``: the same figures at the
-    same dpi), taken as they are; only the charts not among them are drawn again."""
+    same dpi), taken as they are; only the charts not among them are drawn again (the
+    Sankey from ``views_of``, the report's views, :class:`charts.SankeyViews`)."""
     deck = _Deck()
     name = manifest.get("scenario") or manifest.get("case") or "run"
     name += f", {variant_of(manifest)}" if "variant" in manifest else ""
@@ -387,7 +389,8 @@ def run_deck(tables: dict[str, pd.DataFrame], manifest: dict, path: Path,
         # file names are made safe (file_key); each chart from --png's file when there
         missing = {k for k in keep if f"report-{file_key(k)}.png" not in have}
         new = {p.name: p for p in write_static(tables, manifest, Path(tmp), "png",
-                                               measure=measure, only=missing)} \
+                                               measure=measure, only=missing,
+                                               views_of=views_of)} \
             if missing else {}
         for k, title in keep.items():
             name = f"report-{file_key(k)}.png"

@@ -180,9 +180,9 @@ ID_COLUMN = {"kpi": "id in kpis.csv"}
 
 
 def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
-                    measure: str = "mass") -> str:
+                    measure: str = "mass", views_of: charts.SankeyViews | None = None) -> str:
     """The report of one run as an HTML string (the Sankey in ``measure``: mass, energy
-    or value)."""
+    or value; ``views_of``, its views, :class:`chainopt.report.charts.SankeyViews`)."""
     periods = charts.periods_of(tables, manifest)
     labels = charts.run_period_labels(manifest)  # 'p2026 (2026-28)': each with its years
     total, per_period = charts.kpi_summary(tables, periods)
@@ -210,7 +210,7 @@ def run_report_html(tables: dict[str, pd.DataFrame], manifest: dict,
                 + table_html(total.rename(columns=ID_COLUMN), cls="kpi-table")
                 + "<h3>By period</h3>" + table_html(per_period.rename(
                     columns={**labels, **ID_COLUMN})))
-    figs = charts.plotly_figures(tables, periods, measure, labels)
+    figs = charts.plotly_figures(tables, periods, measure, labels, views_of)
     sections = [("kpis", "KPI summary", kpi_body),
                 ("sankey", "Value chain", '<p class="note">Band widths in one measure: '
                  f"{esc(figs['sankey'].layout.meta['measure'])} (chainopt report --measure "
@@ -779,14 +779,17 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         if res.tables["commodities"].empty:
             measure = "value"  # no units or densities to convert with
         def run_files(stage: Path) -> list[Path]:
+            views_of = charts.SankeyViews(res.tables, measure)  # each period's made once
             made = [write_text(stage / html_path.name,
-                               run_report_html(res.tables, res.manifest, measure))]
+                               run_report_html(res.tables, res.manifest, measure, views_of))]
             for fmt in static:
-                made += write_static(res.tables, res.manifest, stage, fmt, measure=measure)
+                made += write_static(res.tables, res.manifest, stage, fmt, measure=measure,
+                                     views_of=views_of)
             if pptx:
                 made.append(deck.run_deck(res.tables, res.manifest, stage / deck.DECK_FILE,
                                           measure, drawn=[p for p in made
-                                                          if p.suffix == ".png"]))
+                                                          if p.suffix == ".png"],
+                                          views_of=views_of))
                 made.append(write_text(stage / deck.PREVIEW_FILE, deck.preview_html(made[-1])))
             return kept(made)
 

@@ -300,12 +300,16 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
 
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
                  fmt: str = "png", measure: str = "mass",
-                 only: set[str] | None = None) -> list[Path]:
+                 only: set[str] | None = None,
+                 views_of: charts.SankeyViews | None = None) -> list[Path]:
     """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``: the
     Sankey overview of each period (``report-sankey-<period>``) and, for the first
     period, each segment's drill-down (``report-sankey-<period>-<segment>``). ``only``:
-    the chart keys to draw (``sankey-p2026``, ``map-p2046``, ``capacity``, ...)."""
+    the chart keys to draw (``sankey-p2026``, ``map-p2046``, ``capacity``, ...);
+    ``views_of``: the Sankey views, where the report's page made them already
+    (:class:`chainopt.report.charts.SankeyViews`)."""
     plt = _plt()
+    views_of = views_of or charts.SankeyViews(tables, measure)
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
     labels = charts.run_period_labels(manifest)
@@ -322,8 +326,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
 
     for i, p in enumerate(periods):
         if want(f"sankey-{p}") or (i == 0 and only is None):
-            views, assumed, gone, share = charts.sankey_views(
-                tables, p, measure, drill_downs=i == 0 and only is None)
+            views, assumed, gone, share = views_of(p, drill_downs=i == 0 and only is None)
             note = " ".join(t for t in (charts.MEASURE_NOTES.get(measure, ""), charts.sankey_note(
                 measure, assumed, gone, share)) if t)
             if want(f"sankey-{p}"):

@@ -10,6 +10,7 @@ import pytest
 
 from chainopt.report import charts, static
 from chainopt.report import html as html_report
+from chainopt.results import Results
 
 
 def _plt():
@@ -1299,3 +1300,46 @@ def test_a_sankey_too_large_for_a_picture_says_so(monkeypatch):
         assert sum(isinstance(p, Rectangle) for p in fig.axes[0].patches) == 3
     finally:
         plt.close(fig)
+
+
+def test_a_reports_page_pictures_and_deck_make_each_periods_views_once(tmp_path, monkeypatch):
+    """The page's Sankey, its pictures and its deck show the same views: each period's
+    are made once (:class:`charts.SankeyViews`; at 300k variables 0.8-1.1 s a period,
+    made a second time for the pictures). The first call for a period without its
+    drill-downs (a picture of a later period) is made again when the drill-downs are
+    asked for, and the views are those :func:`charts.sankey_views` makes: the one-site
+    chain's refining drill-down, 6 from upstream through u to markets, by hand."""
+    made: list[tuple[str, bool]] = []
+    real = charts.sankey_views
+
+    def counted(tables, period, measure="mass", drill_downs=True):
+        made.append((period, drill_downs))
+        return real(tables, period, measure, drill_downs)
+
+    monkeypatch.setattr(charts, "sankey_views", counted)
+    views_of = charts.SankeyViews(_one_site_chain())
+    overview, *_ = views_of("p1", drill_downs=False)
+    assert list(overview) == ["overview"] and made == [("p1", False)]
+    views, *_ = views_of("p1")
+    assert made == [("p1", False), ("p1", True)]
+    assert views_of("p1")[0] is views and views_of("p1", drill_downs=False)[0] is views
+    assert made == [("p1", False), ("p1", True)]
+    d = views["refining"]
+    names = d.nodes["label"].tolist()
+    assert sorted(zip([names[i] for i in d.links["source"]],
+                      [names[j] for j in d.links["target"]],
+                      d.links["quantity_k_per_yr"], strict=True)) == [
+        ("a @ s", "unit u", 6.0), ("b @ s", "to markets", 6.0),
+        ("from upstream", "a @ s", 6.0), ("unit u", "b @ s", 6.0)]
+
+    # a whole report of small_chain (three periods) with pictures and a deck
+    from chainopt import api
+
+    api.run("small_chain", out=tmp_path, name="run")
+    made.clear()
+    written = api.report(tmp_path / "run", static=["png"], pptx=True)
+    res = Results.load(tmp_path / "run")
+    periods = charts.periods_of(res.tables, res.manifest)
+    assert len(periods) == 3
+    assert made == [(p, True) for p in periods], made
+    assert {p.name for p in written} >= {f"report-sankey-{p}.png" for p in periods}
