@@ -1,5 +1,5 @@
-"""Workbooks of tables written straight as SpreadsheetML: ``results.xlsx`` and
-``comparison.xlsx``.
+"""Workbooks of tables written straight as SpreadsheetML: ``results.xlsx``,
+``comparison.xlsx`` and the case workbooks of ``chainopt convert``.
 
 openpyxl's write-only workbook makes each cell an XML element in Python, about 7 µs a
 cell: a 100,000-variable run's ``results.xlsx`` (4.0 million cells) took 26 s, ten times
@@ -68,11 +68,14 @@ _STYLES = (
 
 
 def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
-                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Path:
+                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                   widths: dict[str, list[float]] | None = None) -> Path:
     """Write ``sheets`` (title, table), in order, as the workbook ``path``: each table's
     columns as its header, then its rows. ``prepare`` is given each chunk of
     :data:`CHUNK_ROWS` rows before it is written (the result tables' rounding,
-    :func:`chainopt.results.stable_floats`). A title is made unique as Excel asks (its
+    :func:`chainopt.results.stable_floats`). ``widths``: the widths of a sheet's first
+    columns (in characters, as Excel states them), by its title; the others keep the
+    program's default. A title is made unique as Excel asks (its
     case aside) by a number after it; at most :data:`~chainopt.xlsx_text.EXCEL_ROWS`
     rows a sheet, its header's included (a longer table is the caller's to split), and
     :data:`~chainopt.xlsx_text.EXCEL_COLUMNS` columns (ValueError); a
@@ -93,9 +96,9 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
     with zipfile.ZipFile(path, "w") as z:
         for name, text in parts:
             z.writestr(_entry(name), text)
-        for i, (_, df) in enumerate(sheets, start=1):
+        for i, (given, df) in enumerate(sheets, start=1):
             with z.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=True) as f:
-                for chunk in _sheet(df, prepare):
+                for chunk in _sheet(df, prepare, (widths or {}).get(given, [])):
                     f.write(chunk.encode("utf-8"))
     return Path(path)
 
@@ -124,13 +127,20 @@ def _unique(titles: list[str]) -> list[str]:
     return out
 
 
-def _sheet(df: pd.DataFrame, prepare: Callable[[pd.DataFrame], pd.DataFrame] | None
-           ) -> Iterator[str]:
-    """The worksheet XML of ``df``, in pieces of :data:`CHUNK_ROWS` rows."""
-    yield (f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL}"><sheetViews><sheetView '
-           'workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-           'state="frozen"/></sheetView></sheetViews><sheetData>')
+def _sheet(df: pd.DataFrame, prepare: Callable[[pd.DataFrame], pd.DataFrame] | None,
+           widths: list[float]) -> Iterator[str]:
+    """The worksheet XML of ``df``, in pieces of :data:`CHUNK_ROWS` rows; its first
+    columns ``widths`` characters wide."""
+    sized = "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
+                    for j, w in enumerate(widths, start=1))
     letters = [_column_letters(j) for j in range(len(df.columns))]
+    # the cells' range, as Excel writes it: a reader (openpyxl's read-only sheets) sizes
+    # the sheet from it, and without it reads the whole sheet once more to find out
+    ref = f"A1:{letters[-1]}{len(df) + 1}" if letters else "A1"
+    yield (f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL}"><dimension ref="{ref}"/>'
+           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+           'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+           + (f"<cols>{sized}</cols>" if sized else "") + "<sheetData>")
     yield ('<row r="1">' + "".join(_text_cell(f"{x}1", str(c), BOLD)
                                    for x, c in zip(letters, df.columns, strict=True))
            + "</row>")
@@ -193,15 +203,18 @@ def _cell(ref: str, v: object) -> str:
 
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
     """An inline text cell: formula-like text quoted (:data:`QUOTED`), control
-    characters written out, ``&``, ``<`` and ``>`` escaped."""
+    characters written out, ``&``, ``<`` and ``>`` escaped; its spaces kept
+    (``xml:space``) where it starts or ends with one, as openpyxl writes it."""
     if ILLEGAL.search(text):
         text = plain(text)
-    if text.startswith(FORMULA_START):  # (looks_like_formula, the text known to be text)
+    if text.startswith(FORMULA_START):  # (a spreadsheet would run it as a formula)
         style |= QUOTED  # (BOLD | QUOTED: the fourth format)
     if "&" in text or "<" in text or ">" in text:  # (most text holds none: not looked at)
         text = html.escape(text, quote=False)
     s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    # spaces kept as they are at either end (a reader may trim them otherwise)
+    sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{sp}>{text}</t></is></c>'
 
 
 def _content_types(n: int) -> str:

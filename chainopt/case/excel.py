@@ -26,17 +26,15 @@ from zipfile import BadZipFile, ZipFile
 import pandas as pd
 import yaml
 
-from chainopt import xlsx_text
+from chainopt import xlsx_text, xlsx_write
 from chainopt.atomic import write_file
 from chainopt.atomic import write_folder as atomic_write_folder
 from chainopt.case.schema import BY_PERIOD, MAX_COLUMNS, TABLES, RawCase
 from chainopt.case.validate import closest, quoted
 from chainopt.controls import named
 from chainopt.errors import InputError, OutputError, Problem
-from chainopt.ooxml import saved
 from chainopt.safe_yaml import parse_yaml
 from chainopt.textfile import check_regular
-from chainopt.xlsx_text import append_row
 
 CASE_SHEET = "case"
 # bytes a case workbook may unpack to (zip bombs): a 300,000-variable case unpacks to
@@ -175,40 +173,30 @@ def _cell_in(v: object) -> str:
 
 
 def write_workbook(raw: RawCase, path: str | Path) -> Path:
-    """Write a raw case (``case.yaml`` mapping + string tables) as one workbook, atomically.
-
-    Text that a spreadsheet would run as a formula is written as text
+    """Write a raw case (``case.yaml`` mapping + string tables) as one workbook, atomically
+    (:func:`chainopt.xlsx_write.write_workbook`): the sheet ``case`` (each key of
+    ``case.yaml`` and its value as a line of YAML), then a sheet per table, by name. A
+    number column's cell is the number validation reads from it (:func:`_cell_out`),
+    every other cell text as the CSV holds it, and a blank no cell at all (Excel's own
+    blank). Text that a spreadsheet would run as a formula is written as text
     (:mod:`chainopt.xlsx_text`)."""
-    # lazy: openpyxl is needed only for workbooks and costs start-up time otherwise
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     path = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = CASE_SHEET
-    append_row(ws, ["key", "value_yaml"])
-    for key, value in raw.meta.items():
-        append_row(ws, [str(key), _yaml_line(value)])
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 100
+    sheets = [(CASE_SHEET, pd.DataFrame({"key": [str(k) for k in raw.meta],
+                                         "value_yaml": [_yaml_line(v)
+                                                        for v in raw.meta.values()]},
+                                        dtype=object))]
     for name in sorted(raw.tables):
         df = raw.tables[name]
         _check_lengths(name, df)
-        sh = wb.create_sheet(name)
-        append_row(sh, [str(c) for c in df.columns])
         numeric = _number_columns(name, list(df.columns))
-        for row in df.itertuples(index=False):
-            # a blank is an empty cell (Excel's own blank), not an empty text cell
-            append_row(sh, [None if v is None or str(v) == "" else
-                            _cell_out(str(v)) if num else str(v)
-                            for v, num in zip(row, numeric, strict=True)])
-        sh.freeze_panes = "A2"
-    for sh in wb.worksheets:
-        for cell in sh[1]:
-            cell.font = Font(bold=True)
-    write_file(path, saved(wb.save))
-    return path
+        cells = pd.DataFrame({j: [None if v is None or str(v) == "" else
+                                  _cell_out(str(v)) if num else str(v)
+                                  for v in df.iloc[:, j].tolist()]
+                              for j, num in enumerate(numeric)}, dtype=object)
+        cells.columns = [str(c) for c in df.columns]
+        sheets.append((name, cells))
+    return write_file(path, lambda tmp: xlsx_write.write_workbook(
+        tmp, sheets, widths={CASE_SHEET: [32, 100]}))
 
 
 def _check_lengths(name: str, df: pd.DataFrame) -> None:
@@ -219,7 +207,7 @@ def _check_lengths(name: str, df: pd.DataFrame) -> None:
                                   f"{xlsx_text.EXCEL_ROWS - 1:,} an Excel sheet holds below "
                                   "its header", "keep this case as CSV files")])
     for c in df.columns:
-        # (append_row would name the workbook cell, which does not exist yet)
+        # (named as the CSV's cell: the workbook's does not exist yet)
         bad = df[c].astype(str).str.contains(xlsx_text.ILLEGAL.pattern, regex=True)
         if bad.any():
             row = int(bad.to_numpy().argmax()) + 2  # the CSV's row number (1: the header)

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from chainopt.cli import app
 from chainopt.controls import plain
 from chainopt.report import explain
 from chainopt.report.charts import mpl_text
-from chainopt.xlsx_text import append_row
 from chainopt.xlsx_write import write_workbook
 from tests.hardening.conftest import SMALL, cli
 
@@ -54,24 +53,16 @@ def test_plain_writes_controls_out_and_line_feeds_only_in_one_line_text():
     assert plain(text, one_line=True) == "a\\x1b[2J\\x07\\u202eb\\nc\td"
 
 
-@pytest.mark.parametrize("writer", ["append_row", "xlsx_write"])
-def test_own_workbook_writes_a_control_character_out(writer, tmp_path):
-    """F1/F2: append_row refused text holding ESC (``manifest!B32 ... remove it from the
-    input``), a cell of chainopt's own workbook. By hand, 'p/esc' ESC '[2J' BEL '.yaml'
-    is stored as the 17 characters 'p/esc\\x1b[2J\\x07.yaml'; a formula-like text
-    beside it stays a quoted text cell. The same in a case workbook (openpyxl's, through
-    append_row) and in results.xlsx (chainopt.xlsx_write, the row below its header)."""
+def test_own_workbook_writes_a_control_character_out(tmp_path):
+    """F1/F2: the workbook writer refused text holding ESC (``manifest!B32 ... remove it
+    from the input``), a cell of chainopt's own workbook. By hand, 'p/esc' ESC '[2J' BEL
+    '.yaml' is stored as the 17 characters 'p/esc\\x1b[2J\\x07.yaml'; a formula-like
+    text beside it stays a quoted text cell (results.xlsx, chainopt.xlsx_write, the row
+    below its header)."""
     row = ["p/esc\x1b[2J\x07.yaml", "=1+1"]
-    if writer == "append_row":
-        wb = Workbook()
-        append_row(wb.active, row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        got, r = load_workbook(io.BytesIO(buf.getvalue())).worksheets[0], 1
-    else:
-        path = write_workbook(tmp_path / "w.xlsx", [("manifest", pd.DataFrame(
-            [row], columns=["key", "value"]))])
-        got, r = load_workbook(path)["manifest"], 2
+    path = write_workbook(tmp_path / "w.xlsx", [("manifest", pd.DataFrame(
+        [row], columns=["key", "value"]))])
+    got, r = load_workbook(path)["manifest"], 2
     assert got[f"A{r}"].value == "p/esc\\x1b[2J\\x07.yaml" and len(got[f"A{r}"].value) == 21
     assert got[f"B{r}"].value == "=1+1" and got[f"B{r}"].data_type == "s"
     assert got[f"B{r}"].quotePrefix
