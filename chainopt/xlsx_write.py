@@ -204,7 +204,8 @@ def _cell(ref: str, v: object) -> str:
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
     """An inline text cell: formula-like text quoted (:data:`QUOTED`), control
     characters written out, ``&``, ``<`` and ``>`` escaped; its spaces kept
-    (``xml:space``) where it starts or ends with one, as openpyxl writes it."""
+    (``xml:space`` on every text: looking for spaces at each one's ends would cost about
+    0.13 s of a 100k run's workbook, 2.4 million texts; the attribute is 3 % of the file)."""
     if ILLEGAL.search(text):
         text = plain(text)
     if text.startswith(FORMULA_START):  # (a spreadsheet would run it as a formula)
@@ -212,9 +213,7 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
     if "&" in text or "<" in text or ">" in text:  # (most text holds none: not looked at)
         text = html.escape(text, quote=False)
     s = f' s="{style}"' if style else ""
-    # spaces kept as they are at either end (a reader may trim them otherwise)
-    sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{sp}>{text}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _content_types(n: int) -> str:

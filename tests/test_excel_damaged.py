@@ -159,7 +159,8 @@ def test_a_cell_left_of_the_one_before_it_in_its_row_is_kept(tmp_path):
     now placed by their reference: the same case (same input hash)."""
     book = _book(tmp_path)
     moved = _edited(book, "moved.xlsx", {"units": lambda d: d.replace(
-        b'<row r="2"><c r="A2" t="inlineStr"><is><t>u1</t></is></c>', b'<row r="2">').replace(
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">u1</t></is></c>',
+        b'<row r="2">').replace(
         b'</c></row></sheetData>',
         b'</c><c r="A2" t="inlineStr"><is><t>u1</t></is></c></row></sheetData>')})
     assert case_hash(load_case(moved)) == case_hash(load_case(book))
