@@ -698,6 +698,17 @@ def test_constraint_changes_rank_rent_and_drop_degenerate_swaps():
     assert cc["rent_change_musd_per_yr"].iloc[0] == pytest.approx(1.0)
 
 
+def test_a_swap_is_a_change_another_cancels_to_a_thousandth_of_it():
+    """By hand: 5 and -5.004 cancel both ways (|5 - 5.004| = 0.004 <= 0.005 and <= 0.005004);
+    3 and -2.999 too (0.001); 7 has no partner. 1000 and -999.0005 sum to 0.9995: within
+    a thousandth of 1000 (1.0) but not of 999.0005 (0.9990005): only 1000 is a swap, as
+    the pairwise table said (row i against |r_i|). 40,000 changes of which none cancel
+    (1, 2, ..., all positive): none is a swap; the pairwise table of them was 12.8 GB."""
+    got = economics._swapped(np.array([5.0, -5.004, 3.0, 7.0, -2.999, 1000.0, -999.0005]))
+    assert got.tolist() == [True, True, True, False, True, True, False]
+    assert not economics._swapped(np.arange(1.0, 40_001.0)).any()
+
+
 def test_a_capacity_rent_counts_the_capacity_there_is():
     """A capacity row's right side leaves out what investment adds (a new unit's row is
     'used - new <= 0') and counts a unit retiring mid-period whole. Unit new: 20 kt/yr
