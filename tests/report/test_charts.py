@@ -1366,9 +1366,10 @@ def test_a_pictures_note_is_wrapped_as_matplotlib_wraps_it(tmp_path):
     at every draw: the same lines as matplotlib's own wrapping (its ``_get_wrapped_text``)
     at the picture's 150 dpi, for notes of 1 to 3 lines."""
     plt = _plt()
-    words = ("assumed density: apg, helium, raw_gas_esib, raw_gas_yamal; not shown (no "
-             "mass: a volume or energy unit without a density or energy content): "
-             "electricity (0.0625 % of the flows by value, of those that have one)").split()
+    sentence = ("assumed density: apg, helium, raw_gas_esib, raw_gas_yamal; not shown (no "
+                "mass: a volume or energy unit without a density or energy content): "
+                "electricity (0.0625 % of the flows by value, of those that have one)")
+    words = sentence.split()
     for n in (5, 60, 90):
         note = " ".join((words * 3)[:n])
         fig = plt.figure(figsize=(16, 9))
