@@ -76,7 +76,7 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
     :func:`chainopt.results.stable_floats`). ``widths``: the widths of a sheet's first
     columns (in characters, as Excel states them), by its title; the others keep the
     program's default. A title is made unique as Excel asks (its
-    case aside) by a number after it; at most :data:`~chainopt.xlsx_text.EXCEL_ROWS`
+    case aside), and one Excel reserves (``History``) its own, by a number after it; at most :data:`~chainopt.xlsx_text.EXCEL_ROWS`
     rows a sheet, its header's included (a longer table is the caller's to split), and
     :data:`~chainopt.xlsx_text.EXCEL_COLUMNS` columns (ValueError); a
     title holds none of the characters Excel forbids in one (the caller's to replace:
@@ -112,10 +112,16 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+#: a title Excel keeps for itself (its change history's sheet): a sheet of that name is
+#: one Excel calls damaged and repairs on opening (a comparison folder's ``history.csv``)
+RESERVED_TITLES = frozenset({"history"})
+
+
 def _unique(titles: list[str]) -> list[str]:
-    """``titles`` with each one taken already (Excel compares them without case) given
-    the first number after it that is free, cut to Excel's 31 characters."""
-    seen: set[str] = set()
+    """``titles`` with each one taken already (Excel compares them without case) or
+    reserved (:data:`RESERVED_TITLES`) given the first number after it that is free, cut
+    to Excel's 31 characters."""
+    seen: set[str] = set(RESERVED_TITLES)
     out = []
     for t in titles:
         title, k = t, 1

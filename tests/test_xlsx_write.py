@@ -61,6 +61,11 @@ def test_titles_taken_get_a_number_and_chunks_make_the_same_sheet(tmp_path, monk
     with zipfile.ZipFile(whole) as z:  # (openpyxl renames a title taken as it reads it)
         book = z.read("xl/workbook.xml").decode()
     assert re.findall(r'<sheet name="([^"]*)"', book) == ["a", "A1", "a2"]
+    # History is Excel's own (its change history): a table of that name is History1
+    kept = xlsx_write.write_workbook(tmp_path / "h.xlsx", [("History", df), ("history1", df)])
+    with zipfile.ZipFile(kept) as z:
+        book = z.read("xl/workbook.xml").decode()
+    assert re.findall(r'<sheet name="([^"]*)"', book) == ["History1", "history11"]
     monkeypatch.setattr(xlsx_write, "CHUNK_ROWS", 2)
     seen = []
 
