@@ -75,12 +75,12 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame]],
     :data:`CHUNK_ROWS` rows before it is written (the result tables' rounding,
     :func:`chainopt.results.stable_floats`). ``widths``: the widths of a sheet's first
     columns (in characters, as Excel states them), by its title; the others keep the
-    program's default. A title is made unique as Excel asks (its
-    case aside), and one Excel reserves (``History``) its own, by a number after it; at most :data:`~chainopt.xlsx_text.EXCEL_ROWS`
-    rows a sheet, its header's included (a longer table is the caller's to split), and
-    :data:`~chainopt.xlsx_text.EXCEL_COLUMNS` columns (ValueError); a
-    title holds none of the characters Excel forbids in one (the caller's to replace:
-    :func:`chainopt.report.excel.sheet_title`)."""
+    program's default. A title is made unique as Excel asks (its case aside), and one
+    Excel reserves (``History``) its own, by a number after it; at most
+    :data:`~chainopt.xlsx_text.EXCEL_ROWS` rows a sheet, its header's included (a longer
+    table is the caller's to split), and :data:`~chainopt.xlsx_text.EXCEL_COLUMNS`
+    columns (ValueError); a title holds none of the characters Excel forbids in one (the
+    caller's to replace: :func:`chainopt.report.excel.sheet_title`)."""
     titles = _unique([t for t, _ in sheets])
     for (_, df), t in zip(sheets, titles, strict=True):
         if len(df) >= EXCEL_ROWS:
