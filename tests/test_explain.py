@@ -2901,14 +2901,11 @@ def test_the_ranging_arrays_are_highs_own_numbers_each_converted_once():
 
 
 #: product made at plant from feed bought at 100 USD/t (unit u, 100 kt/yr, not binding)
-#: and carried to a, b and c at 10 USD/t on links pa, pb and pc
+#: and carried to a, b and c at 10 USD/t on links pa, pb and pc (no market at plant)
 _THREE_MARKETS = {
-    "commodities": "commodity,unit,kind\nfeed,t,raw\nproduct,t,product",
-    "sites": "site\nplant\na\nb\nc", "modes": "mode,process\nrun,make",
-    "mode_flows": "mode,commodity,direction,amount_per_unit\nrun,feed,in,1\n"
-                  "run,product,out,1",
+    **{k: v for k, v in FEED_TO_PRODUCT.items() if k != "markets"},
+    "sites": "site\nplant\na\nb\nc",
     "units": "unit,site,process,capacity_k_per_yr\nu,plant,make,100",
-    "supplies": "site,commodity,cost_usd_per_unit\nplant,feed,100",
     "links": "link,from_site,to_site,commodities,cost_usd_per_unit\npa,plant,a,product,10\n"
              "pb,plant,b,product,10\npc,plant,c,product,10",
 }
