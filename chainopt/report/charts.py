@@ -476,13 +476,14 @@ def map_data(tables: dict[str, pd.DataFrame], period: str) -> tuple[pd.DataFrame
 MAX_MAP_LABELS = 120
 
 
-def map_labelled(sites: pd.DataFrame, routes: pd.DataFrame, most: int = MAX_MAP_LABELS
-                 ) -> tuple[np.ndarray, str]:
-    """Which of ``sites`` (:func:`map_data`) a map drawn as a picture labels, and what its
-    title says of it. Every site when there are at most ``most``; else the ``most`` whose
-    routes carry the most (the sum of ``width_kt_per_yr``, the flow by mass, over the
-    period's routes from or to the site), the name first in order among equals, and the
-    title says ' (labelled: the 120 busiest of 1,192 sites by the flow on their routes)'."""
+def map_labelled(sites: pd.DataFrame, routes: pd.DataFrame, most: int = MAX_MAP_LABELS,
+                 also: str = "") -> tuple[np.ndarray, str]:
+    """Which of ``sites`` (:func:`map_data`) a map labels, and what its title says of it.
+    Every site when there are at most ``most``; else the ``most`` whose routes carry the
+    most (the sum of ``width_kt_per_yr``, the flow by mass, over ``routes`` from or to
+    the site: a picture's period's, or the page's every period's), the name first in
+    order among equals, and the title says ' (labelled: the 120 busiest of 1,192 sites
+    by the flow on their routes)', ``also`` before its closing bracket."""
     n = len(sites)
     if n <= most:
         return np.ones(n, dtype=bool), ""
@@ -496,7 +497,7 @@ def map_labelled(sites: pd.DataFrame, routes: pd.DataFrame, most: int = MAX_MAP_
     keep = np.zeros(n, dtype=bool)
     keep[np.lexsort((names, -flow))[:most]] = True
     return keep, (f" (labelled: the {most:,} busiest of {n:,} sites by the flow on their "
-                  "routes)")
+                  f"routes{also})")
 
 
 def line_width(flow: float, max_flow: float) -> float:
@@ -1026,25 +1027,11 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
     groups: list[list[int]] = []
     max_flow = max((float(r["width_kt_per_yr"].max()) for _, r in all_routes if len(r)),
                    default=0.0)
+    banded = sum(len(r) for _, r in all_routes) > MAX_ROUTE_TRACES
     for i, (p, (_sites, routes)) in enumerate(zip(periods, all_routes, strict=True)):
-        util = link_utilisation(tables, p)
-        idx = []
-        for r in rows(routes):
-            u = util.get(str(r.link), np.nan)
-            used = r.commodities != "idle"
-            idx.append(len(traces))
-            ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
-            traces.append(unchecked_trace(
-                go.Scatter,
-                hovertemplate=(f"link {esc(r.link)} ({esc(r.transport_mode)}): "
-                               f"{esc(r.from_site)} → {esc(r.to_site)}, {ut}<br>"
-                               f"{esc(r.commodities)}<extra></extra>"),
-                line={"color": utilisation_colour(u) if used else "#c8c8c8",
-                      "dash": MODE_DASH.get(str(r.transport_mode), "solid"),
-                      "width": float(line_width(r.width_kt_per_yr, max_flow))},
-                mode="lines", name=esc(r.link), showlegend=False, visible=(i == 0),
-                x=[float(r.lon0), float(r.lon1)], y=[float(r.lat0), float(r.lat1)]))
-        groups.append(idx)
+        drawn = _route_traces(routes, link_utilisation(tables, p), max_flow, banded, i == 0)
+        groups.append(list(range(len(traces), len(traces) + len(drawn))))
+        traces += drawn
     modes = sorted({str(m) for _, r in all_routes if len(r) for m in r["transport_mode"]})
     for m in modes:  # legend: one entry per mode
         traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=esc(m),
@@ -1061,16 +1048,30 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
         name="sites", showlegend=False,
         hovertemplate="%{text}<br>lon %{x:.2f}, lat %{y:.2f}<extra></extra>"))
     width = 1100.0
-    offsets = place_labels(sites, view, width, char_w=6.6, line_h=14.0)
+    # the busiest sites over all periods, where there are more than the page labels
+    # (a label is an annotation: a browser draws one in about 1.4 ms, and again at each
+    # change of period; every site keeps its marker, which says its name when hovered)
+    used = [r for _, r in all_routes if len(r)]
+    labelled, said = map_labelled(sites, pd.concat(used) if used else pd.DataFrame(),
+                                  MAX_PAGE_LABELS, " in all periods; hover a site for its name")
+    shown = sites[labelled]
+    offsets = place_labels(shown, view, width, char_w=6.6, line_h=14.0,
+                           markers=sites[~labelled])
     fig.update_layout(annotations=[
         {"x": x, "y": y, "text": esc(name), "showarrow": abs(dx) + abs(dy) > 20,
          "ax": dx, "ay": -dy, "xshift": 0 if abs(dx) + abs(dy) > 20 else dx,
          "yshift": 0 if abs(dx) + abs(dy) > 20 else dy, "arrowwidth": 0.7,
          "arrowcolor": "#888", "arrowhead": 0, "standoff": 3, "font": {"size": 11},
          "bgcolor": "rgba(255,255,255,0.6)"}
-        for name, x, y, (dx, dy) in zip(sites["site"], sites["lon_deg"], sites["lat_deg"],
+        for name, x, y, (dx, dy) in zip(shown["site"], shown["lon_deg"], shown["lat_deg"],
                                         offsets, strict=True)])
     n = len(traces)
+    # what the title adds: the sites left out; below it, those labelled and the steps
+    # the routes are drawn in
+    gap = unplaced(tables, sites)
+    notes = (said + (f" (routes drawn in steps of {UTIL_STEP:.0%} utilisation and "
+                     f"{WIDTH_STEP:g} px width; each route's ends say its own when hovered)"
+                     if banded else "")).strip()
     buttons = []
     for i, p in enumerate(periods):
         vis = [True] * n
@@ -1079,34 +1080,89 @@ def map_figure(tables: dict[str, pd.DataFrame], periods: list[str],
                 vis[k] = j == i
         buttons.append({"label": esc(named.get(p, p)), "method": "update",
                         "args": [{"visible": vis},
-                                 {"title": _map_title(named.get(p, p), unplaced(tables,
-                                                                                sites))}]})
+                                 {"title": _map_title(named.get(p, p), gap, notes)}]})
     ratio = lat_ratio(view)
     height = int(min(900, max(420, width * (view[3] - view[2]) * ratio / (view[1] - view[0])
                               + 140)))
-    gap = unplaced(tables, sites)
     if none_placed(tables, sites):
         fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", text=NO_PLACE,
                            showarrow=False, font={"size": 16}, bgcolor="white",
                            bordercolor="#888")
     fig.update_layout(  # drawn at the width its labels are placed for (a responsive
         # figure narrower than that brought the labels of nearby sites over each other)
-        title=_map_title(named.get(periods[0], periods[0]) if periods else "", gap),
+        title=_map_title(named.get(periods[0], periods[0]) if periods else "", gap, notes),
         height=height, width=int(width),
         xaxis={"title": "longitude (°)", "range": [view[0], view[1]], "showgrid": False,
                "zeroline": False},
         yaxis={"title": "latitude (°)", "range": [view[2], view[3]], "showgrid": False,
                "zeroline": False, "scaleanchor": "x", "scaleratio": ratio},
         plot_bgcolor="#dfe9f3", legend={"title": {"text": "mode"}, "x": 1.02, "y": 1.0},
-        margin={"l": 60, "r": 20, "t": 80, "b": 40},
+        margin={"l": 60, "r": 20, "t": 100 if notes else 80, "b": 40},
         updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
                       "y": 1.12, "yanchor": "top"}] if len(periods) > 1 else [])
     return unchecked(traces, fig)
 
 
-def _map_title(period: str, unplaced: str = "") -> str:
+#: the most routes (over all periods) a page's map draws one trace each; a map of more
+#: draws each period's routes of one style (colour, dash, width) as one trace, their
+#: utilisation in steps of :data:`UTIL_STEP` and their width in steps of
+#: :data:`WIDTH_STEP` px: a browser draws a trace in about 0.4 ms (headless Chromium
+#: here: a 300k-variable run's 13,394 routes, one trace each, 5.4 s, and 3.6 s to switch
+#: periods), so 2,000 take about 1 s
+MAX_ROUTE_TRACES = 2_000
+#: the most sites the page's map labels (:func:`map_labelled`, over all periods): a
+#: label is an annotation, about 1.4 ms to draw in a browser and 0.8 ms again at each
+#: change of period (a 300k-variable run's 1,192 labels: 1.7 s, and 0.9 s a change)
+MAX_PAGE_LABELS = 300
+UTIL_STEP, WIDTH_STEP = 0.05, 0.5
+
+
+def _route_traces(routes: pd.DataFrame, util: dict[str, float], max_flow: float,
+                  banded: bool, visible: bool) -> list:
+    """The traces of one period's routes on the page's map: one a route, its colour
+    its utilisation's (:func:`utilisation_colour`; idle grey), its dash its mode's, its
+    width its flow's (:func:`line_width`); ``banded``, one per style, the utilisation
+    and the width in steps (:data:`MAX_ROUTE_TRACES`). Each route's ends say what it is
+    when hovered (link, mode, ends, utilisation, what it carries), either way."""
+    import plotly.graph_objects as go  # lazy, as map_figure
+
+    styled: dict[tuple, list] = {}
+    for r in rows(routes):
+        u = util.get(str(r.link), np.nan)
+        ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
+        text = (f"link {esc(r.link)} ({esc(r.transport_mode)}): {esc(r.from_site)} → "
+                f"{esc(r.to_site)}, {ut}<br>{esc(r.commodities)}")
+        width = float(line_width(r.width_kt_per_yr, max_flow))
+        if banded:
+            u = round(u / UTIL_STEP) * UTIL_STEP if np.isfinite(u) else u
+            width = round(width / WIDTH_STEP) * WIDTH_STEP
+        style = (utilisation_colour(u) if r.commodities != "idle" else "#c8c8c8",
+                 MODE_DASH.get(str(r.transport_mode), "solid"), width)
+        styled.setdefault(style if banded else (len(styled),), []).append(
+            (style, text, esc(r.link), float(r.lon0), float(r.lon1), float(r.lat0),
+             float(r.lat1)))
+    traces = []
+    for members in styled.values():
+        (colour, dash, width), one = members[0][0], len(members) == 1
+        traces.append(unchecked_trace(
+            go.Scatter, mode="lines", showlegend=False, visible=visible,
+            line={"color": colour, "dash": dash, "width": width},
+            name=members[0][2] if one else f"{len(members)} routes",
+            x=[v for m in members for v in (m[3], m[4], None)][:-1],
+            y=[v for m in members for v in (m[5], m[6], None)][:-1],
+            **({"hovertemplate": f"{members[0][1]}<extra></extra>"} if one else
+               {"text": [v for m in members for v in (m[1], m[1], "")][:-1],
+                "hovertemplate": "%{text}<extra></extra>"})))
+    return traces
+
+
+def _map_title(period: str, unplaced: str = "", notes: str = "") -> str:
+    """The page map's title: what it shows, the sites left out (``unplaced``) and, on a
+    line of smaller text below, ``notes`` (the sites labelled, the steps of a large
+    map's routes)."""
     return (f"Sites and routes, period {esc(period)}: line width = flow by mass, colour = "
-            f"utilisation, dash = mode{esc(unplaced)}")
+            f"utilisation, dash = mode{esc(unplaced)}"
+            + (f"<br><span style='font-size:11px'>{esc(notes)}</span>" if notes else ""))
 
 
 #: what a map with no site to place says in its middle (a case without coordinates: a

@@ -1383,3 +1383,57 @@ def test_a_pictures_note_is_wrapped_as_matplotlib_wraps_it(tmp_path):
         assert not ours.get_wrap() and ours.get_text() == expected
         assert expected.count("\n") == {5: 0, 60: 1, 90: 2}[n], expected
         plt.close(fig)
+
+
+def test_a_large_page_map_labels_the_busiest_and_draws_routes_by_style(monkeypatch):
+    """The five sites of the map test above, two periods. p1: a->b 5 kt/yr (link ab,
+    capacity 10: 50 % used), b->c 2 (bc, 10: 20 %), c->a 1 (ca, no capacity); p2: c->d 6
+    (cd, 10: 60 %). Over both periods by hand: a 5 + 1 = 6, b 7, c 2 + 1 + 6 = 9, d 6,
+    e 0. With at most 2 labels (MAX_PAGE_LABELS patched) the page labels c and b, and
+    says so under its title, in all periods; with at most 3 routes drawn one trace each
+    (MAX_ROUTE_TRACES patched; there are 4), each period's routes of one style are one
+    trace: widths 1.5 + 12.5 x flow / 6 (the largest) in steps of 0.5 px, ab 11.917 ->
+    12.0, bc 5.667 -> 5.5, ca 3.583 -> 3.5, cd 14.0; no two share one, so p1 has 3
+    traces, p2 1, each route's two ends and a gap (None) between routes, and its own
+    text when hovered. Without the patches: every site labelled, one trace a route, no
+    second title line."""
+    sites = pd.DataFrame({"site": list("abcde"), "lon_deg": [0.0, 1.0, 2.0, 3.0, 4.0],
+                          "lat_deg": [50.0, 51.0, 52.0, 53.0, 54.0]})
+    flows = pd.DataFrame({"link": ["ab", "bc", "ca", "cd"], "from_site": ["a", "b", "c", "c"],
+                          "to_site": ["b", "c", "a", "d"], "transport_mode": "pipeline",
+                          "commodity": "x", "period": ["p1", "p1", "p1", "p2"],
+                          "flow_k_per_yr": [5.0, 2.0, 1.0, 6.0]})
+    capacity = pd.DataFrame({"kind": "link", "name": ["ab", "bc", "cd"],
+                             "period": ["p1", "p1", "p2"], "utilisation": [0.5, 0.2, 0.6]})
+    tables = {"sites": sites, "flows": flows, "capacity": capacity}
+
+    def routes(fig):
+        return [t for t in fig.data if t.mode == "lines" and t.name not in ("land",)
+                and t.x != (None,)]
+
+    fig = charts.map_figure(tables, ["p1", "p2"])
+    assert sorted(a.text for a in fig.layout.annotations) == list("abcde")
+    assert len(routes(fig)) == 4 and "<br>" not in fig.layout.title.text
+    monkeypatch.setattr(charts, "MAX_PAGE_LABELS", 2)
+    monkeypatch.setattr(charts, "MAX_ROUTE_TRACES", 3)
+    fig = charts.map_figure(tables, ["p1", "p2"])
+    assert sorted(a.text for a in fig.layout.annotations) == ["b", "c"]
+    title = fig.layout.title.text
+    assert "(labelled: the 2 busiest of 5 sites by the flow on their routes in all periods; " \
+        "hover a site for its name)" in title.split("<br>")[1]
+    assert "routes drawn in steps of 5% utilisation and 0.5 px width" in title
+    drawn = routes(fig)
+    assert [round(t.line.width, 3) for t in drawn] == [12.0, 5.5, 3.5, 14.0]
+    assert [t.visible for t in drawn] == [True, True, True, False]
+    assert drawn[0].x == (0.0, 1.0) and drawn[3].x == (2.0, 3.0)
+    assert "utilisation 50%" in drawn[0].hovertemplate
+    assert "no capacity limit" in drawn[2].hovertemplate
+    # two routes of one style: ab's flow 2 as bc's (both 20 % used, the same width)
+    flows.loc[0, "flow_k_per_yr"] = 2.0
+    capacity.loc[0, "utilisation"] = 0.2
+    fig = charts.map_figure(tables, ["p1", "p2"])
+    merged = routes(fig)[0]
+    assert merged.x == (0.0, 1.0, None, 1.0, 2.0) and merged.name == "2 routes"
+    assert merged.hovertemplate == "%{text}<extra></extra>"
+    assert [("link ab" in t, "link bc" in t) for t in merged.text] == [
+        (True, False), (True, False), (False, False), (False, True), (False, True)]
