@@ -462,7 +462,12 @@ def _doubled(cell) -> str | None:
     without a word, or None: two values ``<v>`` (it reads the first), two formulas, two
     inline strings ``<is>``, or an inline string or one of its runs ``<r>`` with two
     texts ``<t>`` (it reads the last). Excel writes at most one of each (the schema
-    allows no more)."""
+    allows no more). A cell of one element (most: its value) holds nothing twice but an
+    inline string's texts, looked at alone: the three searches below were about a fifth
+    of the time reading a cell took (a 300k-variable case's workbook: 0.2-0.3 s of 3 s)."""
+    if len(cell) <= 1:
+        return (_doubled_text(cell[0], "an inline string")
+                if len(cell) and cell[0].tag == _MAIN + "is" else None)
     for tag, what in (("v", "values <v>"), ("f", "formulas <f>"), ("is", "inline strings <is>")):
         if len(cell.findall(_MAIN + tag)) > 1:
             return f"a cell with two {what}"
