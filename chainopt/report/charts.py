@@ -1117,41 +1117,56 @@ MAX_PAGE_LABELS = 300
 UTIL_STEP, WIDTH_STEP = 0.05, 0.5
 
 
+class _Route(NamedTuple):
+    """One route of the page's map as :func:`_route_traces` draws it."""
+
+    style: tuple[str, str, float]  # colour, dash, width (px)
+    text: str  # what its ends say when hovered
+    link: str
+    x: tuple[float, float]
+    y: tuple[float, float]
+
+
 def _route_traces(routes: pd.DataFrame, util: dict[str, float], max_flow: float,
                   banded: bool, visible: bool) -> list:
     """The traces of one period's routes on the page's map: one a route, its colour
     its utilisation's (:func:`utilisation_colour`; idle grey), its dash its mode's, its
     width its flow's (:func:`line_width`); ``banded``, one per style, the utilisation
-    and the width in steps (:data:`MAX_ROUTE_TRACES`). Each route's ends say what it is
-    when hovered (link, mode, ends, utilisation, what it carries), either way."""
+    and the width in steps (:data:`MAX_ROUTE_TRACES`), the routes' ends joined by a gap
+    (None). Each route's ends say what it is when hovered (link, mode, ends,
+    utilisation, what it carries), either way."""
     import plotly.graph_objects as go  # lazy, as map_figure
 
-    styled: dict[tuple, list] = {}
+    drawn: list[list[_Route]] = []  # the routes of each trace
+    by_style: dict[tuple, list[_Route]] = {}
     for r in rows(routes):
         u = util.get(str(r.link), np.nan)
         ut = "no capacity limit" if not np.isfinite(u) else f"utilisation {u:.0%}"
-        text = (f"link {esc(r.link)} ({esc(r.transport_mode)}): {esc(r.from_site)} → "
-                f"{esc(r.to_site)}, {ut}<br>{esc(r.commodities)}")
         width = float(line_width(r.width_kt_per_yr, max_flow))
         if banded:
             u = round(u / UTIL_STEP) * UTIL_STEP if np.isfinite(u) else u
             width = round(width / WIDTH_STEP) * WIDTH_STEP
-        style = (utilisation_colour(u) if r.commodities != "idle" else "#c8c8c8",
-                 MODE_DASH.get(str(r.transport_mode), "solid"), width)
-        styled.setdefault(style if banded else (len(styled),), []).append(
-            (style, text, esc(r.link), float(r.lon0), float(r.lon1), float(r.lat0),
-             float(r.lat1)))
+        route = _Route((utilisation_colour(u) if r.commodities != "idle" else "#c8c8c8",
+                        MODE_DASH.get(str(r.transport_mode), "solid"), width),
+                       f"link {esc(r.link)} ({esc(r.transport_mode)}): {esc(r.from_site)} → "
+                       f"{esc(r.to_site)}, {ut}<br>{esc(r.commodities)}", esc(r.link),
+                       (float(r.lon0), float(r.lon1)), (float(r.lat0), float(r.lat1)))
+        if banded and route.style in by_style:
+            by_style[route.style].append(route)
+        else:  # a new trace, in the order its first route comes
+            drawn.append([route])
+            by_style[route.style] = drawn[-1]
     traces = []
-    for members in styled.values():
-        (colour, dash, width), one = members[0][0], len(members) == 1
+    for members in drawn:
+        (colour, dash, width), one = members[0].style, len(members) == 1
         traces.append(unchecked_trace(
             go.Scatter, mode="lines", showlegend=False, visible=visible,
             line={"color": colour, "dash": dash, "width": width},
-            name=members[0][2] if one else f"{len(members)} routes",
-            x=[v for m in members for v in (m[3], m[4], None)][:-1],
-            y=[v for m in members for v in (m[5], m[6], None)][:-1],
-            **({"hovertemplate": f"{members[0][1]}<extra></extra>"} if one else
-               {"text": [v for m in members for v in (m[1], m[1], "")][:-1],
+            name=members[0].link if one else f"{len(members)} routes",
+            x=[v for m in members for v in (*m.x, None)][:-1],
+            y=[v for m in members for v in (*m.y, None)][:-1],
+            **({"hovertemplate": f"{members[0].text}<extra></extra>"} if one else
+               {"text": [v for m in members for v in (m.text, m.text, "")][:-1],
                 "hovertemplate": "%{text}<extra></extra>"})))
     return traces
 
