@@ -33,7 +33,10 @@ Runs are deterministic: one thread by default, a fixed random seed.
 Mixed-integer models are solved as MIPs; their marginal values come from the LP
 with the integer decisions fixed at their optimal values (``fixed_lp``), on both
 paths (on the Pyomo path every integer variable, a user's too, is fixed by its
-bounds and made continuous for that LP, then restored).
+bounds and made continuous for that LP, then restored). A warm re-solve of a MIP whose
+integer columns are all fixed at whole numbers (a project held built or held off: a
+sensitivity's, a sweep's project values) is solved as the LP it equals, from the last
+basis (:func:`whole_fixed`, :func:`as_lp`).
 
 Options on the Pyomo path: time limit, threads, MIP gap and seed are passed under
 each solver's own option names where chainopt knows them (:data:`OPTION_NAMES`; another
@@ -908,12 +911,20 @@ def takes_pyomo_path(built: BuiltModel, options: SolveOptions | None = None) -> 
     return False
 
 
-def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcome:
+def solve(built: BuiltModel, options: SolveOptions | None = None, *,
+          fixed_as_lp: bool = False) -> SolveOutcome:
     """Solve ``built`` (matrix to HiGHS, or through Pyomo: :func:`takes_pyomo_path`);
     return the outcome or raise the matching error. Ctrl-C stops HiGHS at once
     (:func:`run_interruptible`). ``options.relax`` relaxes a model built without it
     (:meth:`BuiltModel.relax`; a HiGHS instance it was handed to is dropped and the LP
-    handed over again): the manifest's ``relax`` and ``relaxed`` say what was solved."""
+    handed over again): the manifest's ``relax`` and ``relaxed`` say what was solved.
+    ``fixed_as_lp`` (a warm re-solve, :func:`resolve`): a MIP whose integer columns are
+    all fixed at whole numbers is solved as the LP it equals (:func:`as_lp`), from the
+    instance's basis; its bound is its objective and its gap 0. A cold solve leaves it a
+    MIP: the same optimum, but where there are several optimal plans the LP may end at
+    another than HiGHS's MIP solver (``proposal_nakhodka_methanol_urea``, whose one
+    integer decision is forced, routes butane and propane by other rail links), and a
+    run reports the plan it always has, the Pyomo path's too."""
     if options is not None and options.relax and built.relax():
         built.solver = None
     if takes_pyomo_path(built, options):
@@ -921,69 +932,75 @@ def solve(built: BuiltModel, options: SolveOptions | None = None) -> SolveOutcom
     opts = (options or SolveOptions()).resolved(built)
     h = built.solver if built.solver is not None else handover(built, options)
     _set_options(h, opts, built)
+    a = built.arrays
+    fixed = whole_fixed(a.integer, a.col_lb, a.col_ub) if fixed_as_lp else None
+    mip = built.is_mip and fixed is None
     t0 = time.perf_counter()
-    run_interruptible(h)
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-        h.setOptionValue("presolve", "off")
-        run_highs(h)
+    with as_lp(h, fixed):
+        run_interruptible(h)
         status = h.getModelStatus()
-        h.setOptionValue("presolve", "choose")
-    t_solve = time.perf_counter() - t0
-    info = h.getInfo()
-    has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    S = highspy.HighsModelStatus
-    if status == S.kInfeasible:
-        raise _infeasible(built)
-    if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
-        raise _unbounded(built)
-    if status == S.kOptimal:
-        result_status: Status = "optimal"
-    elif built.is_mip and has_sol and status in (S.kTimeLimit, S.kIterationLimit,
-                                                 S.kSolutionLimit, S.kInterrupt):
-        result_status = "feasible"
-    elif built.is_mip:  # HiGHS solves a MIP's LPs by simplex whatever --method says
-        raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
-                          f"after {t_solve:.1f} s (MIP) before finding a plan; raise "
-                          "--time-limit (--method does not change how a MIP is solved)")
-    else:
-        other = "simplex" if opts["method"] == "ipm" else "ipm"
-        raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
-                          f"after {t_solve:.1f} s ({opts['method']}) without a usable plan; "
-                          f"raise --time-limit or try --method {other}")
-    gap = None
-    objective = float(info.objective_function_value)
-    extra: dict[str, float | None] = {}
-    if built.is_mip:
-        # mip_bound: the best objective any plan could reach (HiGHS maximises: an upper
-        # bound), which project values' ranges read (Results.net_value_bound); none
-        # (HiGHS's infinity) when it stopped before bounding the MIP
-        bound = _finite(info.mip_dual_bound)
-        extra["mip_objective"] = objective
-        extra["mip_bound"] = bound
-        # the plan reported is the LP with the integer decisions fixed (its duals are the
-        # marginal values); its objective, which the parts add up to, is the objective,
-        # and the gap is measured from it (HiGHS's is from its incumbent, which a MIP
-        # stopped early may hold with a worse continuous part)
-        sol = _fixed_lp(h, built)
-        objective = float(built.arrays.cost @ np.asarray(sol.col_value)
-                          + built.arrays.total_offset)
-        gap = mip_gap(bound, objective)
-        result_status = mip_status(result_status, gap, opts["mip_gap"])
-    else:
-        sol = h.getSolution()
-    col_value = np.asarray(sol.col_value)
-    outcome = SolveOutcome(
-        status=result_status, objective=objective, col_value=col_value,
-        col_dual=np.asarray(sol.col_dual), row_value=np.asarray(sol.row_value),
-        row_dual=np.asarray(sol.row_dual), options=opts, mip_gap=gap,
-        timings={"solve_s": t_solve},
-        info={"path": "matrix", "solver": "highs", "highs_version": h.version(),
-              "simplex_iterations": int(info.simplex_iteration_count),
-              "ipm_iterations": int(info.ipm_iteration_count),
-              "crossover_iterations": int(info.crossover_iteration_count),
-              "model_status": h.modelStatusToString(status), **extra},
-    )
+        if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+            h.setOptionValue("presolve", "off")
+            run_highs(h)
+            status = h.getModelStatus()
+            h.setOptionValue("presolve", "choose")
+        t_solve = time.perf_counter() - t0
+        info = h.getInfo()
+        has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        S = highspy.HighsModelStatus
+        if status == S.kInfeasible:
+            raise _infeasible(built)
+        if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+            raise _unbounded(built)
+        if status == S.kOptimal:
+            result_status: Status = "optimal"
+        elif mip and has_sol and status in (S.kTimeLimit, S.kIterationLimit,
+                                            S.kSolutionLimit, S.kInterrupt):
+            result_status = "feasible"
+        elif mip:  # HiGHS solves a MIP's LPs by simplex whatever --method says
+            raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
+                              f"after {t_solve:.1f} s (MIP) before finding a plan; raise "
+                              "--time-limit (--method does not change how a MIP is solved)")
+        else:
+            other = "simplex" if opts["method"] == "ipm" else "ipm"
+            raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
+                              f"after {t_solve:.1f} s ({opts['method']}) without a usable "
+                              f"plan; raise --time-limit or try --method {other}")
+        gap = None
+        objective = float(info.objective_function_value)
+        extra: dict[str, float | None] = {}
+        if mip:
+            # mip_bound: the best objective any plan could reach (HiGHS maximises: an
+            # upper bound), which project values' ranges read (Results.net_value_bound);
+            # none (HiGHS's infinity) when it stopped before bounding the MIP
+            bound = _finite(info.mip_dual_bound)
+            extra["mip_objective"] = objective
+            extra["mip_bound"] = bound
+            # the plan reported is the LP with the integer decisions fixed (its duals are
+            # the marginal values); its objective, which the parts add up to, is the
+            # objective, and the gap is measured from it (HiGHS's is from its incumbent,
+            # which a MIP stopped early may hold with a worse continuous part)
+            sol = _fixed_lp(h, built)
+            objective = float(a.cost @ np.asarray(sol.col_value) + a.total_offset)
+            gap = mip_gap(bound, objective)
+            result_status = mip_status(result_status, gap, opts["mip_gap"])
+        else:
+            sol = h.getSolution()
+            if built.is_mip:  # every integer decision fixed: its LP's optimum is the MIP's
+                extra["mip_objective"] = extra["mip_bound"] = objective
+                gap = 0.0
+        col_value = np.asarray(sol.col_value)
+        outcome = SolveOutcome(
+            status=result_status, objective=objective, col_value=col_value,
+            col_dual=np.asarray(sol.col_dual), row_value=np.asarray(sol.row_value),
+            row_dual=np.asarray(sol.row_dual), options=opts, mip_gap=gap,
+            timings={"solve_s": t_solve},
+            info={"path": "matrix", "solver": "highs", "highs_version": h.version(),
+                  "simplex_iterations": int(info.simplex_iteration_count),
+                  "ipm_iterations": int(info.ipm_iteration_count),
+                  "crossover_iterations": int(info.crossover_iteration_count),
+                  "model_status": h.modelStatusToString(status), **extra},
+        )
     check_dropped(built, outcome)
     check_plan(built, outcome)
     if built.has_pyomo:
@@ -1009,6 +1026,40 @@ def mip_status(status: Status, gap: float | None, asked: float) -> Status:
     (:func:`mip_gap`) is within the one asked for, as HiGHS says when it stops there;
     without a bound it stays ``feasible``."""
     return "optimal" if status == "optimal" or (gap is not None and gap <= asked) else status
+
+
+def whole_fixed(integer: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray | None:
+    """The integer columns when every one is fixed at a whole number (lower bound =
+    upper bound = an integer: a project held built or held off, a build forced), else
+    None (no integer column, or one free or fixed off a whole number, which no integer
+    meets). Such a MIP has the plans and the optimum of its LP with those columns
+    continuous, and is solved as that LP (:func:`as_lp`)."""
+    ints = np.flatnonzero(integer)
+    at = lb[ints]
+    if len(ints) and np.array_equal(at, ub[ints]) and np.all(np.isfinite(at)) \
+            and np.array_equal(at, np.round(at)):
+        return ints
+    return None
+
+
+@contextlib.contextmanager
+def as_lp(h: highspy.Highs, fixed: np.ndarray | None):
+    """In the block, HiGHS sees the columns ``fixed`` (:func:`whole_fixed`) as continuous:
+    the MIP is the LP it equals, which a run solves by simplex from the instance's last
+    basis (a warm re-solve: a sensitivity's or a sweep's), its marginal values its own,
+    where HiGHS's MIP solver starts every run afresh and a second LP gives them
+    (:func:`_fixed_lp`): the default case's sensitivity of mp2 re-solves in about 1 ms
+    each instead of 18 + 4 ms. The instance is a MIP again after the block (HiGHS keeps
+    the basis across the change). ``fixed`` None: nothing changes."""
+    if fixed is None:
+        yield
+        return
+    n = len(fixed)
+    h.changeColsIntegrality(n, fixed, np.full(n, highspy.HighsVarType.kContinuous))
+    try:
+        yield
+    finally:
+        h.changeColsIntegrality(n, fixed, np.full(n, highspy.HighsVarType.kInteger))
 
 
 def _fixed_lp(h: highspy.Highs, built: BuiltModel):
@@ -1052,7 +1103,8 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
 
     If the two models have the same structure (same sparsity pattern and integer
     columns), only the changed costs, bounds, row bounds and coefficients are passed
-    to the solver, which then starts from the previous optimal basis (warm start);
+    to the solver, which then starts from the previous optimal basis (warm start; a MIP
+    whose integer columns are all fixed as the LP it equals: :func:`as_lp`);
     ``base`` hands its solver over to ``variant``. Otherwise the variant is handed
     over and solved from scratch. ``variant.timings['warm_start']`` says which.
     With ``basis=False`` the instance is re-used (no hand-over) but the previous basis
@@ -1088,20 +1140,19 @@ def resolve(base: BuiltModel, variant: BuiltModel, options: SolveOptions | None 
     base.solver, variant.solver = None, h
     variant.timings["handover_s"] = time.perf_counter() - t0
     variant.timings["warm_start"] = 1.0 if basis else 0.0
-    return solve(variant, options)
+    return solve(variant, options, fixed_as_lp=basis)
 
 
-def _check_fixed(built: BuiltModel, h: Any, cols: np.ndarray, value: float,
-                 objective: float) -> None:
+def _check_fixed(built: BuiltModel, h: Any, cols: np.ndarray, bounds: tuple[np.ndarray, np.ndarray],
+                 mip: bool, value: float, objective: float) -> None:
     """:func:`check_plan` of a re-solve's plan, against the model chainopt built with
-    ``cols`` fixed at ``value``: a project's value in a sweep or sensitivity is the
-    difference of two objectives, so the re-solve's is checked as a run's is (its plan
-    and objective; an LP's marginal values too, which prove it optimal)."""
-    a = built.arrays
-    lb, ub = a.col_lb.copy(), a.col_ub.copy()
-    lb[cols] = ub[cols] = value
+    the column bounds ``bounds`` (``cols`` fixed at ``value``): a project's
+    value in a sweep or sensitivity is the difference of two objectives, so the
+    re-solve's is checked as a run's is (its plan and objective; an LP's marginal
+    values too, which prove it optimal: ``mip`` False, a MIP solved as its LP too)."""
+    a, (lb, ub) = built.arrays, bounds
     sol = h.getSolution()
-    duals = not built.is_mip and bool(sol.dual_valid)
+    duals = not mip and bool(sol.dual_valid)
     n = len(cols)
     out = SolveOutcome(
         status="optimal", objective=objective, col_value=np.asarray(sol.col_value),
@@ -1119,6 +1170,8 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
     switched off by fixing its build decisions at 0), on the model's own HiGHS instance
     (the columns' bounds are restored afterwards), and the best objective the solve
     proved no plan beats (:func:`chainopt.results.best_bound`: a MIP's bound, an LP's objective).
+    A MIP whose integer columns are then all fixed at whole numbers is solved as the LP
+    it equals, from the instance's basis (:func:`as_lp`: only its objective is read).
     ``stopped``: a MIP stopped at a limit with a plan is taken too (its plan's objective
     and its bound, which then lie apart: a caller that reports the range the two leave,
     as sweeps do); otherwise anything but optimal is a SolverError, and an
@@ -1127,25 +1180,31 @@ def solve_with_fixed(built: BuiltModel, cols: np.ndarray, value: float = 0.0,
     _set_options(h, (options or SolveOptions()).resolved(built), built)
     cols = np.asarray(cols, dtype=np.int32)
     fixed = np.full(len(cols), float(value))
+    a = built.arrays
+    lb, ub = a.col_lb.copy(), a.col_ub.copy()
+    lb[cols] = ub[cols] = value
+    whole = whole_fixed(a.integer, lb, ub)
+    mip = built.is_mip and whole is None
     h.changeColsBounds(len(cols), cols, fixed, fixed)
     try:
-        run_highs(h)
-        status, info = h.getModelStatus(), h.getInfo()
-        S = highspy.HighsModelStatus
-        limit = status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit)
-        if status == S.kInfeasible:
-            raise InfeasibleError(f"the re-solve with {len(cols)} columns fixed at "
-                                  f"{value:g} is infeasible: no plan meets every constraint")
-        if status != S.kOptimal and not (stopped and limit and built.is_mip
-                                         and info.primal_solution_status == 2):
-            raise SolverError(f"the re-solve with {len(cols)} columns fixed ended with "
-                              f"status '{h.modelStatusToString(status)}'"
-                              + ("; raise --time-limit" if limit else ""))
-        objective = float(info.objective_function_value)
-        _check_fixed(built, h, cols, value, objective)
-        return objective, best_bound(objective, float(info.mip_dual_bound), built.is_mip)
+        with as_lp(h, whole):
+            run_highs(h)
+            status, info = h.getModelStatus(), h.getInfo()
+            S = highspy.HighsModelStatus
+            limit = status in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit)
+            if status == S.kInfeasible:
+                raise InfeasibleError(f"the re-solve with {len(cols)} columns fixed at "
+                                      f"{value:g} is infeasible: no plan meets every "
+                                      "constraint")
+            if status != S.kOptimal and not (stopped and limit and mip
+                                             and info.primal_solution_status == 2):
+                raise SolverError(f"the re-solve with {len(cols)} columns fixed ended with "
+                                  f"status '{h.modelStatusToString(status)}'"
+                                  + ("; raise --time-limit" if limit else ""))
+            objective = float(info.objective_function_value)
+            _check_fixed(built, h, cols, (lb, ub), mip, value, objective)
+        return objective, best_bound(objective, float(info.mip_dual_bound), mip)
     finally:
-        a = built.arrays
         h.changeColsBounds(len(cols), cols, a.col_lb[cols],
                            np.where(np.isinf(a.col_ub[cols]), INF, a.col_ub[cols]))
 

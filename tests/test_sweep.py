@@ -349,9 +349,11 @@ def test_a_projects_re_solve_stopped_with_a_plan_gives_its_range(tmp_path):
     """A sweep values a project by re-solving the variant without it; a MIP re-solve
     stopped at the time limit with a plan is taken with its range (its plan F_c and its
     bound B_c lie apart), one stopped without a plan names the project. Here the re-solve
-    of a one-binary toy is made to report 'time limit reached' after solving: taken with
-    stopped=True (F_c = B_c = the true 0, nothing earns without the plant), refused
-    without it."""
+    of a two-binary toy (pj held off, pj2 free: a MIP still) is made to report 'time limit
+    reached' after solving: taken with stopped=True (F_c = B_c = the true 0: nothing
+    earns without the plant, pj2's earning 1.5 - 2 = -0.5), refused without it. With
+    pj2 off too every binary is fixed and the re-solve is the LP it equals
+    (solve.as_lp), whose stop at a time limit leaves no plan: refused either way."""
     import highspy
 
     from chainopt.errors import SolverError
@@ -363,9 +365,10 @@ def test_a_projects_re_solve_stopped_with_a_plan_gives_its_range(tmp_path):
         "sites": "site\na",
         "modes": "mode,process\nrun,p", "mode_flows":
             "mode,commodity,direction,amount_per_unit\nrun,crude,in,1\nrun,prod,out,1",
-        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,a,p,10,1,pj",
+        "units": "unit,site,process,capacity_k_per_yr,lifetime_yr,project\nu,a,p,10,1,pj\n"
+                 "u2,a,p,10,1,pj2",
         "projects": "project,capex_musd,earliest_period,lifetime_yr,all_or_nothing,state\n"
-                    "pj,1,p1,1,true,optional",
+                    "pj,1,p1,1,true,optional\npj2,2,p1,1,true,optional",
         "supplies": "site,commodity,cost_usd_per_unit,max_k_per_yr\na,crude,100,10",
         "markets": "site,commodity,price_usd_per_unit\na,prod,250"})
     built = build(validate(api.load_case(str(folder)).raw))
@@ -387,6 +390,9 @@ def test_a_projects_re_solve_stopped_with_a_plan_gives_its_range(tmp_path):
     assert solve_with_fixed(built, cols, 0.0, stopped=True) == pytest.approx((0.0, 0.0))
     with pytest.raises(SolverError, match=r"Time limit reached.*raise --time-limit"):
         solve_with_fixed(built, cols, 0.0)
+    both = np.concatenate([cols, sw._project_columns(built)["pj2"]])
+    with pytest.raises(SolverError, match=r"Time limit reached"):
+        solve_with_fixed(built, both, 0.0, stopped=True)
 
 
 def _trade(folder, supply_cost: int):
