@@ -391,8 +391,9 @@ def variant_model(s: Setup, driver: str, x: float):
     Every driver but ``discount`` moves prices or costs, which enter the model affinely
     (a factor on a price scales its objective coefficients; an extra carbon price adds
     to them), so the model's numbers are affine in x: the first value of a driver
-    builds a map over its search range (:func:`chainopt.warm.line_map`: three cold
-    builds, checked exact) and every value inside it is the map's model, without
+    builds a map over its search range (:func:`chainopt.warm.line_map`: cold builds
+    at its ends, checked exact at the midpoint, or for a factor at 1 against the
+    scenario's own model) and every value inside it is the map's model, without
     validation, index or matrix. The discount factors are not affine in the rate, so a
     rate is built cold, but not validated again: no rule of the validator reads the rate
     but its range [0, 1], so within it the validated case with the new rate is the one a
@@ -411,8 +412,11 @@ def variant_model(s: Setup, driver: str, x: float):
                 "raw": replace(c.raw, meta={**c.raw.meta, "discount_rate": float(x)})}),
                 keep=False)
     else:
-        if driver not in s.maps:
-            s.maps[driver] = line_map(s.case.raw, lambda v: changes(s, driver, v), lo, hi)
+        if driver not in s.maps:  # a factor's 1 is the scenario itself: its model
+            factor = driver in ("price", "feed", "capex")
+            s.maps[driver] = line_map(s.case.raw, lambda v: changes(s, driver, v), lo, hi,
+                                      identity=1.0 if factor else None,
+                                      unchanged=build(s.case) if factor else None)
         wm = s.maps[driver]
         if not isinstance(wm, str) and wm.covers((float(x),)):
             return wm.model((float(x),))

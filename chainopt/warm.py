@@ -278,19 +278,24 @@ def make_map(raw: RawCase, changes, targets, lo, hi,
     return wm
 
 
-def line_map(raw: RawCase, changes_at, lo: float, hi: float) -> WarmMap | str:
+def line_map(raw: RawCase, changes_at, lo: float, hi: float, identity: float | None = None,
+             unchanged: BuiltModel | None = None) -> WarmMap | str:
     """The map of a model along one value x in [``lo``, ``hi``] whose scenario changes of
     ``raw`` are ``changes_at(x)`` (a sensitivity driver: a factor on prices, an extra
     carbon price), made as :func:`make_map` makes a sweep's: probes at lo, hi and the
     midpoint, exact or not made. The map, or why not (a probe invalid, the structure or
     an infinite bound changing, a number not affine in x, a cell changing sign).
+    ``identity``: the x at which the changes leave ``raw`` as it is (a factor's 1), and
+    ``unchanged`` the model of ``raw``: when lo < identity < hi, that model checks the
+    map in place of the midpoint probe (:func:`_on_line`; one validation and build
+    fewer).
 
     No variant inside [lo, hi] needs validating: each changed cell moves on a line
     between its valid values at the two ends, every cell range is an interval, and the
     rules across rows and tables on these cells are convex (the module doc)."""
     try:
         return _fit(raw, lambda v: _probed(raw, changes_at(float(v[0])), v), ["x"],
-                    [lo], [hi], [None], None)
+                    [lo], [hi], [identity], unchanged)
     except _NotWarm as why:
         return str(why)
 

@@ -76,6 +76,29 @@ def test_carbon_prices_an_emission_without_a_chain_wide_row(tmp_path, policies,
         0.1 * (200 - 0.5 * (site_price + 20)) - 10, abs=1e-9)
 
 
+def test_a_factors_map_is_checked_at_1_by_the_scenarios_own_model(tmp_path, monkeypatch):
+    """A driver's map is made from cold probes (each validated and built): price, a
+    factor whose 1 lies inside its range 0..4, is probed at 0 and 4 and checked at 1
+    against the scenario's own model (no midpoint probe); carbon, whose base 0 is an
+    end of its range, at 0, 1000 and the midpoint 500. The values by hand (module doc,
+    and the carbon test above): price factor p, NPV max(0, 30 p - 10) - 10 (the unit
+    idles below p = 1/3; its CO2 is not priced): 10 at 1, 2 at 0.733.., -10 at 0, 100
+    at 4; an extra carbon price x, NPV 10 - 0.05 x: 0 at 200."""
+    from chainopt import warm
+
+    made: list = []
+    real = warm._probed
+    monkeypatch.setattr(warm, "_probed", lambda raw, chs, v: made.append(float(v[0]))
+                        or real(raw, chs, v))
+    s = sens.setup(str(tiny(tmp_path, **CO2)), "pj")
+    for p in (1.0, 11 / 15, 0.0, 4.0):
+        assert sens.npv(s, "price", p) == pytest.approx(max(0, 30 * p - 10) - 10,
+                                                        abs=1e-9), p
+    assert made == [0.0, 4.0] and not isinstance(s.maps["price"], str)
+    assert sens.npv(s, "carbon", 200.0) == pytest.approx(0.0, abs=1e-9)
+    assert made == [0.0, 4.0, 0.0, 1000.0, 500.0]
+
+
 def test_a_project_built_in_tranches_is_held_at_every_tranche(tmp_path):
     """Two 1-year periods (p1 = 2026, p2 = 2027; d = 1 and 1/1.1); b sells up to 50 kt
     in p1 and 100 kt in p2; pj is divisible (100 kt/yr for 10 MUSD, life 2 years,
