@@ -676,6 +676,7 @@ def fit(fig, passes: int = 4):
     Each pass moves the margin by what still reaches out; a figure without the tight
     layout (the one-pager's fixed panels) is left as it is."""
     # lazy: matplotlib is slow to import; only static charts need it
+    import matplotlib as mpl
     from matplotlib.layout_engine import TightLayoutEngine
 
     if not isinstance(fig.get_layout_engine(), TightLayoutEngine):
@@ -683,7 +684,11 @@ def fit(fig, passes: int = 4):
     for _ in range(passes):  # each draw runs the layout once
         if drawn_inside(fig):
             break
-    fig.set_layout_engine("none")  # the layout checked is the layout saved
+    # the layout checked is the layout saved: no layout engine at all (not "none", a
+    # placeholder, for which savefig draws the whole figure once more before drawing it:
+    # a third of a picture's time), whatever a matplotlibrc says of automatic layouts
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
     return fig
 
 

@@ -395,3 +395,28 @@ def test_the_html_cash_flow_legend_fits_and_its_patterns_show_in_a_swatch():
     assert fig.layout.legend.itemwidth == 60
     bars = [t for t in fig.data if t.type == "bar"]
     assert len(bars) == 9 and all(t.marker.pattern.size == 5 for t in bars)
+
+
+def test_a_fitted_figure_is_drawn_once_when_saved(tmp_path, monkeypatch):
+    """:func:`chainopt.report.charts.fit` lays a figure out (tight layout, drawn until
+    inside) and then drops the layout engine: savefig draws it once, the pixels. Left
+    with matplotlib's 'none' placeholder engine it drew the whole figure once more
+    first, to run a layout nothing did any more; a matplotlibrc asking for automatic
+    layouts (figure.autolayout) does not bring one back."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    draws: list = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(1) or real(self, r))
+    with matplotlib.rc_context({"figure.autolayout": True}):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        try:
+            ax.bar(["a long label of a bar", "b"], [15000, 2])
+            charts.fit(charts.tight(charts.thousands(fig)))
+            assert fig.get_layout_engine() is None and charts.drawn_inside(fig)
+            draws.clear()
+            fig.savefig(tmp_path / "one.png", dpi=50)
+        finally:
+            plt.close(fig)
+    assert len(draws) == 1
