@@ -94,3 +94,54 @@ def test_a_sheet_longer_than_excel_allows_is_refused(tmp_path, monkeypatch):
     xlsx_write.write_workbook(tmp_path / "ok.xlsx", [("v", df.iloc[:2])])
     with pytest.raises(ValueError, match="sheet v: 3 rows and a header are more than the 3"):
         xlsx_write.write_workbook(tmp_path / "long.xlsx", [("v", df)])
+
+
+def test_the_switch_interval_is_quick_while_writing_and_restored_after(tmp_path,
+                                                                        monkeypatch):
+    """While a workbook is written (its chunks compressed on a second thread) the
+    interpreter switches threads every 1 ms at most; after it, and after a write that
+    fails at its second chunk (the failure raised, no write left running), the interval
+    is the one before. Two workbooks written at once from two threads: the first to
+    finish leaves the interval quick for the other, the last restores it."""
+    import sys
+    import threading
+
+    df = _frame()
+    monkeypatch.setattr(xlsx_write, "CHUNK_ROWS", 2)
+    before = sys.getswitchinterval()
+    seen = []
+
+    def prepare(chunk):
+        seen.append(sys.getswitchinterval())
+        return chunk
+
+    xlsx_write.write_workbook(tmp_path / "a.xlsx", [("a", df)], prepare)
+    assert seen and set(seen) == {min(before, xlsx_write.SWITCH_S)}
+    assert sys.getswitchinterval() == before
+
+    def failing(chunk):
+        if len(seen) == 1:
+            raise RuntimeError("chunk 2")
+        seen.append(1)
+        return chunk
+
+    seen.clear()
+    with pytest.raises(RuntimeError, match="chunk 2"):
+        xlsx_write.write_workbook(tmp_path / "b.xlsx", [("a", df)], failing)
+    assert sys.getswitchinterval() == before
+    inside, go = threading.Event(), threading.Event()
+
+    def held(chunk):  # the other thread's workbook waits inside its first chunk
+        inside.set()
+        go.wait(10)
+        return chunk
+
+    other = threading.Thread(target=xlsx_write.write_workbook,
+                             args=(tmp_path / "held.xlsx", [("a", df)], held))
+    other.start()
+    assert inside.wait(10)
+    xlsx_write.write_workbook(tmp_path / "c.xlsx", [("a", df)])
+    assert sys.getswitchinterval() == min(before, xlsx_write.SWITCH_S)  # the other's
+    go.set()
+    other.join(10)
+    assert not other.is_alive() and sys.getswitchinterval() == before
