@@ -12,9 +12,11 @@ atomically, replacing (never writing through) a link in the way.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +105,84 @@ def wrapped(text: str, width: Callable[[str], float], room: float) -> str:
     return "\n".join(lines)
 
 
-def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> Path:
+class Pictures:
+    """PNG pictures encoded on a second thread while the next is drawn: a picture's
+    pixels are drawn here (matplotlib, which holds the interpreter lock), its PNG made
+    from them on the thread (Pillow's zlib lets go of the lock: the default case's 20
+    pictures spent 0.9 s of its ``report --png`` in it) and written here when the next
+    picture is handed over or the block ends. One picture waits at a time (2400 x 1350
+    px: 13 MB of pixels). The same bytes as ``savefig`` writes: the same pixels, given
+    to the same ``matplotlib.image.imsave`` call. A block that raises leaves the
+    picture still waiting unwritten (a report is written into a staging folder, kept
+    only whole: :func:`chainopt.atomic.write_staged`)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._waiting: tuple[Path, Future] | None = None
+
+    def __enter__(self) -> Pictures:
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        return self
+
+    def __exit__(self, kind, *_rest) -> None:
+        try:
+            if kind is None:
+                self.flush()
+            elif self._waiting is not None:
+                self._waiting[1].cancel()
+        finally:
+            self._waiting = None
+            assert self._pool is not None
+            self._pool.shutdown(wait=True)
+
+    def put(self, path: Path, pixels: bytes, size: tuple[int, int], dpi: float) -> None:
+        """Encode ``pixels`` (RGBA, ``size`` = (width, height)) as ``path``'s PNG."""
+        self.flush()
+        assert self._pool is not None
+        self._waiting = (path, self._pool.submit(_png, pixels, size, dpi))
+
+    def flush(self) -> None:
+        """Write the picture waiting, if any (atomically: :func:`write_file`)."""
+        if self._waiting is not None:
+            path, job = self._waiting
+            self._waiting = None
+            data = job.result()
+            write_file(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _png(pixels: bytes, size: tuple[int, int], dpi: float) -> bytes:
+    """The PNG matplotlib's ``savefig`` writes of these pixels: its own ``imsave`` of the
+    canvas's RGBA buffer (as ``FigureCanvasAgg.print_png`` calls it), with :data:`PNG`."""
+    from matplotlib.image import imsave  # lazy: matplotlib is slow to import
+
+    w, h = size
+    out = io.BytesIO()
+    imsave(out, memoryview(pixels).cast("B", (h, w, 4)), format="png", origin="upper",
+           dpi=dpi, metadata=None, pil_kwargs=dict(PNG["pil_kwargs"]))
+    return out.getvalue()
+
+
+def _pixels(fig, dpi: int | None) -> tuple[bytes, tuple[int, int]] | None:
+    """The RGBA pixels ``savefig`` draws of ``fig`` at ``dpi`` (the ones it encodes as a
+    PNG) and their (width, height); None should they not fill the canvas's size."""
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi)
+    renderer = fig.canvas.get_renderer()
+    size = (int(renderer.width), int(renderer.height))
+    return (raw.getvalue(), size) if raw.tell() == 4 * size[0] * size[1] > 0 else None
+
+
+def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None,
+                pictures: Pictures | None = None) -> Path:
     """Write ``fig`` as ``folder/report-<file_key(key)>.<fmt>`` and close it, its numbers
     with thousands separators and laid out so that nothing is cut at its edge
     (:func:`chainopt.report.charts.fit`).
 
     Rendered into a temporary file in the same folder and renamed over the target
     (:func:`chainopt.atomic.write_file`), so a link planted as ``report-*.png`` is
-    replaced by the chart instead of the chart overwriting what the link points to."""
+    replaced by the chart instead of the chart overwriting what the link points to.
+    ``pictures``: a PNG's pixels are drawn now and encoded there (:class:`Pictures`),
+    the file written when the next picture is handed over or the block ends."""
     folder = Path(folder)
     path = folder / f"report-{file_key(key)}.{fmt}"
     try:
@@ -122,8 +194,12 @@ def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None) -> 
             fig.set_dpi(dpi)  # (hinting: a 37-character label 1.54 in against 1.44 in)
             wrap_once(fig)  # (an SVG's text is measured in its own points when saved)
         charts.fit(charts.thousands(fig))
-        write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta,
-                                                 **(PNG if fmt == "png" else {})))
+        drawn = _pixels(fig, dpi) if pictures is not None and fmt == "png" else None
+        if pictures is not None and drawn is not None:
+            pictures.put(path, *drawn, fig.dpi)
+        else:
+            write_file(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta,
+                                                     **(PNG if fmt == "png" else {})))
     finally:
         plt.close(fig)
     return path
@@ -369,42 +445,45 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     def add(key: str, fig: Any) -> None:
         """Save and close each chart as soon as it is drawn (20 figures of up to 16 x 9
         in held to the end made a default-case --png peak at 427 MiB, 192 without)."""
-        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None))
+        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None,
+                                   pictures))
 
     def want(key: str) -> bool:
         return only is None or key in only
 
-    for i, p in enumerate(periods):
-        if want(f"sankey-{p}") or (i == 0 and only is None):
-            views, assumed, gone, share = views_of(p, drill_downs=i == 0 and only is None)
-            note = " ".join(t for t in (charts.MEASURE_NOTES.get(measure, ""), charts.sankey_note(
-                measure, assumed, gone, share)) if t)
-            if want(f"sankey-{p}"):
-                add(f"sankey-{p}", _sankey(
-                    plt, views.get("overview", charts.SankeyData()),
-                    f"Value chain by segment, period {labels.get(p, p)} ({label}, {unit})",
-                    note, unit))
-            if i == 0 and only is None:
-                for seg, d in views.items():
-                    if seg != "overview":
-                        add(f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                            plt, d, f"{seg}, period {labels.get(p, p)} ({label}, {unit})",
-                            note, unit))
-        if want(f"map-{p}"):
-            add(f"map-{p}", _map(plt, tables, p, labels.get(p)))
-    for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
-        if want(key):
-            add(key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked))
-    b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
-    if len(b):
-        fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
-        lab = [_txt(f"{c} ({p})") for c, p in
-               zip(b["constraint"], b["periods"], strict=False)]
-        ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
-        ax.set_title(_txt(charts.BINDING_TITLE))
-        ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
-        charts.tight(fig)
-        add("binding", fig)
+    with Pictures() as pictures:  # each PNG encoded while the next is drawn
+        for i, p in enumerate(periods):
+            if want(f"sankey-{p}") or (i == 0 and only is None):
+                views, assumed, gone, share = views_of(p, drill_downs=i == 0 and only is None)
+                note = " ".join(t for t in (
+                    charts.MEASURE_NOTES.get(measure, ""),
+                    charts.sankey_note(measure, assumed, gone, share)) if t)
+                if want(f"sankey-{p}"):
+                    add(f"sankey-{p}", _sankey(
+                        plt, views.get("overview", charts.SankeyData()),
+                        f"Value chain by segment, period {labels.get(p, p)} ({label}, {unit})",
+                        note, unit))
+                if i == 0 and only is None:
+                    for seg, d in views.items():
+                        if seg != "overview":
+                            add(f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
+                                plt, d, f"{seg}, period {labels.get(p, p)} ({label}, {unit})",
+                                note, unit))
+            if want(f"map-{p}"):
+                add(f"map-{p}", _map(plt, tables, p, labels.get(p)))
+        for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
+            if want(key):
+                add(key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked))
+        b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
+        if len(b):
+            fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
+            lab = [_txt(f"{c} ({p})") for c, p in
+                   zip(b["constraint"], b["periods"], strict=False)]
+            ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
+            ax.set_title(_txt(charts.BINDING_TITLE))
+            ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
+            charts.tight(fig)
+            add("binding", fig)
     return written
 
 
@@ -497,80 +576,83 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
 
     def save(fig, key: str) -> None:
         charts.tight(fig)
-        written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None))
+        written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None,
+                                   pictures))
 
-    tables = read_tables(folder)
-    years = period_years(folder)
-    runs = compared_runs(tables)  # a run's colour: the same in every chart
-    for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
-        fig = onepager.static_figure(page, plt)
-        written.append(save_figure(plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}",
-                                   fmt, 110 if fmt == "png" else None))
-    for stem, df in tables.items():
-        if df.empty:
-            continue
-        keys, values, delta = charts.compare_columns(df)
-        low = [str(c).lower() for c in df.columns]
-        if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
-            fig = _cashflow_chart(plt, df, runs) if wanted(stem) else None
-            if fig is not None:
+    with Pictures() as pictures:  # each PNG encoded while the next is drawn
+        tables = read_tables(folder)
+        years = period_years(folder)
+        runs = compared_runs(tables)  # a run's colour: the same in every chart
+        for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
+            fig = onepager.static_figure(page, plt)
+            written.append(save_figure(
+                plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}", fmt,
+                110 if fmt == "png" else None, pictures))
+        for stem, df in tables.items():
+            if df.empty:
+                continue
+            keys, values, delta = charts.compare_columns(df)
+            low = [str(c).lower() for c in df.columns]
+            if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
+                fig = _cashflow_chart(plt, df, runs) if wanted(stem) else None
+                if fig is not None:
+                    save(fig, stem)
+                continue
+            title = TITLES.get(stem, stem.replace("_", " "))
+            if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
+                    and len(df) <= 40 and wanted(stem):
+                fig, ax = plt.subplots(figsize=(10, 5))
+                x = np.arange(len(df))
+                width = 0.8 / len(values)
+                colour = charts.series_colours(values, among=values)
+                blank = charts.not_compared(df, values)
+                at = []
+                for i, c in enumerate(values):
+                    pos = x - 0.4 + width * (i + 0.5)
+                    ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
+                           color=colour[str(c)])
+                    at += [float(q) for q in pos[blank[c].to_numpy()]]
+                mark_not_compared(ax, at, horizontal=False, values=df[values])
+                # each period with the years of the legend's runs: 'p2026 (2026-28)'
+                labels = years.labels(values)
+                rows = charts.row_labels(charts.labelled(df, labels), keys)
+                ax.set_xticks(x, [_txt(charts.wrapped(v, charts.TICK_WIDTH)) for v in rows],
+                              rotation=45, ha="right", fontsize=7)
+                axis = charts.key_axis(df, keys, labels)
+                fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
+                                                 charts.TITLE_WIDTH)), fontsize=10)
+                if axis:
+                    ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
+                legend_outside(ax, fontsize=8)
                 save(fig, stem)
-            continue
-        title = TITLES.get(stem, stem.replace("_", " "))
-        if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
-                and len(df) <= 40 and wanted(stem):
-            fig, ax = plt.subplots(figsize=(10, 5))
-            x = np.arange(len(df))
-            width = 0.8 / len(values)
-            colour = charts.series_colours(values, among=values)
-            blank = charts.not_compared(df, values)
-            at = []
-            for i, c in enumerate(values):
-                pos = x - 0.4 + width * (i + 0.5)
-                ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
-                       color=colour[str(c)])
-                at += [float(q) for q in pos[blank[c].to_numpy()]]
-            mark_not_compared(ax, at, horizontal=False, values=df[values])
-            # each period with the years of the legend's runs: 'p2026 (2026-28)'
-            labels = years.labels(values)
-            rows = charts.row_labels(charts.labelled(df, labels), keys)
-            ax.set_xticks(x, [_txt(charts.wrapped(v, charts.TICK_WIDTH)) for v in rows],
-                          rotation=45, ha="right", fontsize=7)
-            axis = charts.key_axis(df, keys, labels)
-            fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
-                                             charts.TITLE_WIDTH)), fontsize=10)
-            if axis:
-                ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
-            legend_outside(ax, fontsize=8)
-            save(fig, stem)
-        d = charts.top_deltas(df) if wanted(f"{stem}-delta") else df.iloc[:0]
-        if len(d) and stem not in NO_DELTA_CHART:
-            # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
-            fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
-                3, 0.3 * len(d) * len(delta) + 1.5))))
-            y = np.arange(len(d))
-            h = 0.8 / len(delta)
-            labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
-            lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
-                   for v in charts.row_labels(charts.labelled(d, labels), keys)]
-            axis = charts.key_axis(d, keys, labels)
-            colour = charts.series_colours(delta, among=values)
-            blank = charts.not_compared(d, delta)
-            at = []
-            for i, c in enumerate(delta):
-                pos = y - 0.4 + h * (i + 0.5)
-                ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
-                        color=colour[str(c)])
-                at += [float(q) for q in pos[blank[c].to_numpy()]]
-            mark_not_compared(ax, at, horizontal=True, values=d[delta])
-            ax.set_yticks(y, lab, fontsize=7)
-            if axis:  # beside a chart 3 in tall: wrapped
-                ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
-            ax.invert_yaxis()
-            ax.axvline(0, color="#444", lw=0.8)
-            fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
-                df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
-                fontsize=10)
-            legend_outside(ax, fontsize=8)
-            save(fig, f"{stem}-delta")
+            d = charts.top_deltas(df) if wanted(f"{stem}-delta") else df.iloc[:0]
+            if len(d) and stem not in NO_DELTA_CHART:
+                # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
+                fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
+                    3, 0.3 * len(d) * len(delta) + 1.5))))
+                y = np.arange(len(d))
+                h = 0.8 / len(delta)
+                labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
+                lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
+                       for v in charts.row_labels(charts.labelled(d, labels), keys)]
+                axis = charts.key_axis(d, keys, labels)
+                colour = charts.series_colours(delta, among=values)
+                blank = charts.not_compared(d, delta)
+                at = []
+                for i, c in enumerate(delta):
+                    pos = y - 0.4 + h * (i + 0.5)
+                    ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
+                            color=colour[str(c)])
+                    at += [float(q) for q in pos[blank[c].to_numpy()]]
+                mark_not_compared(ax, at, horizontal=True, values=d[delta])
+                ax.set_yticks(y, lab, fontsize=7)
+                if axis:  # beside a chart 3 in tall: wrapped
+                    ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
+                ax.invert_yaxis()
+                ax.axvline(0, color="#444", lw=0.8)
+                fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
+                    df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
+                    fontsize=10)
+                legend_outside(ax, fontsize=8)
+                save(fig, f"{stem}-delta")
     return written

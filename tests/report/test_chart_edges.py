@@ -53,7 +53,7 @@ def _saved(monkeypatch, tmp_path, tables):
     monkeypatch.setattr(static, "period_years", lambda folder: YEARS)
     save, figs = static.save_figure, {}
 
-    def keep(plt_, fig, folder, key, fmt, dpi):
+    def keep(plt_, fig, folder, key, fmt, dpi, pictures=None):
         figs[key] = fig
         return save(plt_, fig, folder, key, fmt, dpi)
 
@@ -420,3 +420,38 @@ def test_a_fitted_figure_is_drawn_once_when_saved(tmp_path, monkeypatch):
         finally:
             plt.close(fig)
     assert len(draws) == 1
+
+
+def test_a_picture_encoded_beside_the_next_is_savefigs_png(tmp_path):
+    """:class:`chainopt.report.static.Pictures`: a PNG's pixels are drawn at once and
+    encoded on a second thread, its file written when the next picture comes or the
+    block ends: the same bytes as savefig writes. A block that raises leaves the picture
+    still waiting unwritten (the one before it is written)."""
+    import matplotlib.pyplot as plt
+
+    def figure(title: str):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.bar(["a", "b"], [15000, 2])
+        ax.set_title(title)
+        return charts.tight(fig)
+
+    plain, queued = tmp_path / "plain", tmp_path / "queued"
+    plain.mkdir()
+    queued.mkdir()
+    for t in ("one", "two"):
+        static.save_figure(plt, figure(t), plain, t, "png", 150)
+    with static.Pictures() as pictures:
+        first = static.save_figure(plt, figure("one"), queued, "one", "png", 150, pictures)
+        assert not first.exists()  # encoding on the other thread
+        static.save_figure(plt, figure("two"), queued, "two", "png", 150, pictures)
+        assert first.exists()  # written when the next came
+    for t in ("one", "two"):
+        assert (queued / f"report-{t}.png").read_bytes() == \
+            (plain / f"report-{t}.png").read_bytes()
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    with pytest.raises(RuntimeError, match="stop"), static.Pictures() as pictures:
+        static.save_figure(plt, figure("one"), failed, "one", "png", 150, pictures)
+        static.save_figure(plt, figure("two"), failed, "two", "png", 150, pictures)
+        raise RuntimeError("stop")
+    assert sorted(p.name for p in failed.iterdir()) == ["report-one.png"]

@@ -87,7 +87,7 @@ def drawn(monkeypatch, tmp_path):
     monkeypatch.setattr(static, "period_years", lambda folder: PACK)
     out = {}
 
-    def keep(plt_, fig, folder, key, fmt, dpi):
+    def keep(plt_, fig, folder, key, fmt, dpi, pictures=None):
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         ax = fig.axes[0]
@@ -194,7 +194,7 @@ def _pngs(monkeypatch, tmp_path, tables: dict[str, pd.DataFrame]) -> dict[str, o
     monkeypatch.setattr(static, "period_years", lambda folder: PACK)
     figs: dict[str, object] = {}
 
-    def keep(plt_, fig, folder, key, fmt, dpi):
+    def keep(plt_, fig, folder, key, fmt, dpi, pictures=None):
         figs[key] = fig
         return folder / f"report-{key}.{fmt}"
 

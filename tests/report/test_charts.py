@@ -101,7 +101,7 @@ def test_static_cashflow_chart_has_one_series_per_project(tmp_path, monkeypatch)
     PROJECT_FLOWS.to_csv(folder / "project_cashflows.csv", index=False)
     drawn = {}
 
-    def keep(plt, fig, folder, key, fmt, dpi):
+    def keep(plt, fig, folder, key, fmt, dpi, pictures=None):
         ax = fig.axes[0]
         assert all(list(ln.get_xdata()) == PATH_X for ln in ax.get_lines()
                    if not ln.get_label().startswith("_"))
@@ -197,7 +197,7 @@ def test_cashflow_by_period_is_named_a_margin_after_annuities(tmp_path, monkeypa
     titles = {}
     real = static.save_figure
 
-    def keep(plt, fig, out, key, fmt, dpi):
+    def keep(plt, fig, out, key, fmt, dpi, pictures=None):
         # a comparison chart's title is the figure's (centred on the image, wrapped to it)
         titles[key] = (fig._suptitle.get_text() if fig._suptitle else
                        fig.axes[0].get_title()).replace("\n", " ")
@@ -377,7 +377,7 @@ def test_static_charts_of_eleven_series_use_eleven_colours(tmp_path, monkeypatch
     obj.to_csv(folder / "objective.csv", index=False)
     drawn = {}
 
-    def keep(plt, fig, folder, key, fmt, dpi):
+    def keep(plt, fig, folder, key, fmt, dpi, pictures=None):
         ax = fig.axes[0]
         drawn[key] = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
         plt.close(fig)
@@ -404,7 +404,7 @@ def test_a_change_chart_of_many_scenarios_stays_slide_sized(tmp_path, monkeypatc
     obj.to_csv(folder / "objective.csv", index=False)
     size = {}
 
-    def keep(plt, fig, folder, key, fmt, dpi):
+    def keep(plt, fig, folder, key, fmt, dpi, pictures=None):
         size[key] = tuple(fig.get_size_inches())
         plt.close(fig)
         return folder / f"report-{key}.{fmt}"
@@ -644,7 +644,7 @@ def test_static_sankey_carries_the_note(tmp_path, monkeypatch):
     tables = _energy_tables()
     texts = {}
 
-    def keep(plt, fig, folder, key, fmt, dpi):
+    def keep(plt, fig, folder, key, fmt, dpi, pictures=None):
         texts[key] = " ".join(t.get_text() for t in fig.texts)
         plt.close(fig)
         return tmp_path / key
@@ -672,7 +672,7 @@ def test_an_empty_sankey_or_a_map_without_coordinates_says_so_in_its_middle(tmp_
         tables[name] = tables[name][tables[name]["commodity"] == "b"]
     texts = {}
 
-    def keep(plt, fig, folder, key, fmt, dpi):
+    def keep(plt, fig, folder, key, fmt, dpi, pictures=None):
         texts[key] = ([t.get_text() for t in fig.texts],
                       [t.get_text() for ax in fig.axes for t in ax.texts])
         plt.close(fig)
@@ -928,7 +928,7 @@ def test_run_charts_label_each_period_with_its_years(split_compare, tmp_path, mo
     res = Results.load(folder.parent / "split_prices")
     ticks = {}
 
-    def keep(plt, fig, out, key, fmt, dpi):
+    def keep(plt, fig, out, key, fmt, dpi, pictures=None):
         ticks[key] = [t.get_text() for t in fig.axes[0].get_xticklabels()]
         plt.close(fig)
         return out / f"report-{key}.{fmt}"
@@ -965,7 +965,7 @@ def test_comparison_charts_give_each_runs_years_and_changes_in_time_order(
         "p2031", "p2036", "p2029"]  # what ranking by size gave
     ticks = {}
 
-    def keep(plt, fig, out, key, fmt, dpi):
+    def keep(plt, fig, out, key, fmt, dpi, pictures=None):
         ax = fig.axes[0]
         ticks[key] = [t.get_text() for t in (ax.get_yticklabels() if key.endswith("-delta")
                                               else ax.get_xticklabels())]
