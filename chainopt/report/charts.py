@@ -685,8 +685,9 @@ def fit(fig, passes: int = 4):
         if drawn_inside(fig):
             break
     # the layout checked is the layout saved: no layout engine at all (not "none", a
-    # placeholder, for which savefig draws the whole figure once more before drawing it:
-    # a third of a picture's time), whatever a matplotlibrc says of automatic layouts
+    # placeholder, for which savefig lays the whole figure out once more, its text
+    # measured, before drawing it: about 0.1 s of the default case's 20 pictures),
+    # whatever a matplotlibrc says of automatic layouts
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)
     return fig
