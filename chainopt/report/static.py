@@ -487,6 +487,23 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     return written
 
 
+def _grouped_bars(ax, frame: pd.DataFrame, columns: list, colour: dict,
+                  horizontal: bool) -> None:
+    """A group of bars per row of ``frame`` (rows at 0, 1, ...), one bar per column of
+    ``columns`` in its ``colour``, the group 0.8 wide; a cell not compared (blank) marked
+    in its bar's place (:func:`mark_not_compared`). ``horizontal``: bars along x."""
+    base = np.arange(len(frame))
+    size = 0.8 / len(columns)
+    blank = charts.not_compared(frame, columns)
+    draw = ax.barh if horizontal else ax.bar  # (the third argument: the bar's thickness)
+    at: list[float] = []
+    for i, c in enumerate(columns):
+        pos = base - 0.4 + size * (i + 0.5)
+        draw(pos, frame[c].to_numpy(dtype=float), size, label=_txt(c), color=colour[str(c)])
+        at += [float(q) for q in pos[blank[c].to_numpy()]]
+    mark_not_compared(ax, at, horizontal=horizontal, values=frame[columns])
+
+
 def _legend(text: str) -> str:
     """A legend entry: wrapped at 60 characters (a scenario and project name can be
     long; a legend wider than its figure pushes the chart out of it), ``$`` escaped."""
@@ -603,16 +620,8 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
                     and len(df) <= 40 and wanted(stem):
                 fig, ax = plt.subplots(figsize=(10, 5))
                 x = np.arange(len(df))
-                width = 0.8 / len(values)
-                colour = charts.series_colours(values, among=values)
-                blank = charts.not_compared(df, values)
-                at = []
-                for i, c in enumerate(values):
-                    pos = x - 0.4 + width * (i + 0.5)
-                    ax.bar(pos, df[c].to_numpy(dtype=float), width, label=_txt(c),
-                           color=colour[str(c)])
-                    at += [float(q) for q in pos[blank[c].to_numpy()]]
-                mark_not_compared(ax, at, horizontal=False, values=df[values])
+                _grouped_bars(ax, df, values, charts.series_colours(values, among=values),
+                              horizontal=False)
                 # each period with the years of the legend's runs: 'p2026 (2026-28)'
                 labels = years.labels(values)
                 rows = charts.row_labels(charts.labelled(df, labels), keys)
@@ -631,20 +640,12 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
                 fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
                     3, 0.3 * len(d) * len(delta) + 1.5))))
                 y = np.arange(len(d))
-                h = 0.8 / len(delta)
                 labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
                 lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
                        for v in charts.row_labels(charts.labelled(d, labels), keys)]
                 axis = charts.key_axis(d, keys, labels)
-                colour = charts.series_colours(delta, among=values)
-                blank = charts.not_compared(d, delta)
-                at = []
-                for i, c in enumerate(delta):
-                    pos = y - 0.4 + h * (i + 0.5)
-                    ax.barh(pos, d[c].to_numpy(dtype=float), h, label=_txt(c),
-                            color=colour[str(c)])
-                    at += [float(q) for q in pos[blank[c].to_numpy()]]
-                mark_not_compared(ax, at, horizontal=True, values=d[delta])
+                _grouped_bars(ax, d, delta, charts.series_colours(delta, among=values),
+                              horizontal=True)
                 ax.set_yticks(y, lab, fontsize=7)
                 if axis:  # beside a chart 3 in tall: wrapped
                     ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
