@@ -1162,9 +1162,13 @@ class _Overlay:
             if self._blank_only(op, col, cells, ""):
                 return
         df.loc[mask, col] = self._combine(df.loc[mask, col], op, val, c, name)
+        paths = bool(c.period and bp is not None and col in bp.columns and len(bp))
+        if not (self.check_values or paths):  # (a sweep's variant: its keys unused)
+            return
         selected = _key_series(df.loc[mask], spec.key, spec.column_map)
         self._check(name, col, df.loc[mask, col], selected)
-        if c.period and bp is not None and col in bp.columns and len(bp):
+        if paths:
+            assert bp is not None
             keys = _key_series(bp, spec.key, spec.column_map)
             mine = keys.isin(set(selected))
             if op == "set":

@@ -89,6 +89,29 @@ def test_scale_applies_to_existing_overrides(tmp_path):
                  period="p2036") == "1200"
 
 
+def test_a_sweeps_changes_reach_the_overrides_without_their_checks():
+    """A sweep applies its variant's changes without checking each value against its
+    column (``check_values=False``: the map or the validation checks them): the ru_dom
+    hdpe sales cap 500 (550, 600 by period) x 2 is still 1000 (1100, 1200), the
+    overrides scaled with their row, as a scenario's change scales them; a column
+    without overrides (the hdpe price at ru_dom, 900 x 0.5 = 450) is scaled alike."""
+    from chainopt.case.load import read_raw
+    from chainopt.case.scenario import Scenario
+
+    raw = read_raw("small_chain")
+    sc = Scenario(name="sweep", description="", base="", path=Path("--set"), changes=(
+        {"table": "markets", "where": {"site": "ru_dom", "commodity": "hdpe"},
+         "scale": {"max_k_per_yr": 2}},
+        {"table": "markets", "where": {"site": "ru_dom", "commodity": "hdpe"},
+         "scale": {"price_usd_per_unit": 0.5}}))
+    eff = apply_changes(raw, sc, check_values=False)
+    assert _cell(eff, "markets", "max_k_per_yr", site="ru_dom", commodity="hdpe") == "1000"
+    assert _cell(eff, "markets_by_period", "max_k_per_yr", site="ru_dom", commodity="hdpe",
+                 period="p2036") == "1200"
+    assert _cell(eff, "markets", "price_usd_per_unit", site="ru_dom",
+                 commodity="hdpe") == "450"
+
+
 def test_add_and_remove_rows(tmp_path):
     _, eff, _ = _overlay(tmp_path, """
         - table: markets
