@@ -223,7 +223,9 @@ def draw_samples(spec: object, samples: int, seed: int,
     correlated standard normals are mapped to uniforms and then through each variable's
     inverse CDF. Same seed, same draws.
     """
-    from scipy import stats  # lazy: scipy.stats is slow to import; only Monte Carlo needs it
+    # lazy: only Monte Carlo needs it (scipy.special: 0.06 s to import; scipy.stats, 0.38
+    # s, only for a truncated normal's inverse CDF)
+    from scipy import special
 
     if not _whole(samples, 1, MAX_VARIANTS):
         raise InputError([Problem("--samples", f"must be a whole number from 1 to "
@@ -237,7 +239,7 @@ def draw_samples(spec: object, samples: int, seed: int,
     k = len(variables)
     corr = _correlation(spec.get("correlation"), k, origin)
     z = rng.standard_normal((samples, k)) @ np.linalg.cholesky(corr).T
-    u = stats.norm.cdf(z)
+    u = special.ndtr(z)  # the standard normal CDF (scipy.stats.norm.cdf's own)
     cols = []
     targets = []
     for j, var in enumerate(variables):
@@ -255,8 +257,10 @@ def draw_samples(spec: object, samples: int, seed: int,
             x = d["low"] + u[:, j] * (d["high"] - d["low"])
         elif kind == "triangular":
             lo, mo, hi = d["low"], d["mode"], d["high"]
-            x = stats.triang.ppf(u[:, j], (mo - lo) / (hi - lo), loc=lo, scale=hi - lo)
+            x = triangular_ppf(u[:, j], lo, mo, hi)
         else:  # normal
+            from scipy import stats  # lazy: see above
+
             lo = (d.get("low", -np.inf) - d["mean"]) / d["sd"]
             hi = (d.get("high", np.inf) - d["mean"]) / d["sd"]
             x = stats.truncnorm.ppf(u[:, j], lo, hi, loc=d["mean"], scale=d["sd"])
@@ -278,6 +282,16 @@ def draw_samples(spec: object, samples: int, seed: int,
                            changes=tuple(t.change(v) for t, v in zip(targets, vals,
                                                                      strict=True))))
     return out
+
+
+def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """The inverse CDF of the triangular distribution on [low, high] peaking at ``mode``
+    (low <= mode <= high, low < high) at each of ``u`` in [0, 1]: with c = (mode - low) /
+    (high - low), sqrt(c u) below c and 1 - sqrt((1 - c)(1 - u)) from c on, scaled to
+    [low, high]. The very arithmetic of ``scipy.stats.triang.ppf`` (the same draws, to
+    the last bit), without importing scipy.stats."""
+    c = (mode - low) / (high - low)
+    return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * (high - low) + low
 
 
 DIST_PARAMS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
