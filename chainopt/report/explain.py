@@ -382,7 +382,8 @@ def zero_room(c: pd.DataFrame, cap: dict) -> pd.Series:
     """Capacity rows of a unit or link whose capacity (existing plus built) is 0 in the
     period: a unit before it exists or after it retires does not 'bind'."""
     out = []
-    for fam, key, per, side in zip(c["family"], c["key"], c["period"].astype(str), c["side"],
+    for fam, key, per, side in zip(c["family"].tolist(), c["key"].tolist(),
+                                   c["period"].astype(str).tolist(), c["side"].tolist(),
                                    strict=True):
         own = _owner(fam, key) if side == "upper" else None
         out.append(own is not None and (own[0], own[1], per) in cap
@@ -449,7 +450,8 @@ def not_built(c: pd.DataFrame, investments: pd.DataFrame | None) -> pd.Series:
     built = set(zip(inv["name"].astype(str), inv["period"].astype(str), strict=True))
     new_max = investment.UNIT_NEW_MAX.label
     return pd.Series([f == new_max and (parse_key(k).get("unit", ""), str(p)) not in built
-                      for f, k, p in zip(c["family"], c["key"], c["period"], strict=True)],
+                      for f, k, p in zip(c["family"].tolist(), c["key"].tolist(),
+                                         c["period"].tolist(), strict=True)],
                      index=c.index, dtype=bool)
 
 
@@ -700,7 +702,7 @@ class _Walk:
         bal, flows = tables["balances"], tables["flows"]
         self.tables, self.period = tables, period
         b = bal[bal["period"] == period]
-        self.price = dict(zip(zip(b["site"], b["commodity"], strict=True),
+        self.price = dict(zip(zip(b["site"].tolist(), b["commodity"].tolist(), strict=True),
                               b["shadow_price_usd_per_unit"].astype(float).tolist(),
                               strict=True))
         used = flows[(flows["period"] == period) & (flows["flow_k_per_yr"] > 1e-6)]
@@ -798,10 +800,11 @@ class _PeriodContext:
         made = ufp[(ufp["direction"] == "out") & (ufp["amount_k_per_yr"] > 1e-9)]
         self.makers = _rows_by(made, "site", "commodity")
         self.mode_rows = _rows_by(ufp, "site", "unit", "mode")
-        self.level = {(str(u), str(m)): (float(a), float(x)) for u, m, p_, a, x in zip(
-            act["unit"], act["mode"], act["period"].astype(str), act["activity_k_per_yr"],
-            act.get("capacity_use", pd.Series(np.nan, index=act.index)), strict=True)
-            if p_ == period}
+        on = act[act["period"].astype(str) == period]  # (its rows, then their values)
+        use = on["capacity_use"] if "capacity_use" in on else pd.Series(np.nan, index=on.index)
+        self.level = {(str(u), str(m)): (float(a), float(x)) for u, m, a, x in zip(
+            on["unit"].tolist(), on["mode"].tolist(), on["activity_k_per_yr"].tolist(),
+            use.tolist(), strict=True)}
         self.cost, self.carbon = _mode_costs(tables.get("ranging"), period)
         self.rents, self.limits = _unit_rents(tables.get("constraints"), period)
         self.per_use = _rent_per_use(self.rents, tables.get("capacity"), period)
@@ -957,7 +960,8 @@ def _mode_costs(ranging: pd.DataFrame | None, period: str
     cost, carbon = {}, {}
     co2s = (r["carbon_usd_per_unit"].astype(float).fillna(0.0).tolist()
             if "carbon_usd_per_unit" in r else [0.0] * len(r))
-    for key, v, co2 in zip(r["key"], r["value"].astype(float).tolist(), co2s, strict=True):
+    for key, v, co2 in zip(r["key"].tolist(), r["value"].astype(float).tolist(), co2s,
+                           strict=True):
         k = parse_key(key)
         cost[(k.get("unit", ""), k.get("mode", ""))] = v
         carbon[(k.get("unit", ""), k.get("mode", ""))] = co2
@@ -1058,7 +1062,8 @@ def link_values(tables: dict[str, pd.DataFrame], period: str) -> dict[str, LinkV
     if cons is not None and len(cons):
         c = cons[(cons["period"].astype(str) == period) & (cons["kind"] == "row")
                  & (cons["marginal_value"].abs() > 1e-9)]
-        for fam, key, v in zip(c["family"], c["key"], c["marginal_value"], strict=True):
+        for fam, key, v in zip(c["family"].tolist(), c["key"].tolist(),
+                               c["marginal_value"].tolist(), strict=True):
             k = parse_key(key)
             if fam == transport.CAPACITY_MAX.label:
                 mv[("link", k.get("link", ""))] = float(v)
@@ -1141,7 +1146,8 @@ def almost_lines(reduced: pd.DataFrame, top: int = 5,
                        cap.loc[cap["total_k_per_yr"].fillna(0.0).abs() <= 1e-9, "period"]
                        .astype(str), strict=True))
         unit = r["key"].map(lambda k: parse_key(k).get("unit", ""))
-        r = r[[(u, str(p)) not in none for u, p in zip(unit, r["period"], strict=True)]]
+        r = r[[(u, str(p)) not in none for u, p in zip(unit.tolist(), r["period"].tolist(),
+                                                        strict=True)]]
     if r.empty and n_unused:  # every unused mode's unit has no capacity then
         return ["Every mode is used where its unit has capacity (the others' units have "
                 "none then: capacity.csv)."]
