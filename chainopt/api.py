@@ -1487,7 +1487,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
                 drivers: list[str] | tuple[str, ...] | None = None, swing: float = 0.2,
                 sweep_folder: str | Path | None = None, out: str | Path | None = None,
                 options: SolveOptions | None = None, progress=None,
-                overwrite: bool = False) -> dict:
+                overwrite: bool = False, jobs: int | None = None) -> dict:
     """Break-even values and a tornado of ``project``'s incremental NPV in a scenario
     (see :mod:`chainopt.sensitivity`), and/or the Monte Carlo spread of every project's
     incremental NPV from a sweep folder. Writes ``breakeven.csv``, ``tornado.csv``,
@@ -1503,7 +1503,9 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     ``sensitivity.json``, key ``warnings``), ``moved``: what the tornado moves each driver
     it shows to (:func:`chainopt.sensitivity.swing_text`), and of a sweep
     ``monte_carlo_one``: a warning when one draw alone has a plan.
-    ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`."""
+    ``drivers``: default all of :data:`chainopt.sensitivity.DRIVERS`. ``jobs``: the
+    drivers are solved in that many processes (None: one per core; 1: in this one),
+    the same numbers either way (:func:`chainopt.sensitivity.analyse`)."""
     step = progress or (lambda _msg: None)
     drivers = sens.DRIVERS if drivers is None else drivers
     out_tables: dict = {"files": []}
@@ -1518,6 +1520,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
     if source is not None and project:
         _as_stated(options, "sensitivity solves the scenario and every re-solve")
         sens.check_request(drivers, swing)
+        batch.check_jobs(jobs, default="None: one per core")
         case = load_case(source)  # the folder's name, to check it before solving
         sens.check_project(case, project)  # before the "solving" line; MP2: "did you mean"
         check_name(project, "--project")
@@ -1538,13 +1541,7 @@ def sensitivity(source: str | Path | None, project: str | None = None,
         del case
         st = sens.setup(str(source), project, options, progress=step)
         record["warnings"] = st.warnings  # what run would warn of in the base plans
-        rows = []
-        for d in drivers:
-            step(f"break-even of {d}")
-            rows.append(sens.break_even(st, d, options=options))
-        be = pd.DataFrame(rows)
-        step("tornado")
-        tor = sens.tornado(st, list(drivers), swing, options)
+        be, tor = sens.analyse(st, list(drivers), swing, options, jobs=jobs, progress=step)
         plt = _pyplot()
         npv0 = float(tor["npv_base_musd"].iloc[0]) if len(tor) else 0.0
         base = sens.NEEDED if math.isnan(npv0) else f"{risk.numbers.number(npv0)} MUSD"

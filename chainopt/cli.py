@@ -868,6 +868,10 @@ def sensitivity(
     = False,
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit per solve in seconds (> 0).", callback=_positive)] = None,
+    jobs: Annotated[int | None, typer.Option(
+        help="Parallel processes, one driver each at a time (default: number of cores); "
+             "the same numbers for any number.",
+        callback=_between(1, MAX_JOBS))] = None,
 ) -> None:
     """Break-even values and a tornado of a project's NPV; its spread from a sweep.
 
@@ -889,7 +893,7 @@ def sensitivity(
         res = api.sensitivity(source if project else None, project,
                               [d.strip() for d in drivers.split(",") if d.strip()], swing,
                               sweep_folder=sweep_dir, out=out or Path("results"),
-                              overwrite=overwrite,
+                              overwrite=overwrite, jobs=jobs,
                               options=api.solve_options(time_limit_s=time_limit),
                               progress=lambda m: err.print(f"[dim]{escape(m)} ...[/]"))
     except ChainoptError as exc:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,11 @@ class Setup:
     # what `chainopt run` would warn of in the base solves, the project held built and
     # held off (:func:`base_warnings`)
     warnings: list[str] = field(default_factory=list)
+    # where every driver's re-solves start (:func:`restart`): the base with the project
+    # held off, and the basis its solve ended at (HiGHS's statuses as whole numbers,
+    # columns then rows; None when it left none)
+    start: Any = None
+    basis: tuple[list[int], list[int]] | None = None
 
     @property
     def held(self) -> str:
@@ -242,7 +248,7 @@ def setup(source: str, project: str, options=None, progress=None) -> Setup:
     that would solve it held built."""
     # lazy: the model side (the families, highspy) loads only when something is solved
     from chainopt.models.build import build
-    from chainopt.solve import handover, solve
+    from chainopt.solve import basis_statuses, handover, solve
 
     step = progress or (lambda _msg: None)
     case = load_source(source)
@@ -274,7 +280,27 @@ def setup(source: str, project: str, options=None, progress=None) -> Setup:
     held = solve(s.model, options)
     s.objective = held.objective
     s.warnings = base_warnings(s, held, options)
+    s.start = s.model  # solved without the project: its basis is where drivers start
+    s.basis = basis_statuses(s.start.solver)
     return s
+
+
+def restart(s: Setup, options=None) -> None:
+    """Put :attr:`Setup.start` on a new HiGHS instance with :attr:`Setup.basis` as its
+    basis, and make it :attr:`Setup.model`: each driver's re-solves start from this one
+    state, so its numbers do not depend on the drivers solved before it, nor on the
+    process it is solved in (:func:`analyse`). A copy of the setup without its start (a
+    worker's) builds it again from the case: the same arrays."""
+    # lazy: the model side (see setup)
+    from chainopt.models.build import build
+    from chainopt.solve import handover, set_basis_statuses
+
+    if s.start is None:
+        s.start = s.hold(build(s.case, pyomo=False), off=True)
+    h = handover(s.start, options)
+    if s.basis is not None:
+        set_basis_statuses(h, s.basis)
+    s.model = s.start
 
 
 def base_warnings(s: Setup, held, options=None) -> list[str]:
@@ -660,33 +686,49 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
             ) -> pd.DataFrame:
     """NPV at each driver's base value x (1 - swing) and x (1 + swing), and where the
     MIP gaps leave each (``npv_<at>_from_musd`` to ``npv_<at>_to_musd``,
-    :func:`npv_range`; equal to the NPV when both solves are proven optimal).
+    :func:`npv_range`; equal to the NPV when both solves are proven optimal): the
+    base's :func:`npv_range` and each driver's :func:`tornado_row` put together by
+    :func:`tornado_table`."""
+    base = npv_range(s, options=options)
+    return tornado_table(base, [tornado_row(s, d, swing, options) for d in drivers],
+                         s.objective)
 
-    An NPV at an end within :data:`chainopt.sweep.ROUNDING` x |base objective| of the
-    base NPV is rounding, as in a sweep (two re-solves of a 157,000 MUSD objective
+
+def tornado_row(s: Setup, d: str, swing: float = 0.2, options=None) -> dict | None:
+    """Driver ``d``'s row of the tornado without its base NPV: the values it is moved
+    to (the extra carbon price to 0 and 100 x ``swing`` USD/t) and :func:`npv_range` at
+    each; None when ``d`` cannot move the NPV (:func:`applicable`)."""
+    if applicable(s, d):
+        return None
+    b = s.base_values[d]
+    if d != "carbon":
+        low, high = b * (1 - swing), b * (1 + swing)
+    else:  # an extra carbon price of 0 and of 100 x swing USD/t
+        low, high = 0.0, 100.0 * swing
+    row = {"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
+           "low_value": low, "high_value": high}
+    for col, v in (("npv_low_musd", npv_range(s, d, low, options)),
+                   ("npv_high_musd", npv_range(s, d, high, options))):
+        row.update(dict(zip((col, *TORNADO_RANGES[col]), v, strict=True)))
+    return row
+
+
+def tornado_table(base: tuple[float, float, float], rows: list[dict | None],
+                  objective: float) -> pd.DataFrame:
+    """The tornado of :func:`tornado_row`'s ``rows`` (None left out) and the base's
+    (NPV, low, high), sorted by swing, largest first.
+
+    An NPV at an end within :data:`chainopt.sweep.ROUNDING` x |base ``objective``| of
+    the base NPV is rounding, as in a sweep (two re-solves of a 157,000 MUSD objective
     differ by its last bits, 2.9e-11): it is taken as the base NPV, its range moved
     with it, so a driver that does not move the NPV has a bar and a swing of 0.
     ``note``: :data:`NEEDED` where the project is (its NPVs blank)."""
-    base = npv_range(s, options=options)
-    rows = []
-    for d in drivers:
-        if applicable(s, d):
-            continue
-        b = s.base_values[d]
-        if d != "carbon":
-            low, high = b * (1 - swing), b * (1 + swing)
-        else:  # an extra carbon price of 0 and of 100 x swing USD/t
-            low, high = 0.0, 100.0 * swing
-        row = {"driver": d, "meaning": DRIVER_INFO[d][0], "base_value": b,
-               "low_value": low, "high_value": high}
-        for col, v in (("npv_base_musd", base), ("npv_low_musd", npv_range(s, d, low, options)),
-                       ("npv_high_musd", npv_range(s, d, high, options))):
-            row.update(dict(zip((col, *TORNADO_RANGES[col]), v, strict=True)))
-        rows.append(row)
+    rows = [{**r, **dict(zip(("npv_base_musd", *TORNADO_RANGES["npv_base_musd"]), base,
+                             strict=True))} for r in rows if r is not None]
     # (with its columns when no driver applies: the table is printed and saved all the same)
     df = pd.DataFrame(rows, columns=TORNADO_COLUMNS).astype(
         {c: float for c in TORNADO_COLUMNS[2:-1]})
-    tiny = ROUNDING * max(abs(s.objective), 1.0)
+    tiny = ROUNDING * max(abs(objective), 1.0)
     for col in ("npv_low_musd", "npv_high_musd"):
         shift = df["npv_base_musd"] - df[col]
         shift = shift.where(shift.abs() <= tiny, 0.0)
@@ -695,6 +737,57 @@ def tornado(s: Setup, drivers: list[str], swing: float = 0.2, options=None
     df["swing_musd"] = (df["npv_high_musd"] - df["npv_low_musd"]).abs()
     df["note"] = np.where(df[list(TORNADO_RANGES)].isna().any(axis=1), NEEDED, "")
     return df.sort_values("swing_musd", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def analyse(s: Setup, drivers: list[str], swing: float = 0.2, options=None,
+            jobs: int | None = 1, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The break-evens (:func:`break_even`, one row per driver, in ``drivers``' order)
+    and the tornado (:func:`tornado_table`) of ``s``'s project, in ``jobs`` processes
+    (None: one per core; never more than the drivers).
+
+    The drivers are independent: each starts from the same state (:func:`restart`) and
+    makes its break-even search, then its tornado row, so the numbers are the same
+    bytes whether the drivers are solved one after another or spread over processes
+    (a worker gets a copy of ``s`` without its models, and builds the start again). The
+    discount rate, whose every value is a cold build, is handed out first. ``s.solves``
+    and ``s.warm`` count every re-solve, the workers' too. In one process a driver's
+    error stops the rest; in several it is raised once the others finish (the first in
+    ``drivers``' order)."""
+    from chainopt import batch  # lazy: the pool only for several processes
+
+    step = progress or (lambda _msg: None)
+    restart(s, options)
+    base = npv_range(s, options=options)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(drivers)))
+    done: list[tuple[dict, dict | None, int, int]] = []
+    if jobs == 1:
+        for d in drivers:
+            step(f"break-even and tornado of {d}")
+            done.append(_driver(s, d, swing, options))
+    else:
+        order = sorted(drivers, key=lambda d: d != "discount")
+        step(f"break-evens and tornado of {', '.join(drivers)} in {jobs} processes")
+        light = replace(s, model=None, start=None, maps={})
+        got = dict(zip(order, batch.call_many(_driver, [(light, d, swing, options)
+                                                         for d in order], jobs),
+                       strict=True))
+        for d in drivers:
+            if isinstance(got[d], BaseException):
+                raise got[d]
+            done.append(got[d])
+        s.solves += sum(g[2] for g in done)
+        s.warm += sum(g[3] for g in done)
+    return (pd.DataFrame([g[0] for g in done]),
+            tornado_table(base, [g[1] for g in done], s.objective))
+
+
+def _driver(s: Setup, d: str, swing: float, options) -> tuple[dict, dict | None, int, int]:
+    """Driver ``d`` of :func:`analyse` from :func:`restart`: its break-even row, its
+    tornado row, and the re-solves and warm ones it took."""
+    solves, warm = s.solves, s.warm
+    restart(s, options)
+    be = break_even(s, d, options=options)
+    return be, tornado_row(s, d, swing, options), s.solves - solves, s.warm - warm
 
 
 def swing_text(tor: pd.DataFrame, swing: float) -> str:

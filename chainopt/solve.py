@@ -514,6 +514,27 @@ def basic_masks(h: Highs, num_rows: int, num_cols: int) -> tuple[np.ndarray, np.
             np.fromiter(map(int, b.col_status), dtype=np.int64, count=num_cols) == kb)
 
 
+def basis_statuses(h: highspy.Highs) -> tuple[list[int], list[int]] | None:
+    """The basis ``h`` holds as whole numbers (HiGHS's ``HighsBasisStatus`` values,
+    columns then rows), which pickle, unlike HiGHS's basis object; None when it holds
+    no valid basis. :func:`set_basis_statuses` gives it to another instance."""
+    b = h.getBasis()
+    if not b.valid:
+        return None
+    return [int(v) for v in b.col_status], [int(v) for v in b.row_status]
+
+
+def set_basis_statuses(h: highspy.Highs, statuses: tuple[list[int], list[int]]) -> None:
+    """Start ``h``'s next solve from the basis :func:`basis_statuses` gave."""
+    b = HighsBasis()
+    b.col_status = [highspy.HighsBasisStatus(v) for v in statuses[0]]
+    b.row_status = [highspy.HighsBasisStatus(v) for v in statuses[1]]
+    b.valid = True
+    if h.setBasis(b) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected a basis of its own (setBasis failed); this is a "
+                          "chainopt bug, please report it with the case")
+
+
 #: HiGHS's ``small_matrix_value`` and ``large_matrix_value`` (chainopt keeps its defaults):
 #: a matrix coefficient of magnitude at most 1e-9 is dropped as 0, silently with its
 #: output off, and one of 1e15 or more makes ``passModel`` fail.

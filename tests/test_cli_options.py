@@ -32,6 +32,8 @@ def invoke(*args: str | Path):
     (["sensitivity", "nothere.yaml", "--project", "p", "--drivers", "price,fed"],
      "Invalid value for '--drivers': 'fed' is not one of price, feed, capex, carbon, "
      "discount; did you mean 'feed'?"),
+    (["sensitivity", "nothere.yaml", "--project", "p", "--jobs", "0"],
+     "Invalid value for '--jobs'"),
     (["show", "nothere", "--source", "market"],
      "Invalid value for '--source': 'market' is not one of commodities, sites"),
     (["compare", "a", "b", "--detail", "prod"],

@@ -105,3 +105,32 @@ def test_a_warm_re_solve_of_a_mip_whose_integers_are_all_fixed_is_its_lp(tmp_pat
     ints = np.flatnonzero(a.integer)  # a MIP again after the re-solve
     assert [prev.solver.getLp().integrality_[k] for k in ints] == \
         [highspy.HighsVarType.kInteger] * len(ints)
+
+
+def test_a_basis_as_whole_numbers_starts_another_instance_where_the_first_ended(tmp_path):
+    """``basis_statuses`` of a solved instance, given to a new instance of the same model
+    (``set_basis_statuses``), makes its solve take 0 simplex iterations and end at the
+    same objective (u at 100 kt/yr: 100 x (300 - 100) / 1000 - 10 = 10 MUSD); the
+    statuses are plain whole numbers (they pickle, for worker processes); an instance
+    that has solved nothing holds no basis: None."""
+    import pickle
+
+    from chainopt.solve import basis_statuses, set_basis_statuses
+
+    built = _forced(tmp_path / "a", 300.0)
+    handover(built)
+    assert basis_statuses(built.solver) is None
+    first = solve(built)
+    got = basis_statuses(built.solver)
+    assert got is not None and pickle.loads(pickle.dumps(got)) == got
+    assert all(type(v) is int for part in got for v in part)
+    assert len(got[0]) == len(built.arrays.cost) and len(got[1]) == len(built.arrays.row_lb)
+    again = _forced(tmp_path / "b", 300.0)
+    h = handover(again)  # (its binary fixed at 1: the LP)
+    h.changeColsIntegrality(len(again.arrays.cost), np.arange(len(again.arrays.cost)),
+                            np.zeros(len(again.arrays.cost), dtype=np.uint8))
+    set_basis_statuses(h, got)
+    h.run()
+    assert h.getInfo().simplex_iteration_count == 0
+    assert h.getInfo().objective_function_value == pytest.approx(first.objective) \
+        == pytest.approx(10.0)

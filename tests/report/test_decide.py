@@ -344,6 +344,64 @@ def test_monte_carlo_counts_a_part_built_and_a_feasible_variant():
     assert mc["samples"] == 3 and mc["p_built"] == pytest.approx(2 / 3)
 
 
+def _annuity(r: float) -> float:
+    """sum_{k<10} (1 + r)^-k: the toy's w at the discount rate r."""
+    return sum((1 + r) ** -k for k in range(10))
+
+
+def test_drivers_in_two_processes_give_the_numbers_of_one(toy):
+    """``analyse`` spreads the drivers over processes. Each driver starts from the same
+    state, so the two tables are the same to the last bit in one process and in two,
+    and a driver's row is the same alone as after the others; the re-solves of the
+    workers are counted. By hand: the break-evens of test_break_even_by_hand; the
+    tornado's bars, NPV = 2 w(r) - 10 c at price margin 200: price +-20 %: 10 (360 -
+    100) w / 1000 - 10 = 7.573 and 10 (240 - 100) w / 1000 - 10 = -0.5374; capex +-20 %:
+    2 w - 12 and 2 w - 8; the discount rate at 8 % and 12 %: 2 w(0.08) - 10 = 4.494
+    and 2 w(0.12) - 10 = 2.657 (w(r) the annuity of 10 yearly 1s from the start of
+    2026); no carbon bar (no emission)."""
+    drivers = list(sens.DRIVERS)
+    alone = sens.setup(str(toy), "pj")
+    one = sens.analyse(alone, drivers, 0.2, jobs=1)
+    spread = sens.setup(str(toy), "pj")
+    two = sens.analyse(spread, drivers, 0.2, jobs=2)
+    for a, b in zip(one, two, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert spread.solves == alone.solves > 40 and spread.warm == spread.solves
+    be, tor = one[0].set_index("driver"), one[1].set_index("driver")
+    assert list(be.index) == drivers and pd.isna(be.loc["carbon", "value"])
+    hand = {"price": (100 + 1000 / W) / 300, "feed": (300 - 1000 / W) / 100,
+            "capex": 2 * W / 10, "discount": irr_by_hand([2 - 10] + [2] * 9)}
+    for driver, value in hand.items():
+        assert be.loc[driver, "value"] == pytest.approx(value, rel=1e-6), driver
+    assert sorted(tor.index) == ["capex", "discount", "feed", "price"]
+    assert tor.loc["price", ["npv_low_musd", "npv_high_musd"]].tolist() == pytest.approx(
+        [10 * 140 * W / 1000 - 10, 10 * 260 * W / 1000 - 10], abs=1e-9)
+    assert tor.loc["capex", ["npv_low_musd", "npv_high_musd"]].tolist() == pytest.approx(
+        [2 * W - 8, 2 * W - 12], abs=1e-9)
+    assert tor.loc["discount", ["npv_low_musd", "npv_high_musd"]].tolist() == pytest.approx(
+        [2 * _annuity(0.08) - 10, 2 * _annuity(0.12) - 10], abs=1e-9)
+    assert (tor["npv_base_musd"] == sens.npv(sens.setup(str(toy), "pj"))).all()
+    capex = sens.analyse(sens.setup(str(toy), "pj"), ["capex"], 0.2, jobs=1)
+    pd.testing.assert_frame_equal(capex[0], one[0][one[0]["driver"] == "capex"]
+                                  .reset_index(drop=True), check_exact=True)
+
+
+def test_a_driver_that_fails_in_a_worker_fails_the_analysis(toy, monkeypatch):
+    """The feed driver's error (here made on purpose) reaches the caller from a worker
+    process as from this one."""
+    real = sens.break_even
+
+    def failing(s, driver, **kw):
+        if driver == "feed":
+            raise sens.InputError([sens.Problem("feed", "broken on purpose")])
+        return real(s, driver, **kw)
+
+    monkeypatch.setattr(sens, "break_even", failing)
+    for jobs in (1, 2):
+        with pytest.raises(sens.InputError, match="broken on purpose"):
+            sens.analyse(sens.setup(str(toy), "pj"), ["price", "feed", "capex"], jobs=jobs)
+
+
 def test_sensitivity_cli(toy, tmp_path):
     res = CliRunner().invoke(app, ["sensitivity", str(toy), "--project", "pj", "--drivers",
                                    "price,capex", "--out", str(tmp_path)])
