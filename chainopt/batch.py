@@ -243,6 +243,25 @@ def _start_worker(parent: int, from_command_line: bool) -> None:
     ask_from_command_line(from_command_line)
 
 
+#: set in a pool process once a call in it was interrupted (Ctrl-C reaches every process
+#: of the command)
+_interrupted = False
+
+
+def _guarded(fn: Callable[..., object], *args: object) -> object:
+    """``fn(*args)`` in a pool process (:func:`_pool`), unless a call before it in this
+    process was interrupted: each worker already holds the next call (the pool hands
+    them out ahead), and after Ctrl-C that call would have been made in full."""
+    global _interrupted
+    if _interrupted:
+        raise KeyboardInterrupt
+    try:
+        return fn(*args)
+    except KeyboardInterrupt:
+        _interrupted = True
+        raise
+
+
 def check_jobs(jobs: object, default: str) -> None:
     """``jobs`` is a whole number of processes >= 1 (or None where the caller has a
     ``default``, which the message names): 0 or -2 had run in this process unasked."""
@@ -269,11 +288,8 @@ def call_many(fn: Callable[..., object], calls: list[tuple], jobs: int | None = 
             except ChainoptError as exc:
                 done.append(exc)
         return done
-    from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
-
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                             initargs=(os.getpid(), asked_from_command_line())) as pool:
-        futs = [pool.submit(fn, *args) for args in calls]
+    with _pool(jobs) as pool:
+        futs = [pool.submit(_guarded, fn, *args) for args in calls]
         done = []
         for fut in futs:
             try:
@@ -281,6 +297,23 @@ def call_many(fn: Callable[..., object], calls: list[tuple], jobs: int | None = 
             except ChainoptError as exc:
                 done.append(exc)
         return done
+
+
+@contextlib.contextmanager
+def _pool(jobs: int):
+    """A pool of ``jobs`` worker processes (:func:`_start_worker`; submit each call
+    through :func:`_guarded`). When the block is left by an exception (Ctrl-C:
+    KeyboardInterrupt) the calls not yet handed to a worker are cancelled: leaving the
+    pool waited for every call submitted to be made first."""
+    from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                             initargs=(os.getpid(), asked_from_command_line())) as pool:
+        try:
+            yield pool
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = "results",
@@ -305,12 +338,9 @@ def run_many(run: Callable[..., Results], sources: list[str], out: str | Path = 
             if on_done:
                 on_done(done[i])
     else:
-        from concurrent.futures import ProcessPoolExecutor  # lazy: multiprocessing, here only
-
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                                 initargs=(os.getpid(), asked_from_command_line())) as pool:
-            futs = {pool.submit(run_one, run, src, out, overwrite, options, reuse, save,
-                                keep_case): i
+        with _pool(jobs) as pool:
+            futs = {pool.submit(_guarded, run_one, run, src, out, overwrite, options, reuse,
+                                save, keep_case): i
                     for i, src in enumerate(sources)}
             for fut in as_completed(futs):
                 i = futs[fut]

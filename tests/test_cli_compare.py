@@ -680,3 +680,56 @@ def test_call_many_returns_results_and_errors_in_order(jobs):
         assert err.problems == [Problem(where, "is refused", "a hint")]
         assert str(err) == ("nothing solved (1 problem in the input):\n"
                             f"  - {where}: is refused; a hint"), str(err)
+
+
+def _note_and_wait(path: str, k: int) -> int:
+    with open(path, "a") as f:
+        f.write(f"{k}\n")
+    import time
+
+    time.sleep(0.2)
+    return k
+
+
+def test_an_interrupted_call_many_leaves_the_calls_not_started(tmp_path):
+    """Ctrl-C while the calls run (here an interrupt raised in this process after 0.5 s,
+    as Python raises Ctrl-C): the calls not yet handed out are cancelled. 12 calls of
+    0.2 s on 2 workers take 1.2 s; leaving the pool used to wait for all 12 to be made."""
+    import signal
+
+    from chainopt import batch
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    notes = tmp_path / "made.txt"
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(KeyboardInterrupt):
+            batch.call_many(_note_and_wait, [(str(notes), k) for k in range(12)], 2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    made = notes.read_text().split() if notes.exists() else []
+    assert len(made) < 12, made
+
+
+def test_a_worker_interrupted_once_makes_no_further_call(monkeypatch):
+    """Ctrl-C reaches every process of the command; each worker already holds its next
+    call, which it would make in full: after an interrupt in a worker, ``_guarded`` makes
+    none (the flag is the worker's own: this test sets it here as a worker would)."""
+    from chainopt import batch
+
+    made = []
+
+    def stopped():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "_interrupted", False)
+    assert batch._guarded(_double, 4) == 8
+    with pytest.raises(KeyboardInterrupt):
+        batch._guarded(stopped)
+    with pytest.raises(KeyboardInterrupt):
+        batch._guarded(made.append, 1)
+    assert made == [] and batch._interrupted
