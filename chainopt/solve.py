@@ -986,7 +986,9 @@ def solve(built: BuiltModel, options: SolveOptions | None = None, *,
             other = "simplex" if opts["method"] == "ipm" else "ipm"
             raise SolverError(f"HiGHS stopped with status '{h.modelStatusToString(status)}' "
                               f"after {t_solve:.1f} s ({opts['method']}) without a usable "
-                              f"plan; raise --time-limit or try --method {other}")
+                              f"plan; raise --time-limit or try method {other} (chainopt "
+                              f"run --method {other}; for every command, method: {other} "
+                              "under solver: in case.yaml)")
         gap = None
         objective = float(info.objective_function_value)
         extra: dict[str, float | None] = {}
