@@ -17,10 +17,7 @@ module sits below the API and the two do not import each other.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
-import sys
 import traceback
 from collections.abc import Callable
 from concurrent.futures import as_completed
@@ -46,6 +43,7 @@ from chainopt.errors import (
     ask_from_command_line,
     asked_from_command_line,
 )
+from chainopt.interrupt import end_with_parent
 from chainopt.names import is_name
 from chainopt.results import MANIFEST, Results, extension_summary
 from chainopt.safe_yaml import read_mapping
@@ -223,17 +221,6 @@ def run_one(run: Callable[..., Results], source: str, out: str | Path, overwrite
     except Exception as exc:
         return RunOutcome(str(source), name, error=f"{type(exc).__name__}: {exc}\n"
                           + traceback.format_exc(limit=3), exit_code=4, status="failed")
-
-
-def end_with_parent(parent: int) -> None:
-    """In a pool process (Linux): be sent SIGTERM when the ``parent`` process dies, so
-    that workers never outlive a killed command (``kill -9``): each stops as on Ctrl-C,
-    its unfinished folder removed. Elsewhere, nothing."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent was already gone before that
-            os._exit(1)
 
 
 def _start_worker(parent: int, from_command_line: bool) -> None:

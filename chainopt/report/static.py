@@ -12,11 +12,17 @@ atomically, replacing (never writing through) a link in the way.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import os
+import pickle
+import signal
+import sys
 import textwrap
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,7 @@ import pandas as pd
 
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
+from chainopt.interrupt import end_with_parent
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
 from chainopt.report.charts import mpl_text as _txt
@@ -170,6 +177,131 @@ def _pixels(fig, dpi: int | None) -> tuple[bytes, tuple[int, int]] | None:
     renderer = fig.canvas.get_renderer()
     size = (int(renderer.width), int(renderer.height))
     return (raw.getvalue(), size) if raw.tell() == 4 * size[0] * size[1] > 0 else None
+
+
+#: the most processes a report's charts are drawn in (:func:`drawers`)
+MAX_DRAWERS = 4
+
+
+def drawers() -> int:
+    """How many processes draw a report's charts (:class:`Shares`): one per core this
+    process may run on, at most :data:`MAX_DRAWERS`; 1 off Linux (a fork there is not
+    safe with every library, or does not exist)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DRAWERS))
+
+
+class Shares:
+    """The charts of one ``with`` block drawn in ``n`` processes: this one and ``n - 1``
+    copies of it forked on entering. Every process runs the block's whole loop, the same
+    charts in the same order, and makes and saves the charts it claims (:meth:`take`:
+    the first process to reach a chart no process has claimed yet, through a counter
+    they share, so that one drawing a slow chart leaves the next ones to the others: the
+    300k run's four maps, a second each, fell to one process when they took turns), so
+    each chart is drawn once, by the same code: the same bytes as in one process. A copy
+    ends at the block's end (``os._exit``: nothing after the block runs in it), handing
+    the paths it wrote (:meth:`done`) to this process through a pipe, or its error, which
+    this process then raises; :meth:`paths` are every chart's, in the loop's order. A
+    copy ignores Ctrl-C and ends with this process; an error or interrupt here ends the
+    copies at once (SIGKILL): a report is written into a staging folder kept only whole
+    (:func:`chainopt.atomic.write_staged`)."""
+
+    def __init__(self, n: int = 1) -> None:
+        self.n, self.rank, self.count = max(1, n), 0, 0
+        self._made: dict[int, Path] = {}
+        self._copies: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+        self._out = -1
+        self._next: Any = None  # the first chart not yet claimed (shared, with its lock)
+
+    def __enter__(self) -> Shares:
+        if self.n > 1:
+            import multiprocessing  # lazy: only for charts in several processes
+
+            self._next = multiprocessing.get_context("fork").Value("q", 0)
+        parent = os.getpid()
+        for rank in range(1, self.n):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the copy: its share, then its paths into the pipe
+                os.close(read)
+                for _pid, other in self._copies:
+                    os.close(other)
+                self.rank, self._out, self._copies = rank, write, []
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                end_with_parent(parent)
+                return self
+            os.close(write)
+            self._copies.append((pid, read))
+        return self
+
+    def take(self) -> int | None:
+        """The number of the next chart if this process draws it (it is the first to
+        reach it: every chart before it is claimed, since each process passes them in
+        order), else None."""
+        i, self.count = self.count, self.count + 1
+        if self._next is None:
+            return i
+        with self._next.get_lock():
+            if self._next.value != i:
+                return None
+            self._next.value = i + 1
+        return i
+
+    def done(self, i: int, path: Path) -> None:
+        """Chart ``i`` (:meth:`take`) written as ``path``."""
+        self._made[i] = path
+
+    def paths(self) -> list[Path]:
+        """Every chart's path, in the loop's order."""
+        return [self._made[i] for i in sorted(self._made)]
+
+    def __exit__(self, kind, error, _tb) -> None:
+        if self.rank:
+            self._hand_over(error)
+        if kind is not None:
+            self._end_copies()
+            return
+        try:
+            while self._copies:
+                pid, read = self._copies[0]
+                self._copies[0] = (pid, -1)  # the pipe closed below, whatever comes
+                with os.fdopen(read, "rb") as pipe:
+                    said = pipe.read()
+                os.waitpid(pid, 0)
+                self._copies.pop(0)
+                got: Any = pickle.loads(said) if said else ("error", RuntimeError(
+                    f"a process drawing the charts (pid {pid}) ended without handing "
+                    "them over"))
+                if got[0] == "error":
+                    raise got[1]
+                self._made.update(got[1])  # its charts' numbers and paths
+        finally:
+            self._end_copies()
+
+    def _hand_over(self, error: BaseException | None) -> None:
+        """In a copy: its paths, or its error, into the pipe; then end the process."""
+        try:
+            try:
+                said = pickle.dumps(("ok", self._made) if error is None else ("error", error))
+            except Exception:  # an error that does not pickle: its words
+                said = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: "
+                                                           f"{error}")))
+            with os.fdopen(self._out, "wb") as pipe:
+                pipe.write(said)
+        finally:
+            os._exit(0)
+
+    def _end_copies(self) -> None:
+        for pid, read in self._copies:
+            if read >= 0:
+                os.close(read)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        self._copies = []
 
 
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None,
@@ -427,64 +559,78 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
                  fmt: str = "png", measure: str = "mass",
                  only: set[str] | None = None,
-                 views_of: charts.SankeyViews | None = None) -> list[Path]:
+                 views_of: charts.SankeyViews | None = None,
+                 processes: int | None = None) -> list[Path]:
     """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``: the
     Sankey overview of each period (``report-sankey-<period>``) and, for the first
     period, each segment's drill-down (``report-sankey-<period>-<segment>``). ``only``:
     the chart keys to draw (``sankey-p2026``, ``map-p2046``, ``capacity``, ...);
     ``views_of``: the Sankey views, where the report's page made them already
-    (:class:`chainopt.report.charts.SankeyViews`)."""
+    (:class:`chainopt.report.charts.SankeyViews`). The charts are drawn in
+    ``processes`` processes (:class:`Shares`; None: :func:`drawers`), the same files
+    in any number; the paths are returned in the order of the charts."""
     plt = _plt()
     views_of = views_of or charts.SankeyViews(tables, measure)
     folder = Path(folder)
     periods = charts.periods_of(tables, manifest)
     labels = charts.run_period_labels(manifest)
-    written: list[Path] = []
     label, unit = charts.MEASURES[measure]
 
-    def add(key: str, fig: Any) -> None:
-        """Save and close each chart as soon as it is drawn (20 figures of up to 16 x 9
-        in held to the end made a default-case --png peak at 427 MiB, 192 without)."""
-        written.append(save_figure(plt, fig, folder, key, fmt, 150 if fmt == "png" else None,
-                                   pictures))
+    def add(key: str, make: Callable[[], Any]) -> None:
+        """Make, save and close the chart ``key`` if it is this process's to draw
+        (:class:`Shares`), as soon as it is made (20 figures of up to 16 x 9 in held to
+        the end made a default-case --png peak at 427 MiB, 192 without)."""
+        i = shares.take()
+        if i is not None:
+            shares.done(i, save_figure(plt, make(), folder, key, fmt,
+                                       150 if fmt == "png" else None, pictures))
 
     def want(key: str) -> bool:
         return only is None or key in only
 
-    with Pictures() as pictures:  # each PNG encoded while the next is drawn
+    def binding(b: pd.DataFrame) -> Any:
+        fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
+        lab = [_txt(f"{c} ({p})") for c, p in zip(b["constraint"], b["periods"], strict=False)]
+        ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
+        ax.set_title(_txt(charts.BINDING_TITLE))
+        ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
+        charts.tight(fig)
+        return fig
+
+    # the Sankey views made before the forks (once: the page's, where it made them);
+    # every process runs the whole loop (the same charts in the same order, cheap) and
+    # makes the charts that are its own
+    sankeys = {p: views_of(p, drill_downs=i == 0 and only is None)
+               for i, p in enumerate(periods) if want(f"sankey-{p}") or (i == 0 and only is None)}
+    with Shares(drawers() if processes is None else processes) as shares, \
+            Pictures() as pictures:  # each PNG encoded while the next is drawn
         for i, p in enumerate(periods):
-            if want(f"sankey-{p}") or (i == 0 and only is None):
-                views, assumed, gone, share = views_of(p, drill_downs=i == 0 and only is None)
+            if p in sankeys:
+                views, assumed, gone, share = sankeys[p]
                 note = " ".join(t for t in (
                     charts.MEASURE_NOTES.get(measure, ""),
                     charts.sankey_note(measure, assumed, gone, share)) if t)
                 if want(f"sankey-{p}"):
-                    add(f"sankey-{p}", _sankey(
-                        plt, views.get("overview", charts.SankeyData()),
+                    add(f"sankey-{p}", partial(
+                        _sankey, plt, views.get("overview", charts.SankeyData()),
                         f"Value chain by segment, period {labels.get(p, p)} ({label}, {unit})",
                         note, unit))
                 if i == 0 and only is None:
                     for seg, d in views.items():
                         if seg != "overview":
-                            add(f"sankey-{p}-{seg.replace(' ', '_')}", _sankey(
-                                plt, d, f"{seg}, period {labels.get(p, p)} ({label}, {unit})",
-                                note, unit))
+                            add(f"sankey-{p}-{seg.replace(' ', '_')}", partial(
+                                _sankey, plt, d,
+                                f"{seg}, period {labels.get(p, p)} ({label}, {unit})", note,
+                                unit))
             if want(f"map-{p}"):
-                add(f"map-{p}", _map(plt, tables, p, labels.get(p)))
+                add(f"map-{p}", partial(_map, plt, tables, p, labels.get(p)))
         for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
             if want(key):
-                add(key, _bars(plt, frame, _txt(title), _txt(ylabel), stacked))
+                add(key, partial(_bars, plt, frame, _txt(title), _txt(ylabel), stacked))
         b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
         if len(b):
-            fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
-            lab = [_txt(f"{c} ({p})") for c, p in
-                   zip(b["constraint"], b["periods"], strict=False)]
-            ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
-            ax.set_title(_txt(charts.BINDING_TITLE))
-            ax.set_xlabel("USD per unit of room a year (see the table for each unit)")
-            charts.tight(fig)
-            add("binding", fig)
-    return written
+            add("binding", partial(binding, b))
+    return shares.paths()
 
 
 def _grouped_bars(ax, frame: pd.DataFrame, columns: list, colour: dict,
@@ -573,7 +719,8 @@ def mark_not_compared(ax, at: list[float], horizontal: bool, values: object) -> 
 
 
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
-                         only: set[str] | None = None) -> list[Path]:
+                         only: set[str] | None = None,
+                         processes: int | None = None) -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
     run and the largest changes (Δ) of each table, as in the HTML report; each period
     named with the years of the series the chart's legend shows
@@ -583,77 +730,90 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     every chart (:func:`charts.series_colours` among the runs). ``only``: the charts to
     draw, by file name without ``report-`` and the suffix (``objective-delta``; the
     one-pagers none of them): a deck's three were drawn with every other chart, which it
-    threw away."""
+    threw away. The charts are drawn in ``processes`` processes (:class:`Shares`; None:
+    :func:`drawers`), the same files in any number."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
-    written = []
 
     def wanted(key: str) -> bool:
         return only is None or key in only
 
-    def save(fig, key: str) -> None:
-        charts.tight(fig)
-        written.append(save_figure(plt, fig, out, key, fmt, 150 if fmt == "png" else None,
-                                   pictures))
+    def save(key: str, make: Callable[[], Any], dpi: int = 150, tight: bool = True) -> None:
+        """Make, lay out and save the chart ``key`` if it is this process's to draw
+        (:class:`Shares`); ``make`` may give None (no chart)."""
+        i = shares.take()
+        fig = None if i is None else make()
+        if i is not None and fig is not None:
+            if tight:
+                charts.tight(fig)
+            shares.done(i, save_figure(plt, fig, out, key, fmt, dpi if fmt == "png" else None,
+                                       pictures))
 
-    with Pictures() as pictures:  # each PNG encoded while the next is drawn
-        tables = read_tables(folder)
-        years = period_years(folder)
-        runs = compared_runs(tables)  # a run's colour: the same in every chart
+    def values_chart(df: pd.DataFrame, keys: list, values: list, title: str) -> Any:
+        fig, ax = plt.subplots(figsize=(10, 5))
+        x = np.arange(len(df))
+        _grouped_bars(ax, df, values, charts.series_colours(values, among=values),
+                      horizontal=False)
+        # each period with the years of the legend's runs: 'p2026 (2026-28)'
+        labels = years.labels(values)
+        rows = charts.row_labels(charts.labelled(df, labels), keys)
+        ax.set_xticks(x, [_txt(charts.wrapped(v, charts.TICK_WIDTH)) for v in rows],
+                      rotation=45, ha="right", fontsize=7)
+        axis = charts.key_axis(df, keys, labels)
+        fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
+                                         charts.TITLE_WIDTH)), fontsize=10)
+        if axis:
+            ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
+        legend_outside(ax, fontsize=8)
+        return fig
+
+    def delta_chart(df: pd.DataFrame, d: pd.DataFrame, keys: list, values: list,
+                    delta: list, title: str) -> Any:
+        # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
+        fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
+            3, 0.3 * len(d) * len(delta) + 1.5))))
+        y = np.arange(len(d))
+        labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
+        lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
+               for v in charts.row_labels(charts.labelled(d, labels), keys)]
+        axis = charts.key_axis(d, keys, labels)
+        _grouped_bars(ax, d, delta, charts.series_colours(delta, among=values),
+                      horizontal=True)
+        ax.set_yticks(y, lab, fontsize=7)
+        if axis:  # beside a chart 3 in tall: wrapped
+            ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(0, color="#444", lw=0.8)
+        fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
+            df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
+            fontsize=10)
+        legend_outside(ax, fontsize=8)
+        return fig
+
+    tables = read_tables(folder)
+    years = period_years(folder)
+    runs = compared_runs(tables)  # a run's colour: the same in every chart
+    # every process runs the whole loop (the same charts in the same order, cheap) and
+    # makes the charts that are its own
+    with Shares(drawers() if processes is None else processes) as shares, \
+            Pictures() as pictures:  # each PNG encoded while the next is drawn
         for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
-            fig = onepager.static_figure(page, plt)
-            written.append(save_figure(
-                plt, fig, out, f"onepager-{i}-{page.scenario}-{page.project}", fmt,
-                110 if fmt == "png" else None, pictures))
+            save(f"onepager-{i}-{page.scenario}-{page.project}",
+                 partial(onepager.static_figure, page, plt), dpi=110, tight=False)
         for stem, df in tables.items():
             if df.empty:
                 continue
             keys, values, delta = charts.compare_columns(df)
             low = [str(c).lower() for c in df.columns]
             if ("cashflow" in stem or "cash_flow" in stem) and "year" in low:
-                fig = _cashflow_chart(plt, df, runs) if wanted(stem) else None
-                if fig is not None:
-                    save(fig, stem)
+                if wanted(stem):
+                    save(stem, partial(_cashflow_chart, plt, df, runs))
                 continue
             title = TITLES.get(stem, stem.replace("_", " "))
             if (stem in ("objective", "cashflow") or stem.startswith("kpi")) and values \
                     and len(df) <= 40 and wanted(stem):
-                fig, ax = plt.subplots(figsize=(10, 5))
-                x = np.arange(len(df))
-                _grouped_bars(ax, df, values, charts.series_colours(values, among=values),
-                              horizontal=False)
-                # each period with the years of the legend's runs: 'p2026 (2026-28)'
-                labels = years.labels(values)
-                rows = charts.row_labels(charts.labelled(df, labels), keys)
-                ax.set_xticks(x, [_txt(charts.wrapped(v, charts.TICK_WIDTH)) for v in rows],
-                              rotation=45, ha="right", fontsize=7)
-                axis = charts.key_axis(df, keys, labels)
-                fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(title, df, values),
-                                                 charts.TITLE_WIDTH)), fontsize=10)
-                if axis:
-                    ax.set_xlabel(_txt(charts.wrapped(axis, 80)), fontsize=8)
-                legend_outside(ax, fontsize=8)
-                save(fig, stem)
+                save(stem, partial(values_chart, df, keys, values, title))
             d = charts.top_deltas(df) if wanted(f"{stem}-delta") else df.iloc[:0]
             if len(d) and stem not in NO_DELTA_CHART:
-                # at most 9 in tall: 7 rows x 11 scenarios made it 24 in, 2.4 in wide on a slide
-                fig, ax = plt.subplots(figsize=(10, min(MAX_HEIGHT_IN, max(
-                    3, 0.3 * len(d) * len(delta) + 1.5))))
-                y = np.arange(len(d))
-                labels = years.labels(delta)  # the years of the Δ series' runs (and the base's)
-                lab = [_txt(charts.wrapped(v, charts.TICK_WIDTH))
-                       for v in charts.row_labels(charts.labelled(d, labels), keys)]
-                axis = charts.key_axis(d, keys, labels)
-                _grouped_bars(ax, d, delta, charts.series_colours(delta, among=values),
-                              horizontal=True)
-                ax.set_yticks(y, lab, fontsize=7)
-                if axis:  # beside a chart 3 in tall: wrapped
-                    ax.set_ylabel(_txt(charts.wrapped(axis, 45)), fontsize=8)
-                ax.invert_yaxis()
-                ax.axvline(0, color="#444", lw=0.8)
-                fig.suptitle(_txt(charts.wrapped(charts.with_blank_note(charts.delta_title(
-                    df, f"{title}: change against the base"), d, delta), charts.TITLE_WIDTH)),
-                    fontsize=10)
-                legend_outside(ax, fontsize=8)
-                save(fig, f"{stem}-delta")
-    return written
+                save(f"{stem}-delta", partial(delta_chart, df, d, keys, values, delta, title))
+    return shares.paths()

@@ -207,7 +207,7 @@ def test_a_killed_file_write_is_cleaned_by_the_next_write(tmp_path):
 ORPHAN = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from chainopt.batch import end_with_parent
+from chainopt.interrupt import end_with_parent
 pool = ProcessPoolExecutor(1, initializer=end_with_parent, initargs=(os.getpid(),))
 print(pool.submit(os.getpid).result(), flush=True)
 pool.submit(time.sleep, 600)

@@ -15,6 +15,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from chainopt.report import charts, static
 
+
+@pytest.fixture(autouse=True)
+def _one_drawer(monkeypatch):
+    """These tests look at the figures through a stand-in for ``static.save_figure`` in
+    this process: the charts are drawn here, not shared with forked copies
+    (``static.Shares``, whose files tests/report/test_chart_shares.py compares)."""
+    monkeypatch.setattr(static, "drawers", lambda: 1)
+
+
 NAK, UN = "proposal_nakhodka_methanol_urea", "mp2_unsplit"
 LATER = ("p2031", "p2036", "p2041", "p2046")
 PERIODS = ["p2026", "p2029", "p2030", *LATER]

@@ -15,6 +15,15 @@ from matplotlib.colors import to_hex
 
 from chainopt.report import charts, static
 
+
+@pytest.fixture(autouse=True)
+def _one_drawer(monkeypatch):
+    """These tests look at the figures through a stand-in for ``static.save_figure`` in
+    this process: the charts are drawn here, not shared with forked copies
+    (``static.Shares``, whose files tests/report/test_chart_shares.py compares)."""
+    monkeypatch.setattr(static, "drawers", lambda: 1)
+
+
 BASE, NAK, DISC, LNG = ("proposal_base", "proposal_nakhodka_methanol_urea",
                         "proposal_discounted_petrochemicals", "proposal_lng_japan")
 

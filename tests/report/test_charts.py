@@ -13,6 +13,14 @@ from chainopt.report import html as html_report
 from chainopt.results import Results
 
 
+@pytest.fixture(autouse=True)
+def _one_drawer(monkeypatch):
+    """These tests look at the figures through a stand-in for ``static.save_figure`` in
+    this process: the charts are drawn here, not shared with forked copies
+    (``static.Shares``, whose files tests/report/test_chart_shares.py compares)."""
+    monkeypatch.setattr(static, "drawers", lambda: 1)
+
+
 def _plt():
     import matplotlib
 
