@@ -632,6 +632,8 @@ def write_staged(folder: str | Path, render: Callable[[Path], list[Path]]) -> li
         return write_files([(folder / p.name, partial(_copy_of, p)) for p in made])
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        # the staged files are gone: an interrupt names only what is in ``folder``
+        _WRITTEN[:] = [p for p in _WRITTEN if stage not in p.parents]
 
 
 def _copy_of(source: Path, tmp: Path) -> None:

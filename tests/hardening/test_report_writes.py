@@ -338,3 +338,25 @@ def test_a_folder_sent_without_its_case_keeps_the_sankey_in_mass(solved, tmp_pat
     monkeypatch.setattr(html, "run_case", no_case)
     text = api.report(recv)[0].read_text(encoding="utf-8")
     assert "Band widths in one measure: mass (kt/yr)" in text
+
+
+def test_an_interrupted_staged_write_names_no_staged_file(tmp_path):
+    """A report interrupted after drawing two of its files into its staging folder said
+    `interrupted: nothing more written (.../.chainopt-tmp.staged.x/report.html, ...
+    written before it)`: files of a folder then deleted. Now nothing it staged is
+    counted as written; the file written to the folder itself before it still is."""
+    from chainopt import atomic
+
+    atomic.forget_written()
+    before = atomic.write_text(tmp_path / "earlier.txt", "kept")
+
+    def render(stage: Path) -> list[Path]:
+        atomic.write_text(stage / "report.html", "<p>")
+        atomic.write_text(stage / "report-x.png", "png")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_staged(tmp_path, render)
+    assert atomic.written() == [before]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier.txt"]
+    atomic.forget_written()
