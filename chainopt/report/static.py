@@ -186,8 +186,12 @@ MAX_DRAWERS = 4
 def drawers() -> int:
     """How many processes draw a report's charts (:class:`Shares`): one per core this
     process may run on, at most :data:`MAX_DRAWERS`; 1 off Linux (a fork there is not
-    safe with every library, or does not exist)."""
-    if not sys.platform.startswith("linux"):
+    safe with every library, or does not exist) and in a process running other Python
+    threads (a notebook's kernel, an application calling the api from a thread: a lock
+    one of them held at the fork would stay held in the copy)."""
+    import threading  # lazy: loaded by Python already
+
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), MAX_DRAWERS))
 

@@ -133,3 +133,23 @@ def test_a_comparisons_charts_are_the_same_files_in_one_process_and_in_two(folde
     assert [p.name for p in one] == [p.name for p in two]
     for a, b in zip(one, two, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_charts_are_drawn_here_alone_beside_another_thread(monkeypatch):
+    """A process running another Python thread (a notebook's kernel) is not forked: a
+    lock that thread held at the fork would stay held in the copy."""
+    import threading
+
+    monkeypatch.setattr(static.sys, "platform", "linux")
+    monkeypatch.setattr(static.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5})
+    assert static.drawers() == static.MAX_DRAWERS == 4
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert static.drawers() == 1
+    finally:
+        stop.set()
+        other.join()
+    monkeypatch.setattr(static.sys, "platform", "darwin")
+    assert static.drawers() == 1
