@@ -33,7 +33,10 @@ Drivers (each a scenario change of the scenario's raw inputs, see :func:`changes
 * ``discount``: the case's discount rate, set to a value.
 
 Every variant differs from the base in coefficients only, so it is re-solved warm
-(:func:`chainopt.solve.resolve`). A **break-even** is a zero of NPV(x) inside the
+(:func:`chainopt.solve.resolve`). Each driver starts from the same state, the base
+without the project on a fresh HiGHS instance with that solve's basis (:func:`restart`),
+so the drivers are independent and :func:`analyse` may spread them over processes with
+the same numbers. A **break-even** is a zero of NPV(x) inside the
 driver's search range: NPV is scanned on a grid for sign changes (it need not be
 monotone in the driver) and each is refined by false position (Illinois); see
 :func:`break_even`. The **tornado** is NPV at the base value x (1 - r) and x (1 + r)
