@@ -260,30 +260,35 @@ def check_jobs(jobs: object, default: str) -> None:
                                           f"{jobs!r}")])
 
 
-def call_many(fn: Callable[..., object], calls: list[tuple], jobs: int | None = None) -> list:
+def call_many(fn: Callable[..., object], calls: list[tuple], jobs: int | None = None,
+              on_done: Callable[[int], object] | None = None) -> list:
     """``fn(*args)`` for each ``args`` of ``calls`` (``fn`` a module-level function, so
     that worker processes can receive it), in ``jobs`` processes (default: one per core;
     1: in this process, one after another). Returns each call's result, or the
-    ChainoptError it raised, in the order of ``calls``; any other exception is raised."""
+    ChainoptError it raised, in the order of ``calls``; any other exception is raised.
+    ``on_done(i)`` is called as call i finishes (for a progress line)."""
     check_jobs(jobs, default="None: one per core")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(calls)))
+    done: dict[int, object] = {}
     if jobs == 1:
-        done: list = []
-        for args in calls:
+        for i, args in enumerate(calls):
             try:
-                done.append(fn(*args))
+                done[i] = fn(*args)
             except ChainoptError as exc:
-                done.append(exc)
-        return done
+                done[i] = exc
+            if on_done:
+                on_done(i)
+        return [done[i] for i in range(len(calls))]
     with _pool(jobs) as pool:
-        futs = [pool.submit(_guarded, fn, *args) for args in calls]
-        done = []
-        for fut in futs:
+        futs = {pool.submit(_guarded, fn, *args): i for i, args in enumerate(calls)}
+        for fut in as_completed(futs):
             try:
-                done.append(fut.result())
+                done[futs[fut]] = fut.result()
             except ChainoptError as exc:
-                done.append(exc)
-        return done
+                done[futs[fut]] = exc
+            if on_done:
+                on_done(futs[fut])
+        return [done[i] for i in range(len(calls))]
 
 
 @contextlib.contextmanager

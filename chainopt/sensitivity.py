@@ -771,8 +771,15 @@ def analyse(s: Setup, drivers: list[str], swing: float = 0.2, options=None,
         order = sorted(drivers, key=lambda d: d != "discount")
         step(f"break-evens and tornado of {', '.join(drivers)} in {jobs} processes")
         light = replace(s, model=None, start=None, maps={})
+        finished: list[str] = []
+
+        def said(i: int) -> None:
+            finished.append(order[i])
+            if len(finished) < len(order):
+                step(f"{order[i]}: done, {len(finished)} of {len(order)} drivers")
+
         got = dict(zip(order, batch.call_many(_driver, [(light, d, swing, options)
-                                                         for d in order], jobs),
+                                                         for d in order], jobs, said),
                        strict=True))
         for d in drivers:
             if isinstance(got[d], BaseException):

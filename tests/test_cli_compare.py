@@ -672,8 +672,9 @@ def test_call_many_returns_results_and_errors_in_order(jobs):
     was read back as one problem holding the whole message)."""
     from chainopt import batch
 
-    got = batch.call_many(_double, [(1,), (2,), (3,)], jobs)
-    assert got == [2, 4, 6]
+    finished: list[int] = []
+    got = batch.call_many(_double, [(1,), (2,), (3,)], jobs, finished.append)
+    assert got == [2, 4, 6] and sorted(finished) == [0, 1, 2]  # each call said once
     errors = batch.call_many(_refuse, [("units.csv row 2",), ("links.csv row 3",)], jobs)
     for err, where in zip(errors, ("units.csv row 2", "links.csv row 3"), strict=True):
         assert isinstance(err, InputError)

@@ -362,8 +362,13 @@ def test_drivers_in_two_processes_give_the_numbers_of_one(toy):
     drivers = list(sens.DRIVERS)
     alone = sens.setup(str(toy), "pj")
     one = sens.analyse(alone, drivers, 0.2, jobs=1)
-    spread = sens.setup(str(toy), "pj")
-    two = sens.analyse(spread, drivers, 0.2, jobs=2)
+    spread, said = sens.setup(str(toy), "pj"), []
+    two = sens.analyse(spread, drivers, 0.2, jobs=2, progress=said.append)
+    # what the terminal is told: the drivers handed out, then each as it ends but the last
+    assert said[0] == ("break-evens and tornado of price, feed, capex, carbon, discount "
+                       "in 2 processes")
+    assert [m.split(": ")[1] for m in said[1:]] == [
+        f"done, {k} of 5 drivers" for k in range(1, 5)]
     for a, b in zip(one, two, strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert spread.solves == alone.solves > 40 and spread.warm == spread.solves
