@@ -137,19 +137,20 @@ def test_a_comparisons_charts_are_the_same_files_in_one_process_and_in_two(folde
 
 def test_charts_are_drawn_here_alone_beside_another_thread(monkeypatch):
     """A process running another Python thread (a notebook's kernel) is not forked: a
-    lock that thread held at the fork would stay held in the copy."""
+    lock that thread held at the fork would stay held in the copy. (The count of threads
+    is set here: a thread an earlier test of this process left running counts too.)"""
     import threading
 
     monkeypatch.setattr(static.sys, "platform", "linux")
     monkeypatch.setattr(static.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5})
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert static.drawers() == static.MAX_DRAWERS == 4
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert static.drawers() == 1
-    finally:
-        stop.set()
-        other.join()
+    monkeypatch.setattr(static.os, "sched_getaffinity", lambda _pid: {3})
+    assert static.drawers() == 1
+    monkeypatch.setattr(static.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert static.drawers() == 2
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert static.drawers() == 1
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(static.sys, "platform", "darwin")
     assert static.drawers() == 1
