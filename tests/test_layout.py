@@ -57,6 +57,7 @@ LAYERS = {
     "chainopt.ooxml": 0,  # xlsx and pptx files the same bytes for the same content
     "chainopt.termtable": 0,  # the terminal's tables: numbers whole, text folded
     "chainopt.interrupt": 0,  # Ctrl-C and SIGTERM: exit 130 and one line
+    "chainopt.forks": 0,  # a loop's items shared out over forks of this process
     "chainopt": 0,  # the package itself: __version__
 }
 

@@ -199,6 +199,7 @@ def test_static_charts_and_cli(solved, tmp_path, monkeypatch):
     p2026, p2031, p2036 (it was 7)."""
     from pptx import Presentation
 
+    from chainopt import forks
     from chainopt.report import deck, static
 
     folder = tmp_path / "r"
@@ -211,8 +212,8 @@ def test_static_charts_and_cli(solved, tmp_path, monkeypatch):
         return drawn(plt, tables, period, label)
 
     monkeypatch.setattr(static, "_map", counted)
-    # the maps counted in this process: no copies drawing their share (static.Shares)
-    monkeypatch.setattr(static, "drawers", lambda: 1)
+    # the maps counted in this process: no copies drawing their share (forks.Shares)
+    monkeypatch.setattr(forks, "processes", lambda: 1)
     r = CliRunner().invoke(app, ["report", str(folder), "--png", "--svg", "--pptx"])
     assert r.exit_code == 0, r.output
     pngs = sorted(folder.glob("report-*.png"))

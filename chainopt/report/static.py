@@ -12,13 +12,8 @@ atomically, replacing (never writing through) a link in the way.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import os
-import pickle
-import signal
-import sys
 import textwrap
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chainopt import forks
 from chainopt.atomic import write_file
 from chainopt.errors import InputError, Problem
-from chainopt.interrupt import end_with_parent
 from chainopt.names import file_key
 from chainopt.report import charts, numbers, onepager
 from chainopt.report.charts import mpl_text as _txt
@@ -177,135 +172,6 @@ def _pixels(fig, dpi: int | None) -> tuple[bytes, tuple[int, int]] | None:
     renderer = fig.canvas.get_renderer()
     size = (int(renderer.width), int(renderer.height))
     return (raw.getvalue(), size) if raw.tell() == 4 * size[0] * size[1] > 0 else None
-
-
-#: the most processes a report's charts are drawn in (:func:`drawers`)
-MAX_DRAWERS = 4
-
-
-def drawers() -> int:
-    """How many processes draw a report's charts (:class:`Shares`): one per core this
-    process may run on, at most :data:`MAX_DRAWERS`; 1 off Linux (a fork there is not
-    safe with every library, or does not exist) and in a process running other Python
-    threads (a notebook's kernel, an application calling the api from a thread: a lock
-    one of them held at the fork would stay held in the copy)."""
-    import threading  # lazy: loaded by Python already
-
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return 1
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DRAWERS))
-
-
-class Shares:
-    """The charts of one ``with`` block drawn in ``n`` processes: this one and ``n - 1``
-    copies of it forked on entering. Every process runs the block's whole loop, the same
-    charts in the same order, and makes and saves the charts it claims (:meth:`take`:
-    the first process to reach a chart no process has claimed yet, through a counter
-    they share, so that one drawing a slow chart leaves the next ones to the others: the
-    300k run's four maps, a second each, fell to one process when they took turns), so
-    each chart is drawn once, by the same code: the same bytes as in one process. A copy
-    ends at the block's end (``os._exit``: nothing after the block runs in it), handing
-    the paths it wrote (:meth:`done`) to this process through a pipe, or its error, which
-    this process then raises; :meth:`paths` are every chart's, in the loop's order. A
-    copy ignores Ctrl-C and ends with this process; an error or interrupt here ends the
-    copies at once (SIGKILL): a report is written into a staging folder kept only whole
-    (:func:`chainopt.atomic.write_staged`)."""
-
-    def __init__(self, n: int = 1) -> None:
-        self.n, self.rank, self.count = max(1, n), 0, 0
-        self._made: dict[int, Path] = {}
-        self._copies: list[tuple[int, int]] = []  # (pid, read end of its pipe)
-        self._out = -1
-        self._next: Any = None  # the first chart not yet claimed (shared, with its lock)
-
-    def __enter__(self) -> Shares:
-        if self.n > 1:
-            import multiprocessing  # lazy: only for charts in several processes
-
-            self._next = multiprocessing.get_context("fork").Value("q", 0)
-        parent = os.getpid()
-        for rank in range(1, self.n):
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the copy: its share, then its paths into the pipe
-                os.close(read)
-                for _pid, other in self._copies:
-                    os.close(other)
-                self.rank, self._out, self._copies = rank, write, []
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                end_with_parent(parent)
-                return self
-            os.close(write)
-            self._copies.append((pid, read))
-        return self
-
-    def take(self) -> int | None:
-        """The number of the next chart if this process draws it (it is the first to
-        reach it: every chart before it is claimed, since each process passes them in
-        order), else None."""
-        i, self.count = self.count, self.count + 1
-        if self._next is None:
-            return i
-        with self._next.get_lock():
-            if self._next.value != i:
-                return None
-            self._next.value = i + 1
-        return i
-
-    def done(self, i: int, path: Path) -> None:
-        """Chart ``i`` (:meth:`take`) written as ``path``."""
-        self._made[i] = path
-
-    def paths(self) -> list[Path]:
-        """Every chart's path, in the loop's order."""
-        return [self._made[i] for i in sorted(self._made)]
-
-    def __exit__(self, kind, error, _tb) -> None:
-        if self.rank:
-            self._hand_over(error)
-        if kind is not None:
-            self._end_copies()
-            return
-        try:
-            while self._copies:
-                pid, read = self._copies[0]
-                self._copies[0] = (pid, -1)  # the pipe closed below, whatever comes
-                with os.fdopen(read, "rb") as pipe:
-                    said = pipe.read()
-                os.waitpid(pid, 0)
-                self._copies.pop(0)
-                got: Any = pickle.loads(said) if said else ("error", RuntimeError(
-                    f"a process drawing the charts (pid {pid}) ended without handing "
-                    "them over"))
-                if got[0] == "error":
-                    raise got[1]
-                self._made.update(got[1])  # its charts' numbers and paths
-        finally:
-            self._end_copies()
-
-    def _hand_over(self, error: BaseException | None) -> None:
-        """In a copy: its paths, or its error, into the pipe; then end the process."""
-        try:
-            try:
-                said = pickle.dumps(("ok", self._made) if error is None else ("error", error))
-            except Exception:  # an error that does not pickle: its words
-                said = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: "
-                                                           f"{error}")))
-            with os.fdopen(self._out, "wb") as pipe:
-                pipe.write(said)
-        finally:
-            os._exit(0)
-
-    def _end_copies(self) -> None:
-        for pid, read in self._copies:
-            if read >= 0:
-                os.close(read)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(pid, 0)
-        self._copies = []
 
 
 def save_figure(plt, fig, folder: Path, key: str, fmt: str, dpi: int | None,
@@ -571,8 +437,9 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     the chart keys to draw (``sankey-p2026``, ``map-p2046``, ``capacity``, ...);
     ``views_of``: the Sankey views, where the report's page made them already
     (:class:`chainopt.report.charts.SankeyViews`). The charts are drawn in
-    ``processes`` processes (:class:`Shares`; None: :func:`drawers`), the same files
-    in any number; the paths are returned in the order of the charts."""
+    ``processes`` processes (:class:`chainopt.forks.Shares`; None:
+    :func:`chainopt.forks.processes`), the same files in any number; the paths are
+    returned in the order of the charts."""
     plt = _plt()
     views_of = views_of or charts.SankeyViews(tables, measure)
     folder = Path(folder)
@@ -582,8 +449,9 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
 
     def add(key: str, make: Callable[[], Any]) -> None:
         """Make, save and close the chart ``key`` if it is this process's to draw
-        (:class:`Shares`), as soon as it is made (20 figures of up to 16 x 9 in held to
-        the end made a default-case --png peak at 427 MiB, 192 without)."""
+        (:class:`chainopt.forks.Shares`), as soon as it is made (20 figures of up to
+        16 x 9 in held to the end made a default-case --png peak at 427 MiB, 192
+        without)."""
         i = shares.take()
         if i is not None:
             shares.done(i, save_figure(plt, make(), folder, key, fmt,
@@ -606,7 +474,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     # makes the charts that are its own
     sankeys = {p: views_of(p, drill_downs=i == 0 and only is None)
                for i, p in enumerate(periods) if want(f"sankey-{p}") or (i == 0 and only is None)}
-    with Shares(drawers() if processes is None else processes) as shares, \
+    with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
         for i, p in enumerate(periods):
             if p in sankeys:
@@ -634,7 +502,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
         b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
         if len(b):
             add("binding", partial(binding, b))
-    return shares.paths()
+    return shares.results()
 
 
 def _grouped_bars(ax, frame: pd.DataFrame, columns: list, colour: dict,
@@ -734,8 +602,9 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     every chart (:func:`charts.series_colours` among the runs). ``only``: the charts to
     draw, by file name without ``report-`` and the suffix (``objective-delta``; the
     one-pagers none of them): a deck's three were drawn with every other chart, which it
-    threw away. The charts are drawn in ``processes`` processes (:class:`Shares`; None:
-    :func:`drawers`), the same files in any number."""
+    threw away. The charts are drawn in ``processes`` processes
+    (:class:`chainopt.forks.Shares`; None: :func:`chainopt.forks.processes`), the same
+    files in any number."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
 
@@ -744,7 +613,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
 
     def save(key: str, make: Callable[[], Any], dpi: int = 150, tight: bool = True) -> None:
         """Make, lay out and save the chart ``key`` if it is this process's to draw
-        (:class:`Shares`); ``make`` may give None (no chart)."""
+        (:class:`chainopt.forks.Shares`); ``make`` may give None (no chart)."""
         i = shares.take()
         fig = None if i is None else make()
         if i is not None and fig is not None:
@@ -799,7 +668,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     runs = compared_runs(tables)  # a run's colour: the same in every chart
     # every process runs the whole loop (the same charts in the same order, cheap) and
     # makes the charts that are its own
-    with Shares(drawers() if processes is None else processes) as shares, \
+    with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
         for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
             save(f"onepager-{i}-{page.scenario}-{page.project}",
@@ -820,4 +689,4 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
             d = charts.top_deltas(df) if wanted(f"{stem}-delta") else df.iloc[:0]
             if len(d) and stem not in NO_DELTA_CHART:
                 save(f"{stem}-delta", partial(delta_chart, df, d, keys, values, delta, title))
-    return shares.paths()
+    return shares.results()

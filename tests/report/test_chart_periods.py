@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+from chainopt import forks
 from chainopt.report import charts, static
 
 
@@ -20,8 +21,8 @@ from chainopt.report import charts, static
 def _one_drawer(monkeypatch):
     """These tests look at the figures through a stand-in for ``static.save_figure`` in
     this process: the charts are drawn here, not shared with forked copies
-    (``static.Shares``, whose files tests/report/test_chart_shares.py compares)."""
-    monkeypatch.setattr(static, "drawers", lambda: 1)
+    (``chainopt.forks.Shares``, whose files tests/report/test_chart_shares.py compares)."""
+    monkeypatch.setattr(forks, "processes", lambda: 1)
 
 
 BASE, NAK, DISC, LNG = ("proposal_base", "proposal_nakhodka_methanol_urea",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from chainopt import forks
 from chainopt.report import charts, static
 from chainopt.report import html as html_report
 from chainopt.results import Results
@@ -17,8 +18,8 @@ from chainopt.results import Results
 def _one_drawer(monkeypatch):
     """These tests look at the figures through a stand-in for ``static.save_figure`` in
     this process: the charts are drawn here, not shared with forked copies
-    (``static.Shares``, whose files tests/report/test_chart_shares.py compares)."""
-    monkeypatch.setattr(static, "drawers", lambda: 1)
+    (``chainopt.forks.Shares``, whose files tests/report/test_chart_shares.py compares)."""
+    monkeypatch.setattr(forks, "processes", lambda: 1)
 
 
 def _plt():
