@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
-from chainopt import __version__, batch
+from chainopt import __version__, batch, forks
 from chainopt.atomic import (
     check_not_held,
     check_replaceable,
@@ -795,18 +795,22 @@ def counterfactuals(results: dict, options: SolveOptions | None = None,
     names = list(results)
     base = results[names[0]]
     theirs = set(economics.considered_projects(base))
-    todo: dict[str, tuple[dict, dict]] = {}
     base_plan: str | None = None  # the base's inputs the plan reads (_plan_hash_of)
-    for n in names[1:]:
-        r = results[n]
-        mine = [j for j in economics.considered_projects(r) if j not in theirs]
-        if not mine:
-            continue
-        case = (cases or {}).get(n)
-        case = case if case is not None else _source_case(r, n)
-        cf, solve_these, base_plan = _scenario_counterfactuals(r, n, mine, case, base,
-                                                               names[0], base_plan)
-        todo[n] = cf, solve_these
+    # each scenario's counterfactual cases made in several processes (chainopt.forks;
+    # each process reads the base's plan once, if a scenario of its needs it)
+    with forks.Shares(forks.processes()) as shares:
+        for n in names[1:]:
+            r = results[n]
+            mine = [j for j in economics.considered_projects(r) if j not in theirs]
+            i = shares.take() if mine else None
+            if i is None:
+                continue
+            case = (cases or {}).get(n)
+            case = case if case is not None else _source_case(r, n)
+            cf, solve_these, base_plan = _scenario_counterfactuals(r, n, mine, case, base,
+                                                                   names[0], base_plan)
+            shares.done(i, (n, cf, solve_these))
+    todo: dict[str, tuple[dict, dict]] = {n: (cf, these) for n, cf, these in shares.results()}
     calls = [(c, n, off, options) for n, (_, these) in todo.items() for c, off in
              these.values()]
     solved = iter(batch.call_many(_counterfactual, calls, jobs))

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainopt import forks
 from chainopt.atomic import others_in, own_file, refuse_others, write_folder
 from chainopt.controls import plain
 from chainopt.csvtext import round_significant, write_csv
@@ -582,102 +583,134 @@ def _market_sections(results: dict, base: str, order: dict[str, int], top: int
     }
 
 
+#: what each scenario adds to the sections (:func:`_scenario_parts`)
+_PARTS = ("rows", "flows", "changes", "party_rows", "party_flows", "falls", "binds",
+          "blanks")
+
+
+def _scenario_parts(results: dict, base: str, n: str, counterfactuals: dict | None,
+                    top: int) -> dict[str, list]:
+    """Scenario ``n``'s parts of :func:`_scenario_sections`: its economics rows, cash
+    flows, chain changes, parties' rows and flows, waterfalls, binding constraints and
+    its counterfactuals' notes (``blanks``: (scenario, note))."""
+    rows: list[dict] = []
+    flows: list[pd.DataFrame] = []
+    changes: list[pd.DataFrame] = []
+    party_rows: list[pd.DataFrame] = []
+    party_flows: list[pd.DataFrame] = []
+    falls: list[pd.DataFrame] = []
+    binds: list[pd.DataFrame] = []
+    blanks: list[tuple[str, str]] = []  # (scenario, a note of its counterfactual's)
+    terms = (counterfactuals or {}).get(n, {}).get("terms")
+    for effect, against, ref in _effects(results, base, n, counterfactuals):
+        if ref is None:  # a project the scenario may build but does not
+            # its value, opt_s - opt_c, is at least 0 (the option to build) and at
+            # most B_s - F_s: the plan found is feasible without it (opt_c >= F_s)
+            bound = results[n].net_value_bound
+            rows.append({"scenario": n, "effect": effect, "against": against,
+                         "includes": "", "built": "not built", "first use": "",
+                         "incremental NPV (MUSD)": 0.0, "NPV low (MUSD)": 0.0,
+                         "NPV high (MUSD)": (None if bound is None
+                                             else bound - results[n].net_value),
+                         "overnight capex (MUSD)": 0.0,
+                         "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None,
+                         "IRR note": "", "payback note": ""})
+            continue
+        if effect == "inputs":  # the scenario's own inputs, its projects off
+            summary, f = economics.project_economics(results[base], ref)
+        else:
+            summary, f = economics.project_economics(ref, results[n])
+        project = effect not in ("inputs", "all changes")
+        pj = economics.built_projects(results[n])
+        pj = pj[pj["project"] == effect]
+        # the projects built with this one and not without it (one that requires
+        # it): its value holds theirs, so the values of a scenario's projects do not
+        # add up
+        holds = (", ".join(p for p in summary["projects"] if p != effect)
+                 if project else "")
+        # and what its counterfactual builds that the scenario does not (a project
+        # competing with it): its value is over that one, not over doing nothing
+        instead = (", ".join(dict.fromkeys(economics.new_projects(results[n], ref)[
+            "project"].astype(str))) if project else "")
+        rows.append({
+            "scenario": n, "effect": effect,
+            "against": against_text(against, holds, instead),
+            "includes": holds,
+            "built": (", ".join(pj["period"].astype(str)) if project
+                      else ", ".join(summary["projects"])),
+            "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
+            "incremental NPV (MUSD)": summary["incremental_npv_musd"],
+            "NPV low (MUSD)": summary["npv_low_musd"],
+            "NPV high (MUSD)": summary["npv_high_musd"],
+            "overnight capex (MUSD)": summary["overnight_capex_musd"],
+            "Δ capex (MUSD)": summary["capex_change_musd"],
+            "IRR": summary["irr"], "payback (yr)": summary["payback_yr"],
+            "IRR note": summary["irr_note"], "payback note": summary["payback_note"]})
+        wf = (economics.waterfall(results[base], ref) if effect == "inputs"
+              else economics.waterfall(ref, results[n]))
+        falls.append(wf.assign(scenario=n, effect=effect)[
+            ["scenario", "effect", "category", "npv_musd"]])
+        cc = (economics.constraint_changes(results[base], ref) if effect == "inputs"
+              else economics.constraint_changes(ref, results[n]))
+        binds.append(_constraint_words(cc).assign(scenario=n, effect=effect))
+        # what of a counterfactual's periods its constraints could not be compared
+        # on (the compared runs' own are in the warnings already)
+        if not any(ref is r for r in results.values()):
+            label = (f"{n} with its projects off" if effect == "inputs"
+                     else f"{n} without {effect}")
+            other = (base, results[base]) if effect == "inputs" else (n, results[n])
+            blanks += [(n, w) for who, w in holding.holding(_manifests(
+                {label: ref, other[0]: other[1]})).notes if who == label]
+        # a project is written whenever it is built: one without capex (no build
+        # year) still has a stream from its first year of use, and parties
+        written = summary["build_year"] is not None or (project and len(pj) > 0)
+        if written:
+            flows.append(f.assign(scenario=n, effect=effect)[
+                ["scenario", "effect", *f.columns]])
+        if project and terms is not None and written:
+            # the other builds by which the chain with it and without it differ
+            # (made with it: a project that requires it, a unit or link expansion it
+            # feeds; avoided: a life extension): their capex is in its stream, so
+            # is their depreciation (an avoided one's, lost, with a minus)
+            ps, pf = parties.project_parties(
+                f, terms, effect, builds=economics.project_builds(pj),
+                others=economics.incremental_builds(ref, results[n], effect))
+            # its stream holds that of the projects built only with it, split by
+            # its shares (theirs are not applied there): said on each owner's row
+            # (a lender lends on its own spend only), before any note of its own
+            # (why its DSCR is blank)
+            holds_note = parties.includes_note(effect, rows[-1]["includes"])
+            party_rows.append(ps.assign(scenario=n, note=[
+                parties.join_notes(holds_note if role == "equity" else "", own)
+                for role, own in zip(ps["role"], ps["note"], strict=True)]))
+            party_flows.append(pf.assign(scenario=n))
+        pair = ({base: results[base], n: ref} if effect == "inputs"
+                else {base: ref, n: results[n]})
+        changes.append(_chain_changes(pair, base, n, effect, top))
+    return {"rows": rows, "flows": flows, "changes": changes, "party_rows": party_rows,
+            "party_flows": party_flows, "falls": falls, "binds": binds, "blanks": blanks}
+
+
 def _scenario_sections(results: dict, base: str, counterfactuals: dict | None,
                        top: int) -> dict[str, pd.DataFrame]:
     """Each scenario's effects against their counterfactuals: ``economics``, the
-    incremental ``project_cashflows`` and the largest ``chain_changes``."""
+    incremental ``project_cashflows`` and the largest ``chain_changes``. The scenarios
+    are worked on in several processes (:class:`chainopt.forks.Shares`; each
+    scenario's parts by :func:`_scenario_parts`), put together in their order."""
     names = list(results)
     s: dict[str, pd.DataFrame] = {}
-    rows, flows, changes, party_rows, party_flows = [], [], [], [], []
-    falls, binds = [], []
-    blanks: list[tuple[str, str]] = []  # (scenario, a note of its counterfactual's)
-    for n in names[1:]:
-        terms = (counterfactuals or {}).get(n, {}).get("terms")
-        for effect, against, ref in _effects(results, base, n, counterfactuals):
-            if ref is None:  # a project the scenario may build but does not
-                # its value, opt_s - opt_c, is at least 0 (the option to build) and at
-                # most B_s - F_s: the plan found is feasible without it (opt_c >= F_s)
-                bound = results[n].net_value_bound
-                rows.append({"scenario": n, "effect": effect, "against": against,
-                             "includes": "", "built": "not built", "first use": "",
-                             "incremental NPV (MUSD)": 0.0, "NPV low (MUSD)": 0.0,
-                             "NPV high (MUSD)": (None if bound is None
-                                                 else bound - results[n].net_value),
-                             "overnight capex (MUSD)": 0.0,
-                             "Δ capex (MUSD)": 0.0, "IRR": None, "payback (yr)": None,
-                             "IRR note": "", "payback note": ""})
-                continue
-            if effect == "inputs":  # the scenario's own inputs, its projects off
-                summary, f = economics.project_economics(results[base], ref)
-            else:
-                summary, f = economics.project_economics(ref, results[n])
-            project = effect not in ("inputs", "all changes")
-            pj = economics.built_projects(results[n])
-            pj = pj[pj["project"] == effect]
-            # the projects built with this one and not without it (one that requires
-            # it): its value holds theirs, so the values of a scenario's projects do not
-            # add up
-            holds = (", ".join(p for p in summary["projects"] if p != effect)
-                     if project else "")
-            # and what its counterfactual builds that the scenario does not (a project
-            # competing with it): its value is over that one, not over doing nothing
-            instead = (", ".join(dict.fromkeys(economics.new_projects(results[n], ref)[
-                "project"].astype(str))) if project else "")
-            rows.append({
-                "scenario": n, "effect": effect,
-                "against": against_text(against, holds, instead),
-                "includes": holds,
-                "built": (", ".join(pj["period"].astype(str)) if project
-                          else ", ".join(summary["projects"])),
-                "first use": str(int(pj["first_use_year"].min())) if len(pj) else "",
-                "incremental NPV (MUSD)": summary["incremental_npv_musd"],
-                "NPV low (MUSD)": summary["npv_low_musd"],
-                "NPV high (MUSD)": summary["npv_high_musd"],
-                "overnight capex (MUSD)": summary["overnight_capex_musd"],
-                "Δ capex (MUSD)": summary["capex_change_musd"],
-                "IRR": summary["irr"], "payback (yr)": summary["payback_yr"],
-                "IRR note": summary["irr_note"], "payback note": summary["payback_note"]})
-            wf = (economics.waterfall(results[base], ref) if effect == "inputs"
-                  else economics.waterfall(ref, results[n]))
-            falls.append(wf.assign(scenario=n, effect=effect)[
-                ["scenario", "effect", "category", "npv_musd"]])
-            cc = (economics.constraint_changes(results[base], ref) if effect == "inputs"
-                  else economics.constraint_changes(ref, results[n]))
-            binds.append(_constraint_words(cc).assign(scenario=n, effect=effect))
-            # what of a counterfactual's periods its constraints could not be compared
-            # on (the compared runs' own are in the warnings already)
-            if not any(ref is r for r in results.values()):
-                label = (f"{n} with its projects off" if effect == "inputs"
-                         else f"{n} without {effect}")
-                other = (base, results[base]) if effect == "inputs" else (n, results[n])
-                blanks += [(n, w) for who, w in holding.holding(_manifests(
-                    {label: ref, other[0]: other[1]})).notes if who == label]
-            # a project is written whenever it is built: one without capex (no build
-            # year) still has a stream from its first year of use, and parties
-            written = summary["build_year"] is not None or (project and len(pj) > 0)
-            if written:
-                flows.append(f.assign(scenario=n, effect=effect)[
-                    ["scenario", "effect", *f.columns]])
-            if project and terms is not None and written:
-                # the other builds by which the chain with it and without it differ
-                # (made with it: a project that requires it, a unit or link expansion it
-                # feeds; avoided: a life extension): their capex is in its stream, so
-                # is their depreciation (an avoided one's, lost, with a minus)
-                ps, pf = parties.project_parties(
-                    f, terms, effect, builds=economics.project_builds(pj),
-                    others=economics.incremental_builds(ref, results[n], effect))
-                # its stream holds that of the projects built only with it, split by
-                # its shares (theirs are not applied there): said on each owner's row
-                # (a lender lends on its own spend only), before any note of its own
-                # (why its DSCR is blank)
-                holds_note = parties.includes_note(effect, rows[-1]["includes"])
-                party_rows.append(ps.assign(scenario=n, note=[
-                    parties.join_notes(holds_note if role == "equity" else "", own)
-                    for role, own in zip(ps["role"], ps["note"], strict=True)]))
-                party_flows.append(pf.assign(scenario=n))
-            pair = ({base: results[base], n: ref} if effect == "inputs"
-                    else {base: ref, n: results[n]})
-            changes.append(_chain_changes(pair, base, n, effect, top))
+    parts: dict[str, list] = {k: [] for k in _PARTS}
+    with forks.Shares(forks.processes()) as shares:
+        for n in names[1:]:
+            i = shares.take()
+            if i is not None:
+                shares.done(i, _scenario_parts(results, base, n, counterfactuals, top))
+    for got in shares.results():
+        for k in _PARTS:
+            parts[k] += got[k]
+    rows, flows, changes = parts["rows"], parts["flows"], parts["changes"]
+    party_rows, party_flows = parts["party_rows"], parts["party_flows"]
+    falls, binds, blanks = parts["falls"], parts["binds"], parts["blanks"]
     s["economics"] = pd.DataFrame(rows, columns=ECONOMICS_COLUMNS)
     said = _warnings(results, names, counterfactuals, list(dict.fromkeys(blanks)))
     if len(said):
