@@ -734,3 +734,24 @@ def test_a_worker_interrupted_once_makes_no_further_call(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         batch._guarded(made.append, 1)
     assert made == [] and batch._interrupted
+
+
+def test_a_comparison_is_the_same_worked_out_in_one_process_or_in_three(tmp_path,
+                                                                        monkeypatch):
+    """small_chain against three of its scenarios (the port project valued against its
+    counterfactual): the counterfactual cases and the sections made in one process and
+    shared out over three (``chainopt.forks.Shares``) are the same tables, value for
+    value, in the same order."""
+    from chainopt import forks
+
+    sources = ["small_chain", str(SCEN / "small_port_expansion.yaml"),
+               str(SCEN / "small_chained.yaml"), str(SCEN / "small_high_prices.yaml")]
+    got = {}
+    for n in (1, 3):
+        monkeypatch.setattr(forks, "processes", lambda n=n: n)
+        got[n], _outcomes, _folder = api.compare(sources, out=tmp_path / str(n), jobs=1,
+                                                 save=False)
+    assert list(got[1]) == list(got[3]) and "economics" in got[1]
+    assert "small_port_expansion" in set(got[1]["economics"]["scenario"])
+    for name, table in got[1].items():
+        pd.testing.assert_frame_equal(table, got[3][name], check_exact=True, obj=name)
