@@ -426,6 +426,23 @@ def _map(plt, tables: dict[str, pd.DataFrame], period: str, label: str | None = 
     return charts.tight(fig, rect=(0.0, 0.6 / fig.get_size_inches()[1], 1.0, 1.0))
 
 
+def _share_chart(shares: forks.Shares, pictures: Pictures, plt, folder: Path, fmt: str,
+                 key: str, make: Callable[[], Any], dpi: int = 150, tight: bool = False
+                 ) -> None:
+    """Make the chart ``key`` if it is this process's to draw (:class:`chainopt.forks.
+    Shares`; ``make`` may give None: no chart), lay it out (``tight``) and save and close
+    it at once (:func:`save_figure`, a PNG at ``dpi``): 20 figures of up to 16 x 9 in
+    held to the end made a default-case --png peak at 427 MiB, 192 without."""
+    i = shares.take()
+    fig = None if i is None else make()
+    if i is None or fig is None:
+        return
+    if tight:
+        charts.tight(fig)
+    shares.done(i, save_figure(plt, fig, folder, key, fmt, dpi if fmt == "png" else None,
+                               pictures))
+
+
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
                  fmt: str = "png", measure: str = "mass",
                  only: set[str] | None = None,
@@ -447,16 +464,6 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     labels = charts.run_period_labels(manifest)
     label, unit = charts.MEASURES[measure]
 
-    def add(key: str, make: Callable[[], Any]) -> None:
-        """Make, save and close the chart ``key`` if it is this process's to draw
-        (:class:`chainopt.forks.Shares`), as soon as it is made (20 figures of up to
-        16 x 9 in held to the end made a default-case --png peak at 427 MiB, 192
-        without)."""
-        i = shares.take()
-        if i is not None:
-            shares.done(i, save_figure(plt, make(), folder, key, fmt,
-                                       150 if fmt == "png" else None, pictures))
-
     def want(key: str) -> bool:
         return only is None or key in only
 
@@ -476,6 +483,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
                for i, p in enumerate(periods) if want(f"sankey-{p}") or (i == 0 and only is None)}
     with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
+        add = partial(_share_chart, shares, pictures, plt, folder, fmt)
         for i, p in enumerate(periods):
             if p in sankeys:
                 views, assumed, gone, share = sankeys[p]
@@ -611,17 +619,6 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     def wanted(key: str) -> bool:
         return only is None or key in only
 
-    def save(key: str, make: Callable[[], Any], dpi: int = 150, tight: bool = True) -> None:
-        """Make, lay out and save the chart ``key`` if it is this process's to draw
-        (:class:`chainopt.forks.Shares`); ``make`` may give None (no chart)."""
-        i = shares.take()
-        fig = None if i is None else make()
-        if i is not None and fig is not None:
-            if tight:
-                charts.tight(fig)
-            shares.done(i, save_figure(plt, fig, out, key, fmt, dpi if fmt == "png" else None,
-                                       pictures))
-
     def values_chart(df: pd.DataFrame, keys: list, values: list, title: str) -> Any:
         fig, ax = plt.subplots(figsize=(10, 5))
         x = np.arange(len(df))
@@ -670,6 +667,7 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     # makes the charts that are its own
     with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
+        save = partial(_share_chart, shares, pictures, plt, out, fmt, tight=True)
         for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
             save(f"onepager-{i}-{page.scenario}-{page.project}",
                  partial(onepager.static_figure, page, plt), dpi=110, tight=False)
