@@ -259,19 +259,32 @@ def sankey_data(tables: dict[str, pd.DataFrame], period: str) -> SankeyData:
 def _bands(tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     """Every band of the period's value chain (:data:`_BAND_COLUMNS`): supplies, units,
     blends, links and sales, each valued at the marginal value of what it carries at the
-    site it leaves."""
+    site it leaves. Made column by column (a band per row of a table, in its order)."""
     price = _site_values(tables, period)
-    return pd.DataFrame([*_supply_bands(tables, period), *_unit_bands(tables, period, price),
-                         *_blend_bands(tables, period, price),
-                         *_link_bands(tables, period, price), *_sales_bands(tables, period)],
-                        columns=_BAND_COLUMNS)
+    parts = [_supply_bands(tables, period), _unit_bands(tables, period, price),
+             *_blend_bands(tables, period, price), _link_bands(tables, period, price),
+             _sales_bands(tables, period)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=_BAND_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
 
 
-# one band of the diagram: source node and kind, target node and kind, commodity, width
-# (k units/yr) and value (MUSD/yr)
-_Band = tuple[str, str, str, str, str, float, float]
 _BAND_COLUMNS = ["src", "src_kind", "dst", "dst_kind", "commodity", "quantity_k_per_yr",
                  "value_musd_per_yr"]
+
+
+def _band_frame(src: pd.Series, src_kind: str | np.ndarray, dst: pd.Series,
+                dst_kind: str | np.ndarray, commodity: pd.Series, quantity: np.ndarray,
+                value: np.ndarray) -> pd.DataFrame:
+    """Bands (:data:`_BAND_COLUMNS`) from their columns (a kind: one for all, or each
+    band's); the names' index is that of ``commodity``."""
+    index = commodity.index
+    return pd.DataFrame({"src": src, "src_kind": src_kind, "dst": dst, "dst_kind": dst_kind,
+                         "commodity": commodity,
+                         "quantity_k_per_yr": pd.Series(quantity, index=index, dtype=float),
+                         "value_musd_per_yr": pd.Series(value, index=index, dtype=float)},
+                        index=index).reset_index(drop=True)
 
 
 def _in_period(tables: dict[str, pd.DataFrame], name: str, period: str) -> pd.DataFrame:
@@ -280,138 +293,192 @@ def _in_period(tables: dict[str, pd.DataFrame], name: str, period: str) -> pd.Da
     return df[df["period"].astype(str) == period] if len(df) else df
 
 
-def _site_values(tables: dict[str, pd.DataFrame], period: str) -> dict[tuple[str, str], float]:
-    """(site, commodity) -> its marginal value in ``period`` (balance shadow price)."""
+def _flowing(df: pd.DataFrame, column: str, blank: bool = False
+             ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``df`` whose ``column`` is above :data:`TOL` (``blank``: or blank), and
+    those amounts."""
+    if not len(df):
+        return df, np.zeros(0)
+    q = df[column].to_numpy(dtype=float)
+    keep = ~(q <= TOL) if blank else q > TOL
+    return df[keep], q[keep]
+
+
+def _text(df: pd.DataFrame, column: str) -> pd.Series:
+    """A column of names as text, as a format string writes them (a blank as 'nan')."""
+    return df[column].astype(str).fillna("nan")
+
+
+def _site_values(tables: dict[str, pd.DataFrame], period: str) -> pd.Series:
+    """Marginal value in ``period`` (balance shadow price) by (site, commodity), each pair
+    once (the last row of it, were there two)."""
     b = _in_period(tables, "balances", period)
     if not len(b):
-        return {}
-    return {(s, c): float(v) for s, c, v in
-            zip(b["site"].tolist(), b["commodity"].tolist(),
-                b["shadow_price_usd_per_unit"].tolist(), strict=False)}
+        return pd.Series(dtype=float)
+    keys = pd.MultiIndex.from_arrays([_text(b, "site"), _text(b, "commodity")])
+    price = pd.Series(b["shadow_price_usd_per_unit"].to_numpy(dtype=float), index=keys)
+    return price[~keys.duplicated(keep="last")]
 
 
-def _hub(site: str, commodity: str) -> str:
-    return f"{commodity} @ {site}"
+def _hub(site: pd.Series, commodity: pd.Series) -> pd.Series:
+    return commodity + " @ " + site
 
 
-def _value(price: dict[tuple[str, str], float], site: str, commodity: str, q: float) -> float:
-    """MUSD/yr of ``q`` k units/yr at the commodity's value at ``site``."""
-    return q * price.get((site, commodity), np.nan) / 1000.0
+def _value(price: pd.Series, site: pd.Series, commodity: pd.Series, q: np.ndarray
+           ) -> np.ndarray:
+    """MUSD/yr of ``q`` k units/yr at each commodity's value at its ``site`` (NaN where
+    the site has no balance of it)."""
+    if price.empty or not len(q):
+        return q * np.nan
+    at = price.index.get_indexer(pd.MultiIndex.from_arrays([site, commodity]))
+    p = np.where(at >= 0, price.to_numpy()[at], np.nan)
+    return q * p / 1000.0
 
 
-def _supply_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
+def _supply_bands(tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     """Purchases into their commodity at the site, valued at cost."""
-    return [(f"supply {r.commodity} @ {r.site}", "supply", _hub(r.site, r.commodity),
-             "commodity", r.commodity, r.purchase_k_per_yr,
-             r.purchase_k_per_yr * r.cost_usd_per_unit / 1000.0)
-            for r in rows(_in_period(tables, "purchases", period))
-            if r.purchase_k_per_yr > TOL]
+    pu, q = _flowing(_in_period(tables, "purchases", period), "purchase_k_per_yr")
+    if not len(pu):
+        return pd.DataFrame()
+    site, com = _text(pu, "site"), _text(pu, "commodity")
+    return _band_frame("supply " + com + " @ " + site, "supply", _hub(site, com),
+                       "commodity", com, q,
+                       q * pu["cost_usd_per_unit"].to_numpy(dtype=float) / 1000.0)
 
 
 def _unit_bands(tables: dict[str, pd.DataFrame], period: str,
-                price: dict[tuple[str, str], float]) -> list[_Band]:
+                price: pd.Series) -> pd.DataFrame:
     """What units take in (commodity -> unit) and put out (unit -> commodity)."""
-    bands = []
-    for r in rows(_in_period(tables, "unit_flows", period)):
-        if r.amount_k_per_yr <= TOL:
-            continue
-        hub, unit = (_hub(r.site, r.commodity), "commodity"), (f"unit {r.unit}", "unit")
-        (src, src_kind), (dst, dst_kind) = (hub, unit) if r.direction == "in" else (unit, hub)
-        bands.append((src, src_kind, dst, dst_kind, r.commodity, r.amount_k_per_yr,
-                      _value(price, r.site, r.commodity, r.amount_k_per_yr)))
-    return bands
+    uf, q = _flowing(_in_period(tables, "unit_flows", period), "amount_k_per_yr", True)
+    if not len(uf):
+        return pd.DataFrame()
+    site, com = _text(uf, "site"), _text(uf, "commodity")
+    hub, unit = _hub(site, com), "unit " + _text(uf, "unit")
+    into = (uf["direction"] == "in").to_numpy(dtype=bool, na_value=False)
+    return _band_frame(hub.where(into, unit), np.where(into, "commodity", "unit"),
+                       unit.where(into, hub), np.where(into, "unit", "commodity"), com, q,
+                       _value(price, site, com, q))
 
 
 def _blend_bands(tables: dict[str, pd.DataFrame], period: str,
-                 price: dict[tuple[str, str], float]) -> list[_Band]:
+                 price: pd.Series) -> list[pd.DataFrame]:
     """Components into each blend, and each blend's product out."""
     bl = _in_period(tables, "blending", period)
     if not len(bl):
         return []
-    bands = [(_hub(r.site, r.component), "commodity", f"blend {r.blend}", "blend",
-              r.component, r.blend_k_per_yr, _value(price, r.site, r.component,
-                                                    r.blend_k_per_yr))
-             for r in rows(bl) if r.blend_k_per_yr > TOL]
-    out = bl.groupby(["blend", "site", "product"], as_index=False)["blend_k_per_yr"].sum()
-    bands += [(f"blend {r.blend}", "blend", _hub(r.site, r.product), "commodity", r.product,
-               r.blend_k_per_yr, _value(price, r.site, r.product, r.blend_k_per_yr))
-              for r in rows(out) if r.blend_k_per_yr > TOL]
-    return bands
+    parts = []
+    into, q = _flowing(bl, "blend_k_per_yr")
+    if len(into):
+        site, com = _text(into, "site"), _text(into, "component")
+        parts.append(_band_frame(_hub(site, com), "commodity", "blend " + _text(into, "blend"),
+                                 "blend", com, q, _value(price, site, com, q)))
+    out, q = _flowing(bl.groupby(["blend", "site", "product"], as_index=False)
+                      ["blend_k_per_yr"].sum(), "blend_k_per_yr")
+    if len(out):
+        site, com = _text(out, "site"), _text(out, "product")
+        parts.append(_band_frame("blend " + _text(out, "blend"), "blend", _hub(site, com),
+                                 "commodity", com, q, _value(price, site, com, q)))
+    return parts
 
 
 def _link_bands(tables: dict[str, pd.DataFrame], period: str,
-                price: dict[tuple[str, str], float]) -> list[_Band]:
-    """Flows into each link at its origin and delivered out of it at its destination."""
-    bands = []
-    for r in rows(_in_period(tables, "flows", period)):
-        if r.flow_k_per_yr <= TOL:
-            continue
-        bands.append((_hub(r.from_site, r.commodity), "commodity", f"link {r.link}", "link",
-                      r.commodity, r.flow_k_per_yr,
-                      _value(price, r.from_site, r.commodity, r.flow_k_per_yr)))
-        bands.append((f"link {r.link}", "link", _hub(r.to_site, r.commodity), "commodity",
-                      r.commodity, r.delivered_k_per_yr,
-                      _value(price, r.to_site, r.commodity, r.delivered_k_per_yr)))
-    return bands
+                price: pd.Series) -> pd.DataFrame:
+    """Flows into each link at its origin and delivered out of it at its destination
+    (the two bands of a flow one after the other)."""
+    fl, q = _flowing(_in_period(tables, "flows", period), "flow_k_per_yr", True)
+    if not len(fl):
+        return pd.DataFrame()
+    link, com = "link " + _text(fl, "link"), _text(fl, "commodity")
+    origin, end = _text(fl, "from_site"), _text(fl, "to_site")
+    got = fl["delivered_k_per_yr"].to_numpy(dtype=float)
+    both = pd.concat([_band_frame(_hub(origin, com), "commodity", link, "link", com, q,
+                                  _value(price, origin, com, q)),
+                      _band_frame(link, "link", _hub(end, com), "commodity", com, got,
+                                  _value(price, end, com, got))])
+    return both.sort_index(kind="stable").reset_index(drop=True)
 
 
-def _sales_bands(tables: dict[str, pd.DataFrame], period: str) -> list[_Band]:
+def _sales_bands(tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
     """Sales from the commodity at the site to its market, valued at their revenue."""
-    return [(_hub(r.site, r.commodity), "commodity", f"market {r.site}", "market",
-             r.commodity, r.sales_k_per_yr, r.revenue_musd_per_yr)
-            for r in rows(_in_period(tables, "sales", period))
-            if r.sales_k_per_yr > TOL]
+    sa, q = _flowing(_in_period(tables, "sales", period), "sales_k_per_yr")
+    if not len(sa):
+        return pd.DataFrame()
+    site, com = _text(sa, "site"), _text(sa, "commodity")
+    return _band_frame(_hub(site, com), "commodity", "market " + site, "market", com, q,
+                       sa["revenue_musd_per_yr"].to_numpy(dtype=float))
 
 
 def _sankey_graph(df: pd.DataFrame) -> SankeyData:
     """Nodes (ordered by kind, then name) and links of the bands; a recycle loop
     (A -> unit -> B -> unit -> A) ends at a 'recycled' node."""
-    edges = list(zip(df["src"].tolist(), df["dst"].tolist(), strict=False))
-    back = _back_edges(edges)
-    if back:
-        cut = [e in back for e in edges]
+    cut = _back_edges(df["src"], df["dst"])
+    if cut.any():
         df.loc[cut, "dst"] = df.loc[cut, "dst"] + " (recycled)"
     kinds = dict(zip(df["src"].tolist(), df["src_kind"].tolist(), strict=False))
     kinds.update(zip(df["dst"].tolist(), df["dst_kind"].tolist(), strict=False))
     order = {k: i for i, k in enumerate(KIND_COLOURS)}
-    labels = sorted(kinds, key=lambda n: (order[kinds[n]], n))
-    idx = {n: i for i, n in enumerate(labels)}
+    # (kind's place, name) pairs sorted as tuples: no Python call per comparison
+    ranked = sorted(zip(map(order.__getitem__, kinds.values()), kinds, strict=True))
+    labels = [n for _, n in ranked]
+    idx = pd.Index(labels, dtype=object)
     nodes = pd.DataFrame({"label": labels, "kind": [kinds[n] for n in labels]})
-    links = pd.DataFrame({"source": df["src"].map(idx), "target": df["dst"].map(idx),
+    links = pd.DataFrame({"source": idx.get_indexer(df["src"]),
+                          "target": idx.get_indexer(df["dst"]),
                           "commodity": df["commodity"],
                           "quantity_k_per_yr": df["quantity_k_per_yr"],
-                          "value_musd_per_yr": df["value_musd_per_yr"]})
+                          "value_musd_per_yr": df["value_musd_per_yr"]}, index=df.index)
     return SankeyData(nodes=nodes, links=links)
 
 
-def _back_edges(edges: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Edges that close a cycle, found by an iterative depth-first search from the sources."""
-    adj: dict[str, list[str]] = {}
-    indeg: dict[str, int] = {}
-    for s, d in edges:
-        adj.setdefault(s, []).append(d)
-        indeg[d] = indeg.get(d, 0) + 1
-        indeg.setdefault(s, 0)
-    state: dict[str, int] = {}
-    back: set[tuple[str, str]] = set()
-    roots = [n for n in indeg if indeg[n] == 0] + list(indeg)
-    for root in roots:
-        if root in state:
+def _back_edges(src: pd.Series, dst: pd.Series) -> np.ndarray:
+    """Which edges (``src[i]`` -> ``dst[i]``) close a cycle: those from a node to one on
+    the path an iterative depth-first search holds, started from each source (a node
+    no edge enters) in the order the nodes first appear (each edge's head, then its
+    tail), then from every node so far unvisited; a node's edges are followed in their
+    order. Every edge of such a pair of nodes is marked. The nodes are numbered and the
+    edges held as arrays (30,000 nodes and 60,000 edges, a drill-down of a 300k-variable
+    run: 50 ms)."""
+    m = len(src)
+    if not m:
+        return np.zeros(0, dtype=bool)
+    code, _names = pd.factorize(pd.concat([src, dst], ignore_index=True),
+                                use_na_sentinel=False)
+    s_code, d_code = code[:m], code[m:]
+    n = int(code.max()) + 1
+    seen = np.empty(2 * m, dtype=np.int64)  # each edge's head, then its tail
+    seen[0::2], seen[1::2] = d_code, s_code
+    first = pd.unique(seen)  # the nodes in the order they first appear
+    indeg = np.bincount(d_code, minlength=n)
+    by_src = np.argsort(s_code, kind="stable")
+    heads = d_code[by_src].tolist()  # each node's edges' heads, in the edges' order
+    ends = np.cumsum(np.bincount(s_code, minlength=n))
+    end = ends.tolist()
+    start = (ends - np.bincount(s_code, minlength=n)).tolist()
+    state = bytearray(n)  # 0 unvisited, 1 on the path, 2 done
+    back: set[int] = set()
+    for root in [*first[indeg[first] == 0].tolist(), *first.tolist()]:
+        if state[root]:
             continue
         state[root] = 1
-        stack = [(root, iter(adj.get(root, [])))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
+        path, at = [root], [start[root]]
+        while path:
+            node, k = path[-1], at[-1]
+            if k == end[node]:
                 state[node] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                back.add((node, nxt))
-            elif nxt not in state:
+                path.pop()
+                at.pop()
+                continue
+            at[-1] = k + 1
+            nxt = heads[k]
+            if state[nxt] == 1:
+                back.add(node * n + nxt)
+            elif not state[nxt]:
                 state[nxt] = 1
-                stack.append((nxt, iter(adj.get(nxt, []))))
-    return back
+                path.append(nxt)
+                at.append(start[nxt])
+    if not back:
+        return np.zeros(m, dtype=bool)
+    return np.isin(s_code.astype(np.int64) * n + d_code, np.fromiter(back, dtype=np.int64))
 
 
 def sankey_layers(data: SankeyData) -> list[int]:
@@ -1617,63 +1684,51 @@ def _segment_bands(tables: dict[str, pd.DataFrame], period: str, measure: str
     act = _t(tables, "activity")
     proc = (dict(zip(act["unit"].tolist(), act["process"].tolist(), strict=False))
             if {"unit", "process"} <= set(act.columns) else {})
-    segment: dict[object, str] = {}  # a process's segment, found once
-
-    def seg(node: str, kind: str) -> str | None:
-        if kind == "supply":
-            return "upstream"
-        if kind == "link":
-            return "logistics"
-        if kind == "market":
-            return "markets"
-        if kind == "blend":
-            return "refining"
-        if kind == "unit":
-            u = node.removeprefix("unit ")
-            p = proc.get(u, u)
-            if p not in segment:
-                segment[p] = process_segment(p)
-            return segment[p]
-        return None
-
-    df["src_seg"] = [seg(n, k) for n, k in zip(df["src"].tolist(), df["src_kind"].tolist(),
-                                               strict=True)]
-    df["dst_seg"] = [seg(n, k) for n, k in zip(df["dst"].tolist(), df["dst_kind"].tolist(),
-                                               strict=True)]
+    df["src_seg"] = _segments(df["src"], df["src_kind"], proc)
+    df["dst_seg"] = _segments(df["dst"], df["dst_kind"], proc)
     df = df[df["w"].notna() & (df["w"] > TOL)].reset_index(drop=True)
     return df, sorted(set(assumed) & set(df["commodity"].tolist())), gone, share
 
 
+#: the segment of a node of each kind but a unit's (a commodity hub has none)
+_KIND_SEGMENT = {"supply": "upstream", "link": "logistics", "market": "markets",
+                 "blend": "refining"}
+
+
+def _segments(nodes: pd.Series, kinds: pd.Series, proc: dict) -> pd.Series:
+    """The segment of each node (:data:`_KIND_SEGMENT`; a unit's from its process in
+    ``proc``, else from its name: :func:`process_segment`), blank for a commodity hub."""
+    seg = kinds.map(_KIND_SEGMENT)
+    unit = (kinds == "unit").to_numpy(dtype=bool, na_value=False)
+    if unit.any():
+        names = nodes[unit].str.removeprefix("unit ")
+        done: dict[object, str] = {}  # each process's segment, found once
+        found = {u: done.get(p) or done.setdefault(p, process_segment(p))
+                 for u in names.unique().tolist() for p in (proc.get(u, u),)}
+        seg[unit] = names.map(found)
+    return seg
+
+
 def _hub_split(df: pd.DataFrame) -> pd.DataFrame:
     """Segment-to-segment flows through the commodity hubs: each hub's inflow from a
-    segment is passed on to the segments it feeds in proportion to its outflows."""
-    rows = []
-    ins = df[df["dst_kind"] == "commodity"].groupby(["dst", "src_seg"])["w"].sum()
-    outs = df[df["src_kind"] == "commodity"].groupby(["src", "dst_seg"])["w"].sum()
-    # each hub's (segment, width) pairs, in the groupings' order, found in one pass (a
-    # look-up of the hub in each grouping took about 1 ms: seconds at 300k variables)
-    into: dict[object, list[tuple[object, float]]] = {}
-    for (hub, a), wa in zip(ins.index, ins.tolist(), strict=True):
-        into.setdefault(hub, []).append((a, wa))
-    out_of: dict[object, list[tuple[object, float]]] = {}
-    for (hub, b), wb in zip(outs.index, outs.tolist(), strict=True):
-        out_of.setdefault(hub, []).append((b, wb))
-    for hub in set(ins.index.get_level_values(0)) & set(outs.index.get_level_values(0)):
-        i, o = into[hub], out_of[hub]
-        total = sum(wa for _, wa in i)  # (a hub's few segments, added in order)
-        for a, wa in i:
-            for b, wb in o:
-                if a != b:
-                    rows.append((a, b, wa / total * wb))
-    out = pd.DataFrame(rows, columns=["src", "dst", "w"])
+    segment is passed on to the segments it feeds in proportion to its outflows
+    (inflow from ``a`` x outflow to ``b`` / the hub's inflow, for every ``a`` != ``b``)."""
+    ins = (df[df["dst_kind"] == "commodity"].groupby(["dst", "src_seg"])["w"].sum()
+           .rename_axis(["hub", "src"]).rename("wa").reset_index())
+    outs = (df[df["src_kind"] == "commodity"].groupby(["src", "dst_seg"])["w"].sum()
+            .rename_axis(["hub", "dst"]).rename("wb").reset_index())
+    pairs = ins.assign(total=ins.groupby("hub")["wa"].transform("sum")).merge(outs, on="hub")
+    pairs = pairs[pairs["src"] != pairs["dst"]]
+    out = pairs[["src", "dst"]].assign(w=pairs["wa"] / pairs["total"] * pairs["wb"])
     return out.groupby(["src", "dst"], as_index=False)["w"].sum()
 
 
 def _num_map(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> pd.Series:
     """``values`` looked up by ``keys`` as floats (``missing`` where there is none)."""
-    d = {k: float(v) for k, v in zip(values.index.tolist(), values.tolist(), strict=True)}
-    return pd.Series([d.get(k, missing) for k in keys.tolist()], index=keys.index,
-                     dtype=float)
+    at = values.index.get_indexer(keys)
+    got = np.where(at >= 0, values.to_numpy(dtype=float)[at], missing) if len(values) \
+        else np.full(len(keys), missing)
+    return pd.Series(got, index=keys.index, dtype=float)
 
 
 def sankey_views(tables: dict[str, pd.DataFrame], period: str, measure: str = "mass",
@@ -1725,52 +1780,57 @@ class SankeyViews:
 
 def _drill_downs(df: pd.DataFrame) -> dict[str, SankeyData]:
     """Each segment's drill-down (:func:`sankey_views`) of the bands ``df``
-    (:func:`_segment_bands`)."""
-    views: dict[str, SankeyData] = {}
-    # each hub's total in- and outflow: the same for every segment, found once
-    tot_in = df[df["dst_kind"] == "commodity"].groupby("dst")["w"].sum()
-    tot_out = df[df["src_kind"] == "commodity"].groupby("src")["w"].sum()
-    # every node as a number (the two ends share them): a segment's hubs as a mask over
-    # them, each band's end looked up in it (a set of 40,000 names took 40 ms to check)
-    code, names = pd.factorize(pd.concat([df["src"], df["dst"]], ignore_index=True),
-                               use_na_sentinel=False)
-    src_code, dst_code = code[:len(df)], code[len(df):]
+    (:func:`_segment_bands`): the bands of its own nodes and, around the commodity hubs
+    it takes from or gives to, the other segments as single nodes with only the share of
+    each hub's throughput that the segment takes or gives: a hub's inflow from another
+    segment x (the hub's outflow into the segment / its outflow), its outflow to another
+    segment x (its inflow from the segment / its inflow). Bands between the same nodes
+    of the same commodity are one (their widths and values added; two supply tiers of
+    100 kt/yr each are one band of 200). Every segment's bands are made at once, then
+    split by segment."""
     from_hub = (df["src_kind"] == "commodity").to_numpy()
     into_hub = (df["dst_kind"] == "commodity").to_numpy()
-    for s in SEGMENTS:
-        in_seg = ((df["src_seg"] == s) | (df["dst_seg"] == s)).to_numpy()
-        mine = df[in_seg]
-        if mine.empty:
-            continue
-        hub = np.zeros(len(names), dtype=bool)
-        hub[src_code[in_seg & from_hub]] = True
-        hub[dst_code[in_seg & into_hub]] = True
-        # the other segments around the segment's commodity hubs, only the share of each
-        # hub's throughput that the segment takes or gives: a hub's inflow from others
-        # x (its outflow into the segment / its outflow), its outflow to others x (its
-        # inflow from the segment / its inflow)
-        seg_in = df[(df["src_kind"] == "commodity") & (df["dst_seg"] == s)].groupby(
-            "src")["w"].sum()
-        seg_out = df[(df["dst_kind"] == "commodity") & (df["src_seg"] == s)].groupby(
-            "dst")["w"].sum()
-        ctx_in = df[hub[dst_code] & (df["src_seg"] != s)].copy()
-        ctx_in["w"] *= (_num_map(ctx_in["dst"], seg_in)
-                        / _num_map(ctx_in["dst"], tot_out, np.nan)).fillna(0.0).clip(upper=1.0)
-        ctx_out = df[hub[src_code] & (df["dst_seg"] != s)].copy()
-        ctx_out["w"] *= (_num_map(ctx_out["src"], seg_out)
-                         / _num_map(ctx_out["src"], tot_in, np.nan)).fillna(0.0).clip(upper=1.0)
-        ctx_in = ctx_in[ctx_in["w"] > TOL].assign(
-            src=lambda x: "from " + x["src_seg"].astype(str), src_kind="segment")
-        ctx_out = ctx_out[ctx_out["w"] > TOL].assign(
-            dst=lambda x: "to " + x["dst_seg"].astype(str), dst_kind="segment")
-        parts = pd.concat([mine.drop_duplicates(), ctx_in, ctx_out], ignore_index=True)
-        parts = parts.drop_duplicates(subset=["src", "dst", "commodity", "w"])
-        parts = (parts.groupby(["src", "src_kind", "dst", "dst_kind", "commodity"],
-                               as_index=False, sort=False)
-                 .agg(quantity_k_per_yr=("w", "sum"), value_musd_per_yr=("value_musd_per_yr",
-                                                                         "sum")))
-        views[s] = _sankey_graph(parts[_BAND_COLUMNS].copy())
-    return views
+    df = df.assign(pos=np.arange(len(df)))
+    # a band is its source's segment's and its target's (once where they are one)
+    own = pd.concat([df.assign(view=df["src_seg"], part=0),
+                     df[df["dst_seg"] != df["src_seg"]].assign(view=lambda x: x["dst_seg"],
+                                                               part=0)])
+    outs, ins = df[from_hub], df[into_hub]
+
+    def around(bands: pd.DataFrame, hub: str, seg: str, moved: pd.Series,
+               through: pd.Series) -> pd.DataFrame:
+        """``bands`` at the hubs ``bands[hub]`` for each segment that ``moved`` (by hub
+        and segment) shows taking or giving there, scaled by the share it is of
+        ``through`` the hub; those of the segment itself left out."""
+        share = moved.rename_axis([hub, "view"]).rename("share").reset_index()
+        share["share"] = (share["share"] / _num_map(share[hub], through, np.nan)).fillna(
+            0.0).clip(upper=1.0)
+        out = bands.merge(share, on=hub)
+        out = out[out[seg] != out["view"]]
+        return out.assign(w=out["w"] * out["share"]).drop(columns="share")
+
+    ctx_in = around(ins, "dst", "src_seg", outs.groupby(["src", "dst_seg"])["w"].sum(),
+                    outs.groupby("src")["w"].sum())
+    ctx_out = around(outs, "src", "dst_seg", ins.groupby(["dst", "src_seg"])["w"].sum(),
+                     ins.groupby("dst")["w"].sum())
+    ctx_in = ctx_in[ctx_in["w"] > TOL].assign(
+        src=lambda x: "from " + x["src_seg"].astype(str), src_kind="segment", part=1)
+    ctx_out = ctx_out[ctx_out["w"] > TOL].assign(
+        dst=lambda x: "to " + x["dst_seg"].astype(str), dst_kind="segment", part=2)
+    parts = pd.concat([own, ctx_in, ctx_out], ignore_index=True)
+    parts["view"] = parts["view"].map({s: i for i, s in enumerate(SEGMENTS)})
+    # each segment's own bands, then those from and to the others, each in the bands' order
+    parts = parts[parts["view"].notna()].sort_values(["view", "part", "pos"], kind="stable")
+    keys = ["view", "src", "src_kind", "dst", "dst_kind", "commodity"]
+    parts = (parts.groupby(keys, as_index=False, sort=False)
+             .agg(quantity_k_per_yr=("w", "sum"), value_musd_per_yr=("value_musd_per_yr",
+                                                                     "sum")))
+    view = parts["view"].to_numpy()
+    cuts = np.flatnonzero(np.diff(view)) + 1
+    return {SEGMENTS[int(view[a])]: _sankey_graph(
+                parts.iloc[a:b][_BAND_COLUMNS].reset_index(drop=True))
+            for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)], strict=True)} \
+        if len(parts) else {}
 
 
 #: what the measure's bands are, said under the chart

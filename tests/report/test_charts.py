@@ -1188,6 +1188,40 @@ def test_a_segments_drill_down_shows_its_share_of_the_hubs_it_touches():
     assert list(views) == ["overview"] and links("overview") == overview
 
 
+def test_a_drill_down_adds_up_bands_alike_in_all_but_their_rows():
+    """The one-site chain with a's 10 kt/yr bought in two tiers of 5 and b's 6 sold in
+    two of 3: the tiers' bands are alike (the same nodes, commodity and width) but two
+    flows. Each drill-down adds them: upstream's 'supply a @ s' -> 'a @ s' is 5 + 5 = 10
+    (with a's outflows to the others at a's whole share, 10 of its 10: 6 'to refining',
+    4 'to petrochemicals'); markets' 'b @ s' -> 'market s' 3 + 3 = 6 beside c's 4, and
+    into b 'from refining' u's 6 x (b's 6 to markets / its 6 out) = 6. Each view's
+    hubs so balance, as the overview's 10 from upstream does (drill-downs kept one of
+    two alike bands: upstream showed 5 bought and 10 used)."""
+    tables = _one_site_chain()
+    tables["purchases"] = pd.DataFrame({
+        "site": "s", "commodity": "a", "period": "p1", "tier": [1, 2],
+        "purchase_k_per_yr": [5.0, 5.0], "cost_usd_per_unit": [1.0, 1.0]})
+    tables["sales"] = pd.DataFrame({
+        "site": "s", "commodity": ["b", "b", "c"], "period": "p1", "tier": [1, 2, 1],
+        "sales_k_per_yr": [3.0, 3.0, 4.0], "revenue_musd_per_yr": [0.5, 0.5, 1.0]})
+    views, *_ = charts.sankey_views(tables, "p1", "mass")
+
+    def links(view):
+        names = views[view].nodes["label"].tolist()
+        lk = views[view].links
+        return sorted((names[i], names[j], w) for i, j, w in zip(
+            lk["source"], lk["target"], lk["quantity_k_per_yr"], strict=True))
+
+    assert links("upstream") == [("a @ s", "to petrochemicals", 4.0),
+                                 ("a @ s", "to refining", 6.0),
+                                 ("supply a @ s", "a @ s", 10.0)]
+    assert links("markets") == [("b @ s", "market s", 6.0), ("c @ s", "market s", 4.0),
+                                ("from petrochemicals", "c @ s", 4.0),
+                                ("from refining", "b @ s", 6.0)]
+    assert ("upstream", "refining", 6.0) in {
+        (a, b, w) for a, b, w in links("overview")}
+
+
 # -- large runs: at most MAX_SERIES bars' series, no picture of a Sankey too large ------
 
 def test_a_bar_chart_shows_its_largest_series_and_a_stack_the_rest_as_one(monkeypatch):
