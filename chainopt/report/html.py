@@ -780,11 +780,20 @@ def write_report(folder: str | Path, out: str | Path | None = None,
             measure = "value"  # no units or densities to convert with
         def run_files(stage: Path) -> list[Path]:
             views_of = charts.SankeyViews(res.tables, measure)  # each period's made once
-            made = [write_text(stage / html_path.name,
-                               run_report_html(res.tables, res.manifest, measure, views_of))]
-            for fmt in static:
+
+            def page() -> Path:
+                return write_text(stage / html_path.name, run_report_html(
+                    res.tables, res.manifest, measure, views_of))
+
+            # the page made beside the first format's pictures, in the same processes; the
+            # Sankey views it shows (each period's, with their drill-downs) made before
+            # they fork, once for the page and the pictures
+            for p in charts.periods_of(res.tables, res.manifest) if static else []:
+                views_of(p)
+            made = [] if static else [page()]
+            for k, fmt in enumerate(static):
                 made += write_static(res.tables, res.manifest, stage, fmt, measure=measure,
-                                     views_of=views_of)
+                                     views_of=views_of, page=None if k else page)
             if pptx:
                 made.append(deck.run_deck(res.tables, res.manifest, stage / deck.DECK_FILE,
                                           measure, drawn=[p for p in made
@@ -801,9 +810,12 @@ def write_report(folder: str | Path, out: str | Path | None = None,
     if not (marker.is_file() and KINDS["comparison"][1](marker)):
         raise _neither(folder)
     def compare_files(stage: Path) -> list[Path]:
-        made = [write_text(stage / html_path.name, compare_report_html(folder))]
-        for fmt in static:
-            made += write_compare_static(folder, stage, fmt)
+        def page() -> Path:
+            return write_text(stage / html_path.name, compare_report_html(folder))
+
+        made = [] if static else [page()]
+        for k, fmt in enumerate(static):
+            made += write_compare_static(folder, stage, fmt, page=None if k else page)
         if pptx:
             made.append(deck.compare_deck(folder, stage / deck.DECK_FILE, warn,
                                           drawn=[p for p in made if p.suffix == ".png"]))

@@ -443,11 +443,22 @@ def _share_chart(shares: forks.Shares, pictures: Pictures, plt, folder: Path, fm
                                pictures))
 
 
+def _share_page(shares: forks.Shares, page: Callable[[], Path] | None) -> None:
+    """The report's page (``page`` writes it and gives its path), made by the first
+    process to reach it, before any chart: the largest item first, beside the pictures
+    rather than before them (the default case's page takes 0.7 s, its 20 pictures 4.8 s
+    in one process)."""
+    i = None if page is None else shares.take()
+    if i is not None and page is not None:
+        shares.done(i, page())
+
+
 def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | Path,
                  fmt: str = "png", measure: str = "mass",
                  only: set[str] | None = None,
                  views_of: charts.SankeyViews | None = None,
-                 processes: int | None = None) -> list[Path]:
+                 processes: int | None = None,
+                 page: Callable[[], Path] | None = None) -> list[Path]:
     """Write every chart as ``report-<chart>[-<period>].<fmt>`` into ``folder``: the
     Sankey overview of each period (``report-sankey-<period>``) and, for the first
     period, each segment's drill-down (``report-sankey-<period>-<segment>``). ``only``:
@@ -456,7 +467,8 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     (:class:`chainopt.report.charts.SankeyViews`). The charts are drawn in
     ``processes`` processes (:class:`chainopt.forks.Shares`; None:
     :func:`chainopt.forks.processes`), the same files in any number; the paths are
-    returned in the order of the charts."""
+    returned in the order of the charts, after that of ``page``'s file, the report's
+    HTML: written in the same processes, before the charts (:func:`_share_page`)."""
     plt = _plt()
     views_of = views_of or charts.SankeyViews(tables, measure)
     folder = Path(folder)
@@ -483,6 +495,7 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
                for i, p in enumerate(periods) if want(f"sankey-{p}") or (i == 0 and only is None)}
     with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
+        _share_page(shares, page)
         add = partial(_share_chart, shares, pictures, plt, folder, fmt)
         for i, p in enumerate(periods):
             if p in sankeys:
@@ -600,7 +613,8 @@ def mark_not_compared(ax, at: list[float], horizontal: bool, values: object) -> 
 
 def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
                          only: set[str] | None = None,
-                         processes: int | None = None) -> list[Path]:
+                         processes: int | None = None,
+                         page: Callable[[], Path] | None = None) -> list[Path]:
     """Static charts of a comparison folder: incremental cash flows, the objective of every
     run and the largest changes (Δ) of each table, as in the HTML report; each period
     named with the years of the series the chart's legend shows
@@ -612,7 +626,8 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     one-pagers none of them): a deck's three were drawn with every other chart, which it
     threw away. The charts are drawn in ``processes`` processes
     (:class:`chainopt.forks.Shares`; None: :func:`chainopt.forks.processes`), the same
-    files in any number."""
+    files in any number; ``page`` writes the report's HTML in the same processes, before
+    the charts, its path first (:func:`_share_page`)."""
     plt = _plt()
     folder, out = Path(folder), Path(out)
 
@@ -667,10 +682,11 @@ def write_compare_static(folder: str | Path, out: str | Path, fmt: str = "png",
     # makes the charts that are its own
     with forks.Shares(forks.processes() if processes is None else processes) as shares, \
             Pictures() as pictures:  # each PNG encoded while the next is drawn
+        _share_page(shares, page)
         save = partial(_share_chart, shares, pictures, plt, out, fmt, tight=True)
-        for i, page in enumerate(onepager.pages(tables, years) if only is None else []):
-            save(f"onepager-{i}-{page.scenario}-{page.project}",
-                 partial(onepager.static_figure, page, plt), dpi=110, tight=False)
+        for i, one in enumerate(onepager.pages(tables, years) if only is None else []):
+            save(f"onepager-{i}-{one.scenario}-{one.project}",
+                 partial(onepager.static_figure, one, plt), dpi=110, tight=False)
         for stem, df in tables.items():
             if df.empty:
                 continue
