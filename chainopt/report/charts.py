@@ -1760,8 +1760,8 @@ class SankeyViews:
     made once for every chart of a report that shows it: the page's Sankey (each
     period's views with their drill-downs), the pictures' (the first period's with
     them, the others' overviews) and the deck's (the first period's overview) take the
-    views one call made (at 300k variables a period's views take 0.8-1.1 s, their
-    overview alone 0.35-0.4 s). Calling it is :func:`sankey_views`; a period's views
+    views one call made (at 300k variables a period's views take 0.31-0.37 s, their
+    overview alone 0.11-0.13 s). Calling it is :func:`sankey_views`; a period's views
     made without their drill-downs are made again when they are asked for with them."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], measure: str = "mass") -> None:
