@@ -481,7 +481,12 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
     def want(key: str) -> bool:
         return only is None or key in only
 
-    def binding(b: pd.DataFrame) -> Any:
+    def binding() -> Any:
+        """The binding constraints' chart, None when none binds (worked out by the process
+        that draws it alone)."""
+        b = charts.binding_data(tables, periods=periods)
+        if not len(b):
+            return None
         fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(b) + 1)))
         lab = [_txt(f"{c} ({p})") for c, p in zip(b["constraint"], b["periods"], strict=False)]
         ax.barh(lab[::-1], b["largest value"].to_numpy()[::-1], color="#e6550d")
@@ -522,9 +527,8 @@ def write_static(tables: dict[str, pd.DataFrame], manifest: dict, folder: str | 
         for key, frame, title, ylabel, stacked in charts.bar_charts(tables, periods, labels):
             if want(key):
                 add(key, partial(_bars, plt, frame, _txt(title), _txt(ylabel), stacked))
-        b = charts.binding_data(tables, periods=periods) if want("binding") else pd.DataFrame()
-        if len(b):
-            add("binding", partial(binding, b))
+        if want("binding"):
+            add("binding", binding)
     return shares.results()
 
 
