@@ -365,11 +365,13 @@ class Matrix:
         if x.ndim == 1:
             return np.bincount(rows, weights=self.data * x[self.indices],
                                minlength=self.shape[0])
-        out = np.zeros((self.shape[0], x.shape[1]))
-        for k in range(x.shape[1]):
-            out[:, k] = np.bincount(rows, weights=self.data * x[self.indices, k],
-                                    minlength=self.shape[0])
-        return out
+        # every column at once: entry k's product with column j goes to cell
+        # rows[k] * w + j of the flattened result, in the entries' order as above
+        w = x.shape[1]
+        cells = (rows[:, None] * w + np.arange(w)[None, :]).ravel()
+        prod = (self.data[:, None] * x[self.indices]).ravel()
+        return np.bincount(cells, weights=prod, minlength=self.shape[0] * w).reshape(
+            self.shape[0], w)
 
     @property
     def T(self) -> Matrix:

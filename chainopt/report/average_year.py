@@ -141,7 +141,7 @@ def _ramp_steps(case, inv: pd.DataFrame | None) -> pd.DataFrame:
     return b.iloc[row[inside]][cols[:5]].assign(at=at[inside], period=names[at[inside]],
                                                  year=year[inside].astype(int))
 
-def _ramp_warning(r, p, others: pd.DataFrame) -> str:
+def _ramp_warning(r, p, others: list) -> str:
     """The warning of build ``r`` whose usable share changes inside period ``p`` in
     ``r.years`` (its ``ramp_up``) and whose capacity, read year by year, breaks
     ``others`` (:func:`_others`)."""
@@ -216,25 +216,31 @@ def _said(rows: pd.DataFrame, build_kind: pd.Series, build: pd.Series, own: pd.D
     return found
 
 
-def _others(hit: pd.DataFrame) -> pd.DataFrame:
+def _others(hit: pd.DataFrame) -> list[tuple[str, str, list[tuple], float]]:
     """The rows and bounds ``hit`` breaks, one per (family, key), the largest break
-    first: ``sides``, each side broken (``side``, ``bound``, the largest ``excess`` there,
-    its ``years``) in the order of its first year, and ``excess``, the largest of all.
-    The two sides are kept apart: a row above its limit in some years of a period and
-    below its lower bound in others (the reading keeps the period's average, so years
-    far above may leave others below 0) is two breaks of different sizes, not one."""
-    g = hit.groupby(["family", "key", "side"], sort=False)
-    each = pd.DataFrame({"years": g["year"].apply(lambda y: sorted(set(int(v) for v in y))),
-                         "bound": g["bound"].first(),
-                         "excess": g["excess"].max()}).reset_index()
-    each = each.assign(first=each["years"].str[0]).sort_values("first", kind="stable")
-    rows = each.groupby(["family", "key"], sort=False)
-    out = pd.DataFrame({
-        "sides": rows.apply(lambda s: list(s[["side", "bound", "excess", "years"]]
-                                           .itertuples(index=False, name=None)),
-                            include_groups=False),
-        "excess": rows["excess"].max()}).reset_index()
-    return out.sort_values("excess", ascending=False, kind="stable")
+    first: ``(family, key, sides, excess)``, ``sides`` each side broken (``side``,
+    ``bound``, the largest ``excess`` there, its ``years``) in the order of its first
+    year, and ``excess`` the largest of all (equal ones in the order ``hit`` first names
+    them). The two sides are kept apart: a row above its limit in some years of a period
+    and below its lower bound in others (the reading keeps the period's average, so years
+    far above may leave others below 0) is two breaks of different sizes, not one. The
+    breaks of one build, a few dozen rows: read in plain Python."""
+    sides: dict[tuple, list] = {}  # (family, key, side) -> [years, bound, excess]
+    for family, key, side, year, bound, excess in zip(
+            hit["family"], hit["key"], hit["side"], hit["year"].to_numpy(float),
+            hit["bound"].to_numpy(float), hit["excess"].to_numpy(float), strict=True):
+        s = sides.setdefault((family, key, side), [set(), np.nan, excess])
+        s[0].add(int(year))
+        if np.isnan(s[1]):  # the first bound stated (a row's is NaN)
+            s[1] = float(bound)
+        s[2] = max(s[2], excess)
+    rows: dict[tuple, list] = {}  # (family, key) -> its sides, in order of first year
+    for (family, key, side), (years, bound, excess) in sorted(
+            sides.items(), key=lambda kv: min(kv[1][0])):
+        rows.setdefault((family, key), []).append((side, bound, float(excess),
+                                                   sorted(years)))
+    out = [(family, key, s, max(e for _, _, e, _ in s)) for (family, key), s in rows.items()]
+    return sorted(out, key=lambda r: r[3], reverse=True)
 
 
 def _side(side: str, bound: float, excess: float, years: list[int]) -> str:
@@ -258,13 +264,13 @@ def _years(years: list[int]) -> str:
     return told[0] if len(told) == 1 else f"{', '.join(told[:-1])} and {told[-1]}"
 
 
-def _broken(others: pd.DataFrame, period: str) -> tuple[int, str]:
+def _broken(others: list, period: str) -> tuple[int, str]:
     """How many rows ``others`` breaks and the words of the first two, each side
     (:func:`_side`): 'beyond 1 other yearly limit of p1 (market.sales (site=plant, ...),
     above its upper bound 5 by 7.5 in 2029-2030)'."""
     n = len(others)
-    said = "; ".join(f"{r.family} ({r.key}), " + " and ".join(_side(*s) for s in r.sides)
-                     for r in others.head(2).itertuples(index=False))
+    said = "; ".join(f"{family} ({key}), " + " and ".join(_side(*s) for s in sides)
+                     for family, key, sides, _ in others[:2])
     return n, (f"beyond {n} other yearly limit{'s' if n > 1 else ''} of {period} year by "
                f"year ({'e.g. ' if n > 2 else ''}{said})")
 
@@ -469,7 +475,7 @@ def uneven_periods(case, tables: dict[str, pd.DataFrame]) -> dict[str, list[str]
         out.setdefault(str(names[a]), []).append(words)
     return out
 
-def _retire_warning(r, p, others: pd.DataFrame) -> str:
+def _retire_warning(r, p, others: list) -> str:
     """The warning of capacity ``r`` retiring inside period ``p`` whose capacity, read
     year by year, breaks ``others`` (:func:`_others`)."""
     n, beyond = _broken(others, p.period)
@@ -486,7 +492,7 @@ def _retire_warning(r, p, others: pd.DataFrame) -> str:
             f"{year}) and compare")
 
 
-def _warning(r, p, others: pd.DataFrame) -> str:
+def _warning(r, p, others: list) -> str:
     """The warning of build ``r`` coming into use inside period ``p`` whose capacity,
     read year by year, breaks ``others`` (:func:`_others`)."""
     n, beyond = _broken(others, p.period)
