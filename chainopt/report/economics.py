@@ -65,11 +65,20 @@ def cashflows(results) -> pd.DataFrame:
     period's discount-weighted average year (the ``cashflow_*`` KPIs)."""
     k = results.tables["kpis"]
     cf = k[k["kpi"].str.startswith("cashflow_")]
-    per = period_table(results)["period"]
-    out = cf.pivot_table(index="period", columns="kpi", values="value", aggfunc="sum")
-    out.columns = [c.removeprefix("cashflow_") for c in out.columns]
-    out = out.reindex(index=per, columns=[c for c in CATEGORIES if c in out.columns] or None)
-    return out.fillna(0.0)
+    per = pd.Index(period_table(results)["period"])
+    kpi = cf["kpi"].to_numpy(dtype=object)
+    period = cf["period"].to_numpy(dtype=object)
+    # the categories in the objective's order, else (none of them) in their names' order
+    named = [c.removeprefix("cashflow_") for c in sorted(set(kpi[pd.notna(kpi)
+                                                                  & pd.notna(period)]))]
+    columns = [c for c in CATEGORIES if c in named] or named
+    row = per.get_indexer(period)
+    col = pd.Index(columns).get_indexer([str(c).removeprefix("cashflow_") for c in kpi])
+    ok = (row >= 0) & (col >= 0) & pd.notna(kpi)
+    out = np.zeros((len(per), len(columns)))
+    # (one row per KPI and period; a blank value counts 0, as a sum skips it)
+    np.add.at(out, (row[ok], col[ok]), np.nan_to_num(cf["value"].to_numpy(float)[ok]))
+    return pd.DataFrame(out, index=per, columns=pd.Index(columns))
 
 
 def built_projects(results) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 
 from chainopt import api
 from chainopt.report import compare, economics
+from chainopt.results import Results
 from tests.toycase import FEED_TO_PRODUCT, write_case
 
 SCEN = Path(__file__).resolve().parents[2] / "scenarios"
@@ -99,6 +100,23 @@ def test_cashflow_kpis_reconcile_with_npv(runs):
         flows = economics.stream(r).sum(axis=1)
         assert economics.present_value(flows, economics.discounting(r)) == pytest.approx(
             r.objective, rel=1e-9)
+
+
+def test_cashflows_table_by_hand(runs):
+    """The ``cashflow_*`` KPIs as a table, by hand: one row per period of the run (in
+    its order), one column per category in the objective's order (revenue before
+    supply, net last), two rows of the same KPI and period added, a blank value 0, a
+    period with no row 0, a KPI of a period the run does not have left out."""
+    r = runs["small_chain"]
+    kpis = pd.DataFrame({
+        "kpi": ["objective", "cashflow_net", "cashflow_supply", "cashflow_revenue",
+                "cashflow_revenue", "cashflow_supply", "cashflow_net", "cashflow_net"],
+        "period": ["", "p2026", "p2031", "p2026", "p2026", "p2036", "p2031", "p2099"],
+        "value": [1.0, 5.0, -2.0, 3.0, 4.0, np.nan, 6.0, 100.0], "unit": ""})
+    cf = economics.cashflows(Results(tables={**r.tables, "kpis": kpis}, manifest=r.manifest))
+    assert list(cf.index) == ["p2026", "p2031", "p2036"] and cf.index.name == "period"
+    assert list(cf.columns) == ["revenue", "supply", "net"]
+    assert cf.to_numpy().tolist() == [[7.0, 0.0, 5.0], [0.0, -2.0, 6.0], [0.0, 0.0, 0.0]]
 
 
 def test_project_economics_of_the_port(runs):
