@@ -55,9 +55,9 @@ def discounting(results) -> Discounting:
 
 def period_table(results) -> pd.DataFrame:
     """period, start_year, length_yr, weight (discounted years) of a run."""
-    per = pd.DataFrame(results.manifest["period_table"])[["period", "start_year", "length_yr"]]
-    per["weight"] = discounting(results).weights
-    return per
+    rows = results.manifest["period_table"]
+    return pd.DataFrame({c: [p[c] for p in rows] for c in ("period", "start_year", "length_yr")}
+                        | {"weight": discounting(results).weights})
 
 
 def cashflows(results) -> pd.DataFrame:
