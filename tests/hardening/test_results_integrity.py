@@ -613,3 +613,38 @@ def test_compare_solves_a_folder_with_forged_names_again(tmp_path, compared):
     assert {p.name: p.read_bytes() for p in run.iterdir()} == forged
     _same_comparison(tmp_path / "compare-other", comparison)
     assert not any("+1+cmd" in p.read_text() for p in (tmp_path / "compare-other").glob("*"))
+
+
+def test_a_large_folder_is_read_on_two_threads_as_one_after_another(tmp_path, results,
+                                                                       monkeypatch):
+    """A folder whose tables hold ``THREADS_FROM_BYTES`` or more (here every folder) is
+    read on two threads: the same tables as read one after another; with two tables
+    damaged, the one first by name is named, as reading them in order names it."""
+    import threading
+
+    from chainopt import results as results_module
+
+    read_on: set[str] = set()
+    reader = results_module.read_table
+
+    def spy(*args, **kwargs):
+        read_on.add(threading.current_thread().name)
+        return reader(*args, **kwargs)
+
+    monkeypatch.setattr(results_module, "read_table", spy)
+    monkeypatch.setattr(results_module, "THREADS_FROM_BYTES", 10**12)
+    alone = Results.load(results)
+    assert read_on == {threading.main_thread().name}
+    read_on.clear()
+    monkeypatch.setattr(results_module, "THREADS_FROM_BYTES", 0)
+    threaded = Results.load(results)
+    assert read_on and threading.main_thread().name not in read_on
+    assert list(threaded.tables) == list(alone.tables) and threaded.manifest == alone.manifest
+    for name, df in alone.tables.items():
+        pd.testing.assert_frame_equal(threaded.tables[name], df, check_exact=True)
+    d = _copy(tmp_path, results)
+    for table in ("sales.csv", "balances.csv"):  # balances before sales
+        with (d / table).open("a") as f:
+            f.write("x")
+    with pytest.raises(DamagedResultsError, match=r"balances\.csv: damaged results table"):
+        Results.load(d)
