@@ -89,7 +89,9 @@ from chainopt.results import (
     edited_tables,
     extension_summary,
     read_manifest,
+    recorded_storage,
     saving,
+    shared_storage,
     stable_floats,
     table_files,
 )
@@ -187,8 +189,7 @@ def build_model(case: Case, options: SolveOptions | None = None,
     if extend is not None and not callable(extend):
         raise InputError([Problem("extend", "must be a function extend(model, built) (found "
                                   f"{type(extend).__name__} {extend!r:.60})")])
-    with text_storage(of_case(case)):  # as the case's validation kept it
-        built = _build.build(case)
+    built = _build.build(case)
     if extend is not None:
         built.extend(extend)
     if options is not None and options.relax:
@@ -715,29 +716,33 @@ def compare(sources: list[str], out: str | Path | None = None, name: str | None 
         good = {n: r for n, r in good.items() if n not in lost}
         if len(good) < 2:
             return {}, outcomes, None
-    sections = cmp.compare(good, against)
-    folder = None
-    if save:
-        try:  # checked before solving; here a folder made meanwhile
-            target = compare_folder(out, name, asked, overwrite)
-        except ChainoptError as exc:
-            # the failed runs' worst code is not hidden behind this error's 1
-            exc.exit_code = max(exc.exit_code, *(o.exit_code for o in outcomes))
-            raise
-        folder = cmp.save(sections, list(good), target,
-                          overwrite=overwrite,
-                          inputs={n: str(r.manifest.get("input_hash", ""))
-                                  for n, r in good.items()},
-                          # each run's periods, for the charts' labels ('p2026 (2026-28)')
-                          periods={n: list(r.manifest.get("period_table") or [])
-                                   for n, r in good.items()},
-                          # its scenario's or case's name where it reads (a run that
-                          # fails to load is named by its source)
-                          failed=[{"name": n or o.name, "source": o.source,
-                                   "exit_code": o.exit_code,
-                                   # a crash's traceback is for the terminal, not the record
-                                   "error": o.error.split("\nTraceback (most recent")[0]}
-                                  for o, n in zip(outcomes, names, strict=True) if not o.ok])
+    # the comparison's own text kept as the runs kept theirs (chainopt.case.storage):
+    # Python strings for small runs, where pandas' Arrow default made its sections about
+    # a quarter slower (the same tables and bytes either way)
+    with text_storage(shared_storage(r.manifest for r in good.values())):
+        sections = cmp.compare(good, against)
+        folder = None
+        if save:
+            try:  # checked before solving; here a folder made meanwhile
+                target = compare_folder(out, name, asked, overwrite)
+            except ChainoptError as exc:
+                # the failed runs' worst code is not hidden behind this error's 1
+                exc.exit_code = max(exc.exit_code, *(o.exit_code for o in outcomes))
+                raise
+            folder = cmp.save(sections, list(good), target,
+                              overwrite=overwrite,
+                              inputs={n: str(r.manifest.get("input_hash", ""))
+                                      for n, r in good.items()},
+                              # each run's periods, for the charts' labels ('p2026 (2026-28)')
+                              periods={n: list(r.manifest.get("period_table") or [])
+                                       for n, r in good.items()},
+                              # its scenario's or case's name where it reads (a run that
+                              # fails to load is named by its source)
+                              failed=[{"name": n or o.name, "source": o.source,
+                                       "exit_code": o.exit_code,
+                                       # a crash's traceback is for the terminal, not the record
+                                       "error": o.error.split("\nTraceback (most recent")[0]}
+                                      for o, n in zip(outcomes, names, strict=True) if not o.ok])
     return sections, outcomes, folder
 
 
@@ -1759,23 +1764,26 @@ def explain(target: str | Path | None = None, ranging: bool = False, elastic: bo
                                       "give --elastic with a case that does not solve")])
         res = (Results.load(target, only=("ranging", "capacity")) if ranging  # the tables
                else Results.load(target, require=("kpis", "constraints")))  # it reads
-        try:
-            periods = [str(p) for p in res.manifest.get("periods") or []]
-            if period is not None and periods and period not in periods:
-                raise InputError([Problem("--period", f"no period '{period}' in {target}",
-                                          _period_hint(res.manifest, period, periods))])
-            if ranging:
-                r = res.tables.get("ranging")
-                if period is not None and r is not None and "period" in r:
-                    r = r[r["period"].astype(str) == period]
-                return [*ex.header_lines(res.manifest, period),
-                        *ex.ranging_lines(r, top=15 if top is None else top,
-                                          notes=ex.ranging_notes(res.manifest),
-                                          capacity=res.tables.get("capacity"))]
-            return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
-                                period=period)
-        except READ_FAULTS as exc:
-            raise _unreadable(target, exc) from None
+        # the explanation's own text kept as the run kept its (chainopt.case.storage:
+        # Python strings for a small run, where pandas' Arrow default is slower)
+        with text_storage(recorded_storage(res.manifest)):
+            try:
+                periods = [str(p) for p in res.manifest.get("periods") or []]
+                if period is not None and periods and period not in periods:
+                    raise InputError([Problem("--period", f"no period '{period}' in {target}",
+                                              _period_hint(res.manifest, period, periods))])
+                if ranging:
+                    r = res.tables.get("ranging")
+                    if period is not None and r is not None and "period" in r:
+                        r = r[r["period"].astype(str) == period]
+                    return [*ex.header_lines(res.manifest, period),
+                            *ex.ranging_lines(r, top=15 if top is None else top,
+                                              notes=ex.ranging_notes(res.manifest),
+                                              capacity=res.tables.get("capacity"))]
+                return ex.why_lines(res.tables, res.manifest, top=10 if top is None else top,
+                                    period=period)
+            except READ_FAULTS as exc:
+                raise _unreadable(target, exc) from None
     sc.refuse_flag_value(target, "a results folder or case")
     wrong = _neither_run_nor_case(target, ranging)
     if wrong is not None:

@@ -94,6 +94,13 @@ def recorded_storage(manifest: dict) -> Storage | None:
     return storage if storage in get_args(Storage) else None
 
 
+def shared_storage(manifests: Iterable[dict]) -> Storage | None:
+    """The storage each of ``manifests`` records (:func:`recorded_storage`), where they
+    all record the same; None (pandas' own setting) otherwise."""
+    kept = {recorded_storage(m) for m in manifests}
+    return kept.pop() if len(kept) == 1 else None
+
+
 # manifest key: each table's file, its row count and the SHA-256 of its bytes, hashed as
 # they are written. Every reader checks them, so a table cut short (a copy interrupted, a
 # full disk) or edited by hand is a damaged folder, never read as a smaller answer.
