@@ -35,6 +35,7 @@ import pandas as pd
 
 from chainopt import forks
 from chainopt.atomic import others_in, own_file, refuse_others, write_folder
+from chainopt.case.storage import Storage, storage_for_rows
 from chainopt.controls import plain
 from chainopt.csvtext import round_significant, write_csv
 from chainopt.errors import InputError, Problem, ResultsExistError
@@ -1153,6 +1154,19 @@ def _text_record(folder: str | Path) -> dict:
     except (ValueError, InputError):
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def comparison_storage(folder: str | Path) -> Storage | None:
+    """The text storage a report keeps the comparison ``folder``'s text in
+    (:mod:`chainopt.case.storage`): by the rows its tables hold as :data:`TEXT_FILE`
+    records them (:data:`~chainopt.results.TABLE_FILES`), Python strings for a small
+    comparison, as a small run's report keeps its; None (pandas' setting) where nothing
+    is recorded. The thirteen proposal scenarios' report: 0.69 -> 0.60 s."""
+    files = _text_record(folder).get(TABLE_FILES)
+    if not isinstance(files, dict):
+        return None
+    return storage_for_rows(sum(e["rows"] for e in files.values()
+                                if isinstance(e, dict) and isinstance(e.get("rows"), int)))
 
 
 def compared_inputs(folder: str | Path) -> dict[str, str]:

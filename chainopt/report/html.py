@@ -824,7 +824,8 @@ def write_report(folder: str | Path, out: str | Path | None = None,
         return kept(made)
 
     try:
-        written = write_staged(html_path.parent, compare_files)
+        with text_storage(compare.comparison_storage(folder)):  # as a run's report, above
+            written = write_staged(html_path.parent, compare_files)
     except READ_FAULTS as exc:
         # a comparison's tables not as chainopt compare now writes them: compare again
         # (not "run the case again", the advice for a results folder)
