@@ -25,6 +25,7 @@ import json
 import pandas as pd
 
 from chainopt.case.schema import TABLES, Case
+from chainopt.case.storage import of_case, text_storage
 from chainopt.csvtext import csv_text
 
 IGNORED = {"_row", "source", "description"}
@@ -64,9 +65,10 @@ def case_hash(case: Case, rows_by_key: bool = False) -> str:
     """SHA-256 of the effective inputs of ``case`` (hex); ``rows_by_key``: the hash of
     chainopt before row order counted (each table's rows sorted by its key)."""
     h = hashlib.sha256()
-    for _, head, body in _parts(case, rows_by_key):
-        h.update(head)
-        h.update(body)
+    with text_storage(of_case(case)):  # the tables' text as the case keeps it: no copy
+        for _, head, body in _parts(case, rows_by_key):
+            h.update(head)
+            h.update(body)
     return h.hexdigest()
 
 
@@ -95,10 +97,11 @@ def table_digests(case: Case) -> tuple[str, dict[str, str]]:
     scenario files it came from)."""
     h = hashlib.sha256()
     tables = {}
-    for label, head, body in _parts(case):
-        h.update(head)
-        h.update(body)
-        tables[label] = hashlib.sha256(body).hexdigest()[:16]
+    with text_storage(of_case(case)):  # (as in case_hash)
+        for label, head, body in _parts(case):
+            h.update(head)
+            h.update(body)
+            tables[label] = hashlib.sha256(body).hexdigest()[:16]
     return h.hexdigest(), tables
 
 
