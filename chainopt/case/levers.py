@@ -126,9 +126,9 @@ class _Staged:
                 given, by_col = self.staged[(table, c)]
                 new[c] = np.where(by_col[i, j], given[i, j], np.nan)
             ov = self.bp.get(table)
-            if ov is None or ov.empty:
-                ov = pd.DataFrame(columns=[*key, "period", *spec.period_columns, "source",
-                                           "_row"])
+            if ov is None or ov.empty:  # (the case states none: most tables a lever writes)
+                self.bp[table] = _written(new, key, spec.period_columns)
+                continue
             merged = ov.merge(new, on=[*key, "period"], how="outer", suffixes=("", "_new"))
             for c in cols:
                 if c + "_new" in merged.columns:
@@ -139,6 +139,22 @@ class _Staged:
             merged["source"] = merged["source"].fillna("")
             merged["_row"] = merged["_row"].fillna(0)
             self.bp[table] = merged.reset_index(drop=True)
+
+
+def _written(new: pd.DataFrame, key: list[str], period_columns: list[str]) -> pd.DataFrame:
+    """The override table of the rows ``new`` (``key``, ``period`` and the columns
+    written) where the case states none: what merging them into an empty one gave
+    (:meth:`_Staged.write`), without the merge, a third of the levers' time: the rows in
+    the order of their key and period, each of ``period_columns`` (NaN where not
+    written), ``source`` '' and ``_row`` 0, then any other column written."""
+    out = new.sort_values([*key, "period"], kind="stable", ignore_index=True)
+    cols = {c: out[c] for c in [*key, "period"]}
+    for c in period_columns:
+        cols[c] = (pd.to_numeric(out[c], errors="coerce") if c in out
+                   else pd.Series(np.nan, index=out.index))
+    cols["source"] = pd.Series("", index=out.index, dtype=object)
+    cols["_row"] = pd.Series(0, index=out.index, dtype=object)
+    return pd.DataFrame({**cols, **{c: out[c] for c in out.columns if c not in cols}})
 
 
 def _values(t: dict, staged: _Staged, table: str, col: str, rows: pd.Index) -> pd.DataFrame:
