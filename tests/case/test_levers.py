@@ -126,6 +126,28 @@ def test_the_overrides_levers_write_keep_the_stated_ones(tmp_path):
     assert _price(case, "home") == 500.0  # p1: no override, the row's own price
 
 
+def test_overrides_written_where_the_case_states_none_are_in_key_order(tmp_path):
+    """Where the case has no override table a lever writes (links, modes), the rows are
+    the lever's alone, in key and period order whatever the table's: a link ``by_sea``
+    into abroad listed after ``to_abroad`` costs 40 + 5 = 45 and comes first; each row
+    without source (''), row 0, the columns no lever writes blank. The reverse excise
+    makes the mode's cost 0 - 50 x 2 = -100 in each period."""
+    folder = _case(tmp_path, links=TABLES["links"] + "        by_sea,plant,abroad,prod,40\n")
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": TWO_PERIODS}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    case = load_case(folder)
+    lk = case.by_period["links"]
+    assert list(zip(lk["link"], lk["period"], lk["cost_usd_per_unit"], lk["source"],
+                    lk["_row"], strict=True)) == [
+        ("by_sea", "p1", 45.0, "", 0), ("by_sea", "p2", 45.0, "", 0),
+        ("to_abroad", "p1", 35.0, "", 0), ("to_abroad", "p2", 35.0, "", 0)]
+    assert lk[["capacity_k_per_yr", "max_new_k_per_yr"]].isna().all().all()
+    mo = case.by_period["modes"]
+    assert list(zip(mo["mode"], mo["period"], mo["variable_cost_usd_per_unit"],
+                    strict=True)) == [("make", "p1", -100.0), ("make", "p2", -100.0)]
+
+
 def test_one_line_switches(tmp_path):
     """A scenario switches each lever with one change: the reverse excise off (mode cost
     back to 0), the regulated home price on (400), the 'west' group closed (abroad caps 0)."""
