@@ -338,15 +338,17 @@ def _levies(t: dict, staged: _Staged, effects: list) -> None:
 def _market_groups(t: dict, staged: _Staged, effects: list, premiums: list) -> None:
     mg = t.get("market_groups")
     if mg is not None and len(mg):
-        disc = _values(t, staged, "market_groups", "price_discount", mg.index)
-        prem = _values(t, staged, "market_groups", "freight_premium_usd_per_unit", mg.index)
+        # each group's discount and premium by period, its sites and commodities (blank:
+        # every commodity), found for all groups at once
+        disc = _by_row(_values(t, staged, "market_groups", "price_discount", mg.index))
+        prem = _by_row(_values(t, staged, "market_groups", "freight_premium_usd_per_unit",
+                               mg.index))
+        site_lists = _by_cell(mg["sites"])
+        good_lists = _by_cell(mg["commodities"]) if "commodities" in mg else {}
         for _, g in mg.iterrows():
-            d = dict(zip(disc.loc[disc["_i"] == g.name, "period"],
-                         disc.loc[disc["_i"] == g.name, "value"].astype(float), strict=True))
-            f = dict(zip(prem.loc[prem["_i"] == g.name, "period"],
-                         prem.loc[prem["_i"] == g.name, "value"].astype(float), strict=True))
-            sites = set(_listed(g["sites"]))
-            goods = set(_listed(g.get("commodities", "")))  # blank: every commodity
+            d, f = disc.get(g.name, {}), prem.get(g.name, {})
+            sites = set(site_lists.get(g.name, ()))
+            goods = set(good_lists.get(g.name, ()))
             mk = t["markets"]
             sel = mk["site"].isin(sites)
             if goods:
@@ -380,6 +382,24 @@ def _market_groups(t: dict, staged: _Staged, effects: list, premiums: list) -> N
                     lambda g, a=a: g["value"].to_numpy(float)
                     - g["period"].map(a).to_numpy(float),
                     (effects, lev["levy"], lev["kind"]))
+
+
+def _by_row(grid: pd.DataFrame) -> dict:
+    """A :func:`_values` grid as ``{row label: {period: value}}``."""
+    out: dict = {}
+    for i, p, v in zip(grid["_i"], grid["period"], grid["value"].astype(float), strict=True):
+        out.setdefault(i, {})[p] = v
+    return out
+
+
+def _by_cell(cells: pd.Series) -> dict:
+    """Each row's ``;``-list (:func:`chainopt.case.schema.split_list`) by its label: the
+    items of every row read at once (a blank cell: none, no entry)."""
+    items = split_list(cells)
+    out: dict = {}
+    for i, item in zip(items.index, items, strict=True):
+        out.setdefault(i, []).append(item)
+    return out
 
 
 def _listed_premium(lk: pd.DataFrame, sites: set[str], goods: set[str],
