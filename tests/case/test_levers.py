@@ -77,6 +77,14 @@ def _case(tmp_path, **changes):
     return write_case(tmp_path / "toy", tables)
 
 
+def _in_two_periods(folder):
+    """``folder`` with its case.yaml made two periods (``TWO_PERIODS``), rate 0."""
+    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
+            "periods": TWO_PERIODS}
+    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
+    return folder
+
+
 def _price(case, site):
     mk = by_period(case, "markets", ["price_usd_per_unit"])
     return float(mk.loc[mk["site"] == site, "price_usd_per_unit"].iloc[0])
@@ -110,10 +118,7 @@ def test_the_overrides_levers_write_keep_the_stated_ones(tmp_path):
     period order. The link into abroad costs 30 + 5 = 35 in each period."""
     folder = _case(tmp_path, markets_by_period="site,commodity,period,price_usd_per_unit,"
                    "source\nhome,prod,p2,550,survey")
-    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
-            "periods": TWO_PERIODS}
-    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
-    case = load_case(folder)
+    case = load_case(_in_two_periods(folder))
     mk = case.by_period["markets"]
     assert list(zip(mk["site"], mk["period"], mk["price_usd_per_unit"], mk["source"],
                     mk["_row"], strict=True)) == [("abroad", "p1", 520.0, "", 0),
@@ -133,10 +138,7 @@ def test_overrides_written_where_the_case_states_none_are_in_key_order(tmp_path)
     without source (''), row 0, the columns no lever writes blank. The reverse excise
     makes the mode's cost 0 - 50 x 2 = -100 in each period."""
     folder = _case(tmp_path, links=TABLES["links"] + "        by_sea,plant,abroad,prod,40\n")
-    meta = {"format_version": 1, "name": "toy", "base_year": 2026, "discount_rate": 0.0,
-            "periods": TWO_PERIODS}
-    (folder / "case.yaml").write_text(yaml.safe_dump(meta))
-    case = load_case(folder)
+    case = load_case(_in_two_periods(folder))
     lk = case.by_period["links"]
     assert list(zip(lk["link"], lk["period"], lk["cost_usd_per_unit"], lk["source"],
                     lk["_row"], strict=True)) == [
