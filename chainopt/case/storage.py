@@ -12,9 +12,11 @@ strings is four times quicker: a 100k-variable case runs 0.3 s slower with Pytho
 strings.
 
 So a case whose tables hold fewer than :data:`ARROW_FROM_ROWS` rows in all is
-validated, built, solved and written with Python strings, a larger one with Arrow
-strings. Only the speed differs: the values, the text and every byte written are the
-same either way.
+validated, built (whoever builds it: a sweep, a sensitivity), hashed, solved and written
+with Python strings, a larger one with Arrow strings; what is made from a run's saved
+tables (its report, ``explain``, a comparison) keeps the storage the run recorded
+(:func:`chainopt.results.recorded_storage`). Only the speed differs: the values, the text
+and every byte written are the same either way.
 
 ``mode.string_storage`` is one setting for the whole process: :func:`text_storage`
 sets it for a block and restores it after, so a caller's own pandas work is left as it
