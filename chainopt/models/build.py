@@ -216,8 +216,9 @@ def build(case: Case, pyomo: bool = False, keep: bool = True) -> BuiltModel:
     variants, a sensitivity's driver values) pass ``keep=False``: they would only push
     the case they vary out."""
     t0 = time.perf_counter()
-    with text_storage(of_case(case)):
-        k = memo.case_key(case) if keep and of_case(case) == "python" else None
+    storage = of_case(case)
+    with text_storage(storage):
+        k = memo.case_key(case) if keep and storage == "python" else None
         if k is not None:  # the text the build makes is in that storage
             k = memo.in_storage(k)
         kept = None if k is None else KEPT.get(k)
